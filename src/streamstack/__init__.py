@@ -1,0 +1,1 @@
+"""StreamStack: a self-hostable video platform."""

@@ -1,0 +1,3 @@
+from streamstack.cli import main
+
+main()

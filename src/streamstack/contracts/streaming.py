@@ -1,0 +1,47 @@
+"""The streaming module's published language: stream-token issue."""
+
+from __future__ import annotations
+
+import msgspec
+
+from streamstack.kernel.operation import CallContext, Operation, Transport
+
+#: KV bucket of live stream tokens, owned by streaming.
+STREAM_TOKENS_BUCKET = "stream-tokens"
+
+
+class IssueStreamToken(msgspec.Struct, frozen=True):
+    """Ask streaming for a token that grants exactly one object."""
+
+    media_id: str
+    s3_key: str
+    size_bytes: int
+
+
+class StreamTokenGrant(msgspec.Struct, frozen=True):
+    """Where to play it from and for how long."""
+
+    stream_url: str
+    expires_in: int
+
+
+ISSUE_STREAM_TOKEN: Operation[IssueStreamToken, StreamTokenGrant] = Operation(
+    module="streaming",
+    name="issue_token",
+    path="/internal/v1/stream/token",
+    request=IssueStreamToken,
+    response=StreamTokenGrant,
+)
+
+
+class StreamingClient:
+    """What other modules may ask of streaming."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def issue_token(
+        self, request: IssueStreamToken, context: CallContext
+    ) -> StreamTokenGrant:
+        """Issue a stream token for the user whose bearer token ``context`` carries."""
+        return await self._transport.call(ISSUE_STREAM_TOKEN, request, context)

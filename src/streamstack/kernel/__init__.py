@@ -1,0 +1,1 @@
+"""Shared kernel: settings-driven ports and adapters, JWT verification, errors, logging."""

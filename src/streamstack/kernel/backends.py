@@ -1,0 +1,144 @@
+"""The backends a process uses, chosen from settings: production or embedded adapters.
+
+Modules ask for what they need (a KV bucket, an object bucket, the event bus, the
+database); each backend asked for is also a readiness check for ``GET /ready``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from streamstack.kernel.db import Database
+from streamstack.kernel.events import EventBus
+from streamstack.kernel.events.memory import MemoryEventBus
+from streamstack.kernel.events.nats import NatsEventBus
+from streamstack.kernel.kv import KeyValueStore
+from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
+from streamstack.kernel.kv.nats import NatsKeyValueStore
+from streamstack.kernel.nats import NatsConnection
+from streamstack.kernel.storage import ObjectStore
+from streamstack.kernel.storage.local import LocalObjectStore
+from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
+from streamstack.settings import Settings
+
+Check = Callable[[], Awaitable[None]]
+
+
+class Backends:
+    """Lazily built adapters shared by every module mounted in this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.checks: dict[str, Check] = {}
+        self._nats: NatsConnection | None = None
+        self._s3: S3Client | None = None
+        self._kv: dict[str, KeyValueStore] = {}
+        self._objects: dict[str, ObjectStore] = {}
+        self._events: EventBus | None = None
+        self._database: Database | None = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def nats(self) -> NatsConnection:
+        """The shared NATS connection (production only)."""
+        if self._nats is None:
+            self._nats = NatsConnection(self.settings.nats_url)
+            self._closers.append(self._nats.close)
+        return self._nats
+
+    def kv(self, bucket: str, ttl_seconds: int) -> KeyValueStore:
+        """The key-value bucket ``bucket`` with a bucket-wide TTL."""
+        if bucket not in self._kv:
+            store: KeyValueStore
+            if self.settings.nats_url:
+                store = NatsKeyValueStore(self.nats, bucket, ttl_seconds)
+                self.checks["nats"] = self.nats.ping
+            else:
+                embedded = EmbeddedKeyValueStore(
+                    self.settings.data_dir / "kv.sqlite3", bucket, ttl_seconds
+                )
+                self._closers.append(embedded.close)
+                store = embedded
+                self.checks[f"kv:{bucket}"] = embedded.ping
+            self._kv[bucket] = store
+        return self._kv[bucket]
+
+    def objects(self, bucket: str) -> ObjectStore:
+        """The object bucket ``bucket`` (S3, or a folder of the data directory)."""
+        if bucket not in self._objects:
+            store: ObjectStore
+            if self.settings.s3_endpoint_url:
+                s3_store = S3ObjectStore(self._s3_client(), bucket)
+                store = s3_store
+                self.checks[f"s3:{bucket}"] = s3_store.ping
+            else:
+                local = LocalObjectStore(self.settings.data_dir / "objects", bucket)
+                store = local
+                self.checks[f"storage:{bucket}"] = local.ping
+            self._objects[bucket] = store
+        return self._objects[bucket]
+
+    @property
+    def events(self) -> EventBus:
+        """The event bus (JetStream, or in-process)."""
+        if self._events is None:
+            if self.settings.nats_url:
+                self._events = NatsEventBus(
+                    self.nats, stream="CATALOGUE_EVENTS", subjects=["catalogue.events.>"]
+                )
+                self.checks["nats"] = self.nats.ping
+            else:
+                self._events = MemoryEventBus()
+        return self._events
+
+    @property
+    def database(self) -> Database:
+        """The relational store."""
+        if self._database is None:
+            self._database = Database(self.settings.effective_database_url)
+            self._closers.append(self._database.close)
+            self.checks["database"] = self._database.ping
+        return self._database
+
+    async def prepare(self) -> None:
+        """Start-up work: create missing S3 buckets (dev and tests; compose makes them)."""
+        for store in self._objects.values():
+            if isinstance(store, S3ObjectStore):
+                await store.ensure_bucket()
+
+    async def readiness(self, seconds: float = 3.0) -> dict[str, str]:
+        """Run every check concurrently: backend name -> "ok" or the failure."""
+
+        async def run(check: Check) -> str:
+            try:
+                await asyncio.wait_for(check(), seconds)
+            except TimeoutError:
+                return "timeout"
+            except Exception as exc:
+                return getattr(exc, "detail", None) or exc.__class__.__name__
+            return "ok"
+
+        names = sorted(self.checks)
+        results = await asyncio.gather(*(run(self.checks[n]) for n in names))
+        return dict(zip(names, results, strict=True))
+
+    async def close(self) -> None:
+        """Close every connection and file, newest first."""
+        for close in reversed(self._closers):
+            await close()
+        self._closers.clear()
+
+    def _s3_client(self) -> S3Client:
+        if self._s3 is None:
+            s = self.settings
+            self._s3 = S3Client(
+                s.s3_endpoint_url,
+                s.s3_access_key_id,
+                s.s3_secret_access_key,
+                s.s3_region,
+                pool_size=s.s3_pool_size,
+                timeout_seconds=s.s3_timeout_seconds,
+            )
+            self._closers.append(self._s3.close)
+        return self._s3

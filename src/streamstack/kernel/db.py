@@ -1,0 +1,137 @@
+"""Relational store: one async SQLAlchemy engine per process, and per-module migrations.
+
+Postgres (asyncpg) in production, a SQLite file (aiosqlite) in dev. Each module keeps its
+own alembic scripts in ``<module>/migrations`` and its own version table, so modules can
+be migrated, and can evolve, independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from streamstack.kernel.errors import ServiceUnavailable
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer."""
+
+    code = "database_unavailable"
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine tuned for the backend: pre-ping on Postgres, WAL and FKs on SQLite."""
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+class Database:
+    """The process's engine and session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite backend."""
+        return self.url.startswith("sqlite")
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session; database connection failures surface as 503."""
+        try:
+            async with self.sessions() as session:
+                yield session
+        except DBAPIError as exc:
+            if (
+                exc.connection_invalidated
+                or isinstance(exc, OperationalError)
+                or isinstance(exc.orig, OSError)
+            ):
+                raise DatabaseUnavailable("the database is unavailable") from exc
+            raise
+        except OSError as exc:
+            raise DatabaseUnavailable("the database is unavailable") from exc
+
+    async def ping(self) -> None:
+        """``SELECT 1`` or :class:`DatabaseUnavailable`."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise DatabaseUnavailable(
+                f"the database is unavailable: {exc.__class__.__name__}"
+            ) from exc
+
+    async def close(self) -> None:
+        """Dispose of the pool."""
+        await self.engine.dispose()
+
+
+async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
+    """Apply every module's migrations (module name -> its alembic script folder)."""
+    engine = create_engine(url)
+    try:
+        for module, folder in migrations.items():
+            async with engine.begin() as conn:
+                await conn.run_sync(_upgrade, module, folder)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, module: str, folder: Path) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(folder))
+    config.attributes["connection"] = connection
+    config.attributes["version_table"] = f"alembic_version_{module}"
+    command.upgrade(config, "head")
+
+
+def run_migrations_env(target_metadata: MetaData) -> None:
+    """Body of every module's ``migrations/env.py``: run online on the given connection."""
+    config = context.config
+    connection: Connection = config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        version_table=config.attributes["version_table"],
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,78 @@
+"""NATS adapter for the events port: JetStream publish with ``Nats-Msg-Id`` dedupe."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.js import errors as js_errors
+
+from streamstack.kernel.events import Event, EventHandler, EventsUnavailable
+from streamstack.kernel.nats import NatsConnection, NatsUnavailable
+
+
+class NatsSubscription:
+    """A core NATS subscription."""
+
+    def __init__(self, sub: Any) -> None:
+        self._sub = sub
+
+    async def unsubscribe(self) -> None:
+        await self._sub.unsubscribe()
+
+
+class NatsEventBus:
+    """Publishes into a JetStream stream so a repeated event id is stored once."""
+
+    def __init__(self, connection: NatsConnection, *, stream: str, subjects: list[str]) -> None:
+        self._connection = connection
+        self._stream = stream
+        self._subjects = subjects
+        self._ready = False
+        self._lock = asyncio.Lock()
+
+    async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
+        await self._ensure_stream()
+        js = await self._connection.jetstream()
+        try:
+            await js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
+        except NatsUnavailable:
+            raise
+        except Exception as exc:
+            raise EventsUnavailable(f"event not published: {exc.__class__.__name__}") from exc
+
+    async def subscribe(self, subject: str, handler: EventHandler) -> NatsSubscription:
+        client = await self._connection.client()
+
+        async def deliver(msg: Msg) -> None:
+            event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
+            await handler(Event(event_id, msg.subject, msg.data))
+
+        return NatsSubscription(await client.subscribe(subject, cb=deliver))
+
+    async def ping(self) -> None:
+        await self._connection.ping()
+
+    async def _ensure_stream(self) -> None:
+        if self._ready:
+            return
+        async with self._lock:
+            if self._ready:
+                return
+            js = await self._connection.jetstream()
+            try:
+                try:
+                    await js.stream_info(self._stream)
+                except js_errors.NotFoundError:
+                    await js.add_stream(
+                        name=self._stream,
+                        subjects=self._subjects,
+                        duplicate_window=600.0,
+                        max_age=7 * 24 * 3600.0,
+                    )
+            except NatsUnavailable:
+                raise
+            except Exception as exc:
+                raise EventsUnavailable(f"event stream unavailable: {exc}") from exc
+            self._ready = True

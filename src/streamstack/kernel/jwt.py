@@ -1,0 +1,159 @@
+"""Access-token verification with the public key only (every module), and dev key setup.
+
+python-jose does the signature and claim checks; we pin RS256 before it sees the token,
+refuse anything that is not a compact JWS of sane size, and never fetch a key: ``kid`` is
+compared with the thumbprint of the one key we hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import jwk, jwt
+from jose.exceptions import JOSEError
+
+from streamstack.kernel.errors import Unauthorized
+
+ALGORITHM = "RS256"
+#: Anything longer than this is not one of our tokens; refused before any parsing.
+MAX_TOKEN_CHARS = 4096
+TokenType = Literal["access", "refresh"]
+
+
+class InvalidToken(Unauthorized):
+    """The bearer token is missing, malformed, forged, expired or revoked."""
+
+    code = "invalid_token"
+
+
+class Claims(msgspec.Struct, frozen=True):
+    """The verified claims of a StreamStack token."""
+
+    sub: str
+    jti: str
+    iat: int
+    exp: int
+    iss: str
+    aud: str
+    typ: TokenType
+    role: str = "viewer"
+    fam: str | None = None
+
+
+def key_id(public_pem: bytes) -> str:
+    """RFC 7638 thumbprint of an RSA public key, used as its ``kid``."""
+    key = serialization.load_pem_public_key(public_pem)
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("the JWT public key must be an RSA key")
+    numbers = key.public_numbers()
+    canonical = json.dumps(
+        {"e": _b64(numbers.e), "kty": "RSA", "n": _b64(numbers.n)},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return (
+        base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    )
+
+
+def public_jwk(public_pem: bytes) -> dict[str, str]:
+    """The public key as a JWK with ``kid``, ``alg`` and ``use``."""
+    key = serialization.load_pem_public_key(public_pem)
+    assert isinstance(key, rsa.RSAPublicKey)
+    numbers = key.public_numbers()
+    return {
+        "kty": "RSA",
+        "kid": key_id(public_pem),
+        "alg": ALGORITHM,
+        "use": "sig",
+        "n": _b64(numbers.n),
+        "e": _b64(numbers.e),
+    }
+
+
+def _b64(number: int) -> str:
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class TokenVerifier:
+    """Verifies StreamStack JWTs with the public key; loaded once at start."""
+
+    def __init__(self, public_pem: bytes, *, issuer: str, audience: str) -> None:
+        self.kid = key_id(public_pem)
+        self._key = jwk.construct(public_pem.decode(), ALGORITHM)
+        self._issuer = issuer
+        self._audience = audience
+
+    @classmethod
+    def from_file(cls, path: Path, *, issuer: str, audience: str) -> TokenVerifier:
+        """Load the PEM public key at ``path``."""
+        return cls(path.read_bytes(), issuer=issuer, audience=audience)
+
+    def verify(self, token: str, expected: TokenType = "access") -> Claims:
+        """Return the claims of a valid token of type ``expected`` or raise InvalidToken."""
+        if not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+            raise InvalidToken("malformed token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except JOSEError:
+            raise InvalidToken("malformed token") from None
+        if header.get("alg") != ALGORITHM or "zip" in header or "crit" in header:
+            raise InvalidToken("unsupported token algorithm")
+        if header.get("kid", self.kid) != self.kid:
+            raise InvalidToken("unknown signing key")
+        try:
+            raw: dict[str, Any] = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "require_exp": True,
+                    "require_iat": True,
+                    "require_aud": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    "require_jti": True,
+                    "verify_at_hash": False,
+                },
+            )
+            claims = msgspec.convert(raw, Claims)
+        except (JOSEError, msgspec.ValidationError):
+            raise InvalidToken("invalid or expired token") from None
+        if claims.typ != expected:
+            raise InvalidToken(f"expected an {expected} token")
+        if claims.exp <= time.time():  # python-jose allows no leeway, but be explicit
+            raise InvalidToken("invalid or expired token")
+        return claims
+
+
+def ensure_dev_keypair(private_path: Path, public_path: Path) -> None:
+    """Generate an RSA-2048 key pair on first start in dev mode (private file 0600)."""
+    if private_path.exists() and public_path.exists():
+        return
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    public_path.parent.mkdir(parents=True, exist_ok=True)
+    private_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    private_path.chmod(0o600)
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )

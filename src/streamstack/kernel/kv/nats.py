@@ -1,0 +1,91 @@
+"""NATS JetStream KV adapter for the key-value port."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nats.js import errors as js_errors
+from nats.js.kv import KeyValue
+
+from streamstack.kernel.kv import KeyExists, KeyValueUnavailable, check_bucket, check_key
+from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
+
+
+class NatsKeyValueStore:
+    """A :class:`~streamstack.kernel.kv.KeyValueStore` on a JetStream KV bucket.
+
+    The bucket is created on first use with the bucket-wide TTL (JetStream ``max_age``),
+    on file storage so it survives a NATS restart.
+    """
+
+    def __init__(self, connection: NatsConnection, bucket: str, ttl_seconds: int) -> None:
+        self.bucket = check_bucket(bucket)
+        self.ttl_seconds = ttl_seconds
+        self._connection = connection
+        self._kv: KeyValue | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self, key: str) -> bytes | None:
+        check_key(key)
+        kv = await self._bucket()
+        try:
+            entry = await kv.get(key)
+        except js_errors.KeyNotFoundError:  # also KeyDeletedError
+            return None
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+        return entry.value
+
+    async def put(self, key: str, value: bytes) -> None:
+        check_key(key)
+        kv = await self._bucket()
+        try:
+            await kv.put(key, value)
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+
+    async def create(self, key: str, value: bytes) -> None:
+        check_key(key)
+        kv = await self._bucket()
+        try:
+            await kv.create(key, value)
+        except js_errors.KeyWrongLastSequenceError:
+            raise KeyExists(f"key {key!r} already exists") from None
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+
+    async def delete(self, key: str) -> None:
+        check_key(key)
+        kv = await self._bucket()
+        try:
+            await kv.delete(key)
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+
+    async def ping(self) -> None:
+        await self._connection.ping()
+        await self._bucket()
+
+    async def _bucket(self) -> KeyValue:
+        if self._kv is not None:
+            return self._kv
+        async with self._lock:
+            if self._kv is None:
+                js = await self._connection.jetstream()
+                try:
+                    try:
+                        self._kv = await js.key_value(self.bucket)
+                    except js_errors.BucketNotFoundError:
+                        self._kv = await js.create_key_value(
+                            bucket=self.bucket, ttl=float(self.ttl_seconds), history=1
+                        )
+                except Exception as exc:
+                    raise self._unavailable(exc) from exc
+        return self._kv
+
+    def _unavailable(self, exc: Exception) -> Exception:
+        if isinstance(exc, NatsUnavailable | KeyValueUnavailable):
+            return exc
+        if is_transport_failure(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
+            return KeyValueUnavailable(f"key-value store {self.bucket!r} is unavailable")
+        return exc

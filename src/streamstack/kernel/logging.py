@@ -1,0 +1,105 @@
+"""structlog set-up and the request-id middleware.
+
+Every log line written while a request is handled carries its ``request_id``; the same id
+is sent back in ``X-Request-ID`` and forwarded on calls to other modules. Stream tokens
+are secrets, so paths are logged with them redacted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+_INBOUND_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
+_STREAM_TOKEN = re.compile(r"(/api/v1/stream/)(?!thumbnails/)[^/?]+")
+
+access_log = structlog.get_logger("streamstack.access")
+
+
+def configure_logging(log_format: str, level: str) -> None:
+    """JSON lines in production, coloured console lines in dev."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # Route stdlib logging (uvicorn, sqlalchemy, alembic) through the same renderer.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+    for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def redact(path: str) -> str:
+    """``path`` with any stream token replaced, for logs."""
+    return _STREAM_TOKEN.sub(r"\1[token]", path)
+
+
+class RequestIdMiddleware:
+    """Pure ASGI middleware: request id in, out, in the log context; one access line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
+            await self.app(scope, receive, send)
+            return
+        inbound = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                inbound = value.decode("latin-1")
+                break
+        request_id = inbound if _INBOUND_ID.fullmatch(inbound) else uuid.uuid4().hex
+        scope["streamstack.request_id"] = request_id  # type: ignore[typeddict-unknown-key]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 0
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["path"] not in ("/health", "/metrics"):
+                access_log.info(
+                    "request",
+                    method=scope.get("method", ""),
+                    path=redact(scope["path"]),
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                )

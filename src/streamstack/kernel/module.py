@@ -1,0 +1,48 @@
+"""What a bounded context hands the app factory when it is mounted."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from litestar.types import ControllerRouterHandler
+
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.jwt import TokenVerifier
+from streamstack.kernel.operation import Handler, Operation, Transport
+from streamstack.settings import Settings
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleContext:
+    """What the composition root gives a module to build itself from."""
+
+    settings: Settings
+    backends: Backends
+    verifier: TokenVerifier
+    transport: Callable[[str], Transport]
+    """The transport to another module by name: in-process if mounted here, else HTTP."""
+
+
+@dataclasses.dataclass(slots=True)
+class MountedModule:
+    """A module ready to serve: its routes, operations and lifecycle hooks."""
+
+    name: str
+    route_handlers: list[ControllerRouterHandler]
+    operations: dict[Operation[Any, Any], Handler] = dataclasses.field(default_factory=dict)
+    on_startup: list[Hook] = dataclasses.field(default_factory=list)
+    on_shutdown: list[Hook] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleDefinition:
+    """How the app factory finds a module: its name, how to mount it, its migrations."""
+
+    name: str
+    mount: Callable[[ModuleContext], MountedModule]
+    migrations: Path | None = None

@@ -1,0 +1,117 @@
+"""One NATS connection per process, shared by the KV and event adapters.
+
+The connection is made in the background and kept up by nats-py's reconnect loop. While
+NATS is away, callers get :class:`~streamstack.kernel.errors.ServiceUnavailable` at once
+instead of waiting on a request that cannot be answered; when NATS returns, the same
+connection carries on, so the service recovers without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import nats
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from streamstack.kernel.errors import ServiceUnavailable
+
+log = structlog.get_logger(__name__)
+
+
+class NatsUnavailable(ServiceUnavailable):
+    """NATS did not answer."""
+
+    code = "nats_unavailable"
+
+
+class NatsConnection:
+    """A lazily started, self-healing NATS connection."""
+
+    def __init__(
+        self, url: str, *, connect_timeout: float = 2.0, request_timeout: float = 2.0
+    ) -> None:
+        self.url = url
+        self.connect_timeout = connect_timeout
+        self.request_timeout = request_timeout
+        self._client: Client | None = None
+        self._connecting: asyncio.Task[Client] | None = None
+        self._closed = False
+
+    async def client(self) -> Client:
+        """The connected client, or :class:`NatsUnavailable` if NATS is not reachable now."""
+        if self._client is None:
+            if self._connecting is None:
+                self._connecting = asyncio.create_task(self._connect())
+            done, _ = await asyncio.wait({self._connecting}, timeout=self.connect_timeout)
+            if not done:
+                raise NatsUnavailable("NATS is not reachable")
+            self._client = self._connecting.result()
+        if not self._client.is_connected:
+            raise NatsUnavailable("NATS connection lost; reconnecting")
+        return self._client
+
+    async def jetstream(self) -> JetStreamContext:
+        """A JetStream context on the shared connection."""
+        return (await self.client()).jetstream(timeout=self.request_timeout)
+
+    async def ping(self) -> None:
+        """Round-trip to the server or raise :class:`NatsUnavailable`."""
+        client = await self.client()
+        try:
+            await client.flush(timeout=int(self.request_timeout) or 1)
+        except Exception as exc:
+            raise NatsUnavailable(f"NATS did not answer: {exc.__class__.__name__}") from exc
+
+    async def close(self) -> None:
+        """Drain and close; stop trying to connect."""
+        self._closed = True
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connecting
+        if self._client is not None and not self._client.is_closed:
+            with contextlib.suppress(Exception):
+                await self._client.close()
+
+    async def _connect(self) -> Client:
+        async def on_error(exc: Exception) -> None:
+            log.debug("nats.error", error=str(exc) or exc.__class__.__name__)
+
+        async def on_disconnect() -> None:
+            log.warning("nats.disconnected", url=self.url)
+
+        async def on_reconnect() -> None:
+            log.info("nats.reconnected", url=self.url)
+
+        options: dict[str, Any] = {
+            "servers": self.url.split(","),
+            "connect_timeout": self.connect_timeout,
+            "allow_reconnect": True,
+            "max_reconnect_attempts": -1,
+            "reconnect_time_wait": 0.5,
+            "error_cb": on_error,
+            "disconnected_cb": on_disconnect,
+            "reconnected_cb": on_reconnect,
+        }
+        client: Client = await nats.connect(**options)
+        return client
+
+
+def is_transport_failure(exc: BaseException) -> bool:
+    """True when ``exc`` means NATS could not be reached (not a protocol answer)."""
+    return isinstance(
+        exc,
+        asyncio.TimeoutError
+        | nats.errors.TimeoutError
+        | nats.errors.NoRespondersError
+        | nats.errors.ConnectionClosedError
+        | nats.errors.NoServersError
+        | nats.errors.OutboundBufferLimitError
+        | nats.errors.StaleConnectionError
+        | nats.errors.ConnectionReconnectingError
+        | OSError,
+    )

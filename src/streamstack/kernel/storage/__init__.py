@@ -1,0 +1,189 @@
+"""Object-store port: buckets of immutable objects, streamed in and read by byte range.
+
+Adapters: S3 via aioboto3 (:mod:`.s3`) and a local directory with the same bucket/key
+layout (:mod:`.local`). Both pass ``tests/kernel/test_storage_port.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterable, AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import msgspec
+
+from streamstack.kernel.errors import (
+    BadGateway,
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ServiceUnavailable,
+)
+
+DEFAULT_CHUNK_BYTES = 256 * 1024
+#: Parts of a streamed write; S3 wants at least 5 MiB for every part but the last.
+PART_BYTES = 8 * 1024 * 1024
+
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
+
+
+class ObjectNotFound(NotFound):
+    """No object under that key."""
+
+    code = "object_not_found"
+
+
+class ObjectChanged(PreconditionFailed):
+    """The object's ETag is no longer the one the reader expected."""
+
+    code = "object_changed"
+
+
+class InvalidObjectKey(BadRequest):
+    """A key that could escape its bucket or folder."""
+
+    code = "invalid_object_key"
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The object store did not answer."""
+
+    code = "storage_unavailable"
+
+
+class StorageError(BadGateway):
+    """The object store answered with an error we cannot map."""
+
+    code = "storage_error"
+
+
+class ObjectTooLarge(PayloadTooLarge):
+    """A streamed write went past its size limit; nothing was kept."""
+
+    code = "object_too_large"
+
+
+def check_object_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative key, else raise :class:`InvalidObjectKey`.
+
+    Safe means: 1-1024 characters of ``[A-Za-z0-9._-]`` in ``/``-separated segments,
+    each segment starting with a letter or digit, so ``..``, ``.``, absolute paths,
+    empty segments, backslashes and NUL bytes are all refused.
+    """
+    if len(key) > 1024 or not _KEY.fullmatch(key):
+        raise InvalidObjectKey(f"invalid object key {key[:80]!r}")
+    return key
+
+
+class ObjectInfo(msgspec.Struct, frozen=True):
+    """What ``head`` tells about an object."""
+
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime
+    content_type: str
+
+
+class PartInfo(msgspec.Struct, frozen=True):
+    """One stored part of a multipart upload."""
+
+    number: int
+    size: int
+    etag: str
+
+
+class ObjectBody(Protocol):
+    """An open ranged read: iterate it for chunks, and always ``aclose`` it."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ObjectStore(Protocol):
+    """One bucket of an object store."""
+
+    bucket: str
+
+    async def head(self, key: str) -> ObjectInfo:
+        """Size, ETag, last-modified and content type; :class:`ObjectNotFound` if absent."""
+        ...
+
+    async def read(
+        self,
+        key: str,
+        start: int = 0,
+        length: int | None = None,
+        *,
+        if_match: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_BYTES,
+    ) -> ObjectBody:
+        """Open ``length`` bytes from ``start`` (to the end when None).
+
+        With ``if_match``, raise :class:`ObjectChanged` unless the object's ETag equals it.
+        """
+        ...
+
+    async def write(
+        self,
+        key: str,
+        chunks: AsyncIterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        max_bytes: int | None = None,
+    ) -> ObjectInfo:
+        """Stream ``chunks`` into a new object (multipart when large).
+
+        On any failure, or past ``max_bytes`` (:class:`ObjectTooLarge`), nothing is kept.
+        """
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Delete the object; an absent key is fine."""
+        ...
+
+    async def start_multipart(self, key: str, content_type: str) -> str:
+        """Begin a multipart upload and return its id."""
+        ...
+
+    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
+        """Store part ``number`` (1-based)."""
+        ...
+
+    async def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+        """The parts stored so far, by number; :class:`ObjectNotFound` if no such upload."""
+        ...
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[PartInfo]
+    ) -> ObjectInfo:
+        """Join the parts into the object."""
+        ...
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop a multipart upload and its parts; an unknown id is fine."""
+        ...
+
+    async def presigned_get(self, key: str, expires_seconds: int) -> str | None:
+        """A URL that reads the object without credentials, or None if not supported."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The file holding the object when the store is a local directory, else None."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise :class:`StorageUnavailable` unless the bucket answers."""
+        ...
+
+
+async def read_all(body: ObjectBody) -> bytes:
+    """Read a whole (small) body and close it."""
+    try:
+        return b"".join([chunk async for chunk in body])
+    finally:
+        await body.aclose()

@@ -1,0 +1,308 @@
+"""S3 adapter for the object-store port, on one pooled aioboto3 client per process."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+
+from streamstack.kernel.errors import AppError, RangeNotSatisfiable
+from streamstack.kernel.storage import (
+    DEFAULT_CHUNK_BYTES,
+    PART_BYTES,
+    ObjectChanged,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectTooLarge,
+    PartInfo,
+    StorageError,
+    StorageUnavailable,
+    check_object_key,
+)
+
+
+class S3Client:
+    """The process-wide S3 client: one connection pool shared by every bucket adapter."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        access_key_id: str,
+        secret_access_key: str,
+        region: str,
+        *,
+        pool_size: int = 64,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        self._session = aioboto3.Session(
+            aws_access_key_id=access_key_id or None,
+            aws_secret_access_key=secret_access_key or None,
+            region_name=region,
+        )
+        self._endpoint_url = endpoint_url
+        self._config = AioConfig(
+            max_pool_connections=pool_size,
+            connect_timeout=timeout_seconds,
+            read_timeout=timeout_seconds,
+            retries={"max_attempts": 2, "mode": "standard"},
+            s3={"addressing_style": "path"},
+            signature_version="s3v4",
+        )
+        self._stack = contextlib.AsyncExitStack()
+        self._client: Any = None
+
+    async def get(self) -> Any:
+        """The shared aiobotocore client, created on first use."""
+        if self._client is None:
+            self._client = await self._stack.enter_async_context(
+                self._session.client("s3", endpoint_url=self._endpoint_url, config=self._config)
+            )
+        return self._client
+
+    async def close(self) -> None:
+        """Close the pool."""
+        await self._stack.aclose()
+        self._client = None
+
+
+class S3Body:
+    """A ranged GET's streaming body; closing it returns the connection to the pool."""
+
+    def __init__(self, body: Any, chunk_size: int) -> None:
+        self._body = body
+        self._chunk_size = chunk_size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._body.iter_chunks(self._chunk_size):
+                yield chunk
+        except (BotoCoreError, OSError) as exc:
+            raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        self._body.close()
+
+
+class S3ObjectStore:
+    """An :class:`~streamstack.kernel.storage.ObjectStore` on one S3 bucket."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self.bucket = bucket
+        self._client = client
+
+    async def ensure_bucket(self) -> None:
+        """Create the bucket if it does not exist (dev and tests; compose creates them)."""
+        s3 = await self._client.get()
+        with _mapped():
+            try:
+                await s3.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if _code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+                    raise
+                await s3.create_bucket(Bucket=self.bucket)
+
+    async def head(self, key: str) -> ObjectInfo:
+        check_object_key(key)
+        s3 = await self._client.get()
+        with _mapped(key):
+            r = await s3.head_object(Bucket=self.bucket, Key=key)
+        return ObjectInfo(
+            key=key,
+            size=int(r["ContentLength"]),
+            etag=r["ETag"],
+            last_modified=r["LastModified"],
+            content_type=r.get("ContentType") or "application/octet-stream",
+        )
+
+    async def read(
+        self,
+        key: str,
+        start: int = 0,
+        length: int | None = None,
+        *,
+        if_match: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_BYTES,
+    ) -> S3Body:
+        check_object_key(key)
+        s3 = await self._client.get()
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if start or length is not None:
+            end = "" if length is None else str(start + length - 1)
+            params["Range"] = f"bytes={start}-{end}"
+        if if_match is not None:
+            params["IfMatch"] = if_match
+        with _mapped(key):
+            r = await s3.get_object(**params)
+        return S3Body(r["Body"], chunk_size)
+
+    async def write(
+        self,
+        key: str,
+        chunks: AsyncIterable[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        max_bytes: int | None = None,
+    ) -> ObjectInfo:
+        check_object_key(key)
+        buffer = bytearray()
+        size = 0
+        upload_id: str | None = None
+        parts: list[PartInfo] = []
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise ObjectTooLarge(f"object larger than {max_bytes} bytes")
+                buffer += chunk
+                while len(buffer) >= PART_BYTES:
+                    if upload_id is None:
+                        upload_id = await self.start_multipart(key, content_type)
+                    data = bytes(buffer[:PART_BYTES])
+                    del buffer[:PART_BYTES]
+                    parts.append(await self.put_part(key, upload_id, len(parts) + 1, data))
+            if upload_id is None:
+                s3 = await self._client.get()
+                with _mapped(key):
+                    await s3.put_object(
+                        Bucket=self.bucket, Key=key, Body=bytes(buffer), ContentType=content_type
+                    )
+                return await self.head(key)
+            if buffer:
+                parts.append(await self.put_part(key, upload_id, len(parts) + 1, bytes(buffer)))
+            return await self.complete_multipart(key, upload_id, parts)
+        except BaseException:
+            if upload_id is not None:
+                with contextlib.suppress(Exception):
+                    await self.abort_multipart(key, upload_id)
+            raise
+
+    async def delete(self, key: str) -> None:
+        check_object_key(key)
+        s3 = await self._client.get()
+        with _mapped(key):
+            await s3.delete_object(Bucket=self.bucket, Key=key)
+
+    async def start_multipart(self, key: str, content_type: str) -> str:
+        check_object_key(key)
+        s3 = await self._client.get()
+        with _mapped(key):
+            r = await s3.create_multipart_upload(
+                Bucket=self.bucket, Key=key, ContentType=content_type
+            )
+        upload_id: str = r["UploadId"]
+        return upload_id
+
+    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
+        check_object_key(key)
+        s3 = await self._client.get()
+        with _mapped(key):
+            r = await s3.upload_part(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
+            )
+        return PartInfo(number, len(data), r["ETag"])
+
+    async def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+        check_object_key(key)
+        s3 = await self._client.get()
+        parts: list[PartInfo] = []
+        marker = 0
+        while True:
+            with _mapped(key):
+                r = await s3.list_parts(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                )
+            parts += [PartInfo(p["PartNumber"], p["Size"], p["ETag"]) for p in r.get("Parts", [])]
+            if not r.get("IsTruncated"):
+                return parts
+            marker = int(r["NextPartNumberMarker"])
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[PartInfo]
+    ) -> ObjectInfo:
+        check_object_key(key)
+        s3 = await self._client.get()
+        with _mapped(key):
+            await s3.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]
+                },
+            )
+        return await self.head(key)
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        check_object_key(key)
+        s3 = await self._client.get()
+        try:
+            with _mapped(key):
+                await s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ObjectNotFound:
+            return
+
+    async def presigned_get(self, key: str, expires_seconds: int) -> str | None:
+        check_object_key(key)
+        s3 = await self._client.get()
+        url: str = await s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_seconds
+        )
+        return url
+
+    def local_path(self, key: str) -> Path | None:
+        return None
+
+    async def ping(self) -> None:
+        s3 = await self._client.get()
+        with _mapped():
+            await s3.head_bucket(Bucket=self.bucket)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextlib.contextmanager
+def _mapped(key: str = "") -> Any:
+    """Turn botocore failures into the port's errors."""
+    try:
+        yield
+    except AppError:
+        raise
+    except ClientError as exc:
+        code = _code(exc)
+        if code in ("NoSuchKey", "404", "NotFound", "NoSuchUpload", "NoSuchBucket"):
+            raise ObjectNotFound(f"no object {key!r}" if key else "no such bucket") from exc
+        if code in ("PreconditionFailed", "412"):
+            raise ObjectChanged(f"object {key!r} changed") from exc
+        if code in ("InvalidRange", "416"):
+            raise RangeNotSatisfiable("range not satisfiable") from exc
+        if code in ("SlowDown", "ServiceUnavailable", "503", "500", "InternalError"):
+            raise StorageUnavailable(f"object store busy: {code}") from exc
+        raise StorageError(f"object store error: {code or exc}") from exc
+    except (
+        EndpointConnectionError,
+        ConnectTimeoutError,
+        ReadTimeoutError,
+        BotoConnectionError,
+        OSError,
+    ) as exc:
+        raise StorageUnavailable(f"object store unreachable: {exc.__class__.__name__}") from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"object store error: {exc.__class__.__name__}") from exc

@@ -1,0 +1,135 @@
+"""Module transports: in-process calls when the callee is mounted, HTTP when it is not.
+
+Both carry the same :class:`~streamstack.kernel.operation.Operation` values, encode the
+same msgspec structs and surface the callee's errors as the same :class:`AppError`, so
+one contract test suite runs against both.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import httpx
+import msgspec
+from litestar import Request, Response, post
+from litestar.handlers import HTTPRouteHandler
+
+from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable, Unauthorized
+from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
+
+SECRET_HEADER = "X-StreamStack-Service-Secret"
+
+
+class OperationRegistry:
+    """The handlers of the operations offered by the modules mounted in this process."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[tuple[str, str], tuple[Operation[Any, Any], Handler]] = {}
+
+    def register(self, op: Operation[Any, Any], handler: Handler) -> None:
+        """Offer ``op``, served by ``handler``."""
+        self._handlers[(op.module, op.name)] = (op, handler)
+
+    def handler(self, op: Operation[Any, Any]) -> Handler:
+        """The handler for ``op``; KeyError if its module is not mounted."""
+        return self._handlers[(op.module, op.name)][1]
+
+    def items(self) -> list[tuple[Operation[Any, Any], Handler]]:
+        """Every registered operation with its handler."""
+        return list(self._handlers.values())
+
+
+class InProcessTransport:
+    """Calls the callee's handler directly, as its HTTP endpoint would."""
+
+    def __init__(self, registry: OperationRegistry) -> None:
+        self._registry = registry
+
+    async def call(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
+        result: Resp = await self._registry.handler(op)(request, context)
+        return result
+
+
+class HttpTransport:
+    """Calls the callee module's ``/internal/`` endpoint with the service secret."""
+
+    def __init__(
+        self,
+        module: str,
+        base_url: str,
+        secret: str,
+        *,
+        timeout_seconds: float = 10.0,
+        max_connections: int = 100,
+    ) -> None:
+        self.module = module
+        self._secret = secret
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_seconds,
+            limits=httpx.Limits(max_connections=max_connections),
+        )
+
+    async def call(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
+        headers = {SECRET_HEADER: self._secret, "Content-Type": "application/json"}
+        if context.bearer_token:
+            headers["Authorization"] = f"Bearer {context.bearer_token}"
+        if context.request_id:
+            headers["X-Request-ID"] = context.request_id
+        try:
+            r = await self._client.post(
+                op.path, content=msgspec.json.encode(request), headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(
+                f"the {self.module} service is unreachable ({exc.__class__.__name__})",
+                code="module_unavailable",
+            ) from exc
+        if r.is_success:
+            return msgspec.json.decode(r.content, type=op.response)
+        try:
+            body = msgspec.json.decode(r.content, type=ErrorBody)
+        except msgspec.DecodeError:
+            body = ErrorBody(
+                r.status_code, "upstream_error", f"{self.module} answered {r.status_code}"
+            )
+        keep = {
+            k: v for k, v in r.headers.items() if k.lower() in ("retry-after", "www-authenticate")
+        }
+        raise AppError.from_body(body, keep)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+
+def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HTTPRouteHandler]:
+    """``POST /internal/...`` endpoints serving every registered operation over HTTP.
+
+    Each requires the shared service secret (compared in constant time); nginx never
+    routes ``/internal/``, so browsers cannot reach them at all.
+    """
+    expected = secret.encode()
+
+    def endpoint(op: Operation[Any, Any], handler: Handler) -> HTTPRouteHandler:
+        async def serve(request: Request[Any, Any, Any]) -> Response[Any]:
+            presented = request.headers.get(SECRET_HEADER, "").encode()
+            if not expected or not hmac.compare_digest(presented, expected):
+                raise Unauthorized("service credential required", code="invalid_service_secret")
+            try:
+                payload = msgspec.json.decode(await request.body(), type=op.request)
+            except msgspec.DecodeError as exc:
+                raise AppError(str(exc), status=400, code="validation_error") from None
+            auth = request.headers.get("authorization", "")
+            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            context = CallContext(
+                bearer_token=token, request_id=request.headers.get("x-request-id")
+            )
+            result = await handler(payload, context)
+            return Response(content=msgspec.json.encode(result), media_type="application/json")
+
+        serve.__name__ = f"internal_{op.module}_{op.name}"
+        return post(op.path, include_in_schema=False, name=serve.__name__)(serve)
+
+    return [endpoint(op, handler) for op, handler in registry.items()]
