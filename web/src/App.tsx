@@ -1,0 +1,68 @@
+import type { ReactNode } from "react";
+import { BrowserRouter, Outlet, Route, Routes } from "react-router";
+import { AuthProvider } from "./auth/AuthContext";
+import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
+import { Layout } from "./components/Layout";
+import { AccountPage } from "./pages/Account";
+import { AdminLibraryPage } from "./pages/AdminLibrary";
+import { AdminUploadPage } from "./pages/AdminUpload";
+import { AdminUsersPage } from "./pages/AdminUsers";
+import { BrowsePage } from "./pages/Browse";
+import { NotFoundPage } from "./pages/NotFound";
+import { RegisterPage } from "./pages/Register";
+import { SignInPage } from "./pages/SignIn";
+import { WatchPage } from "./pages/Watch";
+
+function Titled({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <>
+      <title>{`${title} · StreamStack`}</title>
+      {children}
+    </>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route path="signin" element={<Titled title="Sign in"><SignInPage /></Titled>} />
+        <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
+        <Route
+          element={
+            <RequireAuth>
+              <Outlet />
+            </RequireAuth>
+          }
+        >
+          <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
+          <Route path="watch/:id" element={<Titled title="Watch"><WatchPage /></Titled>} />
+          <Route path="account" element={<Titled title="Account"><AccountPage /></Titled>} />
+          <Route
+            path="admin"
+            element={
+              <RequireAdmin>
+                <Outlet />
+              </RequireAdmin>
+            }
+          >
+            <Route path="upload" element={<Titled title="Upload"><AdminUploadPage /></Titled>} />
+            <Route path="library" element={<Titled title="Library"><AdminLibraryPage /></Titled>} />
+            <Route path="users" element={<Titled title="Users"><AdminUsersPage /></Titled>} />
+          </Route>
+        </Route>
+        <Route path="*" element={<Titled title="Not found"><NotFoundPage /></Titled>} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <AuthProvider>
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </AuthProvider>
+  );
+}

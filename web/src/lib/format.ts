@@ -1,0 +1,60 @@
+/** 65 → "1:05", 3725 → "1:02:05". Null/invalid → "" (unknown duration). */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "";
+  const total = Math.floor(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, "0");
+  if (h > 0) return `${h}:${String(m).padStart(2, "0")}:${ss}`;
+  return `${m}:${ss}`;
+}
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
+
+/** 1536 → "1.5 KiB"; binary units like the 8 MiB chunk size. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "";
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** Whole percent in [0, 100]; 0 when the total is unknown. */
+export function percent(done: number, total: number): number {
+  if (!(total > 0)) return 0;
+  return Math.min(100, Math.max(0, Math.floor((done / total) * 100)));
+}
+
+export function formatResolution(width: number | null, height: number | null): string {
+  if (!width || !height) return "";
+  return `${width}×${height}`;
+}
+
+/** "a, b ,, c" → ["a", "b", "c"], deduplicated, order kept. */
+export function parseTags(text: string): string[] {
+  const seen = new Set<string>();
+  for (const raw of text.split(",")) {
+    const tag = raw.trim();
+    if (tag !== "") seen.add(tag);
+  }
+  return [...seen];
+}
+
+/** "clip.final.mp4" → "clip.final" */
+export function titleFromFilename(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return (dot > 0 ? name.slice(0, dot) : name).replace(/[_]+/g, " ").trim();
+}

@@ -1,0 +1,319 @@
+import { useCallback, useId, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import { deleteItem, listCatalogue, updateItem } from "../api/catalogue";
+import { errorMessage } from "../api/errors";
+import type { MediaItem, StatusFilter } from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Thumbnail } from "../components/MediaCard";
+import { Pagination } from "../components/Pagination";
+import { formatDate, parseTags } from "../lib/format";
+import { useAsync } from "../lib/useAsync";
+
+const PAGE_SIZE = 24;
+const STATUSES: { value: StatusFilter; label: string }[] = [
+  { value: "all", label: "All" },
+  { value: "draft", label: "Drafts" },
+  { value: "published", label: "Published" },
+];
+
+function isStatus(value: string | null): value is StatusFilter {
+  return STATUSES.some((s) => s.value === value);
+}
+
+export function AdminLibraryPage() {
+  const [params, setParams] = useSearchParams();
+  const statusParam = params.get("status");
+  const status: StatusFilter = isStatus(statusParam) ? statusParam : "all";
+  const q = params.get("q") ?? "";
+  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+  const [text, setText] = useState(q);
+  const [syncedQ, setSyncedQ] = useState(q);
+  if (q !== syncedQ) {
+    setSyncedQ(q);
+    setText(q);
+  }
+  const [pendingDelete, setPendingDelete] = useState<MediaItem | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  const fetchPage = useCallback(
+    (signal: AbortSignal) => listCatalogue({ status, q, page, page_size: PAGE_SIZE, sort: "newest" }, signal),
+    [status, q, page],
+  );
+  const { data, error, loading, reload, setData } = useAsync(fetchPage);
+
+  function setParam(changes: Record<string, string | null>, push = false) {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null || value === "") next.delete(key);
+          else next.set(key, value);
+        }
+        return next;
+      },
+      { replace: !push },
+    );
+  }
+
+  function onSearch(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setParam({ q: text.trim(), page: null });
+  }
+
+  const onChanged = useCallback(
+    (updated: MediaItem) => {
+      setData((page) => ({
+        ...page,
+        // An item that no longer matches the status filter leaves the list.
+        items: page.items
+          .map((it) => (it.id === updated.id ? updated : it))
+          .filter((it) => status === "all" || it.status === status),
+      }));
+    },
+    [setData, status],
+  );
+
+  async function confirmDelete() {
+    if (!pendingDelete) return;
+    setDeleting(true);
+    setActionError(null);
+    try {
+      await deleteItem(pendingDelete.id);
+      setNotice(`Deleted “${pendingDelete.title}”.`);
+      setPendingDelete(null);
+      reload();
+    } catch (err) {
+      setActionError(`Could not delete “${pendingDelete.title}”: ${errorMessage(err)}`);
+      setPendingDelete(null);
+    } finally {
+      setDeleting(false);
+    }
+  }
+
+  return (
+    <section className="page" aria-labelledby="library-title">
+      <div className="page-head">
+        <h1 id="library-title">Library</h1>
+        <Link to="/admin/upload" className="button primary">
+          Upload a video
+        </Link>
+      </div>
+      <form className="toolbar" role="search" onSubmit={onSearch}>
+        <div className="field">
+          <label htmlFor="library-status">Status</label>
+          <select
+            id="library-status"
+            value={status}
+            onChange={(e) => setParam({ status: e.target.value === "all" ? null : e.target.value, page: null })}
+          >
+            {STATUSES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field grow">
+          <label htmlFor="library-search">Search</label>
+          <input id="library-search" type="search" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <button type="submit" className="button">
+          Search
+        </button>
+      </form>
+
+      <div aria-live="polite" className="status-line">
+        {loading && <span role="status">Loading…</span>}
+        {notice && !loading && <span>{notice}</span>}
+      </div>
+      {actionError && (
+        <p className="form-error" role="alert">
+          {actionError}
+        </p>
+      )}
+      <ErrorMessage error={error} onRetry={reload} />
+
+      {data && data.items.length === 0 && (
+        <div className="empty" data-testid="empty-state">
+          <h2>No videos here</h2>
+          <p>{status === "draft" ? "There are no drafts." : "Upload a video to get started."}</p>
+        </div>
+      )}
+      {data && data.items.length > 0 && (
+        <>
+          <ul className="library-list" aria-label="Videos">
+            {data.items.map((item) => (
+              <LibraryRow key={item.id} item={item} onChanged={onChanged} onDelete={setPendingDelete} />
+            ))}
+          </ul>
+          <Pagination
+            page={page}
+            pageSize={data.page_size || PAGE_SIZE}
+            total={data.total}
+            onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, true)}
+          />
+        </>
+      )}
+
+      {pendingDelete && (
+        <ConfirmDialog
+          title="Delete this video?"
+          confirmLabel="Delete"
+          busy={deleting}
+          onConfirm={() => void confirmDelete()}
+          onCancel={() => setPendingDelete(null)}
+        >
+          <p>
+            “{pendingDelete.title}” and its files will be removed for good. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+function LibraryRow({
+  item,
+  onChanged,
+  onDelete,
+}: {
+  item: MediaItem;
+  onChanged: (item: MediaItem) => void;
+  onDelete: (item: MediaItem) => void;
+}) {
+  const id = useId();
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(item.title);
+  const [description, setDescription] = useState(item.description);
+  const [tags, setTags] = useState(item.tags.join(", "));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  function startEdit() {
+    setTitle(item.title);
+    setDescription(item.description);
+    setTags(item.tags.join(", "));
+    setError(null);
+    setEditing(true);
+  }
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (title.trim() === "") {
+      setError("The title cannot be empty.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const updated = await updateItem(item.id, {
+        title: title.trim(),
+        description: description.trim(),
+        tags: parseTags(tags),
+      });
+      onChanged(updated);
+      setEditing(false);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function togglePublish() {
+    setBusy(true);
+    setError(null);
+    try {
+      const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
+      onChanged(updated);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>
+      <Link to={`/watch/${encodeURIComponent(item.id)}`} className="library-thumb" tabIndex={-1} aria-hidden="true">
+        <Thumbnail item={item} />
+      </Link>
+      <div className="library-body">
+        {editing ? (
+          <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
+            <div className="field">
+              <label htmlFor={`${id}-edit-title`}>Title</label>
+              <input
+                id={`${id}-edit-title`}
+                type="text"
+                required
+                maxLength={300}
+                value={title}
+                onChange={(e) => setTitle(e.target.value)}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-edit-description`}>Description</label>
+              <textarea
+                id={`${id}-edit-description`}
+                rows={3}
+                value={description}
+                onChange={(e) => setDescription(e.target.value)}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-edit-tags`}>Tags</label>
+              <input
+                id={`${id}-edit-tags`}
+                type="text"
+                value={tags}
+                placeholder="comma, separated"
+                onChange={(e) => setTags(e.target.value)}
+              />
+            </div>
+            <div className="button-row">
+              <button type="submit" className="button primary" disabled={busy}>
+                {busy ? "Saving…" : "Save"}
+              </button>
+              <button type="button" className="button" disabled={busy} onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        ) : (
+          <>
+            <h2 id={`${id}-title`} className="library-title">
+              <Link to={`/watch/${encodeURIComponent(item.id)}`}>{item.title}</Link>{" "}
+              <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
+            </h2>
+            {item.description && <p className="library-description">{item.description}</p>}
+            <p className="muted small">
+              {item.tags.length > 0 ? `Tags: ${item.tags.join(", ")} · ` : ""}
+              Added {formatDate(item.created_at)}
+            </p>
+            <div className="button-row">
+              <button type="button" className="button" disabled={busy} onClick={startEdit}>
+                Edit<span className="visually-hidden"> {item.title}</span>
+              </button>
+              <button type="button" className="button" disabled={busy} onClick={() => void togglePublish()}>
+                {item.status === "published" ? "Unpublish" : "Publish"}
+                <span className="visually-hidden"> {item.title}</span>
+              </button>
+              <button type="button" className="button danger" disabled={busy} onClick={() => onDelete(item)}>
+                Delete<span className="visually-hidden"> {item.title}</span>
+              </button>
+            </div>
+          </>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,185 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { useSearchParams } from "react-router";
+import { listCatalogue } from "../api/catalogue";
+import type { SortOrder } from "../api/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { MediaCard } from "../components/MediaCard";
+import { Pagination } from "../components/Pagination";
+import { useAsync } from "../lib/useAsync";
+
+export const PAGE_SIZE = 24;
+export const SEARCH_DEBOUNCE_MS = 300;
+
+const SORTS: { value: SortOrder; label: string }[] = [
+  { value: "newest", label: "Newest first" },
+  { value: "oldest", label: "Oldest first" },
+  { value: "title", label: "Title (A–Z)" },
+  { value: "duration", label: "Duration" },
+];
+
+function isSort(value: string | null): value is SortOrder {
+  return SORTS.some((s) => s.value === value);
+}
+
+function positiveInt(value: string | null, fallback: number): number {
+  const n = Number.parseInt(value ?? "", 10);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export function BrowsePage() {
+  const [params, setParams] = useSearchParams();
+  const q = params.get("q") ?? "";
+  const tag = params.get("tag") ?? "";
+  const sortParam = params.get("sort");
+  const sort: SortOrder = isSort(sortParam) ? sortParam : "newest";
+  const page = positiveInt(params.get("page"), 1);
+
+  // The search box is local while typing; the URL follows after a pause.
+  const [text, setText] = useState(q);
+  const [syncedQ, setSyncedQ] = useState(q);
+  if (q !== syncedQ) {
+    // The URL changed from outside (back button, tag link): show it.
+    setSyncedQ(q);
+    setText(q);
+  }
+  const [tagText, setTagText] = useState(tag);
+  const [syncedTag, setSyncedTag] = useState(tag);
+  if (tag !== syncedTag) {
+    setSyncedTag(tag);
+    setTagText(tag);
+  }
+
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+
+  const update = useCallback(
+    (changes: Record<string, string | null>, { resetPage = true, push = false } = {}) => {
+      setParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          for (const [key, value] of Object.entries(changes)) {
+            if (value === null || value === "") next.delete(key);
+            else next.set(key, value);
+          }
+          if (resetPage) next.delete("page");
+          return next;
+        },
+        { replace: !push },
+      );
+    },
+    [setParams],
+  );
+
+  function onSearchChange(value: string) {
+    setText(value);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => update({ q: value.trim() }), SEARCH_DEBOUNCE_MS);
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    window.clearTimeout(timer.current);
+    update({ q: text.trim(), tag: tagText.trim() });
+  }
+
+  const fetchPage = useCallback(
+    (signal: AbortSignal) => listCatalogue({ q, tag, sort, page, page_size: PAGE_SIZE }, signal),
+    [q, tag, sort, page],
+  );
+  const { data, previous, error, loading, reload } = useAsync(fetchPage);
+  const shown = data ?? (loading ? previous : null);
+
+  return (
+    <section className="page" aria-labelledby="browse-title">
+      <h1 id="browse-title" className="visually-hidden">
+        Browse videos
+      </h1>
+      <form className="toolbar" role="search" onSubmit={onSubmit}>
+        <div className="field grow">
+          <label htmlFor="browse-search">Search</label>
+          <input
+            id="browse-search"
+            type="search"
+            placeholder="Search titles and descriptions"
+            value={text}
+            onChange={(e) => onSearchChange(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="browse-tag">Tag</label>
+          <input
+            id="browse-tag"
+            type="text"
+            placeholder="Any tag"
+            value={tagText}
+            onChange={(e) => setTagText(e.target.value)}
+            onBlur={() => tagText.trim() !== tag && update({ tag: tagText.trim() })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="browse-sort">Sort</label>
+          <select id="browse-sort" value={sort} onChange={(e) => update({ sort: e.target.value })}>
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="button">
+          Apply
+        </button>
+      </form>
+
+      {tag && (
+        <p className="filter-chip">
+          Tag: <strong>{tag}</strong>{" "}
+          <button type="button" className="link-button" onClick={() => update({ tag: null })}>
+            Clear tag filter
+          </button>
+        </p>
+      )}
+
+      <div aria-live="polite" className="status-line">
+        {loading && (
+          <span role="status" data-testid="loading">
+            Loading…
+          </span>
+        )}
+        {data && data.total > 0 && (
+          <span>
+            {data.total} video{data.total === 1 ? "" : "s"}
+          </span>
+        )}
+      </div>
+
+      <ErrorMessage error={error} onRetry={reload} />
+
+      {data && data.items.length === 0 && (
+        <div className="empty" data-testid="empty-state">
+          <h2>No videos found</h2>
+          <p>{q || tag ? "Try another search or clear the filters." : "Nothing has been published yet."}</p>
+        </div>
+      )}
+
+      {shown && shown.items.length > 0 && (
+        <>
+          <ul className="grid" aria-busy={loading} aria-label="Videos">
+            {shown.items.map((item) => (
+              <MediaCard key={item.id} item={item} />
+            ))}
+          </ul>
+          <Pagination
+            page={page}
+            pageSize={shown.page_size || PAGE_SIZE}
+            total={shown.total}
+            onPage={(p) => {
+              update({ page: p > 1 ? String(p) : null }, { resetPage: false, push: true });
+              document.getElementById("browse-title")?.scrollIntoView?.();
+            }}
+          />
+        </>
+      )}
+    </section>
+  );
+}

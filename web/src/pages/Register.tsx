@@ -1,0 +1,119 @@
+import { useState, type FormEvent } from "react";
+import { Link, Navigate, useNavigate } from "react-router";
+import { ApiError } from "../api/errors";
+import { useAuth } from "../auth/useAuth";
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
+
+function registerErrorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    switch (err.code) {
+      case "email_taken":
+        return "An account with this email already exists. Sign in instead?";
+      case "registration_closed":
+        return "Registration is closed on this server. Ask an administrator for an account.";
+      case "too_many_attempts":
+        return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
+      default:
+        return err.detail;
+    }
+  }
+  return "Registration failed. Please try again.";
+}
+
+export function RegisterPage() {
+  const { status, register } = useAuth();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [emailTaken, setEmailTaken] = useState(false);
+
+  if (status === "authenticated" && !busy) return <Navigate to="/" replace />;
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (password.length < PASSWORD_MIN) {
+      setError(`The password needs at least ${PASSWORD_MIN} characters.`);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setEmailTaken(false);
+    try {
+      const name = displayName.trim();
+      await register({ email: email.trim(), password, ...(name ? { display_name: name } : {}) });
+      await navigate("/", { replace: true });
+    } catch (err) {
+      setEmailTaken(err instanceof ApiError && err.code === "email_taken");
+      setError(registerErrorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="page narrow auth-page" aria-labelledby="register-title">
+      <h1 id="register-title">Create an account</h1>
+      <form className="form" onSubmit={(e) => void onSubmit(e)}>
+        <div className="field">
+          <label htmlFor="register-email">Email</label>
+          <input
+            id="register-email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            aria-invalid={emailTaken || undefined}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="register-password">Password</label>
+          <input
+            id="register-password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={PASSWORD_MIN}
+            maxLength={PASSWORD_MAX}
+            aria-describedby="register-password-hint"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <small id="register-password-hint" className="hint">
+            At least {PASSWORD_MIN} characters.
+          </small>
+        </div>
+        <div className="field">
+          <label htmlFor="register-name">Display name (optional)</label>
+          <input
+            id="register-name"
+            name="display_name"
+            type="text"
+            autoComplete="nickname"
+            maxLength={200}
+            value={displayName}
+            onChange={(e) => setDisplayName(e.target.value)}
+          />
+        </div>
+        {error && (
+          <p className="form-error" role="alert" data-testid="register-error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Creating account…" : "Register"}
+        </button>
+      </form>
+      <p className="muted">
+        Already have an account? <Link to="/signin">Sign in</Link>.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+import { useState, type FormEvent } from "react";
+import { Link, Navigate, useLocation, useNavigate } from "react-router";
+import { ApiError } from "../api/errors";
+import type { RedirectState } from "../auth/RequireAuth";
+import { useAuth } from "../auth/useAuth";
+import { useCountdown } from "../lib/useCountdown";
+
+interface Throttle {
+  /** When sign-in may be tried again, ms since epoch. */
+  until: number;
+  seconds: number;
+}
+
+function redirectTarget(state: unknown): string {
+  const from = (state as RedirectState | null)?.from;
+  return typeof from === "string" && from.startsWith("/") && !from.startsWith("/signin") ? from : "/";
+}
+
+export function SignInPage() {
+  const { status, signIn } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [throttle, setThrottle] = useState<Throttle | null>(null);
+  const target = redirectTarget(location.state);
+  const left = useCountdown(throttle?.until ?? null);
+  // The first render shows the server's number exactly, then it counts down.
+  const throttledFor = throttle ? Math.min(throttle.seconds, left) : 0;
+
+  if (status === "authenticated" && !busy) return <Navigate to={target} replace />;
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (throttledFor > 0) return;
+    setBusy(true);
+    setError(null);
+    setThrottle(null);
+    try {
+      await signIn(email.trim(), password);
+      await navigate(target, { replace: true });
+    } catch (err) {
+      setPassword("");
+      if (err instanceof ApiError && err.status === 429) {
+        const seconds = err.retryAfter ?? 60;
+        setThrottle({ until: Date.now() + seconds * 1000, seconds });
+      } else if (err instanceof ApiError && err.status === 401) {
+        setError("Wrong credentials: the email or password is not correct.");
+      } else if (err instanceof ApiError) {
+        setError(err.detail);
+      } else {
+        setError("Sign in failed. Please try again.");
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="page narrow auth-page" aria-labelledby="signin-title">
+      <h1 id="signin-title">Sign in</h1>
+      <form className="form" onSubmit={(e) => void onSubmit(e)}>
+        <div className="field">
+          <label htmlFor="signin-email">Email</label>
+          <input
+            id="signin-email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="signin-password">Password</label>
+          <input
+            id="signin-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        {error && (
+          <p className="form-error" role="alert" data-testid="signin-error">
+            {error}
+          </p>
+        )}
+        {throttledFor > 0 && (
+          <p className="form-error" role="alert" data-testid="signin-throttled">
+            Too many attempts, try again in {throttledFor} s.
+          </p>
+        )}
+        <button type="submit" className="button primary" disabled={busy || throttledFor > 0}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+      <p className="muted">
+        No account yet? <Link to="/register">Create one</Link>.
+      </p>
+    </section>
+  );
+}
+
