@@ -123,14 +123,19 @@ def create_app(
         return Health("ok", list(settings.modules))
 
     @get("/ready", tags=["operations"])
-    async def ready() -> Response[Any]:
+    async def ready(request: Request[Any, Any, Any]) -> Response[Any]:
         """Every backend the mounted modules use answers; 503 names the ones that do not."""
         checks = await backends.readiness()
         failing = sorted(name for name, result in checks.items() if result != "ok")
         if failing:
             body = {
                 **msgspec.structs.asdict(
-                    ErrorBody(503, "not_ready", f"backend not ready: {', '.join(failing)}")
+                    ErrorBody(
+                        503,
+                        "not_ready",
+                        f"backend not ready: {', '.join(failing)}",
+                        _request_id(request),
+                    )
                 ),
                 "checks": checks,
             }

@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import structlog
+
 from streamstack.kernel.db import Database
+from streamstack.kernel.errors import AppError
 from streamstack.kernel.events import EventBus
 from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.events.nats import NatsEventBus
@@ -23,6 +26,7 @@ from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
 from streamstack.settings import Settings
 
 Check = Callable[[], Awaitable[None]]
+log = structlog.get_logger(__name__)
 
 
 class Backends:
@@ -105,7 +109,12 @@ class Backends:
         """Start-up work: create missing S3 buckets (dev and tests; compose makes them)."""
         for store in self._objects.values():
             if isinstance(store, S3ObjectStore):
-                await store.ensure_bucket()
+                # A store that is down now must not stop the process: /ready reports it
+                # and requests get 503 until it answers.
+                try:
+                    await store.ensure_bucket()
+                except AppError as exc:
+                    log.warning("storage.bucket_unchecked", bucket=store.bucket, error=exc.detail)
 
     async def readiness(self, seconds: float = 3.0) -> dict[str, str]:
         """Run every check concurrently: backend name -> "ok" or the failure."""

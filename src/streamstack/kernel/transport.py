@@ -19,6 +19,8 @@ from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable, U
 from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
 
 SECRET_HEADER = "X-StreamStack-Service-Secret"
+# Error headers that carry meaning for the caller's client.
+_FORWARDED_HEADERS = ("Retry-After", "WWW-Authenticate")
 
 
 class OperationRegistry:
@@ -94,9 +96,7 @@ class HttpTransport:
             body = ErrorBody(
                 r.status_code, "upstream_error", f"{self.module} answered {r.status_code}"
             )
-        keep = {
-            k: v for k, v in r.headers.items() if k.lower() in ("retry-after", "www-authenticate")
-        }
+        keep = {name: r.headers[name] for name in _FORWARDED_HEADERS if name in r.headers}
         raise AppError.from_body(body, keep)
 
     async def close(self) -> None:
@@ -130,6 +130,6 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
             return Response(content=msgspec.json.encode(result), media_type="application/json")
 
         serve.__name__ = f"internal_{op.module}_{op.name}"
-        return post(op.path, include_in_schema=False, name=serve.__name__)(serve)
+        return post(op.path, include_in_schema=False, name=serve.__name__, status_code=200)(serve)
 
     return [endpoint(op, handler) for op, handler in registry.items()]

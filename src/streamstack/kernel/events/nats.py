@@ -7,6 +7,7 @@ from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import errors as js_errors
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from streamstack.kernel.events import Event, EventHandler, EventsUnavailable
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable
@@ -43,13 +44,22 @@ class NatsEventBus:
             raise EventsUnavailable(f"event not published: {exc.__class__.__name__}") from exc
 
     async def subscribe(self, subject: str, handler: EventHandler) -> NatsSubscription:
-        client = await self._connection.client()
+        # Consume from the stream, not the raw subject: only the stream has dropped the
+        # duplicates, a core subscriber would see every publish attempt.
+        await self._ensure_stream()
+        js = await self._connection.jetstream()
 
         async def deliver(msg: Msg) -> None:
             event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
             await handler(Event(event_id, msg.subject, msg.data))
 
-        return NatsSubscription(await client.subscribe(subject, cb=deliver))
+        sub = await js.subscribe(
+            subject,
+            cb=deliver,
+            stream=self._stream,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+        )
+        return NatsSubscription(sub)
 
     async def ping(self) -> None:
         await self._connection.ping()

@@ -34,7 +34,7 @@ class NatsKeyValueStore:
             return None
         except Exception as exc:
             raise self._unavailable(exc) from exc
-        return entry.value
+        return entry.value or b""
 
     async def put(self, key: str, value: bytes) -> None:
         check_key(key)
