@@ -1,0 +1,101 @@
+"""Catalogue tables: media items, their tags, and the event outbox.
+
+Revision ID: catalogue_0001
+Revises:
+Create Date: 2025-01-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "catalogue_0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "media_items",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("title_key", sa.String(200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("s3_key", sa.String(1024), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("content_type", sa.String(255), nullable=False),
+        sa.Column("duration_seconds", sa.Float(), nullable=True),
+        sa.Column("video_codec", sa.String(64), nullable=True),
+        sa.Column("audio_codec", sa.String(64), nullable=True),
+        sa.Column("width", sa.Integer(), nullable=True),
+        sa.Column("height", sa.Integer(), nullable=True),
+        sa.Column("fps", sa.Float(), nullable=True),
+        sa.Column("thumbnail_s3_key", sa.String(1024), nullable=True),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(255), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        _timestamp("published_at", nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_media_items"),
+        sa.CheckConstraint("status IN ('draft', 'published')", name="ck_media_items_status"),
+    )
+    for name, columns in (
+        ("ix_media_items_status_published_at", ["status", "published_at", "id"]),
+        ("ix_media_items_status_created_at", ["status", "created_at", "id"]),
+        ("ix_media_items_status_title_key", ["status", "title_key", "id"]),
+        ("ix_media_items_status_duration", ["status", "duration_seconds", "id"]),
+    ):
+        op.create_index(name, "media_items", columns)
+    op.create_table(
+        "media_tags",
+        sa.Column("media_id", sa.Uuid(), nullable=False),
+        sa.Column("tag", sa.String(40), nullable=False),
+        sa.PrimaryKeyConstraint("media_id", "tag", name="pk_media_tags"),
+        sa.ForeignKeyConstraint(
+            ["media_id"],
+            ["media_items.id"],
+            name="fk_media_tags_media_id_media_items",
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index("ix_media_tags_tag_media_id", "media_tags", ["tag", "media_id"])
+    op.create_table(
+        "catalogue_outbox",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        _timestamp("created_at"),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        _timestamp("sent_at", nullable=True),
+        sa.PrimaryKeyConstraint("seq", name="pk_catalogue_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_catalogue_outbox_event_id"),
+    )
+    op.create_index(
+        "ix_catalogue_outbox_pending",
+        "catalogue_outbox",
+        ["seq"],
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    )
+    op.create_index("ix_catalogue_outbox_sent_at", "catalogue_outbox", ["sent_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("catalogue_outbox")
+    op.drop_table("media_tags")
+    op.drop_table("media_items")

@@ -1,0 +1,123 @@
+"""The catalogue's tables: media items, their tags, and the outbox of events to relay.
+
+Tags live in their own table, one row per (item, tag), so that ``tag=`` filtering is an
+index lookup on Postgres and SQLite alike. ``title_key`` and ``search_text`` are derived
+from the editable fields (lower-cased in Python, so both backends sort and match the same
+way) and rewritten whenever those fields change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+STATUSES = ("draft", "published")
+
+
+class CatalogueBase(DeclarativeBase):
+    """Declarative base of the catalogue module only, so its migrations cover only its tables."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class MediaItemRow(CatalogueBase):
+    """One media item: the object it plays, what probing found, and its editorial state."""
+
+    __tablename__ = "media_items"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
+        # One index per list ordering, led by status because every list filters on it;
+        # ``id`` last keeps pagination stable between equal keys.
+        Index("ix_media_items_status_published_at", "status", "published_at", "id"),
+        Index("ix_media_items_status_created_at", "status", "created_at", "id"),
+        Index("ix_media_items_status_title_key", "status", "title_key", "id"),
+        Index("ix_media_items_status_duration", "status", "duration_seconds", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: ``title`` lower-cased: the case-insensitive sort key.
+    title_key: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    s3_key: Mapped[str] = mapped_column(String(1024))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(255))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    video_codec: Mapped[str | None] = mapped_column(String(64))
+    audio_codec: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    fps: Mapped[float | None] = mapped_column(Float)
+    thumbnail_s3_key: Mapped[str | None] = mapped_column(String(1024))
+    #: Title, description and tags lower-cased: what ``q`` searches.
+    search_text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    published_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class MediaTagRow(CatalogueBase):
+    """One tag of one item."""
+
+    __tablename__ = "media_tags"
+    __table_args__ = (Index("ix_media_tags_tag_media_id", "tag", "media_id"),)
+
+    media_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class OutboxRow(CatalogueBase):
+    """An event written in the same transaction as the change it announces."""
+
+    __tablename__ = "catalogue_outbox"
+    __table_args__ = (
+        # Only unsent rows are ever scanned by the relay; a partial index stays tiny.
+        Index(
+            "ix_catalogue_outbox_pending",
+            "seq",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+        Index("ix_catalogue_outbox_sent_at", "sent_at"),
+    )
+
+    #: Insertion order, which is also relay order.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    #: Sent as ``Nats-Msg-Id``: a second publish of the same event is dropped.
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

@@ -1,0 +1,150 @@
+"""HTTP routes of the catalogue under ``/api/v1/catalogue``: thin, the service does the work.
+
+Browsing (list, get) is public; a valid bearer token of an admin also shows drafts. Writes
+need the admin role; a stream token needs any signed-in user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Router, delete, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
+from litestar.params import Parameter
+
+from streamstack.catalogue.schemas import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    CreateMediaItem,
+    MediaPage,
+    SortOrder,
+    StatusFilter,
+    UpdateMediaItem,
+)
+from streamstack.catalogue.service import CatalogueService
+from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.streaming import StreamTokenGrant
+from streamstack.kernel.guards import (
+    Principal,
+    authenticate,
+    bearer_token,
+    provide_call_context,
+    provide_principal,
+    requires_admin,
+    requires_user,
+)
+from streamstack.kernel.operation import CallContext
+
+PREFIX = "/api/v1/catalogue"
+
+
+async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller if a bearer token is sent (401 if it is invalid), else None (anonymous)."""
+    if bearer_token(request) is None:
+        return None
+    return authenticate(request)
+
+
+class CatalogueController(Controller):
+    """Browse and manage media items."""
+
+    path = "/"
+    tags = ["catalogue"]
+    security = [{"bearer": []}]
+
+    @get("/", summary="List media items")
+    async def list_items(
+        self,
+        service: NamedDependency[CatalogueService],
+        viewer: NamedDependency[Principal | None],
+        q: Annotated[
+            str | None, Parameter(max_length=200, description="search title, description, tags")
+        ] = None,
+        tag: Annotated[str | None, Parameter(max_length=40, description="only this tag")] = None,
+        sort: SortOrder = "newest",
+        page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+        status: Annotated[
+            StatusFilter, Parameter(description="admins only; others always see published")
+        ] = "published",
+    ) -> MediaPage:
+        """Published items, newest first by default; admins may list drafts or all."""
+        if viewer is None or not viewer.is_admin:
+            status = "published"
+        return await service.list_items(
+            status=status, q=q, tag=tag, sort=sort, page=page, page_size=page_size
+        )
+
+    @get("/{item_id:uuid}", summary="Get a media item")
+    async def get_item(
+        self,
+        service: NamedDependency[CatalogueService],
+        viewer: NamedDependency[Principal | None],
+        item_id: uuid.UUID,
+    ) -> MediaItem:
+        """One item; drafts are 404 except for admins."""
+        return await service.get_item(
+            item_id, include_drafts=viewer is not None and viewer.is_admin
+        )
+
+    @post("/", guards=[requires_admin], status_code=201, summary="Register a media item")
+    async def create_item(
+        self,
+        service: NamedDependency[CatalogueService],
+        principal: NamedDependency[Principal],
+        data: CreateMediaItem,
+    ) -> MediaItem:
+        """Register an uploaded object as an item (admins; ingest uses the contract)."""
+        return await service.create_item(data, created_by=principal.user_id)
+
+    @patch("/{item_id:uuid}", guards=[requires_admin], summary="Edit, publish or unpublish")
+    async def update_item(
+        self, service: NamedDependency[CatalogueService], item_id: uuid.UUID, data: UpdateMediaItem
+    ) -> MediaItem:
+        """Change title, description or tags; ``status`` publishes or unpublishes."""
+        return await service.update_item(item_id, data)
+
+    @delete("/{item_id:uuid}", guards=[requires_admin], status_code=204, summary="Delete")
+    async def delete_item(
+        self, service: NamedDependency[CatalogueService], item_id: uuid.UUID
+    ) -> None:
+        """Delete an item (its object stays in storage)."""
+        await service.delete_item(item_id)
+
+    @post(
+        "/{item_id:uuid}/stream-token",
+        guards=[requires_user],
+        status_code=200,
+        summary="Get a stream token",
+    )
+    async def stream_token(
+        self,
+        service: NamedDependency[CatalogueService],
+        principal: NamedDependency[Principal],
+        call_context: NamedDependency[CallContext],
+        item_id: uuid.UUID,
+    ) -> StreamTokenGrant:
+        """A URL to play the item from, issued by streaming for the caller."""
+        return await service.issue_stream_token(
+            item_id, include_drafts=principal.is_admin, context=call_context
+        )
+
+
+def catalogue_router(service: CatalogueService) -> Router:
+    """The catalogue's routes, bound to ``service``."""
+
+    async def provide_service() -> CatalogueService:
+        return service
+
+    return Router(
+        path=PREFIX,
+        route_handlers=[CatalogueController],
+        dependencies={
+            "service": Provide(provide_service),
+            "viewer": Provide(provide_viewer),
+            "principal": Provide(provide_principal),
+            "call_context": Provide(provide_call_context),
+        },
+    )
