@@ -61,6 +61,11 @@ async function parseBody<T>(res: Response): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+/** Releases an unread body without waiting for it. */
+function discard(res: Response): void {
+  res.body?.cancel().catch(() => undefined);
+}
+
 let refreshInFlight: Promise<string | null> | null = null;
 
 /**
@@ -84,7 +89,7 @@ async function doRefresh(): Promise<string | null> {
     null,
   );
   if (res.status === 401 || res.status === 403) {
-    await res.body?.cancel();
+    discard(res);
     clearAccessToken();
     return null;
   }
@@ -92,6 +97,11 @@ async function doRefresh(): Promise<string | null> {
   const tokens = await parseBody<TokenResponse>(res);
   setAccessToken(tokens.access_token, tokens.expires_in);
   return tokens.access_token;
+}
+
+/** Forgets a pending refresh (tests: a fake server may never answer one). */
+export function resetRefreshState(): void {
+  refreshInFlight = null;
 }
 
 /** A token valid for at least `marginMs` more, refreshing first if needed. */
@@ -115,7 +125,7 @@ export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Pr
     const current = getAccessToken();
     const fresh = current !== null && current !== usedToken ? current : await refreshAccessToken();
     if (fresh !== null) {
-      await res.body?.cancel();
+      discard(res);
       res = await send(url, opts, fresh); // retried once, never more
     }
   }

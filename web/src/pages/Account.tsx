@@ -133,9 +133,9 @@ export function AccountPage() {
                   className="button"
                   disabled={revoking === session.id}
                   onClick={() => void revoke(session)}
+                  aria-label={`Revoke session: ${describeUserAgent(session.user_agent)}`}
                 >
                   {revoking === session.id ? "Revoking…" : "Revoke"}
-                  <span className="visually-hidden"> session {describeUserAgent(session.user_agent)}</span>
                 </button>
               )}
             </li>

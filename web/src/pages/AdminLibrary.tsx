@@ -295,15 +295,32 @@ function LibraryRow({
               Added {formatDate(item.created_at)}
             </p>
             <div className="button-row">
-              <button type="button" className="button" disabled={busy} onClick={startEdit}>
-                Edit<span className="visually-hidden"> {item.title}</span>
+              <button
+                type="button"
+                className="button"
+                disabled={busy}
+                onClick={startEdit}
+                aria-label={`Edit ${item.title}`}
+              >
+                Edit
               </button>
-              <button type="button" className="button" disabled={busy} onClick={() => void togglePublish()}>
+              <button
+                type="button"
+                className="button"
+                disabled={busy}
+                onClick={() => void togglePublish()}
+                aria-label={`${item.status === "published" ? "Unpublish" : "Publish"} ${item.title}`}
+              >
                 {item.status === "published" ? "Unpublish" : "Publish"}
-                <span className="visually-hidden"> {item.title}</span>
               </button>
-              <button type="button" className="button danger" disabled={busy} onClick={() => onDelete(item)}>
-                Delete<span className="visually-hidden"> {item.title}</span>
+              <button
+                type="button"
+                className="button danger"
+                disabled={busy}
+                onClick={() => onDelete(item)}
+                aria-label={`Delete ${item.title}`}
+              >
+                Delete
               </button>
             </div>
           </>

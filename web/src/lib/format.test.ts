@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { formatBytes, formatDuration, parseTags, percent, titleFromFilename } from "./format";
+
+describe("formatDuration", () => {
+  it.each([
+    [0, "0:00"],
+    [5, "0:05"],
+    [59.9, "0:59"],
+    [60, "1:00"],
+    [65, "1:05"],
+    [599, "9:59"],
+    [3599, "59:59"],
+    [3600, "1:00:00"],
+    [3725, "1:02:05"],
+    [36000 + 61, "10:01:01"],
+  ])("%s s → %s", (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+
+  it("returns an empty string for unknown or invalid durations", () => {
+    expect(formatDuration(null)).toBe("");
+    expect(formatDuration(undefined)).toBe("");
+    expect(formatDuration(Number.NaN)).toBe("");
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe("");
+    expect(formatDuration(-3)).toBe("");
+  });
+});
+
+describe("formatBytes", () => {
+  it.each([
+    [0, "0 B"],
+    [1023, "1023 B"],
+    [1536, "1.5 KiB"],
+    [8 * 1024 * 1024, "8.0 MiB"],
+    [512 * 1024 * 1024, "512 MiB"],
+    [3 * 1024 ** 3, "3.0 GiB"],
+  ])("%s → %s", (bytes, expected) => {
+    expect(formatBytes(bytes)).toBe(expected);
+  });
+});
+
+describe("percent", () => {
+  it("floors, clamps and handles an unknown total", () => {
+    expect(percent(1, 3)).toBe(33);
+    expect(percent(3, 3)).toBe(100);
+    expect(percent(5, 3)).toBe(100);
+    expect(percent(1, 0)).toBe(0);
+  });
+});
+
+describe("parseTags and titleFromFilename", () => {
+  it("splits, trims and deduplicates tags", () => {
+    expect(parseTags(" nature, sea,,nature , ")).toEqual(["nature", "sea"]);
+    expect(parseTags("")).toEqual([]);
+  });
+
+  it("drops the extension from a file name", () => {
+    expect(titleFromFilename("my_holiday.final.mp4")).toBe("my holiday.final");
+    expect(titleFromFilename(".hidden")).toBe(".hidden");
+  });
+});

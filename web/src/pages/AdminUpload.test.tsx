@@ -1,0 +1,211 @@
+import { act, screen, waitFor } from "@testing-library/react";
+import type { UploadOptions } from "tus-js-client";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem } from "../test/fixtures";
+import { FakeServer, json } from "../test/http";
+import { renderPage, setupUser } from "../test/render";
+import { AdminUploadPage } from "./AdminUpload";
+
+// A stand-in for tus-js-client's Upload: records what the page asks of it
+// and lets the test drive the callbacks.
+const tus = vi.hoisted(() => {
+  class FakeUpload {
+    static instances: FakeUpload[] = [];
+    url: string | null = null;
+    started = 0;
+    aborts: boolean[] = [];
+    resumedFrom: unknown = null;
+    constructor(
+      public file: File,
+      public options: UploadOptions,
+    ) {
+      FakeUpload.instances.push(this);
+    }
+    findPreviousUploads() {
+      return Promise.resolve([]);
+    }
+    resumeFromPreviousUpload(previous: unknown) {
+      this.resumedFrom = previous;
+    }
+    start() {
+      this.started += 1;
+    }
+    abort(shouldTerminate = false) {
+      this.aborts.push(shouldTerminate);
+      return Promise.resolve();
+    }
+  }
+  return { FakeUpload };
+});
+
+vi.mock("tus-js-client", () => ({ Upload: tus.FakeUpload }));
+
+const MiB = 1024 * 1024;
+
+function lastUpload() {
+  const upload = tus.FakeUpload.instances.at(-1);
+  if (!upload) throw new Error("no Upload was created");
+  return upload;
+}
+
+async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * MiB) {
+  const file = new File([new Uint8Array(size)], "beach_day.mp4", { type: "video/mp4" });
+  await user.upload(screen.getByLabelText("Video file"), file);
+  // The title is prefilled from the file name; replace it.
+  const title = screen.getByLabelText("Title");
+  expect(title).toHaveValue("beach day");
+  await user.clear(title);
+  await user.type(title, "Beach day");
+  await user.type(screen.getByLabelText("Description"), "Waves and sand");
+  await user.type(screen.getByLabelText("Tags"), "sea, summer ,sea");
+  await user.click(screen.getByLabelText("Publish when processing is done"));
+  await user.click(screen.getByRole("button", { name: "Upload" }));
+  await waitFor(() => expect(lastUpload().started).toBe(1));
+  return { file, upload: lastUpload() };
+}
+
+beforeEach(() => {
+  tus.FakeUpload.instances = [];
+  setAccessToken("tok-admin", 1800);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("AdminUploadPage", () => {
+  it("configures tus and renders progress with percent and bytes", async () => {
+    new FakeServer();
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+
+    expect(screen.getByRole("button", { name: "Upload" })).toBeDisabled();
+    const { file, upload } = await chooseAndStart(user);
+
+    expect(upload.file).toBe(file);
+    expect(upload.options.endpoint).toBe("/api/v1/ingest/uploads");
+    expect(upload.options.chunkSize).toBe(8 * MiB);
+    expect(upload.options.headers).toEqual({ Authorization: "Bearer tok-admin" });
+    expect(upload.options.metadata).toEqual({
+      filename: "beach_day.mp4",
+      filetype: "video/mp4",
+      title: "Beach day",
+      description: "Waves and sand",
+      tags: "sea,summer",
+      publish: "false",
+    });
+
+    const bar = screen.getByRole("progressbar", { name: "Upload progress" });
+    expect(bar).toBe(screen.getByTestId("upload-progress"));
+    expect(bar).toHaveAttribute("aria-valuenow", "0");
+
+    act(() => upload.options.onProgress?.(4 * MiB, 16 * MiB));
+    expect(bar).toHaveAttribute("aria-valuenow", "25");
+    expect(bar).toHaveAttribute("aria-valuemin", "0");
+    expect(bar).toHaveAttribute("aria-valuemax", "100");
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("25 % · 4.0 MiB of 16.0 MiB");
+
+    act(() => upload.options.onProgress?.(16 * MiB, 16 * MiB));
+    expect(bar).toHaveAttribute("aria-valuenow", "100");
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("100 % · 16.0 MiB of 16.0 MiB");
+  });
+
+  it("sets a fresh Bearer token on every tus request", async () => {
+    new FakeServer();
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const { upload } = await chooseAndStart(user);
+
+    const headers = new Map<string, string>();
+    const req = { setHeader: (k: string, v: string) => headers.set(k, v) };
+    setAccessToken("tok-rotated", 1800);
+    await upload.options.onBeforeRequest?.(req as never);
+    expect(headers.get("Authorization")).toBe("Bearer tok-rotated");
+  });
+
+  it("pauses, resumes and cancels with termination", async () => {
+    new FakeServer();
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const { upload } = await chooseAndStart(user);
+    act(() => upload.options.onProgress?.(8 * MiB, 16 * MiB));
+
+    await user.click(screen.getByRole("button", { name: "Pause" }));
+    expect(upload.aborts).toEqual([false]);
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("50 % · 8.0 MiB of 16.0 MiB · paused");
+
+    await user.click(screen.getByRole("button", { name: "Resume" }));
+    expect(upload.started).toBe(2);
+    expect(screen.getByRole("button", { name: "Pause" })).toBeEnabled();
+
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(upload.aborts).toEqual([false, true]);
+    expect(await screen.findByTestId("upload-cancelled")).toHaveTextContent("Upload cancelled.");
+    expect(screen.queryByTestId("upload-progress")).not.toBeInTheDocument();
+    // The form is usable again.
+    expect(screen.getByRole("button", { name: "Upload" })).toBeEnabled();
+  });
+
+  it("after the upload polls the job, shows Processing…, then links to the item", async () => {
+    const item = mediaItem({ id: "item-42", title: "Beach day" });
+    const server = new FakeServer()
+      .once("GET", "/api/v1/ingest/jobs/up-123", json({ upload_id: "up-123", state: "processing", item: null, error: null }))
+      .on("GET", "/api/v1/ingest/jobs/up-123", json({ upload_id: "up-123", state: "done", item, error: null }));
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const { upload } = await chooseAndStart(user);
+
+    upload.url = "/api/v1/ingest/uploads/up-123";
+    act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+
+    expect(await screen.findByTestId("upload-processing")).toHaveTextContent("Processing…");
+    expect(screen.getByTestId("upload-progress")).toHaveAttribute("aria-valuenow", "100");
+
+    await act(() => vi.advanceTimersByTimeAsync(1500));
+
+    const link = await screen.findByTestId("upload-result-link");
+    expect(link).toHaveTextContent("Beach day");
+    expect(link).toHaveAttribute("href", "/watch/item-42");
+    expect(screen.queryByTestId("upload-processing")).not.toBeInTheDocument();
+    const polls = server.requestsTo("GET", "/api/v1/ingest/jobs/up-123");
+    expect(polls).toHaveLength(2);
+    expect(polls[0]?.headers.get("Authorization")).toBe("Bearer tok-admin");
+  });
+
+  it("shows the processing error when the job fails", async () => {
+    new FakeServer().on(
+      "GET",
+      "/api/v1/ingest/jobs/up-9",
+      json({ upload_id: "up-9", state: "failed", item: null, error: "No video stream found" }),
+    );
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const { upload } = await chooseAndStart(user);
+
+    upload.url = "http://localhost/api/v1/ingest/uploads/up-9";
+    act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+
+    expect(await screen.findByTestId("upload-error")).toHaveTextContent("No video stream found");
+    expect(screen.queryByTestId("upload-result-link")).not.toBeInTheDocument();
+  });
+
+  it("shows the server's detail when tus reports an error", async () => {
+    new FakeServer();
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const { upload } = await chooseAndStart(user);
+
+    const response = {
+      getStatus: () => 413,
+      getBody: () => JSON.stringify({ status: 413, code: "too_large", detail: "The file exceeds 10 GiB" }),
+      getHeader: () => undefined,
+      getUnderlyingObject: () => null,
+    };
+    act(() => upload.options.onError?.(Object.assign(new Error("tus: unexpected response"), { originalResponse: response })));
+
+    expect(await screen.findByTestId("upload-error")).toHaveTextContent("The file exceeds 10 GiB");
+    expect(screen.getByRole("button", { name: "Upload" })).toBeEnabled();
+  });
+});

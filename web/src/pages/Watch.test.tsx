@@ -1,0 +1,99 @@
+import { act, screen, within } from "@testing-library/react";
+import { Route, Routes } from "react-router";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem } from "../test/fixtures";
+import { apiError, FakeServer, json } from "../test/http";
+import { renderPage } from "../test/render";
+import { WatchPage } from "./Watch";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function renderWatch(id: string) {
+  return renderPage(
+    <Routes>
+      <Route path="/watch/:id" element={<WatchPage />} />
+    </Routes>,
+    { path: `/watch/${id}` },
+  );
+}
+
+/** jsdom does not play media: give the element a controllable clock. */
+function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: boolean }) {
+  Object.defineProperty(video, "currentTime", {
+    configurable: true,
+    get: () => state.time,
+    set: (t: number) => (state.time = t),
+  });
+  Object.defineProperty(video, "paused", { configurable: true, get: () => state.paused });
+  const play = vi.fn(() => {
+    state.paused = false;
+    return Promise.resolve();
+  });
+  video.play = play;
+  return play;
+}
+
+describe("WatchPage", () => {
+  it("plays the stream URL and shows the item's metadata", async () => {
+    const server = new FakeServer()
+      .on("GET", "/api/v1/catalogue/m-1", json(mediaItem({ id: "m-1" })))
+      .on("POST", "/api/v1/catalogue/m-1/stream-token", json({ stream_url: "/api/v1/stream/abc", expires_in: 3600 }));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    expect(await screen.findByRole("heading", { name: "Sunset over the bay" })).toBeInTheDocument();
+    const video = screen.getByTestId("player");
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/abc"));
+    expect(video.tagName).toBe("VIDEO");
+    expect(video).toHaveAttribute("poster", "/api/v1/stream/thumbnails/m-1.jpg");
+    expect(screen.getByText("A calm evening.")).toBeInTheDocument();
+    expect(screen.getByTestId("watch-duration")).toHaveTextContent("1:05");
+    expect(screen.getByText("1920×1080 @ 30 fps")).toBeInTheDocument();
+    expect(screen.getByText("h264 / aac")).toBeInTheDocument();
+    const tags = screen.getByRole("list", { name: "Tags" });
+    expect(within(tags).getByRole("link", { name: "nature" })).toHaveAttribute("href", "/?tag=nature");
+    expect(server.requestsTo("POST", "/api/v1/catalogue/m-1/stream-token")[0]?.headers.get("Authorization")).toBe(
+      "Bearer tok",
+    );
+  });
+
+  it("renews the stream token at 80 % of its lifetime and keeps position and play state", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const server = new FakeServer()
+      .on("GET", "/api/v1/catalogue/m-1", json(mediaItem({ id: "m-1" })))
+      .once("POST", "/api/v1/catalogue/m-1/stream-token", json({ stream_url: "/api/v1/stream/first", expires_in: 100 }))
+      .on("POST", "/api/v1/catalogue/m-1/stream-token", json({ stream_url: "/api/v1/stream/second", expires_in: 100 }));
+    renderWatch("m-1");
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/first"));
+    const playback = { time: 42.5, paused: false };
+    const play = fakePlayback(video, playback);
+
+    await act(() => vi.advanceTimersByTimeAsync(79_000));
+    expect(server.requestsTo("POST", "/api/v1/catalogue/m-1/stream-token")).toHaveLength(1);
+
+    await act(() => vi.advanceTimersByTimeAsync(1_000));
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
+    expect(server.requestsTo("POST", "/api/v1/catalogue/m-1/stream-token")).toHaveLength(2);
+
+    // The new source loads from the start; once its metadata is in, the
+    // position and playing state come back.
+    playback.time = 0;
+    playback.paused = true;
+    act(() => {
+      video.dispatchEvent(new Event("loadedmetadata"));
+    });
+    expect(playback.time).toBe(42.5);
+    expect(play).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows not found for a missing or unpublished item", async () => {
+    new FakeServer().on("GET", "/api/v1/catalogue/nope", apiError(404, "not_found", "Media item not found"));
+    renderWatch("nope");
+    expect(await screen.findByRole("heading", { name: "Video not found" })).toBeInTheDocument();
+    expect(screen.queryByTestId("player")).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,28 @@
+import type { MediaItem } from "../api/types";
+
+export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
+  const id = overrides.id ?? "m-1";
+  return {
+    id,
+    title: "Sunset over the bay",
+    description: "A calm evening.",
+    status: "published",
+    s3_key: `media/${id}.mp4`,
+    size_bytes: 12_345_678,
+    content_type: "video/mp4",
+    duration_seconds: 65,
+    video_codec: "h264",
+    audio_codec: "aac",
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    thumbnail_s3_key: `thumbnails/${id}.jpg`,
+    thumbnail_url: `/api/v1/stream/thumbnails/${id}.jpg`,
+    tags: ["nature", "sea"],
+    created_by: "u-admin",
+    created_at: "2026-02-01T10:00:00Z",
+    updated_at: "2026-02-01T10:00:00Z",
+    published_at: "2026-02-01T10:05:00Z",
+    ...overrides,
+  };
+}

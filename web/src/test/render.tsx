@@ -1,0 +1,39 @@
+import userEvent from "@testing-library/user-event";
+import { render } from "@testing-library/react";
+import type { ReactElement } from "react";
+import { MemoryRouter, useLocation } from "react-router";
+import { AppRoutes } from "../App";
+import { AuthProvider } from "../auth/AuthContext";
+
+export function LocationProbe() {
+  const location = useLocation();
+  return <div data-testid="location">{`${location.pathname}${location.search}`}</div>;
+}
+
+/** The whole app (auth + routes) at `path`, as the browser would load it. */
+export function renderApp(path: string) {
+  return render(
+    <AuthProvider>
+      <MemoryRouter initialEntries={[path]}>
+        <AppRoutes />
+        <LocationProbe />
+      </MemoryRouter>
+    </AuthProvider>,
+  );
+}
+
+/** One page inside a router, without the app shell; `withAuth` adds the provider. */
+export function renderPage(ui: ReactElement, { path = "/", withAuth = false } = {}) {
+  const routed = (
+    <MemoryRouter initialEntries={[path]}>
+      {ui}
+      <LocationProbe />
+    </MemoryRouter>
+  );
+  return render(withAuth ? <AuthProvider>{routed}</AuthProvider> : routed);
+}
+
+/** userEvent without the per-keystroke pause: tests stay fast. */
+export function setupUser() {
+  return userEvent.setup({ delay: null });
+}
