@@ -1,0 +1,146 @@
+"""The app factory: health, readiness, the error shape, request ids, the SPA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from litestar import get
+from litestar.testing import AsyncTestClient
+
+from streamstack.app import create_app
+from streamstack.kernel.errors import Conflict
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from support.apps import make_settings, running_app
+
+
+def mount_probe(ctx: ModuleContext) -> MountedModule:
+    """A module that uses every backend kind, with routes that raise."""
+    ctx.backends.kv("probe-kv", 60)
+    ctx.backends.objects(ctx.settings.media_bucket)
+    ctx.backends.database  # noqa: B018 - asking registers the readiness check
+
+    @get("/api/v1/probe/conflict")
+    async def conflict() -> None:
+        raise Conflict("already exists", code="probe_conflict")
+
+    @get("/api/v1/probe/crash")
+    async def crash() -> None:
+        raise RuntimeError("secret internals")
+
+    @get("/api/v1/probe/number/{n:int}")
+    async def number(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    return MountedModule("catalogue", [conflict, crash, number])
+
+
+PROBE = {"catalogue": ModuleDefinition("catalogue", mount_probe)}
+
+
+async def test_health_lists_the_mounted_modules(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path)
+    async with running_app(settings) as client:
+        r = await client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "modules": ["auth", "catalogue", "streaming", "ingest"]}
+
+
+async def test_ready_checks_each_backend_in_use(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path, modules=["catalogue"])
+    async with AsyncTestClient(create_app(settings, PROBE)) as client:
+        r = await client.get("/ready")
+    assert r.status_code == 200, r.text
+    checks = r.json()["checks"]
+    assert checks == {"database": "ok", "kv:probe-kv": "ok", "storage:media": "ok"}
+
+
+async def test_ready_is_503_naming_the_backend_that_is_down(tmp_path: Path) -> None:
+    settings = make_settings(
+        "embedded",
+        tmp_path,
+        modules=["catalogue"],
+        nats_url="nats://127.0.0.1:9",
+        s3_endpoint_url="http://127.0.0.1:9",
+        s3_timeout_seconds=1.0,
+        s3_access_key_id="key",
+        s3_secret_access_key="secret",
+    )
+    async with AsyncTestClient(create_app(settings, PROBE)) as client:
+        r = await client.get("/ready")
+    assert r.status_code == 503
+    body = r.json()
+    assert body["code"] == "not_ready"
+    assert "nats" in body["detail"], body["checks"]
+    assert "s3:media" in body["detail"]
+    assert body["checks"]["database"] == "ok"
+    assert r.headers["retry-after"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/api/v1/probe/conflict", 409, "probe_conflict"),
+        ("GET", "/api/v1/probe/crash", 500, "internal_error"),
+        ("GET", "/api/v1/nowhere", 404, "not_found"),
+        ("DELETE", "/health", 405, "method_not_allowed"),
+        ("GET", "/api/v1/probe/number/abc", 404, "not_found"),
+    ],
+)
+async def test_every_error_has_the_json_shape(
+    tmp_path: Path, method: str, path: str, status: int, code: str
+) -> None:
+    settings = make_settings("embedded", tmp_path, modules=["catalogue"])
+    async with AsyncTestClient(create_app(settings, PROBE)) as client:
+        r = await client.request(method, path)
+    assert r.status_code == status
+    body = r.json()
+    assert set(body) == {"status", "code", "detail", "request_id"}
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert "secret internals" not in r.text
+
+
+async def test_request_ids_are_kept_or_made(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path)
+    async with running_app(settings) as client:
+        kept = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+        made = await client.get("/health", headers={"X-Request-ID": "bad id <script>"})
+    assert kept.headers["x-request-id"] == "abc-123"
+    assert len(made.headers["x-request-id"]) == 32
+    assert "<" not in made.headers["x-request-id"]
+
+
+async def test_openapi_docs_are_served(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path)
+    async with running_app(settings) as client:
+        r = await client.get("/api/docs/openapi.json")
+    assert r.status_code == 200
+    assert r.json()["info"]["title"] == "StreamStack"
+
+
+async def test_the_spa_is_served_with_client_route_fallback(tmp_path: Path) -> None:
+    web = tmp_path / "dist"
+    (web / "assets").mkdir(parents=True)
+    (web / "index.html").write_text("<!doctype html><div id=root></div>")
+    (web / "assets" / "app-1234.js").write_text("console.log(1)")
+    (tmp_path / "secret.txt").write_text("outside")
+    settings = make_settings("embedded", tmp_path / "data", web_dist_dir=web)
+    async with running_app(settings) as client:
+        index = await client.get("/")
+        route = await client.get("/watch/123")
+        asset = await client.get("/assets/app-1234.js")
+        missing_asset = await client.get("/assets/nope.js")
+        escape = await client.get("/..%2Fsecret.txt")
+        api = await client.get("/api/v1/unknown")
+    assert index.status_code == 200
+    assert "id=root" in index.text
+    assert route.status_code == 200
+    assert "id=root" in route.text
+    assert asset.status_code == 200
+    assert "immutable" in asset.headers["cache-control"]
+    assert missing_asset.status_code == 404
+    assert "outside" not in escape.text
+    assert api.status_code == 404
+    assert api.json()["code"] == "not_found"

@@ -1,0 +1,58 @@
+"""The ``streamstack`` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "streamstack", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["dev"], ["serve"], ["migrate"]])
+def test_help_on_every_command(command: list[str]) -> None:
+    r = run(*command, "--help")
+    assert r.returncode == 0
+    assert "usage: streamstack" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (
+            ["serve"],
+            {"STREAMSTACK_MODULES": "auth,billing"},
+            "STREAMSTACK_MODULES: unknown module billing",
+        ),
+        (["serve", "--module", "nope"], {}, "STREAMSTACK_MODULES: unknown module nope"),
+        (["dev"], {"STREAMSTACK_NATS_URL": "localhost:4222"}, "STREAMSTACK_NATS_URL"),
+        (["serve", "--module", "streaming"], {}, "STREAMSTACK_INTERNAL_SECRET"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(
+    args: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    r = run(*args, env=env, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("streamstack: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in r.stderr

@@ -1,0 +1,91 @@
+"""One suite for the events port: the in-process bus and NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from streamstack.kernel.events import Event, EventBus, subject_matches
+from streamstack.kernel.events.memory import MemoryEventBus
+from streamstack.kernel.events.nats import NatsEventBus
+from streamstack.kernel.nats import NatsConnection
+
+
+@pytest.fixture(params=["memory", "nats"])
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
+    if request.param == "memory":
+        yield MemoryEventBus()
+        return
+    connection = NatsConnection(request.getfixturevalue("nats_url"))
+    stream = f"TEST_{uuid.uuid4().hex[:8].upper()}"
+    prefix = stream.lower()
+    yield NatsEventBus(connection, stream=stream, subjects=[f"{prefix}.>"])
+    await connection.close()
+
+
+def subject(bus: EventBus, tail: str) -> str:
+    if isinstance(bus, NatsEventBus):
+        return f"{bus._subjects[0][:-2]}.{tail}"
+    return f"test.{tail}"
+
+
+async def collect(received: list[Event], count: int) -> None:
+    for _ in range(100):
+        if len(received) >= count:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_published_events_reach_matching_subscribers(bus: EventBus) -> None:
+    received: list[Event] = []
+
+    async def handler(event: Event) -> None:
+        received.append(event)
+
+    sub = await bus.subscribe(subject(bus, "media.>"), handler)
+    await bus.publish(subject(bus, "media.published"), b'{"id": 1}', event_id="e-1")
+    await bus.publish(subject(bus, "other.thing"), b"{}", event_id="e-2")
+    await bus.publish(subject(bus, "media.deleted"), b'{"id": 2}', event_id="e-3")
+    await collect(received, 2)
+    await asyncio.sleep(0.2)
+    assert [(e.id, e.payload) for e in received] == [("e-1", b'{"id": 1}'), ("e-3", b'{"id": 2}')]
+    assert received[0].subject.endswith("media.published")
+    await sub.unsubscribe()
+
+
+async def test_a_repeated_event_id_is_delivered_once(bus: EventBus) -> None:
+    received: list[Event] = []
+
+    async def handler(event: Event) -> None:
+        received.append(event)
+
+    await bus.subscribe(subject(bus, "dup.*"), handler)
+    for _ in range(3):
+        await bus.publish(subject(bus, "dup.x"), b"same", event_id="only-once")
+    await bus.publish(subject(bus, "dup.x"), b"next", event_id="another")
+    await collect(received, 2)
+    await asyncio.sleep(0.3)
+    assert [e.payload for e in received] == [b"same", b"next"]
+
+
+async def test_ping(bus: EventBus) -> None:
+    await bus.ping()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "subject_", "expected"),
+    [
+        ("a.b.c", "a.b.c", True),
+        ("a.*.c", "a.x.c", True),
+        ("a.*", "a.b.c", False),
+        ("a.>", "a.b.c", True),
+        ("a.>", "a", False),
+        ("a.b", "a.b.c", False),
+        ("a.b.c", "a.b", False),
+    ],
+)
+def test_subject_matching(pattern: str, subject_: str, expected: bool) -> None:
+    assert subject_matches(pattern, subject_) is expected

@@ -1,0 +1,89 @@
+"""Settings come from STREAMSTACK_* variables and fail early, naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streamstack.settings import MODULE_NAMES, Settings, SettingsError
+
+
+def test_defaults_run_all_modules_on_embedded_backends() -> None:
+    settings = Settings.from_env({})
+    assert settings.modules == MODULE_NAMES
+    assert settings.data_dir == Path(".streamstack")
+    assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.effective_database_url.endswith(".streamstack/streamstack.sqlite3")
+    assert settings.nats_url == ""
+    assert settings.s3_endpoint_url == ""
+    assert (settings.media_bucket, settings.thumbnails_bucket) == ("media", "thumbnails")
+
+
+def test_values_are_parsed_and_typed() -> None:
+    settings = Settings.from_env(
+        {
+            "STREAMSTACK_MODULES": "catalogue, streaming",
+            "STREAMSTACK_PORT": "9000",
+            "STREAMSTACK_DATA_DIR": "/var/lib/ss",
+            "STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/ss",
+            "STREAMSTACK_NATS_URL": "nats://nats:4222",
+            "STREAMSTACK_S3_ENDPOINT_URL": "http://minio:9000",
+            "STREAMSTACK_ALLOW_REGISTRATION": "false",
+            "STREAMSTACK_S3_TIMEOUT_SECONDS": "2.5",
+            "STREAMSTACK_STREAMING_DELIVERY": "nginx",
+            "STREAMSTACK_AUTH_URL": "http://auth:8000",
+        }
+    )
+    assert settings.modules == ("catalogue", "streaming")
+    assert settings.port == 9000
+    assert settings.data_dir == Path("/var/lib/ss")
+    assert settings.effective_database_url == "postgresql+asyncpg://u:p@db:5432/ss"
+    assert settings.allow_registration is False
+    assert settings.s3_timeout_seconds == 2.5
+    assert settings.streaming_delivery == "nginx"
+    assert settings.module_url("auth") == "http://auth:8000"
+
+
+def test_overrides_from_flags_win_over_the_environment() -> None:
+    settings = Settings.from_env({"STREAMSTACK_PORT": "9000"}, port=8001, host=None)
+    assert settings.port == 8001
+    assert settings.host == "127.0.0.1"
+
+
+def test_production_logs_json_by_default() -> None:
+    env = {"STREAMSTACK_ENVIRONMENT": "production", "STREAMSTACK_INTERNAL_SECRET": "x" * 32}
+    assert Settings.from_env(env).log_format == "json"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"STREAMSTACK_MODULES": "auth,billing"}, "STREAMSTACK_MODULES"),
+        ({"STREAMSTACK_MODULES": ","}, "STREAMSTACK_MODULES"),
+        ({"STREAMSTACK_MODULES": "auth,auth"}, "STREAMSTACK_MODULES"),
+        ({"STREAMSTACK_PORT": "eighty"}, "STREAMSTACK_PORT"),
+        ({"STREAMSTACK_PORT": "70000"}, "STREAMSTACK_PORT"),
+        ({"STREAMSTACK_DATABASE_URL": "mysql://x/y"}, "STREAMSTACK_DATABASE_URL"),
+        (
+            {"STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://h:99999999/db"},
+            "STREAMSTACK_DATABASE_URL",
+        ),
+        ({"STREAMSTACK_NATS_URL": "http://nats:4222"}, "STREAMSTACK_NATS_URL"),
+        ({"STREAMSTACK_NATS_URL": "nats://"}, "STREAMSTACK_NATS_URL"),
+        ({"STREAMSTACK_S3_ENDPOINT_URL": "minio:9000"}, "STREAMSTACK_S3_ENDPOINT_URL"),
+        ({"STREAMSTACK_CATALOGUE_URL": "ftp://c"}, "STREAMSTACK_CATALOGUE_URL"),
+        ({"STREAMSTACK_ALLOW_REGISTRATION": "maybe"}, "STREAMSTACK_ALLOW_REGISTRATION"),
+        ({"STREAMSTACK_STREAMING_DELIVERY": "cdn"}, "STREAMSTACK_STREAMING_DELIVERY"),
+        ({"STREAMSTACK_MEDIA_BUCKET": "a/b"}, "STREAMSTACK_MEDIA_BUCKET"),
+        ({"STREAMSTACK_STREAM_CHUNK_BYTES": "1024"}, "STREAMSTACK_STREAM_CHUNK_BYTES"),
+        ({"STREAMSTACK_S3_POOL_SIZE": "0"}, "STREAMSTACK_S3_POOL_SIZE"),
+        ({"STREAMSTACK_ENVIRONMENT": "production"}, "STREAMSTACK_INTERNAL_SECRET"),
+        ({"STREAMSTACK_ENVIRONMENT": "staging"}, "STREAMSTACK_ENVIRONMENT"),
+    ],
+)
+def test_bad_settings_fail_naming_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env)
+    assert str(info.value).startswith(named)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,255 @@
+"""One suite for the object-store port, run against a local directory and a real S3 server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from streamstack.kernel.storage import (
+    PART_BYTES,
+    InvalidObjectKey,
+    ObjectChanged,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectTooLarge,
+    StorageUnavailable,
+    check_object_key,
+    read_all,
+)
+from streamstack.kernel.storage.local import LocalObjectStore
+from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
+
+PAYLOAD = bytes(range(256)) * 4  # 1000+ bytes with every byte value
+
+
+class Target:
+    """The store under test plus a way to look behind it."""
+
+    def __init__(self, store: ObjectStore, s3_client: Any | None, bucket: str) -> None:
+        self.store = store
+        self.s3_client = s3_client
+        self.bucket = bucket
+
+    def pending_multipart_uploads(self) -> int:
+        if self.s3_client is None:
+            root = Path(str(self.store.local_path("x"))).parents[1]  # type: ignore[arg-type]
+            return len(list((root / ".multipart").iterdir()))
+        r = self.s3_client.list_multipart_uploads(Bucket=self.bucket)
+        return len(r.get("Uploads", []))
+
+
+@pytest.fixture(params=["local", "s3"])
+async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
+    if request.param == "local":
+        yield Target(LocalObjectStore(tmp_path / "objects", "media"), None, "media")
+        return
+    endpoint = request.getfixturevalue("s3_endpoint")
+    media, _ = request.getfixturevalue("fresh_buckets")
+    client = S3Client(
+        endpoint.url, endpoint.access_key_id, endpoint.secret_access_key, endpoint.region
+    )
+    try:
+        yield Target(S3ObjectStore(client, media), request.getfixturevalue("s3_client"), media)
+    finally:
+        await client.close()
+
+
+async def chunks_of(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def test_write_head_and_read_back(target: Target) -> None:
+    info = await target.store.write("a/video.mp4", chunks_of(PAYLOAD), content_type="video/mp4")
+    assert info.size == len(PAYLOAD)
+    head = await target.store.head("a/video.mp4")
+    assert head.size == len(PAYLOAD)
+    assert head.content_type == "video/mp4"
+    assert head.etag == info.etag and head.etag.startswith('"')
+    assert head.last_modified.tzinfo is not None
+    assert await read_all(await target.store.read("a/video.mp4")) == PAYLOAD
+
+
+@pytest.mark.parametrize(("start", "length"), [(0, 1), (0, 500), (500, None), (999, 1), (10, 5000)])
+async def test_ranged_reads_return_exactly_the_slice(
+    target: Target, start: int, length: int | None
+) -> None:
+    await target.store.write("r.bin", chunks_of(PAYLOAD[:1000]))
+    body = await target.store.read("r.bin", start, length, chunk_size=64 * 1024)
+    end = 1000 if length is None else min(1000, start + length)
+    assert await read_all(body) == PAYLOAD[start:end]
+
+
+async def test_if_match_guards_against_a_replaced_object(target: Target) -> None:
+    first = await target.store.write("swap.bin", chunks_of(b"old" * 100))
+    assert await read_all(await target.store.read("swap.bin", if_match=first.etag)) == b"old" * 100
+    await target.store.write("swap.bin", chunks_of(b"new" * 101))
+    with pytest.raises(ObjectChanged) as info:
+        await target.store.read("swap.bin", 0, 10, if_match=first.etag)
+    assert info.value.status == 412
+
+
+async def test_missing_objects(target: Target) -> None:
+    with pytest.raises(ObjectNotFound):
+        await target.store.head("nope.mp4")
+    with pytest.raises(ObjectNotFound):
+        await target.store.read("nope.mp4")
+    await target.store.delete("nope.mp4")  # deleting nothing is fine
+
+
+async def test_delete_removes_the_object(target: Target) -> None:
+    await target.store.write("del.bin", chunks_of(b"x"))
+    await target.store.delete("del.bin")
+    with pytest.raises(ObjectNotFound):
+        await target.store.head("del.bin")
+
+
+async def test_large_write_goes_multipart_and_round_trips(target: Target) -> None:
+    data = os.urandom(2 * PART_BYTES + 12345)
+    info = await target.store.write("big.bin", chunks_of(data, 1024 * 1024))
+    assert info.size == len(data)
+    assert await read_all(await target.store.read("big.bin", chunk_size=1024 * 1024)) == data
+    tail = await read_all(await target.store.read("big.bin", PART_BYTES - 10, 20))
+    assert tail == data[PART_BYTES - 10 : PART_BYTES + 10]
+    assert target.pending_multipart_uploads() == 0
+
+
+async def test_size_limit_keeps_nothing(target: Target) -> None:
+    data = b"z" * (PART_BYTES + 1024 * 1024)
+    with pytest.raises(ObjectTooLarge) as info:
+        await target.store.write(
+            "toolarge.bin", chunks_of(data, 1024 * 1024), max_bytes=PART_BYTES + 10
+        )
+    assert info.value.status == 413
+    with pytest.raises(ObjectNotFound):
+        await target.store.head("toolarge.bin")
+    assert target.pending_multipart_uploads() == 0
+
+
+async def test_a_failing_source_keeps_nothing(target: Target) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"a" * PART_BYTES
+        yield b"b" * 1024
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        await target.store.write("broken.bin", broken())
+    with pytest.raises(ObjectNotFound):
+        await target.store.head("broken.bin")
+    assert target.pending_multipart_uploads() == 0
+
+
+async def test_multipart_api(target: Target) -> None:
+    store = target.store
+    upload_id = await store.start_multipart("parts.bin", "video/webm")
+    first = await store.put_part("parts.bin", upload_id, 1, b"1" * (5 * 1024 * 1024))
+    second = await store.put_part("parts.bin", upload_id, 2, b"2" * 100)
+    listed = await store.list_parts("parts.bin", upload_id)
+    assert [(p.number, p.size) for p in listed] == [(1, 5 * 1024 * 1024), (2, 100)]
+    info = await store.complete_multipart("parts.bin", upload_id, [first, second])
+    assert info.size == 5 * 1024 * 1024 + 100
+    assert info.content_type == "video/webm"
+    assert await read_all(await store.read("parts.bin", 5 * 1024 * 1024 - 1, 3)) == b"122"
+    assert target.pending_multipart_uploads() == 0
+
+
+async def test_abort_multipart(target: Target) -> None:
+    store = target.store
+    upload_id = await store.start_multipart("aborted.bin", "video/mp4")
+    await store.put_part("aborted.bin", upload_id, 1, b"x" * 10)
+    await store.abort_multipart("aborted.bin", upload_id)
+    with pytest.raises(ObjectNotFound):
+        await store.list_parts("aborted.bin", upload_id)
+    assert target.pending_multipart_uploads() == 0
+    await store.abort_multipart("aborted.bin", upload_id)  # twice is fine
+
+
+async def test_closing_a_body_early_is_clean(target: Target) -> None:
+    await target.store.write("early.bin", chunks_of(os.urandom(512 * 1024)))
+    for _ in range(20):
+        body = await target.store.read("early.bin", chunk_size=64 * 1024)
+        async for _chunk in body:
+            break
+        await body.aclose()
+    assert len(await read_all(await target.store.read("early.bin", 0, 10))) == 10
+
+
+ESCAPES = [
+    "../x",
+    "a/../../x",
+    "/etc/passwd",
+    "a//b",
+    "./a",
+    "a/./b",
+    "a\\b",
+    "a\x00b",
+    "",
+    ".hidden",
+    "a/",
+]
+
+
+@pytest.mark.parametrize("key", ESCAPES)
+async def test_keys_cannot_escape_the_bucket(target: Target, key: str) -> None:
+    for call in (
+        lambda: target.store.head(key),
+        lambda: target.store.read(key),
+        lambda: target.store.delete(key),
+        lambda: target.store.write(key, chunks_of(b"x")),
+        lambda: target.store.start_multipart(key, "video/mp4"),
+    ):
+        with pytest.raises(InvalidObjectKey):
+            await call()
+
+
+@given(key=st.text(max_size=60))
+def test_check_object_key_never_accepts_a_path_escape(key: str) -> None:
+    try:
+        check_object_key(key)
+    except InvalidObjectKey:
+        return
+    parts = key.split("/")
+    assert all(p and p not in (".", "..") and not p.startswith(".") for p in parts)
+    assert "\\" not in key and "\x00" not in key and not key.startswith("/")
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=st.integers(0, 1200), length=st.one_of(st.none(), st.integers(1, 1200)))
+async def test_any_range_matches_slicing(target: Target, start: int, length: int | None) -> None:
+    key = "hyp.bin"
+    try:
+        await target.store.head(key)
+    except ObjectNotFound:
+        await target.store.write(key, chunks_of(PAYLOAD[:1000]))
+    if start >= 1000:
+        return  # beyond the end is the caller's 416, not a read
+    body = await target.store.read(key, start, length, chunk_size=64 * 1024)
+    end = 1000 if length is None else min(1000, start + length)
+    assert await read_all(body) == PAYLOAD[start:end]
+
+
+def test_local_store_refuses_a_symlink_out_of_the_bucket(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    (tmp_path / "secret.txt").write_text("secret")
+    (tmp_path / "objects" / "media" / "link.mp4").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(InvalidObjectKey):
+        store.local_path("link.mp4")
+
+
+async def test_unreachable_s3_is_a_503(tmp_path: Path) -> None:
+    client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
+    store = S3ObjectStore(client, "media")
+    try:
+        with pytest.raises(StorageUnavailable) as info:
+            await store.head("a.mp4")
+        assert info.value.status == 503
+    finally:
+        await client.close()

@@ -1,0 +1,202 @@
+"""The module transport: one contract suite, passed in-process and over HTTP.
+
+Two test modules stand in for a callee ("streaming" here offers an ``echo`` operation) and a
+caller ("catalogue" exposes a route that calls it). Mounted together they talk in-process;
+mounted in two servers they talk over HTTP through ``/internal/``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+import uvicorn
+from litestar import get
+from litestar.di import Provide
+from litestar.testing import AsyncTestClient
+
+from streamstack.app import create_app
+from streamstack.kernel.errors import AppError, Conflict, ServiceUnavailable
+from streamstack.kernel.guards import provide_call_context
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.operation import CallContext, Operation
+from streamstack.kernel.transport import SECRET_HEADER
+from streamstack.settings import Settings
+from support.apps import INTERNAL_SECRET, bearer, make_settings, mint_token
+
+
+class Ping(msgspec.Struct, frozen=True):
+    text: str
+    fail_with: int = 0
+
+
+class Pong(msgspec.Struct, frozen=True):
+    text: str
+    bearer: str | None
+    request_id: str | None
+    pid_marker: str
+
+
+ECHO: Operation[Ping, Pong] = Operation("streaming", "echo", "/internal/v1/test/echo", Ping, Pong)
+
+
+def mount_callee(ctx: ModuleContext) -> MountedModule:
+    marker = f"{ctx.settings.port}"
+
+    async def echo(request: Ping, context: CallContext) -> Pong:
+        if request.fail_with == 409:
+            raise Conflict("already there", code="echo_conflict")
+        if request.fail_with == 503:
+            raise ServiceUnavailable("try later", headers={"Retry-After": "7"})
+        return Pong(request.text, context.bearer_token, context.request_id, marker)
+
+    return MountedModule("streaming", [], operations={ECHO: echo})
+
+
+def mount_caller(ctx: ModuleContext) -> MountedModule:
+    transport = ctx.transport("streaming")
+
+    @get("/api/v1/test/call/{text:str}", dependencies={"call": Provide(provide_call_context)})
+    async def call_echo(text: str, call: CallContext, fail: int = 0) -> Pong:
+        return await transport.call(ECHO, Ping(text, fail), call)
+
+    return MountedModule("catalogue", [call_echo])
+
+
+DEFINITIONS = {
+    "streaming": ModuleDefinition("streaming", mount_callee),
+    "catalogue": ModuleDefinition("catalogue", mount_caller),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ThreadedServer:
+    """uvicorn serving an app in a background thread."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        for _ in range(200):
+            if self.server.started:
+                return self
+            threading.Event().wait(0.05)
+        raise RuntimeError("server did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+class Deployment:
+    """Where the caller lives and how to reach it."""
+
+    def __init__(
+        self, client: AsyncTestClient[Any], callee_url: str | None, settings: Settings
+    ) -> None:
+        self.client = client
+        self.callee_url = callee_url
+        self.settings = settings
+
+
+@pytest.fixture(params=["in-process", "http"])
+async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
+    if request.param == "in-process":
+        settings = make_settings("embedded", tmp_path, modules=["catalogue", "streaming"])
+        async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
+            yield Deployment(client, None, settings)
+        return
+    port = free_port()
+    callee_settings = make_settings("embedded", tmp_path, modules=["streaming"], port=port)
+    with ThreadedServer(create_app(callee_settings, DEFINITIONS), port) as callee:
+        settings = make_settings(
+            "embedded", tmp_path, modules=["catalogue"], streaming_url=callee.url
+        )
+        async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
+            yield Deployment(client, callee.url, settings)
+
+
+async def test_a_call_returns_the_callee_answer_with_identity_forwarded(
+    deployment: Deployment,
+) -> None:
+    token = mint_token(deployment.settings)
+    r = await deployment.client.get(
+        "/api/v1/test/call/hello", headers={**bearer(token), "X-Request-ID": "req-42"}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["text"] == "hello"
+    assert body["bearer"] == token
+    assert body["request_id"] == "req-42"
+
+
+async def test_errors_cross_with_status_code_and_headers(deployment: Deployment) -> None:
+    r = await deployment.client.get("/api/v1/test/call/x", params={"fail": 409})
+    assert r.status_code == 409
+    assert r.json()["code"] == "echo_conflict"
+    assert r.json()["detail"] == "already there"
+    r = await deployment.client.get("/api/v1/test/call/x", params={"fail": 503})
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "7"
+
+
+async def test_http_transport_is_really_used_across_processes(deployment: Deployment) -> None:
+    r = await deployment.client.get("/api/v1/test/call/where")
+    marker = r.json()["pid_marker"]
+    if deployment.callee_url is None:
+        assert marker == str(deployment.settings.port)
+    else:
+        assert deployment.callee_url.endswith(f":{marker}")
+
+
+async def test_internal_routes_need_the_service_secret(tmp_path: Path) -> None:
+    port = free_port()
+    settings = make_settings("embedded", tmp_path, modules=["streaming"], port=port)
+    with ThreadedServer(create_app(settings, DEFINITIONS), port) as callee:
+        async with httpx.AsyncClient(base_url=callee.url) as http:
+            body = msgspec.json.encode(Ping("x"))
+            for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: INTERNAL_SECRET[:-1]}):
+                r = await http.post(ECHO.path, content=body, headers=headers)
+                assert r.status_code == 401
+                assert r.json()["code"] == "invalid_service_secret"
+            r = await http.post(
+                ECHO.path, content=b"{not json", headers={SECRET_HEADER: INTERNAL_SECRET}
+            )
+            assert r.status_code == 400
+            r = await http.post(ECHO.path, content=body, headers={SECRET_HEADER: INTERNAL_SECRET})
+            assert r.status_code == 200
+            assert r.json()["text"] == "x"
+
+
+async def test_an_unreachable_callee_is_a_503(tmp_path: Path) -> None:
+    settings = make_settings(
+        "embedded", tmp_path, modules=["catalogue"], streaming_url=f"http://127.0.0.1:{free_port()}"
+    )
+    async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
+        r = await client.get("/api/v1/test/call/x")
+    assert r.status_code == 503
+    assert r.json()["code"] == "module_unavailable"
+    assert "retry-after" in r.headers
+
+
+def test_app_error_round_trips_through_its_body() -> None:
+    original = Conflict("dup", code="email_taken")
+    rebuilt = AppError.from_body(original.body())
+    assert isinstance(rebuilt, Conflict)
+    assert (rebuilt.status, rebuilt.code, rebuilt.detail) == (409, "email_taken", "dup")

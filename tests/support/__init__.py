@@ -1,0 +1,1 @@
+"""Shared test support: settings per backend, running apps, minting tokens."""

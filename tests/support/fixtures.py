@@ -1,0 +1,56 @@
+"""Fixtures for tests that run an app on either backend kind.
+
+``backend_kind`` is parametrized, so a test using ``settings_factory`` or ``app_client``
+runs twice: on the embedded backends and on the real servers the session started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from streamstack.settings import Settings
+from support.apps import BackendKind, make_settings, running_app
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(params=["embedded", "production"])
+def backend_kind(request: pytest.FixtureRequest) -> BackendKind:
+    """Which backends the test runs on."""
+    kind: BackendKind = request.param
+    return kind
+
+
+@pytest.fixture
+def settings_factory(
+    backend_kind: BackendKind, tmp_path: Path, request: pytest.FixtureRequest
+) -> SettingsFactory:
+    """Build settings for this test's backend kind; servers start only when needed."""
+
+    def factory(**overrides: Any) -> Settings:
+        if backend_kind == "embedded":
+            return make_settings("embedded", tmp_path / "data", **overrides)
+        return make_settings(
+            "production",
+            tmp_path / "data",
+            database_url=request.getfixturevalue("fresh_database_url"),
+            nats_url=request.getfixturevalue("nats_url"),
+            s3=request.getfixturevalue("s3_endpoint"),
+            buckets=request.getfixturevalue("fresh_buckets"),
+            **overrides,
+        )
+
+    return factory
+
+
+@pytest.fixture
+async def app_client(settings_factory: SettingsFactory) -> AsyncIterator[AsyncTestClient[Any]]:
+    """All four modules in one app on this test's backends."""
+    async with running_app(settings_factory()) as client:
+        client.app.state.test_settings = client.app.state.settings
+        yield client
