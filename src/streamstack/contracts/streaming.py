@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from streamstack.kernel.operation import CallContext, Operation, Transport
@@ -11,11 +13,15 @@ STREAM_TOKENS_BUCKET = "stream-tokens"
 
 
 class IssueStreamToken(msgspec.Struct, frozen=True):
-    """Ask streaming for a token that grants exactly one object."""
+    """Ask streaming for a token that grants exactly one object.
 
-    media_id: str
-    s3_key: str
-    size_bytes: int
+    ``s3_key`` is the object's key in the media bucket (``<uuid>.<ext>``) and
+    ``size_bytes`` its size, as the catalogue recorded them.
+    """
+
+    media_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    s3_key: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    size_bytes: Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 
 
 class StreamTokenGrant(msgspec.Struct, frozen=True):

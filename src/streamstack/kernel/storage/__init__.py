@@ -97,7 +97,14 @@ class PartInfo(msgspec.Struct, frozen=True):
 
 
 class ObjectBody(Protocol):
-    """An open ranged read: iterate it for chunks, and always ``aclose`` it."""
+    """An open ranged read: iterate it for chunks, and always ``aclose`` it.
+
+    ``info`` describes the whole object the read opened (its full size, not the range's),
+    so a reader learns the ETag and Last-Modified without a separate ``head``.
+    Chunks are ``chunk_size`` bytes long, except the last.
+    """
+
+    info: ObjectInfo
 
     def __aiter__(self) -> AsyncIterator[bytes]: ...
 

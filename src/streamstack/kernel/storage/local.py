@@ -48,7 +48,8 @@ class _Upload(msgspec.Struct):
 class LocalFileBody:
     """A ranged read of a local file, one worker-thread read per chunk."""
 
-    def __init__(self, file: BinaryIO, length: int, chunk_size: int) -> None:
+    def __init__(self, file: BinaryIO, length: int, chunk_size: int, info: ObjectInfo) -> None:
+        self.info = info
         self._file = file
         self._remaining = length
         self._chunk_size = chunk_size
@@ -136,7 +137,7 @@ class LocalObjectStore:
             file.close()
             raise
         end = info.size if length is None else min(info.size, start + length)
-        return LocalFileBody(file, max(0, end - start), chunk_size)
+        return LocalFileBody(file, max(0, end - start), chunk_size, info)
 
     # --- writing -----------------------------------------------------------------------
 

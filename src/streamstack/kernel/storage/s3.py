@@ -82,14 +82,26 @@ class S3Client:
 class S3Body:
     """A ranged GET's streaming body; closing it returns the connection to the pool."""
 
-    def __init__(self, body: Any, chunk_size: int) -> None:
+    def __init__(self, body: Any, chunk_size: int, info: ObjectInfo) -> None:
+        self.info = info
         self._body = body
         self._chunk_size = chunk_size
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        # aiohttp hands over whatever has arrived, often a few KiB; gathering full chunks
+        # means fewer, larger writes downstream (chunk size decides streaming speed).
+        pending: list[bytes] = []
+        buffered = 0
         try:
-            async for chunk in self._body.iter_chunks(self._chunk_size):
-                yield chunk
+            while piece := await self._body.read(self._chunk_size - buffered):
+                pending.append(piece)
+                buffered += len(piece)
+                if buffered >= self._chunk_size:
+                    yield b"".join(pending)
+                    pending.clear()
+                    buffered = 0
+            if pending:
+                yield b"".join(pending)
         except (BotoCoreError, OSError) as exc:
             raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
         finally:
@@ -149,7 +161,7 @@ class S3ObjectStore:
             params["IfMatch"] = if_match
         with _mapped(key):
             r = await s3.get_object(**params)
-        return S3Body(r["Body"], chunk_size)
+        return S3Body(r["Body"], chunk_size, _read_info(key, r))
 
     async def write(
         self,
@@ -272,6 +284,21 @@ class S3ObjectStore:
         s3 = await self._client.get()
         with _mapped():
             await s3.head_bucket(Bucket=self.bucket)
+
+
+def _read_info(key: str, r: dict[str, Any]) -> ObjectInfo:
+    """The whole object's info from a (ranged) GetObject answer."""
+    size = int(r["ContentLength"])
+    total = str(r.get("ContentRange") or "").rpartition("/")[2]  # "bytes 0-499/1000"
+    if total.isdigit():
+        size = int(total)
+    return ObjectInfo(
+        key=key,
+        size=size,
+        etag=r["ETag"],
+        last_modified=r["LastModified"],
+        content_type=r.get("ContentType") or "application/octet-stream",
+    )
 
 
 def _code(exc: ClientError) -> str:

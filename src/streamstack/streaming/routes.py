@@ -1,0 +1,112 @@
+"""HTTP routes of streaming: ``GET``/``HEAD /api/v1/stream/<token>`` and thumbnails.
+
+Thin: read the headers, call the delivery, turn its :class:`~.service.Reply` into an ASGI
+response. Bodies are streamed by :class:`ObjectStreamResponse`, which closes the storage
+read however the response ends, including when the client goes away mid-stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Controller, Request, Router, route
+from litestar.di import Provide
+from litestar.enums import HttpMethod
+from litestar.response.base import ASGIResponse
+from litestar.response.streaming import ASGIStreamingResponse
+from litestar.types import Receive, Scope, Send
+
+from streamstack.kernel.errors import AppError
+from streamstack.streaming.conditions import Conditions
+from streamstack.streaming.service import Delivery, Payload, Reply, ThumbnailDelivery
+from streamstack.streaming.tokens import STREAM_PATH
+
+log = structlog.get_logger(__name__)
+
+
+class ObjectStreamResponse(ASGIStreamingResponse):
+    """Litestar's streaming response, plus: the payload is closed in every case.
+
+    Litestar stops iterating when the client disconnects but leaves the iterator open;
+    an open S3 read holds a pooled connection, so closing it here is what keeps a
+    thousand aborted requests from exhausting the pool.
+    """
+
+    __slots__ = ("_payload",)
+
+    def __init__(self, payload: Payload, *, status_code: int, headers: dict[str, str]) -> None:
+        super().__init__(
+            iterator=payload,
+            status_code=status_code,
+            headers=headers,
+            media_type=headers.get("Content-Type"),
+        )
+        self._payload = payload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except AppError as exc:
+            # The headers are gone already: the only honest signal left is to cut the
+            # connection short of Content-Length, which the server does when we return.
+            log.warning("stream.interrupted", code=exc.code, detail=exc.detail)
+        finally:
+            await self._payload.aclose()
+
+
+def to_asgi(reply: Reply, *, head: bool) -> ASGIResponse:
+    """The ASGI response for ``reply`` (no body for HEAD, 304, or an X-Accel answer)."""
+    if reply.body is not None and not head:
+        return ObjectStreamResponse(reply.body, status_code=reply.status, headers=reply.headers)
+    return ASGIResponse(
+        status_code=reply.status,
+        headers=reply.headers,
+        is_head_response=head or reply.status == 304,
+    )
+
+
+class StreamController(Controller):
+    """Playback and thumbnails; tokens are issued over the internal operation instead."""
+
+    path = STREAM_PATH
+    tags = ["streaming"]
+
+    @route(
+        "/thumbnails/{name:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="A media item's thumbnail (public, cacheable)",
+    )
+    async def thumbnail(
+        self, request: Request[Any, Any, Any], name: str, thumbnails: ThumbnailDelivery
+    ) -> ASGIResponse:
+        """``<media uuid>.jpg`` from the thumbnails bucket, with ETag and 304 support."""
+        head = request.method == HttpMethod.HEAD
+        reply = await thumbnails.serve(name, Conditions.from_headers(request.headers), head=head)
+        return to_asgi(reply, head=head)
+
+    @route(
+        "/{token:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="Play a stream token's object (RFC 9110 byte ranges)",
+    )
+    async def stream(
+        self, request: Request[Any, Any, Any], token: str, delivery: Delivery
+    ) -> ASGIResponse:
+        """200, 206 (single range or multipart/byteranges), 304, 404, 412 or 416."""
+        conditions = Conditions.from_headers(request.headers)
+        if request.method == HttpMethod.HEAD:
+            return to_asgi(await delivery.head(token, conditions), head=True)
+        return to_asgi(await delivery.get(token, conditions), head=False)
+
+
+def stream_router(delivery: Delivery, thumbnails: ThumbnailDelivery) -> Router:
+    """The module's routes, wired to its deliveries."""
+    return Router(
+        path="/",
+        route_handlers=[StreamController],
+        dependencies={
+            "delivery": Provide(lambda: delivery, use_cache=True, sync_to_thread=False),
+            "thumbnails": Provide(lambda: thumbnails, use_cache=True, sync_to_thread=False),
+        },
+    )

@@ -1,0 +1,401 @@
+"""Delivery use cases: play a granted object by byte range, hand it to nginx, thumbnails.
+
+Each answer is a :class:`Reply` (status, headers, optional body to stream), with no web
+framework in sight; ``routes`` turns it into an ASGI response. A stream request costs one
+KV lookup and, normally, one ranged read whose answer also carries the ETag and
+Last-Modified; a ``head`` is made only for HEAD requests and for the rare conditional
+request whose Range cannot be satisfied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mimetypes
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
+from streamstack.kernel.storage import (
+    ObjectBody,
+    ObjectChanged,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    StorageError,
+)
+from streamstack.streaming import conditions as cond
+from streamstack.streaming.conditions import Conditions
+from streamstack.streaming.ranges import (
+    UNSATISFIABLE,
+    ByteRange,
+    ParsedRange,
+    select_ranges,
+    unsatisfiable_content_range,
+)
+from streamstack.streaming.tokens import StreamTokens
+
+#: Stream answers are for the token holder only, and must reach them byte for byte.
+STREAM_CACHE_CONTROL = "private, no-transform"
+#: A thumbnail's URL names its media item, whose first frame never changes.
+THUMBNAIL_CACHE_CONTROL = "public, max-age=31536000, immutable"
+#: Where nginx's internal locations live (see ``compose/nginx-streaming.conf``).
+ACCEL_PREFIX = "/_streamstack"
+#: How long the presigned URL handed to nginx stays valid; nginx uses it at once.
+ACCEL_PRESIGN_SECONDS = 60
+
+_THUMBNAIL_NAME = re.compile(
+    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jpg"
+)
+
+
+class Payload(Protocol):
+    """A body to stream: iterate it once, and always close it."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer: status, headers and, for 200/206 to a GET, the body to stream."""
+
+    status: int
+    headers: dict[str, str]
+    body: Payload | None = None
+
+
+@runtime_checkable  # Litestar checks injected dependencies with isinstance
+class Delivery(Protocol):
+    """How a stream token's bytes reach the player (``streaming_delivery`` picks one)."""
+
+    async def get(self, token: str, conditions: Conditions) -> Reply:
+        """Answer ``GET /api/v1/stream/<token>``."""
+        ...
+
+    async def head(self, token: str, conditions: Conditions) -> Reply:
+        """Answer ``HEAD /api/v1/stream/<token>``."""
+        ...
+
+
+class ThumbnailNotFound(NotFound):
+    """No thumbnail under that name."""
+
+    code = "thumbnail_not_found"
+
+
+def _validators(info: ObjectInfo) -> dict[str, str]:
+    return {"ETag": info.etag, "Last-Modified": cond.http_date(info.last_modified)}
+
+
+_GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+
+
+def _content_type(info: ObjectInfo) -> str:
+    if info.content_type not in _GENERIC_TYPES:
+        return info.content_type
+    return mimetypes.guess_type(info.key)[0] or "application/octet-stream"
+
+
+def _unsatisfiable(size: int) -> RangeNotSatisfiable:
+    return RangeNotSatisfiable(
+        "no requested range overlaps the object",
+        headers={"Content-Range": unsatisfiable_content_range(size), "Accept-Ranges": "bytes"},
+    )
+
+
+async def _close(body: Payload | None) -> None:
+    if body is not None:
+        await body.aclose()
+
+
+def _check_preconditions(
+    conditions: Conditions, info: ObjectInfo, cache_control: str
+) -> Reply | None:
+    """A 304 reply, a raised 412, or None when the request goes ahead."""
+    outcome = cond.evaluate(conditions, info.etag, info.last_modified)
+    if outcome == 412:
+        raise PreconditionFailed("the object does not match the request's preconditions")
+    if outcome == 304:
+        return Reply(304, {**_validators(info), "Cache-Control": cache_control})
+    return None
+
+
+class MultipartByteranges:
+    """A ``multipart/byteranges`` body (RFC 9110 §14.6): one ranged read per part, in turn.
+
+    Every read after the first sends ``If-Match`` with the first read's ETag, so a
+    replaced object fails the response instead of mixing two objects' bytes.
+    """
+
+    def __init__(
+        self,
+        first: ObjectBody,
+        parts: tuple[ByteRange, ...],
+        open_part: Callable[[ByteRange, str], Awaitable[ObjectBody]],
+    ) -> None:
+        self._current: ObjectBody | None = first
+        self._parts = parts
+        self._open_part = open_part
+        self._info = first.info
+        self.boundary = secrets.token_hex(16)
+        content_type = _content_type(first.info)
+        self._heads = [
+            (
+                ("\r\n" if index else "")
+                + f"--{self.boundary}\r\nContent-Type: {content_type}\r\n"
+                + f"Content-Range: {part.content_range(first.info.size)}\r\n\r\n"
+            ).encode()
+            for index, part in enumerate(parts)
+        ]
+        self._tail = f"\r\n--{self.boundary}--\r\n".encode()
+
+    @property
+    def content_length(self) -> int:
+        """The exact length of the whole body."""
+        framing = sum(len(head) for head in self._heads) + len(self._tail)
+        return framing + sum(part.length for part in self._parts)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for index, part in enumerate(self._parts):
+            if self._current is None:
+                self._current = await self._open_part(part, self._info.etag)
+            yield self._heads[index]
+            async for chunk in self._current:
+                yield chunk
+            await self._current.aclose()
+            self._current = None
+        yield self._tail
+
+    async def aclose(self) -> None:
+        """Close the read in progress, if any."""
+        current, self._current = self._current, None
+        await _close(current)
+
+
+@dataclasses.dataclass(slots=True)
+class _Opened:
+    """What the first storage call found: the object's info and maybe an open read."""
+
+    info: ObjectInfo
+    body: ObjectBody | None
+    ranged: bool  # True when ``body`` reads the first range, False when the whole object
+
+
+class MediaDelivery:
+    """Streams the object a token grants, honouring Range and conditional headers."""
+
+    def __init__(self, tokens: StreamTokens, store: ObjectStore, chunk_size: int) -> None:
+        self._tokens = tokens
+        self._store = store
+        self._chunk_size = chunk_size
+
+    async def head(self, token: str, conditions: Conditions) -> Reply:
+        """HEAD: the headers a full GET would carry (Range does not apply to HEAD)."""
+        grant = await self._tokens.resolve(token)
+        info = await self._store.head(grant.s3_key)
+        not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
+        return not_modified or Reply(200, self._headers(info, info.size))
+
+    async def get(self, token: str, conditions: Conditions) -> Reply:
+        """GET: 200, 206 (one range or multipart), 304, or a raised 412/416."""
+        grant = await self._tokens.resolve(token)
+        reply = await self._serve(grant.s3_key, grant.size_bytes, conditions)
+        if isinstance(reply, int):
+            # The object's size is not the one the token was issued with: plan once more
+            # with the size the store reported.
+            reply = await self._serve(grant.s3_key, reply, conditions)
+        if isinstance(reply, int):
+            raise ObjectChanged("the object changed while being read")
+        return reply
+
+    async def _serve(self, key: str, size: int, conditions: Conditions) -> Reply | int:
+        """The reply, or the object's real size when it differs from ``size``."""
+        plan = select_ranges(conditions.range, size)
+        if plan is UNSATISFIABLE and not conditions.has_preconditions:
+            raise _unsatisfiable(size)  # decided without touching storage
+        opened = await self._open(key, plan, conditions)
+        if opened.info.size != size:
+            await _close(opened.body)
+            return opened.info.size
+        try:
+            return await self._answer(key, opened, plan, conditions)
+        except BaseException:
+            await _close(opened.body)
+            raise
+
+    async def _open(self, key: str, plan: ParsedRange, conditions: Conditions) -> _Opened:
+        """The first storage call: a head, a ranged read, or a full read."""
+        if plan is UNSATISFIABLE:
+            return _Opened(await self._store.head(key), None, ranged=False)
+        if not isinstance(plan, tuple) or not self._range_may_apply(conditions):
+            return self._whole(await self._read(key))
+        first = plan[0]
+        try:
+            # A strong If-Range ETag becomes If-Match: a stale one fails the read at the
+            # store, and the whole object is read instead, as §13.1.5 asks.
+            body = await self._read(key, first, if_match=cond.if_range_etag(conditions))
+        except ObjectChanged:
+            return self._whole(await self._read(key))
+        except RangeNotSatisfiable:  # the object is shorter than the token says
+            return _Opened(await self._store.head(key), None, ranged=False)
+        return _Opened(body.info, body, ranged=True)
+
+    @staticmethod
+    def _whole(body: ObjectBody) -> _Opened:
+        return _Opened(body.info, body, ranged=False)
+
+    @staticmethod
+    def _range_may_apply(conditions: Conditions) -> bool:
+        """False when If-Range can never hold (weak or malformed), so read it all at once."""
+        if conditions.if_range is None:
+            return True
+        return (
+            cond.if_range_etag(conditions) is not None
+            or cond.parse_http_date(conditions.if_range) is not None
+        )
+
+    async def _answer(
+        self,
+        key: str,
+        opened: _Opened,
+        plan: ParsedRange,
+        conditions: Conditions,
+    ) -> Reply:
+        info = opened.info
+        not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
+        if not_modified is not None:
+            await _close(opened.body)
+            return not_modified
+        range_holds = conditions.if_range is None or cond.if_range_holds(
+            conditions.if_range, info.etag, info.last_modified
+        )
+        if plan is UNSATISFIABLE and range_holds:
+            raise _unsatisfiable(info.size)
+        if opened.body is None or (opened.ranged and not range_holds):
+            # If-Range failed after all (a date that did not match): send everything.
+            await _close(opened.body)
+            opened = self._whole(await self._read(key, if_match=info.etag))
+        assert opened.body is not None
+        if not opened.ranged or not isinstance(plan, tuple):
+            return Reply(200, self._headers(info, info.size), opened.body)
+        if len(plan) == 1:
+            headers = self._headers(info, plan[0].length)
+            headers["Content-Range"] = plan[0].content_range(info.size)
+            return Reply(206, headers, opened.body)
+        multipart = MultipartByteranges(
+            opened.body, plan, lambda part, etag: self._read(key, part, if_match=etag)
+        )
+        headers = self._headers(info, multipart.content_length)
+        headers["Content-Type"] = f"multipart/byteranges; boundary={multipart.boundary}"
+        return Reply(206, headers, multipart)
+
+    async def _read(
+        self, key: str, part: ByteRange | None = None, *, if_match: str | None = None
+    ) -> ObjectBody:
+        if part is None:
+            return await self._store.read(key, if_match=if_match, chunk_size=self._chunk_size)
+        return await self._store.read(
+            key, part.start, part.length, if_match=if_match, chunk_size=self._chunk_size
+        )
+
+    @staticmethod
+    def _headers(info: ObjectInfo, length: int) -> dict[str, str]:
+        return {
+            "Accept-Ranges": "bytes",
+            "Content-Length": str(length),
+            "Content-Type": _content_type(info),
+            **_validators(info),
+            "Cache-Control": STREAM_CACHE_CONTROL,
+            "X-Content-Type-Options": "nosniff",
+        }
+
+
+class AccelDelivery:
+    """nginx delivery: check the token, then let nginx move the bytes (``X-Accel-Redirect``).
+
+    A local-directory store is served by nginx's ``alias`` with sendfile; an S3 store
+    through a short-lived presigned GET that nginx proxies. Either way nginx does the
+    Range and conditional work.
+    """
+
+    def __init__(self, tokens: StreamTokens, store: ObjectStore) -> None:
+        self._tokens = tokens
+        self._store = store
+
+    async def get(self, token: str, conditions: Conditions) -> Reply:
+        """The empty answer whose ``X-Accel-Redirect`` tells nginx where the bytes are."""
+        return await self._redirect(token)
+
+    async def head(self, token: str, conditions: Conditions) -> Reply:
+        """HEAD goes to nginx as well, which answers it from the same location."""
+        return await self._redirect(token)
+
+    async def _redirect(self, token: str) -> Reply:
+        grant = await self._tokens.resolve(token)
+        content_type = mimetypes.guess_type(grant.s3_key)[0] or "application/octet-stream"
+        return Reply(
+            200,
+            {
+                "X-Accel-Redirect": await self.location(grant.s3_key),
+                "Content-Type": content_type,
+                "Cache-Control": STREAM_CACHE_CONTROL,
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    async def location(self, key: str) -> str:
+        """The internal nginx URI that reads ``key``."""
+        if self._store.local_path(key) is not None:
+            return f"{ACCEL_PREFIX}/local/{self._store.bucket}/{key}"
+        url = await self._store.presigned_get(key, ACCEL_PRESIGN_SECONDS)
+        if url is None:
+            raise StorageError("the object store cannot hand reads to nginx")
+        parts = urlsplit(url)
+        return f"{ACCEL_PREFIX}/s3{parts.path}?{parts.query}"
+
+
+class ThumbnailDelivery:
+    """Public thumbnails (``<img>`` sends no Authorization), cached for good by browsers."""
+
+    def __init__(self, store: ObjectStore, chunk_size: int) -> None:
+        self._store = store
+        self._chunk_size = chunk_size
+
+    @staticmethod
+    def key(name: str) -> str:
+        """The thumbnails-bucket key for ``<media uuid>.jpg``; 404 for any other name."""
+        if not _THUMBNAIL_NAME.fullmatch(name):
+            raise ThumbnailNotFound("no such thumbnail")
+        return name
+
+    async def serve(self, name: str, conditions: Conditions, *, head: bool) -> Reply:
+        """200 with the JPEG (headers only for HEAD), or 304 when the client has it."""
+        key = self.key(name)
+        body: ObjectBody | None = None
+        try:
+            if head:
+                info = await self._store.head(key)
+            else:
+                body = await self._store.read(key, chunk_size=self._chunk_size)
+                info = body.info
+            not_modified = _check_preconditions(conditions, info, THUMBNAIL_CACHE_CONTROL)
+        except ObjectNotFound:
+            raise ThumbnailNotFound("no such thumbnail") from None
+        except BaseException:
+            await _close(body)
+            raise
+        if not_modified is not None:
+            await _close(body)
+            return not_modified
+        headers = {
+            "Content-Length": str(info.size),
+            "Content-Type": "image/jpeg",
+            **_validators(info),
+            "Cache-Control": THUMBNAIL_CACHE_CONTROL,
+            "X-Content-Type-Options": "nosniff",
+        }
+        return Reply(200, headers, body)

@@ -1,0 +1,187 @@
+"""What the streaming tests share: an app of the streaming module alone, and its helpers.
+
+``StreamRig`` wraps a running app (in-process test client) with the few things every
+streaming test does: put an object in the media or thumbnails bucket through the kernel
+port, and issue a stream token over the real internal endpoint, as the catalogue would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
+from litestar.testing import AsyncTestClient
+
+from streamstack.app import create_app
+from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.storage import ObjectInfo, ObjectStore
+from streamstack.kernel.transport import SECRET_HEADER
+from streamstack.settings import Settings
+from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app
+
+#: Streaming needs no database: production-kind tests point it at one that does not exist,
+#: so any attempt to use Postgres would fail loudly.
+UNREACHABLE_DATABASE_URL = "postgresql+asyncpg://nobody@127.0.0.1:9/streaming_needs_none"
+T = TypeVar("T")
+SIZE = 1000
+PATTERN = bytes((i * 7 + 3) % 251 for i in range(SIZE))
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def media_key(ext: str = "mp4") -> str:
+    """A media-bucket key as ingest names them: ``<uuid>.<ext>``."""
+    return f"{uuid.uuid4()}.{ext}"
+
+
+@dataclasses.dataclass
+class StreamRig:
+    """A running streaming app and the helpers to feed it."""
+
+    client: AsyncTestClient[Any]
+    settings: Settings
+
+    @property
+    def backends(self) -> Backends:
+        """The app's own backends; use them through :meth:`in_app` (they live in its loop)."""
+        backends: Backends = self.client.app.state.backends
+        return backends
+
+    async def in_app(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Await ``fn(*args, **kwargs)`` in the app's event loop (the test client's portal).
+
+        The test client runs the app in a thread of its own, and an S3 or NATS client
+        belongs to the loop that created it.
+        """
+        portal = self.client.blocking_portal
+        return await asyncio.to_thread(portal.call, functools.partial(fn, *args, **kwargs))
+
+    @property
+    def media(self) -> ObjectStore:
+        """The media bucket."""
+        return self.backends.objects(self.settings.media_bucket)
+
+    @property
+    def thumbnails(self) -> ObjectStore:
+        """The thumbnails bucket."""
+        return self.backends.objects(self.settings.thumbnails_bucket)
+
+    async def put_media(
+        self, data: bytes = PATTERN, *, key: str | None = None, content_type: str = "video/mp4"
+    ) -> ObjectInfo:
+        """Store ``data`` in the media bucket (a new ``<uuid>.mp4`` key unless given)."""
+        return await self.in_app(
+            self.media.write, key or media_key(), _chunks(data), content_type=content_type
+        )
+
+    def user_token(self, **claims: Any) -> str:
+        """A valid access token of a viewer."""
+        return mint_token(self.settings, **claims)
+
+    async def issue(
+        self,
+        key: str,
+        size: int,
+        *,
+        media_id: str | None = None,
+        access_token: str | None = None,
+    ) -> httpx.Response:
+        """Call the token-issue operation over ``/internal/`` as another module would."""
+        headers = {SECRET_HEADER: INTERNAL_SECRET}
+        headers.update(bearer(access_token or self.user_token()))
+        payload = {"media_id": media_id or str(uuid.uuid4()), "s3_key": key, "size_bytes": size}
+        return await self.client.post(ISSUE_STREAM_TOKEN.path, json=payload, headers=headers)
+
+    async def stream_url(self, info: ObjectInfo, size: int | None = None) -> str:
+        """Issue a token for ``info`` and return its stream URL."""
+        response = await self.issue(info.key, info.size if size is None else size)
+        assert response.status_code == 200, response.text
+        url: str = response.json()["stream_url"]
+        return url
+
+    async def object_url(self, data: bytes = PATTERN, **kwargs: Any) -> str:
+        """Store ``data`` and return a stream URL for it."""
+        return await self.stream_url(await self.put_media(data, **kwargs))
+
+
+@asynccontextmanager
+async def stream_rig(settings: Settings) -> AsyncIterator[StreamRig]:
+    """Run the app for ``settings`` and wrap it."""
+    async with running_app(settings) as client:
+        yield StreamRig(client, settings)
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> None:
+    """``response`` is the JSON error shape with ``status`` (and ``code``)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["status"] == status
+    assert set(body) == {"status", "code", "detail", "request_id"}
+    if code is not None:
+        assert body["code"] == code, body
+
+
+# --- a real server, for what the in-process client cannot show -------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def uvicorn_app(settings: Settings) -> Iterator[str]:
+    """Serve ``create_app(settings)`` with uvicorn in a thread; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def subprocess_env(settings: Settings) -> dict[str, str]:
+    """``STREAMSTACK_*`` variables that rebuild ``settings`` in another process."""
+    env = dict(os.environ)
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        env[f"STREAMSTACK_{field.name.upper()}"] = str(value)
+    return env
