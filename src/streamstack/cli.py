@@ -73,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--module", action="append", dest="modules", metavar="NAME")
     migrate.add_argument("--data-dir", type=Path, default=None)
     migrate.set_defaults(command=run_migrate)
+
+    create_admin = sub.add_parser(
+        "create-admin",
+        help="create an admin account, or promote an existing one",
+        description="Create an admin with this email, or make the existing account an admin. "
+        "Without --password-stdin a new account gets a generated password, printed once; "
+        "an existing account keeps its password.",
+    )
+    create_admin.add_argument("--email", required=True, help="the admin's email")
+    create_admin.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create_admin.add_argument("--data-dir", type=Path, default=None)
+    create_admin.set_defaults(command=run_create_admin)
     return parser
 
 
@@ -127,6 +141,20 @@ def run_migrate(args: argparse.Namespace) -> int:
     asyncio.run(apply_migrations(settings, settings.modules))
     print(f"migrated: {', '.join(settings.modules)}")
     return 0
+
+
+def run_create_admin(args: argparse.Namespace) -> int:
+    """``streamstack create-admin``."""
+    from streamstack.auth.bootstrap import create_admin_command
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    settings = load_settings(data_dir=args.data_dir)
+    if settings.environment == "dev":
+        settings = dev_defaults(settings)
+    asyncio.run(apply_migrations(settings, ("auth",)))
+    return asyncio.run(create_admin_command(settings, args.email, password))
 
 
 async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:

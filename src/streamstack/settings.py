@@ -58,6 +58,15 @@ class Settings:
     stream_token_ttl_seconds: int = 3600
     allow_registration: bool = True
     secure_cookies: bool = False
+    # argon2id cost: production defaults are OWASP's minimum (m=19 MiB, t=2, p=1).
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    # Login throttling: failures allowed before backoff, per email and per client address,
+    # then a doubling delay capped at login_throttle_max_seconds.
+    login_throttle_email_attempts: int = 5
+    login_throttle_address_attempts: int = 20
+    login_throttle_max_seconds: int = 900
     streaming_delivery: Delivery = "proxy"
     stream_chunk_bytes: int = 256 * 1024
     max_upload_bytes: int = 10 * 1024**3
@@ -150,9 +159,16 @@ def validate(settings: Settings) -> Settings:
         "stream_token_ttl_seconds",
         "max_upload_bytes",
         "max_request_body_bytes",
+        "argon2_time_cost",
+        "argon2_parallelism",
+        "login_throttle_email_attempts",
+        "login_throttle_address_attempts",
+        "login_throttle_max_seconds",
     ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()}: must be greater than zero")
+    if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
+        raise SettingsError(f"{PREFIX}ARGON2_MEMORY_KIB: must be at least 8 x ARGON2_PARALLELISM")
     if settings.stream_chunk_bytes < 64 * 1024:
         raise SettingsError(f"{PREFIX}STREAM_CHUNK_BYTES: must be at least 65536")
     if settings.environment == "production" and len(settings.internal_secret) < 16:

@@ -1,0 +1,80 @@
+"""Auth tables: users, sessions (refresh-token families), refresh tokens.
+
+Revision ID: auth_0001
+Revises:
+Create Date: 2025-01-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "auth_0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "auth_users",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("display_name", sa.String(100), nullable=True),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("password_hash", sa.String(512), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_auth_users"),
+        sa.UniqueConstraint("email", name="uq_auth_users_email"),
+    )
+    op.create_index("ix_auth_users_role", "auth_users", ["role"])
+    op.create_table(
+        "auth_sessions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("last_used_at"),
+        _timestamp("expires_at"),
+        sa.Column("user_agent", sa.String(512), nullable=True),
+        _timestamp("revoked_at", nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_auth_sessions"),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["auth_users.id"],
+            name="fk_auth_sessions_user_id_auth_users",
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index("ix_auth_sessions_user_id", "auth_sessions", ["user_id"])
+    op.create_table(
+        "auth_refresh_tokens",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("expires_at"),
+        _timestamp("used_at", nullable=True),
+        sa.Column("access_jti", sa.String(64), nullable=False),
+        _timestamp("access_expires_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_auth_refresh_tokens"),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["auth_sessions.id"],
+            name="fk_auth_refresh_tokens_session_id_auth_sessions",
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index("ix_auth_refresh_tokens_session_id", "auth_refresh_tokens", ["session_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("auth_refresh_tokens")
+    op.drop_table("auth_sessions")
+    op.drop_table("auth_users")

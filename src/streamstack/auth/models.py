@@ -1,0 +1,81 @@
+"""The auth module's tables: users, their sessions (refresh-token families) and tokens.
+
+A *session* is one login: every refresh token rotated out of it belongs to the same
+family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
+the access token issued beside it, so that revoking a session can revoke its live access
+tokens too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import ForeignKey, Index, MetaData, String, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("viewer", "admin")
+
+
+class AuthBase(DeclarativeBase):
+    """Declarative base of the auth module only, so its migrations cover only its tables."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class User(AuthBase):
+    """An account: normalised email, argon2id hash, role."""
+
+    __tablename__ = "auth_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16), default="viewer", index=True)
+    password_hash: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class LoginSession(AuthBase):
+    """One login and every refresh token rotated out of it (a refresh-token family)."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    last_used_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: When the newest refresh token of the family expires.
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class RefreshToken(AuthBase):
+    """One issued refresh token (by ``jti``) and the access token issued with it."""
+
+    __tablename__ = "auth_refresh_tokens"
+    __table_args__ = (Index("ix_auth_refresh_tokens_session_id", "session_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_sessions.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: Set when the token was exchanged; presenting it again is reuse.
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    access_jti: Mapped[str] = mapped_column(String(64))
+    access_expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

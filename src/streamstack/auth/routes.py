@@ -1,0 +1,258 @@
+"""HTTP routes of the auth module, under ``/api/v1/auth``: thin translations to the service."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.params import Parameter
+from litestar.router import Router
+
+from streamstack.auth.schemas import (
+    LoginRequest,
+    PublicKeySet,
+    RefreshRequest,
+    RegisterRequest,
+    RoleChange,
+    SessionList,
+    TokenPair,
+    UserPage,
+    UserView,
+)
+from streamstack.auth.service import AuthService, ClientInfo, IssuedTokens, clean_user_agent
+from streamstack.kernel.errors import Forbidden, Unauthorized
+from streamstack.kernel.guards import bearer_token
+from streamstack.kernel.jwt import Claims
+
+PREFIX = "/api/v1/auth"
+REFRESH_COOKIE = "streamstack_refresh"
+#: Request header by which the SPA asks for the refresh token as an HttpOnly cookie.
+COOKIE_MODE_HEADER = "x-refresh-cookie"
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+# Handler parameters filled by the router's dependencies, by name.
+Auth = NamedDependency[AuthService]
+Caller = NamedDependency[Claims]
+KeySet = NamedDependency[PublicKeySet]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RefreshCookie:
+    """How the refresh token travels to browsers: an HttpOnly cookie scoped to auth."""
+
+    secure: bool
+    max_age: int
+
+    @staticmethod
+    def requested(request: Request[Any, Any, Any]) -> bool:
+        """Whether the client asked for cookie mode (``X-Refresh-Cookie: 1``)."""
+        return request.headers.get(COOKIE_MODE_HEADER, "").strip() == "1"
+
+    def carrying(self, token: str) -> Cookie:
+        """The cookie that holds ``token``."""
+        return self._cookie(token, self.max_age)
+
+    def cleared(self) -> Cookie:
+        """A cookie that makes the browser forget the refresh token."""
+        return self._cookie("", 0)
+
+    def token_pair(
+        self, request: Request[Any, Any, Any], issued: IssuedTokens
+    ) -> Response[TokenPair]:
+        """The login/refresh answer: the refresh token in JSON, or in the cookie."""
+        in_cookie = self.requested(request)
+        body = TokenPair(
+            access_token=issued.access.token,
+            refresh_token=None if in_cookie else issued.refresh.token,
+            expires_in=issued.expires_in,
+        )
+        cookies = [self.carrying(issued.refresh.token)] if in_cookie else []
+        return Response(body, status_code=200, cookies=cookies, headers=_NO_STORE)
+
+    def _cookie(self, value: str, max_age: int) -> Cookie:
+        return Cookie(
+            key=REFRESH_COOKIE,
+            value=value,
+            max_age=max_age,
+            path=PREFIX,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure,
+        )
+
+
+_NO_STORE = {"Cache-Control": "no-store"}
+Cookies = NamedDependency[RefreshCookie]
+
+
+def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
+    """The caller's address (as the proxy reported it) and user agent."""
+    address = request.client.host if request.client else "unknown"
+    return ClientInfo(address or "unknown", clean_user_agent(request.headers.get("user-agent")))
+
+
+async def provide_caller(request: Request[Any, Any, Any], auth: Auth) -> Claims:
+    """DI: the verified, unrevoked access token of the request."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("a bearer token is required")
+    return await auth.authenticate(token)
+
+
+async def provide_admin(caller: Caller) -> Claims:
+    """DI: the caller, who must be an admin."""
+    if caller.role != "admin":
+        raise Forbidden("admin role required")
+    return caller
+
+
+class AccountController(Controller):
+    """Register, sign in, refresh, sign out, who am I."""
+
+    path = ""
+    tags = ["auth"]
+
+    @post("/register", status_code=201)
+    async def register(self, data: RegisterRequest, auth: Auth) -> UserView:
+        """Create a viewer account."""
+        return await auth.register(data.email, data.password, data.display_name)
+
+    @post("/login", status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: LoginRequest,
+        auth: Auth,
+        refresh_cookie: Cookies,
+    ) -> Response[TokenPair]:
+        """Exchange email and password for an access and a refresh token."""
+        issued = await auth.login(data.email, data.password, client_info(request))
+        return refresh_cookie.token_pair(request, issued)
+
+    @post("/refresh", status_code=200)
+    async def refresh(
+        self,
+        request: Request[Any, Any, Any],
+        auth: Auth,
+        refresh_cookie: Cookies,
+        data: RefreshRequest | None = None,
+    ) -> Response[TokenPair]:
+        """A new pair for a refresh token (from the body, or the cookie in cookie mode)."""
+        token = data.refresh_token if data is not None else None
+        from_cookie = token is None and refresh_cookie.requested(request)
+        if from_cookie:
+            token = request.cookies.get(REFRESH_COOKIE) or None
+        if token is None:
+            raise Unauthorized("a refresh token is required", code="invalid_token")
+        try:
+            issued = await auth.refresh(token, client_info(request))
+        except Unauthorized as exc:
+            if from_cookie:  # a dead cookie is dropped so the browser stops presenting it
+                exc.headers["Set-Cookie"] = refresh_cookie.cleared().to_header(header="")
+            raise
+        return refresh_cookie.token_pair(request, issued)
+
+    @post("/logout", status_code=204, security=BEARER)
+    async def logout(self, caller: Caller, auth: Auth, refresh_cookie: Cookies) -> Response[None]:
+        """Revoke this access token and its session."""
+        await auth.logout(caller)
+        return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
+
+    @post("/logout-all", status_code=204, security=BEARER)
+    async def logout_all(
+        self, caller: Caller, auth: Auth, refresh_cookie: Cookies
+    ) -> Response[None]:
+        """Revoke every session of the caller."""
+        await auth.logout_all(caller)
+        return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
+
+    @get("/me", security=BEARER)
+    async def me(self, caller: Caller, auth: Auth) -> UserView:
+        """The signed-in user."""
+        return await auth.current_user(caller)
+
+
+class SessionController(Controller):
+    """The caller's sessions (one per sign-in)."""
+
+    path = "/sessions"
+    tags = ["auth"]
+    security = BEARER
+
+    @get("")
+    async def list_sessions(self, caller: Caller, auth: Auth) -> SessionList:
+        """Active sessions, the current one flagged."""
+        return SessionList(await auth.list_sessions(caller))
+
+    @delete("/{session_id:uuid}", status_code=204)
+    async def revoke_session(self, caller: Caller, auth: Auth, session_id: uuid.UUID) -> None:
+        """Sign out one session."""
+        await auth.revoke_session(caller, session_id)
+
+
+class UserAdminController(Controller):
+    """Admin: list users, change roles."""
+
+    path = "/users"
+    tags = ["auth", "admin"]
+    security = BEARER
+    dependencies = {"admin": Provide(provide_admin)}
+
+    @get("")
+    async def list_users(
+        self,
+        admin: Caller,
+        auth: Auth,
+        q: Annotated[str | None, Parameter(max_length=254, description="email contains")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000_000)] = 0,
+    ) -> UserPage:
+        """One page of users, newest first."""
+        return await auth.list_users(q, limit, offset)
+
+    @patch("/{user_id:uuid}")
+    async def change_role(
+        self, admin: Caller, auth: Auth, user_id: uuid.UUID, data: RoleChange
+    ) -> UserView:
+        """Set a user's role (``viewer`` or ``admin``)."""
+        return await auth.change_role(user_id, data.role)
+
+
+class KeysController(Controller):
+    """The public key set, for anyone verifying StreamStack tokens."""
+
+    path = "/.well-known"
+    tags = ["auth"]
+
+    @get("/jwks.json", cache_control=None)
+    async def jwks(self, key_set: KeySet) -> Response[PublicKeySet]:
+        """Public signing keys with their ``kid``."""
+        return Response(key_set, headers={"Cache-Control": "public, max-age=300"})
+
+
+def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: PublicKeySet) -> Router:
+    """Every auth route, with the service and the caller as dependencies."""
+
+    async def provide_auth() -> AuthService:
+        return auth
+
+    async def provide_refresh_cookie() -> RefreshCookie:
+        return refresh_cookie
+
+    async def provide_key_set() -> PublicKeySet:
+        return key_set
+
+    return Router(
+        path=PREFIX,
+        route_handlers=[AccountController, SessionController, UserAdminController, KeysController],
+        dependencies={
+            "auth": Provide(provide_auth),
+            "refresh_cookie": Provide(provide_refresh_cookie),
+            "key_set": Provide(provide_key_set),
+            "caller": Provide(provide_caller),
+        },
+    )

@@ -1,0 +1,101 @@
+"""Request and response bodies of the auth API (msgspec, with their limits)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+from streamstack.auth.credentials import (
+    MAX_DISPLAY_NAME_CHARS,
+    MAX_EMAIL_CHARS,
+    MAX_PASSWORD_CHARS,
+)
+
+Role = Literal["viewer", "admin"]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS)]
+# The lower bound is checked by the service so login can answer "wrong email or password".
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHARS)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_CHARS)]
+# Our tokens are a few hundred characters; the verifier refuses anything over 4096.
+TokenText = Annotated[str, msgspec.Meta(max_length=8192)]
+
+
+class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /register``."""
+
+    email: Email
+    password: Password
+    display_name: DisplayName | None = None
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /login``."""
+
+    email: Email
+    password: Password
+
+
+class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /refresh``; browsers send no body and the token comes from the cookie."""
+
+    refresh_token: TokenText | None = None
+
+
+class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
+    """``PATCH /users/{id}``."""
+
+    role: Role
+
+
+class UserView(msgspec.Struct, frozen=True):
+    """A user as the API shows it (never the password hash)."""
+
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    role: str
+    created_at: datetime.datetime
+
+
+class TokenPair(msgspec.Struct, frozen=True):
+    """Answer of login and refresh; ``refresh_token`` is null when it went into a cookie."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    token_type: Literal["bearer"] = "bearer"
+
+
+class SessionView(msgspec.Struct, frozen=True):
+    """One active session (login) of the caller."""
+
+    id: uuid.UUID
+    created_at: datetime.datetime
+    last_used_at: datetime.datetime
+    expires_at: datetime.datetime
+    user_agent: str | None
+    current: bool
+
+
+class SessionList(msgspec.Struct, frozen=True):
+    """``GET /sessions``."""
+
+    items: list[SessionView]
+
+
+class UserPage(msgspec.Struct, frozen=True):
+    """``GET /users``: one page of users, newest first."""
+
+    items: list[UserView]
+    total: int
+    limit: int
+    offset: int
+
+
+class PublicKeySet(msgspec.Struct, frozen=True):
+    """``GET /.well-known/jwks.json``."""
+
+    keys: list[dict[str, str]]

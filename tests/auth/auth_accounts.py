@@ -1,0 +1,83 @@
+"""Steps the auth tests share: register, sign in, read error bodies."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from httpx import Response
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from streamstack.kernel.db import Database
+from streamstack.settings import Settings
+
+API = "/api/v1/auth"
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count()
+
+
+def new_email(prefix: str = "user") -> str:
+    """A fresh, valid email address."""
+    return f"{prefix}{next(_counter)}@example.test"
+
+
+async def register(
+    client: AsyncTestClient[Any], email: str | None = None, password: str = PASSWORD, **extra: Any
+) -> dict[str, Any]:
+    """Register an account and return its JSON (asserting 201)."""
+    body = {"email": email or new_email(), "password": password, **extra}
+    response = await client.post(f"{API}/register", json=body)
+    assert response.status_code == 201, response.text
+    user: dict[str, Any] = response.json()
+    return user
+
+
+async def login(
+    client: AsyncTestClient[Any], email: str, password: str = PASSWORD, **kwargs: Any
+) -> Response:
+    """POST /login."""
+    return await client.post(f"{API}/login", json={"email": email, "password": password}, **kwargs)
+
+
+async def signed_in(
+    client: AsyncTestClient[Any], email: str | None = None, password: str = PASSWORD
+) -> tuple[str, dict[str, Any]]:
+    """Register (if ``email`` is None) and sign in: ``(email, token pair)``."""
+    if email is None:
+        email = new_email()
+        await register(client, email, password)
+    response = await login(client, email, password)
+    assert response.status_code == 200, response.text
+    pair: dict[str, Any] = response.json()
+    return email, pair
+
+
+def bearer(token: str) -> dict[str, str]:
+    """An Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """Assert the JSON error shape with this status (and code) and return the body."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"status", "code", "detail", "request_id"}, body
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+async def stored_password_hash(settings: Settings, email: str) -> str:
+    """The password hash the database holds for ``email`` (read behind the app's back)."""
+    database = Database(settings.effective_database_url)
+    try:
+        async with database.engine.connect() as connection:
+            result = await connection.execute(
+                text("SELECT password_hash FROM auth_users WHERE email = :email"),
+                {"email": email},
+            )
+            return str(result.scalar_one())
+    finally:
+        await database.close()

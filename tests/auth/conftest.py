@@ -1,0 +1,47 @@
+"""Fixtures of the auth tests: the auth module alone, on either backend kind."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from streamstack.settings import Settings
+from support.apps import running_app
+from support.fixtures import SettingsFactory, backend_kind, settings_factory
+
+__all__ = ["backend_kind", "settings_factory"]
+
+#: Cheap argon2 for tests (production defaults are OWASP's minimum, checked in a test).
+FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_parallelism": 1}
+
+
+@pytest.fixture
+def auth_settings_factory(settings_factory: SettingsFactory) -> SettingsFactory:
+    """Settings for the auth module alone on this test's backends, with cheap hashing."""
+
+    # A secret of its own per test keeps the login-throttle keys of tests apart, since
+    # production-kind tests share one NATS server (and so one throttle bucket).
+    secret = f"auth-test-secret-{uuid.uuid4().hex}"
+
+    def factory(**overrides: Any) -> Settings:
+        base = {"modules": ("auth",), "internal_secret": secret, **FAST_ARGON2}
+        return settings_factory(**{**base, **overrides})
+
+    return factory
+
+
+@pytest.fixture
+def auth_settings(auth_settings_factory: SettingsFactory) -> Settings:
+    """Default settings of an auth test."""
+    return auth_settings_factory()
+
+
+@pytest.fixture
+async def client(auth_settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The auth module running on this test's backends."""
+    async with running_app(auth_settings) as test_client:
+        yield test_client

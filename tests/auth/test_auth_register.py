@@ -1,0 +1,131 @@
+"""POST /api/v1/auth/register: accounts, email normalisation, password rules, bad input."""
+
+from __future__ import annotations
+
+import uuid
+
+from auth_accounts import API, PASSWORD, assert_error, login, new_email, register
+
+from support.apps import running_app
+
+
+async def test_register_creates_a_viewer(client):
+    email = new_email()
+    user = await register(client, email, display_name="  Ada Lovelace  ")
+    assert set(user) == {"id", "email", "display_name", "role", "created_at"}
+    assert uuid.UUID(user["id"])
+    assert user["email"] == email
+    assert user["display_name"] == "Ada Lovelace"
+    assert user["role"] == "viewer"
+    assert "password" not in str(user)
+
+
+async def test_email_is_normalised_and_unique(client):
+    user = await register(client, "  Grace.Hopper@Example.TEST ")
+    assert user["email"] == "grace.hopper@example.test"
+    again = await client.post(
+        f"{API}/register", json={"email": "GRACE.HOPPER@example.test", "password": PASSWORD}
+    )
+    assert_error(again, 409, "email_taken")
+    # Signing in works with any case too.
+    assert (await login(client, "Grace.Hopper@EXAMPLE.test")).status_code == 200
+
+
+GOOD_PASSWORDS = [
+    "12345678",  # the shortest allowed
+    "x" * 1024,  # the longest allowed, kept whole
+    "pässwörd-日本語-🎬🍿",  # any Unicode, emoji included
+    "   spaces   around   ",  # not trimmed
+]
+
+
+async def test_passwords_of_any_unicode_within_limits_work(client):
+    for password in GOOD_PASSWORDS:
+        email = new_email()
+        await register(client, email, password)
+        assert (await login(client, email, password)).status_code == 200, password
+        # Nothing is truncated: the same password minus its last character is wrong.
+        assert_error(await login(client, email, password[:-1]), 401, "invalid_credentials")
+
+
+async def test_password_is_compared_in_unicode_normal_form(client):
+    email = new_email()
+    await register(client, email, "caf\u00e9-au-lait")  # é as one code point
+    assert (await login(client, email, "cafe\u0301-au-lait")).status_code == 200  # e + accent
+
+
+BAD_REGISTRATIONS = [
+    ({"email": "a@example.test", "password": "1234567"}, "password too short"),
+    ({"email": "a@example.test", "password": "x" * 1025}, "password too long"),
+    ({"email": "a@example.test", "password": "pass\x00word1"}, "NUL in password"),
+    ({"email": "a\x00@example.test", "password": PASSWORD}, "NUL in email"),
+    ({"email": "🎬@example.test", "password": PASSWORD}, "emoji in email"),
+    ({"email": "not-an-email", "password": PASSWORD}, "no @"),
+    ({"email": "a@b@example.test", "password": PASSWORD}, "two @"),
+    ({"email": "a @example.test", "password": PASSWORD}, "space in email"),
+    ({"email": "a@" + "x" * 300 + ".test", "password": PASSWORD}, "email too long"),
+    ({"email": "a@example.test"}, "missing password"),
+    ({"password": PASSWORD}, "missing email"),
+    ({"email": 42, "password": PASSWORD}, "email not a string"),
+    ({"email": "a@example.test", "password": ["x" * 10]}, "password not a string"),
+    ({"email": "a@example.test", "password": PASSWORD, "role": "admin"}, "role field"),
+    ({"email": "a@example.test", "password": PASSWORD, "display_name": "a\x00b"}, "NUL"),
+    (
+        {"email": "a@example.test", "password": PASSWORD, "display_name": "x" * 101},
+        "display name too long",
+    ),
+    (
+        {"email": "a@example.test", "password": PASSWORD, "display_name": "evil\u202etxt"},
+        "bidi override in display name",
+    ),
+]
+
+
+async def test_bad_registrations_are_refused_and_create_nothing(client):
+    for body, why in BAD_REGISTRATIONS:
+        response = await client.post(f"{API}/register", json=body)
+        assert response.status_code == 400, why
+        assert_error(response, 400)
+    # The address is still free.
+    await register(client, "a@example.test")
+
+
+MALFORMED_BODIES = [
+    (b'{"email": "a@example.test", "password": ', {"Content-Type": "application/json"}),
+    (b"[]", {"Content-Type": "application/json"}),
+    (b"null", {"Content-Type": "application/json"}),
+    (b"", {"Content-Type": "application/json"}),
+    (b'"a@example.test"', {"Content-Type": "application/json"}),
+    (b"\xff\xfe\x00garbage", {"Content-Type": "application/json"}),
+    (b'{"email": "a@example.test", "password": "\\ud800aaaaaaaa"}', {}),
+    (b"email=a@example.test&password=whatever1", {"Content-Type": "text/plain"}),
+]
+
+
+async def test_malformed_bodies_get_4xx_json(client):
+    for content, headers in MALFORMED_BODIES:
+        response = await client.post(f"{API}/register", content=content, headers=headers)
+        assert 400 <= response.status_code < 500, content
+        assert_error(response, response.status_code)
+    await register(client, "a@example.test")
+
+
+async def test_one_megabyte_body_is_refused(client):
+    body = {"email": "a@example.test", "password": "x" * (1024 * 1024)}
+    response = await client.post(f"{API}/register", json=body)
+    assert_error(response, 413)
+    await register(client, "a@example.test")
+
+
+async def test_emoji_display_name_is_kept(client):
+    user = await register(client, display_name="🎬 Film Fan 👨\u200d👩\u200d👧")
+    assert user["display_name"] == "🎬 Film Fan 👨\u200d👩\u200d👧"
+
+
+async def test_registration_can_be_switched_off(auth_settings_factory):
+    async with running_app(auth_settings_factory(allow_registration=False)) as client:
+        response = await client.post(
+            f"{API}/register", json={"email": "a@example.test", "password": PASSWORD}
+        )
+        assert_error(response, 403, "registration_disabled")
+        assert_error(await login(client, "a@example.test"), 401, "invalid_credentials")
