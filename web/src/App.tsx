@@ -28,6 +28,8 @@ export function AppRoutes() {
       <Route element={<Layout />}>
         <Route path="signin" element={<Titled title="Sign in"><SignInPage /></Titled>} />
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
+        {/* Browsing is public (as the catalogue API is); playing needs an account. */}
+        <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
         <Route
           element={
             <RequireAuth>
@@ -35,7 +37,6 @@ export function AppRoutes() {
             </RequireAuth>
           }
         >
-          <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
           <Route path="watch/:id" element={<Titled title="Watch"><WatchPage /></Titled>} />
           <Route path="account" element={<Titled title="Account"><AccountPage /></Titled>} />
           <Route

@@ -17,19 +17,40 @@ export function logoutAll(): Promise<void> {
   return apiRequest<void>("/auth/logout-all", { method: "POST" });
 }
 
-export function listSessions(signal?: AbortSignal): Promise<Session[]> {
-  return apiRequest<Session[]>("/auth/sessions", { signal });
+/** The caller's sessions; accepts a bare array or `{items: [...]}`. */
+export async function listSessions(signal?: AbortSignal): Promise<Session[]> {
+  const body = await apiRequest<Session[] | { items: Session[] }>("/auth/sessions", { signal });
+  return Array.isArray(body) ? body : body.items;
 }
 
 export function revokeSession(id: string): Promise<void> {
   return apiRequest<void>(`/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" });
 }
 
-export function listUsers(
-  query: { page?: number; page_size?: number; q?: string },
+interface UserPageBody {
+  items: User[];
+  total: number;
+  page?: number;
+  page_size?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * One page of users. Sends both `page`/`page_size` and `limit`/`offset` and
+ * reads either back, so it works with a page- or an offset-based server.
+ */
+export async function listUsers(
+  query: { page: number; page_size: number; q?: string },
   signal?: AbortSignal,
 ): Promise<Page<User>> {
-  return apiRequest<Page<User>>("/auth/users", { query: { ...query }, signal });
+  const body = await apiRequest<UserPageBody>("/auth/users", {
+    query: { ...query, limit: query.page_size, offset: (query.page - 1) * query.page_size },
+    signal,
+  });
+  const pageSize = body.page_size ?? body.limit ?? query.page_size;
+  const page = body.page ?? (body.offset !== undefined ? Math.floor(body.offset / Math.max(1, pageSize)) + 1 : query.page);
+  return { items: body.items, total: body.total, page, page_size: pageSize };
 }
 
 export function setUserRole(id: string, role: Role): Promise<User> {

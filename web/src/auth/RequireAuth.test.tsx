@@ -1,5 +1,6 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import { mediaItem } from "../test/fixtures";
 import { ADMIN, apiError, FakeServer, json, tokens, VIEWER } from "../test/http";
 import { renderApp, setupUser } from "../test/render";
 
@@ -30,10 +31,27 @@ describe("protected routes", () => {
     expect(screen.getByLabelText("Email")).toBeInTheDocument();
   });
 
-  it.each(["/", "/watch/abc", "/admin/upload", "/admin/library"])("redirects %s when signed out", async (path) => {
+  it.each(["/watch/abc", "/admin/upload", "/admin/library", "/admin/users"])("redirects %s when signed out", async (path) => {
     new FakeServer().on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"));
     renderApp(path);
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+  });
+
+  it("lets anonymous visitors browse, and sends them to sign in to watch", async () => {
+    new FakeServer()
+      .on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"))
+      .on(
+        "GET",
+        "/api/v1/catalogue/",
+        json({ ...EMPTY_PAGE, items: [mediaItem({ id: "m-7", title: "Public clip" })], total: 1 }),
+      );
+    const user = setupUser();
+    renderApp("/");
+
+    await user.click(await screen.findByRole("link", { name: /Public clip/ }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
   });
 
   it("restores the session from the refresh cookie on load", async () => {

@@ -27,11 +27,11 @@ export function Layout() {
           StreamStack
         </NavLink>
         <nav aria-label="Main" className="main-nav">
+          <NavLink to="/" end className={navClass}>
+            Browse
+          </NavLink>
           {status === "authenticated" && user ? (
             <>
-              <NavLink to="/" end className={navClass}>
-                Browse
-              </NavLink>
               {user.role === "admin" && (
                 <>
                   <NavLink to="/admin/upload" className={navClass}>

@@ -58,3 +58,18 @@ export function titleFromFilename(name: string): string {
   const dot = name.lastIndexOf(".");
   return (dot > 0 ? name.slice(0, dot) : name).replace(/[_]+/g, " ").trim();
 }
+
+export const LIMITS = {
+  title: 200,
+  description: 5000,
+  tag: 40,
+  tags: 20,
+} as const;
+
+/** A message when the tags break the catalogue's limits, else null. */
+export function tagsProblem(tags: string[]): string | null {
+  if (tags.length > LIMITS.tags) return `At most ${LIMITS.tags} tags.`;
+  const long = tags.find((t) => t.length > LIMITS.tag);
+  if (long !== undefined) return `Tags can be at most ${LIMITS.tag} characters: “${long.slice(0, 20)}…”.`;
+  return null;
+}

@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
-import { formatDate, parseTags } from "../lib/format";
+import { formatDate, LIMITS, parseTags, tagsProblem } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 
 const PAGE_SIZE = 24;
@@ -206,6 +206,11 @@ function LibraryRow({
       setError("The title cannot be empty.");
       return;
     }
+    const problem = tagsProblem(parseTags(tags));
+    if (problem) {
+      setError(problem);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -250,7 +255,7 @@ function LibraryRow({
                 id={`${id}-edit-title`}
                 type="text"
                 required
-                maxLength={300}
+                maxLength={LIMITS.title}
                 value={title}
                 onChange={(e) => setTitle(e.target.value)}
               />
@@ -259,6 +264,7 @@ function LibraryRow({
               <label htmlFor={`${id}-edit-description`}>Description</label>
               <textarea
                 id={`${id}-edit-description`}
+                maxLength={LIMITS.description}
                 rows={3}
                 value={description}
                 onChange={(e) => setDescription(e.target.value)}

@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState, type DragEvent, type FormEvent } from "react";
 import { Link } from "react-router";
 import { Upload, type DetailedError, type HttpRequest } from "tus-js-client";
-import { getAccessToken } from "../api/tokenStore";
 import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/types";
-import { formatBytes, parseTags, percent, titleFromFilename } from "../lib/format";
+import { formatBytes, LIMITS, parseTags, percent, tagsProblem, titleFromFilename } from "../lib/format";
 
 type Phase = "idle" | "uploading" | "paused" | "cancelling" | "processing" | "done" | "failed" | "cancelled";
 
@@ -141,13 +140,17 @@ export function AdminUploadPage() {
   async function startUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!file || title.trim() === "" || busy) return;
+    const problem = tagsProblem(parseTags(tags));
+    if (problem) {
+      setError(problem);
+      return;
+    }
     setError(null);
     setResult(null);
     setProgress({ sent: 0, total: file.size });
     setPhase("uploading");
 
     let forceRefresh = false;
-    const token = getAccessToken();
     const upload = new Upload(file, {
       endpoint: TUS_ENDPOINT,
       chunkSize: CHUNK_SIZE,
@@ -161,9 +164,11 @@ export function AdminUploadPage() {
         tags: parseTags(tags).join(","),
         publish: publish ? "true" : "false",
       },
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-      // Every request (creation, each PATCH chunk, HEAD on resume, DELETE)
-      // gets a token that is valid for a while yet.
+      // Authorization is set here, per request (creation, each PATCH chunk,
+      // HEAD on resume, DELETE on cancel), with a token valid for a while yet.
+      // Not in the static `headers` option: the browser stack sets headers
+      // with XHR's setRequestHeader, which appends, so a static header plus a
+      // refreshed one would go out as "Bearer old, Bearer new".
       onBeforeRequest: async (req: HttpRequest) => {
         const fresh = forceRefresh ? await refreshAccessToken() : await getFreshAccessToken();
         forceRefresh = false;
@@ -293,7 +298,7 @@ export function AdminUploadPage() {
             id="upload-title-input"
             type="text"
             required
-            maxLength={300}
+            maxLength={LIMITS.title}
             disabled={locked}
             value={title}
             onChange={(e) => setTitle(e.target.value)}
@@ -303,6 +308,7 @@ export function AdminUploadPage() {
           <label htmlFor="upload-description">Description</label>
           <textarea
             id="upload-description"
+            maxLength={LIMITS.description}
             rows={3}
             disabled={locked}
             value={description}

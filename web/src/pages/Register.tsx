@@ -8,16 +8,14 @@ export const PASSWORD_MAX = 1024;
 
 function registerErrorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    switch (err.code) {
-      case "email_taken":
-        return "An account with this email already exists. Sign in instead?";
-      case "registration_closed":
-        return "Registration is closed on this server. Ask an administrator for an account.";
-      case "too_many_attempts":
-        return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
-      default:
-        return err.detail;
+    if (err.code === "email_taken" || err.status === 409) {
+      return "An account with this email already exists. Sign in instead?";
     }
+    if (err.code === "registration_closed" || err.code === "registration_disabled") {
+      return "Registration is closed on this server. Ask an administrator for an account.";
+    }
+    if (err.status === 429) return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
+    return err.detail;
   }
   return "Registration failed. Please try again.";
 }
@@ -48,7 +46,7 @@ export function RegisterPage() {
       await register({ email: email.trim(), password, ...(name ? { display_name: name } : {}) });
       await navigate("/", { replace: true });
     } catch (err) {
-      setEmailTaken(err instanceof ApiError && err.code === "email_taken");
+      setEmailTaken(err instanceof ApiError && (err.code === "email_taken" || err.status === 409));
       setError(registerErrorMessage(err));
     } finally {
       setBusy(false);
