@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiError, FakeServer, json, tokens, VIEWER } from "../test/http";
 import { getMe } from "./auth";
-import { apiRequest, buildUrl, getFreshAccessToken, login, refreshAccessToken } from "./client";
+import { apiRequest, buildUrl, getFreshAccessToken, login, REFRESH_LOCK, refreshAccessToken } from "./client";
 import { ApiError, errorFromResponse, parseRetryAfter } from "./errors";
 import { getAccessToken, setAccessToken, subscribeToken } from "./tokenStore";
 
@@ -93,6 +93,26 @@ describe("apiRequest", () => {
     expect(results).toEqual([VIEWER, VIEWER, VIEWER]);
     expect(refreshes).toBe(1);
     expect(server.requestsTo("GET", "/api/v1/auth/me")).toHaveLength(6);
+  });
+
+  it("holds a cross-tab Web Lock while refreshing, when the browser has one", async () => {
+    new FakeServer().on("POST", "/api/v1/auth/refresh", json(tokens("tok-locked")));
+    const held: string[] = [];
+    const request = vi.fn(async (name: string, _opts: LockOptions, cb: () => Promise<unknown>) => {
+      held.push(name);
+      try {
+        return await cb();
+      } finally {
+        held.pop();
+      }
+    });
+    vi.stubGlobal("navigator", { ...navigator, locks: { request } });
+
+    await expect(refreshAccessToken()).resolves.toBe("tok-locked");
+
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(request.mock.calls[0]?.[0]).toBe(REFRESH_LOCK);
+    expect(held).toEqual([]);
   });
 
   it("does not try to refresh when auth is off (login, register)", async () => {

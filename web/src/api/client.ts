@@ -76,10 +76,30 @@ let refreshInFlight: Promise<string | null> | null = null;
  * failures (network, 5xx), leaving the current token alone.
  */
 export function refreshAccessToken(): Promise<string | null> {
-  refreshInFlight ??= doRefresh().finally(() => {
+  refreshInFlight ??= withRefreshLock(doRefresh).finally(() => {
     refreshInFlight = null;
   });
   return refreshInFlight;
+}
+
+export const REFRESH_LOCK = "streamstack-auth-refresh";
+
+/**
+ * Refresh tokens rotate and the server revokes the whole session when one is
+ * presented twice, so two tabs must never refresh with the same cookie at
+ * once. A Web Lock serialises refreshes across the tabs of this origin: the
+ * second tab's request goes out after the first one's new cookie is stored.
+ * (navigator.locks exists on HTTPS and localhost; elsewhere: no lock.)
+ */
+async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  if (!locks || typeof locks.request !== "function") return fn();
+  let result: { value: T } | null = null;
+  await locks.request(REFRESH_LOCK, { mode: "exclusive" }, async () => {
+    result = { value: await fn() };
+  });
+  if (result === null) throw new Error("refresh lock released without a result");
+  return (result as { value: T }).value;
 }
 
 async function doRefresh(): Promise<string | null> {
