@@ -1,0 +1,104 @@
+"""compose/nginx.conf renders the same with Python and with envsubst, and nginx accepts it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import nginx_template
+import pytest
+from deploy_paths import COMPOSE_DIR, ROOT
+
+from harness.tools import require_tool
+from streamstack.settings import Settings
+
+
+def local_values(tmp_path: Path) -> dict[str, str]:
+    return nginx_template.local_values(
+        tmp_path / "nginx",
+        public_listen="127.0.0.1:18080",
+        internal_listen="127.0.0.1:18081",
+        servers={
+            "auth": ["127.0.0.1:18001", "127.0.0.1:18002"],
+            "catalogue": ["127.0.0.1:18003", "127.0.0.1:18004"],
+            "streaming": ["127.0.0.1:18005"],
+            "ingest": ["127.0.0.1:18006"],
+        },
+        web_root=ROOT / "web",
+        objects_dir=tmp_path / "objects",
+        s3_endpoint="http://127.0.0.1:19000",
+        max_upload_bytes=Settings().max_upload_bytes,
+        max_request_body_bytes=Settings().max_request_body_bytes,
+    )
+
+
+def test_every_placeholder_is_filled(tmp_path: Path) -> None:
+    rendered = nginx_template.render(local_values(tmp_path))
+    assert "${" not in rendered
+    assert "server 127.0.0.1:18002 max_fails=1 fail_timeout=10s;" in rendered
+    # nginx's own variables are left alone.
+    assert "$request_uri" in rendered and "$stream_prefix[token]$stream_rest" in rendered
+
+
+def test_missing_or_unknown_values_are_refused(tmp_path: Path) -> None:
+    values = local_values(tmp_path)
+    with pytest.raises(KeyError, match="WEB_ROOT"):
+        nginx_template.render({k: v for k, v in values.items() if k != "WEB_ROOT"})
+    with pytest.raises(KeyError, match="TYPO"):
+        nginx_template.render({**values, "TYPO": "x"})
+
+
+def test_upload_limit_follows_ingest_limit() -> None:
+    limit = nginx_template.upload_body_limit(Settings().max_upload_bytes)
+    assert limit == 10 * 1024**3 + nginx_template.UPLOAD_FRAMING_BYTES
+
+
+def test_nginx_accepts_the_rendered_template(tmp_path: Path) -> None:
+    nginx = require_tool("nginx", "checks compose/nginx.conf with nginx -t")
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_template.render(local_values(tmp_path)))
+    result = subprocess.run(
+        [nginx, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_edge_entrypoint_renders_exactly_like_python(tmp_path: Path) -> None:
+    """The edge image's envsubst renders what the tests render, byte for byte."""
+    require_tool("envsubst", "runs the edge image's entrypoint script")
+    values = local_values(tmp_path)
+    settings = Settings()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "NGINX_TEMPLATE": str(COMPOSE_DIR / "nginx.conf"),
+        "NGINX_CONF": str(tmp_path / "from-entrypoint.conf"),
+        "STREAMSTACK_MAX_UPLOAD_BYTES": str(settings.max_upload_bytes),
+        "STREAMSTACK_MAX_REQUEST_BODY_BYTES": str(settings.max_request_body_bytes),
+        **{k: v for k, v in values.items() if not k.startswith("MAX_")},
+    }
+    subprocess.run(["sh", str(COMPOSE_DIR / "nginx-entrypoint.sh")], env=env, check=True)
+    assert (tmp_path / "from-entrypoint.conf").read_text() == nginx_template.render(values)
+
+
+def test_edge_entrypoint_refuses_a_missing_placeholder(tmp_path: Path) -> None:
+    require_tool("envsubst", "runs the edge image's entrypoint script")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "NGINX_TEMPLATE": str(COMPOSE_DIR / "nginx.conf"),
+        "NGINX_CONF": str(tmp_path / "never.conf"),
+    }
+    result = subprocess.run(
+        ["sh", str(COMPOSE_DIR / "nginx-entrypoint.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "is not set" in result.stderr
+    assert not (tmp_path / "never.conf").exists()
