@@ -1,0 +1,1 @@
+"""Test harness: throwaway real servers (PostgreSQL, NATS JetStream, S3) and tool lookup."""
