@@ -41,6 +41,8 @@ describe("apiRequest", () => {
     expect(refresh?.headers.get("Authorization")).toBeNull();
     expect(refresh?.body).toEqual({});
     expect(refresh?.credentials).toBe("same-origin");
+    // Survives a reload mid-flight, so the rotated cookie is never lost.
+    expect(refresh?.keepalive).toBe(true);
     expect(retry?.headers.get("Authorization")).toBe("Bearer tok-new");
     expect(getAccessToken()).toBe("tok-new");
   });

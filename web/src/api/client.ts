@@ -13,6 +13,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Let the request finish even if the page navigates away (see doRefresh). */
+  keepalive?: boolean;
   /**
    * Attach the access token and, on a 401, refresh it through the cookie and
    * retry once. Off for login/register/refresh themselves. Default true.
@@ -47,6 +49,7 @@ async function send(url: string, opts: RequestOptions, token: string | null): Pr
       body,
       credentials: "same-origin",
       signal: opts.signal,
+      keepalive: opts.keepalive,
     });
   } catch (cause) {
     if (opts.signal?.aborted) throw cause; // let AbortError through untouched
@@ -103,9 +106,14 @@ async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 async function doRefresh(): Promise<string | null> {
+  // keepalive: if the user reloads or leaves while this is in flight, the
+  // browser still completes it and stores the rotated cookie. Otherwise the
+  // server would have used up the old refresh token while the browser kept
+  // it, and the next page load would present it again, which the server
+  // treats as token theft and answers by revoking the session.
   const res = await send(
     `${API_BASE}/auth/refresh`,
-    { method: "POST", body: {}, headers: { "X-Refresh-Cookie": "1" } },
+    { method: "POST", body: {}, headers: { "X-Refresh-Cookie": "1" }, keepalive: true },
     null,
   );
   if (res.status === 401 || res.status === 403) {

@@ -6,6 +6,7 @@ export interface RecordedRequest {
   headers: Headers;
   body: unknown;
   credentials: RequestCredentials | undefined;
+  keepalive: boolean | undefined;
 }
 
 type Reply = Response | ((req: RecordedRequest) => Response | Promise<Response>);
@@ -51,6 +52,7 @@ export class FakeServer {
       headers: new Headers(init.headers),
       body: bodyText === null ? undefined : (JSON.parse(bodyText) as unknown),
       credentials: init.credentials,
+      keepalive: init.keepalive,
     };
     this.requests.push(req);
     const index = this.findRoute(method, url.pathname);
