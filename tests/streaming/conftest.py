@@ -69,11 +69,12 @@ def _settings(
     overrides.setdefault("modules", ("streaming",))
     if kind == "embedded":
         return make_settings("embedded", data_dir, **overrides)
+    if "nats_url" not in overrides:
+        overrides["nats_url"] = request.getfixturevalue("nats_url")
     return make_settings(
         "production",
         data_dir,
         database_url=UNREACHABLE_DATABASE_URL,
-        nats_url=request.getfixturevalue("nats_url"),
         s3=request.getfixturevalue("s3_endpoint"),
         buckets=_buckets(request),
         **overrides,

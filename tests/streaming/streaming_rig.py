@@ -185,3 +185,42 @@ def subprocess_env(settings: Settings) -> dict[str, str]:
             value = ",".join(value)
         env[f"STREAMSTACK_{field.name.upper()}"] = str(value)
     return env
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One part of a ``multipart/byteranges`` body."""
+
+    content_type: str
+    start: int
+    end: int
+    size: int
+    data: bytes
+
+
+def parse_byteranges(content_type: str, body: bytes) -> list[Part]:
+    """Split a ``multipart/byteranges`` body (RFC 9110 §14.6) strictly; fail on any oddity."""
+    kind, _, params = content_type.partition(";")
+    assert kind.strip() == "multipart/byteranges", content_type
+    boundary = params.strip().removeprefix("boundary=").encode()
+    assert boundary, content_type
+    delimiter = b"--" + boundary
+    assert body.startswith(delimiter + b"\r\n"), body[:80]
+    assert body.endswith(b"\r\n" + delimiter + b"--\r\n"), body[-80:]
+    inner = body[len(delimiter) + 2 : -(len(delimiter) + 6)]
+    parts = []
+    for chunk in inner.split(b"\r\n" + delimiter + b"\r\n"):
+        head, separator, data = chunk.partition(b"\r\n\r\n")
+        assert separator, chunk[:80]
+        headers = dict(
+            (name.strip().lower(), value.strip())
+            for name, _, value in (line.decode().partition(":") for line in head.split(b"\r\n"))
+        )
+        unit, _, spec = headers["content-range"].partition(" ")
+        assert unit == "bytes"
+        span, _, size = spec.partition("/")
+        start, _, end = span.partition("-")
+        part = Part(headers["content-type"], int(start), int(end), int(size), data)
+        assert len(data) == part.end - part.start + 1
+        parts.append(part)
+    return parts

@@ -1,0 +1,266 @@
+"""Issuing stream tokens: over /internal/ and in-process, who may, what is stored, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from litestar import Request, post
+from litestar.testing import AsyncTestClient
+from streaming_rig import PATTERN, StreamRig, assert_error, stream_rig
+
+from harness.servers import NatsServer
+from streamstack import streaming
+from streamstack.app import create_app
+from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
+from streamstack.contracts.streaming import (
+    ISSUE_STREAM_TOKEN,
+    STREAM_TOKENS_BUCKET,
+    IssueStreamToken,
+    StreamingClient,
+)
+from streamstack.kernel.guards import provide_call_context
+from streamstack.kernel.jwt import ensure_dev_keypair
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.revocation import RevocationList
+from streamstack.kernel.transport import SECRET_HEADER
+from streamstack.settings import Settings
+from support.apps import INTERNAL_SECRET, bearer, mint_token
+
+StreamSettings = Any
+
+
+def token_of(stream_url: str) -> str:
+    prefix = "/api/v1/stream/"
+    assert stream_url.startswith(prefix), stream_url
+    return stream_url.removeprefix(prefix)
+
+
+async def test_issue_stores_the_grant_and_returns_a_playable_url(rig: StreamRig) -> None:
+    info = await rig.put_media()
+    user_id, media_id = str(uuid.uuid4()), str(uuid.uuid4())
+    before = int(time.time())
+
+    response = await rig.issue(
+        info.key, info.size, media_id=media_id, access_token=rig.user_token(user_id=user_id)
+    )
+
+    assert response.status_code == 200, response.text
+    grant = response.json()
+    assert grant["expires_in"] == rig.settings.stream_token_ttl_seconds == 3600
+    token = token_of(grant["stream_url"])
+    assert len(token) >= 22  # at least 128 bits of URL-safe base64
+    assert token.replace("-", "").replace("_", "").isalnum()
+    kv = rig.backends.kv(STREAM_TOKENS_BUCKET, rig.settings.stream_token_ttl_seconds)
+    stored = await rig.in_app(kv.get, token)
+    assert stored is not None
+    stored_media, stored_user, stamp, key, size = stored.decode().split("|")
+    assert (stored_media, stored_user, key, size) == (media_id, user_id, info.key, "1000")
+    assert before <= int(stamp) <= int(time.time())
+    played = await rig.client.get(grant["stream_url"])
+    assert played.content == PATTERN
+
+
+async def test_every_issue_draws_a_new_token(rig: StreamRig) -> None:
+    info = await rig.put_media()
+
+    urls = {await rig.stream_url(info) for _ in range(5)}
+
+    assert len(urls) == 5
+    for url in urls:
+        assert (await rig.client.get(url, headers={"Range": "bytes=0-0"})).content == PATTERN[:1]
+
+
+async def test_an_existing_token_is_never_overwritten(
+    rig: StreamRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = await rig.put_media(PATTERN), await rig.put_media(PATTERN[::-1])
+    draws = iter(["T" * 43, "T" * 43, "U" * 43])
+    monkeypatch.setattr(streaming.tokens.secrets, "token_urlsafe", lambda _: next(draws))
+
+    first_url = await rig.stream_url(first)
+    second_url = await rig.stream_url(second)
+
+    assert first_url.endswith("T" * 43)
+    assert second_url.endswith("U" * 43)
+    assert (await rig.client.get(first_url)).content == PATTERN
+    assert (await rig.client.get(second_url)).content == PATTERN[::-1]
+
+
+async def test_issue_requires_a_valid_access_token(rig: StreamRig) -> None:
+    info = await rig.put_media()
+    settings = rig.settings
+    other_keys = Path(rig.settings.data_dir) / "other-jwt"
+    ensure_dev_keypair(other_keys / "private.pem", other_keys / "public.pem")
+    forged_settings = settings.replace(jwt_private_key_path=other_keys / "private.pem")
+    bad_tokens = {
+        "garbage": "not.a.jwt",
+        "refresh token": mint_token(settings, typ="refresh"),
+        "expired": mint_token(settings, ttl_seconds=-10),
+        "wrong audience": mint_token(settings, aud="someone-else"),
+        "forged": mint_token(forged_settings),
+    }
+    for what, token in bad_tokens.items():
+        response = await rig.issue(info.key, info.size, access_token=token)
+        assert_error(response, 401)
+        assert response.json()["code"] == "invalid_token", what
+
+    anonymous = await rig.client.post(
+        ISSUE_STREAM_TOKEN.path,
+        json={"media_id": "m", "s3_key": info.key, "size_bytes": info.size},
+        headers={SECRET_HEADER: INTERNAL_SECRET},
+    )
+    assert_error(anonymous, 401, "invalid_token")
+
+
+async def test_a_revoked_access_token_gets_no_stream_token(rig: StreamRig) -> None:
+    info = await rig.put_media()
+    jti = uuid.uuid4().hex
+    revocations = RevocationList(rig.backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
+    await rig.in_app(revocations.revoke, jti)
+
+    response = await rig.issue(info.key, info.size, access_token=rig.user_token(jti=jti))
+
+    assert_error(response, 401, "token_revoked")
+
+
+async def test_the_internal_endpoint_requires_the_service_secret(rig: StreamRig) -> None:
+    payload = {"media_id": "m", "s3_key": "a.mp4", "size_bytes": 1}
+    headers = bearer(rig.user_token())
+
+    missing = await rig.client.post(ISSUE_STREAM_TOKEN.path, json=payload, headers=headers)
+    wrong = await rig.client.post(
+        ISSUE_STREAM_TOKEN.path, json=payload, headers={**headers, SECRET_HEADER: "guess"}
+    )
+
+    assert_error(missing, 401, "invalid_service_secret")
+    assert_error(wrong, 401, "invalid_service_secret")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"media_id": "m", "s3_key": "../outside.mp4", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "/etc/passwd", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "a/../../b.mp4", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "a|b.mp4", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "with space.mp4", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "a\\b.mp4", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "", "size_bytes": 1},
+        {"media_id": "m", "s3_key": "k" * 1025, "size_bytes": 1},
+        {"media_id": "m", "s3_key": "a.mp4", "size_bytes": -1},
+        {"media_id": "m", "s3_key": "a.mp4", "size_bytes": 2**60},
+        {"media_id": "m", "s3_key": "a.mp4", "size_bytes": "12"},
+        {"media_id": "", "s3_key": "a.mp4", "size_bytes": 1},
+        {"media_id": "a|b", "s3_key": "a.mp4", "size_bytes": 1},
+        {"media_id": "m" * 65, "s3_key": "a.mp4", "size_bytes": 1},
+        {"s3_key": "a.mp4", "size_bytes": 1},
+        {"media_id": "m", "s3_key": None, "size_bytes": 1},
+    ],
+)
+async def test_bad_issue_requests_are_400(rig: StreamRig, payload: dict[str, Any]) -> None:
+    headers = {SECRET_HEADER: INTERNAL_SECRET, **bearer(rig.user_token())}
+
+    response = await rig.client.post(ISSUE_STREAM_TOKEN.path, json=payload, headers=headers)
+
+    assert_error(response, 400)
+
+
+async def test_malformed_json_is_400(rig: StreamRig) -> None:
+    headers = {SECRET_HEADER: INTERNAL_SECRET, **bearer(rig.user_token())}
+
+    response = await rig.client.post(ISSUE_STREAM_TOKEN.path, content=b"{nope", headers=headers)
+
+    assert_error(response, 400)
+
+
+# --- in-process: what the catalogue does when streaming is mounted beside it ---------------
+
+
+def caller_module() -> ModuleDefinition:
+    """A stand-in for the catalogue: forwards the caller's identity to streaming."""
+
+    def mount(context: ModuleContext) -> MountedModule:
+        client = StreamingClient(context.transport("streaming"))
+
+        @post("/test/stream-token", dependencies={"call": provide_call_context})
+        async def ask(request: Request[Any, Any, Any], call: CallContext) -> dict[str, Any]:
+            wanted = msgspec.json.decode(await request.body(), type=IssueStreamToken)
+            return msgspec.structs.asdict(await client.issue_token(wanted, call))
+
+        return MountedModule(name="catalogue", route_handlers=[ask])
+
+    return ModuleDefinition(name="catalogue", mount=mount)
+
+
+@pytest.fixture
+async def in_process(stream_settings: StreamSettings) -> AsyncIterator[StreamRig]:
+    settings: Settings = stream_settings(modules=("streaming", "catalogue"))
+    app = create_app(settings, {"streaming": streaming.MODULE, "catalogue": caller_module()})
+    async with AsyncTestClient(app, base_url="http://testserver.local", timeout=60) as client:
+        yield StreamRig(client, settings)
+
+
+async def test_in_process_issue_works_like_the_http_one(in_process: StreamRig) -> None:
+    info = await in_process.put_media()
+    body = {"media_id": "m1", "s3_key": info.key, "size_bytes": info.size}
+
+    granted = await in_process.client.post(
+        "/test/stream-token", json=body, headers=bearer(in_process.user_token())
+    )
+    anonymous = await in_process.client.post("/test/stream-token", json=body)
+    bad_key = await in_process.client.post(
+        "/test/stream-token",
+        json={**body, "s3_key": "../x"},
+        headers=bearer(in_process.user_token()),
+    )
+
+    assert granted.status_code == 201, granted.text
+    assert granted.json()["expires_in"] == 3600
+    played = await in_process.client.get(granted.json()["stream_url"])
+    assert played.content == PATTERN
+    assert_error(anonymous, 401, "invalid_token")
+    assert_error(bad_key, 400, "invalid_stream_request")
+
+
+# --- expiry -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def short_lived_settings(
+    stream_backend: str, stream_settings: StreamSettings, tmp_path: Path
+) -> Any:
+    """Settings whose stream tokens live one second.
+
+    On NATS the TTL belongs to the bucket, which the session's server already holds with
+    the normal TTL, so this test gets a NATS server of its own.
+    """
+    if stream_backend == "embedded":
+        yield stream_settings(stream_token_ttl_seconds=1)
+        return
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    try:
+        yield stream_settings(stream_token_ttl_seconds=1, nats_url=server.url)
+    finally:
+        server.stop()
+
+
+async def test_an_expired_token_is_404(short_lived_settings: Settings) -> None:
+    async with stream_rig(short_lived_settings) as rig:
+        url = await rig.object_url()
+        assert (await rig.client.get(url)).status_code == 200
+
+        deadline = time.monotonic() + 20
+        while (response := await rig.client.get(url)).status_code == 200:
+            assert time.monotonic() < deadline, "the token outlived its TTL by far"
+            await asyncio.sleep(0.25)
+
+        assert_error(response, 404, "stream_token_not_found")
