@@ -1,0 +1,183 @@
+"""Item 1: streaming throughput, 1 MiB ranges, 16 concurrent clients, 15 s per row.
+
+Three ratios, every row driven by the same wrk settings:
+
+* the service on S3 (moto, with NATS KV for tokens) ÷ direct presigned GETs on that moto;
+* the service on the local-directory store ÷ nginx sendfile of the same file;
+* ``STREAMSTACK_STREAMING_DELIVERY=nginx`` (X-Accel-Redirect) ÷ nginx sendfile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from bench.load import MIB, WrkResult, range_env, run_wrk
+from bench.media import (
+    MEDIA_KEY,
+    OBJECT_BYTES,
+    S3_OBJECT_BYTES,
+    object_file,
+    store_local,
+    store_s3,
+)
+from bench.plan import BenchPlan
+from bench.processes import BenchKeys, Nginx, Service, harness_server
+from bench.report import BenchReport, Quantity, Row
+
+NAME = "throughput"
+RANGE_BYTES = MIB
+CONNECTIONS = 16
+SECONDS = 15.0
+MEDIA_BUCKET = "media"
+
+
+def s3_settings(s3: object, nats_url: str) -> dict[str, str]:
+    """``STREAMSTACK_*`` for a service on the harness's moto and NATS."""
+    endpoint = s3.endpoint  # type: ignore[attr-defined]
+    return {
+        "STREAMSTACK_S3_ENDPOINT_URL": endpoint.url,
+        "STREAMSTACK_S3_ACCESS_KEY_ID": endpoint.access_key_id,
+        "STREAMSTACK_S3_SECRET_ACCESS_KEY": endpoint.secret_access_key,
+        "STREAMSTACK_S3_REGION": endpoint.region,
+        "STREAMSTACK_NATS_URL": nats_url,
+    }
+
+
+def local_streaming(workdir: Path, keys: BenchKeys, name: str, source: Path) -> Service:
+    """A streaming service on the local-directory store holding ``source`` as MEDIA_KEY."""
+    service = Service(name, workdir, keys, modules=("streaming",))
+    store_local(service.data_dir / "objects", MEDIA_BUCKET, MEDIA_KEY, source)
+    return service
+
+
+def accel_streaming(workdir: Path, keys: BenchKeys, objects: Path) -> Service:
+    """A streaming service in nginx delivery mode, over the same objects directory."""
+    service = Service(
+        "streaming-accel",
+        workdir,
+        keys,
+        modules=("streaming",),
+        settings={"STREAMSTACK_STREAMING_DELIVERY": "nginx"},
+    )
+    link = service.data_dir / "objects"
+    if not link.exists():
+        link.symlink_to(objects.resolve(), target_is_directory=True)
+    return service
+
+
+def measure(url: str, seconds: float, object_bytes: int) -> WrkResult:
+    return run_wrk(
+        url,
+        script="ranges.lua",
+        seconds=seconds,
+        connections=CONNECTIONS,
+        env=range_env(object_bytes, RANGE_BYTES),
+    )
+
+
+def whole_ranges(result: WrkResult, range_bytes: int, connections: int) -> bool:
+    """Whether the bytes received are one range per response (plus headers).
+
+    wrk also counts the bytes of the responses still in flight when it stops, up to one
+    range per connection, hence the slack.
+    """
+    low = result.requests * range_bytes
+    high = (result.requests + connections) * (range_bytes + 2048)
+    return low <= result.bytes <= high
+
+
+def rate(label: str, result: WrkResult) -> Quantity:
+    return Quantity(label, result.bytes_per_second, "B/s")
+
+
+def run(plan: BenchPlan) -> BenchReport:
+    workdir = plan.scratch(NAME)
+    seconds = plan.seconds(SECONDS)
+    keys = BenchKeys(workdir / "keys")
+    source = object_file(plan.cache)
+    report = BenchReport(
+        NAME,
+        f"1. Streaming throughput: {RANGE_BYTES // MIB} MiB ranges, {CONNECTIONS} clients, "
+        f"{seconds:g} s per row",
+        f"wrk (Debian) -t2 -c{CONNECTIONS}, lua/ranges.lua (random aligned ranges)",
+    )
+    results: dict[str, WrkResult] = {}
+    with contextlib.ExitStack() as stack:
+        s3 = stack.enter_context(harness_server("s3", workdir))
+        nats = stack.enter_context(harness_server("nats", workdir))
+        client = s3.endpoint.client()
+        store_s3(client, MEDIA_BUCKET, MEDIA_KEY, object_file(plan.cache, S3_OBJECT_BYTES))
+        s3_service = stack.enter_context(
+            Service(
+                "streaming-s3",
+                workdir,
+                keys,
+                modules=("streaming",),
+                settings=s3_settings(s3, nats.url),
+            )
+        )
+        local = stack.enter_context(local_streaming(workdir, keys, "streaming-local", source))
+        objects = local.data_dir / "objects"
+        accel = stack.enter_context(accel_streaming(workdir, keys, objects))
+        nginx = stack.enter_context(
+            Nginx(workdir, objects=objects, upstream=f"127.0.0.1:{accel.port}", workers=1)
+        )
+        presigned = client.generate_presigned_url(
+            "get_object", Params={"Bucket": MEDIA_BUCKET, "Key": MEDIA_KEY}, ExpiresIn=3600
+        )
+        targets = {
+            "s3_direct": (presigned, S3_OBJECT_BYTES),
+            "service_s3": (
+                s3_service.url + s3_service.issue_stream_url(MEDIA_KEY, S3_OBJECT_BYTES),
+                S3_OBJECT_BYTES,
+            ),
+            "nginx_sendfile": (f"{nginx.url}/files/{MEDIA_BUCKET}/{MEDIA_KEY}", OBJECT_BYTES),
+            "service_local": (
+                local.url + local.issue_stream_url(MEDIA_KEY, OBJECT_BYTES),
+                OBJECT_BYTES,
+            ),
+            "nginx_accel": (
+                nginx.url + accel.issue_stream_url(MEDIA_KEY, OBJECT_BYTES),
+                OBJECT_BYTES,
+            ),
+        }
+        # Warm the page cache and every connection pool before anything is measured.
+        for url, size in targets.values():
+            measure(url, 1, size)
+        for name, (url, size) in targets.items():
+            results[name] = measure(url, seconds, size)
+    report.rows = [
+        Row(
+            "service on S3 (moto) ÷ direct GETs on moto",
+            rate("service", results["service_s3"]),
+            rate("moto direct", results["s3_direct"]),
+        ),
+        Row(
+            "service on local directory ÷ nginx sendfile",
+            rate("service", results["service_local"]),
+            rate("nginx sendfile", results["nginx_sendfile"]),
+        ),
+        Row(
+            "nginx delivery mode (X-Accel) ÷ nginx sendfile",
+            rate("X-Accel", results["nginx_accel"]),
+            rate("nginx sendfile", results["nginx_sendfile"]),
+        ),
+    ]
+    for name, result in results.items():
+        if result.error_count:
+            report.notes.append(f"{name}: {result.errors} errors in {result.requests} requests")
+        if not whole_ranges(result, RANGE_BYTES, CONNECTIONS):
+            report.notes.append(
+                f"{name}: {result.mean_response_bytes:,.0f} bytes per response, not one range"
+            )
+    report.notes.append(
+        f"objects: {S3_OBJECT_BYTES // MIB} MiB on moto (moto copies the whole object for "
+        f"each ranged GET, so a larger one measures only moto), {OBJECT_BYTES // MIB} MiB on "
+        "the local directory (in the page cache); services: one "
+        f"`streamstack serve --module streaming` process each (uvicorn, 1 worker); "
+        f"nginx 1 worker; {os.cpu_count()} cores shared by wrk, servers and moto"
+    )
+    report.raw = {name: result.as_json() for name, result in results.items()}
+    return report
