@@ -70,6 +70,12 @@ class Settings:
     streaming_delivery: Delivery = "proxy"
     stream_chunk_bytes: int = 256 * 1024
     max_upload_bytes: int = 10 * 1024**3
+    # Ingest: the probe worker process's wall-clock and address-space limits, how many
+    # probes may run at once, and how long an unfinished resumable upload is kept.
+    ingest_probe_timeout_seconds: float = 60.0
+    ingest_probe_memory_bytes: int = 1024**3
+    ingest_probe_concurrency: int = 2
+    ingest_upload_ttl_seconds: int = 24 * 3600
     max_request_body_bytes: int = 1024 * 1024
     shutdown_timeout_seconds: float = 30.0
     web_dist_dir: Path | None = None
@@ -159,6 +165,10 @@ def validate(settings: Settings) -> Settings:
         "stream_token_ttl_seconds",
         "max_upload_bytes",
         "max_request_body_bytes",
+        "ingest_probe_timeout_seconds",
+        "ingest_probe_memory_bytes",
+        "ingest_probe_concurrency",
+        "ingest_upload_ttl_seconds",
         "argon2_time_cost",
         "argon2_parallelism",
         "login_throttle_email_attempts",

@@ -1,0 +1,118 @@
+"""The containers ingest accepts, recognised from their first bytes rather than a name.
+
+Only two families get in: ISO base media (MP4/MOV, a ``ftyp`` box first) and Matroska
+(WebM/MKV, the EBML magic ``1A 45 DF A3`` first). Everything else, whatever it is called,
+is refused before more than a few bytes are stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+
+#: How many leading bytes :func:`sniff_container` wants (fewer only at the end of a file).
+SNIFF_BYTES = 64
+
+#: Top-level MP4 boxes walked looking for ``moov`` before giving up.
+MAX_TOP_LEVEL_BOXES = 4096
+
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+
+ReadAt = Callable[[int, int], bytes]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Container:
+    """One accepted container format and how it is stored and opened."""
+
+    name: str
+    """Short name reported to users: mp4, mov, webm or matroska."""
+    extension: str
+    """Extension of the stored object's key."""
+    demuxer: str
+    """The only FFmpeg demuxer allowed to open it."""
+    video_type: str
+    """Content type when it carries video."""
+    audio_type: str
+    """Content type when it carries audio only."""
+
+    @property
+    def is_iso_media(self) -> bool:
+        """Whether it is an MP4/MOV file, whose ``moov`` index may need moving to the front."""
+        return self.demuxer == "mov"
+
+    def content_type(self, has_video: bool) -> str:
+        """The content type for a file with (or without) a video stream."""
+        return self.video_type if has_video else self.audio_type
+
+
+MP4 = Container("mp4", "mp4", "mov", "video/mp4", "audio/mp4")
+MOV = Container("mov", "mov", "mov", "video/quicktime", "audio/mp4")
+WEBM = Container("webm", "webm", "matroska", "video/webm", "audio/webm")
+MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x-matroska")
+_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA)}
+
+
+def by_name(name: str) -> Container:
+    """The accepted container called ``name`` (KeyError for any other)."""
+    return _BY_NAME[name]
+
+
+def sniff_container(head: bytes) -> Container | None:
+    """The container whose signature ``head`` (the first bytes of a file) starts with."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        box_size = int.from_bytes(head[:4], "big")
+        # A real ftyp box holds at least the major brand and minor version.
+        if box_size < 16 and box_size != 1:
+            return None
+        return MOV if head[8:12] == b"qt  " else MP4
+    if head.startswith(_EBML_MAGIC):
+        # The EBML header names its DocType within its first few dozen bytes.
+        if b"webm" in head[:SNIFF_BYTES]:
+            return WEBM
+        if b"matroska" in head[:SNIFF_BYTES]:
+            return MATROSKA
+    return None
+
+
+def top_level_boxes(read_at: ReadAt, size: int) -> Iterator[tuple[bytes, int]]:
+    """The ``(type, size)`` of each top-level box of an MP4/MOV file, in file order.
+
+    ``read_at(position, n)`` returns ``n`` bytes of the file from ``position``. Only box
+    headers are read, so walking costs a few small reads whatever the file size. The walk
+    stops at the end of the file or at the first malformed header.
+    """
+    position = 0
+    for _ in range(MAX_TOP_LEVEL_BOXES):
+        if position + 8 > size:
+            return
+        header = read_at(position, 8)
+        if len(header) < 8:
+            return
+        box_size = int.from_bytes(header[:4], "big")
+        if box_size == 1:
+            box_size = int.from_bytes(read_at(position + 8, 8), "big")
+        elif box_size == 0:
+            box_size = size - position
+        if box_size < 8:
+            return
+        yield header[4:8], box_size
+        position += box_size
+
+
+def moov_after_mdat(read_at: ReadAt, size: int) -> bool:
+    """Whether an MP4/MOV file's ``moov`` index comes after its ``mdat`` (not faststart)."""
+    seen_mdat = False
+    for box_type, _ in top_level_boxes(read_at, size):
+        if box_type == b"moov":
+            return seen_mdat
+        seen_mdat = seen_mdat or box_type == b"mdat"
+    return False
+
+
+def is_faststart(read_at: ReadAt, size: int) -> bool:
+    """Whether a file starts with ``ftyp`` and has ``moov`` before any ``mdat``."""
+    boxes = [box_type for box_type, _ in top_level_boxes(read_at, size)]
+    if not boxes or boxes[0] != b"ftyp" or b"moov" not in boxes:
+        return False
+    return b"mdat" not in boxes or boxes.index(b"moov") < boxes.index(b"mdat")

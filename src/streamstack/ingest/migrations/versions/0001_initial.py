@@ -1,0 +1,60 @@
+"""Ingest table: uploads being received, processed, or recently finished.
+
+Revision ID: ingest_0001
+Revises:
+Create Date: 2025-01-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "ingest_0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ingest_uploads",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("length", sa.BigInteger(), nullable=True),
+        sa.Column("received", sa.BigInteger(), nullable=False),
+        sa.Column("part_bytes", sa.Integer(), nullable=False),
+        sa.Column("object_key", sa.String(128), nullable=True),
+        sa.Column("container", sa.String(16), nullable=True),
+        sa.Column("multipart_id", sa.String(1024), nullable=True),
+        sa.Column("parts", sa.JSON(), nullable=False),
+        sa.Column("tail", sa.LargeBinary(), nullable=False),
+        sa.Column("upload_metadata", sa.Text(), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("publish", sa.Boolean(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("error_status", sa.Integer(), nullable=True),
+        sa.Column("item", sa.JSON(), nullable=True),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        _timestamp("expires_at"),
+        sa.Column("lease_token", sa.String(32), nullable=True),
+        _timestamp("lease_until", nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_ingest_uploads"),
+    )
+    op.create_index("ix_ingest_uploads_state", "ingest_uploads", ["state"])
+    op.create_index("ix_ingest_uploads_expires_at", "ingest_uploads", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("ingest_uploads")

@@ -1,0 +1,77 @@
+"""The ingest module's one table: uploads, from the first byte until they are registered.
+
+A row lives while its upload is received and processed, and a while after (so clients can
+poll the outcome), then the sweeper removes it. Resumable (tus) uploads keep their whole
+receiving state here, so any replica can continue one:
+
+* ``received`` bytes are committed; they are exactly the stored multipart ``parts`` plus
+  the ``tail``, the bytes not yet numerous enough for a part (S3 wants 5 MiB per part
+  but the last). The tail lives in the row, so the offset and the data it counts always
+  change in one transaction.
+* a *lease* (``lease_token``/``lease_until``) says which request currently works on the
+  upload; it is renewed while the work goes on, and lapses if its replica dies.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any, Literal
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, MetaData, String, Text, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+UploadKind = Literal["form", "tus"]
+#: ``registering`` is ``processing`` past the point of no return: catalogue was asked to
+#: create the item, so the objects must not be deleted behind its back.
+UploadState = Literal["uploading", "processing", "registering", "done", "failed"]
+
+
+class IngestBase(DeclarativeBase):
+    """Declarative base of the ingest module only, so its migrations cover only its table."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Upload(IngestBase):
+    """One upload: a multipart form post or a resumable tus upload."""
+
+    __tablename__ = "ingest_uploads"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    #: Total size announced by a tus client (None for form posts until they are stored).
+    length: Mapped[int | None] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    part_bytes: Mapped[int] = mapped_column(Integer)
+    object_key: Mapped[str | None] = mapped_column(String(128))
+    container: Mapped[str | None] = mapped_column(String(16))
+    multipart_id: Mapped[str | None] = mapped_column(String(1024))
+    #: ``[[number, size, etag], ...]`` of the stored multipart parts.
+    parts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tail: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    #: The client's ``Upload-Metadata`` header, echoed back by HEAD.
+    upload_metadata: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    publish: Mapped[bool] = mapped_column(Boolean, default=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_status: Mapped[int | None] = mapped_column(Integer)
+    #: The catalogue item, as JSON, once registered.
+    item: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

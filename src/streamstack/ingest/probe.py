@@ -1,0 +1,298 @@
+"""The app side of probing: start a worker process per task and serve its ranged reads.
+
+The worker (:mod:`.probe_worker`) gets a socket and nothing else. It asks for 1 MiB
+blocks of the one object it was started for; this side reads them through the
+:class:`~streamstack.kernel.storage.ObjectStore` port (pinned to the object's ETag), counts
+them, and refuses anything outside the object or beyond a read budget. A wall-clock
+timeout kills the worker; its address space is capped by ``RLIMIT_AS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import multiprocessing
+import os
+import shutil
+import socket
+import stat
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+import msgspec
+import structlog
+
+from streamstack.ingest.containers import MOV, Container, is_faststart
+from streamstack.ingest.probe_messages import (
+    BLOCK_BYTES,
+    MAX_FRAME_BYTES,
+    Failed,
+    MediaReport,
+    ReadRange,
+    Remuxed,
+    Task,
+    WorkerMessage,
+    decode_worker_message,
+    encode,
+    frame,
+)
+from streamstack.ingest.probe_worker import run_worker
+from streamstack.kernel.errors import Unprocessable
+from streamstack.kernel.storage import ObjectInfo, ObjectStore, read_all
+
+log = structlog.get_logger(__name__)
+
+#: Largest frame (width x height) a probe will decode: 8K UHD.
+MAX_PIXELS = 7680 * 4320
+#: Packets decoded at most while looking for the thumbnail frame.
+MAX_PACKETS = 600
+#: A faststart copy gets the probe timeout plus one second per this many bytes.
+REMUX_BYTES_PER_SECOND = 4 * 1024 * 1024
+_OUTPUT_NAME = "faststart.out"
+
+_REASONS = {
+    "unreadable": "the file could not be read as {container}: it may be damaged or truncated",
+    "no_streams": "the file has no audio or video stream",
+    "too_large": "the video's frame size is larger than allowed ({max_pixels} pixels)",
+    "no_frame": "no video frame could be decoded",
+    "out_of_memory": "reading the file needs more memory than allowed",
+    "remux_failed": "the file could not be rewritten with its index first",
+    "timeout": "reading the file took longer than {seconds:g} seconds",
+    "crashed": "the file could not be read: the probe stopped unexpectedly",
+    "misbehaved": "the file could not be read: the probe asked for data it may not read",
+}
+
+
+class ProbeFailed(Unprocessable):
+    """The uploaded file could not be probed; the detail says why in a user's words."""
+
+    code = "probe_failed"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProbeOutcome:
+    """A probe's report, and what reading the object cost."""
+
+    report: MediaReport
+    bytes_read: int
+    range_reads: int
+
+
+@dataclasses.dataclass(slots=True)
+class _Served:
+    bytes_read: int = 0
+    range_reads: int = 0
+
+
+class MediaProber:
+    """Runs probe and faststart tasks in worker processes, a few at a time."""
+
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float,
+        memory_bytes: int,
+        concurrency: int,
+        max_pixels: int = MAX_PIXELS,
+        max_packets: int = MAX_PACKETS,
+    ) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.memory_bytes = memory_bytes
+        self.max_pixels = max_pixels
+        self.max_packets = max_packets
+        self._slots = asyncio.Semaphore(concurrency)
+        # forkserver: workers are forked from a clean single-threaded server that has
+        # imported PyAV once, never from this multi-threaded app process.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["streamstack.ingest.probe_worker"])
+
+    async def probe(
+        self, store: ObjectStore, info: ObjectInfo, container: Container
+    ) -> ProbeOutcome:
+        """Duration, codecs, size, frame rate and a JPEG thumbnail of a stored object."""
+        task = Task("probe", info.size, container.demuxer, self.max_pixels, self.max_packets)
+        with _scratch_dir() as workdir:
+            message, served = await self._run(
+                task, store, info, workdir, file_bytes=0, seconds=self.timeout_seconds
+            )
+        if not isinstance(message, MediaReport):
+            raise self._failure(message, container)
+        if message.thumbnail is not None and not message.thumbnail.startswith(b"\xff\xd8"):
+            raise self._failure(Failed("no_frame"), container)
+        log.info(
+            "probed",
+            key=info.key,
+            size=info.size,
+            bytes_read=served.bytes_read,
+            range_reads=served.range_reads,
+        )
+        return ProbeOutcome(message, served.bytes_read, served.range_reads)
+
+    async def faststart(
+        self, store: ObjectStore, info: ObjectInfo, container: Container
+    ) -> ObjectInfo:
+        """Rewrite the object with its ``moov`` index first (stream copy, no re-encode).
+
+        The copy is written by the worker to a private scratch file, checked, then
+        streamed over the same key, which only changes once the new object is complete.
+        """
+        output_format = "mov" if container == MOV else "mp4"
+        task = Task(
+            "faststart",
+            info.size,
+            container.demuxer,
+            self.max_pixels,
+            self.max_packets,
+            output_format=output_format,
+            output_name=_OUTPUT_NAME,
+        )
+        timeout = self.timeout_seconds + info.size / REMUX_BYTES_PER_SECOND
+        with _scratch_dir() as workdir:
+            limit = 2 * info.size + 64 * 1024 * 1024
+            message, _ = await self._run(
+                task, store, info, workdir, file_bytes=limit, seconds=timeout
+            )
+            if not isinstance(message, Remuxed):
+                raise self._failure(message, container)
+            fd = _open_regular_file(workdir / _OUTPUT_NAME)
+            try:
+                size = os.fstat(fd).st_size
+                if not 0 < size <= limit or not is_faststart(
+                    lambda at, n: os.pread(fd, n, at), size
+                ):
+                    raise self._failure(Failed("remux_failed"), container)
+                return await store.write(
+                    info.key, _file_chunks(fd), content_type=info.content_type, max_bytes=limit
+                )
+            finally:
+                os.close(fd)
+
+    def _failure(self, message: WorkerMessage, container: Container) -> ProbeFailed:
+        reason = message.reason if isinstance(message, Failed) else "misbehaved"
+        if isinstance(message, Failed) and message.detail:
+            log.info("probe_failed", reason=reason, detail=message.detail)
+        template = _REASONS.get(reason, _REASONS["unreadable"])
+        return ProbeFailed(
+            template.format(
+                container=container.name.upper(),
+                max_pixels=self.max_pixels,
+                seconds=self.timeout_seconds,
+            )
+        )
+
+    async def _run(
+        self,
+        task: Task,
+        store: ObjectStore,
+        info: ObjectInfo,
+        workdir: Path,
+        *,
+        file_bytes: int,
+        seconds: float,
+    ) -> tuple[WorkerMessage, _Served]:
+        served = _Served()
+        # Nothing legitimate reads the file more than about twice (an index at the end).
+        budget = 2 * info.size + 8 * BLOCK_BYTES
+        async with self._slots:
+            ours, theirs = socket.socketpair()
+            process = self._context.Process(
+                target=run_worker,
+                args=(theirs, self.memory_bytes, file_bytes, str(workdir)),
+                daemon=True,
+            )
+            writer: asyncio.StreamWriter | None = None
+            try:
+                await asyncio.to_thread(process.start)
+                theirs.close()
+                reader, writer = await asyncio.open_connection(sock=ours)
+                async with asyncio.timeout(seconds):
+                    writer.write(frame(encode(task)))
+                    while True:
+                        message = await _receive(reader)
+                        if not isinstance(message, ReadRange):
+                            return message, served
+                        if not _allowed(message, info.size, served, budget):
+                            return Failed("misbehaved", "read outside the object"), served
+                        data = await _read_range(store, info, message)
+                        served.bytes_read += len(data)
+                        served.range_reads += 1
+                        writer.write(frame(data))
+                        await writer.drain()
+            except TimeoutError:
+                raise ProbeFailed(_REASONS["timeout"].format(seconds=seconds)) from None
+            except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError):
+                return Failed("crashed" if task.kind == "probe" else "remux_failed"), served
+            finally:
+                theirs.close()
+                if writer is not None:
+                    writer.close()
+                else:
+                    ours.close()
+                await _reap(process)
+
+
+async def _receive(reader: asyncio.StreamReader) -> WorkerMessage:
+    size = int.from_bytes(await reader.readexactly(4), "big")
+    if size > MAX_FRAME_BYTES:
+        raise msgspec.DecodeError("frame too large")
+    return decode_worker_message(await reader.readexactly(size))
+
+
+def _allowed(request: ReadRange, size: int, served: _Served, budget: int) -> bool:
+    return (
+        0 <= request.offset < size
+        and 0 < request.length <= BLOCK_BYTES
+        and request.offset + request.length <= size
+        and served.bytes_read + request.length <= budget
+    )
+
+
+async def _read_range(store: ObjectStore, info: ObjectInfo, request: ReadRange) -> bytes:
+    body = await store.read(
+        info.key, request.offset, request.length, if_match=info.etag, chunk_size=BLOCK_BYTES
+    )
+    return await read_all(body)
+
+
+async def _reap(process: BaseProcess) -> None:
+    """Make sure the worker is gone: it may be stuck in FFmpeg, so kill rather than ask."""
+    if process.pid is None:
+        return
+    if process.exitcode is None:
+        await asyncio.to_thread(process.join, 1.0)
+    if process.exitcode is None:
+        process.kill()
+        await asyncio.to_thread(process.join, 5.0)
+    with contextlib.suppress(ValueError):
+        process.close()
+
+
+@contextlib.contextmanager
+def _scratch_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="streamstack-probe-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _open_regular_file(path: Path) -> int:
+    """Open the worker's output, refusing a symlink or anything but a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        raise ProbeFailed(_REASONS["remux_failed"]) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ProbeFailed(_REASONS["remux_failed"])
+    return fd
+
+
+async def _file_chunks(fd: int) -> AsyncIterator[bytes]:
+    position = 0
+    while data := await asyncio.to_thread(os.pread, fd, BLOCK_BYTES, position):
+        position += len(data)
+        yield data

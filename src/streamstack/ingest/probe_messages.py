@@ -1,0 +1,129 @@
+"""What the probe worker process and the app say to each other over their socket.
+
+Frames are a 4-byte big-endian length then a payload: msgpack-encoded messages from this
+module, or raw object bytes answering a :class:`ReadRange`. Never pickle: the worker
+parses hostile files, so nothing it sends may be able to run code in the app.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+import msgspec
+
+#: Bytes per ranged read the worker asks for (the last block of a file may be shorter).
+BLOCK_BYTES = 1024 * 1024
+#: The largest frame either side accepts: a data block, or a report with its JPEG.
+MAX_FRAME_BYTES = 4 * 1024 * 1024
+
+TaskKind = Literal["probe", "faststart"]
+
+
+class Task(msgspec.Struct, frozen=True, tag="task"):
+    """The first frame the app sends: what to do with the object of ``size`` bytes."""
+
+    kind: TaskKind
+    size: int
+    demuxer: str
+    max_pixels: int
+    max_packets: int
+    output_format: str = ""
+    output_name: str = ""
+
+
+class ReadRange(msgspec.Struct, frozen=True, tag="read"):
+    """The worker asks for ``length`` bytes from ``offset``; the app answers raw bytes."""
+
+    offset: int
+    length: int
+
+
+class MediaReport(msgspec.Struct, frozen=True, tag="probed"):
+    """What a probe found."""
+
+    duration_seconds: float | None
+    video_codec: str | None
+    audio_codec: str | None
+    width: int | None
+    height: int | None
+    fps: float | None
+    moov_at_end: bool
+    thumbnail: bytes | None
+
+
+class Remuxed(msgspec.Struct, frozen=True, tag="remuxed"):
+    """The faststart copy is written to the output file."""
+
+    size: int
+
+
+#: Why a task failed; the app itself adds ``crashed`` and ``misbehaved`` about a worker.
+FailureReason = Literal[
+    "unreadable",
+    "no_streams",
+    "too_large",
+    "no_frame",
+    "out_of_memory",
+    "remux_failed",
+    "crashed",
+    "misbehaved",
+]
+
+
+class Failed(msgspec.Struct, frozen=True, tag="failed"):
+    """The task failed; ``reason`` is one of a fixed set, ``detail`` goes to logs only."""
+
+    reason: FailureReason
+    detail: str = ""
+
+
+WorkerMessage = ReadRange | MediaReport | Remuxed | Failed
+
+_encoder = msgspec.msgpack.Encoder()
+_task_decoder = msgspec.msgpack.Decoder(Task)
+_worker_decoder = msgspec.msgpack.Decoder(WorkerMessage)
+
+
+def encode(message: Task | WorkerMessage) -> bytes:
+    """The payload of a message frame."""
+    return _encoder.encode(message)
+
+
+def decode_task(payload: bytes) -> Task:
+    """The task frame, as the worker reads it."""
+    return _task_decoder.decode(payload)
+
+
+def decode_worker_message(payload: bytes) -> WorkerMessage:
+    """A frame from the worker, validated (raises ``msgspec.DecodeError`` otherwise)."""
+    message: WorkerMessage = _worker_decoder.decode(payload)
+    return message
+
+
+def frame(payload: bytes) -> bytes:
+    """Length-prefix ``payload``."""
+    return len(payload).to_bytes(4, "big") + payload
+
+
+def send_frame(sock: socket.socket, payload: bytes) -> None:
+    """Blocking send of one frame (the worker's side)."""
+    sock.sendall(frame(payload))
+
+
+def receive_frame(sock: socket.socket) -> bytes:
+    """Blocking receive of one frame (the worker's side); EOFError when the app is gone."""
+    size = int.from_bytes(_receive_exactly(sock, 4), "big")
+    if size > MAX_FRAME_BYTES:
+        raise EOFError("frame too large")
+    return _receive_exactly(sock, size)
+
+
+def _receive_exactly(sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = sock.recv(min(size - len(data), 1024 * 1024))
+        if not chunk:
+            raise EOFError("connection closed")
+        data += chunk
+    return bytes(data)

@@ -1,0 +1,326 @@
+"""The probe worker: runs in its own process and opens one untrusted file with PyAV.
+
+It is started per task with a socket to the app and nothing else: no object-store
+credentials, no network, an address-space limit, a file-size limit and few file
+descriptors. It reads the object only through :class:`RangeReader`, which asks the app
+for 1 MiB blocks over the socket; the app decides what it may read. FFmpeg may open
+nothing by itself: the demuxer is fixed to the sniffed container family, nested opens
+(playlists, data references) are refused, and no protocol is whitelisted.
+
+Everything here is synchronous and runs in the worker only; :mod:`.probe` is the app side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fractions
+import os
+import resource
+import signal
+import socket
+from collections import OrderedDict
+from typing import Any
+
+import av
+import msgspec
+
+from streamstack.ingest.containers import moov_after_mdat
+from streamstack.ingest.probe_messages import (
+    BLOCK_BYTES,
+    Failed,
+    FailureReason,
+    MediaReport,
+    ReadRange,
+    Remuxed,
+    Task,
+    decode_task,
+    encode,
+    receive_frame,
+    send_frame,
+)
+
+#: Thumbnails are at most this wide, and keep the frame's aspect ratio.
+THUMBNAIL_MAX_WIDTH = 640
+#: A frame at this time makes the thumbnail of a longer video (the first frame is often black).
+THUMBNAIL_AT_SECONDS = 1.0
+#: Blocks the reader keeps: the index at the end and the first packets at the start fit.
+CACHED_BLOCKS = 8
+
+_DEMUXER_OPTIONS: dict[str, dict[str, str]] = {
+    "mov": {"enable_drefs": "0", "use_absolute_path": "0"},
+    "matroska": {},
+}
+
+
+class WorkerFailure(Exception):
+    """A task failed for one of the reasons the app knows how to explain."""
+
+    def __init__(self, reason: FailureReason, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason: FailureReason = reason
+        self.detail = detail
+
+
+class RangeReader:
+    """A read-only, seekable file over the app's ranged reads, in cached 1 MiB blocks."""
+
+    def __init__(self, sock: socket.socket, size: int) -> None:
+        self._sock = sock
+        self._size = size
+        self._pos = 0
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_SET:
+            position = offset
+        elif whence == os.SEEK_CUR:
+            position = self._pos + offset
+        elif whence == os.SEEK_END:
+            position = self._size + offset
+        else:
+            raise OSError(f"unsupported whence {whence}")
+        if position < 0:
+            raise OSError("seek before the start of the file")
+        self._pos = position
+        return position
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes from the current position (never past the current block)."""
+        remaining = self._size - self._pos
+        if size < 0 or size > remaining:
+            size = remaining
+        if size <= 0:
+            return b""
+        index, start = divmod(self._pos, BLOCK_BYTES)
+        data = self._block(index)[start : start + size]
+        self._pos += len(data)
+        return data
+
+    def read_exactly(self, size: int) -> bytes:
+        """``size`` bytes, or fewer only at the end of the file."""
+        parts = []
+        while size > 0 and (data := self.read(size)):
+            parts.append(data)
+            size -= len(data)
+        return b"".join(parts)
+
+    def read_at(self, position: int, size: int) -> bytes:
+        """``size`` bytes from ``position`` (fewer only at the end of the file)."""
+        self.seek(position)
+        return self.read_exactly(size)
+
+    def _block(self, index: int) -> bytes:
+        block = self._blocks.get(index)
+        if block is not None:
+            self._blocks.move_to_end(index)
+            return block
+        offset = index * BLOCK_BYTES
+        length = min(BLOCK_BYTES, self._size - offset)
+        send_frame(self._sock, encode(ReadRange(offset, length)))
+        block = receive_frame(self._sock)
+        if len(block) != length:
+            raise OSError("short block from the object store")
+        self._blocks[index] = block
+        if len(self._blocks) > CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
+
+
+def run_worker(sock: socket.socket, memory_bytes: int, file_bytes: int, workdir: str) -> None:
+    """Process entry point: confine this process, read the task, do it, report."""
+    result: MediaReport | Remuxed | Failed
+    try:
+        _confine(memory_bytes, file_bytes, workdir)
+        task = decode_task(receive_frame(sock))
+        result = _perform(task, RangeReader(sock, task.size))
+    except (EOFError, ConnectionError, msgspec.DecodeError):
+        return  # the app is gone or sent garbage: nobody to report to
+    except WorkerFailure as failure:
+        result = Failed(failure.reason, failure.detail[:500])
+    except MemoryError:
+        result = Failed("out_of_memory")
+    except Exception as exc:
+        result = Failed("unreadable", f"{exc.__class__.__name__}: {exc}"[:500])
+    with contextlib.suppress(OSError):
+        send_frame(sock, encode(result))
+    sock.close()
+
+
+def _confine(memory_bytes: int, file_bytes: int, workdir: str) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+    # Past the file-size limit a write fails with EFBIG instead of killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    os.chdir(workdir)
+
+
+def _perform(task: Task, reader: RangeReader) -> MediaReport | Remuxed:
+    if task.kind == "faststart":
+        return _faststart(task, reader)
+    return _probe(task, reader)
+
+
+def _refuse_nested_open(url: str, flags: int, options: dict[str, Any]) -> Any:
+    """FFmpeg asked to open another resource (a playlist entry, a data reference): no."""
+    raise PermissionError("opening other resources is not allowed")
+
+
+def _open_input(reader: RangeReader, task: Task) -> av.container.InputContainer:
+    options = {
+        # Nothing is whitelisted: the custom IO is the only way in.
+        "protocol_whitelist": "none",
+        "max_streams": "16",
+        **_DEMUXER_OPTIONS.get(task.demuxer, {}),
+    }
+    try:
+        return av.open(
+            reader,
+            "r",
+            format=task.demuxer,
+            container_options=options,
+            io_open=_refuse_nested_open,
+            buffer_size=64 * 1024,
+        )
+    except MemoryError:
+        raise
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise WorkerFailure("unreadable", str(exc)) from exc
+
+
+def _probe(task: Task, reader: RangeReader) -> MediaReport:
+    moov_at_end = task.demuxer == "mov" and moov_after_mdat(reader.read_at, task.size)
+    reader.seek(0)
+    with _open_input(reader, task) as container:
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        if video is None and audio is None:
+            raise WorkerFailure("no_streams")
+        duration = _duration(container)
+        width = height = None
+        fps = None
+        thumbnail = None
+        if video is not None:
+            width, height = video.codec_context.width, video.codec_context.height
+            if width <= 0 or height <= 0 or width * height > task.max_pixels:
+                raise WorkerFailure("too_large", f"{width}x{height}")
+            rate = video.average_rate or video.guessed_rate
+            fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
+            thumbnail = _thumbnail(container, video, duration, task)
+        return MediaReport(
+            duration_seconds=duration,
+            video_codec=video.codec_context.name if video is not None else None,
+            audio_codec=audio.codec_context.name if audio is not None else None,
+            width=width,
+            height=height,
+            fps=fps,
+            moov_at_end=moov_at_end,
+            thumbnail=thumbnail,
+        )
+
+
+def _duration(container: av.container.InputContainer) -> float | None:
+    if container.duration is not None and container.duration > 0:
+        return round(container.duration / av.time_base, 3)
+    longest = 0.0
+    for stream in container.streams:
+        if stream.duration is not None and stream.time_base is not None:
+            longest = max(longest, float(stream.duration * stream.time_base))
+    return round(longest, 3) if longest > 0 else None
+
+
+def _thumbnail(
+    container: av.container.InputContainer,
+    video: av.VideoStream,
+    duration: float | None,
+    task: Task,
+) -> bytes:
+    codec = video.codec_context
+    codec.thread_count = 1
+    # The decoder refuses frames larger than the cap even if the stream lies in its header.
+    codec.options = {"max_pixels": str(task.max_pixels)}
+    longer = duration is not None and duration > THUMBNAIL_AT_SECONDS
+    frame = None
+    if longer and video.time_base is not None:
+        try:
+            target = int(THUMBNAIL_AT_SECONDS / video.time_base)
+            container.seek(target, stream=video, backward=True)
+            frame = _decode_frame(container, video, THUMBNAIL_AT_SECONDS, task.max_packets)
+            if frame is None:
+                container.seek(0, stream=video, backward=True)
+                codec.flush_buffers()
+        except av.FFmpegError:
+            frame = None  # no index to seek with: fall back to the first frame
+    if frame is None:
+        frame = _decode_frame(container, video, 0.0, task.max_packets)
+    if frame is None:
+        raise WorkerFailure("no_frame")
+    return _jpeg(frame)
+
+
+def _decode_frame(
+    container: av.container.InputContainer, video: av.VideoStream, at: float, max_packets: int
+) -> av.VideoFrame | None:
+    """The first frame at or after ``at`` seconds (or the last before the packet cap)."""
+    best = None
+    for count, packet in enumerate(container.demux(video)):
+        if count >= max_packets:
+            break
+        try:
+            frames = packet.decode()
+        except av.InvalidDataError:
+            continue  # a damaged packet: the next keyframe may still decode
+        for frame in frames:
+            best = frame
+            if frame.time is None or frame.time >= at - 0.001:
+                return frame
+    return best
+
+
+def _jpeg(frame: av.VideoFrame) -> bytes:
+    width = min(THUMBNAIL_MAX_WIDTH, frame.width)
+    height = max(2, round(frame.height * width / frame.width / 2) * 2)
+    width -= width % 2
+    encoder = av.CodecContext.create("mjpeg", "w")
+    encoder.width = width
+    encoder.height = height
+    encoder.pix_fmt = "yuvj420p"
+    encoder.time_base = fractions.Fraction(1, 25)
+    encoder.options = {"q": "4"}
+    scaled = frame.reformat(width=width, height=height, format="yuvj420p")
+    packets = [*encoder.encode(scaled), *encoder.encode(None)]
+    return b"".join(bytes(packet) for packet in packets)
+
+
+def _faststart(task: Task, reader: RangeReader) -> Remuxed:
+    """Copy every audio and video packet into a new file with ``moov`` first."""
+    with _open_input(reader, task) as source:
+        kept = [s for s in source.streams if s.type in ("video", "audio")]
+        if not kept:
+            raise WorkerFailure("no_streams")
+        with open(task.output_name, "xb+") as out:
+            try:
+                with av.open(
+                    out, "w", format=task.output_format, options={"movflags": "faststart"}
+                ) as target:
+                    mapping = {s.index: target.add_stream_from_template(s) for s in kept}
+                    for packet in source.demux(kept):
+                        if packet.dts is None:
+                            continue  # the flush packet at the end of each stream
+                        packet.stream = mapping[packet.stream.index]
+                        target.mux(packet)
+            except MemoryError:
+                raise
+            except (av.FFmpegError, OSError, ValueError) as exc:
+                raise WorkerFailure("remux_failed", str(exc)) from exc
+            return Remuxed(os.fstat(out.fileno()).st_size)

@@ -1,0 +1,141 @@
+"""What happens to a stored upload: probe, thumbnail, faststart, register, or leave nothing.
+
+Both ways in (a form post and a finished tus upload) end here with an object under
+``<uuid>.<ext>`` in the media bucket. Until catalogue has been asked to create the item,
+any failure deletes the media object and the thumbnail; after that, the objects belong to
+the item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import structlog
+
+from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMediaItem
+from streamstack.ingest.containers import Container
+from streamstack.ingest.probe import MediaProber, ProbeFailed
+from streamstack.ingest.schemas import UploadDetails
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.storage import ObjectInfo, ObjectNotFound, ObjectStore, StorageUnavailable
+
+log = structlog.get_logger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredMedia:
+    """An uploaded object, stored whole, before anyone has looked inside it."""
+
+    upload_id: uuid.UUID
+    container: Container
+    info: ObjectInfo
+
+
+def thumbnail_key(upload_id: uuid.UUID) -> str:
+    """Where an upload's thumbnail goes in the thumbnails bucket."""
+    return f"{upload_id}.jpg"
+
+
+async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
+    """``data`` as a one-chunk stream, for :meth:`ObjectStore.write`."""
+    yield data
+
+
+class MediaPipeline:
+    """Turns a stored object into a catalogue item."""
+
+    def __init__(
+        self,
+        media: ObjectStore,
+        thumbnails: ObjectStore,
+        prober: MediaProber,
+        catalogue: CatalogueClient,
+    ) -> None:
+        self.media = media
+        self.thumbnails = thumbnails
+        self.prober = prober
+        self.catalogue = catalogue
+
+    async def run(
+        self,
+        stored: StoredMedia,
+        details: UploadDetails,
+        context: CallContext,
+        on_registering: Callable[[], Awaitable[None]],
+    ) -> MediaItem:
+        """Probe, thumbnail, faststart and register ``stored``; on failure delete its objects.
+
+        ``on_registering`` runs just before catalogue is asked to create the item: from
+        then on a cancellation leaves the objects alone, since the item may exist.
+        """
+        registering = False
+        try:
+            new_item = await self._prepare(stored, details)
+            await on_registering()
+            registering = True
+            return await self.catalogue.create_item(new_item, context)
+        except BaseException as exc:
+            # A refusal from catalogue means no item; a cancellation mid-call may not.
+            if not (registering and isinstance(exc, asyncio.CancelledError)):
+                await asyncio.shield(self.discard(stored.info.key, stored.upload_id))
+            raise
+
+    async def _prepare(self, stored: StoredMedia, details: UploadDetails) -> NewMediaItem:
+        try:
+            return await self._probe_and_thumbnail(stored, details)
+        except ObjectNotFound as exc:
+            # Our own object or bucket vanished under us: a storage problem, not the user's.
+            raise StorageUnavailable(f"media storage is unavailable ({exc.detail})") from exc
+
+    async def _probe_and_thumbnail(
+        self, stored: StoredMedia, details: UploadDetails
+    ) -> NewMediaItem:
+        container = stored.container
+        outcome = await self.prober.probe(self.media, stored.info, container)
+        report = outcome.report
+        thumbnail: str | None = None
+        if report.thumbnail is not None:
+            thumbnail = thumbnail_key(stored.upload_id)
+            await self.thumbnails.write(
+                thumbnail, single_chunk(report.thumbnail), content_type="image/jpeg"
+            )
+        info = stored.info
+        if report.moov_at_end:
+            try:
+                info = await self.prober.faststart(self.media, info, container)
+            except ProbeFailed as exc:
+                # The original still plays, only its first request is slower.
+                log.warning("faststart_failed", key=info.key, detail=exc.detail)
+        return NewMediaItem(
+            id=str(stored.upload_id),
+            title=details.title,
+            s3_key=info.key,
+            size_bytes=info.size,
+            content_type=container.content_type(has_video=report.video_codec is not None),
+            description=details.description,
+            tags=list(details.tags),
+            publish=details.publish,
+            duration_seconds=report.duration_seconds,
+            video_codec=report.video_codec,
+            audio_codec=report.audio_codec,
+            width=report.width,
+            height=report.height,
+            fps=report.fps,
+            thumbnail_s3_key=thumbnail,
+        )
+
+    async def discard(self, media_key: str | None, upload_id: uuid.UUID) -> None:
+        """Delete an upload's media object and thumbnail, whatever state they are in."""
+        targets: list[tuple[ObjectStore, str]] = [(self.thumbnails, thumbnail_key(upload_id))]
+        if media_key is not None:
+            targets.append((self.media, media_key))
+        for store, key in targets:
+            try:
+                await store.delete(key)
+            except Exception as exc:
+                log.error(
+                    "orphan_object", bucket=store.bucket, key=key, error=exc.__class__.__name__
+                )

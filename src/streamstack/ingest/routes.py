@@ -1,0 +1,247 @@
+"""Ingest's HTTP API under ``/api/v1/ingest``, admins only.
+
+* ``POST /upload``: a multipart/form-data post whose ``file`` part streams to storage.
+* ``/uploads``: the tus 1.0 resumable-upload endpoint (OPTIONS, POST, HEAD, PATCH, DELETE).
+* ``GET /jobs/{upload_id}``: how an upload ended (the SPA polls it after the last PATCH).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from litestar import Controller, Request, Response, Router, delete, get, head, patch, post, route
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.enums import HttpMethod
+from litestar.handlers.base import BaseRouteHandler
+
+from streamstack.contracts.catalogue import MediaItem
+from streamstack.ingest import tus
+from streamstack.ingest.form import StreamingForm, boundary_of
+from streamstack.ingest.schemas import Job
+from streamstack.ingest.service import ClientDisconnected, IngestService, UploadStatus
+from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
+from streamstack.kernel.guards import (
+    Principal,
+    provide_call_context,
+    provide_principal,
+    requires_admin,
+)
+from streamstack.kernel.operation import CallContext
+
+PREFIX = "/api/v1/ingest"
+#: Room for the form's text fields and part headers around the file itself.
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+async def request_chunks(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    """The request body as it arrives; :class:`ClientDisconnected` if the client leaves."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected("the client disconnected during the upload")
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                return
+
+
+async def until_disconnected(request: Request[Any, Any, Any]) -> None:
+    """Return once the client has gone away (call only after the body was read)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def content_length(request: Request[Any, Any, Any]) -> int | None:
+    """The announced body size, if any (400 when malformed)."""
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    if not raw.strip().isdigit():
+        raise BadRequest("Content-Length must be a non-negative integer", code="validation_error")
+    return int(raw)
+
+
+class UploadController(Controller):
+    """Form uploads and job status."""
+
+    path = "/"
+    tags = ["ingest"]
+    security = [{"bearer": []}]
+
+    @post(
+        "/upload",
+        status_code=201,
+        request_max_body_size=None,  # the service enforces max_upload_bytes itself
+        summary="Upload a video as multipart/form-data",
+        description="Fields: file (required), title (required), description, tags "
+        "(repeated or comma-separated), publish (true/false, default true). The file "
+        "streams to storage as it arrives; answers the catalogue item.",
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        service: IngestService,
+        principal: Principal,
+        call_context: CallContext,
+    ) -> MediaItem:
+        """Store, probe, thumbnail and register one uploaded video."""
+        announced = content_length(request)
+        if announced is not None and announced > service.max_upload_bytes + FORM_OVERHEAD_BYTES:
+            raise PayloadTooLarge(
+                f"the upload is larger than the limit of {service.max_upload_bytes} bytes",
+                code="upload_too_large",
+            )
+        form = StreamingForm(
+            request_chunks(request), boundary_of(request.headers.get("content-type", ""))
+        )
+        return await service.upload_form(
+            form, principal, call_context, abandoned=lambda: until_disconnected(request)
+        )
+
+    @get("/jobs/{upload_id:uuid}", summary="Where an upload is, and how it ended")
+    async def job(self, upload_id: uuid.UUID, service: IngestService, principal: Principal) -> Job:
+        """``uploading``, ``processing``, ``done`` (with the item) or ``failed`` (with why)."""
+        return await service.job(upload_id, principal)
+
+
+@contextlib.contextmanager
+def _tus_errors() -> Iterator[None]:
+    try:
+        yield
+    except AppError as exc:
+        raise tus.with_tus_headers(exc) from None
+
+
+def _tus_headers(status: UploadStatus, **extra: str) -> dict[str, str]:
+    return {
+        "Tus-Resumable": tus.VERSION,
+        "Upload-Offset": str(status.offset),
+        "Upload-Expires": tus.http_date(status.expires_at),
+        "Cache-Control": "no-store",
+        **extra,
+    }
+
+
+def requires_tus_version(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: every tus request but OPTIONS carries ``Tus-Resumable: 1.0.0`` (else 412)."""
+    if connection.scope.get("method") != "OPTIONS":
+        tus.check_version(connection.headers)
+
+
+class ResumableUploadController(Controller):
+    """The tus 1.0 endpoint: core, creation, termination, expiration."""
+
+    path = "/uploads"
+    tags = ["ingest"]
+    security = [{"bearer": []}]
+    guards = [requires_tus_version]
+
+    @route("/", http_method=HttpMethod.OPTIONS, status_code=204, summary="tus capabilities")
+    async def options(self, service: IngestService) -> Response[None]:
+        """Versions, extensions and the largest upload this server takes."""
+        return Response(
+            None,
+            status_code=204,
+            headers={
+                "Tus-Resumable": tus.VERSION,
+                "Tus-Version": tus.VERSION,
+                "Tus-Extension": tus.EXTENSIONS,
+                "Tus-Max-Size": str(service.max_upload_bytes),
+            },
+        )
+
+    @post("/", status_code=201, summary="Create a resumable upload (tus creation)")
+    async def create(
+        self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
+    ) -> Response[None]:
+        """``Upload-Length`` and ``Upload-Metadata`` (title, description, tags, publish)."""
+        with _tus_errors():
+            if "upload-defer-length" in request.headers:
+                raise BadRequest("Upload-Defer-Length is not supported", code="validation_error")
+            length = tus.parse_non_negative(request.headers, "Upload-Length")
+            raw = request.headers.get("upload-metadata", "")
+            status = await service.create_upload(principal, length, tus.parse_metadata(raw), raw)
+        return Response(
+            None,
+            status_code=201,
+            headers=_tus_headers(status, Location=f"{PREFIX}/uploads/{status.upload_id}"),
+        )
+
+    @head("/{upload_id:uuid}", summary="The offset of a resumable upload")
+    async def offset(
+        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+    ) -> Response[None]:
+        """``Upload-Offset`` (how much is stored), ``Upload-Length``, ``Upload-Metadata``."""
+        with _tus_errors():
+            status = await service.upload_status(upload_id, principal)
+        headers = _tus_headers(status, **{"Upload-Length": str(status.length)})
+        if status.metadata:
+            headers["Upload-Metadata"] = status.metadata
+        return Response(None, status_code=200, headers=headers)
+
+    @patch(
+        "/{upload_id:uuid}",
+        status_code=204,
+        request_max_body_size=None,  # bounded by Upload-Length, checked by the service
+        summary="Append bytes to a resumable upload",
+    )
+    async def append(
+        self,
+        request: Request[Any, Any, Any],
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        call_context: CallContext,
+    ) -> Response[None]:
+        """Append the body at ``Upload-Offset``; the last bytes process and register it."""
+        with _tus_errors():
+            if (
+                request.headers.get("content-type", "").split(";")[0].strip()
+                != tus.OFFSET_CONTENT_TYPE
+            ):
+                raise UnsupportedMediaType(f"PATCH bodies must be {tus.OFFSET_CONTENT_TYPE}")
+            offset = tus.parse_non_negative(request.headers, "Upload-Offset")
+            status = await service.append(
+                upload_id,
+                principal,
+                offset,
+                content_length(request),
+                request_chunks(request),
+                call_context,
+            )
+        return Response(None, status_code=204, headers=_tus_headers(status))
+
+    @delete("/{upload_id:uuid}", status_code=204, summary="Terminate a resumable upload")
+    async def terminate(
+        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+    ) -> Response[None]:
+        """Drop the upload and whatever of it was stored (tus termination)."""
+        with _tus_errors():
+            await service.terminate(upload_id, principal)
+        return Response(None, status_code=204, headers={"Tus-Resumable": tus.VERSION})
+
+
+def ingest_router(service: IngestService) -> Router:
+    """Every ingest route, admins only, with the service and caller injected."""
+
+    def provide_service() -> IngestService:
+        return service
+
+    return Router(
+        path=PREFIX,
+        route_handlers=[UploadController, ResumableUploadController],
+        guards=[requires_admin],
+        dependencies={
+            "service": Provide(provide_service, sync_to_thread=False),
+            "principal": Provide(provide_principal),
+            "call_context": Provide(provide_call_context),
+        },
+    )

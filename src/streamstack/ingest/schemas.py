@@ -1,0 +1,84 @@
+"""What ingest accepts with a file and what it answers, with their limits.
+
+The limits are catalogue's own (an item that ingest accepts must be one catalogue
+accepts), checked here too so that a bad title fails before gigabytes are uploaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Literal
+
+import msgspec
+
+from streamstack.contracts.catalogue import MediaItem
+from streamstack.kernel.errors import BadRequest
+
+MAX_TAGS = 20
+_ONE_LINE = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$"
+_NO_NUL = r"^[^\x00\ud800-\udfff]*$"
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_ONE_LINE)]
+Description = Annotated[str, msgspec.Meta(max_length=5000, pattern=_NO_NUL)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=_ONE_LINE)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
+
+#: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
+DETAIL_FIELDS = ("title", "description", "tags", "publish")
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+JobState = Literal["uploading", "processing", "done", "failed"]
+
+
+class UploadDetails(msgspec.Struct, frozen=True):
+    """What the uploader says about the file: catalogue's title, description, tags, publish."""
+
+    title: Title
+    description: Description = ""
+    tags: Tags = []
+    publish: bool = True
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, Sequence[str]]) -> UploadDetails:
+        """Build from text fields; tags may repeat or be comma-separated. 400 if invalid."""
+        title = _single(fields, "title").strip()
+        if not title:
+            raise BadRequest("a title is required", code="validation_error")
+        tags = [
+            tag.strip()
+            for value in fields.get("tags", ())
+            for tag in value.split(",")
+            if tag.strip()
+        ]
+        publish_text = _single(fields, "publish").strip().lower() or "true"
+        if publish_text not in _TRUE + _FALSE:
+            raise BadRequest("publish must be true or false", code="validation_error")
+        try:
+            return msgspec.convert(
+                {
+                    "title": title,
+                    "description": _single(fields, "description").strip(),
+                    "tags": list(dict.fromkeys(tags)),
+                    "publish": publish_text in _TRUE,
+                },
+                cls,
+            )
+        except msgspec.ValidationError as exc:
+            raise BadRequest(str(exc), code="validation_error") from None
+
+
+def _single(fields: Mapping[str, Sequence[str]], name: str) -> str:
+    values = fields.get(name, ())
+    if len(values) > 1:
+        raise BadRequest(f"{name} is given more than once", code="validation_error")
+    return values[0] if values else ""
+
+
+class Job(msgspec.Struct, frozen=True):
+    """``GET /api/v1/ingest/jobs/{upload_id}``: where an upload is, and how it ended."""
+
+    upload_id: str
+    state: JobState
+    item: MediaItem | None = None
+    error: str | None = None

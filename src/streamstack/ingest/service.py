@@ -1,0 +1,462 @@
+"""Ingest's use cases: form uploads, resumable (tus) uploads, job status, sweeping.
+
+No HTTP here: routes hand in the caller, the body as an async iterator of chunks, and
+parsed headers; errors are :class:`~streamstack.kernel.errors.AppError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import msgspec
+import structlog
+
+from streamstack.contracts.catalogue import MediaItem
+from streamstack.ingest.containers import SNIFF_BYTES, by_name
+from streamstack.ingest.form import StreamingForm
+from streamstack.ingest.models import Upload
+from streamstack.ingest.processing import MediaPipeline, StoredMedia
+from streamstack.ingest.resumable import (
+    ChunkReceiver,
+    NotAVideo,
+    UploadGone,
+    part_bytes_for,
+    sniffed,
+)
+from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
+from streamstack.ingest.uploads import Lease, UploadRecords, utcnow
+from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
+from streamstack.kernel.guards import Principal
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.storage import PART_BYTES, ObjectStore
+
+log = structlog.get_logger(__name__)
+
+#: Returns when the client has gone away (the HTTP layer knows how to tell).
+Abandoned = Callable[[], Awaitable[None]]
+
+_JOB_STATES: dict[str, JobState] = {
+    "uploading": "uploading",
+    "processing": "processing",
+    "registering": "processing",
+    "done": "done",
+    "failed": "failed",
+}
+
+
+class UploadNotFound(NotFound):
+    """No such upload (or not one of the caller's)."""
+
+    code = "upload_not_found"
+
+
+class OffsetMismatch(Conflict):
+    """The client's ``Upload-Offset`` is not where the upload is."""
+
+    code = "offset_mismatch"
+
+
+class ClientDisconnected(BadRequest):
+    """The client went away before its request was done."""
+
+    code = "client_disconnected"
+
+
+class MissingFile(BadRequest):
+    """A form post without its ``file`` part."""
+
+    code = "missing_file"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UploadStatus:
+    """Where a resumable upload stands, for tus response headers."""
+
+    upload_id: uuid.UUID
+    offset: int
+    length: int
+    metadata: str
+    expires_at: datetime.datetime
+
+
+class IngestService:
+    """Uploads in, catalogue items out."""
+
+    def __init__(
+        self,
+        records: UploadRecords,
+        media: ObjectStore,
+        pipeline: MediaPipeline,
+        *,
+        max_upload_bytes: int,
+        upload_ttl_seconds: int,
+    ) -> None:
+        self.records = records
+        self.media = media
+        self.pipeline = pipeline
+        self.max_upload_bytes = max_upload_bytes
+        self.upload_ttl = datetime.timedelta(seconds=upload_ttl_seconds)
+
+    # --- form uploads -----------------------------------------------------------------
+
+    async def upload_form(
+        self,
+        form: StreamingForm,
+        principal: Principal,
+        context: CallContext,
+        abandoned: Abandoned | None = None,
+    ) -> MediaItem:
+        """Store the form's ``file`` part as it arrives, then process and register it."""
+        upload = self._new_upload("form", principal, length=None)
+        await self.records.insert(upload)
+        async with self.records.lease(upload.id) as lease:
+            stored: StoredMedia | None = None
+            try:
+                fields: dict[str, list[str]] = {}
+                async for part in form:
+                    if part.name == "file":
+                        if stored is not None:
+                            raise BadRequest("send one file per upload", code="validation_error")
+                        stored = await self._store_stream(lease, form.body())
+                    elif part.name in DETAIL_FIELDS:
+                        fields.setdefault(part.name, []).append(await form.text())
+                if stored is None:
+                    raise MissingFile("the form has no file part named 'file'")
+                details = UploadDetails.from_fields(fields)
+            except BaseException as exc:
+                if stored is not None:
+                    await asyncio.shield(self.pipeline.discard(stored.info.key, upload.id))
+                await self._fail(lease, exc)
+                raise
+            return await self._process(lease, stored, details, context, abandoned)
+
+    async def _store_stream(self, lease: Lease, chunks: AsyncIterator[bytes]) -> StoredMedia:
+        head = bytearray()
+        async for chunk in chunks:
+            head += chunk
+            if len(head) >= SNIFF_BYTES:
+                break
+        container = sniffed(bytes(head[:SNIFF_BYTES]))
+        key = f"{lease.upload_id}.{container.extension}"
+        await lease.update(object_key=key, container=container.name)
+
+        async def whole() -> AsyncIterator[bytes]:
+            yield bytes(head)
+            async for chunk in chunks:
+                yield chunk
+
+        info = await self.media.write(
+            key, whole(), content_type=container.video_type, max_bytes=self.max_upload_bytes
+        )
+        return StoredMedia(lease.upload_id, container, info)
+
+    # --- resumable uploads ----------------------------------------------------------------
+
+    async def create_upload(
+        self, principal: Principal, length: int, metadata: dict[str, str], raw_metadata: str
+    ) -> UploadStatus:
+        """tus creation: register an upload of ``length`` bytes and what it will become."""
+        if length == 0:
+            raise BadRequest("the file is empty", code="empty_upload")
+        if length > self.max_upload_bytes:
+            raise PayloadTooLarge(
+                f"the file is larger than the limit of {self.max_upload_bytes} bytes",
+                code="upload_too_large",
+            )
+        details = UploadDetails.from_fields(
+            {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
+        )
+        upload = self._new_upload("tus", principal, length=length)
+        upload.upload_metadata = raw_metadata
+        self._set_details(upload, details)
+        await self.records.insert(upload)
+        log.info("upload_created", upload_id=str(upload.id), length=length)
+        return _status(upload)
+
+    async def upload_status(self, upload_id: uuid.UUID, principal: Principal) -> UploadStatus:
+        """tus HEAD: the committed offset (the whole length once received)."""
+        return _status(await self._resumable(upload_id, principal))
+
+    async def append(
+        self,
+        upload_id: uuid.UUID,
+        principal: Principal,
+        offset: int,
+        content_length: int | None,
+        chunks: AsyncIterator[bytes],
+        context: CallContext,
+    ) -> UploadStatus:
+        """tus PATCH: append the body at ``offset``; the last bytes run the pipeline."""
+        await self._resumable(upload_id, principal)
+        async with self.records.lease(upload_id) as lease:
+            upload = await self._resumable(upload_id, principal)
+            assert upload.length is not None
+            if upload.state != "uploading":
+                if offset == upload.length and not content_length:
+                    return _status(upload)  # a retried last request: nothing left to do
+                raise OffsetMismatch(f"the upload is complete at offset {upload.length}")
+            if offset != upload.received:
+                raise OffsetMismatch(f"the upload is at offset {upload.received}, not {offset}")
+            if content_length is not None and offset + content_length > upload.length:
+                raise PayloadTooLarge(
+                    f"the body goes past the Upload-Length of {upload.length}",
+                    code="upload_length_exceeded",
+                )
+            receiver = ChunkReceiver(self.media, lease, upload)
+            await self._receive(lease, receiver, chunks)
+            if receiver.complete:
+                try:
+                    info = await receiver.assemble()
+                except UploadGone as exc:
+                    await self._fail(lease, exc)
+                    raise
+                assert receiver.container_name is not None
+                stored = StoredMedia(upload_id, by_name(receiver.container_name), info)
+                details = UploadDetails(
+                    upload.title, upload.description, list(upload.tags), upload.publish
+                )
+                await self._process(lease, stored, details, context, abandoned=None)
+            upload = await self._resumable(upload_id, principal)
+            return _status(upload)
+
+    async def _receive(
+        self, lease: Lease, receiver: ChunkReceiver, chunks: AsyncIterator[bytes]
+    ) -> None:
+        expires = {"expires_at": utcnow() + self.upload_ttl}
+        try:
+            async for chunk in chunks:
+                await receiver.add(chunk)
+        except BaseException as exc:
+            if isinstance(exc, NotAVideo | UploadGone):
+                await self._abort_multipart(receiver.key, receiver.multipart_id)
+                await self._fail(lease, exc)
+                raise
+            # Keep what did arrive: the client resumes from there.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(receiver.save(**expires))
+            raise
+        await receiver.save(**expires)
+
+    async def terminate(self, upload_id: uuid.UUID, principal: Principal) -> None:
+        """tus DELETE: drop the upload and every byte of it stored so far."""
+        await self._owned(upload_id, principal)
+        async with self.records.lease(upload_id) as lease:
+            upload = await self._owned(upload_id, principal)
+            if upload.state == "uploading":
+                await self._abort_multipart(upload.object_key, upload.multipart_id)
+            await lease.delete()
+        log.info("upload_terminated", upload_id=str(upload_id))
+
+    # --- jobs -----------------------------------------------------------------------------
+
+    async def job(self, upload_id: uuid.UUID, principal: Principal) -> Job:
+        """Where an upload is: uploading, processing, done (with the item) or failed."""
+        upload = await self._owned(upload_id, principal)
+        item = msgspec.convert(upload.item, MediaItem) if upload.item is not None else None
+        return Job(str(upload.id), _JOB_STATES[upload.state], item, upload.error)
+
+    # --- the pipeline, and failures --------------------------------------------------------
+
+    async def _process(
+        self,
+        lease: Lease,
+        stored: StoredMedia,
+        details: UploadDetails,
+        context: CallContext,
+        abandoned: Abandoned | None,
+    ) -> MediaItem:
+        registering = asyncio.Event()
+
+        async def mark_registering() -> None:
+            await lease.update(state="registering")
+            registering.set()
+
+        size = stored.info.size
+        await lease.update(
+            state="processing",
+            length=size,
+            received=size,
+            tail=b"",
+            parts=[],
+            multipart_id=None,
+        )
+        self._log_stored(stored)
+        work = asyncio.ensure_future(
+            self.pipeline.run(stored, details, context, on_registering=mark_registering)
+        )
+        try:
+            item = await _unless_abandoned(work, abandoned, registering)
+        except BaseException as exc:
+            await self._fail(lease, exc)
+            raise
+        await lease.update(
+            state="done",
+            item=msgspec.to_builtins(item),
+            error=None,
+            expires_at=utcnow() + self.upload_ttl,
+        )
+        log.info("upload_registered", upload_id=str(stored.upload_id), key=stored.info.key)
+        return item
+
+    async def _fail(self, lease: Lease, exc: BaseException) -> None:
+        """Record why an upload failed (for job polling); never masks ``exc``."""
+        if isinstance(exc, AppError):
+            detail, status = exc.detail, exc.status
+        elif isinstance(exc, asyncio.CancelledError):
+            detail, status = "the upload was interrupted", 499
+        else:
+            detail, status = "the upload failed unexpectedly", 500
+        with contextlib.suppress(Exception):
+            await asyncio.shield(
+                lease.update(
+                    state="failed",
+                    error=detail,
+                    error_status=status,
+                    tail=b"",
+                    expires_at=utcnow() + self.upload_ttl,
+                )
+            )
+        log.info("upload_failed", upload_id=str(lease.upload_id), status=status, detail=detail)
+
+    async def _abort_multipart(self, key: str | None, multipart_id: str | None) -> None:
+        if key is not None and multipart_id is not None:
+            await self.media.abort_multipart(key, multipart_id)
+
+    # --- sweeping ---------------------------------------------------------------------------
+
+    async def sweep(self, now: datetime.datetime | None = None) -> int:
+        """Clean up expired uploads and those whose replica died mid-way; how many."""
+        now = now or utcnow()
+        swept = 0
+        for upload in await self.records.due_for_sweeping(now):
+            token = await self.records.try_lease(upload.id)
+            if token is None:
+                continue
+            lease = Lease(self.records, upload.id, token)
+            try:
+                await self._sweep_one(lease, upload, now)
+                swept += 1
+            except Exception as exc:
+                log.warning("sweep_failed", upload_id=str(upload.id), error=exc.__class__.__name__)
+            finally:
+                with contextlib.suppress(Exception):
+                    await self.records.update_leased(
+                        upload.id, token, {"lease_token": None, "lease_until": None}
+                    )
+        return swept
+
+    async def _sweep_one(self, lease: Lease, upload: Upload, now: datetime.datetime) -> None:
+        expired = upload.expires_at < now
+        if upload.state == "uploading":
+            await self._abort_multipart(upload.object_key, upload.multipart_id)
+            if upload.kind == "form" and upload.object_key is not None:
+                await self.pipeline.discard(upload.object_key, upload.id)
+            await lease.delete()
+        elif upload.state == "processing":
+            await self.pipeline.discard(upload.object_key, upload.id)
+            await self._fail(lease, AppError("processing was interrupted; upload the file again"))
+        elif upload.state == "registering":
+            # Catalogue may hold an item over these objects: leave them, say so.
+            log.warning("registration_interrupted", upload_id=str(upload.id), key=upload.object_key)
+            await self._fail(
+                lease,
+                AppError("registering the item was interrupted; check the library before retrying"),
+            )
+        elif expired:
+            await lease.delete()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _new_upload(self, kind: str, principal: Principal, *, length: int | None) -> Upload:
+        now = utcnow()
+        return Upload(
+            id=uuid.uuid4(),
+            kind=kind,
+            state="uploading",
+            created_by=principal.user_id,
+            length=length,
+            received=0,
+            part_bytes=part_bytes_for(length) if length else PART_BYTES,
+            parts=[],
+            tail=b"",
+            upload_metadata="",
+            title="",
+            description="",
+            tags=[],
+            publish=True,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + self.upload_ttl,
+        )
+
+    @staticmethod
+    def _set_details(upload: Upload, details: UploadDetails) -> None:
+        upload.title = details.title
+        upload.description = details.description
+        upload.tags = list(details.tags)
+        upload.publish = details.publish
+
+    async def _owned(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
+        upload = await self.records.get(upload_id)
+        if upload is None or upload.created_by != principal.user_id:
+            raise UploadNotFound("no such upload")
+        return upload
+
+    async def _resumable(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
+        """A tus upload that can still be talked to (404 unknown, 410 expired or failed)."""
+        upload = await self._owned(upload_id, principal)
+        if upload.kind != "tus":
+            raise UploadNotFound("no such upload")
+        if upload.state == "failed":
+            raise UploadGone(upload.error or "the upload failed")
+        if upload.state == "uploading" and upload.expires_at < utcnow():
+            raise UploadGone("the upload expired; start it again")
+        return upload
+
+    @staticmethod
+    def _log_stored(stored: StoredMedia) -> None:
+        log.info(
+            "upload_stored",
+            upload_id=str(stored.upload_id),
+            key=stored.info.key,
+            size=stored.info.size,
+            container=stored.container.name,
+        )
+
+
+def _status(upload: Upload) -> UploadStatus:
+    assert upload.length is not None
+    offset = upload.received if upload.state == "uploading" else upload.length
+    return UploadStatus(upload.id, offset, upload.length, upload.upload_metadata, upload.expires_at)
+
+
+async def _unless_abandoned(
+    work: asyncio.Future[MediaItem], abandoned: Abandoned | None, registering: asyncio.Event
+) -> MediaItem:
+    """Await ``work``; if the client leaves before registration starts, cancel it."""
+    if abandoned is None:
+        return await work
+    watcher: asyncio.Future[None] = asyncio.ensure_future(abandoned())
+    waiting: set[asyncio.Future[object]] = {work, watcher}  # type: ignore[arg-type]
+    try:
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        if not registering.is_set():
+            work.cancel()
+        raise
+    try:
+        if not work.done() and not registering.is_set():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            raise ClientDisconnected("the client disconnected before the upload was processed")
+        return await work
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher

@@ -1,0 +1,177 @@
+"""Upload rows and their leases: which request, on which replica, works on an upload.
+
+Every change to an upload that is being worked on is a conditional ``UPDATE`` that
+names the lease token, so a request whose lease lapsed (its replica stalled or died)
+can never overwrite the work of the request that took over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, or_, select, update
+
+from streamstack.ingest.models import Upload
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import AppError, Conflict
+
+log = structlog.get_logger(__name__)
+
+#: A lease lapses this long after its last renewal; it is renewed three times as often.
+LEASE_SECONDS = 60.0
+
+
+class UploadLocked(AppError):
+    """Another request is working on this upload right now; retry in a moment."""
+
+    status, code = 423, "upload_locked"
+    default_headers = {"Retry-After": "2"}
+
+
+class LeaseLost(Conflict):
+    """This request's lease lapsed and another request took the upload over."""
+
+    code = "upload_lease_lost"
+
+
+def utcnow() -> datetime.datetime:
+    """The current time, timezone-aware."""
+    return datetime.datetime.now(datetime.UTC)
+
+
+class Lease:
+    """A held lease on one upload; changes made through it fail once it is lost."""
+
+    def __init__(self, records: UploadRecords, upload_id: uuid.UUID, token: str) -> None:
+        self.records = records
+        self.upload_id = upload_id
+        self.token = token
+
+    async def update(self, **values: Any) -> None:
+        """Change the upload's columns, only while this lease is held."""
+        await self.records.update_leased(self.upload_id, self.token, values)
+
+    async def delete(self) -> None:
+        """Delete the upload's row, only while this lease is held."""
+        async with self.records.database.session() as session:
+            await session.execute(
+                delete(Upload).where(Upload.id == self.upload_id, Upload.lease_token == self.token)
+            )
+            await session.commit()
+
+
+class UploadRecords:
+    """The ``ingest_uploads`` table."""
+
+    def __init__(self, database: Database, lease_seconds: float = LEASE_SECONDS) -> None:
+        self.database = database
+        self.lease_seconds = lease_seconds
+
+    async def insert(self, upload: Upload) -> None:
+        """Store a new upload."""
+        async with self.database.session() as session:
+            session.add(upload)
+            await session.commit()
+
+    async def get(self, upload_id: uuid.UUID) -> Upload | None:
+        """The upload, or None."""
+        async with self.database.session() as session:
+            return await session.get(Upload, upload_id)
+
+    async def update_leased(self, upload_id: uuid.UUID, token: str, values: dict[str, Any]) -> None:
+        """Change columns of an upload whose lease ``token`` holds; :class:`LeaseLost` if not."""
+        async with self.database.session() as session:
+            result = await session.execute(
+                update(Upload)
+                .where(Upload.id == upload_id, Upload.lease_token == token)
+                .values(**values, updated_at=utcnow())
+            )
+            await session.commit()
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise LeaseLost("another request took this upload over")
+
+    async def try_lease(self, upload_id: uuid.UUID) -> str | None:
+        """Take the lease if nobody holds it (or theirs lapsed); the token, or None."""
+        token = secrets.token_hex(16)
+        now = utcnow()
+        async with self.database.session() as session:
+            result = await session.execute(
+                update(Upload)
+                .where(
+                    Upload.id == upload_id,
+                    or_(Upload.lease_until.is_(None), Upload.lease_until < now),
+                )
+                .values(
+                    lease_token=token,
+                    lease_until=now + datetime.timedelta(seconds=self.lease_seconds),
+                )
+            )
+            await session.commit()
+        return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    @contextlib.asynccontextmanager
+    async def lease(self, upload_id: uuid.UUID) -> AsyncIterator[Lease]:
+        """Hold the upload's lease for the block, renewing it as the work goes on.
+
+        Raises :class:`UploadLocked` (423) when another request holds it.
+        """
+        token = await self.try_lease(upload_id)
+        if token is None:
+            raise UploadLocked("another request is working on this upload; retry shortly")
+        heartbeat = asyncio.create_task(self._renew(upload_id, token))
+        try:
+            yield Lease(self, upload_id, token)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            await asyncio.shield(self._release(upload_id, token))
+
+    async def _renew(self, upload_id: uuid.UUID, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self.update_leased(
+                    upload_id,
+                    token,
+                    {"lease_until": utcnow() + datetime.timedelta(seconds=self.lease_seconds)},
+                )
+            except LeaseLost:
+                log.warning("upload_lease_lost", upload_id=str(upload_id))
+                return
+            except Exception as exc:  # the database blinked: try again next round
+                log.warning("upload_lease_renewal_failed", error=exc.__class__.__name__)
+
+    async def _release(self, upload_id: uuid.UUID, token: str) -> None:
+        try:
+            async with self.database.session() as session:
+                await session.execute(
+                    update(Upload)
+                    .where(Upload.id == upload_id, Upload.lease_token == token)
+                    .values(lease_token=None, lease_until=None)
+                )
+                await session.commit()
+        except Exception as exc:  # it lapses by itself
+            log.warning("upload_lease_release_failed", error=exc.__class__.__name__)
+
+    async def due_for_sweeping(self, now: datetime.datetime, limit: int = 100) -> list[Upload]:
+        """Uploads nobody works on that expired, or whose worker vanished mid-processing."""
+        unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now)
+        abandoned = Upload.state.in_(("processing", "registering")) | (
+            (Upload.kind == "form") & (Upload.state == "uploading")
+        )
+        async with self.database.session() as session:
+            rows = await session.scalars(
+                select(Upload)
+                .where(unleased, (Upload.expires_at < now) | abandoned)
+                .order_by(Upload.expires_at)
+                .limit(limit)
+            )
+            return list(rows)

@@ -1,0 +1,63 @@
+"""Fixtures of the ingest tests: the app on either backend kind, and what it stored.
+
+``rig`` is one app per test module and backend kind (starting an app costs seconds):
+tests on it compare what is stored before and after, never assume an empty store.
+``rig_factory`` starts a fresh app with setting overrides, for one test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingest_rig import Rig, RigFactory
+
+from harness.servers import create_database, unique_name
+from support.apps import make_settings
+from support.fixtures import SettingsFactory, app_client, backend_kind, settings_factory
+
+__all__ = ["app_client", "backend_kind", "rig", "rig_factory", "settings_factory"]
+
+
+@pytest.fixture
+def rig_factory(settings_factory: SettingsFactory, request: pytest.FixtureRequest) -> RigFactory:
+    """``async with rig_factory(**setting_overrides) as rig``: a fresh app and its storage."""
+
+    def build(**overrides: Any) -> Any:
+        settings = settings_factory(**overrides)
+        s3 = request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
+        return Rig.running(settings, s3)
+
+    return build
+
+
+@pytest.fixture(scope="module", params=["embedded", "production"])
+async def rig(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Rig]:
+    """All four modules with default settings, shared by a test module, per backend kind."""
+    data_dir: Path = tmp_path_factory.mktemp("ingest") / "data"
+    s3 = None
+    if request.param == "embedded":
+        settings = make_settings("embedded", data_dir)
+    else:
+        s3 = request.getfixturevalue("s3_client")
+        suffix = uuid.uuid4().hex[:12]
+        buckets = (f"media-{suffix}", f"thumbnails-{suffix}")
+        for bucket in buckets:
+            s3.create_bucket(Bucket=bucket)
+        settings = make_settings(
+            "production",
+            data_dir,
+            database_url=create_database(
+                request.getfixturevalue("postgres_url"), unique_name("ingest")
+            ),
+            nats_url=request.getfixturevalue("nats_url"),
+            s3=request.getfixturevalue("s3_endpoint"),
+            buckets=buckets,
+        )
+    async with Rig.running(settings, s3) as running:
+        yield running

@@ -1,0 +1,177 @@
+"""Real media generated with PyAV for the ingest tests, and hostile files that are not.
+
+Every generator returns the file's bytes. Sizes are kept small (tens of KiB) unless a
+test needs a large object, which :func:`padded` makes cheaply by appending a ``free``
+box that every MP4 reader skips.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import av
+
+WIDTH, HEIGHT = 320, 240
+
+
+def _video_frame(index: int, width: int, height: int) -> av.VideoFrame:
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane_number, plane in enumerate(frame.planes):
+        plane.update(bytes([(index * 9 + plane_number * 70) % 256]) * plane.buffer_size)
+    return frame
+
+
+def _audio_frame(samples: int, start: int, rate: int) -> av.AudioFrame:
+    frame = av.AudioFrame(format="fltp", layout="mono", samples=samples)
+    tone = b"".join(struct.pack("<f", 0.2 * math.sin((start + i) / 8.0)) for i in range(samples))
+    frame.planes[0].update(tone)
+    frame.sample_rate = rate
+    frame.pts = start
+    return frame
+
+
+def encode(
+    *,
+    container: str = "mp4",
+    seconds: float = 2.0,
+    video: str | None = "libx264",
+    audio: str | None = "aac",
+    faststart: bool = True,
+    fps: int = 25,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    frames: int | None = None,
+) -> bytes:
+    """A real file: ``video``/``audio`` codecs (None to leave out) in ``container``."""
+    options = {"movflags": "faststart"} if faststart and container == "mp4" else {}
+    # A named file: the MP4 muxer reopens its output by name to move the index first.
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"media.{container}"
+        _write(path, container, options, seconds, video, audio, fps, width, height, frames)
+        return path.read_bytes()
+
+
+def _write(
+    path: Path,
+    container: str,
+    options: dict[str, str],
+    seconds: float,
+    video: str | None,
+    audio: str | None,
+    fps: int,
+    width: int,
+    height: int,
+    frames: int | None,
+) -> None:
+    with av.open(str(path), "w", format=container, options=options) as target:
+        video_stream = audio_stream = None
+        if video is not None:
+            video_stream = target.add_stream(video, rate=fps)
+            video_stream.width, video_stream.height = width, height
+            video_stream.pix_fmt = "yuv420p"
+        if audio is not None:
+            audio_stream = target.add_stream(audio, rate=48000)
+            audio_stream.layout = "mono"
+        if video_stream is not None:
+            for index in range(frames if frames is not None else round(seconds * fps)):
+                target.mux(video_stream.encode(_video_frame(index, width, height)))
+            target.mux(video_stream.encode(None))
+        if audio_stream is not None:
+            samples = audio_stream.codec_context.frame_size or 1024
+            for start in range(0, round(seconds * 48000), samples):
+                target.mux(audio_stream.encode(_audio_frame(samples, start, 48000)))
+            target.mux(audio_stream.encode(None))
+
+
+def mp4(*, faststart: bool = True, seconds: float = 2.0) -> bytes:
+    """H.264/AAC in MP4, ``moov`` first (faststart) or last."""
+    return encode(faststart=faststart, seconds=seconds)
+
+
+def webm() -> bytes:
+    """VP9/Opus in WebM."""
+    return encode(container="webm", video="libvpx-vp9", audio="libopus")
+
+
+def audio_only() -> bytes:
+    """AAC alone in MP4: no video, so no thumbnail."""
+    return encode(video=None)
+
+
+def one_frame() -> bytes:
+    """A video of a single H.264 frame and no audio."""
+    return encode(audio=None, frames=1)
+
+
+def padded(data: bytes, size: int) -> bytes:
+    """``data`` (an MP4) grown to ``size`` bytes with a trailing ``free`` box."""
+    missing = size - len(data)
+    assert missing >= 8
+    return data + struct.pack(">I", missing) + b"free" + os.urandom(missing - 8)
+
+
+def top_level_boxes(data: bytes) -> list[bytes]:
+    """The types of an MP4's top-level boxes, in order."""
+    boxes, position = [], 0
+    while position + 8 <= len(data):
+        size = struct.unpack(">I", data[position : position + 4])[0]
+        boxes.append(data[position + 4 : position + 8])
+        if size < 8:
+            break
+        position += size
+    return boxes
+
+
+# --- hostile files ---------------------------------------------------------------------
+
+
+def hls_playlist(target: Path) -> bytes:
+    """An HLS playlist whose only segment is a local file."""
+    return (
+        b"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n"
+        b"#EXTINF:10.0,\n" + f"file://{target}\n".encode() + b"#EXT-X-ENDLIST\n"
+    )
+
+
+def avi_with_playlist(target: Path) -> bytes:
+    """An AVI whose GAB2 subtitle chunk carries an HLS playlist pointing at a local file.
+
+    The shape of the well-known FFmpeg local-file disclosure: the AVI demuxer probes the
+    embedded subtitle, finds a playlist, and would read ``target`` into the video.
+    """
+    playlist = hls_playlist(target)
+    gab2 = (
+        b"GAB2\x00\x02\x00"
+        + struct.pack("<I", 0)
+        + b"\x04\x00"
+        + struct.pack("<I", len(playlist))
+        + playlist
+    )
+    stream_header = b"strh" + struct.pack("<I", 56) + b"txts" + b"\x00" * 52
+    stream_list = b"LIST" + struct.pack("<I", 4 + len(stream_header)) + b"strl" + stream_header
+    header_list = b"LIST" + struct.pack("<I", 4 + len(stream_list)) + b"hdrl" + stream_list
+    chunk = b"00tx" + struct.pack("<I", len(gab2)) + gab2
+    movi = b"LIST" + struct.pack("<I", 4 + len(chunk)) + b"movi" + chunk
+    body = b"AVI " + header_list + movi
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def ftyp_then_playlist(target: Path) -> bytes:
+    """A playlist behind an MP4 ``ftyp`` box: gets past sniffing, must fail the probe."""
+    ftyp = struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00" + b"isomiso2"
+    return ftyp + hls_playlist(target)
+
+
+def truncated_mp4() -> bytes:
+    """An MP4 with ``moov`` last, cut before its index: no way to read it."""
+    whole = mp4(faststart=False)
+    return whole[: len(whole) // 2]
+
+
+def random_bytes() -> bytes:
+    """Noise, to be named ``.mp4``."""
+    return os.urandom(64 * 1024)

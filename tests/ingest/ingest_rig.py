@@ -1,0 +1,207 @@
+"""The ingest test rig: an app on a backend kind, requests to it, and what it stored."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from litestar.testing import AsyncTestClient
+
+from streamstack.settings import Settings
+from support.apps import bearer, mint_token, running_app
+
+API = "/api/v1/ingest"
+#: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
+RigFactory = Callable[..., Any]
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def tus_metadata(**values: str) -> str:
+    """An ``Upload-Metadata`` header."""
+    return ",".join(
+        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
+    )
+
+
+@dataclasses.dataclass
+class Rig:
+    """One running app, with helpers to upload to it and to look into its storage."""
+
+    settings: Settings
+    client: AsyncTestClient[Any]
+    s3: Any = None
+    admin_id: str = "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, settings: Settings, s3: Any = None) -> AsyncIterator[Rig]:
+        """Migrate and start the app for ``settings``."""
+        async with running_app(settings) as client:
+            yield cls(settings, client, s3)
+
+    # --- who ---------------------------------------------------------------------------
+
+    def admin(self, user_id: str | None = None) -> dict[str, str]:
+        """Authorization of the rig's admin (or another one)."""
+        return bearer(mint_token(self.settings, role="admin", user_id=user_id or self.admin_id))
+
+    def viewer(self) -> dict[str, str]:
+        """Authorization of a viewer."""
+        return bearer(mint_token(self.settings, role="viewer"))
+
+    # --- form uploads ----------------------------------------------------------------------
+
+    async def upload(
+        self,
+        data: bytes,
+        *,
+        filename: str = "clip.mp4",
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """``POST /upload`` with ``data`` as the file part and a title unless told otherwise."""
+        form = {"title": "A clip"} if fields is None else dict(fields)
+        return await self.client.post(
+            f"{API}/upload",
+            files={"file": (filename, data, "video/mp4")},
+            data=form,
+            headers=dict(self.admin() if headers is None else headers),
+        )
+
+    # --- tus -------------------------------------------------------------------------------
+
+    async def create(
+        self, length: int, *, metadata: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """tus creation of an upload of ``length`` bytes."""
+        return await self.client.post(
+            f"{API}/uploads",
+            headers={
+                **TUS,
+                **self.admin(),
+                "Upload-Length": str(length),
+                "Upload-Metadata": tus_metadata(title="A clip") if metadata is None else metadata,
+                **(headers or {}),
+            },
+        )
+
+    async def patch(
+        self, url: str, offset: int, data: bytes, *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """tus PATCH of ``data`` at ``offset``."""
+        return await self.client.patch(
+            url,
+            content=data,
+            headers={
+                **TUS,
+                **self.admin(),
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+                **(headers or {}),
+            },
+        )
+
+    async def head(self, url: str) -> httpx.Response:
+        """tus HEAD."""
+        return await self.client.head(url, headers={**TUS, **self.admin()})
+
+    async def tus_upload(self, data: bytes, chunk: int, *, metadata: str | None = None) -> str:
+        """Create an upload and send ``data`` in ``chunk``-sized PATCHes; its URL."""
+        created = await self.create(len(data), metadata=metadata)
+        assert created.status_code == 201, created.text
+        url = created.headers["location"]
+        for offset in range(0, len(data), chunk):
+            sent = await self.patch(url, offset, data[offset : offset + chunk])
+            assert sent.status_code == 204, sent.text
+            assert sent.headers["upload-offset"] == str(min(offset + chunk, len(data)))
+        return url
+
+    async def job(self, upload_id: str) -> dict[str, Any]:
+        """``GET /jobs/{upload_id}``."""
+        response = await self.client.get(f"{API}/jobs/{upload_id}", headers=self.admin())
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    # --- what is stored -----------------------------------------------------------------------
+
+    async def catalogue_items(self) -> list[dict[str, Any]]:
+        """Every item catalogue holds, drafts included."""
+        response = await self.client.get(
+            "/api/v1/catalogue/", params={"status": "all", "page_size": 100}, headers=self.admin()
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    def stored(self) -> dict[str, list[str]]:
+        """The keys in both buckets, and unfinished multipart uploads (``pending``)."""
+        media, thumbnails = self.settings.media_bucket, self.settings.thumbnails_bucket
+        if self.s3 is not None:
+            listing: dict[str, list[str]] = {}
+            pending: list[str] = []
+            for name, bucket in (("media", media), ("thumbnails", thumbnails)):
+                contents = self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+                listing[name] = sorted(item["Key"] for item in contents)
+                uploads = self.s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+                pending += [upload["Key"] for upload in uploads]
+            return {**listing, "pending": sorted(pending)}
+        root = self.settings.data_dir / "objects"
+
+        def files(folder: Path) -> list[str]:
+            if not folder.is_dir():
+                return []
+            return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+        return {
+            "media": files(root / media),
+            "thumbnails": files(root / thumbnails),
+            "pending": files(root / ".multipart") + files(root / ".tmp"),
+        }
+
+    def object_bytes(self, kind: str, key: str) -> bytes:
+        """The content of an object in the ``media`` or ``thumbnails`` bucket."""
+        bucket = self.settings.media_bucket if kind == "media" else self.settings.thumbnails_bucket
+        if self.s3 is not None:
+            data: bytes = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return data
+        return (self.settings.data_dir / "objects" / bucket / key).read_bytes()
+
+    async def snapshot(self) -> Snapshot:
+        """What is stored now: object keys, pending multipart uploads, catalogue item ids."""
+        items = sorted(item["id"] for item in await self.catalogue_items())
+        return Snapshot(self.stored(), items)
+
+    async def added_since(self, before: Snapshot) -> dict[str, list[str]]:
+        """What was stored since ``before``: per bucket, ``pending`` and ``items``."""
+        after = await self.snapshot()
+        added = {
+            name: sorted(set(keys) - set(before.stored.get(name, [])))
+            for name, keys in after.stored.items()
+        }
+        gone = [
+            key
+            for name, keys in before.stored.items()
+            for key in keys
+            if key not in after.stored[name]
+        ]
+        assert not gone, f"objects disappeared: {gone}"
+        return {**added, "items": sorted(set(after.items) - set(before.items))}
+
+    async def assert_nothing_kept(self, before: Snapshot | None = None) -> None:
+        """No new object, pending multipart upload or catalogue item (since ``before``)."""
+        nothing = {"media": [], "thumbnails": [], "pending": [], "items": []}
+        assert await self.added_since(before or Snapshot({}, [])) == nothing
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """What a rig stored at one moment."""
+
+    stored: dict[str, list[str]]
+    items: list[str]

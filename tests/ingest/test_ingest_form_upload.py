@@ -1,0 +1,264 @@
+"""``POST /api/v1/ingest/upload``: real videos in, catalogue items out, on both backends."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import av
+import ingest_media
+import pytest
+from ingest_rig import API, Rig, RigFactory
+
+
+def _decoded_size(jpeg: bytes) -> tuple[int, int]:
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0))
+        return frame.width, frame.height
+
+
+async def test_mp4_becomes_a_published_item_with_probe_data_and_thumbnail(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.mp4()
+    response = await rig.upload(
+        data, fields={"title": "Park walk", "description": "Trees.", "tags": "nature, walk"}
+    )
+    assert response.status_code == 201, response.text
+    item = response.json()
+    item_id = item["id"]
+    assert uuid.UUID(item_id)
+    assert item["s3_key"] == f"{item_id}.mp4"
+    assert item["thumbnail_s3_key"] == f"{item_id}.jpg"
+    assert (item["title"], item["description"]) == ("Park walk", "Trees.")
+    assert item["tags"] == ["nature", "walk"]
+    assert item["status"] == "published"
+    assert item["content_type"] == "video/mp4"
+    assert item["size_bytes"] == len(data)
+    assert (item["video_codec"], item["audio_codec"]) == ("h264", "aac")
+    assert (item["width"], item["height"], item["fps"]) == (320, 240, 25.0)
+    assert item["duration_seconds"] == pytest.approx(2.0, abs=0.1)
+    assert await rig.added_since(before) == {
+        "media": [f"{item_id}.mp4"],
+        "thumbnails": [f"{item_id}.jpg"],
+        "pending": [],
+        "items": [item_id],
+    }
+    assert rig.object_bytes("media", f"{item_id}.mp4") == data
+    thumbnail = rig.object_bytes("thumbnails", f"{item_id}.jpg")
+    assert _decoded_size(thumbnail) == (320, 240)
+    job = await rig.job(item_id)
+    assert (job["state"], job["item"]["id"], job["error"]) == ("done", item_id, None)
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        (
+            "webm",
+            {
+                "content_type": "video/webm",
+                "video_codec": "vp9",
+                "audio_codec": "opus",
+                "ext": "webm",
+            },
+        ),
+        (
+            "audio_only",
+            {"content_type": "audio/mp4", "video_codec": None, "audio_codec": "aac", "ext": "mp4"},
+        ),
+        (
+            "one_frame",
+            {"content_type": "video/mp4", "video_codec": "h264", "audio_codec": None, "ext": "mp4"},
+        ),
+    ],
+)
+async def test_other_accepted_files(rig: Rig, sample: str, expected: dict[str, Any]) -> None:
+    before = await rig.snapshot()
+    data = getattr(ingest_media, sample)()
+    # The name says nothing: the bytes decide.
+    response = await rig.upload(data, filename="upload.bin")
+    assert response.status_code == 201, response.text
+    item = response.json()
+    for field in ("content_type", "video_codec", "audio_codec"):
+        assert item[field] == expected[field], field
+    assert item["s3_key"] == f"{item['id']}.{expected['ext']}"
+    added = await rig.added_since(before)
+    assert (added["media"], added["items"]) == ([item["s3_key"]], [item["id"]])
+    if expected["video_codec"] is None:
+        assert item["thumbnail_s3_key"] is None
+        assert (item["width"], item["height"], item["fps"]) == (None, None, None)
+        assert added["thumbnails"] == []
+    else:
+        assert added["thumbnails"] == [f"{item['id']}.jpg"]
+        assert _decoded_size(rig.object_bytes("thumbnails", f"{item['id']}.jpg")) == (320, 240)
+
+
+async def test_moov_at_the_end_is_rewritten_to_faststart(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.mp4(faststart=False)
+    assert ingest_media.top_level_boxes(data).index(b"mdat") < ingest_media.top_level_boxes(
+        data
+    ).index(b"moov")
+    response = await rig.upload(data)
+    assert response.status_code == 201, response.text
+    item = response.json()
+    stored = rig.object_bytes("media", item["s3_key"])
+    boxes = ingest_media.top_level_boxes(stored)
+    assert boxes[0] == b"ftyp"
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+    assert item["size_bytes"] == len(stored)
+    assert (await rig.added_since(before))["media"] == [item["s3_key"]]
+    # Stream copy: every packet is still there, byte for byte.
+    with av.open(io.BytesIO(data)) as before, av.open(io.BytesIO(stored)) as after:
+        original = [bytes(p) for p in before.demux() if p.size]
+        copied = [bytes(p) for p in after.demux() if p.size]
+    assert sorted(original) == sorted(copied)
+
+
+async def test_publish_false_makes_a_draft_and_tags_may_repeat(rig: Rig) -> None:
+    response = await rig.client.post(
+        f"{API}/upload",
+        files=[
+            ("title", (None, "Draft clip")),
+            ("tags", (None, "one")),
+            ("tags", (None, "two,three")),
+            ("publish", (None, "false")),
+            ("ignored", (None, "fields ingest does not know are skipped")),
+            ("file", ("clip.mp4", ingest_media.one_frame(), "video/mp4")),
+        ],
+        headers=rig.admin(),
+    )
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert (item["status"], sorted(item["tags"])) == ("draft", ["one", "three", "two"])
+
+
+async def test_upload_limit_gives_413_and_keeps_nothing(rig_factory: RigFactory) -> None:
+    data = ingest_media.mp4()
+    async with rig_factory(max_upload_bytes=len(data) - 1) as rig:
+        # Announced size within the form allowance: refused while streaming.
+        response = await rig.upload(data)
+        assert response.status_code == 413, response.text
+        assert response.json()["code"] == "object_too_large"
+        # Announced size far beyond the limit: refused before reading.
+        response = await rig.upload(ingest_media.padded(data, 3 * 1024 * 1024))
+        assert response.status_code == 413, response.text
+        assert response.json()["code"] == "upload_too_large"
+        await rig.assert_nothing_kept()
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({}, "title is required"),
+        ({"title": "   "}, "title is required"),
+        ({"title": "x" * 201}, "title"),
+        ({"title": "line\nbreak"}, "title"),
+        ({"title": "ok", "tags": ",".join(f"t{i}" for i in range(21))}, "tags"),
+        ({"title": "ok", "tags": "x" * 41}, "tags"),
+        ({"title": "ok", "publish": "maybe"}, "publish"),
+        ({"title": "ok", "description": "d" * 5001}, "description"),
+    ],
+)
+async def test_bad_fields_give_400_and_keep_nothing(
+    rig: Rig, fields: dict[str, str], problem: str
+) -> None:
+    before = await rig.snapshot()
+    response = await rig.upload(ingest_media.one_frame(), fields=fields)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "validation_error"
+    assert problem in response.json()["detail"]
+    await rig.assert_nothing_kept(before)
+
+
+async def test_malformed_requests_give_4xx_and_keep_nothing(rig: Rig) -> None:
+    before = await rig.snapshot()
+    admin = rig.admin()
+    url = f"{API}/upload"
+    cases = [
+        # Not multipart at all.
+        (await rig.client.post(url, json={"title": "x"}, headers=admin), 415),
+        (
+            await rig.client.post(
+                url, content=b"raw", headers={**admin, "Content-Type": "video/mp4"}
+            ),
+            415,
+        ),
+        # Multipart without a boundary, and with a broken body.
+        (
+            await rig.client.post(
+                url, content=b"x", headers={**admin, "Content-Type": "multipart/form-data"}
+            ),
+            400,
+        ),
+        (
+            await rig.client.post(
+                url,
+                content=b'--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
+                headers={**admin, "Content-Type": "multipart/form-data; boundary=b"},
+            ),
+            400,
+        ),
+        # No file part, and two of them.
+        (
+            await rig.client.post(
+                url, data={"title": "x"}, files={"other": ("a", b"b")}, headers=admin
+            ),
+            400,
+        ),
+        (
+            await rig.client.post(
+                url,
+                data={"title": "x"},
+                files=[
+                    ("file", ("a.mp4", ingest_media.one_frame())),
+                    ("file", ("b.mp4", ingest_media.one_frame())),
+                ],
+                headers=admin,
+            ),
+            400,
+        ),
+        # A malformed Content-Length.
+        (
+            await rig.client.post(
+                url,
+                content=b"",
+                headers={
+                    **admin,
+                    "Content-Type": "multipart/form-data; boundary=b",
+                    "Content-Length": "-1",
+                },
+            ),
+            400,
+        ),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert body["status"] == status and body["detail"]
+    await rig.assert_nothing_kept(before)
+
+
+async def test_only_admins_may_use_any_ingest_route(rig: Rig) -> None:
+    before = await rig.snapshot()
+    upload_id = uuid.uuid4()
+    routes = [
+        ("POST", f"{API}/upload"),
+        ("GET", f"{API}/jobs/{upload_id}"),
+        ("OPTIONS", f"{API}/uploads"),
+        ("POST", f"{API}/uploads"),
+        ("HEAD", f"{API}/uploads/{upload_id}"),
+        ("PATCH", f"{API}/uploads/{upload_id}"),
+        ("DELETE", f"{API}/uploads/{upload_id}"),
+    ]
+    for method, url in routes:
+        anonymous = await rig.client.request(method, url, headers={"Tus-Resumable": "1.0.0"})
+        assert anonymous.status_code == 401, (method, url, anonymous.text)
+        viewer = await rig.client.request(
+            method, url, headers={"Tus-Resumable": "1.0.0", **rig.viewer()}
+        )
+        assert viewer.status_code == 403, (method, url, viewer.text)
+    forged = await rig.upload(ingest_media.one_frame(), headers={"Authorization": "Bearer nope"})
+    assert forged.status_code == 401
+    await rig.assert_nothing_kept(before)
