@@ -21,6 +21,7 @@ from streamstack.kernel.backends import Backends
 from streamstack.kernel.errors import AppError, ErrorBody, NotFound
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
+from streamstack.kernel.metrics import MetricsController, prometheus_config
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import Transport
 from streamstack.kernel.transport import (
@@ -142,7 +143,7 @@ def create_app(
             return Response(body, status_code=503, headers={"Retry-After": "5"})
         return Response(Readiness("ready", checks))
 
-    handlers: list[ControllerRouterHandler] = [health, ready]
+    handlers: list[ControllerRouterHandler] = [health, ready, MetricsController]
     for module in mounted:
         handlers.extend(module.route_handlers)
     handlers.extend(internal_route_handlers(registry, settings.internal_secret))
@@ -169,6 +170,7 @@ def create_app(
             ),
         ),
         request_max_body_size=settings.max_request_body_bytes,
+        middleware=[prometheus_config("+".join(settings.modules)).middleware],
         state=State({"settings": settings, "verifier": verifier, "backends": backends}),
         logging_config=None,
         debug=False,
