@@ -12,11 +12,13 @@ import dataclasses
 import functools
 import os
 import socket
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -128,7 +130,7 @@ async def stream_rig(settings: Settings) -> AsyncIterator[StreamRig]:
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> None:
     """``response`` is the JSON error shape with ``status`` (and ``code``)."""
     assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
     assert body["status"] == status
     assert set(body) == {"status", "code", "detail", "request_id"}
@@ -224,3 +226,107 @@ def parse_byteranges(content_type: str, body: bytes) -> list[Part]:
         assert len(data) == part.end - part.start + 1
         parts.append(part)
     return parts
+
+
+# --- nginx in front, with the shipped snippet -------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+NGINX_SNIPPET = REPO / "compose" / "nginx-streaming.conf"
+
+
+def render_snippet(values: dict[str, str]) -> str:
+    """``compose/nginx-streaming.conf`` with its ``${STREAMSTACK_*}`` templates filled in."""
+    text = NGINX_SNIPPET.read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    assert "${STREAMSTACK_" not in text, "a template of the snippet was left unfilled"
+    return text
+
+
+@contextmanager
+def nginx_in_front(nginx: str, workdir: Path, values: dict[str, str]) -> Iterator[str]:
+    """Run nginx with the rendered snippet on a free port; yield its base URL."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "snippet.conf").write_text(render_snippet(values))
+    port = free_port()
+    temp = {name: workdir / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the test's files
+    (workdir / "nginx.conf").write_text(
+        f"""
+{user}
+worker_processes 1;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    include /etc/nginx/mime.types;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    server {{
+        listen 127.0.0.1:{port};
+        include {workdir}/snippet.conf;
+    }}
+}}
+"""
+    )
+    command = [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e", "stderr"]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen(command, stderr=(workdir / "stderr.log").open("wb"))
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert process.poll() is None, (workdir / "stderr.log").read_text()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@dataclasses.dataclass
+class LiveStream:
+    """The app served by uvicorn (and maybe nginx), fed through backends of the test's own."""
+
+    settings: Settings
+    app_url: str
+    backends: Backends
+    http: httpx.AsyncClient
+
+    async def put_media(self, data: bytes = PATTERN, *, key: str | None = None) -> ObjectInfo:
+        """Store ``data`` in the media bucket under a new ``<uuid>.mp4`` key."""
+        store = self.backends.objects(self.settings.media_bucket)
+        return await store.write(key or media_key(), _chunks(data), content_type="video/mp4")
+
+    async def stream_url(self, info: ObjectInfo) -> str:
+        """Issue a token over the app's ``/internal/`` endpoint; return the stream URL."""
+        response = await self.http.post(
+            f"{self.app_url}{ISSUE_STREAM_TOKEN.path}",
+            json={"media_id": str(uuid.uuid4()), "s3_key": info.key, "size_bytes": info.size},
+            headers={SECRET_HEADER: INTERNAL_SECRET, **bearer(mint_token(self.settings))},
+        )
+        assert response.status_code == 200, response.text
+        url: str = response.json()["stream_url"]
+        return url
+
+
+@asynccontextmanager
+async def live_stream(settings: Settings) -> AsyncIterator[LiveStream]:
+    """The app in uvicorn, plus test-side backends and an HTTP client."""
+    backends = Backends(settings)
+    try:
+        async with httpx.AsyncClient(timeout=60) as http:
+            with uvicorn_app(settings) as app_url:
+                yield LiveStream(settings, app_url, backends, http)
+    finally:
+        await backends.close()

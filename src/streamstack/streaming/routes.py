@@ -56,14 +56,14 @@ class ObjectStreamResponse(ASGIStreamingResponse):
 
 
 def to_asgi(reply: Reply, *, head: bool) -> ASGIResponse:
-    """The ASGI response for ``reply`` (no body for HEAD, 304, or an X-Accel answer)."""
+    """The ASGI response for ``reply``.
+
+    Without a body (HEAD, 304, an X-Accel answer) the reply's headers go out exactly as
+    they are: Litestar adds no Content-Type or Content-Length of its own.
+    """
     if reply.body is not None and not head:
         return ObjectStreamResponse(reply.body, status_code=reply.status, headers=reply.headers)
-    return ASGIResponse(
-        status_code=reply.status,
-        headers=reply.headers,
-        is_head_response=head or reply.status == 304,
-    )
+    return ASGIResponse(status_code=reply.status, headers=reply.headers, is_head_response=True)
 
 
 class StreamController(Controller):

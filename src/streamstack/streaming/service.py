@@ -336,16 +336,10 @@ class AccelDelivery:
 
     async def _redirect(self, token: str) -> Reply:
         grant = await self._tokens.resolve(token)
-        content_type = mimetypes.guess_type(grant.s3_key)[0] or "application/octet-stream"
-        return Reply(
-            200,
-            {
-                "X-Accel-Redirect": await self.location(grant.s3_key),
-                "Content-Type": content_type,
-                "Cache-Control": STREAM_CACHE_CONTROL,
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        # No Content-Type: nginx would keep it across the redirect, even on its own error
+        # pages; the file's extension (local) or S3's metadata decides it instead.
+        location = await self.location(grant.s3_key)
+        return Reply(200, {"X-Accel-Redirect": location, "Content-Length": "0"})
 
     async def location(self, key: str) -> str:
         """The internal nginx URI that reads ``key``."""

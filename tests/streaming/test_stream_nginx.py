@@ -1,0 +1,146 @@
+"""nginx delivery: the service checks the token, nginx moves the bytes (real nginx).
+
+nginx runs with the shipped ``compose/nginx-streaming.conf`` in front of the app served by
+uvicorn; on the embedded backends nginx reads the local file (alias + sendfile), on the
+real ones it proxies a presigned S3 GET.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from streaming_rig import PATTERN, LiveStream, assert_error, live_stream, nginx_in_front
+
+from harness.tools import require_tool
+from streamstack.settings import Settings
+
+
+@dataclass
+class Fronted:
+    live: LiveStream
+    nginx_url: str
+
+
+@pytest.fixture(scope="module")
+async def fronted(
+    module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Fronted]:
+    nginx = require_tool("nginx", "serves stream bytes in the X-Accel delivery mode")
+    settings = module_settings.replace(streaming_delivery="nginx")
+    async with live_stream(settings) as live:
+        values = {
+            "STREAMSTACK_STREAMING_UPSTREAM": live.app_url,
+            "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
+            "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
+        }
+        with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
+            yield Fronted(live, nginx_url)
+
+
+async def play_url(fronted: Fronted, data: bytes = PATTERN) -> str:
+    info = await fronted.live.put_media(data)
+    return fronted.nginx_url + await fronted.live.stream_url(info)
+
+
+async def test_the_service_answers_with_an_accel_redirect(fronted: Fronted) -> None:
+    info = await fronted.live.put_media()
+    path = await fronted.live.stream_url(info)
+
+    direct = await fronted.live.http.get(fronted.live.app_url + path)
+
+    assert direct.status_code == 200
+    assert direct.content == b""
+    redirect = direct.headers["x-accel-redirect"]
+    if fronted.live.settings.s3_endpoint_url:
+        bucket = fronted.live.settings.media_bucket
+        assert redirect.startswith(f"/_streamstack/s3/{bucket}/{info.key}?")
+        assert "X-Amz-Signature=" in redirect
+    else:
+        assert redirect == f"/_streamstack/local/media/{info.key}"
+
+
+async def test_nginx_sends_the_whole_object(fronted: Fronted) -> None:
+    response = await fronted.live.http.get(await play_url(fronted))
+
+    assert response.status_code == 200
+    assert response.content == PATTERN
+    assert response.headers["content-type"] == "video/mp4"
+    assert response.headers["content-length"] == "1000"
+    assert "etag" in response.headers
+
+
+async def test_nginx_serves_a_range(fronted: Fronted) -> None:
+    response = await fronted.live.http.get(
+        await play_url(fronted), headers={"Range": "bytes=0-499"}
+    )
+
+    assert response.status_code == 206
+    assert response.headers["content-range"] == "bytes 0-499/1000"
+    assert response.content == PATTERN[:500]
+
+
+async def test_nginx_serves_a_suffix_range(fronted: Fronted) -> None:
+    response = await fronted.live.http.get(await play_url(fronted), headers={"Range": "bytes=-200"})
+
+    assert response.status_code == 206
+    assert response.headers["content-range"] == "bytes 800-999/1000"
+    assert response.content == PATTERN[800:]
+
+
+async def test_nginx_refuses_an_unsatisfiable_range(fronted: Fronted) -> None:
+    response = await fronted.live.http.get(
+        await play_url(fronted), headers={"Range": "bytes=1000-"}
+    )
+
+    assert response.status_code == 416
+
+
+async def test_nginx_answers_head_and_if_none_match(fronted: Fronted) -> None:
+    url = await play_url(fronted)
+
+    head = await fronted.live.http.head(url)
+    again = await fronted.live.http.get(url, headers={"If-None-Match": head.headers["etag"]})
+
+    assert head.status_code == 200
+    assert head.headers["content-length"] == "1000"
+    assert head.content == b""
+    assert again.status_code == 304
+
+
+async def test_unknown_tokens_get_the_services_404(fronted: Fronted) -> None:
+    response = await fronted.live.http.get(f"{fronted.nginx_url}/api/v1/stream/{'A' * 43}")
+
+    assert_error(response, 404, "stream_token_not_found")
+
+
+async def test_a_vanished_object_is_a_json_404(fronted: Fronted) -> None:
+    info = await fronted.live.put_media()
+    url = fronted.nginx_url + await fronted.live.stream_url(info)
+    await fronted.live.backends.objects(fronted.live.settings.media_bucket).delete(info.key)
+
+    response = await fronted.live.http.get(url)
+
+    assert_error(response, 404, "object_not_found")
+
+
+async def test_internal_locations_are_not_reachable_from_outside(fronted: Fronted) -> None:
+    info = await fronted.live.put_media()
+    bucket = fronted.live.settings.media_bucket
+
+    for path in (
+        f"/_streamstack/local/{bucket}/{info.key}",
+        f"/_streamstack/s3/{bucket}/{info.key}",
+    ):
+        response = await fronted.live.http.get(fronted.nginx_url + path)
+        assert response.status_code == 404, path
+        assert response.content != PATTERN
+
+
+async def test_thumbnails_still_come_from_the_service(fronted: Fronted) -> None:
+    response = await fronted.live.http.get(
+        f"{fronted.nginx_url}/api/v1/stream/thumbnails/not-a-uuid.jpg"
+    )
+
+    assert_error(response, 404, "thumbnail_not_found")
