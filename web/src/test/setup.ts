@@ -1,11 +1,12 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
-import { afterEach } from "vitest";
+import { afterEach, vi } from "vitest";
 import { resetRefreshState } from "../api/client";
 import { clearAccessToken } from "../api/tokenStore";
 
 afterEach(() => {
   cleanup();
+  vi.useRealTimers();
   clearAccessToken();
   resetRefreshState();
   localStorage.clear();
