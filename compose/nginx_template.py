@@ -17,7 +17,6 @@ import string
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 TEMPLATE_PATH = Path(__file__).with_name("nginx.conf")
 MODULES = ("auth", "catalogue", "streaming", "ingest")
@@ -111,7 +110,6 @@ def local_values(
         "WEB_ROOT": str(web_root),
         "STREAM_OBJECTS_DIR": str(objects_dir),
         "S3_ENDPOINT": s3_endpoint.rstrip("/"),
-        "S3_HOST": urlsplit(s3_endpoint).netloc,
         "MAX_UPLOAD_BODY_SIZE": str(upload_body_limit(max_upload_bytes)),
         "MAX_REQUEST_BODY_SIZE": str(max_request_body_bytes),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -102,3 +103,35 @@ def test_edge_entrypoint_refuses_a_missing_placeholder(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "is not set" in result.stderr
     assert not (tmp_path / "never.conf").exists()
+
+
+def location_directives(text: str) -> dict[str, set[str]]:
+    """Each location's own directives, whitespace-normalised, by URI (modifiers dropped)."""
+    text = re.sub(r"#[^\n]*", "", text)
+    found: dict[str, set[str]] = {}
+    for match in re.finditer(r"location\s+(?:[=~^]+\s+)?(\S+)\s*\{", text):
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        body = text[match.end() : end - 1]
+        statements = re.split(r";|\{\s*\}", body)
+        found[match.group(1)] = {" ".join(s.split()) for s in statements if s.strip()}
+    return found
+
+
+def test_x_accel_locations_match_the_streaming_snippet() -> None:
+    """compose/nginx-streaming.conf (streaming's) and the template must not drift apart."""
+    snippet = (COMPOSE_DIR / "nginx-streaming.conf").read_text()
+    # Same values under the template's placeholder names.
+    snippet = snippet.replace("${STREAMSTACK_OBJECTS_DIR}", "${STREAM_OBJECTS_DIR}")
+    snippet = snippet.replace("${STREAMSTACK_S3_ENDPOINT}", "${S3_ENDPOINT}")
+    theirs = location_directives(snippet)
+    ours = location_directives((COMPOSE_DIR / "nginx.conf").read_text())
+    assert set(theirs) <= set(ours), f"missing locations {sorted(set(theirs) - set(ours))}"
+    for location, directives in theirs.items():
+        if location == "/api/v1/stream/":
+            # Upstream, HTTP/1.1 and forwarding headers are set once for every location.
+            directives = {d for d in directives if "buffering" in d}
+        missing = directives - ours[location]
+        assert not missing, f"{location}: the template lacks {sorted(missing)}"
