@@ -9,6 +9,7 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
+from streamstack.auth.bootstrap import standalone_service
 from streamstack.kernel.db import Database
 from streamstack.settings import Settings
 
@@ -81,3 +82,16 @@ async def stored_password_hash(settings: Settings, email: str) -> str:
             return str(result.scalar_one())
     finally:
         await database.close()
+
+
+async def signed_in_admin(
+    client: AsyncTestClient[Any], settings: Settings
+) -> tuple[str, dict[str, Any]]:
+    """Register an account, make it an admin the operator's way, sign in."""
+    email = new_email("admin")
+    await register(client, email)
+    async with standalone_service(settings) as service:
+        account = await service.create_admin(email, None)
+    assert not account.created
+    assert account.password is None  # promoted, password kept
+    return await signed_in(client, email)

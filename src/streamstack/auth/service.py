@@ -29,7 +29,7 @@ from streamstack.auth.schemas import SessionView, UserPage, UserView
 from streamstack.auth.throttle import LoginThrottle
 from streamstack.auth.tokens import SignedToken, TokenIssuer
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import Conflict, Forbidden, NotFound, Unauthorized
+from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
 from streamstack.kernel.revocation import RevocationList
 
@@ -144,6 +144,9 @@ class AuthService:
     async def list_users(self, search: str | None, limit: int, offset: int) -> UserPage:
         """One page of users, newest first, optionally only emails containing ``search``."""
         where: list[ColumnElement[bool]] = []
+        if search and not search.isprintable():
+            # NUL ends the pattern early in SQLite and is an encoding error in Postgres.
+            raise BadRequest("q: must not contain control characters", code="invalid_input")
         if search and search.strip():
             pattern = f"%{_escape_like(search.strip().lower())}%"
             where.append(User.email.like(pattern, escape="\\"))

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import math
 import time
+from collections.abc import Callable
 
 import msgspec
 
@@ -48,15 +49,17 @@ class LoginThrottle:
         email_attempts: int,
         address_attempts: int,
         max_seconds: int,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
+        self._clock = clock
         self._secret = secret.encode()
         self._free = {"email": email_attempts, "addr": address_attempts}
         self._max_seconds = max_seconds
 
     async def check(self, email: str, address: str) -> None:
         """Raise :class:`LoginThrottled` with Retry-After while either key is locked."""
-        now = time.time()
+        now = self._clock()
         waits = [(await self._load(key)).locked_until - now for key in self._keys(email, address)]
         wait = max(waits)
         if wait > 0:
@@ -67,7 +70,7 @@ class LoginThrottle:
 
     async def record_failure(self, email: str, address: str) -> None:
         """Count a failed attempt against both keys, locking them past the free attempts."""
-        now = time.time()
+        now = self._clock()
         for kind, key in zip(("email", "addr"), self._keys(email, address), strict=True):
             failures = (await self._load(key)).failures + 1
             over = failures - self._free[kind]

@@ -36,8 +36,9 @@ class TokenIssuer:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         self.kid = key_id(self.public_pem)
-        # Built once: python-jose would otherwise parse the PEM on every signature.
-        self._key = jwk.construct(private_pem.decode(), ALGORITHM)
+        # Built once from the loaded key: python-jose would otherwise parse (and validate,
+        # which takes a while) the PEM on every signature.
+        self._key = jwk.construct(private_key, ALGORITHM)
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._ttl: dict[TokenType, int] = {

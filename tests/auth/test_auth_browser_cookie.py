@@ -1,0 +1,127 @@
+"""Browser mode: with ``X-Refresh-Cookie: 1`` the refresh token travels in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email, register
+
+from support.apps import running_app
+
+COOKIE_MODE = {"X-Refresh-Cookie": "1"}
+
+
+def set_cookie(response):
+    values = response.headers.get_list("set-cookie")
+    assert len(values) == 1, values
+    return values[0]
+
+
+def cookie_attributes(header):
+    name_value, *attributes = [part.strip() for part in header.split(";")]
+    name, _, value = name_value.partition("=")
+    parsed = {}
+    for attribute in attributes:
+        key, _, val = attribute.partition("=")
+        parsed[key.lower()] = val
+    return name, value, parsed
+
+
+async def test_cookie_mode_login_refresh_and_logout(client):
+    email = new_email()
+    await register(client, email)
+    response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["refresh_token"] is None
+    assert body["access_token"]
+    name, value, attributes = cookie_attributes(set_cookie(response))
+    assert name == "streamstack_refresh"
+    assert value.count(".") == 2  # the refresh JWT
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "strict"
+    assert attributes["path"] == "/api/v1/auth"
+    assert attributes["max-age"] == str(7 * 24 * 3600)
+    assert "secure" not in attributes  # settings.secure_cookies is off in tests
+    assert response.headers["cache-control"] == "no-store"
+    first_cookie = value
+
+    # The browser sends the cookie back (the client's jar does, path permitting).
+    refreshed = await client.post(f"{API}/refresh", json={}, headers=COOKIE_MODE)
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["refresh_token"] is None
+    _, second_cookie, _ = cookie_attributes(set_cookie(refreshed))
+    assert second_cookie != first_cookie
+    access = refreshed.json()["access_token"]
+    assert (await client.get(f"{API}/me", headers=bearer(access))).status_code == 200
+
+    # Also with no body at all.
+    again = await client.post(f"{API}/refresh", headers=COOKIE_MODE)
+    assert again.status_code == 200, again.text
+    access = again.json()["access_token"]
+
+    # Logout revokes and tells the browser to forget the cookie.
+    out = await client.post(f"{API}/logout", headers={**bearer(access), **COOKIE_MODE})
+    assert out.status_code == 204
+    name, value, attributes = cookie_attributes(set_cookie(out))
+    assert name == "streamstack_refresh"
+    assert value in ("", '""')
+    assert attributes["max-age"] == "0"
+    assert attributes["path"] == "/api/v1/auth"
+
+
+async def test_a_rotated_cookie_is_reuse_and_a_dead_cookie_is_cleared(client):
+    email = new_email()
+    await register(client, email)
+    response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+    _, stolen, _ = cookie_attributes(set_cookie(response))
+    assert (await client.post(f"{API}/refresh", headers=COOKIE_MODE)).status_code == 200
+    # The copied old cookie is presented again: the family is revoked...
+    client.cookies.set("streamstack_refresh", stolen, path="/api/v1/auth")
+    reused = await client.post(f"{API}/refresh", headers=COOKIE_MODE)
+    assert_error(reused, 401, "refresh_token_reused")
+    # ...and the browser is told to drop its cookie.
+    _, value, attributes = cookie_attributes(set_cookie(reused))
+    assert attributes["max-age"] == "0"
+    assert value in ("", '""')
+
+
+async def test_api_clients_keep_json_tokens_and_the_cookie_needs_the_header(client):
+    email = new_email()
+    await register(client, email)
+    response = await login(client, email)
+    assert response.json()["refresh_token"]
+    assert response.headers.get("set-cookie") is None
+    # A cookie without the header is ignored: without the opt-in header a cross-site form
+    # could not use it, and the answer would put the refresh token where scripts read it.
+    browser = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+    assert browser.json()["refresh_token"] is None
+    assert_error(await client.post(f"{API}/refresh", json={}), 401)
+    assert (await client.post(f"{API}/refresh", headers=COOKIE_MODE)).status_code == 200
+    # A token in the body wins over the cookie, and the answer follows the header.
+    body_token = response.json()["refresh_token"]
+    answered = await client.post(
+        f"{API}/refresh", json={"refresh_token": body_token}, headers=COOKIE_MODE
+    )
+    assert answered.status_code == 200
+    assert answered.json()["refresh_token"] is None
+    assert "streamstack_refresh=" in set_cookie(answered)
+    # Other header values are not cookie mode.
+    for value in ("0", "true", "yes"):
+        other = await login(client, email, PASSWORD, headers={"X-Refresh-Cookie": value})
+        assert other.json()["refresh_token"]
+
+
+async def test_junk_cookies_get_401(client):
+    client.cookies.clear()
+    for junk in ("garbage", "a.b.c", "x" * 4000, "🎬", '"quoted"', "a\x00b", "=;=;"):
+        cookie = b"streamstack_refresh=" + junk.encode()
+        response = await client.post(f"{API}/refresh", headers={**COOKIE_MODE, "Cookie": cookie})
+        assert_error(response, 401)
+
+
+async def test_secure_cookies_behind_https(auth_settings_factory):
+    async with running_app(auth_settings_factory(secure_cookies=True)) as client:
+        email = new_email()
+        await register(client, email)
+        response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+        _, _, attributes = cookie_attributes(set_cookie(response))
+        assert "secure" in attributes
