@@ -367,6 +367,11 @@ export function AdminUploadPage() {
             {phase === "paused" && " · paused"}
           </p>
           {busy && (
+            <p className="hint">
+              Leaving this page pauses the upload; pick the same file again later to resume where it stopped.
+            </p>
+          )}
+          {busy && (
             <div className="button-row">
               {phase === "paused" ? (
                 <button type="button" className="button" onClick={resume}>
