@@ -147,6 +147,7 @@ class Service:
         for module in modules:
             argv += ["--module", module]
         self.argv = argv
+        self.modules = modules
         base = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
         self.env = {
             **base,
@@ -164,6 +165,14 @@ class Service:
     def pid(self) -> int:
         assert self._process is not None, f"{self.name} is not running"
         return self._process.pid
+
+    def migrate(self) -> Service:
+        """``streamstack migrate`` for this service's modules, as an operator runs it first."""
+        argv = [sys.executable, "-m", "streamstack", "migrate"]
+        for module in self.modules:
+            argv += ["--module", module]
+        subprocess.run(argv, env=self.env, cwd=self.data_dir, check=True, capture_output=True)
+        return self
 
     def start(self, timeout: float = 60.0) -> Service:
         with self.log_path.open("ab") as log:
