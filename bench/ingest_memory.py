@@ -66,8 +66,8 @@ class MemoryWatch:
 def form_body(video: Path, title: str) -> tuple[Iterator[bytes], int]:
     """A multipart/form-data body streamed from ``video``, and its exact length."""
     head = (
-        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n{title}\r\n"
-        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\n{title}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
         f'filename="{video.name}"\r\nContent-Type: video/mp4\r\n\r\n'
     ).encode()
     tail = f"\r\n--{BOUNDARY}--\r\n".encode()
