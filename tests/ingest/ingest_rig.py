@@ -36,6 +36,7 @@ class Rig:
     client: AsyncTestClient[Any]
     s3: Any = None
     admin_id: str = "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
+    _tokens: dict[tuple[str, str], dict[str, str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -48,11 +49,18 @@ class Rig:
 
     def admin(self, user_id: str | None = None) -> dict[str, str]:
         """Authorization of the rig's admin (or another one)."""
-        return bearer(mint_token(self.settings, role="admin", user_id=user_id or self.admin_id))
+        return self._token("admin", user_id or self.admin_id)
 
     def viewer(self) -> dict[str, str]:
         """Authorization of a viewer."""
-        return bearer(mint_token(self.settings, role="viewer"))
+        return self._token("viewer", "0d9f3c1e-3b0e-4a51-9a4e-6f1d2c3b4a59")
+
+    def _token(self, role: str, user_id: str) -> dict[str, str]:
+        # Signing loads the RSA key each time: mint once per user and role.
+        key = (role, user_id)
+        if key not in self._tokens:
+            self._tokens[key] = bearer(mint_token(self.settings, role=role, user_id=user_id))
+        return self._tokens[key]
 
     # --- form uploads ----------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class ResumableUploadController(Controller):
     guards = [requires_tus_version]
 
     @route("/", http_method=HttpMethod.OPTIONS, status_code=204, summary="tus capabilities")
-    async def options(self, service: IngestService) -> Response[None]:
+    async def capabilities(self, service: IngestService) -> Response[None]:
         """Versions, extensions and the largest upload this server takes."""
         return Response(
             None,

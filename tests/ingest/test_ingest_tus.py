@@ -1,0 +1,278 @@
+"""The tus 1.0 endpoint ``/api/v1/ingest/uploads`` and ``GET /jobs/{id}``, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import ingest_media
+import pytest
+from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
+
+from streamstack.ingest.uploads import UploadRecords
+from streamstack.kernel.db import Database
+
+MIB = 1024 * 1024
+
+
+def upload_id_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+async def test_options_announces_version_extensions_and_limit(rig: Rig) -> None:
+    response = await rig.client.options(f"{API}/uploads", headers=rig.admin())
+    assert response.status_code == 204
+    assert response.headers["tus-resumable"] == "1.0.0"
+    assert response.headers["tus-version"] == "1.0.0"
+    assert set(response.headers["tus-extension"].split(",")) == {
+        "creation",
+        "termination",
+        "expiration",
+    }
+    assert response.headers["tus-max-size"] == str(rig.settings.max_upload_bytes)
+
+
+async def test_small_upload_in_chunks_registers_the_item(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.mp4()
+    metadata = tus_metadata(
+        filename="walk.mp4",
+        filetype="video/mp4",
+        title="Walk",
+        description="By the lake.",
+        tags="lake,walk",
+        publish="false",
+    )
+    created = await rig.create(len(data), metadata=metadata)
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    assert url.startswith(f"{API}/uploads/")
+    assert created.headers["tus-resumable"] == "1.0.0"
+    assert created.headers["upload-expires"].endswith("GMT")
+    head = await rig.head(url)
+    assert (head.status_code, head.headers["upload-offset"]) == (200, "0")
+    assert head.headers["upload-length"] == str(len(data))
+    assert head.headers["upload-metadata"] == metadata
+    assert head.headers["cache-control"] == "no-store"
+    job = await rig.job(upload_id_of(url))
+    assert (job["state"], job["item"]) == ("uploading", None)
+
+    for offset in range(0, len(data), 10_000):
+        sent = await rig.patch(url, offset, data[offset : offset + 10_000])
+        assert sent.status_code == 204, sent.text
+        assert sent.headers["upload-offset"] == str(min(len(data), offset + 10_000))
+
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done", job
+    item = job["item"]
+    assert item["id"] == upload_id_of(url)
+    assert (item["title"], item["description"], item["status"]) == ("Walk", "By the lake.", "draft")
+    assert sorted(item["tags"]) == ["lake", "walk"]
+    assert (item["video_codec"], item["audio_codec"], item["size_bytes"]) == (
+        "h264",
+        "aac",
+        len(data),
+    )
+    assert rig.object_bytes("media", item["s3_key"]) == data
+    assert await rig.added_since(before) == {
+        "media": [item["s3_key"]],
+        "thumbnails": [f"{item['id']}.jpg"],
+        "pending": [],
+        "items": [item["id"]],
+    }
+    # HEAD of a finished upload reports it whole; a repeated last PATCH changes nothing.
+    head = await rig.head(url)
+    assert head.headers["upload-offset"] == str(len(data))
+    again = await rig.patch(url, len(data), b"")
+    assert again.status_code == 204
+    assert await rig.added_since(before) == {
+        "media": [item["s3_key"]],
+        "thumbnails": [f"{item['id']}.jpg"],
+        "pending": [],
+        "items": [item["id"]],
+    }
+
+
+async def test_large_upload_resumes_on_another_replica_mid_part(rig: Rig) -> None:
+    """3 MiB chunks against 8 MiB parts: tails are carried between requests and replicas."""
+    before = await rig.snapshot()
+    data = ingest_media.padded(ingest_media.mp4(faststart=False), 19 * MIB + 12345)
+    chunk = 3 * MIB
+    created = await rig.create(len(data))
+    url = created.headers["location"]
+    for offset in range(0, 3 * chunk, chunk):
+        assert (await rig.patch(url, offset, data[offset : offset + chunk])).status_code == 204
+    # 9 MiB in: one 8 MiB part stored, 1 MiB waiting in the tail.
+    assert (await rig.added_since(before))["pending"]
+
+    async with Rig.running(rig.settings, rig.s3) as replica:
+        head = await replica.head(url)
+        assert head.headers["upload-offset"] == str(3 * chunk)
+        stale = await replica.patch(url, 2 * chunk, data[2 * chunk : 3 * chunk])
+        assert stale.status_code == 409
+        assert stale.json()["code"] == "offset_mismatch"
+        for offset in range(3 * chunk, len(data), chunk):
+            sent = await replica.patch(url, offset, data[offset : offset + chunk])
+            assert sent.status_code == 204, sent.text
+        job = await replica.job(upload_id_of(url))
+    assert job["state"] == "done", job
+    item = job["item"]
+    stored = rig.object_bytes("media", item["s3_key"])
+    # The moov-at-end file was rewritten to faststart: same packets, index first.
+    boxes = ingest_media.top_level_boxes(stored)
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+    added = await rig.added_since(before)
+    assert (added["media"], added["pending"], added["items"]) == (
+        [item["s3_key"]],
+        [],
+        [item["id"]],
+    )
+
+
+async def test_termination_drops_the_upload_and_its_parts(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
+    url = (await rig.create(len(data))).headers["location"]
+    assert (await rig.patch(url, 0, data[: 8 * MIB + 10])).status_code == 204
+    deleted = await rig.client.delete(url, headers={**TUS, **rig.admin()})
+    assert deleted.status_code == 204
+    assert deleted.headers["tus-resumable"] == "1.0.0"
+    assert (await rig.head(url)).status_code == 404
+    assert (await rig.patch(url, 8 * MIB + 10, data[8 * MIB + 10 :])).status_code == 404
+    gone = await rig.client.get(f"{API}/jobs/{upload_id_of(url)}", headers=rig.admin())
+    assert gone.status_code == 404
+    await rig.assert_nothing_kept(before)
+
+
+async def test_a_busy_upload_is_locked_for_other_requests(rig: Rig) -> None:
+    data = ingest_media.one_frame()
+    url = (await rig.create(len(data))).headers["location"]
+    database = Database(rig.settings.effective_database_url)
+    records = UploadRecords(database)
+    try:
+        upload_id = uuid.UUID(upload_id_of(url))
+        token = await records.try_lease(upload_id)  # as another replica mid-request would
+        assert token is not None
+        busy = await rig.patch(url, 0, data)
+        assert busy.status_code == 423
+        assert busy.headers["retry-after"]
+        assert busy.headers["tus-resumable"] == "1.0.0"
+        assert (await rig.client.delete(url, headers={**TUS, **rig.admin()})).status_code == 423
+        await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
+    finally:
+        await database.close()
+    assert (await rig.patch(url, 0, data)).status_code == 204
+    assert (await rig.job(upload_id_of(url)))["state"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"Tus-Resumable": "0.2.2"}, 412, "tus_version_unsupported"),
+        ({"Upload-Length": "-5"}, 400, "validation_error"),
+        ({"Upload-Length": "ten"}, 400, "validation_error"),
+        ({"Upload-Length": "0"}, 400, "empty_upload"),
+        ({"Upload-Length": str(10**30)}, 400, "validation_error"),
+        ({"Upload-Defer-Length": "1"}, 400, "validation_error"),
+        ({"Upload-Metadata": "title not-base64!"}, 400, "validation_error"),
+        ({"Upload-Metadata": "title QQ==,title QQ=="}, 400, "validation_error"),
+        ({"Upload-Metadata": "title //79"}, 400, "validation_error"),
+        ({"Upload-Metadata": "filename YS5tcDQ="}, 400, "validation_error"),
+        ({"Upload-Metadata": tus_metadata(title="t", publish="perhaps")}, 400, "validation_error"),
+        ({"Upload-Metadata": tus_metadata(title="t" * 201)}, 400, "validation_error"),
+        ({"Upload-Metadata": "title " + "QUFB" * 2000}, 400, "validation_error"),
+    ],
+)
+async def test_bad_creation_requests(
+    rig: Rig, headers: dict[str, str], status: int, code: str
+) -> None:
+    before = await rig.snapshot()
+    response = await rig.create(1000, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == code
+    assert response.headers["tus-resumable"] == "1.0.0"
+    await rig.assert_nothing_kept(before)
+
+
+async def test_creation_past_the_limit_is_413(rig_factory: RigFactory) -> None:
+    async with rig_factory(max_upload_bytes=1000) as rig:
+        response = await rig.create(1001)
+        assert response.status_code == 413
+        assert response.json()["code"] == "upload_too_large"
+        assert (await rig.create(1000)).status_code == 201
+
+
+async def test_bad_patch_requests(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.one_frame()
+    url = (await rig.create(len(data))).headers["location"]
+    cases = [
+        (await rig.patch(url, 0, data, headers={"Content-Type": "application/json"}), 415),
+        (await rig.patch(url, 0, data, headers={"Tus-Resumable": "2.0"}), 412),
+        (await rig.patch(url, 0, data, headers={"Upload-Offset": "x"}), 400),
+        (await rig.patch(url, 5, data), 409),
+        (await rig.patch(url, 0, data + b"more"), 413),
+        (await rig.patch(f"{API}/uploads/{uuid.uuid4()}", 0, data), 404),
+        (await rig.patch(f"{API}/uploads/not-a-uuid", 0, data), 404),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.text
+    head = await rig.head(url)
+    assert head.headers["upload-offset"] == "0"
+    # Another admin cannot see or touch it.
+    other = rig.admin(str(uuid.uuid4()))
+    assert (await rig.client.head(url, headers={**TUS, **other})).status_code == 404
+    assert (
+        await rig.client.get(f"{API}/jobs/{upload_id_of(url)}", headers=other)
+    ).status_code == 404
+    assert (await rig.client.delete(url, headers={**TUS, **other})).status_code == 404
+    assert (await rig.client.delete(url, headers={**TUS, **rig.admin()})).status_code == 204
+    await rig.assert_nothing_kept(before)
+
+
+async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.random_bytes()
+    url = (await rig.create(len(data))).headers["location"]
+    response = await rig.patch(url, 0, data[:1000])
+    assert response.status_code == 415, response.text
+    assert response.json()["code"] == "unsupported_container"
+    assert (await rig.head(url)).status_code == 410
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "failed"
+    assert "not a supported video" in job["error"]
+    assert (await rig.patch(url, 0, data[:1000])).status_code == 410
+    await rig.assert_nothing_kept(before)
+
+
+async def test_a_damaged_video_fails_at_the_end_with_422(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.truncated_mp4()
+    url = (await rig.create(len(data))).headers["location"]
+    response = await rig.patch(url, 0, data)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "probe_failed"
+    job = await rig.job(upload_id_of(url))
+    assert (job["state"], job["error"]) == ("failed", response.json()["detail"])
+    await rig.assert_nothing_kept(before)
+
+
+async def test_jobs_of_unknown_uploads_are_404(rig: Rig) -> None:
+    for upload_id in (str(uuid.uuid4()), "nope"):
+        response = await rig.client.get(f"{API}/jobs/{upload_id}", headers=rig.admin())
+        assert response.status_code == 404
+
+
+async def test_expired_uploads_are_swept_with_their_parts(rig_factory: RigFactory) -> None:
+    async with rig_factory(ingest_upload_ttl_seconds=1) as rig:
+        data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
+        url = (await rig.create(len(data))).headers["location"]
+        assert (await rig.patch(url, 0, data[: 8 * MIB + 1])).status_code == 204
+        assert rig.stored()["pending"]
+        # The sweeper runs every ttl/4 seconds: wait for it, not for a fixed time.
+        for _ in range(100):
+            if (await rig.head(url)).status_code == 404 and not rig.stored()["pending"]:
+                break
+            await asyncio.sleep(0.1)
+        assert (await rig.head(url)).status_code == 404
+        await rig.assert_nothing_kept()
