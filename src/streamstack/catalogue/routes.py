@@ -17,6 +17,7 @@ from litestar.params import Parameter
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
+    ONE_LINE,
     CreateMediaItem,
     MediaPage,
     SortOrder,
@@ -60,9 +61,16 @@ class CatalogueController(Controller):
         service: NamedDependency[CatalogueService],
         viewer: NamedDependency[Principal | None],
         q: Annotated[
-            str | None, Parameter(max_length=200, description="search title, description, tags")
+            str | None,
+            Parameter(
+                max_length=200,
+                pattern=ONE_LINE,
+                description="case-insensitive search of title, description and tags",
+            ),
         ] = None,
-        tag: Annotated[str | None, Parameter(max_length=40, description="only this tag")] = None,
+        tag: Annotated[
+            str | None, Parameter(max_length=40, pattern=ONE_LINE, description="only this tag")
+        ] = None,
         sort: SortOrder = "newest",
         page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,

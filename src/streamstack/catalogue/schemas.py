@@ -25,12 +25,12 @@ StatusFilter = Literal["draft", "published", "all"]
 
 # No control characters in one-line text, and never NUL or a lone surrogate anywhere:
 # Postgres refuses both (an in-process caller could pass them; JSON decoding cannot).
-_ONE_LINE = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$"
+ONE_LINE = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$"
 _NO_NUL = r"^[^\x00\ud800-\udfff]*$"
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_ONE_LINE)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=5000, pattern=_NO_NUL)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=_ONE_LINE)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=ONE_LINE)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 ObjectKey = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 ContentType = Annotated[

@@ -234,7 +234,7 @@ class CatalogueService:
         now = _now()
         published = False
         async with self._database.session() as session, session.begin():
-            row = await _lock(session, item_id, now)
+            row = await _lock(session, item_id)
             tags = (
                 new_tags
                 if new_tags is not None
@@ -265,7 +265,7 @@ class CatalogueService:
         """Delete an item and its tags; emits ``media.deleted`` with the item as it was."""
         now = _now()
         async with self._database.session() as session, session.begin():
-            row = await _lock(session, item_id, now)
+            row = await _lock(session, item_id)
             item = to_media_item(row, (await _tags_of(session, [item_id])).get(item_id, []))
             await session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
             await session.execute(delete(MediaItemRow).where(MediaItemRow.id == item_id))
@@ -312,16 +312,17 @@ class CatalogueService:
         return await self._relay.backlog()
 
 
-async def _lock(session: AsyncSession, item_id: uuid.UUID, now: datetime.datetime) -> MediaItemRow:
+async def _lock(session: AsyncSession, item_id: uuid.UUID) -> MediaItemRow:
     """Write to the row first, so concurrent changes of one item queue up (404 if absent).
 
     On Postgres the UPDATE takes the row lock; on SQLite it takes the write lock at once,
-    instead of a read that would fail to upgrade if another writer got in between.
+    instead of a read that would fail to upgrade if another writer got in between. It
+    changes nothing: it sets a column to its own value.
     """
     result = await session.execute(
         update(MediaItemRow)
         .where(MediaItemRow.id == item_id)
-        .values(updated_at=now)
+        .values(updated_at=MediaItemRow.updated_at)
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) == 0:

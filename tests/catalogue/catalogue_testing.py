@@ -1,0 +1,258 @@
+"""What the catalogue tests share: request bodies, tokens, event logs, served apps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import msgspec
+import nats
+import uvicorn
+from litestar import Litestar
+
+from streamstack.app import create_app
+from streamstack.catalogue.outbox import OutboxRelay
+from streamstack.catalogue.schemas import CreateMediaItem
+from streamstack.catalogue.service import CatalogueService
+from streamstack.cli import apply_migrations
+from streamstack.contracts.streaming import StreamingClient
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.events import Event, Subscription
+from streamstack.settings import Settings
+from support.apps import bearer, mint_token
+
+API = "/api/v1/catalogue"
+EVENT_STREAM = "CATALOGUE_EVENTS"
+
+
+class AppClient(httpx.AsyncClient):
+    """An HTTP client calling an app in this event loop, with the app at hand."""
+
+    def __init__(self, app: Litestar, settings: Settings) -> None:
+        super().__init__(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver.local",
+            timeout=60,
+        )
+        self.app = app
+        self.settings = settings
+        self.backends: Backends = app.state.backends
+
+
+@contextlib.asynccontextmanager
+async def running_in_this_loop(settings: Settings) -> AsyncIterator[AppClient]:
+    """Migrate, build the app, run its lifespan and its requests in the test's event loop.
+
+    Litestar's ``AsyncTestClient`` runs the lifespan (so the outbox relay) in a thread of its
+    own with its own event loop, while requests run in the test's loop: one asyncpg pool or
+    NATS connection used from both loops breaks. Here everything shares one loop, as under
+    uvicorn.
+    """
+    await apply_migrations(settings, settings.modules)
+    app = create_app(settings)
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    # The lifespan enters and exits anyio cancel scopes: one task must do both, and a
+    # fixture's set-up and tear-down run in different tasks.
+    async def live() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(live())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiting.cancel()
+        await lifespan  # start-up failed: raise its error
+    try:
+        async with AppClient(app, settings) as client:
+            yield client
+    finally:
+        stopping.set()
+        await lifespan
+
+
+def admin_headers(settings: Settings, user_id: str | None = None) -> dict[str, str]:
+    """Authorization of a fresh admin."""
+    return bearer(mint_token(settings, role="admin", user_id=user_id))
+
+
+def viewer_headers(settings: Settings) -> dict[str, str]:
+    """Authorization of a fresh viewer."""
+    return bearer(mint_token(settings, role="viewer"))
+
+
+def item_body(**overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /api/v1/catalogue/`` body; ``overrides`` replace or add fields."""
+    item_id = str(uuid.uuid4())
+    body: dict[str, Any] = {
+        "id": item_id,
+        "title": "A walk in the park",
+        "s3_key": f"media/{item_id}.mp4",
+        "size_bytes": 1_048_576,
+        "content_type": "video/mp4",
+        "description": "Trees, mostly.",
+        "tags": ["nature"],
+        "duration_seconds": 12.5,
+        "video_codec": "h264",
+        "audio_codec": "aac",
+        "width": 1280,
+        "height": 720,
+        "fps": 25.0,
+        "thumbnail_s3_key": f"{item_id}.jpg",
+    }
+    body.update(overrides)
+    return body
+
+
+async def create_item(
+    client: httpx.AsyncClient, settings: Settings, **overrides: Any
+) -> dict[str, Any]:
+    """Create an item as an admin through the API; return its JSON."""
+    r = await client.post(f"{API}/", json=item_body(**overrides), headers=admin_headers(settings))
+    assert r.status_code == 201, r.text
+    item: dict[str, Any] = r.json()
+    return item
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 30.0
+) -> None:
+    """Wait until ``check()`` is true; fail naming ``what`` if it never becomes true."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def outbox_backlog(backends: Backends) -> int:
+    """Unsent events in the outbox of the database ``backends`` uses."""
+    return await OutboxRelay(backends.database, backends.events).backlog()
+
+
+def unused_streaming() -> StreamingClient:
+    raise AssertionError("this test asks streaming for nothing")
+
+
+def service_without_relay(backends: Backends) -> CatalogueService:
+    """The catalogue's use cases on ``backends``, with no relay running: events stay queued."""
+    relay = OutboxRelay(backends.database, backends.events)
+    return CatalogueService(backends.database, relay, streaming=unused_streaming)
+
+
+def new_item(**overrides: Any) -> CreateMediaItem:
+    """A valid item to register through the service."""
+    return msgspec.convert(item_body(**overrides), CreateMediaItem)
+
+
+class EventLog:
+    """Every ``catalogue.events.>`` event the bus delivers while attached."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._subscription: Subscription | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def attached(cls, backends: Backends) -> AsyncIterator[EventLog]:
+        """Subscribe on ``backends``' event bus for the ``with`` block."""
+        log = cls()
+
+        async def record(event: Event) -> None:
+            log.events.append(event)
+
+        log._subscription = await backends.events.subscribe("catalogue.events.>", record)
+        try:
+            yield log
+        finally:
+            await log._subscription.unsubscribe()
+
+    def about(self, media_id: str, subject: str | None = None) -> list[Event]:
+        """Delivered events whose item is ``media_id`` (on ``subject`` if given)."""
+        return [
+            event
+            for event in self.events
+            if payload_id(event.payload) == media_id and subject in (None, event.subject)
+        ]
+
+
+def payload_id(payload: bytes) -> str:
+    """The item id in an event payload."""
+    value: str = msgspec.json.decode(payload)["id"]
+    return value
+
+
+async def stored_events(nats_url: str, media_ids: set[str]) -> list[tuple[str, str, str]]:
+    """``(media_id, subject, Nats-Msg-Id)`` of each message the JetStream stream holds about
+    ``media_ids``: what consumers will ever read, after the stream's duplicate check."""
+    client = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    try:
+        js = client.jetstream(timeout=5)
+        state = (await js.stream_info(EVENT_STREAM)).state
+        found: list[tuple[str, str, str]] = []
+        for seq in range(state.first_seq, state.last_seq + 1):
+            try:
+                msg = await js.get_msg(EVENT_STREAM, seq)
+            except nats.js.errors.NotFoundError:
+                continue
+            media_id = payload_id(msg.data or b"{}")
+            if media_id in media_ids:
+                found.append((media_id, msg.subject or "", (msg.headers or {})["Nats-Msg-Id"]))
+        return found
+    finally:
+        await client.close()
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServedApp:
+    """The app for ``settings`` served by uvicorn on a real port, in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.replace(
+            port=settings.port if settings.port != 8000 else free_port()
+        )
+        self.url = f"http://127.0.0.1:{self.settings.port}"
+        self.app: Litestar | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    async def __aenter__(self) -> ServedApp:
+        await apply_migrations(self.settings, self.settings.modules)
+        self.app = create_app(self.settings)
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.settings.port,
+                log_config=None,
+                lifespan="on",
+            )
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        server = self._server
+
+        async def started() -> bool:
+            return server.started
+
+        await eventually(started, what=f"uvicorn on {self.url}", timeout=30)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            await asyncio.to_thread(self._thread.join, 15)
