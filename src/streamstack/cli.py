@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from streamstack.settings import MODULE_NAMES, Settings, SettingsError, dev_defaults
@@ -200,19 +204,32 @@ async def check_database(settings: Settings) -> None:
 
 
 def serve_app(settings: Settings) -> None:
-    """Run uvicorn on the app for ``settings``."""
+    """Run uvicorn on the app for ``settings`` until SIGTERM or Ctrl+C.
+
+    On SIGTERM uvicorn closes the listening socket at once, lets in-flight responses and
+    request bodies (streams, uploads) finish for up to ``shutdown_timeout_seconds``, runs
+    the modules' shutdown hooks and returns; the process then exits 0.
+    """
     import uvicorn
 
     from streamstack.app import create_app
 
     app = create_app(settings)
+    if threading.current_thread() is threading.main_thread():
+        # After a graceful stop uvicorn re-raises the signal it stopped for; under the
+        # default SIGTERM action that would kill the finished process (status 143).
+        signal.signal(signal.SIGTERM, _acknowledge_sigterm)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
         proxy_headers=True,
         server_header=False,
     )
+
+
+def _acknowledge_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM once uvicorn has finished: the graceful stop is complete, nothing to do."""
