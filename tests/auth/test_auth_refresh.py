@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from auth_accounts import API, assert_error, bearer, signed_in
@@ -136,3 +137,17 @@ async def test_logout_needs_a_valid_access_token(client, auth_settings):
         for path in ("logout", "logout-all"):
             assert_error(await client.post(f"{API}/{path}", headers=headers), 401)
     assert (await me(client, pair["access_token"])).status_code == 200
+
+
+async def test_concurrent_refreshes_of_one_token_let_one_through_then_end_the_session(client):
+    _, pair = await signed_in(client)
+    answers = await asyncio.gather(*(refresh(client, pair["refresh_token"]) for _ in range(4)))
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses == [200, 401, 401, 401], [r.text for r in answers]
+    for response in answers:
+        if response.status_code == 401:
+            assert_error(response, 401)
+    # The copies count as reuse: even the winner's new tokens are dead.
+    winner = next(r for r in answers if r.status_code == 200).json()
+    assert_error(await refresh(client, winner["refresh_token"]), 401, "session_revoked")
+    assert_error(await me(client, winner["access_token"]), 401, "token_revoked")

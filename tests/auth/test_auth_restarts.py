@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from auth_accounts import API, assert_error, bearer, signed_in
+from auth_accounts import API, assert_error, bearer, login, signed_in
 
 from harness.tools import skip_or_fail
 from support.apps import running_app
@@ -91,3 +91,31 @@ async def test_revocations_survive_a_nats_restart(nats_server, auth_settings):
             401,
             "token_revoked",
         )
+
+
+@pytest.mark.parametrize("backend_kind", ["production"])
+async def test_sign_in_works_while_nats_is_down_but_revocation_checks_fail_closed(
+    nats_server, auth_settings
+):
+    if nats_server is None:
+        skip_or_fail("NATS is an external server (STREAMSTACK_TEST_NATS_URL); cannot stop it")
+    async with running_app(auth_settings) as client:
+        email, pair = await signed_in(client)
+        await nats_server.astop()
+        try:
+            # Passwords are checked against Postgres; the throttle steps aside.
+            assert (await login(client, email)).status_code == 200
+            assert_error(await login(client, email, "wrong password"), 401, "invalid_credentials")
+            rotated = await client.post(
+                f"{API}/refresh", json={"refresh_token": pair["refresh_token"]}
+            )
+            assert rotated.status_code == 200
+            # Whether a token was revoked cannot be known: refuse rather than guess.
+            response = await client.get(f"{API}/me", headers=bearer(rotated.json()["access_token"]))
+            assert response.status_code == 503
+            assert_error(response, 503)
+            assert response.headers["retry-after"]
+        finally:
+            await nats_server.astart()
+        response = await answer_once_nats_is_back(client, rotated.json()["access_token"])
+        assert response.status_code == 200

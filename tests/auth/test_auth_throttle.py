@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import msgspec
 import pytest
 from auth_accounts import API, PASSWORD, assert_error, login, new_email, register
 
 from streamstack.auth.throttle import (
     THROTTLE_BUCKET,
     THROTTLE_TTL_SECONDS,
+    FailureCount,
     LoginThrottle,
     LoginThrottled,
 )
@@ -39,11 +41,11 @@ async def retry_after(throttle: LoginThrottle, email: str, address: str) -> int 
 
 @contextlib.asynccontextmanager
 async def throttle_on(settings, clock, **limits):
-    """A LoginThrottle on the real KV adapter of the test's backend kind."""
+    """A LoginThrottle on the real KV adapter of the test's backend kind, and that store."""
     backends = Backends(settings)
     try:
         store = backends.kv(THROTTLE_BUCKET, THROTTLE_TTL_SECONDS)
-        yield LoginThrottle(store, settings.internal_secret, clock=clock, **limits)
+        yield LoginThrottle(store, settings.internal_secret, clock=clock, **limits), store
     finally:
         await backends.close()
 
@@ -54,7 +56,7 @@ async def test_backoff_doubles_is_capped_and_a_success_clears_it(auth_settings):
     email, address = new_email(), "203.0.113.7"
     async with throttle_on(
         auth_settings, clock, email_attempts=3, address_attempts=1000, max_seconds=900
-    ) as throttle:
+    ) as (throttle, _store):
         # The free attempts.
         for _ in range(2):
             assert await retry_after(throttle, email, address) is None
@@ -87,7 +89,7 @@ async def test_backoff_doubles_is_capped_and_a_success_clears_it(auth_settings):
 async def test_failures_from_one_address_throttle_every_email(auth_settings):
     async with throttle_on(
         auth_settings, Clock(), email_attempts=1000, address_attempts=4, max_seconds=60
-    ) as throttle:
+    ) as (throttle, _store):
         for _ in range(4):
             await throttle.record_failure(new_email(), "203.0.113.9")
         assert await retry_after(throttle, new_email(), "203.0.113.9") == 1
@@ -143,3 +145,16 @@ async def test_throttle_counts_per_client_address(auth_settings_factory):
         assert_error(await login(client, victim), 429, "login_throttled")
         # Only sign-in is throttled.
         assert (await client.get(f"{API}/.well-known/jwks.json")).status_code == 200
+
+
+async def test_a_counter_that_grew_for_years_still_gives_the_capped_delay(auth_settings):
+    clock = Clock()
+    email, address = new_email(), "203.0.113.11"
+    async with throttle_on(
+        auth_settings, clock, email_attempts=3, address_attempts=3, max_seconds=900
+    ) as (throttle, store):
+        # White-box: write the state that ~40 years of one guess per 15 minutes would leave.
+        for key in throttle._keys(email, address):
+            await store.put(key, msgspec.json.encode(FailureCount(1_500_000, 0.0)))
+        await throttle.record_failure(email, address)
+        assert await retry_after(throttle, email, address) == 900

@@ -335,3 +335,22 @@ async def test_jwks_publishes_the_key_that_verifies_issued_tokens(client, auth_s
         issuer=auth_settings.jwt_issuer,
     )
     assert claims["typ"] == "access"
+    # The API description lists every auth route (and renders without error).
+    schema = (await client.get("/api/docs/openapi.json")).json()
+    auth_paths = {path for path in schema["paths"] if path.startswith(API)}
+    assert auth_paths == {
+        f"{API}/{path}"
+        for path in (
+            "register",
+            "login",
+            "refresh",
+            "logout",
+            "logout-all",
+            "me",
+            "sessions",
+            "sessions/{session_id}",
+            "users",
+            "users/{user_id}",
+            ".well-known/jwks.json",
+        )
+    }
