@@ -14,6 +14,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
 from botocore.exceptions import (
@@ -105,7 +106,7 @@ class S3Body:
         except (BotoCoreError, OSError) as exc:
             raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
         finally:
-            await self.aclose()
+            pass  # MUTATION
 
     async def aclose(self) -> None:
         self._body.close()
@@ -328,6 +329,7 @@ def _mapped(key: str = "") -> Any:
         ConnectTimeoutError,
         ReadTimeoutError,
         BotoConnectionError,
+        HTTPClientError,  # the connection broke mid-request (ConnectionClosedError ...)
         OSError,
     ) as exc:
         raise StorageUnavailable(f"object store unreachable: {exc.__class__.__name__}") from exc
