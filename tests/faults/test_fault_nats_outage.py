@@ -1,0 +1,173 @@
+"""NATS stops while people stream and sign in, then comes back.
+
+While it is down: issuing a stream token and delivering one answer 503 with Retry-After
+(both need the KV store), at once and never hanging; browsing still works (it needs no
+NATS). When NATS is back, the same process recovers by itself, and a token revoked before
+the outage is still refused: the revocation list lives in JetStream's file storage.
+
+Signing in checks the login-throttling counters, which live in NATS KV too, so it is
+answered 503 (with Retry-After) during the outage rather than being allowed unthrottled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_rig import (
+    BoundedClient,
+    Outcome,
+    admin_headers,
+    assert_no_slow_answers,
+    new_item,
+    production_settings,
+    restarted_on_exit,
+    served_app,
+)
+
+from harness.tools import skip_or_fail
+from support.apps import bearer
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "a long enough password"
+VIDEO = bytes(range(256)) * 1024  # 256 KiB
+RECOVERY_SECONDS = 30.0
+
+
+async def sign_in(client: BoundedClient, email: str) -> Outcome:
+    return await client.request(
+        "login", "POST", "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+    )
+
+
+async def play(client: BoundedClient, stream_url: str) -> Outcome:
+    return await client.request("play", "GET", stream_url, headers={"Range": "bytes=0-65535"})
+
+
+async def ask_token(client: BoundedClient, item_id: str, token: str) -> Outcome:
+    return await client.request(
+        "stream-token", "POST", f"/api/v1/catalogue/{item_id}/stream-token", headers=bearer(token)
+    )
+
+
+async def until(check: Any, what: str) -> None:
+    """Poll ``check()`` (an async predicate) until true, for at most RECOVERY_SECONDS."""
+    deadline = asyncio.get_running_loop().time() + RECOVERY_SECONDS
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"{what} did not recover"
+        await asyncio.sleep(0.25)
+
+
+async def test_stop_nats_while_streams_and_logins_run(
+    tmp_path: Path,
+    nats_server: Any,
+    nats_url: str,
+    fresh_database_url: str,
+    s3_endpoint: Any,
+    s3_client: Any,
+    fresh_buckets: tuple[str, str],
+) -> None:
+    if nats_server is None:
+        skip_or_fail("needs a NATS server the test can stop (STREAMSTACK_TEST_NATS_URL is set)")
+    settings = production_settings(
+        tmp_path / "data",
+        database_url=fresh_database_url,
+        nats_url=nats_url,
+        s3=s3_endpoint,
+        buckets=fresh_buckets,
+    )
+    key = f"{uuid.uuid4()}.mp4"
+    s3_client.put_object(Bucket=fresh_buckets[0], Key=key, Body=VIDEO, ContentType="video/mp4")
+    email = f"viewer-{uuid.uuid4().hex[:8]}@example.com"
+
+    async with served_app(settings) as url, BoundedClient(url) as client:
+        # --- before: an item to watch, a signed-in viewer, and a revoked token -----------
+        item = new_item(s3_key=key, size=len(VIDEO))
+        created = await client.request(
+            "create", "POST", "/api/v1/catalogue/", json=item, headers=admin_headers(settings)
+        )
+        assert created.status == 201, created
+        registered = await client.request(
+            "register",
+            "POST",
+            "/api/v1/auth/register",
+            json={"email": email, "password": PASSWORD},
+        )
+        assert registered.status == 201, registered
+        viewer = (await sign_in(client, email)).json()["access_token"]
+        revoked = (await sign_in(client, email)).json()["access_token"]
+        logout = await client.request(
+            "logout", "POST", "/api/v1/auth/logout", headers=bearer(revoked)
+        )
+        assert logout.status == 204, logout
+        refused = await ask_token(client, item["id"], revoked)
+        assert refused.status == 401 and refused.json()["code"] == "token_revoked", refused
+        granted = await ask_token(client, item["id"], viewer)
+        assert granted.status == 200, granted
+        stream_url = granted.json()["stream_url"]
+        assert (await play(client, stream_url)).status == 206
+
+        # --- streams and logins keep running through the outage --------------------------
+        background: list[Outcome] = []
+        stop_load = asyncio.Event()
+
+        async def viewer_load() -> None:
+            while not stop_load.is_set():
+                background.append(await play(client, stream_url))
+                background.append(await sign_in(client, email))
+                background.append(await ask_token(client, item["id"], viewer))
+
+        load = asyncio.gather(*(viewer_load() for _ in range(3)))
+        with restarted_on_exit(nats_server):
+            try:
+                await asyncio.sleep(0.5)
+                await nats_server.astop()
+
+                # --- during: 503 with Retry-After, at once; browsing unaffected -----------
+                during = [
+                    await play(client, stream_url),
+                    await ask_token(client, item["id"], viewer),
+                    await sign_in(client, email),
+                ]
+                for outcome in during:
+                    assert outcome.is_clean_unavailable, outcome
+                browse = await client.request("browse", "GET", "/api/v1/catalogue/")
+                assert browse.status == 200, browse
+                assert browse.json()["total"] == 1
+                await asyncio.sleep(1.0)  # let the load run against the dead server a while
+                await nats_server.astart()
+
+                # --- after: the same process recovers by itself ----------------------------
+                async def plays() -> bool:
+                    return (await play(client, stream_url)).status == 206
+
+                await until(plays, "delivery")
+            finally:
+                stop_load.set()
+                with contextlib.suppress(Exception):
+                    await load
+        await load  # re-raise a Hung from the load, if any
+
+        fresh = await ask_token(client, item["id"], viewer)
+        assert fresh.status == 200, fresh
+        assert (await play(client, fresh.json()["stream_url"])).status == 206
+        assert (await sign_in(client, email)).status == 200
+        still_refused = await ask_token(client, item["id"], revoked)
+        assert still_refused.status == 401, still_refused
+        assert still_refused.json()["code"] == "token_revoked"
+        me = await client.request("me", "GET", "/api/v1/auth/me", headers=bearer(revoked))
+        assert me.status == 401, me
+        ready = await client.request("ready", "GET", "/ready")
+        assert ready.status == 200, ready
+
+    unexpected = [
+        str(o) for o in background if not (200 <= o.status < 300 or o.is_clean_unavailable)
+    ]
+    assert not unexpected, unexpected[:5]
+    assert any(o.is_clean_unavailable for o in background), "the load never saw the outage"
+    assert_no_slow_answers(background + during)
