@@ -237,9 +237,15 @@ class Nginx(ChildProcess):
         s3_endpoint: str,
         max_upload_bytes: int,
         max_request_body_bytes: int,
+        internal_port: int | None = None,
     ) -> Nginx:
-        """Render the template into ``directory`` and check it with ``nginx -t``."""
-        public_port, internal_port = free_port(), free_port()
+        """Render the template into ``directory`` and check it with ``nginx -t``.
+
+        ``internal_port`` may be chosen beforehand: the services are told it (their
+        STREAMSTACK_<MODULE>_URL) before nginx, which lists their ports, can be rendered.
+        """
+        public_port = free_port()
+        internal_port = internal_port or free_port()
         values = nginx_template.local_values(
             directory,
             public_listen=f"127.0.0.1:{public_port}",
