@@ -111,6 +111,9 @@ async def create_admin_command(settings: Settings, email: str, password: str | N
         return 2
     if account.password is not None:
         print(admin_banner(account))
-    else:
-        print(f"{account.email} is an admin ({'created' if account.created else 'promoted'})")
+        return 0
+    done = "created" if account.created else "promoted"
+    if password is not None and not account.created:
+        done += "; password replaced and its sessions ended"
+    print(f"{account.email} is an admin ({done})")
     return 0

@@ -37,15 +37,22 @@ class PasswordHashing:
         async with self._slots:
             return await asyncio.to_thread(self._verify, password_hash, password)
 
+    async def prepare(self) -> None:
+        """Make the dummy hash now, so that the first unknown-email login is not slower."""
+        await self._dummy()
+
     async def verify_nobody(self, password: str) -> None:
         """Spend the time a real verification takes, for an email with no account.
 
         Without this, a login for an unknown email would answer measurably faster than
         one with a wrong password, and reveal which emails have accounts.
         """
+        await self.verify(await self._dummy(), password)
+
+    async def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
-        await self.verify(self._dummy_hash, password)
+        return self._dummy_hash
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Whether ``password_hash`` was made with other (weaker) parameters."""
