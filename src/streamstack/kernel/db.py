@@ -33,6 +33,22 @@ class DatabaseUnavailable(ServiceUnavailable):
     code = "database_unavailable"
 
 
+#: SQLSTATE classes meaning "the server cannot serve you right now": connection exceptions
+#: (08...) and operator intervention (57P01 shutting down, 57P02 crashed, 57P03 starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
+def is_unavailable(exc: DBAPIError) -> bool:
+    """Whether ``exc`` says the database is unreachable or restarting, not that a query failed."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError)
+        or isinstance(exc.orig, OSError)
+        or (isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES))
+    )
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An engine tuned for the backend: pre-ping on Postgres, WAL and FKs on SQLite."""
     if url.startswith("sqlite"):
@@ -78,11 +94,7 @@ class Database:
             async with self.sessions() as session:
                 yield session
         except DBAPIError as exc:
-            if (
-                exc.connection_invalidated
-                or isinstance(exc, OperationalError)
-                or isinstance(exc.orig, OSError)
-            ):
+            if is_unavailable(exc):
                 raise DatabaseUnavailable("the database is unavailable") from exc
             raise
         except OSError as exc:
