@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from argon2 import extract_parameters
 from auth_accounts import (
     API,
     PASSWORD,
@@ -14,6 +15,7 @@ from auth_accounts import (
 )
 from jose import jwt
 
+from streamstack.auth.passwords import PasswordHashing
 from streamstack.kernel.jwt import key_id
 from streamstack.settings import Settings
 from support.apps import running_app
@@ -134,3 +136,14 @@ async def test_bad_login_inputs_get_4xx_and_never_sign_in(client):
     assert_error(huge, 413)
     # The account is intact.
     assert (await login(client, email)).status_code == 200
+
+
+async def test_unknown_emails_are_checked_against_a_hash_of_the_same_cost():
+    """The dummy hash behind unknown-email logins costs what a real verification costs."""
+    passwords = PasswordHashing(memory_kib=2048, time_cost=3, parallelism=1)
+    real = await passwords.hash(PASSWORD)
+    dummy = passwords._dummy_hash  # white-box: what verify_nobody verifies against
+    assert extract_parameters(dummy) == extract_parameters(real)
+    assert not passwords.needs_rehash(dummy)
+    assert await passwords.verify(dummy, PASSWORD) is False
+    await passwords.verify_nobody(PASSWORD)  # runs, and raises nothing

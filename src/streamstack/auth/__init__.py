@@ -23,7 +23,7 @@ def mount(context: ModuleContext) -> MountedModule:
         RefreshCookie(secure=settings.secure_cookies, max_age=settings.refresh_token_ttl_seconds),
         PublicKeySet(keys=[public_jwk(issuer.public_pem)]),
     )
-    module = MountedModule(name="auth", route_handlers=[router], on_startup=[service.prepare])
+    module = MountedModule(name="auth", route_handlers=[router])
     if settings.environment == "dev":
 
         async def first_admin() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import secrets
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION
 
 
 class PasswordHashing:
@@ -25,7 +27,12 @@ class PasswordHashing:
             type=Type.ID,
         )
         self._slots = asyncio.Semaphore(os.cpu_count() or 1)
-        self._dummy_hash: str | None = None
+        # A well-formed hash with the current parameters and random bytes: verifying
+        # against it costs what a real verification costs, and computing it costs nothing.
+        salt = _b64(secrets.token_bytes(self._hasher.salt_len))
+        digest = _b64(secrets.token_bytes(self._hasher.hash_len))
+        cost = f"m={memory_kib},t={time_cost},p={parallelism}"
+        self._dummy_hash = f"$argon2id$v={ARGON2_VERSION}${cost}${salt}${digest}"
 
     async def hash(self, password: str) -> str:
         """The argon2id hash of ``password`` (PHC string with salt and parameters)."""
@@ -37,22 +44,13 @@ class PasswordHashing:
         async with self._slots:
             return await asyncio.to_thread(self._verify, password_hash, password)
 
-    async def prepare(self) -> None:
-        """Make the dummy hash now, so that the first unknown-email login is not slower."""
-        await self._dummy()
-
     async def verify_nobody(self, password: str) -> None:
         """Spend the time a real verification takes, for an email with no account.
 
         Without this, a login for an unknown email would answer measurably faster than
         one with a wrong password, and reveal which emails have accounts.
         """
-        await self.verify(await self._dummy(), password)
-
-    async def _dummy(self) -> str:
-        if self._dummy_hash is None:
-            self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
-        return self._dummy_hash
+        await self.verify(self._dummy_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Whether ``password_hash`` was made with other (weaker) parameters."""
@@ -66,3 +64,8 @@ class PasswordHashing:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+
+def _b64(raw: bytes) -> str:
+    # PHC strings use standard base64 without padding.
+    return base64.b64encode(raw).decode().rstrip("=")

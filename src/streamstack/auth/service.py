@@ -117,10 +117,6 @@ class AuthService:
         self._throttle = throttle
         self._allow_registration = allow_registration
 
-    async def prepare(self) -> None:
-        """Start-up work that would otherwise fall on the first requests."""
-        await self._passwords.prepare()
-
     # --- accounts -----------------------------------------------------------------------
 
     async def register(self, email: str, password: str, display_name: str | None) -> UserView:
