@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Mapping
+import socket
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
-from litestar.testing import AsyncTestClient
+import uvicorn
 
+from streamstack.app import create_app
+from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
-from support.apps import bearer, mint_token, running_app
+from support.apps import bearer, mint_token
 
 API = "/api/v1/ingest"
 #: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
@@ -28,12 +33,46 @@ def tus_metadata(**values: str) -> str:
     )
 
 
+@contextlib.asynccontextmanager
+async def in_this_loop(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app for ``settings``: lifespan and requests both in the test's event loop.
+
+    (Litestar's ``AsyncTestClient`` runs the lifespan in a thread with its own loop, so the
+    sweeper and the requests would share database connections across two loops.) Request
+    bodies stream to the app chunk by chunk, as an async generator yields them.
+    """
+    await apply_migrations(settings, settings.modules)
+    app = create_app(settings)
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    # The lifespan enters and exits anyio cancel scopes: one task must do both.
+    async def live() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(live())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiting.cancel()
+        await lifespan  # start-up failed: raise its error
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local", timeout=120
+        ) as client:
+            yield client
+    finally:
+        stopping.set()
+        await lifespan
+
+
 @dataclasses.dataclass
 class Rig:
     """One running app, with helpers to upload to it and to look into its storage."""
 
     settings: Settings
-    client: AsyncTestClient[Any]
+    client: httpx.AsyncClient
     s3: Any = None
     admin_id: str = "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
     _tokens: dict[tuple[str, str], dict[str, str]] = dataclasses.field(default_factory=dict)
@@ -42,7 +81,7 @@ class Rig:
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings, s3: Any = None) -> AsyncIterator[Rig]:
         """Migrate and start the app for ``settings``."""
-        async with running_app(settings) as client:
+        async with in_this_loop(settings) as client:
             yield cls(settings, client, s3)
 
     # --- who ---------------------------------------------------------------------------
@@ -139,7 +178,9 @@ class Rig:
     # --- what is stored -----------------------------------------------------------------------
 
     async def catalogue_items(self) -> list[dict[str, Any]]:
-        """Every item catalogue holds, drafts included."""
+        """Every item catalogue holds, drafts included (none if it is not mounted here)."""
+        if "catalogue" not in self.settings.modules:
+            return []
         response = await self.client.get(
             "/api/v1/catalogue/", params={"status": "all", "page_size": 100}, headers=self.admin()
         )
@@ -213,3 +254,85 @@ class Snapshot:
 
     stored: dict[str, list[str]]
     items: list[str]
+
+
+class ServedApp:
+    """The app for ``settings`` behind uvicorn on a real port, in a thread of its own.
+
+    For what only a real server shows: a client that disconnects mid-body, and the CLI.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    async def __aenter__(self) -> ServedApp:
+        await apply_migrations(self.settings, self.settings.modules)
+        config = uvicorn.Config(
+            create_app(self.settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        self._server = server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=server.run, daemon=True)
+        self._thread.start()
+        for _ in range(600):
+            if server.started:
+                return self
+            if not self._thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            await asyncio.sleep(0.05)
+        raise RuntimeError("uvicorn did not start in 30 s")
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            await asyncio.to_thread(self._thread.join, 30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 30) -> None:
+    """Wait until ``check()`` holds (polling), or fail saying ``what`` never happened."""
+    for _ in range(int(seconds / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+async def send_partial_request(
+    url: str, head: bytes, body: bytes, until: Callable[[], Awaitable[bool]]
+) -> None:
+    """Send ``head`` and ``body`` over a raw connection, wait for ``until``, then hang up."""
+    host, port = url.removeprefix("http://").split(":")
+    _reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        for start in range(0, len(body), 256 * 1024):
+            writer.write(body[start : start + 256 * 1024])
+            await writer.drain()
+        await eventually(until, "the server storing the first bytes")
+    finally:
+        writer.transport.abort()  # a reset, not a polite close
+
+
+@contextlib.asynccontextmanager
+async def served_rig(settings: Settings, s3: Any = None) -> AsyncIterator[tuple[Rig, ServedApp]]:
+    """A rig whose client talks to the app over a real socket."""
+    async with (
+        ServedApp(settings) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=120) as client,
+    ):
+        yield Rig(settings, client, s3), served

@@ -22,6 +22,7 @@ from collections import OrderedDict
 from typing import Any
 
 import av
+import av.subtitles.stream  # PyAV imports it lazily, when the memory cap may forbid it
 import msgspec
 
 from streamstack.ingest.containers import moov_after_mdat
@@ -146,7 +147,8 @@ def run_worker(sock: socket.socket, memory_bytes: int, file_bytes: int, workdir:
         return  # the app is gone or sent garbage: nobody to report to
     except WorkerFailure as failure:
         result = Failed(failure.reason, failure.detail[:500])
-    except MemoryError:
+    except (MemoryError, BlockingIOError):
+        # Under RLIMIT_AS a thread that cannot get its stack fails with EAGAIN.
         result = Failed("out_of_memory")
     except Exception as exc:
         result = Failed("unreadable", f"{exc.__class__.__name__}: {exc}"[:500])
@@ -189,6 +191,8 @@ def _open_input(reader: RangeReader, task: Task) -> av.container.InputContainer:
             "r",
             format=task.demuxer,
             container_options=options,
+            # One decoding thread while FFmpeg looks into the streams: bounded memory.
+            options={"threads": "1"},
             io_open=_refuse_nested_open,
             buffer_size=64 * 1024,
         )
@@ -296,6 +300,7 @@ def _jpeg(frame: av.VideoFrame) -> bytes:
     encoder.height = height
     encoder.pix_fmt = "yuvj420p"
     encoder.time_base = fractions.Fraction(1, 25)
+    encoder.thread_count = 1
     encoder.options = {"q": "4"}
     scaled = frame.reformat(width=width, height=height, format="yuvj420p")
     packets = [*encoder.encode(scaled), *encoder.encode(None)]

@@ -113,8 +113,7 @@ class IngestService:
     ) -> MediaItem:
         """Store the form's ``file`` part as it arrives, then process and register it."""
         upload = self._new_upload("form", principal, length=None)
-        await self.records.insert(upload)
-        async with self.records.lease(upload.id) as lease:
+        async with self.records.lease(upload.id, new=upload) as lease:
             stored: StoredMedia | None = None
             try:
                 fields: dict[str, list[str]] = {}

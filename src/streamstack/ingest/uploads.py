@@ -117,12 +117,22 @@ class UploadRecords:
         return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
     @contextlib.asynccontextmanager
-    async def lease(self, upload_id: uuid.UUID) -> AsyncIterator[Lease]:
+    async def lease(
+        self, upload_id: uuid.UUID, *, new: Upload | None = None
+    ) -> AsyncIterator[Lease]:
         """Hold the upload's lease for the block, renewing it as the work goes on.
 
-        Raises :class:`UploadLocked` (423) when another request holds it.
+        With ``new``, insert that upload already leased (so that no sweeper can mistake
+        it for abandoned in between). Raises :class:`UploadLocked` (423) when another
+        request holds the lease.
         """
-        token = await self.try_lease(upload_id)
+        if new is not None:
+            token: str | None = secrets.token_hex(16)
+            new.lease_token = token
+            new.lease_until = utcnow() + datetime.timedelta(seconds=self.lease_seconds)
+            await self.insert(new)
+        else:
+            token = await self.try_lease(upload_id)
         if token is None:
             raise UploadLocked("another request is working on this upload; retry shortly")
         heartbeat = asyncio.create_task(self._renew(upload_id, token))

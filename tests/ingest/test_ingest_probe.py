@@ -1,0 +1,115 @@
+"""The probe worker: ranged reads, and the limits that contain a hostile file.
+
+These drive :class:`MediaProber` directly over a local-directory object store; the
+object-store port itself is proven equal on S3 by the kernel's port tests, and the
+upload tests run the same probe against S3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import ingest_media
+import pytest
+
+from streamstack.ingest.containers import MP4, is_faststart, sniff_container
+from streamstack.ingest.probe import MediaProber, ProbeFailed
+from streamstack.ingest.probe_messages import BLOCK_BYTES
+from streamstack.kernel.storage import ObjectInfo
+from streamstack.kernel.storage.local import LocalObjectStore
+
+MIB = 1024 * 1024
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), MIB):
+        yield data[start : start + MIB]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path / "objects", "media")
+
+
+def prober(**limits: Any) -> MediaProber:
+    settings: dict[str, Any] = {
+        "timeout_seconds": 60.0,
+        "memory_bytes": 1024**3,
+        "concurrency": 1,
+        **limits,
+    }
+    return MediaProber(**settings)
+
+
+async def stored(store: LocalObjectStore, data: bytes, key: str = "clip.mp4") -> ObjectInfo:
+    return await store.write(key, _chunks(data))
+
+
+async def test_a_large_object_is_probed_with_a_few_ranged_reads(store: LocalObjectStore) -> None:
+    data = ingest_media.padded(ingest_media.mp4(), 24 * MIB)
+    outcome = await prober().probe(store, await stored(store, data), MP4)
+    report = outcome.report
+    assert (report.video_codec, report.audio_codec, report.width) == ("h264", "aac", 320)
+    assert report.thumbnail is not None and report.thumbnail.startswith(b"\xff\xd8")
+    assert not report.moov_at_end
+    # Never a full download: the index and the first seconds are in the first block.
+    assert 1 <= outcome.range_reads <= 2
+    assert outcome.bytes_read <= 2 * BLOCK_BYTES < len(data)
+
+
+async def test_moov_at_the_end_is_found_and_faststart_copies_it_first(
+    store: LocalObjectStore,
+) -> None:
+    data = ingest_media.mp4(faststart=False)
+    info = await stored(store, data)
+    media = prober()
+    outcome = await media.probe(store, info, MP4)
+    assert outcome.report.moov_at_end
+    rewritten = await media.faststart(store, info, MP4)
+    assert rewritten.key == info.key
+    content = store.local_path(info.key).read_bytes()
+    assert rewritten.size == len(content)
+    assert is_faststart(lambda at, n: content[at : at + n], len(content))
+    assert not (await media.probe(store, rewritten, MP4)).report.moov_at_end
+
+
+async def test_thumbnail_of_a_longer_video_is_the_frame_at_one_second(
+    store: LocalObjectStore,
+) -> None:
+    # Frame n is a flat colour that changes with n: the first and the 25th differ.
+    data = ingest_media.encode(audio=None, seconds=3.0)
+    outcome = await prober().probe(store, await stored(store, data), MP4)
+    one_frame = await prober().probe(
+        store, await stored(store, ingest_media.one_frame(), "first.mp4"), MP4
+    )
+    assert outcome.report.thumbnail is not None and one_frame.report.thumbnail is not None
+    assert outcome.report.thumbnail != one_frame.report.thumbnail
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"timeout_seconds": 0.001}, "took longer than"),
+        ({"memory_bytes": 16 * MIB}, ""),
+        ({"max_pixels": 320 * 240 - 1}, "frame size is larger than allowed"),
+        ({"max_packets": 0}, "no video frame could be decoded"),
+    ],
+)
+async def test_limits_fail_the_probe_with_422(
+    store: LocalObjectStore, limits: dict[str, Any], message: str
+) -> None:
+    info = await stored(store, ingest_media.mp4())
+    with pytest.raises(ProbeFailed) as failure:
+        await prober(**limits).probe(store, info, MP4)
+    assert failure.value.status == 422
+    assert message in failure.value.detail
+
+
+def test_sniffing_reads_bytes_not_names() -> None:
+    assert sniff_container(ingest_media.mp4()[:64]) is MP4
+    webm = sniff_container(ingest_media.webm()[:64])
+    assert webm is not None and webm.name == "webm"
+    for data in (b"", b"\x00" * 64, b"RIFF\x00\x00\x00\x00AVI LIST", b"#EXTM3U\n"):
+        assert sniff_container(data) is None
