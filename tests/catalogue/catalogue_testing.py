@@ -7,7 +7,7 @@ import contextlib
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from streamstack.cli import apply_migrations
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.events import Event, Subscription
+from streamstack.kernel.module import ModuleDefinition
 from streamstack.settings import Settings
 from support.apps import bearer, mint_token
 
@@ -46,7 +47,9 @@ class AppClient(httpx.AsyncClient):
 
 
 @contextlib.asynccontextmanager
-async def running_in_this_loop(settings: Settings) -> AsyncIterator[AppClient]:
+async def running_in_this_loop(
+    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
+) -> AsyncIterator[AppClient]:
     """Migrate, build the app, run its lifespan and its requests in the test's event loop.
 
     Litestar's ``AsyncTestClient`` runs the lifespan (so the outbox relay) in a thread of its
@@ -55,7 +58,7 @@ async def running_in_this_loop(settings: Settings) -> AsyncIterator[AppClient]:
     uvicorn.
     """
     await apply_migrations(settings, settings.modules)
-    app = create_app(settings)
+    app = create_app(settings, definitions)
     started, stopping = asyncio.Event(), asyncio.Event()
 
     # The lifespan enters and exits anyio cancel scopes: one task must do both, and a
@@ -219,34 +222,36 @@ def free_port() -> int:
 
 
 class ServedApp:
-    """The app for ``settings`` served by uvicorn on a real port, in a background thread."""
+    """The app for ``settings`` served by uvicorn on a free port, in a background thread.
+
+    Lifespan and requests run in that thread's own event loop, as in a real server; the
+    test talks to it over HTTP only.
+    """
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings.replace(
-            port=settings.port if settings.port != 8000 else free_port()
-        )
+        self.settings = settings.replace(port=free_port())
         self.url = f"http://127.0.0.1:{self.settings.port}"
-        self.app: Litestar | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     async def __aenter__(self) -> ServedApp:
         await apply_migrations(self.settings, self.settings.modules)
-        self.app = create_app(self.settings)
-        self._server = uvicorn.Server(
+        server = uvicorn.Server(
             uvicorn.Config(
-                self.app,
+                create_app(self.settings),
                 host="127.0.0.1",
                 port=self.settings.port,
                 log_config=None,
                 lifespan="on",
             )
         )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        server = self._server
+        thread = threading.Thread(target=server.run, daemon=True)
+        self._server, self._thread = server, thread
+        thread.start()
 
         async def started() -> bool:
+            if not thread.is_alive():
+                raise AssertionError(f"uvicorn for {self.settings.modules} exited at start")
             return server.started
 
         await eventually(started, what=f"uvicorn on {self.url}", timeout=30)

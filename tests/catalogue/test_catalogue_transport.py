@@ -1,0 +1,290 @@
+"""The catalogue across module boundaries, in-process and over HTTP.
+
+* ``CREATE_MEDIA_ITEM``: one suite, run against the in-process transport (a stand-in caller
+  module mounted beside catalogue, as ingest is in dev) and against the HTTP transport (the
+  catalogue served by uvicorn, called at ``/internal/v1/catalogue/items``).
+* Stream tokens: catalogue asks streaming for one, in one app, and across two servers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from catalogue_testing import (
+    API,
+    ServedApp,
+    admin_headers,
+    create_item,
+    item_body,
+    running_in_this_loop,
+    viewer_headers,
+)
+
+from streamstack import catalogue
+from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.errors import AppError
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.operation import CallContext, Transport
+from streamstack.kernel.transport import HttpTransport
+from streamstack.settings import Settings
+from support.apps import INTERNAL_SECRET, mint_token
+from support.fixtures import SettingsFactory
+
+
+@dataclasses.dataclass
+class CatalogueDeployment:
+    """A catalogue reachable through a transport, and through its public API."""
+
+    client: CatalogueClient
+    public: httpx.AsyncClient
+    settings: Settings
+    transport_kind: str
+
+
+def stand_in_caller(captured: list[Transport]) -> ModuleDefinition:
+    """An "ingest" module that only keeps the transport to catalogue the app gives it."""
+
+    def mount(context: ModuleContext) -> MountedModule:
+        captured.append(context.transport("catalogue"))
+        return MountedModule(name="ingest", route_handlers=[])
+
+    return ModuleDefinition(name="ingest", mount=mount)
+
+
+@pytest.fixture(params=["in-process", "http"])
+async def deployment(
+    request: pytest.FixtureRequest, settings_factory: SettingsFactory
+) -> AsyncIterator[CatalogueDeployment]:
+    if request.param == "in-process":
+        captured: list[Transport] = []
+        definitions = {"catalogue": catalogue.MODULE, "ingest": stand_in_caller(captured)}
+        settings = settings_factory(modules=("catalogue", "ingest"))
+        async with running_in_this_loop(settings, definitions) as app:
+            yield CatalogueDeployment(CatalogueClient(captured[0]), app, settings, "in-process")
+        return
+    async with ServedApp(settings_factory(modules=("catalogue",))) as served:
+        transport = HttpTransport("catalogue", served.url, INTERNAL_SECRET)
+        try:
+            async with httpx.AsyncClient(base_url=served.url, timeout=30) as public:
+                yield CatalogueDeployment(
+                    CatalogueClient(transport), public, served.settings, "http"
+                )
+        finally:
+            await transport.close()
+
+
+def as_admin(settings: Settings) -> CallContext:
+    return CallContext(bearer_token=mint_token(settings, role="admin", user_id="ingest-admin"))
+
+
+def to_new(**overrides: Any) -> NewMediaItem:
+    """A ``NewMediaItem`` as ingest sends it."""
+    return NewMediaItem(**item_body(**overrides))
+
+
+async def expect_error(call: Awaitable[Any], status: int, code: str | None = None) -> AppError:
+    with pytest.raises(AppError) as caught:
+        await call
+    assert caught.value.status == status, caught.value.detail
+    if code is not None:
+        assert caught.value.code == code
+    return caught.value
+
+
+async def test_ingest_registers_an_item_for_its_admin(deployment: CatalogueDeployment) -> None:
+    new = to_new(tags=["Upload", "new"], publish=True)
+    item = await deployment.client.create_item(new, as_admin(deployment.settings))
+    assert item.id == new.id
+    assert item.status == "published"
+    assert item.created_by == "ingest-admin"
+    assert item.tags == ["new", "upload"]
+    assert item.thumbnail_url == f"/api/v1/stream/thumbnails/{new.id}.jpg"
+    r = await deployment.public.get(f"{API}/{new.id}")
+    assert r.status_code == 200
+    assert r.json()["title"] == new.title
+    assert r.json()["created_at"].startswith(item.created_at.strftime("%Y-%m-%dT%H:%M:%S"))
+
+    draft = await deployment.client.create_item(
+        to_new(publish=False), as_admin(deployment.settings)
+    )
+    assert draft.status == "draft"
+    assert draft.published_at is None
+    assert (await deployment.public.get(f"{API}/{draft.id}")).status_code == 404
+
+
+async def test_the_operation_authorises_the_user_itself(deployment: CatalogueDeployment) -> None:
+    settings = deployment.settings
+    new = to_new()
+    contexts: list[tuple[CallContext, int]] = [
+        (CallContext(), 401),
+        (CallContext(bearer_token="not-a-token"), 401),
+        (CallContext(bearer_token=mint_token(settings, role="admin", ttl_seconds=-5)), 401),
+        (CallContext(bearer_token=mint_token(settings, role="admin", typ="refresh")), 401),
+        (CallContext(bearer_token=mint_token(settings, role="viewer")), 403),
+    ]
+    for context, status in contexts:
+        await expect_error(deployment.client.create_item(new, context), status)
+    assert (await deployment.public.get(f"{API}/{new.id}")).status_code == 404
+
+
+async def test_the_operation_refuses_bad_items(deployment: CatalogueDeployment) -> None:
+    admin = as_admin(deployment.settings)
+    existing = await deployment.client.create_item(to_new(), admin)
+    await expect_error(
+        deployment.client.create_item(to_new(id=existing.id), admin),
+        409,
+        "media_item_exists",
+    )
+    good = to_new()
+    for bad in (
+        msgspec.structs.replace(good, id="not-a-uuid"),
+        msgspec.structs.replace(good, title="  "),
+        msgspec.structs.replace(good, title="x" * 201),
+        msgspec.structs.replace(good, s3_key="../escape.mp4"),
+        msgspec.structs.replace(good, size_bytes=-1),
+        msgspec.structs.replace(good, tags=["ok", ""]),
+        msgspec.structs.replace(good, description="a\x00b"),
+        msgspec.structs.replace(good, thumbnail_s3_key="/etc/passwd"),
+    ):
+        await expect_error(deployment.client.create_item(bad, admin), 400)
+    r = await deployment.public.get(
+        f"{API}/", params={"status": "all"}, headers=admin_headers(deployment.settings)
+    )
+    assert [i["id"] for i in r.json()["items"]] == [existing.id]
+
+
+async def test_a_nan_never_reaches_the_table(deployment: CatalogueDeployment) -> None:
+    bad = to_new(fps=float("nan"), duration_seconds=float("inf"))
+    if deployment.transport_kind == "http":
+        # JSON has no NaN or infinity: msgspec sends null, so the fields arrive empty.
+        item = await deployment.client.create_item(bad, as_admin(deployment.settings))
+        assert (item.fps, item.duration_seconds) == (None, None)
+    else:
+        await expect_error(deployment.client.create_item(bad, as_admin(deployment.settings)), 400)
+
+
+async def test_internal_route_needs_the_service_secret(settings_factory: SettingsFactory) -> None:
+    async with ServedApp(settings_factory(modules=("catalogue",))) as served:
+        for secret in ("", "wrong-secret", INTERNAL_SECRET[:-1]):
+            transport = HttpTransport("catalogue", served.url, secret)
+            try:
+                await expect_error(
+                    CatalogueClient(transport).create_item(to_new(), as_admin(served.settings)),
+                    401,
+                    "invalid_service_secret",
+                )
+            finally:
+                await transport.close()
+        async with httpx.AsyncClient(base_url=served.url) as http:
+            r = await http.post(
+                "/internal/v1/catalogue/items",
+                content=b'{"id": 1}',
+                headers={"X-StreamStack-Service-Secret": INTERNAL_SECRET},
+            )
+            assert r.status_code == 400
+
+
+# --- stream tokens ---------------------------------------------------------------------------
+
+
+async def put_object(settings: Settings, key: str, data: bytes) -> None:
+    """Store ``data`` in the media bucket, as ingest would have."""
+    backends = Backends(settings)
+    try:
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield data
+
+        await backends.prepare()
+        await backends.objects(settings.media_bucket).write(key, chunks(), content_type="video/mp4")
+    finally:
+        await backends.close()
+
+
+async def play_through(
+    catalogue_api: httpx.AsyncClient,
+    streaming_api: httpx.AsyncClient,
+    settings: Settings,
+    ask: Callable[[str, dict[str, str]], Awaitable[httpx.Response]],
+) -> None:
+    """Register an object, get a stream token for it, and read a range with the token."""
+    data = bytes(range(256)) * 64
+    item = await create_item(catalogue_api, settings, size_bytes=len(data))
+    await put_object(settings, item["s3_key"], data)
+
+    r = await ask(item["id"], viewer_headers(settings))
+    assert r.status_code == 200, r.text
+    grant = r.json()
+    assert set(grant) == {"stream_url", "expires_in"}
+    assert grant["stream_url"].startswith("/api/v1/stream/")
+    assert grant["expires_in"] == settings.stream_token_ttl_seconds
+    r = await streaming_api.get(grant["stream_url"], headers={"Range": "bytes=100-199"})
+    assert r.status_code == 206, r.text
+    assert r.content == data[100:200]
+
+    draft = await create_item(catalogue_api, settings, publish=False)
+    r = await ask(draft["id"], viewer_headers(settings))
+    assert r.status_code == 404
+    r = await ask(draft["id"], admin_headers(settings))  # admins may preview drafts
+    assert r.status_code == 200
+    r = await ask(item["id"], {})
+    assert r.status_code == 401
+
+
+async def test_a_stream_token_in_one_process(settings_factory: SettingsFactory) -> None:
+    settings = settings_factory(modules=("catalogue", "streaming"))
+    async with running_in_this_loop(settings) as app:
+
+        async def ask(item_id: str, headers: dict[str, str]) -> httpx.Response:
+            return await app.post(f"{API}/{item_id}/stream-token", headers=headers)
+
+        await play_through(app, app, settings, ask)
+
+
+async def test_a_stream_token_across_two_servers(settings_factory: SettingsFactory) -> None:
+    async with ServedApp(settings_factory(modules=("streaming",))) as streaming:
+        catalogue_settings = settings_factory(modules=("catalogue",), streaming_url=streaming.url)
+        async with (
+            ServedApp(catalogue_settings) as served,
+            httpx.AsyncClient(base_url=served.url, timeout=30) as catalogue_api,
+            httpx.AsyncClient(base_url=streaming.url, timeout=30) as streaming_api,
+        ):
+
+            async def ask(item_id: str, headers: dict[str, str]) -> httpx.Response:
+                return await catalogue_api.post(
+                    f"{API}/{item_id}/stream-token",
+                    headers={**headers, "X-Request-ID": "trace-me"},
+                )
+
+            await play_through(catalogue_api, streaming_api, served.settings, ask)
+            item = await create_item(catalogue_api, served.settings)
+
+    # Streaming is gone now: the catalogue answers 503, not 500, and names the module.
+    async with (
+        ServedApp(catalogue_settings) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as catalogue_api,
+    ):
+        r = await catalogue_api.post(
+            f"{API}/{item['id']}/stream-token", headers=viewer_headers(served.settings)
+        )
+        assert r.status_code == 503
+        assert r.json()["code"] == "module_unavailable"
+        assert "retry-after" in r.headers
+
+
+async def test_without_streaming_configured_a_token_is_503(
+    settings_factory: SettingsFactory,
+) -> None:
+    settings = settings_factory(modules=("catalogue",))
+    async with running_in_this_loop(settings) as app:
+        item = await create_item(app, settings)
+        r = await app.post(f"{API}/{item['id']}/stream-token", headers=viewer_headers(settings))
+        assert r.status_code == 503
+        assert r.json()["code"] == "module_unavailable"
+        assert (await app.get(f"{API}/{item['id']}")).status_code == 200
