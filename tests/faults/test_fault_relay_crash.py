@@ -1,0 +1,212 @@
+"""The catalogue's outbox relay dies between a commit and the publish of its event.
+
+The catalogue runs as a real ``streamstack serve --module catalogue`` process on Postgres
+and NATS, and is killed with SIGKILL while events are committed but not yet published.
+After a restart, each event reaches the ``CATALOGUE_EVENTS`` stream exactly once, in
+both windows a crash can hit:
+
+* before the publish: NATS is down, so the relay holds the committed rows when it dies;
+* after the publish but before the row was marked sent: the state such a crash leaves
+  (the message in the stream, the row still pending) is set up exactly, by publishing
+  the pending row the way the relay does (same subject, payload and ``Nats-Msg-Id``);
+  the restarted relay publishes it again, and JetStream's duplicate window drops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from fault_rig import HANG_BOUND_SECONDS, admin_headers, new_item, restarted_on_exit
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from harness.servers import free_port
+from harness.tools import skip_or_fail
+from streamstack.cli import apply_migrations
+from streamstack.settings import Settings
+from support.apps import make_settings
+
+pytestmark = pytest.mark.slow
+
+STREAM = "CATALOGUE_EVENTS"
+DRAIN_SECONDS = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Catalogue:
+    """A running catalogue process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, the relay stops wherever it is."""
+        self.process.kill()
+        self.process.wait()
+
+
+@contextlib.contextmanager
+def catalogue_process(settings: Settings, log: Path) -> Iterator[Catalogue]:
+    """``streamstack serve --module catalogue`` for ``settings``."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
+    env.update(
+        STREAMSTACK_ENVIRONMENT="production",
+        STREAMSTACK_DATABASE_URL=settings.database_url,
+        STREAMSTACK_NATS_URL=settings.nats_url,
+        STREAMSTACK_INTERNAL_SECRET=settings.internal_secret,
+        STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(settings.public_key_path),
+        STREAMSTACK_LOG_FORMAT="json",
+    )
+    argv = [sys.executable, "-m", "streamstack", "serve", "--module", "catalogue"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [*argv, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text()[-2000:]
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "catalogue did not start"
+            time.sleep(0.1)
+        yield Catalogue(url, process)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def create(url: str, settings: Settings) -> str:
+    item = new_item()
+    response = httpx.post(
+        f"{url}/api/v1/catalogue/",
+        json=item,
+        headers=admin_headers(settings),
+        timeout=HANG_BOUND_SECONDS,
+    )
+    assert response.status_code == 201, response.text
+    return str(item["id"])
+
+
+async def outbox(database_url: str) -> dict[str, tuple[str, str, bytes, bool]]:
+    """Outbox rows by media id: (event id, subject, payload, sent)."""
+    import json
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT event_id, subject, payload, sent_at FROM catalogue_outbox")
+            )
+            return {
+                str(json.loads(bytes(payload))["id"]): (
+                    event_id,
+                    subject,
+                    bytes(payload),
+                    sent_at is not None,
+                )
+                for event_id, subject, payload, sent_at in rows
+            }
+    finally:
+        await engine.dispose()
+
+
+async def stream_copies(nats_url: str, event_ids: set[str]) -> dict[str, int]:
+    """How many messages of the events stream carry each of ``event_ids``."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        state = (await js.stream_info(STREAM)).state
+        counts = dict.fromkeys(event_ids, 0)
+        for seq in range(state.first_seq, state.last_seq + 1):
+            try:
+                message = await js.get_msg(STREAM, seq)
+            except nats.js.errors.NotFoundError:
+                continue
+            event_id = (message.headers or {}).get("Nats-Msg-Id")
+            if event_id in counts:
+                counts[event_id] += 1
+        return counts
+    finally:
+        await client.close()
+
+
+async def publish_as_the_relay(nats_url: str, event_id: str, subject: str, payload: bytes) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        await client.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": event_id})
+    finally:
+        await client.close()
+
+
+async def test_kill_the_relay_between_commit_and_publish(
+    tmp_path: Path, nats_server: Any, nats_url: str, fresh_database_url: str
+) -> None:
+    if nats_server is None:
+        skip_or_fail("needs a NATS server the test can stop (STREAMSTACK_TEST_NATS_URL is set)")
+    settings = make_settings(
+        "embedded",
+        tmp_path / "data",
+        database_url=fresh_database_url,
+        nats_url=nats_url,
+        modules=("catalogue",),
+    )
+    await apply_migrations(settings, settings.modules)
+    log = tmp_path / "catalogue.log"
+
+    with restarted_on_exit(nats_server), catalogue_process(settings, log) as first:
+        published = await asyncio.to_thread(create, first.url, settings)
+        # The control: with NATS up the relay publishes at once.
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while not (await outbox(fresh_database_url))[published][3]:
+            assert time.monotonic() < deadline, "the relay never published"
+            await asyncio.sleep(0.1)
+
+        await nats_server.astop()
+        before_publish = await asyncio.to_thread(create, first.url, settings)
+        after_publish = await asyncio.to_thread(create, first.url, settings)
+        rows = await outbox(fresh_database_url)
+        assert not rows[before_publish][3] and not rows[after_publish][3]
+        first.kill()  # the relay dies holding two committed, unpublished events
+        await nats_server.astart()
+
+    event_id, subject, payload, _ = rows[after_publish]
+    await publish_as_the_relay(nats_url, event_id, subject, payload)
+
+    with catalogue_process(settings, log):
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while not all(sent for *_, sent in (await outbox(fresh_database_url)).values()):
+            assert time.monotonic() < deadline, (
+                f"pending events not relayed:\n{log.read_text()[-3000:]}"
+            )
+            await asyncio.sleep(0.2)
+
+    rows = await outbox(fresh_database_url)
+    ids = {rows[media][0]: media for media in (published, before_publish, after_publish)}
+    copies = await stream_copies(nats_url, set(ids))
+    assert {ids[event]: count for event, count in copies.items()} == {
+        published: 1,
+        before_publish: 1,
+        after_publish: 1,
+    }
