@@ -106,7 +106,7 @@ class S3Body:
         except (BotoCoreError, OSError) as exc:
             raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
         finally:
-            pass  # MUTATION
+            await self.aclose()
 
     async def aclose(self) -> None:
         self._body.close()
