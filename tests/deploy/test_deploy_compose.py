@@ -198,9 +198,9 @@ def test_nginx_service_sets_every_placeholder_the_image_does_not(compose: dict[s
     assert not missing, f"nothing sets {sorted(missing)} for the edge image"
     assert compose["services"]["nginx"]["environment"]["AUTH_SERVERS"].startswith("server auth:")
     # X-Accel S3 reads go to the very endpoint the services presign for.
-    assert compose["services"]["nginx"]["environment"]["S3_ENDPOINT"] == (
-        compose["services"]["streaming"]["environment"]["STREAMSTACK_S3_ENDPOINT_URL"]
-    )
+    services = compose["services"]
+    s3_endpoint = services["streaming"]["environment"]["STREAMSTACK_S3_ENDPOINT_URL"]
+    assert services["nginx"]["environment"]["S3_ENDPOINT"] == s3_endpoint
     # The internal listener is never published; the public one is.
     assert compose["services"]["nginx"]["ports"] == ["${HTTP_PORT:-8080}:8080"]
 

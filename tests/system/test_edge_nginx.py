@@ -37,6 +37,7 @@ class Upstream:
     upload_started: threading.Event = field(default_factory=threading.Event)
     first_part_read: threading.Event = field(default_factory=threading.Event)
     ranges: list[str] = field(default_factory=list)
+    request_ids: list[str] = field(default_factory=list)
 
 
 def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
@@ -57,6 +58,7 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
             self.reply(201, {"received": received})
 
         def do_GET(self) -> None:
+            state.request_ids.append(self.headers.get("X-Request-ID", ""))
             if not self.path.startswith("/api/v1/stream/") or "/thumbnails/" in self.path:
                 self.reply(200, {"path": self.path})
                 return
@@ -195,6 +197,17 @@ def test_stream_bytes_pass_through_unbuffered_with_the_range(edge: Edge) -> None
     log = edge.nginx.access_log()
     assert "GET /api/v1/stream/[token]?start=1 HTTP/1.1" in log
     assert "SECRET-TOKEN" not in log
+
+
+def test_a_well_formed_request_id_is_kept_and_any_other_replaced(edge: Edge) -> None:
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        web.get("/api/v1/auth/me", headers={"X-Request-ID": "caller-id.0123_abc"})
+        web.get("/api/v1/auth/me", headers={"X-Request-ID": 'bad" id'})
+        unknown = web.get("/api/v1/unknown", headers={"X-Request-ID": "x" * 129})
+    assert edge.upstream.request_ids[-2:][0] == "caller-id.0123_abc"
+    assert len(edge.upstream.request_ids[-1]) == 32  # nginx's own $request_id
+    assert unknown.json()["request_id"] not in ("x" * 129, None)
+    assert "request_id=caller-id.0123_abc " in edge.nginx.access_log()
 
 
 def test_a_dead_replica_is_skipped(edge: Edge) -> None:

@@ -150,10 +150,11 @@ def sign_in(web: httpx.Client, email: str, password: str) -> dict[str, Any]:
     return tokens
 
 
-def journey(web: httpx.Client, video: bytes, label: str) -> list[str]:
+def journey(web: httpx.Client, video: bytes, label: str, request_ids: list[str]) -> list[str]:
     """Register, sign in, upload (admin), browse, play by ranges, refresh, sign out.
 
-    Returns the stream tokens it was given (secrets that must not reach nginx's log).
+    Returns the stream tokens it was given (secrets that must not reach nginx's log) and
+    adds to ``request_ids`` those of its stream-token requests (catalogue -> streaming).
     """
     # Register and sign in.
     email = f"viewer-{label}-{uuid.uuid4().hex[:8]}@streamstack.example"
@@ -198,6 +199,7 @@ def journey(web: httpx.Client, video: bytes, label: str) -> list[str]:
     )
     assert granted.status_code == 200, granted.text
     stream_url = granted.json()["stream_url"]
+    request_ids.append(granted.headers["x-request-id"])
     size = len(video)
     for first, last in (
         (0, 99),
@@ -281,18 +283,24 @@ def test_user_journey_through_nginx_survives_losing_a_replica_of_every_module(
     video = h264_aac_mp4(seconds=2.0)
     with httpx.Client(base_url=stack.nginx.public_url, timeout=60) as web:
         check_spa(web)
-        tokens = journey(web, video, "first")
+        request_ids: list[str] = []
+        tokens = journey(web, video, "first", request_ids)
 
         for module in MODULES:
             # Graceful stop: exits 0 once its in-flight requests are done.
             assert stack.services[module][0].stop() == 0, module
-        tokens += journey(web, video, "second")
+        tokens += journey(web, video, "second", request_ids)
 
     check_internal_is_private(stack)
     access_log = stack.nginx.access_log()
     assert "/api/v1/stream/[token]" in access_log
     for token in tokens:
         assert token not in access_log, "a stream token reached nginx's access log"
+    streaming_logs = [replica.log_path.read_text() for replica in stack.services["streaming"]]
     # Both streaming deliveries served ranges in the first journey.
-    for replica in stack.services["streaming"]:
-        assert "/api/v1/stream/[token]" in replica.log_path.read_text(), replica.name
+    for replica, log in zip(stack.services["streaming"], streaming_logs, strict=True):
+        assert "/api/v1/stream/[token]" in log, replica.name
+    # A stream-token request keeps its id from nginx through catalogue to streaming.
+    for request_id in request_ids:
+        assert request_id in access_log
+        assert any(request_id in log for log in streaming_logs), request_id
