@@ -204,13 +204,17 @@ def test_an_in_flight_upload_completes_after_sigterm(service: Service, settings:
         "POST /api/v1/ingest/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Authorization: Bearer {token}\r\n"
         f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
     )
     half = len(body) // 2
 
     with socket.create_connection(("127.0.0.1", service.port), timeout=60.0) as sock:
-        sock.sendall(head.encode() + body[:half])
-        time.sleep(0.3)  # let the service start reading the upload
+        sock.sendall(head.encode())
+        # uvicorn says "100 Continue" when ingest starts reading the body: the upload is
+        # being handled, not waiting in the listen queue.
+        status, _, rest = read_head(sock)
+        assert (status, rest) == (100, b"")
+        sock.sendall(body[:half])
         service.signal(signal.SIGTERM)
         assert connection_refused(service.port), "the service still accepts connections"
         sock.sendall(body[half:])
