@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
+import structlog
 from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,8 @@ from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
 from streamstack.kernel.revocation import RevocationList
+
+log = structlog.get_logger(__name__)
 
 DEV_ADMIN_EMAIL = "admin@localhost"
 MAX_USER_AGENT_CHARS = 512
@@ -180,6 +183,7 @@ class AuthService:
                 )
                 if (admins or 0) <= 1:
                     raise Conflict("the last admin cannot be demoted", code="last_admin")
+            log.info("role_changed", user_id=str(user.id), old=user.role, new=role)
             user.role = role
             user.updated_at = _now()
             jtis = await self._live_access_jtis(db, LoginSession.user_id == user.id)
@@ -261,6 +265,7 @@ class AuthService:
             )
             if claimed.rowcount != 1:
                 # Rotated before: either a thief or the owner holds a copy. End the session.
+                log.warning("refresh_token_reused", user_id=claims.sub, session_id=str(session.id))
                 await self._revoke_sessions(db, LoginSession.id == session.id)
                 await db.commit()
                 raise InvalidToken(
