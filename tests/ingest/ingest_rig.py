@@ -336,3 +336,70 @@ async def served_rig(settings: Settings, s3: Any = None) -> AsyncIterator[tuple[
         httpx.AsyncClient(base_url=served.url, timeout=120) as client,
     ):
         yield Rig(settings, client, s3), served
+
+
+class CuttingProxy:
+    """A TCP proxy to a local port that can hang up mid-request, once or for good.
+
+    ``cut_after(n)`` resets the connection carrying the client's n-th byte upstream (and,
+    with ``then_refuse``, every later connection) - a network that fails mid-upload.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.refuse = False
+        self.forwarded = 0
+        self.cuts = 0
+        self._limit: int | None = None
+        self._then_refuse = False
+        self._server: asyncio.Server | None = None
+        self.url = ""
+
+    def cut_after(self, limit: int, *, then_refuse: bool = False) -> None:
+        """Hang up once ``limit`` more bytes went upstream."""
+        self._limit = self.forwarded + limit
+        self._then_refuse = then_refuse
+
+    def heal(self) -> None:
+        """Forward everything from now on."""
+        self._limit, self.refuse = None, False
+
+    async def __aenter__(self) -> CuttingProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refuse:
+            writer.transport.abort()
+            return
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
+
+        def hang_up() -> None:
+            writer.transport.abort()
+            up_writer.transport.abort()
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, up: bool) -> None:
+            try:
+                while data := await src.read(64 * 1024):
+                    if up and self._limit is not None and self.forwarded + len(data) > self._limit:
+                        dst.write(data[: self._limit - self.forwarded])
+                        await dst.drain()
+                        self.forwarded = self._limit
+                        self._limit, self.refuse = None, self._then_refuse
+                        self.cuts += 1
+                        break
+                    if up:
+                        self.forwarded += len(data)
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                hang_up()
+
+        await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))

@@ -1,0 +1,164 @@
+"""``streamstack upload``: the real command, in a subprocess, against a served app.
+
+A proxy between the command and the server hangs up mid-upload, as a network does.
+The command is a client: these run on the embedded backends only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import ingest_media
+import pytest
+from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig
+
+from support.apps import mint_token
+from support.fixtures import SettingsFactory
+
+MIB = 1024 * 1024
+
+pytestmark = pytest.mark.parametrize("backend_kind", ["embedded"])
+
+
+@pytest.fixture
+async def upload(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Command]:
+    """The command, and a served app for it to upload to."""
+    async with served_rig(settings_factory()) as (rig, served):
+        yield Command(rig, served, tmp_path)
+
+
+class Command:
+    """Runs ``streamstack upload`` with a private cache directory (its resume state)."""
+
+    def __init__(self, rig: Rig, served: ServedApp, folder: Path) -> None:
+        self.rig, self.served, self.folder = rig, served, folder
+        cache = folder / "cache"
+        self.token = mint_token(rig.settings, role="admin", user_id=rig.admin_id)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")},
+            "XDG_CACHE_HOME": str(cache),
+        }
+        self.state_file = cache / "streamstack" / "uploads.json"
+
+    async def __call__(self, *args: str, token: str | None = None) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "streamstack",
+            "upload",
+            *args,
+            *(["--token", token if token is not None else self.token] if token != "" else []),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env,
+        )
+        out, err = await process.communicate()
+        assert process.returncode is not None
+        assert b"Traceback" not in err, err.decode()
+        return process.returncode, out.decode(), err.decode()
+
+    def video(self, name: str, data: bytes) -> Path:
+        """A file to upload."""
+        path = self.folder / name
+        path.write_bytes(data)
+        return path
+
+    def remembered(self) -> dict[str, Any]:
+        if not self.state_file.exists():
+            return {}
+        state: dict[str, Any] = json.loads(self.state_file.read_text())
+        return state
+
+
+async def test_upload_prints_the_item_with_progress(upload: Command) -> None:
+    video = upload.video("holiday.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    code, out, err = await upload(
+        str(video),
+        "--title",
+        "Holiday",
+        "--tags",
+        "sea,sun",
+        "--draft",
+        "--server",
+        upload.served.url,
+        "--chunk-mib",
+        "1",
+    )
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["title"], item["status"], sorted(item["tags"])) == (
+        "Holiday",
+        "draft",
+        ["sea", "sun"],
+    )
+    assert item["video_codec"] == "h264"
+    assert "100%" in err and "3.0/3.0 MiB" in err
+    assert upload.rig.object_bytes("media", item["s3_key"]) == video.read_bytes()
+    assert upload.remembered() == {}
+
+
+async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
+    video = upload.video("clip.mp4", ingest_media.padded(ingest_media.mp4(), 4 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(2 * MIB + MIB // 2)
+        code, out, err = await upload(
+            str(video), "--title", "Clip", "--server", proxy.url, "--chunk-mib", "1"
+        )
+    assert code == 0, err
+    assert proxy.cuts == 1
+    assert upload.rig.object_bytes("media", json.loads(out)["s3_key"]) == video.read_bytes()
+
+
+async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> None:
+    video = upload.video(
+        "long.mp4", ingest_media.padded(ingest_media.mp4(faststart=False), 6 * MIB)
+    )
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(2 * MIB + MIB // 2, then_refuse=True)
+        args = (str(video), "--title", "Long", "--server", proxy.url, "--chunk-mib", "1")
+        code, _, err = await upload(*args, "--retries", "0")
+        assert code == 1
+        assert "run the same command again to resume" in err
+        [url] = upload.remembered().values()
+        stored = int((await upload.rig.head(url)).headers["upload-offset"])
+        assert 0 < stored < 6 * MIB
+
+        proxy.heal()
+        code, out, err = await upload(*args)
+    assert code == 0, err
+    resumed_at = int(err.split("resuming long.mp4 at ", 1)[1].split(" ", 1)[0])
+    assert resumed_at >= 2 * MIB
+    item = json.loads(out)
+    assert item["id"] == url.rsplit("/", 1)[-1]
+    assert item["title"] == "Long"
+    # Faststart rewrote it: same size class, index first.
+    boxes = ingest_media.top_level_boxes(upload.rig.object_bytes("media", item["s3_key"]))
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+    assert upload.remembered() == {}
+
+
+async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
+    noise = upload.video("noise.mp4", ingest_media.random_bytes())
+    server = ("--server", upload.served.url)
+
+    code, _, err = await upload(str(noise), "--title", "Noise", *server)
+    assert (code, "not a supported video" in err) == (1, True), err
+    assert upload.remembered() == {}  # a refused upload is not resumed
+
+    code, _, err = await upload(str(noise), "--title", "Noise", *server, token="not-a-token")
+    assert (code, "HTTP 401" in err) == (1, True), err
+
+    code, _, err = await upload(str(noise), "--title", "Noise", *server, token="")
+    assert (code, "access token is required" in err) == (2, True), err
+
+    code, _, err = await upload(str(upload.folder / "missing.mp4"), "--title", "x", *server)
+    assert (code, "is not a file" in err) == (2, True), err
+
+    code, _, err = await upload(str(noise), "--title", "x", "--server", "http://127.0.0.1:9")
+    assert (code, "unreachable" in err) == (1, True), err
