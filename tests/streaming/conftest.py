@@ -107,3 +107,13 @@ async def rig(module_settings: Settings) -> AsyncIterator[StreamRig]:
     """The streaming module running on this test's backends, shared within the module."""
     async with stream_rig(module_settings) as running:
         yield running
+
+
+@pytest.fixture
+def production_stream_settings(
+    stream_keys: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> StreamSettings:
+    """Settings on NATS + S3 only, for fault tests that stop those servers."""
+    return lambda **overrides: _settings(
+        "production", tmp_path / "data", stream_keys, request, **overrides
+    )

@@ -148,9 +148,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def uvicorn_app(settings: Settings) -> Iterator[str]:
-    """Serve ``create_app(settings)`` with uvicorn in a thread; yield its base URL."""
+@asynccontextmanager
+async def uvicorn_app(settings: Settings) -> AsyncIterator[str]:
+    """Serve ``create_app(settings)`` with uvicorn in a thread; yield its base URL.
+
+    Waits without blocking the test's event loop, which may be running a proxy the app
+    talks to.
+    """
     port = free_port()
     config = uvicorn.Config(
         create_app(settings),
@@ -168,12 +172,12 @@ def uvicorn_app(settings: Settings) -> Iterator[str]:
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
+        await asyncio.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        await asyncio.to_thread(thread.join, 15)
 
 
 def subprocess_env(settings: Settings) -> dict[str, str]:
@@ -325,8 +329,75 @@ async def live_stream(settings: Settings) -> AsyncIterator[LiveStream]:
     """The app in uvicorn, plus test-side backends and an HTTP client."""
     backends = Backends(settings)
     try:
-        async with httpx.AsyncClient(timeout=60) as http:
-            with uvicorn_app(settings) as app_url:
-                yield LiveStream(settings, app_url, backends, http)
+        async with httpx.AsyncClient(timeout=60) as http, uvicorn_app(settings) as app_url:
+            yield LiveStream(settings, app_url, backends, http)
     finally:
         await backends.close()
+
+
+class SwitchableProxy:
+    """A TCP proxy that forwards, or swallows everything and never answers (a hung server).
+
+    Stands between the app and S3 to show that a store which accepts connections but
+    never replies costs a request the configured timeouts, not forever.
+    """
+
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.hung = False
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def __aenter__(self) -> SwitchableProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.drop_connections()
+        assert self._server is not None
+        self._server.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def hang(self) -> None:
+        """From now on, accept and say nothing; cut the connections already open."""
+        self.hung = True
+        self.drop_connections()
+
+    def recover(self) -> None:
+        """Forward again."""
+        self.hung = False
+
+    def drop_connections(self) -> None:
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        if self.hung:
+            while await reader.read(65536):
+                pass  # swallow the request, answer nothing
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.add(up_writer)
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except OSError:
+                pass
+            finally:
+                sink.transport.abort()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))

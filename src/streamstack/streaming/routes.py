@@ -47,10 +47,12 @@ class ObjectStreamResponse(ASGIStreamingResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
-        except AppError as exc:
+        except* AppError as failures:  # Litestar's task group wraps what the body raised
             # The headers are gone already: the only honest signal left is to cut the
             # connection short of Content-Length, which the server does when we return.
-            log.warning("stream.interrupted", code=exc.code, detail=exc.detail)
+            for exc in failures.exceptions:
+                detail = exc.detail if isinstance(exc, AppError) else str(exc)
+                log.warning("stream.interrupted", error=exc.__class__.__name__, detail=detail)
         finally:
             await self._payload.aclose()
 

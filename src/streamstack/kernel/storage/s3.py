@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import aioboto3
+import aiohttp
 from aiobotocore.config import AioConfig
 from botocore.exceptions import (
     BotoCoreError,
@@ -103,7 +104,8 @@ class S3Body:
                     buffered = 0
             if pending:
                 yield b"".join(pending)
-        except (BotoCoreError, OSError) as exc:
+        # aiohttp's ClientPayloadError (the body ended short) gets past aiobotocore unwrapped.
+        except (BotoCoreError, aiohttp.ClientError, OSError) as exc:
             raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
         finally:
             await self.aclose()

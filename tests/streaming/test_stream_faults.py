@@ -1,0 +1,165 @@
+"""Faults: NATS or S3 going away gives quick 503s in the error shape, and the service heals
+by itself when they return. The app runs in uvicorn, as in production."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from streaming_rig import (
+    PATTERN,
+    LiveStream,
+    SwitchableProxy,
+    assert_error,
+    live_stream,
+)
+
+from harness.tools import skip_or_fail
+from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
+from streamstack.kernel.transport import SECRET_HEADER
+from support.apps import INTERNAL_SECRET, bearer, mint_token
+
+StreamSettings = Any
+RECOVERY_SECONDS = 30
+
+
+async def until_ok(live: LiveStream, url: str) -> httpx.Response:
+    """GET ``url`` until it answers 200 (the backend came back), within a generous bound."""
+    deadline = time.monotonic() + RECOVERY_SECONDS
+    while (response := await live.http.get(url)).status_code != 200:
+        assert time.monotonic() < deadline, f"still {response.status_code}: {response.text}"
+        await asyncio.sleep(0.2)
+    return response
+
+
+async def issue(live: LiveStream, key: str, size: int) -> httpx.Response:
+    return await live.http.post(
+        live.app_url + ISSUE_STREAM_TOKEN.path,
+        json={"media_id": "m", "s3_key": key, "size_bytes": size},
+        headers={SECRET_HEADER: INTERNAL_SECRET, **bearer(mint_token(live.settings))},
+    )
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert_error(response, 503)
+    assert int(response.headers["retry-after"]) > 0
+
+
+async def test_nats_outage_is_503_and_the_service_heals_itself(
+    production_stream_settings: StreamSettings, nats_server: Any
+) -> None:
+    if nats_server is None:
+        skip_or_fail("needs the session's own NATS server, to stop it")
+    async with live_stream(production_stream_settings()) as live:
+        info = await live.put_media()
+        url = live.app_url + await live.stream_url(info)
+        assert (await live.http.get(url)).status_code == 200
+
+        await nats_server.astop()
+        try:
+            play_down = await live.http.get(url, headers={"Range": "bytes=0-9"})
+            issue_down = await issue(live, info.key, info.size)
+        finally:
+            await nats_server.astart()
+
+        healed = await until_ok(live, url)
+        issued_again = await issue(live, info.key, info.size)
+
+    assert_unavailable(play_down)
+    assert play_down.json()["code"] in ("kv_unavailable", "nats_unavailable")
+    assert_unavailable(issue_down)
+    assert healed.content == PATTERN  # the token survived, on JetStream's disk
+    assert issued_again.status_code == 200
+
+
+async def test_s3_outage_is_503_and_the_service_heals_itself(
+    production_stream_settings: StreamSettings, s3_server: Any, s3_client: Any
+) -> None:
+    if s3_server is None:
+        skip_or_fail("needs the session's own S3 server, to stop it")
+    settings = production_stream_settings()
+    async with live_stream(settings) as live:
+        info = await live.put_media()
+        url = live.app_url + await live.stream_url(info)
+        thumbnail = f"{live.app_url}/api/v1/stream/thumbnails/{info.key[:36]}.jpg"
+        assert (await live.http.get(url)).status_code == 200
+
+        await s3_server.astop()
+        try:
+            play_down = await live.http.get(url)
+            head_down = await live.http.head(url)
+            thumbnail_down = await live.http.get(thumbnail)
+        finally:
+            await s3_server.astart()
+        # moto keeps nothing across a restart: put the buckets and the object back.
+        for bucket in (settings.media_bucket, settings.thumbnails_bucket):
+            s3_client.create_bucket(Bucket=bucket)
+        await live.put_media(key=info.key)
+
+        healed = await until_ok(live, url)
+
+    assert_unavailable(play_down)
+    assert play_down.json()["code"] == "storage_unavailable"
+    assert head_down.status_code == 503
+    assert_unavailable(thumbnail_down)
+    assert healed.content == PATTERN
+
+
+@pytest.fixture
+async def hung_s3_proxy(s3_endpoint: Any) -> Any:
+    upstream = urlsplit(s3_endpoint.url)
+    async with SwitchableProxy(upstream.hostname or "127.0.0.1", upstream.port or 80) as proxy:
+        yield proxy
+
+
+async def test_a_hung_s3_costs_the_configured_timeout_not_forever(
+    production_stream_settings: StreamSettings, hung_s3_proxy: SwitchableProxy
+) -> None:
+    settings = production_stream_settings(s3_endpoint_url=hung_s3_proxy.url, s3_timeout_seconds=0.5)
+    async with live_stream(settings) as live:
+        url = live.app_url + await live.stream_url(await live.put_media())
+        assert (await live.http.get(url)).status_code == 200
+
+        hung_s3_proxy.hang()
+        # Far longer than 0.5 s x the client's attempts: a hanging request fails the test.
+        down = await live.http.get(url, timeout=30)
+        hung_s3_proxy.recover()
+
+        healed = await until_ok(live, url)
+
+    assert_unavailable(down)
+    assert down.json()["code"] == "storage_unavailable"
+    assert healed.content == PATTERN
+
+
+async def test_s3_failing_mid_stream_cuts_the_response_short(
+    production_stream_settings: StreamSettings, hung_s3_proxy: SwitchableProxy
+) -> None:
+    settings = production_stream_settings(s3_endpoint_url=hung_s3_proxy.url, s3_timeout_seconds=0.5)
+    big = PATTERN * 16 * 1024  # 16 MB: far more than the socket buffers hold
+    async with live_stream(settings) as live:
+        url = live.app_url + await live.stream_url(await live.put_media(big))
+
+        received = 0
+
+        async def read_while_s3_hangs() -> None:
+            nonlocal received
+            async with live.http.stream("GET", url, timeout=30) as response:
+                assert response.status_code == 200
+                async for chunk in response.aiter_raw():
+                    received += len(chunk)
+                    if not hung_s3_proxy.hung:
+                        hung_s3_proxy.hang()
+
+        with pytest.raises(httpx.HTTPError):  # the connection ends before Content-Length
+            await read_while_s3_hangs()
+        hung_s3_proxy.recover()
+
+        healed = await until_ok(live, url)
+
+    assert 0 < received < len(big)
+    assert healed.content == big
