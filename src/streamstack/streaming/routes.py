@@ -13,11 +13,12 @@ import structlog
 from litestar import Controller, Request, Router, route
 from litestar.di import Provide
 from litestar.enums import HttpMethod
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Scope, Send
 
-from streamstack.kernel.errors import AppError
+from streamstack.kernel.errors import AppError, ErrorBody
 from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.service import Delivery, Payload, Reply, ThumbnailDelivery
 from streamstack.streaming.tokens import STREAM_PATH
@@ -68,6 +69,30 @@ def to_asgi(reply: Reply, *, head: bool) -> ASGIResponse:
     return ASGIResponse(status_code=reply.status, headers=reply.headers, is_head_response=True)
 
 
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(ErrorBody, description=description, generate_examples=False)
+
+
+_NO_BODY = ResponseSpec(None, description="Not modified: the client's copy is current")
+STREAM_RESPONSES = {
+    206: ResponseSpec(
+        None,
+        description="One range (Content-Range) or several (multipart/byteranges)",
+        media_type="application/octet-stream",
+    ),
+    304: _NO_BODY,
+    404: _error("Unknown or expired token, or its object is gone"),
+    412: _error("If-Match or If-Unmodified-Since failed"),
+    416: _error("No requested range overlaps the object (Content-Range: bytes */size)"),
+    503: _error("The key-value or object store is unreachable (Retry-After)"),
+}
+THUMBNAIL_RESPONSES = {
+    304: _NO_BODY,
+    404: _error("No such thumbnail, or not a '<media uuid>.jpg' name"),
+    503: _error("The object store is unreachable (Retry-After)"),
+}
+
+
 class StreamController(Controller):
     """Playback and thumbnails; tokens are issued over the internal operation instead."""
 
@@ -78,6 +103,8 @@ class StreamController(Controller):
         "/thumbnails/{name:str}",
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="A media item's thumbnail (public, cacheable)",
+        media_type="image/jpeg",
+        responses=THUMBNAIL_RESPONSES,
     )
     async def thumbnail(
         self, request: Request[Any, Any, Any], name: str, thumbnails: ThumbnailDelivery
@@ -91,6 +118,8 @@ class StreamController(Controller):
         "/{token:str}",
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="Play a stream token's object (RFC 9110 byte ranges)",
+        media_type="application/octet-stream",
+        responses=STREAM_RESPONSES,
     )
     async def stream(
         self, request: Request[Any, Any, Any], token: str, delivery: Delivery
