@@ -7,10 +7,14 @@ upload tests run the same probe against S3.
 
 from __future__ import annotations
 
+import io
+import multiprocessing.forkserver
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import av
 import ingest_media
 import pytest
 
@@ -88,6 +92,16 @@ async def test_thumbnail_of_a_longer_video_is_the_frame_at_one_second(
     assert outcome.report.thumbnail != one_frame.report.thumbnail
 
 
+async def test_thumbnails_are_at_most_640_pixels_wide(store: LocalObjectStore) -> None:
+    data = ingest_media.encode(audio=None, width=1280, height=720, frames=3)
+    report = (await prober().probe(store, await stored(store, data), MP4)).report
+    assert (report.width, report.height) == (1280, 720)
+    assert report.thumbnail is not None
+    with av.open(io.BytesIO(report.thumbnail)) as image:
+        frame = next(image.decode(video=0))
+        assert (frame.width, frame.height) == (640, 360)
+
+
 @pytest.mark.parametrize(
     ("limits", "message"),
     [
@@ -113,3 +127,16 @@ def test_sniffing_reads_bytes_not_names() -> None:
     assert webm is not None and webm.name == "webm"
     for data in (b"", b"\x00" * 64, b"RIFF\x00\x00\x00\x00AVI LIST", b"#EXTM3U\n"):
         assert sniff_container(data) is None
+
+
+def test_workers_see_no_secrets_in_their_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fork from a server started with only basic variables, not STREAMSTACK_*."""
+    monkeypatch.setenv("STREAMSTACK_S3_SECRET_ACCESS_KEY", "do-not-leak")
+    prober()
+    pid = multiprocessing.forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    environ = Path(f"/proc/{pid}/environ").read_bytes()
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ.split(b"\0") if entry}
+    allowed = {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR"}
+    assert names <= allowed
+    assert set(os.environ) - allowed  # the test process has others: the check means something
+    assert b"do-not-leak" not in environ

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import dataclasses
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import socket
@@ -52,6 +54,8 @@ MAX_PACKETS = 600
 #: A faststart copy gets the probe timeout plus one second per this many bytes.
 REMUX_BYTES_PER_SECOND = 4 * 1024 * 1024
 _OUTPUT_NAME = "faststart.out"
+#: The only environment variables the worker processes see.
+_WORKER_ENVIRONMENT = frozenset({b"PATH", b"HOME", b"LANG", b"LC_ALL", b"LC_CTYPE", b"TMPDIR"})
 
 _REASONS = {
     "unreadable": "the file could not be read as {container}: it may be damaged or truncated",
@@ -108,6 +112,7 @@ class MediaProber:
         # imported PyAV once, never from this multi-threaded app process.
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["streamstack.ingest.probe_worker"])
+        start_worker_server()
 
     async def probe(
         self, store: ObjectStore, info: ObjectInfo, container: Container
@@ -232,6 +237,38 @@ class MediaProber:
                 else:
                     ours.close()
                 await _reap(process)
+
+
+def start_worker_server() -> None:
+    """Start the fork server now, from an environment stripped of everything but basics.
+
+    Workers are forked from it and inherit its environment, where ``STREAMSTACK_*``
+    holds the object store's keys, the database URL and the service secret: a worker
+    subverted by a hostile file must find none of them. This runs while the app is
+    built, before it serves; later calls find the server running and do nothing.
+    """
+    # The C-level environment is what a new process gets; libraries may have added to
+    # it behind os.environ's back, so strip and restore that one.
+    saved = _c_environment()
+    try:
+        for name in saved:
+            if name not in _WORKER_ENVIRONMENT:
+                os.unsetenv(name)
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            os.putenv(name, value)
+
+
+def _c_environment() -> dict[bytes, bytes]:
+    environ = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
+    entries: dict[bytes, bytes] = {}
+    index = 0
+    while (entry := environ[index]) is not None:
+        name, _, value = entry.partition(b"=")
+        entries[name] = value
+        index += 1
+    return entries
 
 
 async def _receive(reader: asyncio.StreamReader) -> WorkerMessage:

@@ -158,6 +158,7 @@ def run_worker(sock: socket.socket, memory_bytes: int, file_bytes: int, workdir:
 
 
 def _confine(memory_bytes: int, file_bytes: int, workdir: str) -> None:
+    os.environ.clear()  # the fork server's is stripped already; keep nothing anyway
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
