@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from ingest_rig import Rig, RigFactory
 
-from harness.servers import create_database, unique_name
+from harness.servers import create_database, drop_database, unique_name
 from support.apps import make_settings
 from support.fixtures import SettingsFactory, app_client, backend_kind, settings_factory
 
@@ -40,24 +40,41 @@ async def rig(
 ) -> AsyncIterator[Rig]:
     """All four modules with default settings, shared by a test module, per backend kind."""
     data_dir: Path = tmp_path_factory.mktemp("ingest") / "data"
-    s3 = None
     if request.param == "embedded":
-        settings = make_settings("embedded", data_dir)
-    else:
-        s3 = request.getfixturevalue("s3_client")
-        suffix = uuid.uuid4().hex[:12]
-        buckets = (f"media-{suffix}", f"thumbnails-{suffix}")
-        for bucket in buckets:
-            s3.create_bucket(Bucket=bucket)
-        settings = make_settings(
-            "production",
-            data_dir,
-            database_url=create_database(
-                request.getfixturevalue("postgres_url"), unique_name("ingest")
-            ),
-            nats_url=request.getfixturevalue("nats_url"),
-            s3=request.getfixturevalue("s3_endpoint"),
-            buckets=buckets,
-        )
+        async with Rig.running(make_settings("embedded", data_dir)) as running:
+            yield running
+        return
+    s3 = request.getfixturevalue("s3_client")
+    # Throwaway servers need no tidying; servers named by environment variables do.
+    shared_postgres = request.getfixturevalue("postgres_server") is None
+    shared_s3 = request.getfixturevalue("s3_server") is None
+    suffix = uuid.uuid4().hex[:12]
+    buckets = (f"media-{suffix}", f"thumbnails-{suffix}")
+    for bucket in buckets:
+        s3.create_bucket(Bucket=bucket)
+    postgres_url = request.getfixturevalue("postgres_url")
+    database = unique_name("ingest")
+    settings = make_settings(
+        "production",
+        data_dir,
+        database_url=create_database(postgres_url, database),
+        nats_url=request.getfixturevalue("nats_url"),
+        s3=request.getfixturevalue("s3_endpoint"),
+        buckets=buckets,
+    )
     async with Rig.running(settings, s3) as running:
         yield running
+    if shared_postgres:
+        drop_database(postgres_url, database)
+    if shared_s3:
+        for bucket in buckets:
+            empty_bucket(s3, bucket)
+            s3.delete_bucket(Bucket=bucket)
+
+
+def empty_bucket(s3: Any, bucket: str) -> None:
+    """Delete every object and unfinished multipart upload of ``bucket``."""
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+    for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
