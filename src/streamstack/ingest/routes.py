@@ -14,9 +14,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, Router, delete, get, head, patch, post, route
 from litestar.connection import ASGIConnection
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.enums import HttpMethod
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import ResponseSpec
+from litestar.response.base import ASGIResponse
 
 from streamstack.contracts.catalogue import MediaItem
 from streamstack.ingest import tus
@@ -128,6 +131,22 @@ def _tus_headers(status: UploadStatus, **extra: str) -> dict[str, str]:
     }
 
 
+_CREATED_HEADERS = [
+    ResponseHeader(name=name, description=description, documentation_only=True)
+    for name, description in (
+        ("Tus-Resumable", "the protocol version: 1.0.0"),
+        ("Location", "the new upload's URL, to HEAD, PATCH and DELETE"),
+        ("Upload-Offset", "0: nothing is stored yet"),
+        ("Upload-Expires", "when the upload is dropped unless it goes on"),
+    )
+]
+
+
+def _no_body(description: str, status: int = 204) -> dict[int, ResponseSpec]:
+    """Document an answer that has no body (its tus headers carry the information)."""
+    return {status: ResponseSpec(data_container=None, description=description)}
+
+
 def requires_tus_version(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
@@ -144,7 +163,15 @@ class ResumableUploadController(Controller):
     security = [{"bearer": []}]
     guards = [requires_tus_version]
 
-    @route("/", http_method=HttpMethod.OPTIONS, status_code=204, summary="tus capabilities")
+    @route(
+        "/",
+        http_method=HttpMethod.OPTIONS,
+        status_code=204,
+        summary="tus capabilities",
+        responses=_no_body(
+            "No body: Tus-Version, Tus-Extension and Tus-Max-Size say what this server takes."
+        ),
+    )
     async def capabilities(self, service: IngestService) -> Response[None]:
         """Versions, extensions and the largest upload this server takes."""
         return Response(
@@ -158,10 +185,15 @@ class ResumableUploadController(Controller):
             },
         )
 
-    @post("/", status_code=201, summary="Create a resumable upload (tus creation)")
+    @post(
+        "/",
+        status_code=201,
+        summary="Create a resumable upload (tus creation)",
+        response_headers=_CREATED_HEADERS,
+    )
     async def create(
         self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
-    ) -> Response[None]:
+    ) -> ASGIResponse:
         """``Upload-Length`` and ``Upload-Metadata`` (title, description, tags, publish)."""
         with _tus_errors():
             if "upload-defer-length" in request.headers:
@@ -169,13 +201,20 @@ class ResumableUploadController(Controller):
             length = tus.parse_non_negative(request.headers, "Upload-Length")
             raw = request.headers.get("upload-metadata", "")
             status = await service.create_upload(principal, length, tus.parse_metadata(raw), raw)
-        return Response(
-            None,
+        return ASGIResponse(
             status_code=201,
             headers=_tus_headers(status, Location=f"{PREFIX}/uploads/{status.upload_id}"),
         )
 
-    @head("/{upload_id:uuid}", summary="The offset of a resumable upload")
+    @head(
+        "/{upload_id:uuid}",
+        summary="The offset of a resumable upload",
+        responses=_no_body(
+            "No body: Upload-Offset says how much is stored, beside Upload-Length, "
+            "Upload-Metadata and Upload-Expires.",
+            200,
+        ),
+    )
     async def offset(
         self, upload_id: uuid.UUID, service: IngestService, principal: Principal
     ) -> Response[None]:
@@ -192,6 +231,7 @@ class ResumableUploadController(Controller):
         status_code=204,
         request_max_body_size=None,  # bounded by Upload-Length, checked by the service
         summary="Append bytes to a resumable upload",
+        responses=_no_body("No body: Upload-Offset says how much is stored now."),
     )
     async def append(
         self,
@@ -219,7 +259,12 @@ class ResumableUploadController(Controller):
             )
         return Response(None, status_code=204, headers=_tus_headers(status))
 
-    @delete("/{upload_id:uuid}", status_code=204, summary="Terminate a resumable upload")
+    @delete(
+        "/{upload_id:uuid}",
+        status_code=204,
+        summary="Terminate a resumable upload",
+        responses=_no_body("No body: the upload and every stored byte of it are gone."),
+    )
     async def terminate(
         self, upload_id: uuid.UUID, service: IngestService, principal: Principal
     ) -> Response[None]:
