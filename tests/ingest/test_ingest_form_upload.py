@@ -262,3 +262,23 @@ async def test_only_admins_may_use_any_ingest_route(rig: Rig) -> None:
     forged = await rig.upload(ingest_media.one_frame(), headers={"Authorization": "Bearer nope"})
     assert forged.status_code == 401
     await rig.assert_nothing_kept(before)
+
+
+async def test_each_upload_is_measured(rig: Rig) -> None:
+    def counts(text: str) -> dict[str, float]:
+        found = {}
+        for line in text.splitlines():
+            for step in ("store", "probe", "thumbnail", "register"):
+                if line.startswith(
+                    f'streamstack_ingest_step_duration_seconds_count{{step="{step}"'
+                ):
+                    found[step] = float(line.rsplit(" ", 1)[1])
+            if line.startswith("streamstack_upload_size_bytes_count"):
+                found["size"] = float(line.rsplit(" ", 1)[1])
+        return found
+
+    before = counts((await rig.client.get("/metrics")).text)
+    assert (await rig.upload(ingest_media.one_frame())).status_code == 201
+    after = counts((await rig.client.get("/metrics")).text)
+    for name in ("store", "probe", "thumbnail", "register", "size"):
+        assert after[name] == before.get(name, 0) + 1, name

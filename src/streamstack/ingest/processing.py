@@ -19,6 +19,7 @@ from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMedia
 from streamstack.ingest.containers import Container
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
+from streamstack.kernel import metrics
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import ObjectInfo, ObjectNotFound, ObjectStore, StorageUnavailable
 
@@ -76,7 +77,8 @@ class MediaPipeline:
             new_item = await self._prepare(stored, details)
             await on_registering()
             registering = True
-            return await self.catalogue.create_item(new_item, context)
+            with metrics.time_ingest_step("register"):
+                return await self.catalogue.create_item(new_item, context)
         except BaseException as exc:
             # A refusal from catalogue means no item; a cancellation mid-call may not.
             if not (registering and isinstance(exc, asyncio.CancelledError)):
@@ -94,14 +96,16 @@ class MediaPipeline:
         self, stored: StoredMedia, details: UploadDetails
     ) -> NewMediaItem:
         container = stored.container
-        outcome = await self.prober.probe(self.media, stored.info, container)
+        with metrics.time_ingest_step("probe"):
+            outcome = await self.prober.probe(self.media, stored.info, container)
         report = outcome.report
         thumbnail: str | None = None
         if report.thumbnail is not None:
             thumbnail = thumbnail_key(stored.upload_id)
-            await self.thumbnails.write(
-                thumbnail, single_chunk(report.thumbnail), content_type="image/jpeg"
-            )
+            with metrics.time_ingest_step("thumbnail"):
+                await self.thumbnails.write(
+                    thumbnail, single_chunk(report.thumbnail), content_type="image/jpeg"
+                )
         info = stored.info
         if report.moov_at_end:
             try:

@@ -30,6 +30,7 @@ from streamstack.ingest.resumable import (
 )
 from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
 from streamstack.ingest.uploads import Lease, UploadRecords, utcnow
+from streamstack.kernel import metrics
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.operation import CallContext
@@ -149,9 +150,10 @@ class IngestService:
             async for chunk in chunks:
                 yield chunk
 
-        info = await self.media.write(
-            key, whole(), content_type=container.video_type, max_bytes=self.max_upload_bytes
-        )
+        with metrics.time_ingest_step("store"):
+            info = await self.media.write(
+                key, whole(), content_type=container.video_type, max_bytes=self.max_upload_bytes
+            )
         return StoredMedia(lease.upload_id, container, info)
 
     # --- resumable uploads ----------------------------------------------------------------
@@ -210,7 +212,8 @@ class IngestService:
             await self._receive(lease, receiver, chunks)
             if receiver.complete:
                 try:
-                    info = await receiver.assemble()
+                    with metrics.time_ingest_step("store"):
+                        info = await receiver.assemble()
                 except UploadGone as exc:
                     await self._fail(lease, exc)
                     raise
@@ -276,6 +279,7 @@ class IngestService:
             registering.set()
 
         size = stored.info.size
+        metrics.observe_upload_size(size)
         await lease.update(
             state="processing",
             length=size,
