@@ -26,7 +26,7 @@ from streamstack.kernel.backends import Backends
 from streamstack.kernel.events import Event, Subscription
 from streamstack.kernel.module import ModuleDefinition
 from streamstack.settings import Settings
-from support.apps import bearer, mint_token
+from support.apps import bearer, live_app, mint_token
 
 API = "/api/v1/catalogue"
 EVENT_STREAM = "CATALOGUE_EVENTS"
@@ -57,29 +57,8 @@ async def running_in_this_loop(
     NATS connection used from both loops breaks. Here everything shares one loop, as under
     uvicorn.
     """
-    await apply_migrations(settings, settings.modules)
-    app = create_app(settings, definitions)
-    started, stopping = asyncio.Event(), asyncio.Event()
-
-    # The lifespan enters and exits anyio cancel scopes: one task must do both, and a
-    # fixture's set-up and tear-down run in different tasks.
-    async def live() -> None:
-        async with app.lifespan():
-            started.set()
-            await stopping.wait()
-
-    lifespan = asyncio.create_task(live())
-    waiting = asyncio.create_task(started.wait())
-    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
-    if not started.is_set():
-        waiting.cancel()
-        await lifespan  # start-up failed: raise its error
-    try:
-        async with AppClient(app, settings) as client:
-            yield client
-    finally:
-        stopping.set()
-        await lifespan
+    async with live_app(settings, definitions) as app, AppClient(app, settings) as client:
+        yield client
 
 
 def admin_headers(settings: Settings, user_id: str | None = None) -> dict[str, str]:

@@ -18,7 +18,7 @@ import uvicorn
 from streamstack.app import create_app
 from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
-from support.apps import bearer, mint_token
+from support.apps import bearer, live_app, mint_token
 
 API = "/api/v1/ingest"
 #: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
@@ -41,30 +41,13 @@ async def in_this_loop(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     sweeper and the requests would share database connections across two loops.) Request
     bodies stream to the app chunk by chunk, as an async generator yields them.
     """
-    await apply_migrations(settings, settings.modules)
-    app = create_app(settings)
-    started, stopping = asyncio.Event(), asyncio.Event()
-
-    # The lifespan enters and exits anyio cancel scopes: one task must do both.
-    async def live() -> None:
-        async with app.lifespan():
-            started.set()
-            await stopping.wait()
-
-    lifespan = asyncio.create_task(live())
-    waiting = asyncio.create_task(started.wait())
-    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
-    if not started.is_set():
-        waiting.cancel()
-        await lifespan  # start-up failed: raise its error
-    try:
-        async with httpx.AsyncClient(
+    async with (
+        live_app(settings) as app,
+        httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver.local", timeout=120
-        ) as client:
-            yield client
-    finally:
-        stopping.set()
-        await lifespan
+        ) as client,
+    ):
+        yield client
 
 
 @dataclasses.dataclass

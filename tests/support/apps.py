@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from jose import jwt
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from streamstack.app import create_app
 from streamstack.cli import apply_migrations
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
+from streamstack.kernel.module import ModuleDefinition
 from streamstack.settings import MODULE_NAMES, Settings
 
 BackendKind = Literal["embedded", "production"]
@@ -61,6 +64,41 @@ def make_settings(
         )
     base.update(overrides)
     return Settings(**base).replace()
+
+
+@asynccontextmanager
+async def live_app(
+    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
+) -> AsyncIterator[Litestar]:
+    """Migrate, build the app and run its lifespan in the test's own event loop.
+
+    Litestar's ``AsyncTestClient`` runs the lifespan (background tasks such as the outbox
+    relay or the upload sweeper) in a thread with its own loop while requests run in the
+    test's loop; a database pool or NATS connection shared by both loops breaks. Pair this
+    with ``httpx.ASGITransport(app=...)`` to keep everything in one loop, as under uvicorn.
+    """
+    await apply_migrations(settings, settings.modules)
+    app = create_app(settings, definitions)
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    # The lifespan enters and exits anyio cancel scopes: one task must do both, and a
+    # fixture's set-up and tear-down run in different tasks.
+    async def live() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(live())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiting.cancel()
+        await lifespan  # start-up failed: raise its error
+    try:
+        yield app
+    finally:
+        stopping.set()
+        await lifespan
 
 
 @asynccontextmanager
