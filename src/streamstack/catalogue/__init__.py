@@ -15,6 +15,7 @@ from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM
 from streamstack.contracts.streaming import StreamingClient
+from streamstack.kernel import metrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 
 
@@ -25,6 +26,8 @@ def mount(context: ModuleContext) -> MountedModule:
     service = CatalogueService(
         database, relay, streaming=lambda: StreamingClient(context.transport("streaming"))
     )
+    # The backlog is read from the database at each scrape of /metrics.
+    metrics.track_outbox_backlog(service.outbox_backlog)
     return MountedModule(
         name="catalogue",
         route_handlers=[catalogue_router(service)],

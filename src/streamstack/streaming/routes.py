@@ -18,6 +18,7 @@ from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Scope, Send
 
+from streamstack.kernel import metrics
 from streamstack.kernel.errors import AppError, ErrorBody
 from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.service import Delivery, Payload, Reply, ThumbnailDelivery
@@ -38,7 +39,7 @@ class ObjectStreamResponse(ASGIStreamingResponse):
 
     def __init__(self, payload: Payload, *, status_code: int, headers: dict[str, str]) -> None:
         super().__init__(
-            iterator=payload,
+            iterator=metrics.counted_stream(payload),
             status_code=status_code,
             headers=headers,
             media_type=headers.get("Content-Type"),
@@ -47,7 +48,8 @@ class ObjectStreamResponse(ASGIStreamingResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            with metrics.active_stream():
+                await super().__call__(scope, receive, send)
         except* AppError as failures:  # Litestar's task group wraps what the body raised
             # The headers are gone already: the only honest signal left is to cut the
             # connection short of Content-Length, which the server does when we return.

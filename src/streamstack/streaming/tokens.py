@@ -16,6 +16,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.streaming import IssueStreamToken, StreamTokenGrant
+from streamstack.kernel import metrics
 from streamstack.kernel.errors import BadRequest, NotFound
 from streamstack.kernel.jwt import InvalidToken, TokenVerifier
 from streamstack.kernel.kv import KeyExists, KeyValueStore
@@ -123,6 +124,7 @@ class StreamTokens:
             size_bytes=request.size_bytes,
         )
         token = await self._create(grant)
+        metrics.count_stream_token_issued()
         log.info("stream_token.issued", media_id=grant.media_id, user_id=grant.user_id)
         return StreamTokenGrant(
             stream_url=f"{STREAM_PATH}/{token}", expires_in=self._store.ttl_seconds

@@ -1,0 +1,61 @@
+"""The modules feed the domain metrics: a real stream moves the counters on /metrics."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+
+from support.apps import bearer, live_app, make_settings, mint_token
+
+VIDEO = bytes(range(256)) * 40
+
+
+def sample(text: str, name: str) -> float:
+    match = re.search(rf"^{name}(?:{{[^}}]*}})? ([0-9.e+]+)$", text, re.MULTILINE)
+    assert match, f"{name} not exported"
+    return float(match.group(1))
+
+
+async def test_streaming_and_catalogue_report_their_metrics(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path / "data")
+    media_id = str(uuid.uuid4())
+    async with (
+        live_app(settings) as app,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        key = f"{media_id}.mp4"
+        folder = settings.data_dir / "objects" / settings.media_bucket
+        (folder / key).write_bytes(VIDEO)
+        before = (await client.get("/metrics")).text
+        created = await client.post(
+            "/api/v1/catalogue/",
+            json={
+                "id": media_id,
+                "title": "m",
+                "s3_key": key,
+                "size_bytes": len(VIDEO),
+                "content_type": "video/mp4",
+            },
+            headers=bearer(mint_token(settings, role="admin")),
+        )
+        assert created.status_code == 201, created.text
+        grant = await client.post(
+            f"/api/v1/catalogue/{media_id}/stream-token", headers=bearer(mint_token(settings))
+        )
+        assert grant.status_code == 200, grant.text
+        r = await client.get(grant.json()["stream_url"], headers={"Range": "bytes=0-999"})
+        assert r.status_code == 206
+        after = (await client.get("/metrics")).text
+    assert (
+        sample(after, "streamstack_stream_tokens_issued_total")
+        == sample(before, "streamstack_stream_tokens_issued_total") + 1
+    )
+    assert (
+        sample(after, "streamstack_streamed_bytes_total")
+        >= sample(before, "streamstack_streamed_bytes_total") + 1000
+    )
+    assert sample(after, "streamstack_active_streams") == 0
+    assert sample(after, "streamstack_outbox_backlog") >= 0
