@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,12 +112,11 @@ def create_app(
         try:
             yield
         finally:
-            for module in reversed(mounted):
-                for hook in module.on_shutdown:
-                    await hook()
-            for http in http_transports.values():
-                await http.close()
-            await backends.close()
+            steps = [hook for module in reversed(mounted) for hook in module.on_shutdown]
+            steps += [http.close for http in http_transports.values()]
+            steps += backends.closers()
+            for step in steps:
+                await run_bounded(step, SHUTDOWN_STEP_SECONDS)
 
     @get("/health", include_in_schema=True, tags=["operations"], sync_to_thread=False)
     def health() -> Health:
@@ -178,6 +178,26 @@ def create_app(
     # Outermost, so that router-level errors (unknown route, wrong method) carry the id too.
     app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app
+
+
+#: How long one shut-down step (a module hook, closing a pool) may take before it is left.
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def run_bounded(step: Callable[[], Awaitable[None]], seconds: float) -> None:
+    """Run a shut-down step; log and leave it if it fails or outlives ``seconds``.
+
+    A step stuck on a dead connection must not keep the process from exiting, and
+    ``asyncio.wait_for`` would still wait for a task that ignores its cancellation.
+    """
+    task = asyncio.ensure_future(step())
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        log.warning("shutdown.step_abandoned", step=getattr(step, "__qualname__", repr(step)))
+        return
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("shutdown.step_failed", error=repr(task.exception()))
 
 
 def spa_handler(web: Path) -> ControllerRouterHandler:

@@ -132,11 +132,15 @@ class Backends:
         results = await asyncio.gather(*(run(self.checks[n]) for n in names))
         return dict(zip(names, results, strict=True))
 
+    def closers(self) -> list[Callable[[], Awaitable[None]]]:
+        """The close steps of every backend opened, newest first (each runs once)."""
+        steps, self._closers = list(reversed(self._closers)), []
+        return steps
+
     async def close(self) -> None:
         """Close every connection and file, newest first."""
-        for close in reversed(self._closers):
+        for close in self.closers():
             await close()
-        self._closers.clear()
 
     def _s3_client(self) -> S3Client:
         if self._s3 is None:
