@@ -44,6 +44,19 @@ def test_help_on_every_command(command: list[str]) -> None:
         (["serve", "--module", "nope"], {}, "STREAMSTACK_MODULES: unknown module nope"),
         (["dev"], {"STREAMSTACK_NATS_URL": "localhost:4222"}, "STREAMSTACK_NATS_URL"),
         (["serve", "--module", "streaming"], {}, "STREAMSTACK_INTERNAL_SECRET"),
+        (
+            ["serve", "--module", "catalogue"],
+            {
+                "STREAMSTACK_INTERNAL_SECRET": "s" * 32,
+                "STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:9/none",
+            },
+            "STREAMSTACK_DATABASE_URL",
+        ),
+        (
+            ["migrate"],
+            {"STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:9/none"},
+            "STREAMSTACK_DATABASE_URL",
+        ),
     ],
 )
 def test_bad_settings_are_one_line_errors(
