@@ -213,13 +213,19 @@ def spa_handler(web: Path) -> ControllerRouterHandler:
         if relative and candidate.is_file() and candidate.is_relative_to(root):
             immutable = relative.startswith("assets/")
             cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            # The filename is what Litestar guesses the media type from: without it every
+            # file is application/octet-stream, which browsers download instead of running.
             return File(
-                candidate, headers={"Cache-Control": cache}, content_disposition_type="inline"
+                candidate,
+                filename=candidate.name,
+                headers={"Cache-Control": cache},
+                content_disposition_type="inline",
             )
         if "." in relative.rsplit("/", 1)[-1]:
             raise NotFound("no such file")
         return File(
             root / "index.html",
+            filename="index.html",
             headers={"Cache-Control": "no-cache"},
             content_disposition_type="inline",
         )

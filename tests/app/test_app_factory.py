@@ -140,6 +140,10 @@ async def test_the_spa_is_served_with_client_route_fallback(tmp_path: Path) -> N
     assert "id=root" in route.text
     assert asset.status_code == 200
     assert "immutable" in asset.headers["cache-control"]
+    # Browsers download an octet-stream page and refuse a module script that is not JavaScript.
+    assert index.headers["content-type"].startswith("text/html")
+    assert route.headers["content-type"].startswith("text/html")
+    assert asset.headers["content-type"].startswith("text/javascript")
     assert missing_asset.status_code == 404
     assert "outside" not in escape.text
     assert api.status_code == 404
