@@ -294,6 +294,13 @@ class Nginx(ChildProcess):
         path = self.directory / "access.log"
         return path.read_text() if path.exists() else ""
 
+    def access_log_with(self, line: str, timeout: float = 10.0) -> str:
+        """The access log once it holds ``line`` (nginx logs a request after it ends)."""
+        deadline = time.monotonic() + timeout
+        while line not in (log := self.access_log()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return log
+
 
 @contextlib.contextmanager
 def running(processes: Sequence[ChildProcess]) -> Iterator[None]:
