@@ -1,6 +1,6 @@
 """What schemathesis found wrong with the OpenAPI document itself, pinned one by one.
 
-Each test states what the document should say and is expected to fail until the owner
+Each test states what the document should say; one still fails (strict xfail) until its owner
 fixes it (strict: a fix turns it into a pass that must lose its marker). The fuzz tests
 (``test_fuzz_api.py``) check what these bugs still allow: no 5xx, the error shape, and
 success bodies against the schema.
@@ -53,12 +53,6 @@ async def test_the_documented_400_is_the_body_the_app_sends(
     jsonschema.validate(response.json(), schema["content"]["application/json"]["schema"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auth (POST /logout, /logout-all) documents its 204 with an application/json "
-    "body (schema null): the handlers are annotated Response[None]; a 204 has no body and "
-    "no Content-Type (ingest fixed the same in its tus routes)",
-)
 def test_no_content_answers_document_no_body(openapi: dict[str, Any]) -> None:
     with_body = [
         f"{method} {path}"
@@ -68,12 +62,6 @@ def test_no_content_answers_document_no_body(openapi: dict[str, Any]) -> None:
     assert with_body == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalogue: browsing (GET list and item) is public, but the controller "
-    "declares security [{bearer: []}], which says a token is required; optional "
-    "authentication is spelled [{}, {bearer: []}]",
-)
 def test_public_browsing_documents_the_bearer_as_optional(openapi: dict[str, Any]) -> None:
     required = [
         f"{method} {path}"

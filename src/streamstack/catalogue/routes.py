@@ -39,6 +39,9 @@ from streamstack.kernel.guards import (
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/catalogue"
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+#: Browsing is public; a bearer token, when sent, shows an admin the drafts too.
+OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
 
 
 async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -53,9 +56,8 @@ class CatalogueController(Controller):
 
     path = "/"
     tags = ["catalogue"]
-    security = [{"bearer": []}]
 
-    @get("/", summary="List media items")
+    @get("/", summary="List media items", security=OPTIONAL_BEARER)
     async def list_items(
         self,
         service: NamedDependency[CatalogueService],
@@ -85,7 +87,7 @@ class CatalogueController(Controller):
             status=status, q=q, tag=tag, sort=sort, page=page, page_size=page_size
         )
 
-    @get("/{item_id:uuid}", summary="Get a media item")
+    @get("/{item_id:uuid}", summary="Get a media item", security=OPTIONAL_BEARER)
     async def get_item(
         self,
         service: NamedDependency[CatalogueService],
@@ -97,7 +99,13 @@ class CatalogueController(Controller):
             item_id, include_drafts=viewer is not None and viewer.is_admin
         )
 
-    @post("/", guards=[requires_admin], status_code=201, summary="Register a media item")
+    @post(
+        "/",
+        guards=[requires_admin],
+        security=BEARER,
+        status_code=201,
+        summary="Register a media item",
+    )
     async def create_item(
         self,
         service: NamedDependency[CatalogueService],
@@ -107,14 +115,25 @@ class CatalogueController(Controller):
         """Register an uploaded object as an item (admins; ingest uses the contract)."""
         return await service.create_item(data, created_by=principal.user_id)
 
-    @patch("/{item_id:uuid}", guards=[requires_admin], summary="Edit, publish or unpublish")
+    @patch(
+        "/{item_id:uuid}",
+        guards=[requires_admin],
+        security=BEARER,
+        summary="Edit, publish or unpublish",
+    )
     async def update_item(
         self, service: NamedDependency[CatalogueService], item_id: uuid.UUID, data: UpdateMediaItem
     ) -> MediaItem:
         """Change title, description or tags; ``status`` publishes or unpublishes."""
         return await service.update_item(item_id, data)
 
-    @delete("/{item_id:uuid}", guards=[requires_admin], status_code=204, summary="Delete")
+    @delete(
+        "/{item_id:uuid}",
+        guards=[requires_admin],
+        security=BEARER,
+        status_code=204,
+        summary="Delete",
+    )
     async def delete_item(
         self, service: NamedDependency[CatalogueService], item_id: uuid.UUID
     ) -> None:
@@ -124,6 +143,7 @@ class CatalogueController(Controller):
     @post(
         "/{item_id:uuid}/stream-token",
         guards=[requires_user],
+        security=BEARER,
         status_code=200,
         summary="Get a stream token",
     )
