@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import aioboto3
 import aiohttp
+import structlog
 from aiobotocore.config import AioConfig
 from botocore.exceptions import (
     BotoCoreError,
@@ -35,6 +37,13 @@ from streamstack.kernel.storage import (
     StorageUnavailable,
     check_object_key,
 )
+
+#: A failed write's multipart upload is aborted again, backing off, while S3 is away.
+ABORT_RETRY_FIRST_SECONDS = 0.5
+ABORT_RETRY_MAX_SECONDS = 30.0
+ABORT_RETRY_FOR_SECONDS = 15 * 60.0
+_PENDING_ABORTS: set[asyncio.Task[None]] = set()
+log = structlog.get_logger(__name__)
 
 
 class S3Client:
@@ -203,9 +212,35 @@ class S3ObjectStore:
             return await self.complete_multipart(key, upload_id, parts)
         except BaseException:
             if upload_id is not None:
-                with contextlib.suppress(Exception):
-                    await self.abort_multipart(key, upload_id)
+                await self._abort_now_or_later(key, upload_id)
             raise
+
+    async def _abort_now_or_later(self, key: str, upload_id: str) -> None:
+        """Abort a failed write's multipart upload, retrying in the background if S3 is away.
+
+        Its parts are invisible but billed until aborted, and after a failed write nothing
+        else knows the upload id: the retries are the only chance to remove them.
+        """
+        try:
+            await self.abort_multipart(key, upload_id)
+        except Exception:
+            task = asyncio.create_task(self._abort_with_retries(key, upload_id))
+            _PENDING_ABORTS.add(task)
+            task.add_done_callback(_PENDING_ABORTS.discard)
+
+    async def _abort_with_retries(self, key: str, upload_id: str) -> None:
+        delay = ABORT_RETRY_FIRST_SECONDS
+        deadline = asyncio.get_running_loop().time() + ABORT_RETRY_FOR_SECONDS
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(delay)
+            try:
+                await self.abort_multipart(key, upload_id)
+            except Exception:
+                delay = min(delay * 2, ABORT_RETRY_MAX_SECONDS)
+                continue
+            log.info("storage.multipart_aborted_late", bucket=self.bucket, key=key)
+            return
+        log.warning("storage.multipart_left", bucket=self.bucket, key=key, upload_id=upload_id)
 
     async def delete(self, key: str) -> None:
         check_object_key(key)
