@@ -7,7 +7,6 @@ real ``streamstack serve`` processes on embedded backends sharing one data direc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,9 @@ import httpx
 import pytest
 
 from streamstack.settings import Settings
-from support.apps import bearer, make_settings, mint_token
+from support.apps import bearer, free_port, make_settings, mint_token
 
 VIDEO = os.urandom(3000)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Service:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -13,20 +11,17 @@ from typing import Any
 import httpx
 import msgspec
 import nats
-import uvicorn
 from litestar import Litestar
 
-from streamstack.app import create_app
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.schemas import CreateMediaItem
 from streamstack.catalogue.service import CatalogueService
-from streamstack.cli import apply_migrations
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.events import Event, Subscription
 from streamstack.kernel.module import ModuleDefinition
 from streamstack.settings import Settings
-from support.apps import bearer, live_app, mint_token
+from support.apps import bearer, free_port, live_app, mint_token, served_app
 
 API = "/api/v1/catalogue"
 EVENT_STREAM = "CATALOGUE_EVENTS"
@@ -193,13 +188,6 @@ async def stored_events(nats_url: str, media_ids: set[str]) -> list[tuple[str, s
         await client.close()
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class ServedApp:
     """The app for ``settings`` served by uvicorn on a free port, in a background thread.
 
@@ -210,33 +198,11 @@ class ServedApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings.replace(port=free_port())
         self.url = f"http://127.0.0.1:{self.settings.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> ServedApp:
-        await apply_migrations(self.settings, self.settings.modules)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(self.settings),
-                host="127.0.0.1",
-                port=self.settings.port,
-                log_config=None,
-                lifespan="on",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        self._server, self._thread = server, thread
-        thread.start()
-
-        async def started() -> bool:
-            if not thread.is_alive():
-                raise AssertionError(f"uvicorn for {self.settings.modules} exited at start")
-            return server.started
-
-        await eventually(started, what=f"uvicorn on {self.url}", timeout=30)
+        await self._running.enter_async_context(served_app(self.settings, port=self.settings.port))
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            await asyncio.to_thread(self._thread.join, 15)
+        await self._running.aclose()

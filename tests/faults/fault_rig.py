@@ -2,7 +2,7 @@
 
 The in-process test client buffers whole request and response bodies and runs the app on
 the test's own terms; a backend failing *during* a request needs the real thing. So
-:func:`served_app` runs ``create_app(settings)`` under uvicorn in a thread (its own event
+``support.apps.served_app`` runs ``create_app(settings)`` under uvicorn in a thread (its own event
 loop) and the test talks to it over loopback with :class:`BoundedClient`, whose every
 request has a hard time bound: a request that reaches the bound is a hang, and fails the
 test with :class:`Hung` instead of hanging the suite.
@@ -13,19 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from harness.servers import free_port
-from streamstack.app import create_app
-from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
 from support.apps import bearer, make_settings, mint_token
 
@@ -58,36 +53,6 @@ def production_settings(
         buckets=buckets,
         **{**FAST_ARGON2, **overrides},
     )
-
-
-@contextlib.asynccontextmanager
-async def served_app(settings: Settings) -> AsyncIterator[str]:
-    """Migrate, then serve the app with uvicorn in a thread; yield its base URL."""
-    await apply_migrations(settings, settings.modules)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=3,
-        )
-    )
-    thread = threading.Thread(target=server.run, name=f"fault-app-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start")
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 20)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -26,11 +26,10 @@ from fault_rig import (
     new_item,
     production_settings,
     restarted_on_exit,
-    served_app,
 )
 
 from harness.tools import skip_or_fail
-from support.apps import bearer
+from support.apps import bearer, served_app
 
 pytestmark = pytest.mark.slow
 

@@ -23,13 +23,13 @@ from fault_rig import (
     new_item,
     production_settings,
     restarted_on_exit,
-    served_app,
 )
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from harness.tools import skip_or_fail
 from streamstack.contracts.catalogue import MEDIA_PUBLISHED
+from support.apps import served_app
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,6 @@ from fault_rig import (
     free_box_header,
     production_settings,
     restarted_on_exit,
-    served_app,
     small_mp4,
 )
 from sqlalchemy import text
@@ -40,6 +39,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from harness.servers import S3Endpoint
 from harness.tools import skip_or_fail
 from streamstack.settings import Settings
+from support.apps import served_app
 
 pytestmark = pytest.mark.slow
 

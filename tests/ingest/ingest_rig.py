@@ -6,19 +6,14 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
-import socket
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from streamstack.app import create_app
-from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
-from support.apps import bearer, live_app, mint_token
+from support.apps import bearer, free_port, live_app, mint_token, served_app
 
 API = "/api/v1/ingest"
 #: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
@@ -247,43 +242,16 @@ class ServedApp:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> ServedApp:
-        await apply_migrations(self.settings, self.settings.modules)
-        config = uvicorn.Config(
-            create_app(self.settings),
-            host="127.0.0.1",
-            port=self.port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-        self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=server.run, daemon=True)
-        self._thread.start()
-        for _ in range(600):
-            if server.started:
-                return self
-            if not self._thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            await asyncio.sleep(0.05)
-        raise RuntimeError("uvicorn did not start in 30 s")
+        await self._running.enter_async_context(served_app(self.settings, port=self.port))
+        return self
 
     async def __aexit__(self, *_: object) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            await asyncio.to_thread(self._thread.join, 30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        await self._running.aclose()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 30) -> None:

@@ -7,8 +7,6 @@ mounted in two servers they talk over HTTP through ``/internal/``.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,6 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from litestar import get
 from litestar.di import Provide
 from litestar.testing import AsyncTestClient
@@ -28,7 +25,7 @@ from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedMo
 from streamstack.kernel.operation import CallContext, Operation
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, bearer, make_settings, mint_token
+from support.apps import INTERNAL_SECRET, bearer, free_port, make_settings, mint_token, served_app
 
 
 class Ping(msgspec.Struct, frozen=True):
@@ -75,35 +72,6 @@ DEFINITIONS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ThreadedServer:
-    """uvicorn serving an app in a background thread."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> ThreadedServer:
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                return self
-            threading.Event().wait(0.05)
-        raise RuntimeError("server did not start")
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 class Deployment:
     """Where the caller lives and how to reach it."""
 
@@ -124,12 +92,12 @@ async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         return
     port = free_port()
     callee_settings = make_settings("embedded", tmp_path, modules=["streaming"], port=port)
-    with ThreadedServer(create_app(callee_settings, DEFINITIONS), port) as callee:
+    async with served_app(callee_settings, DEFINITIONS, port=port) as callee_url:
         settings = make_settings(
-            "embedded", tmp_path, modules=["catalogue"], streaming_url=callee.url
+            "embedded", tmp_path, modules=["catalogue"], streaming_url=callee_url
         )
         async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
-            yield Deployment(client, callee.url, settings)
+            yield Deployment(client, callee_url, settings)
 
 
 async def test_a_call_returns_the_callee_answer_with_identity_forwarded(
@@ -168,20 +136,22 @@ async def test_http_transport_is_really_used_across_processes(deployment: Deploy
 async def test_internal_routes_need_the_service_secret(tmp_path: Path) -> None:
     port = free_port()
     settings = make_settings("embedded", tmp_path, modules=["streaming"], port=port)
-    with ThreadedServer(create_app(settings, DEFINITIONS), port) as callee:
-        async with httpx.AsyncClient(base_url=callee.url) as http:
-            body = msgspec.json.encode(Ping("x"))
-            for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: INTERNAL_SECRET[:-1]}):
-                r = await http.post(ECHO.path, content=body, headers=headers)
-                assert r.status_code == 401
-                assert r.json()["code"] == "invalid_service_secret"
-            r = await http.post(
-                ECHO.path, content=b"{not json", headers={SECRET_HEADER: INTERNAL_SECRET}
-            )
-            assert r.status_code == 400
-            r = await http.post(ECHO.path, content=body, headers={SECRET_HEADER: INTERNAL_SECRET})
-            assert r.status_code == 200
-            assert r.json()["text"] == "x"
+    async with (
+        served_app(settings, DEFINITIONS, port=port) as callee_url,
+        httpx.AsyncClient(base_url=callee_url) as http,
+    ):
+        body = msgspec.json.encode(Ping("x"))
+        for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: INTERNAL_SECRET[:-1]}):
+            r = await http.post(ECHO.path, content=body, headers=headers)
+            assert r.status_code == 401
+            assert r.json()["code"] == "invalid_service_secret"
+        r = await http.post(
+            ECHO.path, content=b"{not json", headers={SECRET_HEADER: INTERNAL_SECRET}
+        )
+        assert r.status_code == 400
+        r = await http.post(ECHO.path, content=body, headers={SECRET_HEADER: INTERNAL_SECRET})
+        assert r.status_code == 200
+        assert r.json()["text"] == "x"
 
 
 async def test_an_unreachable_callee_is_a_503(tmp_path: Path) -> None:

@@ -13,25 +13,22 @@ import functools
 import os
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 from litestar.testing import AsyncTestClient
 
-from streamstack.app import create_app
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.storage import ObjectInfo, ObjectStore
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app
+from support.apps import INTERNAL_SECRET, bearer, free_port, mint_token, running_app, served_app
 
 #: Streaming needs no database: production-kind tests point it at one that does not exist,
 #: so any attempt to use Postgres would fail loudly.
@@ -141,43 +138,9 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
 # --- a real server, for what the in-process client cannot show -------------------------
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def uvicorn_app(settings: Settings) -> AsyncIterator[str]:
-    """Serve ``create_app(settings)`` with uvicorn in a thread; yield its base URL.
-
-    Waits without blocking the test's event loop, which may be running a proxy the app
-    talks to.
-    """
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 15)
+def uvicorn_app(settings: Settings) -> AbstractAsyncContextManager[str]:
+    """Serve ``create_app(settings)`` with uvicorn in a thread; yield its base URL."""
+    return served_app(settings, migrate=False)
 
 
 def subprocess_env(settings: Settings) -> dict[str, str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -10,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+import uvicorn
 from jose import jwt
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -99,6 +102,54 @@ async def live_app(
     finally:
         stopping.set()
         await lifespan
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def served_app(
+    settings: Settings,
+    definitions: Mapping[str, ModuleDefinition] | None = None,
+    *,
+    port: int | None = None,
+    migrate: bool = True,
+) -> AsyncIterator[str]:
+    """Serve the app with uvicorn in a background thread; yield its base URL.
+
+    For what only a real server shows (HTTP transports, disconnects, outages). The wait
+    does not block the test's event loop, which may run a proxy the app talks to.
+    """
+    if migrate:
+        await apply_migrations(settings, settings.modules)
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, definitions),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=3,
+        )
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn for {settings.modules} did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 20)
 
 
 @asynccontextmanager
