@@ -297,3 +297,19 @@ async def test_an_object_shorter_than_the_token_says_is_served_by_its_real_size(
     assert whole.status_code == 200
     assert whole.content == PATTERN
     assert whole.headers["content-length"] == str(SIZE)
+
+
+async def test_a_token_whose_size_is_too_small_is_not_416_by_that_size(rig: StreamRig) -> None:
+    """The catalogue's size may disagree with storage: storage's size decides (issue 13.10)."""
+    info = await rig.put_media()
+    for stale in (0, 100):
+        url = await rig.stream_url(info, size=stale)
+
+        response = await rig.client.get(url, headers={"Range": "bytes=500-"})
+        past_end = await rig.client.get(url, headers={"Range": "bytes=1500-"})
+
+        assert response.status_code == 206, response.text
+        assert response.headers["content-range"] == "bytes 500-999/1000"
+        assert response.content == PATTERN[500:]
+        assert_error(past_end, 416)
+        assert past_end.headers["content-range"] == "bytes */1000"

@@ -215,8 +215,8 @@ class MediaDelivery:
     async def _serve(self, key: str, size: int, conditions: Conditions) -> Reply | int:
         """The reply, or the object's real size when it differs from ``size``."""
         plan = select_ranges(conditions.range, size)
-        if plan is UNSATISFIABLE and not conditions.has_preconditions:
-            raise _unsatisfiable(size)  # decided without touching storage
+        # Even an unsatisfiable plan asks storage (a head): the size in the token is the
+        # catalogue's word, which may be stale; only storage knows the object's real size.
         opened = await self._open(key, plan, conditions)
         if opened.info.size != size:
             await _close(opened.body)
