@@ -81,6 +81,8 @@ async def test_dev_start_creates_admin_localhost_once(auth_settings_factory, mon
         assert await role_of(client, "admin@localhost", new_password) == "admin"
 
 
+# Production refuses embedded backends (STREAMSTACK_*_URL unset), so only real servers.
+@pytest.mark.parametrize("backend_kind", ["production"])
 async def test_no_admin_is_invented_in_production(auth_settings_factory, monkeypatch):
     output = Output(monkeypatch)
     settings = auth_settings_factory(environment="production")
@@ -140,6 +142,8 @@ async def run_create_admin(
     return code, out, err
 
 
+# Production refuses embedded backends (STREAMSTACK_*_URL unset), so only real servers.
+@pytest.mark.parametrize("backend_kind", ["production"])
 async def test_create_admin_from_stdin_generated_or_by_promotion(
     auth_settings_factory, monkeypatch
 ):
@@ -213,6 +217,8 @@ async def _signed_in(client, email):
     return email, response.json()
 
 
+# Production refuses embedded backends (STREAMSTACK_*_URL unset), so only real servers.
+@pytest.mark.parametrize("backend_kind", ["production"])
 async def test_create_admin_refuses_bad_input(auth_settings_factory, monkeypatch):
     output = Output(monkeypatch)
     settings = auth_settings_factory(environment="production")

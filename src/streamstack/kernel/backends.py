@@ -2,6 +2,10 @@
 
 Modules ask for what they need (a KV bucket, an object bucket, the event bus, the
 database); each backend asked for is also a readiness check for ``GET /ready``.
+
+Embedded backends are for dev mode only: in production a module asking for a backend whose
+URL is unset stops the process with a one-line error naming the variable, instead of
+quietly keeping live data in a local file nobody backs up or shares between replicas.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from streamstack.kernel.nats import NatsConnection
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.local import LocalObjectStore
 from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
-from streamstack.settings import Settings
+from streamstack.settings import PREFIX, Settings, SettingsError
 
 Check = Callable[[], Awaitable[None]]
 log = structlog.get_logger(__name__)
@@ -43,6 +47,15 @@ class Backends:
         self._database: Database | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
+    def _require(self, url: str, variable: str, what: str) -> bool:
+        """Whether ``url`` is set; in production an unset one is a settings error."""
+        if not url and self.settings.environment == "production":
+            raise SettingsError(
+                f"{PREFIX}{variable}: required in production (a mounted module needs {what}; "
+                "embedded backends are for dev mode)"
+            )
+        return bool(url)
+
     @property
     def nats(self) -> NatsConnection:
         """The shared NATS connection (production only)."""
@@ -55,7 +68,7 @@ class Backends:
         """The key-value bucket ``bucket`` with a bucket-wide TTL."""
         if bucket not in self._kv:
             store: KeyValueStore
-            if self.settings.nats_url:
+            if self._require(self.settings.nats_url, "NATS_URL", f"the {bucket} KV bucket"):
                 store = NatsKeyValueStore(self.nats, bucket, ttl_seconds)
                 self.checks["nats"] = self.nats.ping
             else:
@@ -72,7 +85,7 @@ class Backends:
         """The object bucket ``bucket`` (S3, or a folder of the data directory)."""
         if bucket not in self._objects:
             store: ObjectStore
-            if self.settings.s3_endpoint_url:
+            if self._require(self.settings.s3_endpoint_url, "S3_ENDPOINT_URL", f"bucket {bucket}"):
                 s3_store = S3ObjectStore(self._s3_client(), bucket)
                 store = s3_store
                 self.checks[f"s3:{bucket}"] = s3_store.ping
@@ -87,7 +100,7 @@ class Backends:
     def events(self) -> EventBus:
         """The event bus (JetStream, or in-process)."""
         if self._events is None:
-            if self.settings.nats_url:
+            if self._require(self.settings.nats_url, "NATS_URL", "the event bus"):
                 self._events = NatsEventBus(
                     self.nats, stream="CATALOGUE_EVENTS", subjects=["catalogue.events.>"]
                 )
@@ -100,6 +113,7 @@ class Backends:
     def database(self) -> Database:
         """The relational store."""
         if self._database is None:
+            self._require(self.settings.database_url, "DATABASE_URL", "a database")
             self._database = Database(self.settings.effective_database_url)
             self._closers.append(self._database.close)
             self.checks["database"] = self._database.ping
