@@ -1,0 +1,195 @@
+"""Job-queue port: durable work items handed to one worker at a time, retried, dead-lettered.
+
+Two adapters implement :class:`JobQueue`: a NATS JetStream work-queue stream in production
+(:mod:`.nats`) and an embedded SQLite queue in the data directory for ``streamstack dev``
+(:mod:`.embedded`). Both pass the same suite in ``tests/kernel/test_jobs_port.py``.
+
+Semantics shared by both:
+
+* ``enqueue`` with a job id already enqueued within the dedupe window stores nothing.
+* A consumer holds a delivery for ``ack_wait`` seconds; ``in_progress()`` restarts that
+  clock. A delivery neither acked nor released in time is delivered again (to anyone).
+* ``attempt`` counts deliveries, 1 for the first. A failure on the last allowed attempt
+  (``max_deliver``) dead-letters the job with its reason; a job whose holder vanished on its
+  last attempt is dead-lettered the next time a consumer sees it, without running it.
+* Delivery is at least once: handlers must be idempotent.
+
+:class:`~streamstack.kernel.jobs.worker.JobWorker` runs handlers on top of any queue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import msgspec
+
+from streamstack.kernel.errors import BadRequest, ServiceUnavailable
+
+# Job ids and kinds travel in NATS subjects and headers, so both adapters accept only
+# characters that are safe there (a UUID or a slug fits).
+_JOB_ID = re.compile(r"[A-Za-z0-9_\-=]{1,128}")
+_KIND = re.compile(r"[a-z0-9_\-]{1,64}")
+_QUEUE = re.compile(r"[a-z0-9_\-]{1,48}")
+
+
+class JobsUnavailable(ServiceUnavailable):
+    """The job queue backend did not answer."""
+
+    code = "jobs_unavailable"
+
+
+class InvalidJob(BadRequest):
+    """A job id, kind or queue name outside the allowed alphabet."""
+
+    code = "invalid_job"
+
+
+class Job(msgspec.Struct, frozen=True):
+    """One unit of work: a caller-chosen id (the dedupe key), a kind and opaque bytes."""
+
+    id: str
+    kind: str
+    payload: bytes
+
+
+class DeadLetter(msgspec.Struct, frozen=True):
+    """A job given up on: what it was, how many deliveries it had, and why it failed."""
+
+    job: Job
+    attempts: int
+    reason: str
+    failed_at: float
+
+
+class Backlog(msgspec.Struct, frozen=True):
+    """Jobs not finished: ``waiting`` for a consumer (incl. delayed retries), ``running``."""
+
+    waiting: int
+    running: int
+
+    @property
+    def total(self) -> int:
+        """Every job not yet acked or dead-lettered."""
+        return self.waiting + self.running
+
+
+class QueueConfig(msgspec.Struct, frozen=True):
+    """How a queue redelivers.
+
+    ``retry_delays[i]`` is the wait before attempt ``i + 2`` after a failure (the last value
+    repeats); ``dedupe_window`` is how long a job id is remembered after ``enqueue``.
+    """
+
+    ack_wait: float = 30.0
+    max_deliver: int = 5
+    retry_delays: Sequence[float] = (2.0, 10.0, 30.0, 120.0)
+    dedupe_window: float = 3600.0
+
+    def retry_delay(self, attempt: int) -> float:
+        """The wait before the next delivery after attempt number ``attempt`` failed."""
+        if not self.retry_delays:
+            return 0.0
+        return float(self.retry_delays[min(max(attempt, 1), len(self.retry_delays)) - 1])
+
+
+def abandoned_reason(attempts: int) -> str:
+    """The dead-letter reason of a job whose holder never reported an outcome."""
+    return (
+        f"no outcome after {attempts} deliveries: the worker holding the last attempt "
+        "stopped or timed out without acknowledging it"
+    )
+
+
+class Delivery(Protocol):
+    """One job handed to one consumer, until it is acked, released or its ack wait ends."""
+
+    job: Job
+    attempt: int
+
+    async def ack(self) -> None:
+        """The job is done: it will not be delivered again."""
+        ...
+
+    async def nak(self, delay: float = 0.0) -> None:
+        """Give the job back, to be delivered again after ``delay`` seconds."""
+        ...
+
+    async def in_progress(self) -> None:
+        """Still working: restart the ack-wait clock."""
+        ...
+
+    async def term(self, reason: str) -> None:
+        """Give up on the job now: record a dead letter with ``reason``, never redeliver."""
+        ...
+
+    async def fail(self, reason: str) -> bool:
+        """This attempt failed: retry after the backoff, or dead-letter on the last attempt.
+
+        Returns True when the job was dead-lettered.
+        """
+        ...
+
+
+class JobConsumer(Protocol):
+    """One puller. Use one per concurrent worker; many may share a queue."""
+
+    async def next(self, wait: float) -> Delivery | None:
+        """The next delivery, or None when none came within ``wait`` seconds."""
+        ...
+
+    async def close(self) -> None:
+        """Stop pulling (deliveries still held time out and are redelivered)."""
+        ...
+
+
+class JobQueue(Protocol):
+    """A named, durable queue of jobs."""
+
+    name: str
+    config: QueueConfig
+
+    async def enqueue(self, job_id: str, kind: str, payload: bytes) -> bool:
+        """Store a job; False when ``job_id`` was enqueued within the dedupe window."""
+        ...
+
+    async def consumer(self) -> JobConsumer:
+        """A new consumer of this queue."""
+        ...
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Poison jobs, oldest first."""
+        ...
+
+    async def backlog(self) -> Backlog:
+        """How many jobs wait and run (for metrics and readiness)."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise :class:`JobsUnavailable` unless the backend answers."""
+        ...
+
+
+async def retry_or_dead_letter(delivery: Delivery, config: QueueConfig, reason: str) -> bool:
+    """The one ``Delivery.fail`` rule: nak with the backoff, or term on the last attempt."""
+    if delivery.attempt >= config.max_deliver:
+        await delivery.term(reason)
+        return True
+    await delivery.nak(config.retry_delay(delivery.attempt))
+    return False
+
+
+def check_job(job_id: str, kind: str) -> None:
+    """Raise :class:`InvalidJob` unless ``job_id`` and ``kind`` are in their alphabets."""
+    if not _JOB_ID.fullmatch(job_id):
+        raise InvalidJob(f"invalid job id {job_id[:64]!r}")
+    if not _KIND.fullmatch(kind):
+        raise InvalidJob(f"invalid job kind {kind[:64]!r}")
+
+
+def check_queue(name: str) -> str:
+    """Return ``name`` if it is a valid queue name, else raise ValueError."""
+    if not _QUEUE.fullmatch(name):
+        raise ValueError(f"invalid job queue name {name!r}")
+    return name

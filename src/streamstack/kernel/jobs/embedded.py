@@ -1,0 +1,305 @@
+"""Embedded job queue for ``streamstack dev``: a SQLite file in the data directory.
+
+A job row stays in ``jobs`` until it is acked or dead-lettered, so a restart loses
+nothing. A consumer claims the oldest visible row with one conditional ``UPDATE``
+(SQLite serialises writers, so two consumers, even in two processes, never claim the same
+row at once); the claim sets a lease token and hides the row for ``ack_wait`` seconds.
+A holder that stops heartbeating loses the row to whoever claims it next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import structlog
+
+from streamstack.kernel.jobs import (
+    Backlog,
+    DeadLetter,
+    Job,
+    JobsUnavailable,
+    QueueConfig,
+    abandoned_reason,
+    check_job,
+    check_queue,
+    retry_or_dead_letter,
+)
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS jobs (
+        queue TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        deliveries INTEGER NOT NULL DEFAULT 0,
+        visible_after REAL NOT NULL,
+        lease TEXT,
+        PRIMARY KEY (queue, id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS jobs_visible ON jobs (queue, visible_after)",
+    "CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease)",
+    """CREATE TABLE IF NOT EXISTS job_ids (
+        queue TEXT NOT NULL,
+        id TEXT NOT NULL,
+        enqueued_at REAL NOT NULL,
+        PRIMARY KEY (queue, id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS dead_jobs (
+        queue TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        attempts INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        failed_at REAL NOT NULL,
+        PRIMARY KEY (queue, id)
+    )""",
+)
+
+_CLAIM = """
+UPDATE jobs SET deliveries = deliveries + 1, visible_after = :until, lease = :lease
+WHERE rowid = (
+    SELECT rowid FROM jobs WHERE queue = :queue AND visible_after <= :now
+    ORDER BY visible_after, rowid LIMIT 1
+) AND visible_after <= :now
+RETURNING id, kind, payload, deliveries
+"""
+
+#: How often an idle consumer looks again (jobs can become visible by time or by another
+#: process's enqueue, neither of which wakes it).
+_POLL_SECONDS = 0.25
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (0600) in a directory only its owner can enter (0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    # SQLite gives the -wal and -shm files the database file's mode.
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
+
+
+class EmbeddedJobQueue:
+    """A :class:`~streamstack.kernel.jobs.JobQueue` persisted to the SQLite file ``path``."""
+
+    def __init__(self, path: Path, name: str, config: QueueConfig | None = None) -> None:
+        self.name = check_queue(name)
+        self.config = config or QueueConfig()
+        _private_file(path)
+        self._db = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        for statement in _SCHEMA:
+            self._db.execute(statement)
+        self._lock = threading.Lock()
+        self._wakeup: asyncio.Condition | None = None
+
+    async def enqueue(self, job_id: str, kind: str, payload: bytes) -> bool:
+        check_job(job_id, kind)
+
+        def insert(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            with _transaction(db):
+                db.execute(
+                    "DELETE FROM job_ids WHERE queue = ? AND enqueued_at < ?",
+                    (self.name, now - self.config.dedupe_window),
+                )
+                fresh = db.execute(
+                    "INSERT OR IGNORE INTO job_ids (queue, id, enqueued_at) VALUES (?, ?, ?)",
+                    (self.name, job_id, now),
+                ).rowcount
+                if not fresh:
+                    return False
+                # A job still queued past the dedupe window is not stored twice.
+                return bool(
+                    db.execute(
+                        "INSERT OR IGNORE INTO jobs (queue, id, kind, payload, visible_after)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (self.name, job_id, kind, bytes(payload), now),
+                    ).rowcount
+                )
+
+        stored = await self._run(insert)
+        if stored:
+            await self._notify()
+        return stored
+
+    async def consumer(self) -> EmbeddedJobConsumer:
+        return EmbeddedJobConsumer(self)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT id, kind, payload, attempts, reason, failed_at FROM dead_jobs"
+                " WHERE queue = ? ORDER BY failed_at, rowid LIMIT ?",
+                (self.name, limit),
+            ).fetchall()
+        )
+        return [DeadLetter(Job(i, k, p), a, r, f) for i, k, p, a, r, f in rows]
+
+    async def backlog(self) -> Backlog:
+        def count(db: sqlite3.Connection) -> tuple[int, int]:
+            row = db.execute(
+                "SELECT count(*), coalesce(sum(lease IS NOT NULL AND visible_after > ?), 0)"
+                " FROM jobs WHERE queue = ?",
+                (time.time(), self.name),
+            ).fetchone()
+            return int(row[0]), int(row[1])
+
+        total, running = await self._run(count)
+        return Backlog(waiting=total - running, running=running)
+
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        """Close the file; jobs held by consumers are redelivered after their ack wait."""
+        with self._lock:
+            self._db.close()
+
+    # --- used by consumers and deliveries ---------------------------------------------------
+
+    async def _claim(self) -> EmbeddedDelivery | None:
+        lease = uuid.uuid4().hex
+        now = time.time()
+        params = {"queue": self.name, "now": now, "until": now + self.config.ack_wait}
+        rows = await self._run(lambda db: db.execute(_CLAIM, {**params, "lease": lease}).fetchall())
+        if not rows:
+            return None
+        job_id, kind, payload, deliveries = rows[0]
+        return EmbeddedDelivery(self, Job(job_id, kind, payload), int(deliveries), lease)
+
+    async def _update(self, sql: str, *params: object) -> bool:
+        """Run one statement on this delivery's row; False when the lease was lost."""
+        changed = await self._run(lambda db: db.execute(sql, params).rowcount)
+        return bool(changed)
+
+    async def _dead_letter(self, lease: str, reason: str) -> bool:
+        def move(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                db.execute(
+                    "INSERT OR REPLACE INTO dead_jobs"
+                    " (queue, id, kind, payload, attempts, reason, failed_at)"
+                    " SELECT queue, id, kind, payload, deliveries, ?, ? FROM jobs"
+                    " WHERE queue = ? AND lease = ?",
+                    (reason, time.time(), self.name, lease),
+                )
+                return bool(
+                    db.execute(
+                        "DELETE FROM jobs WHERE queue = ? AND lease = ?", (self.name, lease)
+                    ).rowcount
+                )
+
+        return await self._run(move)
+
+    async def _wait(self, seconds: float) -> None:
+        if self._wakeup is None:
+            self._wakeup = asyncio.Condition()
+        async with self._wakeup:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), seconds)
+
+    async def _notify(self) -> None:
+        if self._wakeup is not None:
+            async with self._wakeup:
+                self._wakeup.notify_all()
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def locked() -> T:
+            with self._lock:
+                return work(self._db)
+
+        try:
+            return await asyncio.to_thread(locked)
+        except sqlite3.Error as exc:
+            raise JobsUnavailable(f"job queue {self.name!r} is unavailable: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class EmbeddedJobConsumer:
+    """A :class:`~streamstack.kernel.jobs.JobConsumer` of an :class:`EmbeddedJobQueue`."""
+
+    def __init__(self, queue: EmbeddedJobQueue) -> None:
+        self._queue = queue
+        self._closed = False
+
+    async def next(self, wait: float) -> EmbeddedDelivery | None:
+        deadline = time.monotonic() + wait
+        while not self._closed:
+            delivery = await self._queue._claim()
+            if delivery is not None:
+                if delivery.attempt <= self._queue.config.max_deliver:
+                    return delivery
+                await delivery.term(abandoned_reason(delivery.attempt - 1))
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            await self._queue._wait(min(remaining, _POLL_SECONDS))
+        return None
+
+    async def close(self) -> None:
+        self._closed = True
+
+
+class EmbeddedDelivery:
+    """A :class:`~streamstack.kernel.jobs.Delivery` identified by its lease token."""
+
+    def __init__(self, queue: EmbeddedJobQueue, job: Job, attempt: int, lease: str) -> None:
+        self.job = job
+        self.attempt = attempt
+        self._queue = queue
+        self._lease = lease
+
+    async def ack(self) -> None:
+        if not await self._queue._update(
+            "DELETE FROM jobs WHERE queue = ? AND lease = ?", self._queue.name, self._lease
+        ):
+            log.warning("jobs.ack_after_lease_lost", queue=self._queue.name, job=self.job.id)
+
+    async def nak(self, delay: float = 0.0) -> None:
+        await self._queue._update(
+            "UPDATE jobs SET visible_after = ?, lease = NULL WHERE queue = ? AND lease = ?",
+            time.time() + max(delay, 0.0),
+            self._queue.name,
+            self._lease,
+        )
+        await self._queue._notify()
+
+    async def in_progress(self) -> None:
+        await self._queue._update(
+            "UPDATE jobs SET visible_after = ? WHERE queue = ? AND lease = ?",
+            time.time() + self._queue.config.ack_wait,
+            self._queue.name,
+            self._lease,
+        )
+
+    async def term(self, reason: str) -> None:
+        await self._queue._dead_letter(self._lease, reason)
+
+    async def fail(self, reason: str) -> bool:
+        return await retry_or_dead_letter(self, self._queue.config, reason)

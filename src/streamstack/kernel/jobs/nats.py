@@ -1,0 +1,251 @@
+"""NATS JetStream adapter for the job-queue port.
+
+One work-queue stream per queue (``jobs-<name>``, subjects ``jobs.<name>.<kind>``, file
+storage, work-queue retention so an acked job is removed) and one durable pull consumer
+(``workers``) that every worker process binds to: JetStream hands each message to one
+puller at a time. Enqueue sets ``Nats-Msg-Id`` to the job id, so a repeat within the
+stream's duplicate window is dropped by the server.
+
+The consumer's ``max_deliver`` is one more than the queue's: that extra delivery only
+happens when the holder of the last attempt vanished, and the consumer dead-letters it
+without running it. Dead letters are a JetStream KV bucket (``jobs-dead-<name>``) keyed by
+job id, written before the message is terminated, so a crash between the two at worst
+writes the same record twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import msgspec
+import nats.errors
+import structlog
+from nats.aio.msg import Msg
+from nats.js import errors as js_errors
+from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType
+from nats.js.kv import KeyValue
+
+from streamstack.kernel.jobs import (
+    Backlog,
+    DeadLetter,
+    Job,
+    JobsUnavailable,
+    QueueConfig,
+    abandoned_reason,
+    check_job,
+    check_queue,
+    retry_or_dead_letter,
+)
+from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
+
+log = structlog.get_logger(__name__)
+
+CONSUMER = "workers"
+_KIND_HEADER = "Streamstack-Job-Kind"
+
+
+def _unavailable(what: str, exc: Exception) -> Exception:
+    """Map a transport failure to :class:`JobsUnavailable`; let answers through."""
+    if isinstance(exc, NatsUnavailable | JobsUnavailable):
+        return exc
+    if is_transport_failure(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
+        return JobsUnavailable(f"{what}: NATS is unavailable ({exc.__class__.__name__})")
+    return exc
+
+
+class NatsJobQueue:
+    """A :class:`~streamstack.kernel.jobs.JobQueue` on a JetStream work-queue stream."""
+
+    def __init__(
+        self, connection: NatsConnection, name: str, config: QueueConfig | None = None
+    ) -> None:
+        self.name = check_queue(name)
+        self.config = config or QueueConfig()
+        self.stream = f"jobs-{name}"
+        self.subject_prefix = f"jobs.{name}"
+        self._connection = connection
+        self._dead: KeyValue | None = None
+        self._ready = False
+        self._lock = asyncio.Lock()
+
+    async def enqueue(self, job_id: str, kind: str, payload: bytes) -> bool:
+        check_job(job_id, kind)
+        await self._ensure()
+        js = await self._connection.jetstream()
+        try:
+            ack = await js.publish(
+                f"{self.subject_prefix}.{kind}",
+                payload,
+                stream=self.stream,
+                headers={"Nats-Msg-Id": job_id, _KIND_HEADER: kind},
+            )
+        except Exception as exc:
+            raise _unavailable(f"job {job_id} not enqueued", exc) from exc
+        return not ack.duplicate
+
+    async def consumer(self) -> NatsJobConsumer:
+        await self._ensure()
+        js = await self._connection.jetstream()
+        try:
+            subscription = await js.pull_subscribe_bind(consumer=CONSUMER, stream=self.stream)
+        except Exception as exc:
+            raise _unavailable("job consumer not bound", exc) from exc
+        return NatsJobConsumer(self, subscription)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        await self._ensure()
+        assert self._dead is not None
+        try:
+            try:
+                keys = await self._dead.keys()
+            except js_errors.NoKeysError:
+                return []
+            letters = []
+            for key in keys:
+                entry = await self._dead.get(key)
+                if entry.value:
+                    letters.append(msgspec.json.decode(entry.value, type=DeadLetter))
+        except Exception as exc:
+            raise _unavailable("dead letters not read", exc) from exc
+        return sorted(letters, key=lambda letter: letter.failed_at)[:limit]
+
+    async def backlog(self) -> Backlog:
+        await self._ensure()
+        js = await self._connection.jetstream()
+        try:
+            info = await js.consumer_info(self.stream, CONSUMER)
+        except Exception as exc:
+            raise _unavailable("job backlog not read", exc) from exc
+        return Backlog(waiting=info.num_pending or 0, running=info.num_ack_pending or 0)
+
+    async def ping(self) -> None:
+        await self._connection.ping()
+        await self._ensure()
+
+    async def _record_dead(self, letter: DeadLetter) -> None:
+        await self._ensure()
+        assert self._dead is not None
+        try:
+            await self._dead.put(letter.job.id, msgspec.json.encode(letter))
+        except Exception as exc:
+            raise _unavailable(f"dead letter of job {letter.job.id} not written", exc) from exc
+
+    async def _ensure(self) -> None:
+        """Create the stream, the consumer and the dead-letter bucket once."""
+        if self._ready:
+            return
+        async with self._lock:
+            if self._ready:
+                return
+            js = await self._connection.jetstream()
+            try:
+                await self._ensure_stream(js)
+                await js.add_consumer(self.stream, config=self._consumer_config())
+                try:
+                    self._dead = await js.key_value(f"jobs-dead-{self.name}")
+                except js_errors.BucketNotFoundError:
+                    self._dead = await js.create_key_value(
+                        bucket=f"jobs-dead-{self.name}", history=1
+                    )
+            except Exception as exc:
+                raise _unavailable(f"job queue {self.name!r} not set up", exc) from exc
+            self._ready = True
+
+    async def _ensure_stream(self, js: Any) -> None:
+        try:
+            await js.stream_info(self.stream)
+        except js_errors.NotFoundError:
+            await js.add_stream(
+                name=self.stream,
+                subjects=[f"{self.subject_prefix}.>"],
+                retention=RetentionPolicy.WORK_QUEUE,
+                storage=StorageType.FILE,
+                duplicate_window=self.config.dedupe_window,
+            )
+
+    def _consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=CONSUMER,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.config.ack_wait,
+            max_deliver=self.config.max_deliver + 1,
+            filter_subject=f"{self.subject_prefix}.>",
+        )
+
+
+class NatsJobConsumer:
+    """A :class:`~streamstack.kernel.jobs.JobConsumer`: one pull subscription on the consumer."""
+
+    def __init__(self, queue: NatsJobQueue, subscription: Any) -> None:
+        self._queue = queue
+        self._subscription = subscription
+
+    async def next(self, wait: float) -> NatsDelivery | None:
+        deadline = time.monotonic() + wait
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                messages = await self._subscription.fetch(1, timeout=max(remaining, 0.05))
+            except nats.errors.TimeoutError:
+                return None
+            except Exception as exc:
+                raise _unavailable("no job fetched", exc) from exc
+            delivery = NatsDelivery(self._queue, messages[0])
+            if delivery.attempt <= self._queue.config.max_deliver:
+                return delivery
+            await delivery.term(abandoned_reason(delivery.attempt - 1))
+        return None
+
+    async def close(self) -> None:
+        try:
+            await self._subscription.unsubscribe()
+        except Exception as exc:  # a closed connection has no subscription left to end
+            log.debug("jobs.unsubscribe_failed", error=exc.__class__.__name__)
+
+
+class NatsDelivery:
+    """A :class:`~streamstack.kernel.jobs.Delivery` wrapping one JetStream message."""
+
+    def __init__(self, queue: NatsJobQueue, message: Msg) -> None:
+        headers = message.headers or {}
+        self.job = Job(
+            id=headers.get("Nats-Msg-Id", ""),
+            kind=headers.get(_KIND_HEADER, message.subject.rsplit(".", 1)[-1]),
+            payload=message.data,
+        )
+        self.attempt = int(message.metadata.num_delivered or 1)
+        self._queue = queue
+        self._message = message
+
+    async def ack(self) -> None:
+        # Wait for the server's answer: a lost ack would mean the job runs again.
+        try:
+            await self._message.ack_sync(timeout=self._queue._connection.request_timeout)
+        except Exception as exc:
+            raise _unavailable(f"job {self.job.id} not acked", exc) from exc
+
+    async def nak(self, delay: float = 0.0) -> None:
+        try:
+            await self._message.nak(delay=delay if delay > 0 else None)
+        except Exception as exc:
+            raise _unavailable(f"job {self.job.id} not released", exc) from exc
+
+    async def in_progress(self) -> None:
+        try:
+            await self._message.in_progress()
+        except Exception as exc:
+            raise _unavailable(f"job {self.job.id} not extended", exc) from exc
+
+    async def term(self, reason: str) -> None:
+        await self._queue._record_dead(DeadLetter(self.job, self.attempt, reason, time.time()))
+        client = self._message._client
+        try:
+            await client.request(
+                self._message.reply, b"+TERM", timeout=self._queue._connection.request_timeout
+            )
+        except Exception as exc:
+            raise _unavailable(f"job {self.job.id} not terminated", exc) from exc
+
+    async def fail(self, reason: str) -> bool:
+        return await retry_or_dead_letter(self, self._queue.config, reason)
