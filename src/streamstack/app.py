@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import File
 from litestar.types import ControllerRouterHandler
 
+from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.errors import AppError, ErrorBody, NotFound
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
@@ -25,6 +26,11 @@ from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, prometheus_config
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import Transport
+from streamstack.kernel.revocation import (
+    REVOCATION_TTL_SECONDS,
+    REVOKED_TOKENS_BUCKET,
+    RevocationList,
+)
 from streamstack.kernel.transport import (
     HttpTransport,
     InProcessTransport,
@@ -75,7 +81,10 @@ def create_app(
         ) from None
 
     backends = Backends(settings)
-    registry = OperationRegistry()
+    authenticator = Authenticator(
+        verifier, RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
+    )
+    registry = OperationRegistry(authenticator)
     http_transports: dict[str, HttpTransport] = {}
 
     def transport(module: str) -> Transport:
@@ -92,7 +101,7 @@ def create_app(
             )
         return http_transports[module]
 
-    context = ModuleContext(settings, backends, verifier, transport)
+    context = ModuleContext(settings, backends, verifier, transport, authenticator)
     mounted: list[MountedModule] = []
     for name in settings.modules:
         if name not in available:
@@ -171,7 +180,14 @@ def create_app(
         ),
         request_max_body_size=settings.max_request_body_bytes,
         middleware=[prometheus_config("+".join(settings.modules)).middleware],
-        state=State({"settings": settings, "verifier": verifier, "backends": backends}),
+        state=State(
+            {
+                "settings": settings,
+                "verifier": verifier,
+                "authenticator": authenticator,
+                "backends": backends,
+            }
+        ),
         logging_config=None,
         debug=False,
     )

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamstack.contracts.streaming import IssueStreamToken
+from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.jwt import TokenVerifier
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
 from streamstack.kernel.operation import CallContext
@@ -81,21 +82,35 @@ def token_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def tokens(token_settings: Settings) -> Iterator[StreamTokens]:
-    """Streaming's token service on an embedded KV file, as streaming mounts it."""
+def kv_stores(token_settings: Settings) -> Iterator[list[EmbeddedKeyValueStore]]:
+    """The stream-token and revoked-token buckets on one embedded KV file."""
     kv_file = token_settings.data_dir / "kv.sqlite3"
     stores = [
         EmbeddedKeyValueStore(kv_file, "stream-tokens", 3600),
         EmbeddedKeyValueStore(kv_file, "revoked-tokens", 3600),
     ]
+    yield stores
+    for store in stores:
+        asyncio.run(store.close())
+
+
+@pytest.fixture(scope="module")
+def tokens(kv_stores: list[EmbeddedKeyValueStore]) -> StreamTokens:
+    """Streaming's token service, as streaming mounts it."""
+    return StreamTokens(kv_stores[0])
+
+
+@pytest.fixture(scope="module")
+def authenticator(
+    token_settings: Settings, kv_stores: list[EmbeddedKeyValueStore]
+) -> Authenticator:
+    """The kernel's authenticator, which runs before the operation's handler."""
     verifier = TokenVerifier.from_file(
         token_settings.public_key_path,
         issuer=token_settings.jwt_issuer,
         audience=token_settings.jwt_audience,
     )
-    yield StreamTokens(stores[0], RevocationList(stores[1]), verifier)
-    for store in stores:
-        asyncio.run(store.close())
+    return Authenticator(verifier, RevocationList(kv_stores[1]))
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -115,6 +130,7 @@ def test_any_token_text_is_simply_unknown(tokens: StreamTokens, token: str) -> N
 def test_an_issued_token_has_the_public_shape_and_resolves_to_its_grant(
     token_settings: Settings,
     tokens: StreamTokens,
+    authenticator: Authenticator,
     media_id: str,
     key: str,
     size: int,
@@ -123,9 +139,10 @@ def test_an_issued_token_has_the_public_shape_and_resolves_to_its_grant(
     access = mint_token(token_settings, user_id=str(user))
 
     async def issue_and_resolve() -> StreamGrant:
+        caller = await authenticator.authenticate(access)
         granted = await tokens.issue(
             IssueStreamToken(media_id=media_id, s3_key=key, size_bytes=size),
-            CallContext(bearer_token=access),
+            CallContext(bearer_token=access, principal=caller),
         )
         assert granted.stream_url.startswith(f"{STREAM_PATH}/")
         token = granted.stream_url.removeprefix(f"{STREAM_PATH}/")

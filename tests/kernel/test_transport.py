@@ -40,7 +40,9 @@ class Pong(msgspec.Struct, frozen=True):
     pid_marker: str
 
 
-ECHO: Operation[Ping, Pong] = Operation("streaming", "echo", "/internal/v1/test/echo", Ping, Pong)
+ECHO: Operation[Ping, Pong] = Operation(
+    "streaming", "echo", "/internal/v1/test/echo", Ping, Pong, access="service"
+)
 
 
 def mount_callee(ctx: ModuleContext) -> MountedModule:

@@ -7,10 +7,9 @@ need the admin role; a stream token needs any signed-in user.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Router, delete, get, patch, post
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 
@@ -29,10 +28,9 @@ from streamstack.contracts.catalogue import MediaItem
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.guards import (
     Principal,
-    authenticate,
-    bearer_token,
     provide_call_context,
     provide_principal,
+    provide_viewer,
     requires_admin,
     requires_user,
 )
@@ -42,13 +40,6 @@ PREFIX = "/api/v1/catalogue"
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 #: Browsing is public; a bearer token, when sent, shows an admin the drafts too.
 OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
-
-
-async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """The caller if a bearer token is sent (401 if it is invalid), else None (anonymous)."""
-    if bearer_token(request) is None:
-        return None
-    return authenticate(request)
 
 
 class CatalogueController(Controller):

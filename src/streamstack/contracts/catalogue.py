@@ -67,6 +67,7 @@ CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(
     path="/internal/v1/catalogue/items",
     request=NewMediaItem,
     response=MediaItem,
+    access="admin",  # ingest registers an upload for the admin who uploaded it
 )
 
 

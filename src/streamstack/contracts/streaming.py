@@ -37,6 +37,7 @@ ISSUE_STREAM_TOKEN: Operation[IssueStreamToken, StreamTokenGrant] = Operation(
     path="/internal/v1/stream/token",
     request=IssueStreamToken,
     response=StreamTokenGrant,
+    access="user",  # the token is granted to the signed-in user the call is made for
 )
 
 

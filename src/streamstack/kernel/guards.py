@@ -1,33 +1,33 @@
-"""Who is calling: bearer-token authentication, role guards and their DI providers."""
+"""Who is calling an HTTP route: role guards and DI providers over the one authenticator.
+
+``requires_user`` / ``requires_admin`` (guards) and ``provide_principal`` /
+``provide_viewer`` (providers) all go through
+:class:`~streamstack.kernel.authentication.Authenticator`, which the app factory keeps in
+``app.state.authenticator``: signature, claims and the revocation list, once per request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from streamstack.kernel.errors import Forbidden, Unauthorized
-from streamstack.kernel.jwt import TokenVerifier
+from streamstack.kernel.authentication import Access, Authenticator, Principal, admit
 from streamstack.kernel.operation import CallContext
 
+__all__ = [
+    "Principal",
+    "authenticate",
+    "bearer_token",
+    "provide_call_context",
+    "provide_principal",
+    "provide_viewer",
+    "requires_admin",
+    "requires_user",
+]
+
 _SCOPE_KEY = "streamstack.principal"
-
-
-class Principal(msgspec.Struct, frozen=True):
-    """The verified caller of a request."""
-
-    user_id: str
-    role: str
-    jti: str
-    token: str
-    expires_at: int
-
-    @property
-    def is_admin(self) -> bool:
-        """Whether the caller has the admin role."""
-        return self.role == "admin"
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -39,41 +39,57 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """Verify the bearer token (once per request) or raise 401."""
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The verified, unrevoked caller (once per request), or 401 / 503."""
     cached = connection.scope.get(_SCOPE_KEY)
     if isinstance(cached, Principal):
         return cached
-    token = bearer_token(connection)
-    if token is None:
-        raise Unauthorized("a bearer token is required")
-    verifier: TokenVerifier = connection.app.state.verifier
-    claims = verifier.verify(token, "access")
-    principal = Principal(claims.sub, claims.role, claims.jti, token, claims.exp)
+    authenticator: Authenticator = connection.app.state.authenticator
+    principal = await authenticator.authenticate(bearer_token(connection))
     connection.scope[_SCOPE_KEY] = principal  # type: ignore[literal-required]
     return principal
 
 
-def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def _require(connection: ASGIConnection[Any, Any, Any, Any], access: Access) -> None:
+    admit(await authenticate(connection), access)
+
+
+async def requires_user(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Guard: any signed-in user."""
-    authenticate(connection)
+    await _require(connection, "user")
 
 
-def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: admins only (401 without a token, 403 for other roles)."""
-    if not authenticate(connection).is_admin:
-        raise Forbidden("admin role required")
+async def requires_admin(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: admins only (401 without a valid token, 403 for other roles)."""
+    await _require(connection, "admin")
 
 
 async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """DI provider for the verified caller."""
-    return authenticate(request)
+    """DI provider for the verified caller (401 without a valid token)."""
+    return await authenticate(request)
+
+
+async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """DI provider for optional sign-in: None without a bearer token, 401 for a bad one."""
+    if bearer_token(request) is None:
+        return None
+    return await authenticate(request)
 
 
 async def provide_call_context(request: ASGIConnection[Any, Any, Any, Any]) -> CallContext:
-    """DI provider: the identity and request id to forward to another module."""
+    """DI provider: the identity and request id to forward to another module.
+
+    The caller already authenticated for this request (by a guard or provider) travels
+    along, so an in-process operation does not look the token up a second time.
+    """
     request_id = request.scope.get("streamstack.request_id")
+    principal = request.scope.get(_SCOPE_KEY)
     return CallContext(
         bearer_token=bearer_token(request),
         request_id=request_id if isinstance(request_id, str) else None,
+        principal=principal if isinstance(principal, Principal) else None,
     )

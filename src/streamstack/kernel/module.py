@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar.types import ControllerRouterHandler
 
+from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jwt import TokenVerifier
 from streamstack.kernel.operation import Handler, Operation, Transport
@@ -26,6 +27,8 @@ class ModuleContext:
     verifier: TokenVerifier
     transport: Callable[[str], Transport]
     """The transport to another module by name: in-process if mounted here, else HTTP."""
+    authenticator: Authenticator
+    """The one authenticator (token + revocation list); its ``revocations`` is the list."""
 
 
 @dataclasses.dataclass(slots=True)

@@ -1,9 +1,21 @@
-"""The list of revoked token ids, kept in a key-value bucket until the tokens expire."""
+"""The list of revoked token ids, kept in a key-value bucket until the tokens expire.
+
+The token issuer writes it (sign-out, sign-out everywhere, role change, refresh-token
+reuse); the kernel's :class:`~streamstack.kernel.authentication.Authenticator` reads it
+for every authenticated request and operation.
+"""
 
 from __future__ import annotations
 
+from streamstack.kernel.errors import AppError, ServiceUnavailable
 from streamstack.kernel.jwt import InvalidToken
-from streamstack.kernel.kv import KeyValueStore
+from streamstack.kernel.kv import InvalidKey, KeyValueStore, check_key
+
+#: KV bucket whose keys are revoked token ids (``jti``).
+REVOKED_TOKENS_BUCKET = "revoked-tokens"
+#: How long a revocation is kept: the longest token lifetime (refresh, 7 days). A NATS
+#: bucket's TTL is fixed when it is created, so this stays a constant.
+REVOCATION_TTL_SECONDS = 7 * 24 * 3600
 
 
 class RevocationList:
@@ -17,10 +29,21 @@ class RevocationList:
         await self._store.put(jti, b"1")
 
     async def is_revoked(self, jti: str) -> bool:
-        """Whether ``jti`` was revoked."""
-        return await self._store.get(jti) is not None
+        """Whether ``jti`` was revoked; 503 when the list cannot be read (fail closed)."""
+        try:
+            return await self._store.get(jti) is not None
+        except AppError:
+            raise
+        except Exception as exc:  # whatever the adapter let through: never answer "not revoked"
+            raise ServiceUnavailable(
+                "the revocation list is unavailable", code="kv_unavailable"
+            ) from exc
 
     async def check(self, jti: str) -> None:
-        """Raise 401 if ``jti`` was revoked."""
+        """Raise 401 ``token_revoked`` if ``jti`` was revoked (or cannot be a token id)."""
+        try:
+            check_key(jti)
+        except InvalidKey:
+            raise InvalidToken("malformed token id") from None
         if await self.is_revoked(jti):
             raise InvalidToken("token revoked", code="token_revoked")

@@ -2,7 +2,9 @@
 
 Both carry the same :class:`~streamstack.kernel.operation.Operation` values, encode the
 same msgspec structs and surface the callee's errors as the same :class:`AppError`, so
-one contract test suite runs against both.
+one contract test suite runs against both. Both reach the handler through
+:meth:`OperationRegistry.dispatch`, which authenticates the caller as the operation's
+``access`` demands before the handler runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import msgspec
 from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 
+from streamstack.kernel.authentication import Authenticator, admit
 from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable, Unauthorized
 from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
 
@@ -26,7 +29,8 @@ _FORWARDED_HEADERS = ("Retry-After", "WWW-Authenticate")
 class OperationRegistry:
     """The handlers of the operations offered by the modules mounted in this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._authenticator = authenticator
         self._handlers: dict[tuple[str, str], tuple[Operation[Any, Any], Handler]] = {}
 
     def register(self, op: Operation[Any, Any], handler: Handler) -> None:
@@ -41,6 +45,24 @@ class OperationRegistry:
         """Every registered operation with its handler."""
         return list(self._handlers.values())
 
+    async def dispatch(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
+        """Authenticate the caller as ``op.access`` demands, then run the handler.
+
+        The handler gets the :class:`Principal` in ``context.principal``. A principal the
+        kernel already authenticated in this process for the same token (an HTTP request
+        calling in-process) is only checked for its role, not looked up again.
+        """
+        handler = self.handler(op)
+        known = context.principal
+        if known is not None and known.token == context.bearer_token:
+            if op.access != "service":
+                admit(known, op.access)
+        else:
+            principal = await self._authenticator.authorize(context.bearer_token, op.access)
+            context = msgspec.structs.replace(context, principal=principal)
+        result: Resp = await handler(request, context)
+        return result
+
 
 class InProcessTransport:
     """Calls the callee's handler directly, as its HTTP endpoint would."""
@@ -49,8 +71,7 @@ class InProcessTransport:
         self._registry = registry
 
     async def call(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
-        result: Resp = await self._registry.handler(op)(request, context)
-        return result
+        return await self._registry.dispatch(op, request, context)
 
 
 class HttpTransport:
@@ -112,7 +133,7 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
     """
     expected = secret.encode()
 
-    def endpoint(op: Operation[Any, Any], handler: Handler) -> HTTPRouteHandler:
+    def endpoint(op: Operation[Any, Any]) -> HTTPRouteHandler:
         async def serve(request: Request[Any, Any, Any]) -> Response[Any]:
             presented = request.headers.get(SECRET_HEADER, "").encode()
             if not expected or not hmac.compare_digest(presented, expected):
@@ -123,13 +144,14 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
                 raise AppError(str(exc), status=400, code="validation_error") from None
             auth = request.headers.get("authorization", "")
             token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            # A principal never crosses the wire: the forwarded token is authenticated here.
             context = CallContext(
                 bearer_token=token, request_id=request.headers.get("x-request-id")
             )
-            result = await handler(payload, context)
+            result = await registry.dispatch(op, payload, context)
             return Response(content=msgspec.json.encode(result), media_type="application/json")
 
         serve.__name__ = f"internal_{op.module}_{op.name}"
         return post(op.path, include_in_schema=False, name=serve.__name__, status_code=200)(serve)
 
-    return [endpoint(op, handler) for op, handler in registry.items()]
+    return [endpoint(op) for op, _ in registry.items()]

@@ -1,8 +1,8 @@
 """The streaming module: stream tokens, byte-range delivery and thumbnails.
 
 * ``ISSUE_STREAM_TOKEN`` (contracts/streaming.py), served in-process or at
-  ``POST /internal/v1/stream/token``: verifies the user's access token, refuses revoked
-  ones, and stores ``token -> media_id|user_id|timestamp|s3_key|size_bytes`` in the
+  ``POST /internal/v1/stream/token``: for the user the kernel authenticated (valid,
+  unrevoked access token), stores ``token -> media_id|user_id|timestamp|s3_key|size_bytes`` in the
   ``stream-tokens`` KV bucket for ``STREAMSTACK_STREAM_TOKEN_TTL_SECONDS``.
 * ``GET``/``HEAD /api/v1/stream/<token>``: one KV lookup, one ranged read of the media
   bucket, streamed in ``STREAMSTACK_STREAM_CHUNK_BYTES`` chunks (RFC 9110 ranges and
@@ -13,10 +13,8 @@
 No database, no call to another module.
 """
 
-from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BUCKET
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.revocation import RevocationList
 from streamstack.streaming.routes import stream_router
 from streamstack.streaming.service import (
     AccelDelivery,
@@ -31,11 +29,7 @@ def mount(context: ModuleContext) -> MountedModule:
     """Mount the streaming module."""
     settings = context.settings
     backends = context.backends
-    tokens = StreamTokens(
-        backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds),
-        RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS)),
-        context.verifier,
-    )
+    tokens = StreamTokens(backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds))
     media = backends.objects(settings.media_bucket)
     delivery: Delivery
     if settings.streaming_delivery == "nginx":
