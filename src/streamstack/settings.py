@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
+from streamstack.kernel.storage.private_files import private_directory, write_private
+
 MODULE_NAMES: tuple[str, ...] = ("auth", "catalogue", "streaming", "ingest")
 Environment = Literal["dev", "production"]
 Delivery = Literal["proxy", "nginx"]
@@ -196,10 +198,9 @@ def dev_defaults(settings: Settings) -> Settings:
     if secret_file.exists():
         secret = secret_file.read_text().strip()
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir, owned=True)
         secret = secrets.token_urlsafe(32)
-        secret_file.write_text(secret)
-        secret_file.chmod(0o600)
+        write_private(secret_file, secret.encode())
     return settings.replace(internal_secret=secret)
 
 

@@ -26,6 +26,7 @@ from streamstack.kernel.kv.nats import NatsKeyValueStore
 from streamstack.kernel.nats import NatsConnection
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.local import LocalObjectStore
+from streamstack.kernel.storage.private_files import private_directory
 from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
 from streamstack.settings import PREFIX, Settings, SettingsError
 
@@ -47,13 +48,16 @@ class Backends:
         self._database: Database | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
-    def _require(self, url: str, variable: str, what: str) -> bool:
-        """Whether ``url`` is set; in production an unset one is a settings error."""
+    def _use_server(self, url: str, variable: str, what: str) -> bool:
+        """Whether a server at ``url`` is used; in production an unset one is an error."""
         if not url and self.settings.environment == "production":
             raise SettingsError(
                 f"{PREFIX}{variable}: required in production (a mounted module needs {what}; "
                 "embedded backends are for dev mode)"
             )
+        if not url:
+            # Embedded data (password hashes, live tokens, objects) is for this user only.
+            private_directory(self.settings.data_dir, owned=True)
         return bool(url)
 
     @property
@@ -68,7 +72,7 @@ class Backends:
         """The key-value bucket ``bucket`` with a bucket-wide TTL."""
         if bucket not in self._kv:
             store: KeyValueStore
-            if self._require(self.settings.nats_url, "NATS_URL", f"the {bucket} KV bucket"):
+            if self._use_server(self.settings.nats_url, "NATS_URL", f"the {bucket} KV bucket"):
                 store = NatsKeyValueStore(self.nats, bucket, ttl_seconds)
                 self.checks["nats"] = self.nats.ping
             else:
@@ -85,7 +89,9 @@ class Backends:
         """The object bucket ``bucket`` (S3, or a folder of the data directory)."""
         if bucket not in self._objects:
             store: ObjectStore
-            if self._require(self.settings.s3_endpoint_url, "S3_ENDPOINT_URL", f"bucket {bucket}"):
+            if self._use_server(
+                self.settings.s3_endpoint_url, "S3_ENDPOINT_URL", f"bucket {bucket}"
+            ):
                 s3_store = S3ObjectStore(self._s3_client(), bucket)
                 store = s3_store
                 self.checks[f"s3:{bucket}"] = s3_store.ping
@@ -100,7 +106,7 @@ class Backends:
     def events(self) -> EventBus:
         """The event bus (JetStream, or in-process)."""
         if self._events is None:
-            if self._require(self.settings.nats_url, "NATS_URL", "the event bus"):
+            if self._use_server(self.settings.nats_url, "NATS_URL", "the event bus"):
                 self._events = NatsEventBus(
                     self.nats, stream="CATALOGUE_EVENTS", subjects=["catalogue.events.>"]
                 )
@@ -113,7 +119,7 @@ class Backends:
     def database(self) -> Database:
         """The relational store."""
         if self._database is None:
-            self._require(self.settings.database_url, "DATABASE_URL", "a database")
+            self._use_server(self.settings.database_url, "DATABASE_URL", "a database")
             self._database = Database(self.settings.effective_database_url)
             self._closers.append(self._database.close)
             self.checks["database"] = self._database.ping

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from streamstack.kernel.errors import ServiceUnavailable
+from streamstack.kernel.storage.private_files import private_file
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -52,7 +53,7 @@ def is_unavailable(exc: DBAPIError) -> bool:
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An engine tuned for the backend: pre-ping on Postgres, WAL and FKs on SQLite."""
     if url.startswith("sqlite"):
-        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.split("///", 1)[1]))  # password hashes: 0600 from the start
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")

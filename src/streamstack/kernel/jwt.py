@@ -21,6 +21,7 @@ from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
 from streamstack.kernel.errors import Unauthorized
+from streamstack.kernel.storage.private_files import write_private
 
 ALGORITHM = "RS256"
 #: Anything longer than this is not one of our tokens; refused before any parsing.
@@ -142,16 +143,15 @@ def ensure_dev_keypair(private_path: Path, public_path: Path) -> None:
     if private_path.exists() and public_path.exists():
         return
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_path.parent.mkdir(parents=True, exist_ok=True)
-    public_path.parent.mkdir(parents=True, exist_ok=True)
-    private_path.write_bytes(
+    write_private(  # 0600 from its first byte (folder 0700): never readable by others
+        private_path,
         key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
+        ),
     )
-    private_path.chmod(0o600)
+    public_path.parent.mkdir(parents=True, exist_ok=True)
     public_path.write_bytes(
         key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from streamstack.kernel.kv import KeyExists, check_bucket, check_key
+from streamstack.kernel.storage.private_files import private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -30,8 +31,10 @@ class EmbeddedKeyValueStore:
     def __init__(self, path: Path, bucket: str, ttl_seconds: int) -> None:
         self.bucket = check_bucket(bucket)
         self.ttl_seconds = ttl_seconds
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Live stream tokens: 0600 before SQLite opens it (its -wal/-shm files follow).
+        self._db = sqlite3.connect(
+            private_file(path), check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)

@@ -32,6 +32,12 @@ from streamstack.kernel.storage import (
     StorageUnavailable,
     check_object_key,
 )
+from streamstack.kernel.storage.private_files import (
+    DIRECTORY_MODE,
+    open_private,
+    private_directory,
+    write_private,
+)
 
 
 class _Meta(msgspec.Struct):
@@ -82,7 +88,7 @@ class LocalObjectStore:
         self._tmp = self._root / ".tmp"
         self._multipart = self._root / ".multipart"
         for folder in (self._dir, self._meta, self._tmp, self._multipart):
-            folder.mkdir(parents=True, exist_ok=True)
+            private_directory(folder)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -154,7 +160,7 @@ class LocalObjectStore:
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
         try:
-            with tmp.open("wb") as out:
+            with open_private(tmp) as out:
                 async for chunk in chunks:
                     size += len(chunk)
                     if max_bytes is not None and size > max_bytes:
@@ -167,10 +173,9 @@ class LocalObjectStore:
         return await self.head(key)
 
     def _commit(self, key: str, path: Path, tmp: Path, content_type: str, md5: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
         meta_path = self._meta_path(key)
-        meta_path.parent.mkdir(parents=True, exist_ok=True)
-        meta_path.write_bytes(msgspec.json.encode(_Meta(content_type, f'"{md5}"')))
+        write_private(meta_path, msgspec.json.encode(_Meta(content_type, f'"{md5}"')))
         os.replace(tmp, path)
 
     async def delete(self, key: str) -> None:
@@ -187,9 +192,9 @@ class LocalObjectStore:
         check_object_key(key)
         upload_id = secrets.token_hex(16)
         folder = self._multipart / upload_id
-        folder.mkdir()
-        (folder / "upload.json").write_bytes(
-            msgspec.json.encode(_Upload(self.bucket, key, content_type))
+        folder.mkdir(mode=DIRECTORY_MODE)
+        write_private(
+            folder / "upload.json", msgspec.json.encode(_Upload(self.bucket, key, content_type))
         )
         return upload_id
 
@@ -209,9 +214,7 @@ class LocalObjectStore:
         folder, _ = self._upload(key, upload_id)
         if not 1 <= number <= 10000:
             raise ValueError("part number must be 1..10000")
-        tmp = folder / f"{number:05d}.tmp"
-        await asyncio.to_thread(tmp.write_bytes, data)
-        os.replace(tmp, folder / f"{number:05d}.part")
+        await asyncio.to_thread(write_private, folder / f"{number:05d}.part", data)
         etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
         return PartInfo(number, len(data), etag)
 
