@@ -1,0 +1,256 @@
+"""The generic job worker: N concurrent pullers running one handler on any job queue.
+
+Each slot pulls one delivery at a time from its own consumer, runs the handler while
+heartbeating ``in_progress`` (so a job may run far longer than the ack wait), then acks
+on success, retries with the queue's backoff on an error, and dead-letters after the
+last attempt (or at once when the handler raises :class:`JobRejected`). Stopping lets
+running jobs finish for ``stop_timeout`` seconds, then cancels them and hands their jobs
+back to the queue, so another worker picks them up without waiting for the ack wait.
+
+It has the background-task shape (``start``/``stop``/``health``) the kernel uses for its
+long-running tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import msgspec
+import structlog
+
+from streamstack.kernel.errors import ServiceUnavailable
+from streamstack.kernel.jobs import Delivery, Job, JobConsumer, JobQueue
+
+log = structlog.get_logger(__name__)
+
+R = TypeVar("R")
+JobHandler = Callable[[Job], Awaitable[None]]
+
+#: Longest error text kept in a dead letter or in ``health()``.
+_MAX_REASON = 2000
+
+
+class JobRejected(Exception):
+    """Raised by a handler when the job can never succeed: dead-letter it now.
+
+    The message is the dead-letter reason, so write it for a person ("not a video: …").
+    """
+
+
+class WorkerHealth(msgspec.Struct, frozen=True):
+    """What ``health()`` reports: counters since start and the last error seen."""
+
+    name: str
+    running: bool
+    ok: bool
+    concurrency: int
+    busy: int
+    processed: int
+    retried: int
+    dead_lettered: int
+    released: int
+    last_error: str | None
+
+
+def describe(exc: BaseException) -> str:
+    """The error text recorded for a failed attempt."""
+    text = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+    return text[:_MAX_REASON]
+
+
+class JobWorker:
+    """Runs ``handler`` for every job of ``queue`` with ``concurrency`` parallel slots."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        handler: JobHandler,
+        *,
+        name: str = "jobs",
+        concurrency: int = 1,
+        heartbeat: float | None = None,
+        stop_timeout: float = 10.0,
+        poll: float = 1.0,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("a job worker needs at least one slot")
+        self.name = name
+        self.queue = queue
+        self.concurrency = concurrency
+        self._handler = handler
+        self._heartbeat = heartbeat or max(queue.config.ack_wait / 3, 0.05)
+        # Settling (ack, nak, term) is retried while the backend is away, as long as the
+        # job may still be ours: about one ack wait, at least a few seconds.
+        self._settle_for = max(queue.config.ack_wait, 5.0)
+        self._stop_timeout = stop_timeout
+        self._poll = poll
+        self._slots: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+        self._abandon = asyncio.Event()
+        self._busy = 0
+        self._counts = {"processed": 0, "retried": 0, "dead_lettered": 0, "released": 0}
+        self._last_error: str | None = None
+        self._pull_failure: str | None = None
+
+    async def start(self) -> None:
+        """Start the slots (no-op when running)."""
+        if self._slots:
+            return
+        self._stopping.clear()
+        self._abandon.clear()
+        self._slots = [
+            asyncio.create_task(self._run_slot(i), name=f"{self.name}-worker-{i}")
+            for i in range(self.concurrency)
+        ]
+        log.info(
+            "jobs.worker_started", worker=self.name, queue=self.queue.name, slots=self.concurrency
+        )
+
+    async def stop(self) -> None:
+        """Stop pulling; let running jobs finish within ``stop_timeout``, release the rest."""
+        if not self._slots:
+            return
+        self._stopping.set()
+        slots, self._slots = self._slots, []
+        _, pending = await asyncio.wait(slots, timeout=self._stop_timeout)
+        if pending:
+            self._abandon.set()  # running handlers are cancelled, their jobs handed back
+            _, pending = await asyncio.wait(pending, timeout=self._stop_timeout)
+        for task in pending:  # a release stuck on a dead backend: the ack wait covers it
+            task.cancel()
+        await asyncio.gather(*slots, return_exceptions=True)
+        log.info("jobs.worker_stopped", worker=self.name, **self._counts)
+
+    def health(self) -> WorkerHealth:
+        """Running, and able to pull from the queue right now."""
+        running = bool(self._slots) and not all(t.done() for t in self._slots)
+        return WorkerHealth(
+            name=self.name,
+            running=running,
+            ok=running and self._pull_failure is None,
+            concurrency=self.concurrency,
+            busy=self._busy,
+            last_error=self._pull_failure or self._last_error,
+            **self._counts,
+        )
+
+    # --- one slot ---------------------------------------------------------------------------
+
+    async def _run_slot(self, index: int) -> None:
+        consumer: JobConsumer | None = None
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                if consumer is None:
+                    consumer = await self.queue.consumer()
+                delivery = await consumer.next(self._poll)
+            except Exception as exc:
+                failures += 1
+                self._pull_failure = describe(exc)
+                log.warning(
+                    "jobs.pull_failed", worker=self.name, slot=index, error=self._pull_failure
+                )
+                if consumer is not None:
+                    await consumer.close()
+                    consumer = None
+                await self._pause(min(0.5 * 2 ** min(failures, 4), 5.0))
+                continue
+            failures, self._pull_failure = 0, None
+            if delivery is not None:
+                self._busy += 1
+                try:
+                    await self._process(delivery)
+                except Exception as exc:  # the job's ack wait runs out and it comes back
+                    self._last_error = f"job {delivery.job.id} not settled: {describe(exc)}"
+                    log.error("jobs.settle_failed", worker=self.name, error=self._last_error)
+                finally:
+                    self._busy -= 1
+        if consumer is not None:
+            await consumer.close()
+
+    async def _process(self, delivery: Delivery) -> None:
+        job = delivery.job
+        heartbeat = asyncio.create_task(self._keep_alive(delivery))
+        handler = asyncio.create_task(self._run_handler(job))
+        abandon = asyncio.create_task(self._abandon.wait())
+        began = time.monotonic()
+        try:
+            await asyncio.wait({handler, abandon}, return_when=asyncio.FIRST_COMPLETED)
+            if not handler.done() or handler.cancelled():
+                handler.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await handler
+                await self._settle(delivery.nak, 0.0)
+                self._counts["released"] += 1
+                log.info("jobs.released", worker=self.name, job=job.id, attempt=delivery.attempt)
+                return
+            await self._conclude(delivery, handler.exception(), time.monotonic() - began)
+        finally:
+            abandon.cancel()
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _conclude(
+        self, delivery: Delivery, error: BaseException | None, seconds: float
+    ) -> None:
+        job, attempt = delivery.job, delivery.attempt
+        if error is None:
+            await self._settle(delivery.ack)
+            self._counts["processed"] += 1
+            log.info(
+                "jobs.done",
+                worker=self.name,
+                job=job.id,
+                kind=job.kind,
+                attempt=attempt,
+                seconds=round(seconds, 3),
+            )
+            return
+        reason = str(error)[:_MAX_REASON] if isinstance(error, JobRejected) else describe(error)
+        self._last_error = f"job {job.id}: {reason}"
+        if isinstance(error, JobRejected):
+            await self._settle(delivery.term, reason)
+            dead = True
+        else:
+            dead = await self._settle(delivery.fail, reason)
+        self._counts["dead_lettered" if dead else "retried"] += 1
+        log.warning(
+            "jobs.dead_lettered" if dead else "jobs.retry",
+            worker=self.name,
+            job=job.id,
+            kind=job.kind,
+            attempt=attempt,
+            error=reason,
+        )
+
+    async def _run_handler(self, job: Job) -> None:
+        await self._handler(job)
+
+    async def _keep_alive(self, delivery: Delivery) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            try:
+                await delivery.in_progress()
+            except Exception as exc:  # the next beat may get through; the ack wait is the bound
+                log.debug("jobs.heartbeat_failed", job=delivery.job.id, error=describe(exc))
+
+    async def _settle(self, step: Callable[..., Awaitable[R]], *args: object) -> R:
+        """Run ``step`` (ack, nak, term, fail), retrying while the backend is away."""
+        deadline = time.monotonic() + self._settle_for
+        while True:
+            try:
+                return await step(*args)
+            except ServiceUnavailable as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                log.info("jobs.settle_retry", worker=self.name, error=describe(exc))
+                await asyncio.sleep(0.5)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)

@@ -1,0 +1,222 @@
+"""The generic job worker on both queue adapters: concurrency, heartbeats, retries, stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from test_jobs_port import QueueFactory, make_queue  # noqa: F401  (the parametrised fixture)
+
+from streamstack.kernel.jobs import Job, JobQueue, QueueConfig
+from streamstack.kernel.jobs.worker import JobRejected, JobWorker
+
+FAST = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
+
+
+async def until(check: object, what: str, seconds: float = 20.0) -> None:
+    """Poll ``check()`` (a sync predicate) until it is true."""
+    assert callable(check)
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail(f"{what} did not happen within {seconds} s")
+
+
+async def backlog_empty(queue: JobQueue) -> None:
+    for _ in range(200):
+        if (await queue.backlog()).total == 0:
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail(f"backlog never emptied: {await queue.backlog()}")
+
+
+async def test_n_workers_process_jobs_concurrently(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    calls: Counter[str] = Counter()
+    running = 0
+    peak = 0
+    three_at_once = asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        nonlocal running, peak
+        calls[job.id] += 1
+        running += 1
+        peak = max(peak, running)
+        if running == 3:
+            three_at_once.set()
+        try:
+            await asyncio.wait_for(three_at_once.wait(), 15)  # only 3 slots can meet here
+        finally:
+            running -= 1
+
+    for i in range(9):
+        await queue.enqueue(f"job-{i}", "thumbnail", str(i).encode())
+    worker = JobWorker(queue, handler, name="test", concurrency=3, poll=0.2)
+    await worker.start()
+    await until(lambda: worker.health().processed == 9, "nine jobs processed")
+    await worker.stop()
+    assert peak == 3  # three ran at once, never a fourth
+    assert calls == Counter({f"job-{i}": 1 for i in range(9)})
+    health = worker.health()
+    assert (health.processed, health.retried, health.dead_lettered) == (9, 0, 0)
+    assert not health.running
+    await backlog_empty(queue)
+
+
+async def test_a_job_longer_than_the_ack_wait_runs_once(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    calls: Counter[str] = Counter()
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        await asyncio.sleep(3.5)  # 3.5 ack waits: only the heartbeats keep it ours
+
+    await queue.enqueue("long", "transcode", b"")
+    # Two slots: a redelivery would reach the idle one at once.
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
+    await worker.start()
+    await until(lambda: worker.health().processed == 1, "the long job finished")
+    await worker.stop()
+    assert calls == Counter({"long": 1})
+    await backlog_empty(queue)
+
+
+async def test_a_retriable_error_is_retried_then_succeeds(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    calls: Counter[str] = Counter()
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        if calls[job.id] == 1:
+            raise ConnectionError("object store hiccup")
+
+    await queue.enqueue("flaky", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2)
+    await worker.start()
+    await until(lambda: worker.health().processed == 1, "the retried job finished")
+    await worker.stop()
+    health = worker.health()
+    assert (health.retried, health.dead_lettered, calls["flaky"]) == (1, 0, 2)
+    assert health.last_error == "job flaky: ConnectionError: object store hiccup"
+    assert await queue.dead_letters() == []
+
+
+async def test_a_job_failing_every_attempt_is_dead_lettered_with_its_error(
+    make_queue: QueueFactory,
+) -> None:
+    queue = make_queue(FAST)
+    calls: Counter[str] = Counter()
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        if job.id == "poison":
+            raise ValueError(f"cannot decode stream 0 (attempt {calls[job.id]})")
+
+    await queue.enqueue("poison", "transcode", b"")
+    await queue.enqueue("healthy", "transcode", b"")
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
+    await worker.start()
+    await until(lambda: worker.health().dead_lettered == 1, "the poison job dead-lettered")
+    await until(lambda: worker.health().processed == 1, "the healthy job finished")
+    await worker.stop()
+    assert calls == Counter({"poison": 3, "healthy": 1})
+    [letter] = await queue.dead_letters()
+    assert letter.job.id == "poison" and letter.attempts == 3
+    assert letter.reason == "ValueError: cannot decode stream 0 (attempt 3)"
+    await backlog_empty(queue)
+
+
+async def test_a_rejected_job_is_dead_lettered_at_once(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    calls: Counter[str] = Counter()
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        raise JobRejected("not a video: no decodable stream")
+
+    await queue.enqueue("text-file", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2)
+    await worker.start()
+    await until(lambda: worker.health().dead_lettered == 1, "the rejected job dead-lettered")
+    await worker.stop()
+    assert calls["text-file"] == 1
+    [letter] = await queue.dead_letters()
+    assert (letter.attempts, letter.reason) == (1, "not a video: no decodable stream")
+
+
+async def test_stop_lets_a_running_job_finish(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    started = asyncio.Event()
+    finished: list[str] = []
+
+    async def handler(job: Job) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        finished.append(job.id)
+
+    await queue.enqueue("almost-done", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2, stop_timeout=10.0)
+    await worker.start()
+    await asyncio.wait_for(started.wait(), 20)
+    await worker.stop()
+    assert finished == ["almost-done"]
+    assert worker.health().processed == 1
+    await backlog_empty(queue)
+
+
+async def test_stop_releases_a_job_that_does_not_finish_in_time(make_queue: QueueFactory) -> None:
+    # A long ack wait: only the release can make the job available again this soon.
+    queue = make_queue(QueueConfig(ack_wait=60.0, max_deliver=3, retry_delays=(0.0,)))
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    await queue.enqueue("endless", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2, stop_timeout=0.5)
+    await worker.start()
+    await asyncio.wait_for(started.wait(), 20)
+    await worker.stop()
+    assert cancelled.is_set()
+    health = worker.health()
+    assert (health.released, health.processed, health.running) == (1, 0, False)
+    consumer = await queue.consumer()
+    delivery = await consumer.next(10.0)
+    assert delivery is not None and (delivery.job.id, delivery.attempt) == ("endless", 2)
+    await delivery.ack()
+    await consumer.close()
+
+
+async def test_health_follows_the_lifecycle(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+
+    async def handler(job: Job) -> None:
+        return None
+
+    worker = JobWorker(queue, handler, name="thumbnails", concurrency=2, poll=0.2)
+    before = worker.health()
+    assert (before.name, before.running, before.ok, before.concurrency) == (
+        "thumbnails",
+        False,
+        False,
+        2,
+    )
+    await worker.start()
+    await worker.start()  # idempotent
+    await until(lambda: worker.health().ok, "the worker reported healthy")
+    await worker.stop()
+    await worker.stop()
+    assert not worker.health().running
+
+
+def test_a_worker_needs_a_slot() -> None:
+    with pytest.raises(ValueError, match="at least one slot"):
+        JobWorker(None, None, concurrency=0)  # type: ignore[arg-type]
