@@ -25,7 +25,7 @@ from catalogue_testing import (
     viewer_headers,
 )
 
-from streamstack import catalogue
+from streamstack.catalogue import module as catalogue
 from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.errors import AppError

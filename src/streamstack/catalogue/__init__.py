@@ -2,41 +2,8 @@
 
 It owns the ``media_items``, ``media_tags`` and ``catalogue_outbox`` tables. Publishing and
 deleting items emit ``catalogue.events.media.*`` events through a transactional outbox;
-stream tokens are asked of the streaming module through its contract.
+stream tokens are asked of the streaming module through its contract. Wiring is in
+:mod:`streamstack.catalogue.module`.
 """
 
-from __future__ import annotations
-
-from pathlib import Path
-
-from streamstack.catalogue.contract import create_item_handler
-from streamstack.catalogue.outbox import OutboxRelay
-from streamstack.catalogue.routes import catalogue_router
-from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM
-from streamstack.contracts.streaming import StreamingClient
-from streamstack.kernel import metrics
-from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-
-
-def mount(context: ModuleContext) -> MountedModule:
-    """Mount the catalogue module: routes, the create-item operation, the outbox relay."""
-    database = context.backends.database
-    relay = OutboxRelay(database, context.backends.events)
-    service = CatalogueService(
-        database, relay, streaming=lambda: StreamingClient(context.transport("streaming"))
-    )
-    # The backlog is read from the database at each scrape of /metrics.
-    metrics.track_outbox_backlog(service.outbox_backlog)
-    return MountedModule(
-        name="catalogue",
-        route_handlers=[catalogue_router(service)],
-        operations={CREATE_MEDIA_ITEM: create_item_handler(service, context.verifier)},
-        on_startup=[relay.start],
-        on_shutdown=[relay.stop],
-    )
-
-
-MODULE = ModuleDefinition(
-    name="catalogue", mount=mount, migrations=Path(__file__).parent / "migrations"
-)
+from streamstack.catalogue.module import MODULE  # noqa: F401  # until the app imports .module

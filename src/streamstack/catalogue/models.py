@@ -28,8 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-STATUSES = ("draft", "published")
-
 
 class CatalogueBase(DeclarativeBase):
     """Declarative base of the catalogue module only, so its migrations cover only its tables."""

@@ -1,6 +1,6 @@
 """Transactional outbox: events are rows written with the change, relayed to the bus later.
 
-A use case calls :func:`enqueue` inside the transaction of its change, so the event exists
+A use case calls ``OutboxRepository.enqueue`` inside the transaction of its change, so the event exists
 if and only if the change was committed. :class:`OutboxRelay` then publishes pending rows in
 order, with the row's event id as the bus's dedupe id (``Nats-Msg-Id``), and marks them
 sent. Nothing is lost while the bus is down: rows stay pending and the relay retries with
@@ -18,15 +18,16 @@ import asyncio
 import contextlib
 import datetime
 import time
-import uuid
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from streamstack.catalogue.models import OutboxRow
+from streamstack.catalogue.repository import (
+    OutboxRepository,
+    PendingEvent,
+    reading,
+    unit_of_work,
+)
 from streamstack.kernel.db import Database
 from streamstack.kernel.events import EventBus
 
@@ -35,24 +36,6 @@ log = structlog.get_logger(__name__)
 #: How long sent rows are kept (for inspection) before the relay deletes them.
 SENT_RETENTION = datetime.timedelta(days=1)
 _PRUNE_EVERY_SECONDS = 3600.0
-
-PendingEvent = Row[int, str, str, bytes]
-
-
-def enqueue(session: AsyncSession, subject: str, payload: bytes, now: datetime.datetime) -> str:
-    """Add an event to the current transaction's outbox; returns its event id."""
-    event_id = str(uuid.uuid4())
-    session.add(
-        OutboxRow(
-            event_id=event_id,
-            subject=subject,
-            payload=payload,
-            created_at=now,
-            attempts=0,
-            sent_at=None,
-        )
-    )
-    return event_id
 
 
 class RelayFailed(Exception):
@@ -116,38 +99,27 @@ class OutboxRelay:
 
     async def backlog(self) -> int:
         """How many events wait to be published."""
-        async with self._database.session() as session:
-            count = await session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
-            )
-        return int(count or 0)
+        async with reading(self._database) as store:
+            return await store.outbox.backlog()
 
     async def _relay_claimed(self) -> int:
         # The claimed rows stay locked until the marks commit, so another replica skips
         # them instead of publishing them too.
-        async with self._database.session() as session, session.begin():
-            rows = (await session.execute(self._pending().with_for_update(skip_locked=True))).all()
+        async with unit_of_work(self._database) as store:
+            rows = await store.outbox.pending(self._batch_size, claim=True)
             sent, failure = await self._publish(rows)
-            await self._mark(session, sent, failure)
+            await self._mark(store.outbox, sent, failure)
         return self._outcome(sent, failure)
 
     async def _relay_single_process(self) -> int:
         # SQLite: read, publish, then mark in a short write transaction of its own, so a
         # slow publish never holds the database's single write lock.
-        async with self._database.session() as session:
-            rows = (await session.execute(self._pending())).all()
+        async with reading(self._database) as store:
+            rows = await store.outbox.pending(self._batch_size, claim=False)
         sent, failure = await self._publish(rows)
-        async with self._database.session() as session, session.begin():
-            await self._mark(session, sent, failure)
+        async with unit_of_work(self._database) as store:
+            await self._mark(store.outbox, sent, failure)
         return self._outcome(sent, failure)
-
-    def _pending(self) -> Select[int, str, str, bytes]:
-        return (
-            select(OutboxRow.seq, OutboxRow.event_id, OutboxRow.subject, OutboxRow.payload)
-            .where(OutboxRow.sent_at.is_(None))
-            .order_by(OutboxRow.seq)
-            .limit(self._batch_size)
-        )
 
     async def _publish(
         self, rows: Sequence[PendingEvent]
@@ -163,20 +135,11 @@ class OutboxRelay:
 
     @staticmethod
     async def _mark(
-        session: AsyncSession, sent: list[int], failure: tuple[int, Exception] | None
+        outbox: OutboxRepository, sent: list[int], failure: tuple[int, Exception] | None
     ) -> None:
-        if sent:
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.seq.in_(sent))
-                .values(sent_at=_now(), attempts=OutboxRow.attempts + 1)
-            )
+        await outbox.mark_sent(sent, _now())
         if failure is not None:
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.seq == failure[0])
-                .values(attempts=OutboxRow.attempts + 1)
-            )
+            await outbox.count_failure(failure[0])
 
     @staticmethod
     def _outcome(sent: list[int], failure: tuple[int, Exception] | None) -> int:
@@ -220,10 +183,8 @@ class OutboxRelay:
             return
         self._last_prune = time.monotonic()
         try:
-            async with self._database.session() as session, session.begin():
-                await session.execute(
-                    delete(OutboxRow).where(OutboxRow.sent_at < _now() - SENT_RETENTION)
-                )
+            async with unit_of_work(self._database) as store:
+                await store.outbox.prune(_now() - SENT_RETENTION)
         except Exception as exc:  # housekeeping only; the next hour tries again
             log.warning("catalogue.outbox.prune_failed", error=exc.__class__.__name__)
 

@@ -11,16 +11,14 @@ import datetime
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import ColumnElement, UnaryExpression, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from streamstack.catalogue.models import MediaItemRow, MediaTagRow
-from streamstack.catalogue.outbox import OutboxRelay, enqueue
+from streamstack.catalogue.models import MediaItemRow
+from streamstack.catalogue.outbox import OutboxRelay
+from streamstack.catalogue.repository import ItemQuery, reading, unit_of_work
 from streamstack.catalogue.schemas import (
     CreateMediaItem,
     MediaPage,
@@ -95,12 +93,6 @@ def to_media_item(row: MediaItemRow, tags: Sequence[str]) -> MediaItem:
     )
 
 
-def like_pattern(text: str) -> str:
-    """``%text%`` for LIKE, with the wildcards of ``text`` escaped (escape char ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class CatalogueService:
     """Media items in the relational store, and the events their changes cause."""
 
@@ -128,43 +120,32 @@ class CatalogueService:
         page_size: int = 20,
     ) -> MediaPage:
         """One page of matching items and the total; three queries whatever the page size."""
-        conditions: list[ColumnElement[bool]] = []
-        if status != "all":
-            conditions.append(MediaItemRow.status == status)
-        needle = (q or "").strip().lower()
-        if needle:
-            conditions.append(MediaItemRow.search_text.like(like_pattern(needle), escape="\\"))
-        if tag is not None and normalize_tag(tag):
-            tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == normalize_tag(tag))
-            conditions.append(MediaItemRow.id.in_(tagged))
-        query = (
-            select(MediaItemRow)
-            .where(*conditions)
-            .order_by(*_ordering(sort, status))
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+        query = ItemQuery(
+            status=None if status == "all" else status,
+            needle=(q or "").strip().lower(),
+            tag=normalize_tag(tag) if tag is not None else "",
+            sort=sort,
         )
-        async with self._database.session() as session:
-            total = await session.scalar(
-                select(func.count()).select_from(MediaItemRow).where(*conditions)
+        async with reading(self._database) as store:
+            rows, total = await store.items.page(
+                query, limit=page_size, offset=(page - 1) * page_size
             )
-            rows = (await session.scalars(query)).all()
-            tags = await _tags_of(session, [row.id for row in rows])
+            tags = await store.tags.of_items([row.id for row in rows])
         return MediaPage(
             items=[to_media_item(row, tags.get(row.id, [])) for row in rows],
-            total=int(total or 0),
+            total=total,
             page=page,
             page_size=page_size,
         )
 
     async def get_item(self, item_id: uuid.UUID, *, include_drafts: bool) -> MediaItem:
         """One item; a draft is hidden (404) unless ``include_drafts``."""
-        async with self._database.session() as session:
-            row = await session.get(MediaItemRow, item_id)
+        async with reading(self._database) as store:
+            row = await store.items.get_one_or_none(MediaItemRow.id == item_id)
             if row is None or (row.status != "published" and not include_drafts):
                 raise NotFound("no such media item")
-            tags = await _tags_of(session, [row.id])
-        return to_media_item(row, tags.get(row.id, []))
+            tags = await store.tags.of_item(row.id)
+        return to_media_item(row, tags)
 
     # --- changes -----------------------------------------------------------------------
 
@@ -201,14 +182,14 @@ class CatalogueService:
         )
         item = to_media_item(row, tags)
         try:
-            async with self._database.session() as session, session.begin():
-                if await session.get(MediaItemRow, item_id) is not None:
+            async with unit_of_work(self._database) as store:
+                if await store.items.exists(MediaItemRow.id == item_id):
                     raise Conflict("a media item with this id exists", code="media_item_exists")
-                session.add(row)
-                await session.flush()  # the item before its tags: they reference it
-                session.add_all(MediaTagRow(media_id=item_id, tag=tag) for tag in tags)
+                # The item is flushed before its tags: they reference it.
+                await store.items.add(row, auto_refresh=False)
+                await store.tags.add_tags(item_id, tags)
                 if request.publish:
-                    enqueue(session, MEDIA_PUBLISHED, msgspec.json.encode(item), now)
+                    await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
         if request.publish:
@@ -233,20 +214,15 @@ class CatalogueService:
         )
         now = _now()
         published = False
-        async with self._database.session() as session, session.begin():
-            row = await _lock(session, item_id)
-            tags = (
-                new_tags
-                if new_tags is not None
-                else (await _tags_of(session, [item_id])).get(item_id, [])
-            )
+        async with unit_of_work(self._database) as store:
+            row = await store.items.lock(item_id)
+            tags = new_tags if new_tags is not None else await store.tags.of_item(item_id)
             if title is not None:
                 row.title, row.title_key = title, title_key(title)
             if isinstance(changes.description, str):
                 row.description = changes.description
             if new_tags is not None:
-                await session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
-                session.add_all(MediaTagRow(media_id=item_id, tag=tag) for tag in new_tags)
+                await store.tags.replace(item_id, new_tags)
             row.search_text = search_text(row.title, row.description, tags)
             if changes.status == "published" and row.status != "published":
                 row.status, row.published_at, published = "published", now, True
@@ -255,7 +231,7 @@ class CatalogueService:
             row.updated_at = now
             item = to_media_item(row, tags)
             if published:
-                enqueue(session, MEDIA_PUBLISHED, msgspec.json.encode(item), now)
+                await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
         if published:
             self._relay.wake()
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
@@ -264,12 +240,12 @@ class CatalogueService:
     async def delete_item(self, item_id: uuid.UUID) -> None:
         """Delete an item and its tags; emits ``media.deleted`` with the item as it was."""
         now = _now()
-        async with self._database.session() as session, session.begin():
-            row = await _lock(session, item_id)
-            item = to_media_item(row, (await _tags_of(session, [item_id])).get(item_id, []))
-            await session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
-            await session.execute(delete(MediaItemRow).where(MediaItemRow.id == item_id))
-            enqueue(session, MEDIA_DELETED, msgspec.json.encode(item), now)
+        async with unit_of_work(self._database) as store:
+            row = await store.items.lock(item_id)
+            item = to_media_item(row, await store.tags.of_item(item_id))
+            await store.tags.remove_all(item_id)
+            await store.items.remove(item_id)
+            await store.outbox.enqueue(MEDIA_DELETED, msgspec.json.encode(item), now)
         self._relay.wake()
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
@@ -279,14 +255,8 @@ class CatalogueService:
         self, item_id: uuid.UUID, *, include_drafts: bool, context: CallContext
     ) -> StreamTokenGrant:
         """Ask streaming for a token to play the item, on behalf of the caller in ``context``."""
-        async with self._database.session() as session:
-            found = (
-                await session.execute(
-                    select(MediaItemRow.status, MediaItemRow.s3_key, MediaItemRow.size_bytes).where(
-                        MediaItemRow.id == item_id
-                    )
-                )
-            ).one_or_none()
+        async with reading(self._database) as store:
+            found = await store.items.get_one_or_none(MediaItemRow.id == item_id)
         if found is None or (found.status != "published" and not include_drafts):
             raise NotFound("no such media item")
         request = IssueStreamToken(
@@ -310,55 +280,6 @@ class CatalogueService:
     async def outbox_backlog(self) -> int:
         """How many events wait in the outbox (for metrics and alerting)."""
         return await self._relay.backlog()
-
-
-async def _lock(session: AsyncSession, item_id: uuid.UUID) -> MediaItemRow:
-    """Write to the row first, so concurrent changes of one item queue up (404 if absent).
-
-    On Postgres the UPDATE takes the row lock; on SQLite it takes the write lock at once,
-    instead of a read that would fail to upgrade if another writer got in between. It
-    changes nothing: it sets a column to its own value.
-    """
-    result = await session.execute(
-        update(MediaItemRow)
-        .where(MediaItemRow.id == item_id)
-        .values(updated_at=MediaItemRow.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) == 0:
-        raise NotFound("no such media item")
-    row = await session.get(MediaItemRow, item_id, populate_existing=True)
-    if row is None:  # pragma: no cover - the UPDATE just found it in this transaction
-        raise NotFound("no such media item")
-    return row
-
-
-async def _tags_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    """The tags of several items in one query."""
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(MediaTagRow.media_id, MediaTagRow.tag)
-        .where(MediaTagRow.media_id.in_(ids))
-        .order_by(MediaTagRow.media_id, MediaTagRow.tag)
-    )
-    tags: dict[uuid.UUID, list[str]] = {}
-    for media_id, tag in rows:
-        tags.setdefault(media_id, []).append(tag)
-    return tags
-
-
-def _ordering(sort: SortOrder, status: StatusFilter) -> list[UnaryExpression[Any]]:
-    """ORDER BY for a sort key; each matches one of the table's indexes, ``id`` breaks ties."""
-    # Published lists order by when an item went live; drafts have no such date.
-    when = MediaItemRow.published_at if status == "published" else MediaItemRow.created_at
-    if sort == "newest":
-        return [when.desc(), MediaItemRow.id.desc()]
-    if sort == "oldest":
-        return [when.asc(), MediaItemRow.id.asc()]
-    if sort == "title":
-        return [MediaItemRow.title_key.asc(), MediaItemRow.id.asc()]
-    return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
 
 
 def _check_keys(*keys: str | None) -> None:

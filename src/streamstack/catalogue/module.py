@@ -1,0 +1,37 @@
+"""Wiring of the catalogue module: the one place its objects are built and connected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamstack.catalogue.contract import create_item_handler
+from streamstack.catalogue.outbox import OutboxRelay
+from streamstack.catalogue.routes import catalogue_router
+from streamstack.catalogue.service import CatalogueService
+from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM
+from streamstack.contracts.streaming import StreamingClient
+from streamstack.kernel import metrics
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+
+
+def mount(context: ModuleContext) -> MountedModule:
+    """Mount the catalogue module: routes, the create-item operation, the outbox relay."""
+    database = context.backends.database
+    relay = OutboxRelay(database, context.backends.events)
+    service = CatalogueService(
+        database, relay, streaming=lambda: StreamingClient(context.transport("streaming"))
+    )
+    # The backlog is read from the database at each scrape of /metrics.
+    metrics.track_outbox_backlog(service.outbox_backlog)
+    return MountedModule(
+        name="catalogue",
+        route_handlers=[catalogue_router(service)],
+        operations={CREATE_MEDIA_ITEM: create_item_handler(service)},
+        on_startup=[relay.start],
+        on_shutdown=[relay.stop],
+    )
+
+
+MODULE = ModuleDefinition(
+    name="catalogue", mount=mount, migrations=Path(__file__).parent / "migrations"
+)

@@ -1,0 +1,256 @@
+"""All database access of the catalogue: advanced-alchemy repositories on one unit of work.
+
+A use case opens one :func:`unit_of_work` and reaches the three tables through the
+repositories of the :class:`CatalogueStore` it yields, so everything it reads and writes is
+one session and one transaction. The repositories are advanced-alchemy's
+``SQLAlchemyAsyncRepository``; what its generic methods cannot say (a lock-taking no-op
+update, a claim with ``SKIP LOCKED``, bulk marks) is a method of the repository here.
+
+``wrap_exceptions`` is off: the kernel's session turns connection failures into 503, and
+the service turns a duplicate id into 409; both need SQLAlchemy's own exceptions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.filters import LimitOffset
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from sqlalchemy import ColumnElement, Select, UnaryExpression, delete, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from streamstack.catalogue.models import MediaItemRow, MediaTagRow, OutboxRow
+from streamstack.catalogue.schemas import SortOrder
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import NotFound
+
+PendingEvent = Row[int, str, str, bytes]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemQuery:
+    """Which items a list shows, and in which order."""
+
+    #: Only items in this status; None for every status.
+    status: str | None
+    #: Lower-cased text that title, description or tags must contain; "" for any.
+    needle: str
+    #: A normalised tag the item must have; "" for any.
+    tag: str
+    sort: SortOrder
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The WHERE clauses."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.status is not None:
+            conditions.append(MediaItemRow.status == self.status)
+        if self.needle:
+            pattern = like_pattern(self.needle)
+            conditions.append(MediaItemRow.search_text.like(pattern, escape="\\"))
+        if self.tag:
+            tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == self.tag)
+            conditions.append(MediaItemRow.id.in_(tagged))
+        return conditions
+
+    def ordering(self) -> list[UnaryExpression[Any]]:
+        """ORDER BY; each sort matches one of the table's indexes, ``id`` breaks ties."""
+        # Published lists order by when an item went live; drafts have no such date.
+        when = MediaItemRow.published_at if self.status == "published" else MediaItemRow.created_at
+        if self.sort == "newest":
+            return [when.desc(), MediaItemRow.id.desc()]
+        if self.sort == "oldest":
+            return [when.asc(), MediaItemRow.id.asc()]
+        if self.sort == "title":
+            return [MediaItemRow.title_key.asc(), MediaItemRow.id.asc()]
+        return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE, with the wildcards of ``text`` escaped (escape char ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
+    """Media items."""
+
+    model_type = MediaItemRow
+    wrap_exceptions = False
+
+    async def page(
+        self, query: ItemQuery, *, limit: int, offset: int
+    ) -> tuple[list[MediaItemRow], int]:
+        """One page of the items ``query`` matches, in its order, and how many match in all.
+
+        Two queries (count, then the page; only the count when nothing matches), so an
+        empty page past the end still reports the true total.
+        """
+        return await self.get_many_and_count(
+            *query.conditions(),
+            LimitOffset(limit=limit, offset=offset),
+            # advanced-alchemy still types statements as SQLAlchemy 2.0's Select[tuple[T]].
+            statement=select(MediaItemRow).order_by(*query.ordering()),  # type: ignore[arg-type]
+            count_with_window_function=False,
+        )
+
+    async def lock(self, item_id: uuid.UUID) -> MediaItemRow:
+        """The item, write-locked for this transaction (404 if absent).
+
+        It writes to the row first, so concurrent changes of one item queue up: on Postgres
+        the UPDATE takes the row lock; on SQLite it takes the write lock at once, instead of
+        a read that would fail to upgrade if another writer got in between. The UPDATE
+        changes nothing: it sets a column to its own value.
+        """
+        result = await self.session.execute(
+            update(MediaItemRow)
+            .where(MediaItemRow.id == item_id)
+            .values(updated_at=MediaItemRow.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 0:
+            raise NotFound("no such media item")
+        row = await self.get_one_or_none(
+            MediaItemRow.id == item_id, execution_options={"populate_existing": True}
+        )
+        if row is None:  # pragma: no cover - the UPDATE just found it in this transaction
+            raise NotFound("no such media item")
+        return row
+
+    async def remove(self, item_id: uuid.UUID) -> None:
+        """Delete the item's row (its tags go with it: the foreign key cascades)."""
+        await self.session.execute(delete(MediaItemRow).where(MediaItemRow.id == item_id))
+
+
+class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
+    """The tags of items, one row per (item, tag)."""
+
+    model_type = MediaTagRow
+    id_attribute = "media_id"
+    wrap_exceptions = False
+
+    async def of_items(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        """The sorted tags of several items, in one query."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(MediaTagRow.media_id, MediaTagRow.tag)
+            .where(MediaTagRow.media_id.in_(ids))
+            .order_by(MediaTagRow.media_id, MediaTagRow.tag)
+        )
+        tags: dict[uuid.UUID, list[str]] = {}
+        for media_id, tag in rows:
+            tags.setdefault(media_id, []).append(tag)
+        return tags
+
+    async def of_item(self, item_id: uuid.UUID) -> list[str]:
+        """The sorted tags of one item."""
+        return (await self.of_items([item_id])).get(item_id, [])
+
+    async def replace(self, item_id: uuid.UUID, tags: Sequence[str]) -> None:
+        """Make ``tags`` the item's tags."""
+        await self.session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
+        await self.add_tags(item_id, tags)
+
+    async def add_tags(self, item_id: uuid.UUID, tags: Sequence[str]) -> None:
+        """Add ``tags`` to an item that has none of them yet."""
+        if tags:
+            await self.add_many([MediaTagRow(media_id=item_id, tag=tag) for tag in tags])
+
+    async def remove_all(self, item_id: uuid.UUID) -> None:
+        """Delete every tag of the item."""
+        await self.session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
+
+
+class OutboxRepository(SQLAlchemyAsyncRepository[OutboxRow]):
+    """Events written with the change they announce, until the relay has sent them."""
+
+    model_type = OutboxRow
+    id_attribute = "seq"
+    wrap_exceptions = False
+
+    async def enqueue(self, subject: str, payload: bytes, now: datetime.datetime) -> str:
+        """Add an event to this transaction; returns its event id (the bus's dedupe id)."""
+        event_id = str(uuid.uuid4())
+        await self.add(
+            OutboxRow(
+                event_id=event_id,
+                subject=subject,
+                payload=payload,
+                created_at=now,
+                attempts=0,
+                sent_at=None,
+            ),
+            auto_refresh=False,
+        )
+        return event_id
+
+    async def pending(self, limit: int, *, claim: bool) -> list[PendingEvent]:
+        """The oldest unsent events; with ``claim``, row-locked and skipping rows locked by
+        another relay (``FOR UPDATE SKIP LOCKED``, Postgres)."""
+        query = self._pending(limit)
+        if claim:
+            query = query.with_for_update(skip_locked=True)
+        return list((await self.session.execute(query)).all())
+
+    @staticmethod
+    def _pending(limit: int) -> Select[int, str, str, bytes]:
+        return (
+            select(OutboxRow.seq, OutboxRow.event_id, OutboxRow.subject, OutboxRow.payload)
+            .where(OutboxRow.sent_at.is_(None))
+            .order_by(OutboxRow.seq)
+            .limit(limit)
+        )
+
+    async def mark_sent(self, seqs: Sequence[int], now: datetime.datetime) -> None:
+        """Record that the events ``seqs`` were published."""
+        if seqs:
+            await self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.seq.in_(seqs))
+                .values(sent_at=now, attempts=OutboxRow.attempts + 1)
+            )
+
+    async def count_failure(self, seq: int) -> None:
+        """Record a refused publish of event ``seq`` (it stays pending)."""
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.seq == seq).values(attempts=OutboxRow.attempts + 1)
+        )
+
+    async def backlog(self) -> int:
+        """How many events wait to be published."""
+        return await self.count(OutboxRow.sent_at.is_(None))
+
+    async def prune(self, sent_before: datetime.datetime) -> None:
+        """Delete events sent before ``sent_before``."""
+        await self.session.execute(delete(OutboxRow).where(OutboxRow.sent_at < sent_before))
+
+
+class CatalogueStore:
+    """The catalogue's repositories, all on one session: what a use case works with."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.items = MediaItemRepository(session=session)
+        self.tags = MediaTagRepository(session=session)
+        self.outbox = OutboxRepository(session=session)
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database) -> AsyncIterator[CatalogueStore]:
+    """One session and one transaction: committed when the block ends, rolled back if it
+    raises (database unreachable → 503)."""
+    async with database.session() as session, session.begin():
+        yield CatalogueStore(session)
+
+
+@asynccontextmanager
+async def reading(database: Database) -> AsyncIterator[CatalogueStore]:
+    """One session for reads only: nothing to commit, no write lock taken on SQLite."""
+    async with database.session() as session:
+        yield CatalogueStore(session)
