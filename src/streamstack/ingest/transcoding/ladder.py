@@ -1,0 +1,147 @@
+"""The ladder: which renditions a source gets, their sizes, bitrate caps and x264 settings.
+
+A rung is named by the short side of the picture as displayed: ``720p`` is 1280x720 for
+landscape video and 720x1280 for portrait (rotation applied), as YouTube names them, so
+a portrait phone clip gets the same ladder as its landscape twin. Rungs are taken from
+:data:`RUNG_HEIGHTS` up to the source's short side, never upscaled; a source whose short
+side is under 240 gets one rung at its own size. Sizes keep the displayed aspect ratio
+(square pixels out) and are rounded down to even numbers, as 4:2:0 chroma needs.
+
+Bitrate caps (video only; kbit/s, the VBV ``maxrate``; ``bufsize`` is twice the cap):
+
+=======  ===========  ===============  ==================
+rung     16:9 size    cap up to 30 fps  cap above 30 fps
+=======  ===========  ===============  ==================
+240p     426x240      400              600
+360p     640x360      800              1200
+480p     854x480      1400             2100
+720p     1280x720     2800             4200
+1080p    1920x1080    5000             7500
+1440p    2560x1440    10000            15000
+2160p    3840x2160    16000            24000
+=======  ===========  ===============  ==================
+
+Rate control is capped CRF: x264 spends what the picture needs (CRF 23 by default) and
+never more than the cap, so a still slide show costs little and a football match stays
+within what the rung's viewers' networks carry. Audio is AAC-LC, stereo, 48 kHz,
+128 kbit/s in every rung (downmixed or upmixed from the source).
+
+Codec: H.264 High profile, yuv420p (8 bit), level chosen by x264 from frame size, rate
+and VBV: at most 4.2 up to 1080p60 (3.x and below for the small rungs), which every
+current browser plays (Chrome, Edge, Firefox, Safari on macOS and iOS, Android's
+WebView); 1440p and 2160p need 5.1/5.2, which the same browsers decode on current
+hardware, and a player that cannot chooses a lower rung from the ``CODECS`` attribute.
+
+Frame rate: the source's, up to 60 (a faster source is divided down: 120 -> 60,
+100 -> 50); nearly standard rates snap to the standard (29.96 -> 30000/1001). Key
+frames: a fixed GOP of ``segment_seconds x rate`` frames, no scene-cut key frames
+(``scenecut=0``, ``keyint=min-keyint``, closed GOPs), so every rung has key frames at
+the same instants and a player can switch rung at any segment boundary.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import msgspec
+
+#: The standard rungs (short side of the displayed picture, pixels).
+RUNG_HEIGHTS = (240, 360, 480, 720, 1080, 1440, 2160)
+#: Video bitrate cap per rung up to 30 fps, kbit/s (see the table above).
+BITRATE_CAPS_KBPS = {
+    240: 400,
+    360: 800,
+    480: 1400,
+    720: 2800,
+    1080: 5000,
+    1440: 10000,
+    2160: 16000,
+}
+#: Above 30 fps a rung may spend this much more.
+HIGH_RATE_FACTOR = 1.5
+#: The highest output frame rate.
+MAX_FRAME_RATE = 60
+#: Audio bitrate of every rung, bit/s.
+AUDIO_BITRATE = 128_000
+AUDIO_SAMPLE_RATE = 48_000
+#: Rates a measured average snaps to when within 0.5 % (phones record 29.97 as 29.96).
+STANDARD_RATES = tuple(
+    Fraction(n, d)
+    for n, d in (
+        (24000, 1001),
+        (24, 1),
+        (25, 1),
+        (30000, 1001),
+        (30, 1),
+        (48, 1),
+        (50, 1),
+        (60000, 1001),
+        (60, 1),
+    )
+)
+#: Output rate when the source does not say (still images, broken headers).
+DEFAULT_RATE = Fraction(30)
+
+
+class Rung(msgspec.Struct, frozen=True):
+    """One rendition to encode: its name, output size and bitrate cap."""
+
+    name: str
+    """``<short side>p``, also the rendition's directory."""
+    width: int
+    height: int
+    max_kbps: int
+    """The VBV cap of the video stream."""
+
+
+def even(size: float) -> int:
+    """``size`` rounded down to an even number of pixels (at least 2)."""
+    whole = math.floor(size)
+    return max(2, whole - whole % 2)
+
+
+def plan_ladder(display_width: int, display_height: int, rate: Fraction) -> list[Rung]:
+    """The rungs for a picture displayed at ``display_width x display_height``, lowest first."""
+    short, long_ = sorted((display_width, display_height))
+    portrait = display_height > display_width
+    sizes = [h for h in RUNG_HEIGHTS if h <= short] or [even(short)]
+    factor = HIGH_RATE_FACTOR if rate > 30 else 1.0
+    rungs = []
+    for size in sizes:
+        other = even(long_ * size / short)
+        width, height = (size, other) if portrait else (other, size)
+        width, height = even(width), even(height)
+        cap = BITRATE_CAPS_KBPS.get(size, BITRATE_CAPS_KBPS[RUNG_HEIGHTS[0]])
+        rungs.append(Rung(f"{size}p", width, height, round(cap * factor)))
+    return rungs
+
+
+def output_rate(source_rate: Fraction | None) -> Fraction:
+    """The constant output frame rate for a source averaging ``source_rate`` frames/s."""
+    if source_rate is None or source_rate <= 0 or source_rate > 1000:
+        return DEFAULT_RATE
+    rate = source_rate
+    if rate > MAX_FRAME_RATE:
+        rate = rate / math.ceil(rate / MAX_FRAME_RATE)
+    nearest = min(STANDARD_RATES, key=lambda standard: abs(rate - standard))
+    if abs(rate - nearest) <= nearest * Fraction(5, 1000):
+        return nearest
+    return Fraction(max(1, round(rate)))
+
+
+def gop_frames(segment_seconds: float, rate: Fraction) -> int:
+    """Frames per GOP: one key frame at the start of every segment."""
+    return max(1, round(segment_seconds * rate))
+
+
+def x264_options(rung: Rung, *, preset: str, crf: int, gop: int) -> dict[str, str]:
+    """libx264 options for ``rung``: capped CRF, fixed closed GOP, no scene cuts."""
+    return {
+        "preset": preset,
+        "profile": "high",
+        "crf": str(crf),
+        "maxrate": f"{rung.max_kbps}k",
+        "bufsize": f"{2 * rung.max_kbps}k",
+        "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0",
+    }

@@ -1,0 +1,292 @@
+"""The entry point: one local source file in, one HLS package and storyboard out.
+
+``transcode(source, output, options, progress)`` is a plain function of picklable values,
+made to run in the worker's sandboxed child process. It reads the source in one pass
+(bounded: PyAV reads it in 256 KiB blocks; at most ``queue_frames`` frames wait per rung),
+feeds every rung and the storyboard from the same decoded frames, and publishes::
+
+    hls/master.m3u8
+    hls/<rung>/index.m3u8, init.mp4, seg_00001.m4s ...
+    storyboard/storyboard.vtt, sheet_001.jpg ...
+
+The source is opened through a Python file object with no protocol whitelisted and every
+nested open refused, so a crafted file cannot make FFmpeg read anything else (the
+playlist-in-AVI local file disclosure); ``options.demuxer`` pins the demuxer ingest saw.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import av
+
+from streamstack.ingest.transcoding import staging
+from streamstack.ingest.transcoding.errors import TranscodeError
+from streamstack.ingest.transcoding.ladder import gop_frames, output_rate, plan_ladder
+from streamstack.ingest.transcoding.packaging import package
+from streamstack.ingest.transcoding.rendition import Rendition, RenditionFailed
+from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
+from streamstack.ingest.transcoding.storyboard import Storyboard, tile_interval
+from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline
+
+ProgressCallback = Callable[[Progress], None]
+_READ_BLOCK = 256 * 1024
+#: Corrupt packets skipped before the source counts as unreadable.
+_MAX_DECODE_ERRORS = 100
+#: Audio frames held while waiting for the first video frame, at most.
+_MAX_EARLY_AUDIO = 2000
+#: Progress is reported whenever it moved by this much.
+_PROGRESS_STEP = 0.01
+
+
+def transcode(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    options: TranscodeOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> TranscodeResult:
+    """Transcode ``source`` into an HLS ladder and storyboard under ``output``.
+
+    Raises :class:`TranscodeError` for inputs that can never succeed (no video, no
+    decodable frame, unreadable, too large); other exceptions (a full disk, say) are
+    worth a retry. A rerun into the same ``output`` replaces the previous package.
+    """
+    options = options or TranscodeOptions()
+    output_dir = Path(output)
+    staging.clear_debris(output_dir)
+    work = staging.staging_directory(output_dir)
+    try:
+        with Path(source).open("rb") as file:
+            run = _Run(file, work, options, progress)
+            result = run.execute()
+        staging.publish(work, output_dir, result_directories(result))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if progress is not None:
+        progress(Progress(1.0, "done"))
+    return result
+
+
+def result_directories(result: TranscodeResult) -> list[str]:
+    """The top-level directories a result's files live in."""
+    return sorted({path.split("/", 1)[0] for path in result.files})
+
+
+def _refuse_nested_open(url: str, flags: int, options: dict[str, Any]) -> Any:
+    """FFmpeg asked to open another resource (a playlist entry, a data reference): no."""
+    raise PermissionError("opening other resources is not allowed")
+
+
+def open_source(file: BinaryIO, demuxer: str | None) -> av.container.InputContainer:
+    """The source container, able to read ``file`` and nothing else."""
+    try:
+        return av.open(
+            file,
+            "r",
+            format=demuxer,
+            container_options={"protocol_whitelist": "none", "max_streams": "32"},
+            io_open=_refuse_nested_open,
+            buffer_size=_READ_BLOCK,
+        )
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise TranscodeError("unreadable", str(exc)) from exc
+
+
+class _Run:
+    """One transcode: the decode loop and everything it feeds."""
+
+    def __init__(
+        self,
+        file: BinaryIO,
+        work: Path,
+        options: TranscodeOptions,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.file = file
+        self.size = os.fstat(file.fileno()).st_size
+        self.work = work
+        self.options = options
+        self.progress = progress
+        self.reported = -1.0
+        self.video_timeline: VideoTimeline | None = None
+        self.audio_timeline: AudioTimeline | None = None
+        self.renditions: list[Rendition] = []
+        self.storyboard: Storyboard | None = None
+        self.early_audio: list[av.AudioFrame] = []
+        self.frames_out = 0
+        self.decode_errors = 0
+
+    def execute(self) -> TranscodeResult:
+        """Decode, encode every rung, package; the renditions are stopped on any failure."""
+        with open_source(self.file, self.options.demuxer) as container:
+            if not container.streams.video:
+                raise TranscodeError("no_video")
+            video = container.streams.video[0]
+            audio = container.streams.audio[0] if container.streams.audio else None
+            video.thread_type = "AUTO"
+            self.prepare(container, video, audio)
+            try:
+                self.decode_all(container, video, audio)
+                self.finish_renditions()
+            except BaseException:
+                for rendition in self.renditions:
+                    rendition.abandon()
+                raise
+        self.report(0.99, "packaging")
+        duration = self.frames_out / float(self.rate)
+        board = self.storyboard.finish(duration) if self.storyboard is not None else None
+        return package(self.work, self.renditions, board, duration, has_audio=audio is not None)
+
+    def prepare(
+        self,
+        container: av.container.InputContainer,
+        video: av.video.stream.VideoStream,
+        audio: av.audio.stream.AudioStream | None,
+    ) -> None:
+        """Read the facts the timeline needs from the container's headers."""
+        self.rate = output_rate(video.average_rate or video.guessed_rate)
+        self.duration = _duration(container, video)
+        start = video.start_time if video.start_time is not None else 0
+        self.origin = Fraction(start) * video.time_base if video.time_base else Fraction(0)
+        self.sample_aspect = video.sample_aspect_ratio
+        self.has_audio = audio is not None
+
+    def decode_all(
+        self,
+        container: av.container.InputContainer,
+        video: av.video.stream.VideoStream,
+        audio: av.audio.stream.AudioStream | None,
+    ) -> None:
+        """The one pass: demux, decode, and hand every frame on."""
+        streams = [video] if audio is None else [video, audio]
+        for packet in container.demux(streams):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                self.decode_errors += 1
+                if self.decode_errors > _MAX_DECODE_ERRORS:
+                    raise TranscodeError("unreadable", "too many corrupt packets") from None
+                continue
+            for frame in frames:
+                if isinstance(frame, av.VideoFrame):
+                    self.on_video(frame, video.time_base)
+                elif isinstance(frame, av.AudioFrame) and audio is not None:
+                    self.on_audio(frame, audio.time_base)
+            if packet.pos is not None and packet.pos >= 0 and self.duration is None:
+                self.report(packet.pos / max(1, self.size), "encoding")
+        if self.video_timeline is None:
+            raise TranscodeError("no_frame")
+        for out in self.video_timeline.push(None):
+            self.dispatch_video(out)
+        if self.audio_timeline is not None:
+            for sound in self.audio_timeline.push(None):
+                self.dispatch_audio(sound)
+
+    def on_video(self, frame: av.VideoFrame, time_base: Fraction | None) -> None:
+        """A decoded picture: start the ladder at the first, then hand it on."""
+        if self.video_timeline is None:
+            self.start_ladder(frame, time_base or Fraction(1, 90000))
+        assert self.video_timeline is not None
+        for out in self.video_timeline.push(frame):
+            self.dispatch_video(out)
+
+    def start_ladder(self, first: av.VideoFrame, time_base: Fraction) -> None:
+        """Plan the rungs from the first picture (its size and rotation) and start them."""
+        if first.width * first.height > self.options.max_pixels:
+            raise TranscodeError("too_large", f"{first.width}x{first.height}")
+        self.video_timeline = VideoTimeline(first, time_base, self.rate, self.origin)
+        display = self.video_timeline.display_size(self.sample_aspect)
+        gop = gop_frames(self.options.segment_seconds, self.rate)
+        for rung in plan_ladder(*display, self.rate):
+            rendition = Rendition(
+                rung,
+                self.work / "hls" / rung.name,
+                rate=self.rate,
+                gop=gop,
+                has_audio=self.has_audio,
+                preset=self.options.preset,
+                crf=self.options.crf,
+                queue_frames=self.options.queue_frames,
+            )
+            self.renditions.append(rendition)
+            rendition.start()
+        interval = tile_interval(
+            self.duration, self.options.storyboard_min_interval, self.options.storyboard_max_tiles
+        )
+        directory = self.work / "storyboard"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.storyboard = Storyboard(
+            directory,
+            display,
+            rate=self.rate,
+            interval=interval,
+            max_tiles=self.options.storyboard_max_tiles,
+        )
+        for sound in self.early_audio:
+            self.dispatch_audio(sound)
+        self.early_audio.clear()
+
+    def on_audio(self, frame: av.AudioFrame, time_base: Fraction | None) -> None:
+        """Decoded sound: onto the video's timeline, then to every rung."""
+        if self.audio_timeline is None:
+            self.audio_timeline = AudioTimeline(
+                frame, time_base or Fraction(1, frame.sample_rate), self.origin
+            )
+        for sound in self.audio_timeline.push(frame):
+            if self.renditions:
+                self.dispatch_audio(sound)
+            elif len(self.early_audio) < _MAX_EARLY_AUDIO:
+                self.early_audio.append(sound)
+            else:
+                raise TranscodeError("no_frame", "no picture before the sound's first minute")
+
+    def dispatch_video(self, frame: av.VideoFrame) -> None:
+        """Hand one output picture to every rung and the storyboard."""
+        for rendition in self.renditions:
+            rendition.put(frame)
+        assert self.storyboard is not None
+        self.storyboard.offer(frame)
+        self.frames_out += 1
+        if self.duration:
+            self.report(self.frames_out / float(self.rate) / self.duration, "encoding")
+
+    def dispatch_audio(self, frame: av.AudioFrame) -> None:
+        """Hand one block of output sound to every rung."""
+        for rendition in self.renditions:
+            rendition.put(frame)
+
+    def finish_renditions(self) -> None:
+        """Flush every rung's encoder and wait until its files are complete."""
+        try:
+            for rendition in self.renditions:
+                rendition.finish()
+        except RenditionFailed as exc:
+            if isinstance(exc.__cause__, av.FFmpegError):
+                raise TranscodeError("encode_failed", str(exc.__cause__)) from exc
+            raise
+
+    def report(self, fraction: float, stage: str) -> None:
+        """Call the progress callback when the fraction moved enough (or the stage ends)."""
+        if self.progress is None:
+            return
+        fraction = min(max(fraction, 0.0), 0.99)
+        if fraction - self.reported < _PROGRESS_STEP and stage == "encoding":
+            return
+        self.reported = fraction
+        names = tuple(rendition.rung.name for rendition in self.renditions)
+        self.progress(Progress(fraction, stage, names))
+
+
+def _duration(
+    container: av.container.InputContainer, video: av.video.stream.VideoStream
+) -> float | None:
+    if video.duration is not None and video.time_base is not None and video.duration > 0:
+        return float(video.duration * video.time_base)
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    return None

@@ -1,0 +1,82 @@
+"""What a transcode is asked to do and what it reports: plain msgspec values (picklable)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class TranscodeOptions(msgspec.Struct, frozen=True):
+    """How to transcode; the defaults are production's."""
+
+    segment_seconds: float = 4.0
+    """Target HLS segment length; every segment starts with a key frame."""
+    preset: str = "veryfast"
+    """x264 preset (tests use ``ultrafast``)."""
+    crf: int = 23
+    """x264 constant rate factor, capped per rung by the ladder's bitrate caps."""
+    demuxer: str | None = None
+    """The only FFmpeg demuxer allowed to open the source (ingest knows it); None probes."""
+    max_pixels: int = 7680 * 4320
+    """Largest decoded frame accepted (8K UHD)."""
+    storyboard_min_interval: float = 2.0
+    """Seconds between storyboard tiles, at least; long videos space them further."""
+    storyboard_max_tiles: int = 300
+    """At most this many storyboard tiles per video."""
+    queue_frames: int = 8
+    """Frames waiting per rung at most (bounds memory between decoder and encoders)."""
+
+
+class Progress(msgspec.Struct, frozen=True):
+    """How far a transcode is: for a progress bar and the item's status."""
+
+    fraction: float
+    """0 to 1."""
+    stage: str
+    """``encoding`` (every rung at once), ``packaging`` or ``done``."""
+    rungs: tuple[str, ...] = ()
+    """The rungs being written (all of them at once: one decode feeds them all)."""
+
+
+class RenditionResult(msgspec.Struct, frozen=True):
+    """One finished rung of the ladder."""
+
+    name: str
+    """``240p`` ... ``2160p``; also the directory under ``hls/``."""
+    width: int
+    height: int
+    bandwidth: int
+    """Peak segment bitrate (bit/s, audio and container included), as HLS defines it."""
+    average_bandwidth: int
+    """Mean bitrate over the whole rendition, bit/s."""
+    codecs: str
+    """RFC 6381 codecs, e.g. ``avc1.64001f,mp4a.40.2``."""
+    frame_rate: float
+    segment_count: int
+    playlist: str
+    """The media playlist, relative to the output directory."""
+
+
+class StoryboardResult(msgspec.Struct, frozen=True):
+    """The seek-preview sprite sheets and the WebVTT that points into them."""
+
+    vtt: str
+    """Relative to the output directory."""
+    sheets: tuple[str, ...]
+    tile_width: int
+    tile_height: int
+    columns: int
+    rows: int
+    interval_seconds: float
+    tile_count: int
+
+
+class TranscodeResult(msgspec.Struct, frozen=True):
+    """Everything a transcode wrote; paths are relative to the output directory."""
+
+    master_playlist: str
+    duration_seconds: float
+    has_audio: bool
+    renditions: tuple[RenditionResult, ...]
+    storyboard: StoryboardResult | None
+    files: tuple[str, ...]
+    """Every file written, in the order to upload them (master playlist last)."""

@@ -1,0 +1,139 @@
+"""The output timeline: decoded frames in, upright constant-rate frames and clean audio out.
+
+Video: the display matrix is applied (a phone's portrait clip comes out portrait, as
+FFmpeg's own ``autorotate`` does), anamorphic pixels are noted so the ladder sizes come
+out right, and FFmpeg's ``fps`` filter maps every frame onto a constant-rate grid by its
+timestamp, duplicating or dropping frames where a variable-rate source is early or late;
+output frame ``n`` is shown at ``n / rate`` seconds. Audio: the same origin (the video's
+first instant) is subtracted, ``aresample`` pads gaps and trims overlaps by timestamp so
+sound and picture stay together, and the result is stereo, 48 kHz, planar float in
+frames of 1024 samples -- exactly what the AAC encoder takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+
+import av
+import av.filter
+from av.video.frame import PictureType
+
+from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
+
+#: AAC-LC codes 1024 samples per frame.
+AAC_FRAME_SAMPLES = 1024
+
+
+def rotation_filters(rotation: float) -> list[tuple[str, str]]:
+    """The filters that turn a frame with this display rotation (degrees, ccw) upright."""
+    quarter = round(rotation / 90) % 4
+    if quarter == 1:  # 90 ccw
+        return [("transpose", "cclock")]
+    if quarter == 3:  # 90 clockwise: what phones held upright record
+        return [("transpose", "clock")]
+    if quarter == 2:
+        return [("hflip", ""), ("vflip", "")]
+    return []
+
+
+def _pulled(sink: av.filter.context.FilterContext) -> Iterator[av.frame.Frame]:
+    while True:
+        try:
+            yield sink.pull()
+        except (BlockingIOError, av.error.EOFError):
+            return
+
+
+class VideoTimeline:
+    """Upright, constant-rate frames from decoded ones (frame ``n`` has ``pts == n``)."""
+
+    def __init__(
+        self, first: av.VideoFrame, time_base: Fraction, rate: Fraction, origin: Fraction
+    ) -> None:
+        self.width, self.height, self.format = first.width, first.height, first.format.name
+        self.rate = rate
+        self.quarter_turned = round(first.rotation / 90) % 2 == 1
+        self._graph = av.filter.Graph()
+        chain = [
+            self._graph.add(
+                "buffer",
+                f"video_size={first.width}x{first.height}:pix_fmt={self.format}"
+                f":time_base={time_base.numerator}/{time_base.denominator}:pixel_aspect=1/1",
+            )
+        ]
+        for name, args in rotation_filters(first.rotation):
+            chain.append(self._graph.add(name, args or None))
+        start = float(origin)
+        chain.append(
+            self._graph.add("fps", f"fps={rate.numerator}/{rate.denominator}:start_time={start}")
+        )
+        # Frame numbers as timestamps: the encoders' time base is 1/rate.
+        chain.append(self._graph.add("setpts", "N"))
+        self._sink = self._graph.add("buffersink")
+        chain.append(self._sink)
+        self._graph.link_nodes(*chain)
+        self._graph.configure()
+
+    def display_size(self, sample_aspect: Fraction | None) -> tuple[int, int]:
+        """The picture's size as displayed: square pixels, rotation applied."""
+        width = self.width * (sample_aspect if sample_aspect and sample_aspect > 0 else 1)
+        shown = (round(width), self.height)
+        return (shown[1], shown[0]) if self.quarter_turned else shown
+
+    def push(self, frame: av.VideoFrame | None) -> Iterator[av.VideoFrame]:
+        """Feed one decoded frame (None at the end); yield the output frames now ready."""
+        if frame is not None and (
+            frame.width != self.width
+            or frame.height != self.height
+            or frame.format.name != self.format
+        ):
+            # A mid-stream size change: keep the graph's input size (no re-planning).
+            frame = frame.reformat(self.width, self.height, self.format)
+        if frame is not None:
+            # The source's key frames must not force key frames into the ladder.
+            frame.pict_type = PictureType.NONE
+        self._sink.graph.push(frame)
+        for out in _pulled(self._sink):
+            assert isinstance(out, av.VideoFrame)
+            out.pict_type = PictureType.NONE
+            out.time_base = Fraction(1) / self.rate
+            yield out
+
+
+class AudioTimeline:
+    """Stereo 48 kHz AAC-sized frames on the video's timeline (``pts`` in samples)."""
+
+    def __init__(self, first: av.AudioFrame, time_base: Fraction, origin: Fraction) -> None:
+        self._graph = av.filter.Graph()
+        source = self._graph.add_abuffer(
+            sample_rate=first.sample_rate,
+            format=first.format.name,
+            layout=first.layout.name,
+            time_base=time_base,
+        )
+        shift = self._graph.add("asetpts", f"PTS-{float(origin)}/TB")
+        resample = self._graph.add("aresample", f"{AUDIO_SAMPLE_RATE}:async=1:first_pts=0")
+        shape = self._graph.add(
+            "aformat", f"sample_fmts=fltp:channel_layouts=stereo:sample_rates={AUDIO_SAMPLE_RATE}"
+        )
+        self._sink = self._graph.add("abuffersink")
+        self._graph.link_nodes(source, shift, resample, shape, self._sink)
+        self._graph.configure()
+        self._graph.set_audio_frame_size(AAC_FRAME_SAMPLES)
+        self._layout = first.layout.name
+        self._rate = first.sample_rate
+        self._format = first.format.name
+
+    def push(self, frame: av.AudioFrame | None) -> Iterator[av.AudioFrame]:
+        """Feed one decoded frame (None at the end); yield the output frames now ready."""
+        if frame is not None and (
+            frame.layout.name != self._layout
+            or frame.sample_rate != self._rate
+            or frame.format.name != self._format
+        ):
+            return  # a mid-stream format change: dropped (aresample pads the gap)
+        self._sink.graph.push(frame)
+        for out in _pulled(self._sink):
+            assert isinstance(out, av.AudioFrame)
+            yield out
