@@ -27,8 +27,10 @@ QueueFactory = Callable[[QueueConfig], JobQueue]
 SHORT = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
 
 
-@pytest.fixture(params=["embedded", "nats"])
-async def make_queue(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[QueueFactory]:
+@pytest.fixture(params=["embedded", "nats"], name="make_queue")
+async def queue_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[QueueFactory]:
     """Build a fresh, uniquely named queue with the given config on the adapter under test."""
     connections: list[NatsConnection] = []
     embedded: list[EmbeddedJobQueue] = []

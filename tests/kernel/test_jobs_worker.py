@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 
 import pytest
-from test_jobs_port import QueueFactory, make_queue  # noqa: F401  (the parametrised fixture)
+from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "make_queue")
 
 from streamstack.kernel.jobs import Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
