@@ -32,6 +32,7 @@ BENCHMARKS = {
     "catalogue_list": "bench.catalogue_list",
     "login_storm": "bench.login_storm",
     "ingest": "bench.ingest_memory",
+    "tus_chunks": "bench.tus_chunks",
     "soak": "bench.soak",
 }
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import ingest_media
 import pytest
 from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
+from sqlalchemy import func, select
 
-from streamstack.ingest.uploads import UploadRecords
+from streamstack.ingest.models import UploadChunk
+from streamstack.ingest.repository import UploadRecords
 from streamstack.kernel.db import Database
 
 MIB = 1024 * 1024
@@ -276,3 +279,84 @@ async def test_expired_uploads_are_swept_with_their_parts(rig_factory: RigFactor
             await asyncio.sleep(0.1)
         assert (await rig.head(url)).status_code == 404
         await rig.assert_nothing_kept()
+
+
+async def _chunked(data: bytes, size: int) -> AsyncIterator[bytes]:
+    """``data`` as a chunked request body (httpx sends no Content-Length for it)."""
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+async def test_a_chunked_body_past_the_length_changes_nothing(rig: Rig) -> None:
+    """Issue 13.12: 413, and the upload is where it was, even after a part was stored."""
+    before = await rig.snapshot()
+    data = ingest_media.padded(ingest_media.mp4(), 9 * MIB + 500)
+    url = (await rig.create(len(data))).headers["location"]
+    assert (await rig.patch(url, 0, data[:MIB])).status_code == 204
+    headers = {
+        **TUS,
+        **rig.admin(),
+        "Upload-Offset": str(MIB),
+        "Content-Type": "application/offset+octet-stream",
+    }
+
+    # The rest and ten bytes more: an 8 MiB part is stored on the way to the overflow.
+    too_long = await rig.client.patch(
+        url, content=_chunked(data[MIB:] + b"0123456789", 256 * 1024), headers=headers
+    )
+
+    assert too_long.status_code == 413, too_long.text
+    assert too_long.json()["code"] == "upload_length_exceeded"
+    assert (await rig.head(url)).headers["upload-offset"] == str(MIB)
+    assert (await rig.job(upload_id_of(url)))["state"] == "uploading"
+    assert (await rig.added_since(before))["pending"] == []
+    exact = await rig.client.patch(url, content=_chunked(data[MIB:], 256 * 1024), headers=headers)
+    assert exact.status_code == 204, exact.text
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done", job
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+    assert (await rig.added_since(before))["pending"] == []
+
+
+async def test_a_small_patch_appends_its_bytes_and_rewrites_nothing(rig: Rig) -> None:
+    """Issue 13.13: each PATCH adds one tail chunk; the buffered tail is never rewritten."""
+    data = ingest_media.padded(ingest_media.mp4(), 9 * MIB + 345_678)
+    chunk = 100_000
+    url = (await rig.create(len(data))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+
+    async def tail_chunks() -> list[tuple[int, int]]:
+        async with database.session() as session:
+            rows = await session.execute(
+                select(UploadChunk.offset, func.length(UploadChunk.data))
+                .where(UploadChunk.upload_id == upload_id)
+                .order_by(UploadChunk.offset)
+            )
+            return [(offset, size) for offset, size in rows]
+
+    try:
+        for offset in range(0, 20 * chunk, chunk):
+            sent = await rig.patch(url, offset, data[offset : offset + chunk])
+            assert sent.status_code == 204, (offset, sent.text)
+        assert await tail_chunks() == [(offset, chunk) for offset in range(0, 20 * chunk, chunk)]
+        for offset in range(20 * chunk, 90 * chunk, chunk):
+            sent = await rig.patch(url, offset, data[offset : offset + chunk])
+            assert sent.status_code == 204, (offset, sent.text)
+        # 9,000,000 bytes in: one 8 MiB part stored (by the PATCH that crossed it, whose
+        # remainder is the first chunk); only the bytes after the part are buffered.
+        part = 8 * MIB
+        crossing = (part // chunk + 1) * chunk
+        assert await tail_chunks() == [
+            (part, crossing - part),
+            *((offset, chunk) for offset in range(crossing, 90 * chunk, chunk)),
+        ]
+        for offset in range(90 * chunk, len(data), chunk):
+            sent = await rig.patch(url, offset, data[offset : offset + chunk])
+            assert sent.status_code == 204, (offset, sent.text)
+        assert await tail_chunks() == []
+    finally:
+        await database.close()
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done", job
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data

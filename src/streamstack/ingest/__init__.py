@@ -32,9 +32,9 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.contracts.catalogue import CatalogueClient
     from streamstack.ingest.probe import MediaProber
     from streamstack.ingest.processing import MediaPipeline
+    from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
     from streamstack.ingest.service import IngestService
-    from streamstack.ingest.uploads import UploadRecords
     from streamstack.kernel.module import MountedModule
 
     settings = context.settings

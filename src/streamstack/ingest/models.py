@@ -5,9 +5,11 @@ poll the outcome), then the sweeper removes it. Resumable (tus) uploads keep the
 receiving state here, so any replica can continue one:
 
 * ``received`` bytes are committed; they are exactly the stored multipart ``parts`` plus
-  the ``tail``, the bytes not yet numerous enough for a part (S3 wants 5 MiB per part
-  but the last). The tail lives in the row, so the offset and the data it counts always
-  change in one transaction.
+  the *tail*, the bytes not yet numerous enough for a part (S3 wants 5 MiB per part but
+  the last). The tail is kept as :class:`UploadChunk` rows, one per request that added to
+  it, written in the same transaction as the offset that counts them: a request appends
+  its own bytes and never rewrites what earlier requests buffered, so its cost does not
+  grow with the tail.
 * a *lease* (``lease_token``/``lease_until``) says which request currently works on the
   upload; it is renewed while the work goes on, and lapses if its replica dies.
 """
@@ -19,7 +21,18 @@ import uuid
 from typing import Any, Literal
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, MetaData, String, Text, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 UploadKind = Literal["form", "tus"]
@@ -59,7 +72,6 @@ class Upload(IngestBase):
     multipart_id: Mapped[str | None] = mapped_column(String(1024))
     #: ``[[number, size, etag], ...]`` of the stored multipart parts.
     parts: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    tail: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     #: The client's ``Upload-Metadata`` header, echoed back by HEAD.
     upload_metadata: Mapped[str] = mapped_column(Text, default="")
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -75,3 +87,19 @@ class Upload(IngestBase):
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class UploadChunk(IngestBase):
+    """Bytes of a resumable upload's tail: ``data`` starts at byte ``offset`` of the file.
+
+    The tail is the rows whose offset lies between the bytes stored in parts and
+    ``Upload.received``; rows below the parts are leftovers, deleted by the next commit.
+    """
+
+    __tablename__ = "ingest_upload_chunks"
+
+    upload_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("ingest_uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -11,13 +11,14 @@ uploaded again under the same number.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 from streamstack.ingest.containers import SNIFF_BYTES, Container, by_name, sniff_container
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import single_chunk
-from streamstack.ingest.uploads import Lease
+from streamstack.ingest.repository import Lease
 from streamstack.kernel.errors import AppError, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.storage import PART_BYTES, ObjectInfo, ObjectNotFound, ObjectStore, PartInfo
 
@@ -70,8 +71,25 @@ def encode_parts(parts: list[PartInfo]) -> list[Any]:
     return [[p.number, p.size, p.etag] for p in parts]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Committed:
+    """What a request found when it started: what :meth:`ChunkReceiver.undo` restores."""
+
+    received: int
+    parts: list[PartInfo]
+    key: str | None
+    container_name: str | None
+    multipart_id: str | None
+
+
 class ChunkReceiver:
-    """One request's worth of bytes appended to a resumable upload it holds the lease of."""
+    """One request's worth of bytes appended to a resumable upload it holds the lease of.
+
+    The committed upload is ``parts`` (``stored`` bytes) then the tail chunks in the
+    database up to ``committed``; this request's bytes since then are in ``buffer``,
+    which never grows past a part. Only a full part reads the tail back, once per part,
+    so what a request costs depends on its own bytes, not on the tail before it.
+    """
 
     def __init__(self, media: ObjectStore, lease: Lease, upload: Upload) -> None:
         assert upload.length is not None
@@ -83,9 +101,13 @@ class ChunkReceiver:
         self.container_name = upload.container
         self.multipart_id = upload.multipart_id
         self.parts = [PartInfo(number, size, etag) for number, size, etag in upload.parts]
-        self.buffer = bytearray(upload.tail)
+        self.stored = sum(part.size for part in self.parts)
+        self.buffer = bytearray()
         self.received = upload.received
         self.committed = upload.received
+        self.started = _Committed(
+            upload.received, list(self.parts), self.key, self.container_name, self.multipart_id
+        )
 
     @property
     def complete(self) -> bool:
@@ -98,33 +120,69 @@ class ChunkReceiver:
             raise UploadLengthExceeded(f"more bytes than the Upload-Length of {self.length}")
         self.buffer += chunk
         self.received += len(chunk)
-        if self.key is None and (len(self.buffer) >= SNIFF_BYTES or self.complete):
+        if self.key is None and (self.received >= SNIFF_BYTES or self.complete):
             await self._identify()
-        while self.key is not None and len(self.buffer) >= self.part_bytes:
-            await self._store_part(bytes(self.buffer[: self.part_bytes]))
-            del self.buffer[: self.part_bytes]
-            self.committed = self.received - len(self.buffer)
-            await self.lease.update(
-                parts=encode_parts(self.parts), tail=b"", received=self.committed
-            )
+        while self.key is not None and self.received - self.stored >= self.part_bytes:
+            await self._flush_part()
 
     async def save(self, **also: Any) -> None:
-        """Commit what arrived since the last commit as the new tail."""
+        """Commit what arrived since the last commit as one more tail chunk."""
         if self.received != self.committed or also:
-            await self.lease.update(tail=bytes(self.buffer), received=self.received, **also)
+            await self.lease.append_tail(
+                self.committed,
+                bytes(self.buffer),
+                parts_bytes=self.stored,
+                received=self.received,
+                **also,
+            )
+            self.buffer.clear()
             self.committed = self.received
+
+    async def undo(self) -> None:
+        """Put the upload back as this request found it (a request too long changes nothing).
+
+        Parts this request stored stay in the object store under numbers the next request
+        overwrites; a multipart upload it started is aborted.
+        """
+        started = self.started
+        if started.multipart_id is None and self.multipart_id is not None:
+            assert self.key is not None
+            await self.media.abort_multipart(self.key, self.multipart_id)
+        await self.lease.update(
+            received=started.received,
+            parts=encode_parts(started.parts),
+            object_key=started.key,
+            container=started.container_name,
+            multipart_id=started.multipart_id,
+        )
+
+    async def _whole_tail(self) -> bytes:
+        """The committed tail and this request's bytes: everything after the stored parts."""
+        tail = await self.lease.records.tail(self.lease.upload_id, self.stored, self.committed)
+        return tail + self.buffer
+
+    async def _flush_part(self) -> None:
+        data = await self._whole_tail() if self.committed > self.stored else bytes(self.buffer)
+        await self._store_part(data[: self.part_bytes])
+        self.stored += self.part_bytes
+        self.buffer = bytearray(data[self.part_bytes :])
+        self.committed = self.stored
+        # The chunks below the new part boundary stay until the next commit deletes them:
+        # undo() may still need them.
+        await self.lease.update(parts=encode_parts(self.parts), received=self.committed)
 
     async def assemble(self) -> ObjectInfo:
         """Join the parts and the tail into the object (once :attr:`complete`)."""
         if self.key is None:
             await self._identify()
         assert self.key is not None and self.container_name is not None
+        last = await self._whole_tail()
         if self.multipart_id is None:
             return await self.media.write(
-                self.key, single_chunk(bytes(self.buffer)), content_type=self._content_type()
+                self.key, single_chunk(last), content_type=self._content_type()
             )
-        if self.buffer:
-            await self._store_part(bytes(self.buffer))
+        if last:
+            await self._store_part(last)
         try:
             return await self.media.complete_multipart(self.key, self.multipart_id, self.parts)
         except ObjectNotFound:
@@ -138,7 +196,9 @@ class ChunkReceiver:
             return info
 
     async def _identify(self) -> None:
-        container = sniffed(bytes(self.buffer[:SNIFF_BYTES]))
+        # Only the first bytes of an upload identify it, so this tail is a few bytes.
+        head = await self._whole_tail()
+        container = sniffed(head[:SNIFF_BYTES])
         self.key = f"{self.lease.upload_id}.{container.extension}"
         self.container_name = container.name
         await self.lease.update(object_key=self.key, container=container.name)

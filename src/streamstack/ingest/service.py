@@ -21,15 +21,16 @@ from streamstack.ingest.containers import SNIFF_BYTES, by_name
 from streamstack.ingest.form import StreamingForm
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia
+from streamstack.ingest.repository import Lease, UploadRecords, utcnow
 from streamstack.ingest.resumable import (
     ChunkReceiver,
     NotAVideo,
     UploadGone,
+    UploadLengthExceeded,
     part_bytes_for,
     sniffed,
 )
 from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
-from streamstack.ingest.uploads import Lease, UploadRecords, utcnow
 from streamstack.kernel import metrics
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
@@ -238,6 +239,14 @@ class IngestService:
                 await self._abort_multipart(receiver.key, receiver.multipart_id)
                 await self._fail(lease, exc)
                 raise
+            if isinstance(exc, UploadLengthExceeded):
+                # A body longer than announced (chunked, so not refused up front) is not
+                # the file: the request changes nothing, the client may send it again.
+                try:
+                    await asyncio.shield(receiver.undo())
+                except Exception as undo_failed:  # the 413 still stands; the log says why
+                    log.warning("upload_undo_failed", error=undo_failed.__class__.__name__)
+                raise
             # Keep what did arrive: the client resumes from there.
             with contextlib.suppress(Exception):
                 await asyncio.shield(receiver.save(**expires))
@@ -284,9 +293,9 @@ class IngestService:
             state="processing",
             length=size,
             received=size,
-            tail=b"",
             parts=[],
             multipart_id=None,
+            drop_tail=True,
         )
         self._log_stored(stored)
         work = asyncio.ensure_future(
@@ -320,7 +329,7 @@ class IngestService:
                     state="failed",
                     error=detail,
                     error_status=status,
-                    tail=b"",
+                    drop_tail=True,
                     expires_at=utcnow() + self.upload_ttl,
                 )
             )
@@ -386,7 +395,6 @@ class IngestService:
             received=0,
             part_bytes=part_bytes_for(length) if length else PART_BYTES,
             parts=[],
-            tail=b"",
             upload_metadata="",
             title="",
             description="",

@@ -1,8 +1,15 @@
-"""Upload rows and their leases: which request, on which replica, works on an upload.
+"""All database access of ingest: upload rows, their tail chunks, and their leases.
 
 Every change to an upload that is being worked on is a conditional ``UPDATE`` that
 names the lease token, so a request whose lease lapsed (its replica stalled or died)
 can never overwrite the work of the request that took over.
+
+One repository shape of our own rather than advanced-alchemy's
+``SQLAlchemyAsyncRepository``: that one updates a row by primary key after loading it,
+while every write here is a conditional ``UPDATE ... WHERE lease_token = :token`` whose
+row count decides success; and an upload's work spans minutes of many short
+transactions (each part committed as soon as it is stored, so progress survives a
+crash), not one unit of work held open for the whole request.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from streamstack.ingest.models import Upload
+from streamstack.ingest.models import Upload, UploadChunk
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, Conflict
 
@@ -41,6 +49,10 @@ class LeaseLost(Conflict):
     code = "upload_lease_lost"
 
 
+class TailDamaged(Exception):
+    """The stored tail chunks do not cover the bytes the upload row counts (a bug)."""
+
+
 def utcnow() -> datetime.datetime:
     """The current time, timezone-aware."""
     return datetime.datetime.now(datetime.UTC)
@@ -54,9 +66,20 @@ class Lease:
         self.upload_id = upload_id
         self.token = token
 
-    async def update(self, **values: Any) -> None:
-        """Change the upload's columns, only while this lease is held."""
-        await self.records.update_leased(self.upload_id, self.token, values)
+    async def update(self, *, drop_tail: bool = False, **values: Any) -> None:
+        """Change the upload's columns (and maybe drop its tail) while this lease is held."""
+        await self.records.update_leased(self.upload_id, self.token, values, drop_tail=drop_tail)
+
+    async def append_tail(
+        self, offset: int, data: bytes, *, parts_bytes: int, **values: Any
+    ) -> None:
+        """Add ``data`` at ``offset`` to the tail and change columns, in one transaction.
+
+        Chunks below ``parts_bytes`` (already inside stored parts) are deleted with it.
+        """
+        await self.records.append_tail(
+            self.upload_id, self.token, offset, data, parts_bytes=parts_bytes, values=values
+        )
 
     async def delete(self) -> None:
         """Delete the upload's row, only while this lease is held."""
@@ -85,16 +108,80 @@ class UploadRecords:
         async with self.database.session() as session:
             return await session.get(Upload, upload_id)
 
-    async def update_leased(self, upload_id: uuid.UUID, token: str, values: dict[str, Any]) -> None:
+    async def update_leased(
+        self,
+        upload_id: uuid.UUID,
+        token: str,
+        values: dict[str, Any],
+        *,
+        drop_tail: bool = False,
+    ) -> None:
         """Change columns of an upload whose lease ``token`` holds; :class:`LeaseLost` if not."""
         async with self.database.session() as session:
-            result = await session.execute(
-                update(Upload)
-                .where(Upload.id == upload_id, Upload.lease_token == token)
-                .values(**values, updated_at=utcnow())
-            )
+            await self._update_leased(session, upload_id, token, values)
+            if drop_tail:
+                await session.execute(delete(UploadChunk).where(UploadChunk.upload_id == upload_id))
             await session.commit()
+
+    async def append_tail(
+        self,
+        upload_id: uuid.UUID,
+        token: str,
+        offset: int,
+        data: bytes,
+        *,
+        parts_bytes: int,
+        values: dict[str, Any],
+    ) -> None:
+        """Insert one tail chunk with the columns that count it (see :meth:`Lease.append_tail`)."""
+        async with self.database.session() as session:
+            await self._update_leased(session, upload_id, token, values)
+            await session.execute(
+                delete(UploadChunk).where(
+                    UploadChunk.upload_id == upload_id,
+                    (UploadChunk.offset < parts_bytes) | (UploadChunk.offset >= offset),
+                )
+            )
+            if data:
+                await session.execute(
+                    insert(UploadChunk).values(upload_id=upload_id, offset=offset, data=data)
+                )
+            await session.commit()
+
+    async def tail(self, upload_id: uuid.UUID, start: int, end: int) -> bytes:
+        """The committed bytes ``start``..``end`` of the tail (``start`` is a chunk's offset)."""
+        if end <= start:
+            return b""
+        async with self.database.session() as session:
+            rows = await session.execute(
+                select(UploadChunk.offset, UploadChunk.data)
+                .where(
+                    UploadChunk.upload_id == upload_id,
+                    UploadChunk.offset >= start,
+                    UploadChunk.offset < end,
+                )
+                .order_by(UploadChunk.offset)
+            )
+            data = bytearray()
+            for offset, chunk in rows:
+                if offset != start + len(data):
+                    raise TailDamaged(f"the tail has a gap at byte {start + len(data)}")
+                data += chunk
+        if len(data) != end - start:
+            raise TailDamaged(f"the tail holds {len(data)} bytes, not {end - start}")
+        return bytes(data)
+
+    @staticmethod
+    async def _update_leased(
+        session: AsyncSession, upload_id: uuid.UUID, token: str, values: dict[str, Any]
+    ) -> None:
+        result = await session.execute(
+            update(Upload)
+            .where(Upload.id == upload_id, Upload.lease_token == token)
+            .values(**values, updated_at=utcnow())
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
+            await session.rollback()
             raise LeaseLost("another request took this upload over")
 
     async def try_lease(self, upload_id: uuid.UUID) -> str | None:

@@ -1,0 +1,66 @@
+"""Resumable uploads keep their tail as appended chunk rows, not one rewritten column.
+
+Every PATCH used to rewrite the whole buffered tail (up to a part, 8 MiB or more), so an
+upload in small chunks cost quadratic time. Existing tails move into one chunk each.
+
+Revision ID: ingest_0002
+Revises: ingest_0001
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "ingest_0002"
+down_revision: str | None = "ingest_0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ingest_upload_chunks",
+        sa.Column("upload_id", sa.Uuid(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("upload_id", "offset", name="pk_ingest_upload_chunks"),
+        sa.ForeignKeyConstraint(
+            ["upload_id"],
+            ["ingest_uploads.id"],
+            name="fk_ingest_upload_chunks_upload_id",
+            ondelete="CASCADE",
+        ),
+    )
+    uploads = sa.table(
+        "ingest_uploads",
+        sa.column("id", sa.Uuid()),
+        sa.column("received", sa.BigInteger()),
+        sa.column("tail", sa.LargeBinary()),
+    )
+    tail_bytes = sa.func.length(uploads.c.tail)
+    op.execute(
+        sa.insert(
+            sa.table(
+                "ingest_upload_chunks", *(sa.column(n) for n in ("upload_id", "offset", "data"))
+            )
+        ).from_select(
+            ["upload_id", "offset", "data"],
+            sa.select(uploads.c.id, uploads.c.received - tail_bytes, uploads.c.tail).where(
+                tail_bytes > 0
+            ),
+        )
+    )
+    with op.batch_alter_table("ingest_uploads") as batch:
+        batch.drop_column("tail")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("ingest_uploads") as batch:
+        batch.add_column(
+            sa.Column("tail", sa.LargeBinary(), nullable=False, server_default=sa.text("''"))
+        )
+    op.drop_table("ingest_upload_chunks")
