@@ -9,7 +9,7 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from streamstack.auth.bootstrap import standalone_service
+from streamstack.auth.module import standalone_service
 from streamstack.kernel.db import Database
 from streamstack.settings import Settings
 

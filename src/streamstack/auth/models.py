@@ -1,4 +1,4 @@
-"""The auth module's tables: users, their sessions (refresh-token families) and tokens.
+"""The auth module's tables: users, sessions, refresh tokens, attempt counters, invites.
 
 A *session* is one login: every refresh token rotated out of it belongs to the same
 family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
@@ -12,10 +12,8 @@ import datetime
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, MetaData, String, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-ROLES = ("viewer", "admin")
 
 
 class AuthBase(DeclarativeBase):
@@ -79,3 +77,41 @@ class RefreshToken(AuthBase):
     used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     access_jti: Mapped[str] = mapped_column(String(64))
     access_expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: The pair this token was exchanged for, sealed with a key derived from this token
+    #: itself: only its holder can open it, during the rotation grace window.
+    successor: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class AttemptCounter(AuthBase):
+    """Attempts counted under one key (sign-in per email+address, per address, …).
+
+    ``key`` is a keyed hash: the table holds no emails or addresses in clear.
+    """
+
+    __tablename__ = "auth_attempt_counters"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    #: Attempts before this instant are refused without being counted.
+    locked_until: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: The last counted attempt; a counter idle for long enough starts again from zero.
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
+
+
+class Invite(AuthBase):
+    """A single-use invite code an admin created; only the code's hash is kept."""
+
+    __tablename__ = "auth_invites"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    used_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
+    )
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

@@ -1,6 +1,8 @@
 """Auth use cases: accounts, sign-in, token rotation, sessions, revocation, roles.
 
-No HTTP here: routes translate requests into these calls and the results into responses.
+No HTTP and no SQL here: routes translate requests into these calls, repositories do the
+database work. Each use case runs in one unit of work (one session, one transaction);
+argon2 hashing and verification, which take tens of milliseconds of CPU, run outside it.
 """
 
 from __future__ import annotations
@@ -10,13 +12,11 @@ import dataclasses
 import datetime
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from collections.abc import AsyncIterator, Iterable
 
 import structlog
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from advanced_alchemy.exceptions import IntegrityError
+from sqlalchemy import ColumnElement
 
 from streamstack.auth.credentials import (
     InvalidCredentialFormat,
@@ -26,6 +26,7 @@ from streamstack.auth.credentials import (
 )
 from streamstack.auth.models import LoginSession, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
+from streamstack.auth.repository import AuthRecords
 from streamstack.auth.schemas import SessionView, UserPage, UserView
 from streamstack.auth.throttle import LoginThrottle
 from streamstack.auth.tokens import SignedToken, TokenIssuer
@@ -72,8 +73,24 @@ class AdminAccount:
     created: bool
     password: str | None
 
+    def banner(self) -> str:
+        """The once-only message that shows the generated password."""
+        rule = "=" * 64
+        return "\n".join(
+            [
+                rule,
+                f"StreamStack admin {'created' if self.created else 'updated'}",
+                f"  email:    {self.email}",
+                f"  password: {self.password}",
+                "This password is shown once. Set your own with:",
+                f"  streamstack create-admin --email {self.email} --password-stdin",
+                rule,
+            ]
+        )
 
-def _now() -> datetime.datetime:
+
+def utcnow() -> datetime.datetime:
+    """The current time, timezone-aware in UTC."""
     return datetime.datetime.now(datetime.UTC)
 
 
@@ -94,12 +111,8 @@ def clean_user_agent(raw: str | None) -> str | None:
     return text or None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class AuthService:
-    """Everything the auth module does, over its tables and the revocation list."""
+    """Everything the auth module does, over its repositories and the revocation list."""
 
     def __init__(
         self,
@@ -120,6 +133,12 @@ class AuthService:
         self._throttle = throttle
         self._allow_registration = allow_registration
 
+    @contextlib.asynccontextmanager
+    async def _work(self) -> AsyncIterator[AuthRecords]:
+        """One unit of work: the repositories on one session, committed at the end."""
+        async with self._db.session() as session, session.begin():
+            yield AuthRecords(session)
+
     # --- accounts -----------------------------------------------------------------------
 
     async def register(self, email: str, password: str, display_name: str | None) -> UserView:
@@ -129,66 +148,53 @@ class AuthService:
         email = normalize_email(email)
         password = check_password(password)
         name = clean_display_name(display_name)
-        async with self._db.session() as db:
-            if await self._user_by_email(db, email) is not None:
+        async with self._work() as records:
+            if await records.users.by_email(email) is not None:
                 raise _email_taken()
         password_hash = await self._passwords.hash(password)
-        user = await self._insert_user(email, password_hash, role="viewer", display_name=name)
+        async with self._work() as records:
+            user = await self._insert_user(records, email, password_hash, "viewer", name)
         return user_view(user)
 
     async def current_user(self, claims: Claims) -> UserView:
         """The account of a verified access token."""
-        async with self._db.session() as db:
-            user = await self._user_by_id(db, claims.sub)
+        user_id = _uuid_or_none(claims.sub)
+        async with self._work() as records:
+            user = None if user_id is None else await records.users.by_id(user_id)
         if user is None:
             raise InvalidToken("the account no longer exists")
         return user_view(user)
 
     async def list_users(self, search: str | None, limit: int, offset: int) -> UserPage:
         """One page of users, newest first, optionally only emails containing ``search``."""
-        where: list[ColumnElement[bool]] = []
         if search and not search.isprintable():
             # NUL ends the pattern early in SQLite and is an encoding error in Postgres.
             raise BadRequest("q: must not contain control characters", code="invalid_input")
-        if search and search.strip():
-            pattern = f"%{_escape_like(search.strip().lower())}%"
-            where.append(User.email.like(pattern, escape="\\"))
-        async with self._db.session() as db:
-            total = await db.scalar(select(func.count()).select_from(User).where(*where))
-            rows = await db.scalars(
-                select(User)
-                .where(*where)
-                .order_by(User.created_at.desc(), User.id)
-                .limit(limit)
-                .offset(offset)
-            )
-            items = [user_view(u) for u in rows]
-        return UserPage(items, int(total or 0), limit, offset)
+        text = search.strip().lower() if search else None
+        async with self._work() as records:
+            users, total = await records.users.page(text or None, limit, offset)
+            items = [user_view(u) for u in users]
+        return UserPage(items, total, limit, offset)
 
     async def change_role(self, user_id: uuid.UUID, role: str) -> UserView:
-        """Set a user's role; the last admin cannot be demoted.
+        """Set a user's role; the last admin cannot be demoted, even by concurrent requests.
 
         The user's live access tokens are revoked, so the new role applies from their next
         refresh instead of when their current token expires.
         """
-        async with self._db.session() as db:
-            user = await db.get(User, user_id)
+        now = utcnow()
+        async with self._work() as records:
+            user = await records.users.by_id(user_id)
             if user is None:
                 raise NotFound("no such user")
-            if user.role == role:
+            old = user.role
+            if old == role:
                 return user_view(user)
-            if user.role == "admin":
-                admins = await db.scalar(
-                    select(func.count()).select_from(User).where(User.role == "admin")
-                )
-                if (admins or 0) <= 1:
-                    raise Conflict("the last admin cannot be demoted", code="last_admin")
-            log.info("role_changed", user_id=str(user.id), old=user.role, new=role)
-            user.role = role
-            user.updated_at = _now()
-            jtis = await self._live_access_jtis(db, LoginSession.user_id == user.id)
+            if not await records.users.set_role(user, role, now):
+                raise Conflict("the last admin cannot be demoted", code="last_admin")
+            log.info("role_changed", user_id=str(user.id), old=old, new=role)
+            jtis = await records.tokens.live_access_jtis(LoginSession.user_id == user.id, now)
             await self._revoke_jtis(jtis)
-            await db.commit()
             return user_view(user)
 
     # --- sign-in and tokens -----------------------------------------------------------------
@@ -200,8 +206,8 @@ class AuthService:
         # No account has a password outside the rules; it is verified anyway, for the timing.
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
-        async with self._db.session() as db:
-            user = await self._user_by_email(db, email)
+        async with self._work() as records:
+            user = await records.users.by_email(email)
         if user is None:
             await self._passwords.verify_nobody(password)
             valid = False
@@ -211,17 +217,16 @@ class AuthService:
             await self._throttle.record_failure(email, client.address)
             raise InvalidCredentials("wrong email or password")
         await self._throttle.record_success(email)
+        new_hash = None
         if self._passwords.needs_rehash(user.password_hash):
-            await self._set_password_hash(user.id, await self._passwords.hash(password))
-        now = _now()
+            new_hash = await self._passwords.hash(password)
+        now = utcnow()
         family = uuid.uuid4()
-        async with self._db.session() as db:
-            await db.execute(
-                delete(LoginSession).where(
-                    LoginSession.user_id == user.id, LoginSession.expires_at < now
-                )
-            )
-            db.add(
+        async with self._work() as records:
+            if new_hash is not None:
+                await records.users.set_password_hash(user.id, new_hash, now)
+            await records.sessions.delete_expired(user.id, now)
+            await records.sessions.add(
                 LoginSession(
                     id=family,
                     user_id=user.id,
@@ -229,62 +234,35 @@ class AuthService:
                     last_used_at=now,
                     expires_at=now,
                     user_agent=client.user_agent,
-                )
+                ),
+                auto_refresh=False,
             )
-            await db.flush()
-            issued = await self._issue(db, user, family, now)
-            await db.commit()
-        return issued
+            return await self._issue(records, user, family, now)
 
     async def refresh(self, token: str, client: ClientInfo) -> IssuedTokens:
         """Exchange a refresh token for a new pair; reuse of a spent one kills its session."""
         claims = self._verifier.verify(token, "refresh")
-        now = _now()
-        async with self._db.session() as db:
-            found = (
-                await db.execute(
-                    select(RefreshToken, LoginSession)
-                    .join(LoginSession, RefreshToken.session_id == LoginSession.id)
-                    .where(RefreshToken.id == claims.jti)
-                )
-            ).first()
+        now = utcnow()
+        async with self._work() as records:
+            found = await records.tokens.with_session(claims.jti)
             if found is None:
                 raise InvalidToken("unknown refresh token")
-            row, session = found.tuple()
+            row, session = found
             if str(session.user_id) != claims.sub or str(session.id) != claims.fam:
                 raise InvalidToken("unknown refresh token")
             if session.revoked_at is not None:
                 raise InvalidToken("this session was signed out", code="session_revoked")
-            claimed = cast(
-                CursorResult[Any],
-                await db.execute(
-                    update(RefreshToken)
-                    .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
-                    .values(used_at=now)
-                ),
-            )
-            if claimed.rowcount != 1:
+            reused = not await records.tokens.claim(row.id, now)
+            if reused:
                 # Rotated before: either a thief or the owner holds a copy. End the session.
                 log.warning("refresh_token_reused", user_id=claims.sub, session_id=str(session.id))
-                await self._revoke_sessions(db, LoginSession.id == session.id)
-                await db.commit()
-                raise InvalidToken(
-                    "refresh token reused; the session was revoked", code="refresh_token_reused"
-                )
-            user = await db.get(User, session.user_id)
-            if user is None:
-                raise InvalidToken("the account no longer exists")
-            await db.execute(
-                delete(RefreshToken).where(
-                    RefreshToken.session_id == session.id,
-                    RefreshToken.expires_at < now,
-                    RefreshToken.access_expires_at < now,
-                )
+                await self._revoke_sessions(records, LoginSession.id == session.id, now)
+            else:
+                issued = await self._rotate(records, session, client, now)
+        if reused:
+            raise InvalidToken(
+                "refresh token reused; the session was revoked", code="refresh_token_reused"
             )
-            if client.user_agent:
-                session.user_agent = client.user_agent
-            issued = await self._issue(db, user, session.id, now)
-            await db.commit()
         return issued
 
     async def authenticate(self, token: str) -> Claims:
@@ -300,11 +278,9 @@ class AuthService:
         user = _uuid_or_none(claims.sub)
         if family is None or user is None:
             return
-        async with self._db.session() as db:
-            await self._revoke_sessions(
-                db, (LoginSession.id == family) & (LoginSession.user_id == user)
-            )
-            await db.commit()
+        async with self._work() as records:
+            which = (LoginSession.id == family) & (LoginSession.user_id == user)
+            await self._revoke_sessions(records, which, utcnow())
 
     async def logout_all(self, claims: Claims) -> None:
         """Revoke every session of the caller and every access token issued in them."""
@@ -312,9 +288,8 @@ class AuthService:
         user = _uuid_or_none(claims.sub)
         if user is None:
             return
-        async with self._db.session() as db:
-            await self._revoke_sessions(db, LoginSession.user_id == user)
-            await db.commit()
+        async with self._work() as records:
+            await self._revoke_sessions(records, LoginSession.user_id == user, utcnow())
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -323,50 +298,41 @@ class AuthService:
         user = _uuid_or_none(claims.sub)
         if user is None:
             return []
-        async with self._db.session() as db:
-            rows = await db.scalars(
-                select(LoginSession)
-                .where(
-                    LoginSession.user_id == user,
-                    LoginSession.revoked_at.is_(None),
-                    LoginSession.expires_at > _now(),
-                )
-                .order_by(LoginSession.last_used_at.desc(), LoginSession.id)
+        async with self._work() as records:
+            rows = await records.sessions.active(user, utcnow())
+        return [
+            SessionView(
+                s.id,
+                s.created_at,
+                s.last_used_at,
+                s.expires_at,
+                s.user_agent,
+                current=str(s.id) == claims.fam,
             )
-            return [
-                SessionView(
-                    s.id,
-                    s.created_at,
-                    s.last_used_at,
-                    s.expires_at,
-                    s.user_agent,
-                    current=str(s.id) == claims.fam,
-                )
-                for s in rows
-            ]
+            for s in rows
+        ]
 
     async def revoke_session(self, claims: Claims, session_id: uuid.UUID) -> None:
         """Sign out one of the caller's sessions; 404 if it is not theirs."""
         user = _uuid_or_none(claims.sub)
-        async with self._db.session() as db:
-            session = await db.get(LoginSession, session_id)
+        async with self._work() as records:
+            session = await records.sessions.get_one_or_none(LoginSession.id == session_id)
             if session is None or session.user_id != user:
                 raise NotFound("no such session")
-            await self._revoke_sessions(db, LoginSession.id == session_id)
-            await db.commit()
+            await self._revoke_sessions(records, LoginSession.id == session_id, utcnow())
 
     # --- operators ----------------------------------------------------------------------
 
-    async def ensure_admin_exists(self) -> str | None:
+    async def ensure_admin_exists(self) -> AdminAccount | None:
         """Dev start-up: with no admin at all, (re)set ``admin@localhost`` as one.
 
-        Returns the generated password, to be shown once, or None when an admin exists.
+        Returns the account with its generated password, to be shown once, or None when
+        an admin exists.
         """
-        async with self._db.session() as db:
-            if await db.scalar(select(User.id).where(User.role == "admin").limit(1)):
+        async with self._work() as records:
+            if await records.users.has_admin():
                 return None
-        account = await self.create_admin(DEV_ADMIN_EMAIL, None, reset_password=True)
-        return account.password
+        return await self.create_admin(DEV_ADMIN_EMAIL, None, reset_password=True)
 
     async def create_admin(
         self, email: str, password: str | None, *, reset_password: bool = False
@@ -379,41 +345,61 @@ class AuthService:
         email = normalize_email(email)
         if password is not None:
             password = check_password(password)
-        async with self._db.session() as db:
-            existing = await self._user_by_email(db, email)
-            if existing is not None:
-                new_password = password
-                if new_password is None and reset_password:
-                    new_password = secrets.token_urlsafe(18)
-                existing.role = "admin"
-                existing.updated_at = _now()
-                if new_password is not None:
-                    existing.password_hash = await self._passwords.hash(new_password)
-                    await self._revoke_sessions(db, LoginSession.user_id == existing.id)
-                await db.commit()
-                shown = new_password if password is None else None
-                return AdminAccount(email, created=False, password=shown)
-        generated = None
-        if password is None:
-            password = generated = secrets.token_urlsafe(18)
-        password_hash = await self._passwords.hash(password)
-        try:
-            await self._insert_user(email, password_hash, role="admin", display_name=None)
-        except Conflict:
-            # Created concurrently (another replica starting): promote that one instead.
-            retry_password = None if generated is not None else password
-            return await self.create_admin(email, retry_password, reset_password=reset_password)
-        return AdminAccount(email, created=True, password=generated)
+        async with self._work() as records:
+            exists = await records.users.by_email(email) is not None
+        if not exists:
+            generated = None
+            if password is None:
+                password = generated = secrets.token_urlsafe(18)
+            password_hash = await self._passwords.hash(password)
+            try:
+                async with self._work() as records:
+                    await self._insert_user(records, email, password_hash, "admin", None)
+            except Conflict:
+                # Created concurrently (another replica starting): promote that one instead.
+                retry_password = None if generated is not None else password
+                return await self.create_admin(email, retry_password, reset_password=reset_password)
+            return AdminAccount(email, created=True, password=generated)
+        new_password = password
+        if new_password is None and reset_password:
+            new_password = secrets.token_urlsafe(18)
+        new_hash = None if new_password is None else await self._passwords.hash(new_password)
+        now = utcnow()
+        async with self._work() as records:
+            user = await records.users.by_email(email)
+            if user is None:
+                raise NotFound("the account was deleted meanwhile")
+            await records.users.set_role(user, "admin", now)
+            if new_hash is not None:
+                await records.users.set_password_hash(user.id, new_hash, now)
+                await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
+        shown = new_password if password is None else None
+        return AdminAccount(email, created=False, password=shown)
 
     # --- internals --------------------------------------------------------------------------
 
+    async def _rotate(
+        self,
+        records: AuthRecords,
+        session: LoginSession,
+        client: ClientInfo,
+        now: datetime.datetime,
+    ) -> IssuedTokens:
+        user = await records.users.by_id(session.user_id)
+        if user is None:
+            raise InvalidToken("the account no longer exists")
+        await records.tokens.delete_spent(session.id, now)
+        if client.user_agent:
+            session.user_agent = client.user_agent
+        return await self._issue(records, user, session.id, now)
+
     async def _issue(
-        self, db: AsyncSession, user: User, family: uuid.UUID, now: datetime.datetime
+        self, records: AuthRecords, user: User, family: uuid.UUID, now: datetime.datetime
     ) -> IssuedTokens:
         subject, fam = str(user.id), str(family)
         access = self._issuer.sign("access", user_id=subject, role=user.role, family=fam)
         refresh = self._issuer.sign("refresh", user_id=subject, role=user.role, family=fam)
-        db.add(
+        await records.tokens.add(
             RefreshToken(
                 id=refresh.jti,
                 session_id=family,
@@ -421,81 +407,45 @@ class AuthService:
                 expires_at=_at(refresh.expires_at),
                 access_jti=access.jti,
                 access_expires_at=_at(access.expires_at),
-            )
+            ),
+            auto_refresh=False,
         )
-        await db.execute(
-            update(LoginSession)
-            .where(LoginSession.id == family)
-            .values(last_used_at=now, expires_at=_at(refresh.expires_at))
-        )
+        await records.sessions.touch(family, now, _at(refresh.expires_at))
         return IssuedTokens(access, refresh, self._issuer.ttl("access"))
 
-    async def _revoke_sessions(self, db: AsyncSession, which: ColumnElement[bool]) -> None:
+    async def _revoke_sessions(
+        self, records: AuthRecords, which: ColumnElement[bool], now: datetime.datetime
+    ) -> None:
         """Mark sessions revoked and put their live access tokens on the revocation list.
 
         The revocation list is written first: if the database then fails, the sessions
         are merely still refreshable, never the other way round.
         """
-        await self._revoke_jtis(await self._live_access_jtis(db, which))
-        await db.execute(
-            update(LoginSession)
-            .where(which, LoginSession.revoked_at.is_(None))
-            .values(revoked_at=_now())
-        )
-
-    async def _live_access_jtis(
-        self, db: AsyncSession, which: ColumnElement[bool]
-    ) -> Sequence[str]:
-        query: Select[str] = (
-            select(RefreshToken.access_jti)
-            .join(LoginSession, RefreshToken.session_id == LoginSession.id)
-            .where(which, RefreshToken.access_expires_at > _now())
-        )
-        return (await db.scalars(query)).all()
+        await self._revoke_jtis(await records.tokens.live_access_jtis(which, now))
+        await records.sessions.mark_revoked(which, now)
 
     async def _revoke_jtis(self, jtis: Iterable[str]) -> None:
         for jti in jtis:
             await self._revocations.revoke(jti)
 
+    @staticmethod
     async def _insert_user(
-        self, email: str, password_hash: str, *, role: str, display_name: str | None
+        records: AuthRecords, email: str, password_hash: str, role: str, name: str | None
     ) -> User:
-        now = _now()
+        now = utcnow()
         user = User(
             id=uuid.uuid4(),
             email=email,
-            display_name=display_name,
+            display_name=name,
             role=role,
             password_hash=password_hash,
             created_at=now,
             updated_at=now,
         )
-        async with self._db.session() as db:
-            db.add(user)
-            try:
-                await db.commit()
-            except IntegrityError:
-                raise _email_taken() from None
-        return user
-
-    async def _set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
-        async with self._db.session() as db:
-            await db.execute(
-                update(User)
-                .where(User.id == user_id)
-                .values(password_hash=password_hash, updated_at=_now())
-            )
-            await db.commit()
-
-    @staticmethod
-    async def _user_by_email(db: AsyncSession, email: str) -> User | None:
-        user: User | None = await db.scalar(select(User).where(User.email == email))
-        return user
-
-    @staticmethod
-    async def _user_by_id(db: AsyncSession, user_id: str) -> User | None:
-        key = _uuid_or_none(user_id)
-        return None if key is None else await db.get(User, key)
+        try:
+            return await records.users.add(user, auto_refresh=False)
+        except IntegrityError:
+            raise _email_taken() from None
 
 
 def _email_taken() -> Conflict:

@@ -1,0 +1,110 @@
+"""Wiring of the auth module: the only place its objects are built and connected."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import structlog
+
+from streamstack.auth.passwords import PasswordHashing
+from streamstack.auth.routes import RefreshCookie, auth_router
+from streamstack.auth.schemas import PublicKeySet
+from streamstack.auth.service import AuthService
+from streamstack.auth.throttle import THROTTLE_BUCKET, THROTTLE_TTL_SECONDS, LoginThrottle
+from streamstack.auth.tokens import TokenIssuer
+from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair, public_jwk
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.revocation import RevocationList
+from streamstack.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# OWASP's minimum for argon2id; weaker settings are allowed (tests) but announced.
+OWASP_MEMORY_KIB, OWASP_TIME_COST = 19456, 2
+
+
+def build_service(
+    settings: Settings, backends: Backends, verifier: TokenVerifier
+) -> tuple[AuthService, TokenIssuer]:
+    """The auth service on these backends, and the token issuer it signs with."""
+    issuer = TokenIssuer.from_settings(settings, verifier.kid)
+    if settings.argon2_memory_kib < OWASP_MEMORY_KIB or settings.argon2_time_cost < OWASP_TIME_COST:
+        log.warning(
+            "argon2_below_owasp_minimum",
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+        )
+    service = AuthService(
+        database=backends.database,
+        revocations=RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS)),
+        passwords=PasswordHashing(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        ),
+        issuer=issuer,
+        verifier=verifier,
+        throttle=LoginThrottle(
+            backends.kv(THROTTLE_BUCKET, THROTTLE_TTL_SECONDS),
+            settings.internal_secret,
+            email_attempts=settings.login_throttle_email_attempts,
+            address_attempts=settings.login_throttle_address_attempts,
+            max_seconds=settings.login_throttle_max_seconds,
+        ),
+        allow_registration=settings.allow_registration,
+    )
+    return service, issuer
+
+
+@contextlib.asynccontextmanager
+async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
+    """The auth service outside the web app (for CLI commands), closed afterwards."""
+    if settings.environment == "dev":
+        ensure_dev_keypair(settings.private_key_path, settings.public_key_path)
+    # Operator commands sign nothing; the private key alone is enough to build the service.
+    public_pem = TokenIssuer.from_settings(settings, None).public_pem
+    verifier = TokenVerifier(public_pem, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    backends = Backends(settings)
+    try:
+        service, _ = build_service(settings, backends, verifier)
+        yield service
+    finally:
+        await backends.close()
+
+
+async def announce_dev_admin(service: AuthService) -> None:
+    """Dev start-up: if there is no admin, create ``admin@localhost`` and print its password."""
+    account = await service.ensure_admin_exists()
+    if account is None:
+        return
+    log.info("dev_admin_created", email=account.email)
+    print(account.banner(), file=sys.stdout, flush=True)
+
+
+def mount(context: ModuleContext) -> MountedModule:
+    """Mount the auth module: its routes and, in dev, the first-admin start-up hook."""
+    settings = context.settings
+    service, issuer = build_service(settings, context.backends, context.verifier)
+    router = auth_router(
+        service,
+        RefreshCookie(secure=settings.secure_cookies, max_age=settings.refresh_token_ttl_seconds),
+        PublicKeySet(keys=[public_jwk(issuer.public_pem)]),
+    )
+    module = MountedModule(name="auth", route_handlers=[router])
+    if settings.environment == "dev":
+
+        async def first_admin() -> None:
+            await announce_dev_admin(service)
+
+        module.on_startup.append(first_admin)
+    return module
+
+
+MODULE = ModuleDefinition(
+    name="auth", mount=mount, migrations=Path(__file__).resolve().parent / "migrations"
+)

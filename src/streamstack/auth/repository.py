@@ -1,0 +1,361 @@
+"""All database access of the auth module: advanced-alchemy repositories over its tables.
+
+The generic reads and writes come from ``SQLAlchemyAsyncRepository``. The steps where a
+check and a change must be one atomic step (claiming a refresh token, demoting an admin,
+counting an attempt, consuming an invite) are conditional updates, written here as
+repository methods, so that they hold across replicas on Postgres and across
+connections on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+from collections.abc import Sequence
+from typing import Any, cast
+
+from advanced_alchemy.filters import LimitOffset
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from sqlalchemy import ColumnElement, CursorResult, Table, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from streamstack.auth.models import AttemptCounter, Invite, LoginSession, RefreshToken, User
+
+#: The lowest instant a lock can end at: "not locked".
+UNLOCKED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+#: One counted attempt in this many also deletes long-idle counters, so the table stays small.
+_SWEEP_ONE_IN = 200
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class UserRepository(SQLAlchemyAsyncRepository[User]):
+    """Accounts."""
+
+    model_type = User
+    # A window-function count has no row to ride on past the last page, and says 0 there.
+    count_with_window_function = False
+
+    async def by_email(self, email: str) -> User | None:
+        """The account with this (normalised) email."""
+        return await self.get_one_or_none(User.email == email)
+
+    async def by_id(self, user_id: uuid.UUID) -> User | None:
+        """The account with this id."""
+        return await self.get_one_or_none(User.id == user_id)
+
+    async def has_admin(self) -> bool:
+        """Whether at least one account is an admin."""
+        return await self.exists(User.role == "admin")
+
+    async def page(self, search: str | None, limit: int, offset: int) -> tuple[list[User], int]:
+        """One page of accounts, newest first, optionally only emails containing ``search``."""
+        where: list[ColumnElement[bool]] = []
+        if search:
+            where.append(User.email.like(f"%{_escape_like(search)}%", escape="\\"))
+        return await self.get_many_and_count(
+            *where,
+            LimitOffset(limit=limit, offset=offset),
+            order_by=[(User.created_at, True), (User.id, False)],
+        )
+
+    async def set_role(self, user: User, role: str, now: datetime.datetime) -> bool:
+        """Give ``user`` the role; False (and nothing changed) if that demotes the last admin.
+
+        Demoting is one atomic step on both backends: on Postgres the admin rows are
+        locked first (in id order, so two demotions queue instead of deadlocking) and the
+        second one re-reads the admins after the first committed; on SQLite the update
+        holds the database's write lock while its own subquery counts the other admins.
+        """
+        conditions: list[ColumnElement[bool]] = [User.id == user.id]
+        if role != "admin":
+            await self.session.execute(
+                select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
+            )
+            other = aliased(User)
+            others = (
+                select(func.count())
+                .select_from(other)
+                .where(other.role == "admin", other.id != user.id)
+                .scalar_subquery()
+            )
+            conditions.append((User.role != "admin") | (others > 0))
+        result = await self.session.execute(
+            update(User)
+            .where(*conditions)
+            .values(role=role, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            return False
+        await self.session.refresh(user)
+        return True
+
+    async def set_password_hash(
+        self, user_id: uuid.UUID, password_hash: str, now: datetime.datetime
+    ) -> None:
+        """Replace an account's password hash."""
+        await self.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(password_hash=password_hash, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SessionRepository(SQLAlchemyAsyncRepository[LoginSession]):
+    """Login sessions (refresh-token families)."""
+
+    model_type = LoginSession
+
+    async def active(self, user_id: uuid.UUID, now: datetime.datetime) -> list[LoginSession]:
+        """A user's sessions that are neither revoked nor expired, most recently used first."""
+        return await self.get_many(
+            LoginSession.user_id == user_id,
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > now,
+            order_by=[(LoginSession.last_used_at, True), (LoginSession.id, False)],
+        )
+
+    async def delete_expired(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Forget a user's sessions whose last refresh token has expired."""
+        await self.session.execute(
+            delete(LoginSession).where(
+                LoginSession.user_id == user_id, LoginSession.expires_at < now
+            )
+        )
+
+    async def touch(
+        self, session_id: uuid.UUID, now: datetime.datetime, expires_at: datetime.datetime
+    ) -> None:
+        """Record a use of the session and when its newest refresh token expires."""
+        await self.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == session_id)
+            .values(last_used_at=now, expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def mark_revoked(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
+        """Mark the sessions ``which`` selects revoked (those not revoked already)."""
+        await self.session.execute(
+            update(LoginSession)
+            .where(which, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class RefreshTokenRepository(SQLAlchemyAsyncRepository[RefreshToken]):
+    """Issued refresh tokens and the access tokens issued beside them."""
+
+    model_type = RefreshToken
+
+    async def with_session(self, jti: str) -> tuple[RefreshToken, LoginSession] | None:
+        """The token with this ``jti`` and its session."""
+        row = (
+            await self.session.execute(
+                select(RefreshToken, LoginSession)
+                .join(LoginSession, RefreshToken.session_id == LoginSession.id)
+                .where(RefreshToken.id == jti)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def claim(self, jti: str, now: datetime.datetime) -> bool:
+        """Mark the token used; False if it was used before (the one atomic test of reuse)."""
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == jti, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def seal_successor(self, jti: str, sealed: bytes) -> None:
+        """Keep the (sealed) pair that token ``jti`` was exchanged for."""
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == jti)
+            .values(successor=sealed)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def successor_of(self, jti: str) -> tuple[datetime.datetime | None, bytes | None]:
+        """When token ``jti`` was used and the sealed pair it was exchanged for."""
+        row = (
+            await self.session.execute(
+                select(RefreshToken.used_at, RefreshToken.successor).where(RefreshToken.id == jti)
+            )
+        ).first()
+        return (None, None) if row is None else (row[0], row[1])
+
+    async def live_access_jtis(
+        self, which: ColumnElement[bool], now: datetime.datetime
+    ) -> Sequence[str]:
+        """Ids of unexpired access tokens issued in the sessions ``which`` selects."""
+        query = (
+            select(RefreshToken.access_jti)
+            .join(LoginSession, RefreshToken.session_id == LoginSession.id)
+            .where(which, RefreshToken.access_expires_at > now)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def delete_spent(self, session_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Forget a session's tokens whose refresh and access tokens have both expired."""
+        await self.session.execute(
+            delete(RefreshToken).where(
+                RefreshToken.session_id == session_id,
+                RefreshToken.expires_at < now,
+                RefreshToken.access_expires_at < now,
+            )
+        )
+
+
+class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
+    """Attempt counters with a lock that grows with the attempts (throttling)."""
+
+    model_type = AttemptCounter
+    id_attribute = "key"
+
+    async def reserve(
+        self,
+        key: str,
+        now: datetime.datetime,
+        *,
+        free: int,
+        max_seconds: int,
+        idle_seconds: int,
+    ) -> datetime.datetime | None:
+        """Count one attempt under ``key``, or refuse it (and count nothing) while locked.
+
+        Returns None when the attempt may go on, else when the lock ends. Counting is one
+        upsert that only updates an unlocked row, so concurrent attempts (replicas on
+        Postgres, connections on SQLite) can never all see "unlocked": each is counted, in
+        turn, before anyone checks a password. The ``free``-th attempt locks the key for
+        a second, every later one for twice as long as the one before, up to
+        ``max_seconds``; a counter idle for ``idle_seconds`` starts again from one.
+        """
+        table = cast(Table, AttemptCounter.__table__)
+        stale = now - datetime.timedelta(seconds=idle_seconds)
+        dialect_insert = postgres_insert if self._dialect.name == "postgresql" else sqlite_insert
+        upsert = (
+            dialect_insert(table)
+            .values(key=key, attempts=1, locked_until=UNLOCKED, updated_at=now)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "attempts": case((table.c.updated_at < stale, 1), else_=table.c.attempts + 1),
+                    "updated_at": now,
+                },
+                where=table.c.locked_until <= now,
+            )
+            .returning(table.c.attempts)
+        )
+        attempts = (await self.session.execute(upsert)).scalar_one_or_none()
+        if attempts is None:
+            locked_until: datetime.datetime | None = await self.session.scalar(
+                select(AttemptCounter.locked_until).where(AttemptCounter.key == key)
+            )
+            return locked_until or UNLOCKED
+        if attempts >= free:
+            # The exponent is bounded so that years of attempts cannot overflow a float.
+            delay = min(2.0 ** min(attempts - free, 32), float(max_seconds))
+            await self.session.execute(
+                update(AttemptCounter)
+                .where(AttemptCounter.key == key)
+                .values(locked_until=now + datetime.timedelta(seconds=delay))
+                .execution_options(synchronize_session=False)
+            )
+        if random.randrange(_SWEEP_ONE_IN) == 0:  # noqa: S311 - not security-relevant
+            await self.delete_idle(stale)
+        return None
+
+    async def release(self, key: str) -> None:
+        """Take back one counted attempt (it turned out not to be a failure)."""
+        await self.session.execute(
+            update(AttemptCounter)
+            .where(AttemptCounter.key == key, AttemptCounter.attempts > 0)
+            .values(attempts=AttemptCounter.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def forget(self, key: str) -> None:
+        """Drop the counter (and its lock)."""
+        await self.session.execute(delete(AttemptCounter).where(AttemptCounter.key == key))
+
+    async def delete_idle(self, before: datetime.datetime) -> None:
+        """Drop counters whose last attempt was before ``before`` and that are not locked."""
+        await self.session.execute(
+            delete(AttemptCounter).where(
+                AttemptCounter.updated_at < before, AttemptCounter.locked_until < before
+            )
+        )
+
+
+class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
+    """Single-use invite codes."""
+
+    model_type = Invite
+
+    async def newest(self, limit: int) -> list[Invite]:
+        """The most recently created invites."""
+        return await self.get_many(
+            LimitOffset(limit=limit, offset=0),
+            order_by=[(Invite.created_at, True), (Invite.id, False)],
+        )
+
+    async def usable(self, code_hash: str, now: datetime.datetime) -> bool:
+        """Whether an unused, unrevoked, unexpired invite has this code hash."""
+        return await self.exists(*self._usable(code_hash, now))
+
+    async def consume(self, code_hash: str, user_id: uuid.UUID, now: datetime.datetime) -> bool:
+        """Use the invite up for ``user_id``; False if it is not usable (any more)."""
+        result = await self.session.execute(
+            update(Invite)
+            .where(*self._usable(code_hash, now))
+            .values(used_at=now, used_by=user_id)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def revoke(self, invite_id: uuid.UUID, now: datetime.datetime) -> bool:
+        """Revoke an unused invite; False if there is none such."""
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    @staticmethod
+    def _usable(code_hash: str, now: datetime.datetime) -> list[ColumnElement[bool]]:
+        return [
+            Invite.code_hash == code_hash,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        ]
+
+
+class AuthRecords:
+    """The auth repositories, all on one session: what one unit of work sees."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.users = UserRepository(session=session)
+        self.sessions = SessionRepository(session=session)
+        self.tokens = RefreshTokenRepository(session=session)
+        self.attempts = AttemptRepository(session=session)
+        self.invites = InviteRepository(session=session)
