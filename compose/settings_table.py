@@ -55,14 +55,22 @@ MEANINGS: dict[str, str] = {
     "access_token_ttl_seconds": "access token lifetime",
     "refresh_token_ttl_seconds": "refresh token lifetime",
     "stream_token_ttl_seconds": "stream token lifetime (KV bucket TTL)",
-    "allow_registration": "whether anyone may register an account",
+    "allow_registration": "whether anyone may register an account (`false` = registration "
+    "mode `closed`; prefer `STREAMSTACK_REGISTRATION_MODE`)",
     "secure_cookies": "mark cookies `Secure` (set behind HTTPS)",
     "argon2_memory_kib": "argon2id memory cost of password hashes, KiB",
     "argon2_time_cost": "argon2id iterations",
     "argon2_parallelism": "argon2id lanes",
-    "login_throttle_email_attempts": "failed logins per email before backoff",
-    "login_throttle_address_attempts": "failed logins per client address before backoff",
-    "login_throttle_max_seconds": "longest login backoff",
+    "login_throttle_email_attempts": "sign-in attempts per email from one address before backoff",
+    "login_throttle_address_attempts": "sign-in attempts per client address before backoff",
+    "login_throttle_account_attempts": "sign-in attempts per account from all addresses before "
+    "backoff (keep it well above the others)",
+    "login_throttle_max_seconds": "longest sign-in (and registration) backoff",
+    "registration_mode": "`open`, `invite` (single-use codes an admin creates) or `closed`; "
+    "empty: `open`, or `closed` when `STREAMSTACK_ALLOW_REGISTRATION=false`",
+    "registration_address_attempts": "registrations per client address before backoff",
+    "refresh_grace_seconds": "a refresh token reused this soon after its rotation gets the same "
+    "new pair (two tabs); later reuse ends the session; 0 turns it off",
     "streaming_delivery": "`proxy`: the streaming service sends the bytes; `nginx`: it answers "
     "with `X-Accel-Redirect` and nginx sends them",
     "stream_chunk_bytes": "chunk size of streamed responses (at least 65536)",

@@ -64,11 +64,22 @@ class Settings:
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
-    # Login throttling: failures allowed before backoff, per email and per client address,
-    # then a doubling delay capped at login_throttle_max_seconds.
+    # Login throttling (OWASP): attempts allowed before backoff per email from one client
+    # address, per address, and per account from anywhere (a much higher ceiling, so an
+    # attacker elsewhere cannot lock the owner out); then a doubling delay capped at
+    # login_throttle_max_seconds.
     login_throttle_email_attempts: int = 5
     login_throttle_address_attempts: int = 20
+    login_throttle_account_attempts: int = 100
     login_throttle_max_seconds: int = 900
+    # Who may create accounts: open, invite (single-use codes an admin creates) or closed.
+    # Unset: open, or closed when allow_registration is false (its older spelling).
+    registration_mode: str = ""
+    # Registrations per client address before the same doubling backoff.
+    registration_address_attempts: int = 20
+    # A refresh token presented again within this many seconds of its rotation (two
+    # browser tabs refreshing at once) gets the same new pair instead of ending the session.
+    refresh_grace_seconds: float = 10.0
     streaming_delivery: Delivery = "proxy"
     stream_chunk_bytes: int = 256 * 1024
     max_upload_bytes: int = 10 * 1024**3
@@ -175,10 +186,21 @@ def validate(settings: Settings) -> Settings:
         "argon2_parallelism",
         "login_throttle_email_attempts",
         "login_throttle_address_attempts",
+        "login_throttle_account_attempts",
         "login_throttle_max_seconds",
+        "registration_address_attempts",
     ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()}: must be greater than zero")
+    if settings.registration_mode not in ("", "open", "invite", "closed"):
+        raise SettingsError(f"{PREFIX}REGISTRATION_MODE: expected one of open, invite, closed")
+    if not settings.allow_registration and settings.registration_mode not in ("", "closed"):
+        raise SettingsError(
+            f"{PREFIX}REGISTRATION_MODE: {settings.registration_mode} contradicts "
+            f"{PREFIX}ALLOW_REGISTRATION=false (which means closed); unset one of them"
+        )
+    if not 0 <= settings.refresh_grace_seconds <= 60:
+        raise SettingsError(f"{PREFIX}REFRESH_GRACE_SECONDS: must be between 0 and 60")
     if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
         raise SettingsError(f"{PREFIX}ARGON2_MEMORY_KIB: must be at least 8 x ARGON2_PARALLELISM")
     if settings.stream_chunk_bytes < 64 * 1024:
