@@ -27,6 +27,9 @@ ALGORITHM = "RS256"
 #: Anything longer than this is not one of our tokens; refused before any parsing.
 MAX_TOKEN_CHARS = 4096
 TokenType = Literal["access", "refresh"]
+#: Clock skew tolerated between the issuer and a verifier: a token issued further in the
+#: future than this was not issued by a server with a sane clock, so it is refused.
+IAT_LEEWAY_SECONDS = 60
 
 
 class InvalidToken(Unauthorized):
@@ -133,8 +136,11 @@ class TokenVerifier:
             raise InvalidToken("invalid or expired token") from None
         if claims.typ != expected:
             raise InvalidToken(f"expected an {expected} token")
-        if claims.exp <= time.time():  # python-jose allows no leeway, but be explicit
+        now = time.time()
+        if claims.exp <= now:  # python-jose allows no leeway, but be explicit
             raise InvalidToken("invalid or expired token")
+        if claims.iat > now + IAT_LEEWAY_SECONDS:  # python-jose does not look at iat
+            raise InvalidToken("token issued in the future")
         return claims
 
 

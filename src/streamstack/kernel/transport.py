@@ -45,22 +45,25 @@ class OperationRegistry:
         """Every registered operation with its handler."""
         return list(self._handlers.values())
 
-    async def dispatch(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
-        """Authenticate the caller as ``op.access`` demands, then run the handler.
+    async def authorize(self, op: Operation[Any, Any], context: CallContext) -> CallContext:
+        """``context`` with the caller authenticated as ``op.access`` demands (401/403/503).
 
-        The handler gets the :class:`Principal` in ``context.principal``. A principal the
-        kernel already authenticated in this process for the same token (an HTTP request
-        calling in-process) is only checked for its role, not looked up again.
+        A principal the kernel already authenticated in this process for the same token
+        (an HTTP request calling in-process) is only checked for its role, not looked up
+        again.
         """
-        handler = self.handler(op)
         known = context.principal
         if known is not None and known.token == context.bearer_token:
             if op.access != "service":
                 admit(known, op.access)
-        else:
-            principal = await self._authenticator.authorize(context.bearer_token, op.access)
-            context = msgspec.structs.replace(context, principal=principal)
-        result: Resp = await handler(request, context)
+            return context
+        principal = await self._authenticator.authorize(context.bearer_token, op.access)
+        return msgspec.structs.replace(context, principal=principal)
+
+    async def dispatch(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
+        """Authenticate the caller, then run the handler with the principal in its context."""
+        handler = self.handler(op)
+        result: Resp = await handler(request, await self.authorize(op, context))
         return result
 
 
@@ -71,7 +74,15 @@ class InProcessTransport:
         self._registry = registry
 
     async def call(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
-        return await self._registry.dispatch(op, request, context)
+        # The same rules as over HTTP: request and answer cross a JSON round trip against
+        # the operation's structs, so their msgspec constraints apply on both transports
+        # (a struct built by hand is never checked) and handlers need not check again.
+        try:
+            checked = msgspec.json.decode(msgspec.json.encode(request), type=op.request)
+        except msgspec.DecodeError as exc:
+            raise AppError(str(exc), status=400, code="validation_error") from None
+        result = await self._registry.dispatch(op, checked, context)
+        return msgspec.json.decode(msgspec.json.encode(result), type=op.response)
 
 
 class HttpTransport:
@@ -138,17 +149,18 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
             presented = request.headers.get(SECRET_HEADER, "").encode()
             if not expected or not hmac.compare_digest(presented, expected):
                 raise Unauthorized("service credential required", code="invalid_service_secret")
+            auth = request.headers.get("authorization", "")
+            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            # A principal never crosses the wire: the forwarded token is authenticated here,
+            # before the body is even read.
+            context = await registry.authorize(
+                op, CallContext(bearer_token=token, request_id=request.headers.get("x-request-id"))
+            )
             try:
                 payload = msgspec.json.decode(await request.body(), type=op.request)
             except msgspec.DecodeError as exc:
                 raise AppError(str(exc), status=400, code="validation_error") from None
-            auth = request.headers.get("authorization", "")
-            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-            # A principal never crosses the wire: the forwarded token is authenticated here.
-            context = CallContext(
-                bearer_token=token, request_id=request.headers.get("x-request-id")
-            )
-            result = await registry.dispatch(op, payload, context)
+            result = await registry.handler(op)(payload, context)
             return Response(content=msgspec.json.encode(result), media_type="application/json")
 
         serve.__name__ = f"internal_{op.module}_{op.name}"
