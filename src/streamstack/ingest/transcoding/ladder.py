@@ -109,7 +109,8 @@ def plan_ladder(display_width: int, display_height: int, rate: Fraction) -> list
     factor = HIGH_RATE_FACTOR if rate > 30 else 1.0
     rungs = []
     for size in sizes:
-        other = even(long_ * size / short)
+        # At the source's own size the long side is only made even, not rescaled.
+        other = even(long_) if size >= short - 1 else even(long_ * size / short)
         width, height = (size, other) if portrait else (other, size)
         width, height = even(width), even(height)
         cap = BITRATE_CAPS_KBPS.get(size, BITRATE_CAPS_KBPS[RUNG_HEIGHTS[0]])

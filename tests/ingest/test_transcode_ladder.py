@@ -1,0 +1,252 @@
+"""The transcoder on real sources of every accepted kind: ladder, segments, playlists.
+
+Each source (made by :mod:`transcode_media` in a fraction of a second) is transcoded with
+1 s segments and x264 ``ultrafast``; then the package is checked the way a player would
+use it: the master playlist parses with the ``m3u8`` library and says what the files
+are, every segment decodes after its init segment, key frames sit at the same instants in
+every rung, and the durations add up to the source's within one frame per segment.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import m3u8  # type: ignore[import-untyped]
+import pytest
+import transcode_media
+
+from streamstack.ingest.transcoding.pipeline import transcode
+from streamstack.ingest.transcoding.results import TranscodeOptions, TranscodeResult
+
+FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
+FPS = transcode_media.FPS
+FRAME = 1 / FPS
+
+
+@dataclass
+class SegmentFacts:
+    """What decoding one segment (after its init segment) showed."""
+
+    duration: float
+    key_times: list[float]
+    first_packet_is_key: bool
+    frames: int
+    audio_frames: int
+
+
+@dataclass
+class RungFacts:
+    """One rendition, read back from disk."""
+
+    name: str
+    segments: list[SegmentFacts] = field(default_factory=list)
+    has_audio_track: bool = False
+    avcc: str = ""
+
+
+def read_rung(directory: Path) -> RungFacts:
+    """Parse a media playlist with ``m3u8`` and decode every segment it lists."""
+    media = m3u8.load(str(directory / "index.m3u8"))
+    assert media.version == 7
+    assert media.is_endlist
+    assert media.playlist_type == "vod"
+    assert media.segment_map[0].uri == "init.mp4"
+    init = (directory / "init.mp4").read_bytes()
+    avcc = init[init.find(b"avcC") + 5 : init.find(b"avcC") + 8].hex()
+    facts = RungFacts(directory.name, avcc=avcc)
+    for segment in media.segments:
+        assert "/" not in segment.uri and ":" not in segment.uri  # relative, same directory
+        assert segment.duration <= media.target_duration
+        facts.segments.append(
+            decode_segment(init + (directory / segment.uri).read_bytes(), segment.duration)
+        )
+    with av.open(io.BytesIO(init), "r") as container:
+        facts.has_audio_track = bool(container.streams.audio)
+    return facts
+
+
+def decode_segment(data: bytes, duration: float) -> SegmentFacts:
+    """Decode every frame of one init+segment; fail on any decoding error."""
+    with av.open(io.BytesIO(data), "r") as container:
+        video = container.streams.video[0]
+        packets = [p for p in container.demux(video) if p.size]
+        keys = [float(p.pts * p.time_base) for p in packets if p.is_keyframe and p.pts is not None]
+    with av.open(io.BytesIO(data), "r") as container:
+        frames = sum(1 for _ in container.decode(video=0))
+        audio_frames = 0
+        if container.streams.audio:
+            container.seek(0)
+            audio_frames = sum(1 for _ in container.decode(audio=0))
+    return SegmentFacts(duration, keys, packets[0].is_keyframe, frames, audio_frames)
+
+
+def check_package(
+    out: Path,
+    result: TranscodeResult,
+    *,
+    rungs: list[tuple[str, int, int]],
+    seconds: float,
+    audio: bool,
+) -> dict[str, RungFacts]:
+    """Everything the issue's Proof section asks of one transcoded source."""
+    assert [(r.name, r.width, r.height) for r in result.renditions] == rungs
+    assert result.has_audio is audio
+    for path in result.files:
+        assert (out / path).is_file(), path
+    master = m3u8.load(str(out / "hls" / "master.m3u8"))
+    assert master.is_variant
+    assert len(master.playlists) == len(result.renditions)
+    facts = {}
+    for variant, rung in zip(master.playlists, result.renditions, strict=True):
+        info = variant.stream_info
+        assert variant.uri == f"{rung.name}/index.m3u8"
+        assert (info.bandwidth, info.average_bandwidth) == (rung.bandwidth, rung.average_bandwidth)
+        assert 0 < info.average_bandwidth <= info.bandwidth
+        assert info.resolution == (rung.width, rung.height)
+        assert info.frame_rate == pytest.approx(FPS)
+        assert info.codecs == rung.codecs
+        assert re.fullmatch(r"avc1\.[0-9a-f]{6}" + (r",mp4a\.40\.2" if audio else ""), info.codecs)
+        rung_facts = read_rung(out / "hls" / rung.name)
+        assert info.codecs.startswith(f"avc1.{rung_facts.avcc}")  # what the init segment says
+        assert rung_facts.has_audio_track is audio
+        assert len(rung_facts.segments) == rung.segment_count
+        check_segments(rung_facts, seconds, audio)
+        facts[rung.name] = rung_facts
+    check_alignment(list(facts.values()))
+    check_storyboard(out, result)
+    return facts
+
+
+def check_segments(rung: RungFacts, seconds: float, audio: bool) -> None:
+    """Each segment: one key frame, first; its frames fill its duration; sound in it."""
+    total = sum(s.duration for s in rung.segments)
+    assert abs(total - seconds) <= len(rung.segments) * FRAME + 1e-6
+    for segment in rung.segments:
+        assert segment.first_packet_is_key
+        assert len(segment.key_times) == 1
+        assert abs(segment.frames * FRAME - segment.duration) <= FRAME + 1e-6
+        assert (segment.audio_frames > 0) is audio
+
+
+def check_alignment(rungs: list[RungFacts]) -> None:
+    """The n-th segment of every rung starts with a key frame at the same instant."""
+    starts = [[s.key_times[0] for s in rung.segments] for rung in rungs]
+    assert all(times == starts[0] for times in starts), starts
+    spacing = [b - a for a, b in zip(starts[0], starts[0][1:], strict=False)]
+    assert all(gap == pytest.approx(FAST.segment_seconds, abs=1e-3) for gap in spacing)
+
+
+_CUE = re.compile(
+    r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(sheet_\d{3}\.jpg)#xywh=(\d+),(\d+),(\d+),(\d+)"
+)
+
+
+def _seconds(h: str, m: str, s: str, ms: str) -> float:
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def check_storyboard(out: Path, result: TranscodeResult) -> None:
+    """The VTT's cues cover the video in order and point inside sheets that exist."""
+    board = result.storyboard
+    assert board is not None
+    text = (out / board.vtt).read_text()
+    assert text.startswith("WEBVTT\n")
+    cues = _CUE.findall(text)
+    assert len(cues) == board.tile_count >= 1
+    previous_end = 0.0
+    for cue in cues:
+        start, end = _seconds(*cue[0:4]), _seconds(*cue[4:8])
+        assert start == pytest.approx(previous_end) and end > start
+        previous_end = end
+        x, y, w, h = map(int, cue[9:13])
+        assert (w, h) == (board.tile_width, board.tile_height) and w == 160
+        with av.open(str(out / "storyboard" / cue[8]), "r") as sheet:
+            picture = next(sheet.decode(video=0))
+        assert x + w <= picture.width and y + h <= picture.height
+    assert previous_end == pytest.approx(result.duration_seconds, abs=0.01)
+
+
+Source = Callable[[Path], Path]
+LANDSCAPE = [("240p", 320, 240)]
+
+
+@pytest.mark.parametrize(
+    ("make", "rungs", "audio"),
+    [
+        pytest.param(transcode_media.h264_mp4, LANDSCAPE, True, id="h264-mp4"),
+        pytest.param(transcode_media.hevc_mkv, LANDSCAPE, True, id="hevc10-mkv"),
+        pytest.param(transcode_media.mpeg4_avi, LANDSCAPE, True, id="mpeg4-avi"),
+        pytest.param(transcode_media.vp9_webm, LANDSCAPE, True, id="vp9-webm"),
+        pytest.param(transcode_media.silent_mp4, LANDSCAPE, False, id="no-audio"),
+        pytest.param(transcode_media.odd_size_mkv, [("238p", 320, 238)], True, id="odd-size"),
+    ],
+)
+def test_every_source_kind_becomes_a_playable_ladder(
+    tmp_path: Path, make: Source, rungs: list[tuple[str, int, int]], audio: bool
+) -> None:
+    source = make(tmp_path)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(out, result, rungs=rungs, seconds=transcode_media.SECONDS, audio=audio)
+
+
+def test_a_larger_source_gets_every_rung_up_to_its_height_with_high_profile(tmp_path: Path) -> None:
+    source = transcode_media.h264_mp4(tmp_path, width=640, height=480)
+    out = tmp_path / "out"
+    result = transcode(source, out, TranscodeOptions(segment_seconds=1.0, preset="veryfast"))
+    rungs = [("240p", 320, 240), ("360p", 480, 360), ("480p", 640, 480)]
+    check_package(out, result, rungs=rungs, seconds=transcode_media.SECONDS, audio=True)
+    for rung in result.renditions:
+        profile, level = rung.codecs[5:7], int(rung.codecs[9:11], 16)
+        assert profile == "64"  # High
+        assert level <= 42  # at most 4.2 up to 1080p
+
+
+def _luma(frame: av.VideoFrame, x: int, y: int) -> int:
+    plane = frame.planes[0]
+    return bytes(plane)[y * plane.line_size + x]
+
+
+def test_a_portrait_phone_clip_comes_out_portrait_and_upright(tmp_path: Path) -> None:
+    source = transcode_media.portrait_mp4(tmp_path)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(
+        out, result, rungs=[("240p", 240, 320)], seconds=transcode_media.SECONDS, audio=True
+    )
+    data = (out / "hls/240p/init.mp4").read_bytes() + (out / "hls/240p/seg_00001.m4s").read_bytes()
+    with av.open(io.BytesIO(data), "r") as container:
+        frame = next(container.decode(video=0))
+    assert (frame.width, frame.height, frame.rotation) == (240, 320, 0)
+    # Stored -90 (a clockwise quarter turn, as FFmpeg's autorotate shows it): the coded
+    # picture's bright top-left corner is now top-right.
+    assert _luma(frame, 180, 60) > 200
+    assert _luma(frame, 60, 60) < 180
+    assert _luma(frame, 180, 260) < 180
+
+
+def test_a_variable_frame_rate_clip_is_resampled_in_sync(tmp_path: Path) -> None:
+    source = transcode_media.vfr_mp4(tmp_path)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
+    with av.open(str(source), "r") as original:
+        instants = [float(f.time) for f in original.decode(video=0) if f.time is not None]
+    playlist = m3u8.load(str(out / "hls/240p/index.m3u8"))
+    init = (out / "hls/240p/init.mp4").read_bytes()
+    shown: list[int] = []
+    for segment in playlist.segments:
+        data = init + (out / "hls/240p" / segment.uri).read_bytes()
+        with av.open(io.BytesIO(data), "r") as container:
+            shown += [_luma(f, 240, 200) for f in container.decode(video=0)]
+    # Output frame n is shown at n/25 s and must carry the source picture of that instant
+    # (the grey level tells which one: 40 + 7 x index); a neighbour counts (rounding).
+    for n in range(0, len(shown), 5):
+        current = max(i for i, t in enumerate(instants) if t <= n * FRAME + 1e-6)
+        candidates = {40 + (i * 7) % 120 for i in (current - 1, current, current + 1)}
+        assert min(abs(shown[n] - level) for level in candidates) <= 3, (n, shown[n], candidates)

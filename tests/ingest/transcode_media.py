@@ -1,0 +1,201 @@
+"""Small real sources for the transcoding tests, made with PyAV in a fraction of a second.
+
+Each generator writes a file of ``seconds`` seconds at ``fps`` and returns its path. The
+pictures change every frame (so encoders cannot skip them) and carry a bright top-left
+quadrant (so a test can tell where the picture's corner went after rotation).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+SECONDS = 3.0
+FPS = 25
+
+
+def picture(index: int, width: int, height: int, pix_fmt: str = "yuv420p") -> av.VideoFrame:
+    """Frame ``index``: a moving grey level with a bright top-left quadrant."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    luma, *chroma = frame.planes
+    level = 40 + (index * 7) % 120
+    bright = (width // 2) * b"\xeb"
+    rest = bytes([level]) * (luma.line_size - width // 2)
+    dark_row = bytes([level]) * luma.line_size
+    luma.update((bright + rest) * (height // 2) + dark_row * (height - height // 2))
+    for plane in chroma:
+        plane.update(bytes([128]) * plane.buffer_size)
+    return frame if pix_fmt == "yuv420p" else frame.reformat(format=pix_fmt)
+
+
+def _tone(samples: int, start: int, rate: int) -> av.AudioFrame:
+    frame = av.AudioFrame(format="fltp", layout="mono", samples=samples)
+    frame.planes[0].update(
+        b"".join(struct.pack("<f", 0.2 * math.sin((start + i) / 9.0)) for i in range(samples))
+    )
+    frame.sample_rate = rate
+    frame.pts = start
+    return frame
+
+
+def write(
+    path: Path,
+    *,
+    container: str,
+    video: str,
+    audio: str | None = "aac",
+    width: int = 320,
+    height: int = 240,
+    seconds: float = SECONDS,
+    fps: int = FPS,
+    pix_fmt: str = "yuv420p",
+    rotation: int | None = None,
+    frame_times: Sequence[float] | None = None,
+    video_options: dict[str, str] | None = None,
+    audio_rate: int = 44100,
+) -> Path:
+    """A source file: ``video``/``audio`` encoders in ``container``.
+
+    ``frame_times`` (seconds) gives every picture its own instant: a variable frame rate.
+    ``rotation`` stores a display matrix (degrees counter-clockwise, as FFmpeg reads it).
+    """
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(video, rate=fps, options=video_options or {})
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
+        sound: av.audio.stream.AudioStream | None = None
+        if audio is not None:
+            added = out.add_stream(audio, rate=audio_rate)
+            assert isinstance(added, av.audio.stream.AudioStream)
+            added.layout = "mono"
+            sound = added
+        times = frame_times or [i / fps for i in range(round(seconds * fps))]
+        if frame_times is not None:
+            stream.codec_context.time_base = Fraction(1, 1000)
+        for index, instant in enumerate(times):
+            frame = picture(index, width, height, pix_fmt)
+            frame.pts = round(instant * 1000) if frame_times is not None else index
+            if frame_times is not None:
+                frame.time_base = Fraction(1, 1000)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+        if sound is not None:
+            size = sound.codec_context.frame_size or 1152
+            for start in range(0, round(seconds * audio_rate), size):
+                out.mux(sound.encode(_tone(size, start, audio_rate)))
+            out.mux(sound.encode(None))
+    return path
+
+
+_FAST_X264 = {"preset": "ultrafast"}
+
+
+def h264_mp4(directory: Path, *, width: int = 320, height: int = 240) -> Path:
+    """H.264/AAC in MP4, 320x240 unless told."""
+    return write(
+        directory / "h264.mp4",
+        container="mp4",
+        video="libx264",
+        video_options=_FAST_X264,
+        width=width,
+        height=height,
+    )
+
+
+def hevc_mkv(directory: Path) -> Path:
+    """10-bit HEVC with AAC in Matroska."""
+    return write(
+        directory / "hevc.mkv",
+        container="matroska",
+        video="libx265",
+        pix_fmt="yuv420p10le",
+        video_options={"preset": "ultrafast", "x265-params": "log-level=error"},
+    )
+
+
+def mpeg4_avi(directory: Path) -> Path:
+    """MPEG-4 Part 2 with MP3 in AVI."""
+    return write(directory / "mpeg4.avi", container="avi", video="mpeg4", audio="libmp3lame")
+
+
+def vp9_webm(directory: Path) -> Path:
+    """VP9 with Opus in WebM."""
+    return write(
+        directory / "vp9.webm",
+        container="webm",
+        video="libvpx-vp9",
+        audio="libopus",
+        audio_rate=48000,
+        video_options={"deadline": "realtime", "cpu-used": "8"},
+    )
+
+
+def portrait_mp4(directory: Path) -> Path:
+    """A landscape-coded H.264 clip with a display matrix: shown 240x320, as phones do."""
+    return write(
+        directory / "portrait.mp4",
+        container="mp4",
+        video="libx264",
+        video_options=_FAST_X264,
+        rotation=-90,
+    )
+
+
+def vfr_mp4(directory: Path, seconds: float = SECONDS) -> Path:
+    """Variable frame rate: frames 20 ms then 60 ms apart in turn (25 fps on average)."""
+    times: list[float] = []
+    instant = 0.0
+    while instant < seconds - 0.001:
+        times.append(instant)
+        instant += 0.02 if len(times) % 2 else 0.06
+    return write(
+        directory / "vfr.mp4",
+        container="mp4",
+        video="libx264",
+        video_options=_FAST_X264,
+        frame_times=times,
+        seconds=seconds,
+    )
+
+
+def silent_mp4(directory: Path) -> Path:
+    """H.264 without any audio stream."""
+    return write(
+        directory / "silent.mp4",
+        container="mp4",
+        video="libx264",
+        audio=None,
+        video_options=_FAST_X264,
+    )
+
+
+def odd_size_mkv(directory: Path) -> Path:
+    """321x239 H.264 4:4:4 (odd sizes need a format without chroma subsampling)."""
+    return write(
+        directory / "odd.mkv",
+        container="matroska",
+        video="libx264",
+        width=321,
+        height=239,
+        pix_fmt="yuv444p",
+        video_options=_FAST_X264,
+    )
+
+
+def audio_only_mp4(directory: Path) -> Path:
+    """AAC alone: refused by the transcoder."""
+    path = directory / "audio.mp4"
+    with av.open(str(path), "w", format="mp4") as out:
+        sound = out.add_stream("aac", rate=48000)
+        sound.layout = "mono"
+        for start in range(0, 48000, 1024):
+            out.mux(sound.encode(_tone(1024, start, 48000)))
+        out.mux(sound.encode(None))
+    return path
