@@ -184,10 +184,14 @@ class NatsJobConsumer:
 
     async def next(self, wait: float) -> NatsDelivery | None:
         deadline = time.monotonic() + wait
+        connection = self._queue._connection
         while (remaining := deadline - time.monotonic()) > 0:
+            # A fetch while reconnecting only times out; say "unavailable", not "no jobs".
+            await connection.client()
             try:
                 messages = await self._subscription.fetch(1, timeout=max(remaining, 0.05))
             except nats.errors.TimeoutError:
+                await connection.client()
                 return None
             except Exception as exc:
                 raise _unavailable("no job fetched", exc) from exc
