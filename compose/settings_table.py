@@ -82,6 +82,10 @@ MEANINGS: dict[str, str] = {
     "max_request_body_bytes": "largest body of any request other than an upload",
     "shutdown_timeout_seconds": "on SIGTERM, how long in-flight responses and uploads may "
     "take to finish before the process exits",
+    "jobs_ack_wait_seconds": "how long a worker holds a job without a heartbeat before it "
+    "is delivered again",
+    "jobs_max_deliver": "deliveries a job gets before it is dead-lettered with its last error",
+    "worker_concurrency": "jobs one worker process runs at once",
     "web_dist_dir": "built SPA to serve (`streamstack dev`); empty: `web/dist` if present",
     "log_format": "`console` or `json`; production defaults to `json`",
     "log_level": "log level (`DEBUG`, `INFO`, `WARNING`, …)",

@@ -91,6 +91,12 @@ class Settings:
     ingest_upload_ttl_seconds: int = 24 * 3600
     max_request_body_bytes: int = 1024 * 1024
     shutdown_timeout_seconds: float = 30.0
+    # Job queue (issue 14): how long a worker holds a job between heartbeats before it is
+    # redelivered, how many deliveries a job gets before it is dead-lettered, and how many
+    # jobs one worker process runs at once.
+    jobs_ack_wait_seconds: float = 60.0
+    jobs_max_deliver: int = 5
+    worker_concurrency: int = 1
     web_dist_dir: Path | None = None
     log_format: LogFormat = "console"
     log_level: str = "INFO"
@@ -189,6 +195,9 @@ def validate(settings: Settings) -> Settings:
         "login_throttle_account_attempts",
         "login_throttle_max_seconds",
         "registration_address_attempts",
+        "jobs_ack_wait_seconds",
+        "jobs_max_deliver",
+        "worker_concurrency",
     ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()}: must be greater than zero")
