@@ -1,27 +1,24 @@
 """The app side of probing: start a worker process per task and serve its ranged reads.
 
-The worker (:mod:`.probe_worker`) gets a socket and nothing else. It asks for 1 MiB
-blocks of the one object it was started for; this side reads them through the
-:class:`~streamstack.kernel.storage.ObjectStore` port (pinned to the object's ETag), counts
-them, and refuses anything outside the object or beyond a read budget. A wall-clock
-timeout kills the worker; its address space is capped by ``RLIMIT_AS``.
+The worker (:mod:`.probe_worker`) runs in a :class:`~.sandbox.Sandbox` child (no
+network, bounded memory, files and descriptors) and gets a socket and nothing else. It
+asks for 1 MiB blocks of the one object it was started for; this side reads them through
+the :class:`~streamstack.kernel.storage.ObjectStore` port (pinned to the object's ETag),
+counts them, and refuses anything outside the object or beyond a read budget. A
+wall-clock timeout kills the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import dataclasses
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import shutil
 import socket
 import stat
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import msgspec
@@ -42,6 +39,7 @@ from streamstack.ingest.probe_messages import (
     frame,
 )
 from streamstack.ingest.probe_worker import run_worker
+from streamstack.ingest.sandbox import Limits, Sandbox
 from streamstack.kernel.errors import Unprocessable
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, read_all
 
@@ -54,8 +52,8 @@ MAX_PACKETS = 600
 #: A faststart copy gets the probe timeout plus one second per this many bytes.
 REMUX_BYTES_PER_SECOND = 4 * 1024 * 1024
 _OUTPUT_NAME = "faststart.out"
-#: The only environment variables the worker processes see.
-_WORKER_ENVIRONMENT = frozenset({b"PATH", b"HOME", b"LANG", b"LC_ALL", b"LC_CTYPE", b"TMPDIR"})
+#: File descriptors a worker may hold: stdio, its socket, FFmpeg's output file, spares.
+WORKER_OPEN_FILES = 16
 
 _REASONS = {
     "unreadable": "the file could not be read as {container}: it may be damaged or truncated",
@@ -108,11 +106,18 @@ class MediaProber:
         self.max_pixels = max_pixels
         self.max_packets = max_packets
         self._slots = asyncio.Semaphore(concurrency)
-        # forkserver: workers are forked from a clean single-threaded server that has
-        # imported PyAV once, never from this multi-threaded app process.
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["streamstack.ingest.probe_worker"])
-        start_worker_server()
+        # Workers are forked from a clean single-threaded server that has imported PyAV
+        # once, never from this multi-threaded app process.
+        self.sandbox = Sandbox(preload=["streamstack.ingest.probe_worker"])
+
+    def limits(self, workdir: Path, file_bytes: int = 0) -> Limits:
+        """What one worker may use: the probe's memory, ``file_bytes`` of output, few files."""
+        return Limits(
+            memory_bytes=self.memory_bytes,
+            file_bytes=file_bytes,
+            open_files=WORKER_OPEN_FILES,
+            workdir=str(workdir),
+        )
 
     async def probe(
         self, store: ObjectStore, info: ObjectInfo, container: Container
@@ -199,33 +204,17 @@ class MediaProber:
         seconds: float,
     ) -> tuple[WorkerMessage, _Served]:
         served = _Served()
-        # Nothing legitimate reads the file more than about twice (an index at the end).
-        budget = 2 * info.size + 8 * BLOCK_BYTES
         async with self._slots:
             ours, theirs = socket.socketpair()
-            process = self._context.Process(
-                target=run_worker,
-                args=(theirs, self.memory_bytes, file_bytes, str(workdir)),
-                daemon=True,
-            )
             writer: asyncio.StreamWriter | None = None
             try:
-                await asyncio.to_thread(process.start)
-                theirs.close()
-                reader, writer = await asyncio.open_connection(sock=ours)
-                async with asyncio.timeout(seconds):
-                    writer.write(frame(encode(task)))
-                    while True:
-                        message = await _receive(reader)
-                        if not isinstance(message, ReadRange):
-                            return message, served
-                        if not _allowed(message, info.size, served, budget):
-                            return Failed("misbehaved", "read outside the object"), served
-                        data = await _read_range(store, info, message)
-                        served.bytes_read += len(data)
-                        served.range_reads += 1
-                        writer.write(frame(data))
-                        await writer.drain()
+                async with self.sandbox.process(
+                    run_worker, theirs, limits=self.limits(workdir, file_bytes)
+                ):
+                    theirs.close()
+                    reader, writer = await asyncio.open_connection(sock=ours)
+                    async with asyncio.timeout(seconds):
+                        return await self._serve(task, store, info, reader, writer, served)
             except TimeoutError:
                 raise ProbeFailed(_REASONS["timeout"].format(seconds=seconds)) from None
             except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError):
@@ -236,39 +225,31 @@ class MediaProber:
                     writer.close()
                 else:
                     ours.close()
-                await _reap(process)
 
-
-def start_worker_server() -> None:
-    """Start the fork server now, from an environment stripped of everything but basics.
-
-    Workers are forked from it and inherit its environment, where ``STREAMSTACK_*``
-    holds the object store's keys, the database URL and the service secret: a worker
-    subverted by a hostile file must find none of them. This runs while the app is
-    built, before it serves; later calls find the server running and do nothing.
-    """
-    # The C-level environment is what a new process gets; libraries may have added to
-    # it behind os.environ's back, so strip and restore that one.
-    saved = _c_environment()
-    try:
-        for name in saved:
-            if name not in _WORKER_ENVIRONMENT:
-                os.unsetenv(name)
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        for name, value in saved.items():
-            os.putenv(name, value)
-
-
-def _c_environment() -> dict[bytes, bytes]:
-    environ = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
-    entries: dict[bytes, bytes] = {}
-    index = 0
-    while (entry := environ[index]) is not None:
-        name, _, value = entry.partition(b"=")
-        entries[name] = value
-        index += 1
-    return entries
+    @staticmethod
+    async def _serve(
+        task: Task,
+        store: ObjectStore,
+        info: ObjectInfo,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        served: _Served,
+    ) -> tuple[WorkerMessage, _Served]:
+        """Send the task, then answer the worker's reads until it reports."""
+        # Nothing legitimate reads the file more than about twice (an index at the end).
+        budget = 2 * info.size + 8 * BLOCK_BYTES
+        writer.write(frame(encode(task)))
+        while True:
+            message = await _receive(reader)
+            if not isinstance(message, ReadRange):
+                return message, served
+            if not _allowed(message, info.size, served, budget):
+                return Failed("misbehaved", "read outside the object"), served
+            data = await _read_range(store, info, message)
+            served.bytes_read += len(data)
+            served.range_reads += 1
+            writer.write(frame(data))
+            await writer.drain()
 
 
 async def _receive(reader: asyncio.StreamReader) -> WorkerMessage:
@@ -292,19 +273,6 @@ async def _read_range(store: ObjectStore, info: ObjectInfo, request: ReadRange) 
         info.key, request.offset, request.length, if_match=info.etag, chunk_size=BLOCK_BYTES
     )
     return await read_all(body)
-
-
-async def _reap(process: BaseProcess) -> None:
-    """Make sure the worker is gone: it may be stuck in FFmpeg, so kill rather than ask."""
-    if process.pid is None:
-        return
-    if process.exitcode is None:
-        await asyncio.to_thread(process.join, 1.0)
-    if process.exitcode is None:
-        process.kill()
-        await asyncio.to_thread(process.join, 5.0)
-    with contextlib.suppress(ValueError):
-        process.close()
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
 """The probe worker: runs in its own process and opens one untrusted file with PyAV.
 
-It is started per task with a socket to the app and nothing else: no object-store
-credentials, no network, an address-space limit, a file-size limit and few file
-descriptors. It reads the object only through :class:`RangeReader`, which asks the app
+It is started per task in a :mod:`.sandbox` child with a socket to the app and nothing
+else: no object-store credentials, no network, an address-space limit, a file-size limit
+and few file descriptors. It reads the object only through :class:`RangeReader`, which asks the app
 for 1 MiB blocks over the socket; the app decides what it may read. FFmpeg may open
 nothing by itself: the demuxer is fixed to the sniffed container family, nested opens
 (playlists, data references) are refused, and no protocol is whitelisted.
@@ -15,8 +15,6 @@ from __future__ import annotations
 import contextlib
 import fractions
 import os
-import resource
-import signal
 import socket
 from collections import OrderedDict
 from typing import Any
@@ -136,11 +134,10 @@ class RangeReader:
         return block
 
 
-def run_worker(sock: socket.socket, memory_bytes: int, file_bytes: int, workdir: str) -> None:
-    """Process entry point: confine this process, read the task, do it, report."""
+def run_worker(sock: socket.socket) -> None:
+    """Process entry point (in a confined child): read the task, do it, report."""
     result: MediaReport | Remuxed | Failed
     try:
-        _confine(memory_bytes, file_bytes, workdir)
         task = decode_task(receive_frame(sock))
         result = _perform(task, RangeReader(sock, task.size))
     except (EOFError, ConnectionError, msgspec.DecodeError):
@@ -155,17 +152,6 @@ def run_worker(sock: socket.socket, memory_bytes: int, file_bytes: int, workdir:
     with contextlib.suppress(OSError):
         send_frame(sock, encode(result))
     sock.close()
-
-
-def _confine(memory_bytes: int, file_bytes: int, workdir: str) -> None:
-    os.environ.clear()  # the fork server's is stripped already; keep nothing anyway
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
-    # Past the file-size limit a write fails with EFBIG instead of killing the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    os.chdir(workdir)
 
 
 def _perform(task: Task, reader: RangeReader) -> MediaReport | Remuxed:

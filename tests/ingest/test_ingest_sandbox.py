@@ -1,0 +1,120 @@
+"""The media-worker sandbox (issue 13.16): no network, bounded, nothing inherited.
+
+The probe's own :class:`~streamstack.ingest.sandbox.Sandbox` runs the functions, with the
+limits its workers get, so what holds here holds inside the probe worker. The functions
+are standard-library ones: a child unpickles its function by name.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from streamstack.ingest.probe import WORKER_OPEN_FILES, MediaProber
+from streamstack.ingest.sandbox import SandboxRaised, SandboxTimeout
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def prober() -> MediaProber:
+    return MediaProber(timeout_seconds=10, memory_bytes=512 * MIB, concurrency=2)
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A listening loopback port that the test process itself can reach."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        with socket.create_connection(server.getsockname(), timeout=2):
+            pass
+        server.accept()[0].close()
+        yield server
+
+
+async def test_the_worker_cannot_connect_to_a_listening_loopback_port(
+    prober: MediaProber, listener: socket.socket, tmp_path: Path
+) -> None:
+    assert prober.sandbox.network_isolated, "this kernel refused a network namespace"
+
+    with pytest.raises(SandboxRaised) as raised:
+        # A connected socket could not be sent back: success would raise TypeError.
+        await prober.sandbox.call(
+            socket.create_connection,
+            listener.getsockname(),
+            2.0,
+            returns=object,
+            limits=prober.limits(tmp_path),
+            seconds=30,
+        )
+
+    assert raised.value.kind == "OSError", raised.value
+    assert "unreachable" in " ".join(raised.value.arguments)
+    listener.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        listener.accept()  # nothing arrived
+
+
+async def test_the_worker_has_few_files_no_environment_and_its_scratch_dir(
+    prober: MediaProber, tmp_path: Path
+) -> None:
+    os.environ["STREAMSTACK_SANDBOX_CANARY"] = "secret"
+    try:
+        limits = prober.limits(tmp_path)
+        files = await prober.sandbox.call(
+            resource.getrlimit, resource.RLIMIT_NOFILE, returns=list[int], limits=limits, seconds=30
+        )
+        environment = [
+            await prober.sandbox.call(
+                os.getenv, name, returns=str | None, limits=limits, seconds=30
+            )
+            for name in ("STREAMSTACK_SANDBOX_CANARY", "PATH")
+        ]
+        workdir = await prober.sandbox.call(os.getcwd, returns=str, limits=limits, seconds=30)
+    finally:
+        del os.environ["STREAMSTACK_SANDBOX_CANARY"]
+    assert files == [WORKER_OPEN_FILES, WORKER_OPEN_FILES]
+    assert environment == [None, None]
+    assert Path(workdir) == tmp_path.resolve()
+
+
+async def test_memory_and_output_are_bounded(prober: MediaProber, tmp_path: Path) -> None:
+    with pytest.raises(SandboxRaised) as raised:
+        await prober.sandbox.call(
+            bytearray, 600 * MIB, returns=bytes, limits=prober.limits(tmp_path), seconds=30
+        )
+    assert raised.value.kind == "MemoryError"
+    with pytest.raises(SandboxRaised) as raised:
+        # No output allowed: writing a byte fails (EFBIG) rather than filling the disk.
+        await prober.sandbox.call(
+            Path.write_bytes,
+            tmp_path / "out",
+            b"x",
+            returns=int,
+            limits=prober.limits(tmp_path),
+            seconds=30,
+        )
+    assert raised.value.kind == "OSError"
+    assert (
+        await prober.sandbox.call(
+            Path.write_bytes,
+            tmp_path / "out",
+            b"xyz",
+            returns=int,
+            limits=prober.limits(tmp_path, file_bytes=1000),
+            seconds=30,
+        )
+        == 3
+    )
+
+
+async def test_a_worker_out_of_time_is_killed(prober: MediaProber, tmp_path: Path) -> None:
+    with pytest.raises(SandboxTimeout):
+        await prober.sandbox.call(
+            time.sleep, 600, returns=None, limits=prober.limits(tmp_path), seconds=0.5
+        )
