@@ -1,103 +1,199 @@
-"""Login throttling: per email and per address, growing backoff, bounded, reset on success."""
+"""Sign-in throttling: counted before the password check, keyed so the owner stays in.
+
+Every test runs on both backend kinds (SQLite and Postgres). The concurrency tests go
+through a real uvicorn server; the client address is set with ``X-Forwarded-For``, which
+uvicorn honours from the loopback proxy as it does from nginx in production.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+from collections.abc import AsyncIterator
+from typing import Any
 
-import msgspec
+import httpx
 import pytest
-from auth_accounts import API, PASSWORD, assert_error, login, new_email, register
+from auth_accounts import API, PASSWORD, assert_error, new_email
+from sqlalchemy import update
 
-from streamstack.auth.throttle import (
-    THROTTLE_BUCKET,
-    THROTTLE_TTL_SECONDS,
-    FailureCount,
-    LoginThrottle,
-    LoginThrottled,
-)
-from streamstack.kernel.backends import Backends
-from support.apps import running_app
+from streamstack.auth.models import AttemptCounter
+from streamstack.auth.repository import AuthRecords
+from streamstack.auth.throttle import AttemptThrottle, LoginThrottled, ThrottleLimits
+from streamstack.cli import apply_migrations
+from streamstack.kernel.db import Database
+from streamstack.settings import Settings
+from support.apps import running_app, served_app
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
-async def retry_after(throttle: LoginThrottle, email: str, address: str) -> int | None:
-    """The Retry-After the throttle answers now, or None when the attempt may proceed."""
+@contextlib.asynccontextmanager
+async def auth_database(settings: Settings) -> AsyncIterator[Database]:
+    """The auth tables of this test's database, migrated."""
+    await apply_migrations(settings, ("auth",))
+    database = Database(settings.effective_database_url)
     try:
-        await throttle.check(email, address)
+        yield database
+    finally:
+        await database.close()
+
+
+async def attempt(
+    database: Database, throttle: AttemptThrottle, email: str, address: str, now: datetime.datetime
+) -> int | None:
+    """Count one sign-in attempt in its own unit of work: None, or the Retry-After."""
+    try:
+        async with database.session() as session, session.begin():
+            await throttle.reserve_login(AuthRecords(session).attempts, email, address, now)
     except LoginThrottled as exc:
         return int(exc.headers["Retry-After"])
     return None
 
 
-@contextlib.asynccontextmanager
-async def throttle_on(settings, clock, **limits):
-    """A LoginThrottle on the real KV adapter of the test's backend kind, and that store."""
-    backends = Backends(settings)
-    try:
-        store = backends.kv(THROTTLE_BUCKET, THROTTLE_TTL_SECONDS)
-        yield LoginThrottle(store, settings.internal_secret, clock=clock, **limits), store
-    finally:
-        await backends.close()
+async def succeed(database: Database, throttle: AttemptThrottle, email: str, address: str) -> None:
+    async with database.session() as session, session.begin():
+        await throttle.login_succeeded(AuthRecords(session).attempts, email, address)
 
 
-async def test_backoff_doubles_is_capped_and_a_success_clears_it(auth_settings):
-    """Against the real KV adapter of this backend kind, with a hand-moved clock."""
-    clock = Clock()
+def limits(**changes: int) -> ThrottleLimits:
+    base = {"email_address": 3, "address": 1000, "account": 1000, "registration": 1000}
+    return ThrottleLimits(**{**base, "max_seconds": 900, **changes})
+
+
+async def test_backoff_doubles_is_capped_and_refused_attempts_are_not_counted(auth_settings):
+    throttle = AttemptThrottle("secret", limits(email_address=3))
     email, address = new_email(), "203.0.113.7"
-    async with throttle_on(
-        auth_settings, clock, email_attempts=3, address_attempts=1000, max_seconds=900
-    ) as (throttle, _store):
-        # The free attempts.
-        for _ in range(2):
-            assert await retry_after(throttle, email, address) is None
-            await throttle.record_failure(email, address)
-        assert await retry_after(throttle, email, address) is None
-        # From the third failure on, each failure locks for twice as long, up to 15 min.
+    now = T0
+    async with auth_database(auth_settings) as database:
+        assert [await attempt(database, throttle, email, address, now) for _ in range(3)] == [
+            None,
+            None,
+            None,
+        ]
         waits = []
         for _ in range(14):
-            await throttle.record_failure(email, address)
-            wait = await retry_after(throttle, email, address)
+            wait = await attempt(database, throttle, email, address, now)
             assert wait is not None
             waits.append(wait)
-            # Attempts during the lock are refused without being counted...
+            # Attempts during the lock are refused with the same wait: not counted.
             for _ in range(3):
-                assert await retry_after(throttle, email, address) == wait
-            # ...and the lock ends when it said it would.
-            clock.now += wait
-            assert await retry_after(throttle, email, address) is None
+                assert await attempt(database, throttle, email, address, now) == wait
+            now += datetime.timedelta(seconds=wait)
+            assert await attempt(database, throttle, email, address, now) is None
         assert waits[:6] == [1, 2, 4, 8, 16, 32]
         assert max(waits) == 900
         assert waits[-3:] == [900, 900, 900]
-        # Other emails from other addresses are not affected.
-        assert await retry_after(throttle, new_email(), "198.51.100.1") is None
-        # The owner signs in: the email's counter starts again from zero.
-        await throttle.record_success(email)
-        await throttle.record_failure(email, "198.51.100.2")
-        assert await retry_after(throttle, email, "198.51.100.2") is None
+        # The owner signs in from there: that email + address starts again from zero.
+        await succeed(database, throttle, email, address)
+        assert [await attempt(database, throttle, email, address, now) for _ in range(2)] == [
+            None,
+            None,
+        ]
+        # An idle hour later a counter starts again too.
+        later = now + datetime.timedelta(hours=2)
+        assert await attempt(database, throttle, email, "198.51.100.3", later) is None
 
 
-async def test_failures_from_one_address_throttle_every_email(auth_settings):
-    async with throttle_on(
-        auth_settings, Clock(), email_attempts=1000, address_attempts=4, max_seconds=60
-    ) as (throttle, _store):
-        for _ in range(4):
-            await throttle.record_failure(new_email(), "203.0.113.9")
-        assert await retry_after(throttle, new_email(), "203.0.113.9") == 1
-        # A success for one email does not clear the address (an attacker's own account
-        # must not reset the count of their guesses at others).
-        await throttle.record_success(new_email())
-        assert await retry_after(throttle, new_email(), "203.0.113.9") == 1
-        assert await retry_after(throttle, new_email(), "203.0.113.10") is None
+async def test_one_address_guessing_many_emails_is_slowed_and_a_success_does_not_reset_it(
+    auth_settings,
+):
+    throttle = AttemptThrottle("secret", limits(email_address=1000, address=4))
+    async with auth_database(auth_settings) as database:
+        for _ in range(3):
+            assert await attempt(database, throttle, new_email(), "203.0.113.9", T0) is None
+        # The fourth attempt is allowed and locks the address; an attacker's own successful
+        # sign-in takes back only its own attempt.
+        own = new_email("own")
+        assert await attempt(database, throttle, own, "203.0.113.9", T0) is None
+        assert await attempt(database, throttle, new_email(), "203.0.113.9", T0) == 1
+        await succeed(database, throttle, own, "203.0.113.9")
+        assert await attempt(database, throttle, new_email(), "203.0.113.9", T0) is None
+        assert await attempt(database, throttle, new_email(), "203.0.113.9", T0) == 1
+        assert await attempt(database, throttle, new_email(), "203.0.113.10", T0) is None
+
+
+async def test_a_guess_spread_over_many_addresses_meets_the_account_ceiling(auth_settings):
+    throttle = AttemptThrottle("secret", limits(email_address=1000, address=1000, account=6))
+    email = new_email()
+    async with auth_database(auth_settings) as database:
+        for n in range(6):
+            assert await attempt(database, throttle, email, f"198.51.100.{n}", T0) is None
+        assert await attempt(database, throttle, email, "198.51.100.77", T0) == 1
+        assert await attempt(database, throttle, new_email(), "198.51.100.77", T0) is None
+
+
+async def test_a_counter_that_grew_for_years_still_gives_the_capped_delay(auth_settings):
+    throttle = AttemptThrottle("secret", limits(email_address=3))
+    email, address = new_email(), "203.0.113.11"
+    async with auth_database(auth_settings) as database:
+        assert await attempt(database, throttle, email, address, T0) is None
+        # White-box: the count ~40 years of one guess per 15 minutes would leave.
+        async with database.session() as session, session.begin():
+            await session.execute(update(AttemptCounter).values(attempts=1_500_000))
+        assert await attempt(database, throttle, email, address, T0) is None
+        assert await attempt(database, throttle, email, address, T0) == 900
+
+
+# --- over HTTP, concurrently ------------------------------------------------------------
+
+
+def from_address(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+async def register(http: httpx.AsyncClient, email: str) -> None:
+    response = await http.post(f"{API}/register", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+
+
+async def sign_in(
+    http: httpx.AsyncClient, email: str, password: str, address: str
+) -> httpx.Response:
+    return await http.post(
+        f"{API}/login",
+        json={"email": email, "password": password},
+        headers=from_address(address),
+    )
+
+
+@pytest.mark.parametrize("burst", [15, 40])
+async def test_a_concurrent_burst_of_guesses_gets_only_the_free_password_checks(
+    auth_settings_factory, burst
+):
+    """15 (or 40) wrong passwords at once from one address: 5 checks (401), the rest 429."""
+    settings = auth_settings_factory(login_throttle_max_seconds=60)
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+        email = new_email()
+        await register(http, email)
+        answers = await asyncio.gather(
+            *(sign_in(http, email, "wrong password!", "203.0.113.20") for _ in range(burst))
+        )
+        statuses = sorted(r.status_code for r in answers)
+        assert statuses == [401] * 5 + [429] * (burst - 5)
+        for response in answers:
+            if response.status_code == 429:
+                assert_error(response, 429, "login_throttled")
+                assert int(response.headers["retry-after"]) >= 1
+
+
+async def test_a_burst_from_one_address_does_not_keep_the_owner_out(auth_settings_factory):
+    """The attacker's address is locked; the owner at another address signs in at once."""
+    settings = auth_settings_factory(login_throttle_max_seconds=900)
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+        owner = new_email("owner")
+        await register(http, owner)
+        attacker = "203.0.113.66"
+        answers = await asyncio.gather(
+            *(sign_in(http, owner, "wrong password!", attacker) for _ in range(30))
+        )
+        assert {r.status_code for r in answers} == {401, 429}
+        # Even the right password waits at the attacker's address...
+        assert_error(await sign_in(http, owner, PASSWORD, attacker), 429, "login_throttled")
+        # ...but not at the owner's, repeatedly.
+        for _ in range(3):
+            assert (await sign_in(http, owner, PASSWORD, "198.51.100.5")).status_code == 200
 
 
 @pytest.fixture
@@ -110,13 +206,15 @@ async def test_throttled_logins_get_429_with_retry_after_whether_or_not_the_acco
 ):
     async with running_app(throttled_settings) as client:
         email = new_email()
-        await register(client, email)
+        assert (
+            await client.post(f"{API}/register", json={"email": email, "password": PASSWORD})
+        ).status_code == 201
         unknown = new_email("nobody")
-        answers = {}
+        answers: dict[str, Any] = {}
         for who in (email, unknown):
             for _ in range(3):
                 assert_error(await login(client, who, "wrong password"), 401)
-            # Now even the right password waits: the lock is checked first.
+            # Now even the right password waits: the attempt is counted first.
             throttled = await login(client, who, PASSWORD)
             assert_error(throttled, 429, "login_throttled")
             assert throttled.headers["retry-after"] == "1"
@@ -133,28 +231,21 @@ async def test_throttled_logins_get_429_with_retry_after_whether_or_not_the_acco
         assert (await login(client, email)).status_code == 200
 
 
+async def login(client: Any, email: str, password: str = PASSWORD) -> Any:
+    return await client.post(f"{API}/login", json={"email": email, "password": password})
+
+
 async def test_throttle_counts_per_client_address(auth_settings_factory):
     settings = auth_settings_factory(
         login_throttle_email_attempts=100, login_throttle_address_attempts=3
     )
     async with running_app(settings) as client:
         victim = new_email()
-        await register(client, victim)
+        assert (
+            await client.post(f"{API}/register", json={"email": victim, "password": PASSWORD})
+        ).status_code == 201
         for _ in range(3):
             assert_error(await login(client, new_email("guess"), "wrong password"), 401)
         assert_error(await login(client, victim), 429, "login_throttled")
         # Only sign-in is throttled.
         assert (await client.get(f"{API}/.well-known/jwks.json")).status_code == 200
-
-
-async def test_a_counter_that_grew_for_years_still_gives_the_capped_delay(auth_settings):
-    clock = Clock()
-    email, address = new_email(), "203.0.113.11"
-    async with throttle_on(
-        auth_settings, clock, email_attempts=3, address_attempts=3, max_seconds=900
-    ) as (throttle, store):
-        # White-box: write the state that ~40 years of one guess per 15 minutes would leave.
-        for key in throttle._keys(email, address):
-            await store.put(key, msgspec.json.encode(FailureCount(1_500_000, 0.0)))
-        await throttle.record_failure(email, address)
-        assert await retry_after(throttle, email, address) == 900

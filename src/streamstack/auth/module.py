@@ -13,7 +13,7 @@ from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.routes import RefreshCookie, auth_router
 from streamstack.auth.schemas import PublicKeySet
 from streamstack.auth.service import AuthService
-from streamstack.auth.throttle import THROTTLE_BUCKET, THROTTLE_TTL_SECONDS, LoginThrottle
+from streamstack.auth.throttle import AttemptThrottle, ThrottleLimits
 from streamstack.auth.tokens import TokenIssuer
 from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 from streamstack.kernel.backends import Backends
@@ -49,12 +49,15 @@ def build_service(
         ),
         issuer=issuer,
         verifier=verifier,
-        throttle=LoginThrottle(
-            backends.kv(THROTTLE_BUCKET, THROTTLE_TTL_SECONDS),
+        throttle=AttemptThrottle(
             settings.internal_secret,
-            email_attempts=settings.login_throttle_email_attempts,
-            address_attempts=settings.login_throttle_address_attempts,
-            max_seconds=settings.login_throttle_max_seconds,
+            ThrottleLimits(
+                email_address=settings.login_throttle_email_attempts,
+                address=settings.login_throttle_address_attempts,
+                account=settings.login_throttle_account_attempts,
+                registration=settings.registration_address_attempts,
+                max_seconds=settings.login_throttle_max_seconds,
+            ),
         ),
         allow_registration=settings.allow_registration,
     )

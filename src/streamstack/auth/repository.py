@@ -281,12 +281,22 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
             await self.delete_idle(stale)
         return None
 
-    async def release(self, key: str) -> None:
-        """Take back one counted attempt (it turned out not to be a failure)."""
+    async def release(self, key: str, free: int) -> None:
+        """Take back one counted attempt (it was not a failure after all).
+
+        A lock set only because attempts were in flight ends once the count is back below
+        ``free``; a count that failures pushed past it keeps its lock.
+        """
         await self.session.execute(
             update(AttemptCounter)
             .where(AttemptCounter.key == key, AttemptCounter.attempts > 0)
-            .values(attempts=AttemptCounter.attempts - 1)
+            .values(
+                attempts=AttemptCounter.attempts - 1,
+                locked_until=case(
+                    (AttemptCounter.attempts - 1 < free, UNLOCKED),
+                    else_=AttemptCounter.locked_until,
+                ),
+            )
             .execution_options(synchronize_session=False)
         )
 

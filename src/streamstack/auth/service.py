@@ -28,7 +28,7 @@ from streamstack.auth.models import LoginSession, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.repository import AuthRecords
 from streamstack.auth.schemas import SessionView, UserPage, UserView
-from streamstack.auth.throttle import LoginThrottle
+from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import SignedToken, TokenIssuer
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
@@ -122,7 +122,7 @@ class AuthService:
         passwords: PasswordHashing,
         issuer: TokenIssuer,
         verifier: TokenVerifier,
-        throttle: LoginThrottle,
+        throttle: AttemptThrottle,
         allow_registration: bool,
     ) -> None:
         self._db = database
@@ -200,44 +200,32 @@ class AuthService:
     # --- sign-in and tokens -----------------------------------------------------------------
 
     async def login(self, email: str, password: str, client: ClientInfo) -> IssuedTokens:
-        """Check the password (throttled) and open a new session."""
+        """Check the password (throttled) and open a new session.
+
+        The attempt is counted (or refused with 429) before the password is checked, so
+        concurrent guesses cannot outrun the throttle.
+        """
         email = normalize_email(email)
-        await self._throttle.check(email, client.address)
         # No account has a password outside the rules; it is verified anyway, for the timing.
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
         async with self._work() as records:
+            await self._throttle.reserve_login(records.attempts, email, client.address, utcnow())
             user = await records.users.by_email(email)
         if user is None:
             await self._passwords.verify_nobody(password)
-            valid = False
-        else:
-            valid = await self._passwords.verify(user.password_hash, password)
-        if user is None or not valid:
-            await self._throttle.record_failure(email, client.address)
             raise InvalidCredentials("wrong email or password")
-        await self._throttle.record_success(email)
+        if not await self._passwords.verify(user.password_hash, password):
+            raise InvalidCredentials("wrong email or password")
         new_hash = None
         if self._passwords.needs_rehash(user.password_hash):
             new_hash = await self._passwords.hash(password)
         now = utcnow()
-        family = uuid.uuid4()
         async with self._work() as records:
+            await self._throttle.login_succeeded(records.attempts, email, client.address)
             if new_hash is not None:
                 await records.users.set_password_hash(user.id, new_hash, now)
-            await records.sessions.delete_expired(user.id, now)
-            await records.sessions.add(
-                LoginSession(
-                    id=family,
-                    user_id=user.id,
-                    created_at=now,
-                    last_used_at=now,
-                    expires_at=now,
-                    user_agent=client.user_agent,
-                ),
-                auto_refresh=False,
-            )
-            return await self._issue(records, user, family, now)
+            return await self._open_session(records, user, client, now)
 
     async def refresh(self, token: str, client: ClientInfo) -> IssuedTokens:
         """Exchange a refresh token for a new pair; reuse of a spent one kills its session."""
@@ -377,6 +365,24 @@ class AuthService:
         return AdminAccount(email, created=False, password=shown)
 
     # --- internals --------------------------------------------------------------------------
+
+    async def _open_session(
+        self, records: AuthRecords, user: User, client: ClientInfo, now: datetime.datetime
+    ) -> IssuedTokens:
+        family = uuid.uuid4()
+        await records.sessions.delete_expired(user.id, now)
+        await records.sessions.add(
+            LoginSession(
+                id=family,
+                user_id=user.id,
+                created_at=now,
+                last_used_at=now,
+                expires_at=now,
+                user_agent=client.user_agent,
+            ),
+            auto_refresh=False,
+        )
+        return await self._issue(records, user, family, now)
 
     async def _rotate(
         self,

@@ -1,135 +1,134 @@
-"""Login throttling: failures counted per email and per client address, in a KV bucket.
+"""Throttling of sign-in and registration, by attempt counters in the database.
 
-The counters live in the key-value store so that every replica sees them. After a number
-of free failures each further failure locks the key for twice as long as the previous
-one, up to a cap; attempts made while locked are answered 429 without checking the
-password and without being counted, so an attacker cannot push a lock beyond the cap,
-and the owner's next successful login clears the email's counter.
+Every attempt is counted *before* its password is checked (or hashed), by one conditional
+upsert per key (:meth:`AttemptRepository.reserve`), so concurrent attempts queue on the
+counter's row instead of all reading "not locked yet": 15 concurrent guesses with 5 free
+attempts get 5 password checks and 10 answers 429. The counters live in the module's
+database, which every replica shares, so the limits hold across replicas.
 
-If the key-value store is down, sign-in goes on unthrottled (and says so in the log):
-passwords are checked against the database alone, so an outage of the store must not
-lock everyone out, nor slow every sign-in down by the store's timeouts: after a failure
-the store is left alone for a few seconds.
+Sign-in follows OWASP's advice that failures from an address slow that address, not the
+account's owner elsewhere. An attempt counts under three keys:
+
+* email + address (``login_throttle_email_attempts`` free): guessing one account from
+  one place;
+* address (``login_throttle_address_attempts``): one place guessing many accounts;
+* email alone (``login_throttle_account_attempts``, a much higher ceiling): a guess at one
+  account spread over many addresses. An attacker at one address is stopped by the first
+  two keys long before reaching it, so they cannot keep the owner out.
+
+Past a key's free attempts each further attempt locks it for twice as long as the one
+before (1 s, 2 s, 4 s … up to ``login_throttle_max_seconds``); attempts made while a key is
+locked are answered 429 with ``Retry-After`` and counted nowhere. A successful sign-in
+deletes its email + address counter and takes its attempt back from the other two (an
+attacker's own account must not reset the count of their guesses at others). A counter
+idle for an hour starts again from zero.
+
+Registration counts every attempt per address (``registration_address_attempts`` free):
+each one costs an argon2 hash.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
+import datetime
 import hashlib
 import hmac
 import math
-import time
-from collections.abc import Callable, Iterator
 
-import msgspec
-import structlog
+from streamstack.auth.repository import AttemptRepository
+from streamstack.kernel.errors import TooManyRequests
 
-from streamstack.kernel.errors import ServiceUnavailable, TooManyRequests
-from streamstack.kernel.kv import KeyValueStore
-
-log = structlog.get_logger(__name__)
-
-#: KV bucket of the counters, and how long an idle counter is remembered.
-THROTTLE_BUCKET = "login-throttle"
-THROTTLE_TTL_SECONDS = 3600
-#: After the store failed, how long sign-ins skip it instead of waiting on it again.
-STORE_RETRY_SECONDS = 5.0
+#: A counter untouched for this long starts again from zero.
+IDLE_SECONDS = 3600
 
 
 class LoginThrottled(TooManyRequests):
-    """Too many failed logins for this email or from this address."""
+    """Too many sign-in attempts for this email or from this address."""
 
     code = "login_throttled"
 
 
-class FailureCount(msgspec.Struct, frozen=True):
-    """Stored per key: consecutive failures and the end of the current lock (epoch s)."""
+class RegistrationThrottled(TooManyRequests):
+    """Too many registrations from this address."""
 
-    failures: int = 0
-    locked_until: float = 0.0
+    code = "registration_throttled"
 
 
-class LoginThrottle:
-    """Counts failed logins and refuses attempts during the backoff that follows."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class ThrottleLimits:
+    """Free attempts per key kind, and the longest lock."""
 
-    def __init__(
-        self,
-        store: KeyValueStore,
-        secret: str,
-        *,
-        email_attempts: int,
-        address_attempts: int,
-        max_seconds: int,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._store = store
-        self._clock = clock
+    email_address: int
+    address: int
+    account: int
+    registration: int
+    max_seconds: int
+
+
+class AttemptThrottle:
+    """Counts attempts under keyed hashes of emails and addresses, and refuses locked ones."""
+
+    def __init__(self, secret: str, limits: ThrottleLimits) -> None:
         self._secret = secret.encode()
-        self._free = {"email": email_attempts, "addr": address_attempts}
-        self._max_seconds = max_seconds
-        self._store_down_until = 0.0
+        self._limits = limits
 
-    async def check(self, email: str, address: str) -> None:
-        """Raise :class:`LoginThrottled` with Retry-After while either key is locked."""
-        now = self._clock()
-        waits = [(await self._load(key)).locked_until - now for key in self._keys(email, address)]
-        wait = max(waits)
-        if wait > 0:
-            raise LoginThrottled(
-                "too many failed sign-in attempts; try again later",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    async def reserve_login(
+        self, attempts: AttemptRepository, email: str, address: str, now: datetime.datetime
+    ) -> None:
+        """Count a sign-in attempt under its three keys, or raise :class:`LoginThrottled`.
+
+        Raising inside the caller's unit of work rolls back the keys already counted, so
+        a refused attempt is counted nowhere. The keys are always taken in the same order,
+        so concurrent attempts cannot deadlock on Postgres's row locks.
+        """
+        for key, free in self._login_keys(email, address):
+            locked_until = await attempts.reserve(
+                key, now, free=free, max_seconds=self._limits.max_seconds, idle_seconds=IDLE_SECONDS
+            )
+            if locked_until is not None:
+                raise LoginThrottled(
+                    "too many sign-in attempts; try again later",
+                    headers={"Retry-After": _retry_after(locked_until, now)},
+                )
+
+    async def login_succeeded(self, attempts: AttemptRepository, email: str, address: str) -> None:
+        """The owner signed in: forget this email + address, give back the attempt elsewhere."""
+        (pair, _), *others = self._login_keys(email, address)
+        await attempts.forget(pair)
+        for key, free in others:
+            await attempts.release(key, free)
+
+    async def reserve_registration(
+        self, attempts: AttemptRepository, address: str, now: datetime.datetime
+    ) -> None:
+        """Count a registration from ``address``, or raise :class:`RegistrationThrottled`."""
+        locked_until = await attempts.reserve(
+            self._digest("register", address),
+            now,
+            free=self._limits.registration,
+            max_seconds=self._limits.max_seconds,
+            idle_seconds=IDLE_SECONDS,
+        )
+        if locked_until is not None:
+            raise RegistrationThrottled(
+                "too many registrations from this address; try again later",
+                headers={"Retry-After": _retry_after(locked_until, now)},
             )
 
-    async def record_failure(self, email: str, address: str) -> None:
-        """Count a failed attempt against both keys, locking them past the free attempts."""
-        now = self._clock()
-        for kind, key in zip(("email", "addr"), self._keys(email, address), strict=True):
-            failures = (await self._load(key)).failures + 1
-            over = failures - self._free[kind]
-            # The exponent is bounded so that years of failures cannot overflow a float.
-            delay = min(2.0 ** min(over, 32), self._max_seconds)
-            locked_until = now + delay if over >= 0 else 0.0
-            with self._store_may_be_down("record_failure") as usable:
-                if usable:
-                    await self._store.put(
-                        key, msgspec.json.encode(FailureCount(failures, locked_until))
-                    )
+    def _login_keys(self, email: str, address: str) -> list[tuple[str, int]]:
+        limits = self._limits
+        return [
+            (self._digest("login", email, address), limits.email_address),
+            (self._digest("address", address), limits.address),
+            (self._digest("account", email), limits.account),
+        ]
 
-    async def record_success(self, email: str) -> None:
-        """Forget the email's failures (the address keeps its count until it decays)."""
-        key = self._keys(email, "")[0]
-        with self._store_may_be_down("record_success") as usable:
-            # Most sign-ins have nothing to forget: read before writing a deletion.
-            if usable and await self._store.get(key) is not None:
-                await self._store.delete(key)
+    def _digest(self, kind: str, *parts: str) -> str:
+        # Keyed hashes: the table holds no emails or addresses in clear. NUL cannot occur
+        # in a normalised email, so the parts cannot run into each other.
+        message = "\x00".join((kind, *parts)).encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:64]
 
-    async def _load(self, key: str) -> FailureCount:
-        raw = None
-        with self._store_may_be_down("check") as usable:
-            if usable:
-                raw = await self._store.get(key)
-        if raw is None:
-            return FailureCount()
-        try:
-            return msgspec.json.decode(raw, type=FailureCount)
-        except msgspec.DecodeError:
-            return FailureCount()
 
-    @contextlib.contextmanager
-    def _store_may_be_down(self, step: str) -> Iterator[bool]:
-        """Yield whether to use the store now; a failure turns it off for a while."""
-        if self._clock() < self._store_down_until:
-            yield False
-            return
-        try:
-            yield True
-        except ServiceUnavailable as exc:
-            self._store_down_until = self._clock() + STORE_RETRY_SECONDS
-            log.warning("login_throttle_unavailable", step=step, error=exc.code)
-
-    def _keys(self, email: str, address: str) -> tuple[str, str]:
-        # Keyed hashes: the bucket holds no emails or addresses in clear.
-        def digest(value: str) -> str:
-            return hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:40]
-
-        return f"email.{digest(email)}", f"addr.{digest(address)}"
+def _retry_after(locked_until: datetime.datetime, now: datetime.datetime) -> str:
+    return str(max(1, math.ceil((locked_until - now).total_seconds())))
