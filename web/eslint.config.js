@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 export default defineConfig([
   globalIgnores(["dist", "node_modules", "coverage", "test-results"]),
   {
-    files: ["**/*.js"],
+    files: ["**/*.{js,mjs}"],
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },
   },

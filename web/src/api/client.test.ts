@@ -1,106 +1,147 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiError, FakeServer, json, tokens, VIEWER } from "../test/http";
-import { getMe } from "./auth";
-import { apiRequest, buildUrl, getFreshAccessToken, login, REFRESH_LOCK, refreshAccessToken } from "./client";
-import { ApiError, errorFromResponse, parseRetryAfter } from "./errors";
+import { hadSession } from "../test/fixtures";
+import {
+  API,
+  apiError,
+  http,
+  HttpResponse,
+  noContent,
+  ok,
+  recordRequests,
+  refreshGives,
+  refreshRefused,
+  sentTo,
+  server,
+  tokens,
+  VIEWER,
+} from "../test/server";
+import { getMe, listSessions, listUsers, logout } from "./auth";
+import { listCatalogue } from "./catalogue";
+import { getFreshAccessToken, login, REFRESH_LOCK, refreshAccessToken, restoreSession } from "./client";
+import { ApiError, errorFromAnswer, parseRetryAfter } from "./errors";
+import { hasSessionMarker } from "./session";
 import { getAccessToken, setAccessToken, subscribeToken } from "./tokenStore";
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.unstubAllGlobals();
 });
 
-describe("apiRequest", () => {
-  it("sends the access token as a Bearer header", async () => {
-    const server = new FakeServer().on("GET", "/api/v1/auth/me", json(VIEWER));
+const ME = `${API}/auth/me`;
+const REFRESH = `${API}/auth/refresh`;
+
+describe("request", () => {
+  it("sends the access token as a Bearer header, same-origin", async () => {
+    server.use(http.get(ME, () => ok(VIEWER)));
+    const seen = recordRequests();
     setAccessToken("tok-1", 1800);
 
     await expect(getMe()).resolves.toEqual(VIEWER);
 
-    const [req] = server.requests;
-    expect(req?.headers.get("Authorization")).toBe("Bearer tok-1");
-    expect(req?.credentials).toBe("same-origin");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headers.get("Authorization")).toBe("Bearer tok-1");
+    expect(seen[0]?.request.credentials).toBe("same-origin");
   });
 
   it("on a 401 refreshes the token through the cookie and retries the call once", async () => {
-    const server = new FakeServer()
-      .once("GET", "/api/v1/auth/me", apiError(401, "token_expired", "Access token expired"))
-      .on("POST", "/api/v1/auth/refresh", json(tokens("tok-new")))
-      .on("GET", "/api/v1/auth/me", json(VIEWER));
+    server.use(
+      http.get(ME, () => apiError(401, "token_expired", "Access token expired"), { once: true }),
+      refreshGives("tok-new"),
+      http.get(ME, () => ok(VIEWER)),
+    );
+    const seen = recordRequests();
     setAccessToken("tok-old", 1800);
 
     await expect(getMe()).resolves.toEqual(VIEWER);
 
-    expect(server.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([
-      "GET /api/v1/auth/me",
-      "POST /api/v1/auth/refresh",
-      "GET /api/v1/auth/me",
-    ]);
-    const [first, refresh, retry] = server.requests;
+    expect(seen.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([`GET ${ME}`, `POST ${REFRESH}`, `GET ${ME}`]);
+    const [first, refresh, retry] = seen;
     expect(first?.headers.get("Authorization")).toBe("Bearer tok-old");
     expect(refresh?.headers.get("X-Refresh-Cookie")).toBe("1");
     expect(refresh?.headers.get("Authorization")).toBeNull();
-    expect(refresh?.body).toEqual({});
-    expect(refresh?.credentials).toBe("same-origin");
+    expect(await refresh?.request.json()).toEqual({});
     // Survives a reload mid-flight, so the rotated cookie is never lost.
     expect(refresh?.keepalive).toBe(true);
     expect(retry?.headers.get("Authorization")).toBe("Bearer tok-new");
     expect(getAccessToken()).toBe("tok-new");
+    expect(hasSessionMarker()).toBe(true);
   });
 
   it("retries only once: a second 401 is thrown as an ApiError", async () => {
-    const server = new FakeServer()
-      .on("GET", "/api/v1/auth/me", apiError(401, "invalid_token", "Nope"))
-      .on("POST", "/api/v1/auth/refresh", json(tokens("tok-new")));
+    server.use(http.get(ME, () => apiError(401, "invalid_token", "Nope")), refreshGives("tok-new"));
+    const seen = recordRequests();
     setAccessToken("tok-old", 1800);
 
     const error = await getMe().catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 401, code: "invalid_token", detail: "Nope" });
-    expect(server.requestsTo("GET", "/api/v1/auth/me")).toHaveLength(2);
-    expect(server.requestsTo("POST", "/api/v1/auth/refresh")).toHaveLength(1);
+    expect(sentTo(seen, "GET", ME)).toHaveLength(2);
+    expect(sentTo(seen, "POST", REFRESH)).toHaveLength(1);
   });
 
-  it("clears the token and reports the session lost when the refresh is refused", async () => {
-    const server = new FakeServer()
-      .on("GET", "/api/v1/auth/me", apiError(401, "token_expired", "Expired"))
-      .on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"));
+  it("ends the session when the refresh is refused", async () => {
+    hadSession();
+    server.use(http.get(ME, () => apiError(401, "token_revoked", "Revoked")), refreshRefused());
+    const seen = recordRequests();
     setAccessToken("tok-old", 1800);
-    const seen: (string | null)[] = [];
-    const unsubscribe = subscribeToken((t) => seen.push(t));
+    const changes: (string | null)[] = [];
+    const unsubscribe = subscribeToken((t) => changes.push(t));
 
-    await expect(getMe()).rejects.toMatchObject({ status: 401, code: "token_expired" });
+    await expect(getMe()).rejects.toMatchObject({ status: 401, code: "token_revoked" });
 
     unsubscribe();
     expect(getAccessToken()).toBeNull();
-    expect(seen).toEqual([null]);
-    expect(server.requestsTo("GET", "/api/v1/auth/me")).toHaveLength(1);
+    expect(changes).toEqual([null]);
+    expect(hasSessionMarker()).toBe(false);
+    expect(sentTo(seen, "GET", ME)).toHaveLength(1);
+  });
+
+  it("public calls fall back to anonymous when the session has ended", async () => {
+    hadSession();
+    const page = { items: [], total: 0, page: 1, page_size: 24 };
+    server.use(
+      http.get(`${API}/catalogue`, ({ request }) =>
+        request.headers.has("Authorization") ? apiError(401, "token_revoked", "Token revoked") : ok(page),
+      ),
+      refreshRefused(),
+    );
+    const seen = recordRequests();
+    setAccessToken("tok-revoked", 1800);
+
+    await expect(listCatalogue({ page: 1 })).resolves.toEqual(page);
+
+    const listed = sentTo(seen, "GET", `${API}/catalogue`);
+    expect(listed.map((r) => r.headers.get("Authorization"))).toEqual(["Bearer tok-revoked", null]);
+    expect(getAccessToken()).toBeNull();
   });
 
   it("shares one refresh between concurrent 401s", async () => {
     let refreshes = 0;
-    const server = new FakeServer()
-      .on("POST", "/api/v1/auth/refresh", async () => {
+    server.use(
+      http.post(REFRESH, async () => {
         refreshes += 1;
         await new Promise((r) => setTimeout(r, 10));
-        return json(tokens("tok-new"));
-      })
-      .on("GET", "/api/v1/auth/me", (req) =>
-        req.headers.get("Authorization") === "Bearer tok-new" ? json(VIEWER) : apiError(401, "token_expired", "x"),
-      );
+        return ok(tokens("tok-new"));
+      }),
+      http.get(ME, ({ request }) =>
+        request.headers.get("Authorization") === "Bearer tok-new" ? ok(VIEWER) : apiError(401, "token_expired", "x"),
+      ),
+    );
+    const seen = recordRequests();
     setAccessToken("tok-old", 1800);
 
     const results = await Promise.all([getMe(), getMe(), getMe()]);
 
     expect(results).toEqual([VIEWER, VIEWER, VIEWER]);
     expect(refreshes).toBe(1);
-    expect(server.requestsTo("GET", "/api/v1/auth/me")).toHaveLength(6);
+    expect(sentTo(seen, "GET", ME)).toHaveLength(6);
   });
 
   it("holds a cross-tab Web Lock while refreshing, when the browser has one", async () => {
-    new FakeServer().on("POST", "/api/v1/auth/refresh", json(tokens("tok-locked")));
+    server.use(refreshGives("tok-locked"));
     const held: string[] = [];
-    const request = vi.fn(async (name: string, _opts: LockOptions, cb: () => Promise<unknown>) => {
+    const lock = vi.fn(async (name: string, _opts: LockOptions, cb: () => Promise<unknown>) => {
       held.push(name);
       try {
         return await cb();
@@ -108,71 +149,93 @@ describe("apiRequest", () => {
         held.pop();
       }
     });
-    vi.stubGlobal("navigator", { ...navigator, locks: { request } });
+    vi.stubGlobal("navigator", { ...navigator, locks: { request: lock } });
 
     await expect(refreshAccessToken()).resolves.toBe("tok-locked");
 
-    expect(request).toHaveBeenCalledTimes(1);
-    expect(request.mock.calls[0]?.[0]).toBe(REFRESH_LOCK);
+    expect(lock).toHaveBeenCalledTimes(1);
+    expect(lock.mock.calls[0]?.[0]).toBe(REFRESH_LOCK);
     expect(held).toEqual([]);
   });
 
-  it("does not try to refresh when auth is off (login, register)", async () => {
-    const server = new FakeServer().on(
-      "POST",
-      "/api/v1/auth/login",
-      apiError(401, "invalid_credentials", "Wrong email or password"),
-    );
+  it("never sends a bearer or refreshes for sign-in", async () => {
+    server.use(http.post(`${API}/auth/login`, () => apiError(401, "invalid_credentials", "Wrong email or password")));
+    const seen = recordRequests();
+    setAccessToken("tok-stale", 1800);
 
-    await expect(login("a@b.c", "wrong-password")).rejects.toMatchObject({
-      status: 401,
-      code: "invalid_credentials",
-    });
-    expect(server.requests).toHaveLength(1);
+    await expect(login("a@b.c", "wrong-password")).rejects.toMatchObject({ status: 401, code: "invalid_credentials" });
+
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headers.get("Authorization")).toBeNull();
+    expect(await seen[0]?.request.json()).toEqual({ email: "a@b.c", password: "wrong-password" });
   });
 
-  it("returns undefined for 204 No Content", async () => {
-    new FakeServer().on("POST", "/api/v1/auth/logout", new Response(null, { status: 204 }));
+  it("resolves a 204 No Content", async () => {
+    server.use(http.post(`${API}/auth/logout`, () => noContent()));
     setAccessToken("tok", 1800);
-    await expect(apiRequest("/auth/logout", { method: "POST" })).resolves.toBeUndefined();
+    await expect(logout()).resolves.toBeUndefined();
   });
 
   it("wraps network failures in an ApiError with status 0", async () => {
-    vi.stubGlobal("fetch", vi.fn().mockRejectedValue(new TypeError("Failed to fetch")));
-    await expect(apiRequest("/catalogue/")).rejects.toMatchObject({ status: 0, code: "network_error" });
+    server.use(http.get(`${API}/catalogue`, () => HttpResponse.error()));
+    await expect(listCatalogue({})).rejects.toMatchObject({ status: 0, code: "network_error" });
   });
 
-  it("serialises the query string without empty values", () => {
-    expect(buildUrl("/catalogue/", { q: "cat videos", tag: "", page: 2, status: undefined })).toBe(
-      "/api/v1/catalogue/?q=cat+videos&page=2",
-    );
+  it("sends typed query parameters and leaves empty filters out", async () => {
+    server.use(http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 2, page_size: 24 })));
+    server.use(http.get(`${API}/auth/users`, () => ok({ items: [], total: 0, limit: 50, offset: 50 })));
+    const seen = recordRequests();
+    setAccessToken("tok", 1800);
+
+    await listCatalogue({ q: "cat videos", tag: "", page: 2, sort: "title" });
+    await listUsers({ q: "ex", limit: 50, offset: 50 });
+
+    expect(Object.fromEntries(seen[0]!.url.searchParams)).toEqual({ q: "cat videos", page: "2", sort: "title" });
+    expect(Object.fromEntries(seen[1]!.url.searchParams)).toEqual({ q: "ex", limit: "50", offset: "50" });
+  });
+
+  it("reads the session list from its {items} body", async () => {
+    const session = {
+      id: "s-1",
+      created_at: "2026-01-01T00:00:00Z",
+      last_used_at: "2026-01-02T00:00:00Z",
+      expires_at: "2026-02-01T00:00:00Z",
+      user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+      current: true,
+    };
+    server.use(http.get(`${API}/auth/sessions`, () => ok({ items: [session] })));
+    setAccessToken("tok", 1800);
+    await expect(listSessions()).resolves.toEqual([session]);
   });
 });
 
 describe("ApiError parsing", () => {
   it("reads status, code, detail, request id and Retry-After", async () => {
-    new FakeServer().on(
-      "POST",
-      "/api/v1/auth/login",
-      apiError(429, "too_many_attempts", "Too many sign-in attempts", { "Retry-After": "30" }),
+    server.use(
+      http.post(`${API}/auth/login`, () =>
+        apiError(429, "too_many_attempts", "Too many sign-in attempts", { "Retry-After": "30" }),
+      ),
     );
-
     const error = await login("a@b.c", "password1").catch((e: unknown) => e);
-
     expect(error).toBeInstanceOf(ApiError);
-    const apiErr = error as ApiError;
-    expect(apiErr.status).toBe(429);
-    expect(apiErr.code).toBe("too_many_attempts");
-    expect(apiErr.detail).toBe("Too many sign-in attempts");
-    expect(apiErr.message).toBe("Too many sign-in attempts");
-    expect(apiErr.retryAfter).toBe(30);
-    expect(apiErr.requestId).toBe("req-test");
+    expect(error).toMatchObject({
+      status: 429,
+      code: "too_many_attempts",
+      detail: "Too many sign-in attempts",
+      message: "Too many sign-in attempts",
+      retryAfter: 30,
+      requestId: "req-test",
+    });
   });
 
-  it("falls back to the status line for a non-JSON error body", async () => {
-    const res = new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway" });
-    const error = await errorFromResponse(res);
-    expect(error).toMatchObject({ status: 502, code: "http_502", detail: "Bad Gateway", retryAfter: null });
+  it("falls back to the status line for a body that is not our error shape", () => {
+    const res = new Response(null, { status: 502, statusText: "Bad Gateway" });
+    expect(errorFromAnswer("<html>Bad gateway</html>", res)).toMatchObject({
+      status: 502,
+      code: "http_502",
+      detail: "Bad Gateway",
+      retryAfter: null,
+    });
   });
 
   it("parses Retry-After as seconds or as an HTTP date", () => {
@@ -184,35 +247,50 @@ describe("ApiError parsing", () => {
   });
 });
 
-describe("token storage", () => {
-  it("never writes a token to localStorage or sessionStorage", async () => {
-    const setItem = vi.spyOn(Storage.prototype, "setItem");
-    new FakeServer()
-      .on("POST", "/api/v1/auth/login", json(tokens("secret-access-1")))
-      .on("POST", "/api/v1/auth/refresh", json(tokens("secret-access-2")))
-      .once("GET", "/api/v1/auth/me", apiError(401, "token_expired", "x"))
-      .on("GET", "/api/v1/auth/me", json(VIEWER));
+describe("sessions and token storage", () => {
+  it("keeps tokens out of storage: only a marker says a session cookie exists", async () => {
+    server.use(
+      http.post(`${API}/auth/login`, () => ok(tokens("secret-access-1"))),
+      refreshGives("secret-access-2"),
+      http.get(ME, () => apiError(401, "token_expired", "x"), { once: true }),
+      http.get(ME, () => ok(VIEWER)),
+    );
 
     await login("viewer@example.com", "password1");
     expect(getAccessToken()).toBe("secret-access-1");
     await getMe(); // 401 → refresh → retry
-    await refreshAccessToken();
-
     expect(getAccessToken()).toBe("secret-access-2");
-    expect(setItem).not.toHaveBeenCalled();
-    expect(localStorage.length).toBe(0);
+
+    const values = (storage: Storage) => Object.keys(storage).map((key) => storage.getItem(key) ?? "");
+    const stored = [...values(localStorage), ...values(sessionStorage), document.cookie].join(" ");
+    expect(stored).not.toContain("secret-access");
+    expect(Object.keys(localStorage)).toEqual(["streamstack.session"]);
     expect(sessionStorage.length).toBe(0);
-    expect(document.cookie).not.toContain("secret-access");
+  });
+
+  it("a browser that never signed in asks nothing on load", async () => {
+    const seen = recordRequests();
+    await expect(restoreSession()).resolves.toBeNull();
+    await expect(getFreshAccessToken()).resolves.toBeNull();
+    expect(seen).toEqual([]);
+  });
+
+  it("a browser that signed in before restores the session through the cookie", async () => {
+    hadSession();
+    server.use(refreshGives("tok-restored"));
+    await expect(restoreSession()).resolves.toBe("tok-restored");
   });
 
   it("refreshes ahead of expiry when a fresh token is asked for", async () => {
-    const server = new FakeServer().on("POST", "/api/v1/auth/refresh", json(tokens("tok-fresh")));
+    hadSession();
+    server.use(refreshGives("tok-fresh"));
+    const seen = recordRequests();
     setAccessToken("tok-valid", 1800);
     await expect(getFreshAccessToken(60_000)).resolves.toBe("tok-valid");
-    expect(server.requests).toHaveLength(0);
+    expect(seen).toHaveLength(0);
 
     setAccessToken("tok-expiring", 30);
     await expect(getFreshAccessToken(60_000)).resolves.toBe("tok-fresh");
-    expect(server.requests).toHaveLength(1);
+    expect(seen).toHaveLength(1);
   });
 });

@@ -1,72 +1,92 @@
-import { ApiError, errorFromResponse, networkError } from "./errors";
+import createClient from "openapi-fetch";
+import { errorFromAnswer, networkError } from "./errors";
+import type { paths, TokenPair } from "./schema";
+import { hasSessionMarker, setSessionMarker } from "./session";
 import { accessTokenExpiresWithin, clearAccessToken, getAccessToken, setAccessToken } from "./tokenStore";
-import type { TokenResponse } from "./types";
 
 export const API_BASE = "/api/v1";
 
-export type QueryValue = string | number | boolean | null | undefined;
+/**
+ * The typed client generated from the app's OpenAPI document (`npm run
+ * gen:api`): paths, parameters and bodies are checked against it. Calls go
+ * through `request()`, which adds the bearer and the refresh-and-retry.
+ */
+export const api = createClient<paths>({
+  // Absolute, so that the Request constructor accepts it outside a browser too.
+  baseUrl: typeof location === "undefined" ? "" : location.origin,
+  credentials: "same-origin",
+  headers: { Accept: "application/json" },
+  // Looked up on every call rather than captured once, so a test's
+  // interception (MSW) that starts after this module loads still applies.
+  fetch: (req) => globalThis.fetch(req),
+});
 
-export interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
-  /** Serialised as JSON. */
-  body?: unknown;
-  query?: Record<string, QueryValue>;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-  /** Let the request finish even if the page navigates away (see doRefresh). */
-  keepalive?: boolean;
-  /**
-   * Attach the access token and, on a 401, refresh it through the cookie and
-   * retry once. Off for login/register/refresh themselves. Default true.
-   */
-  auth?: boolean;
+/**
+ * Who may call an operation, as the client sees it:
+ * - `user`: needs the bearer; a 401 refreshes once and retries once;
+ * - `optional`: public, personalised when signed in; when the session cannot
+ *   be refreshed the call is retried anonymously (an ended session falls back
+ *   to browsing instead of failing);
+ * - `none`: sign-in, registration: never a bearer, never a refresh.
+ */
+export type Access = "user" | "optional" | "none";
+
+export type AuthHeaders = { Authorization?: string };
+
+interface Answer {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
 }
 
-export function buildUrl(path: string, query?: Record<string, QueryValue>): string {
-  const url = path.startsWith("/api/") ? path : `${API_BASE}${path}`;
-  if (!query) return url;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null || value === "") continue;
-    params.set(key, String(value));
-  }
-  const qs = params.toString();
-  return qs === "" ? url : `${url}${url.includes("?") ? "&" : "?"}${qs}`;
-}
+/** The body of a successful answer, as the schema declares it. */
+export type Success<R> = R extends { data: infer D } ? D : never;
 
-async function send(url: string, opts: RequestOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(opts.body);
-  }
-  if (token !== null) headers.Authorization = `Bearer ${token}`;
+async function send<R extends Answer>(call: (headers: AuthHeaders) => Promise<R>, token: string | null): Promise<R> {
   try {
-    return await fetch(url, {
-      method: opts.method ?? "GET",
-      headers,
-      body,
-      credentials: "same-origin",
-      signal: opts.signal,
-      keepalive: opts.keepalive,
-    });
+    return await call(token === null ? {} : { Authorization: `Bearer ${token}` });
   } catch (cause) {
-    if (opts.signal?.aborted) throw cause; // let AbortError through untouched
+    if ((cause as { name?: unknown } | null)?.name === "AbortError") throw cause;
     throw networkError(cause);
   }
 }
 
-async function parseBody<T>(res: Response): Promise<T> {
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  if (text === "") return undefined as T;
-  return JSON.parse(text) as T;
+/**
+ * Runs one typed call (`headers => api.GET(...)`) and returns its body.
+ * Throws ApiError for every non-2xx answer and for network failures.
+ */
+export async function request<R extends Answer>(
+  call: (headers: AuthHeaders) => Promise<R>,
+  access: Access = "user",
+): Promise<Success<R>> {
+  const usedToken = access === "none" ? null : getAccessToken();
+  let result = await send(call, usedToken);
+  if (result.response.status === 401 && access !== "none") {
+    const fresh = await tokenAfter401(usedToken);
+    if (fresh !== null) {
+      discard(result.response);
+      result = await send(call, fresh); // retried once, never more
+    } else if (access === "optional" && usedToken !== null) {
+      discard(result.response);
+      result = await send(call, null);
+    }
+  }
+  if (!result.response.ok) throw errorFromAnswer(result.error, result.response);
+  return result.data as Success<R>;
 }
 
 /** Releases an unread body without waiting for it. */
 function discard(res: Response): void {
-  res.body?.cancel().catch(() => undefined);
+  if (!res.bodyUsed) res.body?.cancel().catch(() => undefined);
+}
+
+async function tokenAfter401(usedToken: string | null): Promise<string | null> {
+  // Another call may already have refreshed while this one was in flight.
+  const current = getAccessToken();
+  if (current !== null && current !== usedToken) return current;
+  // No token and no session cookie: there is nothing to refresh.
+  if (usedToken === null && !hasSessionMarker()) return null;
+  return refreshAccessToken();
 }
 
 let refreshInFlight: Promise<string | null> | null = null;
@@ -75,8 +95,8 @@ let refreshInFlight: Promise<string | null> | null = null;
  * Exchanges the HttpOnly refresh cookie for a new access token. Concurrent
  * callers share one request (the cookie rotates, so two would race).
  * Resolves to the new token, or null when there is no valid session (the
- * in-memory token is then cleared). Rejects with an ApiError on other
- * failures (network, 5xx), leaving the current token alone.
+ * in-memory token and the session marker are then cleared). Rejects with an
+ * ApiError on other failures (network, 5xx), leaving the current token alone.
  */
 export function refreshAccessToken(): Promise<string | null> {
   refreshInFlight ??= withRefreshLock(doRefresh).finally(() => {
@@ -88,14 +108,13 @@ export function refreshAccessToken(): Promise<string | null> {
 export const REFRESH_LOCK = "streamstack-auth-refresh";
 
 /**
- * Refresh tokens rotate and the server revokes the whole session when one is
- * presented twice, so two tabs must never refresh with the same cookie at
- * once. A Web Lock serialises refreshes across the tabs of this origin: the
- * second tab's request goes out after the first one's new cookie is stored.
+ * Refresh tokens rotate, and the server treats a reuse outside its short
+ * grace window as theft, so two tabs must not refresh with the same cookie
+ * at once. A Web Lock serialises refreshes across the tabs of this origin.
  * (navigator.locks exists on HTTPS and localhost; elsewhere: no lock.)
  */
 async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
   if (!locks || typeof locks.request !== "function") return fn();
   let result: { value: T } | null = null;
   await locks.request(REFRESH_LOCK, { mode: "exclusive" }, async () => {
@@ -107,71 +126,63 @@ async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
 
 async function doRefresh(): Promise<string | null> {
   // keepalive: if the user reloads or leaves while this is in flight, the
-  // browser still completes it and stores the rotated cookie. Otherwise the
-  // server would have used up the old refresh token while the browser kept
-  // it, and the next page load would present it again, which the server
-  // treats as token theft and answers by revoking the session.
-  const res = await send(
-    `${API_BASE}/auth/refresh`,
-    { method: "POST", body: {}, headers: { "X-Refresh-Cookie": "1" }, keepalive: true },
+  // browser still completes it and stores the rotated cookie; otherwise the
+  // next load would present the used-up refresh token again.
+  const { data, error, response } = await send(
+    () =>
+      api.POST("/api/v1/auth/refresh", {
+        body: {},
+        headers: { "X-Refresh-Cookie": "1" },
+        keepalive: true,
+      }),
     null,
   );
-  if (res.status === 401 || res.status === 403) {
-    discard(res);
-    clearAccessToken();
+  if (response.status === 401 || response.status === 403) {
+    endSession();
     return null;
   }
-  if (!res.ok) throw await errorFromResponse(res);
-  const tokens = await parseBody<TokenResponse>(res);
-  setAccessToken(tokens.access_token, tokens.expires_in);
-  return tokens.access_token;
+  if (!data) throw errorFromAnswer(error, response);
+  keepTokens(data);
+  return data.access_token;
 }
 
-/** Forgets a pending refresh (tests: a fake server may never answer one). */
+function keepTokens(tokens: TokenPair): void {
+  setAccessToken(tokens.access_token, tokens.expires_in);
+  setSessionMarker(true);
+}
+
+/** Forgets the access token and that a session cookie exists. */
+export function endSession(): void {
+  setSessionMarker(false);
+  clearAccessToken();
+}
+
+/** Forgets a pending refresh (tests: a handler may never answer one). */
 export function resetRefreshState(): void {
   refreshInFlight = null;
 }
 
-/** A token valid for at least `marginMs` more, refreshing first if needed. */
+/**
+ * A token valid for at least `marginMs` more, refreshing first if needed;
+ * null when signed out (without asking the server when no session exists).
+ */
 export async function getFreshAccessToken(marginMs = 60_000): Promise<string | null> {
   if (!accessTokenExpiresWithin(marginMs)) return getAccessToken();
+  if (getAccessToken() === null && !hasSessionMarker()) return null;
   return refreshAccessToken();
 }
 
-/**
- * Calls the API and returns the parsed JSON body (undefined for 204).
- * Throws ApiError for every non-2xx answer and for network failures.
- */
-export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const url = buildUrl(path, opts.query);
-  const useAuth = opts.auth ?? true;
-  const usedToken = useAuth ? getAccessToken() : null;
-  let res = await send(url, opts, usedToken);
-
-  if (res.status === 401 && useAuth) {
-    // Another call may already have refreshed while this one was in flight.
-    const current = getAccessToken();
-    const fresh = current !== null && current !== usedToken ? current : await refreshAccessToken();
-    if (fresh !== null) {
-      discard(res);
-      res = await send(url, opts, fresh); // retried once, never more
-    }
-  }
-
-  if (!res.ok) throw await errorFromResponse(res);
-  return parseBody<T>(res);
+/** Restores the session on load: null at once when this browser has none. */
+export function restoreSession(): Promise<string | null> {
+  return hasSessionMarker() ? refreshAccessToken() : Promise.resolve(null);
 }
 
-/** Sends credentials; on success the access token is stored in memory. */
-export async function login(email: string, password: string): Promise<TokenResponse> {
-  const tokens = await apiRequest<TokenResponse>("/auth/login", {
-    method: "POST",
-    body: { email, password },
-    headers: { "X-Refresh-Cookie": "1" },
-    auth: false,
-  });
-  setAccessToken(tokens.access_token, tokens.expires_in);
+/** Sends credentials; on success the access token is kept in memory. */
+export async function login(email: string, password: string): Promise<TokenPair> {
+  const tokens = await request(
+    () => api.POST("/api/v1/auth/login", { body: { email, password }, headers: { "X-Refresh-Cookie": "1" } }),
+    "none",
+  );
+  keepTokens(tokens);
   return tokens;
 }
-
-export { ApiError };

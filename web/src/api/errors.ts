@@ -1,4 +1,6 @@
-/** Every 4xx/5xx from the API, parsed from `{status, code, detail, request_id}`. */
+import type { ErrorBody } from "./schema";
+
+/** Every 4xx/5xx from the API, parsed from its one error shape `{status, code, detail, request_id}`. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -24,10 +26,6 @@ export class ApiError extends Error {
   }
 }
 
-export function isApiError(value: unknown): value is ApiError {
-  return value instanceof ApiError;
-}
-
 /** `Retry-After` is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | null {
   if (header == null) return null;
@@ -39,45 +37,25 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+function isErrorBody(body: unknown): body is ErrorBody {
+  if (typeof body !== "object" || body === null) return false;
+  const record = body as Record<string, unknown>;
+  return typeof record.code === "string" && typeof record.detail === "string";
 }
 
-function describeDetail(detail: unknown): string | null {
-  if (typeof detail === "string" && detail.trim() !== "") return detail;
-  // Tolerate validation errors shaped as a list of {msg} objects.
-  if (Array.isArray(detail)) {
-    const parts = detail
-      .map((d) => (isRecord(d) && typeof d.msg === "string" ? d.msg : typeof d === "string" ? d : null))
-      .filter((d): d is string => d !== null);
-    if (parts.length > 0) return parts.join("; ");
-  }
-  return null;
-}
-
-/** Builds an ApiError from a failed response; never throws. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
-  let body: unknown = null;
-  try {
-    const text = await res.text();
-    body = text === "" ? null : (JSON.parse(text) as unknown);
-  } catch {
-    // Not JSON (e.g. a proxy's HTML error page): fall back to the status line.
-  }
-  const record = isRecord(body) ? body : {};
-  const code =
-    typeof record.code === "string" && record.code !== "" ? record.code : `http_${res.status}`;
-  const detail =
-    describeDetail(record.detail) ??
-    (res.statusText !== "" ? res.statusText : `Request failed with status ${res.status}`);
-  const requestId =
-    typeof record.request_id === "string" ? record.request_id : res.headers.get("X-Request-Id");
+/**
+ * An ApiError from a failed answer and its parsed body. Bodies that are not
+ * our error shape come from something in front of the app (a proxy's HTML
+ * page): the status line stands in for them.
+ */
+export function errorFromAnswer(body: unknown, res: Response): ApiError {
+  const parsed = isErrorBody(body) ? body : null;
   return new ApiError({
     status: res.status,
-    code,
-    detail,
+    code: parsed?.code ?? `http_${res.status}`,
+    detail: parsed?.detail ?? (res.statusText !== "" ? res.statusText : `Request failed with status ${res.status}`),
     retryAfter: parseRetryAfter(res.headers.get("Retry-After")),
-    requestId,
+    requestId: parsed?.request_id ?? res.headers.get("X-Request-Id"),
   });
 }
 

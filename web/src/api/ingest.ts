@@ -1,11 +1,12 @@
-import { API_BASE, apiRequest } from "./client";
-import type { IngestJob } from "./types";
+import { API_BASE, api, request } from "./client";
+import type { Job } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
 
-export function getJob(uploadId: string, signal?: AbortSignal): Promise<IngestJob> {
-  return apiRequest<IngestJob>(`/ingest/jobs/${encodeURIComponent(uploadId)}`, { signal });
+export function getJob(uploadId: string, signal?: AbortSignal): Promise<Job> {
+  const params = { path: { upload_id: uploadId } };
+  return request((headers) => api.GET("/api/v1/ingest/jobs/{upload_id}", { headers, params, signal }));
 }
 
 /** The upload id is the last path segment of the tus upload URL. */

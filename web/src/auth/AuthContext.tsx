@@ -1,16 +1,22 @@
 import { createContext, useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import * as authApi from "../api/auth";
-import { login as apiLogin, refreshAccessToken } from "../api/client";
-import { clearAccessToken, subscribeToken } from "../api/tokenStore";
-import type { User } from "../api/types";
+import { login as apiLogin, endSession, restoreSession } from "../api/client";
+import type { RegisterRequest, UserView } from "../api/schema";
+import { hasSessionMarker } from "../api/session";
+import { subscribeToken } from "../api/tokenStore";
 
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
 
 export interface AuthContextValue {
   status: AuthStatus;
-  user: User | null;
-  signIn: (email: string, password: string) => Promise<User>;
-  register: (input: { email: string; password: string; display_name?: string }) => Promise<User>;
+  user: UserView | null;
+  /**
+   * The session this browser had ended without the user signing out (it
+   * expired or was revoked): pages say so instead of a bare sign-in form.
+   */
+  sessionEnded: boolean;
+  signIn: (email: string, password: string) => Promise<UserView>;
+  register: (input: RegisterRequest) => Promise<UserView>;
   signOut: () => Promise<void>;
   signOutEverywhere: () => Promise<void>;
 }
@@ -19,31 +25,40 @@ export const AuthContext = createContext<AuthContextValue | null>(null);
 
 interface State {
   status: AuthStatus;
-  user: User | null;
+  user: UserView | null;
+  sessionEnded: boolean;
 }
 
+const SIGNED_OUT: State = { status: "anonymous", user: null, sessionEnded: false };
+
 /**
- * Owns the signed-in user. On mount it restores the session silently via the
- * refresh cookie; protected routes wait for that before redirecting.
+ * Owns the signed-in user. On mount it restores the session through the
+ * refresh cookie when this browser has one (and asks nothing otherwise);
+ * protected routes wait for that before redirecting.
  */
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<State>({ status: "loading", user: null });
+  const [state, setState] = useState<State>(() =>
+    hasSessionMarker() ? { status: "loading", user: null, sessionEnded: false } : SIGNED_OUT,
+  );
 
   useEffect(() => {
     let active = true;
-    // The token store drops the token when a refresh fails (session revoked
-    // or expired): treat that as signed out everywhere in the UI.
+    // The client drops the token when a refresh is refused (the session
+    // expired or was revoked): from then on the UI is signed out.
     const unsubscribe = subscribeToken((token) => {
-      if (token === null && active) setState({ status: "anonymous", user: null });
+      if (token !== null || !active) return;
+      setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, sessionEnded: true }));
     });
-    refreshAccessToken()
+    const hadSession = hasSessionMarker();
+    restoreSession()
       .then((token) => (token === null ? null : authApi.getMe()))
       .then(
         (user) => {
-          if (active) setState(user ? { status: "authenticated", user } : { status: "anonymous", user: null });
+          if (!active) return;
+          setState(user ? { status: "authenticated", user, sessionEnded: false } : { ...SIGNED_OUT, sessionEnded: hadSession });
         },
         () => {
-          if (active) setState({ status: "anonymous", user: null });
+          if (active) setState({ ...SIGNED_OUT, sessionEnded: hadSession });
         },
       );
     return () => {
@@ -55,12 +70,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (email: string, password: string) => {
     await apiLogin(email, password);
     const user = await authApi.getMe();
-    setState({ status: "authenticated", user });
+    setState({ status: "authenticated", user, sessionEnded: false });
     return user;
   }, []);
 
   const register = useCallback(
-    async (input: { email: string; password: string; display_name?: string }) => {
+    async (input: RegisterRequest) => {
       await authApi.register(input);
       return signIn(input.email, input.password);
     },
@@ -73,15 +88,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     } catch {
       // Signing out locally must work even if the server is unreachable.
     } finally {
-      clearAccessToken();
-      setState({ status: "anonymous", user: null });
+      endSession();
+      // After the token listener's update: the user ended it, nothing to report.
+      setState(SIGNED_OUT);
     }
   }, []);
 
   const signOutEverywhere = useCallback(async () => {
     await authApi.logoutAll();
-    clearAccessToken();
-    setState({ status: "anonymous", user: null });
+    endSession();
+    setState(SIGNED_OUT);
   }, []);
 
   const value = useMemo<AuthContextValue>(

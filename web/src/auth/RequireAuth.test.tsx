@@ -1,75 +1,144 @@
-import { act, screen, waitFor } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { mediaItem } from "../test/fixtures";
-import { ADMIN, apiError, FakeServer, json, tokens, VIEWER } from "../test/http";
+import { hasSessionMarker } from "../api/session";
+import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
+import {
+  ADMIN,
+  API,
+  apiError,
+  http,
+  noContent,
+  ok,
+  recordRequests,
+  refreshGives,
+  refreshRefused,
+  sentTo,
+  server,
+  tokens,
+  VIEWER,
+} from "../test/server";
 
-const EMPTY_PAGE = { items: [], total: 0, page: 1, page_size: 24 };
+const CATALOGUE = `${API}/catalogue`;
+const REFRESH = `${API}/auth/refresh`;
 
-describe("protected routes", () => {
-  it("waits for the silent refresh, then redirects an anonymous visitor to /signin", async () => {
-    let answerRefresh: (res: Response) => void = () => undefined;
-    const server = new FakeServer().on(
-      "POST",
-      "/api/v1/auth/refresh",
-      () => new Promise<Response>((resolve) => (answerRefresh = resolve)),
+describe("sessions in the app", () => {
+  it("an anonymous first visit makes no failing request: no refresh at all", async () => {
+    server.use(http.get(CATALOGUE, () => ok(mediaPage([mediaItem({ title: "Public clip" })]))));
+    const seen = recordRequests();
+    renderApp("/");
+
+    expect(await screen.findByRole("link", { name: /Public clip/ })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
+    expect(seen.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([`GET ${CATALOGUE}`]);
+  });
+
+  it("waits for the session restore, then says the session ended when the cookie is refused", async () => {
+    hadSession();
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    server.use(
+      http.post(REFRESH, async () => {
+        await answered;
+        return apiError(401, "invalid_refresh_token", "No session");
+      }),
     );
     renderApp("/account");
 
     // While the refresh is pending, nothing redirects yet.
     expect(screen.getByTestId("location")).toHaveTextContent("/account");
     expect(screen.getByRole("status")).toHaveTextContent("Loading…");
-    expect(server.requestsTo("POST", "/api/v1/auth/refresh")).toHaveLength(1);
-
-    await act(() => {
-      answerRefresh(apiError(401, "invalid_refresh_token", "No session"));
-      return Promise.resolve();
-    });
+    answer();
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
-    expect(screen.getByRole("heading", { name: "Sign in" })).toBeInTheDocument();
-    expect(screen.getByLabelText("Email")).toBeInTheDocument();
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Your session ended. Sign in again to continue.");
+    expect(hasSessionMarker()).toBe(false);
   });
 
-  it.each(["/watch/abc", "/admin/upload", "/admin/library", "/admin/users"])("redirects %s when signed out", async (path) => {
-    new FakeServer().on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"));
-    renderApp(path);
-    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
-  });
+  it.each(["/watch/abc", "/admin/upload", "/admin/library", "/admin/users"])(
+    "redirects %s to sign in when signed out, asking the server nothing",
+    async (path) => {
+      const seen = recordRequests();
+      renderApp(path);
+      await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+      expect(seen).toEqual([]);
+    },
+  );
 
-  it("lets anonymous visitors browse, and sends them to sign in to watch", async () => {
-    new FakeServer()
-      .on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"))
-      .on(
-        "GET",
-        "/api/v1/catalogue/",
-        json({ ...EMPTY_PAGE, items: [mediaItem({ id: "m-7", title: "Public clip" })], total: 1 }),
-      );
+  it("sends anonymous visitors to sign in to watch, saying so", async () => {
+    server.use(http.get(CATALOGUE, () => ok(mediaPage([mediaItem({ id: "m-7", title: "Public clip" })]))));
     const user = setupUser();
     renderApp("/");
 
     await user.click(await screen.findByRole("link", { name: /Public clip/ }));
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
-    expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Sign in to watch.");
   });
 
   it("restores the session from the refresh cookie on load", async () => {
-    const server = new FakeServer()
-      .on("POST", "/api/v1/auth/refresh", json(tokens("tok-restored")))
-      .on("GET", "/api/v1/auth/me", json(VIEWER))
-      .on("GET", "/api/v1/auth/sessions", json([]));
+    hadSession();
+    server.use(
+      refreshGives("tok-restored"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+    );
+    const seen = recordRequests();
     renderApp("/account");
 
     expect(await screen.findByRole("heading", { name: "Account" })).toBeInTheDocument();
     expect(screen.getByTestId("location")).toHaveTextContent("/account");
-    expect(server.requestsTo("GET", "/api/v1/auth/me")[0]?.headers.get("Authorization")).toBe("Bearer tok-restored");
+    expect(sentTo(seen, "GET", `${API}/auth/me`)[0]?.headers.get("Authorization")).toBe("Bearer tok-restored");
+  });
+
+  it("a revoked session on Browse falls back to browsing anonymously", async () => {
+    hadSession();
+    server.use(
+      http.post(REFRESH, () => ok(tokens("tok-soon-revoked")), { once: true }),
+      refreshRefused(),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(CATALOGUE, ({ request }) =>
+        request.headers.has("Authorization")
+          ? apiError(401, "token_revoked", "invalid or expired token")
+          : ok(mediaPage([mediaItem({ title: "Public clip" })])),
+      ),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/");
+    await screen.findByRole("button", { name: "Sign out" });
+
+    // The session is revoked elsewhere; the next search carries the dead token.
+    await user.type(screen.getByLabelText("Search"), "clip");
+
+    const searches = () => sentTo(seen, "GET", CATALOGUE).filter((r) => r.url.searchParams.get("q") === "clip");
+    await waitFor(() => expect(searches()).toHaveLength(2));
+    expect(searches().map((r) => r.headers.get("Authorization"))).toEqual(["Bearer tok-soon-revoked", null]);
+    expect(await screen.findByRole("link", { name: /Public clip/ })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(screen.queryByText(/invalid or expired token/)).not.toBeInTheDocument();
+    expect(await screen.findByTestId("session-ended")).toHaveTextContent("Your session ended");
+    expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
+  });
+
+  it("a session revoked while on a protected page redirects to sign in, saying it ended", async () => {
+    hadSession();
+    server.use(
+      http.post(REFRESH, () => ok(tokens("tok")), { once: true }),
+      refreshRefused(),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(`${API}/auth/sessions`, () => apiError(401, "token_revoked", "Token revoked")),
+    );
+    renderApp("/account");
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Your session ended");
   });
 
   it("shows a 403 message to viewers on admin pages and hides admin links", async () => {
-    new FakeServer()
-      .on("POST", "/api/v1/auth/refresh", json(tokens("tok")))
-      .on("GET", "/api/v1/auth/me", json(VIEWER));
+    hadSession();
+    server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(VIEWER)));
     renderApp("/admin/upload");
 
     expect(await screen.findByTestId("forbidden")).toHaveTextContent("403");
@@ -80,30 +149,36 @@ describe("protected routes", () => {
   });
 
   it("shows admin links to admins", async () => {
-    new FakeServer()
-      .on("POST", "/api/v1/auth/refresh", json(tokens("tok")))
-      .on("GET", "/api/v1/auth/me", json(ADMIN))
-      .on("GET", "/api/v1/catalogue/", json(EMPTY_PAGE));
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(CATALOGUE, () => ok(mediaPage([]))),
+    );
     renderApp("/");
 
     expect(await screen.findByRole("link", { name: "Upload" })).toHaveAttribute("href", "/admin/upload");
     expect(screen.getByRole("link", { name: "Library" })).toHaveAttribute("href", "/admin/library");
   });
 
-  it("signing out from the header clears the session and protected pages redirect again", async () => {
+  it("signing out clears the session: no notice, no refresh on the next load", async () => {
+    hadSession();
     const user = setupUser();
-    const server = new FakeServer()
-      .once("POST", "/api/v1/auth/refresh", json(tokens("tok")))
-      .on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"))
-      .on("GET", "/api/v1/auth/me", json(VIEWER))
-      .on("GET", "/api/v1/catalogue/", json(EMPTY_PAGE))
-      .on("POST", "/api/v1/auth/logout", new Response(null, { status: 204 }));
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(CATALOGUE, () => ok(mediaPage([]))),
+      http.post(`${API}/auth/logout`, () => noContent()),
+    );
+    const seen = recordRequests();
     renderApp("/");
 
     await user.click(await screen.findByRole("button", { name: "Sign out" }));
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
-    expect(server.requestsTo("POST", "/api/v1/auth/logout")[0]?.headers.get("Authorization")).toBe("Bearer tok");
+    expect(sentTo(seen, "POST", `${API}/auth/logout`)[0]?.headers.get("Authorization")).toBe("Bearer tok");
     expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
+    expect(screen.queryByTestId("signin-reason")).not.toBeInTheDocument();
+    expect(hasSessionMarker()).toBe(false);
   });
 });

@@ -2,9 +2,19 @@ import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
 import { useAuth } from "./useAuth";
 
+/** Why the visitor was sent to sign in; the sign-in page says it. */
+export type SignInReason = "watch" | "session-ended" | "required";
+
 export interface RedirectState {
   from?: string;
+  reason?: SignInReason;
 }
+
+export const SIGN_IN_REASONS: Record<SignInReason, string> = {
+  watch: "Sign in to watch.",
+  "session-ended": "Your session ended. Sign in again to continue.",
+  required: "Sign in to continue.",
+};
 
 function Pending() {
   return (
@@ -14,13 +24,18 @@ function Pending() {
   );
 }
 
-/** Waits for the silent refresh on load, then redirects anonymous users to /signin. */
+/** Waits for the silent refresh on load, then redirects anonymous users to /signin, saying why. */
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
+  const { status, sessionEnded } = useAuth();
   const location = useLocation();
   if (status === "loading") return <Pending />;
   if (status === "anonymous") {
-    const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}` };
+    const reason: SignInReason = sessionEnded
+      ? "session-ended"
+      : location.pathname.startsWith("/watch/")
+        ? "watch"
+        : "required";
+    const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}`, reason };
     return <Navigate to="/signin" replace state={state} />;
   }
   return children;

@@ -1,15 +1,87 @@
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { useState } from "react";
+import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
+import { useTheme } from "../lib/theme";
+import { ErrorBoundary } from "./ErrorBoundary";
 
 function navClass({ isActive }: { isActive: boolean }): string {
   return isActive ? "nav-link active" : "nav-link";
 }
 
+function ThemeToggle() {
+  const { theme, toggle } = useTheme();
+  const next = theme === "dark" ? "light" : "dark";
+  return (
+    <button
+      type="button"
+      className="button ghost icon-button"
+      onClick={toggle}
+      aria-label={`Switch to ${next} theme`}
+      title={`Switch to ${next} theme`}
+      data-testid="theme-toggle"
+    >
+      <span aria-hidden="true">{theme === "dark" ? "☀" : "☾"}</span>
+    </button>
+  );
+}
+
+function MainNav({ onSignOut }: { onSignOut: () => void }) {
+  const { status, user } = useAuth();
+  return (
+    <>
+      <NavLink to="/" end className={navClass}>
+        Browse
+      </NavLink>
+      {status === "authenticated" && user ? (
+        <>
+          {user.role === "admin" && (
+            <>
+              <NavLink to="/admin/upload" className={navClass}>
+                Upload
+              </NavLink>
+              <NavLink to="/admin/library" className={navClass}>
+                Library
+              </NavLink>
+              <NavLink to="/admin/users" className={navClass}>
+                Users
+              </NavLink>
+            </>
+          )}
+          <NavLink to="/account" className={navClass} title={user.email}>
+            Account
+          </NavLink>
+          <button type="button" className="button ghost" onClick={onSignOut}>
+            Sign out
+          </button>
+        </>
+      ) : status === "anonymous" ? (
+        <>
+          <NavLink to="/signin" className={navClass}>
+            Sign in
+          </NavLink>
+          <NavLink to="/register" className={navClass}>
+            Create account
+          </NavLink>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 export function Layout() {
-  const { status, user, signOut } = useAuth();
+  const { signOut, sessionEnded, status } = useAuth();
   const navigate = useNavigate();
+  const location = useLocation();
+  // On a phone the navigation folds into a menu; any navigation closes it.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [menuPath, setMenuPath] = useState(location.pathname);
+  if (menuPath !== location.pathname) {
+    setMenuPath(location.pathname);
+    setMenuOpen(false);
+  }
 
   async function handleSignOut() {
+    setMenuOpen(false);
     await signOut();
     await navigate("/signin", { replace: true });
   }
@@ -19,53 +91,38 @@ export function Layout() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="site-header">
+      <header className={`site-header${menuOpen ? " menu-open" : ""}`}>
         <NavLink to="/" className="brand" aria-label="StreamStack home">
           <span className="brand-mark" aria-hidden="true">
             ▶
           </span>
           StreamStack
         </NavLink>
-        <nav aria-label="Main" className="main-nav">
-          <NavLink to="/" end className={navClass}>
-            Browse
-          </NavLink>
-          {status === "authenticated" && user ? (
-            <>
-              {user.role === "admin" && (
-                <>
-                  <NavLink to="/admin/upload" className={navClass}>
-                    Upload
-                  </NavLink>
-                  <NavLink to="/admin/library" className={navClass}>
-                    Library
-                  </NavLink>
-                  <NavLink to="/admin/users" className={navClass}>
-                    Users
-                  </NavLink>
-                </>
-              )}
-              <NavLink to="/account" className={navClass} title={user.email}>
-                Account
-              </NavLink>
-              <button type="button" className="button ghost" onClick={() => void handleSignOut()}>
-                Sign out
-              </button>
-            </>
-          ) : status === "anonymous" ? (
-            <>
-              <NavLink to="/signin" className={navClass}>
-                Sign in
-              </NavLink>
-              <NavLink to="/register" className={navClass}>
-                Create account
-              </NavLink>
-            </>
-          ) : null}
+        <div className="header-tools">
+          <ThemeToggle />
+          <button
+            type="button"
+            className="button ghost menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu
+          </button>
+        </div>
+        <nav id="main-nav" aria-label="Main" className="main-nav">
+          <MainNav onSignOut={() => void handleSignOut()} />
         </nav>
       </header>
+      {sessionEnded && status === "anonymous" && location.pathname !== "/signin" && (
+        <p className="notice session-notice" role="status" data-testid="session-ended">
+          Your session ended, so you are browsing signed out. <Link to="/signin">Sign in again</Link>
+        </p>
+      )}
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        <ErrorBoundary resetKey={location.pathname}>
+          <Outlet />
+        </ErrorBoundary>
       </main>
     </div>
   );

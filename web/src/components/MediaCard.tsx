@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { MediaItem } from "../api/types";
+import type { MediaItem } from "../api/schema";
 import { formatDuration } from "../lib/format";
 
 export function Thumbnail({ item, className }: { item: MediaItem; className?: string }) {

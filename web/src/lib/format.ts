@@ -1,3 +1,5 @@
+import { LIMITS } from "../api/limits";
+
 /** 65 → "1:05", 3725 → "1:02:05". Null/invalid → "" (unknown duration). */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "";
@@ -58,13 +60,6 @@ export function titleFromFilename(name: string): string {
   const dot = name.lastIndexOf(".");
   return (dot > 0 ? name.slice(0, dot) : name).replace(/[_]+/g, " ").trim();
 }
-
-export const LIMITS = {
-  title: 200,
-  description: 5000,
-  tag: 40,
-  tags: 20,
-} as const;
 
 /** A message when the tags break the catalogue's limits, else null. */
 export function tagsProblem(tags: string[]): string | null {

@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { useNavigate } from "react-router";
 import { listSessions, revokeSession } from "../api/auth";
 import { errorMessage } from "../api/errors";
-import type { Session } from "../api/types";
+import type { SessionView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatDate } from "../lib/format";
@@ -41,7 +41,7 @@ export function AccountPage() {
   const [actionError, setActionError] = useState<string | null>(null);
   const [signingOut, setSigningOut] = useState(false);
 
-  async function revoke(session: Session) {
+  async function revoke(session: SessionView) {
     setRevoking(session.id);
     setActionError(null);
     try {

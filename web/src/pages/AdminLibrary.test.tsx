@@ -1,28 +1,38 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import { mediaItem } from "../test/fixtures";
-import { FakeServer, json } from "../test/http";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { MediaItem } from "../api/schema";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
+import { API, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
-const CATALOGUE = "/api/v1/catalogue/";
+const CATALOGUE = `${API}/catalogue`;
 
-function listing(items: ReturnType<typeof mediaItem>[]) {
-  return json({ items, total: items.length, page: 1, page_size: 24 });
+function listing(items: MediaItem[]) {
+  return ok(mediaPage(items));
 }
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+});
 
 describe("AdminLibraryPage", () => {
   it("lists drafts and published items and filters by status", async () => {
     const user = setupUser();
-    const server = new FakeServer().on("GET", CATALOGUE, (req) =>
-      req.url.searchParams.get("status") === "draft"
-        ? listing([mediaItem({ id: "d", title: "Rough cut", status: "draft" })])
-        : listing([mediaItem({ id: "p", title: "Final" }), mediaItem({ id: "d", title: "Rough cut", status: "draft" })]),
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("status") === "draft"
+          ? listing([mediaItem({ id: "d", title: "Rough cut", status: "draft" })])
+          : listing([mediaItem({ id: "p", title: "Final" }), mediaItem({ id: "d", title: "Rough cut", status: "draft" })]),
+      ),
     );
+    const seen = recordRequests();
     renderPage(<AdminLibraryPage />, { path: "/admin/library" });
 
     expect(await screen.findAllByTestId("library-item")).toHaveLength(2);
-    expect(server.requests[0]?.url.searchParams.get("status")).toBe("all");
+    expect(seen[0]?.url.searchParams.get("status")).toBe("all");
+    expect(seen[0]?.headers.get("Authorization")).toBe("Bearer tok-admin");
 
     await user.selectOptions(screen.getByLabelText("Status"), "draft");
 
@@ -34,9 +44,11 @@ describe("AdminLibraryPage", () => {
   it("edits title, description and tags inline", async () => {
     const user = setupUser();
     const item = mediaItem({ id: "p", title: "Final", tags: ["a"] });
-    const server = new FakeServer()
-      .on("GET", CATALOGUE, listing([item]))
-      .on("PATCH", "/api/v1/catalogue/p", (req) => json({ ...item, ...(req.body as object) }));
+    server.use(
+      http.get(CATALOGUE, () => listing([item])),
+      http.patch(`${API}/catalogue/p`, async ({ request }) => ok({ ...item, ...((await request.json()) as object) })),
+    );
+    const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("button", { name: "Edit Final" }));
@@ -48,7 +60,7 @@ describe("AdminLibraryPage", () => {
     await user.click(screen.getByRole("button", { name: "Save" }));
 
     expect(await screen.findByRole("link", { name: "Final cut" })).toBeInTheDocument();
-    expect(server.requestsTo("PATCH", "/api/v1/catalogue/p")[0]?.body).toEqual({
+    expect(await sentTo(seen, "PATCH", `${API}/catalogue/p`)[0]?.request.json()).toEqual({
       title: "Final cut",
       description: "A calm evening.",
       tags: ["b", "c"],
@@ -58,23 +70,27 @@ describe("AdminLibraryPage", () => {
   it("publishes a draft", async () => {
     const user = setupUser();
     const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
-    const server = new FakeServer()
-      .on("GET", CATALOGUE, listing([draft]))
-      .on("PATCH", "/api/v1/catalogue/d", json({ ...draft, status: "published" }));
+    server.use(
+      http.get(CATALOGUE, () => listing([draft])),
+      http.patch(`${API}/catalogue/d`, () => ok({ ...draft, status: "published" })),
+    );
+    const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("button", { name: "Publish Rough cut" }));
 
     expect(await screen.findByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
-    expect(server.requestsTo("PATCH", "/api/v1/catalogue/d")[0]?.body).toEqual({ status: "published" });
+    expect(await sentTo(seen, "PATCH", `${API}/catalogue/d`)[0]?.request.json()).toEqual({ status: "published" });
   });
 
   it("deletes only after confirmation", async () => {
     const user = setupUser();
-    const server = new FakeServer()
-      .once("GET", CATALOGUE, listing([mediaItem({ id: "p", title: "Final" })]))
-      .on("GET", CATALOGUE, listing([]))
-      .on("DELETE", "/api/v1/catalogue/p", new Response(null, { status: 204 }));
+    server.use(
+      http.get(CATALOGUE, () => listing([mediaItem({ id: "p", title: "Final" })]), { once: true }),
+      http.get(CATALOGUE, () => listing([])),
+      http.delete(`${API}/catalogue/p`, () => noContent()),
+    );
+    const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("button", { name: "Delete Final" }));
@@ -83,13 +99,13 @@ describe("AdminLibraryPage", () => {
 
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
-    expect(server.requestsTo("DELETE", "/api/v1/catalogue/p")).toHaveLength(0);
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/p`)).toHaveLength(0);
 
     await user.click(screen.getByRole("button", { name: "Delete Final" }));
     dialog = screen.getByRole("alertdialog");
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
 
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
-    expect(server.requestsTo("DELETE", "/api/v1/catalogue/p")).toHaveLength(1);
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/p`)).toHaveLength(1);
   });
 });

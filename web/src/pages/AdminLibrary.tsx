@@ -1,13 +1,15 @@
 import { useCallback, useId, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
-import { deleteItem, listCatalogue, updateItem } from "../api/catalogue";
+import { deleteItem, listCatalogue, updateItem, type StatusFilter } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { MediaItem, StatusFilter } from "../api/types";
+import { LIMITS } from "../api/limits";
+import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { Field } from "../components/Field";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
-import { formatDate, LIMITS, parseTags, tagsProblem } from "../lib/format";
+import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 
 const PAGE_SIZE = 24;
@@ -102,24 +104,26 @@ export function AdminLibraryPage() {
         </Link>
       </div>
       <form className="toolbar" role="search" onSubmit={onSearch}>
-        <div className="field">
-          <label htmlFor="library-status">Status</label>
-          <select
-            id="library-status"
-            value={status}
-            onChange={(e) => setParam({ status: e.target.value === "all" ? null : e.target.value, page: null })}
-          >
-            {STATUSES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field grow">
-          <label htmlFor="library-search">Search</label>
-          <input id="library-search" type="search" value={text} onChange={(e) => setText(e.target.value)} />
-        </div>
+        <Field label="Status">
+          {(control) => (
+            <select
+              {...control}
+              value={status}
+              onChange={(e) => setParam({ status: e.target.value === "all" ? null : e.target.value, page: null })}
+            >
+              {STATUSES.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Search" className="grow">
+          {(control) => (
+            <input {...control} type="search" maxLength={LIMITS.title} value={text} onChange={(e) => setText(e.target.value)} />
+          )}
+        </Field>
         <button type="submit" className="button">
           Search
         </button>
@@ -151,7 +155,7 @@ export function AdminLibraryPage() {
           </ul>
           <Pagination
             page={page}
-            pageSize={data.page_size || PAGE_SIZE}
+            pageSize={data.page_size}
             total={data.total}
             onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, true)}
           />
@@ -249,37 +253,40 @@ function LibraryRow({
       <div className="library-body">
         {editing ? (
           <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
-            <div className="field">
-              <label htmlFor={`${id}-edit-title`}>Title</label>
-              <input
-                id={`${id}-edit-title`}
-                type="text"
-                required
-                maxLength={LIMITS.title}
-                value={title}
-                onChange={(e) => setTitle(e.target.value)}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-edit-description`}>Description</label>
-              <textarea
-                id={`${id}-edit-description`}
-                maxLength={LIMITS.description}
-                rows={3}
-                value={description}
-                onChange={(e) => setDescription(e.target.value)}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-edit-tags`}>Tags</label>
-              <input
-                id={`${id}-edit-tags`}
-                type="text"
-                value={tags}
-                placeholder="comma, separated"
-                onChange={(e) => setTags(e.target.value)}
-              />
-            </div>
+            <Field label="Title">
+              {(control) => (
+                <input
+                  {...control}
+                  type="text"
+                  required
+                  maxLength={LIMITS.title}
+                  value={title}
+                  onChange={(e) => setTitle(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field label="Description">
+              {(control) => (
+                <textarea
+                  {...control}
+                  maxLength={LIMITS.description}
+                  rows={3}
+                  value={description}
+                  onChange={(e) => setDescription(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field label="Tags" hint="Separate tags with commas.">
+              {(control) => (
+                <input
+                  {...control}
+                  type="text"
+                  value={tags}
+                  placeholder="comma, separated"
+                  onChange={(e) => setTags(e.target.value)}
+                />
+              )}
+            </Field>
             <div className="button-row">
               <button type="submit" className="button primary" disabled={busy}>
                 {busy ? "Saving…" : "Save"}

@@ -1,10 +1,10 @@
-import { act, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import type { UploadOptions } from "tus-js-client";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
-import { FakeServer, json } from "../test/http";
 import { renderPage, setupUser } from "../test/render";
+import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminUploadPage } from "./AdminUpload";
 
 // A stand-in for tus-js-client's Upload: records what the page asks of it
@@ -76,7 +76,6 @@ afterEach(() => {
 
 describe("AdminUploadPage", () => {
   it("configures tus and renders progress with percent and bytes", async () => {
-    new FakeServer();
     const user = setupUser();
     renderPage(<AdminUploadPage />);
 
@@ -113,7 +112,6 @@ describe("AdminUploadPage", () => {
   });
 
   it("sets a fresh Bearer token on every tus request", async () => {
-    new FakeServer();
     const user = setupUser();
     renderPage(<AdminUploadPage />);
     const { upload } = await chooseAndStart(user);
@@ -130,7 +128,6 @@ describe("AdminUploadPage", () => {
   });
 
   it("pauses, resumes and cancels with termination", async () => {
-    new FakeServer();
     const user = setupUser();
     renderPage(<AdminUploadPage />);
     const { upload } = await chooseAndStart(user);
@@ -154,9 +151,12 @@ describe("AdminUploadPage", () => {
 
   it("after the upload polls the job, shows Processing…, then links to the item", async () => {
     const item = mediaItem({ id: "item-42", title: "Beach day" });
-    const server = new FakeServer()
-      .once("GET", "/api/v1/ingest/jobs/up-123", json({ upload_id: "up-123", state: "processing", item: null, error: null }))
-      .on("GET", "/api/v1/ingest/jobs/up-123", json({ upload_id: "up-123", state: "done", item, error: null }));
+    const JOB = `${API}/ingest/jobs/up-123`;
+    server.use(
+      http.get(JOB, () => ok({ upload_id: "up-123", state: "processing", item: null, error: null }), { once: true }),
+      http.get(JOB, () => ok({ upload_id: "up-123", state: "done", item, error: null })),
+    );
+    const seen = recordRequests();
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const user = setupUser();
     renderPage(<AdminUploadPage />);
@@ -174,16 +174,16 @@ describe("AdminUploadPage", () => {
     expect(link).toHaveTextContent("Beach day");
     expect(link).toHaveAttribute("href", "/watch/item-42");
     expect(screen.queryByTestId("upload-processing")).not.toBeInTheDocument();
-    const polls = server.requestsTo("GET", "/api/v1/ingest/jobs/up-123");
+    const polls = sentTo(seen, "GET", JOB);
     expect(polls).toHaveLength(2);
     expect(polls[0]?.headers.get("Authorization")).toBe("Bearer tok-admin");
   });
 
   it("shows the processing error when the job fails", async () => {
-    new FakeServer().on(
-      "GET",
-      "/api/v1/ingest/jobs/up-9",
-      json({ upload_id: "up-9", state: "failed", item: null, error: "No video stream found" }),
+    server.use(
+      http.get(`${API}/ingest/jobs/up-9`, () =>
+        ok({ upload_id: "up-9", state: "failed", item: null, error: "No video stream found" }),
+      ),
     );
     const user = setupUser();
     renderPage(<AdminUploadPage />);
@@ -197,7 +197,6 @@ describe("AdminUploadPage", () => {
   });
 
   it("shows the server's detail when tus reports an error", async () => {
-    new FakeServer();
     const user = setupUser();
     renderPage(<AdminUploadPage />);
     const { upload } = await chooseAndStart(user);
@@ -212,5 +211,74 @@ describe("AdminUploadPage", () => {
 
     expect(await screen.findByTestId("upload-error")).toHaveTextContent("The file exceeds 10 GiB");
     expect(screen.getByRole("button", { name: "Upload" })).toBeEnabled();
+  });
+
+  it("queues several files and uploads them one after another", async () => {
+    const items = {
+      "up-a": mediaItem({ id: "item-a", title: "first clip" }),
+      "up-b": mediaItem({ id: "item-b", title: "second clip" }),
+    };
+    server.use(
+      http.get(`${API}/ingest/jobs/:id`, ({ params }) => {
+        const id = String(params.id) as keyof typeof items;
+        return ok({ upload_id: id, state: "done", item: items[id], error: null });
+      }),
+    );
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const files = [
+      new File([new Uint8Array(MiB)], "first_clip.mp4", { type: "video/mp4" }),
+      new File([new Uint8Array(2 * MiB)], "second_clip.webm", { type: "video/webm" }),
+    ];
+    await user.upload(screen.getByLabelText("Video file"), files);
+    // Several files: each is titled after its name, no single Title field.
+    expect(screen.queryByLabelText("Title")).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText("Tags"), "batch");
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+
+    await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(1));
+    const first = lastUpload();
+    expect(first.file).toBe(files[0]);
+    expect(first.options.metadata).toMatchObject({ title: "first clip", tags: "batch" });
+    const queue = screen.getByRole("list", { name: "Uploads" });
+    expect(within(queue).getAllByRole("listitem")[1]).toHaveTextContent("Waiting");
+
+    // The second starts only when the first has finished processing.
+    first.url = "/api/v1/ingest/uploads/up-a";
+    act(() => first.options.onSuccess?.({ lastResponse: null as never }));
+    await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(2));
+    const second = lastUpload();
+    expect(second.file).toBe(files[1]);
+    expect(second.options.metadata).toMatchObject({ title: "second clip", filetype: "video/webm" });
+    await waitFor(() => expect(second.started).toBe(1));
+
+    second.url = "/api/v1/ingest/uploads/up-b";
+    act(() => second.options.onSuccess?.({ lastResponse: null as never }));
+
+    const links = await screen.findAllByTestId("upload-result-link");
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-link")).toHaveLength(2));
+    expect(links[0]).toHaveAttribute("href", "/watch/item-a");
+    expect(screen.getAllByTestId("upload-result-link")[1]).toHaveAttribute("href", "/watch/item-b");
+    expect(screen.getByRole("button", { name: "Upload more videos" })).toBeInTheDocument();
+  });
+
+  it("brings an upload error into view and focuses it", async () => {
+    const scrolled = vi.fn();
+    // jsdom lays nothing out and has no scrollIntoView: record the call instead.
+    Element.prototype.scrollIntoView = scrolled;
+    onTestFinished(() => {
+      delete (Element.prototype as Partial<Element>).scrollIntoView;
+    });
+    const user = setupUser();
+    renderPage(<AdminUploadPage />);
+    const { upload } = await chooseAndStart(user);
+
+    act(() => upload.options.onError?.(new Error("tus: failed to upload chunk")));
+
+    const error = await screen.findByTestId("upload-error");
+    expect(error).toHaveTextContent("the server could not be reached");
+    expect(error).toHaveFocus();
+    expect(scrolled).toHaveBeenCalledTimes(1);
+    expect(scrolled.mock.contexts[0]).toBe(error);
   });
 });

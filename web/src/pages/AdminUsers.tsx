@@ -1,10 +1,12 @@
 import { useCallback, useState, type FormEvent } from "react";
-import { listUsers, setUserRole } from "../api/auth";
+import { listUsers, setUserRole, type Role } from "../api/auth";
 import { errorMessage } from "../api/errors";
-import type { Role, User } from "../api/types";
+import type { UserView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { Field } from "../components/Field";
 import { Pagination } from "../components/Pagination";
+import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 
@@ -19,7 +21,7 @@ export function AdminUsersPage() {
   const [saving, setSaving] = useState<string | null>(null);
 
   const fetchUsers = useCallback(
-    (signal: AbortSignal) => listUsers({ q, page, page_size: PAGE_SIZE }, signal),
+    (signal: AbortSignal) => listUsers({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
     [q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
@@ -30,7 +32,7 @@ export function AdminUsersPage() {
     setPage(1);
   }
 
-  async function changeRole(user: User, role: Role) {
+  async function changeRole(user: UserView, role: Role) {
     setSaving(user.id);
     setRowError(null);
     try {
@@ -47,10 +49,11 @@ export function AdminUsersPage() {
     <section className="page" aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
       <form className="toolbar" role="search" onSubmit={onSearch}>
-        <div className="field grow">
-          <label htmlFor="users-search">Search</label>
-          <input id="users-search" type="search" value={text} onChange={(e) => setText(e.target.value)} />
-        </div>
+        <Field label="Search" className="grow">
+          {(control) => (
+            <input {...control} type="search" maxLength={LIMITS.email} value={text} onChange={(e) => setText(e.target.value)} />
+          )}
+        </Field>
         <button type="submit" className="button">
           Search
         </button>
@@ -66,7 +69,7 @@ export function AdminUsersPage() {
       {data && data.items.length > 0 && (
         <>
           <div className="table-wrap">
-            <table className="table">
+            <table className="table stack-on-phone">
               <thead>
                 <tr>
                   <th scope="col">Email</th>
@@ -78,10 +81,10 @@ export function AdminUsersPage() {
               <tbody>
                 {data.items.map((u) => (
                   <tr key={u.id}>
-                    <td>{u.email}</td>
-                    <td>{u.display_name ?? ""}</td>
-                    <td>{formatDate(u.created_at)}</td>
-                    <td>
+                    <td data-label="Email">{u.email}</td>
+                    <td data-label="Name">{u.display_name ?? ""}</td>
+                    <td data-label="Joined">{formatDate(u.created_at)}</td>
+                    <td data-label="Role">
                       <label className="visually-hidden" htmlFor={`role-${u.id}`}>
                         Role of {u.email}
                       </label>
@@ -101,7 +104,7 @@ export function AdminUsersPage() {
               </tbody>
             </table>
           </div>
-          <Pagination page={page} pageSize={data.page_size || PAGE_SIZE} total={data.total} onPage={setPage} />
+          <Pagination page={page} pageSize={data.limit || PAGE_SIZE} total={data.total} onPage={setPage} />
         </>
       )}
     </section>

@@ -1,15 +1,16 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import type { MediaItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { mediaItem } from "../test/fixtures";
-import { FakeServer, json } from "../test/http";
+import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
+import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
 import { BrowsePage } from "./Browse";
 
-const CATALOGUE = "/api/v1/catalogue/";
+const CATALOGUE = `${API}/catalogue`;
 
-function page(items: ReturnType<typeof mediaItem>[], total = items.length, pageNo = 1) {
-  return json({ items, total, page: pageNo, page_size: 24 });
+function serve(items: (url: URL) => MediaItem[], pageInfo: { total?: number; page?: number } = {}) {
+  server.use(http.get(CATALOGUE, ({ request }) => ok(mediaPage(items(new URL(request.url)), pageInfo))));
 }
 
 function browse(path = "/") {
@@ -18,16 +19,12 @@ function browse(path = "/") {
 
 describe("BrowsePage", () => {
   it("renders a card per item with title, thumbnail and duration", async () => {
-    const server = new FakeServer()
-      .on(
-        "GET",
-        CATALOGUE,
-        page([
-          mediaItem({ id: "a", title: "Sunset over the bay", duration_seconds: 65 }),
-          mediaItem({ id: "b", title: "Mountain timelapse", duration_seconds: 3725, thumbnail_url: null }),
-          mediaItem({ id: "c", title: "Still processing", duration_seconds: null }),
-        ]),
-      );
+    serve(() => [
+      mediaItem({ id: "a", title: "Sunset over the bay", duration_seconds: 65 }),
+      mediaItem({ id: "b", title: "Mountain timelapse", duration_seconds: 3725, thumbnail_url: null }),
+      mediaItem({ id: "c", title: "Still processing", duration_seconds: null }),
+    ]);
+    const seen = recordRequests();
     setAccessToken("tok", 1800);
     browse();
 
@@ -47,21 +44,24 @@ describe("BrowsePage", () => {
     expect(screen.getByText("3 videos")).toBeInTheDocument();
     expect(screen.queryByTestId("loading")).not.toBeInTheDocument();
 
-    const [req] = server.requestsTo("GET", CATALOGUE);
-    expect(req?.url.searchParams.get("sort")).toBe("newest");
-    expect(req?.url.searchParams.get("page")).toBe("1");
-    expect(req?.url.searchParams.get("page_size")).toBe("24");
+    const [req] = sentTo(seen, "GET", CATALOGUE);
+    expect(Object.fromEntries(req!.url.searchParams)).toEqual({ sort: "newest", page: "1", page_size: "24" });
     expect(req?.headers.get("Authorization")).toBe("Bearer tok");
   });
 
   it("shows a loading state, then an empty state", async () => {
-    let release: (res: Response) => void = () => undefined;
-    new FakeServer()
-      .on("GET", CATALOGUE, () => new Promise<Response>((resolve) => (release = resolve)));
+    let release: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    server.use(
+      http.get(CATALOGUE, async () => {
+        await answered;
+        return ok(mediaPage([]));
+      }),
+    );
     browse();
 
     expect(await screen.findByTestId("loading")).toHaveTextContent("Loading…");
-    release(page([]));
+    release();
 
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("No videos found");
     expect(screen.queryByTestId("media-card")).not.toBeInTheDocument();
@@ -69,13 +69,12 @@ describe("BrowsePage", () => {
   });
 
   it("takes its filters from the URL query", async () => {
-    const server = new FakeServer()
-      .on("GET", CATALOGUE, page([mediaItem()], 30, 2));
+    serve(() => [mediaItem()], { total: 30, page: 2 });
+    const seen = recordRequests();
     browse("/?q=sunset&tag=sea&sort=title&page=2");
 
     await screen.findAllByTestId("media-card");
-    const params = server.requestsTo("GET", CATALOGUE)[0]!.url.searchParams;
-    expect(Object.fromEntries(params)).toEqual({
+    expect(Object.fromEntries(seen[0]!.url.searchParams)).toEqual({
       q: "sunset",
       tag: "sea",
       sort: "title",
@@ -89,10 +88,8 @@ describe("BrowsePage", () => {
 
   it("debounces the search box into the URL and refetches once", async () => {
     const user = setupUser();
-    const server = new FakeServer()
-      .on("GET", CATALOGUE, (req) =>
-        page(req.url.searchParams.get("q") === "bay" ? [mediaItem({ title: "Bay" })] : [mediaItem(), mediaItem({ id: "m-2" })]),
-      );
+    serve((url) => (url.searchParams.get("q") === "bay" ? [mediaItem({ title: "Bay" })] : [mediaItem(), mediaItem({ id: "m-2" })]));
+    const seen = recordRequests();
     browse("/?page=3");
     await screen.findAllByTestId("media-card");
 
@@ -100,24 +97,23 @@ describe("BrowsePage", () => {
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/?q=bay"));
     await waitFor(() => expect(screen.getAllByTestId("media-card")).toHaveLength(1));
-    const queries = server.requestsTo("GET", CATALOGUE).map((r) => r.url.searchParams.get("q"));
     // One request on load, one for the finished word: not one per keystroke.
-    expect(queries).toEqual([null, "bay"]);
+    expect(seen.map((r) => r.url.searchParams.get("q"))).toEqual([null, "bay"]);
     // A new search starts again at page 1.
-    expect(server.requestsTo("GET", CATALOGUE)[1]!.url.searchParams.get("page")).toBe("1");
+    expect(seen[1]!.url.searchParams.get("page")).toBe("1");
   });
 
   it("changes the sort order through the select", async () => {
     const user = setupUser();
-    const server = new FakeServer()
-      .on("GET", CATALOGUE, page([mediaItem()]));
+    serve(() => [mediaItem()]);
+    const seen = recordRequests();
     browse();
     await screen.findAllByTestId("media-card");
 
     await user.selectOptions(screen.getByLabelText("Sort"), "duration");
 
-    await waitFor(() => expect(server.requestsTo("GET", CATALOGUE)).toHaveLength(2));
-    expect(server.requestsTo("GET", CATALOGUE)[1]!.url.searchParams.get("sort")).toBe("duration");
+    await waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen[1]!.url.searchParams.get("sort")).toBe("duration");
     expect(screen.getByTestId("location")).toHaveTextContent("/?sort=duration");
   });
 });

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
-import { listCatalogue } from "../api/catalogue";
-import type { SortOrder } from "../api/types";
+import { listCatalogue, type SortOrder } from "../api/catalogue";
+import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { Field } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
@@ -95,37 +96,42 @@ export function BrowsePage() {
         Browse videos
       </h1>
       <form className="toolbar" role="search" onSubmit={onSubmit}>
-        <div className="field grow">
-          <label htmlFor="browse-search">Search</label>
-          <input
-            id="browse-search"
-            type="search"
-            placeholder="Search titles and descriptions"
-            value={text}
-            onChange={(e) => onSearchChange(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="browse-tag">Tag</label>
-          <input
-            id="browse-tag"
-            type="text"
-            placeholder="Any tag"
-            value={tagText}
-            onChange={(e) => setTagText(e.target.value)}
-            onBlur={() => tagText.trim() !== tag && update({ tag: tagText.trim() })}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="browse-sort">Sort</label>
-          <select id="browse-sort" value={sort} onChange={(e) => update({ sort: e.target.value })}>
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field label="Search" className="grow">
+          {(control) => (
+            <input
+              {...control}
+              type="search"
+              placeholder="Search titles and descriptions"
+              maxLength={LIMITS.title}
+              value={text}
+              onChange={(e) => onSearchChange(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Tag">
+          {(control) => (
+            <input
+              {...control}
+              type="text"
+              placeholder="Any tag"
+              maxLength={LIMITS.tag}
+              value={tagText}
+              onChange={(e) => setTagText(e.target.value)}
+              onBlur={() => tagText.trim() !== tag && update({ tag: tagText.trim() })}
+            />
+          )}
+        </Field>
+        <Field label="Sort">
+          {(control) => (
+            <select {...control} value={sort} onChange={(e) => update({ sort: e.target.value })}>
+              {SORTS.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <button type="submit" className="button">
           Apply
         </button>
@@ -171,7 +177,7 @@ export function BrowsePage() {
           </ul>
           <Pagination
             page={page}
-            pageSize={shown.page_size || PAGE_SIZE}
+            pageSize={shown.page_size}
             total={shown.total}
             onPage={(p) => {
               update({ page: p > 1 ? String(p) : null }, { resetPage: false, push: true });

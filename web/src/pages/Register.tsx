@@ -1,17 +1,19 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
+import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
+import { Field } from "../components/Field";
 
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 1024;
+const PASSWORD_MIN = LIMITS.passwordMin;
+
 
 function registerErrorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.code === "email_taken" || err.status === 409) {
+    if (err.code === "email_taken") {
       return "An account with this email already exists. Sign in instead?";
     }
-    if (err.code === "registration_closed" || err.code === "registration_disabled") {
+    if (err.code === "registration_disabled") {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
     if (err.status === 429) return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
@@ -46,7 +48,7 @@ export function RegisterPage() {
       await register({ email: email.trim(), password, ...(name ? { display_name: name } : {}) });
       await navigate("/", { replace: true });
     } catch (err) {
-      setEmailTaken(err instanceof ApiError && (err.code === "email_taken" || err.status === 409));
+      setEmailTaken(err instanceof ApiError && err.code === "email_taken");
       setError(registerErrorMessage(err));
     } finally {
       setBusy(false);
@@ -57,49 +59,49 @@ export function RegisterPage() {
     <section className="page narrow auth-page" aria-labelledby="register-title">
       <h1 id="register-title">Create an account</h1>
       <form className="form" onSubmit={(e) => void onSubmit(e)}>
-        <div className="field">
-          <label htmlFor="register-email">Email</label>
-          <input
-            id="register-email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            aria-invalid={emailTaken || undefined}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="register-password">Password</label>
-          <input
-            id="register-password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={PASSWORD_MIN}
-            maxLength={PASSWORD_MAX}
-            aria-describedby="register-password-hint"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <small id="register-password-hint" className="hint">
-            At least {PASSWORD_MIN} characters.
-          </small>
-        </div>
-        <div className="field">
-          <label htmlFor="register-name">Display name (optional)</label>
-          <input
-            id="register-name"
-            name="display_name"
-            type="text"
-            autoComplete="nickname"
-            maxLength={200}
-            value={displayName}
-            onChange={(e) => setDisplayName(e.target.value)}
-          />
-        </div>
+        <Field label="Email">
+          {(control) => (
+            <input
+              {...control}
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              maxLength={LIMITS.email}
+              value={email}
+              aria-invalid={emailTaken || undefined}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Password" hint={PASSWORD_MIN > 1 ? `At least ${PASSWORD_MIN} characters.` : undefined}>
+          {(control) => (
+            <input
+              {...control}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={PASSWORD_MIN}
+              maxLength={LIMITS.passwordMax}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Display name (optional)">
+          {(control) => (
+            <input
+              {...control}
+              name="display_name"
+              type="text"
+              autoComplete="nickname"
+              maxLength={LIMITS.displayName}
+              value={displayName}
+              onChange={(e) => setDisplayName(e.target.value)}
+            />
+          )}
+        </Field>
         {error && (
           <p className="form-error" role="alert" data-testid="register-error">
             {error}

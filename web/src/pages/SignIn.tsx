@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
-import type { RedirectState } from "../auth/RequireAuth";
+import { SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
+import { Field } from "../components/Field";
 import { useCountdown } from "../lib/useCountdown";
 
 interface Throttle {
@@ -26,6 +27,7 @@ export function SignInPage() {
   const [error, setError] = useState<string | null>(null);
   const [throttle, setThrottle] = useState<Throttle | null>(null);
   const target = redirectTarget(location.state);
+  const reason = (location.state as RedirectState | null)?.reason;
   const left = useCountdown(throttle?.until ?? null);
   // The first render shows the server's number exactly, then it counts down.
   const throttledFor = throttle ? Math.min(throttle.seconds, left) : 0;
@@ -61,31 +63,38 @@ export function SignInPage() {
   return (
     <section className="page narrow auth-page" aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
+      {reason && reason in SIGN_IN_REASONS && (
+        <p className="notice" role="status" data-testid="signin-reason">
+          {SIGN_IN_REASONS[reason]}
+        </p>
+      )}
       <form className="form" onSubmit={(e) => void onSubmit(e)}>
-        <div className="field">
-          <label htmlFor="signin-email">Email</label>
-          <input
-            id="signin-email"
-            name="email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="signin-password">Password</label>
-          <input
-            id="signin-password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <Field label="Email">
+          {(control) => (
+            <input
+              {...control}
+              name="email"
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Password">
+          {(control) => (
+            <input
+              {...control}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
         {error && (
           <p className="form-error" role="alert" data-testid="signin-error">
             {error}

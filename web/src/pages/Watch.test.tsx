@@ -3,8 +3,8 @@ import { Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
-import { apiError, FakeServer, json } from "../test/http";
 import { renderPage } from "../test/render";
+import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
 import { WatchPage } from "./Watch";
 
 afterEach(() => {
@@ -38,9 +38,11 @@ function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: bo
 
 describe("WatchPage", () => {
   it("plays the stream URL and shows the item's metadata", async () => {
-    const server = new FakeServer()
-      .on("GET", "/api/v1/catalogue/m-1", json(mediaItem({ id: "m-1" })))
-      .on("POST", "/api/v1/catalogue/m-1/stream-token", json({ stream_url: "/api/v1/stream/abc", expires_in: 3600 }));
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/api/v1/stream/abc", expires_in: 3600 })),
+    );
+    const seen = recordRequests();
     setAccessToken("tok", 1800);
     renderWatch("m-1");
 
@@ -55,17 +57,21 @@ describe("WatchPage", () => {
     expect(screen.getByText("h264 / aac")).toBeInTheDocument();
     const tags = screen.getByRole("list", { name: "Tags" });
     expect(within(tags).getByRole("link", { name: "nature" })).toHaveAttribute("href", "/?tag=nature");
-    expect(server.requestsTo("POST", "/api/v1/catalogue/m-1/stream-token")[0]?.headers.get("Authorization")).toBe(
+    expect(sentTo(seen, "POST", `${API}/catalogue/m-1/stream-token`)[0]?.headers.get("Authorization")).toBe(
       "Bearer tok",
     );
   });
 
   it("renews the stream token at 80 % of its lifetime and keeps position and play state", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const server = new FakeServer()
-      .on("GET", "/api/v1/catalogue/m-1", json(mediaItem({ id: "m-1" })))
-      .once("POST", "/api/v1/catalogue/m-1/stream-token", json({ stream_url: "/api/v1/stream/first", expires_in: 100 }))
-      .on("POST", "/api/v1/catalogue/m-1/stream-token", json({ stream_url: "/api/v1/stream/second", expires_in: 100 }));
+    const TOKEN = `${API}/catalogue/m-1/stream-token`;
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+      http.post(TOKEN, () => ok({ stream_url: "/api/v1/stream/first", expires_in: 100 }), { once: true }),
+      http.post(TOKEN, () => ok({ stream_url: "/api/v1/stream/second", expires_in: 100 })),
+    );
+    const seen = recordRequests();
+    setAccessToken("tok", 1800);
     renderWatch("m-1");
     const video = await screen.findByTestId<HTMLVideoElement>("player");
     await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/first"));
@@ -73,11 +79,11 @@ describe("WatchPage", () => {
     const play = fakePlayback(video, playback);
 
     await act(() => vi.advanceTimersByTimeAsync(79_000));
-    expect(server.requestsTo("POST", "/api/v1/catalogue/m-1/stream-token")).toHaveLength(1);
+    expect(sentTo(seen, "POST", TOKEN)).toHaveLength(1);
 
     await act(() => vi.advanceTimersByTimeAsync(1_000));
     await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
-    expect(server.requestsTo("POST", "/api/v1/catalogue/m-1/stream-token")).toHaveLength(2);
+    expect(sentTo(seen, "POST", TOKEN)).toHaveLength(2);
 
     // The new source loads from the start; once its metadata is in, the
     // position and playing state come back.
@@ -91,7 +97,7 @@ describe("WatchPage", () => {
   });
 
   it("shows not found for a missing or unpublished item", async () => {
-    new FakeServer().on("GET", "/api/v1/catalogue/nope", apiError(404, "not_found", "Media item not found"));
+    server.use(http.get(`${API}/catalogue/nope`, () => apiError(404, "not_found", "Media item not found")));
     renderWatch("nope");
     expect(await screen.findByRole("heading", { name: "Video not found" })).toBeInTheDocument();
     expect(screen.queryByTestId("player")).not.toBeInTheDocument();

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { getItem, getStreamToken } from "../api/catalogue";
 import { ApiError, errorMessage } from "../api/errors";
-import type { MediaItem } from "../api/types";
+import type { MediaItem } from "../api/schema";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
 import { useAsync } from "../lib/useAsync";

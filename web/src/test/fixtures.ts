@@ -1,4 +1,5 @@
-import type { MediaItem } from "../api/types";
+import type { MediaItem, MediaPage } from "../api/schema";
+import { setSessionMarker } from "../api/session";
 
 export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
   const id = overrides.id ?? "m-1";
@@ -25,4 +26,13 @@ export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
     published_at: "2026-02-01T10:05:00Z",
     ...overrides,
   };
+}
+
+export function mediaPage(items: MediaItem[], { total = items.length, page = 1, page_size = 24 } = {}): MediaPage {
+  return { items, total, page, page_size };
+}
+
+/** This browser signed in before: the app restores the session on load. */
+export function hadSession(): void {
+  setSessionMarker(true);
 }

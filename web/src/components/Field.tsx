@@ -1,0 +1,59 @@
+import { useId, type ReactNode } from "react";
+
+/** What a Field hands its control: wire these onto the input, select or textarea. */
+export interface FieldControl {
+  id: string;
+  "aria-describedby"?: string;
+  "aria-invalid"?: true;
+}
+
+/**
+ * A label, one control, an optional hint and an optional error, wired for
+ * assistive technology: the label names the control, the hint and the error
+ * describe it, and an error marks it invalid.
+ *
+ *   <Field label="Title" error={titleError}>{(c) => <input {...c} value={…} />}</Field>
+ */
+export function Field({
+  label,
+  hint,
+  error,
+  className,
+  labelClassName,
+  children,
+}: {
+  label: ReactNode;
+  hint?: ReactNode;
+  error?: string | null;
+  className?: string;
+  labelClassName?: string;
+  children: (control: FieldControl) => ReactNode;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ");
+  const control: FieldControl = {
+    id,
+    ...(describedBy ? { "aria-describedby": describedBy } : {}),
+    ...(error ? { "aria-invalid": true as const } : {}),
+  };
+  return (
+    <div className={`field${className ? ` ${className}` : ""}`}>
+      <label htmlFor={id} className={labelClassName}>
+        {label}
+      </label>
+      {children(control)}
+      {hint && (
+        <small id={hintId} className="hint">
+          {hint}
+        </small>
+      )}
+      {error && (
+        <small id={errorId} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,153 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { mediaPage } from "../test/fixtures";
+import { renderApp, setupUser } from "../test/render";
+import { API, http, ok, server } from "../test/server";
+import { ErrorBoundary } from "./ErrorBoundary";
+import { Field } from "./Field";
+
+function prefersDark(dark: boolean) {
+  const listeners = new Set<() => void>();
+  const query = {
+    get matches() {
+      return dark;
+    },
+    addEventListener: (_: string, fn: () => void) => listeners.add(fn),
+    removeEventListener: (_: string, fn: () => void) => listeners.delete(fn),
+  };
+  vi.stubGlobal("matchMedia", (q: string) => (q === "(prefers-color-scheme: dark)" ? query : { matches: false }));
+  return {
+    change(next: boolean) {
+      dark = next;
+      listeners.forEach((fn) => fn());
+    },
+  };
+}
+
+function browseEmpty() {
+  server.use(http.get(`${API}/catalogue`, () => ok(mediaPage([]))));
+}
+
+describe("theme", () => {
+  it("follows the system preference until the toggle picks one, which sticks", async () => {
+    const system = prefersDark(true);
+    browseEmpty();
+    const user = setupUser();
+    const { unmount } = renderApp("/");
+
+    const toggle = screen.getByTestId("theme-toggle");
+    expect(toggle).toHaveAccessibleName("Switch to light theme");
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+
+    await user.click(toggle);
+    expect(document.documentElement.dataset.theme).toBe("light");
+    expect(toggle).toHaveAccessibleName("Switch to dark theme");
+    expect(localStorage.getItem("streamstack.theme")).toBe("light");
+
+    // A picked theme no longer follows the system.
+    system.change(false);
+    system.change(true);
+    expect(toggle).toHaveAccessibleName("Switch to dark theme");
+
+    // It sticks across loads.
+    unmount();
+    renderApp("/");
+    expect(screen.getByTestId("theme-toggle")).toHaveAccessibleName("Switch to dark theme");
+    vi.unstubAllGlobals();
+  });
+
+  it("tracks a system change while nothing is picked", async () => {
+    const system = prefersDark(false);
+    browseEmpty();
+    renderApp("/");
+    expect(screen.getByTestId("theme-toggle")).toHaveAccessibleName("Switch to dark theme");
+    system.change(true);
+    expect(await screen.findByRole("button", { name: "Switch to light theme" })).toBeInTheDocument();
+    vi.unstubAllGlobals();
+  });
+});
+
+describe("phone menu", () => {
+  it("folds the navigation behind a Menu button that closes on navigation", async () => {
+    browseEmpty();
+    const user = setupUser();
+    renderApp("/");
+    const menu = screen.getByRole("button", { name: "Menu" });
+    const header = screen.getByRole("banner");
+    expect(menu).toHaveAttribute("aria-expanded", "false");
+    expect(menu).toHaveAttribute("aria-controls", "main-nav");
+    expect(screen.getByRole("navigation", { name: "Main" })).toHaveAttribute("id", "main-nav");
+    expect(header).not.toHaveClass("menu-open");
+
+    await user.click(menu);
+    expect(menu).toHaveAttribute("aria-expanded", "true");
+    expect(header).toHaveClass("menu-open");
+
+    await user.click(screen.getByRole("link", { name: "Sign in" }));
+    expect(screen.getByTestId("location")).toHaveTextContent("/signin");
+    expect(menu).toHaveAttribute("aria-expanded", "false");
+    expect(header).not.toHaveClass("menu-open");
+  });
+});
+
+describe("Field", () => {
+  it("names the control by its label and describes it by hint and error", () => {
+    render(
+      <Field label="Title" hint="Shown on the card." error="The title cannot be empty.">
+        {(control) => <input {...control} />}
+      </Field>,
+    );
+    const input = screen.getByLabelText("Title");
+    expect(input).toHaveAccessibleDescription("Shown on the card. The title cannot be empty.");
+    expect(input).toBeInvalid();
+  });
+
+  it("is valid and undescribed without hint or error", () => {
+    render(<Field label="Title">{(control) => <input {...control} />}</Field>);
+    const input = screen.getByLabelText("Title");
+    expect(input).not.toHaveAttribute("aria-describedby");
+    expect(input).toBeValid();
+  });
+});
+
+describe("ErrorBoundary", () => {
+  it("replaces a crashed page with a message and keeps the rest", () => {
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    function Broken(): never {
+      throw new Error("boom");
+    }
+    render(
+      <>
+        <p>header</p>
+        <ErrorBoundary>
+          <Broken />
+        </ErrorBoundary>
+      </>,
+    );
+    expect(screen.getByTestId("page-crashed")).toHaveTextContent("Something went wrong");
+    expect(screen.getByRole("button", { name: "Reload the page" })).toBeInTheDocument();
+    expect(screen.getByText("header")).toBeInTheDocument();
+    quiet.mockRestore();
+  });
+
+  it("forgets the error when the page changes", () => {
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    function Page({ broken }: { broken: boolean }) {
+      if (broken) throw new Error("boom");
+      return <p>fine</p>;
+    }
+    const { rerender } = render(
+      <ErrorBoundary resetKey="/a">
+        <Page broken />
+      </ErrorBoundary>,
+    );
+    expect(screen.getByTestId("page-crashed")).toBeInTheDocument();
+    rerender(
+      <ErrorBoundary resetKey="/b">
+        <Page broken={false} />
+      </ErrorBoundary>,
+    );
+    expect(screen.getByText("fine")).toBeInTheDocument();
+    quiet.mockRestore();
+  });
+});

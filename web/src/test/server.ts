@@ -1,0 +1,88 @@
+import { http, HttpResponse, type JsonBodyType } from "msw";
+import { setupServer } from "msw/node";
+import type { ErrorBody, TokenPair, UserView } from "../api/schema";
+
+/**
+ * The API as the tests see it: Mock Service Worker intercepts `fetch` at the
+ * network boundary, so the real client (openapi-fetch, refresh and retry)
+ * runs unchanged. Each test declares its handlers with `server.use(...)`;
+ * a request no handler answers fails the test (see setup.ts).
+ */
+export const server = setupServer();
+
+export { http, HttpResponse };
+
+/** `/api/v1/...` on the page's origin, as MSW matches it. */
+export const API = "/api/v1";
+
+export interface SeenRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  /** The request as sent, still readable: `await seen.request.json()`. */
+  request: Request;
+  keepalive: boolean;
+}
+
+/**
+ * Every request the page sent, in order: MSW's life-cycle events, which see
+ * requests whether or not a handler answered them.
+ */
+export function recordRequests(): SeenRequest[] {
+  const seen: SeenRequest[] = [];
+  server.events.on("request:start", ({ request }) => {
+    seen.push({
+      method: request.method,
+      url: new URL(request.url),
+      headers: new Headers(request.headers),
+      request: request.clone(),
+      keepalive: request.keepalive,
+    });
+  });
+  return seen;
+}
+
+/** The requests to one method and path. */
+export function sentTo(seen: SeenRequest[], method: string, path: string): SeenRequest[] {
+  return seen.filter((r) => r.method === method && r.url.pathname === path);
+}
+
+export function apiError(status: number, code: string, detail: string, headers: Record<string, string> = {}) {
+  const body: ErrorBody = { status, code, detail, request_id: "req-test" };
+  return HttpResponse.json(body, { status, headers });
+}
+
+export function ok<T extends JsonBodyType>(body: T) {
+  return HttpResponse.json(body);
+}
+
+export function noContent() {
+  return new HttpResponse(null, { status: 204 });
+}
+
+export const ADMIN: UserView = {
+  id: "u-admin",
+  email: "admin@example.com",
+  display_name: "Ada Admin",
+  role: "admin",
+  created_at: "2026-01-01T00:00:00Z",
+};
+
+export const VIEWER: UserView = {
+  id: "u-viewer",
+  email: "viewer@example.com",
+  display_name: null,
+  role: "viewer",
+  created_at: "2026-01-02T00:00:00Z",
+};
+
+export function tokens(access: string, expiresIn = 1800): TokenPair {
+  return { access_token: access, refresh_token: null, token_type: "bearer", expires_in: expiresIn };
+}
+
+/** No session: the refresh cookie is missing or refused. */
+export const refreshRefused = () =>
+  http.post(`${API}/auth/refresh`, () => apiError(401, "invalid_refresh_token", "No session"));
+
+/** A session the refresh cookie restores, answering with `access`. */
+export const refreshGives = (access: string) => http.post(`${API}/auth/refresh`, () => ok(tokens(access)));

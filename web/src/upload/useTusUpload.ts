@@ -1,0 +1,298 @@
+import { useEffect, useState } from "react";
+import { Upload, type DetailedError, type HttpRequest } from "tus-js-client";
+import { getFreshAccessToken, refreshAccessToken } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
+import type { MediaItem } from "../api/schema";
+
+export type TransferPhase =
+  | "queued"
+  | "uploading"
+  | "paused"
+  | "cancelling"
+  | "processing"
+  | "done"
+  | "failed"
+  | "cancelled";
+
+/** One file of an upload, as the page shows it. */
+export interface Transfer {
+  file: File;
+  title: string;
+  phase: TransferPhase;
+  sent: number;
+  total: number;
+  error: string | null;
+  result: MediaItem | null;
+}
+
+/** What to upload: the file and its tus metadata (title, description, tags, publish). */
+export interface UploadItem {
+  file: File;
+  metadata: Record<string, string> & { title: string };
+}
+
+export const POLL_INITIAL_MS = 1000;
+export const POLL_MAX_MS = 5000;
+const POLL_MAX_FAILURES = 5;
+const TERMINAL: readonly TransferPhase[] = ["done", "failed", "cancelled"];
+
+export function isTerminal(phase: TransferPhase): boolean {
+  return TERMINAL.includes(phase);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const id = window.setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        window.clearTimeout(id);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function statusOf(err: unknown): number {
+  const response = (err as Partial<DetailedError> | null)?.originalResponse;
+  return response ? response.getStatus() : 0;
+}
+
+/** The API's `detail` when the tus endpoint answered with our error body. */
+export function describeUploadError(err: Error | DetailedError): string {
+  const response = (err as Partial<DetailedError>).originalResponse;
+  if (!response) {
+    return "The upload failed: the server could not be reached. Check your connection and try again.";
+  }
+  const status = response.getStatus();
+  try {
+    const body = JSON.parse(response.getBody()) as { detail?: unknown };
+    if (typeof body.detail === "string" && body.detail !== "") return body.detail;
+  } catch {
+    // not JSON: a proxy in front of the app answered
+  }
+  if (status === 401) return "Your session has expired. Sign in again to upload.";
+  if (status === 403) return "Only administrators can upload videos.";
+  if (status === 413) return "This file is too large for the server.";
+  return `The upload failed (HTTP ${status}).`;
+}
+
+/**
+ * Uploads files one after the other with tus, then follows each one's
+ * processing job. Plain TypeScript (no React): the hook below renders its
+ * snapshots. Methods act on the file being uploaded now.
+ */
+export class UploadQueue {
+  private transfers: Transfer[] = [];
+  private items: UploadItem[] = [];
+  private index = -1;
+  private upload: Upload | null = null;
+  private poll: AbortController | null = null;
+
+  constructor(private readonly publish: (transfers: Transfer[]) => void) {}
+
+  start(items: UploadItem[]): void {
+    this.stop();
+    this.items = items;
+    this.transfers = items.map(({ file, metadata }) => ({
+      file,
+      title: metadata.title,
+      phase: "queued",
+      sent: 0,
+      total: file.size,
+      error: null,
+      result: null,
+    }));
+    this.index = -1;
+    this.emit();
+    this.next();
+  }
+
+  pause(): void {
+    if (this.current()?.phase !== "uploading") return;
+    void this.upload?.abort(false);
+    this.set(this.index, { phase: "paused" });
+  }
+
+  resume(): void {
+    if (this.current()?.phase !== "paused") return;
+    this.set(this.index, { phase: "uploading" });
+    this.upload?.start();
+  }
+
+  /** Stops the current file (the server discards its bytes) and the files still waiting. */
+  async cancel(): Promise<void> {
+    const upload = this.upload;
+    const phase = this.current()?.phase;
+    if (!upload || (phase !== "uploading" && phase !== "paused")) return;
+    const index = this.index;
+    this.set(index, { phase: "cancelling" });
+    try {
+      await upload.abort(true); // DELETE
+    } catch {
+      // Already gone or unreachable: nothing more to do from here.
+    }
+    this.upload = null;
+    this.transfers = this.transfers.map((t, i) =>
+      i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t,
+    );
+    this.index = this.items.length;
+    this.emit();
+  }
+
+  /** Leaving the page: stop transferring (tus can resume it later) and polling. */
+  stop(): void {
+    this.poll?.abort();
+    void this.upload?.abort(false);
+    this.upload = null;
+  }
+
+  clear(): void {
+    this.stop();
+    this.items = [];
+    this.transfers = [];
+    this.index = -1;
+    this.emit();
+  }
+
+  private current(): Transfer | undefined {
+    return this.transfers[this.index];
+  }
+
+  private emit(): void {
+    this.publish(this.transfers);
+  }
+
+  private set(index: number, change: Partial<Transfer>): void {
+    this.transfers = this.transfers.map((t, i) => (i === index ? { ...t, ...change } : t));
+    this.emit();
+  }
+
+  private finish(index: number, change: Partial<Transfer>): void {
+    this.set(index, change);
+    if (index === this.index) this.next();
+  }
+
+  private next(): void {
+    this.index += 1;
+    const item = this.items[this.index];
+    if (item) void this.begin(this.index, item);
+  }
+
+  private async begin(index: number, { file, metadata }: UploadItem): Promise<void> {
+    this.set(index, { phase: "uploading" });
+    let forceRefresh = false;
+    const upload = new Upload(file, {
+      endpoint: TUS_ENDPOINT,
+      chunkSize: CHUNK_SIZE,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      removeFingerprintOnSuccess: true,
+      metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
+      // Authorization is set per request (creation, each PATCH, HEAD on
+      // resume, DELETE on cancel) with a token valid for a while yet. Not in
+      // the static `headers` option: XHR's setRequestHeader appends, so a
+      // static header plus a refreshed one would go out as "Bearer a, Bearer b".
+      onBeforeRequest: async (req: HttpRequest) => {
+        const fresh = forceRefresh ? await refreshAccessToken() : await getFreshAccessToken();
+        forceRefresh = false;
+        if (fresh) req.setHeader("Authorization", `Bearer ${fresh}`);
+      },
+      onShouldRetry: (err, retryAttempt) => {
+        const status = statusOf(err);
+        if (status === 401) {
+          forceRefresh = true;
+          return retryAttempt === 0;
+        }
+        return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
+      },
+      onProgress: (sent, total) => this.set(index, { sent, total }),
+      onSuccess: () => {
+        this.upload = null;
+        this.set(index, { phase: "processing", sent: file.size, total: file.size });
+        const controller = new AbortController();
+        this.poll = controller;
+        void this.follow(index, uploadIdFromUrl(upload.url ?? ""), controller.signal);
+      },
+      onError: (err) => {
+        this.upload = null;
+        this.finish(index, { phase: "failed", error: describeUploadError(err) });
+      },
+    });
+    this.upload = upload;
+    try {
+      const previous = await upload.findPreviousUploads();
+      const resumable = previous.find((p) => p.uploadUrl !== null);
+      if (resumable) upload.resumeFromPreviousUpload(resumable);
+    } catch {
+      // No URL storage (private mode): start from the beginning.
+    }
+    if (this.upload === upload) upload.start();
+  }
+
+  /** Polls the ingest job with backoff until it is done or failed. */
+  private async follow(index: number, uploadId: string, signal: AbortSignal): Promise<void> {
+    let delay = POLL_INITIAL_MS;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const job = await getJob(uploadId, signal);
+        failures = 0;
+        if (job.state === "done") return this.finish(index, { phase: "done", result: job.item ?? null });
+        if (job.state === "failed") {
+          return this.finish(index, { phase: "failed", error: job.error ?? "Processing failed." });
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        failures += 1;
+        if (failures >= POLL_MAX_FAILURES) {
+          const error = `The video was uploaded but its processing state is unknown: ${errorMessage(err)}`;
+          return this.finish(index, { phase: "failed", error });
+        }
+      }
+      await sleep(delay, signal);
+      delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
+    }
+  }
+}
+
+export interface TusUpload {
+  transfers: Transfer[];
+  /** The file being worked on (uploading, paused, processing …), else null. */
+  current: Transfer | null;
+  /** Bytes are moving or may move again: leaving the page would interrupt them. */
+  busy: boolean;
+  start: (items: UploadItem[]) => void;
+  pause: () => void;
+  resume: () => void;
+  cancel: () => Promise<void>;
+  reset: () => void;
+}
+
+/** Uploads files with tus one after another and follows their processing. */
+export function useTusUpload(): TusUpload {
+  const [transfers, setTransfers] = useState<Transfer[]>([]);
+  const [queue] = useState(() => new UploadQueue(setTransfers));
+  useEffect(() => () => queue.stop(), [queue]);
+
+  const current = transfers.find((t) => t.phase !== "queued" && !isTerminal(t.phase)) ?? null;
+  const busy = current !== null && current.phase !== "processing";
+  useEffect(() => {
+    if (!busy) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [busy]);
+
+  return {
+    transfers,
+    current,
+    busy,
+    start: (items) => queue.start(items),
+    pause: () => queue.pause(),
+    resume: () => queue.resume(),
+    cancel: () => queue.cancel(),
+    reset: () => queue.clear(),
+  };
+}
