@@ -14,8 +14,8 @@ import nats
 from litestar import Litestar
 
 from streamstack.catalogue.outbox import OutboxRelay
-from streamstack.catalogue.schemas import CreateMediaItem
 from streamstack.catalogue.service import CatalogueService
+from streamstack.contracts.catalogue import NewMediaItem
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.events import Event, Subscription
@@ -125,9 +125,9 @@ def service_without_relay(backends: Backends) -> CatalogueService:
     return CatalogueService(backends.database, relay, streaming=unused_streaming)
 
 
-def new_item(**overrides: Any) -> CreateMediaItem:
-    """A valid item to register through the service."""
-    return msgspec.convert(item_body(**overrides), CreateMediaItem)
+def new_item(**overrides: Any) -> NewMediaItem:
+    """A valid item to register through the service (checked against the contract)."""
+    return msgspec.convert(item_body(**overrides), NewMediaItem)
 
 
 class EventLog:

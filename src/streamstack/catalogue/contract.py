@@ -2,17 +2,14 @@
 
 The handler is reached in-process, or over HTTP at ``/internal/v1/catalogue/items``.
 Either way the kernel has authenticated the *user* the call is made for before it runs
-(the operation's ``access="admin"``: a valid, unrevoked admin access token).
+(the operation's ``access="admin"``: a valid, unrevoked admin access token), and the
+transport has decoded the request against the contract's limits, as the public POST does.
 """
 
 from __future__ import annotations
 
-import msgspec
-
-from streamstack.catalogue.schemas import CreateMediaItem
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import MediaItem, NewMediaItem
-from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.operation import CallContext, Handler
 
 
@@ -20,11 +17,6 @@ def create_item_handler(service: CatalogueService) -> Handler:
     """The handler registering an item for the admin whose token the call carries."""
 
     async def create_item(request: NewMediaItem, context: CallContext) -> MediaItem:
-        try:
-            # The same limits as the public POST, whichever transport brought the call.
-            checked = msgspec.convert(msgspec.structs.asdict(request), CreateMediaItem)
-        except msgspec.ValidationError as exc:
-            raise BadRequest(str(exc), code="validation_error") from None
-        return await service.create_item(checked, created_by=context.caller.user_id)
+        return await service.create_item(request, created_by=context.caller.user_id)
 
     return create_item

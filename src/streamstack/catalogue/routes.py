@@ -16,7 +16,6 @@ from litestar.params import Parameter
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
-    ONE_LINE,
     CreateMediaItem,
     MediaPage,
     SortOrder,
@@ -25,6 +24,7 @@ from streamstack.catalogue.schemas import (
 )
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.limits import ONE_LINE, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.guards import (
     Principal,
@@ -56,13 +56,13 @@ class CatalogueController(Controller):
         q: Annotated[
             str | None,
             Parameter(
-                max_length=200,
+                max_length=SEARCH_MAX,
                 pattern=ONE_LINE,
                 description="case-insensitive search of title, description and tags",
             ),
         ] = None,
         tag: Annotated[
-            str | None, Parameter(max_length=40, pattern=ONE_LINE, description="only this tag")
+            str | None, Parameter(max_length=TAG_MAX, pattern=ONE_LINE, description="only this tag")
         ] = None,
         sort: SortOrder = "newest",
         page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
@@ -104,7 +104,7 @@ class CatalogueController(Controller):
         data: CreateMediaItem,
     ) -> MediaItem:
         """Register an uploaded object as an item (admins; ingest uses the contract)."""
-        return await service.create_item(data, created_by=principal.user_id)
+        return await service.create_item(data.registration(), created_by=principal.user_id)
 
     @patch(
         "/{item_id:uuid}",

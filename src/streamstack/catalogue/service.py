@@ -20,18 +20,21 @@ from streamstack.catalogue.models import MediaItemRow
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.repository import ItemQuery, reading, unit_of_work
 from streamstack.catalogue.schemas import (
-    CreateMediaItem,
     MediaPage,
     SortOrder,
     StatusFilter,
     UpdateMediaItem,
 )
-from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_PUBLISHED, MediaItem
+from streamstack.contracts.catalogue import (
+    MEDIA_DELETED,
+    MEDIA_PUBLISHED,
+    MediaItem,
+    NewMediaItem,
+)
 from streamstack.contracts.streaming import IssueStreamToken, StreamingClient, StreamTokenGrant
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.storage import check_object_key
 from streamstack.settings import SettingsError
 
 log = structlog.get_logger(__name__)
@@ -149,14 +152,17 @@ class CatalogueService:
 
     # --- changes -----------------------------------------------------------------------
 
-    async def create_item(self, request: CreateMediaItem, *, created_by: str) -> MediaItem:
-        """Register an item; 409 if its id exists. Emits ``media.published`` if published."""
-        _check_keys(request.s3_key, request.thumbnail_s3_key)
+    async def create_item(self, request: NewMediaItem, *, created_by: str) -> MediaItem:
+        """Register an item; 409 if its id exists. Emits ``media.published`` if published.
+
+        ``request`` has met the contract's limits already (HTTP and the operation
+        transports decode against them); here it is only normalised.
+        """
         title = request.title.strip()
         if not title:
             raise BadRequest("title must not be blank", code="validation_error")
         tags = normalize_tags(request.tags)
-        item_id = request.id or uuid.uuid4()
+        item_id = uuid.UUID(request.id)
         now = _now()
         row = MediaItemRow(
             id=item_id,
@@ -280,13 +286,6 @@ class CatalogueService:
     async def outbox_backlog(self) -> int:
         """How many events wait in the outbox (for metrics and alerting)."""
         return await self._relay.backlog()
-
-
-def _check_keys(*keys: str | None) -> None:
-    """400 ``invalid_object_key`` unless each key is a safe relative object key."""
-    for key in keys:
-        if key is not None:
-            check_object_key(key)
 
 
 def _now() -> datetime.datetime:

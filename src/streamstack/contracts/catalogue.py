@@ -1,4 +1,8 @@
-"""The catalogue module's published language: registering a media item."""
+"""The catalogue module's published language: registering a media item.
+
+Field limits come from :mod:`streamstack.contracts.limits`, the same types the HTTP schemas
+use, so every transport refuses what the public API refuses.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,19 @@ from typing import Literal
 
 import msgspec
 
+from streamstack.contracts.limits import (
+    Codec,
+    ContentType,
+    Description,
+    Dimension,
+    DurationSeconds,
+    FrameRate,
+    MediaId,
+    ObjectKey,
+    SizeBytes,
+    Tags,
+    Title,
+)
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 MediaStatus = Literal["draft", "published"]
@@ -44,21 +61,21 @@ class MediaItem(msgspec.Struct, frozen=True):
 class NewMediaItem(msgspec.Struct, frozen=True):
     """What ingest knows about an uploaded, probed object."""
 
-    id: str
-    title: str
-    s3_key: str
-    size_bytes: int
-    content_type: str
-    description: str = ""
-    tags: list[str] = []
+    id: MediaId
+    title: Title
+    s3_key: ObjectKey
+    size_bytes: SizeBytes
+    content_type: ContentType
+    description: Description = ""
+    tags: Tags = []
     publish: bool = True
-    duration_seconds: float | None = None
-    video_codec: str | None = None
-    audio_codec: str | None = None
-    width: int | None = None
-    height: int | None = None
-    fps: float | None = None
-    thumbnail_s3_key: str | None = None
+    duration_seconds: DurationSeconds | None = None
+    video_codec: Codec | None = None
+    audio_codec: Codec | None = None
+    width: Dimension | None = None
+    height: Dimension | None = None
+    fps: FrameRate | None = None
+    thumbnail_s3_key: ObjectKey | None = None
 
 
 CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(

@@ -1,0 +1,63 @@
+"""The platform's limits on what a media item may say, defined once.
+
+Every HTTP schema and every contract struct that carries one of these values uses the type
+from here, so a title ingest accepts is a title catalogue accepts, and an in-process call
+meets the same rules as an HTTP one (the transports decode against the same structs). The
+constraints are ``msgspec.Meta`` on ``Annotated`` types: checked whenever msgspec decodes or
+converts, never when a struct is built by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+#: One line of text: no control characters, never a lone surrogate (Postgres refuses them).
+ONE_LINE = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$"
+#: Any text but NUL and lone surrogates (Postgres refuses both).
+NO_NUL = r"^[^\x00\ud800-\udfff]*$"
+#: A storage key: ``/``-separated segments of ``[A-Za-z0-9._-]``, each starting with a letter
+#: or digit, so ``..``, absolute paths, empty segments, backslashes and NUL are refused
+#: (the object stores' own rule, ``kernel.storage.check_object_key``).
+OBJECT_KEY = r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*$"
+#: A UUID in its canonical text form, any case.
+UUID_TEXT = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+TAG_MAX = 40
+MAX_TAGS = 20
+OBJECT_KEY_MAX = 1024
+SEARCH_MAX = 200
+#: The largest integer JSON carries exactly to a browser (2**53): 8 PiB is enough.
+SIZE_MAX = 2**53
+PROCESSING_DETAIL_MAX = 500
+#: More than the ladder's seven rungs (240p … 2160p), for the odd extra one.
+MAX_RENDITIONS = 16
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
+Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX, pattern=ONE_LINE)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
+SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE)]
+
+MediaId = Annotated[str, msgspec.Meta(pattern=UUID_TEXT, description="a media item's uuid")]
+ObjectKey = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=OBJECT_KEY_MAX, pattern=OBJECT_KEY)
+]
+SizeBytes = Annotated[int, msgspec.Meta(ge=0, le=SIZE_MAX)]
+ContentType = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+$")
+]
+Codec = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w.+-]+$")]
+#: A frame width or height in pixels.
+Dimension = Annotated[int, msgspec.Meta(ge=1, le=65_535)]
+DurationSeconds = Annotated[float, msgspec.Meta(ge=0, le=10_000_000)]
+FrameRate = Annotated[float, msgspec.Meta(gt=0, le=1000)]
+
+Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+#: Bits per second of a rendition (HLS ``BANDWIDTH``): up to 1 Gbit/s.
+Bandwidth = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+#: What a person reads about a job: the rung being written, or why it failed.
+ProcessingDetail = Annotated[str, msgspec.Meta(max_length=PROCESSING_DETAIL_MAX, pattern=ONE_LINE)]
