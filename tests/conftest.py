@@ -41,6 +41,9 @@ from harness.servers import (
 )
 from harness.tools import REQUIRE_ALL_ENV, require_all
 
+#: Shared fixtures (``backend_kind``, ``settings_factory``, ``app_client``) for every test.
+pytest_plugins = ["support.fixtures"]
+
 DATABASE_URL_ENV = "STREAMSTACK_TEST_DATABASE_URL"
 NATS_URL_ENV = "STREAMSTACK_TEST_NATS_URL"
 S3_URL_ENV = "STREAMSTACK_TEST_S3_URL"

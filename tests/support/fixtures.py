@@ -33,19 +33,26 @@ def settings_factory(
     """Build settings for this test's backend kind; servers start only when needed."""
 
     def factory(**overrides: Any) -> Settings:
-        if backend_kind == "embedded":
-            return make_settings("embedded", tmp_path / "data", **overrides)
-        return make_settings(
-            "production",
-            tmp_path / "data",
-            database_url=request.getfixturevalue("fresh_database_url"),
-            nats_url=request.getfixturevalue("nats_url"),
-            s3=request.getfixturevalue("s3_endpoint"),
-            buckets=request.getfixturevalue("fresh_buckets"),
-            **overrides,
-        )
+        return settings_for(backend_kind, tmp_path, request, **overrides)
 
     return factory
+
+
+def settings_for(
+    kind: BackendKind, tmp_path: Path, request: pytest.FixtureRequest, **overrides: Any
+) -> Settings:
+    """Settings for ``kind``: embedded in ``tmp_path``, or the session's servers (started now)."""
+    if kind == "embedded":
+        return make_settings("embedded", tmp_path / "data", **overrides)
+    return make_settings(
+        "production",
+        tmp_path / "data",
+        database_url=request.getfixturevalue("fresh_database_url"),
+        nats_url=request.getfixturevalue("nats_url"),
+        s3=request.getfixturevalue("s3_endpoint"),
+        buckets=request.getfixturevalue("fresh_buckets"),
+        **overrides,
+    )
 
 
 @pytest.fixture
