@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "make_queue")
 
-from streamstack.kernel.jobs import Job, JobQueue, QueueConfig
+from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 
 FAST = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
@@ -220,3 +220,84 @@ async def test_health_follows_the_lifecycle(make_queue: QueueFactory) -> None:
 def test_a_worker_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         JobWorker(None, None, concurrency=0)  # type: ignore[arg-type]
+
+
+async def test_the_dead_letter_hook_hears_each_job_given_up(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    heard: list[DeadLetter] = []
+
+    async def on_dead_letter(letter: DeadLetter) -> None:
+        heard.append(letter)
+
+    async def handler(job: Job) -> None:
+        if job.id == "rejected":
+            raise JobRejected("unsupported container")
+        raise OSError("decoder crashed")
+
+    await queue.enqueue("rejected", "transcode", b"")
+    await queue.enqueue("crashing", "transcode", b"")
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2, on_dead_letter=on_dead_letter)
+    await worker.start()
+    await until(lambda: len(heard) == 2, "both jobs dead-lettered")
+    await worker.stop()
+    reasons = {letter.job.id: (letter.attempts, letter.reason) for letter in heard}
+    assert reasons == {
+        "rejected": (1, "unsupported container"),
+        "crashing": (3, "OSError: decoder crashed"),
+    }
+    assert {letter.job.id for letter in await queue.dead_letters()} == {"rejected", "crashing"}
+
+
+async def test_a_failing_dead_letter_hook_leaves_the_job_to_come_back(
+    make_queue: QueueFactory,
+) -> None:
+    queue = make_queue(QueueConfig(ack_wait=1.0, max_deliver=1, retry_delays=(0.0,)))
+    calls: list[str] = []
+
+    async def on_dead_letter(letter: DeadLetter) -> None:
+        calls.append(letter.reason)
+        if len(calls) == 1:
+            raise ConnectionError("database away: the item cannot be marked failed yet")
+
+    async def handler(job: Job) -> None:
+        raise RuntimeError("bad frame")
+
+    await queue.enqueue("poison", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2, on_dead_letter=on_dead_letter)
+    await worker.start()
+    await until(lambda: len(calls) == 2, "the hook called again after the ack wait")
+    await worker.stop()
+    assert calls[0] == "RuntimeError: bad frame"
+    assert "no outcome after 1 deliveries" in calls[1]
+    [letter] = await queue.dead_letters()
+    assert letter.reason == calls[1]
+    assert "not settled" in (worker.health().last_error or "")
+
+
+async def test_cancel_ends_a_running_job_for_good(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    started = asyncio.Event()
+    cleaned: list[str] = []
+
+    async def handler(job: Job) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cleaned.append(job.id)  # a real handler removes its partial outputs here
+            raise
+
+    await queue.enqueue("deleted-item", "transcode", b"")
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
+    await worker.start()
+    await asyncio.wait_for(started.wait(), 20)
+    assert worker.cancel("not-here") is False
+    assert worker.cancel("deleted-item") is True
+    await until(lambda: worker.health().cancelled == 1, "the cancelled job settled")
+    await asyncio.sleep(2 * FAST.ack_wait)  # time for a redelivery, if any
+    await worker.stop()
+    assert cleaned == ["deleted-item"]
+    health = worker.health()
+    assert (health.processed, health.retried, health.dead_lettered) == (0, 0, 0)
+    await backlog_empty(queue)
+    assert await queue.dead_letters() == []

@@ -20,7 +20,7 @@ Semantics shared by both:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import msgspec
@@ -94,6 +94,11 @@ class QueueConfig(msgspec.Struct, frozen=True):
         return float(self.retry_delays[min(max(attempt, 1), len(self.retry_delays)) - 1])
 
 
+#: Called with the dead letter before a job is dead-lettered (e.g. to mark an item failed).
+#: If it raises, the job is not dead-lettered now: it comes back after its ack wait.
+DeadLetterHook = Callable[[DeadLetter], Awaitable[None]]
+
+
 def abandoned_reason(attempts: int) -> str:
     """The dead-letter reason of a job whose holder never reported an outcome."""
     return (
@@ -154,8 +159,8 @@ class JobQueue(Protocol):
         """Store a job; False when ``job_id`` was enqueued within the dedupe window."""
         ...
 
-    async def consumer(self) -> JobConsumer:
-        """A new consumer of this queue."""
+    async def consumer(self, on_dead_letter: DeadLetterHook | None = None) -> JobConsumer:
+        """A new consumer of this queue; ``on_dead_letter`` runs for each job it gives up."""
         ...
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:

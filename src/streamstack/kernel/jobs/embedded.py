@@ -25,6 +25,7 @@ import structlog
 from streamstack.kernel.jobs import (
     Backlog,
     DeadLetter,
+    DeadLetterHook,
     Job,
     JobsUnavailable,
     QueueConfig,
@@ -138,8 +139,8 @@ class EmbeddedJobQueue:
             await self._notify()
         return stored
 
-    async def consumer(self) -> EmbeddedJobConsumer:
-        return EmbeddedJobConsumer(self)
+    async def consumer(self, on_dead_letter: DeadLetterHook | None = None) -> EmbeddedJobConsumer:
+        return EmbeddedJobConsumer(self, on_dead_letter)
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = await self._run(
@@ -173,7 +174,7 @@ class EmbeddedJobQueue:
 
     # --- used by consumers and deliveries ---------------------------------------------------
 
-    async def _claim(self) -> EmbeddedDelivery | None:
+    async def _claim(self, on_dead_letter: DeadLetterHook | None) -> EmbeddedDelivery | None:
         lease = uuid.uuid4().hex
         now = time.time()
         params = {"queue": self.name, "now": now, "until": now + self.config.ack_wait}
@@ -181,22 +182,23 @@ class EmbeddedJobQueue:
         if not rows:
             return None
         job_id, kind, payload, deliveries = rows[0]
-        return EmbeddedDelivery(self, Job(job_id, kind, payload), int(deliveries), lease)
+        job = Job(job_id, kind, payload)
+        return EmbeddedDelivery(self, job, int(deliveries), lease, on_dead_letter)
 
     async def _update(self, sql: str, *params: object) -> bool:
         """Run one statement on this delivery's row; False when the lease was lost."""
         changed = await self._run(lambda db: db.execute(sql, params).rowcount)
         return bool(changed)
 
-    async def _dead_letter(self, lease: str, reason: str) -> bool:
+    async def _dead_letter(self, lease: str, letter: DeadLetter) -> bool:
         def move(db: sqlite3.Connection) -> bool:
             with _transaction(db):
                 db.execute(
                     "INSERT OR REPLACE INTO dead_jobs"
                     " (queue, id, kind, payload, attempts, reason, failed_at)"
-                    " SELECT queue, id, kind, payload, deliveries, ?, ? FROM jobs"
+                    " SELECT queue, id, kind, payload, ?, ?, ? FROM jobs"
                     " WHERE queue = ? AND lease = ?",
-                    (reason, time.time(), self.name, lease),
+                    (letter.attempts, letter.reason, letter.failed_at, self.name, lease),
                 )
                 return bool(
                     db.execute(
@@ -243,14 +245,15 @@ def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 class EmbeddedJobConsumer:
     """A :class:`~streamstack.kernel.jobs.JobConsumer` of an :class:`EmbeddedJobQueue`."""
 
-    def __init__(self, queue: EmbeddedJobQueue) -> None:
+    def __init__(self, queue: EmbeddedJobQueue, on_dead_letter: DeadLetterHook | None) -> None:
         self._queue = queue
+        self._on_dead_letter = on_dead_letter
         self._closed = False
 
     async def next(self, wait: float) -> EmbeddedDelivery | None:
         deadline = time.monotonic() + wait
         while not self._closed:
-            delivery = await self._queue._claim()
+            delivery = await self._queue._claim(self._on_dead_letter)
             if delivery is not None:
                 if delivery.attempt <= self._queue.config.max_deliver:
                     return delivery
@@ -269,11 +272,19 @@ class EmbeddedJobConsumer:
 class EmbeddedDelivery:
     """A :class:`~streamstack.kernel.jobs.Delivery` identified by its lease token."""
 
-    def __init__(self, queue: EmbeddedJobQueue, job: Job, attempt: int, lease: str) -> None:
+    def __init__(
+        self,
+        queue: EmbeddedJobQueue,
+        job: Job,
+        attempt: int,
+        lease: str,
+        on_dead_letter: DeadLetterHook | None = None,
+    ) -> None:
         self.job = job
         self.attempt = attempt
         self._queue = queue
         self._lease = lease
+        self._on_dead_letter = on_dead_letter
 
     async def ack(self) -> None:
         if not await self._queue._update(
@@ -299,7 +310,10 @@ class EmbeddedDelivery:
         )
 
     async def term(self, reason: str) -> None:
-        await self._queue._dead_letter(self._lease, reason)
+        letter = DeadLetter(self.job, self.attempt, reason, time.time())
+        if self._on_dead_letter is not None:
+            await self._on_dead_letter(letter)
+        await self._queue._dead_letter(self._lease, letter)
 
     async def fail(self, reason: str) -> bool:
         return await retry_or_dead_letter(self, self._queue.config, reason)

@@ -30,6 +30,7 @@ from nats.js.kv import KeyValue
 from streamstack.kernel.jobs import (
     Backlog,
     DeadLetter,
+    DeadLetterHook,
     Job,
     JobsUnavailable,
     QueueConfig,
@@ -85,14 +86,14 @@ class NatsJobQueue:
             raise _unavailable(f"job {job_id} not enqueued", exc) from exc
         return not ack.duplicate
 
-    async def consumer(self) -> NatsJobConsumer:
+    async def consumer(self, on_dead_letter: DeadLetterHook | None = None) -> NatsJobConsumer:
         await self._ensure()
         js = await self._connection.jetstream()
         try:
             subscription = await js.pull_subscribe_bind(consumer=CONSUMER, stream=self.stream)
         except Exception as exc:
             raise _unavailable("job consumer not bound", exc) from exc
-        return NatsJobConsumer(self, subscription)
+        return NatsJobConsumer(self, subscription, on_dead_letter)
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         await self._ensure()
@@ -178,9 +179,12 @@ class NatsJobQueue:
 class NatsJobConsumer:
     """A :class:`~streamstack.kernel.jobs.JobConsumer`: one pull subscription on the consumer."""
 
-    def __init__(self, queue: NatsJobQueue, subscription: Any) -> None:
+    def __init__(
+        self, queue: NatsJobQueue, subscription: Any, on_dead_letter: DeadLetterHook | None
+    ) -> None:
         self._queue = queue
         self._subscription = subscription
+        self._on_dead_letter = on_dead_letter
 
     async def next(self, wait: float) -> NatsDelivery | None:
         deadline = time.monotonic() + wait
@@ -195,7 +199,7 @@ class NatsJobConsumer:
                 return None
             except Exception as exc:
                 raise _unavailable("no job fetched", exc) from exc
-            delivery = NatsDelivery(self._queue, messages[0])
+            delivery = NatsDelivery(self._queue, messages[0], self._on_dead_letter)
             if delivery.attempt <= self._queue.config.max_deliver:
                 return delivery
             await delivery.term(abandoned_reason(delivery.attempt - 1))
@@ -211,7 +215,9 @@ class NatsJobConsumer:
 class NatsDelivery:
     """A :class:`~streamstack.kernel.jobs.Delivery` wrapping one JetStream message."""
 
-    def __init__(self, queue: NatsJobQueue, message: Msg) -> None:
+    def __init__(
+        self, queue: NatsJobQueue, message: Msg, on_dead_letter: DeadLetterHook | None = None
+    ) -> None:
         headers = message.headers or {}
         self.job = Job(
             id=headers.get("Nats-Msg-Id", ""),
@@ -221,6 +227,7 @@ class NatsDelivery:
         self.attempt = int(message.metadata.num_delivered or 1)
         self._queue = queue
         self._message = message
+        self._on_dead_letter = on_dead_letter
 
     async def ack(self) -> None:
         # Wait for the server's answer: a lost ack would mean the job runs again.
@@ -242,7 +249,10 @@ class NatsDelivery:
             raise _unavailable(f"job {self.job.id} not extended", exc) from exc
 
     async def term(self, reason: str) -> None:
-        await self._queue._record_dead(DeadLetter(self.job, self.attempt, reason, time.time()))
+        letter = DeadLetter(self.job, self.attempt, reason, time.time())
+        if self._on_dead_letter is not None:
+            await self._on_dead_letter(letter)
+        await self._queue._record_dead(letter)
         client = self._message._client
         try:
             await client.request(

@@ -6,6 +6,7 @@ on success, retries with the queue's backoff on an error, and dead-letters after
 last attempt (or at once when the handler raises :class:`JobRejected`). Stopping lets
 running jobs finish for ``stop_timeout`` seconds, then cancels them and hands their jobs
 back to the queue, so another worker picks them up without waiting for the ack wait.
+``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
 
 It has the background-task shape (``start``/``stop``/``health``) the kernel uses for its
 long-running tasks.
@@ -23,7 +24,7 @@ import msgspec
 import structlog
 
 from streamstack.kernel.errors import ServiceUnavailable
-from streamstack.kernel.jobs import Delivery, Job, JobConsumer, JobQueue
+from streamstack.kernel.jobs import DeadLetterHook, Delivery, Job, JobConsumer, JobQueue
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,7 @@ class WorkerHealth(msgspec.Struct, frozen=True):
     retried: int
     dead_lettered: int
     released: int
+    cancelled: int
     last_error: str | None
 
 
@@ -75,6 +77,7 @@ class JobWorker:
         heartbeat: float | None = None,
         stop_timeout: float = 10.0,
         poll: float = 1.0,
+        on_dead_letter: DeadLetterHook | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("a job worker needs at least one slot")
@@ -82,6 +85,7 @@ class JobWorker:
         self.queue = queue
         self.concurrency = concurrency
         self._handler = handler
+        self._on_dead_letter = on_dead_letter
         self._heartbeat = heartbeat or max(queue.config.ack_wait / 3, 0.05)
         # Settling (ack, nak, term) is retried while the backend is away, as long as the
         # job may still be ours: about one ack wait, at least a few seconds.
@@ -92,7 +96,11 @@ class JobWorker:
         self._stopping = asyncio.Event()
         self._abandon = asyncio.Event()
         self._busy = 0
-        self._counts = {"processed": 0, "retried": 0, "dead_lettered": 0, "released": 0}
+        self._counts = dict.fromkeys(
+            ("processed", "retried", "dead_lettered", "released", "cancelled"), 0
+        )
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._cancelled: set[str] = set()
         self._last_error: str | None = None
         self._pull_failure: str | None = None
 
@@ -125,6 +133,19 @@ class JobWorker:
         await asyncio.gather(*slots, return_exceptions=True)
         log.info("jobs.worker_stopped", worker=self.name, **self._counts)
 
+    def cancel(self, job_id: str) -> bool:
+        """Stop job ``job_id`` if it runs here and ack it: it will not run again.
+
+        For work whose subject is gone (an item deleted while it is processed); the handler
+        sees ``CancelledError`` and should clean up what it wrote. False if not running here.
+        """
+        task = self._running.get(job_id)
+        if task is None or task.done():
+            return False
+        self._cancelled.add(job_id)
+        task.cancel()
+        return True
+
     def health(self) -> WorkerHealth:
         """Running, and able to pull from the queue right now."""
         running = bool(self._slots) and not all(t.done() for t in self._slots)
@@ -146,7 +167,7 @@ class JobWorker:
         while not self._stopping.is_set():
             try:
                 if consumer is None:
-                    consumer = await self.queue.consumer()
+                    consumer = await self.queue.consumer(self._on_dead_letter)
                 delivery = await consumer.next(self._poll)
             except Exception as exc:
                 failures += 1
@@ -176,10 +197,18 @@ class JobWorker:
         job = delivery.job
         heartbeat = asyncio.create_task(self._keep_alive(delivery))
         handler = asyncio.create_task(self._run_handler(job))
+        self._running[job.id] = handler
         abandon = asyncio.create_task(self._abandon.wait())
         began = time.monotonic()
         try:
             await asyncio.wait({handler, abandon}, return_when=asyncio.FIRST_COMPLETED)
+            if job.id in self._cancelled:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await handler
+                await self._settle(delivery.ack)
+                self._counts["cancelled"] += 1
+                log.info("jobs.cancelled", worker=self.name, job=job.id, attempt=delivery.attempt)
+                return
             if not handler.done() or handler.cancelled():
                 handler.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -190,6 +219,8 @@ class JobWorker:
                 return
             await self._conclude(delivery, handler.exception(), time.monotonic() - began)
         finally:
+            self._running.pop(job.id, None)
+            self._cancelled.discard(job.id)
             abandon.cancel()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
