@@ -42,12 +42,15 @@ class JobRejected(Exception):
     """
 
 
-class WorkerHealth(msgspec.Struct, frozen=True):
-    """What ``health()`` reports: counters since start and the last error seen."""
+#: What :meth:`JobWorker.health` answers when all is well (as the kernel's background tasks).
+HEALTHY = "ok"
+
+
+class WorkerStats(msgspec.Struct, frozen=True):
+    """Counters since the worker was built, and the last error seen."""
 
     name: str
     running: bool
-    ok: bool
     concurrency: int
     busy: int
     processed: int
@@ -118,16 +121,21 @@ class JobWorker:
             "jobs.worker_started", worker=self.name, queue=self.queue.name, slots=self.concurrency
         )
 
-    async def stop(self) -> None:
-        """Stop pulling; let running jobs finish within ``stop_timeout``, release the rest."""
+    async def stop(self, timeout_seconds: float | None = None) -> None:
+        """Stop pulling; let running jobs finish within the timeout, then release them.
+
+        ``timeout_seconds`` defaults to the ``stop_timeout`` given at construction; handing
+        the jobs back takes at most a few seconds more.
+        """
         if not self._slots:
             return
         self._stopping.set()
         slots, self._slots = self._slots, []
-        _, pending = await asyncio.wait(slots, timeout=self._stop_timeout)
+        timeout = self._stop_timeout if timeout_seconds is None else timeout_seconds
+        _, pending = await asyncio.wait(slots, timeout=timeout)
         if pending:
             self._abandon.set()  # running handlers are cancelled, their jobs handed back
-            _, pending = await asyncio.wait(pending, timeout=self._stop_timeout)
+            _, pending = await asyncio.wait(pending, timeout=min(timeout, 5.0) or 1.0)
         for task in pending:  # a release stuck on a dead backend: the ack wait covers it
             task.cancel()
         await asyncio.gather(*slots, return_exceptions=True)
@@ -146,13 +154,24 @@ class JobWorker:
         task.cancel()
         return True
 
-    def health(self) -> WorkerHealth:
-        """Running, and able to pull from the queue right now."""
-        running = bool(self._slots) and not all(t.done() for t in self._slots)
-        return WorkerHealth(
+    @property
+    def running(self) -> bool:
+        """Whether the slots are alive."""
+        return bool(self._slots) and not all(t.done() for t in self._slots)
+
+    def health(self) -> str:
+        """``"ok"`` (running and pulling), or why not; what ``GET /ready`` reports."""
+        if not self.running:
+            return "not running"
+        if self._pull_failure is not None:
+            return f"failing ({self._pull_failure})"
+        return HEALTHY
+
+    def stats(self) -> WorkerStats:
+        """Jobs processed, retried, dead-lettered, released and cancelled; slots busy."""
+        return WorkerStats(
             name=self.name,
-            running=running,
-            ok=running and self._pull_failure is None,
+            running=self.running,
             concurrency=self.concurrency,
             busy=self._busy,
             last_error=self._pull_failure or self._last_error,
