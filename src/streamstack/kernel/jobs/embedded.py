@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
 import threading
 import time
@@ -34,6 +33,7 @@ from streamstack.kernel.jobs import (
     check_queue,
     retry_or_dead_letter,
 )
+from streamstack.kernel.storage.private_files import private_directory, private_file
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -83,22 +83,16 @@ RETURNING id, kind, payload, deliveries
 _POLL_SECONDS = 0.25
 
 
-def _private_file(path: Path) -> None:
-    """Create ``path`` (0600) in a directory only its owner can enter (0700)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    # SQLite gives the -wal and -shm files the database file's mode.
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    os.chmod(path, 0o600)
-
-
 class EmbeddedJobQueue:
     """A :class:`~streamstack.kernel.jobs.JobQueue` persisted to the SQLite file ``path``."""
 
     def __init__(self, path: Path, name: str, config: QueueConfig | None = None) -> None:
         self.name = check_queue(name)
         self.config = config or QueueConfig()
-        _private_file(path)
+        # The queue's folder is its own: 0700 even if it existed; the file 0600 (SQLite gives
+        # its -wal and -shm files the database file's mode).
+        private_directory(path.parent, owned=True)
+        private_file(path)
         self._db = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=10.0
         )
