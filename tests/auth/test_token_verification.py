@@ -26,10 +26,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from jose import jwt
 
-from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jwt import MAX_TOKEN_CHARS, InvalidToken, TokenVerifier, key_id
-from streamstack.kernel.revocation import RevocationList
+from streamstack.kernel.revocation import (
+    REVOCATION_TTL_SECONDS,
+    REVOKED_TOKENS_BUCKET,
+    RevocationList,
+)
 from streamstack.settings import Settings
 from support.apps import make_settings, mint_token, running_app
 

@@ -15,11 +15,14 @@ from streamstack.auth.schemas import PublicKeySet
 from streamstack.auth.service import AuthService
 from streamstack.auth.throttle import AttemptThrottle, ThrottleLimits
 from streamstack.auth.tokens import TokenIssuer
-from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair, public_jwk
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.revocation import RevocationList
+from streamstack.kernel.revocation import (
+    REVOCATION_TTL_SECONDS,
+    REVOKED_TOKENS_BUCKET,
+    RevocationList,
+)
 from streamstack.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -29,7 +32,7 @@ OWASP_MEMORY_KIB, OWASP_TIME_COST = 19456, 2
 
 
 def build_service(
-    settings: Settings, backends: Backends, verifier: TokenVerifier
+    settings: Settings, backends: Backends, verifier: TokenVerifier, revocations: RevocationList
 ) -> tuple[AuthService, TokenIssuer]:
     """The auth service on these backends, and the token issuer it signs with."""
     issuer = TokenIssuer.from_settings(settings, verifier.kid)
@@ -41,7 +44,7 @@ def build_service(
         )
     service = AuthService(
         database=backends.database,
-        revocations=RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS)),
+        revocations=revocations,
         passwords=PasswordHashing(
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,
@@ -74,7 +77,8 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
     verifier = TokenVerifier(public_pem, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     backends = Backends(settings)
     try:
-        service, _ = build_service(settings, backends, verifier)
+        revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
+        service, _ = build_service(settings, backends, verifier, revocations)
         yield service
     finally:
         await backends.close()
@@ -92,7 +96,9 @@ async def announce_dev_admin(service: AuthService) -> None:
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the auth module: its routes and, in dev, the first-admin start-up hook."""
     settings = context.settings
-    service, issuer = build_service(settings, context.backends, context.verifier)
+    service, issuer = build_service(
+        settings, context.backends, context.verifier, context.authenticator.revocations
+    )
     router = auth_router(
         service,
         RefreshCookie(secure=settings.secure_cookies, max_age=settings.refresh_token_ttl_seconds),

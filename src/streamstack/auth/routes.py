@@ -25,9 +25,9 @@ from streamstack.auth.schemas import (
     UserView,
 )
 from streamstack.auth.service import AuthService, ClientInfo, IssuedTokens, clean_user_agent
-from streamstack.kernel.errors import Forbidden, Unauthorized
-from streamstack.kernel.guards import bearer_token
-from streamstack.kernel.jwt import Claims
+from streamstack.kernel.authentication import Principal
+from streamstack.kernel.errors import Unauthorized
+from streamstack.kernel.guards import provide_principal, requires_admin
 
 PREFIX = "/api/v1/auth"
 REFRESH_COOKIE = "streamstack_refresh"
@@ -37,7 +37,7 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 # Handler parameters filled by the router's dependencies, by name.
 Auth = NamedDependency[AuthService]
-Caller = NamedDependency[Claims]
+Caller = NamedDependency[Principal]
 KeySet = NamedDependency[PublicKeySet]
 
 
@@ -98,21 +98,6 @@ def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
     """The caller's address (as the proxy reported it) and user agent."""
     address = request.client.host if request.client else "unknown"
     return ClientInfo(address or "unknown", clean_user_agent(request.headers.get("user-agent")))
-
-
-async def provide_caller(request: Request[Any, Any, Any], auth: Auth) -> Claims:
-    """DI: the verified, unrevoked access token of the request."""
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthorized("a bearer token is required")
-    return await auth.authenticate(token)
-
-
-async def provide_admin(caller: Caller) -> Claims:
-    """DI: the caller, who must be an admin."""
-    if caller.role != "admin":
-        raise Forbidden("admin role required")
-    return caller
 
 
 class AccountController(Controller):
@@ -205,12 +190,11 @@ class UserAdminController(Controller):
     path = "/users"
     tags = ["auth", "admin"]
     security = BEARER
-    dependencies = {"admin": Provide(provide_admin)}
+    guards = [requires_admin]
 
     @get("")
     async def list_users(
         self,
-        admin: Caller,
         auth: Auth,
         q: Annotated[str | None, Parameter(max_length=254, description="email contains")] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
@@ -220,9 +204,7 @@ class UserAdminController(Controller):
         return await auth.list_users(q, limit, offset)
 
     @patch("/{user_id:uuid}")
-    async def change_role(
-        self, admin: Caller, auth: Auth, user_id: uuid.UUID, data: RoleChange
-    ) -> UserView:
+    async def change_role(self, auth: Auth, user_id: uuid.UUID, data: RoleChange) -> UserView:
         """Set a user's role (``viewer`` or ``admin``)."""
         return await auth.change_role(user_id, data.role)
 
@@ -258,6 +240,6 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
             "auth": Provide(provide_auth),
             "refresh_cookie": Provide(provide_refresh_cookie),
             "key_set": Provide(provide_key_set),
-            "caller": Provide(provide_caller),
+            "caller": Provide(provide_principal),
         },
     )

@@ -30,9 +30,10 @@ from streamstack.auth.repository import AuthRecords
 from streamstack.auth.schemas import SessionView, UserPage, UserView
 from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import SignedToken, TokenIssuer
+from streamstack.kernel.authentication import Principal
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
+from streamstack.kernel.jwt import InvalidToken, TokenVerifier
 from streamstack.kernel.revocation import RevocationList
 
 log = structlog.get_logger(__name__)
@@ -156,9 +157,9 @@ class AuthService:
             user = await self._insert_user(records, email, password_hash, "viewer", name)
         return user_view(user)
 
-    async def current_user(self, claims: Claims) -> UserView:
+    async def current_user(self, caller: Principal) -> UserView:
         """The account of a verified access token."""
-        user_id = _uuid_or_none(claims.sub)
+        user_id = _uuid_or_none(caller.user_id)
         async with self._work() as records:
             user = None if user_id is None else await records.users.by_id(user_id)
         if user is None:
@@ -253,27 +254,21 @@ class AuthService:
             )
         return issued
 
-    async def authenticate(self, token: str) -> Claims:
-        """Verify an access token and refuse it if it was revoked."""
-        claims = self._verifier.verify(token, "access")
-        await self._revocations.check(claims.jti)
-        return claims
-
-    async def logout(self, claims: Claims) -> None:
+    async def logout(self, caller: Principal) -> None:
         """Revoke the presented access token and the session it belongs to."""
-        await self._revocations.revoke(claims.jti)
-        family = _uuid_or_none(claims.fam)
-        user = _uuid_or_none(claims.sub)
+        await self._revocations.revoke(caller.jti)
+        family = _uuid_or_none(caller.family)
+        user = _uuid_or_none(caller.user_id)
         if family is None or user is None:
             return
         async with self._work() as records:
             which = (LoginSession.id == family) & (LoginSession.user_id == user)
             await self._revoke_sessions(records, which, utcnow())
 
-    async def logout_all(self, claims: Claims) -> None:
+    async def logout_all(self, caller: Principal) -> None:
         """Revoke every session of the caller and every access token issued in them."""
-        await self._revocations.revoke(claims.jti)
-        user = _uuid_or_none(claims.sub)
+        await self._revocations.revoke(caller.jti)
+        user = _uuid_or_none(caller.user_id)
         if user is None:
             return
         async with self._work() as records:
@@ -281,9 +276,9 @@ class AuthService:
 
     # --- sessions ---------------------------------------------------------------------------
 
-    async def list_sessions(self, claims: Claims) -> list[SessionView]:
+    async def list_sessions(self, caller: Principal) -> list[SessionView]:
         """The caller's active sessions, most recently used first."""
-        user = _uuid_or_none(claims.sub)
+        user = _uuid_or_none(caller.user_id)
         if user is None:
             return []
         async with self._work() as records:
@@ -295,14 +290,14 @@ class AuthService:
                 s.last_used_at,
                 s.expires_at,
                 s.user_agent,
-                current=str(s.id) == claims.fam,
+                current=str(s.id) == caller.family,
             )
             for s in rows
         ]
 
-    async def revoke_session(self, claims: Claims, session_id: uuid.UUID) -> None:
+    async def revoke_session(self, caller: Principal, session_id: uuid.UUID) -> None:
         """Sign out one of the caller's sessions; 404 if it is not theirs."""
-        user = _uuid_or_none(claims.sub)
+        user = _uuid_or_none(caller.user_id)
         async with self._work() as records:
             session = await records.sessions.get_one_or_none(LoginSession.id == session_id)
             if session is None or session.user_id != user:
