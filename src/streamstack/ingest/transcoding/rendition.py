@@ -54,6 +54,7 @@ class Rendition:
         has_audio: bool,
         preset: str,
         crf: int,
+        lookahead: int,
         queue_frames: int,
     ) -> None:
         self.rung = rung
@@ -61,7 +62,7 @@ class Rendition:
         self.rate = rate
         self.gop = gop
         self.has_audio = has_audio
-        self._options = x264_options(rung, preset=preset, crf=crf, gop=gop)
+        self._options = x264_options(rung, preset=preset, crf=crf, gop=gop, lookahead=lookahead)
         self._queue: queue.Queue[QueueItem] = queue.Queue(maxsize=queue_frames)
         self._error: BaseException | None = None
         self.sps: bytes = b""

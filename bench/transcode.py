@@ -1,0 +1,222 @@
+"""Issue 14: the transcoder's speed against the Debian ``ffmpeg`` CLI, and its peak memory.
+
+One generated 1080p30 H.264/AAC source (moving test pattern with film-grain noise, so the
+encoder has real work; cached in ``bench/out/cache``) is turned into the same ladder twice
+in the same run, one after the other:
+
+* by :func:`streamstack.ingest.transcoding.pipeline.transcode` in a fresh child process,
+  which reports its own wall time around the call and its peak RSS (``ru_maxrss``);
+* by ``ffmpeg`` (Debian's CLI), decoding once and encoding the same five rungs
+  (240p-1080p) with the same x264 preset, CRF, VBV caps, fixed GOP and no scene cuts, the
+  same AAC audio, into the same ``hls`` fMP4 packaging (its wall time includes its
+  start-up, a few tens of milliseconds).
+
+Our run also writes the storyboard, which the ffmpeg command does not. A third child
+encodes only the lowest rung (``max_rungs=1``): what a worker's quick first pass costs
+before an item is playable. Run it alone with ``python -m bench.transcode [--quick]``;
+``--quick`` uses a 2 s clip instead of 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.plan import BenchPlan
+from bench.report import BenchReport, Quantity, Row
+from streamstack.ingest.transcoding.results import TranscodeOptions
+
+NAME = "transcode"
+WIDTH, HEIGHT, RATE = 1920, 1080, 30
+SECONDS = 10.0
+QUICK_SECONDS = 2.0
+PRESET = "veryfast"
+SEGMENT_SECONDS = 4.0
+#: The library's default x264 lookahead, given to ffmpeg too: the same encoder settings.
+LOOKAHEAD = TranscodeOptions().lookahead
+#: The issue's goals.
+SPEED_GOAL = 0.9
+RSS_GOAL_BYTES = 400 * 2**20
+
+_CHILD = """
+import json, resource, sys, time
+from streamstack.ingest.transcoding.pipeline import transcode
+from streamstack.ingest.transcoding.results import TranscodeOptions
+options = TranscodeOptions(segment_seconds=float(sys.argv[3]), preset=sys.argv[4],
+                           max_rungs=int(sys.argv[5]) or None)
+began = time.perf_counter()
+result = transcode(sys.argv[1], sys.argv[2], options)
+seconds = time.perf_counter() - began
+print(json.dumps({"seconds": seconds, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "rungs": [r.name for r in result.renditions]}))
+"""
+
+
+def make_source(path: Path, seconds: float) -> Path:
+    """A 1080p30 H.264/AAC MP4 of ``seconds``: a moving pattern with noise, and a tone."""
+    import av
+    import av.filter
+
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.mp4")
+    graph = av.filter.Graph()
+    pattern = graph.add("testsrc2", f"size={WIDTH}x{HEIGHT}:rate={RATE}:duration={seconds}")
+    noise = graph.add("noise", "alls=12:allf=t+u")
+    shape = graph.add("format", "yuv420p")
+    sink = graph.add("buffersink")
+    graph.link_nodes(pattern, noise, shape, sink)
+    graph.configure()
+    with av.open(str(partial), "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=RATE, options={"preset": "veryfast", "crf": "20"})
+        video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        audio = out.add_stream("aac", rate=48000)
+        audio.layout = "stereo"
+        while True:
+            try:
+                frame = sink.pull()
+            except (BlockingIOError, av.error.EOFError):
+                break
+            assert isinstance(frame, av.VideoFrame)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        _write_tone(out, audio, seconds)
+    partial.rename(path)
+    return path
+
+
+def _write_tone(out: Any, audio: Any, seconds: float) -> None:
+    import av
+    import av.filter
+
+    graph = av.filter.Graph()
+    tone = graph.add("sine", f"frequency=440:sample_rate=48000:duration={seconds}")
+    shape = graph.add("aformat", "sample_fmts=fltp:channel_layouts=stereo")
+    sink = graph.add("abuffersink")
+    graph.link_nodes(tone, shape, sink)
+    graph.configure()
+    while True:
+        try:
+            out.mux(audio.encode(sink.pull()))
+        except (BlockingIOError, av.error.EOFError):
+            break
+    out.mux(audio.encode(None))
+
+
+def run_library(source: Path, out: Path, max_rungs: int = 0) -> dict[str, Any]:
+    """Our transcoder in a fresh process: its own wall time, peak RSS and rungs."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    args = [str(source), str(out), str(SEGMENT_SECONDS), PRESET, str(max_rungs)]
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args], env=env, capture_output=True, text=True, check=True
+    )
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def ffmpeg_command(source: Path, out: Path, rungs: list[Any], gop: int) -> list[str]:
+    """The same ladder with the ffmpeg CLI: one decode, split, one HLS output per rung."""
+    split = f"[0:v]fps={RATE},split={len(rungs)}" + "".join(f"[s{i}]" for i in range(len(rungs)))
+    scales = [f"[s{i}]scale={r.width}:{r.height}:flags=bicubic[o{i}]" for i, r in enumerate(rungs)]
+    command = ["ffmpeg", "-v", "error", "-y", "-i", str(source)]
+    command += ["-filter_complex", ";".join([split, *scales])]
+    for index, rung in enumerate(rungs):
+        directory = out / rung.name
+        directory.mkdir(parents=True, exist_ok=True)
+        command += ["-map", f"[o{index}]", "-map", "0:a"]
+        command += ["-c:v", "libx264", "-preset", PRESET, "-profile:v", "high", "-crf", "23"]
+        command += ["-maxrate", f"{rung.max_kbps}k", "-bufsize", f"{2 * rung.max_kbps}k"]
+        command += ["-g", str(gop), "-pix_fmt", "yuv420p"]
+        params = f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:rc-lookahead={LOOKAHEAD}"
+        command += ["-x264-params", params]
+        command += ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
+        command += ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_segment_type", "fmp4"]
+        command += ["-hls_playlist_type", "vod", "-hls_fmp4_init_filename", "init.mp4"]
+        command += ["-hls_segment_filename", str(directory / "seg_%05d.m4s")]
+        command.append(str(directory / "index.m3u8"))
+    return command
+
+
+def run_ffmpeg(source: Path, out: Path) -> float | None:
+    """Seconds the ffmpeg CLI takes for the ladder (None when it is not installed)."""
+    from fractions import Fraction
+
+    from streamstack.ingest.transcoding.ladder import gop_frames, plan_ladder
+
+    if shutil.which("ffmpeg") is None:
+        return None
+    rate = Fraction(RATE)
+    command = ffmpeg_command(
+        source, out, plan_ladder(WIDTH, HEIGHT, rate), gop_frames(SEGMENT_SECONDS, rate)
+    )
+    began = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - began
+
+
+def run(plan: BenchPlan) -> BenchReport:
+    """Measure the library and ffmpeg on the same source, one after the other."""
+    seconds = QUICK_SECONDS if plan.quick else SECONDS
+    source = make_source(plan.cache / f"transcode-1080p-{seconds:g}s.mp4", seconds)
+    work = plan.scratch(NAME)
+    ours = run_library(source, work / "ours")
+    first = run_library(source, work / "first", max_rungs=1)
+    theirs = run_ffmpeg(source, work / "ffmpeg")
+    report = BenchReport(
+        name=NAME,
+        title=f"Transcoding a {seconds:g} s 1080p30 source into the 5-rung ladder ({PRESET})",
+        load_generator=f"none; ffmpeg CLI baseline ({shutil.which('ffmpeg') or 'absent'})",
+        raw={"ours": ours, "first_rung": first, "ffmpeg_seconds": theirs, "clip_seconds": seconds},
+    )
+    speed = Quantity("StreamStack", seconds / ours["seconds"], "x realtime")
+    if theirs is None:
+        report.notes.append("speed ratio skipped: no ffmpeg on PATH (apt-get install ffmpeg)")
+    else:
+        baseline = Quantity("ffmpeg CLI", seconds / theirs, "x realtime")
+        report.rows.append(Row("speed ÷ ffmpeg CLI (goal ≥ 0.9)", speed, baseline))
+    report.rows.append(
+        Row(
+            "worker peak RSS, 1080p source (goal ≤ 400 MiB)",
+            Quantity("peak RSS", ours["peak_rss"], "B"),
+            kind="check",
+            passed=ours["peak_rss"] <= RSS_GOAL_BYTES,
+        )
+    )
+    report.rows.append(
+        Row(
+            "lowest rung alone ÷ clip duration (a worker's quick first pass)",
+            Quantity("240p only", first["seconds"] / seconds, "x"),
+            kind="value",
+        )
+    )
+    report.notes.append(f"rungs: {', '.join(ours['rungs'])}; our run also writes the storyboard")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.transcode [--quick]``: print this benchmark's table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.transcode", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a 2 s clip instead of 10 s")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="streamstack-bench-transcode-"))
+    cache = Path(__file__).resolve().parent / "out" / "cache"
+    try:
+        report = run(BenchPlan(quick=args.quick, workdir=workdir, cache=cache))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(report.markdown())
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

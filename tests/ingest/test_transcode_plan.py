@@ -1,0 +1,92 @@
+"""The ladder's plan without encoding anything: rungs, sizes, caps, rates and x264 settings."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from streamstack.ingest.transcoding.ladder import (
+    BITRATE_CAPS_KBPS,
+    Rung,
+    gop_frames,
+    output_rate,
+    plan_ladder,
+    x264_options,
+)
+from streamstack.ingest.transcoding.playlists import avc_codec
+
+
+def names(width: int, height: int, rate: Fraction = Fraction(30)) -> list[str]:
+    return [rung.name for rung in plan_ladder(width, height, rate)]
+
+
+def test_rungs_go_up_to_the_source_and_never_above() -> None:
+    assert names(3840, 2160) == ["240p", "360p", "480p", "720p", "1080p", "1440p", "2160p"]
+    assert names(1920, 1080) == ["240p", "360p", "480p", "720p", "1080p"]
+    assert names(1280, 720) == ["240p", "360p", "480p", "720p"]
+    assert names(1000, 1000) == ["240p", "360p", "480p", "720p"]  # 1000 is not 1080
+
+
+def test_a_portrait_source_is_named_by_its_short_side_and_stays_portrait() -> None:
+    ladder = plan_ladder(1080, 1920, Fraction(30))
+    assert [r.name for r in ladder] == ["240p", "360p", "480p", "720p", "1080p"]
+    assert (ladder[-1].width, ladder[-1].height) == (1080, 1920)
+    assert (ladder[0].width, ladder[0].height) == (240, 426)
+
+
+def test_a_tiny_source_gets_one_even_rung_at_its_own_size() -> None:
+    assert plan_ladder(175, 143, Fraction(25)) == [Rung("142p", 174, 142, BITRATE_CAPS_KBPS[240])]
+
+
+def test_sizes_are_even_and_keep_the_aspect_ratio() -> None:
+    for rung in plan_ladder(1920, 1080, Fraction(30)):
+        assert rung.width % 2 == 0 and rung.height % 2 == 0
+        assert rung.width / rung.height == pytest.approx(16 / 9, abs=0.01)
+
+
+def test_high_frame_rates_get_higher_caps() -> None:
+    normal = plan_ladder(1920, 1080, Fraction(30))[-1].max_kbps
+    fast = plan_ladder(1920, 1080, Fraction(60))[-1].max_kbps
+    assert (normal, fast) == (5000, 7500)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (Fraction(30), Fraction(30)),
+        (Fraction(2996, 100), Fraction(30000, 1001)),  # a phone's measured average
+        (Fraction(120), Fraction(60)),
+        (Fraction(100), Fraction(50)),
+        (Fraction(90), Fraction(45)),
+        (None, Fraction(30)),
+        (Fraction(0), Fraction(30)),
+        (Fraction(1, 2), Fraction(1)),
+    ],
+)
+def test_the_output_rate_is_the_source_rate_up_to_60(
+    source: Fraction | None, expected: Fraction
+) -> None:
+    assert output_rate(source) == expected
+
+
+def test_the_gop_is_one_segment_and_x264_cuts_nowhere_else() -> None:
+    gop = gop_frames(4.0, Fraction(30000, 1001))
+    assert gop == 120
+    rung = plan_ladder(1280, 720, Fraction(30))[-1]
+    options = x264_options(rung, preset="veryfast", crf=23, gop=gop, lookahead=5)
+    assert "keyint=120:min-keyint=120:scenecut=0:open-gop=0" in options["x264-params"]
+    assert (options["maxrate"], options["bufsize"], options["profile"]) == (
+        "2800k",
+        "5600k",
+        "high",
+    )
+
+
+def test_codec_strings_come_from_the_sps() -> None:
+    annex_b = bytes.fromhex("00000001 6764001f acd9 00000001 68ebe3cb".replace(" ", ""))
+    assert avc_codec(annex_b) == "avc1.64001f"
+    avcc = bytes.fromhex("01 42c01e ff e1".replace(" ", ""))
+    assert avc_codec(avcc) == "avc1.42c01e"
+    with pytest.raises(ValueError, match="sequence parameter set"):
+        avc_codec(b"\x00\x00\x01\x68\x00")
