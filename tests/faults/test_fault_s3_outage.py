@@ -113,6 +113,14 @@ async def upload_states(database_url: str) -> list[str]:
         await engine.dispose()
 
 
+async def until_ready(client: BoundedClient, seconds: float = 30.0) -> None:
+    """Poll ``GET /ready`` until the app reports every backend up."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (await client.request("ready", "GET", "/ready")).status != 200:
+        assert asyncio.get_running_loop().time() < deadline, "the app did not become ready"
+        await asyncio.sleep(0.1)
+
+
 def assert_clean_failure(outcome: Outcome) -> None:
     assert outcome.is_clean_unavailable, outcome
     assert outcome.json()["code"] in {"storage_unavailable", "service_unavailable"}, outcome
@@ -156,6 +164,8 @@ async def test_stop_the_s3_server_during_an_upload(
         assert await catalogue_total(client, settings) == 0
         assert await upload_states(fresh_database_url) == ["failed"]
 
+        # The app stops failing fast once its probe sees S3 answer: /ready says when.
+        await until_ready(client)
         done = await upload(client, settings)
         assert done.status == 201, done
         assert await catalogue_total(client, settings) == 1

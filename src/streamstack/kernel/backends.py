@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from streamstack.kernel.circuit import CircuitBreaker
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError
 from streamstack.kernel.events import EventBus
@@ -22,7 +23,7 @@ from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.events.nats import NatsEventBus
 from streamstack.kernel.kv import KeyValueStore
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
-from streamstack.kernel.kv.nats import NatsKeyValueStore
+from streamstack.kernel.kv.nats import NatsKeyValueStore, nats_breaker
 from streamstack.kernel.nats import NatsConnection
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.local import LocalObjectStore
@@ -41,6 +42,7 @@ class Backends:
         self.settings = settings
         self.checks: dict[str, Check] = {}
         self._nats: NatsConnection | None = None
+        self._kv_breaker: CircuitBreaker | None = None
         self._s3: S3Client | None = None
         self._kv: dict[str, KeyValueStore] = {}
         self._objects: dict[str, ObjectStore] = {}
@@ -73,7 +75,9 @@ class Backends:
         if bucket not in self._kv:
             store: KeyValueStore
             if self._use_server(self.settings.nats_url, "NATS_URL", f"the {bucket} KV bucket"):
-                store = NatsKeyValueStore(self.nats, bucket, ttl_seconds)
+                store = NatsKeyValueStore(
+                    self.nats, bucket, ttl_seconds, breaker=self._nats_kv_breaker()
+                )
                 self.checks["nats"] = self.nats.ping
             else:
                 embedded = EmbeddedKeyValueStore(
@@ -161,6 +165,13 @@ class Backends:
         """Close every connection and file, newest first."""
         for close in self.closers():
             await close()
+
+    def _nats_kv_breaker(self) -> CircuitBreaker:
+        # One for every bucket: when one call finds NATS down, all fail fast, one probe.
+        if self._kv_breaker is None:
+            self._kv_breaker = nats_breaker(self.nats)
+            self._closers.append(self._kv_breaker.close)
+        return self._kv_breaker
 
     def _s3_client(self) -> S3Client:
         if self._s3 is None:

@@ -1,4 +1,9 @@
-"""NATS JetStream KV adapter for the key-value port."""
+"""NATS JetStream KV adapter for the key-value port.
+
+Every bucket on one connection shares one circuit breaker: after a call finds NATS down,
+the others fail at once (503) until a background probe sees NATS answer again, instead of
+each waiting out the request timeout.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import asyncio
 from nats.js import errors as js_errors
 from nats.js.kv import KeyValue
 
+from streamstack.kernel.circuit import CircuitBreaker
+from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.kv import KeyExists, KeyValueUnavailable, check_bucket, check_key
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
 
@@ -18,10 +25,18 @@ class NatsKeyValueStore:
     on file storage so it survives a NATS restart.
     """
 
-    def __init__(self, connection: NatsConnection, bucket: str, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        connection: NatsConnection,
+        bucket: str,
+        ttl_seconds: int,
+        *,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.bucket = check_bucket(bucket)
         self.ttl_seconds = ttl_seconds
         self._connection = connection
+        self._breaker = breaker or nats_breaker(connection)
         self._kv: KeyValue | None = None
         self._lock = asyncio.Lock()
 
@@ -67,6 +82,13 @@ class NatsKeyValueStore:
         await self._bucket()
 
     async def _bucket(self) -> KeyValue:
+        self._breaker.check()
+        try:
+            # Fails at once while the client knows it is disconnected; a cached bucket
+            # would otherwise send into the reconnect buffer and wait out the timeout.
+            await self._connection.client()
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
         if self._kv is not None:
             return self._kv
         async with self._lock:
@@ -84,8 +106,17 @@ class NatsKeyValueStore:
         return self._kv
 
     def _unavailable(self, exc: Exception) -> Exception:
+        mapped: ServiceUnavailable
         if isinstance(exc, NatsUnavailable | KeyValueUnavailable):
+            mapped = exc
+        elif is_transport_failure(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
+            mapped = KeyValueUnavailable(f"key-value store {self.bucket!r} is unavailable")
+        else:
             return exc
-        if is_transport_failure(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
-            return KeyValueUnavailable(f"key-value store {self.bucket!r} is unavailable")
-        return exc
+        self._breaker.trip()
+        return mapped
+
+
+def nats_breaker(connection: NatsConnection) -> CircuitBreaker:
+    """The circuit breaker of the key-value buckets on ``connection``."""
+    return CircuitBreaker("key-value store (NATS)", connection.ping, KeyValueUnavailable)

@@ -1,4 +1,10 @@
-"""S3 adapter for the object-store port, on one pooled aioboto3 client per process."""
+"""S3 adapter for the object-store port, on one pooled aioboto3 client per process.
+
+During an S3 outage requests must get their 503 at once, not after connect timeouts and
+retries: botocore makes at most :data:`MAX_ATTEMPTS` attempts per call, and the client's
+circuit breaker, opened by the first call that cannot reach S3, fails the following ones
+immediately until a background probe gets an answer from S3 again.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
+from streamstack.kernel.circuit import PROBE_TIMEOUT_SECONDS, CircuitBreaker
 from streamstack.kernel.errors import AppError, RangeNotSatisfiable
 from streamstack.kernel.storage import (
     DEFAULT_CHUNK_BYTES,
@@ -43,6 +50,8 @@ ABORT_RETRY_FIRST_SECONDS = 0.5
 ABORT_RETRY_MAX_SECONDS = 30.0
 ABORT_RETRY_FOR_SECONDS = 15 * 60.0
 _PENDING_ABORTS: set[asyncio.Task[None]] = set()
+#: Attempts per S3 call, the first included (one retry rides out a dropped connection).
+MAX_ATTEMPTS = 2
 log = structlog.get_logger(__name__)
 
 
@@ -69,25 +78,62 @@ class S3Client:
             max_pool_connections=pool_size,
             connect_timeout=timeout_seconds,
             read_timeout=timeout_seconds,
-            retries={"max_attempts": 2, "mode": "standard"},
+            retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
             s3={"addressing_style": "path"},
             signature_version="s3v4",
         )
         self._stack = contextlib.AsyncExitStack()
         self._client: Any = None
+        # The probe asks once, with no retries and short timeouts, and asks again soon.
+        self._probe_config = self._config.merge(
+            AioConfig(
+                connect_timeout=PROBE_TIMEOUT_SECONDS,
+                read_timeout=PROBE_TIMEOUT_SECONDS,
+                retries={"total_max_attempts": 1, "mode": "standard"},
+            )
+        )
+        self._probe_client: Any = None
+        self.breaker = CircuitBreaker("object store (S3)", self._probe, StorageUnavailable)
 
     async def get(self) -> Any:
-        """The shared aiobotocore client, created on first use."""
+        """The shared aiobotocore client; fails at once while S3 is known to be down."""
+        self.breaker.check()
+        return await self._connected()
+
+    @contextlib.contextmanager
+    def mapped(self, key: str = "") -> Any:
+        """Turn botocore failures into the port's errors; an unreachable S3 opens the breaker."""
+        try:
+            with _mapped(key):
+                yield
+        except StorageUnavailable as exc:
+            if isinstance(exc.__cause__, _UNREACHABLE):
+                self.breaker.trip()
+            raise
+
+    async def close(self) -> None:
+        """Stop probing and close the pool."""
+        await self.breaker.close()
+        await self._stack.aclose()
+        self._client = self._probe_client = None
+
+    async def _connected(self) -> Any:
         if self._client is None:
             self._client = await self._stack.enter_async_context(
                 self._session.client("s3", endpoint_url=self._endpoint_url, config=self._config)
             )
         return self._client
 
-    async def close(self) -> None:
-        """Close the pool."""
-        await self._stack.aclose()
-        self._client = None
+    async def _probe(self) -> None:
+        """Any answer from S3, even a refusal, means it is reachable again."""
+        if self._probe_client is None:
+            self._probe_client = await self._stack.enter_async_context(
+                self._session.client(
+                    "s3", endpoint_url=self._endpoint_url, config=self._probe_config
+                )
+            )
+        with contextlib.suppress(ClientError):
+            await self._probe_client.list_buckets()
 
 
 class S3Body:
@@ -133,7 +179,7 @@ class S3ObjectStore:
     async def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist (dev and tests; compose creates them)."""
         s3 = await self._client.get()
-        with _mapped():
+        with self._client.mapped():
             try:
                 await s3.head_bucket(Bucket=self.bucket)
             except ClientError as exc:
@@ -144,7 +190,7 @@ class S3ObjectStore:
     async def head(self, key: str) -> ObjectInfo:
         check_object_key(key)
         s3 = await self._client.get()
-        with _mapped(key):
+        with self._client.mapped(key):
             r = await s3.head_object(Bucket=self.bucket, Key=key)
         return ObjectInfo(
             key=key,
@@ -171,7 +217,7 @@ class S3ObjectStore:
             params["Range"] = f"bytes={start}-{end}"
         if if_match is not None:
             params["IfMatch"] = if_match
-        with _mapped(key):
+        with self._client.mapped(key):
             r = await s3.get_object(**params)
         return S3Body(r["Body"], chunk_size, _read_info(key, r))
 
@@ -202,7 +248,7 @@ class S3ObjectStore:
                     parts.append(await self.put_part(key, upload_id, len(parts) + 1, data))
             if upload_id is None:
                 s3 = await self._client.get()
-                with _mapped(key):
+                with self._client.mapped(key):
                     await s3.put_object(
                         Bucket=self.bucket, Key=key, Body=bytes(buffer), ContentType=content_type
                     )
@@ -245,13 +291,13 @@ class S3ObjectStore:
     async def delete(self, key: str) -> None:
         check_object_key(key)
         s3 = await self._client.get()
-        with _mapped(key):
+        with self._client.mapped(key):
             await s3.delete_object(Bucket=self.bucket, Key=key)
 
     async def start_multipart(self, key: str, content_type: str) -> str:
         check_object_key(key)
         s3 = await self._client.get()
-        with _mapped(key):
+        with self._client.mapped(key):
             r = await s3.create_multipart_upload(
                 Bucket=self.bucket, Key=key, ContentType=content_type
             )
@@ -261,7 +307,7 @@ class S3ObjectStore:
     async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
         check_object_key(key)
         s3 = await self._client.get()
-        with _mapped(key):
+        with self._client.mapped(key):
             r = await s3.upload_part(
                 Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
             )
@@ -273,7 +319,7 @@ class S3ObjectStore:
         parts: list[PartInfo] = []
         marker = 0
         while True:
-            with _mapped(key):
+            with self._client.mapped(key):
                 r = await s3.list_parts(
                     Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
                 )
@@ -287,7 +333,7 @@ class S3ObjectStore:
     ) -> ObjectInfo:
         check_object_key(key)
         s3 = await self._client.get()
-        with _mapped(key):
+        with self._client.mapped(key):
             await s3.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=key,
@@ -302,7 +348,7 @@ class S3ObjectStore:
         check_object_key(key)
         s3 = await self._client.get()
         try:
-            with _mapped(key):
+            with self._client.mapped(key):
                 await s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
         except ObjectNotFound:
             return
@@ -320,7 +366,7 @@ class S3ObjectStore:
 
     async def ping(self) -> None:
         s3 = await self._client.get()
-        with _mapped():
+        with self._client.mapped():
             await s3.head_bucket(Bucket=self.bucket)
 
 
@@ -343,6 +389,16 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    BotoConnectionError,
+    HTTPClientError,  # the connection broke mid-request (ConnectionClosedError ...)
+    OSError,
+)
+
+
 @contextlib.contextmanager
 def _mapped(key: str = "") -> Any:
     """Turn botocore failures into the port's errors."""
@@ -361,14 +417,7 @@ def _mapped(key: str = "") -> Any:
         if code in ("SlowDown", "ServiceUnavailable", "503", "500", "InternalError"):
             raise StorageUnavailable(f"object store busy: {code}") from exc
         raise StorageError(f"object store error: {code or exc}") from exc
-    except (
-        EndpointConnectionError,
-        ConnectTimeoutError,
-        ReadTimeoutError,
-        BotoConnectionError,
-        HTTPClientError,  # the connection broke mid-request (ConnectionClosedError ...)
-        OSError,
-    ) as exc:
+    except _UNREACHABLE as exc:
         raise StorageUnavailable(f"object store unreachable: {exc.__class__.__name__}") from exc
     except BotoCoreError as exc:
         raise StorageError(f"object store error: {exc.__class__.__name__}") from exc

@@ -1,0 +1,81 @@
+"""A circuit breaker: while a backend is known to be down, its callers fail at once.
+
+Without one, every request during an outage waits out the backend's own timeout (2 s for
+a NATS request; connect timeouts and retries for S3) before its 503, and requests pile up
+meanwhile. After the first failure the breaker opens: callers get the backend's
+"unavailable" error immediately, and one background probe asks the backend every
+:data:`PROBE_INTERVAL_SECONDS` whether it is back; its first answer closes the breaker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+#: How often the probe asks a backend that is down whether it is back.
+PROBE_INTERVAL_SECONDS = 0.1
+#: A probe that takes longer than this counts as "still down".
+PROBE_TIMEOUT_SECONDS = 2.0
+
+
+class CircuitBreaker:
+    """Open on a backend failure, closed again by the first successful background probe."""
+
+    def __init__(
+        self,
+        name: str,
+        probe: Callable[[], Awaitable[object]],
+        unavailable: Callable[[str], Exception],
+        *,
+        probe_interval: float = PROBE_INTERVAL_SECONDS,
+        probe_timeout: float = PROBE_TIMEOUT_SECONDS,
+    ) -> None:
+        self.name = name
+        self.probe_interval = probe_interval
+        self.probe_timeout = probe_timeout
+        self._probe = probe
+        self._unavailable = unavailable
+        self._probing: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    @property
+    def is_open(self) -> bool:
+        """True while the backend is known to be down."""
+        return self._probing is not None and not self._probing.done()
+
+    def check(self) -> None:
+        """Raise the backend's unavailable error at once while the breaker is open."""
+        if self.is_open:
+            raise self._unavailable(f"{self.name} is unavailable")
+
+    def trip(self) -> None:
+        """Record a failure that means the backend is down: open, and start probing."""
+        if self.is_open or self._stopped:
+            return
+        log.warning("backend.circuit_open", backend=self.name)
+        self._probing = asyncio.get_running_loop().create_task(self._probe_until_back())
+
+    async def close(self) -> None:
+        """Stop probing (at shut-down)."""
+        self._stopped = True
+        if self._probing is not None and not self._probing.done():
+            self._probing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probing
+
+    async def _probe_until_back(self) -> None:
+        while True:
+            await asyncio.sleep(self.probe_interval)
+            try:
+                async with asyncio.timeout(self.probe_timeout):
+                    await self._probe()
+            except Exception as exc:  # still down: any failure means "ask again later"
+                log.debug("backend.still_down", backend=self.name, error=repr(exc))
+                continue
+            log.info("backend.circuit_closed", backend=self.name)
+            return
