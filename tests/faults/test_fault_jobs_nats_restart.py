@@ -5,6 +5,9 @@ the healed connection, the job finishes after the restart and is acked exactly o
 handler run, one ``+ACK`` on the wire (watched by a plain NATS subscriber on the stream's
 ack subjects), no redelivery, and the stream is empty afterwards.
 
+Ack during an outage: the job finishes while NATS is down; the worker keeps trying to ack
+and the ack lands once NATS is back, with no redelivery.
+
 Idle: the worker's pulls fail while NATS is down (``health()`` says so), and it picks up a
 job enqueued after the restart without being restarted itself.
 """
@@ -139,3 +142,35 @@ async def test_an_idle_worker_recovers_from_a_nats_restart(
         await until(lambda: worker.health() == "ok", "health reporting recovery")
     finally:
         await worker.stop()
+
+
+async def test_nats_down_when_the_job_finishes_the_ack_waits_for_it(
+    queue: NatsJobQueue, nats_server: Any
+) -> None:
+    calls: Counter[str] = Counter()
+    started, down = asyncio.Event(), asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        started.set()
+        await down.wait()  # finish while NATS is away: the ack cannot reach it yet
+
+    await queue.enqueue("ack-later", "transcode", b"")
+    worker = JobWorker(queue, handler, name="fault", concurrency=2, poll=0.5)
+    await worker.start()
+    try:
+        await asyncio.wait_for(started.wait(), RECOVERY_SECONDS)
+        with restarted_on_exit(nats_server):
+            await nats_server.astop()
+            down.set()
+            await asyncio.sleep(1.0)
+            assert worker.stats().processed == 0  # still trying to ack
+            await nats_server.astart()
+        await until(lambda: worker.stats().processed == 1, "the ack after NATS came back")
+        await asyncio.sleep(2 * CONFIG.ack_wait)  # time for a redelivery, if any
+    finally:
+        await worker.stop()
+    assert calls == Counter({"ack-later": 1})
+    js = await queue._connection.jetstream()
+    info = await js.consumer_info(queue.stream, CONSUMER)
+    assert (info.num_pending, info.num_ack_pending, info.num_redelivered) == (0, 0, 0)
