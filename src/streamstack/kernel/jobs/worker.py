@@ -68,7 +68,13 @@ def describe(exc: BaseException) -> str:
 
 
 class JobWorker:
-    """Runs ``handler`` for every job of ``queue`` with ``concurrency`` parallel slots."""
+    """Runs ``handler`` for every job of ``queue`` with ``concurrency`` parallel slots.
+
+    ``heartbeat``: seconds between ``in_progress`` calls (default a third of the ack wait);
+    ``stop_timeout``: how long ``stop`` lets running jobs finish; ``poll``: how long one
+    pull waits for a job; ``on_dead_letter``: runs before a job is given up (see
+    :data:`~streamstack.kernel.jobs.DeadLetterHook`).
+    """
 
     def __init__(
         self,
