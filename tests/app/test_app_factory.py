@@ -52,7 +52,13 @@ async def test_ready_checks_each_backend_in_use(tmp_path: Path) -> None:
         r = await client.get("/ready")
     assert r.status_code == 200, r.text
     checks = r.json()["checks"]
-    assert checks == {"database": "ok", "kv:probe-kv": "ok", "storage:media": "ok"}
+    # The revocation list is the kernel's: every process checks it for each bearer token.
+    assert checks == {
+        "database": "ok",
+        "kv:probe-kv": "ok",
+        "kv:revoked-tokens": "ok",
+        "storage:media": "ok",
+    }
 
 
 async def test_ready_is_503_naming_the_backend_that_is_down(tmp_path: Path) -> None:

@@ -101,6 +101,18 @@ class Database:
         except OSError as exc:
             raise DatabaseUnavailable("the database is unavailable") from exc
 
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One session and one transaction for one use case.
+
+        Committed when the block ends, rolled back if it raises; do not commit inside.
+        A database that cannot be reached (at the start or mid-way) surfaces as 503
+        :class:`DatabaseUnavailable`. Slow work that needs no database (password hashing,
+        storage I/O) belongs outside the block, so the transaction stays short.
+        """
+        async with self.session() as session, session.begin():
+            yield session
+
     async def ping(self) -> None:
         """``SELECT 1`` or :class:`DatabaseUnavailable`."""
         try:

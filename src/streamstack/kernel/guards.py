@@ -14,6 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from streamstack.kernel.authentication import Access, Authenticator, Principal, admit
+from streamstack.kernel.http import request_id
 from streamstack.kernel.operation import CallContext
 
 __all__ = [
@@ -86,10 +87,9 @@ async def provide_call_context(request: ASGIConnection[Any, Any, Any, Any]) -> C
     The caller already authenticated for this request (by a guard or provider) travels
     along, so an in-process operation does not look the token up a second time.
     """
-    request_id = request.scope.get("streamstack.request_id")
     principal = request.scope.get(_SCOPE_KEY)
     return CallContext(
         bearer_token=bearer_token(request),
-        request_id=request_id if isinstance(request_id, str) else None,
+        request_id=request_id(request),
         principal=principal if isinstance(principal, Principal) else None,
     )

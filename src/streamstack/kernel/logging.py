@@ -17,6 +17,8 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from streamstack.kernel.http import REQUEST_ID_SCOPE_KEY
+
 _INBOUND_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
 _STREAM_TOKEN = re.compile(r"(/api/v1/stream/)(?!thumbnails/)[^/?]+")
 
@@ -78,7 +80,7 @@ class RequestIdMiddleware:
                 inbound = value.decode("latin-1")
                 break
         request_id = inbound if _INBOUND_ID.fullmatch(inbound) else uuid.uuid4().hex
-        scope["streamstack.request_id"] = request_id  # type: ignore[typeddict-unknown-key]
+        scope[REQUEST_ID_SCOPE_KEY] = request_id  # type: ignore[literal-required]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

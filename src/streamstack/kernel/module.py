@@ -13,6 +13,7 @@ from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jwt import TokenVerifier
 from streamstack.kernel.operation import Handler, Operation, Transport
+from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 
 Hook = Callable[[], Awaitable[None]]
@@ -33,11 +34,17 @@ class ModuleContext:
 
 @dataclasses.dataclass(slots=True)
 class MountedModule:
-    """A module ready to serve: its routes, operations and lifecycle hooks."""
+    """A module ready to serve: its routes, operations, background tasks and hooks.
+
+    The app runs the ``on_startup`` hooks, then starts the ``tasks``; at shut-down it
+    stops the tasks, then runs the ``on_shutdown`` hooks, each step bounded in time.
+    ``GET /ready`` reports every task.
+    """
 
     name: str
     route_handlers: list[ControllerRouterHandler]
     operations: dict[Operation[Any, Any], Handler] = dataclasses.field(default_factory=dict)
+    tasks: list[BackgroundTask] = dataclasses.field(default_factory=list)
     on_startup: list[Hook] = dataclasses.field(default_factory=list)
     on_shutdown: list[Hook] = dataclasses.field(default_factory=list)
 

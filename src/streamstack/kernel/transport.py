@@ -2,14 +2,15 @@
 
 Both carry the same :class:`~streamstack.kernel.operation.Operation` values, encode the
 same msgspec structs and surface the callee's errors as the same :class:`AppError`, so
-one contract test suite runs against both. Both reach the handler through
-:meth:`OperationRegistry.dispatch`, which authenticates the caller as the operation's
-``access`` demands before the handler runs.
+one contract test suite runs against both. Both call
+:meth:`OperationRegistry.authorize` first, which authenticates the caller as the
+operation's ``access`` demands before the request is decoded or the handler runs.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -19,7 +20,15 @@ from litestar.handlers import HTTPRouteHandler
 
 from streamstack.kernel.authentication import Authenticator, admit
 from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable, Unauthorized
-from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
+from streamstack.kernel.operation import (
+    CallContext,
+    Handler,
+    Operation,
+    Req,
+    Resp,
+    Transport,
+)
+from streamstack.settings import Settings, SettingsError
 
 SECRET_HEADER = "X-StreamStack-Service-Secret"
 # Error headers that carry meaning for the caller's client.
@@ -60,12 +69,6 @@ class OperationRegistry:
         principal = await self._authenticator.authorize(context.bearer_token, op.access)
         return msgspec.structs.replace(context, principal=principal)
 
-    async def dispatch(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
-        """Authenticate the caller, then run the handler with the principal in its context."""
-        handler = self.handler(op)
-        result: Resp = await handler(request, await self.authorize(op, context))
-        return result
-
 
 class InProcessTransport:
     """Calls the callee's handler directly, as its HTTP endpoint would."""
@@ -74,14 +77,16 @@ class InProcessTransport:
         self._registry = registry
 
     async def call(self, op: Operation[Req, Resp], request: Req, context: CallContext) -> Resp:
-        # The same rules as over HTTP: request and answer cross a JSON round trip against
-        # the operation's structs, so their msgspec constraints apply on both transports
-        # (a struct built by hand is never checked) and handlers need not check again.
+        # The same steps as over HTTP: authenticate, then request and answer cross a JSON
+        # round trip against the operation's structs, so their msgspec constraints apply on
+        # both transports (a struct built by hand is never checked) and handlers need not
+        # check again.
+        context = await self._registry.authorize(op, context)
         try:
             checked = msgspec.json.decode(msgspec.json.encode(request), type=op.request)
         except msgspec.DecodeError as exc:
             raise AppError(str(exc), status=400, code="validation_error") from None
-        result = await self._registry.dispatch(op, checked, context)
+        result = await self._registry.handler(op)(checked, context)
         return msgspec.json.decode(msgspec.json.encode(result), type=op.response)
 
 
@@ -134,6 +139,37 @@ class HttpTransport:
     async def close(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
+
+
+class Transports:
+    """The transport to each other module: in-process if mounted here, else HTTP (pooled)."""
+
+    def __init__(self, settings: Settings, registry: OperationRegistry) -> None:
+        self._settings = settings
+        self._in_process = InProcessTransport(registry)
+        self._http: dict[str, HttpTransport] = {}
+
+    def to(self, module: str) -> Transport:
+        """The transport to ``module``; a one-line SettingsError if it is nowhere."""
+        if module in self._settings.modules:
+            return self._in_process
+        if module not in self._http:
+            url = self._settings.module_url(module)
+            if not url:
+                raise SettingsError(
+                    f"STREAMSTACK_{module.upper()}_URL: needed because {module} is not mounted"
+                )
+            self._http[module] = HttpTransport(
+                module,
+                url,
+                self._settings.internal_secret,
+                timeout_seconds=self._settings.internal_timeout_seconds,
+            )
+        return self._http[module]
+
+    def closers(self) -> list[Callable[[], Awaitable[None]]]:
+        """The close step of every HTTP connection pool opened."""
+        return [http.close for http in self._http.values()]
 
 
 def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HTTPRouteHandler]:

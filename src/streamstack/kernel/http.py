@@ -1,0 +1,96 @@
+"""The HTTP edge every process shares: the one error shape and the request id.
+
+Every 4xx/5xx answer, whoever raised it (our :class:`AppError`, Litestar's own
+validation, routing and size errors, or a bug), is the JSON body
+``{status, code, detail, request_id}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from streamstack.kernel.errors import AppError, ErrorBody
+
+log = structlog.get_logger(__name__)
+
+#: Where :class:`~streamstack.kernel.logging.RequestIdMiddleware` keeps the request's id.
+REQUEST_ID_SCOPE_KEY = "streamstack.request_id"
+
+_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The id of the request being served (set by the request-id middleware)."""
+    value = connection.scope.get(REQUEST_ID_SCOPE_KEY)
+    return value if isinstance(value, str) else None
+
+
+def error_response(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    body: ErrorBody,
+    headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
+    """``body`` as the JSON error answer, with the request's id filled in."""
+    return Response(
+        content=msgspec.json.encode(
+            msgspec.structs.replace(body, request_id=request_id(connection))
+        ),
+        status_code=body.status,
+        media_type="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+def app_error_response(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
+    """Our own errors, in the one JSON shape."""
+    return error_response(request, exc.body(), exc.headers)
+
+
+def http_error_response(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's errors (validation, 404, 405, 413 …) in the same shape."""
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        return error_response(request, ErrorBody(400, "validation_error", _validation_detail(exc)))
+    code = _CODES.get(status, "http_error" if status < 500 else "internal_error")
+    detail = exc.detail if status < 500 else "internal server error"
+    return error_response(request, ErrorBody(status, code, str(detail)), exc.headers or {})
+
+
+def _validation_detail(exc: ValidationException) -> str:
+    extra = exc.extra
+    if isinstance(extra, Sequence) and extra and isinstance(extra[0], Mapping):
+        first = extra[0]
+        where = first.get("key") or first.get("source") or ""
+        message = str(first.get("message", exc.detail))
+        return f"{message} ({where})" if where else message
+    return str(exc.detail)
+
+
+def unexpected_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: log it with the request id, answer 500 without details."""
+    log.exception("unhandled_error", path=request.url.path, error=exc.__class__.__name__)
+    return error_response(request, ErrorBody(500, "internal_error", "internal server error"))
+
+
+#: The app's exception handlers: every error leaves in the one shape.
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    AppError: app_error_response,
+    HTTPException: http_error_response,
+    Exception: unexpected_error_response,
+}

@@ -1,0 +1,61 @@
+"""Serving the built single-page app from the same origin as the API (dev, one process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import get
+from litestar.response import File
+from litestar.types import ControllerRouterHandler
+
+from streamstack.kernel.errors import NotFound
+
+#: Path prefixes that are never the SPA: an unknown API route is a JSON 404, not a page.
+_NOT_SPA = ("api", "internal")
+
+
+def spa_handler(web: Path) -> ControllerRouterHandler:
+    """Serve the built SPA: real files as they are, ``index.html`` for client routes."""
+    root = web.resolve()
+
+    @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
+    def spa(path: str = "") -> File:
+        relative = path.lstrip("/")
+        # NUL is in no file name and no client route (and os calls refuse it).
+        if relative.split("/", 1)[0] in _NOT_SPA or "\x00" in relative:
+            raise NotFound("no such route")
+        candidate = _file_under(root, relative)
+        if candidate is not None:
+            immutable = relative.startswith("assets/")
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            # The filename is what Litestar guesses the media type from: without it every
+            # file is application/octet-stream, which browsers download instead of running.
+            return File(
+                candidate,
+                filename=candidate.name,
+                headers={"Cache-Control": cache},
+                content_disposition_type="inline",
+            )
+        if "." in relative.rsplit("/", 1)[-1]:
+            raise NotFound("no such file")
+        return File(
+            root / "index.html",
+            filename="index.html",
+            headers={"Cache-Control": "no-cache"},
+            content_disposition_type="inline",
+        )
+
+    return spa
+
+
+def _file_under(root: Path, relative: str) -> Path | None:
+    """The regular file at ``relative`` inside ``root``, or None (absent, outside, unsafe)."""
+    if not relative:
+        return None
+    try:
+        candidate = (root / relative).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    except (OSError, ValueError):  # too long a name, a loop of links, a bad character
+        return None
+    return None

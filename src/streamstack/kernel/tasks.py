@@ -1,0 +1,119 @@
+"""Background work that lives as long as the app: one shape for every loop.
+
+A :class:`BackgroundTask` runs one *step* again and again (the outbox relay's "publish a
+batch", the upload sweeper's "sweep once", a job worker's "take and run one job"):
+
+* a step that returns ``True`` ("more is waiting") is run again at once; otherwise the
+  task waits ``interval_seconds``, or less if :meth:`BackgroundTask.wake` is called;
+* a step that raises is logged and retried after an exponential backoff
+  (``retry_min_seconds`` doubling up to ``retry_max_seconds``): a database or bus outage
+  never ends the loop;
+* :meth:`health` is what ``GET /ready`` reports for it.
+
+A module returns its tasks in ``MountedModule.tasks``; the app starts them after the
+start-up hooks and stops them (bounded) before anything else at shut-down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+Step = Callable[[], Awaitable[bool | None]]
+
+#: What :meth:`BackgroundTask.health` says of a task that runs and whose last step worked.
+HEALTHY = "ok"
+
+
+class BackgroundTask:
+    """A named step run in a loop from :meth:`start` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Step,
+        *,
+        interval_seconds: float,
+        retry_min_seconds: float = 0.2,
+        retry_max_seconds: float = 30.0,
+    ) -> None:
+        self.name = name
+        self._step = step
+        self._interval = interval_seconds
+        self._retry_min = retry_min_seconds
+        self._retry_max = retry_max_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failures = 0
+        """Consecutive failed steps (0 after a step that worked)."""
+        self.last_error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop is alive."""
+        return self._task is not None and not self._task.done()
+
+    def health(self) -> str:
+        """``"ok"``, or why not: not running, or failing since N steps (with the error)."""
+        if not self.running:
+            return "not running"
+        if self.failures:
+            return f"failing ({self.failures}x {self.last_error})"
+        return HEALTHY
+
+    def wake(self) -> None:
+        """Run the next step now rather than after the interval."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Start the loop (a no-op while it runs)."""
+        if not self.running:
+            self._wake.set()  # the first step runs at once
+            self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self, timeout_seconds: float = 10.0) -> None:
+        """Cancel the loop and wait up to ``timeout_seconds`` for the step to unwind."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=timeout_seconds)
+        if not done:
+            log.warning("task.stop_abandoned", task=self.name)
+        elif not task.cancelled() and task.exception() is not None:
+            log.warning("task.ended_with_error", task=self.name, error=repr(task.exception()))
+
+    async def run_once(self) -> bool | None:
+        """Run one step now, outside the loop (tests, operator commands)."""
+        return await self._step()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                more = await self._step()
+            except Exception as exc:  # a backend outage must not end the loop: back off
+                self.failures += 1
+                self.last_error = str(exc) or exc.__class__.__name__
+                delay = min(self._retry_max, self._retry_min * 2 ** (self.failures - 1))
+                log.warning(
+                    "task.step_failed",
+                    task=self.name,
+                    error=self.last_error,
+                    failures=self.failures,
+                    retry_in_seconds=delay,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if self.failures:
+                log.info("task.recovered", task=self.name, after_failures=self.failures)
+                self.failures, self.last_error = 0, None
+            if more:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval)

@@ -1,0 +1,155 @@
+"""The kernel's wiring primitives: dependencies, background tasks, units of work.
+
+A stand-in module (mounted as "catalogue") uses each of them the way the real modules do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Router, get
+from litestar.di import NamedDependency
+from sqlalchemy import text
+
+from streamstack.app import module_definitions
+from streamstack.kernel.db import Database, DatabaseUnavailable
+from streamstack.kernel.dependencies import CALLER, provide_values
+from streamstack.kernel.guards import Principal
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.tasks import BackgroundTask
+from streamstack.settings import MODULE_NAMES
+from support.apps import bearer, live_app, make_settings, mint_token
+
+
+class Counter:
+    """A step that counts its runs; it fails while ``failing`` and says "more" ``more`` times."""
+
+    def __init__(self, more: int = 0) -> None:
+        self.runs = 0
+        self.more = more
+        self.failing = False
+        self.reached = asyncio.Event()
+        self.target = 1
+        self.task: BackgroundTask | None = None
+
+    async def step(self) -> bool:
+        self.runs += 1
+        if self.runs >= self.target:
+            self.reached.set()
+        if self.failing:
+            raise RuntimeError("bus down")
+        if self.more:
+            self.more -= 1
+            return True
+        return False
+
+
+def stand_in(counter: Counter) -> dict[str, ModuleDefinition]:
+    def mount(ctx: ModuleContext) -> MountedModule:
+        task = BackgroundTask(
+            "stand-in.count", counter.step, interval_seconds=3600, retry_min_seconds=3600
+        )
+        counter.task = task
+
+        @get("/api/v1/stand-in/greeting")
+        async def greeting(
+            word: NamedDependency[str], principal: NamedDependency[Principal]
+        ) -> str:
+            return f"{word}, {principal.user_id}"
+
+        router = Router(
+            "/", route_handlers=[greeting], dependencies={**provide_values(word="hello"), **CALLER}
+        )
+        return MountedModule("catalogue", [router], tasks=[task])
+
+    return {"catalogue": ModuleDefinition("catalogue", mount)}
+
+
+async def eventually(event: asyncio.Event) -> None:
+    await asyncio.wait_for(event.wait(), 30)
+
+
+async def test_a_task_runs_from_start_up_and_is_reported_by_ready(tmp_path: Path) -> None:
+    counter = Counter(more=3)
+    counter.target = 4  # "more is waiting" three times: four runs without any interval
+    settings = make_settings("embedded", tmp_path, modules=["catalogue"])
+    async with (
+        live_app(settings, stand_in(counter)) as app,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client,
+    ):
+        await eventually(counter.reached)
+        ready = await client.get("/ready")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["task:stand-in.count"] == "ok"
+
+        counter.failing, counter.reached = True, asyncio.Event()
+        counter.target = counter.runs + 1
+        task = counter.task
+        assert task is not None
+        task.wake()
+        await eventually(counter.reached)
+        await asyncio.sleep(0)  # let the loop record the failure
+        failing = await client.get("/ready")
+        assert failing.status_code == 503
+        assert "task:stand-in.count" in failing.json()["detail"]
+        assert "bus down" in failing.json()["checks"]["task:stand-in.count"]
+    assert not task.running  # stopped at shut-down
+
+
+async def test_dependencies_reach_handlers_with_the_caller(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path, modules=["catalogue"])
+    async with (
+        live_app(settings, stand_in(Counter())) as app,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client,
+    ):
+        token = mint_token(settings, user_id="u-1")
+        r = await client.get("/api/v1/stand-in/greeting", headers=bearer(token))
+        assert r.status_code == 200, r.text
+        assert r.text == "hello, u-1"
+        assert (await client.get("/api/v1/stand-in/greeting")).status_code == 401
+
+
+async def test_a_unit_of_work_commits_or_rolls_back_as_one(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'uow.sqlite3'}")
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+
+        async def failing_half_way() -> None:
+            async with database.unit_of_work() as session:
+                await session.execute(text("INSERT INTO t VALUES (2)"))
+                raise RuntimeError("the use case failed half-way")
+
+        with pytest.raises(RuntimeError):
+            await failing_half_way()
+        async with database.session() as session:
+            assert (await session.scalars(text("SELECT v FROM t"))).all() == [1]
+    finally:
+        await database.close()
+
+
+async def test_a_unit_of_work_on_an_unreachable_database_is_503() -> None:
+    database = Database("postgresql+asyncpg://nobody:nothing@127.0.0.1:9/none")
+
+    async def select_one() -> None:
+        async with database.unit_of_work() as session:
+            await session.execute(text("SELECT 1"))
+
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            await select_one()
+        assert caught.value.status == 503
+    finally:
+        await database.close()
+
+
+def test_the_app_finds_each_module_in_its_module_py() -> None:
+    definitions: dict[str, Any] = module_definitions()
+    assert sorted(definitions) == sorted(MODULE_NAMES)
+    for name, definition in definitions.items():
+        assert definition.name == name
