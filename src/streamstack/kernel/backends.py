@@ -21,6 +21,9 @@ from streamstack.kernel.errors import AppError
 from streamstack.kernel.events import EventBus
 from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.events.nats import NatsEventBus
+from streamstack.kernel.jobs import JobQueue, QueueConfig
+from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
+from streamstack.kernel.jobs.nats import NatsJobQueue
 from streamstack.kernel.kv import KeyValueStore
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
 from streamstack.kernel.kv.nats import NatsKeyValueStore, nats_breaker
@@ -46,6 +49,7 @@ class Backends:
         self._s3: S3Client | None = None
         self._kv: dict[str, KeyValueStore] = {}
         self._objects: dict[str, ObjectStore] = {}
+        self._jobs: dict[str, JobQueue] = {}
         self._events: EventBus | None = None
         self._database: Database | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
@@ -88,6 +92,25 @@ class Backends:
                 self.checks[f"kv:{bucket}"] = embedded.ping
             self._kv[bucket] = store
         return self._kv[bucket]
+
+    def jobs(self, queue: str, config: QueueConfig | None = None) -> JobQueue:
+        """The durable job queue ``queue`` (a JetStream work-queue stream, or SQLite)."""
+        if queue not in self._jobs:
+            s = self.settings
+            config = config or QueueConfig(
+                ack_wait=s.jobs_ack_wait_seconds, max_deliver=s.jobs_max_deliver
+            )
+            job_queue: JobQueue
+            if self._use_server(s.nats_url, "NATS_URL", f"the {queue} job queue"):
+                job_queue = NatsJobQueue(self.nats, queue, config)
+                self.checks["nats"] = self.nats.ping
+            else:
+                embedded = EmbeddedJobQueue(s.data_dir / "jobs" / "jobs.sqlite3", queue, config)
+                self._closers.append(embedded.close)
+                job_queue = embedded
+            self.checks[f"jobs:{queue}"] = job_queue.ping
+            self._jobs[queue] = job_queue
+        return self._jobs[queue]
 
     def objects(self, bucket: str) -> ObjectStore:
         """The object bucket ``bucket`` (S3, or a folder of the data directory)."""
