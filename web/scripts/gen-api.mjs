@@ -25,31 +25,43 @@ mkdirSync(outDir, { recursive: true });
 const documentPath = join(outDir, "openapi.json");
 const typesPath = join(outDir, "schema.d.ts");
 execFileSync(python, [join(web, "scripts", "dump-openapi.py"), documentPath], { stdio: "inherit" });
-execFileSync(openapiTypescript, [documentPath, "--output", typesPath, "--root-types", "--root-types-no-schema-prefix"], {
+execFileSync(openapiTypescript, [documentPath, "--output", typesPath, "--root-types", "--root-types-no-schema-prefix", "--default-non-nullable", "false"], {
   stdio: ["ignore", "ignore", "inherit"],
 });
 
-/** `doc` at a JSON pointer, or a clear failure naming what the API stopped describing. */
-function at(doc, pointer, what) {
-  let node = doc;
-  for (const part of pointer.split("/").slice(1)) {
-    node = Array.isArray(node) ? node.find((p) => p.name === part) : node?.[part.replaceAll("~1", "/")];
+/** The number at the first of `pointers` that exists in `doc`, or a failure naming what is missing. */
+function at(doc, what, ...pointers) {
+  for (const pointer of pointers) {
+    let node = doc;
+    for (const part of pointer.split("/").slice(1)) {
+      const key = part.replaceAll("~1", "/");
+      node = Array.isArray(node) ? node.find((p) => p.name === key) : node?.[key];
+    }
+    if (typeof node === "number") return node;
   }
-  if (typeof node !== "number") throw new Error(`gen:api: the OpenAPI document has no ${what} at ${pointer}`);
-  return node;
+  throw new Error(`gen:api: the OpenAPI document states no ${what} (looked at ${pointers.join(", ")})`);
 }
 
 const doc = JSON.parse(readFileSync(documentPath, "utf8"));
-const schemas = "#/components/schemas";
+const update = "#/components/schemas/UpdateMediaItem/properties";
+const create = "#/components/schemas/CreateMediaItem/properties";
+const register = "#/components/schemas/RegisterRequest/properties";
+const login = "#/components/schemas/LoginRequest/properties";
 const limits = {
-  title: at(doc, `${schemas}/UpdateMediaItem/properties/title/maxLength`, "title length"),
-  description: at(doc, `${schemas}/UpdateMediaItem/properties/description/maxLength`, "description length"),
-  tags: at(doc, `${schemas}/UpdateMediaItem/properties/tags/maxItems`, "tag count"),
-  tag: at(doc, "#/paths/~1api~1v1~1catalogue/get/parameters/tag/schema/maxLength", "tag length"),
-  email: at(doc, `${schemas}/RegisterRequest/properties/email/maxLength`, "email length"),
-  passwordMin: at(doc, `${schemas}/RegisterRequest/properties/password/minLength`, "password minimum"),
-  passwordMax: at(doc, `${schemas}/RegisterRequest/properties/password/maxLength`, "password maximum"),
-  displayName: at(doc, `${schemas}/RegisterRequest/properties/display_name/maxLength`, "display name length"),
+  title: at(doc, "title length", `${update}/title/maxLength`, `${create}/title/maxLength`),
+  description: at(doc, "description length", `${update}/description/maxLength`, `${create}/description/maxLength`),
+  tags: at(doc, "tag count", `${update}/tags/maxItems`, `${create}/tags/maxItems`),
+  tag: at(
+    doc,
+    "tag length",
+    "#/paths/~1api~1v1~1catalogue/get/parameters/tag/schema/maxLength",
+    `${update}/tags/items/maxLength`,
+    `${create}/tags/items/maxLength`,
+  ),
+  email: at(doc, "email length", `${register}/email/maxLength`, `${login}/email/maxLength`),
+  passwordMin: at(doc, "password minimum", `${register}/password/minLength`),
+  passwordMax: at(doc, "password maximum", `${register}/password/maxLength`, `${login}/password/maxLength`),
+  displayName: at(doc, "display name length", `${register}/display_name/maxLength`),
 };
 const limitsPath = join(outDir, "limits.ts");
 const entries = Object.entries(limits).map(([name, value]) => `  ${name}: ${value},`).join("\n");

@@ -21,6 +21,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListInvites */
+        get: operations["ApiV1AuthInvitesListInvites"];
+        put?: never;
+        /** CreateInvite */
+        post: operations["ApiV1AuthInvitesCreateInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/invites/{invite_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** RevokeInvite */
+        delete: operations["ApiV1AuthInvitesInviteIdRevokeInvite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -398,13 +433,20 @@ export interface components {
             audio_codec?: string | null;
             content_type: string;
             /** @default  */
-            description: string;
+            description?: string;
             duration_seconds?: number | null;
             fps?: number | null;
             height?: number | null;
             id?: string | null;
             /** @default true */
-            publish: boolean;
+            playable?: boolean;
+            /**
+             * @default none
+             * @enum {string}
+             */
+            processing_state?: "none" | "queued";
+            /** @default true */
+            publish?: boolean;
             s3_key: string;
             size_bytes: number;
             tags?: string[];
@@ -424,6 +466,40 @@ export interface components {
         Health: {
             modules: string[];
             status: string;
+        };
+        /** InviteCreated */
+        InviteCreated: {
+            code: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+        };
+        /** InviteList */
+        InviteList: {
+            items: components["schemas"]["InviteView"][];
+        };
+        /** InviteRequest */
+        InviteRequest: {
+            /** @default 168 */
+            expires_in_hours?: number;
+        };
+        /** InviteView */
+        InviteView: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            revoked_at: string | null;
+            /** @enum {string} */
+            status: "active" | "used" | "revoked" | "expired";
+            used_at: string | null;
+            used_by: string | null;
         };
         /** Job */
         Job: {
@@ -448,9 +524,24 @@ export interface components {
             description: string;
             duration_seconds: number | null;
             fps: number | null;
+            /** @default false */
+            has_hls?: boolean;
+            /** @default false */
+            has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @default true */
+            playable?: boolean;
+            processing_detail?: string | null;
+            /** @default 0 */
+            processing_percent?: number;
+            /**
+             * @default none
+             * @enum {string}
+             */
+            processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
             published_at: string | null;
+            renditions?: components["schemas"]["Rendition"][];
             s3_key: string;
             size_bytes: number;
             /** @enum {string} */
@@ -485,7 +576,13 @@ export interface components {
         RegisterRequest: {
             display_name?: string | null;
             email: string;
+            invite_code?: string | null;
             password: string;
+        };
+        /** Rendition */
+        Rendition: {
+            bandwidth: number;
+            height: number;
         };
         /** RoleChange */
         RoleChange: {
@@ -523,7 +620,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
         };
         /** UpdateMediaItem */
         UpdateMediaItem: {
@@ -559,6 +656,10 @@ export interface components {
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type Health = components['schemas']['Health'];
+export type InviteCreated = components['schemas']['InviteCreated'];
+export type InviteList = components['schemas']['InviteList'];
+export type InviteRequest = components['schemas']['InviteRequest'];
+export type InviteView = components['schemas']['InviteView'];
 export type Job = components['schemas']['Job'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
@@ -566,6 +667,7 @@ export type MediaPage = components['schemas']['MediaPage'];
 export type PublicKeySet = components['schemas']['PublicKeySet'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
+export type Rendition = components['schemas']['Rendition'];
 export type RoleChange = components['schemas']['RoleChange'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionView = components['schemas']['SessionView'];
@@ -592,6 +694,117 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicKeySet"];
+                };
+            };
+        };
+    };
+    ApiV1AuthInvitesListInvites: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteList"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1AuthInvitesCreateInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1AuthInvitesInviteIdRevokeInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };
