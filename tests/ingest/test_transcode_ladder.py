@@ -262,3 +262,19 @@ def test_a_quick_first_pass_encodes_only_the_lowest_rung(tmp_path: Path) -> None
     whole = transcode(source, out, FAST)
     assert [r.name for r in whole.renditions] == ["240p", "360p", "480p"]
     assert len(m3u8.load(str(out / "hls/master.m3u8")).playlists) == 3
+
+
+def test_sound_that_outlasts_the_picture_is_cut_where_the_picture_ends(tmp_path: Path) -> None:
+    source = transcode_media.long_sound_mp4(tmp_path)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
+    playlist = m3u8.load(str(out / "hls/240p/index.m3u8"))
+    init = (out / "hls/240p/init.mp4").read_bytes()
+    samples = 0
+    for segment in playlist.segments:
+        data = init + (out / "hls/240p" / segment.uri).read_bytes()
+        with av.open(io.BytesIO(data), "r") as container:
+            samples += sum(frame.samples for frame in container.decode(audio=0))
+    # The picture's 3 s, give or take an AAC frame and the encoder's priming.
+    assert abs(samples / 48000 - transcode_media.SECONDS) <= 2 * 1024 / 48000

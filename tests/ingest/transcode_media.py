@@ -58,6 +58,7 @@ def write(
     frame_times: Sequence[float] | None = None,
     video_options: dict[str, str] | None = None,
     audio_rate: int = 44100,
+    audio_seconds: float | None = None,
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
 
@@ -88,7 +89,7 @@ def write(
         out.mux(stream.encode(None))
         if sound is not None:
             size = sound.codec_context.frame_size or 1152
-            for start in range(0, round(seconds * audio_rate), size):
+            for start in range(0, round((audio_seconds or seconds) * audio_rate), size):
                 out.mux(sound.encode(_tone(size, start, audio_rate)))
             out.mux(sound.encode(None))
     return path
@@ -199,3 +200,14 @@ def audio_only_mp4(directory: Path) -> Path:
             out.mux(sound.encode(_tone(1024, start, 48000)))
         out.mux(sound.encode(None))
     return path
+
+
+def long_sound_mp4(directory: Path) -> Path:
+    """H.264/AAC whose sound lasts 2 s longer than its picture."""
+    return write(
+        directory / "long-sound.mp4",
+        container="mp4",
+        video="libx264",
+        video_options=_FAST_X264,
+        audio_seconds=SECONDS + 2,
+    )

@@ -16,6 +16,7 @@ playlist-in-AVI local file disclosure); ``options.demuxer`` pins the demuxer ing
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 from collections.abc import Callable
@@ -27,7 +28,12 @@ import av
 
 from streamstack.ingest.transcoding import staging
 from streamstack.ingest.transcoding.errors import TranscodeError
-from streamstack.ingest.transcoding.ladder import gop_frames, output_rate, plan_ladder
+from streamstack.ingest.transcoding.ladder import (
+    AUDIO_SAMPLE_RATE,
+    gop_frames,
+    output_rate,
+    plan_ladder,
+)
 from streamstack.ingest.transcoding.packaging import package
 from streamstack.ingest.transcoding.rendition import Rendition, RenditionFailed
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
@@ -38,8 +44,9 @@ ProgressCallback = Callable[[Progress], None]
 _READ_BLOCK = 256 * 1024
 #: Corrupt packets skipped before the source counts as unreadable.
 _MAX_DECODE_ERRORS = 100
-#: Audio frames held while waiting for the first video frame, at most.
-_MAX_EARLY_AUDIO = 2000
+#: Sound held back waiting for the picture to catch up, at most (about 21 s at 48 kHz):
+#: beyond it the sound goes on anyway (a file interleaved that badly is rare).
+_MAX_PENDING_AUDIO = 1000
 #: Progress is reported whenever it moved by this much.
 _PROGRESS_STEP = 0.01
 
@@ -117,7 +124,7 @@ class _Run:
         self.audio_timeline: AudioTimeline | None = None
         self.renditions: list[Rendition] = []
         self.storyboard: Storyboard | None = None
-        self.early_audio: list[av.AudioFrame] = []
+        self.pending_audio: collections.deque[av.AudioFrame] = collections.deque()
         self.frames_out = 0
         self.decode_errors = 0
 
@@ -132,10 +139,14 @@ class _Run:
             self.prepare(container, video, audio)
             try:
                 self.decode_all(container, video, audio)
-                self.finish_renditions()
-            except BaseException:
+                for rendition in self.renditions:
+                    rendition.finish()
+            except BaseException as exc:
                 for rendition in self.renditions:
                     rendition.abandon()
+                if isinstance(exc, RenditionFailed) and isinstance(exc.__cause__, av.FFmpegError):
+                    # FFmpeg refused what this input made of it; a disk error stays retryable.
+                    raise TranscodeError("encode_failed", str(exc.__cause__)) from exc
                 raise
         self.report(0.99, "packaging")
         duration = self.frames_out / float(self.rate)
@@ -184,8 +195,8 @@ class _Run:
         for out in self.video_timeline.push(None):
             self.dispatch_video(out)
         if self.audio_timeline is not None:
-            for sound in self.audio_timeline.push(None):
-                self.dispatch_audio(sound)
+            self.pending_audio.extend(self.audio_timeline.push(None))
+        self.release_audio(end=True)
 
     def on_video(self, frame: av.VideoFrame, time_base: Fraction | None) -> None:
         """A decoded picture: start the ladder at the first, then hand it on."""
@@ -229,23 +240,35 @@ class _Run:
             interval=interval,
             max_tiles=self.options.storyboard_max_tiles,
         )
-        for sound in self.early_audio:
-            self.dispatch_audio(sound)
-        self.early_audio.clear()
 
     def on_audio(self, frame: av.AudioFrame, time_base: Fraction | None) -> None:
-        """Decoded sound: onto the video's timeline, then to every rung."""
+        """Decoded sound: onto the video's timeline, held until the picture is there."""
         if self.audio_timeline is None:
             self.audio_timeline = AudioTimeline(
                 frame, time_base or Fraction(1, frame.sample_rate), self.origin
             )
-        for sound in self.audio_timeline.push(frame):
-            if self.renditions:
+        self.pending_audio.extend(self.audio_timeline.push(frame))
+        self.release_audio()
+
+    def release_audio(self, *, end: bool = False) -> None:
+        """Hand the rungs the sound that starts before the last picture handed on.
+
+        Sound never runs ahead of the picture into the rungs, so a source whose sound
+        outlasts its picture gets no segment longer than its playlist says (the ``hls``
+        muxer times segments by the video); at the end the surplus is dropped.
+        """
+        shown = Fraction(self.frames_out) / self.rate
+        while self.pending_audio:
+            sound = self.pending_audio[0]
+            starts = Fraction(sound.pts or 0, AUDIO_SAMPLE_RATE)
+            overflow = len(self.pending_audio) > _MAX_PENDING_AUDIO
+            if starts >= shown and not end and not overflow:
+                return
+            if not self.renditions:
+                raise TranscodeError("no_frame", "no picture came with the sound")
+            self.pending_audio.popleft()
+            if starts < shown or not end:
                 self.dispatch_audio(sound)
-            elif len(self.early_audio) < _MAX_EARLY_AUDIO:
-                self.early_audio.append(sound)
-            else:
-                raise TranscodeError("no_frame", "no picture before the sound's first minute")
 
     def dispatch_video(self, frame: av.VideoFrame) -> None:
         """Hand one output picture to every rung and the storyboard."""
@@ -254,6 +277,7 @@ class _Run:
         assert self.storyboard is not None
         self.storyboard.offer(frame)
         self.frames_out += 1
+        self.release_audio()
         if self.duration:
             self.report(self.frames_out / float(self.rate) / self.duration, "encoding")
 
@@ -261,16 +285,6 @@ class _Run:
         """Hand one block of output sound to every rung."""
         for rendition in self.renditions:
             rendition.put(frame)
-
-    def finish_renditions(self) -> None:
-        """Flush every rung's encoder and wait until its files are complete."""
-        try:
-            for rendition in self.renditions:
-                rendition.finish()
-        except RenditionFailed as exc:
-            if isinstance(exc.__cause__, av.FFmpegError):
-                raise TranscodeError("encode_failed", str(exc.__cause__)) from exc
-            raise
 
     def report(self, fraction: float, stage: str) -> None:
         """Call the progress callback when the fraction moved enough (or the stage ends)."""
