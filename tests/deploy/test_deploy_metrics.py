@@ -15,7 +15,10 @@ from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.utils import floatToGoString
 
+from streamstack.catalogue import metrics as catalogue_metrics
+from streamstack.ingest import metrics as ingest_metrics
 from streamstack.kernel import metrics
+from streamstack.streaming import metrics as streaming_metrics
 from support.apps import make_settings, running_app
 
 
@@ -106,15 +109,15 @@ async def test_domain_metrics_are_exported(client: AsyncTestClient[Any]) -> None
         yield b"x" * 1000
         yield b"y" * 24
 
-    with metrics.active_stream():
-        streamed = [chunk async for chunk in metrics.counted_stream(chunks())]
+    with streaming_metrics.active_stream():
+        streamed = [chunk async for chunk in streaming_metrics.counted_stream(chunks())]
         during = await scrape(client)
     assert streamed == [b"x" * 1000, b"y" * 24]
-    metrics.count_stream_token_issued()
-    metrics.observe_upload_size(3 * 1024 * 1024)
-    with metrics.time_ingest_step("probe"):
+    streaming_metrics.count_stream_token_issued()
+    ingest_metrics.observe_upload_size(3 * 1024 * 1024)
+    with ingest_metrics.time_ingest_step("probe"):
         pass
-    with pytest.raises(RuntimeError), metrics.time_ingest_step("thumbnail"):
+    with pytest.raises(RuntimeError), ingest_metrics.time_ingest_step("thumbnail"):
         raise RuntimeError("a failed step is timed too")
     after = await scrape(client)
 
@@ -142,7 +145,7 @@ async def test_outbox_backlog_is_read_at_scrape_time(client: AsyncTestClient[Any
             raise ConnectionError("database down")
         return backlog[0]
 
-    metrics.track_outbox_backlog(read)
+    catalogue_metrics.track_outbox_backlog(read)
     try:
         assert (await scrape(client))[("streamstack_outbox_backlog", ())] == 7
         backlog[0] = 3
@@ -151,7 +154,7 @@ async def test_outbox_backlog_is_read_at_scrape_time(client: AsyncTestClient[Any
         backlog.clear()
         assert (await scrape(client))[("streamstack_outbox_backlog", ())] == 3
     finally:
-        metrics._tracked.pop("outbox_backlog", None)
+        metrics.untrack_gauge(catalogue_metrics.OUTBOX_BACKLOG)
 
 
 async def test_every_module_process_serves_metrics(tmp_path: Path) -> None:
@@ -182,8 +185,8 @@ async def test_dashboard_charts_every_metric_and_only_exported_ones(
     dashboard = json.loads((COMPOSE_DIR / "grafana-dashboard.json").read_text())
     assert dashboard["__inputs"][0]["name"] == "DS_PROMETHEUS"  # Grafana's import asks for it
     await client.get("/ready")
-    metrics.observe_upload_size(1)
-    with metrics.time_ingest_step("store"):
+    ingest_metrics.observe_upload_size(1)
+    with ingest_metrics.time_ingest_step("store"):
         pass
     exported = {name for name, _ in await scrape(client)}
     exprs = " ".join(

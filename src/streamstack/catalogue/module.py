@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streamstack.catalogue import metrics
 from streamstack.catalogue.contract import create_item_handler
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM
 from streamstack.contracts.streaming import StreamingClient
-from streamstack.kernel import metrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 
 

@@ -28,6 +28,27 @@ from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.storage.private_files import private_file
 
 
+#: Constraint and index names every module's tables get, so migrations can name them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def module_metadata() -> MetaData:
+    """A fresh ``MetaData`` with the shared naming convention: one per module, so that
+    each module's migrations cover its own tables only."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def escape_like(text: str) -> str:
+    """``text`` with LIKE wildcards escaped; use with ``.like(..., escape="\\")``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class DatabaseUnavailable(ServiceUnavailable):
     """The database did not answer."""
 

@@ -8,6 +8,8 @@ validation, routing and size errors, or a bug), is the JSON body
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 import msgspec
@@ -33,6 +35,11 @@ _CODES = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
+
+
+def http_date(moment: datetime) -> str:
+    """An RFC 9110 IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``), whole seconds."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 def request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
