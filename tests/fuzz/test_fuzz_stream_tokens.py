@@ -23,10 +23,12 @@ from streamstack.kernel.operation import CallContext
 from streamstack.kernel.revocation import RevocationList
 from streamstack.kernel.storage import InvalidObjectKey, check_object_key
 from streamstack.settings import Settings
-from streamstack.streaming.tokens import (
+from streamstack.streaming.contract import issue_token_handler
+from streamstack.streaming.models import StreamGrant
+from streamstack.streaming.repository import StreamTokenStore
+from streamstack.streaming.service import (
     STREAM_PATH,
     TOKEN_SHAPE,
-    StreamGrant,
     StreamTokenNotFound,
     StreamTokens,
 )
@@ -97,7 +99,7 @@ def kv_stores(token_settings: Settings) -> Iterator[list[EmbeddedKeyValueStore]]
 @pytest.fixture(scope="module")
 def tokens(kv_stores: list[EmbeddedKeyValueStore]) -> StreamTokens:
     """Streaming's token service, as streaming mounts it."""
-    return StreamTokens(kv_stores[0])
+    return StreamTokens(StreamTokenStore(kv_stores[0]))
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +142,7 @@ def test_an_issued_token_has_the_public_shape_and_resolves_to_its_grant(
 
     async def issue_and_resolve() -> StreamGrant:
         caller = await authenticator.authenticate(access)
-        granted = await tokens.issue(
+        granted = await issue_token_handler(tokens)(
             IssueStreamToken(media_id=media_id, s3_key=key, size_bytes=size),
             CallContext(bearer_token=access, principal=caller),
         )

@@ -6,10 +6,17 @@ from typing import Annotated
 
 import msgspec
 
+from streamstack.contracts.limits import ObjectKey, SizeBytes
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 #: KV bucket of live stream tokens, owned by streaming.
 STREAM_TOKENS_BUCKET = "stream-tokens"
+
+#: Which media item a token is for: letters, digits, ``-`` and ``_`` (never the ``|`` that
+#: separates a grant's stored fields); catalogue's ids are uuids.
+StreamMediaId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+]
 
 
 class IssueStreamToken(msgspec.Struct, frozen=True):
@@ -19,9 +26,9 @@ class IssueStreamToken(msgspec.Struct, frozen=True):
     ``size_bytes`` its size, as the catalogue recorded them.
     """
 
-    media_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    s3_key: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
-    size_bytes: Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+    media_id: StreamMediaId
+    s3_key: ObjectKey
+    size_bytes: SizeBytes
 
 
 class StreamTokenGrant(msgspec.Struct, frozen=True):

@@ -36,11 +36,6 @@ class Container:
     audio_type: str
     """Content type when it carries audio only."""
 
-    @property
-    def is_iso_media(self) -> bool:
-        """Whether it is an MP4/MOV file, whose ``moov`` index may need moving to the front."""
-        return self.demuxer == "mov"
-
     def content_type(self, has_video: bool) -> str:
         """The content type for a file with (or without) a video stream."""
         return self.video_type if has_video else self.audio_type

@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMediaItem
+from streamstack.ingest import metrics
 from streamstack.ingest.containers import Container
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
-from streamstack.kernel import metrics
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import ObjectInfo, ObjectNotFound, ObjectStore, StorageUnavailable
 

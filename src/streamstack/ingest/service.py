@@ -17,6 +17,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import MediaItem
+from streamstack.ingest import metrics
 from streamstack.ingest.containers import SNIFF_BYTES, by_name
 from streamstack.ingest.form import StreamingForm
 from streamstack.ingest.models import Upload
@@ -31,7 +32,6 @@ from streamstack.ingest.resumable import (
     sniffed,
 )
 from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
-from streamstack.kernel import metrics
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.operation import CallContext
@@ -361,6 +361,17 @@ class IngestService:
                         upload.id, token, {"lease_token": None, "lease_until": None}
                     )
         return swept
+
+    async def sweep_periodically(self, interval: float) -> None:
+        """Sweep every ``interval`` seconds, for ever; a failed round is retried next time."""
+        while True:
+            try:
+                swept = await self.sweep()
+                if swept:
+                    log.info("uploads_swept", count=swept)
+            except Exception as exc:  # the database may be down for a while: try later
+                log.warning("sweep_failed", error=exc.__class__.__name__)
+            await asyncio.sleep(interval)
 
     async def _sweep_one(self, lease: Lease, upload: Upload, now: datetime.datetime) -> None:
         expired = upload.expires_at < now

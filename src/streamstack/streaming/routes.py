@@ -13,16 +13,21 @@ import structlog
 from litestar import Controller, Request, Router, route
 from litestar.di import Provide
 from litestar.enums import HttpMethod
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Scope, Send
 
-from streamstack.kernel import metrics
-from streamstack.kernel.errors import AppError, ErrorBody
+from streamstack.kernel.errors import AppError
+from streamstack.streaming import metrics
 from streamstack.streaming.conditions import Conditions
-from streamstack.streaming.service import Delivery, Payload, Reply, ThumbnailDelivery
-from streamstack.streaming.tokens import STREAM_PATH
+from streamstack.streaming.schemas import STREAM_RESPONSES, THUMBNAIL_RESPONSES
+from streamstack.streaming.service import (
+    STREAM_PATH,
+    Delivery,
+    Payload,
+    Reply,
+    ThumbnailDelivery,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -69,30 +74,6 @@ def to_asgi(reply: Reply, *, head: bool) -> ASGIResponse:
     if reply.body is not None and not head:
         return ObjectStreamResponse(reply.body, status_code=reply.status, headers=reply.headers)
     return ASGIResponse(status_code=reply.status, headers=reply.headers, is_head_response=True)
-
-
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(ErrorBody, description=description, generate_examples=False)
-
-
-_NO_BODY = ResponseSpec(None, description="Not modified: the client's copy is current")
-STREAM_RESPONSES = {
-    206: ResponseSpec(
-        None,
-        description="One range (Content-Range) or several (multipart/byteranges)",
-        media_type="application/octet-stream",
-    ),
-    304: _NO_BODY,
-    404: _error("Unknown or expired token, or its object is gone"),
-    412: _error("If-Match or If-Unmodified-Since failed"),
-    416: _error("No requested range overlaps the object (Content-Range: bytes */size)"),
-    503: _error("The key-value or object store is unreachable (Retry-After)"),
-}
-THUMBNAIL_RESPONSES = {
-    304: _NO_BODY,
-    404: _error("No such thumbnail, or not a '<media uuid>.jpg' name"),
-    503: _error("The object store is unreachable (Retry-After)"),
-}
 
 
 class StreamController(Controller):

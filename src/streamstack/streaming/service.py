@@ -1,10 +1,10 @@
-"""Delivery use cases: play a granted object by byte range, hand it to nginx, thumbnails.
+"""Streaming's use cases: issue stream tokens; deliver a granted object; thumbnails.
 
-Each answer is a :class:`Reply` (status, headers, optional body to stream), with no web
-framework in sight; ``routes`` turns it into an ASGI response. A stream request costs one
-KV lookup and, normally, one ranged read whose answer also carries the ETag and
-Last-Modified; a ``head`` is made only for HEAD requests and for the rare conditional
-request whose Range cannot be satisfied.
+Each delivery answer is a :class:`Reply` (status, headers, optional body to stream), with no
+web framework in sight; ``routes`` turns it into an ASGI response. A stream request costs
+one KV lookup and, normally, one ranged read whose answer also carries the ETag and
+Last-Modified; a ``head`` is made only for HEAD requests and for requests whose Range
+cannot be satisfied by the size the token was issued with.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ import dataclasses
 import mimetypes
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+import structlog
+
+from streamstack.contracts.streaming import IssueStreamToken, StreamTokenGrant
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
+from streamstack.kernel.jwt import InvalidToken
 from streamstack.kernel.storage import (
     ObjectBody,
     ObjectChanged,
@@ -27,7 +32,9 @@ from streamstack.kernel.storage import (
     StorageError,
 )
 from streamstack.streaming import conditions as cond
+from streamstack.streaming import metrics
 from streamstack.streaming.conditions import Conditions
+from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (
     UNSATISFIABLE,
     ByteRange,
@@ -35,8 +42,14 @@ from streamstack.streaming.ranges import (
     select_ranges,
     unsatisfiable_content_range,
 )
-from streamstack.streaming.tokens import StreamTokens
+from streamstack.streaming.repository import StreamTokenStore
 
+log = structlog.get_logger(__name__)
+
+#: Public prefix of the URLs tokens are played from.
+STREAM_PATH = "/api/v1/stream"
+#: What a token looks like on the way in; anything else is unknown without a KV lookup.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{22,128}")
 #: Stream answers are for the token holder only, and must reach them byte for byte.
 STREAM_CACHE_CONTROL = "private, no-transform"
 #: A thumbnail's URL names its media item, whose first frame never changes.
@@ -49,6 +62,44 @@ ACCEL_PRESIGN_SECONDS = 60
 _THUMBNAIL_NAME = re.compile(
     r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jpg"
 )
+
+
+class StreamTokenNotFound(NotFound):
+    """The token is unknown, expired or malformed."""
+
+    code = "stream_token_not_found"
+
+
+class StreamTokens:
+    """Issues tokens for authenticated users and resolves them on each stream request."""
+
+    def __init__(self, store: StreamTokenStore) -> None:
+        self._store = store
+
+    async def issue(self, request: IssueStreamToken, user_id: str) -> StreamTokenGrant:
+        """Grant ``user_id`` the object ``request`` names, for the bucket's TTL."""
+        if SEPARATOR in user_id:
+            raise InvalidToken("malformed subject")
+        grant = StreamGrant(
+            media_id=request.media_id,
+            user_id=user_id,
+            issued_at=int(time.time()),
+            s3_key=request.s3_key,
+            size_bytes=request.size_bytes,
+        )
+        token = await self._store.create(grant)
+        metrics.count_stream_token_issued()
+        log.info("stream_token.issued", media_id=grant.media_id, user_id=grant.user_id)
+        return StreamTokenGrant(
+            stream_url=f"{STREAM_PATH}/{token}", expires_in=self._store.ttl_seconds
+        )
+
+    async def resolve(self, token: str) -> StreamGrant:
+        """The grant behind ``token``, or :class:`StreamTokenNotFound`."""
+        grant = await self._store.find(token) if TOKEN_SHAPE.fullmatch(token) else None
+        if grant is None:
+            raise StreamTokenNotFound("unknown or expired stream token")
+        return grant
 
 
 class Payload(Protocol):

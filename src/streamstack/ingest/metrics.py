@@ -1,0 +1,45 @@
+"""Ingest's Prometheus metrics: upload sizes and how long each step of ingesting takes.
+
+Registered in the process's default registry when the module is imported, so the kernel's
+``GET /metrics`` exports them from every process that mounts ingest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Literal
+
+from prometheus_client import Histogram
+
+IngestStep = Literal["store", "probe", "thumbnail", "register"]
+
+_MIB = 1024 * 1024
+
+UPLOAD_SIZE = Histogram(
+    "streamstack_upload_size_bytes",
+    "Size of each stored upload, in bytes.",
+    buckets=[s * _MIB for s in (1, 10, 50, 100, 250, 500, 1024, 2048, 5120, 10240)],
+)
+INGEST_STEP_DURATION = Histogram(
+    "streamstack_ingest_step_duration_seconds",
+    "Duration of each step of ingesting an upload, by step.",
+    ["step"],
+    buckets=[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0],
+)
+
+
+def observe_upload_size(size_bytes: int) -> None:
+    """An upload of ``size_bytes`` bytes was stored."""
+    UPLOAD_SIZE.observe(size_bytes)
+
+
+@contextlib.contextmanager
+def time_ingest_step(step: IngestStep) -> Iterator[None]:
+    """Time the block as one ``step`` of ingest (recorded whether it succeeds or fails)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        INGEST_STEP_DURATION.labels(step=step).observe(time.perf_counter() - started)

@@ -1,0 +1,50 @@
+"""Streaming's Prometheus metrics: bytes sent, responses in flight, tokens issued.
+
+Registered in the process's default registry when the module is imported, so the kernel's
+``GET /metrics`` exports them from every process that mounts streaming.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+
+from prometheus_client import Counter, Gauge
+
+STREAMED_BYTES = Counter(
+    "streamstack_streamed_bytes",
+    "Media bytes the streaming service sent to players (proxy delivery).",
+)
+ACTIVE_STREAMS = Gauge(
+    "streamstack_active_streams",
+    "Media responses being sent right now.",
+)
+STREAM_TOKENS_ISSUED = Counter(
+    "streamstack_stream_tokens_issued",
+    "Stream tokens issued.",
+)
+
+
+async def counted_stream(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    """Yield ``chunks`` unchanged, adding each one's length to the streamed-bytes counter.
+
+    It does not close ``chunks``: whoever opened the read still closes it.
+    """
+    async for chunk in chunks:
+        STREAMED_BYTES.inc(len(chunk))
+        yield chunk
+
+
+@contextlib.contextmanager
+def active_stream() -> Iterator[None]:
+    """Count a media response as active for the duration of the block."""
+    ACTIVE_STREAMS.inc()
+    try:
+        yield
+    finally:
+        ACTIVE_STREAMS.dec()
+
+
+def count_stream_token_issued() -> None:
+    """One stream token was issued."""
+    STREAM_TOKENS_ISSUED.inc()

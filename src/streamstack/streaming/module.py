@@ -1,0 +1,42 @@
+"""Wiring of the streaming module: the one place its objects are built and connected."""
+
+from __future__ import annotations
+
+from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BUCKET
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.streaming.contract import issue_token_handler
+from streamstack.streaming.repository import StreamTokenStore
+from streamstack.streaming.routes import stream_router
+from streamstack.streaming.service import (
+    AccelDelivery,
+    Delivery,
+    MediaDelivery,
+    StreamTokens,
+    ThumbnailDelivery,
+)
+
+
+def mount(context: ModuleContext) -> MountedModule:
+    """Mount the streaming module: playback and thumbnail routes, the token operation."""
+    settings = context.settings
+    backends = context.backends
+    tokens = StreamTokens(
+        StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds))
+    )
+    media = backends.objects(settings.media_bucket)
+    delivery: Delivery
+    if settings.streaming_delivery == "nginx":
+        delivery = AccelDelivery(tokens, media)
+    else:
+        delivery = MediaDelivery(tokens, media, settings.stream_chunk_bytes)
+    thumbnails = ThumbnailDelivery(
+        backends.objects(settings.thumbnails_bucket), settings.stream_chunk_bytes
+    )
+    return MountedModule(
+        name="streaming",
+        route_handlers=[stream_router(delivery, thumbnails)],
+        operations={ISSUE_STREAM_TOKEN: issue_token_handler(tokens)},
+    )
+
+
+MODULE = ModuleDefinition(name="streaming", mount=mount)
