@@ -10,6 +10,7 @@ from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "
 
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
+from streamstack.kernel.tasks import BackgroundTask
 
 FAST = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
 
@@ -298,3 +299,23 @@ async def test_cancel_ends_a_running_job_for_good(make_queue: QueueFactory) -> N
     assert (health.processed, health.retried, health.dead_lettered) == (0, 0, 0)
     await backlog_empty(queue)
     assert await queue.dead_letters() == []
+
+
+async def test_a_worker_is_a_background_task_and_runs_one_job_on_demand(
+    make_queue: QueueFactory,
+) -> None:
+    queue = make_queue(FAST)
+    done: list[str] = []
+
+    async def handler(job: Job) -> None:
+        done.append(job.id)
+
+    worker = JobWorker(queue, handler, name="transcode", poll=0.5)
+    assert isinstance(worker, BackgroundTask)  # fits MountedModule.tasks and /ready
+    assert await worker.run_once() is False  # nothing queued
+    await queue.enqueue("one", "transcode", b"")
+    await queue.enqueue("two", "transcode", b"")
+    assert await worker.run_once() is True
+    assert done == ["one"]
+    assert worker.stats().processed == 1
+    assert (await queue.backlog()).total == 1

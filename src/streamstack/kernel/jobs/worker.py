@@ -8,8 +8,10 @@ running jobs finish for ``stop_timeout`` seconds, then cancels them and hands th
 back to the queue, so another worker picks them up without waiting for the ack wait.
 ``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
 
-It has the background-task shape (``start``/``stop``/``health``) the kernel uses for its
-long-running tasks.
+A :class:`JobWorker` is a :class:`~streamstack.kernel.tasks.BackgroundTask`: a module lists
+it in ``MountedModule.tasks``, the app starts and stops it, and ``GET /ready`` reports its
+``health()``. Its ``stop`` is graceful (finish, then release), not the base class's cancel;
+``run_once()`` pulls and runs one job (tests, operator commands).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import structlog
 
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.jobs import DeadLetterHook, Delivery, Job, JobConsumer, JobQueue
+from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
 
@@ -40,10 +43,6 @@ class JobRejected(Exception):
 
     The message is the dead-letter reason, so write it for a person ("not a video: …").
     """
-
-
-#: What :meth:`JobWorker.health` answers when all is well (as the kernel's background tasks).
-HEALTHY = "ok"
 
 
 class WorkerStats(msgspec.Struct, frozen=True):
@@ -67,7 +66,7 @@ def describe(exc: BaseException) -> str:
     return text[:_MAX_REASON]
 
 
-class JobWorker:
+class JobWorker(BackgroundTask):
     """Runs ``handler`` for every job of ``queue`` with ``concurrency`` parallel slots.
 
     ``heartbeat``: seconds between ``in_progress`` calls (default a third of the ack wait);
@@ -90,7 +89,7 @@ class JobWorker:
     ) -> None:
         if concurrency < 1:
             raise ValueError("a job worker needs at least one slot")
-        self.name = name
+        super().__init__(name, self._run_one, interval_seconds=poll)
         self.queue = queue
         self.concurrency = concurrency
         self._handler = handler
@@ -110,8 +109,7 @@ class JobWorker:
         )
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled: set[str] = set()
-        self._last_error: str | None = None
-        self._pull_failure: str | None = None
+        self._last_job_error: str | None = None
 
     async def start(self) -> None:
         """Start the slots (no-op when running)."""
@@ -165,14 +163,6 @@ class JobWorker:
         """Whether the slots are alive."""
         return bool(self._slots) and not all(t.done() for t in self._slots)
 
-    def health(self) -> str:
-        """``"ok"`` (running and pulling), or why not; what ``GET /ready`` reports."""
-        if not self.running:
-            return "not running"
-        if self._pull_failure is not None:
-            return f"failing ({self._pull_failure})"
-        return HEALTHY
-
     def stats(self) -> WorkerStats:
         """Jobs processed, retried, dead-lettered, released and cancelled; slots busy."""
         return WorkerStats(
@@ -180,7 +170,7 @@ class JobWorker:
             running=self.running,
             concurrency=self.concurrency,
             busy=self._busy,
-            last_error=self._pull_failure or self._last_error,
+            last_error=self.last_error or self._last_job_error,
             **self._counts,
         )
 
@@ -188,7 +178,7 @@ class JobWorker:
 
     async def _run_slot(self, index: int) -> None:
         consumer: JobConsumer | None = None
-        failures = 0
+        failures = 0  # this slot's, for its backoff; self.failures is what health() reports
         while not self._stopping.is_set():
             try:
                 if consumer is None:
@@ -196,27 +186,42 @@ class JobWorker:
                 delivery = await consumer.next(self._poll)
             except Exception as exc:
                 failures += 1
-                self._pull_failure = describe(exc)
-                log.warning(
-                    "jobs.pull_failed", worker=self.name, slot=index, error=self._pull_failure
-                )
+                self.failures += 1
+                self.last_error = describe(exc)
+                log.warning("jobs.pull_failed", worker=self.name, slot=index, error=self.last_error)
                 if consumer is not None:
                     await consumer.close()
                     consumer = None
                 await self._pause(min(0.5 * 2 ** min(failures, 4), 5.0))
                 continue
-            failures, self._pull_failure = 0, None
+            failures = self.failures = 0
+            self.last_error = None
             if delivery is not None:
-                self._busy += 1
-                try:
-                    await self._process(delivery)
-                except Exception as exc:  # the job's ack wait runs out and it comes back
-                    self._last_error = f"job {delivery.job.id} not settled: {describe(exc)}"
-                    log.error("jobs.settle_failed", worker=self.name, error=self._last_error)
-                finally:
-                    self._busy -= 1
+                await self._run_delivery(delivery)
         if consumer is not None:
             await consumer.close()
+
+    async def _run_one(self) -> bool:
+        """Pull one job (waiting up to ``poll`` seconds) and run it; False if none came."""
+        consumer = await self.queue.consumer(self._on_dead_letter)
+        try:
+            delivery = await consumer.next(self._poll)
+        finally:
+            await consumer.close()
+        if delivery is None:
+            return False
+        await self._run_delivery(delivery)
+        return True
+
+    async def _run_delivery(self, delivery: Delivery) -> None:
+        self._busy += 1
+        try:
+            await self._process(delivery)
+        except Exception as exc:  # the job's ack wait runs out and it comes back
+            self._last_job_error = f"job {delivery.job.id} not settled: {describe(exc)}"
+            log.error("jobs.settle_failed", worker=self.name, error=self._last_job_error)
+        finally:
+            self._busy -= 1
 
     async def _process(self, delivery: Delivery) -> None:
         job = delivery.job
@@ -268,7 +273,7 @@ class JobWorker:
             )
             return
         reason = str(error)[:_MAX_REASON] if isinstance(error, JobRejected) else describe(error)
-        self._last_error = f"job {job.id}: {reason}"
+        self._last_job_error = f"job {job.id}: {reason}"
         if isinstance(error, JobRejected):
             await self._settle(delivery.term, reason)
             dead = True
