@@ -182,7 +182,7 @@ async def test_stop_releases_a_job_that_does_not_finish_in_time(make_queue: Queu
             raise
 
     await queue.enqueue("endless", "transcode", b"")
-    worker = JobWorker(queue, handler, poll=0.2, stop_timeout=0.5)
+    worker = JobWorker(queue, handler, poll=0.2, stop_timeout=3.0)
     await worker.start()
     await asyncio.wait_for(started.wait(), 20)
     await worker.stop()

@@ -4,7 +4,7 @@ Each slot pulls one delivery at a time from its own consumer, runs the handler w
 heartbeating ``in_progress`` (so a job may run far longer than the ack wait), then acks
 on success, retries with the queue's backoff on an error, and dead-letters after the
 last attempt (or at once when the handler raises :class:`JobRejected`). Stopping lets
-running jobs finish for ``stop_timeout`` seconds, then cancels them and hands their jobs
+running jobs finish for most of ``stop_timeout``, then cancels them and hands their jobs
 back to the queue, so another worker picks them up without waiting for the ack wait.
 ``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
 
@@ -70,7 +70,8 @@ class JobWorker(BackgroundTask):
     """Runs ``handler`` for every job of ``queue`` with ``concurrency`` parallel slots.
 
     ``heartbeat``: seconds between ``in_progress`` calls (default a third of the ack wait);
-    ``stop_timeout``: how long ``stop`` lets running jobs finish; ``poll``: how long one
+    ``stop_timeout``: the bound of ``stop`` (default 8 s, inside the app's 10 s shut-down
+    step), spent finishing running jobs, then releasing them; ``poll``: how long one
     pull waits for a job; ``on_dead_letter``: runs before a job is given up (see
     :data:`~streamstack.kernel.jobs.DeadLetterHook`).
     """
@@ -83,7 +84,7 @@ class JobWorker(BackgroundTask):
         name: str = "jobs",
         concurrency: int = 1,
         heartbeat: float | None = None,
-        stop_timeout: float = 10.0,
+        stop_timeout: float = 8.0,
         poll: float = 1.0,
         on_dead_letter: DeadLetterHook | None = None,
     ) -> None:
@@ -126,22 +127,27 @@ class JobWorker(BackgroundTask):
         )
 
     async def stop(self, timeout_seconds: float | None = None) -> None:
-        """Stop pulling; let running jobs finish within the timeout, then release them.
+        """Stop pulling; let running jobs finish, then release them; all within the timeout.
 
-        ``timeout_seconds`` defaults to the ``stop_timeout`` given at construction; handing
-        the jobs back takes at most a few seconds more.
+        ``timeout_seconds`` defaults to the ``stop_timeout`` given at construction. The last
+        half of it, at most 2 s, is kept for handing unfinished jobs back to the queue.
         """
         if not self._slots:
             return
         self._stopping.set()
         slots, self._slots = self._slots, []
         timeout = self._stop_timeout if timeout_seconds is None else timeout_seconds
-        _, pending = await asyncio.wait(slots, timeout=timeout)
-        if pending:
-            self._abandon.set()  # running handlers are cancelled, their jobs handed back
-            _, pending = await asyncio.wait(pending, timeout=min(timeout, 5.0) or 1.0)
-        for task in pending:  # a release stuck on a dead backend: the ack wait covers it
-            task.cancel()
+        release = min(2.0, timeout / 2)
+        try:
+            _, pending = await asyncio.wait(slots, timeout=timeout - release)
+            if pending:
+                self._abandon.set()  # running handlers are cancelled, their jobs handed back
+                await asyncio.wait(pending, timeout=release)
+        finally:
+            # A release stuck on a dead backend, or this stop cancelled by the app's bound:
+            # end the slots anyway; an unreleased job comes back after its ack wait.
+            for task in slots:
+                task.cancel()
         await asyncio.gather(*slots, return_exceptions=True)
         log.info("jobs.worker_stopped", worker=self.name, **self._counts)
 
