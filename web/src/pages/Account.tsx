@@ -121,8 +121,7 @@ export function AccountPage() {
                 <strong>{describeUserAgent(session.user_agent)}</strong>
                 {session.current && <span className="badge current">This device</span>}
                 <p className="muted small">
-                  Signed in {formatDate(session.created_at)}
-                  {session.last_used_at && ` · last used ${formatDate(session.last_used_at)}`}
+                  Signed in {formatDate(session.created_at)} · last used {formatDate(session.last_used_at)}
                 </p>
               </div>
               {session.current ? (

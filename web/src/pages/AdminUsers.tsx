@@ -104,7 +104,7 @@ export function AdminUsersPage() {
               </tbody>
             </table>
           </div>
-          <Pagination page={page} pageSize={data.limit || PAGE_SIZE} total={data.total} onPage={setPage} />
+          <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
       )}
     </section>

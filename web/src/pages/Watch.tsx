@@ -189,12 +189,8 @@ export function WatchPage() {
               <dd>{formatBytes(item.size_bytes)}</dd>
             </>
           )}
-          {(item.published_at ?? item.created_at) && (
-            <>
-              <dt>{item.published_at ? "Published" : "Created"}</dt>
-              <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
-            </>
-          )}
+          <dt>{item.published_at ? "Published" : "Created"}</dt>
+          <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
         </dl>
       </div>
     </article>
