@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -11,15 +12,18 @@ from typing import Any
 import httpx
 import msgspec
 import nats
+import pytest
 from litestar import Litestar
 
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import NewMediaItem
+from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.errors import AppError
 from streamstack.kernel.events import Event, Subscription
-from streamstack.kernel.module import ModuleDefinition
+from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.operation import CallContext, Transport
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, live_app, mint_token, served_app
 
@@ -206,3 +210,41 @@ class ServedApp:
 
     async def __aexit__(self, *_: object) -> None:
         await self._running.aclose()
+
+
+@dataclasses.dataclass
+class CatalogueDeployment:
+    """A catalogue reachable through a transport, and through its public API."""
+
+    client: CatalogueClient
+    public: httpx.AsyncClient
+    settings: Settings
+    transport_kind: str
+
+
+def stand_in_caller(captured: list[Transport]) -> ModuleDefinition:
+    """An "ingest" module that only keeps the transport to catalogue the app gives it."""
+
+    def mount(context: ModuleContext) -> MountedModule:
+        captured.append(context.transport("catalogue"))
+        return MountedModule(name="ingest", route_handlers=[])
+
+    return ModuleDefinition(name="ingest", mount=mount)
+
+
+def as_admin(settings: Settings) -> CallContext:
+    return CallContext(bearer_token=mint_token(settings, role="admin", user_id="ingest-admin"))
+
+
+def to_new(**overrides: Any) -> NewMediaItem:
+    """A ``NewMediaItem`` as ingest sends it."""
+    return NewMediaItem(**item_body(**overrides))
+
+
+async def expect_error(call: Awaitable[Any], status: int, code: str | None = None) -> AppError:
+    with pytest.raises(AppError) as caught:
+        await call
+    assert caught.value.status == status, caught.value.detail
+    if code is not None:
+        assert caught.value.code == code
+    return caught.value

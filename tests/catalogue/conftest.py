@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
-from catalogue_testing import AppClient, running_in_this_loop
+from catalogue_testing import (
+    AppClient,
+    CatalogueDeployment,
+    ServedApp,
+    running_in_this_loop,
+    stand_in_caller,
+)
 
+from streamstack.catalogue import module as catalogue
+from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.kernel.operation import Transport
+from streamstack.kernel.transport import HttpTransport
+from support.apps import INTERNAL_SECRET
 from support.fixtures import SettingsFactory, backend_kind, settings_factory
 
-__all__ = ["backend_kind", "catalogue_client", "settings_factory"]
+__all__ = ["backend_kind", "catalogue_client", "deployment", "settings_factory"]
 
 
 @pytest.fixture
@@ -17,3 +29,26 @@ async def catalogue_client(settings_factory: SettingsFactory) -> AsyncIterator[A
     """Catalogue with streaming (for stream tokens), on this test's backend kind."""
     async with running_in_this_loop(settings_factory(modules=("catalogue", "streaming"))) as client:
         yield client
+
+
+@pytest.fixture(params=["in-process", "http"])
+async def deployment(
+    request: pytest.FixtureRequest, settings_factory: SettingsFactory
+) -> AsyncIterator[CatalogueDeployment]:
+    """Catalogue behind each transport: in-process (a stand-in ingest beside it), and HTTP."""
+    if request.param == "in-process":
+        captured: list[Transport] = []
+        definitions = {"catalogue": catalogue.MODULE, "ingest": stand_in_caller(captured)}
+        settings = settings_factory(modules=("catalogue", "ingest"))
+        async with running_in_this_loop(settings, definitions) as app:
+            yield CatalogueDeployment(CatalogueClient(captured[0]), app, settings, "in-process")
+        return
+    async with ServedApp(settings_factory(modules=("catalogue",))) as served:
+        transport = HttpTransport("catalogue", served.url, INTERNAL_SECRET)
+        try:
+            async with httpx.AsyncClient(base_url=served.url, timeout=30) as public:
+                yield CatalogueDeployment(
+                    CatalogueClient(transport), public, served.settings, "http"
+                )
+        finally:
+            await transport.close()

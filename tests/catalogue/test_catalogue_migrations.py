@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import DateTime, Uuid, bindparam, inspect, select, text
 from sqlalchemy.engine import Connection
 
-from streamstack.catalogue.models import CatalogueBase
+from streamstack.catalogue.models import CatalogueBase, MediaItemRow
+from streamstack.catalogue.module import MODULE
 from streamstack.cli import apply_migrations
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
@@ -50,3 +55,66 @@ async def test_the_migration_matches_the_models(settings_factory: SettingsFactor
     } <= indexes["media_items"]
     assert "ix_media_tags_tag_media_id" in indexes["media_tags"]
     assert "ix_catalogue_outbox_pending" in indexes["catalogue_outbox"]
+
+
+def upgrade_to(connection: Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MODULE.migrations))
+    config.attributes["connection"] = connection
+    config.attributes["version_table"] = "alembic_version_catalogue"
+    command.upgrade(config, revision)
+
+
+OLD_ITEM = text(
+    "INSERT INTO media_items (id, title, title_key, description, status, s3_key, size_bytes,"
+    " content_type, video_codec, audio_codec, search_text, created_by, created_at, updated_at)"
+    " VALUES (:id, 't', 't', '', 'published', 'k.mp4', 1, :content_type, :video, :audio, 't',"
+    " 'x', :now, :now)"
+).bindparams(bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True)))
+
+
+async def test_items_from_before_processing_are_playable_only_if_browser_safe(
+    settings_factory: SettingsFactory,
+) -> None:
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    now = datetime.datetime.now(datetime.UTC)
+    old = {
+        uuid.uuid4(): ("video/mp4", "h264", "aac", True),
+        uuid.uuid4(): ("video/mp4", "h264", None, True),  # no audio track
+        uuid.uuid4(): ("video/quicktime", "hevc", "aac", False),
+        uuid.uuid4(): ("video/x-msvideo", "mpeg4", "mp3", False),
+        uuid.uuid4(): ("video/mp4", None, None, False),  # never probed
+    }
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "catalogue_0001")
+            for item_id, (content_type, video, audio, _) in old.items():
+                await connection.execute(
+                    OLD_ITEM,
+                    {
+                        "id": item_id,
+                        "content_type": content_type,
+                        "video": video,
+                        "audio": audio,
+                        "now": now,
+                    },
+                )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            rows = await connection.execute(
+                select(
+                    MediaItemRow.id,
+                    MediaItemRow.playable,
+                    MediaItemRow.original_playable,
+                    MediaItemRow.processing_state,
+                    MediaItemRow.renditions,
+                )
+            )
+            found = {row.id: row for row in rows}
+    finally:
+        await database.close()
+    for item_id, (*_, playable) in old.items():
+        row = found[item_id]
+        assert (row.playable, row.original_playable) == (playable, playable), row
+        assert (row.processing_state, row.renditions) == ("none", [])

@@ -11,8 +11,8 @@ from typing import Any
 from catalogue_testing import API, AppClient, admin_headers
 from sqlalchemy import event, insert
 
+from streamstack.catalogue.items import normalize_tags, search_text, title_key
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
-from streamstack.catalogue.service import normalize_tags, search_text, title_key
 
 ITEMS = 10_000
 START = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)

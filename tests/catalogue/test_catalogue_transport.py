@@ -8,94 +8,31 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx
 import msgspec
-import pytest
 from catalogue_testing import (
     API,
+    CatalogueDeployment,
     ServedApp,
     admin_headers,
+    as_admin,
     create_item,
-    item_body,
+    expect_error,
     running_in_this_loop,
+    to_new,
     viewer_headers,
 )
 
-from streamstack.catalogue import module as catalogue
 from streamstack.catalogue.schemas import CreateMediaItem
 from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
 from streamstack.kernel.backends import Backends
-from streamstack.kernel.errors import AppError
-from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.operation import CallContext, Transport
+from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
 from streamstack.settings import Settings
 from support.apps import INTERNAL_SECRET, mint_token
 from support.fixtures import SettingsFactory
-
-
-@dataclasses.dataclass
-class CatalogueDeployment:
-    """A catalogue reachable through a transport, and through its public API."""
-
-    client: CatalogueClient
-    public: httpx.AsyncClient
-    settings: Settings
-    transport_kind: str
-
-
-def stand_in_caller(captured: list[Transport]) -> ModuleDefinition:
-    """An "ingest" module that only keeps the transport to catalogue the app gives it."""
-
-    def mount(context: ModuleContext) -> MountedModule:
-        captured.append(context.transport("catalogue"))
-        return MountedModule(name="ingest", route_handlers=[])
-
-    return ModuleDefinition(name="ingest", mount=mount)
-
-
-@pytest.fixture(params=["in-process", "http"])
-async def deployment(
-    request: pytest.FixtureRequest, settings_factory: SettingsFactory
-) -> AsyncIterator[CatalogueDeployment]:
-    if request.param == "in-process":
-        captured: list[Transport] = []
-        definitions = {"catalogue": catalogue.MODULE, "ingest": stand_in_caller(captured)}
-        settings = settings_factory(modules=("catalogue", "ingest"))
-        async with running_in_this_loop(settings, definitions) as app:
-            yield CatalogueDeployment(CatalogueClient(captured[0]), app, settings, "in-process")
-        return
-    async with ServedApp(settings_factory(modules=("catalogue",))) as served:
-        transport = HttpTransport("catalogue", served.url, INTERNAL_SECRET)
-        try:
-            async with httpx.AsyncClient(base_url=served.url, timeout=30) as public:
-                yield CatalogueDeployment(
-                    CatalogueClient(transport), public, served.settings, "http"
-                )
-        finally:
-            await transport.close()
-
-
-def as_admin(settings: Settings) -> CallContext:
-    return CallContext(bearer_token=mint_token(settings, role="admin", user_id="ingest-admin"))
-
-
-def to_new(**overrides: Any) -> NewMediaItem:
-    """A ``NewMediaItem`` as ingest sends it."""
-    return NewMediaItem(**item_body(**overrides))
-
-
-async def expect_error(call: Awaitable[Any], status: int, code: str | None = None) -> AppError:
-    with pytest.raises(AppError) as caught:
-        await call
-    assert caught.value.status == status, caught.value.detail
-    if code is not None:
-        assert caught.value.code == code
-    return caught.value
 
 
 async def test_ingest_registers_an_item_for_its_admin(deployment: CatalogueDeployment) -> None:

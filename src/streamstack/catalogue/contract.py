@@ -1,15 +1,17 @@
-"""The catalogue's side of its published contract: the ``CREATE_MEDIA_ITEM`` operation.
+"""The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM`` and
+``UPDATE_PROCESSING``.
 
-The handler is reached in-process, or over HTTP at ``/internal/v1/catalogue/items``.
-Either way the kernel has authenticated the *user* the call is made for before it runs
-(the operation's ``access="admin"``: a valid, unrevoked admin access token), and the
-transport has decoded the request against the contract's limits, as the public POST does.
+The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
+way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``:
+``access="admin"``, a valid, unrevoked admin access token; ``UPDATE_PROCESSING``:
+``access="service"``, any module — over HTTP the service secret), and the transport has
+decoded the request against the contract's limits, as the public API does.
 """
 
 from __future__ import annotations
 
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import MediaItem, NewMediaItem
+from streamstack.contracts.catalogue import MediaItem, NewMediaItem, ProcessingUpdate
 from streamstack.kernel.operation import CallContext, Handler
 
 
@@ -20,3 +22,12 @@ def create_item_handler(service: CatalogueService) -> Handler:
         return await service.create_item(request, created_by=context.caller.user_id)
 
     return create_item
+
+
+def update_processing_handler(service: CatalogueService) -> Handler:
+    """The handler recording a transcoding worker's report on an item."""
+
+    async def update_processing(request: ProcessingUpdate, _: CallContext) -> MediaItem:
+        return await service.update_processing(request)
+
+    return update_processing

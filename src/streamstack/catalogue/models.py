@@ -13,7 +13,9 @@ import uuid
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -24,7 +26,9 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -79,6 +83,25 @@ class MediaItemRow(CatalogueBase):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     published_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: Whether the original itself plays in every current browser (H.264/AAC in MP4), as
+    #: ingest found at registration.
+    original_playable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Whether a viewer can play the item now: the original is browser-safe, or at least one
+    #: HLS rendition exists. Kept in step with the two by the service; viewers' lists filter on it.
+    playable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: none | queued | processing | ready | failed (the contract's ``ProcessingState``).
+    processing_state: Mapped[str] = mapped_column(
+        String(16), default="none", server_default=text("'none'")
+    )
+    processing_percent: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: The rung being written, or why processing failed, for a person to act on.
+    processing_detail: Mapped[str | None] = mapped_column(String(500))
+    #: The finished HLS renditions, lowest first: ``[{"height": 240, "bandwidth": 400000}, …]``.
+    renditions: Mapped[list[dict[str, int]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    has_hls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    has_storyboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MediaTagRow(CatalogueBase):

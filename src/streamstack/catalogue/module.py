@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamstack.catalogue import metrics
-from streamstack.catalogue.contract import create_item_handler
+from streamstack.catalogue.contract import create_item_handler, update_processing_handler
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM
+from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the catalogue module: routes, the create-item operation, the outbox relay."""
+    """Mount the catalogue module: routes, its two operations, the outbox relay."""
     database = context.backends.database
     relay = OutboxRelay(database, context.backends.events)
     service = CatalogueService(
@@ -26,7 +26,10 @@ def mount(context: ModuleContext) -> MountedModule:
     return MountedModule(
         name="catalogue",
         route_handlers=[catalogue_router(service)],
-        operations={CREATE_MEDIA_ITEM: create_item_handler(service)},
+        operations={
+            CREATE_MEDIA_ITEM: create_item_handler(service),
+            UPDATE_PROCESSING: update_processing_handler(service),
+        },
         on_startup=[relay.start],
         on_shutdown=[relay.stop],
     )

@@ -44,12 +44,16 @@ class ItemQuery:
     #: A normalised tag the item must have; "" for any.
     tag: str
     sort: SortOrder
+    #: Only items a viewer can play (the original is browser-safe or a rendition exists).
+    playable_only: bool = False
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """The WHERE clauses."""
         conditions: list[ColumnElement[bool]] = []
         if self.status is not None:
             conditions.append(MediaItemRow.status == self.status)
+        if self.playable_only:
+            conditions.append(MediaItemRow.playable.is_(True))
         if self.needle:
             pattern = like_pattern(self.needle)
             conditions.append(MediaItemRow.search_text.like(pattern, escape="\\"))

@@ -72,10 +72,14 @@ class CatalogueController(Controller):
         ] = "published",
     ) -> MediaPage:
         """Published items, newest first by default; admins may list drafts or all."""
-        if viewer is None or not viewer.is_admin:
-            status = "published"
         return await service.list_items(
-            status=status, q=q, tag=tag, sort=sort, page=page, page_size=page_size
+            admin=viewer is not None and viewer.is_admin,
+            status=status,
+            q=q,
+            tag=tag,
+            sort=sort,
+            page=page,
+            page_size=page_size,
         )
 
     @get("/{item_id:uuid}", summary="Get a media item", security=OPTIONAL_BEARER)
@@ -86,9 +90,7 @@ class CatalogueController(Controller):
         item_id: uuid.UUID,
     ) -> MediaItem:
         """One item; drafts are 404 except for admins."""
-        return await service.get_item(
-            item_id, include_drafts=viewer is not None and viewer.is_admin
-        )
+        return await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
 
     @post(
         "/",
@@ -147,7 +149,7 @@ class CatalogueController(Controller):
     ) -> StreamTokenGrant:
         """A URL to play the item from, issued by streaming for the caller."""
         return await service.issue_stream_token(
-            item_id, include_drafts=principal.is_admin, context=call_context
+            item_id, admin=principal.is_admin, context=call_context
         )
 
 

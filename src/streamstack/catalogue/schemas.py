@@ -12,7 +12,12 @@ from typing import Literal
 
 import msgspec
 
-from streamstack.contracts.catalogue import MediaItem, MediaStatus, NewMediaItem
+from streamstack.contracts.catalogue import (
+    InitialProcessingState,
+    MediaItem,
+    MediaStatus,
+    NewMediaItem,
+)
 from streamstack.contracts.limits import (
     Codec,
     ContentType,
@@ -56,6 +61,8 @@ class CreateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     height: Dimension | None = None
     fps: FrameRate | None = None
     thumbnail_s3_key: ObjectKey | None = None
+    playable: bool = True
+    processing_state: InitialProcessingState = "none"
 
     def registration(self) -> NewMediaItem:
         """The same item in the contract's words, with its id chosen now if none was given."""

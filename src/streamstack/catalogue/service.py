@@ -8,17 +8,26 @@ event to the outbox in the same transaction, then wakes the relay.
 from __future__ import annotations
 
 import datetime
-import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 
 import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
+from streamstack.catalogue.items import (
+    apply_processing,
+    checked_renditions,
+    new_row,
+    normalize_tag,
+    normalize_tags,
+    search_text,
+    title_key,
+    to_media_item,
+)
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.catalogue.outbox import OutboxRelay
-from streamstack.catalogue.repository import ItemQuery, reading, unit_of_work
+from streamstack.catalogue.repository import CatalogueStore, ItemQuery, reading, unit_of_work
 from streamstack.catalogue.schemas import (
     MediaPage,
     SortOrder,
@@ -30,6 +39,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_PUBLISHED,
     MediaItem,
     NewMediaItem,
+    ProcessingUpdate,
 )
 from streamstack.contracts.streaming import IssueStreamToken, StreamingClient, StreamTokenGrant
 from streamstack.kernel.db import Database
@@ -38,62 +48,6 @@ from streamstack.kernel.operation import CallContext
 from streamstack.settings import SettingsError
 
 log = structlog.get_logger(__name__)
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_tag(tag: str) -> str:
-    """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased."""
-    return _SPACES.sub(" ", tag).strip().lower()
-
-
-def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Distinct normalised tags, sorted; 400 if one is blank."""
-    result = {normalize_tag(tag) for tag in tags}
-    if "" in result:
-        raise BadRequest("tags must not be blank", code="validation_error")
-    return sorted(result)
-
-
-def title_key(title: str) -> str:
-    """The case-insensitive sort key of a title."""
-    return title.lower()
-
-
-def search_text(title: str, description: str, tags: Sequence[str]) -> str:
-    """What ``q`` searches: title, description and tags, lower-cased."""
-    return "\n".join((title, description, " ".join(tags))).lower()
-
-
-def thumbnail_url(item_id: uuid.UUID) -> str:
-    """Where streaming serves an item's thumbnail."""
-    return f"/api/v1/stream/thumbnails/{item_id}.jpg"
-
-
-def to_media_item(row: MediaItemRow, tags: Sequence[str]) -> MediaItem:
-    """The public shape of a stored item."""
-    return MediaItem(
-        id=str(row.id),
-        title=row.title,
-        description=row.description,
-        status="published" if row.status == "published" else "draft",
-        s3_key=row.s3_key,
-        size_bytes=row.size_bytes,
-        content_type=row.content_type,
-        duration_seconds=row.duration_seconds,
-        video_codec=row.video_codec,
-        audio_codec=row.audio_codec,
-        width=row.width,
-        height=row.height,
-        fps=row.fps,
-        thumbnail_s3_key=row.thumbnail_s3_key,
-        thumbnail_url=thumbnail_url(row.id) if row.thumbnail_s3_key else None,
-        tags=list(tags),
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
-    )
 
 
 class CatalogueService:
@@ -115,6 +69,7 @@ class CatalogueService:
     async def list_items(
         self,
         *,
+        admin: bool,
         status: StatusFilter = "published",
         q: str | None = None,
         tag: str | None = None,
@@ -122,12 +77,18 @@ class CatalogueService:
         page: int = 1,
         page_size: int = 20,
     ) -> MediaPage:
-        """One page of matching items and the total; three queries whatever the page size."""
+        """One page of matching items and the total; three queries whatever the page size.
+
+        Admins list any status; everyone else sees only playable published items.
+        """
+        if not admin:
+            status = "published"
         query = ItemQuery(
             status=None if status == "all" else status,
             needle=(q or "").strip().lower(),
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
+            playable_only=not admin,
         )
         async with reading(self._database) as store:
             rows, total = await store.items.page(
@@ -135,20 +96,25 @@ class CatalogueService:
             )
             tags = await store.tags.of_items([row.id for row in rows])
         return MediaPage(
-            items=[to_media_item(row, tags.get(row.id, [])) for row in rows],
+            items=[to_media_item(row, tags.get(row.id, []), admin=admin) for row in rows],
             total=total,
             page=page,
             page_size=page_size,
         )
 
-    async def get_item(self, item_id: uuid.UUID, *, include_drafts: bool) -> MediaItem:
-        """One item; a draft is hidden (404) unless ``include_drafts``."""
+    async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> MediaItem:
+        """One item; 404 for a viewer unless it is published and playable."""
         async with reading(self._database) as store:
-            row = await store.items.get_one_or_none(MediaItemRow.id == item_id)
-            if row is None or (row.status != "published" and not include_drafts):
-                raise NotFound("no such media item")
+            row = await self._visible(store, item_id, admin=admin)
             tags = await store.tags.of_item(row.id)
-        return to_media_item(row, tags)
+        return to_media_item(row, tags, admin=admin)
+
+    @staticmethod
+    async def _visible(store: CatalogueStore, item_id: uuid.UUID, *, admin: bool) -> MediaItemRow:
+        row = await store.items.get_one_or_none(MediaItemRow.id == item_id)
+        if row is None or not (admin or (row.status == "published" and row.playable)):
+            raise NotFound("no such media item")
+        return row
 
     # --- changes -----------------------------------------------------------------------
 
@@ -158,49 +124,24 @@ class CatalogueService:
         ``request`` has met the contract's limits already (HTTP and the operation
         transports decode against them); here it is only normalised.
         """
-        title = request.title.strip()
-        if not title:
-            raise BadRequest("title must not be blank", code="validation_error")
-        tags = normalize_tags(request.tags)
-        item_id = uuid.UUID(request.id)
         now = _now()
-        row = MediaItemRow(
-            id=item_id,
-            title=title,
-            title_key=title_key(title),
-            description=request.description,
-            status="published" if request.publish else "draft",
-            s3_key=request.s3_key,
-            size_bytes=request.size_bytes,
-            content_type=request.content_type,
-            duration_seconds=request.duration_seconds,
-            video_codec=request.video_codec,
-            audio_codec=request.audio_codec,
-            width=request.width,
-            height=request.height,
-            fps=request.fps,
-            thumbnail_s3_key=request.thumbnail_s3_key,
-            search_text=search_text(title, request.description, tags),
-            created_by=created_by,
-            created_at=now,
-            updated_at=now,
-            published_at=now if request.publish else None,
-        )
+        row = new_row(request, created_by=created_by, now=now)
+        tags = normalize_tags(request.tags)
         item = to_media_item(row, tags)
         try:
             async with unit_of_work(self._database) as store:
-                if await store.items.exists(MediaItemRow.id == item_id):
+                if await store.items.exists(MediaItemRow.id == row.id):
                     raise Conflict("a media item with this id exists", code="media_item_exists")
                 # The item is flushed before its tags: they reference it.
                 await store.items.add(row, auto_refresh=False)
-                await store.tags.add_tags(item_id, tags)
+                await store.tags.add_tags(row.id, tags)
                 if request.publish:
                     await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
         if request.publish:
             self._relay.wake()
-        log.info("catalogue.item_created", media_id=str(item_id), status=item.status)
+        log.info("catalogue.item_created", media_id=item.id, status=item.status)
         return item
 
     async def update_item(self, item_id: uuid.UUID, changes: UpdateMediaItem) -> MediaItem:
@@ -255,16 +196,38 @@ class CatalogueService:
         self._relay.wake()
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
+    async def update_processing(self, update: ProcessingUpdate) -> MediaItem:
+        """Record where transcoding of an item stands; 404 once the item is deleted.
+
+        The item becomes playable for viewers with its first HLS rendition (or already was,
+        when its original is browser-safe).
+        """
+        renditions = checked_renditions(update)
+        item_id = uuid.UUID(update.media_id)
+        async with unit_of_work(self._database) as store:
+            row = await store.items.lock(item_id)
+            apply_processing(row, update, renditions)
+            row.updated_at = _now()
+            item = to_media_item(row, await store.tags.of_item(item_id))
+        log.info(
+            "catalogue.processing_updated",
+            media_id=item.id,
+            state=item.processing_state,
+            percent=item.processing_percent,
+        )
+        return item
+
     # --- streaming ---------------------------------------------------------------------
 
     async def issue_stream_token(
-        self, item_id: uuid.UUID, *, include_drafts: bool, context: CallContext
+        self, item_id: uuid.UUID, *, admin: bool, context: CallContext
     ) -> StreamTokenGrant:
-        """Ask streaming for a token to play the item, on behalf of the caller in ``context``."""
+        """Ask streaming for a token to play the item, on behalf of the caller in ``context``.
+
+        Admins may preview any item; others only what they can see (published, playable).
+        """
         async with reading(self._database) as store:
-            found = await store.items.get_one_or_none(MediaItemRow.id == item_id)
-        if found is None or (found.status != "published" and not include_drafts):
-            raise NotFound("no such media item")
+            found = await self._visible(store, item_id, admin=admin)
         request = IssueStreamToken(
             media_id=str(item_id), s3_key=found.s3_key, size_bytes=found.size_bytes
         )

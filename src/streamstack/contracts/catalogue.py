@@ -1,4 +1,4 @@
-"""The catalogue module's published language: registering a media item.
+"""The catalogue module's published language: registering media items, their processing.
 
 Field limits come from :mod:`streamstack.contracts.limits`, the same types the HTTP schemas
 use, so every transport refuses what the public API refuses.
@@ -7,11 +7,13 @@ use, so every transport refuses what the public API refuses.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from streamstack.contracts.limits import (
+    MAX_RENDITIONS,
+    Bandwidth,
     Codec,
     ContentType,
     Description,
@@ -20,6 +22,8 @@ from streamstack.contracts.limits import (
     FrameRate,
     MediaId,
     ObjectKey,
+    Percent,
+    ProcessingDetail,
     SizeBytes,
     Tags,
     Title,
@@ -27,14 +31,35 @@ from streamstack.contracts.limits import (
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 MediaStatus = Literal["draft", "published"]
+#: Where transcoding of an item stands: ``none`` (nothing to do or not asked), ``queued``,
+#: ``processing``, ``ready`` (every rendition written), ``failed`` (with a reason).
+ProcessingState = Literal["none", "queued", "processing", "ready", "failed"]
+#: What an item may start in: ``queued`` when ingest enqueued a job at registration.
+InitialProcessingState = Literal["none", "queued"]
 
 #: Subjects of the events catalogue publishes (payload: a :class:`MediaItem` as JSON).
 MEDIA_PUBLISHED = "catalogue.events.media.published"
 MEDIA_DELETED = "catalogue.events.media.deleted"
 
 
+class Rendition(msgspec.Struct, frozen=True):
+    """One finished HLS rendition of an item."""
+
+    height: Dimension
+    bandwidth: Bandwidth
+    """Peak bit rate, bit/s (the master playlist's ``BANDWIDTH``)."""
+
+
+Renditions = Annotated[list[Rendition], msgspec.Meta(max_length=MAX_RENDITIONS)]
+
+
 class MediaItem(msgspec.Struct, frozen=True):
-    """A media item as every module and client sees it."""
+    """A media item as every module and client sees it.
+
+    ``playable`` says whether a viewer can play it now: its original is browser-safe, or at
+    least one rendition exists. Viewers are only ever shown playable published items.
+    ``processing_detail`` is shown to admins only (None for everyone else).
+    """
 
     id: str
     title: str
@@ -56,6 +81,13 @@ class MediaItem(msgspec.Struct, frozen=True):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    playable: bool = True
+    processing_state: ProcessingState = "none"
+    processing_percent: int = 0
+    processing_detail: str | None = None
+    renditions: list[Rendition] = []
+    has_hls: bool = False
+    has_storyboard: bool = False
 
 
 class NewMediaItem(msgspec.Struct, frozen=True):
@@ -76,6 +108,30 @@ class NewMediaItem(msgspec.Struct, frozen=True):
     height: Dimension | None = None
     fps: FrameRate | None = None
     thumbnail_s3_key: ObjectKey | None = None
+    playable: bool = True
+    """Whether the original plays in every current browser as it is (H.264/AAC in MP4).
+
+    Ingest decides; False keeps the item from viewers until a rendition exists. The default
+    (True) is what an ingest that does not say gets: served as uploaded, as before."""
+    processing_state: InitialProcessingState = "none"
+    """``queued`` when ingest has enqueued a transcoding job for the item."""
+
+
+class ProcessingUpdate(msgspec.Struct, frozen=True):
+    """Where an item's transcoding stands, as the worker reports it.
+
+    ``renditions`` are the finished ones (lowest first is kept whatever the order sent);
+    ``hls`` says the master playlist lists them; ``storyboard`` that its VTT is written.
+    ``failed`` needs a ``detail`` a person can act on; ``ready`` needs the HLS renditions.
+    """
+
+    media_id: MediaId
+    state: ProcessingState
+    percent: Percent = 0
+    detail: ProcessingDetail | None = None
+    renditions: Renditions = []
+    hls: bool = False
+    storyboard: bool = False
 
 
 CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(
@@ -85,6 +141,15 @@ CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(
     request=NewMediaItem,
     response=MediaItem,
     access="admin",  # ingest registers an upload for the admin who uploaded it
+)
+
+UPDATE_PROCESSING: Operation[ProcessingUpdate, MediaItem] = Operation(
+    module="catalogue",
+    name="update_processing",
+    path="/internal/v1/catalogue/processing",
+    request=ProcessingUpdate,
+    response=MediaItem,
+    access="service",  # the transcoding worker reports for no user; 404 once the item is gone
 )
 
 
@@ -97,3 +162,12 @@ class CatalogueClient:
     async def create_item(self, item: NewMediaItem, context: CallContext) -> MediaItem:
         """Register an item for the admin whose bearer token ``context`` carries."""
         return await self._transport.call(CREATE_MEDIA_ITEM, item, context)
+
+    async def update_processing(
+        self, update: ProcessingUpdate, context: CallContext | None = None
+    ) -> MediaItem:
+        """Record where an item's transcoding stands (a service call: no user token needed).
+
+        404 ``not_found`` when the item was deleted meanwhile: the job should stop.
+        """
+        return await self._transport.call(UPDATE_PROCESSING, update, context or CallContext())

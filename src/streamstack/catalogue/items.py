@@ -1,0 +1,153 @@
+"""What a media item is: how its editable fields are normalised, and its public shape."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+from streamstack.catalogue.models import MediaItemRow
+from streamstack.contracts.catalogue import (
+    MediaItem,
+    NewMediaItem,
+    ProcessingState,
+    ProcessingUpdate,
+    Rendition,
+)
+from streamstack.kernel.errors import BadRequest
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_tag(tag: str) -> str:
+    """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased."""
+    return _SPACES.sub(" ", tag).strip().lower()
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Distinct normalised tags, sorted; 400 if one is blank."""
+    result = {normalize_tag(tag) for tag in tags}
+    if "" in result:
+        raise BadRequest("tags must not be blank", code="validation_error")
+    return sorted(result)
+
+
+def title_key(title: str) -> str:
+    """The case-insensitive sort key of a title."""
+    return title.lower()
+
+
+def search_text(title: str, description: str, tags: Sequence[str]) -> str:
+    """What ``q`` searches: title, description and tags, lower-cased."""
+    return "\n".join((title, description, " ".join(tags))).lower()
+
+
+def thumbnail_url(item_id: uuid.UUID) -> str:
+    """Where streaming serves an item's thumbnail."""
+    return f"/api/v1/stream/thumbnails/{item_id}.jpg"
+
+
+def to_media_item(row: MediaItemRow, tags: Sequence[str], *, admin: bool = True) -> MediaItem:
+    """The public shape of a stored item; ``processing_detail`` only for ``admin``."""
+    return MediaItem(
+        id=str(row.id),
+        title=row.title,
+        description=row.description,
+        status="published" if row.status == "published" else "draft",
+        s3_key=row.s3_key,
+        size_bytes=row.size_bytes,
+        content_type=row.content_type,
+        duration_seconds=row.duration_seconds,
+        video_codec=row.video_codec,
+        audio_codec=row.audio_codec,
+        width=row.width,
+        height=row.height,
+        fps=row.fps,
+        thumbnail_s3_key=row.thumbnail_s3_key,
+        thumbnail_url=thumbnail_url(row.id) if row.thumbnail_s3_key else None,
+        tags=list(tags),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+        playable=row.playable,
+        # Only the service writes the column, always a ProcessingState.
+        processing_state=cast(ProcessingState, row.processing_state),
+        processing_percent=row.processing_percent,
+        processing_detail=row.processing_detail if admin else None,
+        renditions=[
+            Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in row.renditions
+        ],
+        has_hls=row.has_hls,
+        has_storyboard=row.has_storyboard,
+    )
+
+
+def new_row(request: NewMediaItem, *, created_by: str, now: datetime.datetime) -> MediaItemRow:
+    """The row of a newly registered item; 400 if its title or a tag is blank."""
+    title = request.title.strip()
+    if not title:
+        raise BadRequest("title must not be blank", code="validation_error")
+    tags = normalize_tags(request.tags)
+    return MediaItemRow(
+        id=uuid.UUID(request.id),
+        title=title,
+        title_key=title_key(title),
+        description=request.description,
+        status="published" if request.publish else "draft",
+        s3_key=request.s3_key,
+        size_bytes=request.size_bytes,
+        content_type=request.content_type,
+        duration_seconds=request.duration_seconds,
+        video_codec=request.video_codec,
+        audio_codec=request.audio_codec,
+        width=request.width,
+        height=request.height,
+        fps=request.fps,
+        thumbnail_s3_key=request.thumbnail_s3_key,
+        search_text=search_text(title, request.description, tags),
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        published_at=now if request.publish else None,
+        original_playable=request.playable,
+        playable=request.playable,
+        processing_state=request.processing_state,
+        processing_percent=0,
+        processing_detail=None,
+        renditions=[],
+        has_hls=False,
+        has_storyboard=False,
+    )
+
+
+def checked_renditions(update: ProcessingUpdate) -> list[dict[str, int]]:
+    """The report's renditions as stored, lowest first; 400 if the report contradicts itself."""
+    heights = [rendition.height for rendition in update.renditions]
+    if len(set(heights)) != len(heights):
+        raise BadRequest("two renditions of the same height", code="validation_error")
+    if update.state == "failed" and not (update.detail or "").strip():
+        raise BadRequest("a failed job needs a detail saying why", code="validation_error")
+    if update.hls and not update.renditions:
+        raise BadRequest("an HLS stream needs at least one rendition", code="validation_error")
+    if update.state == "ready" and not update.hls:
+        raise BadRequest("ready means the HLS renditions are written", code="validation_error")
+    return [
+        {"height": r.height, "bandwidth": r.bandwidth}
+        for r in sorted(update.renditions, key=lambda r: r.height)
+    ]
+
+
+def apply_processing(
+    row: MediaItemRow, update: ProcessingUpdate, renditions: list[dict[str, int]]
+) -> None:
+    """Record the worker's report on the item; it becomes playable with its first rendition."""
+    row.processing_state = update.state
+    row.processing_percent = 100 if update.state == "ready" else update.percent
+    row.processing_detail = update.detail
+    row.renditions = renditions
+    row.has_hls = update.hls
+    row.has_storyboard = update.storyboard
+    row.playable = row.original_playable or update.hls

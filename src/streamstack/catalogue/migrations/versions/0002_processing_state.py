@@ -1,0 +1,62 @@
+"""Media items get a processing state, their renditions, and whether they are playable.
+
+Plain ``ADD COLUMN``s with constant defaults on both backends: no table rebuild on SQLite
+(a rebuild would drop ``media_items`` under ``media_tags``' cascading foreign key).
+
+Items registered before this revision were served as uploaded, so they are taken as
+playable only if the original is browser-safe (H.264 video, AAC or no audio, MP4).
+
+Revision ID: catalogue_0002
+Revises: catalogue_0001
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "catalogue_0002"
+down_revision: str | None = "catalogue_0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_NEW_COLUMNS = (
+    "original_playable",
+    "playable",
+    "processing_state",
+    "processing_percent",
+    "processing_detail",
+    "renditions",
+    "has_hls",
+    "has_storyboard",
+)
+
+
+def upgrade() -> None:
+    for column in (
+        sa.Column("original_playable", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("playable", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column(
+            "processing_state", sa.String(16), server_default=sa.text("'none'"), nullable=False
+        ),
+        sa.Column("processing_percent", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("processing_detail", sa.String(500), nullable=True),
+        sa.Column("renditions", sa.JSON(), server_default=sa.text("'[]'"), nullable=False),
+        sa.Column("has_hls", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("has_storyboard", sa.Boolean(), server_default=sa.false(), nullable=False),
+    ):
+        op.add_column("media_items", column)
+    op.execute(
+        "UPDATE media_items SET original_playable = false, playable = false"
+        " WHERE NOT (COALESCE(video_codec, '') = 'h264'"
+        " AND COALESCE(audio_codec, 'aac') = 'aac' AND content_type = 'video/mp4')"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("media_items") as batch:
+        for name in reversed(_NEW_COLUMNS):
+            batch.drop_column(name)

@@ -1,0 +1,211 @@
+"""Processing state: the worker reports through ``UPDATE_PROCESSING``; viewers see only what plays.
+
+Each test runs on both transports (in-process beside a stand-in ingest, and HTTP to a served
+catalogue) and both backend kinds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import msgspec
+from catalogue_testing import (
+    API,
+    CatalogueDeployment,
+    admin_headers,
+    as_admin,
+    expect_error,
+    to_new,
+    viewer_headers,
+)
+
+from streamstack.contracts.catalogue import MediaItem, ProcessingUpdate, Rendition
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.transport import HttpTransport
+from support.apps import INTERNAL_SECRET
+
+HEVC = {"video_codec": "hevc", "content_type": "video/quicktime", "s3_key": "clip.mov"}
+
+
+async def register_unplayable(deployment: CatalogueDeployment, **overrides: Any) -> MediaItem:
+    """A published HEVC upload that ingest found not browser-safe and queued for transcoding."""
+    new = to_new(**{**HEVC, "playable": False, "processing_state": "queued", **overrides})
+    return await deployment.client.create_item(new, as_admin(deployment.settings))
+
+
+async def report(deployment: CatalogueDeployment, media_id: str, **fields: Any) -> MediaItem:
+    """Report as the worker does: a service call, no user token."""
+    return await deployment.client.update_processing(ProcessingUpdate(media_id=media_id, **fields))
+
+
+async def seen_by(
+    deployment: CatalogueDeployment, headers: dict[str, str], item_id: str
+) -> tuple[int, list[str], dict[str, Any] | None]:
+    """(GET status, ids in the list, the GET body if 200) for a caller."""
+    public = deployment.public
+    r = await public.get(f"{API}/{item_id}", headers=headers)
+    listed = (await public.get(f"{API}/", headers=headers)).json()["items"]
+    return r.status_code, [i["id"] for i in listed], r.json() if r.status_code == 200 else None
+
+
+async def test_an_item_plays_for_viewers_from_its_first_rendition(
+    deployment: CatalogueDeployment,
+) -> None:
+    settings = deployment.settings
+    viewer, admin = viewer_headers(settings), admin_headers(settings)
+    item = await register_unplayable(deployment)
+    assert (item.playable, item.processing_state, item.renditions) == (False, "queued", [])
+
+    # Not playable yet: viewers neither see nor play it; admins see its state.
+    status, listed, _ = await seen_by(deployment, viewer, item.id)
+    assert status == 404 and item.id not in listed
+    r = await deployment.public.post(f"{API}/{item.id}/stream-token", headers=viewer)
+    assert r.status_code == 404
+    status, listed, body = await seen_by(deployment, admin, item.id)
+    assert status == 200 and item.id in listed
+    assert body is not None and body["processing_state"] == "queued"
+
+    writing = await report(deployment, item.id, state="processing", percent=40, detail="720p")
+    assert (writing.processing_state, writing.processing_percent) == ("processing", 40)
+    assert writing.processing_detail == "720p"
+    assert not writing.playable
+    assert (await seen_by(deployment, viewer, item.id))[0] == 404
+
+    # The first rung is written: playable, while the rest are still being encoded.
+    first = await report(
+        deployment,
+        item.id,
+        state="processing",
+        percent=60,
+        detail="1080p",
+        renditions=[Rendition(height=240, bandwidth=400_000)],
+        hls=True,
+    )
+    assert first.playable and first.has_hls
+    status, listed, body = await seen_by(deployment, viewer, item.id)
+    assert status == 200 and item.id in listed and body is not None
+    assert body["renditions"] == [{"height": 240, "bandwidth": 400_000}]
+    assert body["processing_detail"] is None  # the job's detail is for admins
+
+    ready = await report(
+        deployment,
+        item.id,
+        state="ready",
+        percent=90,
+        renditions=[
+            Rendition(height=720, bandwidth=3_000_000),
+            Rendition(height=240, bandwidth=400_000),
+        ],
+        hls=True,
+        storyboard=True,
+    )
+    assert (ready.processing_state, ready.processing_percent) == ("ready", 100)
+    assert [r.height for r in ready.renditions] == [240, 720]  # lowest first
+    assert ready.has_storyboard and ready.playable
+    status, _, body = await seen_by(deployment, admin, item.id)
+    assert body is not None and body["processing_state"] == "ready"
+    assert body["has_storyboard"] is True
+
+
+async def test_a_failure_is_shown_to_admins_with_its_reason(
+    deployment: CatalogueDeployment,
+) -> None:
+    settings = deployment.settings
+    item = await register_unplayable(deployment)
+    reason = "the video stream could not be decoded (corrupt frame at 00:01:12); re-upload"
+    failed = await report(deployment, item.id, state="failed", percent=35, detail=reason)
+    assert (failed.processing_state, failed.processing_detail) == ("failed", reason)
+    status, listed, body = await seen_by(deployment, admin_headers(settings), item.id)
+    assert status == 200 and item.id in listed and body is not None
+    assert (body["processing_state"], body["processing_detail"]) == ("failed", reason)
+    assert (await seen_by(deployment, viewer_headers(settings), item.id))[0] == 404
+
+
+async def test_a_browser_safe_original_plays_while_it_is_processed(
+    deployment: CatalogueDeployment,
+) -> None:
+    settings = deployment.settings
+    item = await deployment.client.create_item(
+        to_new(playable=True, processing_state="queued"), as_admin(settings)
+    )
+    await report(deployment, item.id, state="processing", percent=10, detail="240p")
+    status, listed, body = await seen_by(deployment, viewer_headers(settings), item.id)
+    assert status == 200 and item.id in listed and body is not None
+    assert (body["playable"], body["processing_state"]) == (True, "processing")
+    r = await deployment.public.post(
+        f"{API}/{item.id}/stream-token", headers=viewer_headers(settings)
+    )
+    assert r.status_code in (200, 503)  # 503: this deployment mounts no streaming module
+
+
+async def test_contradictory_or_malformed_reports_are_refused(
+    deployment: CatalogueDeployment,
+) -> None:
+    item = await register_unplayable(deployment)
+    rung = Rendition(height=240, bandwidth=400_000)
+    bad: list[dict[str, Any]] = [
+        {"state": "failed"},  # no reason a person can act on
+        {"state": "failed", "detail": "   "},
+        {"state": "ready"},  # ready without HLS
+        {"state": "ready", "hls": True},  # HLS without renditions
+        {"state": "processing", "renditions": [rung, rung], "hls": True},
+        {"state": "processing", "percent": 101},
+        {"state": "processing", "percent": -1},
+        {"state": "done"},
+        {"state": "processing", "detail": "two\nlines"},
+        {"state": "processing", "detail": "d" * 501},
+        {"state": "processing", "renditions": [Rendition(height=0, bandwidth=1)]},
+        {"state": "processing", "renditions": [Rendition(height=240, bandwidth=0)]},
+        {"state": "processing", "renditions": [rung] * 17},
+    ]
+    for fields in bad:
+        await expect_error(report(deployment, item.id, **fields), 400, "validation_error")
+    await expect_error(report(deployment, "not-a-uuid", state="queued"), 400, "validation_error")
+    unchanged = (
+        await deployment.public.get(f"{API}/{item.id}", headers=admin_headers(deployment.settings))
+    ).json()
+    assert (unchanged["processing_state"], unchanged["renditions"]) == ("queued", [])
+
+
+async def test_a_report_about_a_deleted_item_is_404(deployment: CatalogueDeployment) -> None:
+    settings = deployment.settings
+    item = await register_unplayable(deployment)
+    r = await deployment.public.delete(f"{API}/{item.id}", headers=admin_headers(settings))
+    assert r.status_code == 204
+    # The worker learns that its job is moot.
+    await expect_error(report(deployment, item.id, state="processing", percent=5), 404)
+
+
+async def test_only_services_report_processing(deployment: CatalogueDeployment) -> None:
+    settings = deployment.settings
+    item = await register_unplayable(deployment)
+    # The public API has no way to set the state: it is not an editable field.
+    for headers in (admin_headers(settings), viewer_headers(settings)):
+        r = await deployment.public.patch(
+            f"{API}/{item.id}", json={"processing_state": "ready"}, headers=headers
+        )
+        assert r.status_code in (400, 403)
+    if deployment.transport_kind != "http":
+        return
+    # Over HTTP the operation needs the service secret, whatever user token comes along.
+    update = ProcessingUpdate(media_id=item.id, state="ready")
+    for secret in ("", "wrong-secret"):
+        transport = HttpTransport("catalogue", str(deployment.public.base_url), secret)
+        try:
+            client = type(deployment.client)(transport)
+            context = CallContext(bearer_token=admin_headers(settings)["Authorization"][7:])
+            await expect_error(
+                client.update_processing(update, context), 401, "invalid_service_secret"
+            )
+        finally:
+            await transport.close()
+    async with httpx.AsyncClient(base_url=deployment.public.base_url) as http:
+        r = await http.post(
+            "/internal/v1/catalogue/processing",
+            content=msgspec.json.encode(update),
+            headers={"X-StreamStack-Service-Secret": INTERNAL_SECRET[:-1]},
+        )
+        assert r.status_code == 401
+    r = await deployment.public.get(f"{API}/{item.id}", headers=admin_headers(settings))
+    assert r.json()["processing_state"] == "queued"
