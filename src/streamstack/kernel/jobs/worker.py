@@ -27,6 +27,7 @@ import structlog
 
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.jobs import DeadLetterHook, Delivery, Job, JobConsumer, JobQueue
+from streamstack.kernel.jobs.metrics import JOB_DURATION, JOBS_SETTLED
 from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
@@ -242,7 +243,7 @@ class JobWorker(BackgroundTask):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await handler
                 await self._settle(delivery.ack)
-                self._counts["cancelled"] += 1
+                self._count("cancelled")
                 log.info("jobs.cancelled", worker=self.name, job=job.id, attempt=delivery.attempt)
                 return
             if not handler.done() or handler.cancelled():
@@ -250,7 +251,7 @@ class JobWorker(BackgroundTask):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await handler
                 await self._settle(delivery.nak, 0.0)
-                self._counts["released"] += 1
+                self._count("released")
                 log.info("jobs.released", worker=self.name, job=job.id, attempt=delivery.attempt)
                 return
             await self._conclude(delivery, handler.exception(), time.monotonic() - began)
@@ -268,7 +269,7 @@ class JobWorker(BackgroundTask):
         job, attempt = delivery.job, delivery.attempt
         if error is None:
             await self._settle(delivery.ack)
-            self._counts["processed"] += 1
+            self._count("processed")
             log.info(
                 "jobs.done",
                 worker=self.name,
@@ -285,7 +286,7 @@ class JobWorker(BackgroundTask):
             dead = True
         else:
             dead = await self._settle(delivery.fail, reason)
-        self._counts["dead_lettered" if dead else "retried"] += 1
+        self._count("dead_lettered" if dead else "retried")
         log.warning(
             "jobs.dead_lettered" if dead else "jobs.retry",
             worker=self.name,
@@ -296,7 +297,12 @@ class JobWorker(BackgroundTask):
         )
 
     async def _run_handler(self, job: Job) -> None:
-        await self._handler(job)
+        with JOB_DURATION.labels(queue=self.queue.name, kind=job.kind).time():
+            await self._handler(job)
+
+    def _count(self, outcome: str) -> None:
+        self._counts[outcome] += 1
+        JOBS_SETTLED.labels(queue=self.queue.name, outcome=outcome).inc()
 
     async def _keep_alive(self, delivery: Delivery) -> None:
         while True:

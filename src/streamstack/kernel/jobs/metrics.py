@@ -1,0 +1,44 @@
+"""Prometheus metrics of the job queues: backlog per queue, settled jobs per outcome.
+
+Workers count every job they settle (:data:`JOBS_SETTLED`, by queue and outcome) and
+time every handler run (:data:`JOB_DURATION`); a process that wants its queue's backlog
+on ``/metrics`` calls :func:`track_backlog` once (the scrape reads it).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from streamstack.kernel.jobs import JobQueue
+from streamstack.kernel.metrics import track_gauge
+
+JOB_BACKLOG = Gauge(
+    "streamstack_job_backlog",
+    "Jobs not yet acked or dead-lettered, by queue and state (waiting, running)",
+    ["queue", "state"],
+)
+JOBS_SETTLED = Counter(
+    "streamstack_jobs_settled",
+    "Jobs settled by workers, by queue and outcome "
+    "(processed, retried, dead_lettered, released, cancelled)",
+    ["queue", "outcome"],
+)
+JOB_DURATION = Histogram(
+    "streamstack_job_duration_seconds",
+    "Time a handler spent on one job attempt, by queue and job kind",
+    ["queue", "kind"],
+    buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0),
+)
+
+
+def track_backlog(queue: JobQueue) -> None:
+    """Report ``queue``'s backlog on ``/metrics`` (read at each scrape)."""
+
+    async def waiting() -> float:
+        return float((await queue.backlog()).waiting)
+
+    async def running() -> float:
+        return float((await queue.backlog()).running)
+
+    track_gauge(JOB_BACKLOG.labels(queue=queue.name, state="waiting"), waiting)
+    track_gauge(JOB_BACKLOG.labels(queue=queue.name, state="running"), running)
