@@ -37,13 +37,15 @@ MEANINGS: dict[str, str] = {
     "s3_secret_access_key": "S3 secret key",
     "s3_region": "S3 region",
     "s3_pool_size": "S3 connection pool size per process",
-    "s3_timeout_seconds": "timeout of S3 calls and of module-to-module HTTP calls",
+    "s3_timeout_seconds": "timeout of S3 calls (connect and read)",
     "media_bucket": "bucket of uploaded media",
     "thumbnails_bucket": "bucket of thumbnails",
     "auth_url": "base URL of auth when it is not mounted in this process",
     "catalogue_url": "base URL of catalogue when it is not mounted in this process",
     "streaming_url": "base URL of streaming when it is not mounted in this process",
     "ingest_url": "base URL of ingest when it is not mounted in this process",
+    "internal_timeout_seconds": "timeout of a module-to-module HTTP call (`/internal/` "
+    "operations of a module mounted in another process)",
     "internal_secret": "shared secret of `/internal/` calls between modules "
     "(16+ characters, required in production)",
     "jwt_private_key_path": "RSA private key (PEM) auth signs tokens with; "

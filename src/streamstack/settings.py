@@ -2,6 +2,11 @@
 
 Settings are read once, at the edge (the CLI), and passed into the app factory; nothing
 deeper in the code reads the environment.
+
+Each field's type carries its rules (``Annotated`` with :class:`msgspec.Meta` constraints:
+positive, a TCP port, a bucket name …) and ``msgspec.convert`` parses the variables' text
+into them, so a new setting is one typed line, not a new parsing branch. Rules across
+fields (URL schemes, the production secret) are checked after, in :func:`validate`.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ import dataclasses
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+
+import msgspec
 
 from streamstack.kernel.storage.private_files import private_directory, write_private
 
@@ -19,6 +26,13 @@ MODULE_NAMES: tuple[str, ...] = ("auth", "catalogue", "streaming", "ingest")
 Environment = Literal["dev", "production"]
 Delivery = Literal["proxy", "nginx"]
 LogFormat = Literal["console", "json"]
+RegistrationMode = Literal["", "open", "invite", "closed"]
+
+# Field constraints, checked by msgspec when settings are built or replaced.
+Positive = Annotated[int, msgspec.Meta(gt=0)]
+PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
+Port = Annotated[int, msgspec.Meta(gt=0, lt=65536)]
+BucketName = Annotated[str, msgspec.Meta(min_length=3, max_length=63, pattern=r"^[A-Za-z0-9.\-]+$")]
 
 PREFIX = "STREAMSTACK_"
 
@@ -34,7 +48,7 @@ class Settings:
     environment: Environment = "dev"
     modules: tuple[str, ...] = MODULE_NAMES
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Port = 8000
     data_dir: Path = Path(".streamstack")
     database_url: str = ""
     nats_url: str = ""
@@ -42,61 +56,63 @@ class Settings:
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     s3_region: str = "us-east-1"
-    s3_pool_size: int = 64
-    s3_timeout_seconds: float = 10.0
-    media_bucket: str = "media"
-    thumbnails_bucket: str = "thumbnails"
+    s3_pool_size: Positive = 64
+    s3_timeout_seconds: PositiveSeconds = 10.0
+    media_bucket: BucketName = "media"
+    thumbnails_bucket: BucketName = "thumbnails"
     auth_url: str = ""
     catalogue_url: str = ""
     streaming_url: str = ""
     ingest_url: str = ""
+    # Timeout of a call to another module's /internal/ operations over HTTP.
+    internal_timeout_seconds: PositiveSeconds = 10.0
     internal_secret: str = ""
     jwt_private_key_path: Path | None = None
     jwt_public_key_path: Path | None = None
     jwt_issuer: str = "streamstack"
     jwt_audience: str = "streamstack"
-    access_token_ttl_seconds: int = 1800
-    refresh_token_ttl_seconds: int = 7 * 24 * 3600
-    stream_token_ttl_seconds: int = 3600
+    access_token_ttl_seconds: Positive = 1800
+    refresh_token_ttl_seconds: Positive = 7 * 24 * 3600
+    stream_token_ttl_seconds: Positive = 3600
     allow_registration: bool = True
     secure_cookies: bool = False
     # argon2id cost: production defaults are OWASP's minimum (m=19 MiB, t=2, p=1).
     argon2_memory_kib: int = 19456
-    argon2_time_cost: int = 2
-    argon2_parallelism: int = 1
+    argon2_time_cost: Positive = 2
+    argon2_parallelism: Positive = 1
     # Login throttling (OWASP): attempts allowed before backoff per email from one client
     # address, per address, and per account from anywhere (a much higher ceiling, so an
     # attacker elsewhere cannot lock the owner out); then a doubling delay capped at
     # login_throttle_max_seconds.
-    login_throttle_email_attempts: int = 5
-    login_throttle_address_attempts: int = 20
-    login_throttle_account_attempts: int = 100
-    login_throttle_max_seconds: int = 900
+    login_throttle_email_attempts: Positive = 5
+    login_throttle_address_attempts: Positive = 20
+    login_throttle_account_attempts: Positive = 100
+    login_throttle_max_seconds: Positive = 900
     # Who may create accounts: open, invite (single-use codes an admin creates) or closed.
     # Unset: open, or closed when allow_registration is false (its older spelling).
-    registration_mode: str = ""
+    registration_mode: RegistrationMode = ""
     # Registrations per client address before the same doubling backoff.
-    registration_address_attempts: int = 20
+    registration_address_attempts: Positive = 20
     # A refresh token presented again within this many seconds of its rotation (two
     # browser tabs refreshing at once) gets the same new pair instead of ending the session.
-    refresh_grace_seconds: float = 10.0
+    refresh_grace_seconds: Annotated[float, msgspec.Meta(ge=0, le=60)] = 10.0
     streaming_delivery: Delivery = "proxy"
-    stream_chunk_bytes: int = 256 * 1024
-    max_upload_bytes: int = 10 * 1024**3
+    stream_chunk_bytes: Annotated[int, msgspec.Meta(ge=64 * 1024)] = 256 * 1024
+    max_upload_bytes: Positive = 10 * 1024**3
     # Ingest: the probe worker process's wall-clock and address-space limits, how many
     # probes may run at once, and how long an unfinished resumable upload is kept.
-    ingest_probe_timeout_seconds: float = 60.0
-    ingest_probe_memory_bytes: int = 1024**3
-    ingest_probe_concurrency: int = 2
-    ingest_upload_ttl_seconds: int = 24 * 3600
-    max_request_body_bytes: int = 1024 * 1024
-    shutdown_timeout_seconds: float = 30.0
+    ingest_probe_timeout_seconds: PositiveSeconds = 60.0
+    ingest_probe_memory_bytes: Positive = 1024**3
+    ingest_probe_concurrency: Positive = 2
+    ingest_upload_ttl_seconds: Positive = 24 * 3600
+    max_request_body_bytes: Positive = 1024 * 1024
+    shutdown_timeout_seconds: PositiveSeconds = 30.0
     # Job queue (issue 14): how long a worker holds a job between heartbeats before it is
     # redelivered, how many deliveries a job gets before it is dead-lettered, and how many
     # jobs one worker process runs at once.
-    jobs_ack_wait_seconds: float = 60.0
-    jobs_max_deliver: int = 5
-    worker_concurrency: int = 1
+    jobs_ack_wait_seconds: PositiveSeconds = 60.0
+    jobs_max_deliver: Positive = 5
+    worker_concurrency: Positive = 1
     web_dist_dir: Path | None = None
     log_format: LogFormat = "console"
     log_level: str = "INFO"
@@ -129,6 +145,10 @@ class Settings:
         """A copy with some fields changed, validated again."""
         return validate(dataclasses.replace(self, **changes))
 
+    def values(self) -> dict[str, Any]:
+        """Field name -> value."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
     # --- construction ----------------------------------------------------------------
 
     @classmethod
@@ -138,18 +158,19 @@ class Settings:
         for field in dataclasses.fields(cls):
             var = PREFIX + field.name.upper()
             if var in env:
-                values[field.name] = _parse(field.name, field.type, env[var], var)
+                values[field.name] = _text_value(env[var], field.default)
         for name, value in overrides.items():
             if value is not None:
                 values[name] = value
         environment = values.get("environment", "dev")
         if environment == "production" and "log_format" not in values:
             values["log_format"] = "json"
-        return validate(cls(**values))
+        return validate(_converted(values, env))
 
 
 def validate(settings: Settings) -> Settings:
-    """Check cross-field rules; raise :class:`SettingsError` naming the variable."""
+    """Check every field's constraints and the rules across fields; errors name the variable."""
+    settings = _converted(settings.values())
     unknown = [m for m in settings.modules if m not in MODULE_NAMES]
     if unknown or not settings.modules:
         raise SettingsError(
@@ -158,8 +179,6 @@ def validate(settings: Settings) -> Settings:
         )
     if len(set(settings.modules)) != len(settings.modules):
         raise SettingsError(f"{PREFIX}MODULES: a module is listed twice")
-    if not 0 < settings.port < 65536:
-        raise SettingsError(f"{PREFIX}PORT: {settings.port} is not a TCP port")
     if settings.database_url:
         _check_url(
             "DATABASE_URL", settings.database_url, ("postgresql+asyncpg", "sqlite+aiosqlite")
@@ -173,47 +192,13 @@ def validate(settings: Settings) -> Settings:
         url = settings.module_url(module)
         if url:
             _check_url(f"{module.upper()}_URL", url, ("http", "https"))
-    for name in ("media_bucket", "thumbnails_bucket"):
-        bucket = getattr(settings, name)
-        if not (3 <= len(bucket) <= 63) or not all(c.isalnum() or c in "-." for c in bucket):
-            raise SettingsError(f"{PREFIX}{name.upper()}: {bucket!r} is not a valid bucket name")
-    for name in (
-        "s3_pool_size",
-        "access_token_ttl_seconds",
-        "refresh_token_ttl_seconds",
-        "stream_token_ttl_seconds",
-        "max_upload_bytes",
-        "max_request_body_bytes",
-        "ingest_probe_timeout_seconds",
-        "ingest_probe_memory_bytes",
-        "ingest_probe_concurrency",
-        "ingest_upload_ttl_seconds",
-        "argon2_time_cost",
-        "argon2_parallelism",
-        "login_throttle_email_attempts",
-        "login_throttle_address_attempts",
-        "login_throttle_account_attempts",
-        "login_throttle_max_seconds",
-        "registration_address_attempts",
-        "jobs_ack_wait_seconds",
-        "jobs_max_deliver",
-        "worker_concurrency",
-    ):
-        if getattr(settings, name) <= 0:
-            raise SettingsError(f"{PREFIX}{name.upper()}: must be greater than zero")
-    if settings.registration_mode not in ("", "open", "invite", "closed"):
-        raise SettingsError(f"{PREFIX}REGISTRATION_MODE: expected one of open, invite, closed")
     if not settings.allow_registration and settings.registration_mode not in ("", "closed"):
         raise SettingsError(
             f"{PREFIX}REGISTRATION_MODE: {settings.registration_mode} contradicts "
             f"{PREFIX}ALLOW_REGISTRATION=false (which means closed); unset one of them"
         )
-    if not 0 <= settings.refresh_grace_seconds <= 60:
-        raise SettingsError(f"{PREFIX}REFRESH_GRACE_SECONDS: must be between 0 and 60")
     if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
         raise SettingsError(f"{PREFIX}ARGON2_MEMORY_KIB: must be at least 8 x ARGON2_PARALLELISM")
-    if settings.stream_chunk_bytes < 64 * 1024:
-        raise SettingsError(f"{PREFIX}STREAM_CHUNK_BYTES: must be at least 65536")
     if settings.environment == "production" and len(settings.internal_secret) < 16:
         raise SettingsError(
             f"{PREFIX}INTERNAL_SECRET: set a shared secret of 16+ characters in production"
@@ -254,32 +239,48 @@ def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> None:
         raise SettingsError(f"{PREFIX}{name}: {url!r} has no host")
 
 
-def _parse(name: str, annotation: Any, raw: str, var: str) -> Any:
-    kind = str(annotation)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _text_value(raw: str, default: Any) -> Any:
+    """A variable's text in the shape msgspec converts from, going by the field's default.
+
+    A list default takes comma-separated items, a None default takes "" as unset, and a
+    boolean also takes yes/on/no/off; everything else is converted by msgspec.
+    """
     raw = raw.strip()
-    try:
-        if name == "modules":
-            return tuple(m.strip() for m in raw.split(",") if m.strip())
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-        if kind == "bool":
-            lowered = raw.lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-            raise ValueError("expected true or false")
-        if kind in ("Path", "Path | None"):
-            return Path(raw) if raw else None
-        for literal, choices in (
-            ("Environment", get_args(Environment)),
-            ("Delivery", get_args(Delivery)),
-            ("LogFormat", get_args(LogFormat)),
-        ):
-            if kind == literal and raw not in choices:
-                raise ValueError(f"expected one of {', '.join(choices)}")
-    except ValueError as exc:
-        raise SettingsError(f"{var}: {raw!r} is not valid ({exc})") from None
+    if isinstance(default, tuple):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if default is None and not raw:
+        return None
+    if isinstance(default, bool) and raw.lower() in _TRUE + _FALSE:
+        return raw.lower() in _TRUE
     return raw
+
+
+def _converted(values: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+    """``Settings`` from ``values`` (text or typed), or a one-line error naming the variable."""
+    try:
+        return msgspec.convert(values, Settings, strict=False, dec_hook=_decode)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).rpartition(" - at `$.")
+        name = where.rstrip("`").split(".")[0].split("[")[0]
+        var = PREFIX + name.upper()
+        choices = _CHOICES.get(name)
+        reason = f"expected one of {', '.join(c for c in choices if c)}" if choices else message
+        shown = f"{env[var].strip()!r} is not valid" if env and var in env else "not valid"
+        raise SettingsError(f"{var}: {shown} ({reason[:1].lower()}{reason[1:]})") from None
+
+
+def _decode(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    raise NotImplementedError(f"no conversion to {kind}")
+
+
+#: The allowed values of each choice setting, for error messages.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    field.name: tuple(str(value) for value in field.type.values)
+    for field in msgspec.inspect.type_info(Settings).fields  # type: ignore[attr-defined]
+    if isinstance(field.type, msgspec.inspect.LiteralType)
+}

@@ -80,6 +80,10 @@ def test_production_logs_json_by_default() -> None:
         ({"STREAMSTACK_S3_POOL_SIZE": "0"}, "STREAMSTACK_S3_POOL_SIZE"),
         ({"STREAMSTACK_ENVIRONMENT": "production"}, "STREAMSTACK_INTERNAL_SECRET"),
         ({"STREAMSTACK_ENVIRONMENT": "staging"}, "STREAMSTACK_ENVIRONMENT"),
+        ({"STREAMSTACK_INTERNAL_TIMEOUT_SECONDS": "0"}, "STREAMSTACK_INTERNAL_TIMEOUT_SECONDS"),
+        ({"STREAMSTACK_REFRESH_GRACE_SECONDS": "61"}, "STREAMSTACK_REFRESH_GRACE_SECONDS"),
+        ({"STREAMSTACK_REGISTRATION_MODE": "anyone"}, "STREAMSTACK_REGISTRATION_MODE"),
+        ({"STREAMSTACK_JOBS_MAX_DELIVER": "-1"}, "STREAMSTACK_JOBS_MAX_DELIVER"),
     ],
 )
 def test_bad_settings_fail_naming_the_variable(env: dict[str, str], named: str) -> None:
@@ -87,3 +91,42 @@ def test_bad_settings_fail_naming_the_variable(env: dict[str, str], named: str) 
         Settings.from_env(env)
     assert str(info.value).startswith(named)
     assert "\n" not in str(info.value)
+
+
+def test_inter_module_calls_have_their_own_timeout() -> None:
+    settings = Settings.from_env({"STREAMSTACK_INTERNAL_TIMEOUT_SECONDS": "2.5"})
+    assert settings.internal_timeout_seconds == 2.5
+    assert settings.s3_timeout_seconds == 10.0
+
+
+def test_text_forms_of_lists_booleans_and_unset_paths() -> None:
+    settings = Settings.from_env(
+        {
+            "STREAMSTACK_MODULES": " auth , ingest ,",
+            "STREAMSTACK_SECURE_COOKIES": "Yes",
+            "STREAMSTACK_ALLOW_REGISTRATION": "off",
+            "STREAMSTACK_JWT_PUBLIC_KEY_PATH": "",
+            "STREAMSTACK_WEB_DIST_DIR": "/srv/web",
+        }
+    )
+    assert settings.modules == ("auth", "ingest")
+    assert settings.secure_cookies is True
+    assert settings.allow_registration is False
+    assert settings.jwt_public_key_path is None
+    assert settings.web_dist_dir == Path("/srv/web")
+
+
+def test_choice_errors_list_the_choices() -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"STREAMSTACK_STREAMING_DELIVERY": "cdn"})
+    assert str(info.value) == (
+        "STREAMSTACK_STREAMING_DELIVERY: 'cdn' is not valid (expected one of nginx, proxy)"
+    )
+
+
+def test_replaced_values_are_checked_by_the_same_rules() -> None:
+    with pytest.raises(SettingsError, match="^STREAMSTACK_PORT: "):
+        Settings().replace(port=70000)
+    with pytest.raises(SettingsError, match="^STREAMSTACK_STREAM_CHUNK_BYTES: "):
+        Settings().replace(stream_chunk_bytes=1024)
+    assert Settings().replace(port="8080").port == 8080

@@ -7,6 +7,8 @@ mounted in two servers they talk over HTTP through ``/internal/``.
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -172,3 +174,25 @@ def test_app_error_round_trips_through_its_body() -> None:
     rebuilt = AppError.from_body(original.body())
     assert isinstance(rebuilt, Conflict)
     assert (rebuilt.status, rebuilt.code, rebuilt.detail) == (409, "email_taken", "dup")
+
+
+async def test_a_silent_callee_times_out_by_the_internal_timeout_setting(tmp_path: Path) -> None:
+    # A listener that accepts connections and never answers, as a hung callee process.
+    silent = socket.create_server(("127.0.0.1", 0))
+    try:
+        settings = make_settings(
+            "embedded",
+            tmp_path,
+            modules=["catalogue"],
+            streaming_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+            internal_timeout_seconds=0.2,
+            s3_timeout_seconds=600.0,  # no longer the bound of module-to-module calls
+        )
+        async with AsyncTestClient(create_app(settings, DEFINITIONS), timeout=60) as client:
+            async with asyncio.timeout(30):
+                r = await client.get("/api/v1/test/call/x")
+    finally:
+        silent.close()
+    assert r.status_code == 503
+    assert r.json()["code"] == "module_unavailable"
+    assert "ReadTimeout" in r.json()["detail"]
