@@ -125,8 +125,8 @@ def test_choice_errors_list_the_choices() -> None:
 
 
 def test_replaced_values_are_checked_by_the_same_rules() -> None:
-    with pytest.raises(SettingsError, match="^STREAMSTACK_PORT: "):
+    with pytest.raises(SettingsError, match=r"^STREAMSTACK_PORT: "):
         Settings().replace(port=70000)
-    with pytest.raises(SettingsError, match="^STREAMSTACK_STREAM_CHUNK_BYTES: "):
+    with pytest.raises(SettingsError, match=r"^STREAMSTACK_STREAM_CHUNK_BYTES: "):
         Settings().replace(stream_chunk_bytes=1024)
     assert Settings().replace(port="8080").port == 8080
