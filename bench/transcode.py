@@ -4,8 +4,10 @@ One generated 1080p30 H.264/AAC source (moving test pattern with film-grain nois
 encoder has real work; cached in ``bench/out/cache``) is turned into the same ladder twice
 in the same run, one after the other:
 
-* by :func:`streamstack.ingest.transcoding.pipeline.transcode` in a fresh child process,
-  which reports its own wall time around the call and its peak RSS (``ru_maxrss``);
+* by :func:`streamstack.ingest.transcoding.pipeline.transcode` in a fresh child process
+  confined to the address space :func:`~streamstack.ingest.transcoding.ladder.address_space_bytes`
+  budgets (``RLIMIT_AS``, as the worker's sandbox sets it), which reports its own wall
+  time around the call and its peak RSS (``ru_maxrss``);
 * by ``ffmpeg`` (Debian's CLI), decoding once and encoding the same five rungs
   (240p-1080p) with the same x264 preset, CRF, VBV caps, fixed GOP and no scene cuts, the
   same AAC audio, into the same ``hls`` fMP4 packaging (its wall time includes its
@@ -27,11 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from bench.plan import BenchPlan
 from bench.report import BenchReport, Quantity, Row
+from streamstack.ingest.transcoding.ladder import address_space_bytes, gop_frames, plan_ladder
 from streamstack.ingest.transcoding.results import TranscodeOptions
 
 NAME = "transcode"
@@ -48,15 +52,21 @@ RSS_GOAL_BYTES = 400 * 2**20
 
 _CHILD = """
 import json, resource, sys, time
+budget = int(sys.argv[6])
+resource.setrlimit(resource.RLIMIT_AS, (budget, budget))  # as the worker's sandbox does
+from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import TranscodeOptions
 options = TranscodeOptions(segment_seconds=float(sys.argv[3]), preset=sys.argv[4],
                            max_rungs=int(sys.argv[5]) or None)
 began = time.perf_counter()
-result = transcode(sys.argv[1], sys.argv[2], options)
+try:
+    rungs, error = [r.name for r in transcode(sys.argv[1], sys.argv[2], options).renditions], None
+except TranscodeError as exc:
+    rungs, error = [], exc.message
 seconds = time.perf_counter() - began
 print(json.dumps({"seconds": seconds, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                  "rungs": [r.name for r in result.renditions]}))
+                  "rungs": rungs, "error": error, "address_space_limit": budget}))
 """
 
 
@@ -116,7 +126,8 @@ def run_library(source: Path, out: Path, max_rungs: int = 0) -> dict[str, Any]:
     """Our transcoder in a fresh process: its own wall time, peak RSS and rungs."""
     src = Path(__file__).resolve().parents[1] / "src"
     env = {**os.environ, "PYTHONPATH": str(src)}
-    args = [str(source), str(out), str(SEGMENT_SECONDS), PRESET, str(max_rungs)]
+    budget = address_space_bytes(WIDTH, HEIGHT, Fraction(RATE))
+    args = [str(source), str(out), str(SEGMENT_SECONDS), PRESET, str(max_rungs), str(budget)]
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, *args], env=env, capture_output=True, text=True, check=True
     )
@@ -149,10 +160,6 @@ def ffmpeg_command(source: Path, out: Path, rungs: list[Any], gop: int) -> list[
 
 def run_ffmpeg(source: Path, out: Path) -> float | None:
     """Seconds the ffmpeg CLI takes for the ladder (None when it is not installed)."""
-    from fractions import Fraction
-
-    from streamstack.ingest.transcoding.ladder import gop_frames, plan_ladder
-
     if shutil.which("ffmpeg") is None:
         return None
     rate = Fraction(RATE)
@@ -178,12 +185,22 @@ def run(plan: BenchPlan) -> BenchReport:
         load_generator=f"none; ffmpeg CLI baseline ({shutil.which('ffmpeg') or 'absent'})",
         raw={"ours": ours, "first_rung": first, "ffmpeg_seconds": theirs, "clip_seconds": seconds},
     )
+    if ours["error"] is not None:
+        report.notes.append(f"our transcode failed: {ours['error']}")
     speed = Quantity("StreamStack", seconds / ours["seconds"], "x realtime")
     if theirs is None:
         report.notes.append("speed ratio skipped: no ffmpeg on PATH (apt-get install ffmpeg)")
     else:
         baseline = Quantity("ffmpeg CLI", seconds / theirs, "x realtime")
         report.rows.append(Row("speed ÷ ffmpeg CLI (goal ≥ 0.9)", speed, baseline))
+    report.rows.append(
+        Row(
+            "ladder finished within the worker's address-space budget (RLIMIT_AS)",
+            Quantity("budget", ours["address_space_limit"], "B"),
+            kind="check",
+            passed=ours["error"] is None,
+        )
+    )
     report.rows.append(
         Row(
             "worker peak RSS, 1080p source (goal ≤ 400 MiB)",

@@ -9,6 +9,7 @@ REASONS = {
     "no_frame": "no video frame could be decoded",
     "too_large": "the video's frame size is larger than allowed",
     "encode_failed": "encoding the video failed",
+    "out_of_memory": "transcoding this video needs more memory than the worker allows",
 }
 
 

@@ -42,6 +42,7 @@ the same instants and a player can switch rung at any segment boundary.
 from __future__ import annotations
 
 import math
+import os
 from fractions import Fraction
 
 import msgspec
@@ -153,3 +154,29 @@ def x264_options(rung: Rung, *, preset: str, crf: int, gop: int, lookahead: int)
             f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:rc-lookahead={lookahead}"
         ),
     }
+
+
+#: Address space a transcode needs besides its encoders (PyAV's libraries, the decoder,
+#: queues) and what each encoded megapixel and each thread stack adds. Measured with the
+#: five-rung 1080p ladder on 2 CPUs: it runs in 1.5 GiB of ``RLIMIT_AS`` (peak RSS about
+#: 360 MiB; threads and glibc's per-thread arenas reserve far more than they touch) and
+#: fails to start its encoders in 1 GiB.
+_BASE_ADDRESS_SPACE = 896 * 2**20
+_ADDRESS_SPACE_PER_MEGAPIXEL = 200 * 2**20
+_THREAD_STACK = 8 * 2**20
+
+
+def address_space_bytes(
+    display_width: int, display_height: int, rate: Fraction = Fraction(30), cpus: int | None = None
+) -> int:
+    """The ``RLIMIT_AS`` a sandbox should give the transcode of a source this size.
+
+    Grows with the pixels of the whole ladder and with the encoder threads (x264 starts
+    about 1.5 threads per CPU for each rung, and each reserves a stack).
+    """
+    ladder = plan_ladder(display_width, display_height, rate)
+    megapixels = sum(rung.width * rung.height for rung in ladder) / 1e6
+    threads = len(ladder) * (3 * (cpus or os.cpu_count() or 1) // 2 + 2)
+    return round(
+        _BASE_ADDRESS_SPACE + megapixels * _ADDRESS_SPACE_PER_MEGAPIXEL + threads * _THREAD_STACK
+    )

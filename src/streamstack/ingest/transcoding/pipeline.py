@@ -17,6 +17,7 @@ playlist-in-AVI local file disclosure); ``options.demuxer`` pins the demuxer ing
 from __future__ import annotations
 
 import collections
+import errno
 import os
 import shutil
 from collections.abc import Callable
@@ -144,10 +145,10 @@ class _Run:
             except BaseException as exc:
                 for rendition in self.renditions:
                     rendition.abandon()
-                if isinstance(exc, RenditionFailed) and isinstance(exc.__cause__, av.FFmpegError):
-                    # FFmpeg refused what this input made of it; a disk error stays retryable.
-                    raise TranscodeError("encode_failed", str(exc.__cause__)) from exc
-                raise
+                failure = _failure(exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
         self.report(0.99, "packaging")
         duration = self.frames_out / float(self.rate)
         board = self.storyboard.finish(duration) if self.storyboard is not None else None
@@ -296,6 +297,20 @@ class _Run:
         self.reported = fraction
         names = tuple(rendition.rung.name for rendition in self.renditions)
         self.progress(Progress(fraction, stage, names))
+
+
+def _failure(exc: BaseException) -> BaseException:
+    """What to raise for ``exc``: a :class:`TranscodeError` when retrying cannot help."""
+    cause = exc.__cause__ if isinstance(exc, RenditionFailed) else exc
+    if isinstance(cause, MemoryError) or (
+        isinstance(cause, av.FFmpegError) and cause.errno in (errno.ENOMEM, errno.EAGAIN)
+    ):
+        # Out of address space (RLIMIT_AS): no thread or buffer for the encoder.
+        return TranscodeError("out_of_memory", str(cause))
+    if isinstance(exc, RenditionFailed) and isinstance(cause, av.FFmpegError):
+        # FFmpeg refused what this input made of it; a disk error stays retryable.
+        return TranscodeError("encode_failed", str(cause))
+    return exc
 
 
 def _duration(

@@ -72,7 +72,10 @@ class Rendition:
     def start(self) -> None:
         """Open the output and start encoding what the queue brings."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._thread.start()
+        try:
+            self._thread.start()
+        except RuntimeError as exc:  # "can't start new thread": out of address space
+            raise MemoryError(str(exc)) from exc
 
     def put(self, item: QueueItem) -> None:
         """Hand the rung a frame (blocks while its queue is full); None ends the rendition."""

@@ -1,0 +1,112 @@
+"""The transcoder inside the media-worker sandbox, as the job worker will run it.
+
+No network, a bounded address space, a cap on file size and open files, a cleared
+environment: the entry point must work there, stream its progress out and hand its
+result and its refusals back across the process boundary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import transcode_media
+
+from streamstack.ingest.sandbox import Limits, Sandbox, SandboxRaised
+from streamstack.ingest.transcoding.errors import TranscodeError
+from streamstack.ingest.transcoding.ladder import address_space_bytes
+from streamstack.ingest.transcoding.pipeline import transcode
+from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
+
+MIB = 1024 * 1024
+FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    return Sandbox(preload=["streamstack.ingest.transcoding.pipeline"])
+
+
+def limits(workdir: Path, memory_bytes: int | None = None) -> Limits:
+    """What a worker gives a 640x480 transcode: the budget the ladder module computes."""
+    return Limits(
+        memory_bytes=memory_bytes or address_space_bytes(640, 480),
+        file_bytes=64 * MIB,
+        open_files=32,
+        workdir=str(workdir),
+    )
+
+
+async def test_a_sandboxed_transcode_reports_progress_and_returns_its_result(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = transcode_media.h264_mp4(tmp_path, width=640, height=480)
+    seen: list[Progress] = []
+    result = await sandbox.call(
+        transcode,
+        str(source),
+        str(tmp_path / "out"),
+        FAST,
+        returns=TranscodeResult,
+        limits=limits(tmp_path),
+        seconds=120,
+        progress=(Progress, seen.append),
+    )
+    assert [r.name for r in result.renditions] == ["240p", "360p", "480p"]
+    assert all((tmp_path / "out" / path).is_file() for path in result.files)
+    assert len(seen) >= 20
+    assert seen[-1] == Progress(1.0, "done")
+
+
+async def test_a_refusal_crosses_the_sandbox_with_its_reason(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = transcode_media.audio_only_mp4(tmp_path)
+    with pytest.raises(SandboxRaised) as caught:
+        await sandbox.call(
+            transcode,
+            str(source),
+            str(tmp_path / "out"),
+            FAST,
+            returns=TranscodeResult,
+            limits=limits(tmp_path),
+            seconds=60,
+        )
+    assert caught.value.kind == "TranscodeError"
+    error = TranscodeError(*caught.value.arguments)  # how the worker maps it back
+    assert error.reason == "no_video"
+
+
+async def test_too_little_memory_is_a_reason_not_a_crash(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = transcode_media.h264_mp4(tmp_path, width=1280, height=720)
+    with pytest.raises(SandboxRaised) as caught:
+        await sandbox.call(
+            transcode,
+            str(source),
+            str(tmp_path / "out"),
+            FAST,
+            returns=TranscodeResult,
+            limits=limits(tmp_path, memory_bytes=600 * MIB),
+            seconds=60,
+        )
+    assert caught.value.kind == "TranscodeError"
+    # Where the allocation fails decides which: a thread or buffer (out_of_memory), or
+    # x264 refusing to open ("Generic error in an external library").
+    assert TranscodeError(*caught.value.arguments).reason in {"out_of_memory", "encode_failed"}
+    assert not (tmp_path / "out" / "hls").exists()
+
+
+async def test_the_address_space_budget_is_enough_for_a_720p_ladder(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = transcode_media.h264_mp4(tmp_path, width=1280, height=720)
+    result = await sandbox.call(
+        transcode,
+        str(source),
+        str(tmp_path / "out"),
+        FAST,
+        returns=TranscodeResult,
+        limits=limits(tmp_path, memory_bytes=address_space_bytes(1280, 720)),
+        seconds=120,
+    )
+    assert [r.name for r in result.renditions] == ["240p", "360p", "480p", "720p"]
