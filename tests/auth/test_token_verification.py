@@ -354,6 +354,8 @@ async def test_jwks_publishes_the_key_that_verifies_issued_tokens(client, auth_s
             "sessions/{session_id}",
             "users",
             "users/{user_id}",
+            "invites",
+            "invites/{invite_id}",
             ".well-known/jwks.json",
         )
     }

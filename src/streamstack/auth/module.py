@@ -6,13 +6,14 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import structlog
 
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.routes import RefreshCookie, auth_router
 from streamstack.auth.schemas import PublicKeySet
-from streamstack.auth.service import AuthService
+from streamstack.auth.service import AuthService, RegistrationMode
 from streamstack.auth.throttle import AttemptThrottle, ThrottleLimits
 from streamstack.auth.tokens import TokenIssuer
 from streamstack.kernel.backends import Backends
@@ -23,12 +24,20 @@ from streamstack.kernel.revocation import (
     REVOKED_TOKENS_BUCKET,
     RevocationList,
 )
-from streamstack.settings import Settings
+from streamstack.settings import Settings, SettingsError
 
 log = structlog.get_logger(__name__)
 
 # OWASP's minimum for argon2id; weaker settings are allowed (tests) but announced.
 OWASP_MEMORY_KIB, OWASP_TIME_COST = 19456, 2
+
+
+def registration_mode(settings: Settings) -> RegistrationMode:
+    """The configured mode; unset, ``STREAMSTACK_ALLOW_REGISTRATION`` decides (false = closed)."""
+    mode = settings.registration_mode or ("open" if settings.allow_registration else "closed")
+    if mode not in ("open", "invite", "closed"):
+        raise SettingsError(f"STREAMSTACK_REGISTRATION_MODE: {mode!r} is not a mode")
+    return cast(RegistrationMode, mode)
 
 
 def build_service(
@@ -62,7 +71,7 @@ def build_service(
                 max_seconds=settings.login_throttle_max_seconds,
             ),
         ),
-        allow_registration=settings.allow_registration,
+        registration_mode=registration_mode(settings),
     )
     return service, issuer
 

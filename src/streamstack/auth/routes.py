@@ -14,6 +14,9 @@ from litestar.params import Parameter
 from litestar.router import Router
 
 from streamstack.auth.schemas import (
+    InviteCreated,
+    InviteList,
+    InviteRequest,
     LoginRequest,
     PublicKeySet,
     RefreshRequest,
@@ -24,7 +27,13 @@ from streamstack.auth.schemas import (
     UserPage,
     UserView,
 )
-from streamstack.auth.service import AuthService, ClientInfo, IssuedTokens, clean_user_agent
+from streamstack.auth.service import (
+    AuthService,
+    ClientInfo,
+    IssuedTokens,
+    Registration,
+    clean_user_agent,
+)
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.guards import provide_principal, requires_admin
@@ -107,9 +116,12 @@ class AccountController(Controller):
     tags = ["auth"]
 
     @post("/register", status_code=201)
-    async def register(self, data: RegisterRequest, auth: Auth) -> UserView:
-        """Create a viewer account."""
-        return await auth.register(data.email, data.password, data.display_name)
+    async def register(
+        self, request: Request[Any, Any, Any], data: RegisterRequest, auth: Auth
+    ) -> UserView:
+        """Create a viewer account (with an invite code when registration is by invitation)."""
+        form = Registration(data.email, data.password, data.display_name, data.invite_code)
+        return await auth.register(form, client_info(request))
 
     @post("/login", status_code=200)
     async def login(
@@ -209,6 +221,36 @@ class UserAdminController(Controller):
         return await auth.change_role(user_id, data.role)
 
 
+class InviteController(Controller):
+    """Admin: single-use invite codes for registration by invitation."""
+
+    path = "/invites"
+    tags = ["auth", "admin"]
+    security = BEARER
+    guards = [requires_admin]
+
+    @post("", status_code=201)
+    async def create_invite(
+        self, caller: Caller, auth: Auth, data: InviteRequest | None = None
+    ) -> Response[InviteCreated]:
+        """A new invite code, shown only in this answer."""
+        hours = (data or InviteRequest()).expires_in_hours
+        created = await auth.create_invite(caller, hours)
+        return Response(created, status_code=201, headers=_NO_STORE)
+
+    @get("")
+    async def list_invites(
+        self, auth: Auth, limit: Annotated[int, Parameter(ge=1, le=500)] = 100
+    ) -> InviteList:
+        """The newest invites (without their codes) and what became of each."""
+        return await auth.list_invites(limit)
+
+    @delete("/{invite_id:uuid}", status_code=204)
+    async def revoke_invite(self, auth: Auth, invite_id: uuid.UUID) -> None:
+        """Revoke an unused invite."""
+        await auth.revoke_invite(invite_id)
+
+
 class KeysController(Controller):
     """The public key set, for anyone verifying StreamStack tokens."""
 
@@ -235,7 +277,13 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
 
     return Router(
         path=PREFIX,
-        route_handlers=[AccountController, SessionController, UserAdminController, KeysController],
+        route_handlers=[
+            AccountController,
+            SessionController,
+            UserAdminController,
+            InviteController,
+            KeysController,
+        ],
         dependencies={
             "auth": Provide(provide_auth),
             "refresh_cookie": Provide(provide_refresh_cookie),

@@ -21,6 +21,10 @@ Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHA
 DisplayName = Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_CHARS)]
 # Our tokens are a few hundred characters; the verifier refuses anything over 4096.
 TokenText = Annotated[str, msgspec.Meta(max_length=8192)]
+# Invite codes we issue are 22 characters; anything longer is not one of ours.
+InviteCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+InviteHours = Annotated[int, msgspec.Meta(ge=1, le=30 * 24)]
+InviteStatus = Literal["active", "used", "revoked", "expired"]
 
 
 class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,6 +33,8 @@ class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password
     display_name: DisplayName | None = None
+    #: Required when registration is by invitation; ignored when it is open.
+    invite_code: InviteCode | None = None
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -99,3 +105,37 @@ class PublicKeySet(msgspec.Struct, frozen=True):
     """``GET /.well-known/jwks.json``."""
 
     keys: list[dict[str, str]]
+
+
+class InviteRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /invites``: how long the code stays valid (default 7 days)."""
+
+    expires_in_hours: InviteHours = 7 * 24
+
+
+class InviteCreated(msgspec.Struct, frozen=True):
+    """A new invite; ``code`` is shown only here (only its hash is kept)."""
+
+    id: uuid.UUID
+    code: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+
+
+class InviteView(msgspec.Struct, frozen=True):
+    """An invite as admins list it (without its code)."""
+
+    id: uuid.UUID
+    status: InviteStatus
+    created_by: uuid.UUID | None
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+    used_at: datetime.datetime | None
+    used_by: uuid.UUID | None
+    revoked_at: datetime.datetime | None
+
+
+class InviteList(msgspec.Struct, frozen=True):
+    """``GET /invites``: the newest invites first."""
+
+    items: list[InviteView]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import hashlib
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from typing import Literal
 
 import structlog
 from advanced_alchemy.exceptions import IntegrityError
@@ -24,21 +26,37 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
-from streamstack.auth.models import LoginSession, RefreshToken, User
+from streamstack.auth.models import Invite, LoginSession, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.repository import AuthRecords
-from streamstack.auth.schemas import SessionView, UserPage, UserView
+from streamstack.auth.schemas import (
+    InviteCreated,
+    InviteList,
+    InviteStatus,
+    InviteView,
+    SessionView,
+    UserPage,
+    UserView,
+)
 from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import SignedToken, TokenIssuer
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from streamstack.kernel.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+)
 from streamstack.kernel.jwt import InvalidToken, TokenVerifier
 from streamstack.kernel.revocation import RevocationList
 
 log = structlog.get_logger(__name__)
 
 DEV_ADMIN_EMAIL = "admin@localhost"
+RegistrationMode = Literal["open", "invite", "closed"]
 MAX_USER_AGENT_CHARS = 512
 
 
@@ -54,6 +72,16 @@ class ClientInfo:
 
     address: str
     user_agent: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Registration:
+    """What a registration form holds."""
+
+    email: str
+    password: str
+    display_name: str | None = None
+    invite_code: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -99,6 +127,32 @@ def _at(epoch_seconds: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC)
 
 
+def invite_code_hash(code: str) -> str:
+    """What is stored of an invite code: its SHA-256 (codes are random, so no salt is needed)."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def invite_view(invite: Invite, now: datetime.datetime) -> InviteView:
+    """An invite as admins see it, with its status at ``now``."""
+    status: InviteStatus = "active"
+    if invite.used_at is not None:
+        status = "used"
+    elif invite.revoked_at is not None:
+        status = "revoked"
+    elif invite.expires_at <= now:
+        status = "expired"
+    return InviteView(
+        invite.id,
+        status,
+        invite.created_by,
+        invite.created_at,
+        invite.expires_at,
+        invite.used_at,
+        invite.used_by,
+        invite.revoked_at,
+    )
+
+
 def user_view(user: User) -> UserView:
     """The public view of a user row."""
     return UserView(user.id, user.email, user.display_name, user.role, user.created_at)
@@ -124,7 +178,7 @@ class AuthService:
         issuer: TokenIssuer,
         verifier: TokenVerifier,
         throttle: AttemptThrottle,
-        allow_registration: bool,
+        registration_mode: RegistrationMode,
     ) -> None:
         self._db = database
         self._revocations = revocations
@@ -132,7 +186,7 @@ class AuthService:
         self._issuer = issuer
         self._verifier = verifier
         self._throttle = throttle
-        self._allow_registration = allow_registration
+        self._registration_mode = registration_mode
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
@@ -142,19 +196,35 @@ class AuthService:
 
     # --- accounts -----------------------------------------------------------------------
 
-    async def register(self, email: str, password: str, display_name: str | None) -> UserView:
-        """Create a viewer account; 409 when the email is taken."""
-        if not self._allow_registration:
+    async def register(self, form: Registration, client: ClientInfo) -> UserView:
+        """Create a viewer account, as the registration mode allows; 409 when the email is taken.
+
+        Every attempt from an address is counted before anything is hashed (and stays
+        counted whatever the outcome, so guessing invite codes or probing emails is slowed
+        as much as creating accounts).
+        """
+        if self._registration_mode == "closed":
             raise Forbidden("self-registration is switched off", code="registration_disabled")
-        email = normalize_email(email)
-        password = check_password(password)
-        name = clean_display_name(display_name)
+        email = normalize_email(form.email)
+        password = check_password(form.password)
+        name = clean_display_name(form.display_name)
+        code_hash = None
+        if self._registration_mode == "invite":
+            if not form.invite_code:
+                raise Forbidden("registration needs an invite code", code="invite_required")
+            code_hash = invite_code_hash(form.invite_code)
         async with self._work() as records:
-            if await records.users.by_email(email) is not None:
-                raise _email_taken()
+            await self._throttle.reserve_registration(records.attempts, client.address, utcnow())
+            problem = await self._registration_problem(records, email, code_hash)
+        if problem is not None:
+            raise problem
         password_hash = await self._passwords.hash(password)
         async with self._work() as records:
             user = await self._insert_user(records, email, password_hash, "viewer", name)
+            if code_hash is not None and not await records.invites.consume(
+                code_hash, user.id, utcnow()
+            ):
+                raise _invalid_invite()  # used up meanwhile: the account is rolled back
         return user_view(user)
 
     async def current_user(self, caller: Principal) -> UserView:
@@ -304,6 +374,47 @@ class AuthService:
                 raise NotFound("no such session")
             await self._revoke_sessions(records, LoginSession.id == session_id, utcnow())
 
+    # --- invites ------------------------------------------------------------------------
+
+    async def create_invite(self, caller: Principal, expires_in_hours: int) -> InviteCreated:
+        """A new single-use invite code, valid for ``expires_in_hours``; shown only now."""
+        code = secrets.token_urlsafe(16)
+        now = utcnow()
+        invite = Invite(
+            id=uuid.uuid4(),
+            code_hash=invite_code_hash(code),
+            created_by=_uuid_or_none(caller.user_id),
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=expires_in_hours),
+        )
+        async with self._work() as records:
+            if (
+                invite.created_by is not None
+                and await records.users.by_id(invite.created_by) is None
+            ):
+                invite.created_by = None  # an admin token outliving its account
+            await records.invites.add(invite, auto_refresh=False)
+        log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
+        return InviteCreated(invite.id, code, invite.created_at, invite.expires_at)
+
+    async def list_invites(self, limit: int) -> InviteList:
+        """The newest invites, with what became of each."""
+        now = utcnow()
+        async with self._work() as records:
+            invites = await records.invites.newest(limit)
+        return InviteList([invite_view(invite, now) for invite in invites])
+
+    async def revoke_invite(self, invite_id: uuid.UUID) -> None:
+        """Revoke an unused invite (again is fine); 404 unknown, 409 when already used."""
+        async with self._work() as records:
+            if await records.invites.revoke(invite_id, utcnow()):
+                return
+            invite = await records.invites.get_one_or_none(Invite.id == invite_id)
+        if invite is None:
+            raise NotFound("no such invite")
+        if invite.used_at is not None:
+            raise Conflict("this invite was already used", code="invite_used")
+
     # --- operators ----------------------------------------------------------------------
 
     async def ensure_admin_exists(self) -> AdminAccount | None:
@@ -430,6 +541,16 @@ class AuthService:
             await self._revocations.revoke(jti)
 
     @staticmethod
+    async def _registration_problem(
+        records: AuthRecords, email: str, code_hash: str | None
+    ) -> AppError | None:
+        if code_hash is not None and not await records.invites.usable(code_hash, utcnow()):
+            return _invalid_invite()
+        if await records.users.by_email(email) is not None:
+            return _email_taken()
+        return None
+
+    @staticmethod
     async def _insert_user(
         records: AuthRecords, email: str, password_hash: str, role: str, name: str | None
     ) -> User:
@@ -447,6 +568,11 @@ class AuthService:
             return await records.users.add(user, auto_refresh=False)
         except IntegrityError:
             raise _email_taken() from None
+
+
+def _invalid_invite() -> Forbidden:
+    # One answer for unknown, used, revoked and expired codes: nothing to learn by probing.
+    return Forbidden("this invite code is not valid", code="invalid_invite")
 
 
 def _email_taken() -> Conflict:

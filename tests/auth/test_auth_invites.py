@@ -1,0 +1,241 @@
+"""Registration modes (open, invite, closed), admin invite codes, registration throttling.
+
+What an attacker sends is covered: no code, an unknown code, a used, revoked or expired
+code, the same code twice at once, an overlong code, a viewer or a revoked admin token on
+the invite endpoints, and a registration flood from one address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email
+from sqlalchemy import update
+
+from streamstack.auth.models import Invite
+from streamstack.auth.module import standalone_service
+from streamstack.kernel.db import Database
+from streamstack.settings import SettingsError
+from support.apps import running_app, served_app
+
+INVITES = f"{API}/invites"
+
+
+async def admin_token(client: Any, settings: Any) -> str:
+    """An admin made the operator's way (registration may be closed), signed in."""
+    email = new_email("admin")
+    async with standalone_service(settings) as service:
+        await service.create_admin(email, PASSWORD)
+    response = await login(client, email)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def new_invite(client: Any, token: str, **body: Any) -> dict[str, Any]:
+    response = await client.post(INVITES, json=body or None, headers=bearer(token))
+    assert response.status_code == 201, response.text
+    assert response.headers["cache-control"] == "no-store"
+    invite: dict[str, Any] = response.json()
+    return invite
+
+
+async def register_with(client: Any, code: str | None, email: str | None = None) -> Any:
+    body: dict[str, Any] = {"email": email or new_email(), "password": PASSWORD}
+    if code is not None:
+        body["invite_code"] = code
+    return await client.post(f"{API}/register", json=body)
+
+
+@pytest.fixture
+async def invite_client(auth_settings_factory):
+    settings = auth_settings_factory(registration_mode="invite")
+    async with running_app(settings) as client:
+        yield client, settings
+
+
+# --- modes ------------------------------------------------------------------------------
+
+
+async def test_open_is_the_default_and_ignores_invite_codes(client):
+    assert (await register_with(client, None)).status_code == 201
+    assert (await register_with(client, "not-a-code")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"registration_mode": "closed"}, {"allow_registration": False}]
+)
+async def test_closed_refuses_everyone_even_with_a_valid_code(auth_settings_factory, overrides):
+    settings = auth_settings_factory(**overrides)
+    async with running_app(settings) as client:
+        invite = await new_invite(client, await admin_token(client, settings))
+        for code in (None, invite["code"]):
+            assert_error(await register_with(client, code), 403, "registration_disabled")
+
+
+def test_contradicting_or_unknown_modes_do_not_start(auth_settings_factory):
+    with pytest.raises(SettingsError, match="STREAMSTACK_REGISTRATION_MODE"):
+        auth_settings_factory(registration_mode="open", allow_registration=False)
+    with pytest.raises(SettingsError, match="STREAMSTACK_REGISTRATION_MODE"):
+        auth_settings_factory(registration_mode="anyone")
+
+
+async def test_invite_mode_registers_once_per_code(invite_client):
+    client, settings = invite_client
+    assert_error(await register_with(client, None), 403, "invite_required")
+    assert_error(await register_with(client, "unknown-code"), 403, "invalid_invite")
+    token = await admin_token(client, settings)
+    invite = await new_invite(client, token)
+    assert set(invite) == {"id", "code", "created_at", "expires_at"}
+    email = new_email("invited")
+    created = await register_with(client, invite["code"], email)
+    assert created.status_code == 201, created.text
+    assert created.json()["role"] == "viewer"
+    assert (await login(client, email)).status_code == 200
+    # The code is spent: reusing it (even for another email) is refused the same way.
+    assert_error(await register_with(client, invite["code"]), 403, "invalid_invite")
+    listed = (await client.get(INVITES, headers=bearer(token))).json()["items"]
+    mine = next(i for i in listed if i["id"] == invite["id"])
+    assert mine["status"] == "used"
+    assert mine["used_by"] == created.json()["id"]
+    assert "code" not in mine and invite["code"] not in str(listed)
+
+
+async def test_a_failed_registration_does_not_spend_the_code(invite_client):
+    client, settings = invite_client
+    invite = await new_invite(client, await admin_token(client, settings))
+    taken = new_email("taken")
+    first = await new_invite(client, await admin_token(client, settings))
+    assert (await register_with(client, first["code"], taken)).status_code == 201
+    assert_error(await register_with(client, invite["code"], taken), 409, "email_taken")
+    bad = {"email": new_email(), "password": "1234567", "invite_code": invite["code"]}
+    assert_error(await client.post(f"{API}/register", json=bad), 400)
+    assert (await register_with(client, invite["code"])).status_code == 201
+
+
+async def test_the_same_code_twice_at_once_makes_one_account(invite_client):
+    client, settings = invite_client
+    invite = await new_invite(client, await admin_token(client, settings))
+    answers = await asyncio.gather(*(register_with(client, invite["code"]) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [201, 403, 403, 403]
+
+
+async def test_revoked_and_expired_codes_are_refused(invite_client):
+    client, settings = invite_client
+    token = await admin_token(client, settings)
+    revoked, expired, used = [await new_invite(client, token) for _ in range(3)]
+    assert (
+        await client.delete(f"{INVITES}/{revoked['id']}", headers=bearer(token))
+    ).status_code == 204
+    # Revoking again is fine; an unknown invite is 404; a used one cannot be revoked.
+    assert (
+        await client.delete(f"{INVITES}/{revoked['id']}", headers=bearer(token))
+    ).status_code == 204
+    assert_error(await client.delete(f"{INVITES}/{uuid.uuid4()}", headers=bearer(token)), 404)
+    assert (await register_with(client, used["code"])).status_code == 201
+    assert_error(
+        await client.delete(f"{INVITES}/{used['id']}", headers=bearer(token)), 409, "invite_used"
+    )
+    database = Database(settings.effective_database_url)  # white-box: move expiry to the past
+    try:
+        async with database.session() as session, session.begin():
+            await session.execute(
+                update(Invite)
+                .where(Invite.id == uuid.UUID(expired["id"]))
+                .values(expires_at=Invite.created_at)
+            )
+    finally:
+        await database.close()
+    for invite in (revoked, expired):
+        assert_error(await register_with(client, invite["code"]), 403, "invalid_invite")
+    statuses = {
+        i["id"]: i["status"]
+        for i in (await client.get(INVITES, headers=bearer(token))).json()["items"]
+    }
+    assert statuses[revoked["id"]] == "revoked"
+    assert statuses[expired["id"]] == "expired"
+    assert statuses[used["id"]] == "used"
+
+
+async def test_invite_lifetime_is_chosen_within_bounds(invite_client):
+    client, settings = invite_client
+    token = await admin_token(client, settings)
+    invite = await new_invite(client, token, expires_in_hours=1)
+    lifetime = datetime.fromisoformat(invite["expires_at"]) - datetime.fromisoformat(
+        invite["created_at"]
+    )
+    assert lifetime.total_seconds() == 3600
+    for body in (
+        {"expires_in_hours": 0},
+        {"expires_in_hours": 721},
+        {"expires_in_hours": "a day"},
+        {"expires_in_hours": 24, "uses": 5},
+        [],
+    ):
+        response = await client.post(INVITES, json=body, headers=bearer(token))
+        assert_error(response, 400)
+    overlong = await register_with(client, "x" * 65)
+    assert_error(overlong, 400)
+    for bad in ({"limit": 0}, {"limit": 501}, {"limit": "many"}):
+        assert_error(await client.get(INVITES, params=bad, headers=bearer(token)), 400)
+    assert (await client.delete(f"{INVITES}/not-a-uuid", headers=bearer(token))).status_code in (
+        400,
+        404,
+    )
+
+
+async def test_only_admins_with_live_tokens_manage_invites(invite_client):
+    client, settings = invite_client
+    token = await admin_token(client, settings)
+    invite = await new_invite(client, token)
+    viewer_email = new_email("viewer")
+    assert (await register_with(client, invite["code"], viewer_email)).status_code == 201
+    viewer = (await login(client, viewer_email)).json()["access_token"]
+    some_id = invite["id"]
+    calls = [
+        ("POST", INVITES, {}),
+        ("GET", INVITES, None),
+        ("DELETE", f"{INVITES}/{some_id}", None),
+    ]
+    for method, url, body in calls:
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        assert_error(await client.request(method, url, **kwargs), 401)
+        assert_error(await client.request(method, url, headers=bearer(viewer), **kwargs), 403)
+    # An admin token revoked by sign-out is refused everywhere.
+    assert (await client.post(f"{API}/logout", headers=bearer(token))).status_code == 204
+    for method, url, body in calls:
+        kwargs = {"json": body} if body is not None else {}
+        response = await client.request(method, url, headers=bearer(token), **kwargs)
+        assert_error(response, 401, "token_revoked")
+
+
+# --- registration throttle --------------------------------------------------------------
+
+
+async def test_registrations_from_one_address_are_throttled(auth_settings_factory):
+    settings = auth_settings_factory(registration_address_attempts=3)
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+
+        async def attempt(address: str, email: str | None = None) -> httpx.Response:
+            body = {"email": email or new_email(), "password": PASSWORD}
+            return await http.post(
+                f"{API}/register", json=body, headers={"X-Forwarded-For": address}
+            )
+
+        flood = await asyncio.gather(*(attempt("203.0.113.40") for _ in range(10)))
+        assert sorted(r.status_code for r in flood) == [201] * 3 + [429] * 7
+        refused = next(r for r in flood if r.status_code == 429)
+        assert_error(refused, 429, "registration_throttled")
+        assert int(refused.headers["retry-after"]) >= 1
+        # Failed attempts count too (probing for taken emails); other addresses are free.
+        taken = new_email("taken")
+        assert (await attempt("198.51.100.40", taken)).status_code == 201
+        assert_error(await attempt("198.51.100.40", taken), 409, "email_taken")
+        assert_error(await attempt("198.51.100.40", taken), 409, "email_taken")
+        assert_error(await attempt("198.51.100.40"), 429, "registration_throttled")
+        assert (await attempt("198.51.100.41")).status_code == 201
