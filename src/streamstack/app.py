@@ -80,7 +80,8 @@ def create_app(
         debug=False,
     )
     # Outermost, so that router-level errors (unknown route, wrong method) carry the id too.
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    redactions = [r for definition in available.values() for r in definition.log_redactions]
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler, redactions)
     return app
 
 

@@ -15,10 +15,11 @@ from litestar import Router, get
 from litestar.di import NamedDependency
 from sqlalchemy import text
 
-from streamstack.app import module_definitions
+from streamstack.app import create_app, module_definitions
 from streamstack.kernel.db import Database, DatabaseUnavailable
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.guards import Principal
+from streamstack.kernel.logging import RequestIdMiddleware, redact
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import MODULE_NAMES
@@ -153,3 +154,15 @@ def test_the_app_finds_each_module_in_its_module_py() -> None:
     assert sorted(definitions) == sorted(MODULE_NAMES)
     for name, definition in definitions.items():
         assert definition.name == name
+
+
+def test_a_module_s_log_redaction_hides_its_secret_in_the_access_log(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path, modules=["streaming"])
+    app = create_app(settings, {"streaming": module_definitions()["streaming"]})
+    middleware = app.asgi_handler
+    assert isinstance(middleware, RequestIdMiddleware)
+    secret = "s3cr3t-token-abcdefghijklmnopqrstuvwxyz"
+    assert redact(f"/api/v1/stream/{secret}", middleware.redactions) == "/api/v1/stream/[token]"
+    thumbnail = "/api/v1/stream/thumbnails/0b5c.jpg"  # public: kept as it is
+    assert redact(thumbnail, middleware.redactions) == thumbnail
+    assert redact(f"/api/v1/nowhere/{secret}", middleware.redactions).endswith(secret)

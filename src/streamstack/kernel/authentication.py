@@ -38,7 +38,7 @@ class Principal(msgspec.Struct, frozen=True):
     token: str
     expires_at: int
     family: str | None = None
-    """The login session the token was issued in (auth's ``fam`` claim)."""
+    """The login session the token was issued in (the ``fam`` claim)."""
 
     @property
     def is_admin(self) -> bool:

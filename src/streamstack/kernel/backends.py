@@ -134,9 +134,8 @@ class Backends:
         """The event bus (JetStream, or in-process)."""
         if self._events is None:
             if self._use_server(self.settings.nats_url, "NATS_URL", "the event bus"):
-                self._events = NatsEventBus(
-                    self.nats, stream="CATALOGUE_EVENTS", subjects=["catalogue.events.>"]
-                )
+                # Streams follow the subjects (events.stream_of): the kernel names no module.
+                self._events = NatsEventBus(self.nats)
                 self.checks["nats"] = self.nats.ping
             else:
                 self._events = MemoryEventBus()

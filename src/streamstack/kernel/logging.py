@@ -1,8 +1,9 @@
 """structlog set-up and the request-id middleware.
 
 Every log line written while a request is handled carries its ``request_id``; the same id
-is sent back in ``X-Request-ID`` and forwarded on calls to other modules. Stream tokens
-are secrets, so paths are logged with them redacted.
+is sent back in ``X-Request-ID`` and forwarded on calls to other modules. Paths can carry
+secrets (a module that puts one in its URLs declares a :class:`LogRedaction` in its
+``ModuleDefinition``), so the access line logs them redacted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +22,14 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from streamstack.kernel.http import REQUEST_ID_SCOPE_KEY
 
 _INBOUND_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
-_STREAM_TOKEN = re.compile(r"(/api/v1/stream/)(?!thumbnails/)[^/?]+")
+
+
+class LogRedaction(NamedTuple):
+    """What of a logged path to hide: ``pattern.sub(replacement, path)``."""
+
+    pattern: re.Pattern[str]
+    replacement: str
+
 
 access_log = structlog.get_logger("streamstack.access")
 
@@ -59,16 +68,19 @@ def configure_logging(log_format: str, level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def redact(path: str) -> str:
-    """``path`` with any stream token replaced, for logs."""
-    return _STREAM_TOKEN.sub(r"\1[token]", path)
+def redact(path: str, redactions: Sequence[LogRedaction]) -> str:
+    """``path`` with every secret the ``redactions`` know replaced, for logs."""
+    for pattern, replacement in redactions:
+        path = pattern.sub(replacement, path)
+    return path
 
 
 class RequestIdMiddleware:
     """Pure ASGI middleware: request id in, out, in the log context; one access line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, redactions: Sequence[LogRedaction] = ()) -> None:
         self.app = app
+        self.redactions = tuple(redactions)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -101,7 +113,7 @@ class RequestIdMiddleware:
                 access_log.info(
                     "request",
                     method=scope.get("method", ""),
-                    path=redact(scope["path"]),
+                    path=redact(scope["path"], self.redactions),
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 2),
                 )

@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jwt import TokenVerifier
+from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.operation import Handler, Operation, Transport
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
@@ -51,8 +52,13 @@ class MountedModule:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ModuleDefinition:
-    """How the app factory finds a module: its name, how to mount it, its migrations."""
+    """How the app factory finds a module: its name, how to mount it, its migrations.
+
+    ``log_redactions`` hide the secrets the module puts in its URLs from the access log of
+    every process (mounted or not: a misrouted request must not leak one either).
+    """
 
     name: str
     mount: Callable[[ModuleContext], MountedModule]
     migrations: Path | None = None
+    log_redactions: tuple[LogRedaction, ...] = ()

@@ -185,8 +185,8 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
             presented = request.headers.get(SECRET_HEADER, "").encode()
             if not expected or not hmac.compare_digest(presented, expected):
                 raise Unauthorized("service credential required", code="invalid_service_secret")
-            auth = request.headers.get("authorization", "")
-            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            header = request.headers.get("authorization", "")
+            token = header[7:].strip() if header[:7].lower() == "bearer " else None
             # A principal never crosses the wire: the forwarded token is authenticated here,
             # before the body is even read.
             context = await registry.authorize(

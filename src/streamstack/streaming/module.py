@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BUCKET
+from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.streaming.contract import issue_token_handler
 from streamstack.streaming.repository import StreamTokenStore
 from streamstack.streaming.routes import stream_router
 from streamstack.streaming.service import (
+    STREAM_PATH,
     AccelDelivery,
     Delivery,
     MediaDelivery,
@@ -39,4 +43,9 @@ def mount(context: ModuleContext) -> MountedModule:
     )
 
 
-MODULE = ModuleDefinition(name="streaming", mount=mount)
+#: Stream tokens are bearer secrets in the path: never logged (thumbnail paths are public).
+STREAM_TOKEN_IN_PATH = LogRedaction(
+    re.compile(rf"({re.escape(STREAM_PATH)}/)(?!thumbnails/)[^/?]+"), r"\1[token]"
+)
+
+MODULE = ModuleDefinition(name="streaming", mount=mount, log_redactions=(STREAM_TOKEN_IN_PATH,))

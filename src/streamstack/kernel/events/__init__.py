@@ -55,6 +55,28 @@ class EventBus(Protocol):
         ...
 
 
+class EventStream(msgspec.Struct, frozen=True):
+    """Where one owner's events are kept (a JetStream stream in production)."""
+
+    name: str
+    subjects: tuple[str, ...]
+
+
+def stream_of(subject: str) -> EventStream:
+    """The stream an event subject belongs to, by the subject naming rule.
+
+    Every subject is ``<owner>.events.<name…>`` (the owner is the publishing module; its
+    contract publishes the subjects). All of an owner's events are kept in one stream,
+    ``<OWNER>_EVENTS`` with subjects ``<owner>.events.>``. The kernel needs to know no
+    module for this: the subject says it.
+    """
+    owner, _, rest = subject.partition(".")
+    kind, _, tail = rest.partition(".")
+    if not owner.isidentifier() or kind != "events" or not tail:
+        raise ValueError(f"event subject {subject!r} is not '<owner>.events.<name>'")
+    return EventStream(f"{owner.upper()}_EVENTS", (f"{owner}.events.>",))
+
+
 def subject_matches(pattern: str, subject: str) -> bool:
     """NATS subject matching: ``*`` is one token, a final ``>`` one or more."""
     want, have = pattern.split("."), subject.split(".")

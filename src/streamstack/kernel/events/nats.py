@@ -9,7 +9,13 @@ from nats.aio.msg import Msg
 from nats.js import errors as js_errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from streamstack.kernel.events import Event, EventHandler, EventsUnavailable
+from streamstack.kernel.events import (
+    Event,
+    EventHandler,
+    EventStream,
+    EventsUnavailable,
+    stream_of,
+)
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable
 
 
@@ -24,17 +30,31 @@ class NatsSubscription:
 
 
 class NatsEventBus:
-    """Publishes into a JetStream stream so a repeated event id is stored once."""
+    """Publishes into JetStream streams so a repeated event id is stored once.
 
-    def __init__(self, connection: NatsConnection, *, stream: str, subjects: list[str]) -> None:
+    Each subject's stream is :func:`~streamstack.kernel.events.stream_of` it (one stream
+    per publishing module), created on first use; ``stream`` and ``subjects`` pin one
+    stream for every subject instead (tests use a throwaway one).
+    """
+
+    def __init__(
+        self,
+        connection: NatsConnection,
+        *,
+        stream: str | None = None,
+        subjects: list[str] | None = None,
+    ) -> None:
         self._connection = connection
-        self._stream = stream
-        self._subjects = subjects
-        self._ready = False
+        self._pinned = EventStream(stream, tuple(subjects or ())) if stream else None
+        self._subjects = list(subjects or ())
+        self._ready: set[str] = set()
         self._lock = asyncio.Lock()
 
+    def _stream_of(self, subject: str) -> EventStream:
+        return self._pinned if self._pinned is not None else stream_of(subject)
+
     async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
-        await self._ensure_stream()
+        await self._ensure_stream(self._stream_of(subject))
         js = await self._connection.jetstream()
         try:
             await js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
@@ -46,7 +66,8 @@ class NatsEventBus:
     async def subscribe(self, subject: str, handler: EventHandler) -> NatsSubscription:
         # Consume from the stream, not the raw subject: only the stream has dropped the
         # duplicates, a core subscriber would see every publish attempt.
-        await self._ensure_stream()
+        stream = self._stream_of(subject)
+        await self._ensure_stream(stream)
         js = await self._connection.jetstream()
 
         async def deliver(msg: Msg) -> None:
@@ -56,7 +77,7 @@ class NatsEventBus:
         sub = await js.subscribe(
             subject,
             cb=deliver,
-            stream=self._stream,
+            stream=stream.name,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
         )
         return NatsSubscription(sub)
@@ -64,20 +85,20 @@ class NatsEventBus:
     async def ping(self) -> None:
         await self._connection.ping()
 
-    async def _ensure_stream(self) -> None:
-        if self._ready:
+    async def _ensure_stream(self, stream: EventStream) -> None:
+        if stream.name in self._ready:
             return
         async with self._lock:
-            if self._ready:
+            if stream.name in self._ready:
                 return
             js = await self._connection.jetstream()
             try:
                 try:
-                    await js.stream_info(self._stream)
+                    await js.stream_info(stream.name)
                 except js_errors.NotFoundError:
                     await js.add_stream(
-                        name=self._stream,
-                        subjects=self._subjects,
+                        name=stream.name,
+                        subjects=list(stream.subjects),
                         duplicate_window=600.0,
                         max_age=7 * 24 * 3600.0,
                     )
@@ -85,4 +106,4 @@ class NatsEventBus:
                 raise
             except Exception as exc:
                 raise EventsUnavailable(f"event stream unavailable: {exc}") from exc
-            self._ready = True
+            self._ready.add(stream.name)
