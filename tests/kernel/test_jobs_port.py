@@ -21,7 +21,7 @@ from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.nats import NatsJobQueue
 from streamstack.kernel.nats import NatsConnection
 
-QueueFactory = Callable[[QueueConfig], JobQueue]
+QueueFactory = Callable[..., JobQueue]
 
 #: Short enough to keep the suite quick, long enough for a loaded 2-core machine.
 SHORT = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
@@ -31,12 +31,16 @@ SHORT = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_win
 async def queue_factory(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[QueueFactory]:
-    """Build a fresh, uniquely named queue with the given config on the adapter under test."""
+    """Build a queue on the adapter under test: ``factory(config, name=None)``.
+
+    Without a name the queue is new and uniquely named; with the name of an earlier one it
+    is a second handle on the same queue, with its own connection (as another process).
+    """
     connections: list[NatsConnection] = []
     embedded: list[EmbeddedJobQueue] = []
 
-    def factory(config: QueueConfig) -> JobQueue:
-        name = f"test-{uuid.uuid4().hex[:10]}"
+    def factory(config: QueueConfig, name: str | None = None) -> JobQueue:
+        name = name or f"test-{uuid.uuid4().hex[:10]}"
         if request.param == "embedded":
             queue = EmbeddedJobQueue(tmp_path / "jobs" / "jobs.sqlite3", name, config)
             embedded.append(queue)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import pytest
 from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "make_queue")
@@ -319,3 +320,36 @@ async def test_a_worker_is_a_background_task_and_runs_one_job_on_demand(
     assert done == ["one"]
     assert worker.stats().processed == 1
     assert (await queue.backlog()).total == 1
+
+
+async def test_two_worker_processes_share_a_queue_each_job_runs_once(
+    make_queue: QueueFactory,
+) -> None:
+    first = make_queue(FAST)
+    second = make_queue(FAST, first.name)  # same queue, its own connection or file handle
+    runs: Counter[str] = Counter()
+    by_worker: Counter[str] = Counter()
+
+    def handler_of(worker: str) -> Any:
+        async def handler(job: Job) -> None:
+            runs[job.id] += 1
+            by_worker[worker] += 1
+            await asyncio.sleep(0.1)
+
+        return handler
+
+    ids = [f"race-{i}" for i in range(24)]
+    for job_id in ids:
+        await first.enqueue(job_id, "transcode", b"")
+    workers = [
+        JobWorker(first, handler_of("a"), concurrency=2, poll=0.2),
+        JobWorker(second, handler_of("b"), concurrency=2, poll=0.2),
+    ]
+    for worker in workers:
+        await worker.start()
+    await until(lambda: sum(w.stats().processed for w in workers) == len(ids), "all jobs done")
+    for worker in workers:
+        await worker.stop()
+    assert runs == Counter(dict.fromkeys(ids, 1))  # none lost, none run twice
+    assert by_worker["a"] and by_worker["b"]  # both took part
+    await backlog_empty(first)
