@@ -184,6 +184,7 @@ LANDSCAPE = [("240p", 320, 240)]
         pytest.param(transcode_media.vp9_webm, LANDSCAPE, True, id="vp9-webm"),
         pytest.param(transcode_media.silent_mp4, LANDSCAPE, False, id="no-audio"),
         pytest.param(transcode_media.odd_size_mkv, [("238p", 320, 238)], True, id="odd-size"),
+        pytest.param(transcode_media.cover_art_mp4, LANDSCAPE, True, id="cover-art"),
     ],
 )
 def test_every_source_kind_becomes_a_playable_ladder(

@@ -211,3 +211,25 @@ def long_sound_mp4(directory: Path) -> Path:
         video_options=_FAST_X264,
         audio_seconds=SECONDS + 2,
     )
+
+
+def cover_art_mp4(directory: Path) -> Path:
+    """H.264/AAC plus an attached cover picture (a second, one-frame video stream)."""
+    path = write(
+        directory / "cover.mp4", container="mp4", video="libx264", video_options=_FAST_X264
+    )
+    target = directory / "with-cover.mp4"
+    with av.open(str(path), "r") as source, av.open(str(target), "w", format="mp4") as out:
+        cover = out.add_stream("mjpeg", rate=1)
+        assert isinstance(cover, av.video.stream.VideoStream)
+        cover.width, cover.height, cover.pix_fmt = 64, 64, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        copies = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        picture_frame = av.VideoFrame(64, 64, "yuvj420p")
+        picture_frame.pts = 0
+        out.mux([*cover.encode(picture_frame), *cover.encode(None)])
+        for packet in source.demux():
+            if packet.dts is not None:
+                packet.stream = copies[packet.stream.index]
+                out.mux(packet)
+    return target

@@ -105,6 +105,25 @@ def open_source(file: BinaryIO, demuxer: str | None) -> av.container.InputContai
         raise TranscodeError("unreadable", str(exc)) from exc
 
 
+def pick_streams(
+    container: av.container.InputContainer,
+) -> tuple[av.video.stream.VideoStream, av.audio.stream.AudioStream | None]:
+    """The picture to transcode (FFmpeg's best, never cover art) and the sound that goes with it."""
+    pictures = [
+        stream
+        for stream in container.streams.video
+        if not stream.disposition & av.stream.Disposition.attached_pic
+    ]
+    if not pictures:
+        raise TranscodeError("no_video")
+    best = container.streams.best("video")
+    video = (
+        best if isinstance(best, av.video.stream.VideoStream) and best in pictures else pictures[0]
+    )
+    sound = container.streams.best("audio", related=video)
+    return video, sound if isinstance(sound, av.audio.stream.AudioStream) else None
+
+
 class _Run:
     """One transcode: the decode loop and everything it feeds."""
 
@@ -132,10 +151,7 @@ class _Run:
     def execute(self) -> TranscodeResult:
         """Decode, encode every rung, package; the renditions are stopped on any failure."""
         with open_source(self.file, self.options.demuxer) as container:
-            if not container.streams.video:
-                raise TranscodeError("no_video")
-            video = container.streams.video[0]
-            audio = container.streams.audio[0] if container.streams.audio else None
+            video, audio = pick_streams(container)
             video.thread_type = "AUTO"
             self.prepare(container, video, audio)
             try:

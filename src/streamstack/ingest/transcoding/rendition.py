@@ -3,11 +3,17 @@
 The decoder hands every rung the same upright, constant-rate frames through a bounded
 queue (so a slow encoder holds the decoder back instead of frames piling up in memory);
 each rung scales them (swscale, bicubic), encodes H.264 with libx264 and AAC, and muxes
-both into FFmpeg's ``hls`` muxer with ``hls_segment_type=fmp4``. Measured against the
-``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof`` (which would need our own
-splitting into files and our own playlist): the ``hls`` muxer writes ``init.mp4`` (``ftyp``
-+ ``moov``), CMAF segments (``styp``, ``sidx``, ``moof``, ``mdat``) cut exactly at our key
-frames, and a version-7 VOD playlist with ``#EXT-X-MAP`` and relative URIs. PyAV releases
+both into FFmpeg's ``hls`` muxer with ``hls_segment_type=fmp4``.
+
+Measured against the ``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof``:
+that one also cuts one fragment per key frame, but writes a single stream (``ftyp`` +
+``moov``, then ``moof`` + ``mdat`` pairs, then an ``mfra`` index) that we would have to
+split into files and describe in a playlist ourselves. The ``hls`` muxer writes
+``init.mp4`` (``ftyp`` + ``moov``), CMAF segments (``styp``, ``sidx``, ``moof``, ``mdat``)
+cut exactly at our key frames, and a version-7 VOD playlist with ``#EXT-X-MAP`` and
+relative URIs. One trap, found on the way: a decoded frame keeps its source picture type,
+and libx264 turns a source I-frame into an extra key frame (segments of 57 frames instead
+of 60), so the timeline clears it. PyAV releases
 the GIL while scaling, encoding and muxing, so the rungs really run side by side.
 """
 
