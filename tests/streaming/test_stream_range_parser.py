@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from streamstack.kernel.http import http_date
 from streamstack.streaming import conditions as cond
 from streamstack.streaming.ranges import (
     COALESCE_GAP,
@@ -190,7 +191,7 @@ def test_selected_parts_are_few_and_disjoint(
 
 ETAG = '"abc123"'
 MODIFIED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-DATE = cond.http_date(MODIFIED)
+DATE = http_date(MODIFIED)
 
 
 def test_http_dates_round_trip() -> None:
@@ -216,11 +217,11 @@ def test_http_dates_round_trip() -> None:
         (cond.Conditions(if_match='"other"'), 412),
         (cond.Conditions(if_match=f"W/{ETAG}"), 412),  # strong comparison
         (cond.Conditions(if_modified_since=DATE), 304),
-        (cond.Conditions(if_modified_since=cond.http_date(MODIFIED - timedelta(1))), None),
+        (cond.Conditions(if_modified_since=http_date(MODIFIED - timedelta(1))), None),
         (cond.Conditions(if_modified_since="not a date"), None),
         (cond.Conditions(if_none_match='"other"', if_modified_since=DATE), None),
         (cond.Conditions(if_unmodified_since=DATE), None),
-        (cond.Conditions(if_unmodified_since=cond.http_date(MODIFIED - timedelta(1))), 412),
+        (cond.Conditions(if_unmodified_since=http_date(MODIFIED - timedelta(1))), 412),
         (cond.Conditions(if_match='"other"', if_none_match=ETAG), 412),  # If-Match first
     ],
 )
@@ -235,8 +236,8 @@ def test_preconditions(conditions: cond.Conditions, outcome: int | None) -> None
         ('"stale"', False),
         (f"W/{ETAG}", False),
         (DATE, True),
-        (cond.http_date(MODIFIED + timedelta(seconds=1)), False),
-        (cond.http_date(MODIFIED - timedelta(seconds=1)), False),
+        (http_date(MODIFIED + timedelta(seconds=1)), False),
+        (http_date(MODIFIED - timedelta(seconds=1)), False),
         ("nonsense", False),
     ],
 )

@@ -28,12 +28,13 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from streamstack.kernel.db import module_metadata
 
 UploadKind = Literal["form", "tus"]
 #: ``registering`` is ``processing`` past the point of no return: catalogue was asked to
@@ -44,14 +45,7 @@ UploadState = Literal["uploading", "processing", "registering", "done", "failed"
 class IngestBase(DeclarativeBase):
     """Declarative base of the ingest module only, so its migrations cover only its table."""
 
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+    metadata = module_metadata()
 
 
 class Upload(IngestBase):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
@@ -13,6 +11,7 @@ from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.routes import ingest_router
 from streamstack.ingest.service import IngestService
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.tasks import BackgroundTask
 
 #: The sweeper looks for expired and abandoned uploads this often at most.
 SWEEP_INTERVAL_SECONDS = 300.0
@@ -40,25 +39,12 @@ def mount(context: ModuleContext) -> MountedModule:
         max_upload_bytes=settings.max_upload_bytes,
         upload_ttl_seconds=settings.ingest_upload_ttl_seconds,
     )
-    interval = min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4)
-    sweeper: list[asyncio.Task[None]] = []
-
-    async def start_sweeper() -> None:
-        sweeper.append(asyncio.create_task(service.sweep_periodically(interval)))
-
-    async def stop_sweeper() -> None:
-        for task in sweeper:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        sweeper.clear()
-
-    return MountedModule(
-        name="ingest",
-        route_handlers=[ingest_router(service)],
-        on_startup=[start_sweeper],
-        on_shutdown=[stop_sweeper],
+    sweeper = BackgroundTask(
+        "ingest.sweeper",
+        service.sweep_step,
+        interval_seconds=min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4),
     )
+    return MountedModule(name="ingest", route_handlers=[ingest_router(service)], tasks=[sweeper])
 
 
 MODULE = ModuleDefinition(

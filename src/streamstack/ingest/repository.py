@@ -9,7 +9,8 @@ One repository shape of our own rather than advanced-alchemy's
 while every write here is a conditional ``UPDATE ... WHERE lease_token = :token`` whose
 row count decides success; and an upload's work spans minutes of many short
 transactions (each part committed as soon as it is stored, so progress survives a
-crash), not one unit of work held open for the whole request.
+crash), not one unit of work held open for the whole request. Each method here is one
+``Database.unit_of_work()``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.ingest.models import Upload, UploadChunk
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, Conflict
 
@@ -51,11 +53,6 @@ class LeaseLost(Conflict):
 
 class TailDamaged(Exception):
     """The stored tail chunks do not cover the bytes the upload row counts (a bug)."""
-
-
-def utcnow() -> datetime.datetime:
-    """The current time, timezone-aware."""
-    return datetime.datetime.now(datetime.UTC)
 
 
 class Lease:
@@ -83,11 +80,10 @@ class Lease:
 
     async def delete(self) -> None:
         """Delete the upload's row, only while this lease is held."""
-        async with self.records.database.session() as session:
+        async with self.records.database.unit_of_work() as session:
             await session.execute(
                 delete(Upload).where(Upload.id == self.upload_id, Upload.lease_token == self.token)
             )
-            await session.commit()
 
 
 class UploadRecords:
@@ -99,13 +95,12 @@ class UploadRecords:
 
     async def insert(self, upload: Upload) -> None:
         """Store a new upload."""
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             session.add(upload)
-            await session.commit()
 
     async def get(self, upload_id: uuid.UUID) -> Upload | None:
         """The upload, or None."""
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             return await session.get(Upload, upload_id)
 
     async def update_leased(
@@ -117,11 +112,10 @@ class UploadRecords:
         drop_tail: bool = False,
     ) -> None:
         """Change columns of an upload whose lease ``token`` holds; :class:`LeaseLost` if not."""
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             await self._update_leased(session, upload_id, token, values)
             if drop_tail:
                 await session.execute(delete(UploadChunk).where(UploadChunk.upload_id == upload_id))
-            await session.commit()
 
     async def append_tail(
         self,
@@ -134,7 +128,7 @@ class UploadRecords:
         values: dict[str, Any],
     ) -> None:
         """Insert one tail chunk with the columns that count it (see :meth:`Lease.append_tail`)."""
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             await self._update_leased(session, upload_id, token, values)
             await session.execute(
                 delete(UploadChunk).where(
@@ -146,13 +140,12 @@ class UploadRecords:
                 await session.execute(
                     insert(UploadChunk).values(upload_id=upload_id, offset=offset, data=data)
                 )
-            await session.commit()
 
     async def tail(self, upload_id: uuid.UUID, start: int, end: int) -> bytes:
         """The committed bytes ``start``..``end`` of the tail (``start`` is a chunk's offset)."""
         if end <= start:
             return b""
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             rows = await session.execute(
                 select(UploadChunk.offset, UploadChunk.data)
                 .where(
@@ -181,14 +174,13 @@ class UploadRecords:
             .values(**values, updated_at=utcnow())
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            await session.rollback()
             raise LeaseLost("another request took this upload over")
 
     async def try_lease(self, upload_id: uuid.UUID) -> str | None:
         """Take the lease if nobody holds it (or theirs lapsed); the token, or None."""
         token = secrets.token_hex(16)
         now = utcnow()
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             result = await session.execute(
                 update(Upload)
                 .where(
@@ -200,7 +192,6 @@ class UploadRecords:
                     lease_until=now + datetime.timedelta(seconds=self.lease_seconds),
                 )
             )
-            await session.commit()
         return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
     @contextlib.asynccontextmanager
@@ -248,13 +239,12 @@ class UploadRecords:
 
     async def _release(self, upload_id: uuid.UUID, token: str) -> None:
         try:
-            async with self.database.session() as session:
+            async with self.database.unit_of_work() as session:
                 await session.execute(
                     update(Upload)
                     .where(Upload.id == upload_id, Upload.lease_token == token)
                     .values(lease_token=None, lease_until=None)
                 )
-                await session.commit()
         except Exception as exc:  # it lapses by itself
             log.warning("upload_lease_release_failed", error=exc.__class__.__name__)
 
@@ -264,7 +254,7 @@ class UploadRecords:
         abandoned = Upload.state.in_(("processing", "registering")) | (
             (Upload.kind == "form") & (Upload.state == "uploading")
         )
-        async with self.database.session() as session:
+        async with self.database.unit_of_work() as session:
             rows = await session.scalars(
                 select(Upload)
                 .where(unleased, (Upload.expires_at < now) | abandoned)

@@ -15,7 +15,6 @@ from typing import Any
 from litestar import Controller, Request, Response, Router, delete, get, head, patch, post, route
 from litestar.connection import ASGIConnection
 from litestar.datastructures import ResponseHeader
-from litestar.di import Provide
 from litestar.enums import HttpMethod
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
@@ -26,13 +25,11 @@ from streamstack.ingest import tus
 from streamstack.ingest.form import StreamingForm, boundary_of
 from streamstack.ingest.schemas import Job
 from streamstack.ingest.service import ClientDisconnected, IngestService, UploadStatus
+from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
-from streamstack.kernel.guards import (
-    Principal,
-    provide_call_context,
-    provide_principal,
-    requires_admin,
-)
+from streamstack.kernel.guards import Principal, requires_admin
+from streamstack.kernel.http import http_date
+from streamstack.kernel.openapi import BEARER
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/ingest"
@@ -75,7 +72,7 @@ class UploadController(Controller):
 
     path = "/"
     tags = ["ingest"]
-    security = [{"bearer": []}]
+    security = BEARER
 
     @post(
         "/upload",
@@ -125,7 +122,7 @@ def _tus_headers(status: UploadStatus, **extra: str) -> dict[str, str]:
     return {
         "Tus-Resumable": tus.VERSION,
         "Upload-Offset": str(status.offset),
-        "Upload-Expires": tus.http_date(status.expires_at),
+        "Upload-Expires": http_date(status.expires_at),
         "Cache-Control": "no-store",
         **extra,
     }
@@ -160,7 +157,7 @@ class ResumableUploadController(Controller):
 
     path = "/uploads"
     tags = ["ingest"]
-    security = [{"bearer": []}]
+    security = BEARER
     guards = [requires_tus_version]
 
     @route(
@@ -276,17 +273,9 @@ class ResumableUploadController(Controller):
 
 def ingest_router(service: IngestService) -> Router:
     """Every ingest route, admins only, with the service and caller injected."""
-
-    def provide_service() -> IngestService:
-        return service
-
     return Router(
         path=PREFIX,
         route_handlers=[UploadController, ResumableUploadController],
         guards=[requires_admin],
-        dependencies={
-            "service": Provide(provide_service, sync_to_thread=False),
-            "principal": Provide(provide_principal),
-            "call_context": Provide(provide_call_context),
-        },
+        dependencies={**provide_values(service=service), **CALLER},
     )

@@ -22,7 +22,7 @@ from streamstack.ingest.containers import SNIFF_BYTES, by_name
 from streamstack.ingest.form import StreamingForm
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia
-from streamstack.ingest.repository import Lease, UploadRecords, utcnow
+from streamstack.ingest.repository import Lease, UploadRecords
 from streamstack.ingest.resumable import (
     ChunkReceiver,
     NotAVideo,
@@ -32,12 +32,16 @@ from streamstack.ingest.resumable import (
     sniffed,
 )
 from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import PART_BYTES, ObjectStore
 
 log = structlog.get_logger(__name__)
+
+#: Uploads one sweeper round looks at, at most.
+SWEEP_BATCH = 100
 
 #: Returns when the client has gone away (the HTTP layer knows how to tell).
 Abandoned = Callable[[], Awaitable[None]]
@@ -345,7 +349,7 @@ class IngestService:
         """Clean up expired uploads and those whose replica died mid-way; how many."""
         now = now or utcnow()
         swept = 0
-        for upload in await self.records.due_for_sweeping(now):
+        for upload in await self.records.due_for_sweeping(now, limit=SWEEP_BATCH):
             token = await self.records.try_lease(upload.id)
             if token is None:
                 continue
@@ -362,16 +366,12 @@ class IngestService:
                     )
         return swept
 
-    async def sweep_periodically(self, interval: float) -> None:
-        """Sweep every ``interval`` seconds, for ever; a failed round is retried next time."""
-        while True:
-            try:
-                swept = await self.sweep()
-                if swept:
-                    log.info("uploads_swept", count=swept)
-            except Exception as exc:  # the database may be down for a while: try later
-                log.warning("sweep_failed", error=exc.__class__.__name__)
-            await asyncio.sleep(interval)
+    async def sweep_step(self) -> bool:
+        """One round of the sweeper task; True when a full batch went (more may wait)."""
+        swept = await self.sweep()
+        if swept:
+            log.info("uploads_swept", count=swept)
+        return swept >= SWEEP_BATCH
 
     async def _sweep_one(self, lease: Lease, upload: Upload, now: datetime.datetime) -> None:
         expired = upload.expires_at < now

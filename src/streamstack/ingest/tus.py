@@ -1,4 +1,4 @@
-"""The tus 1.0 resumable-upload protocol's headers: versions, metadata, dates.
+"""The tus 1.0 resumable-upload protocol's headers: versions and metadata.
 
 Supported: core, ``creation``, ``termination`` and ``expiration``
 (https://tus.io/protocols/resumable-upload). Only HTTP concerns live here; what an
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime
 import re
 from collections.abc import Mapping
-from email.utils import format_datetime
 
 from streamstack.kernel.errors import AppError, BadRequest, PreconditionFailed
 
@@ -69,11 +67,6 @@ def parse_metadata(header: str) -> dict[str, str]:
             ) from None
         result[key] = value
     return result
-
-
-def http_date(moment: datetime.datetime) -> str:
-    """An RFC 9110 date, as ``Upload-Expires`` wants it."""
-    return format_datetime(moment.astimezone(datetime.UTC), usegmt=True)
 
 
 def with_tus_headers(error: AppError) -> AppError:

@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
 # entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE ; etagc = %x21 / %x23-7E / obs-text
@@ -55,11 +55,6 @@ class Conditions:
                 self.if_unmodified_since,
             )
         )
-
-
-def http_date(moment: datetime) -> str:
-    """An IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 def parse_http_date(value: str | None) -> datetime | None:

@@ -11,12 +11,12 @@ from typing import Any
 
 import structlog
 from litestar import Controller, Request, Router, route
-from litestar.di import Provide
 from litestar.enums import HttpMethod
 from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Scope, Send
 
+from streamstack.kernel.dependencies import provide_values
 from streamstack.kernel.errors import AppError
 from streamstack.streaming import metrics
 from streamstack.streaming.conditions import Conditions
@@ -119,8 +119,5 @@ def stream_router(delivery: Delivery, thumbnails: ThumbnailDelivery) -> Router:
     return Router(
         path="/",
         route_handlers=[StreamController],
-        dependencies={
-            "delivery": Provide(lambda: delivery, use_cache=True, sync_to_thread=False),
-            "thumbnails": Provide(lambda: thumbnails, use_cache=True, sync_to_thread=False),
-        },
+        dependencies=provide_values(delivery=delivery, thumbnails=thumbnails),
     )

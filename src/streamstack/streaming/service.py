@@ -22,6 +22,7 @@ import structlog
 
 from streamstack.contracts.streaming import IssueStreamToken, StreamTokenGrant
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
+from streamstack.kernel.http import http_date
 from streamstack.kernel.jwt import InvalidToken
 from streamstack.kernel.storage import (
     ObjectBody,
@@ -139,7 +140,7 @@ class ThumbnailNotFound(NotFound):
 
 
 def _validators(info: ObjectInfo) -> dict[str, str]:
-    return {"ETag": info.etag, "Last-Modified": cond.http_date(info.last_modified)}
+    return {"ETag": info.etag, "Last-Modified": http_date(info.last_modified)}
 
 
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["upload_id"],
             ["ingest_uploads.id"],
-            name="fk_ingest_upload_chunks_upload_id",
+            name="fk_ingest_upload_chunks_upload_id_ingest_uploads",
             ondelete="CASCADE",
         ),
     )
