@@ -1,0 +1,116 @@
+"""``streamstack dev``, ``serve``, ``migrate`` and ``create-admin``, and running the server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from streamstack.cli.database import apply_migrations, check_database
+from streamstack.settings import Settings, dev_defaults
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the process environment plus CLI flags."""
+    return Settings.from_env(os.environ if env is None else env, **overrides)
+
+
+def default_web_dist() -> Path | None:
+    """``web/dist`` of the checkout this package runs from, or of the working directory."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+        candidate = base / "web" / "dist"
+        if (candidate / "index.html").is_file():
+            return candidate
+    return None
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    """``streamstack dev``."""
+    settings = load_settings(
+        environment="dev", host=args.host, port=args.port, data_dir=args.data_dir
+    )
+    if settings.web_dist_dir is None:
+        settings = settings.replace(web_dist_dir=default_web_dist())
+    settings = dev_defaults(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(apply_migrations(settings, settings.modules))
+    serve_app(settings)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``streamstack serve``."""
+    modules = tuple(args.modules) if args.modules else None
+    settings = load_settings(
+        environment=os.environ.get("STREAMSTACK_ENVIRONMENT", "production"),
+        modules=modules,
+        host=args.host,
+        port=args.port,
+    )
+    if settings.environment == "dev":
+        settings = dev_defaults(settings)
+    asyncio.run(check_database(settings))
+    serve_app(settings)
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    """``streamstack migrate``."""
+    modules = tuple(args.modules) if args.modules else None
+    settings = load_settings(modules=modules, data_dir=args.data_dir)
+    asyncio.run(apply_migrations(settings, settings.modules))
+    print(f"migrated: {', '.join(settings.modules)}")
+    return 0
+
+
+def run_create_admin(args: argparse.Namespace) -> int:
+    """``streamstack create-admin``."""
+    from streamstack.auth.bootstrap import create_admin_command
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    settings = load_settings(data_dir=args.data_dir)
+    if settings.environment == "dev":
+        settings = dev_defaults(settings)
+    asyncio.run(apply_migrations(settings, ("auth",)))
+    return asyncio.run(create_admin_command(settings, args.email, password))
+
+
+def serve_app(settings: Settings) -> None:
+    """Run uvicorn on the app for ``settings`` until SIGTERM or Ctrl+C.
+
+    On SIGTERM uvicorn closes the listening socket at once, lets in-flight responses and
+    request bodies (streams, uploads) finish for up to ``shutdown_timeout_seconds``, runs
+    the modules' shutdown hooks and returns; the process then exits 0.
+    """
+    import uvicorn
+
+    from streamstack.app import create_app
+
+    app = create_app(settings)
+    if threading.current_thread() is threading.main_thread():
+        # After a graceful stop uvicorn re-raises the signal it stopped for; under the
+        # default SIGTERM action that would kill the finished process (status 143).
+        signal.signal(signal.SIGTERM, _acknowledge_sigterm)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def _acknowledge_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM once uvicorn has finished: the graceful stop is complete, nothing to do."""

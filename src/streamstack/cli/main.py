@@ -1,0 +1,130 @@
+"""The entry point: parse the command line, run the command, one-line configuration errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
+from streamstack.cli.upload import run_upload
+from streamstack.settings import MODULE_NAMES, SettingsError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: parse, run, and turn configuration problems into one-line errors."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command: Command = args.command
+    try:
+        code = command(args)
+    except SettingsError as exc:
+        print(f"streamstack: error: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="streamstack", description="StreamStack, a self-hostable video platform."
+    )
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    for add in (_add_dev, _add_serve, _add_migrate, _add_create_admin, _add_upload):
+        add(sub)
+    return parser
+
+
+def _add_dev(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dev = sub.add_parser(
+        "dev",
+        help="all modules in one process on embedded backends, with the SPA",
+        description="Run every module in one process on embedded backends (SQLite, local "
+        "directory, in-process KV and events) and serve the built SPA from web/dist.",
+    )
+    dev.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    dev.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    dev.add_argument("--data-dir", type=Path, default=None, help="data directory (.streamstack)")
+    dev.set_defaults(command=run_dev)
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="one or more modules on the production backends",
+        description="Run the named modules against Postgres, NATS and S3 as configured by "
+        "STREAMSTACK_* variables; other modules are reached at STREAMSTACK_<MODULE>_URL.",
+    )
+    serve.add_argument(
+        "--module",
+        action="append",
+        dest="modules",
+        metavar="NAME",
+        help=f"module to mount, repeatable ({', '.join(MODULE_NAMES)})",
+    )
+    serve.add_argument("--host", default=None, help="address to listen on")
+    serve.add_argument("--port", type=int, default=None, help="port")
+    serve.set_defaults(command=run_serve)
+
+
+def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = sub.add_parser(
+        "migrate",
+        help="apply database migrations",
+        description="Apply every module's migrations to STREAMSTACK_DATABASE_URL.",
+    )
+    migrate.add_argument("--module", action="append", dest="modules", metavar="NAME")
+    migrate.add_argument("--data-dir", type=Path, default=None)
+    migrate.set_defaults(command=run_migrate)
+
+
+def _add_create_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    create_admin = sub.add_parser(
+        "create-admin",
+        help="create an admin account, or promote an existing one",
+        description="Create an admin with this email, or make the existing account an admin. "
+        "Without --password-stdin a new account gets a generated password, printed once; "
+        "an existing account keeps its password.",
+    )
+    create_admin.add_argument("--email", required=True, help="the admin's email")
+    create_admin.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create_admin.add_argument("--data-dir", type=Path, default=None)
+    create_admin.set_defaults(command=run_create_admin)
+
+
+def _add_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    upload = sub.add_parser(
+        "upload",
+        help="upload a video through the resumable (tus) endpoint",
+        description="Upload FILE to a running StreamStack as an admin, with a progress line "
+        "on stderr. An interrupted upload resumes where it stopped when the same command "
+        "is run again. Prints the created item as JSON.",
+    )
+    upload.add_argument("file", type=Path, metavar="FILE", help="the video to upload")
+    upload.add_argument("--title", required=True, help="the item's title")
+    upload.add_argument("--description", default="", help="the item's description")
+    upload.add_argument("--tags", default="", help="comma-separated tags")
+    upload.add_argument("--draft", action="store_true", help="register it unpublished")
+    upload.add_argument(
+        "--server",
+        default=os.environ.get("STREAMSTACK_SERVER", "http://127.0.0.1:8000"),
+        help="base URL of StreamStack (default $STREAMSTACK_SERVER or http://127.0.0.1:8000)",
+    )
+    upload.add_argument(
+        "--token",
+        default=os.environ.get("STREAMSTACK_TOKEN"),
+        help="an admin access token (default $STREAMSTACK_TOKEN)",
+    )
+    upload.add_argument("--chunk-mib", type=int, default=8, help="MiB sent per request (default 8)")
+    upload.add_argument(
+        "--retries", type=int, default=5, help="attempts to resume after a network error"
+    )
+    upload.set_defaults(command=run_upload)
