@@ -68,12 +68,12 @@ async def test_n_workers_process_jobs_concurrently(make_queue: QueueFactory) -> 
 
 
 async def test_a_job_longer_than_the_ack_wait_runs_once(make_queue: QueueFactory) -> None:
-    queue = make_queue(FAST)
+    queue = make_queue(QueueConfig(ack_wait=2.0, max_deliver=3, retry_delays=(0.0,)))
     calls: Counter[str] = Counter()
 
     async def handler(job: Job) -> None:
         calls[job.id] += 1
-        await asyncio.sleep(3.5)  # 3.5 ack waits: only the heartbeats keep it ours
+        await asyncio.sleep(6.0)  # 3 ack waits: only the heartbeats keep it ours
 
     await queue.enqueue("long", "transcode", b"")
     # Two slots: a redelivery would reach the idle one at once.

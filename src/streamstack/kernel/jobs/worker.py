@@ -97,9 +97,10 @@ class JobWorker(BackgroundTask):
         self._handler = handler
         self._on_dead_letter = on_dead_letter
         self._heartbeat = heartbeat or max(queue.config.ack_wait / 3, 0.05)
-        # Settling (ack, nak, term) is retried while the backend is away, as long as the
-        # job may still be ours: about one ack wait, at least a few seconds.
-        self._settle_for = max(queue.config.ack_wait, 5.0)
+        # Settling (ack, nak, term) is retried while the backend is away; the heartbeats go on
+        # meanwhile. A late ack is still right (the work is done, even if the job was handed
+        # out again), so keep trying for a while: two ack waits, at least 30 s.
+        self._settle_for = max(2 * queue.config.ack_wait, 30.0)
         self._stop_timeout = stop_timeout
         self._poll = poll
         self._slots: list[asyncio.Task[None]] = []
