@@ -134,7 +134,7 @@ async def test_a_job_of_a_killed_worker_completes_elsewhere(
         survivor = JobWorker(queue, handler, poll=0.2)
         await survivor.start()
         for _ in range(600):
-            if survivor.health().processed:
+            if survivor.stats().processed:
                 break
             await asyncio.sleep(0.05)
         await survivor.stop()
