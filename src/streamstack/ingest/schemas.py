@@ -1,27 +1,20 @@
 """What ingest accepts with a file and what it answers, with their limits.
 
-The limits are catalogue's own (an item that ingest accepts must be one catalogue
-accepts), checked here too so that a bad title fails before gigabytes are uploaded.
+The limits are the contracts' own (:mod:`streamstack.contracts.limits`: an item that
+ingest accepts must be one catalogue accepts), checked here too so that a bad title fails
+before gigabytes are uploaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
 from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.limits import Description, Tags, Title
 from streamstack.kernel.errors import BadRequest
-
-MAX_TAGS = 20
-_ONE_LINE = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$"
-_NO_NUL = r"^[^\x00\ud800-\udfff]*$"
-
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_ONE_LINE)]
-Description = Annotated[str, msgspec.Meta(max_length=5000, pattern=_NO_NUL)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=_ONE_LINE)]
-Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
 DETAIL_FIELDS = ("title", "description", "tags", "publish")
