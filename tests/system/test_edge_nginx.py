@@ -4,14 +4,18 @@ A small HTTP server stands in for every module, so each test can see what nginx 
 and when: uploads reach ingest while the client is still sending (no request buffering),
 stream bytes reach the player while the replica is still producing them (no response
 buffering) with the Range header intact, the upload limit answers 413 in the API's shape,
-a dead replica is skipped, and stream tokens never reach the access log.
+a dead replica is skipped, and stream tokens never reach the access log or the error log.
+Every answer carries the security headers (CSP, framing, referrer, sniffing, permissions),
+and floods of the sign-in routes from one address are cut off with 429 before auth.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +42,7 @@ class Upstream:
     first_part_read: threading.Event = field(default_factory=threading.Event)
     ranges: list[str] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
+    posts: list[str] = field(default_factory=list)
 
 
 def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
@@ -50,6 +55,7 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
             """Quiet: nginx's log is the one under test."""
 
         def do_POST(self) -> None:
+            state.posts.append(self.path)
             length = int(self.headers["Content-Length"])
             received = len(self.rfile.read(min(64 * 1024, length)))
             state.upload_started.set()
@@ -59,6 +65,27 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             state.request_ids.append(self.headers.get("X-Request-ID", ""))
+            if "/close-me" in self.path:  # a replica that dies mid-request
+                self.close_connection = True
+                return
+            if self.path.startswith("/api/v1/stream/accel-"):
+                target = "clip.mp4" if "present" in self.path else "gone.mp4"
+                self.send_response(200)
+                self.send_header("X-Accel-Redirect", f"/_streamstack/local/media/{target}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.path == "/api/v1/auth/headers":  # a service sending its own copies
+                data = b"{}"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Security-Policy", "default-src *")
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if not self.path.startswith("/api/v1/stream/") or "/thumbnails/" in self.path:
                 self.reply(200, {"path": self.path})
                 return
@@ -106,6 +133,8 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     dead = f"127.0.0.1:{free_port()}"  # nothing listens: a replica that is down
     servers = {module: [live] for module in MODULES}
     servers["catalogue"] = [dead, live]
+    (directory / "objects" / "media").mkdir(parents=True)
+    (directory / "objects" / "media" / "clip.mp4").write_bytes(FIRST_PART + SECOND_PART)
     nginx = Nginx.create(
         binary,
         directory / "nginx",
@@ -223,3 +252,138 @@ def test_public_thumbnails_are_logged_as_they_are(edge: Edge) -> None:
         assert web.get("/api/v1/stream/thumbnails/abc.jpg").status_code == 200
     line = "GET /api/v1/stream/thumbnails/abc.jpg HTTP/1.1"
     assert line in edge.nginx.access_log_with(line)
+
+
+# --- security headers (issue 13.14) ---------------------------------------------------------
+
+
+def assert_security_headers(response: httpx.Response) -> None:
+    """The edge's security headers, each exactly once."""
+    where = f"{response.request.method} {response.request.url.path} -> {response.status_code}"
+    for name in (
+        "content-security-policy",
+        "x-frame-options",
+        "referrer-policy",
+        "x-content-type-options",
+        "permissions-policy",
+    ):
+        assert len(response.headers.get_list(name)) == 1, f"{where}: {name}"
+    csp = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in response.headers["content-security-policy"].split("; ")
+    }
+    assert csp["default-src"] == ["'self'"], where
+    assert csp["frame-ancestors"] == ["'none'"], where
+    assert csp["media-src"] == ["'self'", "blob:"], where
+    assert csp["worker-src"] == ["'self'", "blob:"], where
+    assert csp["object-src"] == ["'none'"], where
+    sources = {source for values in csp.values() for source in values}
+    assert not {s for s in sources if "://" in s or s in ("*", "'unsafe-inline'", "'unsafe-eval'")}
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    permissions = response.headers["permissions-policy"]
+    assert "camera=()" in permissions and "microphone=()" in permissions
+    assert "geolocation=()" in permissions
+
+
+def test_every_answer_carries_the_security_headers(edge: Edge) -> None:
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        index = web.get("/")
+        asset = re.search(r'src="(/assets/[^"]+)"', index.text)
+        assert asset is not None, index.text[:500]
+        answers = {
+            "spa": index,
+            "client route": web.get("/watch/some-item"),
+            "asset": web.get(asset.group(1)),
+            "missing file": web.get("/missing.png"),
+            "api": web.get("/api/v1/auth/me"),
+            "service's own headers": web.get("/api/v1/auth/headers"),
+            "unknown api": web.get("/api/v1/unknown"),
+            "internal": web.get("/internal/v1/auth/x"),
+            "dead replica": web.get("/api/v1/catalogue/close-me"),
+            "stream bytes": web.get("/api/v1/stream/accel-present-token"),
+            "vanished object": web.get("/api/v1/stream/accel-missing-token"),
+            "thumbnail": web.get("/api/v1/stream/thumbnails/abc.jpg"),
+            "health": web.get("/nginx-health"),
+        }
+    statuses = {what: response.status_code for what, response in answers.items()}
+    assert statuses == {
+        "spa": 200,
+        "client route": 200,
+        "asset": 200,
+        "missing file": 404,
+        "api": 200,
+        "service's own headers": 200,
+        "unknown api": 404,
+        "internal": 404,
+        "dead replica": 503,
+        "stream bytes": 200,
+        "vanished object": 404,
+        "thumbnail": 200,
+        "health": 200,
+    }
+    for response in answers.values():
+        assert_security_headers(response)
+    cache = {what: response.headers.get("cache-control") for what, response in answers.items()}
+    assert cache["asset"] == "public, max-age=31536000, immutable"
+    assert cache["spa"] == cache["client route"] == "no-cache"
+    assert cache["stream bytes"] == "private, no-transform"
+    assert cache["service's own headers"] == "no-store"  # the service decides for the API
+    assert cache["api"] is None
+    assert answers["stream bytes"].content == FIRST_PART + SECOND_PART
+    assert answers["dead replica"].headers["retry-after"] == "5"
+    assert answers["dead replica"].json()["code"] == "service_unavailable"
+
+
+# --- flood limits of the sign-in routes (issue 13.5) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "burst"),
+    [("/api/v1/auth/register", 5), ("/api/v1/auth/login", 10), ("/api/v1/auth/refresh", 20)],
+)
+def test_a_flood_of_sign_in_requests_is_cut_off_before_auth(
+    edge: Edge, path: str, burst: int
+) -> None:
+    attempts = 3 * burst + 10
+    before = edge.upstream.posts.count(path)
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        answers = [web.post(path, json={"email": "a@example.com"}) for _ in range(attempts)]
+    reached = edge.upstream.posts.count(path) - before
+    refused = [a for a in answers if a.status_code == 429]
+    assert len(refused) + reached == attempts, [a.status_code for a in answers]
+    # The burst plus what the rate refills while the flood runs, never the whole flood.
+    assert burst <= reached < 2 * burst + 5, reached
+    for answer in refused[:3]:
+        body = answer.json()
+        assert set(body) == {"status", "code", "detail", "request_id"}
+        assert (body["status"], body["code"]) == (429, "too_many_requests")
+        assert int(answer.headers["retry-after"]) > 0
+        assert_security_headers(answer)
+
+
+def test_other_auth_routes_are_not_rate_limited(edge: Edge) -> None:
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        statuses = {web.get("/api/v1/auth/me").status_code for _ in range(40)}
+    assert statuses == {200}
+
+
+# --- the error log (issue 13.19) ------------------------------------------------------------
+
+
+def test_stream_tokens_never_reach_the_error_log(edge: Edge) -> None:
+    error_log = edge.nginx.directory / "error.log"
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        # Failures nginx logs as errors, quoting the request line: a replica dying
+        # mid-request and a stream whose object vanished.
+        assert web.get("/api/v1/stream/SECRET-ERROR-TOKEN-1/close-me").status_code == 503
+        assert web.get("/api/v1/stream/accel-missing-SECRET-ERROR-TOKEN-2").status_code == 404
+        # The same failure elsewhere is logged, so the log works and would have shown them.
+        assert web.get("/api/v1/catalogue/close-me-error-log-works").status_code == 503
+    deadline = time.monotonic() + WAIT_SECONDS
+    while "close-me-error-log-works" not in error_log.read_text():
+        assert time.monotonic() < deadline, "nginx logged no error for the catalogue failure"
+        time.sleep(0.05)
+    assert "SECRET-ERROR-TOKEN" not in error_log.read_text()
+    assert "SECRET-ERROR-TOKEN" not in edge.nginx.access_log()
