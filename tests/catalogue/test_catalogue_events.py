@@ -1,4 +1,4 @@
-"""Publishing and deleting items emit events, once each, on both backend kinds."""
+"""Publishing, unpublishing and deleting items emit events, once each, on both backend kinds."""
 
 from __future__ import annotations
 
@@ -13,9 +13,17 @@ from catalogue_testing import (
     item_body,
     outbox_backlog,
     stored_events,
+    viewer_headers,
 )
 
-from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_PUBLISHED, MediaItem
+from streamstack.contracts.catalogue import (
+    MEDIA_DELETED,
+    MEDIA_PUBLISHED,
+    MEDIA_UNPUBLISHED,
+    MediaItem,
+    MediaWithdrawn,
+    object_prefix,
+)
 
 Client = AppClient
 
@@ -51,16 +59,22 @@ async def test_publish_and_delete_events_carry_the_item(catalogue_client: Client
         await eventually(relayed, what="an empty outbox")
 
     assert [e.subject for e in log.about(live["id"])] == [MEDIA_PUBLISHED, MEDIA_DELETED]
-    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_PUBLISHED]
+    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_PUBLISHED, MEDIA_UNPUBLISHED]
     for event, expected in (
         (log.about(live["id"])[0], live),
-        (log.about(live["id"])[1], live),  # the item as it was when deleted
         (log.about(draft["id"])[0], went_live),
     ):
         assert msgspec.json.decode(event.payload) == expected
         msgspec.json.decode(event.payload, type=MediaItem)  # the contract's shape
+    # Withdrawals name what to take down: the item, its original, its thumbnail, its prefix.
+    for event, item in ((log.about(live["id"])[1], live), (log.about(draft["id"])[1], draft)):
+        withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
+        assert withdrawn.id == item["id"]
+        assert withdrawn.object_prefix == object_prefix(item["id"]) == f"{item['id']}/"
+        assert withdrawn.s3_key == item["s3_key"]
+        assert withdrawn.thumbnail_s3_key == item["thumbnail_s3_key"]
     ids = [e.id for e in log.events if e.id]
-    assert len(ids) == len(set(ids)) == 3
+    assert len(ids) == len(set(ids)) == 4
     if settings.nats_url:
         stored = await stored_events(settings.nats_url, {live["id"], draft["id"]})
         assert sorted((m, s) for m, s, _ in stored) == sorted(
@@ -68,5 +82,50 @@ async def test_publish_and_delete_events_carry_the_item(catalogue_client: Client
                 (live["id"], MEDIA_PUBLISHED),
                 (live["id"], MEDIA_DELETED),
                 (draft["id"], MEDIA_PUBLISHED),
+                (draft["id"], MEDIA_UNPUBLISHED),
             ]
         )
+
+
+async def test_deleting_a_draft_or_a_processing_item_is_announced(catalogue_client: Client) -> None:
+    """Even an item viewers never saw has objects (and maybe a running job) to take down."""
+    settings = catalogue_client.settings
+    admin = admin_headers(settings)
+    async with EventLog.attached(catalogue_client.backends) as log:
+        draft = await create_item(catalogue_client, settings, publish=False)
+        hidden = await create_item(
+            catalogue_client, settings, playable=False, processing_state="queued"
+        )
+        for item in (draft, hidden):
+            r = await catalogue_client.delete(f"{API}/{item['id']}", headers=admin)
+            assert r.status_code == 204
+            # Already gone: a second delete is 404 and announces nothing more.
+            r = await catalogue_client.delete(f"{API}/{item['id']}", headers=admin)
+            assert r.status_code == 404
+
+        async def both_arrived() -> bool:
+            return all(log.about(i["id"], MEDIA_DELETED) for i in (draft, hidden))
+
+        await eventually(both_arrived, what="the delete events")
+        await eventually(lambda: _empty(catalogue_client), what="an empty outbox")
+    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_DELETED]
+    assert [e.subject for e in log.about(hidden["id"])] == [MEDIA_PUBLISHED, MEDIA_DELETED]
+
+
+async def test_only_admins_unpublish_or_delete(catalogue_client: Client) -> None:
+    settings = catalogue_client.settings
+    async with EventLog.attached(catalogue_client.backends) as log:
+        item = await create_item(catalogue_client, settings)
+        url = f"{API}/{item['id']}"
+        for headers, status in ((viewer_headers(settings), 403), ({}, 401)):
+            r = await catalogue_client.patch(url, json={"status": "draft"}, headers=headers)
+            assert r.status_code == status
+            r = await catalogue_client.delete(url, headers=headers)
+            assert r.status_code == status
+        await eventually(lambda: _empty(catalogue_client), what="an empty outbox")
+    assert [e.subject for e in log.about(item["id"])] == [MEDIA_PUBLISHED]
+    assert (await catalogue_client.get(url)).status_code == 200
+
+
+async def _empty(client: Client) -> bool:
+    return await outbox_backlog(client.backends) == 0

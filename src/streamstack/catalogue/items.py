@@ -8,13 +8,17 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import cast
 
+import msgspec
+
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.contracts.catalogue import (
     MediaItem,
+    MediaWithdrawn,
     NewMediaItem,
     ProcessingState,
     ProcessingUpdate,
     Rendition,
+    object_prefix,
 )
 from streamstack.kernel.errors import BadRequest
 
@@ -151,3 +155,17 @@ def apply_processing(
     row.has_hls = update.hls
     row.has_storyboard = update.storyboard
     row.playable = row.original_playable or update.hls
+
+
+def withdrawal(row: MediaItemRow, now: datetime.datetime) -> bytes:
+    """The ``media.unpublished`` / ``media.deleted`` payload for the item, as JSON."""
+    media_id = str(row.id)
+    return msgspec.json.encode(
+        MediaWithdrawn(
+            id=media_id,
+            object_prefix=object_prefix(media_id),
+            s3_key=row.s3_key,
+            thumbnail_s3_key=row.thumbnail_s3_key,
+            withdrawn_at=now,
+        )
+    )

@@ -130,7 +130,7 @@ class CatalogueController(Controller):
     async def delete_item(
         self, service: NamedDependency[CatalogueService], item_id: uuid.UUID
     ) -> None:
-        """Delete an item (its object stays in storage)."""
+        """Delete an item; its ``media.deleted`` event has its tokens and objects taken down."""
         await service.delete_item(item_id)
 
     @post(

@@ -24,6 +24,7 @@ from streamstack.catalogue.items import (
     search_text,
     title_key,
     to_media_item,
+    withdrawal,
 )
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.catalogue.outbox import OutboxRelay
@@ -37,7 +38,9 @@ from streamstack.catalogue.schemas import (
 from streamstack.contracts.catalogue import (
     MEDIA_DELETED,
     MEDIA_PUBLISHED,
+    MEDIA_UNPUBLISHED,
     MediaItem,
+    MediaStatus,
     NewMediaItem,
     ProcessingUpdate,
 )
@@ -145,7 +148,11 @@ class CatalogueService:
         return item
 
     async def update_item(self, item_id: uuid.UUID, changes: UpdateMediaItem) -> MediaItem:
-        """Edit title, description, tags or status; draft -> published emits ``media.published``."""
+        """Edit title, description, tags or status.
+
+        Draft -> published emits ``media.published`` (the item); published -> draft emits
+        ``media.unpublished`` (a :class:`MediaWithdrawn`), so its stream tokens stop.
+        """
         if all(
             value is msgspec.UNSET
             for value in (changes.title, changes.description, changes.tags, changes.status)
@@ -160,7 +167,6 @@ class CatalogueService:
             None if isinstance(changes.tags, msgspec.UnsetType) else normalize_tags(changes.tags)
         )
         now = _now()
-        published = False
         async with unit_of_work(self._database) as store:
             row = await store.items.lock(item_id)
             tags = new_tags if new_tags is not None else await store.tags.of_item(item_id)
@@ -171,28 +177,27 @@ class CatalogueService:
             if new_tags is not None:
                 await store.tags.replace(item_id, new_tags)
             row.search_text = search_text(row.title, row.description, tags)
-            if changes.status == "published" and row.status != "published":
-                row.status, row.published_at, published = "published", now, True
-            elif changes.status == "draft" and row.status != "draft":
-                row.status, row.published_at = "draft", None
+            event = _change_status(row, changes.status, now)
             row.updated_at = now
             item = to_media_item(row, tags)
-            if published:
-                await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
-        if published:
+            if event == MEDIA_PUBLISHED:
+                await store.outbox.enqueue(event, msgspec.json.encode(item), now)
+            elif event == MEDIA_UNPUBLISHED:
+                await store.outbox.enqueue(event, withdrawal(row, now), now)
+        if event is not None:
             self._relay.wake()
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
         return item
 
     async def delete_item(self, item_id: uuid.UUID) -> None:
-        """Delete an item and its tags; emits ``media.deleted`` with the item as it was."""
+        """Delete an item and its tags; emits ``media.deleted`` (a :class:`MediaWithdrawn`
+        naming its objects), so its tokens stop and its objects are removed."""
         now = _now()
         async with unit_of_work(self._database) as store:
             row = await store.items.lock(item_id)
-            item = to_media_item(row, await store.tags.of_item(item_id))
             await store.tags.remove_all(item_id)
             await store.items.remove(item_id)
-            await store.outbox.enqueue(MEDIA_DELETED, msgspec.json.encode(item), now)
+            await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
         self._relay.wake()
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
@@ -249,6 +254,19 @@ class CatalogueService:
     async def outbox_backlog(self) -> int:
         """How many events wait in the outbox (for metrics and alerting)."""
         return await self._relay.backlog()
+
+
+def _change_status(
+    row: MediaItemRow, status: MediaStatus | msgspec.UnsetType, now: datetime.datetime
+) -> str | None:
+    """Apply a status change to ``row``; the subject of the event it causes, if any."""
+    if status == "published" and row.status != "published":
+        row.status, row.published_at = "published", now
+        return MEDIA_PUBLISHED
+    if status == "draft" and row.status != "draft":
+        row.status, row.published_at = "draft", None
+        return MEDIA_UNPUBLISHED
+    return None
 
 
 def _now() -> datetime.datetime:

@@ -37,9 +37,34 @@ ProcessingState = Literal["none", "queued", "processing", "ready", "failed"]
 #: What an item may start in: ``queued`` when ingest enqueued a job at registration.
 InitialProcessingState = Literal["none", "queued"]
 
-#: Subjects of the events catalogue publishes (payload: a :class:`MediaItem` as JSON).
+#: Subjects of the events catalogue publishes, through its transactional outbox (each
+#: event once; the ``Nats-Msg-Id`` is the event id). ``media.published``: a
+#: :class:`MediaItem` as JSON, when an item goes live. ``media.unpublished`` and
+#: ``media.deleted``: a :class:`MediaWithdrawn`, so consumers take the item down.
 MEDIA_PUBLISHED = "catalogue.events.media.published"
+MEDIA_UNPUBLISHED = "catalogue.events.media.unpublished"
 MEDIA_DELETED = "catalogue.events.media.deleted"
+
+
+def object_prefix(media_id: str) -> str:
+    """The key prefix, in the media bucket, of every object made from an item after upload
+    (renditions under ``hls/``, storyboards, captions …): ``<uuid>/``."""
+    return f"{media_id}/"
+
+
+class MediaWithdrawn(msgspec.Struct, frozen=True):
+    """Payload of ``media.unpublished`` and ``media.deleted``: what to take down.
+
+    On unpublish, stream tokens of the item stop; on delete, every object of the item
+    goes too: ``s3_key`` (the original, media bucket), ``thumbnail_s3_key`` (thumbnails
+    bucket) and everything under ``object_prefix`` (media bucket).
+    """
+
+    id: str
+    object_prefix: str
+    s3_key: str
+    thumbnail_s3_key: str | None
+    withdrawn_at: datetime
 
 
 class Rendition(msgspec.Struct, frozen=True):
