@@ -153,6 +153,7 @@ def ffmpeg_command(source: Path, out: Path, rungs: list[Any], gop: int) -> list[
         command += ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
         command += ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_segment_type", "fmp4"]
         command += ["-hls_playlist_type", "vod", "-hls_fmp4_init_filename", "init.mp4"]
+        command += ["-hls_segment_options", "movflags=+negative_cts_offsets"]
         command += ["-hls_segment_filename", str(directory / "seg_%05d.m4s")]
         command.append(str(directory / "index.m3u8"))
     return command

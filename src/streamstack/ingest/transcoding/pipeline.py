@@ -20,6 +20,7 @@ import collections
 import errno
 import os
 import shutil
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -48,8 +49,10 @@ _MAX_DECODE_ERRORS = 100
 #: Sound held back waiting for the picture to catch up, at most (about 21 s at 48 kHz):
 #: beyond it the sound goes on anyway (a file interleaved that badly is rare).
 _MAX_PENDING_AUDIO = 1000
-#: Progress is reported whenever it moved by this much.
+#: Progress is reported whenever it moved by this much, or moved at all after this long
+#: (a long film moves 1 % in a minute; a worker may renew its job's lease on each report).
 _PROGRESS_STEP = 0.01
+_PROGRESS_SECONDS = 1.0
 
 
 def transcode(
@@ -140,6 +143,7 @@ class _Run:
         self.options = options
         self.progress = progress
         self.reported = -1.0
+        self.reported_at = 0.0
         self.video_timeline: VideoTimeline | None = None
         self.audio_timeline: AudioTimeline | None = None
         self.renditions: list[Rendition] = []
@@ -308,9 +312,12 @@ class _Run:
         if self.progress is None:
             return
         fraction = min(max(fraction, 0.0), 0.99)
-        if fraction - self.reported < _PROGRESS_STEP and stage == "encoding":
+        moved, now = fraction - self.reported, time.monotonic()
+        if stage == "encoding" and (
+            moved <= 0 or (moved < _PROGRESS_STEP and now - self.reported_at < _PROGRESS_SECONDS)
+        ):
             return
-        self.reported = fraction
+        self.reported, self.reported_at = fraction, now
         names = tuple(rendition.rung.name for rendition in self.renditions)
         self.progress(Progress(fraction, stage, names))
 
