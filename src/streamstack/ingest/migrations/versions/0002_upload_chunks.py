@@ -22,7 +22,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    uploads = sa.table(
+        "ingest_uploads",
+        sa.column("id", sa.Uuid()),
+        sa.column("received", sa.BigInteger()),
+        sa.column("tail", sa.LargeBinary()),
+    )
+    tail_bytes = sa.func.length(uploads.c.tail)
+    # Read the tails before the table changes: on SQLite the column is dropped by copying
+    # the table, and dropping the old copy would cascade to chunks already inserted.
+    tails = op.get_bind().execute(
+        sa.select(uploads.c.id, uploads.c.received - tail_bytes, uploads.c.tail).where(
+            tail_bytes > 0
+        )
+    )
+    chunks = [{"upload_id": i, "offset": offset, "data": tail} for i, offset, tail in tails]
+    with op.batch_alter_table("ingest_uploads") as batch:
+        batch.drop_column("tail")
+    table = op.create_table(
         "ingest_upload_chunks",
         sa.Column("upload_id", sa.Uuid(), nullable=False),
         sa.Column("offset", sa.BigInteger(), nullable=False),
@@ -35,27 +52,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
     )
-    uploads = sa.table(
-        "ingest_uploads",
-        sa.column("id", sa.Uuid()),
-        sa.column("received", sa.BigInteger()),
-        sa.column("tail", sa.LargeBinary()),
-    )
-    tail_bytes = sa.func.length(uploads.c.tail)
-    op.execute(
-        sa.insert(
-            sa.table(
-                "ingest_upload_chunks", *(sa.column(n) for n in ("upload_id", "offset", "data"))
-            )
-        ).from_select(
-            ["upload_id", "offset", "data"],
-            sa.select(uploads.c.id, uploads.c.received - tail_bytes, uploads.c.tail).where(
-                tail_bytes > 0
-            ),
-        )
-    )
-    with op.batch_alter_table("ingest_uploads") as batch:
-        batch.drop_column("tail")
+    if chunks:
+        op.bulk_insert(table, chunks)
 
 
 def downgrade() -> None:
