@@ -95,9 +95,22 @@ def unexpected_error_response(request: Request[Any, Any, Any], exc: Exception) -
     return error_response(request, ErrorBody(500, "internal_error", "internal server error"))
 
 
+def recursion_error_response(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """Input nested deeper than the decoder goes (``[[[[…]]]]``) is the client's error.
+
+    msgspec refuses such input with a RecursionError "... while deserializing"; any other
+    RecursionError is a bug of ours and stays a 500.
+    """
+    if "deserializ" not in str(exc):
+        return unexpected_error_response(request, exc)
+    detail = "the request body is nested too deeply"
+    return error_response(request, ErrorBody(400, "validation_error", detail))
+
+
 #: The app's exception handlers: every error leaves in the one shape.
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     AppError: app_error_response,
     HTTPException: http_error_response,
+    RecursionError: recursion_error_response,
     Exception: unexpected_error_response,
 }
