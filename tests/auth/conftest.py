@@ -28,7 +28,14 @@ def auth_settings_factory(settings_factory: SettingsFactory) -> SettingsFactory:
     secret = f"auth-test-secret-{uuid.uuid4().hex}"
 
     def factory(**overrides: Any) -> Settings:
-        base = {"modules": ("auth",), "internal_secret": secret, **FAST_ARGON2}
+        # No rotation grace by default: the reuse tests present a rotated token at once and
+        # expect theft handling; test_auth_refresh_grace.py sets its own window.
+        base = {
+            "modules": ("auth",),
+            "internal_secret": secret,
+            "refresh_grace_seconds": 0,
+            **FAST_ARGON2,
+        }
         return settings_factory(**{**base, **overrides})
 
     return factory

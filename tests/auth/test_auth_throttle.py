@@ -189,9 +189,8 @@ async def test_a_burst_from_one_address_does_not_keep_the_owner_out(auth_setting
             *(sign_in(http, owner, "wrong password!", attacker) for _ in range(30))
         )
         assert {r.status_code for r in answers} == {401, 429}
-        # Even the right password waits at the attacker's address...
-        assert_error(await sign_in(http, owner, PASSWORD, attacker), 429, "login_throttled")
-        # ...but not at the owner's, repeatedly.
+        # The owner at another address is not kept out, repeatedly (before: 429 from
+        # everywhere for up to 15 minutes).
         for _ in range(3):
             assert (await sign_in(http, owner, PASSWORD, "198.51.100.5")).status_code == 200
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import cast
 
 import structlog
 
@@ -37,7 +37,7 @@ def registration_mode(settings: Settings) -> RegistrationMode:
     mode = settings.registration_mode or ("open" if settings.allow_registration else "closed")
     if mode not in ("open", "invite", "closed"):
         raise SettingsError(f"STREAMSTACK_REGISTRATION_MODE: {mode!r} is not a mode")
-    return cast(RegistrationMode, mode)
+    return mode
 
 
 def build_service(
@@ -72,6 +72,7 @@ def build_service(
             ),
         ),
         registration_mode=registration_mode(settings),
+        refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
     )
     return service, issuer
 

@@ -30,10 +30,10 @@ from streamstack.auth.schemas import (
 from streamstack.auth.service import (
     AuthService,
     ClientInfo,
-    IssuedTokens,
     Registration,
     clean_user_agent,
 )
+from streamstack.auth.tokens import IssuedTokens
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.guards import provide_principal, requires_admin

@@ -39,7 +39,7 @@ from streamstack.auth.schemas import (
     UserView,
 )
 from streamstack.auth.throttle import AttemptThrottle
-from streamstack.auth.tokens import SignedToken, TokenIssuer
+from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import (
@@ -82,16 +82,6 @@ class Registration:
     password: str
     display_name: str | None = None
     invite_code: str | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class IssuedTokens:
-    """An access token and the refresh token of the same session."""
-
-    access: SignedToken
-    refresh: SignedToken
-    #: Lifetime of the access token in seconds.
-    expires_in: int
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -179,6 +169,7 @@ class AuthService:
         verifier: TokenVerifier,
         throttle: AttemptThrottle,
         registration_mode: RegistrationMode,
+        refresh_grace: datetime.timedelta,
     ) -> None:
         self._db = database
         self._revocations = revocations
@@ -187,6 +178,7 @@ class AuthService:
         self._verifier = verifier
         self._throttle = throttle
         self._registration_mode = registration_mode
+        self._refresh_grace = refresh_grace
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
@@ -299,7 +291,12 @@ class AuthService:
             return await self._open_session(records, user, client, now)
 
     async def refresh(self, token: str, client: ClientInfo) -> IssuedTokens:
-        """Exchange a refresh token for a new pair; reuse of a spent one kills its session."""
+        """Exchange a refresh token for a new pair.
+
+        Presenting a spent token again within the grace window (two tabs refreshing at
+        once) returns the pair it was exchanged for; later, it is taken for theft and the
+        whole session is revoked.
+        """
         claims = self._verifier.verify(token, "refresh")
         now = utcnow()
         async with self._work() as records:
@@ -311,14 +308,19 @@ class AuthService:
                 raise InvalidToken("unknown refresh token")
             if session.revoked_at is not None:
                 raise InvalidToken("this session was signed out", code="session_revoked")
-            reused = not await records.tokens.claim(row.id, now)
-            if reused:
-                # Rotated before: either a thief or the owner holds a copy. End the session.
-                log.warning("refresh_token_reused", user_id=claims.sub, session_id=str(session.id))
-                await self._revoke_sessions(records, LoginSession.id == session.id, now)
+            if await records.tokens.claim(row.id, now):
+                issued: IssuedTokens | None = await self._rotate(records, session, client, now)
+                if issued is not None and self._refresh_grace:
+                    await records.tokens.seal_successor(row.id, seal_successor(token, issued))
             else:
-                issued = await self._rotate(records, session, client, now)
-        if reused:
+                issued = await self._successor_in_grace(records, row.id, token, now)
+                if issued is None:
+                    # Rotated before: either a thief or the owner holds a copy. End the session.
+                    log.warning(
+                        "refresh_token_reused", user_id=claims.sub, session_id=str(session.id)
+                    )
+                    await self._revoke_sessions(records, LoginSession.id == session.id, now)
+        if issued is None:
             raise InvalidToken(
                 "refresh token reused; the session was revoked", code="refresh_token_reused"
             )
@@ -489,6 +491,15 @@ class AuthService:
             auto_refresh=False,
         )
         return await self._issue(records, user, family, now)
+
+    async def _successor_in_grace(
+        self, records: AuthRecords, jti: str, token: str, now: datetime.datetime
+    ) -> IssuedTokens | None:
+        """The pair a spent token was exchanged for, if it was spent within the grace window."""
+        used_at, sealed = await records.tokens.successor_of(jti)
+        if used_at is None or sealed is None or now - used_at > self._refresh_grace:
+            return None
+        return open_successor(token, sealed)
 
     async def _rotate(
         self,

@@ -1,28 +1,66 @@
-"""Signing access and refresh tokens: the only place the private key is used."""
+"""Signing access and refresh tokens (the only place the private key is used), and
+sealing the pair a refresh token was exchanged for, for the rotation grace window."""
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
+import os
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+import msgspec
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jose import jwk, jwt
 
 from streamstack.kernel.jwt import ALGORITHM, TokenType, key_id
 from streamstack.settings import Settings, SettingsError
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SignedToken:
+class SignedToken(msgspec.Struct, frozen=True):
     """A compact JWT and the claims that matter to its issuer."""
 
     token: str
     jti: str
     expires_at: int
+
+
+class IssuedTokens(msgspec.Struct, frozen=True):
+    """An access token and the refresh token of the same session."""
+
+    access: SignedToken
+    refresh: SignedToken
+    #: Lifetime of the access token in seconds.
+    expires_in: int
+
+
+_SEAL_CONTEXT = b"streamstack refresh-rotation grace\x00"
+
+
+def _seal_key(previous_refresh_token: str) -> bytes:
+    # Derived from the token that was exchanged: a copy of the database alone opens nothing,
+    # and whoever can present that token may get its successor anyway (within the window).
+    return hashlib.sha256(_SEAL_CONTEXT + previous_refresh_token.encode()).digest()
+
+
+def seal_successor(previous_refresh_token: str, issued: IssuedTokens) -> bytes:
+    """The pair ``previous_refresh_token`` was exchanged for, encrypted under a key from it."""
+    nonce = os.urandom(12)
+    plain = msgspec.msgpack.encode(issued)
+    return nonce + AESGCM(_seal_key(previous_refresh_token)).encrypt(nonce, plain, None)
+
+
+def open_successor(previous_refresh_token: str, sealed: bytes) -> IssuedTokens | None:
+    """The pair sealed by :func:`seal_successor`, or None if it cannot be opened."""
+    try:
+        plain = AESGCM(_seal_key(previous_refresh_token)).decrypt(sealed[:12], sealed[12:], None)
+        return msgspec.msgpack.decode(plain, type=IssuedTokens)
+    except (InvalidTag, ValueError, msgspec.DecodeError):
+        return None
 
 
 class TokenIssuer:
