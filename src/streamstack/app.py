@@ -14,12 +14,13 @@ from litestar.types import ControllerRouterHandler
 
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.headers import SecurityHeadersMiddleware
 from streamstack.kernel.http import EXCEPTION_HANDLERS
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, prometheus_config
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.openapi import openapi_config
+from streamstack.kernel.openapi import DOCS_PATH, openapi_config
 from streamstack.kernel.probes import probes_controller
 from streamstack.kernel.revocation import (
     REVOCATION_TTL_SECONDS,
@@ -79,9 +80,10 @@ def create_app(
         logging_config=None,
         debug=False,
     )
-    # Outermost, so that router-level errors (unknown route, wrong method) carry the id too.
+    # Outermost, so that router-level errors (unknown route, wrong method) carry them too.
     redactions = [r for definition in available.values() for r in definition.log_redactions]
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler, redactions)
+    with_id = RequestIdMiddleware(app.asgi_handler, redactions)
+    app.asgi_handler = SecurityHeadersMiddleware(with_id, docs_path=DOCS_PATH)
     return app
 
 

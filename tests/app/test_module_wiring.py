@@ -19,6 +19,7 @@ from streamstack.app import create_app, module_definitions
 from streamstack.kernel.db import Database, DatabaseUnavailable
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.guards import Principal
+from streamstack.kernel.headers import SecurityHeadersMiddleware
 from streamstack.kernel.logging import RequestIdMiddleware, redact
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
@@ -159,7 +160,9 @@ def test_the_app_finds_each_module_in_its_module_py() -> None:
 def test_a_module_s_log_redaction_hides_its_secret_in_the_access_log(tmp_path: Path) -> None:
     settings = make_settings("embedded", tmp_path, modules=["streaming"])
     app = create_app(settings, {"streaming": module_definitions()["streaming"]})
-    middleware = app.asgi_handler
+    outer = app.asgi_handler
+    assert isinstance(outer, SecurityHeadersMiddleware)
+    middleware = outer.app
     assert isinstance(middleware, RequestIdMiddleware)
     secret = "s3cr3t-token-abcdefghijklmnopqrstuvwxyz"
     assert redact(f"/api/v1/stream/{secret}", middleware.redactions) == "/api/v1/stream/[token]"

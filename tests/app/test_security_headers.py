@@ -1,0 +1,115 @@
+"""Security headers on every answer of the app (issue 13 item 14, the app's side).
+
+The strict policy allows our own origin only (plus ``blob:``/``data:`` where a player or an
+image needs them) and forbids framing; only the API documentation viewers, which load from
+a CDN, get a relaxed policy, and even they may not be framed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from streamstack.settings import Settings
+from support.apps import bearer, live_app, make_settings, mint_token
+
+EXPECTED = {
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+}
+
+
+def policy(header: str) -> dict[str, list[str]]:
+    """A CSP header as directive -> sources."""
+    directives = {}
+    for part in header.split(";"):
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>StreamStack</title>")
+    (dist / "assets" / "app.js").write_text("console.log(1)")
+    settings = make_settings("embedded", tmp_path / "data", web_dist_dir=dist)
+    async with live_app(settings) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+            yield http, settings
+
+
+async def answers(http: httpx.AsyncClient, settings: Settings) -> dict[str, httpx.Response]:
+    """One answer of every kind: page, asset, JSON, errors, probes, metrics, media."""
+    admin = bearer(mint_token(settings, role="admin"))
+    return {
+        "SPA page": await http.get("/library"),
+        "SPA asset": await http.get("/assets/app.js"),
+        "JSON": await http.get("/api/v1/catalogue"),
+        "401": await http.get("/api/v1/auth/me"),
+        "404 API": await http.get("/api/v1/nowhere"),
+        "405": await http.delete("/health"),
+        "health": await http.get("/health"),
+        "ready": await http.get("/ready"),
+        "metrics": await http.get("/metrics"),
+        "stream 404": await http.get("/api/v1/stream/" + "x" * 43),
+        "tus OPTIONS": await http.options("/api/v1/ingest/uploads", headers=admin),
+        "openapi.json": await http.get("/api/docs/openapi.json"),
+    }
+
+
+async def test_every_answer_carries_the_security_headers(
+    client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    http, settings = client
+    for kind, response in (await answers(http, settings)).items():
+        for name, value in EXPECTED.items():
+            assert response.headers.get(name) == value, (kind, name, response.headers)
+        csp = policy(response.headers["content-security-policy"])
+        assert csp["default-src"] == ["'self'"], kind
+        assert csp["frame-ancestors"] == ["'none'"], kind
+        assert "camera=()" in response.headers["permissions-policy"], kind
+        assert response.headers.get_list("content-security-policy") == [
+            response.headers["content-security-policy"]
+        ], f"{kind}: the header is sent once"
+
+
+async def test_the_strict_policy_allows_our_origin_only(
+    client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    http, _ = client
+    header = (await http.get("/library")).headers["content-security-policy"]
+    assert not re.search(r"https?:|\*|'unsafe-inline'|'unsafe-eval'", header), header
+    csp = policy(header)
+    assert csp["script-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["media-src"] == ["'self'", "blob:"]  # an HLS player feeds <video> from blobs
+    assert csp["worker-src"] == ["'self'", "blob:"]
+    permissions = (await http.get("/library")).headers["permissions-policy"]
+    for feature in ("microphone=()", "geolocation=()", "payment=()", "usb=()"):
+        assert feature in permissions
+    assert "fullscreen=(self)" in permissions  # the player's full-screen button
+
+
+async def test_only_the_docs_viewers_may_load_their_cdn_and_they_stay_unframeable(
+    client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    http, _ = client
+    for path in ("/api/docs", "/api/docs/swagger", "/api/docs/redoc"):
+        page = await http.get(path)
+        assert page.status_code == 200, path
+        csp = policy(page.headers["content-security-policy"])
+        # Every script the page names is allowed by its policy, so the page works.
+        for src in re.findall(r"<script[^>]+src=['\"]([^'\"]+)", page.text):
+            origin = "/".join(src.split("/")[:3])
+            assert origin in csp["script-src"], (path, src, csp["script-src"])
+        assert csp["frame-ancestors"] == ["'none'"]
+    strict = policy((await http.get("/api/docs/openapi.json")).headers["content-security-policy"])
+    assert strict["script-src"] == ["'self'"]
