@@ -233,3 +233,54 @@ def cover_art_mp4(directory: Path) -> Path:
                 packet.stream = copies[packet.stream.index]
                 out.mux(packet)
     return target
+
+
+def interlaced_mp4(directory: Path) -> Path:
+    """Interlaced H.264 of a light square moving right, each field caught at its own instant.
+
+    The bottom field is taken half a frame after the top one, so the square's edges are
+    8 pixels further right on odd lines: woven together the edges comb.
+    """
+    path = directory / "interlaced.mp4"
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream(
+            "libx264",
+            rate=FPS,
+            options={"preset": "ultrafast", "x264-params": "interlaced=1:tff=1"},
+        )
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for index in range(round(SECONDS * FPS)):
+            frame = av.VideoFrame(320, 240, "yuv420p")
+            luma, *chroma = frame.planes
+            rows = []
+            for y in range(240):
+                left = (16 * index + (8 if y % 2 else 0)) % 240
+                inside = 80 <= y < 160
+                row = bytearray(b"\x20" * luma.line_size)
+                if inside:
+                    row[left : left + 64] = b"\xe0" * 64
+                rows.append(bytes(row))
+            luma.update(b"".join(rows))
+            for plane in chroma:
+                plane.update(bytes([128]) * plane.buffer_size)
+            frame.pts = index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def sar_mkv(directory: Path) -> Path:
+    """352x288 with 16:11 pixels: shown 512x288, 16:9 (anamorphic, like DVD and DV)."""
+    path = directory / "anamorphic.mkv"
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = out.add_stream("libx264", rate=FPS, options=_FAST_X264)
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = 352, 288, "yuv420p"
+        stream.codec_context.sample_aspect_ratio = Fraction(16, 11)
+        for index in range(round(SECONDS * FPS)):
+            frame = picture(index, 352, 288)
+            frame.pts = index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path

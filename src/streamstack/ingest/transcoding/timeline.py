@@ -1,6 +1,6 @@
 """The output timeline: decoded frames in, upright constant-rate frames and clean audio out.
 
-Video: the display matrix is applied (a phone's portrait clip comes out portrait, as
+Video: interlaced frames are deinterlaced (``bwdif``), the display matrix is applied (a phone's portrait clip comes out portrait, as
 FFmpeg's own ``autorotate`` does), anamorphic pixels are noted so the ladder sizes come
 out right, and FFmpeg's ``fps`` filter maps every frame onto a constant-rate grid by its
 timestamp, duplicating or dropping frames where a variable-rate source is early or late;
@@ -62,6 +62,9 @@ class VideoTimeline:
                 f":time_base={time_base.numerator}/{time_base.denominator}:pixel_aspect=1/1",
             )
         ]
+        # Interlaced pictures (camcorders, broadcast recordings) are made progressive, one
+        # frame per frame; progressive ones pass through untouched.
+        chain.append(self._graph.add("bwdif", "mode=send_frame:parity=auto:deint=interlaced"))
         for name, args in rotation_filters(first.rotation):
             chain.append(self._graph.add(name, args or None))
         start = float(origin)
