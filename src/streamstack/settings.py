@@ -27,6 +27,9 @@ Environment = Literal["dev", "production"]
 Delivery = Literal["proxy", "nginx"]
 LogFormat = Literal["console", "json"]
 RegistrationMode = Literal["", "open", "invite", "closed"]
+TranscodePreset = Literal[
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
+]
 
 # Field constraints, checked by msgspec when settings are built or replaced.
 Positive = Annotated[int, msgspec.Meta(gt=0)]
@@ -113,6 +116,18 @@ class Settings:
     jobs_ack_wait_seconds: PositiveSeconds = 60.0
     jobs_max_deliver: Positive = 5
     worker_concurrency: Positive = 1
+    # Transcoding workers (issue 14): run them inside the app process (``streamstack dev``
+    # does; production runs ``streamstack worker``), the x264 preset, the HLS segment
+    # length, the transcoder's wall-clock limit and address space (0: budgeted from the
+    # source's frame size), the largest frame accepted, and where the scratch directories
+    # for the spooled original and the package go (unset: the system's temporary directory).
+    worker_in_process: bool = False
+    transcode_preset: TranscodePreset = "veryfast"
+    transcode_segment_seconds: PositiveSeconds = 4.0
+    transcode_timeout_seconds: PositiveSeconds = 3600.0
+    transcode_memory_bytes: Annotated[int, msgspec.Meta(ge=0)] = 0
+    transcode_max_pixels: Positive = 7680 * 4320
+    transcode_spool_dir: Path | None = None
     web_dist_dir: Path | None = None
     log_format: LogFormat = "console"
     log_level: str = "INFO"

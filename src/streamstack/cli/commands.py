@@ -11,10 +11,15 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamstack.cli.database import apply_migrations, check_database
 from streamstack.settings import Settings, dev_defaults
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from streamstack.kernel.module import ModuleDefinition
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -38,7 +43,8 @@ def run_dev(args: argparse.Namespace) -> int:
     )
     if settings.web_dist_dir is None:
         settings = settings.replace(web_dist_dir=default_web_dist())
-    settings = dev_defaults(settings)
+    # One transcoding worker runs in the dev process (production runs `streamstack worker`).
+    settings = dev_defaults(settings).replace(worker_in_process=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(apply_migrations(settings, settings.modules))
     serve_app(settings)
@@ -84,8 +90,13 @@ def run_create_admin(args: argparse.Namespace) -> int:
     return asyncio.run(create_admin_command(settings, args.email, password))
 
 
-def serve_app(settings: Settings) -> None:
+def serve_app(
+    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
+) -> None:
     """Run uvicorn on the app for ``settings`` until SIGTERM or Ctrl+C.
+
+    ``definitions`` replaces the modules' definitions (``streamstack worker`` mounts
+    ingest's workers-only definition).
 
     On SIGTERM uvicorn closes the listening socket at once, lets in-flight responses and
     request bodies (streams, uploads) finish for up to ``shutdown_timeout_seconds``, runs
@@ -95,7 +106,7 @@ def serve_app(settings: Settings) -> None:
 
     from streamstack.app import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, definitions)
     if threading.current_thread() is threading.main_thread():
         # After a graceful stop uvicorn re-raises the signal it stopped for; under the
         # default SIGTERM action that would kill the finished process (status 143).

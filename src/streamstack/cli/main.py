@@ -10,6 +10,7 @@ from pathlib import Path
 
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.upload import run_upload
+from streamstack.cli.worker import run_worker
 from streamstack.settings import MODULE_NAMES, SettingsError
 
 Command = Callable[[argparse.Namespace], int]
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="streamstack", description="StreamStack, a self-hostable video platform."
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    for add in (_add_dev, _add_serve, _add_migrate, _add_create_admin, _add_upload):
+    for add in (_add_dev, _add_serve, _add_worker, _add_migrate, _add_create_admin, _add_upload):
         add(sub)
     return parser
 
@@ -71,6 +72,26 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.add_argument("--host", default=None, help="address to listen on")
     serve.add_argument("--port", type=int, default=None, help="port")
     serve.set_defaults(command=run_serve)
+
+
+def _add_worker(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = sub.add_parser(
+        "worker",
+        help="transcoding workers on the shared job queue (no HTTP app)",
+        description="Run transcoding workers on the job queue named by STREAMSTACK_* "
+        "variables, serving only /health, /ready and /metrics. Start several, anywhere: "
+        "they share the queue. Catalogue is reached at STREAMSTACK_CATALOGUE_URL.",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="jobs this process runs at once (default $STREAMSTACK_WORKER_CONCURRENCY or 1)",
+    )
+    worker.add_argument("--host", default=None, help="address of /health, /ready, /metrics")
+    worker.add_argument("--port", type=int, default=None, help="port of /health, /ready, /metrics")
+    worker.add_argument("--data-dir", type=Path, default=None, help="data directory (dev)")
+    worker.set_defaults(command=run_worker)
 
 
 def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

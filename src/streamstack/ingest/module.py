@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.ingest.jobs import TRANSCODE_QUEUE, TranscodeHandler, TranscodeJobs, WorkerLimits
 from streamstack.ingest.probe import MediaProber
 from streamstack.ingest.processing import MediaPipeline
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.routes import ingest_router
 from streamstack.ingest.service import IngestService
+from streamstack.kernel.jobs import JobQueue
+from streamstack.kernel.jobs.metrics import track_backlog
+from streamstack.kernel.jobs.worker import JobWorker
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 
@@ -21,6 +25,7 @@ def mount(context: ModuleContext) -> MountedModule:
     """Mount the ingest module: upload routes and the sweeper of abandoned uploads."""
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
+    queue = transcode_queue(context)
     prober = MediaProber(
         timeout_seconds=settings.ingest_probe_timeout_seconds,
         memory_bytes=settings.ingest_probe_memory_bytes,
@@ -31,6 +36,7 @@ def mount(context: ModuleContext) -> MountedModule:
         context.backends.objects(settings.thumbnails_bucket),
         prober,
         CatalogueClient(context.transport("catalogue")),
+        TranscodeJobs(queue),
     )
     service = IngestService(
         UploadRecords(context.backends.database),
@@ -44,9 +50,55 @@ def mount(context: ModuleContext) -> MountedModule:
         service.sweep_step,
         interval_seconds=min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4),
     )
-    return MountedModule(name="ingest", route_handlers=[ingest_router(service)], tasks=[sweeper])
+    tasks: list[BackgroundTask] = [sweeper]
+    if settings.worker_in_process:
+        tasks.append(transcode_worker(context, queue))
+    return MountedModule(name="ingest", route_handlers=[ingest_router(service)], tasks=tasks)
+
+
+def transcode_queue(context: ModuleContext) -> JobQueue:
+    """The queue of transcoding jobs (its backlog is exported on ``/metrics``)."""
+    queue = context.backends.jobs(TRANSCODE_QUEUE)
+    track_backlog(queue)
+    return queue
+
+
+def transcode_worker(context: ModuleContext, queue: JobQueue) -> JobWorker:
+    """``worker_concurrency`` transcoding slots on ``queue``, with the settings' limits."""
+    settings = context.settings
+    handler = TranscodeHandler(
+        context.backends.objects(settings.media_bucket),
+        CatalogueClient(context.transport("catalogue")),
+        WorkerLimits(
+            preset=settings.transcode_preset,
+            segment_seconds=settings.transcode_segment_seconds,
+            timeout_seconds=settings.transcode_timeout_seconds,
+            memory_bytes=settings.transcode_memory_bytes,
+            max_pixels=settings.transcode_max_pixels,
+            spool_dir=settings.transcode_spool_dir,
+            max_source_bytes=settings.max_upload_bytes,
+        ),
+    )
+    return JobWorker(
+        queue,
+        handler,
+        name="ingest.transcode",
+        concurrency=settings.worker_concurrency,
+        on_dead_letter=handler.on_dead_letter,
+    )
+
+
+def mount_worker(context: ModuleContext) -> MountedModule:
+    """``streamstack worker``: only the transcoding workers (no routes, no sweeper)."""
+    worker = transcode_worker(context, transcode_queue(context))
+    return MountedModule(name="ingest", route_handlers=[], tasks=[worker])
 
 
 MODULE = ModuleDefinition(
     name="ingest", mount=mount, migrations=Path(__file__).parent / "migrations"
+)
+
+#: The ingest module as ``streamstack worker`` mounts it: transcoding workers only.
+WORKER = ModuleDefinition(
+    name="ingest", mount=mount_worker, migrations=Path(__file__).parent / "migrations"
 )

@@ -12,12 +12,14 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMediaItem
 from streamstack.ingest import metrics
 from streamstack.ingest.containers import Container
+from streamstack.ingest.jobs import TranscodeJobs, browser_safe, needs_transcoding
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
 from streamstack.kernel.operation import CallContext
@@ -54,11 +56,14 @@ class MediaPipeline:
         thumbnails: ObjectStore,
         prober: MediaProber,
         catalogue: CatalogueClient,
+        transcoding: TranscodeJobs | None = None,
     ) -> None:
         self.media = media
         self.thumbnails = thumbnails
         self.prober = prober
         self.catalogue = catalogue
+        # None: no transcoding jobs (items are registered as before: played as uploaded).
+        self.transcoding = transcoding
 
     async def run(
         self,
@@ -78,12 +83,24 @@ class MediaPipeline:
             await on_registering()
             registering = True
             with metrics.time_ingest_step("register"):
-                return await self.catalogue.create_item(new_item, context)
+                item = await self.catalogue.create_item(new_item, context)
+            await self._enqueue(item, stored.container)
+            return item
         except BaseException as exc:
             # A refusal from catalogue means no item; a cancellation mid-call may not.
             if not (registering and isinstance(exc, asyncio.CancelledError)):
                 await asyncio.shield(self.discard(stored.info.key, stored.upload_id))
             raise
+
+    async def _enqueue(self, item: MediaItem, container: Container) -> None:
+        """Hand a registered item to the transcoding workers; never fails the upload."""
+        if self.transcoding is None or item.processing_state != "queued":
+            return
+        try:
+            await self.transcoding.enqueue(item, container)
+        except Exception as exc:
+            # The item exists and stays "queued": uploading the file again retries.
+            log.error("transcode_enqueue_failed", media_id=item.id, error=repr(exc))
 
     async def _prepare(self, stored: StoredMedia, details: UploadDetails) -> NewMediaItem:
         try:
@@ -129,7 +146,20 @@ class MediaPipeline:
             height=report.height,
             fps=report.fps,
             thumbnail_s3_key=thumbnail,
+            **self._processing(container, report.video_codec, report.audio_codec),
         )
+
+    def _processing(
+        self, container: Container, video_codec: str | None, audio_codec: str | None
+    ) -> dict[str, Any]:
+        """Whether the original plays as uploaded, and whether a transcode is queued."""
+        if self.transcoding is None:
+            return {}
+        queued = needs_transcoding(video_codec)
+        return {
+            "playable": browser_safe(container, video_codec, audio_codec) or not queued,
+            "processing_state": "queued" if queued else "none",
+        }
 
     async def discard(self, media_key: str | None, upload_id: uuid.UUID) -> None:
         """Delete an upload's media object and thumbnail, whatever state they are in."""

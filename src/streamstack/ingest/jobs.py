@@ -1,0 +1,429 @@
+"""Transcoding jobs: what ingest enqueues after registering an upload, and the worker's handler.
+
+After an upload is stored, probed and registered, ingest enqueues a ``transcode`` job on
+the ``media`` queue (job id = the item's uuid, so a second enqueue is a no-op). A worker
+(``streamstack worker``, or the one ``streamstack dev`` runs in-process) then, for each job:
+
+1. tells catalogue the item is ``processing`` (a 404 there means the item was deleted:
+   the job stops and removes what it wrote);
+2. spools the original from the object store into a private scratch directory by ranged
+   reads (a bounded file of the original's size; never the whole file in memory);
+3. runs :func:`streamstack.ingest.transcoding.pipeline.transcode` in the media sandbox (no
+   network, the memory and time limits of the settings), reporting percent and rungs to
+   catalogue at most every ``progress_interval`` seconds;
+4. uploads the package under the item's prefix (``<uuid>/hls/…``, ``<uuid>/storyboard/…``;
+   :class:`~streamstack.ingest.outputs.ItemOutputs`, master playlist last), and
+5. marks the item ``ready`` with its renditions.
+
+A redelivered job does it all again and overwrites the same keys (stale keys of an earlier
+attempt are deleted). An input that can never transcode (``TranscodeError``) is rejected at
+once; anything else is retried with the queue's backoff. When a job is given up, the
+dead-letter hook marks the item ``failed`` with the reason and removes its outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import msgspec
+import structlog
+
+from streamstack.contracts.catalogue import (
+    CatalogueClient,
+    MediaItem,
+    ProcessingState,
+    ProcessingUpdate,
+    Rendition,
+)
+from streamstack.contracts.limits import PROCESSING_DETAIL_MAX
+from streamstack.ingest.containers import Container
+from streamstack.ingest.outputs import ItemOutputs
+from streamstack.ingest.sandbox import (
+    Limits,
+    Sandbox,
+    SandboxCrashed,
+    SandboxRaised,
+    SandboxTimeout,
+)
+from streamstack.ingest.transcoding.errors import TranscodeError
+from streamstack.ingest.transcoding.ladder import address_space_bytes
+from streamstack.ingest.transcoding.pipeline import transcode
+from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
+from streamstack.kernel.errors import AppError
+from streamstack.kernel.jobs import DeadLetter, Job, JobQueue
+from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.storage import ObjectStore
+from streamstack.kernel.storage.private_files import private_directory
+
+log = structlog.get_logger(__name__)
+
+#: The queue transcoding jobs travel on, and their kind.
+TRANSCODE_QUEUE = "media"
+TRANSCODE_KIND = "transcode"
+#: Bytes asked of the object store per ranged read while spooling the original.
+SPOOL_RANGE_BYTES = 8 * 1024 * 1024
+SPOOL_CHUNK_BYTES = 256 * 1024
+#: Free disk kept beyond the spool file and the package (about the original's size again).
+SPOOL_HEADROOM_BYTES = 256 * 1024 * 1024
+#: Percent of the progress bar given to encoding; the rest is packaging and uploading.
+ENCODING_PERCENT = 90
+MIB = 1024 * 1024
+
+
+class TranscodeRequest(msgspec.Struct, frozen=True):
+    """A job's payload: which item, where its original is, and what ingest saw in it."""
+
+    media_id: str
+    s3_key: str
+    demuxer: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+def browser_safe(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
+    """Whether an original plays in every current browser as uploaded (H.264 + AAC in MP4)."""
+    return container.name == "mp4" and video_codec == "h264" and audio_codec in (None, "aac")
+
+
+def needs_transcoding(video_codec: str | None) -> bool:
+    """Every upload with a picture gets a ladder; audio-only items play from the original."""
+    return video_codec is not None
+
+
+class TranscodeJobs:
+    """The enqueueing side: ingest hands registered items to the workers."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    async def enqueue(self, item: MediaItem, container: Container) -> None:
+        """Queue the item's transcode (a duplicate id within the dedupe window is a no-op)."""
+        request = TranscodeRequest(
+            media_id=item.id,
+            s3_key=item.s3_key,
+            demuxer=container.demuxer,
+            width=item.width,
+            height=item.height,
+        )
+        added = await self.queue.enqueue(item.id, TRANSCODE_KIND, msgspec.json.encode(request))
+        log.info("transcode_enqueued", media_id=item.id, added=added)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerLimits:
+    """How a worker transcodes: encoder choices and the sandbox's limits."""
+
+    preset: str = "veryfast"
+    segment_seconds: float = 4.0
+    timeout_seconds: float = 3600.0
+    memory_bytes: int = 0
+    """``RLIMIT_AS`` of the transcoder; 0 budgets it from the source's frame size."""
+    max_pixels: int = 7680 * 4320
+    spool_dir: Path | None = None
+    """Where scratch directories go (None: the system's temporary directory)."""
+    max_source_bytes: int = 10 * 1024**3
+    progress_interval: float = 2.0
+
+    def options(self, request: TranscodeRequest) -> TranscodeOptions:
+        """The transcoder's options for one job."""
+        return TranscodeOptions(
+            segment_seconds=self.segment_seconds,
+            preset=self.preset,
+            demuxer=request.demuxer,
+            max_pixels=self.max_pixels,
+        )
+
+    def sandbox_limits(self, request: TranscodeRequest, workdir: Path) -> Limits:
+        """Address space (set, or budgeted from the frame size), file size and descriptors."""
+        memory = self.memory_bytes or address_space_bytes(
+            max(2, request.width or 1920), max(2, request.height or 1080)
+        )
+        return Limits(
+            memory_bytes=memory,
+            file_bytes=max(self.max_source_bytes, 64 * MIB),
+            open_files=64,
+            workdir=str(workdir),
+        )
+
+
+class ItemGone(Exception):
+    """Catalogue answered 404: the item was deleted while its job ran."""
+
+
+class TranscodeTimeout(Exception):
+    """The transcoder ran past its time limit (retried: a loaded machine may be the cause)."""
+
+
+class TranscodeCrashed(Exception):
+    """The transcoder's process died without an answer (killed, or out of memory)."""
+
+
+class TranscodeHandler:
+    """The job handler of the transcoding workers, and their dead-letter hook."""
+
+    def __init__(
+        self, media: ObjectStore, catalogue: CatalogueClient, limits: WorkerLimits
+    ) -> None:
+        self.media = media
+        self.catalogue = catalogue
+        self.limits = limits
+        self._sandbox: Sandbox | None = None
+        self._sandbox_lock = asyncio.Lock()
+
+    async def sandbox(self) -> Sandbox:
+        """The media sandbox, started on the first job (its fork server takes a moment)."""
+        async with self._sandbox_lock:
+            if self._sandbox is None:
+                self._sandbox = await asyncio.to_thread(
+                    Sandbox, ["streamstack.ingest.transcoding.pipeline"]
+                )
+            return self._sandbox
+
+    async def __call__(self, job: Job) -> None:
+        """Run one transcoding job end to end (see the module docstring)."""
+        request = decode_request(job)
+        run = _JobRun(self, request)
+        try:
+            await run.execute()
+        except ItemGone:
+            await run.abandon()
+
+    async def on_dead_letter(self, letter: DeadLetter) -> None:
+        """A job given up on: mark its item ``failed`` with the reason, remove its outputs."""
+        try:
+            request = decode_request(letter.job)
+        except JobRejected:
+            log.error("transcode_dead_letter_unreadable", job_id=letter.job.id)
+            return
+        detail = one_line(f"transcoding failed: {failure_text(letter.reason)}")
+        with contextlib.suppress(ItemGone):  # deleted meanwhile: nothing left to mark
+            await self.update(request.media_id, "failed", detail=detail)
+        await ItemOutputs(self.media, request.media_id).remove()
+        log.warning(
+            "transcode_failed", media_id=request.media_id, attempts=letter.attempts, detail=detail
+        )
+
+    async def update(
+        self,
+        media_id: str,
+        state: ProcessingState,
+        *,
+        percent: int = 0,
+        detail: str | None = None,
+        result: TranscodeResult | None = None,
+    ) -> MediaItem:
+        """Tell catalogue where the item stands; :class:`ItemGone` when it answers 404."""
+        renditions = (
+            []
+            if result is None
+            else [Rendition(height=r.height, bandwidth=r.bandwidth) for r in result.renditions]
+        )
+        update = ProcessingUpdate(
+            media_id=media_id,
+            state=state,
+            percent=max(0, min(100, percent)),
+            detail=detail,
+            renditions=renditions,
+            hls=bool(renditions),
+            storyboard=result is not None and result.storyboard is not None,
+        )
+        try:
+            return await self.catalogue.update_processing(update)
+        except AppError as exc:
+            if exc.status == 404:
+                raise ItemGone(media_id) from exc
+            raise
+
+
+def decode_request(job: Job) -> TranscodeRequest:
+    """The job's payload, or :class:`JobRejected` (a malformed job never succeeds)."""
+    if job.kind != TRANSCODE_KIND:
+        raise JobRejected(f"unknown job kind {job.kind!r}")
+    try:
+        return msgspec.json.decode(job.payload, type=TranscodeRequest)
+    except msgspec.DecodeError as exc:
+        raise JobRejected(f"malformed transcode job: {exc}") from None
+
+
+def failure_text(reason: str) -> str:
+    """A dead letter's reason without the exception class of our own refusals."""
+    for prefix in ("JobRejected: ", "TranscodeTimeout: ", "TranscodeCrashed: "):
+        if reason.startswith(prefix):
+            return reason.removeprefix(prefix)
+    return reason
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, within the processing detail's limit."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PROCESSING_DETAIL_MAX else flat[: PROCESSING_DETAIL_MAX - 1] + "…"
+
+
+class _JobRun:
+    """One attempt at one job: scratch space, progress, the stages."""
+
+    def __init__(self, handler: TranscodeHandler, request: TranscodeRequest) -> None:
+        self.handler = handler
+        self.request = request
+        self.limits = handler.limits
+        self.outputs = ItemOutputs(handler.media, request.media_id)
+        self.percent = 0
+        self.detail = "queued for a worker"
+        self.sent: tuple[int, str] | None = None
+        self.gone = False
+
+    async def execute(self) -> None:
+        """Spool, transcode, upload, mark ready; the scratch directory always goes."""
+        await self.send_progress(force=True)
+        scratch = self.scratch_directory()
+        try:
+            async with self.reporting():
+                source = await self.spool(scratch / "source")
+                result = await self.transcode(source, scratch / "out", scratch)
+                self.set_progress(ENCODING_PERCENT, "uploading")
+                await self.outputs.publish(scratch / "out", result.files, self.on_uploaded)
+            await self.handler.update(self.request.media_id, "ready", result=result)
+            log.info(
+                "transcode_ready",
+                media_id=self.request.media_id,
+                renditions=[r.name for r in result.renditions],
+            )
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self.gone or task is None:
+                raise
+            task.uncancel()  # our own reporter stopped the work: the item is gone
+            raise ItemGone(self.request.media_id) from None
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    async def abandon(self) -> None:
+        """The item was deleted: remove what this job (and earlier attempts) uploaded."""
+        removed = await asyncio.shield(self.outputs.remove())
+        log.info("transcode_abandoned", media_id=self.request.media_id, removed=removed)
+
+    def scratch_directory(self) -> Path:
+        """A private (0700) directory of this attempt for the spool file and the package."""
+        base = self.limits.spool_dir
+        if base is not None:
+            private_directory(base)
+        return Path(tempfile.mkdtemp(prefix="transcode-", dir=base))
+
+    async def spool(self, path: Path) -> Path:
+        """Copy the original to ``path`` by ranged reads, one bounded range at a time."""
+        info = await self.handler.media.head(self.request.s3_key)
+        if info.size > self.limits.max_source_bytes:
+            raise JobRejected(f"the original is larger than {self.limits.max_source_bytes} bytes")
+        free = shutil.disk_usage(path.parent).free
+        if free < 2 * info.size + SPOOL_HEADROOM_BYTES:
+            raise OSError(f"not enough free disk to spool {info.size} bytes ({free} free)")
+        self.set_progress(0, "reading the original")
+        with path.open("wb") as file:
+            for start in range(0, info.size, SPOOL_RANGE_BYTES):
+                length = min(SPOOL_RANGE_BYTES, info.size - start)
+                body = await self.handler.media.read(
+                    self.request.s3_key,
+                    start,
+                    length,
+                    if_match=info.etag,
+                    chunk_size=SPOOL_CHUNK_BYTES,
+                )
+                try:
+                    async for chunk in body:
+                        await asyncio.to_thread(file.write, chunk)
+                finally:
+                    await body.aclose()
+        return path
+
+    async def transcode(self, source: Path, output: Path, workdir: Path) -> TranscodeResult:
+        """The transcoder in the sandbox; its refusals become a rejected job."""
+        sandbox = await self.handler.sandbox()
+        try:
+            return await sandbox.call(
+                transcode,
+                str(source),
+                str(output),
+                self.limits.options(self.request),
+                returns=TranscodeResult,
+                limits=self.limits.sandbox_limits(self.request, workdir),
+                seconds=self.limits.timeout_seconds,
+                progress=(Progress, self.on_progress),
+            )
+        except SandboxRaised as exc:
+            if exc.kind == "TranscodeError":
+                raise JobRejected(TranscodeError(*exc.arguments).message) from None
+            raise RuntimeError(
+                f"transcoder raised {exc.kind}: {', '.join(exc.arguments)}"
+            ) from None
+        except SandboxTimeout:
+            raise TranscodeTimeout(
+                f"transcoding took longer than the limit of {self.limits.timeout_seconds:g} s "
+                "(STREAMSTACK_TRANSCODE_TIMEOUT_SECONDS)"
+            ) from None
+        except SandboxCrashed as exc:
+            raise TranscodeCrashed(f"the transcoding process died ({exc})") from None
+
+    # --- progress -------------------------------------------------------------------------
+
+    def on_progress(self, progress: Progress) -> None:
+        """The transcoder's progress: percent of the encoding share, and the rungs."""
+        if progress.stage == "encoding":
+            rungs = ", ".join(progress.rungs)
+            self.set_progress(round(progress.fraction * ENCODING_PERCENT), f"encoding {rungs}")
+        elif progress.stage == "packaging":
+            self.set_progress(ENCODING_PERCENT, "packaging")
+
+    def on_uploaded(self, done: int, total: int) -> None:
+        """One more file of the package is in the object store."""
+        share = 100 - ENCODING_PERCENT - 1
+        self.set_progress(ENCODING_PERCENT + share * done // max(1, total), "uploading")
+
+    def set_progress(self, percent: int, detail: str) -> None:
+        """Remember where the job is; the reporter sends it at its next tick."""
+        self.percent, self.detail = max(self.percent, percent), one_line(detail)
+
+    async def send_progress(self, *, force: bool = False) -> None:
+        """Send the progress to catalogue if it changed (or when forced)."""
+        current = (self.percent, self.detail)
+        if current == self.sent and not force:
+            return
+        self.sent = current
+        await self.handler.update(
+            self.request.media_id, "processing", percent=self.percent, detail=self.detail
+        )
+
+    @contextlib.asynccontextmanager
+    async def reporting(self) -> AsyncIterator[None]:
+        """Send progress every ``progress_interval`` s while the block runs.
+
+        A 404 from catalogue (the item was deleted) cancels the block's task; ``execute``
+        turns that cancellation into :class:`ItemGone`.
+        """
+        worker = asyncio.current_task()
+        assert worker is not None
+
+        async def report() -> None:
+            while True:
+                await asyncio.sleep(self.limits.progress_interval)
+                try:
+                    await self.send_progress()
+                except ItemGone:
+                    self.gone = True
+                    worker.cancel()
+                    return
+                except Exception as exc:  # progress is best effort; the job goes on
+                    log.warning("transcode_progress_failed", error=exc.__class__.__name__)
+
+        reporter = asyncio.create_task(report(), name=f"progress-{self.request.media_id}")
+        try:
+            yield
+        finally:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter

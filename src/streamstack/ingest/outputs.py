@@ -1,0 +1,119 @@
+"""What a transcoding job stored for an item, under the item's own prefix, and its removal.
+
+Everything a job makes lives under ``<uuid>/`` in the media bucket (``hls/…``,
+``storyboard/…``; :func:`streamstack.contracts.catalogue.object_prefix`). The object
+store has no listing, so the job keeps a manifest, ``<uuid>/outputs.json``, naming every
+key it may have written. An upload attempt first widens the manifest to the old keys
+plus the new ones, then uploads (master playlist last), then deletes the old keys the new
+package no longer has and narrows the manifest to the new keys. A worker killed at any
+point leaves a manifest that covers every object it wrote, so a redelivered job (or the
+removal of a deleted or failed item's outputs) finds them all: nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import msgspec
+import structlog
+
+from streamstack.contracts.catalogue import object_prefix
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all
+
+log = structlog.get_logger(__name__)
+
+MANIFEST_NAME = "outputs.json"
+#: Bytes read from a local output file per chunk while uploading it.
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mp4": "video/mp4",
+    ".m4s": "video/mp4",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+}
+
+
+def content_type_of(name: str) -> str:
+    """The content type an output file is stored (and later served) with."""
+    return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+async def file_chunks(path: Path) -> AsyncIterator[bytes]:
+    """A local file in ``UPLOAD_CHUNK_BYTES`` pieces (never whole in memory)."""
+    with path.open("rb") as file:
+        while chunk := await asyncio.to_thread(file.read, UPLOAD_CHUNK_BYTES):
+            yield chunk
+
+
+class ItemOutputs:
+    """The objects one item's transcoding jobs wrote to the media bucket."""
+
+    def __init__(self, media: ObjectStore, media_id: str) -> None:
+        self.media = media
+        self.prefix = object_prefix(media_id)
+        self.manifest_key = f"{self.prefix}{MANIFEST_NAME}"
+
+    def key(self, relative: str) -> str:
+        """The object key of a file the transcoder wrote (``hls/240p/init.mp4`` …)."""
+        return f"{self.prefix}{relative}"
+
+    async def recorded(self) -> list[str]:
+        """The keys the manifest names (none when there is no manifest)."""
+        try:
+            data = await read_all(await self.media.read(self.manifest_key))
+        except ObjectNotFound:
+            return []
+        try:
+            keys = msgspec.json.decode(data, type=list[str])
+        except msgspec.DecodeError:
+            log.warning("outputs_manifest_unreadable", key=self.manifest_key)
+            return []
+        return [key for key in keys if key.startswith(self.prefix)]
+
+    async def _record(self, keys: Sequence[str]) -> None:
+        body = msgspec.json.encode(sorted(set(keys)))
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body
+
+        await self.media.write(self.manifest_key, chunks(), content_type="application/json")
+
+    async def publish(
+        self,
+        directory: Path,
+        files: Sequence[str],
+        on_file: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Upload ``files`` (relative to ``directory``, in order) and drop stale keys.
+
+        Keys of an earlier attempt that this package does not have are deleted after the
+        upload; keys it does have are overwritten in place.
+        """
+        old = await self.recorded()
+        new = [self.key(name) for name in files]
+        await self._record([*old, *new])
+        for index, name in enumerate(files):
+            await self.media.write(
+                self.key(name), file_chunks(directory / name), content_type=content_type_of(name)
+            )
+            if on_file is not None:
+                on_file(index + 1, len(files))
+        current = set(new)
+        for key in old:
+            if key not in current:
+                await self.media.delete(key)
+        await self._record(new)
+
+    async def remove(self) -> int:
+        """Delete every recorded output and the manifest; how many objects went."""
+        keys = await self.recorded()
+        for key in keys:
+            await self.media.delete(key)
+        await self.media.delete(self.manifest_key)
+        if keys:
+            log.info("outputs_removed", prefix=self.prefix, count=len(keys))
+        return len(keys)

@@ -1,0 +1,255 @@
+"""Transcoding jobs end to end: upload through the API, a worker transcodes, catalogue says ready.
+
+Real app, real queue (embedded SQLite, or JetStream), real storage (a local directory, or S3
+on moto) and real catalogue; tiny sources and x264's ultrafast preset keep it quick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import m3u8
+import msgspec
+import pytest
+import transcode_media
+from ingest_rig import Rig, RigFactory
+
+from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.ingest.jobs import (
+    TRANSCODE_KIND,
+    TranscodeHandler,
+    TranscodeRequest,
+    WorkerLimits,
+    decode_request,
+)
+from streamstack.ingest.outputs import MANIFEST_NAME
+from streamstack.kernel.jobs import Job
+from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.transport import InProcessTransport
+from streamstack.settings import Settings
+from support.apps import live_app
+
+CATALOGUE = "/api/v1/catalogue"
+#: What every test worker uses: fast x264, one-second segments, quick progress.
+FAST = {"transcode_preset": "ultrafast", "transcode_segment_seconds": 1.0}
+
+
+async def item_of(rig: Rig, media_id: str, *, viewer: bool = False) -> httpx.Response:
+    """``GET /catalogue/{id}`` as the rig's admin (or a viewer)."""
+    headers = rig.viewer() if viewer else rig.admin()
+    return await rig.client.get(f"{CATALOGUE}/{media_id}", headers=headers)
+
+
+async def wait_for_state(
+    rig: Rig, media_id: str, final: set[str], seconds: float = 90
+) -> tuple[dict[str, Any], list[str]]:
+    """Poll the item until its processing state is in ``final``; the states seen on the way."""
+    seen: list[str] = []
+    async with asyncio.timeout(seconds):
+        while True:
+            response = await item_of(rig, media_id)
+            assert response.status_code == 200, response.text
+            item: dict[str, Any] = response.json()
+            if not seen or seen[-1] != item["processing_state"]:
+                seen.append(item["processing_state"])
+            if item["processing_state"] in final:
+                return item, seen
+            await asyncio.sleep(0.1)
+
+
+def under_prefix(rig: Rig, media_id: str) -> list[str]:
+    """Keys of the media bucket under the item's prefix."""
+    return [key for key in rig.stored()["media"] if key.startswith(f"{media_id}/")]
+
+
+def assert_complete_package(rig: Rig, media_id: str) -> m3u8.M3U8:
+    """The master lists only renditions whose playlist and every segment are stored."""
+    keys = set(under_prefix(rig, media_id))
+    manifest = msgspec.json.decode(
+        rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"), type=list[str]
+    )
+    assert keys == {*manifest, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
+    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
+    assert master.is_variant and master.playlists
+    for variant in master.playlists:
+        playlist_key = f"{media_id}/hls/{variant.uri}"
+        assert playlist_key in keys
+        base = playlist_key.rsplit("/", 1)[0]
+        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
+        assert media.segments and media.is_endlist
+        for segment in media.segments:
+            assert f"{base}/{segment.uri}" in keys
+        assert media.segment_map and f"{base}/{media.segment_map[0].uri}" in keys
+    assert f"{media_id}/storyboard/storyboard.vtt" in keys
+    return master
+
+
+async def test_a_webm_upload_is_transcoded_and_becomes_ready(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.vp9_webm(tmp_path)
+    async with rig_factory(worker_in_process=True, **FAST) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        assert (item["processing_state"], item["playable"]) == ("queued", False)
+        media_id = item["id"]
+
+        ready, seen = await wait_for_state(rig, media_id, {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert seen[-2:] == ["processing", "ready"]
+        assert ready["playable"] and ready["has_hls"] and ready["has_storyboard"]
+        assert ready["renditions"] == [
+            {"height": 240, "bandwidth": ready["renditions"][0]["bandwidth"]}
+        ]
+        master = assert_complete_package(rig, media_id)
+        assert [p.stream_info.resolution for p in master.playlists] == [(320, 240)]
+        assert master.playlists[0].stream_info.bandwidth == ready["renditions"][0]["bandwidth"]
+        seen_by_viewer = await item_of(rig, media_id, viewer=True)
+        assert seen_by_viewer.status_code == 200
+        assert seen_by_viewer.json()["processing_detail"] is None
+
+
+async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.h264_mp4(tmp_path)
+    async with rig_factory(worker_in_process=True, **FAST) as rig:
+        uploaded = await rig.upload(source.read_bytes())
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        assert (item["processing_state"], item["playable"]) == ("queued", True)
+
+        ready, _ = await wait_for_state(rig, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert_complete_package(rig, item["id"])
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_an_input_that_cannot_transcode_fails_at_once_with_its_reason(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # Frames larger than the worker accepts: retrying cannot help, so no retry.
+    source = transcode_media.vp9_webm(tmp_path)
+    async with rig_factory(worker_in_process=True, transcode_max_pixels=1000, **FAST) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
+        media_id = uploaded.json()["id"]
+
+        failed, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+
+        assert failed["processing_state"] == "failed"
+        assert "larger than allowed" in failed["processing_detail"]
+        assert not failed["playable"]
+        assert under_prefix(rig, media_id) == []
+        assert (await item_of(rig, media_id, viewer=True)).status_code == 404
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # A time limit nothing meets: each attempt times out, the queue retries once, then gives up.
+    source = transcode_media.vp9_webm(tmp_path)
+    settings = {"transcode_timeout_seconds": 0.01, "jobs_max_deliver": 2, **FAST}
+    async with rig_factory(worker_in_process=True, **settings) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
+        media_id = uploaded.json()["id"]
+
+        failed, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+
+        assert failed["processing_state"] == "failed"
+        assert "took longer than the limit of 0.01 s" in failed["processing_detail"]
+        assert under_prefix(rig, media_id) == []
+
+
+# --- the handler itself: redelivery and deletion --------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def handler_rig(settings: Settings, s3: Any) -> AsyncIterator[tuple[Rig, TranscodeHandler]]:
+    """An app without in-process workers, and a transcode handler wired to it as a worker's."""
+    async with (
+        live_app(settings) as app,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local", timeout=120
+        ) as client,
+    ):
+        handler = TranscodeHandler(
+            app.state.backends.objects(settings.media_bucket),
+            CatalogueClient(InProcessTransport(app.state.operations)),
+            WorkerLimits(preset="ultrafast", segment_seconds=1.0, progress_interval=0.2),
+        )
+        yield Rig(settings, client, s3), handler
+
+
+def job_for(item: dict[str, Any]) -> Job:
+    """The job ingest enqueued for ``item``."""
+    request = TranscodeRequest(
+        item["id"], item["s3_key"], "matroska", item["width"], item["height"]
+    )
+    return Job(id=item["id"], kind=TRANSCODE_KIND, payload=msgspec.json.encode(request))
+
+
+async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    settings = settings_factory()
+    s3 = request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
+    source = transcode_media.vp9_webm(tmp_path)
+    async with handler_rig(settings, s3) as (rig, handler):
+        item = (await rig.upload(source.read_bytes(), filename="clip.webm")).json()
+        media_id = item["id"]
+        await handler(job_for(item))
+        first = set(under_prefix(rig, media_id))
+        # An earlier attempt of another shape: a rung this package does not have.
+        stale = f"{media_id}/hls/720p/index.m3u8"
+        await handler.media.write(stale, _one(b"#EXTM3U\n"))
+        manifest = f"{media_id}/{MANIFEST_NAME}"
+        await handler.media.write(
+            manifest, _one(msgspec.json.encode([*sorted(first - {manifest}), stale]))
+        )
+
+        await handler(job_for(item))  # delivered again
+
+        assert set(under_prefix(rig, media_id)) == first
+        ready = (await item_of(rig, media_id)).json()
+        assert ready["processing_state"] == "ready"
+        assert_complete_package(rig, media_id)
+
+
+async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    settings = settings_factory()
+    s3 = request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
+    source = transcode_media.vp9_webm(tmp_path)
+    async with handler_rig(settings, s3) as (rig, handler):
+        item = (await rig.upload(source.read_bytes(), filename="clip.webm")).json()
+        media_id = item["id"]
+        await handler(job_for(item))
+        assert under_prefix(rig, media_id)
+        deleted = await rig.client.delete(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+        assert deleted.status_code == 204, deleted.text
+
+        await handler(job_for(item))  # catalogue answers 404: stop, remove, succeed
+
+        assert under_prefix(rig, media_id) == []
+
+
+def test_a_malformed_job_is_rejected_without_retries() -> None:
+    with pytest.raises(JobRejected, match="malformed"):
+        decode_request(Job(id=str(uuid.uuid4()), kind=TRANSCODE_KIND, payload=b"{"))
+    with pytest.raises(JobRejected, match="unknown job kind"):
+        decode_request(Job(id=str(uuid.uuid4()), kind="thumbnail", payload=b"{}"))
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
