@@ -32,6 +32,8 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    // Generous on a busy 2-core machine; a hung test still fails.
+    testTimeout: 20_000,
     unstubGlobals: true,
     // One jsdom per worker instead of one per file: several times faster on
     // a 2-core machine. src/test/setup.ts resets the shared state after each

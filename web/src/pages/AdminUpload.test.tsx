@@ -1,45 +1,51 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
-import type { UploadOptions } from "tus-js-client";
+import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { TusClientContext } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
 
-// A stand-in for tus-js-client's Upload: records what the page asks of it
-// and lets the test drive the callbacks.
-const tus = vi.hoisted(() => {
-  class FakeUpload {
-    static instances: FakeUpload[] = [];
-    url: string | null = null;
-    started = 0;
-    aborts: boolean[] = [];
-    resumedFrom: unknown = null;
-    constructor(
-      public file: File,
-      public options: UploadOptions,
-    ) {
-      FakeUpload.instances.push(this);
-    }
-    findPreviousUploads() {
-      return Promise.resolve([]);
-    }
-    resumeFromPreviousUpload(previous: unknown) {
-      this.resumedFrom = previous;
-    }
-    start() {
-      this.started += 1;
-    }
-    abort(shouldTerminate = false) {
-      this.aborts.push(shouldTerminate);
-      return Promise.resolve();
-    }
+// A stand-in for tus-js-client's Upload, handed to the page through
+// TusClientContext: records what the page asks of it and lets the test drive
+// the callbacks.
+class FakeUpload {
+  static instances: FakeUpload[] = [];
+  url: string | null = null;
+  started = 0;
+  aborts: boolean[] = [];
+  resumedFrom: unknown = null;
+  constructor(
+    public file: File,
+    public options: UploadOptions,
+  ) {
+    FakeUpload.instances.push(this);
   }
-  return { FakeUpload };
-});
+  findPreviousUploads(): Promise<PreviousUpload[]> {
+    return Promise.resolve([]);
+  }
+  resumeFromPreviousUpload(previous: PreviousUpload) {
+    this.resumedFrom = previous;
+  }
+  start() {
+    this.started += 1;
+  }
+  abort(shouldTerminate = false) {
+    this.aborts.push(shouldTerminate);
+    return Promise.resolve();
+  }
+}
+const tus = { FakeUpload };
 
-vi.mock("tus-js-client", () => ({ Upload: tus.FakeUpload }));
+function uploadPage() {
+  return renderPage(
+    <TusClientContext value={FakeUpload}>
+      <AdminUploadPage />
+    </TusClientContext>,
+  );
+}
 
 const MiB = 1024 * 1024;
 
@@ -77,7 +83,7 @@ afterEach(() => {
 describe("AdminUploadPage", () => {
   it("configures tus and renders progress with percent and bytes", async () => {
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
 
     expect(screen.getByRole("button", { name: "Upload" })).toBeDisabled();
     const { file, upload } = await chooseAndStart(user);
@@ -113,7 +119,7 @@ describe("AdminUploadPage", () => {
 
   it("sets a fresh Bearer token on every tus request", async () => {
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const { upload } = await chooseAndStart(user);
 
     const sent: [string, string][] = [];
@@ -129,7 +135,7 @@ describe("AdminUploadPage", () => {
 
   it("pauses, resumes and cancels with termination", async () => {
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const { upload } = await chooseAndStart(user);
     act(() => upload.options.onProgress?.(8 * MiB, 16 * MiB));
 
@@ -159,7 +165,7 @@ describe("AdminUploadPage", () => {
     const seen = recordRequests();
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const { upload } = await chooseAndStart(user);
 
     upload.url = "/api/v1/ingest/uploads/up-123";
@@ -186,7 +192,7 @@ describe("AdminUploadPage", () => {
       ),
     );
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const { upload } = await chooseAndStart(user);
 
     upload.url = "http://localhost/api/v1/ingest/uploads/up-9";
@@ -198,7 +204,7 @@ describe("AdminUploadPage", () => {
 
   it("shows the server's detail when tus reports an error", async () => {
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const { upload } = await chooseAndStart(user);
 
     const response = {
@@ -225,7 +231,7 @@ describe("AdminUploadPage", () => {
       }),
     );
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const files = [
       new File([new Uint8Array(MiB)], "first_clip.mp4", { type: "video/mp4" }),
       new File([new Uint8Array(2 * MiB)], "second_clip.webm", { type: "video/webm" }),
@@ -270,7 +276,7 @@ describe("AdminUploadPage", () => {
       delete (Element.prototype as Partial<Element>).scrollIntoView;
     });
     const user = setupUser();
-    renderPage(<AdminUploadPage />);
+    uploadPage();
     const { upload } = await chooseAndStart(user);
 
     act(() => upload.options.onError?.(new Error("tus: failed to upload chunk")));

@@ -1,9 +1,13 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { resetRefreshState } from "../api/client";
 import { clearAccessToken } from "../api/tokenStore";
 import { server } from "./server";
+
+// The machine running the suite may be busy (2 cores shared with the Python
+// suites): give findBy/waitFor more than their 1 s default before failing.
+configure({ asyncUtilTimeout: 5000 });
 
 // A request that no handler answers fails the test that made it.
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));

@@ -1,5 +1,5 @@
-import { useEffect, useState } from "react";
-import { Upload, type DetailedError, type HttpRequest } from "tus-js-client";
+import { createContext, use, useEffect, useState } from "react";
+import { Upload, type DetailedError, type HttpRequest, type UploadOptions } from "tus-js-client";
 import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
@@ -31,6 +31,16 @@ export interface UploadItem {
   file: File;
   metadata: Record<string, string> & { title: string };
 }
+
+/** The part of tus-js-client's Upload the queue uses. */
+export type TusTransfer = Pick<Upload, "url" | "start" | "abort" | "findPreviousUploads" | "resumeFromPreviousUpload">;
+export type TusUploadClass = new (file: File, options: UploadOptions) => TusTransfer;
+
+/**
+ * Which tus client uploads: tus-js-client's Upload, unless a provider says
+ * otherwise (the page's tests drive a stand-in through its callbacks).
+ */
+export const TusClientContext = createContext<TusUploadClass>(Upload);
 
 export const POLL_INITIAL_MS = 1000;
 export const POLL_MAX_MS = 5000;
@@ -88,10 +98,13 @@ export class UploadQueue {
   private transfers: Transfer[] = [];
   private items: UploadItem[] = [];
   private index = -1;
-  private upload: Upload | null = null;
+  private upload: TusTransfer | null = null;
   private poll: AbortController | null = null;
 
-  constructor(private readonly publish: (transfers: Transfer[]) => void) {}
+  constructor(
+    private readonly publish: (transfers: Transfer[]) => void,
+    private readonly Client: TusUploadClass = Upload,
+  ) {}
 
   start(items: UploadItem[]): void {
     this.stop();
@@ -184,7 +197,7 @@ export class UploadQueue {
   private async begin(index: number, { file, metadata }: UploadItem): Promise<void> {
     this.set(index, { phase: "uploading" });
     let forceRefresh = false;
-    const upload = new Upload(file, {
+    const upload = new this.Client(file, {
       endpoint: TUS_ENDPOINT,
       chunkSize: CHUNK_SIZE,
       retryDelays: [0, 1000, 3000, 5000, 10000],
@@ -272,8 +285,9 @@ export interface TusUpload {
 
 /** Uploads files with tus one after another and follows their processing. */
 export function useTusUpload(): TusUpload {
+  const client = use(TusClientContext);
   const [transfers, setTransfers] = useState<Transfer[]>([]);
-  const [queue] = useState(() => new UploadQueue(setTransfers));
+  const [queue] = useState(() => new UploadQueue(setTransfers, client));
   useEffect(() => () => queue.stop(), [queue]);
 
   const current = transfers.find((t) => t.phase !== "queued" && !isTerminal(t.phase)) ?? null;
