@@ -40,7 +40,7 @@ from streamstack.ingest.transcoding.packaging import package
 from streamstack.ingest.transcoding.rendition import Rendition, RenditionFailed
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.ingest.transcoding.storyboard import Storyboard, tile_interval
-from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline
+from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline, display_size
 
 ProgressCallback = Callable[[Progress], None]
 _READ_BLOCK = 256 * 1024
@@ -231,11 +231,15 @@ class _Run:
         """Plan the rungs from the first picture (its size and rotation) and start them."""
         if first.width * first.height > self.options.max_pixels:
             raise TranscodeError("too_large", f"{first.width}x{first.height}")
-        self.video_timeline = VideoTimeline(first, time_base, self.rate, self.origin)
-        display = self.video_timeline.display_size(self.sample_aspect)
+        display = display_size(first, self.sample_aspect)
         gop = gop_frames(self.options.segment_seconds, self.rate)
         ladder = plan_ladder(*display, self.rate)
-        for rung in ladder[: self.options.max_rungs or len(ladder)]:
+        ladder = ladder[: self.options.max_rungs or len(ladder)]
+        # One output per rung and one for the storyboard.
+        self.video_timeline = VideoTimeline(
+            first, time_base, self.rate, self.origin, outputs=len(ladder) + 1
+        )
+        for rung in ladder:
             rendition = Rendition(
                 rung,
                 self.work / "hls" / rung.name,
@@ -291,12 +295,13 @@ class _Run:
             if starts < shown or not end:
                 self.dispatch_audio(sound)
 
-    def dispatch_video(self, frame: av.VideoFrame) -> None:
-        """Hand one output picture to every rung and the storyboard."""
-        for rendition in self.renditions:
+    def dispatch_video(self, frames: tuple[av.VideoFrame, ...]) -> None:
+        """Hand one output instant to every rung and the storyboard (a frame each)."""
+        *for_rungs, for_storyboard = frames
+        for rendition, frame in zip(self.renditions, for_rungs, strict=True):
             rendition.put(frame)
         assert self.storyboard is not None
-        self.storyboard.offer(frame)
+        self.storyboard.offer(for_storyboard)
         self.frames_out += 1
         self.release_audio()
         if self.duration:

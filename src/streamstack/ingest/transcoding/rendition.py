@@ -1,8 +1,8 @@
 """One rung of the ladder: scale, encode and package the shared frames, in its own thread.
 
-The decoder hands every rung the same upright, constant-rate frames through a bounded
-queue (so a slow encoder holds the decoder back instead of frames piling up in memory);
-each rung scales them (swscale, bicubic), encodes H.264 with libx264 and AAC, and muxes
+The decoder hands every rung the same upright, constant-rate pictures (its own frame
+reference to the shared pixels) through a bounded queue, so a slow encoder holds the
+decoder back instead of frames piling up in memory; each rung scales them (swscale, bicubic), encodes H.264 with libx264 and AAC, and muxes
 both into FFmpeg's ``hls`` muxer with ``hls_segment_type=fmp4``.
 
 Measured against the ``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof``:

@@ -45,15 +45,32 @@ def _pulled(sink: av.filter.context.FilterContext) -> Iterator[av.frame.Frame]:
             return
 
 
+def display_size(first: av.VideoFrame, sample_aspect: Fraction | None) -> tuple[int, int]:
+    """The picture's size as displayed: square pixels, rotation applied."""
+    width = first.width * (sample_aspect if sample_aspect and sample_aspect > 0 else 1)
+    shown = (round(width), first.height)
+    return (shown[1], shown[0]) if round(first.rotation / 90) % 2 == 1 else shown
+
+
 class VideoTimeline:
-    """Upright, constant-rate frames from decoded ones (frame ``n`` has ``pts == n``)."""
+    """Upright, constant-rate frames from decoded ones (frame ``n`` has ``pts == n``).
+
+    Each output instant comes as ``outputs`` frames: one per consumer (a rung, the
+    storyboard), all sharing the picture's pixels (reference-counted, not copied) but each
+    its own ``AVFrame``. PyAV's scaler writes to its input frame's colour fields while it
+    works, so rungs scaling one shared frame in parallel would race on them.
+    """
 
     def __init__(
-        self, first: av.VideoFrame, time_base: Fraction, rate: Fraction, origin: Fraction
+        self,
+        first: av.VideoFrame,
+        time_base: Fraction,
+        rate: Fraction,
+        origin: Fraction,
+        outputs: int,
     ) -> None:
         self.width, self.height, self.format = first.width, first.height, first.format.name
         self.rate = rate
-        self.quarter_turned = round(first.rotation / 90) % 2 == 1
         self._graph = av.filter.Graph()
         chain = [
             self._graph.add(
@@ -73,19 +90,19 @@ class VideoTimeline:
         )
         # Frame numbers as timestamps: the encoders' time base is 1/rate.
         chain.append(self._graph.add("setpts", "N"))
-        self._sink = self._graph.add("buffersink")
-        chain.append(self._sink)
+        split = self._graph.add("split", str(outputs))
+        chain.append(split)
         self._graph.link_nodes(*chain)
+        self._source = chain[0]
+        self._sinks = []
+        for index in range(outputs):
+            sink = self._graph.add("buffersink")
+            split.link_to(sink, output_idx=index)
+            self._sinks.append(sink)
         self._graph.configure()
 
-    def display_size(self, sample_aspect: Fraction | None) -> tuple[int, int]:
-        """The picture's size as displayed: square pixels, rotation applied."""
-        width = self.width * (sample_aspect if sample_aspect and sample_aspect > 0 else 1)
-        shown = (round(width), self.height)
-        return (shown[1], shown[0]) if self.quarter_turned else shown
-
-    def push(self, frame: av.VideoFrame | None) -> Iterator[av.VideoFrame]:
-        """Feed one decoded frame (None at the end); yield the output frames now ready."""
+    def push(self, frame: av.VideoFrame | None) -> Iterator[tuple[av.VideoFrame, ...]]:
+        """Feed one decoded frame (None at the end); yield the output instants now ready."""
         if frame is not None and (
             frame.width != self.width
             or frame.height != self.height
@@ -93,15 +110,16 @@ class VideoTimeline:
         ):
             # A mid-stream size change: keep the graph's input size (no re-planning).
             frame = frame.reformat(self.width, self.height, self.format)
-        if frame is not None:
-            # The source's key frames must not force key frames into the ladder.
-            frame.pict_type = PictureType.NONE
-        self._sink.graph.push(frame)
-        for out in _pulled(self._sink):
-            assert isinstance(out, av.VideoFrame)
-            out.pict_type = PictureType.NONE
-            out.time_base = Fraction(1) / self.rate
-            yield out
+        self._source.push(frame)
+        ready = [[self._prepared(out) for out in _pulled(sink)] for sink in self._sinks]
+        yield from zip(*ready, strict=True)
+
+    def _prepared(self, frame: av.frame.Frame) -> av.VideoFrame:
+        assert isinstance(frame, av.VideoFrame)
+        # The source's key frames must not force key frames into the ladder.
+        frame.pict_type = PictureType.NONE
+        frame.time_base = Fraction(1) / self.rate
+        return frame
 
 
 class AudioTimeline:
