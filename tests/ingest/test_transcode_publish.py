@@ -174,3 +174,11 @@ def test_importing_the_transcoder_pulls_in_no_web_stack() -> None:
     assert loaded - {"__main__", "av", "msgspec", "streamstack"} <= {
         name for name in loaded if name.startswith(("_", "cython", "typing_extensions"))
     }
+
+
+def test_a_frame_larger_than_allowed_is_refused_before_decoding(tmp_path: Path) -> None:
+    source = transcode_media.h264_mp4(tmp_path, width=640, height=480)
+    small_limit = TranscodeOptions(segment_seconds=1.0, preset="ultrafast", max_pixels=320 * 240)
+    with pytest.raises(TranscodeError) as caught:
+        transcode(source, tmp_path / "out", small_limit)
+    assert (caught.value.reason, caught.value.detail) == ("too_large", "640x480")

@@ -181,6 +181,9 @@ class _Run:
         audio: av.audio.stream.AudioStream | None,
     ) -> None:
         """Read the facts the timeline needs from the container's headers."""
+        width, height = video.codec_context.width, video.codec_context.height
+        if width * height > self.options.max_pixels:  # refused before decoding a frame
+            raise TranscodeError("too_large", f"{width}x{height}")
         self.rate = output_rate(video.average_rate or video.guessed_rate)
         self.duration = _duration(container, video)
         start = video.start_time if video.start_time is not None else 0
