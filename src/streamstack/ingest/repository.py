@@ -20,7 +20,7 @@ import contextlib
 import datetime
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -58,25 +58,39 @@ class TailDamaged(Exception):
 class Lease:
     """A held lease on one upload; changes made through it fail once it is lost."""
 
-    def __init__(self, records: UploadRecords, upload_id: uuid.UUID, token: str) -> None:
+    def __init__(
+        self,
+        records: UploadRecords,
+        upload_id: uuid.UUID,
+        token: str,
+        upload: Upload | None = None,
+    ) -> None:
         self.records = records
         self.upload_id = upload_id
         self.token = token
+        self.upload = upload
+        """The row as it was when the lease was taken (None when only the token is known)."""
+        self.released = False
 
     async def update(self, *, drop_tail: bool = False, **values: Any) -> None:
         """Change the upload's columns (and maybe drop its tail) while this lease is held."""
         await self.records.update_leased(self.upload_id, self.token, values, drop_tail=drop_tail)
 
     async def append_tail(
-        self, offset: int, data: bytes, *, parts_bytes: int, **values: Any
+        self, offset: int, data: bytes, *, parts_bytes: int, release: bool = False, **values: Any
     ) -> None:
         """Add ``data`` at ``offset`` to the tail and change columns, in one transaction.
 
         Chunks below ``parts_bytes`` (already inside stored parts) are deleted with it.
+        With ``release``, the lease is given up in the same transaction (the request's
+        last change), and nothing more may be changed through it.
         """
+        if release:
+            values = {**values, "lease_token": None, "lease_until": None}
         await self.records.append_tail(
             self.upload_id, self.token, offset, data, parts_bytes=parts_bytes, values=values
         )
+        self.released = release
 
     async def delete(self) -> None:
         """Delete the upload's row, only while this lease is held."""
@@ -178,10 +192,15 @@ class UploadRecords:
 
     async def try_lease(self, upload_id: uuid.UUID) -> str | None:
         """Take the lease if nobody holds it (or theirs lapsed); the token, or None."""
+        taken = await self._take(upload_id)
+        return taken.token if taken is not None else None
+
+    async def _take(self, upload_id: uuid.UUID) -> Lease | None:
+        """Take the lease and read the row in one statement; None if somebody holds it."""
         token = secrets.token_hex(16)
         now = utcnow()
         async with self.database.unit_of_work() as session:
-            result = await session.execute(
+            upload = await session.scalar(
                 update(Upload)
                 .where(
                     Upload.id == upload_id,
@@ -191,48 +210,60 @@ class UploadRecords:
                     lease_token=token,
                     lease_until=now + datetime.timedelta(seconds=self.lease_seconds),
                 )
+                .returning(Upload)
             )
-        return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        return Lease(self, upload_id, token, upload) if upload is not None else None
 
     @contextlib.asynccontextmanager
     async def lease(
-        self, upload_id: uuid.UUID, *, new: Upload | None = None
+        self,
+        upload_id: uuid.UUID,
+        *,
+        new: Upload | None = None,
+        when_locked: Callable[[], Awaitable[object]] | None = None,
     ) -> AsyncIterator[Lease]:
         """Hold the upload's lease for the block, renewing it as the work goes on.
 
         With ``new``, insert that upload already leased (so that no sweeper can mistake
         it for abandoned in between). Raises :class:`UploadLocked` (423) when another
-        request holds the lease.
+        request holds the lease (or there is no such row), after ``when_locked()``, which
+        may raise a better answer (404, 410) instead.
         """
+        lease: Lease | None
         if new is not None:
-            token: str | None = secrets.token_hex(16)
-            new.lease_token = token
+            lease = Lease(self, upload_id, secrets.token_hex(16), new)
+            new.lease_token = lease.token
             new.lease_until = utcnow() + datetime.timedelta(seconds=self.lease_seconds)
             await self.insert(new)
         else:
-            token = await self.try_lease(upload_id)
-        if token is None:
+            lease = await self._take(upload_id)
+        if lease is None:
+            if when_locked is not None:
+                await when_locked()
             raise UploadLocked("another request is working on this upload; retry shortly")
-        heartbeat = asyncio.create_task(self._renew(upload_id, token))
+        heartbeat = asyncio.create_task(self._renew(lease))
         try:
-            yield Lease(self, upload_id, token)
+            yield lease
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-            await asyncio.shield(self._release(upload_id, token))
+            if not lease.released:
+                await asyncio.shield(self._release(upload_id, lease.token))
 
-    async def _renew(self, upload_id: uuid.UUID, token: str) -> None:
-        while True:
+    async def _renew(self, lease: Lease) -> None:
+        while not lease.released:
             await asyncio.sleep(self.lease_seconds / 3)
+            if lease.released:
+                return
             try:
                 await self.update_leased(
-                    upload_id,
-                    token,
+                    lease.upload_id,
+                    lease.token,
                     {"lease_until": utcnow() + datetime.timedelta(seconds=self.lease_seconds)},
                 )
             except LeaseLost:
-                log.warning("upload_lease_lost", upload_id=str(upload_id))
+                log.warning("upload_lease_lost", upload_id=str(lease.upload_id))
                 return
             except Exception as exc:  # the database blinked: try again next round
                 log.warning("upload_lease_renewal_failed", error=exc.__class__.__name__)

@@ -125,13 +125,17 @@ class ChunkReceiver:
         while self.key is not None and self.received - self.stored >= self.part_bytes:
             await self._flush_part()
 
-    async def save(self, **also: Any) -> None:
-        """Commit what arrived since the last commit as one more tail chunk."""
-        if self.received != self.committed or also:
+    async def save(self, *, release: bool = False, **also: Any) -> None:
+        """Commit what arrived since the last commit as one more tail chunk.
+
+        With ``release``, the lease goes in the same transaction (the request's last write).
+        """
+        if self.received != self.committed or also or release:
             await self.lease.append_tail(
                 self.committed,
                 bytes(self.buffer),
                 parts_bytes=self.stored,
+                release=release,
                 received=self.received,
                 **also,
             )

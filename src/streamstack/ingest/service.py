@@ -197,10 +197,16 @@ class IngestService:
         chunks: AsyncIterator[bytes],
         context: CallContext,
     ) -> UploadStatus:
-        """tus PATCH: append the body at ``offset``; the last bytes run the pipeline."""
-        await self._resumable(upload_id, principal)
-        async with self.records.lease(upload_id) as lease:
-            upload = await self._resumable(upload_id, principal)
+        """tus PATCH: append the body at ``offset``; the last bytes run the pipeline.
+
+        Taking the lease reads the row, and the last commit gives the lease back: a PATCH
+        that does not finish the upload costs two transactions, whatever it carries.
+        """
+        async with self.records.lease(
+            upload_id, when_locked=lambda: self._resumable(upload_id, principal)
+        ) as lease:
+            assert lease.upload is not None
+            upload = self._still_resumable(lease.upload, principal)
             assert upload.length is not None
             if upload.state != "uploading":
                 if offset == upload.length and not content_length:
@@ -214,27 +220,37 @@ class IngestService:
                     code="upload_length_exceeded",
                 )
             receiver = ChunkReceiver(self.media, lease, upload)
-            await self._receive(lease, receiver, chunks)
-            if receiver.complete:
-                try:
-                    with metrics.time_ingest_step("store"):
-                        info = await receiver.assemble()
-                except UploadGone as exc:
-                    await self._fail(lease, exc)
-                    raise
-                assert receiver.container_name is not None
-                stored = StoredMedia(upload_id, by_name(receiver.container_name), info)
-                details = UploadDetails(
-                    upload.title, upload.description, list(upload.tags), upload.publish
+            expires_at = await self._receive(lease, receiver, chunks)
+            if not receiver.complete:
+                return UploadStatus(
+                    upload_id, receiver.received, upload.length, upload.upload_metadata, expires_at
                 )
-                await self._process(lease, stored, details, context, abandoned=None)
-            upload = await self._resumable(upload_id, principal)
-            return _status(upload)
+            await self._complete(lease, receiver, upload, context)
+            return _status(await self._resumable(upload_id, principal))
+
+    async def _complete(
+        self, lease: Lease, receiver: ChunkReceiver, upload: Upload, context: CallContext
+    ) -> None:
+        """The last bytes are in: join the parts, then probe and register the file."""
+        try:
+            with metrics.time_ingest_step("store"):
+                info = await receiver.assemble()
+        except UploadGone as exc:
+            await self._fail(lease, exc)
+            raise
+        assert receiver.container_name is not None
+        stored = StoredMedia(lease.upload_id, by_name(receiver.container_name), info)
+        details = UploadDetails(upload.title, upload.description, list(upload.tags), upload.publish)
+        await self._process(lease, stored, details, context, abandoned=None)
 
     async def _receive(
         self, lease: Lease, receiver: ChunkReceiver, chunks: AsyncIterator[bytes]
-    ) -> None:
-        expires = {"expires_at": utcnow() + self.upload_ttl}
+    ) -> datetime.datetime:
+        """Take the body in; commit it (releasing the lease unless the upload is complete).
+
+        When the upload expires now, unless it goes on.
+        """
+        expires_at = utcnow() + self.upload_ttl
         try:
             async for chunk in chunks:
                 await receiver.add(chunk)
@@ -253,9 +269,10 @@ class IngestService:
                 raise
             # Keep what did arrive: the client resumes from there.
             with contextlib.suppress(Exception):
-                await asyncio.shield(receiver.save(**expires))
+                await asyncio.shield(receiver.save(release=True, expires_at=expires_at))
             raise
-        await receiver.save(**expires)
+        await receiver.save(release=not receiver.complete, expires_at=expires_at)
+        return expires_at
 
     async def terminate(self, upload_id: uuid.UUID, principal: Principal) -> None:
         """tus DELETE: drop the upload and every byte of it stored so far."""
@@ -431,8 +448,12 @@ class IngestService:
 
     async def _resumable(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
         """A tus upload that can still be talked to (404 unknown, 410 expired or failed)."""
-        upload = await self._owned(upload_id, principal)
-        if upload.kind != "tus":
+        return self._still_resumable(await self.records.get(upload_id), principal)
+
+    @staticmethod
+    def _still_resumable(upload: Upload | None, principal: Principal) -> Upload:
+        """``upload`` if it is the caller's tus upload and still open (else 404, 410)."""
+        if upload is None or upload.created_by != principal.user_id or upload.kind != "tus":
             raise UploadNotFound("no such upload")
         if upload.state == "failed":
             raise UploadGone(upload.error or "the upload failed")
