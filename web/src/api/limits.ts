@@ -7,6 +7,6 @@ export const LIMITS = {
   tag: 40,
   email: 254,
   passwordMin: 1,
-  passwordMax: 1024,
+  passwordMax: 128,
   displayName: 100,
 } as const;
