@@ -89,6 +89,7 @@ MEANINGS: dict[str, str] = {
     "jobs_max_deliver": "deliveries a job gets before it is dead-lettered with its last error",
     "worker_concurrency": "jobs one worker process runs at once",
     "worker_in_process": "run transcoding workers inside the app process (`streamstack dev` does)",
+    "transcode_queue": "job queue of transcoding jobs (a JetStream stream jobs-<name>)",
     "transcode_preset": "x264 preset of the transcoding ladder (ultrafast … veryslow)",
     "transcode_segment_seconds": "target length of an HLS segment",
     "transcode_timeout_seconds": "wall-clock limit of one transcode (then retried)",

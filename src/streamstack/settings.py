@@ -34,6 +34,7 @@ TranscodePreset = Literal[
 # Field constraints, checked by msgspec when settings are built or replaced.
 Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
+QueueName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_\-]{1,48}$")]
 Port = Annotated[int, msgspec.Meta(gt=0, lt=65536)]
 BucketName = Annotated[str, msgspec.Meta(min_length=3, max_length=63, pattern=r"^[A-Za-z0-9.\-]+$")]
 
@@ -117,11 +118,13 @@ class Settings:
     jobs_max_deliver: Positive = 5
     worker_concurrency: Positive = 1
     # Transcoding workers (issue 14): run them inside the app process (``streamstack dev``
-    # does; production runs ``streamstack worker``), the x264 preset, the HLS segment
+    # does; production runs ``streamstack worker``), the job queue they share (deployments
+    # sharing one NATS give each its own name), the x264 preset, the HLS segment
     # length, the transcoder's wall-clock limit and address space (0: budgeted from the
     # source's frame size), the largest frame accepted, and where the scratch directories
     # for the spooled original and the package go (unset: the system's temporary directory).
     worker_in_process: bool = False
+    transcode_queue: QueueName = "media"
     transcode_preset: TranscodePreset = "veryfast"
     transcode_segment_seconds: PositiveSeconds = 4.0
     transcode_timeout_seconds: PositiveSeconds = 3600.0

@@ -36,8 +36,16 @@ from streamstack.settings import Settings
 from support.apps import live_app
 
 CATALOGUE = "/api/v1/catalogue"
-#: What every test worker uses: fast x264, one-second segments, quick progress.
-FAST = {"transcode_preset": "ultrafast", "transcode_segment_seconds": 1.0}
+
+
+def fast() -> dict[str, Any]:
+    """What every test worker uses: fast x264, one-second segments, and its own queue
+    (the session's NATS server is shared: other tests' jobs stay out of this one)."""
+    return {
+        "transcode_preset": "ultrafast",
+        "transcode_segment_seconds": 1.0,
+        "transcode_queue": f"media-{uuid.uuid4().hex[:12]}",
+    }
 
 
 async def item_of(rig: Rig, media_id: str, *, viewer: bool = False) -> httpx.Response:
@@ -94,7 +102,7 @@ async def test_a_webm_upload_is_transcoded_and_becomes_ready(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(worker_in_process=True, **FAST) as rig:
+    async with rig_factory(worker_in_process=True, **fast()) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
@@ -121,7 +129,7 @@ async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.h264_mp4(tmp_path)
-    async with rig_factory(worker_in_process=True, **FAST) as rig:
+    async with rig_factory(worker_in_process=True, **fast()) as rig:
         uploaded = await rig.upload(source.read_bytes())
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
@@ -139,7 +147,7 @@ async def test_an_input_that_cannot_transcode_fails_at_once_with_its_reason(
 ) -> None:
     # Frames larger than the worker accepts: retrying cannot help, so no retry.
     source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(worker_in_process=True, transcode_max_pixels=1000, **FAST) as rig:
+    async with rig_factory(worker_in_process=True, transcode_max_pixels=1000, **fast()) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
         media_id = uploaded.json()["id"]
 
@@ -158,7 +166,7 @@ async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
 ) -> None:
     # A time limit nothing meets: each attempt times out, the queue retries once, then gives up.
     source = transcode_media.vp9_webm(tmp_path)
-    settings = {"transcode_timeout_seconds": 0.01, "jobs_max_deliver": 2, **FAST}
+    settings = {"transcode_timeout_seconds": 0.01, "jobs_max_deliver": 2, **fast()}
     async with rig_factory(worker_in_process=True, **settings) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
         media_id = uploaded.json()["id"]

@@ -1,7 +1,7 @@
 """Transcoding jobs: what ingest enqueues after registering an upload, and the worker's handler.
 
 After an upload is stored, probed and registered, ingest enqueues a ``transcode`` job on
-the ``media`` queue (job id = the item's uuid, so a second enqueue is a no-op). A worker
+the ``media`` queue (setting ``transcode_queue``) (job id = the item's uuid, so a second enqueue is a no-op). A worker
 (``streamstack worker``, or the one ``streamstack dev`` runs in-process) then, for each job:
 
 1. tells catalogue the item is ``processing`` (a 404 there means the item was deleted:
@@ -63,8 +63,7 @@ from streamstack.kernel.storage.private_files import private_directory
 
 log = structlog.get_logger(__name__)
 
-#: The queue transcoding jobs travel on, and their kind.
-TRANSCODE_QUEUE = "media"
+#: The kind of transcoding jobs (their queue is the ``transcode_queue`` setting, ``media``).
 TRANSCODE_KIND = "transcode"
 #: Bytes asked of the object store per ranged read while spooling the original.
 SPOOL_RANGE_BYTES = 8 * 1024 * 1024

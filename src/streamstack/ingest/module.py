@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
-from streamstack.ingest.jobs import TRANSCODE_QUEUE, TranscodeHandler, TranscodeJobs, WorkerLimits
+from streamstack.ingest.jobs import TranscodeHandler, TranscodeJobs, WorkerLimits
 from streamstack.ingest.probe import MediaProber
 from streamstack.ingest.processing import MediaPipeline
 from streamstack.ingest.repository import UploadRecords
@@ -58,7 +58,7 @@ def mount(context: ModuleContext) -> MountedModule:
 
 def transcode_queue(context: ModuleContext) -> JobQueue:
     """The queue of transcoding jobs (its backlog is exported on ``/metrics``)."""
-    queue = context.backends.jobs(TRANSCODE_QUEUE)
+    queue = context.backends.jobs(context.settings.transcode_queue)
     track_backlog(queue)
     return queue
 

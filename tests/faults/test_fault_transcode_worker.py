@@ -1,0 +1,260 @@
+"""Transcoding workers as separate ``streamstack worker`` processes, under faults.
+
+The app (every module) runs under uvicorn in this process; workers are real child processes
+sharing its queue (the SQLite file, or JetStream), its storage and reaching catalogue over
+HTTP, as in production. A worker SIGKILLed mid-job loses nothing: the job comes back after
+the ack wait, another worker completes it, and only the finished package's objects remain.
+An item deleted while its job runs: the worker stops and removes what it wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+
+from streamstack.ingest.outputs import MANIFEST_NAME
+from streamstack.settings import PREFIX, Settings
+from support.apps import bearer, free_port, mint_token, served_app
+from support.processes import settings_env
+
+pytestmark = pytest.mark.slow
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS / "ingest") not in sys.path:
+    sys.path.insert(0, str(TESTS / "ingest"))
+import transcode_media  # noqa: E402
+
+ACK_WAIT = 3.0
+CATALOGUE = "/api/v1/catalogue"
+ADMIN = "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
+
+
+def long_source(directory: Path) -> Path:
+    """Eight seconds of 640x480 VP9: three rungs, long enough to be caught mid-job."""
+    return transcode_media.write(
+        directory / "long.webm",
+        container="webm",
+        video="libvpx-vp9",
+        audio="libopus",
+        audio_rate=48000,
+        width=640,
+        height=480,
+        seconds=8.0,
+        video_options={"deadline": "realtime", "cpu-used": "8"},
+    )
+
+
+class WorkerProcess:
+    """``python -m streamstack worker`` in its own session, its output in a log file."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streamstack", "worker", "--port", str(self.port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    async def wait_ready(self) -> None:
+        """Until ``/ready`` answers 200 (its queue, storage and worker task are up)."""
+        async with httpx.AsyncClient(timeout=2) as client, asyncio.timeout(60):
+            while True:
+                assert self.process.poll() is None, self.log.read_text()[-3000:]
+                with contextlib.suppress(httpx.HTTPError):
+                    ready = await client.get(f"http://127.0.0.1:{self.port}/ready")
+                    if ready.status_code == 200:
+                        return
+                await asyncio.sleep(0.2)
+
+    async def settled(self, outcome: str) -> float:
+        """``streamstack_jobs_settled_total`` of ``outcome`` on this worker's /metrics."""
+        async with httpx.AsyncClient(timeout=5) as client:
+            text = (await client.get(f"http://127.0.0.1:{self.port}/metrics")).text
+        pattern = rf'streamstack_jobs_settled_total{{[^}}]*outcome="{outcome}"[^}}]*}} (\S+)'
+        return sum(float(value) for value in re.findall(pattern, text))
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its sandbox children (its whole session)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        """SIGTERM; SIGKILL if it outlives 20 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextlib.asynccontextmanager
+async def platform(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """The app (no in-process worker); a client to it and the environment for workers."""
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
+        env.update(settings_env(settings))
+        env.update(
+            {
+                f"{PREFIX}CATALOGUE_URL": url,
+                f"{PREFIX}TRANSCODE_QUEUE": settings.transcode_queue,
+                f"{PREFIX}JOBS_ACK_WAIT_SECONDS": str(ACK_WAIT),
+                f"{PREFIX}TRANSCODE_PRESET": "ultrafast",
+                f"{PREFIX}TRANSCODE_SEGMENT_SECONDS": "1.0",
+                f"{PREFIX}TRANSCODE_SPOOL_DIR": str(settings.data_dir / "spool"),
+                f"{PREFIX}LOG_LEVEL": "INFO",  # the tests read the worker's job events
+            }
+        )
+        yield client, env
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Any]:
+    """Start worker processes; stop any left at the end."""
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str]) -> WorkerProcess:
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def app_settings(settings_factory: Any) -> Settings:
+    """The app's settings: the queue of this test, the short ack wait, cheap argon2."""
+    settings: Settings = settings_factory(
+        transcode_queue=f"media-{uuid.uuid4().hex[:12]}", jobs_ack_wait_seconds=ACK_WAIT
+    )
+    return settings
+
+
+async def upload(client: httpx.AsyncClient, settings: Settings, source: Path) -> dict[str, Any]:
+    """Form upload as the admin; the registered item."""
+    response = await client.post(
+        "/api/v1/ingest/upload",
+        files={"file": (source.name, source.read_bytes(), "video/webm")},
+        data={"title": "A long clip"},
+        headers=admin(settings),
+    )
+    assert response.status_code == 201, response.text
+    item: dict[str, Any] = response.json()
+    assert item["processing_state"] == "queued"
+    return item
+
+
+def admin(settings: Settings) -> dict[str, str]:
+    """The admin's Authorization header."""
+    return bearer(mint_token(settings, role="admin", user_id=ADMIN))
+
+
+async def wait_for_state(
+    client: httpx.AsyncClient, settings: Settings, media_id: str, states: set[str]
+) -> dict[str, Any]:
+    """Poll the item (as admin) until its processing state is one of ``states``."""
+    headers = admin(settings)
+    async with asyncio.timeout(120):
+        while True:
+            response = await client.get(f"{CATALOGUE}/{media_id}", headers=headers)
+            assert response.status_code == 200, response.text
+            item: dict[str, Any] = response.json()
+            if item["processing_state"] in states:
+                return item
+            await asyncio.sleep(0.05)
+
+
+def media_keys(settings: Settings, s3: Any, media_id: str) -> set[str]:
+    """Keys under the item's prefix in the media bucket."""
+    prefix = f"{media_id}/"
+    if s3 is not None:
+        listed = s3.list_objects_v2(Bucket=settings.media_bucket, Prefix=prefix)
+        return {item["Key"] for item in listed.get("Contents", [])}
+    root = settings.data_dir / "objects" / settings.media_bucket
+    folder = root / media_id
+    if not folder.is_dir():
+        return set()
+    return {str(p.relative_to(root)) for p in folder.rglob("*") if p.is_file()}
+
+
+def media_object(settings: Settings, s3: Any, key: str) -> bytes:
+    """One object of the media bucket."""
+    if s3 is not None:
+        data: bytes = s3.get_object(Bucket=settings.media_bucket, Key=key)["Body"].read()
+        return data
+    return (settings.data_dir / "objects" / settings.media_bucket / key).read_bytes()
+
+
+def s3_of(settings: Settings, request: pytest.FixtureRequest) -> Any:
+    """The test's boto3 client when the app runs on S3."""
+    return request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
+
+
+async def test_a_worker_killed_mid_job_loses_nothing(
+    settings_factory: Any, workers: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    settings = app_settings(settings_factory)
+    s3 = s3_of(settings, request)
+    source = long_source(tmp_path)
+    async with platform(settings) as (client, env):
+        doomed = workers(env)
+        await doomed.wait_ready()
+        item = await upload(client, settings, source)
+
+        await wait_for_state(client, settings, item["id"], {"processing"})
+        doomed.kill()
+        survivor = workers(env)
+        await survivor.wait_ready()
+        ready = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert [r["height"] for r in ready["renditions"]] == [240, 360, 480]
+        assert await survivor.settled("processed") == 1
+        keys = media_keys(settings, s3, item["id"])
+        manifest_key = f"{item['id']}/{MANIFEST_NAME}"
+        listed = msgspec.json.decode(media_object(settings, s3, manifest_key), type=list[str])
+        assert keys == {*listed, manifest_key}, "objects the package does not name"
+        assert f"{item['id']}/hls/master.m3u8" in keys
+
+
+async def test_deleting_an_item_while_it_is_processed_stops_the_job_and_removes_outputs(
+    settings_factory: Any, workers: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    settings = app_settings(settings_factory)
+    s3 = s3_of(settings, request)
+    source = long_source(tmp_path)
+    async with platform(settings) as (client, env):
+        worker = workers(env)
+        await worker.wait_ready()
+        item = await upload(client, settings, source)
+        await wait_for_state(client, settings, item["id"], {"processing"})
+
+        deleted = await client.delete(f"{CATALOGUE}/{item['id']}", headers=admin(settings))
+        assert deleted.status_code == 204, deleted.text
+
+        async with asyncio.timeout(120):
+            while await worker.settled("processed") < 1:
+                await asyncio.sleep(0.2)
+        assert media_keys(settings, s3, item["id"]) == set()
+        assert "transcode_abandoned" in worker.log.read_text()
+        assert "transcode_ready" not in worker.log.read_text()
