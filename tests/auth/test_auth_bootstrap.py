@@ -226,13 +226,15 @@ async def test_create_admin_refuses_bad_input(auth_settings_factory, monkeypatch
         (("--email", "not an email"), ""),
         (("--email", "ok@example.test", "--password-stdin"), "short\n"),
         (("--email", "ok@example.test", "--password-stdin"), "\n"),
-        (("--email", "ok@example.test", "--password-stdin"), "x" * 1025 + "\n"),
+        (("--email", "ok@example.test", "--password-stdin"), "x" * 129 + "\n"),
+        (("--email", "ok@example.test", "--password-stdin"), "password\n"),
+        (("--email", "ok@example.test", "--password-stdin"), "ok@example.test\n"),
     ):
         code, out, err = await run_create_admin(monkeypatch, output, settings, *args, stdin=stdin)
         assert code == 2, (args, out, err)
         assert err.startswith("streamstack: error:")
     async with running_app(settings) as client:
-        assert_error(await login(client, "ok@example.test", "x" * 1025), 400)
+        assert_error(await login(client, "ok@example.test", "x" * 129), 400)
         assert_error(await login(client, "ok@example.test", "whatever123"), 401)
 
 

@@ -28,7 +28,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from harness.servers import run_sync
 from streamstack.app import create_app
-from streamstack.auth.bootstrap import standalone_service
+from streamstack.auth.module import standalone_service
+from streamstack.auth.service import ClientInfo, Registration
 from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
 from support.apps import bearer, make_settings, mint_token
@@ -57,7 +58,9 @@ class FuzzTarget:
 async def create_accounts(settings: Settings) -> dict[str, str]:
     """A viewer and an admin, made the way an operator and a visitor would."""
     async with standalone_service(settings) as auth:
-        viewer = await auth.register(VIEWER_EMAIL, PASSWORD, "Fuzz viewer")
+        viewer = await auth.register(
+            Registration(VIEWER_EMAIL, PASSWORD, "Fuzz viewer"), ClientInfo("fuzz", None)
+        )
         await auth.create_admin(ADMIN_EMAIL, PASSWORD)
         admins = await auth.list_users(ADMIN_EMAIL, 1, 0)
     return {"viewer": str(viewer.id), "admin": str(admins.items[0].id)}

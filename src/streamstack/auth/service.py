@@ -7,6 +7,7 @@ argon2 hashing and verification, which take tens of milliseconds of CPU, run out
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement
 
 from streamstack.auth.credentials import (
     InvalidCredentialFormat,
+    check_new_password,
     check_password,
     clean_display_name,
     normalize_email,
@@ -198,8 +200,10 @@ class AuthService:
         if self._registration_mode == "closed":
             raise Forbidden("self-registration is switched off", code="registration_disabled")
         email = normalize_email(form.email)
-        password = check_password(form.password)
         name = clean_display_name(form.display_name)
+        password = await asyncio.to_thread(
+            check_new_password, form.password, email=email, display_name=name
+        )
         code_hash = None
         if self._registration_mode == "invite":
             if not form.invite_code:
@@ -440,7 +444,9 @@ class AuthService:
         """
         email = normalize_email(email)
         if password is not None:
-            password = check_password(password)
+            password = await asyncio.to_thread(
+                check_new_password, password, email=email, display_name=None
+            )
         async with self._work() as records:
             exists = await records.users.by_email(email) is not None
         if not exists:
