@@ -24,6 +24,7 @@ from streamstack.kernel.errors import AppError
 from streamstack.kernel.events import Event, Subscription
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Transport
+from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, live_app, mint_token, served_app
 
@@ -119,14 +120,20 @@ async def outbox_backlog(backends: Backends) -> int:
     return await OutboxRelay(backends.database, backends.events).backlog()
 
 
+def relay_task(relay: OutboxRelay) -> BackgroundTask:
+    """The relay as the module runs it: a kernel background task (started by the caller)."""
+    return BackgroundTask(
+        "test-relay", relay.relay_once, interval_seconds=5.0, retry_max_seconds=5.0
+    )
+
+
 def unused_streaming() -> StreamingClient:
     raise AssertionError("this test asks streaming for nothing")
 
 
 def service_without_relay(backends: Backends) -> CatalogueService:
     """The catalogue's use cases on ``backends``, with no relay running: events stay queued."""
-    relay = OutboxRelay(backends.database, backends.events)
-    return CatalogueService(backends.database, relay, streaming=unused_streaming)
+    return CatalogueService(backends.database, wake_relay=lambda: None, streaming=unused_streaming)
 
 
 def new_item(**overrides: Any) -> NewMediaItem:

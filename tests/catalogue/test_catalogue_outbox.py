@@ -15,6 +15,7 @@ from catalogue_testing import (
     eventually,
     new_item,
     outbox_backlog,
+    relay_task,
     running_in_this_loop,
     service_without_relay,
     stored_events,
@@ -85,7 +86,7 @@ async def test_a_relay_killed_after_publishing_before_marking_delivers_once(
 
         dying_bus = FaultyBus(backends.events)
         dying_bus.hang_after_publish = True
-        dying = OutboxRelay(backends.database, dying_bus)
+        dying = relay_task(OutboxRelay(backends.database, dying_bus))
         await dying.start()
         await asyncio.wait_for(dying_bus.first_published.wait(), 30)
         await dying.stop()  # killed between the publish and the mark

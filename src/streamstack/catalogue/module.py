@@ -12,14 +12,28 @@ from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.tasks import BackgroundTask
+
+#: The relay is woken after every commit that enqueued; the poll is only a safety net.
+RELAY_POLL_SECONDS = 5.0
+#: The longest back-off while the bus or the database is down: events go out soon after.
+RELAY_RETRY_MAX_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, its two operations, the outbox relay."""
     database = context.backends.database
     relay = OutboxRelay(database, context.backends.events)
+    relay_task = BackgroundTask(
+        OutboxRelay.TASK_NAME,
+        relay.relay_once,
+        interval_seconds=RELAY_POLL_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
     service = CatalogueService(
-        database, relay, streaming=lambda: StreamingClient(context.transport("streaming"))
+        database,
+        wake_relay=relay_task.wake,
+        streaming=lambda: StreamingClient(context.transport("streaming")),
     )
     # The backlog is read from the database at each scrape of /metrics.
     metrics.track_outbox_backlog(service.outbox_backlog)
@@ -30,8 +44,7 @@ def mount(context: ModuleContext) -> MountedModule:
             CREATE_MEDIA_ITEM: create_item_handler(service),
             UPDATE_PROCESSING: update_processing_handler(service),
         },
-        on_startup=[relay.start],
-        on_shutdown=[relay.stop],
+        tasks=[relay_task],
     )
 
 

@@ -7,6 +7,10 @@ sent. Nothing is lost while the bus is down: rows stay pending and the relay ret
 backoff. A relay that dies after publishing but before marking a row publishes it again on
 its next run; the bus drops the repeat, so each event is delivered once.
 
+The relay is one step (:meth:`OutboxRelay.relay_once`) that ``module.py`` runs as a kernel
+:class:`~streamstack.kernel.tasks.BackgroundTask`: woken after each commit that enqueued,
+polling as a safety net, backing off while the bus or the database is down.
+
 Several replicas may relay the same Postgres table: each claims its batch with
 ``SELECT ... FOR UPDATE SKIP LOCKED``. SQLite is the one-process embedded backend, where a
 single relay runs.
@@ -14,8 +18,6 @@ single relay runs.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime
 import time
 from collections.abc import Sequence
@@ -28,6 +30,7 @@ from streamstack.catalogue.repository import (
     reading,
     unit_of_work,
 )
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.events import EventBus
 
@@ -43,48 +46,27 @@ class RelayFailed(Exception):
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows: woken after each commit, polling as a safety net."""
+    """Publishes pending outbox rows, one batch per step."""
 
-    def __init__(
-        self,
-        database: Database,
-        events: EventBus,
-        *,
-        batch_size: int = 100,
-        poll_seconds: float = 5.0,
-        retry_min_seconds: float = 0.2,
-        retry_max_seconds: float = 5.0,
-    ) -> None:
+    #: The name of its background task (``task:<name>`` in ``GET /ready``).
+    TASK_NAME = "catalogue.outbox-relay"
+
+    def __init__(self, database: Database, events: EventBus, *, batch_size: int = 100) -> None:
         self._database = database
         self._events = events
         self._batch_size = batch_size
-        self._poll_seconds = poll_seconds
-        self._retry_min_seconds = retry_min_seconds
-        self._retry_max_seconds = retry_max_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._last_prune = float("-inf")
 
-    # --- lifecycle -------------------------------------------------------------------
+    async def relay_once(self) -> bool:
+        """The background step: one batch; True when it was full (more may be waiting).
 
-    async def start(self) -> None:
-        """Start relaying in the background (an app start-up hook)."""
-        if self._task is None or self._task.done():
-            self._wake.set()  # whatever a previous run left pending goes out at once
-            self._task = asyncio.create_task(self._run(), name="catalogue-outbox-relay")
-
-    async def stop(self) -> None:
-        """Stop relaying (an app shut-down hook); unsent rows wait for the next start."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    def wake(self) -> None:
-        """Relay now rather than at the next poll: called after a commit that enqueued."""
-        self._wake.set()
+        Raises :class:`RelayFailed` (the task backs off and retries) if the bus refused one.
+        Housekeeping (pruning sent rows) runs when the outbox is drained.
+        """
+        if await self.relay_pending() >= self._batch_size:
+            return True
+        await self._prune_sent()
+        return False
 
     # --- one pass ----------------------------------------------------------------------
 
@@ -137,7 +119,7 @@ class OutboxRelay:
     async def _mark(
         outbox: OutboxRepository, sent: list[int], failure: tuple[int, Exception] | None
     ) -> None:
-        await outbox.mark_sent(sent, _now())
+        await outbox.mark_sent(sent, utcnow())
         if failure is not None:
             await outbox.count_failure(failure[0])
 
@@ -150,44 +132,12 @@ class OutboxRelay:
             ) from exc
         return len(sent)
 
-    # --- the background loop -----------------------------------------------------------
-
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            self._wake.clear()
-            try:
-                relayed = await self.relay_pending()
-            except Exception as exc:  # bus or database down: back off, keep everything
-                failures += 1
-                delay = min(self._retry_max_seconds, self._retry_min_seconds * 2 ** (failures - 1))
-                log.warning(
-                    "catalogue.outbox.relay_failed",
-                    error=str(exc) or exc.__class__.__name__,
-                    failures=failures,
-                    retry_in_seconds=delay,
-                )
-                await asyncio.sleep(delay)
-                continue
-            if failures:
-                log.info("catalogue.outbox.relay_recovered", after_failures=failures)
-                failures = 0
-            if relayed >= self._batch_size:
-                continue  # more are waiting
-            await self._prune_sent()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-
     async def _prune_sent(self) -> None:
         if time.monotonic() - self._last_prune < _PRUNE_EVERY_SECONDS:
             return
         self._last_prune = time.monotonic()
         try:
             async with unit_of_work(self._database) as store:
-                await store.outbox.prune(_now() - SENT_RETENTION)
+                await store.outbox.prune(utcnow() - SENT_RETENTION)
         except Exception as exc:  # housekeeping only; the next hour tries again
             log.warning("catalogue.outbox.prune_failed", error=exc.__class__.__name__)
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow, OutboxRow
 from streamstack.catalogue.schemas import SortOrder
-from streamstack.kernel.db import Database
+from streamstack.kernel.db import Database, escape_like
 from streamstack.kernel.errors import NotFound
 
 PendingEvent = Row[int, str, str, bytes]
@@ -55,7 +55,7 @@ class ItemQuery:
         if self.playable_only:
             conditions.append(MediaItemRow.playable.is_(True))
         if self.needle:
-            pattern = like_pattern(self.needle)
+            pattern = f"%{escape_like(self.needle)}%"
             conditions.append(MediaItemRow.search_text.like(pattern, escape="\\"))
         if self.tag:
             tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == self.tag)
@@ -73,12 +73,6 @@ class ItemQuery:
         if self.sort == "title":
             return [MediaItemRow.title_key.asc(), MediaItemRow.id.asc()]
         return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
-
-
-def like_pattern(text: str) -> str:
-    """``%text%`` for LIKE, with the wildcards of ``text`` escaped (escape char ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
@@ -249,7 +243,7 @@ class CatalogueStore:
 async def unit_of_work(database: Database) -> AsyncIterator[CatalogueStore]:
     """One session and one transaction: committed when the block ends, rolled back if it
     raises (database unreachable → 503)."""
-    async with database.session() as session, session.begin():
+    async with database.unit_of_work() as session:
         yield CatalogueStore(session)
 
 

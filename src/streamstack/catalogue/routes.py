@@ -1,7 +1,8 @@
 """HTTP routes of the catalogue under ``/api/v1/catalogue``: thin, the service does the work.
 
-Browsing (list, get) is public; a valid bearer token of an admin also shows drafts. Writes
-need the admin role; a stream token needs any signed-in user.
+Browsing (list, get) is public and shows playable published items; a valid bearer token of
+an admin shows every item with its processing state. Writes need the admin role; a stream
+token needs any signed-in user.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Router, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from streamstack.catalogue.schemas import (
@@ -26,20 +27,12 @@ from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import MediaItem
 from streamstack.contracts.limits import ONE_LINE, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
-from streamstack.kernel.guards import (
-    Principal,
-    provide_call_context,
-    provide_principal,
-    provide_viewer,
-    requires_admin,
-    requires_user,
-)
+from streamstack.kernel.dependencies import CALLER, provide_values
+from streamstack.kernel.guards import Principal, requires_admin, requires_user
+from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/catalogue"
-BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
-#: Browsing is public; a bearer token, when sent, shows an admin the drafts too.
-OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
 
 
 class CatalogueController(Controller):
@@ -156,16 +149,8 @@ class CatalogueController(Controller):
 def catalogue_router(service: CatalogueService) -> Router:
     """The catalogue's routes, bound to ``service``."""
 
-    async def provide_service() -> CatalogueService:
-        return service
-
     return Router(
         path=PREFIX,
         route_handlers=[CatalogueController],
-        dependencies={
-            "service": Provide(provide_service),
-            "viewer": Provide(provide_viewer),
-            "principal": Provide(provide_principal),
-            "call_context": Provide(provide_call_context),
-        },
+        dependencies={**provide_values(service=service), **CALLER},
     )

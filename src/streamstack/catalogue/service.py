@@ -27,7 +27,6 @@ from streamstack.catalogue.items import (
     withdrawal,
 )
 from streamstack.catalogue.models import MediaItemRow
-from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.repository import CatalogueStore, ItemQuery, reading, unit_of_work
 from streamstack.catalogue.schemas import (
     MediaPage,
@@ -45,6 +44,7 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
 )
 from streamstack.contracts.streaming import IssueStreamToken, StreamingClient, StreamTokenGrant
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from streamstack.kernel.operation import CallContext
@@ -59,11 +59,13 @@ class CatalogueService:
     def __init__(
         self,
         database: Database,
-        relay: OutboxRelay,
+        *,
+        wake_relay: Callable[[], None],
         streaming: Callable[[], StreamingClient],
     ) -> None:
         self._database = database
-        self._relay = relay
+        #: Called after a commit that enqueued an event: the relay publishes it at once.
+        self._wake_relay = wake_relay
         self._streaming_factory = streaming
         self._streaming: StreamingClient | None = None
 
@@ -127,7 +129,7 @@ class CatalogueService:
         ``request`` has met the contract's limits already (HTTP and the operation
         transports decode against them); here it is only normalised.
         """
-        now = _now()
+        now = utcnow()
         row = new_row(request, created_by=created_by, now=now)
         tags = normalize_tags(request.tags)
         item = to_media_item(row, tags)
@@ -143,7 +145,7 @@ class CatalogueService:
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
         if request.publish:
-            self._relay.wake()
+            self._wake_relay()
         log.info("catalogue.item_created", media_id=item.id, status=item.status)
         return item
 
@@ -166,7 +168,7 @@ class CatalogueService:
         new_tags = (
             None if isinstance(changes.tags, msgspec.UnsetType) else normalize_tags(changes.tags)
         )
-        now = _now()
+        now = utcnow()
         async with unit_of_work(self._database) as store:
             row = await store.items.lock(item_id)
             tags = new_tags if new_tags is not None else await store.tags.of_item(item_id)
@@ -185,20 +187,20 @@ class CatalogueService:
             elif event == MEDIA_UNPUBLISHED:
                 await store.outbox.enqueue(event, withdrawal(row, now), now)
         if event is not None:
-            self._relay.wake()
+            self._wake_relay()
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
         return item
 
     async def delete_item(self, item_id: uuid.UUID) -> None:
         """Delete an item and its tags; emits ``media.deleted`` (a :class:`MediaWithdrawn`
         naming its objects), so its tokens stop and its objects are removed."""
-        now = _now()
+        now = utcnow()
         async with unit_of_work(self._database) as store:
             row = await store.items.lock(item_id)
             await store.tags.remove_all(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
-        self._relay.wake()
+        self._wake_relay()
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
     async def update_processing(self, update: ProcessingUpdate) -> MediaItem:
@@ -212,7 +214,7 @@ class CatalogueService:
         async with unit_of_work(self._database) as store:
             row = await store.items.lock(item_id)
             apply_processing(row, update, renditions)
-            row.updated_at = _now()
+            row.updated_at = utcnow()
             item = to_media_item(row, await store.tags.of_item(item_id))
         log.info(
             "catalogue.processing_updated",
@@ -253,7 +255,8 @@ class CatalogueService:
 
     async def outbox_backlog(self) -> int:
         """How many events wait in the outbox (for metrics and alerting)."""
-        return await self._relay.backlog()
+        async with reading(self._database) as store:
+            return await store.outbox.backlog()
 
 
 def _change_status(
@@ -267,7 +270,3 @@ def _change_status(
         row.status, row.published_at = "draft", None
         return MEDIA_UNPUBLISHED
     return None
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
