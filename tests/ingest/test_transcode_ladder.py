@@ -303,3 +303,18 @@ def test_interlaced_pictures_are_deinterlaced(tmp_path: Path) -> None:
     # Woven, odd and even lines differ by ~190 levels along 8-pixel stripes at the
     # square's edges; deinterlaced, each line comes from one instant and neighbours agree.
     assert max(comb(frame) for frame in frames) < 40
+
+
+@pytest.mark.parametrize("transfer", [16, 18], ids=["pq", "hlg"])
+def test_hdr_reference_white_comes_out_sdr_white(tmp_path: Path, transfer: int) -> None:
+    source = transcode_media.hdr_mkv(tmp_path, transfer)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=False)
+    data = (out / "hls/240p/init.mp4").read_bytes() + (out / "hls/240p/seg_00002.m4s").read_bytes()
+    with av.open(io.BytesIO(data), "r") as container:
+        frame = next(container.decode(video=0))
+    # Read as plain BT.709 the grey would be 143 (PQ) or 180 (HLG) of 235: dim or grey.
+    assert 215 <= _luma(frame, 160, 120) <= 235
+    chroma = [bytes(plane)[plane.line_size * 60 + 80] for plane in frame.planes[1:]]
+    assert all(abs(value - 128) <= 3 for value in chroma)  # still grey: no colour cast

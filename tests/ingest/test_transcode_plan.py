@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
+from streamstack.ingest.transcoding import hdr
 from streamstack.ingest.transcoding.ladder import (
     BITRATE_CAPS_KBPS,
     Rung,
@@ -90,3 +92,19 @@ def test_codec_strings_come_from_the_sps() -> None:
     assert avc_codec(avcc) == "avc1.42c01e"
     with pytest.raises(ValueError, match="sequence parameter set"):
         avc_codec(b"\x00\x00\x01\x68\x00")
+
+
+def test_the_hdr_curve_keeps_black_maps_reference_white_near_white_and_never_clips_hard() -> None:
+    for transfer, reference_white in ((hdr.PQ, 0.58), (hdr.HLG, 0.75)):
+        assert hdr.sdr_signal((0.0, 0.0, 0.0), transfer) == (0.0, 0.0, 0.0)
+        white = hdr.sdr_signal((reference_white,) * 3, transfer)
+        assert all(0.93 <= v <= 0.99 for v in white)
+        levels = [hdr.sdr_signal((s / 20,) * 3, transfer)[0] for s in range(21)]
+        assert levels == sorted(levels)  # monotonic: no tone reversal
+        assert max(levels) <= 1.0
+
+
+def test_the_lut_file_has_every_grid_point(tmp_path: Path) -> None:
+    lines = hdr.write_cube(tmp_path / "pq.cube", hdr.PQ).read_text().splitlines()
+    assert lines[0] == f"LUT_3D_SIZE {hdr.LUT_SIZE}"
+    assert len(lines) == 1 + hdr.LUT_SIZE**3

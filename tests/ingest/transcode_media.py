@@ -284,3 +284,32 @@ def sar_mkv(directory: Path) -> Path:
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return path
+
+
+def hdr_mkv(directory: Path, transfer: int) -> Path:
+    """10-bit HEVC tagged BT.2020 with ``transfer`` (16 PQ, 18 HLG), all HDR reference white.
+
+    Reference white (203 nits, ITU-R BT.2408) is signal 0.58 in PQ and 0.75 in HLG.
+    """
+    signal = 0.58 if transfer == 16 else 0.75
+    code = round(64 + signal * 876)  # 10-bit limited range
+    path = directory / f"hdr-{transfer}.mkv"
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = out.add_stream(
+            "libx265", rate=FPS, options={"preset": "ultrafast", "x265-params": "log-level=error"}
+        )
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p10le"
+        context = stream.codec_context
+        context.color_trc, context.color_primaries, context.colorspace = transfer, 9, 9
+        context.color_range = 1
+        for index in range(round(SECONDS * FPS)):
+            frame = av.VideoFrame(320, 240, "yuv420p10le")
+            luma, *chroma = frame.planes
+            luma.update(struct.pack("<H", code) * (luma.buffer_size // 2))
+            for plane in chroma:
+                plane.update(struct.pack("<H", 512) * (plane.buffer_size // 2))
+            frame.pts = index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path

@@ -23,8 +23,8 @@ the whole ladder after, whose package replaces the first one.
 
 - :mod:`.ladder` -- which rungs, their sizes and bitrate caps (the table), H.264
   profile and level, frame rate, GOP, and the memory a transcode needs;
-- :mod:`.timeline` -- rotation, even sizes and the constant-rate output timeline
-  (variable frame rate sources stay in sync);
+- :mod:`.timeline` -- deinterlacing, rotation and the constant-rate output timeline
+  (variable frame rate sources stay in sync); :mod:`.hdr` -- PQ/HLG to SDR BT.709;
 - :mod:`.rendition` -- one rung: scale, x264, AAC, the FFmpeg ``hls`` muxer writing
   CMAF (fragmented MP4) segments;
 - :mod:`.playlists` and :mod:`.packaging` -- the master playlist (bandwidths measured

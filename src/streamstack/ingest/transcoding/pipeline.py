@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 import av
 
-from streamstack.ingest.transcoding import staging
+from streamstack.ingest.transcoding import hdr, staging
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import (
     AUDIO_SAMPLE_RATE,
@@ -239,8 +239,11 @@ class _Run:
         ladder = plan_ladder(*display, self.rate)
         ladder = ladder[: self.options.max_rungs or len(ladder)]
         # One output per rung and one for the storyboard.
+        lut = None
+        if first.color_trc in hdr.HDR_TRANSFERS:
+            lut = hdr.write_cube(self.work / ".hdr.cube", first.color_trc)
         self.video_timeline = VideoTimeline(
-            first, time_base, self.rate, self.origin, outputs=len(ladder) + 1
+            first, time_base, self.rate, self.origin, outputs=len(ladder) + 1, hdr_lut=lut
         )
         for rung in ladder:
             rendition = Rendition(

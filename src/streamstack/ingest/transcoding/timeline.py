@@ -1,6 +1,7 @@
 """The output timeline: decoded frames in, upright constant-rate frames and clean audio out.
 
-Video: interlaced frames are deinterlaced (``bwdif``), the display matrix is applied (a phone's portrait clip comes out portrait, as
+Video: interlaced frames are deinterlaced (``bwdif``), HDR is mapped to SDR (:mod:`.hdr`),
+the display matrix is applied (a phone's portrait clip comes out portrait, as
 FFmpeg's own ``autorotate`` does), anamorphic pixels are noted so the ladder sizes come
 out right, and FFmpeg's ``fps`` filter maps every frame onto a constant-rate grid by its
 timestamp, duplicating or dropping frames where a variable-rate source is early or late;
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import av.filter
@@ -68,6 +70,7 @@ class VideoTimeline:
         rate: Fraction,
         origin: Fraction,
         outputs: int,
+        hdr_lut: Path | None = None,
     ) -> None:
         self.width, self.height, self.format = first.width, first.height, first.format.name
         self.rate = rate
@@ -88,6 +91,8 @@ class VideoTimeline:
         chain.append(
             self._graph.add("fps", f"fps={rate.numerator}/{rate.denominator}:start_time={start}")
         )
+        if hdr_lut is not None:
+            chain += self._to_sdr(hdr_lut)
         # Frame numbers as timestamps: the encoders' time base is 1/rate.
         chain.append(self._graph.add("setpts", "N"))
         split = self._graph.add("split", str(outputs))
@@ -100,6 +105,19 @@ class VideoTimeline:
             split.link_to(sink, output_idx=index)
             self._sinks.append(sink)
         self._graph.configure()
+
+    def _to_sdr(self, lut: Path) -> list[av.filter.context.FilterContext]:
+        """HDR (BT.2020, PQ or HLG) to SDR BT.709 through the 3D LUT of :mod:`.hdr`."""
+        add = self._graph.add
+        return [
+            add("scale", in_color_matrix="bt2020", in_range="tv"),
+            add("format", "gbrpf32le"),
+            # Keyword options reach FFmpeg as values: no escaping of the path.
+            add("lut3d", file=str(lut), interp="tetrahedral"),
+            add("scale", out_color_matrix="bt709", out_range="tv"),
+            add("format", "yuv420p"),
+            add("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709"),
+        ]
 
     def push(self, frame: av.VideoFrame | None) -> Iterator[tuple[av.VideoFrame, ...]]:
         """Feed one decoded frame (None at the end); yield the output instants now ready."""

