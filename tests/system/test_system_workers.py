@@ -1,0 +1,147 @@
+"""Two ``streamstack worker`` processes share the transcoding queue, as production runs them.
+
+The harness's PostgreSQL, NATS JetStream and S3 servers; ``streamstack migrate``; one
+``streamstack serve`` process with every module; two ``streamstack worker`` processes that
+reach catalogue over HTTP with the service secret. Uploads through the API become jobs on
+the JetStream queue; each job runs on exactly one worker, both workers take part, and every
+item ends ``ready`` with its package under its own prefix.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from system_rig import (
+    MODULES,
+    ChildProcess,
+    Service,
+    clean_environment,
+    run_streamstack,
+    running,
+    start_all,
+    streamstack_command,
+)
+
+from harness.servers import S3Endpoint, free_port
+from streamstack.kernel.jwt import ensure_dev_keypair
+from streamstack.settings import Settings
+from support.apps import INTERNAL_SECRET, bearer, mint_token
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS / "ingest") not in sys.path:
+    sys.path.insert(0, str(TESTS / "ingest"))
+import transcode_media  # noqa: E402
+
+JOBS = 3
+ADMIN = "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
+
+
+def worker_process(env: dict[str, str], name: str, logs: Path) -> tuple[ChildProcess, str]:
+    """``streamstack worker`` on a loopback port (not started); the process and its URL."""
+    port = free_port()
+    argv = streamstack_command("worker", "--host", "127.0.0.1", "--port", str(port))
+    process = ChildProcess(name=name, argv=argv, env=dict(env), log_path=logs / f"{name}.log")
+    return process, f"http://127.0.0.1:{port}"
+
+
+def processed(url: str) -> float:
+    """Jobs a worker finished, from its /metrics."""
+    text = httpx.get(f"{url}/metrics", timeout=5).text
+    pattern = r'streamstack_jobs_settled_total{[^}]*outcome="processed"[^}]*} (\S+)'
+    return sum(float(value) for value in re.findall(pattern, text))
+
+
+def test_two_worker_processes_share_the_queue(
+    tmp_path: Path,
+    fresh_database_url: str,
+    nats_url: str,
+    s3_endpoint: S3Endpoint,
+    fresh_buckets: tuple[str, str],
+    s3_client: object,
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    keys = tmp_path / "keys"
+    ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
+    api_port = free_port()
+    env = clean_environment(
+        STREAMSTACK_ENVIRONMENT="production",
+        STREAMSTACK_DATA_DIR=str(tmp_path / "data"),
+        STREAMSTACK_DATABASE_URL=fresh_database_url,
+        STREAMSTACK_NATS_URL=nats_url,
+        STREAMSTACK_S3_ENDPOINT_URL=s3_endpoint.url,
+        STREAMSTACK_S3_ACCESS_KEY_ID=s3_endpoint.access_key_id,
+        STREAMSTACK_S3_SECRET_ACCESS_KEY=s3_endpoint.secret_access_key,
+        STREAMSTACK_S3_REGION=s3_endpoint.region,
+        STREAMSTACK_MEDIA_BUCKET=fresh_buckets[0],
+        STREAMSTACK_THUMBNAILS_BUCKET=fresh_buckets[1],
+        STREAMSTACK_INTERNAL_SECRET=INTERNAL_SECRET,
+        STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(keys / "public.pem"),
+        STREAMSTACK_TRANSCODE_QUEUE=f"media-{uuid.uuid4().hex[:12]}",
+        STREAMSTACK_TRANSCODE_PRESET="ultrafast",
+        STREAMSTACK_TRANSCODE_SEGMENT_SECONDS="1.0",
+        STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS="10",
+        STREAMSTACK_LOG_LEVEL="INFO",
+        **{f"STREAMSTACK_{m.upper()}_URL": f"http://127.0.0.1:{api_port}" for m in MODULES},
+    )
+    run_streamstack(["migrate"], env, logs / "migrate.log")
+    api = Service(
+        name="api",
+        argv=streamstack_command("serve", "--host", "127.0.0.1", "--port", str(api_port)),
+        env={**env, "STREAMSTACK_JWT_PRIVATE_KEY_PATH": str(keys / "private.pem")},
+        log_path=logs / "api.log",
+        port=api_port,
+    )
+    (first, first_url), (second, second_url) = (
+        worker_process(env, name, logs) for name in ("worker-0", "worker-1")
+    )
+    source = transcode_media.vp9_webm(tmp_path).read_bytes()
+    settings = Settings(
+        jwt_private_key_path=keys / "private.pem", jwt_public_key_path=keys / "public.pem"
+    )
+    admin = bearer(mint_token(settings, role="admin", user_id=ADMIN))
+
+    with running([api, first, second]):
+        start_all([api])
+        for worker, url in ((first, first_url), (second, second_url)):
+            worker.start()
+            worker.wait_until(f"{url}/ready")
+        ids = []
+        for index in range(JOBS):
+            response = httpx.post(
+                f"{api.url}/api/v1/ingest/upload",
+                files={"file": ("clip.webm", source, "video/webm")},
+                data={"title": f"Clip {index}"},
+                headers=admin,
+                timeout=60,
+            )
+            assert response.status_code == 201, response.text
+            ids.append(response.json()["id"])
+
+        deadline = time.monotonic() + 180
+        states: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            states = {
+                media_id: httpx.get(f"{api.url}/api/v1/catalogue/{media_id}", headers=admin).json()[
+                    "processing_state"
+                ]
+                for media_id in ids
+            }
+            if all(state in ("ready", "failed") for state in states.values()):
+                break
+            time.sleep(0.3)
+
+        assert set(states.values()) == {"ready"}, states
+        counts = [processed(first_url), processed(second_url)]
+        assert sum(counts) == JOBS and all(counts), counts
+        for media_id in ids:
+            listed = s3_client.list_objects_v2(  # type: ignore[attr-defined]
+                Bucket=fresh_buckets[0], Prefix=f"{media_id}/hls/"
+            )
+            names = {item["Key"] for item in listed.get("Contents", [])}
+            assert f"{media_id}/hls/master.m3u8" in names
