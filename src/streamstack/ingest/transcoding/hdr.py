@@ -57,14 +57,18 @@ def _hlg_scene(signal: float) -> float:
     return signal * signal / 3 if signal <= 0.5 else (math.exp((signal - c) / a) + b) / 12
 
 
-def display_nits(rgb: tuple[float, float, float], transfer: int) -> tuple[float, float, float]:
-    """Display light (nits) of a BT.2020 PQ or HLG signal triple."""
+def _channel_light(signal: float, transfer: int) -> float:
+    """One channel's light: display nits (PQ) or relative scene light (HLG)."""
+    return _pq_nits(signal) if transfer == PQ else _hlg_scene(signal)
+
+
+def _display(light: tuple[float, float, float], transfer: int) -> tuple[float, float, float]:
+    """Display nits: PQ light is already; HLG goes through the OOTF (gamma 1.2)."""
     if transfer == PQ:
-        r, g, b = (_pq_nits(v) for v in rgb)
-        return r, g, b
-    r, g, b = (_hlg_scene(v) for v in rgb)
+        return light
+    r, g, b = light
     luminance = 0.2627 * r + 0.6780 * g + 0.0593 * b
-    gain = HLG_PEAK_NITS * luminance**0.2 if luminance > 0 else 0.0  # OOTF, gamma 1.2
+    gain = HLG_PEAK_NITS * math.pow(luminance, 0.2) if luminance > 0 else 0.0
     return r * gain, g * gain, b * gain
 
 
@@ -75,26 +79,40 @@ def _roll_off(level: float) -> float:
     return KNEE + headroom * (1 - math.exp(-(level - KNEE) / headroom))
 
 
+def _sdr(light: tuple[float, float, float], transfer: int) -> tuple[float, float, float]:
+    r, g, b = _display(light, transfer)
+    (m11, m12, m13), (m21, m22, m23), (m31, m32, m33) = _TO_709
+    white = REFERENCE_WHITE_NITS
+    red = max(m11 * r + m12 * g + m13 * b, 0.0) / white
+    green = max(m21 * r + m22 * g + m23 * b, 0.0) / white
+    blue = max(m31 * r + m32 * g + m33 * b, 0.0) / white
+    brightest = max(red, green, blue)
+    if brightest <= 0:
+        return 0.0, 0.0, 0.0
+    scale = _roll_off(brightest) / brightest
+    power = 1 / DISPLAY_GAMMA
+    return (
+        math.pow(min(red * scale, 1.0), power),
+        math.pow(min(green * scale, 1.0), power),
+        math.pow(min(blue * scale, 1.0), power),
+    )
+
+
 def sdr_signal(rgb: tuple[float, float, float], transfer: int) -> tuple[float, float, float]:
     """The BT.709 SDR signal (0..1) for one BT.2020 HDR signal triple."""
-    nits = display_nits(rgb, transfer)
-    linear = [max(sum(m * v for m, v in zip(row, nits, strict=True)), 0.0) for row in _TO_709]
-    relative = [v / REFERENCE_WHITE_NITS for v in linear]
-    brightest = max(relative)
-    scale = _roll_off(brightest) / brightest if brightest > 0 else 0.0
-    r, g, b = (min(v * scale, 1.0) ** (1 / DISPLAY_GAMMA) for v in relative)
-    return r, g, b
+    r, g, b = (_channel_light(v, transfer) for v in rgb)
+    return _sdr((r, g, b), transfer)
 
 
 def write_cube(path: Path, transfer: int) -> Path:
     """Write the ``.cube`` 3D LUT for ``transfer`` (PQ or HLG) to ``path``."""
-    steps = [i / (LUT_SIZE - 1) for i in range(LUT_SIZE)]
+    light = [_channel_light(i / (LUT_SIZE - 1), transfer) for i in range(LUT_SIZE)]
     lines = [f"LUT_3D_SIZE {LUT_SIZE}"]
     # .cube order: red changes fastest, then green, then blue.
-    for blue in steps:
-        for green in steps:
-            for red in steps:
-                r, g, b = sdr_signal((red, green, blue), transfer)
-                lines.append(f"{r:.6f} {g:.6f} {b:.6f}")
+    for blue in light:
+        for green in light:
+            for red in light:
+                r, g, b = _sdr((red, green, blue), transfer)
+                lines.append(f"{r:.5f} {g:.5f} {b:.5f}")
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
     return path
