@@ -281,3 +281,15 @@ def test_edge_entrypoint_is_copied_and_executable() -> None:
     entrypoint = COMPOSE_DIR / "nginx-entrypoint.sh"
     assert entrypoint.stat().st_mode & 0o111
     assert "COPY compose/nginx-entrypoint.sh" in (COMPOSE_DIR / "Dockerfile").read_text()
+
+
+def test_transcoding_workers_are_a_scalable_service_of_the_same_image(compose_text: str) -> None:
+    compose = yaml.safe_load(interpolate(compose_text, filled_env()))
+    worker = compose["services"]["worker"]
+    assert worker["command"] == ["worker"]
+    assert worker["image"] == compose["services"]["migrate"]["image"]
+    assert worker["deploy"]["replicas"] >= 2
+    settings = Settings.from_env({k: str(v) for k, v in worker["environment"].items()})
+    assert settings.environment == "production" and settings.nats_url == "nats://nats:4222"
+    assert settings.module_url("catalogue") == "http://nginx:8081"
+    assert settings.jwt_private_key_path is None and "jwt_private_key" not in worker["secrets"]
