@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -42,6 +43,7 @@ class CircuitBreaker:
         self._unavailable = unavailable
         self._probing: asyncio.Task[None] | None = None
         self._stopped = False
+        self._last_success = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -53,9 +55,24 @@ class CircuitBreaker:
         if self.is_open:
             raise self._unavailable(f"{self.name} is unavailable")
 
-    def trip(self) -> None:
-        """Record a failure that means the backend is down: open, and start probing."""
+    @staticmethod
+    def clock() -> float:
+        """Now, on the clock :meth:`trip` and :meth:`succeeded` compare."""
+        return time.monotonic()
+
+    def succeeded(self) -> None:
+        """Record that the backend answered a call."""
+        self._last_success = time.monotonic()
+
+    def trip(self, started: float | None = None) -> None:
+        """Record a failure that means the backend is down: open, and start probing.
+
+        A call that ``started`` before the backend last answered another one is stale (it
+        waited through an outage that is already over) and opens nothing.
+        """
         if self.is_open or self._stopped:
+            return
+        if started is not None and started <= self._last_success:
             return
         log.warning("backend.circuit_open", backend=self.name)
         self._probing = asyncio.get_running_loop().create_task(self._probe_until_back())
@@ -70,12 +87,13 @@ class CircuitBreaker:
 
     async def _probe_until_back(self) -> None:
         while True:
-            await asyncio.sleep(self.probe_interval)
             try:
                 async with asyncio.timeout(self.probe_timeout):
                     await self._probe()
             except Exception as exc:  # still down: any failure means "ask again later"
                 log.debug("backend.still_down", backend=self.name, error=repr(exc))
+                await asyncio.sleep(self.probe_interval)
                 continue
+            self.succeeded()
             log.info("backend.circuit_closed", backend=self.name)
             return

@@ -1,13 +1,18 @@
 """NATS JetStream KV adapter for the key-value port.
 
-Every bucket on one connection shares one circuit breaker: after a call finds NATS down,
-the others fail at once (503) until a background probe sees NATS answer again, instead of
-each waiting out the request timeout.
+Every bucket on one connection shares one circuit breaker: after a call waited out its
+timeout (NATS hung or unreachable while the client still thinks it is connected), the
+others fail at once (503) until a background probe sees JetStream answer again, instead
+of each waiting out the timeout too. Failures that cost no waiting (the client knows it is
+disconnected, JetStream answers "unavailable" while it restarts) do not open it: they are
+fast already, and opening on them would keep refusing for a while after NATS is back.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from nats.js import errors as js_errors
 from nats.js.kv import KeyValue
@@ -16,6 +21,8 @@ from streamstack.kernel.circuit import CircuitBreaker
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.kv import KeyExists, KeyValueUnavailable, check_bucket, check_key
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
+
+T = TypeVar("T")
 
 
 class NatsKeyValueStore:
@@ -42,44 +49,44 @@ class NatsKeyValueStore:
 
     async def get(self, key: str) -> bytes | None:
         check_key(key)
-        kv = await self._bucket()
         try:
-            entry = await kv.get(key)
+            entry = await self._call(lambda kv: kv.get(key))
         except js_errors.KeyNotFoundError:  # also KeyDeletedError
             return None
-        except Exception as exc:
-            raise self._unavailable(exc) from exc
         return entry.value or b""
 
     async def put(self, key: str, value: bytes) -> None:
         check_key(key)
-        kv = await self._bucket()
-        try:
-            await kv.put(key, value)
-        except Exception as exc:
-            raise self._unavailable(exc) from exc
+        await self._call(lambda kv: kv.put(key, value))
 
     async def create(self, key: str, value: bytes) -> None:
         check_key(key)
-        kv = await self._bucket()
         try:
-            await kv.create(key, value)
+            await self._call(lambda kv: kv.create(key, value))
         except js_errors.KeyWrongLastSequenceError:
             raise KeyExists(f"key {key!r} already exists") from None
-        except Exception as exc:
-            raise self._unavailable(exc) from exc
 
     async def delete(self, key: str) -> None:
         check_key(key)
-        kv = await self._bucket()
-        try:
-            await kv.delete(key)
-        except Exception as exc:
-            raise self._unavailable(exc) from exc
+        await self._call(lambda kv: kv.delete(key))
 
     async def ping(self) -> None:
         await self._connection.ping()
         await self._bucket()
+
+    async def _call(self, operation: Callable[[KeyValue], Awaitable[T]]) -> T:
+        """Run ``operation`` on the bucket; JetStream's answers pass, failures map to 503."""
+        kv = await self._bucket()
+        started = self._breaker.clock()
+        try:
+            result = await operation(kv)
+        except (js_errors.KeyNotFoundError, js_errors.KeyWrongLastSequenceError):
+            self._breaker.succeeded()  # an answer, just not a value
+            raise
+        except Exception as exc:
+            raise self._unavailable(exc, started) from exc
+        self._breaker.succeeded()
+        return result
 
     async def _bucket(self) -> KeyValue:
         self._breaker.check()
@@ -105,7 +112,7 @@ class NatsKeyValueStore:
                     raise self._unavailable(exc) from exc
         return self._kv
 
-    def _unavailable(self, exc: Exception) -> Exception:
+    def _unavailable(self, exc: Exception, started: float | None = None) -> Exception:
         mapped: ServiceUnavailable
         if isinstance(exc, NatsUnavailable | KeyValueUnavailable):
             mapped = exc
@@ -113,10 +120,18 @@ class NatsKeyValueStore:
             mapped = KeyValueUnavailable(f"key-value store {self.bucket!r} is unavailable")
         else:
             return exc
-        self._breaker.trip()
+        if isinstance(exc, asyncio.TimeoutError):  # nats-py's TimeoutError is one too
+            self._breaker.trip(started)
         return mapped
 
 
 def nats_breaker(connection: NatsConnection) -> CircuitBreaker:
     """The circuit breaker of the key-value buckets on ``connection``."""
-    return CircuitBreaker("key-value store (NATS)", connection.ping, KeyValueUnavailable)
+
+    async def jetstream_answers() -> None:
+        # The connection alone comes back before JetStream does after a NATS restart:
+        # closing on a ping would let requests through to fail (and re-open) once more.
+        await connection.ping()
+        await (await connection.jetstream()).account_info()
+
+    return CircuitBreaker("key-value store (NATS)", jetstream_answers, KeyValueUnavailable)

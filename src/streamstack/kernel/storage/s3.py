@@ -103,13 +103,18 @@ class S3Client:
     @contextlib.contextmanager
     def mapped(self, key: str = "") -> Any:
         """Turn botocore failures into the port's errors; an unreachable S3 opens the breaker."""
+        started = self.breaker.clock()
         try:
             with _mapped(key):
                 yield
         except StorageUnavailable as exc:
             if isinstance(exc.__cause__, _UNREACHABLE):
-                self.breaker.trip()
+                self.breaker.trip(started)
             raise
+        except AppError:
+            self.breaker.succeeded()  # S3 answered (no such key, changed …)
+            raise
+        self.breaker.succeeded()
 
     async def close(self) -> None:
         """Stop probing and close the pool."""
