@@ -37,7 +37,8 @@ export function AppRoutes() {
             </RequireAuth>
           }
         >
-          <Route path="watch/:id" element={<Titled title="Watch"><WatchPage /></Titled>} />
+          {/* The watch page titles the tab with the video's own title. */}
+          <Route path="watch/:id" element={<WatchPage />} />
           <Route path="account" element={<Titled title="Account"><AccountPage /></Titled>} />
           <Route
             path="admin"

@@ -3,7 +3,7 @@ import { Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
-import { renderPage } from "../test/render";
+import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
 import { WatchPage } from "./Watch";
 
@@ -101,5 +101,80 @@ describe("WatchPage", () => {
     renderWatch("nope");
     expect(await screen.findByRole("heading", { name: "Video not found" })).toBeInTheDocument();
     expect(screen.queryByTestId("player")).not.toBeInTheDocument();
+  });
+
+  it("titles the tab with the video, and makes links in the description clickable and safe", async () => {
+    const description = 'Made with https://example.org/tools. <img src=x onerror="alert(1)"> javascript:alert(1)';
+    server.use(http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1", description }))));
+    server.use(http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    await screen.findByRole("heading", { name: "Sunset over the bay" });
+    await vi.waitFor(() => expect(document.title).toBe("Sunset over the bay · StreamStack"));
+    const link = screen.getByRole("link", { name: "https://example.org/tools" });
+    expect(link).toHaveAttribute("href", "https://example.org/tools");
+    expect(link).toHaveAttribute("rel", "noopener nofollow ugc");
+    expect(link).toHaveAttribute("target", "_blank");
+    // Markup in a description stays text; other schemes are not links.
+    expect(document.querySelector(".description img")).toBeNull();
+    expect(screen.getByText(/onerror="alert\(1\)"/)).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: /javascript:/ })).not.toBeInTheDocument();
+  });
+
+  it("answers the player's keyboard shortcuts anywhere on the page, but not while typing", async () => {
+    server.use(http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))));
+    server.use(http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })));
+    setAccessToken("tok", 1800);
+    const user = setupUser();
+    renderWatch("m-1");
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const playback = { time: 30, paused: true };
+    const play = fakePlayback(video, playback);
+    const pause = vi.fn(() => void (playback.paused = true));
+    video.pause = pause;
+    Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+
+    await user.keyboard("k");
+    expect(play).toHaveBeenCalledTimes(1);
+    await user.keyboard(" ");
+    expect(pause).toHaveBeenCalledTimes(1);
+    await user.keyboard("l");
+    expect(playback.time).toBe(40);
+    await user.keyboard("{ArrowLeft}{ArrowLeft}");
+    expect(playback.time).toBe(30);
+    await user.keyboard("j");
+    expect(playback.time).toBe(20);
+    await user.keyboard("llllll");
+    expect(playback.time).toBe(65); // not past the end
+    await user.keyboard("m");
+    expect(video.muted).toBe(true);
+    await user.keyboard(">>");
+    expect(video.playbackRate).toBe(1.5);
+    expect(screen.getByLabelText("Speed")).toHaveValue("1.5");
+    await user.keyboard("<");
+    expect(video.playbackRate).toBe(1.25);
+
+    await user.selectOptions(screen.getByLabelText("Speed"), "0.5");
+    expect(video.playbackRate).toBe(0.5);
+
+    // Typing somewhere else is not a shortcut.
+    const field = document.createElement("input");
+    document.body.append(field);
+    field.focus();
+    await user.keyboard("k");
+    expect(play).toHaveBeenCalledTimes(1);
+    field.remove();
+  });
+
+  it("gives a portrait video its own shape instead of a 16:9 box", async () => {
+    const item = mediaItem({ id: "m-1", width: 1080, height: 1920 });
+    server.use(http.get(`${API}/catalogue/m-1`, () => ok(item)));
+    server.use(http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+    const video = await screen.findByTestId("player");
+    expect(video).toHaveClass("portrait");
+    expect(video.style.aspectRatio).toBe("1080 / 1920");
   });
 });

@@ -1,11 +1,13 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { getItem, getStreamToken } from "../api/catalogue";
 import { ApiError, errorMessage } from "../api/errors";
 import type { MediaItem } from "../api/schema";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { LinkedText } from "../components/LinkedText";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { SPEEDS, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 
 /** Renew the stream token when this share of its lifetime has passed. */
 export const TOKEN_RENEW_AT = 0.8;
@@ -28,7 +30,11 @@ export function swapSource(video: HTMLVideoElement, url: string): void {
 export function Player({ item }: { item: MediaItem }) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const [error, setError] = useState<string | null>(null);
+  const [speed, setSpeed] = useState(1);
+  const speedId = useId();
   const itemId = item.id;
+  usePlayerShortcuts(videoRef, setSpeed);
+  const portrait = item.width !== null && item.height !== null && item.height > item.width;
 
   useEffect(() => {
     const video = videoRef.current;
@@ -91,14 +97,37 @@ export function Player({ item }: { item: MediaItem }) {
     <div className="player-wrap">
       <video
         ref={videoRef}
-        className="player"
+        className={portrait ? "player portrait" : "player"}
+        style={portrait && item.width && item.height ? { aspectRatio: `${item.width} / ${item.height}` } : undefined}
         data-testid="player"
         controls
         playsInline
         preload="metadata"
         poster={item.thumbnail_url ?? undefined}
         aria-label={`Video: ${item.title}`}
+        onRateChange={(e) => setSpeed(e.currentTarget.playbackRate)}
       />
+      <div className="player-tools">
+        <label htmlFor={speedId}>Speed</label>
+        <select
+          id={speedId}
+          value={speed}
+          onChange={(e) => {
+            const rate = Number(e.target.value);
+            if (videoRef.current) videoRef.current.playbackRate = rate;
+            setSpeed(rate);
+          }}
+        >
+          {SPEEDS.map((s) => (
+            <option key={s} value={s}>
+              {s === 1 ? "Normal" : `${s}×`}
+            </option>
+          ))}
+        </select>
+        <small className="hint">
+          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
+        </small>
+      </div>
       {error && (
         <p className="form-error" role="alert">
           {error}
@@ -116,6 +145,7 @@ export function WatchPage() {
   if (loading) {
     return (
       <p className="status-line" role="status">
+        <title>Loading… · StreamStack</title>
         Loading…
       </p>
     );
@@ -124,6 +154,7 @@ export function WatchPage() {
     const notFound = error instanceof ApiError && error.status === 404;
     return (
       <section className="page narrow">
+        <title>{`${notFound ? "Video not found" : "Could not load the video"} · StreamStack`}</title>
         <h1>{notFound ? "Video not found" : "Could not load the video"}</h1>
         {notFound ? (
           <p>It may have been removed or not be published yet.</p>
@@ -143,6 +174,7 @@ export function WatchPage() {
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
+      <title>{`${item.title} · StreamStack`}</title>
       <Player key={item.id} item={item} />
       <div className="watch-info">
         <h1 id="watch-title">
@@ -160,7 +192,11 @@ export function WatchPage() {
             ))}
           </ul>
         )}
-        {item.description && <p className="description">{item.description}</p>}
+        {item.description && (
+          <p className="description">
+            <LinkedText text={item.description} />
+          </p>
+        )}
         <dl className="meta">
           {duration && (
             <>

@@ -1,0 +1,76 @@
+import { useEffect, type RefObject } from "react";
+
+export const SPEEDS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
+
+/** The next playback speed up (+1) or down (-1) from `rate`, within SPEEDS. */
+export function stepSpeed(rate: number, direction: 1 | -1): number {
+  const index = SPEEDS.findIndex((s) => s >= rate - 1e-9);
+  const current = index === -1 ? SPEEDS.length - 1 : index;
+  const next = Math.min(SPEEDS.length - 1, Math.max(0, current + direction));
+  return SPEEDS[next] ?? 1;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+function seek(video: HTMLVideoElement, by: number): void {
+  const end = Number.isFinite(video.duration) ? video.duration : Number.POSITIVE_INFINITY;
+  video.currentTime = Math.min(end, Math.max(0, video.currentTime + by));
+}
+
+function toggleFullscreen(element: HTMLElement): void {
+  if (document.fullscreenElement) void document.exitFullscreen?.();
+  else void element.requestFullscreen?.();
+}
+
+function toggleCaptions(video: HTMLVideoElement): void {
+  const tracks = [...video.textTracks].filter((t) => t.kind === "subtitles" || t.kind === "captions");
+  const showing = tracks.find((t) => t.mode === "showing");
+  for (const track of tracks) track.mode = "disabled";
+  if (!showing && tracks[0]) tracks[0].mode = "showing";
+}
+
+/**
+ * The keyboard shortcuts viewers know from other players, on the whole page
+ * (no need to focus the video first): space/k play-pause, j/l ∓10 s,
+ * ←/→ ∓5 s, f fullscreen, m mute, c captions, < > speed. Keys typed into a
+ * field, or pressed with Ctrl/Alt/Meta, are left alone; so are the keys the
+ * video's own controls handle while it has focus.
+ */
+export function usePlayerShortcuts(
+  videoRef: RefObject<HTMLVideoElement | null>,
+  onSpeed: (rate: number) => void,
+): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const video = videoRef.current;
+      if (!video || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+      const onVideo = event.target === video;
+      const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
+      const act: Record<string, () => void> = {
+        k: () => (video.paused ? void video.play()?.catch(() => undefined) : video.pause()),
+        j: () => seek(video, -10),
+        l: () => seek(video, 10),
+        f: () => toggleFullscreen(video),
+        m: () => (video.muted = !video.muted),
+        c: () => toggleCaptions(video),
+        "<": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, -1))),
+        ">": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, 1))),
+      };
+      // The focused video's native controls already answer these.
+      if (!onVideo && !onButton) act[" "] = act.k!;
+      if (!onVideo) {
+        act.ArrowLeft = () => seek(video, -5);
+        act.ArrowRight = () => seek(video, 5);
+      }
+      const action = act[event.key.length === 1 ? event.key.toLowerCase() : event.key] ?? act[event.key];
+      if (!action) return;
+      event.preventDefault();
+      action();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [videoRef, onSpeed]);
+}
