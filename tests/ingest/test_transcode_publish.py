@@ -182,3 +182,14 @@ def test_a_frame_larger_than_allowed_is_refused_before_decoding(tmp_path: Path) 
     with pytest.raises(TranscodeError) as caught:
         transcode(source, tmp_path / "out", small_limit)
     assert (caught.value.reason, caught.value.detail) == ("too_large", "640x480")
+
+
+def test_progress_without_a_known_duration_follows_the_bytes_read(tmp_path: Path) -> None:
+    source = transcode_media.unknown_duration_mkv(tmp_path)
+    seen: list[Progress] = []
+    result = transcode(source, tmp_path / "out", FAST, seen.append)
+    encoding = [p.fraction for p in seen if p.stage == "encoding"]
+    assert len(encoding) >= 20
+    assert encoding == sorted(encoding)
+    assert encoding[-1] >= 0.9
+    assert result.duration_seconds == pytest.approx(transcode_media.SECONDS)

@@ -7,11 +7,13 @@ quadrant (so a test can tell where the picture's corner went after rotation).
 
 from __future__ import annotations
 
+import io
 import math
 import struct
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -312,4 +314,35 @@ def hdr_mkv(directory: Path, transfer: int) -> Path:
             frame.pts = index
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
+    return path
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: the Matroska muxer cannot go back to write the duration."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.data += data
+        return len(data)
+
+
+def unknown_duration_mkv(directory: Path) -> Path:
+    """H.264 in Matroska written as a live stream: no duration anywhere in its headers."""
+    sink = _Unseekable()
+    with av.open(sink, "w", format="matroska") as out:
+        stream = out.add_stream("libx264", rate=FPS, options=_FAST_X264)
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for index in range(round(SECONDS * FPS)):
+            frame = picture(index, 320, 240)
+            frame.pts = index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    path = directory / "live.mkv"
+    path.write_bytes(bytes(sink.data))
     return path
