@@ -193,3 +193,12 @@ def test_progress_without_a_known_duration_follows_the_bytes_read(tmp_path: Path
     assert encoding == sorted(encoding)
     assert encoding[-1] >= 0.9
     assert result.duration_seconds == pytest.approx(transcode_media.SECONDS)
+
+
+def test_an_output_directory_with_a_percent_sign_is_refused_before_any_work(
+    tmp_path: Path,
+) -> None:
+    # The hls muxer would read it as a pattern; the worker chooses the directory.
+    with pytest.raises(ValueError, match="may not contain '%'"):
+        transcode(transcode_media.silent_mp4(tmp_path), tmp_path / "out%05d", FAST)
+    assert not (tmp_path / "out%05d").exists()

@@ -68,7 +68,11 @@ def transcode(
     worth a retry. A rerun into the same ``output`` replaces the previous package.
     """
     options = options or TranscodeOptions()
-    output_dir = Path(output)
+    output_dir = Path(output).absolute()
+    if "%" in str(output_dir):
+        # FFmpeg's hls muxer expands patterns in the names it derives (the init segment's
+        # directory comes from the segment pattern), so a '%' cannot be escaped reliably.
+        raise ValueError(f"the output directory may not contain '%': {output_dir}")
     staging.clear_debris(output_dir)
     work = staging.staging_directory(output_dir)
     try:
