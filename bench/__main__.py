@@ -33,6 +33,7 @@ BENCHMARKS = {
     "login_storm": "bench.login_storm",
     "ingest": "bench.ingest_memory",
     "tus_chunks": "bench.tus_chunks",
+    "transcode": "bench.transcode",
     "soak": "bench.soak",
 }
 
