@@ -295,7 +295,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
                 " return cards.length === 1 && cards[0].textContent.includes(title); }",
                 arg=title,
             )
-            await cards.first.get_by_role("link").click()
+            await cards.first.get_by_role("link", name=title).click()
             await viewer_page.wait_for_url(f"{base}{item_path}")
             await viewer_page.get_by_role("heading", name=title).wait_for()
 

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { MediaItem } from "../api/schema";
-import { formatDuration } from "../lib/format";
+import { formatDay, formatDuration } from "../lib/format";
 
 export function Thumbnail({ item, className }: { item: MediaItem; className?: string }) {
   return (
@@ -33,6 +33,20 @@ export function MediaCard({ item }: { item: MediaItem }) {
         <Thumbnail item={item} />
         <span className="card-title">{item.title}</span>
       </Link>
+      <p className="card-meta">
+        <time dateTime={item.published_at ?? item.created_at}>{formatDay(item.published_at ?? item.created_at)}</time>
+      </p>
+      {item.tags.length > 0 && (
+        <ul className="card-tags" aria-label={`Tags of ${item.title}`}>
+          {item.tags.map((tag) => (
+            <li key={tag}>
+              <Link className="tag" to={`/?tag=${encodeURIComponent(tag)}`}>
+                {tag}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
       {item.status === "draft" && <span className="badge draft">Draft</span>}
     </li>
   );

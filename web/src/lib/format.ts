@@ -34,6 +34,14 @@ export function formatDate(iso: string | null | undefined): string {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** "Feb 1, 2026": the day only, for cards. */
+export function formatDay(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
 /** Whole percent in [0, 100]; 0 when the total is unknown. */
 export function percent(done: number, total: number): number {
   if (!(total > 0)) return 0;

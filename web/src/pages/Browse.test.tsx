@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { MediaItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
+import { formatDay } from "../lib/format";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
@@ -34,8 +35,13 @@ describe("BrowsePage", () => {
     const [first, second, third] = cards;
     expect(within(first!).getByText("Sunset over the bay")).toBeInTheDocument();
     expect(within(first!).getByText("1:05")).toBeInTheDocument();
-    expect(within(first!).getByRole("link")).toHaveAttribute("href", "/watch/a");
+    expect(within(first!).getByRole("link", { name: /Sunset over the bay/ })).toHaveAttribute("href", "/watch/a");
     expect(first!.querySelector("img")).toHaveAttribute("src", "/api/v1/stream/thumbnails/a.jpg");
+
+    // The date it was published and its tags, each a filter link.
+    expect(within(first!).getByText(formatDay("2026-02-01T10:05:00Z"))).toHaveAttribute("datetime", "2026-02-01T10:05:00Z");
+    const tags = within(first!).getByRole("list", { name: "Tags of Sunset over the bay" });
+    expect(within(tags).getByRole("link", { name: "sea" })).toHaveAttribute("href", "/?tag=sea");
 
     expect(within(second!).getByText("1:02:05")).toBeInTheDocument();
     expect(second!.querySelector("img")).toBeNull();
