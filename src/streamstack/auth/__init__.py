@@ -5,8 +5,3 @@ module verifies tokens with the public key (``streamstack.kernel.jwt``). Revoked
 go to the ``revoked-tokens`` bucket that the kernel's authenticator checks. Wiring is in
 :mod:`streamstack.auth.module`.
 """
-
-# Until the app factory imports ``streamstack.auth.module.MODULE`` (kernel-api.md).
-from streamstack.auth.module import MODULE
-
-__all__ = ["MODULE"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import structlog
 
+from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.routes import RefreshCookie, auth_router
 from streamstack.auth.schemas import PublicKeySet
@@ -53,7 +54,7 @@ def build_service(
         )
     service = AuthService(
         database=backends.database,
-        revocations=revocations,
+        revocations=TokenRevocations(revocations),
         passwords=PasswordHashing(
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,

@@ -24,15 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from streamstack.auth.models import AttemptCounter, Invite, LoginSession, RefreshToken, User
+from streamstack.kernel.db import escape_like
 
 #: The lowest instant a lock can end at: "not locked".
 UNLOCKED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 #: One counted attempt in this many also deletes long-idle counters, so the table stays small.
 _SWEEP_ONE_IN = 200
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _rowcount(result: Any) -> int:
@@ -62,7 +59,7 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         """One page of accounts, newest first, optionally only emails containing ``search``."""
         where: list[ColumnElement[bool]] = []
         if search:
-            where.append(User.email.like(f"%{_escape_like(search)}%", escape="\\"))
+            where.append(User.email.like(f"%{escape_like(search)}%", escape="\\"))
         return await self.get_many_and_count(
             *where,
             LimitOffset(limit=limit, offset=offset),

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.router import Router
@@ -35,16 +35,18 @@ from streamstack.auth.service import (
 )
 from streamstack.auth.tokens import IssuedTokens
 from streamstack.kernel.authentication import Principal
+from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
-from streamstack.kernel.guards import provide_principal, requires_admin
+from streamstack.kernel.guards import requires_admin
+from streamstack.kernel.openapi import BEARER, error_responses
 
 PREFIX = "/api/v1/auth"
 REFRESH_COOKIE = "streamstack_refresh"
 #: Request header by which the SPA asks for the refresh token as an HttpOnly cookie.
 COOKIE_MODE_HEADER = "x-refresh-cookie"
-BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
-# Handler parameters filled by the router's dependencies, by name.
+# Handler parameters filled by the router's dependencies, by name (``principal`` is the
+# kernel's verified, unrevoked caller).
 Auth = NamedDependency[AuthService]
 Caller = NamedDependency[Principal]
 KeySet = NamedDependency[PublicKeySet]
@@ -135,7 +137,11 @@ class AccountController(Controller):
         issued = await auth.login(data.email, data.password, client_info(request))
         return refresh_cookie.token_pair(request, issued)
 
-    @post("/refresh", status_code=200)
+    @post(
+        "/refresh",
+        status_code=200,
+        responses=error_responses({401: "The refresh token is invalid, expired or revoked."}),
+    )
     async def refresh(
         self,
         request: Request[Any, Any, Any],
@@ -159,23 +165,25 @@ class AccountController(Controller):
         return refresh_cookie.token_pair(request, issued)
 
     @post("/logout", status_code=204, security=BEARER, responses=SIGNED_OUT)
-    async def logout(self, caller: Caller, auth: Auth, refresh_cookie: Cookies) -> Response[None]:
+    async def logout(
+        self, principal: Caller, auth: Auth, refresh_cookie: Cookies
+    ) -> Response[None]:
         """Revoke this access token and its session."""
-        await auth.logout(caller)
+        await auth.logout(principal)
         return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
 
     @post("/logout-all", status_code=204, security=BEARER, responses=SIGNED_OUT)
     async def logout_all(
-        self, caller: Caller, auth: Auth, refresh_cookie: Cookies
+        self, principal: Caller, auth: Auth, refresh_cookie: Cookies
     ) -> Response[None]:
         """Revoke every session of the caller."""
-        await auth.logout_all(caller)
+        await auth.logout_all(principal)
         return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
 
     @get("/me", security=BEARER)
-    async def me(self, caller: Caller, auth: Auth) -> UserView:
+    async def me(self, principal: Caller, auth: Auth) -> UserView:
         """The signed-in user."""
-        return await auth.current_user(caller)
+        return await auth.current_user(principal)
 
 
 class SessionController(Controller):
@@ -186,14 +194,14 @@ class SessionController(Controller):
     security = BEARER
 
     @get("")
-    async def list_sessions(self, caller: Caller, auth: Auth) -> SessionList:
+    async def list_sessions(self, principal: Caller, auth: Auth) -> SessionList:
         """Active sessions, the current one flagged."""
-        return SessionList(await auth.list_sessions(caller))
+        return SessionList(await auth.list_sessions(principal))
 
     @delete("/{session_id:uuid}", status_code=204)
-    async def revoke_session(self, caller: Caller, auth: Auth, session_id: uuid.UUID) -> None:
+    async def revoke_session(self, principal: Caller, auth: Auth, session_id: uuid.UUID) -> None:
         """Sign out one session."""
-        await auth.revoke_session(caller, session_id)
+        await auth.revoke_session(principal, session_id)
 
 
 class UserAdminController(Controller):
@@ -231,11 +239,11 @@ class InviteController(Controller):
 
     @post("", status_code=201)
     async def create_invite(
-        self, caller: Caller, auth: Auth, data: InviteRequest | None = None
+        self, principal: Caller, auth: Auth, data: InviteRequest | None = None
     ) -> Response[InviteCreated]:
         """A new invite code, shown only in this answer."""
         hours = (data or InviteRequest()).expires_in_hours
-        created = await auth.create_invite(caller, hours)
+        created = await auth.create_invite(principal, hours)
         return Response(created, status_code=201, headers=_NO_STORE)
 
     @get("")
@@ -265,16 +273,6 @@ class KeysController(Controller):
 
 def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: PublicKeySet) -> Router:
     """Every auth route, with the service and the caller as dependencies."""
-
-    async def provide_auth() -> AuthService:
-        return auth
-
-    async def provide_refresh_cookie() -> RefreshCookie:
-        return refresh_cookie
-
-    async def provide_key_set() -> PublicKeySet:
-        return key_set
-
     return Router(
         path=PREFIX,
         route_handlers=[
@@ -285,9 +283,7 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
             KeysController,
         ],
         dependencies={
-            "auth": Provide(provide_auth),
-            "refresh_cookie": Provide(provide_refresh_cookie),
-            "key_set": Provide(provide_key_set),
-            "caller": Provide(provide_principal),
+            **provide_values(auth=auth, refresh_cookie=refresh_cookie, key_set=key_set),
+            **CALLER,
         },
     )

@@ -14,13 +14,14 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Literal
 
 import structlog
 from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import ColumnElement
 
+from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.credentials import (
     InvalidCredentialFormat,
     check_new_password,
@@ -43,6 +44,7 @@ from streamstack.auth.schemas import (
 from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
 from streamstack.kernel.authentication import Principal
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import (
     AppError,
@@ -53,7 +55,6 @@ from streamstack.kernel.errors import (
     Unauthorized,
 )
 from streamstack.kernel.jwt import InvalidToken, TokenVerifier
-from streamstack.kernel.revocation import RevocationList
 
 log = structlog.get_logger(__name__)
 
@@ -110,11 +111,6 @@ class AdminAccount:
         )
 
 
-def utcnow() -> datetime.datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.datetime.now(datetime.UTC)
-
-
 def _at(epoch_seconds: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC)
 
@@ -165,7 +161,7 @@ class AuthService:
         self,
         *,
         database: Database,
-        revocations: RevocationList,
+        revocations: TokenRevocations,
         passwords: PasswordHashing,
         issuer: TokenIssuer,
         verifier: TokenVerifier,
@@ -185,7 +181,7 @@ class AuthService:
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
         """One unit of work: the repositories on one session, committed at the end."""
-        async with self._db.session() as session, session.begin():
+        async with self._db.unit_of_work() as session:
             yield AuthRecords(session)
 
     # --- accounts -----------------------------------------------------------------------
@@ -261,7 +257,7 @@ class AuthService:
                 raise Conflict("the last admin cannot be demoted", code="last_admin")
             log.info("role_changed", user_id=str(user.id), old=old, new=role)
             jtis = await records.tokens.live_access_jtis(LoginSession.user_id == user.id, now)
-            await self._revoke_jtis(jtis)
+            await self._revocations.revoke(jtis)
             return user_view(user)
 
     # --- sign-in and tokens -----------------------------------------------------------------
@@ -332,7 +328,7 @@ class AuthService:
 
     async def logout(self, caller: Principal) -> None:
         """Revoke the presented access token and the session it belongs to."""
-        await self._revocations.revoke(caller.jti)
+        await self._revocations.revoke([caller.jti])
         family = _uuid_or_none(caller.family)
         user = _uuid_or_none(caller.user_id)
         if family is None or user is None:
@@ -343,7 +339,7 @@ class AuthService:
 
     async def logout_all(self, caller: Principal) -> None:
         """Revoke every session of the caller and every access token issued in them."""
-        await self._revocations.revoke(caller.jti)
+        await self._revocations.revoke([caller.jti])
         user = _uuid_or_none(caller.user_id)
         if user is None:
             return
@@ -550,12 +546,8 @@ class AuthService:
         The revocation list is written first: if the database then fails, the sessions
         are merely still refreshable, never the other way round.
         """
-        await self._revoke_jtis(await records.tokens.live_access_jtis(which, now))
+        await self._revocations.revoke(await records.tokens.live_access_jtis(which, now))
         await records.sessions.mark_revoked(which, now)
-
-    async def _revoke_jtis(self, jtis: Iterable[str]) -> None:
-        for jti in jtis:
-            await self._revocations.revoke(jti)
 
     @staticmethod
     async def _registration_problem(

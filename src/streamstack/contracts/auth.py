@@ -1,8 +1,14 @@
-"""The auth module's published language: where revocations are kept."""
+"""The auth module's published language.
+
+Nothing here is called: other modules learn who is calling from the kernel's one
+authenticator, which verifies the token and reads the revoked-tokens list that auth writes
+(:mod:`streamstack.auth.contract`). The list itself is the kernel's
+(:mod:`streamstack.kernel.revocation`); these names stay importable from here for the
+tests that still use them.
+"""
 
 from __future__ import annotations
 
-#: KV bucket whose keys are revoked token ids (``jti``); written by auth, read by others.
-REVOKED_TOKENS_BUCKET = "revoked-tokens"
-#: How long a revocation is kept: the longest token lifetime (refresh, 7 days).
-REVOCATION_TTL_SECONDS = 7 * 24 * 3600
+from streamstack.kernel.revocation import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
+
+__all__ = ["REVOCATION_TTL_SECONDS", "REVOKED_TOKENS_BUCKET"]
