@@ -125,6 +125,7 @@ async def test_a_webm_upload_is_transcoded_and_becomes_ready(
         assert seen_by_viewer.json()["processing_detail"] is None
 
 
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
@@ -233,6 +234,7 @@ async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
         assert_complete_package(rig, media_id)
 
 
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

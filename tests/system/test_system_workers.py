@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from system_rig import (
@@ -56,38 +57,69 @@ def processed(url: str) -> float:
     return sum(float(value) for value in re.findall(pattern, text))
 
 
+def production_env(
+    tmp_path: Path,
+    database_url: str,
+    nats_url: str,
+    s3_endpoint: S3Endpoint,
+    buckets: tuple[str, str],
+    api_url: str,
+) -> dict[str, str]:
+    """What every process of this deployment gets: the servers, the secret, a fresh queue."""
+    return clean_environment(
+        STREAMSTACK_ENVIRONMENT="production",
+        STREAMSTACK_DATA_DIR=str(tmp_path / "data"),
+        STREAMSTACK_DATABASE_URL=database_url,
+        STREAMSTACK_NATS_URL=nats_url,
+        STREAMSTACK_S3_ENDPOINT_URL=s3_endpoint.url,
+        STREAMSTACK_S3_ACCESS_KEY_ID=s3_endpoint.access_key_id,
+        STREAMSTACK_S3_SECRET_ACCESS_KEY=s3_endpoint.secret_access_key,
+        STREAMSTACK_S3_REGION=s3_endpoint.region,
+        STREAMSTACK_MEDIA_BUCKET=buckets[0],
+        STREAMSTACK_THUMBNAILS_BUCKET=buckets[1],
+        STREAMSTACK_INTERNAL_SECRET=INTERNAL_SECRET,
+        STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(tmp_path / "keys" / "public.pem"),
+        STREAMSTACK_TRANSCODE_QUEUE=f"media-{uuid.uuid4().hex[:12]}",
+        STREAMSTACK_TRANSCODE_PRESET="ultrafast",
+        STREAMSTACK_TRANSCODE_SEGMENT_SECONDS="1.0",
+        STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS="10",
+        STREAMSTACK_LOG_LEVEL="INFO",
+        **{f"STREAMSTACK_{m.upper()}_URL": api_url for m in MODULES},
+    )
+
+
+def wait_until_settled(api_url: str, ids: list[str], admin: dict[str, str]) -> dict[str, str]:
+    """Poll the items until each is ready or failed (3 minutes at most); their states."""
+    deadline = time.monotonic() + 180
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        states = {
+            media_id: httpx.get(f"{api_url}/api/v1/catalogue/{media_id}", headers=admin).json()[
+                "processing_state"
+            ]
+            for media_id in ids
+        }
+        if all(state in ("ready", "failed") for state in states.values()):
+            break
+        time.sleep(0.3)
+    return states
+
+
 def test_two_worker_processes_share_the_queue(
     tmp_path: Path,
     fresh_database_url: str,
     nats_url: str,
     s3_endpoint: S3Endpoint,
     fresh_buckets: tuple[str, str],
-    s3_client: object,
+    s3_client: Any,
 ) -> None:
-    logs = tmp_path / "logs"
+    logs, keys = tmp_path / "logs", tmp_path / "keys"
     logs.mkdir()
-    keys = tmp_path / "keys"
     ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
     api_port = free_port()
-    env = clean_environment(
-        STREAMSTACK_ENVIRONMENT="production",
-        STREAMSTACK_DATA_DIR=str(tmp_path / "data"),
-        STREAMSTACK_DATABASE_URL=fresh_database_url,
-        STREAMSTACK_NATS_URL=nats_url,
-        STREAMSTACK_S3_ENDPOINT_URL=s3_endpoint.url,
-        STREAMSTACK_S3_ACCESS_KEY_ID=s3_endpoint.access_key_id,
-        STREAMSTACK_S3_SECRET_ACCESS_KEY=s3_endpoint.secret_access_key,
-        STREAMSTACK_S3_REGION=s3_endpoint.region,
-        STREAMSTACK_MEDIA_BUCKET=fresh_buckets[0],
-        STREAMSTACK_THUMBNAILS_BUCKET=fresh_buckets[1],
-        STREAMSTACK_INTERNAL_SECRET=INTERNAL_SECRET,
-        STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(keys / "public.pem"),
-        STREAMSTACK_TRANSCODE_QUEUE=f"media-{uuid.uuid4().hex[:12]}",
-        STREAMSTACK_TRANSCODE_PRESET="ultrafast",
-        STREAMSTACK_TRANSCODE_SEGMENT_SECONDS="1.0",
-        STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS="10",
-        STREAMSTACK_LOG_LEVEL="INFO",
-        **{f"STREAMSTACK_{m.upper()}_URL": f"http://127.0.0.1:{api_port}" for m in MODULES},
+    api_url = f"http://127.0.0.1:{api_port}"
+    env = production_env(
+        tmp_path, fresh_database_url, nats_url, s3_endpoint, fresh_buckets, api_url
     )
     run_streamstack(["migrate"], env, logs / "migrate.log")
     api = Service(
@@ -97,24 +129,22 @@ def test_two_worker_processes_share_the_queue(
         log_path=logs / "api.log",
         port=api_port,
     )
-    (first, first_url), (second, second_url) = (
-        worker_process(env, name, logs) for name in ("worker-0", "worker-1")
-    )
+    workers = [worker_process(env, f"worker-{index}", logs) for index in range(2)]
     source = transcode_media.vp9_webm(tmp_path).read_bytes()
-    settings = Settings(
+    signing = Settings(
         jwt_private_key_path=keys / "private.pem", jwt_public_key_path=keys / "public.pem"
     )
-    admin = bearer(mint_token(settings, role="admin", user_id=ADMIN))
+    admin = bearer(mint_token(signing, role="admin", user_id=ADMIN))
 
-    with running([api, first, second]):
+    with running([api, *(process for process, _ in workers)]):
         start_all([api])
-        for worker, url in ((first, first_url), (second, second_url)):
-            worker.start()
-            worker.wait_until(f"{url}/ready")
+        for process, url in workers:
+            process.start()
+            process.wait_until(f"{url}/ready")
         ids = []
         for index in range(JOBS):
             response = httpx.post(
-                f"{api.url}/api/v1/ingest/upload",
+                f"{api_url}/api/v1/ingest/upload",
                 files={"file": ("clip.webm", source, "video/webm")},
                 data={"title": f"Clip {index}"},
                 headers=admin,
@@ -123,25 +153,11 @@ def test_two_worker_processes_share_the_queue(
             assert response.status_code == 201, response.text
             ids.append(response.json()["id"])
 
-        deadline = time.monotonic() + 180
-        states: dict[str, str] = {}
-        while time.monotonic() < deadline:
-            states = {
-                media_id: httpx.get(f"{api.url}/api/v1/catalogue/{media_id}", headers=admin).json()[
-                    "processing_state"
-                ]
-                for media_id in ids
-            }
-            if all(state in ("ready", "failed") for state in states.values()):
-                break
-            time.sleep(0.3)
+        states = wait_until_settled(api_url, ids, admin)
 
         assert set(states.values()) == {"ready"}, states
-        counts = [processed(first_url), processed(second_url)]
+        counts = [processed(url) for _, url in workers]
         assert sum(counts) == JOBS and all(counts), counts
         for media_id in ids:
-            listed = s3_client.list_objects_v2(  # type: ignore[attr-defined]
-                Bucket=fresh_buckets[0], Prefix=f"{media_id}/hls/"
-            )
-            names = {item["Key"] for item in listed.get("Contents", [])}
-            assert f"{media_id}/hls/master.m3u8" in names
+            listed = s3_client.list_objects_v2(Bucket=fresh_buckets[0], Prefix=f"{media_id}/hls/")
+            assert f"{media_id}/hls/master.m3u8" in {o["Key"] for o in listed.get("Contents", [])}
