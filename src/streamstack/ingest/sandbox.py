@@ -9,6 +9,9 @@ FFmpeg, so it runs in a child that is confined before it runs a line of the work
   Whether the kernel allows it is tried once, when the first :class:`Sandbox` is built;
   if it does not, a warning is logged once and children run with the network of the
   app. Where it was allowed, a child that cannot isolate itself fails instead of running.
+  Beyond that, a seccomp filter refuses ``socket()`` and ``socketpair()`` (EPERM): a child
+  talks only over the socket it was handed, and cannot reach even a Unix socket on disk,
+  which no network namespace hides.
 * **bounded**: address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``,
   none by default), open files (``RLIMIT_NOFILE``, a handful), no core dumps, no new
   privileges; the parent kills it when its wall-clock time is up.
@@ -30,6 +33,7 @@ import asyncio
 import contextlib
 import ctypes
 import dataclasses
+import errno
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -55,6 +59,13 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+#: Per architecture: its ``AUDIT_ARCH`` value, and the numbers of ``socket``, ``socketpair``.
+_SOCKET_CALLS = {
+    "x86_64": (0xC000003E, 41, 53),
+    "aarch64": (0xC00000B7, 198, 199),
+}
 #: Exit status of the start-up check when the kernel refused a network namespace.
 _REFUSED = 3
 
@@ -296,6 +307,7 @@ def confine(limits: Limits, *, isolate_network: bool) -> None:
         raise PermissionError("could not leave the network namespace")
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    _refuse_new_sockets(libc)
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -303,6 +315,46 @@ def confine(limits: Limits, *, isolate_network: bool) -> None:
     # Past the file-size limit a write fails with EFBIG instead of killing the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.chdir(limits.workdir)
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_ushort),
+        ("jt", ctypes.c_ubyte),
+        ("jf", ctypes.c_ubyte),
+        ("k", ctypes.c_uint),
+    ]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _refuse_new_sockets(libc: ctypes.CDLL) -> None:
+    """Install a seccomp filter: ``socket``/``socketpair`` fail with EPERM (best effort).
+
+    Calls of another ABI (i386 ``int 0x80``, x32) are refused whole, so the filter cannot
+    be stepped around. On an architecture not listed, nothing is installed.
+    """
+    calls = _SOCKET_CALLS.get(os.uname().machine)
+    if calls is None:
+        return
+    arch, socket_nr, socketpair_nr = calls
+    load, jump_eq, jump_ge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, refuse = 0x7FFF0000, 0x00050000 | errno.EPERM
+    program = [
+        (load, 0, 0, 4),  # seccomp_data.arch
+        (jump_eq, 0, 5, arch),
+        (load, 0, 0, 0),  # seccomp_data.nr
+        (jump_ge, 3, 0, 0x40000000),  # the x32 ABI's numbers
+        (jump_eq, 2, 0, socket_nr),
+        (jump_eq, 1, 0, socketpair_nr),
+        (ret, 0, 0, allow),
+        (ret, 0, 0, refuse),
+    ]
+    filters = (_SockFilter * len(program))(*(_SockFilter(*line) for line in program))
+    fprog = _SockFprog(len(program), filters)
+    libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
 
 
 def _answer(
