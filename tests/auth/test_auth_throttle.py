@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from auth_accounts import API, PASSWORD, assert_error, new_email
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from streamstack.auth.models import AttemptCounter
 from streamstack.auth.repository import AuthRecords
@@ -134,6 +134,21 @@ async def test_a_counter_that_grew_for_years_still_gives_the_capped_delay(auth_s
             await session.execute(update(AttemptCounter).values(attempts=1_500_000))
         assert await attempt(database, throttle, email, address, T0) is None
         assert await attempt(database, throttle, email, address, T0) == 900
+
+
+async def test_idle_counters_are_swept_and_locked_ones_kept(auth_settings):
+    throttle = AttemptThrottle("secret", limits(email_address=1))
+    async with auth_database(auth_settings) as database:
+        assert await attempt(database, throttle, new_email(), "203.0.113.50", T0) is None
+        later = T0 + datetime.timedelta(hours=2)
+        locked = new_email()
+        assert await attempt(database, throttle, locked, "203.0.113.51", later) is None
+        async with database.session() as session, session.begin():
+            await AuthRecords(session).attempts.sweep(later, 3600, one_in=1)
+        async with database.session() as session:
+            remaining = (await session.scalars(select(AttemptCounter.updated_at))).all()
+        assert remaining and all(at == later for at in remaining)
+        assert await attempt(database, throttle, locked, "203.0.113.51", later) == 1
 
 
 # --- over HTTP, concurrently ------------------------------------------------------------

@@ -30,6 +30,7 @@ from streamstack.kernel.db import escape_like
 UNLOCKED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 #: One counted attempt in this many also deletes long-idle counters, so the table stays small.
 _SWEEP_ONE_IN = 200
+_SWEEP_BATCH = 1000
 
 
 def _rowcount(result: Any) -> int:
@@ -274,8 +275,6 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
                 .values(locked_until=now + datetime.timedelta(seconds=delay))
                 .execution_options(synchronize_session=False)
             )
-        if random.randrange(_SWEEP_ONE_IN) == 0:  # noqa: S311 - not security-relevant
-            await self.delete_idle(stale)
         return None
 
     async def release(self, key: str, free: int) -> None:
@@ -301,13 +300,23 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         """Drop the counter (and its lock)."""
         await self.session.execute(delete(AttemptCounter).where(AttemptCounter.key == key))
 
-    async def delete_idle(self, before: datetime.datetime) -> None:
-        """Drop counters whose last attempt was before ``before`` and that are not locked."""
-        await self.session.execute(
-            delete(AttemptCounter).where(
-                AttemptCounter.updated_at < before, AttemptCounter.locked_until < before
-            )
+    async def sweep(
+        self, now: datetime.datetime, idle_seconds: int, *, one_in: int = _SWEEP_ONE_IN
+    ) -> None:
+        """Once in ``one_in`` calls, drop counters idle for ``idle_seconds`` (the table stays
+        small)."""
+        # Called last in a unit of work: it skips rows other transactions hold (Postgres), so
+        # it never waits, and a transaction that waits on nothing after it cannot deadlock.
+        if random.randrange(one_in):  # noqa: S311 - not security-relevant
+            return
+        before = now - datetime.timedelta(seconds=idle_seconds)
+        idle = (
+            select(AttemptCounter.key)
+            .where(AttemptCounter.updated_at < before, AttemptCounter.locked_until < before)
+            .limit(_SWEEP_BATCH)
+            .with_for_update(skip_locked=True)
         )
+        await self.session.execute(delete(AttemptCounter).where(AttemptCounter.key.in_(idle)))
 
 
 class InviteRepository(SQLAlchemyAsyncRepository[Invite]):

@@ -90,6 +90,7 @@ class AttemptThrottle:
                     "too many sign-in attempts; try again later",
                     headers={"Retry-After": _retry_after(locked_until, now)},
                 )
+        await attempts.sweep(now, IDLE_SECONDS)
 
     async def login_succeeded(self, attempts: AttemptRepository, email: str, address: str) -> None:
         """The owner signed in: forget this email + address, give back the attempt elsewhere."""
@@ -114,6 +115,7 @@ class AttemptThrottle:
                 "too many registrations from this address; try again later",
                 headers={"Retry-After": _retry_after(locked_until, now)},
             )
+        await attempts.sweep(now, IDLE_SECONDS)
 
     def _login_keys(self, email: str, address: str) -> list[tuple[str, int]]:
         limits = self._limits
