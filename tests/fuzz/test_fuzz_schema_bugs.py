@@ -1,7 +1,7 @@
 """What schemathesis found wrong with the OpenAPI document itself, pinned one by one.
 
-Each test states what the document should say; one still fails (strict xfail) until its owner
-fixes it (strict: a fix turns it into a pass that must lose its marker). The fuzz tests
+Each test states what the document should say (all of them pass now; a new bug gets a
+strict xfail until its owner fixes it). The fuzz tests
 (``test_fuzz_api.py``) check what these bugs still allow: no 5xx, the error shape, and
 success bodies against the schema.
 """
@@ -37,12 +37,6 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py (composition root): every documented 400 is Litestar's default "
-    "ValidationException schema (status_code, detail, extra), but the app answers "
-    "{status, code, detail, request_id}",
-)
 async def test_the_documented_400_is_the_body_the_app_sends(
     tmp_path: Path, openapi: dict[str, Any]
 ) -> None:
@@ -50,7 +44,35 @@ async def test_the_documented_400_is_the_body_the_app_sends(
     async with running_app(make_settings("embedded", tmp_path / "app")) as client:
         response = await client.post("/api/v1/auth/register", json={})
     assert response.status_code == 400
-    jsonschema.validate(response.json(), schema["content"]["application/json"]["schema"])
+    body_schema = schema["content"]["application/json"]["schema"]
+    jsonschema.validate(response.json(), {**body_schema, "components": openapi["components"]})
+
+
+def test_every_error_answer_is_documented_in_our_shape(openapi: dict[str, Any]) -> None:
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    assert openapi["components"]["schemas"]["ErrorBody"]["required"] == [
+        "status",
+        "code",
+        "detail",
+        "request_id",
+    ]
+    wrong = []
+    for method, path, operation in operations(openapi):
+        responses = operation["responses"]
+        if "500" not in responses:
+            wrong.append(f"{method} {path}: no 500")
+        for status, response in responses.items():
+            if int(status) < 400:
+                continue
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            if method == "HEAD" and schema is None:
+                continue  # a HEAD answer has no body
+            if schema != error_body:
+                wrong.append(f"{method} {path} {status}: {schema}")
+        bearer = any("bearer" in r for r in operation.get("security", []))
+        if bearer and not {"401", "403"} <= set(responses):
+            wrong.append(f"{method} {path}: bearer without 401/403")
+    assert wrong == []
 
 
 def test_no_content_answers_document_no_body(openapi: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
-from jose import jwt
+from jose import jwk, jwt
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -185,13 +186,17 @@ def mint_token(
     }
     payload.update(claims)
     payload = {k: v for k, v in payload.items() if v is not None}
-    private = settings.private_key_path.read_bytes()
-    kid = key_id(settings.public_key_path.read_bytes())
+    keys = (settings.private_key_path.read_bytes(), settings.public_key_path.read_bytes())
+    private, kid = _signing_key(*keys)
     return str(
-        jwt.encode(
-            payload, private.decode(), algorithm="RS256", headers={"kid": kid, **(headers or {})}
-        )
+        jwt.encode(payload, private, algorithm="RS256", headers={"kid": kid, **(headers or {})})
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_key(private_pem: bytes, public_pem: bytes) -> tuple[Any, str]:
+    """The parsed private key and the kid: python-jose validates a PEM slowly, once is enough."""
+    return jwk.construct(private_pem.decode(), "RS256"), key_id(public_pem)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.guards import Principal, requires_admin
 from streamstack.kernel.http import http_date
-from streamstack.kernel.openapi import BEARER
+from streamstack.kernel.openapi import BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/ingest"
@@ -78,6 +78,13 @@ class UploadController(Controller):
         "/upload",
         status_code=201,
         request_max_body_size=None,  # the service enforces max_upload_bytes itself
+        responses=error_responses(
+            {
+                400: "The form is malformed or a field is invalid.",
+                413: "The file is larger than the upload limit.",
+                415: "Not multipart/form-data, or not a supported video.",
+            }
+        ),
         summary="Upload a video as multipart/form-data",
         description="Fields: file (required), title (required), description, tags "
         "(repeated or comma-separated), publish (true/false, default true). The file "
@@ -187,6 +194,13 @@ class ResumableUploadController(Controller):
         status_code=201,
         summary="Create a resumable upload (tus creation)",
         response_headers=_CREATED_HEADERS,
+        responses=error_responses(
+            {
+                400: "Upload-Length or Upload-Metadata is missing or malformed.",
+                412: "Tus-Resumable is not 1.0.0.",
+                413: "Upload-Length is over the upload limit.",
+            }
+        ),
     )
     async def create(
         self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
@@ -228,7 +242,17 @@ class ResumableUploadController(Controller):
         status_code=204,
         request_max_body_size=None,  # bounded by Upload-Length, checked by the service
         summary="Append bytes to a resumable upload",
-        responses=_no_body("No body: Upload-Offset says how much is stored now."),
+        responses={
+            **_no_body("No body: Upload-Offset says how much is stored now."),
+            **error_responses(
+                {
+                    409: "Upload-Offset is not where the upload stands.",
+                    412: "Tus-Resumable is not 1.0.0.",
+                    413: "More bytes than Upload-Length.",
+                    415: "Content-Type is not application/offset+octet-stream.",
+                }
+            ),
+        },
     )
     async def append(
         self,

@@ -2,12 +2,25 @@
 
 Routes say who may call them in the document with ``security=BEARER`` (a signed-in user)
 or ``security=OPTIONAL_BEARER`` (anyone; a bearer token, when sent, is verified).
+:func:`document_errors` documents every error answer of every operation in our one shape.
 """
 
 from __future__ import annotations
 
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
+from collections.abc import Mapping, Sequence
+
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
 
 #: The security scheme's name in ``components.securitySchemes``.
 BEARER_SCHEME = "bearer"
@@ -31,3 +44,101 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
     )
+
+
+# --- the error answers -----------------------------------------------------------------
+
+#: The component every documented error answer refers to (``kernel.errors.ErrorBody``).
+ERROR_SCHEMA = "ErrorBody"
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_DESCRIPTIONS = {
+    400: "The request is malformed or fails validation (`validation_error` …).",
+    401: "No valid access token: missing, invalid, expired or revoked (`token_revoked`).",
+    403: "The caller's role may not do this.",
+    404: "No such resource.",
+    413: "The request body is too large.",
+    415: "The request body's media type is not accepted.",
+    500: "A bug on our side (`internal_error`); the request id finds it in the logs.",
+    503: "A backend this request needs is down; retry after `Retry-After` seconds.",
+}
+
+
+def error_responses(described: Mapping[int, str]) -> dict[int, ResponseSpec]:
+    """``responses=`` for the errors a route answers that :func:`document_errors` cannot
+    infer (a 401 without a bearer, a 409, a 412 …): status -> when it is answered. The body
+    is documented as the error shape."""
+    return {
+        status: ResponseSpec(data_container=None, description=description)
+        for status, description in described.items()
+    }
+
+
+def error_body_schema() -> Schema:
+    """``{status, code, detail, request_id}``, the body of every 4xx/5xx answer."""
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        title=ERROR_SCHEMA,
+        description="The one error shape of every StreamStack error answer.",
+        properties={
+            "status": Schema(type=OpenAPIType.INTEGER, description="The HTTP status."),
+            "code": Schema(type=OpenAPIType.STRING, description="A stable machine code."),
+            "detail": Schema(type=OpenAPIType.STRING, description="What went wrong, for people."),
+            "request_id": Schema(
+                one_of=[Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)],
+                description="The request's id (also in X-Request-ID).",
+            ),
+        },
+        required=["status", "code", "detail", "request_id"],
+    )
+
+
+def document_errors(openapi: OpenAPI, *, unfailing: Sequence[str] = ()) -> None:
+    """Document, for every operation, each error it can answer, all in our error shape.
+
+    What any operation can answer is derived from what it takes: 500 always; 503 unless
+    its path is in ``unfailing`` (it needs no backend); 400 with parameters or a body; 413
+    and 415 with a body; 404 with path parameters; 401 and 403 with a bearer. Errors a
+    route documents itself (409, 416, 429 …) keep their description and get the same
+    body. A ``HEAD`` answer is documented without a body.
+    """
+    if openapi.components is None:
+        openapi.components = Components()
+    openapi.components.schemas = {
+        **(openapi.components.schemas or {}),
+        ERROR_SCHEMA: error_body_schema(),
+    }
+    for path, item in (openapi.paths or {}).items():
+        for method in _METHODS:
+            operation: Operation | None = getattr(item, method, None)
+            if operation is not None:
+                _document_operation(path, method, operation, path in unfailing)
+
+
+def _document_operation(path: str, method: str, operation: Operation, unfailing: bool) -> None:
+    responses = dict(operation.responses or {})
+    statuses = {int(status) for status in responses if status.isdigit() and int(status) >= 400}
+    statuses |= _statuses_of(path, operation, unfailing)
+    for status in sorted(statuses):
+        existing = responses.get(str(status))
+        description = getattr(existing, "description", None) or _DESCRIPTIONS.get(
+            status, "An error, in the error shape."
+        )
+        content = None
+        if method != "head":
+            body = OpenAPIMediaType(schema=Reference(ref=f"#/components/schemas/{ERROR_SCHEMA}"))
+            content = {"application/json": body}
+        responses[str(status)] = OpenAPIResponse(description=description, content=content)
+    operation.responses = responses
+
+
+def _statuses_of(path: str, operation: Operation, unfailing: bool) -> set[int]:
+    statuses = {500} if unfailing else {500, 503}
+    if operation.parameters or operation.request_body:
+        statuses.add(400)
+    if operation.request_body:
+        statuses |= {413, 415}
+    if "{" in path:
+        statuses.add(404)
+    if any(BEARER_SCHEME in requirement for requirement in operation.security or []):
+        statuses |= {401, 403}
+    return statuses
