@@ -5,7 +5,10 @@ and NATS, and is killed with SIGKILL while events are committed but not yet publ
 After a restart, each event reaches the ``CATALOGUE_EVENTS`` stream exactly once, in
 both windows a crash can hit:
 
-* before the publish: NATS is down, so the relay holds the committed rows when it dies;
+* before the publish: JetStream refuses the events (their stream is made full, "discard
+  new"), so the relay holds the committed rows when it dies. (NATS itself stays up: every
+  request is authenticated against the revocation list in NATS KV, which fails closed, so
+  with NATS down no item could be created at all);
 * after the publish but before the row was marked sent: the state such a crash leaves
   (the message in the stream, the row still pending) is set up exactly, by publishing
   the pending row the way the relay does (same subject, payload and ``Nats-Msg-Id``);
@@ -22,19 +25,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import nats
 import pytest
-from fault_rig import HANG_BOUND_SECONDS, admin_headers, new_item, restarted_on_exit
+from fault_rig import HANG_BOUND_SECONDS, admin_headers, new_item
+from nats.js.api import DiscardPolicy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from harness.servers import free_port
-from harness.tools import skip_or_fail
 from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
 from support.apps import make_settings
@@ -160,11 +162,28 @@ async def publish_as_the_relay(nats_url: str, event_id: str, subject: str, paylo
         await client.close()
 
 
+@contextlib.asynccontextmanager
+async def events_refused(nats_url: str) -> AsyncIterator[None]:
+    """The events stream takes no new message (full, discard new); restored afterwards."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(STREAM)
+        full = dataclasses.replace(
+            info.config, max_msgs=max(1, info.state.messages), discard=DiscardPolicy.NEW
+        )
+        await js.update_stream(full)
+        try:
+            yield
+        finally:
+            await js.update_stream(info.config)
+    finally:
+        await client.close()
+
+
 async def test_kill_the_relay_between_commit_and_publish(
-    tmp_path: Path, nats_server: Any, nats_url: str, fresh_database_url: str
+    tmp_path: Path, nats_url: str, fresh_database_url: str
 ) -> None:
-    if nats_server is None:
-        skip_or_fail("needs a NATS server the test can stop (STREAMSTACK_TEST_NATS_URL is set)")
     settings = make_settings(
         "embedded",
         tmp_path / "data",
@@ -175,21 +194,20 @@ async def test_kill_the_relay_between_commit_and_publish(
     await apply_migrations(settings, settings.modules)
     log = tmp_path / "catalogue.log"
 
-    with restarted_on_exit(nats_server), catalogue_process(settings, log) as first:
+    with catalogue_process(settings, log) as first:
         published = await asyncio.to_thread(create, first.url, settings)
-        # The control: with NATS up the relay publishes at once.
+        # The control: with the stream open the relay publishes at once.
         deadline = time.monotonic() + DRAIN_SECONDS
         while not (await outbox(fresh_database_url))[published][3]:
             assert time.monotonic() < deadline, "the relay never published"
             await asyncio.sleep(0.1)
 
-        await nats_server.astop()
-        before_publish = await asyncio.to_thread(create, first.url, settings)
-        after_publish = await asyncio.to_thread(create, first.url, settings)
-        rows = await outbox(fresh_database_url)
-        assert not rows[before_publish][3] and not rows[after_publish][3]
-        first.kill()  # the relay dies holding two committed, unpublished events
-        await nats_server.astart()
+        async with events_refused(nats_url):
+            before_publish = await asyncio.to_thread(create, first.url, settings)
+            after_publish = await asyncio.to_thread(create, first.url, settings)
+            rows = await outbox(fresh_database_url)
+            assert not rows[before_publish][3] and not rows[after_publish][3]
+            first.kill()  # the relay dies holding two committed, unpublished events
 
     event_id, subject, payload, _ = rows[after_publish]
     await publish_as_the_relay(nats_url, event_id, subject, payload)
