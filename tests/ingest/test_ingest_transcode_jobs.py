@@ -235,6 +235,40 @@ async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_the_lowest_rung_is_playable_before_the_whole_ladder_is_done(
+    settings_factory: Any, tmp_path: Path
+) -> None:
+    source = transcode_media.write(
+        tmp_path / "vga.webm",
+        container="webm",
+        video="libvpx-vp9",
+        audio=None,
+        width=640,
+        height=480,
+        video_options={"deadline": "realtime", "cpu-used": "8"},
+    )
+    async with handler_rig(settings_factory(), None) as (rig, handler):
+        item = (await rig.upload(source.read_bytes(), filename="clip.webm")).json()
+        assert not item["playable"]
+        job = asyncio.create_task(handler(job_for(item)))
+        early: dict[str, Any] = {}
+        while not job.done() and not early:
+            current = (await item_of(rig, item["id"])).json()
+            if current["processing_state"] == "processing" and current["renditions"]:
+                early = current
+            await asyncio.sleep(0.05)
+        await job
+
+        assert early, "the first rung was never published on its own"
+        assert early["playable"] and early["has_hls"]
+        assert [r["height"] for r in early["renditions"]] == [240]
+        ready = (await item_of(rig, item["id"])).json()
+        assert [r["height"] for r in ready["renditions"]] == [240, 360, 480]
+        master = assert_complete_package(rig, item["id"])
+        assert len(master.playlists) == 3
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

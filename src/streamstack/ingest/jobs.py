@@ -29,6 +29,7 @@ import dataclasses
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from fractions import Fraction
 from pathlib import Path
 
 import msgspec
@@ -52,7 +53,7 @@ from streamstack.ingest.sandbox import (
     SandboxTimeout,
 )
 from streamstack.ingest.transcoding.errors import TranscodeError
-from streamstack.ingest.transcoding.ladder import address_space_bytes
+from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.kernel.errors import AppError
@@ -72,6 +73,8 @@ SPOOL_CHUNK_BYTES = 256 * 1024
 SPOOL_HEADROOM_BYTES = 256 * 1024 * 1024
 #: Percent of the progress bar given to encoding; the rest is packaging and uploading.
 ENCODING_PERCENT = 90
+#: Of which the quick first pass (the lowest rung alone) takes this much, when there is one.
+FIRST_RUNG_PERCENT = 20
 MIB = 1024 * 1024
 
 
@@ -128,15 +131,25 @@ class WorkerLimits:
     """Where scratch directories go (None: the system's temporary directory)."""
     max_source_bytes: int = 10 * 1024**3
     progress_interval: float = 2.0
+    first_rung_early: bool = True
+    """Encode and publish the lowest rung alone first when the ladder has more than one,
+    so the item plays minutes earlier (one more decoding pass of the source)."""
 
-    def options(self, request: TranscodeRequest) -> TranscodeOptions:
-        """The transcoder's options for one job."""
+    def options(self, request: TranscodeRequest, max_rungs: int | None = None) -> TranscodeOptions:
+        """The transcoder's options for one pass of a job."""
         return TranscodeOptions(
             segment_seconds=self.segment_seconds,
             preset=self.preset,
             demuxer=request.demuxer,
             max_pixels=self.max_pixels,
+            max_rungs=max_rungs,
         )
+
+    def early_pass(self, request: TranscodeRequest) -> bool:
+        """Whether to publish the lowest rung alone first (the ladder has several)."""
+        if not self.first_rung_early or not request.width or not request.height:
+            return False
+        return len(plan_ladder(request.width, request.height, Fraction(30))) > 1
 
     def sandbox_limits(self, request: TranscodeRequest, workdir: Path) -> Limits:
         """Address space (set, or budgeted from the frame size), file size and descriptors."""
@@ -275,6 +288,10 @@ class _JobRun:
         self.percent = 0
         self.detail = "queued for a worker"
         self.sent: tuple[int, str] | None = None
+        self.span = (0, ENCODING_PERCENT)
+        """The part of the progress bar the running transcode pass fills."""
+        self.published: TranscodeResult | None = None
+        """What catalogue has been told is playable (the early first rung)."""
         self.gone = False
 
     async def execute(self) -> None:
@@ -284,6 +301,9 @@ class _JobRun:
         try:
             async with self.reporting():
                 source = await self.spool(scratch / "source")
+                if self.limits.early_pass(self.request):
+                    await self.first_rung(source, scratch)
+                self.span = (self.percent, ENCODING_PERCENT)
                 result = await self.transcode(source, scratch / "out", scratch)
                 self.set_progress(ENCODING_PERCENT, "uploading")
                 await self.outputs.publish(scratch / "out", result.files, self.on_uploaded)
@@ -301,6 +321,27 @@ class _JobRun:
             raise ItemGone(self.request.media_id) from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    async def first_rung(self, source: Path, scratch: Path) -> None:
+        """Encode and publish the lowest rung alone: the item is playable from here on.
+
+        The whole ladder comes next; its package has the same names for this rung, so it
+        overwrites it, and its master playlist (uploaded last) adds the others.
+        """
+        self.span = (0, FIRST_RUNG_PERCENT)
+        first = await self.transcode(source, scratch / "first", scratch, max_rungs=1)
+        await self.outputs.publish(scratch / "first", first.files)
+        shutil.rmtree(scratch / "first", ignore_errors=True)
+        self.set_progress(FIRST_RUNG_PERCENT, f"{first.renditions[0].name} ready")
+        self.sent = (self.percent, self.detail)
+        await self.handler.update(
+            self.request.media_id,
+            "processing",
+            percent=self.percent,
+            detail=self.detail,
+            result=first,
+        )
+        self.published = first
 
     async def abandon(self) -> None:
         """The item was deleted: remove what this job (and earlier attempts) uploaded."""
@@ -340,7 +381,9 @@ class _JobRun:
                     await body.aclose()
         return path
 
-    async def transcode(self, source: Path, output: Path, workdir: Path) -> TranscodeResult:
+    async def transcode(
+        self, source: Path, output: Path, workdir: Path, max_rungs: int | None = None
+    ) -> TranscodeResult:
         """The transcoder in the sandbox; its refusals become a rejected job."""
         sandbox = await self.handler.sandbox()
         try:
@@ -348,7 +391,7 @@ class _JobRun:
                 transcode,
                 str(source),
                 str(output),
-                self.limits.options(self.request),
+                self.limits.options(self.request, max_rungs),
                 returns=TranscodeResult,
                 limits=self.limits.sandbox_limits(self.request, workdir),
                 seconds=self.limits.timeout_seconds,
@@ -372,11 +415,12 @@ class _JobRun:
 
     def on_progress(self, progress: Progress) -> None:
         """The transcoder's progress: percent of the encoding share, and the rungs."""
+        low, high = self.span
         if progress.stage == "encoding":
             rungs = ", ".join(progress.rungs)
-            self.set_progress(round(progress.fraction * ENCODING_PERCENT), f"encoding {rungs}")
+            self.set_progress(low + round(progress.fraction * (high - low)), f"encoding {rungs}")
         elif progress.stage == "packaging":
-            self.set_progress(ENCODING_PERCENT, "packaging")
+            self.set_progress(high, "packaging")
 
     def on_uploaded(self, done: int, total: int) -> None:
         """One more file of the package is in the object store."""
@@ -394,7 +438,11 @@ class _JobRun:
             return
         self.sent = current
         await self.handler.update(
-            self.request.media_id, "processing", percent=self.percent, detail=self.detail
+            self.request.media_id,
+            "processing",
+            percent=self.percent,
+            detail=self.detail,
+            result=self.published,
         )
 
     @contextlib.asynccontextmanager
