@@ -197,9 +197,6 @@ class AuthService:
             raise Forbidden("self-registration is switched off", code="registration_disabled")
         email = normalize_email(form.email)
         name = clean_display_name(form.display_name)
-        password = await asyncio.to_thread(
-            check_new_password, form.password, email=email, display_name=name
-        )
         code_hash = None
         if self._registration_mode == "invite":
             if not form.invite_code:
@@ -210,6 +207,10 @@ class AuthService:
             problem = await self._registration_problem(records, email, code_hash)
         if problem is not None:
             raise problem
+        # After the reservation: estimating a long password costs tens of milliseconds.
+        password = await asyncio.to_thread(
+            check_new_password, form.password, email=email, display_name=name
+        )
         password_hash = await self._passwords.hash(password)
         async with self._work() as records:
             user = await self._insert_user(records, email, password_hash, "viewer", name)
