@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import (
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.storage.private_files import private_file
 
-
 #: Constraint and index names every module's tables get, so migrations can name them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
