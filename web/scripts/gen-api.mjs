@@ -62,6 +62,7 @@ const limits = {
   passwordMin: at(doc, "password minimum", `${register}/password/minLength`),
   passwordMax: at(doc, "password maximum", `${register}/password/maxLength`, `${login}/password/maxLength`),
   displayName: at(doc, "display name length", `${register}/display_name/maxLength`),
+  inviteCode: at(doc, "invite code length", `${register}/invite_code/maxLength`),
 };
 const limitsPath = join(outDir, "limits.ts");
 const entries = Object.entries(limits).map(([name, value]) => `  ${name}: ${value},`).join("\n");

@@ -1,5 +1,5 @@
 import { api, request } from "./client";
-import type { RegisterRequest, RoleChange, SessionView, UserPage, UserView } from "./schema";
+import type { InviteCreated, InviteView, RegisterRequest, RoleChange, SessionView, UserPage, UserView } from "./schema";
 
 export type Role = RoleChange["role"];
 
@@ -41,5 +41,21 @@ export function listUsers(
 export function setUserRole(id: string, role: Role): Promise<UserView> {
   return request((headers) =>
     api.PATCH("/api/v1/auth/users/{user_id}", { headers, params: { path: { user_id: id } }, body: { role } }),
+  );
+}
+
+/** A single-use invite code (shown once) for invite-only registration. */
+export function createInvite(expiresInHours: number): Promise<InviteCreated> {
+  return request((headers) => api.POST("/api/v1/auth/invites", { headers, body: { expires_in_hours: expiresInHours } }));
+}
+
+export async function listInvites(signal?: AbortSignal): Promise<InviteView[]> {
+  const body = await request((headers) => api.GET("/api/v1/auth/invites", { headers, signal }));
+  return body.items;
+}
+
+export async function revokeInvite(id: string): Promise<void> {
+  await request((headers) =>
+    api.DELETE("/api/v1/auth/invites/{invite_id}", { headers, params: { path: { invite_id: id } } }),
   );
 }

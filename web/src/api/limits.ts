@@ -9,4 +9,5 @@ export const LIMITS = {
   passwordMin: 1,
   passwordMax: 128,
   displayName: 100,
+  inviteCode: 64,
 } as const;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { UserView } from "../api/schema";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, http, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { ADMIN, API, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
 const USERS = `${API}/auth/users`;
 
@@ -24,6 +24,7 @@ describe("AdminUsersPage", () => {
         const offset = Number(url.searchParams.get("offset"));
         return ok({ items: everyone.slice(offset, offset + limit), total: everyone.length, limit, offset });
       }),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
       http.patch(`${API}/auth/users/u-1`, () => ok({ ...VIEWER, id: "u-1", email: "user1@example.com", role: "admin" })),
     );
     const seen = recordRequests();
@@ -49,5 +50,52 @@ describe("AdminUsersPage", () => {
       { limit: "50", offset: "50" },
     ]);
     expect(screen.getByText("Page 2 of 2")).toBeInTheDocument();
+  });
+
+  it("creates an invite, shows its code once with a link, lists and revokes invites", async () => {
+    hadSession();
+    const invite = {
+      id: "i-1",
+      created_at: "2026-03-01T10:00:00Z",
+      expires_at: "2026-03-02T10:00:00Z",
+      created_by: "u-admin",
+      used_at: null,
+      used_by: null,
+      revoked_at: null,
+    };
+    let listed: (typeof invite & { status: "active" | "revoked" | "used" | "expired" })[] = [];
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN], total: 1, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/invites`, () => ok({ items: listed })),
+      http.post(`${API}/auth/invites`, () => {
+        listed = [{ ...invite, status: "active" }];
+        return ok({ id: "i-1", code: "SECRET-CODE-1", created_at: invite.created_at, expires_at: invite.expires_at });
+      }),
+      http.delete(`${API}/auth/invites/i-1`, () => {
+        listed = [{ ...invite, status: "revoked", revoked_at: "2026-03-01T11:00:00Z" }];
+        return noContent();
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/admin/users");
+
+    expect(await screen.findByText("No invites yet.")).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Valid for"), "24");
+    await user.click(screen.getByRole("button", { name: "Create invite" }));
+
+    const created = await screen.findByTestId("invite-created");
+    expect(created).toHaveTextContent("SECRET-CODE-1");
+    expect(created).toHaveTextContent(`${window.location.origin}/register?invite=SECRET-CODE-1`);
+    expect(await sentTo(seen, "POST", `${API}/auth/invites`)[0]?.request.json()).toEqual({ expires_in_hours: 24 });
+    const invites = await screen.findByRole("list", { name: "Invites" });
+    expect(within(invites).getByTestId("invite")).toHaveTextContent("Active");
+
+    await user.click(within(invites).getByRole("button", { name: /Revoke the invite/ }));
+    await waitFor(() => expect(within(screen.getByRole("list", { name: "Invites" })).getByTestId("invite")).toHaveTextContent("Revoked"));
+    expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
+    expect(sentTo(seen, "DELETE", `${API}/auth/invites/i-1`)).toHaveLength(1);
   });
 });

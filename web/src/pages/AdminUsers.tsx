@@ -9,6 +9,7 @@ import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { InvitesPanel } from "./Invites";
 
 const PAGE_SIZE = 50;
 
@@ -107,6 +108,7 @@ export function AdminUsersPage() {
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
       )}
+      <InvitesPanel />
     </section>
   );
 }

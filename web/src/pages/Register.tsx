@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { Link, Navigate, useNavigate } from "react-router";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
@@ -13,6 +13,10 @@ function registerErrorMessage(err: unknown): string {
     if (err.code === "email_taken") {
       return "An account with this email already exists. Sign in instead?";
     }
+    if (err.code === "invite_required") {
+      return "This server is invite-only: enter the invite code an administrator gave you.";
+    }
+    if (err.code === "invalid_invite") return "This invite code is not valid: it may be used up, expired or revoked.";
     if (err.code === "registration_disabled") {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
@@ -28,6 +32,9 @@ export function RegisterPage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [displayName, setDisplayName] = useState("");
+  // An invite link (/register?invite=CODE) fills the code in.
+  const [params] = useSearchParams();
+  const [invite, setInvite] = useState(() => params.get("invite") ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [emailTaken, setEmailTaken] = useState(false);
@@ -45,7 +52,13 @@ export function RegisterPage() {
     setEmailTaken(false);
     try {
       const name = displayName.trim();
-      await register({ email: email.trim(), password, ...(name ? { display_name: name } : {}) });
+      const code = invite.trim();
+      await register({
+        email: email.trim(),
+        password,
+        ...(name ? { display_name: name } : {}),
+        ...(code ? { invite_code: code } : {}),
+      });
       await navigate("/", { replace: true });
     } catch (err) {
       setEmailTaken(err instanceof ApiError && err.code === "email_taken");
@@ -99,6 +112,19 @@ export function RegisterPage() {
               maxLength={LIMITS.displayName}
               value={displayName}
               onChange={(e) => setDisplayName(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Invite code (if you were given one)" hint="Needed when this server is invite-only.">
+          {(control) => (
+            <input
+              {...control}
+              name="invite_code"
+              type="text"
+              autoComplete="off"
+              maxLength={LIMITS.inviteCode}
+              value={invite}
+              onChange={(e) => setInvite(e.target.value)}
             />
           )}
         </Field>

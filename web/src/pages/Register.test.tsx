@@ -1,0 +1,53 @@
+import { screen, waitFor } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { renderApp, setupUser } from "../test/render";
+import { API, apiError, http, ok, recordRequests, sentTo, server, tokens, VIEWER } from "../test/server";
+
+const REGISTER = `${API}/auth/register`;
+
+async function fillAndSubmit(email = "new@example.com", password = "correct horse battery") {
+  const user = setupUser();
+  await user.type(await screen.findByLabelText("Email"), email);
+  await user.type(screen.getByLabelText("Password"), password);
+  await user.click(screen.getByRole("button", { name: "Register" }));
+  return user;
+}
+
+describe("RegisterPage", () => {
+  it("takes the invite code from an invite link and sends it", async () => {
+    server.use(
+      http.post(REGISTER, () => ok(VIEWER)),
+      http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
+    );
+    const seen = recordRequests();
+    renderApp("/register?invite=CODE-42");
+
+    expect(await screen.findByLabelText(/Invite code/)).toHaveValue("CODE-42");
+    await fillAndSubmit();
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/$/));
+    expect(await sentTo(seen, "POST", REGISTER)[0]?.request.json()).toEqual({
+      email: "new@example.com",
+      password: "correct horse battery",
+      invite_code: "CODE-42",
+    });
+  });
+
+  it.each([
+    ["invite_required", "This server is invite-only"],
+    ["invalid_invite", "This invite code is not valid"],
+    ["registration_disabled", "Registration is closed on this server"],
+  ])("explains a %s refusal", async (code, message) => {
+    server.use(http.post(REGISTER, () => apiError(403, code, "refused")));
+    const seen = recordRequests();
+    renderApp("/register");
+
+    await fillAndSubmit();
+
+    expect(await screen.findByTestId("register-error")).toHaveTextContent(message);
+    // Without a code in the form, none is sent.
+    expect(await sentTo(seen, "POST", REGISTER)[0]?.request.json()).not.toHaveProperty("invite_code");
+  });
+});
