@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,7 +36,7 @@ from streamstack.kernel.jobs import Job
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
-from support.apps import live_app
+from support.apps import free_port, live_app
 
 CATALOGUE = "/api/v1/catalogue"
 
@@ -297,3 +300,36 @@ def test_a_malformed_job_is_rejected_without_retries() -> None:
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:
     yield data
+
+
+# --- the commands --------------------------------------------------------------------------
+
+
+async def test_streamstack_dev_runs_one_transcoding_worker_in_process(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
+    argv = [sys.executable, "-m", "streamstack", "dev", "--port", str(port)]
+    argv += ["--data-dir", str(tmp_path / "data")]
+    with (tmp_path / "dev.log").open("wb") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        checks = await ready_checks(f"http://127.0.0.1:{port}", process)
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert checks["task:ingest.transcode"] == "ok"
+    assert checks["task:ingest.sweeper"] == "ok"
+    assert checks["jobs:media"] == "ok"
+
+
+async def ready_checks(url: str, process: subprocess.Popen[bytes]) -> dict[str, str]:
+    """The checks of ``/ready`` once it answers 200."""
+    async with httpx.AsyncClient(base_url=url, timeout=2) as client, asyncio.timeout(60):
+        while True:
+            assert process.poll() is None, "the process exited"
+            with contextlib.suppress(httpx.HTTPError):
+                ready = await client.get("/ready")
+                if ready.status_code == 200:
+                    checks: dict[str, str] = ready.json()["checks"]
+                    return checks
+            await asyncio.sleep(0.2)
