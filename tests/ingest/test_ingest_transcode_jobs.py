@@ -11,6 +11,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from streamstack.ingest.jobs import (
     TranscodeRequest,
     WorkerLimits,
     decode_request,
+    sweep_scratch,
 )
 from streamstack.ingest.outputs import MANIFEST_NAME
 from streamstack.kernel.jobs import Job
@@ -333,3 +335,16 @@ async def ready_checks(url: str, process: subprocess.Popen[bytes]) -> dict[str, 
                     checks: dict[str, str] = ready.json()["checks"]
                     return checks
             await asyncio.sleep(0.2)
+
+
+def test_scratch_left_by_a_killed_worker_is_swept_and_live_scratch_is_not(tmp_path: Path) -> None:
+    stale, live, other = tmp_path / "transcode-stale", tmp_path / "transcode-live", tmp_path / "x"
+    for directory in (stale, live, other):
+        (directory / "out").mkdir(parents=True)
+    long_ago = time.time() - 10_000
+    os.utime(stale, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+
+    assert sweep_scratch(tmp_path, older_than_seconds=3600) == 1
+
+    assert not stale.exists() and live.is_dir() and other.is_dir()

@@ -28,6 +28,7 @@ import contextlib
 import dataclasses
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from fractions import Fraction
 from pathlib import Path
@@ -76,6 +77,8 @@ ENCODING_PERCENT = 90
 #: Of which the quick first pass (the lowest rung alone) takes this much, when there is one.
 FIRST_RUNG_PERCENT = 20
 MIB = 1024 * 1024
+#: Name prefix of each attempt's scratch directory.
+SCRATCH_PREFIX = "transcode-"
 
 
 class TranscodeRequest(msgspec.Struct, frozen=True):
@@ -192,6 +195,10 @@ class TranscodeHandler:
         """The media sandbox, started on the first job (its fork server takes a moment)."""
         async with self._sandbox_lock:
             if self._sandbox is None:
+                if self.limits.spool_dir is not None:
+                    await asyncio.to_thread(
+                        sweep_scratch, self.limits.spool_dir, 2 * self.limits.timeout_seconds + 3600
+                    )
                 self._sandbox = await asyncio.to_thread(
                     Sandbox, ["streamstack.ingest.transcoding.pipeline"]
                 )
@@ -251,6 +258,25 @@ class TranscodeHandler:
             if exc.status == 404:
                 raise ItemGone(media_id) from exc
             raise
+
+
+def sweep_scratch(spool_dir: Path, older_than_seconds: float) -> int:
+    """Delete scratch directories a killed worker left in ``spool_dir``; how many.
+
+    Workers on one machine may share the directory, so only those untouched for longer
+    than any job may run are taken.
+    """
+    if not spool_dir.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    swept = 0
+    for entry in spool_dir.glob(f"{SCRATCH_PREFIX}*"):
+        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+            swept += 1
+    if swept:
+        log.info("transcode_scratch_swept", directory=str(spool_dir), count=swept)
+    return swept
 
 
 def decode_request(job: Job) -> TranscodeRequest:
@@ -353,7 +379,7 @@ class _JobRun:
         base = self.limits.spool_dir
         if base is not None:
             private_directory(base)
-        return Path(tempfile.mkdtemp(prefix="transcode-", dir=base))
+        return Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=base))
 
     async def spool(self, path: Path) -> Path:
         """Copy the original to ``path`` by ranged reads, one bounded range at a time."""
