@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { UserView } from "../api/schema";
+import type { InviteView, UserView } from "../api/schema";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import { ADMIN, API, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
@@ -54,7 +54,7 @@ describe("AdminUsersPage", () => {
 
   it("creates an invite, shows its code once with a link, lists and revokes invites", async () => {
     hadSession();
-    const invite = {
+    const invite: Omit<InviteView, "status"> = {
       id: "i-1",
       created_at: "2026-03-01T10:00:00Z",
       expires_at: "2026-03-02T10:00:00Z",
@@ -63,7 +63,7 @@ describe("AdminUsersPage", () => {
       used_by: null,
       revoked_at: null,
     };
-    let listed: (typeof invite & { status: "active" | "revoked" | "used" | "expired" })[] = [];
+    let listed: InviteView[] = [];
     server.use(
       refreshGives("tok"),
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
