@@ -13,20 +13,13 @@ from typing import Literal
 import msgspec
 
 from streamstack.contracts.catalogue import (
-    InitialProcessingState,
     MediaItem,
+    MediaItemFields,
     MediaStatus,
     NewMediaItem,
 )
 from streamstack.contracts.limits import (
-    Codec,
-    ContentType,
     Description,
-    Dimension,
-    DurationSeconds,
-    FrameRate,
-    ObjectKey,
-    SizeBytes,
     Tags,
     Title,
 )
@@ -39,30 +32,14 @@ SortOrder = Literal["newest", "oldest", "title", "duration"]
 StatusFilter = Literal["draft", "published", "all"]
 
 
-class CreateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class CreateMediaItem(MediaItemFields, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """``POST /api/v1/catalogue/``: register an object as a media item.
 
-    The same fields as the contract's ``NewMediaItem``; ``id`` may be given (ingest passes
-    the object's uuid) or is generated.
+    The contract's fields (``MediaItemFields``); ``id`` may be given (ingest passes the
+    object's uuid) or is generated.
     """
 
-    title: Title
-    s3_key: ObjectKey
-    size_bytes: SizeBytes
-    content_type: ContentType
     id: uuid.UUID | None = None
-    description: Description = ""
-    tags: Tags = []
-    publish: bool = True
-    duration_seconds: DurationSeconds | None = None
-    video_codec: Codec | None = None
-    audio_codec: Codec | None = None
-    width: Dimension | None = None
-    height: Dimension | None = None
-    fps: FrameRate | None = None
-    thumbnail_s3_key: ObjectKey | None = None
-    playable: bool = True
-    processing_state: InitialProcessingState = "none"
 
     def registration(self) -> NewMediaItem:
         """The same item in the contract's words, with its id chosen now if none was given."""

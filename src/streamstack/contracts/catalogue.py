@@ -115,10 +115,10 @@ class MediaItem(msgspec.Struct, frozen=True):
     has_storyboard: bool = False
 
 
-class NewMediaItem(msgspec.Struct, frozen=True):
-    """What ingest knows about an uploaded, probed object."""
+class MediaItemFields(msgspec.Struct, frozen=True, kw_only=True):
+    """What is said about an item when it is registered: one field list, with its limits,
+    for the contract (:class:`NewMediaItem`) and the public API's POST body alike."""
 
-    id: MediaId
     title: Title
     s3_key: ObjectKey
     size_bytes: SizeBytes
@@ -140,6 +140,12 @@ class NewMediaItem(msgspec.Struct, frozen=True):
     (True) is what an ingest that does not say gets: served as uploaded, as before."""
     processing_state: InitialProcessingState = "none"
     """``queued`` when ingest has enqueued a transcoding job for the item."""
+
+
+class NewMediaItem(MediaItemFields, frozen=True, kw_only=True):
+    """What ingest knows about an uploaded, probed object, and its uuid."""
+
+    id: MediaId
 
 
 class ProcessingUpdate(msgspec.Struct, frozen=True):

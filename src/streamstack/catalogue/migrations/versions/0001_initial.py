@@ -23,6 +23,12 @@ def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
 
 
 def upgrade() -> None:
+    _create_media_items()
+    _create_media_tags()
+    _create_outbox()
+
+
+def _create_media_items() -> None:
     op.create_table(
         "media_items",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -55,6 +61,9 @@ def upgrade() -> None:
         ("ix_media_items_status_duration", ["status", "duration_seconds", "id"]),
     ):
         op.create_index(name, "media_items", columns)
+
+
+def _create_media_tags() -> None:
     op.create_table(
         "media_tags",
         sa.Column("media_id", sa.Uuid(), nullable=False),
@@ -68,6 +77,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_media_tags_tag_media_id", "media_tags", ["tag", "media_id"])
+
+
+def _create_outbox() -> None:
     op.create_table(
         "catalogue_outbox",
         sa.Column(
