@@ -23,12 +23,13 @@ import httpx
 import msgspec
 import pytest
 
+from harness.tools import skip_or_fail
 from streamstack import contracts
 from streamstack.auth.bootstrap import standalone_service
 from streamstack.kernel.operation import Operation
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, bearer, served_app
+from support.apps import INTERNAL_SECRET, bearer, live_app, mint_token, served_app
 from support.fixtures import settings_for
 from support.processes import module_processes
 
@@ -320,3 +321,39 @@ async def test_a_revoked_access_token_is_refused_by_every_bearer_operation(
             if got != (401, None if call.method == "HEAD" else "token_revoked"):
                 wrong[f"{how}: {call.label}"] = got
     assert not wrong, wrong
+
+
+async def test_without_the_revocation_list_bearer_requests_fail_closed(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """NATS (the revocation list) down: a valid token is not honoured blindly, it gets 503."""
+    nats = request.getfixturevalue("nats_server")
+    if nats is None:
+        skip_or_fail("needs the session's own NATS server to stop it")
+    settings = settings_for("production", tmp_path, request)
+    token = mint_token(settings, role="admin")
+    calls = [
+        ("GET", f"{AUTH}/me"),
+        ("GET", "/api/v1/catalogue"),
+        ("DELETE", f"/api/v1/catalogue/{uuid.uuid4()}"),
+        ("POST", f"/api/v1/catalogue/{uuid.uuid4()}/stream-token"),
+    ]
+    async with (
+        live_app(settings) as app,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://app", timeout=60
+        ) as http,
+    ):
+        assert (await http.get("/api/v1/catalogue", headers=bearer(token))).status_code == 200
+        with nats.stopped():
+            answers = {
+                f"{method} {path}": await http.request(method, path, headers=bearer(token))
+                for method, path in calls
+            }
+            anonymous = await http.get("/api/v1/catalogue")
+        for call, response in answers.items():
+            assert response.status_code == 503, (call, response.text)
+            assert response.json()["status"] == 503
+            assert response.headers["retry-after"]
+        # Anonymous browsing needs no revocation list, so it kept working.
+        assert anonymous.status_code == 200, anonymous.text
