@@ -18,6 +18,8 @@ from streamstack.auth.schemas import (
     InviteList,
     InviteRequest,
     LoginRequest,
+    PasswordChange,
+    ProfileChange,
     PublicKeySet,
     RefreshRequest,
     RegisterRequest,
@@ -184,6 +186,30 @@ class AccountController(Controller):
     async def me(self, principal: Caller, auth: Auth) -> UserView:
         """The signed-in user."""
         return await auth.current_user(principal)
+
+    @patch("/me", security=BEARER)
+    async def change_profile(self, principal: Caller, auth: Auth, data: ProfileChange) -> UserView:
+        """Change the signed-in user's display name (null or blank removes it)."""
+        return await auth.change_display_name(principal, data.display_name)
+
+    @post(
+        "/password",
+        status_code=204,
+        security=BEARER,
+        responses=error_responses(
+            {
+                403: "The current password is wrong (`wrong_password`).",
+                429: "Too many attempts (`login_throttled`).",
+            }
+        ),
+    )
+    async def change_password(
+        self, request: Request[Any, Any, Any], principal: Caller, auth: Auth, data: PasswordChange
+    ) -> None:
+        """Change the password (the current one is required); other sessions are signed out."""
+        await auth.change_password(
+            principal, data.current_password, data.new_password, client_info(request)
+        )
 
 
 class SessionController(Controller):

@@ -56,6 +56,19 @@ class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
     role: Role
 
 
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /password``: the current password and the new one."""
+
+    current_password: Password
+    new_password: Password
+
+
+class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
+    """``PATCH /me``: the display name (null or blank removes it)."""
+
+    display_name: DisplayName | None
+
+
 class UserView(msgspec.Struct, frozen=True):
     """A user as the API shows it (never the password hash)."""
 

@@ -229,6 +229,54 @@ class AuthService:
             raise InvalidToken("the account no longer exists")
         return user_view(user)
 
+    async def change_password(
+        self, caller: Principal, current: str, new: str, client: ClientInfo
+    ) -> None:
+        """Replace the caller's password and sign out every other session of theirs.
+
+        The current password is checked like a sign-in, counted by the same throttle
+        first (a stolen access token must not become a way to guess it); the new one
+        passes the same strength rules as at registration. The caller's own session
+        stays signed in.
+        """
+        user = await self._account_of(caller)
+        with contextlib.suppress(InvalidCredentialFormat):
+            current = check_password(current)
+        async with self._work() as records:
+            await self._throttle.reserve_login(
+                records.attempts, user.email, client.address, utcnow()
+            )
+        if not await self._passwords.verify(user.password_hash, current):
+            raise Forbidden("the current password is wrong", code="wrong_password")
+        password = await asyncio.to_thread(
+            check_new_password, new, email=user.email, display_name=user.display_name
+        )
+        new_hash = await self._passwords.hash(password)
+        now = utcnow()
+        others = LoginSession.user_id == user.id
+        kept = _uuid_or_none(caller.family)
+        if kept is not None:
+            others = others & (LoginSession.id != kept)
+        async with self._work() as records:
+            await self._throttle.login_succeeded(records.attempts, user.email, client.address)
+            # The user row is written first: a refresh in flight holds it (shared) until it
+            # commits, so its new tokens are among those revoked below, or it sees the change.
+            await records.users.set_password_hash(user.id, new_hash, now)
+            await self._revoke_sessions(records, others, now)
+        log.info("password_changed", user_id=str(user.id))
+
+    async def change_display_name(self, caller: Principal, display_name: str | None) -> UserView:
+        """Set (or, with None or blanks, remove) the caller's display name."""
+        name = clean_display_name(display_name)
+        user_id = _uuid_or_none(caller.user_id)
+        async with self._work() as records:
+            user = None if user_id is None else await records.users.by_id(user_id)
+            if user is None:
+                raise InvalidToken("the account no longer exists")
+            user.display_name = name
+            user.updated_at = utcnow()
+            return user_view(user)
+
     async def list_users(self, search: str | None, limit: int, offset: int) -> UserPage:
         """One page of users, newest first, optionally only emails containing ``search``."""
         if search and not search.isprintable():
@@ -476,6 +524,15 @@ class AuthService:
         return AdminAccount(email, created=False, password=shown)
 
     # --- internals --------------------------------------------------------------------------
+
+    async def _account_of(self, caller: Principal) -> User:
+        """The caller's account row; 401 when it no longer exists."""
+        user_id = _uuid_or_none(caller.user_id)
+        async with self._work() as records:
+            user = None if user_id is None else await records.users.by_id(user_id)
+        if user is None:
+            raise InvalidToken("the account no longer exists")
+        return user
 
     async def _open_session(
         self, records: AuthRecords, user: User, client: ClientInfo, now: datetime.datetime

@@ -1,0 +1,105 @@
+"""Self-service (issue 16.5): change one's password and display name.
+
+A password change needs the current password, applies the registration strength rules,
+and signs out every *other* session of the account (their refresh families and their live
+access tokens); the session that made the change stays signed in.
+"""
+
+from __future__ import annotations
+
+from auth_accounts import API, PASSWORD, assert_error, bearer, login, signed_in
+
+NEW_PASSWORD = "violet umbrella marching slowly"
+
+
+async def test_changing_the_password_signs_out_every_other_session(client):
+    email, mine = await signed_in(client)
+    _, other = await signed_in(client, email)
+    _, stranger = await signed_in(client)
+    response = await client.post(
+        f"{API}/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(mine["access_token"]),
+    )
+    assert response.status_code == 204, response.text
+    # The other session: its access token is revoked and its refresh token is dead.
+    assert_error(
+        await client.get(f"{API}/me", headers=bearer(other["access_token"])), 401, "token_revoked"
+    )
+    refreshed = await client.post(f"{API}/refresh", json={"refresh_token": other["refresh_token"]})
+    assert_error(refreshed, 401, "session_revoked")
+    # This session keeps working and can refresh.
+    assert (await client.get(f"{API}/me", headers=bearer(mine["access_token"]))).status_code == 200
+    refreshed = await client.post(f"{API}/refresh", json={"refresh_token": mine["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    # Another account is untouched.
+    assert (
+        await client.get(f"{API}/me", headers=bearer(stranger["access_token"]))
+    ).status_code == 200
+    # Only the new password signs in.
+    assert_error(await login(client, email, PASSWORD), 401, "invalid_credentials")
+    assert (await login(client, email, NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_password_change_needs_the_current_password_and_a_strong_new_one(client):
+    email, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    wrong = {"current_password": "not the password at all", "new_password": NEW_PASSWORD}
+    assert_error(
+        await client.post(f"{API}/password", json=wrong, headers=headers), 403, "wrong_password"
+    )
+    weak = {"current_password": PASSWORD, "new_password": "password1"}
+    assert_error(
+        await client.post(f"{API}/password", json=weak, headers=headers), 400, "weak_password"
+    )
+    short = {"current_password": PASSWORD, "new_password": "short"}
+    assert_error(
+        await client.post(f"{API}/password", json=short, headers=headers), 400, "invalid_input"
+    )
+    for body in (
+        {"current_password": PASSWORD},
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "user_id": "x"},
+        {"current_password": PASSWORD, "new_password": "x" * 129},
+        {"current_password": 1, "new_password": NEW_PASSWORD},
+    ):
+        assert_error(await client.post(f"{API}/password", json=body, headers=headers), 400)
+    assert_error(
+        await client.post(
+            f"{API}/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+        ),
+        401,
+    )
+    # Nothing changed: the old password still signs in.
+    assert (await login(client, email, PASSWORD)).status_code == 200
+
+
+async def test_guessing_the_current_password_is_throttled(client):
+    _, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    wrong = {"current_password": "not the password at all", "new_password": NEW_PASSWORD}
+    codes = [
+        (await client.post(f"{API}/password", json=wrong, headers=headers)).json()["code"]
+        for _ in range(8)
+    ]
+    assert codes[0] == "wrong_password"
+    assert "login_throttled" in codes
+
+
+async def test_display_name_is_changed_removed_and_validated(client):
+    _, pair = await signed_in(client)
+    _, stranger = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    changed = await client.patch(f"{API}/me", json={"display_name": "  Ada L.  "}, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["display_name"] == "Ada L."
+    assert (await client.get(f"{API}/me", headers=headers)).json()["display_name"] == "Ada L."
+    # Only the caller's own account changed.
+    theirs = await client.get(f"{API}/me", headers=bearer(stranger["access_token"]))
+    assert theirs.json()["display_name"] is None
+    for bad in ({"display_name": "x" * 101}, {"display_name": "a\u202eb"}, {"name": "x"}, {}):
+        assert_error(await client.patch(f"{API}/me", json=bad, headers=headers), 400)
+    assert_error(await client.patch(f"{API}/me", json={"display_name": "Eve"}), 401)
+    removed = await client.patch(f"{API}/me", json={"display_name": "   "}, headers=headers)
+    assert removed.json()["display_name"] is None
+    new = await client.patch(f"{API}/me", json={"display_name": None}, headers=headers)
+    assert new.status_code == 200
