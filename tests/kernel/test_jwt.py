@@ -46,3 +46,11 @@ def test_clock_skew_within_the_leeway_is_tolerated(
 
 def test_the_leeway_is_one_minute() -> None:
     assert IAT_LEEWAY_SECONDS == 60
+
+
+def test_a_refused_token_says_so_in_www_authenticate(
+    settings: Settings, verifier: TokenVerifier
+) -> None:
+    with pytest.raises(InvalidToken) as refused:
+        verifier.verify(mint_token(settings, ttl_seconds=-5), "access")
+    assert refused.value.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'

@@ -33,9 +33,11 @@ IAT_LEEWAY_SECONDS = 60
 
 
 class InvalidToken(Unauthorized):
-    """The bearer token is missing, malformed, forged, expired or revoked."""
+    """The bearer token is malformed, forged, expired or revoked."""
 
     code = "invalid_token"
+    # RFC 6750 3.1: a client that sent a token learns that this token is the problem.
+    default_headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 class Claims(msgspec.Struct, frozen=True):
