@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { MediaItem } from "../api/schema";
 import { formatDay, formatDuration } from "../lib/format";
+import { ProcessingBadge } from "./ProcessingStatus";
 
 export function Thumbnail({ item, className }: { item: MediaItem; className?: string }) {
   return (
@@ -48,6 +49,7 @@ export function MediaCard({ item }: { item: MediaItem }) {
         </ul>
       )}
       {item.status === "draft" && <span className="badge draft">Draft</span>}
+      <ProcessingBadge item={item} />
     </li>
   );
 }

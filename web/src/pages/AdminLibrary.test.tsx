@@ -24,13 +24,26 @@ describe("AdminLibraryPage", () => {
       http.get(CATALOGUE, ({ request }) =>
         new URL(request.url).searchParams.get("status") === "draft"
           ? listing([mediaItem({ id: "d", title: "Rough cut", status: "draft" })])
-          : listing([mediaItem({ id: "p", title: "Final" }), mediaItem({ id: "d", title: "Rough cut", status: "draft" })]),
+          : listing([
+              mediaItem({ id: "p", title: "Final" }),
+              mediaItem({
+                id: "d",
+                title: "Rough cut",
+                status: "draft",
+                processing_state: "failed",
+                processing_detail: "the video stream could not be decoded",
+              }),
+            ]),
       ),
     );
     const seen = recordRequests();
     renderPage(<AdminLibraryPage />, { path: "/admin/library" });
 
     expect(await screen.findAllByTestId("library-item")).toHaveLength(2);
+    // Admins see why processing failed.
+    expect(screen.getByTestId("library-processing")).toHaveTextContent(
+      "Processing failed: the video stream could not be decoded",
+    );
     expect(seen[0]?.url.searchParams.get("status")).toBe("all");
     expect(seen[0]?.headers.get("Authorization")).toBe("Bearer tok-admin");
 

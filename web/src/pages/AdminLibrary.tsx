@@ -7,6 +7,7 @@ import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
+import { processingLabel } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
@@ -302,6 +303,11 @@ function LibraryRow({
               <Link to={`/watch/${encodeURIComponent(item.id)}`}>{item.title}</Link>{" "}
               <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
             </h2>
+            {processingLabel(item) && (
+              <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
+                {processingLabel(item)}
+              </p>
+            )}
             {item.description && <p className="library-description">{item.description}</p>}
             <p className="muted small">
               {item.tags.length > 0 ? `Tags: ${item.tags.join(", ")} · ` : ""}

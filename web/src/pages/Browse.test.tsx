@@ -23,7 +23,13 @@ describe("BrowsePage", () => {
     serve(() => [
       mediaItem({ id: "a", title: "Sunset over the bay", duration_seconds: 65 }),
       mediaItem({ id: "b", title: "Mountain timelapse", duration_seconds: 3725, thumbnail_url: null }),
-      mediaItem({ id: "c", title: "Still processing", duration_seconds: null }),
+      mediaItem({
+        id: "c",
+        title: "Still processing",
+        duration_seconds: null,
+        processing_state: "processing",
+        processing_percent: 40,
+      }),
     ]);
     const seen = recordRequests();
     setAccessToken("tok", 1800);
@@ -46,6 +52,8 @@ describe("BrowsePage", () => {
     expect(within(second!).getByText("1:02:05")).toBeInTheDocument();
     expect(second!.querySelector("img")).toBeNull();
     expect(within(third!).queryByTestId("media-duration")).toBeNull();
+    expect(within(third!).getByTestId("processing-badge")).toHaveTextContent("40 %");
+    expect(within(first!).queryByTestId("processing-badge")).toBeNull();
 
     expect(screen.getByText("3 videos")).toBeInTheDocument();
     expect(screen.queryByTestId("loading")).not.toBeInTheDocument();

@@ -5,7 +5,7 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
-import { WatchPage } from "./Watch";
+import { PROCESSING_POLL_MS, WatchPage } from "./Watch";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -176,5 +176,29 @@ describe("WatchPage", () => {
     const video = await screen.findByTestId("player");
     expect(video).toHaveClass("portrait");
     expect(video.style.aspectRatio).toBe("1080 / 1920");
+  });
+
+  it("waits for an item that is still being transcoded, then plays it", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const ITEM = `${API}/catalogue/m-1`;
+    const pending = mediaItem({ id: "m-1", playable: false, processing_state: "processing", processing_percent: 40 });
+    server.use(
+      http.get(ITEM, () => ok(pending), { once: true }),
+      http.get(ITEM, () => ok({ ...pending, playable: true, processing_state: "ready", processing_percent: 100 })),
+      http.post(`${ITEM}/stream-token`, () => ok({ stream_url: "/api/v1/stream/ready", expires_in: 3600 })),
+    );
+    const seen = recordRequests();
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    expect(await screen.findByTestId("player-pending")).toHaveTextContent("Processing 40 %");
+    expect(screen.queryByTestId("player")).not.toBeInTheDocument();
+    expect(sentTo(seen, "POST", `${ITEM}/stream-token`)).toHaveLength(0);
+
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+
+    const video = await screen.findByTestId("player");
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/ready"));
+    expect(screen.queryByTestId("player-pending")).not.toBeInTheDocument();
   });
 });

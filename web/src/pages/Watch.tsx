@@ -4,10 +4,14 @@ import { getItem, getStreamToken } from "../api/catalogue";
 import { ApiError, errorMessage } from "../api/errors";
 import type { MediaItem } from "../api/schema";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { processingLabel } from "../components/ProcessingStatus";
 import { LinkedText } from "../components/LinkedText";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { SPEEDS, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+
+/** How often a page waiting for an item to become playable looks again. */
+export const PROCESSING_POLL_MS = 5000;
 
 /** Renew the stream token when this share of its lifetime has passed. */
 export const TOKEN_RENEW_AT = 0.8;
@@ -140,7 +144,21 @@ export function Player({ item }: { item: MediaItem }) {
 export function WatchPage() {
   const { id = "" } = useParams();
   const fetchItem = useCallback((signal: AbortSignal) => getItem(id, signal), [id]);
-  const { data: item, error, loading, reload } = useAsync(fetchItem);
+  const { data: item, error, loading, reload, setData } = useAsync(fetchItem);
+  const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
+
+  // Not playable yet (transcoding): look again now and then; the player
+  // appears as soon as the first rendition is there.
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = window.setInterval(() => {
+      getItem(id).then(
+        (fresh) => setData(() => fresh),
+        () => undefined, // a blip: the next round tries again
+      );
+    }, PROCESSING_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [waiting, id, setData]);
 
   if (loading) {
     return (
@@ -175,7 +193,16 @@ export function WatchPage() {
   return (
     <article className="page watch" aria-labelledby="watch-title">
       <title>{`${item.title} · StreamStack`}</title>
-      <Player key={item.id} item={item} />
+      {item.playable === false ? (
+        <div className="player-wrap">
+          <div className="player placeholder" data-testid="player-pending" role="status">
+            <p>{processingLabel(item) ?? "This video is being prepared."}</p>
+            {item.processing_state !== "failed" && <p className="small">It will play here as soon as it is ready.</p>}
+          </div>
+        </div>
+      ) : (
+        <Player key={item.id} item={item} />
+      )}
       <div className="watch-info">
         <h1 id="watch-title">
           {item.title}

@@ -1,0 +1,32 @@
+import type { MediaItem } from "../api/schema";
+
+/**
+ * Where an item's transcoding stands, for people; null when there is nothing
+ * to say (never processed, or ready). The detail (the rung being written, or
+ * why it failed) is only sent to admins.
+ */
+export function processingLabel(item: MediaItem): string | null {
+  const detail = item.processing_detail ? ` · ${item.processing_detail}` : "";
+  switch (item.processing_state) {
+    case "queued":
+      return "Queued for processing";
+    case "processing":
+      return `Processing ${item.processing_percent ?? 0} %${detail}`;
+    case "failed":
+      return `Processing failed${item.processing_detail ? `: ${item.processing_detail}` : ""}`;
+    default:
+      return null;
+  }
+}
+
+/** A small badge with the processing state, when there is one. */
+export function ProcessingBadge({ item }: { item: MediaItem }) {
+  const label = processingLabel(item);
+  if (label === null) return null;
+  const failed = item.processing_state === "failed";
+  return (
+    <span className={`badge ${failed ? "failed" : "processing"}`} data-testid="processing-badge">
+      {failed ? "Failed" : item.processing_state === "queued" ? "Queued" : `${item.processing_percent ?? 0} %`}
+    </span>
+  );
+}
