@@ -35,6 +35,7 @@ from streamstack.ingest.jobs import (
 )
 from streamstack.ingest.outputs import MANIFEST_NAME
 from streamstack.kernel.jobs import Job
+from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
@@ -145,6 +146,25 @@ async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder
 
         assert ready["processing_state"] == "ready", ready["processing_detail"]
         assert_complete_package(rig, item["id"])
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_an_audio_only_upload_plays_as_uploaded_and_gets_no_job(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.audio_only_mp4(tmp_path)
+    async with rig_factory(**fast()) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="sound.mp4")
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        assert (item["processing_state"], item["playable"]) == ("none", True)
+        queue = EmbeddedJobQueue(
+            rig.settings.data_dir / "jobs" / "jobs.sqlite3", rig.settings.transcode_queue
+        )
+        try:
+            assert (await queue.backlog()).total == 0
+        finally:
+            await queue.close()
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
