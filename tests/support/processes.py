@@ -69,7 +69,7 @@ class ServeProcess:
         self._log.flush()
         return Path(self._log.name).read_text(errors="replace")[-3000:]
 
-    async def wait_ready(self, seconds: float = 60) -> None:
+    async def wait_ready(self, seconds: float = 120) -> None:
         """Wait for ``/ready`` to answer 200, or raise with the log's tail."""
         deadline = time.monotonic() + seconds
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
