@@ -177,6 +177,9 @@ async def wait_for_state(
     async with asyncio.timeout(120):
         while True:
             response = await client.get(f"{CATALOGUE}/{media_id}", headers=headers)
+            if response.status_code == 503:  # a backend restarting: ask again
+                await asyncio.sleep(0.2)
+                continue
             assert response.status_code == 200, response.text
             item: dict[str, Any] = response.json()
             if item["processing_state"] in states:
@@ -259,3 +262,35 @@ async def test_deleting_an_item_while_it_is_processed_stops_the_job_and_removes_
         assert media_keys(settings, s3, item["id"]) == set()
         assert "transcode_abandoned" in worker.log.read_text()
         assert "transcode_ready" not in worker.log.read_text()
+
+
+@pytest.mark.parametrize("backend_kind", ["production"], indirect=True)
+async def test_nats_restarting_mid_job_does_not_lose_or_repeat_the_job(
+    settings_factory: Any, workers: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    nats_server = request.getfixturevalue("nats_server")
+    if nats_server is None:
+        pytest.skip("needs a NATS server the test can restart")
+    nats_server.start()  # heals after another fault test
+    settings = app_settings(settings_factory)
+    s3 = s3_of(settings, request)
+    source = long_source(tmp_path)
+    async with platform(settings) as (client, env):
+        worker = workers(env)
+        await worker.wait_ready()
+        item = await upload(client, settings, source)
+        await wait_for_state(client, settings, item["id"], {"processing"})
+
+        await asyncio.to_thread(nats_server.restart)
+        ready = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        async with asyncio.timeout(30):  # the ack may land after the item is marked ready
+            while await worker.settled("processed") < 1:
+                await asyncio.sleep(0.2)
+        assert await worker.settled("retried") == 0
+        assert await worker.settled("dead_lettered") == 0
+        keys = media_keys(settings, s3, item["id"])
+        manifest_key = f"{item['id']}/{MANIFEST_NAME}"
+        listed = msgspec.json.decode(media_object(settings, s3, manifest_key), type=list[str])
+        assert keys == {*listed, manifest_key}
