@@ -4,7 +4,8 @@ The app (every module) runs under uvicorn in this process; workers are real chil
 sharing its queue (the SQLite file, or JetStream), its storage and reaching catalogue over
 HTTP, as in production. A worker SIGKILLed mid-job loses nothing: the job comes back after
 the ack wait, another worker completes it, and only the finished package's objects remain.
-An item deleted while its job runs: the worker stops and removes what it wrote.
+An item deleted while its job runs: the worker stops and removes what it wrote. NATS
+restarting mid-job: the worker's heartbeats and ack resume, the job completes exactly once.
 """
 
 from __future__ import annotations
