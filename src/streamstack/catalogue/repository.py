@@ -233,7 +233,6 @@ class CatalogueStore:
     """The catalogue's repositories, all on one session: what a use case works with."""
 
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
         self.items = MediaItemRepository(session=session)
         self.tags = MediaTagRepository(session=session)
         self.outbox = OutboxRepository(session=session)
