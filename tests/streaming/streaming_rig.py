@@ -98,11 +98,18 @@ class StreamRig:
         *,
         media_id: str | None = None,
         access_token: str | None = None,
+        **item: Any,
     ) -> httpx.Response:
-        """Call the token-issue operation over ``/internal/`` as another module would."""
+        """Call the token-issue operation over ``/internal/`` as another module would
+        (``item``: more request fields, e.g. ``object_prefix``, ``hls``, ``storyboard``)."""
         headers = {SECRET_HEADER: INTERNAL_SECRET}
         headers.update(bearer(access_token or self.user_token()))
-        payload = {"media_id": media_id or str(uuid.uuid4()), "s3_key": key, "size_bytes": size}
+        payload = {
+            "media_id": media_id or str(uuid.uuid4()),
+            "s3_key": key,
+            "size_bytes": size,
+            **item,
+        }
         return await self.client.post(ISSUE_STREAM_TOKEN.path, json=payload, headers=headers)
 
     async def stream_url(self, info: ObjectInfo, size: int | None = None) -> str:
@@ -277,14 +284,24 @@ class LiveStream:
 
     async def stream_url(self, info: ObjectInfo) -> str:
         """Issue a token over the app's ``/internal/`` endpoint; return the stream URL."""
+        url: str = (await self.grant(info))["stream_url"]
+        return url
+
+    async def grant(self, info: ObjectInfo, **item: Any) -> dict[str, Any]:
+        """Issue a token for ``info`` (and ``item``'s other request fields); the answer."""
         response = await self.http.post(
             f"{self.app_url}{ISSUE_STREAM_TOKEN.path}",
-            json={"media_id": str(uuid.uuid4()), "s3_key": info.key, "size_bytes": info.size},
+            json={
+                "media_id": str(uuid.uuid4()),
+                "s3_key": info.key,
+                "size_bytes": info.size,
+                **item,
+            },
             headers={SECRET_HEADER: INTERNAL_SECRET, **bearer(mint_token(self.settings))},
         )
         assert response.status_code == 200, response.text
-        url: str = response.json()["stream_url"]
-        return url
+        answer: dict[str, Any] = response.json()
+        return answer
 
 
 @asynccontextmanager
@@ -364,3 +381,44 @@ class SwitchableProxy:
                 sink.transport.abort()
 
         await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+
+
+# --- an item's HLS package, as the transcoder stores it under the item's prefix -----------
+
+MASTER = b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=450000,RESOLUTION=320x240\n240p/index.m3u8\n"
+MEDIA_PLAYLIST = (
+    b'#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI="init.mp4"\n'
+    b"#EXTINF:2.000,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
+)
+VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nsheet_001.jpg#xywh=0,0,160,90\n"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(200)) + b"\xff\xd9"
+
+#: relative path -> (bytes, content type the transcoder stores it with)
+PACKAGE: dict[str, tuple[bytes, str]] = {
+    "hls/master.m3u8": (MASTER, "application/vnd.apple.mpegurl"),
+    "hls/240p/index.m3u8": (MEDIA_PLAYLIST, "application/vnd.apple.mpegurl"),
+    "hls/240p/init.mp4": (PATTERN[:300], "video/mp4"),
+    "hls/240p/seg_00001.m4s": (PATTERN, "video/mp4"),
+    "storyboard/storyboard.vtt": (VTT, "text/vtt"),
+    "storyboard/sheet_001.jpg": (JPEG, "image/jpeg"),
+    "outputs.json": (b'["not for players"]', "application/json"),
+}
+
+
+async def store_package(store: ObjectStore, media_id: str) -> None:
+    """Write :data:`PACKAGE` under ``<media_id>/`` (and the original ``<media_id>.mp4``)."""
+    await store.write(f"{media_id}.mp4", _chunks(PATTERN), content_type="video/mp4")
+    for path, (data, content_type) in PACKAGE.items():
+        await store.write(f"{media_id}/{path}", _chunks(data), content_type=content_type)
+
+
+def item_request(media_id: str) -> dict[str, Any]:
+    """The token request catalogue sends for an item with HLS and a storyboard."""
+    return {
+        "media_id": media_id,
+        "s3_key": f"{media_id}.mp4",
+        "size_bytes": len(PATTERN),
+        "object_prefix": f"{media_id}/",
+        "hls": True,
+        "storyboard": True,
+    }

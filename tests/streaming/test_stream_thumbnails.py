@@ -41,8 +41,10 @@ async def test_a_thumbnail_is_public_and_cacheable(rig: StreamRig) -> None:
     assert response.headers["etag"] == info.etag
     assert "last-modified" in response.headers
     cache = response.headers["cache-control"]
-    assert "public" in cache
-    assert "max-age=31536000" in cache
+    # A deleted item's thumbnail must not outlive it in caches for long: a short max-age
+    # and revalidation, never "immutable" (issue 13.9).
+    assert cache == "public, max-age=300, must-revalidate"
+    assert "immutable" not in cache
 
 
 async def test_a_known_etag_is_304(rig: StreamRig) -> None:
@@ -57,7 +59,7 @@ async def test_a_known_etag_is_304(rig: StreamRig) -> None:
     assert by_etag.status_code == 304
     assert by_etag.content == b""
     assert by_etag.headers["etag"] == info.etag
-    assert "max-age=31536000" in by_etag.headers["cache-control"]
+    assert by_etag.headers["cache-control"] == "public, max-age=300, must-revalidate"
     assert by_date.status_code == 304
     assert other.status_code == 200
     assert other.content == JPEG

@@ -62,8 +62,11 @@ async def test_issue_stores_the_grant_and_returns_a_playable_url(rig: StreamRig)
     kv = rig.backends.kv(STREAM_TOKENS_BUCKET, rig.settings.stream_token_ttl_seconds)
     stored = await rig.in_app(kv.get, token)
     assert stored is not None
-    stored_media, stored_user, stamp, key, size = stored.decode().split("|")
+    stored_media, stored_user, stamp, key, size, prefix = stored.decode().split("|")
     assert (stored_media, stored_user, key, size) == (media_id, user_id, info.key, "1000")
+    assert prefix == ""  # no prefix asked for: the original alone
+    assert grant["hls_url"] is None
+    assert grant["storyboard_url"] is None
     assert before <= int(stamp) <= int(time.time())
     played = await rig.client.get(grant["stream_url"])
     assert played.content == PATTERN

@@ -42,6 +42,7 @@ from streamstack.contracts.catalogue import (
     MediaStatus,
     NewMediaItem,
     ProcessingUpdate,
+    object_prefix,
 )
 from streamstack.contracts.streaming import IssueStreamToken, StreamingClient, StreamTokenGrant
 from streamstack.kernel.clock import utcnow
@@ -236,7 +237,12 @@ class CatalogueService:
         async with reading(self._database) as store:
             found = await self._visible(store, item_id, admin=admin)
         request = IssueStreamToken(
-            media_id=str(item_id), s3_key=found.s3_key, size_bytes=found.size_bytes
+            media_id=str(item_id),
+            s3_key=found.s3_key,
+            size_bytes=found.size_bytes,
+            object_prefix=object_prefix(str(item_id)),
+            hls=found.has_hls,
+            storyboard=found.has_storyboard,
         )
         return await self._streaming_client().issue_token(request, context)
 

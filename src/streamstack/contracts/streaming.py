@@ -1,4 +1,11 @@
-"""The streaming module's published language: stream-token issue."""
+"""The streaming module's published language: stream-token issue.
+
+A token grants one media item: its original (``stream_url``) and every file under the
+item's own prefix in the media bucket (``<uuid>/hls/…``, ``<uuid>/storyboard/…``), each
+played at ``<stream_url>/<path under the prefix>``. Playlists name their files by relative
+URI, so a player resolves every segment against the token's own URL; a renewed token
+serves the same relative paths under its new base URL.
+"""
 
 from __future__ import annotations
 
@@ -18,24 +25,43 @@ StreamMediaId = Annotated[
     str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 ]
 
+#: An item's prefix in the media bucket: one path segment and a slash (``<uuid>/``).
+ObjectPrefix = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=65, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*/$")
+]
+#: Where a token's HLS master playlist and storyboard live, under the item's prefix.
+HLS_MASTER_PATH = "hls/master.m3u8"
+STORYBOARD_PATH = "storyboard/storyboard.vtt"
+
 
 class IssueStreamToken(msgspec.Struct, frozen=True):
-    """Ask streaming for a token that grants exactly one object.
+    """Ask streaming for a token that grants one media item.
 
-    ``s3_key`` is the object's key in the media bucket (``<uuid>.<ext>``) and
-    ``size_bytes`` its size, as the catalogue recorded them.
+    ``s3_key`` is the original's key in the media bucket (``<uuid>.<ext>``) and
+    ``size_bytes`` its size, as the catalogue recorded them. ``object_prefix`` is the
+    item's own prefix in the media bucket (``<uuid>/``; every file under it may be played
+    with the token); ``hls`` and ``storyboard`` say whether the item has a master playlist
+    (``hls/master.m3u8``) and a storyboard (``storyboard/storyboard.vtt``) under it.
     """
 
     media_id: StreamMediaId
     s3_key: ObjectKey
     size_bytes: SizeBytes
+    object_prefix: ObjectPrefix | None = None
+    hls: bool = False
+    storyboard: bool = False
 
 
 class StreamTokenGrant(msgspec.Struct, frozen=True):
     """Where to play it from and for how long."""
 
     stream_url: str
+    """The original, played with byte ranges (``/api/v1/stream/<token>``)."""
     expires_in: int
+    hls_url: str | None = None
+    """The HLS master playlist (``<stream_url>/hls/master.m3u8``), when the item has one."""
+    storyboard_url: str | None = None
+    """The storyboard's WebVTT (``<stream_url>/storyboard/storyboard.vtt``), when it exists."""
 
 
 ISSUE_STREAM_TOKEN: Operation[IssueStreamToken, StreamTokenGrant] = Operation(

@@ -1,40 +1,82 @@
 """Streaming's domain structs: what a live stream token grants.
 
 Streaming has no database; a grant lives as one value of the ``stream-tokens`` KV bucket
-(:mod:`.repository`), ``media_id|user_id|timestamp|s3_key|size_bytes``.
+(:mod:`.repository`), ``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix``.
+A grant covers the item's original (``s3_key``) and every object under its prefix.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from streamstack.kernel.storage import InvalidObjectKey, check_object_key
 
 #: Separates the fields of a grant's KV value; no field may contain it.
 SEPARATOR = "|"
+#: A grant's prefix: empty, or one segment and a slash (``<uuid>/``).
+_PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_\-]*/)?")
+#: A file a token may play under its item's prefix: segments of letters, digits, ``_``,
+#: ``-`` (and inner dots), never starting with a dot (so no ``.`` or ``..``), ending in a
+#: type the transcoder writes. No other character (no ``%``, ``\``, NUL) gets through.
+FILE_PATH = re.compile(
+    r"(?:[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,63}/){0,4}"
+    r"[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,63}\.(?:m3u8|mp4|m4s|vtt|jpg)"
+)
+MAX_FILE_PATH = 256
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class StreamGrant:
-    """What a live token grants: one object of the media bucket, to one user."""
+    """What a live token grants to one user: an item's original and its prefix's files.
+
+    ``object_prefix`` is empty for a grant of the original alone (tokens issued before
+    prefixes existed, or an item without one).
+    """
 
     media_id: str
     user_id: str
     issued_at: int
     s3_key: str
     size_bytes: int
+    object_prefix: str = ""
 
     def encode(self) -> bytes:
-        """The KV value: ``media_id|user_id|timestamp|s3_key|size_bytes``."""
-        fields = (self.media_id, self.user_id, self.issued_at, self.s3_key, self.size_bytes)
+        """The KV value: ``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix``."""
+        fields = (
+            self.media_id,
+            self.user_id,
+            self.issued_at,
+            self.s3_key,
+            self.size_bytes,
+            self.object_prefix,
+        )
         return SEPARATOR.join(str(field) for field in fields).encode()
 
     @classmethod
     def decode(cls, raw: bytes) -> StreamGrant | None:
         """Parse a KV value; None if it is not one this module wrote."""
         try:
-            media_id, user_id, issued_at, s3_key, size = raw.decode().split(SEPARATOR)
-            grant = cls(media_id, user_id, int(issued_at), check_object_key(s3_key), int(size))
+            fields = raw.decode().split(SEPARATOR)
+            if len(fields) == 5:  # written before grants carried a prefix
+                fields.append("")
+            media_id, user_id, issued_at, s3_key, size, prefix = fields
+            grant = cls(
+                media_id, user_id, int(issued_at), check_object_key(s3_key), int(size), prefix
+            )
         except (UnicodeDecodeError, ValueError, InvalidObjectKey):
             return None
-        return grant if grant.size_bytes >= 0 else None
+        if grant.size_bytes < 0 or not _PREFIX.fullmatch(grant.object_prefix):
+            return None
+        return grant
+
+    def key_of(self, path: str) -> str | None:
+        """The media-bucket key of ``path`` under the grant's prefix, or None when the
+        grant has no prefix or ``path`` is not a servable file name (see :data:`FILE_PATH`).
+        """
+        if not self.object_prefix or len(path) > MAX_FILE_PATH or not FILE_PATH.fullmatch(path):
+            return None
+        try:
+            return check_object_key(self.object_prefix + path)
+        except InvalidObjectKey:
+            return None

@@ -7,6 +7,7 @@ import re
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BUCKET
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.tasks import BackgroundTask
 from streamstack.streaming.contract import issue_token_handler
 from streamstack.streaming.repository import StreamTokenStore
 from streamstack.streaming.routes import stream_router
@@ -18,14 +19,21 @@ from streamstack.streaming.service import (
     StreamTokens,
     ThumbnailDelivery,
 )
+from streamstack.streaming.takedowns import Takedowns
+
+#: How often the take-down task checks it still follows the events (and retries at most).
+FOLLOW_CHECK_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the streaming module: playback and thumbnail routes, the token operation."""
+    """Mount the streaming module: playback and thumbnail routes, the token operation, and
+    the take-down subscription that stops withdrawn items' tokens."""
     settings = context.settings
     backends = context.backends
+    takedowns = Takedowns(settings.stream_token_ttl_seconds)
     tokens = StreamTokens(
-        StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds))
+        StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds)),
+        takedowns,
     )
     media = backends.objects(settings.media_bucket)
     delivery: Delivery
@@ -40,6 +48,16 @@ def mount(context: ModuleContext) -> MountedModule:
         name="streaming",
         route_handlers=[stream_router(delivery, thumbnails)],
         operations={ISSUE_STREAM_TOKEN: issue_token_handler(tokens)},
+        tasks=[
+            BackgroundTask(
+                "streaming.takedowns",
+                lambda: takedowns.follow(backends.events),
+                interval_seconds=FOLLOW_CHECK_SECONDS,
+                retry_max_seconds=FOLLOW_CHECK_SECONDS,
+            )
+        ],
+        on_startup=[lambda: takedowns.try_follow(backends.events)],
+        on_shutdown=[takedowns.unsubscribe],
     )
 
 

@@ -108,10 +108,30 @@ class StreamController(Controller):
         self, request: Request[Any, Any, Any], token: str, delivery: Delivery
     ) -> ASGIResponse:
         """200, 206 (single range or multipart/byteranges), 304, 404, 412 or 416."""
-        conditions = Conditions.from_headers(request.headers)
-        if request.method == HttpMethod.HEAD:
-            return to_asgi(await delivery.head(token, conditions), head=True)
-        return to_asgi(await delivery.get(token, conditions), head=False)
+        return await _play(request, delivery, token, None)
+
+    @route(
+        "/{token:str}/{path:path}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="Play a file under the token's item prefix (HLS playlists and segments, "
+        "storyboards), with byte ranges",
+        media_type="application/octet-stream",
+        responses=STREAM_RESPONSES,
+    )
+    async def stream_file(
+        self, request: Request[Any, Any, Any], token: str, path: str, delivery: Delivery
+    ) -> ASGIResponse:
+        """``hls/master.m3u8``, ``hls/<rung>/seg_00001.m4s``, ``storyboard/…``: as above."""
+        return await _play(request, delivery, token, path.removeprefix("/"))
+
+
+async def _play(
+    request: Request[Any, Any, Any], delivery: Delivery, token: str, path: str | None
+) -> ASGIResponse:
+    conditions = Conditions.from_headers(request.headers)
+    if request.method == HttpMethod.HEAD:
+        return to_asgi(await delivery.head(token, conditions, path), head=True)
+    return to_asgi(await delivery.get(token, conditions, path), head=False)
 
 
 def stream_router(delivery: Delivery, thumbnails: ThumbnailDelivery) -> Router:

@@ -20,7 +20,12 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from streamstack.contracts.streaming import IssueStreamToken, StreamTokenGrant
+from streamstack.contracts.streaming import (
+    HLS_MASTER_PATH,
+    STORYBOARD_PATH,
+    IssueStreamToken,
+    StreamTokenGrant,
+)
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
 from streamstack.kernel.http import http_date
 from streamstack.kernel.jwt import InvalidToken
@@ -44,6 +49,7 @@ from streamstack.streaming.ranges import (
     unsatisfiable_content_range,
 )
 from streamstack.streaming.repository import StreamTokenStore
+from streamstack.streaming.takedowns import Takedowns
 
 log = structlog.get_logger(__name__)
 
@@ -53,8 +59,9 @@ STREAM_PATH = "/api/v1/stream"
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{22,128}")
 #: Stream answers are for the token holder only, and must reach them byte for byte.
 STREAM_CACHE_CONTROL = "private, no-transform"
-#: A thumbnail's URL names its media item, whose first frame never changes.
-THUMBNAIL_CACHE_CONTROL = "public, max-age=31536000, immutable"
+#: A thumbnail is public, but its item may be deleted: caches keep it five minutes at most,
+#: then revalidate (a cheap 304 while it lives, a 404 once it is gone).
+THUMBNAIL_CACHE_CONTROL = "public, max-age=300, must-revalidate"
 #: Where nginx's internal locations live (see ``compose/nginx-streaming.conf``).
 ACCEL_PREFIX = "/_streamstack"
 #: How long the presigned URL handed to nginx stays valid; nginx uses it at once.
@@ -71,11 +78,21 @@ class StreamTokenNotFound(NotFound):
     code = "stream_token_not_found"
 
 
-class StreamTokens:
-    """Issues tokens for authenticated users and resolves them on each stream request."""
+class StreamFileNotFound(NotFound):
+    """The path names no file a token may play (outside its item's prefix, or malformed)."""
 
-    def __init__(self, store: StreamTokenStore) -> None:
+    code = "stream_file_not_found"
+
+
+class StreamTokens:
+    """Issues tokens for authenticated users and resolves them on each stream request.
+
+    ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup.
+    """
+
+    def __init__(self, store: StreamTokenStore, takedowns: Takedowns | None = None) -> None:
         self._store = store
+        self._takedowns = takedowns
 
     async def issue(self, request: IssueStreamToken, user_id: str) -> StreamTokenGrant:
         """Grant ``user_id`` the object ``request`` names, for the bucket's TTL."""
@@ -87,20 +104,40 @@ class StreamTokens:
             issued_at=int(time.time()),
             s3_key=request.s3_key,
             size_bytes=request.size_bytes,
+            object_prefix=request.object_prefix or "",
         )
         token = await self._store.create(grant)
         metrics.count_stream_token_issued()
         log.info("stream_token.issued", media_id=grant.media_id, user_id=grant.user_id)
+        base = f"{STREAM_PATH}/{token}"
+        prefixed = grant.object_prefix != ""
         return StreamTokenGrant(
-            stream_url=f"{STREAM_PATH}/{token}", expires_in=self._store.ttl_seconds
+            stream_url=base,
+            expires_in=self._store.ttl_seconds,
+            hls_url=f"{base}/{HLS_MASTER_PATH}" if prefixed and request.hls else None,
+            storyboard_url=(
+                f"{base}/{STORYBOARD_PATH}" if prefixed and request.storyboard else None
+            ),
         )
 
     async def resolve(self, token: str) -> StreamGrant:
-        """The grant behind ``token``, or :class:`StreamTokenNotFound`."""
+        """The grant behind ``token``, or :class:`StreamTokenNotFound` (also once its item
+        was taken down after the token was issued)."""
         grant = await self._store.find(token) if TOKEN_SHAPE.fullmatch(token) else None
-        if grant is None:
+        if grant is None or (self._takedowns is not None and self._takedowns.blocks(grant)):
             raise StreamTokenNotFound("unknown or expired stream token")
         return grant
+
+    async def resolve_key(self, token: str, path: str | None) -> tuple[StreamGrant, str]:
+        """The grant and the media-bucket key of ``path`` under its prefix (the original
+        when ``path`` is None); :class:`StreamFileNotFound` for a path outside the prefix."""
+        grant = await self.resolve(token)
+        if path is None:
+            return grant, grant.s3_key
+        key = grant.key_of(path)
+        if key is None:
+            raise StreamFileNotFound("no such file for this stream token")
+        return grant, key
 
 
 class Payload(Protocol):
@@ -124,12 +161,12 @@ class Reply:
 class Delivery(Protocol):
     """How a stream token's bytes reach the player (``streaming_delivery`` picks one)."""
 
-    async def get(self, token: str, conditions: Conditions) -> Reply:
-        """Answer ``GET /api/v1/stream/<token>``."""
+    async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
+        """Answer ``GET /api/v1/stream/<token>[/<path under the item's prefix>]``."""
         ...
 
-    async def head(self, token: str, conditions: Conditions) -> Reply:
-        """Answer ``HEAD /api/v1/stream/<token>``."""
+    async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
+        """Answer ``HEAD /api/v1/stream/<token>[/<path>]``."""
         ...
 
 
@@ -146,10 +183,21 @@ def _validators(info: ObjectInfo) -> dict[str, str]:
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
 
+#: Types of the files under an item's prefix that ``mimetypes`` may not know.
+_FILE_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/mp4",
+    ".mp4": "video/mp4",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+}
+
+
 def _content_type(info: ObjectInfo) -> str:
     if info.content_type not in _GENERIC_TYPES:
         return info.content_type
-    return mimetypes.guess_type(info.key)[0] or "application/octet-stream"
+    known = _FILE_TYPES.get(info.key[info.key.rfind(".") :].lower())
+    return known or mimetypes.guess_type(info.key)[0] or "application/octet-stream"
 
 
 def _unsatisfiable(size: int) -> RangeNotSatisfiable:
@@ -245,32 +293,39 @@ class MediaDelivery:
         self._store = store
         self._chunk_size = chunk_size
 
-    async def head(self, token: str, conditions: Conditions) -> Reply:
+    async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """HEAD: the headers a full GET would carry (Range does not apply to HEAD)."""
-        grant = await self._tokens.resolve(token)
-        info = await self._store.head(grant.s3_key)
+        _, key = await self._tokens.resolve_key(token, path)
+        info = await self._store.head(key)
         not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
         return not_modified or Reply(200, self._headers(info, info.size))
 
-    async def get(self, token: str, conditions: Conditions) -> Reply:
+    async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """GET: 200, 206 (one range or multipart), 304, or a raised 412/416."""
-        grant = await self._tokens.resolve(token)
-        reply = await self._serve(grant.s3_key, grant.size_bytes, conditions)
+        grant, key = await self._tokens.resolve_key(token, path)
+        if path is None:
+            size = grant.size_bytes
+        elif conditions.range is None:
+            size = None  # a whole file: its size comes with the read
+        else:
+            size = (await self._store.head(key)).size  # the grant knows only the original's
+        reply = await self._serve(key, size, conditions)
         if isinstance(reply, int):
             # The object's size is not the one the token was issued with: plan once more
             # with the size the store reported.
-            reply = await self._serve(grant.s3_key, reply, conditions)
+            reply = await self._serve(key, reply, conditions)
         if isinstance(reply, int):
             raise ObjectChanged("the object changed while being read")
         return reply
 
-    async def _serve(self, key: str, size: int, conditions: Conditions) -> Reply | int:
-        """The reply, or the object's real size when it differs from ``size``."""
-        plan = select_ranges(conditions.range, size)
+    async def _serve(self, key: str, size: int | None, conditions: Conditions) -> Reply | int:
+        """The reply, or the object's real size when it differs from ``size`` (None: any
+        size, the request has no Range)."""
+        plan = None if size is None else select_ranges(conditions.range, size)
         # Even an unsatisfiable plan asks storage (a head): the size in the token is the
         # catalogue's word, which may be stale; only storage knows the object's real size.
         opened = await self._open(key, plan, conditions)
-        if opened.info.size != size:
+        if size is not None and opened.info.size != size:
             await _close(opened.body)
             return opened.info.size
         try:
@@ -378,19 +433,19 @@ class AccelDelivery:
         self._tokens = tokens
         self._store = store
 
-    async def get(self, token: str, conditions: Conditions) -> Reply:
+    async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """The empty answer whose ``X-Accel-Redirect`` tells nginx where the bytes are."""
-        return await self._redirect(token)
+        return await self._redirect(token, path)
 
-    async def head(self, token: str, conditions: Conditions) -> Reply:
+    async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """HEAD goes to nginx as well, which answers it from the same location."""
-        return await self._redirect(token)
+        return await self._redirect(token, path)
 
-    async def _redirect(self, token: str) -> Reply:
-        grant = await self._tokens.resolve(token)
+    async def _redirect(self, token: str, path: str | None) -> Reply:
+        _, key = await self._tokens.resolve_key(token, path)
         # No Content-Type: nginx would keep it across the redirect, even on its own error
         # pages; the file's extension (local) or S3's metadata decides it instead.
-        location = await self.location(grant.s3_key)
+        location = await self.location(key)
         return Reply(200, {"X-Accel-Redirect": location, "Content-Length": "0"})
 
     async def location(self, key: str) -> str:

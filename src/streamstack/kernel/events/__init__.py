@@ -46,8 +46,23 @@ class EventBus(Protocol):
         """Publish once: a repeat of ``event_id`` is dropped (within a window)."""
         ...
 
-    async def subscribe(self, subject: str, handler: EventHandler) -> Subscription:
-        """Call ``handler`` for each event on ``subject`` (``*`` and ``>`` wildcards)."""
+    async def subscribe(
+        self,
+        subject: str,
+        handler: EventHandler,
+        *,
+        durable: str | None = None,
+        replay_seconds: float = 0.0,
+    ) -> Subscription:
+        """Call ``handler`` for each event on ``subject`` (``*`` and ``>`` wildcards).
+
+        Without ``durable`` every subscriber gets every event published from now on
+        (``replay_seconds`` > 0: also those of that many seconds before). With
+        ``durable``, the subscribers sharing that name get each event once between them,
+        events published while none was running included, and one whose handler raised
+        comes again (at-least-once; on the in-process bus delivery happens inside
+        ``publish``, so there is nothing to keep across a restart).
+        """
         ...
 
     async def ping(self) -> None:

@@ -46,7 +46,16 @@ class MemoryEventBus:
                 except Exception:
                     log.exception("events.handler_failed", subject=subject, event_id=event_id)
 
-    async def subscribe(self, subject: str, handler: EventHandler) -> MemorySubscription:
+    async def subscribe(
+        self,
+        subject: str,
+        handler: EventHandler,
+        *,
+        durable: str | None = None,
+        replay_seconds: float = 0.0,
+    ) -> MemorySubscription:
+        # In one process every event is delivered inside ``publish``: nothing to replay, and
+        # no other process to share a durable subscription with.
         sub = MemorySubscription(self, subject, handler)
         self.subscriptions.append(sub)
         return sub

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from nats.aio.msg import Msg
 from nats.js import errors as js_errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -17,6 +19,13 @@ from streamstack.kernel.events import (
     stream_of,
 )
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable
+
+log = structlog.get_logger(__name__)
+
+#: A durable subscriber's handler has this long before its event is delivered again.
+DURABLE_ACK_WAIT_SECONDS = 60.0
+#: Pause before an event whose handler raised comes again.
+DURABLE_RETRY_SECONDS = 5.0
 
 
 class NatsSubscription:
@@ -63,22 +72,65 @@ class NatsEventBus:
         except Exception as exc:
             raise EventsUnavailable(f"event not published: {exc.__class__.__name__}") from exc
 
-    async def subscribe(self, subject: str, handler: EventHandler) -> NatsSubscription:
+    async def subscribe(
+        self,
+        subject: str,
+        handler: EventHandler,
+        *,
+        durable: str | None = None,
+        replay_seconds: float = 0.0,
+    ) -> NatsSubscription:
         # Consume from the stream, not the raw subject: only the stream has dropped the
         # duplicates, a core subscriber would see every publish attempt.
         stream = self._stream_of(subject)
         await self._ensure_stream(stream)
         js = await self._connection.jetstream()
+        if durable is not None:
+            return await self._subscribe_durable(js, stream, subject, handler, durable)
 
         async def deliver(msg: Msg) -> None:
             event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
             await handler(Event(event_id, msg.subject, msg.data))
 
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        if replay_seconds > 0:
+            since = datetime.now(UTC) - timedelta(seconds=replay_seconds)
+            config = ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_TIME,
+                opt_start_time=since,
+            )
+        sub = await js.subscribe(subject, cb=deliver, stream=stream.name, config=config)
+        return NatsSubscription(sub)
+
+    @staticmethod
+    async def _subscribe_durable(
+        js: Any, stream: EventStream, subject: str, handler: EventHandler, durable: str
+    ) -> NatsSubscription:
+        """A queue-group push consumer named ``durable``: acked after the handler returns,
+        redelivered (after a pause) when it raised or its process died."""
+
+        async def deliver(msg: Msg) -> None:
+            event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
+            try:
+                await handler(Event(event_id, msg.subject, msg.data))
+            except Exception:
+                log.exception("events.handler_failed", subject=msg.subject, event_id=event_id)
+                await msg.nak(delay=DURABLE_RETRY_SECONDS)
+                return
+            await msg.ack()
+
         sub = await js.subscribe(
             subject,
+            queue=durable,
             cb=deliver,
             stream=stream.name,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+            manual_ack=True,
+            config=ConsumerConfig(
+                durable_name=durable,
+                deliver_policy=DeliverPolicy.ALL,
+                filter_subject=subject,
+                ack_wait=DURABLE_ACK_WAIT_SECONDS,
+            ),
         )
         return NatsSubscription(sub)
 

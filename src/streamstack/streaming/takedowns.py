@@ -1,0 +1,98 @@
+"""Take-downs: stream tokens of an unpublished or deleted item stop working at once.
+
+Catalogue publishes ``media.unpublished`` and ``media.deleted`` (a ``MediaWithdrawn``)
+through its outbox. Every streaming process subscribes and keeps, in memory, when each item
+was withdrawn; a token issued at or before that moment is refused (404, as an expired
+token), with no extra KV lookup per request. A token issued later is the catalogue's
+decision after the withdrawal (an admin previewing a draft, or a republished item), so it
+plays.
+
+An entry is kept for one token lifetime: by then every token it could block has expired.
+On NATS the subscription replays that long a window of events at start-up, so a restarted
+process forgets nothing that still matters.
+"""
+
+from __future__ import annotations
+
+import time
+
+import msgspec
+import structlog
+
+from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
+from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.streaming.models import StreamGrant
+
+log = structlog.get_logger(__name__)
+
+#: The events that take an item's tokens down.
+WITHDRAWAL_SUBJECTS = (MEDIA_UNPUBLISHED, MEDIA_DELETED)
+
+
+class Takedowns:
+    """When each recently withdrawn item was withdrawn (epoch seconds), in memory."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._withdrawn: dict[str, float] = {}
+        self._subscriptions: list[Subscription] = []
+
+    def withdraw(self, media_id: str, at: float) -> None:
+        """Refuse the item's tokens issued at or before ``at`` (the latest withdrawal wins)."""
+        self._withdrawn[media_id] = max(at, self._withdrawn.get(media_id, at))
+        self._forget_expired(time.time())
+
+    def blocks(self, grant: StreamGrant) -> bool:
+        """Whether ``grant`` was issued before its item was taken down.
+
+        ``issued_at`` has whole seconds, so a token issued in the second of the withdrawal
+        is refused too: the player asks for a new one, which the catalogue decides on.
+        """
+        withdrawn = self._withdrawn.get(grant.media_id)
+        return withdrawn is not None and grant.issued_at <= withdrawn
+
+    def _forget_expired(self, now: float) -> None:
+        expired = [key for key, at in self._withdrawn.items() if at + self._ttl < now]
+        for key in expired:
+            del self._withdrawn[key]
+
+    async def on_event(self, event: Event) -> None:
+        """Record one ``media.unpublished`` / ``media.deleted`` event."""
+        try:
+            withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
+        except msgspec.DecodeError:
+            log.error("takedown.unreadable_event", subject=event.subject, event_id=event.id)
+            return
+        self.withdraw(withdrawn.id, withdrawn.withdrawn_at.timestamp())
+        log.info("takedown.recorded", media_id=withdrawn.id, subject=event.subject)
+
+    @property
+    def following(self) -> bool:
+        """Whether the withdrawal events are followed."""
+        return len(self._subscriptions) == len(WITHDRAWAL_SUBJECTS)
+
+    async def follow(self, events: EventBus) -> None:
+        """Follow the withdrawal events, if not yet (a background task's step: it retries
+        with backoff while the bus is down, and ``/ready`` says so meanwhile)."""
+        if self.following:
+            return
+        await self.unsubscribe()  # a half-made pair from a failed attempt
+        for subject in WITHDRAWAL_SUBJECTS:
+            self._subscriptions.append(
+                await events.subscribe(subject, self.on_event, replay_seconds=self._ttl)
+            )
+        log.info("takedown.following", subjects=list(WITHDRAWAL_SUBJECTS))
+
+    async def try_follow(self, events: EventBus) -> None:
+        """Follow the events before the first request if the bus answers (start-up hook);
+        if not, the background task keeps trying and start-up goes on."""
+        try:
+            await self.follow(events)
+        except Exception as exc:
+            log.warning("takedown.not_following_yet", error=str(exc) or exc.__class__.__name__)
+
+    async def unsubscribe(self) -> None:
+        """Stop following them (shut-down hook)."""
+        subscriptions, self._subscriptions = self._subscriptions, []
+        for subscription in subscriptions:
+            await subscription.unsubscribe()
