@@ -1,4 +1,5 @@
-"""The auth module's tables: users, sessions, refresh tokens, attempt counters, invites.
+"""The auth module's tables: users, sessions, refresh tokens, attempt counters, invites,
+password resets, and the outbox of auth's events.
 
 A *session* is one login: every refresh token rotated out of it belongs to the same
 family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
@@ -12,7 +13,7 @@ import datetime
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from streamstack.kernel.db import module_metadata
@@ -36,6 +37,8 @@ class User(AuthBase):
     password_hash: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: Set while an admin has disabled the account: no sign-in, no token issued.
+    disabled_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
 
 class LoginSession(AuthBase):
@@ -109,3 +112,37 @@ class Invite(AuthBase):
         Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class PasswordReset(AuthBase):
+    """A single-use password-reset code an admin issued for a user; only its hash is kept."""
+
+    __tablename__ = "auth_password_resets"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class AuthOutboxRow(AuthBase):
+    """An event written in the transaction of its change, published by the relay later."""
+
+    __tablename__ = "auth_outbox"
+    __table_args__ = (Index("ix_auth_outbox_sent_at", "sent_at"),)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

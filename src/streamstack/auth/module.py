@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import structlog
 
 from streamstack.auth.contract import TokenRevocations
+from streamstack.auth.outbox import AuthEventRelay
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.routes import RefreshCookie, auth_router
 from streamstack.auth.schemas import PublicKeySet
@@ -25,12 +26,15 @@ from streamstack.kernel.revocation import (
     REVOKED_TOKENS_BUCKET,
     RevocationList,
 )
+from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings, SettingsError
 
 log = structlog.get_logger(__name__)
 
 # OWASP's minimum for argon2id; weaker settings are allowed (tests) but announced.
 OWASP_MEMORY_KIB, OWASP_TIME_COST = 19456, 2
+#: The relay is woken after each commit that wrote an event; polling is the safety net.
+RELAY_POLL_SECONDS = 5.0
 
 
 def registration_mode(settings: Settings) -> RegistrationMode:
@@ -42,9 +46,14 @@ def registration_mode(settings: Settings) -> RegistrationMode:
 
 
 def build_service(
-    settings: Settings, backends: Backends, verifier: TokenVerifier, revocations: RevocationList
+    settings: Settings,
+    backends: Backends,
+    verifier: TokenVerifier,
+    revocations: RevocationList,
+    events_enqueued: Callable[[], None] = lambda: None,
 ) -> tuple[AuthService, TokenIssuer]:
-    """The auth service on these backends, and the token issuer it signs with."""
+    """The auth service on these backends, and the token issuer it signs with;
+    ``events_enqueued`` is called after a commit that wrote to the outbox."""
     issuer = TokenIssuer.from_settings(settings, verifier.kid)
     if settings.argon2_memory_kib < OWASP_MEMORY_KIB or settings.argon2_time_cost < OWASP_TIME_COST:
         log.warning(
@@ -74,6 +83,7 @@ def build_service(
         ),
         registration_mode=registration_mode(settings),
         refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
+        events_enqueued=events_enqueued,
     )
     return service, issuer
 
@@ -105,17 +115,29 @@ async def announce_dev_admin(service: AuthService) -> None:
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the auth module: its routes and, in dev, the first-admin start-up hook."""
+    """Mount the auth module: its routes, its event relay and, in dev, the first-admin
+    start-up hook."""
     settings = context.settings
+    relay = AuthEventRelay(context.backends.database, context.backends.events)
+    relay_task = BackgroundTask(
+        AuthEventRelay.TASK_NAME,
+        relay.relay_once,
+        interval_seconds=RELAY_POLL_SECONDS,
+        retry_max_seconds=5,
+    )
     service, issuer = build_service(
-        settings, context.backends, context.verifier, context.authenticator.revocations
+        settings,
+        context.backends,
+        context.verifier,
+        context.authenticator.revocations,
+        events_enqueued=relay_task.wake,
     )
     router = auth_router(
         service,
         RefreshCookie(secure=settings.secure_cookies, max_age=settings.refresh_token_ttl_seconds),
         PublicKeySet(keys=[public_jwk(issuer.public_pem)]),
     )
-    module = MountedModule(name="auth", route_handlers=[router])
+    module = MountedModule(name="auth", route_handlers=[router], tasks=[relay_task])
     if settings.environment == "dev":
 
         async def first_admin() -> None:

@@ -23,7 +23,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from streamstack.auth.models import AttemptCounter, Invite, LoginSession, RefreshToken, User
+from streamstack.auth.models import (
+    AttemptCounter,
+    AuthOutboxRow,
+    Invite,
+    LoginSession,
+    PasswordReset,
+    RefreshToken,
+    User,
+)
 from streamstack.kernel.db import escape_like
 
 #: The lowest instant a lock can end at: "not locked".
@@ -70,24 +78,11 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
     async def set_role(self, user: User, role: str, now: datetime.datetime) -> bool:
         """Give ``user`` the role; False (and nothing changed) if that demotes the last admin.
 
-        Demoting is one atomic step on both backends: on Postgres the admin rows are
-        locked first (in id order, so two demotions queue instead of deadlocking) and the
-        second one re-reads the admins after the first committed; on SQLite the update
-        holds the database's write lock while its own subquery counts the other admins.
+        Demoting is one atomic step on both backends: see :meth:`_keeps_an_admin`.
         """
         conditions: list[ColumnElement[bool]] = [User.id == user.id]
         if role != "admin":
-            await self.session.execute(
-                select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
-            )
-            other = aliased(User)
-            others = (
-                select(func.count())
-                .select_from(other)
-                .where(other.role == "admin", other.id != user.id)
-                .scalar_subquery()
-            )
-            conditions.append((User.role != "admin") | (others > 0))
+            conditions.append(await self._keeps_an_admin(user.id))
         result = await self.session.execute(
             update(User)
             .where(*conditions)
@@ -98,6 +93,67 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
             return False
         await self.session.refresh(user)
         return True
+
+    async def set_disabled(
+        self, user: User, disabled_at: datetime.datetime | None, now: datetime.datetime
+    ) -> bool:
+        """Disable (``disabled_at`` set) or re-enable ``user``; False if that disables the
+        last enabled admin (nothing changed)."""
+        conditions: list[ColumnElement[bool]] = [User.id == user.id]
+        if disabled_at is not None:
+            conditions.append(await self._keeps_an_admin(user.id))
+        result = await self.session.execute(
+            update(User)
+            .where(*conditions)
+            .values(disabled_at=disabled_at, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            return False
+        await self.session.refresh(user)
+        return True
+
+    async def delete_keeping_an_admin(self, user_id: uuid.UUID) -> bool:
+        """Delete the account (its sessions, tokens and resets go with it by cascade);
+        False if it is the last enabled admin (nothing deleted)."""
+        keeps = await self._keeps_an_admin(user_id)
+        result = await self.session.execute(
+            delete(User)
+            .where(User.id == user_id, keeps)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def for_token_issue(self, user_id: uuid.UUID) -> User | None:
+        """The account, held (shared) until the unit of work ends, before issuing it tokens.
+
+        Disabling, deleting or changing the password of the account writes its row, so on
+        Postgres it waits for an issue in flight to commit (and then revokes its tokens
+        too), or the issue waits and sees the change. SQLite serialises the writes anyway.
+        """
+        query = select(User).where(User.id == user_id).with_for_update(read=True)
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def _keeps_an_admin(self, user_id: uuid.UUID) -> ColumnElement[bool]:
+        """A condition for a change to ``user_id`` that must leave an enabled admin.
+
+        The check and the change are one atomic step on both backends: on Postgres the
+        admin rows are locked first (in id order, so two such changes queue instead of
+        deadlocking) and the second one re-reads the admins after the first committed; on
+        SQLite the statement holds the database's write lock while its own subquery counts
+        the other admins.
+        """
+        await self.session.execute(
+            select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
+        )
+        other = aliased(User)
+        others = (
+            select(func.count())
+            .select_from(other)
+            .where(other.role == "admin", other.disabled_at.is_(None), other.id != user_id)
+            .scalar_subquery()
+        )
+        return (User.role != "admin") | (User.disabled_at.is_not(None)) | (others > 0)
 
     async def set_password_hash(
         self, user_id: uuid.UUID, password_hash: str, now: datetime.datetime
@@ -365,6 +421,78 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
         ]
 
 
+class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
+    """Single-use password-reset codes."""
+
+    model_type = PasswordReset
+
+    async def consume(self, code_hash: str, now: datetime.datetime) -> uuid.UUID | None:
+        """Use up the unused, unexpired reset with this code hash; its user, or None."""
+        result = await self.session.execute(
+            update(PasswordReset)
+            .where(
+                PasswordReset.code_hash == code_hash,
+                PasswordReset.used_at.is_(None),
+                PasswordReset.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(PasswordReset.user_id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Spend every unused reset of a user (a newer one replaces them)."""
+        await self.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class AuthOutboxRepository(SQLAlchemyAsyncRepository[AuthOutboxRow]):
+    """Auth's events, written with their change and relayed to the bus afterwards."""
+
+    model_type = AuthOutboxRow
+    id_attribute = "seq"
+
+    async def enqueue(
+        self, event_id: str, subject: str, payload: bytes, now: datetime.datetime
+    ) -> None:
+        """Write an event in the current transaction: it exists iff the change commits."""
+        await self.add(
+            AuthOutboxRow(event_id=event_id, subject=subject, payload=payload, created_at=now),
+            auto_refresh=False,
+        )
+
+    async def claim_pending(self, limit: int) -> list[AuthOutboxRow]:
+        """The oldest unsent events, locked against other replicas' relays (Postgres)."""
+        query = (
+            select(AuthOutboxRow)
+            .where(AuthOutboxRow.sent_at.is_(None))
+            .order_by(AuthOutboxRow.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def mark_sent(self, seqs: Sequence[int], now: datetime.datetime) -> None:
+        """Record that these events reached the bus."""
+        if not seqs:
+            return
+        await self.session.execute(
+            update(AuthOutboxRow)
+            .where(AuthOutboxRow.seq.in_(seqs))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def prune(self, sent_before: datetime.datetime) -> None:
+        """Forget events sent before ``sent_before``."""
+        await self.session.execute(delete(AuthOutboxRow).where(AuthOutboxRow.sent_at < sent_before))
+
+
 class AuthRecords:
     """The auth repositories, all on one session: what one unit of work sees."""
 
@@ -375,3 +503,5 @@ class AuthRecords:
         self.tokens = RefreshTokenRepository(session=session)
         self.attempts = AttemptRepository(session=session)
         self.invites = InviteRepository(session=session)
+        self.resets = PasswordResetRepository(session=session)
+        self.outbox = AuthOutboxRepository(session=session)

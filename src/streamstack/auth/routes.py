@@ -19,6 +19,8 @@ from streamstack.auth.schemas import (
     InviteRequest,
     LoginRequest,
     PasswordChange,
+    PasswordResetCreated,
+    PasswordResetRequest,
     ProfileChange,
     PublicKeySet,
     RefreshRequest,
@@ -254,6 +256,60 @@ class UserAdminController(Controller):
         """Set a user's role (``viewer`` or ``admin``)."""
         return await auth.change_role(user_id, data.role)
 
+    @post(
+        "/{user_id:uuid}/disable",
+        status_code=200,
+        responses=error_responses({409: "The last enabled admin (`last_admin`)."}),
+    )
+    async def disable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
+        """Disable an account: every token of it stops working now, sign-in is refused."""
+        return await auth.set_disabled(user_id, True)
+
+    @post("/{user_id:uuid}/enable", status_code=200)
+    async def enable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
+        """Enable a disabled account again (its sessions stay signed out)."""
+        return await auth.set_disabled(user_id, False)
+
+    @delete(
+        "/{user_id:uuid}",
+        status_code=204,
+        responses=error_responses({409: "The last enabled admin (`last_admin`)."}),
+    )
+    async def delete_user(self, auth: Auth, user_id: uuid.UUID) -> None:
+        """Delete an account and its sessions; other modules hear of it by an event."""
+        await auth.delete_user(user_id)
+
+    @post("/{user_id:uuid}/password-reset", status_code=201)
+    async def issue_password_reset(
+        self, principal: Caller, auth: Auth, user_id: uuid.UUID
+    ) -> Response[PasswordResetCreated]:
+        """A single-use reset code for the user, valid one hour, shown only in this answer."""
+        created = await auth.issue_password_reset(principal, user_id)
+        return Response(created, status_code=201, headers=_NO_STORE)
+
+
+class PasswordResetController(Controller):
+    """The public end of an admin-issued password reset."""
+
+    path = "/password-reset"
+    tags = ["auth"]
+
+    @post(
+        "",
+        status_code=204,
+        responses=error_responses(
+            {
+                403: "Unknown, used or expired code (`invalid_reset_code`).",
+                429: "Too many attempts from this address (`reset_throttled`).",
+            }
+        ),
+    )
+    async def reset_password(
+        self, request: Request[Any, Any, Any], auth: Auth, data: PasswordResetRequest
+    ) -> None:
+        """Set a new password with a reset code; every session of the account is signed out."""
+        await auth.reset_password(data.code, data.new_password, client_info(request))
+
 
 class InviteController(Controller):
     """Admin: single-use invite codes for registration by invitation."""
@@ -305,6 +361,7 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
             AccountController,
             SessionController,
             UserAdminController,
+            PasswordResetController,
             InviteController,
             KeysController,
         ],

@@ -23,6 +23,8 @@ DisplayName = Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_CHARS)]
 TokenText = Annotated[str, msgspec.Meta(max_length=8192)]
 # Invite codes we issue are 22 characters; anything longer is not one of ours.
 InviteCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# Reset codes we issue are 32 characters.
+ResetCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 InviteHours = Annotated[int, msgspec.Meta(ge=1, le=30 * 24)]
 InviteStatus = Literal["active", "used", "revoked", "expired"]
 
@@ -77,6 +79,8 @@ class UserView(msgspec.Struct, frozen=True):
     display_name: str | None
     role: str
     created_at: datetime.datetime
+    #: True while an admin has disabled the account (no sign-in, every token revoked).
+    disabled: bool = False
 
 
 class TokenPair(msgspec.Struct, frozen=True):
@@ -152,3 +156,21 @@ class InviteList(msgspec.Struct, frozen=True):
     """``GET /invites``: the newest invites first."""
 
     items: list[InviteView]
+
+
+class PasswordResetCreated(msgspec.Struct, frozen=True):
+    """``POST /users/{id}/password-reset``: the code, shown only here, for the admin to hand
+    over. ``link_path`` is the SPA page that takes it (the code rides in the fragment, which
+    browsers never send to a server)."""
+
+    user_id: uuid.UUID
+    code: str
+    link_path: str
+    expires_at: datetime.datetime
+
+
+class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /password-reset`` (public): a reset code and the new password."""
+
+    code: ResetCode
+    new_password: Password

@@ -14,9 +14,10 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
+import msgspec
 import structlog
 from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import ColumnElement
@@ -29,7 +30,7 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
-from streamstack.auth.models import Invite, LoginSession, RefreshToken, User
+from streamstack.auth.models import Invite, LoginSession, PasswordReset, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.repository import AuthRecords
 from streamstack.auth.schemas import (
@@ -37,12 +38,14 @@ from streamstack.auth.schemas import (
     InviteList,
     InviteStatus,
     InviteView,
+    PasswordResetCreated,
     SessionView,
     UserPage,
     UserView,
 )
 from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
+from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
@@ -61,6 +64,10 @@ log = structlog.get_logger(__name__)
 DEV_ADMIN_EMAIL = "admin@localhost"
 RegistrationMode = Literal["open", "invite", "closed"]
 MAX_USER_AGENT_CHARS = 512
+#: How long an admin-issued password-reset code can be used.
+RESET_LIFETIME = datetime.timedelta(hours=1)
+#: The SPA page that takes a reset code (in the fragment, never sent to a server).
+RESET_LINK_PATH = "/reset-password#code="
 
 
 class InvalidCredentials(Unauthorized):
@@ -143,7 +150,14 @@ def invite_view(invite: Invite, now: datetime.datetime) -> InviteView:
 
 def user_view(user: User) -> UserView:
     """The public view of a user row."""
-    return UserView(user.id, user.email, user.display_name, user.role, user.created_at)
+    return UserView(
+        user.id,
+        user.email,
+        user.display_name,
+        user.role,
+        user.created_at,
+        disabled=user.disabled_at is not None,
+    )
 
 
 def clean_user_agent(raw: str | None) -> str | None:
@@ -168,6 +182,7 @@ class AuthService:
         throttle: AttemptThrottle,
         registration_mode: RegistrationMode,
         refresh_grace: datetime.timedelta,
+        events_enqueued: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = database
         self._revocations = revocations
@@ -177,6 +192,12 @@ class AuthService:
         self._throttle = throttle
         self._registration_mode = registration_mode
         self._refresh_grace = refresh_grace
+        self._events_enqueued = events_enqueued
+
+    @property
+    def registration_mode(self) -> RegistrationMode:
+        """How accounts are created: ``open``, ``invite`` (with a code) or ``closed``."""
+        return self._registration_mode
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
@@ -309,6 +330,97 @@ class AuthService:
             await self._revocations.revoke(jtis)
             return user_view(user)
 
+    async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
+        """Disable an account (every session and live access token revoked at once, no
+        sign-in) or enable it again; the last enabled admin cannot be disabled (409)."""
+        now = utcnow()
+        async with self._work() as records:
+            user = await records.users.by_id(user_id)
+            if user is None:
+                raise NotFound("no such user")
+            if (user.disabled_at is not None) == disabled:
+                return user_view(user)
+            if not await records.users.set_disabled(user, now if disabled else None, now):
+                raise Conflict("the last admin cannot be disabled", code="last_admin")
+            if disabled:
+                # After the row is written: a token issue in flight has committed by now.
+                await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
+            log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
+            return user_view(user)
+
+    async def delete_user(self, user_id: uuid.UUID) -> None:
+        """Delete an account: its sessions and tokens go, ``auth.events.user.deleted`` tells
+        the other modules (through the outbox); the last enabled admin cannot go (409)."""
+        now = utcnow()
+        async with self._work() as records:
+            user = await records.users.by_id(user_id)
+            if user is None:
+                raise NotFound("no such user")
+            # Disabling first is the atomic last-admin check and holds the row, so no token
+            # can be issued between reading the live ones and the delete.
+            if user.disabled_at is None and not await records.users.set_disabled(user, now, now):
+                raise Conflict("the last admin cannot be deleted", code="last_admin")
+            live = await records.tokens.live_access_jtis(LoginSession.user_id == user.id, now)
+            await self._revocations.revoke(live)
+            await records.users.delete(user.id, auto_expunge=True)
+            payload = msgspec.json.encode(UserDeleted(str(user.id), now))
+            await records.outbox.enqueue(uuid.uuid4().hex, USER_DELETED, payload, now)
+        log.info("user_deleted", user_id=str(user_id))
+        self._events_enqueued()
+
+    async def issue_password_reset(
+        self, caller: Principal, user_id: uuid.UUID
+    ) -> PasswordResetCreated:
+        """A single-use code that sets a new password for the user within an hour; shown
+        only now. Older unused codes of the user stop working."""
+        code = secrets.token_urlsafe(24)
+        now = utcnow()
+        async with self._work() as records:
+            if await records.users.by_id(user_id) is None:
+                raise NotFound("no such user")
+            author = _uuid_or_none(caller.user_id)
+            if author is not None and await records.users.by_id(author) is None:
+                author = None  # an admin token outliving its account
+            await records.resets.withdraw_unused(user_id, now)
+            reset = PasswordReset(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                code_hash=invite_code_hash(code),
+                created_by=author,
+                created_at=now,
+                expires_at=now + RESET_LIFETIME,
+            )
+            await records.resets.add(reset, auto_refresh=False)
+        log.info("password_reset_issued", user_id=str(user_id), by=caller.user_id)
+        return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
+
+    async def reset_password(self, code: str, new_password: str, client: ClientInfo) -> None:
+        """Use a reset code: the account gets ``new_password`` and every session of it is
+        signed out. Unknown, used and expired codes get one answer (403)."""
+        code_hash = invite_code_hash(code)
+        now = utcnow()
+        async with self._work() as records:
+            await self._throttle.reserve_password_reset(records.attempts, client.address, now)
+            reset = await records.resets.get_one_or_none(
+                PasswordReset.code_hash == code_hash,
+                PasswordReset.used_at.is_(None),
+                PasswordReset.expires_at > now,
+            )
+            user = None if reset is None else await records.users.by_id(reset.user_id)
+        if user is None:
+            raise _invalid_reset_code()
+        password = await asyncio.to_thread(
+            check_new_password, new_password, email=user.email, display_name=user.display_name
+        )
+        new_hash = await self._passwords.hash(password)
+        now = utcnow()
+        async with self._work() as records:
+            if await records.resets.consume(code_hash, now) != user.id:
+                raise _invalid_reset_code()  # used meanwhile: nothing changes
+            await records.users.set_password_hash(user.id, new_hash, now)
+            await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
+        log.info("password_reset_used", user_id=str(user.id))
+
     # --- sign-in and tokens -----------------------------------------------------------------
 
     async def login(self, email: str, password: str, client: ClientInfo) -> IssuedTokens:
@@ -329,6 +441,9 @@ class AuthService:
             raise InvalidCredentials("wrong email or password")
         if not await self._passwords.verify(user.password_hash, password):
             raise InvalidCredentials("wrong email or password")
+        if user.disabled_at is not None:
+            # Said only to whoever knows the password: it reveals nothing to a guesser.
+            raise _account_disabled()
         new_hash = None
         if self._passwords.needs_rehash(user.password_hash):
             new_hash = await self._passwords.hash(password)
@@ -525,6 +640,22 @@ class AuthService:
 
     # --- internals --------------------------------------------------------------------------
 
+    @staticmethod
+    async def _issuable(
+        records: AuthRecords, user_id: uuid.UUID, disabled: type[Forbidden] | type[InvalidToken]
+    ) -> User:
+        """The account, held until the unit of work ends, if tokens may be issued to it.
+
+        A disabled account gets ``disabled`` (403 at sign-in, 401 at refresh) with code
+        ``account_disabled``.
+        """
+        user = await records.users.for_token_issue(user_id)
+        if user is None:
+            raise InvalidToken("the account no longer exists")
+        if user.disabled_at is not None:
+            raise disabled(_DISABLED_DETAIL, code="account_disabled")
+        return user
+
     async def _account_of(self, caller: Principal) -> User:
         """The caller's account row; 401 when it no longer exists."""
         user_id = _uuid_or_none(caller.user_id)
@@ -538,6 +669,7 @@ class AuthService:
         self, records: AuthRecords, user: User, client: ClientInfo, now: datetime.datetime
     ) -> IssuedTokens:
         family = uuid.uuid4()
+        user = await self._issuable(records, user.id, Forbidden)
         await records.sessions.delete_expired(user.id, now)
         await records.sessions.add(
             LoginSession(
@@ -568,9 +700,7 @@ class AuthService:
         client: ClientInfo,
         now: datetime.datetime,
     ) -> IssuedTokens:
-        user = await records.users.by_id(session.user_id)
-        if user is None:
-            raise InvalidToken("the account no longer exists")
+        user = await self._issuable(records, session.user_id, InvalidToken)
         await records.tokens.delete_spent(session.id, now)
         if client.user_agent:
             session.user_agent = client.user_agent
@@ -635,6 +765,18 @@ class AuthService:
             return await records.users.add(user, auto_refresh=False)
         except IntegrityError:
             raise _email_taken() from None
+
+
+_DISABLED_DETAIL = "this account is disabled; ask an administrator"
+
+
+def _account_disabled() -> Forbidden:
+    return Forbidden(_DISABLED_DETAIL, code="account_disabled")
+
+
+def _invalid_reset_code() -> Forbidden:
+    # One answer for unknown, used and expired codes.
+    return Forbidden("this password-reset code is not valid", code="invalid_reset_code")
 
 
 def _invalid_invite() -> Forbidden:

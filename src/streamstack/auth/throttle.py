@@ -54,6 +54,12 @@ class RegistrationThrottled(TooManyRequests):
     code = "registration_throttled"
 
 
+class ResetThrottled(TooManyRequests):
+    """Too many password-reset attempts from this address."""
+
+    code = "reset_throttled"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class ThrottleLimits:
     """Free attempts per key kind, and the longest lock."""
@@ -103,19 +109,38 @@ class AttemptThrottle:
         self, attempts: AttemptRepository, address: str, now: datetime.datetime
     ) -> None:
         """Count a registration from ``address``, or raise :class:`RegistrationThrottled`."""
-        locked_until = await attempts.reserve(
-            self._digest("register", address),
-            now,
-            free=self._limits.registration,
-            max_seconds=self._limits.max_seconds,
-            idle_seconds=IDLE_SECONDS,
-        )
+        locked_until = await self._reserve_address(attempts, "register", address, now)
         if locked_until is not None:
             raise RegistrationThrottled(
                 "too many registrations from this address; try again later",
                 headers={"Retry-After": _retry_after(locked_until, now)},
             )
-        await attempts.sweep(now, IDLE_SECONDS)
+
+    async def reserve_password_reset(
+        self, attempts: AttemptRepository, address: str, now: datetime.datetime
+    ) -> None:
+        """Count a use of a reset code from ``address`` (as many free as registrations), or
+        raise :class:`ResetThrottled`: each one may cost an argon2 hash."""
+        locked_until = await self._reserve_address(attempts, "reset", address, now)
+        if locked_until is not None:
+            raise ResetThrottled(
+                "too many password resets from this address; try again later",
+                headers={"Retry-After": _retry_after(locked_until, now)},
+            )
+
+    async def _reserve_address(
+        self, attempts: AttemptRepository, kind: str, address: str, now: datetime.datetime
+    ) -> datetime.datetime | None:
+        locked_until = await attempts.reserve(
+            self._digest(kind, address),
+            now,
+            free=self._limits.registration,
+            max_seconds=self._limits.max_seconds,
+            idle_seconds=IDLE_SECONDS,
+        )
+        if locked_until is None:
+            await attempts.sweep(now, IDLE_SECONDS)
+        return locked_until
 
     def _login_keys(self, email: str, address: str) -> list[tuple[str, int]]:
         limits = self._limits

@@ -1,6 +1,10 @@
 """The auth module's published language.
 
-Nothing here is called: other modules learn who is calling from the kernel's one
+Events: :data:`USER_DELETED` (payload :class:`UserDeleted`) is published through auth's
+transactional outbox when an admin deletes an account, so that modules keeping per-user
+data (the catalogue's watch progress) delete theirs.
+
+Nothing else here is called: other modules learn who is calling from the kernel's one
 authenticator, which verifies the token and reads the revoked-tokens list that auth writes
 (:mod:`streamstack.auth.contract`). The list itself is the kernel's
 (:mod:`streamstack.kernel.revocation`); these names stay importable from here for the
@@ -9,6 +13,22 @@ tests that still use them.
 
 from __future__ import annotations
 
+import datetime
+from typing import Annotated
+
+import msgspec
+
+from streamstack.contracts.limits import UUID_TEXT
 from streamstack.kernel.revocation import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 
-__all__ = ["REVOCATION_TTL_SECONDS", "REVOKED_TOKENS_BUCKET"]
+__all__ = ["REVOCATION_TTL_SECONDS", "REVOKED_TOKENS_BUCKET", "USER_DELETED", "UserDeleted"]
+
+#: Subject of the event published once per deleted account (stream ``AUTH_EVENTS``).
+USER_DELETED = "auth.events.user.deleted"
+
+
+class UserDeleted(msgspec.Struct, frozen=True):
+    """Payload of :data:`USER_DELETED` (JSON): which account is gone, and when."""
+
+    user_id: Annotated[str, msgspec.Meta(pattern=UUID_TEXT)]
+    deleted_at: datetime.datetime

@@ -1,0 +1,287 @@
+"""Admin user management (issue 16.6): disable/enable, delete, password-reset codes.
+
+Disabling revokes every token of the account at once (sessions and live access tokens,
+through the kernel's revocation list the one authenticator reads) and refuses sign-in with
+``account_disabled``; deleting also removes its sessions and publishes
+``auth.events.user.deleted`` through auth's outbox; a reset code is single use, lasts an
+hour and signs out every session. The last enabled admin can be neither disabled nor deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import msgspec
+from auth_accounts import (
+    API,
+    PASSWORD,
+    assert_error,
+    bearer,
+    login,
+    new_email,
+    register,
+    signed_in,
+    signed_in_admin,
+)
+from jose import jwt
+from sqlalchemy import text
+
+from streamstack.auth.module import standalone_service
+from streamstack.cli import apply_migrations
+from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import Conflict
+from streamstack.kernel.events import Event
+from support.apps import live_app
+
+NEW_PASSWORD = "violet umbrella marching slowly"
+
+
+def user_id_of(pair: dict[str, Any]) -> str:
+    """The account id in a token pair's access token."""
+    subject: str = jwt.get_unverified_claims(pair["access_token"])["sub"]
+    return subject
+
+
+async def test_disabling_a_signed_in_user_ends_their_sessions_and_refuses_sign_in(
+    client, auth_settings
+):
+    email, viewer = await signed_in(client)
+    _, other_tab = await signed_in(client, email)
+    _, admin = await signed_in_admin(client, auth_settings)
+    admin_headers = bearer(admin["access_token"])
+    user_id = user_id_of(viewer)
+    response = await client.post(f"{API}/users/{user_id}/disable", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["disabled"] is True
+    # Their very next request fails, in every session, and no refresh brings them back.
+    for pair in (viewer, other_tab):
+        assert_error(
+            await client.get(f"{API}/me", headers=bearer(pair["access_token"])),
+            401,
+            "token_revoked",
+        )
+        refreshed = await client.post(
+            f"{API}/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert_error(refreshed, 401)
+    # The right password is told why; a wrong one learns nothing.
+    assert_error(await login(client, email), 403, "account_disabled")
+    assert_error(await login(client, email, "not the password at all"), 401, "invalid_credentials")
+    listed = await client.get(f"{API}/users", params={"q": email}, headers=admin_headers)
+    assert [u["disabled"] for u in listed.json()["items"]] == [True]
+    # Disabling again is a no-op; enabling lets them sign in again.
+    again = await client.post(f"{API}/users/{user_id}/disable", headers=admin_headers)
+    assert again.json()["disabled"] is True
+    enabled = await client.post(f"{API}/users/{user_id}/enable", headers=admin_headers)
+    assert enabled.status_code == 200 and enabled.json()["disabled"] is False
+    assert (await login(client, email)).status_code == 200
+    # The old sessions stay signed out.
+    assert_error(await client.get(f"{API}/me", headers=bearer(viewer["access_token"])), 401)
+
+
+async def test_deleting_a_user_ends_their_sessions_and_frees_the_email(client, auth_settings):
+    email, viewer = await signed_in(client)
+    _, admin = await signed_in_admin(client, auth_settings)
+    admin_headers = bearer(admin["access_token"])
+    user_id = user_id_of(viewer)
+    response = await client.delete(f"{API}/users/{user_id}", headers=admin_headers)
+    assert response.status_code == 204, response.text
+    assert_error(
+        await client.get(f"{API}/me", headers=bearer(viewer["access_token"])), 401, "token_revoked"
+    )
+    refreshed = await client.post(f"{API}/refresh", json={"refresh_token": viewer["refresh_token"]})
+    assert_error(refreshed, 401)
+    assert_error(await login(client, email), 401, "invalid_credentials")
+    listed = await client.get(f"{API}/users", params={"q": email}, headers=admin_headers)
+    assert listed.json()["items"] == []
+    assert_error(await client.delete(f"{API}/users/{user_id}", headers=admin_headers), 404)
+    assert_error(await client.post(f"{API}/users/{user_id}/disable", headers=admin_headers), 404)
+    await register(client, email)  # the address can be used again
+
+
+async def test_a_deleted_user_is_announced_once_through_the_outbox(auth_settings):
+    events: list[Event] = []
+
+    async def record(event: Event) -> None:
+        events.append(event)
+
+    async with live_app(auth_settings) as app:
+        subscription = await app.state.backends.events.subscribe("auth.events.>", record)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as http:
+            _, viewer = await signed_in(http)
+            _, admin = await signed_in_admin(http, auth_settings)
+            user_id = user_id_of(viewer)
+            response = await http.delete(
+                f"{API}/users/{user_id}", headers=bearer(admin["access_token"])
+            )
+            assert response.status_code == 204, response.text
+            for _ in range(600):
+                if events:
+                    break
+                await asyncio.sleep(0.05)
+        await subscription.unsubscribe()
+    assert [event.subject for event in events] == [USER_DELETED]
+    payload = msgspec.json.decode(events[0].payload, type=UserDeleted)
+    assert payload.user_id == user_id
+    assert payload.deleted_at.tzinfo is not None
+    async with _database(auth_settings) as database, database.engine.connect() as connection:
+        pending = await connection.scalar(
+            text("SELECT count(*) FROM auth_outbox WHERE sent_at IS NULL")
+        )
+    assert pending == 0
+
+
+async def test_a_reset_code_works_once_within_the_hour_and_signs_out_every_session(
+    client, auth_settings
+):
+    email, viewer = await signed_in(client)
+    _, admin = await signed_in_admin(client, auth_settings)
+    admin_headers = bearer(admin["access_token"])
+    user_id = user_id_of(viewer)
+    url = f"{API}/users/{user_id}/password-reset"
+    first = (await client.post(url, headers=admin_headers)).json()
+    issued = await client.post(url, headers=admin_headers)
+    assert issued.status_code == 201, issued.text
+    assert issued.headers["cache-control"] == "no-store"
+    reset = issued.json()
+    assert reset["user_id"] == user_id
+    assert reset["link_path"] == f"/reset-password#code={reset['code']}"
+    expires = datetime.datetime.fromisoformat(reset["expires_at"])
+    assert datetime.timedelta(minutes=59) < expires - datetime.datetime.now(datetime.UTC)
+    assert expires - datetime.datetime.now(datetime.UTC) <= datetime.timedelta(hours=1)
+    # A newer code replaces the older one; a weak password leaves the code usable.
+    use = {"code": first["code"], "new_password": NEW_PASSWORD}
+    assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
+    weak = {"code": reset["code"], "new_password": "password1"}
+    assert_error(await client.post(f"{API}/password-reset", json=weak), 400, "weak_password")
+    use = {"code": reset["code"], "new_password": NEW_PASSWORD}
+    response = await client.post(f"{API}/password-reset", json=use)
+    assert response.status_code == 204, response.text
+    assert_error(
+        await client.get(f"{API}/me", headers=bearer(viewer["access_token"])), 401, "token_revoked"
+    )
+    assert_error(await login(client, email), 401, "invalid_credentials")
+    assert (await login(client, email, NEW_PASSWORD)).status_code == 200
+    # Single use.
+    again = {"code": reset["code"], "new_password": "another long passphrase here"}
+    assert_error(await client.post(f"{API}/password-reset", json=again), 403, "invalid_reset_code")
+
+
+async def test_an_expired_reset_code_is_refused(client, auth_settings):
+    email, viewer = await signed_in(client)
+    _, admin = await signed_in_admin(client, auth_settings)
+    url = f"{API}/users/{user_id_of(viewer)}/password-reset"
+    reset = (await client.post(url, headers=bearer(admin["access_token"]))).json()
+    async with _database(auth_settings) as database, database.engine.begin() as connection:
+        past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+        await connection.execute(
+            text("UPDATE auth_password_resets SET expires_at = :past"), {"past": past}
+        )
+    use = {"code": reset["code"], "new_password": NEW_PASSWORD}
+    assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
+    assert (await login(client, email)).status_code == 200
+
+
+async def test_reset_bad_input(client):
+    for body in (
+        {},
+        {"code": "x"},
+        {"code": "", "new_password": NEW_PASSWORD},
+        {"code": "x" * 65, "new_password": NEW_PASSWORD},
+        {"code": "abc", "new_password": NEW_PASSWORD, "email": "a@b.c"},
+        {"code": 5, "new_password": NEW_PASSWORD},
+    ):
+        assert_error(await client.post(f"{API}/password-reset", json=body), 400)
+    unknown = {"code": "no-such-code", "new_password": NEW_PASSWORD}
+    assert_error(
+        await client.post(f"{API}/password-reset", json=unknown), 403, "invalid_reset_code"
+    )
+
+
+async def test_viewers_cannot_manage_accounts(client, auth_settings):
+    _, viewer = await signed_in(client)
+    _, other = await signed_in(client)
+    headers = bearer(viewer["access_token"])
+    for target in (user_id_of(other), user_id_of(viewer)):
+        for method, path in (
+            ("POST", f"/users/{target}/disable"),
+            ("POST", f"/users/{target}/enable"),
+            ("DELETE", f"/users/{target}"),
+            ("POST", f"/users/{target}/password-reset"),
+        ):
+            response = await client.request(method, f"{API}{path}", headers=headers)
+            assert_error(response, 403, "forbidden")
+            assert_error(await client.request(method, f"{API}{path}"), 401)
+    # The other account is untouched.
+    assert (await client.get(f"{API}/me", headers=bearer(other["access_token"]))).status_code == 200
+    _, admin = await signed_in_admin(client, auth_settings)
+    admin_headers = bearer(admin["access_token"])
+    for method, path in (("POST", "/users/not-a-uuid/disable"), ("DELETE", "/users/123")):
+        response = await client.request(method, f"{API}{path}", headers=admin_headers)
+        assert response.status_code in (400, 404), response.text
+    missing = uuid.uuid4()
+    assert_error(
+        await client.post(f"{API}/users/{missing}/password-reset", headers=admin_headers), 404
+    )
+
+
+async def test_the_last_admin_can_be_neither_disabled_nor_deleted(client, auth_settings):
+    _, admin = await signed_in_admin(client, auth_settings)
+    headers = bearer(admin["access_token"])
+    me = user_id_of(admin)
+    async with standalone_service(auth_settings) as service:
+        for user in (await service.list_users(None, 100, 0)).items:
+            if user.role == "admin" and str(user.id) != me:
+                await service.change_role(user.id, "viewer")
+    assert_error(await client.post(f"{API}/users/{me}/disable", headers=headers), 409, "last_admin")
+    assert_error(await client.delete(f"{API}/users/{me}", headers=headers), 409, "last_admin")
+    assert (await client.get(f"{API}/me", headers=headers)).json()["role"] == "admin"
+    # A second admin, disabled, does not count: still the last enabled one.
+    second_email, second = await signed_in_admin(client, auth_settings)
+    second_id = user_id_of(second)
+    disabled = await client.post(f"{API}/users/{second_id}/disable", headers=headers)
+    assert disabled.status_code == 200
+    assert_error(await client.delete(f"{API}/users/{me}", headers=headers), 409, "last_admin")
+    assert (await client.delete(f"{API}/users/{second_id}", headers=headers)).status_code == 204
+    assert_error(await login(client, second_email), 401)
+
+
+async def test_concurrent_mutual_disabling_leaves_an_enabled_admin(auth_settings):
+    await apply_migrations(auth_settings, ("auth",))
+    async with standalone_service(auth_settings) as service:
+        for _ in range(3):
+            emails = [new_email("a"), new_email("b")]
+            for email in emails:
+                await service.create_admin(email, PASSWORD)
+            page = await service.list_users(None, 100, 0)
+            ids = [u.id for u in page.items if u.email in emails]
+            for user in page.items:
+                if user.role == "admin" and user.id not in ids and not user.disabled:
+                    await service.set_disabled(user.id, True)
+            outcomes = await asyncio.gather(
+                *(service.set_disabled(user_id, True) for user_id in ids),
+                service.delete_user(ids[0]),
+                return_exceptions=True,
+            )
+            refused = [o for o in outcomes if isinstance(o, BaseException)]
+            assert refused and all(isinstance(o, Conflict) for o in refused), outcomes
+            page = await service.list_users(None, 100, 0)
+            enabled = [u for u in page.items if u.role == "admin" and not u.disabled]
+            assert len(enabled) == 1, page.items
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Any) -> AsyncIterator[Database]:
+    database = Database(settings.effective_database_url)
+    try:
+        yield database
+    finally:
+        await database.close()
