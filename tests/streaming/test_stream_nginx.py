@@ -7,18 +7,24 @@ real ones it proxies a presigned S3 GET.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from streaming_rig import (
+    MASTER,
+    PACKAGE,
     PATTERN,
     LiveStream,
     Part,
     assert_error,
+    item_request,
     live_stream,
     nginx_in_front,
     parse_byteranges,
+    store_package,
 )
 
 from harness.tools import require_tool
@@ -174,3 +180,85 @@ async def test_many_ranges_through_nginx_stay_bounded(fronted: Fronted) -> None:
         assert len(parts) <= 200
         for part in parts:
             assert part.data == PATTERN[part.start : part.end + 1]
+
+
+# --- an item's HLS package through nginx (issue 14.8) ------------------------------------
+
+HLS_TYPES = {
+    "hls/master.m3u8": "application/vnd.apple.mpegurl",
+    "hls/240p/index.m3u8": "application/vnd.apple.mpegurl",
+    "hls/240p/init.mp4": "video/mp4",
+    "hls/240p/seg_00001.m4s": "video/mp4",
+    "storyboard/storyboard.vtt": "text/vtt",
+    "storyboard/sheet_001.jpg": "image/jpeg",
+}
+
+
+async def packaged_grant(fronted: Fronted) -> tuple[str, dict[str, Any]]:
+    """A new item with its HLS package stored, and a grant for it."""
+    media_id = str(uuid.uuid4())
+    media = fronted.live.backends.objects(fronted.live.settings.media_bucket)
+    await store_package(media, media_id)
+    info = await media.head(f"{media_id}.mp4")
+    request = item_request(media_id)
+    fields = ("media_id", "object_prefix", "hls", "storyboard")
+    return media_id, await fronted.live.grant(info, **{k: request[k] for k in fields})
+
+
+async def test_nginx_serves_every_hls_file_with_its_type(fronted: Fronted) -> None:
+    media_id, grant = await packaged_grant(fronted)
+
+    direct = await fronted.live.http.get(fronted.live.app_url + grant["hls_url"])
+    if not fronted.live.settings.s3_endpoint_url:
+        bucket = fronted.live.settings.media_bucket
+        assert direct.headers["x-accel-redirect"] == (
+            f"/_streamstack/local/{bucket}/{media_id}/hls/master.m3u8"
+        )
+    for path, content_type in HLS_TYPES.items():
+        url = f"{fronted.nginx_url}{grant['stream_url']}/{path}"
+        response = await fronted.live.http.get(url)
+        assert response.status_code == 200, (path, response.text)
+        assert response.content == PACKAGE[path][0]
+        assert response.headers["content-type"] == content_type, path
+        assert response.headers["cache-control"] == "private, no-transform"
+
+
+async def test_nginx_serves_segment_ranges_and_playlist_conditionals(fronted: Fronted) -> None:
+    _, grant = await packaged_grant(fronted)
+    segment = f"{fronted.nginx_url}{grant['stream_url']}/hls/240p/seg_00001.m4s"
+    master = fronted.nginx_url + grant["hls_url"]
+
+    ranged = await fronted.live.http.get(segment, headers={"Range": "bytes=10-19"})
+    first = await fronted.live.http.get(master)
+    again = await fronted.live.http.get(master, headers={"If-None-Match": first.headers["etag"]})
+    head = await fronted.live.http.head(master)
+
+    assert ranged.status_code == 206
+    assert ranged.headers["content-range"] == "bytes 10-19/1000"
+    assert ranged.content == PATTERN[10:20]
+    assert first.content == MASTER
+    assert again.status_code == 304
+    assert head.status_code == 200
+    assert head.headers["content-length"] == str(len(MASTER))
+
+
+async def test_no_path_escapes_the_prefix_through_nginx(fronted: Fronted) -> None:
+    other = str(uuid.uuid4())
+    await store_package(fronted.live.backends.objects(fronted.live.settings.media_bucket), other)
+    _, grant = await packaged_grant(fronted)
+    base = fronted.nginx_url + grant["stream_url"]
+
+    for escape in (
+        "outputs.json",
+        f"hls/%2e%2e/%2e%2e/{other}.mp4",
+        f"..%2F{other}%2Fhls%2Fmaster.m3u8",
+        f"%2F{other}/hls/master.m3u8",
+        "hls/240p/seg_00009.m4s",
+    ):
+        response = await fronted.live.http.get(f"{base}/{escape}")
+        assert response.status_code == 404, (escape, response.status_code)
+        assert response.headers["content-type"].startswith("application/json"), escape
+        assert MASTER not in response.content and PATTERN not in response.content
+    nul = await fronted.live.http.get(f"{base}/hls/master.m3u8%00")
+    assert nul.status_code == 400  # nginx refuses an encoded NUL itself, before the service
+    assert MASTER not in nul.content
