@@ -12,17 +12,19 @@ import httpx
 import msgspec
 from catalogue_testing import (
     API,
+    AppClient,
     CatalogueDeployment,
     admin_headers,
     as_admin,
+    create_item,
     expect_error,
     to_new,
     viewer_headers,
 )
 
-from streamstack.contracts.catalogue import MediaItem, ProcessingUpdate, Rendition
+from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate, Rendition
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.transport import HttpTransport
+from streamstack.kernel.transport import HttpTransport, InProcessTransport
 from support.apps import INTERNAL_SECRET
 
 HEVC = {"video_codec": "hevc", "content_type": "video/quicktime", "s3_key": "clip.mov"}
@@ -209,3 +211,33 @@ async def test_only_services_report_processing(deployment: CatalogueDeployment) 
         assert r.status_code == 401
     r = await deployment.public.get(f"{API}/{item.id}", headers=admin_headers(settings))
     assert r.json()["processing_state"] == "queued"
+
+
+async def test_a_stream_token_grants_the_hls_stream_once_it_exists(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.settings
+    worker = CatalogueClient(InProcessTransport(catalogue_client.app.state.operations))
+    item = await create_item(
+        catalogue_client, settings, playable=False, processing_state="queued", **HEVC
+    )
+    url = f"{API}/{item['id']}/stream-token"
+    assert (await catalogue_client.post(url, headers=viewer_headers(settings))).status_code == 404
+    preview = await catalogue_client.post(url, headers=admin_headers(settings))
+    assert preview.status_code == 200, preview.text
+    assert preview.json().get("hls_url") is None  # admins may preview the original
+
+    await worker.update_processing(
+        ProcessingUpdate(
+            media_id=item["id"],
+            state="ready",
+            renditions=[Rendition(height=360, bandwidth=900_000)],
+            hls=True,
+            storyboard=True,
+        )
+    )
+    r = await catalogue_client.post(url, headers=viewer_headers(settings))
+    assert r.status_code == 200, r.text
+    grant = r.json()
+    assert grant["hls_url"] == f"{grant['stream_url']}/hls/master.m3u8"
+    assert grant["storyboard_url"] == f"{grant['stream_url']}/storyboard/storyboard.vtt"
