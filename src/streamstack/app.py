@@ -20,7 +20,7 @@ from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, prometheus_config
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.openapi import DOCS_PATH, document_errors, openapi_config
+from streamstack.kernel.openapi import document_errors, openapi_config
 from streamstack.kernel.probes import probes_controller
 from streamstack.kernel.revocation import (
     REVOCATION_TTL_SECONDS,
@@ -84,7 +84,7 @@ def create_app(
     # Outermost, so that router-level errors (unknown route, wrong method) carry them too.
     redactions = [r for definition in available.values() for r in definition.log_redactions]
     with_id = RequestIdMiddleware(app.asgi_handler, redactions)
-    app.asgi_handler = SecurityHeadersMiddleware(with_id, docs_path=DOCS_PATH)
+    app.asgi_handler = SecurityHeadersMiddleware(with_id)
     return app
 
 

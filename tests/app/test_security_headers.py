@@ -1,8 +1,8 @@
 """Security headers on every answer of the app (issue 13 item 14, the app's side).
 
 The strict policy allows our own origin only (plus ``blob:``/``data:`` where a player or an
-image needs them) and forbids framing; only the API documentation viewers, which load from
-a CDN, get a relaxed policy, and even they may not be framed.
+image needs them) and forbids framing, on every page, the API documentation included (its
+viewer is served by the app itself).
 """
 
 from __future__ import annotations
@@ -98,18 +98,15 @@ async def test_the_strict_policy_allows_our_origin_only(
     assert "fullscreen=(self)" in permissions  # the player's full-screen button
 
 
-async def test_only_the_docs_viewers_may_load_their_cdn_and_they_stay_unframeable(
+async def test_the_docs_pages_get_the_same_strict_policy(
     client: tuple[httpx.AsyncClient, Settings],
 ) -> None:
+    """The docs viewer's files are the app's own (issue 16.12): no relaxed policy any more."""
     http, _ = client
-    for path in ("/api/docs", "/api/docs/swagger", "/api/docs/redoc"):
+    for path in ("/api/docs", "/api/docs/swagger", "/api/docs/openapi.json"):
         page = await http.get(path)
         assert page.status_code == 200, path
         csp = policy(page.headers["content-security-policy"])
-        # Every script the page names is allowed by its policy, so the page works.
-        for src in re.findall(r"<script[^>]+src=['\"]([^'\"]+)", page.text):
-            origin = "/".join(src.split("/")[:3])
-            assert origin in csp["script-src"], (path, src, csp["script-src"])
+        assert csp["script-src"] == ["'self'"], path
+        assert csp["style-src"] == ["'self'"], path
         assert csp["frame-ancestors"] == ["'none'"]
-    strict = policy((await http.get("/api/docs/openapi.json")).headers["content-security-policy"])
-    assert strict["script-src"] == ["'self'"]

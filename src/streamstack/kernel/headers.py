@@ -10,9 +10,8 @@
 * ``Permissions-Policy``: no camera, microphone, location, payment, USB or sensors; the
   player may go full screen and picture-in-picture on our own origin.
 
-The API documentation pages (``/api/docs`` and its viewers, not ``openapi.json``) load
-their viewer from a CDN with inline bootstrap code, so they alone get a relaxed policy that
-allows those origins; they still may not be framed. A handler that sets one of these
+The API documentation (``/api/docs``) needs no exception: its viewer's scripts and styles
+are files the app serves itself (``kernel.apidocs``). A handler that sets one of these
 headers itself keeps its own value.
 """
 
@@ -34,23 +33,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-#: Where the documentation viewers (Redoc, Swagger UI, Elements, RapiDoc) come from.
-_DOCS_ORIGINS = "https://cdn.jsdelivr.net https://cdn.redoc.ly https://unpkg.com"
-#: The documentation viewers' policy: their CDN scripts and styles, inline bootstrap code.
-DOCS_CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        f"script-src 'self' 'unsafe-inline' {_DOCS_ORIGINS}",
-        f"style-src 'self' 'unsafe-inline' https://fonts.googleapis.com {_DOCS_ORIGINS}",
-        "img-src 'self' data: blob: https:",
-        "font-src 'self' data: https://fonts.gstatic.com",
-        "worker-src 'self' blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
         "frame-ancestors 'none'",
     ]
 )
@@ -83,23 +65,15 @@ SECURITY_HEADERS: dict[str, str] = {
 class SecurityHeadersMiddleware:
     """Pure ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer."""
 
-    def __init__(self, app: ASGIApp, *, docs_path: str) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_path = docs_path.rstrip("/")
-        self._plain = _encoded(SECURITY_HEADERS)
-        self._docs = _encoded(
-            {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY}
-        )
-
-    def _headers_for(self, path: str) -> list[tuple[bytes, bytes]]:
-        in_docs = path == self.docs_path or path.startswith(f"{self.docs_path}/")
-        return self._docs if in_docs and not path.endswith(".json") else self._plain
+        self._headers = _encoded(SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await self.app(scope, receive, send)
             return
-        extra = self._headers_for(scope["path"])
+        extra = self._headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -33,11 +33,15 @@ DOCS_PATH = "/api/docs"
 
 
 def openapi_config() -> OpenAPIConfig:
-    """The document's title, version, path and the bearer security scheme."""
+    """The document's title, version, path, its pages (Swagger UI from the app's own files,
+    no CDN) and the bearer security scheme."""
+    from streamstack.kernel.apidocs import render_plugins
+
     return OpenAPIConfig(
         title="StreamStack",
         version="1.0.0",
         path=DOCS_PATH,
+        render_plugins=render_plugins(),
         components=Components(
             security_schemes={
                 BEARER_SCHEME: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

@@ -1,0 +1,89 @@
+"""The API documentation works without internet (issue 16 item 12), in Debian's Chromium.
+
+A real ``streamstack dev`` serves ``/api/docs``; the browser may reach that server only:
+every request to another host is aborted and recorded. The page must render Swagger UI
+with our operations, ask no other host for anything, and break neither the app's
+self-only Content-Security-Policy (violations are reported from the page) nor the
+console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Page, Route, async_playwright
+
+from harness.servers import free_port
+from harness.tools import require_tool
+from system.system_rig import ChildProcess, clean_environment, streamstack_command
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+#: Runs in the page before its own scripts: collects each CSP violation.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}`);
+}, true);
+"""
+
+
+@pytest.fixture
+def dev_url(tmp_path: Path) -> Iterator[str]:
+    """``streamstack dev`` on a free port, ready; its base URL."""
+    port = free_port()
+    argv = streamstack_command("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    process = ChildProcess("streamstack-dev", argv, clean_environment(), tmp_path / "dev.log")
+    process.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        process.wait_until(f"{url}/ready")
+        yield url
+    finally:
+        process.kill()
+
+
+async def test_api_docs_render_with_other_hosts_blocked(dev_url: str) -> None:
+    chromium = require_tool("chromium", "the end-to-end test drives Debian's Chromium")
+    own = urlsplit(dev_url).netloc
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    async def only_our_server(route: Route) -> None:
+        if urlsplit(route.request.url).netloc == own:
+            await route.continue_()
+        else:
+            blocked.append(route.request.url)
+            await route.abort("internetdisconnected")
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = await browser.new_context()
+            context.set_default_timeout(20_000)
+            await context.route("**/*", only_our_server)
+            await context.add_init_script(CSP_LISTENER)
+            page = await context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            await page.goto(f"{dev_url}/api/docs")
+            operations = await rendered_operations(page)
+            violations = await page.evaluate("() => window.__cspViolations")
+            await context.close()
+        finally:
+            await browser.close()
+    assert any("/api/v1/auth/login" in text for text in operations), operations[:5]
+    assert len(operations) > 10, operations
+    assert blocked == [], blocked
+    assert violations == [], violations
+    assert errors == [], errors
+
+
+async def rendered_operations(page: Page) -> list[str]:
+    """The text of each operation Swagger UI drew (method and path), once it drew them."""
+    await page.locator(".opblock").first.wait_for()
+    return await page.locator(".opblock-summary").all_inner_texts()
