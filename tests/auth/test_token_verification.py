@@ -350,6 +350,7 @@ async def test_jwks_publishes_the_key_that_verifies_issued_tokens(client, auth_s
             "logout",
             "logout-all",
             "me",
+            "config",
             "sessions",
             "sessions/{session_id}",
             "users",

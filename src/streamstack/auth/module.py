@@ -14,8 +14,8 @@ from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.outbox import AuthEventRelay
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.routes import RefreshCookie, auth_router
-from streamstack.auth.schemas import PublicKeySet
-from streamstack.auth.service import AuthService, RegistrationMode
+from streamstack.auth.schemas import PublicKeySet, RegistrationMode
+from streamstack.auth.service import AuthService
 from streamstack.auth.throttle import AttemptThrottle, ThrottleLimits
 from streamstack.auth.tokens import TokenIssuer
 from streamstack.kernel.backends import Backends

@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from litestar.router import Router
 
 from streamstack.auth.schemas import (
+    AuthConfig,
     InviteCreated,
     InviteList,
     InviteRequest,
@@ -120,6 +121,12 @@ class AccountController(Controller):
 
     path = ""
     tags = ["auth"]
+
+    @get("/config", cache_control=None)
+    async def config(self, auth: Auth) -> Response[AuthConfig]:
+        """Public: how accounts are created (``open``, ``invite`` or ``closed``), so the SPA
+        shows the invite-code field or hides registration."""
+        return Response(AuthConfig(auth.registration_mode), headers={"Cache-Control": "no-cache"})
 
     @post("/register", status_code=201)
     async def register(

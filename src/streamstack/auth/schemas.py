@@ -15,6 +15,7 @@ from streamstack.auth.credentials import (
 )
 
 Role = Literal["viewer", "admin"]
+RegistrationMode = Literal["open", "invite", "closed"]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS)]
 # The lower bound is checked by the service so login can answer "wrong email or password".
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHARS)]
@@ -174,3 +175,13 @@ class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     code: ResetCode
     new_password: Password
+
+
+class AuthConfig(msgspec.Struct, frozen=True):
+    """``GET /config`` (public): what the sign-in and registration pages need to know.
+
+    ``registration_mode``: ``open`` (anyone), ``invite`` (an invite code is required) or
+    ``closed`` (accounts are created by admins only).
+    """
+
+    registration_mode: RegistrationMode

@@ -15,7 +15,6 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Literal
 
 import msgspec
 import structlog
@@ -39,6 +38,7 @@ from streamstack.auth.schemas import (
     InviteStatus,
     InviteView,
     PasswordResetCreated,
+    RegistrationMode,
     SessionView,
     UserPage,
     UserView,
@@ -62,7 +62,6 @@ from streamstack.kernel.jwt import InvalidToken, TokenVerifier
 log = structlog.get_logger(__name__)
 
 DEV_ADMIN_EMAIL = "admin@localhost"
-RegistrationMode = Literal["open", "invite", "closed"]
 MAX_USER_AGENT_CHARS = 512
 #: How long an admin-issued password-reset code can be used.
 RESET_LIFETIME = datetime.timedelta(hours=1)
