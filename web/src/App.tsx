@@ -10,6 +10,7 @@ import { AdminUsersPage } from "./pages/AdminUsers";
 import { BrowsePage } from "./pages/Browse";
 import { NotFoundPage } from "./pages/NotFound";
 import { RegisterPage } from "./pages/Register";
+import { ResetPasswordPage } from "./pages/ResetPassword";
 import { SignInPage } from "./pages/SignIn";
 import { WatchPage } from "./pages/Watch";
 
@@ -28,6 +29,7 @@ export function AppRoutes() {
       <Route element={<Layout />}>
         <Route path="signin" element={<Titled title="Sign in"><SignInPage /></Titled>} />
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
+        <Route path="reset-password" element={<Titled title="Set a new password"><ResetPasswordPage /></Titled>} />
         {/* Browsing is public (as the catalogue API is); playing needs an account. */}
         <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
         <Route

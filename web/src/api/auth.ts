@@ -1,5 +1,14 @@
 import { api, request } from "./client";
-import type { InviteCreated, InviteView, RegisterRequest, RoleChange, SessionView, UserPage, UserView } from "./schema";
+import type {
+  InviteCreated,
+  InviteView,
+  PasswordResetCreated,
+  RegisterRequest,
+  RoleChange,
+  SessionView,
+  UserPage,
+  UserView,
+} from "./schema";
 
 export type Role = RoleChange["role"];
 
@@ -57,5 +66,47 @@ export async function listInvites(signal?: AbortSignal): Promise<InviteView[]> {
 export async function revokeInvite(id: string): Promise<void> {
   await request((headers) =>
     api.DELETE("/api/v1/auth/invites/{invite_id}", { headers, params: { path: { invite_id: id } } }),
+  );
+}
+
+/** Changes the caller's password; the server signs out every other session. */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await request((headers) =>
+    api.POST("/api/v1/auth/password", {
+      headers,
+      body: { current_password: currentPassword, new_password: newPassword },
+    }),
+  );
+}
+
+export function changeProfile(displayName: string | null): Promise<UserView> {
+  return request((headers) => api.PATCH("/api/v1/auth/me", { headers, body: { display_name: displayName } }));
+}
+
+/** Sets a new password with a single-use reset code an admin handed over. */
+export async function resetPassword(code: string, newPassword: string): Promise<void> {
+  await request(() => api.POST("/api/v1/auth/password-reset", { body: { code, new_password: newPassword } }), "none");
+}
+
+function userPath(id: string) {
+  return { path: { user_id: id } };
+}
+
+export function disableUser(id: string): Promise<UserView> {
+  return request((headers) => api.POST("/api/v1/auth/users/{user_id}/disable", { headers, params: userPath(id) }));
+}
+
+export function enableUser(id: string): Promise<UserView> {
+  return request((headers) => api.POST("/api/v1/auth/users/{user_id}/enable", { headers, params: userPath(id) }));
+}
+
+export async function deleteUser(id: string): Promise<void> {
+  await request((headers) => api.DELETE("/api/v1/auth/users/{user_id}", { headers, params: userPath(id) }));
+}
+
+/** A single-use password-reset code for a user, with the SPA path that takes it. */
+export function issuePasswordReset(id: string): Promise<PasswordResetCreated> {
+  return request((headers) =>
+    api.POST("/api/v1/auth/users/{user_id}/password-reset", { headers, params: userPath(id) }),
   );
 }

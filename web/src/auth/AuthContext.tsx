@@ -19,6 +19,8 @@ export interface AuthContextValue {
   register: (input: RegisterRequest) => Promise<UserView>;
   signOut: () => Promise<void>;
   signOutEverywhere: () => Promise<void>;
+  /** The signed-in user changed (a new display name): show the server's answer. */
+  updateUser: (user: UserView) => void;
 }
 
 export const AuthContext = createContext<AuthContextValue | null>(null);
@@ -100,9 +102,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setState(SIGNED_OUT);
   }, []);
 
+  const updateUser = useCallback((user: UserView) => {
+    setState((s) => (s.status === "authenticated" ? { ...s, user } : s));
+  }, []);
+
   const value = useMemo<AuthContextValue>(
-    () => ({ ...state, signIn, register, signOut, signOutEverywhere }),
-    [state, signIn, register, signOut, signOutEverywhere],
+    () => ({ ...state, signIn, register, signOut, signOutEverywhere, updateUser }),
+    [state, signIn, register, signOut, signOutEverywhere, updateUser],
   );
 
   return <AuthContext value={value}>{children}</AuthContext>;

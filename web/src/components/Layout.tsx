@@ -48,7 +48,7 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
             </>
           )}
           <NavLink to="/account" className={navClass} title={user.email}>
-            Account
+            {user.display_name || "Account"}
           </NavLink>
           <button type="button" className="button ghost" onClick={onSignOut}>
             Sign out

@@ -7,6 +7,7 @@ import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { DisplayNameForm, PasswordForm } from "./AccountForms";
 
 /** "Mozilla/5.0 (X11; Linux x86_64) … Chrome/120…" → "Chrome on Linux" */
 export function describeUserAgent(ua: string | null): string {
@@ -103,6 +104,12 @@ export function AccountPage() {
           Sign out everywhere
         </button>
       </div>
+
+      <h2>Profile</h2>
+      <DisplayNameForm />
+
+      <h2>Password</h2>
+      <PasswordForm onChanged={reload} />
 
       <h2>Active sessions</h2>
       {loading && <p role="status">Loading…</p>}

@@ -34,7 +34,7 @@ describe("AdminUsersPage", () => {
     const table = await screen.findByRole("table");
     expect(table).toHaveClass("stack-on-phone");
     const firstRow = within(table).getAllByRole("row")[1]!;
-    expect(within(firstRow).getAllByRole("cell").map((c) => c.dataset.label)).toEqual(["Email", "Name", "Joined", "Role"]);
+    expect(within(firstRow).getAllByRole("cell").map((c) => c.dataset.label)).toEqual(["Email", "Name", "Joined", "Role", "Actions"]);
     // Admins cannot demote themselves here.
     expect(screen.getByLabelText("Role of admin@example.com")).toBeDisabled();
 
@@ -97,5 +97,50 @@ describe("AdminUsersPage", () => {
     await waitFor(() => expect(within(screen.getByRole("list", { name: "Invites" })).getByTestId("invite")).toHaveTextContent("Revoked"));
     expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
     expect(sentTo(seen, "DELETE", `${API}/auth/invites/i-1`)).toHaveLength(1);
+  });
+
+  it("disables and enables a user, issues a reset link shown once, deletes after confirmation", async () => {
+    hadSession();
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN, bob], total: 2, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.post(`${API}/auth/users/u-bob/disable`, () => ok({ ...bob, disabled: true })),
+      http.post(`${API}/auth/users/u-bob/enable`, () => ok({ ...bob, disabled: false })),
+      http.post(`${API}/auth/users/u-bob/password-reset`, () =>
+        ok({
+          user_id: "u-bob",
+          code: "RESET-1",
+          link_path: "/reset-password#code=RESET-1",
+          expires_at: "2026-03-01T11:00:00Z",
+        }),
+      ),
+      http.delete(`${API}/auth/users/u-bob`, () => noContent()),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/admin/users");
+
+    await user.click(await screen.findByRole("button", { name: "Disable bob@example.com" }));
+    const bobRow = () => screen.getByText("bob@example.com").closest("tr")!;
+    await waitFor(() => expect(bobRow()).toHaveTextContent("Disabled"));
+    await user.click(screen.getByRole("button", { name: "Enable bob@example.com" }));
+    await waitFor(() => expect(bobRow()).not.toHaveTextContent("Disabled"));
+    // No actions on one's own account.
+    expect(screen.queryByRole("button", { name: "Delete admin@example.com" })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Password-reset link for bob@example.com" }));
+    expect(await screen.findByTestId("reset-link")).toHaveTextContent(
+      `${window.location.origin}/reset-password#code=RESET-1`,
+    );
+
+    await user.click(screen.getByRole("button", { name: "Delete bob@example.com" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
+    expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(0);
+    await user.click(within(dialog).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.queryByText("bob@example.com", { selector: "td" })).not.toBeInTheDocument());
+    expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(1);
   });
 });

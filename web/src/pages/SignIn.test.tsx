@@ -85,4 +85,11 @@ describe("SignInPage", () => {
     expect(getAccessToken()).toBe("tok-1");
     expect(sessionStorage.length).toBe(0);
   });
+
+  it("says when the account is disabled", async () => {
+    server.use(http.post(`${API}/auth/login`, () => apiError(403, "account_disabled", "this account is disabled")));
+    renderApp("/signin");
+    await fillAndSubmit("bob@example.com", "the right password");
+    expect(await screen.findByTestId("signin-error")).toHaveTextContent("This account is disabled.");
+  });
 });

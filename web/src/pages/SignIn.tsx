@@ -48,6 +48,8 @@ export function SignInPage() {
       if (err instanceof ApiError && err.status === 429) {
         const seconds = err.retryAfter ?? 60;
         setThrottle({ until: Date.now() + seconds * 1000, seconds });
+      } else if (err instanceof ApiError && err.code === "account_disabled") {
+        setError("This account is disabled. Ask an administrator to enable it again.");
       } else if (err instanceof ApiError && err.status === 401) {
         setError("Wrong credentials: the email or password is not correct.");
       } else if (err instanceof ApiError) {
