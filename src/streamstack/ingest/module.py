@@ -11,6 +11,12 @@ from streamstack.ingest.processing import MediaPipeline
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.routes import ingest_router
 from streamstack.ingest.service import IngestService
+from streamstack.ingest.takedown import (
+    TAKEDOWN_QUEUE_CONFIG,
+    TakedownEvents,
+    TakedownHandler,
+    takedown_queue_name,
+)
 from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
 from streamstack.kernel.jobs.worker import JobWorker
@@ -51,9 +57,41 @@ def mount(context: ModuleContext) -> MountedModule:
         interval_seconds=min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4),
     )
     tasks: list[BackgroundTask] = [sweeper]
-    if settings.worker_in_process:
-        tasks.append(transcode_worker(context, queue))
-    return MountedModule(name="ingest", route_handlers=[ingest_router(service)], tasks=tasks)
+    transcoding = transcode_worker(context, queue) if settings.worker_in_process else None
+    if transcoding is not None:
+        tasks.append(transcoding)
+    takedown_tasks, takedown_events = takedown(context, transcoding)
+    return MountedModule(
+        name="ingest",
+        route_handlers=[ingest_router(service)],
+        tasks=[*tasks, *takedown_tasks],
+        on_startup=[takedown_events.try_follow],
+        on_shutdown=[takedown_events.stop],
+    )
+
+
+def takedown(
+    context: ModuleContext, transcoding: JobWorker | None
+) -> tuple[list[BackgroundTask], TakedownEvents]:
+    """The ``media.deleted`` consumer: a durable subscription queueing one job per deleted
+    item, and the worker deleting its objects (see :mod:`streamstack.ingest.takedown`)."""
+    settings = context.settings
+    queue = context.backends.jobs(
+        takedown_queue_name(settings.transcode_queue), TAKEDOWN_QUEUE_CONFIG
+    )
+    events = TakedownEvents(context.backends.events, queue)
+    follow = BackgroundTask(
+        "ingest.takedown-events", events.follow, interval_seconds=5.0, retry_max_seconds=5.0
+    )
+    handler = TakedownHandler(
+        context.backends.objects(settings.media_bucket),
+        context.backends.objects(settings.thumbnails_bucket),
+        transcoding,
+    )
+    worker = JobWorker(
+        queue, handler, name="ingest.takedown", on_dead_letter=handler.on_dead_letter
+    )
+    return [follow, worker], events
 
 
 def transcode_queue(context: ModuleContext) -> JobQueue:

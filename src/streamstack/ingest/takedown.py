@@ -1,0 +1,144 @@
+"""Deleting every object of a deleted media item: the ``media.deleted`` consumer.
+
+Ingest stored the item's objects, so ingest removes them: the original (media bucket),
+its thumbnail (thumbnails bucket) and everything under its prefix ``<uuid>/`` (renditions,
+storyboards; the transcoder's manifest ``<uuid>/outputs.json`` names them, since the object
+store has no listing).
+
+Two steps, so nothing is lost to a crash or an outage:
+
+1. :class:`TakedownEvents` follows ``media.deleted`` with a *durable* subscription (NATS: a
+   durable consumer shared by every API process, acked only once the job is queued, so an
+   event published while no process ran is delivered later) and turns each event into a
+   ``takedown`` job on its own queue (job id = item uuid, so a repeated event is one job).
+2. :class:`TakedownHandler` runs the job: stops the item's transcoding job if it runs in
+   this process, deletes each object (an absent one is fine: the job is idempotent), and
+   runs again a little later when it stopped a job, for what that job wrote meanwhile.
+   A failure (storage down) is retried with backoff for hours; the queue keeps the job
+   across restarts (JetStream, or SQLite in dev).
+
+A transcoding job running in another process stops by itself: catalogue answers its next
+progress report with 404, and it removes its own outputs.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import structlog
+
+from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn, object_prefix
+from streamstack.ingest.outputs import ItemOutputs
+from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
+from streamstack.kernel.jobs.worker import JobRejected, JobWorker
+from streamstack.kernel.storage import InvalidObjectKey, ObjectStore, check_object_key
+
+log = structlog.get_logger(__name__)
+
+TAKEDOWN_KIND = "takedown"
+#: Deleting objects is cheap and must finish: retried for hours before it is given up.
+TAKEDOWN_QUEUE_CONFIG = QueueConfig(
+    ack_wait=120.0, max_deliver=200, retry_delays=(1.0, 5.0, 30.0, 120.0)
+)
+
+
+def takedown_queue_name(transcode_queue: str) -> str:
+    """The takedown jobs' queue, beside the transcoding queue it belongs with."""
+    return f"{transcode_queue[:39]}-takedown"  # queue names have 48 characters at most
+
+
+class StoppedATranscode(Exception):
+    """The job stopped the item's transcoding here; it runs again for what that wrote."""
+
+
+def decode_takedown(job: Job) -> MediaWithdrawn:
+    """The job's payload, checked: keys must be object keys and under the item."""
+    try:
+        withdrawn = msgspec.json.decode(job.payload, type=MediaWithdrawn)
+        for key in (withdrawn.s3_key, withdrawn.thumbnail_s3_key):
+            if key is not None:
+                check_object_key(key)
+    except (msgspec.DecodeError, InvalidObjectKey) as exc:
+        raise JobRejected(f"unreadable takedown job: {exc}") from None
+    if withdrawn.object_prefix != object_prefix(withdrawn.id):
+        raise JobRejected("takedown job names another item's prefix")
+    return withdrawn
+
+
+class TakedownEvents:
+    """Turns each ``media.deleted`` event into a durable ``takedown`` job."""
+
+    def __init__(self, events: EventBus, queue: JobQueue) -> None:
+        self._events = events
+        self._queue = queue
+        self._subscription: Subscription | None = None
+
+    async def follow(self) -> None:
+        """Subscribe, if not yet (a background task's step: retried while NATS is down)."""
+        if self._subscription is None:
+            # Every ingest process of one deployment shares the name (one delivery each);
+            # named after the queue, so deployments sharing a NATS server stay apart.
+            self._subscription = await self._events.subscribe(
+                MEDIA_DELETED, self.on_deleted, durable=f"ingest-{self._queue.name}"
+            )
+            log.info("takedown.following", subject=MEDIA_DELETED)
+
+    async def try_follow(self) -> None:
+        """Subscribe before the first request if the bus answers (start-up hook); if not,
+        the background task keeps trying and start-up goes on."""
+        try:
+            await self.follow()
+        except Exception as exc:
+            log.warning("takedown.not_following_yet", error=str(exc) or exc.__class__.__name__)
+
+    async def stop(self) -> None:
+        """Unsubscribe (shut-down hook)."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            await subscription.unsubscribe()
+
+    async def on_deleted(self, event: Event) -> None:
+        """Queue the deletion of the item's objects; raising makes the bus deliver again."""
+        try:
+            withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
+        except msgspec.DecodeError:
+            log.error("takedown.unreadable_event", event_id=event.id)
+            return
+        queued = await self._queue.enqueue(withdrawn.id, TAKEDOWN_KIND, event.payload)
+        log.info("takedown.queued", media_id=withdrawn.id, duplicate=not queued)
+
+
+class TakedownHandler:
+    """Deletes every object of a deleted item (the ``takedown`` job)."""
+
+    def __init__(
+        self,
+        media: ObjectStore,
+        thumbnails: ObjectStore,
+        transcoding: JobWorker | None = None,
+    ) -> None:
+        self._media = media
+        self._thumbnails = thumbnails
+        self._transcoding = transcoding
+
+    async def __call__(self, job: Job) -> None:
+        """Run one takedown job (idempotent: absent objects are fine)."""
+        withdrawn = decode_takedown(job)
+        stopped = self._transcoding is not None and self._transcoding.cancel(withdrawn.id)
+        outputs = await ItemOutputs(self._media, withdrawn.id).remove()
+        await self._media.delete(withdrawn.s3_key)
+        if withdrawn.thumbnail_s3_key is not None:
+            await self._thumbnails.delete(withdrawn.thumbnail_s3_key)
+        log.info("takedown.done", media_id=withdrawn.id, outputs=outputs, stopped=stopped)
+        if stopped:
+            raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
+
+    @staticmethod
+    async def on_dead_letter(letter: DeadLetter) -> None:
+        """A takedown given up on: objects of a deleted item are left; say so loudly."""
+        log.error(
+            "takedown.given_up",
+            media_id=letter.job.id,
+            attempts=letter.attempts,
+            reason=letter.reason,
+        )

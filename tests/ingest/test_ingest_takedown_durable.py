@@ -1,0 +1,214 @@
+"""The ``media.deleted`` consumer survives restarts and is idempotent (issue 13.9).
+
+On NATS the subscription is durable: an event published while no ingest process ran is
+delivered when one starts, and becomes a ``takedown`` job on a durable queue. The job
+deletes the original, the thumbnail and every output under the prefix, and running it
+again (a redelivery) finds nothing and succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn
+from streamstack.ingest.outputs import ItemOutputs
+from streamstack.ingest.takedown import (
+    TAKEDOWN_KIND,
+    TAKEDOWN_QUEUE_CONFIG,
+    TakedownEvents,
+    TakedownHandler,
+    takedown_queue_name,
+)
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.jobs import Job, JobQueue
+from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore
+from streamstack.settings import Settings
+from support.apps import make_settings
+
+PACKAGE = (
+    "hls/master.m3u8",
+    "hls/240p/index.m3u8",
+    "hls/240p/seg_00001.m4s",
+    "storyboard/storyboard.vtt",
+    "storyboard/sheet_001.jpg",
+)
+
+
+@pytest.fixture(params=["embedded", "nats"])
+async def backends(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backends]:
+    """Local objects, and the event bus and job queue embedded or on NATS."""
+    nats_url = request.getfixturevalue("nats_url") if request.param == "nats" else ""
+    settings = make_settings(
+        "embedded",
+        tmp_path / "data",
+        nats_url=nats_url,
+        transcode_queue=f"media-{uuid.uuid4().hex[:12]}",
+    )
+    running = Backends(settings)
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+def queue_of(backends: Backends) -> JobQueue:
+    settings: Settings = backends.settings
+    return backends.jobs(takedown_queue_name(settings.transcode_queue), TAKEDOWN_QUEUE_CONFIG)
+
+
+async def chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def stored_item(backends: Backends, tmp_path: Path) -> MediaWithdrawn:
+    """An item's original, thumbnail and transcoder outputs, and its withdrawal."""
+    media_id = str(uuid.uuid4())
+    media = backends.objects(backends.settings.media_bucket)
+    thumbnails = backends.objects(backends.settings.thumbnails_bucket)
+    await media.write(f"{media_id}.webm", chunks(b"original"), content_type="video/webm")
+    await thumbnails.write(f"{media_id}.jpg", chunks(b"jpeg"), content_type="image/jpeg")
+    package = tmp_path / media_id
+    for name in PACKAGE:
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_bytes(name.encode())
+    await ItemOutputs(media, media_id).publish(package, PACKAGE)
+    return MediaWithdrawn(
+        id=media_id,
+        object_prefix=f"{media_id}/",
+        s3_key=f"{media_id}.webm",
+        thumbnail_s3_key=f"{media_id}.jpg",
+        withdrawn_at=datetime.now(UTC),
+    )
+
+
+async def exists(store: ObjectStore, key: str) -> bool:
+    try:
+        await store.head(key)
+    except ObjectNotFound:
+        return False
+    return True
+
+
+async def left_of(backends: Backends, item: MediaWithdrawn) -> list[str]:
+    media = backends.objects(backends.settings.media_bucket)
+    thumbnails = backends.objects(backends.settings.thumbnails_bucket)
+    keys = [item.s3_key, f"{item.id}/outputs.json", *(f"{item.id}/{n}" for n in PACKAGE)]
+    left = [key for key in keys if await exists(media, key)]
+    if item.thumbnail_s3_key and await exists(thumbnails, item.thumbnail_s3_key):
+        left.append(item.thumbnail_s3_key)
+    return left
+
+
+async def jobs_for(queue: JobQueue, media_id: str) -> list[Job]:
+    """Take every queued job (acking it) until the queue stays empty for a second, having
+    seen one for ``media_id``; the jobs for it. (On the session's NATS server a new durable
+    subscription also gets earlier tests' deletions: idempotent jobs, other ids.)"""
+    consumer = await queue.consumer()
+    mine: list[Job] = []
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                delivery = await consumer.next(wait=1.0)
+                if delivery is None:
+                    if mine:
+                        return mine
+                    continue
+                await delivery.ack()
+                if delivery.job.id == media_id:
+                    mine.append(delivery.job)
+    finally:
+        await consumer.close()
+
+
+async def test_the_job_deletes_every_object_and_may_run_again(
+    backends: Backends, tmp_path: Path
+) -> None:
+    item = await stored_item(backends, tmp_path)
+    assert len(await left_of(backends, item)) == 2 + 1 + len(PACKAGE)
+    handler = TakedownHandler(
+        backends.objects(backends.settings.media_bucket),
+        backends.objects(backends.settings.thumbnails_bucket),
+    )
+    job = Job(item.id, TAKEDOWN_KIND, msgspec.json.encode(item))
+
+    await handler(job)
+    assert await left_of(backends, item) == []
+    await handler(job)  # a redelivery: nothing left, still a success
+    assert await left_of(backends, item) == []
+
+
+async def test_a_job_naming_another_items_prefix_is_rejected(backends: Backends) -> None:
+    handler = TakedownHandler(
+        backends.objects(backends.settings.media_bucket),
+        backends.objects(backends.settings.thumbnails_bucket),
+    )
+    media_id = str(uuid.uuid4())
+    for payload in (
+        msgspec.json.encode(
+            MediaWithdrawn(media_id, f"{uuid.uuid4()}/", f"{media_id}.mp4", None, datetime.now(UTC))
+        ),
+        msgspec.json.encode(
+            MediaWithdrawn(media_id, f"{media_id}/", "../escape", None, datetime.now(UTC))
+        ),
+        b"not json",
+    ):
+        with pytest.raises(JobRejected):
+            await handler(Job(media_id, TAKEDOWN_KIND, payload))
+
+
+async def test_a_deletion_event_becomes_one_queued_job(backends: Backends, tmp_path: Path) -> None:
+    queue = queue_of(backends)
+    follower = TakedownEvents(backends.events, queue)
+    await follower.follow()
+    item = await stored_item(backends, tmp_path)
+    payload = msgspec.json.encode(item)
+
+    event_id = str(uuid.uuid4())
+    await backends.events.publish(MEDIA_DELETED, payload, event_id=event_id)
+    await backends.events.publish(MEDIA_DELETED, payload, event_id=str(uuid.uuid4()))
+
+    jobs = await jobs_for(queue, item.id)
+    await follower.stop()
+    assert len(jobs) == 1  # the repeated event is the same job (its id is the item's)
+    assert jobs[0].kind == TAKEDOWN_KIND
+    assert msgspec.json.decode(jobs[0].payload, type=MediaWithdrawn) == item
+
+
+async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
+    nats_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        "embedded",
+        tmp_path / "data",
+        nats_url=nats_url,
+        transcode_queue=f"media-{uuid.uuid4().hex[:12]}",
+    )
+    first = Backends(settings)
+    try:  # the first ingest process ever: creates the durable subscription, then stops
+        follower = TakedownEvents(first.events, queue_of(first))
+        await follower.follow()
+        await follower.stop()
+        item = await stored_item(first, tmp_path)
+        await first.events.publish(  # catalogue deletes while no ingest runs
+            MEDIA_DELETED, msgspec.json.encode(item), event_id=str(uuid.uuid4())
+        )
+    finally:
+        await first.close()
+
+    restarted = Backends(settings)
+    try:
+        follower = TakedownEvents(restarted.events, queue_of(restarted))
+        await follower.follow()
+        jobs = await jobs_for(queue_of(restarted), item.id)
+        await follower.stop()
+    finally:
+        await restarted.close()
+    assert [job.id for job in jobs] == [item.id]
