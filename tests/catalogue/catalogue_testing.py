@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from streamstack.kernel.operation import CallContext, Transport
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, live_app, mint_token, served_app
+from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/catalogue"
 EVENT_STREAM = "CATALOGUE_EVENTS"
@@ -102,17 +102,6 @@ async def create_item(
     assert r.status_code == 201, r.text
     item: dict[str, Any] = r.json()
     return item
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 30.0
-) -> None:
-    """Wait until ``check()`` is true; fail naming ``what`` if it never becomes true."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def outbox_backlog(backends: Backends) -> int:

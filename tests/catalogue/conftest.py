@@ -19,9 +19,9 @@ from streamstack.contracts.catalogue import CatalogueClient
 from streamstack.kernel.operation import Transport
 from streamstack.kernel.transport import HttpTransport
 from support.apps import INTERNAL_SECRET
-from support.fixtures import SettingsFactory, backend_kind, settings_factory
+from support.fixtures import SettingsFactory
 
-__all__ = ["backend_kind", "catalogue_client", "deployment", "settings_factory"]
+__all__ = ["catalogue_client", "deployment"]
 
 
 @pytest.fixture

@@ -241,3 +241,36 @@ async def test_a_stream_token_grants_the_hls_stream_once_it_exists(
     grant = r.json()
     assert grant["hls_url"] == f"{grant['stream_url']}/hls/master.m3u8"
     assert grant["storyboard_url"] == f"{grant['stream_url']}/storyboard/storyboard.vtt"
+
+
+async def test_admins_filter_the_library_by_processing_state(catalogue_client: AppClient) -> None:
+    settings = catalogue_client.settings
+    worker = CatalogueClient(InProcessTransport(catalogue_client.app.state.operations))
+    queued = await create_item(
+        catalogue_client, settings, playable=False, processing_state="queued"
+    )
+    failed = await create_item(
+        catalogue_client, settings, playable=False, processing_state="queued"
+    )
+    plain = await create_item(catalogue_client, settings)
+    await worker.update_processing(
+        ProcessingUpdate(media_id=failed["id"], state="failed", detail="no video stream decodes")
+    )
+
+    async def ids(headers: dict[str, str], **params: str) -> list[str]:
+        r = await catalogue_client.get(f"{API}/", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    admin, viewer = admin_headers(settings), viewer_headers(settings)
+    assert await ids(admin, processing="failed") == [failed["id"]]
+    assert await ids(admin, processing="queued") == [queued["id"]]
+    assert await ids(admin, processing="none") == [plain["id"]]
+    assert sorted(await ids(admin)) == sorted([queued["id"], failed["id"], plain["id"]])
+    # Viewers see playable items only, whatever they ask for.
+    assert await ids(viewer, processing="failed") == [plain["id"]]
+    assert await ids({}, processing="queued") == [plain["id"]]
+    for bad in ("done", "", "FAILED"):
+        r = await catalogue_client.get(f"{API}/", params={"processing": bad}, headers=admin)
+        assert r.status_code == 400, (bad, r.text)
+        assert r.json()["code"] == "validation_error"

@@ -46,6 +46,8 @@ class ItemQuery:
     sort: SortOrder
     #: Only items a viewer can play (the original is browser-safe or a rendition exists).
     playable_only: bool = False
+    #: Only items in this processing state; None for any.
+    processing_state: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """The WHERE clauses."""
@@ -54,6 +56,8 @@ class ItemQuery:
             conditions.append(MediaItemRow.status == self.status)
         if self.playable_only:
             conditions.append(MediaItemRow.playable.is_(True))
+        if self.processing_state is not None:
+            conditions.append(MediaItemRow.processing_state == self.processing_state)
         if self.needle:
             pattern = f"%{escape_like(self.needle)}%"
             conditions.append(MediaItemRow.search_text.like(pattern, escape="\\"))

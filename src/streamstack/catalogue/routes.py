@@ -24,7 +24,7 @@ from streamstack.catalogue.schemas import (
     UpdateMediaItem,
 )
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.catalogue import MediaItem, ProcessingState
 from streamstack.contracts.limits import ONE_LINE, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.dependencies import CALLER, provide_values
@@ -63,11 +63,17 @@ class CatalogueController(Controller):
         status: Annotated[
             StatusFilter, Parameter(description="admins only; others always see published")
         ] = "published",
+        processing: Annotated[
+            ProcessingState | None,
+            Parameter(description="admins only: just the items in this processing state"),
+        ] = None,
     ) -> MediaPage:
-        """Published items, newest first by default; admins may list drafts or all."""
+        """Playable published items, newest first by default; admins may list drafts or all,
+        and filter by processing state (e.g. the failed ones)."""
         return await service.list_items(
             admin=viewer is not None and viewer.is_admin,
             status=status,
+            processing=processing,
             q=q,
             tag=tag,
             sort=sort,
@@ -82,7 +88,8 @@ class CatalogueController(Controller):
         viewer: NamedDependency[Principal | None],
         item_id: uuid.UUID,
     ) -> MediaItem:
-        """One item; drafts are 404 except for admins."""
+        """One item; what a viewer cannot play (a draft, a not yet playable item) is 404
+        except for admins."""
         return await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
 
     @post(

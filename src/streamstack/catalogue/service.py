@@ -41,6 +41,7 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     MediaStatus,
     NewMediaItem,
+    ProcessingState,
     ProcessingUpdate,
     object_prefix,
 )
@@ -77,6 +78,7 @@ class CatalogueService:
         *,
         admin: bool,
         status: StatusFilter = "published",
+        processing: ProcessingState | None = None,
         q: str | None = None,
         tag: str | None = None,
         sort: SortOrder = "newest",
@@ -85,7 +87,8 @@ class CatalogueService:
     ) -> MediaPage:
         """One page of matching items and the total; three queries whatever the page size.
 
-        Admins list any status; everyone else sees only playable published items.
+        Admins list any status, optionally only the items in one ``processing`` state;
+        everyone else sees only playable published items.
         """
         if not admin:
             status = "published"
@@ -95,6 +98,7 @@ class CatalogueService:
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
             playable_only=not admin,
+            processing_state=processing if admin else None,
         )
         async with reading(self._database) as store:
             rows, total = await store.items.page(
