@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
+from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.upload import run_upload
 from streamstack.cli.worker import run_worker
 from streamstack.settings import MODULE_NAMES, SettingsError
@@ -37,7 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="streamstack", description="StreamStack, a self-hostable video platform."
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    for add in (_add_dev, _add_serve, _add_worker, _add_migrate, _add_create_admin, _add_upload):
+    for add in (
+        _add_dev,
+        _add_serve,
+        _add_worker,
+        _add_migrate,
+        _add_create_admin,
+        _add_login,
+        _add_logout,
+        _add_upload,
+    ):
         add(sub)
     return parser
 
@@ -117,8 +127,54 @@ def _add_create_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create_admin.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    create_admin.add_argument("--data-dir", type=Path, default=None)
+    create_admin.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="the data directory of `streamstack dev` (default $STREAMSTACK_DATA_DIR or "
+        ".streamstack in the current directory): the account goes into its SQLite database, "
+        "so pass the same --data-dir to `streamstack dev`. Ignored for the database when "
+        "STREAMSTACK_DATABASE_URL is set (production: that database)",
+    )
     create_admin.set_defaults(command=run_create_admin)
+
+
+def _server_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("STREAMSTACK_SERVER", "http://127.0.0.1:8000"),
+        help="base URL of StreamStack (default $STREAMSTACK_SERVER or http://127.0.0.1:8000)",
+    )
+
+
+def _add_login(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    login = sub.add_parser(
+        "login",
+        help="sign in once; later commands (upload) use the sign-in",
+        description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
+        "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
+        "~/.config/streamstack/), readable by you only. `streamstack upload` then needs no "
+        "--token: it renews its access token from the sign-in, even mid-upload.",
+    )
+    _server_argument(login)
+    login.add_argument("--email", default=None, help="your email (asked for when not given)")
+    login.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of a prompt",
+    )
+    login.set_defaults(command=run_login)
+
+
+def _add_logout(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    logout = sub.add_parser(
+        "logout",
+        help="end the sign-in of `streamstack login`",
+        description="End the session on the server (when it can be reached) and remove the "
+        "stored sign-in for --server.",
+    )
+    _server_argument(logout)
+    logout.set_defaults(command=run_logout)
 
 
 def _add_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -134,18 +190,22 @@ def _add_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     upload.add_argument("--description", default="", help="the item's description")
     upload.add_argument("--tags", default="", help="comma-separated tags")
     upload.add_argument("--draft", action="store_true", help="register it unpublished")
-    upload.add_argument(
-        "--server",
-        default=os.environ.get("STREAMSTACK_SERVER", "http://127.0.0.1:8000"),
-        help="base URL of StreamStack (default $STREAMSTACK_SERVER or http://127.0.0.1:8000)",
-    )
+    _server_argument(upload)
     upload.add_argument(
         "--token",
         default=os.environ.get("STREAMSTACK_TOKEN"),
-        help="an admin access token (default $STREAMSTACK_TOKEN)",
+        help="an admin access token (default $STREAMSTACK_TOKEN; without one, the sign-in "
+        "of `streamstack login --server URL`)",
     )
     upload.add_argument("--chunk-mib", type=int, default=8, help="MiB sent per request (default 8)")
     upload.add_argument(
         "--retries", type=int, default=5, help="attempts to resume after a network error"
+    )
+    upload.add_argument(
+        "--limit-mib",
+        type=float,
+        default=None,
+        metavar="MIB_PER_S",
+        help="send at most this many MiB per second (default: as fast as the network goes)",
     )
     upload.set_defaults(command=run_upload)

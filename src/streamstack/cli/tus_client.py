@@ -1,8 +1,9 @@
 """A tus 1.0 client: one file through ingest's resumable-upload endpoint.
 
-It resumes across network errors (asking the server where the upload stands) and across
-runs (the upload URL of each file is remembered until it finishes), and reports progress
-on one line.
+It resumes across network errors (asking the server where the upload stands), across an
+access token that expires mid-upload (it renews the token and continues from the server's
+offset) and across runs (the upload URL of each file is remembered until it finishes), and
+reports progress on one line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from streamstack.cli.session import AccessTokens, SignInRequired, error_detail
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
 TUS_VERSION = "1.0.0"
@@ -36,16 +39,26 @@ class ResumableUploader:
     command after an interruption continues where the server says the upload stands.
     """
 
-    def __init__(self, server: str, token: str, *, chunk_bytes: int, retries: int) -> None:
+    def __init__(
+        self,
+        server: str,
+        tokens: AccessTokens,
+        *,
+        chunk_bytes: int,
+        retries: int,
+        bytes_per_second: float | None = None,
+    ) -> None:
         import httpx
 
         self.server = server
         self.chunk_bytes = chunk_bytes
         self.retries = retries
+        self.bytes_per_second = bytes_per_second
+        self._tokens = tokens
         # The last PATCH waits while the server probes and registers the video.
         self._http = httpx.Client(
             base_url=server,
-            headers={"Authorization": f"Bearer {token}", "Tus-Resumable": TUS_VERSION},
+            headers={"Tus-Resumable": TUS_VERSION},
             timeout=httpx.Timeout(30.0, read=600.0),
         )
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -78,7 +91,11 @@ class ResumableUploader:
             url, offset = self._create(size, metadata), 0
             self._remember(fingerprint, url)
         elif offset:
-            print(f"resuming {path.name} at {offset} of {size} bytes", file=sys.stderr)
+            print(
+                f"resuming {path.name} at {mib(offset)} of {mib(size)} MiB "
+                f"({offset * 100 // max(size, 1)}%)",
+                file=sys.stderr,
+            )
         try:
             with path.open("rb") as file:
                 self._send(url, file, offset, size)
@@ -87,18 +104,26 @@ class ResumableUploader:
         return self._outcome(url)
 
     def _send(self, url: str, file: Any, offset: int, size: int) -> None:
-        failures = 0
+        failures = refusals = 0
         self._progress.show(offset, size)
+        pace = _Pace(self.bytes_per_second)
         while offset < size:
             file.seek(offset)
             try:
+                sent = offset
                 offset = self._patch(url, offset, file.read(self.chunk_bytes))
-                failures = 0
+                failures = refusals = 0
+                pace.after(offset - sent)
+            except _Refused as exc:
+                refusals += 1
+                if refusals > 1:  # even a renewed token is refused
+                    raise UploadFailed(str(exc)) from None
+                offset = self._continue_signed_in(url, str(exc))
             except _Retryable as exc:
                 failures += 1
                 if failures > self.retries:
                     raise UploadFailed(
-                        f"{exc}; {offset} of {size} bytes are stored, "
+                        f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, "
                         "run the same command again to resume",
                         resumable=True,
                     ) from None
@@ -106,6 +131,26 @@ class ResumableUploader:
                 with contextlib.suppress(_Retryable):
                     offset = self._offset(url) or offset
             self._progress.show(offset, size)
+
+    def _continue_signed_in(self, url: str, refusal: str) -> int:
+        """The access token expired mid-upload: renew it, continue at the server's offset."""
+        self._renew(refusal)
+        stored = self._offset(url)
+        if stored is None:
+            raise UploadFailed("the server no longer knows this upload; run the command again")
+        self._progress.note(f"access token renewed; continuing at {mib(stored)} MiB")
+        return stored
+
+    def _renew(self, refusal: str) -> None:
+        """A new access token after ``refusal`` (the server's 401, quoted when it fails)."""
+        import httpx
+
+        try:
+            self._tokens.renew()
+        except SignInRequired as exc:
+            raise SignInRequired(f"{refusal}; {exc}") from None
+        except httpx.HTTPError as exc:
+            raise _Retryable(f"{self.server} unreachable ({exc.__class__.__name__})") from exc
 
     def _create(self, size: int, metadata: dict[str, str]) -> str:
         encoded = ",".join(
@@ -139,6 +184,8 @@ class ResumableUploader:
         )
         if response.status_code == 204:
             return int(response.headers["Upload-Offset"])
+        if response.status_code == 401:
+            raise _Refused(_error_detail(response))
         if response.status_code in (409, 423) or response.status_code >= 500:
             raise _Retryable(_error_detail(response))
         raise UploadFailed(_error_detail(response))
@@ -158,10 +205,21 @@ class ResumableUploader:
         raise UploadFailed("the server is still processing the video; check the library later")
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One request with the current access token. A refused token is renewed and the
+        request sent again, except a PATCH: after a renewal the upload continues from the
+        offset the server reports (:meth:`_continue_signed_in`)."""
+        response = self._send_request(method, url, self._tokens.current(), **kwargs)
+        if response.status_code == 401 and method != "PATCH":
+            self._renew(_error_detail(response))
+            response = self._send_request(method, url, self._tokens.current(), **kwargs)
+        return response
+
+    def _send_request(self, method: str, url: str, token: str, **kwargs: Any) -> Any:
         import httpx
 
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
         try:
-            return self._http.request(method, url, **kwargs)
+            return self._http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             raise _Retryable(f"{self.server} unreachable ({exc.__class__.__name__})") from exc
 
@@ -190,16 +248,43 @@ class _Retryable(Exception):
     """A failure worth asking the server where the upload stands, and trying again."""
 
 
-def _error_detail(response: Any) -> str:
-    try:
-        detail = response.json().get("detail")
-    except ValueError:
-        detail = None
-    return f"HTTP {response.status_code}: {detail or response.reason_phrase}"
+class _Refused(Exception):
+    """The server refused the access token (401): it expired or was revoked."""
+
+
+_error_detail = error_detail
+
+
+def mib(size: int) -> str:
+    """``size`` bytes in MiB, one decimal: ``12.5``."""
+    return f"{size / 2**20:.1f}"
+
+
+class _Pace:
+    """Keeps the upload under ``bytes_per_second`` (``--limit-mib``) by pausing after a
+    chunk that went out faster."""
+
+    def __init__(self, bytes_per_second: float | None) -> None:
+        self._rate = bytes_per_second
+        self._started = time.monotonic()
+        self._sent = 0
+
+    def after(self, sent: int) -> None:
+        """``sent`` more bytes went out: wait until the average rate is within the limit."""
+        if not self._rate:
+            return
+        self._sent += sent
+        ahead = self._sent / self._rate - (time.monotonic() - self._started)
+        if ahead > 0:
+            time.sleep(ahead)
 
 
 class ProgressLine:
-    """``[#####-----]  48%  12.0/25.0 MiB  3.1 MiB/s`` on stderr; redrawn in place on a TTY."""
+    """``[#####-----]  48%  12.0/25.0 MiB  3.1 MiB/s`` on stderr; redrawn in place on a TTY.
+
+    A redrawn line is padded to the width of the one it replaces, and a note (``note``)
+    first blanks the line, so no characters of an earlier, longer line are left behind.
+    """
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -207,6 +292,8 @@ class ProgressLine:
         self._started = time.monotonic()
         self._first: int | None = None
         self._last_percent = -1
+        self._width = 0  # of what the terminal line shows now
+        self._line = ""
 
     def show(self, sent: int, total: int) -> None:
         """Report ``sent`` of ``total`` bytes."""
@@ -219,14 +306,33 @@ class ProgressLine:
         elapsed = max(time.monotonic() - self._started, 1e-6)
         rate = (sent - self._first) / elapsed / 2**20
         bar = "#" * (percent // 5) + "-" * (20 - percent // 5)
-        line = (
-            f"[{bar}] {percent:3d}%  {sent / 2**20:.1f}/{total / 2**20:.1f} MiB  {rate:.1f} MiB/s"
-        )
-        self._stream.write(f"\r{line}" if self._tty else f"{line}\n")
+        self._line = f"[{bar}] {percent:3d}%  {mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s"
+        if self._tty:
+            self._redraw(self._line)
+        else:
+            self._stream.write(f"{self._line}\n")
+        self._stream.flush()
+
+    def note(self, message: str) -> None:
+        """A message on a line of its own; the progress line is drawn again below it."""
+        if self._tty:
+            self._redraw(message)
+            self._stream.write("\n")
+            self._width = 0
+            if self._line:
+                self._redraw(self._line)
+        else:
+            self._stream.write(f"{message}\n")
         self._stream.flush()
 
     def done(self) -> None:
         """End the line."""
-        if self._tty:
+        if self._tty and self._width:
             self._stream.write("\n")
+            self._width = 0
             self._stream.flush()
+
+    def _redraw(self, text: str) -> None:
+        # Spaces over whatever is left of a longer earlier line, then back to its end.
+        self._stream.write(f"\r{text.ljust(self._width)}")
+        self._width = len(text)

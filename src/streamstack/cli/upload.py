@@ -7,45 +7,67 @@ import json
 import mimetypes
 import sys
 
+from streamstack.cli.credentials import SavedLogins
+from streamstack.cli.session import AccessTokens, GivenToken, SignedIn, SignInRequired, login_hint
 from streamstack.cli.tus_client import ResumableUploader, UploadFailed
 from streamstack.settings import SettingsError
 
 
 def run_upload(args: argparse.Namespace) -> int:
     """``streamstack upload``."""
-    if not args.token:
-        raise SettingsError(
-            "upload: an admin access token is required (--token or STREAMSTACK_TOKEN)"
-        )
+    import httpx
+
     if not args.file.is_file():
         raise SettingsError(f"upload: {args.file} is not a file")
     if not 1 <= args.chunk_mib <= 1024 or args.retries < 0:
         raise SettingsError("upload: --chunk-mib must be 1..1024 and --retries at least 0")
-    uploader = ResumableUploader(
-        args.server.rstrip("/"),
-        args.token,
-        chunk_bytes=args.chunk_mib * 1024 * 1024,
-        retries=args.retries,
-    )
-    try:
-        item = uploader.upload(
-            args.file,
-            {
-                "filename": args.file.name,
-                "filetype": mimetypes.guess_type(args.file.name)[0] or "application/octet-stream",
-                "title": args.title,
-                "description": args.description,
-                "tags": args.tags,
-                "publish": "false" if args.draft else "true",
-            },
+    if args.limit_mib is not None and args.limit_mib <= 0:
+        raise SettingsError("upload: --limit-mib must be greater than 0")
+    server = args.server.rstrip("/")
+    with httpx.Client(timeout=30.0) as auth_http:
+        uploader = ResumableUploader(
+            server,
+            _access_tokens(args, server, auth_http),
+            chunk_bytes=args.chunk_mib * 1024 * 1024,
+            retries=args.retries,
+            bytes_per_second=args.limit_mib * 2**20 if args.limit_mib else None,
         )
-    except UploadFailed as exc:
-        print(f"\nstreamstack: upload failed: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nstreamstack: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
-    finally:
-        uploader.close()
+        try:
+            item = uploader.upload(args.file, _metadata(args))
+        except (UploadFailed, SignInRequired) as exc:
+            print(f"streamstack: upload failed: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(
+                "\nstreamstack: interrupted; run the same command again to resume",
+                file=sys.stderr,
+            )
+            return 130
+        finally:
+            uploader.close()
     print(json.dumps(item, indent=2))
     return 0
+
+
+def _access_tokens(args: argparse.Namespace, server: str, auth_http: object) -> AccessTokens:
+    """``--token`` when given, else the sign-in ``streamstack login`` stored for ``server``."""
+    if args.token:
+        return GivenToken(args.token)
+    logins = SavedLogins()
+    if logins.get(server) is None:
+        raise SettingsError(
+            f"upload: an admin access token is required: sign in once with {login_hint(server)}, "
+            "or pass --token (or STREAMSTACK_TOKEN)"
+        )
+    return SignedIn(server, logins, auth_http)
+
+
+def _metadata(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        "filename": args.file.name,
+        "filetype": mimetypes.guess_type(args.file.name)[0] or "application/octet-stream",
+        "title": args.title,
+        "description": args.description,
+        "tags": args.tags,
+        "publish": "false" if args.draft else "true",
+    }

@@ -1,0 +1,48 @@
+"""``streamstack login`` and ``streamstack logout``: one sign-in per server, kept for uploads."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from streamstack.cli.credentials import SavedLogins, server_key
+from streamstack.cli.session import SignInRequired, sign_in, sign_out
+from streamstack.settings import SettingsError
+
+
+def run_login(args: argparse.Namespace) -> int:
+    """``streamstack login``: sign in, keep the refresh token (never the password)."""
+    import httpx
+
+    server = server_key(args.server)
+    email = args.email or input("Email: ").strip()
+    if args.password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = getpass.getpass(f"Password for {email}: ")
+    if not email or not password:
+        raise SettingsError("login: an email and a password are required")
+    logins = SavedLogins()
+    try:
+        with httpx.Client(timeout=30.0) as http:
+            sign_in(http, server, email, password, logins)
+    except SignInRequired as exc:
+        print(f"streamstack: login failed: {exc}", file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"streamstack: login failed: {server} unreachable ({exc})", file=sys.stderr)
+        return 1
+    print(f"signed in to {server} as {email} (saved in {logins.path})")
+    return 0
+
+
+def run_logout(args: argparse.Namespace) -> int:
+    """``streamstack logout``: end the session on the server (best effort), forget it here."""
+    import httpx
+
+    server = server_key(args.server)
+    with httpx.Client(timeout=10.0) as http:
+        signed_out = sign_out(http, server, SavedLogins())
+    print(f"signed out of {server}" if signed_out else f"not signed in to {server}")
+    return 0

@@ -1,0 +1,125 @@
+"""Signing in from the command line: ``login``, ``logout``, and access tokens for uploads.
+
+The CLI never keeps an access token: it keeps the refresh token of ``streamstack login``
+(see :mod:`.credentials`) and exchanges it for a fresh access token when a command starts
+and whenever the server refuses the current one (it expired mid-upload). Every exchange
+rotates the refresh token, and the new one is stored at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from streamstack.cli.credentials import SavedLogin, SavedLogins, server_key
+
+AUTH_PATH = "/api/v1/auth"
+
+
+class SignInRequired(Exception):
+    """No usable sign-in: the message says what to run."""
+
+
+class AccessTokens(Protocol):
+    """Where a client gets the bearer token for its requests."""
+
+    def current(self) -> str:
+        """The token to send now."""
+
+    def renew(self) -> str:
+        """A new token, after the server refused the current one."""
+
+
+class GivenToken:
+    """A token from ``--token``: it cannot be renewed."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def current(self) -> str:
+        """The given token."""
+        return self._token
+
+    def renew(self) -> str:
+        """Fail: only a sign-in (``streamstack login``) can be renewed."""
+        raise SignInRequired(
+            "the server refused the access token (expired or revoked); pass a new --token, "
+            "or sign in once with `streamstack login` so the CLI can renew it"
+        )
+
+
+class SignedIn:
+    """Access tokens from the refresh token that ``streamstack login`` stored."""
+
+    def __init__(self, server: str, logins: SavedLogins, http: Any) -> None:
+        self.server = server_key(server)
+        self._logins = logins
+        self._http = http
+        self._access: str | None = None
+
+    def current(self) -> str:
+        """The access token of this run (one refresh when there is none yet)."""
+        return self._access or self.renew()
+
+    def renew(self) -> str:
+        """Exchange the stored refresh token for a new pair; store the rotated one."""
+        saved = self._logins.get(self.server)
+        if saved is None:
+            raise SignInRequired(f"not signed in to {self.server}: run {login_hint(self.server)}")
+        response = self._http.post(
+            f"{self.server}{AUTH_PATH}/refresh", json={"refresh_token": saved.refresh_token}
+        )
+        if response.status_code == 401:
+            self._logins.remove(self.server)
+            raise SignInRequired(
+                f"your sign-in to {self.server} has ended (expired or signed out): "
+                f"run {login_hint(self.server)}"
+            )
+        if response.status_code != 200:
+            raise SignInRequired(f"refreshing the sign-in failed: {error_detail(response)}")
+        pair = response.json()
+        self._logins.put(self.server, SavedLogin(saved.email, pair["refresh_token"]))
+        self._access = str(pair["access_token"])
+        return self._access
+
+
+def sign_in(http: Any, server: str, email: str, password: str, logins: SavedLogins) -> None:
+    """``POST /auth/login`` and keep the refresh token; SignInRequired when refused."""
+    server = server_key(server)
+    response = http.post(f"{server}{AUTH_PATH}/login", json={"email": email, "password": password})
+    if response.status_code != 200:
+        raise SignInRequired(f"sign-in refused: {error_detail(response)}")
+    logins.put(server, SavedLogin(email, response.json()["refresh_token"]))
+
+
+def sign_out(http: Any, server: str, logins: SavedLogins) -> bool:
+    """End the stored session on the server (best effort) and forget it locally.
+
+    The server revokes a session through an access token of it, so the refresh token is
+    exchanged first. False when there was no sign-in for ``server``.
+    """
+    import httpx
+
+    server = server_key(server)
+    if logins.get(server) is None:
+        return False
+    try:
+        access = SignedIn(server, logins, http).renew()
+        http.post(f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"})
+    except (SignInRequired, httpx.HTTPError):
+        pass  # an ended session, or a server out of reach: forgetting the token is what's left
+    logins.remove(server)
+    return True
+
+
+def login_hint(server: str) -> str:
+    """The command that signs in to ``server``."""
+    return f"`streamstack login --server {server}`"
+
+
+def error_detail(response: Any) -> str:
+    """``HTTP 401: <the server's detail>``."""
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    return f"HTTP {response.status_code}: {detail or response.reason_phrase}"

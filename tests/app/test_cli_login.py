@@ -1,0 +1,171 @@
+"""``streamstack login`` / ``logout`` and an upload that outlives its access token
+(issue 16 items 8 and 9), with the real commands against a real ``streamstack dev``.
+
+The server issues access tokens that live 2 seconds; the upload is paced by
+``--limit-mib`` to take at least 6 seconds, so its first access token certainly expires
+mid-upload: the command must renew it from the stored sign-in and continue from the
+server's offset, and store the rotated refresh token.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import struct
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.servers import free_port
+from system.system_rig import ChildProcess, clean_environment, streamstack_command
+from system.system_video import h264_aac_mp4
+
+MIB = 1024 * 1024
+ACCESS_TOKEN_TTL_SECONDS = 2
+ADMIN = "admin@localhost"
+
+
+@dataclass
+class Dev:
+    """A running ``streamstack dev``, its admin's password, and a user's home for the CLI."""
+
+    url: str
+    password: str
+    env: dict[str, str]
+    config: Path
+
+    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """``streamstack ARGS`` as this user."""
+        result = subprocess.run(
+            streamstack_command(*args),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+            check=False,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    def saved(self) -> dict[str, dict[str, str]]:
+        """The stored sign-ins."""
+        path = self.config / "streamstack" / "credentials.json"
+        if not path.exists():
+            return {}
+        data: dict[str, dict[str, str]] = json.loads(path.read_text())
+        return data
+
+
+@pytest.fixture
+def dev(tmp_path: Path) -> Iterator[Dev]:
+    port = free_port()
+    data_dir = tmp_path / "data"
+    argv = streamstack_command("dev", "--port", str(port), "--data-dir", str(data_dir))
+    env = clean_environment(
+        STREAMSTACK_ACCESS_TOKEN_TTL_SECONDS=str(ACCESS_TOKEN_TTL_SECONDS),
+        STREAMSTACK_WEB_DIST_DIR="",
+    )
+    process = ChildProcess("streamstack-dev", argv, env, tmp_path / "dev.log")
+    process.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        process.wait_until(f"{url}/ready")
+        log = process.log_path.read_text()
+        password = log.split("password:", 1)[1].split()[0]
+        config = tmp_path / "config"
+        user_env = {
+            **clean_environment(),
+            "XDG_CONFIG_HOME": str(config),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        }
+        yield Dev(url, password, user_env, config)
+    finally:
+        process.kill()
+
+
+def padded_video(folder: Path, size: int) -> Path:
+    """A playable MP4 grown to ``size`` bytes by a trailing ``free`` box."""
+    video = h264_aac_mp4(seconds=1.0)
+    filler = size - len(video)
+    path = folder / "long-upload.mp4"
+    path.write_bytes(video + struct.pack(">I4s", filler, b"free") + bytes(filler - 8))
+    return path
+
+
+def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_access_token(
+    dev: Dev, tmp_path: Path
+) -> None:
+    refused = dev.run(
+        "login", "--server", dev.url, "--email", ADMIN, "--password-stdin", stdin="wrong password\n"
+    )
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr, refused.stderr
+    assert dev.saved() == {}
+
+    signed_in = dev.run(
+        "login",
+        "--server",
+        dev.url + "/",
+        "--email",
+        ADMIN,
+        "--password-stdin",
+        stdin=f"{dev.password}\n",
+    )
+    assert signed_in.returncode == 0, signed_in.stderr
+    folder = dev.config / "streamstack"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "credentials.json").stat().st_mode) == 0o600
+    assert list(dev.saved()) == [dev.url]  # one spelling per server
+    first_refresh = dev.saved()[dev.url]["refresh_token"]
+    assert dev.password not in (folder / "credentials.json").read_text()
+
+    video = padded_video(tmp_path, 3 * MIB)
+    uploaded = dev.run(
+        "upload", str(video), "--title", "Long", "--server", dev.url,
+        "--chunk-mib", "1", "--limit-mib", "0.5",
+    )  # fmt: skip
+    assert uploaded.returncode == 0, uploaded.stderr
+    assert "access token renewed; continuing at " in uploaded.stderr, uploaded.stderr
+    item = json.loads(uploaded.stdout)
+    assert item["title"] == "Long" and item["size_bytes"] == 3 * MIB
+    rotated = dev.saved()[dev.url]["refresh_token"]
+    assert rotated != first_refresh
+    signed_out = dev.run("logout", "--server", dev.url)
+    assert signed_out.returncode == 0 and "signed out" in signed_out.stdout
+    assert dev.saved() == {}
+    with httpx.Client(base_url=dev.url) as http:  # revoked on the server too
+        assert http.post("/api/v1/auth/refresh", json={"refresh_token": rotated}).status_code == 401
+
+    anonymous = dev.run("upload", str(video), "--title", "x", "--server", dev.url)
+    assert anonymous.returncode == 2
+    assert "streamstack login --server" in anonymous.stderr
+
+
+def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None:
+    assert (
+        dev.run(
+            "login",
+            "--server",
+            dev.url,
+            "--email",
+            ADMIN,
+            "--password-stdin",
+            stdin=f"{dev.password}\n",
+        ).returncode
+        == 0
+    )
+    token = dev.saved()[dev.url]["refresh_token"]
+    with httpx.Client(base_url=dev.url) as http:  # signed out elsewhere (another device)
+        pair = http.post("/api/v1/auth/refresh", json={"refresh_token": token}).json()
+        http.post(
+            "/api/v1/auth/logout", headers={"Authorization": f"Bearer {pair['access_token']}"}
+        )
+    video = padded_video(tmp_path, MIB)
+    ended = dev.run("upload", str(video), "--title", "x", "--server", dev.url)
+    assert ended.returncode == 1
+    assert "sign-in" in ended.stderr and "streamstack login --server" in ended.stderr
+    assert dev.saved() == {}

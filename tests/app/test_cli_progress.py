@@ -1,0 +1,76 @@
+"""The upload's progress line on a terminal never leaves stray characters (issue 16.9).
+
+The line is redrawn in place with a carriage return; what a terminal then shows is
+emulated here: when a shorter line (a slower rate, fewer digits) replaces a longer one,
+or a note is printed between two progress lines, every visible character must belong
+to the newest text.
+"""
+
+from __future__ import annotations
+
+import io
+
+from streamstack.cli.tus_client import ProgressLine
+
+MIB = 1024 * 1024
+
+
+class Terminal(io.StringIO):
+    """An output stream that says it is a TTY."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def screen(self) -> list[str]:
+        """The visible lines: ``\\r`` returns to column 0 and overwrites, ``\\n`` ends a line."""
+        lines: list[list[str]] = [[]]
+        column = 0
+        for char in self.getvalue():
+            if char == "\r":
+                column = 0
+            elif char == "\n":
+                lines.append([])
+                column = 0
+            else:
+                line = lines[-1]
+                if column < len(line):
+                    line[column] = char
+                else:
+                    line.append(char)
+                column += 1
+        return ["".join(line).rstrip() for line in lines]
+
+
+def test_a_shorter_redraw_blanks_the_rest_of_the_longer_line() -> None:
+    terminal = Terminal()
+    progress = ProgressLine(terminal)
+    progress.show(0, 100 * MIB)
+    progress._line = "x" * 200
+    progress._redraw(progress._line)
+    progress.show(50 * MIB, 100 * MIB)
+    *_, last = terminal.screen()
+    assert last.startswith("[##########----------]  50%  50.0/100.0 MiB"), last
+    assert "x" not in last, last
+
+
+def test_a_note_gets_its_own_line_and_the_progress_line_comes_back() -> None:
+    terminal = Terminal()
+    progress = ProgressLine(terminal)
+    progress.show(90 * MIB, 100 * MIB)
+    progress.note("ok")
+    progress.show(100 * MIB, 100 * MIB)
+    progress.done()
+    screen = terminal.screen()
+    assert screen[0] == "ok", screen  # nothing of the longer progress line after it
+    assert screen[1].startswith("[####################] 100%  100.0/100.0 MiB"), screen
+    assert screen[2:] == [""], screen
+
+
+def test_a_log_gets_one_line_per_tenth_without_carriage_returns() -> None:
+    log = io.StringIO()
+    progress = ProgressLine(log)
+    for sent in range(0, 101):
+        progress.show(sent * MIB, 100 * MIB)
+    progress.note("access token renewed; continuing at 50.0 MiB")
+    assert "\r" not in log.getvalue()
+    assert len(log.getvalue().splitlines()) == 12
