@@ -1,5 +1,6 @@
 import { api, request } from "./client";
 import type {
+  AuthConfig,
   InviteCreated,
   InviteView,
   PasswordResetCreated,
@@ -109,4 +110,9 @@ export function issuePasswordReset(id: string): Promise<PasswordResetCreated> {
   return request((headers) =>
     api.POST("/api/v1/auth/users/{user_id}/password-reset", { headers, params: userPath(id) }),
   );
+}
+
+/** How this server lets people register: open, invite-only or closed. */
+export function getAuthConfig(signal?: AbortSignal): Promise<AuthConfig> {
+  return request(() => api.GET("/api/v1/auth/config", { signal }), "none");
 }

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Config */
+        get: operations["ApiV1AuthConfigConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/invites": {
         parameters: {
             query?: never;
@@ -533,6 +550,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuthConfig */
+        AuthConfig: {
+            /** @enum {string} */
+            registration_mode: "open" | "invite" | "closed";
+        };
         /** CreateMediaItem */
         CreateMediaItem: {
             audio_codec?: string | null;
@@ -792,6 +814,7 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AuthConfig = components['schemas']['AuthConfig'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type Health = components['schemas']['Health'];
@@ -837,6 +860,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicKeySet"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AuthConfigConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthConfig"];
                 };
             };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
@@ -2363,6 +2424,8 @@ export interface operations {
                 page_size?: number;
                 /** @description admins only; others always see published */
                 status?: "draft" | "published" | "all";
+                /** @description admins only: just the items in this processing state */
+                processing?: "none" | "queued" | "processing" | "ready" | "failed" | null;
             };
             header?: never;
             path?: never;

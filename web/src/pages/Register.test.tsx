@@ -5,6 +5,10 @@ import { API, apiError, http, ok, recordRequests, sentTo, server, tokens, VIEWER
 
 const REGISTER = `${API}/auth/register`;
 
+function registration(mode: "open" | "invite" | "closed") {
+  server.use(http.get(`${API}/auth/config`, () => ok({ registration_mode: mode })));
+}
+
 async function fillAndSubmit(email = "new@example.com", password = "correct horse battery") {
   const user = setupUser();
   await user.type(await screen.findByLabelText("Email"), email);
@@ -15,6 +19,7 @@ async function fillAndSubmit(email = "new@example.com", password = "correct hors
 
 describe("RegisterPage", () => {
   it("takes the invite code from an invite link and sends it", async () => {
+    registration("invite");
     server.use(
       http.post(REGISTER, () => ok(VIEWER)),
       http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
@@ -24,7 +29,8 @@ describe("RegisterPage", () => {
     const seen = recordRequests();
     renderApp("/register?invite=CODE-42");
 
-    expect(await screen.findByLabelText(/Invite code/)).toHaveValue("CODE-42");
+    expect(await screen.findByLabelText("Invite code")).toHaveValue("CODE-42");
+    expect(screen.getByLabelText("Invite code")).toBeRequired();
     await fillAndSubmit();
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/$/));
@@ -40,6 +46,7 @@ describe("RegisterPage", () => {
     ["invalid_invite", "This invite code is not valid"],
     ["registration_disabled", "Registration is closed on this server"],
   ])("explains a %s refusal", async (code, message) => {
+    registration("open");
     server.use(http.post(REGISTER, () => apiError(403, code, "refused")));
     const seen = recordRequests();
     renderApp("/register");
@@ -49,5 +56,18 @@ describe("RegisterPage", () => {
     expect(await screen.findByTestId("register-error")).toHaveTextContent(message);
     // Without a code in the form, none is sent.
     expect(await sentTo(seen, "POST", REGISTER)[0]?.request.json()).not.toHaveProperty("invite_code");
+  });
+
+  it("asks no invite code when registration is open, and says when it is closed", async () => {
+    registration("open");
+    const { unmount } = renderApp("/register");
+    expect(await screen.findByLabelText("Email")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByLabelText(/Invite code/)).not.toBeInTheDocument());
+    unmount();
+
+    registration("closed");
+    renderApp("/register");
+    expect(await screen.findByTestId("registration-closed")).toHaveTextContent("Registration is closed");
+    expect(screen.queryByRole("button", { name: "Register" })).not.toBeInTheDocument();
   });
 });

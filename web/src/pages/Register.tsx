@@ -1,9 +1,11 @@
-import { useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { getAuthConfig } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { Field } from "../components/Field";
+import { useAsync } from "../lib/useAsync";
 
 const PASSWORD_MIN = LIMITS.passwordMin;
 
@@ -35,6 +37,10 @@ export function RegisterPage() {
   // An invite link (/register?invite=CODE) fills the code in.
   const [params] = useSearchParams();
   const [invite, setInvite] = useState(() => params.get("invite") ?? "");
+  // The server says whether registration is open, invite-only or closed; until
+  // it has (or if it cannot), the form offers an optional invite code.
+  const { data: config } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
+  const mode = config?.registration_mode ?? null;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [emailTaken, setEmailTaken] = useState(false);
@@ -71,6 +77,11 @@ export function RegisterPage() {
   return (
     <section className="page narrow auth-page" aria-labelledby="register-title">
       <h1 id="register-title">Create an account</h1>
+      {mode === "closed" ? (
+        <p className="notice" role="status" data-testid="registration-closed">
+          Registration is closed on this server. Ask an administrator for an account.
+        </p>
+      ) : (
       <form className="form" onSubmit={(e) => void onSubmit(e)}>
         <Field label="Email">
           {(control) => (
@@ -115,19 +126,25 @@ export function RegisterPage() {
             />
           )}
         </Field>
-        <Field label="Invite code (if you were given one)" hint="Needed when this server is invite-only.">
-          {(control) => (
-            <input
-              {...control}
-              name="invite_code"
-              type="text"
-              autoComplete="off"
-              maxLength={LIMITS.inviteCode}
-              value={invite}
-              onChange={(e) => setInvite(e.target.value)}
-            />
-          )}
-        </Field>
+        {(mode !== "open" || invite !== "") && (
+          <Field
+            label={mode === "invite" ? "Invite code" : "Invite code (if you were given one)"}
+            hint={mode === "invite" ? "This server is invite-only: an administrator gives out the codes." : undefined}
+          >
+            {(control) => (
+              <input
+                {...control}
+                name="invite_code"
+                type="text"
+                autoComplete="off"
+                required={mode === "invite"}
+                maxLength={LIMITS.inviteCode}
+                value={invite}
+                onChange={(e) => setInvite(e.target.value)}
+              />
+            )}
+          </Field>
+        )}
         {error && (
           <p className="form-error" role="alert" data-testid="register-error">
             {error}
@@ -137,6 +154,7 @@ export function RegisterPage() {
           {busy ? "Creating account…" : "Register"}
         </button>
       </form>
+      )}
       <p className="muted">
         Already have an account? <Link to="/signin">Sign in</Link>.
       </p>
