@@ -16,6 +16,7 @@ journey runs again on the survivors: nginx retries what reached a stopped replic
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -236,6 +237,44 @@ def journey(web: httpx.Client, video: bytes, label: str, request_ids: list[str])
     return [stream_url.rsplit("/", 1)[1]]
 
 
+def refused_everywhere(web: httpx.Client, url: str, within: float) -> None:
+    """``url`` answers 404 on every replica (four in a row, round robin) within ``within`` s."""
+    deadline, in_a_row = time.monotonic() + within, 0
+    while in_a_row < 4:
+        status = web.get(url, headers={"Range": "bytes=0-99"}).status_code
+        assert status in (206, 404), status
+        in_a_row = in_a_row + 1 if status == 404 else 0
+        assert time.monotonic() < deadline, f"{url} still plays after {within} s"
+
+
+def check_takedown(web: httpx.Client, video: bytes) -> None:
+    """Unpublishing stops an item's stream tokens on every streaming replica within 5 s;
+    deleting it takes its objects down (its thumbnail 404s) (issue 13.9)."""
+    admin = bearer(sign_in(web, ADMIN_EMAIL, ADMIN_PASSWORD)["access_token"])
+    uploaded = web.post(
+        "/api/v1/ingest/upload",
+        headers=admin,
+        data={"title": f"Take-down {uuid.uuid4().hex[:8]}", "publish": "true"},
+        files={"file": ("takedown.mp4", video, "video/mp4")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    item = uploaded.json()
+    granted = web.post(f"/api/v1/catalogue/{item['id']}/stream-token", headers=admin)
+    stream_url = granted.json()["stream_url"]
+    assert web.get(stream_url, headers={"Range": "bytes=0-99"}).status_code == 206
+    time.sleep(1.05)  # tokens carry whole seconds: withdraw in a later one
+
+    patched = web.patch(f"/api/v1/catalogue/{item['id']}", json={"status": "draft"}, headers=admin)
+    assert patched.status_code == 200, patched.text
+    refused_everywhere(web, stream_url, within=5.0)
+
+    assert web.delete(f"/api/v1/catalogue/{item['id']}", headers=admin).status_code == 204
+    deadline = time.monotonic() + 30
+    while web.get(item["thumbnail_url"]).status_code != 404:
+        assert time.monotonic() < deadline, "the deleted item's thumbnail is still served"
+        time.sleep(0.2)
+
+
 def check_spa(web: httpx.Client) -> None:
     """nginx serves the SPA: index for client routes, long-cached gzipped hashed assets."""
     index = web.get("/")
@@ -285,6 +324,7 @@ def test_user_journey_through_nginx_survives_losing_a_replica_of_every_module(
         check_spa(web)
         request_ids: list[str] = []
         tokens = journey(web, video, "first", request_ids)
+        check_takedown(web, video)
 
         for module in MODULES:
             # Graceful stop: exits 0 once its in-flight requests are done.
