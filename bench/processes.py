@@ -237,6 +237,7 @@ class Service:
 # --- nginx ---------------------------------------------------------------------------------
 
 NGINX_TEMPLATE = """
+{user}
 worker_processes {workers};
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
@@ -312,6 +313,9 @@ class Nginx:
                 objects=objects.resolve(),
                 upstream=upstream,
                 workers=workers,
+                # The data directory is private (0700/0600): workers running as ``nobody``
+                # could not read the objects, so they run as the bench's own user.
+                user="user root;" if os.geteuid() == 0 else "",
             )
         )
         self._process: subprocess.Popen[bytes] | None = None

@@ -31,6 +31,9 @@ RANGE_BYTES = MIB
 CONNECTIONS = 16
 SECONDS = 15.0
 MEDIA_BUCKET = "media"
+#: Production refuses the embedded backends (local directory, file KV) by design; the
+#: local-directory rows run ``streamstack serve`` in the dev environment instead.
+LOCAL_BACKENDS = {"STREAMSTACK_ENVIRONMENT": "dev"}
 
 
 def s3_settings(s3: object, nats_url: str) -> dict[str, str]:
@@ -47,7 +50,7 @@ def s3_settings(s3: object, nats_url: str) -> dict[str, str]:
 
 def local_streaming(workdir: Path, keys: BenchKeys, name: str, source: Path) -> Service:
     """A streaming service on the local-directory store holding ``source`` as MEDIA_KEY."""
-    service = Service(name, workdir, keys, modules=("streaming",))
+    service = Service(name, workdir, keys, modules=("streaming",), settings=LOCAL_BACKENDS)
     store_local(service.data_dir / "objects", MEDIA_BUCKET, MEDIA_KEY, source)
     return service
 
@@ -59,7 +62,7 @@ def accel_streaming(workdir: Path, keys: BenchKeys, objects: Path) -> Service:
         workdir,
         keys,
         modules=("streaming",),
-        settings={"STREAMSTACK_STREAMING_DELIVERY": "nginx"},
+        settings={**LOCAL_BACKENDS, "STREAMSTACK_STREAMING_DELIVERY": "nginx"},
     )
     link = service.data_dir / "objects"
     if not link.exists():

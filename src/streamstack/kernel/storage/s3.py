@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterable, AsyncIterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import aioboto3
 import aiohttp
 import structlog
+import yarl
 from aiobotocore.config import AioConfig
 from botocore.exceptions import (
     BotoCoreError,
@@ -52,6 +55,13 @@ ABORT_RETRY_FOR_SECONDS = 15 * 60.0
 _PENDING_ABORTS: set[asyncio.Task[None]] = set()
 #: Attempts per S3 call, the first included (one retry rides out a dropped connection).
 MAX_ATTEMPTS = 2
+#: Lifetime of the presigned URLs ranged reads use, and how long before its end one is
+#: replaced. Signing costs about as much CPU as the GET itself, so a key is signed once per
+#: lifetime, not once per range.
+READ_URL_SECONDS = 15 * 60
+READ_URL_RENEW_SECONDS = 60
+#: How many keys' presigned read URLs a bucket adapter keeps.
+READ_URL_CACHE_SIZE = 4096
 log = structlog.get_logger(__name__)
 
 
@@ -94,6 +104,46 @@ class S3Client:
         )
         self._probe_client: Any = None
         self.breaker = CircuitBreaker("object store (S3)", self._probe, StorageUnavailable)
+        # Ranged reads go through presigned URLs on a plain pooled aiohttp session: a third of
+        # botocore's per-call CPU (issue 15.3; bench/first_byte.py).
+        self._pool_size = pool_size
+        self._timeout_seconds = timeout_seconds
+        self._http: aiohttp.ClientSession | None = None
+
+    async def fetch(self, url: str, headers: dict[str, str]) -> aiohttp.ClientResponse:
+        """Send a GET of a presigned ``url``, its body still to be read (close it).
+
+        Fails at once while S3 is known to be down; an unreachable S3 opens the breaker;
+        a dropped pooled connection is retried once, as botocore would.
+        """
+        self.breaker.check()
+        if self._http is None:
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=self._timeout_seconds, sock_read=self._timeout_seconds
+                ),
+                auto_decompress=False,  # bytes as stored, whatever their Content-Encoding
+            )
+        target = yarl.URL(url, encoded=True)  # re-quoting would break the signature
+        started = self.breaker.clock()
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                response = await self._http.get(target, headers=headers)
+            except aiohttp.ServerDisconnectedError as exc:  # a pooled connection went stale
+                if attempt + 1 < MAX_ATTEMPTS:
+                    continue
+                self.breaker.trip(started)
+                raise StorageUnavailable(f"object store unreachable: {exc!r}") from exc
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                self.breaker.trip(started)
+                raise StorageUnavailable(f"object store unreachable: {exc!r}") from exc
+            if response.status in (500, 502, 503, 504):
+                response.close()
+                raise StorageUnavailable(f"object store busy: {response.status}")
+            self.breaker.succeeded()
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def get(self) -> Any:
         """The shared aiobotocore client; fails at once while S3 is known to be down."""
@@ -121,6 +171,9 @@ class S3Client:
         await self.breaker.close()
         await self._stack.aclose()
         self._client = self._probe_client = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def _connected(self) -> Any:
         if self._client is None:
@@ -141,12 +194,12 @@ class S3Client:
             await self._probe_client.list_buckets()
 
 
-class S3Body:
-    """A ranged GET's streaming body; closing it returns the connection to the pool."""
+class PresignedBody:
+    """A ranged GET of a presigned URL; closing it returns the connection to the pool."""
 
-    def __init__(self, body: Any, chunk_size: int, info: ObjectInfo) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, chunk_size: int, info: ObjectInfo) -> None:
         self.info = info
-        self._body = body
+        self._response = response
         self._chunk_size = chunk_size
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -154,8 +207,9 @@ class S3Body:
         # means fewer, larger writes downstream (chunk size decides streaming speed).
         pending: list[bytes] = []
         buffered = 0
+        content = self._response.content
         try:
-            while piece := await self._body.read(self._chunk_size - buffered):
+            while piece := await content.read(self._chunk_size - buffered):
                 pending.append(piece)
                 buffered += len(piece)
                 if buffered >= self._chunk_size:
@@ -164,14 +218,15 @@ class S3Body:
                     buffered = 0
             if pending:
                 yield b"".join(pending)
-        # aiohttp's ClientPayloadError (the body ended short) gets past aiobotocore unwrapped.
-        except (BotoCoreError, aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
         finally:
             await self.aclose()
 
     async def aclose(self) -> None:
-        self._body.close()
+        # After the whole body this returns the connection to the pool; before, it closes
+        # the connection (the rest of the body would have to be read first).
+        self._response.release()
 
 
 class S3ObjectStore:
@@ -180,6 +235,8 @@ class S3ObjectStore:
     def __init__(self, client: S3Client, bucket: str) -> None:
         self.bucket = bucket
         self._client = client
+        #: key -> (monotonic time to renew at, presigned GET URL)
+        self._read_urls: dict[str, tuple[float, str]] = {}
 
     async def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist (dev and tests; compose creates them)."""
@@ -213,18 +270,39 @@ class S3ObjectStore:
         *,
         if_match: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_BYTES,
-    ) -> S3Body:
+    ) -> PresignedBody:
         check_object_key(key)
-        s3 = await self._client.get()
-        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        headers: dict[str, str] = {}
         if start or length is not None:
             end = "" if length is None else str(start + length - 1)
-            params["Range"] = f"bytes={start}-{end}"
+            headers["Range"] = f"bytes={start}-{end}"
         if if_match is not None:
-            params["IfMatch"] = if_match
-        with self._client.mapped(key):
-            r = await s3.get_object(**params)
-        return S3Body(r["Body"], chunk_size, _read_info(key, r))
+            headers["If-Match"] = if_match
+        response = await self._client.fetch(await self._read_url(key), headers)
+        if response.status == 403:
+            # Refused signature (clock jump, rotated credentials): sign anew, once.
+            response.close()
+            self._read_urls.pop(key, None)
+            response = await self._client.fetch(await self._read_url(key), headers)
+        try:
+            info = _answer_info(key, response)
+        except BaseException:
+            response.close()
+            raise
+        return PresignedBody(response, chunk_size, info)
+
+    async def _read_url(self, key: str) -> str:
+        """A presigned GET URL for ``key``, signed once per :data:`READ_URL_SECONDS`."""
+        now = time.monotonic()
+        cached = self._read_urls.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        url = await self.presigned_get(key, READ_URL_SECONDS)
+        assert url is not None
+        if len(self._read_urls) >= READ_URL_CACHE_SIZE:
+            self._read_urls.pop(next(iter(self._read_urls)))  # the oldest
+        self._read_urls[key] = (now + READ_URL_SECONDS - READ_URL_RENEW_SECONDS, url)
+        return url
 
     async def write(
         self,
@@ -375,18 +453,28 @@ class S3ObjectStore:
             await s3.head_bucket(Bucket=self.bucket)
 
 
-def _read_info(key: str, r: dict[str, Any]) -> ObjectInfo:
-    """The whole object's info from a (ranged) GetObject answer."""
-    size = int(r["ContentLength"])
-    total = str(r.get("ContentRange") or "").rpartition("/")[2]  # "bytes 0-499/1000"
+def _answer_info(key: str, response: aiohttp.ClientResponse) -> ObjectInfo:
+    """The whole object's info from a presigned GET's answer, or the port's error."""
+    status = response.status
+    if status == 404:
+        raise ObjectNotFound(f"no object {key!r}")
+    if status == 412:
+        raise ObjectChanged(f"object {key!r} changed")
+    if status == 416:
+        raise RangeNotSatisfiable("range not satisfiable")
+    if status not in (200, 206):
+        raise StorageError(f"object store error: HTTP {status}")
+    headers = response.headers
+    size = int(headers["Content-Length"])
+    total = headers.get("Content-Range", "").rpartition("/")[2]  # "bytes 0-499/1000"
     if total.isdigit():
         size = int(total)
     return ObjectInfo(
         key=key,
         size=size,
-        etag=r["ETag"],
-        last_modified=r["LastModified"],
-        content_type=r.get("ContentType") or "application/octet-stream",
+        etag=headers["ETag"],
+        last_modified=parsedate_to_datetime(headers["Last-Modified"]),
+        content_type=headers.get("Content-Type") or "application/octet-stream",
     )
 
 
