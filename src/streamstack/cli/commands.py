@@ -77,17 +77,36 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_create_admin(args: argparse.Namespace) -> int:
-    """``streamstack create-admin``."""
+    """``streamstack create-admin``: then say where the account is, so that the app that
+    should sign it in is started on the same data directory (or database)."""
     from streamstack.auth.bootstrap import create_admin_command
 
     password = None
     if args.password_stdin:
         password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
     settings = load_settings(data_dir=args.data_dir)
+    new_data_dir = not settings.database_url and not settings.data_dir.exists()
     if settings.environment == "dev":
         settings = dev_defaults(settings)
     asyncio.run(apply_migrations(settings, ("auth",)))
-    return asyncio.run(create_admin_command(settings, args.email, password))
+    code = asyncio.run(create_admin_command(settings, args.email, password))
+    if code == 0:
+        print(account_location(settings, new_data_dir=new_data_dir), file=sys.stderr)
+    return code
+
+
+def account_location(settings: Settings, *, new_data_dir: bool) -> str:
+    """Where create-admin wrote the account, and which app signs it in."""
+    if settings.database_url:
+        return "the account is in the database of STREAMSTACK_DATABASE_URL"
+    data_dir = settings.data_dir.resolve()
+    where = (
+        f"the account is in {data_dir / 'streamstack.sqlite3'}: sign in on "
+        f"`streamstack dev --data-dir {data_dir}` (the same data directory)"
+    )
+    if new_data_dir:
+        where += f"\nnote: {data_dir} is a new data directory; it has no videos yet"
+    return where
 
 
 def serve_app(

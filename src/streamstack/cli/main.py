@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def data_directory(text: str) -> Path:
+    """``--data-dir``: ``~`` expanded (``--data-dir=~/x`` reaches us unexpanded)."""
+    return Path(text).expanduser()
+
+
 def _add_dev(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dev = sub.add_parser(
         "dev",
@@ -61,7 +66,13 @@ def _add_dev(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     dev.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     dev.add_argument("--port", type=int, default=None, help="port (default 8000)")
-    dev.add_argument("--data-dir", type=Path, default=None, help="data directory (.streamstack)")
+    dev.add_argument(
+        "--data-dir",
+        type=data_directory,
+        default=None,
+        help="data directory: database, keys, media (default $STREAMSTACK_DATA_DIR or "
+        ".streamstack); give `create-admin` the same one",
+    )
     dev.set_defaults(command=run_dev)
 
 
@@ -100,7 +111,9 @@ def _add_worker(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     worker.add_argument("--host", default=None, help="address of /health, /ready, /metrics")
     worker.add_argument("--port", type=int, default=None, help="port of /health, /ready, /metrics")
-    worker.add_argument("--data-dir", type=Path, default=None, help="data directory (dev)")
+    worker.add_argument(
+        "--data-dir", type=data_directory, default=None, help="data directory (dev)"
+    )
     worker.set_defaults(command=run_worker)
 
 
@@ -111,7 +124,12 @@ def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         description="Apply every module's migrations to STREAMSTACK_DATABASE_URL.",
     )
     migrate.add_argument("--module", action="append", dest="modules", metavar="NAME")
-    migrate.add_argument("--data-dir", type=Path, default=None)
+    migrate.add_argument(
+        "--data-dir",
+        type=data_directory,
+        default=None,
+        help="data directory whose SQLite database to migrate (without a database URL)",
+    )
     migrate.set_defaults(command=run_migrate)
 
 
@@ -129,7 +147,7 @@ def _add_create_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     create_admin.add_argument(
         "--data-dir",
-        type=Path,
+        type=data_directory,
         default=None,
         help="the data directory of `streamstack dev` (default $STREAMSTACK_DATA_DIR or "
         ".streamstack in the current directory): the account goes into its SQLite database, "
