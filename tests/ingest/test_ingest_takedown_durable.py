@@ -22,13 +22,14 @@ from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.takedown import (
     TAKEDOWN_KIND,
     TAKEDOWN_QUEUE_CONFIG,
+    StoppedATranscode,
     TakedownEvents,
     TakedownHandler,
     takedown_queue_name,
 )
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jobs import Job, JobQueue
-from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.storage import ObjectNotFound, ObjectStore
 from streamstack.settings import Settings
 from support.apps import make_settings
@@ -212,3 +213,48 @@ async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
     finally:
         await restarted.close()
     assert [job.id for job in jobs] == [item.id]
+
+
+async def test_a_transcoding_job_running_here_is_stopped_and_cleaned_after(
+    backends: Backends, tmp_path: Path
+) -> None:
+    item = await stored_item(backends, tmp_path)
+    media = backends.objects(backends.settings.media_bucket)
+    started, written_after = asyncio.Event(), f"{item.id}/hls/late.m4s"
+
+    async def transcoding(job: Job) -> None:  # stands in for a long transcode
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            # An upload in flight when it was stopped lands after all (manifest first).
+            late = tmp_path / "late" / "hls"
+            late.mkdir(parents=True)
+            (late / "late.m4s").write_bytes(b"late")
+            await ItemOutputs(media, item.id).publish(late.parent, ["hls/late.m4s"])
+            raise
+
+    queue = backends.jobs(f"transcode-{uuid.uuid4().hex[:12]}")
+    worker = JobWorker(queue, transcoding, name="transcode-stand-in", poll=0.1)
+    await queue.enqueue(item.id, "transcode", b"{}")
+    await worker.start()
+    try:
+        async with asyncio.timeout(15):
+            await started.wait()
+        handler = TakedownHandler(
+            media, backends.objects(backends.settings.thumbnails_bucket), worker
+        )
+        job = Job(item.id, TAKEDOWN_KIND, msgspec.json.encode(item))
+
+        with pytest.raises(StoppedATranscode):  # the queue runs it again shortly
+            await handler(job)
+        async with asyncio.timeout(15):
+            while worker.stats().cancelled < 1:
+                await asyncio.sleep(0.05)
+        assert await exists(media, written_after)
+        await handler(job)
+    finally:
+        await worker.stop()
+
+    assert await left_of(backends, item) == []
+    assert not await exists(media, written_after)

@@ -3,15 +3,21 @@
 * ``ISSUE_STREAM_TOKEN`` (contracts/streaming.py), served in-process or at
   ``POST /internal/v1/stream/token``: the kernel authenticates the user (signature and
   revocation list), then streaming stores ``token -> media_id|user_id|timestamp|s3_key|
-  size_bytes`` in the ``stream-tokens`` KV bucket for ``STREAMSTACK_STREAM_TOKEN_TTL_SECONDS``.
+  size_bytes|object_prefix`` in the ``stream-tokens`` KV bucket for the token TTL.
 * ``GET``/``HEAD /api/v1/stream/<token>``: one KV lookup, one ranged read of the media
   bucket, streamed in ``STREAMSTACK_STREAM_CHUNK_BYTES`` chunks (RFC 9110 ranges and
   conditionals); or, with ``STREAMSTACK_STREAMING_DELIVERY=nginx``, an ``X-Accel-Redirect``
   that nginx serves (``compose/nginx-streaming.conf``).
+* ``GET``/``HEAD /api/v1/stream/<token>/<path>``: the same for any transcoder file under the
+  item's prefix (``hls/master.m3u8``, ``hls/<rung>/seg_00001.m4s``, ``storyboard/…``);
+  no path leaves the prefix (``models.FILE_PATH``).
 * ``GET``/``HEAD /api/v1/stream/thumbnails/<media uuid>.jpg``: public thumbnails.
+* Take-downs: ``media.unpublished`` / ``media.deleted`` stop the item's earlier tokens
+  (``takedowns.py``, in memory: no extra lookup per request).
 
 No database, no call to another module. Files: ``module.py`` wires it; ``routes.py`` (HTTP),
 ``service.py`` (token and delivery use cases), ``repository.py`` (the KV token store),
 ``models.py`` (the grant), ``schemas.py`` (documented answers), ``contract.py`` (the
-operation's handler), ``metrics.py``; ``ranges.py`` and ``conditions.py`` are RFC 9110.
+operation's handler), ``metrics.py``, ``takedowns.py``; ``ranges.py`` and ``conditions.py``
+are RFC 9110.
 """
