@@ -48,8 +48,14 @@ def test_the_admin_created_in_a_data_directory_signs_in_on_dev_with_it(tmp_path:
     assert "new data directory" in made.stderr
     generated = create_admin(tmp_path, "--email", "second@example.com", "--data-dir", "site")
     assert generated.returncode == 0, generated.stderr
-    second_password = generated.stdout.split("password:", 1)[1].split()[0]
     assert "new data directory" not in generated.stderr
+    # The banner's "set your own" command names the data directory; the user runs it as shown.
+    hint = generated.stdout.split("Set your own with:", 1)[1].split("\n")[1].split()
+    assert hint[:2] == ["streamstack", "create-admin"]
+    assert hint[-2:] == ["--data-dir", str(database.parent)], hint
+    second_password = "seven purple otters sail at dawn"
+    own = create_admin(tmp_path, *hint[2:], stdin=second_password)
+    assert own.returncode == 0, own.stderr
 
     port = free_port()
     dev = streamstack_command("dev", "--port", str(port), "--data-dir", "site")

@@ -18,7 +18,8 @@ async def create_admin_command(settings: Settings, email: str, password: str | N
         print(f"streamstack: error: {exc.detail}", file=sys.stderr)
         return 2
     if account.password is not None:
-        print(account.banner())
+        # Without a database URL the account is in the data directory's SQLite file.
+        print(account.banner(None if settings.database_url else str(settings.data_dir.resolve())))
         return 0
     done = "created" if account.created else "promoted"
     if password is not None and not account.created:

@@ -105,13 +105,14 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
         await backends.close()
 
 
-async def announce_dev_admin(service: AuthService) -> None:
-    """Dev start-up: if there is no admin, create ``admin@localhost`` and print its password."""
+async def announce_dev_admin(service: AuthService, data_dir: str | None = None) -> None:
+    """Dev start-up: if there is no admin, create ``admin@localhost`` and print its password
+    (and how to set one's own in ``data_dir``, the data directory holding the account)."""
     account = await service.ensure_admin_exists()
     if account is None:
         return
     log.info("dev_admin_created", email=account.email)
-    print(account.banner(), file=sys.stdout, flush=True)
+    print(account.banner(data_dir), file=sys.stdout, flush=True)
 
 
 def mount(context: ModuleContext) -> MountedModule:
@@ -141,7 +142,8 @@ def mount(context: ModuleContext) -> MountedModule:
     if settings.environment == "dev":
 
         async def first_admin() -> None:
-            await announce_dev_admin(service)
+            in_data_dir = None if settings.database_url else str(settings.data_dir.resolve())
+            await announce_dev_admin(service, in_data_dir)
 
         module.on_startup.append(first_admin)
     return module

@@ -101,8 +101,10 @@ class AdminAccount:
     created: bool
     password: str | None
 
-    def banner(self) -> str:
-        """The once-only message that shows the generated password."""
+    def banner(self, data_dir: str | None = None) -> str:
+        """The once-only message that shows the generated password. ``data_dir``: the data
+        directory holding the account (dev), which the set-your-own command must name."""
+        where = f" --data-dir {data_dir}" if data_dir else ""
         rule = "=" * 64
         return "\n".join(
             [
@@ -111,7 +113,7 @@ class AdminAccount:
                 f"  email:    {self.email}",
                 f"  password: {self.password}",
                 "This password is shown once. Set your own with:",
-                f"  streamstack create-admin --email {self.email} --password-stdin",
+                f"  streamstack create-admin --email {self.email} --password-stdin{where}",
                 rule,
             ]
         )
