@@ -26,7 +26,10 @@ def run(
     )
 
 
-@pytest.mark.parametrize("command", [[], ["dev"], ["serve"], ["migrate"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["dev"], ["serve"], ["migrate"], ["create-admin"], ["login"], ["logout"], ["upload"]],
+)
 def test_help_on_every_command(command: list[str]) -> None:
     r = run(*command, "--help")
     assert r.returncode == 0
