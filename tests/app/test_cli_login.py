@@ -48,6 +48,8 @@ class Dev:
             env=self.env,
             timeout=120,
             check=False,
+            # No controlling terminal: the prompts read standard input, as under a pipe.
+            start_new_session=True,
         )
         assert "Traceback" not in result.stderr, result.stderr
         return result
@@ -146,18 +148,10 @@ def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_access_toke
 
 
 def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None:
-    assert (
-        dev.run(
-            "login",
-            "--server",
-            dev.url,
-            "--email",
-            ADMIN,
-            "--password-stdin",
-            stdin=f"{dev.password}\n",
-        ).returncode
-        == 0
-    )
+    # Email and password from the prompts this time.
+    prompted = dev.run("login", "--server", dev.url, stdin=f"{ADMIN}\n{dev.password}\n")
+    assert prompted.returncode == 0, prompted.stderr
+    assert "Email: " in prompted.stdout and f"Password for {ADMIN}: " in prompted.stderr
     token = dev.saved()[dev.url]["refresh_token"]
     with httpx.Client(base_url=dev.url) as http:  # signed out elsewhere (another device)
         pair = http.post("/api/v1/auth/refresh", json={"refresh_token": token}).json()
