@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 from litestar import get
-from litestar.testing import AsyncTestClient
 
-from streamstack.app import create_app
 from streamstack.kernel.errors import Conflict
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from support.apps import make_settings, running_app
@@ -48,7 +46,7 @@ async def test_health_lists_the_mounted_modules(tmp_path: Path) -> None:
 
 async def test_ready_checks_each_backend_in_use(tmp_path: Path) -> None:
     settings = make_settings("embedded", tmp_path, modules=["catalogue"])
-    async with AsyncTestClient(create_app(settings, PROBE)) as client:
+    async with running_app(settings, PROBE, migrate=False) as client:
         r = await client.get("/ready")
     assert r.status_code == 200, r.text
     checks = r.json()["checks"]
@@ -72,7 +70,7 @@ async def test_ready_is_503_naming_the_backend_that_is_down(tmp_path: Path) -> N
         s3_access_key_id="key",
         s3_secret_access_key="secret",
     )
-    async with AsyncTestClient(create_app(settings, PROBE)) as client:
+    async with running_app(settings, PROBE, migrate=False) as client:
         r = await client.get("/ready")
     assert r.status_code == 503
     body = r.json()
@@ -97,7 +95,7 @@ async def test_every_error_has_the_json_shape(
     tmp_path: Path, method: str, path: str, status: int, code: str
 ) -> None:
     settings = make_settings("embedded", tmp_path, modules=["catalogue"])
-    async with AsyncTestClient(create_app(settings, PROBE)) as client:
+    async with running_app(settings, PROBE, migrate=False) as client:
         r = await client.request(method, path)
     assert r.status_code == status
     body = r.json()

@@ -25,6 +25,7 @@ from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedMo
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import MODULE_NAMES
 from support.apps import bearer, live_app, make_settings, mint_token
+from support.waiting import eventually
 
 
 class Counter:
@@ -71,10 +72,6 @@ def stand_in(counter: Counter) -> dict[str, ModuleDefinition]:
     return {"catalogue": ModuleDefinition("catalogue", mount)}
 
 
-async def eventually(event: asyncio.Event) -> None:
-    await asyncio.wait_for(event.wait(), 30)
-
-
 async def test_a_task_runs_from_start_up_and_is_reported_by_ready(tmp_path: Path) -> None:
     counter = Counter(more=3)
     counter.target = 4  # "more is waiting" three times: four runs without any interval
@@ -83,7 +80,7 @@ async def test_a_task_runs_from_start_up_and_is_reported_by_ready(tmp_path: Path
         live_app(settings, stand_in(counter)) as app,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client,
     ):
-        await eventually(counter.reached)
+        await eventually(counter.reached.is_set, "the task running its rounds")
         ready = await client.get("/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["task:stand-in.count"] == "ok"
@@ -93,7 +90,7 @@ async def test_a_task_runs_from_start_up_and_is_reported_by_ready(tmp_path: Path
         task = counter.task
         assert task is not None
         task.wake()
-        await eventually(counter.reached)
+        await eventually(counter.reached.is_set, "the task running its rounds")
         await asyncio.sleep(0)  # let the loop record the failure
         failing = await client.get("/ready")
         assert failing.status_code == 503

@@ -11,9 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from streamstack.settings import Settings
 from support.apps import running_app
-from support.fixtures import SettingsFactory, backend_kind, settings_factory
-
-__all__ = ["backend_kind", "settings_factory"]
+from support.fixtures import SettingsFactory
 
 #: Cheap argon2 for tests (production defaults are OWASP's minimum, checked in a test).
 FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_parallelism": 1}

@@ -14,7 +14,6 @@ three in four of them too (before the breaker, every one of them took the full t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -31,6 +30,7 @@ from fault_rig import BoundedClient, Outcome, admin_headers, new_item, productio
 from harness.tools import skip_or_fail
 from streamstack.settings import Settings
 from support.apps import bearer, served_app
+from support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -101,10 +101,10 @@ def assert_fail_fast(outcomes: list[Outcome], code: str) -> None:
 
 
 async def recovered(client: BoundedClient, stream_url: str) -> None:
-    deadline = asyncio.get_running_loop().time() + RECOVERY_SECONDS
-    while (await play(client, stream_url)).status != 206:
-        assert asyncio.get_running_loop().time() < deadline, "streaming did not recover"
-        await asyncio.sleep(0.25)
+    async def plays() -> bool:
+        return (await play(client, stream_url)).status == 206
+
+    await eventually(plays, "streaming recovering", RECOVERY_SECONDS)
 
 
 @pytest.fixture

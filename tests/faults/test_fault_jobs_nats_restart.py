@@ -30,21 +30,13 @@ from streamstack.kernel.jobs import Job, QueueConfig
 from streamstack.kernel.jobs.nats import CONSUMER, NatsJobQueue
 from streamstack.kernel.jobs.worker import JobWorker
 from streamstack.kernel.nats import NatsConnection
+from support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
 #: The job outlives several ack waits after the restart: only heartbeats keep it.
 CONFIG = QueueConfig(ack_wait=3.0, max_deliver=3, retry_delays=(0.0,))
 RECOVERY_SECONDS = 30.0
-
-
-async def until(check: Any, what: str, seconds: float = RECOVERY_SECONDS) -> None:
-    """Poll ``check()`` (a sync predicate) until it is true."""
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"{what} did not happen within {seconds} s")
 
 
 @pytest.fixture
@@ -97,7 +89,7 @@ async def test_nats_restarts_mid_job_and_the_job_is_acked_once(
             with restarted_on_exit(nats_server):
                 await nats_server.arestart()
             restarted.set()
-            await until(lambda: worker.stats().processed == 1, "the job's completion")
+            await eventually(lambda: worker.stats().processed == 1, "the job's completion")
             await asyncio.sleep(2 * CONFIG.ack_wait)  # time for a redelivery, if any
         finally:
             await worker.stop()
@@ -127,10 +119,10 @@ async def test_an_idle_worker_recovers_from_a_nats_restart(
     worker = JobWorker(queue, handler, name="fault", concurrency=2, poll=0.5)
     await worker.start()
     try:
-        await until(lambda: done == ["before"], "the first job")
+        await eventually(lambda: done == ["before"], "the first job")
         with restarted_on_exit(nats_server):
             await nats_server.astop()
-            await until(lambda: worker.health().startswith("failing ("), "health: the outage")
+            await eventually(lambda: worker.health().startswith("failing ("), "health: the outage")
             assert worker.running
             await nats_server.astart()
         for _ in range(int(RECOVERY_SECONDS / 0.25)):  # enqueue answers once NATS is back
@@ -138,8 +130,8 @@ async def test_an_idle_worker_recovers_from_a_nats_restart(
                 await queue.enqueue("after", "transcode", b"")
                 break
             await asyncio.sleep(0.25)
-        await until(lambda: done == ["before", "after"], "the job enqueued after the restart")
-        await until(lambda: worker.health() == "ok", "health reporting recovery")
+        await eventually(lambda: done == ["before", "after"], "the job enqueued after the restart")
+        await eventually(lambda: worker.health() == "ok", "health reporting recovery")
     finally:
         await worker.stop()
 
@@ -166,7 +158,7 @@ async def test_nats_down_when_the_job_finishes_the_ack_waits_for_it(
             await asyncio.sleep(1.0)
             assert worker.stats().processed == 0  # still trying to ack
             await nats_server.astart()
-        await until(lambda: worker.stats().processed == 1, "the ack after NATS came back")
+        await eventually(lambda: worker.stats().processed == 1, "the ack after NATS came back")
         await asyncio.sleep(2 * CONFIG.ack_wait)  # time for a redelivery, if any
     finally:
         await worker.stop()

@@ -30,6 +30,7 @@ from fault_rig import (
 
 from harness.tools import skip_or_fail
 from support.apps import bearer, served_app
+from support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +53,6 @@ async def ask_token(client: BoundedClient, item_id: str, token: str) -> Outcome:
     return await client.request(
         "stream-token", "POST", f"/api/v1/catalogue/{item_id}/stream-token", headers=bearer(token)
     )
-
-
-async def until(check: Any, what: str) -> None:
-    """Poll ``check()`` (an async predicate) until true, for at most RECOVERY_SECONDS."""
-    deadline = asyncio.get_running_loop().time() + RECOVERY_SECONDS
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"{what} did not recover"
-        await asyncio.sleep(0.25)
 
 
 async def test_stop_nats_while_streams_and_logins_run(
@@ -147,7 +140,7 @@ async def test_stop_nats_while_streams_and_logins_run(
                 async def plays() -> bool:
                     return (await play(client, stream_url)).status == 206
 
-                await until(plays, "delivery")
+                await eventually(plays, "delivery recovering", RECOVERY_SECONDS)
             finally:
                 stop_load.set()
                 with contextlib.suppress(Exception):

@@ -16,10 +16,10 @@ import pytest
 from ingest_rig import Rig, RigFactory
 
 from harness.servers import create_database, drop_database, unique_name
-from support.apps import make_settings
-from support.fixtures import SettingsFactory, app_client, backend_kind, settings_factory
+from support.apps import BACKEND_KINDS, make_settings
+from support.fixtures import SettingsFactory
 
-__all__ = ["app_client", "backend_kind", "rig", "rig_factory", "settings_factory"]
+__all__ = ["rig", "rig_factory"]
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def rig_factory(settings_factory: SettingsFactory, request: pytest.FixtureReques
     return build
 
 
-@pytest.fixture(scope="module", params=["embedded", "production"])
+@pytest.fixture(scope="module", params=BACKEND_KINDS)
 async def rig(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Rig]:

@@ -14,6 +14,7 @@ import httpx
 
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, live_app, mint_token, served_app
+from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/ingest"
 #: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
@@ -252,15 +253,6 @@ class ServedApp:
 
     async def __aexit__(self, *_: object) -> None:
         await self._running.aclose()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 30) -> None:
-    """Wait until ``check()`` holds (polling), or fail saying ``what`` never happened."""
-    for _ in range(int(seconds / 0.05)):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
 async def send_partial_request(

@@ -12,18 +12,9 @@ from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.tasks import BackgroundTask
+from support.waiting import eventually
 
 FAST = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
-
-
-async def until(check: object, what: str, seconds: float = 20.0) -> None:
-    """Poll ``check()`` (a sync predicate) until it is true."""
-    assert callable(check)
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"{what} did not happen within {seconds} s")
 
 
 async def backlog_empty(queue: JobQueue) -> None:
@@ -57,7 +48,7 @@ async def test_n_workers_process_jobs_concurrently(make_queue: QueueFactory) -> 
         await queue.enqueue(f"job-{i}", "thumbnail", str(i).encode())
     worker = JobWorker(queue, handler, name="test", concurrency=3, poll=0.2)
     await worker.start()
-    await until(lambda: worker.stats().processed == 9, "nine jobs processed")
+    await eventually(lambda: worker.stats().processed == 9, "nine jobs processed")
     await worker.stop()
     assert peak == 3  # three ran at once, never a fourth
     assert calls == Counter({f"job-{i}": 1 for i in range(9)})
@@ -79,7 +70,7 @@ async def test_a_job_longer_than_the_ack_wait_runs_once(make_queue: QueueFactory
     # Two slots: a redelivery would reach the idle one at once.
     worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
     await worker.start()
-    await until(lambda: worker.stats().processed == 1, "the long job finished")
+    await eventually(lambda: worker.stats().processed == 1, "the long job finished")
     await worker.stop()
     assert calls == Counter({"long": 1})
     await backlog_empty(queue)
@@ -97,7 +88,7 @@ async def test_a_retriable_error_is_retried_then_succeeds(make_queue: QueueFacto
     await queue.enqueue("flaky", "transcode", b"")
     worker = JobWorker(queue, handler, poll=0.2)
     await worker.start()
-    await until(lambda: worker.stats().processed == 1, "the retried job finished")
+    await eventually(lambda: worker.stats().processed == 1, "the retried job finished")
     await worker.stop()
     health = worker.stats()
     assert (health.retried, health.dead_lettered, calls["flaky"]) == (1, 0, 2)
@@ -120,8 +111,8 @@ async def test_a_job_failing_every_attempt_is_dead_lettered_with_its_error(
     await queue.enqueue("healthy", "transcode", b"")
     worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
     await worker.start()
-    await until(lambda: worker.stats().dead_lettered == 1, "the poison job dead-lettered")
-    await until(lambda: worker.stats().processed == 1, "the healthy job finished")
+    await eventually(lambda: worker.stats().dead_lettered == 1, "the poison job dead-lettered")
+    await eventually(lambda: worker.stats().processed == 1, "the healthy job finished")
     await worker.stop()
     assert calls == Counter({"poison": 3, "healthy": 1})
     [letter] = await queue.dead_letters()
@@ -141,7 +132,7 @@ async def test_a_rejected_job_is_dead_lettered_at_once(make_queue: QueueFactory)
     await queue.enqueue("text-file", "transcode", b"")
     worker = JobWorker(queue, handler, poll=0.2)
     await worker.start()
-    await until(lambda: worker.stats().dead_lettered == 1, "the rejected job dead-lettered")
+    await eventually(lambda: worker.stats().dead_lettered == 1, "the rejected job dead-lettered")
     await worker.stop()
     assert calls["text-file"] == 1
     [letter] = await queue.dead_letters()
@@ -209,7 +200,7 @@ async def test_health_follows_the_lifecycle(make_queue: QueueFactory) -> None:
     assert (before.name, before.running, before.concurrency) == ("thumbnails", False, 2)
     await worker.start()
     await worker.start()  # idempotent
-    await until(lambda: worker.health() == "ok", "the worker reported healthy")
+    await eventually(lambda: worker.health() == "ok", "the worker reported healthy")
     await worker.stop(timeout_seconds=1.0)
     await worker.stop()
     assert not worker.running
@@ -237,7 +228,7 @@ async def test_the_dead_letter_hook_hears_each_job_given_up(make_queue: QueueFac
     await queue.enqueue("crashing", "transcode", b"")
     worker = JobWorker(queue, handler, concurrency=2, poll=0.2, on_dead_letter=on_dead_letter)
     await worker.start()
-    await until(lambda: len(heard) == 2, "both jobs dead-lettered")
+    await eventually(lambda: len(heard) == 2, "both jobs dead-lettered")
     await worker.stop()
     reasons = {letter.job.id: (letter.attempts, letter.reason) for letter in heard}
     assert reasons == {
@@ -264,7 +255,7 @@ async def test_a_failing_dead_letter_hook_leaves_the_job_to_come_back(
     await queue.enqueue("poison", "transcode", b"")
     worker = JobWorker(queue, handler, poll=0.2, on_dead_letter=on_dead_letter)
     await worker.start()
-    await until(lambda: len(calls) == 2, "the hook called again after the ack wait")
+    await eventually(lambda: len(calls) == 2, "the hook called again after the ack wait")
     await worker.stop()
     assert calls[0] == "RuntimeError: bad frame"
     assert "no outcome after 1 deliveries" in calls[1]
@@ -292,7 +283,7 @@ async def test_cancel_ends_a_running_job_for_good(make_queue: QueueFactory) -> N
     await asyncio.wait_for(started.wait(), 20)
     assert worker.cancel("not-here") is False
     assert worker.cancel("deleted-item") is True
-    await until(lambda: worker.stats().cancelled == 1, "the cancelled job settled")
+    await eventually(lambda: worker.stats().cancelled == 1, "the cancelled job settled")
     await asyncio.sleep(2 * FAST.ack_wait)  # time for a redelivery, if any
     await worker.stop()
     assert cleaned == ["deleted-item"]
@@ -347,7 +338,7 @@ async def test_two_worker_processes_share_a_queue_each_job_runs_once(
     ]
     for worker in workers:
         await worker.start()
-    await until(lambda: sum(w.stats().processed for w in workers) == len(ids), "all jobs done")
+    await eventually(lambda: sum(w.stats().processed for w in workers) == len(ids), "all jobs done")
     for worker in workers:
         await worker.stop()
     assert runs == Counter(dict.fromkeys(ids, 1))  # none lost, none run twice

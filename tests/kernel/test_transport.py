@@ -11,23 +11,29 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import msgspec
 import pytest
 from litestar import get
 from litestar.di import Provide
-from litestar.testing import AsyncTestClient
 
-from streamstack.app import create_app
 from streamstack.kernel.errors import AppError, Conflict, ServiceUnavailable
 from streamstack.kernel.guards import provide_call_context
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Operation
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, bearer, free_port, make_settings, mint_token, served_app
+from support.apps import (
+    INTERNAL_SECRET,
+    AppClient,
+    bearer,
+    free_port,
+    make_settings,
+    mint_token,
+    running_app,
+    served_app,
+)
 
 
 class Ping(msgspec.Struct, frozen=True):
@@ -79,9 +85,7 @@ DEFINITIONS = {
 class Deployment:
     """Where the caller lives and how to reach it."""
 
-    def __init__(
-        self, client: AsyncTestClient[Any], callee_url: str | None, settings: Settings
-    ) -> None:
+    def __init__(self, client: AppClient, callee_url: str | None, settings: Settings) -> None:
         self.client = client
         self.callee_url = callee_url
         self.settings = settings
@@ -91,7 +95,7 @@ class Deployment:
 async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
     if request.param == "in-process":
         settings = make_settings("embedded", tmp_path, modules=["catalogue", "streaming"])
-        async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
+        async with running_app(settings, DEFINITIONS, migrate=False) as client:
             yield Deployment(client, None, settings)
         return
     port = free_port()
@@ -100,7 +104,7 @@ async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         settings = make_settings(
             "embedded", tmp_path, modules=["catalogue"], streaming_url=callee_url
         )
-        async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
+        async with running_app(settings, DEFINITIONS, migrate=False) as client:
             yield Deployment(client, callee_url, settings)
 
 
@@ -162,7 +166,7 @@ async def test_an_unreachable_callee_is_a_503(tmp_path: Path) -> None:
     settings = make_settings(
         "embedded", tmp_path, modules=["catalogue"], streaming_url=f"http://127.0.0.1:{free_port()}"
     )
-    async with AsyncTestClient(create_app(settings, DEFINITIONS)) as client:
+    async with running_app(settings, DEFINITIONS, migrate=False) as client:
         r = await client.get("/api/v1/test/call/x")
     assert r.status_code == 503
     assert r.json()["code"] == "module_unavailable"
@@ -188,7 +192,7 @@ async def test_a_silent_callee_times_out_by_the_internal_timeout_setting(tmp_pat
             internal_timeout_seconds=0.2,
             s3_timeout_seconds=600.0,  # no longer the bound of module-to-module calls
         )
-        async with AsyncTestClient(create_app(settings, DEFINITIONS), timeout=60) as client:
+        async with running_app(settings, DEFINITIONS, migrate=False) as client:
             async with asyncio.timeout(30):
                 r = await client.get("/api/v1/test/call/x")
     finally:

@@ -18,7 +18,7 @@ from streaming_rig import UNREACHABLE_DATABASE_URL, StreamRig, stream_rig
 
 from streamstack.kernel.jwt import ensure_dev_keypair
 from streamstack.settings import Settings
-from support.apps import make_settings
+from support.apps import BACKEND_KINDS, make_settings
 
 StreamSettings = Callable[..., Settings]
 
@@ -31,7 +31,7 @@ def stream_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return keys
 
 
-@pytest.fixture(scope="module", params=["embedded", "production"])
+@pytest.fixture(scope="module", params=BACKEND_KINDS)
 def stream_backend(request: pytest.FixtureRequest) -> str:
     """Which backends the test runs on: embedded, or NATS + S3 (no Postgres: none needed)."""
     kind: str = request.param

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import os
 import socket
 import subprocess
@@ -21,14 +20,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from litestar.testing import AsyncTestClient
 
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.storage import ObjectInfo, ObjectStore
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, bearer, free_port, mint_token, running_app, served_app
+from support.apps import (
+    INTERNAL_SECRET,
+    AppClient,
+    bearer,
+    free_port,
+    mint_token,
+    running_app,
+    served_app,
+)
 
 #: Streaming needs no database: production-kind tests point it at one that does not exist,
 #: so any attempt to use Postgres would fail loudly.
@@ -51,7 +57,7 @@ def media_key(ext: str = "mp4") -> str:
 class StreamRig:
     """A running streaming app and the helpers to feed it."""
 
-    client: AsyncTestClient[Any]
+    client: AppClient
     settings: Settings
 
     @property
@@ -61,13 +67,12 @@ class StreamRig:
         return backends
 
     async def in_app(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        """Await ``fn(*args, **kwargs)`` in the app's event loop (the test client's portal).
+        """Await ``fn(*args, **kwargs)`` on the app's backends.
 
-        The test client runs the app in a thread of its own, and an S3 or NATS client
-        belongs to the loop that created it.
+        The app runs in the test's own event loop (``support.apps.running_app``), where
+        its S3 and NATS clients live, so this is a plain await.
         """
-        portal = self.client.blocking_portal
-        return await asyncio.to_thread(portal.call, functools.partial(fn, *args, **kwargs))
+        return await fn(*args, **kwargs)
 
     @property
     def media(self) -> ObjectStore:

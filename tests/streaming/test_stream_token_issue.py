@@ -12,11 +12,9 @@ from typing import Any
 import msgspec
 import pytest
 from litestar import Request, post
-from litestar.testing import AsyncTestClient
 from streaming_rig import PATTERN, StreamRig, assert_error, stream_rig
 
 from harness.servers import NatsServer
-from streamstack.app import create_app
 from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 from streamstack.contracts.streaming import (
     ISSUE_STREAM_TOKEN,
@@ -33,7 +31,7 @@ from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
 from streamstack.streaming import module as streaming_module
 from streamstack.streaming import repository as token_repository
-from support.apps import INTERNAL_SECRET, bearer, mint_token
+from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app
 
 StreamSettings = Any
 
@@ -208,8 +206,8 @@ def caller_module() -> ModuleDefinition:
 @pytest.fixture
 async def in_process(stream_settings: StreamSettings) -> AsyncIterator[StreamRig]:
     settings: Settings = stream_settings(modules=("streaming", "catalogue"))
-    app = create_app(settings, {"streaming": streaming_module.MODULE, "catalogue": caller_module()})
-    async with AsyncTestClient(app, base_url="http://testserver.local", timeout=60) as client:
+    definitions = {"streaming": streaming_module.MODULE, "catalogue": caller_module()}
+    async with running_app(settings, definitions, migrate=False) as client:
         yield StreamRig(client, settings)
 
 

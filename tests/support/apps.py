@@ -1,10 +1,16 @@
-"""Build settings for a backend kind, run the app in-process, mint tokens for tests."""
+"""Build settings for a backend kind, run the app, mint tokens: what every test area shares.
+
+Running an app in a test has one shape: :func:`running_app` (migrated, lifespan running,
+a client on it, all in the test's own event loop). Its two building blocks are public for
+the few tests that need only one of them: :func:`live_app` (the app with its lifespan
+running, no client) and :func:`served_app` (behind a real uvicorn listener in a thread,
+for what only real sockets show: HTTP transports, disconnects, outages).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import socket
 import threading
 import time
 import uuid
@@ -13,11 +19,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 import uvicorn
 from jose import jwk, jwt
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
+from harness.servers import free_port as free_port  # the one free_port, re-exported
 from streamstack.app import create_app
 from streamstack.cli import apply_migrations
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
@@ -25,7 +32,11 @@ from streamstack.kernel.module import ModuleDefinition
 from streamstack.settings import MODULE_NAMES, Settings
 
 BackendKind = Literal["embedded", "production"]
+#: The one embedded/production parametrization: every two-backend fixture uses these ids.
+BACKEND_KINDS: tuple[BackendKind, ...] = ("embedded", "production")
 INTERNAL_SECRET = "test-internal-secret-0123456789"
+#: The base URL of an app run in-process.
+IN_PROCESS_URL = "http://testserver.local"
 
 
 def make_settings(
@@ -72,16 +83,21 @@ def make_settings(
 
 @asynccontextmanager
 async def live_app(
-    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
+    settings: Settings,
+    definitions: Mapping[str, ModuleDefinition] | None = None,
+    *,
+    migrate: bool = True,
 ) -> AsyncIterator[Litestar]:
     """Migrate, build the app and run its lifespan in the test's own event loop.
 
     Litestar's ``AsyncTestClient`` runs the lifespan (background tasks such as the outbox
     relay or the upload sweeper) in a thread with its own loop while requests run in the
     test's loop; a database pool or NATS connection shared by both loops breaks. Pair this
-    with ``httpx.ASGITransport(app=...)`` to keep everything in one loop, as under uvicorn.
+    with ``httpx.ASGITransport(app=...)`` to keep everything in one loop, as under uvicorn
+    (:func:`running_app` does).
     """
-    await apply_migrations(settings, settings.modules)
+    if migrate:
+        await apply_migrations(settings, settings.modules)
     app = create_app(settings, definitions)
     started, stopping = asyncio.Event(), asyncio.Event()
 
@@ -103,13 +119,6 @@ async def live_app(
     finally:
         stopping.set()
         await lifespan
-
-
-def free_port() -> int:
-    """A TCP port free on the loopback interface now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager
@@ -153,12 +162,32 @@ async def served_app(
         await asyncio.to_thread(thread.join, 20)
 
 
+class AppClient(httpx.AsyncClient):
+    """An HTTP client of one running app, with the app at hand (``client.app``)."""
+
+    def __init__(self, app: Litestar, base_url: str = IN_PROCESS_URL) -> None:
+        in_process = base_url == IN_PROCESS_URL
+        super().__init__(
+            transport=httpx.ASGITransport(app=app) if in_process else None,
+            base_url=base_url,
+            timeout=60,
+        )
+        self.app = app
+
+
 @asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    """Migrate, build the app and yield a test client with its lifespan running."""
-    await apply_migrations(settings, settings.modules)
-    app = create_app(settings)
-    async with AsyncTestClient(app, base_url="http://testserver.local", timeout=60) as client:
+async def running_app(
+    settings: Settings,
+    definitions: Mapping[str, ModuleDefinition] | None = None,
+    *,
+    migrate: bool = True,
+) -> AsyncIterator[AppClient]:
+    """THE way to run an app in a test: migrated, lifespan running, and a client on it.
+
+    Everything runs in the test's own event loop (see :func:`live_app`), so the test may use
+    the app's backends directly (``client.app.state.backends``).
+    """
+    async with live_app(settings, definitions, migrate=migrate) as app, AppClient(app) as client:
         yield client
 
 

@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from streamstack.settings import Settings
-from support.apps import BackendKind, make_settings, running_app
+from support.apps import BACKEND_KINDS, AppClient, BackendKind, make_settings, running_app
 
 SettingsFactory = Callable[..., Settings]
 
 
-@pytest.fixture(params=["embedded", "production"])
+@pytest.fixture(params=BACKEND_KINDS)
 def backend_kind(request: pytest.FixtureRequest) -> BackendKind:
     """Which backends the test runs on."""
     kind: BackendKind = request.param
@@ -56,7 +55,7 @@ def settings_for(
 
 
 @pytest.fixture
-async def app_client(settings_factory: SettingsFactory) -> AsyncIterator[AsyncTestClient[Any]]:
+async def app_client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
     """All four modules in one app on this test's backends."""
     async with running_app(settings_factory()) as client:
         client.app.state.test_settings = client.app.state.settings
