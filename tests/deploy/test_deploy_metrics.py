@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from deploy_paths import COMPOSE_DIR
-from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.utils import floatToGoString
 
@@ -19,11 +18,11 @@ from streamstack.catalogue import metrics as catalogue_metrics
 from streamstack.ingest import metrics as ingest_metrics
 from streamstack.kernel import metrics
 from streamstack.streaming import metrics as streaming_metrics
-from support.apps import make_settings, running_app
+from support.apps import AppClient, make_settings, running_app
 
 
 async def scrape(
-    client: AsyncTestClient[Any],
+    client: AppClient,
 ) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of ``GET /metrics`` as (name, sorted labels) -> value."""
     response = await client.get("/metrics")
@@ -48,14 +47,14 @@ def requests_of(samples: dict[Any, float], path: str, status: int) -> float:
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client(tmp_path: Path) -> AsyncIterator[AppClient]:
     """All four modules in one app on the embedded backends."""
     async with running_app(make_settings("embedded", tmp_path / "data")) as running:
         yield running
 
 
 async def test_requests_are_counted_by_route_template_and_status(
-    client: AsyncTestClient[Any],
+    client: AppClient,
 ) -> None:
     before = await scrape(client)
     assert (await client.get("/ready")).status_code == 200
@@ -85,7 +84,7 @@ async def test_requests_are_counted_by_route_template_and_status(
     assert "auth+catalogue+streaming+ingest" in app_names
 
 
-async def test_scrapes_and_liveness_probes_are_not_counted(client: AsyncTestClient[Any]) -> None:
+async def test_scrapes_and_liveness_probes_are_not_counted(client: AppClient) -> None:
     await client.get("/health")
     await scrape(client)
     samples = await scrape(client)
@@ -96,13 +95,13 @@ async def test_scrapes_and_liveness_probes_are_not_counted(client: AsyncTestClie
     assert "/health" not in paths
 
 
-async def test_metrics_is_not_in_the_api_schema(client: AsyncTestClient[Any]) -> None:
+async def test_metrics_is_not_in_the_api_schema(client: AppClient) -> None:
     schema = (await client.get("/api/docs/openapi.json")).json()
     assert "/metrics" not in schema["paths"]
     assert "/health" in schema["paths"]
 
 
-async def test_domain_metrics_are_exported(client: AsyncTestClient[Any]) -> None:
+async def test_domain_metrics_are_exported(client: AppClient) -> None:
     before = await scrape(client)
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -137,7 +136,7 @@ async def test_domain_metrics_are_exported(client: AsyncTestClient[Any]) -> None
     assert delta("streamstack_ingest_step_duration_seconds_count", step="thumbnail") == 1
 
 
-async def test_outbox_backlog_is_read_at_scrape_time(client: AsyncTestClient[Any]) -> None:
+async def test_outbox_backlog_is_read_at_scrape_time(client: AppClient) -> None:
     backlog = [7]
 
     async def read() -> int:
@@ -180,7 +179,7 @@ def _other_module_urls(module: str) -> dict[str, str]:
 
 
 async def test_dashboard_charts_every_metric_and_only_exported_ones(
-    client: AsyncTestClient[Any],
+    client: AppClient,
 ) -> None:
     dashboard = json.loads((COMPOSE_DIR / "grafana-dashboard.json").read_text())
     assert dashboard["__inputs"][0]["name"] == "DS_PROMETHEUS"  # Grafana's import asks for it
