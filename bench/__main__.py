@@ -29,6 +29,8 @@ OUT_DIR = BENCH_DIR / "out"
 BENCHMARKS = {
     "throughput": "bench.throughput",
     "first_byte": "bench.first_byte",
+    "observability": "bench.observability",
+    "cold_cache": "bench.cold_cache",
     "catalogue_list": "bench.catalogue_list",
     "login_storm": "bench.login_storm",
     "ingest": "bench.ingest_memory",

@@ -99,6 +99,7 @@ MEANINGS: dict[str, str] = {
     "web_dist_dir": "built SPA to serve (`streamstack dev`); empty: `web/dist` if present",
     "log_format": "`console` or `json`; production defaults to `json`",
     "log_level": "log level (`DEBUG`, `INFO`, `WARNING`, …)",
+    "request_observability": "request metrics and access lines (off only to measure their cost)",
 }
 
 

@@ -68,7 +68,9 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
-        middleware=[prometheus_config("+".join(settings.modules)).middleware],
+        middleware=[prometheus_config("+".join(settings.modules)).middleware]
+        if settings.request_observability
+        else [],
         state=State(
             dict(
                 settings=settings,
@@ -83,7 +85,7 @@ def create_app(
     document_errors(app.openapi_schema, unfailing=["/health"])
     # Outermost, so that router-level errors (unknown route, wrong method) carry them too.
     redactions = [r for definition in available.values() for r in definition.log_redactions]
-    with_id = RequestIdMiddleware(app.asgi_handler, redactions)
+    with_id = RequestIdMiddleware(app.asgi_handler, redactions, settings.request_observability)
     app.asgi_handler = SecurityHeadersMiddleware(with_id)
     return app
 

@@ -101,7 +101,9 @@ class Settings:
     # browser tabs refreshing at once) gets the same new pair instead of ending the session.
     refresh_grace_seconds: Annotated[float, msgspec.Meta(ge=0, le=60)] = 10.0
     streaming_delivery: Delivery = "proxy"
-    stream_chunk_bytes: Annotated[int, msgspec.Meta(ge=64 * 1024)] = 256 * 1024
+    # 1 MiB: the fastest chunk measured for cached files (64 KiB 0.48, 256 KiB 0.86,
+    # 1 MiB 1.05 GB/s with 16 clients), and the fewest loop iterations per range.
+    stream_chunk_bytes: Annotated[int, msgspec.Meta(ge=64 * 1024)] = 1024 * 1024
     max_upload_bytes: Positive = 10 * 1024**3
     # Ingest: the probe worker process's wall-clock and address-space limits, how many
     # probes may run at once, and how long an unfinished resumable upload is kept.
@@ -134,6 +136,9 @@ class Settings:
     web_dist_dir: Path | None = None
     log_format: LogFormat = "console"
     log_level: str = "INFO"
+    # Request metrics (Prometheus middleware) and access lines; off only to measure their
+    # cost (bench/observability.py), never in production.
+    request_observability: bool = True
 
     # --- derived values -------------------------------------------------------------
 

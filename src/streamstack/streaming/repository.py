@@ -7,6 +7,7 @@ updated, so nothing can extend a token's life past the TTL it was born with.
 from __future__ import annotations
 
 import secrets
+import time
 
 import structlog
 
@@ -17,6 +18,14 @@ log = structlog.get_logger(__name__)
 
 #: Random bytes per token: 256 bits, well past the 128 the design asks for.
 TOKEN_BYTES = 32
+#: How long a process reuses a grant it read from KV instead of asking again (each range
+#: of a playing video would cost a KV round trip otherwise). Safe: a token is never
+#: updated, a cached grant never outlives its token's TTL, and take-downs are checked on
+#: every request after the lookup (``Takedowns.blocks``), so caching delays nothing that
+#: revokes a token. Unknown tokens are not cached.
+GRANT_CACHE_SECONDS = 2.0
+#: Grants kept at most (a few hundred bytes each).
+GRANT_CACHE_SIZE = 10_000
 
 
 class StreamTokenStore:
@@ -24,6 +33,8 @@ class StreamTokenStore:
 
     def __init__(self, store: KeyValueStore) -> None:
         self._store = store
+        #: token -> (monotonic time the entry ends, grant)
+        self._recent: dict[str, tuple[float, StreamGrant]] = {}
 
     @property
     def ttl_seconds(self) -> int:
@@ -45,10 +56,19 @@ class StreamTokenStore:
 
     async def find(self, token: str) -> StreamGrant | None:
         """The grant stored under ``token``, or None (unknown, expired or unreadable)."""
+        now = time.monotonic()
+        recent = self._recent.get(token)
+        if recent is not None and recent[0] > now:
+            return recent[1]
         raw = await self._store.get(token)
         if raw is None:
             return None
         grant = StreamGrant.decode(raw)
         if grant is None:
             log.warning("stream_token.unreadable")
+            return None
+        lifetime_left = grant.issued_at + self.ttl_seconds - time.time()
+        if len(self._recent) >= GRANT_CACHE_SIZE:
+            self._recent.pop(next(iter(self._recent)))  # the oldest
+        self._recent[token] = (now + min(GRANT_CACHE_SECONDS, lifetime_left), grant)
         return grant

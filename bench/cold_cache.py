@@ -1,0 +1,111 @@
+"""Issue 15.1: ``/health`` latency while ranges stream from files out of the page cache.
+
+One streaming service on the local-directory store. A background client streams the whole
+object again and again, the object evicted from the page cache (``POSIX_FADV_DONTNEED``)
+before each pass, while this process times ``/health`` one request after another on a
+keep-alive connection. The same ``/health`` series alone is the baseline: if a disk read
+blocked the event loop, the health checks would wait for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import httpx
+
+from bench.load import FirstByteClient, LatencySample
+from bench.media import MEDIA_KEY, OBJECT_BYTES, object_file, store_local
+from bench.plan import BenchPlan
+from bench.processes import BenchKeys, Service
+from bench.report import BenchReport, Quantity, Row
+from bench.throughput import LOCAL_BACKENDS, MEDIA_BUCKET
+
+NAME = "cold_cache"
+SECONDS = 10.0
+
+
+def evict(path: Path) -> None:
+    """Drop ``path``'s pages from the page cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def health_series(url: str, seconds: float) -> list[float]:
+    """Milliseconds per ``GET /health``, one after another, for ``seconds``."""
+    import time
+
+    client = FirstByteClient(f"{url}/health")
+    values: list[float] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            elapsed, status = client.get_range(0, 1)  # /health ignores the Range header
+            if status != 200:
+                raise RuntimeError(f"/health answered {status}")
+            values.append(elapsed)
+    finally:
+        client.close()
+    return values
+
+
+def cold_streamer(url: str, path: Path, stop: threading.Event, passes: list[int]) -> None:
+    """Stream the whole object again and again, evicting it before each pass."""
+    with httpx.Client(timeout=120) as client:
+        while not stop.is_set():
+            evict(path)
+            with client.stream("GET", url) as response:
+                for _ in response.iter_bytes(1 << 20):
+                    if stop.is_set():
+                        break
+            passes.append(1)
+
+
+def run(plan: BenchPlan) -> BenchReport:
+    workdir = plan.scratch(NAME)
+    seconds = plan.seconds(SECONDS)
+    keys = BenchKeys(workdir / "keys")
+    report = BenchReport(
+        NAME,
+        f"15.1 /health while a cold file streams: {seconds:g} s per series",
+        "bench/load.py FirstByteClient for /health (one keep-alive connection); httpx "
+        "streaming the object, evicted from the page cache before each pass",
+    )
+    service = Service(
+        "streaming-cold", workdir, keys, modules=("streaming",), settings=LOCAL_BACKENDS
+    )
+    store_local(service.data_dir / "objects", MEDIA_BUCKET, MEDIA_KEY, object_file(plan.cache))
+    path = service.data_dir / "objects" / MEDIA_BUCKET / MEDIA_KEY
+    passes: list[int] = []
+    with service:
+        stream_url = service.url + service.issue_stream_url(MEDIA_KEY, OBJECT_BYTES)
+        health_series(service.url, 1)  # warm-up
+        alone = LatencySample.of(health_series(service.url, seconds))
+        stop = threading.Event()
+        streamer = threading.Thread(
+            target=cold_streamer, args=(stream_url, path, stop, passes), daemon=True
+        )
+        streamer.start()
+        try:
+            during = LatencySample.of(health_series(service.url, seconds))
+        finally:
+            stop.set()
+            streamer.join(timeout=60)
+    for label, q in (("p50", 50.0), ("p99", 99.0)):
+        report.rows.append(
+            Row(
+                f"{label} /health while a cold file streams ÷ alone",
+                Quantity("during", during.percentile(q), "ms"),
+                Quantity("alone", alone.percentile(q), "ms"),
+            )
+        )
+    report.notes.append(
+        f"{len(during.milliseconds)} health checks during {len(passes)} cold passes over a "
+        f"{OBJECT_BYTES // 2**20} MiB object, {len(alone.milliseconds)} alone"
+    )
+    report.raw = {"alone": alone.as_json(), "during": during.as_json(), "passes": len(passes)}
+    return report
