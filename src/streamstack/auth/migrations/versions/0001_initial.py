@@ -1,25 +1,14 @@
-"""Auth tables: users, sessions (refresh-token families), refresh tokens.
-
-Revision ID: auth_0001
-Revises:
-Create Date: 2025-01-01
-"""
+"""Auth tables: users, sessions (refresh-token families), refresh tokens."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import timestamp
+
 revision: str = "auth_0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def upgrade() -> None:
@@ -30,8 +19,8 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(100), nullable=True),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("password_hash", sa.String(512), nullable=False),
-        _timestamp("created_at"),
-        _timestamp("updated_at"),
+        timestamp("created_at"),
+        timestamp("updated_at"),
         sa.PrimaryKeyConstraint("id", name="pk_auth_users"),
         sa.UniqueConstraint("email", name="uq_auth_users_email"),
     )
@@ -40,11 +29,11 @@ def upgrade() -> None:
         "auth_sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        _timestamp("created_at"),
-        _timestamp("last_used_at"),
-        _timestamp("expires_at"),
+        timestamp("created_at"),
+        timestamp("last_used_at"),
+        timestamp("expires_at"),
         sa.Column("user_agent", sa.String(512), nullable=True),
-        _timestamp("revoked_at", nullable=True),
+        timestamp("revoked_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_auth_sessions"),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -58,11 +47,11 @@ def upgrade() -> None:
         "auth_refresh_tokens",
         sa.Column("id", sa.String(64), nullable=False),
         sa.Column("session_id", sa.Uuid(), nullable=False),
-        _timestamp("created_at"),
-        _timestamp("expires_at"),
-        _timestamp("used_at", nullable=True),
+        timestamp("created_at"),
+        timestamp("expires_at"),
+        timestamp("used_at", nullable=True),
         sa.Column("access_jti", sa.String(64), nullable=False),
-        _timestamp("access_expires_at"),
+        timestamp("access_expires_at"),
         sa.PrimaryKeyConstraint("id", name="pk_auth_refresh_tokens"),
         sa.ForeignKeyConstraint(
             ["session_id"],

@@ -1,25 +1,14 @@
-"""Attempt counters (sign-in and registration throttling), invites, rotation grace.
-
-Revision ID: auth_0002
-Revises: auth_0001
-Create Date: 2026-12-01
-"""
+"""Attempt counters (sign-in and registration throttling), invites, rotation grace."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import timestamp
+
 revision: str = "auth_0002"
 down_revision: str | None = "auth_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def upgrade() -> None:
@@ -29,8 +18,8 @@ def upgrade() -> None:
         "auth_attempt_counters",
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        _timestamp("locked_until"),
-        _timestamp("updated_at"),
+        timestamp("locked_until"),
+        timestamp("updated_at"),
         sa.PrimaryKeyConstraint("key", name="pk_auth_attempt_counters"),
     )
     op.create_index("ix_auth_attempt_counters_updated_at", "auth_attempt_counters", ["updated_at"])
@@ -39,11 +28,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("code_hash", sa.String(64), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
-        _timestamp("created_at"),
-        _timestamp("expires_at"),
-        _timestamp("used_at", nullable=True),
+        timestamp("created_at"),
+        timestamp("expires_at"),
+        timestamp("used_at", nullable=True),
         sa.Column("used_by", sa.Uuid(), nullable=True),
-        _timestamp("revoked_at", nullable=True),
+        timestamp("revoked_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_auth_invites"),
         sa.UniqueConstraint("code_hash", name="uq_auth_invites_code_hash"),
         sa.ForeignKeyConstraint(

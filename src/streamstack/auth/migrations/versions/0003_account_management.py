@@ -1,25 +1,14 @@
-"""Account management: disabled accounts, admin-issued password resets, auth's event outbox.
-
-Revision ID: auth_0003
-Revises: auth_0002
-Create Date: 2026-12-01
-"""
+"""Account management: disabled accounts, admin-issued password resets, auth's event outbox."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import sequence_number, timestamp
+
 revision: str = "auth_0003"
 down_revision: str | None = "auth_0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def _create_password_resets() -> None:
@@ -29,9 +18,9 @@ def _create_password_resets() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("code_hash", sa.String(64), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
-        _timestamp("created_at"),
-        _timestamp("expires_at"),
-        _timestamp("used_at", nullable=True),
+        timestamp("created_at"),
+        timestamp("expires_at"),
+        timestamp("used_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_auth_password_resets"),
         sa.UniqueConstraint("code_hash", name="uq_auth_password_resets_code_hash"),
         sa.ForeignKeyConstraint(
@@ -53,17 +42,12 @@ def _create_password_resets() -> None:
 def _create_outbox() -> None:
     op.create_table(
         "auth_outbox",
-        sa.Column(
-            "seq",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        sequence_number(),
         sa.Column("event_id", sa.String(64), nullable=False),
         sa.Column("subject", sa.String(200), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
-        _timestamp("created_at"),
-        _timestamp("sent_at", nullable=True),
+        timestamp("created_at"),
+        timestamp("sent_at", nullable=True),
         sa.PrimaryKeyConstraint("seq", name="pk_auth_outbox"),
         sa.UniqueConstraint("event_id", name="uq_auth_outbox_event_id"),
     )
@@ -72,7 +56,7 @@ def _create_outbox() -> None:
 
 def upgrade() -> None:
     with op.batch_alter_table("auth_users") as batch:
-        batch.add_column(_timestamp("disabled_at", nullable=True))
+        batch.add_column(timestamp("disabled_at", nullable=True))
     _create_password_resets()
     _create_outbox()
 

@@ -1,25 +1,14 @@
-"""Catalogue tables: media items, their tags, and the event outbox.
-
-Revision ID: catalogue_0001
-Revises:
-Create Date: 2025-01-01
-"""
+"""Catalogue tables: media items, their tags, and the event outbox."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import sequence_number, timestamp
+
 revision: str = "catalogue_0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def upgrade() -> None:
@@ -48,9 +37,9 @@ def _create_media_items() -> None:
         sa.Column("thumbnail_s3_key", sa.String(1024), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(255), nullable=False),
-        _timestamp("created_at"),
-        _timestamp("updated_at"),
-        _timestamp("published_at", nullable=True),
+        timestamp("created_at"),
+        timestamp("updated_at"),
+        timestamp("published_at", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_media_items"),
         sa.CheckConstraint("status IN ('draft', 'published')", name="ck_media_items_status"),
     )
@@ -82,18 +71,13 @@ def _create_media_tags() -> None:
 def _create_outbox() -> None:
     op.create_table(
         "catalogue_outbox",
-        sa.Column(
-            "seq",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        sequence_number(),
         sa.Column("event_id", sa.String(36), nullable=False),
         sa.Column("subject", sa.String(255), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
-        _timestamp("created_at"),
+        timestamp("created_at"),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        _timestamp("sent_at", nullable=True),
+        timestamp("sent_at", nullable=True),
         sa.PrimaryKeyConstraint("seq", name="pk_catalogue_outbox"),
         sa.UniqueConstraint("event_id", name="uq_catalogue_outbox_event_id"),
     )

@@ -5,23 +5,15 @@ Plain ``ADD COLUMN``s with constant defaults on both backends: no table rebuild 
 
 Items registered before this revision were served as uploaded, so they are taken as
 playable only if the original is browser-safe (H.264 video, AAC or no audio, MP4).
-
-Revision ID: catalogue_0002
-Revises: catalogue_0001
-Create Date: 2026-12-01
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "catalogue_0002"
 down_revision: str | None = "catalogue_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _NEW_COLUMNS = (
     "original_playable",

@@ -1,25 +1,14 @@
-"""Ingest table: uploads being received, processed, or recently finished.
-
-Revision ID: ingest_0001
-Revises:
-Create Date: 2025-01-01
-"""
+"""Ingest table: uploads being received, processed, or recently finished."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import timestamp
+
 revision: str = "ingest_0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def upgrade() -> None:
@@ -45,11 +34,11 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("error_status", sa.Integer(), nullable=True),
         sa.Column("item", sa.JSON(), nullable=True),
-        _timestamp("created_at"),
-        _timestamp("updated_at"),
-        _timestamp("expires_at"),
+        timestamp("created_at"),
+        timestamp("updated_at"),
+        timestamp("expires_at"),
         sa.Column("lease_token", sa.String(32), nullable=True),
-        _timestamp("lease_until", nullable=True),
+        timestamp("lease_until", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_ingest_uploads"),
     )
     op.create_index("ix_ingest_uploads_state", "ingest_uploads", ["state"])

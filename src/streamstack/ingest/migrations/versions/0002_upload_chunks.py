@@ -2,23 +2,15 @@
 
 Every PATCH used to rewrite the whole buffered tail (up to a part, 8 MiB or more), so an
 upload in small chunks cost quadratic time. Existing tails move into one chunk each.
-
-Revision ID: ingest_0002
-Revises: ingest_0001
-Create Date: 2026-12-01
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "ingest_0002"
 down_revision: str | None = "ingest_0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
