@@ -10,9 +10,13 @@ export function stepSpeed(rate: number, direction: 1 | -1): number {
   return SPEEDS[next] ?? 1;
 }
 
+/** Input types whose keys are not text: the player's shortcuts still apply there. */
+const NOT_TEXT = new Set(["range", "checkbox", "radio", "button"]);
+
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  if (target instanceof HTMLInputElement) return !NOT_TEXT.has(target.type);
+  return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
 function seek(video: HTMLVideoElement, by: number): void {
@@ -42,18 +46,21 @@ function toggleCaptions(video: HTMLVideoElement): void {
 export function usePlayerShortcuts(
   videoRef: RefObject<HTMLVideoElement | null>,
   onSpeed: (rate: number) => void,
+  fullscreenRef?: RefObject<HTMLElement | null>,
 ): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const video = videoRef.current;
       if (!video || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
       const onVideo = event.target === video;
+      // The seek bar moves itself with the arrows; buttons and links take space.
+      const onSlider = event.target instanceof HTMLInputElement && event.target.type === "range";
       const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
       const act: Record<string, () => void> = {
         k: () => (video.paused ? void video.play()?.catch(() => undefined) : video.pause()),
         j: () => seek(video, -10),
         l: () => seek(video, 10),
-        f: () => toggleFullscreen(video),
+        f: () => toggleFullscreen(fullscreenRef?.current ?? video),
         m: () => (video.muted = !video.muted),
         c: () => toggleCaptions(video),
         "<": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, -1))),
@@ -61,7 +68,7 @@ export function usePlayerShortcuts(
       };
       // The focused video's native controls already answer these.
       if (!onVideo && !onButton) act[" "] = act.k!;
-      if (!onVideo) {
+      if (!onVideo && !onSlider) {
         act.ArrowLeft = () => seek(video, -5);
         act.ArrowRight = () => seek(video, 5);
       }
@@ -72,5 +79,5 @@ export function usePlayerShortcuts(
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [videoRef, onSpeed]);
+  }, [videoRef, onSpeed, fullscreenRef]);
 }

@@ -1,10 +1,10 @@
-import { act, screen, within } from "@testing-library/react";
+import { act, fireEvent, screen, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS, WatchPage } from "./Watch";
 
 afterEach(() => {
@@ -62,7 +62,7 @@ describe("WatchPage", () => {
     );
   });
 
-  it("renews the stream token at 80 % of its lifetime and keeps position and play state", async () => {
+  it("renews a short-lived stream token at half its lifetime and keeps position and play state", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const TOKEN = `${API}/catalogue/m-1/stream-token`;
     server.use(
@@ -78,7 +78,7 @@ describe("WatchPage", () => {
     const playback = { time: 42.5, paused: false };
     const play = fakePlayback(video, playback);
 
-    await act(() => vi.advanceTimersByTimeAsync(79_000));
+    await act(() => vi.advanceTimersByTimeAsync(49_000));
     expect(sentTo(seen, "POST", TOKEN)).toHaveLength(1);
 
     await act(() => vi.advanceTimersByTimeAsync(1_000));
@@ -200,5 +200,67 @@ describe("WatchPage", () => {
     const video = await screen.findByTestId("player");
     await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/ready"));
     expect(screen.queryByTestId("player-pending")).not.toBeInTheDocument();
+  });
+
+  it("shows the storyboard frame under the pointer on the seek bar, on the token in force", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const TOKEN = `${API}/catalogue/m-1/stream-token`;
+    const grant = (token: string) => ({
+      stream_url: `/api/v1/stream/${token}`,
+      expires_in: 100,
+      hls_url: null,
+      storyboard_url: `/api/v1/stream/${token}/storyboard/storyboard.vtt`,
+    });
+    const vtt = [
+      "WEBVTT",
+      "",
+      "00:00:00.000 --> 00:00:30.000",
+      "sheet_001.jpg#xywh=0,0,160,90",
+      "",
+      "00:00:30.000 --> 00:01:05.000",
+      "sheet_001.jpg#xywh=160,0,160,90",
+      "",
+    ].join("\n");
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+      http.post(TOKEN, () => ok(grant("first")), { once: true }),
+      http.post(TOKEN, () => ok(grant("second"))),
+      http.get(`${API}/stream/first/storyboard/storyboard.vtt`, () => new HttpResponse(vtt, { headers: { "Content-Type": "text/vtt" } })),
+    );
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/first"));
+    Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+    act(() => {
+      video.dispatchEvent(new Event("durationchange"));
+    });
+    const seekBar = screen.getByRole("slider", { name: "Seek" });
+    const bar = seekBar.parentElement!;
+    vi.spyOn(bar, "getBoundingClientRect").mockReturnValue(DOMRect.fromRect({ x: 100, y: 0, width: 650, height: 20 }));
+
+    // 3/4 of the way along a 65 s video: 48.75 s, the second tile.
+    await vi.waitFor(() => {
+      fireEvent.pointerMove(bar, { clientX: 100 + 650 * 0.75 });
+      expect(screen.getByTestId("storyboard-frame")).toBeInTheDocument();
+    });
+    const frame = screen.getByTestId("storyboard-frame");
+    expect(frame.style.backgroundImage).toContain("/api/v1/stream/first/storyboard/sheet_001.jpg");
+    expect(frame.style.backgroundPosition).toBe("-160px 0px");
+    expect(screen.getByTestId("seek-preview")).toHaveTextContent("0:48");
+    fireEvent.pointerLeave(bar);
+    expect(screen.queryByTestId("storyboard-frame")).not.toBeInTheDocument();
+
+    // After a renewal the sheets come from the new token, without reloading the VTT.
+    await act(() => vi.advanceTimersByTimeAsync(50_000));
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
+    fireEvent.pointerMove(bar, { clientX: 110 });
+    const early = screen.getByTestId("storyboard-frame");
+    expect(early.style.backgroundImage).toContain("/api/v1/stream/second/storyboard/sheet_001.jpg");
+    expect(early.style.backgroundPosition).toBe("0px 0px");
+
+    // Dragging the bar seeks at once.
+    fireEvent.change(seekBar, { target: { value: "20" } });
+    expect(video.currentTime).toBe(20);
   });
 });

@@ -1,0 +1,178 @@
+import { useEffect, useId, useRef, useState, type RefObject } from "react";
+import type { MediaItem } from "../api/schema";
+import { formatDuration } from "../lib/format";
+import { SPEEDS, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+import { SeekBar } from "./SeekBar";
+import { useStream, type Quality } from "./useStream";
+
+interface Clock {
+  time: number;
+  duration: number;
+  paused: boolean;
+  muted: boolean;
+}
+
+/** The video's position, length and play/mute state, following its events. */
+function useClock(videoRef: RefObject<HTMLVideoElement | null>): [Clock, (time: number) => void] {
+  const [clock, setClock] = useState<Clock>({ time: 0, duration: Number.NaN, paused: true, muted: false });
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const update = () =>
+      setClock({ time: video.currentTime, duration: video.duration, paused: video.paused, muted: video.muted });
+    const events = ["timeupdate", "durationchange", "loadedmetadata", "play", "pause", "volumechange", "seeking"];
+    for (const name of events) video.addEventListener(name, update);
+    return () => {
+      for (const name of events) video.removeEventListener(name, update);
+    };
+  }, [videoRef]);
+  const seek = (time: number) => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.currentTime = time; // instant: hls.js fetches the segment at once
+    setClock((c) => ({ ...c, time }));
+  };
+  return [clock, seek];
+}
+
+function qualityLabel(quality: Quality): string {
+  return `${quality.height}p`;
+}
+
+function QualityMenu({
+  qualities,
+  level,
+  playing,
+  onChange,
+}: {
+  qualities: Quality[];
+  level: number;
+  playing: number | null;
+  onChange: (level: number) => void;
+}) {
+  const id = useId();
+  const auto = playing !== null && qualities[playing] ? `Auto (${qualityLabel(qualities[playing])})` : "Auto";
+  const highestFirst = [...qualities].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
+  return (
+    <>
+      <label htmlFor={id}>Quality</label>
+      <select id={id} value={level} onChange={(e) => onChange(Number(e.target.value))}>
+        <option value={-1}>{auto}</option>
+        {highestFirst.map((q) => (
+          <option key={q.index} value={q.index}>
+            {qualityLabel(q)}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+function togglePlay(video: HTMLVideoElement | null): void {
+  if (!video) return;
+  if (video.paused) void video.play()?.catch(() => undefined);
+  else video.pause();
+}
+
+function toggleFullscreen(element: HTMLElement | null): void {
+  if (document.fullscreenElement) void document.exitFullscreen?.();
+  else void element?.requestFullscreen?.();
+}
+
+/**
+ * The watch page's player: HLS through hls.js (or the browser's own HLS, or
+ * the original file), our own controls — play, a seek bar with storyboard
+ * previews, quality (Auto + each rung), speed, mute, fullscreen — and the
+ * page-wide keyboard shortcuts.
+ */
+export function Player({ item }: { item: MediaItem }) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const frameRef = useRef<HTMLDivElement>(null);
+  const [speed, setSpeed] = useState(1);
+  const speedId = useId();
+  usePlayerShortcuts(videoRef, setSpeed, frameRef);
+  const stream = useStream(item.id, videoRef);
+  const [clock, seek] = useClock(videoRef);
+  const portrait = item.width !== null && item.height !== null && item.height > item.width;
+
+  return (
+    <div className="player-wrap">
+      <div ref={frameRef} className="player-frame" data-delivery={stream.delivery ?? undefined}>
+        <video
+          ref={videoRef}
+          className={portrait ? "player portrait" : "player"}
+          style={portrait && item.width && item.height ? { aspectRatio: `${item.width} / ${item.height}` } : undefined}
+          data-testid="player"
+          playsInline
+          preload="metadata"
+          poster={item.thumbnail_url ?? undefined}
+          aria-label={`Video: ${item.title}`}
+          onClick={() => togglePlay(videoRef.current)}
+          onRateChange={(e) => setSpeed(e.currentTarget.playbackRate)}
+        />
+        <div className="player-controls">
+          <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
+            {clock.paused ? "Play" : "Pause"}
+          </button>
+          <SeekBar
+            time={clock.time}
+            duration={clock.duration}
+            onSeek={seek}
+            storyboard={stream.storyboard}
+            rewrite={stream.rewrite}
+          />
+          <span className="player-time" data-testid="player-time">
+            {formatDuration(clock.time) || "0:00"} / {formatDuration(clock.duration) || "–:––"}
+          </span>
+          <button
+            type="button"
+            className="icon"
+            aria-pressed={clock.muted}
+            onClick={() => {
+              if (videoRef.current) videoRef.current.muted = !videoRef.current.muted;
+            }}
+          >
+            {clock.muted ? "Unmute" : "Mute"}
+          </button>
+          <button type="button" className="icon" onClick={() => toggleFullscreen(frameRef.current)}>
+            Full screen
+          </button>
+        </div>
+      </div>
+      <div className="player-tools">
+        {stream.qualities.length > 0 && (
+          <QualityMenu
+            qualities={stream.qualities}
+            level={stream.level}
+            playing={stream.playing}
+            onChange={stream.setLevel}
+          />
+        )}
+        <label htmlFor={speedId}>Speed</label>
+        <select
+          id={speedId}
+          value={speed}
+          onChange={(e) => {
+            const rate = Number(e.target.value);
+            if (videoRef.current) videoRef.current.playbackRate = rate;
+            setSpeed(rate);
+          }}
+        >
+          {SPEEDS.map((s) => (
+            <option key={s} value={s}>
+              {s === 1 ? "Normal" : `${s}×`}
+            </option>
+          ))}
+        </select>
+        <small className="hint">
+          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
+        </small>
+      </div>
+      {stream.error && (
+        <p className="form-error" role="alert">
+          {stream.error}
+        </p>
+      )}
+    </div>
+  );
+}

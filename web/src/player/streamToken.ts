@@ -1,0 +1,106 @@
+import type { StreamTokenGrant } from "../api/schema";
+
+/**
+ * A stream token grants one item's prefix: every file of the item (the
+ * original, the HLS playlists and segments, the storyboard) is served at
+ * `/api/v1/stream/<token>/<path>`, and the same `<path>` serves the same bytes
+ * under any live token of the item. So a renewal only swaps that one path
+ * segment: playlists already loaded (whose relative URIs hls.js resolved
+ * against the old token) keep working, and nothing reloads.
+ */
+const TOKEN_SEGMENT = /^(.*\/api\/v1\/stream\/)([^/?#]+)(?=[/?#]|$)/;
+
+/** The token in a stream URL (`/api/v1/stream/<token>[/…]`), or null. */
+export function tokenOf(url: string): string | null {
+  const match = TOKEN_SEGMENT.exec(url);
+  return match ? (match[2] ?? null) : null;
+}
+
+/**
+ * `url` with its stream token replaced by the token of `streamUrl` (the
+ * current grant's `stream_url`). URLs that are not stream URLs are returned
+ * unchanged, so the rewrite is safe to apply to every request a player makes.
+ */
+export function withCurrentToken(url: string, streamUrl: string): string {
+  const token = tokenOf(streamUrl);
+  if (token === null) return url;
+  return url.replace(TOKEN_SEGMENT, (_all, head: string) => `${head}${token}`);
+}
+
+/** Renew this long before a token expires: the request and a slow network fit in it. */
+export const RENEW_MARGIN_SECONDS = 60;
+
+/**
+ * Milliseconds after a grant arrives at which to ask for the next one: a
+ * minute before expiry, or at half the lifetime of a token shorter than two
+ * minutes (a 3600 s token is renewed after 3540 s, a 100 s one after 50 s).
+ */
+export function renewDelayMs(expiresInSeconds: number): number {
+  const lifetime = Math.max(10, expiresInSeconds);
+  return Math.round(Math.max(lifetime * 0.5, lifetime - RENEW_MARGIN_SECONDS) * 1000);
+}
+
+/** Asks the catalogue for a fresh grant (404 when the item was withdrawn). */
+export type FetchGrant = () => Promise<StreamTokenGrant>;
+
+/**
+ * Keeps a current stream grant for one item: renews it ahead of expiry (and
+ * on demand, e.g. after a 404 from a segment), and tells the listener about
+ * each new grant. One renewal at a time; failures are retried by the caller.
+ */
+export class StreamGrants {
+  private grant: StreamTokenGrant | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pending: Promise<StreamTokenGrant> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly fetchGrant: FetchGrant,
+    private readonly onGrant: (grant: StreamTokenGrant, first: boolean) => void,
+    private readonly onFailure: (error: unknown) => void,
+  ) {}
+
+  /** The grant in force (null before the first answer). */
+  get current(): StreamTokenGrant | null {
+    return this.grant;
+  }
+
+  /** `url` moved onto the current token. */
+  rewrite(url: string): string {
+    return this.grant ? withCurrentToken(url, this.grant.stream_url) : url;
+  }
+
+  /** Gets a grant now (a renewal in flight is shared) and schedules the next. */
+  renew(): Promise<StreamTokenGrant> {
+    if (this.pending) return this.pending;
+    clearTimeout(this.timer);
+    const first = this.grant === null;
+    this.pending = this.fetchGrant()
+      .then((grant) => {
+        if (this.stopped) return grant;
+        this.grant = grant;
+        this.timer = setTimeout(() => void this.renew().catch(() => undefined), renewDelayMs(grant.expires_in));
+        this.onGrant(grant, first);
+        return grant;
+      })
+      .catch((error: unknown) => {
+        if (!this.stopped) this.onFailure(error);
+        throw error;
+      })
+      .finally(() => {
+        this.pending = null;
+      });
+    return this.pending;
+  }
+
+  /** Renews again after `ms` (after a failure the caller judged temporary). */
+  retryIn(ms: number): void {
+    clearTimeout(this.timer);
+    if (!this.stopped) this.timer = setTimeout(() => void this.renew().catch(() => undefined), ms);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,233 @@
+import type Hls from "hls.js";
+import type { ErrorData } from "hls.js";
+import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
+import { getStreamToken } from "../api/catalogue";
+import { ApiError, errorMessage } from "../api/errors";
+import type { StreamTokenGrant } from "../api/schema";
+import { parseStoryboard, type StoryboardCue } from "./storyboard";
+import { StreamGrants } from "./streamToken";
+
+/** How the video gets its pictures. */
+export type Delivery = "hls" | "native-hls" | "progressive";
+
+/** One rung of the HLS ladder, as the quality menu offers it. */
+export interface Quality {
+  /** hls.js level index. */
+  index: number;
+  height: number;
+  bitrate: number;
+}
+
+export interface StreamState {
+  delivery: Delivery | null;
+  qualities: Quality[];
+  /** The chosen level; -1 is Auto. */
+  level: number;
+  /** The level hls.js is playing now (what Auto picked). */
+  playing: number | null;
+  storyboard: StoryboardCue[];
+  error: string | null;
+  setLevel: (level: number) => void;
+  /** A stream URL moved onto the token in force (e.g. a storyboard sheet). */
+  rewrite: (url: string) => string;
+}
+
+/**
+ * Points the video at a new URL without losing the viewer's place: the
+ * position and play/pause state are restored once the new source loads.
+ * Only for sources hls.js does not drive (the progressive original, Safari's
+ * own HLS), where a new token means a new `src`.
+ */
+export function swapSource(video: HTMLVideoElement, url: string): void {
+  const time = video.currentTime;
+  const wasPlaying = !video.paused && !video.ended;
+  const restore = () => {
+    if (Number.isFinite(time) && time > 0) video.currentTime = time;
+    if (wasPlaying) video.play()?.catch(() => undefined);
+  };
+  video.addEventListener("loadedmetadata", restore, { once: true });
+  video.src = url;
+}
+
+/** Whether this browser has Media Source Extensions (hls.js needs them). */
+export function hasMediaSource(): boolean {
+  return typeof window !== "undefined" && ("MediaSource" in window || "ManagedMediaSource" in window);
+}
+
+/**
+ * hls.js wherever MediaSource exists (every desktop browser, Android, iPadOS
+ * 17+ and iOS 17.1+ through ManagedMediaSource); the browser's own HLS where it
+ * has that but no MSE (older iPhones); the original file otherwise.
+ */
+export function chooseDelivery(grant: StreamTokenGrant, video: HTMLVideoElement, mse: boolean): Delivery {
+  if (!grant.hls_url) return "progressive";
+  if (mse) return "hls";
+  if (video.canPlayType("application/vnd.apple.mpegurl")) return "native-hls";
+  return "progressive";
+}
+
+function failureText(err: unknown): string {
+  return err instanceof ApiError && err.status === 404 ? "This video is not available." : errorMessage(err);
+}
+
+function qualitiesOf(hls: Hls): Quality[] {
+  return hls.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate }));
+}
+
+/** A token that died under us (expired while asleep, taken down): 404 on a file. */
+function isGoneToken(data: ErrorData): boolean {
+  return data.response?.code === 404 || data.response?.code === 403;
+}
+
+/**
+ * An explicit choice switches at once (the buffer ahead is dropped and
+ * refilled in that quality); -1 (Auto) lets the bandwidth estimate decide.
+ */
+function switchLevel(hls: Hls, level: number): void {
+  hls.currentLevel = level;
+}
+
+interface Session {
+  grants: StreamGrants;
+  hls: Hls | null;
+  delivery: Delivery | null;
+}
+
+/**
+ * Plays one item in `videoRef`: asks for a stream token, picks the delivery,
+ * keeps the token fresh (hls.js requests are rewritten onto the newest token,
+ * so a renewal never reloads anything), loads the storyboard and exposes the
+ * quality levels.
+ */
+export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): StreamState {
+  const [delivery, setDelivery] = useState<Delivery | null>(null);
+  const [qualities, setQualities] = useState<Quality[]>([]);
+  const [level, setLevelState] = useState(-1);
+  const [playing, setPlaying] = useState<number | null>(null);
+  const [storyboard, setStoryboard] = useState<StoryboardCue[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const session = useRef<Session | null>(null);
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    let cancelled = false;
+
+    const attachHls = async (grant: StreamTokenGrant, current: Session) => {
+      const { default: HlsPlayer } = await import("hls.js");
+      if (cancelled) return;
+      if (!HlsPlayer.isSupported()) {
+        current.delivery = "progressive";
+        setDelivery("progressive");
+        video.src = grant.stream_url;
+        return;
+      }
+      const hls = new HlsPlayer({
+        // Every playlist, init segment and media segment goes out on the token
+        // in force: after a renewal the old token's URLs hls.js resolved are
+        // moved onto the new one here, with no reload and no seek.
+        xhrSetup: (xhr, url) => xhr.open("GET", current.grants.rewrite(url), true),
+      });
+      current.hls = hls;
+      hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => setQualities(qualitiesOf(hls)));
+      hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(data.level));
+      hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
+        if (cancelled) return;
+        // hls.js retries the failed request; by then it carries a fresh token.
+        if (isGoneToken(data)) void current.grants.renew().catch(() => undefined);
+        if (!data.fatal) return;
+        if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
+          hls.recoverMediaError();
+        } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
+          void current.grants.renew().then(
+            () => hls.startLoad(),
+            () => undefined,
+          );
+        } else {
+          setError("The video could not be played.");
+        }
+      });
+      hls.loadSource(grant.hls_url!);
+      hls.attachMedia(video);
+    };
+
+    const loadStoryboard = async (grant: StreamTokenGrant, current: Session) => {
+      if (!grant.storyboard_url) return;
+      const url = new URL(current.grants.rewrite(grant.storyboard_url), location.href).toString();
+      try {
+        const answer = await fetch(url, { credentials: "same-origin" });
+        if (!answer.ok) return; // no previews is not an error worth showing
+        const cues = parseStoryboard(await answer.text(), url);
+        if (!cancelled) setStoryboard(cues);
+      } catch {
+        // The same: seeking works without pictures.
+      }
+    };
+
+    const onGrant = (grant: StreamTokenGrant, first: boolean) => {
+      const current = session.current!;
+      setError(null);
+      if (!first) {
+        // hls.js: nothing to do, the next request uses the new token.
+        if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
+        if (current.delivery === "progressive") swapSource(video, grant.stream_url);
+        return;
+      }
+      const chosen = chooseDelivery(grant, video, hasMediaSource());
+      current.delivery = chosen;
+      setDelivery(chosen);
+      if (chosen === "hls") void attachHls(grant, current);
+      else video.src = chosen === "native-hls" ? grant.hls_url! : grant.stream_url;
+      void loadStoryboard(grant, current);
+    };
+
+    const onFailure = (err: unknown) => {
+      setError(failureText(err));
+      // Try again later: a network blip must not end a long session.
+      if (!(err instanceof ApiError && err.status >= 400 && err.status < 500)) current.grants.retryIn(15_000);
+    };
+
+    const current: Session = {
+      grants: new StreamGrants(() => getStreamToken(itemId), onGrant, onFailure),
+      hls: null,
+      delivery: null,
+    };
+    session.current = current;
+
+    // A source hls.js does not drive that fails (e.g. the token expired while
+    // the laptop slept) gets one fresh token, then we stop and show the error.
+    let lastErrorRenewal = 0;
+    const onError = () => {
+      if (cancelled || current.delivery === null || current.delivery === "hls") return;
+      const now = Date.now();
+      if (now - lastErrorRenewal < 30_000) {
+        setError("The video could not be played.");
+        return;
+      }
+      lastErrorRenewal = now;
+      void current.grants.renew().catch(() => undefined);
+    };
+    video.addEventListener("error", onError);
+    void current.grants.renew().catch(() => undefined);
+
+    return () => {
+      cancelled = true;
+      current.grants.stop();
+      current.hls?.destroy();
+      video.removeEventListener("error", onError);
+      video.removeAttribute("src");
+      session.current = null;
+    };
+  }, [itemId, videoRef]);
+
+  const setLevel = useCallback((next: number) => {
+    const hls = session.current?.hls;
+    if (!hls) return;
+    switchLevel(hls, next);
+    setLevelState(next);
+  }, []);
+
+  const rewrite = useCallback((url: string) => session.current?.grants.rewrite(url) ?? url, []);
+
+  return { delivery, qualities, level, playing, storyboard, error, setLevel, rewrite };
+}
