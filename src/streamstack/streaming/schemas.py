@@ -24,7 +24,9 @@ STREAM_RESPONSES = {
         media_type="application/octet-stream",
     ),
     304: _NO_BODY,
-    404: _error("Unknown or expired token, or its object is gone"),
+    404: _error(
+        "Unknown, expired or taken-down token, a path outside its item's prefix, or its object is gone"
+    ),
     412: _error("If-Match or If-Unmodified-Since failed"),
     416: _error("No requested range overlaps the object (Content-Range: bytes */size)"),
     503: _error("The key-value or object store is unreachable (Retry-After)"),
