@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.login import run_login, run_logout
@@ -57,28 +58,50 @@ def data_directory(text: str) -> Path:
     return Path(text).expanduser()
 
 
-def _add_dev(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    dev = sub.add_parser(
+#: What ``add_subparsers`` returns (generic for type checkers only, hence the string).
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _command(
+    sub: Subcommands, name: str, run: Command, *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """Declare subcommand ``name``, which runs ``run`` with the parsed arguments."""
+    parser = sub.add_parser(name, help=help, description=description)
+    parser.set_defaults(command=run)
+    return parser
+
+
+def _data_dir_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--data-dir", type=data_directory, default=None, help=help)
+
+
+def _listen_arguments(parser: argparse.ArgumentParser, host_help: str, port_help: str) -> None:
+    parser.add_argument("--host", default=None, help=host_help)
+    parser.add_argument("--port", type=int, default=None, help=port_help)
+
+
+def _add_dev(sub: Subcommands) -> None:
+    dev = _command(
+        sub,
         "dev",
+        run_dev,
         help="all modules in one process on embedded backends, with the SPA",
         description="Run every module in one process on embedded backends (SQLite, local "
         "directory, in-process KV and events) and serve the built SPA from web/dist.",
     )
-    dev.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
-    dev.add_argument("--port", type=int, default=None, help="port (default 8000)")
-    dev.add_argument(
-        "--data-dir",
-        type=data_directory,
-        default=None,
-        help="data directory: database, keys, media (default $STREAMSTACK_DATA_DIR or "
+    _listen_arguments(dev, "address to listen on (default 127.0.0.1)", "port (default 8000)")
+    _data_dir_argument(
+        dev,
+        "data directory: database, keys, media (default $STREAMSTACK_DATA_DIR or "
         ".streamstack); give `create-admin` the same one",
     )
-    dev.set_defaults(command=run_dev)
 
 
-def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = sub.add_parser(
+def _add_serve(sub: Subcommands) -> None:
+    serve = _command(
+        sub,
         "serve",
+        run_serve,
         help="one or more modules on the production backends",
         description="Run the named modules against Postgres, NATS and S3 as configured by "
         "STREAMSTACK_* variables; other modules are reached at STREAMSTACK_<MODULE>_URL.",
@@ -90,14 +113,14 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="NAME",
         help=f"module to mount, repeatable ({', '.join(MODULE_NAMES)})",
     )
-    serve.add_argument("--host", default=None, help="address to listen on")
-    serve.add_argument("--port", type=int, default=None, help="port")
-    serve.set_defaults(command=run_serve)
+    _listen_arguments(serve, "address to listen on", "port")
 
 
-def _add_worker(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    worker = sub.add_parser(
+def _add_worker(sub: Subcommands) -> None:
+    worker = _command(
+        sub,
         "worker",
+        run_worker,
         help="transcoding workers on the shared job queue (no HTTP app)",
         description="Run transcoding workers on the job queue named by STREAMSTACK_* "
         "variables, serving only /health, /ready and /metrics. Start several, anywhere: "
@@ -109,33 +132,31 @@ def _add_worker(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=None,
         help="jobs this process runs at once (default $STREAMSTACK_WORKER_CONCURRENCY or 1)",
     )
-    worker.add_argument("--host", default=None, help="address of /health, /ready, /metrics")
-    worker.add_argument("--port", type=int, default=None, help="port of /health, /ready, /metrics")
-    worker.add_argument(
-        "--data-dir", type=data_directory, default=None, help="data directory (dev)"
+    _listen_arguments(
+        worker, "address of /health, /ready, /metrics", "port of /health, /ready, /metrics"
     )
-    worker.set_defaults(command=run_worker)
+    _data_dir_argument(worker, "data directory (dev)")
 
 
-def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    migrate = sub.add_parser(
+def _add_migrate(sub: Subcommands) -> None:
+    migrate = _command(
+        sub,
         "migrate",
+        run_migrate,
         help="apply database migrations",
         description="Apply every module's migrations to STREAMSTACK_DATABASE_URL.",
     )
     migrate.add_argument("--module", action="append", dest="modules", metavar="NAME")
-    migrate.add_argument(
-        "--data-dir",
-        type=data_directory,
-        default=None,
-        help="data directory whose SQLite database to migrate (without a database URL)",
+    _data_dir_argument(
+        migrate, "data directory whose SQLite database to migrate (without a database URL)"
     )
-    migrate.set_defaults(command=run_migrate)
 
 
-def _add_create_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    create_admin = sub.add_parser(
+def _add_create_admin(sub: Subcommands) -> None:
+    create_admin = _command(
+        sub,
         "create-admin",
+        run_create_admin,
         help="create an admin account, or promote an existing one",
         description="Create an admin with this email, or make the existing account an admin. "
         "Without --password-stdin a new account gets a generated password, printed once; "
@@ -145,16 +166,13 @@ def _add_create_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create_admin.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    create_admin.add_argument(
-        "--data-dir",
-        type=data_directory,
-        default=None,
-        help="the data directory of `streamstack dev` (default $STREAMSTACK_DATA_DIR or "
+    _data_dir_argument(
+        create_admin,
+        "the data directory of `streamstack dev` (default $STREAMSTACK_DATA_DIR or "
         ".streamstack in the current directory): the account goes into its SQLite database, "
         "so pass the same --data-dir to `streamstack dev`. Ignored for the database when "
         "STREAMSTACK_DATABASE_URL is set (production: that database)",
     )
-    create_admin.set_defaults(command=run_create_admin)
 
 
 def _server_argument(parser: argparse.ArgumentParser) -> None:
@@ -165,9 +183,11 @@ def _server_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_login(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    login = sub.add_parser(
+def _add_login(sub: Subcommands) -> None:
+    login = _command(
+        sub,
         "login",
+        run_login,
         help="sign in once; later commands (upload) use the sign-in",
         description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
         "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
@@ -181,23 +201,25 @@ def _add_login(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="read the password from standard input instead of a prompt",
     )
-    login.set_defaults(command=run_login)
 
 
-def _add_logout(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    logout = sub.add_parser(
+def _add_logout(sub: Subcommands) -> None:
+    logout = _command(
+        sub,
         "logout",
+        run_logout,
         help="end the sign-in of `streamstack login`",
         description="End the session on the server (when it can be reached) and remove the "
         "stored sign-in for --server.",
     )
     _server_argument(logout)
-    logout.set_defaults(command=run_logout)
 
 
-def _add_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    upload = sub.add_parser(
+def _add_upload(sub: Subcommands) -> None:
+    upload = _command(
+        sub,
         "upload",
+        run_upload,
         help="upload a video through the resumable (tus) endpoint",
         description="Upload FILE to a running StreamStack as an admin, with a progress line "
         "on stderr. An interrupted upload resumes where it stopped when the same command "
@@ -226,4 +248,3 @@ def _add_upload(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="MIB_PER_S",
         help="send at most this many MiB per second (default: as fast as the network goes)",
     )
-    upload.set_defaults(command=run_upload)
