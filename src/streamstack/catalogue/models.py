@@ -135,3 +135,33 @@ class OutboxRow(CatalogueBase):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class WatchProgressRow(CatalogueBase):
+    """Where one user is in one item: what resume, continue watching and history read.
+
+    One row per (user, item), overwritten by each save. Deleted with the item (the foreign
+    key cascades, and the delete use case removes the rows in its own transaction) and with
+    the user (auth's ``user.deleted`` event).
+    """
+
+    __tablename__ = "watch_progress"
+    __table_args__ = (
+        CheckConstraint("position_seconds >= 0", name="position_not_negative"),
+        # Continue watching and history: one user's rows, newest first.
+        Index("ix_watch_progress_user_updated", "user_id", "updated_at", "media_id"),
+        # Deleting an item's rows without a scan.
+        Index("ix_watch_progress_media_id", "media_id"),
+    )
+
+    #: The account (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    media_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    position_seconds: Mapped[float] = mapped_column(Float)
+    #: The item's length as the catalogue knows it, else as the player reported it.
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    #: Reached the last few seconds (or 95 %): not offered for resuming any more.
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

@@ -9,6 +9,7 @@ from streamstack.catalogue.contract import create_item_handler, update_processin
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
+from streamstack.catalogue.watching import UserDeletedEvents, WatchingService
 from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
@@ -35,16 +36,27 @@ def mount(context: ModuleContext) -> MountedModule:
         wake_relay=relay_task.wake,
         streaming=lambda: StreamingClient(context.transport("streaming")),
     )
+    watching = WatchingService(database)
+    # Watch data goes with the account: follows auth's user.deleted (retried while down).
+    user_deletions = UserDeletedEvents(context.backends.events, watching)
+    user_deletions_task = BackgroundTask(
+        UserDeletedEvents.TASK_NAME,
+        user_deletions.follow,
+        interval_seconds=RELAY_POLL_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
     # The backlog is read from the database at each scrape of /metrics.
     metrics.track_outbox_backlog(service.outbox_backlog)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service)],
+        route_handlers=[catalogue_router(service, watching)],
         operations={
             CREATE_MEDIA_ITEM: create_item_handler(service),
             UPDATE_PROCESSING: update_processing_handler(service),
         },
-        tasks=[relay_task],
+        tasks=[relay_task, user_deletions_task],
+        on_startup=[user_deletions.try_follow],
+        on_shutdown=[user_deletions.stop],
     )
 
 

@@ -21,16 +21,26 @@ from typing import Any
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, Select, UnaryExpression, delete, select, update
+from sqlalchemy import ColumnElement, Select, UnaryExpression, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from streamstack.catalogue.models import MediaItemRow, MediaTagRow, OutboxRow
+from streamstack.catalogue.models import MediaItemRow, MediaTagRow, OutboxRow, WatchProgressRow
 from streamstack.catalogue.schemas import SortOrder
 from streamstack.kernel.db import Database, escape_like
 from streamstack.kernel.errors import NotFound
 
 PendingEvent = Row[int, str, str, bytes]
+
+#: What makes an item visible to viewers (anyone but admins): published and playable.
+VISIBLE_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
+    MediaItemRow.status == "published",
+    MediaItemRow.playable.is_(True),
+)
+#: The primary key of ``watch_progress``: what an upsert matches on, never overwrites.
+_KEY = frozenset({"user_id", "media_id"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,6 +86,8 @@ class ItemQuery:
             return [when.asc(), MediaItemRow.id.asc()]
         if self.sort == "title":
             return [MediaItemRow.title_key.asc(), MediaItemRow.id.asc()]
+        if self.sort == "longest":
+            return [MediaItemRow.duration_seconds.desc().nulls_last(), MediaItemRow.id.desc()]
         return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
 
 
@@ -168,6 +180,23 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
         """Delete every tag of the item."""
         await self.session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
 
+    async def counts(self, *, visible_only: bool, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """``(tag, number of items)``, most used first then by name; with ``visible_only``
+        only playable published items count; ``prefix`` keeps tags starting with it."""
+        number = func.count(MediaTagRow.media_id)
+        query = (
+            select(MediaTagRow.tag, number)
+            .join(MediaItemRow, MediaItemRow.id == MediaTagRow.media_id)
+            .group_by(MediaTagRow.tag)
+            .order_by(number.desc(), MediaTagRow.tag.asc())
+            .limit(limit)
+        )
+        if visible_only:
+            query = query.where(*VISIBLE_TO_VIEWERS)
+        if prefix:
+            query = query.where(MediaTagRow.tag.like(f"{escape_like(prefix)}%", escape="\\"))
+        return [(tag, count) for tag, count in await self.session.execute(query)]
+
 
 class OutboxRepository(SQLAlchemyAsyncRepository[OutboxRow]):
     """Events written with the change they announce, until the relay has sent them."""
@@ -233,6 +262,96 @@ class OutboxRepository(SQLAlchemyAsyncRepository[OutboxRow]):
         await self.session.execute(delete(OutboxRow).where(OutboxRow.sent_at < sent_before))
 
 
+WatchedRow = tuple[WatchProgressRow, MediaItemRow]
+
+
+class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
+    """Where each user is in each item, one row per (user, item)."""
+
+    model_type = WatchProgressRow
+    id_attribute = "media_id"
+    wrap_exceptions = False
+
+    async def save(self, row: WatchProgressRow) -> None:
+        """Insert or overwrite the (user, item) row in one statement, so two saves racing
+        for a first row cannot collide."""
+        values = {
+            "user_id": row.user_id,
+            "media_id": row.media_id,
+            "position_seconds": row.position_seconds,
+            "duration_seconds": row.duration_seconds,
+            "completed": row.completed,
+            "updated_at": row.updated_at,
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(WatchProgressRow).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "media_id"],
+                set_={key: statement.excluded[key] for key in values if key not in _KEY},
+            )
+        )
+
+    async def of(self, user_id: uuid.UUID, media_id: uuid.UUID) -> WatchProgressRow | None:
+        """The user's row for the item, if any."""
+        return await self.get_one_or_none(
+            WatchProgressRow.user_id == user_id, WatchProgressRow.media_id == media_id
+        )
+
+    async def page(
+        self, user_id: uuid.UUID, *, in_progress: bool, visible_only: bool, limit: int, offset: int
+    ) -> tuple[list[WatchedRow], int]:
+        """The user's rows with their items, newest first, and how many in all; with
+        ``in_progress`` only unfinished ones, with ``visible_only`` only playable published
+        items."""
+        conditions: list[ColumnElement[bool]] = [WatchProgressRow.user_id == user_id]
+        if in_progress:
+            conditions += [
+                WatchProgressRow.completed.is_(False),
+                WatchProgressRow.position_seconds > 0,
+            ]
+        if visible_only:
+            conditions += VISIBLE_TO_VIEWERS
+        joined = select(WatchProgressRow, MediaItemRow).join(
+            MediaItemRow, MediaItemRow.id == WatchProgressRow.media_id
+        )
+        total = await self.session.scalar(
+            select(func.count()).select_from(joined.where(*conditions).subquery())
+        )
+        if not total:
+            return [], 0
+        rows = await self.session.execute(
+            joined.where(*conditions)
+            .order_by(WatchProgressRow.updated_at.desc(), WatchProgressRow.media_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(progress, item) for progress, item in rows], total
+
+    async def remove(self, user_id: uuid.UUID, media_id: uuid.UUID) -> bool:
+        """Delete the user's row for the item; whether there was one."""
+        result = await self.session.execute(
+            delete(WatchProgressRow).where(
+                WatchProgressRow.user_id == user_id, WatchProgressRow.media_id == media_id
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def remove_user(self, user_id: uuid.UUID) -> int:
+        """Delete every row of the user; how many there were."""
+        result = await self.session.execute(
+            delete(WatchProgressRow).where(WatchProgressRow.user_id == user_id)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def remove_item(self, media_id: uuid.UUID) -> None:
+        """Delete every user's row for the item."""
+        await self.session.execute(
+            delete(WatchProgressRow).where(WatchProgressRow.media_id == media_id)
+        )
+
+
 class CatalogueStore:
     """The catalogue's repositories, all on one session: what a use case works with."""
 
@@ -240,6 +359,7 @@ class CatalogueStore:
         self.items = MediaItemRepository(session=session)
         self.tags = MediaTagRepository(session=session)
         self.outbox = OutboxRepository(session=session)
+        self.progress = WatchProgressRepository(session=session)
 
 
 @asynccontextmanager

@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Router, delete, get, patch, post
+import msgspec
+from litestar import Controller, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
@@ -19,11 +20,17 @@ from streamstack.catalogue.schemas import (
     MAX_PAGE_SIZE,
     CreateMediaItem,
     MediaPage,
+    SaveProgress,
     SortOrder,
     StatusFilter,
+    TagList,
     UpdateMediaItem,
+    ViewedMediaItem,
+    WatchedPage,
+    WatchProgress,
 )
 from streamstack.catalogue.service import CatalogueService
+from streamstack.catalogue.watching import WatchingService
 from streamstack.contracts.catalogue import MediaItem, ProcessingState
 from streamstack.contracts.limits import ONE_LINE, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
@@ -33,6 +40,8 @@ from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/catalogue"
+#: Enough for a tag cloud or a filter's suggestions.
+MAX_TAGS_LISTED = 500
 
 
 class CatalogueController(Controller):
@@ -85,12 +94,34 @@ class CatalogueController(Controller):
     async def get_item(
         self,
         service: NamedDependency[CatalogueService],
+        watching: NamedDependency[WatchingService],
         viewer: NamedDependency[Principal | None],
         item_id: uuid.UUID,
-    ) -> MediaItem:
+    ) -> ViewedMediaItem:
         """One item; what a viewer cannot play (a draft, a not yet playable item) is 404
-        except for admins."""
-        return await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
+        except for admins. A signed-in caller also gets their ``progress`` in it (resume)."""
+        item = await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
+        progress = await watching.find(viewer, item_id) if viewer is not None else None
+        return ViewedMediaItem(**msgspec.structs.asdict(item), progress=progress or msgspec.UNSET)
+
+    @get("/tags", summary="List tags with counts", security=OPTIONAL_BEARER)
+    async def list_tags(
+        self,
+        service: NamedDependency[CatalogueService],
+        viewer: NamedDependency[Principal | None],
+        prefix: Annotated[
+            str | None,
+            Parameter(
+                max_length=TAG_MAX, pattern=ONE_LINE, description="only tags starting with this"
+            ),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_TAGS_LISTED)] = 100,
+    ) -> TagList:
+        """Tags and how many items carry each, most used first: playable published items
+        for everyone, every item for admins."""
+        return await service.list_tags(
+            admin=viewer is not None and viewer.is_admin, prefix=prefix, limit=limit
+        )
 
     @post(
         "/",
@@ -153,11 +184,89 @@ class CatalogueController(Controller):
         )
 
 
-def catalogue_router(service: CatalogueService) -> Router:
-    """The catalogue's routes, bound to ``service``."""
+class WatchingController(Controller):
+    """The signed-in caller's watch progress: resume, continue watching, history.
+
+    Saving uses ``PUT`` with the bearer token like every other call. For the save when the
+    page is hidden or closed, the SPA sends the same request with ``fetch(...,
+    {keepalive: true})``, which outlives the page and can carry ``Authorization``
+    (``navigator.sendBeacon`` cannot, and a token in a URL or body would end up in logs).
+    The body is read as JSON whatever its ``Content-Type``, so a beacon-style
+    ``text/plain`` blob is accepted too.
+    """
+
+    path = "/"
+    tags = ["watching"]
+    guards = [requires_user]
+    security = BEARER
+
+    @put("/{item_id:uuid}/progress", summary="Save my position in an item")
+    async def save_progress(
+        self,
+        watching: NamedDependency[WatchingService],
+        principal: NamedDependency[Principal],
+        item_id: uuid.UUID,
+        data: SaveProgress,
+    ) -> WatchProgress:
+        """Record where the caller is (seconds); idempotent. 404 for an item they cannot play."""
+        return await watching.save(principal, item_id, data)
+
+    @get("/{item_id:uuid}/progress", summary="Get my position in an item")
+    async def get_progress(
+        self,
+        watching: NamedDependency[WatchingService],
+        principal: NamedDependency[Principal],
+        item_id: uuid.UUID,
+    ) -> WatchProgress:
+        """Where the caller is in the item (position 0 and ``updated_at`` null if never
+        played)."""
+        return await watching.get(principal, item_id)
+
+    @get("/me/continue-watching", summary="Continue watching")
+    async def continue_watching(
+        self,
+        watching: NamedDependency[WatchingService],
+        principal: NamedDependency[Principal],
+        page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    ) -> WatchedPage:
+        """Items the caller started and did not finish, most recently watched first."""
+        return await watching.continue_watching(principal, page=page, page_size=page_size)
+
+    @get("/me/history", summary="My watch history")
+    async def history(
+        self,
+        watching: NamedDependency[WatchingService],
+        principal: NamedDependency[Principal],
+        page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    ) -> WatchedPage:
+        """Everything the caller watched, finished or not, most recently watched first."""
+        return await watching.history(principal, page=page, page_size=page_size)
+
+    @delete("/me/history/{item_id:uuid}", status_code=204, summary="Remove from my history")
+    async def remove_from_history(
+        self,
+        watching: NamedDependency[WatchingService],
+        principal: NamedDependency[Principal],
+        item_id: uuid.UUID,
+    ) -> None:
+        """Forget the caller's progress in one item (404 if it is not in their history)."""
+        await watching.remove(principal, item_id)
+
+    @delete("/me/history", status_code=204, summary="Clear my history")
+    async def clear_history(
+        self, watching: NamedDependency[WatchingService], principal: NamedDependency[Principal]
+    ) -> None:
+        """Forget the caller's progress in every item."""
+        await watching.clear(principal)
+
+
+def catalogue_router(service: CatalogueService, watching: WatchingService) -> Router:
+    """The catalogue's routes, bound to ``service`` and ``watching``."""
 
     return Router(
         path=PREFIX,
-        route_handlers=[CatalogueController],
-        dependencies={**provide_values(service=service), **CALLER},
+        route_handlers=[CatalogueController, WatchingController],
+        dependencies={**provide_values(service=service, watching=watching), **CALLER},
     )

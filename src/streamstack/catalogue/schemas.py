@@ -7,6 +7,7 @@ refuses bad input with a 400 before any use case runs, by exactly the rules an i
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Literal
 
@@ -20,6 +21,7 @@ from streamstack.contracts.catalogue import (
 )
 from streamstack.contracts.limits import (
     Description,
+    DurationSeconds,
     Tags,
     Title,
 )
@@ -28,7 +30,9 @@ MAX_PAGE_SIZE = 100
 #: Far beyond any real catalogue, and small enough that page * page_size cannot overflow.
 MAX_PAGE = 100_000
 
-SortOrder = Literal["newest", "oldest", "title", "duration"]
+#: ``duration`` and ``shortest`` are the same order (shortest first); ``longest`` the reverse.
+#: Items of unknown length come last either way.
+SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longest"]
 StatusFilter = Literal["draft", "published", "all"]
 
 
@@ -64,3 +68,65 @@ class MediaPage(msgspec.Struct, frozen=True):
     total: int
     page: int
     page_size: int
+
+
+# --- watching (resume, continue watching, history) ---------------------------------------
+
+
+class SaveProgress(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PUT /api/v1/catalogue/{id}/progress``: where the player is now (seconds).
+
+    The absolute position, so a repeated or retried save leaves the same state (idempotent).
+    ``duration_seconds`` is the player's idea of the length, used only while the catalogue
+    knows none. JSON has no NaN or infinity; negative and absurd values are 400.
+    """
+
+    position_seconds: DurationSeconds
+    duration_seconds: DurationSeconds | None = None
+
+
+class WatchProgress(msgspec.Struct, frozen=True):
+    """Where the caller is in one item. Never watched: position 0 and ``updated_at`` null."""
+
+    media_id: str
+    position_seconds: float
+    duration_seconds: float | None
+    #: Reached the last few seconds (or 95 %): the player starts over instead of resuming.
+    completed: bool
+    updated_at: datetime.datetime | None
+
+
+class WatchedItem(msgspec.Struct, frozen=True):
+    """An item of the caller's continue-watching row or history, with their progress."""
+
+    item: MediaItem
+    progress: WatchProgress
+
+
+class WatchedPage(msgspec.Struct, frozen=True):
+    """One page of continue watching or history, newest first, and how many in all."""
+
+    items: list[WatchedItem]
+    total: int
+    page: int
+    page_size: int
+
+
+class ViewedMediaItem(MediaItem, frozen=True, kw_only=True):
+    """``GET /api/v1/catalogue/{id}``: the item, and the signed-in caller's ``progress`` in
+    it when they have played it (absent otherwise, and for anonymous callers)."""
+
+    progress: WatchProgress | msgspec.UnsetType = msgspec.UNSET
+
+
+class TagCount(msgspec.Struct, frozen=True):
+    """A tag and how many items (the caller may see) carry it."""
+
+    tag: str
+    count: int
+
+
+class TagList(msgspec.Struct, frozen=True):
+    """``GET /api/v1/catalogue/tags``: tags, most used first (then by name)."""
+
+    tags: list[TagCount]

@@ -32,6 +32,8 @@ from streamstack.catalogue.schemas import (
     MediaPage,
     SortOrder,
     StatusFilter,
+    TagCount,
+    TagList,
     UpdateMediaItem,
 )
 from streamstack.contracts.catalogue import (
@@ -119,6 +121,17 @@ class CatalogueService:
             tags = await store.tags.of_item(row.id)
         return to_media_item(row, tags, admin=admin)
 
+    async def list_tags(self, *, admin: bool, prefix: str | None, limit: int) -> TagList:
+        """Tags with how many items carry each, most used first; viewers count only playable
+        published items, admins every item. ``prefix`` suggests tags as a filter is typed."""
+        async with reading(self._database) as store:
+            counts = await store.tags.counts(
+                visible_only=not admin,
+                prefix=normalize_tag(prefix) if prefix else "",
+                limit=limit,
+            )
+        return TagList(tags=[TagCount(tag=tag, count=count) for tag, count in counts])
+
     @staticmethod
     async def _visible(store: CatalogueStore, item_id: uuid.UUID, *, admin: bool) -> MediaItemRow:
         row = await store.items.get_one_or_none(MediaItemRow.id == item_id)
@@ -203,6 +216,9 @@ class CatalogueService:
         async with unit_of_work(self._database) as store:
             row = await store.items.lock(item_id)
             await store.tags.remove_all(item_id)
+            # Everyone's watch progress goes in the same transaction (the foreign key would
+            # cascade too, but only where the backend enforces it).
+            await store.progress.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
         self._wake_relay()

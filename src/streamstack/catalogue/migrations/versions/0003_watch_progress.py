@@ -1,0 +1,48 @@
+"""Watch progress: where each user is in each item (resume, continue watching, history).
+
+Revision ID: catalogue_0003
+Revises: catalogue_0002
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "catalogue_0003"
+down_revision: str | None = "catalogue_0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "watch_progress",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("media_id", sa.Uuid(), nullable=False),
+        sa.Column("position_seconds", sa.Float(), nullable=False),
+        sa.Column("duration_seconds", sa.Float(), nullable=True),
+        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "media_id", name="pk_watch_progress"),
+        sa.ForeignKeyConstraint(
+            ["media_id"],
+            ["media_items.id"],
+            name="fk_watch_progress_media_id_media_items",
+            ondelete="CASCADE",
+        ),
+        sa.CheckConstraint("position_seconds >= 0", name="ck_watch_progress_position_not_negative"),
+    )
+    op.create_index(
+        "ix_watch_progress_user_updated",
+        "watch_progress",
+        ["user_id", "updated_at", "media_id"],
+    )
+    op.create_index("ix_watch_progress_media_id", "watch_progress", ["media_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("watch_progress")

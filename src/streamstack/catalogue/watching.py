@@ -1,0 +1,240 @@
+"""Watch progress: resume, continue watching and history of signed-in users.
+
+The catalogue keeps where each user is in each item (one row per user and item). Every use
+case acts on the caller's own rows only: the user id comes from the verified token, never
+from the request. Viewers' lists show only items they may play (published and playable);
+an admin's show every item they watched.
+
+An item's rows are deleted with the item (in the delete's transaction, see
+:meth:`CatalogueService.delete_item`) and a user's rows when auth announces the account's
+deletion (:class:`UserDeletedEvents`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+import structlog
+
+from streamstack.catalogue.items import to_media_item
+from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
+from streamstack.catalogue.repository import CatalogueStore, WatchedRow, reading, unit_of_work
+from streamstack.catalogue.schemas import SaveProgress, WatchedItem, WatchedPage, WatchProgress
+from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.kernel.clock import utcnow
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import Forbidden, NotFound
+from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.kernel.guards import Principal
+
+log = structlog.get_logger(__name__)
+
+#: Past this share of an item it counts as watched to the end (credits need no resume).
+COMPLETED_FRACTION = 0.95
+#: … and for items of at least :data:`LONG_ITEM_SECONDS`, within this many seconds of the end.
+COMPLETED_TAIL_SECONDS = 10.0
+LONG_ITEM_SECONDS = 60.0
+
+
+def is_completed(position: float, duration: float | None) -> bool:
+    """Whether ``position`` is at the end of an item of ``duration`` (unknown: never)."""
+    if duration is None or duration <= 0:
+        return False
+    if position >= duration * COMPLETED_FRACTION:
+        return True
+    return duration >= LONG_ITEM_SECONDS and duration - position <= COMPLETED_TAIL_SECONDS
+
+
+def account_id(principal: Principal) -> uuid.UUID:
+    """The caller's account id as stored (auth issues uuids; anything else keeps no data)."""
+    try:
+        return uuid.UUID(principal.user_id)
+    except ValueError:
+        raise Forbidden("this account cannot keep watch progress") from None
+
+
+def to_progress(row: WatchProgressRow) -> WatchProgress:
+    """The public shape of a stored row."""
+    return WatchProgress(
+        media_id=str(row.media_id),
+        position_seconds=row.position_seconds,
+        duration_seconds=row.duration_seconds,
+        completed=row.completed,
+        updated_at=row.updated_at,
+    )
+
+
+def not_watched(item: MediaItemRow) -> WatchProgress:
+    """The progress of an item the caller never played: at the start."""
+    return WatchProgress(
+        media_id=str(item.id),
+        position_seconds=0.0,
+        duration_seconds=item.duration_seconds,
+        completed=False,
+        updated_at=None,
+    )
+
+
+class WatchingService:
+    """The watch-progress use cases, each one unit of work on the catalogue's store."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def save(
+        self, principal: Principal, media_id: uuid.UUID, request: SaveProgress
+    ) -> WatchProgress:
+        """Record where the caller is in an item they may play (404 otherwise).
+
+        The position is clamped to the item's length; the catalogue's length wins over the
+        player's. Idempotent: the same request leaves the same position.
+        """
+        user_id = account_id(principal)
+        async with unit_of_work(self._database) as store:
+            item = await _playable_by(store, media_id, principal)
+            duration = item.duration_seconds or request.duration_seconds
+            position = request.position_seconds
+            if duration is not None:
+                position = min(position, duration)
+            row = WatchProgressRow(
+                user_id=user_id,
+                media_id=media_id,
+                position_seconds=position,
+                duration_seconds=duration,
+                completed=is_completed(position, duration),
+                updated_at=utcnow(),
+            )
+            await store.progress.save(row)
+        return to_progress(row)
+
+    async def get(self, principal: Principal, media_id: uuid.UUID) -> WatchProgress:
+        """The caller's progress in an item they may play (404 otherwise)."""
+        user_id = account_id(principal)
+        async with reading(self._database) as store:
+            item = await _playable_by(store, media_id, principal)
+            row = await store.progress.of(user_id, media_id)
+        return to_progress(row) if row is not None else not_watched(item)
+
+    async def find(self, principal: Principal, media_id: uuid.UUID) -> WatchProgress | None:
+        """The caller's stored progress in an item, if any (for the item's own GET, which
+        has checked visibility already)."""
+        async with reading(self._database) as store:
+            row = await store.progress.of(account_id(principal), media_id)
+        return to_progress(row) if row is not None else None
+
+    async def continue_watching(
+        self, principal: Principal, *, page: int, page_size: int
+    ) -> WatchedPage:
+        """Items the caller started and did not finish, most recently watched first."""
+        return await self._page(principal, in_progress=True, page=page, page_size=page_size)
+
+    async def history(self, principal: Principal, *, page: int, page_size: int) -> WatchedPage:
+        """Everything the caller watched (finished or not), most recently watched first."""
+        return await self._page(principal, in_progress=False, page=page, page_size=page_size)
+
+    async def _page(
+        self, principal: Principal, *, in_progress: bool, page: int, page_size: int
+    ) -> WatchedPage:
+        user_id = account_id(principal)
+        async with reading(self._database) as store:
+            rows, total = await store.progress.page(
+                user_id,
+                in_progress=in_progress,
+                visible_only=not principal.is_admin,
+                limit=page_size,
+                offset=(page - 1) * page_size,
+            )
+            tags = await store.tags.of_items([item.id for _, item in rows])
+        return WatchedPage(
+            items=[_watched(row, tags.get(row[1].id, []), principal.is_admin) for row in rows],
+            total=total,
+            page=page,
+            page_size=page_size,
+        )
+
+    async def remove(self, principal: Principal, media_id: uuid.UUID) -> None:
+        """Remove one item from the caller's history (404 if it is not in it)."""
+        user_id = account_id(principal)
+        async with unit_of_work(self._database) as store:
+            if not await store.progress.remove(user_id, media_id):
+                raise NotFound("this item is not in your history")
+
+    async def clear(self, principal: Principal) -> None:
+        """Remove the caller's whole history."""
+        user_id = account_id(principal)
+        async with unit_of_work(self._database) as store:
+            await store.progress.remove_user(user_id)
+
+    async def forget_user(self, user_id: uuid.UUID) -> int:
+        """Delete every row of a deleted account (idempotent); how many there were."""
+        async with unit_of_work(self._database) as store:
+            return await store.progress.remove_user(user_id)
+
+
+async def _playable_by(
+    store: CatalogueStore, media_id: uuid.UUID, principal: Principal
+) -> MediaItemRow:
+    """The item, if the caller may play it: admins any, others published and playable."""
+    item = await store.items.get_one_or_none(MediaItemRow.id == media_id)
+    if item is None or not (principal.is_admin or (item.status == "published" and item.playable)):
+        raise NotFound("no such media item")
+    return item
+
+
+def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
+    progress, item = row
+    return WatchedItem(item=to_media_item(item, tags, admin=admin), progress=to_progress(progress))
+
+
+class UserDeletedEvents:
+    """Deletes the watch data of each account auth deletes (``auth.events.user.deleted``).
+
+    A durable subscription (NATS: a durable consumer shared by every API process, acked
+    after the rows are gone, redelivered if the delete failed), so an event published while
+    no catalogue process ran is still handled; a redelivery deletes nothing more.
+    """
+
+    #: The durable consumer's name; every catalogue process of a deployment shares it.
+    DURABLE = "catalogue-user-deleted"
+    TASK_NAME = "catalogue.user-deleted-events"
+
+    def __init__(self, events: EventBus, watching: WatchingService) -> None:
+        self._events = events
+        self._watching = watching
+        self._subscription: Subscription | None = None
+
+    async def follow(self) -> None:
+        """Subscribe, if not yet (a background task's step: retried while NATS is down)."""
+        if self._subscription is None:
+            self._subscription = await self._events.subscribe(
+                USER_DELETED, self.on_user_deleted, durable=self.DURABLE
+            )
+            log.info("catalogue.following_user_deletions", subject=USER_DELETED)
+
+    async def try_follow(self) -> None:
+        """Subscribe before the first request if the bus answers (start-up hook); if not,
+        the background task keeps trying and start-up goes on."""
+        try:
+            await self.follow()
+        except Exception as exc:
+            log.warning(
+                "catalogue.not_following_user_deletions_yet",
+                error=str(exc) or exc.__class__.__name__,
+            )
+
+    async def stop(self) -> None:
+        """Unsubscribe (shut-down hook)."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            await subscription.unsubscribe()
+
+    async def on_user_deleted(self, event: Event) -> None:
+        """Delete the account's rows; raising (database down) makes the bus deliver again."""
+        try:
+            deleted = msgspec.json.decode(event.payload, type=UserDeleted)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            log.error("catalogue.unreadable_user_deleted", event_id=event.id)
+            return
+        removed = await self._watching.forget_user(uuid.UUID(deleted.user_id))
+        log.info("catalogue.user_watch_data_deleted", user_id=deleted.user_id, rows=removed)

@@ -1,0 +1,334 @@
+"""Watch progress on both backend kinds: resume, continue watching, history, and who may
+touch whose progress (issue 16.1, backend)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import msgspec
+from catalogue_testing import API, AppClient, admin_headers, create_item, eventually
+
+from streamstack.catalogue.models import WatchProgressRow
+from streamstack.catalogue.repository import reading
+from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from support.apps import bearer, mint_token
+
+Client = AppClient
+
+
+def user(client: Client, role: str = "viewer") -> tuple[str, dict[str, str]]:
+    """A fresh account id and its Authorization header."""
+    user_id = str(uuid.uuid4())
+    return user_id, bearer(mint_token(client.settings, user_id=user_id, role=role))
+
+
+async def save(
+    client: Client, item_id: str, headers: dict[str, str], position: float, **body: Any
+) -> dict[str, Any]:
+    r = await client.put(
+        f"{API}/{item_id}/progress", json={"position_seconds": position, **body}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    answer: dict[str, Any] = r.json()
+    return answer
+
+
+async def listing(client: Client, which: str, headers: dict[str, str], **params: Any) -> Any:
+    r = await client.get(f"{API}/me/{which}", headers=headers, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def ids(page: dict[str, Any]) -> list[str]:
+    return [entry["item"]["id"] for entry in page["items"]]
+
+
+async def stored_rows(client: Client, **where: uuid.UUID) -> int:
+    """Rows of ``watch_progress`` matching ``where`` (straight from the database)."""
+    async with reading(client.backends.database) as store:
+        conditions = [getattr(WatchProgressRow, key) == value for key, value in where.items()]
+        return await store.progress.count(*conditions)
+
+
+async def test_a_viewer_saves_and_resumes_a_position(catalogue_client: Client) -> None:
+    item = await create_item(catalogue_client, catalogue_client.settings, duration_seconds=600.0)
+    _, headers = user(catalogue_client)
+
+    r = await catalogue_client.get(f"{API}/{item['id']}/progress", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "media_id": item["id"],
+        "position_seconds": 0.0,
+        "duration_seconds": 600.0,
+        "completed": False,
+        "updated_at": None,
+    }
+    saved = await save(catalogue_client, item["id"], headers, 123.5)
+    assert saved["position_seconds"] == 123.5
+    assert saved["completed"] is False
+    datetime.datetime.fromisoformat(saved["updated_at"])
+    again = await save(catalogue_client, item["id"], headers, 123.5)  # idempotent
+    assert again["position_seconds"] == 123.5
+
+    r = await catalogue_client.get(f"{API}/{item['id']}/progress", headers=headers)
+    assert r.json() == again
+    # The item's own GET carries the caller's progress; without one it has none.
+    r = await catalogue_client.get(f"{API}/{item['id']}", headers=headers)
+    assert r.json()["progress"] == again
+    r = await catalogue_client.get(f"{API}/{item['id']}")
+    assert "progress" not in r.json()
+    _, other = user(catalogue_client)
+    r = await catalogue_client.get(f"{API}/{item['id']}", headers=other)
+    assert "progress" not in r.json()
+
+
+async def test_the_last_seconds_count_as_finished(catalogue_client: Client) -> None:
+    settings = catalogue_client.settings
+    long_item = await create_item(catalogue_client, settings, duration_seconds=3600.0)
+    short_item = await create_item(catalogue_client, settings, duration_seconds=20.0)
+    unknown = await create_item(catalogue_client, settings, duration_seconds=None)
+    _, headers = user(catalogue_client)
+
+    assert (await save(catalogue_client, long_item["id"], headers, 3000.0))["completed"] is False
+    assert (await save(catalogue_client, long_item["id"], headers, 3592.0))["completed"] is True
+    assert (await save(catalogue_client, short_item["id"], headers, 18.0))["completed"] is False
+    assert (await save(catalogue_client, short_item["id"], headers, 19.0))["completed"] is True
+    # Past the end is the end; the catalogue's length wins over the player's.
+    beyond = await save(catalogue_client, short_item["id"], headers, 25.0, duration_seconds=99.0)
+    assert beyond["position_seconds"] == 20.0
+    assert beyond["duration_seconds"] == 20.0
+    # Unknown to the catalogue: the player's length is used.
+    guessed = await save(catalogue_client, unknown["id"], headers, 96.0, duration_seconds=100.0)
+    assert guessed["completed"] is True
+    assert guessed["duration_seconds"] == 100.0
+    blind = await save(catalogue_client, unknown["id"], headers, 5000.0)
+    assert blind["completed"] is False
+    assert blind["position_seconds"] == 5000.0
+
+
+async def test_continue_watching_and_history_newest_first(catalogue_client: Client) -> None:
+    settings = catalogue_client.settings
+    items = [
+        await create_item(catalogue_client, settings, duration_seconds=600.0, title=f"Item {n}")
+        for n in range(4)
+    ]
+    _, headers = user(catalogue_client)
+    await save(catalogue_client, items[0]["id"], headers, 60.0)
+    await save(catalogue_client, items[1]["id"], headers, 599.0)  # finished
+    await save(catalogue_client, items[2]["id"], headers, 0.0)  # opened, never played
+    await save(catalogue_client, items[3]["id"], headers, 300.0)
+
+    watching = await listing(catalogue_client, "continue-watching", headers)
+    assert ids(watching) == [items[3]["id"], items[0]["id"]]
+    assert watching["total"] == 2
+    assert watching["items"][0]["progress"]["position_seconds"] == 300.0
+    assert watching["items"][0]["item"]["title"] == "Item 3"
+
+    history = await listing(catalogue_client, "history", headers)
+    assert ids(history) == [item["id"] for item in reversed(items)]
+    assert history["total"] == 4
+    second = await listing(catalogue_client, "history", headers, page=2, page_size=3)
+    assert ids(second) == [items[0]["id"]]
+    assert (second["total"], second["page"], second["page_size"]) == (4, 2, 3)
+    # Watching an item again moves it to the front.
+    await save(catalogue_client, items[0]["id"], headers, 90.0)
+    assert ids(await listing(catalogue_client, "history", headers))[0] == items[0]["id"]
+
+
+async def test_remove_one_entry_and_clear_the_history(catalogue_client: Client) -> None:
+    settings = catalogue_client.settings
+    first = await create_item(catalogue_client, settings)
+    second = await create_item(catalogue_client, settings)
+    _, headers = user(catalogue_client)
+    await save(catalogue_client, first["id"], headers, 5.0)
+    await save(catalogue_client, second["id"], headers, 6.0)
+
+    r = await catalogue_client.delete(f"{API}/me/history/{first['id']}", headers=headers)
+    assert r.status_code == 204, r.text
+    assert ids(await listing(catalogue_client, "history", headers)) == [second["id"]]
+    r = await catalogue_client.delete(f"{API}/me/history/{first['id']}", headers=headers)
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
+    r = await catalogue_client.get(f"{API}/{first['id']}/progress", headers=headers)
+    assert r.json()["position_seconds"] == 0.0
+
+    r = await catalogue_client.delete(f"{API}/me/history", headers=headers)
+    assert r.status_code == 204
+    assert (await listing(catalogue_client, "history", headers))["items"] == []
+    r = await catalogue_client.delete(f"{API}/me/history", headers=headers)  # again: fine
+    assert r.status_code == 204
+
+
+async def test_no_one_reads_or_changes_another_users_progress(catalogue_client: Client) -> None:
+    item = await create_item(catalogue_client, catalogue_client.settings, duration_seconds=600.0)
+    alice_id, alice = user(catalogue_client)
+    _, bob = user(catalogue_client)
+    await save(catalogue_client, item["id"], alice, 42.0)
+
+    r = await catalogue_client.get(f"{API}/{item['id']}/progress", headers=bob)
+    assert r.json()["position_seconds"] == 0.0
+    assert (await listing(catalogue_client, "history", bob))["items"] == []
+    assert (await listing(catalogue_client, "continue-watching", bob))["items"] == []
+    r = await catalogue_client.delete(f"{API}/me/history/{item['id']}", headers=bob)
+    assert r.status_code == 404
+    assert (await catalogue_client.delete(f"{API}/me/history", headers=bob)).status_code == 204
+    # Bob's save is Bob's; a user id in the body is refused, not used.
+    await save(catalogue_client, item["id"], bob, 10.0)
+    r = await catalogue_client.put(
+        f"{API}/{item['id']}/progress",
+        json={"position_seconds": 1.0, "user_id": alice_id},
+        headers=bob,
+    )
+    assert r.status_code == 400
+    r = await catalogue_client.get(f"{API}/{item['id']}/progress", headers=alice)
+    assert r.json()["position_seconds"] == 42.0
+    assert ids(await listing(catalogue_client, "history", alice)) == [item["id"]]
+
+
+async def test_anonymous_callers_get_401_everywhere(catalogue_client: Client) -> None:
+    item = await create_item(catalogue_client, catalogue_client.settings)
+    calls = [
+        ("PUT", f"{API}/{item['id']}/progress", {"position_seconds": 1.0}),
+        ("GET", f"{API}/{item['id']}/progress", None),
+        ("GET", f"{API}/me/continue-watching", None),
+        ("GET", f"{API}/me/history", None),
+        ("DELETE", f"{API}/me/history/{item['id']}", None),
+        ("DELETE", f"{API}/me/history", None),
+    ]
+    for method, url, body in calls:
+        r = await catalogue_client.request(method, url, json=body)
+        assert r.status_code == 401, (method, url, r.text)
+        assert r.json()["code"] == "unauthorized"
+        expired = bearer(mint_token(catalogue_client.settings, ttl_seconds=-60))
+        r = await catalogue_client.request(method, url, json=body, headers=expired)
+        assert r.status_code == 401, (method, url, r.text)
+
+
+async def test_bad_positions_and_ids_are_refused(catalogue_client: Client) -> None:
+    item = await create_item(catalogue_client, catalogue_client.settings)
+    _, headers = user(catalogue_client)
+    url = f"{API}/{item['id']}/progress"
+    for body in (
+        b'{"position_seconds": -1}',
+        b'{"position_seconds": NaN}',
+        b'{"position_seconds": Infinity}',
+        b'{"position_seconds": 1e309}',
+        b'{"position_seconds": 1e12}',
+        b'{"position_seconds": null}',
+        b'{"position_seconds": 1, "duration_seconds": -5}',
+        b"{}",
+        b"[]",
+        b"not json",
+        b"",
+    ):
+        r = await catalogue_client.put(url, content=body, headers=headers)
+        assert r.status_code == 400, (body, r.text)
+        assert set(r.json()) == {"status", "code", "detail", "request_id"}
+    for bad_url in (f"{API}/not-a-uuid/progress", f"{API}/me/history/12345"):
+        for method in ("GET", "PUT", "DELETE"):
+            r = await catalogue_client.request(
+                method, bad_url, json={"position_seconds": 1}, headers=headers
+            )
+            assert r.status_code in (404, 405), (method, bad_url, r.text)
+            assert r.json()["status"] == r.status_code
+    unknown = str(uuid.uuid4())
+    for method in ("GET", "PUT"):
+        r = await catalogue_client.request(
+            method, f"{API}/{unknown}/progress", json={"position_seconds": 1}, headers=headers
+        )
+        assert r.status_code == 404, r.text
+        assert r.json()["code"] == "not_found"
+    r = await catalogue_client.delete(f"{API}/me/history/{unknown}", headers=headers)
+    assert r.status_code == 404
+    for params in ({"page": 0}, {"page_size": 0}, {"page_size": 101}, {"page": "x"}):
+        r = await catalogue_client.get(f"{API}/me/history", params=params, headers=headers)
+        assert r.status_code == 400, (params, r.text)
+
+
+async def test_a_beacon_shaped_save_is_accepted(catalogue_client: Client) -> None:
+    """The SPA's page-hide save: a keepalive fetch whose JSON body may be a text/plain blob."""
+    item = await create_item(catalogue_client, catalogue_client.settings)
+    _, headers = user(catalogue_client)
+    r = await catalogue_client.put(
+        f"{API}/{item['id']}/progress",
+        content=b'{"position_seconds": 7.25, "duration_seconds": 12.5}',
+        headers={**headers, "Content-Type": "text/plain;charset=UTF-8"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["position_seconds"] == 7.25
+
+
+async def test_viewers_see_only_playable_published_items(catalogue_client: Client) -> None:
+    settings = catalogue_client.settings
+    item = await create_item(catalogue_client, settings, duration_seconds=600.0)
+    draft = await create_item(catalogue_client, settings, publish=False)
+    _, viewer = user(catalogue_client)
+    _, admin = user(catalogue_client, role="admin")
+    await save(catalogue_client, item["id"], viewer, 30.0)
+    await save(catalogue_client, item["id"], admin, 30.0)
+    # A draft cannot be watched by a viewer, so neither saved nor read; an admin may.
+    r = await catalogue_client.put(
+        f"{API}/{draft['id']}/progress", json={"position_seconds": 3.0}, headers=viewer
+    )
+    assert r.status_code == 404
+    r = await catalogue_client.get(f"{API}/{draft['id']}/progress", headers=viewer)
+    assert r.status_code == 404
+    await save(catalogue_client, draft["id"], admin, 3.0)
+
+    r = await catalogue_client.patch(
+        f"{API}/{item['id']}", json={"status": "draft"}, headers=admin_headers(settings)
+    )
+    assert r.status_code == 200, r.text
+    for which in ("history", "continue-watching"):
+        assert (await listing(catalogue_client, which, viewer))["items"] == []
+        assert set(ids(await listing(catalogue_client, which, admin))) == {
+            item["id"],
+            draft["id"],
+        }
+    r = await catalogue_client.patch(
+        f"{API}/{item['id']}", json={"status": "published"}, headers=admin_headers(settings)
+    )
+    assert ids(await listing(catalogue_client, "history", viewer)) == [item["id"]]
+
+
+async def test_watch_data_is_deleted_with_the_item(catalogue_client: Client) -> None:
+    settings = catalogue_client.settings
+    item = await create_item(catalogue_client, settings)
+    kept = await create_item(catalogue_client, settings)
+    _, alice = user(catalogue_client)
+    _, bob = user(catalogue_client)
+    for headers in (alice, bob):
+        await save(catalogue_client, item["id"], headers, 4.0)
+        await save(catalogue_client, kept["id"], headers, 4.0)
+    assert await stored_rows(catalogue_client, media_id=uuid.UUID(item["id"])) == 2
+
+    r = await catalogue_client.delete(f"{API}/{item['id']}", headers=admin_headers(settings))
+    assert r.status_code == 204
+    assert await stored_rows(catalogue_client, media_id=uuid.UUID(item["id"])) == 0
+    assert await stored_rows(catalogue_client, media_id=uuid.UUID(kept["id"])) == 2
+    assert ids(await listing(catalogue_client, "history", alice)) == [kept["id"]]
+
+
+async def test_watch_data_is_deleted_with_the_user(catalogue_client: Client) -> None:
+    """Auth's ``user.deleted`` event (published here as auth's relay would) removes every row
+    of that account; a redelivery or an unreadable event does no harm."""
+    item = await create_item(catalogue_client, catalogue_client.settings)
+    alice_id, alice = user(catalogue_client)
+    bob_id, bob = user(catalogue_client)
+    for headers in (alice, bob):
+        await save(catalogue_client, item["id"], headers, 4.0)
+    events = catalogue_client.backends.events
+    gone = UserDeleted(user_id=alice_id, deleted_at=datetime.datetime.now(datetime.UTC))
+    event_id = str(uuid.uuid4())
+    await events.publish(USER_DELETED, b"{not json", event_id=str(uuid.uuid4()))
+    await events.publish(USER_DELETED, msgspec.json.encode(gone), event_id=event_id)
+
+    async def alice_forgotten() -> bool:
+        return await stored_rows(catalogue_client, user_id=uuid.UUID(alice_id)) == 0
+
+    await eventually(alice_forgotten, "alice's watch data deleted")
+    await events.publish(USER_DELETED, msgspec.json.encode(gone), event_id=str(uuid.uuid4()))
+    assert await stored_rows(catalogue_client, user_id=uuid.UUID(bob_id)) == 1
+    assert ids(await listing(catalogue_client, "history", bob)) == [item["id"]]
