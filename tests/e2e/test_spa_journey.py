@@ -8,7 +8,8 @@ backends, as a new user would meet it:
   banner it prints once) signs in and uploads a small generated H.264/AAC MP4 through the
   upload page; the progress bar reaches 100 and the created item's link appears;
 * the viewer finds the item by search, opens it and plays it: ``currentTime`` advances, the
-  stream URL answers 206 with a ``Content-Range``; a seek jumps and playback goes on;
+  stream URL answers 206 with a ``Content-Range`` (or, once the worker has packaged the clip,
+  hls.js plays its HLS package); a seek jumps and playback goes on;
 * the viewer signs out; the video then sends them to ``/signin`` saying "Sign in to watch",
   and ``/account`` redirects to ``/signin`` too;
 * at phone size the header keeps one row (the navigation folds into a menu), and the
@@ -63,6 +64,8 @@ CHROMIUM_ARGS = [
 STEP_TIMEOUT_MS = 20_000
 REFRESH_PATH = "/api/v1/auth/refresh"
 STREAM_PATH = "/api/v1/stream/"
+#: A stream token's URL (the original), not the public thumbnails under the same path.
+STREAM_BASE = re.compile(r"/api/v1/stream/(?!thumbnails/)[^/?#]+")
 VIEWER_PASSWORD = "correct horse battery staple"
 #: Runs in every page before its own scripts: hands each CSP violation to Python.
 CSP_LISTENER = """
@@ -114,6 +117,14 @@ class BrowserLog:
         return [
             r for r in self.responses if STREAM_PATH in r.url and r.request.resource_type == "media"
         ]
+
+    def stream_base(self) -> str:
+        """``/api/v1/stream/<token>`` (the original) of the first stream request the page made."""
+        for response in self.responses:
+            found = STREAM_BASE.search(response.url)
+            if found:
+                return found.group(0)
+        raise AssertionError("the page made no request under a stream token")
 
     def failed_refreshes(self) -> list[int]:
         """Statuses of refresh requests the server refused (an anonymous load sends none)."""
@@ -312,13 +323,23 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
             state = await video_state(viewer_page)
             assert state["error"] is None
             assert 2.5 < state["duration"] < 3.5, state
+            # The worker may have packaged the clip as HLS by now (hls.js then fetches
+            # playlists and segments); until then the browser-safe original plays as is.
+            delivery = await viewer_page.get_attribute(".player-frame", "data-delivery")
             streamed = log.media_responses()
-            assert streamed, "the player made no request to a stream URL"
-            ranged = [r for r in streamed if r.status == 206]
-            assert ranged, f"no 206 among the stream responses: {[r.status for r in streamed]}"
-            content_range = await ranged[0].header_value("content-range")
-            assert content_range is not None
-            assert content_range.endswith(f"/{len(video)}")
+            if delivery == "progressive":
+                assert streamed, "the player made no request to a stream URL"
+                ranged = [r for r in streamed if r.status == 206]
+                assert ranged, f"no 206 among the stream responses: {[r.status for r in streamed]}"
+                content_range = await ranged[0].header_value("content-range")
+                assert content_range is not None
+                assert content_range.endswith(f"/{len(video)}")
+            else:
+                assert delivery == "hls", delivery
+                assert not streamed, "hls.js plays the package, not the original"
+                package = [r for r in log.responses if "/hls/" in r.url]
+                assert package and all(r.status in (200, 206) for r in package)
+            stream_base = log.stream_base()
 
             # Seek forward past where playback is; the position jumps and playback goes on.
             await player.evaluate("v => v.pause()")
@@ -338,17 +359,18 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
                 " return !v.seeking && v.readyState >= 2; }"
             )
             await viewer_page.screenshot(path=str(SCREENSHOTS / "watch.png"))
-            # The media requests were all ranged; a range in the middle of the very URL the
-            # player uses answers with exactly those bytes (a small file is fetched whole by
-            # the first request, so the seek itself need not cause another one).
+            # The media requests were all ranged; a range in the middle of the original, under
+            # the token the player got, answers with exactly those bytes (a small file is
+            # fetched whole by the first request, so the seek itself need not cause another one).
             assert all(r.status == 206 for r in log.media_responses())
             middle = await player.evaluate(
-                """async v => {
-                    const r = await fetch(v.currentSrc, {headers: {Range: 'bytes=1000-1999'}});
+                """async (v, url) => {
+                    const r = await fetch(url, {headers: {Range: 'bytes=1000-1999'}});
                     const body = new Uint8Array(await r.arrayBuffer());
                     return {status: r.status, range: r.headers.get('content-range'),
                             bytes: Array.from(body)};
-                }"""
+                }""",
+                stream_base,
             )
             assert middle["status"] == 206
             assert middle["range"] == f"bytes 1000-1999/{len(video)}"

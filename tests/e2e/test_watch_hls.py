@@ -1,0 +1,227 @@
+"""HLS playback of a non-browser-safe upload through the SPA, in Debian's Chromium (issue 14).
+
+``streamstack dev`` (one transcoding worker in-process) receives a 3-second 640x360 VP9/Opus
+WebM through the upload page; a browser would not play that original as uploaded. Once the
+worker has written the ladder (240p and 360p), the HLS package and the storyboard, a viewer
+opens the watch page and:
+
+* the player plays the master playlist through hls.js (``data-delivery="hls"``; the video's
+  source is a MediaSource ``blob:``), time advances, and the playlists and segments come
+  from ``/api/v1/stream/<token>/hls/…``;
+* the quality menu offers Auto and both rungs; picking 240p makes hls.js play level 240p and
+  fetch its segments, then 360p the same;
+* a seek jumps there and playback goes on;
+* hovering over the seek bar shows the storyboard frame, whose sprite sheet loads (a JPEG
+  from the item's storyboard under the same token).
+
+No console error, no uncaught error and no Content-Security-Policy violation along the way
+(hls.js runs its transmuxer in a ``blob:`` worker, which the policy allows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, async_playwright
+from test_spa_journey import (  # the journey's browser and server rig
+    SCREENSHOTS,
+    BrowserLog,
+    DevServer,
+    dev_server,
+    launch,
+    new_page,
+    sign_in,
+)
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS / "ingest") not in sys.path:
+    sys.path.insert(0, str(TESTS / "ingest"))
+import transcode_media  # noqa: E402
+
+__all__ = ["dev_server"]  # the fixture, used by name below
+
+#: How long the in-process worker may take for a 3 s clip on a busy 2-core machine.
+LADDER_TIMEOUT_S = 150.0
+#: A media segment of one rung, under any stream token.
+SEGMENT = re.compile(r"/api/v1/stream/[^/]+/hls/(\d+p)/seg_\d+\.m4s$")
+
+
+def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
+    """The item once its processing state is ``ready`` (a failure ends the test at once)."""
+    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+        login = {"email": server.admin_email, "password": server.admin_password}
+        answer = client.post("/api/v1/auth/login", json=login)
+        answer.raise_for_status()
+        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        deadline = time.monotonic() + LADDER_TIMEOUT_S
+        item: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            item = client.get(f"/api/v1/catalogue/{item_id}", headers=headers).json()
+            assert item["processing_state"] != "failed", item
+            if item["processing_state"] == "ready":
+                return item
+            time.sleep(1.0)
+    raise AssertionError(f"the ladder was not ready after {LADDER_TIMEOUT_S} s: {item}")
+
+
+async def upload(page: Page, base: str, title: str, clip: bytes) -> str:
+    """Upload ``clip`` through the admin's upload page; the new item's id."""
+    await page.goto(f"{base}/admin/upload")
+    await page.get_by_label("Video file").set_input_files(
+        {"name": "aurora.webm", "mimeType": "video/webm", "buffer": clip}
+    )
+    await page.get_by_label("Title").fill(title)
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    result = page.get_by_test_id("upload-result-link")
+    await result.wait_for(timeout=60_000)
+    href = await result.get_attribute("href")
+    assert href is not None and href.startswith("/watch/"), href
+    return href.removeprefix("/watch/")
+
+
+async def hls_state(page: Page) -> dict[str, Any]:
+    """The video's clock and the player's delivery, as the page sees them."""
+    state: dict[str, Any] = await page.evaluate(
+        """() => { const v = document.querySelector('[data-testid=player]');
+          const frame = document.querySelector('.player-frame');
+          return {time: v.currentTime, duration: v.duration, paused: v.paused, src: v.currentSrc,
+                  ready: v.readyState, error: v.error && v.error.message,
+                  delivery: frame.dataset.delivery, width: v.videoWidth, height: v.videoHeight}; }"""
+    )
+    return state
+
+
+def segment_heights(log: BrowserLog) -> set[str]:
+    """The rungs (``240p`` …) whose media segments the page fetched with success."""
+    heights: set[str] = set()
+    for response in log.responses:
+        match = SEGMENT.search(response.url)
+        if match and response.status in (200, 206):
+            heights.add(match.group(1))
+    return heights
+
+
+async def pick_quality(page: Page, log: BrowserLog, label: str) -> None:
+    """Choose ``label`` in the quality menu; wait until its pictures play."""
+    await page.get_by_label("Quality").select_option(label=label)
+    height = int(label.removesuffix("p"))
+    await page.evaluate(
+        "() => { const v = document.querySelector('[data-testid=player]');"
+        " v.currentTime = 0; return v.play(); }"
+    )
+    await page.wait_for_function(
+        "h => { const v = document.querySelector('[data-testid=player]');"
+        " return v.videoHeight === h && v.currentTime > 0.2; }",
+        arg=height,
+    )
+    assert label in segment_heights(log), segment_heights(log)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_playback_of_a_vp9_upload(dev_server: DevServer, tmp_path: Path) -> None:
+    """Upload VP9/WebM, wait for the ladder, play HLS, switch quality, seek, see a preview."""
+    base = dev_server.url
+    title = "Aurora in VP9"
+    clip = transcode_media.write(
+        tmp_path / "aurora.webm",
+        container="webm",
+        video="libvpx-vp9",
+        audio="libopus",
+        audio_rate=48000,
+        width=640,
+        height=360,
+        seconds=3.0,
+        video_options={"deadline": "realtime", "cpu-used": "8"},
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            admin, page = await new_page(browser, log)
+            await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+            item_id = await upload(page, base, title, clip)
+            item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+            assert [r["height"] for r in item["renditions"]] == [240, 360], item
+            assert item["has_hls"] and item["has_storyboard"], item
+
+            await page.goto(f"{base}/watch/{item_id}")
+            await page.get_by_role("heading", name=title).wait_for()
+            await page.wait_for_function(
+                "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+                " && document.querySelector('[data-testid=player]').readyState >= 1"
+            )
+            player = page.get_by_test_id("player")
+            await player.evaluate("async v => { v.muted = true; await v.play(); }")
+            await page.wait_for_function(
+                "() => document.querySelector('[data-testid=player]').currentTime > 0.5"
+            )
+            state = await hls_state(page)
+            assert state["error"] is None, state
+            assert state["src"].startswith("blob:"), state  # MediaSource, not the original
+            assert 2.5 < state["duration"] < 3.6, state
+            hls_responses = [r for r in log.responses if "/hls/" in r.url]
+            assert any(
+                r.url.endswith("/hls/master.m3u8") and r.status == 200 for r in hls_responses
+            )
+            assert all(r.status in (200, 206) for r in hls_responses), [
+                (r.url, r.status) for r in hls_responses if r.status not in (200, 206)
+            ]
+            # The original (VP9) itself was never fetched: only the package.
+            assert not [r for r in log.responses if r.request.resource_type == "media"]
+
+            # Quality: Auto and both rungs; each choice plays that rung.
+            options = await page.get_by_label("Quality").locator("option").all_text_contents()
+            assert options[0].startswith("Auto"), options
+            assert options[1:] == ["360p", "240p"], options
+            await pick_quality(page, log, "240p")
+            await pick_quality(page, log, "360p")
+            await page.get_by_label("Quality").select_option(index=0)  # back to Auto
+
+            # Seek: the position jumps and playback goes on from there.
+            await player.evaluate("v => v.pause()")
+            await player.evaluate(
+                "v => new Promise(done => {"
+                " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.0; })"
+            )
+            assert (await hls_state(page))["time"] >= 1.9
+            await player.evaluate("async v => { await v.play(); }")
+            await page.wait_for_function(
+                "() => { const v = document.querySelector('[data-testid=player]');"
+                " return v.currentTime > 2.1 || v.ended; }"
+            )
+            await player.evaluate("v => v.pause()")
+
+            # Storyboard: hovering over the seek bar shows the frame of that time.
+            bar = page.get_by_role("slider", name="Seek")
+            box = await bar.bounding_box()
+            assert box is not None
+            async with page.expect_response(
+                lambda r: "/storyboard/sheet_" in r.url and r.status == 200
+            ) as sheet:
+                await page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+                frame = page.get_by_test_id("storyboard-frame")
+                await frame.wait_for()
+            answer = await sheet.value
+            assert await answer.header_value("content-type") == "image/jpeg"
+            style = await frame.evaluate(
+                "f => ({w: f.offsetWidth, h: f.offsetHeight, image: getComputedStyle(f).backgroundImage})"
+            )
+            assert style["w"] > 50 and style["h"] > 30, style
+            assert "/storyboard/sheet_" in style["image"], style
+            await page.screenshot(path=str(SCREENSHOTS / "watch-hls-storyboard.png"))
+            await admin.close()
+        finally:
+            await browser.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
