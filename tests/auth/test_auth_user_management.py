@@ -285,3 +285,28 @@ async def _database(settings: Any) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+async def test_no_token_issued_while_disabling_outlives_the_disable(client, auth_settings):
+    email, _ = await signed_in(client)
+    pairs = [(await signed_in(client, email))[1] for _ in range(6)]
+    _, admin = await signed_in_admin(client, auth_settings)
+    user_id = user_id_of(pairs[0])
+
+    async def refresh(pair: dict[str, Any]) -> httpx.Response:
+        return await client.post(f"{API}/refresh", json={"refresh_token": pair["refresh_token"]})
+
+    async def sign_in() -> httpx.Response:
+        return await login(client, email)
+
+    disable = client.post(f"{API}/users/{user_id}/disable", headers=bearer(admin["access_token"]))
+    outcomes = await asyncio.gather(
+        *(refresh(pair) for pair in pairs), sign_in(), sign_in(), disable
+    )
+    assert outcomes[-1].status_code == 200, outcomes[-1].text
+    issued = [r.json()["access_token"] for r in outcomes[:-1] if r.status_code == 200]
+    refused = [r for r in outcomes[:-1] if r.status_code != 200]
+    assert all(r.status_code in (401, 403) for r in refused), [r.text for r in refused]
+    # Whatever was issued around the disable, none of it works afterwards.
+    for token in issued + [pair["access_token"] for pair in pairs]:
+        assert_error(await client.get(f"{API}/me", headers=bearer(token)), 401)
