@@ -1,0 +1,75 @@
+"""Finding videos on both backend kinds: the tag list with counts, and sorting by duration
+both ways (issue 16.4, backend)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalogue_testing import API, AppClient, admin_headers, create_item, viewer_headers
+
+
+async def tags(client: AppClient, headers: dict[str, str] | None = None, **params: Any) -> Any:
+    r = await client.get(f"{API}/tags", headers=headers or {}, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["tags"]
+
+
+async def test_tags_with_counts_of_what_the_caller_may_see(catalogue_client: AppClient) -> None:
+    settings = catalogue_client.settings
+    await create_item(catalogue_client, settings, tags=["Nature", "slow tv"])
+    await create_item(catalogue_client, settings, tags=["nature"])
+    await create_item(catalogue_client, settings, tags=["nature", "news"], publish=False)
+    await create_item(catalogue_client, settings, tags=["codec"], playable=False)
+    await create_item(catalogue_client, settings, tags=["music"])
+
+    public = [{"tag": "nature", "count": 2}, {"tag": "music", "count": 1}]
+    public.append({"tag": "slow tv", "count": 1})
+    assert await tags(catalogue_client) == public
+    assert await tags(catalogue_client, viewer_headers(settings)) == public
+    assert await tags(catalogue_client, admin_headers(settings)) == [
+        {"tag": "nature", "count": 3},
+        {"tag": "codec", "count": 1},
+        {"tag": "music", "count": 1},
+        {"tag": "news", "count": 1},
+        {"tag": "slow tv", "count": 1},
+    ]
+    # Suggestions as a filter is typed: a prefix, case and spaces as stored.
+    assert await tags(catalogue_client, prefix=" S") == [{"tag": "slow tv", "count": 1}]
+    assert await tags(catalogue_client, prefix="n") == [{"tag": "nature", "count": 2}]
+    assert await tags(catalogue_client, prefix="%") == []
+    assert await tags(catalogue_client, prefix="_") == []
+    assert await tags(catalogue_client, limit=1) == [{"tag": "nature", "count": 2}]
+
+
+async def test_bad_tag_list_parameters_are_400(catalogue_client: AppClient) -> None:
+    for params in (
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": "many"},
+        {"prefix": "x" * 41},
+        {"prefix": "a\nb"},
+    ):
+        r = await catalogue_client.get(f"{API}/tags", params=params)
+        assert r.status_code == 400, (params, r.text)
+        assert set(r.json()) == {"status", "code", "detail", "request_id"}
+
+
+async def test_sort_by_duration_both_ways(catalogue_client: AppClient) -> None:
+    settings = catalogue_client.settings
+    made = {
+        length: (await create_item(catalogue_client, settings, duration_seconds=length))["id"]
+        for length in (30.0, 5.0, 600.0)
+    }
+    unknown = (await create_item(catalogue_client, settings, duration_seconds=None))["id"]
+
+    async def order(sort: str) -> list[str]:
+        r = await catalogue_client.get(f"{API}/", params={"sort": sort})
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    shortest = [made[5.0], made[30.0], made[600.0], unknown]
+    assert await order("shortest") == shortest
+    assert await order("duration") == shortest
+    assert await order("longest") == [made[600.0], made[30.0], made[5.0], unknown]
+    r = await catalogue_client.get(f"{API}/", params={"sort": "-duration"})
+    assert r.status_code == 400
