@@ -118,11 +118,11 @@ async def test_an_unreadable_event_changes_nothing(rig: StreamRig) -> None:
 
 
 async def test_a_restarted_process_still_refuses_earlier_tokens(
-    production_stream_settings: Any,
+    stream_settings: Any,
 ) -> None:
-    # NATS only: the subscription replays one token lifetime of events at start-up. (The
-    # in-process bus of the one-process dev mode has nothing to replay.)
-    settings: Settings = production_stream_settings()
+    # NATS replays one token lifetime of events at start-up; the in-process bus of the
+    # one-process dev mode has nothing to replay, so the take-downs kept in KV tell it.
+    settings: Settings = stream_settings()
     media_id = str(uuid.uuid4())
     async with stream_rig(settings) as rig:
         await rig.in_app(store_package, rig.media, media_id)

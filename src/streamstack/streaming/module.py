@@ -9,7 +9,7 @@ from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.streaming.contract import issue_token_handler
-from streamstack.streaming.repository import StreamTokenStore
+from streamstack.streaming.repository import TAKEDOWNS_BUCKET, StreamTokenStore, TakedownRecord
 from streamstack.streaming.routes import stream_router
 from streamstack.streaming.service import (
     STREAM_PATH,
@@ -30,7 +30,8 @@ def mount(context: ModuleContext) -> MountedModule:
     the take-down subscription that stops withdrawn items' tokens."""
     settings = context.settings
     backends = context.backends
-    takedowns = Takedowns(settings.stream_token_ttl_seconds)
+    ttl = settings.stream_token_ttl_seconds
+    takedowns = Takedowns(ttl, TakedownRecord(backends.kv(TAKEDOWNS_BUCKET, ttl)))
     tokens = StreamTokens(
         StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds)),
         takedowns,

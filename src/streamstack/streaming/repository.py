@@ -1,4 +1,5 @@
-"""Streaming's store: stream tokens in the ``stream-tokens`` KV bucket, one per grant.
+"""Streaming's store: stream tokens in the ``stream-tokens`` KV bucket, one per grant, and
+the recent take-downs in ``stream-takedowns``.
 
 The bucket's TTL (one hour by default) is a token's lifetime. Tokens are created, never
 updated, so nothing can extend a token's life past the TTL it was born with.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 
+import msgspec
 import structlog
 
 from streamstack.kernel.kv import KeyExists, KeyValueStore
@@ -72,3 +74,32 @@ class StreamTokenStore:
             self._recent.pop(next(iter(self._recent)))  # the oldest
         self._recent[token] = (now + min(GRANT_CACHE_SECONDS, lifetime_left), grant)
         return grant
+
+
+#: KV bucket of recent take-downs, owned by streaming (one key: the whole set).
+TAKEDOWNS_BUCKET = "stream-takedowns"
+_TAKEDOWNS_KEY = "withdrawn"
+
+
+class TakedownRecord:
+    """The recent take-downs (media id -> withdrawn at, epoch seconds), kept in KV so a
+    restarted process knows them even where the event bus cannot replay (the one-process
+    dev mode). Read once at start-up, written on each take-down: never per request."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self._store = store
+
+    async def load(self) -> dict[str, float]:
+        """The recorded take-downs (none when absent or unreadable)."""
+        raw = await self._store.get(_TAKEDOWNS_KEY)
+        if raw is None:
+            return {}
+        try:
+            return msgspec.json.decode(raw, type=dict[str, float])
+        except msgspec.DecodeError:
+            log.warning("takedowns.unreadable")
+            return {}
+
+    async def save(self, withdrawn: dict[str, float]) -> None:
+        """Replace the record (the bucket's TTL is a token's: an old record expires whole)."""
+        await self._store.put(_TAKEDOWNS_KEY, msgspec.json.encode(withdrawn))

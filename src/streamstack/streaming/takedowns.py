@@ -9,7 +9,9 @@ plays.
 
 An entry is kept for one token lifetime: by then every token it could block has expired.
 On NATS the subscription replays that long a window of events at start-up, so a restarted
-process forgets nothing that still matters.
+process forgets nothing that still matters; the set is also kept in KV
+(:class:`~.repository.TakedownRecord`, read at start-up, written per take-down), which is
+what a restarted one-process dev server (in-process bus, nothing to replay) relies on.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import structlog
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.events import Event, EventBus, Subscription
 from streamstack.streaming.models import StreamGrant
+from streamstack.streaming.repository import TakedownRecord
 
 log = structlog.get_logger(__name__)
 
@@ -32,8 +35,9 @@ WITHDRAWAL_SUBJECTS = (MEDIA_UNPUBLISHED, MEDIA_DELETED)
 class Takedowns:
     """When each recently withdrawn item was withdrawn (epoch seconds), in memory."""
 
-    def __init__(self, ttl_seconds: float) -> None:
+    def __init__(self, ttl_seconds: float, record: TakedownRecord | None = None) -> None:
         self._ttl = ttl_seconds
+        self._record = record
         self._withdrawn: dict[str, float] = {}
         self._subscriptions: list[Subscription] = []
 
@@ -65,6 +69,11 @@ class Takedowns:
             return
         self.withdraw(withdrawn.id, withdrawn.withdrawn_at.timestamp())
         log.info("takedown.recorded", media_id=withdrawn.id, subject=event.subject)
+        if self._record is not None:
+            try:
+                await self._record.save(dict(self._withdrawn))
+            except Exception as exc:  # memory has it; only a restart would forget it
+                log.warning("takedown.not_saved", error=str(exc) or exc.__class__.__name__)
 
     @property
     def following(self) -> bool:
@@ -77,6 +86,9 @@ class Takedowns:
         if self.following:
             return
         await self.unsubscribe()  # a half-made pair from a failed attempt
+        if self._record is not None:
+            for media_id, at in (await self._record.load()).items():
+                self.withdraw(media_id, at)
         for subject in WITHDRAWAL_SUBJECTS:
             self._subscriptions.append(
                 await events.subscribe(subject, self.on_event, replay_seconds=self._ttl)
