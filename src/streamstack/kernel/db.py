@@ -70,6 +70,20 @@ def is_unavailable(exc: DBAPIError) -> bool:
     )
 
 
+def _unreachable_cause(exc: BaseException) -> bool:
+    """Whether ``exc`` or an exception it was raised from says the database is unreachable."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and is_unavailable(current):
+            return True
+        if isinstance(current, OSError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An engine tuned for the backend: pre-ping on Postgres, WAL and FKs on SQLite."""
     if url.startswith("sqlite"):
@@ -114,12 +128,12 @@ class Database:
         try:
             async with self.sessions() as session:
                 yield session
-        except DBAPIError as exc:
-            if is_unavailable(exc):
+        except Exception as exc:
+            # Repositories (advanced-alchemy) wrap driver errors in their own types: look
+            # through the chain for the connection failure underneath.
+            if _unreachable_cause(exc):
                 raise DatabaseUnavailable("the database is unavailable") from exc
             raise
-        except OSError as exc:
-            raise DatabaseUnavailable("the database is unavailable") from exc
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
