@@ -8,12 +8,20 @@ import uuid
 from typing import Any
 
 import msgspec
-from catalogue_testing import API, AppClient, admin_headers, create_item, eventually
+from catalogue_testing import (
+    API,
+    AppClient,
+    admin_headers,
+    create_item,
+    eventually,
+    running_in_this_loop,
+)
 
 from streamstack.catalogue.models import WatchProgressRow
 from streamstack.catalogue.repository import reading
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from support.apps import bearer, mint_token
+from support.fixtures import SettingsFactory
 
 Client = AppClient
 
@@ -332,3 +340,28 @@ async def test_watch_data_is_deleted_with_the_user(catalogue_client: Client) -> 
     await events.publish(USER_DELETED, msgspec.json.encode(gone), event_id=str(uuid.uuid4()))
     assert await stored_rows(catalogue_client, user_id=uuid.UUID(bob_id)) == 1
     assert ids(await listing(catalogue_client, "history", bob)) == [item["id"]]
+
+
+async def test_deleting_an_account_in_auth_deletes_its_watch_data(
+    settings_factory: SettingsFactory,
+) -> None:
+    """End to end: auth's admin delete → its outbox → ``user.deleted`` → catalogue."""
+    settings = settings_factory(modules=("auth", "catalogue"), allow_registration=True)
+    async with running_in_this_loop(settings) as client:
+        item = await create_item(client, settings)
+        account = {"email": f"{uuid.uuid4().hex}@example.test", "password": "a long passphrase 42"}
+        r = await client.post("/api/v1/auth/register", json=account)
+        assert r.status_code == 201, r.text
+        user_id = r.json()["id"]
+        r = await client.post("/api/v1/auth/login", json=account)
+        assert r.status_code == 200, r.text
+        await save(client, item["id"], bearer(r.json()["access_token"]), 3.0)
+        assert await stored_rows(client, user_id=uuid.UUID(user_id)) == 1
+
+        r = await client.delete(f"/api/v1/auth/users/{user_id}", headers=admin_headers(settings))
+        assert r.status_code == 204, r.text
+
+        async def forgotten() -> bool:
+            return await stored_rows(client, user_id=uuid.UUID(user_id)) == 0
+
+        await eventually(forgotten, "the deleted account's watch data deleted")

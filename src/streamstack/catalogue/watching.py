@@ -16,6 +16,7 @@ import uuid
 
 import msgspec
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.items import to_media_item
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
@@ -91,21 +92,24 @@ class WatchingService:
         player's. Idempotent: the same request leaves the same position.
         """
         user_id = account_id(principal)
-        async with unit_of_work(self._database) as store:
-            item = await _playable_by(store, media_id, principal)
-            duration = item.duration_seconds or request.duration_seconds
-            position = request.position_seconds
-            if duration is not None:
-                position = min(position, duration)
-            row = WatchProgressRow(
-                user_id=user_id,
-                media_id=media_id,
-                position_seconds=position,
-                duration_seconds=duration,
-                completed=is_completed(position, duration),
-                updated_at=utcnow(),
-            )
-            await store.progress.save(row)
+        try:
+            async with unit_of_work(self._database) as store:
+                item = await _playable_by(store, media_id, principal)
+                duration = item.duration_seconds or request.duration_seconds
+                position = request.position_seconds
+                if duration is not None:
+                    position = min(position, duration)
+                row = WatchProgressRow(
+                    user_id=user_id,
+                    media_id=media_id,
+                    position_seconds=position,
+                    duration_seconds=duration,
+                    completed=is_completed(position, duration),
+                    updated_at=utcnow(),
+                )
+                await store.progress.save(row)
+        except IntegrityError:  # the item was deleted between the check and the write
+            raise NotFound("no such media item") from None
         return to_progress(row)
 
     async def get(self, principal: Principal, media_id: uuid.UUID) -> WatchProgress:
