@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     select,
 )
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.schema import SchemaItem
 
 from streamstack.kernel.clock import utcnow
@@ -26,7 +27,7 @@ from streamstack.kernel.db import Database, module_metadata
 from streamstack.kernel.events import Event
 from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.migrations import sequence_number, timestamp
-from streamstack.kernel.outbox import OutboxRecords, OutboxRelay, RelayFailed
+from streamstack.kernel.outbox import OutboxRecords, OutboxRelay, OutboxSource, RelayFailed
 from support.waiting import eventually
 
 SUBJECT = "demo.events.thing.happened"
@@ -49,7 +50,16 @@ def outbox_table(metadata: MetaData, name: str, *, attempts: bool) -> Table:
 
 METADATA = module_metadata()
 COUNTED = outbox_table(METADATA, "demo_outbox", attempts=True)
-PLAIN = outbox_table(METADATA, "demo_plain_outbox", attempts=False)
+
+
+class DemoBase(DeclarativeBase):
+    metadata = METADATA
+
+
+class PlainOutboxRow(DemoBase):
+    """A module's outbox as an ORM class (what modules have), without ``attempts``."""
+
+    __table__ = outbox_table(METADATA, "demo_plain_outbox", attempts=False)
 
 
 class RefusingBus(MemoryEventBus):
@@ -90,7 +100,7 @@ async def received(bus: MemoryEventBus) -> list[Event]:
     return events
 
 
-async def enqueue(database: Database, table: Table, *payloads: bytes) -> None:
+async def enqueue(database: Database, table: OutboxSource, *payloads: bytes) -> None:
     async with database.unit_of_work() as session:
         for payload in payloads:
             await OutboxRecords(session, table).enqueue(
@@ -157,15 +167,15 @@ async def test_refused_events_wait_for_the_bus_and_count_attempts(database: Data
     assert [e.payload for e in events] == [b"a", b"b"]
 
 
-async def test_a_table_without_attempts_and_the_background_task(database: Database) -> None:
+async def test_a_mapped_class_without_attempts_and_the_background_task(database: Database) -> None:
     bus = RefusingBus()
     events = await received(bus)
-    relay = OutboxRelay(database, bus, PLAIN, name="demo.plain-relay")
+    relay = OutboxRelay(database, bus, PlainOutboxRow, name="demo.plain-relay")
     task = relay.task(interval_seconds=0.05)
     assert task.name == "demo.plain-relay"
     await task.start()
     try:
-        await enqueue(database, PLAIN, b"p")
+        await enqueue(database, PlainOutboxRow, b"p")
         task.wake()
         await eventually(relay_drained(relay), "the relay task published and marked the event")
         assert [e.payload for e in events] == [b"p"]

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import structlog
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
@@ -39,6 +40,18 @@ log = structlog.get_logger(__name__)
 #: How long sent rows are kept (for inspection) before the relay deletes them.
 SENT_RETENTION = datetime.timedelta(days=1)
 _PRUNE_EVERY_SECONDS = 3600.0
+
+
+#: A module's outbox: its ORM class or its ``Table``.
+OutboxSource = Table | type[DeclarativeBase]
+
+
+def outbox_table(source: OutboxSource) -> Table:
+    """The ``Table`` of a module's outbox, given the table or its mapped class."""
+    table = source if isinstance(source, Table) else source.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{source!r} is not mapped to a table")
+    return table
 
 
 class PendingEvent(NamedTuple):
@@ -57,9 +70,9 @@ class RelayFailed(Exception):
 class OutboxRecords:
     """One outbox table, on one session (so in the caller's transaction)."""
 
-    def __init__(self, session: AsyncSession, table: Table) -> None:
+    def __init__(self, session: AsyncSession, table: OutboxSource) -> None:
         self.session = session
-        self.table = table
+        self.table = outbox_table(table)
 
     async def enqueue(
         self, event_id: str, subject: str, payload: bytes, now: datetime.datetime
@@ -127,7 +140,7 @@ class OutboxRelay:
         self,
         database: Database,
         events: EventBus,
-        table: Table,
+        table: OutboxSource,
         *,
         name: str,
         batch_size: int = 100,
@@ -135,7 +148,7 @@ class OutboxRelay:
         self.name = name
         self._database = database
         self._events = events
-        self._table = table
+        self._table = outbox_table(table)
         self._batch_size = batch_size
         self._last_prune = float("-inf")
 
