@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from streamstack.catalogue.models import CatalogueBase, MediaItemRow
 from streamstack.catalogue.module import MODULE
+from streamstack.catalogue.search import FTS_TABLE, TRIGRAM_INDEX
 from streamstack.cli import apply_migrations
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
@@ -22,10 +23,20 @@ from support.fixtures import SettingsFactory
 
 def differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "version_table": "alembic_version_catalogue"}
+        connection,
+        opts={
+            "compare_type": True,
+            "version_table": "alembic_version_catalogue",
+            "include_name": _not_search_index,
+        },
     )
     diffs: list[Any] = compare_metadata(context, CatalogueBase.metadata)
     return diffs
+
+
+def _not_search_index(name: str | None, kind: str, parents: Any) -> bool:
+    """The search index lives only in the migration (FTS5 table / pg_trgm GIN index)."""
+    return not (name or "").startswith((FTS_TABLE, TRIGRAM_INDEX))
 
 
 def index_names(connection: Connection) -> dict[str, set[str]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamstack.catalogue import metrics
 from streamstack.catalogue.contract import create_item_handler, update_processing_handler
+from streamstack.catalogue.listing import ListingCache
 from streamstack.catalogue.outbox import OutboxRelay
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
@@ -19,6 +20,8 @@ from streamstack.kernel.tasks import BackgroundTask
 RELAY_POLL_SECONDS = 5.0
 #: The longest back-off while the bus or the database is down: events go out soon after.
 RELAY_RETRY_MAX_SECONDS = 5.0
+#: How often the list cache checks that it follows the catalogue's events.
+LISTING_FOLLOW_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
@@ -31,14 +34,24 @@ def mount(context: ModuleContext) -> MountedModule:
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
+    events = context.backends.events
+    listing = ListingCache()
+    # Re-subscribes while the bus is down; viewers' pages are cached only while it follows.
+    listing_task = BackgroundTask(
+        ListingCache.TASK_NAME,
+        lambda: listing.follow(events),
+        interval_seconds=LISTING_FOLLOW_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
     service = CatalogueService(
         database,
+        listing=listing,
         wake_relay=relay_task.wake,
         streaming=lambda: StreamingClient(context.transport("streaming")),
     )
     watching = WatchingService(database)
     # Watch data goes with the account: follows auth's user.deleted (retried while down).
-    user_deletions = UserDeletedEvents(context.backends.events, watching)
+    user_deletions = UserDeletedEvents(events, watching)
     user_deletions_task = BackgroundTask(
         UserDeletedEvents.TASK_NAME,
         user_deletions.follow,
@@ -54,9 +67,9 @@ def mount(context: ModuleContext) -> MountedModule:
             CREATE_MEDIA_ITEM: create_item_handler(service),
             UPDATE_PROCESSING: update_processing_handler(service),
         },
-        tasks=[relay_task, user_deletions_task],
-        on_startup=[user_deletions.try_follow],
-        on_shutdown=[user_deletions.stop],
+        tasks=[relay_task, listing_task, user_deletions_task],
+        on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
+        on_shutdown=[listing.unfollow, user_deletions.stop],
     )
 
 

@@ -17,18 +17,29 @@ import datetime
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, Select, UnaryExpression, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    UnaryExpression,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow, OutboxRow, WatchProgressRow
 from streamstack.catalogue.schemas import SortOrder
+from streamstack.catalogue.search import SearchQuery
 from streamstack.kernel.db import Database, escape_like
 from streamstack.kernel.errors import NotFound
 
@@ -375,3 +386,89 @@ async def reading(database: Database) -> AsyncIterator[CatalogueStore]:
     """One session for reads only: nothing to commit, no write lock taken on SQLite."""
     async with database.session() as session:
         yield CatalogueStore(session)
+
+
+#: Joins an item's tags in one column; a tag is one line, so it never holds this character.
+TAG_SEPARATOR = "\x1f"
+
+#: What a list shows of an item: explicit columns, no ORM objects built.
+LISTED_COLUMNS = (
+    MediaItemRow.id,
+    MediaItemRow.title,
+    MediaItemRow.description,
+    MediaItemRow.status,
+    MediaItemRow.s3_key,
+    MediaItemRow.size_bytes,
+    MediaItemRow.content_type,
+    MediaItemRow.duration_seconds,
+    MediaItemRow.video_codec,
+    MediaItemRow.audio_codec,
+    MediaItemRow.width,
+    MediaItemRow.height,
+    MediaItemRow.fps,
+    MediaItemRow.thumbnail_s3_key,
+    MediaItemRow.created_by,
+    MediaItemRow.created_at,
+    MediaItemRow.updated_at,
+    MediaItemRow.published_at,
+    MediaItemRow.playable,
+    MediaItemRow.processing_state,
+    MediaItemRow.processing_percent,
+    MediaItemRow.processing_detail,
+    MediaItemRow.renditions,
+    MediaItemRow.has_hls,
+    MediaItemRow.has_storyboard,
+)
+
+
+class ItemPages:
+    """Pages of items read with Core on one connection: the items, their tags and the
+    total come back from ONE statement (one round trip; one thread hop on SQLite)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def page(
+        self, query: ItemQuery, search: SearchQuery, *, limit: int, offset: int
+    ) -> tuple[list[Row[Any]], int]:
+        """The rows of one page (``LISTED_COLUMNS``, then ``tags``, then ``total``) and
+        how many items match in all; searches are ordered by relevance first."""
+        conditions = query.conditions() + search.conditions()
+        if search and self.connection.dialect.name == "sqlite":
+            prefilter = search.sqlite_prefilter()
+            if prefilter is not None:
+                conditions.append(prefilter)
+        total = (
+            select(func.count()).select_from(MediaItemRow).where(*conditions).correlate(None)
+        ).scalar_subquery()
+        ordering = ([search.relevance().desc()] if search else []) + query.ordering()
+        statement = (
+            select(*LISTED_COLUMNS, self._tags().label("tags"), total.label("total"))
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
+        )
+        result = await self.connection.execute(statement)
+        rows: list[Row[Any]] = [cast(Row[Any], row) for row in result]
+        if rows:
+            return rows, int(rows[0].total)
+        # Past the last page: the page is empty, yet the total must be true.
+        counted = await self.connection.execute(select(total))
+        return [], int(counted.scalar_one())
+
+    def _tags(self) -> ScalarSelect[str]:
+        """An item's tags joined by ``TAG_SEPARATOR`` (NULL without tags), per row."""
+        tag = MediaTagRow.tag
+        if self.connection.dialect.name == "postgresql":
+            joined = func.string_agg(tag, literal(TAG_SEPARATOR))
+        else:
+            joined = func.group_concat(tag, TAG_SEPARATOR)
+        return select(joined).where(MediaTagRow.media_id == MediaItemRow.id).scalar_subquery()
+
+
+@asynccontextmanager
+async def listing(database: Database) -> AsyncIterator[ItemPages]:
+    """A connection for list pages (database unreachable → 503)."""
+    async with database.session() as session:
+        yield ItemPages(await session.connection())

@@ -26,8 +26,15 @@ from streamstack.catalogue.items import (
     to_media_item,
     withdrawal,
 )
+from streamstack.catalogue.listing import ListingCache, listed_item
 from streamstack.catalogue.models import MediaItemRow
-from streamstack.catalogue.repository import CatalogueStore, ItemQuery, reading, unit_of_work
+from streamstack.catalogue.repository import (
+    CatalogueStore,
+    ItemQuery,
+    listing,
+    reading,
+    unit_of_work,
+)
 from streamstack.catalogue.schemas import (
     MediaPage,
     SortOrder,
@@ -36,10 +43,12 @@ from streamstack.catalogue.schemas import (
     TagList,
     UpdateMediaItem,
 )
+from streamstack.catalogue.search import SearchQuery
 from streamstack.contracts.catalogue import (
     MEDIA_DELETED,
     MEDIA_PUBLISHED,
     MEDIA_UNPUBLISHED,
+    MEDIA_UPDATED,
     MediaItem,
     MediaStatus,
     NewMediaItem,
@@ -66,8 +75,11 @@ class CatalogueService:
         *,
         wake_relay: Callable[[], None],
         streaming: Callable[[], StreamingClient],
+        listing: ListingCache | None = None,
     ) -> None:
         self._database = database
+        #: Viewers' pages; a cache that follows no events (the default) never serves.
+        self._listing = listing or ListingCache()
         #: Called after a commit that enqueued an event: the relay publishes it at once.
         self._wake_relay = wake_relay
         self._streaming_factory = streaming
@@ -87,32 +99,40 @@ class CatalogueService:
         page: int = 1,
         page_size: int = 20,
     ) -> MediaPage:
-        """One page of matching items and the total; three queries whatever the page size.
+        """One page of matching items and the total: one statement, cached for viewers.
 
         Admins list any status, optionally only the items in one ``processing`` state;
         everyone else sees only playable published items.
         """
         if not admin:
             status = "published"
+        search = SearchQuery.parse(q or "")
         query = ItemQuery(
             status=None if status == "all" else status,
-            needle=(q or "").strip().lower(),
+            needle="",
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
             playable_only=not admin,
             processing_state=processing if admin else None,
         )
-        async with reading(self._database) as store:
-            rows, total = await store.items.page(
-                query, limit=page_size, offset=(page - 1) * page_size
+        # What viewers see is the same for all of them: one cached page per query.
+        key = (search.words, query.tag, sort, page, page_size)
+        generation = self._listing.generation
+        if not admin and (cached := self._listing.get(key)) is not None:
+            return cached
+        async with listing(self._database) as pages:
+            rows, total = await pages.page(
+                query, search, limit=page_size, offset=(page - 1) * page_size
             )
-            tags = await store.tags.of_items([row.id for row in rows])
-        return MediaPage(
-            items=[to_media_item(row, tags.get(row.id, []), admin=admin) for row in rows],
+        result = MediaPage(
+            items=[listed_item(row, admin=admin) for row in rows],
             total=total,
             page=page,
             page_size=page_size,
         )
+        if not admin:
+            self._listing.put(key, result, generation)
+        return result
 
     async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> MediaItem:
         """One item; 404 for a viewer unless it is published and playable."""
@@ -163,6 +183,7 @@ class CatalogueService:
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
         if request.publish:
+            self._listing.invalidate()
             self._wake_relay()
         log.info("catalogue.item_created", media_id=item.id, status=item.status)
         return item
@@ -204,7 +225,12 @@ class CatalogueService:
                 await store.outbox.enqueue(event, msgspec.json.encode(item), now)
             elif event == MEDIA_UNPUBLISHED:
                 await store.outbox.enqueue(event, withdrawal(row, now), now)
+            elif row.status == "published" and _edits_content(changes):
+                # Viewers see the change: every replica's cached pages must go.
+                event = MEDIA_UPDATED
+                await store.outbox.enqueue(event, msgspec.json.encode(item), now)
         if event is not None:
+            self._listing.invalidate()
             self._wake_relay()
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
         return item
@@ -221,6 +247,7 @@ class CatalogueService:
             await store.progress.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
+        self._listing.invalidate()
         self._wake_relay()
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
@@ -237,6 +264,12 @@ class CatalogueService:
             apply_processing(row, update, renditions)
             row.updated_at = utcnow()
             item = to_media_item(row, await store.tags.of_item(item_id))
+            if row.status == "published":
+                # Viewers see processing (and an item becoming playable): clear every cache.
+                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+        if item.status == "published":
+            self._listing.invalidate()
+            self._wake_relay()
         log.info(
             "catalogue.processing_updated",
             media_id=item.id,
@@ -283,6 +316,13 @@ class CatalogueService:
         """How many events wait in the outbox (for metrics and alerting)."""
         async with reading(self._database) as store:
             return await store.outbox.backlog()
+
+
+def _edits_content(changes: UpdateMediaItem) -> bool:
+    """Whether ``changes`` edit what an item shows (not only its status)."""
+    return any(
+        value is not msgspec.UNSET for value in (changes.title, changes.description, changes.tags)
+    )
 
 
 def _change_status(

@@ -44,6 +44,8 @@ InitialProcessingState = Literal["none", "queued"]
 MEDIA_PUBLISHED = "catalogue.events.media.published"
 MEDIA_UNPUBLISHED = "catalogue.events.media.unpublished"
 MEDIA_DELETED = "catalogue.events.media.deleted"
+#: A published item changed in what viewers see (fields, processing); payload: MediaItem.
+MEDIA_UPDATED = "catalogue.events.media.updated"
 
 
 def object_prefix(media_id: str) -> str:

@@ -1,0 +1,158 @@
+"""The catalogue list's read path: pages for viewers from a cache the catalogue's events clear.
+
+What viewers (anonymous or signed-in non-admins) see is the same for all of them, so their
+pages are cached per query. Every change that alters what they see writes an event to the
+outbox (``media.published``, ``.unpublished``, ``.deleted``, ``.updated``); each replica
+follows ``catalogue.events.media.>`` on the events port (NATS in production, so every
+process hears every other's changes within the relay's latency) and clears its cache on
+each one. The process that made the change clears its own at once after the commit.
+
+Correctness rules:
+- the cache serves nothing until the subscription stands (a replica that cannot hear the
+  others' changes must not remember pages);
+- a page read before a change and stored after it would be stale: each page is stored only
+  if no event arrived since its read began (``generation``);
+- entries also expire after :data:`CACHE_SECONDS`, a bound should an event be lost (a NATS
+  restart that drops the consumer until the follower re-subscribes).
+Admins' lists (drafts, processing states) are never cached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, cast
+
+import structlog
+from sqlalchemy.engine import Row
+
+from streamstack.catalogue.items import thumbnail_url
+from streamstack.catalogue.repository import TAG_SEPARATOR
+from streamstack.catalogue.schemas import MediaPage
+from streamstack.contracts.catalogue import MediaItem, ProcessingState, Rendition
+from streamstack.kernel.events import Event, EventBus, Subscription
+
+log = structlog.get_logger(__name__)
+
+#: Every event the catalogue publishes about items.
+LISTING_EVENTS = "catalogue.events.media.>"
+#: How long a page is served at most, should an event be lost.
+CACHE_SECONDS = 10.0
+#: Distinct queries remembered (least recently used ones go first).
+CACHE_ENTRIES = 512
+
+
+class ListingCache:
+    """Viewers' list pages by query, cleared by every catalogue event."""
+
+    TASK_NAME = "catalogue.listing-events"
+
+    def __init__(
+        self,
+        *,
+        seconds: float = CACHE_SECONDS,
+        entries: int = CACHE_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seconds = seconds
+        self._entries = entries
+        self._clock = clock
+        self._pages: OrderedDict[Hashable, tuple[float, MediaPage]] = OrderedDict()
+        self._subscription: Subscription | None = None
+        #: Bumped by every change heard of; a read that began before one is not stored.
+        self.generation = 0
+
+    @property
+    def following(self) -> bool:
+        """Whether the catalogue's events are followed (only then is anything cached)."""
+        return self._subscription is not None
+
+    def get(self, key: Hashable) -> MediaPage | None:
+        """The cached page for ``key``, if fresh."""
+        entry = self._pages.get(key)
+        if entry is None:
+            return None
+        if entry[0] < self._clock():
+            self._pages.pop(key, None)
+            return None
+        return entry[1]
+
+    def put(self, key: Hashable, page: MediaPage, generation: int) -> None:
+        """Remember ``page``, read when :attr:`generation` was ``generation``."""
+        if generation != self.generation or not self.following:
+            return
+        self._pages[key] = (self._clock() + self._seconds, page)
+        self._pages.move_to_end(key)
+        while len(self._pages) > self._entries:
+            self._pages.popitem(last=False)
+
+    def invalidate(self) -> None:
+        """Forget every page: something viewers see has changed."""
+        self.generation += 1
+        self._pages.clear()
+
+    async def on_event(self, event: Event) -> None:
+        """An item changed (here or in another replica)."""
+        self.invalidate()
+
+    async def follow(self, events: EventBus) -> None:
+        """Follow the catalogue's events, if not yet (the background task's step: retried
+        with backoff while the bus is down; nothing is cached meanwhile)."""
+        if self._subscription is not None:
+            return
+        self._subscription = await events.subscribe(LISTING_EVENTS, self.on_event)
+        # Changes made before the subscription stood were not heard: start afresh.
+        self.invalidate()
+        log.info("catalogue.listing_following", subject=LISTING_EVENTS)
+
+    async def try_follow(self, events: EventBus) -> None:
+        """Follow before the first request if the bus answers (start-up hook)."""
+        try:
+            await self.follow(events)
+        except Exception as exc:
+            log.warning("catalogue.listing_not_following", error=str(exc) or type(exc).__name__)
+
+    async def unfollow(self) -> None:
+        """Stop following (shut-down hook); nothing is cached after this."""
+        subscription, self._subscription = self._subscription, None
+        self.invalidate()
+        if subscription is not None:
+            await subscription.unsubscribe()
+
+
+def listed_item(row: Row[Any], *, admin: bool) -> MediaItem:
+    """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`."""
+    tags: Sequence[str] = sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else []
+    return MediaItem(
+        id=str(row.id),
+        title=row.title,
+        description=row.description,
+        status="published" if row.status == "published" else "draft",
+        s3_key=row.s3_key,
+        size_bytes=row.size_bytes,
+        content_type=row.content_type,
+        duration_seconds=row.duration_seconds,
+        video_codec=row.video_codec,
+        audio_codec=row.audio_codec,
+        width=row.width,
+        height=row.height,
+        fps=row.fps,
+        thumbnail_s3_key=row.thumbnail_s3_key,
+        thumbnail_url=thumbnail_url(row.id) if row.thumbnail_s3_key else None,
+        tags=list(tags),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+        playable=bool(row.playable),
+        # Only the service writes the column, always a ProcessingState.
+        processing_state=cast(ProcessingState, row.processing_state),
+        processing_percent=row.processing_percent,
+        processing_detail=row.processing_detail if admin else None,
+        renditions=[
+            Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in row.renditions
+        ],
+        has_hls=bool(row.has_hls),
+        has_storyboard=bool(row.has_storyboard),
+    )

@@ -1,0 +1,164 @@
+"""The list's fast paths: viewers' cached pages follow every change; search finds what people type.
+
+Both backends (SQLite with FTS5 trigrams, PostgreSQL with pg_trgm). No timing assertions:
+"within 1 s" is the deadline of ``eventually``, not a measured figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from catalogue_testing import (
+    AppClient,
+    ServedApp,
+    admin_headers,
+    create_item,
+    eventually,
+    viewer_headers,
+)
+
+from support.fixtures import SettingsFactory
+
+API = "/api/v1/catalogue"
+
+
+async def titles(client: httpx.AsyncClient, **params: Any) -> tuple[list[str], int]:
+    r = await client.get(f"{API}/", params=params, headers=params.pop("headers", None))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return [item["title"] for item in body["items"]], body["total"]
+
+
+async def test_cached_pages_follow_publish_update_unpublish_delete(
+    catalogue_client: AppClient,
+) -> None:
+    client, settings = catalogue_client, catalogue_client.settings
+    admin = admin_headers(settings)
+    assert await titles(client) == ([], 0)
+    assert await titles(client) == ([], 0)  # now cached
+    live = await create_item(client, settings, title="First light")
+    draft = await create_item(client, settings, title="Secret draft", publish=False)
+    assert await titles(client) == (["First light"], 1)
+    # An admin's list shows the draft; it never leaks into the viewers' cache.
+    assert sorted((await titles(client, status="all", headers=admin))[0]) == [
+        "First light",
+        "Secret draft",
+    ]
+    assert await titles(client) == (["First light"], 1)
+    assert await titles(client, headers=viewer_headers(settings)) == (["First light"], 1)
+    r = await client.patch(f"{API}/{live['id']}", json={"title": "Renamed"}, headers=admin)
+    assert r.status_code == 200
+    assert await titles(client) == (["Renamed"], 1)
+    r = await client.patch(f"{API}/{draft['id']}", json={"status": "published"}, headers=admin)
+    assert await titles(client) == (["Secret draft", "Renamed"], 2)
+    r = await client.patch(f"{API}/{live['id']}", json={"status": "draft"}, headers=admin)
+    assert await titles(client) == (["Secret draft"], 1)
+    r = await client.delete(f"{API}/{draft['id']}", headers=admin)
+    assert r.status_code == 204
+    assert await titles(client) == ([], 0)
+
+
+async def test_totals_and_pages_of_the_cached_list(catalogue_client: AppClient) -> None:
+    client, settings = catalogue_client, catalogue_client.settings
+    for index in range(5):
+        await create_item(client, settings, title=f"Item {index}", tags=[f"t{index % 2}"])
+    await create_item(client, settings, title="Hidden", publish=False)
+    assert await titles(client, page_size=2, page=3) == (["Item 0"], 5)
+    assert await titles(client, page_size=2, page=9) == ([], 5)
+    assert await titles(client, tag="t1", sort="title") == (["Item 1", "Item 3"], 2)
+    assert await titles(client, page_size=2, page=9) == ([], 5)  # cached, still true
+
+
+async def test_not_playable_items_stay_out_of_viewers_lists(catalogue_client: AppClient) -> None:
+    client, settings = catalogue_client, catalogue_client.settings
+    await create_item(client, settings, title="Needs transcoding", playable=False)
+    await create_item(client, settings, title="Plays")
+    assert await titles(client) == (["Plays"], 1)
+    assert await titles(client, q="transcoding") == ([], 0)
+    admin = admin_headers(settings)
+    assert (await titles(client, headers=admin))[1] == 2
+
+
+async def test_search_ranks_and_forgives_one_typo(catalogue_client: AppClient) -> None:
+    client, settings = catalogue_client, catalogue_client.settings
+    await create_item(
+        client, settings, title="Mountain walk", description="A glacier far away", tags=["ice"]
+    )
+    await create_item(client, settings, title="Glacier lagoon", description="Blue water")
+    await create_item(client, settings, title="City lights", description="Night traffic")
+    await create_item(client, settings, title="Desert", tags=["glacial", "sand"])
+    assert (await titles(client, q="glacier"))[0] == ["Glacier lagoon", "Mountain walk"]
+    assert (await titles(client, q="glaicer"))[0] == ["Glacier lagoon", "Mountain walk"]
+    # A word's typo may also meet a piece of a longer word ("glaci" of "glacial").
+    assert {"Glacier lagoon", "Mountain walk"} <= set((await titles(client, q="GLACIR"))[0])
+    assert (await titles(client, q="glacier blue"))[0] == ["Glacier lagoon"]
+    assert (await titles(client, q="traffik"))[0] == ["City lights"]
+    assert (await titles(client, q="sand"))[0] == ["Desert"]
+    assert (await titles(client, q="xylophone"))[0] == []
+    # An exact title word ranks above a forgiven typo elsewhere.
+    assert (await titles(client, q="glacial"))[0][0] == "Desert"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '"glacier',
+        "*",
+        "glac*",
+        "NEAR(a b)",
+        "-glacier",
+        "a OR b",
+        "%",
+        "_",
+        "100%_\\",
+        "''; DROP TABLE media_items; --",
+        "^ : + { } ( )",
+        "é" * 100,
+    ],
+)
+async def test_hostile_search_text_is_no_error(catalogue_client: AppClient, q: str) -> None:
+    await create_item(catalogue_client, catalogue_client.settings, title="100%_\\ sure")
+    r = await catalogue_client.get(f"{API}/", params={"q": q})
+    assert r.status_code == 200, r.text
+    if q in ("%", "_"):
+        assert r.json()["total"] == 1  # a wildcard is a character like any other
+
+
+async def test_unreadable_search_text_is_a_400(catalogue_client: AppClient) -> None:
+    for q in ("a\x00b", "x" * 60_000, "line\nbreak"):
+        r = await catalogue_client.get(f"{API}/", params={"q": q})
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "validation_error"
+
+
+async def test_a_change_in_one_replica_reaches_the_others_list(
+    settings_factory: SettingsFactory,
+) -> None:
+    """Two catalogue servers on one database and one events bus (the production backends):
+    an item published through one shows in the other's cached list within a second."""
+    settings = settings_factory(modules=("catalogue",))
+    if settings.environment != "production" and not settings.nats_url:
+        pytest.skip("one process is one replica on the embedded backends")
+    async with (
+        ServedApp(settings) as first,
+        ServedApp(settings) as second,
+        httpx.AsyncClient(base_url=second.url, timeout=10) as other,
+        httpx.AsyncClient(base_url=first.url, timeout=10) as one,
+    ):
+        assert await titles(other) == ([], 0)
+        item = await create_item(one, settings, title="From the first")
+
+        async def listed() -> bool:
+            return (await titles(other))[0] == ["From the first"]
+
+        await eventually(listed, what="the item in the other replica", seconds=1.0)
+        admin = admin_headers(settings)
+        await one.patch(f"{API}/{item['id']}", json={"title": "Edited"}, headers=admin)
+
+        async def edited() -> bool:
+            return (await titles(other))[0] == ["Edited"]
+
+        await eventually(edited, what="the edit in the other replica", seconds=1.0)
