@@ -12,7 +12,6 @@ import httpx
 import pytest
 from catalogue_testing import (
     AppClient,
-    ServedApp,
     admin_headers,
     create_item,
     eventually,
@@ -20,6 +19,7 @@ from catalogue_testing import (
 )
 
 from support.fixtures import SettingsFactory
+from support.processes import module_processes
 
 API = "/api/v1/catalogue"
 
@@ -137,28 +137,36 @@ async def test_unreadable_search_text_is_a_400(catalogue_client: AppClient) -> N
 async def test_a_change_in_one_replica_reaches_the_others_list(
     settings_factory: SettingsFactory,
 ) -> None:
-    """Two catalogue servers on one database and one events bus (the production backends):
-    an item published through one shows in the other's cached list within a second."""
+    """Two ``streamstack serve --module catalogue`` processes on one database and one events
+    bus (the production backends): an item published or edited through one shows in the
+    other's cached list within a second."""
     settings = settings_factory(modules=("catalogue",))
-    if settings.environment != "production" and not settings.nats_url:
+    if not settings.nats_url:
         pytest.skip("one process is one replica on the embedded backends")
-    async with (
-        ServedApp(settings) as first,
-        ServedApp(settings) as second,
-        httpx.AsyncClient(base_url=second.url, timeout=10) as other,
-        httpx.AsyncClient(base_url=first.url, timeout=10) as one,
-    ):
-        assert await titles(other) == ([], 0)
-        item = await create_item(one, settings, title="From the first")
+    async with module_processes(settings, [["catalogue"], ["catalogue"]]) as deployment:
+        first, second = deployment.processes
+        async with (
+            httpx.AsyncClient(base_url=first.url, timeout=10) as one,
+            httpx.AsyncClient(base_url=second.url, timeout=10) as other,
+        ):
+            assert await titles(other) == ([], 0)
+            assert await titles(other) == ([], 0)  # now cached in the second
+            item = await create_item(one, settings, title="From the first")
 
-        async def listed() -> bool:
-            return (await titles(other))[0] == ["From the first"]
+            async def listed() -> bool:
+                return (await titles(other))[0] == ["From the first"]
 
-        await eventually(listed, what="the item in the other replica", seconds=1.0)
-        admin = admin_headers(settings)
-        await one.patch(f"{API}/{item['id']}", json={"title": "Edited"}, headers=admin)
+            await eventually(listed, what="the item in the other replica", seconds=1.0)
+            admin = admin_headers(settings)
+            await one.patch(f"{API}/{item['id']}", json={"title": "Edited"}, headers=admin)
 
-        async def edited() -> bool:
-            return (await titles(other))[0] == ["Edited"]
+            async def edited() -> bool:
+                return (await titles(other))[0] == ["Edited"]
 
-        await eventually(edited, what="the edit in the other replica", seconds=1.0)
+            await eventually(edited, what="the edit in the other replica", seconds=1.0)
+            await one.delete(f"{API}/{item['id']}", headers=admin)
+
+            async def deleted() -> bool:
+                return await titles(other) == ([], 0)
+
+            await eventually(deleted, what="the delete in the other replica", seconds=1.0)
