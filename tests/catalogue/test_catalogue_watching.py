@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 from catalogue_testing import (
     API,
     AppClient,
@@ -20,8 +22,9 @@ from catalogue_testing import (
 from streamstack.catalogue.models import WatchProgressRow
 from streamstack.catalogue.repository import reading
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.kernel.backends import Backends
 from support.apps import bearer, mint_token
-from support.fixtures import SettingsFactory
+from support.fixtures import SettingsFactory, settings_for
 
 Client = AppClient
 
@@ -365,3 +368,33 @@ async def test_deleting_an_account_in_auth_deletes_its_watch_data(
             return await stored_rows(client, user_id=uuid.UUID(user_id)) == 0
 
         await eventually(forgotten, "the deleted account's watch data deleted")
+
+
+async def test_an_account_deleted_while_no_catalogue_ran_is_forgotten_at_start(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The subscription is durable: an event published while every catalogue process was
+    down is handled when one starts. Production backends only (NATS JetStream): the
+    embedded bus lives in the process, so nothing is published while it is down."""
+    settings = settings_for("production", tmp_path, request, modules=("catalogue",))
+    alice_id = str(uuid.uuid4())
+    alice = bearer(mint_token(settings, user_id=alice_id))
+    async with running_in_this_loop(settings) as client:
+        item = await create_item(client, settings)
+        await save(client, item["id"], alice, 3.0)
+
+    backends = Backends(settings)
+    try:
+        gone = UserDeleted(user_id=alice_id, deleted_at=datetime.datetime.now(datetime.UTC))
+        await backends.events.publish(
+            USER_DELETED, msgspec.json.encode(gone), event_id=str(uuid.uuid4())
+        )
+    finally:
+        await backends.close()
+
+    async with running_in_this_loop(settings) as client:
+
+        async def forgotten() -> bool:
+            return await stored_rows(client, user_id=uuid.UUID(alice_id)) == 0
+
+        await eventually(forgotten, "watch data of an account deleted while down deleted")
