@@ -1,21 +1,14 @@
-"""Watch progress: where each user is in each item (resume, continue watching, history).
-
-Revision ID: catalogue_0003
-Revises: catalogue_0002
-Create Date: 2026-12-01
-"""
+"""Watch progress: where each user is in each item (resume, continue watching, history)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import timestamp
+
 revision: str = "catalogue_0003"
 down_revision: str | None = "catalogue_0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -26,7 +19,7 @@ def upgrade() -> None:
         sa.Column("position_seconds", sa.Float(), nullable=False),
         sa.Column("duration_seconds", sa.Float(), nullable=True),
         sa.Column("completed", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("updated_at"),
         sa.PrimaryKeyConstraint("user_id", "media_id", name="pk_watch_progress"),
         sa.ForeignKeyConstraint(
             ["media_id"],
