@@ -8,6 +8,7 @@ import { AdminLibraryPage } from "./pages/AdminLibrary";
 import { AdminUploadPage } from "./pages/AdminUpload";
 import { AdminUsersPage } from "./pages/AdminUsers";
 import { BrowsePage } from "./pages/Browse";
+import { HistoryPage } from "./pages/History";
 import { NotFoundPage } from "./pages/NotFound";
 import { RegisterPage } from "./pages/Register";
 import { ResetPasswordPage } from "./pages/ResetPassword";
@@ -42,6 +43,7 @@ export function AppRoutes() {
           {/* The watch page titles the tab with the video's own title. */}
           <Route path="watch/:id" element={<WatchPage />} />
           <Route path="account" element={<Titled title="Account"><AccountPage /></Titled>} />
+          <Route path="history" element={<Titled title="History"><HistoryPage /></Titled>} />
           <Route
             path="admin"
             element={

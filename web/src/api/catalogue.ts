@@ -1,5 +1,14 @@
 import { api, request } from "./client";
-import type { MediaItem, MediaPage, StreamTokenGrant, UpdateMediaItem, paths } from "./schema";
+import type {
+  MediaItem,
+  MediaPage,
+  StreamTokenGrant,
+  UpdateMediaItem,
+  ViewedMediaItem,
+  WatchedPage,
+  WatchProgress,
+  paths,
+} from "./schema";
 
 export type CatalogueQuery = NonNullable<paths["/api/v1/catalogue"]["get"]["parameters"]["query"]>;
 export type SortOrder = NonNullable<CatalogueQuery["sort"]>;
@@ -13,7 +22,8 @@ export function listCatalogue(query: CatalogueQuery, signal?: AbortSignal): Prom
   return request((headers) => api.GET("/api/v1/catalogue", { headers, params, signal }), "optional");
 }
 
-export function getItem(id: string, signal?: AbortSignal): Promise<MediaItem> {
+/** The item; for a signed-in caller who played it, with their `progress`. */
+export function getItem(id: string, signal?: AbortSignal): Promise<ViewedMediaItem> {
   const params = { path: { item_id: id } };
   return request((headers) => api.GET("/api/v1/catalogue/{item_id}", { headers, params, signal }), "optional");
 }
@@ -33,4 +43,45 @@ export function getStreamToken(id: string, signal?: AbortSignal): Promise<Stream
   return request((headers) =>
     api.POST("/api/v1/catalogue/{item_id}/stream-token", { headers, params, signal }),
   );
+}
+
+/**
+ * Records where the signed-in viewer is in an item. `keepalive` lets the
+ * request outlive the page (saving when the tab is hidden or closed); unlike
+ * `sendBeacon` it can carry the bearer token.
+ */
+export function saveProgress(
+  id: string,
+  positionSeconds: number,
+  durationSeconds: number | null,
+  { keepalive = false } = {},
+): Promise<WatchProgress> {
+  const params = { path: { item_id: id } };
+  const body = { position_seconds: positionSeconds, duration_seconds: durationSeconds };
+  return request((headers) =>
+    api.PUT("/api/v1/catalogue/{item_id}/progress", { headers, params, body, keepalive }),
+  );
+}
+
+export type WatchedQuery = { page?: number; page_size?: number };
+
+/** Items the viewer started and did not finish, most recently watched first. */
+export function continueWatching(query: WatchedQuery = {}, signal?: AbortSignal): Promise<WatchedPage> {
+  return request((headers) =>
+    api.GET("/api/v1/catalogue/me/continue-watching", { headers, params: { query }, signal }),
+  );
+}
+
+/** Everything the viewer watched, newest first. */
+export function watchHistory(query: WatchedQuery = {}, signal?: AbortSignal): Promise<WatchedPage> {
+  return request((headers) => api.GET("/api/v1/catalogue/me/history", { headers, params: { query }, signal }));
+}
+
+export async function removeFromHistory(id: string): Promise<void> {
+  const params = { path: { item_id: id } };
+  await request((headers) => api.DELETE("/api/v1/catalogue/me/history/{item_id}", { headers, params }));
+}
+
+export async function clearHistory(): Promise<void> {
+  await request((headers) => api.DELETE("/api/v1/catalogue/me/history", { headers }));
 }

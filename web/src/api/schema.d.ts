@@ -348,6 +348,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/me/continue-watching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Continue watching */
+        get: operations["ApiV1CatalogueMeContinueWatchingContinueWatching"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/me/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My watch history */
+        get: operations["ApiV1CatalogueMeHistoryHistory"];
+        put?: never;
+        post?: never;
+        /** Clear my history */
+        delete: operations["ApiV1CatalogueMeHistoryClearHistory"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/me/history/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove from my history */
+        delete: operations["ApiV1CatalogueMeHistoryItemIdRemoveFromHistory"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List tags with counts */
+        get: operations["ApiV1CatalogueTagsListTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/{item_id}": {
         parameters: {
             query?: never;
@@ -365,6 +434,24 @@ export interface paths {
         head?: never;
         /** Edit, publish or unpublish */
         patch: operations["ApiV1CatalogueItemIdUpdateItem"];
+        trace?: never;
+    };
+    "/api/v1/catalogue/{item_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get my position in an item */
+        get: operations["ApiV1CatalogueItemIdProgressGetProgress"];
+        /** Save my position in an item */
+        put: operations["ApiV1CatalogueItemIdProgressSaveProgress"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/catalogue/{item_id}/stream-token": {
@@ -746,6 +833,11 @@ export interface components {
             /** @enum {string} */
             role: "viewer" | "admin";
         };
+        /** SaveProgress */
+        SaveProgress: {
+            duration_seconds?: number | null;
+            position_seconds: number;
+        };
         /** SessionList */
         SessionList: {
             items: components["schemas"]["SessionView"][];
@@ -769,6 +861,15 @@ export interface components {
             hls_url?: string | null;
             storyboard_url?: string | null;
             stream_url: string;
+        };
+        /** TagCount */
+        TagCount: {
+            count: number;
+            tag: string;
+        };
+        /** TagList */
+        TagList: {
+            tags: components["schemas"]["TagCount"][];
         };
         /** TokenPair */
         TokenPair: {
@@ -807,6 +908,68 @@ export interface components {
             id: string;
             role: string;
         };
+        /** ViewedMediaItem */
+        ViewedMediaItem: {
+            audio_codec: string | null;
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            description: string;
+            duration_seconds: number | null;
+            fps: number | null;
+            /** @default false */
+            has_hls?: boolean;
+            /** @default false */
+            has_storyboard?: boolean;
+            height: number | null;
+            id: string;
+            /** @default true */
+            playable?: boolean;
+            processing_detail?: string | null;
+            /** @default 0 */
+            processing_percent?: number;
+            /**
+             * @default none
+             * @enum {string}
+             */
+            processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
+            progress?: components["schemas"]["WatchProgress"];
+            published_at: string | null;
+            renditions?: components["schemas"]["Rendition"][];
+            s3_key: string;
+            size_bytes: number;
+            /** @enum {string} */
+            status: "draft" | "published";
+            tags: string[];
+            thumbnail_s3_key: string | null;
+            thumbnail_url: string | null;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            video_codec: string | null;
+            width: number | null;
+        };
+        /** WatchProgress */
+        WatchProgress: {
+            completed: boolean;
+            duration_seconds: number | null;
+            media_id: string;
+            position_seconds: number;
+            updated_at: string | null;
+        };
+        /** WatchedItem */
+        WatchedItem: {
+            item: components["schemas"]["MediaItem"];
+            progress: components["schemas"]["WatchProgress"];
+        };
+        /** WatchedPage */
+        WatchedPage: {
+            items: components["schemas"]["WatchedItem"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -835,13 +998,20 @@ export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type Rendition = components['schemas']['Rendition'];
 export type RoleChange = components['schemas']['RoleChange'];
+export type SaveProgress = components['schemas']['SaveProgress'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionView = components['schemas']['SessionView'];
 export type StreamTokenGrant = components['schemas']['StreamTokenGrant'];
+export type TagCount = components['schemas']['TagCount'];
+export type TagList = components['schemas']['TagList'];
 export type TokenPair = components['schemas']['TokenPair'];
 export type UpdateMediaItem = components['schemas']['UpdateMediaItem'];
 export type UserPage = components['schemas']['UserPage'];
 export type UserView = components['schemas']['UserView'];
+export type ViewedMediaItem = components['schemas']['ViewedMediaItem'];
+export type WatchProgress = components['schemas']['WatchProgress'];
+export type WatchedItem = components['schemas']['WatchedItem'];
+export type WatchedPage = components['schemas']['WatchedPage'];
 export type $defs = Record<string, never>;
 export interface operations {
     ApiV1AuthWellKnownJwksJsonJwks: {
@@ -2419,7 +2589,7 @@ export interface operations {
                 q?: string | null;
                 /** @description only this tag */
                 tag?: string | null;
-                sort?: "newest" | "oldest" | "title" | "duration";
+                sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest";
                 page?: number;
                 page_size?: number;
                 /** @description admins only; others always see published */
@@ -2576,6 +2746,339 @@ export interface operations {
             };
         };
     };
+    ApiV1CatalogueMeContinueWatchingContinueWatching: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchedPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueMeHistoryHistory: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchedPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueMeHistoryClearHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueMeHistoryItemIdRemoveFromHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueTagsListTags: {
+        parameters: {
+            query?: {
+                /** @description only tags starting with this */
+                prefix?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagList"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CatalogueItemIdGetItem: {
         parameters: {
             query?: never;
@@ -2593,7 +3096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MediaItem"];
+                    "application/json": components["schemas"]["ViewedMediaItem"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2748,6 +3251,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MediaItem"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdProgressGetProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchProgress"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdProgressSaveProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveProgress"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchProgress"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3607,7 +4284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unknown or expired token, or its object is gone */
+            /** @description Unknown, expired or taken-down token, a path outside its item's prefix, or its object is gone */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3693,7 +4370,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unknown or expired token, or its object is gone */
+            /** @description Unknown, expired or taken-down token, a path outside its item's prefix, or its object is gone */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3772,7 +4449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unknown or expired token, or its object is gone */
+            /** @description Unknown, expired or taken-down token, a path outside its item's prefix, or its object is gone */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3859,7 +4536,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unknown or expired token, or its object is gone */
+            /** @description Unknown, expired or taken-down token, a path outside its item's prefix, or its object is gone */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -47,6 +47,9 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
               </NavLink>
             </>
           )}
+          <NavLink to="/history" className={navClass}>
+            History
+          </NavLink>
           <NavLink to="/account" className={navClass} title={user.email}>
             {user.display_name || "Account"}
           </NavLink>

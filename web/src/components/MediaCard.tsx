@@ -1,9 +1,26 @@
 import { Link } from "react-router";
-import type { MediaItem } from "../api/schema";
+import type { MediaItem, WatchProgress } from "../api/schema";
 import { formatDay, formatDuration } from "../lib/format";
 import { ProcessingBadge } from "./ProcessingStatus";
 
-export function Thumbnail({ item, className }: { item: MediaItem; className?: string }) {
+/** How much of the item the viewer has watched, 0–100 (a finished one is 100). */
+export function watchedPercent(item: MediaItem, progress: WatchProgress): number {
+  if (progress.completed) return 100;
+  const length = progress.duration_seconds ?? item.duration_seconds;
+  if (!length || length <= 0) return 0;
+  return Math.min(100, Math.max(0, Math.round((progress.position_seconds / length) * 100)));
+}
+
+export function Thumbnail({
+  item,
+  className,
+  progress,
+}: {
+  item: MediaItem;
+  className?: string;
+  progress?: WatchProgress | undefined;
+}) {
+  const watched = progress ? watchedPercent(item, progress) : 0;
   return (
     <div className={`thumb ${className ?? ""}`}>
       {item.thumbnail_url ? (
@@ -18,11 +35,16 @@ export function Thumbnail({ item, className }: { item: MediaItem; className?: st
           {formatDuration(item.duration_seconds)}
         </span>
       )}
+      {watched > 0 && (
+        <span className="watch-progress" data-testid="watch-progress" title={`Watched ${watched} %`}>
+          <span style={{ width: `${watched}%` }} />
+        </span>
+      )}
     </div>
   );
 }
 
-export function MediaCard({ item }: { item: MediaItem }) {
+export function MediaCard({ item, progress }: { item: MediaItem; progress?: WatchProgress | undefined }) {
   const duration = formatDuration(item.duration_seconds);
   return (
     <li className="card" data-testid="media-card">
@@ -31,7 +53,7 @@ export function MediaCard({ item }: { item: MediaItem }) {
         className="card-link"
         aria-label={duration ? `${item.title}, ${duration}` : item.title}
       >
-        <Thumbnail item={item} />
+        <Thumbnail item={item} progress={progress} />
         <span className="card-title">{item.title}</span>
       </Link>
       <p className="card-meta">

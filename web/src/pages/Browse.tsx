@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { use, useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
-import { listCatalogue, type SortOrder } from "../api/catalogue";
+import { continueWatching, listCatalogue, watchHistory, type SortOrder } from "../api/catalogue";
+import type { WatchedPage, WatchProgress } from "../api/schema";
+import { AuthContext } from "../auth/AuthContext";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
@@ -25,6 +27,57 @@ function isSort(value: string | null): value is SortOrder {
 function positiveInt(value: string | null, fallback: number): number {
   const n = Number.parseInt(value ?? "", 10);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** How many unfinished items the "Continue watching" row shows. */
+export const CONTINUE_ROW_SIZE = 12;
+
+interface Watching {
+  row: WatchedPage["items"];
+  progress: Map<string, WatchProgress>;
+}
+
+const NOT_WATCHING: Watching = { row: [], progress: new Map() };
+
+/**
+ * A signed-in viewer's unfinished items and their progress in everything they
+ * watched lately (for the bars on the cards). Anonymous: nothing, no request.
+ * A failure costs only the row and the bars, never the page.
+ */
+function useWatching(): Watching {
+  // Outside an AuthProvider (a page rendered on its own) nobody is signed in.
+  const signedIn = use(AuthContext)?.status === "authenticated";
+  const [watching, setWatching] = useState<Watching>(NOT_WATCHING);
+  useEffect(() => {
+    if (!signedIn) return;
+    const abort = new AbortController();
+    const row = continueWatching({ page_size: CONTINUE_ROW_SIZE }, abort.signal);
+    const history = watchHistory({ page_size: 100 }, abort.signal);
+    Promise.all([row, history]).then(
+      ([unfinished, watched]) =>
+        setWatching({
+          row: unfinished.items,
+          progress: new Map(watched.items.map((entry) => [entry.item.id, entry.progress])),
+        }),
+      () => undefined,
+    );
+    return () => abort.abort();
+  }, [signedIn]);
+  return signedIn ? watching : NOT_WATCHING;
+}
+
+function ContinueWatching({ row }: { row: Watching["row"] }) {
+  if (row.length === 0) return null;
+  return (
+    <section className="continue-row" aria-labelledby="continue-title">
+      <h2 id="continue-title">Continue watching</h2>
+      <ul className="grid" aria-label="Continue watching">
+        {row.map(({ item, progress }) => (
+          <MediaCard key={item.id} item={item} progress={progress} />
+        ))}
+      </ul>
+    </section>
+  );
 }
 
 export function BrowsePage() {
@@ -89,6 +142,8 @@ export function BrowsePage() {
   );
   const { data, previous, error, loading, reload } = useAsync(fetchPage);
   const shown = data ?? (loading ? previous : null);
+  const watching = useWatching();
+  const home = !q && !tag && page === 1;
 
   return (
     <section className="page" aria-labelledby="browse-title">
@@ -161,6 +216,8 @@ export function BrowsePage() {
 
       <ErrorMessage error={error} onRetry={reload} />
 
+      {home && <ContinueWatching row={watching.row} />}
+
       {data && data.items.length === 0 && (
         <div className="empty" data-testid="empty-state">
           <h2>No videos found</h2>
@@ -172,7 +229,7 @@ export function BrowsePage() {
         <>
           <ul className="grid" aria-busy={loading} aria-label="Videos">
             {shown.items.map((item) => (
-              <MediaCard key={item.id} item={item} />
+              <MediaCard key={item.id} item={item} progress={watching.progress.get(item.id)} />
             ))}
           </ul>
           <Pagination

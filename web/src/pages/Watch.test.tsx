@@ -1,15 +1,33 @@
 import { act, fireEvent, screen, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS, WatchPage } from "./Watch";
 
+beforeEach(() => {
+  // The player saves the position when it goes away; tests that look at the
+  // saves record them, the others let them through.
+  server.use(http.put(`${API}/catalogue/:id/progress`, () => ok(savedProgress(0))));
+});
+
 afterEach(() => {
   vi.useRealTimers();
 });
+
+function savedProgress(position: number, extra: Partial<WatchProgress> = {}): WatchProgress {
+  return {
+    media_id: "m-1",
+    position_seconds: position,
+    duration_seconds: 65,
+    completed: false,
+    updated_at: "2026-02-02T10:00:00Z",
+    ...extra,
+  };
+}
 
 function renderWatch(id: string) {
   return renderPage(
@@ -262,5 +280,106 @@ describe("WatchPage", () => {
     // Dragging the bar seeks at once.
     fireEvent.change(seekBar, { target: { value: "20" } });
     expect(video.currentTime).toBe(20);
+  });
+
+  it("offers to resume where the viewer left off, or to start over", async () => {
+    const item = { ...mediaItem({ id: "m-1", duration_seconds: 1000 }), progress: savedProgress(754) };
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok(item)),
+      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
+    );
+    setAccessToken("tok", 1800);
+    const user = setupUser();
+    renderWatch("m-1");
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const playback = { time: 0, paused: true };
+    const play = fakePlayback(video, playback);
+    Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
+
+    await user.click(screen.getByRole("button", { name: "Resume from 12:34" }));
+    expect(playback.time).toBe(754);
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("resume-offer")).not.toBeInTheDocument();
+  });
+
+  it("does not offer to resume a finished item or one barely started", async () => {
+    for (const progress of [savedProgress(990, { completed: true }), savedProgress(3)]) {
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () => ok({ ...mediaItem({ id: "m-1" }), progress })),
+        http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
+      );
+      setAccessToken("tok", 1800);
+      const { unmount } = renderWatch("m-1");
+      await screen.findByTestId("player");
+      expect(screen.queryByRole("button", { name: /Resume from/ })).not.toBeInTheDocument();
+      unmount();
+    }
+  });
+
+  it("starts over from the beginning when asked", async () => {
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok({ ...mediaItem({ id: "m-1" }), progress: savedProgress(40) })),
+      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
+    );
+    setAccessToken("tok", 1800);
+    const user = setupUser();
+    renderWatch("m-1");
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const playback = { time: 12, paused: true };
+    const play = fakePlayback(video, playback);
+    Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
+    await user.click(screen.getByRole("button", { name: "Start over" }));
+    expect(playback.time).toBe(0);
+    expect(play).toHaveBeenCalledTimes(1);
+  });
+
+  it("saves the position every ~10 s while playing, on pause, and with keepalive when the page is hidden", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const PROGRESS = `${API}/catalogue/m-1/progress`;
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
+    );
+    const seen = recordRequests();
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const playback = { time: 0, paused: true };
+    fakePlayback(video, playback);
+    Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+    const fire = (name: string) => act(() => void video.dispatchEvent(new Event(name)));
+    const saves = async () => {
+      const sent = sentTo(seen, "PUT", PROGRESS);
+      return Promise.all(sent.map(async (r) => ({ body: (await r.request.clone().json()) as unknown, keepalive: r.keepalive })));
+    };
+
+    playback.paused = false;
+    fire("play");
+    playback.time = 4;
+    fire("timeupdate");
+    expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(0); // not yet 10 s
+
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    playback.time = 14;
+    fire("timeupdate");
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(1));
+    expect(sentTo(seen, "PUT", PROGRESS)[0]?.headers.get("Authorization")).toBe("Bearer tok");
+
+    playback.time = 16.5;
+    playback.paused = true;
+    fire("pause");
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(2));
+
+    playback.time = 17;
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    act(() => void document.dispatchEvent(new Event("visibilitychange")));
+    delete (document as { visibilityState?: unknown }).visibilityState;
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(3));
+
+    expect(await saves()).toEqual([
+      { body: { position_seconds: 14, duration_seconds: 65 }, keepalive: false },
+      { body: { position_seconds: 16.5, duration_seconds: 65 }, keepalive: false },
+      { body: { position_seconds: 17, duration_seconds: 65 }, keepalive: true },
+    ]);
   });
 });

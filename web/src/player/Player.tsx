@@ -1,8 +1,9 @@
 import { useEffect, useId, useRef, useState, type RefObject } from "react";
-import type { MediaItem } from "../api/schema";
+import type { ViewedMediaItem } from "../api/schema";
 import { formatDuration } from "../lib/format";
 import { SPEEDS, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { SeekBar } from "./SeekBar";
+import { useProgressSaver } from "./useProgress";
 import { useStream, type Quality } from "./useStream";
 
 interface Clock {
@@ -68,6 +69,50 @@ function QualityMenu({
   );
 }
 
+/** Offered only from this far in (s): a few seconds in is not worth a question. */
+export const RESUME_FROM_S = 5;
+
+/** Starts playing at `time`, once the video knows its length. */
+function playFrom(video: HTMLVideoElement | null, time: number): void {
+  if (!video) return;
+  const start = () => {
+    video.currentTime = time;
+    void video.play()?.catch(() => undefined);
+  };
+  if (video.readyState >= 1) start();
+  else video.addEventListener("loadedmetadata", start, { once: true });
+}
+
+/** "Resume from 12:34 / Start over" for a viewer who left the item unfinished. */
+function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefObject<HTMLVideoElement | null> }) {
+  const progress = item.progress;
+  const worth = progress !== undefined && !progress.completed && progress.position_seconds >= RESUME_FROM_S;
+  const [open, setOpen] = useState(worth);
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!open || !video) return;
+    // Playing by other means (the play button, k) answers the question too.
+    const close = () => setOpen(false);
+    video.addEventListener("play", close);
+    return () => video.removeEventListener("play", close);
+  }, [open, videoRef]);
+  if (!open || !progress) return null;
+  const choose = (time: number) => {
+    setOpen(false);
+    playFrom(videoRef.current, time);
+  };
+  return (
+    <div className="resume-offer" role="group" aria-label="Resume" data-testid="resume-offer">
+      <button type="button" className="button" onClick={() => choose(progress.position_seconds)}>
+        Resume from {formatDuration(progress.position_seconds)}
+      </button>
+      <button type="button" className="button ghost" onClick={() => choose(0)}>
+        Start over
+      </button>
+    </div>
+  );
+}
+
 function togglePlay(video: HTMLVideoElement | null): void {
   if (!video) return;
   if (video.paused) void video.play()?.catch(() => undefined);
@@ -85,12 +130,15 @@ function toggleFullscreen(element: HTMLElement | null): void {
  * previews, quality (Auto + each rung), speed, mute, fullscreen — and the
  * page-wide keyboard shortcuts.
  */
-export function Player({ item }: { item: MediaItem }) {
+export function Player({ item }: { item: ViewedMediaItem }) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
   const [speed, setSpeed] = useState(1);
   const speedId = useId();
   usePlayerShortcuts(videoRef, setSpeed, frameRef);
+  // Before useStream: its clean-up detaches the source, after which the
+  // position would read 0; this one saves the position first.
+  useProgressSaver(item.id, videoRef);
   const stream = useStream(item.id, videoRef);
   const [clock, seek] = useClock(videoRef);
   const portrait = item.width !== null && item.height !== null && item.height > item.width;
@@ -110,6 +158,7 @@ export function Player({ item }: { item: MediaItem }) {
           onClick={() => togglePlay(videoRef.current)}
           onRateChange={(e) => setSpeed(e.currentTarget.playbackRate)}
         />
+        <ResumeOffer item={item} videoRef={videoRef} />
         <div className="player-controls">
           <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
             {clock.paused ? "Play" : "Pause"}

@@ -1,0 +1,110 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { WatchedItem, WatchedPage } from "../api/schema";
+import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
+import { renderApp, setupUser } from "../test/render";
+import { API, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+
+function watched(id: string, title: string, position: number, completed = false): WatchedItem {
+  return {
+    item: mediaItem({ id, title, duration_seconds: 100 }),
+    progress: {
+      media_id: id,
+      position_seconds: position,
+      duration_seconds: 100,
+      completed,
+      updated_at: "2026-02-03T10:00:00Z",
+    },
+  };
+}
+
+function page(items: WatchedItem[]): WatchedPage {
+  return { items, total: items.length, page: 1, page_size: 20 };
+}
+
+function signedInViewer() {
+  hadSession();
+  server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(VIEWER)));
+}
+
+describe("HistoryPage", () => {
+  it("lists what the viewer watched, newest first, and removes one entry", async () => {
+    signedInViewer();
+    let entries = [watched("b", "Newest", 30), watched("a", "Older", 100, true)];
+    server.use(
+      http.get(`${API}/catalogue/me/history`, () => ok(page(entries))),
+      http.delete(`${API}/catalogue/me/history/b`, () => {
+        entries = entries.filter((e) => e.item.id !== "b");
+        return noContent();
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/history");
+
+    const rows = await screen.findAllByTestId("history-entry");
+    expect(rows.map((r) => within(r).getAllByRole("link").at(-1)?.textContent)).toEqual(["Newest", "Older"]);
+    expect(rows[0]).toHaveTextContent("Stopped at 0:30 (30 %)");
+    expect(rows[1]).toHaveTextContent("Watched");
+    expect(within(rows[0]!).getByTestId("watch-progress").firstElementChild).toHaveStyle({ width: "30%" });
+    expect(screen.getByRole("link", { name: "History" })).toHaveAttribute("href", "/history");
+
+    await user.click(screen.getByRole("button", { name: "Remove Newest from history" }));
+    await waitFor(() => expect(screen.getAllByTestId("history-entry")).toHaveLength(1));
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history/b`)[0]?.headers.get("Authorization")).toBe(
+      "Bearer tok",
+    );
+  });
+
+  it("clears the whole history after a confirmation", async () => {
+    signedInViewer();
+    let entries = [watched("b", "Newest", 30)];
+    server.use(
+      http.get(`${API}/catalogue/me/history`, () => ok(page(entries))),
+      http.delete(`${API}/catalogue/me/history`, () => {
+        entries = [];
+        return noContent();
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/history");
+
+    await user.click(await screen.findByRole("button", { name: "Clear history" }));
+    const dialog = screen.getByRole("alertdialog");
+    await user.click(within(dialog).getByRole("button", { name: "Clear history" }));
+    expect(await screen.findByTestId("empty-state")).toHaveTextContent("Nothing watched yet");
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history`)).toHaveLength(1);
+  });
+});
+
+describe("Browse for a signed-in viewer", () => {
+  it("shows a Continue watching row and progress bars on watched cards", async () => {
+    signedInViewer();
+    server.use(
+      http.get(`${API}/catalogue`, () =>
+        ok(mediaPage([mediaItem({ id: "a", title: "Half seen", duration_seconds: 100 }), mediaItem({ id: "z", title: "Unseen" })])),
+      ),
+      http.get(`${API}/catalogue/me/continue-watching`, () => ok(page([watched("a", "Half seen", 50)]))),
+      http.get(`${API}/catalogue/me/history`, () => ok(page([watched("a", "Half seen", 50)]))),
+    );
+    renderApp("/");
+
+    const row = await screen.findByRole("list", { name: "Continue watching" });
+    expect(within(row).getByRole("link", { name: /Half seen/ })).toHaveAttribute("href", "/watch/a");
+    const grid = screen.getByRole("list", { name: "Videos" });
+    await waitFor(() => expect(within(grid).getAllByTestId("watch-progress")).toHaveLength(1));
+    const [seenCard, unseenCard] = within(grid).getAllByTestId("media-card");
+    expect(within(seenCard!).getByTestId("watch-progress").firstElementChild).toHaveStyle({ width: "50%" });
+    expect(within(unseenCard!).queryByTestId("watch-progress")).toBeNull();
+  });
+
+  it("asks nothing about watching when nobody is signed in", async () => {
+    server.use(http.get(`${API}/catalogue`, () => ok(mediaPage([mediaItem({ id: "a" })]))));
+    const seen = recordRequests();
+    renderApp("/");
+    await screen.findAllByTestId("media-card");
+    expect(seen.filter((r) => r.url.pathname.startsWith(`${API}/catalogue/me/`))).toEqual([]);
+    expect(screen.queryByRole("list", { name: "Continue watching" })).toBeNull();
+  });
+});

@@ -1,0 +1,138 @@
+import { useCallback, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
+import { errorMessage } from "../api/errors";
+import type { WatchedItem } from "../api/schema";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Thumbnail, watchedPercent } from "../components/MediaCard";
+import { Pagination } from "../components/Pagination";
+import { formatDate, formatDuration } from "../lib/format";
+import { useAsync } from "../lib/useAsync";
+
+export const HISTORY_PAGE_SIZE = 20;
+
+function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove: () => void; busy: boolean }) {
+  const { item, progress } = entry;
+  const watched = watchedPercent(item, progress);
+  return (
+    <li className="history-entry" data-testid="history-entry">
+      <Link to={`/watch/${encodeURIComponent(item.id)}`} tabIndex={-1} aria-hidden="true">
+        <Thumbnail item={item} progress={progress} />
+      </Link>
+      <div>
+        <Link to={`/watch/${encodeURIComponent(item.id)}`} className="card-title">
+          {item.title}
+        </Link>
+        <p className="small">
+          {progress.completed
+            ? "Watched"
+            : `Stopped at ${formatDuration(progress.position_seconds) || "0:00"} (${watched} %)`}
+          {progress.updated_at && <> · {formatDate(progress.updated_at)}</>}
+        </p>
+      </div>
+      <button
+        type="button"
+        className="button ghost"
+        disabled={busy}
+        onClick={onRemove}
+        aria-label={`Remove ${item.title} from history`}
+      >
+        Remove
+      </button>
+    </li>
+  );
+}
+
+/** What the signed-in viewer watched, newest first; remove one entry or clear them all. */
+export function HistoryPage() {
+  const [params, setParams] = useSearchParams();
+  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+  const fetchPage = useCallback(
+    (signal: AbortSignal) => watchHistory({ page, page_size: HISTORY_PAGE_SIZE }, signal),
+    [page],
+  );
+  const { data, error, loading, reload } = useAsync(fetchPage);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+
+  const act = async (change: () => Promise<void>) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await change();
+      reload();
+    } catch (err) {
+      setProblem(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="page narrow" aria-labelledby="history-title">
+      <div className="page-head">
+        <h1 id="history-title">History</h1>
+        {data && data.total > 0 && (
+          <button type="button" className="button ghost" disabled={busy} onClick={() => setConfirming(true)}>
+            Clear history
+          </button>
+        )}
+      </div>
+      {loading && !data && (
+        <p className="status-line" role="status">
+          Loading…
+        </p>
+      )}
+      <ErrorMessage error={error} onRetry={reload} />
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+      {data && data.total === 0 && (
+        <div className="empty" data-testid="empty-state">
+          <h2>Nothing watched yet</h2>
+          <p>
+            Videos you play appear here, newest first. <Link to="/">Browse videos</Link>
+          </p>
+        </div>
+      )}
+      {data && data.items.length > 0 && (
+        <>
+          <ul className="history-list" aria-label="Watched videos">
+            {data.items.map((entry) => (
+              <HistoryEntry
+                key={entry.item.id}
+                entry={entry}
+                busy={busy}
+                onRemove={() => void act(() => removeFromHistory(entry.item.id))}
+              />
+            ))}
+          </ul>
+          <Pagination
+            page={page}
+            pageSize={data.page_size}
+            total={data.total}
+            onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
+          />
+        </>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title="Clear your history?"
+          confirmLabel="Clear history"
+          busy={busy}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void act(clearHistory);
+          }}
+        >
+          Every video leaves your history and the Continue watching row. This cannot be undone.
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
