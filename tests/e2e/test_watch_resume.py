@@ -1,0 +1,99 @@
+"""Resume after a reload, the Continue watching row and the History page (issue 16.1), in Chromium.
+
+A real ``streamstack dev``; the admin uploads a 20-second H.264 clip (browser-safe, so it
+plays at once), plays it, and pauses at 8 s: the player saves the position. After a reload
+the watch page offers "Resume from 0:08"; choosing it plays from there. Browse then shows
+the item in "Continue watching" with a progress bar, History lists it, and removing it there
+empties both. The console stays clean and nothing breaks the app's CSP.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import Page, Request, async_playwright
+from test_spa_journey import (  # the journey's browser and server rig
+    BrowserLog,
+    DevServer,
+    dev_server,
+    launch,
+    new_page,
+    sign_in,
+)
+from test_watch_hls import upload
+
+from system.system_video import h264_aac_mp4
+
+__all__ = ["dev_server"]  # the fixture, used by name below
+
+PLAYER = "document.querySelector('[data-testid=player]')"
+
+
+def saves_at_least(request: Request, seconds: float) -> bool:
+    """Whether ``request`` saves a position of at least ``seconds``."""
+    if request.method != "PUT" or not request.url.endswith("/progress"):
+        return False
+    body = json.loads(request.post_data or "{}")
+    return float(body.get("position_seconds", 0)) >= seconds
+
+
+async def pause_at(page: Page, seconds: float) -> None:
+    """Play muted, then pause at ``seconds`` (the seek while paused is saved)."""
+    await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+    await page.evaluate(f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}")
+    await page.wait_for_function(f"() => {PLAYER}.currentTime > 0.3")
+    async with page.expect_request(lambda r: saves_at_least(r, seconds - 0.1)):
+        await page.evaluate(
+            f"() => new Promise(done => {{ const v = {PLAYER}; v.pause();"
+            f" v.addEventListener('seeked', done, {{once: true}}); v.currentTime = {seconds}; }})"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_resume_after_reload(dev_server: DevServer) -> None:
+    """Pause at 8 s, reload: resume from 0:08; Continue watching and History show it."""
+    base = dev_server.url
+    title = "Twenty seconds of gradient"
+    log = BrowserLog()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            context, page = await new_page(browser, log)
+            await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+            clip = h264_aac_mp4(seconds=20.0, width=160, height=120)
+            item_id = await upload(page, base, title, clip, name="gradient.mp4")
+            await page.goto(f"{base}/watch/{item_id}")
+            await page.get_by_role("heading", name=title).wait_for()
+            # A first visit asks nothing.
+            assert await page.get_by_test_id("resume-offer").count() == 0
+            await pause_at(page, 8.0)
+
+            await page.reload()
+            resume = page.get_by_role("button", name="Resume from 0:08")
+            await resume.wait_for()
+            await resume.click()
+            await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 8")
+            await page.evaluate(f"() => {PLAYER}.pause()")
+
+            await page.goto(f"{base}/")
+            row = page.get_by_role("list", name="Continue watching")
+            await row.get_by_role("link", name=title).wait_for()
+            await row.get_by_test_id("watch-progress").wait_for()
+
+            await page.get_by_role("link", name="History").click()
+            entry = page.get_by_test_id("history-entry").filter(has_text=title)
+            await entry.wait_for()
+            await page.get_by_role("button", name=f"Remove {title} from history").click()
+            await page.get_by_test_id("empty-state").wait_for()
+            await page.goto(f"{base}/")
+            await page.get_by_test_id("media-card").filter(has_text=title).wait_for()
+            assert await page.get_by_role("list", name="Continue watching").count() == 0
+            await context.close()
+        finally:
+            await browser.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
