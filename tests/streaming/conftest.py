@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from streaming_rig import UNREACHABLE_DATABASE_URL, StreamRig, stream_rig
+from streaming_rig import UNREACHABLE_DATABASE_URL, StreamRig, StreamSettings, stream_rig
 
 from streamstack.kernel.jwt import ensure_dev_keypair
 from streamstack.settings import Settings
 from support.apps import BACKEND_KINDS, make_settings
-
-StreamSettings = Callable[..., Settings]
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,8 @@ from support.apps import (
 #: so any attempt to use Postgres would fail loudly.
 UNREACHABLE_DATABASE_URL = "postgresql+asyncpg://nobody@127.0.0.1:9/streaming_needs_none"
 T = TypeVar("T")
+#: The ``stream_settings`` fixture: settings for a streaming app of a test's own.
+StreamSettings = Callable[..., Settings]
 SIZE = 1000
 PATTERN = bytes((i * 7 + 3) % 251 for i in range(SIZE))
 

@@ -13,17 +13,14 @@ import os
 import random
 import socket
 import struct
-from typing import Any
 from urllib.parse import urlsplit
 
-from streaming_rig import live_stream
+from streaming_rig import StreamSettings, live_stream
 
 ABORTS = 1000
 CONCURRENCY = 16
 POOL_SIZE = 4
 DATA = random.Random(3).randbytes(1024 * 1024)
-
-StreamSettings = Any
 
 
 def open_descriptors() -> int:

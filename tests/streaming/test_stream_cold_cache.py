@@ -12,9 +12,7 @@ import asyncio
 import os
 
 import pytest
-from streaming_rig import live_stream
-
-from conftest import StreamSettings
+from streaming_rig import StreamSettings, live_stream
 
 SIZE = 48 * 1024 * 1024
 

@@ -1,11 +1,15 @@
-"""If-Range, HEAD, If-None-Match/304, If-Match/412, multipart/byteranges, unknown tokens."""
+"""Conditional requests: If-Range, HEAD, If-None-Match/304, If-Modified-Since, If-Match/412.
+
+Range sets (multipart/byteranges) are in ``test_stream_multipart_ranges.py``; which object a
+token serves, and by what size, in ``test_stream_token_objects.py``.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
-from streaming_rig import PATTERN, SIZE, StreamRig, assert_error, parse_byteranges
+from streaming_rig import PATTERN, SIZE, StreamRig, assert_error
 
 REPRESENTATION_HEADERS = (
     "accept-ranges",
@@ -165,151 +169,3 @@ async def test_if_match_guards_the_read(rig: StreamRig) -> None:
     assert matching.status_code == 206
     assert matching.content == PATTERN[:10]
     assert_error(stale, 412, "precondition_failed")
-
-
-# --- several ranges -----------------------------------------------------------------------
-
-
-async def test_several_ranges_give_a_multipart_body(rig: StreamRig) -> None:
-    url = await rig.object_url()
-
-    response = await rig.client.get(url, headers={"Range": "bytes=500-509,0-9,-5"})
-
-    assert response.status_code == 206
-    assert "content-range" not in response.headers
-    assert response.headers["content-length"] == str(len(response.content))
-    parts = parse_byteranges(response.headers["content-type"], response.content)
-    assert [(p.start, p.end) for p in parts] == [(500, 509), (0, 9), (995, 999)]  # asked order
-    for part in parts:
-        assert part.size == SIZE
-        assert part.content_type == "video/mp4"
-        assert part.data == PATTERN[part.start : part.end + 1]
-
-
-async def test_overlapping_ranges_are_coalesced_into_one(rig: StreamRig) -> None:
-    url = await rig.object_url()
-
-    response = await rig.client.get(url, headers={"Range": "bytes=0-9,5-14"})
-
-    assert response.status_code == 206
-    assert response.headers["content-range"] == "bytes 0-14/1000"
-    assert response.content == PATTERN[:15]
-
-
-async def test_two_hundred_overlapping_ranges_cost_one_read(rig: StreamRig) -> None:
-    url = await rig.object_url()
-    header = "bytes=" + ",".join(f"{i}-{i + 500}" for i in range(200))
-
-    response = await rig.client.get(url, headers={"Range": header})
-
-    assert response.status_code == 206
-    assert response.headers["content-range"] == "bytes 0-699/1000"
-    assert response.content == PATTERN[:700]
-
-
-async def test_too_many_separate_ranges_give_everything(rig: StreamRig) -> None:
-    data = PATTERN * 100
-    url = await rig.object_url(data)
-    sixteen = "bytes=" + ",".join(f"{i * 1000}-{i * 1000 + 9}" for i in range(16))
-    seventeen = "bytes=" + ",".join(f"{i * 1000}-{i * 1000 + 9}" for i in range(17))
-
-    many = await rig.client.get(url, headers={"Range": sixteen})
-    too_many = await rig.client.get(url, headers={"Range": seventeen})
-
-    assert many.status_code == 206
-    parts = parse_byteranges(many.headers["content-type"], many.content)
-    assert [part.data for part in parts] == [data[i * 1000 : i * 1000 + 10] for i in range(16)]
-    assert too_many.status_code == 200
-    assert too_many.content == data
-
-
-async def test_unsatisfiable_members_of_a_range_set_are_dropped(rig: StreamRig) -> None:
-    url = await rig.object_url()
-
-    response = await rig.client.get(url, headers={"Range": "bytes=0-9,5000-6000"})
-
-    assert response.status_code == 206
-    assert response.headers["content-range"] == "bytes 0-9/1000"
-    assert response.content == PATTERN[:10]
-
-
-# --- tokens and objects -------------------------------------------------------------------
-
-
-async def test_unknown_tokens_are_404_in_the_error_shape(rig: StreamRig) -> None:
-    for token in ("A" * 43, "short", "x" * 129, "bad%20token", "..%2f..%2fetc"):
-        response = await rig.client.get(f"/api/v1/stream/{token}")
-        assert_error(response, 404)
-    assert_error(await rig.client.get("/api/v1/stream/" + "A" * 43), 404, "stream_token_not_found")
-    assert (await rig.client.head("/api/v1/stream/" + "B" * 43)).status_code == 404
-
-
-async def test_a_token_serves_only_its_own_object(rig: StreamRig) -> None:
-    mine = await rig.put_media(PATTERN)
-    theirs = await rig.put_media(bytes(reversed(PATTERN)))
-    url = await rig.stream_url(mine)
-
-    plain = await rig.client.get(url)
-    with_query = await rig.client.get(url, params={"key": theirs.key, "s3_key": theirs.key})
-    extra_segment = await rig.client.get(f"{url}/{theirs.key}")
-
-    assert plain.content == PATTERN
-    assert with_query.content == PATTERN
-    assert extra_segment.status_code == 404
-
-
-async def test_a_token_whose_object_is_gone_is_404(rig: StreamRig) -> None:
-    info = await rig.put_media()
-    url = await rig.stream_url(info)
-    await rig.in_app(rig.media.delete, info.key)
-
-    response = await rig.client.get(url)
-
-    assert_error(response, 404, "object_not_found")
-
-
-async def test_an_object_longer_than_the_token_says_is_served_by_its_real_size(
-    rig: StreamRig,
-) -> None:
-    info = await rig.put_media()
-    url = await rig.stream_url(info)
-    longer = PATTERN + b"tail" * 50
-    await rig.put_media(longer, key=info.key)
-
-    response = await rig.client.get(url, headers={"Range": "bytes=-200"})
-
-    assert response.status_code == 206
-    assert response.headers["content-range"] == "bytes 1000-1199/1200"
-    assert response.content == longer[-200:]
-
-
-async def test_an_object_shorter_than_the_token_says_is_served_by_its_real_size(
-    rig: StreamRig,
-) -> None:
-    info = await rig.put_media()
-    url = await rig.stream_url(info, size=5000)
-
-    past_end = await rig.client.get(url, headers={"Range": "bytes=1500-"})
-    whole = await rig.client.get(url)
-
-    assert_error(past_end, 416)
-    assert past_end.headers["content-range"] == "bytes */1000"
-    assert whole.status_code == 200
-    assert whole.content == PATTERN
-    assert whole.headers["content-length"] == str(SIZE)
-
-
-async def test_a_token_whose_size_is_too_small_is_not_416_by_that_size(rig: StreamRig) -> None:
-    """The catalogue's size may disagree with storage: storage's size decides (issue 13.10)."""
-    info = await rig.put_media()
-    for stale in (0, 100):
-        url = await rig.stream_url(info, size=stale)
-
-        response = await rig.client.get(url, headers={"Range": "bytes=500-"})
-        past_end = await rig.client.get(url, headers={"Range": "bytes=1500-"})
-
-        assert response.status_code == 206, response.text
-        assert response.headers["content-range"] == "bytes 500-999/1000"
-        assert response.content == PATTERN[500:]
-        assert_error(past_end, 416)
-        assert past_end.headers["content-range"] == "bytes */1000"

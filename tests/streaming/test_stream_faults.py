@@ -13,6 +13,7 @@ import pytest
 from streaming_rig import (
     PATTERN,
     LiveStream,
+    StreamSettings,
     SwitchableProxy,
     assert_error,
     live_stream,
@@ -23,7 +24,6 @@ from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import INTERNAL_SECRET, bearer, mint_token
 
-StreamSettings = Any
 RECOVERY_SECONDS = 30
 
 

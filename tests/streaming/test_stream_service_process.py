@@ -7,14 +7,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
-from streaming_rig import PATTERN, LiveStream, free_port, stream_rig, subprocess_env
+from streaming_rig import PATTERN, LiveStream, StreamSettings, free_port, stream_rig, subprocess_env
 
 from streamstack.kernel.backends import Backends
-
-StreamSettings = Any
 
 
 async def test_serve_runs_the_streaming_module_alone(

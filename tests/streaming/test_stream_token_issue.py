@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 from litestar import Request, post
-from streaming_rig import PATTERN, StreamRig, assert_error, stream_rig
+from streaming_rig import PATTERN, StreamRig, StreamSettings, assert_error, stream_rig
 
 from harness.servers import NatsServer
 from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
@@ -32,8 +32,6 @@ from streamstack.settings import Settings
 from streamstack.streaming import module as streaming_module
 from streamstack.streaming import repository as token_repository
 from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app
-
-StreamSettings = Any
 
 
 def token_of(stream_url: str) -> str:
