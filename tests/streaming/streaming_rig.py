@@ -12,6 +12,7 @@ import dataclasses
 import os
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import uvicorn
 
+from streamstack.app import create_app
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.storage import ObjectInfo, ObjectStore
@@ -230,7 +233,9 @@ def nginx_in_front(nginx: str, workdir: Path, values: dict[str, str]) -> Iterato
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "snippet.conf").write_text(render_snippet(values))
     port = free_port()
-    temp = {name: workdir / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    temp = {
+        name: workdir / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "checks")
+    }
     user = "user root;" if os.geteuid() == 0 else ""  # workers must read the test's files
     (workdir / "nginx.conf").write_text(
         f"""
@@ -248,6 +253,8 @@ http {{
     fastcgi_temp_path {temp["fastcgi"]};
     uwsgi_temp_path {temp["uwsgi"]};
     scgi_temp_path {temp["scgi"]};
+    proxy_cache_path {temp["checks"]} levels=1:2 keys_zone=streamstack_checks:4m
+                     max_size=64m inactive=10s use_temp_path=off;
     server {{
         listen 127.0.0.1:{port};
         include {workdir}/snippet.conf;
@@ -320,6 +327,59 @@ async def live_stream(settings: Settings) -> AsyncIterator[LiveStream]:
             yield LiveStream(settings, app_url, backends, http)
     finally:
         await backends.close()
+
+
+@dataclasses.dataclass
+class ServedApp:
+    """An app served by uvicorn in a thread, reachable from the test's loop."""
+
+    url: str
+    backends: Backends
+    loop: asyncio.AbstractEventLoop
+
+    async def in_app(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Await ``fn(*args, **kwargs)`` in the app's own loop (its backends live there).
+
+        For the embedded backends this is the only way in: their KV reads come from the
+        app's memory and their bus is in-process.
+        """
+
+        async def call() -> T:
+            return await fn(*args, **kwargs)
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), self.loop))
+
+
+@asynccontextmanager
+async def served_with_backends(settings: Settings) -> AsyncIterator[ServedApp]:
+    """Like ``support.apps.served_app`` (no migrations), keeping a handle on the app."""
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=3,
+        )
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn for streaming did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield ServedApp(
+            f"http://127.0.0.1:{port}", app.state.backends, server.servers[0].get_loop()
+        )
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 20)
 
 
 class SwitchableProxy:

@@ -1,5 +1,8 @@
 """nginx delivery: the service checks the token, nginx moves the bytes (real nginx).
 
+nginx asks the service with ``auth_request`` (a check cached 2 s per URI), so the ranges
+of a played file do not reach Python; refusals and take-downs still arrive within 5 s.
+
 nginx runs with the shipped ``compose/nginx-streaming.conf`` in front of the app served by
 uvicorn; on the embedded backends nginx reads the local file (alias + sendfile), on the
 real ones it proxies a presigned S3 GET.
@@ -7,11 +10,15 @@ real ones it proxies a presigned S3 GET.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+import msgspec
 import pytest
 from streaming_rig import (
     MASTER,
@@ -19,22 +26,31 @@ from streaming_rig import (
     PATTERN,
     LiveStream,
     Part,
+    ServedApp,
     assert_error,
     item_request,
-    live_stream,
     nginx_in_front,
     parse_byteranges,
+    served_with_backends,
     store_package,
 )
 
 from harness.tools import require_tool
+from streamstack.contracts.catalogue import MEDIA_UNPUBLISHED, MediaWithdrawn
+from streamstack.contracts.streaming import STREAM_TOKENS_BUCKET
+from streamstack.kernel.backends import Backends
 from streamstack.settings import Settings
+
+#: The take-down bound (issue 13.9): the in-process grant cache (2 s) plus nginx's check
+#: cache (2 s) must stay inside it.
+WITHIN_SECONDS = 5.0
 
 
 @dataclass
 class Fronted:
     live: LiveStream
     nginx_url: str
+    app: ServedApp
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +59,22 @@ async def fronted(
 ) -> AsyncIterator[Fronted]:
     nginx = require_tool("nginx", "serves stream bytes in the X-Accel delivery mode")
     settings = module_settings.replace(streaming_delivery="nginx")
-    async with live_stream(settings) as live:
-        values = {
-            "STREAMSTACK_STREAMING_UPSTREAM": live.app_url,
-            "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
-            "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
-        }
-        with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
-            yield Fronted(live, nginx_url)
+    backends = Backends(settings)
+    try:
+        async with (
+            httpx.AsyncClient(timeout=60) as http,
+            served_with_backends(settings) as app,
+        ):
+            live = LiveStream(settings, app.url, backends, http)
+            values = {
+                "STREAMSTACK_STREAMING_UPSTREAM": live.app_url,
+                "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
+                "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
+            }
+            with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
+                yield Fronted(live, nginx_url, app)
+    finally:
+        await backends.close()
 
 
 async def play_url(fronted: Fronted, data: bytes = PATTERN) -> str:
@@ -262,3 +286,93 @@ async def test_no_path_escapes_the_prefix_through_nginx(fronted: Fronted) -> Non
     nul = await fronted.live.http.get(f"{base}/hls/master.m3u8%00")
     assert nul.status_code == 400  # nginx refuses an encoded NUL itself, before the service
     assert MASTER not in nul.content
+
+
+# --- nginx asks the service once per token and file, not once per range (issue 15.2) ----
+
+
+async def stream_requests_seen(fronted: Fronted) -> float:
+    """How many requests the service has answered on its stream routes (its own metrics)."""
+    text = (await fronted.live.http.get(fronted.live.app_url + "/metrics")).text
+    return sum(
+        float(line.rpartition(" ")[2])
+        for line in text.splitlines()
+        if line.startswith("streamstack_requests_total{") and "/api/v1/stream/" in line
+    )
+
+
+async def test_ranges_of_a_checked_token_do_not_reach_the_service(fronted: Fronted) -> None:
+    url = await play_url(fronted)
+    first = await fronted.live.http.get(url, headers={"Range": "bytes=0-99"})
+    assert first.status_code == 206
+    seen = await stream_requests_seen(fronted)
+    assert seen >= 1  # the first range's check was counted
+
+    answers = [
+        await fronted.live.http.get(url, headers={"Range": f"bytes={start}-{start + 99}"})
+        for start in range(100, 900, 100)
+    ]
+
+    for start, answer in zip(range(100, 900, 100), answers, strict=True):
+        assert answer.status_code == 206
+        assert answer.content == PATTERN[start : start + 100]
+    # nginx's cached check answered them (2 s); on a slow machine one more check may fall
+    # due, but never one per range.
+    assert await stream_requests_seen(fronted) - seen <= 1
+
+
+async def test_the_check_answer_is_no_use_to_a_browser(fronted: Fronted) -> None:
+    info = await fronted.live.put_media()
+    path = await fronted.live.stream_url(info)
+
+    checked = await fronted.live.http.get(
+        fronted.nginx_url + path, headers={"X-Streamstack-Check": "1"}
+    )
+
+    # The header is nginx's own: a browser sending it still gets the bytes, not a target.
+    assert checked.status_code == 200
+    assert checked.content == PATTERN
+    assert "x-streamstack-target" not in checked.headers
+
+
+async def stops_within(fronted: Fronted, url: str) -> None:
+    """``url`` answers 404 ``stream_token_not_found`` through nginx within the bound."""
+    async with asyncio.timeout(WITHIN_SECONDS):
+        while (response := await fronted.live.http.get(url)).status_code == 200:
+            await asyncio.sleep(0.05)
+    assert_error(response, 404, "stream_token_not_found")
+
+
+async def test_a_deleted_token_stops_through_nginx_within_the_bound(fronted: Fronted) -> None:
+    url = await play_url(fronted)
+    assert (await fronted.live.http.get(url)).status_code == 200  # checked and cached
+    ttl = fronted.live.settings.stream_token_ttl_seconds
+    tokens = fronted.app.backends.kv(STREAM_TOKENS_BUCKET, ttl)
+
+    await fronted.app.in_app(tokens.delete, url.rpartition("/")[2])
+
+    await stops_within(fronted, url)
+
+
+async def test_a_withdrawn_item_stops_through_nginx_within_the_bound(fronted: Fronted) -> None:
+    media_id, grant = await packaged_grant(fronted)
+    url = fronted.nginx_url + grant["hls_url"]
+    assert (await fronted.live.http.get(url)).status_code == 200  # checked and cached
+    await asyncio.sleep(1.05)  # tokens carry whole seconds: withdraw in a later one
+    event = MediaWithdrawn(
+        id=media_id,
+        object_prefix=f"{media_id}/",
+        s3_key=f"{media_id}.mp4",
+        thumbnail_s3_key=None,
+        withdrawn_at=datetime.now(UTC),
+    )
+
+    # On the app's own bus, as catalogue's relay publishes it (NATS, or in-process).
+    await fronted.app.in_app(
+        fronted.app.backends.events.publish,
+        MEDIA_UNPUBLISHED,
+        msgspec.json.encode(event),
+        event_id=str(uuid.uuid4()),
+    )
+
+    await stops_within(fronted, url)

@@ -64,8 +64,18 @@ STREAM_CACHE_CONTROL = "private, no-transform"
 THUMBNAIL_CACHE_CONTROL = "public, max-age=300, must-revalidate"
 #: Where nginx's internal locations live (see ``compose/nginx-streaming.conf``).
 ACCEL_PREFIX = "/_streamstack"
-#: How long the presigned URL handed to nginx stays valid; nginx uses it at once.
+#: How long the presigned URL handed to nginx stays valid; nginx uses it at once, or
+#: within the 2 s it caches a token check (CHECK_HEADER), far inside this.
 ACCEL_PRESIGN_SECONDS = 60
+#: Sent only by nginx's ``auth_request`` subrequest (compose/nginx-streaming.conf): "answer
+#: whether this token may play this path, and where nginx finds the bytes", not the bytes.
+CHECK_HEADER = "x-streamstack-check"
+#: In a check answer: the internal URI nginx serves the bytes from (its ``try_files`` target).
+TARGET_HEADER = "X-Streamstack-Target"
+#: In a refused check (403, the only refusal ``auth_request`` passes on): the error code.
+REFUSAL_HEADER = "X-Streamstack-Error"
+#: Proxy delivery's check target: nginx's named location that proxies to the service.
+PROXY_TARGET = "@streamstack_proxy"
 
 _THUMBNAIL_NAME = re.compile(
     r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jpg"
@@ -168,6 +178,27 @@ class Delivery(Protocol):
     async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """Answer ``HEAD /api/v1/stream/<token>[/<path>]``."""
         ...
+
+    async def check(self, token: str, path: str | None = None) -> Reply:
+        """Answer nginx's token check (:data:`CHECK_HEADER`): 200 naming the target, or 403."""
+        ...
+
+
+async def check_reply(
+    tokens: StreamTokens, token: str, path: str | None, target: Callable[[str], Awaitable[str]]
+) -> Reply:
+    """nginx's token check: an empty 200 with :data:`TARGET_HEADER`, or 403 with the refusal.
+
+    nginx caches the 200 for 2 s keyed by the request URI, so a take-down or expiry reaches
+    nginx-served ranges up to 2 s after it reaches the service (see the snippet).
+    ``auth_request`` turns any status but 2xx/401/403 into a 500, hence 403 for a 404.
+    """
+    try:
+        _, key = await tokens.resolve_key(token, path)
+    except NotFound as refused:
+        return Reply(403, {REFUSAL_HEADER: refused.code, "Content-Length": "0"})
+    # 200, not 204: nginx caches an empty 200 answer (a 204 it would not).
+    return Reply(200, {TARGET_HEADER: await target(key), "Content-Length": "0"})
 
 
 class ThumbnailNotFound(NotFound):
@@ -292,6 +323,10 @@ class MediaDelivery:
         self._tokens = tokens
         self._store = store
         self._chunk_size = chunk_size
+
+    async def check(self, token: str, path: str | None = None) -> Reply:
+        """nginx's token check in proxy delivery: nginx then proxies the request here."""
+        return await check_reply(self._tokens, token, path, _proxy_target)
 
     async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """HEAD: the headers a full GET would carry (Range does not apply to HEAD)."""
@@ -421,6 +456,10 @@ class MediaDelivery:
         }
 
 
+async def _proxy_target(_key: str) -> str:
+    return PROXY_TARGET
+
+
 class AccelDelivery:
     """nginx delivery: check the token, then let nginx move the bytes (``X-Accel-Redirect``).
 
@@ -436,6 +475,10 @@ class AccelDelivery:
     async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """The empty answer whose ``X-Accel-Redirect`` tells nginx where the bytes are."""
         return await self._redirect(token, path)
+
+    async def check(self, token: str, path: str | None = None) -> Reply:
+        """nginx's cached token check: the internal location of the bytes."""
+        return await check_reply(self._tokens, token, path, self.location)
 
     async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """HEAD goes to nginx as well, which answers it from the same location."""
