@@ -6,9 +6,7 @@ import re
 import uuid
 from pathlib import Path
 
-import httpx
-
-from support.apps import bearer, live_app, make_settings, mint_token
+from support.apps import bearer, make_settings, mint_token, running_app
 
 VIDEO = bytes(range(256)) * 40
 
@@ -22,10 +20,7 @@ def sample(text: str, name: str) -> float:
 async def test_streaming_and_catalogue_report_their_metrics(tmp_path: Path) -> None:
     settings = make_settings("embedded", tmp_path / "data")
     media_id = str(uuid.uuid4())
-    async with (
-        live_app(settings) as app,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
+    async with running_app(settings) as client:
         key = f"{media_id}.mp4"
         folder = settings.data_dir / "objects" / settings.media_bucket
         (folder / key).write_bytes(VIDEO)

@@ -29,7 +29,7 @@ from streamstack.auth.bootstrap import standalone_service
 from streamstack.kernel.operation import Operation
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, bearer, live_app, mint_token, served_app
+from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app, served_app
 from support.fixtures import settings_for
 from support.processes import module_processes
 
@@ -338,12 +338,7 @@ async def test_without_the_revocation_list_bearer_requests_fail_closed(
         ("DELETE", f"/api/v1/catalogue/{uuid.uuid4()}"),
         ("POST", f"/api/v1/catalogue/{uuid.uuid4()}/stream-token"),
     ]
-    async with (
-        live_app(settings) as app,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://app", timeout=60
-        ) as http,
-    ):
+    async with running_app(settings) as http:
         assert (await http.get("/api/v1/catalogue", headers=bearer(token))).status_code == 200
         with nats.stopped():
             answers = {

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from streamstack.settings import Settings
-from support.apps import bearer, live_app, make_settings, mint_token
+from support.apps import bearer, make_settings, mint_token, running_app
 
 EXPECTED = {
     "referrer-policy": "strict-origin-when-cross-origin",
@@ -40,10 +40,8 @@ async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Setti
     (dist / "index.html").write_text("<!doctype html><title>StreamStack</title>")
     (dist / "assets" / "app.js").write_text("console.log(1)")
     settings = make_settings("embedded", tmp_path / "data", web_dist_dir=dist)
-    async with live_app(settings) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
-            yield http, settings
+    async with running_app(settings) as http:
+        yield http, settings
 
 
 async def answers(http: httpx.AsyncClient, settings: Settings) -> dict[str, httpx.Response]:

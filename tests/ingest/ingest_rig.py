@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from streamstack.settings import Settings
-from support.apps import bearer, free_port, live_app, mint_token, served_app
+from support.apps import bearer, free_port, mint_token, running_app, served_app
 from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/ingest"
@@ -27,23 +27,6 @@ def tus_metadata(**values: str) -> str:
     return ",".join(
         f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
     )
-
-
-@contextlib.asynccontextmanager
-async def in_this_loop(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app for ``settings``: lifespan and requests both in the test's event loop.
-
-    (Litestar's ``AsyncTestClient`` runs the lifespan in a thread with its own loop, so the
-    sweeper and the requests would share database connections across two loops.) Request
-    bodies stream to the app chunk by chunk, as an async generator yields them.
-    """
-    async with (
-        live_app(settings) as app,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local", timeout=120
-        ) as client,
-    ):
-        yield client
 
 
 @dataclasses.dataclass
@@ -60,7 +43,7 @@ class Rig:
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings, s3: Any = None) -> AsyncIterator[Rig]:
         """Migrate and start the app for ``settings``."""
-        async with in_this_loop(settings) as client:
+        async with running_app(settings) as client:
             yield cls(settings, client, s3)
 
     # --- who ---------------------------------------------------------------------------
