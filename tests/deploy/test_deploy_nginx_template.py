@@ -133,6 +133,7 @@ def test_x_accel_locations_match_the_streaming_snippet() -> None:
     # Same values under the template's placeholder names.
     snippet = snippet.replace("${STREAMSTACK_OBJECTS_DIR}", "${STREAM_OBJECTS_DIR}")
     snippet = snippet.replace("${STREAMSTACK_S3_ENDPOINT}", "${S3_ENDPOINT}")
+    snippet = snippet.replace("${STREAMSTACK_STREAMING_UPSTREAM}", "http://streaming")
     # The snippet logs its errors to stderr, the template to its configured error log.
     snippet = snippet.replace("error_log stderr ", "error_log ${ERROR_LOG} ")
     theirs = location_directives(snippet)
