@@ -7,15 +7,15 @@ import msgspec
 import pytest
 from auth_accounts import PASSWORD, new_email
 
+from streamstack.auth.models import AuthOutboxRow
 from streamstack.auth.module import standalone_service
-from streamstack.auth.outbox import AuthEventRelay, RelayFailed
-from streamstack.auth.repository import AuthOutboxRepository
 from streamstack.cli import apply_migrations
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Conflict
 from streamstack.kernel.events import Event, EventsUnavailable
 from streamstack.kernel.events.memory import MemoryEventBus
+from streamstack.kernel.outbox import OutboxRecords, OutboxRelay, RelayFailed
 
 
 class FlakyBus(MemoryEventBus):
@@ -34,7 +34,7 @@ class FlakyBus(MemoryEventBus):
 
 async def pending(database: Database) -> list[bytes]:
     async with database.unit_of_work() as session:
-        rows = await AuthOutboxRepository(session=session).claim_pending(100)
+        rows = await OutboxRecords(session, AuthOutboxRow).pending(100, claim=False)
         return [row.payload for row in rows]
 
 
@@ -66,7 +66,7 @@ async def test_the_event_waits_out_a_bus_outage_and_is_published_once(auth_setti
             await service.delete_user(user_id)
         [payload] = await pending(database)
         assert msgspec.json.decode(payload, type=UserDeleted).user_id == str(user_id)
-        relay = AuthEventRelay(database, bus)
+        relay = OutboxRelay(database, bus, AuthOutboxRow, name="auth.outbox-relay")
         with pytest.raises(RelayFailed):
             await relay.relay_once()
         assert len(await pending(database)) == 1  # kept for the next try

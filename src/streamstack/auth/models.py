@@ -14,7 +14,7 @@ import uuid
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from streamstack.kernel.db import module_metadata
 
@@ -95,27 +95,35 @@ class AttemptCounter(AuthBase):
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
 
 
-class Invite(AuthBase):
-    """A single-use invite code an admin created; only the code's hash is kept."""
+class SingleUseCode:
+    """The columns of a code an admin hands out once: only its hash is kept, it expires,
+    and ``used_at`` marks it spent (invites and password resets)."""
+
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+    @declared_attr
+    def created_by(cls) -> Mapped[uuid.UUID | None]:
+        """The admin who issued it (kept NULL once that account is deleted)."""
+        return mapped_column(Uuid, ForeignKey("auth_users.id", ondelete="SET NULL"))
+
+
+class Invite(SingleUseCode, AuthBase):
+    """A single-use invite code an admin created."""
 
     __tablename__ = "auth_invites"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
-    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
-    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     used_by: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
 
-class PasswordReset(AuthBase):
-    """A single-use password-reset code an admin issued for a user; only its hash is kept."""
+class PasswordReset(SingleUseCode, AuthBase):
+    """A single-use password-reset code an admin issued for a user."""
 
     __tablename__ = "auth_password_resets"
 
@@ -123,13 +131,6 @@ class PasswordReset(AuthBase):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
     )
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
-    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
-    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
 
 class AuthOutboxRow(AuthBase):

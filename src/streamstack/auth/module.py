@@ -11,7 +11,7 @@ from pathlib import Path
 import structlog
 
 from streamstack.auth.contract import TokenRevocations
-from streamstack.auth.outbox import AuthEventRelay
+from streamstack.auth.models import AuthOutboxRow
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.routes import RefreshCookie, auth_router
 from streamstack.auth.schemas import PublicKeySet, RegistrationMode
@@ -21,12 +21,12 @@ from streamstack.auth.tokens import TokenIssuer
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair, public_jwk
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.revocation import (
     REVOCATION_TTL_SECONDS,
     REVOKED_TOKENS_BUCKET,
     RevocationList,
 )
-from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings, SettingsError
 
 log = structlog.get_logger(__name__)
@@ -119,13 +119,13 @@ def mount(context: ModuleContext) -> MountedModule:
     """Mount the auth module: its routes, its event relay and, in dev, the first-admin
     start-up hook."""
     settings = context.settings
-    relay = AuthEventRelay(context.backends.database, context.backends.events)
-    relay_task = BackgroundTask(
-        AuthEventRelay.TASK_NAME,
-        relay.relay_once,
-        interval_seconds=RELAY_POLL_SECONDS,
-        retry_max_seconds=5,
+    relay = OutboxRelay(
+        context.backends.database,
+        context.backends.events,
+        AuthOutboxRow,
+        name="auth.outbox-relay",
     )
+    relay_task = relay.task(interval_seconds=RELAY_POLL_SECONDS)
     service, issuer = build_service(
         settings,
         context.backends,

@@ -33,6 +33,7 @@ from streamstack.auth.models import (
     User,
 )
 from streamstack.kernel.db import escape_like
+from streamstack.kernel.outbox import OutboxRecords
 
 #: The lowest instant a lock can end at: "not locked".
 UNLOCKED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -451,48 +452,6 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
         )
 
 
-class AuthOutboxRepository(SQLAlchemyAsyncRepository[AuthOutboxRow]):
-    """Auth's events, written with their change and relayed to the bus afterwards."""
-
-    model_type = AuthOutboxRow
-    id_attribute = "seq"
-
-    async def enqueue(
-        self, event_id: str, subject: str, payload: bytes, now: datetime.datetime
-    ) -> None:
-        """Write an event in the current transaction: it exists iff the change commits."""
-        await self.add(
-            AuthOutboxRow(event_id=event_id, subject=subject, payload=payload, created_at=now),
-            auto_refresh=False,
-        )
-
-    async def claim_pending(self, limit: int) -> list[AuthOutboxRow]:
-        """The oldest unsent events, locked against other replicas' relays (Postgres)."""
-        query = (
-            select(AuthOutboxRow)
-            .where(AuthOutboxRow.sent_at.is_(None))
-            .order_by(AuthOutboxRow.seq)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await self.session.scalars(query)).all())
-
-    async def mark_sent(self, seqs: Sequence[int], now: datetime.datetime) -> None:
-        """Record that these events reached the bus."""
-        if not seqs:
-            return
-        await self.session.execute(
-            update(AuthOutboxRow)
-            .where(AuthOutboxRow.seq.in_(seqs))
-            .values(sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def prune(self, sent_before: datetime.datetime) -> None:
-        """Forget events sent before ``sent_before``."""
-        await self.session.execute(delete(AuthOutboxRow).where(AuthOutboxRow.sent_at < sent_before))
-
-
 class AuthRecords:
     """The auth repositories, all on one session: what one unit of work sees."""
 
@@ -504,4 +463,4 @@ class AuthRecords:
         self.attempts = AttemptRepository(session=session)
         self.invites = InviteRepository(session=session)
         self.resets = PasswordResetRepository(session=session)
-        self.outbox = AuthOutboxRepository(session=session)
+        self.outbox = OutboxRecords(session, AuthOutboxRow)

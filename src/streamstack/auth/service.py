@@ -244,12 +244,7 @@ class AuthService:
 
     async def current_user(self, caller: Principal) -> UserView:
         """The account of a verified access token."""
-        user_id = _uuid_or_none(caller.user_id)
-        async with self._work() as records:
-            user = None if user_id is None else await records.users.by_id(user_id)
-        if user is None:
-            raise InvalidToken("the account no longer exists")
-        return user_view(user)
+        return user_view(await self._account_of(caller))
 
     async def change_password(
         self, caller: Principal, current: str, new: str, client: ClientInfo
