@@ -64,6 +64,16 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
             self.reply(201, {"received": received})
 
         def do_GET(self) -> None:
+            if self.headers.get("X-Streamstack-Check"):  # the edge's token check (auth_request)
+                target = "@streamstack_proxy"  # as a replica in "proxy" delivery answers
+                if self.path.startswith("/api/v1/stream/accel-"):
+                    name = "clip.mp4" if "present" in self.path else "gone.mp4"
+                    target = f"/_streamstack/local/media/{name}"
+                self.send_response(200)
+                self.send_header("X-Streamstack-Target", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             state.request_ids.append(self.headers.get("X-Request-ID", ""))
             if "/close-me" in self.path:  # a replica that dies mid-request
                 self.close_connection = True
