@@ -11,17 +11,15 @@ import httpx
 import pytest
 
 from streamstack.kernel.headers import CONTENT_SECURITY_POLICY
-from support.apps import live_app, make_settings
+from support.apps import make_settings, running_app
 
 EXPECTED_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 
 
 @pytest.fixture
 async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with live_app(make_settings("embedded", tmp_path / "data")) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-            yield client
+    async with running_app(make_settings("embedded", tmp_path / "data")) as client:
+        yield client
 
 
 @pytest.mark.parametrize("path", ["/api/docs", "/api/docs/swagger"])

@@ -9,7 +9,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from litestar import Router, get
 from litestar.di import NamedDependency
@@ -24,7 +23,7 @@ from streamstack.kernel.logging import RequestIdMiddleware, redact
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import MODULE_NAMES
-from support.apps import bearer, live_app, make_settings, mint_token
+from support.apps import bearer, make_settings, mint_token, running_app
 from support.waiting import eventually
 
 
@@ -76,10 +75,7 @@ async def test_a_task_runs_from_start_up_and_is_reported_by_ready(tmp_path: Path
     counter = Counter(more=3)
     counter.target = 4  # "more is waiting" three times: four runs without any interval
     settings = make_settings("embedded", tmp_path, modules=["catalogue"])
-    async with (
-        live_app(settings, stand_in(counter)) as app,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client,
-    ):
+    async with running_app(settings, stand_in(counter)) as client:
         await eventually(counter.reached.is_set, "the task running its rounds")
         ready = await client.get("/ready")
         assert ready.status_code == 200, ready.text
@@ -101,10 +97,7 @@ async def test_a_task_runs_from_start_up_and_is_reported_by_ready(tmp_path: Path
 
 async def test_dependencies_reach_handlers_with_the_caller(tmp_path: Path) -> None:
     settings = make_settings("embedded", tmp_path, modules=["catalogue"])
-    async with (
-        live_app(settings, stand_in(Counter())) as app,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client,
-    ):
+    async with running_app(settings, stand_in(Counter())) as client:
         token = mint_token(settings, user_id="u-1")
         r = await client.get("/api/v1/stand-in/greeting", headers=bearer(token))
         assert r.status_code == 200, r.text

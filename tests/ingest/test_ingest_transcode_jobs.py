@@ -39,7 +39,7 @@ from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
-from support.apps import free_port, live_app
+from support.apps import free_port, running_app
 
 CATALOGUE = "/api/v1/catalogue"
 
@@ -210,15 +210,10 @@ async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
 @contextlib.asynccontextmanager
 async def handler_rig(settings: Settings, s3: Any) -> AsyncIterator[tuple[Rig, TranscodeHandler]]:
     """An app without in-process workers, and a transcode handler wired to it as a worker's."""
-    async with (
-        live_app(settings) as app,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local", timeout=120
-        ) as client,
-    ):
+    async with running_app(settings) as client:
         handler = TranscodeHandler(
-            app.state.backends.objects(settings.media_bucket),
-            CatalogueClient(InProcessTransport(app.state.operations)),
+            client.app.state.backends.objects(settings.media_bucket),
+            CatalogueClient(InProcessTransport(client.app.state.operations)),
             WorkerLimits(preset="ultrafast", segment_seconds=1.0, progress_interval=0.2),
         )
         yield Rig(settings, client, s3), handler
