@@ -41,10 +41,9 @@ def test_harness() -> ModuleType:
 
 
 def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free TCP port on loopback (the test harness's one finder)."""
+    port: int = test_harness().free_port()
+    return port
 
 
 # --- memory of a process tree ------------------------------------------------------------
