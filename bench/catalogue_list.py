@@ -208,21 +208,30 @@ def measure_backend(
 
 
 def sqlite_service(workdir: Path, keys: BenchKeys) -> tuple[Service, str]:
-    service = Service("catalogue-sqlite", workdir, keys, modules=("catalogue",))
+    # The embedded backends (SQLite, in-process bus and KV) are dev mode's.
+    service = Service(
+        "catalogue-sqlite",
+        workdir,
+        keys,
+        modules=("catalogue",),
+        settings={"STREAMSTACK_ENVIRONMENT": "dev"},
+    )
     service.migrate()
     url = f"sqlite+aiosqlite:///{service.data_dir / 'streamstack.sqlite3'}"
     asyncio.run(seed(url, drafts=DRAFTS))
     return service, url
 
 
-def postgres_service(workdir: Path, keys: BenchKeys, postgres: object) -> tuple[Service, str]:
+def postgres_service(
+    workdir: Path, keys: BenchKeys, postgres: object, nats_url: str
+) -> tuple[Service, str]:
     url = postgres.create_database("bench_catalogue")  # type: ignore[attr-defined]
     service = Service(
         "catalogue-postgres",
         workdir,
         keys,
         modules=("catalogue",),
-        settings={"STREAMSTACK_DATABASE_URL": url},
+        settings={"STREAMSTACK_DATABASE_URL": url, "STREAMSTACK_NATS_URL": nats_url},
     )
     service.migrate()
     asyncio.run(seed(url, drafts=DRAFTS))
@@ -269,7 +278,8 @@ def run(plan: BenchPlan) -> BenchReport:
         results["sqlite"] = measure_backend(service, url, seconds, token, quick=plan.quick)
     with contextlib.ExitStack() as stack:
         postgres = stack.enter_context(harness_server("postgres", workdir))
-        service, url = postgres_service(workdir, keys, postgres)
+        nats = stack.enter_context(harness_server("nats", workdir))
+        service, url = postgres_service(workdir, keys, postgres, nats.url)
         stack.enter_context(service)
         results["postgres"] = measure_backend(service, url, seconds, token, quick=plan.quick)
     rows(report, results, plan.quick)
@@ -279,7 +289,8 @@ def run(plan: BenchPlan) -> BenchReport:
                 report.notes.append(f"{backend} {name}: errors {result.errors}")
     report.notes.append(
         "one `streamstack serve --module catalogue` process (uvicorn, 1 worker, JSON "
-        "request logs to a file); sort newest first; anonymous pages are served from the "
+        "request logs to a file): SQLite in dev mode (embedded bus and KV), PostgreSQL in "
+        "production mode with NATS; sort newest first; anonymous pages are served from the "
         "list cache after the warm-up second; admin requests include the token's revocation "
         "lookup"
     )

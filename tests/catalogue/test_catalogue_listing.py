@@ -71,6 +71,27 @@ async def test_totals_and_pages_of_the_cached_list(catalogue_client: AppClient) 
     assert await titles(client, page_size=2, page=9) == ([], 5)  # cached, still true
 
 
+async def test_admin_totals_follow_every_change(catalogue_client: AppClient) -> None:
+    """Totals are reused between requests (no count per request), never past a change."""
+    client, settings = catalogue_client, catalogue_client.settings
+    admin = admin_headers(settings)
+    assert (await titles(client, status="all", headers=admin))[1] == 0
+    draft = await create_item(client, settings, title="Draft", publish=False)
+    assert (await titles(client, status="all", headers=admin))[1] == 1
+    assert (await titles(client, status="draft", headers=admin))[1] == 1
+    live = await create_item(client, settings, title="Live")
+    assert (await titles(client, status="all", headers=admin))[1] == 2
+    assert (await titles(client, status="draft", headers=admin))[1] == 1
+    assert (await titles(client, status="all", page=5, headers=admin)) == ([], 2)
+    r = await client.patch(f"{API}/{draft['id']}", json={"status": "published"}, headers=admin)
+    assert r.status_code == 200
+    assert (await titles(client, status="draft", headers=admin))[1] == 0
+    assert (await titles(client))[1] == 2
+    assert (await client.delete(f"{API}/{live['id']}", headers=admin)).status_code == 204
+    assert (await titles(client, status="all", page=5, headers=admin)) == ([], 1)
+    assert (await titles(client))[1] == 1
+
+
 async def test_not_playable_items_stay_out_of_viewers_lists(catalogue_client: AppClient) -> None:
     client, settings = catalogue_client, catalogue_client.settings
     await create_item(client, settings, title="Needs transcoding", playable=False)

@@ -14,7 +14,10 @@ Correctness rules:
   if no event arrived since its read began (``generation``);
 - entries also expire after :data:`CACHE_SECONDS`, a bound should an event be lost (a NATS
   restart that drops the consumer until the follower re-subscribes).
-Admins' lists (drafts, processing states) are never cached.
+Admins' lists (drafts, processing states) are never cached. Totals are: no ``count(*)``
+per request, for anyone. A viewers' total lives as long as their pages; an admin's total
+lives :data:`ADMIN_TOTAL_SECONDS` at most (a draft registered in another replica announces
+no event), and goes at once with any change in this process or any event.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ LISTING_EVENTS = "catalogue.events.media.>"
 CACHE_SECONDS = 10.0
 #: Distinct queries remembered (least recently used ones go first).
 CACHE_ENTRIES = 512
+#: How long an admin's list total is reused (drafts registered elsewhere send no event).
+ADMIN_TOTAL_SECONDS = 2.0
 
 
 class ListingCache:
@@ -59,6 +64,7 @@ class ListingCache:
         self._entries = entries
         self._clock = clock
         self._pages: OrderedDict[Hashable, tuple[float, MediaPage]] = OrderedDict()
+        self._totals: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
         self._subscription: Subscription | None = None
         #: Bumped by every change heard of; a read that began before one is not stored.
         self.generation = 0
@@ -87,10 +93,28 @@ class ListingCache:
         while len(self._pages) > self._entries:
             self._pages.popitem(last=False)
 
+    def total(self, key: Hashable) -> int | None:
+        """How many items the filter ``key`` matches, if known and fresh."""
+        entry = self._totals.get(key)
+        if entry is None or entry[0] < self._clock():
+            return None
+        return entry[1]
+
+    def put_total(self, key: Hashable, total: int, generation: int, *, admin: bool) -> None:
+        """Remember the total of the filter ``key``, counted at ``generation``."""
+        if generation != self.generation or not self.following:
+            return
+        seconds = min(self._seconds, ADMIN_TOTAL_SECONDS) if admin else self._seconds
+        self._totals[key] = (self._clock() + seconds, total)
+        self._totals.move_to_end(key)
+        while len(self._totals) > self._entries:
+            self._totals.popitem(last=False)
+
     def invalidate(self) -> None:
-        """Forget every page: something viewers see has changed."""
+        """Forget every page and total: something has changed."""
         self.generation += 1
         self._pages.clear()
+        self._totals.clear()
 
     async def on_event(self, event: Event) -> None:
         """An item changed (here or in another replica)."""

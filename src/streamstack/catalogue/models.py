@@ -52,6 +52,8 @@ class MediaItemRow(CatalogueBase):
         Index("ix_media_items_status_created_at", "status", "created_at", "id"),
         Index("ix_media_items_status_title_key", "status", "title_key", "id"),
         Index("ix_media_items_status_duration", "status", "duration_seconds", "id"),
+        # An admin's list of every status, newest first (migration catalogue_0004).
+        Index("ix_media_items_created_at", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -429,21 +429,29 @@ class ItemPages:
         self.connection = connection
 
     async def page(
-        self, query: ItemQuery, search: SearchQuery, *, limit: int, offset: int
+        self,
+        query: ItemQuery,
+        search: SearchQuery,
+        *,
+        limit: int,
+        offset: int,
+        total: int | None = None,
     ) -> tuple[list[Row[Any]], int]:
         """The rows of one page (``LISTED_COLUMNS``, then ``tags``, then ``total``) and
-        how many items match in all; searches are ordered by relevance first."""
+        how many items match in all (counted only when ``total`` is not known already);
+        searches are ordered by relevance first."""
         conditions = query.conditions() + search.conditions()
         if search and self.connection.dialect.name == "sqlite":
             prefilter = search.sqlite_prefilter()
             if prefilter is not None:
                 conditions.append(prefilter)
-        total = (
+        counted = (
             select(func.count()).select_from(MediaItemRow).where(*conditions).correlate(None)
         ).scalar_subquery()
+        known = literal(total) if total is not None else counted
         ordering = ([search.relevance().desc()] if search else []) + query.ordering()
         statement = (
-            select(*LISTED_COLUMNS, self._tags().label("tags"), total.label("total"))
+            select(*LISTED_COLUMNS, self._tags().label("tags"), known.label("total"))
             .where(*conditions)
             .order_by(*ordering)
             .limit(limit)
@@ -453,9 +461,10 @@ class ItemPages:
         rows: list[Row[Any]] = [cast(Row[Any], row) for row in result]
         if rows:
             return rows, int(rows[0].total)
+        if total is not None:
+            return [], total
         # Past the last page: the page is empty, yet the total must be true.
-        counted = await self.connection.execute(select(total))
-        return [], int(counted.scalar_one())
+        return [], int((await self.connection.execute(select(counted))).scalar_one())
 
     def _tags(self) -> ScalarSelect[str]:
         """An item's tags joined by ``TAG_SEPARATOR`` (NULL without tags), per row."""

@@ -120,10 +120,14 @@ class CatalogueService:
         generation = self._listing.generation
         if not admin and (cached := self._listing.get(key)) is not None:
             return cached
+        matching = (admin, query.status, query.processing_state, search.words, query.tag)
+        known = self._listing.total(matching)
         async with listing(self._database) as pages:
             rows, total = await pages.page(
-                query, search, limit=page_size, offset=(page - 1) * page_size
+                query, search, limit=page_size, offset=(page - 1) * page_size, total=known
             )
+        if known is None:
+            self._listing.put_total(matching, total, generation, admin=admin)
         result = MediaPage(
             items=[listed_item(row, admin=admin) for row in rows],
             total=total,
@@ -182,8 +186,9 @@ class CatalogueService:
                     await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
+        # Even a draft changes admins' totals.
+        self._listing.invalidate()
         if request.publish:
-            self._listing.invalidate()
             self._wake_relay()
         log.info("catalogue.item_created", media_id=item.id, status=item.status)
         return item
@@ -229,8 +234,8 @@ class CatalogueService:
                 # Viewers see the change: every replica's cached pages must go.
                 event = MEDIA_UPDATED
                 await store.outbox.enqueue(event, msgspec.json.encode(item), now)
+        self._listing.invalidate()
         if event is not None:
-            self._listing.invalidate()
             self._wake_relay()
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
         return item
@@ -267,8 +272,8 @@ class CatalogueService:
             if row.status == "published":
                 # Viewers see processing (and an item becoming playable): clear every cache.
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+        self._listing.invalidate()
         if item.status == "published":
-            self._listing.invalidate()
             self._wake_relay()
         log.info(
             "catalogue.processing_updated",

@@ -1,4 +1,4 @@
-"""A trigram index for search over ``media_items.search_text``.
+"""A trigram index for search over ``media_items.search_text``; an index for admins' lists.
 
 PostgreSQL: the ``pg_trgm`` extension (trusted: the database owner may create it) and a GIN
 index with ``gin_trgm_ops``, which answers ``LIKE '%…%'`` patterns. SQLite: an FTS5 table
@@ -40,6 +40,8 @@ _POSTGRES_DOWN = ("DROP INDEX IF EXISTS ix_media_items_search_text_trgm",)
 
 
 def upgrade() -> None:
+    # An admin's list of every status, newest first, without sorting the whole table.
+    op.create_index("ix_media_items_created_at", "media_items", ["created_at", "id"])
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in _SQLITE_UP if sqlite else _POSTGRES_UP:
         op.execute(statement)
@@ -49,3 +51,4 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in _SQLITE_DOWN if sqlite else _POSTGRES_DOWN:
         op.execute(statement)
+    op.drop_index("ix_media_items_created_at", table_name="media_items")
