@@ -68,7 +68,8 @@ def fts_pieces(word: str) -> list[str]:
         if len(longest) < TRIGRAM:
             return []
         pieces.add(longest)
-    return sorted(pieces)
+    # An item holding a piece holds every piece inside it: the shortest ones suffice.
+    return sorted(p for p in pieces if not any(q != p and q in p for q in pieces))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
