@@ -4,7 +4,9 @@ Three ratios, every row driven by the same wrk settings:
 
 * the service on S3 (moto, with NATS KV for tokens) ÷ direct presigned GETs on that moto;
 * the service on the local-directory store ÷ nginx sendfile of the same file;
-* ``STREAMSTACK_STREAMING_DELIVERY=nginx`` (X-Accel-Redirect) ÷ nginx sendfile.
+* ``STREAMSTACK_STREAMING_DELIVERY=nginx`` ÷ nginx sendfile: nginx runs the shipped
+  ``compose/nginx-streaming.conf`` (a token check by ``auth_request``, cached 2 s, then
+  every range by nginx itself), so the row measures what a deployment gets.
 """
 
 from __future__ import annotations
@@ -70,6 +72,58 @@ def accel_streaming(workdir: Path, keys: BenchKeys, objects: Path) -> Service:
     return service
 
 
+#: The shipped snippet inside a minimal http block of the bench's own.
+SHIPPED_CONFIG = """
+{user}
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    keepalive_timeout 65s;
+    keepalive_requests 1000000;
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    proxy_cache_path {prefix}/checks levels=1:2 keys_zone=streamstack_checks:4m
+                     max_size=64m inactive=10s use_temp_path=off;
+    server {{
+        listen 127.0.0.1:{port};
+        include {prefix}/snippet.conf;
+    }}
+}}
+"""
+
+
+class ShippedNginx(Nginx):
+    """nginx with ``compose/nginx-streaming.conf`` in front of a streaming service."""
+
+    def __init__(self, workdir: Path, *, objects: Path, upstream: str) -> None:
+        super().__init__(workdir, objects=objects, upstream=upstream, workers=1)
+        snippet = (
+            Path(__file__).resolve().parents[1] / "compose" / "nginx-streaming.conf"
+        ).read_text()
+        values = {
+            "STREAMSTACK_STREAMING_UPSTREAM": f"http://{upstream}",
+            "STREAMSTACK_OBJECTS_DIR": str(objects.resolve()),
+            "STREAMSTACK_S3_ENDPOINT": "http://127.0.0.1:9",  # local directory only
+        }
+        for name, value in values.items():
+            snippet = snippet.replace("${" + name + "}", value)
+        (self.prefix / "snippet.conf").write_text(snippet)
+        self.config.write_text(
+            SHIPPED_CONFIG.format(
+                user="user root;" if os.geteuid() == 0 else "",
+                prefix=self.prefix,
+                port=self.port,
+            )
+        )
+
+
 def measure(url: str, seconds: float, object_bytes: int) -> WrkResult:
     return run_wrk(
         url,
@@ -127,6 +181,9 @@ def run(plan: BenchPlan) -> BenchReport:
         nginx = stack.enter_context(
             Nginx(workdir, objects=objects, upstream=f"127.0.0.1:{accel.port}", workers=1)
         )
+        shipped = stack.enter_context(
+            ShippedNginx(workdir / "shipped", objects=objects, upstream=f"127.0.0.1:{accel.port}")
+        )
         presigned = client.generate_presigned_url(
             "get_object", Params={"Bucket": MEDIA_BUCKET, "Key": MEDIA_KEY}, ExpiresIn=3600
         )
@@ -142,7 +199,7 @@ def run(plan: BenchPlan) -> BenchReport:
                 OBJECT_BYTES,
             ),
             "nginx_accel": (
-                nginx.url + accel.issue_stream_url(MEDIA_KEY, OBJECT_BYTES),
+                shipped.url + accel.issue_stream_url(MEDIA_KEY, OBJECT_BYTES),
                 OBJECT_BYTES,
             ),
         }
