@@ -376,3 +376,45 @@ async def test_a_withdrawn_item_stops_through_nginx_within_the_bound(fronted: Fr
     )
 
     await stops_within(fronted, url)
+
+
+# --- the same snippet with STREAMSTACK_STREAMING_DELIVERY=proxy ---------------------------
+
+
+@pytest.fixture(scope="module")
+async def proxied(
+    module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Fronted]:
+    nginx = require_tool("nginx", "fronts the streaming service")
+    settings = module_settings.replace(streaming_delivery="proxy")
+    backends = Backends(settings)
+    try:
+        async with (
+            httpx.AsyncClient(timeout=60) as http,
+            served_with_backends(settings) as app,
+        ):
+            values = {
+                "STREAMSTACK_STREAMING_UPSTREAM": app.url,
+                "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
+                "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
+            }
+            with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
+                yield Fronted(LiveStream(settings, app.url, backends, http), nginx_url, app)
+    finally:
+        await backends.close()
+
+
+async def test_proxy_delivery_streams_through_the_same_snippet(proxied: Fronted) -> None:
+    url = await play_url(proxied)
+
+    ranged = await proxied.live.http.get(url, headers={"Range": "bytes=100-199"})
+    head = await proxied.live.http.head(url)
+    unknown = await proxied.live.http.get(f"{proxied.nginx_url}/api/v1/stream/{'B' * 43}")
+
+    # The check names @streamstack_proxy: the service itself answers, with its own ETag.
+    assert ranged.status_code == 206
+    assert ranged.content == PATTERN[100:200]
+    assert ranged.headers["content-range"] == "bytes 100-199/1000"
+    assert head.status_code == 200
+    assert head.headers["content-length"] == "1000"
+    assert_error(unknown, 404, "stream_token_not_found")
