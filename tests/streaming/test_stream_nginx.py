@@ -418,3 +418,19 @@ async def test_proxy_delivery_streams_through_the_same_snippet(proxied: Fronted)
     assert head.status_code == 200
     assert head.headers["content-length"] == "1000"
     assert_error(unknown, 404, "stream_token_not_found")
+
+
+async def test_a_check_that_fails_is_a_json_503_not_a_500(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    nginx = require_tool("nginx", "fronts the streaming service")
+    values = {  # no service behind it: the check cannot be answered
+        "STREAMSTACK_STREAMING_UPSTREAM": "http://127.0.0.1:9",
+        "STREAMSTACK_OBJECTS_DIR": str(tmp_path_factory.mktemp("objects")),
+        "STREAMSTACK_S3_ENDPOINT": "http://127.0.0.1:9",
+    }
+    with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
+        async with httpx.AsyncClient(timeout=60) as http:
+            response = await http.get(f"{nginx_url}/api/v1/stream/{'C' * 43}/hls/master.m3u8")
+
+    assert_error(response, 503, "streaming_unavailable")
