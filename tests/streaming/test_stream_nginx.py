@@ -434,3 +434,11 @@ async def test_a_check_that_fails_is_a_json_503_not_a_500(
             response = await http.get(f"{nginx_url}/api/v1/stream/{'C' * 43}/hls/master.m3u8")
 
     assert_error(response, 503, "streaming_unavailable")
+
+
+async def test_a_uri_no_stream_route_takes_is_a_json_404(fronted: Fronted) -> None:
+    for path in ("/api/v1/stream/", "/api/v1/stream/thumbnails/"):
+        response = await fronted.live.http.get(fronted.nginx_url + path)
+
+        # The service's router answers the check 404; nginx makes it a refusal, not a 500.
+        assert_error(response, 404, "not_found")
