@@ -14,15 +14,18 @@ import nats
 import pytest
 from litestar import Litestar
 
-from streamstack.catalogue.outbox import OutboxRelay
+from streamstack.catalogue.models import OutboxRow
+from streamstack.catalogue.module import RELAY_TASK_NAME
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError
-from streamstack.kernel.events import Event, Subscription
+from streamstack.kernel.events import Event, EventBus, Subscription
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Transport
+from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, live_app, mint_token, served_app
@@ -106,7 +109,12 @@ async def create_item(
 
 async def outbox_backlog(backends: Backends) -> int:
     """Unsent events in the outbox of the database ``backends`` uses."""
-    return await OutboxRelay(backends.database, backends.events).backlog()
+    return await catalogue_relay(backends.database, backends.events).backlog()
+
+
+def catalogue_relay(database: Database, events: EventBus, *, batch_size: int = 100) -> OutboxRelay:
+    """The kernel's relay over the catalogue's outbox table, as ``module.py`` builds it."""
+    return OutboxRelay(database, events, OutboxRow, name=RELAY_TASK_NAME, batch_size=batch_size)
 
 
 def relay_task(relay: OutboxRelay) -> BackgroundTask:

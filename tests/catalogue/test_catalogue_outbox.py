@@ -11,6 +11,7 @@ import msgspec
 import pytest
 from catalogue_testing import (
     EventLog,
+    catalogue_relay,
     create_item,
     eventually,
     new_item,
@@ -23,11 +24,11 @@ from catalogue_testing import (
 
 from harness.servers import NatsServer
 from harness.tools import skip_or_fail
-from streamstack.catalogue.outbox import OutboxRelay, RelayFailed
 from streamstack.cli import apply_migrations
 from streamstack.contracts.catalogue import MEDIA_PUBLISHED
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.events import EventBus, EventHandler, EventsUnavailable, Subscription
+from streamstack.kernel.outbox import RelayFailed
 from streamstack.settings import Settings
 from support.apps import make_settings
 from support.fixtures import SettingsFactory
@@ -86,14 +87,14 @@ async def test_a_relay_killed_after_publishing_before_marking_delivers_once(
 
         dying_bus = FaultyBus(backends.events)
         dying_bus.hang_after_publish = True
-        dying = relay_task(OutboxRelay(backends.database, dying_bus))
+        dying = relay_task(catalogue_relay(backends.database, dying_bus))
         await dying.start()
         await asyncio.wait_for(dying_bus.first_published.wait(), 30)
         await dying.stop()  # killed between the publish and the mark
         assert dying_bus.published != []
         assert await service.outbox_backlog() == 2  # nothing was marked sent
 
-        restarted = OutboxRelay(backends.database, backends.events)
+        restarted = catalogue_relay(backends.database, backends.events)
         assert await restarted.relay_pending() == 2  # the first one is published again
         assert await service.outbox_backlog() == 0
         assert await restarted.relay_pending() == 0
@@ -119,7 +120,7 @@ async def test_a_refused_event_stays_pending_and_blocks_nothing_before_it(
     await service.create_item(new_item(), created_by="admin")
     bus = FaultyBus(backends.events)
     bus.fail = True
-    relay = OutboxRelay(backends.database, bus)
+    relay = catalogue_relay(backends.database, bus)
     with pytest.raises(RelayFailed):
         await relay.relay_pending()
     assert await service.outbox_backlog() == 2
@@ -188,8 +189,8 @@ async def test_two_replicas_relay_different_rows(fresh_database_url: str, tmp_pa
         held = FaultyBus(backends.events)
         held.hold_before_publish = asyncio.Event()
         free = FaultyBus(backends.events)
-        replica_a = OutboxRelay(backends.database, held, batch_size=4)
-        replica_b = OutboxRelay(backends.database, free, batch_size=4)
+        replica_a = catalogue_relay(backends.database, held, batch_size=4)
+        replica_b = catalogue_relay(backends.database, free, batch_size=4)
 
         first_batch = asyncio.create_task(replica_a.relay_pending())
         await asyncio.wait_for(held.first_published.wait(), 30)  # A holds rows 1-4

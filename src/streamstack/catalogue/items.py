@@ -6,9 +6,10 @@ import datetime
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import msgspec
+from sqlalchemy.engine import Row
 
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.contracts.catalogue import (
@@ -53,8 +54,11 @@ def thumbnail_url(item_id: uuid.UUID) -> str:
     return f"/api/v1/stream/thumbnails/{item_id}.jpg"
 
 
-def to_media_item(row: MediaItemRow, tags: Sequence[str], *, admin: bool = True) -> MediaItem:
-    """The public shape of a stored item; ``processing_detail`` only for ``admin``."""
+def to_media_item(
+    row: MediaItemRow | Row[Any], tags: Sequence[str], *, admin: bool = True
+) -> MediaItem:
+    """The public shape of a stored item (its ORM row, or a row of the listing query with the
+    same columns); ``processing_detail`` only for ``admin``."""
     return MediaItem(
         id=str(row.id),
         title=row.title,
@@ -76,7 +80,8 @@ def to_media_item(row: MediaItemRow, tags: Sequence[str], *, admin: bool = True)
         created_at=row.created_at,
         updated_at=row.updated_at,
         published_at=row.published_at,
-        playable=row.playable,
+        # bool(): a listing row's flags may come as SQLite's 0/1.
+        playable=bool(row.playable),
         # Only the service writes the column, always a ProcessingState.
         processing_state=cast(ProcessingState, row.processing_state),
         processing_percent=row.processing_percent,
@@ -84,8 +89,8 @@ def to_media_item(row: MediaItemRow, tags: Sequence[str], *, admin: bool = True)
         renditions=[
             Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in row.renditions
         ],
-        has_hls=row.has_hls,
-        has_storyboard=row.has_storyboard,
+        has_hls=bool(row.has_hls),
+        has_storyboard=bool(row.has_storyboard),
     )
 
 

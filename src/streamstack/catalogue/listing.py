@@ -25,15 +25,15 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import structlog
 from sqlalchemy.engine import Row
 
-from streamstack.catalogue.items import thumbnail_url
+from streamstack.catalogue.items import to_media_item
 from streamstack.catalogue.repository import TAG_SEPARATOR
 from streamstack.catalogue.schemas import MediaPage
-from streamstack.contracts.catalogue import MediaItem, ProcessingState, Rendition
+from streamstack.contracts.catalogue import MediaItem
 from streamstack.kernel.events import Event, EventBus, Subscription
 
 log = structlog.get_logger(__name__)
@@ -148,35 +148,4 @@ class ListingCache:
 def listed_item(row: Row[Any], *, admin: bool) -> MediaItem:
     """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`."""
     tags: Sequence[str] = sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else []
-    return MediaItem(
-        id=str(row.id),
-        title=row.title,
-        description=row.description,
-        status="published" if row.status == "published" else "draft",
-        s3_key=row.s3_key,
-        size_bytes=row.size_bytes,
-        content_type=row.content_type,
-        duration_seconds=row.duration_seconds,
-        video_codec=row.video_codec,
-        audio_codec=row.audio_codec,
-        width=row.width,
-        height=row.height,
-        fps=row.fps,
-        thumbnail_s3_key=row.thumbnail_s3_key,
-        thumbnail_url=thumbnail_url(row.id) if row.thumbnail_s3_key else None,
-        tags=list(tags),
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
-        playable=bool(row.playable),
-        # Only the service writes the column, always a ProcessingState.
-        processing_state=cast(ProcessingState, row.processing_state),
-        processing_percent=row.processing_percent,
-        processing_detail=row.processing_detail if admin else None,
-        renditions=[
-            Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in row.renditions
-        ],
-        has_hls=bool(row.has_hls),
-        has_storyboard=bool(row.has_storyboard),
-    )
+    return to_media_item(row, tags, admin=admin)

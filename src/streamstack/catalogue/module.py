@@ -7,15 +7,18 @@ from pathlib import Path
 from streamstack.catalogue import metrics
 from streamstack.catalogue.contract import create_item_handler, update_processing_handler
 from streamstack.catalogue.listing import ListingCache
-from streamstack.catalogue.outbox import OutboxRelay
+from streamstack.catalogue.models import OutboxRow
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.watching import UserDeletedEvents, WatchingService
 from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 
+#: The outbox relay's background task (``task:<name>`` in ``GET /ready``).
+RELAY_TASK_NAME = "catalogue.outbox-relay"
 #: The relay is woken after every commit that enqueued; the poll is only a safety net.
 RELAY_POLL_SECONDS = 5.0
 #: The longest back-off while the bus or the database is down: events go out soon after.
@@ -27,12 +30,9 @@ LISTING_FOLLOW_SECONDS = 5.0
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, its two operations, the outbox relay."""
     database = context.backends.database
-    relay = OutboxRelay(database, context.backends.events)
-    relay_task = BackgroundTask(
-        OutboxRelay.TASK_NAME,
-        relay.relay_once,
-        interval_seconds=RELAY_POLL_SECONDS,
-        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    relay = OutboxRelay(database, context.backends.events, OutboxRow, name=RELAY_TASK_NAME)
+    relay_task = relay.task(
+        interval_seconds=RELAY_POLL_SECONDS, retry_max_seconds=RELAY_RETRY_MAX_SECONDS
     )
     events = context.backends.events
     listing = ListingCache()

@@ -24,7 +24,6 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
-    Select,
     UnaryExpression,
     delete,
     func,
@@ -42,8 +41,7 @@ from streamstack.catalogue.schemas import SortOrder
 from streamstack.catalogue.search import SearchQuery
 from streamstack.kernel.db import Database, escape_like
 from streamstack.kernel.errors import NotFound
-
-PendingEvent = Row[int, str, str, bytes]
+from streamstack.kernel.outbox import OutboxRecords
 
 #: What makes an item visible to viewers (anyone but admins): published and playable.
 VISIBLE_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
@@ -209,68 +207,22 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
         return [(tag, count) for tag, count in await self.session.execute(query)]
 
 
-class OutboxRepository(SQLAlchemyAsyncRepository[OutboxRow]):
-    """Events written with the change they announce, until the relay has sent them."""
+class OutboxRepository:
+    """Events written with the change they announce; the kernel's
+    :class:`~streamstack.kernel.outbox.OutboxRelay` sends them afterwards."""
 
-    model_type = OutboxRow
-    id_attribute = "seq"
-    wrap_exceptions = False
+    def __init__(self, session: AsyncSession) -> None:
+        self._records = OutboxRecords(session, OutboxRow)
 
     async def enqueue(self, subject: str, payload: bytes, now: datetime.datetime) -> str:
         """Add an event to this transaction; returns its event id (the bus's dedupe id)."""
         event_id = str(uuid.uuid4())
-        await self.add(
-            OutboxRow(
-                event_id=event_id,
-                subject=subject,
-                payload=payload,
-                created_at=now,
-                attempts=0,
-                sent_at=None,
-            ),
-            auto_refresh=False,
-        )
+        await self._records.enqueue(event_id, subject, payload, now)
         return event_id
-
-    async def pending(self, limit: int, *, claim: bool) -> list[PendingEvent]:
-        """The oldest unsent events; with ``claim``, row-locked and skipping rows locked by
-        another relay (``FOR UPDATE SKIP LOCKED``, Postgres)."""
-        query = self._pending(limit)
-        if claim:
-            query = query.with_for_update(skip_locked=True)
-        return list((await self.session.execute(query)).all())
-
-    @staticmethod
-    def _pending(limit: int) -> Select[int, str, str, bytes]:
-        return (
-            select(OutboxRow.seq, OutboxRow.event_id, OutboxRow.subject, OutboxRow.payload)
-            .where(OutboxRow.sent_at.is_(None))
-            .order_by(OutboxRow.seq)
-            .limit(limit)
-        )
-
-    async def mark_sent(self, seqs: Sequence[int], now: datetime.datetime) -> None:
-        """Record that the events ``seqs`` were published."""
-        if seqs:
-            await self.session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.seq.in_(seqs))
-                .values(sent_at=now, attempts=OutboxRow.attempts + 1)
-            )
-
-    async def count_failure(self, seq: int) -> None:
-        """Record a refused publish of event ``seq`` (it stays pending)."""
-        await self.session.execute(
-            update(OutboxRow).where(OutboxRow.seq == seq).values(attempts=OutboxRow.attempts + 1)
-        )
 
     async def backlog(self) -> int:
         """How many events wait to be published."""
-        return await self.count(OutboxRow.sent_at.is_(None))
-
-    async def prune(self, sent_before: datetime.datetime) -> None:
-        """Delete events sent before ``sent_before``."""
-        await self.session.execute(delete(OutboxRow).where(OutboxRow.sent_at < sent_before))
+        return await self._records.backlog()
 
 
 WatchedRow = tuple[WatchProgressRow, MediaItemRow]
@@ -369,7 +321,7 @@ class CatalogueStore:
     def __init__(self, session: AsyncSession) -> None:
         self.items = MediaItemRepository(session=session)
         self.tags = MediaTagRepository(session=session)
-        self.outbox = OutboxRepository(session=session)
+        self.outbox = OutboxRepository(session)
         self.progress = WatchProgressRepository(session=session)
 
 
