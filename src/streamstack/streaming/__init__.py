@@ -7,7 +7,10 @@
 * ``GET``/``HEAD /api/v1/stream/<token>``: one KV lookup, one ranged read of the media
   bucket, streamed in ``STREAMSTACK_STREAM_CHUNK_BYTES`` chunks (RFC 9110 ranges and
   conditionals); or, with ``STREAMSTACK_STREAMING_DELIVERY=nginx``, an ``X-Accel-Redirect``
-  that nginx serves (``compose/nginx-streaming.conf``).
+  that nginx serves. Behind the shipped nginx config (``compose/nginx-streaming.conf``)
+  nginx instead asks once per URI with ``auth_request`` (header ``X-Streamstack-Check``:
+  an empty 200 naming the target, or 403 with the code), caches that 2 s and serves every
+  range itself.
 * ``GET``/``HEAD /api/v1/stream/<token>/<path>``: the same for any transcoder file under the
   item's prefix (``hls/master.m3u8``, ``hls/<rung>/seg_00001.m4s``, ``storyboard/…``);
   no path leaves the prefix (``models.FILE_PATH``).
