@@ -161,6 +161,7 @@ async def test_stop_nats_while_streams_and_logins_run(
         assert still_refused.json()["code"] == "token_revoked"
         me = await client.request("me", "GET", "/api/v1/auth/me", headers=bearer(revoked))
         assert me.status == 401, me
+
         # Background workers retry with backoff: readiness comes back when they do.
         async def ready() -> bool:
             return (await client.request("ready", "GET", "/ready")).status == 200
