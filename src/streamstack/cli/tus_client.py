@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from streamstack.cli.session import AccessTokens, SignInRequired, error_detail
+from streamstack.kernel.backoff import backoff_seconds
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
 TUS_VERSION = "1.0.0"
@@ -127,7 +128,7 @@ class ResumableUploader:
                         "run the same command again to resume",
                         resumable=True,
                     ) from None
-                time.sleep(min(30.0, 0.5 * 2**failures))
+                time.sleep(backoff_seconds(failures, 1.0, 30.0))
                 with contextlib.suppress(_Retryable):
                     offset = self._offset(url) or offset
             self._progress.show(offset, size)

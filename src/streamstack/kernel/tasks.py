@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from streamstack.kernel.backoff import backoff_seconds
+
 log = structlog.get_logger(__name__)
 
 Step = Callable[[], Awaitable[bool | None]]
@@ -100,7 +102,7 @@ class BackgroundTask:
             except Exception as exc:  # a backend outage must not end the loop: back off
                 self.failures += 1
                 self.last_error = str(exc) or exc.__class__.__name__
-                delay = min(self._retry_max, self._retry_min * 2 ** (self.failures - 1))
+                delay = backoff_seconds(self.failures, self._retry_min, self._retry_max)
                 log.warning(
                     "task.step_failed",
                     task=self.name,

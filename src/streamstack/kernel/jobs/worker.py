@@ -25,6 +25,7 @@ from typing import TypeVar
 import msgspec
 import structlog
 
+from streamstack.kernel.backoff import backoff_seconds
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.jobs import DeadLetterHook, Delivery, Job, JobConsumer, JobQueue
 from streamstack.kernel.jobs.metrics import JOB_DURATION, JOBS_SETTLED
@@ -200,7 +201,7 @@ class JobWorker(BackgroundTask):
                 if consumer is not None:
                     await consumer.close()
                     consumer = None
-                await self._pause(min(0.5 * 2 ** min(failures, 4), 5.0))
+                await self._pause(backoff_seconds(failures, 1.0, 5.0))
                 continue
             failures = self.failures = 0
             self.last_error = None
