@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
     ColumnElement,
@@ -58,8 +57,6 @@ class ItemQuery:
 
     #: Only items in this status; None for every status.
     status: str | None
-    #: Lower-cased text that title, description or tags must contain; "" for any.
-    needle: str
     #: A normalised tag the item must have; "" for any.
     tag: str
     sort: SortOrder
@@ -77,9 +74,6 @@ class ItemQuery:
             conditions.append(MediaItemRow.playable.is_(True))
         if self.processing_state is not None:
             conditions.append(MediaItemRow.processing_state == self.processing_state)
-        if self.needle:
-            pattern = f"%{escape_like(self.needle)}%"
-            conditions.append(MediaItemRow.search_text.like(pattern, escape="\\"))
         if self.tag:
             tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == self.tag)
             conditions.append(MediaItemRow.id.in_(tagged))
@@ -105,22 +99,6 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
 
     model_type = MediaItemRow
     wrap_exceptions = False
-
-    async def page(
-        self, query: ItemQuery, *, limit: int, offset: int
-    ) -> tuple[list[MediaItemRow], int]:
-        """One page of the items ``query`` matches, in its order, and how many match in all.
-
-        Two queries (count, then the page; only the count when nothing matches), so an
-        empty page past the end still reports the true total.
-        """
-        return await self.get_many_and_count(
-            *query.conditions(),
-            LimitOffset(limit=limit, offset=offset),
-            # advanced-alchemy still types statements as SQLAlchemy 2.0's Select[tuple[T]].
-            statement=select(MediaItemRow).order_by(*query.ordering()),  # type: ignore[arg-type]
-            count_with_window_function=False,
-        )
 
     async def lock(self, item_id: uuid.UUID) -> MediaItemRow:
         """The item, write-locked for this transaction (404 if absent).

@@ -109,7 +109,6 @@ class CatalogueService:
         search = SearchQuery.parse(q or "")
         query = ItemQuery(
             status=None if status == "all" else status,
-            needle="",
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
             playable_only=not admin,
