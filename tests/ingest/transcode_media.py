@@ -45,6 +45,20 @@ def _tone(samples: int, start: int, rate: int) -> av.AudioFrame:
     return frame
 
 
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: the Matroska muxer cannot go back to write the duration."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.data += data
+        return len(data)
+
+
 def write(
     path: Path,
     *,
@@ -61,16 +75,23 @@ def write(
     video_options: dict[str, str] | None = None,
     audio_rate: int = 44100,
     audio_seconds: float | None = None,
+    sample_aspect_ratio: Fraction | None = None,
+    live: bool = False,
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
 
     ``frame_times`` (seconds) gives every picture its own instant: a variable frame rate.
     ``rotation`` stores a display matrix (degrees counter-clockwise, as FFmpeg reads it).
+    ``live`` writes it as a live stream would: through an unseekable sink, so the muxer
+    cannot go back to fill in the duration.
     """
-    with av.open(str(path), "w", format=container) as out:
+    sink = _Unseekable() if live else None
+    with av.open(str(path) if sink is None else sink, "w", format=container) as out:
         stream = out.add_stream(video, rate=fps, options=video_options or {})
         assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        if sample_aspect_ratio is not None:
+            stream.codec_context.sample_aspect_ratio = sample_aspect_ratio
         if rotation is not None:
             stream.set_display_rotation(rotation)
         sound: av.audio.stream.AudioStream | None = None
@@ -94,22 +115,21 @@ def write(
             for start in range(0, round((audio_seconds or seconds) * audio_rate), size):
                 out.mux(sound.encode(_tone(size, start, audio_rate)))
             out.mux(sound.encode(None))
+    if sink is not None:
+        path.write_bytes(bytes(sink.data))
     return path
 
 
-_FAST_X264 = {"preset": "ultrafast"}
+def x264(path: Path, *, container: str = "mp4", **options: Any) -> Path:
+    """:func:`write` with the fastest H.264 encoder (MP4 unless told)."""
+    return write(
+        path, container=container, video="libx264", video_options={"preset": "ultrafast"}, **options
+    )
 
 
 def h264_mp4(directory: Path, *, width: int = 320, height: int = 240) -> Path:
     """H.264/AAC in MP4, 320x240 unless told."""
-    return write(
-        directory / "h264.mp4",
-        container="mp4",
-        video="libx264",
-        video_options=_FAST_X264,
-        width=width,
-        height=height,
-    )
+    return x264(directory / "h264.mp4", width=width, height=height)
 
 
 def hevc_mkv(directory: Path) -> Path:
@@ -128,8 +148,8 @@ def mpeg4_avi(directory: Path) -> Path:
     return write(directory / "mpeg4.avi", container="avi", video="mpeg4", audio="libmp3lame")
 
 
-def vp9_webm(directory: Path) -> Path:
-    """VP9 with Opus in WebM."""
+def vp9_webm(directory: Path, **options: Any) -> Path:
+    """VP9 with Opus in WebM (``options`` as :func:`write` takes them: its size, length)."""
     return write(
         directory / "vp9.webm",
         container="webm",
@@ -137,18 +157,13 @@ def vp9_webm(directory: Path) -> Path:
         audio="libopus",
         audio_rate=48000,
         video_options={"deadline": "realtime", "cpu-used": "8"},
+        **options,
     )
 
 
 def portrait_mp4(directory: Path) -> Path:
     """A landscape-coded H.264 clip with a display matrix: shown 240x320, as phones do."""
-    return write(
-        directory / "portrait.mp4",
-        container="mp4",
-        video="libx264",
-        video_options=_FAST_X264,
-        rotation=-90,
-    )
+    return x264(directory / "portrait.mp4", rotation=-90)
 
 
 def vfr_mp4(directory: Path, seconds: float = SECONDS) -> Path:
@@ -158,37 +173,18 @@ def vfr_mp4(directory: Path, seconds: float = SECONDS) -> Path:
     while instant < seconds - 0.001:
         times.append(instant)
         instant += 0.02 if len(times) % 2 else 0.06
-    return write(
-        directory / "vfr.mp4",
-        container="mp4",
-        video="libx264",
-        video_options=_FAST_X264,
-        frame_times=times,
-        seconds=seconds,
-    )
+    return x264(directory / "vfr.mp4", frame_times=times, seconds=seconds)
 
 
 def silent_mp4(directory: Path) -> Path:
     """H.264 without any audio stream."""
-    return write(
-        directory / "silent.mp4",
-        container="mp4",
-        video="libx264",
-        audio=None,
-        video_options=_FAST_X264,
-    )
+    return x264(directory / "silent.mp4", audio=None)
 
 
 def odd_size_mkv(directory: Path) -> Path:
     """321x239 H.264 4:4:4 (odd sizes need a format without chroma subsampling)."""
-    return write(
-        directory / "odd.mkv",
-        container="matroska",
-        video="libx264",
-        width=321,
-        height=239,
-        pix_fmt="yuv444p",
-        video_options=_FAST_X264,
+    return x264(
+        directory / "odd.mkv", container="matroska", width=321, height=239, pix_fmt="yuv444p"
     )
 
 
@@ -206,20 +202,12 @@ def audio_only_mp4(directory: Path) -> Path:
 
 def long_sound_mp4(directory: Path) -> Path:
     """H.264/AAC whose sound lasts 2 s longer than its picture."""
-    return write(
-        directory / "long-sound.mp4",
-        container="mp4",
-        video="libx264",
-        video_options=_FAST_X264,
-        audio_seconds=SECONDS + 2,
-    )
+    return x264(directory / "long-sound.mp4", audio_seconds=SECONDS + 2)
 
 
 def cover_art_mp4(directory: Path) -> Path:
     """H.264/AAC plus an attached cover picture (a second, one-frame video stream)."""
-    path = write(
-        directory / "cover.mp4", container="mp4", video="libx264", video_options=_FAST_X264
-    )
+    path = x264(directory / "cover.mp4")
     target = directory / "with-cover.mp4"
     with av.open(str(path), "r") as source, av.open(str(target), "w", format="mp4") as out:
         cover = out.add_stream("mjpeg", rate=1)
@@ -274,18 +262,14 @@ def interlaced_mp4(directory: Path) -> Path:
 
 def sar_mkv(directory: Path) -> Path:
     """352x288 with 16:11 pixels: shown 512x288, 16:9 (anamorphic, like DVD and DV)."""
-    path = directory / "anamorphic.mkv"
-    with av.open(str(path), "w", format="matroska") as out:
-        stream = out.add_stream("libx264", rate=FPS, options=_FAST_X264)
-        assert isinstance(stream, av.video.stream.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 352, 288, "yuv420p"
-        stream.codec_context.sample_aspect_ratio = Fraction(16, 11)
-        for index in range(round(SECONDS * FPS)):
-            frame = picture(index, 352, 288)
-            frame.pts = index
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
+    return x264(
+        directory / "anamorphic.mkv",
+        container="matroska",
+        audio=None,
+        width=352,
+        height=288,
+        sample_aspect_ratio=Fraction(16, 11),
+    )
 
 
 def hdr_mkv(directory: Path, transfer: int) -> Path:
@@ -317,32 +301,6 @@ def hdr_mkv(directory: Path, transfer: int) -> Path:
     return path
 
 
-class _Unseekable(io.RawIOBase):
-    """A write-only stream: the Matroska muxer cannot go back to write the duration."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        self.data += data
-        return len(data)
-
-
 def unknown_duration_mkv(directory: Path) -> Path:
     """H.264 in Matroska written as a live stream: no duration anywhere in its headers."""
-    sink = _Unseekable()
-    with av.open(sink, "w", format="matroska") as out:
-        stream = out.add_stream("libx264", rate=FPS, options=_FAST_X264)
-        assert isinstance(stream, av.video.stream.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        for index in range(round(SECONDS * FPS)):
-            frame = picture(index, 320, 240)
-            frame.pts = index
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    path = directory / "live.mkv"
-    path.write_bytes(bytes(sink.data))
-    return path
+    return x264(directory / "live.mkv", container="matroska", audio=None, live=True)
