@@ -114,17 +114,6 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         await self.session.refresh(user)
         return True
 
-    async def delete_keeping_an_admin(self, user_id: uuid.UUID) -> bool:
-        """Delete the account (its sessions, tokens and resets go with it by cascade);
-        False if it is the last enabled admin (nothing deleted)."""
-        keeps = await self._keeps_an_admin(user_id)
-        result = await self.session.execute(
-            delete(User)
-            .where(User.id == user_id, keeps)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(result) == 1
-
     async def for_token_issue(self, user_id: uuid.UUID) -> User | None:
         """The account, held (shared) until the unit of work ends, before issuing it tokens.
 
