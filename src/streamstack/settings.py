@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from streamstack.kernel.jobs import QUEUE_NAME
 from streamstack.kernel.storage.private_files import private_directory, write_private
 
 MODULE_NAMES: tuple[str, ...] = ("auth", "catalogue", "streaming", "ingest")
@@ -34,7 +35,7 @@ TranscodePreset = Literal[
 # Field constraints, checked by msgspec when settings are built or replaced.
 Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
-QueueName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_\-]{1,48}$")]
+QueueName = Annotated[str, msgspec.Meta(pattern=f"^{QUEUE_NAME}$")]
 Port = Annotated[int, msgspec.Meta(gt=0, lt=65536)]
 BucketName = Annotated[str, msgspec.Meta(min_length=3, max_length=63, pattern=r"^[A-Za-z0-9.\-]+$")]
 

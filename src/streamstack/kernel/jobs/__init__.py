@@ -31,7 +31,9 @@ from streamstack.kernel.errors import BadRequest, ServiceUnavailable
 # characters that are safe there (a UUID or a slug fits).
 _JOB_ID = re.compile(r"[A-Za-z0-9_\-=]{1,128}")
 _KIND = re.compile(r"[a-z0-9_\-]{1,64}")
-_QUEUE = re.compile(r"[a-z0-9_\-]{1,48}")
+#: A queue name (also the ``transcode_queue`` setting's rule): it becomes a stream name.
+QUEUE_NAME = r"[a-z0-9_\-]{1,48}"
+_QUEUE = re.compile(QUEUE_NAME)
 
 
 class JobsUnavailable(ServiceUnavailable):
