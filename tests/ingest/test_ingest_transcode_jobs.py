@@ -208,8 +208,11 @@ async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
 
 
 @contextlib.asynccontextmanager
-async def handler_rig(settings: Settings, s3: Any) -> AsyncIterator[tuple[Rig, TranscodeHandler]]:
+async def handler_rig(
+    settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Rig, TranscodeHandler]]:
     """An app without in-process workers, and a transcode handler wired to it as a worker's."""
+    s3 = request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
     async with running_app(settings) as client:
         handler = TranscodeHandler(
             client.app.state.backends.objects(settings.media_bucket),
@@ -217,6 +220,13 @@ async def handler_rig(settings: Settings, s3: Any) -> AsyncIterator[tuple[Rig, T
             WorkerLimits(preset="ultrafast", segment_seconds=1.0, progress_interval=0.2),
         )
         yield Rig(settings, client, s3), handler
+
+
+async def upload_clip(rig: Rig, source: Path) -> dict[str, Any]:
+    """Upload ``source`` as ``clip.webm``; the registered item."""
+    uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
+    item: dict[str, Any] = uploaded.json()
+    return item
 
 
 def job_for(item: dict[str, Any]) -> Job:
@@ -230,11 +240,8 @@ def job_for(item: dict[str, Any]) -> Job:
 async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    settings = settings_factory()
-    s3 = request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
-    source = transcode_media.vp9_webm(tmp_path)
-    async with handler_rig(settings, s3) as (rig, handler):
-        item = (await rig.upload(source.read_bytes(), filename="clip.webm")).json()
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
         media_id = item["id"]
         await handler(job_for(item))
         first = set(under_prefix(rig, media_id))
@@ -256,19 +263,11 @@ async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_the_lowest_rung_is_playable_before_the_whole_ladder_is_done(
-    settings_factory: Any, tmp_path: Path
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    source = transcode_media.write(
-        tmp_path / "vga.webm",
-        container="webm",
-        video="libvpx-vp9",
-        audio=None,
-        width=640,
-        height=480,
-        video_options={"deadline": "realtime", "cpu-used": "8"},
-    )
-    async with handler_rig(settings_factory(), None) as (rig, handler):
-        item = (await rig.upload(source.read_bytes(), filename="clip.webm")).json()
+    source = transcode_media.vp9_webm(tmp_path, audio=None, width=640, height=480)
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, source)
         assert not item["playable"]
         job = asyncio.create_task(handler(job_for(item)))
         early: dict[str, Any] = {}
@@ -292,11 +291,8 @@ async def test_the_lowest_rung_is_playable_before_the_whole_ladder_is_done(
 async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    settings = settings_factory()
-    s3 = request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
-    source = transcode_media.vp9_webm(tmp_path)
-    async with handler_rig(settings, s3) as (rig, handler):
-        item = (await rig.upload(source.read_bytes(), filename="clip.webm")).json()
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
         media_id = item["id"]
         await handler(job_for(item))
         assert under_prefix(rig, media_id)

@@ -150,14 +150,13 @@ def mpeg4_avi(directory: Path) -> Path:
 
 def vp9_webm(directory: Path, **options: Any) -> Path:
     """VP9 with Opus in WebM (``options`` as :func:`write` takes them: its size, length)."""
+    sound: dict[str, Any] = {"audio": "libopus", "audio_rate": 48000}
     return write(
         directory / "vp9.webm",
         container="webm",
         video="libvpx-vp9",
-        audio="libopus",
-        audio_rate=48000,
         video_options={"deadline": "realtime", "cpu-used": "8"},
-        **options,
+        **(sound | options),
     )
 
 
