@@ -38,7 +38,12 @@ from typing import Any
 
 from bench.plan import BenchPlan
 from bench.report import BenchReport, Quantity, Row
-from streamstack.ingest.transcoding.ladder import address_space_bytes, gop_frames, plan_ladder
+from streamstack.ingest.transcoding.ladder import (
+    address_space_bytes,
+    gop_frames,
+    plan_ladder,
+    x264_options,
+)
 from streamstack.ingest.transcoding.results import TranscodeOptions
 
 NAME = "transcode"
@@ -47,8 +52,8 @@ SECONDS = 10.0
 QUICK_SECONDS = 2.0
 PRESET = "veryfast"
 SEGMENT_SECONDS = 4.0
-#: The library's default x264 lookahead, given to ffmpeg too: the same encoder settings.
-LOOKAHEAD = TranscodeOptions().lookahead
+#: The library's default CRF and x264 lookahead, given to ffmpeg too: the same settings.
+DEFAULTS = TranscodeOptions()
 #: The issue's goals.
 SPEED_GOAL = 0.9
 RSS_GOAL_BYTES = 400 * 2**20
@@ -154,11 +159,14 @@ def ffmpeg_command(source: Path, out: Path, rungs: list[Any], gop: int) -> list[
         directory = out / rung.name
         directory.mkdir(parents=True, exist_ok=True)
         command += ["-map", f"[o{index}]", "-map", "0:a"]
-        command += ["-c:v", "libx264", "-preset", PRESET, "-profile:v", "high", "-crf", "23"]
-        command += ["-maxrate", f"{rung.max_kbps}k", "-bufsize", f"{2 * rung.max_kbps}k"]
-        command += ["-g", str(gop), "-pix_fmt", "yuv420p"]
-        params = f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:rc-lookahead={LOOKAHEAD}"
-        command += ["-x264-params", params]
+        command += ["-c:v", "libx264", "-g", str(gop), "-pix_fmt", "yuv420p"]
+        # The library's own x264 options (preset, profile, CRF, VBV caps, GOP, lookahead),
+        # each given to the video stream only.
+        encoder = x264_options(
+            rung, preset=PRESET, crf=DEFAULTS.crf, gop=gop, lookahead=DEFAULTS.lookahead
+        )
+        for name, value in encoder.items():
+            command += [f"-{name}:v", value]
         command += ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
         command += ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_segment_type", "fmp4"]
         command += ["-hls_playlist_type", "vod", "-hls_fmp4_init_filename", "init.mp4"]
