@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import re
 import signal
@@ -45,17 +46,7 @@ ADMIN = "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
 
 def long_source(directory: Path) -> Path:
     """Four seconds of 640x480 VP9: three rungs (the job is caught as soon as it starts)."""
-    return transcode_media.write(
-        directory / "long.webm",
-        container="webm",
-        video="libvpx-vp9",
-        audio="libopus",
-        audio_rate=48000,
-        width=640,
-        height=480,
-        seconds=4.0,
-        video_options={"deadline": "realtime", "cpu-used": "8"},
-    )
+    return transcode_media.vp9_webm(directory, width=640, height=480, seconds=4.0)
 
 
 class WorkerProcess:
@@ -126,6 +117,31 @@ async def platform(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient,
             }
         )
         yield client, env
+
+
+@dataclasses.dataclass
+class Processing:
+    """An item caught in ``processing`` by the first worker."""
+
+    client: httpx.AsyncClient
+    env: dict[str, str]
+    """The workers' environment (to start another)."""
+    worker: WorkerProcess
+    item: dict[str, Any]
+
+
+@contextlib.asynccontextmanager
+async def item_in_processing(
+    settings: Settings, workers: Any, tmp_path: Path
+) -> AsyncIterator[Processing]:
+    """The app and one worker; the long source uploaded, once its job has started."""
+    source = long_source(tmp_path)
+    async with platform(settings) as (client, env):
+        worker = workers(env)
+        await worker.wait_ready()
+        item = await upload(client, settings, source)
+        await wait_for_state(client, settings, item["id"], {"processing"})
+        yield Processing(client, env, worker, item)
 
 
 @pytest.fixture
@@ -209,6 +225,13 @@ def media_object(settings: Settings, s3: Any, key: str) -> bytes:
     return (settings.data_dir / "objects" / settings.media_bucket / key).read_bytes()
 
 
+def package_keys(settings: Settings, s3: Any, media_id: str) -> tuple[set[str], set[str]]:
+    """The keys under the item's prefix, and those its manifest names (with the manifest)."""
+    manifest_key = f"{media_id}/{MANIFEST_NAME}"
+    listed = msgspec.json.decode(media_object(settings, s3, manifest_key), type=list[str])
+    return media_keys(settings, s3, media_id), {*listed, manifest_key}
+
+
 def s3_of(settings: Settings, request: pytest.FixtureRequest) -> Any:
     """The test's boto3 client when the app runs on S3."""
     return request.getfixturevalue("s3_client") if settings.s3_endpoint_url else None
@@ -219,25 +242,18 @@ async def test_a_worker_killed_mid_job_loses_nothing(
 ) -> None:
     settings = app_settings(settings_factory)
     s3 = s3_of(settings, request)
-    source = long_source(tmp_path)
-    async with platform(settings) as (client, env):
-        doomed = workers(env)
-        await doomed.wait_ready()
-        item = await upload(client, settings, source)
-
-        await wait_for_state(client, settings, item["id"], {"processing"})
-        doomed.kill()
-        survivor = workers(env)
+    async with item_in_processing(settings, workers, tmp_path) as caught:
+        client, item = caught.client, caught.item
+        caught.worker.kill()
+        survivor = workers(caught.env)
         await survivor.wait_ready()
         ready = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
 
         assert ready["processing_state"] == "ready", ready["processing_detail"]
         assert [r["height"] for r in ready["renditions"]] == [240, 360, 480]
         assert await survivor.settled("processed") == 1
-        keys = media_keys(settings, s3, item["id"])
-        manifest_key = f"{item['id']}/{MANIFEST_NAME}"
-        listed = msgspec.json.decode(media_object(settings, s3, manifest_key), type=list[str])
-        assert keys == {*listed, manifest_key}, "objects the package does not name"
+        keys, named = package_keys(settings, s3, item["id"])
+        assert keys == named, "objects the package does not name"
         assert f"{item['id']}/hls/master.m3u8" in keys
 
 
@@ -247,13 +263,8 @@ async def test_deleting_an_item_while_it_is_processed_stops_the_job_and_removes_
 ) -> None:
     settings = app_settings(settings_factory)
     s3 = s3_of(settings, request)
-    source = long_source(tmp_path)
-    async with platform(settings) as (client, env):
-        worker = workers(env)
-        await worker.wait_ready()
-        item = await upload(client, settings, source)
-        await wait_for_state(client, settings, item["id"], {"processing"})
-
+    async with item_in_processing(settings, workers, tmp_path) as caught:
+        client, worker, item = caught.client, caught.worker, caught.item
         deleted = await client.delete(f"{CATALOGUE}/{item['id']}", headers=admin(settings))
         assert deleted.status_code == 204, deleted.text
 
@@ -275,13 +286,8 @@ async def test_nats_restarting_mid_job_does_not_lose_or_repeat_the_job(
     nats_server.start()  # heals after another fault test
     settings = app_settings(settings_factory)
     s3 = s3_of(settings, request)
-    source = long_source(tmp_path)
-    async with platform(settings) as (client, env):
-        worker = workers(env)
-        await worker.wait_ready()
-        item = await upload(client, settings, source)
-        await wait_for_state(client, settings, item["id"], {"processing"})
-
+    async with item_in_processing(settings, workers, tmp_path) as caught:
+        client, worker, item = caught.client, caught.worker, caught.item
         await asyncio.to_thread(nats_server.restart)
         ready = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
 
@@ -291,7 +297,5 @@ async def test_nats_restarting_mid_job_does_not_lose_or_repeat_the_job(
                 await asyncio.sleep(0.2)
         assert await worker.settled("retried") == 0
         assert await worker.settled("dead_lettered") == 0
-        keys = media_keys(settings, s3, item["id"])
-        manifest_key = f"{item['id']}/{MANIFEST_NAME}"
-        listed = msgspec.json.decode(media_object(settings, s3, manifest_key), type=list[str])
-        assert keys == {*listed, manifest_key}
+        keys, named = package_keys(settings, s3, item["id"])
+        assert keys == named
