@@ -12,6 +12,11 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${m}:${ss}`;
 }
 
+/** A position as a clock: "0:00" for an unknown one. */
+export function formatClock(seconds: number | null | undefined): string {
+  return formatDuration(seconds) || "0:00";
+}
+
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
 
 /** 1536 → "1.5 KiB"; binary units like the 8 MiB chunk size. */

@@ -24,9 +24,17 @@ function seek(video: HTMLVideoElement, by: number): void {
   video.currentTime = Math.min(end, Math.max(0, video.currentTime + by));
 }
 
-function toggleFullscreen(element: HTMLElement): void {
+/** Plays a paused video, pauses a playing one (the play button, a click on the picture, space/k). */
+export function togglePlay(video: HTMLVideoElement | null): void {
+  if (!video) return;
+  if (video.paused) void video.play()?.catch(() => undefined);
+  else video.pause();
+}
+
+/** Leaves full screen, or shows `element` full screen (the button and f). */
+export function toggleFullscreen(element: HTMLElement | null): void {
   if (document.fullscreenElement) void document.exitFullscreen?.();
-  else void element.requestFullscreen?.();
+  else void element?.requestFullscreen?.();
 }
 
 function toggleCaptions(video: HTMLVideoElement): void {
@@ -57,7 +65,7 @@ export function usePlayerShortcuts(
       const onSlider = event.target instanceof HTMLInputElement && event.target.type === "range";
       const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
       const act: Record<string, () => void> = {
-        k: () => (video.paused ? void video.play()?.catch(() => undefined) : video.pause()),
+        k: () => togglePlay(video),
         j: () => seek(video, -10),
         l: () => seek(video, 10),
         f: () => toggleFullscreen(fullscreenRef?.current ?? video),

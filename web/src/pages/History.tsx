@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
-import { formatDate, formatDuration } from "../lib/format";
+import { formatClock, formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 
 export const HISTORY_PAGE_SIZE = 20;
@@ -27,7 +27,7 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
         <p className="small">
           {progress.completed
             ? "Watched"
-            : `Stopped at ${formatDuration(progress.position_seconds) || "0:00"} (${watched} %)`}
+            : `Stopped at ${formatClock(progress.position_seconds)} (${watched} %)`}
           {progress.updated_at && <> · {formatDate(progress.updated_at)}</>}
         </p>
       </div>

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
-import { formatDuration } from "../lib/format";
-import { SPEEDS, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+import { formatClock, formatDuration } from "../lib/format";
+import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { SeekBar } from "./SeekBar";
 import { useProgressSaver } from "./useProgress";
 import { useStream, type Quality } from "./useStream";
@@ -113,17 +113,6 @@ function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefO
   );
 }
 
-function togglePlay(video: HTMLVideoElement | null): void {
-  if (!video) return;
-  if (video.paused) void video.play()?.catch(() => undefined);
-  else video.pause();
-}
-
-function toggleFullscreen(element: HTMLElement | null): void {
-  if (document.fullscreenElement) void document.exitFullscreen?.();
-  else void element?.requestFullscreen?.();
-}
-
 /**
  * The watch page's player: HLS through hls.js (or the browser's own HLS, or
  * the original file), our own controls — play, a seek bar with storyboard
@@ -171,7 +160,7 @@ export function Player({ item }: { item: ViewedMediaItem }) {
             rewrite={stream.rewrite}
           />
           <span className="player-time" data-testid="player-time">
-            {formatDuration(clock.time) || "0:00"} / {formatDuration(clock.duration) || "–:––"}
+            {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
           </span>
           <button
             type="button"

@@ -1,8 +1,5 @@
 import { useRef, useState, type PointerEvent } from "react";
-import { formatDuration } from "../lib/format";
-
-/** A position as a clock: 0 for an unknown one. */
-const formatClock = (seconds: number) => formatDuration(seconds) || "0:00";
+import { formatClock } from "../lib/format";
 import { cueAt, type StoryboardCue } from "./storyboard";
 
 interface Props {
