@@ -70,16 +70,7 @@ export function AdminUsersPage() {
   }
 
   async function changeRole(user: UserView, role: Role) {
-    setSaving(user.id);
-    setRowError(null);
-    try {
-      const updated = await setUserRole(user.id, role);
-      setData((p) => ({ ...p, items: p.items.map((u) => (u.id === updated.id ? updated : u)) }));
-    } catch (err) {
-      setRowError(`Could not change the role of ${user.email}: ${errorMessage(err)}`);
-    } finally {
-      setSaving(null);
-    }
+    await act(user, "change the role of", () => setUserRole(user.id, role));
   }
 
   return (
