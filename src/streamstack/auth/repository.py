@@ -81,32 +81,27 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
 
         Demoting is one atomic step on both backends: see :meth:`_keeps_an_admin`.
         """
-        conditions: list[ColumnElement[bool]] = [User.id == user.id]
-        if role != "admin":
-            conditions.append(await self._keeps_an_admin(user.id))
-        result = await self.session.execute(
-            update(User)
-            .where(*conditions)
-            .values(role=role, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(result) != 1:
-            return False
-        await self.session.refresh(user)
-        return True
+        return await self._change(user, role != "admin", role=role, updated_at=now)
 
     async def set_disabled(
         self, user: User, disabled_at: datetime.datetime | None, now: datetime.datetime
     ) -> bool:
         """Disable (``disabled_at`` set) or re-enable ``user``; False if that disables the
         last enabled admin (nothing changed)."""
+        return await self._change(
+            user, disabled_at is not None, disabled_at=disabled_at, updated_at=now
+        )
+
+    async def _change(self, user: User, keep_an_admin: bool, **values: Any) -> bool:
+        """Write ``values`` to ``user``'s row and reload it; with ``keep_an_admin``, only if
+        an enabled admin remains afterwards (else False, nothing changed)."""
         conditions: list[ColumnElement[bool]] = [User.id == user.id]
-        if disabled_at is not None:
+        if keep_an_admin:
             conditions.append(await self._keeps_an_admin(user.id))
         result = await self.session.execute(
             update(User)
             .where(*conditions)
-            .values(disabled_at=disabled_at, updated_at=now)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         if _rowcount(result) != 1:
