@@ -20,6 +20,8 @@ from litestar.handlers import HTTPRouteHandler
 
 from streamstack.kernel.authentication import Authenticator, admit
 from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable, Unauthorized
+from streamstack.kernel.guards import bearer_token
+from streamstack.kernel.http import request_id
 from streamstack.kernel.operation import (
     CallContext,
     Handler,
@@ -185,12 +187,10 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
             presented = request.headers.get(SECRET_HEADER, "").encode()
             if not expected or not hmac.compare_digest(presented, expected):
                 raise Unauthorized("service credential required", code="invalid_service_secret")
-            header = request.headers.get("authorization", "")
-            token = header[7:].strip() if header[:7].lower() == "bearer " else None
             # A principal never crosses the wire: the forwarded token is authenticated here,
             # before the body is even read.
             context = await registry.authorize(
-                op, CallContext(bearer_token=token, request_id=request.headers.get("x-request-id"))
+                op, CallContext(bearer_token=bearer_token(request), request_id=request_id(request))
             )
             try:
                 payload = msgspec.json.decode(await request.body(), type=op.request)
