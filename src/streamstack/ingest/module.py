@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
@@ -137,6 +138,4 @@ MODULE = ModuleDefinition(
 )
 
 #: The ingest module as ``streamstack worker`` mounts it: transcoding workers only.
-WORKER = ModuleDefinition(
-    name="ingest", mount=mount_worker, migrations=Path(__file__).parent / "migrations"
-)
+WORKER = dataclasses.replace(MODULE, mount=mount_worker)
