@@ -28,6 +28,7 @@ from streamstack.kernel.revocation import (
     RevocationList,
 )
 from streamstack.kernel.spa import spa_handler
+from streamstack.kernel.tasks import BackgroundTask
 from streamstack.kernel.transport import OperationRegistry, Transports, internal_route_handlers
 from streamstack.settings import MODULE_NAMES, Settings, SettingsError
 
@@ -64,7 +65,7 @@ def create_app(
 
     app = Litestar(
         route_handlers=handlers,
-        lifespan=[lifecycle(settings, backends, mounted, transports)],
+        lifespan=[lifecycle(settings, backends, mounted, tasks, transports)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
@@ -91,10 +92,13 @@ def create_app(
 
 
 def lifecycle(
-    settings: Settings, backends: Backends, mounted: list[MountedModule], transports: Transports
+    settings: Settings,
+    backends: Backends,
+    mounted: list[MountedModule],
+    tasks: list[BackgroundTask],
+    transports: Transports,
 ) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
     """Start-up (hooks, then tasks) and bounded shut-down (tasks, hooks, pools, backends)."""
-    tasks = [task for module in mounted for task in module.tasks]
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -120,13 +124,7 @@ def module_definitions() -> dict[str, ModuleDefinition]:
 
 
 def _definition(name: str) -> ModuleDefinition:
-    try:
-        wiring = importlib.import_module(f"streamstack.{name}.module")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"streamstack.{name}.module":
-            raise
-        wiring = importlib.import_module(f"streamstack.{name}")  # not split out (yet)
-    definition = wiring.MODULE
+    definition = importlib.import_module(f"streamstack.{name}.module").MODULE
     if not isinstance(definition, ModuleDefinition):
         raise TypeError(f"streamstack.{name}: MODULE is not a ModuleDefinition")
     return definition
