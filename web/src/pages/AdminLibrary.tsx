@@ -1,5 +1,5 @@
 import { useCallback, useId, useState, type FormEvent } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { deleteItem, listCatalogue, updateItem, type StatusFilter } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
@@ -12,6 +12,7 @@ import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
 
 const PAGE_SIZE = 24;
 const STATUSES: { value: StatusFilter; label: string }[] = [
@@ -25,17 +26,12 @@ function isStatus(value: string | null): value is StatusFilter {
 }
 
 export function AdminLibraryPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, setParam] = useUrlQuery();
   const statusParam = params.get("status");
   const status: StatusFilter = isStatus(statusParam) ? statusParam : "all";
   const q = params.get("q") ?? "";
-  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
-  const [text, setText] = useState(q);
-  const [syncedQ, setSyncedQ] = useState(q);
-  if (q !== syncedQ) {
-    setSyncedQ(q);
-    setText(q);
-  }
+  const page = pageParam(params);
+  const [text, setText] = useDraft(q);
   const [pendingDelete, setPendingDelete] = useState<MediaItem | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -46,20 +42,6 @@ export function AdminLibraryPage() {
     [status, q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
-
-  function setParam(changes: Record<string, string | null>, push = false) {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null || value === "") next.delete(key);
-          else next.set(key, value);
-        }
-        return next;
-      },
-      { replace: !push },
-    );
-  }
 
   function onSearch(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -158,7 +140,7 @@ export function AdminLibraryPage() {
             page={page}
             pageSize={data.page_size}
             total={data.total}
-            onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, true)}
+            onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, { push: true })}
           />
         </>
       )}

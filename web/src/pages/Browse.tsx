@@ -1,5 +1,4 @@
 import { use, useCallback, useEffect, useRef, useState, type FormEvent } from "react";
-import { useSearchParams } from "react-router";
 import { continueWatching, listCatalogue, watchHistory, type SortOrder } from "../api/catalogue";
 import type { WatchedPage, WatchProgress } from "../api/schema";
 import { AuthContext } from "../auth/AuthContext";
@@ -9,6 +8,7 @@ import { Field } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
+import { pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 
 export const PAGE_SIZE = 24;
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -22,11 +22,6 @@ const SORTS: { value: SortOrder; label: string }[] = [
 
 function isSort(value: string | null): value is SortOrder {
   return SORTS.some((s) => s.value === value);
-}
-
-function positiveInt(value: string | null, fallback: number): number {
-  const n = Number.parseInt(value ?? "", 10);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** How many unfinished items the "Continue watching" row shows. */
@@ -81,48 +76,22 @@ function ContinueWatching({ row }: { row: Watching["row"] }) {
 }
 
 export function BrowsePage() {
-  const [params, setParams] = useSearchParams();
+  const [params, setQuery] = useUrlQuery();
   const q = params.get("q") ?? "";
   const tag = params.get("tag") ?? "";
   const sortParam = params.get("sort");
   const sort: SortOrder = isSort(sortParam) ? sortParam : "newest";
-  const page = positiveInt(params.get("page"), 1);
+  const page = pageParam(params);
 
   // The search box is local while typing; the URL follows after a pause.
-  const [text, setText] = useState(q);
-  const [syncedQ, setSyncedQ] = useState(q);
-  if (q !== syncedQ) {
-    // The URL changed from outside (back button, tag link): show it.
-    setSyncedQ(q);
-    setText(q);
-  }
-  const [tagText, setTagText] = useState(tag);
-  const [syncedTag, setSyncedTag] = useState(tag);
-  if (tag !== syncedTag) {
-    setSyncedTag(tag);
-    setTagText(tag);
-  }
+  const [text, setText] = useDraft(q);
+  const [tagText, setTagText] = useDraft(tag);
 
   const timer = useRef<number | undefined>(undefined);
   useEffect(() => () => window.clearTimeout(timer.current), []);
 
-  const update = useCallback(
-    (changes: Record<string, string | null>, { resetPage = true, push = false } = {}) => {
-      setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
-          for (const [key, value] of Object.entries(changes)) {
-            if (value === null || value === "") next.delete(key);
-            else next.set(key, value);
-          }
-          if (resetPage) next.delete("page");
-          return next;
-        },
-        { replace: !push },
-      );
-    },
-    [setParams],
-  );
+  // A new search, tag or order starts again at page 1.
+  const update = (changes: QueryChanges) => setQuery({ ...changes, page: null });
 
   function onSearchChange(value: string) {
     setText(value);
@@ -237,7 +206,7 @@ export function BrowsePage() {
             pageSize={shown.page_size}
             total={shown.total}
             onPage={(p) => {
-              update({ page: p > 1 ? String(p) : null }, { resetPage: false, push: true });
+              setQuery({ page: p > 1 ? String(p) : null }, { push: true });
               document.getElementById("browse-title")?.scrollIntoView?.();
             }}
           />

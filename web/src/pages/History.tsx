@@ -9,6 +9,7 @@ import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { pageParam } from "../lib/urlQuery";
 
 export const HISTORY_PAGE_SIZE = 20;
 
@@ -47,7 +48,7 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
 /** What the signed-in viewer watched, newest first; remove one entry or clear them all. */
 export function HistoryPage() {
   const [params, setParams] = useSearchParams();
-  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+  const page = pageParam(params);
   const fetchPage = useCallback(
     (signal: AbortSignal) => watchHistory({ page, page_size: HISTORY_PAGE_SIZE }, signal),
     [page],

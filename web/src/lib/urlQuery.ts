@@ -1,0 +1,52 @@
+import { useCallback, useState } from "react";
+import { useSearchParams } from "react-router";
+
+/** Query changes: a value sets its key, null or "" removes it. */
+export type QueryChanges = Record<string, string | null>;
+
+/**
+ * The page's URL query (filters, search, page number live there, so back,
+ * reload and shared links keep them) and an update that merges `changes`
+ * into it: in place by default, as a new history entry with `push`.
+ */
+export function useUrlQuery(): [URLSearchParams, (changes: QueryChanges, options?: { push?: boolean }) => void] {
+  const [params, setParams] = useSearchParams();
+  const update = useCallback(
+    (changes: QueryChanges, { push = false } = {}) => {
+      setParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          for (const [key, value] of Object.entries(changes)) {
+            if (value === null || value === "") next.delete(key);
+            else next.set(key, value);
+          }
+          return next;
+        },
+        { replace: !push },
+      );
+    },
+    [setParams],
+  );
+  return [params, update];
+}
+
+/** The `page` parameter: a positive whole number, 1 when absent or anything else. */
+export function pageParam(params: URLSearchParams): number {
+  const n = Number.parseInt(params.get("page") ?? "", 10);
+  return Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+/**
+ * The text of a field that edits a URL value: typing changes only the text;
+ * when the URL value changes from outside (back button, a tag link), the
+ * text follows it.
+ */
+export function useDraft(value: string): [string, (text: string) => void] {
+  const [draft, setDraft] = useState(value);
+  const [synced, setSynced] = useState(value);
+  if (value !== synced) {
+    setSynced(value);
+    setDraft(value);
+  }
+  return [draft, setDraft];
+}
