@@ -83,20 +83,16 @@ class AttemptThrottle:
     ) -> None:
         """Count a sign-in attempt under its three keys, or raise :class:`LoginThrottled`.
 
-        Raising inside the caller's unit of work rolls back the keys already counted, so
-        a refused attempt is counted nowhere. The keys are always taken in the same order,
-        so concurrent attempts cannot deadlock on Postgres's row locks.
+        The keys are always taken in the same order, so concurrent attempts cannot deadlock
+        on Postgres's row locks.
         """
-        for key, free in self._login_keys(email, address):
-            locked_until = await attempts.reserve(
-                key, now, free=free, max_seconds=self._limits.max_seconds, idle_seconds=IDLE_SECONDS
-            )
-            if locked_until is not None:
-                raise LoginThrottled(
-                    "too many sign-in attempts; try again later",
-                    headers={"Retry-After": _retry_after(locked_until, now)},
-                )
-        await attempts.sweep(now, IDLE_SECONDS)
+        await self._reserve(
+            attempts,
+            self._login_keys(email, address),
+            now,
+            LoginThrottled,
+            "too many sign-in attempts; try again later",
+        )
 
     async def login_succeeded(self, attempts: AttemptRepository, email: str, address: str) -> None:
         """The owner signed in: forget this email + address, give back the attempt elsewhere."""
@@ -109,38 +105,48 @@ class AttemptThrottle:
         self, attempts: AttemptRepository, address: str, now: datetime.datetime
     ) -> None:
         """Count a registration from ``address``, or raise :class:`RegistrationThrottled`."""
-        locked_until = await self._reserve_address(attempts, "register", address, now)
-        if locked_until is not None:
-            raise RegistrationThrottled(
-                "too many registrations from this address; try again later",
-                headers={"Retry-After": _retry_after(locked_until, now)},
-            )
+        await self._reserve(
+            attempts,
+            [(self._digest("register", address), self._limits.registration)],
+            now,
+            RegistrationThrottled,
+            "too many registrations from this address; try again later",
+        )
 
     async def reserve_password_reset(
         self, attempts: AttemptRepository, address: str, now: datetime.datetime
     ) -> None:
         """Count a use of a reset code from ``address`` (as many free as registrations), or
         raise :class:`ResetThrottled`: each one may cost an argon2 hash."""
-        locked_until = await self._reserve_address(attempts, "reset", address, now)
-        if locked_until is not None:
-            raise ResetThrottled(
-                "too many password resets from this address; try again later",
-                headers={"Retry-After": _retry_after(locked_until, now)},
-            )
-
-    async def _reserve_address(
-        self, attempts: AttemptRepository, kind: str, address: str, now: datetime.datetime
-    ) -> datetime.datetime | None:
-        locked_until = await attempts.reserve(
-            self._digest(kind, address),
+        await self._reserve(
+            attempts,
+            [(self._digest("reset", address), self._limits.registration)],
             now,
-            free=self._limits.registration,
-            max_seconds=self._limits.max_seconds,
-            idle_seconds=IDLE_SECONDS,
+            ResetThrottled,
+            "too many password resets from this address; try again later",
         )
-        if locked_until is None:
-            await attempts.sweep(now, IDLE_SECONDS)
-        return locked_until
+
+    async def _reserve(
+        self,
+        attempts: AttemptRepository,
+        keys: list[tuple[str, int]],
+        now: datetime.datetime,
+        refusal: type[TooManyRequests],
+        detail: str,
+    ) -> None:
+        """Count one attempt under each ``(key, free attempts)``, or raise ``refusal`` with
+        ``Retry-After`` at the first locked key.
+
+        Raising inside the caller's unit of work rolls back the keys already counted, so a
+        refused attempt is counted nowhere.
+        """
+        for key, free in keys:
+            locked_until = await attempts.reserve(
+                key, now, free=free, max_seconds=self._limits.max_seconds, idle_seconds=IDLE_SECONDS
+            )
+            if locked_until is not None:
+                raise refusal(detail, headers={"Retry-After": _retry_after(locked_until, now)})
+        await attempts.sweep(now, IDLE_SECONDS)
 
     def _login_keys(self, email: str, address: str) -> list[tuple[str, int]]:
         limits = self._limits
