@@ -42,20 +42,6 @@ class Conditions:
             if_unmodified_since=headers.get("if-unmodified-since"),
         )
 
-    @property
-    def has_preconditions(self) -> bool:
-        """Whether the answer may depend on the object's validators."""
-        return any(
-            value is not None
-            for value in (
-                self.if_range,
-                self.if_match,
-                self.if_none_match,
-                self.if_modified_since,
-                self.if_unmodified_since,
-            )
-        )
-
 
 def parse_http_date(value: str | None) -> datetime | None:
     """The moment an HTTP-date names, or None when it is not a valid date."""
