@@ -19,7 +19,9 @@ Semantics shared by both:
 
 from __future__ import annotations
 
+import abc
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -178,13 +180,51 @@ class JobQueue(Protocol):
         ...
 
 
-async def retry_or_dead_letter(delivery: Delivery, config: QueueConfig, reason: str) -> bool:
-    """The one ``Delivery.fail`` rule: nak with the backoff, or term on the last attempt."""
-    if delivery.attempt >= config.max_deliver:
-        await delivery.term(reason)
+class HeldDelivery(abc.ABC):
+    """What every adapter's :class:`Delivery` does alike: when to retry, when to give up,
+    and that the dead-letter hook runs before a job is given up.
+
+    An adapter adds ``ack``, ``nak``, ``in_progress`` and :meth:`_bury`.
+    """
+
+    def __init__(
+        self, job: Job, attempt: int, config: QueueConfig, on_dead_letter: DeadLetterHook | None
+    ) -> None:
+        self.job = job
+        self.attempt = attempt
+        self._config = config
+        self._on_dead_letter = on_dead_letter
+
+    @abc.abstractmethod
+    async def nak(self, delay: float = 0.0) -> None:
+        """Give the job back, to be delivered again after ``delay`` seconds."""
+
+    @abc.abstractmethod
+    async def _bury(self, letter: DeadLetter) -> None:
+        """Store ``letter`` and drop the job for good."""
+
+    async def term(self, reason: str) -> None:
+        """Give up on the job now: the hook first, then the dead letter."""
+        letter = DeadLetter(self.job, self.attempt, reason, time.time())
+        if self._on_dead_letter is not None:
+            await self._on_dead_letter(letter)
+        await self._bury(letter)
+
+    async def fail(self, reason: str) -> bool:
+        """Nak with the queue's backoff, or term on the last allowed attempt (True)."""
+        if self.attempt >= self._config.max_deliver:
+            await self.term(reason)
+            return True
+        await self.nak(self._config.retry_delay(self.attempt))
+        return False
+
+    async def bury_if_abandoned(self) -> bool:
+        """Dead-letter, without running it, a job delivered past ``max_deliver`` (the holder
+        of its last attempt vanished); True when it was."""
+        if self.attempt <= self._config.max_deliver:
+            return False
+        await self.term(abandoned_reason(self.attempt - 1))
         return True
-    await delivery.nak(config.retry_delay(delivery.attempt))
-    return False
 
 
 def check_job(job_id: str, kind: str) -> None:

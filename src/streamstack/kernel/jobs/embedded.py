@@ -25,13 +25,12 @@ from streamstack.kernel.jobs import (
     Backlog,
     DeadLetter,
     DeadLetterHook,
+    HeldDelivery,
     Job,
     JobsUnavailable,
     QueueConfig,
-    abandoned_reason,
     check_job,
     check_queue,
-    retry_or_dead_letter,
 )
 from streamstack.kernel.storage.private_files import private_directory, private_file
 
@@ -249,9 +248,8 @@ class EmbeddedJobConsumer:
         while not self._closed:
             delivery = await self._queue._claim(self._on_dead_letter)
             if delivery is not None:
-                if delivery.attempt <= self._queue.config.max_deliver:
+                if not await delivery.bury_if_abandoned():
                     return delivery
-                await delivery.term(abandoned_reason(delivery.attempt - 1))
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -263,7 +261,7 @@ class EmbeddedJobConsumer:
         self._closed = True
 
 
-class EmbeddedDelivery:
+class EmbeddedDelivery(HeldDelivery):
     """A :class:`~streamstack.kernel.jobs.Delivery` identified by its lease token."""
 
     def __init__(
@@ -274,11 +272,9 @@ class EmbeddedDelivery:
         lease: str,
         on_dead_letter: DeadLetterHook | None = None,
     ) -> None:
-        self.job = job
-        self.attempt = attempt
+        super().__init__(job, attempt, queue.config, on_dead_letter)
         self._queue = queue
         self._lease = lease
-        self._on_dead_letter = on_dead_letter
 
     async def ack(self) -> None:
         if not await self._queue._update(
@@ -303,11 +299,5 @@ class EmbeddedDelivery:
             self._lease,
         )
 
-    async def term(self, reason: str) -> None:
-        letter = DeadLetter(self.job, self.attempt, reason, time.time())
-        if self._on_dead_letter is not None:
-            await self._on_dead_letter(letter)
+    async def _bury(self, letter: DeadLetter) -> None:
         await self._queue._dead_letter(self._lease, letter)
-
-    async def fail(self, reason: str) -> bool:
-        return await retry_or_dead_letter(self, self._queue.config, reason)

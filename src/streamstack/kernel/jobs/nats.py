@@ -31,13 +31,12 @@ from streamstack.kernel.jobs import (
     Backlog,
     DeadLetter,
     DeadLetterHook,
+    HeldDelivery,
     Job,
     JobsUnavailable,
     QueueConfig,
-    abandoned_reason,
     check_job,
     check_queue,
-    retry_or_dead_letter,
 )
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
 
@@ -200,9 +199,8 @@ class NatsJobConsumer:
             except Exception as exc:
                 raise _unavailable("no job fetched", exc) from exc
             delivery = NatsDelivery(self._queue, messages[0], self._on_dead_letter)
-            if delivery.attempt <= self._queue.config.max_deliver:
+            if not await delivery.bury_if_abandoned():
                 return delivery
-            await delivery.term(abandoned_reason(delivery.attempt - 1))
         return None
 
     async def close(self) -> None:
@@ -212,22 +210,22 @@ class NatsJobConsumer:
             log.debug("jobs.unsubscribe_failed", error=exc.__class__.__name__)
 
 
-class NatsDelivery:
+class NatsDelivery(HeldDelivery):
     """A :class:`~streamstack.kernel.jobs.Delivery` wrapping one JetStream message."""
 
     def __init__(
         self, queue: NatsJobQueue, message: Msg, on_dead_letter: DeadLetterHook | None = None
     ) -> None:
         headers = message.headers or {}
-        self.job = Job(
+        job = Job(
             id=headers.get("Nats-Msg-Id", ""),
             kind=headers.get(_KIND_HEADER, message.subject.rsplit(".", 1)[-1]),
             payload=message.data,
         )
-        self.attempt = int(message.metadata.num_delivered or 1)
+        attempt = int(message.metadata.num_delivered or 1)
+        super().__init__(job, attempt, queue.config, on_dead_letter)
         self._queue = queue
         self._message = message
-        self._on_dead_letter = on_dead_letter
 
     async def ack(self) -> None:
         # Wait for the server's answer: a lost ack would mean the job runs again.
@@ -248,10 +246,7 @@ class NatsDelivery:
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not extended", exc) from exc
 
-    async def term(self, reason: str) -> None:
-        letter = DeadLetter(self.job, self.attempt, reason, time.time())
-        if self._on_dead_letter is not None:
-            await self._on_dead_letter(letter)
+    async def _bury(self, letter: DeadLetter) -> None:
         await self._queue._record_dead(letter)
         client = self._message._client
         try:
@@ -260,6 +255,3 @@ class NatsDelivery:
             )
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not terminated", exc) from exc
-
-    async def fail(self, reason: str) -> bool:
-        return await retry_or_dead_letter(self, self._queue.config, reason)
