@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import socket
 import stat
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -205,26 +204,14 @@ class MediaProber:
     ) -> tuple[WorkerMessage, _Served]:
         served = _Served()
         async with self._slots:
-            ours, theirs = socket.socketpair()
-            writer: asyncio.StreamWriter | None = None
+            worker = self.sandbox.connected(run_worker, limits=self.limits(workdir, file_bytes))
             try:
-                async with self.sandbox.process(
-                    run_worker, theirs, limits=self.limits(workdir, file_bytes)
-                ):
-                    theirs.close()
-                    reader, writer = await asyncio.open_connection(sock=ours)
-                    async with asyncio.timeout(seconds):
-                        return await self._serve(task, store, info, reader, writer, served)
+                async with worker as (reader, writer), asyncio.timeout(seconds):
+                    return await self._serve(task, store, info, reader, writer, served)
             except TimeoutError:
                 raise ProbeFailed(_REASONS["timeout"].format(seconds=seconds)) from None
             except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError):
                 return Failed("crashed" if task.kind == "probe" else "remux_failed"), served
-            finally:
-                theirs.close()
-                if writer is not None:
-                    writer.close()
-                else:
-                    ours.close()
 
     @staticmethod
     async def _serve(

@@ -129,23 +129,33 @@ class Sandbox:
         self.network_isolated = _network_isolation(self._context)
 
     @contextlib.asynccontextmanager
-    async def process(
+    async def connected(
         self, target: Callable[..., object], *args: Any, limits: Limits
-    ) -> AsyncIterator[BaseProcess]:
-        """Run ``target(*args)`` in a confined child for the block; it is killed after it.
+    ) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+        """Run ``target(sock, *args)`` in a confined child, ``sock`` its end of a socket
+        pair; the block talks to it through the other end. The child is killed after it.
 
         ``target`` must be importable by name (a module-level function): the child
-        unpickles it. Talk to it through a socket passed in ``args``.
+        unpickles it.
         """
+        ours, theirs = socket.socketpair()
         process = self._context.Process(
             target=_enter,
-            args=(limits, self.network_isolated, target, args),
+            args=(limits, self.network_isolated, target, (theirs, *args)),
             daemon=True,
         )
+        writer: asyncio.StreamWriter | None = None
         try:
             await asyncio.to_thread(process.start)
-            yield process
+            theirs.close()
+            reader, writer = await asyncio.open_connection(sock=ours)
+            yield reader, writer
         finally:
+            theirs.close()
+            if writer is not None:
+                writer.close()  # the child sees the end of its input first
+            else:
+                ours.close()
             await reap(process)
 
     async def call(
@@ -164,21 +174,13 @@ class Sandbox:
         :class:`SandboxRaised` when ``fn`` raised, :class:`SandboxTimeout` after
         ``seconds``, :class:`SandboxCrashed` when the child died silently.
         """
-        ours, theirs = socket.socketpair()
-        try:
-            async with self.process(_answer, theirs, fn, args, progress is not None, limits=limits):
-                theirs.close()
-                reader, writer = await asyncio.open_connection(sock=ours)
-                try:
-                    async with asyncio.timeout(seconds):
-                        return await _await_answer(reader, returns, progress)
-                except TimeoutError:
-                    raise SandboxTimeout(f"no answer within {seconds:g} s") from None
-                finally:
-                    writer.close()
-        finally:
-            theirs.close()
-            ours.close()
+        child = self.connected(_answer, fn, args, progress is not None, limits=limits)
+        async with child as (reader, _):
+            try:
+                async with asyncio.timeout(seconds):
+                    return await _await_answer(reader, returns, progress)
+            except TimeoutError:
+                raise SandboxTimeout(f"no answer within {seconds:g} s") from None
 
 
 async def _await_answer(
