@@ -32,6 +32,15 @@ ObjectPrefix = Annotated[
 #: Where a token's HLS master playlist and storyboard live, under the item's prefix.
 HLS_MASTER_PATH = "hls/master.m3u8"
 STORYBOARD_PATH = "storyboard/storyboard.vtt"
+#: The kinds of file under an item's prefix, by extension, and the type each is stored
+#: with (ingest) and served with (streaming, which plays no other kind there).
+PREFIX_FILE_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mp4": "video/mp4",
+    ".m4s": "video/mp4",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+}
 
 
 class IssueStreamToken(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ removal of a deleted or failed item's outputs) finds them all: nothing is orphan
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import object_prefix
+from streamstack.contracts.streaming import PREFIX_FILE_TYPES
+from streamstack.ingest.sandbox import open_output, output_chunks
 from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all
 
 log = structlog.get_logger(__name__)
@@ -28,25 +31,21 @@ MANIFEST_NAME = "outputs.json"
 #: Bytes read from a local output file per chunk while uploading it.
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".mp4": "video/mp4",
-    ".m4s": "video/mp4",
-    ".vtt": "text/vtt",
-    ".jpg": "image/jpeg",
-}
-
 
 def content_type_of(name: str) -> str:
     """The content type an output file is stored (and later served) with."""
-    return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+    return PREFIX_FILE_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
-async def file_chunks(path: Path) -> AsyncIterator[bytes]:
-    """A local file in ``UPLOAD_CHUNK_BYTES`` pieces (never whole in memory)."""
-    with path.open("rb") as file:
-        while chunk := await asyncio.to_thread(file.read, UPLOAD_CHUNK_BYTES):
+async def file_chunks(directory: Path, name: str) -> AsyncIterator[bytes]:
+    """A file the transcoder's child wrote, in ``UPLOAD_CHUNK_BYTES`` pieces; opened as
+    :func:`~streamstack.ingest.sandbox.open_output` opens it (no symlink followed)."""
+    fd = await asyncio.to_thread(open_output, directory, name)
+    try:
+        async for chunk in output_chunks(fd, UPLOAD_CHUNK_BYTES):
             yield chunk
+    finally:
+        os.close(fd)
 
 
 class ItemOutputs:
@@ -98,7 +97,7 @@ class ItemOutputs:
         await self._record([*old, *new])
         for index, name in enumerate(files):
             await self.media.write(
-                self.key(name), file_chunks(directory / name), content_type=content_type_of(name)
+                self.key(name), file_chunks(directory, name), content_type=content_type_of(name)
             )
             if on_file is not None:
                 on_file(index + 1, len(files))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from streamstack.contracts.streaming import PREFIX_FILE_TYPES
 from streamstack.kernel.storage import InvalidObjectKey, check_object_key
 
 #: Separates the fields of a grant's KV value; no field may contain it.
@@ -18,10 +19,12 @@ SEPARATOR = "|"
 _PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_\-]*/)?")
 #: A file a token may play under its item's prefix: segments of letters, digits, ``_``,
 #: ``-`` (and inner dots), never starting with a dot (so no ``.`` or ``..``), ending in a
-#: type the transcoder writes. No other character (no ``%``, ``\``, NUL) gets through.
+#: kind of file the transcoder writes (``PREFIX_FILE_TYPES``). No other character (no
+#: ``%``, ``\``, NUL) gets through.
 FILE_PATH = re.compile(
     r"(?:[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,63}/){0,4}"
-    r"[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,63}\.(?:m3u8|mp4|m4s|vtt|jpg)"
+    r"[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,63}"
+    rf"(?:{'|'.join(re.escape(extension) for extension in PREFIX_FILE_TYPES)})"
 )
 MAX_FILE_PATH = 256
 

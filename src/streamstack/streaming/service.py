@@ -22,6 +22,7 @@ import structlog
 
 from streamstack.contracts.streaming import (
     HLS_MASTER_PATH,
+    PREFIX_FILE_TYPES,
     STORYBOARD_PATH,
     IssueStreamToken,
     StreamTokenGrant,
@@ -214,20 +215,11 @@ def _validators(info: ObjectInfo) -> dict[str, str]:
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
 
-#: Types of the files under an item's prefix that ``mimetypes`` may not know.
-_FILE_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".m4s": "video/mp4",
-    ".mp4": "video/mp4",
-    ".vtt": "text/vtt",
-    ".jpg": "image/jpeg",
-}
-
-
 def _content_type(info: ObjectInfo) -> str:
     if info.content_type not in _GENERIC_TYPES:
         return info.content_type
-    known = _FILE_TYPES.get(info.key[info.key.rfind(".") :].lower())
+    # The prefix's kinds of file first: ``mimetypes`` may not know them (``.m4s``).
+    known = PREFIX_FILE_TYPES.get(info.key[info.key.rfind(".") :].lower())
     return known or mimetypes.guess_type(info.key)[0] or "application/octet-stream"
 
 
