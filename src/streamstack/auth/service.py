@@ -269,27 +269,18 @@ class AuthService:
             check_new_password, new, email=user.email, display_name=user.display_name
         )
         new_hash = await self._passwords.hash(password)
-        now = utcnow()
-        others = LoginSession.user_id == user.id
-        kept = _uuid_or_none(caller.family)
-        if kept is not None:
-            others = others & (LoginSession.id != kept)
         async with self._work() as records:
             await self._throttle.login_succeeded(records.attempts, user.email, client.address)
-            # The user row is written first: a refresh in flight holds it (shared) until it
-            # commits, so its new tokens are among those revoked below, or it sees the change.
-            await records.users.set_password_hash(user.id, new_hash, now)
-            await self._revoke_sessions(records, others, now)
+            await self._set_password(
+                records, user.id, new_hash, utcnow(), keep=_uuid_or_none(caller.family)
+            )
         log.info("password_changed", user_id=str(user.id))
 
     async def change_display_name(self, caller: Principal, display_name: str | None) -> UserView:
         """Set (or, with None or blanks, remove) the caller's display name."""
         name = clean_display_name(display_name)
-        user_id = _uuid_or_none(caller.user_id)
         async with self._work() as records:
-            user = None if user_id is None else await records.users.by_id(user_id)
-            if user is None:
-                raise InvalidToken("the account no longer exists")
+            user = await self._caller_account(records, caller)
             user.display_name = name
             user.updated_at = utcnow()
             return user_view(user)
@@ -313,17 +304,14 @@ class AuthService:
         """
         now = utcnow()
         async with self._work() as records:
-            user = await records.users.by_id(user_id)
-            if user is None:
-                raise NotFound("no such user")
+            user = await self._user(records, user_id)
             old = user.role
             if old == role:
                 return user_view(user)
             if not await records.users.set_role(user, role, now):
-                raise Conflict("the last admin cannot be demoted", code="last_admin")
+                raise _last_admin("demoted")
             log.info("role_changed", user_id=str(user.id), old=old, new=role)
-            jtis = await records.tokens.live_access_jtis(LoginSession.user_id == user.id, now)
-            await self._revocations.revoke(jtis)
+            await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
             return user_view(user)
 
     async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
@@ -331,13 +319,11 @@ class AuthService:
         sign-in) or enable it again; the last enabled admin cannot be disabled (409)."""
         now = utcnow()
         async with self._work() as records:
-            user = await records.users.by_id(user_id)
-            if user is None:
-                raise NotFound("no such user")
+            user = await self._user(records, user_id)
             if (user.disabled_at is not None) == disabled:
                 return user_view(user)
             if not await records.users.set_disabled(user, now if disabled else None, now):
-                raise Conflict("the last admin cannot be disabled", code="last_admin")
+                raise _last_admin("disabled")
             if disabled:
                 # After the row is written: a token issue in flight has committed by now.
                 await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
@@ -349,15 +335,12 @@ class AuthService:
         the other modules (through the outbox); the last enabled admin cannot go (409)."""
         now = utcnow()
         async with self._work() as records:
-            user = await records.users.by_id(user_id)
-            if user is None:
-                raise NotFound("no such user")
+            user = await self._user(records, user_id)
             # Disabling first is the atomic last-admin check and holds the row, so no token
             # can be issued between reading the live ones and the delete.
             if user.disabled_at is None and not await records.users.set_disabled(user, now, now):
-                raise Conflict("the last admin cannot be deleted", code="last_admin")
-            live = await records.tokens.live_access_jtis(LoginSession.user_id == user.id, now)
-            await self._revocations.revoke(live)
+                raise _last_admin("deleted")
+            await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
             await records.users.delete(user.id, auto_expunge=True)
             payload = msgspec.json.encode(UserDeleted(str(user.id), now))
             await records.outbox.enqueue(uuid.uuid4().hex, USER_DELETED, payload, now)
@@ -372,17 +355,13 @@ class AuthService:
         code = secrets.token_urlsafe(24)
         now = utcnow()
         async with self._work() as records:
-            if await records.users.by_id(user_id) is None:
-                raise NotFound("no such user")
-            author = _uuid_or_none(caller.user_id)
-            if author is not None and await records.users.by_id(author) is None:
-                author = None  # an admin token outliving its account
+            await self._user(records, user_id)
             await records.resets.withdraw_unused(user_id, now)
             reset = PasswordReset(
                 id=uuid.uuid4(),
                 user_id=user_id,
                 code_hash=invite_code_hash(code),
-                created_by=author,
+                created_by=await self._author(records, caller),
                 created_at=now,
                 expires_at=now + RESET_LIFETIME,
             )
@@ -413,8 +392,7 @@ class AuthService:
         async with self._work() as records:
             if await records.resets.consume(code_hash, now) != user.id:
                 raise _invalid_reset_code()  # used meanwhile: nothing changes
-            await records.users.set_password_hash(user.id, new_hash, now)
-            await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
+            await self._set_password(records, user.id, new_hash, now)
         log.info("password_reset_used", user_id=str(user.id))
 
     # --- sign-in and tokens -----------------------------------------------------------------
@@ -542,19 +520,14 @@ class AuthService:
         """A new single-use invite code, valid for ``expires_in_hours``; shown only now."""
         code = secrets.token_urlsafe(16)
         now = utcnow()
-        invite = Invite(
-            id=uuid.uuid4(),
-            code_hash=invite_code_hash(code),
-            created_by=_uuid_or_none(caller.user_id),
-            created_at=now,
-            expires_at=now + datetime.timedelta(hours=expires_in_hours),
-        )
         async with self._work() as records:
-            if (
-                invite.created_by is not None
-                and await records.users.by_id(invite.created_by) is None
-            ):
-                invite.created_by = None  # an admin token outliving its account
+            invite = Invite(
+                id=uuid.uuid4(),
+                code_hash=invite_code_hash(code),
+                created_by=await self._author(records, caller),
+                created_at=now,
+                expires_at=now + datetime.timedelta(hours=expires_in_hours),
+            )
             await records.invites.add(invite, auto_refresh=False)
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
         return InviteCreated(invite.id, code, invite.created_at, invite.expires_at)
@@ -629,8 +602,7 @@ class AuthService:
                 raise NotFound("the account was deleted meanwhile")
             await records.users.set_role(user, "admin", now)
             if new_hash is not None:
-                await records.users.set_password_hash(user.id, new_hash, now)
-                await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
+                await self._set_password(records, user.id, new_hash, now)
         shown = new_password if password is None else None
         return AdminAccount(email, created=False, password=shown)
 
@@ -653,13 +625,34 @@ class AuthService:
         return user
 
     async def _account_of(self, caller: Principal) -> User:
+        """The caller's account row, read in a unit of work of its own."""
+        async with self._work() as records:
+            return await self._caller_account(records, caller)
+
+    @staticmethod
+    async def _caller_account(records: AuthRecords, caller: Principal) -> User:
         """The caller's account row; 401 when it no longer exists."""
         user_id = _uuid_or_none(caller.user_id)
-        async with self._work() as records:
-            user = None if user_id is None else await records.users.by_id(user_id)
+        user = None if user_id is None else await records.users.by_id(user_id)
         if user is None:
             raise InvalidToken("the account no longer exists")
         return user
+
+    @staticmethod
+    async def _user(records: AuthRecords, user_id: uuid.UUID) -> User:
+        """The account an admin acts on; 404 when there is none."""
+        user = await records.users.by_id(user_id)
+        if user is None:
+            raise NotFound("no such user")
+        return user
+
+    @staticmethod
+    async def _author(records: AuthRecords, caller: Principal) -> uuid.UUID | None:
+        """Who issued a code, as recorded: None for an admin token outliving its account."""
+        author = _uuid_or_none(caller.user_id)
+        if author is None or await records.users.by_id(author) is None:
+            return None
+        return author
 
     async def _open_session(
         self, records: AuthRecords, user: User, client: ClientInfo, now: datetime.datetime
@@ -730,8 +723,34 @@ class AuthService:
         The revocation list is written first: if the database then fails, the sessions
         are merely still refreshable, never the other way round.
         """
-        await self._revocations.revoke(await records.tokens.live_access_jtis(which, now))
+        await self._revoke_access_tokens(records, which, now)
         await records.sessions.mark_revoked(which, now)
+
+    async def _revoke_access_tokens(
+        self, records: AuthRecords, which: ColumnElement[bool], now: datetime.datetime
+    ) -> None:
+        """Put the live access tokens of the sessions ``which`` selects on the revocation list."""
+        await self._revocations.revoke(await records.tokens.live_access_jtis(which, now))
+
+    async def _set_password(
+        self,
+        records: AuthRecords,
+        user_id: uuid.UUID,
+        password_hash: str,
+        now: datetime.datetime,
+        *,
+        keep: uuid.UUID | None = None,
+    ) -> None:
+        """Store a new password hash and sign out every session of the account but ``keep``.
+
+        The user row is written first: a refresh in flight holds it (shared) until it
+        commits, so its new tokens are among those revoked here, or it sees the change.
+        """
+        await records.users.set_password_hash(user_id, password_hash, now)
+        sessions = LoginSession.user_id == user_id
+        if keep is not None:
+            sessions = sessions & (LoginSession.id != keep)
+        await self._revoke_sessions(records, sessions, now)
 
     @staticmethod
     async def _registration_problem(
@@ -768,6 +787,10 @@ _DISABLED_DETAIL = "this account is disabled; ask an administrator"
 
 def _account_disabled() -> Forbidden:
     return Forbidden(_DISABLED_DETAIL, code="account_disabled")
+
+
+def _last_admin(action: str) -> Conflict:
+    return Conflict(f"the last admin cannot be {action}", code="last_admin")
 
 
 def _invalid_reset_code() -> Forbidden:
