@@ -16,6 +16,7 @@ import nats
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js import errors as js_errors
 
 from streamstack.kernel.errors import ServiceUnavailable
 
@@ -102,10 +103,15 @@ class NatsConnection:
 
 
 def is_transport_failure(exc: BaseException) -> bool:
-    """True when ``exc`` means NATS could not be reached (not a protocol answer)."""
+    """True when ``exc`` means NATS could not serve the call (not a protocol answer).
+
+    JetStream's own "unavailable" answer (while it restarts) counts: to a caller it is NATS
+    being away, like a timeout.
+    """
     return isinstance(
         exc,
-        asyncio.TimeoutError
+        js_errors.ServiceUnavailableError
+        | asyncio.TimeoutError
         | nats.errors.TimeoutError
         | nats.errors.NoRespondersError
         | nats.errors.ConnectionClosedError

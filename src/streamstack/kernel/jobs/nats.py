@@ -50,7 +50,7 @@ def _unavailable(what: str, exc: Exception) -> Exception:
     """Map a transport failure to :class:`JobsUnavailable`; let answers through."""
     if isinstance(exc, NatsUnavailable | JobsUnavailable):
         return exc
-    if is_transport_failure(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
+    if is_transport_failure(exc):
         return JobsUnavailable(f"{what}: NATS is unavailable ({exc.__class__.__name__})")
     return exc
 

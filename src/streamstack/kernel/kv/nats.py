@@ -116,7 +116,7 @@ class NatsKeyValueStore:
         mapped: ServiceUnavailable
         if isinstance(exc, NatsUnavailable | KeyValueUnavailable):
             mapped = exc
-        elif is_transport_failure(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
+        elif is_transport_failure(exc):
             mapped = KeyValueUnavailable(f"key-value store {self.bucket!r} is unavailable")
         else:
             return exc
