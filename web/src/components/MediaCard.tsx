@@ -1,7 +1,9 @@
 import { Link } from "react-router";
 import type { MediaItem, WatchProgress } from "../api/schema";
 import { formatDay, formatDuration } from "../lib/format";
+import { watchPath } from "../lib/paths";
 import { ProcessingBadge } from "./ProcessingStatus";
+import { TagLinks } from "./TagLinks";
 
 /** How much of the item the viewer has watched, 0–100 (a finished one is 100). */
 export function watchedPercent(item: MediaItem, progress: WatchProgress): number {
@@ -49,7 +51,7 @@ export function MediaCard({ item, progress }: { item: MediaItem; progress?: Watc
   return (
     <li className="card" data-testid="media-card">
       <Link
-        to={`/watch/${encodeURIComponent(item.id)}`}
+        to={watchPath(item.id)}
         className="card-link"
         aria-label={duration ? `${item.title}, ${duration}` : item.title}
       >
@@ -59,17 +61,7 @@ export function MediaCard({ item, progress }: { item: MediaItem; progress?: Watc
       <p className="card-meta">
         <time dateTime={item.published_at ?? item.created_at}>{formatDay(item.published_at ?? item.created_at)}</time>
       </p>
-      {item.tags.length > 0 && (
-        <ul className="card-tags" aria-label={`Tags of ${item.title}`}>
-          {item.tags.map((tag) => (
-            <li key={tag}>
-              <Link className="tag" to={`/?tag=${encodeURIComponent(tag)}`}>
-                {tag}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
+      <TagLinks tags={item.tags} className="card-tags" label={`Tags of ${item.title}`} />
       {item.status === "draft" && <span className="badge draft">Draft</span>}
       <ProcessingBadge item={item} />
     </li>

@@ -11,6 +11,7 @@ import { processingLabel } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
+import { watchPath } from "../lib/paths";
 import { useAsync } from "../lib/useAsync";
 import { pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
 
@@ -230,7 +231,7 @@ function LibraryRow({
 
   return (
     <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>
-      <Link to={`/watch/${encodeURIComponent(item.id)}`} className="library-thumb" tabIndex={-1} aria-hidden="true">
+      <Link to={watchPath(item.id)} className="library-thumb" tabIndex={-1} aria-hidden="true">
         <Thumbnail item={item} />
       </Link>
       <div className="library-body">
@@ -282,7 +283,7 @@ function LibraryRow({
         ) : (
           <>
             <h2 id={`${id}-title`} className="library-title">
-              <Link to={`/watch/${encodeURIComponent(item.id)}`}>{item.title}</Link>{" "}
+              <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
               <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
             </h2>
             {processingLabel(item) && (

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { LIMITS } from "../api/limits";
 import { Field } from "../components/Field";
 import { formatBytes, parseTags, percent, tagsProblem, titleFromFilename } from "../lib/format";
+import { watchPath } from "../lib/paths";
 import { isTerminal, useTusUpload, type Transfer, type UploadItem } from "../upload/useTusUpload";
 
 export { POLL_INITIAL_MS, POLL_MAX_MS } from "../upload/useTusUpload";
@@ -37,7 +38,7 @@ function TransferStatus({ transfer }: { transfer: Transfer }) {
       return <span>Processing…</span>;
     case "done":
       return transfer.result ? (
-        <Link to={`/watch/${encodeURIComponent(transfer.result.id)}`} data-testid="upload-result-link">
+        <Link to={watchPath(transfer.result.id)} data-testid="upload-result-link">
           {transfer.result.title}
         </Link>
       ) : (

@@ -8,6 +8,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
+import { watchPath } from "../lib/paths";
 import { useAsync } from "../lib/useAsync";
 import { pageParam } from "../lib/urlQuery";
 
@@ -18,11 +19,11 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
   const watched = watchedPercent(item, progress);
   return (
     <li className="history-entry" data-testid="history-entry">
-      <Link to={`/watch/${encodeURIComponent(item.id)}`} tabIndex={-1} aria-hidden="true">
+      <Link to={watchPath(item.id)} tabIndex={-1} aria-hidden="true">
         <Thumbnail item={item} progress={progress} />
       </Link>
       <div>
-        <Link to={`/watch/${encodeURIComponent(item.id)}`} className="card-title">
+        <Link to={watchPath(item.id)} className="card-title">
           {item.title}
         </Link>
         <p className="small">

@@ -5,6 +5,7 @@ import { ApiError } from "../api/errors";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { processingLabel } from "../components/ProcessingStatus";
 import { LinkedText } from "../components/LinkedText";
+import { TagLinks } from "../components/TagLinks";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { Player } from "../player/Player";
@@ -79,17 +80,7 @@ export function WatchPage() {
           {item.title}
           {item.status === "draft" && <span className="badge draft">Draft</span>}
         </h1>
-        {item.tags.length > 0 && (
-          <ul className="tags" aria-label="Tags">
-            {item.tags.map((tag) => (
-              <li key={tag}>
-                <Link className="tag" to={`/?tag=${encodeURIComponent(tag)}`}>
-                  {tag}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        )}
+        <TagLinks tags={item.tags} className="tags" label="Tags" />
         {item.description && (
           <p className="description">
             <LinkedText text={item.description} />
