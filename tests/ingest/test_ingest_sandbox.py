@@ -1,4 +1,5 @@
-"""The media-worker sandbox (issue 13.16): no network, bounded, nothing inherited.
+"""The media-worker sandbox (issue 13.16): no network, bounded, nothing inherited, and
+what a worker wrote read without following its links.
 
 The probe's own :class:`~streamstack.ingest.sandbox.Sandbox` runs the functions, with the
 limits its workers get, so what holds here holds inside the probe worker. The functions
@@ -7,6 +8,7 @@ are standard-library ones: a child unpickles its function by name.
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
 import socket
@@ -16,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.probe import WORKER_OPEN_FILES, MediaProber
-from streamstack.ingest.sandbox import SandboxRaised, SandboxTimeout
+from streamstack.ingest.sandbox import SandboxRaised, SandboxTimeout, open_output
+from streamstack.kernel.storage import ObjectNotFound
+from streamstack.kernel.storage.local import LocalObjectStore
 
 MIB = 1024 * 1024
 
@@ -141,3 +146,49 @@ async def test_the_worker_cannot_open_a_socket_at_all(
             socket.socket, family, returns=object, limits=prober.limits(tmp_path), seconds=30
         )
     assert raised.value.kind == "PermissionError", raised.value
+
+
+def test_what_a_worker_wrote_is_read_following_no_symlink(tmp_path: Path) -> None:
+    """A subverted worker may leave links to the app's secrets where its results belong."""
+    secret = tmp_path / "secret.pem"
+    secret.write_bytes(b"private key")
+    out = tmp_path / "out"
+    (out / "hls").mkdir(parents=True)
+    (out / "hls" / "seg_00001.m4s").symlink_to(secret)
+    (out / "linked").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(out / "fifo.m4s")
+    (out / "hls" / "real.m4s").write_bytes(b"segment")
+
+    refused = {}
+    for name in ("hls/seg_00001.m4s", "linked/secret.pem", "fifo.m4s", "../secret.pem", "hls"):
+        try:
+            os.close(open_output(out, name))
+        except OSError as exc:
+            refused[name] = exc.errno
+    assert refused == {
+        "hls/seg_00001.m4s": errno.ELOOP,
+        "linked/secret.pem": errno.ENOTDIR,  # O_DIRECTORY | O_NOFOLLOW on a link
+        "fifo.m4s": errno.EINVAL,
+        "../secret.pem": errno.EINVAL,
+        "hls": errno.EINVAL,
+    }
+    fd = open_output(out, "hls/real.m4s")
+    try:
+        assert os.read(fd, 100) == b"segment"
+    finally:
+        os.close(fd)
+
+
+async def test_a_package_holding_a_symlink_is_not_uploaded(tmp_path: Path) -> None:
+    (tmp_path / "secret.pem").write_bytes(b"private key")
+    out = tmp_path / "out"
+    (out / "hls").mkdir(parents=True)
+    (out / "hls" / "master.m3u8").symlink_to(tmp_path / "secret.pem")
+    media = LocalObjectStore(tmp_path / "objects", "media")
+    media_id = "0b5c6a34-7c34-4b8e-8b53-3f2a3f0f9b10"
+
+    with pytest.raises(OSError, match="symbolic link"):
+        await ItemOutputs(media, media_id).publish(out, ["hls/master.m3u8"])
+
+    with pytest.raises(ObjectNotFound):
+        await media.head(f"{media_id}/hls/master.m3u8")

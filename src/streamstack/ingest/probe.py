@@ -15,9 +15,8 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import stat
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -38,7 +37,7 @@ from streamstack.ingest.probe_messages import (
     frame,
 )
 from streamstack.ingest.probe_worker import run_worker
-from streamstack.ingest.sandbox import Limits, Sandbox
+from streamstack.ingest.sandbox import Limits, Sandbox, open_output, output_chunks
 from streamstack.kernel.errors import Unprocessable
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, read_all
 
@@ -166,7 +165,10 @@ class MediaProber:
             )
             if not isinstance(message, Remuxed):
                 raise self._failure(message, container)
-            fd = _open_regular_file(workdir / _OUTPUT_NAME)
+            try:
+                fd = open_output(workdir, _OUTPUT_NAME)
+            except OSError:
+                raise ProbeFailed(_REASONS["remux_failed"]) from None
             try:
                 size = os.fstat(fd).st_size
                 if not 0 < size <= limit or not is_faststart(
@@ -174,7 +176,10 @@ class MediaProber:
                 ):
                     raise self._failure(Failed("remux_failed"), container)
                 return await store.write(
-                    info.key, _file_chunks(fd), content_type=info.content_type, max_bytes=limit
+                    info.key,
+                    output_chunks(fd, BLOCK_BYTES),
+                    content_type=info.content_type,
+                    max_bytes=limit,
                 )
             finally:
                 os.close(fd)
@@ -269,22 +274,3 @@ def _scratch_dir() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _open_regular_file(path: Path) -> int:
-    """Open the worker's output, refusing a symlink or anything but a regular file."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        raise ProbeFailed(_REASONS["remux_failed"]) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise ProbeFailed(_REASONS["remux_failed"])
-    return fd
-
-
-async def _file_chunks(fd: int) -> AsyncIterator[bytes]:
-    position = 0
-    while data := await asyncio.to_thread(os.pread, fd, BLOCK_BYTES, position):
-        position += len(data)
-        yield data

@@ -40,9 +40,11 @@ import os
 import resource
 import signal
 import socket
+import stat
 from collections.abc import AsyncIterator, Callable, Iterable
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
@@ -218,6 +220,41 @@ async def reap(process: BaseProcess) -> None:
         await asyncio.to_thread(process.join, 5.0)
     with contextlib.suppress(ValueError):
         process.close()
+
+
+def open_output(directory: Path, relative: str) -> int:
+    """Open, read-only, a regular file a child wrote at ``relative`` under ``directory``.
+
+    What a child wrote is as untrusted as what it said: a subverted one may have left a
+    symlink (to the app's keys, say) where a result should be, so no component of the
+    path may be a symlink or ``..``, and anything but a regular file (a FIFO, a device)
+    is refused. Raises :class:`OSError`; the caller closes the descriptor.
+    """
+    *folders, name = relative.split("/")
+    if any(part in ("", ".", "..") for part in relative.split("/")):
+        raise OSError(errno.EINVAL, f"not a plain relative path: {relative[:80]!r}")
+    parent = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for folder in folders:
+            inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+            os.close(parent)
+            parent = inner
+        # O_NONBLOCK: opening a FIFO left there must not wait for a writer.
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=parent)
+    finally:
+        os.close(parent)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, f"not a regular file: {relative[:80]!r}")
+    return fd
+
+
+async def output_chunks(fd: int, chunk_bytes: int) -> AsyncIterator[bytes]:
+    """The file open at ``fd`` from its start, ``chunk_bytes`` at a time (never whole)."""
+    position = 0
+    while data := await asyncio.to_thread(os.pread, fd, chunk_bytes, position):
+        position += len(data)
+        yield data
 
 
 # --- the fork server and the start-up check (app side) ---------------------------------
