@@ -23,9 +23,7 @@ from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.schemas import STREAM_RESPONSES, THUMBNAIL_RESPONSES
 from streamstack.streaming.service import (
     CHECK_HEADER,
-    PROXY_TARGET,
     STREAM_PATH,
-    TARGET_HEADER,
     Delivery,
     Payload,
     Reply,
@@ -96,10 +94,8 @@ class StreamController(Controller):
         self, request: Request[Any, Any, Any], name: str, thumbnails: ThumbnailDelivery
     ) -> ASGIResponse:
         """``<media uuid>.jpg`` from the thumbnails bucket, with ETag and 304 support."""
-        if CHECK_HEADER in request.headers:  # nginx's auth_request: public, let it through
-            return to_asgi(
-                Reply(200, {TARGET_HEADER: PROXY_TARGET, "Content-Length": "0"}), head=True
-            )
+        if CHECK_HEADER in request.headers:
+            return to_asgi(thumbnails.check(), head=True)
         head = request.method == HttpMethod.HEAD
         reply = await thumbnails.serve(name, Conditions.from_headers(request.headers), head=head)
         return to_asgi(reply, head=head)

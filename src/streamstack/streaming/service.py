@@ -198,8 +198,13 @@ async def check_reply(
         _, key = await tokens.resolve_key(token, path)
     except NotFound as refused:
         return Reply(403, {REFUSAL_HEADER: refused.code, "Content-Length": "0"})
+    return _check_passed(await target(key))
+
+
+def _check_passed(target: str) -> Reply:
+    """A check's yes: nginx serves the request from ``target``."""
     # 200, not 204: nginx caches an empty 200 answer (a 204 it would not).
-    return Reply(200, {TARGET_HEADER: await target(key), "Content-Length": "0"})
+    return Reply(200, {TARGET_HEADER: target, "Content-Length": "0"})
 
 
 class ThumbnailNotFound(NotFound):
@@ -507,6 +512,11 @@ class ThumbnailDelivery:
         if not _THUMBNAIL_NAME.fullmatch(name):
             raise ThumbnailNotFound("no such thumbnail")
         return name
+
+    @staticmethod
+    def check() -> Reply:
+        """nginx's check (:data:`CHECK_HEADER`): thumbnails are public, the service serves them."""
+        return _check_passed(PROXY_TARGET)
 
     async def serve(self, name: str, conditions: Conditions, *, head: bool) -> Reply:
         """200 with the JPEG (headers only for HEAD), or 304 when the client has it."""
