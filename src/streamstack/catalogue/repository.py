@@ -100,6 +100,15 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
     model_type = MediaItemRow
     wrap_exceptions = False
 
+    async def visible(self, item_id: uuid.UUID, *, admin: bool) -> MediaItemRow:
+        """The item, if the caller may see (and play) it: admins any, others only
+        :data:`VISIBLE_TO_VIEWERS` ones; 404 otherwise."""
+        viewers = () if admin else VISIBLE_TO_VIEWERS
+        row = await self.get_one_or_none(MediaItemRow.id == item_id, *viewers)
+        if row is None:
+            raise NotFound("no such media item")
+        return row
+
     async def lock(self, item_id: uuid.UUID) -> MediaItemRow:
         """The item, write-locked for this transaction (404 if absent).
 

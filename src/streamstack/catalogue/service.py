@@ -29,7 +29,6 @@ from streamstack.catalogue.items import (
 from streamstack.catalogue.listing import ListingCache, listed_item
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.catalogue.repository import (
-    CatalogueStore,
     ItemQuery,
     listing,
     reading,
@@ -59,7 +58,7 @@ from streamstack.contracts.catalogue import (
 from streamstack.contracts.streaming import IssueStreamToken, StreamingClient, StreamTokenGrant
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from streamstack.kernel.errors import BadRequest, Conflict, ServiceUnavailable
 from streamstack.kernel.operation import CallContext
 from streamstack.settings import SettingsError
 
@@ -140,7 +139,7 @@ class CatalogueService:
     async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> MediaItem:
         """One item; 404 for a viewer unless it is published and playable."""
         async with reading(self._database) as store:
-            row = await self._visible(store, item_id, admin=admin)
+            row = await store.items.visible(item_id, admin=admin)
             tags = await store.tags.of_item(row.id)
         return to_media_item(row, tags, admin=admin)
 
@@ -154,13 +153,6 @@ class CatalogueService:
                 limit=limit,
             )
         return TagList(tags=[TagCount(tag=tag, count=count) for tag, count in counts])
-
-    @staticmethod
-    async def _visible(store: CatalogueStore, item_id: uuid.UUID, *, admin: bool) -> MediaItemRow:
-        row = await store.items.get_one_or_none(MediaItemRow.id == item_id)
-        if row is None or not (admin or (row.status == "published" and row.playable)):
-            raise NotFound("no such media item")
-        return row
 
     # --- changes -----------------------------------------------------------------------
 
@@ -292,7 +284,7 @@ class CatalogueService:
         Admins may preview any item; others only what they can see (published, playable).
         """
         async with reading(self._database) as store:
-            found = await self._visible(store, item_id, admin=admin)
+            found = await store.items.visible(item_id, admin=admin)
         request = IssueStreamToken(
             media_id=str(item_id),
             s3_key=found.s3_key,

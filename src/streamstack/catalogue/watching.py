@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.items import to_media_item
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
-from streamstack.catalogue.repository import CatalogueStore, WatchedRow, reading, unit_of_work
+from streamstack.catalogue.repository import WatchedRow, reading, unit_of_work
 from streamstack.catalogue.schemas import SaveProgress, WatchedItem, WatchedPage, WatchProgress
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.clock import utcnow
@@ -94,7 +94,7 @@ class WatchingService:
         user_id = account_id(principal)
         try:
             async with unit_of_work(self._database) as store:
-                item = await _playable_by(store, media_id, principal)
+                item = await store.items.visible(media_id, admin=principal.is_admin)
                 duration = item.duration_seconds or request.duration_seconds
                 position = request.position_seconds
                 if duration is not None:
@@ -116,7 +116,7 @@ class WatchingService:
         """The caller's progress in an item they may play (404 otherwise)."""
         user_id = account_id(principal)
         async with reading(self._database) as store:
-            item = await _playable_by(store, media_id, principal)
+            item = await store.items.visible(media_id, admin=principal.is_admin)
             row = await store.progress.of(user_id, media_id)
         return to_progress(row) if row is not None else not_watched(item)
 
@@ -174,16 +174,6 @@ class WatchingService:
         """Delete every row of a deleted account (idempotent); how many there were."""
         async with unit_of_work(self._database) as store:
             return await store.progress.remove_user(user_id)
-
-
-async def _playable_by(
-    store: CatalogueStore, media_id: uuid.UUID, principal: Principal
-) -> MediaItemRow:
-    """The item, if the caller may play it: admins any, others published and playable."""
-    item = await store.items.get_one_or_none(MediaItemRow.id == media_id)
-    if item is None or not (principal.is_admin or (item.status == "published" and item.playable)):
-        raise NotFound("no such media item")
-    return item
 
 
 def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
