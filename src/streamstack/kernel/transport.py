@@ -19,7 +19,13 @@ from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 
 from streamstack.kernel.authentication import Authenticator, admit
-from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable, Unauthorized
+from streamstack.kernel.errors import (
+    AppError,
+    BadRequest,
+    ErrorBody,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from streamstack.kernel.guards import bearer_token
 from streamstack.kernel.http import request_id
 from streamstack.kernel.operation import (
@@ -72,6 +78,14 @@ class OperationRegistry:
         return msgspec.structs.replace(context, principal=principal)
 
 
+def decode_request(op: Operation[Req, Any], body: bytes) -> Req:
+    """``op``'s request from JSON, its constraints checked (400 ``validation_error``)."""
+    try:
+        return msgspec.json.decode(body, type=op.request)
+    except msgspec.DecodeError as exc:
+        raise BadRequest(str(exc), code="validation_error") from None
+
+
 class InProcessTransport:
     """Calls the callee's handler directly, as its HTTP endpoint would."""
 
@@ -84,10 +98,7 @@ class InProcessTransport:
         # both transports (a struct built by hand is never checked) and handlers need not
         # check again.
         context = await self._registry.authorize(op, context)
-        try:
-            checked = msgspec.json.decode(msgspec.json.encode(request), type=op.request)
-        except msgspec.DecodeError as exc:
-            raise AppError(str(exc), status=400, code="validation_error") from None
+        checked = decode_request(op, msgspec.json.encode(request))
         result = await self._registry.handler(op)(checked, context)
         return msgspec.json.decode(msgspec.json.encode(result), type=op.response)
 
@@ -192,10 +203,7 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
             context = await registry.authorize(
                 op, CallContext(bearer_token=bearer_token(request), request_id=request_id(request))
             )
-            try:
-                payload = msgspec.json.decode(await request.body(), type=op.request)
-            except msgspec.DecodeError as exc:
-                raise AppError(str(exc), status=400, code="validation_error") from None
+            payload = decode_request(op, await request.body())
             result = await registry.handler(op)(payload, context)
             return Response(content=msgspec.json.encode(result), media_type="application/json")
 
