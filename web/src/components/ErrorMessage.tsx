@@ -13,3 +13,13 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
     </div>
   );
 }
+
+/** A short error under a form or an action, announced as it appears; nothing when there is none. */
+export function FormError({ message, testId }: { message: string | null | undefined; testId?: string }) {
+  if (!message) return null;
+  return (
+    <p className="form-error" role="alert" data-testid={testId}>
+      {message}
+    </p>
+  );
+}

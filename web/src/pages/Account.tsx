@@ -4,7 +4,7 @@ import { listSessions, revokeSession } from "../api/auth";
 import { errorMessage } from "../api/errors";
 import type { SessionView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DisplayNameForm, PasswordForm } from "./AccountForms";
@@ -114,11 +114,7 @@ export function AccountPage() {
       <h2>Active sessions</h2>
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {actionError && (
-        <p className="form-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <FormError message={actionError} />
       {sessions && sessions.length === 0 && <p className="muted">No active sessions.</p>}
       {sessions && sessions.length > 0 && (
         <ul className="session-list" aria-label="Active sessions">

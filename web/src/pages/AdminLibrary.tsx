@@ -5,7 +5,7 @@ import { errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { processingLabel } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
@@ -117,11 +117,7 @@ export function AdminLibraryPage() {
         {loading && <span role="status">Loading…</span>}
         {notice && !loading && <span>{notice}</span>}
       </div>
-      {actionError && (
-        <p className="form-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <FormError message={actionError} />
       <ErrorMessage error={error} onRetry={reload} />
 
       {data && data.items.length === 0 && (
@@ -327,11 +323,7 @@ function LibraryRow({
             </div>
           </>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
       </div>
     </li>
   );

@@ -12,7 +12,7 @@ import { errorMessage } from "../api/errors";
 import type { PasswordResetCreated, UserView } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { useAuth } from "../auth/useAuth";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
@@ -88,11 +88,7 @@ export function AdminUsersPage() {
       </form>
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {rowError && (
-        <p className="form-error" role="alert">
-          {rowError}
-        </p>
-      )}
+      <FormError message={rowError} />
       {reset && (
         <div className="notice" role="status" data-testid="reset-link">
           <p>

@@ -4,7 +4,7 @@ import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue"
 import { errorMessage } from "../api/errors";
 import type { WatchedItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
@@ -88,11 +88,7 @@ export function HistoryPage() {
         </p>
       )}
       <ErrorMessage error={error} onRetry={reload} />
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError message={problem} />
       {data && data.total === 0 && (
         <div className="empty" data-testid="empty-state">
           <h2>Nothing watched yet</h2>

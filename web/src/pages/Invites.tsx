@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { errorMessage } from "../api/errors";
 import type { InviteCreated, InviteView } from "../api/schema";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
@@ -96,11 +96,7 @@ export function InvitesPanel() {
           </p>
         </div>
       )}
-      {actionError && (
-        <p className="form-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <FormError message={actionError} />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
       {invites && invites.length === 0 && <p className="muted">No invites yet.</p>}

@@ -4,6 +4,7 @@ import { getAuthConfig } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
+import { FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { useAsync } from "../lib/useAsync";
 
@@ -145,11 +146,7 @@ export function RegisterPage() {
             )}
           </Field>
         )}
-        {error && (
-          <p className="form-error" role="alert" data-testid="register-error">
-            {error}
-          </p>
-        )}
+        <FormError message={error} testId="register-error" />
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? "Creating account…" : "Register"}
         </button>

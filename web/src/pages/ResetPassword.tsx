@@ -3,6 +3,7 @@ import { Link, useLocation } from "react-router";
 import { resetPassword } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
+import { FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 
 /** The code rides in the fragment (`/reset-password#code=…`), which browsers never send to a server. */
@@ -65,11 +66,7 @@ export function ResetPasswordPage() {
               />
             )}
           </Field>
-          {error && (
-            <p className="form-error" role="alert" data-testid="reset-error">
-              {error}
-            </p>
-          )}
+          <FormError message={error} testId="reset-error" />
           <button type="submit" className="button primary" disabled={busy}>
             Set password
           </button>

@@ -3,6 +3,7 @@ import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
 import { SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
+import { FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { useCountdown } from "../lib/useCountdown";
 
@@ -97,16 +98,11 @@ export function SignInPage() {
             />
           )}
         </Field>
-        {error && (
-          <p className="form-error" role="alert" data-testid="signin-error">
-            {error}
-          </p>
-        )}
-        {throttledFor > 0 && (
-          <p className="form-error" role="alert" data-testid="signin-throttled">
-            Too many attempts, try again in {throttledFor} s.
-          </p>
-        )}
+        <FormError message={error} testId="signin-error" />
+        <FormError
+          message={throttledFor > 0 ? `Too many attempts, try again in ${throttledFor} s.` : null}
+          testId="signin-throttled"
+        />
         <button type="submit" className="button primary" disabled={busy || throttledFor > 0}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

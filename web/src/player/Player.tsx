@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
+import { FormError } from "../components/ErrorMessage";
 import { formatClock, formatDuration } from "../lib/format";
 import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { SeekBar } from "./SeekBar";
@@ -206,11 +207,7 @@ export function Player({ item }: { item: ViewedMediaItem }) {
           Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
         </small>
       </div>
-      {stream.error && (
-        <p className="form-error" role="alert">
-          {stream.error}
-        </p>
-      )}
+      <FormError message={stream.error} />
     </div>
   );
 }
