@@ -134,9 +134,6 @@ class WorkerLimits:
     """Where scratch directories go (None: the system's temporary directory)."""
     max_source_bytes: int = 10 * 1024**3
     progress_interval: float = 2.0
-    first_rung_early: bool = True
-    """Encode and publish the lowest rung alone first when the ladder has more than one,
-    so the item plays minutes earlier (one more decoding pass of the source)."""
 
     def options(self, request: TranscodeRequest, max_rungs: int | None = None) -> TranscodeOptions:
         """The transcoder's options for one pass of a job."""
@@ -149,8 +146,9 @@ class WorkerLimits:
         )
 
     def early_pass(self, request: TranscodeRequest) -> bool:
-        """Whether to publish the lowest rung alone first (the ladder has several)."""
-        if not self.first_rung_early or not request.width or not request.height:
+        """Whether to publish the lowest rung alone first: when the ladder has several, so
+        the item plays minutes earlier (one more decoding pass of the source)."""
+        if not request.width or not request.height:
             return False
         return len(plan_ladder(request.width, request.height, Fraction(30))) > 1
 
