@@ -6,8 +6,8 @@ the ``media`` queue (setting ``transcode_queue``) (job id = the item's uuid, so 
 
 1. tells catalogue the item is ``processing`` (a 404 there means the item was deleted:
    the job stops and removes what it wrote);
-2. spools the original from the object store into a private scratch directory by ranged
-   reads (a bounded file of the original's size; never the whole file in memory);
+2. spools the original from the object store into a private scratch directory, streamed
+   in bounded chunks (a file of the original's size; never the whole file in memory);
 3. runs :func:`streamstack.ingest.transcoding.pipeline.transcode` in the media sandbox (no
    network, the memory and time limits of the settings), reporting percent and rungs to
    catalogue at most every ``progress_interval`` seconds;
@@ -67,8 +67,7 @@ log = structlog.get_logger(__name__)
 
 #: The kind of transcoding jobs (their queue is the ``transcode_queue`` setting, ``media``).
 TRANSCODE_KIND = "transcode"
-#: Bytes asked of the object store per ranged read while spooling the original.
-SPOOL_RANGE_BYTES = 8 * 1024 * 1024
+#: Bytes per chunk while spooling the original (the file is never whole in memory).
 SPOOL_CHUNK_BYTES = 256 * 1024
 #: Free disk kept beyond the spool file and the package (about the original's size again).
 SPOOL_HEADROOM_BYTES = 256 * 1024 * 1024
@@ -380,29 +379,23 @@ class _JobRun:
         return Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=base))
 
     async def spool(self, path: Path) -> Path:
-        """Copy the original to ``path`` by ranged reads, one bounded range at a time."""
-        info = await self.handler.media.head(self.request.s3_key)
-        if info.size > self.limits.max_source_bytes:
-            raise JobRejected(f"the original is larger than {self.limits.max_source_bytes} bytes")
-        free = shutil.disk_usage(path.parent).free
-        if free < 2 * info.size + SPOOL_HEADROOM_BYTES:
-            raise OSError(f"not enough free disk to spool {info.size} bytes ({free} free)")
-        self.set_progress(0, "reading the original")
-        with path.open("wb") as file:
-            for start in range(0, info.size, SPOOL_RANGE_BYTES):
-                length = min(SPOOL_RANGE_BYTES, info.size - start)
-                body = await self.handler.media.read(
-                    self.request.s3_key,
-                    start,
-                    length,
-                    if_match=info.etag,
-                    chunk_size=SPOOL_CHUNK_BYTES,
+        """Copy the original to ``path``, streamed a bounded chunk at a time."""
+        body = await self.handler.media.read(self.request.s3_key, chunk_size=SPOOL_CHUNK_BYTES)
+        try:
+            size = body.info.size
+            if size > self.limits.max_source_bytes:
+                raise JobRejected(
+                    f"the original is larger than {self.limits.max_source_bytes} bytes"
                 )
-                try:
-                    async for chunk in body:
-                        await asyncio.to_thread(file.write, chunk)
-                finally:
-                    await body.aclose()
+            free = shutil.disk_usage(path.parent).free
+            if free < 2 * size + SPOOL_HEADROOM_BYTES:
+                raise OSError(f"not enough free disk to spool {size} bytes ({free} free)")
+            self.set_progress(0, "reading the original")
+            with path.open("wb") as file:
+                async for chunk in body:
+                    await asyncio.to_thread(file.write, chunk)
+        finally:
+            await body.aclose()
         return path
 
     async def transcode(
