@@ -35,7 +35,7 @@ the whole ladder after, whose package replaces the first one.
 - :mod:`.pipeline` -- the entry point and the decoding loop; :mod:`.results` and
   :mod:`.errors` -- what goes in and comes out.
 
-Audio-only input is refused (:class:`.errors.TranscodeError` with reason ``no_video``).
-Note that ingest itself accepts audio-only uploads today (stored as ``audio/mp4``); the
-worker should play such items from their original instead of transcoding them.
+Audio-only input is refused (:class:`.errors.TranscodeError` with reason ``no_video``);
+ingest queues no job for it: such items play from their original
+(:func:`streamstack.ingest.jobs.needs_transcoding`).
 """
