@@ -7,6 +7,7 @@ result and its refusals back across the process boundary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,21 +38,33 @@ def limits(workdir: Path, memory_bytes: int | None = None) -> Limits:
     )
 
 
+async def sandboxed_transcode(
+    sandbox: Sandbox,
+    source: Path,
+    workdir: Path,
+    *,
+    memory_bytes: int | None = None,
+    progress: tuple[type[Progress], Callable[[Progress], None]] | None = None,
+) -> TranscodeResult:
+    """``transcode(source, workdir / "out", FAST)`` in the sandbox, with a worker's limits."""
+    return await sandbox.call(
+        transcode,
+        str(source),
+        str(workdir / "out"),
+        FAST,
+        returns=TranscodeResult,
+        limits=limits(workdir, memory_bytes),
+        seconds=120,
+        progress=progress,
+    )
+
+
 async def test_a_sandboxed_transcode_reports_progress_and_returns_its_result(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     source = transcode_media.h264_mp4(tmp_path, width=640, height=480)
     seen: list[Progress] = []
-    result = await sandbox.call(
-        transcode,
-        str(source),
-        str(tmp_path / "out"),
-        FAST,
-        returns=TranscodeResult,
-        limits=limits(tmp_path),
-        seconds=120,
-        progress=(Progress, seen.append),
-    )
+    result = await sandboxed_transcode(sandbox, source, tmp_path, progress=(Progress, seen.append))
     assert [r.name for r in result.renditions] == ["240p", "360p", "480p"]
     assert all((tmp_path / "out" / path).is_file() for path in result.files)
     assert len(seen) >= 20
@@ -63,15 +76,7 @@ async def test_a_refusal_crosses_the_sandbox_with_its_reason(
 ) -> None:
     source = transcode_media.audio_only_mp4(tmp_path)
     with pytest.raises(SandboxRaised) as caught:
-        await sandbox.call(
-            transcode,
-            str(source),
-            str(tmp_path / "out"),
-            FAST,
-            returns=TranscodeResult,
-            limits=limits(tmp_path),
-            seconds=60,
-        )
+        await sandboxed_transcode(sandbox, source, tmp_path)
     assert caught.value.kind == "TranscodeError"
     error = TranscodeError(*caught.value.arguments)  # how the worker maps it back
     assert error.reason == "no_video"
@@ -80,15 +85,7 @@ async def test_a_refusal_crosses_the_sandbox_with_its_reason(
 async def test_too_little_memory_is_a_reason_not_a_crash(sandbox: Sandbox, tmp_path: Path) -> None:
     source = transcode_media.h264_mp4(tmp_path, width=1280, height=720)
     with pytest.raises(SandboxRaised) as caught:
-        await sandbox.call(
-            transcode,
-            str(source),
-            str(tmp_path / "out"),
-            FAST,
-            returns=TranscodeResult,
-            limits=limits(tmp_path, memory_bytes=600 * MIB),
-            seconds=60,
-        )
+        await sandboxed_transcode(sandbox, source, tmp_path, memory_bytes=600 * MIB)
     assert caught.value.kind == "TranscodeError"
     # Where the allocation fails decides which: a thread or buffer (out_of_memory), or
     # x264 refusing to open ("Generic error in an external library").
@@ -100,13 +97,7 @@ async def test_the_address_space_budget_is_enough_for_a_720p_ladder(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     source = transcode_media.h264_mp4(tmp_path, width=1280, height=720)
-    result = await sandbox.call(
-        transcode,
-        str(source),
-        str(tmp_path / "out"),
-        FAST,
-        returns=TranscodeResult,
-        limits=limits(tmp_path, memory_bytes=address_space_bytes(1280, 720)),
-        seconds=120,
+    result = await sandboxed_transcode(
+        sandbox, source, tmp_path, memory_bytes=address_space_bytes(1280, 720)
     )
     assert [r.name for r in result.renditions] == ["240p", "360p", "480p", "720p"]
