@@ -398,12 +398,7 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
 
     @staticmethod
     def _usable(code_hash: str, now: datetime.datetime) -> list[ColumnElement[bool]]:
-        return [
-            Invite.code_hash == code_hash,
-            Invite.used_at.is_(None),
-            Invite.revoked_at.is_(None),
-            Invite.expires_at > now,
-        ]
+        return [*_unspent(Invite, code_hash, now), Invite.revoked_at.is_(None)]
 
 
 class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
@@ -411,15 +406,15 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
 
     model_type = PasswordReset
 
+    async def usable(self, code_hash: str, now: datetime.datetime) -> PasswordReset | None:
+        """The unused, unexpired reset with this code hash, if any."""
+        return await self.get_one_or_none(*_unspent(PasswordReset, code_hash, now))
+
     async def consume(self, code_hash: str, now: datetime.datetime) -> uuid.UUID | None:
         """Use up the unused, unexpired reset with this code hash; its user, or None."""
         result = await self.session.execute(
             update(PasswordReset)
-            .where(
-                PasswordReset.code_hash == code_hash,
-                PasswordReset.used_at.is_(None),
-                PasswordReset.expires_at > now,
-            )
+            .where(*_unspent(PasswordReset, code_hash, now))
             .values(used_at=now)
             .returning(PasswordReset.user_id)
             .execution_options(synchronize_session=False)
@@ -434,6 +429,13 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def _unspent(
+    code: type[Invite] | type[PasswordReset], code_hash: str, now: datetime.datetime
+) -> list[ColumnElement[bool]]:
+    """The single-use code with this hash, if neither used nor expired."""
+    return [code.code_hash == code_hash, code.used_at.is_(None), code.expires_at > now]
 
 
 class AuthRecords:

@@ -123,8 +123,9 @@ def _at(epoch_seconds: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC)
 
 
-def invite_code_hash(code: str) -> str:
-    """What is stored of an invite code: its SHA-256 (codes are random, so no salt is needed)."""
+def code_digest(code: str) -> str:
+    """What is stored of a single-use code (invite or password reset): its SHA-256 (codes
+    are random, so no salt is needed)."""
     return hashlib.sha256(code.encode()).hexdigest()
 
 
@@ -223,7 +224,7 @@ class AuthService:
         if self._registration_mode == "invite":
             if not form.invite_code:
                 raise Forbidden("registration needs an invite code", code="invite_required")
-            code_hash = invite_code_hash(form.invite_code)
+            code_hash = code_digest(form.invite_code)
         async with self._work() as records:
             await self._throttle.reserve_registration(records.attempts, client.address, utcnow())
             problem = await self._registration_problem(records, email, code_hash)
@@ -360,7 +361,7 @@ class AuthService:
             reset = PasswordReset(
                 id=uuid.uuid4(),
                 user_id=user_id,
-                code_hash=invite_code_hash(code),
+                code_hash=code_digest(code),
                 created_by=await self._author(records, caller),
                 created_at=now,
                 expires_at=now + RESET_LIFETIME,
@@ -372,15 +373,11 @@ class AuthService:
     async def reset_password(self, code: str, new_password: str, client: ClientInfo) -> None:
         """Use a reset code: the account gets ``new_password`` and every session of it is
         signed out. Unknown, used and expired codes get one answer (403)."""
-        code_hash = invite_code_hash(code)
+        code_hash = code_digest(code)
         now = utcnow()
         async with self._work() as records:
             await self._throttle.reserve_password_reset(records.attempts, client.address, now)
-            reset = await records.resets.get_one_or_none(
-                PasswordReset.code_hash == code_hash,
-                PasswordReset.used_at.is_(None),
-                PasswordReset.expires_at > now,
-            )
+            reset = await records.resets.usable(code_hash, now)
             user = None if reset is None else await records.users.by_id(reset.user_id)
         if user is None:
             raise _invalid_reset_code()
@@ -523,7 +520,7 @@ class AuthService:
         async with self._work() as records:
             invite = Invite(
                 id=uuid.uuid4(),
-                code_hash=invite_code_hash(code),
+                code_hash=code_digest(code),
                 created_by=await self._author(records, caller),
                 created_at=now,
                 expires_at=now + datetime.timedelta(hours=expires_in_hours),
