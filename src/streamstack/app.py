@@ -50,7 +50,7 @@ def create_app(
     authenticator = Authenticator(verifier, revoked)
     registry = OperationRegistry(authenticator)
     transports = Transports(settings, registry)
-    context = ModuleContext(settings, backends, verifier, transports.to, authenticator)
+    context = ModuleContext(settings, backends, transports.to, authenticator)
     mounted = [mount(available, name, context, registry) for name in settings.modules]
     tasks = [task for module in mounted for task in module.tasks]
     handlers: list[ControllerRouterHandler] = [

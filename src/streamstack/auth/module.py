@@ -129,7 +129,7 @@ def mount(context: ModuleContext) -> MountedModule:
     service, issuer = build_service(
         settings,
         context.backends,
-        context.verifier,
+        context.authenticator.verifier,
         context.authenticator.revocations,
         events_enqueued=relay_task.wake,
     )

@@ -11,7 +11,6 @@ from litestar.types import ControllerRouterHandler
 
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
-from streamstack.kernel.jwt import TokenVerifier
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.operation import Handler, Operation, Transport
 from streamstack.kernel.tasks import BackgroundTask
@@ -26,11 +25,10 @@ class ModuleContext:
 
     settings: Settings
     backends: Backends
-    verifier: TokenVerifier
     transport: Callable[[str], Transport]
     """The transport to another module by name: in-process if mounted here, else HTTP."""
     authenticator: Authenticator
-    """The one authenticator (token + revocation list); its ``revocations`` is the list."""
+    """The one authenticator: its ``verifier`` checks tokens, its ``revocations`` is the list."""
 
 
 @dataclasses.dataclass(slots=True)
