@@ -43,17 +43,22 @@ PACKAGE = (
 )
 
 
-@pytest.fixture(params=["embedded", "nats"])
-async def backends(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backends]:
-    """Local objects, and the event bus and job queue embedded or on NATS."""
-    nats_url = request.getfixturevalue("nats_url") if request.param == "nats" else ""
-    settings = make_settings(
+def ingest_settings(tmp_path: Path, nats_url: str) -> Settings:
+    """Local objects; the event bus and job queue on NATS (or embedded, without a URL)."""
+    settings: Settings = make_settings(
         "embedded",
         tmp_path / "data",
         nats_url=nats_url,
         transcode_queue=f"media-{uuid.uuid4().hex[:12]}",
     )
-    running = Backends(settings)
+    return settings
+
+
+@pytest.fixture(params=["embedded", "nats"])
+async def backends(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backends]:
+    """Local objects, and the event bus and job queue embedded or on NATS."""
+    nats_url = request.getfixturevalue("nats_url") if request.param == "nats" else ""
+    running = Backends(ingest_settings(tmp_path, nats_url))
     try:
         yield running
     finally:
@@ -129,15 +134,21 @@ async def jobs_for(queue: JobQueue, media_id: str) -> list[Job]:
         await consumer.close()
 
 
+def takedown_handler(backends: Backends, transcoding: JobWorker | None = None) -> TakedownHandler:
+    """The takedown handler on the backends' media and thumbnails buckets."""
+    return TakedownHandler(
+        backends.objects(backends.settings.media_bucket),
+        backends.objects(backends.settings.thumbnails_bucket),
+        transcoding,
+    )
+
+
 async def test_the_job_deletes_every_object_and_may_run_again(
     backends: Backends, tmp_path: Path
 ) -> None:
     item = await stored_item(backends, tmp_path)
     assert len(await left_of(backends, item)) == 2 + 1 + len(PACKAGE)
-    handler = TakedownHandler(
-        backends.objects(backends.settings.media_bucket),
-        backends.objects(backends.settings.thumbnails_bucket),
-    )
+    handler = takedown_handler(backends)
     job = Job(item.id, TAKEDOWN_KIND, msgspec.json.encode(item))
 
     await handler(job)
@@ -147,10 +158,7 @@ async def test_the_job_deletes_every_object_and_may_run_again(
 
 
 async def test_a_job_naming_another_items_prefix_is_rejected(backends: Backends) -> None:
-    handler = TakedownHandler(
-        backends.objects(backends.settings.media_bucket),
-        backends.objects(backends.settings.thumbnails_bucket),
-    )
+    handler = takedown_handler(backends)
     media_id = str(uuid.uuid4())
     for payload in (
         msgspec.json.encode(
@@ -186,12 +194,7 @@ async def test_a_deletion_event_becomes_one_queued_job(backends: Backends, tmp_p
 async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
     nats_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(
-        "embedded",
-        tmp_path / "data",
-        nats_url=nats_url,
-        transcode_queue=f"media-{uuid.uuid4().hex[:12]}",
-    )
+    settings = ingest_settings(tmp_path, nats_url)
     first = Backends(settings)
     try:  # the first ingest process ever: creates the durable subscription, then stops
         follower = TakedownEvents(first.events, queue_of(first))
@@ -241,9 +244,7 @@ async def test_a_transcoding_job_running_here_is_stopped_and_cleaned_after(
     try:
         async with asyncio.timeout(15):
             await started.wait()
-        handler = TakedownHandler(
-            media, backends.objects(backends.settings.thumbnails_bucket), worker
-        )
+        handler = takedown_handler(backends, worker)
         job = Job(item.id, TAKEDOWN_KIND, msgspec.json.encode(item))
 
         with pytest.raises(StoppedATranscode):  # the queue runs it again shortly
