@@ -7,65 +7,18 @@ real ``streamstack serve`` processes on embedded backends sharing one data direc
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from streamstack.settings import Settings
-from support.apps import bearer, free_port, make_settings, mint_token
+from support.apps import bearer, make_settings, mint_token
+from support.processes import module_processes
 
 VIDEO = os.urandom(3000)
-
-
-class Service:
-    """One ``streamstack serve`` process."""
-
-    def __init__(self, modules: list[str], data_dir: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "streamstack", "serve", "--port", str(self.port)]
-        for module in modules:
-            args += ["--module", module]
-        base = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
-        self.log = (data_dir / f"serve-{'-'.join(modules)}.log").open("w")
-        self.process = subprocess.Popen(
-            args,
-            env={
-                **base,
-                "STREAMSTACK_ENVIRONMENT": "dev",
-                "STREAMSTACK_DATA_DIR": str(data_dir),
-                **env,
-            },
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited: {Path(self.log.name).read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"serve not ready: {Path(self.log.name).read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 class Deployment:
@@ -75,39 +28,15 @@ class Deployment:
         self.settings = settings
 
 
-@pytest.fixture(params=["one process", "two processes"])
-def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
-    data = tmp_path / "data"
-    settings = make_settings("embedded", data)  # writes the key pair both processes use
-    (data / "internal-secret").write_text("split-process-secret-0123456789")
-    media = data / "objects" / "media"
-    media.mkdir(parents=True)
-    base = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
-    subprocess.run(
-        [sys.executable, "-m", "streamstack", "migrate", "--data-dir", str(data)],
-        env=base,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    services: list[Service] = []
-    try:
-        if request.param == "one process":
-            both = Service(["catalogue", "streaming"], data, {})
-            services.append(both)
-            both.wait_ready()
-            yield Deployment(both.url, both.url, settings)
-        else:
-            streaming = Service(["streaming"], data, {})
-            services.append(streaming)
-            streaming.wait_ready()
-            catalogue = Service(["catalogue"], data, {"STREAMSTACK_STREAMING_URL": streaming.url})
-            services.append(catalogue)
-            catalogue.wait_ready()
-            yield Deployment(catalogue.url, streaming.url, settings)
-    finally:
-        for service in services:
-            service.stop()
+@pytest.fixture(
+    params=[[["catalogue", "streaming"]], [["streaming"], ["catalogue"]]],
+    ids=["one process", "two processes"],
+)
+async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
+    settings = make_settings("embedded", tmp_path / "data")  # the key pair both processes use
+    (settings.data_dir / "objects" / "media").mkdir(parents=True)
+    async with module_processes(settings, request.param) as deployed:
+        yield Deployment(deployed.urls["catalogue"], deployed.urls["streaming"], settings)
 
 
 def test_stream_token_crosses_the_module_boundary(deployment: Deployment) -> None:
