@@ -9,7 +9,6 @@ import msgspec
 
 from streamstack.ingest.transcoding.playlists import (
     AAC_LC,
-    Variant,
     avc_codec,
     bandwidths,
     master_playlist,
@@ -69,18 +68,7 @@ def package(
         result, rung_files = describe(work, rendition)
         results.append(result)
         files += rung_files
-    variants = [
-        Variant(
-            uri=f"{r.name}/{PLAYLIST}",
-            bandwidth=r.bandwidth,
-            average_bandwidth=r.average_bandwidth,
-            width=r.width,
-            height=r.height,
-            codecs=r.codecs,
-            frame_rate=r.frame_rate,
-        )
-        for r in results
-    ]
+    variants = [(f"{r.name}/{PLAYLIST}", r) for r in results]  # relative to hls/
     (work / MASTER_PLAYLIST).write_text(master_playlist(variants), encoding="utf-8")
     files.append(MASTER_PLAYLIST)
     return TranscodeResult(

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import msgspec
 
+from streamstack.ingest.transcoding.results import RenditionResult
+
 #: RFC 6381 name of AAC-LC (MPEG-4 audio object type 2).
 AAC_LC = "mp4a.40.2"
 _H264_SPS = 7
@@ -68,22 +70,10 @@ def bandwidths(directory: Path, segments: Sequence[Segment]) -> tuple[int, int]:
     return math.ceil(peak), math.ceil(average)
 
 
-class Variant(msgspec.Struct, frozen=True):
-    """One ``#EXT-X-STREAM-INF`` entry of the master playlist."""
-
-    uri: str
-    bandwidth: int
-    average_bandwidth: int
-    width: int
-    height: int
-    codecs: str
-    frame_rate: float
-
-
-def master_playlist(variants: Sequence[Variant]) -> str:
-    """The master playlist listing ``variants`` (lowest first, as given)."""
+def master_playlist(variants: Sequence[tuple[str, RenditionResult]]) -> str:
+    """The master playlist listing each rendition at its URI (lowest first, as given)."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for variant in variants:
+    for uri, variant in variants:
         lines.append(
             "#EXT-X-STREAM-INF:"
             f"BANDWIDTH={variant.bandwidth},"
@@ -92,5 +82,5 @@ def master_playlist(variants: Sequence[Variant]) -> str:
             f'CODECS="{variant.codecs}",'
             f"FRAME-RATE={variant.frame_rate:.3f}"
         )
-        lines.append(variant.uri)
+        lines.append(uri)
     return "\n".join(lines) + "\n"
