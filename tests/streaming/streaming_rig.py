@@ -12,7 +12,6 @@ import dataclasses
 import os
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 
 from streamstack.app import create_app
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
@@ -37,6 +35,8 @@ from support.apps import (
     mint_token,
     running_app,
     served_app,
+    server_url,
+    uvicorn_server,
 )
 
 #: Streaming needs no database: production-kind tests point it at one that does not exist,
@@ -354,32 +354,8 @@ class ServedApp:
 async def served_with_backends(settings: Settings) -> AsyncIterator[ServedApp]:
     """Like ``support.apps.served_app`` (no migrations), keeping a handle on the app."""
     app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=3,
-        )
-    )
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn for streaming did not start")
-        await asyncio.sleep(0.02)
-    try:
-        yield ServedApp(
-            f"http://127.0.0.1:{port}", app.state.backends, server.servers[0].get_loop()
-        )
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 20)
+    async with uvicorn_server(app) as server:
+        yield ServedApp(server_url(server), app.state.backends, server.servers[0].get_loop())
 
 
 class SwitchableProxy:

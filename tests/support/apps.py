@@ -136,10 +136,21 @@ async def served_app(
     """
     if migrate:
         await apply_migrations(settings, settings.modules)
+    async with uvicorn_server(create_app(settings, definitions), port) as server:
+        yield server_url(server)
+
+
+@asynccontextmanager
+async def uvicorn_server(app: Litestar, port: int | None = None) -> AsyncIterator[uvicorn.Server]:
+    """``app`` behind uvicorn in a background thread (lifespan on), started; stopped after.
+
+    The building block of :func:`served_app`, for a test that also needs the app or the
+    server's own event loop (``server.servers[0].get_loop()``).
+    """
     port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings, definitions),
+            app,
             host="127.0.0.1",
             port=port,
             log_config=None,
@@ -153,13 +164,18 @@ async def served_app(
     deadline = time.monotonic() + 30
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn for {settings.modules} did not start")
+            raise RuntimeError(f"uvicorn on port {port} did not start")
         await asyncio.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 20)
+
+
+def server_url(server: uvicorn.Server) -> str:
+    """The base URL of a server from :func:`uvicorn_server`."""
+    return f"http://127.0.0.1:{server.config.port}"
 
 
 class AppClient(httpx.AsyncClient):
