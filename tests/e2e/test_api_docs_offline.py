@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Page, Route, async_playwright
 
-from harness.servers import free_port
+from e2e.spa_rig import running_dev_server
 from harness.tools import require_tool
-from system.system_rig import ChildProcess, clean_environment, streamstack_command
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 #: Runs in the page before its own scripts: collects each CSP violation.
@@ -32,17 +31,9 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture
 def dev_url(tmp_path: Path) -> Iterator[str]:
-    """``streamstack dev`` on a free port, ready; its base URL."""
-    port = free_port()
-    argv = streamstack_command("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"))
-    process = ChildProcess("streamstack-dev", argv, clean_environment(), tmp_path / "dev.log")
-    process.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        process.wait_until(f"{url}/ready")
-        yield url
-    finally:
-        process.kill()
+    """``streamstack dev`` on a free port (no SPA: the docs are the app's own), ready; its base URL."""
+    with running_dev_server(tmp_path, spa=False) as server:
+        yield server.url
 
 
 async def test_api_docs_render_with_other_hosts_blocked(dev_url: str) -> None:

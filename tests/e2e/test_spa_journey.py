@@ -24,206 +24,26 @@ Screenshots of the browse and watch pages are written to ``docs/screenshots/``.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Playwright,
-    async_playwright,
-)
-from playwright.async_api import Response as PageResponse
+from playwright.async_api import Browser, Page, async_playwright
 
-from harness.servers import free_port
-from harness.tools import require_tool, skip_or_fail
-from system.system_rig import ROOT, ChildProcess, clean_environment, streamstack_command
+from e2e.spa_rig import (
+    SCREENSHOTS,
+    BrowserLog,
+    DevServer,
+    launch,
+    new_page,
+    sign_in,
+    sign_out,
+)
 from system.system_video import h264_aac_mp4
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: Each browser step waits at most this long (ms): the whole journey takes a few seconds.
-STEP_TIMEOUT_MS = 20_000
-REFRESH_PATH = "/api/v1/auth/refresh"
-STREAM_PATH = "/api/v1/stream/"
-#: A stream token's URL (the original), not the public thumbnails under the same path.
-STREAM_BASE = re.compile(r"/api/v1/stream/(?!thumbnails/)[^/?#]+")
 VIEWER_PASSWORD = "correct horse battery staple"
-#: Runs in every page before its own scripts: hands each CSP violation to Python.
-CSP_LISTENER = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  const report = `${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}` +
-    ` in ${e.documentURI} at ${e.sourceFile || "?"}:${e.lineNumber}`;
-  window.__cspViolations.push(report);
-  window.reportCspViolation(report);
-}, true);
-"""
 DESCRIPTION = "A three-second test clip: a drifting gradient and a 440 Hz tone."
-
-
-@dataclass
-class BrowserLog:
-    """What the pages of one journey logged: console errors, uncaught errors, responses, CSP."""
-
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    responses: list[PageResponse] = field(default_factory=list)
-    csp_violations: list[str] = field(default_factory=list)
-
-    async def watch_context(self, context: BrowserContext) -> None:
-        """Report every CSP violation in ``context``'s pages to :attr:`csp_violations`."""
-        await context.expose_function("reportCspViolation", self._on_csp_violation)
-        await context.add_init_script(CSP_LISTENER)
-
-    def watch(self, page: Page) -> Page:
-        """Record ``page``'s console errors, uncaught exceptions and responses."""
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        page.on("response", lambda response: self.responses.append(response))
-        return page
-
-    def _on_csp_violation(self, report: str) -> None:
-        self.csp_violations.append(report)
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type != "error":
-            return
-        url = message.location.get("url", "")
-        if "Content Security Policy" in message.text:
-            self.csp_violations.append(f"console: {message.text}")
-        self.console_errors.append(f"{message.text} ({url})")
-
-    def media_responses(self) -> list[PageResponse]:
-        """Responses to the ``<video>``'s requests for stream URLs, in arrival order."""
-        return [
-            r for r in self.responses if STREAM_PATH in r.url and r.request.resource_type == "media"
-        ]
-
-    def stream_base(self) -> str:
-        """``/api/v1/stream/<token>`` (the original) of the first stream request the page made."""
-        for response in self.responses:
-            found = STREAM_BASE.search(response.url)
-            if found:
-                return found.group(0)
-        raise AssertionError("the page made no request under a stream token")
-
-    def failed_refreshes(self) -> list[int]:
-        """Statuses of refresh requests the server refused (an anonymous load sends none)."""
-        return [
-            r.status for r in self.responses if r.url.endswith(REFRESH_PATH) and r.status >= 400
-        ]
-
-
-def built_web_dist() -> Path:
-    """``web/dist`` (or STREAMSTACK_WEB_DIST_DIR), building the SPA when it is missing."""
-    configured = os.environ.get("STREAMSTACK_WEB_DIST_DIR")
-    dist = Path(configured) if configured else ROOT / "web" / "dist"
-    if (dist / "index.html").is_file():
-        return dist
-    web = ROOT / "web"
-    npm = shutil.which("npm")
-    if npm is None:
-        skip_or_fail("npm is not installed: the SPA must be built for the end-to-end test")
-    assert npm is not None
-    if not (web / "node_modules").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True, timeout=600)
-    subprocess.run([npm, "run", "build"], cwd=web, check=True, timeout=600)
-    assert (dist / "index.html").is_file(), f"npm run build did not produce {dist}/index.html"
-    return dist
-
-
-@dataclass
-class DevServer:
-    """A running ``streamstack dev`` and the admin password its first start printed."""
-
-    process: ChildProcess
-    url: str
-    admin_email: str
-    admin_password: str
-
-
-def admin_password_from(log: Path, process: ChildProcess) -> str:
-    """The password in the once-only admin banner ``streamstack dev`` printed to ``log``."""
-    deadline = time.monotonic() + 10.0
-    while time.monotonic() < deadline:
-        found = re.search(r"^\s*password:\s*(\S+)\s*$", log.read_text(errors="replace"), re.M)
-        if found:
-            return found.group(1)
-        time.sleep(0.1)
-    raise process.failure("printed no admin password banner")
-
-
-@pytest.fixture
-def dev_server(tmp_path: Path) -> Iterator[DevServer]:
-    """``streamstack dev --port <free> --data-dir <tmp>`` serving the built SPA, ready."""
-    web_dist = built_web_dist()
-    port = free_port()
-    data_dir = tmp_path / "data"
-    argv = streamstack_command("dev", "--port", str(port), "--data-dir", str(data_dir))
-    env = clean_environment(STREAMSTACK_WEB_DIST_DIR=str(web_dist))
-    process = ChildProcess("streamstack-dev", argv, env, tmp_path / "dev.log")
-    process.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        process.wait_until(f"{url}/ready")
-        password = admin_password_from(process.log_path, process)
-        yield DevServer(process, url, "admin@localhost", password)
-    finally:
-        process.kill()
-
-
-async def new_page(
-    browser: Browser, log: BrowserLog, **options: Any
-) -> tuple[BrowserContext, Page]:
-    """A fresh browser context (its own cookies: one per user) and a recorded page in it."""
-    context = await browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    await log.watch_context(context)
-    page = log.watch(await context.new_page())
-    return context, page
-
-
-async def launch(playwright: Playwright) -> Browser:
-    """Debian's Chromium, headless."""
-    chromium = require_tool("chromium", "the end-to-end test drives Debian's Chromium")
-    return await playwright.chromium.launch(
-        executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-    )
-
-
-async def sign_in(page: Page, base: str, email: str, password: str) -> None:
-    """Sign in through the form and wait for the signed-in header."""
-    if not page.url.endswith("/signin"):
-        await page.goto(f"{base}/signin")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password", exact=True).fill(password)
-    await page.get_by_role("button", name="Sign in", exact=True).click()
-    await page.get_by_role("button", name="Sign out").wait_for()
-
-
-async def sign_out(page: Page, base: str) -> None:
-    """Press "Sign out" and wait for the sign-in page it leads to."""
-    await page.get_by_role("button", name="Sign out").click()
-    await page.wait_for_url(f"{base}/signin")
 
 
 async def video_state(page: Page) -> dict[str, Any]:

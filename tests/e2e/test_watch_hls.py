@@ -21,69 +21,29 @@ No console error, no uncaught error and no Content-Security-Policy violation alo
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
-from test_spa_journey import (  # the journey's browser and server rig
+
+from e2e.spa_rig import (
     SCREENSHOTS,
     BrowserLog,
     DevServer,
-    dev_server,
     launch,
     new_page,
+    pick_quality,
     sign_in,
+    upload,
+    wait_until_ready,
 )
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS / "ingest") not in sys.path:
     sys.path.insert(0, str(TESTS / "ingest"))
 import transcode_media  # noqa: E402
-
-__all__ = ["dev_server"]  # the fixture, used by name below
-
-#: How long the in-process worker may take for a 3 s clip on a busy 2-core machine.
-LADDER_TIMEOUT_S = 150.0
-#: A media segment of one rung, under any stream token.
-SEGMENT = re.compile(r"/api/v1/stream/[^/]+/hls/(\d+p)/seg_\d+\.m4s$")
-
-
-def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
-    """The item once its processing state is ``ready`` (a failure ends the test at once)."""
-    with httpx.Client(base_url=server.url, timeout=10.0) as client:
-        login = {"email": server.admin_email, "password": server.admin_password}
-        answer = client.post("/api/v1/auth/login", json=login)
-        answer.raise_for_status()
-        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-        deadline = time.monotonic() + LADDER_TIMEOUT_S
-        item: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            item = client.get(f"/api/v1/catalogue/{item_id}", headers=headers).json()
-            assert item["processing_state"] != "failed", item
-            if item["processing_state"] == "ready":
-                return item
-            time.sleep(1.0)
-    raise AssertionError(f"the ladder was not ready after {LADDER_TIMEOUT_S} s: {item}")
-
-
-async def upload(page: Page, base: str, title: str, clip: bytes, name: str = "aurora.webm") -> str:
-    """Upload ``clip`` through the admin's upload page; the new item's id."""
-    await page.goto(f"{base}/admin/upload")
-    await page.get_by_label("Video file").set_input_files(
-        {"name": name, "mimeType": f"video/{name.rsplit('.', 1)[-1]}", "buffer": clip}
-    )
-    await page.get_by_label("Title").fill(title)
-    await page.get_by_role("button", name="Upload", exact=True).click()
-    result = page.get_by_test_id("upload-result-link")
-    await result.wait_for(timeout=60_000)
-    href = await result.get_attribute("href")
-    assert href is not None and href.startswith("/watch/"), href
-    return href.removeprefix("/watch/")
 
 
 async def hls_state(page: Page) -> dict[str, Any]:
@@ -96,32 +56,6 @@ async def hls_state(page: Page) -> dict[str, Any]:
                   delivery: frame.dataset.delivery, width: v.videoWidth, height: v.videoHeight}; }"""
     )
     return state
-
-
-def segment_heights(log: BrowserLog) -> set[str]:
-    """The rungs (``240p`` …) whose media segments the page fetched with success."""
-    heights: set[str] = set()
-    for response in log.responses:
-        match = SEGMENT.search(response.url)
-        if match and response.status in (200, 206):
-            heights.add(match.group(1))
-    return heights
-
-
-async def pick_quality(page: Page, log: BrowserLog, label: str) -> None:
-    """Choose ``label`` in the quality menu; wait until its pictures play."""
-    await page.get_by_label("Quality").select_option(label=label)
-    height = int(label.removesuffix("p"))
-    await page.evaluate(
-        "() => { const v = document.querySelector('[data-testid=player]');"
-        " v.currentTime = 0; return v.play(); }"
-    )
-    await page.wait_for_function(
-        "h => { const v = document.querySelector('[data-testid=player]');"
-        " return v.videoHeight === h && v.currentTime > 0.2; }",
-        arg=height,
-    )
-    assert label in segment_heights(log), segment_heights(log)
 
 
 @pytest.mark.slow

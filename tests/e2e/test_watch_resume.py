@@ -13,19 +13,9 @@ import json
 
 import pytest
 from playwright.async_api import Page, Request, async_playwright
-from test_spa_journey import (  # the journey's browser and server rig
-    BrowserLog,
-    DevServer,
-    dev_server,
-    launch,
-    new_page,
-    sign_in,
-)
-from test_watch_hls import upload
 
+from e2e.spa_rig import BrowserLog, DevServer, launch, new_page, sign_in, upload
 from system.system_video import h264_aac_mp4
-
-__all__ = ["dev_server"]  # the fixture, used by name below
 
 PLAYER = "document.querySelector('[data-testid=player]')"
 

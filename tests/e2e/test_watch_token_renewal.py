@@ -18,19 +18,18 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
-from test_spa_journey import (  # the journey's browser and server rig
+
+from e2e.spa_rig import (
     BrowserLog,
     DevServer,
-    admin_password_from,
-    built_web_dist,
     launch,
     new_page,
+    pick_quality,
+    running_dev_server,
     sign_in,
+    upload,
+    wait_until_ready,
 )
-from test_watch_hls import pick_quality, upload, wait_until_ready
-
-from harness.servers import free_port
-from system.system_rig import ChildProcess, clean_environment, streamstack_command
 from system.system_video import h264_aac_mp4
 
 TOKEN_TTL_S = 12
@@ -46,21 +45,10 @@ document.addEventListener("loadstart", () => { window.__loadstarts += 1; }, true
 @pytest.fixture
 def short_token_server(tmp_path: Path) -> Iterator[DevServer]:
     """``streamstack dev`` whose stream tokens live :data:`TOKEN_TTL_S` seconds."""
-    port = free_port()
-    argv = streamstack_command("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"))
-    env = clean_environment(
-        STREAMSTACK_WEB_DIST_DIR=str(built_web_dist()),
-        STREAMSTACK_STREAM_TOKEN_TTL_SECONDS=str(TOKEN_TTL_S),
-    )
-    process = ChildProcess("streamstack-dev", argv, env, tmp_path / "dev.log")
-    process.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        process.wait_until(f"{url}/ready")
-        password = admin_password_from(process.log_path, process)
-        yield DevServer(process, url, "admin@localhost", password)
-    finally:
-        process.kill()
+    with running_dev_server(
+        tmp_path, STREAMSTACK_STREAM_TOKEN_TTL_SECONDS=str(TOKEN_TTL_S)
+    ) as server:
+        yield server
 
 
 @pytest.mark.slow

@@ -1,0 +1,270 @@
+"""The end-to-end tests' rig: a real ``streamstack dev``, Debian's Chromium, the shared steps.
+
+The ``dev_server`` fixture built on it is in ``conftest.py``; the tests import the rest
+from here (``from e2e.spa_rig import ...``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+)
+from playwright.async_api import Response as PageResponse
+
+from harness.servers import free_port
+from harness.tools import require_tool, skip_or_fail
+from system.system_rig import ROOT, ChildProcess, clean_environment, streamstack_command
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Each browser step waits at most this long (ms): the whole journey takes a few seconds.
+STEP_TIMEOUT_MS = 20_000
+REFRESH_PATH = "/api/v1/auth/refresh"
+STREAM_PATH = "/api/v1/stream/"
+#: A stream token's URL (the original), not the public thumbnails under the same path.
+STREAM_BASE = re.compile(r"/api/v1/stream/(?!thumbnails/)[^/?#]+")
+#: Runs in every page before its own scripts: hands each CSP violation to Python.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  const report = `${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}` +
+    ` in ${e.documentURI} at ${e.sourceFile || "?"}:${e.lineNumber}`;
+  window.__cspViolations.push(report);
+  window.reportCspViolation(report);
+}, true);
+"""
+
+
+@dataclass
+class BrowserLog:
+    """What the pages of one journey logged: console errors, uncaught errors, responses, CSP."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    responses: list[PageResponse] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    async def watch_context(self, context: BrowserContext) -> None:
+        """Report every CSP violation in ``context``'s pages to :attr:`csp_violations`."""
+        await context.expose_function("reportCspViolation", self._on_csp_violation)
+        await context.add_init_script(CSP_LISTENER)
+
+    def watch(self, page: Page) -> Page:
+        """Record ``page``'s console errors, uncaught exceptions and responses."""
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("response", lambda response: self.responses.append(response))
+        return page
+
+    def _on_csp_violation(self, report: str) -> None:
+        self.csp_violations.append(report)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        url = message.location.get("url", "")
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"console: {message.text}")
+        self.console_errors.append(f"{message.text} ({url})")
+
+    def media_responses(self) -> list[PageResponse]:
+        """Responses to the ``<video>``'s requests for stream URLs, in arrival order."""
+        return [
+            r for r in self.responses if STREAM_PATH in r.url and r.request.resource_type == "media"
+        ]
+
+    def stream_base(self) -> str:
+        """``/api/v1/stream/<token>`` (the original) of the first stream request the page made."""
+        for response in self.responses:
+            found = STREAM_BASE.search(response.url)
+            if found:
+                return found.group(0)
+        raise AssertionError("the page made no request under a stream token")
+
+    def failed_refreshes(self) -> list[int]:
+        """Statuses of refresh requests the server refused (an anonymous load sends none)."""
+        return [
+            r.status for r in self.responses if r.url.endswith(REFRESH_PATH) and r.status >= 400
+        ]
+
+
+def built_web_dist() -> Path:
+    """``web/dist`` (or STREAMSTACK_WEB_DIST_DIR), building the SPA when it is missing."""
+    configured = os.environ.get("STREAMSTACK_WEB_DIST_DIR")
+    dist = Path(configured) if configured else ROOT / "web" / "dist"
+    if (dist / "index.html").is_file():
+        return dist
+    web = ROOT / "web"
+    npm = shutil.which("npm")
+    if npm is None:
+        skip_or_fail("npm is not installed: the SPA must be built for the end-to-end test")
+    assert npm is not None
+    if not (web / "node_modules").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True, timeout=600)
+    subprocess.run([npm, "run", "build"], cwd=web, check=True, timeout=600)
+    assert (dist / "index.html").is_file(), f"npm run build did not produce {dist}/index.html"
+    return dist
+
+
+@dataclass
+class DevServer:
+    """A running ``streamstack dev`` and the admin password its first start printed."""
+
+    process: ChildProcess
+    url: str
+    admin_email: str
+    admin_password: str
+
+
+def admin_password_from(log: Path, process: ChildProcess) -> str:
+    """The password in the once-only admin banner ``streamstack dev`` printed to ``log``."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        found = re.search(r"^\s*password:\s*(\S+)\s*$", log.read_text(errors="replace"), re.M)
+        if found:
+            return found.group(1)
+        time.sleep(0.1)
+    raise process.failure("printed no admin password banner")
+
+
+@contextmanager
+def running_dev_server(tmp_path: Path, *, spa: bool = True, **env: str) -> Iterator[DevServer]:
+    """``streamstack dev --port <free> --data-dir <tmp>``, ready; with ``spa`` it serves the
+    built SPA. ``env`` adds settings (``STREAMSTACK_…``) to its clean environment."""
+    if spa:
+        env = {"STREAMSTACK_WEB_DIST_DIR": str(built_web_dist()), **env}
+    port = free_port()
+    argv = streamstack_command("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    process = ChildProcess("streamstack-dev", argv, clean_environment(**env), tmp_path / "dev.log")
+    process.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        process.wait_until(f"{url}/ready")
+        password = admin_password_from(process.log_path, process)
+        yield DevServer(process, url, "admin@localhost", password)
+    finally:
+        process.kill()
+
+
+async def new_page(
+    browser: Browser, log: BrowserLog, **options: Any
+) -> tuple[BrowserContext, Page]:
+    """A fresh browser context (its own cookies: one per user) and a recorded page in it."""
+    context = await browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    await log.watch_context(context)
+    page = log.watch(await context.new_page())
+    return context, page
+
+
+async def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless."""
+    chromium = require_tool("chromium", "the end-to-end test drives Debian's Chromium")
+    return await playwright.chromium.launch(
+        executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+    )
+
+
+async def sign_in(page: Page, base: str, email: str, password: str) -> None:
+    """Sign in through the form and wait for the signed-in header."""
+    if not page.url.endswith("/signin"):
+        await page.goto(f"{base}/signin")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await page.get_by_role("button", name="Sign out").wait_for()
+
+
+async def sign_out(page: Page, base: str) -> None:
+    """Press "Sign out" and wait for the sign-in page it leads to."""
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{base}/signin")
+
+
+#: How long the in-process worker may take for a 3 s clip on a busy 2-core machine.
+LADDER_TIMEOUT_S = 150.0
+#: A media segment of one rung, under any stream token.
+SEGMENT = re.compile(r"/api/v1/stream/[^/]+/hls/(\d+p)/seg_\d+\.m4s$")
+
+
+def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
+    """The item once its processing state is ``ready`` (a failure ends the test at once)."""
+    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+        login = {"email": server.admin_email, "password": server.admin_password}
+        answer = client.post("/api/v1/auth/login", json=login)
+        answer.raise_for_status()
+        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        deadline = time.monotonic() + LADDER_TIMEOUT_S
+        item: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            item = client.get(f"/api/v1/catalogue/{item_id}", headers=headers).json()
+            assert item["processing_state"] != "failed", item
+            if item["processing_state"] == "ready":
+                return item
+            time.sleep(1.0)
+    raise AssertionError(f"the ladder was not ready after {LADDER_TIMEOUT_S} s: {item}")
+
+
+async def upload(page: Page, base: str, title: str, clip: bytes, name: str = "aurora.webm") -> str:
+    """Upload ``clip`` through the admin's upload page; the new item's id."""
+    await page.goto(f"{base}/admin/upload")
+    await page.get_by_label("Video file").set_input_files(
+        {"name": name, "mimeType": f"video/{name.rsplit('.', 1)[-1]}", "buffer": clip}
+    )
+    await page.get_by_label("Title").fill(title)
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    result = page.get_by_test_id("upload-result-link")
+    await result.wait_for(timeout=60_000)
+    href = await result.get_attribute("href")
+    assert href is not None and href.startswith("/watch/"), href
+    return href.removeprefix("/watch/")
+
+
+def segment_heights(log: BrowserLog) -> set[str]:
+    """The rungs (``240p`` …) whose media segments the page fetched with success."""
+    heights: set[str] = set()
+    for response in log.responses:
+        match = SEGMENT.search(response.url)
+        if match and response.status in (200, 206):
+            heights.add(match.group(1))
+    return heights
+
+
+async def pick_quality(page: Page, log: BrowserLog, label: str) -> None:
+    """Choose ``label`` in the quality menu; wait until its pictures play."""
+    await page.get_by_label("Quality").select_option(label=label)
+    height = int(label.removesuffix("p"))
+    await page.evaluate(
+        "() => { const v = document.querySelector('[data-testid=player]');"
+        " v.currentTime = 0; return v.play(); }"
+    )
+    await page.wait_for_function(
+        "h => { const v = document.querySelector('[data-testid=player]');"
+        " return v.videoHeight === h && v.currentTime > 0.2; }",
+        arg=height,
+    )
+    assert label in segment_heights(log), segment_heights(log)
