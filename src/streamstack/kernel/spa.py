@@ -12,6 +12,8 @@ from streamstack.kernel.errors import NotFound
 
 #: Path prefixes that are never the SPA: an unknown API route is a JSON 404, not a page.
 _NOT_SPA = ("api", "internal")
+#: Vite's ``assets/`` files have their content hash in their names: cached for good.
+_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def spa_handler(web: Path) -> ControllerRouterHandler:
@@ -27,25 +29,23 @@ def spa_handler(web: Path) -> ControllerRouterHandler:
         candidate = _file_under(root, relative)
         if candidate is not None:
             immutable = relative.startswith("assets/")
-            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-            # The filename is what Litestar guesses the media type from: without it every
-            # file is application/octet-stream, which browsers download instead of running.
-            return File(
-                candidate,
-                filename=candidate.name,
-                headers={"Cache-Control": cache},
-                content_disposition_type="inline",
-            )
+            return _inline(candidate, _IMMUTABLE if immutable else "no-cache")
         if "." in relative.rsplit("/", 1)[-1]:
             raise NotFound("no such file")
-        return File(
-            root / "index.html",
-            filename="index.html",
-            headers={"Cache-Control": "no-cache"},
-            content_disposition_type="inline",
-        )
+        return _inline(root / "index.html", "no-cache")
 
     return spa
+
+
+def _inline(path: Path, cache_control: str) -> File:
+    # The filename is what Litestar guesses the media type from: without it every file is
+    # application/octet-stream, which browsers download instead of running.
+    return File(
+        path,
+        filename=path.name,
+        headers={"Cache-Control": cache_control},
+        content_disposition_type="inline",
+    )
 
 
 def _file_under(root: Path, relative: str) -> Path | None:
