@@ -35,7 +35,7 @@ WITHDRAWAL_SUBJECTS = (MEDIA_UNPUBLISHED, MEDIA_DELETED)
 class Takedowns:
     """When each recently withdrawn item was withdrawn (epoch seconds), in memory."""
 
-    def __init__(self, ttl_seconds: float, record: TakedownRecord | None = None) -> None:
+    def __init__(self, ttl_seconds: float, record: TakedownRecord) -> None:
         self._ttl = ttl_seconds
         self._record = record
         self._withdrawn: dict[str, float] = {}
@@ -69,11 +69,10 @@ class Takedowns:
             return
         self.withdraw(withdrawn.id, withdrawn.withdrawn_at.timestamp())
         log.info("takedown.recorded", media_id=withdrawn.id, subject=event.subject)
-        if self._record is not None:
-            try:
-                await self._record.save(dict(self._withdrawn))
-            except Exception as exc:  # memory has it; only a restart would forget it
-                log.warning("takedown.not_saved", error=str(exc) or exc.__class__.__name__)
+        try:
+            await self._record.save(dict(self._withdrawn))
+        except Exception as exc:  # memory has it; only a restart would forget it
+            log.warning("takedown.not_saved", error=str(exc) or exc.__class__.__name__)
 
     @property
     def following(self) -> bool:
@@ -86,9 +85,8 @@ class Takedowns:
         if self.following:
             return
         await self.unsubscribe()  # a half-made pair from a failed attempt
-        if self._record is not None:
-            for media_id, at in (await self._record.load()).items():
-                self.withdraw(media_id, at)
+        for media_id, at in (await self._record.load()).items():
+            self.withdraw(media_id, at)
         for subject in WITHDRAWAL_SUBJECTS:
             self._subscriptions.append(
                 await events.subscribe(subject, self.on_event, replay_seconds=self._ttl)
