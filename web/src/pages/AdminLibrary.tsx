@@ -7,6 +7,7 @@ import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
+import { DescriptionAndTagsFields } from "../components/MediaFields";
 import { processingLabel } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
@@ -245,28 +246,13 @@ function LibraryRow({
                 />
               )}
             </Field>
-            <Field label="Description">
-              {(control) => (
-                <textarea
-                  {...control}
-                  maxLength={LIMITS.description}
-                  rows={3}
-                  value={description}
-                  onChange={(e) => setDescription(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label="Tags" hint="Separate tags with commas.">
-              {(control) => (
-                <input
-                  {...control}
-                  type="text"
-                  value={tags}
-                  placeholder="comma, separated"
-                  onChange={(e) => setTags(e.target.value)}
-                />
-              )}
-            </Field>
+            <DescriptionAndTagsFields
+              description={description}
+              onDescription={setDescription}
+              tags={tags}
+              onTags={setTags}
+              tagsPlaceholder="comma, separated"
+            />
             <div className="button-row">
               <button type="submit" className="button primary" disabled={busy}>
                 {busy ? "Saving…" : "Save"}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type DragEvent, type FormEvent } from "rea
 import { Link } from "react-router";
 import { LIMITS } from "../api/limits";
 import { Field } from "../components/Field";
+import { DescriptionAndTagsFields } from "../components/MediaFields";
 import { formatBytes, parseTags, percent, tagsProblem, titleFromFilename } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { isTerminal, useTusUpload, type Transfer, type UploadItem } from "../upload/useTusUpload";
@@ -185,30 +186,14 @@ export function AdminUploadPage() {
         ) : (
           <p className="hint">Each video is titled after its file name; change titles later in the library.</p>
         )}
-        <Field label="Description">
-          {(control) => (
-            <textarea
-              {...control}
-              maxLength={LIMITS.description}
-              rows={3}
-              disabled={locked}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Tags" hint="Separate tags with commas.">
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              placeholder="nature, timelapse"
-              disabled={locked}
-              value={tags}
-              onChange={(e) => setTags(e.target.value)}
-            />
-          )}
-        </Field>
+        <DescriptionAndTagsFields
+          description={description}
+          onDescription={setDescription}
+          tags={tags}
+          onTags={setTags}
+          tagsPlaceholder="nature, timelapse"
+          disabled={locked}
+        />
         <div className="field checkbox">
           <input
             id="upload-publish"

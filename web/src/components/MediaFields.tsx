@@ -1,0 +1,51 @@
+import { LIMITS } from "../api/limits";
+import { Field } from "./Field";
+
+/**
+ * A video's description and comma-separated tags, as the upload form and
+ * the library's edit form ask for them (checked with `tagsProblem`).
+ */
+export function DescriptionAndTagsFields({
+  description,
+  onDescription,
+  tags,
+  onTags,
+  tagsPlaceholder,
+  disabled = false,
+}: {
+  description: string;
+  onDescription: (text: string) => void;
+  tags: string;
+  onTags: (text: string) => void;
+  tagsPlaceholder: string;
+  disabled?: boolean;
+}) {
+  return (
+    <>
+      <Field label="Description">
+        {(control) => (
+          <textarea
+            {...control}
+            maxLength={LIMITS.description}
+            rows={3}
+            disabled={disabled}
+            value={description}
+            onChange={(e) => onDescription(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Tags" hint="Separate tags with commas.">
+        {(control) => (
+          <input
+            {...control}
+            type="text"
+            placeholder={tagsPlaceholder}
+            disabled={disabled}
+            value={tags}
+            onChange={(e) => onTags(e.target.value)}
+          />
+        )}
+      </Field>
+    </>
+  );
+}
