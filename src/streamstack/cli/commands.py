@@ -27,6 +27,14 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     return Settings.from_env(os.environ if env is None else env, **overrides)
 
 
+def server_settings(**overrides: Any) -> Settings:
+    """Settings of ``serve`` and ``worker``: production unless ``STREAMSTACK_ENVIRONMENT``
+    says dev (which then invents its internal secret, as ``streamstack dev`` does)."""
+    environment = os.environ.get("STREAMSTACK_ENVIRONMENT", "production")
+    settings = load_settings(environment=environment, **overrides)
+    return dev_defaults(settings) if settings.environment == "dev" else settings
+
+
 def default_web_dist() -> Path | None:
     """``web/dist`` of the checkout this package runs from, or of the working directory."""
     for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
@@ -54,14 +62,7 @@ def run_dev(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     """``streamstack serve``."""
     modules = tuple(args.modules) if args.modules else None
-    settings = load_settings(
-        environment=os.environ.get("STREAMSTACK_ENVIRONMENT", "production"),
-        modules=modules,
-        host=args.host,
-        port=args.port,
-    )
-    if settings.environment == "dev":
-        settings = dev_defaults(settings)
+    settings = server_settings(modules=modules, host=args.host, port=args.port)
     asyncio.run(check_database(settings))
     serve_app(settings)
     return 0

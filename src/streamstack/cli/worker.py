@@ -14,25 +14,20 @@ after the ack wait (``STREAMSTACK_JOBS_ACK_WAIT_SECONDS``).
 from __future__ import annotations
 
 import argparse
-import os
 
-from streamstack.cli.commands import load_settings, serve_app
-from streamstack.settings import dev_defaults
+from streamstack.cli.commands import serve_app, server_settings
 
 
 def run_worker(args: argparse.Namespace) -> int:
     """``streamstack worker``."""
     from streamstack.ingest.module import WORKER
 
-    settings = load_settings(
-        environment=os.environ.get("STREAMSTACK_ENVIRONMENT", "production"),
+    settings = server_settings(
         modules=("ingest",),
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,
         worker_concurrency=args.concurrency,
     )
-    if settings.environment == "dev":
-        settings = dev_defaults(settings)
     serve_app(settings.replace(web_dist_dir=None), {"ingest": WORKER})
     return 0
