@@ -44,7 +44,6 @@ from streamstack.ingest.transcoding.ladder import (
     plan_ladder,
     x264_options,
 )
-from streamstack.ingest.transcoding.results import TranscodeOptions
 
 NAME = "transcode"
 WIDTH, HEIGHT, RATE = 1920, 1080, 30
@@ -52,8 +51,6 @@ SECONDS = 10.0
 QUICK_SECONDS = 2.0
 PRESET = "veryfast"
 SEGMENT_SECONDS = 4.0
-#: The library's default CRF and x264 lookahead, given to ffmpeg too: the same settings.
-DEFAULTS = TranscodeOptions()
 #: The issue's goals.
 SPEED_GOAL = 0.9
 RSS_GOAL_BYTES = 400 * 2**20
@@ -162,9 +159,7 @@ def ffmpeg_command(source: Path, out: Path, rungs: list[Any], gop: int) -> list[
         command += ["-c:v", "libx264", "-g", str(gop), "-pix_fmt", "yuv420p"]
         # The library's own x264 options (preset, profile, CRF, VBV caps, GOP, lookahead),
         # each given to the video stream only.
-        encoder = x264_options(
-            rung, preset=PRESET, crf=DEFAULTS.crf, gop=gop, lookahead=DEFAULTS.lookahead
-        )
+        encoder = x264_options(rung, preset=PRESET, gop=gop)
         for name, value in encoder.items():
             command += [f"-{name}:v", value]
         command += ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]

@@ -83,6 +83,10 @@ STANDARD_RATES = tuple(
 )
 #: Output rate when the source does not say (still images, broken headers).
 DEFAULT_RATE = Fraction(30)
+#: x264 constant rate factor, capped per rung by the bitrate caps.
+CRF = 23
+#: x264 ``rc-lookahead`` frames: the main memory cost (see :func:`x264_options`).
+LOOKAHEAD = 5
 
 
 class Rung(msgspec.Struct, frozen=True):
@@ -137,7 +141,9 @@ def gop_frames(segment_seconds: float, rate: Fraction) -> int:
     return max(1, round(segment_seconds * rate))
 
 
-def x264_options(rung: Rung, *, preset: str, crf: int, gop: int, lookahead: int) -> dict[str, str]:
+def x264_options(
+    rung: Rung, *, preset: str, gop: int, crf: int = CRF, lookahead: int = LOOKAHEAD
+) -> dict[str, str]:
     """libx264 options for ``rung``: capped CRF, fixed closed GOP, no scene cuts.
 
     ``lookahead`` (x264 ``rc-lookahead``) is what memory mostly goes on: measured on a

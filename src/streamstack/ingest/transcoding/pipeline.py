@@ -2,7 +2,7 @@
 
 ``transcode(source, output, options, progress)`` is a plain function of picklable values,
 made to run in the worker's sandboxed child process. It reads the source in one pass
-(bounded: PyAV reads it in 256 KiB blocks; at most ``queue_frames`` frames wait per rung),
+(bounded: PyAV reads it in 256 KiB blocks; a few frames wait per rung, ``QUEUE_FRAMES``),
 feeds every rung and the storyboard from the same decoded frames, and publishes::
 
     hls/master.m3u8
@@ -39,7 +39,12 @@ from streamstack.ingest.transcoding.ladder import (
 from streamstack.ingest.transcoding.packaging import package
 from streamstack.ingest.transcoding.rendition import Rendition, RenditionFailed
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
-from streamstack.ingest.transcoding.storyboard import Storyboard, tile_interval
+from streamstack.ingest.transcoding.storyboard import (
+    MAX_TILES,
+    MIN_INTERVAL_SECONDS,
+    Storyboard,
+    tile_interval,
+)
 from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline, display_size
 
 ProgressCallback = Callable[[Progress], None]
@@ -257,15 +262,10 @@ class _Run:
                 gop=gop,
                 has_audio=self.has_audio,
                 preset=self.options.preset,
-                crf=self.options.crf,
-                lookahead=self.options.lookahead,
-                queue_frames=self.options.queue_frames,
             )
             self.renditions.append(rendition)
             rendition.start()
-        interval = tile_interval(
-            self.duration, self.options.storyboard_min_interval, self.options.storyboard_max_tiles
-        )
+        interval = tile_interval(self.duration, MIN_INTERVAL_SECONDS, MAX_TILES)
         directory = self.work / "storyboard"
         directory.mkdir(parents=True, exist_ok=True)
         self.storyboard = Storyboard(
@@ -273,7 +273,7 @@ class _Run:
             display,
             rate=self.rate,
             interval=interval,
-            max_tiles=self.options.storyboard_max_tiles,
+            max_tiles=MAX_TILES,
         )
 
     def on_audio(self, frame: av.AudioFrame, time_base: Fraction | None) -> None:

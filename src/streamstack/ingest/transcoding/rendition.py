@@ -39,6 +39,8 @@ QueueItem = av.VideoFrame | av.AudioFrame | None
 PLAYLIST = "index.m3u8"
 INIT_SEGMENT = "init.mp4"
 SEGMENT_PATTERN = "seg_%05d.m4s"
+#: Frames waiting per rung at most (bounds memory between the decoder and the encoders).
+QUEUE_FRAMES = 8
 #: How often a blocked producer looks whether the rung has failed meanwhile.
 _PUT_POLL_SECONDS = 0.2
 
@@ -59,17 +61,14 @@ class Rendition:
         gop: int,
         has_audio: bool,
         preset: str,
-        crf: int,
-        lookahead: int,
-        queue_frames: int,
     ) -> None:
         self.rung = rung
         self.directory = directory
         self.rate = rate
         self.gop = gop
         self.has_audio = has_audio
-        self._options = x264_options(rung, preset=preset, crf=crf, gop=gop, lookahead=lookahead)
-        self._queue: queue.Queue[QueueItem] = queue.Queue(maxsize=queue_frames)
+        self._options = x264_options(rung, preset=preset, gop=gop)
+        self._queue: queue.Queue[QueueItem] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._error: BaseException | None = None
         self.sps: bytes = b""
         """The encoder's extradata (SPS/PPS), read after the last frame for ``CODECS``."""

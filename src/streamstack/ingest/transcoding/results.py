@@ -12,24 +12,14 @@ class TranscodeOptions(msgspec.Struct, frozen=True):
     """Target HLS segment length; every segment starts with a key frame."""
     preset: str = "veryfast"
     """x264 preset (tests use ``ultrafast``)."""
-    crf: int = 23
-    """x264 constant rate factor, capped per rung by the ladder's bitrate caps."""
-    lookahead: int = 5
-    """x264 ``rc-lookahead`` frames: the main memory cost (see :func:`.ladder.x264_options`)."""
     demuxer: str | None = None
     """The only FFmpeg demuxer allowed to open the source (ingest knows it); None probes."""
     max_pixels: int = 7680 * 4320
     """Largest decoded frame accepted (8K UHD)."""
-    storyboard_min_interval: float = 2.0
-    """Seconds between storyboard tiles, at least; long videos space them further."""
-    storyboard_max_tiles: int = 300
-    """At most this many storyboard tiles per video."""
     max_rungs: int | None = None
     """Encode only the lowest this many rungs (None: the whole ladder). A worker can run
     ``max_rungs=1`` first, so an item is playable early, then the whole ladder, whose
     package replaces the first one in a single rename."""
-    queue_frames: int = 8
-    """Frames waiting per rung at most (bounds memory between decoder and encoders)."""
 
 
 class Progress(msgspec.Struct, frozen=True):

@@ -2,7 +2,7 @@
 
 A tile (:data:`TILE_WIDTH` pixels wide, the picture's aspect ratio) is taken from the
 shared output frames every ``interval`` seconds: the configured minimum (2 s), or longer
-for long videos so there are never more than ``storyboard_max_tiles`` (300). FFmpeg's
+for long videos so there are never more than :data:`MAX_TILES` (300). FFmpeg's
 ``tile`` filter lays :data:`COLUMNS` x :data:`ROWS` of them out on a sheet (the last
 sheet is only partly filled) and each sheet is one JPEG. Cue ``i`` covers
 ``[i * interval, (i + 1) * interval)`` and names its sheet and rectangle
@@ -26,6 +26,10 @@ TILE_WIDTH = 160
 COLUMNS = 10
 ROWS = 10
 VTT_NAME = "storyboard.vtt"
+#: Seconds between tiles, at least; long videos space them further.
+MIN_INTERVAL_SECONDS = 2.0
+#: At most this many tiles per video.
+MAX_TILES = 300
 #: JPEG quantiser scale (FFmpeg's ``-q:v``; 2 best, 31 worst): small sheets, sharp enough.
 JPEG_QUALITY = 5
 _LAMBDA_PER_QP = 118  # FFmpeg's FF_QP2LAMBDA
