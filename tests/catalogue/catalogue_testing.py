@@ -1,18 +1,21 @@
-"""What the catalogue tests share: request bodies, tokens, event logs, served apps."""
+"""What the catalogue tests share: request bodies, tokens, event logs, served apps.
+
+Apps run through ``support.apps.running_app`` (settings and backends at
+``client.app.state``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import httpx
 import msgspec
 import nats
 import pytest
-from litestar import Litestar
 
 from streamstack.catalogue.models import OutboxRow
 from streamstack.catalogue.module import RELAY_TASK_NAME
@@ -28,40 +31,11 @@ from streamstack.kernel.operation import CallContext, Transport
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
-from support.apps import bearer, free_port, live_app, mint_token, served_app
+from support.apps import bearer, free_port, mint_token, served_app
 from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/catalogue"
 EVENT_STREAM = "CATALOGUE_EVENTS"
-
-
-class AppClient(httpx.AsyncClient):
-    """An HTTP client calling an app in this event loop, with the app at hand."""
-
-    def __init__(self, app: Litestar, settings: Settings) -> None:
-        super().__init__(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://testserver.local",
-            timeout=60,
-        )
-        self.app = app
-        self.settings = settings
-        self.backends: Backends = app.state.backends
-
-
-@contextlib.asynccontextmanager
-async def running_in_this_loop(
-    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
-) -> AsyncIterator[AppClient]:
-    """Migrate, build the app, run its lifespan and its requests in the test's event loop.
-
-    Litestar's ``AsyncTestClient`` runs the lifespan (so the outbox relay) in a thread of its
-    own with its own event loop, while requests run in the test's loop: one asyncpg pool or
-    NATS connection used from both loops breaks. Here everything shares one loop, as under
-    uvicorn.
-    """
-    async with live_app(settings, definitions) as app, AppClient(app, settings) as client:
-        yield client
 
 
 def admin_headers(settings: Settings, user_id: str | None = None) -> dict[str, str]:

@@ -6,19 +6,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from catalogue_testing import (
-    AppClient,
-    CatalogueDeployment,
-    ServedApp,
-    running_in_this_loop,
-    stand_in_caller,
-)
+from catalogue_testing import CatalogueDeployment, ServedApp, stand_in_caller
 
 from streamstack.catalogue import module as catalogue
 from streamstack.contracts.catalogue import CatalogueClient
 from streamstack.kernel.operation import Transport
 from streamstack.kernel.transport import HttpTransport
-from support.apps import INTERNAL_SECRET
+from support.apps import INTERNAL_SECRET, AppClient, running_app
 from support.fixtures import SettingsFactory
 
 __all__ = ["catalogue_client", "deployment"]
@@ -27,7 +21,7 @@ __all__ = ["catalogue_client", "deployment"]
 @pytest.fixture
 async def catalogue_client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
     """Catalogue with streaming (for stream tokens), on this test's backend kind."""
-    async with running_in_this_loop(settings_factory(modules=("catalogue", "streaming"))) as client:
+    async with running_app(settings_factory(modules=("catalogue", "streaming"))) as client:
         yield client
 
 
@@ -40,7 +34,7 @@ async def deployment(
         captured: list[Transport] = []
         definitions = {"catalogue": catalogue.MODULE, "ingest": stand_in_caller(captured)}
         settings = settings_factory(modules=("catalogue", "ingest"))
-        async with running_in_this_loop(settings, definitions) as app:
+        async with running_app(settings, definitions) as app:
             yield CatalogueDeployment(CatalogueClient(captured[0]), app, settings, "in-process")
         return
     async with ServedApp(settings_factory(modules=("catalogue",))) as served:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from catalogue_testing import API, AppClient, admin_headers, create_item, item_body, viewer_headers
+from catalogue_testing import API, admin_headers, create_item, item_body, viewer_headers
+
+from support.apps import AppClient
 
 Client = AppClient
 
@@ -102,7 +104,7 @@ async def assert_4xx(r: Any, expected: int | None = None) -> dict[str, Any]:
 
 
 async def test_bad_list_queries_are_refused(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     await create_item(catalogue_client, settings)
     for params, status in LIST_QUERIES:
         r = await catalogue_client.get(f"{API}/", params=params, headers=admin_headers(settings))
@@ -118,7 +120,7 @@ async def test_bad_list_queries_are_refused(catalogue_client: Client) -> None:
 
 
 async def test_malformed_ids_are_404_on_every_route(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     admin = admin_headers(settings)
     for bad in ("not-a-uuid", "1", "..%2F..%2Fetc", "x" * 5000, "%00", str(uuid.uuid4())[:-1]):
         for method, path in (
@@ -134,7 +136,7 @@ async def test_malformed_ids_are_404_on_every_route(catalogue_client: Client) ->
 async def test_bad_create_bodies_are_refused_and_nothing_is_stored(
     catalogue_client: Client,
 ) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     admin = admin_headers(settings)
     for body, why in BAD_CREATE_BODIES:
         r = await catalogue_client.post(f"{API}/", json=body, headers=admin)
@@ -156,7 +158,7 @@ async def test_bad_create_bodies_are_refused_and_nothing_is_stored(
 
 
 async def test_oversized_bodies_are_413(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     admin = admin_headers(settings)
     item = await create_item(catalogue_client, settings)
     huge = "x" * (settings.max_request_body_bytes + 1)
@@ -177,7 +179,7 @@ async def test_oversized_bodies_are_413(catalogue_client: Client) -> None:
 async def test_bad_patch_bodies_are_refused_and_the_item_is_unchanged(
     catalogue_client: Client,
 ) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     admin = admin_headers(settings)
     item = await create_item(catalogue_client, settings)
     url = f"{API}/{item['id']}"
@@ -193,7 +195,7 @@ async def test_bad_patch_bodies_are_refused_and_the_item_is_unchanged(
 
 
 async def test_wrong_methods_and_roles(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     item = await create_item(catalogue_client, settings)
     url = f"{API}/{item['id']}"
     r = await catalogue_client.put(url, json={"title": "x"}, headers=admin_headers(settings))

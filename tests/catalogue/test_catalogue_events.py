@@ -5,7 +5,6 @@ from __future__ import annotations
 import msgspec
 from catalogue_testing import (
     API,
-    AppClient,
     EventLog,
     admin_headers,
     create_item,
@@ -24,13 +23,14 @@ from streamstack.contracts.catalogue import (
     MediaWithdrawn,
     object_prefix,
 )
+from support.apps import AppClient
 
 Client = AppClient
 
 
 async def test_publish_and_delete_events_carry_the_item(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
-    backends = catalogue_client.backends
+    settings = catalogue_client.app.state.settings
+    backends = catalogue_client.app.state.backends
     admin = admin_headers(settings)
     async with EventLog.attached(backends) as log:
         live = await create_item(catalogue_client, settings, title="Born published")
@@ -89,9 +89,9 @@ async def test_publish_and_delete_events_carry_the_item(catalogue_client: Client
 
 async def test_deleting_a_draft_or_a_processing_item_is_announced(catalogue_client: Client) -> None:
     """Even an item viewers never saw has objects (and maybe a running job) to take down."""
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     admin = admin_headers(settings)
-    async with EventLog.attached(catalogue_client.backends) as log:
+    async with EventLog.attached(catalogue_client.app.state.backends) as log:
         draft = await create_item(catalogue_client, settings, publish=False)
         hidden = await create_item(
             catalogue_client, settings, playable=False, processing_state="queued"
@@ -113,8 +113,8 @@ async def test_deleting_a_draft_or_a_processing_item_is_announced(catalogue_clie
 
 
 async def test_only_admins_unpublish_or_delete(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
-    async with EventLog.attached(catalogue_client.backends) as log:
+    settings = catalogue_client.app.state.settings
+    async with EventLog.attached(catalogue_client.app.state.backends) as log:
         item = await create_item(catalogue_client, settings)
         url = f"{API}/{item['id']}"
         for headers, status in ((viewer_headers(settings), 403), ({}, 401)):
@@ -128,4 +128,4 @@ async def test_only_admins_unpublish_or_delete(catalogue_client: Client) -> None
 
 
 async def _empty(client: Client) -> bool:
-    return await outbox_backlog(client.backends) == 0
+    return await outbox_backlog(client.app.state.backends) == 0

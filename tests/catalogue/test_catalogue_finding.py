@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalogue_testing import API, AppClient, admin_headers, create_item, viewer_headers
+from catalogue_testing import API, admin_headers, create_item, viewer_headers
+
+from support.apps import AppClient
 
 
 async def tags(client: AppClient, headers: dict[str, str] | None = None, **params: Any) -> Any:
@@ -15,7 +17,7 @@ async def tags(client: AppClient, headers: dict[str, str] | None = None, **param
 
 
 async def test_tags_with_counts_of_what_the_caller_may_see(catalogue_client: AppClient) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     await create_item(catalogue_client, settings, tags=["Nature", "slow tv"])
     await create_item(catalogue_client, settings, tags=["nature"])
     await create_item(catalogue_client, settings, tags=["nature", "news"], publish=False)
@@ -55,7 +57,7 @@ async def test_bad_tag_list_parameters_are_400(catalogue_client: AppClient) -> N
 
 
 async def test_sort_by_duration_both_ways(catalogue_client: AppClient) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     made = {
         length: (await create_item(catalogue_client, settings, duration_seconds=length))["id"]
         for length in (30.0, 5.0, 600.0)

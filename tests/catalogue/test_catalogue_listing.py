@@ -10,14 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from catalogue_testing import (
-    AppClient,
-    admin_headers,
-    create_item,
-    eventually,
-    viewer_headers,
-)
+from catalogue_testing import admin_headers, create_item, eventually, viewer_headers
 
+from support.apps import AppClient
 from support.fixtures import SettingsFactory
 from support.processes import module_processes
 
@@ -34,7 +29,7 @@ async def titles(client: httpx.AsyncClient, **params: Any) -> tuple[list[str], i
 async def test_cached_pages_follow_publish_update_unpublish_delete(
     catalogue_client: AppClient,
 ) -> None:
-    client, settings = catalogue_client, catalogue_client.settings
+    client, settings = catalogue_client, catalogue_client.app.state.settings
     admin = admin_headers(settings)
     assert await titles(client) == ([], 0)
     assert await titles(client) == ([], 0)  # now cached
@@ -61,7 +56,7 @@ async def test_cached_pages_follow_publish_update_unpublish_delete(
 
 
 async def test_totals_and_pages_of_the_cached_list(catalogue_client: AppClient) -> None:
-    client, settings = catalogue_client, catalogue_client.settings
+    client, settings = catalogue_client, catalogue_client.app.state.settings
     for index in range(5):
         await create_item(client, settings, title=f"Item {index}", tags=[f"t{index % 2}"])
     await create_item(client, settings, title="Hidden", publish=False)
@@ -73,7 +68,7 @@ async def test_totals_and_pages_of_the_cached_list(catalogue_client: AppClient) 
 
 async def test_admin_totals_follow_every_change(catalogue_client: AppClient) -> None:
     """Totals are reused between requests (no count per request), never past a change."""
-    client, settings = catalogue_client, catalogue_client.settings
+    client, settings = catalogue_client, catalogue_client.app.state.settings
     admin = admin_headers(settings)
     assert (await titles(client, status="all", headers=admin))[1] == 0
     draft = await create_item(client, settings, title="Draft", publish=False)
@@ -93,7 +88,7 @@ async def test_admin_totals_follow_every_change(catalogue_client: AppClient) -> 
 
 
 async def test_not_playable_items_stay_out_of_viewers_lists(catalogue_client: AppClient) -> None:
-    client, settings = catalogue_client, catalogue_client.settings
+    client, settings = catalogue_client, catalogue_client.app.state.settings
     await create_item(client, settings, title="Needs transcoding", playable=False)
     await create_item(client, settings, title="Plays")
     assert await titles(client) == (["Plays"], 1)
@@ -103,7 +98,7 @@ async def test_not_playable_items_stay_out_of_viewers_lists(catalogue_client: Ap
 
 
 async def test_search_ranks_and_forgives_one_typo(catalogue_client: AppClient) -> None:
-    client, settings = catalogue_client, catalogue_client.settings
+    client, settings = catalogue_client, catalogue_client.app.state.settings
     await create_item(
         client, settings, title="Mountain walk", description="A glacier far away", tags=["ice"]
     )
@@ -141,7 +136,7 @@ async def test_search_ranks_and_forgives_one_typo(catalogue_client: AppClient) -
     ],
 )
 async def test_hostile_search_text_is_no_error(catalogue_client: AppClient, q: str) -> None:
-    await create_item(catalogue_client, catalogue_client.settings, title="100%_\\ sure")
+    await create_item(catalogue_client, catalogue_client.app.state.settings, title="100%_\\ sure")
     r = await catalogue_client.get(f"{API}/", params={"q": q})
     assert r.status_code == 200, r.text
     if q in ("%", "_"):

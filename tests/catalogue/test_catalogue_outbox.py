@@ -17,7 +17,6 @@ from catalogue_testing import (
     new_item,
     outbox_backlog,
     relay_task,
-    running_in_this_loop,
     service_without_relay,
     stored_events,
 )
@@ -30,7 +29,7 @@ from streamstack.kernel.backends import Backends
 from streamstack.kernel.events import EventBus, EventHandler, EventsUnavailable, Subscription
 from streamstack.kernel.outbox import RelayFailed
 from streamstack.settings import Settings
-from support.apps import make_settings
+from support.apps import make_settings, running_app
 from support.fixtures import SettingsFactory
 
 
@@ -143,25 +142,25 @@ async def test_events_wait_out_a_nats_outage(
         database_url=fresh_database_url,
         nats_url=nats_url,
     )
-    async with running_in_this_loop(settings) as client:
+    async with running_app(settings) as client:
         warm_up = await create_item(client, settings, title="Before the outage")
 
         async def relayed() -> bool:
-            return await outbox_backlog(client.backends) == 0
+            return await outbox_backlog(client.app.state.backends) == 0
 
         await eventually(relayed, what="the warm-up event to go out")
         await nats_server.astop()
         try:
             # Admin routes fail closed while the revocation list (NATS KV) is away, so
             # the changes are made through the use cases, as ingest's calls would be.
-            service = service_without_relay(client.backends)
+            service = service_without_relay(client.app.state.backends)
             items = [
                 msgspec.to_builtins(
                     await service.create_item(new_item(title=f"During {i}"), created_by="admin")
                 )
                 for i in range(3)
             ]
-            assert await outbox_backlog(client.backends) == 3  # kept, not lost
+            assert await outbox_backlog(client.app.state.backends) == 3  # kept, not lost
             r = await client.get("/api/v1/catalogue/", params={"q": "during"})
             assert r.json()["total"] == 3  # browsing never needed NATS
         finally:

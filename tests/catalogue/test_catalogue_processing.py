@@ -12,7 +12,6 @@ import httpx
 import msgspec
 from catalogue_testing import (
     API,
-    AppClient,
     CatalogueDeployment,
     admin_headers,
     as_admin,
@@ -25,7 +24,7 @@ from catalogue_testing import (
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate, Rendition
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport, InProcessTransport
-from support.apps import INTERNAL_SECRET
+from support.apps import INTERNAL_SECRET, AppClient
 
 HEVC = {"video_codec": "hevc", "content_type": "video/quicktime", "s3_key": "clip.mov"}
 
@@ -216,7 +215,7 @@ async def test_only_services_report_processing(deployment: CatalogueDeployment) 
 async def test_a_stream_token_grants_the_hls_stream_once_it_exists(
     catalogue_client: AppClient,
 ) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     worker = CatalogueClient(InProcessTransport(catalogue_client.app.state.operations))
     item = await create_item(
         catalogue_client, settings, playable=False, processing_state="queued", **HEVC
@@ -244,7 +243,7 @@ async def test_a_stream_token_grants_the_hls_stream_once_it_exists(
 
 
 async def test_admins_filter_the_library_by_processing_state(catalogue_client: AppClient) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     worker = CatalogueClient(InProcessTransport(catalogue_client.app.state.operations))
     queued = await create_item(
         catalogue_client, settings, playable=False, processing_state="queued"

@@ -6,16 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from catalogue_testing import API, AppClient, admin_headers, create_item, item_body, viewer_headers
+from catalogue_testing import API, admin_headers, create_item, item_body, viewer_headers
 
 from streamstack.settings import Settings
-from support.apps import bearer, mint_token
+from support.apps import AppClient, bearer, mint_token
 
 Client = AppClient
 
 
 def settings_of(client: Client) -> Settings:
-    return client.settings
+    return client.app.state.settings
 
 
 async def test_an_admin_registers_an_item_and_anyone_can_read_it(catalogue_client: Client) -> None:

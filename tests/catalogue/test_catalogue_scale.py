@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from catalogue_testing import API, AppClient, admin_headers
+from catalogue_testing import API, admin_headers
 from sqlalchemy import event, insert
 
 from streamstack.catalogue.items import normalize_tags, search_text, title_key
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
+from support.apps import AppClient
 
 ITEMS = 10_000
 START = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
@@ -62,7 +63,7 @@ def seed_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 def counting_queries(client: AppClient) -> Iterator[list[str]]:
     """The SQL statements run on the app's engine inside the block."""
     statements: list[str] = []
-    engine = client.backends.database.engine.sync_engine
+    engine = client.app.state.backends.database.engine.sync_engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
@@ -78,7 +79,7 @@ async def test_ten_thousand_items_list_correctly_in_constant_queries(
     catalogue_client: AppClient,
 ) -> None:
     items, tags = seed_rows()
-    async with catalogue_client.backends.database.session() as session, session.begin():
+    async with catalogue_client.app.state.backends.database.session() as session, session.begin():
         await session.execute(insert(MediaItemRow), items)
         await session.execute(insert(MediaTagRow), tags)
     published = [i for i in range(ITEMS) if i % 10 != 0]
@@ -133,13 +134,13 @@ async def test_ten_thousand_items_list_correctly_in_constant_queries(
     r = await catalogue_client.get(
         f"{API}/",
         params={"status": "all", "page_size": 1},
-        headers=admin_headers(catalogue_client.settings),
+        headers=admin_headers(catalogue_client.app.state.settings),
     )
     assert r.json()["total"] == ITEMS
 
     # No N+1: a page of 100 costs as many queries as a page of 1: ONE statement (items,
     # tags and total), uncached (an admin's list), with a search too.
-    admin = admin_headers(catalogue_client.settings)
+    admin = admin_headers(catalogue_client.app.state.settings)
     counts = []
     for params in (
         {"page_size": 1},

@@ -20,7 +20,6 @@ from catalogue_testing import (
     as_admin,
     create_item,
     expect_error,
-    running_in_this_loop,
     to_new,
     viewer_headers,
 )
@@ -31,7 +30,7 @@ from streamstack.kernel.backends import Backends
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, mint_token
+from support.apps import INTERNAL_SECRET, mint_token, running_app
 from support.fixtures import SettingsFactory
 
 
@@ -179,7 +178,7 @@ async def play_through(
 
 async def test_a_stream_token_in_one_process(settings_factory: SettingsFactory) -> None:
     settings = settings_factory(modules=("catalogue", "streaming"))
-    async with running_in_this_loop(settings) as app:
+    async with running_app(settings) as app:
 
         async def ask(item_id: str, headers: dict[str, str]) -> httpx.Response:
             return await app.post(f"{API}/{item_id}/stream-token", headers=headers)
@@ -222,7 +221,7 @@ async def test_without_streaming_configured_a_token_is_503(
     settings_factory: SettingsFactory,
 ) -> None:
     settings = settings_factory(modules=("catalogue",))
-    async with running_in_this_loop(settings) as app:
+    async with running_app(settings) as app:
         item = await create_item(app, settings)
         r = await app.post(f"{API}/{item['id']}/stream-token", headers=viewer_headers(settings))
         assert r.status_code == 503

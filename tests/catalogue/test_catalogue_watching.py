@@ -10,20 +10,13 @@ from typing import Any
 
 import msgspec
 import pytest
-from catalogue_testing import (
-    API,
-    AppClient,
-    admin_headers,
-    create_item,
-    eventually,
-    running_in_this_loop,
-)
+from catalogue_testing import API, admin_headers, create_item, eventually
 
 from streamstack.catalogue.models import WatchProgressRow
 from streamstack.catalogue.repository import reading
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.backends import Backends
-from support.apps import bearer, mint_token
+from support.apps import AppClient, bearer, mint_token, running_app
 from support.fixtures import SettingsFactory, settings_for
 
 Client = AppClient
@@ -32,7 +25,7 @@ Client = AppClient
 def user(client: Client, role: str = "viewer") -> tuple[str, dict[str, str]]:
     """A fresh account id and its Authorization header."""
     user_id = str(uuid.uuid4())
-    return user_id, bearer(mint_token(client.settings, user_id=user_id, role=role))
+    return user_id, bearer(mint_token(client.app.state.settings, user_id=user_id, role=role))
 
 
 async def save(
@@ -58,13 +51,15 @@ def ids(page: dict[str, Any]) -> list[str]:
 
 async def stored_rows(client: Client, **where: uuid.UUID) -> int:
     """Rows of ``watch_progress`` matching ``where`` (straight from the database)."""
-    async with reading(client.backends.database) as store:
+    async with reading(client.app.state.backends.database) as store:
         conditions = [getattr(WatchProgressRow, key) == value for key, value in where.items()]
         return await store.progress.count(*conditions)
 
 
 async def test_a_viewer_saves_and_resumes_a_position(catalogue_client: Client) -> None:
-    item = await create_item(catalogue_client, catalogue_client.settings, duration_seconds=600.0)
+    item = await create_item(
+        catalogue_client, catalogue_client.app.state.settings, duration_seconds=600.0
+    )
     _, headers = user(catalogue_client)
 
     r = await catalogue_client.get(f"{API}/{item['id']}/progress", headers=headers)
@@ -96,7 +91,7 @@ async def test_a_viewer_saves_and_resumes_a_position(catalogue_client: Client) -
 
 
 async def test_the_last_seconds_count_as_finished(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     long_item = await create_item(catalogue_client, settings, duration_seconds=3600.0)
     short_item = await create_item(catalogue_client, settings, duration_seconds=20.0)
     unknown = await create_item(catalogue_client, settings, duration_seconds=None)
@@ -120,7 +115,7 @@ async def test_the_last_seconds_count_as_finished(catalogue_client: Client) -> N
 
 
 async def test_continue_watching_and_history_newest_first(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     items = [
         await create_item(catalogue_client, settings, duration_seconds=600.0, title=f"Item {n}")
         for n in range(4)
@@ -149,7 +144,7 @@ async def test_continue_watching_and_history_newest_first(catalogue_client: Clie
 
 
 async def test_remove_one_entry_and_clear_the_history(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     first = await create_item(catalogue_client, settings)
     second = await create_item(catalogue_client, settings)
     _, headers = user(catalogue_client)
@@ -173,7 +168,9 @@ async def test_remove_one_entry_and_clear_the_history(catalogue_client: Client) 
 
 
 async def test_no_one_reads_or_changes_another_users_progress(catalogue_client: Client) -> None:
-    item = await create_item(catalogue_client, catalogue_client.settings, duration_seconds=600.0)
+    item = await create_item(
+        catalogue_client, catalogue_client.app.state.settings, duration_seconds=600.0
+    )
     alice_id, alice = user(catalogue_client)
     _, bob = user(catalogue_client)
     await save(catalogue_client, item["id"], alice, 42.0)
@@ -199,7 +196,7 @@ async def test_no_one_reads_or_changes_another_users_progress(catalogue_client: 
 
 
 async def test_anonymous_callers_get_401_everywhere(catalogue_client: Client) -> None:
-    item = await create_item(catalogue_client, catalogue_client.settings)
+    item = await create_item(catalogue_client, catalogue_client.app.state.settings)
     calls = [
         ("PUT", f"{API}/{item['id']}/progress", {"position_seconds": 1.0}),
         ("GET", f"{API}/{item['id']}/progress", None),
@@ -212,13 +209,13 @@ async def test_anonymous_callers_get_401_everywhere(catalogue_client: Client) ->
         r = await catalogue_client.request(method, url, json=body)
         assert r.status_code == 401, (method, url, r.text)
         assert r.json()["code"] == "unauthorized"
-        expired = bearer(mint_token(catalogue_client.settings, ttl_seconds=-60))
+        expired = bearer(mint_token(catalogue_client.app.state.settings, ttl_seconds=-60))
         r = await catalogue_client.request(method, url, json=body, headers=expired)
         assert r.status_code == 401, (method, url, r.text)
 
 
 async def test_bad_positions_and_ids_are_refused(catalogue_client: Client) -> None:
-    item = await create_item(catalogue_client, catalogue_client.settings)
+    item = await create_item(catalogue_client, catalogue_client.app.state.settings)
     _, headers = user(catalogue_client)
     url = f"{API}/{item['id']}/progress"
     for body in (
@@ -260,7 +257,7 @@ async def test_bad_positions_and_ids_are_refused(catalogue_client: Client) -> No
 
 async def test_a_beacon_shaped_save_is_accepted(catalogue_client: Client) -> None:
     """The SPA's page-hide save: a keepalive fetch whose JSON body may be a text/plain blob."""
-    item = await create_item(catalogue_client, catalogue_client.settings)
+    item = await create_item(catalogue_client, catalogue_client.app.state.settings)
     _, headers = user(catalogue_client)
     r = await catalogue_client.put(
         f"{API}/{item['id']}/progress",
@@ -272,7 +269,7 @@ async def test_a_beacon_shaped_save_is_accepted(catalogue_client: Client) -> Non
 
 
 async def test_viewers_see_only_playable_published_items(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     item = await create_item(catalogue_client, settings, duration_seconds=600.0)
     draft = await create_item(catalogue_client, settings, publish=False)
     _, viewer = user(catalogue_client)
@@ -305,7 +302,7 @@ async def test_viewers_see_only_playable_published_items(catalogue_client: Clien
 
 
 async def test_watch_data_is_deleted_with_the_item(catalogue_client: Client) -> None:
-    settings = catalogue_client.settings
+    settings = catalogue_client.app.state.settings
     item = await create_item(catalogue_client, settings)
     kept = await create_item(catalogue_client, settings)
     _, alice = user(catalogue_client)
@@ -325,12 +322,12 @@ async def test_watch_data_is_deleted_with_the_item(catalogue_client: Client) -> 
 async def test_watch_data_is_deleted_with_the_user(catalogue_client: Client) -> None:
     """Auth's ``user.deleted`` event (published here as auth's relay would) removes every row
     of that account; a redelivery or an unreadable event does no harm."""
-    item = await create_item(catalogue_client, catalogue_client.settings)
+    item = await create_item(catalogue_client, catalogue_client.app.state.settings)
     alice_id, alice = user(catalogue_client)
     bob_id, bob = user(catalogue_client)
     for headers in (alice, bob):
         await save(catalogue_client, item["id"], headers, 4.0)
-    events = catalogue_client.backends.events
+    events = catalogue_client.app.state.backends.events
     gone = UserDeleted(user_id=alice_id, deleted_at=datetime.datetime.now(datetime.UTC))
     event_id = str(uuid.uuid4())
     await events.publish(USER_DELETED, b"{not json", event_id=str(uuid.uuid4()))
@@ -350,7 +347,7 @@ async def test_deleting_an_account_in_auth_deletes_its_watch_data(
 ) -> None:
     """End to end: auth's admin delete → its outbox → ``user.deleted`` → catalogue."""
     settings = settings_factory(modules=("auth", "catalogue"), allow_registration=True)
-    async with running_in_this_loop(settings) as client:
+    async with running_app(settings) as client:
         item = await create_item(client, settings)
         account = {"email": f"{uuid.uuid4().hex}@example.test", "password": "a long passphrase 42"}
         r = await client.post("/api/v1/auth/register", json=account)
@@ -379,7 +376,7 @@ async def test_an_account_deleted_while_no_catalogue_ran_is_forgotten_at_start(
     settings = settings_for("production", tmp_path, request, modules=("catalogue",))
     alice_id = str(uuid.uuid4())
     alice = bearer(mint_token(settings, user_id=alice_id))
-    async with running_in_this_loop(settings) as client:
+    async with running_app(settings) as client:
         item = await create_item(client, settings)
         await save(client, item["id"], alice, 3.0)
 
@@ -392,7 +389,7 @@ async def test_an_account_deleted_while_no_catalogue_ran_is_forgotten_at_start(
     finally:
         await backends.close()
 
-    async with running_in_this_loop(settings) as client:
+    async with running_app(settings) as client:
 
         async def forgotten() -> bool:
             return await stored_rows(client, user_id=uuid.UUID(alice_id)) == 0
