@@ -15,7 +15,6 @@ from litestar import Request, post
 from streaming_rig import PATTERN, StreamRig, StreamSettings, assert_error, stream_rig
 
 from harness.servers import NatsServer
-from streamstack.contracts.auth import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
 from streamstack.contracts.streaming import (
     ISSUE_STREAM_TOKEN,
     STREAM_TOKENS_BUCKET,
@@ -26,7 +25,11 @@ from streamstack.kernel.guards import provide_call_context
 from streamstack.kernel.jwt import ensure_dev_keypair
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.revocation import RevocationList
+from streamstack.kernel.revocation import (
+    REVOCATION_TTL_SECONDS,
+    REVOKED_TOKENS_BUCKET,
+    RevocationList,
+)
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
 from streamstack.streaming import module as streaming_module

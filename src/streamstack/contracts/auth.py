@@ -7,8 +7,7 @@ data (the catalogue's watch progress) delete theirs.
 Nothing else here is called: other modules learn who is calling from the kernel's one
 authenticator, which verifies the token and reads the revoked-tokens list that auth writes
 (:mod:`streamstack.auth.contract`). The list itself is the kernel's
-(:mod:`streamstack.kernel.revocation`); these names stay importable from here for the
-tests that still use them.
+(:mod:`streamstack.kernel.revocation`).
 """
 
 from __future__ import annotations
@@ -19,9 +18,6 @@ from typing import Annotated
 import msgspec
 
 from streamstack.contracts.limits import UUID_TEXT
-from streamstack.kernel.revocation import REVOCATION_TTL_SECONDS, REVOKED_TOKENS_BUCKET
-
-__all__ = ["REVOCATION_TTL_SECONDS", "REVOKED_TOKENS_BUCKET", "USER_DELETED", "UserDeleted"]
 
 #: Subject of the event published once per deleted account (stream ``AUTH_EVENTS``).
 USER_DELETED = "auth.events.user.deleted"
