@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { WatchProgress } from "../api/schema";
+import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -27,6 +27,14 @@ function savedProgress(position: number, extra: Partial<WatchProgress> = {}): Wa
     updated_at: "2026-02-02T10:00:00Z",
     ...extra,
   };
+}
+
+/** The catalogue answers `item` as m-1 and grants it an hour-long stream token for `streamUrl`. */
+function serveItem(item: ViewedMediaItem, streamUrl = "/s/1") {
+  server.use(
+    http.get(`${API}/catalogue/m-1`, () => ok(item)),
+    http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: streamUrl, expires_in: 3600 })),
+  );
 }
 
 function renderWatch(id: string) {
@@ -56,10 +64,7 @@ function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: bo
 
 describe("WatchPage", () => {
   it("plays the stream URL and shows the item's metadata", async () => {
-    server.use(
-      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
-      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/api/v1/stream/abc", expires_in: 3600 })),
-    );
+    serveItem(mediaItem({ id: "m-1" }), "/api/v1/stream/abc");
     const seen = recordRequests();
     setAccessToken("tok", 1800);
     renderWatch("m-1");
@@ -123,8 +128,7 @@ describe("WatchPage", () => {
 
   it("titles the tab with the video, and makes links in the description clickable and safe", async () => {
     const description = 'Made with https://example.org/tools. <img src=x onerror="alert(1)"> javascript:alert(1)';
-    server.use(http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1", description }))));
-    server.use(http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })));
+    serveItem(mediaItem({ id: "m-1", description }));
     setAccessToken("tok", 1800);
     renderWatch("m-1");
 
@@ -141,8 +145,7 @@ describe("WatchPage", () => {
   });
 
   it("answers the player's keyboard shortcuts anywhere on the page, but not while typing", async () => {
-    server.use(http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))));
-    server.use(http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })));
+    serveItem(mediaItem({ id: "m-1" }));
     setAccessToken("tok", 1800);
     const user = setupUser();
     renderWatch("m-1");
@@ -187,8 +190,7 @@ describe("WatchPage", () => {
 
   it("gives a portrait video its own shape instead of a 16:9 box", async () => {
     const item = mediaItem({ id: "m-1", width: 1080, height: 1920 });
-    server.use(http.get(`${API}/catalogue/m-1`, () => ok(item)));
-    server.use(http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })));
+    serveItem(item);
     setAccessToken("tok", 1800);
     renderWatch("m-1");
     const video = await screen.findByTestId("player");
@@ -284,10 +286,7 @@ describe("WatchPage", () => {
 
   it("offers to resume where the viewer left off, or to start over", async () => {
     const item = { ...mediaItem({ id: "m-1", duration_seconds: 1000 }), progress: savedProgress(754) };
-    server.use(
-      http.get(`${API}/catalogue/m-1`, () => ok(item)),
-      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
-    );
+    serveItem(item);
     setAccessToken("tok", 1800);
     const user = setupUser();
     renderWatch("m-1");
@@ -304,10 +303,7 @@ describe("WatchPage", () => {
 
   it("does not offer to resume a finished item or one barely started", async () => {
     for (const progress of [savedProgress(990, { completed: true }), savedProgress(3)]) {
-      server.use(
-        http.get(`${API}/catalogue/m-1`, () => ok({ ...mediaItem({ id: "m-1" }), progress })),
-        http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
-      );
+      serveItem({ ...mediaItem({ id: "m-1" }), progress });
       setAccessToken("tok", 1800);
       const { unmount } = renderWatch("m-1");
       await screen.findByTestId("player");
@@ -317,10 +313,7 @@ describe("WatchPage", () => {
   });
 
   it("starts over from the beginning when asked", async () => {
-    server.use(
-      http.get(`${API}/catalogue/m-1`, () => ok({ ...mediaItem({ id: "m-1" }), progress: savedProgress(40) })),
-      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
-    );
+    serveItem({ ...mediaItem({ id: "m-1" }), progress: savedProgress(40) });
     setAccessToken("tok", 1800);
     const user = setupUser();
     renderWatch("m-1");
@@ -336,10 +329,7 @@ describe("WatchPage", () => {
   it("saves the position every ~10 s while playing, on pause, and with keepalive when the page is hidden", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const PROGRESS = `${API}/catalogue/m-1/progress`;
-    server.use(
-      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
-      http.post(`${API}/catalogue/m-1/stream-token`, () => ok({ stream_url: "/s/1", expires_in: 3600 })),
-    );
+    serveItem(mediaItem({ id: "m-1" }));
     const seen = recordRequests();
     setAccessToken("tok", 1800);
     renderWatch("m-1");
