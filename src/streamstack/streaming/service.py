@@ -335,10 +335,11 @@ class MediaDelivery:
     async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """GET: 200, 206 (one range or multipart), 304, or a raised 412/416."""
         grant, key = await self._tokens.resolve_key(token, path)
-        if path is None:
+        # A size only plans a Range; without one, the whole object's size comes with the read.
+        if conditions.range is None:
+            size = None
+        elif path is None:
             size = grant.size_bytes
-        elif conditions.range is None:
-            size = None  # a whole file: its size comes with the read
         else:
             size = (await self._store.head(key)).size  # the grant knows only the original's
         reply = await self._serve(key, size, conditions)
