@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from support.processes import clean_environment, streamstack_command
 
 
 def run(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
-    full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "streamstack", *args],
+        streamstack_command(*args),
         capture_output=True,
         text=True,
-        env=full_env,
+        env=clean_environment(**(env or {})),
         cwd=cwd,
         timeout=60,
         check=False,

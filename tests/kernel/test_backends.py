@@ -7,9 +7,7 @@ an unset URL for one of them is a one-line settings error naming the variable, b
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import pytest
 from streamstack.app import create_app
 from streamstack.settings import MODULE_NAMES, Settings, SettingsError
 from support.apps import INTERNAL_SECRET, make_settings
+from support.processes import clean_environment, streamstack_command
 
 # Addresses nothing listens on: building the app connects to nothing, so none is dialled.
 URLS: dict[str, str] = {
@@ -73,17 +72,16 @@ def test_dev_mode_still_uses_embedded_backends(tmp_path: Path) -> None:
 
 def test_serve_without_a_nats_url_is_a_one_line_error(tmp_path: Path) -> None:
     settings = production(tmp_path, ("streaming",))
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")},
-        "STREAMSTACK_ENVIRONMENT": "production",
-        "STREAMSTACK_INTERNAL_SECRET": INTERNAL_SECRET,
-        "STREAMSTACK_JWT_PUBLIC_KEY_PATH": str(settings.public_key_path),
-        "STREAMSTACK_S3_ENDPOINT_URL": URLS["s3_endpoint_url"],
+    env = clean_environment(
+        STREAMSTACK_ENVIRONMENT="production",
+        STREAMSTACK_INTERNAL_SECRET=INTERNAL_SECRET,
+        STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(settings.public_key_path),
+        STREAMSTACK_S3_ENDPOINT_URL=URLS["s3_endpoint_url"],
         **{f"STREAMSTACK_{m.upper()}_URL": URLS[f"{m}_url"] for m in MODULE_NAMES},
-        "STREAMSTACK_DATA_DIR": str(tmp_path / "data"),
-    }
+        STREAMSTACK_DATA_DIR=str(tmp_path / "data"),
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "streamstack", "serve", "--module", "streaming", "--port", "9"],
+        streamstack_command("serve", "--module", "streaming", "--port", "9"),
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -42,6 +42,17 @@ _SHARED = (
 )
 
 
+def clean_environment(**variables: str) -> dict[str, str]:
+    """This process's environment without any STREAMSTACK_* variable, plus ``variables``."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
+    return {**base, **variables}
+
+
+def streamstack_command(*args: str) -> list[str]:
+    """``streamstack ARGS`` run by this interpreter (the project's virtual environment)."""
+    return [sys.executable, "-m", "streamstack", *args]
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """``STREAMSTACK_*`` variables reproducing the shared part of ``settings``."""
     env: dict[str, str] = {}
@@ -58,7 +69,7 @@ class ServeProcess:
     def __init__(self, modules: Sequence[str], port: int, env: dict[str, str], log: Path) -> None:
         self.modules = tuple(modules)
         self.url = f"http://127.0.0.1:{port}"
-        args = [sys.executable, "-m", "streamstack", "serve", "--port", str(port)]
+        args = streamstack_command("serve", "--port", str(port))
         for module in modules:
             args += ["--module", module]
         self._log = log.open("w")
@@ -115,8 +126,7 @@ async def module_processes(
         for group, port in zip(groups, ports, strict=True)
         for m in group
     }
-    base = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
-    env = {**base, **settings_env(settings)}
+    env = clean_environment(**settings_env(settings))
     env.update({f"{PREFIX}{module.upper()}_URL": url for module, url in urls.items()})
     processes: list[ServeProcess] = []
     try:

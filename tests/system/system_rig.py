@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 
 from harness.servers import _child_preexec, free_port, log_tail
+from support.processes import clean_environment as clean_environment
+from support.processes import streamstack_command as streamstack_command
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = ROOT / "compose"
@@ -32,17 +34,6 @@ import nginx_template  # noqa: E402
 MODULES = ("auth", "catalogue", "streaming", "ingest")
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
-
-
-def clean_environment(**variables: str) -> dict[str, str]:
-    """This process's environment without any STREAMSTACK_* variable, plus ``variables``."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
-    return {**base, **variables}
-
-
-def streamstack_command(*args: str) -> list[str]:
-    """``streamstack ARGS`` run by this interpreter (the project's virtual environment)."""
-    return [sys.executable, "-m", "streamstack", *args]
 
 
 def run_streamstack(
