@@ -200,11 +200,14 @@ class OutboxRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._records = OutboxRecords(session, OutboxRow)
+        #: Whether this unit of work enqueued an event (the relay is woken after its commit).
+        self.enqueued = False
 
     async def enqueue(self, subject: str, payload: bytes, now: datetime.datetime) -> str:
         """Add an event to this transaction; returns its event id (the bus's dedupe id)."""
         event_id = str(uuid.uuid4())
         await self._records.enqueue(event_id, subject, payload, now)
+        self.enqueued = True
         return event_id
 
     async def backlog(self) -> int:

@@ -7,9 +7,10 @@ event to the outbox in the same transaction, then wakes the relay.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import msgspec
 import structlog
@@ -29,6 +30,7 @@ from streamstack.catalogue.items import (
 from streamstack.catalogue.listing import ListingCache, listed_item
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.catalogue.repository import (
+    CatalogueStore,
     ItemQuery,
     listing,
     reading,
@@ -167,7 +169,7 @@ class CatalogueService:
         tags = normalize_tags(request.tags)
         item = to_media_item(row, tags)
         try:
-            async with unit_of_work(self._database) as store:
+            async with self._changing() as store:
                 if await store.items.exists(MediaItemRow.id == row.id):
                     raise Conflict("a media item with this id exists", code="media_item_exists")
                 # The item is flushed before its tags: they reference it.
@@ -177,10 +179,6 @@ class CatalogueService:
                     await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
-        # Even a draft changes admins' totals.
-        self._listing.invalidate()
-        if request.publish:
-            self._wake_relay()
         log.info("catalogue.item_created", media_id=item.id, status=item.status)
         return item
 
@@ -204,7 +202,7 @@ class CatalogueService:
             None if isinstance(changes.tags, msgspec.UnsetType) else normalize_tags(changes.tags)
         )
         now = utcnow()
-        async with unit_of_work(self._database) as store:
+        async with self._changing() as store:
             row = await store.items.lock(item_id)
             tags = new_tags if new_tags is not None else await store.tags.of_item(item_id)
             if title is not None:
@@ -223,11 +221,7 @@ class CatalogueService:
                 await store.outbox.enqueue(event, withdrawal(row, now), now)
             elif row.status == "published" and _edits_content(changes):
                 # Viewers see the change: every replica's cached pages must go.
-                event = MEDIA_UPDATED
-                await store.outbox.enqueue(event, msgspec.json.encode(item), now)
-        self._listing.invalidate()
-        if event is not None:
-            self._wake_relay()
+                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), now)
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
         return item
 
@@ -235,7 +229,7 @@ class CatalogueService:
         """Delete an item and its tags; emits ``media.deleted`` (a :class:`MediaWithdrawn`
         naming its objects), so its tokens stop and its objects are removed."""
         now = utcnow()
-        async with unit_of_work(self._database) as store:
+        async with self._changing() as store:
             row = await store.items.lock(item_id)
             await store.tags.remove_all(item_id)
             # Everyone's watch progress goes in the same transaction (the foreign key would
@@ -243,8 +237,6 @@ class CatalogueService:
             await store.progress.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
-        self._listing.invalidate()
-        self._wake_relay()
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
     async def update_processing(self, update: ProcessingUpdate) -> MediaItem:
@@ -255,7 +247,7 @@ class CatalogueService:
         """
         renditions = checked_renditions(update)
         item_id = uuid.UUID(update.media_id)
-        async with unit_of_work(self._database) as store:
+        async with self._changing() as store:
             row = await store.items.lock(item_id)
             apply_processing(row, update, renditions)
             row.updated_at = utcnow()
@@ -263,9 +255,6 @@ class CatalogueService:
             if row.status == "published":
                 # Viewers see processing (and an item becoming playable): clear every cache.
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
-        self._listing.invalidate()
-        if item.status == "published":
-            self._wake_relay()
         log.info(
             "catalogue.processing_updated",
             media_id=item.id,
@@ -273,6 +262,17 @@ class CatalogueService:
             percent=item.processing_percent,
         )
         return item
+
+    @contextlib.asynccontextmanager
+    async def _changing(self) -> AsyncIterator[CatalogueStore]:
+        """One unit of work that changes items. After its commit this process's list cache
+        goes at once (even a draft changes admins' totals; other replicas clear theirs on
+        the event), and the relay is woken if an event was enqueued."""
+        async with unit_of_work(self._database) as store:
+            yield store
+        self._listing.invalidate()
+        if store.outbox.enqueued:
+            self._wake_relay()
 
     # --- streaming ---------------------------------------------------------------------
 
