@@ -4,6 +4,7 @@ import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { Field } from "../components/Field";
+import { NewPasswordField } from "../components/NewPasswordField";
 
 /** The display name shown in the header and here; empty clears it. */
 export function DisplayNameForm() {
@@ -96,20 +97,12 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
           />
         )}
       </Field>
-      <Field label="New password" error={error?.field === "next" ? error.text : null}>
-        {(control) => (
-          <input
-            {...control}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={LIMITS.passwordMin}
-            maxLength={LIMITS.passwordMax}
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        )}
-      </Field>
+      <NewPasswordField
+        label="New password"
+        error={error?.field === "next" ? error.text : null}
+        value={next}
+        onChange={setNext}
+      />
       <div className="button-row">
         <button type="submit" className="button" disabled={busy}>
           Change password

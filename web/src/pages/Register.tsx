@@ -6,6 +6,7 @@ import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
+import { NewPasswordField } from "../components/NewPasswordField";
 import { useAsync } from "../lib/useAsync";
 
 const PASSWORD_MIN = LIMITS.passwordMin;
@@ -99,21 +100,13 @@ export function RegisterPage() {
             />
           )}
         </Field>
-        <Field label="Password" hint={PASSWORD_MIN > 1 ? `At least ${PASSWORD_MIN} characters.` : undefined}>
-          {(control) => (
-            <input
-              {...control}
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={PASSWORD_MIN}
-              maxLength={LIMITS.passwordMax}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <NewPasswordField
+          label="Password"
+          name="password"
+          hint={PASSWORD_MIN > 1 ? `At least ${PASSWORD_MIN} characters.` : undefined}
+          value={password}
+          onChange={setPassword}
+        />
         <Field label="Display name (optional)">
           {(control) => (
             <input

@@ -2,9 +2,9 @@ import { useState, type FormEvent } from "react";
 import { Link, useLocation } from "react-router";
 import { resetPassword } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
-import { LIMITS } from "../api/limits";
 import { FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
+import { NewPasswordField } from "../components/NewPasswordField";
 
 /** The code rides in the fragment (`/reset-password#code=…`), which browsers never send to a server. */
 function codeFrom(hash: string): string {
@@ -52,20 +52,7 @@ export function ResetPasswordPage() {
               <input {...control} type="text" autoComplete="off" required value={code} onChange={(e) => setCode(e.target.value)} />
             )}
           </Field>
-          <Field label="New password">
-            {(control) => (
-              <input
-                {...control}
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={LIMITS.passwordMin}
-                maxLength={LIMITS.passwordMax}
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <NewPasswordField label="New password" value={password} onChange={setPassword} />
           <FormError message={error} testId="reset-error" />
           <button type="submit" className="button primary" disabled={busy}>
             Set password
