@@ -166,9 +166,7 @@ class WatchingService:
 
     async def clear(self, principal: Principal) -> None:
         """Remove the caller's whole history."""
-        user_id = account_id(principal)
-        async with unit_of_work(self._database) as store:
-            await store.progress.remove_user(user_id)
+        await self.forget_user(account_id(principal))
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
         """Delete every row of a deleted account (idempotent); how many there were."""
