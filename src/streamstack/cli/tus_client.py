@@ -161,7 +161,7 @@ class ResumableUploader:
             "POST", UPLOADS_PATH, headers={"Upload-Length": str(size), "Upload-Metadata": encoded}
         )
         if response.status_code != 201:
-            raise UploadFailed(_error_detail(response))
+            raise UploadFailed(error_detail(response))
         return str(response.headers["Location"])
 
     def _offset(self, url: str) -> int | None:
@@ -170,7 +170,7 @@ class ResumableUploader:
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
-            raise UploadFailed(_error_detail(response))
+            raise UploadFailed(error_detail(response))
         return int(response.headers["Upload-Offset"])
 
     def _patch(self, url: str, offset: int, data: bytes) -> int:
@@ -186,17 +186,17 @@ class ResumableUploader:
         if response.status_code == 204:
             return int(response.headers["Upload-Offset"])
         if response.status_code == 401:
-            raise _Refused(_error_detail(response))
+            raise _Refused(error_detail(response))
         if response.status_code in (409, 423) or response.status_code >= 500:
-            raise _Retryable(_error_detail(response))
-        raise UploadFailed(_error_detail(response))
+            raise _Retryable(error_detail(response))
+        raise UploadFailed(error_detail(response))
 
     def _outcome(self, url: str) -> Any:
         upload_id = url.rstrip("/").rsplit("/", 1)[-1]
         for _ in range(600):
             response = self._request("GET", f"/api/v1/ingest/jobs/{upload_id}")
             if response.status_code != 200:
-                raise UploadFailed(_error_detail(response))
+                raise UploadFailed(error_detail(response))
             job = response.json()
             if job["state"] == "done":
                 return job["item"]
@@ -211,7 +211,7 @@ class ResumableUploader:
         offset the server reports (:meth:`_continue_signed_in`)."""
         response = self._send_request(method, url, self._tokens.current(), **kwargs)
         if response.status_code == 401 and method != "PATCH":
-            self._renew(_error_detail(response))
+            self._renew(error_detail(response))
             response = self._send_request(method, url, self._tokens.current(), **kwargs)
         return response
 
@@ -251,9 +251,6 @@ class _Retryable(Exception):
 
 class _Refused(Exception):
     """The server refused the access token (401): it expired or was revoked."""
-
-
-_error_detail = error_detail
 
 
 def mib(size: int) -> str:
