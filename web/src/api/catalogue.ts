@@ -13,7 +13,6 @@ import type {
 export type CatalogueQuery = NonNullable<paths["/api/v1/catalogue"]["get"]["parameters"]["query"]>;
 export type SortOrder = NonNullable<CatalogueQuery["sort"]>;
 export type StatusFilter = NonNullable<CatalogueQuery["status"]>;
-export type MediaStatus = MediaItem["status"];
 
 /** Public: personalised when signed in, anonymous when the session has ended. */
 export function listCatalogue(query: CatalogueQuery, signal?: AbortSignal): Promise<MediaPage> {

@@ -7,8 +7,6 @@ import { formatBytes, parseTags, percent, tagsProblem, titleFromFilename } from 
 import { watchPath } from "../lib/paths";
 import { isTerminal, useTusUpload, type Transfer, type UploadItem } from "../upload/useTusUpload";
 
-export { POLL_INITIAL_MS, POLL_MAX_MS } from "../upload/useTusUpload";
-
 function isProbablyVideo(file: File): boolean {
   return file.type === "" || file.type.startsWith("video/") || /\.(mkv|mp4|m4v|mov|webm|avi|ts)$/i.test(file.name);
 }
