@@ -12,6 +12,7 @@ from sqlalchemy import text
 from streamstack.auth.module import standalone_service
 from streamstack.kernel.db import Database
 from streamstack.settings import Settings
+from support.apps import bearer as bearer  # the one Authorization header, re-exported
 
 API = "/api/v1/auth"
 PASSWORD = "correct horse battery staple"
@@ -52,11 +53,6 @@ async def signed_in(
     assert response.status_code == 200, response.text
     pair: dict[str, Any] = response.json()
     return email, pair
-
-
-def bearer(token: str) -> dict[str, str]:
-    """An Authorization header."""
-    return {"Authorization": f"Bearer {token}"}
 
 
 def assert_error(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
