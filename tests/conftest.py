@@ -41,7 +41,7 @@ from harness.servers import (
 )
 from harness.tools import REQUIRE_ALL_ENV, require_all
 
-#: Shared fixtures (``backend_kind``, ``settings_factory``, ``app_client``) for every test.
+#: Shared fixtures (``backend_kind``, ``settings_factory``) for every test.
 pytest_plugins = ["support.fixtures"]
 
 DATABASE_URL_ENV = "STREAMSTACK_TEST_DATABASE_URL"

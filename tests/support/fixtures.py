@@ -1,19 +1,19 @@
 """Fixtures for tests that run an app on either backend kind.
 
-``backend_kind`` is parametrized, so a test using ``settings_factory`` or ``app_client``
-runs twice: on the embedded backends and on the real servers the session started.
+``backend_kind`` is parametrized, so a test using ``settings_factory`` runs twice: on the
+embedded backends and on the real servers the session started.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from streamstack.settings import Settings
-from support.apps import BACKEND_KINDS, AppClient, BackendKind, make_settings, running_app
+from support.apps import BACKEND_KINDS, BackendKind, make_settings
 
 SettingsFactory = Callable[..., Settings]
 
@@ -52,11 +52,3 @@ def settings_for(
         buckets=request.getfixturevalue("fresh_buckets"),
         **overrides,
     )
-
-
-@pytest.fixture
-async def app_client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
-    """All four modules in one app on this test's backends."""
-    async with running_app(settings_factory()) as client:
-        client.app.state.test_settings = client.app.state.settings
-        yield client
