@@ -122,6 +122,16 @@ class StreamRig:
         }
         return await self.client.post(ISSUE_STREAM_TOKEN.path, json=payload, headers=headers)
 
+    async def issue_item(self, media_id: str) -> httpx.Response:
+        """Issue a token for an item with HLS and a storyboard (:func:`item_request`)."""
+        request = item_request(media_id)
+        return await self.issue(
+            request.pop("s3_key"),
+            request.pop("size_bytes"),
+            media_id=request.pop("media_id"),
+            **request,
+        )
+
     async def stream_url(self, info: ObjectInfo, size: int | None = None) -> str:
         """Issue a token for ``info`` and return its stream URL."""
         response = await self.issue(info.key, info.size if size is None else size)
@@ -445,6 +455,15 @@ PACKAGE: dict[str, tuple[bytes, str]] = {
     "storyboard/storyboard.vtt": (VTT, "text/vtt"),
     "storyboard/sheet_001.jpg": (JPEG, "image/jpeg"),
     "outputs.json": (b'["not for players"]', "application/json"),
+}
+#: The package's files a token plays (not the manifest), and the type each is served with.
+PLAYABLE_TYPES = {
+    "hls/master.m3u8": "application/vnd.apple.mpegurl",
+    "hls/240p/index.m3u8": "application/vnd.apple.mpegurl",
+    "hls/240p/init.mp4": "video/mp4",
+    "hls/240p/seg_00001.m4s": "video/mp4",
+    "storyboard/storyboard.vtt": "text/vtt",
+    "storyboard/sheet_001.jpg": "image/jpeg",
 }
 
 

@@ -18,6 +18,7 @@ from streaming_rig import (
     MASTER,
     PACKAGE,
     PATTERN,
+    PLAYABLE_TYPES,
     StreamRig,
     assert_error,
     item_request,
@@ -27,27 +28,12 @@ from streaming_rig import (
 
 from streamstack.settings import Settings
 
-TYPES = {
-    "hls/master.m3u8": "application/vnd.apple.mpegurl",
-    "hls/240p/index.m3u8": "application/vnd.apple.mpegurl",
-    "hls/240p/init.mp4": "video/mp4",
-    "hls/240p/seg_00001.m4s": "video/mp4",
-    "storyboard/storyboard.vtt": "text/vtt",
-    "storyboard/sheet_001.jpg": "image/jpeg",
-}
-
 
 async def packaged_item(rig: StreamRig) -> tuple[str, dict[str, Any]]:
     """A new item with its package stored; its id and a token grant for it."""
     media_id = str(uuid.uuid4())
     await rig.in_app(store_package, rig.media, media_id)
-    request = item_request(media_id)
-    response = await rig.issue(
-        request.pop("s3_key"),
-        request.pop("size_bytes"),
-        media_id=request.pop("media_id"),
-        **request,
-    )
+    response = await rig.issue_item(media_id)
     assert response.status_code == 200, response.text
     grant: dict[str, Any] = response.json()
     return media_id, grant
@@ -73,7 +59,7 @@ async def test_without_hls_or_storyboard_the_grant_names_neither(rig: StreamRig)
     assert response.json()["storyboard_url"] is None
 
 
-@pytest.mark.parametrize("path", sorted(TYPES))
+@pytest.mark.parametrize("path", sorted(PLAYABLE_TYPES))
 async def test_every_file_under_the_prefix_plays_with_its_type(rig: StreamRig, path: str) -> None:
     _, grant = await packaged_item(rig)
 
@@ -82,13 +68,13 @@ async def test_every_file_under_the_prefix_plays_with_its_type(rig: StreamRig, p
 
     assert response.status_code == 200, response.text
     assert response.content == PACKAGE[path][0]
-    assert response.headers["content-type"] == TYPES[path]
+    assert response.headers["content-type"] == PLAYABLE_TYPES[path]
     assert response.headers["content-length"] == str(len(PACKAGE[path][0]))
     assert response.headers["accept-ranges"] == "bytes"
     assert response.headers["cache-control"] == "private, no-transform"
     assert head.status_code == 200
     assert head.content == b""
-    assert head.headers["content-type"] == TYPES[path]
+    assert head.headers["content-type"] == PLAYABLE_TYPES[path]
     assert head.headers["etag"] == response.headers["etag"]
 
 
@@ -138,18 +124,10 @@ async def test_playlist_conditionals(rig: StreamRig) -> None:
 
 async def test_a_renewed_token_serves_the_same_relative_paths(rig: StreamRig) -> None:
     media_id, first = await packaged_item(rig)
-    request = item_request(media_id)
-    renewed = (
-        await rig.issue(
-            request.pop("s3_key"),
-            request.pop("size_bytes"),
-            media_id=request.pop("media_id"),
-            **request,
-        )
-    ).json()
+    renewed = (await rig.issue_item(media_id)).json()
 
     assert renewed["stream_url"] != first["stream_url"]
-    for path in TYPES:  # the player swaps its base URL and keeps the relative paths
+    for path in PLAYABLE_TYPES:  # the player swaps its base URL and keeps the relative paths
         old = await rig.client.get(f"{first['stream_url']}/{path}")
         new = await rig.client.get(f"{renewed['stream_url']}/{path}")
         assert old.content == new.content == PACKAGE[path][0]

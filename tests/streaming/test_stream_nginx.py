@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from streaming_rig import (
     MASTER,
     PACKAGE,
     PATTERN,
+    PLAYABLE_TYPES,
     LiveStream,
     Part,
     ServedApp,
@@ -53,28 +56,37 @@ class Fronted:
     app: ServedApp
 
 
-@pytest.fixture(scope="module")
-async def fronted(
-    module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Fronted]:
-    nginx = require_tool("nginx", "serves stream bytes in the X-Accel delivery mode")
-    settings = module_settings.replace(streaming_delivery="nginx")
+@asynccontextmanager
+async def nginx_fronted(settings: Settings, workdir: Path, why: str) -> AsyncIterator[Fronted]:
+    """The app for ``settings`` in uvicorn, behind nginx with the shipped snippet."""
+    nginx = require_tool("nginx", why)
     backends = Backends(settings)
     try:
         async with (
             httpx.AsyncClient(timeout=60) as http,
             served_with_backends(settings) as app,
         ):
-            live = LiveStream(settings, app.url, backends, http)
             values = {
-                "STREAMSTACK_STREAMING_UPSTREAM": live.app_url,
+                "STREAMSTACK_STREAMING_UPSTREAM": app.url,
                 "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
                 "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
             }
-            with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
-                yield Fronted(live, nginx_url, app)
+            with nginx_in_front(nginx, workdir, values) as nginx_url:
+                yield Fronted(LiveStream(settings, app.url, backends, http), nginx_url, app)
     finally:
         await backends.close()
+
+
+@pytest.fixture(scope="module")
+async def fronted(
+    module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Fronted]:
+    async with nginx_fronted(
+        module_settings.replace(streaming_delivery="nginx"),
+        tmp_path_factory.mktemp("nginx"),
+        "serves stream bytes in the X-Accel delivery mode",
+    ) as fronted:
+        yield fronted
 
 
 async def play_url(fronted: Fronted, data: bytes = PATTERN) -> str:
@@ -208,15 +220,6 @@ async def test_many_ranges_through_nginx_stay_bounded(fronted: Fronted) -> None:
 
 # --- an item's HLS package through nginx (issue 14.8) ------------------------------------
 
-HLS_TYPES = {
-    "hls/master.m3u8": "application/vnd.apple.mpegurl",
-    "hls/240p/index.m3u8": "application/vnd.apple.mpegurl",
-    "hls/240p/init.mp4": "video/mp4",
-    "hls/240p/seg_00001.m4s": "video/mp4",
-    "storyboard/storyboard.vtt": "text/vtt",
-    "storyboard/sheet_001.jpg": "image/jpeg",
-}
-
 
 async def packaged_grant(fronted: Fronted) -> tuple[str, dict[str, Any]]:
     """A new item with its HLS package stored, and a grant for it."""
@@ -238,7 +241,7 @@ async def test_nginx_serves_every_hls_file_with_its_type(fronted: Fronted) -> No
         assert direct.headers["x-accel-redirect"] == (
             f"/_streamstack/local/{bucket}/{media_id}/hls/master.m3u8"
         )
-    for path, content_type in HLS_TYPES.items():
+    for path, content_type in PLAYABLE_TYPES.items():
         url = f"{fronted.nginx_url}{grant['stream_url']}/{path}"
         response = await fronted.live.http.get(url)
         assert response.status_code == 200, (path, response.text)
@@ -385,23 +388,12 @@ async def test_a_withdrawn_item_stops_through_nginx_within_the_bound(fronted: Fr
 async def proxied(
     module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Fronted]:
-    nginx = require_tool("nginx", "fronts the streaming service")
-    settings = module_settings.replace(streaming_delivery="proxy")
-    backends = Backends(settings)
-    try:
-        async with (
-            httpx.AsyncClient(timeout=60) as http,
-            served_with_backends(settings) as app,
-        ):
-            values = {
-                "STREAMSTACK_STREAMING_UPSTREAM": app.url,
-                "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
-                "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
-            }
-            with nginx_in_front(nginx, tmp_path_factory.mktemp("nginx"), values) as nginx_url:
-                yield Fronted(LiveStream(settings, app.url, backends, http), nginx_url, app)
-    finally:
-        await backends.close()
+    async with nginx_fronted(
+        module_settings.replace(streaming_delivery="proxy"),
+        tmp_path_factory.mktemp("nginx"),
+        "fronts the streaming service",
+    ) as proxied:
+        yield proxied
 
 
 async def test_proxy_delivery_streams_through_the_same_snippet(proxied: Fronted) -> None:

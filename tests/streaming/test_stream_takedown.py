@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from streaming_rig import PATTERN, StreamRig, assert_error, item_request, store_package, stream_rig
+from streaming_rig import PATTERN, StreamRig, assert_error, store_package, stream_rig
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.settings import Settings
@@ -25,13 +25,7 @@ WITHIN_SECONDS = 5.0
 
 
 async def issue_for(rig: StreamRig, media_id: str) -> dict[str, Any]:
-    request = item_request(media_id)
-    response = await rig.issue(
-        request.pop("s3_key"),
-        request.pop("size_bytes"),
-        media_id=request.pop("media_id"),
-        **request,
-    )
+    response = await rig.issue_item(media_id)
     assert response.status_code == 200, response.text
     grant: dict[str, Any] = response.json()
     return grant
