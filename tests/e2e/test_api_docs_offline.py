@@ -16,10 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Page, Route, async_playwright
 
-from e2e.spa_rig import running_dev_server
-from harness.tools import require_tool
+from e2e.spa_rig import launch, running_dev_server
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 #: Runs in the page before its own scripts: collects each CSP violation.
 CSP_LISTENER = """
 window.__cspViolations = [];
@@ -37,7 +35,6 @@ def dev_url(tmp_path: Path) -> Iterator[str]:
 
 
 async def test_api_docs_render_with_other_hosts_blocked(dev_url: str) -> None:
-    chromium = require_tool("chromium", "the end-to-end test drives Debian's Chromium")
     own = urlsplit(dev_url).netloc
     blocked: list[str] = []
     errors: list[str] = []
@@ -50,9 +47,7 @@ async def test_api_docs_render_with_other_hosts_blocked(dev_url: str) -> None:
             await route.abort("internetdisconnected")
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = await launch(playwright)
         try:
             context = await browser.new_context()
             context.set_default_timeout(20_000)
