@@ -207,17 +207,16 @@ async def running_app(
         yield client
 
 
-def mint_token(
+def token_claims(
     settings: Settings,
     *,
     user_id: str | None = None,
     role: str = "viewer",
     typ: str = "access",
     ttl_seconds: int = 1800,
-    headers: dict[str, Any] | None = None,
     **claims: Any,
-) -> str:
-    """A token signed with the test private key, as auth would sign it."""
+) -> dict[str, Any]:
+    """The claims auth puts in a token, with ``claims`` on top; ``None`` drops a claim."""
     now = int(time.time())
     payload: dict[str, Any] = {
         "sub": user_id or str(uuid.uuid4()),
@@ -230,7 +229,23 @@ def mint_token(
         "typ": typ,
     }
     payload.update(claims)
-    payload = {k: v for k, v in payload.items() if v is not None}
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def mint_token(
+    settings: Settings,
+    *,
+    user_id: str | None = None,
+    role: str = "viewer",
+    typ: str = "access",
+    ttl_seconds: int = 1800,
+    headers: dict[str, Any] | None = None,
+    **claims: Any,
+) -> str:
+    """A token signed with the test private key, as auth would sign it."""
+    payload = token_claims(
+        settings, user_id=user_id, role=role, typ=typ, ttl_seconds=ttl_seconds, **claims
+    )
     keys = (settings.private_key_path.read_bytes(), settings.public_key_path.read_bytes())
     private, kid = _signing_key(*keys)
     return str(

@@ -22,7 +22,7 @@ from jose import jwt
 
 from streamstack.kernel.jwt import key_id
 from streamstack.settings import Settings
-from support.apps import mint_token
+from support.apps import mint_token, token_claims
 
 
 def b64(data: bytes) -> str:
@@ -36,21 +36,9 @@ def b64json(value: Any) -> str:
 
 
 def good_claims(keys: Settings, **changes: Any) -> dict[str, Any]:
-    """Claims of a valid access token; ``None`` in ``changes`` drops a claim."""
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "sub": str(uuid.uuid4()),
-        "role": "admin",
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + 600,
-        "iss": keys.jwt_issuer,
-        "aud": keys.jwt_audience,
-        "typ": "access",
-        "fam": str(uuid.uuid4()),
-    }
-    claims.update(changes)
-    return {k: v for k, v in claims.items() if v is not None}
+    """Claims of a valid admin access token; ``None`` in ``changes`` drops a claim."""
+    defaults: dict[str, Any] = {"role": "admin", "ttl_seconds": 600, "fam": str(uuid.uuid4())}
+    return token_claims(keys, **{**defaults, **changes})
 
 
 def private_key(keys: Settings) -> rsa.RSAPrivateKey:
