@@ -31,7 +31,7 @@ from streamstack.kernel.operation import CallContext, Transport
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
-from support.apps import bearer, free_port, mint_token, served_app
+from support.apps import bearer, mint_token
 from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/catalogue"
@@ -168,26 +168,6 @@ async def stored_events(nats_url: str, media_ids: set[str]) -> list[tuple[str, s
         return found
     finally:
         await client.close()
-
-
-class ServedApp:
-    """The app for ``settings`` served by uvicorn on a free port, in a background thread.
-
-    Lifespan and requests run in that thread's own event loop, as in a real server; the
-    test talks to it over HTTP only.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings.replace(port=free_port())
-        self.url = f"http://127.0.0.1:{self.settings.port}"
-        self._running = contextlib.AsyncExitStack()
-
-    async def __aenter__(self) -> ServedApp:
-        await self._running.enter_async_context(served_app(self.settings, port=self.settings.port))
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self._running.aclose()
 
 
 @dataclasses.dataclass

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from catalogue_testing import CatalogueDeployment, ServedApp, stand_in_caller
+from catalogue_testing import CatalogueDeployment, stand_in_caller
 
 from streamstack.catalogue import module as catalogue
 from streamstack.contracts.catalogue import CatalogueClient
 from streamstack.kernel.operation import Transport
 from streamstack.kernel.transport import HttpTransport
-from support.apps import INTERNAL_SECRET, AppClient, running_app
+from support.apps import INTERNAL_SECRET, AppClient, running_app, served_app
 from support.fixtures import SettingsFactory
 
 __all__ = ["catalogue_client", "deployment"]
@@ -37,12 +37,11 @@ async def deployment(
         async with running_app(settings, definitions) as app:
             yield CatalogueDeployment(CatalogueClient(captured[0]), app, settings, "in-process")
         return
-    async with ServedApp(settings_factory(modules=("catalogue",))) as served:
-        transport = HttpTransport("catalogue", served.url, INTERNAL_SECRET)
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url:
+        transport = HttpTransport("catalogue", url, INTERNAL_SECRET)
         try:
-            async with httpx.AsyncClient(base_url=served.url, timeout=30) as public:
-                yield CatalogueDeployment(
-                    CatalogueClient(transport), public, served.settings, "http"
-                )
+            async with httpx.AsyncClient(base_url=url, timeout=30) as public:
+                yield CatalogueDeployment(CatalogueClient(transport), public, settings, "http")
         finally:
             await transport.close()

@@ -15,7 +15,6 @@ import msgspec
 from catalogue_testing import (
     API,
     CatalogueDeployment,
-    ServedApp,
     admin_headers,
     as_admin,
     create_item,
@@ -30,7 +29,7 @@ from streamstack.kernel.backends import Backends
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
 from streamstack.settings import Settings
-from support.apps import INTERNAL_SECRET, mint_token, running_app
+from support.apps import INTERNAL_SECRET, mint_token, running_app, served_app
 from support.fixtures import SettingsFactory
 
 
@@ -105,24 +104,25 @@ async def test_a_nan_never_reaches_the_table(deployment: CatalogueDeployment) ->
 
 
 async def test_internal_route_needs_the_service_secret(settings_factory: SettingsFactory) -> None:
-    async with ServedApp(settings_factory(modules=("catalogue",))) as served:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url:
         for secret in ("", "wrong-secret", INTERNAL_SECRET[:-1]):
-            transport = HttpTransport("catalogue", served.url, secret)
+            transport = HttpTransport("catalogue", url, secret)
             try:
                 await expect_error(
-                    CatalogueClient(transport).create_item(to_new(), as_admin(served.settings)),
+                    CatalogueClient(transport).create_item(to_new(), as_admin(settings)),
                     401,
                     "invalid_service_secret",
                 )
             finally:
                 await transport.close()
-        async with httpx.AsyncClient(base_url=served.url) as http:
+        async with httpx.AsyncClient(base_url=url) as http:
             secret = {"X-StreamStack-Service-Secret": INTERNAL_SECRET}
             url = "/internal/v1/catalogue/items"
             # The caller is authenticated before the body is read.
             r = await http.post(url, content=b'{"id": 1}', headers=secret)
             assert r.status_code == 401
-            admin = {**secret, **admin_headers(served.settings)}
+            admin = {**secret, **admin_headers(settings)}
             r = await http.post(url, content=b'{"id": 1}', headers=admin)
             assert r.status_code == 400
             assert r.json()["code"] == "validation_error"
@@ -187,12 +187,12 @@ async def test_a_stream_token_in_one_process(settings_factory: SettingsFactory) 
 
 
 async def test_a_stream_token_across_two_servers(settings_factory: SettingsFactory) -> None:
-    async with ServedApp(settings_factory(modules=("streaming",))) as streaming:
-        catalogue_settings = settings_factory(modules=("catalogue",), streaming_url=streaming.url)
+    async with served_app(settings_factory(modules=("streaming",))) as streaming_url:
+        catalogue_settings = settings_factory(modules=("catalogue",), streaming_url=streaming_url)
         async with (
-            ServedApp(catalogue_settings) as served,
-            httpx.AsyncClient(base_url=served.url, timeout=30) as catalogue_api,
-            httpx.AsyncClient(base_url=streaming.url, timeout=30) as streaming_api,
+            served_app(catalogue_settings) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as catalogue_api,
+            httpx.AsyncClient(base_url=streaming_url, timeout=30) as streaming_api,
         ):
 
             async def ask(item_id: str, headers: dict[str, str]) -> httpx.Response:
@@ -201,16 +201,16 @@ async def test_a_stream_token_across_two_servers(settings_factory: SettingsFacto
                     headers={**headers, "X-Request-ID": "trace-me"},
                 )
 
-            await play_through(catalogue_api, streaming_api, served.settings, ask)
-            item = await create_item(catalogue_api, served.settings)
+            await play_through(catalogue_api, streaming_api, catalogue_settings, ask)
+            item = await create_item(catalogue_api, catalogue_settings)
 
     # Streaming is gone now: the catalogue answers 503, not 500, and names the module.
     async with (
-        ServedApp(catalogue_settings) as served,
-        httpx.AsyncClient(base_url=served.url, timeout=30) as catalogue_api,
+        served_app(catalogue_settings) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as catalogue_api,
     ):
         r = await catalogue_api.post(
-            f"{API}/{item['id']}/stream-token", headers=viewer_headers(served.settings)
+            f"{API}/{item['id']}/stream-token", headers=viewer_headers(catalogue_settings)
         )
         assert r.status_code == 503
         assert r.json()["code"] == "module_unavailable"
