@@ -167,7 +167,7 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed, validated again."""
-        return validate(dataclasses.replace(self, **changes))
+        return validate(_converted(dataclasses.replace(self, **changes).values()))
 
     def values(self) -> dict[str, Any]:
         """Field name -> value."""
@@ -193,8 +193,10 @@ class Settings:
 
 
 def validate(settings: Settings) -> Settings:
-    """Check every field's constraints and the rules across fields; errors name the variable."""
-    settings = _converted(settings.values())
+    """Check the rules across fields of converted settings; errors name the variable.
+
+    Each field's own constraints are checked by :func:`_converted`, which built them.
+    """
     unknown = [m for m in settings.modules if m not in MODULE_NAMES]
     if unknown or not settings.modules:
         raise SettingsError(
