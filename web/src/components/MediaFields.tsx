@@ -1,6 +1,33 @@
 import { LIMITS } from "../api/limits";
 import { Field } from "./Field";
 
+/** A video's title, as the upload form and the library's edit form ask for it. */
+export function TitleField({
+  value,
+  onChange,
+  disabled = false,
+}: {
+  value: string;
+  onChange: (title: string) => void;
+  disabled?: boolean;
+}) {
+  return (
+    <Field label="Title">
+      {(control) => (
+        <input
+          {...control}
+          type="text"
+          required
+          maxLength={LIMITS.title}
+          disabled={disabled}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 /**
  * A video's description and comma-separated tags, as the upload form and
  * the library's edit form ask for them (checked with `tagsProblem`).

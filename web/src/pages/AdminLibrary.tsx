@@ -7,7 +7,7 @@ import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
-import { DescriptionAndTagsFields } from "../components/MediaFields";
+import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { processingLabel } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
@@ -234,18 +234,7 @@ function LibraryRow({
       <div className="library-body">
         {editing ? (
           <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
-            <Field label="Title">
-              {(control) => (
-                <input
-                  {...control}
-                  type="text"
-                  required
-                  maxLength={LIMITS.title}
-                  value={title}
-                  onChange={(e) => setTitle(e.target.value)}
-                />
-              )}
-            </Field>
+            <TitleField value={title} onChange={setTitle} />
             <DescriptionAndTagsFields
               description={description}
               onDescription={setDescription}

@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent, type FormEvent } from "react";
 import { Link } from "react-router";
-import { LIMITS } from "../api/limits";
 import { Field } from "../components/Field";
-import { DescriptionAndTagsFields } from "../components/MediaFields";
+import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { formatBytes, parseTags, percent, tagsProblem, titleFromFilename } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { isTerminal, useTusUpload, type Transfer, type UploadItem } from "../upload/useTusUpload";
@@ -168,19 +167,7 @@ export function AdminUploadPage() {
         </div>
 
         {files.length <= 1 ? (
-          <Field label="Title">
-            {(control) => (
-              <input
-                {...control}
-                type="text"
-                required
-                maxLength={LIMITS.title}
-                disabled={locked}
-                value={title}
-                onChange={(e) => setTitle(e.target.value)}
-              />
-            )}
-          </Field>
+          <TitleField value={title} onChange={setTitle} disabled={locked} />
         ) : (
           <p className="hint">Each video is titled after its file name; change titles later in the library.</p>
         )}
