@@ -29,7 +29,6 @@ from streamstack.kernel.events import Event, EventBus, Subscription
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Transport
 from streamstack.kernel.outbox import OutboxRelay
-from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 from support.apps import bearer, mint_token
 from support.waiting import eventually as eventually  # re-exported for the tests
@@ -89,13 +88,6 @@ async def outbox_backlog(backends: Backends) -> int:
 def catalogue_relay(database: Database, events: EventBus, *, batch_size: int = 100) -> OutboxRelay:
     """The kernel's relay over the catalogue's outbox table, as ``module.py`` builds it."""
     return OutboxRelay(database, events, OutboxRow, name=RELAY_TASK_NAME, batch_size=batch_size)
-
-
-def relay_task(relay: OutboxRelay) -> BackgroundTask:
-    """The relay as the module runs it: a kernel background task (started by the caller)."""
-    return BackgroundTask(
-        "test-relay", relay.relay_once, interval_seconds=5.0, retry_max_seconds=5.0
-    )
 
 
 def unused_streaming() -> StreamingClient:

@@ -16,7 +16,6 @@ from catalogue_testing import (
     eventually,
     new_item,
     outbox_backlog,
-    relay_task,
     service_without_relay,
     stored_events,
 )
@@ -86,7 +85,8 @@ async def test_a_relay_killed_after_publishing_before_marking_delivers_once(
 
         dying_bus = FaultyBus(backends.events)
         dying_bus.hang_after_publish = True
-        dying = relay_task(catalogue_relay(backends.database, dying_bus))
+        # The relay as the module runs it: the kernel background task of the relay.
+        dying = catalogue_relay(backends.database, dying_bus).task(interval_seconds=5.0)
         await dying.start()
         await asyncio.wait_for(dying_bus.first_published.wait(), 30)
         await dying.stop()  # killed between the publish and the mark
