@@ -32,13 +32,12 @@ JOB_DURATION = Histogram(
 
 
 def track_backlog(queue: JobQueue) -> None:
-    """Report ``queue``'s backlog on ``/metrics`` (read at each scrape)."""
+    """Report ``queue``'s backlog on ``/metrics`` (read once at each scrape)."""
+    running = JOB_BACKLOG.labels(queue=queue.name, state="running")
 
     async def waiting() -> float:
-        return float((await queue.backlog()).waiting)
-
-    async def running() -> float:
-        return float((await queue.backlog()).running)
+        backlog = await queue.backlog()
+        running.set(backlog.running)  # the same read serves both states
+        return float(backlog.waiting)
 
     track_gauge(JOB_BACKLOG.labels(queue=queue.name, state="waiting"), waiting)
-    track_gauge(JOB_BACKLOG.labels(queue=queue.name, state="running"), running)
