@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 
 from bench.load import FirstByteClient, LatencySample
-from bench.media import MEDIA_KEY, OBJECT_BYTES, object_file, store_local
+from bench.media import MEDIA_KEY, OBJECT_BYTES, object_file
 from bench.plan import BenchPlan
-from bench.processes import BenchKeys, Service
+from bench.processes import BenchKeys
 from bench.report import BenchReport, Quantity, Row
-from bench.throughput import LOCAL_BACKENDS, MEDIA_BUCKET
+from bench.throughput import MEDIA_BUCKET, local_streaming
 
 NAME = "cold_cache"
 SECONDS = 10.0
@@ -78,10 +78,7 @@ def run(plan: BenchPlan) -> BenchReport:
         "bench/load.py FirstByteClient for /health (one keep-alive connection); httpx "
         "streaming the object, evicted from the page cache before each pass",
     )
-    service = Service(
-        "streaming-cold", workdir, keys, modules=("streaming",), settings=LOCAL_BACKENDS
-    )
-    store_local(service.data_dir / "objects", MEDIA_BUCKET, MEDIA_KEY, object_file(plan.cache))
+    service = local_streaming(workdir, keys, "streaming-cold", object_file(plan.cache))
     path = service.data_dir / "objects" / MEDIA_BUCKET / MEDIA_KEY
     passes: dict[str, list[int]] = {"warm": [], "cold": []}
     samples: dict[str, LatencySample] = {}

@@ -10,30 +10,18 @@ slows both alike. Goal: on ÷ off ≥ 0.95 (a cost of at most 5 %).
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 from bench.load import MIB, WrkResult, range_env, run_wrk
-from bench.media import MEDIA_KEY, OBJECT_BYTES, object_file, store_local
+from bench.media import MEDIA_KEY, OBJECT_BYTES, object_file
 from bench.plan import BenchPlan
 from bench.processes import BenchKeys, Service
 from bench.report import BenchReport, Quantity, Row
-from bench.throughput import CONNECTIONS, LOCAL_BACKENDS, MEDIA_BUCKET
+from bench.throughput import CONNECTIONS, local_streaming
 
 NAME = "observability"
 SECONDS = 10.0
 ROUNDS = 3
 RANGES = {"1 MiB": MIB, "64 KiB": 64 * 1024}
-
-
-def _service(workdir: Path, keys: BenchKeys, name: str, on: bool) -> Service:
-    service = Service(
-        name,
-        workdir,
-        keys,
-        modules=("streaming",),
-        settings={**LOCAL_BACKENDS, "STREAMSTACK_REQUEST_OBSERVABILITY": str(on).lower()},
-    )
-    return service
 
 
 def run(plan: BenchPlan) -> BenchReport:
@@ -52,8 +40,13 @@ def run(plan: BenchPlan) -> BenchReport:
     with contextlib.ExitStack() as stack:
         services: dict[bool, Service] = {}
         for on in (True, False):
-            service = _service(workdir, keys, f"streaming-obs-{'on' if on else 'off'}", on)
-            store_local(service.data_dir / "objects", MEDIA_BUCKET, MEDIA_KEY, source)
+            service = local_streaming(
+                workdir,
+                keys,
+                f"streaming-obs-{'on' if on else 'off'}",
+                source,
+                {"STREAMSTACK_REQUEST_OBSERVABILITY": str(on).lower()},
+            )
             services[on] = stack.enter_context(service)
         urls = {
             on: s.url + s.issue_stream_url(MEDIA_KEY, OBJECT_BYTES) for on, s in services.items()

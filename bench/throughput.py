@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from bench.load import MIB, WrkResult, range_env, run_wrk
@@ -50,9 +51,22 @@ def s3_settings(s3: object, nats_url: str) -> dict[str, str]:
     }
 
 
-def local_streaming(workdir: Path, keys: BenchKeys, name: str, source: Path) -> Service:
-    """A streaming service on the local-directory store holding ``source`` as MEDIA_KEY."""
-    service = Service(name, workdir, keys, modules=("streaming",), settings=LOCAL_BACKENDS)
+def local_streaming(
+    workdir: Path,
+    keys: BenchKeys,
+    name: str,
+    source: Path,
+    settings: Mapping[str, str] | None = None,
+) -> Service:
+    """A streaming service on the local-directory store holding ``source`` as MEDIA_KEY
+    (``settings``: more ``STREAMSTACK_*`` for it)."""
+    service = Service(
+        name,
+        workdir,
+        keys,
+        modules=("streaming",),
+        settings={**LOCAL_BACKENDS, **(settings or {})},
+    )
     store_local(service.data_dir / "objects", MEDIA_BUCKET, MEDIA_KEY, source)
     return service
 
