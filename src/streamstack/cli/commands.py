@@ -14,6 +14,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from streamstack.cli.database import apply_migrations, check_database
+from streamstack.cli.login import password_from_stdin
 from streamstack.settings import Settings, dev_defaults
 
 if TYPE_CHECKING:
@@ -82,9 +83,7 @@ def run_create_admin(args: argparse.Namespace) -> int:
     should sign it in is started on the same data directory (or database)."""
     from streamstack.auth.bootstrap import create_admin_command
 
-    password = None
-    if args.password_stdin:
-        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    password = password_from_stdin() if args.password_stdin else None
     settings = load_settings(data_dir=args.data_dir)
     new_data_dir = not settings.database_url and not settings.data_dir.exists()
     if settings.environment == "dev":

@@ -11,6 +11,11 @@ from streamstack.cli.session import SignInRequired, sign_in, sign_out
 from streamstack.settings import SettingsError
 
 
+def password_from_stdin() -> str:
+    """``--password-stdin``: the first line of standard input, without its line ending."""
+    return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+
 def run_login(args: argparse.Namespace) -> int:
     """``streamstack login``: sign in, keep the refresh token (never the password)."""
     import httpx
@@ -18,7 +23,7 @@ def run_login(args: argparse.Namespace) -> int:
     server = server_key(args.server)
     email = args.email or input("Email: ").strip()
     if args.password_stdin:
-        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        password = password_from_stdin()
     else:
         password = getpass.getpass(f"Password for {email}: ")
     if not email or not password:
