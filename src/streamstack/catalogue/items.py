@@ -39,6 +39,14 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
     return sorted(result)
 
 
+def clean_title(title: str) -> str:
+    """A title as stored: trimmed; 400 if nothing is left."""
+    cleaned = title.strip()
+    if not cleaned:
+        raise BadRequest("title must not be blank", code="validation_error")
+    return cleaned
+
+
 def title_key(title: str) -> str:
     """The case-insensitive sort key of a title."""
     return title.lower()
@@ -94,12 +102,12 @@ def to_media_item(
     )
 
 
-def new_row(request: NewMediaItem, *, created_by: str, now: datetime.datetime) -> MediaItemRow:
-    """The row of a newly registered item; 400 if its title or a tag is blank."""
-    title = request.title.strip()
-    if not title:
-        raise BadRequest("title must not be blank", code="validation_error")
-    tags = normalize_tags(request.tags)
+def new_row(
+    request: NewMediaItem, tags: Sequence[str], *, created_by: str, now: datetime.datetime
+) -> MediaItemRow:
+    """The row of a newly registered item with its normalised ``tags``; 400 if its title is
+    blank."""
+    title = clean_title(request.title)
     return MediaItemRow(
         id=uuid.UUID(request.id),
         title=title,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from streamstack.catalogue.items import (
     apply_processing,
     checked_renditions,
+    clean_title,
     new_row,
     normalize_tag,
     normalize_tags,
@@ -165,8 +166,8 @@ class CatalogueService:
         transports decode against them); here it is only normalised.
         """
         now = utcnow()
-        row = new_row(request, created_by=created_by, now=now)
         tags = normalize_tags(request.tags)
+        row = new_row(request, tags, created_by=created_by, now=now)
         item = to_media_item(row, tags)
         try:
             async with self._changing() as store:
@@ -193,11 +194,7 @@ class CatalogueService:
             for value in (changes.title, changes.description, changes.tags, changes.status)
         ):
             raise BadRequest("nothing to change", code="validation_error")
-        title = None
-        if isinstance(changes.title, str):
-            title = changes.title.strip()
-            if not title:
-                raise BadRequest("title must not be blank", code="validation_error")
+        title = clean_title(changes.title) if isinstance(changes.title, str) else None
         new_tags = (
             None if isinstance(changes.tags, msgspec.UnsetType) else normalize_tags(changes.tags)
         )
