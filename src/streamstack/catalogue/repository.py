@@ -1,10 +1,10 @@
 """All database access of the catalogue: advanced-alchemy repositories on one unit of work.
 
-A use case opens one :func:`unit_of_work` and reaches the three tables through the
+A use case opens one :func:`unit_of_work` and reaches its tables through the
 repositories of the :class:`CatalogueStore` it yields, so everything it reads and writes is
 one session and one transaction. The repositories are advanced-alchemy's
 ``SQLAlchemyAsyncRepository``; what its generic methods cannot say (a lock-taking no-op
-update, a claim with ``SKIP LOCKED``, bulk marks) is a method of the repository here.
+update, an upsert, bulk deletes, the one-statement list page) is a method here.
 
 ``wrap_exceptions`` is off: the kernel's session turns connection failures into 503, and
 the service turns a duplicate id into 409; both need SQLAlchemy's own exceptions.
@@ -164,7 +164,7 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
 
     async def replace(self, item_id: uuid.UUID, tags: Sequence[str]) -> None:
         """Make ``tags`` the item's tags."""
-        await self.session.execute(delete(MediaTagRow).where(MediaTagRow.media_id == item_id))
+        await self.remove_all(item_id)
         await self.add_tags(item_id, tags)
 
     async def add_tags(self, item_id: uuid.UUID, tags: Sequence[str]) -> None:
