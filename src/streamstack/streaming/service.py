@@ -2,9 +2,10 @@
 
 Each delivery answer is a :class:`Reply` (status, headers, optional body to stream), with no
 web framework in sight; ``routes`` turns it into an ASGI response. A stream request costs
-one KV lookup and, normally, one ranged read whose answer also carries the ETag and
-Last-Modified; a ``head`` is made only for HEAD requests and for requests whose Range
-cannot be satisfied by the size the token was issued with.
+at most one KV lookup (none while the grant is cached) and, normally, one ranged read whose
+answer also carries the ETag and Last-Modified; a ``head`` is made only for HEAD requests,
+for a Range on a file under the item's prefix (the grant knows only the original's size),
+and for requests whose Range cannot be satisfied by the size the token was issued with.
 """
 
 from __future__ import annotations
