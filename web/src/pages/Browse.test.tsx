@@ -117,17 +117,35 @@ describe("BrowsePage", () => {
     expect(seen[1]!.url.searchParams.get("page")).toBe("1");
   });
 
-  it("changes the sort order through the select", async () => {
+  it("sorts by duration both ways through the select", async () => {
     const user = setupUser();
     serve(() => [mediaItem()]);
     const seen = recordRequests();
     browse();
     await screen.findAllByTestId("media-card");
 
-    await user.selectOptions(screen.getByLabelText("Sort"), "duration");
+    const sort = screen.getByLabelText("Sort");
+    expect(within(sort).getByRole("option", { name: "Shortest first" })).toHaveValue("shortest");
+    expect(within(sort).getByRole("option", { name: "Longest first" })).toHaveValue("longest");
 
+    await user.selectOptions(sort, "longest");
     await waitFor(() => expect(seen).toHaveLength(2));
-    expect(seen[1]!.url.searchParams.get("sort")).toBe("duration");
-    expect(screen.getByTestId("location")).toHaveTextContent("/?sort=duration");
+    expect(seen[1]!.url.searchParams.get("sort")).toBe("longest");
+    expect(screen.getByTestId("location")).toHaveTextContent("/?sort=longest");
+
+    await user.selectOptions(sort, "Shortest first");
+    await waitFor(() => expect(seen).toHaveLength(3));
+    expect(seen[2]!.url.searchParams.get("sort")).toBe("shortest");
+    expect(sort).toHaveValue("shortest");
+  });
+
+  it("reads an older ?sort=duration link as shortest first", async () => {
+    serve(() => [mediaItem()]);
+    const seen = recordRequests();
+    browse("/?sort=duration");
+    await screen.findAllByTestId("media-card");
+
+    expect(screen.getByLabelText("Sort")).toHaveValue("shortest");
+    expect(seen[0]!.url.searchParams.get("sort")).toBe("shortest");
   });
 });

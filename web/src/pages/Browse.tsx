@@ -17,11 +17,14 @@ const SORTS: { value: SortOrder; label: string }[] = [
   { value: "newest", label: "Newest first" },
   { value: "oldest", label: "Oldest first" },
   { value: "title", label: "Title (A–Z)" },
-  { value: "duration", label: "Duration" },
+  { value: "shortest", label: "Shortest first" },
+  { value: "longest", label: "Longest first" },
 ];
 
-function isSort(value: string | null): value is SortOrder {
-  return SORTS.some((s) => s.value === value);
+/** The order a `?sort=` asks for; the older `duration` (shortest first) keeps working in links. */
+function sortFrom(value: string | null): SortOrder {
+  if (value === "duration") return "shortest";
+  return SORTS.find((s) => s.value === value)?.value ?? "newest";
 }
 
 /** How many unfinished items the "Continue watching" row shows. */
@@ -79,8 +82,7 @@ export function BrowsePage() {
   const [params, setQuery] = useUrlQuery();
   const q = params.get("q") ?? "";
   const tag = params.get("tag") ?? "";
-  const sortParam = params.get("sort");
-  const sort: SortOrder = isSort(sortParam) ? sortParam : "newest";
+  const sort = sortFrom(params.get("sort"));
   const page = pageParam(params);
 
   // The search box is local while typing; the URL follows after a pause.
