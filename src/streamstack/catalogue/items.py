@@ -62,6 +62,11 @@ def thumbnail_url(item_id: uuid.UUID) -> str:
     return f"/api/v1/stream/thumbnails/{item_id}.jpg"
 
 
+def poster_url(item_id: uuid.UUID) -> str:
+    """Where streaming serves an item's large poster (its thumbnail when it has none)."""
+    return f"/api/v1/stream/thumbnails/{item_id}-poster.jpg"
+
+
 def to_media_item(
     row: MediaItemRow | Row[Any], tags: Sequence[str], *, admin: bool = True
 ) -> MediaItem:
@@ -99,6 +104,7 @@ def to_media_item(
         ],
         has_hls=bool(row.has_hls),
         has_storyboard=bool(row.has_storyboard),
+        poster_url=poster_url(row.id) if row.thumbnail_s3_key else None,
     )
 
 

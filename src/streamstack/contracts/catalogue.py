@@ -115,6 +115,9 @@ class MediaItem(msgspec.Struct, frozen=True):
     renditions: list[Rendition] = []
     has_hls: bool = False
     has_storyboard: bool = False
+    poster_url: str | None = None
+    """The thumbnail's larger sibling (the same frame, up to 1280 px wide, never upscaled),
+    for the watch page's poster and ``srcset``; set whenever ``thumbnail_url`` is."""
 
 
 class MediaItemFields(msgspec.Struct, frozen=True, kw_only=True):
