@@ -61,3 +61,33 @@ Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 Bandwidth = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
 #: What a person reads about a job: the rung being written, or why it failed.
 ProcessingDetail = Annotated[str, msgspec.Meta(max_length=PROCESSING_DETAIL_MAX, pattern=ONE_LINE)]
+
+#: Captions (WebVTT or SubRip uploads, stored as WebVTT we render): a BCP 47-ish language
+#: tag (``en``, ``pt-BR``, ``zh-Hans-CN``), a label a person picks from a menu, and the caps
+#: a caption file is checked against before and while it is parsed.
+CAPTION_LANGUAGE_MAX = 35
+CAPTION_LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"
+CAPTION_LABEL_MAX = 64
+#: The largest caption file accepted, checked before a byte of it is parsed.
+CAPTION_MAX_BYTES = 512 * 1024
+#: Tracks per item: a menu a person can still read.
+MAX_CAPTION_TRACKS = 16
+#: Cues per file: a three-hour film has about 3,000.
+MAX_CAPTION_CUES = 10_000
+#: Characters of one cue's text (all its lines): a screenful is a few hundred.
+CAPTION_CUE_TEXT_MAX = 1000
+#: The latest time a cue may end, in seconds (the longest duration an item may have).
+CAPTION_TIME_MAX = 10_000_000
+
+CaptionLanguage = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=2,
+        max_length=CAPTION_LANGUAGE_MAX,
+        pattern=CAPTION_LANGUAGE,
+        description="a BCP 47 language tag, e.g. en, pt-BR",
+    ),
+]
+CaptionLabel = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=CAPTION_LABEL_MAX, pattern=ONE_LINE)
+]

@@ -1,0 +1,209 @@
+"""The caption parser and writer, without any I/O: what is accepted, what is refused and why."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streamstack.contracts.limits import (
+    CAPTION_CUE_TEXT_MAX,
+    CAPTION_MAX_BYTES,
+    MAX_CAPTION_CUES,
+)
+from streamstack.ingest.captions import CaptionRefused, Cue, parse_caption_file, render_webvtt
+
+WEBVTT = b"""WEBVTT - a title
+
+NOTE a comment
+over two lines
+
+STYLE
+::cue { color: yellow }
+
+intro
+00:01.000 --> 00:02.500 align:start position:10%
+Hello <i>there</i>
+second line
+
+01:00:00.000 --> 01:00:01.000
+<v Roger>At an hour
+"""
+
+SUBRIP = b"""1
+00:00:01,000 --> 00:00:02,500
+Hello <i>there</i> & <font color="red">you</font>
+
+2
+00:00:03,000 --> 00:00:04,000 X1:10 X2:20
+{\\an8}a < b > c
+
+"""
+
+
+def test_webvtt_cues_in_file_order() -> None:
+    assert parse_caption_file(WEBVTT) == [
+        Cue(1.0, 2.5, "Hello <i>there</i>\nsecond line"),
+        Cue(3600.0, 3601.0, "<v Roger>At an hour"),
+    ]
+
+
+def test_subrip_is_converted_to_webvtt_text() -> None:
+    assert parse_caption_file(SUBRIP) == [
+        Cue(1.0, 2.5, "Hello <i>there</i> &amp; you"),
+        Cue(3.0, 4.0, "a &lt; b &gt; c"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbf" + WEBVTT,
+        WEBVTT.replace(b"\n", b"\r\n"),
+        WEBVTT.replace(b"\n", b"\r"),
+    ],
+    ids=["bom", "crlf", "cr"],
+)
+def test_bom_and_line_endings(data: bytes) -> None:
+    assert parse_caption_file(data) == parse_caption_file(WEBVTT)
+
+
+def test_subrip_without_counters_and_with_dots() -> None:
+    assert parse_caption_file(b"00:00:01.000 --> 00:00:02.000\nhi\n") == [Cue(1.0, 2.0, "hi")]
+
+
+def test_cue_without_text() -> None:
+    assert parse_caption_file(b"WEBVTT\n\n00:01.000 --> 00:02.000\n") == [Cue(1.0, 2.0, "")]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "caption_empty"),
+        (b"WEBVTT\n", "caption_empty"),
+        (b"WEBVTT\n\nNOTE only a note\n", "caption_empty"),
+        (b"\xff\xfeW\x00E\x00", "caption_encoding"),
+        ("WEBVTT\n\n00:01.000 --> 00:02.000\ncaf\xe9\n".encode("latin-1"), "caption_encoding"),
+        (b"WEBVTT\n\n00:01.000 --> 00:02.000\na\x00b\n", "caption_binary"),
+        (b"WEBVTT\n\n00:01.000 --> 00:02.000\na\x1bb\n", "caption_binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "caption_binary"),
+        (b"just some text\nand more\n", "caption_syntax"),
+        (b"1\n00:00:01,000 -> 00:00:02,000\nhi\n", "caption_syntax"),
+        (b"WEBVTT\n\nan id\nno timing here\n", "caption_syntax"),
+        (b"WEBVTT\n\n00:01.000 --> 00:02.000\na --> b\n", "caption_syntax"),
+        (b"WEBVTT\n\n00:02.000 --> 00:01.000\nbackwards\n", "caption_timing"),
+        (b"WEBVTT\n\n00:01.000 --> 00:01.000\nempty span\n", "caption_timing"),
+        (b"WEBVTT\n\n00:61.000 --> 01:02.000\nsixty-one\n", "caption_timing"),
+        (b"WEBVTT\n\n0:01.000 --> 00:02.000\none digit\n", "caption_timing"),
+        (b"WEBVTT\n\n00:01,000 --> 00:02,000\ncomma\n", "caption_timing"),
+        (b"WEBVTT\n\n00:01.000 -->\nno end\n", "caption_timing"),
+        (b"1\n00:00:01,000 --> 00:00:02\nno millis\n", "caption_timing"),
+        (b"1\n" + b"9" * 5000 + b":00:01,000 --> 00:00:02,000\nhuge\n", "caption_timing"),
+        (b"1\n99999:00:00,000 --> 99999:00:01,000\nlate\n", "caption_timing"),
+        (b"WEBVTT\n\n" + b"x" * (CAPTION_MAX_BYTES + 1), "caption_too_large"),
+    ],
+)
+def test_refused(data: bytes, code: str) -> None:
+    with pytest.raises(CaptionRefused) as refused:
+        parse_caption_file(data)
+    assert refused.value.code == code
+    assert refused.value.detail
+    assert refused.value.status == (413 if code == "caption_too_large" else 422)
+
+
+def test_cue_count_is_capped() -> None:
+    cue = b"00:01.000 --> 00:02.000\n\n"
+    data = b"WEBVTT\n\n" + cue * (MAX_CAPTION_CUES + 1)
+    assert len(data) <= CAPTION_MAX_BYTES
+    with pytest.raises(CaptionRefused) as refused:
+        parse_caption_file(data)
+    assert refused.value.code == "caption_too_many_cues"
+    assert len(parse_caption_file(b"WEBVTT\n\n" + cue * MAX_CAPTION_CUES)) == MAX_CAPTION_CUES
+
+
+def test_cue_text_is_capped() -> None:
+    timing = b"WEBVTT\n\n00:01.000 --> 00:02.000\n"
+    assert parse_caption_file(timing + b"x" * CAPTION_CUE_TEXT_MAX)[0].text
+    with pytest.raises(CaptionRefused) as refused:
+        parse_caption_file(timing + b"x" * (CAPTION_CUE_TEXT_MAX + 1))
+    assert refused.value.code == "caption_cue_too_long"
+
+
+def test_render_writes_the_one_shape() -> None:
+    rendered = render_webvtt([Cue(1.0, 2.5, "a\n\n  \nb --> c\r\nd\x00"), Cue(3723.004, 3724, "")])
+    assert rendered == (
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.500\na\nb --&gt; c\nd\n\n"
+        b"01:02:03.004 --> 01:02:04.000\n"
+    )
+
+
+def test_subrip_round_trips_through_webvtt() -> None:
+    cues = parse_caption_file(SUBRIP)
+    assert parse_caption_file(render_webvtt(cues)) == cues
+
+
+# --- properties -------------------------------------------------------------------------
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=2048))
+def test_random_bytes_are_parsed_or_refused(data: bytes) -> None:
+    try:
+        parse_caption_file(data)
+    except CaptionRefused as refused:
+        code = refused.code
+    else:
+        code = "caption_accepted"
+    assert code.startswith("caption_")
+
+
+_PIECES = st.sampled_from(
+    [
+        b"WEBVTT\n",
+        b"\n",
+        b"\r\n",
+        b"1\n",
+        b"00:01.000",
+        b"00:00:01,000",
+        b" --> ",
+        b"-->",
+        b"NOTE ",
+        b"<i>",
+        b"</i>",
+        b"{\\an8}",
+        b"&",
+        b"x",
+        b"\xc3\xa9",
+        b"\xff",
+        b"99:59:59.999",
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(_PIECES, max_size=60))
+def test_caption_shaped_bytes_are_parsed_or_refused(pieces: list[bytes]) -> None:
+    try:
+        cues = parse_caption_file(b"".join(pieces))
+    except CaptionRefused:
+        return
+    assert all(cue.end > cue.start for cue in cues)
+
+
+_LINE = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=40).filter(
+    lambda line: bool(line.strip()) and "-->" not in line and line.split("\n") == [line]
+)
+
+
+@st.composite
+def _cues(draw: st.DrawFn) -> Cue:
+    start = draw(st.integers(0, 10_000_000 - 1))
+    end = draw(st.integers(start + 1, min(start + 100_000, 10_000_000)))
+    text = "\n".join(draw(st.lists(_LINE, max_size=4)))
+    return Cue(start / 1000, end / 1000, text)
+
+
+@settings(max_examples=200)
+@given(st.lists(_cues(), min_size=1, max_size=20))
+def test_render_then_parse_is_the_same_cues(cues: list[Cue]) -> None:
+    assert parse_caption_file(render_webvtt(cues)) == cues
