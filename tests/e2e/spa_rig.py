@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from playwright.async_api import (
@@ -47,6 +48,8 @@ REFRESH_PATH = "/api/v1/auth/refresh"
 STREAM_PATH = "/api/v1/stream/"
 #: A stream token's URL (the original), not the public thumbnails under the same path.
 STREAM_BASE = re.compile(r"/api/v1/stream/(?!thumbnails/)[^/?#]+")
+#: How Chromium's console reports a request that got a 4xx or 5xx answer.
+FAILED_LOAD = "Failed to load resource: the server responded with a status of"
 #: Runs in every page before its own scripts: hands each CSP violation to Python.
 CSP_LISTENER = """
 window.__cspViolations = [];
@@ -57,6 +60,14 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.reportCspViolation(report);
 }, true);
 """
+
+
+def refused(console_error: str, path: str, status: int) -> bool:
+    """Whether ``console_error`` is Chromium's line for a ``status`` answer to ``path``."""
+    return (
+        console_error.startswith(f"{FAILED_LOAD} {status} ")
+        and urlsplit(console_error.rsplit(" (", 1)[-1].rstrip(")")).path == path
+    )
 
 
 @dataclass
@@ -105,6 +116,25 @@ class BrowserLog:
                 return found.group(0)
         raise AssertionError("the page made no request under a stream token")
 
+    def unexpected_console_errors(self, *refusals: tuple[str, int]) -> list[str]:
+        """Console errors, except the line Chromium logs for each answer in ``refusals``.
+
+        Chromium logs "Failed to load resource: … status of 401" for every 4xx a page's
+        request gets, even one the page expects and handles (a revoked session's 401, a
+        refused sign-in). A journey names those as ``(path, status)``; any other error counts.
+        """
+        return [e for e in self.console_errors if not any(refused(e, *r) for r in refusals)]
+
+    def assert_clean(self, *refusals: tuple[str, int]) -> None:
+        """No uncaught error, no CSP violation, and no console error besides ``refusals``,
+        each of which the server really answered (so the list cannot go stale unnoticed)."""
+        assert self.page_errors == [], self.page_errors
+        assert self.csp_violations == [], self.csp_violations
+        unexpected = self.unexpected_console_errors(*refusals)
+        assert unexpected == [], unexpected
+        answered = {(urlsplit(r.url).path, r.status) for r in self.responses}
+        assert set(refusals) <= answered, set(refusals) - answered
+
     def failed_refreshes(self) -> list[int]:
         """Statuses of refresh requests the server refused (an anonymous load sends none)."""
         return [
@@ -138,6 +168,20 @@ class DevServer:
     url: str
     admin_email: str
     admin_password: str
+
+
+def bearer_for(client: httpx.Client, email: str, password: str) -> dict[str, str]:
+    """Sign in through the API: the ``Authorization`` header of the new session."""
+    answer = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def register_viewer(server: DevServer, email: str, password: str) -> None:
+    """A viewer account, made through the registration API (the server's registration is open)."""
+    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+        answer = client.post("/api/v1/auth/register", json={"email": email, "password": password})
+        answer.raise_for_status()
 
 
 def admin_password_from(log: Path, process: ChildProcess) -> str:
@@ -214,10 +258,7 @@ SEGMENT = re.compile(r"/api/v1/stream/[^/]+/hls/(\d+p)/seg_\d+\.m4s$")
 def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
     """The item once its processing state is ``ready`` (a failure ends the test at once)."""
     with httpx.Client(base_url=server.url, timeout=10.0) as client:
-        login = {"email": server.admin_email, "password": server.admin_password}
-        answer = client.post("/api/v1/auth/login", json=login)
-        answer.raise_for_status()
-        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        headers = bearer_for(client, server.admin_email, server.admin_password)
         deadline = time.monotonic() + LADDER_TIMEOUT_S
         item: dict[str, Any] = {}
         while time.monotonic() < deadline:

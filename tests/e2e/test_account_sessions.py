@@ -1,0 +1,149 @@
+"""Ended sessions in the SPA (issue 16 items 5, 6 and 7), in Debian's Chromium.
+
+Two journeys against a real ``streamstack dev``, each with two browser contexts (two
+devices: their own cookies and storage):
+
+* **Password change.** A viewer is signed in on a laptop and on a phone. On the phone they
+  change their password on the Account page; the laptop's next click (History) lands on
+  sign-in saying "Your session ended", the old password is refused there and the new one
+  works. The phone stays signed in, now with one session.
+* **Admin disables a signed-in viewer.** While the viewer is signed in, the admin presses
+  "Disable" on the Users page; the viewer's next click fails and lands on sign-in saying
+  the session ended, signing in again is refused with "This account is disabled", and once
+  the admin presses "Enable" the viewer signs in again.
+
+Chromium logs each 4xx a page gets as a console error; the journeys name the refusals they
+provoke on purpose (the dead session's 401s, the refused sign-ins), and every other console
+error, uncaught exception or CSP violation fails them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from e2e.spa_rig import (
+    FAILED_LOAD,
+    BrowserLog,
+    DevServer,
+    launch,
+    new_page,
+    register_viewer,
+    sign_in,
+)
+
+VIEWER = "viewer@example.test"
+PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "violet kestrel under granite"
+SESSIONS = "/api/v1/auth/sessions"
+HISTORY = "/api/v1/catalogue/me/history"
+REFRESH = "/api/v1/auth/refresh"
+LOGIN = "/api/v1/auth/login"
+
+
+async def session_ended(page: Page, base: str, link: str) -> None:
+    """Click ``link`` in the header: the page lands on sign-in saying the session ended."""
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+    await page.wait_for_url(f"{base}/signin")
+    reason = page.get_by_test_id("signin-reason")
+    assert await reason.text_content() == "Your session ended. Sign in again to continue."
+
+
+async def refused_sign_in(page: Page, password: str, message: str) -> None:
+    """Sign-in with ``password`` stays on the form, showing ``message``."""
+    await page.get_by_label("Email").fill(VIEWER)
+    await page.get_by_label("Password", exact=True).fill(password)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    error = page.get_by_test_id("signin-error")
+    await error.wait_for()
+    assert await error.text_content() == message
+    assert await page.get_by_role("button", name="Sign out").count() == 0
+
+
+@pytest.mark.timeout(120)
+async def test_password_change_signs_out_the_other_session(dev_server: DevServer) -> None:
+    """Phone changes the password; the laptop's next click says the session ended."""
+    base = dev_server.url
+    register_viewer(dev_server, VIEWER, PASSWORD)
+    log = BrowserLog()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            laptop, laptop_page = await new_page(browser, log)
+            await sign_in(laptop_page, base, VIEWER, PASSWORD)
+            phone, phone_page = await new_page(browser, log)
+            await sign_in(phone_page, base, VIEWER, PASSWORD)
+
+            await phone_page.goto(f"{base}/account")
+            await phone_page.get_by_test_id("session").nth(1).wait_for()  # both devices
+            form = phone_page.get_by_role("form", name="Change password")
+            await form.get_by_label("Current password").fill(PASSWORD)
+            await form.get_by_label("New password").fill(NEW_PASSWORD)
+            await form.get_by_role("button", name="Change password").click()
+            await phone_page.get_by_test_id("password-changed").wait_for()
+            await phone_page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=session]').length === 1"
+            )
+
+            await session_ended(laptop_page, base, "History")
+            await refused_sign_in(
+                laptop_page, PASSWORD, "Wrong credentials: the email or password is not correct."
+            )
+            await sign_in(laptop_page, base, VIEWER, NEW_PASSWORD)
+
+            # The phone's own session survived the change (a reload restores it).
+            await phone_page.reload()
+            await phone_page.get_by_test_id("account-email").wait_for()
+            assert await phone_page.get_by_test_id("account-email").text_content() == VIEWER
+            await laptop.close()
+            await phone.close()
+        finally:
+            await browser.close()
+
+    log.assert_clean((HISTORY, 401), (REFRESH, 401), (LOGIN, 401))
+
+
+@pytest.mark.timeout(120)
+async def test_admin_disables_a_signed_in_viewer(dev_server: DevServer) -> None:
+    """Disabled: the viewer's next click ends their session, sign-in is refused; enabled: in."""
+    base = dev_server.url
+    register_viewer(dev_server, VIEWER, PASSWORD)
+    log = BrowserLog()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            viewer, viewer_page = await new_page(browser, log)
+            await sign_in(viewer_page, base, VIEWER, PASSWORD)
+            admin, admin_page = await new_page(browser, log)
+            await sign_in(admin_page, base, dev_server.admin_email, dev_server.admin_password)
+            await admin_page.goto(f"{base}/admin/users")
+            await admin_page.get_by_role("button", name=f"Disable {VIEWER}").click()
+            enable = admin_page.get_by_role("button", name=f"Enable {VIEWER}")
+            await enable.wait_for()
+            row = admin_page.get_by_role("row").filter(has_text=VIEWER)
+            assert "Disabled" in (await row.get_by_role("cell").first.text_content() or "")
+
+            await session_ended(viewer_page, base, "History")
+            await refused_sign_in(
+                viewer_page,
+                PASSWORD,
+                "This account is disabled. Ask an administrator to enable it again.",
+            )
+
+            await enable.click()
+            await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
+            await sign_in(viewer_page, base, VIEWER, PASSWORD)
+            await viewer.close()
+            await admin.close()
+        finally:
+            await browser.close()
+
+    log.assert_clean((HISTORY, 401), (REFRESH, 401), (LOGIN, 403))
+
+
+def test_only_the_named_refusals_are_forgiven() -> None:
+    """The rig forgives Chromium's line for a named (path, status), nothing else."""
+    line = f"{FAILED_LOAD} 401 (Unauthorized) (http://127.0.0.1:1{HISTORY}?page=1)"
+    log = BrowserLog(console_errors=[line, "TypeError: x is undefined (http://127.0.0.1:1/a.js)"])
+    assert log.unexpected_console_errors((HISTORY, 401)) == log.console_errors[1:]
+    assert log.unexpected_console_errors((HISTORY, 403), (REFRESH, 401)) == log.console_errors
