@@ -37,24 +37,19 @@ export function toggleFullscreen(element: HTMLElement | null): void {
   else void element?.requestFullscreen?.();
 }
 
-function toggleCaptions(video: HTMLVideoElement): void {
-  const tracks = [...video.textTracks].filter((t) => t.kind === "subtitles" || t.kind === "captions");
-  const showing = tracks.find((t) => t.mode === "showing");
-  for (const track of tracks) track.mode = "disabled";
-  if (!showing && tracks[0]) tracks[0].mode = "showing";
-}
-
 /**
  * The keyboard shortcuts viewers know from other players, on the whole page
  * (no need to focus the video first): space/k play-pause, j/l ∓10 s,
- * ←/→ ∓5 s, f fullscreen, m mute, c captions, < > speed. Keys typed into a
- * field, or pressed with Ctrl/Alt/Meta, are left alone; so are the keys the
- * video's own controls handle while it has focus.
+ * ←/→ ∓5 s, f fullscreen, m mute, c captions (`onCaptions`: the player's
+ * menu follows), < > speed. Keys typed into a field, or pressed with
+ * Ctrl/Alt/Meta, are left alone; so are the keys the video's own controls
+ * handle while it has focus.
  */
 export function usePlayerShortcuts(
   videoRef: RefObject<HTMLVideoElement | null>,
   onSpeed: (rate: number) => void,
   fullscreenRef?: RefObject<HTMLElement | null>,
+  onCaptions?: () => void,
 ): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -70,7 +65,7 @@ export function usePlayerShortcuts(
         l: () => seek(video, 10),
         f: () => toggleFullscreen(fullscreenRef?.current ?? video),
         m: () => (video.muted = !video.muted),
-        c: () => toggleCaptions(video),
+        c: () => onCaptions?.(),
         "<": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, -1))),
         ">": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, 1))),
       };
@@ -87,5 +82,5 @@ export function usePlayerShortcuts(
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [videoRef, onSpeed, fullscreenRef]);
+  }, [videoRef, onSpeed, fullscreenRef, onCaptions]);
 }

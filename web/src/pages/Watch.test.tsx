@@ -372,4 +372,139 @@ describe("WatchPage", () => {
       { body: { position_seconds: 17, duration_seconds: 65 }, keepalive: true },
     ]);
   });
+
+  describe("captions", () => {
+    const grant = (token: string) => ({
+      stream_url: `/api/v1/stream/${token}`,
+      expires_in: 100,
+      captions: [
+        { language: "en", label: "English", url: `/api/v1/stream/${token}/captions/en.vtt` },
+        { language: "fr-CA", label: "Français (Canada)", url: `/api/v1/stream/${token}/captions/fr-CA.vtt` },
+      ],
+    });
+
+    /** jsdom's <track> has no TextTrack: give each one a mode the page can set. */
+    function fakeTextTracks() {
+      const tracks = new WeakMap<HTMLTrackElement, { mode: TextTrackMode }>();
+      Object.defineProperty(HTMLTrackElement.prototype, "track", {
+        configurable: true,
+        get(this: HTMLTrackElement) {
+          if (!tracks.has(this)) tracks.set(this, { mode: "disabled" });
+          return tracks.get(this);
+        },
+      });
+      return (video: HTMLElement) =>
+        Object.fromEntries([...video.querySelectorAll("track")].map((t) => [t.srclang, t.track.mode]));
+    }
+
+    afterEach(() => {
+      delete (HTMLTrackElement.prototype as { track?: unknown }).track;
+    });
+
+    it("adds a subtitles track per grant caption and shows the one picked in the menu, remembered", async () => {
+      const modes = fakeTextTracks();
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+        http.post(`${API}/catalogue/m-1/stream-token`, () => ok(grant("abc"))),
+      );
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      renderWatch("m-1");
+      const video = await screen.findByTestId<HTMLVideoElement>("player");
+      const menu = await screen.findByLabelText("Captions");
+
+      const tracks = [...video.querySelectorAll("track")];
+      expect(tracks.map((t) => [t.kind, t.srclang, t.label, t.getAttribute("src")])).toEqual([
+        ["subtitles", "en", "English", "/api/v1/stream/abc/captions/en.vtt"],
+        ["subtitles", "fr-CA", "Français (Canada)", "/api/v1/stream/abc/captions/fr-CA.vtt"],
+      ]);
+      expect(within(menu).getAllByRole("option").map((o) => o.textContent)).toEqual([
+        "Off",
+        "English",
+        "Français (Canada)",
+      ]);
+      // Off until the viewer asks: nothing is loaded.
+      expect(menu).toHaveValue("");
+      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "disabled" });
+
+      await user.selectOptions(menu, "Français (Canada)");
+      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "showing" });
+      expect(localStorage.getItem("streamstack.captions")).toBe("fr-CA");
+
+      // c (once the menu has let go of the keys): off, then back on the same language; the menu follows.
+      menu.blur();
+      await user.keyboard("c");
+      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "disabled" });
+      expect(menu).toHaveValue("");
+      expect(localStorage.getItem("streamstack.captions")).toBe("");
+      await user.keyboard("c");
+      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "showing" });
+      expect(menu).toHaveValue("fr-CA");
+
+      await user.selectOptions(menu, "Off");
+      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "disabled" });
+    });
+
+    it("opens with the remembered language, or its nearest track, already showing", async () => {
+      const modes = fakeTextTracks();
+      localStorage.setItem("streamstack.captions", "fr");
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+        http.post(`${API}/catalogue/m-1/stream-token`, () => ok(grant("abc"))),
+      );
+      setAccessToken("tok", 1800);
+      renderWatch("m-1");
+      const video = await screen.findByTestId<HTMLVideoElement>("player");
+      const menu = await screen.findByLabelText("Captions");
+
+      expect(menu).toHaveValue("fr-CA");
+      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "showing" });
+    });
+
+    it("c turns the first track on when nothing was chosen; no menu for an item without tracks", async () => {
+      const modes = fakeTextTracks();
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+        http.post(`${API}/catalogue/m-1/stream-token`, () => ok(grant("abc"))),
+      );
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      const { unmount } = renderWatch("m-1");
+      const video = await screen.findByTestId<HTMLVideoElement>("player");
+      await screen.findByLabelText("Captions");
+      await user.keyboard("c");
+      expect(modes(video)).toEqual({ en: "showing", "fr-CA": "disabled" });
+      expect(localStorage.getItem("streamstack.captions")).toBe("en");
+      unmount();
+
+      serveItem(mediaItem({ id: "m-1" }));
+      renderWatch("m-1");
+      const plain = await screen.findByTestId<HTMLVideoElement>("player");
+      await vi.waitFor(() => expect(plain.getAttribute("src")).toBe("/s/1"));
+      expect(plain.querySelector("track")).toBeNull();
+      expect(screen.queryByLabelText("Captions")).not.toBeInTheDocument();
+      await user.keyboard("c"); // nothing to toggle, nothing breaks
+    });
+
+    it("moves a track not loaded yet onto the renewed token, and leaves a loaded one alone", async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      const TOKEN = `${API}/catalogue/m-1/stream-token`;
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+        http.post(TOKEN, () => ok(grant("first")), { once: true }),
+        http.post(TOKEN, () => ok(grant("second"))),
+      );
+      setAccessToken("tok", 1800);
+      renderWatch("m-1");
+      const video = await screen.findByTestId<HTMLVideoElement>("player");
+      await vi.waitFor(() => expect(video.querySelectorAll("track")).toHaveLength(2));
+      const [english, french] = [...video.querySelectorAll("track")];
+      Object.defineProperty(english!, "readyState", { configurable: true, get: () => 2 }); // LOADED
+
+      await act(() => vi.advanceTimersByTimeAsync(50_000));
+      await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
+      expect(french).toHaveAttribute("src", "/api/v1/stream/second/captions/fr-CA.vtt");
+      expect(english).toHaveAttribute("src", "/api/v1/stream/first/captions/en.vtt");
+    });
+  });
 });

@@ -3,6 +3,7 @@ import type { ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { formatClock, formatDuration } from "../lib/format";
 import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+import { CaptionsMenu, CaptionTracks, useCaptions } from "./captions";
 import { SeekBar } from "./SeekBar";
 import { useProgressSaver } from "./useProgress";
 import { useStream, type Quality } from "./useStream";
@@ -117,19 +118,20 @@ function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefO
 /**
  * The watch page's player: HLS through hls.js (or the browser's own HLS, or
  * the original file), our own controls — play, a seek bar with storyboard
- * previews, quality (Auto + each rung), speed, mute, fullscreen — and the
- * page-wide keyboard shortcuts.
+ * previews, quality (Auto + each rung), captions (Off + each track), speed,
+ * mute, fullscreen — and the page-wide keyboard shortcuts.
  */
 export function Player({ item }: { item: ViewedMediaItem }) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
   const [speed, setSpeed] = useState(1);
   const speedId = useId();
-  usePlayerShortcuts(videoRef, setSpeed, frameRef);
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef);
   const stream = useStream(item.id, videoRef);
+  const captions = useCaptions(videoRef, stream.captions);
+  usePlayerShortcuts(videoRef, setSpeed, frameRef, captions.toggle);
   const [clock, seek] = useClock(videoRef);
   const portrait = item.width !== null && item.height !== null && item.height > item.width;
 
@@ -147,7 +149,9 @@ export function Player({ item }: { item: ViewedMediaItem }) {
           aria-label={`Video: ${item.title}`}
           onClick={() => togglePlay(videoRef.current)}
           onRateChange={(e) => setSpeed(e.currentTarget.playbackRate)}
-        />
+        >
+          <CaptionTracks captions={stream.captions} />
+        </video>
         <ResumeOffer item={item} videoRef={videoRef} />
         <div className="player-controls">
           <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
@@ -187,6 +191,7 @@ export function Player({ item }: { item: ViewedMediaItem }) {
             onChange={stream.setLevel}
           />
         )}
+        <CaptionsMenu captions={stream.captions} state={captions} />
         <label htmlFor={speedId}>Speed</label>
         <select
           id={speedId}

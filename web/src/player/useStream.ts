@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState, type RefObject } from "react"
 import { getStreamToken } from "../api/catalogue";
 import { ApiError, errorMessage } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
+import type { StreamCaption } from "./captions";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StreamGrants } from "./streamToken";
 
@@ -26,6 +27,8 @@ export interface StreamState {
   /** The level hls.js is playing now (what Auto picked). */
   playing: number | null;
   storyboard: StoryboardCue[];
+  /** The subtitle tracks of the grant in force (their URLs carry its token). */
+  captions: StreamCaption[];
   error: string | null;
   setLevel: (level: number) => void;
   /** A stream URL moved onto the token in force (e.g. a storyboard sheet). */
@@ -105,6 +108,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   const [level, setLevelState] = useState(-1);
   const [playing, setPlaying] = useState<number | null>(null);
   const [storyboard, setStoryboard] = useState<StoryboardCue[]>([]);
+  const [captions, setCaptions] = useState<StreamCaption[]>([]);
   const [error, setError] = useState<string | null>(null);
   const session = useRef<Session | null>(null);
 
@@ -127,6 +131,12 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
         // in force: after a renewal the old token's URLs hls.js resolved are
         // moved onto the new one here, with no reload and no seek.
         xhrSetup: (xhr, url) => xhr.open("GET", current.grants.rewrite(url), true),
+        // The page's <track> elements are the one set of subtitles (every
+        // delivery has them); hls.js would add a second set from the master
+        // playlist's SUBTITLES group and load it into tracks of its own.
+        subtitleStreamController: undefined,
+        subtitleTrackController: undefined,
+        timelineController: undefined,
       });
       current.hls = hls;
       hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => setQualities(qualitiesOf(hls)));
@@ -167,6 +177,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
     const onGrant = (grant: StreamTokenGrant, first: boolean) => {
       const current = session.current!;
       setError(null);
+      setCaptions((grant as { captions?: StreamCaption[] }).captions ?? []);
       if (!first) {
         // hls.js: nothing to do, the next request uses the new token.
         if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
@@ -229,5 +240,5 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
 
   const rewrite = useCallback((url: string) => session.current?.grants.rewrite(url) ?? url, []);
 
-  return { delivery, qualities, level, playing, storyboard, error, setLevel, rewrite };
+  return { delivery, qualities, level, playing, storyboard, captions, error, setLevel, rewrite };
 }

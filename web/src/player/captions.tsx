@@ -1,0 +1,139 @@
+import { useCallback, useEffect, useId, useRef, useState, type RefObject } from "react";
+
+/** One subtitle track of the stream grant: a WebVTT file under the item's token. */
+export interface StreamCaption {
+  language: string;
+  label: string;
+  url: string;
+}
+
+/** The viewer's captions choice across items and visits: a language, or "" for off. */
+export const CAPTIONS_KEY = "streamstack.captions";
+/** Off, in storage and in the menu: no language tag is empty. */
+const OFF = "";
+
+function remembered(): string | null {
+  try {
+    return localStorage.getItem(CAPTIONS_KEY);
+  } catch {
+    return null; // storage refused (private mode, blocked): no memory, captions off
+  }
+}
+
+function remember(language: string | null): void {
+  try {
+    localStorage.setItem(CAPTIONS_KEY, language ?? OFF);
+  } catch {
+    // As above: the choice holds for this page only.
+  }
+}
+
+function primary(language: string): string {
+  return language.split("-", 1)[0]!.toLowerCase();
+}
+
+/**
+ * The track to show when a page opens: the remembered language, else one of
+ * the same primary language (`en` for `en-GB`); off when the viewer turned
+ * captions off or never on, or this item has no track in their language.
+ */
+export function initialCaption(captions: readonly StreamCaption[], choice: string | null = remembered()): string | null {
+  if (!choice) return null;
+  const exact = captions.find((c) => c.language === choice);
+  const near = captions.find((c) => primary(c.language) === primary(choice));
+  return (exact ?? near)?.language ?? null;
+}
+
+export interface Captions {
+  /** The language shown, or null for off. */
+  chosen: string | null;
+  /** Show `language` (null: off) and remember the choice. */
+  choose: (language: string | null) => void;
+  /** Off when on; on (the last language shown, else the first track) when off: the `c` key. */
+  toggle: () => void;
+}
+
+/**
+ * The captions choice of one player and its `<track>` modes: exactly the
+ * chosen track is "showing", every other one "disabled" (so the browser loads
+ * only the file it shows). The `<track>` elements are the video's children,
+ * rendered by CaptionTracks.
+ */
+export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captions: readonly StreamCaption[]): Captions {
+  const [choice, setChoice] = useState<{ language: string | null } | null>(null);
+  const last = useRef<string | null>(null);
+  // Until the viewer picks, the remembered preference applies (the track list arrives with the grant).
+  const wanted = choice ? choice.language : initialCaption(captions);
+  const chosen = captions.some((c) => c.language === wanted) ? wanted : null;
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    for (const element of video.querySelectorAll("track")) {
+      const track = element.track as TextTrack | undefined; // jsdom has none
+      if (track) track.mode = element.srclang === chosen ? "showing" : "disabled";
+    }
+    if (chosen !== null) last.current = chosen;
+  }, [videoRef, chosen, captions]);
+
+  const choose = useCallback((language: string | null) => {
+    setChoice({ language });
+    remember(language);
+  }, []);
+
+  const toggle = useCallback(() => {
+    if (chosen !== null) {
+      choose(null);
+      return;
+    }
+    const again = captions.find((c) => c.language === last.current) ?? captions[0];
+    if (again) choose(again.language);
+  }, [captions, chosen, choose]);
+
+  return { chosen, choose, toggle };
+}
+
+/**
+ * One `<track>`. Its URL carries the stream token, which is renewed: a track
+ * not loaded yet (or whose load failed) moves onto the new token, while a
+ * loaded one keeps its cues instead of fetching them again.
+ */
+function CaptionTrack({ caption }: { caption: StreamCaption }) {
+  const ref = useRef<HTMLTrackElement>(null);
+  const [firstUrl] = useState(caption.url);
+  useEffect(() => {
+    const element = ref.current;
+    if (element && element.readyState !== 2 /* LOADED */ && element.getAttribute("src") !== caption.url) {
+      element.src = caption.url;
+    }
+  }, [caption.url]);
+  return <track ref={ref} kind="subtitles" src={firstUrl} srcLang={caption.language} label={caption.label} />;
+}
+
+/** The video's subtitle tracks (children of the `<video>`). */
+export function CaptionTracks({ captions }: { captions: readonly StreamCaption[] }) {
+  return captions.map((caption) => <CaptionTrack key={caption.language} caption={caption} />);
+}
+
+/** "Captions: Off / each track", beside the quality and speed menus. */
+export function CaptionsMenu({ captions, state }: { captions: readonly StreamCaption[]; state: Captions }) {
+  const id = useId();
+  if (captions.length === 0) return null;
+  return (
+    <>
+      <label htmlFor={id}>Captions</label>
+      <select
+        id={id}
+        value={state.chosen ?? OFF}
+        onChange={(e) => state.choose(e.target.value === OFF ? null : e.target.value)}
+      >
+        <option value={OFF}>Off</option>
+        {captions.map((c) => (
+          <option key={c.language} value={c.language}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
