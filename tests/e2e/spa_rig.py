@@ -243,6 +243,16 @@ async def sign_in(page: Page, base: str, email: str, password: str) -> None:
     await page.get_by_role("button", name="Sign out").wait_for()
 
 
+async def admin_on(
+    browser: Browser, log: BrowserLog, server: DevServer, path: str
+) -> tuple[BrowserContext, Page]:
+    """A new context where the admin is signed in, showing ``path`` (``/admin/users`` …)."""
+    context, page = await new_page(browser, log)
+    await sign_in(page, server.url, server.admin_email, server.admin_password)
+    await page.goto(f"{server.url}{path}")
+    return context, page
+
+
 async def sign_out(page: Page, base: str) -> None:
     """Press "Sign out" and wait for the sign-in page it leads to."""
     await page.get_by_role("button", name="Sign out").click()

@@ -26,6 +26,7 @@ from e2e.spa_rig import (
     FAILED_LOAD,
     BrowserLog,
     DevServer,
+    admin_on,
     launch,
     new_page,
     register_viewer,
@@ -114,9 +115,7 @@ async def test_admin_disables_a_signed_in_viewer(dev_server: DevServer) -> None:
         try:
             viewer, viewer_page = await new_page(browser, log)
             await sign_in(viewer_page, base, VIEWER, PASSWORD)
-            admin, admin_page = await new_page(browser, log)
-            await sign_in(admin_page, base, dev_server.admin_email, dev_server.admin_password)
-            await admin_page.goto(f"{base}/admin/users")
+            admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
             await admin_page.get_by_role("button", name=f"Disable {VIEWER}").click()
             enable = admin_page.get_by_role("button", name=f"Enable {VIEWER}")
             await enable.wait_for()

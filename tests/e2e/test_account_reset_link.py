@@ -1,0 +1,83 @@
+"""An admin's password-reset link, used once (issue 16 item 6), in Debian's Chromium.
+
+Against a real ``streamstack dev``: the admin presses "Reset link" for a viewer on the Users
+page and the link is shown once (gone after a reload). The viewer, who forgot their
+password, opens it in their own browser (the code rides in the fragment and fills the form),
+sets a new password and signs in with it. Opening the same link again and submitting is
+refused with "This reset link is not valid …", and the password stays the one they set.
+No console error besides that refusal's 403, no uncaught exception, no CSP violation.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from e2e.spa_rig import (
+    BrowserLog,
+    DevServer,
+    admin_on,
+    launch,
+    new_page,
+    register_viewer,
+    sign_in,
+    sign_out,
+)
+
+VIEWER = "forgetful@example.test"
+PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "amber heron above the weir"
+RESET = "/api/v1/auth/password-reset"
+
+
+async def set_password_with(page: Page, link: str, password: str) -> None:
+    """Open the reset ``link`` and submit ``password`` with the code it filled in."""
+    await page.goto(link)
+    code = page.get_by_label("Reset code")
+    assert await code.input_value() == link.split("#code=", 1)[1]
+    await page.get_by_label("New password", exact=True).fill(password)
+    await page.get_by_role("button", name="Set password").click()
+
+
+@pytest.mark.timeout(120)
+async def test_reset_link_works_once(dev_server: DevServer) -> None:
+    """Issued and shown once; sets a password once; the second use is refused, clearly."""
+    base = dev_server.url
+    register_viewer(dev_server, VIEWER, PASSWORD)
+    log = BrowserLog()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
+            await admin_page.get_by_role("button", name=f"Password-reset link for {VIEWER}").click()
+            shown = admin_page.get_by_test_id("reset-link")
+            await shown.wait_for()
+            assert VIEWER in (await shown.text_content() or "")
+            link = await shown.locator("code").text_content()
+            assert link is not None and link.startswith(f"{base}/reset-password#code="), link
+            await admin_page.reload()  # shown once: the server never tells it again
+            await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
+            assert await admin_page.get_by_test_id("reset-link").count() == 0
+            await admin.close()
+
+            viewer, page = await new_page(browser, log)
+            await set_password_with(page, link, NEW_PASSWORD)
+            done = page.get_by_test_id("reset-done")
+            await done.wait_for()
+            await done.get_by_role("link", name="Sign in").click()
+            await sign_in(page, base, VIEWER, NEW_PASSWORD)
+            await sign_out(page, base)
+
+            await set_password_with(page, link, "a second password nobody set")
+            error = page.get_by_test_id("reset-error")
+            await error.wait_for()
+            assert await error.text_content() == (
+                "This reset link is not valid: it may be used already or expired."
+                " Ask an administrator for a new one."
+            )
+            await sign_in(page, base, VIEWER, NEW_PASSWORD)
+            await viewer.close()
+        finally:
+            await browser.close()
+
+    log.assert_clean((RESET, 403))
