@@ -753,6 +753,7 @@ export interface components {
             id: string;
             /** @default true */
             playable?: boolean;
+            poster_url?: string | null;
             processing_detail?: string | null;
             /** @default 0 */
             processing_percent?: number;
@@ -926,6 +927,7 @@ export interface components {
             id: string;
             /** @default true */
             playable?: boolean;
+            poster_url?: string | null;
             processing_detail?: string | null;
             /** @default 0 */
             processing_percent?: number;

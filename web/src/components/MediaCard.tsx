@@ -13,20 +13,47 @@ export function watchedPercent(item: MediaItem, progress: WatchProgress): number
   return Math.min(100, Math.max(0, Math.round((progress.position_seconds / length) * 100)));
 }
 
+/** The nominal widths of an item's two stills (never upscaled: a small source's are narrower). */
+export const THUMBNAIL_WIDTH = 640;
+export const POSTER_WIDTH = 1280;
+/** How wide a card's picture is shown: the whole width of a phone, a grid column elsewhere. */
+export const CARD_SIZES = "(max-width: 40rem) 100vw, 20rem";
+
+/**
+ * The still's `srcset`: the thumbnail, and the poster (the same frame, larger)
+ * for a picture shown wider than the thumbnail on this screen (a phone's
+ * full-width card at 3×); undefined when the item has no poster.
+ */
+export function stillSrcSet(item: MediaItem): string | undefined {
+  if (!item.thumbnail_url || !item.poster_url || item.poster_url === item.thumbnail_url) return undefined;
+  return `${item.thumbnail_url} ${THUMBNAIL_WIDTH}w, ${item.poster_url} ${POSTER_WIDTH}w`;
+}
+
 export function Thumbnail({
   item,
   className,
   progress,
+  sizes = CARD_SIZES,
 }: {
   item: MediaItem;
   className?: string;
   progress?: WatchProgress | undefined;
+  /** The `sizes` of the picture: how wide it is shown (a CSS length or media conditions). */
+  sizes?: string;
 }) {
   const watched = progress ? watchedPercent(item, progress) : 0;
+  const srcSet = stillSrcSet(item);
   return (
     <div className={`thumb ${className ?? ""}`}>
       {item.thumbnail_url ? (
-        <img src={item.thumbnail_url} alt="" loading="lazy" decoding="async" />
+        <img
+          src={item.thumbnail_url}
+          srcSet={srcSet}
+          sizes={srcSet ? sizes : undefined}
+          alt=""
+          loading="lazy"
+          decoding="async"
+        />
       ) : (
         <div className="thumb-placeholder" aria-hidden="true">
           ▶

@@ -229,7 +229,7 @@ function LibraryRow({
   return (
     <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>
       <Link to={watchPath(item.id)} className="library-thumb" tabIndex={-1} aria-hidden="true">
-        <Thumbnail item={item} />
+        <Thumbnail item={item} sizes="(max-width: 40rem) 100vw, 12rem" />
       </Link>
       <div className="library-body">
         {editing ? (

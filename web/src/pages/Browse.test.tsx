@@ -42,7 +42,14 @@ describe("BrowsePage", () => {
     expect(within(first!).getByText("Sunset over the bay")).toBeInTheDocument();
     expect(within(first!).getByText("1:05")).toBeInTheDocument();
     expect(within(first!).getByRole("link", { name: /Sunset over the bay/ })).toHaveAttribute("href", "/watch/a");
-    expect(first!.querySelector("img")).toHaveAttribute("src", "/api/v1/stream/thumbnails/a.jpg");
+    const still = first!.querySelector("img");
+    expect(still).toHaveAttribute("src", "/api/v1/stream/thumbnails/a.jpg");
+    // A card shown wider than the thumbnail on a dense screen takes the poster.
+    expect(still).toHaveAttribute(
+      "srcset",
+      "/api/v1/stream/thumbnails/a.jpg 640w, /api/v1/stream/thumbnails/a-poster.jpg 1280w",
+    );
+    expect(still).toHaveAttribute("sizes", "(max-width: 40rem) 100vw, 20rem");
 
     // The date it was published and its tags, each a filter link.
     expect(within(first!).getByText(formatDay("2026-02-01T10:05:00Z"))).toHaveAttribute("datetime", "2026-02-01T10:05:00Z");

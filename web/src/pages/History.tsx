@@ -20,7 +20,7 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
   return (
     <li className="history-entry" data-testid="history-entry">
       <Link to={watchPath(item.id)} tabIndex={-1} aria-hidden="true">
-        <Thumbnail item={item} progress={progress} />
+        <Thumbnail item={item} progress={progress} sizes="(max-width: 37.5rem) 7rem, 10rem" />
       </Link>
       <div>
         <Link to={watchPath(item.id)} className="card-title">

@@ -73,7 +73,8 @@ describe("WatchPage", () => {
     const video = screen.getByTestId("player");
     await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/abc"));
     expect(video.tagName).toBe("VIDEO");
-    expect(video).toHaveAttribute("poster", "/api/v1/stream/thumbnails/m-1.jpg");
+    // The large still: the player is far wider than a card.
+    expect(video).toHaveAttribute("poster", "/api/v1/stream/thumbnails/m-1-poster.jpg");
     expect(screen.getByText("A calm evening.")).toBeInTheDocument();
     expect(screen.getByTestId("watch-duration")).toHaveTextContent("1:05");
     expect(screen.getByText("1920×1080 @ 30 fps")).toBeInTheDocument();
@@ -117,6 +118,14 @@ describe("WatchPage", () => {
     });
     expect(playback.time).toBe(42.5);
     expect(play).toHaveBeenCalledTimes(1);
+  });
+
+  it("falls back to the thumbnail as the poster of an item without a poster", async () => {
+    serveItem(mediaItem({ id: "m-1", poster_url: null }));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+    const video = await screen.findByTestId("player");
+    expect(video).toHaveAttribute("poster", "/api/v1/stream/thumbnails/m-1.jpg");
   });
 
   it("shows not found for a missing or unpublished item", async () => {

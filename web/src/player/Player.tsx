@@ -145,7 +145,8 @@ export function Player({ item }: { item: ViewedMediaItem }) {
           data-testid="player"
           playsInline
           preload="metadata"
-          poster={item.thumbnail_url ?? undefined}
+          // The large still: the player is shown far wider than a card.
+          poster={item.poster_url ?? item.thumbnail_url ?? undefined}
           aria-label={`Video: ${item.title}`}
           onClick={() => togglePlay(videoRef.current)}
           onRateChange={(e) => setSpeed(e.currentTarget.playbackRate)}

@@ -19,6 +19,7 @@ export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
     fps: 30,
     thumbnail_s3_key: `thumbnails/${id}.jpg`,
     thumbnail_url: `/api/v1/stream/thumbnails/${id}.jpg`,
+    poster_url: `/api/v1/stream/thumbnails/${id}-poster.jpg`,
     tags: ["nature", "sea"],
     created_by: "u-admin",
     created_at: "2026-02-01T10:00:00Z",
