@@ -120,7 +120,7 @@ class MediaProber:
     async def probe(
         self, store: ObjectStore, info: ObjectInfo, container: Container
     ) -> ProbeOutcome:
-        """Duration, codecs, size, frame rate and a JPEG thumbnail of a stored object."""
+        """Duration, codecs, size, frame rate and JPEG thumbnail (and poster) of an object."""
         task = Task("probe", info.size, container.demuxer, self.max_pixels, self.max_packets)
         with _scratch_dir() as workdir:
             message, served = await self._run(
@@ -128,7 +128,10 @@ class MediaProber:
             )
         if not isinstance(message, MediaReport):
             raise self._failure(message, container)
-        if message.thumbnail is not None and not message.thumbnail.startswith(b"\xff\xd8"):
+        if not all(
+            image is None or image.startswith(b"\xff\xd8")
+            for image in (message.thumbnail, message.poster)
+        ):
             raise self._failure(Failed("no_frame"), container)
         log.info(
             "probed",

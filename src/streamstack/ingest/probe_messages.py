@@ -14,8 +14,8 @@ import msgspec
 
 #: Bytes per ranged read the worker asks for (the last block of a file may be shorter).
 BLOCK_BYTES = 1024 * 1024
-#: The largest frame either side accepts: a data block, or a report with its JPEG.
-MAX_FRAME_BYTES = 4 * 1024 * 1024
+#: The largest frame either side accepts: a data block, or a report with its two JPEGs.
+MAX_FRAME_BYTES = 8 * 1024 * 1024
 
 TaskKind = Literal["probe", "faststart"]
 
@@ -50,6 +50,8 @@ class MediaReport(msgspec.Struct, frozen=True, tag="probed"):
     fps: float | None
     moov_at_end: bool
     thumbnail: bytes | None
+    poster: bytes | None = None
+    """The thumbnail's frame up to 1280 px wide; None when that is the thumbnail's size."""
 
 
 class Remuxed(msgspec.Struct, frozen=True, tag="remuxed"):

@@ -38,8 +38,11 @@ from streamstack.ingest.probe_messages import (
     send_frame,
 )
 
-#: Thumbnails are at most this wide, and keep the frame's aspect ratio.
-THUMBNAIL_MAX_WIDTH = 640
+#: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
+THUMBNAIL_BOX = (640, 1280)
+#: Posters (the same frame, for the watch page and 2x screens) fit in this box; a frame that
+#: fits in the thumbnail's box gets no poster (never upscaled: it would be the thumbnail).
+POSTER_BOX = (1280, 2560)
 #: A frame at this time makes the thumbnail of a longer video (the first frame is often black).
 THUMBNAIL_AT_SECONDS = 1.0
 #: Blocks the reader keeps: the index at the end and the first packets at the start fit.
@@ -200,14 +203,17 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
         duration = _duration(container)
         width = height = None
         fps = None
-        thumbnail = None
+        thumbnail = poster = None
         if video is not None:
             width, height = video.codec_context.width, video.codec_context.height
             if width <= 0 or height <= 0 or width * height > task.max_pixels:
                 raise WorkerFailure("too_large", f"{width}x{height}")
             rate = video.average_rate or video.guessed_rate
             fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
-            thumbnail = _thumbnail(container, video, duration, task)
+            frame = _thumbnail_frame(container, video, duration, task)
+            thumbnail = _jpeg(frame, THUMBNAIL_BOX)
+            if _fitted(frame, THUMBNAIL_BOX) != _fitted(frame, POSTER_BOX):
+                poster = _jpeg(frame, POSTER_BOX)
         return MediaReport(
             duration_seconds=duration,
             video_codec=video.codec_context.name if video is not None else None,
@@ -217,6 +223,7 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             fps=fps,
             moov_at_end=moov_at_end,
             thumbnail=thumbnail,
+            poster=poster,
         )
 
 
@@ -230,12 +237,13 @@ def _duration(container: av.container.InputContainer) -> float | None:
     return round(longest, 3) if longest > 0 else None
 
 
-def _thumbnail(
+def _thumbnail_frame(
     container: av.container.InputContainer,
     video: av.VideoStream,
     duration: float | None,
     task: Task,
-) -> bytes:
+) -> av.VideoFrame:
+    """The frame thumbnails and posters are made of: at 1 s, or the first one."""
     codec = video.codec_context
     codec.thread_count = 1
     # The decoder refuses frames larger than the cap even if the stream lies in its header.
@@ -256,7 +264,7 @@ def _thumbnail(
         frame = _decode_frame(container, video, 0.0, task.max_packets)
     if frame is None:
         raise WorkerFailure("no_frame")
-    return _jpeg(frame)
+    return frame
 
 
 def _decode_frame(
@@ -278,10 +286,17 @@ def _decode_frame(
     return best
 
 
-def _jpeg(frame: av.VideoFrame) -> bytes:
-    width = min(THUMBNAIL_MAX_WIDTH, frame.width)
-    height = max(2, round(frame.height * width / frame.width / 2) * 2)
-    width -= width % 2
+def _fitted(frame: av.VideoFrame, box: tuple[int, int]) -> tuple[int, int]:
+    """The frame's size scaled down (never up) to fit in ``box``, both sides even."""
+    scale = min(1.0, box[0] / frame.width, box[1] / frame.height)
+    width, height = round(frame.width * scale), round(frame.height * scale)
+    # Rounded down to even sides (4:2:0 JPEG): never a pixel more than the frame has.
+    return max(2, width - width % 2), max(2, height - height % 2)
+
+
+def _jpeg(frame: av.VideoFrame, box: tuple[int, int]) -> bytes:
+    """``frame`` as a JPEG that fits in ``box``."""
+    width, height = _fitted(frame, box)
     encoder = av.CodecContext.create("mjpeg", "w")
     encoder.width = width
     encoder.height = height

@@ -2,7 +2,7 @@
 
 Both ways in (a form post and a finished tus upload) end here with an object under
 ``<uuid>.<ext>`` in the media bucket. Until catalogue has been asked to create the item,
-any failure deletes the media object and the thumbnail; after that, the objects belong to
+any failure deletes the media object, the thumbnail and the poster; after that, the objects belong to
 the item.
 """
 
@@ -37,9 +37,15 @@ class StoredMedia:
     info: ObjectInfo
 
 
-def thumbnail_key(upload_id: uuid.UUID) -> str:
+def thumbnail_key(upload_id: uuid.UUID | str) -> str:
     """Where an upload's thumbnail goes in the thumbnails bucket."""
     return f"{upload_id}.jpg"
+
+
+def poster_key(upload_id: uuid.UUID | str) -> str:
+    """Where an upload's large poster goes in the thumbnails bucket (streaming serves it
+    at ``/api/v1/stream/thumbnails/<uuid>-poster.jpg``, the thumbnail when it is absent)."""
+    return f"{upload_id}-poster.jpg"
 
 
 async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
@@ -120,9 +126,7 @@ class MediaPipeline:
         if report.thumbnail is not None:
             thumbnail = thumbnail_key(stored.upload_id)
             with metrics.time_ingest_step("thumbnail"):
-                await self.thumbnails.write(
-                    thumbnail, single_chunk(report.thumbnail), content_type="image/jpeg"
-                )
+                await self._store_images(stored.upload_id, report.thumbnail, report.poster)
         info = stored.info
         if report.moov_at_end:
             try:
@@ -149,6 +153,16 @@ class MediaPipeline:
             **self._processing(container, report.video_codec, report.audio_codec),
         )
 
+    async def _store_images(
+        self, upload_id: uuid.UUID, thumbnail: bytes, poster: bytes | None
+    ) -> None:
+        """The thumbnail, and the poster when the frame is larger than the thumbnail."""
+        images = [(thumbnail_key(upload_id), thumbnail)]
+        if poster is not None:
+            images.append((poster_key(upload_id), poster))
+        for key, image in images:
+            await self.thumbnails.write(key, single_chunk(image), content_type="image/jpeg")
+
     def _processing(
         self, container: Container, video_codec: str | None, audio_codec: str | None
     ) -> dict[str, Any]:
@@ -162,8 +176,11 @@ class MediaPipeline:
         }
 
     async def discard(self, media_key: str | None, upload_id: uuid.UUID) -> None:
-        """Delete an upload's media object and thumbnail, whatever state they are in."""
-        targets: list[tuple[ObjectStore, str]] = [(self.thumbnails, thumbnail_key(upload_id))]
+        """Delete an upload's media object, thumbnail and poster, whatever state they are in."""
+        targets: list[tuple[ObjectStore, str]] = [
+            (self.thumbnails, thumbnail_key(upload_id)),
+            (self.thumbnails, poster_key(upload_id)),
+        ]
         if media_key is not None:
             targets.append((self.media, media_key))
         for store, key in targets:

@@ -1,9 +1,9 @@
 """Deleting every object of a deleted media item: the ``media.deleted`` consumer.
 
 Ingest stored the item's objects, so ingest removes them: the original (media bucket),
-its thumbnail (thumbnails bucket) and everything under its prefix ``<uuid>/`` (renditions,
-storyboards; the transcoder's manifest ``<uuid>/outputs.json`` names them, since the object
-store has no listing).
+its thumbnail and poster (thumbnails bucket) and everything under its prefix ``<uuid>/``
+(renditions, storyboards; the transcoder's manifest ``<uuid>/outputs.json`` names them,
+since the object store has no listing).
 
 Two steps, so nothing is lost to a crash or an outage:
 
@@ -28,6 +28,7 @@ import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn, object_prefix
 from streamstack.ingest.outputs import ItemOutputs
+from streamstack.ingest.processing import poster_key
 from streamstack.kernel.events import Event, EventBus, Subscription
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
@@ -55,7 +56,7 @@ def decode_takedown(job: Job) -> MediaWithdrawn:
     """The job's payload, checked: keys must be object keys and under the item."""
     try:
         withdrawn = msgspec.json.decode(job.payload, type=MediaWithdrawn)
-        for key in (withdrawn.s3_key, withdrawn.thumbnail_s3_key):
+        for key in (withdrawn.s3_key, withdrawn.thumbnail_s3_key, poster_key(withdrawn.id)):
             if key is not None:
                 check_object_key(key)
     except (msgspec.DecodeError, InvalidObjectKey) as exc:
@@ -129,6 +130,8 @@ class TakedownHandler:
         await self._media.delete(withdrawn.s3_key)
         if withdrawn.thumbnail_s3_key is not None:
             await self._thumbnails.delete(withdrawn.thumbnail_s3_key)
+        # Named after the item, not in the event: items from before posters have none.
+        await self._thumbnails.delete(poster_key(withdrawn.id))
         log.info("takedown.done", media_id=withdrawn.id, outputs=outputs, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")

@@ -93,7 +93,8 @@ class StreamController(Controller):
     async def thumbnail(
         self, request: Request[Any, Any, Any], name: str, thumbnails: ThumbnailDelivery
     ) -> ASGIResponse:
-        """``<media uuid>.jpg`` from the thumbnails bucket, with ETag and 304 support."""
+        """``<media uuid>.jpg`` (≤ 640 px wide) or ``<media uuid>-poster.jpg`` (≤ 1280 px)
+        from the thumbnails bucket, with ETag and 304 support."""
         if CHECK_HEADER in request.headers:
             return to_asgi(thumbnails.check(), head=True)
         head = request.method == HttpMethod.HEAD

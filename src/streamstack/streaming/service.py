@@ -80,7 +80,8 @@ REFUSAL_HEADER = "X-Streamstack-Error"
 PROXY_TARGET = "@streamstack_proxy"
 
 _THUMBNAIL_NAME = re.compile(
-    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jpg"
+    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"(?P<poster>-poster)?\.jpg"
 )
 
 
@@ -509,11 +510,15 @@ class ThumbnailDelivery:
         self._chunk_size = chunk_size
 
     @staticmethod
-    def key(name: str) -> str:
-        """The thumbnails-bucket key for ``<media uuid>.jpg``; 404 for any other name."""
-        if not _THUMBNAIL_NAME.fullmatch(name):
+    def keys(name: str) -> tuple[str, ...]:
+        """The thumbnails-bucket keys to try for ``<media uuid>.jpg`` or ``<media
+        uuid>-poster.jpg`` (the large poster, else the thumbnail: older items and small
+        sources have none); 404 for any other name."""
+        match = _THUMBNAIL_NAME.fullmatch(name)
+        if match is None:
             raise ThumbnailNotFound("no such thumbnail")
-        return name
+        thumbnail = f"{match['uuid']}.jpg"
+        return (name, thumbnail) if match["poster"] else (thumbnail,)
 
     @staticmethod
     def check() -> Reply:
@@ -522,7 +527,15 @@ class ThumbnailDelivery:
 
     async def serve(self, name: str, conditions: Conditions, *, head: bool) -> Reply:
         """200 with the JPEG (headers only for HEAD), or 304 when the client has it."""
-        key = self.key(name)
+        for key in self.keys(name):
+            try:
+                return await self._serve_key(key, conditions, head=head)
+            except ObjectNotFound:
+                continue
+        raise ThumbnailNotFound("no such thumbnail")
+
+    async def _serve_key(self, key: str, conditions: Conditions, *, head: bool) -> Reply:
+        """As :meth:`serve`, for one stored key (``ObjectNotFound`` when it is absent)."""
         body: ObjectBody | None = None
         try:
             if head:
@@ -531,8 +544,6 @@ class ThumbnailDelivery:
                 body = await self._store.read(key, chunk_size=self._chunk_size)
                 info = body.info
             not_modified = _check_preconditions(conditions, info, THUMBNAIL_CACHE_CONTROL)
-        except ObjectNotFound:
-            raise ThumbnailNotFound("no such thumbnail") from None
         except BaseException:
             await _close(body)
             raise

@@ -1,0 +1,156 @@
+"""Posters (issue 16.3): a sharper image of the thumbnail's frame for the watch page.
+
+Ingest stores ``<uuid>-poster.jpg`` (at most 1280 px wide, never upscaled) beside the
+640 px thumbnail; catalogue names it ``poster_url``; streaming serves it like the thumbnail
+(the thumbnail itself when the source was too small for a poster), and deleting the item
+deletes it. On both backend kinds, with real uploads.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import av
+import ingest_media
+import pytest
+from ingest_rig import Rig, RigFactory
+
+from support.waiting import eventually
+
+CATALOGUE = "/api/v1/catalogue"
+THUMBNAILS = "/api/v1/stream/thumbnails"
+
+
+def decoded_size(jpeg: bytes) -> tuple[int, int]:
+    """Width and height of a JPEG, as a browser would decode it."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0))
+        return frame.width, frame.height
+
+
+def mean_luma(jpeg: bytes) -> float:
+    """The average brightness of a JPEG (the same frame scaled stays about the same)."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0)).reformat(format="gray")
+        plane = frame.planes[0]
+        rows = [bytes(plane)[row * plane.line_size :][: frame.width] for row in range(frame.height)]
+        return sum(sum(row) for row in rows) / (frame.width * frame.height)
+
+
+async def upload_clip(rig: Rig, width: int, height: int) -> dict[str, object]:
+    """A one-frame H.264 clip of ``width`` x ``height``, uploaded and registered."""
+    data = ingest_media.encode(audio=None, frames=1, width=width, height=height)
+    response = await rig.upload(data, fields={"title": f"{width}x{height}"})
+    assert response.status_code == 201, response.text
+    item: dict[str, object] = response.json()
+    return item
+
+
+@pytest.mark.parametrize(
+    ("source", "thumbnail", "poster"),
+    [
+        ((1920, 1080), (640, 360), (1280, 720)),
+        # Portrait: the poster keeps the whole 1080 px width (it fits the 1280 px box).
+        ((1080, 1920), (640, 1138), (1080, 1920)),
+    ],
+)
+async def test_a_large_source_gets_a_thumbnail_and_a_sharper_poster(
+    rig: Rig,
+    source: tuple[int, int],
+    thumbnail: tuple[int, int],
+    poster: tuple[int, int],
+) -> None:
+    before = await rig.snapshot()
+    item = await upload_clip(rig, *source)
+    media_id = item["id"]
+
+    assert item["thumbnail_url"] == f"{THUMBNAILS}/{media_id}.jpg"
+    assert item["poster_url"] == f"{THUMBNAILS}/{media_id}-poster.jpg"
+    added = await rig.added_since(before)
+    assert added["thumbnails"] == [f"{media_id}-poster.jpg", f"{media_id}.jpg"]
+    small = rig.object_bytes("thumbnails", f"{media_id}.jpg")
+    large = rig.object_bytes("thumbnails", f"{media_id}-poster.jpg")
+    assert decoded_size(small) == thumbnail
+    assert decoded_size(large) == poster
+    assert mean_luma(large) == pytest.approx(mean_luma(small), abs=3)
+
+    served = await rig.client.get(str(item["poster_url"]))
+    assert served.status_code == 200
+    assert served.content == large
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.headers["cache-control"] == "public, max-age=300, must-revalidate"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    etag = served.headers["etag"]
+    again = await rig.client.get(str(item["poster_url"]), headers={"If-None-Match": etag})
+    assert (again.status_code, again.content) == (304, b"")
+    head = await rig.client.head(str(item["poster_url"]))
+    assert (head.status_code, head.headers["content-length"]) == (200, str(len(large)))
+    # The catalogue's own answer names the poster too (lists and the item page alike).
+    listed = await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+    assert listed.json()["poster_url"] == item["poster_url"]
+
+
+async def test_a_small_source_is_never_upscaled_its_poster_url_serves_the_thumbnail(
+    rig: Rig,
+) -> None:
+    before = await rig.snapshot()
+    item = await upload_clip(rig, 320, 240)
+    media_id = item["id"]
+
+    added = await rig.added_since(before)
+    assert added["thumbnails"] == [f"{media_id}.jpg"]  # a poster would only be a copy
+    small = rig.object_bytes("thumbnails", f"{media_id}.jpg")
+    assert decoded_size(small) == (320, 240)
+    served = await rig.client.get(str(item["poster_url"]))
+    assert served.status_code == 200
+    assert served.content == small
+    assert served.headers["content-type"] == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "{id}-poster.png",
+        "{id}-poster-poster.jpg",
+        "{id}-Poster.jpg",
+        "{id}-large.jpg",
+        "..%2F{id}-poster.jpg",
+        "{id}-poster.jpg%00",
+        "-poster.jpg",
+    ],
+)
+async def test_other_names_are_404_in_the_error_shape(rig: Rig, name: str) -> None:
+    response = await rig.client.get(f"{THUMBNAILS}/{name.format(id=uuid.uuid4())}")
+
+    assert response.status_code == 404, response.text
+    body = response.json()
+    assert body["code"] in ("thumbnail_not_found", "not_found")
+    assert set(body) == {"status", "code", "detail", "request_id"}
+
+
+async def test_an_unknown_item_has_no_poster(rig: Rig) -> None:
+    response = await rig.client.get(f"{THUMBNAILS}/{uuid.uuid4()}-poster.jpg")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "thumbnail_not_found"
+
+
+async def test_deleting_the_item_deletes_its_poster(rig_factory: RigFactory) -> None:
+    # A queue of this test's own: the session's NATS server is shared.
+    async with rig_factory(transcode_queue=f"media-{uuid.uuid4().hex[:12]}") as rig:
+        item = await upload_clip(rig, 1280, 960)
+        media_id = item["id"]
+        keys = {f"{media_id}.jpg", f"{media_id}-poster.jpg"}
+        assert keys <= set(rig.stored()["thumbnails"])
+
+        deleted = await rig.client.delete(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+        assert deleted.status_code == 204, deleted.text
+
+        await eventually(
+            lambda: not keys & set(rig.stored()["thumbnails"]),
+            "the thumbnail and the poster deleted",
+            seconds=30,
+        )
+        for url in (item["thumbnail_url"], item["poster_url"]):
+            assert (await rig.client.get(str(url))).status_code == 404
