@@ -170,41 +170,28 @@ def clean_user_agent(raw: str | None) -> str | None:
     return text or None
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class AuthService:
-    """Everything the auth module does, over its repositories and the revocation list."""
+    """Everything the auth module does, over its repositories and the revocation list.
 
-    def __init__(
-        self,
-        *,
-        database: Database,
-        revocations: TokenRevocations,
-        passwords: PasswordHashing,
-        issuer: TokenIssuer,
-        verifier: TokenVerifier,
-        throttle: AttemptThrottle,
-        registration_mode: RegistrationMode,
-        refresh_grace: datetime.timedelta,
-        events_enqueued: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._db = database
-        self._revocations = revocations
-        self._passwords = passwords
-        self._issuer = issuer
-        self._verifier = verifier
-        self._throttle = throttle
-        self._registration_mode = registration_mode
-        self._refresh_grace = refresh_grace
-        self._events_enqueued = events_enqueued
+    ``registration_mode`` says how accounts are created: ``open``, ``invite`` (with a code)
+    or ``closed``; ``events_enqueued`` is called after a commit that wrote to the outbox.
+    """
 
-    @property
-    def registration_mode(self) -> RegistrationMode:
-        """How accounts are created: ``open``, ``invite`` (with a code) or ``closed``."""
-        return self._registration_mode
+    database: Database
+    revocations: TokenRevocations
+    passwords: PasswordHashing
+    issuer: TokenIssuer
+    verifier: TokenVerifier
+    throttle: AttemptThrottle
+    registration_mode: RegistrationMode
+    refresh_grace: datetime.timedelta
+    events_enqueued: Callable[[], None] = lambda: None
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
         """One unit of work: the repositories on one session, committed at the end."""
-        async with self._db.unit_of_work() as session:
+        async with self.database.unit_of_work() as session:
             yield AuthRecords(session)
 
     # --- accounts -----------------------------------------------------------------------
@@ -216,17 +203,17 @@ class AuthService:
         counted whatever the outcome, so guessing invite codes or probing emails is slowed
         as much as creating accounts).
         """
-        if self._registration_mode == "closed":
+        if self.registration_mode == "closed":
             raise Forbidden("self-registration is switched off", code="registration_disabled")
         email = normalize_email(form.email)
         name = clean_display_name(form.display_name)
         code_hash = None
-        if self._registration_mode == "invite":
+        if self.registration_mode == "invite":
             if not form.invite_code:
                 raise Forbidden("registration needs an invite code", code="invite_required")
             code_hash = code_digest(form.invite_code)
         async with self._work() as records:
-            await self._throttle.reserve_registration(records.attempts, client.address, utcnow())
+            await self.throttle.reserve_registration(records.attempts, client.address, utcnow())
             problem = await self._registration_problem(records, email, code_hash)
         if problem is not None:
             raise problem
@@ -234,7 +221,7 @@ class AuthService:
         password = await asyncio.to_thread(
             check_new_password, form.password, email=email, display_name=name
         )
-        password_hash = await self._passwords.hash(password)
+        password_hash = await self.passwords.hash(password)
         async with self._work() as records:
             user = await self._insert_user(records, email, password_hash, "viewer", name)
             if code_hash is not None and not await records.invites.consume(
@@ -261,17 +248,17 @@ class AuthService:
         with contextlib.suppress(InvalidCredentialFormat):
             current = check_password(current)
         async with self._work() as records:
-            await self._throttle.reserve_login(
+            await self.throttle.reserve_login(
                 records.attempts, user.email, client.address, utcnow()
             )
-        if not await self._passwords.verify(user.password_hash, current):
+        if not await self.passwords.verify(user.password_hash, current):
             raise Forbidden("the current password is wrong", code="wrong_password")
         password = await asyncio.to_thread(
             check_new_password, new, email=user.email, display_name=user.display_name
         )
-        new_hash = await self._passwords.hash(password)
+        new_hash = await self.passwords.hash(password)
         async with self._work() as records:
-            await self._throttle.login_succeeded(records.attempts, user.email, client.address)
+            await self.throttle.login_succeeded(records.attempts, user.email, client.address)
             await self._set_password(
                 records, user.id, new_hash, utcnow(), keep=_uuid_or_none(caller.family)
             )
@@ -346,7 +333,7 @@ class AuthService:
             payload = msgspec.json.encode(UserDeleted(str(user.id), now))
             await records.outbox.enqueue(uuid.uuid4().hex, USER_DELETED, payload, now)
         log.info("user_deleted", user_id=str(user_id))
-        self._events_enqueued()
+        self.events_enqueued()
 
     async def issue_password_reset(
         self, caller: Principal, user_id: uuid.UUID
@@ -376,7 +363,7 @@ class AuthService:
         code_hash = code_digest(code)
         now = utcnow()
         async with self._work() as records:
-            await self._throttle.reserve_password_reset(records.attempts, client.address, now)
+            await self.throttle.reserve_password_reset(records.attempts, client.address, now)
             reset = await records.resets.usable(code_hash, now)
             user = None if reset is None else await records.users.by_id(reset.user_id)
         if user is None:
@@ -384,7 +371,7 @@ class AuthService:
         password = await asyncio.to_thread(
             check_new_password, new_password, email=user.email, display_name=user.display_name
         )
-        new_hash = await self._passwords.hash(password)
+        new_hash = await self.passwords.hash(password)
         now = utcnow()
         async with self._work() as records:
             if await records.resets.consume(code_hash, now) != user.id:
@@ -405,22 +392,22 @@ class AuthService:
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
         async with self._work() as records:
-            await self._throttle.reserve_login(records.attempts, email, client.address, utcnow())
+            await self.throttle.reserve_login(records.attempts, email, client.address, utcnow())
             user = await records.users.by_email(email)
         if user is None:
-            await self._passwords.verify_nobody(password)
+            await self.passwords.verify_nobody(password)
             raise InvalidCredentials("wrong email or password")
-        if not await self._passwords.verify(user.password_hash, password):
+        if not await self.passwords.verify(user.password_hash, password):
             raise InvalidCredentials("wrong email or password")
         if user.disabled_at is not None:
             # Said only to whoever knows the password: it reveals nothing to a guesser.
             raise _account_disabled()
         new_hash = None
-        if self._passwords.needs_rehash(user.password_hash):
-            new_hash = await self._passwords.hash(password)
+        if self.passwords.needs_rehash(user.password_hash):
+            new_hash = await self.passwords.hash(password)
         now = utcnow()
         async with self._work() as records:
-            await self._throttle.login_succeeded(records.attempts, email, client.address)
+            await self.throttle.login_succeeded(records.attempts, email, client.address)
             if new_hash is not None:
                 await records.users.set_password_hash(user.id, new_hash, now)
             return await self._open_session(records, user, client, now)
@@ -432,7 +419,7 @@ class AuthService:
         once) returns the pair it was exchanged for; later, it is taken for theft and the
         whole session is revoked.
         """
-        claims = self._verifier.verify(token, "refresh")
+        claims = self.verifier.verify(token, "refresh")
         now = utcnow()
         async with self._work() as records:
             found = await records.tokens.with_session(claims.jti)
@@ -445,7 +432,7 @@ class AuthService:
                 raise InvalidToken("this session was signed out", code="session_revoked")
             if await records.tokens.claim(row.id, now):
                 issued: IssuedTokens | None = await self._rotate(records, session, client, now)
-                if issued is not None and self._refresh_grace:
+                if issued is not None and self.refresh_grace:
                     await records.tokens.seal_successor(row.id, seal_successor(token, issued))
             else:
                 issued = await self._successor_in_grace(records, row.id, token, now)
@@ -463,7 +450,7 @@ class AuthService:
 
     async def logout(self, caller: Principal) -> None:
         """Revoke the presented access token and the session it belongs to."""
-        await self._revocations.revoke([caller.jti])
+        await self.revocations.revoke([caller.jti])
         family = _uuid_or_none(caller.family)
         user = _uuid_or_none(caller.user_id)
         if family is None or user is None:
@@ -474,7 +461,7 @@ class AuthService:
 
     async def logout_all(self, caller: Principal) -> None:
         """Revoke every session of the caller and every access token issued in them."""
-        await self._revocations.revoke([caller.jti])
+        await self.revocations.revoke([caller.jti])
         user = _uuid_or_none(caller.user_id)
         if user is None:
             return
@@ -579,7 +566,7 @@ class AuthService:
             generated = None
             if password is None:
                 password = generated = secrets.token_urlsafe(18)
-            password_hash = await self._passwords.hash(password)
+            password_hash = await self.passwords.hash(password)
             try:
                 async with self._work() as records:
                     await self._insert_user(records, email, password_hash, "admin", None)
@@ -591,7 +578,7 @@ class AuthService:
         new_password = password
         if new_password is None and reset_password:
             new_password = secrets.token_urlsafe(18)
-        new_hash = None if new_password is None else await self._passwords.hash(new_password)
+        new_hash = None if new_password is None else await self.passwords.hash(new_password)
         now = utcnow()
         async with self._work() as records:
             user = await records.users.by_email(email)
@@ -675,7 +662,7 @@ class AuthService:
     ) -> IssuedTokens | None:
         """The pair a spent token was exchanged for, if it was spent within the grace window."""
         used_at, sealed = await records.tokens.successor_of(jti)
-        if used_at is None or sealed is None or now - used_at > self._refresh_grace:
+        if used_at is None or sealed is None or now - used_at > self.refresh_grace:
             return None
         return open_successor(token, sealed)
 
@@ -696,8 +683,8 @@ class AuthService:
         self, records: AuthRecords, user: User, family: uuid.UUID, now: datetime.datetime
     ) -> IssuedTokens:
         subject, fam = str(user.id), str(family)
-        access = self._issuer.sign("access", user_id=subject, role=user.role, family=fam)
-        refresh = self._issuer.sign("refresh", user_id=subject, role=user.role, family=fam)
+        access = self.issuer.sign("access", user_id=subject, role=user.role, family=fam)
+        refresh = self.issuer.sign("refresh", user_id=subject, role=user.role, family=fam)
         await records.tokens.add(
             RefreshToken(
                 id=refresh.jti,
@@ -710,7 +697,7 @@ class AuthService:
             auto_refresh=False,
         )
         await records.sessions.touch(family, now, _at(refresh.expires_at))
-        return IssuedTokens(access, refresh, self._issuer.ttl("access"))
+        return IssuedTokens(access, refresh, self.issuer.ttl("access"))
 
     async def _revoke_sessions(
         self, records: AuthRecords, which: ColumnElement[bool], now: datetime.datetime
@@ -727,7 +714,7 @@ class AuthService:
         self, records: AuthRecords, which: ColumnElement[bool], now: datetime.datetime
     ) -> None:
         """Put the live access tokens of the sessions ``which`` selects on the revocation list."""
-        await self._revocations.revoke(await records.tokens.live_access_jtis(which, now))
+        await self.revocations.revoke(await records.tokens.live_access_jtis(which, now))
 
     async def _set_password(
         self,

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamstack.cli.session import AccessTokens, SignInRequired, error_detail
 from streamstack.kernel.backoff import backoff_seconds
+
+if TYPE_CHECKING:
+    import httpx
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
 TUS_VERSION = "1.0.0"
@@ -32,6 +36,7 @@ class UploadFailed(Exception):
         self.resumable = resumable
 
 
+@dataclasses.dataclass(eq=False, slots=True)
 class ResumableUploader:
     """Sends one file through the tus endpoint, resuming across errors and across runs.
 
@@ -40,25 +45,22 @@ class ResumableUploader:
     command after an interruption continues where the server says the upload stands.
     """
 
-    def __init__(
-        self,
-        server: str,
-        tokens: AccessTokens,
-        *,
-        chunk_bytes: int,
-        retries: int,
-        bytes_per_second: float | None = None,
-    ) -> None:
+    server: str
+    tokens: AccessTokens
+    _: dataclasses.KW_ONLY
+    chunk_bytes: int
+    retries: int
+    bytes_per_second: float | None = None
+    _http: httpx.Client = dataclasses.field(init=False)
+    _state_file: Path = dataclasses.field(init=False)
+    _progress: ProgressLine = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
         import httpx
 
-        self.server = server
-        self.chunk_bytes = chunk_bytes
-        self.retries = retries
-        self.bytes_per_second = bytes_per_second
-        self._tokens = tokens
         # The last PATCH waits while the server probes and registers the video.
         self._http = httpx.Client(
-            base_url=server,
+            base_url=self.server,
             headers={"Tus-Resumable": TUS_VERSION},
             timeout=httpx.Timeout(30.0, read=600.0),
         )
@@ -147,7 +149,7 @@ class ResumableUploader:
         import httpx
 
         try:
-            self._tokens.renew()
+            self.tokens.renew()
         except SignInRequired as exc:
             raise SignInRequired(f"{refusal}; {exc}") from None
         except httpx.HTTPError as exc:
@@ -209,10 +211,10 @@ class ResumableUploader:
         """One request with the current access token. A refused token is renewed and the
         request sent again, except a PATCH: after a renewal the upload continues from the
         offset the server reports (:meth:`_continue_signed_in`)."""
-        response = self._send_request(method, url, self._tokens.current(), **kwargs)
+        response = self._send_request(method, url, self.tokens.current(), **kwargs)
         if response.status_code == 401 and method != "PATCH":
             self._renew(error_detail(response))
-            response = self._send_request(method, url, self._tokens.current(), **kwargs)
+            response = self._send_request(method, url, self.tokens.current(), **kwargs)
         return response
 
     def _send_request(self, method: str, url: str, token: str, **kwargs: Any) -> Any:

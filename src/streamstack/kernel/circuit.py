@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 
@@ -24,26 +25,23 @@ PROBE_INTERVAL_SECONDS = 0.1
 PROBE_TIMEOUT_SECONDS = 2.0
 
 
+@dataclasses.dataclass(eq=False, slots=True)
 class CircuitBreaker:
-    """Open on a backend failure, closed again by the first successful background probe."""
+    """Open on a backend failure, closed again by the first successful background probe.
 
-    def __init__(
-        self,
-        name: str,
-        probe: Callable[[], Awaitable[object]],
-        unavailable: Callable[[str], Exception],
-        *,
-        probe_interval: float = PROBE_INTERVAL_SECONDS,
-        probe_timeout: float = PROBE_TIMEOUT_SECONDS,
-    ) -> None:
-        self.name = name
-        self.probe_interval = probe_interval
-        self.probe_timeout = probe_timeout
-        self._probe = probe
-        self._unavailable = unavailable
-        self._probing: asyncio.Task[None] | None = None
-        self._stopped = False
-        self._last_success = 0.0
+    ``probe`` asks the backend whether it answers; ``unavailable`` makes the error callers
+    get while the breaker is open, from a message.
+    """
+
+    name: str
+    probe: Callable[[], Awaitable[object]]
+    unavailable: Callable[[str], Exception]
+    _: dataclasses.KW_ONLY
+    probe_interval: float = PROBE_INTERVAL_SECONDS
+    probe_timeout: float = PROBE_TIMEOUT_SECONDS
+    _probing: asyncio.Task[None] | None = dataclasses.field(default=None, init=False)
+    _stopped: bool = dataclasses.field(default=False, init=False)
+    _last_success: float = dataclasses.field(default=0.0, init=False)
 
     @property
     def is_open(self) -> bool:
@@ -53,7 +51,7 @@ class CircuitBreaker:
     def check(self) -> None:
         """Raise the backend's unavailable error at once while the breaker is open."""
         if self.is_open:
-            raise self._unavailable(f"{self.name} is unavailable")
+            raise self.unavailable(f"{self.name} is unavailable")
 
     @staticmethod
     def clock() -> float:
@@ -89,7 +87,7 @@ class CircuitBreaker:
         while True:
             try:
                 async with asyncio.timeout(self.probe_timeout):
-                    await self._probe()
+                    await self.probe()
             except Exception as exc:  # still down: any failure means "ask again later"
                 log.debug("backend.still_down", backend=self.name, error=repr(exc))
                 await asyncio.sleep(self.probe_interval)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -32,28 +33,21 @@ Step = Callable[[], Awaitable[bool | None]]
 HEALTHY = "ok"
 
 
+@dataclasses.dataclass(eq=False, slots=True)
 class BackgroundTask:
     """A named step run in a loop from :meth:`start` until :meth:`stop`."""
 
-    def __init__(
-        self,
-        name: str,
-        step: Step,
-        *,
-        interval_seconds: float,
-        retry_min_seconds: float = 0.2,
-        retry_max_seconds: float = 30.0,
-    ) -> None:
-        self.name = name
-        self._step = step
-        self._interval = interval_seconds
-        self._retry_min = retry_min_seconds
-        self._retry_max = retry_max_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.failures = 0
-        """Consecutive failed steps (0 after a step that worked)."""
-        self.last_error: str | None = None
+    name: str
+    step: Step
+    _: dataclasses.KW_ONLY
+    interval_seconds: float
+    retry_min_seconds: float = 0.2
+    retry_max_seconds: float = 30.0
+    failures: int = dataclasses.field(default=0, init=False)
+    """Consecutive failed steps (0 after a step that worked)."""
+    last_error: str | None = dataclasses.field(default=None, init=False)
+    _wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event, init=False)
+    _task: asyncio.Task[None] | None = dataclasses.field(default=None, init=False)
 
     @property
     def running(self) -> bool:
@@ -92,17 +86,19 @@ class BackgroundTask:
 
     async def run_once(self) -> bool | None:
         """Run one step now, outside the loop (tests, operator commands)."""
-        return await self._step()
+        return await self.step()
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             try:
-                more = await self._step()
+                more = await self.step()
             except Exception as exc:  # a backend outage must not end the loop: back off
                 self.failures += 1
                 self.last_error = str(exc) or exc.__class__.__name__
-                delay = backoff_seconds(self.failures, self._retry_min, self._retry_max)
+                delay = backoff_seconds(
+                    self.failures, self.retry_min_seconds, self.retry_max_seconds
+                )
                 log.warning(
                     "task.step_failed",
                     task=self.name,
@@ -118,4 +114,4 @@ class BackgroundTask:
             if more:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+                await asyncio.wait_for(self._wake.wait(), self.interval_seconds)
