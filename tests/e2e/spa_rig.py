@@ -25,6 +25,7 @@ from playwright.async_api import (
     ConsoleMessage,
     Page,
     Playwright,
+    async_playwright,
 )
 from playwright.async_api import Response as PageResponse
 
@@ -257,6 +258,31 @@ async def sign_out(page: Page, base: str) -> None:
     """Press "Sign out" and wait for the sign-in page it leads to."""
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(f"{base}/signin")
+
+
+#: The watch page's ``<video>``, in page scripts.
+PLAYER = "document.querySelector('[data-testid=player]')"
+
+
+async def play_muted(page: Page, past: float = 0.5) -> None:
+    """Play the watch page's video muted (headless autoplay policy) until it passes ``past`` s."""
+    await page.get_by_test_id("player").wait_for()
+    await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+    await page.evaluate(f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}")
+    await page.wait_for_function(f"() => {PLAYER}.currentTime > {past} && !{PLAYER}.error")
+
+
+async def watch_plays(server: DevServer, item_id: str) -> BrowserLog:
+    """The admin signs in, opens Watch for ``item_id`` and plays it; what the page logged."""
+    log = BrowserLog()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            _, page = await admin_on(browser, log, server, f"/watch/{item_id}")
+            await play_muted(page)
+        finally:
+            await browser.close()
+    return log
 
 
 #: How long the in-process worker may take for a 3 s clip on a busy 2-core machine.
