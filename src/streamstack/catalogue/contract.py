@@ -1,17 +1,22 @@
-"""The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM`` and
-``UPDATE_PROCESSING``.
+"""The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
+``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``:
-``access="admin"``, a valid, unrevoked admin access token; ``UPDATE_PROCESSING``:
-``access="service"``, any module — over HTTP the service secret), and the transport has
+``access="admin"``, a valid, unrevoked admin access token; ``UPDATE_PROCESSING`` and
+``CHANGE_CAPTION``: ``access="service"``, any module — over HTTP the service secret), and the transport has
 decoded the request against the contract's limits, as the public API does.
 """
 
 from __future__ import annotations
 
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import MediaItem, NewMediaItem, ProcessingUpdate
+from streamstack.contracts.catalogue import (
+    CaptionChange,
+    MediaItem,
+    NewMediaItem,
+    ProcessingUpdate,
+)
 from streamstack.kernel.operation import CallContext, Handler
 
 
@@ -31,3 +36,12 @@ def update_processing_handler(service: CatalogueService) -> Handler:
         return await service.update_processing(request)
 
     return update_processing
+
+
+def change_caption_handler(service: CatalogueService) -> Handler:
+    """The handler recording or forgetting one caption track of an item."""
+
+    async def change_caption(request: CaptionChange, _: CallContext) -> MediaItem:
+        return await service.change_caption(request)
+
+    return change_caption

@@ -11,8 +11,10 @@ from typing import Any, cast
 import msgspec
 from sqlalchemy.engine import Row
 
-from streamstack.catalogue.models import MediaItemRow
+from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.contracts.catalogue import (
+    CaptionSource,
+    CaptionTrack,
     MediaItem,
     MediaWithdrawn,
     NewMediaItem,
@@ -68,10 +70,14 @@ def poster_url(item_id: uuid.UUID) -> str:
 
 
 def to_media_item(
-    row: MediaItemRow | Row[Any], tags: Sequence[str], *, admin: bool = True
+    row: MediaItemRow | Row[Any],
+    tags: Sequence[str],
+    captions: Sequence[CaptionTrackRow] = (),
+    *,
+    admin: bool = True,
 ) -> MediaItem:
     """The public shape of a stored item (its ORM row, or a row of the listing query with the
-    same columns); ``processing_detail`` only for ``admin``."""
+    same columns) and its caption tracks; ``processing_detail`` only for ``admin``."""
     return MediaItem(
         id=str(row.id),
         title=row.title,
@@ -105,7 +111,14 @@ def to_media_item(
         has_hls=bool(row.has_hls),
         has_storyboard=bool(row.has_storyboard),
         poster_url=poster_url(row.id) if row.thumbnail_s3_key else None,
+        captions=[to_caption_track(caption) for caption in captions],
     )
+
+
+def to_caption_track(row: CaptionTrackRow) -> CaptionTrack:
+    """The public shape of a stored caption track."""
+    # Only the service writes the column, always a CaptionSource.
+    return CaptionTrack(row.language, row.label, cast(CaptionSource, row.source))
 
 
 def new_row(
@@ -176,8 +189,11 @@ def apply_processing(
     row.playable = row.original_playable or update.hls
 
 
-def withdrawal(row: MediaItemRow, now: datetime.datetime) -> bytes:
-    """The ``media.unpublished`` / ``media.deleted`` payload for the item, as JSON."""
+def withdrawal(
+    row: MediaItemRow, now: datetime.datetime, captions: Sequence[CaptionTrackRow] = ()
+) -> bytes:
+    """The ``media.unpublished`` / ``media.deleted`` payload for the item, as JSON; a
+    deletion names the item's ``captions`` (their files go with it)."""
     media_id = str(row.id)
     return msgspec.json.encode(
         MediaWithdrawn(
@@ -186,5 +202,6 @@ def withdrawal(row: MediaItemRow, now: datetime.datetime) -> bytes:
             s3_key=row.s3_key,
             thumbnail_s3_key=row.thumbnail_s3_key,
             withdrawn_at=now,
+            captions=[caption.language for caption in captions],
         )
     )

@@ -1,4 +1,5 @@
-"""The catalogue's tables: media items, their tags, and the outbox of events to relay.
+"""The catalogue's tables: media items, their tags and caption tracks, watch progress, and
+the outbox of events to relay.
 
 Tags live in their own table, one row per (item, tag), so that ``tag=`` filtering is an
 index lookup on Postgres and SQLite alike. ``title_key`` and ``search_text`` are derived
@@ -109,6 +110,23 @@ class MediaTagRow(CatalogueBase):
         Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class CaptionTrackRow(CatalogueBase):
+    """One caption track of one item (its WebVTT lives in the media bucket, under the item's
+    prefix: ``captions/<language>.vtt``). Deleted with the item."""
+
+    __tablename__ = "media_captions"
+    __table_args__ = (CheckConstraint("source IN ('upload', 'embedded')", name="source"),)
+
+    media_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(35), primary_key=True)
+    label: Mapped[str] = mapped_column(String(64))
+    #: upload | embedded (the contract's ``CaptionSource``).
+    source: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 
 
 class OutboxRow(CatalogueBase):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamstack.catalogue import metrics
-from streamstack.catalogue.contract import create_item_handler, update_processing_handler
+from streamstack.catalogue.contract import (
+    change_caption_handler,
+    create_item_handler,
+    update_processing_handler,
+)
 from streamstack.catalogue.listing import ListingCache
 from streamstack.catalogue.models import OutboxRow
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.watching import UserDeletedEvents, WatchingService
-from streamstack.contracts.catalogue import CREATE_MEDIA_ITEM, UPDATE_PROCESSING
+from streamstack.contracts.catalogue import CHANGE_CAPTION, CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
@@ -28,7 +32,7 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the catalogue module: routes, its two operations, the outbox relay."""
+    """Mount the catalogue module: routes, its operations, the outbox relay."""
     database = context.backends.database
     relay = OutboxRelay(database, context.backends.events, OutboxRow, name=RELAY_TASK_NAME)
     relay_task = relay.task(
@@ -66,6 +70,7 @@ def mount(context: ModuleContext) -> MountedModule:
         operations={
             CREATE_MEDIA_ITEM: create_item_handler(service),
             UPDATE_PROCESSING: update_processing_handler(service),
+            CHANGE_CAPTION: change_caption_handler(service),
         },
         tasks=[relay_task, listing_task, user_deletions_task],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],

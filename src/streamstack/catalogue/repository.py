@@ -35,7 +35,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from streamstack.catalogue.models import MediaItemRow, MediaTagRow, OutboxRow, WatchProgressRow
+from streamstack.catalogue.models import (
+    CaptionTrackRow,
+    MediaItemRow,
+    MediaTagRow,
+    OutboxRow,
+    WatchProgressRow,
+)
 from streamstack.catalogue.schemas import SortOrder
 from streamstack.catalogue.search import SearchQuery
 from streamstack.kernel.db import Database, escape_like
@@ -194,6 +200,38 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
         return [(tag, count) for tag, count in await self.session.execute(query)]
 
 
+class CaptionTrackRepository(SQLAlchemyAsyncRepository[CaptionTrackRow]):
+    """The caption tracks of items, one row per (item, language)."""
+
+    model_type = CaptionTrackRow
+    id_attribute = "media_id"
+    wrap_exceptions = False
+
+    async def of_item(self, item_id: uuid.UUID) -> list[CaptionTrackRow]:
+        """The item's tracks, by language."""
+        rows = await self.session.scalars(
+            select(CaptionTrackRow)
+            .where(CaptionTrackRow.media_id == item_id)
+            .order_by(CaptionTrackRow.language)
+        )
+        return list(rows)
+
+    async def remove_one(self, item_id: uuid.UUID, language: str) -> bool:
+        """Delete the item's track of ``language``; whether there was one."""
+        result = await self.session.execute(
+            delete(CaptionTrackRow).where(
+                CaptionTrackRow.media_id == item_id, CaptionTrackRow.language == language
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def remove_all(self, item_id: uuid.UUID) -> None:
+        """Delete every track of the item."""
+        await self.session.execute(
+            delete(CaptionTrackRow).where(CaptionTrackRow.media_id == item_id)
+        )
+
+
 class OutboxRepository:
     """Events written with the change they announce; the kernel's
     :class:`~streamstack.kernel.outbox.OutboxRelay` sends them afterwards."""
@@ -311,6 +349,7 @@ class CatalogueStore:
     def __init__(self, session: AsyncSession) -> None:
         self.items = MediaItemRepository(session=session)
         self.tags = MediaTagRepository(session=session)
+        self.captions = CaptionTrackRepository(session=session)
         self.outbox = OutboxRepository(session)
         self.progress = WatchProgressRepository(session=session)
 

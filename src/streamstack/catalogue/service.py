@@ -29,8 +29,9 @@ from streamstack.catalogue.items import (
     withdrawal,
 )
 from streamstack.catalogue.listing import ListingCache, listed_item
-from streamstack.catalogue.models import MediaItemRow
+from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.catalogue.repository import (
+    CaptionTrackRepository,
     CatalogueStore,
     ItemQuery,
     listing,
@@ -51,6 +52,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_PUBLISHED,
     MEDIA_UNPUBLISHED,
     MEDIA_UPDATED,
+    CaptionChange,
     MediaItem,
     MediaStatus,
     NewMediaItem,
@@ -58,10 +60,16 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     object_prefix,
 )
-from streamstack.contracts.streaming import IssueStreamToken, StreamingClient, StreamTokenGrant
+from streamstack.contracts.limits import MAX_CAPTION_TRACKS
+from streamstack.contracts.streaming import (
+    IssueStreamToken,
+    StreamCaption,
+    StreamingClient,
+    StreamTokenGrant,
+)
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import BadRequest, Conflict, ServiceUnavailable
+from streamstack.kernel.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from streamstack.kernel.operation import CallContext
 from streamstack.settings import SettingsError
 
@@ -144,7 +152,8 @@ class CatalogueService:
         async with reading(self._database) as store:
             row = await store.items.visible(item_id, admin=admin)
             tags = await store.tags.of_item(row.id)
-        return to_media_item(row, tags, admin=admin)
+            captions = await store.captions.of_item(row.id)
+        return to_media_item(row, tags, captions, admin=admin)
 
     async def list_tags(self, *, admin: bool, prefix: str | None, limit: int) -> TagList:
         """Tags with how many items carry each, most used first; viewers count only playable
@@ -211,7 +220,7 @@ class CatalogueService:
             row.search_text = search_text(row.title, row.description, tags)
             event = _change_status(row, changes.status, now)
             row.updated_at = now
-            item = to_media_item(row, tags)
+            item = to_media_item(row, tags, await store.captions.of_item(item_id))
             if event == MEDIA_PUBLISHED:
                 await store.outbox.enqueue(event, msgspec.json.encode(item), now)
             elif event == MEDIA_UNPUBLISHED:
@@ -223,17 +232,20 @@ class CatalogueService:
         return item
 
     async def delete_item(self, item_id: uuid.UUID) -> None:
-        """Delete an item and its tags; emits ``media.deleted`` (a :class:`MediaWithdrawn`
-        naming its objects), so its tokens stop and its objects are removed."""
+        """Delete an item, its tags and caption tracks; emits ``media.deleted`` (a
+        :class:`MediaWithdrawn` naming its objects, caption files included), so its tokens
+        stop and its objects are removed."""
         now = utcnow()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
+            captions = await store.captions.of_item(item_id)
             await store.tags.remove_all(item_id)
+            await store.captions.remove_all(item_id)
             # Everyone's watch progress goes in the same transaction (the foreign key would
             # cascade too, but only where the backend enforces it).
             await store.progress.remove_item(item_id)
             await store.items.remove(item_id)
-            await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
+            await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now, captions), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
     async def update_processing(self, update: ProcessingUpdate) -> MediaItem:
@@ -248,7 +260,8 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             apply_processing(row, update, renditions)
             row.updated_at = utcnow()
-            item = to_media_item(row, await store.tags.of_item(item_id))
+            tags = await store.tags.of_item(item_id)
+            item = to_media_item(row, tags, await store.captions.of_item(item_id))
             if row.status == "published":
                 # Viewers see processing (and an item becoming playable): clear every cache.
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
@@ -257,6 +270,35 @@ class CatalogueService:
             media_id=item.id,
             state=item.processing_state,
             percent=item.processing_percent,
+        )
+        return item
+
+    async def change_caption(self, change: CaptionChange) -> MediaItem:
+        """Record or forget one caption track of an item (its files are ingest's); the item
+        with its tracks after the change. 404 when the item (or a removed track) does not
+        exist, 409 past ``MAX_CAPTION_TRACKS``; an embedded track never replaces an upload.
+        """
+        item_id = uuid.UUID(change.media_id)
+        now = utcnow()
+        async with self._changing() as store:
+            row = await store.items.lock(item_id)
+            tracks = await store.captions.of_item(item_id)
+            if change.remove:
+                if not await store.captions.remove_one(item_id, change.language):
+                    raise NotFound(
+                        "the item has no caption track in this language", code="caption_not_found"
+                    )
+                tracks = [track for track in tracks if track.language != change.language]
+            else:
+                tracks = await _record_track(store.captions, tracks, change, now)
+            row.updated_at = now
+            item = to_media_item(row, await store.tags.of_item(item_id), tracks)
+        log.info(
+            "catalogue.caption_changed",
+            media_id=item.id,
+            language=change.language,
+            removed=change.remove,
+            source=change.source,
         )
         return item
 
@@ -282,6 +324,7 @@ class CatalogueService:
         """
         async with reading(self._database) as store:
             found = await store.items.visible(item_id, admin=admin)
+            captions = await store.captions.of_item(item_id)
         request = IssueStreamToken(
             media_id=str(item_id),
             s3_key=found.s3_key,
@@ -289,6 +332,7 @@ class CatalogueService:
             object_prefix=object_prefix(str(item_id)),
             hls=found.has_hls,
             storyboard=found.has_storyboard,
+            captions=[StreamCaption(track.language, track.label) for track in captions],
         )
         return await self._streaming_client().issue_token(request, context)
 
@@ -309,6 +353,39 @@ class CatalogueService:
         """How many events wait in the outbox (for metrics and alerting)."""
         async with reading(self._database) as store:
             return await store.outbox.backlog()
+
+
+async def _record_track(
+    repository: CaptionTrackRepository,
+    tracks: list[CaptionTrackRow],
+    change: CaptionChange,
+    now: datetime.datetime,
+) -> list[CaptionTrackRow]:
+    """Add or replace the track ``change`` names among the item's ``tracks``; the tracks
+    after it, by language. An embedded track leaves an uploaded one as it is."""
+    existing = next((track for track in tracks if track.language == change.language), None)
+    if existing is None:
+        if len(tracks) >= MAX_CAPTION_TRACKS:
+            raise Conflict(
+                f"an item has at most {MAX_CAPTION_TRACKS} caption tracks; remove one first",
+                code="too_many_captions",
+            )
+        added = CaptionTrackRow(
+            media_id=uuid.UUID(change.media_id),
+            language=change.language,
+            label=(change.label or change.language).strip() or change.language,
+            source=change.source,
+            updated_at=now,
+        )
+        await repository.add(added, auto_refresh=False)
+        return sorted([*tracks, added], key=lambda track: track.language)
+    if change.source == "embedded" and existing.source == "upload":
+        return tracks
+    if change.label is not None and change.label.strip():
+        existing.label = change.label.strip()
+    existing.source = change.source
+    existing.updated_at = now
+    return tracks
 
 
 def _edits_content(changes: UpdateMediaItem) -> bool:

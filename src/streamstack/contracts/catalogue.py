@@ -12,8 +12,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from streamstack.contracts.limits import (
+    MAX_CAPTION_TRACKS,
     MAX_RENDITIONS,
     Bandwidth,
+    CaptionLabel,
+    CaptionLanguage,
     Codec,
     ContentType,
     Description,
@@ -59,7 +62,9 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
 
     On unpublish, stream tokens of the item stop; on delete, every object of the item
     goes too: ``s3_key`` (the original, media bucket), ``thumbnail_s3_key`` (thumbnails
-    bucket) and everything under ``object_prefix`` (media bucket).
+    bucket) and everything under ``object_prefix`` (media bucket). The object store has no
+    listing: ``captions`` names the item's caption languages, whose files
+    (:func:`streamstack.contracts.streaming.caption_paths`) no transcoding manifest lists.
     """
 
     id: str
@@ -67,6 +72,24 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
     s3_key: str
     thumbnail_s3_key: str | None
     withdrawn_at: datetime
+    captions: Annotated[list[CaptionLanguage], msgspec.Meta(max_length=MAX_CAPTION_TRACKS)] = []
+
+
+#: Where a caption track came from: uploaded by an admin, or extracted from a subtitle
+#: stream of the uploaded video (an uploaded track of the same language wins).
+CaptionSource = Literal["upload", "embedded"]
+
+
+class CaptionTrack(msgspec.Struct, frozen=True):
+    """One caption track of an item: a WebVTT file under the item's prefix
+    (``captions/<language>.vtt``), played with the item's stream token."""
+
+    language: CaptionLanguage
+    label: CaptionLabel
+    source: CaptionSource = "upload"
+
+
+CaptionTracks = Annotated[list[CaptionTrack], msgspec.Meta(max_length=MAX_CAPTION_TRACKS)]
 
 
 class Rendition(msgspec.Struct, frozen=True):
@@ -118,6 +141,10 @@ class MediaItem(msgspec.Struct, frozen=True):
     poster_url: str | None = None
     """The thumbnail's larger sibling (the same frame, up to 1280 px wide, never upscaled),
     for the watch page's poster and ``srcset``; set whenever ``thumbnail_url`` is."""
+    captions: CaptionTracks = []
+    """The item's caption tracks by language, in an answer about the one item (get, edit,
+    caption changes, processing reports); lists leave it empty (a player gets the tracks
+    with its stream token)."""
 
 
 class MediaItemFields(msgspec.Struct, frozen=True, kw_only=True):
@@ -170,6 +197,22 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     storyboard: bool = False
 
 
+class CaptionChange(msgspec.Struct, frozen=True, kw_only=True):
+    """Record (or with ``remove``, forget) the caption track of one language of an item.
+
+    Ingest sends it once the track's WebVTT is stored (or before its files are deleted).
+    ``label`` None keeps a replaced track's label, or names a new one by its language.
+    A ``source="embedded"`` track never replaces an uploaded one: the answer then still
+    lists the upload, and the caller must not write its file.
+    """
+
+    media_id: MediaId
+    language: CaptionLanguage
+    remove: bool = False
+    label: CaptionLabel | None = None
+    source: CaptionSource = "upload"
+
+
 CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(
     module="catalogue",
     name="create_item",
@@ -186,6 +229,17 @@ UPDATE_PROCESSING: Operation[ProcessingUpdate, MediaItem] = Operation(
     request=ProcessingUpdate,
     response=MediaItem,
     access="service",  # the transcoding worker reports for no user; 404 once the item is gone
+)
+
+
+CHANGE_CAPTION: Operation[CaptionChange, MediaItem] = Operation(
+    module="catalogue",
+    name="change_caption",
+    path="/internal/v1/catalogue/captions",
+    request=CaptionChange,
+    response=MediaItem,
+    # Ingest's admin routes and the transcoding worker (for no user) both report tracks.
+    access="service",
 )
 
 
@@ -207,3 +261,13 @@ class CatalogueClient:
         404 ``not_found`` when the item was deleted meanwhile: the job should stop.
         """
         return await self._transport.call(UPDATE_PROCESSING, update, context or CallContext())
+
+    async def change_caption(
+        self, change: CaptionChange, context: CallContext | None = None
+    ) -> MediaItem:
+        """Record or forget one caption track; the item as it is after the change.
+
+        404 ``not_found`` when the item does not exist, ``caption_not_found`` when a removed
+        track does not; 409 ``too_many_captions`` past ``MAX_CAPTION_TRACKS``.
+        """
+        return await self._transport.call(CHANGE_CAPTION, change, context or CallContext())

@@ -13,7 +13,13 @@ from typing import Annotated
 
 import msgspec
 
-from streamstack.contracts.limits import ObjectKey, SizeBytes
+from streamstack.contracts.limits import (
+    MAX_CAPTION_TRACKS,
+    CaptionLabel,
+    CaptionLanguage,
+    ObjectKey,
+    SizeBytes,
+)
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 #: KV bucket of live stream tokens, owned by streaming.
@@ -32,6 +38,26 @@ ObjectPrefix = Annotated[
 #: Where a token's HLS master playlist and storyboard live, under the item's prefix.
 HLS_MASTER_PATH = "hls/master.m3u8"
 STORYBOARD_PATH = "storyboard/storyboard.vtt"
+#: Where an item's caption tracks live under its prefix: ``captions/<language>.vtt`` and
+#: the one-segment HLS subtitle playlist listing it, ``captions/<language>.m3u8``.
+CAPTIONS_DIR = "captions"
+
+
+def caption_path(language: str) -> str:
+    """The WebVTT of one caption track, under the item's prefix."""
+    return f"{CAPTIONS_DIR}/{language}.vtt"
+
+
+def caption_playlist_path(language: str) -> str:
+    """The HLS subtitle playlist of one caption track, under the item's prefix."""
+    return f"{CAPTIONS_DIR}/{language}.m3u8"
+
+
+def caption_paths(language: str) -> tuple[str, str]:
+    """Every file of one caption track under the item's prefix (what deleting it removes)."""
+    return caption_path(language), caption_playlist_path(language)
+
+
 #: The kinds of file under an item's prefix, by extension, and the type each is stored
 #: with (ingest) and served with (streaming, which plays no other kind there).
 PREFIX_FILE_TYPES = {
@@ -43,6 +69,22 @@ PREFIX_FILE_TYPES = {
 }
 
 
+class StreamCaption(msgspec.Struct, frozen=True):
+    """A caption track the item has (its file is ``captions/<language>.vtt``)."""
+
+    language: CaptionLanguage
+    label: CaptionLabel
+
+
+class GrantedCaption(msgspec.Struct, frozen=True):
+    """A caption track to show, and where its WebVTT is
+    (``<stream_url>/captions/<language>.vtt``)."""
+
+    language: str
+    label: str
+    url: str
+
+
 class IssueStreamToken(msgspec.Struct, frozen=True):
     """Ask streaming for a token that grants one media item.
 
@@ -50,7 +92,8 @@ class IssueStreamToken(msgspec.Struct, frozen=True):
     ``size_bytes`` its size, as the catalogue recorded them. ``object_prefix`` is the
     item's own prefix in the media bucket (``<uuid>/``; every file under it may be played
     with the token); ``hls`` and ``storyboard`` say whether the item has a master playlist
-    (``hls/master.m3u8``) and a storyboard (``storyboard/storyboard.vtt``) under it.
+    (``hls/master.m3u8``) and a storyboard (``storyboard/storyboard.vtt``) under it, and
+    ``captions`` which caption tracks it has.
     """
 
     media_id: StreamMediaId
@@ -59,6 +102,7 @@ class IssueStreamToken(msgspec.Struct, frozen=True):
     object_prefix: ObjectPrefix | None = None
     hls: bool = False
     storyboard: bool = False
+    captions: Annotated[list[StreamCaption], msgspec.Meta(max_length=MAX_CAPTION_TRACKS)] = []
 
 
 class StreamTokenGrant(msgspec.Struct, frozen=True):
@@ -71,6 +115,8 @@ class StreamTokenGrant(msgspec.Struct, frozen=True):
     """The HLS master playlist (``<stream_url>/hls/master.m3u8``), when the item has one."""
     storyboard_url: str | None = None
     """The storyboard's WebVTT (``<stream_url>/storyboard/storyboard.vtt``), when it exists."""
+    captions: list[GrantedCaption] = []
+    """The item's caption tracks, by language, each with its WebVTT's URL."""
 
 
 ISSUE_STREAM_TOKEN: Operation[IssueStreamToken, StreamTokenGrant] = Operation(

@@ -27,6 +27,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn, object_prefix
+from streamstack.contracts.streaming import caption_paths
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.processing import poster_key
 from streamstack.kernel.events import Event, EventBus, Subscription
@@ -132,6 +133,9 @@ class TakedownHandler:
             await self._thumbnails.delete(withdrawn.thumbnail_s3_key)
         # Named after the item, not in the event: items from before posters have none.
         await self._thumbnails.delete(poster_key(withdrawn.id))
+        for language in withdrawn.captions:  # caption files: in no transcoding manifest
+            for path in caption_paths(language):
+                await self._media.delete(withdrawn.object_prefix + path)
         log.info("takedown.done", media_id=withdrawn.id, outputs=outputs, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")

@@ -25,8 +25,10 @@ from streamstack.contracts.streaming import (
     HLS_MASTER_PATH,
     PREFIX_FILE_TYPES,
     STORYBOARD_PATH,
+    GrantedCaption,
     IssueStreamToken,
     StreamTokenGrant,
+    caption_path,
 )
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
 from streamstack.kernel.http import http_date
@@ -131,6 +133,12 @@ class StreamTokens:
             storyboard_url=(
                 f"{base}/{STORYBOARD_PATH}" if prefixed and request.storyboard else None
             ),
+            captions=[
+                GrantedCaption(
+                    track.language, track.label, f"{base}/{caption_path(track.language)}"
+                )
+                for track in (request.captions if prefixed else ())
+            ],
         )
 
     async def resolve(self, token: str) -> StreamGrant:

@@ -1,4 +1,5 @@
-"""HLS playlists: reading the muxer's media playlists, writing the master playlist.
+"""HLS playlists: reading the muxer's media playlists, writing the master playlist and the
+caption tracks' subtitle playlists.
 
 ``BANDWIDTH`` is the peak bitrate of any one segment and ``AVERAGE-BANDWIDTH`` the mean
 over the rendition (RFC 8216 4.3.4.2), both measured from the files written, container
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
@@ -20,6 +22,24 @@ from streamstack.ingest.transcoding.results import RenditionResult
 #: RFC 6381 name of AAC-LC (MPEG-4 audio object type 2).
 AAC_LC = "mp4a.40.2"
 _H264_SPS = 7
+#: The master playlist's one group of subtitle renditions (``GROUP-ID``).
+SUBTITLES_GROUP = "subs"
+_SUBTITLES_ATTRIBUTE = f',SUBTITLES="{SUBTITLES_GROUP}"'
+_SUBTITLES_MEDIA = f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",'
+
+
+class SubtitleTrack(Protocol):
+    """A caption track as the master playlist names it (``CaptionTrack`` is one)."""
+
+    @property
+    def language(self) -> str:
+        """Its BCP 47 tag; its files are ``captions/<language>.vtt`` and ``.m3u8``."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """What a player's menu shows."""
+        ...
 
 
 class Segment(msgspec.Struct, frozen=True):
@@ -84,3 +104,74 @@ def master_playlist(variants: Sequence[tuple[str, RenditionResult]]) -> str:
         )
         lines.append(uri)
     return "\n".join(lines) + "\n"
+
+
+def with_subtitles(master: str, tracks: Sequence[SubtitleTrack]) -> str:
+    """``master`` listing exactly ``tracks`` as its subtitles group (none: no group).
+
+    Each track is an ``#EXT-X-MEDIA:TYPE=SUBTITLES`` line whose URI is its subtitle playlist
+    (``../captions/<language>.m3u8``, beside the ``hls/`` folder the master is in), and every
+    variant names the group. Whatever subtitles ``master`` listed before are replaced, so
+    the function may be applied to a stored master again whenever the tracks change.
+    """
+    lines = [
+        line.replace(_SUBTITLES_ATTRIBUTE, "")
+        for line in master.splitlines()
+        if not line.startswith(_SUBTITLES_MEDIA)
+    ]
+    if not tracks:
+        return "\n".join(lines) + "\n"
+    first_variant = next(
+        (index for index, line in enumerate(lines) if line.startswith("#EXT-X-STREAM-INF:")),
+        len(lines),
+    )
+    media = [_subtitles_media(track, name) for track, name in _unique_names(tracks)]
+    variants = [
+        line + _SUBTITLES_ATTRIBUTE if line.startswith("#EXT-X-STREAM-INF:") else line
+        for line in lines[first_variant:]
+    ]
+    return "\n".join([*lines[:first_variant], *media, *variants]) + "\n"
+
+
+def _unique_names(tracks: Sequence[SubtitleTrack]) -> list[tuple[SubtitleTrack, str]]:
+    """Each track with its ``NAME``: its label, made unique in the group (RFC 8216 4.3.4.1)
+    by its language when two share a label; ``"`` is not allowed in a quoted string."""
+    named: list[tuple[SubtitleTrack, str]] = []
+    seen: set[str] = set()
+    for track in tracks:
+        name = track.label.replace('"', "'")
+        if name in seen:
+            name = f"{name} ({track.language})"
+        seen.add(name)
+        named.append((track, name))
+    return named
+
+
+def _subtitles_media(track: SubtitleTrack, name: str) -> str:
+    """The ``#EXT-X-MEDIA`` line of one caption track."""
+    return (
+        f'{_SUBTITLES_MEDIA}NAME="{name}",LANGUAGE="{track.language}",'
+        "DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,"
+        f'URI="../captions/{track.language}.m3u8"'
+    )
+
+
+def subtitle_playlist(language: str, duration: float) -> str:
+    """The media playlist of one caption track: its whole WebVTT (``<language>.vtt``, beside
+    it) as one segment of ``duration`` seconds (the item's, or its last cue's end)."""
+    seconds = max(duration, 1.0)
+    return (
+        "\n".join(
+            [
+                "#EXTM3U",
+                "#EXT-X-VERSION:3",
+                f"#EXT-X-TARGETDURATION:{math.ceil(seconds)}",
+                "#EXT-X-MEDIA-SEQUENCE:0",
+                "#EXT-X-PLAYLIST-TYPE:VOD",
+                f"#EXTINF:{seconds:.3f},",
+                f"{language}.vtt",
+                "#EXT-X-ENDLIST",
+            ]
+        )
+        + "\n"
+    )
