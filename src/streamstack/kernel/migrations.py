@@ -25,3 +25,27 @@ def sequence_number(name: str = "seq") -> sa.Column[object]:
         autoincrement=True,
         nullable=False,
     )
+
+
+def uuid_column(name: str, *, nullable: bool = False) -> sa.Column[object]:
+    """A ``UUID`` column (NOT NULL unless ``nullable``): an id, or a reference to one."""
+    return sa.Column(name, sa.Uuid(), nullable=nullable)
+
+
+def primary_key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
+    """The primary key of ``table`` on ``columns``, named ``pk_<table>`` as the models'
+    naming convention names it."""
+    return sa.PrimaryKeyConstraint(*columns, name=f"pk_{table}")
+
+
+def foreign_key(table: str, column: str, target: str, *, ondelete: str) -> sa.ForeignKeyConstraint:
+    """``table.column`` referring to ``target.id``, named
+    ``fk_<table>_<column>_<target>`` as the models' naming convention names it."""
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", ondelete=ondelete
+    )
+
+
+def unique(table: str, column: str) -> sa.UniqueConstraint:
+    """A unique constraint on ``table.column``, named ``uq_<table>_<column>``."""
+    return sa.UniqueConstraint(column, name=f"uq_{table}_{column}")

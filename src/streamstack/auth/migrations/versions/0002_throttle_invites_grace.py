@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import timestamp
+from streamstack.kernel.migrations import foreign_key, primary_key, timestamp, unique, uuid_column
 
 revision: str = "auth_0002"
 down_revision: str | None = "auth_0001"
@@ -20,33 +20,23 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         timestamp("locked_until"),
         timestamp("updated_at"),
-        sa.PrimaryKeyConstraint("key", name="pk_auth_attempt_counters"),
+        primary_key("auth_attempt_counters", "key"),
     )
     op.create_index("ix_auth_attempt_counters_updated_at", "auth_attempt_counters", ["updated_at"])
     op.create_table(
         "auth_invites",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        uuid_column("id"),
         sa.Column("code_hash", sa.String(64), nullable=False),
-        sa.Column("created_by", sa.Uuid(), nullable=True),
+        uuid_column("created_by", nullable=True),
         timestamp("created_at"),
         timestamp("expires_at"),
         timestamp("used_at", nullable=True),
-        sa.Column("used_by", sa.Uuid(), nullable=True),
+        uuid_column("used_by", nullable=True),
         timestamp("revoked_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_auth_invites"),
-        sa.UniqueConstraint("code_hash", name="uq_auth_invites_code_hash"),
-        sa.ForeignKeyConstraint(
-            ["created_by"],
-            ["auth_users.id"],
-            name="fk_auth_invites_created_by_auth_users",
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["used_by"],
-            ["auth_users.id"],
-            name="fk_auth_invites_used_by_auth_users",
-            ondelete="SET NULL",
-        ),
+        primary_key("auth_invites", "id"),
+        unique("auth_invites", "code_hash"),
+        foreign_key("auth_invites", "created_by", "auth_users", ondelete="SET NULL"),
+        foreign_key("auth_invites", "used_by", "auth_users", ondelete="SET NULL"),
     )
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import sequence_number, timestamp
+from streamstack.kernel.migrations import (
+    foreign_key,
+    primary_key,
+    sequence_number,
+    timestamp,
+    unique,
+    uuid_column,
+)
 
 revision: str = "auth_0003"
 down_revision: str | None = "auth_0002"
@@ -14,27 +21,17 @@ down_revision: str | None = "auth_0002"
 def _create_password_resets() -> None:
     op.create_table(
         "auth_password_resets",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("user_id", sa.Uuid(), nullable=False),
+        uuid_column("id"),
+        uuid_column("user_id"),
         sa.Column("code_hash", sa.String(64), nullable=False),
-        sa.Column("created_by", sa.Uuid(), nullable=True),
+        uuid_column("created_by", nullable=True),
         timestamp("created_at"),
         timestamp("expires_at"),
         timestamp("used_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_auth_password_resets"),
-        sa.UniqueConstraint("code_hash", name="uq_auth_password_resets_code_hash"),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["auth_users.id"],
-            name="fk_auth_password_resets_user_id_auth_users",
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"],
-            ["auth_users.id"],
-            name="fk_auth_password_resets_created_by_auth_users",
-            ondelete="SET NULL",
-        ),
+        primary_key("auth_password_resets", "id"),
+        unique("auth_password_resets", "code_hash"),
+        foreign_key("auth_password_resets", "user_id", "auth_users", ondelete="CASCADE"),
+        foreign_key("auth_password_resets", "created_by", "auth_users", ondelete="SET NULL"),
     )
     op.create_index("ix_auth_password_resets_user_id", "auth_password_resets", ["user_id"])
 
@@ -48,8 +45,8 @@ def _create_outbox() -> None:
         sa.Column("payload", sa.LargeBinary(), nullable=False),
         timestamp("created_at"),
         timestamp("sent_at", nullable=True),
-        sa.PrimaryKeyConstraint("seq", name="pk_auth_outbox"),
-        sa.UniqueConstraint("event_id", name="uq_auth_outbox_event_id"),
+        primary_key("auth_outbox", "seq"),
+        unique("auth_outbox", "event_id"),
     )
     op.create_index("ix_auth_outbox_sent_at", "auth_outbox", ["sent_at"])
 

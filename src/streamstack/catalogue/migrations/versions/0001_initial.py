@@ -5,7 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import sequence_number, timestamp
+from streamstack.kernel.migrations import (
+    foreign_key,
+    primary_key,
+    sequence_number,
+    timestamp,
+    unique,
+    uuid_column,
+)
 
 revision: str = "catalogue_0001"
 down_revision: str | None = None
@@ -20,7 +27,7 @@ def upgrade() -> None:
 def _create_media_items() -> None:
     op.create_table(
         "media_items",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        uuid_column("id"),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("title_key", sa.String(200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -40,7 +47,7 @@ def _create_media_items() -> None:
         timestamp("created_at"),
         timestamp("updated_at"),
         timestamp("published_at", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_media_items"),
+        primary_key("media_items", "id"),
         sa.CheckConstraint("status IN ('draft', 'published')", name="ck_media_items_status"),
     )
     for name, columns in (
@@ -55,15 +62,10 @@ def _create_media_items() -> None:
 def _create_media_tags() -> None:
     op.create_table(
         "media_tags",
-        sa.Column("media_id", sa.Uuid(), nullable=False),
+        uuid_column("media_id"),
         sa.Column("tag", sa.String(40), nullable=False),
-        sa.PrimaryKeyConstraint("media_id", "tag", name="pk_media_tags"),
-        sa.ForeignKeyConstraint(
-            ["media_id"],
-            ["media_items.id"],
-            name="fk_media_tags_media_id_media_items",
-            ondelete="CASCADE",
-        ),
+        primary_key("media_tags", "media_id", "tag"),
+        foreign_key("media_tags", "media_id", "media_items", ondelete="CASCADE"),
     )
     op.create_index("ix_media_tags_tag_media_id", "media_tags", ["tag", "media_id"])
 
@@ -78,8 +80,8 @@ def _create_outbox() -> None:
         timestamp("created_at"),
         sa.Column("attempts", sa.Integer(), nullable=False),
         timestamp("sent_at", nullable=True),
-        sa.PrimaryKeyConstraint("seq", name="pk_catalogue_outbox"),
-        sa.UniqueConstraint("event_id", name="uq_catalogue_outbox_event_id"),
+        primary_key("catalogue_outbox", "seq"),
+        unique("catalogue_outbox", "event_id"),
     )
     op.create_index(
         "ix_catalogue_outbox_pending",

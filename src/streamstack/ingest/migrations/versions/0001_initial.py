@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import timestamp
+from streamstack.kernel.migrations import primary_key, timestamp, uuid_column
 
 revision: str = "ingest_0001"
 down_revision: str | None = None
@@ -14,7 +14,7 @@ down_revision: str | None = None
 def upgrade() -> None:
     op.create_table(
         "ingest_uploads",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        uuid_column("id"),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("created_by", sa.String(64), nullable=False),
@@ -39,7 +39,7 @@ def upgrade() -> None:
         timestamp("expires_at"),
         sa.Column("lease_token", sa.String(32), nullable=True),
         timestamp("lease_until", nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_ingest_uploads"),
+        primary_key("ingest_uploads", "id"),
     )
     op.create_index("ix_ingest_uploads_state", "ingest_uploads", ["state"])
     op.create_index("ix_ingest_uploads_expires_at", "ingest_uploads", ["expires_at"])

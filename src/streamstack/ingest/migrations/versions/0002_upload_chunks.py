@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel.migrations import foreign_key, primary_key, uuid_column
+
 revision: str = "ingest_0002"
 down_revision: str | None = "ingest_0001"
 
@@ -33,16 +35,11 @@ def upgrade() -> None:
         batch.drop_column("tail")
     table = op.create_table(
         "ingest_upload_chunks",
-        sa.Column("upload_id", sa.Uuid(), nullable=False),
+        uuid_column("upload_id"),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("upload_id", "offset", name="pk_ingest_upload_chunks"),
-        sa.ForeignKeyConstraint(
-            ["upload_id"],
-            ["ingest_uploads.id"],
-            name="fk_ingest_upload_chunks_upload_id_ingest_uploads",
-            ondelete="CASCADE",
-        ),
+        primary_key("ingest_upload_chunks", "upload_id", "offset"),
+        foreign_key("ingest_upload_chunks", "upload_id", "ingest_uploads", ondelete="CASCADE"),
     )
     if chunks:
         op.bulk_insert(table, chunks)
