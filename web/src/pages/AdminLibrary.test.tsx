@@ -59,6 +59,7 @@ describe("AdminLibraryPage", () => {
     const item = mediaItem({ id: "p", title: "Final", tags: ["a"] });
     server.use(
       http.get(CATALOGUE, () => listing([item])),
+      http.get(`${API}/catalogue/p`, () => ok(item)), // the edit form's caption tracks
       http.patch(`${API}/catalogue/p`, async ({ request }) => ok({ ...item, ...((await request.json()) as object) })),
     );
     const seen = recordRequests();

@@ -15,6 +15,7 @@ import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAsync } from "../lib/useAsync";
 import { pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
+import { LibraryCaptions } from "./LibraryCaptions";
 
 const PAGE_SIZE = 24;
 const STATUSES: { value: StatusFilter; label: string }[] = [
@@ -233,24 +234,27 @@ function LibraryRow({
       </Link>
       <div className="library-body">
         {editing ? (
-          <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
-            <TitleField value={title} onChange={setTitle} />
-            <DescriptionAndTagsFields
-              description={description}
-              onDescription={setDescription}
-              tags={tags}
-              onTags={setTags}
-              tagsPlaceholder="comma, separated"
-            />
-            <div className="button-row">
-              <button type="submit" className="button primary" disabled={busy}>
-                {busy ? "Saving…" : "Save"}
-              </button>
-              <button type="button" className="button" disabled={busy} onClick={() => setEditing(false)}>
-                Cancel
-              </button>
-            </div>
-          </form>
+          <>
+            <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
+              <TitleField value={title} onChange={setTitle} />
+              <DescriptionAndTagsFields
+                description={description}
+                onDescription={setDescription}
+                tags={tags}
+                onTags={setTags}
+                tagsPlaceholder="comma, separated"
+              />
+              <div className="button-row">
+                <button type="submit" className="button primary" disabled={busy}>
+                  {busy ? "Saving…" : "Save"}
+                </button>
+                <button type="button" className="button" disabled={busy} onClick={() => setEditing(false)}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+            <LibraryCaptions itemId={item.id} title={item.title} />
+          </>
         ) : (
           <>
             <h2 id={`${id}-title`} className="library-title">

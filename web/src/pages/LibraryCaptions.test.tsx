@@ -1,0 +1,155 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CaptionTrack } from "../api/captions";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
+import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { AdminLibraryPage } from "./AdminLibrary";
+import { languageName, normaliseLanguage } from "./LibraryCaptions";
+
+const ITEM = `${API}/catalogue/p`;
+const CAPTIONS = `${API}/ingest/items/p/captions`;
+const ENGLISH: CaptionTrack = { language: "en", label: "English", source: "upload" };
+const SPANISH: CaptionTrack = { language: "es", label: "Español", source: "embedded" };
+const SRT = "1\n00:00:00,500 --> 00:00:02,000\nBonjour\n";
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+});
+
+/** The library with one item, its edit form open; the item has `tracks`. */
+async function editCaptions(tracks: CaptionTrack[]) {
+  const user = setupUser();
+  const item = mediaItem({ id: "p", title: "Final" });
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([item]))),
+    http.get(ITEM, () => ok({ ...item, captions: tracks })),
+  );
+  renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+  await user.click(await screen.findByRole("button", { name: "Edit Final" }));
+  const section = await screen.findByTestId("library-captions");
+  await waitFor(() => expect(within(section).queryByText("Loading captions…")).not.toBeInTheDocument());
+  return { user, section };
+}
+
+function rows(section: HTMLElement): string[] {
+  return within(section)
+    .queryAllByTestId("caption-track")
+    .map((row) => row.querySelector("strong")?.textContent ?? "");
+}
+
+describe("LibraryCaptions", () => {
+  it("lists an item's tracks on its edit form, with where each came from", async () => {
+    const { section } = await editCaptions([ENGLISH, SPANISH]);
+    expect(within(section).getByRole("heading", { name: "Captions" })).toBeInTheDocument();
+    const list = within(section).getByRole("list", { name: "Captions of Final" });
+    const [english, spanish] = within(list).getAllByTestId("caption-track");
+    expect(english).toHaveTextContent("English en · uploaded");
+    expect(spanish).toHaveTextContent("Español es · from the video");
+    expect(within(section).getByRole("button", { name: "Replace English" })).toBeEnabled();
+    expect(within(section).getByRole("button", { name: "Remove Español" })).toBeEnabled();
+  });
+
+  it("adds a SubRip track, named in its own language when the label is left empty", async () => {
+    const { user, section } = await editCaptions([]);
+    expect(within(section).getByText("No captions yet.")).toBeInTheDocument();
+    server.use(http.put(`${CAPTIONS}/fr`, () => ok([{ language: "fr", label: "Français", source: "upload" }])));
+    const seen = recordRequests();
+
+    await user.type(within(section).getByLabelText("Language"), "FR");
+    expect(within(section).getByLabelText("Label")).toHaveAttribute("placeholder", "Français");
+    await user.upload(within(section).getByLabelText("Caption file"), new File([SRT], "film.fr.srt"));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+
+    await waitFor(() => expect(rows(section)).toEqual(["Français"]));
+    const [put] = sentTo(seen, "PUT", `${CAPTIONS}/fr`);
+    expect(put!.url.searchParams.get("label")).toBe("Français");
+    expect(put!.headers.get("Content-Type")).toBe("application/x-subrip");
+    expect(put!.headers.get("Authorization")).toBe("Bearer tok-admin");
+    expect(await put!.request.text()).toBe(SRT);
+    expect(within(section).getByText("Added “Français”.")).toBeInTheDocument();
+    // The form is ready for the next track.
+    expect(within(section).getByLabelText("Language")).toHaveValue("");
+    expect(within(section).getByLabelText<HTMLInputElement>("Caption file").files).toHaveLength(0);
+  });
+
+  it("checks language and file before sending, and shows the server's refusal at the file", async () => {
+    const { user, section } = await editCaptions([]);
+    const seen = recordRequests();
+    const language = within(section).getByLabelText("Language");
+    const file = within(section).getByLabelText("Caption file");
+
+    await user.type(language, "english");
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(language).toHaveAttribute("aria-invalid", "true");
+    expect(language).toHaveAccessibleDescription(/Use a language tag such as en, fr or pt-BR/);
+    expect(file).toHaveAccessibleDescription(/Choose a WebVTT \(\.vtt\) or SubRip \(\.srt\) file/);
+    expect(seen).toHaveLength(0);
+
+    server.use(
+      http.put(`${CAPTIONS}/en`, () =>
+        apiError(422, "caption_syntax", "Line 3: a cue timing must look like 00:00:01.000 --> 00:00:02.000."),
+      ),
+    );
+    await user.clear(language);
+    await user.type(language, "en");
+    await user.type(within(section).getByLabelText("Label"), "English");
+    await user.upload(file, new File(["WEBVTT\n\nnonsense\n"], "en.vtt", { type: "text/vtt" }));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+
+    await waitFor(() => expect(file).toHaveAttribute("aria-invalid", "true"));
+    expect(file).toHaveAccessibleDescription(/Line 3: a cue timing must look like/);
+    expect(language).not.toHaveAttribute("aria-invalid");
+    expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)[0]?.headers.get("Content-Type")).toBe("text/vtt");
+    expect(rows(section)).toEqual([]);
+
+    // A refusal of the request rather than the file shows under the form.
+    server.use(http.put(`${CAPTIONS}/en`, () => apiError(409, "too_many_captions", "An item has at most 16 caption tracks.")));
+    await user.upload(file, new File(["WEBVTT\n"], "en.vtt", { type: "text/vtt" }));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(await within(section).findByRole("alert")).toHaveTextContent("An item has at most 16 caption tracks.");
+  });
+
+  it("replaces a track's file, keeping its label", async () => {
+    const { user, section } = await editCaptions([ENGLISH]);
+    server.use(http.put(`${CAPTIONS}/en`, () => ok([{ ...ENGLISH }])));
+    const seen = recordRequests();
+
+    await user.upload(within(section).getByLabelText("New file for English"), new File([SRT], "better.srt"));
+
+    await waitFor(() => expect(within(section).getByText("Replaced “English”.")).toBeInTheDocument());
+    const [put] = sentTo(seen, "PUT", `${CAPTIONS}/en`);
+    expect(put!.url.searchParams.has("label")).toBe(false);
+    expect(await put!.request.text()).toBe(SRT);
+
+    server.use(http.put(`${CAPTIONS}/en`, () => apiError(413, "caption_too_large", "A caption file is at most 512 KiB.")));
+    await user.upload(within(section).getByLabelText("New file for English"), new File(["x"], "huge.srt"));
+    expect(await within(section).findByTestId("caption-error")).toHaveTextContent(
+      "Could not replace “English”: A caption file is at most 512 KiB.",
+    );
+  });
+
+  it("removes a track only after confirmation", async () => {
+    const { user, section } = await editCaptions([ENGLISH, SPANISH]);
+    server.use(http.delete(`${CAPTIONS}/es`, () => noContent()));
+    const seen = recordRequests();
+
+    await user.click(within(section).getByRole("button", { name: "Remove Español" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Remove these captions?" });
+    await user.click(within(dialog).getByRole("button", { name: "Remove" }));
+
+    await waitFor(() => expect(rows(section)).toEqual(["English"]));
+    expect(sentTo(seen, "DELETE", `${CAPTIONS}/es`)).toHaveLength(1);
+    expect(within(section).getByText("Removed “Español”.")).toBeInTheDocument();
+  });
+});
+
+describe("caption languages", () => {
+  it("spells a tag as the API wants it and names it in itself", () => {
+    expect(normaliseLanguage(" PT-BR ")).toBe("pt-BR");
+    expect(languageName("fr")).toBe("Français");
+    expect(languageName("de")).toBe("Deutsch");
+    expect(languageName("not a tag")).toBeNull();
+  });
+});
