@@ -1,12 +1,15 @@
 """Ended sessions in the SPA (issue 16 items 5, 6 and 7), in Debian's Chromium.
 
-Two journeys against a real ``streamstack dev``, each with two browser contexts (two
+Three journeys against a real ``streamstack dev``, each with two browser contexts (two
 devices: their own cookies and storage):
 
 * **Password change.** A viewer is signed in on a laptop and on a phone. On the phone they
   change their password on the Account page; the laptop's next click (History) lands on
   sign-in saying "Your session ended", the old password is refused there and the new one
   works. The phone stays signed in, now with one session.
+* **Signed out everywhere.** The viewer presses "Sign out everywhere" on the phone; the
+  laptop's next click (Browse, a public page) falls back to browsing signed out, saying the
+  session ended, with no error on the page.
 * **Admin disables a signed-in viewer.** While the viewer is signed in, the admin presses
   "Disable" on the Users page; the viewer's next click fails and lands on sign-in saying
   the session ended, signing in again is refused with "This account is disabled", and once
@@ -146,3 +149,48 @@ def test_only_the_named_refusals_are_forgiven() -> None:
     log = BrowserLog(console_errors=[line, "TypeError: x is undefined (http://127.0.0.1:1/a.js)"])
     assert log.unexpected_console_errors((HISTORY, 401)) == log.console_errors[1:]
     assert log.unexpected_console_errors((HISTORY, 403), (REFRESH, 401)) == log.console_errors
+
+
+@pytest.mark.timeout(120)
+async def test_signed_out_everywhere_the_other_device_browses_anonymously(
+    dev_server: DevServer,
+) -> None:
+    """After "Sign out everywhere" elsewhere, Browse falls back to browsing signed out."""
+    base = dev_server.url
+    register_viewer(dev_server, VIEWER, PASSWORD)
+    log = BrowserLog()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            laptop, laptop_page = await new_page(browser, log)
+            await sign_in(laptop_page, base, VIEWER, PASSWORD)
+            nav = laptop_page.get_by_role("navigation", name="Main")
+            await nav.get_by_role("link", name="Account").click()
+            await laptop_page.get_by_test_id("account-email").wait_for()
+            phone, phone_page = await new_page(browser, log)
+            await sign_in(phone_page, base, VIEWER, PASSWORD)
+            await phone_page.goto(f"{base}/account")
+            await phone_page.get_by_role("button", name="Sign out everywhere").click()
+            await phone_page.wait_for_url(f"{base}/signin")
+
+            await nav.get_by_role("link", name="Browse").click()
+            notice = laptop_page.get_by_test_id("session-ended")
+            await notice.wait_for()
+            assert (await notice.text_content() or "").startswith(
+                "Your session ended, so you are browsing signed out."
+            )
+            await laptop_page.get_by_test_id("empty-state").wait_for()
+            await nav.get_by_role("link", name="Sign in").wait_for()
+            assert await laptop_page.get_by_role("alert").count() == 0
+            await laptop.close()
+            await phone.close()
+        finally:
+            await browser.close()
+
+    # Browse's own requests, the signed-in row's and the refresh each met the ended session.
+    log.assert_clean(
+        ("/api/v1/catalogue", 401),
+        ("/api/v1/catalogue/me/continue-watching", 401),
+        (HISTORY, 401),
+        (REFRESH, 401),
+    )
