@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.jobs import TranscodeHandler, TranscodeJobs, WorkerLimits
 from streamstack.ingest.probe import MediaProber
 from streamstack.ingest.processing import MediaPipeline
@@ -29,7 +30,8 @@ SWEEP_INTERVAL_SECONDS = 300.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the ingest module: upload routes and the sweeper of abandoned uploads."""
+    """Mount the ingest module: upload and caption routes, the sweeper of abandoned uploads,
+    the transcoding workers (when in process) and the take-down of deleted items."""
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
     queue = transcode_queue(context)
@@ -38,11 +40,12 @@ def mount(context: ModuleContext) -> MountedModule:
         memory_bytes=settings.ingest_probe_memory_bytes,
         concurrency=settings.ingest_probe_concurrency,
     )
+    catalogue = CatalogueClient(context.transport("catalogue"))
     pipeline = MediaPipeline(
         media,
         context.backends.objects(settings.thumbnails_bucket),
         prober,
-        CatalogueClient(context.transport("catalogue")),
+        catalogue,
         TranscodeJobs(queue),
     )
     service = IngestService(
@@ -64,7 +67,7 @@ def mount(context: ModuleContext) -> MountedModule:
     takedown_tasks, takedown_events = takedown(context, transcoding)
     return MountedModule(
         name="ingest",
-        route_handlers=[ingest_router(service)],
+        route_handlers=[ingest_router(service, CaptionTracks(media, catalogue))],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],

@@ -3,27 +3,59 @@
 * ``POST /upload``: a multipart/form-data post whose ``file`` part streams to storage.
 * ``/uploads``: the tus 1.0 resumable-upload endpoint (OPTIONS, POST, HEAD, PATCH, DELETE).
 * ``GET /jobs/{upload_id}``: how an upload ended (the SPA polls it after the last PATCH).
+* ``PUT``/``DELETE /items/{item_id}/captions/{language}``: add, replace or remove an item's
+  caption track (the body of a PUT is the WebVTT or SubRip file itself).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, Router, delete, get, head, patch, post, route
+from litestar import (
+    Controller,
+    Request,
+    Response,
+    Router,
+    delete,
+    get,
+    head,
+    patch,
+    post,
+    put,
+    route,
+)
 from litestar.connection import ASGIConnection
 from litestar.datastructures import ResponseHeader
 from litestar.enums import HttpMethod
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
 from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.limits import (
+    CAPTION_LABEL_MAX,
+    CAPTION_LANGUAGE,
+    CAPTION_LANGUAGE_MAX,
+    CAPTION_MAX_BYTES,
+    ONE_LINE,
+)
 from streamstack.ingest import tus
+from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
 from streamstack.ingest.form import StreamingForm, boundary_of
-from streamstack.ingest.schemas import Job
+from streamstack.ingest.schemas import CaptionTrackList, Job
 from streamstack.ingest.service import ClientDisconnected, IngestService, UploadStatus
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -295,11 +327,137 @@ class ResumableUploadController(Controller):
         return Response(None, status_code=204, headers={"Tus-Resumable": tus.VERSION})
 
 
-def ingest_router(service: IngestService) -> Router:
-    """Every ingest route, admins only, with the service and caller injected."""
+#: What a caption file may be sent as (``Content-Type``; none at all is taken too).
+CAPTION_CONTENT_TYPES = (
+    "text/vtt",
+    "application/x-subrip",
+    "text/plain",
+    "application/octet-stream",
+)
+CaptionLanguageParameter = Annotated[
+    str,
+    Parameter(
+        pattern=CAPTION_LANGUAGE,
+        max_length=CAPTION_LANGUAGE_MAX,
+        description="a BCP 47 language tag: en, pt-BR, zh-Hans …",
+    ),
+]
+
+
+@dataclasses.dataclass
+class CaptionUploadOperation(Operation):
+    """The caption PUT's OpenAPI operation: its body is the raw file, read by the handler
+    itself (so its size is checked as it arrives), which Litestar cannot infer."""
+
+    def __post_init__(self) -> None:
+        binary = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        )
+        self.request_body = RequestBody(
+            content=dict.fromkeys(CAPTION_CONTENT_TYPES, binary),
+            required=True,
+            description=f"the WebVTT or SubRip file, UTF-8, at most {CAPTION_MAX_BYTES} bytes",
+        )
+
+
+async def caption_body(request: Request[Any, Any, Any]) -> bytes:
+    """The body of a caption PUT: an accepted type, at most ``CAPTION_MAX_BYTES`` (413
+    ``caption_too_large`` as soon as it is known to be larger, before any parsing)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type not in CAPTION_CONTENT_TYPES:
+        raise UnsupportedMediaType(
+            f"send the caption file as one of {', '.join(CAPTION_CONTENT_TYPES)}",
+            code="unsupported_media_type",
+        )
+    too_large = PayloadTooLarge(
+        f"a caption file may have at most {CAPTION_MAX_BYTES} bytes", code="caption_too_large"
+    )
+    announced = content_length(request)
+    if announced is not None and announced > CAPTION_MAX_BYTES:
+        raise too_large
+    body = bytearray()
+    async for chunk in request_chunks(request):
+        body += chunk
+        if len(body) > CAPTION_MAX_BYTES:
+            raise too_large
+    return bytes(body)
+
+
+class CaptionController(Controller):
+    """An item's caption tracks: add or replace (PUT), remove (DELETE)."""
+
+    path = "/items/{item_id:uuid}/captions"
+    tags = ["ingest"]
+    security = BEARER
+
+    @put(
+        "/{language:str}",
+        status_code=200,
+        request_max_body_size=None,  # caption_body enforces CAPTION_MAX_BYTES itself
+        operation_class=CaptionUploadOperation,
+        responses=error_responses(
+            {
+                404: "No such media item (nothing is stored).",
+                409: "The item has the most caption tracks allowed (`too_many_captions`).",
+                413: "The file is larger than the caption limit (`caption_too_large`).",
+                415: "The Content-Type is not one a caption file is sent as.",
+                422: "The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, "
+                "`caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
+                "`caption_too_many_cues`, `caption_cue_too_long`); nothing is stored.",
+            }
+        ),
+        summary="Add or replace a caption track",
+        description="The body is the WebVTT or SubRip file; it is checked and stored as "
+        "WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. "
+        "Answers the item's caption tracks.",
+    )
+    async def put_caption(
+        self,
+        request: Request[Any, Any, Any],
+        captions: CaptionTracks,
+        call_context: CallContext,
+        item_id: uuid.UUID,
+        language: CaptionLanguageParameter,
+        label: Annotated[
+            str | None,
+            Parameter(
+                min_length=1,
+                max_length=CAPTION_LABEL_MAX,
+                pattern=ONE_LINE,
+                description="what the player's menu shows (default: the replaced track's "
+                "label, or the language)",
+            ),
+        ] = None,
+    ) -> CaptionTrackList:
+        """Check the file, store it as WebVTT, record the track; the item's tracks."""
+        cues = parsed_upload(await caption_body(request))
+        item = await captions.store(
+            str(item_id), language, cues, label=label, source="upload", context=call_context
+        )
+        return CaptionTrackList(media_id=item.id, captions=item.captions)
+
+    @delete(
+        "/{language:str}",
+        status_code=204,
+        responses=error_responses({404: "No such media item, or no track in this language."}),
+        summary="Remove a caption track",
+    )
+    async def delete_caption(
+        self,
+        captions: CaptionTracks,
+        call_context: CallContext,
+        item_id: uuid.UUID,
+        language: CaptionLanguageParameter,
+    ) -> None:
+        """Forget the track and delete its files."""
+        await captions.remove(str(item_id), language, call_context)
+
+
+def ingest_router(service: IngestService, captions: CaptionTracks) -> Router:
+    """Every ingest route, admins only, with the services and caller injected."""
     return Router(
         path=PREFIX,
-        route_handlers=[UploadController, ResumableUploadController],
+        route_handlers=[UploadController, ResumableUploadController, CaptionController],
         guards=[requires_admin],
-        dependencies={**provide_values(service=service), **CALLER},
+        dependencies={**provide_values(service=service, captions=captions), **CALLER},
     )

@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.catalogue import CaptionTrack, MediaItem
 from streamstack.contracts.limits import Description, Tags, Title
 from streamstack.kernel.errors import BadRequest
 
@@ -75,3 +75,11 @@ class Job(msgspec.Struct, frozen=True):
     state: JobState
     item: MediaItem | None = None
     error: str | None = None
+
+
+class CaptionTrackList(msgspec.Struct, frozen=True):
+    """``PUT /api/v1/ingest/items/{item_id}/captions/{language}``: the item's caption tracks
+    after the change, by language."""
+
+    media_id: str
+    captions: list[CaptionTrack]

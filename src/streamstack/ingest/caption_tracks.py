@@ -1,0 +1,147 @@
+"""An item's caption tracks in the media bucket, and their record in the catalogue.
+
+Each track is two objects under the item's prefix: ``captions/<language>.vtt``, the WebVTT
+:func:`~streamstack.ingest.captions.render_webvtt` wrote from the parsed cues (never the
+uploader's bytes), and ``captions/<language>.m3u8``, the one-segment HLS subtitle playlist
+naming it. The catalogue records which tracks an item has (``CHANGE_CAPTION``); when the
+item has an HLS master playlist, it is rewritten to list exactly the recorded tracks.
+
+The order of the steps leaves nothing behind that no record names:
+
+* an upload writes the WebVTT first and records it after; if the catalogue answers that
+  the item does not exist (404) or has too many tracks (409), the file is deleted again.
+  An item deleted after the record has its caption files removed by the take-down,
+  which the deletion's ``media.deleted`` event names them in;
+* an embedded track (extracted by the transcoding job) is recorded first, because an
+  uploaded track of the same language wins: the file is written only when the record
+  says the track is the embedded one;
+* a removal forgets the record first, then deletes the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+import structlog
+
+from streamstack.contracts.catalogue import (
+    CaptionChange,
+    CaptionSource,
+    CatalogueClient,
+    MediaItem,
+    object_prefix,
+)
+from streamstack.contracts.streaming import (
+    HLS_MASTER_PATH,
+    PREFIX_FILE_TYPES,
+    caption_path,
+    caption_paths,
+    caption_playlist_path,
+)
+from streamstack.ingest.captions import CaptionRefused, Cue, parse_caption_file, render_webvtt
+from streamstack.ingest.transcoding.playlists import subtitle_playlist, with_subtitles
+from streamstack.kernel.errors import AppError, Conflict, NotFound
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all
+
+log = structlog.get_logger(__name__)
+
+_PLAYLIST_TYPE = PREFIX_FILE_TYPES[".m3u8"]
+_WEBVTT_TYPE = PREFIX_FILE_TYPES[".vtt"]
+
+
+def parsed_upload(data: bytes) -> list[Cue]:
+    """The cues of an uploaded caption file; a refusal as a 413 or 422 in the error shape."""
+    try:
+        return parse_caption_file(data)
+    except CaptionRefused as refused:
+        raise AppError(refused.detail, code=refused.code, status=refused.status) from None
+
+
+class CaptionTracks:
+    """Writes, records and removes the caption tracks of items (see the module docstring)."""
+
+    def __init__(self, media: ObjectStore, catalogue: CatalogueClient) -> None:
+        self.media = media
+        self.catalogue = catalogue
+
+    async def store(
+        self,
+        media_id: str,
+        language: str,
+        cues: Sequence[Cue],
+        *,
+        label: str | None = None,
+        source: CaptionSource = "upload",
+        context: CallContext | None = None,
+    ) -> MediaItem:
+        """Write the track of ``language`` (replacing one there was), record it, and rewrite
+        the item's master playlist; the item with its tracks after the change.
+
+        ``label`` None keeps a replaced track's label (a new one is named by its language).
+        404 when the item does not exist, 409 when it has ``MAX_CAPTION_TRACKS`` already:
+        then nothing of the track is left in storage.
+        """
+        change = CaptionChange(media_id=media_id, language=language, label=label, source=source)
+        vtt = render_webvtt(cues)
+        if source == "embedded":
+            item = await self.catalogue.change_caption(change, context)
+            if not _recorded_as(item, language, source):
+                log.info("captions.upload_kept", media_id=media_id, language=language)
+                return item
+            await self._write(media_id, caption_path(language), vtt, _WEBVTT_TYPE)
+        else:
+            await self._write(media_id, caption_path(language), vtt, _WEBVTT_TYPE)
+            try:
+                item = await self.catalogue.change_caption(change, context)
+            except (NotFound, Conflict):
+                # No record names the file: a missing item, or one track too many.
+                await self._delete_files(media_id, language)
+                raise
+        duration = max(item.duration_seconds or 0.0, max((cue.end for cue in cues), default=0.0))
+        playlist = subtitle_playlist(language, duration).encode()
+        await self._write(media_id, caption_playlist_path(language), playlist, _PLAYLIST_TYPE)
+        await self.write_master(item)
+        log.info("captions.stored", media_id=media_id, language=language, source=source)
+        return item
+
+    async def remove(
+        self, media_id: str, language: str, context: CallContext | None = None
+    ) -> MediaItem:
+        """Forget the track of ``language``, delete its files and rewrite the master
+        playlist; 404 when the item or the track does not exist."""
+        change = CaptionChange(media_id=media_id, language=language, remove=True)
+        item = await self.catalogue.change_caption(change, context)
+        await self._delete_files(media_id, language)
+        await self.write_master(item)
+        log.info("captions.removed", media_id=media_id, language=language)
+        return item
+
+    async def write_master(self, item: MediaItem) -> None:
+        """Rewrite the item's stored HLS master playlist (if it has one) to list exactly
+        ``item.captions``; the transcoding job calls it after writing a master."""
+        if not item.has_hls:
+            return
+        key = object_prefix(item.id) + HLS_MASTER_PATH
+        try:
+            master = (await read_all(await self.media.read(key))).decode("utf-8")
+        except ObjectNotFound:
+            return
+        rewritten = with_subtitles(master, item.captions)
+        if rewritten != master:
+            await self._write(item.id, HLS_MASTER_PATH, rewritten.encode(), _PLAYLIST_TYPE)
+
+    async def _write(self, media_id: str, path: str, data: bytes, content_type: str) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield data
+
+        await self.media.write(object_prefix(media_id) + path, chunks(), content_type=content_type)
+
+    async def _delete_files(self, media_id: str, language: str) -> None:
+        for path in caption_paths(language):
+            await self.media.delete(object_prefix(media_id) + path)
+
+
+def _recorded_as(item: MediaItem, language: str, source: CaptionSource) -> bool:
+    """Whether the item's track of ``language`` is recorded as coming from ``source``."""
+    return any(track.language == language and track.source == source for track in item.captions)

@@ -1,0 +1,347 @@
+"""Caption tracks over HTTP: ``PUT``/``DELETE /api/v1/ingest/items/{id}/captions/{language}``.
+
+All four modules in one app on both backend kinds: the track is stored as WebVTT we wrote,
+recorded in the catalogue, listed on the item and in stream tokens, served with the token,
+listed by the HLS master playlist, and removed with the item. Hostile or wrong input is a
+4xx in the error shape and stores nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import msgspec
+from ingest_rig import Rig, eventually
+
+from streamstack.contracts.catalogue import ProcessingUpdate, Rendition
+from streamstack.contracts.limits import CAPTION_MAX_BYTES, MAX_CAPTION_TRACKS
+from streamstack.ingest.captions import parse_caption_file
+from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
+from streamstack.kernel.storage import ObjectStore, read_all
+from streamstack.kernel.transport import SECRET_HEADER
+from support.apps import INTERNAL_SECRET, bearer, mint_token
+
+CATALOGUE = "/api/v1/catalogue"
+VTT = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n\n00:00:03.000 --> 00:00:04.500\nWorld\n"
+SRT = (
+    b"1\n00:00:01,000 --> 00:00:02,000\n<i>Bonjour</i>\n\n2\n00:00:03,000 --> 00:00:04,000\nMonde\n"
+)
+MASTER = (
+    "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+    "#EXT-X-STREAM-INF:BANDWIDTH=400000,AVERAGE-BANDWIDTH=300000,RESOLUTION=426x240,"
+    'CODECS="avc1.42c015,mp4a.40.2",FRAME-RATE=25.000\n240p/index.m3u8\n'
+)
+
+
+def captions_url(item_id: str, language: str) -> str:
+    return f"/api/v1/ingest/items/{item_id}/captions/{language}"
+
+
+async def register(rig: Rig) -> str:
+    """A published item in the catalogue (its original need not exist for captions)."""
+    item_id = str(uuid.uuid4())
+    body = {
+        "id": item_id,
+        "title": "Captioned",
+        "s3_key": f"{item_id}.mp4",
+        "size_bytes": 1000,
+        "content_type": "video/mp4",
+        "duration_seconds": 30.0,
+    }
+    r = await rig.client.post(f"{CATALOGUE}/", json=body, headers=rig.admin())
+    assert r.status_code == 201, r.text
+    return item_id
+
+
+async def put(
+    rig: Rig,
+    item_id: str,
+    language: str,
+    data: bytes,
+    *,
+    content_type: str = "text/vtt",
+    headers: dict[str, str] | None = None,
+    **params: str,
+) -> httpx.Response:
+    return await rig.client.put(
+        captions_url(item_id, language),
+        content=data,
+        params=params,
+        headers={"Content-Type": content_type, **(rig.admin() if headers is None else headers)},
+    )
+
+
+def media(rig: Rig) -> ObjectStore:
+    store: ObjectStore = rig.client.app.state.backends.objects(rig.settings.media_bucket)
+    return store
+
+
+async def read_text(rig: Rig, key: str) -> str:
+    return (await read_all(await media(rig).read(key))).decode()
+
+
+def caption_keys(rig: Rig, item_id: str) -> list[str]:
+    return [key for key in rig.stored()["media"] if key.startswith(f"{item_id}/captions/")]
+
+
+async def item_captions(rig: Rig, item_id: str) -> list[dict[str, Any]]:
+    r = await rig.client.get(f"{CATALOGUE}/{item_id}", headers=rig.admin())
+    assert r.status_code == 200, r.text
+    captions: list[dict[str, Any]] = r.json()["captions"]
+    return captions
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"status", "code", "detail", "request_id"}
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code, body
+
+
+# --- adding, replacing, removing ---------------------------------------------------------
+
+
+async def test_a_track_is_added_replaced_and_removed(rig: Rig) -> None:
+    item_id = await register(rig)
+    added = await put(rig, item_id, "en", VTT, label="English")
+    assert added.status_code == 200, added.text
+    assert added.json() == {
+        "media_id": item_id,
+        "captions": [{"language": "en", "label": "English", "source": "upload"}],
+    }
+    assert caption_keys(rig, item_id) == [
+        f"{item_id}/captions/en.m3u8",
+        f"{item_id}/captions/en.vtt",
+    ]
+    stored = await read_text(rig, f"{item_id}/captions/en.vtt")
+    assert stored.startswith("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello")
+    assert parse_caption_file(stored.encode()) == parse_caption_file(VTT)
+    playlist = await read_text(rig, f"{item_id}/captions/en.m3u8")
+    assert "#EXTINF:30.000,\nen.vtt\n#EXT-X-ENDLIST" in playlist
+
+    # Replacing with SubRip: converted to WebVTT; the label stays unless a new one is given.
+    replaced = await put(rig, item_id, "en", SRT, content_type="application/x-subrip")
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["captions"] == [
+        {"language": "en", "label": "English", "source": "upload"}
+    ]
+    stored = await read_text(rig, f"{item_id}/captions/en.vtt")
+    assert (
+        stored
+        == "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<i>Bonjour</i>\n\n00:00:03.000 --> 00:00:04.000\nMonde\n"
+    )
+
+    second = await put(rig, item_id, "pt-BR", SRT, content_type="text/plain")
+    assert [t["language"] for t in second.json()["captions"]] == ["en", "pt-BR"]
+    assert await item_captions(rig, item_id) == [
+        {"language": "en", "label": "English", "source": "upload"},
+        {"language": "pt-BR", "label": "pt-BR", "source": "upload"},
+    ]
+
+    removed = await rig.client.delete(captions_url(item_id, "en"), headers=rig.admin())
+    assert removed.status_code == 204, removed.text
+    assert caption_keys(rig, item_id) == [
+        f"{item_id}/captions/pt-BR.m3u8",
+        f"{item_id}/captions/pt-BR.vtt",
+    ]
+    assert [t["language"] for t in await item_captions(rig, item_id)] == ["pt-BR"]
+    again = await rig.client.delete(captions_url(item_id, "en"), headers=rig.admin())
+    assert_error(again, 404, "caption_not_found")
+
+
+async def test_tracks_are_served_with_the_stream_token(rig: Rig) -> None:
+    item_id = await register(rig)
+    assert (await put(rig, item_id, "en", VTT, label="English")).status_code == 200
+    viewer = bearer(mint_token(rig.settings, role="viewer"))
+    r = await rig.client.post(f"{CATALOGUE}/{item_id}/stream-token", headers=viewer)
+    assert r.status_code == 200, r.text
+    grant = r.json()
+    url = f"{grant['stream_url']}/captions/en.vtt"
+    assert grant["captions"] == [{"language": "en", "label": "English", "url": url}]
+    served = await rig.client.get(url)
+    assert served.status_code == 200, served.text
+    assert served.headers["content-type"].startswith("text/vtt")
+    assert served.content.decode() == await read_text(rig, f"{item_id}/captions/en.vtt")
+    playlist = await rig.client.get(f"{grant['stream_url']}/captions/en.m3u8")
+    assert playlist.status_code == 200
+    assert playlist.headers["content-type"].startswith("application/vnd.apple.mpegurl")
+
+
+async def report_hls(rig: Rig, item_id: str) -> None:
+    """The transcoding worker's report that the item's master playlist is written."""
+    update = ProcessingUpdate(
+        media_id=item_id,
+        state="ready",
+        percent=100,
+        renditions=[Rendition(height=240, bandwidth=400_000)],
+        hls=True,
+    )
+    r = await rig.client.post(
+        "/internal/v1/catalogue/processing",
+        content=msgspec.json.encode(update),
+        headers={SECRET_HEADER: INTERNAL_SECRET, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+
+
+async def bytes_of(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def test_the_master_playlist_lists_the_tracks(rig: Rig) -> None:
+    item_id = await register(rig)
+    master_key = f"{item_id}/hls/master.m3u8"
+    await media(rig).write(master_key, bytes_of(MASTER.encode()))
+    await report_hls(rig, item_id)
+
+    assert (await put(rig, item_id, "en", VTT, label='English "CC"')).status_code == 200
+    assert (await put(rig, item_id, "de", VTT, label="Deutsch")).status_code == 200
+    master = await read_text(rig, master_key)
+    assert master.splitlines()[3:] == [
+        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Deutsch",LANGUAGE="de",'
+        'DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="../captions/de.m3u8"',
+        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English \'CC\'",LANGUAGE="en",'
+        'DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="../captions/en.m3u8"',
+        MASTER.splitlines()[3] + ',SUBTITLES="subs"',
+        "240p/index.m3u8",
+    ]
+    for language in ("de", "en"):
+        r = await rig.client.delete(captions_url(item_id, language), headers=rig.admin())
+        assert r.status_code == 204, r.text
+    assert await read_text(rig, master_key) == MASTER
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+
+async def test_only_admins_may(rig: Rig) -> None:
+    item_id = await register(rig)
+    viewer = rig.viewer()
+    assert_error(await put(rig, item_id, "en", VTT, headers=viewer), 403)
+    assert_error(await put(rig, item_id, "en", VTT, headers={}), 401)
+    r = await rig.client.delete(captions_url(item_id, "en"), headers=viewer)
+    assert_error(r, 403)
+    jti = uuid.uuid4().hex
+    backends = rig.client.app.state.backends
+    revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, 3600))
+    await revocations.revoke(jti)
+    revoked = bearer(mint_token(rig.settings, role="admin", jti=jti))
+    assert_error(await put(rig, item_id, "en", VTT, headers=revoked), 401, "token_revoked")
+    assert caption_keys(rig, item_id) == []
+    assert await item_captions(rig, item_id) == []
+
+
+# --- refusals: a clear 4xx, nothing stored ------------------------------------------------
+
+
+async def test_hostile_and_wrong_files_store_nothing(rig: Rig) -> None:
+    item_id = await register(rig)
+    cases: list[tuple[bytes, str, int, str]] = [
+        (b"\x00\x01\x02\x03" * 100, "application/octet-stream", 422, "caption_binary"),
+        (
+            "WEBVTT\n\n00:01.000 --> 00:02.000\ncaf\xe9\n".encode("latin-1"),
+            "text/vtt",
+            422,
+            "caption_encoding",
+        ),
+        (
+            "WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n".encode("utf-16"),
+            "text/vtt",
+            422,
+            "caption_encoding",
+        ),
+        (
+            b"1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nthis is garbage\n",
+            "application/x-subrip",
+            422,
+            "caption_syntax",
+        ),
+        (
+            b"WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nbackwards\n",
+            "text/vtt",
+            422,
+            "caption_timing",
+        ),
+        (b"", "text/vtt", 422, "caption_empty"),
+        (VTT, "image/png", 415, "unsupported_media_type"),
+        (b"WEBVTT\n\n" + b"x" * CAPTION_MAX_BYTES, "text/vtt", 413, "caption_too_large"),
+    ]
+    for data, content_type, status, code in cases:
+        assert_error(await put(rig, item_id, "en", data, content_type=content_type), status, code)
+    assert caption_keys(rig, item_id) == []
+    assert await item_captions(rig, item_id) == []
+
+
+async def test_a_body_without_a_length_is_capped_as_it_arrives(rig: Rig) -> None:
+    item_id = await register(rig)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"WEBVTT\n\n"
+        for _ in range(CAPTION_MAX_BYTES // 65536 + 1):
+            yield b"x" * 65536
+
+    r = await rig.client.put(
+        captions_url(item_id, "en"),
+        content=chunks(),
+        headers={**rig.admin(), "Content-Type": "text/vtt"},
+    )
+    assert_error(r, 413, "caption_too_large")
+    assert caption_keys(rig, item_id) == []
+
+
+async def test_bad_languages_and_labels(rig: Rig) -> None:
+    item_id = await register(rig)
+    for language in (
+        "EN",
+        "e",
+        "english-language-tag-far-too-long-x",
+        "en_US",
+        "en-",
+        "..",
+        "en%2F..%2Fx",
+    ):
+        r = await put(rig, item_id, language, VTT)
+        assert r.status_code in (400, 404), (language, r.text)
+        assert r.json()["status"] == r.status_code
+    assert_error(await put(rig, item_id, "en", VTT, label=""), 400)
+    assert_error(await put(rig, item_id, "en", VTT, label="a\nb"), 400)
+    assert_error(await put(rig, item_id, "en", VTT, label="x" * 65), 400)
+    assert caption_keys(rig, item_id) == []
+
+
+async def test_a_missing_item_is_404_and_nothing_is_left(rig: Rig) -> None:
+    before = await rig.snapshot()
+    missing = str(uuid.uuid4())
+    assert_error(await put(rig, missing, "en", VTT), 404, "not_found")
+    assert_error(await rig.client.delete(captions_url(missing, "en"), headers=rig.admin()), 404)
+    await rig.assert_nothing_kept(before)
+
+
+async def test_the_number_of_tracks_is_capped(rig: Rig) -> None:
+    item_id = await register(rig)
+    languages = [f"x{chr(ord('a') + number)}" for number in range(MAX_CAPTION_TRACKS)]
+    for language in languages:
+        assert (await put(rig, item_id, language, VTT)).status_code == 200
+    before = caption_keys(rig, item_id)
+    assert_error(await put(rig, item_id, "en", VTT), 409, "too_many_captions")
+    assert caption_keys(rig, item_id) == before
+    assert len(await item_captions(rig, item_id)) == MAX_CAPTION_TRACKS
+
+
+async def test_deleting_the_item_deletes_its_tracks(rig: Rig) -> None:
+    item_id = await register(rig)
+    for language in ("en", "fr"):
+        assert (await put(rig, item_id, language, VTT)).status_code == 200
+    assert len(caption_keys(rig, item_id)) == 4
+    r = await rig.client.delete(f"{CATALOGUE}/{item_id}", headers=rig.admin())
+    assert r.status_code == 204
+
+    async def gone() -> bool:
+        return caption_keys(rig, item_id) == []
+
+    await eventually(gone, "the take-down deleting the caption files")
