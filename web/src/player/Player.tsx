@@ -57,7 +57,7 @@ function QualityMenu({
   const auto = playing !== null && qualities[playing] ? `Auto (${qualityLabel(qualities[playing])})` : "Auto";
   const highestFirst = [...qualities].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
   return (
-    <>
+    <span className="player-tool">
       <label htmlFor={id}>Quality</label>
       <select id={id} value={level} onChange={(e) => onChange(Number(e.target.value))}>
         <option value={-1}>{auto}</option>
@@ -67,7 +67,7 @@ function QualityMenu({
           </option>
         ))}
       </select>
-    </>
+    </span>
   );
 }
 
@@ -193,22 +193,24 @@ export function Player({ item }: { item: ViewedMediaItem }) {
           />
         )}
         <CaptionsMenu captions={stream.captions} state={captions} />
-        <label htmlFor={speedId}>Speed</label>
-        <select
-          id={speedId}
-          value={speed}
-          onChange={(e) => {
-            const rate = Number(e.target.value);
-            if (videoRef.current) videoRef.current.playbackRate = rate;
-            setSpeed(rate);
-          }}
-        >
-          {SPEEDS.map((s) => (
-            <option key={s} value={s}>
-              {s === 1 ? "Normal" : `${s}×`}
-            </option>
-          ))}
-        </select>
+        <span className="player-tool">
+          <label htmlFor={speedId}>Speed</label>
+          <select
+            id={speedId}
+            value={speed}
+            onChange={(e) => {
+              const rate = Number(e.target.value);
+              if (videoRef.current) videoRef.current.playbackRate = rate;
+              setSpeed(rate);
+            }}
+          >
+            {SPEEDS.map((s) => (
+              <option key={s} value={s}>
+                {s === 1 ? "Normal" : `${s}×`}
+              </option>
+            ))}
+          </select>
+        </span>
         <small className="hint">
           Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
         </small>

@@ -120,7 +120,7 @@ export function CaptionsMenu({ captions, state }: { captions: readonly StreamCap
   const id = useId();
   if (captions.length === 0) return null;
   return (
-    <>
+    <span className="player-tool">
       <label htmlFor={id}>Captions</label>
       <select
         id={id}
@@ -134,6 +134,6 @@ export function CaptionsMenu({ captions, state }: { captions: readonly StreamCap
           </option>
         ))}
       </select>
-    </>
+    </span>
   );
 }
