@@ -14,14 +14,17 @@ from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from ingest_rig import Rig, eventually
 
-from streamstack.contracts.catalogue import ProcessingUpdate, Rendition
+from streamstack.contracts.catalogue import CatalogueClient, ProcessingUpdate, Rendition
 from streamstack.contracts.limits import CAPTION_MAX_BYTES, MAX_CAPTION_TRACKS
+from streamstack.ingest.caption_tracks import CaptionTracks, EmbeddedTrack
 from streamstack.ingest.captions import parse_caption_file
+from streamstack.kernel.errors import NotFound
 from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.kernel.storage import ObjectStore, read_all
-from streamstack.kernel.transport import SECRET_HEADER
+from streamstack.kernel.transport import SECRET_HEADER, InProcessTransport
 from support.apps import INTERNAL_SECRET, bearer, mint_token
 
 CATALOGUE = "/api/v1/catalogue"
@@ -345,3 +348,45 @@ async def test_deleting_the_item_deletes_its_tracks(rig: Rig) -> None:
         return caption_keys(rig, item_id) == []
 
     await eventually(gone, "the take-down deleting the caption files")
+
+
+# --- embedded subtitle streams: the transcoding job's way in ------------------------------
+
+
+def caption_tracks(rig: Rig) -> CaptionTracks:
+    """What the transcoding job stores extracted tracks with, on the rig's app."""
+    catalogue = CatalogueClient(InProcessTransport(rig.client.app.state.operations))
+    return CaptionTracks(media(rig), catalogue)
+
+
+async def test_embedded_tracks_never_replace_uploaded_ones(rig: Rig) -> None:
+    item_id = await register(rig)
+    master_key = f"{item_id}/hls/master.m3u8"
+    await media(rig).write(master_key, bytes_of(MASTER.encode()))
+    await report_hls(rig, item_id)
+    assert (await put(rig, item_id, "en", SRT, label="English")).status_code == 200
+    uploaded = await read_text(rig, f"{item_id}/captions/en.vtt")
+
+    cues = parse_caption_file(VTT)
+    item = await caption_tracks(rig).store_embedded(
+        item_id,
+        [EmbeddedTrack("en", "English (embedded)", cues), EmbeddedTrack("fr", None, cues)],
+    )
+    assert item is not None
+    assert [(t.language, t.label, t.source) for t in item.captions] == [
+        ("en", "English", "upload"),
+        ("fr", "fr", "embedded"),
+    ]
+    assert await read_text(rig, f"{item_id}/captions/en.vtt") == uploaded
+    assert parse_caption_file((await read_text(rig, f"{item_id}/captions/fr.vtt")).encode()) == cues
+    assert 'LANGUAGE="fr"' in await read_text(rig, master_key)
+    # An upload replaces an embedded track.
+    assert (await put(rig, item_id, "fr", SRT)).json()["captions"][1]["source"] == "upload"
+
+
+async def test_embedded_tracks_of_a_deleted_item_store_nothing(rig: Rig) -> None:
+    missing = str(uuid.uuid4())
+    tracks = [EmbeddedTrack("en", None, parse_caption_file(VTT))]
+    with pytest.raises(NotFound):
+        await caption_tracks(rig).store_embedded(missing, tracks)
+    assert caption_keys(rig, missing) == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
+import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import (
@@ -48,6 +49,16 @@ log = structlog.get_logger(__name__)
 
 _PLAYLIST_TYPE = PREFIX_FILE_TYPES[".m3u8"]
 _WEBVTT_TYPE = PREFIX_FILE_TYPES[".vtt"]
+
+
+class EmbeddedTrack(msgspec.Struct, frozen=True):
+    """A subtitle stream of an upload, as the transcoding job extracted it."""
+
+    language: str
+    """A ``CaptionLanguage`` (BCP 47); streams tagged ``und`` or untagged are not tracks."""
+    label: str | None
+    """The stream's title, if it has one (None: a new track is named by its language)."""
+    cues: list[Cue]
 
 
 def parsed_upload(data: bytes) -> list[Cue]:
@@ -103,6 +114,29 @@ class CaptionTracks:
         await self._write(media_id, caption_playlist_path(language), playlist, _PLAYLIST_TYPE)
         await self.write_master(item)
         log.info("captions.stored", media_id=media_id, language=language, source=source)
+        return item
+
+    async def store_embedded(
+        self, media_id: str, tracks: Sequence[EmbeddedTrack]
+    ) -> MediaItem | None:
+        """Store the subtitle tracks the transcoding job extracted from an upload, each as
+        :meth:`store` with ``source="embedded"`` (languages with an uploaded track keep it;
+        past ``MAX_CAPTION_TRACKS`` the rest are skipped); the item after the last one, None
+        when there were none. 404 when the item was deleted meanwhile: the job should stop.
+        """
+        item: MediaItem | None = None
+        for track in tracks:
+            try:
+                item = await self.store(
+                    media_id, track.language, track.cues, label=track.label, source="embedded"
+                )
+            except Conflict as refused:
+                log.warning(
+                    "captions.embedded_skipped",
+                    media_id=media_id,
+                    language=track.language,
+                    reason=refused.detail,
+                )
         return item
 
     async def remove(
