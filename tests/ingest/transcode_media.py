@@ -7,6 +7,7 @@ quadrant (so a test can tell where the picture's corner went after rotation).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import struct
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import av
+import av.subtitles.codeccontext
+import av.subtitles.subtitle
 
 SECONDS = 3.0
 FPS = 25
@@ -303,3 +306,92 @@ def hdr_mkv(directory: Path, transfer: int) -> Path:
 def unknown_duration_mkv(directory: Path) -> Path:
     """H.264 in Matroska written as a live stream: no duration anywhere in its headers."""
     return x264(directory / "live.mkv", container="matroska", audio=None, live=True)
+
+
+#: The ASS header FFmpeg's text subtitle encoders start from (their input is ASS events).
+ASS_HEADER = b"""[Script Info]
+ScriptType: v4.00+
+PlayResX: 384
+PlayResY: 288
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, \
+Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, \
+Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Subtitles:
+    """One subtitle stream to write: ``cues`` (start, end in seconds, ASS text) go through
+    FFmpeg's ``codec`` encoder; ``packets`` (pts in ms, payload) are written as they are,
+    each shown for 1 ms (hostile streams: bytes no encoder would make)."""
+
+    codec: str
+    cues: Sequence[tuple[float, float, str]] = ()
+    packets: Sequence[tuple[int, bytes]] = ()
+    language: str | None = None
+    title: str | None = None
+    forced: bool = False
+
+
+def subtitled(
+    path: Path, *, container: str, tracks: Sequence[Subtitles], seconds: float = 2.0
+) -> Path:
+    """A small silent video (VP9 in WebM, H.264 elsewhere) with subtitle ``tracks``."""
+    webm = container == "webm"
+    options = {"deadline": "realtime", "cpu-used": "8"} if webm else {"preset": "ultrafast"}
+    with av.open(str(path), "w", format=container) as out:
+        video = out.add_stream("libvpx-vp9" if webm else "libx264", rate=FPS, options=options)
+        assert isinstance(video, av.video.stream.VideoStream)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        streams = [_subtitle_stream(out, track) for track in tracks]
+        for index in range(round(seconds * FPS)):
+            frame = picture(index, 320, 240)
+            frame.pts = index
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        for stream, track in zip(streams, tracks, strict=True):
+            _write_subtitles(out, stream, track)
+    return path
+
+
+def _subtitle_stream(out: av.container.OutputContainer, track: Subtitles) -> av.stream.Stream:
+    stream = out.add_stream(track.codec)
+    context = stream.codec_context
+    assert isinstance(context, av.subtitles.codeccontext.SubtitleCodecContext)
+    context.subtitle_header = ASS_HEADER  # the text encoders refuse to open without it
+    context.time_base = Fraction(1, 1000)
+    if track.language is not None:
+        stream.metadata["language"] = track.language
+    if track.title is not None:
+        stream.metadata["title"] = track.title
+    if track.forced:
+        stream.disposition = av.stream.Disposition.forced
+    return stream
+
+
+def _write_subtitles(
+    out: av.container.OutputContainer, stream: av.stream.Stream, track: Subtitles
+) -> None:
+    context = stream.codec_context
+    timed: list[tuple[int, int, bytes]] = [(pts, 1, data) for pts, data in track.packets]
+    for order, (start, end, text) in enumerate(track.cues):
+        assert isinstance(context, av.subtitles.codeccontext.SubtitleCodecContext)
+        start_ms, end_ms = round(start * 1000), round(end * 1000)
+        event = f"{order},0,Default,,0,0,0,,{text}".encode()
+        subtitle = av.subtitles.subtitle.SubtitleSet.create(
+            text=event, start=0, end=end_ms - start_ms, pts=start_ms
+        )
+        timed.append((start_ms, end_ms - start_ms, bytes(context.encode_subtitle(subtitle))))
+    for pts, duration, data in sorted(timed, key=lambda entry: entry[0]):
+        packet = av.Packet(data)
+        packet.stream = stream
+        packet.time_base = Fraction(1, 1000)
+        packet.pts = packet.dts = pts
+        packet.duration = duration
+        out.mux(packet)

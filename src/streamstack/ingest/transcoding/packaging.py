@@ -18,6 +18,7 @@ from streamstack.ingest.transcoding.rendition import INIT_SEGMENT, PLAYLIST, Ren
 from streamstack.ingest.transcoding.results import (
     RenditionResult,
     StoryboardResult,
+    SubtitleResult,
     TranscodeResult,
 )
 
@@ -56,8 +57,10 @@ def package(
     duration: float,
     *,
     has_audio: bool,
+    subtitles: tuple[SubtitleResult, ...] = (),
 ) -> TranscodeResult:
-    """Measure every rung, write the master playlist, and list every file written."""
+    """Measure every rung, write the master playlist, and list every file written
+    (``subtitles`` are the caption tracks written, which the job stores itself)."""
     results = []
     files: list[str] = []
     if storyboard is not None:
@@ -78,6 +81,7 @@ def package(
         renditions=tuple(results),
         storyboard=storyboard,
         files=tuple(files),
+        subtitles=subtitles,
     )
 
 

@@ -8,6 +8,7 @@ feeds every rung and the storyboard from the same decoded frames, and publishes:
     hls/master.m3u8
     hls/<rung>/index.m3u8, init.mp4, seg_00001.m4s ...
     storyboard/storyboard.vtt, sheet_001.jpg ...
+    captions/<language>.vtt (the source's text subtitle streams; see :mod:`.subtitles`)
 
 The source is opened through a Python file object with no protocol whitelisted and every
 nested open refused, so a crafted file cannot make FFmpeg read anything else (the
@@ -45,6 +46,7 @@ from streamstack.ingest.transcoding.storyboard import (
     Storyboard,
     tile_interval,
 )
+from streamstack.ingest.transcoding.subtitles import SubtitleExtractor
 from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline, display_size
 
 ProgressCallback = Callable[[Progress], None]
@@ -93,8 +95,9 @@ def transcode(
 
 
 def result_directories(result: TranscodeResult) -> list[str]:
-    """The top-level directories a result's files live in."""
-    return sorted({path.split("/", 1)[0] for path in result.files})
+    """The top-level directories a result's files (and subtitle tracks) live in."""
+    paths = [*result.files, *(s.vtt for s in result.subtitles if s.vtt is not None)]
+    return sorted({path.split("/", 1)[0] for path in paths})
 
 
 def _refuse_nested_open(url: str, flags: int, options: dict[str, Any]) -> Any:
@@ -157,6 +160,7 @@ class _Run:
         self.audio_timeline: AudioTimeline | None = None
         self.renditions: list[Rendition] = []
         self.storyboard: Storyboard | None = None
+        self.subtitles: SubtitleExtractor | None = None
         self.pending_audio: collections.deque[av.AudioFrame] = collections.deque()
         self.frames_out = 0
         self.decode_errors = 0
@@ -167,6 +171,8 @@ class _Run:
             video, audio = pick_streams(container)
             video.thread_type = "AUTO"
             self.prepare(container, video, audio)
+            if self.options.subtitles:
+                self.subtitles = SubtitleExtractor(container, self.origin)
             try:
                 self.decode_all(container, video, audio)
                 for rendition in self.renditions:
@@ -181,7 +187,15 @@ class _Run:
         self.report(0.99, "packaging")
         duration = self.frames_out / float(self.rate)
         board = self.storyboard.finish(duration) if self.storyboard is not None else None
-        return package(self.work, self.renditions, board, duration, has_audio=audio is not None)
+        subtitles = self.subtitles.finish(self.work) if self.subtitles is not None else ()
+        return package(
+            self.work,
+            self.renditions,
+            board,
+            duration,
+            has_audio=audio is not None,
+            subtitles=subtitles,
+        )
 
     def prepare(
         self,
@@ -207,8 +221,12 @@ class _Run:
         audio: av.audio.stream.AudioStream | None,
     ) -> None:
         """The one pass: demux, decode, and hand every frame on."""
-        streams = [video] if audio is None else [video, audio]
+        streams: list[av.stream.Stream] = [video] if audio is None else [video, audio]
+        if self.subtitles is not None:
+            streams += self.subtitles.streams
         for packet in container.demux(streams):
+            if self.subtitles is not None and self.subtitles.offer(packet):
+                continue
             try:
                 frames = packet.decode()
             except av.error.InvalidDataError:

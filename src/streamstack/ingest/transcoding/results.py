@@ -20,6 +20,8 @@ class TranscodeOptions(msgspec.Struct, frozen=True):
     """Encode only the lowest this many rungs (None: the whole ladder). A worker can run
     ``max_rungs=1`` first, so an item is playable early, then the whole ladder, whose
     package replaces the first one in a single rename."""
+    subtitles: bool = True
+    """Extract the source's text subtitle streams as ``captions/<language>.vtt``."""
 
 
 class Progress(msgspec.Struct, frozen=True):
@@ -66,6 +68,23 @@ class StoryboardResult(msgspec.Struct, frozen=True):
     tile_count: int
 
 
+class SubtitleResult(msgspec.Struct, frozen=True):
+    """One subtitle stream of the source: the caption track made of it, or why none was."""
+
+    stream: int
+    """Its index in the source."""
+    codec: str
+    language: str
+    """The caption language tag chosen for it (``und`` when the source named none)."""
+    label: str | None = None
+    """Its title in the source, if it had one."""
+    vtt: str | None = None
+    """The WebVTT written (``captions/<language>.vtt``), or None: the stream was skipped."""
+    cues: int = 0
+    note: str | None = None
+    """Why it was skipped, or where it was cut (for the job's log)."""
+
+
 class TranscodeResult(msgspec.Struct, frozen=True):
     """Everything a transcode wrote; paths are relative to the output directory."""
 
@@ -76,3 +95,6 @@ class TranscodeResult(msgspec.Struct, frozen=True):
     storyboard: StoryboardResult | None
     files: tuple[str, ...]
     """Every file written, in the order to upload them (master playlist last)."""
+    subtitles: tuple[SubtitleResult, ...] = ()
+    """The source's subtitle streams; their WebVTT files are not in ``files``: the job
+    stores them as the item's caption tracks, which an upload of the same language wins."""

@@ -1,9 +1,9 @@
 """Write under a temporary name, publish by renaming: never a playlist of partial files.
 
 A transcode writes everything into ``<output>/.staging-<random>/`` and, once every file is
-complete, swaps each top-level directory (``hls``, ``storyboard``) into place with
-renames: an older copy is first renamed aside, then the new one in, then the old one
-deleted. A run killed at any point leaves either the previous complete package, or none,
+complete, swaps each top-level directory (``hls``, ``storyboard``, ``captions``) into
+place with renames: an older copy is first renamed aside, then the new one in, then the
+old one deleted. A run killed at any point leaves either the previous complete package, or none,
 and debris under dotted names that the next run into the same directory deletes first,
 so a rerun (a redelivered job) simply overwrites.
 """
@@ -57,4 +57,4 @@ def publish(staging: Path, output: Path, names: Sequence[str]) -> None:
 
 
 #: Every top-level directory a package may have.
-_PACKAGE_DIRECTORIES = frozenset({"hls", "storyboard"})
+_PACKAGE_DIRECTORIES = frozenset({"hls", "storyboard", "captions"})
