@@ -36,16 +36,12 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*")
 
 
-class InvalidCredentialFormat(BadRequest):
+class InvalidCredentialFormat(BadRequest, code="invalid_input"):
     """An email, password or display name that can never be valid."""
 
-    code = "invalid_input"
 
-
-class WeakPassword(BadRequest):
+class WeakPassword(BadRequest, code="weak_password"):
     """A new password that is too easy to guess; the detail says why."""
-
-    code = "weak_password"
 
 
 def normalize_email(raw: str) -> str:

@@ -69,10 +69,8 @@ RESET_LIFETIME = datetime.timedelta(hours=1)
 RESET_LINK_PATH = "/reset-password#code="
 
 
-class InvalidCredentials(Unauthorized):
+class InvalidCredentials(Unauthorized, code="invalid_credentials"):
     """Wrong email or password; the same answer whether or not the account exists."""
-
-    code = "invalid_credentials"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

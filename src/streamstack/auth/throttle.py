@@ -42,22 +42,16 @@ from streamstack.kernel.errors import TooManyRequests
 IDLE_SECONDS = 3600
 
 
-class LoginThrottled(TooManyRequests):
+class LoginThrottled(TooManyRequests, code="login_throttled"):
     """Too many sign-in attempts for this email or from this address."""
 
-    code = "login_throttled"
 
-
-class RegistrationThrottled(TooManyRequests):
+class RegistrationThrottled(TooManyRequests, code="registration_throttled"):
     """Too many registrations from this address."""
 
-    code = "registration_throttled"
 
-
-class ResetThrottled(TooManyRequests):
+class ResetThrottled(TooManyRequests, code="reset_throttled"):
     """Too many password-reset attempts from this address."""
-
-    code = "reset_throttled"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -48,10 +48,8 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class DatabaseUnavailable(ServiceUnavailable):
+class DatabaseUnavailable(ServiceUnavailable, code="database_unavailable"):
     """The database did not answer."""
-
-    code = "database_unavailable"
 
 
 #: SQLSTATE classes meaning "the server cannot serve you right now": connection exceptions

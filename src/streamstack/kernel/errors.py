@@ -23,11 +23,22 @@ class ErrorBody(msgspec.Struct, frozen=True):
 
 
 class AppError(Exception):
-    """An error with an HTTP status, a stable machine code and a human message."""
+    """An error with an HTTP status, a stable machine code and a human message.
+
+    A subclass names its status and code in its bases:
+    ``class ObjectNotFound(NotFound, code="object_not_found")``.
+    """
 
     status: int = 500
     code: str = "internal_error"
     default_headers: Mapping[str, str] = {}
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self,
@@ -56,82 +67,66 @@ class AppError(Exception):
         return kind(body.detail, code=body.code, status=body.status, headers=headers)
 
 
-class BadRequest(AppError):
-    status, code = 400, "bad_request"
+class BadRequest(AppError, status=400, code="bad_request"):
+    """The request cannot be used as sent: a malformed parameter, header or body."""
 
 
-class Unauthorized(AppError):
-    status, code = 401, "unauthorized"
+class Unauthorized(AppError, status=401, code="unauthorized"):
+    """No valid credentials came with the request; a bearer token may fix that."""
+
     default_headers = {"WWW-Authenticate": "Bearer"}
 
 
-class Forbidden(AppError):
-    status, code = 403, "forbidden"
+class Forbidden(AppError, status=403, code="forbidden"):
+    """The caller is known but may not do this."""
 
 
-class NotFound(AppError):
-    status, code = 404, "not_found"
+class NotFound(AppError, status=404, code="not_found"):
+    """Nothing is there, or nothing the caller may know of."""
 
 
-class Conflict(AppError):
-    status, code = 409, "conflict"
+class Conflict(AppError, status=409, code="conflict"):
+    """The request contradicts the current state (a taken name, a moved offset)."""
 
 
-class PreconditionFailed(AppError):
-    status, code = 412, "precondition_failed"
+class PreconditionFailed(AppError, status=412, code="precondition_failed"):
+    """A condition the client set (``If-Match``, a protocol version) does not hold."""
 
 
-class PayloadTooLarge(AppError):
-    status, code = 413, "payload_too_large"
+class PayloadTooLarge(AppError, status=413, code="payload_too_large"):
+    """The body is larger than this route takes."""
 
 
-class UnsupportedMediaType(AppError):
-    status, code = 415, "unsupported_media_type"
+class UnsupportedMediaType(AppError, status=415, code="unsupported_media_type"):
+    """The body is of a type this route does not read."""
 
 
-class RangeNotSatisfiable(AppError):
-    status, code = 416, "range_not_satisfiable"
+class RangeNotSatisfiable(AppError, status=416, code="range_not_satisfiable"):
+    """The ``Range`` asked for lies outside the file."""
 
 
-class Unprocessable(AppError):
-    status, code = 422, "unprocessable"
+class Unprocessable(AppError, status=422, code="unprocessable"):
+    """The body was read but its content cannot be used (a file that is no video)."""
 
 
-class TooManyRequests(AppError):
-    status, code = 429, "too_many_requests"
+class TooManyRequests(AppError, status=429, code="too_many_requests"):
+    """Throttled; ``Retry-After`` says when to come back."""
 
 
-class BadGateway(AppError):
-    status, code = 502, "bad_gateway"
+class BadGateway(AppError, status=502, code="bad_gateway"):
+    """A backend answered with an error this service cannot map."""
 
 
-class ServiceUnavailable(AppError):
+class ServiceUnavailable(AppError, status=503, code="service_unavailable"):
     """A backend this request needs is down; the client may retry after a while."""
 
-    status, code = 503, "service_unavailable"
     default_headers = {"Retry-After": "5"}
 
 
-class GatewayTimeout(AppError):
-    status, code = 504, "gateway_timeout"
+class GatewayTimeout(AppError, status=504, code="gateway_timeout"):
+    """A backend did not answer in time."""
 
 
-_BY_STATUS: dict[int, type[AppError]] = {
-    kind.status: kind
-    for kind in (
-        BadRequest,
-        Unauthorized,
-        Forbidden,
-        NotFound,
-        Conflict,
-        PreconditionFailed,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        RangeNotSatisfiable,
-        Unprocessable,
-        TooManyRequests,
-        BadGateway,
-        ServiceUnavailable,
-        GatewayTimeout,
-    )
-}
+#: The class of each status above, to rebuild an error received over HTTP (only the classes
+#: defined here exist when this runs, so a module's own errors never stand in for a status).
+_BY_STATUS: dict[int, type[AppError]] = {kind.status: kind for kind in AppError.__subclasses__()}

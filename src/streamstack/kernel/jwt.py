@@ -32,10 +32,9 @@ TokenType = Literal["access", "refresh"]
 IAT_LEEWAY_SECONDS = 60
 
 
-class InvalidToken(Unauthorized):
+class InvalidToken(Unauthorized, code="invalid_token"):
     """The bearer token is malformed, forged, expired or revoked."""
 
-    code = "invalid_token"
     # RFC 6750 3.1: a client that sent a token learns that this token is the problem.
     default_headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 

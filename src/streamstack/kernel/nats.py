@@ -23,10 +23,8 @@ from streamstack.kernel.errors import ServiceUnavailable
 log = structlog.get_logger(__name__)
 
 
-class NatsUnavailable(ServiceUnavailable):
+class NatsUnavailable(ServiceUnavailable, code="nats_unavailable"):
     """NATS did not answer."""
-
-    code = "nats_unavailable"
 
 
 class NatsConnection:

@@ -25,10 +25,8 @@ class Event(msgspec.Struct, frozen=True):
 EventHandler = Callable[[Event], Awaitable[None]]
 
 
-class EventsUnavailable(ServiceUnavailable):
+class EventsUnavailable(ServiceUnavailable, code="events_unavailable"):
     """The event backend did not take the event."""
-
-    code = "events_unavailable"
 
 
 class Subscription(Protocol):

@@ -38,16 +38,12 @@ QUEUE_NAME = r"[a-z0-9_\-]{1,48}"
 _QUEUE = re.compile(QUEUE_NAME)
 
 
-class JobsUnavailable(ServiceUnavailable):
+class JobsUnavailable(ServiceUnavailable, code="jobs_unavailable"):
     """The job queue backend did not answer."""
 
-    code = "jobs_unavailable"
 
-
-class InvalidJob(BadRequest):
+class InvalidJob(BadRequest, code="invalid_job"):
     """A job id, kind or queue name outside the allowed alphabet."""
-
-    code = "invalid_job"
 
 
 class Job(msgspec.Struct, frozen=True):

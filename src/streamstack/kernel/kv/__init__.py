@@ -17,22 +17,16 @@ _KEY = re.compile(r"[A-Za-z0-9_=\-][A-Za-z0-9_=\-./]{0,254}")
 _BUCKET = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
-class KeyExists(Conflict):
+class KeyExists(Conflict, code="key_exists"):
     """``create`` found the key already present."""
 
-    code = "key_exists"
 
-
-class KeyValueUnavailable(ServiceUnavailable):
+class KeyValueUnavailable(ServiceUnavailable, code="kv_unavailable"):
     """The key-value backend did not answer."""
 
-    code = "kv_unavailable"
 
-
-class InvalidKey(BadRequest):
+class InvalidKey(BadRequest, code="invalid_key"):
     """A key outside the allowed alphabet."""
-
-    code = "invalid_key"
 
 
 def check_key(key: str) -> str:

@@ -30,40 +30,28 @@ PART_BYTES = 8 * 1024 * 1024
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
 
 
-class ObjectNotFound(NotFound):
+class ObjectNotFound(NotFound, code="object_not_found"):
     """No object under that key."""
 
-    code = "object_not_found"
 
-
-class ObjectChanged(PreconditionFailed):
+class ObjectChanged(PreconditionFailed, code="object_changed"):
     """The object's ETag is no longer the one the reader expected."""
 
-    code = "object_changed"
 
-
-class InvalidObjectKey(BadRequest):
+class InvalidObjectKey(BadRequest, code="invalid_object_key"):
     """A key that could escape its bucket or folder."""
 
-    code = "invalid_object_key"
 
-
-class StorageUnavailable(ServiceUnavailable):
+class StorageUnavailable(ServiceUnavailable, code="storage_unavailable"):
     """The object store did not answer."""
 
-    code = "storage_unavailable"
 
-
-class StorageError(BadGateway):
+class StorageError(BadGateway, code="storage_error"):
     """The object store answered with an error we cannot map."""
 
-    code = "storage_error"
 
-
-class ObjectTooLarge(PayloadTooLarge):
+class ObjectTooLarge(PayloadTooLarge, code="object_too_large"):
     """A streamed write went past its size limit; nothing was kept."""
-
-    code = "object_too_large"
 
 
 def check_object_key(key: str) -> str:
