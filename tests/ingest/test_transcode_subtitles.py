@@ -1,18 +1,26 @@
-"""Subtitle streams of an upload become caption tracks (issue 16.2): the transcoder's part.
+"""Subtitle streams of an upload become caption tracks (issue 16.2).
 
 Real files made with FFmpeg's own encoders (mov_text in MP4, SubRip in Matroska, WebVTT in
 WebM) go through :func:`transcode`; the WebVTT it writes for each stream is parsed back
 with the caption parser, so the cues' times and text are what a player will show. Hostile
 streams (undecodable, huge packets, thousands of cues, endless cues, bitmap subtitles)
 are cut or skipped, each saying why, and the video transcodes all the same.
+
+End to end (an app with its in-process worker, on both backend kinds): an uploaded MKV's
+SubRip stream becomes an ``embedded`` caption track, served under the stream token and
+listed by the master playlist; an uploaded track of the same language wins over it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import transcode_media
+from ingest_rig import Rig, RigFactory
+from test_ingest_transcode_jobs import CATALOGUE, fast, wait_for_state
 from transcode_media import Subtitles
 
 from streamstack.contracts.limits import CAPTION_CUE_TEXT_MAX, CAPTION_MAX_BYTES, MAX_CAPTION_CUES
@@ -233,3 +241,103 @@ def test_labels_are_one_printable_line_within_the_limit() -> None:
 )
 def test_ass_events_become_webvtt_cue_text(event: bytes, text: str) -> None:
     assert cue_text(event) == text
+
+
+#: The upload of every end-to-end test: a SubRip stream in French, titled.
+FRENCH = Subtitles("subrip", cues=SOURCE_CUES, language="fre", title="Français")
+ENGLISH = Subtitles("subrip", cues=[(0.2, 0.8, "Hi")], language="eng")
+
+
+async def upload_source(rig: Rig, source: Path) -> str:
+    """Upload ``source``; its item's id (a transcode is queued for it)."""
+    uploaded = await rig.upload(source.read_bytes(), filename=source.name)
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["processing_state"] == "queued"
+    return str(uploaded.json()["id"])
+
+
+async def ready(rig: Rig, media_id: str) -> dict[str, Any]:
+    """The item once its transcode is done (failing the test if it failed)."""
+    item, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+    assert item["processing_state"] == "ready", item["processing_detail"]
+    return item
+
+
+async def get_ok(rig: Rig, url: str, content_type: str) -> str:
+    """A file under the stream token, checked for its type."""
+    response = await rig.client.get(url)
+    assert response.status_code == 200, (url, response.text)
+    assert response.headers["content-type"].startswith(content_type), url
+    return response.text
+
+
+def subtitles_media(master: str) -> dict[str, str]:
+    """The master playlist's subtitle renditions by language; every variant names them."""
+    media = {
+        line.split('LANGUAGE="', 1)[1].split('"', 1)[0]: line
+        for line in master.splitlines()
+        if line.startswith("#EXT-X-MEDIA:TYPE=SUBTITLES,")
+    }
+    variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF:")]
+    assert variants
+    assert all(line.endswith(',SUBTITLES="subs"') for line in variants) == bool(media)
+    return media
+
+
+async def test_a_subrip_stream_becomes_a_caption_track_the_master_playlist_lists(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.subtitled(tmp_path / "film.mkv", container="matroska", tracks=[FRENCH])
+    async with rig_factory(worker_in_process=True, **fast()) as rig:
+        media_id = await upload_source(rig, source)
+
+        item = await ready(rig, media_id)
+
+        assert item["captions"] == [{"language": "fr", "label": "Français", "source": "embedded"}]
+        token = await rig.client.post(f"{CATALOGUE}/{media_id}/stream-token", headers=rig.viewer())
+        assert token.status_code == 200, token.text
+        grant = token.json()
+        url = f"{grant['stream_url']}/captions/fr.vtt"
+        assert grant["captions"] == [{"language": "fr", "label": "Français", "url": url}]
+        vtt = await get_ok(rig, url, "text/vtt")
+        assert parse_caption_file(vtt.encode()) == EXPECTED_CUES
+        master = await get_ok(rig, grant["hls_url"], "application/vnd.apple.mpegurl")
+        french = subtitles_media(master)["fr"]
+        assert 'NAME="Français"' in french and 'URI="../captions/fr.m3u8"' in french
+        playlist_url = urljoin(grant["hls_url"], "../captions/fr.m3u8")
+        playlist = await get_ok(rig, playlist_url, "application/vnd.apple.mpegurl")
+        assert "fr.vtt" in playlist.splitlines()
+        assert await get_ok(rig, urljoin(playlist_url, "fr.vtt"), "text/vtt") == vtt
+
+
+async def test_an_uploaded_track_of_the_language_wins_over_the_embedded_one(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.subtitled(
+        tmp_path / "film.mkv", container="matroska", tracks=[FRENCH, ENGLISH]
+    )
+    settings = fast()  # both apps share the queue: the second one's worker runs the job
+    async with rig_factory(**settings) as rig:  # no worker: the job waits in the queue
+        media_id = await upload_source(rig, source)
+        put = await rig.client.put(
+            f"/api/v1/ingest/items/{media_id}/captions/fr",
+            params={"label": "Mine"},
+            content=b"1\n00:00:00,100 --> 00:00:00,900\nMon texte\n",
+            headers={**rig.admin(), "Content-Type": "application/x-subrip"},
+        )
+        assert put.status_code == 200, put.text
+
+    async with rig_factory(worker_in_process=True, **settings) as rig:
+        item = await ready(rig, media_id)
+
+        tracks = {track["language"]: track for track in item["captions"]}
+        assert tracks == {
+            "fr": {"language": "fr", "label": "Mine", "source": "upload"},
+            "en": {"language": "en", "label": "en", "source": "embedded"},
+        }
+        stored = rig.object_bytes("media", f"{media_id}/captions/fr.vtt")
+        assert parse_caption_file(stored) == [Cue(0.1, 0.9, "Mon texte")]
+        english = rig.object_bytes("media", f"{media_id}/captions/en.vtt")
+        assert parse_caption_file(english) == [Cue(0.2, 0.8, "Hi")]
+        master = rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode()
+        assert set(subtitles_media(master)) == {"fr", "en"}

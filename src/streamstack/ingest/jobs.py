@@ -12,8 +12,11 @@ the ``media`` queue (setting ``transcode_queue``) (job id = the item's uuid, so 
    network, the memory and time limits of the settings), reporting percent and rungs to
    catalogue at most every ``progress_interval`` seconds;
 4. uploads the package under the item's prefix (``<uuid>/hls/…``, ``<uuid>/storyboard/…``;
-   :class:`~streamstack.ingest.outputs.ItemOutputs`, master playlist last), and
-5. marks the item ``ready`` with its renditions.
+   :class:`~streamstack.ingest.outputs.ItemOutputs`, master playlist last), and stores the
+   source's text subtitle streams as the item's ``embedded`` caption tracks
+   (:mod:`~streamstack.ingest.embedded_captions`; an uploaded track of the language wins);
+5. marks the item ``ready`` with its renditions, and rewrites the master playlist to list
+   the item's caption tracks (uploaded ones too).
 
 A redelivered job does it all again and overwrites the same keys (stale keys of an earlier
 attempt are deleted). An input that can never transcode (``TranscodeError``) is rejected at
@@ -44,7 +47,9 @@ from streamstack.contracts.catalogue import (
     Rendition,
 )
 from streamstack.contracts.limits import PROCESSING_DETAIL_MAX
+from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.containers import Container
+from streamstack.ingest.embedded_captions import store_embedded_captions
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.sandbox import (
     Limits,
@@ -142,6 +147,8 @@ class WorkerLimits:
             demuxer=request.demuxer,
             max_pixels=self.max_pixels,
             max_rungs=max_rungs,
+            # Subtitles once per job: with the whole ladder, not the early first rung.
+            subtitles=max_rungs is None,
         )
 
     def early_pass(self, request: TranscodeRequest) -> bool:
@@ -185,6 +192,7 @@ class TranscodeHandler:
         self.media = media
         self.catalogue = catalogue
         self.limits = limits
+        self.captions = CaptionTracks(media, catalogue)
         self._sandbox: Sandbox | None = None
         self._sandbox_lock = asyncio.Lock()
 
@@ -330,7 +338,9 @@ class _JobRun:
                 result = await self.transcode(source, scratch / "out", scratch)
                 self.set_progress(ENCODING_PERCENT, "uploading")
                 await self.outputs.publish(scratch / "out", result.files, self.on_uploaded)
-            await self.handler.update(self.request.media_id, "ready", result=result)
+                await self.store_captions(scratch / "out", result)
+            item = await self.handler.update(self.request.media_id, "ready", result=result)
+            await self.list_captions(item)
             log.info(
                 "transcode_ready",
                 media_id=self.request.media_id,
@@ -357,7 +367,7 @@ class _JobRun:
         shutil.rmtree(scratch / "first", ignore_errors=True)
         self.set_progress(FIRST_RUNG_PERCENT, f"{first.renditions[0].name} ready")
         self.sent = (self.percent, self.detail)
-        await self.handler.update(
+        item = await self.handler.update(
             self.request.media_id,
             "processing",
             percent=self.percent,
@@ -365,6 +375,32 @@ class _JobRun:
             result=first,
         )
         self.published = first
+        await self.list_captions(item)
+
+    async def store_captions(self, directory: Path, result: TranscodeResult) -> None:
+        """The source's subtitle streams as the item's ``embedded`` caption tracks."""
+        try:
+            item = await store_embedded_captions(
+                self.handler.captions, self.request.media_id, directory, result.subtitles
+            )
+        except AppError as exc:
+            if exc.status == 404:
+                raise ItemGone(self.request.media_id) from exc
+            raise
+        if item is not None:
+            languages = [track.language for track in item.captions]
+            log.info("transcode_captions", media_id=item.id, languages=languages)
+
+    async def list_captions(self, item: MediaItem) -> None:
+        """Make the master playlist just uploaded list the item's caption tracks.
+
+        Best effort: players show the tracks from the stream grant anyway, so a failure
+        here is logged rather than worth transcoding the item again.
+        """
+        try:
+            await self.handler.captions.write_master(item)
+        except Exception as exc:
+            log.error("transcode_captions_unlisted", media_id=item.id, error=repr(exc))
 
     async def abandon(self) -> None:
         """The item was deleted: remove what this job (and earlier attempts) uploaded."""
