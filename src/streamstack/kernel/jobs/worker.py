@@ -93,6 +93,7 @@ class JobWorker(BackgroundTask):
         if concurrency < 1:
             raise ValueError("a job worker needs at least one slot")
         super().__init__(name, self._run_one, interval_seconds=poll)
+        self._log = structlog.get_logger(__name__, worker=name)
         self.queue = queue
         self.concurrency = concurrency
         self._handler = handler
@@ -125,9 +126,7 @@ class JobWorker(BackgroundTask):
             asyncio.create_task(self._run_slot(i), name=f"{self.name}-worker-{i}")
             for i in range(self.concurrency)
         ]
-        log.info(
-            "jobs.worker_started", worker=self.name, queue=self.queue.name, slots=self.concurrency
-        )
+        self._log.info("jobs.worker_started", queue=self.queue.name, slots=self.concurrency)
 
     async def stop(self, timeout_seconds: float | None = None) -> None:
         """Stop pulling; let running jobs finish, then release them; all within the timeout.
@@ -152,7 +151,7 @@ class JobWorker(BackgroundTask):
             for task in slots:
                 task.cancel()
         await asyncio.gather(*slots, return_exceptions=True)
-        log.info("jobs.worker_stopped", worker=self.name, **self._counts)
+        self._log.info("jobs.worker_stopped", **self._counts)
 
     def cancel(self, job_id: str) -> bool:
         """Stop job ``job_id`` if it runs here and ack it: it will not run again.
@@ -197,7 +196,7 @@ class JobWorker(BackgroundTask):
                 failures += 1
                 self.failures += 1
                 self.last_error = describe(exc)
-                log.warning("jobs.pull_failed", worker=self.name, slot=index, error=self.last_error)
+                self._log.warning("jobs.pull_failed", slot=index, error=self.last_error)
                 if consumer is not None:
                     await consumer.close()
                     consumer = None
@@ -228,7 +227,7 @@ class JobWorker(BackgroundTask):
             await self._process(delivery)
         except Exception as exc:  # the job's ack wait runs out and it comes back
             self._last_job_error = f"job {delivery.job.id} not settled: {describe(exc)}"
-            log.error("jobs.settle_failed", worker=self.name, error=self._last_job_error)
+            self._log.error("jobs.settle_failed", error=self._last_job_error)
         finally:
             self._busy -= 1
 
@@ -246,7 +245,7 @@ class JobWorker(BackgroundTask):
                     await handler
                 await self._settle(delivery.ack)
                 self._count("cancelled")
-                log.info("jobs.cancelled", worker=self.name, job=job.id, attempt=delivery.attempt)
+                self._log.info("jobs.cancelled", job=job.id, attempt=delivery.attempt)
                 return
             if not handler.done() or handler.cancelled():
                 handler.cancel()
@@ -254,7 +253,7 @@ class JobWorker(BackgroundTask):
                     await handler
                 await self._settle(delivery.nak, 0.0)
                 self._count("released")
-                log.info("jobs.released", worker=self.name, job=job.id, attempt=delivery.attempt)
+                self._log.info("jobs.released", job=job.id, attempt=delivery.attempt)
                 return
             await self._conclude(delivery, handler.exception(), time.monotonic() - began)
         finally:
@@ -268,18 +267,12 @@ class JobWorker(BackgroundTask):
     async def _conclude(
         self, delivery: Delivery, error: BaseException | None, seconds: float
     ) -> None:
-        job, attempt = delivery.job, delivery.attempt
+        job = delivery.job
+        job_log = self._log.bind(job=job.id, kind=job.kind, attempt=delivery.attempt)
         if error is None:
             await self._settle(delivery.ack)
             self._count("processed")
-            log.info(
-                "jobs.done",
-                worker=self.name,
-                job=job.id,
-                kind=job.kind,
-                attempt=attempt,
-                seconds=round(seconds, 3),
-            )
+            job_log.info("jobs.done", seconds=round(seconds, 3))
             return
         reason = str(error)[:_MAX_REASON] if isinstance(error, JobRejected) else describe(error)
         self._last_job_error = f"job {job.id}: {reason}"
@@ -289,14 +282,7 @@ class JobWorker(BackgroundTask):
         else:
             dead = await self._settle(delivery.fail, reason)
         self._count("dead_lettered" if dead else "retried")
-        log.warning(
-            "jobs.dead_lettered" if dead else "jobs.retry",
-            worker=self.name,
-            job=job.id,
-            kind=job.kind,
-            attempt=attempt,
-            error=reason,
-        )
+        job_log.warning("jobs.dead_lettered" if dead else "jobs.retry", error=reason)
 
     async def _run_handler(self, job: Job) -> None:
         with JOB_DURATION.labels(queue=self.queue.name, kind=job.kind).time():
@@ -323,7 +309,7 @@ class JobWorker(BackgroundTask):
             except ServiceUnavailable as exc:
                 if time.monotonic() >= deadline:
                     raise
-                log.info("jobs.settle_retry", worker=self.name, error=describe(exc))
+                self._log.info("jobs.settle_retry", error=describe(exc))
                 await asyncio.sleep(0.5)
 
     async def _pause(self, seconds: float) -> None:
