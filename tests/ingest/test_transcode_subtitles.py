@@ -13,6 +13,7 @@ listed by the master playlist; an uploaded track of the same language wins over 
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -25,6 +26,7 @@ from transcode_media import Subtitles
 
 from streamstack.contracts.limits import CAPTION_CUE_TEXT_MAX, CAPTION_MAX_BYTES, MAX_CAPTION_CUES
 from streamstack.ingest.captions import Cue, parse_caption_file
+from streamstack.ingest.embedded_captions import UNDETERMINED_LABEL, extracted_tracks
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import (
     SubtitleResult,
@@ -241,6 +243,37 @@ def test_labels_are_one_printable_line_within_the_limit() -> None:
 )
 def test_ass_events_become_webvtt_cue_text(event: bytes, text: str) -> None:
     assert cue_text(event) == text
+
+
+def test_the_job_trusts_no_track_the_sandboxed_transcoder_reports(tmp_path: Path) -> None:
+    vtt = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nok\n"
+    output = tmp_path / "out"
+    captions = output / "captions"
+    captions.mkdir(parents=True)
+    for name in ("en", "und", "it", "EN!"):
+        (captions / f"{name}.vtt").write_bytes(vtt)
+    (tmp_path / "secret.vtt").write_bytes(vtt)
+    (captions / "de.vtt").symlink_to(tmp_path / "secret.vtt")
+    (captions / "fr.vtt").write_bytes(b"not a caption file")
+    (captions / "es.vtt").write_bytes(vtt + b"x" * CAPTION_MAX_BYTES)
+    reports = [
+        SubtitleResult(1, "srt", "en", vtt="captions/en.vtt"),
+        SubtitleResult(2, "srt", "de", vtt="captions/de.vtt"),  # a link out of the output
+        SubtitleResult(3, "srt", "fr", vtt="captions/fr.vtt"),  # not WebVTT
+        SubtitleResult(4, "srt", "en", vtt="../secret.vtt"),  # not its own file
+        SubtitleResult(5, "srt", "EN!", vtt="captions/EN!.vtt"),  # not a language tag
+        SubtitleResult(6, "srt", "it", label="two\nlines", vtt="captions/it.vtt"),
+        SubtitleResult(7, "srt", "es", vtt="captions/es.vtt"),  # larger than allowed
+        SubtitleResult(8, "dvdsub", "ja", note="dvdsub subtitles have no text to keep"),
+        SubtitleResult(9, "webvtt", "und", vtt="captions/und.vtt"),
+    ]
+
+    tracks = extracted_tracks(str(uuid.uuid4()), output, reports)
+
+    assert [(track.language, track.label, track.cues) for track in tracks] == [
+        ("en", None, [Cue(0.0, 1.0, "ok")]),
+        ("und", UNDETERMINED_LABEL, [Cue(0.0, 1.0, "ok")]),
+    ]
 
 
 #: The upload of every end-to-end test: a SubRip stream in French, titled.
