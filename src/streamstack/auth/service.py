@@ -211,7 +211,9 @@ class AuthService:
                 raise Forbidden("registration needs an invite code", code="invite_required")
             code_hash = code_digest(form.invite_code)
         async with self._work() as records:
-            await self.throttle.reserve_registration(records.attempts, client.address, utcnow())
+            await self.throttle.reserve_address(
+                records.attempts, "register", client.address, utcnow()
+            )
             problem = await self._registration_problem(records, email, code_hash)
         if problem is not None:
             raise problem
@@ -361,7 +363,7 @@ class AuthService:
         code_hash = code_digest(code)
         now = utcnow()
         async with self._work() as records:
-            await self.throttle.reserve_password_reset(records.attempts, client.address, now)
+            await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
             reset = await records.resets.usable(code_hash, now)
             user = None if reset is None else await records.users.by_id(reset.user_id)
         if user is None:

@@ -34,6 +34,7 @@ import datetime
 import hashlib
 import hmac
 import math
+from typing import Literal
 
 from streamstack.auth.repository import AttemptRepository
 from streamstack.kernel.errors import TooManyRequests
@@ -52,6 +53,19 @@ class RegistrationThrottled(TooManyRequests, code="registration_throttled"):
 
 class ResetThrottled(TooManyRequests, code="reset_throttled"):
     """Too many password-reset attempts from this address."""
+
+
+#: What is counted per client address alone (the purpose also keys its counters).
+AddressPurpose = Literal["register", "reset"]
+
+#: The error, and its detail, that refuses each :data:`AddressPurpose` when its key is locked.
+ADDRESS_REFUSALS: dict[AddressPurpose, tuple[type[TooManyRequests], str]] = {
+    "register": (
+        RegistrationThrottled,
+        "too many registrations from this address; try again later",
+    ),
+    "reset": (ResetThrottled, "too many password resets from this address; try again later"),
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,30 +109,19 @@ class AttemptThrottle:
         for key, free in others:
             await attempts.release(key, free)
 
-    async def reserve_registration(
-        self, attempts: AttemptRepository, address: str, now: datetime.datetime
+    async def reserve_address(
+        self,
+        attempts: AttemptRepository,
+        purpose: AddressPurpose,
+        address: str,
+        now: datetime.datetime,
     ) -> None:
-        """Count a registration from ``address``, or raise :class:`RegistrationThrottled`."""
-        await self._reserve(
-            attempts,
-            [(self._digest("register", address), self._limits.registration)],
-            now,
-            RegistrationThrottled,
-            "too many registrations from this address; try again later",
-        )
-
-    async def reserve_password_reset(
-        self, attempts: AttemptRepository, address: str, now: datetime.datetime
-    ) -> None:
-        """Count a use of a reset code from ``address`` (as many free as registrations), or
-        raise :class:`ResetThrottled`: each one may cost an argon2 hash."""
-        await self._reserve(
-            attempts,
-            [(self._digest("reset", address), self._limits.registration)],
-            now,
-            ResetThrottled,
-            "too many password resets from this address; try again later",
-        )
+        """Count a registration or a use of a reset code from ``address`` (each may cost an
+        argon2 hash; both get ``registration`` free attempts), or raise the purpose's
+        :data:`ADDRESS_REFUSALS` error."""
+        refusal, detail = ADDRESS_REFUSALS[purpose]
+        key = self._digest(purpose, address)
+        await self._reserve(attempts, [(key, self._limits.registration)], now, refusal, detail)
 
     async def _reserve(
         self,
