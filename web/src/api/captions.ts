@@ -1,46 +1,45 @@
-import { API_BASE, request } from "./client";
+import { api, request } from "./client";
+import type { CaptionTrack } from "./schema";
 
-/** One caption track of an item, as the catalogue lists it. */
-export interface CaptionTrack {
-  language: string;
-  label: string;
-  source: "upload" | "embedded";
-}
+export type { CaptionTrack };
+
+/** What the API takes as a caption file's Content-Type. */
+type CaptionContentType = "text/vtt" | "application/x-subrip" | "text/plain" | "application/octet-stream";
 
 /** The Content-Type of a caption file: what the browser says, else by its name. */
-export function captionContentType(file: File): string {
-  if (["text/vtt", "application/x-subrip", "text/plain"].includes(file.type)) return file.type;
+export function captionContentType(file: File): CaptionContentType {
+  if (file.type === "text/vtt" || file.type === "application/x-subrip" || file.type === "text/plain") return file.type;
   const name = file.name.toLowerCase();
   if (name.endsWith(".vtt")) return "text/vtt";
   if (name.endsWith(".srt")) return "application/x-subrip";
   return "application/octet-stream";
 }
 
-function captionPath(itemId: string, language: string): string {
-  return `${API_BASE}/ingest/items/${encodeURIComponent(itemId)}/captions/${encodeURIComponent(language)}`;
-}
-
-async function send(method: string, url: string, headers: HeadersInit, body?: BodyInit) {
-  const response = await fetch(new URL(url, location.origin), { method, headers, body, credentials: "same-origin" });
-  const parsed: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-  return response.ok ? { data: parsed, response } : { error: parsed, response };
-}
+const CAPTION = "/api/v1/ingest/items/{item_id}/captions/{language}";
 
 /**
  * Adds or replaces (the same call) the track of `language` with `file`, a
- * WebVTT or SubRip file the server converts to WebVTT; the item's tracks after it.
+ * WebVTT or SubRip file the server converts to WebVTT; `label` left out keeps
+ * a replaced track's label. The item's tracks after the change.
  */
 export async function putCaption(itemId: string, language: string, file: File, label?: string): Promise<CaptionTrack[]> {
-  const query = label ? `?${new URLSearchParams({ label }).toString()}` : "";
+  const params = { path: { item_id: itemId, language }, query: label ? { label } : {} };
   // The bytes, read once (≤ 512 KiB): a retry after a refresh sends them again.
-  const body = await file.arrayBuffer();
+  const bytes = await file.arrayBuffer();
   const answer = await request((headers) =>
-    send("PUT", captionPath(itemId, language) + query, { ...headers, "Content-Type": captionContentType(file) }, body),
+    api.PUT(CAPTION, {
+      headers: { ...headers, "Content-Type": captionContentType(file) },
+      params,
+      // The schema calls a binary body a string; the raw bytes go as they are.
+      body: bytes as unknown as string,
+      bodySerializer: (body: unknown) => body as BodyInit,
+    }),
   );
-  return answer as CaptionTrack[];
+  return answer.captions;
 }
 
 /** Removes the track of `language` (its file goes too). */
 export async function deleteCaption(itemId: string, language: string): Promise<void> {
-  await request((headers) => send("DELETE", captionPath(itemId, language), headers));
+  const params = { path: { item_id: itemId, language } };
+  await request((headers) => api.DELETE(CAPTION, { headers, params }));
 }

@@ -10,4 +10,12 @@ export const LIMITS = {
   passwordMax: 128,
   displayName: 100,
   inviteCode: 64,
+  captionLanguage: 35,
+  captionLabel: 64,
+  captionTracks: 16,
+} as const;
+
+/** The shapes the API requires of some inputs, from the same document. */
+export const PATTERNS = {
+  captionLanguage: new RegExp("^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"),
 } as const;

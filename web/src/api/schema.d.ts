@@ -471,6 +471,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/items/{item_id}/captions/{language}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add or replace a caption track
+         * @description The body is the WebVTT or SubRip file; it is checked and stored as WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. Answers the item's caption tracks.
+         */
+        put: operations["ApiV1IngestItemsItemIdCaptionsLanguagePutCaption"];
+        post?: never;
+        /** Remove a caption track */
+        delete: operations["ApiV1IngestItemsItemIdCaptionsLanguageDeleteCaption"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/jobs/{upload_id}": {
         parameters: {
             query?: never;
@@ -642,6 +663,22 @@ export interface components {
             /** @enum {string} */
             registration_mode: "open" | "invite" | "closed";
         };
+        /** CaptionTrack */
+        CaptionTrack: {
+            label: string;
+            /** @description a BCP 47 language tag, e.g. en, pt-BR */
+            language: string;
+            /**
+             * @default upload
+             * @enum {string}
+             */
+            source?: "upload" | "embedded";
+        };
+        /** CaptionTrackList */
+        CaptionTrackList: {
+            captions: components["schemas"]["CaptionTrack"][];
+            media_id: string;
+        };
         /** CreateMediaItem */
         CreateMediaItem: {
             audio_codec?: string | null;
@@ -682,6 +719,12 @@ export interface components {
             request_id: string | null;
             /** @description The HTTP status. */
             status: number;
+        };
+        /** GrantedCaption */
+        GrantedCaption: {
+            label: string;
+            language: string;
+            url: string;
         };
         /** Health */
         Health: {
@@ -738,6 +781,7 @@ export interface components {
         /** MediaItem */
         MediaItem: {
             audio_codec: string | null;
+            captions?: components["schemas"]["CaptionTrack"][];
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -858,6 +902,7 @@ export interface components {
         };
         /** StreamTokenGrant */
         StreamTokenGrant: {
+            captions?: components["schemas"]["GrantedCaption"][];
             expires_in: number;
             hls_url?: string | null;
             storyboard_url?: string | null;
@@ -912,6 +957,7 @@ export interface components {
         /** ViewedMediaItem */
         ViewedMediaItem: {
             audio_codec: string | null;
+            captions?: components["schemas"]["CaptionTrack"][];
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -980,8 +1026,11 @@ export interface components {
     pathItems: never;
 }
 export type AuthConfig = components['schemas']['AuthConfig'];
+export type CaptionTrack = components['schemas']['CaptionTrack'];
+export type CaptionTrackList = components['schemas']['CaptionTrackList'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type ErrorBody = components['schemas']['ErrorBody'];
+export type GrantedCaption = components['schemas']['GrantedCaption'];
 export type Health = components['schemas']['Health'];
 export type InviteCreated = components['schemas']['InviteCreated'];
 export type InviteList = components['schemas']['InviteList'];
@@ -3551,6 +3600,207 @@ export interface operations {
                 };
             };
             /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestItemsItemIdCaptionsLanguagePutCaption: {
+        parameters: {
+            query?: {
+                /** @description what the player's menu shows (default: the replaced track's label, or the language) */
+                label?: string | null;
+            };
+            header?: never;
+            path: {
+                item_id: string;
+                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … */
+                language: string;
+            };
+            cookie?: never;
+        };
+        /** @description the WebVTT or SubRip file, UTF-8, at most 524288 bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/x-subrip": string;
+                "text/plain": string;
+                "text/vtt": string;
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptionTrackList"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such media item (nothing is stored). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item has the most caption tracks allowed (`too_many_captions`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is larger than the caption limit (`caption_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Content-Type is not one a caption file is sent as. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`); nothing is stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestItemsItemIdCaptionsLanguageDeleteCaption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … */
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such media item, or no track in this language. */
             404: {
                 headers: {
                     [name: string]: unknown;

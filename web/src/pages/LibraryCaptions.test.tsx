@@ -12,6 +12,8 @@ const ITEM = `${API}/catalogue/p`;
 const CAPTIONS = `${API}/ingest/items/p/captions`;
 const ENGLISH: CaptionTrack = { language: "en", label: "English", source: "upload" };
 const SPANISH: CaptionTrack = { language: "es", label: "Español", source: "embedded" };
+/** The PUT's answer: the item's tracks after the change. */
+const trackList = (captions: CaptionTrack[]) => ({ media_id: "p", captions });
 const SRT = "1\n00:00:00,500 --> 00:00:02,000\nBonjour\n";
 
 beforeEach(() => {
@@ -54,7 +56,7 @@ describe("LibraryCaptions", () => {
   it("adds a SubRip track, named in its own language when the label is left empty", async () => {
     const { user, section } = await editCaptions([]);
     expect(within(section).getByText("No captions yet.")).toBeInTheDocument();
-    server.use(http.put(`${CAPTIONS}/fr`, () => ok([{ language: "fr", label: "Français", source: "upload" }])));
+    server.use(http.put(`${CAPTIONS}/fr`, () => ok(trackList([{ language: "fr", label: "Français", source: "upload" }]))));
     const seen = recordRequests();
 
     await user.type(within(section).getByLabelText("Language"), "FR");
@@ -113,7 +115,7 @@ describe("LibraryCaptions", () => {
 
   it("replaces a track's file, keeping its label", async () => {
     const { user, section } = await editCaptions([ENGLISH]);
-    server.use(http.put(`${CAPTIONS}/en`, () => ok([{ ...ENGLISH }])));
+    server.use(http.put(`${CAPTIONS}/en`, () => ok(trackList([ENGLISH]))));
     const seen = recordRequests();
 
     await user.upload(within(section).getByLabelText("New file for English"), new File([SRT], "better.srt"));

@@ -2,15 +2,16 @@ import { useCallback, useId, useRef, useState, type FormEvent } from "react";
 import { deleteCaption, putCaption, type CaptionTrack } from "../api/captions";
 import { getItem } from "../api/catalogue";
 import { ApiError, errorMessage } from "../api/errors";
+import { LIMITS, PATTERNS } from "../api/limits";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { useAsync } from "../lib/useAsync";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
-const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
-const LANGUAGE_MAX = 35;
-const LABEL_MAX = 64;
+const LANGUAGE = PATTERNS.captionLanguage;
+const LANGUAGE_MAX = LIMITS.captionLanguage;
+const LABEL_MAX = LIMITS.captionLabel;
 const ACCEPT = ".vtt,.srt,text/vtt,application/x-subrip";
 
 /** `EN-gb ` as the API spells it: trimmed, the primary subtag in lower case. */
@@ -48,7 +49,7 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
   const headingId = useId();
   // Lists carry no tracks: the item itself does.
   const fetchTracks = useCallback(
-    (signal: AbortSignal) => getItem(itemId, signal).then((item) => (item as { captions?: CaptionTrack[] }).captions ?? []),
+    (signal: AbortSignal) => getItem(itemId, signal).then((item) => item.captions ?? []),
     [itemId],
   );
   const { data: tracks, error, loading, reload, setData } = useAsync(fetchTracks);

@@ -1,11 +1,8 @@
-import { useCallback, useEffect, useId, useRef, useState, type RefObject } from "react";
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type RefObject } from "react";
+import type { GrantedCaption } from "../api/schema";
 
 /** One subtitle track of the stream grant: a WebVTT file under the item's token. */
-export interface StreamCaption {
-  language: string;
-  label: string;
-  url: string;
-}
+export type StreamCaption = GrantedCaption;
 
 /** The viewer's captions choice across items and visits: a language, or "" for off. */
 export const CAPTIONS_KEY = "streamstack.captions";
@@ -66,7 +63,9 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
   const wanted = choice ? choice.language : initialCaption(captions);
   const chosen = captions.some((c) => c.language === wanted) ? wanted : null;
 
-  useEffect(() => {
+  // With the commit that renders the tracks, not a frame later: a track
+  // never starts loading, or shows, in a mode it is about to leave.
+  useLayoutEffect(() => {
     const video = videoRef.current;
     if (!video) return;
     for (const element of video.querySelectorAll("track")) {

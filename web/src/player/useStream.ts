@@ -177,7 +177,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
     const onGrant = (grant: StreamTokenGrant, first: boolean) => {
       const current = session.current!;
       setError(null);
-      setCaptions((grant as { captions?: StreamCaption[] }).captions ?? []);
+      setCaptions(grant.captions ?? []);
       if (!first) {
         // hls.js: nothing to do, the next request uses the new token.
         if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
