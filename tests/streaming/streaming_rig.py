@@ -445,6 +445,11 @@ MEDIA_PLAYLIST = (
 )
 VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nsheet_001.jpg#xywh=0,0,160,90\n"
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(200)) + b"\xff\xd9"
+CAPTIONS = b"WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nOl\xc3\xa1\n"
+CAPTIONS_PLAYLIST = (
+    b"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+    b"#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:2.000,\npt-BR.vtt\n#EXT-X-ENDLIST\n"
+)
 
 #: relative path -> (bytes, content type the transcoder stores it with)
 PACKAGE: dict[str, tuple[bytes, str]] = {
@@ -454,6 +459,9 @@ PACKAGE: dict[str, tuple[bytes, str]] = {
     "hls/240p/seg_00001.m4s": (PATTERN, "video/mp4"),
     "storyboard/storyboard.vtt": (VTT, "text/vtt"),
     "storyboard/sheet_001.jpg": (JPEG, "image/jpeg"),
+    # A caption track as ingest stores it (ingest.caption_tracks): its WebVTT and playlist.
+    "captions/pt-BR.vtt": (CAPTIONS, "text/vtt"),
+    "captions/pt-BR.m3u8": (CAPTIONS_PLAYLIST, "application/vnd.apple.mpegurl"),
     "outputs.json": (b'["not for players"]', "application/json"),
 }
 #: The package's files a token plays (not the manifest), and the type each is served with.
@@ -464,6 +472,8 @@ PLAYABLE_TYPES = {
     "hls/240p/seg_00001.m4s": "video/mp4",
     "storyboard/storyboard.vtt": "text/vtt",
     "storyboard/sheet_001.jpg": "image/jpeg",
+    "captions/pt-BR.vtt": "text/vtt",
+    "captions/pt-BR.m3u8": "application/vnd.apple.mpegurl",
 }
 
 
