@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import ingest_media
 import pytest
 import transcode_media
 from ingest_rig import Rig, RigFactory
@@ -374,3 +375,23 @@ async def test_an_uploaded_track_of_the_language_wins_over_the_embedded_one(
         assert parse_caption_file(english) == [Cue(0.2, 0.8, "Hi")]
         master = rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode()
         assert set(subtitles_media(master)) == {"fr", "en"}
+
+
+async def test_an_mp4_indexed_at_its_end_keeps_its_mov_text_through_faststart(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    track = Subtitles("mov_text", cues=SOURCE_CUES, language="eng")
+    source = transcode_media.subtitled(tmp_path / "clip.mp4", container="mp4", tracks=[track])
+    boxes = ingest_media.top_level_boxes(source.read_bytes())
+    assert boxes.index(b"mdat") < boxes.index(b"moov")  # ingest rewrites it, index first
+    async with rig_factory(worker_in_process=True, **fast()) as rig:
+        media_id = await upload_source(rig, source)
+
+        item = await ready(rig, media_id)
+
+        original = rig.object_bytes("media", item["s3_key"])
+        boxes = ingest_media.top_level_boxes(original)
+        assert boxes.index(b"moov") < boxes.index(b"mdat")
+        assert item["captions"] == [{"language": "en", "label": "en", "source": "embedded"}]
+        english = rig.object_bytes("media", f"{media_id}/captions/en.vtt")
+        assert parse_caption_file(english) == EXPECTED_CUES

@@ -309,18 +309,40 @@ def _jpeg(frame: av.VideoFrame, box: tuple[int, int]) -> bytes:
     return b"".join(bytes(packet) for packet in packets)
 
 
+def _kept_for_faststart(stream: av.stream.Stream) -> bool:
+    """Audio, video, and the subtitles an MP4 can carry (the transcoding job extracts them)."""
+    if stream.type == "subtitle":
+        return stream.codec_context is not None and stream.codec_context.name == "mov_text"
+    return stream.type in ("video", "audio")
+
+
+def _copied_stream(
+    target: av.container.OutputContainer, stream: av.stream.Stream
+) -> av.stream.Stream:
+    """A stream of ``target`` like ``stream``, with its language and title (the template
+    copies the codec only; caption tracks are named after them) and a subtitle's
+    dispositions (``forced`` subtitles give way to full ones)."""
+    copy = target.add_stream_from_template(stream)
+    for key in ("language", "title"):
+        if key in stream.metadata:
+            copy.metadata[key] = stream.metadata[key]
+    if stream.type == "subtitle":
+        copy.disposition = stream.disposition
+    return copy
+
+
 def _faststart(task: Task, reader: RangeReader) -> Remuxed:
-    """Copy every audio and video packet into a new file with ``moov`` first."""
+    """Copy every audio, video and mov_text packet into a new file with ``moov`` first."""
     with _open_input(reader, task) as source:
-        kept = [s for s in source.streams if s.type in ("video", "audio")]
-        if not kept:
+        kept = [s for s in source.streams if _kept_for_faststart(s)]
+        if not any(s.type in ("video", "audio") for s in kept):
             raise WorkerFailure("no_streams")
         with open(task.output_name, "xb+") as out:
             try:
                 with av.open(
                     out, "w", format=task.output_format, options={"movflags": "faststart"}
                 ) as target:
-                    mapping = {s.index: target.add_stream_from_template(s) for s in kept}
+                    mapping = {s.index: _copied_stream(target, s) for s in kept}
                     for packet in source.demux(kept):
                         if packet.dts is None:
                             continue  # the flush packet at the end of each stream
