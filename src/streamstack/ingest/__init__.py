@@ -3,9 +3,10 @@
 An upload arrives as a streamed multipart form post (``POST /api/v1/ingest/upload``) or
 as a resumable tus upload (``/api/v1/ingest/uploads``). Either way its bytes go straight
 to the media bucket under ``<uuid>.<ext>``; a sandboxed worker process probes the object
-through ranged reads; the thumbnail goes to the thumbnails bucket under ``<uuid>.jpg``; an
-MP4 with its index at the end is rewritten with the index first; and catalogue registers
-the item with id ``<uuid>``. Whatever fails on the way, nothing is left behind.
+through ranged reads; the thumbnail and its larger poster go to the thumbnails bucket
+under ``<uuid>.jpg`` and ``<uuid>-poster.jpg``; an MP4 with its index at the end is
+rewritten with the index first; and catalogue registers the item with id ``<uuid>``.
+Whatever fails on the way, nothing is left behind.
 
 Files: ``module.py`` wires it; ``routes.py`` (HTTP), ``service.py`` (use cases),
 ``repository.py`` (all database access), ``models.py`` (tables), ``schemas.py`` (HTTP

@@ -14,7 +14,8 @@
 * ``GET``/``HEAD /api/v1/stream/<token>/<path>``: the same for any transcoder file under the
   item's prefix (``hls/master.m3u8``, ``hls/<rung>/seg_00001.m4s``, ``storyboard/…``);
   no path leaves the prefix (``models.FILE_PATH``).
-* ``GET``/``HEAD /api/v1/stream/thumbnails/<media uuid>.jpg``: public thumbnails.
+* ``GET``/``HEAD /api/v1/stream/thumbnails/<media uuid>.jpg`` and ``<media
+  uuid>-poster.jpg``: public thumbnails and posters (a poster falls back to the thumbnail).
 * Take-downs: ``media.unpublished`` / ``media.deleted`` stop the item's earlier tokens
   (``takedowns.py``, in memory: no extra lookup per request).
 

@@ -33,6 +33,6 @@ STREAM_RESPONSES = {
 }
 THUMBNAIL_RESPONSES = {
     304: _NO_BODY,
-    404: _error("No such thumbnail, or not a '<media uuid>.jpg' name"),
+    404: _error("No such thumbnail, or a name other than '<media uuid>[-poster].jpg'"),
     503: _error("The object store is unreachable (Retry-After)"),
 }
