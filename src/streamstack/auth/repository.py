@@ -17,7 +17,17 @@ from typing import Any, cast
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import ColumnElement, CursorResult, Table, case, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    Update,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +35,7 @@ from sqlalchemy.orm import aliased
 
 from streamstack.auth.models import (
     AttemptCounter,
+    AuthBase,
     AuthOutboxRow,
     Invite,
     LoginSession,
@@ -44,6 +55,12 @@ _SWEEP_BATCH = 1000
 
 def _rowcount(result: Any) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def update_rows(model: type[AuthBase], *where: ColumnElement[bool], **values: Any) -> Update:
+    """``UPDATE`` the rows of ``model`` that ``where`` selects without synchronising the
+    objects the session holds (a caller that holds one of the rows refreshes it)."""
+    return update(model).where(*where).values(**values).execution_options(synchronize_session=False)
 
 
 class UserRepository(SQLAlchemyAsyncRepository[User]):
@@ -98,12 +115,7 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         conditions: list[ColumnElement[bool]] = [User.id == user.id]
         if keep_an_admin:
             conditions.append(await self._keeps_an_admin(user.id))
-        result = await self.session.execute(
-            update(User)
-            .where(*conditions)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        result = await self.session.execute(update_rows(User, *conditions, **values))
         if _rowcount(result) != 1:
             return False
         await self.session.refresh(user)
@@ -145,10 +157,7 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
     ) -> None:
         """Replace an account's password hash."""
         await self.session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(password_hash=password_hash, updated_at=now)
-            .execution_options(synchronize_session=False)
+            update_rows(User, User.id == user_id, password_hash=password_hash, updated_at=now)
         )
 
 
@@ -179,19 +188,15 @@ class SessionRepository(SQLAlchemyAsyncRepository[LoginSession]):
     ) -> None:
         """Record a use of the session and when its newest refresh token expires."""
         await self.session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == session_id)
-            .values(last_used_at=now, expires_at=expires_at)
-            .execution_options(synchronize_session=False)
+            update_rows(
+                LoginSession, LoginSession.id == session_id, last_used_at=now, expires_at=expires_at
+            )
         )
 
     async def mark_revoked(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
         """Mark the sessions ``which`` selects revoked (those not revoked already)."""
         await self.session.execute(
-            update(LoginSession)
-            .where(which, LoginSession.revoked_at.is_(None))
-            .values(revoked_at=now)
-            .execution_options(synchronize_session=False)
+            update_rows(LoginSession, which, LoginSession.revoked_at.is_(None), revoked_at=now)
         )
 
 
@@ -214,20 +219,16 @@ class RefreshTokenRepository(SQLAlchemyAsyncRepository[RefreshToken]):
     async def claim(self, jti: str, now: datetime.datetime) -> bool:
         """Mark the token used; False if it was used before (the one atomic test of reuse)."""
         result = await self.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == jti, RefreshToken.used_at.is_(None))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
+            update_rows(
+                RefreshToken, RefreshToken.id == jti, RefreshToken.used_at.is_(None), used_at=now
+            )
         )
         return _rowcount(result) == 1
 
     async def seal_successor(self, jti: str, sealed: bytes) -> None:
         """Keep the (sealed) pair that token ``jti`` was exchanged for."""
         await self.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == jti)
-            .values(successor=sealed)
-            .execution_options(synchronize_session=False)
+            update_rows(RefreshToken, RefreshToken.id == jti, successor=sealed)
         )
 
     async def successor_of(self, jti: str) -> tuple[datetime.datetime | None, bytes | None]:
@@ -311,10 +312,11 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
             # The exponent is bounded so that years of attempts cannot overflow a float.
             delay = min(2.0 ** min(attempts - free, 32), float(max_seconds))
             await self.session.execute(
-                update(AttemptCounter)
-                .where(AttemptCounter.key == key)
-                .values(locked_until=now + datetime.timedelta(seconds=delay))
-                .execution_options(synchronize_session=False)
+                update_rows(
+                    AttemptCounter,
+                    AttemptCounter.key == key,
+                    locked_until=now + datetime.timedelta(seconds=delay),
+                )
             )
         return None
 
@@ -325,16 +327,16 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         ``free``; a count that failures pushed past it keeps its lock.
         """
         await self.session.execute(
-            update(AttemptCounter)
-            .where(AttemptCounter.key == key, AttemptCounter.attempts > 0)
-            .values(
+            update_rows(
+                AttemptCounter,
+                AttemptCounter.key == key,
+                AttemptCounter.attempts > 0,
                 attempts=AttemptCounter.attempts - 1,
                 locked_until=case(
                     (AttemptCounter.attempts - 1 < free, UNLOCKED),
                     else_=AttemptCounter.locked_until,
                 ),
             )
-            .execution_options(synchronize_session=False)
         )
 
     async def forget(self, key: str) -> None:
@@ -379,20 +381,20 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
     async def consume(self, code_hash: str, user_id: uuid.UUID, now: datetime.datetime) -> bool:
         """Use the invite up for ``user_id``; False if it is not usable (any more)."""
         result = await self.session.execute(
-            update(Invite)
-            .where(*self._usable(code_hash, now))
-            .values(used_at=now, used_by=user_id)
-            .execution_options(synchronize_session=False)
+            update_rows(Invite, *self._usable(code_hash, now), used_at=now, used_by=user_id)
         )
         return _rowcount(result) == 1
 
     async def revoke(self, invite_id: uuid.UUID, now: datetime.datetime) -> bool:
         """Revoke an unused invite; False if there is none such."""
         result = await self.session.execute(
-            update(Invite)
-            .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
-            .values(revoked_at=now)
-            .execution_options(synchronize_session=False)
+            update_rows(
+                Invite,
+                Invite.id == invite_id,
+                Invite.used_at.is_(None),
+                Invite.revoked_at.is_(None),
+                revoked_at=now,
+            )
         )
         return _rowcount(result) == 1
 
@@ -413,21 +415,21 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
     async def consume(self, code_hash: str, now: datetime.datetime) -> uuid.UUID | None:
         """Use up the unused, unexpired reset with this code hash; its user, or None."""
         result = await self.session.execute(
-            update(PasswordReset)
-            .where(*_unspent(PasswordReset, code_hash, now))
-            .values(used_at=now)
-            .returning(PasswordReset.user_id)
-            .execution_options(synchronize_session=False)
+            update_rows(
+                PasswordReset, *_unspent(PasswordReset, code_hash, now), used_at=now
+            ).returning(PasswordReset.user_id)
         )
         return result.scalar_one_or_none()
 
     async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
         """Spend every unused reset of a user (a newer one replaces them)."""
         await self.session.execute(
-            update(PasswordReset)
-            .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
+            update_rows(
+                PasswordReset,
+                PasswordReset.user_id == user_id,
+                PasswordReset.used_at.is_(None),
+                used_at=now,
+            )
         )
 
 
