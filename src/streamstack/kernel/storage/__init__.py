@@ -176,6 +176,17 @@ class ObjectStore(Protocol):
         ...
 
 
+async def within_limit(chunks: AsyncIterable[bytes], max_bytes: int | None) -> AsyncIterator[bytes]:
+    """``chunks`` as they come, raising :class:`ObjectTooLarge` as soon as they pass
+    ``max_bytes`` (no limit when None): how every adapter's ``write`` bounds a stream."""
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise ObjectTooLarge(f"object larger than {max_bytes} bytes")
+        yield chunk
+
+
 async def read_all(body: ObjectBody) -> bytes:
     """Read a whole (small) body and close it."""
     try:

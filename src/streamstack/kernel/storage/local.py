@@ -28,10 +28,10 @@ from streamstack.kernel.storage import (
     ObjectChanged,
     ObjectInfo,
     ObjectNotFound,
-    ObjectTooLarge,
     PartInfo,
     StorageUnavailable,
     check_object_key,
+    within_limit,
 )
 from streamstack.kernel.storage.private_files import (
     DIRECTORY_MODE,
@@ -223,13 +223,9 @@ class LocalObjectStore:
         path = self.local_path(key)
         tmp = self._tmp / secrets.token_hex(16)
         digest = hashlib.md5(usedforsecurity=False)
-        size = 0
         try:
             with open_private(tmp) as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise ObjectTooLarge(f"object larger than {max_bytes} bytes")
+                async for chunk in within_limit(chunks, max_bytes):
                     digest.update(chunk)
                     await asyncio.to_thread(out.write, chunk)
             await asyncio.to_thread(self._commit, key, path, tmp, content_type, digest.hexdigest())

@@ -41,11 +41,11 @@ from streamstack.kernel.storage import (
     ObjectChanged,
     ObjectInfo,
     ObjectNotFound,
-    ObjectTooLarge,
     PartInfo,
     StorageError,
     StorageUnavailable,
     check_object_key,
+    within_limit,
 )
 
 #: A failed write's multipart upload is aborted again, backing off, while S3 is away.
@@ -314,14 +314,10 @@ class S3ObjectStore:
     ) -> ObjectInfo:
         check_object_key(key)
         buffer = bytearray()
-        size = 0
         upload_id: str | None = None
         parts: list[PartInfo] = []
         try:
-            async for chunk in chunks:
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise ObjectTooLarge(f"object larger than {max_bytes} bytes")
+            async for chunk in within_limit(chunks, max_bytes):
                 buffer += chunk
                 while len(buffer) >= PART_BYTES:
                     if upload_id is None:
