@@ -195,6 +195,25 @@ def test_a_rerun_without_subtitles_removes_the_old_tracks(tmp_path: Path) -> Non
     assert not (output / "captions").exists()
 
 
+def latin1_title_mkv(directory: Path) -> Path:
+    """An MKV whose subtitle title is Latin-1, not UTF-8 (old files have such tags)."""
+    track = Subtitles("subrip", cues=[(0.1, 0.5, "hi")], language="eng", title="Cafe TITLE")
+    path = transcode_media.subtitled(directory / "latin1.mkv", container="matroska", tracks=[track])
+    data = path.read_bytes()
+    assert data.count(b"Cafe TITLE") == 1
+    path.write_bytes(data.replace(b"Cafe TITLE", "Café TITLE".encode("latin-1")))
+    return path
+
+
+def test_tags_in_another_encoding_do_not_stop_the_transcode(tmp_path: Path) -> None:
+    result = run(latin1_title_mkv(tmp_path), tmp_path / "out")
+
+    (subtitle,) = result.subtitles
+    assert subtitle.language == "en"
+    assert subtitle.label == "Caf\ufffd TITLE"
+    assert cues_of(tmp_path / "out", subtitle) == [Cue(0.1, 0.5, "hi")]
+
+
 @pytest.mark.parametrize(
     ("raw", "tag"),
     [
@@ -395,3 +414,10 @@ async def test_an_mp4_indexed_at_its_end_keeps_its_mov_text_through_faststart(
         assert item["captions"] == [{"language": "en", "label": "en", "source": "embedded"}]
         english = rig.object_bytes("media", f"{media_id}/captions/en.vtt")
         assert parse_caption_file(english) == EXPECTED_CUES
+
+
+async def test_an_upload_with_tags_in_another_encoding_is_accepted(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    async with rig_factory(**fast()) as rig:
+        await upload_source(rig, latin1_title_mkv(tmp_path))

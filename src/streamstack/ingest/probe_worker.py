@@ -185,6 +185,8 @@ def _open_input(reader: RangeReader, task: Task) -> av.container.InputContainer:
             options={"threads": "1"},
             io_open=_refuse_nested_open,
             buffer_size=64 * 1024,
+            # Tags in another encoding (Latin-1 titles in old files) are not worth a refusal.
+            metadata_errors="replace",
         )
     except MemoryError:
         raise

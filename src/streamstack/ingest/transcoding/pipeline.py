@@ -115,6 +115,8 @@ def open_source(file: BinaryIO, demuxer: str | None) -> av.container.InputContai
             container_options={"protocol_whitelist": "none", "max_streams": "32"},
             io_open=_refuse_nested_open,
             buffer_size=_READ_BLOCK,
+            # Tags in another encoding (Latin-1 titles in old files) are not worth a refusal.
+            metadata_errors="replace",
         )
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise TranscodeError("unreadable", str(exc)) from exc
