@@ -26,6 +26,7 @@ from playwright.async_api import Page, async_playwright
 from e2e.spa_rig import (
     BrowserLog,
     DevServer,
+    admin_on,
     launch,
     new_page,
     register_viewer,
@@ -108,8 +109,7 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
     async with async_playwright() as playwright:
         browser = await launch(playwright)
         try:
-            admin, page = await new_page(browser, log)
-            await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+            admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
             clip = h264_aac_mp4(seconds=6.0, width=320, height=240)
             item_id = await upload(page, base, title, clip, name="captioned.mp4")
             item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)

@@ -410,7 +410,8 @@ describe("WatchPage", () => {
       delete (HTMLTrackElement.prototype as { track?: unknown }).track;
     });
 
-    it("adds a subtitles track per grant caption and shows the one picked in the menu, remembered", async () => {
+    /** The watch page of m-1 with both tracks granted, the menu shown. */
+    async function watchWithCaptions() {
       const modes = fakeTextTracks();
       server.use(
         http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
@@ -418,9 +419,14 @@ describe("WatchPage", () => {
       );
       setAccessToken("tok", 1800);
       const user = setupUser();
-      renderWatch("m-1");
+      const { unmount } = renderWatch("m-1");
       const video = await screen.findByTestId<HTMLVideoElement>("player");
       const menu = await screen.findByLabelText("Captions");
+      return { user, video, menu, unmount, modes: () => modes(video) };
+    }
+
+    it("adds a subtitles track per grant caption and shows the one picked in the menu, remembered", async () => {
+      const { user, video, menu, modes } = await watchWithCaptions();
 
       const tracks = [...video.querySelectorAll("track")];
       expect(tracks.map((t) => [t.kind, t.srclang, t.label, t.getAttribute("src")])).toEqual([
@@ -434,55 +440,37 @@ describe("WatchPage", () => {
       ]);
       // Off until the viewer asks: nothing is loaded.
       expect(menu).toHaveValue("");
-      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "disabled" });
+      expect(modes()).toEqual({ en: "disabled", "fr-CA": "disabled" });
 
       await user.selectOptions(menu, "Français (Canada)");
-      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "showing" });
+      expect(modes()).toEqual({ en: "disabled", "fr-CA": "showing" });
       expect(localStorage.getItem("streamstack.captions")).toBe("fr-CA");
 
       // c (once the menu has let go of the keys): off, then back on the same language; the menu follows.
       menu.blur();
       await user.keyboard("c");
-      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "disabled" });
+      expect(modes()).toEqual({ en: "disabled", "fr-CA": "disabled" });
       expect(menu).toHaveValue("");
       expect(localStorage.getItem("streamstack.captions")).toBe("");
       await user.keyboard("c");
-      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "showing" });
+      expect(modes()).toEqual({ en: "disabled", "fr-CA": "showing" });
       expect(menu).toHaveValue("fr-CA");
 
       await user.selectOptions(menu, "Off");
-      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "disabled" });
+      expect(modes()).toEqual({ en: "disabled", "fr-CA": "disabled" });
     });
 
     it("opens with the remembered language, or its nearest track, already showing", async () => {
-      const modes = fakeTextTracks();
       localStorage.setItem("streamstack.captions", "fr");
-      server.use(
-        http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
-        http.post(`${API}/catalogue/m-1/stream-token`, () => ok(grant("abc"))),
-      );
-      setAccessToken("tok", 1800);
-      renderWatch("m-1");
-      const video = await screen.findByTestId<HTMLVideoElement>("player");
-      const menu = await screen.findByLabelText("Captions");
-
+      const { menu, modes } = await watchWithCaptions();
       expect(menu).toHaveValue("fr-CA");
-      expect(modes(video)).toEqual({ en: "disabled", "fr-CA": "showing" });
+      expect(modes()).toEqual({ en: "disabled", "fr-CA": "showing" });
     });
 
     it("c turns the first track on when nothing was chosen; no menu for an item without tracks", async () => {
-      const modes = fakeTextTracks();
-      server.use(
-        http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
-        http.post(`${API}/catalogue/m-1/stream-token`, () => ok(grant("abc"))),
-      );
-      setAccessToken("tok", 1800);
-      const user = setupUser();
-      const { unmount } = renderWatch("m-1");
-      const video = await screen.findByTestId<HTMLVideoElement>("player");
-      await screen.findByLabelText("Captions");
+      const { user, modes, unmount } = await watchWithCaptions();
       await user.keyboard("c");
-      expect(modes(video)).toEqual({ en: "showing", "fr-CA": "disabled" });
+      expect(modes()).toEqual({ en: "showing", "fr-CA": "disabled" });
       expect(localStorage.getItem("streamstack.captions")).toBe("en");
       unmount();
 
