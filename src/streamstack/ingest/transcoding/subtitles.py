@@ -54,6 +54,8 @@ MAX_PACKET_BYTES = 64 * 1024
 #: Packets of one stream that may fail to decode before the stream is dropped.
 MAX_DECODE_ERRORS = 20
 _UNDETERMINED = "und"
+#: ``end_display_time`` of a subtitle shown until the next one (FFmpeg's UINT32_MAX).
+_UNTIL_NEXT = 0xFFFFFFFF
 _LANGUAGE = re.compile(CAPTION_LANGUAGE)
 #: One ASS override block (``{\i1}``, ``{\an8}``, a comment): never nested, so linear.
 _OVERRIDE = re.compile(r"\{[^{}]*\}")
@@ -164,8 +166,10 @@ class _Track:
         start = at + Fraction(subtitle.start_display_time, 1000)
         if packet.duration:
             end = at + packet.duration * packet.time_base
-        else:
+        elif subtitle.end_display_time < _UNTIL_NEXT:
             end = at + Fraction(subtitle.end_display_time, 1000)
+        else:
+            return  # shown "until the next one": no end to give a WebVTT cue
         start_ms, end_ms = max(0, round(start * 1000)), round(end * 1000)
         if text and start_ms < end_ms <= CAPTION_TIME_MAX * 1000:
             self.keep(Cue(start_ms / 1000, end_ms / 1000, text))
