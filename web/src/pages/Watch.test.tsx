@@ -460,6 +460,17 @@ describe("WatchPage", () => {
       expect(modes()).toEqual({ en: "disabled", "fr-CA": "disabled" });
     });
 
+    it("lists the item's tracks with its details", async () => {
+      const captions = [
+        { language: "en", label: "English", source: "upload" as const },
+        { language: "es", label: "Español", source: "embedded" as const },
+      ];
+      serveItem(mediaItem({ id: "m-1", captions }));
+      setAccessToken("tok", 1800);
+      renderWatch("m-1");
+      expect(await screen.findByTestId("watch-captions")).toHaveTextContent("English, Español");
+    });
+
     it("opens with the remembered language, or its nearest track, already showing", async () => {
       localStorage.setItem("streamstack.captions", "fr");
       const { menu, modes } = await watchWithCaptions();

@@ -108,6 +108,12 @@ export function WatchPage() {
               <dd>{codecs}</dd>
             </>
           )}
+          {item.captions && item.captions.length > 0 && (
+            <>
+              <dt>Captions</dt>
+              <dd data-testid="watch-captions">{item.captions.map((c) => c.label).join(", ")}</dd>
+            </>
+          )}
           {item.size_bytes > 0 && (
             <>
               <dt>Size</dt>
