@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { CaptionTrack } from "../api/captions";
+import { LIMITS } from "../api/limits";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -56,6 +57,7 @@ describe("LibraryCaptions", () => {
   it("adds a SubRip track, named in its own language when the label is left empty", async () => {
     const { user, section } = await editCaptions([]);
     expect(within(section).getByText("No captions yet.")).toBeInTheDocument();
+    expect(within(section).getByRole("form", { name: "Add captions" })).toBeInTheDocument();
     server.use(http.put(`${CAPTIONS}/fr`, () => ok(trackList([{ language: "fr", label: "Français", source: "upload" }]))));
     const seen = recordRequests();
 
@@ -144,6 +146,23 @@ describe("LibraryCaptions", () => {
     await waitFor(() => expect(rows(section)).toEqual(["English"]));
     expect(sentTo(seen, "DELETE", `${CAPTIONS}/es`)).toHaveLength(1);
     expect(within(section).getByText("Removed “Español”.")).toBeInTheDocument();
+  });
+});
+
+describe("LibraryCaptions when full", () => {
+  it("offers no new language once the item has as many tracks as it may", async () => {
+    const many = Array.from({ length: LIMITS.captionTracks }, (_, i): CaptionTrack => ({
+      language: `l${String.fromCharCode(97 + i)}`,
+      label: `Track ${i + 1}`,
+      source: "upload",
+    }));
+    const { section } = await editCaptions(many);
+    expect(rows(section)).toHaveLength(LIMITS.captionTracks);
+    expect(within(section).getByTestId("captions-full")).toHaveTextContent(
+      `An item has at most ${LIMITS.captionTracks} caption tracks`,
+    );
+    expect(within(section).queryByRole("form", { name: "Add captions" })).not.toBeInTheDocument();
+    expect(within(section).getByRole("button", { name: "Replace Track 1" })).toBeEnabled();
   });
 });
 

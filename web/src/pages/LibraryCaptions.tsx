@@ -118,7 +118,12 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
         </ul>
       )}
       <FormError message={actionError} testId="caption-error" />
-      {tracks && <AddCaption itemId={itemId} onSaved={saved} />}
+      {tracks && tracks.length >= LIMITS.captionTracks && (
+        <p className="muted small" data-testid="captions-full">
+          An item has at most {LIMITS.captionTracks} caption tracks: replace or remove one to add another language.
+        </p>
+      )}
+      {tracks && tracks.length < LIMITS.captionTracks && <AddCaption itemId={itemId} onSaved={saved} />}
       {pendingRemove && (
         <ConfirmDialog
           title="Remove these captions?"
