@@ -4411,7 +4411,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such thumbnail, or not a '<media uuid>.jpg' name */
+            /** @description No such thumbnail, or a name other than '<media uuid>[-poster].jpg' */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4472,7 +4472,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No such thumbnail, or not a '<media uuid>.jpg' name */
+            /** @description No such thumbnail, or a name other than '<media uuid>[-poster].jpg' */
             404: {
                 headers: {
                     [name: string]: unknown;
