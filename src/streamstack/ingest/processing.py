@@ -53,23 +53,16 @@ async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class MediaPipeline:
     """Turns a stored object into a catalogue item."""
 
-    def __init__(
-        self,
-        media: ObjectStore,
-        thumbnails: ObjectStore,
-        prober: MediaProber,
-        catalogue: CatalogueClient,
-        transcoding: TranscodeJobs | None = None,
-    ) -> None:
-        self.media = media
-        self.thumbnails = thumbnails
-        self.prober = prober
-        self.catalogue = catalogue
-        # None: no transcoding jobs (items are registered as before: played as uploaded).
-        self.transcoding = transcoding
+    media: ObjectStore
+    thumbnails: ObjectStore
+    prober: MediaProber
+    catalogue: CatalogueClient
+    transcoding: TranscodeJobs | None = None
+    """None: no transcoding jobs (items are registered as before: played as uploaded)."""
 
     async def run(
         self,

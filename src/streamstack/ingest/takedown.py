@@ -23,6 +23,8 @@ progress report with 404, and it removes its own outputs.
 
 from __future__ import annotations
 
+import dataclasses
+
 import msgspec
 import structlog
 
@@ -110,32 +112,28 @@ class TakedownEvents:
         log.info("takedown.queued", media_id=withdrawn.id, duplicate=not queued)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class TakedownHandler:
     """Deletes every object of a deleted item (the ``takedown`` job)."""
 
-    def __init__(
-        self,
-        media: ObjectStore,
-        thumbnails: ObjectStore,
-        transcoding: JobWorker | None = None,
-    ) -> None:
-        self._media = media
-        self._thumbnails = thumbnails
-        self._transcoding = transcoding
+    media: ObjectStore
+    thumbnails: ObjectStore
+    transcoding: JobWorker | None = None
+    """The transcoding workers of this process, whose job for the item is stopped."""
 
     async def __call__(self, job: Job) -> None:
         """Run one takedown job (idempotent: absent objects are fine)."""
         withdrawn = decode_takedown(job)
-        stopped = self._transcoding is not None and self._transcoding.cancel(withdrawn.id)
-        outputs = await ItemOutputs(self._media, withdrawn.id).remove()
-        await self._media.delete(withdrawn.s3_key)
+        stopped = self.transcoding is not None and self.transcoding.cancel(withdrawn.id)
+        outputs = await ItemOutputs(self.media, withdrawn.id).remove()
+        await self.media.delete(withdrawn.s3_key)
         if withdrawn.thumbnail_s3_key is not None:
-            await self._thumbnails.delete(withdrawn.thumbnail_s3_key)
+            await self.thumbnails.delete(withdrawn.thumbnail_s3_key)
         # Named after the item, not in the event: items from before posters have none.
-        await self._thumbnails.delete(poster_key(withdrawn.id))
+        await self.thumbnails.delete(poster_key(withdrawn.id))
         for language in withdrawn.captions:  # caption files: in no transcoding manifest
             for path in caption_paths(language):
-                await self._media.delete(withdrawn.object_prefix + path)
+                await self.media.delete(withdrawn.object_prefix + path)
         log.info("takedown.done", media_id=withdrawn.id, outputs=outputs, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
