@@ -1,5 +1,5 @@
 import { screen, waitFor } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { hasSessionMarker } from "../api/session";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
@@ -8,6 +8,7 @@ import {
   API,
   apiError,
   http,
+  nothingWatched,
   noContent,
   ok,
   recordRequests,
@@ -23,6 +24,9 @@ const CATALOGUE = `${API}/catalogue`;
 const REFRESH = `${API}/auth/refresh`;
 
 describe("sessions in the app", () => {
+  // Browse, signed in, asks for the viewer's unfinished and watched items.
+  beforeEach(() => server.use(...nothingWatched()));
+
   it("an anonymous first visit makes no failing request: no refresh at all", async () => {
     server.use(http.get(CATALOGUE, () => ok(mediaPage([mediaItem({ title: "Public clip" })]))));
     const seen = recordRequests();

@@ -1,7 +1,7 @@
 import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server, tokens, VIEWER } from "../test/server";
+import { API, apiError, http, nothingWatched, ok, recordRequests, sentTo, server, tokens, VIEWER } from "../test/server";
 
 const REGISTER = `${API}/auth/register`;
 
@@ -25,6 +25,7 @@ describe("RegisterPage", () => {
       http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
       http.get(`${API}/auth/me`, () => ok(VIEWER)),
       http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
+      ...nothingWatched(),
     );
     const seen = recordRequests();
     renderApp("/register?invite=CODE-42");

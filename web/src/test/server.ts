@@ -86,3 +86,9 @@ export const refreshRefused = () =>
 
 /** A session the refresh cookie restores, answering with `access`. */
 export const refreshGives = (access: string) => http.post(`${API}/auth/refresh`, () => ok(tokens(access)));
+
+/** A signed-in viewer who has watched nothing: Browse's "Continue watching" row and progress bars stay empty. */
+export const nothingWatched = () =>
+  ["continue-watching", "history"].map((list) =>
+    http.get(`${API}/catalogue/me/${list}`, () => ok({ items: [], total: 0, page: 1, page_size: 12 })),
+  );
