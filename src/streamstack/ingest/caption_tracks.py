@@ -55,7 +55,7 @@ class EmbeddedTrack(msgspec.Struct, frozen=True):
     """A subtitle stream of an upload, as the transcoding job extracted it."""
 
     language: str
-    """A ``CaptionLanguage`` (BCP 47); streams tagged ``und`` or untagged are not tracks."""
+    """A ``CaptionLanguage`` (BCP 47); an untagged stream arrives as ``und`` (undetermined)."""
     label: str | None
     """The stream's title, if it has one (None: a new track is named by its language)."""
     cues: list[Cue]
