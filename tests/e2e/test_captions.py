@@ -3,7 +3,9 @@
 A real ``streamstack dev``. The admin uploads a 6-second H.264 clip and waits for its HLS
 package; on the library's edit form of the item they add a SubRip file as English captions
 (the server converts it to WebVTT). A viewer, registered through the API and signed in in a
-browser context of their own (a phone's width, the dark theme), opens the watch page:
+browser context of their own (a phone's width, the dark theme), finds the item on Browse
+(its card's still offers the poster in ``srcset``) and opens it; the watch page's poster is
+the large still, and:
 
 * the video has exactly one subtitle track, ours: the master playlist lists the track in a
   SUBTITLES group, but hls.js makes no tracks of its own and loads no subtitle playlist;
@@ -66,6 +68,27 @@ async def master_playlist(log: BrowserLog) -> str:
     raise AssertionError("the player loaded no master playlist")
 
 
+async def open_from_browse(page: Page, base: str, title: str) -> None:
+    """Find ``title``'s card on Browse (its still offers the poster through ``srcset``), open
+    it, and check the watch page's poster is the large still."""
+    await page.goto(f"{base}/")
+    card = page.get_by_test_id("media-card").filter(has_text=title)
+    still = card.locator("img")
+    srcset = await still.get_attribute("srcset") or ""
+    assert srcset.endswith("-poster.jpg 1280w") and ".jpg 640w, " in srcset, srcset
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await still.element_handle()
+    )
+    async with page.expect_response(lambda r: r.url.endswith("-poster.jpg")) as poster:
+        await card.get_by_role("link", name=title).click()
+        await page.get_by_role("heading", name=title).wait_for()
+    answer = await poster.value
+    assert answer.status == 200 and await answer.header_value("content-type") == "image/jpeg"
+    assert (await page.get_by_test_id("player").get_attribute("poster") or "").endswith(
+        "-poster.jpg"
+    )
+
+
 async def add_captions(page: Page, base: str, title: str) -> None:
     """On the library's edit form of ``title``: add SUBRIP as English captions."""
     await page.goto(f"{base}/admin/library")
@@ -122,8 +145,8 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
             watcher, page = await new_page(browser, log, color_scheme="dark")
             await sign_in(page, base, *viewer)
             await page.set_viewport_size({"width": 390, "height": 844})
-            await page.goto(f"{base}/watch/{item_id}")
-            await page.get_by_role("heading", name=title).wait_for()
+            await open_from_browse(page, base, title)
+            assert page.url == f"{base}/watch/{item_id}", page.url
             menu = page.get_by_label("Captions", exact=True)
             await menu.wait_for()
             await page.wait_for_function(
