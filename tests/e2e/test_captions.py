@@ -14,12 +14,18 @@ the large still, and:
   as ``text/vtt``;
 * ``c`` turns captions off and on again; after a reload the choice is remembered.
 
-No console error, no uncaught error and no Content-Security-Policy violation on either page.
+A second journey uploads a Matroska file with a French SubRip stream: the transcode
+extracts it as the item's ``embedded`` track, the edit form lists it as "from the video",
+and the player shows its cue.
+
+No console error, no uncaught error and no Content-Security-Policy violation on any page.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +43,11 @@ from e2e.spa_rig import (
     wait_until_ready,
 )
 from system.system_video import h264_aac_mp4
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS / "ingest") not in sys.path:
+    sys.path.insert(0, str(TESTS / "ingest"))
+import transcode_media  # noqa: E402
 
 PLAYER = "document.querySelector('[data-testid=player]')"
 CUE = "Hello from the captions"
@@ -107,15 +118,15 @@ async def add_captions(page: Page, base: str, title: str) -> None:
     assert "English" in text and "en · uploaded" in text, text
 
 
-async def cue_shows(page: Page) -> None:
-    """Play muted from the start until the English track's active cue is CUE."""
+async def cue_shows(page: Page, cue: str = CUE) -> None:
+    """Play muted from the start until the track showing has ``cue`` among its active cues."""
     await page.evaluate(
         f"async () => {{ const v = {PLAYER}; v.muted = true; v.currentTime = 0; await v.play(); }}"
     )
     await page.wait_for_function(
         f"""cue => [...{PLAYER}.textTracks].some(t => t.mode === 'showing' && t.activeCues
               && [...t.activeCues].some(c => c.text === cue))""",
-        arg=CUE,
+        arg=cue,
     )
 
 
@@ -198,4 +209,53 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
     # The master playlist lists the track, yet hls.js never asked for its subtitle playlist.
     assert "TYPE=SUBTITLES" in master, master
     assert not [r.url for r in log.responses if r.url.endswith("/captions/en.m3u8")]
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_embedded_subtitles_become_a_caption_track(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """A Matroska upload with a French SubRip stream: the track is listed as from the video
+    on the edit form, and the player shows its cue."""
+    base = dev_server.url
+    title = "Subtitled in the file"
+    cue = "Bonjour du film"
+    track = transcode_media.Subtitles(
+        "subrip", cues=[(0.2, 1.8, cue)], language="fre", title="Français"
+    )
+    clip = transcode_media.subtitled(
+        tmp_path / "subtitled.mkv", container="matroska", tracks=[track]
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
+            item_id = await upload(page, base, title, clip, name="subtitled.mkv")
+            item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+            assert item["captions"] == [
+                {"language": "fr", "label": "Français", "source": "embedded"}
+            ], item
+
+            await page.goto(f"{base}/admin/library")
+            await page.get_by_role("button", name=f"Edit {title}").click()
+            row = page.get_by_test_id("library-captions").get_by_test_id("caption-track")
+            text = await row.inner_text()
+            assert "Français" in text and "fr · from the video" in text, text
+
+            await page.goto(f"{base}/watch/{item_id}")
+            menu = page.get_by_label("Captions", exact=True)
+            await menu.wait_for()
+            await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+            assert await menu.locator("option").all_text_contents() == ["Off", "Français"]
+            await menu.select_option(label="Français")
+            await cue_shows(page, cue)
+            await page.evaluate(f"() => {PLAYER}.pause()")
+            await admin.close()
+        finally:
+            await browser.close()
+
     log.assert_clean()
