@@ -471,6 +471,37 @@ describe("WatchPage", () => {
       expect(await screen.findByTestId("watch-captions")).toHaveTextContent("English, Español");
     });
 
+    it("keeps a subtitle track the browser added itself (Safari's own HLS) off, beside ours", async () => {
+      localStorage.setItem("streamstack.captions", "en");
+      // A track list that, like Safari's, also holds the master playlist's renditions.
+      const lists = new WeakMap<HTMLMediaElement, EventTarget & { items: { kind: string; mode: string }[] }>();
+      const jsdomTracks = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, "textTracks");
+      Object.defineProperty(HTMLMediaElement.prototype, "textTracks", {
+        configurable: true,
+        get(this: HTMLMediaElement) {
+          if (!lists.has(this)) {
+            const list = Object.assign(new EventTarget(), { items: [] as { kind: string; mode: string }[] });
+            lists.set(this, Object.assign(list, { [Symbol.iterator]: () => list.items[Symbol.iterator]() }));
+          }
+          return lists.get(this);
+        },
+      });
+      try {
+        const { video, modes } = await watchWithCaptions();
+        const list = lists.get(video)!;
+        const native = { kind: "subtitles", mode: "showing" };
+        const metadata = { kind: "metadata", mode: "hidden" };
+        list.items.push(...[...video.querySelectorAll("track")].map((t) => t.track), native, metadata);
+        act(() => void list.dispatchEvent(new Event("addtrack")));
+        expect(native.mode).toBe("disabled");
+        expect(metadata.mode).toBe("hidden"); // not subtitles: not ours to judge
+        expect(modes()).toEqual({ en: "showing", "fr-CA": "disabled" });
+      } finally {
+        if (jsdomTracks) Object.defineProperty(HTMLMediaElement.prototype, "textTracks", jsdomTracks);
+        else delete (HTMLMediaElement.prototype as { textTracks?: unknown }).textTracks;
+      }
+    });
+
     it("opens with the remembered language, or its nearest track, already showing", async () => {
       localStorage.setItem("streamstack.captions", "fr");
       const { menu, modes } = await watchWithCaptions();

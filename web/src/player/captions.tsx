@@ -75,6 +75,8 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
     if (chosen !== null) last.current = chosen;
   }, [videoRef, chosen, captions]);
 
+  useForeignTracksOff(videoRef);
+
   const choose = useCallback((language: string | null) => {
     setChoice({ language });
     remember(language);
@@ -90,6 +92,36 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
   }, [captions, chosen, choose]);
 
   return { chosen, choose, toggle };
+}
+
+/**
+ * Keeps every subtitle track that is not one of our `<track>` elements off:
+ * a browser playing HLS itself (Safari) adds the master playlist's subtitle
+ * renditions as tracks of its own and may show one (AUTOSELECT), which would
+ * be a second set beside ours.
+ */
+function useForeignTracksOff(videoRef: RefObject<HTMLVideoElement | null>): void {
+  useEffect(() => {
+    const video = videoRef.current;
+    const list: TextTrackList | undefined = video?.textTracks;
+    if (!video || typeof list?.addEventListener !== "function") return; // jsdom: no track list
+    const quiet = () => disableForeignTracks(video);
+    quiet();
+    list.addEventListener("addtrack", quiet);
+    list.addEventListener("change", quiet);
+    return () => {
+      list.removeEventListener("addtrack", quiet);
+      list.removeEventListener("change", quiet);
+    };
+  }, [videoRef]);
+}
+
+function disableForeignTracks(video: HTMLVideoElement): void {
+  const ours = new Set([...video.querySelectorAll("track")].map((element) => element.track));
+  for (const track of video.textTracks) {
+    const subtitles = track.kind === "subtitles" || track.kind === "captions";
+    if (subtitles && !ours.has(track) && track.mode !== "disabled") track.mode = "disabled";
+  }
 }
 
 /**
