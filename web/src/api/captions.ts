@@ -7,7 +7,7 @@ export type { CaptionTrack };
 type CaptionContentType = "text/vtt" | "application/x-subrip" | "text/plain" | "application/octet-stream";
 
 /** The Content-Type of a caption file: what the browser says, else by its name. */
-export function captionContentType(file: File): CaptionContentType {
+function captionContentType(file: File): CaptionContentType {
   if (file.type === "text/vtt" || file.type === "application/x-subrip" || file.type === "text/plain") return file.type;
   const name = file.name.toLowerCase();
   if (name.endsWith(".vtt")) return "text/vtt";

@@ -14,17 +14,17 @@ export function watchedPercent(item: MediaItem, progress: WatchProgress): number
 }
 
 /** The nominal widths of an item's two stills (never upscaled: a small source's are narrower). */
-export const THUMBNAIL_WIDTH = 640;
-export const POSTER_WIDTH = 1280;
+const THUMBNAIL_WIDTH = 640;
+const POSTER_WIDTH = 1280;
 /** How wide a card's picture is shown: the whole width of a phone, a grid column elsewhere. */
-export const CARD_SIZES = "(max-width: 40rem) 100vw, 20rem";
+const CARD_SIZES = "(max-width: 40rem) 100vw, 20rem";
 
 /**
  * The still's `srcset`: the thumbnail, and the poster (the same frame, larger)
  * for a picture shown wider than the thumbnail on this screen (a phone's
  * full-width card at 3×); undefined when the item has no poster.
  */
-export function stillSrcSet(item: MediaItem): string | undefined {
+function stillSrcSet(item: MediaItem): string | undefined {
   if (!item.thumbnail_url || !item.poster_url || item.poster_url === item.thumbnail_url) return undefined;
   return `${item.thumbnail_url} ${THUMBNAIL_WIDTH}w, ${item.poster_url} ${POSTER_WIDTH}w`;
 }

@@ -5,7 +5,7 @@ import type { GrantedCaption } from "../api/schema";
 export type StreamCaption = GrantedCaption;
 
 /** The viewer's captions choice across items and visits: a language, or "" for off. */
-export const CAPTIONS_KEY = "streamstack.captions";
+const CAPTIONS_KEY = "streamstack.captions";
 /** Off, in storage and in the menu: no language tag is empty. */
 const OFF = "";
 
@@ -34,7 +34,7 @@ function primary(language: string): string {
  * the same primary language (`en` for `en-GB`); off when the viewer turned
  * captions off or never on, or this item has no track in their language.
  */
-export function initialCaption(captions: readonly StreamCaption[], choice: string | null = remembered()): string | null {
+function initialCaption(captions: readonly StreamCaption[], choice: string | null = remembered()): string | null {
   if (!choice) return null;
   const exact = captions.find((c) => c.language === choice);
   const near = captions.find((c) => primary(c.language) === primary(choice));
