@@ -178,6 +178,7 @@ function CaptionRow({
           accept={ACCEPT}
           className="visually-hidden"
           tabIndex={-1}
+          aria-hidden="true"
           aria-label={`New file for ${track.label}`}
           onChange={(e) => {
             const file = e.target.files?.[0];
