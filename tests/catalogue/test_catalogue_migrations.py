@@ -68,12 +68,17 @@ async def test_the_migration_matches_the_models(settings_factory: SettingsFactor
     assert "ix_catalogue_outbox_pending" in indexes["catalogue_outbox"]
 
 
-def upgrade_to(connection: Connection, revision: str) -> None:
+def alembic_config(connection: Connection) -> Config:
+    """The catalogue's alembic configuration on ``connection``."""
     config = Config()
     config.set_main_option("script_location", str(MODULE.migrations))
     config.attributes["connection"] = connection
     config.attributes["version_table"] = "alembic_version_catalogue"
-    command.upgrade(config, revision)
+    return config
+
+
+def upgrade_to(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
 
 
 OLD_ITEM = text(
@@ -129,3 +134,34 @@ async def test_items_from_before_processing_are_playable_only_if_browser_safe(
         row = found[item_id]
         assert (row.playable, row.original_playable) == (playable, playable), row
         assert (row.processing_state, row.renditions) == ("none", [])
+
+
+def downgrade_to(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+async def test_viewer_indexes_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0006 adds the viewers' list indexes; its downgrade drops exactly them."""
+    viewers = {
+        "ix_media_items_viewers_published_at",
+        "ix_media_items_viewers_title_key",
+        "ix_media_items_viewers_duration",
+    }
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            assert viewers <= (await connection.run_sync(index_names))["media_items"]
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to, "catalogue_0005")
+            left = (await connection.run_sync(index_names))["media_items"]
+            assert not viewers & left
+            assert "ix_media_items_status_published_at" in left
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            assert await connection.run_sync(differences) == []
+    finally:
+        await database.close()

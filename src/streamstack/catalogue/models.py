@@ -55,6 +55,10 @@ class MediaItemRow(CatalogueBase):
         Index("ix_media_items_status_duration", "status", "duration_seconds", "id"),
         # An admin's list of every status, newest first (migration catalogue_0004).
         Index("ix_media_items_created_at", "created_at", "id"),
+        # Viewers' lists (playable published items), one per sort (catalogue_0006).
+        Index("ix_media_items_viewers_published_at", "status", "playable", "published_at", "id"),
+        Index("ix_media_items_viewers_title_key", "status", "playable", "title_key", "id"),
+        Index("ix_media_items_viewers_duration", "status", "playable", "duration_seconds", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

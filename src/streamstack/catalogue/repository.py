@@ -51,7 +51,8 @@ from streamstack.kernel.outbox import OutboxRecords
 #: What makes an item visible to viewers (anyone but admins): published and playable.
 VISIBLE_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
     MediaItemRow.status == "published",
-    MediaItemRow.playable.is_(True),
+    # ``=`` (not ``IS``): an equality the viewers' indexes can seek on, on both backends.
+    MediaItemRow.playable == True,  # noqa: E712
 )
 #: The primary key of ``watch_progress``: what an upsert matches on, never overwrites.
 _KEY = frozenset({"user_id", "media_id"})
@@ -77,7 +78,7 @@ class ItemQuery:
         if self.status is not None:
             conditions.append(MediaItemRow.status == self.status)
         if self.playable_only:
-            conditions.append(MediaItemRow.playable.is_(True))
+            conditions.append(VISIBLE_TO_VIEWERS[1])
         if self.processing_state is not None:
             conditions.append(MediaItemRow.processing_state == self.processing_state)
         if self.tag:
@@ -431,12 +432,21 @@ class ItemPages:
         ).scalar_subquery()
         known = literal(total) if total is not None else counted
         ordering = ([search.relevance().desc()] if search else []) + query.ordering()
-        statement = (
-            select(*LISTED_COLUMNS, self._tags().label("tags"), known.label("total"))
+        # A deferred join: the page's ids come from the sort's index alone (the rows an
+        # OFFSET skips are neither read from the table nor given their tags); only the
+        # page's own rows are then read, by primary key.
+        keys = (
+            select(MediaItemRow.id)
             .where(*conditions)
             .order_by(*ordering)
             .limit(limit)
             .offset(offset)
+            .subquery("page_keys")
+        )
+        statement = (
+            select(*LISTED_COLUMNS, self._tags().label("tags"), known.label("total"))
+            .join_from(MediaItemRow, keys, MediaItemRow.id == keys.c.id)
+            .order_by(*ordering)
         )
         result = await self.connection.execute(statement)
         rows: list[Row[Any]] = [cast(Row[Any], row) for row in result]
