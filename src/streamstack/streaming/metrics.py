@@ -7,7 +7,7 @@ Registered in the process's default registry when the module is imported, so the
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import Counter, Gauge
 
@@ -25,14 +25,9 @@ STREAM_TOKENS_ISSUED = Counter(
 )
 
 
-async def counted_stream(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-    """Yield ``chunks`` unchanged, adding each one's length to the streamed-bytes counter.
-
-    It does not close ``chunks``: whoever opened the read still closes it.
-    """
-    async for chunk in chunks:
-        STREAMED_BYTES.inc(len(chunk))
-        yield chunk
+def count_streamed_bytes(sent: int) -> None:
+    """A media response sent ``sent`` body bytes (counted once per response, not per chunk)."""
+    STREAMED_BYTES.inc(sent)
 
 
 @contextlib.contextmanager
