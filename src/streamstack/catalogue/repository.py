@@ -72,11 +72,13 @@ class ItemQuery:
     #: Only items in this processing state; None for any.
     processing_state: str | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """The WHERE clauses."""
+    def conditions(self, *, status_seekable: bool = True) -> list[ColumnElement[bool]]:
+        """The WHERE clauses; without ``status_seekable`` the status is compared in a form
+        no index can seek on (``status || ''``), so the planner looks for another way in."""
         conditions: list[ColumnElement[bool]] = []
         if self.status is not None:
-            conditions.append(MediaItemRow.status == self.status)
+            status = MediaItemRow.status if status_seekable else MediaItemRow.status.concat("")
+            conditions.append(status == self.status)
         if self.playable_only:
             conditions.append(VISIBLE_TO_VIEWERS[1])
         if self.processing_state is not None:
@@ -422,11 +424,14 @@ class ItemPages:
         """The rows of one page (``LISTED_COLUMNS``, then ``tags``, then ``total``) and
         how many items match in all (counted only when ``total`` is not known already);
         searches are ordered by relevance first."""
-        conditions = query.conditions() + search.conditions()
-        if search and self.connection.dialect.name == "sqlite":
-            prefilter = search.sqlite_prefilter()
-            if prefilter is not None:
-                conditions.append(prefilter)
+        dialect = self.connection.dialect.name
+        prefilter = search.sqlite_prefilter() if search and dialect == "sqlite" else None
+        # With the FTS5 hits at hand, SQLite must start from them (a few items, found by
+        # primary key) rather than walk a status index through every item.
+        conditions = query.conditions(status_seekable=prefilter is None)
+        conditions += search.conditions(dialect)
+        if prefilter is not None:
+            conditions.append(prefilter)
         counted = (
             select(func.count()).select_from(MediaItemRow).where(*conditions).correlate(None)
         ).scalar_subquery()
