@@ -8,7 +8,7 @@ read however the response ends, including when the client goes away mid-stream.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from litestar import Controller, Request, Router, route
@@ -62,7 +62,10 @@ class ObjectStreamResponse(ASGIResponse):
                 async for chunk in self._payload:
                     if sent and client.gone():
                         return
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    # The ASGI type says bytes; uvicorn writes any bytes-like body, and
+                    # turning the local store's bytearray into bytes would copy each chunk.
+                    body = cast("bytes", chunk)
+                    await send({"type": "http.response.body", "body": body, "more_body": True})
                     sent += len(chunk)
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except AppError as exc:

@@ -89,12 +89,14 @@ class ObjectBody(Protocol):
 
     ``info`` describes the whole object the read opened (its full size, not the range's),
     so a reader learns the ETag and Last-Modified without a separate ``head``.
-    Chunks are ``chunk_size`` bytes long, except the last.
+    Chunks are ``chunk_size`` bytes long, except the last; a ``bytearray`` where an
+    adapter reads into a buffer of its own (the local directory), which it hands on
+    instead of copying and never touches again.
     """
 
     info: ObjectInfo
 
-    def __aiter__(self) -> AsyncIterator[bytes]: ...
+    def __aiter__(self) -> AsyncIterator[bytes | bytearray]: ...
 
     async def aclose(self) -> None: ...
 

@@ -15,7 +15,6 @@ import mimetypes
 import os
 import secrets
 import shutil
-import threading
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,20 +69,23 @@ class LocalFileBody:
         self._remaining = length
         self._chunk_size = chunk_size
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def __aiter__(self) -> AsyncIterator[bytes | bytearray]:
         try:
             while self._remaining > 0:
-                size = min(self._chunk_size, self._remaining)
-                data = _read_cached(self._fd, self._offset, size)
-                if len(data) < size:
-                    data += await asyncio.to_thread(
-                        os.pread, self._fd, size - len(data), self._offset + len(data)
+                # A fresh buffer per chunk, handed on as it is: the transport may still
+                # hold the previous one, and a copy into ``bytes`` (a second 1 MiB
+                # allocation per chunk) cost 15-40 % of a 1 MiB range's CPU (bench/throughput.py).
+                buffer = bytearray(min(self._chunk_size, self._remaining))
+                got = _read_cached(self._fd, buffer, self._offset)
+                if got < len(buffer):
+                    got += await asyncio.to_thread(
+                        _read_from_disk, self._fd, buffer, got, self._offset
                     )
-                if not data:
+                if not got:
                     break
-                self._offset += len(data)
-                self._remaining -= len(data)
-                yield data
+                self._offset += got
+                self._remaining -= got
+                yield buffer if got == len(buffer) else buffer[:got]
         finally:
             await self.aclose()
 
@@ -93,32 +95,29 @@ class LocalFileBody:
             os.close(fd)
 
 
-def _read_cached(fd: int, offset: int, size: int) -> bytes:
-    """What the page cache holds of ``size`` bytes at ``offset`` (maybe less, maybe none)."""
+def _read_cached(fd: int, buffer: bytearray, offset: int) -> int:
+    """How much of ``buffer`` the page cache filled from ``offset`` (maybe less, maybe none)."""
     if not _NOWAIT:
-        return b""
-    scratch: bytearray | None = getattr(_SCRATCH, "buffer", None)
-    if scratch is None or len(scratch) < size:
-        scratch = _SCRATCH.buffer = bytearray(size)
-    buffer = memoryview(scratch)[:size]
+        return 0
     try:
-        got = os.preadv(fd, [buffer], offset, _NOWAIT)
+        return os.preadv(fd, [buffer], offset, _NOWAIT)
     except (BlockingIOError, InterruptedError):
-        return b""
+        return 0
     except OSError as exc:  # a file system without RWF_NOWAIT: always use the thread
         if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
             raise
-        return b""
-    return bytes(buffer[:got])
+        return 0
+
+
+def _read_from_disk(fd: int, buffer: bytearray, start: int, offset: int) -> int:
+    """Fill ``buffer`` from index ``start`` with the file's bytes at ``offset + start``,
+    waiting for the disk (so: in a worker thread); how many bytes it read."""
+    with memoryview(buffer) as view:
+        return os.preadv(fd, [view[start:]], offset + start)
 
 
 #: ``preadv``'s "do not wait for the disk" flag (Linux 4.14+); 0 where it does not exist.
 _NOWAIT: int = getattr(os, "RWF_NOWAIT", 0)
-#: Where ``_read_cached`` lands the bytes before copying them out: one buffer per thread
-#: (``preadv`` releases the GIL), kept, because a fresh 1 MiB buffer per chunk beside the
-#: ``bytes`` copy made glibc return the memory and fault it in again on every chunk (40 % of
-#: a 1 MiB range's CPU; 0.22 → 0.62 of nginx sendfile, bench/throughput.py).
-_SCRATCH = threading.local()
 #: How many objects' ``head`` answers a store remembers (a few hundred bytes each).
 _INFO_CACHE_SIZE = 4096
 
