@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
     ColumnElement,
+    Executable,
+    Integer,
     ScalarSelect,
+    String,
     UnaryExpression,
+    bindparam,
     delete,
     func,
     literal,
@@ -84,7 +89,9 @@ class ItemQuery:
         if self.processing_state is not None:
             conditions.append(MediaItemRow.processing_state == self.processing_state)
         if self.tag:
-            tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == self.tag)
+            # "?" is the tag bound at execution (a statement shared by every tag).
+            tag = bindparam("tag", type_=String) if self.tag == "?" else self.tag
+            tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == tag)
             conditions.append(MediaItemRow.id.in_(tagged))
         return conditions
 
@@ -424,52 +431,86 @@ class ItemPages:
         """The rows of one page (``LISTED_COLUMNS``, then ``tags``, then ``total``) and
         how many items match in all (counted only when ``total`` is not known already);
         searches are ordered by relevance first."""
-        dialect = self.connection.dialect.name
-        prefilter = search.sqlite_prefilter() if search and dialect == "sqlite" else None
-        # With the FTS5 hits at hand, SQLite must start from them (a few items, found by
-        # primary key) rather than walk a status index through every item.
-        conditions = query.conditions(status_seekable=prefilter is None)
-        conditions += search.conditions(dialect)
-        if prefilter is not None:
-            conditions.append(prefilter)
-        counted = (
-            select(func.count()).select_from(MediaItemRow).where(*conditions).correlate(None)
-        ).scalar_subquery()
-        known = literal(total) if total is not None else counted
-        ordering = ([search.relevance().desc()] if search else []) + query.ordering()
-        # A deferred join: the page's ids come from the sort's index alone (the rows an
-        # OFFSET skips are neither read from the table nor given their tags); only the
-        # page's own rows are then read, by primary key.
-        keys = (
-            select(MediaItemRow.id)
-            .where(*conditions)
-            .order_by(*ordering)
-            .limit(limit)
-            .offset(offset)
-            .subquery("page_keys")
+        shape = PageShape(
+            dataclasses.replace(query, tag="?" if query.tag else ""),
+            search.words,
+            self.connection.dialect.name,
+            counted=total is None,
         )
-        statement = (
-            select(*LISTED_COLUMNS, self._tags().label("tags"), known.label("total"))
-            .join_from(MediaItemRow, keys, MediaItemRow.id == keys.c.id)
-            .order_by(*ordering)
-        )
-        result = await self.connection.execute(statement)
-        rows: list[Row[Any]] = [cast(Row[Any], row) for row in result]
+        statement, count = _page_statements(shape)
+        values: dict[str, Any] = {"page_limit": limit, "page_offset": offset}
+        if query.tag:
+            values["tag"] = query.tag
+        if total is not None:
+            values["known_total"] = total
+        result = await self.connection.execute(statement, values)
+        rows: list[Row[Any]] = list(result)
         if rows:
             return rows, int(rows[0].total)
         if total is not None:
             return [], total
         # Past the last page: the page is empty, yet the total must be true.
-        return [], int((await self.connection.execute(select(counted))).scalar_one())
+        values.pop("page_limit"), values.pop("page_offset")
+        return [], int((await self.connection.execute(count, values)).scalar_one())
 
-    def _tags(self) -> ScalarSelect[str]:
-        """An item's tags joined by ``TAG_SEPARATOR`` (NULL without tags), per row."""
-        tag = MediaTagRow.tag
-        if self.connection.dialect.name == "postgresql":
-            joined = func.string_agg(tag, literal(TAG_SEPARATOR))
-        else:
-            joined = func.group_concat(tag, TAG_SEPARATOR)
-        return select(joined).where(MediaTagRow.media_id == MediaItemRow.id).scalar_subquery()
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageShape:
+    """What a list statement depends on, all but its values (tag, limit, offset, total):
+    equal shapes share one statement, built once."""
+
+    #: The query, its tag replaced by "?" (bound at execution) or "" (none).
+    query: ItemQuery
+    words: tuple[str, ...]
+    dialect: str
+    #: Whether the statement counts the matching items (the total is not known yet).
+    counted: bool
+
+
+@functools.lru_cache(maxsize=512)
+def _page_statements(shape: PageShape) -> tuple[Executable, Executable]:
+    """The page statement and the bare count of ``shape``; building them cost more than
+    running them (SQLAlchemy's compiled-SQL cache only spares the compilation)."""
+    search = SearchQuery(shape.words)
+    prefilter = search.sqlite_prefilter() if search and shape.dialect == "sqlite" else None
+    # With the FTS5 hits at hand, SQLite must start from them (a few items, found by
+    # primary key) rather than walk a status index through every item.
+    conditions = shape.query.conditions(status_seekable=prefilter is None)
+    conditions += search.conditions(shape.dialect)
+    if prefilter is not None:
+        conditions.append(prefilter)
+    counted = (
+        select(func.count()).select_from(MediaItemRow).where(*conditions).correlate(None)
+    ).scalar_subquery()
+    known = counted if shape.counted else bindparam("known_total", type_=Integer)
+    ordering = ([search.relevance().desc()] if search else []) + shape.query.ordering()
+    # A deferred join: the page's ids come from the sort's index alone (the rows an
+    # OFFSET skips are neither read from the table nor given their tags); only the
+    # page's own rows are then read, by primary key.
+    keys = (
+        select(MediaItemRow.id)
+        .where(*conditions)
+        .order_by(*ordering)
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+        .subquery("page_keys")
+    )
+    statement = (
+        select(*LISTED_COLUMNS, _tags(shape.dialect).label("tags"), known.label("total"))
+        .join_from(MediaItemRow, keys, MediaItemRow.id == keys.c.id)
+        .order_by(*ordering)
+    )
+    return statement, select(counted)
+
+
+def _tags(dialect: str) -> ScalarSelect[str]:
+    """An item's tags joined by ``TAG_SEPARATOR`` (NULL without tags), per row."""
+    tag = MediaTagRow.tag
+    if dialect == "postgresql":
+        joined = func.string_agg(tag, literal(TAG_SEPARATOR))
+    else:
+        joined = func.group_concat(tag, TAG_SEPARATOR)
+    return select(joined).where(MediaTagRow.media_id == MediaItemRow.id).scalar_subquery()
 
 
 @asynccontextmanager
