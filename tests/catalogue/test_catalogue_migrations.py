@@ -12,6 +12,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import DateTime, Uuid, bindparam, inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streamstack.catalogue.models import CatalogueBase, MediaItemRow
 from streamstack.catalogue.module import MODULE
@@ -160,6 +161,39 @@ async def test_viewer_indexes_come_and_go_with_their_revision(
             left = (await connection.run_sync(index_names))["media_items"]
             assert not viewers & left
             assert "ix_media_items_status_published_at" in left
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            assert await connection.run_sync(differences) == []
+    finally:
+        await database.close()
+
+
+async def search_index_options(connection: AsyncConnection) -> list[str] | None:
+    """The storage options of PostgreSQL's trigram index (None on SQLite: no such index)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    found = await connection.scalar(
+        text("SELECT reloptions FROM pg_class WHERE relname = :name"), {"name": TRIGRAM_INDEX}
+    )
+    return list(found or [])
+
+
+async def test_the_search_index_takes_each_change_at_once(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0007 turns GIN's pending list off (Postgres); its downgrade turns it back."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    postgres = not database.is_sqlite
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            assert await search_index_options(connection) == (
+                ["fastupdate=off"] if postgres else None
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to, "catalogue_0006")
+            assert await search_index_options(connection) == ([] if postgres else None)
         async with database.engine.begin() as connection:
             await connection.run_sync(upgrade_to, "head")
             assert await connection.run_sync(differences) == []
