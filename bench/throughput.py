@@ -163,6 +163,37 @@ def rate(label: str, result: WrkResult) -> Quantity:
     return Quantity(label, result.bytes_per_second, "B/s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def notes(results: Mapping[str, WrkResult], cpu_us: Mapping[str, float]) -> list[str]:
+    """Errors, bodies that were not one range each, and the services' CPU per response."""
+    lines = []
+    for name, result in results.items():
+        if result.error_count:
+            lines.append(f"{name}: {result.errors} errors in {result.requests} requests")
+        if not whole_ranges(result, RANGE_BYTES, CONNECTIONS):
+            lines.append(
+                f"{name}: {result.mean_response_bytes:,.0f} bytes per response, not one range"
+            )
+    if cpu_us:
+        # The ratios move by tens of percent with the machine's other load; the service's
+        # own CPU per response moves much less, so it shows what a change of ours did.
+        each = ", ".join(f"{name} {value:,.0f} µs" for name, value in cpu_us.items())
+        lines.append(f"service CPU (user + system) per {RANGE_BYTES // MIB} MiB response: {each}")
+    lines.append(
+        f"objects: {S3_OBJECT_BYTES // MIB} MiB on moto (moto copies the whole object for "
+        f"each ranged GET, so a larger one measures only moto), {OBJECT_BYTES // MIB} MiB on "
+        "the local directory (in the page cache); services: one "
+        f"`streamstack serve --module streaming` process each (uvicorn, 1 worker); "
+        f"nginx 1 worker; {os.cpu_count()} cores shared by wrk, servers and moto"
+    )
+    return lines
+
+
 def run(plan: BenchPlan) -> BenchReport:
     workdir = plan.scratch(NAME)
     seconds = plan.seconds(SECONDS)
@@ -220,8 +251,15 @@ def run(plan: BenchPlan) -> BenchReport:
         # Warm the page cache and every connection pool before anything is measured.
         for url, size in targets.values():
             measure(url, 1, size)
+        services = {"service_s3": s3_service.pid, "service_local": local.pid}
+        cpu_us: dict[str, float] = {}
         for name, (url, size) in targets.items():
+            pid = services.get(name)
+            used = cpu_seconds(pid) if pid else 0.0
             results[name] = measure(url, seconds, size)
+            if pid:
+                used = cpu_seconds(pid) - used
+                cpu_us[name] = used * 1e6 / max(1, results[name].requests)
     report.rows = [
         Row(
             "service on S3 (moto) ÷ direct GETs on moto",
@@ -239,19 +277,6 @@ def run(plan: BenchPlan) -> BenchReport:
             rate("nginx sendfile", results["nginx_sendfile"]),
         ),
     ]
-    for name, result in results.items():
-        if result.error_count:
-            report.notes.append(f"{name}: {result.errors} errors in {result.requests} requests")
-        if not whole_ranges(result, RANGE_BYTES, CONNECTIONS):
-            report.notes.append(
-                f"{name}: {result.mean_response_bytes:,.0f} bytes per response, not one range"
-            )
-    report.notes.append(
-        f"objects: {S3_OBJECT_BYTES // MIB} MiB on moto (moto copies the whole object for "
-        f"each ranged GET, so a larger one measures only moto), {OBJECT_BYTES // MIB} MiB on "
-        "the local directory (in the page cache); services: one "
-        f"`streamstack serve --module streaming` process each (uvicorn, 1 worker); "
-        f"nginx 1 worker; {os.cpu_count()} cores shared by wrk, servers and moto"
-    )
+    report.notes += notes(results, cpu_us)
     report.raw = {name: result.as_json() for name, result in results.items()}
     return report
