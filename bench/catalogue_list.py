@@ -127,11 +127,13 @@ async def seed(database_url: str, count: int = ITEMS, *, first: int = 0, drafts:
                 await conn.execute(insert(MediaItemRow), items[begin : begin + 1000])
             for begin in range(0, len(tags), 2000):
                 await conn.execute(insert(MediaTagRow), tags[begin : begin + 2000])
-            if conn.dialect.name == "postgresql":
-                # What autovacuum does within a minute of a bulk load: without statistics
-                # the planner takes the fresh tables for empty ones (a search then walked
-                # every item), which no running catalogue would see.
-                await conn.execute(sqlalchemy.text("ANALYZE media_items, media_tags"))
+        if engine.dialect.name == "postgresql":
+            # What autovacuum does within a minute of a bulk load, as a running catalogue
+            # has it: statistics (without them the planner takes the fresh tables for
+            # empty ones) and the visibility map (index-only scans need it).
+            async with engine.connect() as conn:
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(sqlalchemy.text("VACUUM ANALYZE media_items, media_tags"))
     finally:
         await engine.dispose()
 
