@@ -15,6 +15,7 @@ import socket
 import struct
 from urllib.parse import urlsplit
 
+from prometheus_client import REGISTRY
 from streaming_rig import StreamSettings, live_stream
 
 ABORTS = 1000
@@ -90,3 +91,29 @@ async def test_aborted_requests_leave_the_service_healthy(stream_settings: Strea
     assert ready.status_code == 200, ready.text
     # A leak of one file or socket per aborted request would be a thousand.
     assert descriptors_after - descriptors_before < 50
+
+
+def streamed_bytes() -> float:
+    """The process's ``streamstack_streamed_bytes_total`` (the app runs in this process)."""
+    return REGISTRY.get_sample_value("streamstack_streamed_bytes_total") or 0.0
+
+
+async def no_stream_active() -> None:
+    """Wait until no media response is being sent (the aborted one has returned)."""
+    while REGISTRY.get_sample_value("streamstack_active_streams"):
+        await asyncio.sleep(0.05)
+
+
+async def test_a_player_that_goes_away_stops_the_read(stream_settings: StreamSettings) -> None:
+    """uvicorn's ``send`` returns silently once the client has gone: the response must see
+    the disconnect itself, or it reads (and counts) the whole object for nobody."""
+    big = random.Random(4).randbytes(32 * 1024 * 1024)
+    async with live_stream(stream_settings(stream_chunk_bytes=64 * 1024)) as live:
+        info = await live.put_media(big)
+        path = await live.stream_url(info)
+        address = urlsplit(live.app_url)
+        before = streamed_bytes()
+        await abort_midway(address.hostname or "127.0.0.1", address.port or 80, path, 2)
+        await asyncio.wait_for(no_stream_active(), 60)
+        after = streamed_bytes()
+    assert 64 * 1024 <= after - before < len(big) // 2

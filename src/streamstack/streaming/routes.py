@@ -60,7 +60,7 @@ class ObjectStreamResponse(ASGIResponse):
         try:
             with metrics.active_stream():
                 async for chunk in self._payload:
-                    if sent and client.gone():
+                    if sent and await client.gone():
                         return
                     # The ASGI type says bytes; uvicorn writes any bytes-like body, and
                     # turning the local store's bytearray into bytes would copy each chunk.
@@ -88,8 +88,14 @@ class ClientPresence:
         self._receive = receive
         self._listener: asyncio.Future[ReceiveMessage] | None = None
 
-    def gone(self) -> bool:
-        """True once the server has reported ``http.disconnect``."""
+    async def gone(self) -> bool:
+        """True once the server has reported ``http.disconnect``.
+
+        It lets the event loop run first: a body read from the page cache never waits, and
+        a write to a reset connection returns at once, so without this pause the loop would
+        not learn of the disconnect before the whole body had been read.
+        """
+        await asyncio.sleep(0)
         listener = self._listener
         if listener is not None and not listener.done():
             return False
