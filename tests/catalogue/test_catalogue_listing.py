@@ -12,6 +12,9 @@ import httpx
 import pytest
 from catalogue_testing import admin_headers, create_item, eventually, viewer_headers
 
+from streamstack.catalogue.repository import ItemQuery, listing
+from streamstack.catalogue.search import SearchQuery
+from streamstack.kernel.db import Database, DatabaseUnavailable
 from support.apps import AppClient
 from support.fixtures import SettingsFactory
 from support.processes import module_processes
@@ -199,3 +202,16 @@ async def test_a_change_in_one_replica_reaches_the_others_list(
                 return await titles(other) == ([], 0)
 
             await eventually(deleted, what="the delete in the other replica", seconds=1.0)
+
+
+async def test_a_list_page_on_an_unreachable_database_is_503() -> None:
+    """List pages use a bare Core connection, not a session: the same 503 all the same."""
+    database = Database("postgresql+asyncpg://nobody:nothing@127.0.0.1:9/none")
+    query = ItemQuery(status="published", tag="", sort="newest", playable_only=True)
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            async with listing(database) as pages:
+                await pages.page(query, SearchQuery.parse("glacier"), limit=1, offset=0)
+        assert caught.value.status == 503
+    finally:
+        await database.close()

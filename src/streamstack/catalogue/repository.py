@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from streamstack.catalogue.models import (
@@ -49,7 +50,7 @@ from streamstack.catalogue.models import (
 )
 from streamstack.catalogue.schemas import SortOrder
 from streamstack.catalogue.search import SearchQuery
-from streamstack.kernel.db import Database, escape_like
+from streamstack.kernel.db import Database, DatabaseUnavailable, escape_like, is_unavailable
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
 
@@ -515,6 +516,15 @@ def _tags(dialect: str) -> ScalarSelect[str]:
 
 @asynccontextmanager
 async def listing(database: Database) -> AsyncIterator[ItemPages]:
-    """A connection for list pages (database unreachable → 503)."""
-    async with database.session() as session:
-        yield ItemPages(await session.connection())
+    """A connection for list pages (database unreachable → 503).
+
+    A bare Core connection from the pool: list pages are one SELECT and need nothing of
+    an ORM session, whose set-up and close cost a list request a tenth of its time.
+    """
+    try:
+        async with database.engine.connect() as connection:
+            yield ItemPages(connection)
+    except (DBAPIError, OSError) as exc:
+        if isinstance(exc, OSError) or is_unavailable(exc):
+            raise DatabaseUnavailable("the database is unavailable") from exc
+        raise
