@@ -103,12 +103,14 @@ class NatsConnection:
 def is_transport_failure(exc: BaseException) -> bool:
     """True when ``exc`` means NATS could not serve the call (not a protocol answer).
 
-    JetStream's own "unavailable" answer (while it restarts) counts: to a caller it is NATS
-    being away, like a timeout.
+    JetStream's own "unavailable" answer (while it restarts) counts, and so does a publish
+    no stream acknowledged (the server is back but JetStream not yet): to a caller it is
+    NATS being away, like a timeout.
     """
     return isinstance(
         exc,
         js_errors.ServiceUnavailableError
+        | js_errors.NoStreamResponseError
         | asyncio.TimeoutError
         | nats.errors.TimeoutError
         | nats.errors.NoRespondersError
