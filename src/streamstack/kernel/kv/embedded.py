@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +46,9 @@ class EmbeddedKeyValueStore:
         ).fetchall()
         self._memory: dict[str, tuple[bytes, float]] = {k: (v, e) for k, v, e in rows}
         self._lock = asyncio.Lock()
+        # One statement at a time on the connection, and none while it closes: a cancelled
+        # ``to_thread`` keeps running, and closing SQLite under a running statement crashes.
+        self._db_lock = threading.Lock()
 
     async def get(self, key: str) -> bytes | None:
         entry = self._memory.get(check_key(key))
@@ -70,22 +74,31 @@ class EmbeddedKeyValueStore:
     async def delete(self, key: str) -> None:
         check_key(key)
         async with self._lock:
-            await asyncio.to_thread(
-                self._db.execute, "DELETE FROM kv WHERE bucket = ? AND key = ?", (self.bucket, key)
-            )
+            await self._execute("DELETE FROM kv WHERE bucket = ? AND key = ?", (self.bucket, key))
             self._memory.pop(key, None)
 
     async def ping(self) -> None:
-        await asyncio.to_thread(self._db.execute, "SELECT 1")
+        await self._execute("SELECT 1", ())
 
     async def close(self) -> None:
-        """Close the file."""
-        self._db.close()
+        """Close the file, after any statement still running in a thread."""
+
+        def close_locked() -> None:
+            with self._db_lock:
+                self._db.close()
+
+        await asyncio.to_thread(close_locked)
+
+    async def _execute(self, sql: str, parameters: tuple[object, ...]) -> None:
+        def locked() -> None:
+            with self._db_lock:
+                self._db.execute(sql, parameters)
+
+        await asyncio.to_thread(locked)
 
     async def _write(self, key: str, value: bytes) -> None:
         expires_at = time.time() + self.ttl_seconds
-        await asyncio.to_thread(
-            self._db.execute,
+        await self._execute(
             "INSERT OR REPLACE INTO kv (bucket, key, value, expires_at) VALUES (?, ?, ?, ?)",
             (self.bucket, key, value, expires_at),
         )
