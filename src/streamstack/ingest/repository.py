@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime
 import secrets
 import uuid
@@ -55,22 +56,16 @@ class TailDamaged(Exception):
     """The stored tail chunks do not cover the bytes the upload row counts (a bug)."""
 
 
+@dataclasses.dataclass(eq=False, slots=True)
 class Lease:
     """A held lease on one upload; changes made through it fail once it is lost."""
 
-    def __init__(
-        self,
-        records: UploadRecords,
-        upload_id: uuid.UUID,
-        token: str,
-        upload: Upload | None = None,
-    ) -> None:
-        self.records = records
-        self.upload_id = upload_id
-        self.token = token
-        self.upload = upload
-        """The row as it was when the lease was taken (None when only the token is known)."""
-        self.released = False
+    records: UploadRecords
+    upload_id: uuid.UUID
+    token: str
+    upload: Upload | None = None
+    """The row as it was when the lease was taken (None when only the token is known)."""
+    released: bool = dataclasses.field(default=False, init=False)
 
     async def update(self, *, drop_tail: bool = False, **values: Any) -> None:
         """Change the upload's columns (and maybe drop its tail) while this lease is held."""
