@@ -11,8 +11,8 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from playwright.async_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
-    Playwright,
     async_playwright,
 )
 from playwright.async_api import Response as PageResponse
@@ -226,12 +225,18 @@ async def new_page(
     return context, page
 
 
-async def launch(playwright: Playwright) -> Browser:
-    """Debian's Chromium, headless."""
-    chromium = require_tool("chromium", "the end-to-end test drives Debian's Chromium")
-    return await playwright.chromium.launch(
-        executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-    )
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, closed when the block ends however it ends."""
+    executable = require_tool("chromium", "the end-to-end test drives Debian's Chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def sign_in(page: Page, base: str, email: str, password: str) -> None:
@@ -275,13 +280,9 @@ async def play_muted(page: Page, past: float = 0.5) -> None:
 async def watch_plays(server: DevServer, item_id: str) -> BrowserLog:
     """The admin signs in, opens Watch for ``item_id`` and plays it; what the page logged."""
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            _, page = await admin_on(browser, log, server, f"/watch/{item_id}")
-            await play_muted(page)
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        _, page = await admin_on(browser, log, server, f"/watch/{item_id}")
+        await play_muted(page)
     return log
 
 

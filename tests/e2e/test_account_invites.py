@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from e2e.spa_rig import (
     BrowserLog,
     DevServer,
     admin_on,
-    launch,
+    chromium,
     new_page,
     running_dev_server,
 )
@@ -61,49 +61,45 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
     server = invite_only_server
     base = server.url
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            first, page = await new_page(browser, log)
-            await page.goto(f"{base}/register")
-            code = page.get_by_label("Invite code")
-            await code.wait_for()
-            assert await code.get_attribute("required") is not None
-            hint = "This server is invite-only: an administrator gives out the codes."
-            await page.get_by_text(hint).wait_for()
-            await register(page, "first@example.test", "   ")
-            await refused(
-                page, "This server is invite-only: enter the invite code an administrator gave you."
-            )
-            await register(page, "first@example.test", "made-up-code")
-            await refused(page, INVALID)
+    async with chromium() as browser:
+        first, page = await new_page(browser, log)
+        await page.goto(f"{base}/register")
+        code = page.get_by_label("Invite code")
+        await code.wait_for()
+        assert await code.get_attribute("required") is not None
+        hint = "This server is invite-only: an administrator gives out the codes."
+        await page.get_by_text(hint).wait_for()
+        await register(page, "first@example.test", "   ")
+        await refused(
+            page, "This server is invite-only: enter the invite code an administrator gave you."
+        )
+        await register(page, "first@example.test", "made-up-code")
+        await refused(page, INVALID)
 
-            admin, admin_page = await admin_on(browser, log, server, "/admin/users")
-            await admin_page.get_by_role("button", name="Create invite").click()
-            created = admin_page.get_by_test_id("invite-created")
-            await created.wait_for()
-            link = await created.locator("code.invite-link").text_content()
-            assert link is not None and link.startswith(f"{base}/register?invite="), link
+        admin, admin_page = await admin_on(browser, log, server, "/admin/users")
+        await admin_page.get_by_role("button", name="Create invite").click()
+        created = admin_page.get_by_test_id("invite-created")
+        await created.wait_for()
+        link = await created.locator("code.invite-link").text_content()
+        assert link is not None and link.startswith(f"{base}/register?invite="), link
 
-            await page.goto(link)
-            assert await page.get_by_label("Invite code").input_value() == link.split("=", 1)[1]
-            await register(page, "first@example.test")
-            await page.get_by_role("button", name="Sign out").wait_for()
-            await first.close()
+        await page.goto(link)
+        assert await page.get_by_label("Invite code").input_value() == link.split("=", 1)[1]
+        await register(page, "first@example.test")
+        await page.get_by_role("button", name="Sign out").wait_for()
+        await first.close()
 
-            second, page = await new_page(browser, log)
-            await page.goto(link)
-            await register(page, "second@example.test")
-            await refused(page, INVALID)
-            await second.close()
+        second, page = await new_page(browser, log)
+        await page.goto(link)
+        await register(page, "second@example.test")
+        await refused(page, INVALID)
+        await second.close()
 
-            await admin_page.reload()
-            await admin_page.get_by_role("cell", name="first@example.test", exact=True).wait_for()
-            invite = admin_page.get_by_test_id("invite")
-            assert await invite.get_by_text("Used", exact=True).count() == 1
-            assert await admin_page.get_by_text("second@example.test").count() == 0
-            await admin.close()
-        finally:
-            await browser.close()
+        await admin_page.reload()
+        await admin_page.get_by_role("cell", name="first@example.test", exact=True).wait_for()
+        invite = admin_page.get_by_test_id("invite")
+        assert await invite.get_by_text("Used", exact=True).count() == 1
+        assert await admin_page.get_by_text("second@example.test").count() == 0
+        await admin.close()
 
     log.assert_clean((REGISTER, 403))

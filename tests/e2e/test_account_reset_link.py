@@ -11,13 +11,13 @@ No console error besides that refusal's 403, no uncaught exception, no CSP viola
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from e2e.spa_rig import (
     BrowserLog,
     DevServer,
     admin_on,
-    launch,
+    chromium,
     new_page,
     register_viewer,
     sign_in,
@@ -45,39 +45,35 @@ async def test_reset_link_works_once(dev_server: DevServer) -> None:
     base = dev_server.url
     register_viewer(dev_server, VIEWER, PASSWORD)
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
-            await admin_page.get_by_role("button", name=f"Password-reset link for {VIEWER}").click()
-            shown = admin_page.get_by_test_id("reset-link")
-            await shown.wait_for()
-            assert VIEWER in (await shown.text_content() or "")
-            link = await shown.locator("code").text_content()
-            assert link is not None and link.startswith(f"{base}/reset-password#code="), link
-            await admin_page.reload()  # shown once: the server never tells it again
-            await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
-            assert await admin_page.get_by_test_id("reset-link").count() == 0
-            await admin.close()
+    async with chromium() as browser:
+        admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
+        await admin_page.get_by_role("button", name=f"Password-reset link for {VIEWER}").click()
+        shown = admin_page.get_by_test_id("reset-link")
+        await shown.wait_for()
+        assert VIEWER in (await shown.text_content() or "")
+        link = await shown.locator("code").text_content()
+        assert link is not None and link.startswith(f"{base}/reset-password#code="), link
+        await admin_page.reload()  # shown once: the server never tells it again
+        await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
+        assert await admin_page.get_by_test_id("reset-link").count() == 0
+        await admin.close()
 
-            viewer, page = await new_page(browser, log)
-            await set_password_with(page, link, NEW_PASSWORD)
-            done = page.get_by_test_id("reset-done")
-            await done.wait_for()
-            await done.get_by_role("link", name="Sign in").click()
-            await sign_in(page, base, VIEWER, NEW_PASSWORD)
-            await sign_out(page, base)
+        viewer, page = await new_page(browser, log)
+        await set_password_with(page, link, NEW_PASSWORD)
+        done = page.get_by_test_id("reset-done")
+        await done.wait_for()
+        await done.get_by_role("link", name="Sign in").click()
+        await sign_in(page, base, VIEWER, NEW_PASSWORD)
+        await sign_out(page, base)
 
-            await set_password_with(page, link, "a second password nobody set")
-            error = page.get_by_test_id("reset-error")
-            await error.wait_for()
-            assert await error.text_content() == (
-                "This reset link is not valid: it may be used already or expired."
-                " Ask an administrator for a new one."
-            )
-            await sign_in(page, base, VIEWER, NEW_PASSWORD)
-            await viewer.close()
-        finally:
-            await browser.close()
+        await set_password_with(page, link, "a second password nobody set")
+        error = page.get_by_test_id("reset-error")
+        await error.wait_for()
+        assert await error.text_content() == (
+            "This reset link is not valid: it may be used already or expired."
+            " Ask an administrator for a new one."
+        )
+        await sign_in(page, base, VIEWER, NEW_PASSWORD)
+        await viewer.close()
 
     log.assert_clean((RESET, 403))

@@ -23,14 +23,14 @@ error, uncaught exception or CSP violation fails them.
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from e2e.spa_rig import (
     FAILED_LOAD,
     BrowserLog,
     DevServer,
     admin_on,
-    launch,
+    chromium,
     new_page,
     register_viewer,
     sign_in,
@@ -70,39 +70,35 @@ async def test_password_change_signs_out_the_other_session(dev_server: DevServer
     base = dev_server.url
     register_viewer(dev_server, VIEWER, PASSWORD)
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            laptop, laptop_page = await new_page(browser, log)
-            await sign_in(laptop_page, base, VIEWER, PASSWORD)
-            phone, phone_page = await new_page(browser, log)
-            await sign_in(phone_page, base, VIEWER, PASSWORD)
+    async with chromium() as browser:
+        laptop, laptop_page = await new_page(browser, log)
+        await sign_in(laptop_page, base, VIEWER, PASSWORD)
+        phone, phone_page = await new_page(browser, log)
+        await sign_in(phone_page, base, VIEWER, PASSWORD)
 
-            await phone_page.goto(f"{base}/account")
-            await phone_page.get_by_test_id("session").nth(1).wait_for()  # both devices
-            form = phone_page.get_by_role("form", name="Change password")
-            await form.get_by_label("Current password").fill(PASSWORD)
-            await form.get_by_label("New password").fill(NEW_PASSWORD)
-            await form.get_by_role("button", name="Change password").click()
-            await phone_page.get_by_test_id("password-changed").wait_for()
-            await phone_page.wait_for_function(
-                "() => document.querySelectorAll('[data-testid=session]').length === 1"
-            )
+        await phone_page.goto(f"{base}/account")
+        await phone_page.get_by_test_id("session").nth(1).wait_for()  # both devices
+        form = phone_page.get_by_role("form", name="Change password")
+        await form.get_by_label("Current password").fill(PASSWORD)
+        await form.get_by_label("New password").fill(NEW_PASSWORD)
+        await form.get_by_role("button", name="Change password").click()
+        await phone_page.get_by_test_id("password-changed").wait_for()
+        await phone_page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=session]').length === 1"
+        )
 
-            await session_ended(laptop_page, base, "History")
-            await refused_sign_in(
-                laptop_page, PASSWORD, "Wrong credentials: the email or password is not correct."
-            )
-            await sign_in(laptop_page, base, VIEWER, NEW_PASSWORD)
+        await session_ended(laptop_page, base, "History")
+        await refused_sign_in(
+            laptop_page, PASSWORD, "Wrong credentials: the email or password is not correct."
+        )
+        await sign_in(laptop_page, base, VIEWER, NEW_PASSWORD)
 
-            # The phone's own session survived the change (a reload restores it).
-            await phone_page.reload()
-            await phone_page.get_by_test_id("account-email").wait_for()
-            assert await phone_page.get_by_test_id("account-email").text_content() == VIEWER
-            await laptop.close()
-            await phone.close()
-        finally:
-            await browser.close()
+        # The phone's own session survived the change (a reload restores it).
+        await phone_page.reload()
+        await phone_page.get_by_test_id("account-email").wait_for()
+        assert await phone_page.get_by_test_id("account-email").text_content() == VIEWER
+        await laptop.close()
+        await phone.close()
 
     log.assert_clean((HISTORY, 401), (REFRESH, 401), (LOGIN, 401))
 
@@ -113,32 +109,28 @@ async def test_admin_disables_a_signed_in_viewer(dev_server: DevServer) -> None:
     base = dev_server.url
     register_viewer(dev_server, VIEWER, PASSWORD)
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            viewer, viewer_page = await new_page(browser, log)
-            await sign_in(viewer_page, base, VIEWER, PASSWORD)
-            admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
-            await admin_page.get_by_role("button", name=f"Disable {VIEWER}").click()
-            enable = admin_page.get_by_role("button", name=f"Enable {VIEWER}")
-            await enable.wait_for()
-            row = admin_page.get_by_role("row").filter(has_text=VIEWER)
-            assert "Disabled" in (await row.get_by_role("cell").first.text_content() or "")
+    async with chromium() as browser:
+        viewer, viewer_page = await new_page(browser, log)
+        await sign_in(viewer_page, base, VIEWER, PASSWORD)
+        admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
+        await admin_page.get_by_role("button", name=f"Disable {VIEWER}").click()
+        enable = admin_page.get_by_role("button", name=f"Enable {VIEWER}")
+        await enable.wait_for()
+        row = admin_page.get_by_role("row").filter(has_text=VIEWER)
+        assert "Disabled" in (await row.get_by_role("cell").first.text_content() or "")
 
-            await session_ended(viewer_page, base, "History")
-            await refused_sign_in(
-                viewer_page,
-                PASSWORD,
-                "This account is disabled. Ask an administrator to enable it again.",
-            )
+        await session_ended(viewer_page, base, "History")
+        await refused_sign_in(
+            viewer_page,
+            PASSWORD,
+            "This account is disabled. Ask an administrator to enable it again.",
+        )
 
-            await enable.click()
-            await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
-            await sign_in(viewer_page, base, VIEWER, PASSWORD)
-            await viewer.close()
-            await admin.close()
-        finally:
-            await browser.close()
+        await enable.click()
+        await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
+        await sign_in(viewer_page, base, VIEWER, PASSWORD)
+        await viewer.close()
+        await admin.close()
 
     log.assert_clean((HISTORY, 401), (REFRESH, 401), (LOGIN, 403))
 
@@ -159,33 +151,29 @@ async def test_signed_out_everywhere_the_other_device_browses_anonymously(
     base = dev_server.url
     register_viewer(dev_server, VIEWER, PASSWORD)
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            laptop, laptop_page = await new_page(browser, log)
-            await sign_in(laptop_page, base, VIEWER, PASSWORD)
-            nav = laptop_page.get_by_role("navigation", name="Main")
-            await nav.get_by_role("link", name="Account").click()
-            await laptop_page.get_by_test_id("account-email").wait_for()
-            phone, phone_page = await new_page(browser, log)
-            await sign_in(phone_page, base, VIEWER, PASSWORD)
-            await phone_page.goto(f"{base}/account")
-            await phone_page.get_by_role("button", name="Sign out everywhere").click()
-            await phone_page.wait_for_url(f"{base}/signin")
+    async with chromium() as browser:
+        laptop, laptop_page = await new_page(browser, log)
+        await sign_in(laptop_page, base, VIEWER, PASSWORD)
+        nav = laptop_page.get_by_role("navigation", name="Main")
+        await nav.get_by_role("link", name="Account").click()
+        await laptop_page.get_by_test_id("account-email").wait_for()
+        phone, phone_page = await new_page(browser, log)
+        await sign_in(phone_page, base, VIEWER, PASSWORD)
+        await phone_page.goto(f"{base}/account")
+        await phone_page.get_by_role("button", name="Sign out everywhere").click()
+        await phone_page.wait_for_url(f"{base}/signin")
 
-            await nav.get_by_role("link", name="Browse").click()
-            notice = laptop_page.get_by_test_id("session-ended")
-            await notice.wait_for()
-            assert (await notice.text_content() or "").startswith(
-                "Your session ended, so you are browsing signed out."
-            )
-            await laptop_page.get_by_test_id("empty-state").wait_for()
-            await nav.get_by_role("link", name="Sign in").wait_for()
-            assert await laptop_page.get_by_role("alert").count() == 0
-            await laptop.close()
-            await phone.close()
-        finally:
-            await browser.close()
+        await nav.get_by_role("link", name="Browse").click()
+        notice = laptop_page.get_by_test_id("session-ended")
+        await notice.wait_for()
+        assert (await notice.text_content() or "").startswith(
+            "Your session ended, so you are browsing signed out."
+        )
+        await laptop_page.get_by_test_id("empty-state").wait_for()
+        await nav.get_by_role("link", name="Sign in").wait_for()
+        assert await laptop_page.get_by_role("alert").count() == 0
+        await laptop.close()
+        await phone.close()
 
     # Browse's own requests, the signed-in row's and the refresh each met the ended session.
     log.assert_clean(

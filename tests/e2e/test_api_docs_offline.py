@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Page, Route, async_playwright
+from playwright.async_api import Page, Route
 
-from e2e.spa_rig import launch, running_dev_server
+from e2e.spa_rig import chromium, running_dev_server
 
 #: Runs in the page before its own scripts: collects each CSP violation.
 CSP_LISTENER = """
@@ -46,22 +46,18 @@ async def test_api_docs_render_with_other_hosts_blocked(dev_url: str) -> None:
             blocked.append(route.request.url)
             await route.abort("internetdisconnected")
 
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            context = await browser.new_context()
-            context.set_default_timeout(20_000)
-            await context.route("**/*", only_our_server)
-            await context.add_init_script(CSP_LISTENER)
-            page = await context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(f"{dev_url}/api/docs")
-            operations = await rendered_operations(page)
-            violations = await page.evaluate("() => window.__cspViolations")
-            await context.close()
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        context = await browser.new_context()
+        context.set_default_timeout(20_000)
+        await context.route("**/*", only_our_server)
+        await context.add_init_script(CSP_LISTENER)
+        page = await context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(f"{dev_url}/api/docs")
+        operations = await rendered_operations(page)
+        violations = await page.evaluate("() => window.__cspViolations")
+        await context.close()
     assert any("/api/v1/auth/login" in text for text in operations), operations[:5]
     assert len(operations) > 10, operations
     assert blocked == [], blocked

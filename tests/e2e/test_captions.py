@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from e2e.spa_rig import (
     BrowserLog,
     DevServer,
     admin_on,
-    launch,
+    chromium,
     new_page,
     register_viewer,
     sign_in,
@@ -140,71 +140,67 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
     await asyncio.to_thread(register_viewer, dev_server, *viewer)
     log = BrowserLog()
 
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
-            clip = h264_aac_mp4(seconds=6.0, width=320, height=240)
-            item_id = await upload(page, base, title, clip, name="captioned.mp4")
-            item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
-            assert item["has_hls"], item
-            await add_captions(page, base, title)
-            await admin.close()
+    async with chromium() as browser:
+        admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
+        clip = h264_aac_mp4(seconds=6.0, width=320, height=240)
+        item_id = await upload(page, base, title, clip, name="captioned.mp4")
+        item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        assert item["has_hls"], item
+        await add_captions(page, base, title)
+        await admin.close()
 
-            # The viewer watches on a phone, in the dark theme (signed in at full width,
-            # where the header shows "Sign out" rather than folding it behind "Menu").
-            watcher, page = await new_page(browser, log, color_scheme="dark")
-            await sign_in(page, base, *viewer)
-            await page.set_viewport_size({"width": 390, "height": 844})
-            await open_from_browse(page, base, title)
-            assert page.url == f"{base}/watch/{item_id}", page.url
-            menu = page.get_by_label("Captions", exact=True)
-            await menu.wait_for()
-            await page.wait_for_function(
-                f"() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
-                f" && {PLAYER}.readyState >= 1"
-            )
-            assert await menu.locator("option").all_text_contents() == ["Off", "English"]
-            state = await subtitle_state(page)
-            # One set of tracks: ours, not a second one hls.js made from the master playlist.
-            assert state["elements"] == 1, state
-            assert [(t["language"], t["label"], t["mode"]) for t in state["tracks"]] == [
-                ("en", "English", "disabled")
-            ], state
-            master = await master_playlist(log)
+        # The viewer watches on a phone, in the dark theme (signed in at full width,
+        # where the header shows "Sign out" rather than folding it behind "Menu").
+        watcher, page = await new_page(browser, log, color_scheme="dark")
+        await sign_in(page, base, *viewer)
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await open_from_browse(page, base, title)
+        assert page.url == f"{base}/watch/{item_id}", page.url
+        menu = page.get_by_label("Captions", exact=True)
+        await menu.wait_for()
+        await page.wait_for_function(
+            f"() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+            f" && {PLAYER}.readyState >= 1"
+        )
+        assert await menu.locator("option").all_text_contents() == ["Off", "English"]
+        state = await subtitle_state(page)
+        # One set of tracks: ours, not a second one hls.js made from the master playlist.
+        assert state["elements"] == 1, state
+        assert [(t["language"], t["label"], t["mode"]) for t in state["tracks"]] == [
+            ("en", "English", "disabled")
+        ], state
+        master = await master_playlist(log)
 
-            async with page.expect_response(lambda r: r.url.endswith("/captions/en.vtt")) as vtt:
-                await menu.select_option(label="English")
-            answer = await vtt.value
-            assert answer.status == 200
-            assert (await answer.header_value("content-type") or "").startswith("text/vtt")
-            assert "/api/v1/stream/" in answer.url
-            body = await answer.text()
-            assert body.startswith("WEBVTT") and CUE in body, body
-            await cue_shows(page)
-            state = await subtitle_state(page)
-            assert state["tracks"][0]["mode"] == "showing", state
-            assert CUE in state["tracks"][0]["active"], state
+        async with page.expect_response(lambda r: r.url.endswith("/captions/en.vtt")) as vtt:
+            await menu.select_option(label="English")
+        answer = await vtt.value
+        assert answer.status == 200
+        assert (await answer.header_value("content-type") or "").startswith("text/vtt")
+        assert "/api/v1/stream/" in answer.url
+        body = await answer.text()
+        assert body.startswith("WEBVTT") and CUE in body, body
+        await cue_shows(page)
+        state = await subtitle_state(page)
+        assert state["tracks"][0]["mode"] == "showing", state
+        assert CUE in state["tracks"][0]["active"], state
 
-            # c (away from the menu, which takes letters itself): off, then on again.
-            await page.get_by_role("heading", name=title).click()
-            await page.keyboard.press("c")
-            await page.wait_for_function(f"() => {PLAYER}.textTracks[0].mode === 'disabled'")
-            assert await menu.input_value() == ""
-            await page.keyboard.press("c")
-            await page.wait_for_function(f"() => {PLAYER}.textTracks[0].mode === 'showing'")
-            assert await menu.input_value() == "en"
+        # c (away from the menu, which takes letters itself): off, then on again.
+        await page.get_by_role("heading", name=title).click()
+        await page.keyboard.press("c")
+        await page.wait_for_function(f"() => {PLAYER}.textTracks[0].mode === 'disabled'")
+        assert await menu.input_value() == ""
+        await page.keyboard.press("c")
+        await page.wait_for_function(f"() => {PLAYER}.textTracks[0].mode === 'showing'")
+        assert await menu.input_value() == "en"
 
-            # The choice sticks: after a reload the captions are on at once.
-            await page.reload()
-            await page.get_by_label("Captions", exact=True).wait_for()
-            await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
-            assert await page.get_by_label("Captions", exact=True).input_value() == "en"
-            await cue_shows(page)
-            await page.evaluate(f"() => {PLAYER}.pause()")
-            await watcher.close()
-        finally:
-            await browser.close()
+        # The choice sticks: after a reload the captions are on at once.
+        await page.reload()
+        await page.get_by_label("Captions", exact=True).wait_for()
+        await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+        assert await page.get_by_label("Captions", exact=True).input_value() == "en"
+        await cue_shows(page)
+        await page.evaluate(f"() => {PLAYER}.pause()")
+        await watcher.close()
 
     # The master playlist lists the track, yet hls.js never asked for its subtitle playlist.
     assert "TYPE=SUBTITLES" in master, master
@@ -230,32 +226,28 @@ async def test_embedded_subtitles_become_a_caption_track(
     ).read_bytes()
     log = BrowserLog()
 
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
-            item_id = await upload(page, base, title, clip, name="subtitled.mkv")
-            item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
-            assert item["captions"] == [
-                {"language": "fr", "label": "Français", "source": "embedded"}
-            ], item
+    async with chromium() as browser:
+        admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
+        item_id = await upload(page, base, title, clip, name="subtitled.mkv")
+        item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        assert item["captions"] == [
+            {"language": "fr", "label": "Français", "source": "embedded"}
+        ], item
 
-            await page.goto(f"{base}/admin/library")
-            await page.get_by_role("button", name=f"Edit {title}").click()
-            row = page.get_by_test_id("library-captions").get_by_test_id("caption-track")
-            text = await row.inner_text()
-            assert "Français" in text and "fr · from the video" in text, text
+        await page.goto(f"{base}/admin/library")
+        await page.get_by_role("button", name=f"Edit {title}").click()
+        row = page.get_by_test_id("library-captions").get_by_test_id("caption-track")
+        text = await row.inner_text()
+        assert "Français" in text and "fr · from the video" in text, text
 
-            await page.goto(f"{base}/watch/{item_id}")
-            menu = page.get_by_label("Captions", exact=True)
-            await menu.wait_for()
-            await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
-            assert await menu.locator("option").all_text_contents() == ["Off", "Français"]
-            await menu.select_option(label="Français")
-            await cue_shows(page, cue)
-            await page.evaluate(f"() => {PLAYER}.pause()")
-            await admin.close()
-        finally:
-            await browser.close()
+        await page.goto(f"{base}/watch/{item_id}")
+        menu = page.get_by_label("Captions", exact=True)
+        await menu.wait_for()
+        await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+        assert await menu.locator("option").all_text_contents() == ["Off", "Français"]
+        await menu.select_option(label="Français")
+        await cue_shows(page, cue)
+        await page.evaluate(f"() => {PLAYER}.pause()")
+        await admin.close()
 
     log.assert_clean()

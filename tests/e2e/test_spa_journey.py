@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from e2e.spa_rig import (
     SCREENSHOTS,
     BrowserLog,
     DevServer,
-    launch,
+    chromium,
     new_page,
     sign_in,
     sign_out,
@@ -66,150 +66,146 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
     log = BrowserLog()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            # Viewer: register (which signs in), sign out, sign in again through the form.
-            viewer, viewer_page = await new_page(browser, log)
-            document = await viewer_page.goto(f"{base}/register")
-            assert document is not None
-            # The journey's pages run under the app's policy (so a violation would show).
-            policy = await document.header_value("content-security-policy")
-            assert policy and "default-src" in policy, f"no Content-Security-Policy: {policy!r}"
-            await viewer_page.get_by_label("Email").fill(viewer_email)
-            await viewer_page.get_by_label("Password", exact=True).fill(VIEWER_PASSWORD)
-            await viewer_page.get_by_role("button", name="Register").click()
-            await viewer_page.get_by_role("button", name="Sign out").wait_for()
-            assert await viewer_page.get_by_role("link", name="Upload").count() == 0
-            # On a desktop the navigation is in the header, no menu button.
-            assert not await viewer_page.get_by_role("button", name="Menu").is_visible()
-            await sign_out(viewer_page, base)
-            await sign_in(viewer_page, base, viewer_email, VIEWER_PASSWORD)
+    async with chromium() as browser:
+        # Viewer: register (which signs in), sign out, sign in again through the form.
+        viewer, viewer_page = await new_page(browser, log)
+        document = await viewer_page.goto(f"{base}/register")
+        assert document is not None
+        # The journey's pages run under the app's policy (so a violation would show).
+        policy = await document.header_value("content-security-policy")
+        assert policy and "default-src" in policy, f"no Content-Security-Policy: {policy!r}"
+        await viewer_page.get_by_label("Email").fill(viewer_email)
+        await viewer_page.get_by_label("Password", exact=True).fill(VIEWER_PASSWORD)
+        await viewer_page.get_by_role("button", name="Register").click()
+        await viewer_page.get_by_role("button", name="Sign out").wait_for()
+        assert await viewer_page.get_by_role("link", name="Upload").count() == 0
+        # On a desktop the navigation is in the header, no menu button.
+        assert not await viewer_page.get_by_role("button", name="Menu").is_visible()
+        await sign_out(viewer_page, base)
+        await sign_in(viewer_page, base, viewer_email, VIEWER_PASSWORD)
 
-            # Admin: sign in, upload through the page, watch the progress reach 100.
-            admin, admin_page = await new_page(browser, log)
-            await sign_in(admin_page, base, dev_server.admin_email, dev_server.admin_password)
-            await admin_page.get_by_role("link", name="Upload").click()
-            await admin_page.get_by_label("Video file").set_input_files(
-                {"name": "northern-lights.mp4", "mimeType": "video/mp4", "buffer": video}
-            )
-            await admin_page.get_by_label("Title").fill(title)
-            await admin_page.get_by_label("Description").fill(DESCRIPTION)
-            await admin_page.get_by_role("button", name="Upload", exact=True).click()
-            progress = admin_page.get_by_test_id("upload-progress")
-            await progress.wait_for()
-            await admin_page.wait_for_function(
-                "() => document.querySelector('[data-testid=upload-progress]')"
-                "?.getAttribute('aria-valuenow') === '100'"
-            )
-            assert await progress.get_attribute("aria-valuenow") == "100"
-            result = admin_page.get_by_test_id("upload-result-link")
-            await result.wait_for(timeout=60_000)
-            assert await result.text_content() == title
-            item_path = await result.get_attribute("href")
-            assert item_path is not None
-            assert item_path.startswith("/watch/")
-            await admin.close()
+        # Admin: sign in, upload through the page, watch the progress reach 100.
+        admin, admin_page = await new_page(browser, log)
+        await sign_in(admin_page, base, dev_server.admin_email, dev_server.admin_password)
+        await admin_page.get_by_role("link", name="Upload").click()
+        await admin_page.get_by_label("Video file").set_input_files(
+            {"name": "northern-lights.mp4", "mimeType": "video/mp4", "buffer": video}
+        )
+        await admin_page.get_by_label("Title").fill(title)
+        await admin_page.get_by_label("Description").fill(DESCRIPTION)
+        await admin_page.get_by_role("button", name="Upload", exact=True).click()
+        progress = admin_page.get_by_test_id("upload-progress")
+        await progress.wait_for()
+        await admin_page.wait_for_function(
+            "() => document.querySelector('[data-testid=upload-progress]')"
+            "?.getAttribute('aria-valuenow') === '100'"
+        )
+        assert await progress.get_attribute("aria-valuenow") == "100"
+        result = admin_page.get_by_test_id("upload-result-link")
+        await result.wait_for(timeout=60_000)
+        assert await result.text_content() == title
+        item_path = await result.get_attribute("href")
+        assert item_path is not None
+        assert item_path.startswith("/watch/")
+        await admin.close()
 
-            # Viewer: the item is on the browse page; find it by search, open it.
-            await viewer_page.goto(f"{base}/")
-            cards = viewer_page.get_by_test_id("media-card")
-            await cards.filter(has_text=title).wait_for()
-            await viewer_page.screenshot(path=str(SCREENSHOTS / "browse.png"))
-            search = viewer_page.get_by_label("Search")
-            await search.fill("no such video")
-            await viewer_page.get_by_test_id("empty-state").wait_for()
-            await search.fill("fjord")
-            await viewer_page.wait_for_url(re.compile(r"[?&]q=fjord"))
-            await viewer_page.wait_for_function(
-                "title => { const cards = document.querySelectorAll('[data-testid=media-card]');"
-                " return cards.length === 1 && cards[0].textContent.includes(title); }",
-                arg=title,
-            )
-            await cards.first.get_by_role("link", name=title).click()
-            await viewer_page.wait_for_url(f"{base}{item_path}")
-            await viewer_page.get_by_role("heading", name=title).wait_for()
+        # Viewer: the item is on the browse page; find it by search, open it.
+        await viewer_page.goto(f"{base}/")
+        cards = viewer_page.get_by_test_id("media-card")
+        await cards.filter(has_text=title).wait_for()
+        await viewer_page.screenshot(path=str(SCREENSHOTS / "browse.png"))
+        search = viewer_page.get_by_label("Search")
+        await search.fill("no such video")
+        await viewer_page.get_by_test_id("empty-state").wait_for()
+        await search.fill("fjord")
+        await viewer_page.wait_for_url(re.compile(r"[?&]q=fjord"))
+        await viewer_page.wait_for_function(
+            "title => { const cards = document.querySelectorAll('[data-testid=media-card]');"
+            " return cards.length === 1 && cards[0].textContent.includes(title); }",
+            arg=title,
+        )
+        await cards.first.get_by_role("link", name=title).click()
+        await viewer_page.wait_for_url(f"{base}{item_path}")
+        await viewer_page.get_by_role("heading", name=title).wait_for()
 
-            # Play it (muted: headless autoplay policy) and see time advance.
-            player = viewer_page.get_by_test_id("player")
-            await player.wait_for()
-            await viewer_page.wait_for_function(
-                "() => document.querySelector('[data-testid=player]').readyState >= 1"
-            )
-            await player.evaluate("async v => { v.muted = true; await v.play(); }")
-            await viewer_page.wait_for_function(
-                "() => document.querySelector('[data-testid=player]').currentTime > 0.5"
-            )
-            state = await video_state(viewer_page)
-            assert state["error"] is None
-            assert 2.5 < state["duration"] < 3.5, state
-            # The worker may have packaged the clip as HLS by now (hls.js then fetches
-            # playlists and segments); until then the browser-safe original plays as is.
-            delivery = await viewer_page.get_attribute(".player-frame", "data-delivery")
-            streamed = log.media_responses()
-            if delivery == "progressive":
-                assert streamed, "the player made no request to a stream URL"
-                ranged = [r for r in streamed if r.status == 206]
-                assert ranged, f"no 206 among the stream responses: {[r.status for r in streamed]}"
-                content_range = await ranged[0].header_value("content-range")
-                assert content_range is not None
-                assert content_range.endswith(f"/{len(video)}")
-            else:
-                assert delivery == "hls", delivery
-                assert not streamed, "hls.js plays the package, not the original"
-                package = [r for r in log.responses if "/hls/" in r.url]
-                assert package and all(r.status in (200, 206) for r in package)
-            stream_base = log.stream_base()
+        # Play it (muted: headless autoplay policy) and see time advance.
+        player = viewer_page.get_by_test_id("player")
+        await player.wait_for()
+        await viewer_page.wait_for_function(
+            "() => document.querySelector('[data-testid=player]').readyState >= 1"
+        )
+        await player.evaluate("async v => { v.muted = true; await v.play(); }")
+        await viewer_page.wait_for_function(
+            "() => document.querySelector('[data-testid=player]').currentTime > 0.5"
+        )
+        state = await video_state(viewer_page)
+        assert state["error"] is None
+        assert 2.5 < state["duration"] < 3.5, state
+        # The worker may have packaged the clip as HLS by now (hls.js then fetches
+        # playlists and segments); until then the browser-safe original plays as is.
+        delivery = await viewer_page.get_attribute(".player-frame", "data-delivery")
+        streamed = log.media_responses()
+        if delivery == "progressive":
+            assert streamed, "the player made no request to a stream URL"
+            ranged = [r for r in streamed if r.status == 206]
+            assert ranged, f"no 206 among the stream responses: {[r.status for r in streamed]}"
+            content_range = await ranged[0].header_value("content-range")
+            assert content_range is not None
+            assert content_range.endswith(f"/{len(video)}")
+        else:
+            assert delivery == "hls", delivery
+            assert not streamed, "hls.js plays the package, not the original"
+            package = [r for r in log.responses if "/hls/" in r.url]
+            assert package and all(r.status in (200, 206) for r in package)
+        stream_base = log.stream_base()
 
-            # Seek forward past where playback is; the position jumps and playback goes on.
-            await player.evaluate("v => v.pause()")
-            await player.evaluate(
-                "v => new Promise(done => {"
-                " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.2; })"
-            )
-            assert (await video_state(viewer_page))["time"] >= 2.1
-            await player.evaluate("async v => { await v.play(); }")
-            await viewer_page.wait_for_function(
-                "() => { const v = document.querySelector('[data-testid=player]');"
-                " return v.currentTime > 2.3 || v.ended; }"
-            )
-            await player.evaluate("v => { v.pause(); v.currentTime = 1.0; }")
-            await viewer_page.wait_for_function(
-                "() => { const v = document.querySelector('[data-testid=player]');"
-                " return !v.seeking && v.readyState >= 2; }"
-            )
-            await viewer_page.screenshot(path=str(SCREENSHOTS / "watch.png"))
-            # The media requests were all ranged; a range in the middle of the original, under
-            # the token the player got, answers with exactly those bytes (a small file is
-            # fetched whole by the first request, so the seek itself need not cause another one).
-            assert all(r.status == 206 for r in log.media_responses())
-            middle = await player.evaluate(
-                """async (v, url) => {
-                    const r = await fetch(url, {headers: {Range: 'bytes=1000-1999'}});
-                    const body = new Uint8Array(await r.arrayBuffer());
-                    return {status: r.status, range: r.headers.get('content-range'),
-                            bytes: Array.from(body)};
-                }""",
-                stream_base,
-            )
-            assert middle["status"] == 206
-            assert middle["range"] == f"bytes 1000-1999/{len(video)}"
-            assert bytes(middle["bytes"]) == video[1000:2000]
+        # Seek forward past where playback is; the position jumps and playback goes on.
+        await player.evaluate("v => v.pause()")
+        await player.evaluate(
+            "v => new Promise(done => {"
+            " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.2; })"
+        )
+        assert (await video_state(viewer_page))["time"] >= 2.1
+        await player.evaluate("async v => { await v.play(); }")
+        await viewer_page.wait_for_function(
+            "() => { const v = document.querySelector('[data-testid=player]');"
+            " return v.currentTime > 2.3 || v.ended; }"
+        )
+        await player.evaluate("v => { v.pause(); v.currentTime = 1.0; }")
+        await viewer_page.wait_for_function(
+            "() => { const v = document.querySelector('[data-testid=player]');"
+            " return !v.seeking && v.readyState >= 2; }"
+        )
+        await viewer_page.screenshot(path=str(SCREENSHOTS / "watch.png"))
+        # The media requests were all ranged; a range in the middle of the original, under
+        # the token the player got, answers with exactly those bytes (a small file is
+        # fetched whole by the first request, so the seek itself need not cause another one).
+        assert all(r.status == 206 for r in log.media_responses())
+        middle = await player.evaluate(
+            """async (v, url) => {
+                const r = await fetch(url, {headers: {Range: 'bytes=1000-1999'}});
+                const body = new Uint8Array(await r.arrayBuffer());
+                return {status: r.status, range: r.headers.get('content-range'),
+                        bytes: Array.from(body)};
+            }""",
+            stream_base,
+        )
+        assert middle["status"] == 206
+        assert middle["range"] == f"bytes 1000-1999/{len(video)}"
+        assert bytes(middle["bytes"]) == video[1000:2000]
 
-            # Sign out: the video and a protected page now send the viewer to sign in, saying why.
-            await sign_out(viewer_page, base)
-            await viewer_page.goto(f"{base}{item_path}")
-            await viewer_page.wait_for_url(f"{base}/signin")
-            reason = viewer_page.get_by_test_id("signin-reason")
-            assert (await reason.text_content() or "").startswith("Sign in to watch")
-            await viewer_page.goto(f"{base}/account")
-            await viewer_page.wait_for_url(f"{base}/signin")
-            await viewer_page.get_by_role("button", name="Sign in", exact=True).wait_for()
-            await viewer.close()
+        # Sign out: the video and a protected page now send the viewer to sign in, saying why.
+        await sign_out(viewer_page, base)
+        await viewer_page.goto(f"{base}{item_path}")
+        await viewer_page.wait_for_url(f"{base}/signin")
+        reason = viewer_page.get_by_test_id("signin-reason")
+        assert (await reason.text_content() or "").startswith("Sign in to watch")
+        await viewer_page.goto(f"{base}/account")
+        await viewer_page.wait_for_url(f"{base}/signin")
+        await viewer_page.get_by_role("button", name="Sign in", exact=True).wait_for()
+        await viewer.close()
 
-            await phone_and_themes(browser, log, base)
-        finally:
-            await browser.close()
+        await phone_and_themes(browser, log, base)
 
     assert log.page_errors == []
     # Anonymous loads (register, the admin's sign-in page, after signing out) ask nothing.
@@ -263,14 +259,10 @@ async def test_csp_listener_reports_violations(tmp_path: Path) -> None:
         '<meta http-equiv="Content-Security-Policy" content="script-src \'none\'">'
         "<p>hello</p><script>document.title = 'ran';</script>"
     )
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            context, page = await new_page(browser, log)
-            await page.goto(page_path.as_uri())
-            await page.wait_for_function("() => window.__cspViolations.length > 0")
-            assert await page.title() != "ran"
-            await context.close()
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        context, page = await new_page(browser, log)
+        await page.goto(page_path.as_uri())
+        await page.wait_for_function("() => window.__cspViolations.length > 0")
+        assert await page.title() != "ran"
+        await context.close()
     assert any("script-src" in v for v in log.csp_violations), log.csp_violations

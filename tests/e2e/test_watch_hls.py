@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from e2e.spa_rig import (
     SCREENSHOTS,
     BrowserLog,
     DevServer,
-    launch,
+    chromium,
     new_page,
     pick_quality,
     sign_in,
@@ -77,84 +77,78 @@ async def test_hls_playback_of_a_vp9_upload(dev_server: DevServer, tmp_path: Pat
     ).read_bytes()
     log = BrowserLog()
 
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            admin, page = await new_page(browser, log)
-            await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
-            item_id = await upload(page, base, title, clip)
-            item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
-            assert [r["height"] for r in item["renditions"]] == [240, 360], item
-            assert item["has_hls"] and item["has_storyboard"], item
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, clip)
+        item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        assert [r["height"] for r in item["renditions"]] == [240, 360], item
+        assert item["has_hls"] and item["has_storyboard"], item
 
-            await page.goto(f"{base}/watch/{item_id}")
-            await page.get_by_role("heading", name=title).wait_for()
-            await page.wait_for_function(
-                "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
-                " && document.querySelector('[data-testid=player]').readyState >= 1"
-            )
-            player = page.get_by_test_id("player")
-            await player.evaluate("async v => { v.muted = true; await v.play(); }")
-            await page.wait_for_function(
-                "() => document.querySelector('[data-testid=player]').currentTime > 0.5"
-            )
-            state = await hls_state(page)
-            assert state["error"] is None, state
-            assert state["src"].startswith("blob:"), state  # MediaSource, not the original
-            assert 2.5 < state["duration"] < 3.6, state
-            hls_responses = [r for r in log.responses if "/hls/" in r.url]
-            assert any(
-                r.url.endswith("/hls/master.m3u8") and r.status == 200 for r in hls_responses
-            )
-            assert all(r.status in (200, 206) for r in hls_responses), [
-                (r.url, r.status) for r in hls_responses if r.status not in (200, 206)
-            ]
-            # The original (VP9) itself was never fetched: only the package.
-            assert not [r for r in log.responses if r.request.resource_type == "media"]
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+            " && document.querySelector('[data-testid=player]').readyState >= 1"
+        )
+        player = page.get_by_test_id("player")
+        await player.evaluate("async v => { v.muted = true; await v.play(); }")
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=player]').currentTime > 0.5"
+        )
+        state = await hls_state(page)
+        assert state["error"] is None, state
+        assert state["src"].startswith("blob:"), state  # MediaSource, not the original
+        assert 2.5 < state["duration"] < 3.6, state
+        hls_responses = [r for r in log.responses if "/hls/" in r.url]
+        assert any(r.url.endswith("/hls/master.m3u8") and r.status == 200 for r in hls_responses)
+        assert all(r.status in (200, 206) for r in hls_responses), [
+            (r.url, r.status) for r in hls_responses if r.status not in (200, 206)
+        ]
+        # The original (VP9) itself was never fetched: only the package.
+        assert not [r for r in log.responses if r.request.resource_type == "media"]
 
-            # Quality: Auto and both rungs; each choice plays that rung.
-            options = await page.get_by_label("Quality").locator("option").all_text_contents()
-            assert options[0].startswith("Auto"), options
-            assert options[1:] == ["360p", "240p"], options
-            await pick_quality(page, log, "240p")
-            await pick_quality(page, log, "360p")
-            await page.get_by_label("Quality").select_option(index=0)  # back to Auto
+        # Quality: Auto and both rungs; each choice plays that rung.
+        options = await page.get_by_label("Quality").locator("option").all_text_contents()
+        assert options[0].startswith("Auto"), options
+        assert options[1:] == ["360p", "240p"], options
+        await pick_quality(page, log, "240p")
+        await pick_quality(page, log, "360p")
+        await page.get_by_label("Quality").select_option(index=0)  # back to Auto
 
-            # Seek: the position jumps and playback goes on from there.
-            await player.evaluate("v => v.pause()")
-            await player.evaluate(
-                "v => new Promise(done => {"
-                " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.0; })"
-            )
-            assert (await hls_state(page))["time"] >= 1.9
-            await player.evaluate("async v => { await v.play(); }")
-            await page.wait_for_function(
-                "() => { const v = document.querySelector('[data-testid=player]');"
-                " return v.currentTime > 2.1 || v.ended; }"
-            )
-            await player.evaluate("v => v.pause()")
+        # Seek: the position jumps and playback goes on from there.
+        await player.evaluate("v => v.pause()")
+        await player.evaluate(
+            "v => new Promise(done => {"
+            " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.0; })"
+        )
+        assert (await hls_state(page))["time"] >= 1.9
+        await player.evaluate("async v => { await v.play(); }")
+        await page.wait_for_function(
+            "() => { const v = document.querySelector('[data-testid=player]');"
+            " return v.currentTime > 2.1 || v.ended; }"
+        )
+        await player.evaluate("v => v.pause()")
 
-            # Storyboard: hovering over the seek bar shows the frame of that time.
-            bar = page.get_by_role("slider", name="Seek")
-            box = await bar.bounding_box()
-            assert box is not None
-            async with page.expect_response(
-                lambda r: "/storyboard/sheet_" in r.url and r.status == 200
-            ) as sheet:
-                await page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
-                frame = page.get_by_test_id("storyboard-frame")
-                await frame.wait_for()
-            answer = await sheet.value
-            assert await answer.header_value("content-type") == "image/jpeg"
-            style = await frame.evaluate(
-                "f => ({w: f.offsetWidth, h: f.offsetHeight, image: getComputedStyle(f).backgroundImage})"
-            )
-            assert style["w"] > 50 and style["h"] > 30, style
-            assert "/storyboard/sheet_" in style["image"], style
-            await page.screenshot(path=str(SCREENSHOTS / "watch-hls-storyboard.png"))
-            await admin.close()
-        finally:
-            await browser.close()
+        # Storyboard: hovering over the seek bar shows the frame of that time.
+        bar = page.get_by_role("slider", name="Seek")
+        box = await bar.bounding_box()
+        assert box is not None
+        async with page.expect_response(
+            lambda r: "/storyboard/sheet_" in r.url and r.status == 200
+        ) as sheet:
+            await page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+            frame = page.get_by_test_id("storyboard-frame")
+            await frame.wait_for()
+        answer = await sheet.value
+        assert await answer.header_value("content-type") == "image/jpeg"
+        style = await frame.evaluate(
+            "f => ({w: f.offsetWidth, h: f.offsetHeight, image: getComputedStyle(f).backgroundImage})"
+        )
+        assert style["w"] > 50 and style["h"] > 30, style
+        assert "/storyboard/sheet_" in style["image"], style
+        await page.screenshot(path=str(SCREENSHOTS / "watch-hls-storyboard.png"))
+        await admin.close()
 
     assert log.page_errors == []
     assert log.console_errors == []

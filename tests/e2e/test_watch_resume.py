@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.async_api import Page, Request, async_playwright
+from playwright.async_api import Page, Request
 
-from e2e.spa_rig import BrowserLog, DevServer, launch, new_page, sign_in, upload
+from e2e.spa_rig import BrowserLog, DevServer, chromium, new_page, sign_in, upload
 from system.system_video import h264_aac_mp4
 
 PLAYER = "document.querySelector('[data-testid=player]')"
@@ -47,42 +47,38 @@ async def test_resume_after_reload(dev_server: DevServer) -> None:
     base = dev_server.url
     title = "Twenty seconds of gradient"
     log = BrowserLog()
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            context, page = await new_page(browser, log)
-            await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
-            clip = h264_aac_mp4(seconds=20.0, width=160, height=120)
-            item_id = await upload(page, base, title, clip, name="gradient.mp4")
-            await page.goto(f"{base}/watch/{item_id}")
-            await page.get_by_role("heading", name=title).wait_for()
-            # A first visit asks nothing.
-            assert await page.get_by_test_id("resume-offer").count() == 0
-            await pause_at(page, 8.0)
+    async with chromium() as browser:
+        context, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=20.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="gradient.mp4")
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        # A first visit asks nothing.
+        assert await page.get_by_test_id("resume-offer").count() == 0
+        await pause_at(page, 8.0)
 
-            await page.reload()
-            resume = page.get_by_role("button", name="Resume from 0:08")
-            await resume.wait_for()
-            await resume.click()
-            await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 8")
-            await page.evaluate(f"() => {PLAYER}.pause()")
+        await page.reload()
+        resume = page.get_by_role("button", name="Resume from 0:08")
+        await resume.wait_for()
+        await resume.click()
+        await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 8")
+        await page.evaluate(f"() => {PLAYER}.pause()")
 
-            await page.goto(f"{base}/")
-            row = page.get_by_role("list", name="Continue watching")
-            await row.get_by_role("link", name=title).wait_for()
-            await row.get_by_test_id("watch-progress").wait_for()
+        await page.goto(f"{base}/")
+        row = page.get_by_role("list", name="Continue watching")
+        await row.get_by_role("link", name=title).wait_for()
+        await row.get_by_test_id("watch-progress").wait_for()
 
-            await page.get_by_role("link", name="History").click()
-            entry = page.get_by_test_id("history-entry").filter(has_text=title)
-            await entry.wait_for()
-            await page.get_by_role("button", name=f"Remove {title} from history").click()
-            await page.get_by_test_id("empty-state").wait_for()
-            await page.goto(f"{base}/")
-            await page.get_by_test_id("media-card").filter(has_text=title).wait_for()
-            assert await page.get_by_role("list", name="Continue watching").count() == 0
-            await context.close()
-        finally:
-            await browser.close()
+        await page.get_by_role("link", name="History").click()
+        entry = page.get_by_test_id("history-entry").filter(has_text=title)
+        await entry.wait_for()
+        await page.get_by_role("button", name=f"Remove {title} from history").click()
+        await page.get_by_test_id("empty-state").wait_for()
+        await page.goto(f"{base}/")
+        await page.get_by_test_id("media-card").filter(has_text=title).wait_for()
+        assert await page.get_by_role("list", name="Continue watching").count() == 0
+        await context.close()
 
     assert log.page_errors == []
     assert log.console_errors == []

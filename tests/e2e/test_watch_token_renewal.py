@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright
 
 from e2e.spa_rig import (
     BrowserLog,
     DevServer,
-    launch,
+    chromium,
     new_page,
     pick_quality,
     running_dev_server,
@@ -60,64 +59,60 @@ async def test_segments_move_to_the_renewed_token(short_token_server: DevServer)
     title = "Renewal clip"
     log = BrowserLog()
     clip = h264_aac_mp4(seconds=4.0, width=640, height=360)
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            context, page = await new_page(browser, log)
-            await context.add_init_script(LOAD_COUNTER)
-            await sign_in(page, base, server.admin_email, server.admin_password)
-            item_id = await upload(page, base, title, clip, name="renewal.mp4")
-            item = await asyncio.to_thread(wait_until_ready, server, item_id)
-            assert [r["height"] for r in item["renditions"]] == [240, 360], item
+    async with chromium() as browser:
+        context, page = await new_page(browser, log)
+        await context.add_init_script(LOAD_COUNTER)
+        await sign_in(page, base, server.admin_email, server.admin_password)
+        item_id = await upload(page, base, title, clip, name="renewal.mp4")
+        item = await asyncio.to_thread(wait_until_ready, server, item_id)
+        assert [r["height"] for r in item["renditions"]] == [240, 360], item
 
-            grants = f"/api/v1/catalogue/{item_id}/stream-token"
-            async with page.expect_response(lambda r: r.url.endswith(grants)) as first_grant:
-                await page.goto(f"{base}/watch/{item_id}")
-            first = (await (await first_grant.value).json())["stream_url"].rsplit("/", 1)[-1]
-            await page.wait_for_function(
-                "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
-            )
-            await page.evaluate(
-                f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}"
-            )
-            await page.wait_for_function(f"() => {PLAYER}.currentTime > 0.5")
+        grants = f"/api/v1/catalogue/{item_id}/stream-token"
+        async with page.expect_response(lambda r: r.url.endswith(grants)) as first_grant:
+            await page.goto(f"{base}/watch/{item_id}")
+        first = (await (await first_grant.value).json())["stream_url"].rsplit("/", 1)[-1]
+        await page.wait_for_function(
+            "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+        )
+        await page.evaluate(
+            f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}"
+        )
+        await page.wait_for_function(f"() => {PLAYER}.currentTime > 0.5")
 
-            # The renewal (after half the 12 s life), then the first token's end.
-            async with page.expect_response(
-                lambda r: r.url.endswith(grants), timeout=TOKEN_TTL_S * 1000
-            ) as renewed:
-                pass
-            second = (await (await renewed.value).json())["stream_url"].rsplit("/", 1)[-1]
-            assert second != first
-            await page.wait_for_timeout(TOKEN_TTL_S * 1000)  # let the first token expire
+        # The renewal (after half the 12 s life), then the first token's end.
+        async with page.expect_response(
+            lambda r: r.url.endswith(grants), timeout=TOKEN_TTL_S * 1000
+        ) as renewed:
+            pass
+        second = (await (await renewed.value).json())["stream_url"].rsplit("/", 1)[-1]
+        assert second != first
+        await page.wait_for_timeout(TOKEN_TTL_S * 1000)  # let the first token expire
 
-            before = len(log.responses)
-            await pick_quality(page, log, "240p")
-            bar = page.get_by_role("slider", name="Seek")
-            box = await bar.bounding_box()
-            assert box is not None
-            async with page.expect_response(lambda r: "/storyboard/sheet_" in r.url) as sheet:
-                await page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
-            assert (await sheet.value).status == 200
+        before = len(log.responses)
+        await pick_quality(page, log, "240p")
+        bar = page.get_by_role("slider", name="Seek")
+        box = await bar.bounding_box()
+        assert box is not None
+        async with page.expect_response(lambda r: "/storyboard/sheet_" in r.url) as sheet:
+            await page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+        assert (await sheet.value).status == 200
 
-            later = [r for r in log.responses[before:] if TOKEN.search(r.url)]
-            assert later, "no stream request after the first token expired"
-            for response in later:
-                token = TOKEN.search(response.url)
-                assert token is not None and token.group(1) != first, response.url
-                assert response.status in (200, 206), (response.url, response.status)
-            assert all(r.status != 404 for r in log.responses), [
-                r.url for r in log.responses if r.status == 404
-            ]
-            state = await page.evaluate(
-                f"() => ({{loads: window.__loadstarts, src: {PLAYER}.currentSrc,"
-                f" error: {PLAYER}.error && {PLAYER}.error.message}})"
-            )
-            assert state["loads"] == 1, state  # never reloaded
-            assert state["src"].startswith("blob:") and state["error"] is None, state
-            await context.close()
-        finally:
-            await browser.close()
+        later = [r for r in log.responses[before:] if TOKEN.search(r.url)]
+        assert later, "no stream request after the first token expired"
+        for response in later:
+            token = TOKEN.search(response.url)
+            assert token is not None and token.group(1) != first, response.url
+            assert response.status in (200, 206), (response.url, response.status)
+        assert all(r.status != 404 for r in log.responses), [
+            r.url for r in log.responses if r.status == 404
+        ]
+        state = await page.evaluate(
+            f"() => ({{loads: window.__loadstarts, src: {PLAYER}.currentSrc,"
+            f" error: {PLAYER}.error && {PLAYER}.error.message}})"
+        )
+        assert state["loads"] == 1, state  # never reloaded
+        assert state["src"].startswith("blob:") and state["error"] is None, state
+        await context.close()
 
     assert log.page_errors == []
     assert log.console_errors == []
