@@ -20,7 +20,7 @@ The order of the steps leaves nothing behind that no record names:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import msgspec
 import structlog
@@ -43,7 +43,7 @@ from streamstack.ingest.captions import CaptionRefused, Cue, parse_caption_file,
 from streamstack.ingest.transcoding.playlists import subtitle_playlist, with_subtitles
 from streamstack.kernel.errors import AppError, Conflict, NotFound
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all, single_chunk
 
 log = structlog.get_logger(__name__)
 
@@ -166,10 +166,8 @@ class CaptionTracks:
             await self._write(item.id, HLS_MASTER_PATH, rewritten.encode(), _PLAYLIST_TYPE)
 
     async def _write(self, media_id: str, path: str, data: bytes, content_type: str) -> None:
-        async def chunks() -> AsyncIterator[bytes]:
-            yield data
-
-        await self.media.write(object_prefix(media_id) + path, chunks(), content_type=content_type)
+        key = object_prefix(media_id) + path
+        await self.media.write(key, single_chunk(data), content_type=content_type)
 
     async def _delete_files(self, media_id: str, language: str) -> None:
         for path in caption_paths(language):

@@ -23,7 +23,7 @@ import structlog
 from streamstack.contracts.catalogue import object_prefix
 from streamstack.contracts.streaming import PREFIX_FILE_TYPES
 from streamstack.ingest.sandbox import open_output, output_chunks
-from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all, single_chunk
 
 log = structlog.get_logger(__name__)
 
@@ -75,11 +75,9 @@ class ItemOutputs:
 
     async def _record(self, keys: Sequence[str]) -> None:
         body = msgspec.json.encode(sorted(set(keys)))
-
-        async def chunks() -> AsyncIterator[bytes]:
-            yield body
-
-        await self.media.write(self.manifest_key, chunks(), content_type="application/json")
+        await self.media.write(
+            self.manifest_key, single_chunk(body), content_type="application/json"
+        )
 
     async def publish(
         self,

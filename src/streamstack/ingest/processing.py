@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -23,7 +23,13 @@ from streamstack.ingest.jobs import TranscodeJobs, browser_safe, needs_transcodi
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.storage import ObjectInfo, ObjectNotFound, ObjectStore, StorageUnavailable
+from streamstack.kernel.storage import (
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    StorageUnavailable,
+    single_chunk,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -46,11 +52,6 @@ def poster_key(upload_id: uuid.UUID | str) -> str:
     """Where an upload's large poster goes in the thumbnails bucket (streaming serves it
     at ``/api/v1/stream/thumbnails/<uuid>-poster.jpg``, the thumbnail when it is absent)."""
     return f"{upload_id}-poster.jpg"
-
-
-async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
-    """``data`` as a one-chunk stream, for :meth:`ObjectStore.write`."""
-    yield data
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

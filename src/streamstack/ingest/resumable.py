@@ -17,10 +17,16 @@ from typing import Any
 
 from streamstack.ingest.containers import SNIFF_BYTES, Container, by_name, sniff_container
 from streamstack.ingest.models import Upload
-from streamstack.ingest.processing import single_chunk
 from streamstack.ingest.repository import Lease
 from streamstack.kernel.errors import AppError, PayloadTooLarge, UnsupportedMediaType
-from streamstack.kernel.storage import PART_BYTES, ObjectInfo, ObjectNotFound, ObjectStore, PartInfo
+from streamstack.kernel.storage import (
+    PART_BYTES,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    PartInfo,
+    single_chunk,
+)
 
 #: S3 allows this many parts in one multipart upload.
 MAX_PARTS = 10_000

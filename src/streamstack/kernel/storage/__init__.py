@@ -189,6 +189,11 @@ async def within_limit(chunks: AsyncIterable[bytes], max_bytes: int | None) -> A
         yield chunk
 
 
+async def single_chunk(data: bytes) -> AsyncIterator[bytes]:
+    """``data`` as a one-chunk stream, for :meth:`ObjectStore.write` of a small object."""
+    yield data
+
+
 async def read_all(body: ObjectBody) -> bytes:
     """Read a whole (small) body and close it."""
     try:
