@@ -44,13 +44,14 @@ PREFIX = "/api/v1/catalogue"
 MAX_TAGS_LISTED = 500
 
 
-class CatalogueController(Controller):
-    """Browse and manage media items."""
+class BrowsingController(Controller):
+    """Browse media items: public, and an admin's bearer token shows every item."""
 
     path = "/"
     tags = ["catalogue"]
+    security = OPTIONAL_BEARER
 
-    @get("/", summary="List media items", security=OPTIONAL_BEARER)
+    @get("/", summary="List media items")
     async def list_items(
         self,
         service: NamedDependency[CatalogueService],
@@ -90,7 +91,7 @@ class CatalogueController(Controller):
             page_size=page_size,
         )
 
-    @get("/{item_id:uuid}", summary="Get a media item", security=OPTIONAL_BEARER)
+    @get("/{item_id:uuid}", summary="Get a media item")
     async def get_item(
         self,
         service: NamedDependency[CatalogueService],
@@ -104,7 +105,7 @@ class CatalogueController(Controller):
         progress = await watching.find(viewer, item_id) if viewer is not None else None
         return ViewedMediaItem(**msgspec.structs.asdict(item), progress=progress or msgspec.UNSET)
 
-    @get("/tags", summary="List tags with counts", security=OPTIONAL_BEARER)
+    @get("/tags", summary="List tags with counts")
     async def list_tags(
         self,
         service: NamedDependency[CatalogueService],
@@ -123,13 +124,16 @@ class CatalogueController(Controller):
             admin=viewer is not None and viewer.is_admin, prefix=prefix, limit=limit
         )
 
-    @post(
-        "/",
-        guards=[requires_admin],
-        security=BEARER,
-        status_code=201,
-        summary="Register a media item",
-    )
+
+class CurationController(Controller):
+    """Register, edit, publish and delete media items: admins only."""
+
+    path = "/"
+    tags = ["catalogue"]
+    guards = [requires_admin]
+    security = BEARER
+
+    @post("/", status_code=201, summary="Register a media item")
     async def create_item(
         self,
         service: NamedDependency[CatalogueService],
@@ -139,38 +143,30 @@ class CatalogueController(Controller):
         """Register an uploaded object as an item (admins; ingest uses the contract)."""
         return await service.create_item(data.registration(), created_by=principal.user_id)
 
-    @patch(
-        "/{item_id:uuid}",
-        guards=[requires_admin],
-        security=BEARER,
-        summary="Edit, publish or unpublish",
-    )
+    @patch("/{item_id:uuid}", summary="Edit, publish or unpublish")
     async def update_item(
         self, service: NamedDependency[CatalogueService], item_id: uuid.UUID, data: UpdateMediaItem
     ) -> MediaItem:
         """Change title, description or tags; ``status`` publishes or unpublishes."""
         return await service.update_item(item_id, data)
 
-    @delete(
-        "/{item_id:uuid}",
-        guards=[requires_admin],
-        security=BEARER,
-        status_code=204,
-        summary="Delete",
-    )
+    @delete("/{item_id:uuid}", status_code=204, summary="Delete")
     async def delete_item(
         self, service: NamedDependency[CatalogueService], item_id: uuid.UUID
     ) -> None:
         """Delete an item; its ``media.deleted`` event has its tokens and objects taken down."""
         await service.delete_item(item_id)
 
-    @post(
-        "/{item_id:uuid}/stream-token",
-        guards=[requires_user],
-        security=BEARER,
-        status_code=200,
-        summary="Get a stream token",
-    )
+
+class PlaybackController(Controller):
+    """What a signed-in viewer needs to play an item."""
+
+    path = "/"
+    tags = ["catalogue"]
+    guards = [requires_user]
+    security = BEARER
+
+    @post("/{item_id:uuid}/stream-token", status_code=200, summary="Get a stream token")
     async def stream_token(
         self,
         service: NamedDependency[CatalogueService],
@@ -267,6 +263,11 @@ def catalogue_router(service: CatalogueService, watching: WatchingService) -> Ro
 
     return Router(
         path=PREFIX,
-        route_handlers=[CatalogueController, WatchingController],
+        route_handlers=[
+            BrowsingController,
+            CurationController,
+            PlaybackController,
+            WatchingController,
+        ],
         dependencies={**provide_values(service=service, watching=watching), **CALLER},
     )
