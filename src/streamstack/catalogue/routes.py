@@ -12,7 +12,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Router, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 
 from streamstack.catalogue.schemas import (
@@ -20,6 +20,7 @@ from streamstack.catalogue.schemas import (
     MAX_PAGE_SIZE,
     CreateMediaItem,
     MediaPage,
+    Paging,
     SaveProgress,
     SortOrder,
     StatusFilter,
@@ -56,6 +57,7 @@ class BrowsingController(Controller):
         self,
         service: NamedDependency[CatalogueService],
         viewer: NamedDependency[Principal | None],
+        paging: NamedDependency[Paging],
         q: Annotated[
             str | None,
             Parameter(
@@ -68,8 +70,6 @@ class BrowsingController(Controller):
             str | None, Parameter(max_length=TAG_MAX, pattern=ONE_LINE, description="only this tag")
         ] = None,
         sort: SortOrder = "newest",
-        page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
         status: Annotated[
             StatusFilter, Parameter(description="admins only; others always see published")
         ] = "published",
@@ -87,8 +87,8 @@ class BrowsingController(Controller):
             q=q,
             tag=tag,
             sort=sort,
-            page=page,
-            page_size=page_size,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
     @get("/{item_id:uuid}", summary="Get a media item")
@@ -158,13 +158,18 @@ class CurationController(Controller):
         await service.delete_item(item_id)
 
 
-class PlaybackController(Controller):
-    """What a signed-in viewer needs to play an item."""
+class SignedInController(Controller):
+    """Routes for any signed-in caller: the bearer token is required, any role will do."""
 
     path = "/"
-    tags = ["catalogue"]
     guards = [requires_user]
     security = BEARER
+
+
+class PlaybackController(SignedInController):
+    """What a signed-in viewer needs to play an item."""
+
+    tags = ["catalogue"]
 
     @post("/{item_id:uuid}/stream-token", status_code=200, summary="Get a stream token")
     async def stream_token(
@@ -180,7 +185,7 @@ class PlaybackController(Controller):
         )
 
 
-class WatchingController(Controller):
+class WatchingController(SignedInController):
     """The signed-in caller's watch progress: resume, continue watching, history.
 
     Saving uses ``PUT`` with the bearer token like every other call. For the save when the
@@ -191,10 +196,7 @@ class WatchingController(Controller):
     ``text/plain`` blob is accepted too.
     """
 
-    path = "/"
     tags = ["watching"]
-    guards = [requires_user]
-    security = BEARER
 
     @put("/{item_id:uuid}/progress", summary="Save my position in an item")
     async def save_progress(
@@ -223,22 +225,20 @@ class WatchingController(Controller):
         self,
         watching: NamedDependency[WatchingService],
         principal: NamedDependency[Principal],
-        page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+        paging: NamedDependency[Paging],
     ) -> WatchedPage:
         """Items the caller started and did not finish, most recently watched first."""
-        return await watching.continue_watching(principal, page=page, page_size=page_size)
+        return await watching.continue_watching(principal, paging)
 
     @get("/me/history", summary="My watch history")
     async def history(
         self,
         watching: NamedDependency[WatchingService],
         principal: NamedDependency[Principal],
-        page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+        paging: NamedDependency[Paging],
     ) -> WatchedPage:
         """Everything the caller watched, finished or not, most recently watched first."""
-        return await watching.history(principal, page=page, page_size=page_size)
+        return await watching.history(principal, paging)
 
     @delete("/me/history/{item_id:uuid}", status_code=204, summary="Remove from my history")
     async def remove_from_history(
@@ -258,6 +258,14 @@ class WatchingController(Controller):
         await watching.clear(principal)
 
 
+def provide_paging(
+    page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
+    page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> Paging:
+    """``page`` and ``page_size`` from the query of every paged route."""
+    return Paging(page, page_size)
+
+
 def catalogue_router(service: CatalogueService, watching: WatchingService) -> Router:
     """The catalogue's routes, bound to ``service`` and ``watching``."""
 
@@ -269,5 +277,9 @@ def catalogue_router(service: CatalogueService, watching: WatchingService) -> Ro
             PlaybackController,
             WatchingController,
         ],
-        dependencies={**provide_values(service=service, watching=watching), **CALLER},
+        dependencies={
+            **provide_values(service=service, watching=watching),
+            **CALLER,
+            "paging": Provide(provide_paging, sync_to_thread=False),
+        },
     )

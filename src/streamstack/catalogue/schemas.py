@@ -36,6 +36,18 @@ SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longes
 StatusFilter = Literal["draft", "published", "all"]
 
 
+class Paging(msgspec.Struct, frozen=True):
+    """Which page of a list is asked for, and how many items a page holds."""
+
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def offset(self) -> int:
+        """How many items come before this page."""
+        return (self.page - 1) * self.page_size
+
+
 class CreateMediaItem(MediaItemFields, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """``POST /api/v1/catalogue/``: register an object as a media item.
 

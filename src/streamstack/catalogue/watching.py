@@ -21,7 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from streamstack.catalogue.items import to_media_item
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
 from streamstack.catalogue.repository import WatchedRow, reading, unit_of_work
-from streamstack.catalogue.schemas import SaveProgress, WatchedItem, WatchedPage, WatchProgress
+from streamstack.catalogue.schemas import (
+    Paging,
+    SaveProgress,
+    WatchedItem,
+    WatchedPage,
+    WatchProgress,
+)
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
@@ -127,18 +133,16 @@ class WatchingService:
             row = await store.progress.of(account_id(principal), media_id)
         return to_progress(row) if row is not None else None
 
-    async def continue_watching(
-        self, principal: Principal, *, page: int, page_size: int
-    ) -> WatchedPage:
+    async def continue_watching(self, principal: Principal, paging: Paging) -> WatchedPage:
         """Items the caller started and did not finish, most recently watched first."""
-        return await self._page(principal, in_progress=True, page=page, page_size=page_size)
+        return await self._page(principal, paging, in_progress=True)
 
-    async def history(self, principal: Principal, *, page: int, page_size: int) -> WatchedPage:
+    async def history(self, principal: Principal, paging: Paging) -> WatchedPage:
         """Everything the caller watched (finished or not), most recently watched first."""
-        return await self._page(principal, in_progress=False, page=page, page_size=page_size)
+        return await self._page(principal, paging, in_progress=False)
 
     async def _page(
-        self, principal: Principal, *, in_progress: bool, page: int, page_size: int
+        self, principal: Principal, paging: Paging, *, in_progress: bool
     ) -> WatchedPage:
         user_id = account_id(principal)
         async with reading(self._database) as store:
@@ -146,15 +150,15 @@ class WatchingService:
                 user_id,
                 in_progress=in_progress,
                 visible_only=not principal.is_admin,
-                limit=page_size,
-                offset=(page - 1) * page_size,
+                limit=paging.page_size,
+                offset=paging.offset,
             )
             tags = await store.tags.of_items([item.id for _, item in rows])
         return WatchedPage(
             items=[_watched(row, tags.get(row[1].id, []), principal.is_admin) for row in rows],
             total=total,
-            page=page,
-            page_size=page_size,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
     async def remove(self, principal: Principal, media_id: uuid.UUID) -> None:
