@@ -23,8 +23,8 @@ from streamstack.ingest.takedown import (
     TAKEDOWN_KIND,
     TAKEDOWN_QUEUE_CONFIG,
     StoppedATranscode,
-    TakedownEvents,
     TakedownHandler,
+    takedown_events,
     takedown_queue_name,
 )
 from streamstack.kernel.backends import Backends
@@ -175,7 +175,7 @@ async def test_a_job_naming_another_items_prefix_is_rejected(backends: Backends)
 
 async def test_a_deletion_event_becomes_one_queued_job(backends: Backends, tmp_path: Path) -> None:
     queue = queue_of(backends)
-    follower = TakedownEvents(backends.events, queue)
+    follower = takedown_events(backends.events, queue)
     await follower.follow()
     item = await stored_item(backends, tmp_path)
     payload = msgspec.json.encode(item)
@@ -197,7 +197,7 @@ async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
     settings = ingest_settings(tmp_path, nats_url)
     first = Backends(settings)
     try:  # the first ingest process ever: creates the durable subscription, then stops
-        follower = TakedownEvents(first.events, queue_of(first))
+        follower = takedown_events(first.events, queue_of(first))
         await follower.follow()
         await follower.stop()
         item = await stored_item(first, tmp_path)
@@ -209,7 +209,7 @@ async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
 
     restarted = Backends(settings)
     try:
-        follower = TakedownEvents(restarted.events, queue_of(restarted))
+        follower = takedown_events(restarted.events, queue_of(restarted))
         await follower.follow()
         jobs = await jobs_for(queue_of(restarted), item.id)
         await follower.stop()

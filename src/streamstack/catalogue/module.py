@@ -14,7 +14,11 @@ from streamstack.catalogue.listing import ListingCache
 from streamstack.catalogue.models import OutboxRow
 from streamstack.catalogue.routes import catalogue_router
 from streamstack.catalogue.service import CatalogueService
-from streamstack.catalogue.watching import UserDeletedEvents, WatchingService
+from streamstack.catalogue.watching import (
+    USER_DELETIONS_TASK,
+    WatchingService,
+    user_deletion_events,
+)
 from streamstack.contracts.catalogue import CHANGE_CAPTION, CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
@@ -55,9 +59,9 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     watching = WatchingService(database)
     # Watch data goes with the account: follows auth's user.deleted (retried while down).
-    user_deletions = UserDeletedEvents(events, watching)
+    user_deletions = user_deletion_events(events, watching)
     user_deletions_task = BackgroundTask(
-        UserDeletedEvents.TASK_NAME,
+        USER_DELETIONS_TASK,
         user_deletions.follow,
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,

@@ -32,7 +32,8 @@ from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Forbidden, NotFound
-from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
 
 log = structlog.get_logger(__name__)
@@ -42,6 +43,10 @@ COMPLETED_FRACTION = 0.95
 #: … and for items of at least :data:`LONG_ITEM_SECONDS`, within this many seconds of the end.
 COMPLETED_TAIL_SECONDS = 10.0
 LONG_ITEM_SECONDS = 60.0
+#: The durable consumer of user deletions; every catalogue process of a deployment shares it.
+USER_DELETIONS_DURABLE = "catalogue-user-deleted"
+#: The background task that keeps following user deletions (``task:<name>`` in ``/ready``).
+USER_DELETIONS_TASK = "catalogue.user-deleted-events"
 
 
 def is_completed(position: float, duration: float | None) -> bool:
@@ -183,7 +188,7 @@ def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
     return WatchedItem(item=to_media_item(item, tags, admin=admin), progress=to_progress(progress))
 
 
-class UserDeletedEvents:
+def user_deletion_events(events: EventBus, watching: WatchingService) -> DurableFollower:
     """Deletes the watch data of each account auth deletes (``auth.events.user.deleted``).
 
     A durable subscription (NATS: a durable consumer shared by every API process, acked
@@ -191,46 +196,14 @@ class UserDeletedEvents:
     no catalogue process ran is still handled; a redelivery deletes nothing more.
     """
 
-    #: The durable consumer's name; every catalogue process of a deployment shares it.
-    DURABLE = "catalogue-user-deleted"
-    TASK_NAME = "catalogue.user-deleted-events"
-
-    def __init__(self, events: EventBus, watching: WatchingService) -> None:
-        self._events = events
-        self._watching = watching
-        self._subscription: Subscription | None = None
-
-    async def follow(self) -> None:
-        """Subscribe, if not yet (a background task's step: retried while NATS is down)."""
-        if self._subscription is None:
-            self._subscription = await self._events.subscribe(
-                USER_DELETED, self.on_user_deleted, durable=self.DURABLE
-            )
-            log.info("catalogue.following_user_deletions", subject=USER_DELETED)
-
-    async def try_follow(self) -> None:
-        """Subscribe before the first request if the bus answers (start-up hook); if not,
-        the background task keeps trying and start-up goes on."""
-        try:
-            await self.follow()
-        except Exception as exc:
-            log.warning(
-                "catalogue.not_following_user_deletions_yet",
-                error=str(exc) or exc.__class__.__name__,
-            )
-
-    async def stop(self) -> None:
-        """Unsubscribe (shut-down hook)."""
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            await subscription.unsubscribe()
-
-    async def on_user_deleted(self, event: Event) -> None:
-        """Delete the account's rows; raising (database down) makes the bus deliver again."""
+    async def on_user_deleted(event: Event) -> None:
+        # Raising (database down) makes the bus deliver again.
         try:
             deleted = msgspec.json.decode(event.payload, type=UserDeleted)
         except (msgspec.DecodeError, msgspec.ValidationError):
             log.error("catalogue.unreadable_user_deleted", event_id=event.id)
             return
-        removed = await self._watching.forget_user(uuid.UUID(deleted.user_id))
+        removed = await watching.forget_user(uuid.UUID(deleted.user_id))
         log.info("catalogue.user_watch_data_deleted", user_id=deleted.user_id, rows=removed)
+
+    return DurableFollower(events, USER_DELETED, on_user_deleted, USER_DELETIONS_DURABLE)

@@ -15,10 +15,11 @@ from streamstack.ingest.routes import ingest_router
 from streamstack.ingest.service import IngestService
 from streamstack.ingest.takedown import (
     TAKEDOWN_QUEUE_CONFIG,
-    TakedownEvents,
     TakedownHandler,
+    takedown_events,
     takedown_queue_name,
 )
+from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
 from streamstack.kernel.jobs.worker import JobWorker
@@ -76,14 +77,14 @@ def mount(context: ModuleContext) -> MountedModule:
 
 def takedown(
     context: ModuleContext, transcoding: JobWorker | None
-) -> tuple[list[BackgroundTask], TakedownEvents]:
+) -> tuple[list[BackgroundTask], DurableFollower]:
     """The ``media.deleted`` consumer: a durable subscription queueing one job per deleted
     item, and the worker deleting its objects (see :mod:`streamstack.ingest.takedown`)."""
     settings = context.settings
     queue = context.backends.jobs(
         takedown_queue_name(settings.transcode_queue), TAKEDOWN_QUEUE_CONFIG
     )
-    events = TakedownEvents(context.backends.events, queue)
+    events = takedown_events(context.backends.events, queue)
     follow = BackgroundTask(
         "ingest.takedown-events", events.follow, interval_seconds=5.0, retry_max_seconds=5.0
     )

@@ -7,7 +7,7 @@ since the object store has no listing).
 
 Two steps, so nothing is lost to a crash or an outage:
 
-1. :class:`TakedownEvents` follows ``media.deleted`` with a *durable* subscription (NATS: a
+1. :func:`takedown_events` follows ``media.deleted`` with a *durable* subscription (NATS: a
    durable consumer shared by every API process, acked only once the job is queued, so an
    event published while no process ran is delivered later) and turns each event into a
    ``takedown`` job on its own queue (job id = item uuid, so a repeated event is one job).
@@ -32,7 +32,8 @@ from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn, objec
 from streamstack.contracts.streaming import caption_paths
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.processing import poster_key
-from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.storage import InvalidObjectKey, ObjectStore, check_object_key
@@ -69,47 +70,22 @@ def decode_takedown(job: Job) -> MediaWithdrawn:
     return withdrawn
 
 
-class TakedownEvents:
+def takedown_events(events: EventBus, queue: JobQueue) -> DurableFollower:
     """Turns each ``media.deleted`` event into a durable ``takedown`` job."""
 
-    def __init__(self, events: EventBus, queue: JobQueue) -> None:
-        self._events = events
-        self._queue = queue
-        self._subscription: Subscription | None = None
-
-    async def follow(self) -> None:
-        """Subscribe, if not yet (a background task's step: retried while NATS is down)."""
-        if self._subscription is None:
-            # Every ingest process of one deployment shares the name (one delivery each);
-            # named after the queue, so deployments sharing a NATS server stay apart.
-            self._subscription = await self._events.subscribe(
-                MEDIA_DELETED, self.on_deleted, durable=f"ingest-{self._queue.name}"
-            )
-            log.info("takedown.following", subject=MEDIA_DELETED)
-
-    async def try_follow(self) -> None:
-        """Subscribe before the first request if the bus answers (start-up hook); if not,
-        the background task keeps trying and start-up goes on."""
-        try:
-            await self.follow()
-        except Exception as exc:
-            log.warning("takedown.not_following_yet", error=str(exc) or exc.__class__.__name__)
-
-    async def stop(self) -> None:
-        """Unsubscribe (shut-down hook)."""
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            await subscription.unsubscribe()
-
-    async def on_deleted(self, event: Event) -> None:
-        """Queue the deletion of the item's objects; raising makes the bus deliver again."""
+    async def on_deleted(event: Event) -> None:
+        # Raising makes the bus deliver again.
         try:
             withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
         except msgspec.DecodeError:
             log.error("takedown.unreadable_event", event_id=event.id)
             return
-        queued = await self._queue.enqueue(withdrawn.id, TAKEDOWN_KIND, event.payload)
+        queued = await queue.enqueue(withdrawn.id, TAKEDOWN_KIND, event.payload)
         log.info("takedown.queued", media_id=withdrawn.id, duplicate=not queued)
+
+    # Every ingest process of one deployment shares the name (one delivery each); named
+    # after the queue, so deployments sharing a NATS server stay apart.
+    return DurableFollower(events, MEDIA_DELETED, on_deleted, f"ingest-{queue.name}")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

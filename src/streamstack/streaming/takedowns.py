@@ -22,7 +22,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
-from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.kernel.events import Event, EventBus, Live, Subscription
 from streamstack.streaming.models import StreamGrant
 from streamstack.streaming.repository import TakedownRecord
 
@@ -89,7 +89,7 @@ class Takedowns:
             self.withdraw(media_id, at)
         for subject in WITHDRAWAL_SUBJECTS:
             self._subscriptions.append(
-                await events.subscribe(subject, self.on_event, replay_seconds=self._ttl)
+                await events.subscribe(subject, self.on_event, Live(replay_seconds=self._ttl))
             )
         log.info("takedown.following", subjects=list(WITHDRAWAL_SUBJECTS))
 

@@ -29,6 +29,28 @@ class EventsUnavailable(ServiceUnavailable, code="events_unavailable"):
     """The event backend did not take the event."""
 
 
+class Live(msgspec.Struct, frozen=True):
+    """Every subscriber gets every event published from now on; with ``replay_seconds`` > 0
+    also those published that many seconds before."""
+
+    replay_seconds: float = 0.0
+
+
+class Durable(msgspec.Struct, frozen=True):
+    """The subscribers sharing ``name`` get each event once between them, events published
+    while none was running included, and one whose handler raised comes again
+    (at-least-once; on the in-process bus delivery happens inside ``publish``, so there is
+    nothing to keep across a restart)."""
+
+    name: str
+
+
+#: How a subscriber is served: live (optionally replaying the recent past) or durable.
+Delivery = Live | Durable
+#: The default delivery: live, from now on.
+LIVE = Live()
+
+
 class Subscription(Protocol):
     """A live subscription."""
 
@@ -45,22 +67,10 @@ class EventBus(Protocol):
         ...
 
     async def subscribe(
-        self,
-        subject: str,
-        handler: EventHandler,
-        *,
-        durable: str | None = None,
-        replay_seconds: float = 0.0,
+        self, subject: str, handler: EventHandler, delivery: Delivery = LIVE
     ) -> Subscription:
-        """Call ``handler`` for each event on ``subject`` (``*`` and ``>`` wildcards).
-
-        Without ``durable`` every subscriber gets every event published from now on
-        (``replay_seconds`` > 0: also those of that many seconds before). With
-        ``durable``, the subscribers sharing that name get each event once between them,
-        events published while none was running included, and one whose handler raised
-        comes again (at-least-once; on the in-process bus delivery happens inside
-        ``publish``, so there is nothing to keep across a restart).
-        """
+        """Call ``handler`` for each event on ``subject`` (``*`` and ``>`` wildcards),
+        delivered as ``delivery`` says (:class:`Live` or :class:`Durable`)."""
         ...
 
     async def ping(self) -> None:

@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 import structlog
 
-from streamstack.kernel.events import Event, EventHandler, subject_matches
+from streamstack.kernel.events import LIVE, Delivery, Event, EventHandler, subject_matches
 
 log = structlog.get_logger(__name__)
 
@@ -47,12 +47,7 @@ class MemoryEventBus:
                     log.exception("events.handler_failed", subject=subject, event_id=event_id)
 
     async def subscribe(
-        self,
-        subject: str,
-        handler: EventHandler,
-        *,
-        durable: str | None = None,
-        replay_seconds: float = 0.0,
+        self, subject: str, handler: EventHandler, delivery: Delivery = LIVE
     ) -> MemorySubscription:
         # In one process every event is delivered inside ``publish``: nothing to replay, and
         # no other process to share a durable subscription with.

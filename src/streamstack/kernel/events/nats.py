@@ -12,6 +12,9 @@ from nats.js import errors as js_errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from streamstack.kernel.events import (
+    LIVE,
+    Delivery,
+    Durable,
     Event,
     EventHandler,
     EventStream,
@@ -73,28 +76,23 @@ class NatsEventBus:
             raise EventsUnavailable(f"event not published: {exc.__class__.__name__}") from exc
 
     async def subscribe(
-        self,
-        subject: str,
-        handler: EventHandler,
-        *,
-        durable: str | None = None,
-        replay_seconds: float = 0.0,
+        self, subject: str, handler: EventHandler, delivery: Delivery = LIVE
     ) -> NatsSubscription:
         # Consume from the stream, not the raw subject: only the stream has dropped the
         # duplicates, a core subscriber would see every publish attempt.
         stream = self._stream_of(subject)
         await self._ensure_stream(stream)
         js = await self._connection.jetstream()
-        if durable is not None:
-            return await self._subscribe_durable(js, stream, subject, handler, durable)
+        if isinstance(delivery, Durable):
+            return await self._subscribe_durable(js, stream, subject, handler, delivery.name)
 
         async def deliver(msg: Msg) -> None:
             event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
             await handler(Event(event_id, msg.subject, msg.data))
 
         config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
-        if replay_seconds > 0:
-            since = datetime.now(UTC) - timedelta(seconds=replay_seconds)
+        if delivery.replay_seconds > 0:
+            since = datetime.now(UTC) - timedelta(seconds=delivery.replay_seconds)
             config = ConsumerConfig(
                 deliver_policy=DeliverPolicy.BY_START_TIME,
                 opt_start_time=since,
