@@ -17,12 +17,9 @@ from streamstack.contracts.limits import (
     Bandwidth,
     CaptionLabel,
     CaptionLanguage,
-    Codec,
     ContentType,
     Description,
     Dimension,
-    DurationSeconds,
-    FrameRate,
     MediaId,
     ObjectKey,
     Percent,
@@ -31,6 +28,7 @@ from streamstack.contracts.limits import (
     Tags,
     Title,
 )
+from streamstack.contracts.media import MediaFacts
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 MediaStatus = Literal["draft", "published"]
@@ -147,7 +145,7 @@ class MediaItem(msgspec.Struct, frozen=True):
     with its stream token)."""
 
 
-class MediaItemFields(msgspec.Struct, frozen=True, kw_only=True):
+class MediaItemFields(MediaFacts, frozen=True, kw_only=True):
     """What is said about an item when it is registered: one field list, with its limits,
     for the contract (:class:`NewMediaItem`) and the public API's POST body alike."""
 
@@ -158,12 +156,6 @@ class MediaItemFields(msgspec.Struct, frozen=True, kw_only=True):
     description: Description = ""
     tags: Tags = []
     publish: bool = True
-    duration_seconds: DurationSeconds | None = None
-    video_codec: Codec | None = None
-    audio_codec: Codec | None = None
-    width: Dimension | None = None
-    height: Dimension | None = None
-    fps: FrameRate | None = None
     thumbnail_s3_key: ObjectKey | None = None
     playable: bool = True
     """Whether the original plays in every current browser as it is (H.264/AAC in MP4).

@@ -12,6 +12,8 @@ from typing import Literal
 
 import msgspec
 
+from streamstack.contracts.media import MediaFacts
+
 #: Bytes per ranged read the worker asks for (the last block of a file may be shorter).
 BLOCK_BYTES = 1024 * 1024
 #: The largest frame either side accepts: a data block, or a report with its two JPEGs.
@@ -39,15 +41,10 @@ class ReadRange(msgspec.Struct, frozen=True, tag="read"):
     length: int
 
 
-class MediaReport(msgspec.Struct, frozen=True, tag="probed"):
-    """What a probe found."""
+class MediaReport(MediaFacts, frozen=True, kw_only=True, tag="probed"):
+    """What a probe found: the media facts (checked against the contract's limits as the
+    report is decoded), where the index is, and the thumbnail."""
 
-    duration_seconds: float | None
-    video_codec: str | None
-    audio_codec: str | None
-    width: int | None
-    height: int | None
-    fps: float | None
     moov_at_end: bool
     thumbnail: bytes | None
     poster: bytes | None = None

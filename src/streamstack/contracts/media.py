@@ -1,0 +1,24 @@
+"""What probing a media file finds, said once for every module that speaks of it.
+
+Its own module, importing nothing but the limits: ingest's sandboxed probe worker sends it,
+and that process must not import the operations machinery (nor its JWT and crypto stack).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from streamstack.contracts.limits import Codec, Dimension, DurationSeconds, FrameRate
+
+
+class MediaFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """A media file's length, codecs, picture size and frame rate, with their limits: the
+    probe reports them and ingest registers the item with them. None where the file has no
+    such thing (an audio file has no width) or the probe could not tell."""
+
+    duration_seconds: DurationSeconds | None = None
+    video_codec: Codec | None = None
+    audio_codec: Codec | None = None
+    width: Dimension | None = None
+    height: Dimension | None = None
+    fps: FrameRate | None = None
