@@ -103,8 +103,6 @@ class UploadController(Controller):
     """Form uploads and job status."""
 
     path = "/"
-    tags = ["ingest"]
-    security = BEARER
 
     @post(
         "/upload",
@@ -195,8 +193,6 @@ class ResumableUploadController(Controller):
     """The tus 1.0 endpoint: core, creation, termination, expiration."""
 
     path = "/uploads"
-    tags = ["ingest"]
-    security = BEARER
     guards = [requires_tus_version]
 
     @route(
@@ -387,8 +383,6 @@ class CaptionController(Controller):
     """An item's caption tracks: add or replace (PUT), remove (DELETE)."""
 
     path = "/items/{item_id:uuid}/captions"
-    tags = ["ingest"]
-    security = BEARER
 
     @put(
         "/{language:str}",
@@ -454,10 +448,12 @@ class CaptionController(Controller):
 
 
 def ingest_router(service: IngestService, captions: CaptionTracks) -> Router:
-    """Every ingest route, admins only, with the services and caller injected."""
+    """Every ingest route, admins only (bearer), with the services and caller injected."""
     return Router(
         path=PREFIX,
         route_handlers=[UploadController, ResumableUploadController, CaptionController],
         guards=[requires_admin],
+        security=BEARER,
+        tags=["ingest"],
         dependencies={**provide_values(service=service, captions=captions), **CALLER},
     )
