@@ -2636,13 +2636,13 @@ export interface operations {
     ApiV1CatalogueListItems: {
         parameters: {
             query?: {
+                page?: number;
+                page_size?: number;
                 /** @description case-insensitive search of title, description and tags */
                 q?: string | null;
                 /** @description only this tag */
                 tag?: string | null;
                 sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest";
-                page?: number;
-                page_size?: number;
                 /** @description admins only; others always see published */
                 status?: "draft" | "published" | "all";
                 /** @description admins only: just the items in this processing state */
