@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
@@ -54,7 +55,7 @@ def mount(context: ModuleContext) -> MountedModule:
         media,
         pipeline,
         max_upload_bytes=settings.max_upload_bytes,
-        upload_ttl_seconds=settings.ingest_upload_ttl_seconds,
+        upload_ttl=datetime.timedelta(seconds=settings.ingest_upload_ttl_seconds),
     )
     sweeper = BackgroundTask(
         "ingest.sweeper",

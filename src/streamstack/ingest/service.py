@@ -90,23 +90,17 @@ class UploadStatus:
     expires_at: datetime.datetime
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class IngestService:
     """Uploads in, catalogue items out."""
 
-    def __init__(
-        self,
-        records: UploadRecords,
-        media: ObjectStore,
-        pipeline: MediaPipeline,
-        *,
-        max_upload_bytes: int,
-        upload_ttl_seconds: int,
-    ) -> None:
-        self.records = records
-        self.media = media
-        self.pipeline = pipeline
-        self.max_upload_bytes = max_upload_bytes
-        self.upload_ttl = datetime.timedelta(seconds=upload_ttl_seconds)
+    records: UploadRecords
+    media: ObjectStore
+    pipeline: MediaPipeline
+    _: dataclasses.KW_ONLY
+    max_upload_bytes: int
+    upload_ttl: datetime.timedelta
+    """How long an unfinished upload is kept after its last change."""
 
     # --- form uploads -----------------------------------------------------------------
 
