@@ -117,10 +117,9 @@ def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
 
 
 class AccountController(Controller):
-    """Register, sign in, refresh, sign out, who am I."""
+    """Register, sign in, refresh: the routes before a sign-in."""
 
     path = ""
-    tags = ["auth"]
 
     @get("/config", cache_control=None)
     async def config(self, auth: Auth) -> Response[AuthConfig]:
@@ -175,7 +174,14 @@ class AccountController(Controller):
             raise
         return refresh_cookie.token_pair(request, issued)
 
-    @post("/logout", status_code=204, security=BEARER, responses=SIGNED_OUT)
+
+class MyAccountController(Controller):
+    """The signed-in caller's account: sign out, who am I, profile, password."""
+
+    path = ""
+    security = BEARER
+
+    @post("/logout", status_code=204, responses=SIGNED_OUT)
     async def logout(
         self, principal: Caller, auth: Auth, refresh_cookie: Cookies
     ) -> Response[None]:
@@ -183,7 +189,7 @@ class AccountController(Controller):
         await auth.logout(principal)
         return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
 
-    @post("/logout-all", status_code=204, security=BEARER, responses=SIGNED_OUT)
+    @post("/logout-all", status_code=204, responses=SIGNED_OUT)
     async def logout_all(
         self, principal: Caller, auth: Auth, refresh_cookie: Cookies
     ) -> Response[None]:
@@ -191,12 +197,12 @@ class AccountController(Controller):
         await auth.logout_all(principal)
         return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
 
-    @get("/me", security=BEARER)
+    @get("/me")
     async def me(self, principal: Caller, auth: Auth) -> UserView:
         """The signed-in user."""
         return await auth.current_user(principal)
 
-    @patch("/me", security=BEARER)
+    @patch("/me")
     async def change_profile(self, principal: Caller, auth: Auth, data: ProfileChange) -> UserView:
         """Change the signed-in user's display name (null or blank removes it)."""
         return await auth.change_display_name(principal, data.display_name)
@@ -204,7 +210,6 @@ class AccountController(Controller):
     @post(
         "/password",
         status_code=204,
-        security=BEARER,
         responses=error_responses(
             {
                 403: "The current password is wrong (`wrong_password`).",
@@ -225,7 +230,6 @@ class SessionController(Controller):
     """The caller's sessions (one per sign-in)."""
 
     path = "/sessions"
-    tags = ["auth"]
     security = BEARER
 
     @get("")
@@ -243,7 +247,7 @@ class UserAdminController(Controller):
     """Admin: list users, change roles."""
 
     path = "/users"
-    tags = ["auth", "admin"]
+    tags = ["admin"]
     security = BEARER
     guards = [requires_admin]
 
@@ -299,7 +303,6 @@ class PasswordResetController(Controller):
     """The public end of an admin-issued password reset."""
 
     path = "/password-reset"
-    tags = ["auth"]
 
     @post(
         "",
@@ -322,7 +325,7 @@ class InviteController(Controller):
     """Admin: single-use invite codes for registration by invitation."""
 
     path = "/invites"
-    tags = ["auth", "admin"]
+    tags = ["admin"]
     security = BEARER
     guards = [requires_admin]
 
@@ -352,7 +355,6 @@ class KeysController(Controller):
     """The public key set, for anyone verifying StreamStack tokens."""
 
     path = "/.well-known"
-    tags = ["auth"]
 
     @get("/jwks.json", cache_control=None)
     async def jwks(self, key_set: KeySet) -> Response[PublicKeySet]:
@@ -364,8 +366,10 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
     """Every auth route, with the service and the caller as dependencies."""
     return Router(
         path=PREFIX,
+        tags=["auth"],
         route_handlers=[
             AccountController,
+            MyAccountController,
             SessionController,
             UserAdminController,
             PasswordResetController,
