@@ -1,7 +1,7 @@
 """Issue 15.7: what request metrics and access lines cost on the stream route.
 
 Two streaming services on the same local-directory object, identical but for
-``STREAMSTACK_REQUEST_OBSERVABILITY`` (on: Prometheus middleware + one access line per
+``STREAMSTACK_REQUEST_OBSERVABILITY`` (on: request metrics + one access line per
 request, as in production; off: neither). Both rows use 1 MiB and 64 KiB ranges (the small
 ones make the per-request cost visible), measured in alternating rounds so a noisy neighbour
 slows both alike. Goal: on ÷ off ≥ 0.95 (a cost of at most 5 %).

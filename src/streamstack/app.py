@@ -18,7 +18,7 @@ from streamstack.kernel.headers import SecurityHeadersMiddleware
 from streamstack.kernel.http import EXCEPTION_HANDLERS
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
-from streamstack.kernel.metrics import MetricsController, prometheus_config
+from streamstack.kernel.metrics import MetricsController, RequestMetrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.openapi import document_errors, openapi_config
 from streamstack.kernel.probes import probes_controller
@@ -69,9 +69,6 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
-        middleware=[prometheus_config("+".join(settings.modules)).middleware]
-        if settings.request_observability
-        else [],
         state=State(
             dict(
                 settings=settings,
@@ -85,8 +82,11 @@ def create_app(
     )
     document_errors(app.openapi_schema, unfailing=["/health"])
     # Outermost, so that router-level errors (unknown route, wrong method) carry them too.
+    # Request metrics and access lines are off only to measure their cost (the bench).
     redactions = [r for definition in available.values() for r in definition.log_redactions]
-    with_id = RequestIdMiddleware(app.asgi_handler, redactions, settings.request_observability)
+    observed = settings.request_observability
+    metrics = RequestMetrics("+".join(settings.modules)) if observed else None
+    with_id = RequestIdMiddleware(app.asgi_handler, redactions, observed, metrics)
     app.asgi_handler = SecurityHeadersMiddleware(with_id)
     return app
 

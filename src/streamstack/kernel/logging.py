@@ -1,25 +1,35 @@
-"""structlog set-up and the request-id middleware.
+"""structlog set-up and the request-id middleware (with the access line and request metrics).
 
 Every log line written while a request is handled carries its ``request_id``; the same id
 is sent back in ``X-Request-ID`` and forwarded on calls to other modules. Paths can carry
 secrets (a module that puts one in its URLs declares a :class:`LogRedaction` in its
 ``ModuleDefinition``), so the access line logs them redacted.
+
+The access line is the one log line written per request, so in JSON it is rendered here,
+in exactly the form structlog's processor chain gives every other line (same keys, same
+order, same escaping): the chain (context merge, level, time stamp, ``json.dumps``, a
+locked ``print`` with two writes) cost more than the whole stream route did for a
+64 KiB range (bench/observability.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
 import time
 import uuid
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
+from typing import Any, NamedTuple, TextIO, cast
 
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from streamstack.kernel.http import REQUEST_ID_SCOPE_KEY
+from streamstack.kernel.metrics import UNMEASURED_PATHS, RequestMetrics
 
 _INBOUND_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
 
@@ -33,6 +43,89 @@ class LogRedaction(NamedTuple):
 
 access_log = structlog.get_logger("streamstack.access")
 
+#: Writes one access line: (method, path, status, milliseconds, request id).
+AccessLine = Callable[[str, str, int, float, str], None]
+
+
+def json_access_line(stream: TextIO) -> AccessLine:
+    """Access lines as structlog's JSON chain renders them, written to ``stream`` in batches."""
+
+    clock = UtcStamps()
+    batch = LineBatch(stream)
+
+    def write(method: str, path: str, status: int, ms: float, request_id: str) -> None:
+        # The request id needs no escaping: it is a uuid or matched _INBOUND_ID.
+        batch.add(
+            f'{{"method": {encode_basestring_ascii(method)}, '
+            f'"path": {encode_basestring_ascii(path)}, "status": {status}, "ms": {ms!r}, '
+            f'"event": "request", "request_id": "{request_id}", '
+            f'"level": "info", "timestamp": "{clock.now()}"}}\n'
+        )
+
+    return write
+
+
+class LineBatch:
+    """Lines written to a stream once per event-loop iteration, in one ``write``.
+
+    Under load many requests end in the same iteration; a write each (a system call) was
+    the largest part of the access line's cost. A line waits microseconds at most, but
+    may follow a line another logger wrote after it in the same iteration (every line
+    carries its own time stamp). Outside an event loop a line is written at once.
+    """
+
+    __slots__ = ("_pending", "_stream")
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending: list[str] = []
+
+    def add(self, line: str) -> None:
+        """Write ``line`` (ending in a newline) before the loop's next iteration."""
+        if not self._pending:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:
+                self._stream.write(line)
+                return
+        self._pending.append(line)
+
+    def flush(self) -> None:
+        """Write the pending lines now."""
+        lines, self._pending = self._pending, []
+        self._stream.write("".join(lines))
+
+
+class UtcStamps:
+    """The time as structlog's ``TimeStamper(fmt="iso", utc=True)`` writes it
+    (``2026-12-01T18:15:24.734326Z``; no fraction at a whole second, as ``isoformat``),
+    formatting the date and time of day once per second."""
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def now(self) -> str:
+        """The current UTC time."""
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            moment = datetime.fromtimestamp(second, UTC)
+            self._second, self._prefix = second, moment.strftime("%Y-%m-%dT%H:%M:%S")
+        micro = int((now - second) * 1_000_000)
+        return f"{self._prefix}.{micro:06d}Z" if micro else f"{self._prefix}Z"
+
+
+def structlog_access_line(method: str, path: str, status: int, ms: float, request_id: str) -> None:
+    """Access lines through structlog (the console format of dev)."""
+    access_log.info("request", method=method, path=path, status=status, ms=ms)
+
+
+# None when the level leaves info lines out; set by configure_logging.
+_access_line: AccessLine | None = structlog_access_line
+
 
 def configure_logging(log_format: str, level: str) -> None:
     """JSON lines in production, coloured console lines in dev."""
@@ -42,6 +135,13 @@ def configure_logging(log_format: str, level: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    global _access_line
+    if numeric > logging.INFO:
+        _access_line = None
+    elif log_format == "json":
+        _access_line = json_access_line(sys.stderr)
+    else:
+        _access_line = structlog_access_line
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -76,14 +176,20 @@ def redact(path: str, redactions: Sequence[LogRedaction]) -> str:
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware: request id in, out, in the log context; one access line."""
+    """Pure ASGI middleware: request id in, out and in the log context; with observability
+    on, one access line and the request metrics, all from one wrapper around the app."""
 
     def __init__(
-        self, app: ASGIApp, redactions: Sequence[LogRedaction] = (), access_lines: bool = True
+        self,
+        app: ASGIApp,
+        redactions: Sequence[LogRedaction] = (),
+        access_lines: bool = True,
+        metrics: RequestMetrics | None = None,
     ) -> None:
         self.app = app
         self.redactions = tuple(redactions)
-        self.access_lines = access_lines  # off only to measure their cost (bench)
+        self.access_lines = access_lines  # off (with metrics None) only to measure their cost
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -96,7 +202,8 @@ class RequestIdMiddleware:
                 break
         request_id = inbound if _INBOUND_ID.fullmatch(inbound) else uuid.uuid4().hex
         scope[REQUEST_ID_SCOPE_KEY] = request_id  # type: ignore[literal-required]
-        structlog.contextvars.clear_contextvars()
+        # Binding replaces the id of an earlier request run in the same context; nothing
+        # else is bound per request, so the context needs no clearing first.
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 0
@@ -109,14 +216,17 @@ class RequestIdMiddleware:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
+        http = cast("HTTPScope", scope)
+        metrics = self.metrics
+        if metrics is not None:
+            metrics.started(http)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.access_lines and scope["path"] not in ("/health", "/metrics"):
-                access_log.info(
-                    "request",
-                    method=scope.get("method", ""),
-                    path=redact(scope["path"], self.redactions),
-                    status=status,
-                    ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+            seconds = time.perf_counter() - started
+            if metrics is not None:
+                metrics.finished(http, status, seconds)
+            line = _access_line
+            if self.access_lines and line is not None and http["path"] not in UNMEASURED_PATHS:
+                path = redact(http["path"], self.redactions)
+                line(http["method"], path, status, round(seconds * 1000, 2), request_id)

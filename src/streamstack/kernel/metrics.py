@@ -1,11 +1,15 @@
 """Prometheus metrics: HTTP requests by route and status, and the platform's own numbers.
 
-``GET /metrics`` of every process is litestar's Prometheus plugin
-(:mod:`litestar.plugins.prometheus`, on ``prometheus_client``): :func:`prometheus_config`
-gives its middleware (requests, errors and in-progress requests by method, route
-template and status; latency histograms) and :class:`MetricsController` serves the
-registry. Routes are labelled by their template (``/api/v1/stream/{token}``), never
-by the path, so a stream token never becomes a label value.
+``GET /metrics`` of every process serves the default registry (:class:`MetricsController`,
+litestar's Prometheus controller). The HTTP metrics (requests, errors and in-progress
+requests by method, route template and status; latency histograms) carry the names and
+labels of litestar's Prometheus plugin, but are kept by :class:`RequestMetrics`, which the
+request-id middleware (:mod:`streamstack.kernel.logging`) feeds once per request: the
+plugin's route-level middleware (a ``Request`` object, four ``labels()`` look-ups and a
+second exception layer on every route) was a fifth of the stream route's CPU for 64 KiB
+ranges (bench/observability.py). Routes are labelled by their template
+(``/api/v1/stream/{token}``), never by the path, so a stream token never becomes a label
+value.
 
 Each module defines its own domain metrics (``<module>/metrics.py``) in the default
 registry; a process exports the ones its mounted modules import.
@@ -14,13 +18,16 @@ registry; a process exports the ones its mounted modules import.
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections import Counter as Tally
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from litestar import Request
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import Gauge
+from litestar.plugins.prometheus import PrometheusController
+from litestar.types import HTTPScope
+from prometheus_client import Counter, Gauge, Histogram
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +55,24 @@ LATENCY_BUCKETS: list[str | float] = [
     60.0,
     300.0,
 ]
+#: The labels of every HTTP metric, in litestar's Prometheus plugin's order.
+HTTP_LABELS = ("method", "path", "status_code", "app_name")
+REQUESTS = Counter(f"{HTTP_PREFIX}_requests_total", "Total requests", HTTP_LABELS)
+REQUEST_ERRORS = Counter(
+    f"{HTTP_PREFIX}_requests_error_total", "Total errors in requests", HTTP_LABELS
+)
+REQUEST_DURATION = Histogram(
+    f"{HTTP_PREFIX}_request_duration_seconds",
+    "Request duration, in seconds",
+    HTTP_LABELS,
+    buckets=LATENCY_BUCKETS,
+)
+REQUESTS_IN_PROGRESS = Gauge(
+    f"{HTTP_PREFIX}_requests_in_progress",
+    "Total requests currently in progress",
+    HTTP_LABELS,
+    multiprocess_mode="livesum",
+)
 #: How long a scrape waits for a tracked gauge's reader before keeping its last value.
 GAUGE_READ_TIMEOUT_SECONDS = 2.0
 
@@ -73,11 +98,94 @@ def untrack_gauge(gauge: Gauge) -> None:
     _tracked.pop(gauge, None)
 
 
+# --- HTTP request metrics ----------------------------------------------------------------
+
+
+class _Series(NamedTuple):
+    """The children of one (method, route template, status): looked up once, then reused."""
+
+    requests: Any
+    duration: Any
+    errors: Any
+
+
+class RequestMetrics:
+    """The HTTP request metrics of one app (``app_name``: its modules, ``auth+streaming``).
+
+    :meth:`started` and :meth:`finished` bracket every HTTP request. Only routed requests
+    are counted (an unknown path or method has no route template), and never the scrape
+    itself or the liveness probe. The in-progress gauge is not moved per request: the
+    requests in flight are kept here and counted by route template at each scrape
+    (:func:`refresh_tracked_gauges`), where the template, learnt only once the router has
+    run, is known for all of them.
+    """
+
+    def __init__(self, app_name: str) -> None:
+        self.app_name = app_name
+        self._series: dict[tuple[str, str, int], _Series] = {}
+        self._in_flight: dict[int, HTTPScope] = {}
+        self._progress: dict[tuple[str, str], Any] = {}
+        _request_metrics.add(self)
+
+    def started(self, scope: HTTPScope) -> None:
+        """A request has arrived (before routing)."""
+        self._in_flight[id(scope)] = scope
+
+    def finished(self, scope: HTTPScope, status: int, seconds: float) -> None:
+        """The request of ``scope`` ended with ``status`` after ``seconds``."""
+        del self._in_flight[id(scope)]
+        template = scope.get("path_template")
+        if template is None or template in UNMEASURED_PATHS:
+            return
+        # A response that never started is counted as litestar's plugin counted it: 200.
+        key = (scope["method"], template, status or 200)
+        series = self._series.get(key) or self._new_series(key)
+        series.requests.inc()
+        series.duration.observe(seconds)
+        if series.errors is not None:
+            series.errors.inc()
+
+    def _new_series(self, key: tuple[str, str, int]) -> _Series:
+        method, template, status = key
+        labels = (method, template, status, self.app_name)
+        errors = REQUEST_ERRORS.labels(*labels) if status >= 500 else None
+        series = _Series(REQUESTS.labels(*labels), REQUEST_DURATION.labels(*labels), errors)
+        self._series[key] = series
+        self._progress_of(method, template)  # the route's gauge reads 0 from now on
+        return series
+
+    def _progress_of(self, method: str, template: str) -> Any:
+        child = self._progress.get((method, template))
+        if child is None:
+            # As the plugin labelled it: the status of a request in progress is "200".
+            child = REQUESTS_IN_PROGRESS.labels(method, template, 200, self.app_name)
+            self._progress[(method, template)] = child
+        return child
+
+    def refresh_in_progress(self) -> None:
+        """Set the in-progress gauge of every route this app has served (at a scrape)."""
+        counts: Tally[tuple[str, str]] = Tally(
+            (str(scope["method"]), template)
+            for scope in list(self._in_flight.values())
+            if (template := scope.get("path_template")) and template not in UNMEASURED_PATHS
+        )
+        for route in counts.keys() - self._progress.keys():
+            self._progress_of(*route)
+        for route, child in self._progress.items():
+            child.set(counts.get(route, 0))
+
+
+# Every app's request metrics in this process (tests build many apps; the registry is one).
+_request_metrics: weakref.WeakSet[RequestMetrics] = weakref.WeakSet()
+
+
 # --- wiring (app factory) -----------------------------------------------------------------
 
 
 async def refresh_tracked_gauges(_: Request[Any, Any, Any] | None = None) -> None:
-    """Run every tracked gauge's reader (before each scrape)."""
+    """Count the requests in progress and run every tracked gauge's reader (each scrape)."""
+    for metrics in list(_request_metrics):
+        metrics.refresh_in_progress()
     for gauge, read in list(_tracked.items()):
         try:
             async with asyncio.timeout(GAUGE_READ_TIMEOUT_SECONDS):
@@ -87,17 +195,6 @@ async def refresh_tracked_gauges(_: Request[Any, Any, Any] | None = None) -> Non
             log.warning("metrics.gauge_unavailable", gauge=name, error=exc.__class__.__name__)
             continue
         gauge.set(value)
-
-
-def prometheus_config(app_name: str) -> PrometheusConfig:
-    """The request-metrics middleware's configuration for a process named ``app_name``."""
-    return PrometheusConfig(
-        app_name=app_name,
-        prefix=HTTP_PREFIX,
-        group_path=True,
-        buckets=LATENCY_BUCKETS,
-        exclude=[f"^{path}$" for path in UNMEASURED_PATHS],
-    )
 
 
 class MetricsController(PrometheusController):

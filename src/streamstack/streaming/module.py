@@ -63,8 +63,10 @@ def mount(context: ModuleContext) -> MountedModule:
 
 
 #: Stream tokens are bearer secrets in the path: never logged (thumbnail paths are public).
+#: A look-behind and a literal replacement: a group reference in the replacement is
+#: expanded in Python on every request (4 µs of a 64 KiB range's access line).
 STREAM_TOKEN_IN_PATH = LogRedaction(
-    re.compile(rf"({re.escape(STREAM_PATH)}/)(?!thumbnails/)[^/?]+"), r"\1[token]"
+    re.compile(rf"(?<={re.escape(STREAM_PATH)}/)(?!thumbnails/)[^/?]+"), "[token]"
 )
 
 MODULE = ModuleDefinition(name="streaming", mount=mount, log_redactions=(STREAM_TOKEN_IN_PATH,))
