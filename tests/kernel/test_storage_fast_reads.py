@@ -1,7 +1,8 @@
 """The fast read path of the object stores: what ``head`` remembers is dropped when the object
 changes, ranged reads stay exact across chunk edges, and a file that is not in the page cache
-reads the same bytes as a cached one (local directory: the ``RWF_NOWAIT`` path and its
-worker-thread fallback). Run on a local directory and on a real S3 server."""
+reads the same bytes as a cached one (local directory: slices of the file's map, and the
+worker-thread read for what the page cache does not hold). Run on a local directory and on
+a real S3 server."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from streamstack.kernel.storage import ObjectChanged, ObjectNotFound, ObjectStore, read_all
 from streamstack.kernel.storage.local import LocalObjectStore
 from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
+from support.page_cache import evict
 
 OLD = bytes(range(256)) * 40  # 10,240 bytes
 NEW = bytes(reversed(range(256))) * 50  # 12,800 bytes: another size, another ETag
@@ -107,13 +109,7 @@ async def test_a_file_out_of_the_page_cache_reads_exactly(tmp_path: Path) -> Non
     store = LocalObjectStore(tmp_path / "objects", "media")
     data = os.urandom(3 * 1024 * 1024 + 17)
     await store.write("cold.bin", _once(data), content_type="application/octet-stream")
-    path = store.local_path("cold.bin")
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # out of the page cache
-    finally:
-        os.close(fd)
+    evict(store.local_path("cold.bin"))
 
     body = await store.read("cold.bin", 123, len(data) - 200, chunk_size=1024 * 1024)
 

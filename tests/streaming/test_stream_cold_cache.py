@@ -1,9 +1,9 @@
 """Streaming a file that is not in the page cache does not stall the server.
 
-The local-directory store reads each chunk on the event loop only from the page cache
-(``preadv`` with ``RWF_NOWAIT``) and hands the rest to a worker thread, so while a large
-cold range streams, ``/health`` keeps answering and the bytes are exact. Correctness only:
-the p99 of ``/health`` during cold streaming is measured in ``bench/cold_cache.py``.
+The local-directory store sends a chunk from the file's map only when the page cache holds
+all of it, and has a worker thread read any other chunk, so while a large cold range
+streams, ``/health`` keeps answering and the bytes are exact. Correctness only: the p99 of
+``/health`` during cold streaming is measured in ``bench/cold_cache.py``.
 """
 
 from __future__ import annotations
@@ -14,29 +14,9 @@ import os
 import pytest
 from streaming_rig import StreamSettings, live_stream
 
+from support.page_cache import cached, evict
+
 SIZE = 48 * 1024 * 1024
-
-
-def _evict(path: os.PathLike[str]) -> None:
-    """Write the file's pages to disk and drop them from the page cache."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
-
-
-def _cached(path: os.PathLike[str]) -> bool:
-    """Whether the first page of the file is in the page cache (a read that may not wait)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.preadv(fd, [bytearray(4096)], 0, os.RWF_NOWAIT)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
 
 
 @pytest.mark.parametrize("stream_backend", ["embedded"])
@@ -49,8 +29,8 @@ async def test_health_answers_while_a_cold_range_streams(
         url = f"{live.app_url}{await live.stream_url(info)}"
         path = live.backends.objects(live.settings.media_bucket).local_path(info.key)
         assert path is not None
-        _evict(path)
-        assert not _cached(path), "the file is still in the page cache: the test proves nothing"
+        evict(path)
+        assert not cached(path), "the file is still in the page cache: the test proves nothing"
         first_chunk = asyncio.Event()
         received = bytearray()
         health: list[int] = []

@@ -167,7 +167,7 @@ class StreamTokens:
 class Payload(Protocol):
     """A body to stream: iterate it once, and always close it."""
 
-    def __aiter__(self) -> AsyncIterator[bytes | bytearray]: ...
+    def __aiter__(self) -> AsyncIterator[bytes | bytearray | memoryview]: ...
 
     async def aclose(self) -> None: ...
 
@@ -309,7 +309,7 @@ class MultipartByteranges:
         framing = sum(len(head) for head in self._heads) + len(self._tail)
         return framing + sum(part.length for part in self._parts)
 
-    async def __aiter__(self) -> AsyncIterator[bytes | bytearray]:
+    async def __aiter__(self) -> AsyncIterator[bytes | bytearray | memoryview]:
         for index, part in enumerate(self._parts):
             if self._current is None:
                 self._current = await self._open_part(part, self._info.etag)

@@ -89,14 +89,15 @@ class ObjectBody(Protocol):
 
     ``info`` describes the whole object the read opened (its full size, not the range's),
     so a reader learns the ETag and Last-Modified without a separate ``head``.
-    Chunks are ``chunk_size`` bytes long, except the last; a ``bytearray`` where an
-    adapter reads into a buffer of its own (the local directory), which it hands on
-    instead of copying and never touches again.
+    Chunks are ``chunk_size`` bytes long, except the last. An adapter may hand out what
+    it holds instead of copying it: a ``memoryview`` of a mapped file or a ``bytearray``
+    it read into (the local directory), neither of which it touches again; a reader that
+    keeps a chunk beyond the next one, or needs ``bytes``, converts it.
     """
 
     info: ObjectInfo
 
-    def __aiter__(self) -> AsyncIterator[bytes | bytearray]: ...
+    def __aiter__(self) -> AsyncIterator[bytes | bytearray | memoryview]: ...
 
     async def aclose(self) -> None: ...
 

@@ -9,7 +9,6 @@ half-written object.
 from __future__ import annotations
 
 import asyncio
-import errno
 import hashlib
 import mimetypes
 import os
@@ -33,6 +32,7 @@ from streamstack.kernel.storage import (
     check_object_key,
     within_limit,
 )
+from streamstack.kernel.storage.file_maps import FileMap, FileMaps, Identity, identity_of
 from streamstack.kernel.storage.private_files import (
     DIRECTORY_MODE,
     open_private,
@@ -53,41 +53,67 @@ class _Upload(msgspec.Struct):
 
 
 class LocalFileBody:
-    """A ranged read of a local file that hands off to a worker thread only when the disk must.
+    """A ranged read of a local file: slices of its map where the page cache holds them,
+    a worker thread's read where the disk must be waited for.
 
-    Each chunk is first read on the event loop with ``RWF_NOWAIT``: the kernel copies what
-    the page cache holds and refuses (``EAGAIN``) instead of waiting for the disk. Only the
-    part it refused goes to a worker thread, so a cached file costs no thread hop at all
-    (threads fighting for the GIL cost more than half the throughput, bench/throughput.py)
-    while a cold file never stalls the loop (tests/streaming/test_stream_cold_cache.py).
+    A cached chunk is a ``memoryview`` of the file's shared map (:mod:`.file_maps`): no
+    thread hop, no buffer, no copy into Python (threads fighting for the GIL cost more than
+    half the throughput, and the copy a tenth of the CPU, bench/throughput.py), while a
+    chunk that is not all in the page cache is read by a worker thread, so a cold file
+    never stalls the event loop (tests/streaming/test_stream_cold_cache.py).
     """
 
-    def __init__(self, fd: int, start: int, length: int, chunk_size: int, info: ObjectInfo) -> None:
+    def __init__(
+        self,
+        fd: int,
+        mapped: FileMap | None,
+        span: tuple[int, int],
+        chunk_size: int,
+        info: ObjectInfo,
+    ) -> None:
         self.info = info
         self._fd = fd
-        self._offset = start
-        self._remaining = length
+        self._map = mapped
+        self._offset, self._remaining = span
         self._chunk_size = chunk_size
 
-    async def __aiter__(self) -> AsyncIterator[bytes | bytearray]:
+    async def __aiter__(self) -> AsyncIterator[bytes | bytearray | memoryview]:
         try:
-            while self._remaining > 0:
-                # A fresh buffer per chunk, handed on as it is: the transport may still
-                # hold the previous one, and a copy into ``bytes`` (a second 1 MiB
-                # allocation per chunk) cost 15-40 % of a 1 MiB range's CPU (bench/throughput.py).
-                buffer = bytearray(min(self._chunk_size, self._remaining))
-                got = _read_cached(self._fd, buffer, self._offset)
-                if got < len(buffer):
-                    got += await asyncio.to_thread(
-                        _read_from_disk, self._fd, buffer, got, self._offset
-                    )
-                if not got:
-                    break
-                self._offset += got
-                self._remaining -= got
-                yield buffer if got == len(buffer) else buffer[:got]
+            while self._remaining > 0 and self._map is not None:
+                size = min(self._chunk_size, self._remaining)
+                chunk: bytearray | memoryview
+                if self._mapped_and_cached(size):
+                    chunk = self._map.view[self._offset : self._offset + size]
+                else:
+                    chunk = await self._read_from_disk(size)
+                if not chunk:
+                    break  # the file was cut short in place behind the store's back
+                self._offset += len(chunk)
+                self._remaining -= len(chunk)
+                yield chunk
         finally:
             await self.aclose()
+
+    def _mapped_and_cached(self, size: int) -> bool:
+        """Whether the next ``size`` bytes can be a slice of the map: the file is still the
+        version mapped, and the page cache holds them.
+
+        The file's identity is asked again for each chunk because a file cut short in
+        place behind the store's back would make reading its map past the new end a
+        ``SIGBUS`` in whatever reads the slice (the kernel, writing it to a socket, only
+        fails the write); such a file is read by ``pread`` to its new end instead.
+        """
+        assert self._map is not None
+        if identity_of(os.fstat(self._fd)) != self._map.identity:
+            return False
+        return self._map.resident(self._offset, size)
+
+    async def _read_from_disk(self, size: int) -> bytearray:
+        """The next ``size`` bytes (fewer at the file's end), read by a worker thread."""
+        # A fresh buffer per chunk, handed on as it is: the transport may still hold it.
+        buffer = bytearray(size)
+        got = await asyncio.to_thread(os.preadv, self._fd, [buffer], self._offset)
+        return buffer if got == size else buffer[:got]
 
     async def aclose(self) -> None:
         fd, self._fd = self._fd, -1
@@ -95,29 +121,6 @@ class LocalFileBody:
             os.close(fd)
 
 
-def _read_cached(fd: int, buffer: bytearray, offset: int) -> int:
-    """How much of ``buffer`` the page cache filled from ``offset`` (maybe less, maybe none)."""
-    if not _NOWAIT:
-        return 0
-    try:
-        return os.preadv(fd, [buffer], offset, _NOWAIT)
-    except (BlockingIOError, InterruptedError):
-        return 0
-    except OSError as exc:  # a file system without RWF_NOWAIT: always use the thread
-        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
-            raise
-        return 0
-
-
-def _read_from_disk(fd: int, buffer: bytearray, start: int, offset: int) -> int:
-    """Fill ``buffer`` from index ``start`` with the file's bytes at ``offset + start``,
-    waiting for the disk (so: in a worker thread); how many bytes it read."""
-    with memoryview(buffer) as view:
-        return os.preadv(fd, [view[start:]], offset + start)
-
-
-#: ``preadv``'s "do not wait for the disk" flag (Linux 4.14+); 0 where it does not exist.
-_NOWAIT: int = getattr(os, "RWF_NOWAIT", 0)
 #: How many objects' ``head`` answers a store remembers (a few hundred bytes each).
 _INFO_CACHE_SIZE = 4096
 
@@ -136,7 +139,8 @@ class LocalObjectStore:
             private_directory(folder)
         self._bucket_path = f"{self._dir}{os.sep}"
         #: key -> (file identity, head answer); see :meth:`_info`.
-        self._infos: dict[str, tuple[tuple[int, int, int, int], ObjectInfo]] = {}
+        self._infos: dict[str, tuple[Identity, ObjectInfo]] = {}
+        self._maps = FileMaps()
 
     # --- reading -----------------------------------------------------------------------
 
@@ -171,7 +175,7 @@ class LocalObjectStore:
         inode, mtime, size) changes whenever the answer could."""
         if not S_ISREG(stat.st_mode):
             raise ObjectNotFound(f"no object {key!r}")
-        identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        identity = identity_of(stat)
         cached = self._infos.get(key)
         if cached is not None and cached[0] == identity:
             return cached[1]
@@ -201,22 +205,27 @@ class LocalObjectStore:
         chunk_size: int = DEFAULT_CHUNK_BYTES,
     ) -> LocalFileBody:
         # One open and one fstat on the loop: both are metadata calls, and the fstat of
-        # the open file is what the ETag check and the read agree on (a replacement is a
-        # rename, so the open file is wholly the old or wholly the new object).
+        # the open file is what the ETag check, the map and the read agree on (a
+        # replacement is a rename, so the open file is wholly the old or the new object).
         try:
             fd = os.open(self._file(key), os.O_RDONLY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             self._infos.pop(key, None)
             raise ObjectNotFound(f"no object {key!r}") from None
         try:
-            info = await self._info(key, os.fstat(fd))
+            stat = os.fstat(fd)
+            identity = identity_of(stat)
+            mapped = self._maps.get(key, identity)
+            info = mapped.info if mapped is not None else await self._info(key, stat)
             if if_match is not None and if_match != info.etag:
                 raise ObjectChanged(f"object {key!r} changed")
+            if mapped is None and info.size:
+                mapped = self._maps.add(key, fd, identity, info)
         except BaseException:
             os.close(fd)
             raise
         end = info.size if length is None else min(info.size, start + length)
-        return LocalFileBody(fd, start, max(0, end - start), chunk_size, info)
+        return LocalFileBody(fd, mapped, (start, max(0, end - start)), chunk_size, info)
 
     # --- writing -----------------------------------------------------------------------
 
@@ -250,6 +259,7 @@ class LocalObjectStore:
     async def delete(self, key: str) -> None:
         path = self.local_path(key)
         self._infos.pop(key, None)
+        self._maps.forget(key)
         path.unlink(missing_ok=True)
         self._meta_path(key).unlink(missing_ok=True)
 
