@@ -42,16 +42,19 @@ class ObjectStreamResponse(ASGIResponse):
     listens for the disconnect; for a 1 MiB range (one chunk) that machinery cost a fifth of
     the throughput (bench/throughput.py). Here a listener exists only once a second chunk is
     due: uvicorn's ``send`` returns silently after the client has gone, so without it a long
-    body would be read to its end for nobody. Bytes are counted once per response.
+    body would be read to its end for nobody. The chunk that completes Content-Length ends
+    the response (no empty closing message: each message passes through every middleware).
+    Bytes are counted once per response.
     """
 
-    __slots__ = ("_payload",)
+    __slots__ = ("_length", "_payload")
 
     def __init__(self, payload: Payload, *, status_code: int, headers: dict[str, str]) -> None:
         super().__init__(
             status_code=status_code, headers=headers, media_type=headers.get("Content-Type")
         )
         self._payload = payload
+        self._length = int(headers["Content-Length"])
 
     async def send_body(self, send: Send, receive: Receive) -> None:
         """Send every chunk, stopping early once the client has disconnected."""
@@ -62,12 +65,18 @@ class ObjectStreamResponse(ASGIResponse):
                 async for chunk in self._payload:
                     if sent and await client.gone():
                         return
-                    # The ASGI type says bytes; uvicorn writes any bytes-like body, and
-                    # turning the local store's bytearray into bytes would copy each chunk.
-                    body = cast("bytes", chunk)
-                    await send({"type": "http.response.body", "body": body, "more_body": True})
                     sent += len(chunk)
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    # The ASGI type says bytes; uvicorn writes any bytes-like body, and
+                    # turning the local store's map slices into bytes would copy each chunk.
+                    body = cast("bytes", chunk)
+                    more = sent < self._length
+                    await send({"type": "http.response.body", "body": body, "more_body": more})
+                if not self._length:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                elif sent < self._length:
+                    # Cut short (a file truncated in place): ending the response here would
+                    # be a lie; returning makes the server close the connection instead.
+                    log.warning("stream.short", expected=self._length, sent=sent)
         except AppError as exc:
             # The headers are gone already: the only honest signal left is to cut the
             # connection short of Content-Length, which the server does when we return.
