@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import os
 import signal
@@ -126,6 +127,10 @@ def serve_app(
     from streamstack.app import create_app
 
     app = create_app(settings, definitions)
+    # Litestar runs on_startup hooks after the lifespan has prepared the backends (botocore's
+    # models, the pools): those objects live as long as the process, so the cyclic collector
+    # stops walking them on every collection (7-11 % of a stream request's CPU on S3).
+    app.on_startup.append(gc.freeze)
     if threading.current_thread() is threading.main_thread():
         # After a graceful stop uvicorn re-raises the signal it stopped for; under the
         # default SIGTERM action that would kill the finished process (status 143).
