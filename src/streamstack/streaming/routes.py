@@ -13,6 +13,7 @@ from typing import Any, cast
 import structlog
 from litestar import Controller, Request, Router, route
 from litestar.enums import HttpMethod
+from litestar.handlers import HTTPRouteHandler
 from litestar.response.base import ASGIResponse
 from litestar.types import Receive, ReceiveMessage, Send
 
@@ -131,6 +132,18 @@ def to_asgi(reply: Reply, *, head: bool) -> ASGIResponse:
     return ASGIResponse(status_code=reply.status, headers=reply.headers, is_head_response=True)
 
 
+def _playback_route(path: str, summary: str) -> HTTPRouteHandler:
+    """A playback route: GET and HEAD, answered by :func:`_play` with the same statuses and
+    headers whether the token names the original or a file under its prefix."""
+    return route(
+        path,
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary=summary,
+        media_type="application/octet-stream",
+        responses=STREAM_RESPONSES,
+    )
+
+
 class StreamController(Controller):
     """Playback and thumbnails; tokens are issued over the internal operation instead."""
 
@@ -155,26 +168,17 @@ class StreamController(Controller):
         reply = await thumbnails.serve(name, Conditions.from_headers(request.headers), head=head)
         return to_asgi(reply, head=head)
 
-    @route(
-        "/{token:str}",
-        http_method=[HttpMethod.GET, HttpMethod.HEAD],
-        summary="Play a stream token's object (RFC 9110 byte ranges)",
-        media_type="application/octet-stream",
-        responses=STREAM_RESPONSES,
-    )
+    @_playback_route("/{token:str}", "Play a stream token's object (RFC 9110 byte ranges)")
     async def stream(
         self, request: Request[Any, Any, Any], token: str, delivery: Delivery
     ) -> ASGIResponse:
         """200, 206 (single range or multipart/byteranges), 304, 404, 412 or 416."""
         return await _play(request, delivery, token, None)
 
-    @route(
+    @_playback_route(
         "/{token:str}/{path:path}",
-        http_method=[HttpMethod.GET, HttpMethod.HEAD],
-        summary="Play a file under the token's item prefix (HLS playlists and segments, "
-        "storyboards), with byte ranges",
-        media_type="application/octet-stream",
-        responses=STREAM_RESPONSES,
+        "Play a file under the token's item prefix (HLS playlists and segments, storyboards), "
+        "with byte ranges",
     )
     async def stream_file(
         self, request: Request[Any, Any, Any], token: str, path: str, delivery: Delivery
