@@ -1,15 +1,16 @@
 """Sign-ins do not starve playback (issue 15.6): argon2 runs in a small, low-priority pool.
 
-The pool has one thread fewer than the cores the process may use (at least one), so a
-storm of sign-ins leaves a core for everything else, and its threads run at nice 10, so
-where they do share a core the scheduler favours playback.
+The pool has one worker process fewer than the cores the process may use (at least one),
+so a storm of sign-ins leaves a core for everything else, and its workers run at nice 10,
+so where they do share a core the scheduler favours playback; being processes, a worker
+the scheduler puts aside never holds the server's GIL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import threading
+import signal
 import time
 
 import pytest
@@ -30,29 +31,27 @@ def test_the_default_follows_the_cores_this_process_may_use():
     assert hashing_slots(1) == max(1, usable - 1)
 
 
-async def test_no_more_hashes_run_at_once_than_the_pool_has_threads():
+async def test_no_more_hashes_run_at_once_than_the_pool_has_workers():
     hashing = PasswordHashing(memory_kib=1024, time_cost=1, parallelism=1, slots=2)
-    running, most = 0, 0
-    lock = threading.Lock()
-    niceness: set[int] = set()
+    # A burst: twelve at once, each long enough for the others to pile up if they could.
+    await asyncio.gather(*(hashing._run(time.sleep, 0.02) for _ in range(12)))
+    workers = set(await asyncio.gather(*(hashing._run(os.getpid) for _ in range(12))))
+    assert len(workers) <= 2
+    assert os.getpid() not in workers
+    # Ten nice levels below the process that made the pool (19 is the floor).
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers} == {
+        min(19, base + HASHING_NICENESS)
+    }
 
-    def work(password: str) -> str:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-            niceness.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        time.sleep(0.02)  # long enough for the others to pile up, if they could
-        with lock:
-            running -= 1
-        return password
 
-    results = await asyncio.gather(*(hashing._run(work, str(i)) for i in range(12)))
-    assert results == [str(i) for i in range(12)]
-    assert most == 2
-    # Ten nice levels below the thread that created the pool (19 is the floor).
-    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert niceness == {min(19, base + HASHING_NICENESS)}
+async def test_a_dead_worker_is_replaced():
+    hashing = PasswordHashing(memory_kib=1024, time_cost=1, parallelism=1, slots=1)
+    worker = await hashing._run(os.getpid)
+    os.kill(worker, signal.SIGKILL)
+    digest = await hashing.hash("correct horse battery staple")
+    assert await hashing.verify(digest, "correct horse battery staple")
+    assert await hashing._run(os.getpid) != worker
 
 
 async def test_hashing_and_verifying_still_work():

@@ -1,16 +1,31 @@
-"""argon2id password hashing, off the event loop, bounded in cores and memory."""
+"""argon2id password hashing, in worker processes, bounded in cores and memory.
+
+The hashes run in a small pool of worker processes of their own at a lower priority. Not
+threads: a hashing thread shares the serving process's GIL, and one the scheduler has put
+aside (it is the low-priority task) while it holds the GIL, between hashes, in Python
+code, stalls the event loop with it, playback included; a worker put aside stalls only
+itself.
+
+Not idle priority (Linux ``SCHED_IDLE``) either, though it looked better for playback in a
+noisy measurement (2 cores at load 8-13, split deployment: 0.84-0.89 of playback's
+throughput kept during 20 sign-ins, against 0.64-0.74 at nice 10): an idle-priority task
+gets about 0.3 % of a core that anything else wants, so while a transcode fills the cores
+one sign-in would take seconds and a queue of them minutes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import concurrent.futures
+import concurrent.futures.process
 import contextlib
+import multiprocessing
 import os
 import secrets
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,43 +47,103 @@ def hashing_slots(parallelism: int, cores: int | None = None) -> int:
     return max(1, (cores - 1) // max(1, parallelism))
 
 
-#: How much nicer than the rest of the process the hashing threads run: when they compete
+#: How much nicer than the serving process the hashing workers run: when they compete
 #: with playback for a core, the scheduler gives playback most of it (Linux weighs a task
-#: 10 nice levels up at about a tenth).
+#: 10 nice levels up at about a tenth), and a sign-in still finishes in a fraction of a
+#: second when a transcode fills every core.
 HASHING_NICENESS = 10
 _NICEST = 19
 
 
+class Cost(NamedTuple):
+    """argon2id's parameters: what a worker needs to build its hasher."""
+
+    memory_kib: int
+    time_cost: int
+    parallelism: int
+
+
 def _lower_priority() -> None:
-    # Linux schedules threads as tasks: setpriority on the thread id affects this thread only.
+    """A hashing worker's start: :data:`HASHING_NICENESS` levels nicer than its parent."""
     with contextlib.suppress(AttributeError, OSError):
-        thread = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, thread)
-        os.setpriority(os.PRIO_PROCESS, thread, min(_NICEST, current + HASHING_NICENESS))
+        current = os.getpriority(os.PRIO_PROCESS, 0)  # inherited from the serving process
+        os.setpriority(os.PRIO_PROCESS, 0, min(_NICEST, current + HASHING_NICENESS))
+
+
+# Each worker's hashers, by cost (built once: a PasswordHasher validates its parameters).
+_hashers: dict[Cost, PasswordHasher] = {}
+
+
+def _hasher(cost: Cost) -> PasswordHasher:
+    hasher = _hashers.get(cost)
+    if hasher is None:
+        hasher = PasswordHasher(
+            time_cost=cost.time_cost,
+            memory_cost=cost.memory_kib,
+            parallelism=cost.parallelism,
+            type=Type.ID,
+        )
+        _hashers[cost] = hasher
+    return hasher
+
+
+def hash_in_worker(cost: Cost, password: str) -> str:
+    """The argon2id hash of ``password`` (run in a hashing worker)."""
+    return _hasher(cost).hash(password)
+
+
+def verify_in_worker(cost: Cost, password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash`` (run in a hashing worker)."""
+    try:
+        return _hasher(cost).verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# One pool per size for the whole process: every app built in it (tests build hundreds)
+# shares the workers, which exit with the process.
+_pools: dict[int, concurrent.futures.ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(slots: int) -> concurrent.futures.ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(slots)
+        if pool is None:
+            # spawn: a fresh interpreter; forking would copy the app's threads and locks,
+            # and the fork server is ingest's sandbox, started with a stripped environment.
+            pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=slots,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+            )
+            _pools[slots] = pool
+        return pool
+
+
+def _discard(slots: int, broken: concurrent.futures.ProcessPoolExecutor) -> None:
+    with _pools_lock:
+        if _pools.get(slots) is broken:
+            del _pools[slots]
+    broken.shutdown(wait=False)
 
 
 class PasswordHashing:
     """Hash and verify passwords with argon2id at the configured cost.
 
-    Each hash takes ``memory_kib`` of memory and CPU in a thread of the hashing pool (argon2
-    releases the GIL). The pool has :func:`hashing_slots` threads, so at least one core stays
-    free of hashing and a burst of sign-ins queues (bounding its memory) instead of starving
-    playback; its threads also run at a lower priority, for the cores they do share.
+    Each hash takes ``memory_kib`` of memory and CPU in a hashing worker process. The pool
+    has :func:`hashing_slots` workers, so at least one core stays free of hashing and a
+    burst of sign-ins queues (bounding its memory) instead of starving playback; the
+    workers run at a lower priority, for the cores they do share.
     """
 
     def __init__(
         self, *, memory_kib: int, time_cost: int, parallelism: int, slots: int | None = None
     ) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=time_cost,
-            memory_cost=memory_kib,
-            parallelism=parallelism,
-            type=Type.ID,
-        )
+        self._cost = Cost(memory_kib, time_cost, parallelism)
+        # In this process only to read hashes (needs_rehash) and to size the dummy hash.
+        self._hasher = _hasher(self._cost)
         self.slots = slots if slots is not None else hashing_slots(parallelism)
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=self.slots, thread_name_prefix="argon2", initializer=_lower_priority
-        )
         # A well-formed hash with the current parameters and random bytes: verifying
         # against it costs what a real verification costs, and computing it costs nothing.
         salt = _b64(secrets.token_bytes(self._hasher.salt_len))
@@ -78,11 +153,11 @@ class PasswordHashing:
 
     async def hash(self, password: str) -> str:
         """The argon2id hash of ``password`` (PHC string with salt and parameters)."""
-        return await self._run(self._hasher.hash, password)
+        return await self._run(hash_in_worker, self._cost, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
         """Whether ``password`` matches ``password_hash``."""
-        return await self._run(self._verify, password_hash, password)
+        return await self._run(verify_in_worker, self._cost, password_hash, password)
 
     async def verify_nobody(self, password: str) -> None:
         """Spend the time a real verification takes, for an email with no account.
@@ -99,14 +174,17 @@ class PasswordHashing:
         except (InvalidHashError, ValueError):
             return True
 
-    async def _run(self, work: Callable[..., T], *args: str) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
-
-    def _verify(self, password_hash: str, password: str) -> bool:
+    async def _run(self, work: Callable[..., T], *args: object) -> T:
+        """``work(*args)`` in a hashing worker (``work`` and ``args`` must pickle)."""
+        loop = asyncio.get_running_loop()
+        pool = _pool(self.slots)
         try:
-            return self._hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+            return await loop.run_in_executor(pool, work, *args)
+        except concurrent.futures.process.BrokenProcessPool:
+            # A worker died (killed for memory, say): the pool refuses all work from then
+            # on, so the next sign-in gets a new one instead of an error forever.
+            _discard(self.slots, pool)
+            return await loop.run_in_executor(_pool(self.slots), work, *args)
 
 
 def _b64(raw: bytes) -> str:
