@@ -10,7 +10,10 @@ for what only real sockets show: HTTP transports, disconnects, outages).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -52,7 +55,8 @@ def make_settings(
 ) -> Settings:
     """Settings for one test: embedded backends in ``data_dir``, or the given servers."""
     keys = data_dir / "jwt"
-    ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
+    if not ((keys / "private.pem").exists() and (keys / "public.pem").exists()):
+        shutil.copytree(shared_keypair(), keys, dirs_exist_ok=True)
     base: dict[str, Any] = {
         "environment": "dev",
         "modules": tuple(modules),
@@ -79,6 +83,21 @@ def make_settings(
         )
     base.update(overrides)
     return Settings(**base).replace()
+
+
+@functools.cache
+def shared_keypair() -> Path:
+    """The folder of one RSA key pair per test process, made by the app's own generator.
+
+    Generating an RSA-2048 key costs 0.1 to 0.3 s of CPU, and hundreds of tests build settings;
+    each copies this pair instead (``copytree`` keeps the 0700 folder and 0600 private file).
+    A test about distinct keys makes its own with ``ensure_dev_keypair``.
+    """
+    root = Path(tempfile.mkdtemp(prefix="streamstack-test-jwt-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    keys = root / "jwt"
+    ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
+    return keys
 
 
 @asynccontextmanager
