@@ -6,7 +6,9 @@ Run them through ``./noxw -s NAME`` so nothing needs installing first.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nox
@@ -48,11 +50,72 @@ def npm(session: nox.Session, *args: str) -> None:
     session.run("npm", *args, external=True)
 
 
-def build_web(session: nox.Session) -> None:
-    """Build the SPA into web/dist when it is missing or stale."""
+def build_web(session: nox.Session, *, typechecked: bool = False) -> None:
+    """Build the SPA into web/dist when it is missing or stale.
+
+    ``typechecked``: ``tsc`` has just passed, so only the bundler runs (``npm run build`` is
+    ``tsc --noEmit && vite build``, and tsc is most of its time).
+    """
     if web_is_stale():
         with session.chdir(WEB):
-            npm(session, "run", "build")
+            if typechecked:
+                npm(session, "exec", "--no", "--", "vite", "build")
+            else:
+                npm(session, "run", "build")
+
+
+def start_web_install(session: nox.Session) -> subprocess.Popen[bytes] | None:
+    """Start ``npm ci`` in the background when node_modules is missing (a fresh clone).
+
+    It downloads and unpacks while pip installs the Python side; :func:`finish_web_install`
+    waits for it.
+    """
+    if (WEB / "node_modules").exists():
+        return None
+    if shutil.which("npm") is None:
+        session.error("npm (Node 20) is needed to build the web app")
+    session.log("npm ci --no-audit --no-fund (in the background, in web/)")
+    return subprocess.Popen(
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        cwd=WEB,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def finish_web_install(session: nox.Session, install: subprocess.Popen[bytes] | None) -> None:
+    """Wait for :func:`start_web_install`'s ``npm ci``; fail the session with its output."""
+    if install is None:
+        return
+    output, _ = install.communicate()
+    if install.returncode != 0:
+        print(output.decode(errors="replace"), end="")
+        session.error(f"npm ci failed with exit code {install.returncode}")
+
+
+def run_together(session: nox.Session, checks: dict[str, tuple[Path, list[str]]]) -> None:
+    """Run independent single-threaded checks at once (on 2 cores, about half the wall time).
+
+    ``checks`` maps a name to (working directory, command). Each one's output is printed
+    whole once all are done, so nothing interleaves; the session fails if any failed. Only
+    for checks without time limits: a test runner squeezed for CPU could time out.
+    """
+
+    def run(item: tuple[str, tuple[Path, list[str]]]) -> tuple[str, int, str]:
+        name, (cwd, argv) = item
+        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return name, done.returncode, done.stdout.decode(errors="replace")
+
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        results = list(pool.map(run, checks.items()))
+    failed = []
+    for name, code, output in results:
+        session.log(f"{name}: {' '.join(checks[name][1])} (exit code {code})")
+        print(output, end="" if output.endswith("\n") or not output else "\n")
+        if code != 0:
+            failed.append(name)
+    if failed:
+        session.error(f"failed: {', '.join(failed)}")
 
 
 @nox.session(python=False)
@@ -66,16 +129,25 @@ def dev(session: nox.Session) -> None:
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """Lint, type-check, import contracts, web checks, and the whole pytest suite."""
+    web_install = start_web_install(session)
     bin_ = project_python(session, "dev")
+    finish_web_install(session, web_install)
     session.run(str(bin_ / "ruff"), "check", "src", "tests", "bench", "noxfile.py", external=True)
     session.run(str(bin_ / "ruff"), "format", "--check", "src", "tests", "bench", external=True)
-    session.run(str(bin_ / "mypy"), external=True)
     session.run(str(bin_ / "lint-imports"), external=True)
+    if shutil.which("npm") is None:
+        session.error("npm (Node 20) is needed to build the web app")
+    run_together(
+        session,
+        {
+            "mypy": (ROOT, [str(bin_ / "mypy")]),
+            "web typecheck": (WEB, ["npm", "run", "typecheck"]),
+            "web lint": (WEB, ["npm", "run", "lint"]),
+        },
+    )
     with session.chdir(WEB):
-        npm(session, "run", "typecheck")
-        npm(session, "run", "lint")
-        npm(session, "test")
-    build_web(session)
+        npm(session, "test")  # alone: its tests have time limits, sharing the cores risks them
+    build_web(session, typechecked=True)
     env = {"STREAMSTACK_WEB_DIST_DIR": str(WEB / "dist")}
     session.run(str(bin_ / "python"), "-m", "pytest", *session.posargs, external=True, env=env)
 
