@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streamstack.catalogue.models import CatalogueBase, MediaItemRow
 from streamstack.catalogue.module import MODULE
-from streamstack.catalogue.search import FTS_TABLE, TRIGRAM_INDEX
+from streamstack.catalogue.search import FTS_TABLE, TITLE_TRIGRAM_INDEX, TRIGRAM_INDEX
 from streamstack.cli import apply_migrations
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
@@ -36,8 +36,9 @@ def differences(connection: Connection) -> list[Any]:
 
 
 def _not_search_index(name: str | None, kind: str, parents: Any) -> bool:
-    """The search index lives only in the migration (FTS5 table / pg_trgm GIN index)."""
-    return not (name or "").startswith((FTS_TABLE, TRIGRAM_INDEX))
+    """The search indexes live only in the migrations (FTS5 table and its keys / pg_trgm
+    GIN indexes)."""
+    return not (name or "").startswith((FTS_TABLE, TRIGRAM_INDEX, TITLE_TRIGRAM_INDEX))
 
 
 def index_names(connection: Connection) -> dict[str, set[str]]:
@@ -199,3 +200,60 @@ async def test_the_search_index_takes_each_change_at_once(
             assert await connection.run_sync(differences) == []
     finally:
         await database.close()
+
+
+async def test_the_tiered_search_indexes_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0008 rebuilds SQLite's FTS5 table (contentless, with a title column and
+    its own row keys) from the items already there, and adds PostgreSQL's title trigram
+    index; its downgrade restores catalogue_0004's table and triggers."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    now = datetime.datetime.now(datetime.UTC)
+    item_id = uuid.uuid4()
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "catalogue_0007")
+            await connection.execute(
+                OLD_ITEM,
+                {
+                    "id": item_id,
+                    "content_type": "video/mp4",
+                    "video": "h264",
+                    "audio": "aac",
+                    "now": now,
+                },
+            )
+            await connection.run_sync(upgrade_to, "head")
+            assert await connection.run_sync(differences) == []
+            assert await search_hits(connection) == 1
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to, "catalogue_0007")
+            assert await search_hits(connection, before_0008=True) == 1
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            assert await search_hits(connection) == 1
+            assert await connection.run_sync(differences) == []
+    finally:
+        await database.close()
+
+
+async def search_hits(connection: AsyncConnection, *, before_0008: bool = False) -> int | None:
+    """Items in SQLite's search index (each item's text is "t"), or whether PostgreSQL's
+    title index exists (1 or 0; before catalogue_0008 it must not)."""
+    if connection.dialect.name == "postgresql":
+        found = await connection.scalar(
+            text("SELECT count(*) FROM pg_class WHERE relname = :name"),
+            {"name": TITLE_TRIGRAM_INDEX},
+        )
+        return 1 - int(found or 0) if before_0008 else int(found or 0)
+    # Literal names: the two revisions' tables (FTS_TABLE is both's name).
+    if before_0008:
+        query = "SELECT count(*) FROM media_search WHERE media_id IS NOT NULL"
+    else:
+        query = (
+            "SELECT count(*) FROM media_search JOIN media_search_keys AS k"
+            " ON k.key = media_search.rowid"
+        )
+    return int(await connection.scalar(text(query)) or 0)

@@ -22,17 +22,26 @@ from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    CompoundSelect,
     Executable,
+    FromClause,
     Integer,
     ScalarSelect,
+    Select,
     String,
+    Subquery,
     UnaryExpression,
+    and_,
     bindparam,
+    case,
     delete,
     func,
     literal,
+    literal_column,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -40,6 +49,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.util import ClauseAdapter
 
 from streamstack.catalogue.models import (
     CaptionTrackRow,
@@ -49,7 +60,7 @@ from streamstack.catalogue.models import (
     WatchProgressRow,
 )
 from streamstack.catalogue.schemas import SortOrder
-from streamstack.catalogue.search import SearchQuery
+from streamstack.catalogue.search import SearchQuery, SearchTier, fts_hits
 from streamstack.kernel.db import Database, DatabaseUnavailable, escape_like, is_unavailable
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
@@ -439,7 +450,11 @@ class ItemPages:
             counted=total is None,
         )
         statement, count = _page_statements(shape)
-        values: dict[str, Any] = {"page_limit": limit, "page_offset": offset}
+        values: dict[str, Any] = {
+            "page_limit": limit,
+            "page_offset": offset,
+            "page_end": offset + limit,
+        }
         if query.tag:
             values["tag"] = query.tag
         if total is not None:
@@ -451,7 +466,7 @@ class ItemPages:
         if total is not None:
             return [], total
         # Past the last page: the page is empty, yet the total must be true.
-        values.pop("page_limit"), values.pop("page_offset")
+        values.pop("page_limit"), values.pop("page_offset"), values.pop("page_end")
         return [], int((await self.connection.execute(count, values)).scalar_one())
 
 
@@ -468,40 +483,187 @@ class PageShape:
     counted: bool
 
 
+#: How many items, in the list's own order, a search tier is tested on to tell a dense
+#: tier (read by walking that order) from a sparse one (read through the search index).
+SAMPLE = 256
+#: Matches in the sample that make a tier dense: then a walk of :data:`WALK_WINDOW` items
+#: should fill a page (2 in 256 is 32 in 4,096).
+SAMPLE_HITS = 2
+#: How far along the list's order a tier is walked at most: if its items lie further
+#: (all of them old, say), the tier is read through the index after all.
+WALK_WINDOW = 4096
+
+
 @functools.lru_cache(maxsize=512)
 def _page_statements(shape: PageShape) -> tuple[Executable, Executable]:
     """The page statement and the bare count of ``shape``; building them cost more than
     running them (SQLAlchemy's compiled-SQL cache only spares the compilation)."""
     search = SearchQuery(shape.words)
-    prefilter = search.sqlite_prefilter() if search and shape.dialect == "sqlite" else None
+    match = search.fts_match() if search and shape.dialect == "sqlite" else None
     # With the FTS5 hits at hand, SQLite must start from them (a few items, found by
     # primary key) rather than walk a status index through every item.
-    conditions = shape.query.conditions(status_seekable=prefilter is None)
+    conditions = shape.query.conditions(status_seekable=match is None)
     conditions += search.conditions(shape.dialect)
-    if prefilter is not None:
-        conditions.append(prefilter)
+    if match is not None:
+        conditions.append(MediaItemRow.id.in_(fts_hits(match)))
     counted = (
         select(func.count()).select_from(MediaItemRow).where(*conditions).correlate(None)
     ).scalar_subquery()
     known = counted if shape.counted else bindparam("known_total", type_=Integer)
-    ordering = ([search.relevance().desc()] if search else []) + shape.query.ordering()
-    # A deferred join: the page's ids come from the sort's index alone (the rows an
-    # OFFSET skips are neither read from the table nor given their tags); only the
-    # page's own rows are then read, by primary key.
-    keys = (
-        select(MediaItemRow.id)
-        .where(*conditions)
-        .order_by(*ordering)
-        .limit(bindparam("page_limit", type_=Integer))
-        .offset(bindparam("page_offset", type_=Integer))
-        .subquery("page_keys")
-    )
+    ordering = shape.query.ordering()
+    if search:
+        keys = _search_keys(search, shape.query, shape.dialect)
+        order = [keys.c.relevance.desc(), *ordering]
+    else:
+        # A deferred join: the page's ids come from the sort's index alone (the rows an
+        # OFFSET skips are neither read from the table nor given their tags); only the
+        # page's own rows are then read, by primary key.
+        keys = _paged(select(MediaItemRow.id).where(*conditions).order_by(*ordering))
+        order = ordering
     statement = (
         select(*LISTED_COLUMNS, _tags(shape.dialect).label("tags"), known.label("total"))
         .join_from(MediaItemRow, keys, MediaItemRow.id == keys.c.id)
-        .order_by(*ordering)
+        .order_by(*order)
     )
     return statement, select(counted)
+
+
+def _paged(keys: Select[Any]) -> Subquery:
+    page = keys.limit(bindparam("page_limit", type_=Integer))
+    return page.offset(bindparam("page_offset", type_=Integer)).subquery("page_keys")
+
+
+def _search_keys(search: SearchQuery, query: ItemQuery, dialect: str) -> Subquery:
+    """The ids (and relevance) of a search's page: the first ``page_end`` items of each
+    tier, best tier first (a tier is not read once those above it fill the page), then
+    the page cut from them."""
+    tiers: list[CTE] = []
+    for index, tier in enumerate(search.tiers(dialect)):
+        above = sum((_count(done) for done in tiers), literal_column("0", Integer))
+        tiers.append(_tier_keys(tier, index, query, dialect, needed=above < _END))
+    hits = union_all(*(select(t.c.id, t.c.relevance) for t in tiers)).subquery("hits")
+    ranked = (
+        select(hits.c.id, hits.c.relevance)
+        .join_from(hits, MediaItemRow, MediaItemRow.id == hits.c.id)
+        .order_by(hits.c.relevance.desc(), *query.ordering())
+    )
+    return _paged(ranked)
+
+
+def _tier_keys(
+    tier: SearchTier, index: int, query: ItemQuery, dialect: str, *, needed: ColumnElement[bool]
+) -> CTE:
+    """The first ``page_end`` items of one tier (none unless ``needed``), in page order.
+
+    A tier whose items all rank alike and which is dense near the head of the list's
+    order (:data:`SAMPLE`) is read by walking that order, stopping at ``page_end``
+    (:data:`WALK_WINDOW` items at most); otherwise (a sparse or ranked tier, or a walk
+    that came up short) through the search index.
+    """
+    if tier.ranked:
+        ranked = _tier_from_index(tier, index, query, dialect, when=[needed])
+        return _wrapped(ranked).cte(f"tier_{index}").prefix_with("MATERIALIZED")
+    relevance = literal_column(str(tier.relevance), Integer).label("relevance")
+    sample = _head(query, SAMPLE, f"sample_{index}")
+    sampled = select(func.count()).select_from(sample)
+    dense = sampled.where(*_on(sample, tier.conditions)).scalar_subquery() >= SAMPLE_HITS
+    window = _head(query, WALK_WINDOW, f"window_{index}")
+    walk = select(window.c.id, relevance).where(*_on(window, tier.conditions))
+    if dialect == "sqlite":
+        # SQLite would sort the whole window again (so never stop early): its window is a
+        # co-routine that yields items in order, and the walk takes them as they come.
+        walk = _only_if(walk, and_(needed, dense), _END)
+    else:
+        # The window's order is the page's; PostgreSQL knows it and sorts nothing.
+        walk = walk.where(needed, dense).order_by(*_on(window, query.ordering())).limit(_END)
+    walked_cte = walk.cte(f"walk_{index}").prefix_with("MATERIALIZED")
+    walked = _count(walked_cte) >= _END
+    from_index = _tier_from_index(tier, index, query, dialect, when=[needed, ~walked])
+    found: CompoundSelect[Any] = union_all(
+        select(walked_cte.c.id, walked_cte.c.relevance).where(walked), _wrapped(from_index)
+    )
+    return found.cte(f"tier_{index}").prefix_with("MATERIALIZED")
+
+
+def _tier_from_index(
+    tier: SearchTier,
+    index: int,
+    query: ItemQuery,
+    dialect: str,
+    *,
+    when: Sequence[ColumnElement[bool]],
+) -> Select[Any]:
+    """One tier's first ``page_end`` items, found through the search index (the FTS5
+    hits on SQLite, a trigram index scan on PostgreSQL), if ``when`` holds."""
+    sqlite = dialect == "sqlite"
+    conditions = query.conditions(status_seekable=not (sqlite and tier.fts is not None))
+    conditions += tier.conditions
+    if sqlite and tier.fts is not None:
+        conditions.append(MediaItemRow.id.in_(fts_hits(tier.fts)))
+    if isinstance(tier.relevance, int):
+        relevance: ColumnElement[int] = literal_column(str(tier.relevance), Integer)
+    else:
+        relevance = tier.relevance
+    keys: list[Any] = [MediaItemRow.id, *_SORT_COLUMNS, relevance.label("relevance")]
+    # Materialized: every match is read through the index first, then sorted (the
+    # planner cannot turn it into a walk along a sort index, testing every item).
+    matches: Select[Any] = select(*keys).where(*conditions)
+    # -1: no limit (SQLite).
+    matches = _only_if(matches, and_(*when), -1) if sqlite else matches.where(*when)
+    found = matches.cte(f"matches_{index}").prefix_with("MATERIALIZED")
+    ordering = _on(found, query.ordering())
+    if not isinstance(tier.relevance, int):
+        ordering.insert(0, found.c.relevance.desc())
+    return select(found.c.id, found.c.relevance).order_by(*ordering).limit(_END)
+
+
+def _only_if(
+    rows: Select[Any], condition: ColumnElement[bool], limit: int | BindParameter[int]
+) -> Select[Any]:
+    """``rows`` (at most ``limit`` of them) if ``condition`` holds, else none.
+
+    For SQLite, whose WHERE tests even a constant condition on every row (after filling
+    an IN list from the FTS5 index): a LIMIT of 0 stops the statement before it starts.
+    PostgreSQL tests such a condition once, before reading anything (a one-time filter).
+    """
+    return rows.limit(case((condition, limit), else_=0))
+
+
+def _head(query: ItemQuery, size: int, name: str) -> Subquery:
+    """The first ``size`` items of the list (its filters, its order): what a walk reads."""
+    head = select(*_WINDOW_COLUMNS).where(*query.conditions()).order_by(*query.ordering())
+    return head.limit(size).subquery(name)
+
+
+def _on(source: FromClause, clauses: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    """``clauses`` on ``media_items``, rewritten to read ``source``'s columns instead."""
+    adapter = ClauseAdapter(source)
+    return [adapter.traverse(clause) for clause in clauses]
+
+
+def _count(rows: FromClause) -> ScalarSelect[int]:
+    return select(func.count()).select_from(rows).scalar_subquery()
+
+
+def _wrapped(part: Select[Any]) -> Select[Any]:
+    """``part`` as a member of a UNION ALL (SQLite allows no ORDER BY or LIMIT in one)."""
+    inner = part.subquery()
+    return select(inner.c.id, inner.c.relevance)
+
+
+#: ``page_end`` (offset + limit): how many items of each tier a page may need.
+_END = bindparam("page_end", type_=Integer)
+#: The columns the list orders by.
+_SORT_COLUMNS = (
+    MediaItemRow.created_at,
+    MediaItemRow.published_at,
+    MediaItemRow.title_key,
+    MediaItemRow.duration_seconds,
+)
+
+
+#: What a tier's walk reads of each item: the id, the sort keys and the searched text.
+_WINDOW_COLUMNS = (MediaItemRow.id, *_SORT_COLUMNS, MediaItemRow.search_text)
 
 
 def _tags(dialect: str) -> ScalarSelect[str]:

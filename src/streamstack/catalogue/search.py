@@ -12,6 +12,11 @@ Both backends answer from a trigram index:
   are then tested with the variants' ``LIKE`` patterns.
 Results are ranked by relevance: an exact word in the title counts most, then an exact
 word elsewhere, then a forgiven typo.
+
+A page is filled tier by tier (:meth:`SearchQuery.tiers`), so a search reads about as many
+items as its page shows, not every item that matches: within a tier every item ranks
+alike (or, for a tier of several words, few items are in it), so the tier is read in the
+list's own order and the reading stops once the page is full.
 """
 
 from __future__ import annotations
@@ -19,8 +24,27 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, literal, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    column,
+    false,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import TextClause
 
 from streamstack.catalogue.models import MediaItemRow
@@ -37,8 +61,12 @@ FUZZY_WORDS = 6
 TRIGRAM = 3
 #: SQLite's FTS5 table (trigram tokenizer) mirroring ``media_items.search_text``.
 FTS_TABLE = "media_search"
+#: Its integer row keys, one per item (catalogue_0008): the FTS5 table is contentless.
+FTS_KEYS = "media_search_keys"
 #: PostgreSQL's trigram index on ``media_items.search_text``.
 TRIGRAM_INDEX = "ix_media_items_search_text_trgm"
+#: PostgreSQL's trigram index on ``media_items.title_key`` (catalogue_0008).
+TITLE_TRIGRAM_INDEX = "ix_media_items_title_key_trgm"
 
 _WORD = re.compile(r"\S+")
 
@@ -102,6 +130,24 @@ def fts_pieces(word: str) -> list[str]:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SearchTier:
+    """Items of one rank band: the page shows every item of a tier before the next one's."""
+
+    #: Which matching items are in this tier (beside the list's own filters).
+    conditions: tuple[ColumnElement[bool], ...]
+    #: The relevance of every item of the tier, or its expression when items differ.
+    relevance: int | ColumnElement[int]
+    #: An FTS5 MATCH expression every item of the tier satisfies (SQLite's index finds
+    #: them), or None when the trigram index cannot narrow the tier.
+    fts: str | None
+
+    @property
+    def ranked(self) -> bool:
+        """Whether items of this tier differ in relevance (read whole, then ranked)."""
+        return not isinstance(self.relevance, int)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class SearchQuery:
     """The words of one search, and the SQL they become."""
 
@@ -125,25 +171,33 @@ class SearchQuery:
         """Per word: 4 in the title, 2 exactly elsewhere, 1 for a forgiven typo."""
         return _relevance(self.words)
 
+    def tiers(self, dialect: str = "sqlite") -> tuple[SearchTier, ...]:
+        """The rank bands of this search, best first; together they hold every match once.
+
+        One word: in the title (4), exactly elsewhere (2), only with a typo (1). Several
+        words: those with some word exact (ranked by :meth:`relevance`; every word must
+        match, so they are few), then those where every word needed its typo forgiven.
+        """
+        return _tiers(self.words, dialect == "postgresql")
+
     def fts_match(self) -> str | None:
-        """An FTS5 MATCH expression every matching item satisfies (SQLite's index), or
-        None when some word has no piece the trigram index can look up."""
+        """An FTS5 MATCH expression every matching item satisfies (SQLite's index): each
+        word with pieces the trigram index can look up holds one of them; None when no
+        word has such pieces."""
         clauses = []
         for index, word in enumerate(self.words):
-            pieces = fts_pieces(word) if index < FUZZY_WORDS else _literal(word)
-            if not pieces:
-                return None
-            quoted = " OR ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
-            clauses.append(f"({quoted})")
-        return " AND ".join(clauses)
+            pieces = _word_pieces(index, word)
+            if pieces:
+                clauses.append("(" + " OR ".join(_quoted(piece) for piece in pieces) + ")")
+        return " AND ".join(clauses) or None
 
-    def sqlite_prefilter(self) -> ColumnElement[bool] | None:
-        """``media_items.id`` among the FTS5 hits, when the index can narrow the search."""
-        match = self.fts_match()
-        if match is None:
-            return None
-        hits = select(text("media_id")).select_from(_fts()).where(_fts_match(match))
-        return MediaItemRow.id.in_(hits)
+
+def fts_hits(match: str) -> Select[tuple[Any]]:
+    """The ids of the items the FTS5 expression ``match`` finds, from the index alone
+    (the hits' row keys, then each key's item id)."""
+    rows: Select[Any] = select(literal_column("rowid")).select_from(_fts())
+    rows = rows.where(_fts_match(match))
+    return select(_KEYS.c.media_id).where(_KEYS.c.key.in_(rows))
 
 
 # The SQL of a search is built once per distinct query (SQLAlchemy's expressions are
@@ -175,6 +229,65 @@ def _relevance(words: tuple[str, ...]) -> ColumnElement[int]:
     return score
 
 
+@functools.lru_cache(maxsize=256)
+def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
+    guards = _guards(words)
+    # Each word's full test runs only on items holding one of its pieces (CASE: the
+    # planner keeps that order; it would run a regular expression first, as cheap).
+    matched = [
+        match if guard is None else case((guard, match), else_=false())
+        for guard, match in zip(guards, _conditions(words, postgresql), strict=True)
+    ]
+    # The guards again as terms of their own: what PostgreSQL's trigram index can answer.
+    tested = (*(guard for guard in guards if guard is not None), *matched)
+    exact = [_contains(MediaItemRow.search_text, word) for word in words]
+    fts = SearchQuery(words).fts_match()
+    if len(words) > 1:
+        return (
+            SearchTier((*tested, or_(*exact)), _relevance(words), fts),
+            SearchTier((*tested, not_(or_(*exact))), len(words), fts),
+        )
+    word = words[0]
+    in_title = _contains(MediaItemRow.title_key, word)
+    tiers = [
+        SearchTier((in_title,), 4, _fts_phrase(word, column="title_key")),
+        SearchTier((exact[0], not_(in_title)), 2, _fts_phrase(word)),
+    ]
+    if len(edits(word)) > 1:  # a word that forgives a typo
+        tiers.append(SearchTier((*tested, not_(exact[0])), 1, fts))
+    return tuple(tiers)
+
+
+def _contains(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
+    return column.like(f"%{escape_like(word)}%", escape="\\")
+
+
+def _word_pieces(index: int, word: str) -> list[str]:
+    """Literal pieces one of which every item matching ``word`` holds ([] if none can
+    be named): what the index looks up, and a cheap test before the full one."""
+    return fts_pieces(word) if index < FUZZY_WORDS else _literal(word)
+
+
+def _guards(words: tuple[str, ...]) -> list[ColumnElement[bool] | None]:
+    """Per word, whether ``search_text`` holds one of its pieces (None if it has none):
+    a few short LIKEs that turn most items away before the word's full test (dozens of
+    patterns, or a regular expression) runs."""
+    guards: list[ColumnElement[bool] | None] = []
+    for index, word in enumerate(words):
+        pieces = _word_pieces(index, word)
+        contains = [_contains(MediaItemRow.search_text, piece) for piece in pieces]
+        guards.append(or_(*contains) if contains else None)
+    return guards
+
+
+def _fts_phrase(word: str, *, column: str | None = None) -> str | None:
+    """An FTS5 query for ``word`` as it is (in ``column`` only, if given)."""
+    if len(word) < TRIGRAM:
+        return None
+    phrase = _quoted(word)
+    return f"{column} : {phrase}" if column else phrase
+
+
 def _literal(word: str) -> list[str]:
     return [word] if len(word) >= TRIGRAM else []
 
@@ -184,4 +297,13 @@ def _fts() -> TextClause:
 
 
 def _fts_match(expression: str) -> TextClause:
-    return text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=expression)
+    # Several lookups may share a statement: each binds its expression under its own name.
+    match = bindparam("fts_match", expression, type_=String, unique=True)
+    return text(f"{FTS_TABLE} MATCH :fts_match").bindparams(match)
+
+
+def _quoted(piece: str) -> str:
+    return '"' + piece.replace('"', '""') + '"'
+
+
+_KEYS = table(FTS_KEYS, column("key", Integer), column("media_id", Uuid))

@@ -1,0 +1,191 @@
+"""A search page filled tier by tier is exactly the page of every match ranked at once.
+
+A search reads each relevance tier either by walking the list's own order (a dense tier)
+or through the search index (a sparse one, a ranked one, or a walk that came up short),
+and skips tiers once those above fill the page. Every one of those paths must give the
+page a plain ranking of every match gives: this test ranks the catalogue in Python and
+compares, on both backends, for queries chosen so that each path is taken.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from catalogue_testing import API, admin_headers, create_item
+from sqlalchemy import insert, text
+
+from streamstack.catalogue.items import normalize_tags, search_text, title_key
+from streamstack.catalogue.models import MediaItemRow, MediaTagRow
+from streamstack.catalogue.repository import WALK_WINDOW
+from streamstack.catalogue.search import FUZZY_WORDS, SearchQuery, edits
+from support.apps import AppClient
+
+#: More items than a walk reads, so that a tier can lie beyond the window.
+ITEMS = WALK_WINDOW + 400
+START = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+
+
+def title_of(i: int) -> str:
+    words = [f"Clip {i:04d}"]
+    if i % 3 == 0:
+        words.append("lagoon")  # a dense title tier
+    if i % 997 == 5:
+        words.append("Glacier")  # a sparse title tier beside a dense one elsewhere
+    return " ".join(words)
+
+
+def description_of(i: int) -> str:
+    words = ["seeded"]
+    if i % 10 == 0:
+        words.append("glacier")  # dense, exact elsewhere; "glaicer" finds it by a typo
+    if i >= ITEMS - 3 or i < 40:
+        words.append("marmot")  # the newest three, then only far beyond any walk's window
+    if i % 50 == 7:
+        words.append("glacial")  # a forgiven typo of "glacier" ("glaci.r" is no match)
+    return " ".join(words)
+
+
+def seed_rows() -> list[dict[str, Any]]:
+    rows = []
+    for i in range(ITEMS):
+        title, description = title_of(i), description_of(i)
+        tags = normalize_tags([f"mod{n}" for n in (2, 3) if i % n == 0])
+        when = START + datetime.timedelta(minutes=i)
+        published = i % 7 != 0
+        rows.append(
+            {
+                "id": uuid.UUID(int=i + 1),
+                "title": title,
+                "title_key": title_key(title),
+                "description": description,
+                "status": "published" if published else "draft",
+                "s3_key": f"media/{i}.mp4",
+                "size_bytes": 1000 + i,
+                "content_type": "video/mp4",
+                "duration_seconds": float(i % 600),
+                "search_text": search_text(title, description, tags),
+                "created_by": "seeder",
+                "created_at": when,
+                "updated_at": when,
+                "published_at": when if published else None,
+                "playable": i % 11 != 0,
+                "tags": tags,
+            }
+        )
+    return rows
+
+
+def matcher(index: int, word: str) -> Callable[[str], bool]:
+    """Whether a text holds ``word`` (with one typo forgiven, as the search does)."""
+    if index >= FUZZY_WORDS:
+        return lambda text: word in text
+    patterns = [re.compile(".".join(re.escape(piece) for piece in edit)) for edit in edits(word)]
+    return lambda text: any(p.search(text) for p in patterns)
+
+
+def expected_ids(rows: list[dict[str, Any]], q: str, *, admin: bool, sort: str) -> list[uuid.UUID]:
+    """Every match, ranked: per word 4 in the title, 2 exactly elsewhere, 1 by a typo."""
+    words = SearchQuery.parse(q).words
+    tests = [matcher(index, word) for index, word in enumerate(words)]
+    found = []
+    for row in rows:
+        if not admin and not (row["status"] == "published" and row["playable"]):
+            continue
+        text = row["search_text"]
+        if not all(test(text) for test in tests):
+            continue
+        relevance = sum(4 if w in row["title_key"] else 2 if w in text else 1 for w in words)
+        found.append((relevance, row))
+    when = "created_at" if admin else "published_at"
+    keys: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "newest": lambda r: (r[when], r["id"]),
+        "oldest": lambda r: (r[when], r["id"]),
+        "title": lambda r: (r["title_key"], r["id"]),
+        "longest": lambda r: (r["duration_seconds"], r["id"]),
+    }
+    descending = sort in ("newest", "longest")
+    found.sort(key=lambda pair: keys[sort](pair[1]), reverse=descending)
+    found.sort(key=lambda pair: pair[0], reverse=True)  # stable: relevance first
+    return [row["id"] for _, row in found]
+
+
+#: Queries and the paths they take: "lagoon" a dense title tier (walked); "glacier" a
+#: sparse title tier then a dense one elsewhere; "glaicer" two empty tiers then a dense
+#: typo tier; "marmot" dense at the head yet short within the window (the walk falls
+#: back to the index); "clip 0" and "glacier lagoon" several words (a ranked tier);
+#: "xylophone" nothing; "cli" a word too short to forgive a typo.
+QUERIES = ["lagoon", "glacier", "glaicer", "marmot", "clip 0", "glacier lagoon", "xylophone", "cli"]
+
+
+async def test_tiered_pages_equal_a_full_ranking(catalogue_client: AppClient) -> None:
+    rows = seed_rows()
+    tags = [{"media_id": row["id"], "tag": tag} for row in rows for tag in row["tags"]]
+    items = [{key: value for key, value in row.items() if key != "tags"} for row in rows]
+    database = catalogue_client.app.state.backends.database
+    async with database.session() as session, session.begin():
+        await session.execute(insert(MediaItemRow), items)
+        await session.execute(insert(MediaTagRow), tags)
+    admin = admin_headers(catalogue_client.app.state.settings)
+    # Pages deep enough that a walk cannot fill them (page_end past the window), too.
+    pages = [(1, 24), (2, 24), (1, 100), (45, 100)]
+    for q in QUERIES:
+        for role in ("admin", "viewer"):
+            for sort in ("newest", "oldest", "title", "longest"):
+                every = expected_ids(rows, q, admin=role == "admin", sort=sort)
+                for page, size in pages:
+                    params: dict[str, Any] = {"q": q, "sort": sort, "page": page}
+                    params["page_size"] = size
+                    headers = None
+                    if role == "admin":
+                        params["status"] = "all"
+                        headers = admin
+                    r = await catalogue_client.get(f"{API}/", params=params, headers=headers)
+                    assert r.status_code == 200, r.text
+                    body = r.json()
+                    got = [uuid.UUID(item["id"]) for item in body["items"]]
+                    want = every[(page - 1) * size : page * size]
+                    assert got == want, (q, role, sort, page, size)
+                    assert body["total"] == len(every), (q, role, sort)
+
+
+async def fts_rows(client: AppClient, match: str) -> int | None:
+    """How many rows SQLite's FTS5 index finds for ``match`` (None on PostgreSQL)."""
+    database = client.app.state.backends.database
+    if not database.is_sqlite:
+        return None
+    async with database.engine.connect() as connection:
+        statement = text("SELECT count(*) FROM media_search WHERE media_search MATCH :m")
+        return int((await connection.execute(statement, {"m": match})).scalar_one())
+
+
+async def test_the_search_index_follows_every_change(catalogue_client: AppClient) -> None:
+    """The index (contentless FTS5 on SQLite, keyed by ``media_search_keys``) learns each
+    new text and forgets the old one: renames, new descriptions, deletions."""
+    client, settings = catalogue_client, catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+
+    async def found(q: str) -> list[str]:
+        r = await client.get(f"{API}/", params={"q": q, "status": "all"}, headers=admin)
+        assert r.status_code == 200, r.text
+        return [item["title"] for item in r.json()["items"]]
+
+    item = await create_item(client, settings, title="Alpine meadow", description="cows")
+    await create_item(client, settings, title="Other", description="nothing alike")
+    assert await found("alpine") == ["Alpine meadow"]
+    assert await fts_rows(client, 'title_key : "alpine"') in (1, None)
+    r = await client.patch(f"{API}/{item['id']}", json={"title": "Coastal dunes"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert await found("alpine") == []
+    assert await found("dunes") == ["Coastal dunes"]
+    assert await fts_rows(client, '"alpine"') in (0, None)
+    assert await fts_rows(client, 'title_key : "dunes"') in (1, None)
+    r = await client.patch(f"{API}/{item['id']}", json={"description": "goats"}, headers=admin)
+    assert await found("cows") == [] and await found("goats") == ["Coastal dunes"]
+    assert (await client.delete(f"{API}/{item['id']}", headers=admin)).status_code == 204
+    assert await found("dunes") == [] and await found("goats") == []
+    assert await fts_rows(client, '"dunes" OR "goats"') in (0, None)
+    assert await fts_rows(client, '"other"') in (1, None)
