@@ -78,13 +78,14 @@ async def test_a_deleted_object_is_gone_although_head_remembered_it(store: Objec
         await store.read("v/c.mp4")
 
 
+@pytest.mark.parametrize("zero_copy", [False, True])
 @pytest.mark.parametrize(("start", "length"), [(0, None), (1, 4095), (4095, 2), (10_000, 999)])
 async def test_ranges_across_chunk_edges(
-    store: ObjectStore, start: int, length: int | None
+    store: ObjectStore, start: int, length: int | None, zero_copy: bool
 ) -> None:
     await store.write("v/d.mp4", _once(OLD), content_type="video/mp4")
 
-    body = await store.read("v/d.mp4", start, length, chunk_size=1024)
+    body = await store.read("v/d.mp4", start, length, chunk_size=1024, zero_copy=zero_copy)
 
     end = len(OLD) if length is None else min(len(OLD), start + length)
     assert await read_all(body) == OLD[start:end]

@@ -1,9 +1,11 @@
 """The local directory's maps of object files (``kernel/storage/file_maps.py``).
 
-A cached chunk is a slice of the file's map, a chunk out of the page cache is read by a
-worker thread, and a map never outlives its use by much: it keeps a deleted or replaced
-file's disk space allocated, so it goes when the adapter deletes the object, when the
-file is replaced, after the idle time, and past the bound on how many are kept.
+For a ``zero_copy`` read (streaming's), a cached chunk is a slice of the file's map and a
+chunk out of the page cache is read by a worker thread; other readers never map a file
+(mapped pages count in the process's RSS). A map never outlives its use by much: it keeps
+a deleted or replaced file's disk space allocated, so it goes when the adapter deletes the
+object, when the file is replaced, after the idle time, and past the bound on how many
+are kept.
 """
 
 from __future__ import annotations
@@ -34,13 +36,25 @@ def _mapped(path: Path) -> bool:
 async def test_cached_chunks_are_slices_of_the_map(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "objects", "media")
     await store.write("v/hot.mp4", _once(DATA))
-    await read_all(await store.read("v/hot.mp4"))  # in the page cache now
+    await read_all(await store.read("v/hot.mp4", zero_copy=True))  # in the page cache now
 
-    body = await store.read("v/hot.mp4", 5, 2 * MIB, chunk_size=MIB)
+    body = await store.read("v/hot.mp4", 5, 2 * MIB, chunk_size=MIB, zero_copy=True)
     chunks = [chunk async for chunk in body]
 
     assert all(isinstance(chunk, memoryview) for chunk in chunks)
     assert b"".join(chunks) == DATA[5 : 5 + 2 * MIB]
+
+
+async def test_other_readers_get_buffers_and_map_nothing(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    await store.write("v/plain.mp4", _once(DATA))
+
+    body = await store.read("v/plain.mp4", 5, 2 * MIB, chunk_size=MIB)
+    chunks = [chunk async for chunk in body]
+
+    assert all(isinstance(chunk, bytearray) for chunk in chunks)
+    assert b"".join(chunks) == DATA[5 : 5 + 2 * MIB]
+    assert not _mapped(store.local_path("v/plain.mp4"))
 
 
 async def test_a_chunk_out_of_the_page_cache_is_read_by_a_thread(tmp_path: Path) -> None:
@@ -50,7 +64,7 @@ async def test_a_chunk_out_of_the_page_cache_is_read_by_a_thread(tmp_path: Path)
     # cache, and with it the whole (large) folio it belongs to.
     evict(store.local_path("v/cold.mp4"))
 
-    body = await store.read("v/cold.mp4", 100, chunk_size=MIB)
+    body = await store.read("v/cold.mp4", 100, chunk_size=MIB, zero_copy=True)
     chunks = [chunk async for chunk in body]
 
     assert isinstance(chunks[0], bytearray)
@@ -60,20 +74,23 @@ async def test_a_chunk_out_of_the_page_cache_is_read_by_a_thread(tmp_path: Path)
 async def test_a_read_keeps_its_version_when_the_object_is_replaced(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "objects", "media")
     await store.write("v/a.mp4", _once(DATA))
-    old = await store.read("v/a.mp4", MIB, MIB, chunk_size=64 * 1024)
+    old = await store.read("v/a.mp4", MIB, MIB, chunk_size=64 * 1024, zero_copy=True)
     new_data = DATA[::-1]
 
     await store.write("v/a.mp4", _once(new_data))
 
     assert await read_all(old) == DATA[MIB : 2 * MIB]
-    assert await read_all(await store.read("v/a.mp4", MIB, MIB)) == new_data[MIB : 2 * MIB]
+    assert (
+        await read_all(await store.read("v/a.mp4", MIB, MIB, zero_copy=True))
+        == new_data[MIB : 2 * MIB]
+    )
 
 
 async def test_a_read_keeps_its_bytes_when_the_object_is_deleted(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "objects", "media")
     await store.write("v/b.mp4", _once(DATA))
     path = store.local_path("v/b.mp4")
-    body = await store.read("v/b.mp4", chunk_size=MIB)
+    body = await store.read("v/b.mp4", chunk_size=MIB, zero_copy=True)
 
     await store.delete("v/b.mp4")
 
@@ -88,7 +105,7 @@ async def test_a_file_cut_short_in_place_ends_the_read_early(tmp_path: Path) -> 
     end of the file (the server then cuts the response short) instead of failing."""
     store = LocalObjectStore(tmp_path / "objects", "media")
     await store.write("v/c.mp4", _once(DATA))
-    body = await store.read("v/c.mp4", chunk_size=MIB)
+    body = await store.read("v/c.mp4", chunk_size=MIB, zero_copy=True)
 
     os.truncate(store.local_path("v/c.mp4"), MIB + MIB // 2)
 
@@ -99,13 +116,13 @@ async def test_a_replaced_file_is_mapped_anew(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "objects", "media")
     path = tmp_path / "objects" / "media" / "loose.bin"
     path.write_bytes(DATA)
-    assert await read_all(await store.read("loose.bin", 0, 10)) == DATA[:10]
+    assert await read_all(await store.read("loose.bin", 0, 10, zero_copy=True)) == DATA[:10]
 
     replacement = path.with_name("loose.new")
     replacement.write_bytes(DATA[::-1])
     replacement.replace(path)
 
-    assert await read_all(await store.read("loose.bin", 0, 10)) == DATA[::-1][:10]
+    assert await read_all(await store.read("loose.bin", 0, 10, zero_copy=True)) == DATA[::-1][:10]
 
 
 async def test_maps_go_after_the_idle_time_and_past_the_bound(tmp_path: Path) -> None:

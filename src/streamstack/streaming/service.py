@@ -458,10 +458,18 @@ class MediaDelivery(Delivery):
     async def _read(
         self, key: str, part: ByteRange | None = None, *, if_match: str | None = None
     ) -> ObjectBody:
+        # zero_copy: every chunk goes straight to the server's socket.
         if part is None:
-            return await self._store.read(key, if_match=if_match, chunk_size=self._chunk_size)
+            return await self._store.read(
+                key, if_match=if_match, chunk_size=self._chunk_size, zero_copy=True
+            )
         return await self._store.read(
-            key, part.start, part.length, if_match=if_match, chunk_size=self._chunk_size
+            key,
+            part.start,
+            part.length,
+            if_match=if_match,
+            chunk_size=self._chunk_size,
+            zero_copy=True,
         )
 
     @staticmethod
@@ -561,7 +569,7 @@ class ThumbnailDelivery:
             if head:
                 info = await self._store.head(key)
             else:
-                body = await self._store.read(key, chunk_size=self._chunk_size)
+                body = await self._store.read(key, chunk_size=self._chunk_size, zero_copy=True)
                 info = body.info
             not_modified = _check_preconditions(conditions, info, THUMBNAIL_CACHE_CONTROL)
         except BaseException:

@@ -90,9 +90,9 @@ class ObjectBody(Protocol):
     ``info`` describes the whole object the read opened (its full size, not the range's),
     so a reader learns the ETag and Last-Modified without a separate ``head``.
     Chunks are ``chunk_size`` bytes long, except the last. An adapter may hand out what
-    it holds instead of copying it: a ``memoryview`` of a mapped file or a ``bytearray``
-    it read into (the local directory), neither of which it touches again; a reader that
-    keeps a chunk beyond the next one, or needs ``bytes``, converts it.
+    it holds instead of copying it: a ``bytearray`` it read into, or (for a ``zero_copy``
+    read) a ``memoryview`` of a mapped file (the local directory), neither of which it
+    touches again; a reader that needs ``bytes`` converts it.
     """
 
     info: ObjectInfo
@@ -119,10 +119,15 @@ class ObjectStore(Protocol):
         *,
         if_match: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_BYTES,
+        zero_copy: bool = False,
     ) -> ObjectBody:
         """Open ``length`` bytes from ``start`` (to the end when None).
 
         With ``if_match``, raise :class:`ObjectChanged` unless the object's ETag equals it.
+        ``zero_copy`` is for a reader that only hands each chunk to a socket: the local
+        directory then sends cached bytes as views of the file's map, which count in this
+        process's RSS while mapped (so a reader of whole objects, like ingest's, leaves it
+        off).
         """
         ...
 

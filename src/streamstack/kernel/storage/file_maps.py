@@ -5,8 +5,12 @@ the server then copies into the socket: two copies per byte. A slice of a shared
 of the file goes to the socket directly, the kernel copying from the page cache once,
 and there is no buffer to allocate (bench/throughput.py).
 
-Two costs come with a mapping, and both are bounded here:
+Three costs come with a mapping, and they are bounded here:
 
+* the pages a process has touched through a map count in its RSS (they are the page
+  cache, shared and reclaimable, but they look like the process's memory), so only
+  readers that hand chunks straight to a socket ask for maps (``zero_copy``): streaming,
+  not ingest reading whole originals;
 * the kernel would read a page that is not in the page cache while the event loop waits
   on the socket write. :meth:`FileMap.resident` asks the kernel (``mincore``) first, and
   the reader sends such a chunk from a worker thread's read instead;

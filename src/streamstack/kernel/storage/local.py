@@ -9,6 +9,7 @@ half-written object.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import mimetypes
 import os
@@ -53,14 +54,15 @@ class _Upload(msgspec.Struct):
 
 
 class LocalFileBody:
-    """A ranged read of a local file: slices of its map where the page cache holds them,
-    a worker thread's read where the disk must be waited for.
+    """A ranged read of a local file that waits for the disk only in a worker thread.
 
-    A cached chunk is a ``memoryview`` of the file's shared map (:mod:`.file_maps`): no
-    thread hop, no buffer, no copy into Python (threads fighting for the GIL cost more than
-    half the throughput, and the copy a tenth of the CPU, bench/throughput.py), while a
-    chunk that is not all in the page cache is read by a worker thread, so a cold file
-    never stalls the event loop (tests/streaming/test_stream_cold_cache.py).
+    With a map (a ``zero_copy`` read), a chunk the page cache holds is a ``memoryview`` of
+    the file's shared map (:mod:`.file_maps`): no buffer, no copy into Python (the copy was
+    a tenth of a 1 MiB range's CPU, bench/throughput.py). Any other chunk is read into a
+    fresh buffer, first on the event loop with ``RWF_NOWAIT`` (the kernel copies what the
+    page cache holds and refuses instead of waiting), then the rest by a worker thread: a
+    cached file costs no thread hop (threads fighting for the GIL cost more than half the
+    throughput) and a cold one never stalls the loop (tests/streaming/test_stream_cold_cache.py).
     """
 
     def __init__(
@@ -79,13 +81,14 @@ class LocalFileBody:
 
     async def __aiter__(self) -> AsyncIterator[bytes | bytearray | memoryview]:
         try:
-            while self._remaining > 0 and self._map is not None:
+            while self._remaining > 0:
                 size = min(self._chunk_size, self._remaining)
                 chunk: bytearray | memoryview
                 if self._mapped_and_cached(size):
+                    assert self._map is not None
                     chunk = self._map.view[self._offset : self._offset + size]
                 else:
-                    chunk = await self._read_from_disk(size)
+                    chunk = await self._read(size)
                 if not chunk:
                     break  # the file was cut short in place behind the store's back
                 self._offset += len(chunk)
@@ -95,24 +98,26 @@ class LocalFileBody:
             await self.aclose()
 
     def _mapped_and_cached(self, size: int) -> bool:
-        """Whether the next ``size`` bytes can be a slice of the map: the file is still the
-        version mapped, and the page cache holds them.
+        """Whether the next ``size`` bytes can be a slice of the map: there is one, the
+        file is still the version mapped, and the page cache holds them.
 
         The file's identity is asked again for each chunk because a file cut short in
         place behind the store's back would make reading its map past the new end a
-        ``SIGBUS`` in whatever reads the slice (the kernel, writing it to a socket, only
-        fails the write); such a file is read by ``pread`` to its new end instead.
+        ``SIGBUS`` in whatever reads the slice in Python (the kernel, writing it to a
+        socket, only fails the write); such a file is read to its new end instead.
         """
-        assert self._map is not None
-        if identity_of(os.fstat(self._fd)) != self._map.identity:
+        if self._map is None or identity_of(os.fstat(self._fd)) != self._map.identity:
             return False
         return self._map.resident(self._offset, size)
 
-    async def _read_from_disk(self, size: int) -> bytearray:
-        """The next ``size`` bytes (fewer at the file's end), read by a worker thread."""
-        # A fresh buffer per chunk, handed on as it is: the transport may still hold it.
+    async def _read(self, size: int) -> bytearray:
+        """The next ``size`` bytes (fewer at the file's end) in a buffer of their own."""
+        # A fresh buffer per chunk, handed on as it is: the transport may still hold the
+        # previous one.
         buffer = bytearray(size)
-        got = await asyncio.to_thread(os.preadv, self._fd, [buffer], self._offset)
+        got = _read_cached(self._fd, buffer, self._offset)
+        if got < size:
+            got += await asyncio.to_thread(_read_from_disk, self._fd, buffer, got, self._offset)
         return buffer if got == size else buffer[:got]
 
     async def aclose(self) -> None:
@@ -121,6 +126,29 @@ class LocalFileBody:
             os.close(fd)
 
 
+def _read_cached(fd: int, buffer: bytearray, offset: int) -> int:
+    """How much of ``buffer`` the page cache filled from ``offset`` (maybe less, maybe none)."""
+    if not _NOWAIT:
+        return 0
+    try:
+        return os.preadv(fd, [buffer], offset, _NOWAIT)
+    except (BlockingIOError, InterruptedError):
+        return 0
+    except OSError as exc:  # a file system without RWF_NOWAIT: always use the thread
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        return 0
+
+
+def _read_from_disk(fd: int, buffer: bytearray, start: int, offset: int) -> int:
+    """Fill ``buffer`` from index ``start`` with the file's bytes at ``offset + start``,
+    waiting for the disk (so: in a worker thread); how many bytes it read."""
+    with memoryview(buffer) as view:
+        return os.preadv(fd, [view[start:]], offset + start)
+
+
+#: ``preadv``'s "do not wait for the disk" flag (Linux 4.14+); 0 where it does not exist.
+_NOWAIT: int = getattr(os, "RWF_NOWAIT", 0)
 #: How many objects' ``head`` answers a store remembers (a few hundred bytes each).
 _INFO_CACHE_SIZE = 4096
 
@@ -203,6 +231,7 @@ class LocalObjectStore:
         *,
         if_match: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_BYTES,
+        zero_copy: bool = False,
     ) -> LocalFileBody:
         # One open and one fstat on the loop: both are metadata calls, and the fstat of
         # the open file is what the ETag check, the map and the read agree on (a
@@ -215,11 +244,11 @@ class LocalObjectStore:
         try:
             stat = os.fstat(fd)
             identity = identity_of(stat)
-            mapped = self._maps.get(key, identity)
+            mapped = self._maps.get(key, identity) if zero_copy else None
             info = mapped.info if mapped is not None else await self._info(key, stat)
             if if_match is not None and if_match != info.etag:
                 raise ObjectChanged(f"object {key!r} changed")
-            if mapped is None and info.size:
+            if zero_copy and mapped is None and info.size:
                 mapped = self._maps.add(key, fd, identity, info)
         except BaseException:
             os.close(fd)

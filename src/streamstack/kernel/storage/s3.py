@@ -270,6 +270,7 @@ class S3ObjectStore:
         *,
         if_match: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_BYTES,
+        zero_copy: bool = False,  # each chunk is this read's own already
     ) -> PresignedBody:
         check_object_key(key)
         headers: dict[str, str] = {}
