@@ -186,7 +186,10 @@ def notes(results: Mapping[str, WrkResult], cpu_us: Mapping[str, float]) -> list
         lines.append(f"service CPU (user + system) per {RANGE_BYTES // MIB} MiB response: {each}")
     lines.append(
         f"objects: {S3_OBJECT_BYTES // MIB} MiB on moto (moto copies the whole object for "
-        f"each ranged GET, so a larger one measures only moto), {OBJECT_BYTES // MIB} MiB on "
+        f"each ranged GET, so a larger one measures only moto, and answers every request with "
+        "`Connection: close`, so wrk and the service connect anew for each range: in C for wrk, "
+        "through aiohttp for the service, a cost S3 itself, keeping connections alive, does not "
+        f"ask of it), {OBJECT_BYTES // MIB} MiB on "
         "the local directory (in the page cache); services: one "
         f"`streamstack serve --module streaming` process each (uvicorn, 1 worker); "
         f"nginx 1 worker; {os.cpu_count()} cores shared by wrk, servers and moto"
