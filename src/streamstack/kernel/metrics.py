@@ -18,16 +18,25 @@ registry; a process exports the ones its mounted modules import.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
+import math
+import time
 import weakref
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import structlog
 from litestar import Request
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import HTTPScope
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Gauge
+from prometheus_client import metrics as prometheus_metrics
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
 
 log = structlog.get_logger(__name__)
 
@@ -57,16 +66,6 @@ LATENCY_BUCKETS: list[str | float] = [
 ]
 #: The labels of every HTTP metric, in litestar's Prometheus plugin's order.
 HTTP_LABELS = ("method", "path", "status_code", "app_name")
-REQUESTS = Counter(f"{HTTP_PREFIX}_requests_total", "Total requests", HTTP_LABELS)
-REQUEST_ERRORS = Counter(
-    f"{HTTP_PREFIX}_requests_error_total", "Total errors in requests", HTTP_LABELS
-)
-REQUEST_DURATION = Histogram(
-    f"{HTTP_PREFIX}_request_duration_seconds",
-    "Request duration, in seconds",
-    HTTP_LABELS,
-    buckets=LATENCY_BUCKETS,
-)
 REQUESTS_IN_PROGRESS = Gauge(
     f"{HTTP_PREFIX}_requests_in_progress",
     "Total requests currently in progress",
@@ -101,12 +100,69 @@ def untrack_gauge(gauge: Gauge) -> None:
 # --- HTTP request metrics ----------------------------------------------------------------
 
 
-class _Series(NamedTuple):
-    """The children of one (method, route template, status): looked up once, then reused."""
+class _Series:
+    """The count, sum and histogram buckets of one (method, route template, status, app).
 
-    requests: Any
-    duration: Any
-    errors: Any
+    Plain numbers, added to by the event loop's thread only and exported at each scrape
+    by :class:`_RequestCollector`: a prometheus_client child takes a lock per counter and
+    per bucket, and the three of them cost more than the whole access line.
+    """
+
+    __slots__ = ("buckets", "count", "created", "seconds")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * len(_BOUNDS)
+        self.created = time.time()
+
+
+_BOUNDS = [float(bound) for bound in LATENCY_BUCKETS] + [math.inf]
+_BOUND_LABELS: list[str] = [floatToGoString(bound) for bound in _BOUNDS]  # type: ignore[no-untyped-call]
+_series: dict[tuple[str, str, int, str], _Series] = {}
+
+
+class _RequestCollector(Collector):
+    """Exports :data:`_series` as litestar's Prometheus plugin named and labelled them:
+    ``streamstack_requests_total``, ``streamstack_requests_error_total`` (5xx) and the
+    ``streamstack_request_duration_seconds`` histogram, each with ``_created``."""
+
+    def describe(self) -> list[Metric]:
+        return list(self._families())
+
+    def collect(self) -> list[Metric]:
+        requests, errors, duration = self._families()
+        created = getattr(prometheus_metrics, "_use_created", True)
+        for (method, template, status, app), series in list(_series.items()):
+            labels = [method, template, str(status), app]
+            when = series.created if created else None
+            requests.add_metric(labels, series.count, created=when)
+            if status >= 500:
+                errors.add_metric(labels, series.count, created=when)
+            cumulative = list(itertools.accumulate(series.buckets))
+            buckets = list(zip(_BOUND_LABELS, cumulative, strict=True))
+            duration.add_metric(labels, buckets, series.seconds)
+            if when is not None:
+                named = dict(zip(HTTP_LABELS, labels, strict=True))
+                duration.samples.append(Sample(f"{duration.name}_created", named, when))
+        return [requests, errors, duration]
+
+    @staticmethod
+    def _families() -> tuple[CounterMetricFamily, CounterMetricFamily, HistogramMetricFamily]:
+        return (
+            CounterMetricFamily(f"{HTTP_PREFIX}_requests", "Total requests", labels=HTTP_LABELS),
+            CounterMetricFamily(
+                f"{HTTP_PREFIX}_requests_error", "Total errors in requests", labels=HTTP_LABELS
+            ),
+            HistogramMetricFamily(
+                f"{HTTP_PREFIX}_request_duration_seconds",
+                "Request duration, in seconds",
+                labels=HTTP_LABELS,
+            ),
+        )
+
+
+REGISTRY.register(_RequestCollector())
 
 
 class RequestMetrics:
@@ -122,7 +178,6 @@ class RequestMetrics:
 
     def __init__(self, app_name: str) -> None:
         self.app_name = app_name
-        self._series: dict[tuple[str, str, int], _Series] = {}
         self._in_flight: dict[int, HTTPScope] = {}
         self._progress: dict[tuple[str, str], Any] = {}
         _request_metrics.add(self)
@@ -138,21 +193,14 @@ class RequestMetrics:
         if template is None or template in UNMEASURED_PATHS:
             return
         # A response that never started is counted as litestar's plugin counted it: 200.
-        key = (scope["method"], template, status or 200)
-        series = self._series.get(key) or self._new_series(key)
-        series.requests.inc()
-        series.duration.observe(seconds)
-        if series.errors is not None:
-            series.errors.inc()
-
-    def _new_series(self, key: tuple[str, str, int]) -> _Series:
-        method, template, status = key
-        labels = (method, template, status, self.app_name)
-        errors = REQUEST_ERRORS.labels(*labels) if status >= 500 else None
-        series = _Series(REQUESTS.labels(*labels), REQUEST_DURATION.labels(*labels), errors)
-        self._series[key] = series
-        self._progress_of(method, template)  # the route's gauge reads 0 from now on
-        return series
+        key = (scope["method"], template, status or 200, self.app_name)
+        series = _series.get(key)
+        if series is None:
+            series = _series[key] = _Series()
+            self._progress_of(key[0], template)  # the route's gauge reads 0 from now on
+        series.count += 1
+        series.seconds += seconds
+        series.buckets[bisect.bisect_left(_BOUNDS, seconds)] += 1
 
     def _progress_of(self, method: str, template: str) -> Any:
         child = self._progress.get((method, template))
