@@ -7,6 +7,7 @@ be migrated, and can evolve, independently.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -82,8 +83,13 @@ def _unreachable_cause(exc: BaseException) -> bool:
     return False
 
 
+#: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
+IDLE_PING_SECONDS = 2.0
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An engine tuned for the backend: pre-ping on Postgres, WAL and FKs on SQLite."""
+    """An engine tuned for the backend: idle connections pinged on Postgres, WAL and FKs
+    on SQLite."""
     if url.startswith("sqlite"):
         private_file(Path(url.split("///", 1)[1]))  # password hashes: 0600 from the start
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -97,14 +103,43 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Ping a pooled connection before use only if it has been idle a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: with asyncpg that is three
+    round trips (BEGIN, a statement, ROLLBACK) before each request's own query, a third
+    of an uncached list request. A connection in steady use needs no ping. One that sat
+    idle may have been closed (a database restart): it is pinged, and a dead one is
+    replaced before the request sees it. A connection that dies while in use fails its
+    request (503), and SQLAlchemy then invalidates every connection the pool held before
+    that moment, so the next checkouts connect afresh.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("an idle connection was closed") from exc
 
 
 class Database:
