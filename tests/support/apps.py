@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import functools
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -32,6 +34,7 @@ from streamstack.app import create_app
 from streamstack.cli import apply_migrations
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
 from streamstack.kernel.module import ModuleDefinition
+from streamstack.kernel.storage.private_files import private_file
 from streamstack.settings import MODULE_NAMES, Settings
 
 BackendKind = Literal["embedded", "production"]
@@ -86,6 +89,14 @@ def make_settings(
 
 
 @functools.cache
+def _process_scratch() -> Path:
+    """A folder of this test process's own, deleted at exit."""
+    root = Path(tempfile.mkdtemp(prefix="streamstack-test-process-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+@functools.cache
 def shared_keypair() -> Path:
     """The folder of one RSA key pair per test process, made by the app's own generator.
 
@@ -93,11 +104,48 @@ def shared_keypair() -> Path:
     each copies this pair instead (``copytree`` keeps the 0700 folder and 0600 private file).
     A test about distinct keys makes its own with ``ensure_dev_keypair``.
     """
-    root = Path(tempfile.mkdtemp(prefix="streamstack-test-jwt-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    keys = root / "jwt"
+    keys = _process_scratch() / "jwt"
     ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
     return keys
+
+
+#: The first fresh SQLite database migrated for each module list, kept as it was then.
+_MIGRATED_SQLITE: dict[tuple[str, ...], Path] = {}
+
+
+async def migrate_for_app(settings: Settings) -> None:
+    """``apply_migrations`` before an app starts; a fresh embedded database comes faster.
+
+    Alembic loads every revision script on each run (a few tenths of a second per app).
+    The first fresh SQLite database of each module list is migrated for real and kept; the
+    next fresh ones get a copy of it through SQLite's backup API: the same migrated schema,
+    made by the same migrations, in this process. PostgreSQL, and a database that already
+    exists (an app started again on the same data), are migrated for real.
+    """
+    url = settings.effective_database_url
+    target = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
+    if target is None or target.exists():
+        await apply_migrations(settings, settings.modules)
+        return
+    key = tuple(settings.modules)
+    migrated = _MIGRATED_SQLITE.get(key)
+    if migrated is not None:
+        _copy_sqlite(migrated, private_file(target))  # created 0600, as the app creates it
+        return
+    await apply_migrations(settings, settings.modules)
+    if target.exists():  # modules without migrations leave no file
+        kept = _process_scratch() / f"migrated-{len(_MIGRATED_SQLITE)}.sqlite3"
+        _MIGRATED_SQLITE[key] = _copy_sqlite(target, kept)
+
+
+def _copy_sqlite(source: Path, target: Path) -> Path:
+    """Copy a SQLite database with its backup API (consistent, WAL content included)."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as reading,
+        contextlib.closing(sqlite3.connect(target)) as writing,
+    ):
+        reading.backup(writing)
+    return target
 
 
 @asynccontextmanager
@@ -116,7 +164,7 @@ async def live_app(
     (:func:`running_app` does).
     """
     if migrate:
-        await apply_migrations(settings, settings.modules)
+        await migrate_for_app(settings)
     app = create_app(settings, definitions)
     started, stopping = asyncio.Event(), asyncio.Event()
 
@@ -154,7 +202,7 @@ async def served_app(
     does not block the test's event loop, which may run a proxy the app talks to.
     """
     if migrate:
-        await apply_migrations(settings, settings.modules)
+        await migrate_for_app(settings)
     async with uvicorn_server(create_app(settings, definitions), port) as server:
         yield server_url(server)
 
