@@ -303,7 +303,7 @@ def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
             assert item["processing_state"] != "failed", item
             if item["processing_state"] == "ready":
                 return item
-            time.sleep(1.0)
+            time.sleep(0.25)
     raise AssertionError(f"the ladder was not ready after {LADDER_TIMEOUT_S} s: {item}")
 
 
