@@ -11,6 +11,8 @@ are kept.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -149,3 +151,38 @@ async def test_maps_go_after_the_idle_time_and_past_the_bound(tmp_path: Path) ->
     maps.sweep()  # nothing was read within the (zero) idle time
     assert "2" not in maps
     assert not any(_mapped(path) for path in files)
+
+
+UNMAPPABLE = """
+import asyncio, os, resource, sys
+from pathlib import Path
+from streamstack.kernel.storage import read_all
+from streamstack.kernel.storage.local import LocalObjectStore
+
+async def main() -> None:
+    store = LocalObjectStore(Path(sys.argv[1]), "media")
+    path = Path(sys.argv[1]) / "media" / "huge.bin"
+    with open(path, "wb") as file:
+        file.write(b"head")
+    os.truncate(path, 64 * 2**30)  # sparse: 64 GiB of address space to map it
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, hard))
+    body = await store.read("huge.bin", 0, 4096, zero_copy=True)
+    print(await read_all(body) == b"head" + bytes(4092), type(body._map).__name__)
+
+asyncio.run(main())
+"""
+
+
+def test_a_file_that_cannot_be_mapped_is_read_into_buffers(tmp_path: Path) -> None:
+    """No address space for the map (RLIMIT_AS, or a file system without mmap): the read
+    falls back to buffers instead of failing the request."""
+    run = subprocess.run(
+        [sys.executable, "-c", UNMAPPABLE, str(tmp_path / "objects")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert run.stdout.split() == ["True", "NoneType"], run.stderr

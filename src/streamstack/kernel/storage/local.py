@@ -249,12 +249,20 @@ class LocalObjectStore:
             if if_match is not None and if_match != info.etag:
                 raise ObjectChanged(f"object {key!r} changed")
             if zero_copy and mapped is None and info.size:
-                mapped = self._maps.add(key, fd, identity, info)
+                mapped = self._map(key, fd, identity, info)
         except BaseException:
             os.close(fd)
             raise
         end = info.size if length is None else min(info.size, start + length)
         return LocalFileBody(fd, mapped, (start, max(0, end - start)), chunk_size, info)
+
+    def _map(self, key: str, fd: int, identity: Identity, info: ObjectInfo) -> FileMap | None:
+        """The new map of ``key``'s open file, or None where the file cannot be mapped (a
+        file system without mmap, no address space left): then it is read into buffers."""
+        try:
+            return self._maps.add(key, fd, identity, info)
+        except OSError:
+            return None
 
     # --- writing -----------------------------------------------------------------------
 
