@@ -149,7 +149,7 @@ def run(plan: BenchPlan) -> BenchReport:
             if result.error_count:
                 report.notes.append(f"{deployment} {name}: errors {result.errors}")
     report.notes.append(
-        f"argon2id runs in worker processes at nice 10, at most {hashing_slots(1)} at once on "
+        f"argon2id runs in worker processes at nice 19, at most {hashing_slots(1)} at once on "
         "this machine (every core but one); the sign-in throttle is raised for the bench "
         f"processes; object {OBJECT_BYTES // MIB} MiB on the local directory, in the page cache"
     )

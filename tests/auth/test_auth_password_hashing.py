@@ -1,7 +1,7 @@
 """Sign-ins do not starve playback (issue 15.6): argon2 runs in a small, low-priority pool.
 
 The pool has one worker process fewer than the cores the process may use (at least one),
-so a storm of sign-ins leaves a core for everything else, and its workers run at nice 10,
+so a storm of sign-ins leaves a core for everything else, and its workers run at nice 19,
 so where they do share a core the scheduler favours playback; being processes, a worker
 the scheduler puts aside never holds the server's GIL.
 """
@@ -38,7 +38,7 @@ async def test_no_more_hashes_run_at_once_than_the_pool_has_workers():
     workers = set(await asyncio.gather(*(hashing._run(os.getpid) for _ in range(12))))
     assert len(workers) <= 2
     assert os.getpid() not in workers
-    # Ten nice levels below the process that made the pool (19 is the floor).
+    # HASHING_NICENESS levels below the process that made the pool (19 is the floor).
     base = os.getpriority(os.PRIO_PROCESS, 0)
     assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers} == {
         min(19, base + HASHING_NICENESS)

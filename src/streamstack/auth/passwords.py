@@ -1,16 +1,19 @@
 """argon2id password hashing, in worker processes, bounded in cores and memory.
 
-The hashes run in a small pool of worker processes of their own at a lower priority. Not
-threads: a hashing thread shares the serving process's GIL, and one the scheduler has put
-aside (it is the low-priority task) while it holds the GIL, between hashes, in Python
-code, stalls the event loop with it, playback included; a worker put aside stalls only
-itself.
+The hashes run in a small pool of worker processes of their own at nice 19. Not threads:
+a hashing thread shares the serving process's GIL, and one the scheduler has put aside
+(it is the low-priority task) while it holds the GIL, between hashes, in Python code,
+stalls the event loop with it, playback included; a worker put aside stalls only itself.
+So a lower priority helps playback only in a process (threads at nice 19 measured no
+better than at nice 10).
 
-Not idle priority (Linux ``SCHED_IDLE``) either, though it looked better for playback in a
-noisy measurement (2 cores at load 8-13, split deployment: 0.84-0.89 of playback's
-throughput kept during 20 sign-ins, against 0.64-0.74 at nice 10): an idle-priority task
-gets about 0.3 % of a core that anything else wants, so while a transcode fills the cores
-one sign-in would take seconds and a queue of them minutes.
+Measured on 2 cores at load 6-13 from other work, split deployment, one playback client
+on 1 MiB ranges and 20 sign-ins at once, 4 rounds each (medians of during ÷ alone):
+workers at nice 10 kept 0.71 of playback's throughput (p50 1.48 times) at 15.4 sign-ins/s,
+at nice 19 0.82 (p50 1.22 times) at 12.2/s, at idle priority (Linux ``SCHED_IDLE``) 0.84
+(p50 1.08 times) at 10.1/s. Idle priority is not used: such a task gets about 0.3 % of a core
+that anything else wants, so while a transcode fills the cores one sign-in would take
+seconds and a queue of them minutes; at nice 19 (about 1.5 %) one takes a second or two.
 """
 
 from __future__ import annotations
@@ -48,10 +51,10 @@ def hashing_slots(parallelism: int, cores: int | None = None) -> int:
 
 
 #: How much nicer than the serving process the hashing workers run: when they compete
-#: with playback for a core, the scheduler gives playback most of it (Linux weighs a task
-#: 10 nice levels up at about a tenth), and a sign-in still finishes in a fraction of a
-#: second when a transcode fills every core.
-HASHING_NICENESS = 10
+#: with playback for a core, the scheduler gives playback nearly all of it (Linux weighs a
+#: nice 19 task at about 1/70 of nice 0), yet a sign-in still finishes while a transcode
+#: fills every core.
+HASHING_NICENESS = 19
 _NICEST = 19
 
 
