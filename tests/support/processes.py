@@ -92,7 +92,7 @@ class ServeProcess:
                         return
                 except httpx.HTTPError:
                     pass
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.05)
         raise RuntimeError(f"serve {self.modules} not ready: {self.log_tail()}")
 
     def stop(self) -> None:
@@ -136,5 +136,5 @@ async def module_processes(
         await asyncio.gather(*(p.wait_ready() for p in processes))
         yield ProcessDeployment(urls, processes)
     finally:
-        for process in processes:
-            await asyncio.to_thread(process.stop)
+        # All at once: each graceful stop takes a second or more, and none waits for another.
+        await asyncio.gather(*(asyncio.to_thread(process.stop) for process in processes))
