@@ -12,9 +12,11 @@ import httpx
 import pytest
 from catalogue_testing import admin_headers, create_item, eventually, viewer_headers
 
+from streamstack.catalogue.listing import ADMIN_TOTAL_SECONDS, RECOUNT_SECONDS, ListingCache
 from streamstack.catalogue.repository import ItemQuery, listing
 from streamstack.catalogue.search import SearchQuery
 from streamstack.kernel.db import Database, DatabaseUnavailable
+from streamstack.kernel.events.memory import MemoryEventBus
 from support.apps import AppClient
 from support.fixtures import SettingsFactory
 from support.processes import module_processes
@@ -215,3 +217,38 @@ async def test_a_list_page_on_an_unreachable_database_is_503() -> None:
         assert caught.value.status == 503
     finally:
         await database.close()
+
+
+async def test_one_request_recounts_an_aged_out_total_while_others_use_the_old_one() -> None:
+    """No herd of counts when a total ages out; any change still forgets it at once."""
+    now = [100.0]
+    cache = ListingCache(seconds=10.0, clock=lambda: now[0])
+    await cache.follow(MemoryEventBus())
+    cache.put_total("k", 7, cache.generation, admin=True)
+    assert cache.total("k") == 7
+    now[0] += ADMIN_TOTAL_SECONDS + 0.1
+    assert cache.total("k") is None  # this caller counts again
+    assert cache.total("k") == 7  # the others meanwhile: the old total
+    cache.put_total("k", 8, cache.generation, admin=True)
+    assert cache.total("k") == 8
+    now[0] += ADMIN_TOTAL_SECONDS + 0.1
+    assert cache.total("k") is None
+    now[0] += RECOUNT_SECONDS + 0.1  # that count never came back: someone else counts
+    assert cache.total("k") is None
+    assert cache.total("k") == 8
+    cache.invalidate()  # a change: nobody gets the old total
+    assert cache.total("k") is None and cache.total("k") is None
+
+
+async def test_quotes_and_backslashes_in_a_search_are_plain_characters(
+    catalogue_client: AppClient,
+) -> None:
+    """Search patterns are written into the SQL as quoted literals: a quote or a backslash
+    in what was typed is a character to find, on both backends."""
+    client, settings = catalogue_client, catalogue_client.app.state.settings
+    await create_item(client, settings, title="O'Brien's path", description="C:\\media\\x")
+    await create_item(client, settings, title="Obrien path", description="plain")
+    assert (await titles(client, q="o'brien's"))[0] == ["O'Brien's path"]
+    assert (await titles(client, q="o'brein's"))[0] == ["O'Brien's path"]  # one typo
+    assert (await titles(client, q="c:\\media\\x"))[0] == ["O'Brien's path"]
+    assert (await titles(client, q="'; select 1; --"))[0] == []

@@ -45,7 +45,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.kernel.db import escape_like
@@ -164,8 +164,9 @@ class SearchQuery:
 
     def conditions(self, dialect: str = "sqlite") -> list[ColumnElement[bool]]:
         """Every word (or, for long ones, a one-typo variant) is in ``search_text``: one
-        regular expression per word on PostgreSQL, ``LIKE`` patterns elsewhere."""
-        return list(_conditions(self.words, dialect == "postgresql"))
+        regular expression per word on PostgreSQL, ``LIKE`` patterns elsewhere, each
+        tested only on items holding one of the word's pieces."""
+        return list(_tested(self.words, dialect == "postgresql"))
 
     def relevance(self) -> ColumnElement[int]:
         """Per word: 4 in the title, 2 exactly elsewhere, 1 for a forgiven typo."""
@@ -209,10 +210,11 @@ def _conditions(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement
     for index, word in enumerate(words):
         fuzzy = index < FUZZY_WORDS
         if postgresql:
-            found.append(column.regexp_match(regex(word) if fuzzy else _regex_literal(word)))
+            pattern = regex(word) if fuzzy else _regex_literal(word)
+            found.append(column.regexp_match(_inline(pattern)))
             continue
         patterns = variants(word) if fuzzy else [f"%{escape_like(word)}%"]
-        found.append(or_(*(column.like(p, escape="\\") for p in patterns)))
+        found.append(or_(*(column.like(_inline(p), escape="\\") for p in patterns)))
     return tuple(found)
 
 
@@ -222,15 +224,15 @@ def _relevance(words: tuple[str, ...]) -> ColumnElement[int]:
     for word in words:
         exact = f"%{escape_like(word)}%"
         score = score + case(
-            (MediaItemRow.title_key.like(exact, escape="\\"), 4),
-            (MediaItemRow.search_text.like(exact, escape="\\"), 2),
+            (MediaItemRow.title_key.like(_inline(exact), escape="\\"), 4),
+            (MediaItemRow.search_text.like(_inline(exact), escape="\\"), 2),
             else_=1,
         )
     return score
 
 
 @functools.lru_cache(maxsize=256)
-def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
+def _tested(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement[bool], ...]:
     guards = _guards(words)
     # Each word's full test runs only on items holding one of its pieces (CASE: the
     # planner keeps that order; it would run a regular expression first, as cheap).
@@ -238,8 +240,14 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
         match if guard is None else case((guard, match), else_=false())
         for guard, match in zip(guards, _conditions(words, postgresql), strict=True)
     ]
-    # The guards again as terms of their own: what PostgreSQL's trigram index can answer.
-    tested = (*(guard for guard in guards if guard is not None), *matched)
+    # The guards again as terms of their own: what PostgreSQL's trigram index answers
+    # precisely (a word's regular expression of many variants it answers loosely).
+    return (*(guard for guard in guards if guard is not None), *matched)
+
+
+@functools.lru_cache(maxsize=256)
+def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
+    tested = _tested(words, postgresql)
     exact = [_contains(MediaItemRow.search_text, word) for word in words]
     fts = SearchQuery(words).fts_match()
     if len(words) > 1:
@@ -259,7 +267,20 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
 
 
 def _contains(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
-    return column.like(f"%{escape_like(word)}%", escape="\\")
+    return column.like(_inline(f"%{escape_like(word)}%"), escape="\\")
+
+
+def _inline(pattern: str) -> BindParameter[str]:
+    """``pattern`` written into the SQL as a quoted literal when the statement runs.
+
+    SQLite ran the tiered search 4-8 times slower with its LIKE patterns bound as
+    parameters than written out (same plan; 7 ms against 1.2 ms), and PostgreSQL
+    estimates a literal pattern's selectivity from its statistics where a parameter in
+    a generic plan gets a default guess. The words are part of the statement's shape
+    (each distinct search is its own cached statement), so nothing is lost; SQLAlchemy
+    quotes the value for the dialect.
+    """
+    return bindparam(None, pattern, type_=String, literal_execute=True)
 
 
 def _word_pieces(index: int, word: str) -> list[str]:
