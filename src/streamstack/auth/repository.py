@@ -270,20 +270,23 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
 
     async def reserve(
         self,
-        key: str,
+        keys: Sequence[tuple[str, int]],
         now: datetime.datetime,
         *,
-        free: int,
         max_seconds: int,
         idle_seconds: int,
     ) -> datetime.datetime | None:
-        """Count one attempt under ``key``, or refuse it (and count nothing) while locked.
+        """Count one attempt under each ``(key, free attempts)``, or refuse it while a key is
+        locked: then the lock end of the first locked key (in ``keys`` order) is returned and
+        the caller must roll back, so that a refused attempt is counted nowhere.
 
-        Returns None when the attempt may go on, else when the lock ends. Counting is one
-        upsert that only updates an unlocked row, so concurrent attempts (replicas on
-        Postgres, connections on SQLite) can never all see "unlocked": each is counted, in
-        turn, before anyone checks a password. The ``free``-th attempt locks the key for
-        a second, every later one for twice as long as the one before, up to
+        Returns None when the attempt may go on. Counting is one upsert of every key that
+        only updates unlocked rows, so concurrent attempts (replicas on Postgres,
+        connections on SQLite) can never all see "unlocked": each is counted, in turn,
+        before anyone checks a password. The rows are written in ``keys`` order (Postgres
+        inserts a VALUES list in its order), so callers that always list their keys in the
+        same order queue instead of deadlocking. The ``free``-th attempt locks a key for a
+        second, every later one for twice as long as the one before, up to
         ``max_seconds``; a counter idle for ``idle_seconds`` starts again from one.
         """
         table = cast(Table, AttemptCounter.__table__)
@@ -291,7 +294,12 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         dialect_insert = postgres_insert if self._dialect.name == "postgresql" else sqlite_insert
         upsert = (
             dialect_insert(table)
-            .values(key=key, attempts=1, locked_until=UNLOCKED, updated_at=now)
+            .values(
+                [
+                    {"key": key, "attempts": 1, "locked_until": UNLOCKED, "updated_at": now}
+                    for key, _ in keys
+                ]
+            )
             .on_conflict_do_update(
                 index_elements=[table.c.key],
                 set_={
@@ -300,25 +308,35 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
                 },
                 where=table.c.locked_until <= now,
             )
-            .returning(table.c.attempts)
+            .returning(table.c.key, table.c.attempts)
         )
-        attempts = (await self.session.execute(upsert)).scalar_one_or_none()
-        if attempts is None:
-            locked_until: datetime.datetime | None = await self.session.scalar(
-                select(AttemptCounter.locked_until).where(AttemptCounter.key == key)
-            )
-            return locked_until or UNLOCKED
-        if attempts >= free:
-            # The exponent is bounded so that years of attempts cannot overflow a float.
-            delay = min(2.0 ** min(attempts - free, 32), float(max_seconds))
-            await self.session.execute(
-                update_rows(
-                    AttemptCounter,
-                    AttemptCounter.key == key,
-                    locked_until=now + datetime.timedelta(seconds=delay),
+        counted: dict[str, int] = {
+            key: attempts for key, attempts in (await self.session.execute(upsert)).all()
+        }
+        for key, _ in keys:
+            if key not in counted:
+                locked_until: datetime.datetime | None = await self.session.scalar(
+                    select(AttemptCounter.locked_until).where(AttemptCounter.key == key)
                 )
-            )
+                return locked_until or UNLOCKED
+        for key, free in keys:
+            if counted[key] >= free:
+                await self._lock(key, now, counted[key] - free, max_seconds)
         return None
+
+    async def _lock(
+        self, key: str, now: datetime.datetime, past_free: int, max_seconds: int
+    ) -> None:
+        """Lock ``key`` for 1 s at its ``free``-th attempt, twice as long for each one after."""
+        # The exponent is bounded so that years of attempts cannot overflow a float.
+        delay = min(2.0 ** min(past_free, 32), float(max_seconds))
+        await self.session.execute(
+            update_rows(
+                AttemptCounter,
+                AttemptCounter.key == key,
+                locked_until=now + datetime.timedelta(seconds=delay),
+            )
+        )
 
     async def release(self, key: str, free: int) -> None:
         """Take back one counted attempt (it was not a failure after all).

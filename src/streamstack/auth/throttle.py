@@ -1,8 +1,8 @@
 """Throttling of sign-in and registration, by attempt counters in the database.
 
 Every attempt is counted *before* its password is checked (or hashed), by one conditional
-upsert per key (:meth:`AttemptRepository.reserve`), so concurrent attempts queue on the
-counter's row instead of all reading "not locked yet": 15 concurrent guesses with 5 free
+upsert of all its keys (:meth:`AttemptRepository.reserve`), so concurrent attempts queue on the
+counters' rows instead of all reading "not locked yet": 15 concurrent guesses with 5 free
 attempts get 5 password checks and 10 answers 429. The counters live in the module's
 database, which every replica shares, so the limits hold across replicas.
 
@@ -131,18 +131,17 @@ class AttemptThrottle:
         refusal: type[TooManyRequests],
         detail: str,
     ) -> None:
-        """Count one attempt under each ``(key, free attempts)``, or raise ``refusal`` with
-        ``Retry-After`` at the first locked key.
+        """Count one attempt under each ``(key, free attempts)`` (one statement), or raise
+        ``refusal`` with ``Retry-After`` of the first locked key.
 
         Raising inside the caller's unit of work rolls back the keys already counted, so a
         refused attempt is counted nowhere.
         """
-        for key, free in keys:
-            locked_until = await attempts.reserve(
-                key, now, free=free, max_seconds=self._limits.max_seconds, idle_seconds=IDLE_SECONDS
-            )
-            if locked_until is not None:
-                raise refusal(detail, headers={"Retry-After": _retry_after(locked_until, now)})
+        locked_until = await attempts.reserve(
+            keys, now, max_seconds=self._limits.max_seconds, idle_seconds=IDLE_SECONDS
+        )
+        if locked_until is not None:
+            raise refusal(detail, headers={"Retry-After": _retry_after(locked_until, now)})
         await attempts.sweep(now, IDLE_SECONDS)
 
     def _login_keys(self, email: str, address: str) -> list[tuple[str, int]]:
