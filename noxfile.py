@@ -18,14 +18,22 @@ WEB = ROOT / "web"
 nox.options.sessions = ["tests"]
 
 
-def project_python(session: nox.Session, extras: str = "") -> Path:
-    """The project's own ``.venv`` (shared by every session), with the package installed."""
+def project_python(session: nox.Session, extras: str = "", *, compile_all: bool = True) -> Path:
+    """The project's own ``.venv`` (shared by every session), with the package installed.
+
+    ``compile_all=False``: pip does not byte-compile every installed module up front; Python
+    compiles (and caches) only those a run imports, on first import. On a fresh clone that
+    saves most of a minute of pip's time on 2 cores, for a few seconds at first import.
+    """
     venv = ROOT / ".venv"
     if not (venv / "bin" / "python").exists():
         session.run(sys.executable, "-m", "venv", str(venv), external=True)
     target = f".[{extras}]" if extras else "."
+    compiling = [] if compile_all else ["--no-compile"]
     session.run(
-        str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e", target, external=True
+        str(venv / "bin" / "python"),
+        *("-m", "pip", "install", "-q", *compiling, "-e", target),
+        external=True,
     )
     return venv / "bin"
 
@@ -130,7 +138,7 @@ def dev(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Lint, type-check, import contracts, web checks, and the whole pytest suite."""
     web_install = start_web_install(session)
-    bin_ = project_python(session, "dev")
+    bin_ = project_python(session, "dev", compile_all=False)
     finish_web_install(session, web_install)
     session.run(str(bin_ / "ruff"), "check", "src", "tests", "bench", "noxfile.py", external=True)
     session.run(str(bin_ / "ruff"), "format", "--check", "src", "tests", "bench", external=True)
