@@ -184,13 +184,19 @@ class SessionRepository(SQLAlchemyAsyncRepository[LoginSession]):
         )
 
     async def touch(
-        self, session_id: uuid.UUID, now: datetime.datetime, expires_at: datetime.datetime
+        self,
+        session_id: uuid.UUID,
+        now: datetime.datetime,
+        expires_at: datetime.datetime,
+        user_agent: str | None = None,
     ) -> None:
-        """Record a use of the session and when its newest refresh token expires."""
+        """Record a use of the session, when its newest refresh token expires and, if given,
+        the client's ``user_agent``."""
+        values: dict[str, Any] = {"last_used_at": now, "expires_at": expires_at}
+        if user_agent:
+            values["user_agent"] = user_agent
         await self.session.execute(
-            update_rows(
-                LoginSession, LoginSession.id == session_id, last_used_at=now, expires_at=expires_at
-            )
+            update_rows(LoginSession, LoginSession.id == session_id, **values)
         )
 
     async def mark_revoked(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
@@ -205,16 +211,25 @@ class RefreshTokenRepository(SQLAlchemyAsyncRepository[RefreshToken]):
 
     model_type = RefreshToken
 
-    async def with_session(self, jti: str) -> tuple[RefreshToken, LoginSession] | None:
-        """The token with this ``jti`` and its session."""
+    async def with_session(self, jti: str) -> tuple[RefreshToken, LoginSession, User] | None:
+        """The token with this ``jti``, its session and its account, the account held
+        (shared) until the unit of work ends, as :meth:`UserRepository.for_token_issue`
+        holds it: one statement for the three.
+
+        On SQLite, read it only after a write in the same unit of work: a read before the
+        first write runs outside the transaction (the driver begins one at the first write),
+        so a change committed meanwhile would go unseen.
+        """
         row = (
             await self.session.execute(
-                select(RefreshToken, LoginSession)
+                select(RefreshToken, LoginSession, User)
                 .join(LoginSession, RefreshToken.session_id == LoginSession.id)
+                .join(User, LoginSession.user_id == User.id)
                 .where(RefreshToken.id == jti)
+                .with_for_update(read=True, of=User)
             )
         ).first()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else (row[0], row[1], row[2])
 
     async def claim(self, jti: str, now: datetime.datetime) -> bool:
         """Mark the token used; False if it was used before (the one atomic test of reuse)."""

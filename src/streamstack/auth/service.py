@@ -422,16 +422,21 @@ class AuthService:
         claims = self.verifier.verify(token, "refresh")
         now = utcnow()
         async with self._work() as records:
+            # Claimed first: on SQLite the write begins the transaction, so the account read
+            # next is current (and on Postgres the token row is held before the account).
+            claimed = await records.tokens.claim(claims.jti, now)
             found = await records.tokens.with_session(claims.jti)
             if found is None:
                 raise InvalidToken("unknown refresh token")
-            row, session = found
+            row, session, user = found
             if str(session.user_id) != claims.sub or str(session.id) != claims.fam:
-                raise InvalidToken("unknown refresh token")
+                raise InvalidToken("unknown refresh token")  # the claim is rolled back
             if session.revoked_at is not None:
                 raise InvalidToken("this session was signed out", code="session_revoked")
-            if await records.tokens.claim(row.id, now):
-                issued: IssuedTokens | None = await self._rotate(records, session, client, now)
+            if claimed:
+                issued: IssuedTokens | None = await self._rotate(
+                    records, session, user, client, now
+                )
                 if issued is not None and self.refresh_grace:
                     await records.tokens.seal_successor(row.id, seal_successor(token, issued))
             else:
@@ -644,18 +649,21 @@ class AuthService:
         family = uuid.uuid4()
         user = await self._issuable(records, user.id, Forbidden)
         await records.sessions.delete_expired(user.id, now)
+        issued = self._sign(user, family)
+        # Written with its first refresh token's expiry: the new session needs no touch.
         await records.sessions.add(
             LoginSession(
                 id=family,
                 user_id=user.id,
                 created_at=now,
                 last_used_at=now,
-                expires_at=now,
+                expires_at=_at(issued.refresh.expires_at),
                 user_agent=client.user_agent,
             ),
             auto_refresh=False,
         )
-        return await self._issue(records, user, family, now)
+        await records.tokens.add(_token_row(issued, family, now), auto_refresh=False)
+        return issued
 
     async def _successor_in_grace(
         self, records: AuthRecords, jti: str, token: str, now: datetime.datetime
@@ -670,33 +678,27 @@ class AuthService:
         self,
         records: AuthRecords,
         session: LoginSession,
+        user: User,
         client: ClientInfo,
         now: datetime.datetime,
     ) -> IssuedTokens:
-        user = await self._issuable(records, session.user_id, InvalidToken)
+        """A new pair in ``session``, whose previous refresh token was just claimed; the
+        account (held since it was read) must still be enabled."""
+        if user.disabled_at is not None:
+            raise InvalidToken(_DISABLED_DETAIL, code="account_disabled")
         await records.tokens.delete_spent(session.id, now)
-        if client.user_agent:
-            session.user_agent = client.user_agent
-        return await self._issue(records, user, session.id, now)
+        issued = self._sign(user, session.id)
+        await records.tokens.add(_token_row(issued, session.id, now), auto_refresh=False)
+        await records.sessions.touch(
+            session.id, now, _at(issued.refresh.expires_at), client.user_agent
+        )
+        return issued
 
-    async def _issue(
-        self, records: AuthRecords, user: User, family: uuid.UUID, now: datetime.datetime
-    ) -> IssuedTokens:
+    def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
+        """A new access and refresh token for ``user`` in the session ``family``."""
         subject, fam = str(user.id), str(family)
         access = self.issuer.sign("access", user_id=subject, role=user.role, family=fam)
         refresh = self.issuer.sign("refresh", user_id=subject, role=user.role, family=fam)
-        await records.tokens.add(
-            RefreshToken(
-                id=refresh.jti,
-                session_id=family,
-                created_at=now,
-                expires_at=_at(refresh.expires_at),
-                access_jti=access.jti,
-                access_expires_at=_at(access.expires_at),
-            ),
-            auto_refresh=False,
-        )
-        await records.sessions.touch(family, now, _at(refresh.expires_at))
         return IssuedTokens(access, refresh, self.issuer.ttl("access"))
 
     async def _revoke_sessions(
@@ -767,6 +769,18 @@ class AuthService:
 
 
 _DISABLED_DETAIL = "this account is disabled; ask an administrator"
+
+
+def _token_row(issued: IssuedTokens, family: uuid.UUID, now: datetime.datetime) -> RefreshToken:
+    """What is stored of a newly issued pair."""
+    return RefreshToken(
+        id=issued.refresh.jti,
+        session_id=family,
+        created_at=now,
+        expires_at=_at(issued.refresh.expires_at),
+        access_jti=issued.access.jti,
+        access_expires_at=_at(issued.access.expires_at),
+    )
 
 
 def _account_disabled() -> Forbidden:
