@@ -277,6 +277,20 @@ async def play_muted(page: Page, past: float = 0.5) -> None:
     await page.wait_for_function(f"() => {PLAYER}.currentTime > {past} && !{PLAYER}.error")
 
 
+async def seek_paused(page: Page, to: float) -> None:
+    """Pause the watch page's video and seek it to ``to`` s, returning once it has seeked."""
+    await page.evaluate(
+        f"() => new Promise(done => {{ const v = {PLAYER}; v.pause();"
+        f" v.addEventListener('seeked', done, {{once: true}}); v.currentTime = {to}; }})"
+    )
+
+
+async def play_past(page: Page, past: float) -> None:
+    """Resume the watch page's video until it passes ``past`` s (or ends)."""
+    await page.evaluate(f"async () => {{ await {PLAYER}.play(); }}")
+    await page.wait_for_function(f"() => {PLAYER}.currentTime > {past} || {PLAYER}.ended")
+
+
 async def watch_plays(server: DevServer, item_id: str) -> BrowserLog:
     """The admin signs in, opens Watch for ``item_id`` and plays it; what the page logged."""
     log = BrowserLog()

@@ -37,6 +37,8 @@ from e2e.spa_rig import (
     DevServer,
     chromium,
     new_page,
+    play_past,
+    seek_paused,
     sign_in,
     sign_out,
 )
@@ -160,17 +162,9 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
         stream_base = log.stream_base()
 
         # Seek forward past where playback is; the position jumps and playback goes on.
-        await player.evaluate("v => v.pause()")
-        await player.evaluate(
-            "v => new Promise(done => {"
-            " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.2; })"
-        )
+        await seek_paused(viewer_page, 2.2)
         assert (await video_state(viewer_page))["time"] >= 2.1
-        await player.evaluate("async v => { await v.play(); }")
-        await viewer_page.wait_for_function(
-            "() => { const v = document.querySelector('[data-testid=player]');"
-            " return v.currentTime > 2.3 || v.ended; }"
-        )
+        await play_past(viewer_page, 2.3)
         await player.evaluate("v => { v.pause(); v.currentTime = 1.0; }")
         await viewer_page.wait_for_function(
             "() => { const v = document.querySelector('[data-testid=player]');"

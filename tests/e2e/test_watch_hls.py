@@ -35,6 +35,8 @@ from e2e.spa_rig import (
     chromium,
     new_page,
     pick_quality,
+    play_past,
+    seek_paused,
     sign_in,
     upload,
     wait_until_ready,
@@ -117,17 +119,9 @@ async def test_hls_playback_of_a_vp9_upload(dev_server: DevServer, tmp_path: Pat
         await page.get_by_label("Quality").select_option(index=0)  # back to Auto
 
         # Seek: the position jumps and playback goes on from there.
-        await player.evaluate("v => v.pause()")
-        await player.evaluate(
-            "v => new Promise(done => {"
-            " v.addEventListener('seeked', done, {once: true}); v.currentTime = 2.0; })"
-        )
+        await seek_paused(page, 2.0)
         assert (await hls_state(page))["time"] >= 1.9
-        await player.evaluate("async v => { await v.play(); }")
-        await page.wait_for_function(
-            "() => { const v = document.querySelector('[data-testid=player]');"
-            " return v.currentTime > 2.1 || v.ended; }"
-        )
+        await play_past(page, 2.1)
         await player.evaluate("v => v.pause()")
 
         # Storyboard: hovering over the seek bar shows the frame of that time.
