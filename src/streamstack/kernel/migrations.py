@@ -1,14 +1,30 @@
-"""Column builders the modules' alembic migrations share.
+"""Column builders the modules' alembic migrations share. A column is NOT NULL unless it
+says ``nullable=True``, as a model's column is unless its type is optional.
 
 A migration must build the same schema for ever, so a function here never changes what
-it builds: a new kind of column is a new function, not an edit of an old one. Alembic
+it builds: a new kind of column is a new function (or a new argument whose default builds
+what was built before), not an edit of an old one. Alembic
 reads only ``revision`` and ``down_revision`` from a migration script (``branch_labels``
 and ``depends_on`` default to none), so the scripts declare just those two.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+
+
+def column(
+    name: str,
+    type_: sa.types.TypeEngine[Any],
+    *,
+    nullable: bool = False,
+    server_default: sa.TextClause | sa.sql.elements.ColumnElement[Any] | None = None,
+) -> sa.Column[Any]:
+    """A column of ``type_``, NOT NULL unless ``nullable`` (as the models declare a column
+    whose type is not optional), with the database-side default ``server_default``."""
+    return sa.Column(name, type_, nullable=nullable, server_default=server_default)
 
 
 def timestamp(name: str, *, nullable: bool = False) -> sa.Column[object]:

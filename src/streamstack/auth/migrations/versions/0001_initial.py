@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import foreign_key, primary_key, timestamp, unique, uuid_column
+from streamstack.kernel import migrations as ddl
 
 revision: str = "auth_0001"
 down_revision: str | None = None
@@ -14,41 +14,41 @@ down_revision: str | None = None
 def upgrade() -> None:
     op.create_table(
         "auth_users",
-        uuid_column("id"),
-        sa.Column("email", sa.String(320), nullable=False),
-        sa.Column("display_name", sa.String(100), nullable=True),
-        sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("password_hash", sa.String(512), nullable=False),
-        timestamp("created_at"),
-        timestamp("updated_at"),
-        primary_key("auth_users", "id"),
-        unique("auth_users", "email"),
+        ddl.uuid_column("id"),
+        ddl.column("email", sa.String(320)),
+        ddl.column("display_name", sa.String(100), nullable=True),
+        ddl.column("role", sa.String(16)),
+        ddl.column("password_hash", sa.String(512)),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
+        ddl.primary_key("auth_users", "id"),
+        ddl.unique("auth_users", "email"),
     )
     op.create_index("ix_auth_users_role", "auth_users", ["role"])
     op.create_table(
         "auth_sessions",
-        uuid_column("id"),
-        uuid_column("user_id"),
-        timestamp("created_at"),
-        timestamp("last_used_at"),
-        timestamp("expires_at"),
-        sa.Column("user_agent", sa.String(512), nullable=True),
-        timestamp("revoked_at", nullable=True),
-        primary_key("auth_sessions", "id"),
-        foreign_key("auth_sessions", "user_id", "auth_users", ondelete="CASCADE"),
+        ddl.uuid_column("id"),
+        ddl.uuid_column("user_id"),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("last_used_at"),
+        ddl.timestamp("expires_at"),
+        ddl.column("user_agent", sa.String(512), nullable=True),
+        ddl.timestamp("revoked_at", nullable=True),
+        ddl.primary_key("auth_sessions", "id"),
+        ddl.foreign_key("auth_sessions", "user_id", "auth_users", ondelete="CASCADE"),
     )
     op.create_index("ix_auth_sessions_user_id", "auth_sessions", ["user_id"])
     op.create_table(
         "auth_refresh_tokens",
-        sa.Column("id", sa.String(64), nullable=False),
-        uuid_column("session_id"),
-        timestamp("created_at"),
-        timestamp("expires_at"),
-        timestamp("used_at", nullable=True),
-        sa.Column("access_jti", sa.String(64), nullable=False),
-        timestamp("access_expires_at"),
-        primary_key("auth_refresh_tokens", "id"),
-        foreign_key("auth_refresh_tokens", "session_id", "auth_sessions", ondelete="CASCADE"),
+        ddl.column("id", sa.String(64)),
+        ddl.uuid_column("session_id"),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("used_at", nullable=True),
+        ddl.column("access_jti", sa.String(64)),
+        ddl.timestamp("access_expires_at"),
+        ddl.primary_key("auth_refresh_tokens", "id"),
+        ddl.foreign_key("auth_refresh_tokens", "session_id", "auth_sessions", ondelete="CASCADE"),
     )
     op.create_index("ix_auth_refresh_tokens_session_id", "auth_refresh_tokens", ["session_id"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import foreign_key, primary_key, timestamp, unique, uuid_column
+from streamstack.kernel import migrations as ddl
 
 revision: str = "auth_0002"
 down_revision: str | None = "auth_0001"
@@ -13,30 +13,30 @@ down_revision: str | None = "auth_0001"
 
 def upgrade() -> None:
     with op.batch_alter_table("auth_refresh_tokens") as batch:
-        batch.add_column(sa.Column("successor", sa.LargeBinary(), nullable=True))
+        batch.add_column(ddl.column("successor", sa.LargeBinary(), nullable=True))
     op.create_table(
         "auth_attempt_counters",
-        sa.Column("key", sa.String(64), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        timestamp("locked_until"),
-        timestamp("updated_at"),
-        primary_key("auth_attempt_counters", "key"),
+        ddl.column("key", sa.String(64)),
+        ddl.column("attempts", sa.Integer()),
+        ddl.timestamp("locked_until"),
+        ddl.timestamp("updated_at"),
+        ddl.primary_key("auth_attempt_counters", "key"),
     )
     op.create_index("ix_auth_attempt_counters_updated_at", "auth_attempt_counters", ["updated_at"])
     op.create_table(
         "auth_invites",
-        uuid_column("id"),
-        sa.Column("code_hash", sa.String(64), nullable=False),
-        uuid_column("created_by", nullable=True),
-        timestamp("created_at"),
-        timestamp("expires_at"),
-        timestamp("used_at", nullable=True),
-        uuid_column("used_by", nullable=True),
-        timestamp("revoked_at", nullable=True),
-        primary_key("auth_invites", "id"),
-        unique("auth_invites", "code_hash"),
-        foreign_key("auth_invites", "created_by", "auth_users", ondelete="SET NULL"),
-        foreign_key("auth_invites", "used_by", "auth_users", ondelete="SET NULL"),
+        ddl.uuid_column("id"),
+        ddl.column("code_hash", sa.String(64)),
+        ddl.uuid_column("created_by", nullable=True),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("used_at", nullable=True),
+        ddl.uuid_column("used_by", nullable=True),
+        ddl.timestamp("revoked_at", nullable=True),
+        ddl.primary_key("auth_invites", "id"),
+        ddl.unique("auth_invites", "code_hash"),
+        ddl.foreign_key("auth_invites", "created_by", "auth_users", ondelete="SET NULL"),
+        ddl.foreign_key("auth_invites", "used_by", "auth_users", ondelete="SET NULL"),
     )
 
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import (
-    foreign_key,
-    primary_key,
-    sequence_number,
-    timestamp,
-    unique,
-    uuid_column,
-)
+from streamstack.kernel import migrations as ddl
 
 revision: str = "auth_0003"
 down_revision: str | None = "auth_0002"
@@ -21,17 +14,17 @@ down_revision: str | None = "auth_0002"
 def _create_password_resets() -> None:
     op.create_table(
         "auth_password_resets",
-        uuid_column("id"),
-        uuid_column("user_id"),
-        sa.Column("code_hash", sa.String(64), nullable=False),
-        uuid_column("created_by", nullable=True),
-        timestamp("created_at"),
-        timestamp("expires_at"),
-        timestamp("used_at", nullable=True),
-        primary_key("auth_password_resets", "id"),
-        unique("auth_password_resets", "code_hash"),
-        foreign_key("auth_password_resets", "user_id", "auth_users", ondelete="CASCADE"),
-        foreign_key("auth_password_resets", "created_by", "auth_users", ondelete="SET NULL"),
+        ddl.uuid_column("id"),
+        ddl.uuid_column("user_id"),
+        ddl.column("code_hash", sa.String(64)),
+        ddl.uuid_column("created_by", nullable=True),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("used_at", nullable=True),
+        ddl.primary_key("auth_password_resets", "id"),
+        ddl.unique("auth_password_resets", "code_hash"),
+        ddl.foreign_key("auth_password_resets", "user_id", "auth_users", ondelete="CASCADE"),
+        ddl.foreign_key("auth_password_resets", "created_by", "auth_users", ondelete="SET NULL"),
     )
     op.create_index("ix_auth_password_resets_user_id", "auth_password_resets", ["user_id"])
 
@@ -39,21 +32,21 @@ def _create_password_resets() -> None:
 def _create_outbox() -> None:
     op.create_table(
         "auth_outbox",
-        sequence_number(),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("subject", sa.String(200), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        timestamp("created_at"),
-        timestamp("sent_at", nullable=True),
-        primary_key("auth_outbox", "seq"),
-        unique("auth_outbox", "event_id"),
+        ddl.sequence_number(),
+        ddl.column("event_id", sa.String(64)),
+        ddl.column("subject", sa.String(200)),
+        ddl.column("payload", sa.LargeBinary()),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("sent_at", nullable=True),
+        ddl.primary_key("auth_outbox", "seq"),
+        ddl.unique("auth_outbox", "event_id"),
     )
     op.create_index("ix_auth_outbox_sent_at", "auth_outbox", ["sent_at"])
 
 
 def upgrade() -> None:
     with op.batch_alter_table("auth_users") as batch:
-        batch.add_column(timestamp("disabled_at", nullable=True))
+        batch.add_column(ddl.timestamp("disabled_at", nullable=True))
     _create_password_resets()
     _create_outbox()
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import (
-    foreign_key,
-    primary_key,
-    sequence_number,
-    timestamp,
-    unique,
-    uuid_column,
-)
+from streamstack.kernel import migrations as ddl
 
 revision: str = "catalogue_0001"
 down_revision: str | None = None
@@ -27,27 +20,27 @@ def upgrade() -> None:
 def _create_media_items() -> None:
     op.create_table(
         "media_items",
-        uuid_column("id"),
-        sa.Column("title", sa.String(200), nullable=False),
-        sa.Column("title_key", sa.String(200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("s3_key", sa.String(1024), nullable=False),
-        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-        sa.Column("content_type", sa.String(255), nullable=False),
-        sa.Column("duration_seconds", sa.Float(), nullable=True),
-        sa.Column("video_codec", sa.String(64), nullable=True),
-        sa.Column("audio_codec", sa.String(64), nullable=True),
-        sa.Column("width", sa.Integer(), nullable=True),
-        sa.Column("height", sa.Integer(), nullable=True),
-        sa.Column("fps", sa.Float(), nullable=True),
-        sa.Column("thumbnail_s3_key", sa.String(1024), nullable=True),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        sa.Column("created_by", sa.String(255), nullable=False),
-        timestamp("created_at"),
-        timestamp("updated_at"),
-        timestamp("published_at", nullable=True),
-        primary_key("media_items", "id"),
+        ddl.uuid_column("id"),
+        ddl.column("title", sa.String(200)),
+        ddl.column("title_key", sa.String(200)),
+        ddl.column("description", sa.Text()),
+        ddl.column("status", sa.String(16)),
+        ddl.column("s3_key", sa.String(1024)),
+        ddl.column("size_bytes", sa.BigInteger()),
+        ddl.column("content_type", sa.String(255)),
+        ddl.column("duration_seconds", sa.Float(), nullable=True),
+        ddl.column("video_codec", sa.String(64), nullable=True),
+        ddl.column("audio_codec", sa.String(64), nullable=True),
+        ddl.column("width", sa.Integer(), nullable=True),
+        ddl.column("height", sa.Integer(), nullable=True),
+        ddl.column("fps", sa.Float(), nullable=True),
+        ddl.column("thumbnail_s3_key", sa.String(1024), nullable=True),
+        ddl.column("search_text", sa.Text()),
+        ddl.column("created_by", sa.String(255)),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
+        ddl.timestamp("published_at", nullable=True),
+        ddl.primary_key("media_items", "id"),
         sa.CheckConstraint("status IN ('draft', 'published')", name="ck_media_items_status"),
     )
     for name, columns in (
@@ -62,10 +55,10 @@ def _create_media_items() -> None:
 def _create_media_tags() -> None:
     op.create_table(
         "media_tags",
-        uuid_column("media_id"),
-        sa.Column("tag", sa.String(40), nullable=False),
-        primary_key("media_tags", "media_id", "tag"),
-        foreign_key("media_tags", "media_id", "media_items", ondelete="CASCADE"),
+        ddl.uuid_column("media_id"),
+        ddl.column("tag", sa.String(40)),
+        ddl.primary_key("media_tags", "media_id", "tag"),
+        ddl.foreign_key("media_tags", "media_id", "media_items", ondelete="CASCADE"),
     )
     op.create_index("ix_media_tags_tag_media_id", "media_tags", ["tag", "media_id"])
 
@@ -73,15 +66,15 @@ def _create_media_tags() -> None:
 def _create_outbox() -> None:
     op.create_table(
         "catalogue_outbox",
-        sequence_number(),
-        sa.Column("event_id", sa.String(36), nullable=False),
-        sa.Column("subject", sa.String(255), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        timestamp("created_at"),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        timestamp("sent_at", nullable=True),
-        primary_key("catalogue_outbox", "seq"),
-        unique("catalogue_outbox", "event_id"),
+        ddl.sequence_number(),
+        ddl.column("event_id", sa.String(36)),
+        ddl.column("subject", sa.String(255)),
+        ddl.column("payload", sa.LargeBinary()),
+        ddl.timestamp("created_at"),
+        ddl.column("attempts", sa.Integer()),
+        ddl.timestamp("sent_at", nullable=True),
+        ddl.primary_key("catalogue_outbox", "seq"),
+        ddl.unique("catalogue_outbox", "event_id"),
     )
     op.create_index(
         "ix_catalogue_outbox_pending",

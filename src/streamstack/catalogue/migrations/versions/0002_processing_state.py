@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from streamstack.kernel import migrations as ddl
+
 revision: str = "catalogue_0002"
 down_revision: str | None = "catalogue_0001"
 
@@ -29,16 +31,14 @@ _NEW_COLUMNS = (
 
 def upgrade() -> None:
     for column in (
-        sa.Column("original_playable", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("playable", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column(
-            "processing_state", sa.String(16), server_default=sa.text("'none'"), nullable=False
-        ),
-        sa.Column("processing_percent", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("processing_detail", sa.String(500), nullable=True),
-        sa.Column("renditions", sa.JSON(), server_default=sa.text("'[]'"), nullable=False),
-        sa.Column("has_hls", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("has_storyboard", sa.Boolean(), server_default=sa.false(), nullable=False),
+        ddl.column("original_playable", sa.Boolean(), server_default=sa.true()),
+        ddl.column("playable", sa.Boolean(), server_default=sa.true()),
+        ddl.column("processing_state", sa.String(16), server_default=sa.text("'none'")),
+        ddl.column("processing_percent", sa.Integer(), server_default=sa.text("0")),
+        ddl.column("processing_detail", sa.String(500), nullable=True),
+        ddl.column("renditions", sa.JSON(), server_default=sa.text("'[]'")),
+        ddl.column("has_hls", sa.Boolean(), server_default=sa.false()),
+        ddl.column("has_storyboard", sa.Boolean(), server_default=sa.false()),
     ):
         op.add_column("media_items", column)
     op.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import foreign_key, primary_key, timestamp, uuid_column
+from streamstack.kernel import migrations as ddl
 
 revision: str = "catalogue_0003"
 down_revision: str | None = "catalogue_0002"
@@ -14,14 +14,14 @@ down_revision: str | None = "catalogue_0002"
 def upgrade() -> None:
     op.create_table(
         "watch_progress",
-        uuid_column("user_id"),
-        uuid_column("media_id"),
-        sa.Column("position_seconds", sa.Float(), nullable=False),
-        sa.Column("duration_seconds", sa.Float(), nullable=True),
-        sa.Column("completed", sa.Boolean(), nullable=False),
-        timestamp("updated_at"),
-        primary_key("watch_progress", "user_id", "media_id"),
-        foreign_key("watch_progress", "media_id", "media_items", ondelete="CASCADE"),
+        ddl.uuid_column("user_id"),
+        ddl.uuid_column("media_id"),
+        ddl.column("position_seconds", sa.Float()),
+        ddl.column("duration_seconds", sa.Float(), nullable=True),
+        ddl.column("completed", sa.Boolean()),
+        ddl.timestamp("updated_at"),
+        ddl.primary_key("watch_progress", "user_id", "media_id"),
+        ddl.foreign_key("watch_progress", "media_id", "media_items", ondelete="CASCADE"),
         sa.CheckConstraint("position_seconds >= 0", name="ck_watch_progress_position_not_negative"),
     )
     op.create_index(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import primary_key, timestamp, uuid_column
+from streamstack.kernel import migrations as ddl
 
 revision: str = "ingest_0001"
 down_revision: str | None = None
@@ -14,32 +14,32 @@ down_revision: str | None = None
 def upgrade() -> None:
     op.create_table(
         "ingest_uploads",
-        uuid_column("id"),
-        sa.Column("kind", sa.String(8), nullable=False),
-        sa.Column("state", sa.String(16), nullable=False),
-        sa.Column("created_by", sa.String(64), nullable=False),
-        sa.Column("length", sa.BigInteger(), nullable=True),
-        sa.Column("received", sa.BigInteger(), nullable=False),
-        sa.Column("part_bytes", sa.Integer(), nullable=False),
-        sa.Column("object_key", sa.String(128), nullable=True),
-        sa.Column("container", sa.String(16), nullable=True),
-        sa.Column("multipart_id", sa.String(1024), nullable=True),
-        sa.Column("parts", sa.JSON(), nullable=False),
-        sa.Column("tail", sa.LargeBinary(), nullable=False),
-        sa.Column("upload_metadata", sa.Text(), nullable=False),
-        sa.Column("title", sa.String(200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("tags", sa.JSON(), nullable=False),
-        sa.Column("publish", sa.Boolean(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("error_status", sa.Integer(), nullable=True),
-        sa.Column("item", sa.JSON(), nullable=True),
-        timestamp("created_at"),
-        timestamp("updated_at"),
-        timestamp("expires_at"),
-        sa.Column("lease_token", sa.String(32), nullable=True),
-        timestamp("lease_until", nullable=True),
-        primary_key("ingest_uploads", "id"),
+        ddl.uuid_column("id"),
+        ddl.column("kind", sa.String(8)),
+        ddl.column("state", sa.String(16)),
+        ddl.column("created_by", sa.String(64)),
+        ddl.column("length", sa.BigInteger(), nullable=True),
+        ddl.column("received", sa.BigInteger()),
+        ddl.column("part_bytes", sa.Integer()),
+        ddl.column("object_key", sa.String(128), nullable=True),
+        ddl.column("container", sa.String(16), nullable=True),
+        ddl.column("multipart_id", sa.String(1024), nullable=True),
+        ddl.column("parts", sa.JSON()),
+        ddl.column("tail", sa.LargeBinary()),
+        ddl.column("upload_metadata", sa.Text()),
+        ddl.column("title", sa.String(200)),
+        ddl.column("description", sa.Text()),
+        ddl.column("tags", sa.JSON()),
+        ddl.column("publish", sa.Boolean()),
+        ddl.column("error", sa.Text(), nullable=True),
+        ddl.column("error_status", sa.Integer(), nullable=True),
+        ddl.column("item", sa.JSON(), nullable=True),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
+        ddl.timestamp("expires_at"),
+        ddl.column("lease_token", sa.String(32), nullable=True),
+        ddl.timestamp("lease_until", nullable=True),
+        ddl.primary_key("ingest_uploads", "id"),
     )
     op.create_index("ix_ingest_uploads_state", "ingest_uploads", ["state"])
     op.create_index("ix_ingest_uploads_expires_at", "ingest_uploads", ["expires_at"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel.migrations import foreign_key, primary_key, uuid_column
+from streamstack.kernel import migrations as ddl
 
 revision: str = "ingest_0002"
 down_revision: str | None = "ingest_0001"
@@ -35,11 +35,11 @@ def upgrade() -> None:
         batch.drop_column("tail")
     table = op.create_table(
         "ingest_upload_chunks",
-        uuid_column("upload_id"),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        primary_key("ingest_upload_chunks", "upload_id", "offset"),
-        foreign_key("ingest_upload_chunks", "upload_id", "ingest_uploads", ondelete="CASCADE"),
+        ddl.uuid_column("upload_id"),
+        ddl.column("offset", sa.BigInteger()),
+        ddl.column("data", sa.LargeBinary()),
+        ddl.primary_key("ingest_upload_chunks", "upload_id", "offset"),
+        ddl.foreign_key("ingest_upload_chunks", "upload_id", "ingest_uploads", ondelete="CASCADE"),
     )
     if chunks:
         op.bulk_insert(table, chunks)
@@ -47,7 +47,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("ingest_uploads") as batch:
-        batch.add_column(
-            sa.Column("tail", sa.LargeBinary(), nullable=False, server_default=sa.text("''"))
-        )
+        batch.add_column(ddl.column("tail", sa.LargeBinary(), server_default=sa.text("''")))
     op.drop_table("ingest_upload_chunks")
