@@ -176,6 +176,28 @@ class JobQueue(Protocol):
         ...
 
 
+class CheckedQueue(abc.ABC):
+    """What every adapter's :class:`JobQueue` does alike: its name is checked, its config is
+    the defaults unless one is given, and each job's id and kind are checked before it is
+    stored.
+
+    An adapter adds :meth:`_store`, ``consumer``, ``dead_letters``, ``backlog`` and ``ping``.
+    """
+
+    def __init__(self, name: str, config: QueueConfig | None) -> None:
+        self.name = check_queue(name)
+        self.config = config or QueueConfig()
+
+    async def enqueue(self, job_id: str, kind: str, payload: bytes) -> bool:
+        """Store a job; False when ``job_id`` was enqueued within the dedupe window."""
+        check_job(job_id, kind)
+        return await self._store(job_id, kind, payload)
+
+    @abc.abstractmethod
+    async def _store(self, job_id: str, kind: str, payload: bytes) -> bool:
+        """Store a checked job; False when ``job_id`` is a repeat within the dedupe window."""
+
+
 class HeldDelivery(abc.ABC):
     """What every adapter's :class:`Delivery` does alike: when to retry, when to give up,
     and that the dead-letter hook runs before a job is given up.

@@ -21,17 +21,7 @@ from typing import TypeVar
 
 import structlog
 
-from streamstack.kernel.jobs import (
-    Backlog,
-    DeadLetter,
-    DeadLetterHook,
-    HeldDelivery,
-    Job,
-    JobsUnavailable,
-    QueueConfig,
-    check_job,
-    check_queue,
-)
+from streamstack.kernel import jobs
 from streamstack.kernel.storage.private_files import private_directory, private_file
 
 T = TypeVar("T")
@@ -82,12 +72,11 @@ RETURNING id, kind, payload, deliveries
 _POLL_SECONDS = 0.25
 
 
-class EmbeddedJobQueue:
+class EmbeddedJobQueue(jobs.CheckedQueue):
     """A :class:`~streamstack.kernel.jobs.JobQueue` persisted to the SQLite file ``path``."""
 
-    def __init__(self, path: Path, name: str, config: QueueConfig | None = None) -> None:
-        self.name = check_queue(name)
-        self.config = config or QueueConfig()
+    def __init__(self, path: Path, name: str, config: jobs.QueueConfig | None = None) -> None:
+        super().__init__(name, config)
         # The queue's folder is its own: 0700 even if it existed; the file 0600 (SQLite gives
         # its -wal and -shm files the database file's mode).
         private_directory(path.parent, owned=True)
@@ -102,8 +91,7 @@ class EmbeddedJobQueue:
         self._lock = threading.Lock()
         self._wakeup: asyncio.Condition | None = None
 
-    async def enqueue(self, job_id: str, kind: str, payload: bytes) -> bool:
-        check_job(job_id, kind)
+    async def _store(self, job_id: str, kind: str, payload: bytes) -> bool:
 
         def insert(db: sqlite3.Connection) -> bool:
             now = time.time()
@@ -132,10 +120,12 @@ class EmbeddedJobQueue:
             await self._notify()
         return stored
 
-    async def consumer(self, on_dead_letter: DeadLetterHook | None = None) -> EmbeddedJobConsumer:
+    async def consumer(
+        self, on_dead_letter: jobs.DeadLetterHook | None = None
+    ) -> EmbeddedJobConsumer:
         return EmbeddedJobConsumer(self, on_dead_letter)
 
-    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letters(self, limit: int = 100) -> list[jobs.DeadLetter]:
         rows = await self._run(
             lambda db: db.execute(
                 "SELECT id, kind, payload, attempts, reason, failed_at FROM dead_jobs"
@@ -143,9 +133,9 @@ class EmbeddedJobQueue:
                 (self.name, limit),
             ).fetchall()
         )
-        return [DeadLetter(Job(i, k, p), a, r, f) for i, k, p, a, r, f in rows]
+        return [jobs.DeadLetter(jobs.Job(i, k, p), a, r, f) for i, k, p, a, r, f in rows]
 
-    async def backlog(self) -> Backlog:
+    async def backlog(self) -> jobs.Backlog:
         def count(db: sqlite3.Connection) -> tuple[int, int]:
             row = db.execute(
                 "SELECT count(*), coalesce(sum(lease IS NOT NULL AND visible_after > ?), 0)"
@@ -155,7 +145,7 @@ class EmbeddedJobQueue:
             return int(row[0]), int(row[1])
 
         total, running = await self._run(count)
-        return Backlog(waiting=total - running, running=running)
+        return jobs.Backlog(waiting=total - running, running=running)
 
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
@@ -167,7 +157,7 @@ class EmbeddedJobQueue:
 
     # --- used by consumers and deliveries ---------------------------------------------------
 
-    async def _claim(self, on_dead_letter: DeadLetterHook | None) -> EmbeddedDelivery | None:
+    async def _claim(self, on_dead_letter: jobs.DeadLetterHook | None) -> EmbeddedDelivery | None:
         lease = uuid.uuid4().hex
         now = time.time()
         params = {"queue": self.name, "now": now, "until": now + self.config.ack_wait}
@@ -175,7 +165,7 @@ class EmbeddedJobQueue:
         if not rows:
             return None
         job_id, kind, payload, deliveries = rows[0]
-        job = Job(job_id, kind, payload)
+        job = jobs.Job(job_id, kind, payload)
         return EmbeddedDelivery(self, job, int(deliveries), lease, on_dead_letter)
 
     async def _update(self, sql: str, *params: object) -> bool:
@@ -183,7 +173,7 @@ class EmbeddedJobQueue:
         changed = await self._run(lambda db: db.execute(sql, params).rowcount)
         return bool(changed)
 
-    async def _dead_letter(self, lease: str, letter: DeadLetter) -> bool:
+    async def _dead_letter(self, lease: str, letter: jobs.DeadLetter) -> bool:
         def move(db: sqlite3.Connection) -> bool:
             with _transaction(db):
                 db.execute(
@@ -221,7 +211,7 @@ class EmbeddedJobQueue:
         try:
             return await asyncio.to_thread(locked)
         except sqlite3.Error as exc:
-            raise JobsUnavailable(f"job queue {self.name!r} is unavailable: {exc}") from exc
+            raise jobs.JobsUnavailable(f"job queue {self.name!r} is unavailable: {exc}") from exc
 
 
 @contextlib.contextmanager
@@ -238,7 +228,7 @@ def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 class EmbeddedJobConsumer:
     """A :class:`~streamstack.kernel.jobs.JobConsumer` of an :class:`EmbeddedJobQueue`."""
 
-    def __init__(self, queue: EmbeddedJobQueue, on_dead_letter: DeadLetterHook | None) -> None:
+    def __init__(self, queue: EmbeddedJobQueue, on_dead_letter: jobs.DeadLetterHook | None) -> None:
         self._queue = queue
         self._on_dead_letter = on_dead_letter
         self._closed = False
@@ -261,16 +251,16 @@ class EmbeddedJobConsumer:
         self._closed = True
 
 
-class EmbeddedDelivery(HeldDelivery):
+class EmbeddedDelivery(jobs.HeldDelivery):
     """A :class:`~streamstack.kernel.jobs.Delivery` identified by its lease token."""
 
     def __init__(
         self,
         queue: EmbeddedJobQueue,
-        job: Job,
+        job: jobs.Job,
         attempt: int,
         lease: str,
-        on_dead_letter: DeadLetterHook | None = None,
+        on_dead_letter: jobs.DeadLetterHook | None = None,
     ) -> None:
         super().__init__(job, attempt, queue.config, on_dead_letter)
         self._queue = queue
@@ -299,5 +289,5 @@ class EmbeddedDelivery(HeldDelivery):
             self._lease,
         )
 
-    async def _bury(self, letter: DeadLetter) -> None:
+    async def _bury(self, letter: jobs.DeadLetter) -> None:
         await self._queue._dead_letter(self._lease, letter)

@@ -27,17 +27,7 @@ from nats.js import errors as js_errors
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType
 from nats.js.kv import KeyValue
 
-from streamstack.kernel.jobs import (
-    Backlog,
-    DeadLetter,
-    DeadLetterHook,
-    HeldDelivery,
-    Job,
-    JobsUnavailable,
-    QueueConfig,
-    check_job,
-    check_queue,
-)
+from streamstack.kernel import jobs
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
 
 log = structlog.get_logger(__name__)
@@ -48,21 +38,20 @@ _KIND_HEADER = "Streamstack-Job-Kind"
 
 def _unavailable(what: str, exc: Exception) -> Exception:
     """Map a transport failure to :class:`JobsUnavailable`; let answers through."""
-    if isinstance(exc, NatsUnavailable | JobsUnavailable):
+    if isinstance(exc, NatsUnavailable | jobs.JobsUnavailable):
         return exc
     if is_transport_failure(exc):
-        return JobsUnavailable(f"{what}: NATS is unavailable ({exc.__class__.__name__})")
+        return jobs.JobsUnavailable(f"{what}: NATS is unavailable ({exc.__class__.__name__})")
     return exc
 
 
-class NatsJobQueue:
+class NatsJobQueue(jobs.CheckedQueue):
     """A :class:`~streamstack.kernel.jobs.JobQueue` on a JetStream work-queue stream."""
 
     def __init__(
-        self, connection: NatsConnection, name: str, config: QueueConfig | None = None
+        self, connection: NatsConnection, name: str, config: jobs.QueueConfig | None = None
     ) -> None:
-        self.name = check_queue(name)
-        self.config = config or QueueConfig()
+        super().__init__(name, config)
         self.stream = f"jobs-{name}"
         self.subject_prefix = f"jobs.{name}"
         self._connection = connection
@@ -70,8 +59,7 @@ class NatsJobQueue:
         self._ready = False
         self._lock = asyncio.Lock()
 
-    async def enqueue(self, job_id: str, kind: str, payload: bytes) -> bool:
-        check_job(job_id, kind)
+    async def _store(self, job_id: str, kind: str, payload: bytes) -> bool:
         await self._ensure()
         js = await self._connection.jetstream()
         try:
@@ -85,7 +73,7 @@ class NatsJobQueue:
             raise _unavailable(f"job {job_id} not enqueued", exc) from exc
         return not ack.duplicate
 
-    async def consumer(self, on_dead_letter: DeadLetterHook | None = None) -> NatsJobConsumer:
+    async def consumer(self, on_dead_letter: jobs.DeadLetterHook | None = None) -> NatsJobConsumer:
         await self._ensure()
         js = await self._connection.jetstream()
         try:
@@ -94,7 +82,7 @@ class NatsJobQueue:
             raise _unavailable("job consumer not bound", exc) from exc
         return NatsJobConsumer(self, subscription, on_dead_letter)
 
-    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letters(self, limit: int = 100) -> list[jobs.DeadLetter]:
         await self._ensure()
         assert self._dead is not None
         try:
@@ -106,25 +94,25 @@ class NatsJobQueue:
             for key in keys:
                 entry = await self._dead.get(key)
                 if entry.value:
-                    letters.append(msgspec.json.decode(entry.value, type=DeadLetter))
+                    letters.append(msgspec.json.decode(entry.value, type=jobs.DeadLetter))
         except Exception as exc:
             raise _unavailable("dead letters not read", exc) from exc
         return sorted(letters, key=lambda letter: letter.failed_at)[:limit]
 
-    async def backlog(self) -> Backlog:
+    async def backlog(self) -> jobs.Backlog:
         await self._ensure()
         js = await self._connection.jetstream()
         try:
             info = await js.consumer_info(self.stream, CONSUMER)
         except Exception as exc:
             raise _unavailable("job backlog not read", exc) from exc
-        return Backlog(waiting=info.num_pending or 0, running=info.num_ack_pending or 0)
+        return jobs.Backlog(waiting=info.num_pending or 0, running=info.num_ack_pending or 0)
 
     async def ping(self) -> None:
         await self._connection.ping()
         await self._ensure()
 
-    async def _record_dead(self, letter: DeadLetter) -> None:
+    async def _record_dead(self, letter: jobs.DeadLetter) -> None:
         await self._ensure()
         assert self._dead is not None
         try:
@@ -179,7 +167,7 @@ class NatsJobConsumer:
     """A :class:`~streamstack.kernel.jobs.JobConsumer`: one pull subscription on the consumer."""
 
     def __init__(
-        self, queue: NatsJobQueue, subscription: Any, on_dead_letter: DeadLetterHook | None
+        self, queue: NatsJobQueue, subscription: Any, on_dead_letter: jobs.DeadLetterHook | None
     ) -> None:
         self._queue = queue
         self._subscription = subscription
@@ -210,14 +198,14 @@ class NatsJobConsumer:
             log.debug("jobs.unsubscribe_failed", error=exc.__class__.__name__)
 
 
-class NatsDelivery(HeldDelivery):
+class NatsDelivery(jobs.HeldDelivery):
     """A :class:`~streamstack.kernel.jobs.Delivery` wrapping one JetStream message."""
 
     def __init__(
-        self, queue: NatsJobQueue, message: Msg, on_dead_letter: DeadLetterHook | None = None
+        self, queue: NatsJobQueue, message: Msg, on_dead_letter: jobs.DeadLetterHook | None = None
     ) -> None:
         headers = message.headers or {}
-        job = Job(
+        job = jobs.Job(
             id=headers.get("Nats-Msg-Id", ""),
             kind=headers.get(_KIND_HEADER, message.subject.rsplit(".", 1)[-1]),
             payload=message.data,
@@ -246,7 +234,7 @@ class NatsDelivery(HeldDelivery):
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not extended", exc) from exc
 
-    async def _bury(self, letter: DeadLetter) -> None:
+    async def _bury(self, letter: jobs.DeadLetter) -> None:
         await self._queue._record_dead(letter)
         client = self._message._client
         try:
