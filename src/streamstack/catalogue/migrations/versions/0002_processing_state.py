@@ -9,6 +9,8 @@ playable only if the original is browser-safe (H.264 video, AAC or no audio, MP4
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,20 +19,11 @@ from streamstack.kernel import migrations as ddl
 revision: str = "catalogue_0002"
 down_revision: str | None = "catalogue_0001"
 
-_NEW_COLUMNS = (
-    "original_playable",
-    "playable",
-    "processing_state",
-    "processing_percent",
-    "processing_detail",
-    "renditions",
-    "has_hls",
-    "has_storyboard",
-)
 
-
-def upgrade() -> None:
-    for column in (
+def _new_columns() -> tuple[sa.Column[Any], ...]:
+    """The columns this revision adds to ``media_items``: new objects at every call, since a
+    column belongs to the one table it is added to."""
+    return (
         ddl.column("original_playable", sa.Boolean(), server_default=sa.true()),
         ddl.column("playable", sa.Boolean(), server_default=sa.true()),
         ddl.column("processing_state", sa.String(16), server_default=sa.text("'none'")),
@@ -39,7 +32,11 @@ def upgrade() -> None:
         ddl.column("renditions", sa.JSON(), server_default=sa.text("'[]'")),
         ddl.column("has_hls", sa.Boolean(), server_default=sa.false()),
         ddl.column("has_storyboard", sa.Boolean(), server_default=sa.false()),
-    ):
+    )
+
+
+def upgrade() -> None:
+    for column in _new_columns():
         op.add_column("media_items", column)
     op.execute(
         "UPDATE media_items SET original_playable = false, playable = false"
@@ -50,5 +47,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("media_items") as batch:
-        for name in reversed(_NEW_COLUMNS):
-            batch.drop_column(name)
+        for column in reversed(_new_columns()):
+            batch.drop_column(column.name)
