@@ -205,7 +205,7 @@ class CaptionChange(msgspec.Struct, frozen=True, kw_only=True):
     source: CaptionSource = "upload"
 
 
-CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(
+CREATE_MEDIA_ITEM = Operation(
     module="catalogue",
     name="create_item",
     path="/internal/v1/catalogue/items",
@@ -214,7 +214,7 @@ CREATE_MEDIA_ITEM: Operation[NewMediaItem, MediaItem] = Operation(
     access="admin",  # ingest registers an upload for the admin who uploaded it
 )
 
-UPDATE_PROCESSING: Operation[ProcessingUpdate, MediaItem] = Operation(
+UPDATE_PROCESSING = Operation(
     module="catalogue",
     name="update_processing",
     path="/internal/v1/catalogue/processing",
@@ -224,7 +224,7 @@ UPDATE_PROCESSING: Operation[ProcessingUpdate, MediaItem] = Operation(
 )
 
 
-CHANGE_CAPTION: Operation[CaptionChange, MediaItem] = Operation(
+CHANGE_CAPTION = Operation(
     module="catalogue",
     name="change_caption",
     path="/internal/v1/catalogue/captions",

@@ -119,7 +119,7 @@ class StreamTokenGrant(msgspec.Struct, frozen=True):
     """The item's caption tracks, by language, each with its WebVTT's URL."""
 
 
-ISSUE_STREAM_TOKEN: Operation[IssueStreamToken, StreamTokenGrant] = Operation(
+ISSUE_STREAM_TOKEN = Operation(
     module="streaming",
     name="issue_token",
     path="/internal/v1/stream/token",
