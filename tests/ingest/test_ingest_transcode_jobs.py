@@ -34,6 +34,7 @@ from streamstack.ingest.jobs import (
     sweep_scratch,
 )
 from streamstack.ingest.outputs import MANIFEST_NAME
+from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.jobs import Job
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.worker import JobRejected
@@ -217,7 +218,10 @@ async def handler_rig(
         handler = TranscodeHandler(
             client.app.state.backends.objects(settings.media_bucket),
             CatalogueClient(InProcessTransport(client.app.state.operations)),
-            WorkerLimits(preset="ultrafast", segment_seconds=1.0, progress_interval=0.2),
+            WorkerLimits(
+                encoding=TranscodeOptions(preset="ultrafast", segment_seconds=1.0),
+                progress_interval=0.2,
+            ),
         )
         yield Rig(settings, client, s3), handler
 

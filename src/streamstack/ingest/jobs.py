@@ -128,12 +128,11 @@ class TranscodeJobs:
 class WorkerLimits:
     """How a worker transcodes: encoder choices and the sandbox's limits."""
 
-    preset: str = "veryfast"
-    segment_seconds: float = 4.0
+    encoding: TranscodeOptions = dataclasses.field(default_factory=TranscodeOptions)
+    """Preset, segment length and largest frame; a job's pass sets the rest."""
     timeout_seconds: float = 3600.0
     memory_bytes: int = 0
     """``RLIMIT_AS`` of the transcoder; 0 budgets it from the source's frame size."""
-    max_pixels: int = 7680 * 4320
     spool_dir: Path | None = None
     """Where scratch directories go (None: the system's temporary directory)."""
     max_source_bytes: int = 10 * 1024**3
@@ -141,11 +140,9 @@ class WorkerLimits:
 
     def options(self, request: TranscodeRequest, max_rungs: int | None = None) -> TranscodeOptions:
         """The transcoder's options for one pass of a job."""
-        return TranscodeOptions(
-            segment_seconds=self.segment_seconds,
-            preset=self.preset,
+        return msgspec.structs.replace(
+            self.encoding,
             demuxer=request.demuxer,
-            max_pixels=self.max_pixels,
             max_rungs=max_rungs,
             # Subtitles once per job: with the whole ladder, not the early first rung.
             subtitles=max_rungs is None,

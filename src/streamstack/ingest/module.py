@@ -20,6 +20,7 @@ from streamstack.ingest.takedown import (
     takedown_events,
     takedown_queue_name,
 )
+from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
@@ -114,11 +115,13 @@ def transcode_worker(context: ModuleContext, queue: JobQueue) -> JobWorker:
         context.backends.objects(settings.media_bucket),
         CatalogueClient(context.transport("catalogue")),
         WorkerLimits(
-            preset=settings.transcode_preset,
-            segment_seconds=settings.transcode_segment_seconds,
+            encoding=TranscodeOptions(
+                preset=settings.transcode_preset,
+                segment_seconds=settings.transcode_segment_seconds,
+                max_pixels=settings.transcode_max_pixels,
+            ),
             timeout_seconds=settings.transcode_timeout_seconds,
             memory_bytes=settings.transcode_memory_bytes,
-            max_pixels=settings.transcode_max_pixels,
             spool_dir=settings.transcode_spool_dir,
             max_source_bytes=settings.max_upload_bytes,
         ),
