@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import aioboto3
-import aiohttp
 import structlog
-import yarl
 from aiobotocore.config import AioConfig
 from botocore.exceptions import (
     BotoCoreError,
@@ -47,6 +47,7 @@ from streamstack.kernel.storage import (
     check_object_key,
     within_limit,
 )
+from streamstack.kernel.storage.http_reads import HttpAnswer, HttpReads, HttpTarget, MalformedAnswer
 
 #: A failed write's multipart upload is aborted again, backing off, while S3 is away.
 ABORT_RETRY_FIRST_SECONDS = 0.5
@@ -104,46 +105,32 @@ class S3Client:
         )
         self._probe_client: Any = None
         self.breaker = CircuitBreaker("object store (S3)", self._probe, StorageUnavailable)
-        # Ranged reads go through presigned URLs on a plain pooled aiohttp session: a third of
-        # botocore's per-call CPU (issue 15.3; bench/first_byte.py).
-        self._pool_size = pool_size
-        self._timeout_seconds = timeout_seconds
-        self._http: aiohttp.ClientSession | None = None
+        # Ranged reads are GETs of presigned URLs on pooled connections of our own: a third
+        # of botocore's per-call CPU, and half of aiohttp's (issue 15.3; bench/first_byte.py).
+        self._reads = HttpReads(limit=pool_size, timeout_seconds=timeout_seconds)
 
-    async def fetch(self, url: str, headers: dict[str, str]) -> aiohttp.ClientResponse:
-        """Send a GET of a presigned ``url``, its body still to be read (close it).
+    async def fetch(
+        self, target: HttpTarget, headers: dict[str, str], chunk_size: int
+    ) -> HttpAnswer:
+        """Send a GET of a presigned URL, its body still to be read (release it).
 
         Fails at once while S3 is known to be down; an unreachable S3 opens the breaker;
-        a dropped pooled connection is retried once, as botocore would.
+        a pooled connection S3 closed meanwhile is replaced by a new one, once.
         """
         self.breaker.check()
-        if self._http is None:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                timeout=aiohttp.ClientTimeout(
-                    total=None, connect=self._timeout_seconds, sock_read=self._timeout_seconds
-                ),
-                auto_decompress=False,  # bytes as stored, whatever their Content-Encoding
-            )
-        target = yarl.URL(url, encoded=True)  # re-quoting would break the signature
         started = self.breaker.clock()
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                response = await self._http.get(target, headers=headers)
-            except aiohttp.ServerDisconnectedError as exc:  # a pooled connection went stale
-                if attempt + 1 < MAX_ATTEMPTS:
-                    continue
-                self.breaker.trip(started)
-                raise StorageUnavailable(f"object store unreachable: {exc!r}") from exc
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                self.breaker.trip(started)
-                raise StorageUnavailable(f"object store unreachable: {exc!r}") from exc
-            if response.status in (500, 502, 503, 504):
-                response.close()
-                raise StorageUnavailable(f"object store busy: {response.status}")
-            self.breaker.succeeded()
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            answer = await self._reads.get(target, headers, chunk_size)
+        except MalformedAnswer as exc:
+            raise StorageError(f"object store answered badly: {exc}") from exc
+        except OSError as exc:  # refused, reset, timed out (TimeoutError is one)
+            self.breaker.trip(started)
+            raise StorageUnavailable(f"object store unreachable: {exc!r}") from exc
+        if answer.status in (500, 502, 503, 504):
+            answer.release()
+            raise StorageUnavailable(f"object store busy: {answer.status}")
+        self.breaker.succeeded()
+        return answer
 
     async def get(self) -> Any:
         """The shared aiobotocore client; fails at once while S3 is known to be down."""
@@ -171,9 +158,7 @@ class S3Client:
         await self.breaker.close()
         await self._stack.aclose()
         self._client = self._probe_client = None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        self._reads.close()
 
     async def _connected(self) -> Any:
         if self._client is None:
@@ -195,30 +180,21 @@ class S3Client:
 
 
 class PresignedBody:
-    """A ranged GET of a presigned URL; closing it returns the connection to the pool."""
+    """A ranged GET of a presigned URL; closing it returns the connection to the pool.
 
-    def __init__(self, response: aiohttp.ClientResponse, chunk_size: int, info: ObjectInfo) -> None:
+    Its chunks are full ``chunk_size`` buffers (fewer, larger writes downstream: chunk size
+    decides streaming speed), each received straight from the socket.
+    """
+
+    def __init__(self, answer: HttpAnswer, info: ObjectInfo) -> None:
         self.info = info
-        self._response = response
-        self._chunk_size = chunk_size
+        self._answer = answer
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        # aiohttp hands over whatever has arrived, often a few KiB; gathering full chunks
-        # means fewer, larger writes downstream (chunk size decides streaming speed).
-        pending: list[bytes] = []
-        buffered = 0
-        content = self._response.content
+    async def __aiter__(self) -> AsyncIterator[bytearray]:
         try:
-            while piece := await content.read(self._chunk_size - buffered):
-                pending.append(piece)
-                buffered += len(piece)
-                if buffered >= self._chunk_size:
-                    yield b"".join(pending)
-                    pending.clear()
-                    buffered = 0
-            if pending:
-                yield b"".join(pending)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            while (chunk := await self._answer.next_chunk()) is not None:
+                yield chunk
+        except OSError as exc:  # broken or silent mid-body
             raise StorageUnavailable(f"object read failed: {exc.__class__.__name__}") from exc
         finally:
             await self.aclose()
@@ -226,7 +202,7 @@ class PresignedBody:
     async def aclose(self) -> None:
         # After the whole body this returns the connection to the pool; before, it closes
         # the connection (the rest of the body would have to be read first).
-        self._response.release()
+        self._answer.release()
 
 
 class S3ObjectStore:
@@ -236,7 +212,7 @@ class S3ObjectStore:
         self.bucket = bucket
         self._client = client
         #: key -> (monotonic time to renew at, presigned GET URL)
-        self._read_urls: dict[str, tuple[float, str]] = {}
+        self._read_urls: dict[str, tuple[float, HttpTarget]] = {}
 
     async def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist (dev and tests; compose creates them)."""
@@ -279,20 +255,20 @@ class S3ObjectStore:
             headers["Range"] = f"bytes={start}-{end}"
         if if_match is not None:
             headers["If-Match"] = if_match
-        response = await self._client.fetch(await self._read_url(key), headers)
-        if response.status == 403:
+        answer = await self._client.fetch(await self._read_url(key), headers, chunk_size)
+        if answer.status == 403:
             # Refused signature (clock jump, rotated credentials): sign anew, once.
-            response.close()
+            answer.release()
             self._read_urls.pop(key, None)
-            response = await self._client.fetch(await self._read_url(key), headers)
+            answer = await self._client.fetch(await self._read_url(key), headers, chunk_size)
         try:
-            info = _answer_info(key, response)
+            info = _answer_info(key, answer)
         except BaseException:
-            response.close()
+            answer.release()
             raise
-        return PresignedBody(response, chunk_size, info)
+        return PresignedBody(answer, info)
 
-    async def _read_url(self, key: str) -> str:
+    async def _read_url(self, key: str) -> HttpTarget:
         """A presigned GET URL for ``key``, signed once per :data:`READ_URL_SECONDS`."""
         now = time.monotonic()
         cached = self._read_urls.get(key)
@@ -300,10 +276,11 @@ class S3ObjectStore:
             return cached[1]
         url = await self.presigned_get(key, READ_URL_SECONDS)
         assert url is not None
+        target = HttpTarget(url)
         if len(self._read_urls) >= READ_URL_CACHE_SIZE:
             self._read_urls.pop(next(iter(self._read_urls)))  # the oldest
-        self._read_urls[key] = (now + READ_URL_SECONDS - READ_URL_RENEW_SECONDS, url)
-        return url
+        self._read_urls[key] = (now + READ_URL_SECONDS - READ_URL_RENEW_SECONDS, target)
+        return target
 
     async def write(
         self,
@@ -450,9 +427,9 @@ class S3ObjectStore:
             await s3.head_bucket(Bucket=self.bucket)
 
 
-def _answer_info(key: str, response: aiohttp.ClientResponse) -> ObjectInfo:
+def _answer_info(key: str, answer: HttpAnswer) -> ObjectInfo:
     """The whole object's info from a presigned GET's answer, or the port's error."""
-    status = response.status
+    status = answer.status
     if status == 404:
         raise ObjectNotFound(f"no object {key!r}")
     if status == 412:
@@ -461,18 +438,27 @@ def _answer_info(key: str, response: aiohttp.ClientResponse) -> ObjectInfo:
         raise RangeNotSatisfiable("range not satisfiable")
     if status not in (200, 206):
         raise StorageError(f"object store error: HTTP {status}")
-    headers = response.headers
-    size = int(headers["Content-Length"])
-    total = headers.get("Content-Range", "").rpartition("/")[2]  # "bytes 0-499/1000"
+    headers = answer.headers  # names in lower case
+    size = int(headers["content-length"])
+    total = headers.get("content-range", "").rpartition("/")[2]  # "bytes 0-499/1000"
     if total.isdigit():
         size = int(total)
-    return ObjectInfo(
-        key=key,
-        size=size,
-        etag=headers["ETag"],
-        last_modified=parsedate_to_datetime(headers["Last-Modified"]),
-        content_type=headers.get("Content-Type") or "application/octet-stream",
-    )
+    try:
+        return ObjectInfo(
+            key=key,
+            size=size,
+            etag=headers["etag"],
+            last_modified=_last_modified(headers["last-modified"]),
+            content_type=headers.get("content-type") or "application/octet-stream",
+        )
+    except (KeyError, ValueError) as exc:
+        raise StorageError(f"object store answer without {exc}") from exc
+
+
+@functools.lru_cache(maxsize=1024)
+def _last_modified(value: str) -> datetime:
+    """An HTTP date, parsed once: the same few objects are read again and again."""
+    return parsedate_to_datetime(value)
 
 
 def _code(exc: ClientError) -> str:
