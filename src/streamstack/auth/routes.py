@@ -94,6 +94,10 @@ class RefreshCookie:
         cookies = [self.carrying(issued.refresh.token)] if in_cookie else []
         return Response(body, status_code=200, cookies=cookies, headers=_NO_STORE)
 
+    def signed_out(self) -> Response[None]:
+        """The logout answer: no body, and the browser told to forget the refresh token."""
+        return Response(None, status_code=204, cookies=[self.cleared()])
+
     def _cookie(self, value: str, max_age: int) -> Cookie:
         return Cookie(
             key=REFRESH_COOKIE,
@@ -187,7 +191,7 @@ class MyAccountController(Controller):
     ) -> Response[None]:
         """Revoke this access token and its session."""
         await auth.logout(principal)
-        return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
+        return refresh_cookie.signed_out()
 
     @post("/logout-all", status_code=204, responses=SIGNED_OUT)
     async def logout_all(
@@ -195,7 +199,7 @@ class MyAccountController(Controller):
     ) -> Response[None]:
         """Revoke every session of the caller."""
         await auth.logout_all(principal)
-        return Response(None, status_code=204, cookies=[refresh_cookie.cleared()])
+        return refresh_cookie.signed_out()
 
     @get("/me")
     async def me(self, principal: Caller, auth: Auth) -> UserView:
