@@ -70,12 +70,12 @@ def create_app(
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
         state=State(
-            dict(
-                settings=settings,
-                backends=backends,
-                authenticator=authenticator,
-                operations=registry,
-            )
+            {
+                "settings": settings,
+                "backends": backends,
+                "authenticator": authenticator,
+                "operations": registry,
+            }
         ),
         logging_config=None,
         debug=False,
