@@ -27,6 +27,7 @@ from streamstack.kernel.storage import (
 )
 from streamstack.kernel.storage.http_reads import (
     AnswerBroken,
+    ChunkBuffers,
     HttpReads,
     HttpTarget,
     MalformedAnswer,
@@ -70,6 +71,27 @@ async def test_ranges_arrive_whole_in_full_chunks(
     assert b"".join(chunks) == DATA[start:end]
     assert all(len(chunk) == chunk_size for chunk in chunks[:-1])
     assert body.info.size == len(DATA) and body.info.content_type == "video/mp4"
+
+
+async def test_chunks_a_reader_still_holds_are_never_refilled(s3_store: S3ObjectStore) -> None:
+    held = [chunk async for chunk in await s3_store.read("v.bin", 0, 100_000, chunk_size=10_000)]
+    for start in (100_000, 200_000):
+        assert await read_all(await s3_store.read("v.bin", start, 100_000, chunk_size=10_000))
+    assert b"".join(held) == DATA[:100_000]
+
+
+def test_a_chunk_buffer_is_reused_only_once_nothing_refers_to_it() -> None:
+    buffers = ChunkBuffers(1024, keep=2)
+    first, second = buffers.take(), buffers.take()
+    assert first is not second and len(first) == len(second) == 1024
+    first_id = id(first)
+    view = memoryview(second)
+    del first, second
+
+    again = buffers.take()
+
+    assert id(again) == first_id  # nothing referred to it any more
+    assert buffers.take() is not view.obj  # a view still refers to the second one
 
 
 async def test_more_reads_than_the_pool_has_connections(s3_store: S3ObjectStore) -> None:
