@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy.engine import Row
 
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.contracts.catalogue import (
@@ -18,7 +17,6 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     MediaWithdrawn,
     NewMediaItem,
-    ProcessingState,
     ProcessingUpdate,
     Rendition,
     object_prefix,
@@ -69,48 +67,87 @@ def poster_url(item_id: uuid.UUID) -> str:
     return f"/api/v1/stream/thumbnails/{item_id}-poster.jpg"
 
 
+#: The stored columns an item's public shape is built from, in the order
+#: :func:`item_from_values` takes their values. The list reads exactly these.
+SHOWN_COLUMNS = (
+    MediaItemRow.id,
+    MediaItemRow.title,
+    MediaItemRow.description,
+    MediaItemRow.status,
+    MediaItemRow.s3_key,
+    MediaItemRow.size_bytes,
+    MediaItemRow.content_type,
+    MediaItemRow.duration_seconds,
+    MediaItemRow.video_codec,
+    MediaItemRow.audio_codec,
+    MediaItemRow.width,
+    MediaItemRow.height,
+    MediaItemRow.fps,
+    MediaItemRow.thumbnail_s3_key,
+    MediaItemRow.created_by,
+    MediaItemRow.created_at,
+    MediaItemRow.updated_at,
+    MediaItemRow.published_at,
+    MediaItemRow.playable,
+    MediaItemRow.processing_state,
+    MediaItemRow.processing_percent,
+    MediaItemRow.processing_detail,
+    MediaItemRow.renditions,
+    MediaItemRow.has_hls,
+    MediaItemRow.has_storyboard,
+)
+
+
 def to_media_item(
-    row: MediaItemRow | Row[Any],
+    row: MediaItemRow,
     tags: Sequence[str],
     captions: Sequence[CaptionTrackRow] = (),
     *,
     admin: bool = True,
 ) -> MediaItem:
-    """The public shape of a stored item (its ORM row, or a row of the listing query with the
-    same columns) and its caption tracks; ``processing_detail`` only for ``admin``."""
-    return MediaItem(
-        id=str(row.id),
-        title=row.title,
-        description=row.description,
-        status="published" if row.status == "published" else "draft",
-        s3_key=row.s3_key,
-        size_bytes=row.size_bytes,
-        content_type=row.content_type,
-        duration_seconds=row.duration_seconds,
-        video_codec=row.video_codec,
-        audio_codec=row.audio_codec,
-        width=row.width,
-        height=row.height,
-        fps=row.fps,
-        thumbnail_s3_key=row.thumbnail_s3_key,
-        thumbnail_url=thumbnail_url(row.id) if row.thumbnail_s3_key else None,
-        tags=list(tags),
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
+    """The public shape of a stored item and its caption tracks; ``processing_detail``
+    only for ``admin``."""
+    values = [getattr(row, column.key) for column in SHOWN_COLUMNS]
+    return item_from_values(values, tags, captions, admin=admin)
+
+
+#: Their names, which are the names of the :class:`MediaItem` fields they fill.
+_SHOWN_NAMES = tuple(column.key for column in SHOWN_COLUMNS)
+
+
+def item_from_values(
+    values: Sequence[Any],
+    tags: Sequence[str],
+    captions: Sequence[CaptionTrackRow] = (),
+    *,
+    admin: bool,
+) -> MediaItem:
+    """The public shape of an item from the values of :data:`SHOWN_COLUMNS`, in their order
+    (more values may follow: a list row's tags and total).
+
+    By position: a list page's rows are SQLAlchemy rows, and reading their 25 values by
+    name cost three times as much as building the item (24 items to a page).
+    """
+    shown = dict(zip(_SHOWN_NAMES, values, strict=False))
+    item_id, thumbnail = shown["id"], shown["thumbnail_s3_key"]
+    shown.update(
+        id=str(item_id),
+        status="published" if shown["status"] == "published" else "draft",
         # bool(): a listing row's flags may come as SQLite's 0/1.
-        playable=bool(row.playable),
-        # Only the service writes the column, always a ProcessingState.
-        processing_state=cast(ProcessingState, row.processing_state),
-        processing_percent=row.processing_percent,
-        processing_detail=row.processing_detail if admin else None,
+        playable=bool(shown["playable"]),
+        has_hls=bool(shown["has_hls"]),
+        has_storyboard=bool(shown["has_storyboard"]),
+        processing_detail=shown["processing_detail"] if admin else None,
         renditions=[
-            Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in row.renditions
+            Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in shown["renditions"]
         ],
-        has_hls=bool(row.has_hls),
-        has_storyboard=bool(row.has_storyboard),
-        poster_url=poster_url(row.id) if row.thumbnail_s3_key else None,
+    )
+    # processing_state: only the service writes the column, always a ProcessingState.
+    return MediaItem(
+        **shown,
+        thumbnail_url=thumbnail_url(item_id) if thumbnail else None,
+        poster_url=poster_url(item_id) if thumbnail else None,
+        tags=list(tags),
         captions=[to_caption_track(caption) for caption in captions],
     )
 

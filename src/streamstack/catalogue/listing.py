@@ -31,7 +31,7 @@ from typing import Any
 import structlog
 from sqlalchemy.engine import Row
 
-from streamstack.catalogue.items import to_media_item
+from streamstack.catalogue.items import item_from_values
 from streamstack.catalogue.repository import TAG_SEPARATOR
 from streamstack.catalogue.schemas import MediaPage
 from streamstack.contracts.catalogue import MediaItem
@@ -163,4 +163,4 @@ class ListingCache:
 def listed_item(row: Row[Any], *, admin: bool) -> MediaItem:
     """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`."""
     tags: Sequence[str] = sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else []
-    return to_media_item(row, tags, admin=admin)
+    return item_from_values(row, tags, admin=admin)

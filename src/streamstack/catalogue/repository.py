@@ -52,6 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import ClauseAdapter
 
+from streamstack.catalogue.items import SHOWN_COLUMNS
 from streamstack.catalogue.models import (
     CaptionTrackRow,
     MediaItemRow,
@@ -394,35 +395,6 @@ async def reading(database: Database) -> AsyncIterator[CatalogueStore]:
 #: Joins an item's tags in one column; a tag is one line, so it never holds this character.
 TAG_SEPARATOR = "\x1f"
 
-#: What a list shows of an item: explicit columns, no ORM objects built.
-LISTED_COLUMNS = (
-    MediaItemRow.id,
-    MediaItemRow.title,
-    MediaItemRow.description,
-    MediaItemRow.status,
-    MediaItemRow.s3_key,
-    MediaItemRow.size_bytes,
-    MediaItemRow.content_type,
-    MediaItemRow.duration_seconds,
-    MediaItemRow.video_codec,
-    MediaItemRow.audio_codec,
-    MediaItemRow.width,
-    MediaItemRow.height,
-    MediaItemRow.fps,
-    MediaItemRow.thumbnail_s3_key,
-    MediaItemRow.created_by,
-    MediaItemRow.created_at,
-    MediaItemRow.updated_at,
-    MediaItemRow.published_at,
-    MediaItemRow.playable,
-    MediaItemRow.processing_state,
-    MediaItemRow.processing_percent,
-    MediaItemRow.processing_detail,
-    MediaItemRow.renditions,
-    MediaItemRow.has_hls,
-    MediaItemRow.has_storyboard,
-)
-
 
 class ItemPages:
     """Pages of items read with Core on one connection: the items, their tags and the
@@ -440,7 +412,7 @@ class ItemPages:
         offset: int,
         total: int | None = None,
     ) -> tuple[list[Row[Any]], int]:
-        """The rows of one page (``LISTED_COLUMNS``, then ``tags``, then ``total``) and
+        """The rows of one page (``SHOWN_COLUMNS``, then ``tags``, then ``total``) and
         how many items match in all (counted only when ``total`` is not known already);
         searches are ordered by relevance first."""
         shape = PageShape(
@@ -521,7 +493,7 @@ def _page_statements(shape: PageShape) -> tuple[Executable, Executable]:
         keys = _paged(select(MediaItemRow.id).where(*conditions).order_by(*ordering))
         order = ordering
     statement = (
-        select(*LISTED_COLUMNS, _tags(shape.dialect).label("tags"), known.label("total"))
+        select(*SHOWN_COLUMNS, _tags(shape.dialect).label("tags"), known.label("total"))
         .join_from(MediaItemRow, keys, MediaItemRow.id == keys.c.id)
         .order_by(*order)
     )

@@ -92,7 +92,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     on SQLite."""
     if url.startswith("sqlite"):
         private_file(Path(url.split("///", 1)[1]))  # password hashes: 0600 from the start
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # A pool as large as PostgreSQL's: past SQLAlchemy's default five, every request
+        # opened a connection of its own (a thread, the file, three pragmas) and closed it.
+        engine = create_async_engine(
+            url, pool_size=2 * pool_size, max_overflow=0, connect_args={"timeout": 30}
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
