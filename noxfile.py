@@ -5,6 +5,7 @@ Run them through ``./noxw -s NAME`` so nothing needs installing first.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,13 @@ import nox
 ROOT = Path(__file__).parent
 WEB = ROOT / "web"
 nox.options.sessions = ["tests"]
+
+#: pytest worker processes in the ``tests`` session (pytest-xdist). Most of the suite's wall
+#: time is spent waiting (server start-ups, restarts, subprocesses, timeouts): one pytest
+#: uses less than one of CI's 2 cores, so two workers, each with its own PostgreSQL, NATS
+#: and S3 servers, finish sooner. ``STREAMSTACK_TEST_WORKERS=0`` runs the suite in one
+#: process as before (``-- -n 0`` does the same for one run).
+TEST_WORKERS = os.environ.get("STREAMSTACK_TEST_WORKERS", "2")
 
 
 def project_python(session: nox.Session, extras: str = "", *, compile_all: bool = True) -> Path:
@@ -157,7 +165,23 @@ def tests(session: nox.Session) -> None:
         npm(session, "test")  # alone: its tests have time limits, sharing the cores risks them
     build_web(session, typechecked=True)
     env = {"STREAMSTACK_WEB_DIST_DIR": str(WEB / "dist")}
-    session.run(str(bin_ / "python"), "-m", "pytest", *session.posargs, external=True, env=env)
+    session.run(
+        str(bin_ / "python"),
+        *("-m", "pytest", *pytest_workers(), *session.posargs),
+        external=True,
+        env=env,
+    )
+
+
+def pytest_workers() -> list[str]:
+    """pytest-xdist options for :data:`TEST_WORKERS` workers (none for 0 or 1).
+
+    ``--dist loadfile``: a file's tests run in one worker, so its module-scoped fixtures
+    (apps, server processes) are built once, as in a single-process run.
+    """
+    if TEST_WORKERS in ("", "0", "1"):
+        return []
+    return ["-n", TEST_WORKERS, "--dist", "loadfile"]
 
 
 @nox.session(python=False)

@@ -82,13 +82,16 @@ async def test_a_missing_thumbnail_is_404(rig: StreamRig) -> None:
     assert_error(response, 404, "thumbnail_not_found")
 
 
+# A fixed id, not uuid4(): test ids must be the same at every collection (pytest --lf,
+# pytest-xdist's workers compare their collections).
+SOME_ID = uuid.UUID("3f2c8a4e-9b1d-4c6e-8f7a-2d5b0e1c9a34")
 INVALID_NAMES = [
     "abc.jpg",
-    f"{uuid.uuid4()}.png",
-    f"{uuid.uuid4()}.jpg.exe",
-    f"{uuid.uuid4()}",
-    f"{str(uuid.uuid4()).upper()}.jpg",
-    f"{uuid.uuid4().hex}.jpg",
+    f"{SOME_ID}.png",
+    f"{SOME_ID}.jpg.exe",
+    f"{SOME_ID}",
+    f"{str(SOME_ID).upper()}.jpg",
+    f"{SOME_ID.hex}.jpg",
     "..%2F..%2Fetc%2Fpasswd",
     "%2e%2e.jpg",
     ".jpg",
