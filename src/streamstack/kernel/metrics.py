@@ -180,6 +180,9 @@ class RequestMetrics:
         self.app_name = app_name
         self._in_flight: dict[int, HTTPScope] = {}
         self._progress: dict[tuple[str, str], Any] = {}
+        #: Run first at every scrape: hands over requests that ended but are not counted
+        #: yet (the middleware counts them once per loop iteration).
+        self.before_scrape: Callable[[], None] = lambda: None
         _request_metrics.add(self)
 
     def started(self, scope: HTTPScope) -> None:
@@ -212,6 +215,7 @@ class RequestMetrics:
 
     def refresh_in_progress(self) -> None:
         """Set the in-progress gauge of every route this app has served (at a scrape)."""
+        self.before_scrape()
         counts: Tally[tuple[str, str]] = Tally(
             (str(scope["method"]), template)
             for scope in list(self._in_flight.values())
