@@ -34,6 +34,7 @@ from streamstack.app import create_app
 from streamstack.cli import apply_migrations
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
 from streamstack.kernel.module import ModuleDefinition
+from streamstack.kernel.response_writes import HeadWithBodyProtocol
 from streamstack.kernel.storage.private_files import private_file
 from streamstack.settings import MODULE_NAMES, Settings
 
@@ -224,6 +225,7 @@ async def uvicorn_server(app: Litestar, port: int | None = None) -> AsyncIterato
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=3,
+            http=HeadWithBodyProtocol,  # as `streamstack serve` runs it
         )
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

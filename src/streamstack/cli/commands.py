@@ -125,6 +125,7 @@ def serve_app(
     import uvicorn
 
     from streamstack.app import create_app
+    from streamstack.kernel.response_writes import HeadWithBodyProtocol
 
     app = create_app(settings, definitions)
     # Litestar runs on_startup hooks after the lifespan has prepared the backends (botocore's
@@ -144,6 +145,7 @@ def serve_app(
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
         proxy_headers=True,
         server_header=False,
+        http=HeadWithBodyProtocol,  # a response's head leaves with its body's first bytes
     )
 
 

@@ -1,0 +1,112 @@
+"""uvicorn's HTTP/1.1 protocol, sending a response's head together with its first body bytes.
+
+uvicorn writes the status line and headers as soon as ``http.response.start`` arrives, in
+a send of their own, and the body in the next. On loopback each send also runs the
+receiving side of TCP; for a 1 MiB range from the page cache the head's send was a fifth
+of the stream route's CPU (py-spy, bench/throughput.py). Here a short ``bytes`` write is
+held until the event loop's current step ends: a body written in that step goes out with
+it in one ``writev``, and otherwise it is sent then, as uvicorn would have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+#: Writes of ``bytes`` up to this size are held for the next write (a head is a few hundred).
+HOLD_BYTES = 16 * 1024
+
+
+class HeadHoldingTransport(asyncio.Transport):
+    """A transport that holds one short write until the next write or the loop's next step.
+
+    Only immutable ``bytes`` are held: a ``bytearray`` or a view (a reused buffer, a mapped
+    file) goes to the socket at once, after whatever was held.
+    """
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.writelines((held, data))
+        elif type(data) is bytes and len(data) <= HOLD_BYTES:
+            self._held = data
+            self._loop.call_soon(self.flush)
+        else:
+            self._transport.write(data)
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        self.flush()
+        self._transport.writelines(list_of_data)
+
+    def flush(self) -> None:
+        """Send what is held, if anything."""
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.flush()
+        self._transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._transport.get_protocol()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + len(self._held or b"")
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+
+class HeadWithBodyProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
+    (``uvicorn.run(..., http=HeadWithBodyProtocol)``)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(HeadHoldingTransport(transport, self.loop))

@@ -1,0 +1,157 @@
+"""The served protocol (``kernel/response_writes.py``): uvicorn's, except that a response's
+head waits for its body's first bytes within one step of the event loop.
+
+A real uvicorn on loopback and a raw ASGI app; the client reads raw bytes, so the framing
+itself is checked. A head must never wait for a body that comes later, bodies of every
+kind arrive whole and in order, and keep-alive and close behave as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from streamstack.kernel.response_writes import HOLD_BYTES, HeadWithBodyProtocol
+from support.apps import free_port
+
+BIG = bytes(range(256)) * 4096  # 1 MiB
+#: Set by the test once it has read a head; the app holds that response's body until then.
+head_seen = threading.Event()
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    path = scope["path"]
+    if path == "/late":  # the body only after the client has seen the head
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+        )
+        seen = await asyncio.to_thread(head_seen.wait, 10)
+        await send({"type": "http.response.body", "body": b"ok" if seen else b"no"})
+        return
+    if path == "/chunked":  # many short writes, no Content-Length
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for piece in (b"a", b"bb", b"ccc"):
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if path == "/not-modified":
+        await send({"type": "http.response.start", "status": 304, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    bodies: dict[str, bytes | bytearray | memoryview] = {
+        "/small": b"small",
+        "/held-size": b"h" * HOLD_BYTES,
+        "/big-bytes": BIG,
+        "/big-bytearray": bytearray(BIG),
+        "/big-view": memoryview(BIG)[1:],
+    }
+    body = bodies[path]
+    headers = [(b"content-length", str(len(body)).encode())]
+    if "close" in scope["query_string"].decode():
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", http=HeadWithBodyProtocol
+    )
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    while not served.started:
+        assert thread.is_alive()
+        time.sleep(0.02)
+    yield port
+    served.should_exit = True
+    thread.join(20)
+
+
+class Connection:
+    """One raw keep-alive connection to the server."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def head(self, path: str, method: str = "GET") -> dict[str, str]:
+        self.writer.write(f"{method} {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+        raw = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 10)
+        status, *lines = raw.decode("latin-1").split("\r\n")[:-2]
+        fields = dict(line.lower().split(": ", 1) for line in lines)
+        return {"status": status.split()[1], **fields}
+
+    async def get(self, path: str, method: str = "GET") -> tuple[dict[str, str], bytes]:
+        head = await self.head(path, method)
+        if head.get("transfer-encoding") == "chunked":
+            body = b""
+            while size := int(await self.reader.readuntil(b"\r\n"), 16):
+                body += await self.reader.readexactly(size + 2)
+                body = body[:-2]
+            await self.reader.readexactly(2)
+            return head, body
+        length = 0 if method == "HEAD" else int(head.get("content-length", "0"))
+        return head, await asyncio.wait_for(self.reader.readexactly(length), 10)
+
+
+@pytest.fixture
+async def connection(server: int) -> AsyncIterator[Connection]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    yield Connection(reader, writer)
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/small", b"small"),
+        ("/held-size", b"h" * HOLD_BYTES),
+        ("/big-bytes", BIG),
+        ("/big-bytearray", BIG),
+        ("/big-view", BIG[1:]),
+    ],
+)
+async def test_bodies_arrive_whole_on_one_connection(
+    connection: Connection, path: str, body: bytes
+) -> None:
+    for _ in range(3):
+        head, got = await connection.get(path)
+        assert head["status"] == "200" and got == body
+
+
+async def test_a_head_does_not_wait_for_a_later_body(connection: Connection) -> None:
+    head_seen.clear()
+    head = await connection.head("/late")
+    head_seen.set()
+    body = await asyncio.wait_for(connection.reader.readexactly(2), 10)
+    assert head["status"] == "200" and body == b"ok"
+
+
+async def test_short_writes_stay_in_order(connection: Connection) -> None:
+    _, body = await connection.get("/chunked")
+    assert body == b"abbccc"
+    assert (await connection.get("/small"))[1] == b"small"
+
+
+async def test_answers_without_a_body(connection: Connection) -> None:
+    head, body = await connection.get("/not-modified")
+    assert head["status"] == "304" and body == b""
+    head, body = await connection.get("/big-bytes", method="HEAD")
+    assert head["content-length"] == str(len(BIG)) and body == b""
+    assert (await connection.get("/small"))[1] == b"small"
+
+
+async def test_connection_close_after_the_whole_body(connection: Connection) -> None:
+    head, body = await connection.get("/small?close")
+    assert head["connection"] == "close" and body == b"small"
+    assert await asyncio.wait_for(connection.reader.read(), 10) == b""  # then closed
