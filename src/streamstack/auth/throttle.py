@@ -103,11 +103,10 @@ class AttemptThrottle:
         )
 
     async def login_succeeded(self, attempts: AttemptRepository, email: str, address: str) -> None:
-        """The owner signed in: forget this email + address, give back the attempt elsewhere."""
+        """The owner signed in: forget this email + address, give back the attempt elsewhere
+        (one statement)."""
         (pair, _), *others = self._login_keys(email, address)
-        await attempts.forget(pair)
-        for key, free in others:
-            await attempts.release(key, free)
+        await attempts.settle(pair, others)
 
     async def reserve_address(
         self,
