@@ -137,9 +137,10 @@ def test_two_worker_processes_share_the_queue(
     admin = bearer(mint_token(signing, role="admin", user_id=ADMIN))
 
     with running([api, *(process for process, _ in workers)]):
+        for process, _ in workers:  # all three start at once: a start-up is seconds of CPU
+            process.start()
         start_all([api])
         for process, url in workers:
-            process.start()
             process.wait_until(f"{url}/ready")
         ids = []
         for index in range(JOBS):
