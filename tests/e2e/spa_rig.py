@@ -6,10 +6,12 @@ from here (``from e2e.spa_rig import ...``).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -153,9 +155,16 @@ def built_web_dist() -> Path:
     if npm is None:
         skip_or_fail("npm is not installed: the SPA must be built for the end-to-end test")
     assert npm is not None
-    if not (web / "node_modules").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True, timeout=600)
-    subprocess.run([npm, "run", "build"], cwd=web, check=True, timeout=600)
+    # One build at a time: pytest-xdist workers both reach here when web/dist is missing.
+    lock_path = Path(tempfile.gettempdir()) / f"streamstack-web-build-{os.getuid()}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (dist / "index.html").is_file():
+            return dist  # another worker built it meanwhile
+        if not (web / "node_modules").is_dir():
+            npm_ci = [npm, "ci", "--no-audit", "--no-fund"]
+            subprocess.run(npm_ci, cwd=web, check=True, timeout=600)
+        subprocess.run([npm, "run", "build"], cwd=web, check=True, timeout=600)
     assert (dist / "index.html").is_file(), f"npm run build did not produce {dist}/index.html"
     return dist
 
