@@ -29,9 +29,8 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import Row
 
-from streamstack.catalogue.items import item_from_values
+from streamstack.catalogue.items import SHOWN_COLUMNS, item_from_values
 from streamstack.catalogue.repository import TAG_SEPARATOR
 from streamstack.catalogue.schemas import MediaPage
 from streamstack.contracts.catalogue import MediaItem
@@ -160,7 +159,9 @@ class ListingCache:
             await subscription.unsubscribe()
 
 
-def listed_item(row: Row[Any], *, admin: bool) -> MediaItem:
-    """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`."""
-    tags: Sequence[str] = sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else []
+def listed_item(row: Sequence[Any], *, admin: bool) -> MediaItem:
+    """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`:
+    the values of ``SHOWN_COLUMNS``, then the tags, then the total."""
+    joined = row[len(SHOWN_COLUMNS)]
+    tags: Sequence[str] = sorted(joined.split(TAG_SEPARATOR)) if joined else []
     return item_from_values(row, tags, admin=admin)
