@@ -21,6 +21,7 @@ __all__ = [
     "Principal",
     "authenticate",
     "bearer_token",
+    "optional_principal",
     "provide_call_context",
     "provide_principal",
     "provide_viewer",
@@ -74,11 +75,16 @@ async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Prin
     return await authenticate(request)
 
 
+async def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller if signed in (None without a bearer token, 401 for a bad one)."""
+    if bearer_token(connection) is None:
+        return None
+    return await authenticate(connection)
+
+
 async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """DI provider for optional sign-in: None without a bearer token, 401 for a bad one."""
-    if bearer_token(request) is None:
-        return None
-    return await authenticate(request)
+    return await optional_principal(request)
 
 
 async def provide_call_context(request: ASGIConnection[Any, Any, Any, Any]) -> CallContext:
