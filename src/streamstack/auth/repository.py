@@ -10,6 +10,7 @@ connections on SQLite.
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,8 +21,11 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Integer,
+    String,
     Table,
     Update,
+    bindparam,
     case,
     delete,
     func,
@@ -378,27 +382,10 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         sign-in settling and one reserving the same keys queue instead of deadlocking on
         Postgres (SQLite serialises writers anyway).
         """
-        names = [forgotten, *(key for key, _ in released)]
-        key, attempts = AttemptCounter.key, AttemptCounter.attempts
-        in_order = (
-            select(key)
-            .where(key.in_(names))
-            .order_by(case({name: rank for rank, name in enumerate(names)}, value=key))
-            .with_for_update()
-        )
-        free = case(dict(released), value=key)
-        await self.session.execute(
-            update_rows(
-                AttemptCounter,
-                key.in_(in_order),
-                attempts > 0,
-                attempts=case((key == forgotten, 0), else_=attempts - 1),
-                locked_until=case(
-                    ((key == forgotten) | (attempts - 1 < free), UNLOCKED),
-                    else_=AttemptCounter.locked_until,
-                ),
-            )
-        )
+        params: dict[str, str | int] = {"forgotten": forgotten}
+        for n, (key, free) in enumerate(released):
+            params |= {f"key_{n}": key, f"free_{n}": free}
+        await self.session.execute(_settle_statement(len(released)), params)
 
     async def sweep(
         self, now: datetime.datetime, idle_seconds: int, *, one_in: int = _SWEEP_ONE_IN
@@ -417,6 +404,38 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
             .with_for_update(skip_locked=True)
         )
         await self.session.execute(delete(AttemptCounter).where(AttemptCounter.key.in_(idle)))
+
+
+@functools.cache
+def _settle_statement(released: int) -> Update:
+    """:meth:`AttemptRepository.settle`'s statement for ``released`` keys besides the
+    forgotten one, with bound values (``forgotten``, ``key_N``, ``free_N``).
+
+    Built once: every successful sign-in runs it, and building it anew (cases, a sub-select,
+    its cache key) cost about as much event-loop CPU as running it.
+    """
+    key, attempts = AttemptCounter.key, AttemptCounter.attempts
+    forgotten = bindparam("forgotten", type_=String)
+    keys = [bindparam(f"key_{n}", type_=String) for n in range(released)]
+    in_order = (
+        select(key)
+        .where(key.in_([forgotten, *keys]))
+        .order_by(case(*((key == name, rank) for rank, name in enumerate([forgotten, *keys]))))
+        .with_for_update()
+    )
+    free = case(
+        *((key == name, bindparam(f"free_{n}", type_=Integer)) for n, name in enumerate(keys))
+    )
+    return update_rows(
+        AttemptCounter,
+        key.in_(in_order),
+        attempts > 0,
+        attempts=case((key == forgotten, 0), else_=attempts - 1),
+        locked_until=case(
+            ((key == forgotten) | (attempts - 1 < free), UNLOCKED),
+            else_=AttemptCounter.locked_until,
+        ),
+    )
 
 
 class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
