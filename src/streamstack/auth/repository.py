@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningInsert
 
 from streamstack.auth.models import (
     AttemptCounter,
@@ -322,29 +323,14 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         second, every later one for twice as long as the one before, up to
         ``max_seconds``; a counter idle for ``idle_seconds`` starts again from one.
         """
-        table = cast(Table, AttemptCounter.__table__)
-        stale = now - datetime.timedelta(seconds=idle_seconds)
-        dialect_insert = postgres_insert if self._dialect.name == "postgresql" else sqlite_insert
-        upsert = (
-            dialect_insert(table)
-            .values(
-                [
-                    {"key": key, "attempts": 1, "locked_until": UNLOCKED, "updated_at": now}
-                    for key, _ in keys
-                ]
-            )
-            .on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "attempts": case((table.c.updated_at < stale, 1), else_=table.c.attempts + 1),
-                    "updated_at": now,
-                },
-                where=table.c.locked_until <= now,
-            )
-            .returning(table.c.key, table.c.attempts)
-        )
+        params: dict[str, object] = {
+            "now": now,
+            "stale": now - datetime.timedelta(seconds=idle_seconds),
+        }
+        params |= {f"key_{n}": key for n, (key, _) in enumerate(keys)}
+        upsert = _reserve_statement(self._dialect.name, len(keys))
         counted: dict[str, int] = {
-            key: attempts for key, attempts in (await self.session.execute(upsert)).all()
+            key: attempts for key, attempts in (await self.session.execute(upsert, params)).all()
         }
         for key, _ in keys:
             if key not in counted:
@@ -404,6 +390,38 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
             .with_for_update(skip_locked=True)
         )
         await self.session.execute(delete(AttemptCounter).where(AttemptCounter.key.in_(idle)))
+
+
+@functools.cache
+def _reserve_statement(dialect: str, keys: int) -> ReturningInsert[Any]:
+    """:meth:`AttemptRepository.reserve`'s upsert of ``keys`` keys on ``dialect``, with bound
+    values (``key_N``, ``now``, ``stale``): built once, as :func:`_settle_statement`."""
+    table = cast(Table, AttemptCounter.__table__)
+    now = bindparam("now", type_=table.c.updated_at.type)
+    stale = bindparam("stale", type_=table.c.updated_at.type)
+    dialect_insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "key": bindparam(f"key_{n}", type_=String),
+            "attempts": 1,
+            "locked_until": UNLOCKED,
+            "updated_at": now,
+        }
+        for n in range(keys)
+    ]
+    return (
+        dialect_insert(table)
+        .values(rows)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "attempts": case((table.c.updated_at < stale, 1), else_=table.c.attempts + 1),
+                "updated_at": now,
+            },
+            where=table.c.locked_until <= now,
+        )
+        .returning(table.c.key, table.c.attempts)
+    )
 
 
 @functools.cache
