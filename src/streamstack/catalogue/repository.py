@@ -512,8 +512,8 @@ def _page_statements(shape: PageShape) -> tuple[Executable, Executable]:
 
 @functools.lru_cache(maxsize=512)
 def _driver_statement(shape: PageShape, dialect: Dialect) -> DriverStatement | None:
-    """The page statement of ``shape`` as SQLite's driver runs it (None on PostgreSQL, and
-    for a search, whose patterns SQLAlchemy writes into the SQL at each execution)."""
+    """The page statement of ``shape`` as SQLite's driver runs it (None on PostgreSQL).
+    A search's patterns are part of its shape: they are written into this SQL once."""
     statement, _ = _page_statements(shape)
     return DriverStatement.compile(cast(Select[Any], statement), dialect)
 

@@ -237,16 +237,30 @@ class DriverStatement:
 
     @classmethod
     def compile(cls, statement: Select[Any], dialect: Dialect) -> DriverStatement | None:
-        """``statement`` for ``dialect``; None if it is not SQLite's, or if some value is
-        rendered into the SQL at each execution (``literal_execute``, expanding IN), which
-        only SQLAlchemy does."""
+        """``statement`` for ``dialect``; None if it is not SQLite's, or if a value given
+        only at execution is rendered into the SQL (expanding IN, ``literal_execute``
+        without a value), which only SQLAlchemy does.
+
+        A ``literal_execute`` value the statement carries (a search's LIKE patterns) is
+        written into the SQL here, once, by SQLAlchemy's own rendering (the type's
+        literal processor: quotes doubled, as at each execution on SQLAlchemy's path).
+        """
         if dialect.name != "sqlite":
             return None
         compiled = statement.compile(dialect=dialect)
-        if compiled.literal_execute_params or compiled.post_compile_params:
-            return None
-        names = compiled.positiontup or []
         binds = compiled.binds
+        late = compiled.literal_execute_params | compiled.post_compile_params
+        if compiled.post_compile_params or any(bind.required for bind in late):
+            return None
+        sql: str = compiled.string
+        names: Sequence[str] = compiled.positiontup or []
+        if late:
+            # Placeholders for the values bound at execution: only the carried literals
+            # are rendered; the others stay parameters, named in the driver's order.
+            expanded = compiled.construct_expanded_state(
+                {bind.key: None for bind in binds.values() if bind.required}
+            )
+            sql, names = expanded.statement, expanded.positiontup or []
         parameters = tuple(
             (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
         )
@@ -255,7 +269,7 @@ class DriverStatement:
             for column in statement.selected_columns
         )
         carried = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
-        return cls(compiled.string, parameters, columns, carried)
+        return cls(sql, parameters, columns, carried)
 
     async def rows(
         self, connection: AsyncConnection, values: Mapping[str, Any]
