@@ -109,10 +109,14 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         return engine
+    # As many connections at most as before (10 + 10 overflow), all kept: an overflow
+    # connection is closed when it is returned, so under more than 10 concurrent requests
+    # every request opened a connection (a server process forked, asyncpg's set-up) and
+    # closed it again.
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_timeout=10,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
