@@ -15,11 +15,7 @@ from typing import Any
 
 from litestar.di import Provide
 
-from streamstack.kernel.guards import (
-    provide_call_context,
-    provide_principal,
-    provide_viewer,
-)
+from streamstack.kernel.guards import optional_principal, provide_call_context, provide_principal
 
 
 def provide_value(value: Any) -> Provide:
@@ -41,6 +37,6 @@ def provide_values(**values: Any) -> dict[str, Provide]:
 #: module). Each authenticates at most once per request.
 CALLER: dict[str, Provide] = {
     "principal": Provide(provide_principal),
-    "viewer": Provide(provide_viewer),
+    "viewer": Provide(optional_principal),
     "call_context": Provide(provide_call_context),
 }

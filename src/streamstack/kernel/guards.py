@@ -1,7 +1,7 @@
 """Who is calling an HTTP route: role guards and DI providers over the one authenticator.
 
 ``requires_user`` / ``requires_admin`` (guards) and ``provide_principal`` /
-``provide_viewer`` (providers) all go through
+``optional_principal`` (providers) all go through
 :class:`~streamstack.kernel.authentication.Authenticator`, which the app factory keeps in
 ``app.state.authenticator``: signature, claims and the revocation list, once per request.
 """
@@ -24,7 +24,6 @@ __all__ = [
     "optional_principal",
     "provide_call_context",
     "provide_principal",
-    "provide_viewer",
     "requires_admin",
     "requires_user",
 ]
@@ -75,16 +74,12 @@ async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Prin
     return await authenticate(request)
 
 
-async def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """The caller if signed in (None without a bearer token, 401 for a bad one)."""
-    if bearer_token(connection) is None:
+async def optional_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller if signed in (None without a bearer token, 401 for a bad one): the DI
+    provider for optional sign-in, also called directly by handlers that avoid DI."""
+    if bearer_token(request) is None:
         return None
-    return await authenticate(connection)
-
-
-async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """DI provider for optional sign-in: None without a bearer token, 401 for a bad one."""
-    return await optional_principal(request)
+    return await authenticate(request)
 
 
 async def provide_call_context(request: ASGIConnection[Any, Any, Any, Any]) -> CallContext:
