@@ -32,6 +32,7 @@ import pytest
 from playwright.async_api import Page
 
 from e2e.spa_rig import (
+    PLAYER,
     BrowserLog,
     DevServer,
     admin_on,
@@ -49,7 +50,6 @@ if str(TESTS / "ingest") not in sys.path:
     sys.path.insert(0, str(TESTS / "ingest"))
 import transcode_media  # noqa: E402
 
-PLAYER = "document.querySelector('[data-testid=player]')"
 CUE = "Hello from the captions"
 #: Two cues, CRLF line ends and a BOM, as subtitle editors write them.
 SUBRIP = (

@@ -14,10 +14,18 @@ import json
 import pytest
 from playwright.async_api import Page, Request
 
-from e2e.spa_rig import BrowserLog, DevServer, chromium, new_page, sign_in, upload
+from e2e.spa_rig import (
+    PLAYER,
+    BrowserLog,
+    DevServer,
+    chromium,
+    new_page,
+    play_muted,
+    seek_paused,
+    sign_in,
+    upload,
+)
 from system.system_video import h264_aac_mp4
-
-PLAYER = "document.querySelector('[data-testid=player]')"
 
 
 def saves_at_least(request: Request, seconds: float) -> bool:
@@ -30,14 +38,9 @@ def saves_at_least(request: Request, seconds: float) -> bool:
 
 async def pause_at(page: Page, seconds: float) -> None:
     """Play muted, then pause at ``seconds`` (the seek while paused is saved)."""
-    await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
-    await page.evaluate(f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}")
-    await page.wait_for_function(f"() => {PLAYER}.currentTime > 0.3")
+    await play_muted(page, past=0.3)
     async with page.expect_request(lambda r: saves_at_least(r, seconds - 0.1)):
-        await page.evaluate(
-            f"() => new Promise(done => {{ const v = {PLAYER}; v.pause();"
-            f" v.addEventListener('seeked', done, {{once: true}}); v.currentTime = {seconds}; }})"
-        )
+        await seek_paused(page, seconds)
 
 
 @pytest.mark.slow

@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 
 from e2e.spa_rig import (
+    PLAYER,
     BrowserLog,
     DevServer,
     chromium,
     new_page,
     pick_quality,
+    play_muted,
     running_dev_server,
     sign_in,
     upload,
@@ -37,7 +39,6 @@ TOKEN_TTL_S = 10
 #: read the clock, so by then it has surely expired.
 EXPIRY_MARGIN_S = 1.0
 TOKEN = re.compile(r"/api/v1/stream/([^/]+)/(?:hls|storyboard)/")
-PLAYER = "document.querySelector('[data-testid=player]')"
 #: Counts the video's loads: a renewal must not start another.
 LOAD_COUNTER = """
 window.__loadstarts = 0;
@@ -79,10 +80,9 @@ async def test_segments_move_to_the_renewed_token(short_token_server: DevServer)
         await page.wait_for_function(
             "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
         )
-        await page.evaluate(
-            f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}"
-        )
-        await page.wait_for_function(f"() => {PLAYER}.currentTime > 0.5")
+        # Only once hls.js has attached its MediaSource (metadata loaded): a play() before
+        # that is aborted by the load the attachment starts.
+        await play_muted(page)
 
         # The renewal (after half the token's life), then the first token's end.
         async with page.expect_response(
