@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from streamstack.kernel.events import Event, EventBus, subject_matches
+from streamstack.kernel.events import LIVE, Durable, Event, EventBus, subject_matches
 from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.events.nats import NatsEventBus
 from streamstack.kernel.nats import NatsConnection
+from support.waiting import eventually
 
 
 @pytest.fixture(params=["memory", "nats"])
@@ -69,6 +70,28 @@ async def test_a_repeated_event_id_is_delivered_once(bus: EventBus) -> None:
     await collect(received, 2)
     await asyncio.sleep(0.3)
     assert [e.payload for e in received] == [b"same", b"next"]
+
+
+@pytest.mark.parametrize("durable", [False, True], ids=["live", "durable"])
+async def test_an_event_whose_handler_raised_is_delivered_again(
+    bus: EventBus, durable: bool
+) -> None:
+    # A take-down whose job could not be queued must come again, not be dropped: on either
+    # adapter, for either kind of subscriber.
+    deliveries: list[str] = []
+
+    async def handler(event: Event) -> None:
+        deliveries.append(event.id)
+        if len(deliveries) < 3:
+            raise RuntimeError("the job queue did not take the job")
+
+    delivery = Durable(f"retry-{uuid.uuid4().hex[:8]}") if durable else LIVE
+    sub = await bus.subscribe(subject(bus, "flaky.*"), handler, delivery)
+    await bus.publish(subject(bus, "flaky.deleted"), b"take-down", event_id="flaky-1")
+    await eventually(lambda: len(deliveries) >= 3, "the third delivery of the failed event")
+    await asyncio.sleep(0.5)  # time for a fourth delivery, if any
+    assert deliveries == ["flaky-1"] * 3
+    await sub.unsubscribe()
 
 
 async def test_ping(bus: EventBus) -> None:

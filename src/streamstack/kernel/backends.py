@@ -138,7 +138,9 @@ class Backends:
                 self._events = NatsEventBus(self.nats)
                 self.checks["nats"] = self.nats.ping
             else:
-                self._events = MemoryEventBus()
+                memory = MemoryEventBus()
+                self._closers.append(memory.close)  # its pending redeliveries
+                self._events = memory
         return self._events
 
     @property

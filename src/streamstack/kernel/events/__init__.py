@@ -2,6 +2,11 @@
 
 Adapters: NATS JetStream (:mod:`.nats`), which drops a second publish of the same event id
 within its duplicate window, and an in-process bus (:mod:`.memory`) that does the same.
+
+Delivery is at least once on both: an event whose handler raised is delivered to that
+subscriber again after :func:`redelivery_delay` (growing with each failed delivery), for as
+long as events are kept (:data:`EVENT_KEEP_SECONDS`, a stream's age limit), or until the
+subscriber unsubscribes. Handlers must therefore be idempotent.
 """
 
 from __future__ import annotations
@@ -11,7 +16,16 @@ from typing import Protocol
 
 import msgspec
 
+from streamstack.kernel.backoff import backoff_seconds
 from streamstack.kernel.errors import ServiceUnavailable
+
+#: The first redelivery of an event whose handler raised waits this long ...
+REDELIVERY_FIRST_SECONDS = 0.5
+#: ... and each further one twice as long as the one before, up to this.
+REDELIVERY_MOST_SECONDS = 5.0
+#: How long an event is kept (a JetStream stream's ``max_age``), and so for how long an
+#: event whose handler keeps failing is delivered again.
+EVENT_KEEP_SECONDS = 7 * 24 * 3600.0
 
 
 class Event(msgspec.Struct, frozen=True):
@@ -39,8 +53,8 @@ class Live(msgspec.Struct, frozen=True):
 class Durable(msgspec.Struct, frozen=True):
     """The subscribers sharing ``name`` get each event once between them, events published
     while none was running included, and one whose handler raised comes again
-    (at-least-once; on the in-process bus delivery happens inside ``publish``, so there is
-    nothing to keep across a restart)."""
+    (at-least-once; on the in-process bus delivery happens inside ``publish`` and its
+    redeliveries in the process, so there is nothing to keep across a restart)."""
 
     name: str
 
@@ -83,6 +97,12 @@ class EventStream(msgspec.Struct, frozen=True):
 
     name: str
     subjects: tuple[str, ...]
+
+
+def redelivery_delay(deliveries: int) -> float:
+    """How long an event waits to be delivered again after its ``deliveries``-th delivery
+    to a subscriber ended with the handler raising (both adapters wait this long)."""
+    return backoff_seconds(deliveries, REDELIVERY_FIRST_SECONDS, REDELIVERY_MOST_SECONDS)
 
 
 def stream_of(subject: str) -> EventStream:

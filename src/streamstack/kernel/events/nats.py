@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from nats.js import errors as js_errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from streamstack.kernel.events import (
+    EVENT_KEEP_SECONDS,
     LIVE,
     Delivery,
     Durable,
@@ -19,6 +21,7 @@ from streamstack.kernel.events import (
     EventHandler,
     EventStream,
     EventsUnavailable,
+    redelivery_delay,
     stream_of,
 )
 from streamstack.kernel.nats import NatsConnection, NatsUnavailable
@@ -27,8 +30,29 @@ log = structlog.get_logger(__name__)
 
 #: A durable subscriber's handler has this long before its event is delivered again.
 DURABLE_ACK_WAIT_SECONDS = 60.0
-#: Pause before an event whose handler raised comes again.
-DURABLE_RETRY_SECONDS = 5.0
+
+
+def acking(handler: EventHandler) -> Callable[[Msg], Awaitable[None]]:
+    """A message callback running ``handler``: the message is acked when it returns, and
+    handed back to be delivered again after :func:`redelivery_delay` when it raised."""
+
+    async def deliver(msg: Msg) -> None:
+        event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
+        try:
+            await handler(Event(event_id, msg.subject, msg.data))
+        except Exception:
+            deliveries = msg.metadata.num_delivered or 1
+            log.exception(
+                "events.handler_failed",
+                subject=msg.subject,
+                event_id=event_id,
+                deliveries=deliveries,
+            )
+            await msg.nak(delay=redelivery_delay(deliveries))
+            return
+        await msg.ack()
+
+    return deliver
 
 
 class NatsSubscription:
@@ -83,13 +107,9 @@ class NatsEventBus:
         stream = self._stream_of(subject)
         await self._ensure_stream(stream)
         js = await self._connection.jetstream()
+        deliver = acking(handler)
         if isinstance(delivery, Durable):
-            return await self._subscribe_durable(js, stream, subject, handler, delivery.name)
-
-        async def deliver(msg: Msg) -> None:
-            event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
-            await handler(Event(event_id, msg.subject, msg.data))
-
+            return await self._subscribe_durable(js, stream, subject, deliver, delivery.name)
         config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
         if delivery.replay_seconds > 0:
             since = datetime.now(UTC) - timedelta(seconds=delivery.replay_seconds)
@@ -97,26 +117,21 @@ class NatsEventBus:
                 deliver_policy=DeliverPolicy.BY_START_TIME,
                 opt_start_time=since,
             )
-        sub = await js.subscribe(subject, cb=deliver, stream=stream.name, config=config)
+        sub = await js.subscribe(
+            subject, cb=deliver, stream=stream.name, config=config, manual_ack=True
+        )
         return NatsSubscription(sub)
 
     @staticmethod
     async def _subscribe_durable(
-        js: Any, stream: EventStream, subject: str, handler: EventHandler, durable: str
+        js: Any,
+        stream: EventStream,
+        subject: str,
+        deliver: Callable[[Msg], Awaitable[None]],
+        durable: str,
     ) -> NatsSubscription:
         """A queue-group push consumer named ``durable``: acked after the handler returns,
-        redelivered (after a pause) when it raised or its process died."""
-
-        async def deliver(msg: Msg) -> None:
-            event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
-            try:
-                await handler(Event(event_id, msg.subject, msg.data))
-            except Exception:
-                log.exception("events.handler_failed", subject=msg.subject, event_id=event_id)
-                await msg.nak(delay=DURABLE_RETRY_SECONDS)
-                return
-            await msg.ack()
-
+        redelivered when it raised (see :func:`acking`) or its process died."""
         sub = await js.subscribe(
             subject,
             queue=durable,
@@ -150,7 +165,7 @@ class NatsEventBus:
                         name=stream.name,
                         subjects=list(stream.subjects),
                         duplicate_window=600.0,
-                        max_age=7 * 24 * 3600.0,
+                        max_age=EVENT_KEEP_SECONDS,
                     )
             except NatsUnavailable:
                 raise
