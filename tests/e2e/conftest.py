@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,3 +16,14 @@ def dev_server(tmp_path: Path) -> Iterator[DevServer]:
     """``streamstack dev --port <free> --data-dir <tmp>`` serving the built SPA, ready."""
     with running_dev_server(tmp_path) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests' screenshots go: ``STREAMSTACK_SCREENSHOTS_DIR`` when set (the README's
+    refresh command points it at ``docs/screenshots``), else a temporary folder, so that a
+    test run leaves the checkout as it was."""
+    chosen = os.environ.get("STREAMSTACK_SCREENSHOTS_DIR")
+    folder = Path(chosen).resolve() if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

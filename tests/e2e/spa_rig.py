@@ -34,7 +34,6 @@ from harness.servers import free_port
 from harness.tools import require_tool, skip_or_fail
 from system.system_rig import ROOT, ChildProcess, clean_environment, streamstack_command
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -19,7 +19,8 @@ The browser console must stay clean: no errors at all, so an anonymous page load
 try to refresh a session it does not have (no 401), and no Content-Security-Policy
 violation: the app sends a CSP (issue 13.14) and every page of the journey is checked
 against it through ``securitypolicyviolation`` events as well as the console.
-Screenshots of the browse and watch pages are written to ``docs/screenshots/``.
+Screenshots of the browse and watch pages are taken on the way (into ``docs/screenshots/``
+with the README's refresh command, else into a temporary folder).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from e2e.spa_rig import (
-    SCREENSHOTS,
     BrowserLog,
     DevServer,
     chromium,
@@ -59,14 +59,13 @@ async def video_state(page: Page) -> dict[str, Any]:
 
 
 @pytest.mark.timeout(180)
-async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
+async def test_spa_journey(dev_server: DevServer, tmp_path: Path, screenshots: Path) -> None:
     """Register, upload as admin, find, play and seek as viewer, sign out; a clean console."""
     base = dev_server.url
     title = "Northern lights over the fjord"
     viewer_email = "viewer@example.test"
     video = h264_aac_mp4(seconds=3.0)
     log = BrowserLog()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     async with chromium() as browser:
         # Viewer: register (which signs in), sign out, sign in again through the form.
@@ -115,7 +114,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
         await viewer_page.goto(f"{base}/")
         cards = viewer_page.get_by_test_id("media-card")
         await cards.filter(has_text=title).wait_for()
-        await viewer_page.screenshot(path=str(SCREENSHOTS / "browse.png"))
+        await viewer_page.screenshot(path=str(screenshots / "browse.png"))
         search = viewer_page.get_by_label("Search")
         await search.fill("no such video")
         await viewer_page.get_by_test_id("empty-state").wait_for()
@@ -170,7 +169,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
             "() => { const v = document.querySelector('[data-testid=player]');"
             " return !v.seeking && v.readyState >= 2; }"
         )
-        await viewer_page.screenshot(path=str(SCREENSHOTS / "watch.png"))
+        await viewer_page.screenshot(path=str(screenshots / "watch.png"))
         # The media requests were all ranged; a range in the middle of the original, under
         # the token the player got, answers with exactly those bytes (a small file is
         # fetched whole by the first request, so the seek itself need not cause another one).
@@ -199,7 +198,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
         await viewer_page.get_by_role("button", name="Sign in", exact=True).wait_for()
         await viewer.close()
 
-        await phone_and_themes(browser, log, base)
+        await phone_and_themes(browser, log, base, screenshots)
 
     assert log.page_errors == []
     # Anonymous loads (register, the admin's sign-in page, after signing out) ask nothing.
@@ -208,7 +207,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path) -> None:
     assert log.csp_violations == []
 
 
-async def phone_and_themes(browser: Browser, log: BrowserLog, base: str) -> None:
+async def phone_and_themes(browser: Browser, log: BrowserLog, base: str, screenshots: Path) -> None:
     """At phone size with a dark system theme: one header row, a menu, a sticky toggle."""
     phone, page = await new_page(
         browser, log, viewport={"width": 390, "height": 844}, color_scheme="dark"
@@ -227,13 +226,13 @@ async def phone_and_themes(browser: Browser, log: BrowserLog, base: str) -> None
     assert not await page.get_by_role("link", name="Sign in").is_visible()
     background = "getComputedStyle(document.documentElement).backgroundColor"
     assert await page.evaluate(background) == "rgb(15, 17, 21)"  # dark, from the system
-    await page.screenshot(path=str(SCREENSHOTS / "browse-phone-dark.png"))
+    await page.screenshot(path=str(screenshots / "browse-phone-dark.png"))
 
     await menu.click()
     await page.get_by_role("link", name="Sign in").wait_for()
     opened = await header.bounding_box()
     assert opened is not None and opened["height"] > closed["height"]
-    await page.screenshot(path=str(SCREENSHOTS / "browse-phone-menu.png"))
+    await page.screenshot(path=str(screenshots / "browse-phone-menu.png"))
 
     # The toggle picks light; it sticks across a reload.
     await page.get_by_role("button", name="Switch to light theme").click()

@@ -29,7 +29,6 @@ import pytest
 from playwright.async_api import Page
 
 from e2e.spa_rig import (
-    SCREENSHOTS,
     BrowserLog,
     DevServer,
     chromium,
@@ -62,7 +61,9 @@ async def hls_state(page: Page) -> dict[str, Any]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-async def test_hls_playback_of_a_vp9_upload(dev_server: DevServer, tmp_path: Path) -> None:
+async def test_hls_playback_of_a_vp9_upload(
+    dev_server: DevServer, tmp_path: Path, screenshots: Path
+) -> None:
     """Upload VP9/WebM, wait for the ladder, play HLS, switch quality, seek, see a preview."""
     base = dev_server.url
     title = "Aurora in VP9"
@@ -141,7 +142,7 @@ async def test_hls_playback_of_a_vp9_upload(dev_server: DevServer, tmp_path: Pat
         )
         assert style["w"] > 50 and style["h"] > 30, style
         assert "/storyboard/sheet_" in style["image"], style
-        await page.screenshot(path=str(SCREENSHOTS / "watch-hls-storyboard.png"))
+        await page.screenshot(path=str(screenshots / "watch-hls-storyboard.png"))
         await admin.close()
 
     assert log.page_errors == []
