@@ -8,17 +8,38 @@ other JSON line has, and to the redaction of stream tokens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
+import os
 import re
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO, cast
 
 import pytest
 import structlog
+from litestar.types import (
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
+from prometheus_client import REGISTRY
 
-from streamstack.kernel.logging import LineBatch, UtcStamps, configure_logging
+from streamstack.kernel import logging as kernel_logging
+from streamstack.kernel.logging import (
+    IterationBatch,
+    RequestIdMiddleware,
+    UtcStamps,
+    configure_logging,
+    json_access_lines,
+)
+from streamstack.kernel.metrics import RequestMetrics
 from support.apps import make_settings, running_app
 
 #: structlog's TimeStamper(fmt="iso", utc=True): isoformat() with "Z" for "+00:00".
@@ -48,7 +69,7 @@ async def test_an_access_line_has_the_keys_and_form_of_every_json_line(
     token = "s3cr3t-token-abcdefghijklmnopqrstuvwxyz0123"
     async with running_app(settings) as client:
         response = await client.get(f"/api/v1/stream/{token}", headers={"X-Request-ID": "rid-1"})
-        await asyncio.sleep(0)  # access lines are written once per loop iteration
+        await asyncio.sleep(0)  # ended requests are settled once per loop iteration
     assert response.status_code == 404
     lines = lines_of(stderr)
     access = [line for line in lines if line["event"] == "request"]
@@ -68,33 +89,29 @@ async def test_an_access_line_has_the_keys_and_form_of_every_json_line(
     assert others and all(ISO_UTC.match(str(line["timestamp"])) for line in others)
 
 
-async def test_the_hand_rendered_line_is_byte_for_byte_structlog_s_json(
+def test_the_hand_rendered_lines_are_byte_for_byte_structlog_s_json(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stderr = capture_stderr(monkeypatch)
     configure_logging("json", "INFO")
-    from streamstack.kernel import logging as kernel_logging
-
-    write = kernel_logging._access_line
+    write = kernel_logging._access_lines
     assert write is not None
-    path = '/odd "path" \\ é\u2028'
-    write("GET", path, 206, 0.12, "abc")
-    await asyncio.sleep(0)
-    ours = stderr.getvalue().splitlines()[-1]
-    stamp = json.loads(ours)["timestamp"]
-    event = {"method": "GET", "path": path, "status": 206, "ms": 0.12, "event": "request"}
-    event |= {"request_id": "abc", "level": "info", "timestamp": stamp}
-    assert ours == structlog.processors.JSONRenderer()(None, "info", event)
+    entries = [("GET", '/odd "path" \\ é\u2028', 206, 0.12, "abc"), ("HEAD", "/b", 200, 3.0, "d")]
+    write(entries)
+    ours = stderr.getvalue().splitlines()[-2:]  # written at once, in order
+    for line, (method, path, status, ms, request_id) in zip(ours, entries, strict=True):
+        stamp = json.loads(line)["timestamp"]
+        event = {"method": method, "path": path, "status": status, "ms": ms, "event": "request"}
+        event |= {"request_id": request_id, "level": "info", "timestamp": stamp}
+        assert line == structlog.processors.JSONRenderer()(None, "info", event)
 
 
 def test_no_access_lines_below_the_configured_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamstack.kernel import logging as kernel_logging
-
     capture_stderr(monkeypatch)
     configure_logging("json", "WARNING")
-    assert kernel_logging._access_line is None
+    assert kernel_logging._access_lines is None
     configure_logging("console", "INFO")
-    assert kernel_logging._access_line is kernel_logging.structlog_access_line
+    assert kernel_logging._access_lines is kernel_logging.structlog_access_lines
 
 
 def test_time_stamps_read_as_isoformat_does() -> None:
@@ -105,20 +122,105 @@ def test_time_stamps_read_as_isoformat_does() -> None:
     assert before <= parsed <= datetime.now(UTC)
 
 
-async def test_lines_are_written_in_order_once_per_loop_iteration() -> None:
-    stream = io.StringIO()
-    batch = LineBatch(stream)
-    batch.add("a\n")
-    batch.add("b\n")
-    assert stream.getvalue() == ""
+async def test_items_are_handed_over_in_order_once_per_loop_iteration() -> None:
+    handed: list[list[str]] = []
+    batch = IterationBatch(handed.append)
+    batch.add("a")
+    batch.add("b")
+    assert handed == []
     await asyncio.sleep(0)
-    assert stream.getvalue() == "a\nb\n"
-    batch.add("c\n")
+    assert handed == [["a", "b"]]
+    batch.add("c")
     await asyncio.sleep(0)
-    assert stream.getvalue() == "a\nb\nc\n"
+    assert handed == [["a", "b"], ["c"]]
 
 
-def test_outside_an_event_loop_a_line_is_written_at_once() -> None:
-    stream = io.StringIO()
-    LineBatch(stream).add("now\n")
-    assert stream.getvalue() == "now\n"
+async def test_a_flush_hands_over_what_is_pending_and_nothing_twice() -> None:
+    handed: list[list[str]] = []
+    batch = IterationBatch(handed.append)
+    batch.add("a")
+    batch.flush()  # as a scrape does, before the loop's next iteration
+    assert handed == [["a"]]
+    await asyncio.sleep(0)
+    batch.flush()
+    assert handed == [["a"]]
+
+
+def test_outside_an_event_loop_an_item_is_handed_over_at_once() -> None:
+    handed: list[list[str]] = []
+    IterationBatch(handed.append).add("now")
+    assert handed == [["now"]]
+
+
+class Writes(io.StringIO):
+    """A string stream that keeps each ``write`` apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return super().write(text)
+
+
+def test_a_settled_batch_of_access_lines_is_one_write_in_order() -> None:
+    stream = Writes()
+    write = json_access_lines(stream)
+    write([("GET", f"/{n}", 200, 1.0, f"r{n}") for n in range(3)])
+    write([("GET", "/3", 200, 1.0, "r3")])
+    assert len(stream.calls) == 2
+    assert [json.loads(line)["path"] for line in stream.getvalue().splitlines()] == [
+        "/0",
+        "/1",
+        "/2",
+        "/3",
+    ]
+
+
+@pytest.fixture
+def broken_pipe() -> Iterator[TextIO]:
+    """A line-buffered text stream on a pipe whose reading end is closed."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w", buffering=1) as stream:
+        yield stream
+        with contextlib.suppress(BrokenPipeError):
+            stream.close()
+
+
+async def test_a_failed_access_line_write_fails_neither_requests_nor_the_scrape(
+    broken_pipe: TextIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kernel_logging, "_access_lines", json_access_lines(broken_pipe))
+    app_name = "broken-stderr"
+    metrics = RequestMetrics(app_name)
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        cast("dict[str, Any]", scope)["path_template"] = "/answer"  # as the router sets it
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [],
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False})
+
+    async def receive() -> ReceiveMessage:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    middleware = RequestIdMiddleware(app, metrics=metrics)
+    request = {"type": "http", "method": "GET", "path": "/answer", "headers": []}
+    for _ in range(2):
+        await middleware(cast("Scope", dict(request)), receive, send)
+    metrics.refresh_in_progress()  # the scrape settles (and writes) both ended requests
+    await middleware(cast("Scope", dict(request)), receive, send)
+    await asyncio.sleep(0)  # and the loop settles the third
+
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [200] * 3
+    labels = {"method": "GET", "path": "/answer", "status_code": "200", "app_name": app_name}
+    assert REGISTRY.get_sample_value("streamstack_requests_total", labels) == 3

@@ -45,23 +45,32 @@ class LogRedaction(NamedTuple):
 
 access_log = structlog.get_logger("streamstack.access")
 
-#: Writes one access line: (method, path, status, milliseconds, request id).
-AccessLine = Callable[[str, str, int, float, str], None]
+#: What one access line says: (method, path, status, milliseconds, request id).
+AccessEntry = tuple[str, str, int, float, str]
+
+#: Writes the access lines of the requests settled together (one loop iteration's), in order.
+AccessLines = Callable[[list[AccessEntry]], None]
 
 
-def json_access_line(stream: TextIO) -> AccessLine:
-    """Access lines as structlog's JSON chain renders them, written to ``stream`` in batches."""
+def json_access_lines(stream: TextIO) -> AccessLines:
+    """Access lines as structlog's JSON chain renders them, each batch in one ``write`` (a
+    line may follow one another logger wrote after it in the same iteration; each carries
+    its own time stamp)."""
 
     clock = UtcStamps()
-    batch = LineBatch(stream)
 
-    def write(method: str, path: str, status: int, ms: float, request_id: str) -> None:
+    def write(entries: list[AccessEntry]) -> None:
         # The request id needs no escaping: it is a uuid or matched _INBOUND_ID.
-        batch.add(
-            f'{{"method": {encode_basestring_ascii(method)}, '
-            f'"path": {encode_basestring_ascii(path)}, "status": {status}, "ms": {ms!r}, '
-            f'"event": "request", "request_id": "{request_id}", '
-            f'"level": "info", "timestamp": "{clock.now()}"}}\n'
+        stream.write(
+            "".join(
+                [
+                    f'{{"method": {encode_basestring_ascii(method)}, '
+                    f'"path": {encode_basestring_ascii(path)}, "status": {status}, '
+                    f'"ms": {ms!r}, "event": "request", "request_id": "{request_id}", '
+                    f'"level": "info", "timestamp": "{clock.now()}"}}\n'
+                    for method, path, status, ms, request_id in entries
+                ]
+            )
         )
 
     return write
@@ -99,20 +108,6 @@ class IterationBatch(Generic[T]):
             self._handle(items)
 
 
-class LineBatch(IterationBatch[str]):
-    """Lines written to a stream once per event-loop iteration, in one ``write`` (a line may
-    follow one another logger wrote after it in the same iteration; each carries its own
-    time stamp)."""
-
-    __slots__ = ()
-
-    def __init__(self, stream: TextIO) -> None:
-        def write(lines: list[str]) -> None:
-            stream.write("".join(lines))
-
-        super().__init__(write)
-
-
 class UtcStamps:
     """The time as structlog's ``TimeStamper(fmt="iso", utc=True)`` writes it
     (``2026-12-01T18:15:24.734326Z``; no fraction at a whole second, as ``isoformat``),
@@ -135,16 +130,17 @@ class UtcStamps:
         return f"{self._prefix}.{micro:06d}Z" if micro else f"{self._prefix}Z"
 
 
-def structlog_access_line(method: str, path: str, status: int, ms: float, request_id: str) -> None:
+def structlog_access_lines(entries: list[AccessEntry]) -> None:
     """Access lines through structlog (the console format of dev)."""
     # The id is given, not taken from the context: lines are written after their request.
-    access_log.info(
-        "request", method=method, path=path, status=status, ms=ms, request_id=request_id
-    )
+    for method, path, status, ms, request_id in entries:
+        access_log.info(
+            "request", method=method, path=path, status=status, ms=ms, request_id=request_id
+        )
 
 
 # None when the level leaves info lines out; set by configure_logging.
-_access_line: AccessLine | None = structlog_access_line
+_access_lines: AccessLines | None = structlog_access_lines
 
 
 def configure_logging(log_format: str, level: str) -> None:
@@ -155,13 +151,13 @@ def configure_logging(log_format: str, level: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-    global _access_line
+    global _access_lines
     if numeric > logging.INFO:
-        _access_line = None
+        _access_lines = None
     elif log_format == "json":
-        _access_line = json_access_line(sys.stderr)
+        _access_lines = json_access_lines(sys.stderr)
     else:
-        _access_line = structlog_access_line
+        _access_lines = structlog_access_lines
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -252,12 +248,23 @@ class RequestIdMiddleware:
                 self._ended.add((http, status, time.perf_counter() - started, request_id))
 
     def _settle(self, ended: list[tuple[HTTPScope, int, float, str]]) -> None:
-        """Count and log the requests that ended in one loop iteration."""
+        """Count and log the requests that ended in one loop iteration (their access lines
+        in one write, after every one of them is counted)."""
         metrics = self.metrics
-        line = _access_line if self.access_lines else None
+        write = _access_lines if self.access_lines else None
+        entries: list[AccessEntry] = []
         for http, status, seconds, request_id in ended:
             if metrics is not None:
                 metrics.finished(http, status, seconds)
-            if line is not None and http["path"] not in UNMEASURED_PATHS:
-                path = redact(http["path"], self.redactions)
-                line(http["method"], path, status, round(seconds * 1000, 2), request_id)
+            if write is not None and (path := http["path"]) not in UNMEASURED_PATHS:
+                path = redact(path, self.redactions)
+                entries.append((http["method"], path, status, round(seconds * 1000, 2), request_id))
+        if not entries or write is None:
+            return
+        # Standard error may be gone (a broken pipe, a closed stream): then these lines are
+        # lost, but no scrape that settles them (before_scrape) may fail for it. Not
+        # contextlib.suppress: that is a context manager per settling, a try costs nothing.
+        try:  # noqa: SIM105
+            write(entries)
+        except (OSError, ValueError):
+            pass
