@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from streamstack.kernel.storage import (
     ObjectNotFound,
     ObjectStore,
     ObjectTooLarge,
+    PartInfo,
     StorageUnavailable,
     check_object_key,
     read_all,
@@ -195,17 +196,49 @@ ESCAPES = [
 ]
 
 
+def every_keyed_call(store: ObjectStore, key: str) -> list[Callable[[], Awaitable[object]]]:
+    """Each of the port's methods that take a key, called with ``key``."""
+
+    async def local_path() -> object:
+        return store.local_path(key)
+
+    part = PartInfo(1, 1, '"x"')
+    return [
+        lambda: store.head(key),
+        lambda: store.read(key),
+        lambda: store.read(key, 10, 20, if_match='"x"', chunk_size=1024, zero_copy=True),
+        lambda: store.write(key, chunks_of(b"x")),
+        lambda: store.delete(key),
+        lambda: store.start_multipart(key, "video/mp4"),
+        lambda: store.put_part(key, "upload", 1, b"x"),
+        lambda: store.list_parts(key, "upload"),
+        lambda: store.complete_multipart(key, "upload", [part]),
+        lambda: store.abort_multipart(key, "upload"),
+        lambda: store.presigned_get(key, 60),
+        local_path,
+    ]
+
+
 @pytest.mark.parametrize("key", ESCAPES)
 async def test_keys_cannot_escape_the_bucket(target: Target, key: str) -> None:
-    for call in (
-        lambda: target.store.head(key),
-        lambda: target.store.read(key),
-        lambda: target.store.delete(key),
-        lambda: target.store.write(key, chunks_of(b"x")),
-        lambda: target.store.start_multipart(key, "video/mp4"),
-    ):
+    """The port checks the key before the adapter sees it: every call with a bad key is
+    refused, and nothing (no object, no upload) is left behind."""
+    for call in every_keyed_call(target.store, key):
         with pytest.raises(InvalidObjectKey):
             await call()
+    assert target.pending_multipart_uploads() == 0
+
+
+async def test_a_bad_key_is_refused_before_the_store_is_asked() -> None:
+    """Even with S3 unreachable, a bad key is a 400 (InvalidObjectKey), not a 503."""
+    client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
+    try:
+        for call in every_keyed_call(S3ObjectStore(client, "media"), "../x"):
+            with pytest.raises(InvalidObjectKey) as info:
+                await call()
+            assert info.value.status == 400
+    finally:
+        await client.close()
 
 
 @given(key=st.text(max_size=60))

@@ -1,12 +1,16 @@
 """Object-store port: buckets of immutable objects, streamed in and read by byte range.
 
 Adapters: S3 via aioboto3 (:mod:`.s3`) and a local directory with the same bucket/key
-layout (:mod:`.local`). Both pass ``tests/kernel/test_storage_port.py``.
+layout (:mod:`.local`), both subclasses of :class:`ObjectStore`, whose public methods
+check every key and bound every write before an adapter's hook runs. Both pass
+``tests/kernel/test_storage_port.py``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -61,7 +65,20 @@ def check_object_key(key: str) -> str:
     each segment starting with a letter or digit, so ``..``, ``.``, absolute paths,
     empty segments, backslashes and NUL bytes are all refused.
     """
-    if len(key) > 1024 or not _KEY.fullmatch(key):
+    if len(key) > 1024:
+        raise InvalidObjectKey(f"invalid object key {key[:80]!r}")
+    return _checked_key(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_key(key: str) -> str:
+    """:func:`check_object_key`'s pattern test, remembered for the keys that pass it.
+
+    Streaming checks the same few segment keys again and again, and the regular
+    expression costs several times the cache's look-up; a refused key raises, which the
+    cache never remembers, so it holds at most 4096 safe keys of at most 1024 characters.
+    """
+    if not _KEY.fullmatch(key):
         raise InvalidObjectKey(f"invalid object key {key[:80]!r}")
     return key
 
@@ -102,14 +119,35 @@ class ObjectBody(Protocol):
     async def aclose(self) -> None: ...
 
 
-class ObjectStore(Protocol):
-    """One bucket of an object store."""
+class ReadOptions(msgspec.Struct, frozen=True, gc=False):
+    """What a read asks besides the key: :meth:`ObjectStore.read`'s parameters, handed to
+    an adapter's :meth:`ObjectStore._open` as one value (callers never build it).
+
+    ``gc=False``: one is made per read, and numbers, a string and None cannot form a
+    cycle, so the garbage collector need not track it.
+    """
+
+    start: int
+    length: int | None
+    if_match: str | None
+    chunk_size: int
+    zero_copy: bool
+
+
+class ObjectStore(ABC):
+    """One bucket of an object store.
+
+    The public methods are the port and the one place its invariants are kept: each checks
+    the key (:func:`check_object_key`) before an adapter sees it, and ``write`` bounds the
+    stream (:func:`within_limit`). An adapter subclasses this and fills in the underscored
+    hooks, which are only ever handed checked keys.
+    """
 
     bucket: str
 
     async def head(self, key: str) -> ObjectInfo:
         """Size, ETag, last-modified and content type; :class:`ObjectNotFound` if absent."""
-        ...
+        return await self._head(check_object_key(key))
 
     async def read(
         self,
@@ -129,7 +167,8 @@ class ObjectStore(Protocol):
         process's RSS while mapped (so a reader of whole objects, like ingest's, leaves it
         off).
         """
-        ...
+        options = ReadOptions(start, length, if_match, chunk_size, zero_copy)
+        return await self._open(check_object_key(key), options)
 
     async def write(
         self,
@@ -143,50 +182,99 @@ class ObjectStore(Protocol):
 
         On any failure, or past ``max_bytes`` (:class:`ObjectTooLarge`), nothing is kept.
         """
-        ...
+        key = check_object_key(key)
+        return await self._store(key, within_limit(chunks, max_bytes), content_type)
 
     async def delete(self, key: str) -> None:
         """Delete the object; an absent key is fine."""
-        ...
+        await self._delete(check_object_key(key))
 
     async def start_multipart(self, key: str, content_type: str) -> str:
         """Begin a multipart upload and return its id."""
-        ...
+        return await self._start_multipart(check_object_key(key), content_type)
 
     async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
         """Store part ``number`` (1-based)."""
-        ...
+        return await self._put_part(check_object_key(key), upload_id, number, data)
 
     async def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         """The parts stored so far, by number; :class:`ObjectNotFound` if no such upload."""
-        ...
+        return await self._list_parts(check_object_key(key), upload_id)
 
     async def complete_multipart(
         self, key: str, upload_id: str, parts: list[PartInfo]
     ) -> ObjectInfo:
         """Join the parts into the object."""
-        ...
+        return await self._complete_multipart(check_object_key(key), upload_id, parts)
 
     async def abort_multipart(self, key: str, upload_id: str) -> None:
         """Drop a multipart upload and its parts; an unknown id is fine."""
-        ...
+        await self._abort_multipart(check_object_key(key), upload_id)
 
     async def presigned_get(self, key: str, expires_seconds: int) -> str | None:
         """A URL that reads the object without credentials, or None if not supported."""
-        ...
+        return await self._presign(check_object_key(key), expires_seconds)
 
     def local_path(self, key: str) -> Path | None:
         """The file holding the object when the store is a local directory, else None."""
-        ...
+        return self._local_path(check_object_key(key))
 
+    @abstractmethod
     async def ping(self) -> None:
         """Raise :class:`StorageUnavailable` unless the bucket answers."""
-        ...
+
+    # --- the adapter's hooks: each is handed a checked key ---------------------------------
+
+    @abstractmethod
+    async def _head(self, key: str) -> ObjectInfo:
+        """:meth:`head`."""
+
+    @abstractmethod
+    async def _open(self, key: str, options: ReadOptions) -> ObjectBody:
+        """:meth:`read`."""
+
+    @abstractmethod
+    async def _store(self, key: str, chunks: AsyncIterator[bytes], content_type: str) -> ObjectInfo:
+        """:meth:`write` of ``chunks``, which raise :class:`ObjectTooLarge` past the limit."""
+
+    @abstractmethod
+    async def _delete(self, key: str) -> None:
+        """:meth:`delete`."""
+
+    @abstractmethod
+    async def _start_multipart(self, key: str, content_type: str) -> str:
+        """:meth:`start_multipart`."""
+
+    @abstractmethod
+    async def _put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
+        """:meth:`put_part`."""
+
+    @abstractmethod
+    async def _list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+        """:meth:`list_parts`."""
+
+    @abstractmethod
+    async def _complete_multipart(
+        self, key: str, upload_id: str, parts: list[PartInfo]
+    ) -> ObjectInfo:
+        """:meth:`complete_multipart`."""
+
+    @abstractmethod
+    async def _abort_multipart(self, key: str, upload_id: str) -> None:
+        """:meth:`abort_multipart`."""
+
+    async def _presign(self, key: str, expires_seconds: int) -> str | None:
+        """:meth:`presigned_get`; a store that cannot presign keeps this None."""
+        return None
+
+    def _local_path(self, key: str) -> Path | None:
+        """:meth:`local_path`; a store not kept in local files keeps this None."""
+        return None
 
 
 async def within_limit(chunks: AsyncIterable[bytes], max_bytes: int | None) -> AsyncIterator[bytes]:
     """``chunks`` as they come, raising :class:`ObjectTooLarge` as soon as they pass
-    ``max_bytes`` (no limit when None): how every adapter's ``write`` bounds a stream."""
+    ``max_bytes`` (no limit when None): how :meth:`ObjectStore.write` bounds a stream."""
     size = 0
     async for chunk in chunks:
         size += len(chunk)

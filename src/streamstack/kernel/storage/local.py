@@ -15,7 +15,7 @@ import mimetypes
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
@@ -28,10 +28,10 @@ from streamstack.kernel.storage import (
     ObjectChanged,
     ObjectInfo,
     ObjectNotFound,
+    ObjectStore,
     PartInfo,
+    ReadOptions,
     StorageUnavailable,
-    check_object_key,
-    within_limit,
 )
 from streamstack.kernel.storage.file_maps import FileMap, FileMaps, Identity, identity_of
 from streamstack.kernel.storage.private_files import (
@@ -153,7 +153,7 @@ _NOWAIT: int = getattr(os, "RWF_NOWAIT", 0)
 _INFO_CACHE_SIZE = 4096
 
 
-class LocalObjectStore:
+class LocalObjectStore(ObjectStore):
     """An :class:`~streamstack.kernel.storage.ObjectStore` in ``root/<bucket>``."""
 
     def __init__(self, root: Path, bucket: str) -> None:
@@ -172,9 +172,10 @@ class LocalObjectStore:
 
     # --- reading -----------------------------------------------------------------------
 
-    def local_path(self, key: str) -> Path:
-        """The file for ``key``, proven to sit inside the bucket directory."""
-        path = (self._dir / check_object_key(key)).resolve()
+    def _local_path(self, key: str) -> Path:
+        """The file for ``key``, proven to sit inside the bucket directory (no symlink
+        leads out of it): what writes and deletes use, and what nginx is sent to."""
+        path = (self._dir / key).resolve()
         if not path.is_relative_to(self._dir):
             raise InvalidObjectKey(f"invalid object key {key[:80]!r}")
         return path
@@ -182,13 +183,14 @@ class LocalObjectStore:
     def _file(self, key: str) -> str:
         """The file name for ``key`` without asking the file system (no ``realpath``).
 
-        The key's shape keeps it inside the bucket (no ``..``, no absolute path, no empty
-        segment), and the bucket holds only files and folders this adapter made (renamed
-        temporary files, never symlinks), so :meth:`local_path`'s proof adds nothing here.
+        The port checked the key's shape, which keeps it inside the bucket (no ``..``, no
+        absolute path, no empty segment), and the bucket holds only files and folders this
+        adapter made (renamed temporary files, never symlinks), so :meth:`_local_path`'s
+        proof adds nothing on the read path.
         """
-        return self._bucket_path + check_object_key(key)
+        return self._bucket_path + key
 
-    async def head(self, key: str) -> ObjectInfo:
+    async def _head(self, key: str) -> ObjectInfo:
         try:
             stat = os.stat(self._file(key))
         except (FileNotFoundError, NotADirectoryError):
@@ -223,16 +225,7 @@ class LocalObjectStore:
         modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0)
         return ObjectInfo(key, stat.st_size, etag, modified, content_type)
 
-    async def read(
-        self,
-        key: str,
-        start: int = 0,
-        length: int | None = None,
-        *,
-        if_match: str | None = None,
-        chunk_size: int = DEFAULT_CHUNK_BYTES,
-        zero_copy: bool = False,
-    ) -> LocalFileBody:
+    async def _open(self, key: str, options: ReadOptions) -> LocalFileBody:
         # One open and one fstat on the loop: both are metadata calls, and the fstat of
         # the open file is what the ETag check, the map and the read agree on (a
         # replacement is a rename, so the open file is wholly the old or the new object).
@@ -244,17 +237,18 @@ class LocalObjectStore:
         try:
             stat = os.fstat(fd)
             identity = identity_of(stat)
-            mapped = self._maps.get(key, identity) if zero_copy else None
+            mapped = self._maps.get(key, identity) if options.zero_copy else None
             info = mapped.info if mapped is not None else await self._info(key, stat)
-            if if_match is not None and if_match != info.etag:
+            if options.if_match is not None and options.if_match != info.etag:
                 raise ObjectChanged(f"object {key!r} changed")
-            if zero_copy and mapped is None and info.size:
+            if options.zero_copy and mapped is None and info.size:
                 mapped = self._map(key, fd, identity, info)
         except BaseException:
             os.close(fd)
             raise
+        start, length = options.start, options.length
         end = info.size if length is None else min(info.size, start + length)
-        return LocalFileBody(fd, mapped, (start, max(0, end - start)), chunk_size, info)
+        return LocalFileBody(fd, mapped, (start, max(0, end - start)), options.chunk_size, info)
 
     def _map(self, key: str, fd: int, identity: Identity, info: ObjectInfo) -> FileMap | None:
         """The new map of ``key``'s open file, or None where the file cannot be mapped (a
@@ -266,26 +260,19 @@ class LocalObjectStore:
 
     # --- writing -----------------------------------------------------------------------
 
-    async def write(
-        self,
-        key: str,
-        chunks: AsyncIterable[bytes],
-        *,
-        content_type: str = "application/octet-stream",
-        max_bytes: int | None = None,
-    ) -> ObjectInfo:
-        path = self.local_path(key)
+    async def _store(self, key: str, chunks: AsyncIterator[bytes], content_type: str) -> ObjectInfo:
+        path = self._local_path(key)
         tmp = self._tmp / secrets.token_hex(16)
         digest = hashlib.md5(usedforsecurity=False)
         try:
             with open_private(tmp) as out:
-                async for chunk in within_limit(chunks, max_bytes):
+                async for chunk in chunks:
                     digest.update(chunk)
                     await asyncio.to_thread(out.write, chunk)
             await asyncio.to_thread(self._commit, key, path, tmp, content_type, digest.hexdigest())
         finally:
             tmp.unlink(missing_ok=True)
-        return await self.head(key)
+        return await self._head(key)
 
     def _commit(self, key: str, path: Path, tmp: Path, content_type: str, md5: str) -> None:
         private_directory(path.parent)
@@ -293,8 +280,8 @@ class LocalObjectStore:
         write_private(meta_path, msgspec.json.encode(_Meta(content_type, f'"{md5}"')))
         os.replace(tmp, path)
 
-    async def delete(self, key: str) -> None:
-        path = self.local_path(key)
+    async def _delete(self, key: str) -> None:
+        path = self._local_path(key)
         self._infos.pop(key, None)
         self._maps.forget(key)
         path.unlink(missing_ok=True)
@@ -305,8 +292,7 @@ class LocalObjectStore:
 
     # --- multipart -----------------------------------------------------------------------
 
-    async def start_multipart(self, key: str, content_type: str) -> str:
-        check_object_key(key)
+    async def _start_multipart(self, key: str, content_type: str) -> str:
         upload_id = secrets.token_hex(16)
         folder = self._multipart / upload_id
         folder.mkdir(mode=DIRECTORY_MODE)
@@ -327,7 +313,7 @@ class LocalObjectStore:
             raise ObjectNotFound("no such multipart upload")
         return folder, upload
 
-    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
+    async def _put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
         folder, _ = self._upload(key, upload_id)
         if not 1 <= number <= 10000:
             raise ValueError("part number must be 1..10000")
@@ -335,7 +321,7 @@ class LocalObjectStore:
         etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
         return PartInfo(number, len(data), etag)
 
-    async def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+    async def _list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         folder, _ = self._upload(key, upload_id)
         parts = []
         for path in sorted(folder.glob("*.part")):
@@ -344,7 +330,7 @@ class LocalObjectStore:
             parts.append(PartInfo(int(path.stem), len(data), etag))
         return parts
 
-    async def complete_multipart(
+    async def _complete_multipart(
         self, key: str, upload_id: str, parts: list[PartInfo]
     ) -> ObjectInfo:
         folder, upload = self._upload(key, upload_id)
@@ -355,19 +341,16 @@ class LocalObjectStore:
                     while data := await asyncio.to_thread(f.read, DEFAULT_CHUNK_BYTES * 4):
                         yield data
 
-        info = await self.write(key, joined(), content_type=upload.content_type)
+        info = await self._store(key, joined(), upload.content_type)
         shutil.rmtree(folder, ignore_errors=True)
         return info
 
-    async def abort_multipart(self, key: str, upload_id: str) -> None:
+    async def _abort_multipart(self, key: str, upload_id: str) -> None:
         try:
             folder, _ = self._upload(key, upload_id)
         except ObjectNotFound:
             return
         shutil.rmtree(folder, ignore_errors=True)
-
-    async def presigned_get(self, key: str, expires_seconds: int) -> str | None:
-        return None
 
     async def ping(self) -> None:
         if not self._dir.is_dir():

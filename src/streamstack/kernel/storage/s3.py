@@ -12,10 +12,9 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 import aioboto3
@@ -36,16 +35,15 @@ from botocore.exceptions import (
 from streamstack.kernel.circuit import PROBE_TIMEOUT_SECONDS, CircuitBreaker
 from streamstack.kernel.errors import AppError, RangeNotSatisfiable
 from streamstack.kernel.storage import (
-    DEFAULT_CHUNK_BYTES,
     PART_BYTES,
     ObjectChanged,
     ObjectInfo,
     ObjectNotFound,
+    ObjectStore,
     PartInfo,
+    ReadOptions,
     StorageError,
     StorageUnavailable,
-    check_object_key,
-    within_limit,
 )
 from streamstack.kernel.storage.http_reads import HttpAnswer, HttpReads, HttpTarget, MalformedAnswer
 
@@ -205,7 +203,7 @@ class PresignedBody:
         self._answer.release()
 
 
-class S3ObjectStore:
+class S3ObjectStore(ObjectStore):
     """An :class:`~streamstack.kernel.storage.ObjectStore` on one S3 bucket."""
 
     def __init__(self, client: S3Client, bucket: str) -> None:
@@ -225,8 +223,7 @@ class S3ObjectStore:
                     raise
                 await s3.create_bucket(Bucket=self.bucket)
 
-    async def head(self, key: str) -> ObjectInfo:
-        check_object_key(key)
+    async def _head(self, key: str) -> ObjectInfo:
         s3 = await self._client.get()
         with self._client.mapped(key):
             r = await s3.head_object(Bucket=self.bucket, Key=key)
@@ -238,23 +235,15 @@ class S3ObjectStore:
             content_type=r.get("ContentType") or "application/octet-stream",
         )
 
-    async def read(
-        self,
-        key: str,
-        start: int = 0,
-        length: int | None = None,
-        *,
-        if_match: str | None = None,
-        chunk_size: int = DEFAULT_CHUNK_BYTES,
-        zero_copy: bool = False,  # each chunk is this read's own already
-    ) -> PresignedBody:
-        check_object_key(key)
+    async def _open(self, key: str, options: ReadOptions) -> PresignedBody:
+        # options.zero_copy changes nothing: each chunk is this read's own already.
+        start, length, chunk_size = options.start, options.length, options.chunk_size
         headers: dict[str, str] = {}
         if start or length is not None:
             end = "" if length is None else str(start + length - 1)
             headers["Range"] = f"bytes={start}-{end}"
-        if if_match is not None:
-            headers["If-Match"] = if_match
+        if options.if_match is not None:
+            headers["If-Match"] = options.if_match
         answer = await self._client.fetch(await self._read_url(key), headers, chunk_size)
         if answer.status == 403:
             # Refused signature (clock jump, rotated credentials): sign anew, once.
@@ -274,45 +263,35 @@ class S3ObjectStore:
         cached = self._read_urls.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        url = await self.presigned_get(key, READ_URL_SECONDS)
-        assert url is not None
-        target = HttpTarget(url)
+        target = HttpTarget(await self._presign(key, READ_URL_SECONDS))
         if len(self._read_urls) >= READ_URL_CACHE_SIZE:
             self._read_urls.pop(next(iter(self._read_urls)))  # the oldest
         self._read_urls[key] = (now + READ_URL_SECONDS - READ_URL_RENEW_SECONDS, target)
         return target
 
-    async def write(
-        self,
-        key: str,
-        chunks: AsyncIterable[bytes],
-        *,
-        content_type: str = "application/octet-stream",
-        max_bytes: int | None = None,
-    ) -> ObjectInfo:
-        check_object_key(key)
+    async def _store(self, key: str, chunks: AsyncIterator[bytes], content_type: str) -> ObjectInfo:
         buffer = bytearray()
         upload_id: str | None = None
         parts: list[PartInfo] = []
         try:
-            async for chunk in within_limit(chunks, max_bytes):
+            async for chunk in chunks:
                 buffer += chunk
                 while len(buffer) >= PART_BYTES:
                     if upload_id is None:
-                        upload_id = await self.start_multipart(key, content_type)
+                        upload_id = await self._start_multipart(key, content_type)
                     data = bytes(buffer[:PART_BYTES])
                     del buffer[:PART_BYTES]
-                    parts.append(await self.put_part(key, upload_id, len(parts) + 1, data))
+                    parts.append(await self._put_part(key, upload_id, len(parts) + 1, data))
             if upload_id is None:
                 s3 = await self._client.get()
                 with self._client.mapped(key):
                     await s3.put_object(
                         Bucket=self.bucket, Key=key, Body=bytes(buffer), ContentType=content_type
                     )
-                return await self.head(key)
+                return await self._head(key)
             if buffer:
-                parts.append(await self.put_part(key, upload_id, len(parts) + 1, bytes(buffer)))
-            return await self.complete_multipart(key, upload_id, parts)
+                parts.append(await self._put_part(key, upload_id, len(parts) + 1, bytes(buffer)))
+            return await self._complete_multipart(key, upload_id, parts)
         except BaseException:
             if upload_id is not None:
                 await self._abort_now_or_later(key, upload_id)
@@ -325,7 +304,7 @@ class S3ObjectStore:
         else knows the upload id: the retries are the only chance to remove them.
         """
         try:
-            await self.abort_multipart(key, upload_id)
+            await self._abort_multipart(key, upload_id)
         except Exception:
             task = asyncio.create_task(self._abort_with_retries(key, upload_id))
             _PENDING_ABORTS.add(task)
@@ -337,7 +316,7 @@ class S3ObjectStore:
         while asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(delay)
             try:
-                await self.abort_multipart(key, upload_id)
+                await self._abort_multipart(key, upload_id)
             except Exception:
                 delay = min(delay * 2, ABORT_RETRY_MAX_SECONDS)
                 continue
@@ -345,14 +324,12 @@ class S3ObjectStore:
             return
         log.warning("storage.multipart_left", bucket=self.bucket, key=key, upload_id=upload_id)
 
-    async def delete(self, key: str) -> None:
-        check_object_key(key)
+    async def _delete(self, key: str) -> None:
         s3 = await self._client.get()
         with self._client.mapped(key):
             await s3.delete_object(Bucket=self.bucket, Key=key)
 
-    async def start_multipart(self, key: str, content_type: str) -> str:
-        check_object_key(key)
+    async def _start_multipart(self, key: str, content_type: str) -> str:
         s3 = await self._client.get()
         with self._client.mapped(key):
             r = await s3.create_multipart_upload(
@@ -361,8 +338,7 @@ class S3ObjectStore:
         upload_id: str = r["UploadId"]
         return upload_id
 
-    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
-        check_object_key(key)
+    async def _put_part(self, key: str, upload_id: str, number: int, data: bytes) -> PartInfo:
         s3 = await self._client.get()
         with self._client.mapped(key):
             r = await s3.upload_part(
@@ -370,8 +346,7 @@ class S3ObjectStore:
             )
         return PartInfo(number, len(data), r["ETag"])
 
-    async def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
-        check_object_key(key)
+    async def _list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         s3 = await self._client.get()
         parts: list[PartInfo] = []
         marker = 0
@@ -385,10 +360,9 @@ class S3ObjectStore:
                 return parts
             marker = int(r["NextPartNumberMarker"])
 
-    async def complete_multipart(
+    async def _complete_multipart(
         self, key: str, upload_id: str, parts: list[PartInfo]
     ) -> ObjectInfo:
-        check_object_key(key)
         s3 = await self._client.get()
         with self._client.mapped(key):
             await s3.complete_multipart_upload(
@@ -399,10 +373,9 @@ class S3ObjectStore:
                     "Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]
                 },
             )
-        return await self.head(key)
+        return await self._head(key)
 
-    async def abort_multipart(self, key: str, upload_id: str) -> None:
-        check_object_key(key)
+    async def _abort_multipart(self, key: str, upload_id: str) -> None:
         s3 = await self._client.get()
         try:
             with self._client.mapped(key):
@@ -410,16 +383,12 @@ class S3ObjectStore:
         except ObjectNotFound:
             return
 
-    async def presigned_get(self, key: str, expires_seconds: int) -> str | None:
-        check_object_key(key)
+    async def _presign(self, key: str, expires_seconds: int) -> str:
         s3 = await self._client.get()
         url: str = await s3.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_seconds
         )
         return url
-
-    def local_path(self, key: str) -> Path | None:
-        return None
 
     async def ping(self) -> None:
         s3 = await self._client.get()
