@@ -39,7 +39,7 @@ class Target:
 
     def pending_multipart_uploads(self) -> int:
         if self.s3_client is None:
-            root = Path(str(self.store.local_path("x"))).parents[1]  # type: ignore[arg-type]
+            root = Path(str(self.store.local_path("x"))).parents[1]
             return len(list((root / ".multipart").iterdir()))
         r = self.s3_client.list_multipart_uploads(Bucket=self.bucket)
         return len(r.get("Uploads", []))
