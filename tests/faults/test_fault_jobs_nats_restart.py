@@ -19,8 +19,7 @@ import contextlib
 import os
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
@@ -43,22 +42,9 @@ RECOVERY_SECONDS = 30.0
 
 
 @pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer | None]:
-    """A NATS server of the test's own, not the session's.
-
-    A restart of the session's server recovers every stream the earlier tests of its worker
-    left, a number that depends on test order (pytest-xdist), and under load that outlasted
-    the 3 s ack wait, so the job was redelivered. One stream restarts in well under it.
-    """
-    if os.environ.get("STREAMSTACK_TEST_NATS_URL"):
-        yield None  # an external server: the fixture below skips (or fails)
-        return
-    server = NatsServer(tmp_path / "nats")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.kill()
+def nats_server(own_nats_server: NatsServer | None) -> NatsServer | None:
+    """A NATS server of the test's own, not the session's (see ``own_nats_server``)."""
+    return own_nats_server
 
 
 @pytest.fixture

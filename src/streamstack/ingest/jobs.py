@@ -1,7 +1,9 @@
 """Transcoding jobs: what ingest enqueues after registering an upload, and the worker's handler.
 
 After an upload is stored, probed and registered, ingest enqueues a ``transcode`` job on
-the ``media`` queue (setting ``transcode_queue``) (job id = the item's uuid, so a second enqueue is a no-op). A worker
+the ``media`` queue (setting ``transcode_queue``) (job id = the item's uuid, so a second
+enqueue is a no-op). The job is recorded before the item is registered and kept until the
+queue took it: a relay task queues it again until it does (:class:`TranscodeJobs`). A worker
 (``streamstack worker``, or the one ``streamstack dev`` runs in-process) then, for each job:
 
 1. tells catalogue the item is ``processing`` (a 404 there means the item was deleted:
@@ -29,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime
 import shutil
 import tempfile
 import time
@@ -42,6 +45,7 @@ import structlog
 from streamstack.contracts.catalogue import (
     CatalogueClient,
     MediaItem,
+    NewMediaItem,
     ProcessingState,
     ProcessingUpdate,
     Rendition,
@@ -51,6 +55,7 @@ from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.containers import Container
 from streamstack.ingest.embedded_captions import store_embedded_captions
 from streamstack.ingest.outputs import ItemOutputs
+from streamstack.ingest.repository import UnqueuedJobs
 from streamstack.ingest.sandbox import (
     Limits,
     Sandbox,
@@ -62,11 +67,13 @@ from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
-from streamstack.kernel.errors import AppError
-from streamstack.kernel.jobs import DeadLetter, Job, JobQueue
+from streamstack.kernel.clock import utcnow
+from streamstack.kernel.errors import AppError, ServiceUnavailable
+from streamstack.kernel.jobs import DeadLetter, InvalidJob, Job, JobQueue
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
+from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +90,16 @@ FIRST_RUNG_PERCENT = 20
 MIB = 1024 * 1024
 #: Name prefix of each attempt's scratch directory.
 SCRATCH_PREFIX = "transcode-"
+#: A job recorded before its item is registered is left to the relay only after this long:
+#: longer than registering an item and its upload's own attempt to queue the job take, so
+#: the relay never queues a job for an item catalogue is still creating (its worker would
+#: find no item, and drop the job).
+REGISTRATION_GRACE_SECONDS = 600.0
+#: How often the relay looks for jobs the queue has not taken (at once after an upload's
+#: own attempt failed).
+RELAY_INTERVAL_SECONDS = 30.0
+#: Recorded jobs one relay step queues at most.
+RELAY_BATCH = 50
 
 
 class TranscodeRequest(msgspec.Struct, frozen=True):
@@ -106,22 +123,97 @@ def needs_transcoding(video_codec: str | None) -> bool:
 
 
 class TranscodeJobs:
-    """The enqueueing side: ingest hands registered items to the workers."""
+    """The enqueueing side: ingest hands registered items to the workers, and keeps trying
+    until the queue took each job.
 
-    def __init__(self, queue: JobQueue) -> None:
+    A job is recorded (:class:`~streamstack.ingest.repository.UnqueuedJobs`) before
+    catalogue is asked for its item, queued by the upload once the item exists, and its
+    record deleted when the queue took it. When the queue does not answer (NATS down for a
+    moment), the record stays and :attr:`relay`, a background task, queues it with the
+    task's backoff until the queue takes it, in this process or, after a restart, the next.
+    A record whose upload died before queueing it is queued by the relay after
+    :data:`REGISTRATION_GRACE_SECONDS`. Queueing a job twice is harmless: its id is the
+    item's uuid, and the queue drops a second job of an id within its dedupe window.
+    """
+
+    def __init__(self, queue: JobQueue, unqueued: UnqueuedJobs) -> None:
         self.queue = queue
+        self.unqueued = unqueued
+        self.relay = BackgroundTask(
+            "ingest.transcode-enqueue", self.enqueue_due, interval_seconds=RELAY_INTERVAL_SECONDS
+        )
 
-    async def enqueue(self, item: MediaItem, container: Container) -> None:
-        """Queue the item's transcode (a duplicate id within the dedupe window is a no-op)."""
-        request = TranscodeRequest(
+    @staticmethod
+    def request(item: NewMediaItem, container: Container) -> TranscodeRequest | None:
+        """The job ``item`` needs once registered; None when it is not queued for one."""
+        if item.processing_state != "queued":
+            return None
+        return TranscodeRequest(
             media_id=item.id,
             s3_key=item.s3_key,
             demuxer=container.demuxer,
             width=item.width,
             height=item.height,
         )
-        added = await self.queue.enqueue(item.id, TRANSCODE_KIND, msgspec.json.encode(request))
-        log.info("transcode_enqueued", media_id=item.id, added=added)
+
+    async def record(self, request: TranscodeRequest) -> None:
+        """Owe the job, before its item is registered (the relay's, if the upload dies)."""
+        due_at = utcnow() + datetime.timedelta(seconds=REGISTRATION_GRACE_SECONDS)
+        await self.unqueued.add(_job(request), due_at)
+
+    async def forget(self, request: TranscodeRequest) -> None:
+        """Its item was not registered: no job is owed."""
+        await self.unqueued.remove(request.media_id)
+
+    async def enqueue(self, request: TranscodeRequest) -> None:
+        """Queue a registered item's job now; if the queue does not take it, the relay will
+        (this never fails the upload)."""
+        try:
+            await self._enqueue(_job(request))
+        except Exception as exc:
+            log.warning(
+                "transcode_enqueue_failed",
+                media_id=request.media_id,
+                error=repr(exc),
+                retried_by=self.relay.name,
+            )
+            try:
+                await self.unqueued.failed(request.media_id, repr(exc), utcnow())
+            except Exception as unrecorded:  # still due after the grace: only later
+                log.warning("transcode_enqueue_unrecorded", error=repr(unrecorded))
+            self.relay.wake()
+
+    async def enqueue_due(self) -> bool:
+        """The relay's step: queue the recorded jobs that are due; True after a full batch.
+
+        An outage (the queue or the database answers 503) ends the step: it would fail every
+        job alike, so the task retries with its backoff and reports it on ``/ready``. Any
+        other failure is the job's own: it is counted and retried after the others.
+        """
+        jobs = await self.unqueued.due(utcnow(), RELAY_BATCH)
+        for job in jobs:
+            try:
+                await self._enqueue(job)
+            except InvalidJob as exc:  # never valid: a bug, not an outage
+                log.error("transcode_enqueue_refused", job_id=job.id, error=repr(exc))
+                await self.unqueued.remove(job.id)
+            except ServiceUnavailable as exc:
+                await self.unqueued.failed(job.id, repr(exc), utcnow())
+                raise
+            except Exception as exc:
+                log.error("transcode_enqueue_failed", media_id=job.id, error=repr(exc))
+                await self.unqueued.failed(job.id, repr(exc), utcnow())
+        return len(jobs) >= RELAY_BATCH
+
+    async def _enqueue(self, job: Job) -> None:
+        added = await self.queue.enqueue(job.id, job.kind, job.payload)
+        log.info("transcode_enqueued", media_id=job.id, added=added)
+        await self.unqueued.remove(job.id)
+
+
+def _job(request: TranscodeRequest) -> Job:
+    """The queue's job for ``request``: its id is the item's uuid."""
+    return Job(request.media_id, TRANSCODE_KIND, msgspec.json.encode(request))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

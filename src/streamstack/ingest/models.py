@@ -1,4 +1,5 @@
-"""The ingest module's one table: uploads, from the first byte until they are registered.
+"""The ingest module's tables: uploads, from the first byte until they are registered, and
+the transcoding jobs the job queue has not taken yet.
 
 A row lives while its upload is received and processed, and a while after (so clients can
 poll the outcome), then the sweeper removes it. Resumable (tus) uploads keep their whole
@@ -97,3 +98,21 @@ class UploadChunk(IngestBase):
     )
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UnqueuedJob(IngestBase):
+    """A job ingest owes the job queue: recorded before its item is registered, deleted
+    once the queue took it (see :class:`~streamstack.ingest.jobs.TranscodeJobs`)."""
+
+    __tablename__ = "ingest_unqueued_jobs"
+
+    #: The job id: the item's uuid (the queue drops a second job of the same id).
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Attempts to queue it that failed.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: From when the relay queues it (until then the upload that recorded it does).
+    due_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

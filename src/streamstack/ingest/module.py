@@ -11,7 +11,7 @@ from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.jobs import TranscodeHandler, TranscodeJobs, WorkerLimits
 from streamstack.ingest.probe import MediaProber
 from streamstack.ingest.processing import MediaPipeline
-from streamstack.ingest.repository import UploadRecords
+from streamstack.ingest.repository import UnqueuedJobs, UploadRecords
 from streamstack.ingest.routes import ingest_router
 from streamstack.ingest.service import IngestService
 from streamstack.ingest.takedown import (
@@ -34,7 +34,8 @@ SWEEP_INTERVAL_SECONDS = 300.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the ingest module: upload and caption routes, the sweeper of abandoned uploads,
-    the transcoding workers (when in process) and the take-down of deleted items."""
+    the relay of transcoding jobs the queue has not taken yet, the transcoding workers (when
+    in process) and the take-down of deleted items."""
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
     queue = transcode_queue(context)
@@ -44,12 +45,13 @@ def mount(context: ModuleContext) -> MountedModule:
         concurrency=settings.ingest_probe_concurrency,
     )
     catalogue = CatalogueClient(context.transport("catalogue"))
+    transcode_jobs = TranscodeJobs(queue, UnqueuedJobs(context.backends.database))
     pipeline = MediaPipeline(
         media,
         context.backends.objects(settings.thumbnails_bucket),
         prober,
         catalogue,
-        TranscodeJobs(queue),
+        transcode_jobs,
     )
     service = IngestService(
         UploadRecords(context.backends.database),
@@ -63,7 +65,7 @@ def mount(context: ModuleContext) -> MountedModule:
         service.sweep_step,
         interval_seconds=min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4),
     )
-    tasks: list[BackgroundTask] = [sweeper]
+    tasks: list[BackgroundTask] = [sweeper, transcode_jobs.relay]
     transcoding = transcode_worker(context, queue) if settings.worker_in_process else None
     if transcoding is not None:
         tasks.append(transcoding)

@@ -19,7 +19,12 @@ import structlog
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMediaItem
 from streamstack.ingest import metrics
 from streamstack.ingest.containers import Container
-from streamstack.ingest.jobs import TranscodeJobs, browser_safe, needs_transcoding
+from streamstack.ingest.jobs import (
+    TranscodeJobs,
+    TranscodeRequest,
+    browser_safe,
+    needs_transcoding,
+)
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
 from streamstack.kernel.operation import CallContext
@@ -78,29 +83,34 @@ class MediaPipeline:
         then on a cancellation leaves the objects alone, since the item may exist.
         """
         registering = False
+        job: TranscodeRequest | None = None
         try:
             new_item = await self._prepare(stored, details)
+            if self.transcoding is not None:
+                job = self.transcoding.request(new_item, stored.container)
+                if job is not None:  # owed from here on, whatever happens to this process
+                    await self.transcoding.record(job)
             await on_registering()
             registering = True
             with metrics.time_ingest_step("register"):
                 item = await self.catalogue.create_item(new_item, context)
-            await self._enqueue(item, stored.container)
+            if self.transcoding is not None and job is not None:
+                await self.transcoding.enqueue(job)  # or, failing that, its relay will
             return item
         except BaseException as exc:
             # A refusal from catalogue means no item; a cancellation mid-call may not.
             if not (registering and isinstance(exc, asyncio.CancelledError)):
-                await asyncio.shield(self.discard(stored.info.key, stored.upload_id))
+                await asyncio.shield(self._withdraw(stored, job))
             raise
 
-    async def _enqueue(self, item: MediaItem, container: Container) -> None:
-        """Hand a registered item to the transcoding workers; never fails the upload."""
-        if self.transcoding is None or item.processing_state != "queued":
-            return
-        try:
-            await self.transcoding.enqueue(item, container)
-        except Exception as exc:
-            # The item exists and stays "queued": uploading the file again retries.
-            log.error("transcode_enqueue_failed", media_id=item.id, error=repr(exc))
+    async def _withdraw(self, stored: StoredMedia, job: TranscodeRequest | None) -> None:
+        """No item: delete the upload's objects, and the record of its job if one was made."""
+        await self.discard(stored.info.key, stored.upload_id)
+        if self.transcoding is not None and job is not None:
+            try:
+                await self.transcoding.forget(job)
+            except Exception as exc:  # its job finds no item and ends: harmless
+                log.warning("transcode_record_left", media_id=job.media_id, error=repr(exc))
 
     async def _prepare(self, stored: StoredMedia, details: UploadDetails) -> NewMediaItem:
         try:
