@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from streamstack.kernel.events import LIVE, Durable, Event, EventBus, subject_matches
+from streamstack.kernel.events import (
+    LIVE,
+    REDELIVERY_FIRST_SECONDS,
+    Durable,
+    Event,
+    EventBus,
+    subject_matches,
+)
 from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.events.nats import NatsEventBus
 from streamstack.kernel.nats import NatsConnection
@@ -92,6 +99,21 @@ async def test_an_event_whose_handler_raised_is_delivered_again(
     await asyncio.sleep(0.5)  # time for a fourth delivery, if any
     assert deliveries == ["flaky-1"] * 3
     await sub.unsubscribe()
+
+
+async def test_a_failed_event_is_not_delivered_again_after_unsubscribing(bus: EventBus) -> None:
+    deliveries: list[str] = []
+
+    async def handler(event: Event) -> None:
+        deliveries.append(event.id)
+        raise RuntimeError("never handled")
+
+    sub = await bus.subscribe(subject(bus, "gone.*"), handler)
+    await bus.publish(subject(bus, "gone.deleted"), b"take-down", event_id="gone-1")
+    await eventually(lambda: len(deliveries) >= 1, "the first delivery")
+    await sub.unsubscribe()
+    await asyncio.sleep(2 * REDELIVERY_FIRST_SECONDS)  # time for a redelivery, if any
+    assert deliveries == ["gone-1"]
 
 
 async def test_ping(bus: EventBus) -> None:
