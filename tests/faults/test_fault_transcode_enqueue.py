@@ -1,9 +1,10 @@
 """The job queue is away when an upload is registered, then comes back.
 
 The upload still succeeds and its item says ``queued``; ingest keeps the job it could not
-queue (``ingest_unqueued_jobs``), and its relay task queues it once the queue answers again,
-in the same process or, after a restart, in the next one. The item is then transcoded
-without a new upload, by exactly one run of the transcoding handler.
+queue (``ingest_unqueued_jobs``, counted by ``streamstack_ingest_unqueued_jobs`` on
+``/metrics``), and its relay task queues it once the queue answers again, in the same
+process or, after a restart, in the next one. The item is then transcoded without a new
+upload, by exactly one run of the transcoding handler.
 
 The queue goes away while the upload's body is on its way, after the request was
 authenticated (in production that reads NATS KV, so NATS must be up when it starts):
@@ -172,6 +173,12 @@ async def transcoded(client: httpx.AsyncClient, settings: Settings, media_id: st
     return seen
 
 
+async def unqueued_on_metrics(client: httpx.AsyncClient) -> float | None:
+    """``streamstack_ingest_unqueued_jobs`` as a scrape of ``/metrics`` sets it."""
+    assert (await client.get("/metrics")).status_code == 200
+    return REGISTRY.get_sample_value("streamstack_ingest_unqueued_jobs")
+
+
 def handler_runs(queue: str) -> float:
     """How many times a transcoding handler ran for ``queue`` (in this process)."""
     labels = {"queue": queue, "kind": "transcode"}
@@ -215,15 +222,18 @@ async def test_a_job_the_queue_did_not_take_is_queued_once_it_is_back(
             owed = await unqueued(database)
             assert [job_id for job_id, _ in owed] == [item["id"]]
             assert all(attempts >= 1 for _, attempts in owed), owed
+            assert await unqueued_on_metrics(client) == 1
             if not restart:
                 await outage.end()
                 seen = await transcoded(client, settings, item["id"])
                 assert await unqueued(database) == []
+                assert await unqueued_on_metrics(client) == 0
         if restart:
             await outage.end()
             async with running_app(settings.replace(worker_in_process=True)) as client:
                 seen = await transcoded(client, settings, item["id"])
                 assert await unqueued(client.app.state.backends.database) == []
+                assert await unqueued_on_metrics(client) == 0
 
     assert seen[-1] == "ready", seen
     assert "queued" not in seen[1:], seen  # never queued again once it was processed

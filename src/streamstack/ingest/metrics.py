@@ -1,4 +1,5 @@
-"""Ingest's Prometheus metrics: upload sizes and how long each step of ingesting takes.
+"""Ingest's Prometheus metrics: upload sizes, how long each step of ingesting takes, and
+the transcoding jobs the job queue has not taken yet.
 
 Registered in the process's default registry when the module is imported, so the kernel's
 ``GET /metrics`` exports them from every process that mounts ingest.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Literal
 
-from prometheus_client import Histogram
+from prometheus_client import Gauge, Histogram
+
+from streamstack.kernel.metrics import track_gauge
 
 IngestStep = Literal["store", "probe", "thumbnail", "register"]
 
@@ -28,6 +31,17 @@ INGEST_STEP_DURATION = Histogram(
     ["step"],
     buckets=[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0],
 )
+
+UNQUEUED_JOBS = Gauge(
+    "streamstack_ingest_unqueued_jobs",
+    "Transcoding jobs of registered (or registering) items that the job queue has not taken"
+    " yet: retried by the relay task (read at scrape time).",
+)
+
+
+def track_unqueued_jobs(read: Callable[[], Awaitable[int]]) -> None:
+    """Set the unqueued-jobs gauge from ``read()`` at every scrape of ``/metrics``."""
+    track_gauge(UNQUEUED_JOBS, read)
 
 
 def observe_upload_size(size_bytes: int) -> None:

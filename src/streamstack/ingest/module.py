@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.ingest import metrics
 from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.jobs import TranscodeHandler, TranscodeJobs, WorkerLimits
 from streamstack.ingest.probe import MediaProber
@@ -46,6 +47,7 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     catalogue = CatalogueClient(context.transport("catalogue"))
     transcode_jobs = TranscodeJobs(queue, UnqueuedJobs(context.backends.database))
+    metrics.track_unqueued_jobs(transcode_jobs.unqueued.count)
     pipeline = MediaPipeline(
         media,
         context.backends.objects(settings.thumbnails_bucket),

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.ingest.models import UnqueuedJob, Upload, UploadChunk
@@ -326,6 +326,11 @@ class UnqueuedJobs:
                 .where(UnqueuedJob.id == job_id)
                 .values(attempts=UnqueuedJob.attempts + 1, last_error=error, due_at=due_at)
             )
+
+    async def count(self) -> int:
+        """How many jobs the queue has not taken yet."""
+        async with self.database.unit_of_work() as session:
+            return int(await session.scalar(select(func.count()).select_from(UnqueuedJob)) or 0)
 
     async def due(self, now: datetime.datetime, limit: int) -> list[Job]:
         """Jobs to queue now, those that failed least often first (so one job that keeps
