@@ -139,7 +139,7 @@ class ObjectStore(ABC):
 
     The public methods are the port and the one place its invariants are kept: each checks
     the key (:func:`check_object_key`) before an adapter sees it, and ``write`` bounds the
-    stream (:func:`within_limit`). An adapter subclasses this and fills in the underscored
+    stream (:func:`_within_limit`). An adapter subclasses this and fills in the underscored
     hooks, which are only ever handed checked keys.
     """
 
@@ -183,7 +183,7 @@ class ObjectStore(ABC):
         On any failure, or past ``max_bytes`` (:class:`ObjectTooLarge`), nothing is kept.
         """
         key = check_object_key(key)
-        return await self._store(key, within_limit(chunks, max_bytes), content_type)
+        return await self._store(key, _within_limit(chunks, max_bytes), content_type)
 
     async def delete(self, key: str) -> None:
         """Delete the object; an absent key is fine."""
@@ -272,7 +272,9 @@ class ObjectStore(ABC):
         return None
 
 
-async def within_limit(chunks: AsyncIterable[bytes], max_bytes: int | None) -> AsyncIterator[bytes]:
+async def _within_limit(
+    chunks: AsyncIterable[bytes], max_bytes: int | None
+) -> AsyncIterator[bytes]:
     """``chunks`` as they come, raising :class:`ObjectTooLarge` as soon as they pass
     ``max_bytes`` (no limit when None): how :meth:`ObjectStore.write` bounds a stream."""
     size = 0
