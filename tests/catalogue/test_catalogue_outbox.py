@@ -37,11 +37,8 @@ async def backends(settings_factory: SettingsFactory) -> AsyncIterator[Backends]
     """The catalogue's backends on this test's kind, migrated, with no app running."""
     settings = settings_factory(modules=("catalogue",))
     await apply_migrations(settings, settings.modules)
-    backends = Backends(settings)
-    try:
+    async with Backends(settings) as backends:
         yield backends
-    finally:
-        await backends.close()
 
 
 class FaultyBus:
@@ -180,8 +177,7 @@ async def test_two_replicas_relay_different_rows(fresh_database_url: str, tmp_pa
         "embedded", tmp_path / "data", modules=("catalogue",), database_url=fresh_database_url
     )
     await apply_migrations(settings, settings.modules)
-    backends = Backends(settings)
-    try:
+    async with Backends(settings) as backends:
         service = service_without_relay(backends)
         for i in range(12):
             await service.create_item(new_item(title=f"Item {i}"), created_by="admin")
@@ -206,5 +202,3 @@ async def test_two_replicas_relay_different_rows(fresh_database_url: str, tmp_pa
         assert await service.outbox_backlog() == 0
         every = held.published + free.published
         assert len(every) == len(set(every)) == 12
-    finally:
-        await backends.close()

@@ -133,16 +133,13 @@ async def test_internal_route_needs_the_service_secret(settings_factory: Setting
 
 async def put_object(settings: Settings, key: str, data: bytes) -> None:
     """Store ``data`` in the media bucket, as ingest would have."""
-    backends = Backends(settings)
-    try:
+    async with Backends(settings) as backends:
 
         async def chunks() -> AsyncIterator[bytes]:
             yield data
 
         await backends.prepare()
         await backends.objects(settings.media_bucket).write(key, chunks(), content_type="video/mp4")
-    finally:
-        await backends.close()
 
 
 async def play_through(

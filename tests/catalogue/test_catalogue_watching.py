@@ -380,14 +380,11 @@ async def test_an_account_deleted_while_no_catalogue_ran_is_forgotten_at_start(
         item = await create_item(client, settings)
         await save(client, item["id"], alice, 3.0)
 
-    backends = Backends(settings)
-    try:
+    async with Backends(settings) as backends:
         gone = UserDeleted(user_id=alice_id, deleted_at=datetime.datetime.now(datetime.UTC))
         await backends.events.publish(
             USER_DELETED, msgspec.json.encode(gone), event_id=str(uuid.uuid4())
         )
-    finally:
-        await backends.close()
 
     async with running_app(settings) as client:
 

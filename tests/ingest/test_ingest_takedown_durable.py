@@ -58,11 +58,8 @@ def ingest_settings(tmp_path: Path, nats_url: str) -> Settings:
 async def backends(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backends]:
     """Local objects, and the event bus and job queue embedded or on NATS."""
     nats_url = request.getfixturevalue("nats_url") if request.param == "nats" else ""
-    running = Backends(ingest_settings(tmp_path, nats_url))
-    try:
+    async with Backends(ingest_settings(tmp_path, nats_url)) as running:
         yield running
-    finally:
-        await running.close()
 
 
 def queue_of(backends: Backends) -> JobQueue:
@@ -195,8 +192,8 @@ async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
     nats_url: str, tmp_path: Path
 ) -> None:
     settings = ingest_settings(tmp_path, nats_url)
-    first = Backends(settings)
-    try:  # the first ingest process ever: creates the durable subscription, then stops
+    # The first ingest process ever: creates the durable subscription, then stops.
+    async with Backends(settings) as first:
         follower = takedown_events(first.events, queue_of(first))
         await follower.follow()
         await follower.stop()
@@ -204,17 +201,12 @@ async def test_an_event_published_while_no_ingest_runs_is_delivered_later(
         await first.events.publish(  # catalogue deletes while no ingest runs
             MEDIA_DELETED, msgspec.json.encode(item), event_id=str(uuid.uuid4())
         )
-    finally:
-        await first.close()
 
-    restarted = Backends(settings)
-    try:
+    async with Backends(settings) as restarted:
         follower = takedown_events(restarted.events, queue_of(restarted))
         await follower.follow()
         jobs = await jobs_for(queue_of(restarted), item.id)
         await follower.stop()
-    finally:
-        await restarted.close()
     assert [job.id for job in jobs] == [item.id]
 
 

@@ -34,12 +34,9 @@ async def transcode_jobs(settings_factory: SettingsFactory) -> AsyncIterator[Tra
     """The enqueueing side of ingest on the test's backends, with a queue of its own."""
     settings = settings_factory(modules=("ingest",))
     await migrate_for_app(settings)
-    backends = Backends(settings)
-    queue = backends.jobs(f"media-{uuid.uuid4().hex[:12]}")
-    try:
+    async with Backends(settings) as backends:
+        queue = backends.jobs(f"media-{uuid.uuid4().hex[:12]}")
         yield TranscodeJobs(queue, UnqueuedJobs(backends.database))
-    finally:
-        await backends.close()
 
 
 def a_request() -> TranscodeRequest:

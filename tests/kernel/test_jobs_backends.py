@@ -39,8 +39,7 @@ async def run_one_job(backends: Backends, queue_name: str) -> list[str]:
 
 async def test_dev_uses_the_embedded_queue_in_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", jobs_ack_wait_seconds=7.0, jobs_max_deliver=2)
-    backends = Backends(settings)
-    try:
+    async with Backends(settings) as backends:
         queue = backends.jobs("media")
         assert isinstance(queue, EmbeddedJobQueue)
         assert backends.jobs("media") is queue
@@ -49,22 +48,17 @@ async def test_dev_uses_the_embedded_queue_in_the_data_dir(tmp_path: Path) -> No
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert (await backends.readiness())["jobs:media"] == "ok"
         assert await run_one_job(backends, "media") == ["job-1"]
-    finally:
-        await backends.close()
 
 
 async def test_with_nats_the_queue_is_a_jetstream_stream(tmp_path: Path, nats_url: str) -> None:
     settings = Settings(data_dir=tmp_path / "data", nats_url=nats_url, worker_concurrency=2)
-    backends = Backends(settings)
     name = f"media-{uuid.uuid4().hex[:8]}"
-    try:
+    async with Backends(settings) as backends:
         queue = backends.jobs(name)
         assert isinstance(queue, NatsJobQueue)
         ready = await backends.readiness()
         assert (ready[f"jobs:{name}"], ready["nats"]) == ("ok", "ok")
         assert await run_one_job(backends, name) == ["job-1"]
-    finally:
-        await backends.close()
 
 
 def test_production_needs_nats_for_a_job_queue(tmp_path: Path) -> None:

@@ -134,8 +134,7 @@ def test_no_key_is_ever_fetched(keys: Settings, verifier: TokenVerifier, key_ser
 async def test_a_revoked_jti_is_refused_where_revocation_is_checked(
     settings_factory: SettingsFactory,
 ) -> None:
-    backends = Backends(settings_factory())
-    try:
+    async with Backends(settings_factory()) as backends:
         revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
         jti = uuid.uuid4().hex
         await revocations.check(jti)
@@ -144,5 +143,3 @@ async def test_a_revoked_jti_is_refused_where_revocation_is_checked(
             await revocations.check(jti)
         assert raised.value.code == "token_revoked"
         await revocations.check(uuid.uuid4().hex)
-    finally:
-        await backends.close()

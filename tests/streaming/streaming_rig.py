@@ -331,12 +331,12 @@ class LiveStream:
 @asynccontextmanager
 async def live_stream(settings: Settings) -> AsyncIterator[LiveStream]:
     """The app in uvicorn, plus test-side backends and an HTTP client."""
-    backends = Backends(settings)
-    try:
-        async with httpx.AsyncClient(timeout=60) as http, uvicorn_app(settings) as app_url:
-            yield LiveStream(settings, app_url, backends, http)
-    finally:
-        await backends.close()
+    async with (
+        Backends(settings) as backends,
+        httpx.AsyncClient(timeout=60) as http,
+        uvicorn_app(settings) as app_url,
+    ):
+        yield LiveStream(settings, app_url, backends, http)
 
 
 @dataclasses.dataclass

@@ -60,21 +60,18 @@ class Fronted:
 async def nginx_fronted(settings: Settings, workdir: Path, why: str) -> AsyncIterator[Fronted]:
     """The app for ``settings`` in uvicorn, behind nginx with the shipped snippet."""
     nginx = require_tool("nginx", why)
-    backends = Backends(settings)
-    try:
-        async with (
-            httpx.AsyncClient(timeout=60) as http,
-            served_with_backends(settings) as app,
-        ):
-            values = {
-                "STREAMSTACK_STREAMING_UPSTREAM": app.url,
-                "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
-                "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
-            }
-            with nginx_in_front(nginx, workdir, values) as nginx_url:
-                yield Fronted(LiveStream(settings, app.url, backends, http), nginx_url, app)
-    finally:
-        await backends.close()
+    async with (
+        Backends(settings) as backends,
+        httpx.AsyncClient(timeout=60) as http,
+        served_with_backends(settings) as app,
+    ):
+        values = {
+            "STREAMSTACK_STREAMING_UPSTREAM": app.url,
+            "STREAMSTACK_OBJECTS_DIR": str((settings.data_dir / "objects").resolve()),
+            "STREAMSTACK_S3_ENDPOINT": settings.s3_endpoint_url or "http://127.0.0.1:9",
+        }
+        with nginx_in_front(nginx, workdir, values) as nginx_url:
+            yield Fronted(LiveStream(settings, app.url, backends, http), nginx_url, app)
 
 
 @pytest.fixture(scope="module")

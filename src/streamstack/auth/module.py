@@ -96,13 +96,10 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
     # Operator commands sign nothing; the private key alone is enough to build the service.
     public_pem = TokenIssuer.from_settings(settings, None).public_pem
     verifier = TokenVerifier(public_pem, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-    backends = Backends(settings)
-    try:
+    async with Backends(settings) as backends:
         revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
         service, _ = build_service(settings, backends, verifier, revocations)
         yield service
-    finally:
-        await backends.close()
 
 
 async def announce_dev_admin(service: AuthService, data_dir: str | None = None) -> None:

@@ -190,6 +190,13 @@ class Backends:
         for close in self.closers():
             await close()
 
+    async def __aenter__(self) -> Backends:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Leaving ``async with Backends(settings) as backends:`` closes them."""
+        await self.close()
+
     def _nats_kv_breaker(self) -> CircuitBreaker:
         # One for every bucket: when one call finds NATS down, all fail fast, one probe.
         if self._kv_breaker is None:
