@@ -29,7 +29,6 @@ from streamstack.ingest.caption_tracks import CaptionTracks, EmbeddedTrack
 from streamstack.ingest.captions import CaptionRefused, Cue, parse_caption_file
 from streamstack.ingest.sandbox import open_output
 from streamstack.ingest.transcoding.results import SubtitleResult
-from streamstack.ingest.transcoding.subtitles import CAPTIONS_DIRECTORY
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +47,10 @@ class _Reported(msgspec.Struct, frozen=True):
 
 def checked_report(subtitle: SubtitleResult) -> _Reported | None:
     """The track of ``subtitle`` if it has a file and names it within the limits."""
+    # Not imported with this module: the transcoder's subtitle module imports PyAV, which
+    # the app side loads only once it has a transcoder's report to check.
+    from streamstack.ingest.transcoding.subtitles import CAPTIONS_DIRECTORY
+
     if subtitle.vtt is None:
         return None
     try:

@@ -65,7 +65,6 @@ from streamstack.ingest.sandbox import (
 )
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
-from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.errors import AppError, ServiceUnavailable
@@ -527,6 +526,10 @@ class _JobRun:
         self, source: Path, output: Path, workdir: Path, max_rungs: int | None = None
     ) -> TranscodeResult:
         """The transcoder in the sandbox; its refusals become a rejected job."""
+        # Imported at the first job, not with this module: the pipeline imports PyAV, which
+        # only the sandbox's children run and a process that never transcodes should not load.
+        from streamstack.ingest.transcoding.pipeline import transcode
+
         sandbox = await self.handler.sandbox()
         try:
             return await sandbox.call(

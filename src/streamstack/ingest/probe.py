@@ -36,7 +36,6 @@ from streamstack.ingest.probe_messages import (
     encode,
     frame,
 )
-from streamstack.ingest.probe_worker import run_worker
 from streamstack.ingest.sandbox import Limits, Sandbox, open_output, output_chunks
 from streamstack.kernel.errors import Unprocessable
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, read_all
@@ -210,6 +209,11 @@ class MediaProber:
         file_bytes: int,
         seconds: float,
     ) -> tuple[WorkerMessage, _Served]:
+        # Imported at the first probe, not with this module: the worker's module imports
+        # PyAV, which a process that never probes (streamstack worker, other modules' serve)
+        # should not load. The fork server imported it already (the sandbox's preload).
+        from streamstack.ingest.probe_worker import run_worker
+
         served = _Served()
         async with self._slots:
             worker = self.sandbox.connected(run_worker, limits=self.limits(workdir, file_bytes))
