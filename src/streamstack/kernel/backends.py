@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -20,19 +21,21 @@ from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError
 from streamstack.kernel.events import EventBus
 from streamstack.kernel.events.memory import MemoryEventBus
-from streamstack.kernel.events.nats import NatsEventBus
 from streamstack.kernel.jobs import JobQueue, QueueConfig
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
-from streamstack.kernel.jobs.nats import NatsJobQueue
 from streamstack.kernel.kv import KeyValueStore
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
-from streamstack.kernel.kv.nats import NatsKeyValueStore, nats_breaker
-from streamstack.kernel.nats import NatsConnection
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.local import LocalObjectStore
 from streamstack.kernel.storage.private_files import private_directory
-from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
 from streamstack.settings import PREFIX, Settings, SettingsError
+
+# The NATS and S3 adapters are imported when a backend first needs them, not here: their
+# client libraries (nats-py with aiohttp, aioboto3 with botocore) cost about half a second
+# of CPU at every start of a process that runs on embedded backends or needs neither.
+if TYPE_CHECKING:
+    from streamstack.kernel.nats import NatsConnection
+    from streamstack.kernel.storage.s3 import S3Client
 
 Check = Callable[[], Awaitable[None]]
 log = structlog.get_logger(__name__)
@@ -70,6 +73,8 @@ class Backends:
     def nats(self) -> NatsConnection:
         """The shared NATS connection (production only)."""
         if self._nats is None:
+            from streamstack.kernel.nats import NatsConnection
+
             self._nats = NatsConnection(self.settings.nats_url)
             self._closers.append(self._nats.close)
         return self._nats
@@ -79,6 +84,8 @@ class Backends:
         if bucket not in self._kv:
             store: KeyValueStore
             if self._use_server(self.settings.nats_url, "NATS_URL", f"the {bucket} KV bucket"):
+                from streamstack.kernel.kv.nats import NatsKeyValueStore
+
                 store = NatsKeyValueStore(
                     self.nats, bucket, ttl_seconds, breaker=self._nats_kv_breaker()
                 )
@@ -102,6 +109,8 @@ class Backends:
             )
             job_queue: JobQueue
             if self._use_server(s.nats_url, "NATS_URL", f"the {queue} job queue"):
+                from streamstack.kernel.jobs.nats import NatsJobQueue
+
                 job_queue = NatsJobQueue(self.nats, queue, config)
                 self.checks["nats"] = self.nats.ping
             else:
@@ -119,6 +128,8 @@ class Backends:
             if self._use_server(
                 self.settings.s3_endpoint_url, "S3_ENDPOINT_URL", f"bucket {bucket}"
             ):
+                from streamstack.kernel.storage.s3 import S3ObjectStore
+
                 s3_store = S3ObjectStore(self._s3_client(), bucket)
                 store = s3_store
                 self.checks[f"s3:{bucket}"] = s3_store.ping
@@ -134,6 +145,8 @@ class Backends:
         """The event bus (JetStream, or in-process)."""
         if self._events is None:
             if self._use_server(self.settings.nats_url, "NATS_URL", "the event bus"):
+                from streamstack.kernel.events.nats import NatsEventBus
+
                 # Streams follow the subjects (events.stream_of): the kernel names no module.
                 self._events = NatsEventBus(self.nats)
                 self.checks["nats"] = self.nats.ping
@@ -155,6 +168,10 @@ class Backends:
 
     async def prepare(self) -> None:
         """Start-up work: create missing S3 buckets (dev and tests; compose makes them)."""
+        if self._s3 is None:  # no S3 bucket was asked for
+            return
+        from streamstack.kernel.storage.s3 import S3ObjectStore
+
         for store in self._objects.values():
             if isinstance(store, S3ObjectStore):
                 # A store that is down now must not stop the process: /ready reports it
@@ -200,12 +217,16 @@ class Backends:
     def _nats_kv_breaker(self) -> CircuitBreaker:
         # One for every bucket: when one call finds NATS down, all fail fast, one probe.
         if self._kv_breaker is None:
+            from streamstack.kernel.kv.nats import nats_breaker
+
             self._kv_breaker = nats_breaker(self.nats)
             self._closers.append(self._kv_breaker.close)
         return self._kv_breaker
 
     def _s3_client(self) -> S3Client:
         if self._s3 is None:
+            from streamstack.kernel.storage.s3 import S3Client
+
             s = self.settings
             self._s3 = S3Client(
                 s.s3_endpoint_url,
