@@ -35,13 +35,18 @@ HEAVY = frozenset(
     }
 )
 
-#: Printed by every probe: the top-level packages the interpreter has loaded.
-REPORT_LOADED = "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
+#: Printed by every probe: the modules the interpreter has loaded.
+REPORT_LOADED = "print(json.dumps(sorted(sys.modules)))"
+
+
+def heavy(modules: set[str]) -> set[str]:
+    """The heavy packages among ``modules``."""
+    return {name.split(".")[0] for name in modules} & HEAVY
 
 
 def loaded_by(script: str, cwd: Path, **env: str) -> set[str]:
-    """The heavy packages loaded once ``script`` (run as a file, as the console script is
-    run) has printed its report."""
+    """The modules loaded once ``script`` (run as a file, as the console script is run) has
+    printed its report."""
     path = cwd / "entry.py"
     path.write_text(textwrap.dedent(script))
     result = subprocess.run(
@@ -54,7 +59,7 @@ def loaded_by(script: str, cwd: Path, **env: str) -> set[str]:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout.splitlines()[-1])) & HEAVY
+    return set(json.loads(result.stdout.splitlines()[-1]))
 
 
 def test_the_command_line_loads_no_server_stack(tmp_path: Path) -> None:
@@ -69,7 +74,7 @@ def test_the_command_line_loads_no_server_stack(tmp_path: Path) -> None:
             main(["--help"])
         {REPORT_LOADED}
     """
-    assert loaded_by(script, tmp_path) == set()
+    assert heavy(loaded_by(script, tmp_path)) == set()
 
 
 @pytest.mark.parametrize(
@@ -85,7 +90,7 @@ def test_a_sandboxed_child_loads_only_pyav(tmp_path: Path, worker: str) -> None:
 
 
         def loaded() -> list[str]:
-            return sorted({{name.split(".")[0] for name in sys.modules}})
+            return sorted(sys.modules)
 
 
         if __name__ == "__main__":
@@ -96,7 +101,7 @@ def test_a_sandboxed_child_loads_only_pyav(tmp_path: Path, worker: str) -> None:
             child = sandbox.call(loaded, returns=list[str], limits=limits, seconds=60)
             print(json.dumps(asyncio.run(child)))
     """
-    assert loaded_by(script, tmp_path) == {"av"}
+    assert heavy(loaded_by(script, tmp_path)) == {"av"}
 
 
 def test_a_hashing_worker_loads_only_argon2(tmp_path: Path) -> None:
@@ -106,12 +111,15 @@ def test_a_hashing_worker_loads_only_argon2(tmp_path: Path) -> None:
         import streamstack.auth.passwords
         {REPORT_LOADED}
     """
-    assert loaded_by(script, tmp_path) == {"argon2"}
+    assert heavy(loaded_by(script, tmp_path)) == {"argon2"}
 
 
-def test_an_app_on_embedded_backends_loads_no_client_of_a_server(tmp_path: Path) -> None:
+def test_an_app_loads_only_the_modules_it_mounts_and_the_backends_it_uses(
+    tmp_path: Path,
+) -> None:
     # `streamstack serve --module streaming` on embedded backends (as in dev), up to the
-    # point where uvicorn would start: no NATS or S3 client, no alembic, no PyAV.
+    # point where uvicorn would start: no NATS or S3 client, no alembic, no PyAV; and of
+    # the modules it does not mount, only their definitions (and metrics).
     script = f"""
         import json, sys
         from streamstack.app import create_app
@@ -122,5 +130,11 @@ def test_an_app_on_embedded_backends_loads_no_client_of_a_server(tmp_path: Path)
     """
     env = {"STREAMSTACK_ENVIRONMENT": "dev", "STREAMSTACK_DATA_DIR": str(tmp_path / "data")}
     loaded = loaded_by(script, tmp_path, **env)
-    assert not loaded & {"nats", "aioboto3", "botocore", "alembic", "av"}, loaded
-    assert "litestar" in loaded  # the probe did build the app
+    assert not heavy(loaded) & {"nats", "aioboto3", "botocore", "alembic", "av", "argon2", "zxcvbn"}
+    assert "streamstack.streaming.service" in loaded  # the probe did build the app
+    unmounted_stacks = {
+        f"streamstack.{module}.{part}"
+        for module in ("auth", "catalogue", "ingest")
+        for part in ("service", "routes", "models", "repository")
+    }
+    assert not unmounted_stacks & loaded

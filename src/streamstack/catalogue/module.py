@@ -5,26 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamstack.catalogue import metrics
-from streamstack.catalogue.contract import (
-    change_caption_handler,
-    create_item_handler,
-    update_processing_handler,
-)
-from streamstack.catalogue.listing import ListingCache
-from streamstack.catalogue.models import OutboxRow
-from streamstack.catalogue.routes import catalogue_router
-from streamstack.catalogue.service import CatalogueService
-from streamstack.catalogue.watching import (
-    USER_DELETIONS_TASK,
-    WatchingService,
-    user_deletion_events,
-)
 from streamstack.contracts.catalogue import CHANGE_CAPTION, CREATE_MEDIA_ITEM, UPDATE_PROCESSING
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 
+# The module's own stack (service, routes, tables, search) is imported when it is mounted,
+# not with this file: every process reads MODULE below, and one that does not mount
+# catalogue would pay for it at start for nothing. (Its metrics are registered here still,
+# as every process exports them.)
 #: The outbox relay's background task (``task:<name>`` in ``GET /ready``).
 RELAY_TASK_NAME = "catalogue.outbox-relay"
 #: The relay is woken after every commit that enqueued; the poll is only a safety net.
@@ -37,6 +27,21 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, its operations, the outbox relay."""
+    from streamstack.catalogue.contract import (  # (see the note at the top)
+        change_caption_handler,
+        create_item_handler,
+        update_processing_handler,
+    )
+    from streamstack.catalogue.listing import ListingCache
+    from streamstack.catalogue.models import OutboxRow
+    from streamstack.catalogue.routes import catalogue_router
+    from streamstack.catalogue.service import CatalogueService
+    from streamstack.catalogue.watching import (
+        USER_DELETIONS_TASK,
+        WatchingService,
+        user_deletion_events,
+    )
+
     database = context.backends.database
     relay = OutboxRelay(database, context.backends.events, OutboxRow, name=RELAY_TASK_NAME)
     relay_task = relay.task(

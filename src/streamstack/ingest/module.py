@@ -8,19 +8,6 @@ from pathlib import Path
 
 from streamstack.contracts.catalogue import CatalogueClient
 from streamstack.ingest import metrics
-from streamstack.ingest.caption_tracks import CaptionTracks
-from streamstack.ingest.jobs import TranscodeHandler, TranscodeJobs, WorkerLimits
-from streamstack.ingest.probe import MediaProber
-from streamstack.ingest.processing import MediaPipeline
-from streamstack.ingest.repository import UnqueuedJobs, UploadRecords
-from streamstack.ingest.routes import ingest_router
-from streamstack.ingest.service import IngestService
-from streamstack.ingest.takedown import (
-    TAKEDOWN_QUEUE_CONFIG,
-    TakedownHandler,
-    takedown_events,
-    takedown_queue_name,
-)
 from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import JobQueue
@@ -29,6 +16,10 @@ from streamstack.kernel.jobs.worker import JobWorker
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 
+# The module's own stack (service, routes, tables, the sandbox, the job handler) is imported
+# by the functions that build it, not with this file: every process reads MODULE below, and
+# one that does not mount ingest would pay for it at start for nothing. (Its metrics and the
+# job metrics are registered here still, as every process exports them.)
 #: The sweeper looks for expired and abandoned uploads this often at most.
 SWEEP_INTERVAL_SECONDS = 300.0
 
@@ -37,6 +28,14 @@ def mount(context: ModuleContext) -> MountedModule:
     """Mount the ingest module: upload and caption routes, the sweeper of abandoned uploads,
     the relay of transcoding jobs the queue has not taken yet, the transcoding workers (when
     in process) and the take-down of deleted items."""
+    from streamstack.ingest.caption_tracks import CaptionTracks  # (see the note at the top)
+    from streamstack.ingest.jobs import TranscodeJobs
+    from streamstack.ingest.probe import MediaProber
+    from streamstack.ingest.processing import MediaPipeline
+    from streamstack.ingest.repository import UnqueuedJobs, UploadRecords
+    from streamstack.ingest.routes import ingest_router
+    from streamstack.ingest.service import IngestService
+
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
     queue = transcode_queue(context)
@@ -86,6 +85,13 @@ def takedown(
 ) -> tuple[list[BackgroundTask], DurableFollower]:
     """The ``media.deleted`` consumer: a durable subscription queueing one job per deleted
     item, and the worker deleting its objects (see :mod:`streamstack.ingest.takedown`)."""
+    from streamstack.ingest.takedown import (  # (see the note at the top)
+        TAKEDOWN_QUEUE_CONFIG,
+        TakedownHandler,
+        takedown_events,
+        takedown_queue_name,
+    )
+
     settings = context.settings
     queue = context.backends.jobs(
         takedown_queue_name(settings.transcode_queue), TAKEDOWN_QUEUE_CONFIG
@@ -114,6 +120,8 @@ def transcode_queue(context: ModuleContext) -> JobQueue:
 
 def transcode_worker(context: ModuleContext, queue: JobQueue) -> JobWorker:
     """``worker_concurrency`` transcoding slots on ``queue``, with the settings' limits."""
+    from streamstack.ingest.jobs import TranscodeHandler, WorkerLimits  # (see the note at the top)
+
     settings = context.settings
     handler = TranscodeHandler(
         context.backends.objects(settings.media_bucket),
