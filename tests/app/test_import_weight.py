@@ -32,6 +32,7 @@ HEAVY = frozenset(
         "av",
         "argon2",
         "zxcvbn",
+        "structlog",  # with rich and pygments, which its dev renderer loads
     }
 )
 
