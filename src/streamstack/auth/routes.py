@@ -20,6 +20,7 @@ from streamstack.auth.schemas import (
     InviteRequest,
     LoginRequest,
     PasswordChange,
+    PasswordResetCheck,
     PasswordResetCreated,
     PasswordResetRequest,
     ProfileChange,
@@ -303,26 +304,34 @@ class UserAdminController(Controller):
         return Response(created, status_code=201, headers=_NO_STORE)
 
 
+#: How both reset routes refuse a code (they share one per-address throttle).
+RESET_REFUSALS = error_responses(
+    {
+        403: "Unknown, used or expired code (`invalid_reset_code`).",
+        429: "Too many attempts from this address (`reset_throttled`).",
+    }
+)
+
+
 class PasswordResetController(Controller):
     """The public end of an admin-issued password reset."""
 
     path = "/password-reset"
 
-    @post(
-        "",
-        status_code=204,
-        responses=error_responses(
-            {
-                403: "Unknown, used or expired code (`invalid_reset_code`).",
-                429: "Too many attempts from this address (`reset_throttled`).",
-            }
-        ),
-    )
+    @post("", status_code=204, responses=RESET_REFUSALS)
     async def reset_password(
         self, request: Request[Any, Any, Any], auth: Auth, data: PasswordResetRequest
     ) -> None:
         """Set a new password with a reset code; every session of the account is signed out."""
         await auth.reset_password(data.code, data.new_password, client_info(request))
+
+    @post("/check", status_code=204, responses=RESET_REFUSALS)
+    async def check_reset_code(
+        self, request: Request[Any, Any, Any], auth: Auth, data: PasswordResetCheck
+    ) -> None:
+        """Whether a reset code is still usable (204) or not (403), without using it: the
+        SPA asks before showing its form. Counted like a reset against the address."""
+        await auth.check_reset_code(data.code, client_info(request))
 
 
 class InviteController(Controller):

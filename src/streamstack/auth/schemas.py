@@ -177,6 +177,13 @@ class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
     new_password: Password
 
 
+class PasswordResetCheck(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /password-reset/check`` (public): a reset code whose usability is asked (in the
+    body, as URLs end up in logs)."""
+
+    code: ResetCode
+
+
 class AuthConfig(msgspec.Struct, frozen=True):
     """``GET /config`` (public): what the sign-in and registration pages need to know.
 

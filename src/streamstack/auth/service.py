@@ -361,17 +361,17 @@ class AuthService:
         log.info("password_reset_issued", user_id=str(user_id), by=caller.user_id)
         return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
 
+    async def check_reset_code(self, code: str, client: ClientInfo) -> None:
+        """Whether a reset code can still be used, without using it: nothing if so, else the
+        one 403 of unknown, used and expired codes. Counted like a reset, so checking is no
+        faster a way to guess codes than resetting."""
+        await self._reset_account(code_digest(code), client)
+
     async def reset_password(self, code: str, new_password: str, client: ClientInfo) -> None:
         """Use a reset code: the account gets ``new_password`` and every session of it is
         signed out. Unknown, used and expired codes get one answer (403)."""
         code_hash = code_digest(code)
-        now = utcnow()
-        async with self._work() as records:
-            await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
-            reset = await records.resets.usable(code_hash, now)
-            user = None if reset is None else await records.users.by_id(reset.user_id)
-        if user is None:
-            raise _invalid_reset_code()
+        user = await self._reset_account(code_hash, client)
         password = await asyncio.to_thread(
             check_new_password, new_password, email=user.email, display_name=user.display_name
         )
@@ -615,6 +615,18 @@ class AuthService:
             raise InvalidToken("the account no longer exists")
         if user.disabled_at is not None:
             raise disabled(_DISABLED_DETAIL, code="account_disabled")
+        return user
+
+    async def _reset_account(self, code_hash: str, client: ClientInfo) -> User:
+        """The account a usable reset code (by its hash) belongs to, after counting the
+        attempt against ``client``'s address; else the one ``invalid_reset_code`` 403."""
+        now = utcnow()
+        async with self._work() as records:
+            await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
+            reset = await records.resets.usable(code_hash, now)
+            user = None if reset is None else await records.users.by_id(reset.user_id)
+        if user is None:
+            raise _invalid_reset_code()
         return user
 
     async def _account_of(self, caller: Principal) -> User:

@@ -89,6 +89,11 @@ export async function resetPassword(code: string, newPassword: string): Promise<
   await request(() => api.POST("/api/v1/auth/password-reset", { body: { code, new_password: newPassword } }), "none");
 }
 
+/** Resolves when a reset code can still be used, throws ApiError `invalid_reset_code` when not; never uses it up. */
+export async function checkResetCode(code: string, signal?: AbortSignal): Promise<void> {
+  await request(() => api.POST("/api/v1/auth/password-reset/check", { body: { code }, signal }), "none");
+}
+
 function userPath(id: string) {
   return { path: { user_id: id } };
 }

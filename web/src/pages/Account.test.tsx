@@ -61,6 +61,7 @@ describe("AccountPage", () => {
 describe("ResetPasswordPage", () => {
   it("takes the code from the link's fragment and sets the password once", async () => {
     server.use(
+      http.post(`${API}/auth/password-reset/check`, () => noContent()),
       http.post(`${API}/auth/password-reset`, () => noContent(), { once: true }),
       http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")),
     );
@@ -79,7 +80,10 @@ describe("ResetPasswordPage", () => {
   });
 
   it("explains a used or expired link", async () => {
-    server.use(http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")));
+    server.use(
+      http.post(`${API}/auth/password-reset/check`, () => noContent()), // used after the page opened
+      http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")),
+    );
     const user = setupUser();
     renderApp("/reset-password#code=OLD");
     await user.type(await screen.findByLabelText("New password"), "a fresh long password");

@@ -1,23 +1,56 @@
-import { useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { Link, useLocation } from "react-router";
-import { resetPassword } from "../api/auth";
+import { checkResetCode, resetPassword } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { NewPasswordField } from "../components/NewPasswordField";
+import { useAsync } from "../lib/useAsync";
 
 /** The code rides in the fragment (`/reset-password#code=…`), which browsers never send to a server. */
 function codeFrom(hash: string): string {
   return new URLSearchParams(hash.replace(/^#/, "")).get("code") ?? "";
 }
 
+function isDeadCode(err: unknown): boolean {
+  return err instanceof ApiError && err.code === "invalid_reset_code";
+}
+
 /** Sets a new password with the single-use link an administrator handed over. */
 export function ResetPasswordPage() {
   const location = useLocation();
-  const [code, setCode] = useState(() => codeFrom(location.hash));
+  const [linkCode] = useState(() => codeFrom(location.hash));
+  // The link's code is checked as the page opens, so a used or expired link says so before
+  // anyone types a new password (the check does not use the code up).
+  const check = useAsync(
+    useCallback((signal: AbortSignal) => (linkCode ? checkResetCode(linkCode, signal) : Promise.resolve()), [linkCode]),
+  );
+
+  return (
+    <section className="page narrow auth-page" aria-labelledby="reset-title">
+      <h1 id="reset-title">Set a new password</h1>
+      {linkCode !== "" && check.loading ? (
+        <p role="status" data-testid="reset-checking">
+          Checking the reset link…
+        </p>
+      ) : isDeadCode(check.error) ? (
+        <p role="alert" data-testid="reset-link-dead">
+          This reset link was already used or has expired — ask an administrator for a new one.
+        </p>
+      ) : (
+        // A check that failed otherwise (throttled, offline) is told; the form is offered still.
+        <ResetForm linkCode={linkCode} checkProblem={check.error ? errorMessage(check.error) : null} />
+      )}
+    </section>
+  );
+}
+
+/** The code (filled in from the link) and the new password; then where to sign in. */
+function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem: string | null }) {
+  const [code, setCode] = useState(linkCode);
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(checkProblem);
   const [done, setDone] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -29,7 +62,7 @@ export function ResetPasswordPage() {
       setDone(true);
     } catch (err) {
       setError(
-        err instanceof ApiError && err.code === "invalid_reset_code"
+        isDeadCode(err)
           ? "This reset link is not valid: it may be used already or expired. Ask an administrator for a new one."
           : errorMessage(err),
       );
@@ -38,27 +71,25 @@ export function ResetPasswordPage() {
     }
   }
 
+  if (done) {
+    return (
+      <p role="status" data-testid="reset-done">
+        Your password is set. <Link to="/signin">Sign in</Link> with it.
+      </p>
+    );
+  }
   return (
-    <section className="page narrow auth-page" aria-labelledby="reset-title">
-      <h1 id="reset-title">Set a new password</h1>
-      {done ? (
-        <p role="status" data-testid="reset-done">
-          Your password is set. <Link to="/signin">Sign in</Link> with it.
-        </p>
-      ) : (
-        <form className="form" onSubmit={(e) => void onSubmit(e)}>
-          <Field label="Reset code">
-            {(control) => (
-              <input {...control} type="text" autoComplete="off" required value={code} onChange={(e) => setCode(e.target.value)} />
-            )}
-          </Field>
-          <NewPasswordField label="New password" value={password} onChange={setPassword} />
-          <FormError message={error} testId="reset-error" />
-          <button type="submit" className="button primary" disabled={busy}>
-            Set password
-          </button>
-        </form>
-      )}
-    </section>
+    <form className="form" onSubmit={(e) => void onSubmit(e)}>
+      <Field label="Reset code">
+        {(control) => (
+          <input {...control} type="text" autoComplete="off" required value={code} onChange={(e) => setCode(e.target.value)} />
+        )}
+      </Field>
+      <NewPasswordField label="New password" value={password} onChange={setPassword} />
+      <FormError message={error} testId="reset-error" />
+      <button type="submit" className="button primary" disabled={busy}>
+        Set password
+      </button>
+    </form>
   );
 }

@@ -1,0 +1,76 @@
+import { screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { renderApp, setupUser } from "../test/render";
+import { API, apiError, http, noContent, recordRequests, sentTo, server } from "../test/server";
+
+const CHECK = `${API}/auth/password-reset/check`;
+const RESET = `${API}/auth/password-reset`;
+
+describe("ResetPasswordPage opening a link", () => {
+  it("checks the code while it says so, then shows the form of a live link", async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    server.use(
+      http.post(CHECK, async () => {
+        await answered;
+        return noContent();
+      }),
+      http.post(RESET, () => noContent()),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/reset-password#code=LIVE-1");
+
+    expect(await screen.findByTestId("reset-checking")).toHaveTextContent("Checking the reset link");
+    expect(screen.queryByLabelText("New password")).not.toBeInTheDocument();
+    answer();
+
+    expect(await screen.findByLabelText("Reset code")).toHaveValue("LIVE-1");
+    const [check] = sentTo(seen, "POST", CHECK);
+    // The code travels in the body, never in the URL (URLs end up in logs), and anonymously.
+    expect(await check?.request.json()).toEqual({ code: "LIVE-1" });
+    expect(check?.url.search).toBe("");
+    expect(check?.headers.get("Authorization")).toBeNull();
+    expect(screen.queryByTestId("reset-error")).not.toBeInTheDocument();
+
+    await user.type(screen.getByLabelText("New password"), "a fresh long password");
+    await user.click(screen.getByRole("button", { name: "Set password" }));
+    expect(await screen.findByTestId("reset-done")).toHaveTextContent("Your password is set.");
+  });
+
+  it("tells at once that a used or expired link is dead, with no form to fill", async () => {
+    server.use(http.post(CHECK, () => apiError(403, "invalid_reset_code", "this password-reset code is not valid")));
+    const seen = recordRequests();
+    renderApp("/reset-password#code=USED-1");
+
+    expect(await screen.findByTestId("reset-link-dead")).toHaveTextContent(
+      "This reset link was already used or has expired — ask an administrator for a new one.",
+    );
+    expect(screen.queryByLabelText("New password")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Set password" })).not.toBeInTheDocument();
+    expect(sentTo(seen, "POST", CHECK)).toHaveLength(1);
+    expect(sentTo(seen, "POST", RESET)).toHaveLength(0);
+  });
+
+  it("still offers the form when the check is refused for another reason, and says why", async () => {
+    server.use(
+      http.post(CHECK, () =>
+        apiError(429, "reset_throttled", "too many password resets from this address; try again later", {
+          "Retry-After": "30",
+        }),
+      ),
+    );
+    renderApp("/reset-password#code=LIVE-2");
+
+    expect(await screen.findByTestId("reset-error")).toHaveTextContent("too many password resets");
+    expect(screen.getByLabelText("Reset code")).toHaveValue("LIVE-2");
+  });
+
+  it("asks nothing when the link carries no code", async () => {
+    const seen = recordRequests();
+    renderApp("/reset-password");
+
+    expect(await screen.findByLabelText("Reset code")).toHaveValue("");
+    expect(sentTo(seen, "POST", CHECK)).toHaveLength(0);
+  });
+});
