@@ -167,11 +167,17 @@ class TranscodeJobs:
     async def enqueue(self, request: TranscodeRequest) -> None:
         """Queue a registered item's job now; if the queue does not take it, the relay will
         (this never fails the upload)."""
+        job = _job(request)
+        failure = "transcode_enqueue_failed"
         try:
-            await self._enqueue(_job(request))
+            await self._queue(job)
+            # Queued: from here only the record's delete can fail, and the relay's repeat
+            # of the job is then dropped by the queue's dedupe.
+            failure = "transcode_record_left"
+            await self.unqueued.remove(job.id)
         except Exception as exc:
             log.warning(
-                "transcode_enqueue_failed",
+                failure,
                 media_id=request.media_id,
                 error=repr(exc),
                 retried_by=self.relay.name,
@@ -205,9 +211,12 @@ class TranscodeJobs:
         return len(jobs) >= RELAY_BATCH
 
     async def _enqueue(self, job: Job) -> None:
+        await self._queue(job)
+        await self.unqueued.remove(job.id)
+
+    async def _queue(self, job: Job) -> None:
         added = await self.queue.enqueue(job.id, job.kind, job.payload)
         log.info("transcode_enqueued", media_id=job.id, added=added)
-        await self.unqueued.remove(job.id)
 
 
 def _job(request: TranscodeRequest) -> Job:
