@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.headers import SecurityHeadersMiddleware
 from streamstack.kernel.http import EXCEPTION_HANDLERS
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
@@ -39,9 +40,13 @@ SHUTDOWN_STEP_SECONDS = 10.0
 
 
 def create_app(
-    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
+    settings: Settings,
+    definitions: Mapping[str, ModuleDefinition] | None = None,
+    *,
+    clock: Clock = utcnow,
 ) -> Litestar:
-    """Build the app for ``settings.modules`` on the backends ``settings`` names."""
+    """Build the app for ``settings.modules`` on the backends ``settings`` names; the
+    modules read the time from ``clock``."""
     configure_logging(settings.log_format, settings.log_level)
     available = dict(definitions) if definitions is not None else module_definitions()
     verifier = load_verifier(settings)
@@ -50,7 +55,7 @@ def create_app(
     authenticator = Authenticator(verifier, revoked)
     registry = OperationRegistry(authenticator)
     transports = Transports(settings, registry)
-    context = ModuleContext(settings, backends, transports.to, authenticator)
+    context = ModuleContext(settings, backends, transports.to, authenticator, clock)
     mounted = [mount(available, name, context, registry) for name in settings.modules]
     tasks = [task for module in mounted for task in module.tasks]
     handlers: list[ControllerRouterHandler] = [

@@ -27,7 +27,6 @@ from auth_accounts import (
 from jose import jwt
 from sqlalchemy import text
 
-from streamstack.auth import service as auth_service
 from streamstack.auth.service import code_digest
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
@@ -134,13 +133,13 @@ async def test_bad_input_is_a_json_error_and_counts_nothing(auth_settings_factor
             assert response.status_code == 204, response.text
 
 
-async def test_checks_count_against_the_reset_throttle(auth_settings_factory, monkeypatch):
+async def test_checks_count_against_the_reset_throttle(auth_settings_factory):
     # The clock stands still, so the burst races the counters' rows and not the machine's
     # speed (the first lock lasts one second).
     now = utcnow()
-    monkeypatch.setattr(auth_service, "utcnow", lambda: now)
     settings = auth_settings_factory(registration_address_attempts=3)
-    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+    served = served_app(settings, clock=lambda: now)
+    async with served as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
         _, viewer = await signed_in(http)
         _, admin = await signed_in_admin(http, settings)
         code = await issue_code(http, admin, viewer)

@@ -8,6 +8,9 @@ import uuid
 from auth_accounts import API, PASSWORD, assert_error, bearer, login, signed_in
 from jose import jwt
 
+from streamstack.kernel.clock import utcnow
+from support.apps import running_app
+
 
 def fam(pair):
     return jwt.get_unverified_claims(pair["access_token"])["fam"]
@@ -115,3 +118,17 @@ async def test_sessions_of_others_and_bad_ids_are_not_found(client):
         await client.get(f"{API}/sessions", headers=bearer(mine["refresh_token"])),
         401,
     )
+
+
+async def test_sessions_are_stamped_by_the_apps_clock(auth_settings):
+    """The service reads the time from the clock the app was built with, not the system's."""
+    start = utcnow().replace(microsecond=0)
+    now = [start]
+    async with running_app(auth_settings, clock=lambda: now[0]) as client:
+        _, pair = await signed_in(client)
+        now[0] = start + datetime.timedelta(hours=1)
+        rotated = await client.post(f"{API}/refresh", json={"refresh_token": pair["refresh_token"]})
+        assert rotated.status_code == 200, rotated.text
+        [listed] = await sessions(client, rotated.json()["access_token"])
+    assert datetime.datetime.fromisoformat(listed["created_at"]) == start
+    assert datetime.datetime.fromisoformat(listed["last_used_at"]) == now[0]

@@ -18,12 +18,11 @@ import pytest
 from auth_accounts import API, PASSWORD, assert_error, new_email
 from sqlalchemy import select, update
 
-from streamstack.auth import service as auth_service
 from streamstack.auth.models import AttemptCounter
 from streamstack.auth.repository import AuthRecords
 from streamstack.auth.throttle import AttemptThrottle, LoginThrottled, ThrottleLimits
 from streamstack.cli import apply_migrations
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.settings import Settings
 from support.apps import running_app, served_app
@@ -176,22 +175,21 @@ async def sign_in(
 
 
 @pytest.fixture
-def frozen_auth_clock(monkeypatch: pytest.MonkeyPatch) -> datetime.datetime:
-    """The auth service's clock held at the moment the test starts (the served app runs
-    in this process), so that requests a test sends at once are made at one instant.
+def frozen_clock() -> Clock:
+    """A clock held at the moment the test starts, for the served app's modules, so that
+    requests a test sends at once are made at one instant.
 
     A burst is "at once" only if its last attempt is counted within the first lock's
     second: on a loaded machine the server took 2.5-3 s to get 40 requests through, and
     the attempt counted after the lock ended rightly got a sixth password check.
     """
     now = utcnow()
-    monkeypatch.setattr(auth_service, "utcnow", lambda: now)
-    return now
+    return lambda: now
 
 
 @pytest.mark.parametrize("burst", [15, 40])
 async def test_a_concurrent_burst_of_guesses_gets_only_the_free_password_checks(
-    auth_settings_factory, frozen_auth_clock, burst
+    auth_settings_factory, frozen_clock, burst
 ):
     """15 (or 40) wrong passwords at once from one address: 5 checks (401), the rest 429.
 
@@ -199,7 +197,8 @@ async def test_a_concurrent_burst_of_guesses_gets_only_the_free_password_checks(
     still (lock ends and backoff against time are the tests above, with explicit times).
     """
     settings = auth_settings_factory(login_throttle_max_seconds=60)
-    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+    served = served_app(settings, clock=frozen_clock)
+    async with served as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
         email = new_email()
         await register(http, email)
         answers = await asyncio.gather(

@@ -392,3 +392,17 @@ async def test_an_account_deleted_while_no_catalogue_ran_is_forgotten_at_start(
             return await stored_rows(client, user_id=uuid.UUID(alice_id)) == 0
 
         await eventually(forgotten, "watch data of an account deleted while down deleted")
+
+
+async def test_items_and_progress_are_stamped_by_the_apps_clock(
+    settings_factory: SettingsFactory,
+) -> None:
+    """Catalogue's use cases read the time from the clock the app was built with."""
+    moment = datetime.datetime(2031, 5, 4, 3, 2, 1, tzinfo=datetime.UTC)
+    settings = settings_factory(modules=("catalogue", "streaming"))
+    async with running_app(settings, clock=lambda: moment) as client:
+        item = await create_item(client, settings, duration_seconds=60.0)
+        _, headers = user(client)
+        saved = await save(client, item["id"], headers, 12.0)
+    assert datetime.datetime.fromisoformat(item["created_at"]) == moment
+    assert datetime.datetime.fromisoformat(saved["updated_at"]) == moment

@@ -32,6 +32,7 @@ from litestar import Litestar
 from harness.servers import free_port as free_port  # the one free_port, re-exported
 from streamstack.app import create_app
 from streamstack.cli import apply_migrations
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
 from streamstack.kernel.module import ModuleDefinition
 from streamstack.kernel.response_writes import HeadWithBodyProtocol
@@ -155,8 +156,10 @@ async def live_app(
     definitions: Mapping[str, ModuleDefinition] | None = None,
     *,
     migrate: bool = True,
+    clock: Clock = utcnow,
 ) -> AsyncIterator[Litestar]:
-    """Migrate, build the app and run its lifespan in the test's own event loop.
+    """Migrate, build the app (its modules reading the time from ``clock``) and run its
+    lifespan in the test's own event loop.
 
     Litestar's ``AsyncTestClient`` runs the lifespan (background tasks such as the outbox
     relay or the upload sweeper) in a thread with its own loop while requests run in the
@@ -166,7 +169,7 @@ async def live_app(
     """
     if migrate:
         await migrate_for_app(settings)
-    app = create_app(settings, definitions)
+    app = create_app(settings, definitions, clock=clock)
     started, stopping = asyncio.Event(), asyncio.Event()
 
     # The lifespan enters and exits anyio cancel scopes: one task must do both, and a
@@ -196,15 +199,18 @@ async def served_app(
     *,
     port: int | None = None,
     migrate: bool = True,
+    clock: Clock = utcnow,
 ) -> AsyncIterator[str]:
     """Serve the app with uvicorn in a background thread; yield its base URL.
 
     For what only a real server shows (HTTP transports, disconnects, outages). The wait
-    does not block the test's event loop, which may run a proxy the app talks to.
+    does not block the test's event loop, which may run a proxy the app talks to. The
+    modules read the time from ``clock`` (a test may hold it still).
     """
     if migrate:
         await migrate_for_app(settings)
-    async with uvicorn_server(create_app(settings, definitions), port) as server:
+    app = create_app(settings, definitions, clock=clock)
+    async with uvicorn_server(app, port) as server:
         yield server_url(server)
 
 
@@ -266,13 +272,16 @@ async def running_app(
     definitions: Mapping[str, ModuleDefinition] | None = None,
     *,
     migrate: bool = True,
+    clock: Clock = utcnow,
 ) -> AsyncIterator[AppClient]:
     """THE way to run an app in a test: migrated, lifespan running, and a client on it.
 
     Everything runs in the test's own event loop (see :func:`live_app`), so the test may use
-    the app's backends directly (``client.app.state.backends``).
+    the app's backends directly (``client.app.state.backends``). The modules read the time
+    from ``clock``.
     """
-    async with live_app(settings, definitions, migrate=migrate) as app, AppClient(app) as client:
+    live = live_app(settings, definitions, migrate=migrate, clock=clock)
+    async with live as app, AppClient(app) as client:
         yield client
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair, public_jwk
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
@@ -52,9 +53,11 @@ def build_service(
     verifier: TokenVerifier,
     revocations: RevocationList,
     events_enqueued: Callable[[], None] = lambda: None,
+    clock: Clock = utcnow,
 ) -> tuple[AuthService, TokenIssuer]:
-    """The auth service on these backends, and the token issuer it signs with;
-    ``events_enqueued`` is called after a commit that wrote to the outbox."""
+    """The auth service on these backends, reading the time from ``clock``, and the token
+    issuer it signs with; ``events_enqueued`` is called after a commit that wrote to the
+    outbox."""
     from streamstack.auth.contract import TokenRevocations  # (see the note at the top)
     from streamstack.auth.passwords import PasswordHashing
     from streamstack.auth.service import AuthService
@@ -91,6 +94,7 @@ def build_service(
         registration_mode=registration_mode(settings),
         refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
         events_enqueued=events_enqueued,
+        clock=clock,
     )
     return service, issuer
 
@@ -142,6 +146,7 @@ def mount(context: ModuleContext) -> MountedModule:
         context.authenticator.verifier,
         context.authenticator.revocations,
         events_enqueued=relay_task.wake,
+        clock=context.clock,
     )
     router = auth_router(
         service,

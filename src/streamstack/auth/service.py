@@ -47,7 +47,7 @@ from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.authentication import Principal
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import (
     AppError,
@@ -177,7 +177,8 @@ class AuthService:
     """Everything the auth module does, over its repositories and the revocation list.
 
     ``registration_mode`` says how accounts are created: ``open``, ``invite`` (with a code)
-    or ``closed``; ``events_enqueued`` is called after a commit that wrote to the outbox.
+    or ``closed``; ``events_enqueued`` is called after a commit that wrote to the outbox;
+    ``clock`` is where every use case reads the time.
     """
 
     database: Database
@@ -189,6 +190,7 @@ class AuthService:
     registration_mode: RegistrationMode
     refresh_grace: datetime.timedelta
     events_enqueued: Callable[[], None] = lambda: None
+    clock: Clock = utcnow
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
@@ -216,7 +218,7 @@ class AuthService:
             code_hash = code_digest(form.invite_code)
         async with self._work() as records:
             await self.throttle.reserve_address(
-                records.attempts, "register", client.address, utcnow()
+                records.attempts, "register", client.address, self.clock()
             )
             problem = await self._registration_problem(records, email, code_hash)
         if problem is not None:
@@ -229,7 +231,7 @@ class AuthService:
         async with self._work() as records:
             user = await self._insert_user(records, email, password_hash, "viewer", name)
             if code_hash is not None and not await records.invites.consume(
-                code_hash, user.id, utcnow()
+                code_hash, user.id, self.clock()
             ):
                 raise _invalid_invite()  # used up meanwhile: the account is rolled back
         return user_view(user)
@@ -253,7 +255,7 @@ class AuthService:
             current = check_password(current)
         async with self._work() as records:
             await self.throttle.reserve_login(
-                records.attempts, user.email, client.address, utcnow()
+                records.attempts, user.email, client.address, self.clock()
             )
         if not await self.passwords.verify(user.password_hash, current):
             raise Forbidden("the current password is wrong", code="wrong_password")
@@ -264,7 +266,7 @@ class AuthService:
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
             await self._set_password(
-                records, user.id, new_hash, utcnow(), keep=_uuid_or_none(caller.family)
+                records, user.id, new_hash, self.clock(), keep=_uuid_or_none(caller.family)
             )
         log.info("password_changed", user_id=str(user.id))
 
@@ -274,7 +276,7 @@ class AuthService:
         async with self._work() as records:
             user = await self._caller_account(records, caller)
             user.display_name = name
-            user.updated_at = utcnow()
+            user.updated_at = self.clock()
             return user_view(user)
 
     async def list_users(self, search: str | None, limit: int, offset: int) -> UserPage:
@@ -294,7 +296,7 @@ class AuthService:
         The user's live access tokens are revoked, so the new role applies from their next
         refresh instead of when their current token expires.
         """
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
             old = user.role
@@ -309,7 +311,7 @@ class AuthService:
     async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
         """Disable an account (every session and live access token revoked at once, no
         sign-in) or enable it again; the last enabled admin cannot be disabled (409)."""
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
             if (user.disabled_at is not None) == disabled:
@@ -325,7 +327,7 @@ class AuthService:
     async def delete_user(self, user_id: uuid.UUID) -> None:
         """Delete an account: its sessions and tokens go, ``auth.events.user.deleted`` tells
         the other modules (through the outbox); the last enabled admin cannot go (409)."""
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
             # Disabling first is the atomic last-admin check and holds the row, so no token
@@ -345,7 +347,7 @@ class AuthService:
         """A single-use code that sets a new password for the user within an hour; shown
         only now. Older unused codes of the user stop working."""
         code = secrets.token_urlsafe(24)
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             await self._user(records, user_id)
             await records.resets.withdraw_unused(user_id, now)
@@ -376,7 +378,7 @@ class AuthService:
             check_new_password, new_password, email=user.email, display_name=user.display_name
         )
         new_hash = await self.passwords.hash(password)
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             if await records.resets.consume(code_hash, now) != user.id:
                 raise _invalid_reset_code()  # used meanwhile: nothing changes
@@ -396,7 +398,7 @@ class AuthService:
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
         async with self._work() as records:
-            await self.throttle.reserve_login(records.attempts, email, client.address, utcnow())
+            await self.throttle.reserve_login(records.attempts, email, client.address, self.clock())
             user = await records.users.by_email(email)
         if user is None:
             await self.passwords.verify_nobody(password)
@@ -409,7 +411,7 @@ class AuthService:
         new_hash = None
         if self.passwords.needs_rehash(user.password_hash):
             new_hash = await self.passwords.hash(password)
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, email, client.address)
             if new_hash is not None:
@@ -424,7 +426,7 @@ class AuthService:
         whole session is revoked.
         """
         claims = self.verifier.verify(token, "refresh")
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             # Claimed first: on SQLite the write begins the transaction, so the account read
             # next is current (and on Postgres the token row is held before the account).
@@ -466,7 +468,7 @@ class AuthService:
             return
         async with self._work() as records:
             which = (LoginSession.id == family) & (LoginSession.user_id == user)
-            await self._revoke_sessions(records, which, utcnow())
+            await self._revoke_sessions(records, which, self.clock())
 
     async def logout_all(self, caller: Principal) -> None:
         """Revoke every session of the caller and every access token issued in them."""
@@ -475,7 +477,7 @@ class AuthService:
         if user is None:
             return
         async with self._work() as records:
-            await self._revoke_sessions(records, LoginSession.user_id == user, utcnow())
+            await self._revoke_sessions(records, LoginSession.user_id == user, self.clock())
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -485,7 +487,7 @@ class AuthService:
         if user is None:
             return []
         async with self._work() as records:
-            rows = await records.sessions.active(user, utcnow())
+            rows = await records.sessions.active(user, self.clock())
         return [
             SessionView(
                 s.id,
@@ -505,14 +507,14 @@ class AuthService:
             session = await records.sessions.get_one_or_none(LoginSession.id == session_id)
             if session is None or session.user_id != user:
                 raise NotFound("no such session")
-            await self._revoke_sessions(records, LoginSession.id == session_id, utcnow())
+            await self._revoke_sessions(records, LoginSession.id == session_id, self.clock())
 
     # --- invites ------------------------------------------------------------------------
 
     async def create_invite(self, caller: Principal, expires_in_hours: int) -> InviteCreated:
         """A new single-use invite code, valid for ``expires_in_hours``; shown only now."""
         code = secrets.token_urlsafe(16)
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             invite = Invite(
                 id=uuid.uuid4(),
@@ -527,7 +529,7 @@ class AuthService:
 
     async def list_invites(self, limit: int) -> InviteList:
         """The newest invites, with what became of each."""
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             invites = await records.invites.newest(limit)
         return InviteList([invite_view(invite, now) for invite in invites])
@@ -535,7 +537,7 @@ class AuthService:
     async def revoke_invite(self, invite_id: uuid.UUID) -> None:
         """Revoke an unused invite (again is fine); 404 unknown, 409 when already used."""
         async with self._work() as records:
-            if await records.invites.revoke(invite_id, utcnow()):
+            if await records.invites.revoke(invite_id, self.clock()):
                 return
             invite = await records.invites.get_one_or_none(Invite.id == invite_id)
         if invite is None:
@@ -588,7 +590,7 @@ class AuthService:
         if new_password is None and reset_password:
             new_password = secrets.token_urlsafe(18)
         new_hash = None if new_password is None else await self.passwords.hash(new_password)
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             user = await records.users.by_email(email)
             if user is None:
@@ -620,7 +622,7 @@ class AuthService:
     async def _reset_account(self, code_hash: str, client: ClientInfo) -> User:
         """The account a usable reset code (by its hash) belongs to, after counting the
         attempt against ``client``'s address; else the one ``invalid_reset_code`` 403."""
-        now = utcnow()
+        now = self.clock()
         async with self._work() as records:
             await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
             reset = await records.resets.usable(code_hash, now)
@@ -751,21 +753,19 @@ class AuthService:
             sessions = sessions & (LoginSession.id != keep)
         await self._revoke_sessions(records, sessions, now)
 
-    @staticmethod
     async def _registration_problem(
-        records: AuthRecords, email: str, code_hash: str | None
+        self, records: AuthRecords, email: str, code_hash: str | None
     ) -> AppError | None:
-        if code_hash is not None and not await records.invites.usable(code_hash, utcnow()):
+        if code_hash is not None and not await records.invites.usable(code_hash, self.clock()):
             return _invalid_invite()
         if await records.users.by_email(email) is not None:
             return _email_taken()
         return None
 
-    @staticmethod
     async def _insert_user(
-        records: AuthRecords, email: str, password_hash: str, role: str, name: str | None
+        self, records: AuthRecords, email: str, password_hash: str, role: str, name: str | None
     ) -> User:
-        now = utcnow()
+        now = self.clock()
         user = User(
             id=uuid.uuid4(),
             email=email,

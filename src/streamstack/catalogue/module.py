@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamstack.catalogue import metrics
 from streamstack.contracts.catalogue import CHANGE_CAPTION, CREATE_MEDIA_ITEM, UPDATE_PROCESSING
@@ -10,6 +11,10 @@ from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
+
+if TYPE_CHECKING:
+    from streamstack.catalogue.listing import ListingCache
+    from streamstack.kernel.events import EventBus
 
 # The module's own stack (service, routes, tables, search) is imported when it is mounted,
 # not with this file: every process reads MODULE below, and one that does not mount
@@ -49,20 +54,15 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     events = context.backends.events
     listing = ListingCache()
-    # Re-subscribes while the bus is down; viewers' pages are cached only while it follows.
-    listing_task = BackgroundTask(
-        ListingCache.TASK_NAME,
-        lambda: listing.follow(events),
-        interval_seconds=LISTING_FOLLOW_SECONDS,
-        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
-    )
+    listing_task = listing_follower(listing, events)
     service = CatalogueService(
         database,
         listing=listing,
         wake_relay=relay_task.wake,
         streaming=lambda: StreamingClient(context.transport("streaming")),
+        clock=context.clock,
     )
-    watching = WatchingService(database)
+    watching = WatchingService(database, context.clock)
     # Watch data goes with the account: follows auth's user.deleted (retried while down).
     user_deletions = user_deletion_events(events, watching)
     user_deletions_task = BackgroundTask(
@@ -84,6 +84,17 @@ def mount(context: ModuleContext) -> MountedModule:
         tasks=[relay_task, listing_task, user_deletions_task],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
         on_shutdown=[listing.unfollow, user_deletions.stop],
+    )
+
+
+def listing_follower(listing: ListingCache, events: EventBus) -> BackgroundTask:
+    """The task that keeps ``listing`` following the catalogue's events: it re-subscribes
+    while the bus is down, and viewers' pages are cached only while it follows."""
+    return BackgroundTask(
+        listing.TASK_NAME,
+        lambda: listing.follow(events),
+        interval_seconds=LISTING_FOLLOW_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
 
 

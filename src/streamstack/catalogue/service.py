@@ -67,7 +67,7 @@ from streamstack.contracts.streaming import (
     StreamingClient,
     StreamTokenGrant,
 )
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from streamstack.kernel.operation import CallContext
@@ -77,7 +77,8 @@ log = structlog.get_logger(__name__)
 
 
 class CatalogueService:
-    """Media items in the relational store, and the events their changes cause."""
+    """Media items in the relational store, and the events their changes cause; times
+    are read from ``clock``."""
 
     def __init__(
         self,
@@ -86,8 +87,10 @@ class CatalogueService:
         wake_relay: Callable[[], None],
         streaming: Callable[[], StreamingClient],
         listing: ListingCache | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self._database = database
+        self._clock = clock
         #: Viewers' pages; a cache that follows no events (the default) never serves.
         self._listing = listing or ListingCache()
         #: Called after a commit that enqueued an event: the relay publishes it at once.
@@ -174,7 +177,7 @@ class CatalogueService:
         ``request`` has met the contract's limits already (HTTP and the operation
         transports decode against them); here it is only normalised.
         """
-        now = utcnow()
+        now = self._clock()
         tags = normalize_tags(request.tags)
         row = new_row(request, tags, created_by=created_by, now=now)
         item = to_media_item(row, tags)
@@ -207,7 +210,7 @@ class CatalogueService:
         new_tags = (
             None if isinstance(changes.tags, msgspec.UnsetType) else normalize_tags(changes.tags)
         )
-        now = utcnow()
+        now = self._clock()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             tags = new_tags if new_tags is not None else await store.tags.of_item(item_id)
@@ -235,7 +238,7 @@ class CatalogueService:
         """Delete an item, its tags and caption tracks; emits ``media.deleted`` (a
         :class:`MediaWithdrawn` naming its objects, caption files included), so its tokens
         stop and its objects are removed."""
-        now = utcnow()
+        now = self._clock()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             captions = await store.captions.of_item(item_id)
@@ -259,7 +262,7 @@ class CatalogueService:
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             apply_processing(row, update, renditions)
-            row.updated_at = utcnow()
+            row.updated_at = self._clock()
             tags = await store.tags.of_item(item_id)
             item = to_media_item(row, tags, await store.captions.of_item(item_id))
             if row.status == "published":
@@ -279,7 +282,7 @@ class CatalogueService:
         exist, 409 past ``MAX_CAPTION_TRACKS``; an embedded track never replaces an upload.
         """
         item_id = uuid.UUID(change.media_id)
-        now = utcnow()
+        now = self._clock()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             tracks = await store.captions.of_item(item_id)

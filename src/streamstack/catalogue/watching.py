@@ -29,7 +29,7 @@ from streamstack.catalogue.schemas import (
     WatchProgress,
 )
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Forbidden, NotFound
 from streamstack.kernel.events import Event, EventBus
@@ -89,10 +89,12 @@ def not_watched(item: MediaItemRow) -> WatchProgress:
 
 
 class WatchingService:
-    """The watch-progress use cases, each one unit of work on the catalogue's store."""
+    """The watch-progress use cases, each one unit of work on the catalogue's store; times
+    are read from ``clock``."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock = utcnow) -> None:
         self._database = database
+        self._clock = clock
 
     async def save(
         self, principal: Principal, media_id: uuid.UUID, request: SaveProgress
@@ -116,7 +118,7 @@ class WatchingService:
                     position_seconds=position,
                     duration_seconds=duration,
                     completed=is_completed(position, duration),
-                    updated_at=utcnow(),
+                    updated_at=self._clock(),
                 )
                 await store.progress.save(row)
         except IntegrityError:  # the item was deleted between the check and the write

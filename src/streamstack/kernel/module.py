@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.operation import Handler, Operation, Transport
 from streamstack.kernel.tasks import BackgroundTask
@@ -29,6 +30,8 @@ class ModuleContext:
     """The transport to another module by name: in-process if mounted here, else HTTP."""
     authenticator: Authenticator
     """The one authenticator: its ``verifier`` checks tokens, its ``revocations`` is the list."""
+    clock: Clock = utcnow
+    """What the module's use cases read the time from (a test may hold or move it)."""
 
 
 @dataclasses.dataclass(slots=True)
