@@ -172,13 +172,6 @@ class LocalObjectStore(ObjectStore):
 
     # --- reading -----------------------------------------------------------------------
 
-    def local_path(self, key: str) -> Path:
-        """The file holding ``key``'s object: never None for this store (the port checks
-        the key, :meth:`_local_path` finds the file)."""
-        path = super().local_path(key)
-        assert path is not None
-        return path
-
     def _local_path(self, key: str) -> Path:
         """The file for ``key``, proven to sit inside the bucket directory (no symlink
         leads out of it): what writes and deletes use, and what nginx is sent to."""
