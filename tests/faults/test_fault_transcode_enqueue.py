@@ -1,8 +1,8 @@
 """The job queue is away when an upload is registered, then comes back.
 
 The upload still succeeds and its item says ``queued``; ingest keeps the job it could not
-queue (``ingest_unqueued_jobs``, counted by ``streamstack_ingest_unqueued_jobs`` on
-``/metrics``), and its relay task queues it once the queue answers again, in the same
+queue (unsent in its outbox ``ingest_outbox``, counted by ``streamstack_ingest_unqueued_jobs``
+on ``/metrics``), and its relay task queues it once the queue answers again, in the same
 process or, after a restart, in the next one. The item is then transcoded without a new
 upload, by exactly one run of the transcoding handler.
 
@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from harness.servers import NatsServer
 from harness.tools import skip_or_fail
-from streamstack.ingest.models import UnqueuedJob, Upload
+from streamstack.ingest.models import IngestOutboxRow, Upload
 from streamstack.kernel.db import Database
 from streamstack.kernel.nats import NatsConnection
 from streamstack.settings import Settings
@@ -128,7 +128,11 @@ async def upload_rows(database: Database) -> int:
 async def unqueued(database: Database) -> list[tuple[str, int]]:
     """``(job id, failed attempts)`` of the jobs ingest has not got into the queue."""
     async with database.unit_of_work() as session:
-        rows = await session.execute(select(UnqueuedJob.id, UnqueuedJob.attempts))
+        rows = await session.execute(
+            select(IngestOutboxRow.event_id, IngestOutboxRow.attempts).where(
+                IngestOutboxRow.sent_at.is_(None)
+            )
+        )
         return [(job_id, attempts) for job_id, attempts in rows]
 
 

@@ -1,5 +1,6 @@
 """Ingest's hand-written migrations build exactly the tables the models describe, and
-upgrading keeps the bytes an upload had buffered (issue 13.13 moved the tail to chunk rows).
+upgrading keeps the bytes an upload had buffered (issue 13.13 moved the tail to chunk rows)
+and the transcoding jobs the queue had not taken (ingest_0004 moved them into the outbox).
 Both backends."""
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import DateTime, LargeBinary, Uuid, bindparam, select, text
+from sqlalchemy import DateTime, LargeBinary, Uuid, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 
-from streamstack.ingest.models import IngestBase, UploadChunk
+from streamstack.ingest.models import IngestBase, IngestOutboxRow, UploadChunk
 from streamstack.ingest.module import MODULE
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
@@ -23,12 +24,20 @@ from support.fixtures import SettingsFactory
 VERSION_TABLE = "alembic_version_ingest"
 
 
-def upgrade_to(connection: Connection, revision: str) -> None:
+def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MODULE.migrations))
     config.attributes["connection"] = connection
     config.attributes["version_table"] = VERSION_TABLE
-    command.upgrade(config, revision)
+    return config
+
+
+def upgrade_to(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade_to(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
 
 
 def differences(connection: Connection) -> list[Any]:
@@ -76,3 +85,57 @@ async def test_upgrading_keeps_buffered_tails_and_matches_the_models(
     finally:
         await database.close()
     assert chunks == [(buffered, 20, b"t" * 10)]
+
+
+OLD_JOB = text(
+    "INSERT INTO ingest_unqueued_jobs (id, kind, payload, attempts, due_at, last_error,"
+    " created_at) VALUES (:id, 'transcode', :payload, :attempts, :due, 'down', :due)"
+).bindparams(
+    bindparam("payload", type_=LargeBinary()),
+    bindparam("due", type_=DateTime(timezone=True)),
+)
+
+
+async def test_jobs_still_owed_move_into_the_outbox_and_back(
+    settings_factory: SettingsFactory,
+) -> None:
+    database = Database(settings_factory(modules=("ingest",)).effective_database_url)
+    owed, sent = str(uuid.uuid4()), str(uuid.uuid4())
+    due = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    outbox = select(
+        IngestOutboxRow.event_id,
+        IngestOutboxRow.subject,
+        IngestOutboxRow.payload,
+        IngestOutboxRow.attempts,
+        IngestOutboxRow.due_at,
+        IngestOutboxRow.sent_at,
+    ).order_by(IngestOutboxRow.seq)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "ingest_0003")
+            for job_id, attempts in ((owed, 3), (sent, 0)):
+                await connection.execute(
+                    OLD_JOB, {"id": job_id, "payload": b"{}", "attempts": attempts, "due": due}
+                )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            moved = [tuple(row) for row in await connection.execute(outbox)]
+            await connection.execute(
+                update(IngestOutboxRow).where(IngestOutboxRow.event_id == sent).values(sent_at=due)
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to, "ingest_0003")
+            back = await connection.execute(
+                text("SELECT id, kind, payload, attempts FROM ingest_unqueued_jobs")
+            )
+            returned = [tuple(row) for row in back]
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            assert await connection.run_sync(differences) == []
+    finally:
+        await database.close()
+    assert sorted(moved) == sorted(
+        [(owed, "transcode", b"{}", 3, due, None), (sent, "transcode", b"{}", 0, due, None)]
+    )
+    # Only what the queue still had not taken goes back.
+    assert returned == [(owed, "transcode", b"{}", 3)]

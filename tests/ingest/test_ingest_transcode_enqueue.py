@@ -7,24 +7,24 @@ a restart) is in tests/faults/test_fault_transcode_enqueue.py.
 
 from __future__ import annotations
 
-import datetime
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
+import structlog
 from sqlalchemy import select
 
+from streamstack.ingest import jobs as ingest_jobs
 from streamstack.ingest.jobs import (
     TRANSCODE_KIND,
     TranscodeJobs,
     TranscodeRequest,
     decode_request,
 )
-from streamstack.ingest.models import UnqueuedJob
-from streamstack.ingest.repository import UnqueuedJobs
+from streamstack.ingest.models import IngestOutboxRow
 from streamstack.kernel.backends import Backends
-from streamstack.kernel.clock import utcnow
-from streamstack.kernel.jobs import Job
+from streamstack.kernel.jobs import Job, JobsUnavailable
+from streamstack.kernel.outbox import OutboxRecords
 from support.apps import migrate_for_app
 from support.fixtures import SettingsFactory
 
@@ -36,7 +36,16 @@ async def transcode_jobs(settings_factory: SettingsFactory) -> AsyncIterator[Tra
     await migrate_for_app(settings)
     async with Backends(settings) as backends:
         queue = backends.jobs(f"media-{uuid.uuid4().hex[:12]}")
-        yield TranscodeJobs(queue, UnqueuedJobs(backends.database))
+        yield TranscodeJobs(queue, backends.database)
+
+
+def logged_warnings(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """The events ingest's job module warns of from now on. Its logger is swapped for a
+    recording one: once an app configured logging, loggers are cached, and structlog's
+    ``capture_logs`` would miss them."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(ingest_jobs, "log", recorder)
+    return lambda: [call.args[0] for call in recorder.calls if call.method_name == "warning"]
 
 
 def a_request() -> TranscodeRequest:
@@ -45,8 +54,13 @@ def a_request() -> TranscodeRequest:
 
 
 async def recorded(jobs: TranscodeJobs) -> list[tuple[str, int]]:
-    async with jobs.unqueued.database.unit_of_work() as session:
-        rows = await session.execute(select(UnqueuedJob.id, UnqueuedJob.attempts))
+    """``(job id, attempts)`` of the jobs ingest owes the queue (its outbox's unsent rows)."""
+    async with jobs.outbox.records() as outbox:
+        rows = await outbox.session.execute(
+            select(IngestOutboxRow.event_id, IngestOutboxRow.attempts).where(
+                IngestOutboxRow.sent_at.is_(None)
+            )
+        )
         return [(job_id, attempts) for job_id, attempts in rows]
 
 
@@ -70,7 +84,7 @@ async def test_a_recorded_job_is_left_to_its_upload_until_registration_had_time(
     await transcode_jobs.record(request)
     # The item is being registered: the relay must not hand its job to a worker yet (it
     # would find no item and drop the job).
-    assert await transcode_jobs.enqueue_due() is False
+    assert await transcode_jobs.outbox.relay_once() is False
     assert await deliveries(transcode_jobs) == []
     assert await recorded(transcode_jobs) == [(request.media_id, 0)]
 
@@ -81,18 +95,45 @@ async def test_a_recorded_job_is_left_to_its_upload_until_registration_had_time(
     assert (job.id, job.kind, decode_request(job)) == (request.media_id, TRANSCODE_KIND, request)
 
 
-async def test_a_job_queued_again_reaches_a_worker_once(transcode_jobs: TranscodeJobs) -> None:
-    # The queue took the job and a worker did it, but the process died before it deleted
-    # its record: the relay queues it again, and the queue drops the repeat (job id = item
-    # uuid, within the queue's dedupe window).
+async def test_a_job_the_queue_refused_is_relayed_at_once(
+    transcode_jobs: TranscodeJobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(subject: str, payload: bytes, *, event_id: str) -> None:
+        raise JobsUnavailable("the job queue is not answering")
+
     request = a_request()
     await transcode_jobs.record(request)
-    await transcode_jobs.enqueue(request)
-    assert [job.id for job in await deliveries(transcode_jobs)] == [request.media_id]
-    left = Job(request.media_id, TRANSCODE_KIND, b"")
-    await transcode_jobs.unqueued.add(left, utcnow() - datetime.timedelta(seconds=1))
+    monkeypatch.setattr(transcode_jobs.outbox.sink, "publish", refuse)
+    warnings = logged_warnings(monkeypatch)
+    await transcode_jobs.enqueue(request)  # the upload goes on
+    assert warnings() == ["transcode_enqueue_failed"]
+    assert await recorded(transcode_jobs) == [(request.media_id, 1)]
 
-    assert await transcode_jobs.enqueue_due() is False
+    monkeypatch.undo()  # the queue answers again: the relay queues it, long before the grace
+    assert await transcode_jobs.outbox.relay_once() is False
+    assert await recorded(transcode_jobs) == []
+    assert [job.id for job in await deliveries(transcode_jobs)] == [request.media_id]
+
+
+async def test_a_job_queued_again_reaches_a_worker_once(
+    transcode_jobs: TranscodeJobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The queue took the job, but its row could not be marked sent: the relay queues it
+    # again, and the queue drops the repeat (job id = item uuid, within its dedupe window).
+    async def unmarked(self: OutboxRecords, event_ids: object, now: object) -> None:
+        raise ConnectionError("the database went away")
+
+    request = a_request()
+    await transcode_jobs.record(request)
+    monkeypatch.setattr(OutboxRecords, "mark_sent", unmarked)
+    warnings = logged_warnings(monkeypatch)
+    await transcode_jobs.enqueue(request)
+    monkeypatch.undo()
+    assert warnings() == ["transcode_record_left"]
+    assert await recorded(transcode_jobs) == [(request.media_id, 1)]
+    assert [job.id for job in await deliveries(transcode_jobs)] == [request.media_id]
+
+    assert await transcode_jobs.outbox.relay_once() is False
     assert await recorded(transcode_jobs) == []
     assert await deliveries(transcode_jobs) == []
 
@@ -103,5 +144,5 @@ async def test_a_forgotten_job_is_never_queued(transcode_jobs: TranscodeJobs) ->
     await transcode_jobs.record(request)
     await transcode_jobs.forget(request)
     assert await recorded(transcode_jobs) == []
-    assert await transcode_jobs.enqueue_due() is False
+    assert await transcode_jobs.outbox.relay_once() is False
     assert await deliveries(transcode_jobs) == []

@@ -336,6 +336,7 @@ async def test_streamstack_dev_runs_one_transcoding_worker_in_process(tmp_path: 
         process.wait(30)
     assert checks["task:ingest.transcode"] == "ok"
     assert checks["task:ingest.sweeper"] == "ok"
+    assert checks["task:ingest.transcode-enqueue"] == "ok"  # the relay of ingest's outbox
     assert checks["jobs:media"] == "ok"
 
 

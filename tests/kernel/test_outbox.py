@@ -1,9 +1,11 @@
 """The kernel's transactional outbox, on SQLite and PostgreSQL: an event exists iff its
 change committed, the relay publishes in order once, keeps what the bus refused, counts
-attempts where the table has the column, and works for a table without it."""
+attempts where the table has the column, and works for a table without it; it relays into
+a job queue as well as onto the bus, and holds a row back until its ``due_at``."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -26,14 +28,22 @@ from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database, module_metadata
 from streamstack.kernel.events import Event
 from streamstack.kernel.events.memory import MemoryEventBus
+from streamstack.kernel.jobs import Job
+from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.migrations import sequence_number, timestamp
-from streamstack.kernel.outbox import OutboxRecords, OutboxRelay, OutboxSource, RelayFailed
+from streamstack.kernel.outbox import (
+    JobSink,
+    OutboxRecords,
+    OutboxRelay,
+    OutboxSource,
+    RelayFailed,
+)
 from support.waiting import eventually
 
 SUBJECT = "demo.events.thing.happened"
 
 
-def outbox_table(metadata: MetaData, name: str, *, attempts: bool) -> Table:
+def outbox_table(metadata: MetaData, name: str, *, attempts: bool, due: bool = False) -> Table:
     columns: list[SchemaItem] = [
         sequence_number(),
         PrimaryKeyConstraint("seq"),
@@ -45,11 +55,15 @@ def outbox_table(metadata: MetaData, name: str, *, attempts: bool) -> Table:
     ]
     if attempts:
         columns.append(Column("attempts", Integer(), nullable=False))
+    if due:
+        columns.append(timestamp("due_at"))
     return Table(name, metadata, *columns)
 
 
 METADATA = module_metadata()
 COUNTED = outbox_table(METADATA, "demo_outbox", attempts=True)
+#: Rows the code that writes them sends itself, left to the relay from their ``due_at``.
+DUE = outbox_table(METADATA, "demo_due_outbox", attempts=True, due=True)
 
 
 class DemoBase(DeclarativeBase):
@@ -182,3 +196,75 @@ async def test_a_mapped_class_without_attempts_and_the_background_task(database:
         assert task.health() == "ok"
     finally:
         await task.stop()
+
+
+async def test_rows_reach_a_job_queue_as_jobs(database: Database, tmp_path: Path) -> None:
+    queue = EmbeddedJobQueue(tmp_path / "jobs" / "jobs.sqlite3", "demo-jobs")
+    try:
+        relay = OutboxRelay(database, JobSink(queue), COUNTED, name="demo.job-relay")
+        async with relay.records() as outbox:
+            await outbox.enqueue("job-1", "demo-kind", b"first", utcnow())
+            await outbox.enqueue("job-2", "other-kind", b"second", utcnow())
+
+        assert await relay.relay_once() is False
+        assert await relay.backlog() == 0
+        consumer = await queue.consumer()
+        deliveries = [await consumer.next(wait=5.0) for _ in range(2)]
+        await consumer.close()
+    finally:
+        await queue.close()
+    jobs = [delivery.job for delivery in deliveries if delivery is not None]
+    # The event id is the job's id (the queue's dedupe key), the subject its kind.
+    assert jobs == [Job("job-1", "demo-kind", b"first"), Job("job-2", "other-kind", b"second")]
+
+
+async def test_a_row_is_relayed_only_once_it_is_due(database: Database) -> None:
+    bus = RefusingBus()
+    events = await received(bus)
+    relay = OutboxRelay(database, bus, DUE, name="demo.due-relay")
+    now = utcnow()
+    later = now + datetime.timedelta(minutes=10)
+    async with relay.records() as outbox:
+        await outbox.enqueue("later", SUBJECT, b"later", now, due_at=later)
+        await outbox.enqueue("now", SUBJECT, b"now", now)  # no due_at: due at once
+
+    assert await relay.relay_pending() == 1
+    assert [(e.id, e.payload) for e in events] == [("now", b"now")]
+    assert await relay.backlog() == 1  # owed, but left to its writer until it is due
+    async with database.session() as session:
+        due = await OutboxRecords(session, DUE).pending(10, claim=False, now=later)
+    assert [row.event_id for row in due] == ["later"]
+
+    async with relay.records() as outbox:  # its writer could not send it: due now
+        await outbox.count_failure("later", utcnow())
+    assert await relay.relay_pending() == 1
+    assert [(e.id, e.payload) for e in events] == [("now", b"now"), ("later", b"later")]
+    assert await relay.backlog() == 0
+
+
+async def test_rows_their_writer_sent_or_withdrew_are_never_relayed(database: Database) -> None:
+    bus = RefusingBus()
+    events = await received(bus)
+    relay = OutboxRelay(database, bus, DUE, name="demo.due-relay")
+    now = utcnow()
+    async with relay.records() as outbox:
+        await outbox.enqueue("sent", SUBJECT, b"s", now, due_at=now)
+        await outbox.enqueue("withdrawn", SUBJECT, b"w", now, due_at=now)
+    async with relay.records() as outbox:
+        await outbox.mark_sent(["sent"], utcnow())
+        await outbox.discard("withdrawn")
+
+    assert await relay.backlog() == 0
+    assert await relay.relay_pending() == 0
+    assert events == []
+    async with database.session() as session:
+        rows = (await session.execute(select(DUE.c.event_id, DUE.c.attempts))).all()
+    assert [tuple(row) for row in rows] == [("sent", 1)]
+
+
+async def test_a_due_time_needs_the_column(database: Database) -> None:
+    with pytest.raises(TypeError, match="demo_outbox has no due_at column"):
+        async with database.unit_of_work() as session:
+            await OutboxRecords(session, COUNTED).enqueue(
+                "e", SUBJECT, b"x", utcnow(), due_at=utcnow()
+            )

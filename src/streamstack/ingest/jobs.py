@@ -2,9 +2,10 @@
 
 After an upload is stored, probed and registered, ingest enqueues a ``transcode`` job on
 the ``media`` queue (setting ``transcode_queue``) (job id = the item's uuid, so a second
-enqueue is a no-op). The job is recorded before the item is registered and kept until the
-queue took it: a relay task queues it again until it does (:class:`TranscodeJobs`). A worker
-(``streamstack worker``, or the one ``streamstack dev`` runs in-process) then, for each job:
+enqueue is a no-op). The job is a row of ingest's outbox, recorded before the item is
+registered: if the upload could not queue it, the outbox's relay task does, until the queue
+took it (:class:`TranscodeJobs`). A worker (``streamstack worker``, or the one
+``streamstack dev`` runs in-process) then, for each job:
 
 1. tells catalogue the item is ``processing`` (a 404 there means the item was deleted:
    the job stops and removes what it wrote);
@@ -54,8 +55,8 @@ from streamstack.contracts.limits import PROCESSING_DETAIL_MAX
 from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.containers import Container
 from streamstack.ingest.embedded_captions import store_embedded_captions
+from streamstack.ingest.models import IngestOutboxRow
 from streamstack.ingest.outputs import ItemOutputs
-from streamstack.ingest.repository import UnqueuedJobs
 from streamstack.ingest.sandbox import (
     Limits,
     Sandbox,
@@ -67,12 +68,13 @@ from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.kernel.clock import utcnow
-from streamstack.kernel.errors import AppError, ServiceUnavailable
-from streamstack.kernel.jobs import DeadLetter, InvalidJob, Job, JobQueue
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import AppError
+from streamstack.kernel.jobs import DeadLetter, Job, JobQueue
 from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
-from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
 
@@ -125,22 +127,27 @@ class TranscodeJobs:
     """The enqueueing side: ingest hands registered items to the workers, and keeps trying
     until the queue took each job.
 
-    A job is recorded (:class:`~streamstack.ingest.repository.UnqueuedJobs`) before
-    catalogue is asked for its item, queued by the upload once the item exists, and its
-    record deleted when the queue took it. When the queue does not answer (NATS down for a
-    moment), the record stays and :attr:`relay`, a background task, queues it with the
-    task's backoff until the queue takes it, in this process or, after a restart, the next.
-    A record whose upload died before queueing it is queued by the relay after
-    :data:`REGISTRATION_GRACE_SECONDS`. Queueing a job twice is harmless: its id is the
-    item's uuid, and the queue drops a second job of an id within its dedupe window.
+    A job is an outbox row (:class:`~streamstack.ingest.models.IngestOutboxRow`, relayed by
+    the kernel's :class:`~streamstack.kernel.outbox.OutboxRelay` into the queue) recorded
+    before catalogue is asked for its item, queued by the upload once the item exists, and
+    marked sent. When the queue does not answer (NATS down for a moment), the row becomes
+    due and :attr:`relay`, a background task, queues it with the task's backoff until the
+    queue takes it, in this process or, after a restart, the next. A row whose upload died
+    before queueing it is queued by the relay after :data:`REGISTRATION_GRACE_SECONDS`.
+    Queueing a job twice is harmless: its id is the item's uuid, and the queue drops a
+    second job of an id within its dedupe window.
     """
 
-    def __init__(self, queue: JobQueue, unqueued: UnqueuedJobs) -> None:
+    def __init__(self, queue: JobQueue, database: Database) -> None:
         self.queue = queue
-        self.unqueued = unqueued
-        self.relay = BackgroundTask(
-            "ingest.transcode-enqueue", self.enqueue_due, interval_seconds=RELAY_INTERVAL_SECONDS
+        self.outbox = OutboxRelay(
+            database,
+            JobSink(queue),
+            IngestOutboxRow,
+            name="ingest.transcode-enqueue",
+            batch_size=RELAY_BATCH,
         )
+        self.relay = self.outbox.task(interval_seconds=RELAY_INTERVAL_SECONDS)
 
     @staticmethod
     def request(item: NewMediaItem, container: Container) -> TranscodeRequest | None:
@@ -157,24 +164,29 @@ class TranscodeJobs:
 
     async def record(self, request: TranscodeRequest) -> None:
         """Owe the job, before its item is registered (the relay's, if the upload dies)."""
-        due_at = utcnow() + datetime.timedelta(seconds=REGISTRATION_GRACE_SECONDS)
-        await self.unqueued.add(_job(request), due_at)
+        now = utcnow()
+        due_at = now + datetime.timedelta(seconds=REGISTRATION_GRACE_SECONDS)
+        async with self.outbox.records() as outbox:
+            payload = msgspec.json.encode(request)
+            await outbox.enqueue(request.media_id, TRANSCODE_KIND, payload, now, due_at=due_at)
 
     async def forget(self, request: TranscodeRequest) -> None:
         """Its item was not registered: no job is owed."""
-        await self.unqueued.remove(request.media_id)
+        async with self.outbox.records() as outbox:
+            await outbox.discard(request.media_id)
 
     async def enqueue(self, request: TranscodeRequest) -> None:
         """Queue a registered item's job now; if the queue does not take it, the relay will
         (this never fails the upload)."""
-        job = _job(request)
         failure = "transcode_enqueue_failed"
         try:
-            await self._queue(job)
-            # Queued: from here only the record's delete can fail, and the relay's repeat
-            # of the job is then dropped by the queue's dedupe.
+            payload = msgspec.json.encode(request)
+            await self.outbox.sink.publish(TRANSCODE_KIND, payload, event_id=request.media_id)
+            # Queued: from here only marking the row can fail, and the relay's repeat of
+            # the job is then dropped by the queue's dedupe.
             failure = "transcode_record_left"
-            await self.unqueued.remove(job.id)
+            async with self.outbox.records() as outbox:
+                await outbox.mark_sent([request.media_id], utcnow())
         except Exception as exc:
             log.warning(
                 failure,
@@ -183,45 +195,11 @@ class TranscodeJobs:
                 retried_by=self.relay.name,
             )
             try:
-                await self.unqueued.failed(request.media_id, repr(exc), utcnow())
+                async with self.outbox.records() as outbox:
+                    await outbox.count_failure(request.media_id, utcnow())
             except Exception as unrecorded:  # still due after the grace: only later
                 log.warning("transcode_enqueue_unrecorded", error=repr(unrecorded))
             self.relay.wake()
-
-    async def enqueue_due(self) -> bool:
-        """The relay's step: queue the recorded jobs that are due; True after a full batch.
-
-        An outage (the queue or the database answers 503) ends the step: it would fail every
-        job alike, so the task retries with its backoff and reports it on ``/ready``. Any
-        other failure is the job's own: it is counted and retried after the others.
-        """
-        jobs = await self.unqueued.due(utcnow(), RELAY_BATCH)
-        for job in jobs:
-            try:
-                await self._enqueue(job)
-            except InvalidJob as exc:  # never valid: a bug, not an outage
-                log.error("transcode_enqueue_refused", job_id=job.id, error=repr(exc))
-                await self.unqueued.remove(job.id)
-            except ServiceUnavailable as exc:
-                await self.unqueued.failed(job.id, repr(exc), utcnow())
-                raise
-            except Exception as exc:
-                log.error("transcode_enqueue_failed", media_id=job.id, error=repr(exc))
-                await self.unqueued.failed(job.id, repr(exc), utcnow())
-        return len(jobs) >= RELAY_BATCH
-
-    async def _enqueue(self, job: Job) -> None:
-        await self._queue(job)
-        await self.unqueued.remove(job.id)
-
-    async def _queue(self, job: Job) -> None:
-        added = await self.queue.enqueue(job.id, job.kind, job.payload)
-        log.info("transcode_enqueued", media_id=job.id, added=added)
-
-
-def _job(request: TranscodeRequest) -> Job:
-    """The queue's job for ``request``: its id is the item's uuid."""
-    return Job(request.media_id, TRANSCODE_KIND, msgspec.json.encode(request))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

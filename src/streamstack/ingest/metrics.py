@@ -35,7 +35,7 @@ INGEST_STEP_DURATION = Histogram(
 UNQUEUED_JOBS = Gauge(
     "streamstack_ingest_unqueued_jobs",
     "Transcoding jobs of registered (or registering) items that the job queue has not taken"
-    " yet: retried by the relay task (read at scrape time).",
+    " yet: the backlog of ingest's outbox, retried by its relay task (read at scrape time).",
 )
 
 

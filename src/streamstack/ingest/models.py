@@ -1,5 +1,5 @@
 """The ingest module's tables: uploads, from the first byte until they are registered, and
-the transcoding jobs the job queue has not taken yet.
+its outbox of transcoding jobs for the job queue.
 
 A row lives while its upload is received and processed, and a while after (so clients can
 poll the outcome), then the sweeper removes it. Resumable (tus) uploads keep their whole
@@ -27,11 +27,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -100,19 +102,32 @@ class UploadChunk(IngestBase):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class UnqueuedJob(IngestBase):
-    """A job ingest owes the job queue: recorded before its item is registered, deleted
-    once the queue took it (see :class:`~streamstack.ingest.jobs.TranscodeJobs`)."""
+class IngestOutboxRow(IngestBase):
+    """A transcoding job ingest owes the job queue: a kernel outbox row (event id = job id
+    = the item's uuid, subject = job kind), recorded before its item is registered and sent
+    by the upload, or by the relay once due (see :class:`~streamstack.ingest.jobs.TranscodeJobs`)."""
 
-    __tablename__ = "ingest_unqueued_jobs"
+    __tablename__ = "ingest_outbox"
+    __table_args__ = (
+        # The relay scans only unsent rows, by due time; a partial index stays tiny.
+        Index(
+            "ix_ingest_outbox_pending",
+            "due_at",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+        Index("ix_ingest_outbox_sent_at", "sent_at"),
+    )
 
-    #: The job id: the item's uuid (the queue drops a second job of the same id).
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    subject: Mapped[str] = mapped_column(String(64))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
-    #: Attempts to queue it that failed.
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: Attempts to queue it (failed ones, and the one that worked).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: From when the relay queues it (until then the upload that recorded it does).
-    due_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    due_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

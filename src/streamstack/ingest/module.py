@@ -32,7 +32,7 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.ingest.jobs import TranscodeJobs
     from streamstack.ingest.probe import MediaProber
     from streamstack.ingest.processing import MediaPipeline
-    from streamstack.ingest.repository import UnqueuedJobs, UploadRecords
+    from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
     from streamstack.ingest.service import IngestService
 
@@ -45,8 +45,8 @@ def mount(context: ModuleContext) -> MountedModule:
         concurrency=settings.ingest_probe_concurrency,
     )
     catalogue = CatalogueClient(context.transport("catalogue"))
-    transcode_jobs = TranscodeJobs(queue, UnqueuedJobs(context.backends.database))
-    metrics.track_unqueued_jobs(transcode_jobs.unqueued.count)
+    transcode_jobs = TranscodeJobs(queue, context.backends.database)
+    metrics.track_unqueued_jobs(transcode_jobs.outbox.backlog)
     pipeline = MediaPipeline(
         media,
         context.backends.objects(settings.thumbnails_bucket),

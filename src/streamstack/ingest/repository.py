@@ -1,5 +1,5 @@
-"""All database access of ingest: upload rows, their tail chunks, and their leases; and the
-transcoding jobs the job queue has not taken yet (:class:`UnqueuedJobs`).
+"""All database access of ingest: upload rows, their tail chunks, and their leases. (Its
+outbox of transcoding jobs is read and written by the kernel's ``OutboxRecords``.)
 
 Every change to an upload that is being worked on is a conditional ``UPDATE`` that
 names the lease token, so a request whose lease lapsed (its replica stalled or died)
@@ -26,14 +26,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from streamstack.ingest.models import UnqueuedJob, Upload, UploadChunk
+from streamstack.ingest.models import Upload, UploadChunk
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, Conflict
-from streamstack.kernel.jobs import Job
 
 log = structlog.get_logger(__name__)
 
@@ -290,56 +289,3 @@ class UploadRecords:
                 .limit(limit)
             )
             return list(rows)
-
-
-class UnqueuedJobs:
-    """The ``ingest_unqueued_jobs`` table: jobs ingest owes the job queue."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    async def add(self, job: Job, due_at: datetime.datetime) -> None:
-        """Record ``job``, to be queued by the relay from ``due_at`` if nobody queued it."""
-        now = utcnow()
-        async with self.database.unit_of_work() as session:
-            session.add(
-                UnqueuedJob(
-                    id=job.id,
-                    kind=job.kind,
-                    payload=job.payload,
-                    attempts=0,
-                    due_at=due_at,
-                    created_at=now,
-                )
-            )
-
-    async def remove(self, job_id: str) -> None:
-        """The queue took the job (or it needs none any more)."""
-        async with self.database.unit_of_work() as session:
-            await session.execute(delete(UnqueuedJob).where(UnqueuedJob.id == job_id))
-
-    async def failed(self, job_id: str, error: str, due_at: datetime.datetime) -> None:
-        """An attempt to queue the job failed with ``error``: the relay tries from ``due_at``."""
-        async with self.database.unit_of_work() as session:
-            await session.execute(
-                update(UnqueuedJob)
-                .where(UnqueuedJob.id == job_id)
-                .values(attempts=UnqueuedJob.attempts + 1, last_error=error, due_at=due_at)
-            )
-
-    async def count(self) -> int:
-        """How many jobs the queue has not taken yet."""
-        async with self.database.unit_of_work() as session:
-            return int(await session.scalar(select(func.count()).select_from(UnqueuedJob)) or 0)
-
-    async def due(self, now: datetime.datetime, limit: int) -> list[Job]:
-        """Jobs to queue now, those that failed least often first (so one job that keeps
-        failing does not hold up the others)."""
-        async with self.database.unit_of_work() as session:
-            rows = await session.execute(
-                select(UnqueuedJob.id, UnqueuedJob.kind, UnqueuedJob.payload)
-                .where(UnqueuedJob.due_at <= now)
-                .order_by(UnqueuedJob.attempts, UnqueuedJob.due_at)
-                .limit(limit)
-            )
-            return [Job(job_id, kind, bytes(payload)) for job_id, kind, payload in rows]

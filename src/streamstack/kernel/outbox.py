@@ -2,28 +2,32 @@
 
 A use case adds the event row inside the transaction of its change (:meth:`OutboxRecords.enqueue`),
 so the event exists if and only if the change was committed. :class:`OutboxRelay` then
-publishes pending rows in order, with the row's event id as the bus's dedupe id, and marks
-them sent. Nothing is lost while the bus is down: rows stay pending and the relay's
-background task backs off. A relay that dies after publishing but before marking a row
-publishes it again on its next run; the bus drops the repeat, so each event arrives once.
+sends pending rows in order to its sink, with the row's event id as the sink's dedupe id,
+and marks them sent. The sink is the event bus (``publish(subject, payload, event_id=…)``),
+or a job queue (:class:`JobSink`: the event id is the job's id, the subject its kind).
+Nothing is lost while the sink is down: rows stay pending and the relay's background task
+backs off. A relay that dies after sending but before marking a row sends it again on its
+next run; the sink drops the repeat, so each event arrives once.
 
 Each module owns its outbox table (its own name, in its own migrations); the kernel needs
 only its columns: ``seq`` (auto-incrementing key), ``event_id``, ``subject``, ``payload``,
-``created_at``, ``sent_at`` (NULL while pending) and, optionally, ``attempts`` (publishes
-tried, counted when present).
+``created_at``, ``sent_at`` (NULL while pending) and, optionally, ``attempts`` (sends
+tried, counted when present) and ``due_at`` (a row is pending only from then: the code
+that wrote it means to send it itself, and leaves it to the relay only if it could not).
 
 Several replicas may relay one Postgres table: each claims its batch with
 ``SELECT ... FOR UPDATE SKIP LOCKED``. On SQLite (one process, one writer) the relay reads,
-publishes, then marks in a short write of its own, so a slow publish never holds the
+sends, then marks in a short write of its own, so a slow send never holds the
 database's single write lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import structlog
 from sqlalchemy import Table, delete, func, insert, select, update
@@ -32,8 +36,10 @@ from sqlalchemy.orm import DeclarativeBase
 
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.events import EventBus
 from streamstack.kernel.tasks import BackgroundTask
+
+if TYPE_CHECKING:
+    from streamstack.kernel.jobs import JobQueue
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +60,27 @@ def outbox_table(source: OutboxSource) -> Table:
     return table
 
 
+class OutboxSink(Protocol):
+    """Where a relay sends rows: the event bus (an ``EventBus`` is one) or a :class:`JobSink`."""
+
+    async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
+        """Send one row; a repeat of ``event_id`` is dropped (the relay may send one twice)."""
+        ...
+
+
+class JobSink:
+    """An outbox whose rows are jobs: each is queued with its event id as the job's id (the
+    queue's dedupe key) and its subject as the job's kind."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
+        """Queue the row as a job (the queue drops a second job of the same id)."""
+        added = await self.queue.enqueue(event_id, subject, payload)
+        log.info("outbox.job_queued", job_id=event_id, kind=subject, added=added)
+
+
 class PendingEvent(NamedTuple):
     """An unsent row."""
 
@@ -64,7 +91,7 @@ class PendingEvent(NamedTuple):
 
 
 class RelayFailed(Exception):
-    """The bus refused an event; the rows before it were sent and marked."""
+    """The sink refused an event; the rows before it were sent and marked."""
 
 
 class OutboxRecords:
@@ -75,9 +102,16 @@ class OutboxRecords:
         self.table = outbox_table(table)
 
     async def enqueue(
-        self, event_id: str, subject: str, payload: bytes, now: datetime.datetime
+        self,
+        event_id: str,
+        subject: str,
+        payload: bytes,
+        now: datetime.datetime,
+        *,
+        due_at: datetime.datetime | None = None,
     ) -> None:
-        """Add an event to this transaction: it exists iff the change commits."""
+        """Add an event to this transaction: it exists iff the change commits. With
+        ``due_at`` (a table with the column), the relay leaves it alone until then."""
         values: dict[str, Any] = {
             "event_id": event_id,
             "subject": subject,
@@ -87,11 +121,18 @@ class OutboxRecords:
         }
         if "attempts" in self.table.c:
             values["attempts"] = 0
+        if "due_at" in self.table.c:
+            values["due_at"] = due_at or now
+        elif due_at is not None:
+            raise TypeError(f"{self.table.name} has no due_at column")
         await self.session.execute(insert(self.table).values(values))
 
-    async def pending(self, limit: int, *, claim: bool) -> list[PendingEvent]:
-        """The oldest unsent events; with ``claim``, row-locked and skipping rows another
-        relay holds (``FOR UPDATE SKIP LOCKED``, Postgres)."""
+    async def pending(
+        self, limit: int, *, claim: bool, now: datetime.datetime | None = None
+    ) -> list[PendingEvent]:
+        """The oldest unsent events (that are due at ``now``, where rows have a ``due_at``);
+        with ``claim``, row-locked and skipping rows another relay holds
+        (``FOR UPDATE SKIP LOCKED``, Postgres)."""
         c = self.table.c
         query = (
             select(c.seq, c.event_id, c.subject, c.payload)
@@ -99,27 +140,38 @@ class OutboxRecords:
             .order_by(c.seq)
             .limit(limit)
         )
+        if "due_at" in c:
+            query = query.where(c.due_at <= (now or utcnow()))
         if claim:
             query = query.with_for_update(skip_locked=True)
         return [PendingEvent(*row) for row in (await self.session.execute(query)).all()]
 
-    async def mark_sent(self, seqs: Sequence[int], now: datetime.datetime) -> None:
-        """Record that the events ``seqs`` were published."""
-        if seqs:
+    async def mark_sent(self, event_ids: Sequence[str], now: datetime.datetime) -> None:
+        """Record that the events ``event_ids`` were sent (by the relay, or by the code that
+        wrote them)."""
+        if event_ids:
             values: dict[str, Any] = {"sent_at": now, **self._one_more_attempt()}
             await self.session.execute(
-                update(self.table).where(self.table.c.seq.in_(seqs)).values(values)
+                update(self.table).where(self.table.c.event_id.in_(event_ids)).values(values)
             )
 
-    async def count_failure(self, seq: int) -> None:
-        """Record a refused publish of event ``seq`` (it stays pending)."""
-        if attempts := self._one_more_attempt():
+    async def count_failure(self, event_id: str, now: datetime.datetime) -> None:
+        """Record a refused send of ``event_id``: it stays pending, due from ``now`` where
+        rows have a ``due_at`` (so the relay retries it, even one its writer meant to send)."""
+        values = self._one_more_attempt()
+        if "due_at" in self.table.c:
+            values["due_at"] = now
+        if values:
             await self.session.execute(
-                update(self.table).where(self.table.c.seq == seq).values(attempts)
+                update(self.table).where(self.table.c.event_id == event_id).values(values)
             )
+
+    async def discard(self, event_id: str) -> None:
+        """Delete event ``event_id``, sent or not: what it announced did not happen."""
+        await self.session.execute(delete(self.table).where(self.table.c.event_id == event_id))
 
     async def backlog(self) -> int:
-        """How many events wait to be published."""
+        """How many events wait to be sent (due or not)."""
         query = select(func.count()).select_from(self.table).where(self.table.c.sent_at.is_(None))
         return int((await self.session.execute(query)).scalar_one())
 
@@ -134,20 +186,20 @@ class OutboxRecords:
 
 
 class OutboxRelay:
-    """Publishes the pending rows of one outbox table, one batch per background step."""
+    """Sends the pending rows of one outbox table to its sink, one batch per background step."""
 
     def __init__(
         self,
         database: Database,
-        events: EventBus,
+        sink: OutboxSink,
         table: OutboxSource,
         *,
         name: str,
         batch_size: int = 100,
     ) -> None:
         self.name = name
+        self.sink = sink
         self._database = database
-        self._events = events
         self._table = outbox_table(table)
         self._batch_size = batch_size
         self._last_prune = float("-inf")
@@ -161,10 +213,16 @@ class OutboxRelay:
             retry_max_seconds=retry_max_seconds,
         )
 
+    @contextlib.asynccontextmanager
+    async def records(self) -> AsyncIterator[OutboxRecords]:
+        """The outbox in a unit of work of its own (committed when the block ends)."""
+        async with self._database.unit_of_work() as session:
+            yield OutboxRecords(session, self._table)
+
     async def relay_once(self) -> bool:
         """The background step: one batch; True when it was full (more may be waiting).
 
-        Raises :class:`RelayFailed` (the task backs off and retries) if the bus refused one.
+        Raises :class:`RelayFailed` (the task backs off and retries) if the sink refused one.
         Housekeeping (pruning sent rows) runs when the outbox is drained.
         """
         if await self.relay_pending() >= self._batch_size:
@@ -173,63 +231,62 @@ class OutboxRelay:
         return False
 
     async def relay_pending(self) -> int:
-        """Publish one batch of pending events and mark them sent; returns how many.
+        """Send one batch of pending events and mark them sent; returns how many.
 
-        Raises :class:`RelayFailed` if the bus refused one (the rows before it are marked).
+        Raises :class:`RelayFailed` if the sink refused one (the rows before it are marked).
         """
         if self._database.is_sqlite:
             async with self._database.session() as session:
                 rows = await OutboxRecords(session, self._table).pending(
                     self._batch_size, claim=False
                 )
-            sent, failure = await self._publish(rows)
-            async with self._database.unit_of_work() as session:
-                await self._mark(OutboxRecords(session, self._table), sent, failure)
+            sent, failure = await self._send(rows)
+            async with self.records() as outbox:
+                await self._mark(outbox, sent, failure)
         else:
             # The claimed rows stay locked until the marks commit, so another replica skips
-            # them instead of publishing them too.
-            async with self._database.unit_of_work() as session:
-                outbox = OutboxRecords(session, self._table)
+            # them instead of sending them too.
+            async with self.records() as outbox:
                 rows = await outbox.pending(self._batch_size, claim=True)
-                sent, failure = await self._publish(rows)
+                sent, failure = await self._send(rows)
                 await self._mark(outbox, sent, failure)
         if failure is not None:
-            seq, exc = failure
+            row, exc = failure
             detail = getattr(exc, "detail", None) or repr(exc)
-            raise RelayFailed(f"{self.name}: event {seq} not published ({detail})") from exc
+            raise RelayFailed(f"{self.name}: event {row.seq} not published ({detail})") from exc
         return len(sent)
 
     async def backlog(self) -> int:
-        """How many events wait to be published."""
+        """How many events wait to be sent (due or not)."""
         async with self._database.session() as session:
             return await OutboxRecords(session, self._table).backlog()
 
-    async def _publish(
+    async def _send(
         self, rows: Sequence[PendingEvent]
-    ) -> tuple[list[int], tuple[int, Exception] | None]:
-        sent: list[int] = []
+    ) -> tuple[list[str], tuple[PendingEvent, Exception] | None]:
+        sent: list[str] = []
         for row in rows:
             try:
-                await self._events.publish(row.subject, row.payload, event_id=row.event_id)
-            except Exception as exc:  # the bus is down or refused: keep the row, retry later
-                return sent, (row.seq, exc)
-            sent.append(row.seq)
+                await self.sink.publish(row.subject, row.payload, event_id=row.event_id)
+            except Exception as exc:  # the sink is down or refused: keep the row, retry later
+                return sent, (row, exc)
+            sent.append(row.event_id)
         return sent, None
 
     @staticmethod
     async def _mark(
-        outbox: OutboxRecords, sent: list[int], failure: tuple[int, Exception] | None
+        outbox: OutboxRecords, sent: list[str], failure: tuple[PendingEvent, Exception] | None
     ) -> None:
         await outbox.mark_sent(sent, utcnow())
         if failure is not None:
-            await outbox.count_failure(failure[0])
+            await outbox.count_failure(failure[0].event_id, utcnow())
 
     async def _prune_sent(self) -> None:
         if time.monotonic() - self._last_prune < _PRUNE_EVERY_SECONDS:
             return
         self._last_prune = time.monotonic()
         try:
-            async with self._database.unit_of_work() as session:
-                await OutboxRecords(session, self._table).prune(utcnow() - SENT_RETENTION)
+            async with self.records() as outbox:
+                await outbox.prune(utcnow() - SENT_RETENTION)
         except Exception as exc:  # housekeeping only; the next hour tries again
             log.warning("outbox.prune_failed", relay=self.name, error=exc.__class__.__name__)

@@ -1,0 +1,74 @@
+"""Transcoding jobs the queue has not taken become rows of an outbox the kernel relays.
+
+``ingest_unqueued_jobs`` and its own relay restated the kernel's transactional outbox;
+``ingest_outbox`` has the kernel's outbox columns, with ``attempts`` and ``due_at``. The
+jobs still owed move over (job id -> event id, kind -> subject); their last error is not
+kept (the relay reports failures on ``/ready``). The downgrade moves the unsent rows back.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import sqlalchemy as sa
+from alembic import op
+
+from streamstack.kernel import migrations as ddl
+
+revision: str = "ingest_0004"
+down_revision: str | None = "ingest_0003"
+
+TO_OUTBOX = """
+INSERT INTO ingest_outbox (event_id, subject, payload, created_at, attempts, due_at)
+SELECT id, kind, payload, created_at, attempts, due_at FROM ingest_unqueued_jobs
+ORDER BY created_at
+"""
+TO_UNQUEUED = """
+INSERT INTO ingest_unqueued_jobs (id, kind, payload, attempts, due_at, created_at)
+SELECT event_id, subject, payload, attempts, due_at, created_at FROM ingest_outbox
+WHERE sent_at IS NULL
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ingest_outbox",
+        ddl.sequence_number(),
+        ddl.column("event_id", sa.String(128)),
+        ddl.column("subject", sa.String(64)),
+        ddl.column("payload", sa.LargeBinary()),
+        ddl.timestamp("created_at"),
+        ddl.column("attempts", sa.Integer()),
+        ddl.timestamp("due_at"),
+        ddl.timestamp("sent_at", nullable=True),
+        ddl.primary_key("ingest_outbox", "seq"),
+        ddl.unique("ingest_outbox", "event_id"),
+    )
+    op.create_index(
+        "ix_ingest_outbox_pending",
+        "ingest_outbox",
+        ["due_at"],
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    )
+    op.create_index("ix_ingest_outbox_sent_at", "ingest_outbox", ["sent_at"])
+    op.execute(TO_OUTBOX)
+    op.drop_table("ingest_unqueued_jobs")
+
+
+def downgrade() -> None:
+    # ingest_unqueued_jobs as ingest_0003 made it: its own statements.
+    _unqueued_jobs_migration().upgrade()
+    op.execute(TO_UNQUEUED)
+    op.drop_table("ingest_outbox")
+
+
+def _unqueued_jobs_migration() -> ModuleType:
+    path = Path(__file__).with_name("0003_unqueued_jobs.py")
+    spec = importlib.util.spec_from_file_location("ingest_0003_unqueued_jobs", path)
+    assert spec is not None and spec.loader is not None
+    previous = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(previous)
+    return previous
