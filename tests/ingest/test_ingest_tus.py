@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import uuid
 from collections.abc import AsyncIterator
 
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import UploadRecords
 from streamstack.kernel.db import Database
+from support.apps import running_app
+from support.fixtures import SettingsFactory
 
 MIB = 1024 * 1024
 
@@ -360,3 +363,14 @@ async def test_a_small_patch_appends_its_bytes_and_rewrites_nothing(rig: Rig) ->
     job = await rig.job(upload_id_of(url))
     assert job["state"] == "done", job
     assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+
+
+async def test_an_upload_expires_by_the_apps_clock(settings_factory: SettingsFactory) -> None:
+    """Ingest's use cases read the time from the clock the app was built with."""
+    moment = datetime.datetime(2031, 5, 4, 3, 2, 1, tzinfo=datetime.UTC)
+    settings = settings_factory(ingest_upload_ttl_seconds=3600)
+    async with running_app(settings, clock=lambda: moment) as client:
+        metadata = tus_metadata(filename="clock.mp4", filetype="video/mp4", title="Clock")
+        created = await Rig(settings, client).create(100, metadata=metadata)
+    assert created.status_code == 201, created.text
+    assert created.headers["upload-expires"] == "Sun, 04 May 2031 04:02:01 GMT"

@@ -13,10 +13,11 @@ import datetime
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from streamstack.kernel.db import module_metadata
+from streamstack.kernel.outbox import OutboxColumns
 
 
 class AuthBase(DeclarativeBase):
@@ -133,17 +134,11 @@ class PasswordReset(SingleUseCode, AuthBase):
     )
 
 
-class AuthOutboxRow(AuthBase):
+class AuthOutboxRow(OutboxColumns, AuthBase):
     """An event written in the transaction of its change, published by the relay later."""
 
     __tablename__ = "auth_outbox"
     __table_args__ = (Index("ix_auth_outbox_sent_at", "sent_at"),)
 
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    event_id: Mapped[str] = mapped_column(String(64), unique=True)
-    subject: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
-    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    EVENT_ID_LENGTH = 64
+    SUBJECT_LENGTH = 200

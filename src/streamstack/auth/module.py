@@ -138,6 +138,7 @@ def mount(context: ModuleContext) -> MountedModule:
         context.backends.events,
         AuthOutboxRow,
         name="auth.outbox-relay",
+        clock=context.clock,
     )
     relay_task = relay.task(interval_seconds=RELAY_POLL_SECONDS)
     service, issuer = build_service(

@@ -22,7 +22,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     Uuid,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from streamstack.kernel.db import module_metadata
+from streamstack.kernel.outbox import OutboxColumns, pending_index
 
 
 class CatalogueBase(DeclarativeBase):
@@ -133,32 +133,19 @@ class CaptionTrackRow(CatalogueBase):
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 
 
-class OutboxRow(CatalogueBase):
+class OutboxRow(OutboxColumns, CatalogueBase):
     """An event written in the same transaction as the change it announces."""
 
     __tablename__ = "catalogue_outbox"
     __table_args__ = (
-        # Only unsent rows are ever scanned by the relay; a partial index stays tiny.
-        Index(
-            "ix_catalogue_outbox_pending",
-            "seq",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
+        pending_index("catalogue_outbox", "seq"),
         Index("ix_catalogue_outbox_sent_at", "sent_at"),
     )
 
-    #: Insertion order, which is also relay order.
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
-    #: Sent as ``Nats-Msg-Id``: a second publish of the same event is dropped.
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    subject: Mapped[str] = mapped_column(String(255))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    EVENT_ID_LENGTH = 36
+    SUBJECT_LENGTH = 255
+
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
 
 class WatchProgressRow(CatalogueBase):

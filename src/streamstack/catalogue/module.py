@@ -48,11 +48,11 @@ def mount(context: ModuleContext) -> MountedModule:
     )
 
     database = context.backends.database
-    relay = OutboxRelay(database, context.backends.events, OutboxRow, name=RELAY_TASK_NAME)
+    events = context.backends.events
+    relay = OutboxRelay(database, events, OutboxRow, name=RELAY_TASK_NAME, clock=context.clock)
     relay_task = relay.task(
         interval_seconds=RELAY_POLL_SECONDS, retry_max_seconds=RELAY_RETRY_MAX_SECONDS
     )
-    events = context.backends.events
     listing = ListingCache()
     listing_task = listing_follower(listing, events)
     service = CatalogueService(

@@ -67,7 +67,7 @@ from streamstack.ingest.sandbox import (
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue
@@ -138,14 +138,16 @@ class TranscodeJobs:
     second job of an id within its dedupe window.
     """
 
-    def __init__(self, queue: JobQueue, database: Database) -> None:
+    def __init__(self, queue: JobQueue, database: Database, clock: Clock = utcnow) -> None:
         self.queue = queue
+        self.clock = clock
         self.outbox = OutboxRelay(
             database,
             JobSink(queue),
             IngestOutboxRow,
             name="ingest.transcode-enqueue",
             batch_size=RELAY_BATCH,
+            clock=clock,
         )
         self.relay = self.outbox.task(interval_seconds=RELAY_INTERVAL_SECONDS)
 
@@ -164,7 +166,7 @@ class TranscodeJobs:
 
     async def record(self, request: TranscodeRequest) -> None:
         """Owe the job, before its item is registered (the relay's, if the upload dies)."""
-        now = utcnow()
+        now = self.clock()
         due_at = now + datetime.timedelta(seconds=REGISTRATION_GRACE_SECONDS)
         async with self.outbox.records() as outbox:
             payload = msgspec.json.encode(request)
@@ -186,7 +188,7 @@ class TranscodeJobs:
             # the job is then dropped by the queue's dedupe.
             failure = "transcode_record_left"
             async with self.outbox.records() as outbox:
-                await outbox.mark_sent([request.media_id], utcnow())
+                await outbox.mark_sent([request.media_id], self.clock())
         except Exception as exc:
             log.warning(
                 failure,
@@ -196,7 +198,7 @@ class TranscodeJobs:
             )
             try:
                 async with self.outbox.records() as outbox:
-                    await outbox.count_failure(request.media_id, utcnow())
+                    await outbox.count_failure(request.media_id, self.clock())
             except Exception as unrecorded:  # still due after the grace: only later
                 log.warning("transcode_enqueue_unrecorded", error=repr(unrecorded))
             self.relay.wake()

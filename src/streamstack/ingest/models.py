@@ -33,11 +33,11 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from streamstack.kernel.db import module_metadata
+from streamstack.kernel.outbox import OutboxColumns, pending_index
 
 UploadKind = Literal["form", "tus"]
 #: ``registering`` is ``processing`` past the point of no return: catalogue was asked to
@@ -102,32 +102,21 @@ class UploadChunk(IngestBase):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class IngestOutboxRow(IngestBase):
+class IngestOutboxRow(OutboxColumns, IngestBase):
     """A transcoding job ingest owes the job queue: a kernel outbox row (event id = job id
     = the item's uuid, subject = job kind), recorded before its item is registered and sent
     by the upload, or by the relay once due (see :class:`~streamstack.ingest.jobs.TranscodeJobs`)."""
 
     __tablename__ = "ingest_outbox"
     __table_args__ = (
-        # The relay scans only unsent rows, by due time; a partial index stays tiny.
-        Index(
-            "ix_ingest_outbox_pending",
-            "due_at",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
+        pending_index("ingest_outbox", "due_at"),
         Index("ix_ingest_outbox_sent_at", "sent_at"),
     )
 
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
-    event_id: Mapped[str] = mapped_column(String(128), unique=True)
-    subject: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    EVENT_ID_LENGTH = 128
+    SUBJECT_LENGTH = 64
+
     #: Attempts to queue it (failed ones, and the one that worked).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: From when the relay queues it (until then the upload that recorded it does).
     due_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
-    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

@@ -45,7 +45,7 @@ def mount(context: ModuleContext) -> MountedModule:
         concurrency=settings.ingest_probe_concurrency,
     )
     catalogue = CatalogueClient(context.transport("catalogue"))
-    transcode_jobs = TranscodeJobs(queue, context.backends.database)
+    transcode_jobs = TranscodeJobs(queue, context.backends.database, context.clock)
     metrics.track_unqueued_jobs(transcode_jobs.outbox.backlog)
     pipeline = MediaPipeline(
         media,
@@ -60,6 +60,7 @@ def mount(context: ModuleContext) -> MountedModule:
         pipeline,
         max_upload_bytes=settings.max_upload_bytes,
         upload_ttl=datetime.timedelta(seconds=settings.ingest_upload_ttl_seconds),
+        clock=context.clock,
     )
     sweeper = BackgroundTask(
         "ingest.sweeper",

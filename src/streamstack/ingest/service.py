@@ -32,7 +32,7 @@ from streamstack.ingest.resumable import (
     sniffed,
 )
 from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.operation import CallContext
@@ -101,6 +101,8 @@ class IngestService:
     max_upload_bytes: int
     upload_ttl: datetime.timedelta
     """How long an unfinished upload is kept after its last change."""
+    clock: Clock = utcnow
+    """Where the use cases read the time."""
 
     # --- form uploads -----------------------------------------------------------------
 
@@ -244,7 +246,7 @@ class IngestService:
 
         When the upload expires now, unless it goes on.
         """
-        expires_at = utcnow() + self.upload_ttl
+        expires_at = self.clock() + self.upload_ttl
         try:
             async for chunk in chunks:
                 await receiver.add(chunk)
@@ -325,7 +327,7 @@ class IngestService:
             state="done",
             item=msgspec.to_builtins(item),
             error=None,
-            expires_at=utcnow() + self.upload_ttl,
+            expires_at=self.clock() + self.upload_ttl,
         )
         log.info("upload_registered", upload_id=str(stored.upload_id), key=stored.info.key)
         return item
@@ -345,7 +347,7 @@ class IngestService:
                     error=detail,
                     error_status=status,
                     drop_tail=True,
-                    expires_at=utcnow() + self.upload_ttl,
+                    expires_at=self.clock() + self.upload_ttl,
                 )
             )
         log.info("upload_failed", upload_id=str(lease.upload_id), status=status, detail=detail)
@@ -358,7 +360,7 @@ class IngestService:
 
     async def sweep(self, now: datetime.datetime | None = None) -> int:
         """Clean up expired uploads and those whose replica died mid-way; how many."""
-        now = now or utcnow()
+        now = now or self.clock()
         swept = 0
         for upload in await self.records.due_for_sweeping(now, limit=SWEEP_BATCH):
             token = await self.records.try_lease(upload.id)
@@ -407,7 +409,7 @@ class IngestService:
     # --- helpers ------------------------------------------------------------------------------
 
     def _new_upload(self, kind: str, principal: Principal, *, length: int | None) -> Upload:
-        now = utcnow()
+        now = self.clock()
         return Upload(
             id=uuid.uuid4(),
             kind=kind,
@@ -444,14 +446,13 @@ class IngestService:
         """A tus upload that can still be talked to (404 unknown, 410 expired or failed)."""
         return self._still_resumable(await self.records.get(upload_id), principal)
 
-    @staticmethod
-    def _still_resumable(upload: Upload | None, principal: Principal) -> Upload:
+    def _still_resumable(self, upload: Upload | None, principal: Principal) -> Upload:
         """``upload`` if it is the caller's tus upload and still open (else 404, 410)."""
         if upload is None or upload.created_by != principal.user_id or upload.kind != "tus":
             raise UploadNotFound("no such upload")
         if upload.state == "failed":
             raise UploadGone(upload.error or "the upload failed")
-        if upload.state == "uploading" and upload.expires_at < utcnow():
+        if upload.state == "uploading" and upload.expires_at < self.clock():
             raise UploadGone("the upload expired; start it again")
         return upload
 

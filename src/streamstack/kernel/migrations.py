@@ -10,6 +10,7 @@ and ``depends_on`` default to none), so the scripts declare just those two.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,3 +66,21 @@ def foreign_key(table: str, column: str, target: str, *, ondelete: str) -> sa.Fo
 def unique(table: str, column: str) -> sa.UniqueConstraint:
     """A unique constraint on ``table.column``, named ``uq_<table>_<column>``."""
     return sa.UniqueConstraint(column, name=f"uq_{table}_{column}")
+
+
+def outbox_columns(
+    table: str, *, event_id_length: int, subject_length: int, extra: Sequence[sa.Column[Any]] = ()
+) -> list[sa.schema.SchemaItem]:
+    """The columns and constraints of an outbox table named ``table`` (the kernel's
+    ``OutboxColumns``), with the module's ``extra`` columns (``attempts``, ``due_at``)."""
+    return [
+        sequence_number(),
+        column("event_id", sa.String(event_id_length)),
+        column("subject", sa.String(subject_length)),
+        column("payload", sa.LargeBinary()),
+        timestamp("created_at"),
+        *extra,
+        timestamp("sent_at", nullable=True),
+        primary_key(table, "seq"),
+        unique(table, "event_id"),
+    ]

@@ -27,14 +27,28 @@ import contextlib
 import datetime
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 import structlog
-from sqlalchemy import Table, delete, func, insert, select, update
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.tasks import BackgroundTask
 
@@ -50,6 +64,41 @@ _PRUNE_EVERY_SECONDS = 3600.0
 
 #: A module's outbox: its ORM class or its ``Table``.
 OutboxSource = Table | type[DeclarativeBase]
+
+
+def pending_index(table: str, column: str) -> Index:
+    """``ix_<table>_pending``: the unsent rows of an outbox by ``column``, all the relay
+    ever scans. Partial (on both databases), so it stays tiny however many rows were sent."""
+    unsent = text("sent_at IS NULL")
+    return Index(f"ix_{table}_pending", column, postgresql_where=unsent, sqlite_where=unsent)
+
+
+class OutboxColumns:
+    """The columns every outbox has, declared once: a module's outbox model is this mixin
+    on the module's declarative base, with its table's name and indexes, the lengths of
+    ``event_id`` and ``subject`` its migration gave them, and the optional ``attempts``
+    and ``due_at`` if it has them."""
+
+    EVENT_ID_LENGTH: ClassVar[int]
+    SUBJECT_LENGTH: ClassVar[int]
+
+    #: Insertion order, which is also relay order.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+    @declared_attr
+    def event_id(cls) -> Mapped[str]:
+        """The sink's dedupe id (``Nats-Msg-Id``, a job's id): a repeat is dropped."""
+        return mapped_column(String(cls.EVENT_ID_LENGTH), unique=True)
+
+    @declared_attr
+    def subject(cls) -> Mapped[str]:
+        """The event's subject, or the job's kind."""
+        return mapped_column(String(cls.SUBJECT_LENGTH))
 
 
 def outbox_table(source: OutboxSource) -> Table:
@@ -186,7 +235,8 @@ class OutboxRecords:
 
 
 class OutboxRelay:
-    """Sends the pending rows of one outbox table to its sink, one batch per background step."""
+    """Sends the pending rows of one outbox table to its sink, one batch per background step
+    (reading the time from ``clock``)."""
 
     def __init__(
         self,
@@ -196,9 +246,11 @@ class OutboxRelay:
         *,
         name: str,
         batch_size: int = 100,
+        clock: Clock = utcnow,
     ) -> None:
         self.name = name
         self.sink = sink
+        self._clock = clock
         self._database = database
         self._table = outbox_table(table)
         self._batch_size = batch_size
@@ -238,7 +290,7 @@ class OutboxRelay:
         if self._database.is_sqlite:
             async with self._database.session() as session:
                 rows = await OutboxRecords(session, self._table).pending(
-                    self._batch_size, claim=False
+                    self._batch_size, claim=False, now=self._clock()
                 )
             sent, failure = await self._send(rows)
             async with self.records() as outbox:
@@ -247,7 +299,7 @@ class OutboxRelay:
             # The claimed rows stay locked until the marks commit, so another replica skips
             # them instead of sending them too.
             async with self.records() as outbox:
-                rows = await outbox.pending(self._batch_size, claim=True)
+                rows = await outbox.pending(self._batch_size, claim=True, now=self._clock())
                 sent, failure = await self._send(rows)
                 await self._mark(outbox, sent, failure)
         if failure is not None:
@@ -273,13 +325,15 @@ class OutboxRelay:
             sent.append(row.event_id)
         return sent, None
 
-    @staticmethod
     async def _mark(
-        outbox: OutboxRecords, sent: list[str], failure: tuple[PendingEvent, Exception] | None
+        self,
+        outbox: OutboxRecords,
+        sent: list[str],
+        failure: tuple[PendingEvent, Exception] | None,
     ) -> None:
-        await outbox.mark_sent(sent, utcnow())
+        await outbox.mark_sent(sent, self._clock())
         if failure is not None:
-            await outbox.count_failure(failure[0].event_id, utcnow())
+            await outbox.count_failure(failure[0].event_id, self._clock())
 
     async def _prune_sent(self) -> None:
         if time.monotonic() - self._last_prune < _PRUNE_EVERY_SECONDS:
@@ -287,6 +341,6 @@ class OutboxRelay:
         self._last_prune = time.monotonic()
         try:
             async with self.records() as outbox:
-                await outbox.prune(utcnow() - SENT_RETENTION)
+                await outbox.prune(self._clock() - SENT_RETENTION)
         except Exception as exc:  # housekeeping only; the next hour tries again
             log.warning("outbox.prune_failed", relay=self.name, error=exc.__class__.__name__)

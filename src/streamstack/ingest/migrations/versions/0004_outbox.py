@@ -33,19 +33,11 @@ WHERE sent_at IS NULL
 
 
 def upgrade() -> None:
-    op.create_table(
-        "ingest_outbox",
-        ddl.sequence_number(),
-        ddl.column("event_id", sa.String(128)),
-        ddl.column("subject", sa.String(64)),
-        ddl.column("payload", sa.LargeBinary()),
-        ddl.timestamp("created_at"),
-        ddl.column("attempts", sa.Integer()),
-        ddl.timestamp("due_at"),
-        ddl.timestamp("sent_at", nullable=True),
-        ddl.primary_key("ingest_outbox", "seq"),
-        ddl.unique("ingest_outbox", "event_id"),
+    extra = [ddl.column("attempts", sa.Integer()), ddl.timestamp("due_at")]
+    columns = ddl.outbox_columns(
+        "ingest_outbox", event_id_length=128, subject_length=64, extra=extra
     )
+    op.create_table("ingest_outbox", *columns)
     op.create_index(
         "ix_ingest_outbox_pending",
         "ingest_outbox",
