@@ -20,12 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -40,6 +36,7 @@ from harness.servers import free_port
 from streamstack.cli import apply_migrations
 from streamstack.settings import Settings
 from support.apps import make_settings
+from support.processes import ServeProcess, clean_environment, settings_env
 
 pytestmark = pytest.mark.slow
 
@@ -47,56 +44,17 @@ STREAM = "CATALOGUE_EVENTS"
 DRAIN_SECONDS = 30.0
 
 
-@dataclasses.dataclass(frozen=True)
-class Catalogue:
-    """A running catalogue process."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs, the relay stops wherever it is."""
-        self.process.kill()
-        self.process.wait()
-
-
-@contextlib.contextmanager
-def catalogue_process(settings: Settings, log: Path) -> Iterator[Catalogue]:
-    """``streamstack serve --module catalogue`` for ``settings``."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
-    env.update(
-        STREAMSTACK_ENVIRONMENT="production",
-        STREAMSTACK_DATABASE_URL=settings.database_url,
-        STREAMSTACK_NATS_URL=settings.nats_url,
-        STREAMSTACK_INTERNAL_SECRET=settings.internal_secret,
-        STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(settings.public_key_path),
-        STREAMSTACK_LOG_FORMAT="json",
-    )
-    argv = [sys.executable, "-m", "streamstack", "serve", "--module", "catalogue"]
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [*argv, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
+@contextlib.asynccontextmanager
+async def catalogue_process(settings: Settings, log: Path) -> AsyncIterator[ServeProcess]:
+    """``streamstack serve --module catalogue`` in production mode for ``settings``, ready."""
+    production = {"STREAMSTACK_ENVIRONMENT": "production", "STREAMSTACK_LOG_FORMAT": "json"}
+    env = clean_environment(**{**settings_env(settings), **production})
+    served = ServeProcess(["catalogue"], free_port(), env, log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text()[-2000:]
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "catalogue did not start"
-            time.sleep(0.1)
-        yield Catalogue(url, process)
+        await served.wait_ready()
+        yield served
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        served.stop()
 
 
 def create(url: str, settings: Settings) -> str:
@@ -194,7 +152,7 @@ async def test_kill_the_relay_between_commit_and_publish(
     await apply_migrations(settings, settings.modules)
     log = tmp_path / "catalogue.log"
 
-    with catalogue_process(settings, log) as first:
+    async with catalogue_process(settings, log) as first:
         published = await asyncio.to_thread(create, first.url, settings)
         # The control: with the stream open the relay publishes at once.
         deadline = time.monotonic() + DRAIN_SECONDS
@@ -207,12 +165,13 @@ async def test_kill_the_relay_between_commit_and_publish(
             after_publish = await asyncio.to_thread(create, first.url, settings)
             rows = await outbox(fresh_database_url)
             assert not rows[before_publish][3] and not rows[after_publish][3]
-            first.kill()  # the relay dies holding two committed, unpublished events
+            first.process.kill()  # the relay dies holding two committed, unpublished events
+            first.process.wait()
 
     event_id, subject, payload, _ = rows[after_publish]
     await publish_as_the_relay(nats_url, event_id, subject, payload)
 
-    with catalogue_process(settings, log):
+    async with catalogue_process(settings, log):
         deadline = time.monotonic() + DRAIN_SECONDS
         while not all(sent for *_, sent in (await outbox(fresh_database_url)).values()):
             assert time.monotonic() < deadline, (
