@@ -138,7 +138,5 @@ class AuthOutboxRow(OutboxColumns, AuthBase):
     """An event written in the transaction of its change, published by the relay later."""
 
     __tablename__ = "auth_outbox"
-    __table_args__ = (Index("ix_auth_outbox_sent_at", "sent_at"),)
-
     EVENT_ID_LENGTH = 64
     SUBJECT_LENGTH = 200

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from streamstack.kernel.db import module_metadata
-from streamstack.kernel.outbox import OutboxColumns, pending_index
+from streamstack.kernel.outbox import OutboxColumns
 
 
 class CatalogueBase(DeclarativeBase):
@@ -137,13 +137,9 @@ class OutboxRow(OutboxColumns, CatalogueBase):
     """An event written in the same transaction as the change it announces."""
 
     __tablename__ = "catalogue_outbox"
-    __table_args__ = (
-        pending_index("catalogue_outbox", "seq"),
-        Index("ix_catalogue_outbox_sent_at", "sent_at"),
-    )
-
     EVENT_ID_LENGTH = 36
     SUBJECT_LENGTH = 255
+    PENDING_INDEX_ON = "seq"
 
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -27,7 +27,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -37,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from streamstack.kernel.db import module_metadata
-from streamstack.kernel.outbox import OutboxColumns, pending_index
+from streamstack.kernel.outbox import OutboxColumns
 
 UploadKind = Literal["form", "tus"]
 #: ``registering`` is ``processing`` past the point of no return: catalogue was asked to
@@ -108,13 +107,9 @@ class IngestOutboxRow(OutboxColumns, IngestBase):
     by the upload, or by the relay once due (see :class:`~streamstack.ingest.jobs.TranscodeJobs`)."""
 
     __tablename__ = "ingest_outbox"
-    __table_args__ = (
-        pending_index("ingest_outbox", "due_at"),
-        Index("ix_ingest_outbox_sent_at", "sent_at"),
-    )
-
     EVENT_ID_LENGTH = 128
     SUBJECT_LENGTH = 64
+    PENDING_INDEX_ON = "due_at"
 
     #: Attempts to queue it (failed ones, and the one that worked).
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -68,12 +68,19 @@ def unique(table: str, column: str) -> sa.UniqueConstraint:
     return sa.UniqueConstraint(column, name=f"uq_{table}_{column}")
 
 
-def outbox_columns(
-    table: str, *, event_id_length: int, subject_length: int, extra: Sequence[sa.Column[Any]] = ()
+def outbox_table(
+    table: str,
+    *,
+    event_id_length: int,
+    subject_length: int,
+    extra: Sequence[sa.Column[Any]] = (),
+    pending_on: str | None = None,
 ) -> list[sa.schema.SchemaItem]:
-    """The columns and constraints of an outbox table named ``table`` (the kernel's
-    ``OutboxColumns``), with the module's ``extra`` columns (``attempts``, ``due_at``)."""
-    return [
+    """What ``op.create_table(table, *items)`` needs for an outbox (the kernel's
+    ``OutboxColumns``): its columns, the module's ``extra`` ones (``attempts``, ``due_at``),
+    its key and unique event id, an index on ``sent_at`` and, with ``pending_on``, the
+    partial index of unsent rows by that column (alembic creates a table's indexes with it)."""
+    items: list[sa.schema.SchemaItem] = [
         sequence_number(),
         column("event_id", sa.String(event_id_length)),
         column("subject", sa.String(subject_length)),
@@ -83,4 +90,13 @@ def outbox_columns(
         timestamp("sent_at", nullable=True),
         primary_key(table, "seq"),
         unique(table, "event_id"),
+        sa.Index(f"ix_{table}_sent_at", "sent_at"),
     ]
+    if pending_on is not None:
+        unsent = sa.text("sent_at IS NULL")
+        items.append(
+            sa.Index(
+                f"ix_{table}_pending", pending_on, postgresql_where=unsent, sqlite_where=unsent
+            )
+        )
+    return items

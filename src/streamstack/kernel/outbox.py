@@ -66,21 +66,17 @@ _PRUNE_EVERY_SECONDS = 3600.0
 OutboxSource = Table | type[DeclarativeBase]
 
 
-def pending_index(table: str, column: str) -> Index:
-    """``ix_<table>_pending``: the unsent rows of an outbox by ``column``, all the relay
-    ever scans. Partial (on both databases), so it stays tiny however many rows were sent."""
-    unsent = text("sent_at IS NULL")
-    return Index(f"ix_{table}_pending", column, postgresql_where=unsent, sqlite_where=unsent)
-
-
 class OutboxColumns:
-    """The columns every outbox has, declared once: a module's outbox model is this mixin
-    on the module's declarative base, with its table's name and indexes, the lengths of
-    ``event_id`` and ``subject`` its migration gave them, and the optional ``attempts``
-    and ``due_at`` if it has them."""
+    """The columns and indexes every outbox has, declared once: a module's outbox model is
+    this mixin on the module's declarative base, with its table's name, the lengths of
+    ``event_id`` and ``subject`` its migration gave them, the column of its index of unsent
+    rows, and the optional ``attempts`` and ``due_at`` if it has them."""
 
+    __tablename__: str
     EVENT_ID_LENGTH: ClassVar[int]
     SUBJECT_LENGTH: ClassVar[int]
+    #: The column the index of unsent rows is ordered by (None: the table has no such index).
+    PENDING_INDEX_ON: ClassVar[str | None] = None
 
     #: Insertion order, which is also relay order.
     seq: Mapped[int] = mapped_column(
@@ -99,6 +95,19 @@ class OutboxColumns:
     def subject(cls) -> Mapped[str]:
         """The event's subject, or the job's kind."""
         return mapped_column(String(cls.SUBJECT_LENGTH))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index, ...]:
+        """The relay's indexes: ``ix_<table>_sent_at`` (pruning) and ``ix_<table>_pending``,
+        the unsent rows, all the relay ever scans; partial on both databases, so it stays
+        tiny however many rows were sent."""
+        table, column = cls.__tablename__, cls.PENDING_INDEX_ON
+        pruning = Index(f"ix_{table}_sent_at", "sent_at")
+        if column is None:
+            return (pruning,)
+        unsent = text("sent_at IS NULL")
+        pending = Index(f"ix_{table}_pending", column, postgresql_where=unsent, sqlite_where=unsent)
+        return (pending, pruning)
 
 
 def outbox_table(source: OutboxSource) -> Table:

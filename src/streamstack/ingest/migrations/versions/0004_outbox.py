@@ -34,18 +34,10 @@ WHERE sent_at IS NULL
 
 def upgrade() -> None:
     extra = [ddl.column("attempts", sa.Integer()), ddl.timestamp("due_at")]
-    columns = ddl.outbox_columns(
-        "ingest_outbox", event_id_length=128, subject_length=64, extra=extra
+    items = ddl.outbox_table(
+        "ingest_outbox", event_id_length=128, subject_length=64, extra=extra, pending_on="due_at"
     )
-    op.create_table("ingest_outbox", *columns)
-    op.create_index(
-        "ix_ingest_outbox_pending",
-        "ingest_outbox",
-        ["due_at"],
-        postgresql_where=sa.text("sent_at IS NULL"),
-        sqlite_where=sa.text("sent_at IS NULL"),
-    )
-    op.create_index("ix_ingest_outbox_sent_at", "ingest_outbox", ["sent_at"])
+    op.create_table("ingest_outbox", *items)
     op.execute(TO_OUTBOX)
     op.drop_table("ingest_unqueued_jobs")
 
