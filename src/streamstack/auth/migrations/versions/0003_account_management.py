@@ -30,18 +30,8 @@ def _create_password_resets() -> None:
 
 
 def _create_outbox() -> None:
-    op.create_table(
-        "auth_outbox",
-        ddl.sequence_number(),
-        ddl.column("event_id", sa.String(64)),
-        ddl.column("subject", sa.String(200)),
-        ddl.column("payload", sa.LargeBinary()),
-        ddl.timestamp("created_at"),
-        ddl.timestamp("sent_at", nullable=True),
-        ddl.primary_key("auth_outbox", "seq"),
-        ddl.unique("auth_outbox", "event_id"),
-    )
-    op.create_index("ix_auth_outbox_sent_at", "auth_outbox", ["sent_at"])
+    items = ddl.outbox_table("auth_outbox", event_id_length=64, subject_length=200)
+    op.create_table("auth_outbox", *items)
 
 
 def upgrade() -> None:

@@ -64,26 +64,15 @@ def _create_media_tags() -> None:
 
 
 def _create_outbox() -> None:
-    op.create_table(
+    attempts = ddl.column("attempts", sa.Integer())
+    items = ddl.outbox_table(
         "catalogue_outbox",
-        ddl.sequence_number(),
-        ddl.column("event_id", sa.String(36)),
-        ddl.column("subject", sa.String(255)),
-        ddl.column("payload", sa.LargeBinary()),
-        ddl.timestamp("created_at"),
-        ddl.column("attempts", sa.Integer()),
-        ddl.timestamp("sent_at", nullable=True),
-        ddl.primary_key("catalogue_outbox", "seq"),
-        ddl.unique("catalogue_outbox", "event_id"),
+        event_id_length=36,
+        subject_length=255,
+        extra=[attempts],
+        pending_on="seq",
     )
-    op.create_index(
-        "ix_catalogue_outbox_pending",
-        "catalogue_outbox",
-        ["seq"],
-        postgresql_where=sa.text("sent_at IS NULL"),
-        sqlite_where=sa.text("sent_at IS NULL"),
-    )
-    op.create_index("ix_catalogue_outbox_sent_at", "catalogue_outbox", ["sent_at"])
+    op.create_table("catalogue_outbox", *items)
 
 
 def downgrade() -> None:
