@@ -82,6 +82,13 @@ def _port_is_free(port: int, host: str = LOCALHOST) -> bool:
     return True
 
 
+#: Ports :func:`free_port` drew, from a generator no test seeds, and those it handed out:
+#: a port two servers of one test were both given (neither listening yet when the second
+#: was drawn) made one of them fail to start in a clean-clone run.
+_PORT_DRAWS = random.SystemRandom()
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = LOCALHOST) -> int:
     """Return a TCP port that is free on ``host`` right now.
 
@@ -93,8 +100,9 @@ def free_port(host: str = LOCALHOST) -> int:
     candidates_low, candidates_high = 15000, low - 1
     if candidates_high - candidates_low > 1000:
         for _ in range(50):
-            port = random.randint(candidates_low, candidates_high)
-            if _port_is_free(port, host):
+            port = _PORT_DRAWS.randint(candidates_low, candidates_high)
+            if port not in _HANDED_OUT and _port_is_free(port, host):
+                _HANDED_OUT.add(port)
                 return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))

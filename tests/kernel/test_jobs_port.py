@@ -20,6 +20,7 @@ from streamstack.kernel.jobs import (
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.nats import NatsJobQueue
 from streamstack.kernel.nats import NatsConnection
+from support.waiting import eventually
 
 QueueFactory = Callable[..., JobQueue]
 
@@ -67,7 +68,12 @@ async def test_enqueue_consume_ack(make_queue: QueueFactory) -> None:
     queue = make_queue(SHORT)
     payload = bytes(range(256))
     assert await queue.enqueue("job-1", "transcode", payload) is True
-    assert (await queue.backlog()).total == 1
+
+    # JetStream updates a consumer's pending count after it acknowledged the publish.
+    async def waiting_one() -> bool:
+        return (await queue.backlog()).total == 1
+
+    await eventually(waiting_one, "the job counted in the backlog", 10)
     consumer = await queue.consumer()
     delivery = await take(consumer)
     assert (delivery.job.id, delivery.job.kind, delivery.job.payload) == (
