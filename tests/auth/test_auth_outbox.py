@@ -11,6 +11,7 @@ from streamstack.auth.models import AuthOutboxRow
 from streamstack.auth.module import standalone_service
 from streamstack.cli import apply_migrations
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Conflict
 from streamstack.kernel.events import Event, EventsUnavailable
@@ -34,7 +35,7 @@ class FlakyBus(MemoryEventBus):
 
 async def pending(database: Database) -> list[bytes]:
     async with database.unit_of_work() as session:
-        rows = await OutboxRecords(session, AuthOutboxRow).pending(100, claim=False)
+        rows = await OutboxRecords(session, AuthOutboxRow).pending(100, claim=False, now=utcnow())
         return [row.payload for row in rows]
 
 

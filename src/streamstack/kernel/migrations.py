@@ -1,4 +1,5 @@
-"""Column builders the modules' alembic migrations share. A column is NOT NULL unless it
+"""Column builders the modules' alembic migrations share (and the loader a revision uses to
+reuse an earlier one's statements). A column is NOT NULL unless it
 says ``nullable=True``, as a model's column is unless its type is optional.
 
 A migration must build the same schema for ever, so a function here never changes what
@@ -10,7 +11,10 @@ and ``depends_on`` default to none), so the scripts declare just those two.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,3 +104,16 @@ def outbox_table(
             )
         )
     return items
+
+
+def earlier_revision(beside: str, filename: str) -> ModuleType:
+    """The migration script ``filename`` in the folder of the script ``beside`` (its
+    ``__file__``), loaded as a module: how a later revision reuses an earlier one's own
+    statements (to undo them, or to build what it built) instead of copying them."""
+    path = Path(beside).with_name(filename)
+    spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -186,7 +186,7 @@ class OutboxRecords:
         await self.session.execute(insert(self.table).values(values))
 
     async def pending(
-        self, limit: int, *, claim: bool, now: datetime.datetime | None = None
+        self, limit: int, *, claim: bool, now: datetime.datetime
     ) -> list[PendingEvent]:
         """The oldest unsent events (that are due at ``now``, where rows have a ``due_at``);
         with ``claim``, row-locked and skipping rows another relay holds
@@ -199,7 +199,7 @@ class OutboxRecords:
             .limit(limit)
         )
         if "due_at" in c:
-            query = query.where(c.due_at <= (now or utcnow()))
+            query = query.where(c.due_at <= now)
         if claim:
             query = query.with_for_update(skip_locked=True)
         return [PendingEvent(*row) for row in (await self.session.execute(query)).all()]

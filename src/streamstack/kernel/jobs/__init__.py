@@ -168,7 +168,8 @@ class JobQueue(Protocol):
         ...
 
     async def backlog(self) -> Backlog:
-        """How many jobs wait and run (for metrics and readiness)."""
+        """How many jobs wait and run (for metrics and readiness). A gauge, not a receipt: on
+        JetStream the count of waiting jobs may trail an acknowledged ``enqueue`` by a moment."""
         ...
 
     async def ping(self) -> None:

@@ -17,11 +17,11 @@ choosing how to read them. That needs:
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 
 from alembic import op
+
+from streamstack.kernel import migrations as ddl
 
 revision: str = "catalogue_0008"
 down_revision: str | None = "catalogue_0007"
@@ -94,10 +94,6 @@ def _run(statements: Sequence[str]) -> None:
 
 
 def _previous_sqlite_statements() -> Sequence[str]:
-    path = Path(__file__).with_name("0004_search_trigrams.py")
-    spec = importlib.util.spec_from_file_location("catalogue_0004_search_trigrams", path)
-    assert spec is not None and spec.loader is not None
-    previous = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(previous)
+    previous = ddl.earlier_revision(__file__, "0004_search_trigrams.py")
     statements: Sequence[str] = previous._SQLITE_UP
     return statements

@@ -8,10 +8,6 @@ kept (the relay reports failures on ``/ready``). The downgrade moves the unsent 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -44,15 +40,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ingest_unqueued_jobs as ingest_0003 made it: its own statements.
-    _unqueued_jobs_migration().upgrade()
+    ddl.earlier_revision(__file__, "0003_unqueued_jobs.py").upgrade()
     op.execute(TO_UNQUEUED)
     op.drop_table("ingest_outbox")
-
-
-def _unqueued_jobs_migration() -> ModuleType:
-    path = Path(__file__).with_name("0003_unqueued_jobs.py")
-    spec = importlib.util.spec_from_file_location("ingest_0003_unqueued_jobs", path)
-    assert spec is not None and spec.loader is not None
-    previous = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(previous)
-    return previous
