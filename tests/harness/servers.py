@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: Seconds a server may take to become ready (override with STREAMSTACK_TEST_SERVER_TIMEOUT).
-STARTUP_TIMEOUT = float(os.environ.get("STREAMSTACK_TEST_SERVER_TIMEOUT", "30"))
+STARTUP_TIMEOUT = float(os.environ.get("STREAMSTACK_TEST_SERVER_TIMEOUT", "90"))
 #: Seconds a server may take to stop after SIGTERM before it is killed.
 STOP_TIMEOUT = 10.0
 LOCALHOST = "127.0.0.1"

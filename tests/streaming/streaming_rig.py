@@ -277,7 +277,7 @@ http {{
     assert checked.returncode == 0, checked.stderr
     process = subprocess.Popen(command, stderr=(workdir / "stderr.log").open("wb"))
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

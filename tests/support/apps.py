@@ -236,7 +236,7 @@ async def uvicorn_server(app: Litestar, port: int | None = None) -> AsyncIterato
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # under a second here; far longer on a loaded CI host
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"uvicorn on port {port} did not start")
