@@ -13,7 +13,8 @@ from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
 from sqlalchemy import func, select
 
 from streamstack.ingest.models import UploadChunk
-from streamstack.ingest.repository import UploadRecords
+from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from support.apps import running_app
 from support.fixtures import SettingsFactory
@@ -169,6 +170,25 @@ async def test_a_busy_upload_is_locked_for_other_requests(rig: Rig) -> None:
         await database.close()
     assert (await rig.patch(url, 0, data)).status_code == 204
     assert (await rig.job(upload_id_of(url)))["state"] == "done"
+
+
+async def test_a_lease_lapses_by_the_records_clock(rig: Rig) -> None:
+    """Whether another replica's lease still holds is read from the clock the records
+    were given (the app's), not from the system's."""
+    url = (await rig.create(len(ingest_media.one_frame()))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    moment = utcnow()
+    database = Database(rig.settings.effective_database_url)
+    records = UploadRecords(database, clock=lambda: moment)
+    try:
+        assert await records.try_lease(upload_id) is not None
+        assert await records.try_lease(upload_id) is None, "a fresh lease did not hold"
+        moment += datetime.timedelta(seconds=LEASE_SECONDS + 1)
+        token = await records.try_lease(upload_id)
+        assert token is not None, "the lease outlived its end by the records' clock"
+        await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
+    finally:
+        await database.close()
 
 
 @pytest.mark.parametrize(

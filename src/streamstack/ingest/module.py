@@ -55,7 +55,7 @@ def mount(context: ModuleContext) -> MountedModule:
         transcode_jobs,
     )
     service = IngestService(
-        UploadRecords(context.backends.database),
+        UploadRecords(context.backends.database, clock=context.clock),
         media,
         pipeline,
         max_upload_bytes=settings.max_upload_bytes,

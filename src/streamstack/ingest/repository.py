@@ -30,7 +30,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.ingest.models import Upload, UploadChunk
-from streamstack.kernel.clock import utcnow
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, Conflict
 
@@ -97,11 +97,18 @@ class Lease:
 
 
 class UploadRecords:
-    """The ``ingest_uploads`` table."""
+    """The ``ingest_uploads`` table; leases run by ``clock`` (the app's)."""
 
-    def __init__(self, database: Database, lease_seconds: float = LEASE_SECONDS) -> None:
+    def __init__(
+        self, database: Database, lease_seconds: float = LEASE_SECONDS, clock: Clock = utcnow
+    ) -> None:
         self.database = database
         self.lease_seconds = lease_seconds
+        self.clock = clock
+
+    def _lease_until(self) -> datetime.datetime:
+        """When a lease taken or renewed now lapses."""
+        return self.clock() + datetime.timedelta(seconds=self.lease_seconds)
 
     async def insert(self, upload: Upload) -> None:
         """Store a new upload."""
@@ -174,14 +181,13 @@ class UploadRecords:
             raise TailDamaged(f"the tail holds {len(data)} bytes, not {end - start}")
         return bytes(data)
 
-    @staticmethod
     async def _update_leased(
-        session: AsyncSession, upload_id: uuid.UUID, token: str, values: dict[str, Any]
+        self, session: AsyncSession, upload_id: uuid.UUID, token: str, values: dict[str, Any]
     ) -> None:
         result = await session.execute(
             update(Upload)
             .where(Upload.id == upload_id, Upload.lease_token == token)
-            .values(**values, updated_at=utcnow())
+            .values(**values, updated_at=self.clock())
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise LeaseLost("another request took this upload over")
@@ -194,7 +200,7 @@ class UploadRecords:
     async def _take(self, upload_id: uuid.UUID) -> Lease | None:
         """Take the lease and read the row in one statement; None if somebody holds it."""
         token = secrets.token_hex(16)
-        now = utcnow()
+        now = self.clock()
         async with self.database.unit_of_work() as session:
             upload = await session.scalar(
                 update(Upload)
@@ -229,7 +235,7 @@ class UploadRecords:
         if new is not None:
             lease = Lease(self, upload_id, secrets.token_hex(16), new)
             new.lease_token = lease.token
-            new.lease_until = utcnow() + datetime.timedelta(seconds=self.lease_seconds)
+            new.lease_until = self._lease_until()
             await self.insert(new)
         else:
             lease = await self._take(upload_id)
@@ -256,7 +262,7 @@ class UploadRecords:
                 await self.update_leased(
                     lease.upload_id,
                     lease.token,
-                    {"lease_until": utcnow() + datetime.timedelta(seconds=self.lease_seconds)},
+                    {"lease_until": self._lease_until()},
                 )
             except LeaseLost:
                 log.warning("upload_lease_lost", upload_id=str(lease.upload_id))
