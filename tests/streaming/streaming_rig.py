@@ -24,6 +24,7 @@ import httpx
 from streamstack.app import create_app
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.storage import ObjectInfo, ObjectStore
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
@@ -145,9 +146,9 @@ class StreamRig:
 
 
 @asynccontextmanager
-async def stream_rig(settings: Settings) -> AsyncIterator[StreamRig]:
-    """Run the app for ``settings`` and wrap it."""
-    async with running_app(settings) as client:
+async def stream_rig(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[StreamRig]:
+    """Run the app for ``settings`` (its modules reading the time from ``clock``), wrapped."""
+    async with running_app(settings, clock=clock) as client:
         yield StreamRig(client, settings)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -31,15 +31,16 @@ async def issue_for(rig: StreamRig, media_id: str) -> dict[str, Any]:
     return grant
 
 
-async def withdraw(rig: StreamRig, subject: str, media_id: str) -> None:
-    """Publish the withdrawal on the app's bus, as catalogue's outbox relay would."""
+async def withdraw(rig: StreamRig, subject: str, media_id: str, at: datetime | None = None) -> None:
+    """Publish the withdrawal (at ``at``, default now) on the app's bus, as catalogue's
+    outbox relay would."""
     payload = msgspec.json.encode(
         MediaWithdrawn(
             id=media_id,
             object_prefix=f"{media_id}/",
             s3_key=f"{media_id}.mp4",
             thumbnail_s3_key=f"{media_id}.jpg",
-            withdrawn_at=datetime.now(UTC),
+            withdrawn_at=at or datetime.now(UTC),
         )
     )
     await rig.in_app(rig.backends.events.publish, subject, payload, event_id=str(uuid.uuid4()))
@@ -92,6 +93,26 @@ async def test_a_token_issued_after_the_withdrawal_plays(rig: StreamRig) -> None
     assert (await rig.client.get(new["stream_url"])).content == PATTERN
     assert (await rig.client.get(new["hls_url"])).status_code == 200
     assert_error(await rig.client.get(old["stream_url"]), 404, "stream_token_not_found")
+
+
+async def test_tokens_are_stamped_by_the_apps_clock(stream_settings: Any) -> None:
+    """A token's issue time and a withdrawal's (catalogue's) come from one clock, the
+    app's: with that clock a day ahead of the system's, a token issued after the
+    withdrawal still plays, and one issued before it does not."""
+    moment = datetime.now(UTC) + timedelta(days=1)
+    media_id = str(uuid.uuid4())
+    async with stream_rig(stream_settings(), clock=lambda: moment) as rig:
+        await rig.in_app(store_package, rig.media, media_id)
+        old = await issue_for(rig, media_id)
+        moment += timedelta(seconds=2)
+        await withdraw(rig, MEDIA_UNPUBLISHED, media_id, at=moment)
+        await refused_within(rig, old["stream_url"])
+        moment += timedelta(seconds=2)
+
+        new = await issue_for(rig, media_id)
+
+        assert (await rig.client.get(new["stream_url"])).content == PATTERN
+        assert_error(await rig.client.get(old["stream_url"]), 404, "stream_token_not_found")
 
 
 async def test_an_unreadable_event_changes_nothing(rig: StreamRig) -> None:

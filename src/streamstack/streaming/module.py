@@ -31,10 +31,11 @@ def mount(context: ModuleContext) -> MountedModule:
     settings = context.settings
     backends = context.backends
     ttl = settings.stream_token_ttl_seconds
-    takedowns = Takedowns(ttl, TakedownRecord(backends.kv(TAKEDOWNS_BUCKET, ttl)))
+    takedowns = Takedowns(ttl, TakedownRecord(backends.kv(TAKEDOWNS_BUCKET, ttl)), context.clock)
     tokens = StreamTokens(
-        StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, settings.stream_token_ttl_seconds)),
+        StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, ttl), context.clock),
         takedowns,
+        context.clock,
     )
     media = backends.objects(settings.media_bucket)
     delivery: Delivery

@@ -13,6 +13,7 @@ import time
 import msgspec
 import structlog
 
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.kv import KeyExists, KeyValueStore
 from streamstack.streaming.models import StreamGrant
 
@@ -33,8 +34,9 @@ GRANT_CACHE_SIZE = 10_000
 class StreamTokenStore:
     """Live tokens and what each grants."""
 
-    def __init__(self, store: KeyValueStore) -> None:
+    def __init__(self, store: KeyValueStore, clock: Clock = utcnow) -> None:
         self._store = store
+        self._clock = clock  # the one the grants' ``issued_at`` was read from
         #: token -> (monotonic time the entry ends, grant)
         self._recent: dict[str, tuple[float, StreamGrant]] = {}
 
@@ -69,7 +71,7 @@ class StreamTokenStore:
         if grant is None:
             log.warning("stream_token.unreadable")
             return None
-        lifetime_left = grant.issued_at + self.ttl_seconds - time.time()
+        lifetime_left = grant.issued_at + self.ttl_seconds - self._clock().timestamp()
         if len(self._recent) >= GRANT_CACHE_SIZE:
             self._recent.pop(next(iter(self._recent)))  # the oldest
         self._recent[token] = (now + min(GRANT_CACHE_SECONDS, lifetime_left), grant)

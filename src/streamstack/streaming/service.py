@@ -16,7 +16,6 @@ import functools
 import mimetypes
 import re
 import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
@@ -33,6 +32,7 @@ from streamstack.contracts.streaming import (
     StreamTokenGrant,
     caption_path,
 )
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
 from streamstack.kernel.http import http_date
 from streamstack.kernel.jwt import InvalidToken
@@ -106,11 +106,16 @@ class StreamTokens:
     """Issues tokens for authenticated users and resolves them on each stream request.
 
     ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup.
+    A token's ``issued_at`` is read from ``clock``, the app's, which also stamps the
+    withdrawals it is compared with.
     """
 
-    def __init__(self, store: StreamTokenStore, takedowns: Takedowns | None = None) -> None:
+    def __init__(
+        self, store: StreamTokenStore, takedowns: Takedowns | None = None, clock: Clock = utcnow
+    ) -> None:
         self._store = store
         self._takedowns = takedowns
+        self._clock = clock
 
     async def issue(self, request: IssueStreamToken, user_id: str) -> StreamTokenGrant:
         """Grant ``user_id`` the object ``request`` names, for the bucket's TTL."""
@@ -119,7 +124,7 @@ class StreamTokens:
         grant = StreamGrant(
             media_id=request.media_id,
             user_id=user_id,
-            issued_at=int(time.time()),
+            issued_at=int(self._clock().timestamp()),
             s3_key=request.s3_key,
             size_bytes=request.size_bytes,
             object_prefix=request.object_prefix or "",

@@ -16,12 +16,11 @@ what a restarted one-process dev server (in-process bus, nothing to replay) reli
 
 from __future__ import annotations
 
-import time
-
 import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.events import Event, EventBus, Live, Subscription
 from streamstack.streaming.models import StreamGrant
 from streamstack.streaming.repository import TakedownRecord
@@ -35,16 +34,17 @@ WITHDRAWAL_SUBJECTS = (MEDIA_UNPUBLISHED, MEDIA_DELETED)
 class Takedowns:
     """When each recently withdrawn item was withdrawn (epoch seconds), in memory."""
 
-    def __init__(self, ttl_seconds: float, record: TakedownRecord) -> None:
+    def __init__(self, ttl_seconds: float, record: TakedownRecord, clock: Clock = utcnow) -> None:
         self._ttl = ttl_seconds
         self._record = record
+        self._clock = clock
         self._withdrawn: dict[str, float] = {}
         self._subscriptions: list[Subscription] = []
 
     def withdraw(self, media_id: str, at: float) -> None:
         """Refuse the item's tokens issued at or before ``at`` (the latest withdrawal wins)."""
         self._withdrawn[media_id] = max(at, self._withdrawn.get(media_id, at))
-        self._forget_expired(time.time())
+        self._forget_expired(self._clock().timestamp())
 
     def blocks(self, grant: StreamGrant) -> bool:
         """Whether ``grant`` was issued before its item was taken down.
