@@ -14,11 +14,11 @@ import contextlib
 import time
 
 from bench.load import FirstByteClient, LatencySample
-from bench.media import MEDIA_KEY, S3_OBJECT_BYTES, object_file, store_s3
+from bench.media import MEDIA_KEY, S3_OBJECT_BYTES
 from bench.plan import BenchPlan
-from bench.processes import BenchKeys, Service, harness_server
+from bench.processes import BenchKeys
 from bench.report import BenchReport, Quantity, Row
-from bench.throughput import MEDIA_BUCKET, s3_settings
+from bench.throughput import s3_streaming
 from streamstack.contracts.streaming import STREAM_TOKENS_BUCKET
 
 NAME = "first_byte"
@@ -61,25 +61,12 @@ def run(plan: BenchPlan) -> BenchReport:
     )
     series: dict[str, list[float]] = {"s3_direct": [], "service_s3": [], "kv_lookup": []}
     with contextlib.ExitStack() as stack:
-        s3 = stack.enter_context(harness_server("s3", workdir))
-        nats = stack.enter_context(harness_server("nats", workdir))
-        client = s3.endpoint.client()
-        store_s3(client, MEDIA_BUCKET, MEDIA_KEY, object_file(plan.cache, S3_OBJECT_BYTES))
-        service = stack.enter_context(
-            Service(
-                "streaming-s3",
-                workdir,
-                keys,
-                modules=("streaming",),
-                settings=s3_settings(s3, nats.url),
-            )
-        )
+        on_s3 = s3_streaming(stack, plan, workdir, keys)
+        service = on_s3.service
         stream_path = service.issue_stream_url(MEDIA_KEY, S3_OBJECT_BYTES)
         token = stream_path.rsplit("/", 1)[1]
         urls = {
-            "s3_direct": client.generate_presigned_url(
-                "get_object", Params={"Bucket": MEDIA_BUCKET, "Key": MEDIA_KEY}, ExpiresIn=3600
-            ),
+            "s3_direct": on_s3.presigned_url,
             "service_s3": service.url + stream_path,
         }
         for url in urls.values():  # warm-up: connections, pools, caches
@@ -98,7 +85,7 @@ def run(plan: BenchPlan) -> BenchReport:
                     )
                     .milliseconds
                 )
-            series["kv_lookup"] += asyncio.run(kv_lookups(nats.url, token, seconds / rounds))
+            series["kv_lookup"] += asyncio.run(kv_lookups(on_s3.nats_url, token, seconds / rounds))
     samples = {name: LatencySample.of(values) for name, values in series.items()}
     direct, service_ttfb, kv = samples["s3_direct"], samples["service_s3"], samples["kv_lookup"]
     for label, q in (("p50", 50.0), ("p99", 99.0)):

@@ -235,7 +235,9 @@ class Service:
 
 # --- nginx ---------------------------------------------------------------------------------
 
-NGINX_TEMPLATE = """
+#: What every bench nginx config has: its own prefix for every file, one http block with
+#: long keep-alives (wrk reuses connections), and ``{http}`` inside that block.
+NGINX_FRAME = """
 {user}
 worker_processes {workers};
 pid {prefix}/nginx.pid;
@@ -243,9 +245,6 @@ error_log {prefix}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
     include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
     keepalive_timeout 65s;
     keepalive_requests 1000000;
     access_log {prefix}/access.log;
@@ -254,6 +253,15 @@ http {{
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
+{http}
+}}
+"""
+
+#: The http block of :class:`Nginx`: sendfile, a proxy to streaming and X-Accel locations.
+BENCH_HTTP = """
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
 
     upstream streaming {{
         server {upstream};
@@ -280,8 +288,19 @@ http {{
             add_header Accept-Ranges bytes;
         }}
     }}
-}}
 """
+
+
+def nginx_config(prefix: Path, *, workers: int, http: str) -> str:
+    """A whole config for nginx in ``prefix`` with ``http`` (formatted) in its http block."""
+    return NGINX_FRAME.format(
+        prefix=prefix,
+        workers=workers,
+        http=http,
+        # The data directory is private (0700/0600): workers running as ``nobody`` could
+        # not read the objects, so they run as the bench's own user.
+        user="user root;" if os.geteuid() == 0 else "",
+    )
 
 
 def nginx_path() -> str:
@@ -305,18 +324,8 @@ class Nginx:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = self.prefix / "nginx.conf"
-        self.config.write_text(
-            NGINX_TEMPLATE.format(
-                prefix=self.prefix,
-                port=self.port,
-                objects=objects.resolve(),
-                upstream=upstream,
-                workers=workers,
-                # The data directory is private (0700/0600): workers running as ``nobody``
-                # could not read the objects, so they run as the bench's own user.
-                user="user root;" if os.geteuid() == 0 else "",
-            )
-        )
+        http = BENCH_HTTP.format(port=self.port, objects=objects.resolve(), upstream=upstream)
+        self.config.write_text(nginx_config(self.prefix, workers=workers, http=http))
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Nginx:

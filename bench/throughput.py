@@ -12,6 +12,7 @@ Three ratios, every row driven by the same wrk settings:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,7 @@ from bench.media import (
     store_s3,
 )
 from bench.plan import BenchPlan
-from bench.processes import BenchKeys, Nginx, Service, harness_server
+from bench.processes import BenchKeys, Nginx, Service, harness_server, nginx_config
 from bench.report import BenchReport, Quantity, Row
 
 NAME = "throughput"
@@ -49,6 +50,39 @@ def s3_settings(s3: object, nats_url: str) -> dict[str, str]:
         "STREAMSTACK_S3_REGION": endpoint.region,
         "STREAMSTACK_NATS_URL": nats_url,
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class S3Streaming:
+    """A streaming service on the harness's moto (tokens in its NATS KV) with MEDIA_KEY
+    stored, and the object's presigned URL for direct GETs."""
+
+    service: Service
+    nats_url: str
+    presigned_url: str
+
+
+def s3_streaming(
+    stack: contextlib.ExitStack, plan: BenchPlan, workdir: Path, keys: BenchKeys
+) -> S3Streaming:
+    """Start moto, NATS and a streaming service on them (stopped with ``stack``)."""
+    s3 = stack.enter_context(harness_server("s3", workdir))
+    nats = stack.enter_context(harness_server("nats", workdir))
+    client = s3.endpoint.client()
+    store_s3(client, MEDIA_BUCKET, MEDIA_KEY, object_file(plan.cache, S3_OBJECT_BYTES))
+    service = stack.enter_context(
+        Service(
+            "streaming-s3",
+            workdir,
+            keys,
+            modules=("streaming",),
+            settings=s3_settings(s3, nats.url),
+        )
+    )
+    presigned = client.generate_presigned_url(
+        "get_object", Params={"Bucket": MEDIA_BUCKET, "Key": MEDIA_KEY}, ExpiresIn=3600
+    )
+    return S3Streaming(service, nats.url, presigned)
 
 
 def local_streaming(
@@ -86,30 +120,14 @@ def accel_streaming(workdir: Path, keys: BenchKeys, objects: Path) -> Service:
     return service
 
 
-#: The shipped snippet inside a minimal http block of the bench's own.
-SHIPPED_CONFIG = """
-{user}
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    keepalive_timeout 65s;
-    keepalive_requests 1000000;
-    access_log {prefix}/access.log;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
+#: The shipped snippet inside the bench's http block, with the cache it expects.
+SHIPPED_HTTP = """
     proxy_cache_path {prefix}/checks levels=1:2 keys_zone=streamstack_checks:4m
                      max_size=64m inactive=10s use_temp_path=off;
     server {{
         listen 127.0.0.1:{port};
         include {prefix}/snippet.conf;
     }}
-}}
 """
 
 
@@ -129,13 +147,8 @@ class ShippedNginx(Nginx):
         for name, value in values.items():
             snippet = snippet.replace("${" + name + "}", value)
         (self.prefix / "snippet.conf").write_text(snippet)
-        self.config.write_text(
-            SHIPPED_CONFIG.format(
-                user="user root;" if os.geteuid() == 0 else "",
-                prefix=self.prefix,
-                port=self.port,
-            )
-        )
+        http = SHIPPED_HTTP.format(prefix=self.prefix, port=self.port)
+        self.config.write_text(nginx_config(self.prefix, workers=1, http=http))
 
 
 def measure(url: str, seconds: float, object_bytes: int) -> WrkResult:
@@ -210,19 +223,8 @@ def run(plan: BenchPlan) -> BenchReport:
     )
     results: dict[str, WrkResult] = {}
     with contextlib.ExitStack() as stack:
-        s3 = stack.enter_context(harness_server("s3", workdir))
-        nats = stack.enter_context(harness_server("nats", workdir))
-        client = s3.endpoint.client()
-        store_s3(client, MEDIA_BUCKET, MEDIA_KEY, object_file(plan.cache, S3_OBJECT_BYTES))
-        s3_service = stack.enter_context(
-            Service(
-                "streaming-s3",
-                workdir,
-                keys,
-                modules=("streaming",),
-                settings=s3_settings(s3, nats.url),
-            )
-        )
+        on_s3 = s3_streaming(stack, plan, workdir, keys)
+        s3_service = on_s3.service
         local = stack.enter_context(local_streaming(workdir, keys, "streaming-local", source))
         objects = local.data_dir / "objects"
         accel = stack.enter_context(accel_streaming(workdir, keys, objects))
@@ -232,11 +234,8 @@ def run(plan: BenchPlan) -> BenchReport:
         shipped = stack.enter_context(
             ShippedNginx(workdir / "shipped", objects=objects, upstream=f"127.0.0.1:{accel.port}")
         )
-        presigned = client.generate_presigned_url(
-            "get_object", Params={"Bucket": MEDIA_BUCKET, "Key": MEDIA_KEY}, ExpiresIn=3600
-        )
         targets = {
-            "s3_direct": (presigned, S3_OBJECT_BYTES),
+            "s3_direct": (on_s3.presigned_url, S3_OBJECT_BYTES),
             "service_s3": (
                 s3_service.url + s3_service.issue_stream_url(MEDIA_KEY, S3_OBJECT_BYTES),
                 S3_OBJECT_BYTES,
