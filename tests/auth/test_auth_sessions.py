@@ -10,6 +10,7 @@ from jose import jwt
 
 from streamstack.kernel.clock import utcnow
 from support.apps import running_app
+from support.clock import HeldClock
 
 
 def fam(pair):
@@ -123,12 +124,12 @@ async def test_sessions_of_others_and_bad_ids_are_not_found(client):
 async def test_sessions_are_stamped_by_the_apps_clock(auth_settings):
     """The service reads the time from the clock the app was built with, not the system's."""
     start = utcnow().replace(microsecond=0)
-    now = [start]
-    async with running_app(auth_settings, clock=lambda: now[0]) as client:
+    clock = HeldClock(start)
+    async with running_app(auth_settings, clock=clock) as client:
         _, pair = await signed_in(client)
-        now[0] = start + datetime.timedelta(hours=1)
+        clock.advance(3600)
         rotated = await client.post(f"{API}/refresh", json={"refresh_token": pair["refresh_token"]})
         assert rotated.status_code == 200, rotated.text
         [listed] = await sessions(client, rotated.json()["access_token"])
     assert datetime.datetime.fromisoformat(listed["created_at"]) == start
-    assert datetime.datetime.fromisoformat(listed["last_used_at"]) == now[0]
+    assert datetime.datetime.fromisoformat(listed["last_used_at"]) == clock()

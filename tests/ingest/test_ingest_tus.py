@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
-from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from support.apps import running_app
+from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 
 MIB = 1024 * 1024
@@ -177,13 +177,13 @@ async def test_a_lease_lapses_by_the_records_clock(rig: Rig) -> None:
     were given (the app's), not from the system's."""
     url = (await rig.create(len(ingest_media.one_frame()))).headers["location"]
     upload_id = uuid.UUID(upload_id_of(url))
-    moment = utcnow()
+    clock = HeldClock()
     database = Database(rig.settings.effective_database_url)
-    records = UploadRecords(database, clock=lambda: moment)
+    records = UploadRecords(database, clock=clock)
     try:
         assert await records.try_lease(upload_id) is not None
         assert await records.try_lease(upload_id) is None, "a fresh lease did not hold"
-        moment += datetime.timedelta(seconds=LEASE_SECONDS + 1)
+        clock.advance(LEASE_SECONDS + 1)
         token = await records.try_lease(upload_id)
         assert token is not None, "the lease outlived its end by the records' clock"
         await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from streaming_rig import UNREACHABLE_DATABASE_URL, StreamRig, StreamSettings, stream_rig
 
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.jwt import ensure_dev_keypair
 from streamstack.settings import Settings
 from support.apps import BACKEND_KINDS, make_settings
@@ -101,9 +102,15 @@ def module_settings(
 
 
 @pytest.fixture(scope="module")
-async def rig(module_settings: Settings) -> AsyncIterator[StreamRig]:
+def rig_clock() -> Clock:
+    """The clock of a module's shared app: the system's, unless the module overrides this."""
+    return utcnow
+
+
+@pytest.fixture(scope="module")
+async def rig(module_settings: Settings, rig_clock: Clock) -> AsyncIterator[StreamRig]:
     """The streaming module running on this test's backends, shared within the module."""
-    async with stream_rig(module_settings) as running:
+    async with stream_rig(module_settings, clock=rig_clock) as running:
         yield running
 
 
