@@ -166,3 +166,32 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
 
     code, _, err = await upload(str(noise), "--title", "x", "--server", "http://127.0.0.1:9")
     assert (code, "unreachable" in err) == (1, True), err
+
+
+async def test_upload_waits_for_the_transcoding_with_progress(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = settings_factory(
+        worker_in_process=True, transcode_preset="ultrafast", transcode_segment_seconds=1.0
+    )
+    async with served_rig(settings) as (rig, served):
+        command = Command(rig, served, tmp_path)
+        video = command.video("vp9.webm", ingest_media.webm())  # not browser-safe everywhere
+        code, out, err = await command(
+            str(video), "--title", "Waited", "--server", served.url, "--wait"
+        )
+
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["title"], item["processing_state"], item["processing_percent"]) == (
+        "Waited",
+        "ready",
+        100,
+    )
+    assert item["has_hls"] and item["renditions"], item
+    # The upload's progress line, then the transcoding's (one line per tenth: not a TTY).
+    lines = err.splitlines()
+    uploaded = next(n for n, line in enumerate(lines) if "100%" in line and "MiB/s" in line)
+    transcoding = lines[uploaded + 1 :]
+    assert transcoding[0] == f"[{'-' * 20}]   0%  queued for transcoding", err
+    assert transcoding[-1] == f"[{'#' * 20}] 100%  transcoded", err

@@ -218,7 +218,8 @@ COMMANDS = (
         help="upload a video through the resumable (tus) endpoint",
         description="Upload FILE to a running StreamStack as an admin, with a progress line "
         "on stderr. An interrupted upload resumes where it stopped when the same command "
-        "is run again. Prints the created item as JSON.",
+        "is run again. Prints the created item as JSON; with --wait, once its transcoding "
+        "is over, after a second progress line.",
         options=(
             option("file", type=Path, metavar="FILE", help="the video to upload"),
             option("--title", required=True, help="the item's title"),
@@ -242,6 +243,12 @@ COMMANDS = (
                 default=None,
                 metavar="MIB_PER_S",
                 help="send at most this many MiB per second (default: as fast as the network goes)",
+            ),
+            option(
+                "--wait",
+                action="store_true",
+                help="then follow the transcoding with a progress line until the item is ready "
+                "(exit 1 if it failed)",
             ),
         ),
     ),

@@ -72,6 +72,14 @@ class ResumableUploader:
         """Close the connection pool."""
         self._http.close()
 
+    def get(self, path: str) -> Any:
+        """``GET path`` on the server with the current access token (renewed if refused);
+        :class:`UploadFailed` (resumable) when the server cannot be reached."""
+        try:
+            return self._request("GET", path)
+        except _Retryable as exc:
+            raise UploadFailed(str(exc), resumable=True) from None
+
     def upload(self, path: Path, metadata: dict[str, str]) -> Any:
         """Upload ``path`` (or finish its earlier upload) and return the item as JSON data."""
         fingerprint = self._fingerprint(path)
@@ -299,14 +307,18 @@ class ProgressLine:
         """Report ``sent`` of ``total`` bytes."""
         if self._first is None:
             self._first = sent
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        rate = (sent - self._first) / elapsed / 2**20
         percent = 100 if total == 0 else sent * 100 // total
+        self.show_percent(percent, f"{mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s")
+
+    def show_percent(self, percent: int, what: str) -> None:
+        """Report work ``percent`` done, ``what`` after the bar (``transcoding · 720p``)."""
         if not self._tty and percent // 10 == self._last_percent // 10 and percent != 100:
             return  # a log, not a terminal: one line per tenth
         self._last_percent = percent
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        rate = (sent - self._first) / elapsed / 2**20
         bar = "#" * (percent // 5) + "-" * (20 - percent // 5)
-        self._line = f"[{bar}] {percent:3d}%  {mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s"
+        self._line = f"[{bar}] {percent:3d}%  {what}"
         if self._tty:
             self._redraw(self._line)
         else:

@@ -6,10 +6,12 @@ import argparse
 import json
 import mimetypes
 import sys
+from typing import Any
 
 from streamstack.cli.credentials import SavedLogins
+from streamstack.cli.processing import ProcessingFailed, follow_processing
 from streamstack.cli.session import AccessTokens, GivenToken, SignedIn, SignInRequired, login_hint
-from streamstack.cli.tus_client import ResumableUploader, UploadFailed
+from streamstack.cli.tus_client import ProgressLine, ResumableUploader, UploadFailed
 from streamstack.settings import SettingsError
 
 
@@ -34,6 +36,8 @@ def run_upload(args: argparse.Namespace) -> int:
         )
         try:
             item = uploader.upload(args.file, _metadata(args))
+            # Past this point the upload is done: _waited reports its own failures.
+            return _waited(uploader, item) if args.wait else _printed(item)
         except (UploadFailed, SignInRequired) as exc:
             print(f"streamstack: upload failed: {exc}", file=sys.stderr)
             return 1
@@ -45,8 +49,27 @@ def run_upload(args: argparse.Namespace) -> int:
             return 130
         finally:
             uploader.close()
+
+
+def _printed(item: object, code: int = 0) -> int:
+    """Print ``item`` as JSON on stdout; ``code``."""
     print(json.dumps(item, indent=2))
-    return 0
+    return code
+
+
+def _waited(uploader: ResumableUploader, item: Any) -> int:
+    """``--wait``: follow the uploaded item's transcoding, then print it as it ended."""
+    try:
+        return _printed(follow_processing(uploader.get, item, ProgressLine(sys.stderr)))
+    except ProcessingFailed as failed:
+        print(f"streamstack: transcoding failed: {failed}", file=sys.stderr)
+        return _printed(failed.item, 1)
+    except (UploadFailed, SignInRequired) as exc:
+        print(f"streamstack: uploaded, but {exc}", file=sys.stderr)
+        return _printed(item, 1)
+    except KeyboardInterrupt:
+        print("\nstreamstack: uploaded; the transcoding goes on on the server", file=sys.stderr)
+        return _printed(item, 130)
 
 
 def _access_tokens(args: argparse.Namespace, server: str, auth_http: object) -> AccessTokens:

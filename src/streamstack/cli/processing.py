@@ -1,0 +1,85 @@
+"""``streamstack upload --wait``: follow an uploaded item's transcoding until it is over."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from streamstack.cli.session import error_detail
+from streamstack.cli.tus_client import ProgressLine, UploadFailed
+
+#: An admin's view of one item (it has ``processing_detail``: the rung being written).
+ITEM_PATH = "/api/v1/catalogue/{id}"
+#: How often the item is asked again while it is queued or transcoded.
+POLL_SECONDS = 1.0
+#: How many failed asks in a row end the wait (the server away or answering 5xx).
+PATIENCE = 10
+#: The processing states after which nothing more happens to the item.
+OVER = ("none", "ready", "failed")
+
+
+class ProcessingFailed(Exception):
+    """The item's transcoding failed; the message is the server's reason."""
+
+    def __init__(self, item: Any) -> None:
+        super().__init__(item.get("processing_detail") or "no reason given")
+        self.item = item
+
+
+def follow_processing(
+    get: Callable[[str], Any],
+    item: Any,
+    progress: ProgressLine,
+    *,
+    poll_seconds: float = POLL_SECONDS,
+    patience: int = PATIENCE,
+) -> Any:
+    """Ask the server for ``item`` until its processing is over, drawing each answer on
+    ``progress``; the item as it is then.
+
+    :class:`ProcessingFailed` when transcoding failed; :class:`UploadFailed` when the
+    server refuses (the item was deleted, say) or fails ``patience`` times in a row.
+    """
+    failures = 0
+    try:
+        while item["processing_state"] not in OVER:
+            progress.show_percent(item["processing_percent"], _stage(item))
+            time.sleep(poll_seconds)
+            answer = _ask(get, item["id"])
+            if answer is not None:
+                failures, item = 0, answer
+                continue
+            failures += 1
+            if failures >= patience:
+                raise UploadFailed("the server stopped answering; the transcoding goes on there")
+        if item["processing_state"] == "ready":
+            progress.show_percent(100, "transcoded")
+    finally:
+        progress.done()
+    if item["processing_state"] == "failed":
+        raise ProcessingFailed(item)
+    return item
+
+
+def _ask(get: Callable[[str], Any], media_id: str) -> Any | None:
+    """The item now, or None when the server could not answer this time."""
+    try:
+        response = get(ITEM_PATH.format(id=media_id))
+    except UploadFailed as exc:
+        if exc.resumable:  # unreachable for now
+            return None
+        raise
+    if response.status_code >= 500:
+        return None
+    if response.status_code != 200:
+        raise UploadFailed(f"cannot follow the transcoding: {error_detail(response)}")
+    return response.json()
+
+
+def _stage(item: Any) -> str:
+    """``queued for transcoding``, or ``transcoding · <detail>``."""
+    if item["processing_state"] == "queued":
+        return "queued for transcoding"
+    detail = item.get("processing_detail")
+    return f"transcoding · {detail}" if detail else "transcoding"
