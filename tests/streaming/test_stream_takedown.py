@@ -130,20 +130,19 @@ async def test_an_unreadable_event_changes_nothing(rig: StreamRig) -> None:
 
 
 async def test_a_restarted_process_still_refuses_earlier_tokens(
-    stream_settings: Any,
+    stream_settings: Any, rig_clock: HeldClock
 ) -> None:
     # NATS replays one token lifetime of events at start-up; the in-process bus of the
     # one-process dev mode has nothing to replay, so the take-downs kept in KV tell it.
     settings: Settings = stream_settings()
-    clock = HeldClock(utcnow() + DAY)
     media_id = str(uuid.uuid4())
-    async with stream_rig(settings, clock=clock) as rig:
+    async with stream_rig(settings, clock=rig_clock) as rig:
         await rig.in_app(store_package, rig.media, media_id)
         grant = await issue_for(rig, media_id)
-        await withdraw(rig, MEDIA_DELETED, media_id, clock.advance(1))
+        await withdraw(rig, MEDIA_DELETED, media_id, rig_clock.advance(1))
         await refused_within(rig, grant["stream_url"])
 
-    async with stream_rig(settings, clock=clock) as restarted:
+    async with stream_rig(settings, clock=rig_clock) as restarted:
         response = await restarted.client.get(grant["stream_url"])
 
         assert_error(response, 404, "stream_token_not_found")

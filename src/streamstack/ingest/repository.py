@@ -106,9 +106,9 @@ class UploadRecords:
         self.lease_seconds = lease_seconds
         self.clock = clock
 
-    def _lease_until(self) -> datetime.datetime:
-        """When a lease taken or renewed now lapses."""
-        return self.clock() + datetime.timedelta(seconds=self.lease_seconds)
+    def _lease_until(self, now: datetime.datetime) -> datetime.datetime:
+        """When a lease taken or renewed at ``now`` lapses."""
+        return now + datetime.timedelta(seconds=self.lease_seconds)
 
     async def insert(self, upload: Upload) -> None:
         """Store a new upload."""
@@ -210,7 +210,7 @@ class UploadRecords:
                 )
                 .values(
                     lease_token=token,
-                    lease_until=now + datetime.timedelta(seconds=self.lease_seconds),
+                    lease_until=self._lease_until(now),
                 )
                 .returning(Upload)
             )
@@ -235,7 +235,7 @@ class UploadRecords:
         if new is not None:
             lease = Lease(self, upload_id, secrets.token_hex(16), new)
             new.lease_token = lease.token
-            new.lease_until = self._lease_until()
+            new.lease_until = self._lease_until(self.clock())
             await self.insert(new)
         else:
             lease = await self._take(upload_id)
@@ -262,7 +262,7 @@ class UploadRecords:
                 await self.update_leased(
                     lease.upload_id,
                     lease.token,
-                    {"lease_until": self._lease_until()},
+                    {"lease_until": self._lease_until(self.clock())},
                 )
             except LeaseLost:
                 log.warning("upload_lease_lost", upload_id=str(lease.upload_id))
