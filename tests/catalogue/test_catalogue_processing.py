@@ -123,6 +123,29 @@ async def test_a_failure_is_shown_to_admins_with_its_reason(
     assert (await seen_by(deployment, viewer_headers(settings), item.id))[0] == 404
 
 
+async def test_a_report_made_only_from_a_state_changes_nothing_in_another(
+    deployment: CatalogueDeployment,
+) -> None:
+    item = await register_unplayable(deployment)
+    await report(deployment, item.id, state="failed", detail="the worker ran out of memory")
+    # A retry queues the item again only while it is failed: the second of two loses.
+    again = await report(deployment, item.id, state="queued", only_from="failed")
+    assert (again.processing_state, again.processing_detail) == ("queued", None)
+    refused = await expect_error(
+        report(deployment, item.id, state="queued", only_from="failed"),
+        409,
+        "processing_state_changed",
+    )
+    assert "queued, not failed" in refused.detail
+    await expect_error(
+        report(deployment, item.id, state="processing", percent=50, only_from="processing"),
+        409,
+        "processing_state_changed",
+    )
+    body = (await seen_by(deployment, admin_headers(deployment.settings), item.id))[2]
+    assert body is not None and body["processing_state"] == "queued"
+
+
 async def test_a_browser_safe_original_plays_while_it_is_processed(
     deployment: CatalogueDeployment,
 ) -> None:

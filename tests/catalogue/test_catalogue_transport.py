@@ -69,6 +69,23 @@ async def test_the_operation_authorises_the_user_itself(deployment: CatalogueDep
     assert (await deployment.public.get(f"{API}/{new.id}")).status_code == 404
 
 
+async def test_an_admin_reads_any_item_through_the_contract(
+    deployment: CatalogueDeployment,
+) -> None:
+    settings = deployment.settings
+    draft = await deployment.client.create_item(to_new(publish=False), as_admin(settings))
+    read = await deployment.client.get_item(draft.id, as_admin(settings))
+    assert (read.id, read.status, read.s3_key) == (draft.id, "draft", draft.s3_key)
+
+    viewer = CallContext(bearer_token=mint_token(settings, role="viewer"))
+    await expect_error(deployment.client.get_item(draft.id, viewer), 403)
+    await expect_error(deployment.client.get_item(draft.id, CallContext()), 401)
+    missing = "00000000-0000-4000-8000-000000000000"
+    await expect_error(deployment.client.get_item(missing, as_admin(settings)), 404)
+    for bad in ("not-a-uuid", "", "../" + draft.id):
+        await expect_error(deployment.client.get_item(bad, as_admin(settings)), 400)
+
+
 async def test_the_operation_refuses_bad_items(deployment: CatalogueDeployment) -> None:
     admin = as_admin(deployment.settings)
     existing = await deployment.client.create_item(to_new(), admin)

@@ -24,7 +24,7 @@ import pytest
 import transcode_media
 from ingest_rig import Rig, RigFactory
 
-from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.contracts.catalogue import CatalogueClient, ProcessingUpdate
 from streamstack.ingest.jobs import (
     TRANSCODE_KIND,
     TranscodeHandler,
@@ -203,6 +203,76 @@ async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
         assert failed["processing_state"] == "failed"
         assert "took longer than the limit of 0.01 s" in failed["processing_detail"]
         assert under_prefix(rig, media_id) == []
+
+
+# --- transcoding a failed item again ------------------------------------------------------
+
+
+async def retry(rig: Rig, media_id: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    """``POST /ingest/items/{id}/transcode`` as the rig's admin (or with ``headers``)."""
+    path = f"/api/v1/ingest/items/{media_id}/transcode"
+    return await rig.client.post(path, headers=rig.admin() if headers is None else headers)
+
+
+async def fail(rig: Rig, media_id: str, detail: str) -> None:
+    """Mark the item failed as the dead-letter hook does (a service report)."""
+    catalogue = CatalogueClient(InProcessTransport(rig.client.app.state.operations))
+    update = ProcessingUpdate(media_id=media_id, state="failed", detail=detail)
+    await catalogue.update_processing(update)
+
+
+async def test_an_admin_transcodes_a_failed_item_again(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.vp9_webm(tmp_path)
+    async with rig_factory(worker_in_process=True, **fast()) as rig:
+        media_id = (await upload_clip(rig, source))["id"]
+        await wait_for_state(rig, media_id, {"ready", "failed"})
+        refused = await retry(rig, media_id)
+        assert (refused.status_code, refused.json()["code"]) == (409, "not_failed")
+
+        await fail(rig, media_id, "transcoding failed: the worker ran out of memory")
+        queued = await retry(rig, media_id)
+        assert queued.status_code == 202, queued.text
+        assert (queued.json()["processing_state"], queued.json()["processing_detail"]) == (
+            "queued",
+            None,
+        )
+        # Within the queue's dedupe window of the first job: the retry has an id of its own.
+        ready, seen = await wait_for_state(rig, media_id, {"ready", "failed"}, seconds=60)
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert seen[-1] == "ready" and ready["playable"] and ready["has_hls"]
+        assert_complete_package(rig, media_id)
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_retry_is_refused_for_what_cannot_be_retried(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.vp9_webm(tmp_path)
+    async with rig_factory(**fast()) as rig:  # no worker: each retry stays queued
+        media_id = (await upload_clip(rig, source))["id"]
+        assert (await retry(rig, media_id)).json()["code"] == "not_failed"  # queued
+        await fail(rig, media_id, "transcoding failed: took longer than the limit")
+        missing = "00000000-0000-4000-8000-000000000000"
+        for path_id, headers, status in (
+            (media_id, {}, 401),
+            (media_id, rig.viewer(), 403),
+            (missing, None, 404),
+            ("not-a-uuid", None, 404),
+        ):
+            assert (await retry(rig, path_id, headers)).status_code == status
+        assert (await item_of(rig, media_id)).json()["processing_state"] == "failed"
+
+        # Two admins at once: one job is queued, the other hears why not.
+        answers = await asyncio.gather(retry(rig, media_id), retry(rig, media_id))
+        assert sorted(r.status_code for r in answers) == [202, 409]
+        [lost] = [r.json() for r in answers if r.status_code == 409]
+        assert lost["code"] in ("not_failed", "processing_state_changed")
+        queue = rig.client.app.state.backends.jobs(rig.settings.transcode_queue)
+        backlog = await queue.backlog()
+        assert backlog.waiting == 2  # the upload's job and the one retry
+        assert (await item_of(rig, media_id)).json()["processing_state"] == "queued"
 
 
 # --- the handler itself: redelivery and deletion --------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "make_queue")
 
-from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
+from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig, original_id, repeat_id
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.tasks import BackgroundTask
 from support.waiting import eventually
@@ -291,6 +291,35 @@ async def test_cancel_ends_a_running_job_for_good(make_queue: QueueFactory) -> N
     assert (health.processed, health.retried, health.dead_lettered) == (0, 0, 0)
     await backlog_empty(queue)
     assert await queue.dead_letters() == []
+
+
+async def test_cancel_ends_the_repeats_of_a_job_too(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    running: set[str] = set()
+    cleaned: list[str] = []
+
+    async def handler(job: Job) -> None:
+        running.add(job.id)
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cleaned.append(job.id)
+            raise
+
+    # A retry of the item's job: an id of its own (the queue would drop the same one).
+    repeat = repeat_id("deleted-item")
+    assert original_id(repeat) == "deleted-item" != repeat
+    assert repeat_id(repeat) != repeat and original_id(repeat_id(repeat)) == "deleted-item"
+    assert await queue.enqueue(repeat, "transcode", b"")
+    assert await queue.enqueue("deleted-item-2", "transcode", b"")
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
+    await worker.start()
+    await eventually(lambda: len(running) == 2, "both jobs running")
+    assert worker.cancel("deleted-item") is True
+    await eventually(lambda: worker.stats().cancelled == 1, "the repeat settled")
+    assert cleaned == [repeat]  # the other item's job runs on
+    assert worker.cancel("deleted-item") is False
+    await worker.stop()
 
 
 async def test_a_worker_is_a_background_task_and_runs_one_job_on_demand(

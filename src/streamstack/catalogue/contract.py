@@ -1,18 +1,22 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``.
+``GET_MEDIA_ITEM``, ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
-way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``:
-``access="admin"``, a valid, unrevoked admin access token; ``UPDATE_PROCESSING`` and
-``CHANGE_CAPTION``: ``access="service"``, any module — over HTTP the service secret), and the transport has
-decoded the request against the contract's limits, as the public API does.
+way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM`` and
+``GET_MEDIA_ITEM``: ``access="admin"``, a valid, unrevoked admin access token;
+``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``: ``access="service"``, any module — over HTTP
+the service secret), and the transport has decoded the request against the contract's
+limits, as the public API does.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import (
     CaptionChange,
+    ItemLookup,
     MediaItem,
     NewMediaItem,
     ProcessingUpdate,
@@ -27,6 +31,15 @@ def create_item_handler(service: CatalogueService) -> Handler:
         return await service.create_item(request, created_by=context.caller.user_id)
 
     return create_item
+
+
+def get_item_handler(service: CatalogueService) -> Handler:
+    """The handler answering any item as admins see it."""
+
+    async def get_item(request: ItemLookup, _: CallContext) -> MediaItem:
+        return await service.get_item(uuid.UUID(request.media_id), admin=True)
+
+    return get_item
 
 
 def update_processing_handler(service: CatalogueService) -> Handler:

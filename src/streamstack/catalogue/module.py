@@ -6,7 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamstack.catalogue import metrics
-from streamstack.contracts.catalogue import CHANGE_CAPTION, CREATE_MEDIA_ITEM, UPDATE_PROCESSING
+from streamstack.contracts.catalogue import (
+    CHANGE_CAPTION,
+    CREATE_MEDIA_ITEM,
+    GET_MEDIA_ITEM,
+    UPDATE_PROCESSING,
+)
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
@@ -35,6 +40,7 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.catalogue.contract import (  # (see the note at the top)
         change_caption_handler,
         create_item_handler,
+        get_item_handler,
         update_processing_handler,
     )
     from streamstack.catalogue.listing import ListingCache
@@ -78,6 +84,7 @@ def mount(context: ModuleContext) -> MountedModule:
         route_handlers=[catalogue_router(service, watching)],
         operations={
             CREATE_MEDIA_ITEM: create_item_handler(service),
+            GET_MEDIA_ITEM: get_item_handler(service),
             UPDATE_PROCESSING: update_processing_handler(service),
             CHANGE_CAPTION: change_caption_handler(service),
         },

@@ -261,6 +261,11 @@ class CatalogueService:
         item_id = uuid.UUID(update.media_id)
         async with self._changing() as store:
             row = await store.items.lock(item_id)
+            if update.only_from not in (None, row.processing_state):
+                raise Conflict(
+                    f"the item's processing is {row.processing_state}, not {update.only_from}",
+                    code="processing_state_changed",
+                )
             apply_processing(row, update, renditions)
             row.updated_at = self._clock()
             tags = await store.tags.of_item(item_id)

@@ -187,6 +187,15 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     renditions: Renditions = []
     hls: bool = False
     storyboard: bool = False
+    only_from: ProcessingState | None = None
+    """When set, the update applies only while the item is in this state, else 409
+    ``processing_state_changed`` and nothing changes (a retry queues one job, not two)."""
+
+
+class ItemLookup(msgspec.Struct, frozen=True):
+    """Which item an admin asks about."""
+
+    media_id: MediaId
 
 
 class CaptionChange(msgspec.Struct, frozen=True, kw_only=True):
@@ -212,6 +221,15 @@ CREATE_MEDIA_ITEM = Operation(
     request=NewMediaItem,
     response=MediaItem,
     access="admin",  # ingest registers an upload for the admin who uploaded it
+)
+
+GET_MEDIA_ITEM = Operation(
+    module="catalogue",
+    name="get_item",
+    path="/internal/v1/catalogue/item",
+    request=ItemLookup,
+    response=MediaItem,
+    access="admin",  # ingest reads an item to transcode it again for the admin asking
 )
 
 UPDATE_PROCESSING = Operation(
@@ -244,6 +262,10 @@ class CatalogueClient:
     async def create_item(self, item: NewMediaItem, context: CallContext) -> MediaItem:
         """Register an item for the admin whose bearer token ``context`` carries."""
         return await self._transport.call(CREATE_MEDIA_ITEM, item, context)
+
+    async def get_item(self, media_id: str, context: CallContext) -> MediaItem:
+        """Any item, as an admin sees it (the admin's token in ``context``); 404 if none."""
+        return await self._transport.call(GET_MEDIA_ITEM, ItemLookup(media_id), context)
 
     async def update_processing(
         self, update: ProcessingUpdate, context: CallContext | None = None

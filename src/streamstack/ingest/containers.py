@@ -53,6 +53,11 @@ def by_name(name: str) -> Container:
     return _BY_NAME[name]
 
 
+def by_content_type(content_type: str) -> Container | None:
+    """The container an item with a video stream of ``content_type`` was stored in."""
+    return next((c for c in _BY_NAME.values() if c.video_type == content_type), None)
+
+
 def sniff_container(head: bytes) -> Container | None:
     """The container whose signature ``head`` (the first bytes of a file) starts with."""
     if len(head) >= 12 and head[4:8] == b"ftyp":

@@ -111,6 +111,13 @@ class TranscodeRequest(msgspec.Struct, frozen=True):
     demuxer: str | None = None
     width: int | None = None
     height: int | None = None
+    job_id: str = ""
+    """The job's id in the queue when it is not the item's: a retry's (``repeat_id``)."""
+
+    @property
+    def queue_id(self) -> str:
+        """The job's id in the queue and in the outbox."""
+        return self.job_id or self.media_id
 
 
 def browser_safe(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
@@ -134,8 +141,8 @@ class TranscodeJobs:
     due and :attr:`relay`, a background task, queues it with the task's backoff until the
     queue takes it, in this process or, after a restart, the next. A row whose upload died
     before queueing it is queued by the relay after :data:`REGISTRATION_GRACE_SECONDS`.
-    Queueing a job twice is harmless: its id is the item's uuid, and the queue drops a
-    second job of an id within its dedupe window.
+    Queueing a job twice is harmless: its id is the item's uuid (a retry's, that and a
+    token of its own), and the queue drops a second job of an id within its dedupe window.
     """
 
     def __init__(self, queue: JobQueue, database: Database, clock: Clock = utcnow) -> None:
@@ -170,12 +177,12 @@ class TranscodeJobs:
         due_at = now + datetime.timedelta(seconds=REGISTRATION_GRACE_SECONDS)
         async with self.outbox.records() as outbox:
             payload = msgspec.json.encode(request)
-            await outbox.enqueue(request.media_id, TRANSCODE_KIND, payload, now, due_at=due_at)
+            await outbox.enqueue(request.queue_id, TRANSCODE_KIND, payload, now, due_at=due_at)
 
     async def forget(self, request: TranscodeRequest) -> None:
         """Its item was not registered: no job is owed."""
         async with self.outbox.records() as outbox:
-            await outbox.discard(request.media_id)
+            await outbox.discard(request.queue_id)
 
     async def enqueue(self, request: TranscodeRequest) -> None:
         """Queue a registered item's job now; if the queue does not take it, the relay will
@@ -183,12 +190,12 @@ class TranscodeJobs:
         failure = "transcode_enqueue_failed"
         try:
             payload = msgspec.json.encode(request)
-            await self.outbox.sink.publish(TRANSCODE_KIND, payload, event_id=request.media_id)
+            await self.outbox.sink.publish(TRANSCODE_KIND, payload, event_id=request.queue_id)
             # Queued: from here only marking the row can fail, and the relay's repeat of
             # the job is then dropped by the queue's dedupe.
             failure = "transcode_record_left"
             async with self.outbox.records() as outbox:
-                await outbox.mark_sent([request.media_id], self.clock())
+                await outbox.mark_sent([request.queue_id], self.clock())
         except Exception as exc:
             log.warning(
                 failure,
@@ -198,7 +205,7 @@ class TranscodeJobs:
             )
             try:
                 async with self.outbox.records() as outbox:
-                    await outbox.count_failure(request.media_id, self.clock())
+                    await outbox.count_failure(request.queue_id, self.clock())
             except Exception as unrecorded:  # still due after the grace: only later
                 log.warning("transcode_enqueue_unrecorded", error=repr(unrecorded))
             self.relay.wake()

@@ -34,7 +34,7 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.ingest.processing import MediaPipeline
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
-    from streamstack.ingest.service import IngestService
+    from streamstack.ingest.service import IngestService, TranscodeRetries
 
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
@@ -62,6 +62,7 @@ def mount(context: ModuleContext) -> MountedModule:
         upload_ttl=datetime.timedelta(seconds=settings.ingest_upload_ttl_seconds),
         clock=context.clock,
     )
+    retries = TranscodeRetries(catalogue, transcode_jobs)
     sweeper = BackgroundTask(
         "ingest.sweeper",
         service.sweep_step,
@@ -74,7 +75,7 @@ def mount(context: ModuleContext) -> MountedModule:
     takedown_tasks, takedown_events = takedown(context, transcoding)
     return MountedModule(
         name="ingest",
-        route_handlers=[ingest_router(service, CaptionTracks(media, catalogue))],
+        route_handlers=[ingest_router(service, CaptionTracks(media, catalogue), retries)],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],

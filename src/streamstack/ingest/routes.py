@@ -5,6 +5,7 @@
 * ``GET /jobs/{upload_id}``: how an upload ended (the SPA polls it after the last PATCH).
 * ``PUT``/``DELETE /items/{item_id}/captions/{language}``: add, replace or remove an item's
   caption track (the body of a PUT is the WebVTT or SubRip file itself).
+* ``POST /items/{item_id}/transcode``: transcode an item whose transcoding failed again.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ from streamstack.ingest import tus
 from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
 from streamstack.ingest.form import StreamingForm, boundary_of
 from streamstack.ingest.schemas import CaptionTrackList, Job
-from streamstack.ingest.service import ClientDisconnected, IngestService, UploadStatus
+from streamstack.ingest.service import (
+    ClientDisconnected,
+    IngestService,
+    TranscodeRetries,
+    UploadStatus,
+)
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.guards import Principal, requires_admin
@@ -447,13 +453,50 @@ class CaptionController(Controller):
         await captions.remove(str(item_id), language, call_context)
 
 
-def ingest_router(service: IngestService, captions: CaptionTracks) -> Router:
+class TranscodeController(Controller):
+    """Transcoding an item again."""
+
+    path = "/items/{item_id:uuid}/transcode"
+
+    @post(
+        "/",
+        status_code=202,
+        responses=error_responses(
+            {
+                404: "No such media item.",
+                409: "The item's transcoding did not fail (`not_failed`), another request "
+                "retried it first (`processing_state_changed`), or it has no video "
+                "(`not_transcodable`); nothing is queued.",
+            }
+        ),
+        summary="Transcode a failed item again",
+        description="Queues a new transcoding job for an item whose transcoding failed, "
+        "from its stored original. Answers the item, `queued`; follow it as after an upload.",
+    )
+    async def retry_transcode(
+        self, retries: TranscodeRetries, call_context: CallContext, item_id: uuid.UUID
+    ) -> MediaItem:
+        """Queue the item's transcoding again; the item, ``queued``."""
+        return await retries.retry(str(item_id), call_context)
+
+
+def ingest_router(
+    service: IngestService, captions: CaptionTracks, retries: TranscodeRetries
+) -> Router:
     """Every ingest route, admins only (bearer), with the services and caller injected."""
     return Router(
         path=PREFIX,
-        route_handlers=[UploadController, ResumableUploadController, CaptionController],
+        route_handlers=[
+            UploadController,
+            ResumableUploadController,
+            CaptionController,
+            TranscodeController,
+        ],
         guards=[requires_admin],
         security=BEARER,
         tags=["ingest"],
-        dependencies={**provide_values(service=service, captions=captions), **CALLER},
+        dependencies={
+            **provide_values(service=service, captions=captions, retries=retries),
+            **CALLER,
+        },
     )

@@ -1,4 +1,5 @@
-"""Ingest's use cases: form uploads, resumable (tus) uploads, job status, sweeping.
+"""Ingest's use cases: form uploads, resumable (tus) uploads, job status, sweeping, and
+transcoding a failed item again.
 
 No HTTP here: routes hand in the caller, the body as an async iterator of chunks, and
 parsed headers; errors are :class:`~streamstack.kernel.errors.AppError`.
@@ -16,10 +17,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import msgspec
 import structlog
 
-from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate
 from streamstack.ingest import metrics
-from streamstack.ingest.containers import SNIFF_BYTES, by_name
+from streamstack.ingest.containers import SNIFF_BYTES, by_content_type, by_name
 from streamstack.ingest.form import StreamingForm
+from streamstack.ingest.jobs import TranscodeJobs, TranscodeRequest, needs_transcoding
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia
 from streamstack.ingest.repository import Lease, UploadRecords
@@ -35,6 +37,7 @@ from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetai
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
+from streamstack.kernel.jobs import repeat_id
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import PART_BYTES, ObjectStore
 
@@ -498,3 +501,52 @@ async def _unless_abandoned(
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+
+
+class TranscodeRetries:
+    """Transcoding an item again once its transcoding failed (an admin asks, after fixing
+    what made it fail: a limit, a worker, a full disk)."""
+
+    def __init__(self, catalogue: CatalogueClient, jobs: TranscodeJobs) -> None:
+        self.catalogue = catalogue
+        self.jobs = jobs
+
+    async def retry(self, media_id: str, context: CallContext) -> MediaItem:
+        """Queue a new job for the item; the item, ``queued``. 404 when there is no such
+        item; 409 ``not_failed`` unless its transcoding failed, or
+        ``processing_state_changed`` when another request retried it first."""
+        item = await self.catalogue.get_item(media_id, context)
+        request = retry_request(item)
+        # Owed before the item says queued: a crash between the two still queues the job.
+        await self.jobs.record(request)
+        update = ProcessingUpdate(media_id=item.id, state="queued", only_from="failed")
+        try:
+            queued = await self.catalogue.update_processing(update, context)
+        except AppError as exc:
+            if exc.status < 500:  # refused, so nothing is queued; otherwise it may be
+                await self.jobs.forget(request)
+            raise
+        await self.jobs.enqueue(request)
+        log.info("transcode_retried", media_id=item.id, job_id=request.queue_id)
+        return queued
+
+
+def retry_request(item: MediaItem) -> TranscodeRequest:
+    """The new job for a failed item (its own id: the first job's is still remembered by
+    the queue's dedupe window); 409 for an item whose transcoding did not fail."""
+    if item.processing_state != "failed":
+        raise Conflict(
+            f"the item's processing is {item.processing_state}: only a failed one is retried",
+            code="not_failed",
+        )
+    container = by_content_type(item.content_type)
+    if container is None or not needs_transcoding(item.video_codec):
+        raise Conflict("the item has no video to transcode", code="not_transcodable")
+    return TranscodeRequest(
+        media_id=item.id,
+        s3_key=item.s3_key,
+        demuxer=container.demuxer,
+        width=item.width,
+        height=item.height,
+        job_id=repeat_id(item.id),
+    )

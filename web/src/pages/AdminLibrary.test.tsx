@@ -1,10 +1,11 @@
-import { screen, waitFor, within } from "@testing-library/react";
-import { beforeEach, describe, expect, it } from "vitest";
+import { act, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { MediaItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
+import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -15,6 +16,10 @@ function listing(items: MediaItem[]) {
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 describe("AdminLibraryPage", () => {
@@ -52,6 +57,60 @@ describe("AdminLibraryPage", () => {
     await waitFor(() => expect(screen.getAllByTestId("library-item")).toHaveLength(1));
     expect(screen.getByRole("link", { name: "Rough cut" })).toBeInTheDocument();
     expect(screen.getByTestId("location")).toHaveTextContent("status=draft");
+  });
+
+  it("transcodes a failed item again and follows it until it is ready", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    const failed = mediaItem({
+      id: "f",
+      title: "Broken",
+      playable: false,
+      processing_state: "failed",
+      processing_detail: "transcoding failed: the worker ran out of memory",
+    });
+    const queued = { ...failed, processing_state: "queued" as const, processing_detail: null };
+    server.use(
+      http.get(CATALOGUE, () => listing([failed, mediaItem({ id: "p", title: "Fine" })])),
+      http.post(`${API}/ingest/items/f/transcode`, () => ok(queued)),
+      http.get(`${CATALOGUE}/f`, () => ok({ ...failed, processing_state: "ready", playable: true })),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    // Only the failed item offers it.
+    expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    await user.click(screen.getByRole("button", { name: "Transcode Broken again" }));
+
+    expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
+    expect(screen.queryByRole("button", { name: "Transcode Broken again" })).not.toBeInTheDocument();
+    expect(sentTo(seen, "POST", `${API}/ingest/items/f/transcode`)).toHaveLength(1);
+    expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(0);
+
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+
+    await waitFor(() => expect(screen.queryByTestId("library-processing")).not.toBeInTheDocument());
+    expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1);
+    await act(() => vi.advanceTimersByTimeAsync(2 * PROCESSING_POLL_MS));
+    expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1); // ready: no more polling
+  });
+
+  it("says why a retry was refused and leaves the item as it was", async () => {
+    const user = setupUser();
+    const failed = mediaItem({ id: "f", title: "Broken", processing_state: "failed", processing_detail: "no" });
+    server.use(
+      http.get(CATALOGUE, () => listing([failed])),
+      http.post(`${API}/ingest/items/f/transcode`, () =>
+        apiError(409, "processing_state_changed", "the item's processing is queued, not failed"),
+      ),
+    );
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Transcode Broken again" }));
+
+    expect(await screen.findByText(/queued, not failed/)).toBeInTheDocument();
+    expect(screen.getByTestId("library-processing")).toHaveTextContent("Processing failed: no");
+    expect(screen.getByRole("button", { name: "Transcode Broken again" })).toBeEnabled();
   });
 
   it("edits title, description and tags inline", async () => {

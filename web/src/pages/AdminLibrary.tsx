@@ -2,6 +2,7 @@ import { useCallback, useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { deleteItem, listCatalogue, updateItem, type StatusFilter } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
+import { retryTranscode } from "../api/ingest";
 import { LIMITS } from "../api/limits";
 import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -14,6 +15,7 @@ import { Pagination } from "../components/Pagination";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAsync } from "../lib/useAsync";
+import { useItemPolling } from "../lib/useItemPolling";
 import { pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
 import { LibraryCaptions } from "./LibraryCaptions";
 
@@ -214,18 +216,24 @@ function LibraryRow({
     }
   }
 
-  async function togglePublish() {
+  /** One change of the item from a button: busy meanwhile, the error if it fails. */
+  async function change(request: () => Promise<MediaItem>) {
     setBusy(true);
     setError(null);
     try {
-      const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
-      onChanged(updated);
+      onChanged(await request());
     } catch (err) {
       setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
   }
+
+  const togglePublish = () =>
+    change(() => updateItem(item.id, { status: item.status === "published" ? "draft" : "published" }));
+  const processing = item.processing_state === "queued" || item.processing_state === "processing";
+  // Queued or transcoding (after an upload or a retry): the row follows it.
+  useItemPolling(item.id, processing && !editing, onChanged);
 
   return (
     <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>
@@ -290,6 +298,17 @@ function LibraryRow({
               >
                 {item.status === "published" ? "Unpublish" : "Publish"}
               </button>
+              {item.processing_state === "failed" && (
+                <button
+                  type="button"
+                  className="button"
+                  disabled={busy}
+                  onClick={() => void change(() => retryTranscode(item.id))}
+                  aria-label={`Transcode ${item.title} again`}
+                >
+                  Transcode again
+                </button>
+              )}
               <button
                 type="button"
                 className="button danger"

@@ -6,7 +6,8 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
-import { PROCESSING_POLL_MS, WatchPage } from "./Watch";
+import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
+import { WatchPage } from "./Watch";
 
 beforeEach(() => {
   // The player saves the position when it goes away; tests that look at the

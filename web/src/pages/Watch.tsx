@@ -1,4 +1,4 @@
-import { useCallback, useEffect } from "react";
+import { useCallback } from "react";
 import { Link, useParams } from "react-router";
 import { getItem } from "../api/catalogue";
 import { ApiError } from "../api/errors";
@@ -8,10 +8,8 @@ import { LinkedText } from "../components/LinkedText";
 import { TagLinks } from "../components/TagLinks";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { useItemPolling } from "../lib/useItemPolling";
 import { Player } from "../player/Player";
-
-/** How often a page waiting for an item to become playable looks again. */
-export const PROCESSING_POLL_MS = 5000;
 
 export function WatchPage() {
   const { id = "" } = useParams();
@@ -21,16 +19,7 @@ export function WatchPage() {
 
   // Not playable yet (transcoding): look again now and then; the player
   // appears as soon as the first rendition is there.
-  useEffect(() => {
-    if (!waiting) return;
-    const timer = window.setInterval(() => {
-      getItem(id).then(
-        (fresh) => setData(() => fresh),
-        () => undefined, // a blip: the next round tries again
-      );
-    }, PROCESSING_POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [waiting, id, setData]);
+  useItemPolling(id, waiting, (fresh) => setData(() => fresh));
 
   if (loading) {
     return (

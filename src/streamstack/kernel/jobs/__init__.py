@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
@@ -33,6 +34,8 @@ from streamstack.kernel.errors import BadRequest, ServiceUnavailable
 # characters that are safe there (a UUID or a slug fits).
 _JOB_ID = re.compile(r"[A-Za-z0-9_\-=]{1,128}")
 _KIND = re.compile(r"[a-z0-9_\-]{1,64}")
+#: Between the id of a job and the token of a repeat of it (:func:`repeat_id`).
+REPEAT_MARK = "="
 #: A queue name (also the ``transcode_queue`` setting's rule): it becomes a stream name.
 QUEUE_NAME = r"[a-z0-9_\-]{1,48}"
 _QUEUE = re.compile(QUEUE_NAME)
@@ -252,6 +255,18 @@ def check_job(job_id: str, kind: str) -> None:
         raise InvalidJob(f"invalid job id {job_id[:64]!r}")
     if not _KIND.fullmatch(kind):
         raise InvalidJob(f"invalid job kind {kind[:64]!r}")
+
+
+def repeat_id(job_id: str) -> str:
+    """A new id for doing job ``job_id``'s work again on purpose (the dedupe window drops a
+    second ``job_id``); :meth:`~streamstack.kernel.jobs.worker.JobWorker.cancel` of
+    ``job_id`` stops the repeat too."""
+    return f"{original_id(job_id)}{REPEAT_MARK}{secrets.token_hex(6)}"
+
+
+def original_id(job_id: str) -> str:
+    """The id of the job that ``job_id`` repeats (``job_id`` itself when it is no repeat)."""
+    return job_id.partition(REPEAT_MARK)[0]
 
 
 def check_queue(name: str) -> str:

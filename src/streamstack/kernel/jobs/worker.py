@@ -27,7 +27,14 @@ import structlog
 
 from streamstack.kernel.backoff import backoff_seconds
 from streamstack.kernel.errors import ServiceUnavailable
-from streamstack.kernel.jobs import DeadLetterHook, Delivery, Job, JobConsumer, JobQueue
+from streamstack.kernel.jobs import (
+    DeadLetterHook,
+    Delivery,
+    Job,
+    JobConsumer,
+    JobQueue,
+    original_id,
+)
 from streamstack.kernel.jobs.metrics import JOB_DURATION, JOBS_SETTLED
 from streamstack.kernel.tasks import BackgroundTask
 
@@ -154,17 +161,21 @@ class JobWorker(BackgroundTask):
         self._log.info("jobs.worker_stopped", **self._counts)
 
     def cancel(self, job_id: str) -> bool:
-        """Stop job ``job_id`` if it runs here and ack it: it will not run again.
+        """Stop job ``job_id`` and its repeats (:func:`.repeat_id`) if they run here, and ack
+        them: they will not run again.
 
         For work whose subject is gone (an item deleted while it is processed); the handler
-        sees ``CancelledError`` and should clean up what it wrote. False if not running here.
+        sees ``CancelledError`` and should clean up what it wrote. False if none runs here.
         """
-        task = self._running.get(job_id)
-        if task is None or task.done():
-            return False
-        self._cancelled.add(job_id)
-        task.cancel()
-        return True
+        running = [
+            (running_id, task)
+            for running_id, task in self._running.items()
+            if original_id(running_id) == job_id and not task.done()
+        ]
+        for running_id, task in running:
+            self._cancelled.add(running_id)
+            task.cancel()
+        return bool(running)
 
     @property
     def running(self) -> bool:
