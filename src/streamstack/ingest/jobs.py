@@ -120,6 +120,14 @@ class TranscodeRequest(msgspec.Struct, frozen=True):
         return self.job_id or self.media_id
 
 
+def job_request(
+    item: NewMediaItem | MediaItem, container: Container, job_id: str = ""
+) -> TranscodeRequest:
+    """The job transcoding ``item``, whose original is stored in ``container``."""
+    fields = (item.id, item.s3_key, container.demuxer, item.width, item.height)
+    return TranscodeRequest(*fields, job_id=job_id)
+
+
 def browser_safe(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
     """Whether an original plays in every current browser as uploaded (H.264 + AAC in MP4)."""
     return container.name == "mp4" and video_codec == "h264" and audio_codec in (None, "aac")
@@ -163,13 +171,7 @@ class TranscodeJobs:
         """The job ``item`` needs once registered; None when it is not queued for one."""
         if item.processing_state != "queued":
             return None
-        return TranscodeRequest(
-            media_id=item.id,
-            s3_key=item.s3_key,
-            demuxer=container.demuxer,
-            width=item.width,
-            height=item.height,
-        )
+        return job_request(item, container)
 
     async def record(self, request: TranscodeRequest) -> None:
         """Owe the job, before its item is registered (the relay's, if the upload dies)."""

@@ -21,7 +21,12 @@ from streamstack.contracts.catalogue import CatalogueClient, MediaItem, Processi
 from streamstack.ingest import metrics
 from streamstack.ingest.containers import SNIFF_BYTES, by_content_type, by_name
 from streamstack.ingest.form import StreamingForm
-from streamstack.ingest.jobs import TranscodeJobs, TranscodeRequest, needs_transcoding
+from streamstack.ingest.jobs import (
+    TranscodeJobs,
+    TranscodeRequest,
+    job_request,
+    needs_transcoding,
+)
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia
 from streamstack.ingest.repository import Lease, UploadRecords
@@ -542,11 +547,4 @@ def retry_request(item: MediaItem) -> TranscodeRequest:
     container = by_content_type(item.content_type)
     if container is None or not needs_transcoding(item.video_codec):
         raise Conflict("the item has no video to transcode", code="not_transcodable")
-    return TranscodeRequest(
-        media_id=item.id,
-        s3_key=item.s3_key,
-        demuxer=container.demuxer,
-        width=item.width,
-        height=item.height,
-        job_id=repeat_id(item.id),
-    )
+    return job_request(item, container, repeat_id(item.id))
