@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from streamstack.cli.processing import ITEM_PATH, PATIENCE, ProcessingFailed, follow_processing
+from streamstack.cli.session import ServerUnreachable
 from streamstack.cli.tus_client import ProgressLine, UploadFailed
 
 MEDIA_ID = "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10"
@@ -42,7 +43,7 @@ class Server:
         self.asked.append(path)
         answer = next(self._answers)
         if answer is None:
-            raise UploadFailed("127.0.0.1 unreachable (ConnectError)", resumable=True)
+            raise ServerUnreachable("127.0.0.1 unreachable (ConnectError)")
         if isinstance(answer, int):
             return httpx.Response(answer, json={"detail": "scripted"})
         return httpx.Response(200, json=answer)

@@ -1,4 +1,5 @@
-"""``streamstack upload``: the real command, in a subprocess, against a served app.
+"""``streamstack upload`` and ``transcode``: the real commands, in a subprocess, against a
+served app.
 
 A proxy between the command and the server hangs up mid-upload, as a network does.
 The command is a client: these run on the embedded backends only.
@@ -15,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import ingest_media
+import msgspec
 import pytest
 from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig
 
+from streamstack.contracts.catalogue import ProcessingUpdate
+from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
 
@@ -34,10 +38,11 @@ async def upload(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIter
 
 
 class Command:
-    """Runs ``streamstack upload`` with a private cache directory (its resume state)."""
+    """Runs ``streamstack upload`` (or ``name``) with a private cache directory (its resume
+    state)."""
 
-    def __init__(self, rig: Rig, served: ServedApp, folder: Path) -> None:
-        self.rig, self.served, self.folder = rig, served, folder
+    def __init__(self, rig: Rig, served: ServedApp, folder: Path, name: str = "upload") -> None:
+        self.rig, self.served, self.folder, self.name = rig, served, folder, name
         cache = folder / "cache"
         self.token = mint_token(rig.settings, role="admin", user_id=rig.admin_id)
         self.env = {
@@ -53,7 +58,7 @@ class Command:
             sys.executable,
             "-m",
             "streamstack",
-            "upload",
+            self.name,
             *args,
             *(["--token", token if token is not None else self.token] if token != "" else []),
             stdout=asyncio.subprocess.PIPE,
@@ -168,18 +173,20 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
     assert (code, "unreachable" in err) == (1, True), err
 
 
-async def test_upload_waits_for_the_transcoding_with_progress(
-    settings_factory: SettingsFactory, tmp_path: Path
-) -> None:
+@pytest.fixture
+async def transcoding(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Command]:
+    """``streamstack upload`` and a served app with a fast transcoding worker in process."""
     settings = settings_factory(
         worker_in_process=True, transcode_preset="ultrafast", transcode_segment_seconds=1.0
     )
     async with served_rig(settings) as (rig, served):
-        command = Command(rig, served, tmp_path)
-        video = command.video("vp9.webm", ingest_media.webm())  # not browser-safe everywhere
-        code, out, err = await command(
-            str(video), "--title", "Waited", "--server", served.url, "--wait"
-        )
+        yield Command(rig, served, tmp_path)
+
+
+async def test_upload_waits_for_the_transcoding_with_progress(transcoding: Command) -> None:
+    video = transcoding.video("vp9.webm", ingest_media.webm())  # not browser-safe everywhere
+    url = transcoding.served.url
+    code, out, err = await transcoding(str(video), "--title", "Waited", "--server", url, "--wait")
 
     assert code == 0, err
     item = json.loads(out)
@@ -195,3 +202,34 @@ async def test_upload_waits_for_the_transcoding_with_progress(
     transcoding = lines[uploaded + 1 :]
     assert transcoding[0] == f"[{'-' * 20}]   0%  queued for transcoding", err
     assert transcoding[-1] == f"[{'#' * 20}] 100%  transcoded", err
+
+
+async def test_transcode_queues_a_failed_item_again_and_waits_for_it(
+    transcoding: Command,
+) -> None:
+    rig, url = transcoding.rig, transcoding.served.url
+    video = transcoding.video("vp9.webm", ingest_media.webm())
+    code, out, err = await transcoding(str(video), "--title", "Again", "--server", url, "--wait")
+    assert code == 0, err
+    media_id = json.loads(out)["id"]
+    transcode = Command(rig, transcoding.served, transcoding.folder, "transcode")
+
+    code, out, err = await transcode(media_id, "--server", url)
+    assert (code, out) == (1, ""), err
+    assert f"{media_id} not queued: HTTP 409: " in err and "only a failed one" in err
+
+    failed = ProcessingUpdate(media_id=media_id, state="failed", detail="out of memory")
+    reported = await rig.client.post(
+        "/internal/v1/catalogue/processing",
+        content=msgspec.json.encode(failed),
+        headers={SECRET_HEADER: rig.settings.internal_secret},
+    )
+    assert reported.status_code == 200, reported.text
+    code, out, err = await transcode(media_id, "--server", url, "--wait")
+
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["id"], item["processing_state"], item["has_hls"]) == (media_id, "ready", True)
+    lines = err.splitlines()
+    assert lines[0] == f"[{'-' * 20}]   0%  queued for transcoding", err
+    assert lines[-1] == f"[{'#' * 20}] 100%  transcoded", err

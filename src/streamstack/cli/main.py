@@ -6,12 +6,14 @@ import argparse
 import dataclasses
 import os
 import sys
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.login import run_login, run_logout
+from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
 from streamstack.cli.worker import run_worker
 from streamstack.settings import MODULE_NAMES, SettingsError
@@ -106,6 +108,18 @@ _SERVER = option(
     help="base URL of StreamStack (default $STREAMSTACK_SERVER or http://127.0.0.1:8000)",
 )
 _HEALTH_ENDPOINTS = "/health, /ready, /metrics"
+_TOKEN = option(
+    "--token",
+    env="STREAMSTACK_TOKEN",
+    help="an admin access token (default $STREAMSTACK_TOKEN; without one, the sign-in of "
+    "`streamstack login --server URL`)",
+)
+_WAIT = option(
+    "--wait",
+    action="store_true",
+    help="then follow the transcoding with a progress line until the item is ready "
+    "(exit 1 if it failed)",
+)
 
 #: Every subcommand, in the order ``streamstack --help`` lists them.
 COMMANDS = (
@@ -193,11 +207,11 @@ COMMANDS = (
     Subcommand(
         "login",
         run_login,
-        help="sign in once; later commands (upload) use the sign-in",
+        help="sign in once; later commands (upload, transcode) use the sign-in",
         description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
         "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
-        "~/.config/streamstack/), readable by you only. `streamstack upload` then needs no "
-        "--token: it renews its access token from the sign-in, even mid-upload.",
+        "~/.config/streamstack/), readable by you only. `upload` and `transcode` then need no "
+        "--token: they renew their access token from the sign-in, even mid-upload.",
         options=(
             _SERVER,
             option("--email", default=None, help="your email (asked for when not given)"),
@@ -227,12 +241,7 @@ COMMANDS = (
             option("--tags", default="", help="comma-separated tags"),
             option("--draft", action="store_true", help="register it unpublished"),
             _SERVER,
-            option(
-                "--token",
-                env="STREAMSTACK_TOKEN",
-                help="an admin access token (default $STREAMSTACK_TOKEN; without one, the "
-                "sign-in of `streamstack login --server URL`)",
-            ),
+            _TOKEN,
             option("--chunk-mib", type=int, default=8, help="MiB sent per request (default 8)"),
             option(
                 "--retries", type=int, default=5, help="attempts to resume after a network error"
@@ -244,12 +253,21 @@ COMMANDS = (
                 metavar="MIB_PER_S",
                 help="send at most this many MiB per second (default: as fast as the network goes)",
             ),
-            option(
-                "--wait",
-                action="store_true",
-                help="then follow the transcoding with a progress line until the item is ready "
-                "(exit 1 if it failed)",
-            ),
+            _WAIT,
+        ),
+    ),
+    Subcommand(
+        "transcode",
+        run_transcode,
+        help="transcode items whose transcoding failed again",
+        description="Queue the transcoding of each ITEM (its id) again, from its stored "
+        "original, once what made it fail is fixed. Only a failed item is queued; prints "
+        "each item as JSON (with --wait, once its transcoding is over).",
+        options=(
+            option("items", type=uuid.UUID, nargs="+", metavar="ITEM", help="an item's id"),
+            _SERVER,
+            _TOKEN,
+            _WAIT,
         ),
     ),
 )

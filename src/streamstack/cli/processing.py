@@ -1,12 +1,15 @@
-"""``streamstack upload --wait``: follow an uploaded item's transcoding until it is over."""
+"""``--wait`` of ``streamstack upload`` and ``transcode``: follow an item's transcoding
+until it is over, then print the item."""
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from streamstack.cli.session import error_detail
+from streamstack.cli.session import ServerUnreachable, SignInRequired, error_detail
 from streamstack.cli.tus_client import ProgressLine, UploadFailed
 
 #: An admin's view of one item (it has ``processing_detail``: the rung being written).
@@ -62,14 +65,34 @@ def follow_processing(
     return item
 
 
+def print_item(item: object, code: int = 0) -> int:
+    """Print ``item`` as JSON on stdout; ``code``."""
+    print(json.dumps(item, indent=2))
+    return code
+
+
+def wait_and_print(get: Callable[[str], Any], item: Any, *, done: str) -> int:
+    """Follow ``item``'s transcoding on a progress line, then print it as it ended (exit 1
+    if it failed). ``done`` says what already happened to it (``uploaded``, ``queued``)."""
+    try:
+        return print_item(follow_processing(get, item, ProgressLine(sys.stderr)))
+    except ProcessingFailed as failed:
+        print(f"streamstack: transcoding failed: {failed}", file=sys.stderr)
+        return print_item(failed.item, 1)
+    except (UploadFailed, SignInRequired) as exc:
+        print(f"streamstack: {done}, but {exc}", file=sys.stderr)
+        return print_item(item, 1)
+    except KeyboardInterrupt:
+        print(f"\nstreamstack: {done}; the transcoding goes on on the server", file=sys.stderr)
+        return print_item(item, 130)
+
+
 def _ask(get: Callable[[str], Any], media_id: str) -> Any | None:
     """The item now, or None when the server could not answer this time."""
     try:
         response = get(ITEM_PATH.format(id=media_id))
-    except UploadFailed as exc:
-        if exc.resumable:  # unreachable for now
-            return None
-        raise
+    except ServerUnreachable:  # for now
+        return None
     if response.status_code >= 500:
         return None
     if response.status_code != 200:

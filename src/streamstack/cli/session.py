@@ -1,4 +1,5 @@
-"""Signing in from the command line: ``login``, ``logout``, and access tokens for uploads.
+"""Signing in from the command line: ``login``, ``logout``, access tokens, and
+:class:`AdminApi`, the requests of ``upload`` and ``transcode`` as the signed-in admin.
 
 The CLI never keeps an access token: it keeps the refresh token of ``streamstack login``
 (see :mod:`.credentials`) and exchanges it for a fresh access token when a command starts
@@ -8,15 +9,24 @@ rotates the refresh token, and the new one is stored at once.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import argparse
+from typing import TYPE_CHECKING, Any, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, server_key
+from streamstack.settings import SettingsError
+
+if TYPE_CHECKING:
+    import httpx
 
 AUTH_PATH = "/api/v1/auth"
 
 
 class SignInRequired(Exception):
     """No usable sign-in: the message says what to run."""
+
+
+class ServerUnreachable(Exception):
+    """The server (or, renewing a token, its sign-in) could not be reached."""
 
 
 class AccessTokens(Protocol):
@@ -80,6 +90,79 @@ class SignedIn:
         self._logins.put(self.server, SavedLogin(saved.email, pair["refresh_token"]))
         self._access = str(pair["access_token"])
         return self._access
+
+
+class AdminApi:
+    """Requests to one server with the access token of ``tokens``, renewed once when the
+    server refuses it; :class:`ServerUnreachable` when the server cannot be reached."""
+
+    def __init__(
+        self, server: str, tokens: AccessTokens, headers: dict[str, str] | None = None
+    ) -> None:
+        import httpx
+
+        self.server = server
+        self.tokens = tokens
+        # A request may wait while the server works (the last PATCH of an upload probes it).
+        self._http = httpx.Client(
+            base_url=server, headers=headers or {}, timeout=httpx.Timeout(30.0, read=600.0)
+        )
+
+    def request(self, method: str, path: str, *, renew: bool = True, **kwargs: Any) -> Any:
+        """One request; a refused token is renewed and the request sent again, unless
+        ``renew`` is False (the caller renews itself and decides what to send then)."""
+        response = self._send(method, path, **kwargs)
+        if response.status_code == 401 and renew:
+            self.renew(error_detail(response))
+            response = self._send(method, path, **kwargs)
+        return response
+
+    def get(self, path: str) -> Any:
+        """``GET path``."""
+        return self.request("GET", path)
+
+    def renew(self, refusal: str) -> None:
+        """A new access token after ``refusal`` (the server's 401, quoted when it fails)."""
+        import httpx
+
+        try:
+            self.tokens.renew()
+        except SignInRequired as exc:
+            raise SignInRequired(f"{refusal}; {exc}") from None
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        import httpx
+
+        token = self.tokens.current()
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+        try:
+            return self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+
+    def _unreachable(self, exc: Exception) -> ServerUnreachable:
+        return ServerUnreachable(f"{self.server} unreachable ({exc.__class__.__name__})")
+
+
+def admin_tokens(
+    command: str, args: argparse.Namespace, server: str, auth_http: Any
+) -> AccessTokens:
+    """``--token`` when given, else the sign-in ``streamstack login`` stored for ``server``."""
+    if args.token:
+        return GivenToken(args.token)
+    logins = SavedLogins()
+    if logins.get(server) is None:
+        raise SettingsError(
+            f"{command}: an admin access token is required: sign in once with "
+            f"{login_hint(server)}, or pass --token (or STREAMSTACK_TOKEN)"
+        )
+    return SignedIn(server, logins, auth_http)
 
 
 def sign_in(http: Any, server: str, email: str, password: str, logins: SavedLogins) -> None:

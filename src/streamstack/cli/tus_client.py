@@ -16,13 +16,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from streamstack.cli.session import AccessTokens, SignInRequired, error_detail
+from streamstack.cli.session import AdminApi, ServerUnreachable, error_detail
 from streamstack.kernel.backoff import backoff_seconds
-
-if TYPE_CHECKING:
-    import httpx
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
 TUS_VERSION = "1.0.0"
@@ -45,40 +42,18 @@ class ResumableUploader:
     command after an interruption continues where the server says the upload stands.
     """
 
-    server: str
-    tokens: AccessTokens
+    api: AdminApi
     _: dataclasses.KW_ONLY
     chunk_bytes: int
     retries: int
     bytes_per_second: float | None = None
-    _http: httpx.Client = dataclasses.field(init=False)
     _state_file: Path = dataclasses.field(init=False)
     _progress: ProgressLine = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
-        import httpx
-
-        # The last PATCH waits while the server probes and registers the video.
-        self._http = httpx.Client(
-            base_url=self.server,
-            headers={"Tus-Resumable": TUS_VERSION},
-            timeout=httpx.Timeout(30.0, read=600.0),
-        )
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         self._state_file = cache / "streamstack" / "uploads.json"
         self._progress = ProgressLine(sys.stderr)
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def get(self, path: str) -> Any:
-        """``GET path`` on the server with the current access token (renewed if refused);
-        :class:`UploadFailed` (resumable) when the server cannot be reached."""
-        try:
-            return self._request("GET", path)
-        except _Retryable as exc:
-            raise UploadFailed(str(exc), resumable=True) from None
 
     def upload(self, path: Path, metadata: dict[str, str]) -> Any:
         """Upload ``path`` (or finish its earlier upload) and return the item as JSON data."""
@@ -153,15 +128,11 @@ class ResumableUploader:
         return stored
 
     def _renew(self, refusal: str) -> None:
-        """A new access token after ``refusal`` (the server's 401, quoted when it fails)."""
-        import httpx
-
+        """A new access token after ``refusal``; the network failing is worth a retry."""
         try:
-            self.tokens.renew()
-        except SignInRequired as exc:
-            raise SignInRequired(f"{refusal}; {exc}") from None
-        except httpx.HTTPError as exc:
-            raise _Retryable(f"{self.server} unreachable ({exc.__class__.__name__})") from exc
+            self.api.renew(refusal)
+        except ServerUnreachable as exc:
+            raise _Retryable(str(exc)) from exc
 
     def _create(self, size: int, metadata: dict[str, str]) -> str:
         encoded = ",".join(
@@ -216,27 +187,18 @@ class ResumableUploader:
         raise UploadFailed("the server is still processing the video; check the library later")
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
-        """One request with the current access token. A refused token is renewed and the
-        request sent again, except a PATCH: after a renewal the upload continues from the
-        offset the server reports (:meth:`_continue_signed_in`)."""
-        response = self._send_request(method, url, self.tokens.current(), **kwargs)
-        if response.status_code == 401 and method != "PATCH":
-            self._renew(error_detail(response))
-            response = self._send_request(method, url, self.tokens.current(), **kwargs)
-        return response
-
-    def _send_request(self, method: str, url: str, token: str, **kwargs: Any) -> Any:
-        import httpx
-
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+        """One request as the admin. A refused token is renewed and the request sent again,
+        except a PATCH: after a renewal the upload continues from the offset the server
+        reports (:meth:`_continue_signed_in`)."""
+        headers = {**kwargs.pop("headers", {}), "Tus-Resumable": TUS_VERSION}
         try:
-            return self._http.request(method, url, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise _Retryable(f"{self.server} unreachable ({exc.__class__.__name__})") from exc
+            return self.api.request(method, url, renew=method != "PATCH", headers=headers, **kwargs)
+        except ServerUnreachable as exc:
+            raise _Retryable(str(exc)) from exc
 
     def _fingerprint(self, path: Path) -> str:
         stat = path.stat()
-        return f"{self.server} {path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+        return f"{self.api.server} {path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
 
     def _remembered(self) -> dict[str, str]:
         try:
