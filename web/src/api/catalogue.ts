@@ -13,6 +13,7 @@ import type {
 export type CatalogueQuery = NonNullable<paths["/api/v1/catalogue"]["get"]["parameters"]["query"]>;
 export type SortOrder = NonNullable<CatalogueQuery["sort"]>;
 export type StatusFilter = NonNullable<CatalogueQuery["status"]>;
+export type ProcessingFilter = NonNullable<CatalogueQuery["processing"]>;
 
 /** Public: personalised when signed in, anonymous when the session has ended. */
 export function listCatalogue(query: CatalogueQuery, signal?: AbortSignal): Promise<MediaPage> {

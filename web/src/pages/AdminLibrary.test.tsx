@@ -113,6 +113,27 @@ describe("AdminLibraryPage", () => {
     expect(screen.getByRole("button", { name: "Transcode Broken again" })).toBeEnabled();
   });
 
+  it("filters by processing state, to find what failed", async () => {
+    const user = setupUser();
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("processing") === "failed"
+          ? listing([])
+          : listing([mediaItem({ id: "p", title: "Fine" })]),
+      ),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    expect(await screen.findAllByTestId("library-item")).toHaveLength(1);
+    expect(seen[0]?.url.searchParams.has("processing")).toBe(false);
+
+    await user.selectOptions(screen.getByLabelText("Processing"), "failed");
+
+    expect(await screen.findByTestId("empty-state")).toHaveTextContent("No video failed to transcode.");
+    expect(seen.at(-1)?.url.searchParams.get("processing")).toBe("failed");
+    expect(screen.getByTestId("location")).toHaveTextContent("processing=failed");
+  });
+
   it("edits title, description and tags inline", async () => {
     const user = setupUser();
     const item = mediaItem({ id: "p", title: "Final", tags: ["a"] });

@@ -1,6 +1,12 @@
 import { useCallback, useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { deleteItem, listCatalogue, updateItem, type StatusFilter } from "../api/catalogue";
+import {
+  deleteItem,
+  listCatalogue,
+  updateItem,
+  type ProcessingFilter,
+  type StatusFilter,
+} from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
 import { LIMITS } from "../api/limits";
@@ -30,10 +36,31 @@ function isStatus(value: string | null): value is StatusFilter {
   return STATUSES.some((s) => s.value === value);
 }
 
+/** Where transcoding stands: "Failed" finds what to transcode again. */
+const PROCESSING: { value: ProcessingFilter; label: string }[] = [
+  { value: "failed", label: "Failed" },
+  { value: "queued", label: "Queued" },
+  { value: "processing", label: "Transcoding" },
+  { value: "ready", label: "Transcoded" },
+  { value: "none", label: "Not transcoded" },
+];
+
+function isProcessing(value: string | null): value is ProcessingFilter {
+  return PROCESSING.some((p) => p.value === value);
+}
+
+function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefined): string {
+  if (processing === "failed") return "No video failed to transcode.";
+  if (processing) return "No video is in this processing state.";
+  return status === "draft" ? "There are no drafts." : "Upload a video to get started.";
+}
+
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const statusParam = params.get("status");
   const status: StatusFilter = isStatus(statusParam) ? statusParam : "all";
+  const processingParam = params.get("processing");
+  const processing = isProcessing(processingParam) ? processingParam : undefined;
   const q = params.get("q") ?? "";
   const page = pageParam(params);
   const [text, setText] = useDraft(q);
@@ -43,8 +70,9 @@ export function AdminLibraryPage() {
   const [actionError, setActionError] = useState<string | null>(null);
 
   const fetchPage = useCallback(
-    (signal: AbortSignal) => listCatalogue({ status, q, page, page_size: PAGE_SIZE, sort: "newest" }, signal),
-    [status, q, page],
+    (signal: AbortSignal) =>
+      listCatalogue({ status, processing, q, page, page_size: PAGE_SIZE, sort: "newest" }, signal),
+    [status, processing, q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
 
@@ -107,6 +135,22 @@ export function AdminLibraryPage() {
             </select>
           )}
         </Field>
+        <Field label="Processing">
+          {(control) => (
+            <select
+              {...control}
+              value={processing ?? ""}
+              onChange={(e) => setParam({ processing: e.target.value || null, page: null })}
+            >
+              <option value="">Any</option>
+              {PROCESSING.map((p) => (
+                <option key={p.value} value={p.value}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <Field label="Search" className="grow">
           {(control) => (
             <input {...control} type="search" maxLength={LIMITS.title} value={text} onChange={(e) => setText(e.target.value)} />
@@ -127,7 +171,7 @@ export function AdminLibraryPage() {
       {data && data.items.length === 0 && (
         <div className="empty" data-testid="empty-state">
           <h2>No videos here</h2>
-          <p>{status === "draft" ? "There are no drafts." : "Upload a video to get started."}</p>
+          <p>{emptyHint(status, processing)}</p>
         </div>
       )}
       {data && data.items.length > 0 && (
