@@ -217,6 +217,11 @@ async def test_transcode_queues_a_failed_item_again_and_waits_for_it(
     code, out, err = await transcode(media_id, "--server", url)
     assert (code, out) == (1, ""), err
     assert f"{media_id} not queued: HTTP 409: " in err and "only a failed one" in err
+    code, out, err = await transcode("--failed", "--server", url)
+    assert (code, out, err.strip()) == (0, "", "streamstack: no item's transcoding failed")
+    for confused in ((), ("--failed", media_id)):
+        code, _, err = await transcode(*confused, "--server", url)
+        assert (code, "name the items, or pass --failed" in err) == (2, True), err
 
     failed = ProcessingUpdate(media_id=media_id, state="failed", detail="out of memory")
     reported = await rig.client.post(
@@ -225,7 +230,7 @@ async def test_transcode_queues_a_failed_item_again_and_waits_for_it(
         headers={SECRET_HEADER: rig.settings.internal_secret},
     )
     assert reported.status_code == 200, reported.text
-    code, out, err = await transcode(media_id, "--server", url, "--wait")
+    code, out, err = await transcode("--failed", "--server", url, "--wait")
 
     assert code == 0, err
     item = json.loads(out)

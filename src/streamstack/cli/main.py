@@ -260,11 +260,13 @@ COMMANDS = (
         "transcode",
         run_transcode,
         help="transcode items whose transcoding failed again",
-        description="Queue the transcoding of each ITEM (its id) again, from its stored "
-        "original, once what made it fail is fixed. Only a failed item is queued; prints "
-        "each item as JSON (with --wait, once its transcoding is over).",
+        description="Queue the transcoding of each ITEM (its id), or with --failed of every "
+        "item whose transcoding failed, again, from its stored original, once what made it "
+        "fail is fixed. Only a failed item is queued; prints each item as JSON (with --wait, "
+        "once its transcoding is over).",
         options=(
-            option("items", type=uuid.UUID, nargs="+", metavar="ITEM", help="an item's id"),
+            option("items", type=uuid.UUID, nargs="*", metavar="ITEM", help="an item's id"),
+            option("--failed", action="store_true", help="every item whose transcoding failed"),
             _SERVER,
             _TOKEN,
             _WAIT,
