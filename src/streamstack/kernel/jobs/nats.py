@@ -85,14 +85,18 @@ class NatsJobQueue(jobs.CheckedQueue):
     async def dead_letters(self, limit: int = 100) -> list[jobs.DeadLetter]:
         await self._ensure()
         assert self._dead is not None
+        bucket = f"jobs-dead-{self.name}"
+        js = await self._connection.jetstream()
         try:
-            try:
-                keys = await self._dead.keys()
-            except js_errors.NoKeysError:
-                return []
+            # The bucket's subjects, from the stream itself: nats-py's ``keys()`` watcher can
+            # answer "no keys" on a busy host (its first pending count races the delivery).
+            info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"$KV.{bucket}.>")
             letters = []
-            for key in keys:
-                entry = await self._dead.get(key)
+            for subject in info.state.subjects or {}:
+                try:
+                    entry = await self._dead.get(subject.removeprefix(f"$KV.{bucket}."))
+                except js_errors.KeyNotFoundError:  # deleted since (a delete marker)
+                    continue
                 if entry.value:
                     letters.append(msgspec.json.decode(entry.value, type=jobs.DeadLetter))
         except Exception as exc:
