@@ -1,4 +1,8 @@
+import { useState } from "react";
+import { errorMessage } from "../api/errors";
+import { retryTranscode } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
+import { FormError } from "./ErrorMessage";
 
 /**
  * Where an item's transcoding stands, for people; null when there is nothing
@@ -28,5 +32,42 @@ export function ProcessingBadge({ item }: { item: MediaItem }) {
     <span className={`badge ${failed ? "failed" : "processing"}`} data-testid="processing-badge">
       {failed ? "Failed" : item.processing_state === "queued" ? "Queued" : `${item.processing_percent ?? 0} %`}
     </span>
+  );
+}
+
+/**
+ * "Transcode again" for an admin on an item whose transcoding failed (nothing
+ * otherwise): the server queues a new job and answers the item, `queued`.
+ */
+export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQueued: (item: MediaItem) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (item.processing_state !== "failed") return null;
+
+  async function retry() {
+    setBusy(true);
+    setError(null);
+    try {
+      onQueued(await retryTranscode(item.id));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        disabled={busy}
+        onClick={() => void retry()}
+        aria-label={`Transcode ${item.title} again`}
+      >
+        {busy ? "Queueing…" : "Transcode again"}
+      </button>
+      <FormError message={error} />
+    </>
   );
 }

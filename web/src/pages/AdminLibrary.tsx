@@ -8,14 +8,13 @@ import {
   type StatusFilter,
 } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import { retryTranscode } from "../api/ingest";
 import { LIMITS } from "../api/limits";
 import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
-import { processingLabel } from "../components/ProcessingStatus";
+import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
@@ -260,12 +259,12 @@ function LibraryRow({
     }
   }
 
-  /** One change of the item from a button: busy meanwhile, the error if it fails. */
-  async function change(request: () => Promise<MediaItem>) {
+  async function togglePublish() {
     setBusy(true);
     setError(null);
     try {
-      onChanged(await request());
+      const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
+      onChanged(updated);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -273,8 +272,6 @@ function LibraryRow({
     }
   }
 
-  const togglePublish = () =>
-    change(() => updateItem(item.id, { status: item.status === "published" ? "draft" : "published" }));
   const processing = item.processing_state === "queued" || item.processing_state === "processing";
   // Queued or transcoding (after an upload or a retry): the row follows it.
   useItemPolling(item.id, processing && !editing, onChanged);
@@ -342,17 +339,7 @@ function LibraryRow({
               >
                 {item.status === "published" ? "Unpublish" : "Publish"}
               </button>
-              {item.processing_state === "failed" && (
-                <button
-                  type="button"
-                  className="button"
-                  disabled={busy}
-                  onClick={() => void change(() => retryTranscode(item.id))}
-                  aria-label={`Transcode ${item.title} again`}
-                >
-                  Transcode again
-                </button>
-              )}
+              <TranscodeAgainButton item={item} onQueued={onChanged} />
               <button
                 type="button"
                 className="button danger"

@@ -232,6 +232,28 @@ describe("WatchPage", () => {
     expect(screen.queryByTestId("player-pending")).not.toBeInTheDocument();
   });
 
+  it("lets an admin transcode a failed item again, then waits for it", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    const ITEM = `${API}/catalogue/m-1`;
+    const failed = mediaItem({ id: "m-1", playable: false, processing_state: "failed", processing_detail: "out of memory" });
+    server.use(
+      http.get(ITEM, () => ok(failed), { once: true }),
+      http.post(`${API}/ingest/items/m-1/transcode`, () => ok({ ...failed, processing_state: "queued", processing_detail: null })),
+      http.get(ITEM, () => ok({ ...failed, processing_state: "processing", processing_percent: 30, processing_detail: null })),
+    );
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    expect(await screen.findByTestId("player-pending")).toHaveTextContent("Processing failed: out of memory");
+    await user.click(screen.getByRole("button", { name: "Transcode Sunset over the bay again" }));
+
+    expect(await screen.findByTestId("player-pending")).toHaveTextContent("Queued for processing");
+    expect(screen.queryByRole("button", { name: /again$/ })).not.toBeInTheDocument();
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+    expect(await screen.findByText(/Processing 30 %/)).toBeInTheDocument();
+  });
+
   it("shows the storyboard frame under the pointer on the seek bar, on the token in force", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const TOKEN = `${API}/catalogue/m-1/stream-token`;

@@ -3,7 +3,7 @@ import { Link, useParams } from "react-router";
 import { getItem } from "../api/catalogue";
 import { ApiError } from "../api/errors";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { processingLabel } from "../components/ProcessingStatus";
+import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText } from "../components/LinkedText";
 import { TagLinks } from "../components/TagLinks";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
@@ -59,6 +59,8 @@ export function WatchPage() {
           <div className="player placeholder" data-testid="player-pending" role="status">
             <p>{processingLabel(item) ?? "This video is being prepared."}</p>
             {item.processing_state !== "failed" && <p className="small">It will play here as soon as it is ready.</p>}
+            {/* Only admins are shown an item that does not play yet: no role check needed. */}
+            <TranscodeAgainButton item={item} onQueued={(queued) => setData(() => queued)} />
           </div>
         </div>
       ) : (
