@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,16 @@ API = "/api/v1/ingest"
 #: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
 RigFactory = Callable[..., Any]
 TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def fast_transcoding() -> dict[str, Any]:
+    """Settings of a test that transcodes: fast x264, one-second segments, and a queue of
+    its own (the session's NATS server is shared: other tests' jobs stay out of it)."""
+    return {
+        "transcode_preset": "ultrafast",
+        "transcode_segment_seconds": 1.0,
+        "transcode_queue": f"media-{uuid.uuid4().hex[:12]}",
+    }
 
 
 def tus_metadata(**values: str) -> str:

@@ -10,7 +10,6 @@ the original, the thumbnail and everything under its prefix.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,23 +18,13 @@ from urllib.parse import urljoin
 import httpx
 import m3u8
 import transcode_media
-from ingest_rig import Rig, RigFactory
+from ingest_rig import Rig, RigFactory, fast_transcoding
 
 CATALOGUE = "/api/v1/catalogue"
 #: The issue's bound for a withdrawn item's tokens.
 TOKENS_STOP_WITHIN = 5.0
 #: Deleting objects is a queued job: generous, but bounded.
 OBJECTS_GONE_WITHIN = 30.0
-
-
-def fast() -> dict[str, Any]:
-    """Fast x264 and a queue of this test's own (the session's NATS server is shared)."""
-    return {
-        "worker_in_process": True,
-        "transcode_preset": "ultrafast",
-        "transcode_segment_seconds": 1.0,
-        "transcode_queue": f"media-{uuid.uuid4().hex[:12]}",
-    }
 
 
 async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
@@ -125,7 +114,7 @@ def leftovers(rig: Rig, item: dict[str, Any]) -> list[str]:
 async def test_hls_plays_through_the_token_and_a_deletion_takes_everything_down(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
-    async with rig_factory(**fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         item = await ready_item(rig, tmp_path)
         grant = await stream_grant(rig, item["id"])
         assert grant["hls_url"] == f"{grant['stream_url']}/hls/master.m3u8"
@@ -152,7 +141,7 @@ async def test_hls_plays_through_the_token_and_a_deletion_takes_everything_down(
 async def test_unpublishing_stops_the_tokens_and_republishing_gives_new_ones(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
-    async with rig_factory(**fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         item = await ready_item(rig, tmp_path)
         grant = await stream_grant(rig, item["id"])
         await asyncio.sleep(1.05)  # tokens carry whole seconds: withdraw in a later one
@@ -177,7 +166,7 @@ async def test_unpublishing_stops_the_tokens_and_republishing_gives_new_ones(
 async def test_deleting_an_item_being_transcoded_leaves_no_object(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
-    async with rig_factory(**fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         uploaded = await rig.upload(
             transcode_media.vp9_webm(tmp_path).read_bytes(), filename="clip.webm"
         )

@@ -22,7 +22,7 @@ import m3u8
 import msgspec
 import pytest
 import transcode_media
-from ingest_rig import Rig, RigFactory
+from ingest_rig import Rig, RigFactory, fast_transcoding
 
 from streamstack.contracts.catalogue import CatalogueClient, ProcessingUpdate
 from streamstack.ingest.jobs import (
@@ -43,16 +43,6 @@ from streamstack.settings import Settings
 from support.apps import free_port, running_app
 
 CATALOGUE = "/api/v1/catalogue"
-
-
-def fast() -> dict[str, Any]:
-    """What every test worker uses: fast x264, one-second segments, and its own queue
-    (the session's NATS server is shared: other tests' jobs stay out of this one)."""
-    return {
-        "transcode_preset": "ultrafast",
-        "transcode_segment_seconds": 1.0,
-        "transcode_queue": f"media-{uuid.uuid4().hex[:12]}",
-    }
 
 
 async def item_of(rig: Rig, media_id: str, *, viewer: bool = False) -> httpx.Response:
@@ -109,7 +99,7 @@ async def test_a_webm_upload_is_transcoded_and_becomes_ready(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(worker_in_process=True, **fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
@@ -137,7 +127,7 @@ async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.h264_mp4(tmp_path)
-    async with rig_factory(worker_in_process=True, **fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         uploaded = await rig.upload(source.read_bytes())
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
@@ -154,7 +144,7 @@ async def test_an_audio_only_upload_plays_as_uploaded_and_gets_no_job(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.audio_only_mp4(tmp_path)
-    async with rig_factory(**fast()) as rig:
+    async with rig_factory(**fast_transcoding()) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="sound.mp4")
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
@@ -174,7 +164,9 @@ async def test_an_input_that_cannot_transcode_fails_at_once_with_its_reason(
 ) -> None:
     # Frames larger than the worker accepts: retrying cannot help, so no retry.
     source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(worker_in_process=True, transcode_max_pixels=1000, **fast()) as rig:
+    async with rig_factory(
+        worker_in_process=True, transcode_max_pixels=1000, **fast_transcoding()
+    ) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
         media_id = uploaded.json()["id"]
 
@@ -193,7 +185,7 @@ async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
 ) -> None:
     # A time limit nothing meets: each attempt times out, the queue retries once, then gives up.
     source = transcode_media.vp9_webm(tmp_path)
-    settings = {"transcode_timeout_seconds": 0.01, "jobs_max_deliver": 2, **fast()}
+    settings = {"transcode_timeout_seconds": 0.01, "jobs_max_deliver": 2, **fast_transcoding()}
     async with rig_factory(worker_in_process=True, **settings) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="clip.webm")
         media_id = uploaded.json()["id"]
@@ -225,7 +217,7 @@ async def test_an_admin_transcodes_a_failed_item_again(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(worker_in_process=True, **fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         media_id = (await upload_clip(rig, source))["id"]
         await wait_for_state(rig, media_id, {"ready", "failed"})
         refused = await retry(rig, media_id)
@@ -250,7 +242,7 @@ async def test_a_retry_is_refused_for_what_cannot_be_retried(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(**fast()) as rig:  # no worker: each retry stays queued
+    async with rig_factory(**fast_transcoding()) as rig:  # no worker: each retry stays queued
         media_id = (await upload_clip(rig, source))["id"]
         assert (await retry(rig, media_id)).json()["code"] == "not_failed"  # queued
         await fail(rig, media_id, "transcoding failed: took longer than the limit")

@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 import ingest_media
 import pytest
 import transcode_media
-from ingest_rig import Rig, RigFactory
-from test_ingest_transcode_jobs import CATALOGUE, fast, wait_for_state
+from ingest_rig import Rig, RigFactory, fast_transcoding
+from test_ingest_transcode_jobs import CATALOGUE, wait_for_state
 from transcode_media import Subtitles
 
 from streamstack.contracts.limits import CAPTION_CUE_TEXT_MAX, CAPTION_MAX_BYTES, MAX_CAPTION_CUES
@@ -341,7 +341,7 @@ async def test_a_subrip_stream_becomes_a_caption_track_the_master_playlist_lists
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.subtitled(tmp_path / "film.mkv", container="matroska", tracks=[FRENCH])
-    async with rig_factory(worker_in_process=True, **fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         media_id = await upload_source(rig, source)
 
         item = await ready(rig, media_id)
@@ -369,7 +369,7 @@ async def test_an_uploaded_track_of_the_language_wins_over_the_embedded_one(
     source = transcode_media.subtitled(
         tmp_path / "film.mkv", container="matroska", tracks=[FRENCH, ENGLISH]
     )
-    settings = fast()  # both apps share the queue: the second one's worker runs the job
+    settings = fast_transcoding()  # both apps share the queue: the second one's worker runs the job
     async with rig_factory(**settings) as rig:  # no worker: the job waits in the queue
         media_id = await upload_source(rig, source)
         put = await rig.client.put(
@@ -403,7 +403,7 @@ async def test_an_mp4_indexed_at_its_end_keeps_its_mov_text_through_faststart(
     source = transcode_media.subtitled(tmp_path / "clip.mp4", container="mp4", tracks=[track])
     boxes = ingest_media.top_level_boxes(source.read_bytes())
     assert boxes.index(b"mdat") < boxes.index(b"moov")  # ingest rewrites it, index first
-    async with rig_factory(worker_in_process=True, **fast()) as rig:
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         media_id = await upload_source(rig, source)
 
         item = await ready(rig, media_id)
@@ -419,5 +419,5 @@ async def test_an_mp4_indexed_at_its_end_keeps_its_mov_text_through_faststart(
 async def test_an_upload_with_tags_in_another_encoding_is_accepted(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
-    async with rig_factory(**fast()) as rig:
+    async with rig_factory(**fast_transcoding()) as rig:
         await upload_source(rig, latin1_title_mkv(tmp_path))
