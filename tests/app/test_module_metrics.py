@@ -6,9 +6,12 @@ import re
 import uuid
 from pathlib import Path
 
+from streamstack.contracts.catalogue import CatalogueClient, ProcessingUpdate
+from streamstack.kernel.transport import InProcessTransport
 from support.apps import bearer, make_settings, mint_token, running_app
 
 VIDEO = bytes(range(256)) * 40
+FAILED = "streamstack_catalogue_failed_items"
 
 
 def sample(text: str, name: str) -> float:
@@ -54,3 +57,25 @@ async def test_streaming_and_catalogue_report_their_metrics(tmp_path: Path) -> N
     )
     assert sample(after, "streamstack_active_streams") == 0
     assert sample(after, "streamstack_outbox_backlog") >= 0
+
+
+async def test_items_whose_transcoding_failed_are_counted_at_each_scrape(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path / "data")
+    async with running_app(settings) as client:
+        catalogue = CatalogueClient(InProcessTransport(client.app.state.operations))
+        admin = bearer(mint_token(settings, role="admin"))
+        ids = [str(uuid.uuid4()) for _ in range(3)]
+        for media_id in ids:
+            item = {"id": media_id, "title": "m", "s3_key": f"{media_id}.mkv"}
+            body = {**item, "size_bytes": 1, "content_type": "video/x-matroska"}
+            created = await client.post("/api/v1/catalogue/", json=body, headers=admin)
+            assert created.status_code == 201, created.text
+        assert sample((await client.get("/metrics")).text, FAILED) == 0
+
+        for media_id in ids[:2]:
+            failed = ProcessingUpdate(media_id=media_id, state="failed", detail="out of memory")
+            await catalogue.update_processing(failed)
+        assert sample((await client.get("/metrics")).text, FAILED) == 2
+
+        await catalogue.update_processing(ProcessingUpdate(media_id=ids[0], state="queued"))
+        assert sample((await client.get("/metrics")).text, FAILED) == 1

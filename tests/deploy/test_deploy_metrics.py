@@ -17,6 +17,7 @@ from prometheus_client.utils import floatToGoString
 from streamstack.catalogue import metrics as catalogue_metrics
 from streamstack.ingest import metrics as ingest_metrics
 from streamstack.kernel import metrics
+from streamstack.kernel.jobs.metrics import JOBS_SETTLED
 from streamstack.streaming import metrics as streaming_metrics
 from support.apps import AppClient, make_settings, running_app
 
@@ -182,6 +183,7 @@ async def test_dashboard_charts_every_metric_and_only_exported_ones(
     ingest_metrics.observe_upload_size(1)
     with ingest_metrics.time_ingest_step("store"):
         pass
+    JOBS_SETTLED.labels(queue="media", outcome="processed")  # a worker's first settled job
     exported = {name for name, _ in await scrape(client)}
     exprs = " ".join(
         target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])
@@ -197,6 +199,10 @@ async def test_dashboard_charts_every_metric_and_only_exported_ones(
         "streamstack_upload_size_bytes_bucket",
         "streamstack_ingest_step_duration_seconds_bucket",
         "streamstack_outbox_backlog",
+        "streamstack_job_backlog",
+        "streamstack_jobs_settled_total",
+        "streamstack_catalogue_failed_items",
+        "streamstack_ingest_unqueued_jobs",
     ):
         assert family in charted, family
     ids = [panel["id"] for panel in dashboard["panels"]]

@@ -77,8 +77,9 @@ def mount(context: ModuleContext) -> MountedModule:
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
-    # The backlog is read from the database at each scrape of /metrics.
+    # Both are read from the database at each scrape of /metrics.
     metrics.track_outbox_backlog(service.outbox_backlog)
+    metrics.track_failed_items(service.failed_items)
     return MountedModule(
         name="catalogue",
         route_handlers=[catalogue_router(service, watching)],

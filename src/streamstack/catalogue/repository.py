@@ -167,6 +167,10 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             raise NotFound("no such media item")
         return row
 
+    async def count_failed(self) -> int:
+        """How many items' transcoding failed (they wait for an admin: retry or delete)."""
+        return await self.count(MediaItemRow.processing_state == "failed")
+
     async def remove(self, item_id: uuid.UUID) -> None:
         """Delete the item's row (its tags go with it: the foreign key cascades)."""
         await self.session.execute(delete(MediaItemRow).where(MediaItemRow.id == item_id))

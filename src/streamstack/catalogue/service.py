@@ -362,6 +362,11 @@ class CatalogueService:
         async with reading(self._database) as store:
             return await store.outbox.backlog()
 
+    async def failed_items(self) -> int:
+        """How many items' transcoding failed (for metrics and alerting)."""
+        async with reading(self._database) as store:
+            return await store.items.count_failed()
+
 
 async def _record_track(
     repository: CaptionTrackRepository,
