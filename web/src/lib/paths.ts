@@ -1,6 +1,7 @@
-/** The watch page of an item. */
-export function watchPath(itemId: string): string {
-  return `/watch/${encodeURIComponent(itemId)}`;
+/** The watch page of an item; with `seconds`, a link to that moment of it (`?t=`, whole seconds). */
+export function watchPath(itemId: string, seconds?: number): string {
+  const path = `/watch/${encodeURIComponent(itemId)}`;
+  return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
 }
 
 /** The browse page filtered to one tag. */

@@ -7,6 +7,7 @@ import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
+import { COPIED_FOR_MS } from "../player/CopyMomentLink";
 import { WatchPage } from "./Watch";
 
 beforeEach(() => {
@@ -38,12 +39,13 @@ function serveItem(item: ViewedMediaItem, streamUrl = "/s/1") {
   );
 }
 
-function renderWatch(id: string) {
+/** The watch page of `id`; `search` is the query the link carried (`?t=90`). */
+function renderWatch(id: string, search = "") {
   return renderPage(
     <Routes>
       <Route path="/watch/:id" element={<WatchPage />} />
     </Routes>,
-    { path: `/watch/${id}` },
+    { path: `/watch/${id}${search}` },
   );
 }
 
@@ -403,6 +405,137 @@ describe("WatchPage", () => {
       { body: { position_seconds: 16.5, duration_seconds: 65 }, keepalive: false },
       { body: { position_seconds: 17, duration_seconds: 65 }, keepalive: true },
     ]);
+  });
+
+  describe("links to a moment", () => {
+    /** The page at `search` for m-1 (`item`'s length and progress), its video on a fake clock of `duration` s. */
+    async function watchAt(search: string, item: ViewedMediaItem, duration = item.duration_seconds ?? Number.NaN) {
+      serveItem(item);
+      const seen = recordRequests();
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      renderWatch("m-1", search);
+      const video = await screen.findByTestId<HTMLVideoElement>("player");
+      // Metadata comes from a source: the player's effects have run by then.
+      await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/s/1"));
+      const playback = { time: 0, paused: true };
+      const play = fakePlayback(video, playback);
+      Object.defineProperty(video, "duration", { configurable: true, get: () => duration });
+      const fire = (name: string) => act(() => void video.dispatchEvent(new Event(name)));
+      return { user, video, playback, play, fire, seen };
+    }
+
+    const unfinished = (duration = 1000) => ({
+      ...mediaItem({ id: "m-1", duration_seconds: duration }),
+      progress: savedProgress(754),
+    });
+
+    it.each([
+      ["?t=90", 90],
+      ["?t=90s", 90],
+      ["?t=1m30s", 90],
+      ["?t=1h2m3s", 3723],
+      ["?t=1:30", 90],
+      ["?t=1:02:03", 3723],
+    ])("starts %s at %s s once the video knows its length, without offering to resume", async (search, at) => {
+      const { playback, play, fire } = await watchAt(search, unfinished(4000));
+      expect(screen.queryByTestId("resume-offer")).not.toBeInTheDocument();
+      expect(playback.time).toBe(0); // no metadata yet: nothing to seek in
+      fire("loadedmetadata");
+      expect(playback.time).toBe(at);
+      // Where it starts, not whether: playing is still the viewer's call.
+      expect(play).not.toHaveBeenCalled();
+      // A later source (a renewed token) restores its own position, not the link's.
+      playback.time = 200;
+      fire("loadedmetadata");
+      expect(playback.time).toBe(200);
+    });
+
+    it.each([["?t=abc"], ["?t=-5"], ["?t=99999"], ["?t=1:75"], ["?t="]])(
+      "ignores %s: no seek, and the resume offer as without it",
+      async (search) => {
+        const { playback, fire } = await watchAt(search, unfinished());
+        expect(screen.getByRole("button", { name: "Resume from 12:34" })).toBeInTheDocument();
+        fire("loadedmetadata");
+        expect(playback.time).toBe(0);
+      },
+    );
+
+    it("does not seek to the end when t is past the end of a video the catalogue had no length for", async () => {
+      const { playback, fire } = await watchAt("?t=99999", mediaItem({ id: "m-1", duration_seconds: null }), 65);
+      fire("loadedmetadata");
+      expect(playback.time).toBe(0);
+    });
+
+    it("copies a link to the current whole second, says so for a moment, and follows the video", async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      const { user, playback, fire } = await watchAt("", mediaItem({ id: "m-1" }));
+      expect(screen.getByRole("button", { name: "Copy link at 0:00" })).toBeInTheDocument();
+      playback.time = 83.7;
+      fire("timeupdate");
+      await user.click(screen.getByRole("button", { name: "Copy link at 1:23" }));
+
+      expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}/watch/m-1?t=83`);
+      const status = screen.getByTestId("moment-link-status");
+      expect(status).toHaveAttribute("role", "status");
+      await vi.waitFor(() => expect(status).toHaveTextContent("Link copied"));
+      await act(() => vi.advanceTimersByTimeAsync(COPIED_FOR_MS));
+      expect(status).toHaveTextContent("");
+
+      playback.time = 62;
+      fire("seeked");
+      expect(screen.getByRole("button", { name: "Copy link at 1:02" })).toBeInTheDocument();
+    });
+
+    // After setupUser(), whose clipboard stub otherwise takes the text.
+    const noClipboard = () => vi.spyOn(navigator, "clipboard", "get").mockReturnValue(undefined as unknown as Clipboard);
+    const refusal = () =>
+      vi.spyOn(navigator.clipboard, "writeText").mockRejectedValue(new DOMException("Denied", "NotAllowedError"));
+
+    it.each([
+      ["is missing", noClipboard],
+      ["refuses", refusal],
+    ])("shows the link selected to copy by hand when the clipboard %s", async (_why, breakClipboard) => {
+      const { user, playback, fire } = await watchAt("", mediaItem({ id: "m-1" }));
+      breakClipboard();
+      playback.time = 5;
+      fire("timeupdate");
+      await user.click(screen.getByRole("button", { name: "Copy link at 0:05" }));
+
+      const field = await screen.findByRole<HTMLInputElement>("textbox", { name: "Copy this link" });
+      const url = `${window.location.origin}/watch/m-1?t=5`;
+      expect(field).toHaveValue(url);
+      expect(field).toHaveAttribute("readonly");
+      expect(field).toHaveFocus();
+      expect([field.selectionStart, field.selectionEnd]).toEqual([0, url.length]);
+      expect(screen.getByTestId("moment-link-status")).not.toHaveTextContent("Link copied");
+    });
+
+    it("makes timestamps in the description seek the player in place and replace the URL's t", async () => {
+      const description = "Intro 0:00 · chorus 1:23 · outro 1:02:03 · 1:75 · 2:00:00 · https://example.org/v/1:23";
+      const item = mediaItem({ id: "m-1", duration_seconds: 4000, description });
+      const { user, video, playback, play, seen } = await watchAt("?t=10", item);
+      Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
+      const links = within(document.querySelector<HTMLElement>(".description")!).getAllByRole("link");
+      expect(links.map((a) => [a.textContent, a.getAttribute("href")])).toEqual([
+        ["0:00", "/watch/m-1?t=0"],
+        ["1:23", "/watch/m-1?t=83"],
+        ["1:02:03", "/watch/m-1?t=3723"],
+        ["https://example.org/v/1:23", "https://example.org/v/1:23"],
+      ]);
+
+      await user.click(links[1]!);
+      expect(playback.time).toBe(83);
+      expect(play).toHaveBeenCalledTimes(1);
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1?t=83");
+      // The same player: the same element, and no second stream token.
+      expect(screen.getByTestId("player")).toBe(video);
+      expect(sentTo(seen, "POST", `${API}/catalogue/m-1/stream-token`)).toHaveLength(1);
+
+      await user.click(links[0]!);
+      expect(playback.time).toBe(0);
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1?t=0");
+    });
   });
 
   describe("captions", () => {

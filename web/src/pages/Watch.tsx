@@ -1,20 +1,47 @@
-import { useCallback } from "react";
+import { useCallback, useMemo, useRef } from "react";
 import { Link, useParams } from "react-router";
 import { getItem } from "../api/catalogue";
 import { ApiError } from "../api/errors";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
-import { LinkedText } from "../components/LinkedText";
+import { LinkedText, type MomentLinks } from "../components/LinkedText";
 import { TagLinks } from "../components/TagLinks";
 import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
+import { startMoment } from "../lib/moment";
+import { watchPath } from "../lib/paths";
+import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
-import { Player } from "../player/Player";
+import { Player, type PlayerHandle } from "../player/Player";
 
+/**
+ * Timestamps in the description as links to moments of this item: a click
+ * seeks the player in place (no reload, no new player) and puts the moment
+ * into the URL's `t`, so a reload or a shared address starts there too.
+ */
+function useMomentLinks(id: string, duration: number | null | undefined, setQuery: (changes: QueryChanges) => void) {
+  const playerRef = useRef<PlayerHandle>(null);
+  const moments = useMemo<MomentLinks>(
+    () => ({
+      href: (seconds) => watchPath(id, seconds),
+      onOpen: (seconds) => {
+        playerRef.current?.seekTo(seconds);
+        setQuery({ t: String(seconds) });
+      },
+      duration,
+    }),
+    [id, duration, setQuery],
+  );
+  return { playerRef, moments };
+}
+
+/** One item: its player (from `?t=` when the link names a moment), description and details. */
 export function WatchPage() {
   const { id = "" } = useParams();
   const fetchItem = useCallback((signal: AbortSignal) => getItem(id, signal), [id]);
   const { data: item, error, loading, reload, setData } = useAsync(fetchItem);
+  const [query, setQuery] = useUrlQuery();
+  const { playerRef, moments } = useMomentLinks(id, item?.duration_seconds, setQuery);
   const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
 
   // Not playable yet (transcoding): look again now and then; the player
@@ -64,7 +91,12 @@ export function WatchPage() {
           </div>
         </div>
       ) : (
-        <Player key={item.id} item={item} />
+        <Player
+          key={item.id}
+          ref={playerRef}
+          item={item}
+          start={startMoment(query.get("t"), item.duration_seconds)}
+        />
       )}
       <div className="watch-info">
         <h1 id="watch-title">
@@ -74,7 +106,7 @@ export function WatchPage() {
         <TagLinks tags={item.tags} className="tags" label="Tags" />
         {item.description && (
           <p className="description">
-            <LinkedText text={item.description} />
+            <LinkedText text={item.description} moments={moments} />
           </p>
         )}
         <dl className="meta">

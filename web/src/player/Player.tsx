@@ -1,9 +1,11 @@
-import { useEffect, useId, useRef, useState, type RefObject } from "react";
+import { useEffect, useId, useImperativeHandle, useRef, useState, type Ref, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { formatClock, formatDuration } from "../lib/format";
+import { isWithin } from "../lib/moment";
 import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { CaptionsMenu, CaptionTracks, useCaptions } from "./captions";
+import { CopyMomentLink } from "./CopyMomentLink";
 import { SeekBar } from "./SeekBar";
 import { useProgressSaver } from "./useProgress";
 import { useStream, type Quality } from "./useStream";
@@ -85,6 +87,27 @@ function playFrom(video: HTMLVideoElement | null, time: number): void {
   else video.addEventListener("loadedmetadata", start, { once: true });
 }
 
+/**
+ * Puts the video at `time` (a link to a moment) once it knows its length;
+ * only once: a later source (a renewed token) restores its own position.
+ * A time at or past the end is ignored rather than ending the video at once.
+ */
+function useStartAt(videoRef: RefObject<HTMLVideoElement | null>, time: number | null): void {
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video || time === null) return;
+    const start = () => {
+      if (isWithin(time, video.duration)) video.currentTime = time;
+    };
+    if (video.readyState >= 1) {
+      start();
+      return;
+    }
+    video.addEventListener("loadedmetadata", start, { once: true });
+    return () => video.removeEventListener("loadedmetadata", start);
+  }, [videoRef, time]);
+}
+
 /** "Resume from 12:34 / Start over" for a viewer who left the item unfinished. */
 function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefObject<HTMLVideoElement | null> }) {
   const progress = item.progress;
@@ -115,15 +138,52 @@ function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefO
   );
 }
 
+/** What the page around the player can ask of it. */
+export interface PlayerHandle {
+  /** Plays from `time` (s), e.g. a timestamp in the description; past the end: nothing. */
+  seekTo: (time: number) => void;
+}
+
+/** Answers the page's `seekTo` (a timestamp clicked in the description) on this player. */
+function usePlayerHandle(
+  ref: Ref<PlayerHandle> | undefined,
+  videoRef: RefObject<HTMLVideoElement | null>,
+  frameRef: RefObject<HTMLElement | null>,
+): void {
+  useImperativeHandle(
+    ref,
+    () => ({
+      seekTo: (time) => {
+        const video = videoRef.current;
+        if (!video || !isWithin(time, video.duration)) return;
+        playFrom(video, time);
+        // The description is below the player: bring the picture into view.
+        frameRef.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+      },
+    }),
+    [videoRef, frameRef],
+  );
+}
+
+interface PlayerProps {
+  item: ViewedMediaItem;
+  /** Where to start (s), from a link to a moment; read when the player mounts. No resume offer then. */
+  start?: number | null;
+  ref?: Ref<PlayerHandle>;
+}
+
 /**
  * The watch page's player: HLS through hls.js (or the browser's own HLS, or
  * the original file), our own controls — play, a seek bar with storyboard
  * previews, quality (Auto + each rung), captions (Off + each track), speed,
- * mute, fullscreen — and the page-wide keyboard shortcuts.
+ * mute, fullscreen, a link to the current moment — and the page-wide
+ * keyboard shortcuts.
  */
-export function Player({ item }: { item: ViewedMediaItem }) {
+export function Player({ item, start = null, ref }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
+  // The first start only: the page's URL follows later seeks (a timestamp clicked).
+  const [startAt] = useState(start);
   const [speed, setSpeed] = useState(1);
   const speedId = useId();
   // Before useStream: its clean-up detaches the source, after which the
@@ -133,6 +193,8 @@ export function Player({ item }: { item: ViewedMediaItem }) {
   const captions = useCaptions(videoRef, stream.captions);
   usePlayerShortcuts(videoRef, setSpeed, frameRef, captions.toggle);
   const [clock, seek] = useClock(videoRef);
+  useStartAt(videoRef, startAt);
+  usePlayerHandle(ref, videoRef, frameRef);
   const portrait = item.width !== null && item.height !== null && item.height > item.width;
 
   return (
@@ -153,7 +215,7 @@ export function Player({ item }: { item: ViewedMediaItem }) {
         >
           <CaptionTracks captions={stream.captions} />
         </video>
-        <ResumeOffer item={item} videoRef={videoRef} />
+        {startAt === null && <ResumeOffer item={item} videoRef={videoRef} />}
         <div className="player-controls">
           <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
             {clock.paused ? "Play" : "Pause"}
@@ -211,6 +273,7 @@ export function Player({ item }: { item: ViewedMediaItem }) {
             ))}
           </select>
         </span>
+        <CopyMomentLink itemId={item.id} videoRef={videoRef} />
         <small className="hint">
           Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
         </small>
