@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, screen, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
@@ -460,6 +460,17 @@ describe("WatchPage", () => {
         expect(playback.time).toBe(0);
       },
     );
+
+    it("keeps the viewer's saved place when they open a moment and leave without playing", async () => {
+      const { playback, fire, seen } = await watchAt("?t=90", unfinished());
+      fire("loadedmetadata");
+      expect(playback.time).toBe(90);
+      fire("seeked");
+      act(() => void window.dispatchEvent(new Event("pagehide")));
+      cleanup(); // leaving the page
+      await act(() => Promise.resolve());
+      expect(sentTo(seen, "PUT", `${API}/catalogue/m-1/progress`)).toHaveLength(0);
+    });
 
     it("does not seek to the end when t is past the end of a video the catalogue had no length for", async () => {
       const { playback, fire } = await watchAt("?t=99999", mediaItem({ id: "m-1", duration_seconds: null }), 65);

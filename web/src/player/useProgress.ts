@@ -8,8 +8,8 @@ export const SAVE_EVERY_MS = 10_000;
 const SAME_PLACE_S = 0.5;
 
 /**
- * Saves the viewer's position in `itemId`: every ~10 s while playing, on
- * pause, on a seek while paused, when the page is hidden or closed (with a
+ * Saves the viewer's position in `itemId` once they have pressed play: every
+ * ~10 s while playing, on pause, on a seek while paused, when the page is hidden or closed (with a
  * keepalive request, which survives the unload) and when the player goes
  * away. Failures are ignored: the next save carries the newer position.
  */
@@ -19,11 +19,13 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
     if (!video) return;
     let lastSent = Number.NaN;
     let lastSaveAt = 0;
+    // Nothing is remembered before the first play: opening a link to a moment (or seeking
+    // about before pressing play) and leaving is not watching.
+    let started = false;
 
     const save = (keepalive = false) => {
       const position = video.currentTime;
-      if (!Number.isFinite(position) || Math.abs(position - lastSent) < SAME_PLACE_S) return;
-      if (position === 0 && Number.isNaN(lastSent)) return; // never started: nothing to remember
+      if (!started || !Number.isFinite(position) || Math.abs(position - lastSent) < SAME_PLACE_S) return;
       lastSent = position;
       lastSaveAt = Date.now();
       const duration = Number.isFinite(video.duration) ? video.duration : null;
@@ -44,6 +46,7 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
 
     // Counting from the first play, not from when the page opened.
     const onPlay = () => {
+      started = true;
       if (lastSaveAt === 0) lastSaveAt = Date.now();
     };
     video.addEventListener("play", onPlay);
