@@ -8,7 +8,7 @@ import { CaptionsMenu, CaptionTracks, useCaptions } from "./captions";
 import { CopyMomentLink } from "./CopyMomentLink";
 import { SeekBar } from "./SeekBar";
 import { useProgressSaver } from "./useProgress";
-import { useStream, type Quality } from "./useStream";
+import { useStream, type Quality, type StreamState } from "./useStream";
 
 interface Clock {
   time: number;
@@ -172,6 +172,82 @@ interface PlayerProps {
   ref?: Ref<PlayerHandle>;
 }
 
+/** The bar over the video: play, the seek bar with its previews, the clock, mute, full screen. */
+function PlayerControls({
+  videoRef,
+  frameRef,
+  stream,
+}: {
+  videoRef: RefObject<HTMLVideoElement | null>;
+  frameRef: RefObject<HTMLDivElement | null>;
+  stream: StreamState;
+}) {
+  const [clock, seek] = useClock(videoRef);
+  return (
+    <div className="player-controls">
+      <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
+        {clock.paused ? "Play" : "Pause"}
+      </button>
+      <SeekBar
+        time={clock.time}
+        duration={clock.duration}
+        onSeek={seek}
+        storyboard={stream.storyboard}
+        rewrite={stream.rewrite}
+      />
+      <span className="player-time" data-testid="player-time">
+        {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
+      </span>
+      <button
+        type="button"
+        className="icon"
+        aria-pressed={clock.muted}
+        onClick={() => {
+          if (videoRef.current) videoRef.current.muted = !videoRef.current.muted;
+        }}
+      >
+        {clock.muted ? "Unmute" : "Mute"}
+      </button>
+      <button type="button" className="icon" onClick={() => toggleFullscreen(frameRef.current)}>
+        Full screen
+      </button>
+    </div>
+  );
+}
+
+/** The playback speed, kept in step with the keyboard's &lt; and &gt;. */
+function SpeedMenu({
+  videoRef,
+  speed,
+  onSpeed,
+}: {
+  videoRef: RefObject<HTMLVideoElement | null>;
+  speed: number;
+  onSpeed: (rate: number) => void;
+}) {
+  const speedId = useId();
+  return (
+    <span className="player-tool">
+      <label htmlFor={speedId}>Speed</label>
+      <select
+        id={speedId}
+        value={speed}
+        onChange={(e) => {
+          const rate = Number(e.target.value);
+          if (videoRef.current) videoRef.current.playbackRate = rate;
+          onSpeed(rate);
+        }}
+      >
+        {SPEEDS.map((s) => (
+          <option key={s} value={s}>
+            {s === 1 ? "Normal" : `${s}×`}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
 /**
  * The watch page's player: HLS through hls.js (or the browser's own HLS, or
  * the original file), our own controls — play, a seek bar with storyboard
@@ -185,14 +261,12 @@ export function Player({ item, start = null, ref }: PlayerProps) {
   // The first start only: the page's URL follows later seeks (a timestamp clicked).
   const [startAt] = useState(start);
   const [speed, setSpeed] = useState(1);
-  const speedId = useId();
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef);
   const stream = useStream(item.id, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
   usePlayerShortcuts(videoRef, setSpeed, frameRef, captions.toggle);
-  const [clock, seek] = useClock(videoRef);
   useStartAt(videoRef, startAt);
   usePlayerHandle(ref, videoRef, frameRef);
   const portrait = item.width !== null && item.height !== null && item.height > item.width;
@@ -216,34 +290,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
           <CaptionTracks captions={stream.captions} />
         </video>
         {startAt === null && <ResumeOffer item={item} videoRef={videoRef} />}
-        <div className="player-controls">
-          <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
-            {clock.paused ? "Play" : "Pause"}
-          </button>
-          <SeekBar
-            time={clock.time}
-            duration={clock.duration}
-            onSeek={seek}
-            storyboard={stream.storyboard}
-            rewrite={stream.rewrite}
-          />
-          <span className="player-time" data-testid="player-time">
-            {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
-          </span>
-          <button
-            type="button"
-            className="icon"
-            aria-pressed={clock.muted}
-            onClick={() => {
-              if (videoRef.current) videoRef.current.muted = !videoRef.current.muted;
-            }}
-          >
-            {clock.muted ? "Unmute" : "Mute"}
-          </button>
-          <button type="button" className="icon" onClick={() => toggleFullscreen(frameRef.current)}>
-            Full screen
-          </button>
-        </div>
+        <PlayerControls videoRef={videoRef} frameRef={frameRef} stream={stream} />
       </div>
       <div className="player-tools">
         {stream.qualities.length > 0 && (
@@ -255,24 +302,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
           />
         )}
         <CaptionsMenu captions={stream.captions} state={captions} />
-        <span className="player-tool">
-          <label htmlFor={speedId}>Speed</label>
-          <select
-            id={speedId}
-            value={speed}
-            onChange={(e) => {
-              const rate = Number(e.target.value);
-              if (videoRef.current) videoRef.current.playbackRate = rate;
-              setSpeed(rate);
-            }}
-          >
-            {SPEEDS.map((s) => (
-              <option key={s} value={s}>
-                {s === 1 ? "Normal" : `${s}×`}
-              </option>
-            ))}
-          </select>
-        </span>
+        <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={setSpeed} />
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
         <small className="hint">
           Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
