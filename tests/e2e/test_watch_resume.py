@@ -4,7 +4,7 @@ A real ``streamstack dev``; the admin uploads a 20-second H.264 clip (browser-sa
 plays at once), plays it, and pauses at 8 s: the player saves the position. After a reload
 the watch page offers "Resume from 0:08"; choosing it plays from there. Browse then shows
 the item in "Continue watching" with a progress bar, History lists it, and removing it there
-empties both. The console stays clean and nothing breaks the app's CSP.
+empties both. A link to a moment (``?t=0:13``) starts there without the resume offer. The console stays clean and nothing breaks the app's CSP.
 """
 
 from __future__ import annotations
@@ -67,6 +67,12 @@ async def test_resume_after_reload(dev_server: DevServer) -> None:
         await resume.click()
         await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 8")
         await page.evaluate(f"() => {PLAYER}.pause()")
+
+        # A link to a moment starts there, offers no resume, and (not played) saves nothing.
+        await page.goto(f"{base}/watch/{item_id}?t=0:13")
+        await page.get_by_role("button", name="Copy link at 0:13").wait_for()
+        assert await page.evaluate(f"() => {PLAYER}.currentTime") == 13
+        assert await page.get_by_test_id("resume-offer").count() == 0
 
         await page.goto(f"{base}/")
         row = page.get_by_role("list", name="Continue watching")
