@@ -57,3 +57,36 @@ export function Field({
     </div>
   );
 }
+
+/** One choice of a SelectField: the value sent and the words shown. */
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** A Field whose control is a select among `choices` (e.g. a list's filter or sort order). */
+export function SelectField({
+  label,
+  value,
+  choices,
+  onChange,
+}: {
+  label: ReactNode;
+  value: string;
+  choices: readonly Choice[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label}>
+      {(control) => (
+        <select {...control} value={value} onChange={(e) => onChange(e.target.value)}>
+          {choices.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}

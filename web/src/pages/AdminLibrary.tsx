@@ -12,7 +12,7 @@ import { LIMITS } from "../api/limits";
 import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
+import { Field, SelectField } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { Thumbnail } from "../components/MediaCard";
@@ -119,37 +119,18 @@ export function AdminLibraryPage() {
         </Link>
       </div>
       <form className="toolbar" role="search" onSubmit={onSearch}>
-        <Field label="Status">
-          {(control) => (
-            <select
-              {...control}
-              value={status}
-              onChange={(e) => setParam({ status: e.target.value === "all" ? null : e.target.value, page: null })}
-            >
-              {STATUSES.map((s) => (
-                <option key={s.value} value={s.value}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Processing">
-          {(control) => (
-            <select
-              {...control}
-              value={processing ?? ""}
-              onChange={(e) => setParam({ processing: e.target.value || null, page: null })}
-            >
-              <option value="">Any</option>
-              {PROCESSING.map((p) => (
-                <option key={p.value} value={p.value}>
-                  {p.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label="Status"
+          value={status}
+          choices={STATUSES}
+          onChange={(value) => setParam({ status: value === "all" ? null : value, page: null })}
+        />
+        <SelectField
+          label="Processing"
+          value={processing ?? ""}
+          choices={[{ value: "", label: "Any" }, ...PROCESSING]}
+          onChange={(value) => setParam({ processing: value || null, page: null })}
+        />
         <Field label="Search" className="grow">
           {(control) => (
             <input {...control} type="search" maxLength={LIMITS.title} value={text} onChange={(e) => setText(e.target.value)} />

@@ -4,7 +4,7 @@ import type { WatchedPage, WatchProgress } from "../api/schema";
 import { AuthContext } from "../auth/AuthContext";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
+import { Field, SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
@@ -147,17 +147,7 @@ export function BrowsePage() {
             />
           )}
         </Field>
-        <Field label="Sort">
-          {(control) => (
-            <select {...control} value={sort} onChange={(e) => update({ sort: e.target.value })}>
-              {SORTS.map((s) => (
-                <option key={s.value} value={s.value}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => update({ sort: value })} />
         <button type="submit" className="button">
           Apply
         </button>

@@ -3,7 +3,7 @@ import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { errorMessage } from "../api/errors";
 import type { InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
+import { SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 
@@ -70,17 +70,12 @@ export function InvitesPanel() {
       <h2 id="invites-title">Invites</h2>
       <p className="muted">When registration is invite-only, a new account needs one of these single-use codes.</p>
       <div className="toolbar">
-        <Field label="Valid for">
-          {(control) => (
-            <select {...control} value={hours} onChange={(e) => setHours(Number(e.target.value))}>
-              {LIFETIMES.map((l) => (
-                <option key={l.hours} value={l.hours}>
-                  {l.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label="Valid for"
+          value={String(hours)}
+          choices={LIFETIMES.map((l) => ({ value: String(l.hours), label: l.label }))}
+          onChange={(value) => setHours(Number(value))}
+        />
         <button type="button" className="button primary" disabled={busy} onClick={() => void create()}>
           Create invite
         </button>
