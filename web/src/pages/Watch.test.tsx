@@ -49,6 +49,18 @@ function renderWatch(id: string, search = "") {
   );
 }
 
+/**
+ * The page's video once the player is wired up. Its listeners (shortcuts,
+ * progress, resume) attach in effects that can run after the element shows
+ * on a busy machine; the source is set by the last of them, so events sent
+ * after it reach them all.
+ */
+async function playerReady(src = "/s/1"): Promise<HTMLVideoElement> {
+  const video = await screen.findByTestId<HTMLVideoElement>("player");
+  await vi.waitFor(() => expect(video.getAttribute("src")).toBe(src));
+  return video;
+}
+
 /** jsdom does not play media: give the element a controllable clock. */
 function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: boolean }) {
   Object.defineProperty(video, "currentTime", {
@@ -161,7 +173,7 @@ describe("WatchPage", () => {
     setAccessToken("tok", 1800);
     const user = setupUser();
     renderWatch("m-1");
-    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const video = await playerReady();
     const playback = { time: 30, paused: true };
     const play = fakePlayback(video, playback);
     const pause = vi.fn(() => void (playback.paused = true));
@@ -324,7 +336,7 @@ describe("WatchPage", () => {
     setAccessToken("tok", 1800);
     const user = setupUser();
     renderWatch("m-1");
-    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const video = await playerReady();
     const playback = { time: 0, paused: true };
     const play = fakePlayback(video, playback);
     Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
@@ -351,7 +363,7 @@ describe("WatchPage", () => {
     setAccessToken("tok", 1800);
     const user = setupUser();
     renderWatch("m-1");
-    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const video = await playerReady();
     const playback = { time: 12, paused: true };
     const play = fakePlayback(video, playback);
     Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
@@ -367,7 +379,7 @@ describe("WatchPage", () => {
     const seen = recordRequests();
     setAccessToken("tok", 1800);
     renderWatch("m-1");
-    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    const video = await playerReady();
     const playback = { time: 0, paused: true };
     fakePlayback(video, playback);
     Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
@@ -415,9 +427,7 @@ describe("WatchPage", () => {
       setAccessToken("tok", 1800);
       const user = setupUser();
       renderWatch("m-1", search);
-      const video = await screen.findByTestId<HTMLVideoElement>("player");
-      // Metadata comes from a source: the player's effects have run by then.
-      await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/s/1"));
+      const video = await playerReady(); // metadata comes from a source
       const playback = { time: 0, paused: true };
       const play = fakePlayback(video, playback);
       Object.defineProperty(video, "duration", { configurable: true, get: () => duration });
