@@ -311,7 +311,8 @@ class TranscodeHandler:
         except JobRejected:
             log.error("transcode_dead_letter_unreadable", job_id=letter.job.id)
             return
-        detail = one_line(f"transcoding failed: {failure_text(letter.reason)}")
+        # The state says it failed; the detail says why, as the admin will act on it.
+        detail = one_line(failure_text(letter.reason))
         with contextlib.suppress(ItemGone):  # deleted meanwhile: nothing left to mark
             await self.update(request.media_id, "failed", detail=detail)
         await ItemOutputs(self.media, request.media_id).remove()

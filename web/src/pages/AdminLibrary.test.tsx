@@ -67,7 +67,7 @@ describe("AdminLibraryPage", () => {
       title: "Broken",
       playable: false,
       processing_state: "failed",
-      processing_detail: "transcoding failed: the worker ran out of memory",
+      processing_detail: "the worker ran out of memory",
     });
     const queued = { ...failed, processing_state: "queued" as const, processing_detail: null };
     server.use(
