@@ -96,17 +96,13 @@ class AdminApi:
     """Requests to one server with the access token of ``tokens``, renewed once when the
     server refuses it; :class:`ServerUnreachable` when the server cannot be reached."""
 
-    def __init__(
-        self, server: str, tokens: AccessTokens, headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, server: str, tokens: AccessTokens) -> None:
         import httpx
 
         self.server = server
         self.tokens = tokens
         # A request may wait while the server works (the last PATCH of an upload probes it).
-        self._http = httpx.Client(
-            base_url=server, headers=headers or {}, timeout=httpx.Timeout(30.0, read=600.0)
-        )
+        self._http = httpx.Client(base_url=server, timeout=httpx.Timeout(30.0, read=600.0))
 
     def request(self, method: str, path: str, *, renew: bool = True, **kwargs: Any) -> Any:
         """One request; a refused token is renewed and the request sent again, unless

@@ -54,6 +54,7 @@ class NatsJobQueue(jobs.CheckedQueue):
         super().__init__(name, config)
         self.stream = f"jobs-{name}"
         self.subject_prefix = f"jobs.{name}"
+        self.dead_bucket = f"jobs-dead-{name}"
         self._connection = connection
         self._dead: KeyValue | None = None
         self._ready = False
@@ -85,7 +86,7 @@ class NatsJobQueue(jobs.CheckedQueue):
     async def dead_letters(self, limit: int = 100) -> list[jobs.DeadLetter]:
         await self._ensure()
         assert self._dead is not None
-        bucket = f"jobs-dead-{self.name}"
+        bucket = self.dead_bucket
         js = await self._connection.jetstream()
         try:
             # The bucket's subjects, from the stream itself: nats-py's ``keys()`` watcher can
@@ -136,11 +137,9 @@ class NatsJobQueue(jobs.CheckedQueue):
                 await self._ensure_stream(js)
                 await js.add_consumer(self.stream, config=self._consumer_config())
                 try:
-                    self._dead = await js.key_value(f"jobs-dead-{self.name}")
+                    self._dead = await js.key_value(self.dead_bucket)
                 except js_errors.BucketNotFoundError:
-                    self._dead = await js.create_key_value(
-                        bucket=f"jobs-dead-{self.name}", history=1
-                    )
+                    self._dead = await js.create_key_value(bucket=self.dead_bucket, history=1)
             except Exception as exc:
                 raise _unavailable(f"job queue {self.name!r} not set up", exc) from exc
             self._ready = True
