@@ -140,7 +140,7 @@ async def test_outbox_backlog_is_read_at_scrape_time(client: AppClient) -> None:
             raise ConnectionError("database down")
         return backlog[0]
 
-    catalogue_metrics.track_outbox_backlog(read)
+    metrics.track_gauge(catalogue_metrics.OUTBOX_BACKLOG, read)
     try:
         assert (await scrape(client))[("streamstack_outbox_backlog", ())] == 7
         backlog[0] = 3

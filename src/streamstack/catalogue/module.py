@@ -13,6 +13,7 @@ from streamstack.contracts.catalogue import (
     UPDATE_PROCESSING,
 )
 from streamstack.contracts.streaming import StreamingClient
+from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
@@ -78,8 +79,8 @@ def mount(context: ModuleContext) -> MountedModule:
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
     # Both are read from the database at each scrape of /metrics.
-    metrics.track_outbox_backlog(service.outbox_backlog)
-    metrics.track_failed_items(service.failed_items)
+    track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
+    track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
         route_handlers=[catalogue_router(service, watching)],

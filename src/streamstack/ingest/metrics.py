@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Literal
 
 from prometheus_client import Gauge, Histogram
-
-from streamstack.kernel.metrics import track_gauge
 
 IngestStep = Literal["store", "probe", "thumbnail", "register"]
 
@@ -37,11 +35,6 @@ UNQUEUED_JOBS = Gauge(
     "Transcoding jobs of registered (or registering) items that the job queue has not taken"
     " yet: the backlog of ingest's outbox, retried by its relay task (read at scrape time).",
 )
-
-
-def track_unqueued_jobs(read: Callable[[], Awaitable[int]]) -> None:
-    """Set the unqueued-jobs gauge from ``read()`` at every scrape of ``/metrics``."""
-    track_gauge(UNQUEUED_JOBS, read)
 
 
 def observe_upload_size(size_bytes: int) -> None:

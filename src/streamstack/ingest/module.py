@@ -13,6 +13,7 @@ from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
 from streamstack.kernel.jobs.worker import JobWorker
+from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 
@@ -46,7 +47,7 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     catalogue = CatalogueClient(context.transport("catalogue"))
     transcode_jobs = TranscodeJobs(queue, context.backends.database, context.clock)
-    metrics.track_unqueued_jobs(transcode_jobs.outbox.backlog)
+    track_gauge(metrics.UNQUEUED_JOBS, transcode_jobs.outbox.backlog)
     pipeline = MediaPipeline(
         media,
         context.backends.objects(settings.thumbnails_bucket),
