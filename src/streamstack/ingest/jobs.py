@@ -124,8 +124,9 @@ def job_request(
     item: NewMediaItem | MediaItem, container: Container, job_id: str = ""
 ) -> TranscodeRequest:
     """The job transcoding ``item``, whose original is stored in ``container``."""
-    fields = (item.id, item.s3_key, container.demuxer, item.width, item.height)
-    return TranscodeRequest(*fields, job_id=job_id)
+    return TranscodeRequest(
+        item.id, item.s3_key, container.demuxer, item.width, item.height, job_id
+    )
 
 
 def browser_safe(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:

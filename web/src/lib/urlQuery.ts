@@ -30,6 +30,11 @@ export function useUrlQuery(): [URLSearchParams, (changes: QueryChanges, options
   return [params, update];
 }
 
+/** The value among `choices` that a query value names; undefined for any other (or none). */
+export function chosen<T extends string>(choices: readonly { value: T }[], value: string | null): T | undefined {
+  return choices.find((choice) => choice.value === value)?.value;
+}
+
 /** The `page` parameter: a positive whole number, 1 when absent or anything else. */
 export function pageParam(params: URLSearchParams): number {
   const n = Number.parseInt(params.get("page") ?? "", 10);

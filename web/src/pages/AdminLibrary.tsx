@@ -21,7 +21,7 @@ import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
-import { pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
+import { chosen, pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
 import { LibraryCaptions } from "./LibraryCaptions";
 
 const PAGE_SIZE = 24;
@@ -30,10 +30,6 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
   { value: "draft", label: "Drafts" },
   { value: "published", label: "Published" },
 ];
-
-function isStatus(value: string | null): value is StatusFilter {
-  return STATUSES.some((s) => s.value === value);
-}
 
 /** Where transcoding stands: "Failed" finds what to transcode again. */
 const PROCESSING: { value: ProcessingFilter; label: string }[] = [
@@ -44,10 +40,6 @@ const PROCESSING: { value: ProcessingFilter; label: string }[] = [
   { value: "none", label: "Not transcoded" },
 ];
 
-function isProcessing(value: string | null): value is ProcessingFilter {
-  return PROCESSING.some((p) => p.value === value);
-}
-
 function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefined): string {
   if (processing === "failed") return "No video failed to transcode.";
   if (processing) return "No video is in this processing state.";
@@ -56,10 +48,8 @@ function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefine
 
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
-  const statusParam = params.get("status");
-  const status: StatusFilter = isStatus(statusParam) ? statusParam : "all";
-  const processingParam = params.get("processing");
-  const processing = isProcessing(processingParam) ? processingParam : undefined;
+  const status = chosen(STATUSES, params.get("status")) ?? "all";
+  const processing = chosen(PROCESSING, params.get("processing"));
   const q = params.get("q") ?? "";
   const page = pageParam(params);
   const [text, setText] = useDraft(q);

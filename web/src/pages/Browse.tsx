@@ -8,7 +8,7 @@ import { Field, SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
-import { pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
+import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 
 export const PAGE_SIZE = 24;
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -24,7 +24,7 @@ const SORTS: { value: SortOrder; label: string }[] = [
 /** The order a `?sort=` asks for; the older `duration` (shortest first) keeps working in links. */
 function sortFrom(value: string | null): SortOrder {
   if (value === "duration") return "shortest";
-  return SORTS.find((s) => s.value === value)?.value ?? "newest";
+  return chosen(SORTS, value) ?? "newest";
 }
 
 /** How many unfinished items the "Continue watching" row shows. */

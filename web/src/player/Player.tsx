@@ -76,15 +76,23 @@ function QualityMenu({
 /** Offered only from this far in (s): a few seconds in is not worth a question. */
 export const RESUME_FROM_S = 5;
 
+/** Runs `then` once `video` knows its length (now, if it does); the returned function calls it off. */
+function whenMetadata(video: HTMLVideoElement, then: () => void): () => void {
+  if (video.readyState >= 1) {
+    then();
+    return () => undefined;
+  }
+  video.addEventListener("loadedmetadata", then, { once: true });
+  return () => video.removeEventListener("loadedmetadata", then);
+}
+
 /** Starts playing at `time`, once the video knows its length. */
 function playFrom(video: HTMLVideoElement | null, time: number): void {
   if (!video) return;
-  const start = () => {
+  whenMetadata(video, () => {
     video.currentTime = time;
     void video.play()?.catch(() => undefined);
-  };
-  if (video.readyState >= 1) start();
-  else video.addEventListener("loadedmetadata", start, { once: true });
+  });
 }
 
 /**
@@ -96,15 +104,9 @@ function useStartAt(videoRef: RefObject<HTMLVideoElement | null>, time: number |
   useEffect(() => {
     const video = videoRef.current;
     if (!video || time === null) return;
-    const start = () => {
+    return whenMetadata(video, () => {
       if (isWithin(time, video.duration)) video.currentTime = time;
-    };
-    if (video.readyState >= 1) {
-      start();
-      return;
-    }
-    video.addEventListener("loadedmetadata", start, { once: true });
-    return () => video.removeEventListener("loadedmetadata", start);
+    });
   }, [videoRef, time]);
 }
 
