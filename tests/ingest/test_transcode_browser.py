@@ -1,12 +1,13 @@
 """The ladder in a real browser: Chromium's Media Source Extensions take it, switching rungs.
 
-A player (hls.js) feeds a ``SourceBuffer`` the init segment of a rung and then its media
-segments, and switches rung at segment boundaries by appending the other rung's init
-segment. This test does exactly that by hand, with the ``CODECS`` string the master
-playlist advertises: segment 1 from 240p, segment 2 from 480p, segment 3 from 360p. If
-the codec strings were wrong, the segments not CMAF, or the rungs' key frames and
-timestamps not aligned, Chromium would refuse a type, fail an append or leave a gap in
-what is buffered; then the video must play past the switches.
+A player (hls.js) feeds a video ``SourceBuffer`` the init segment of a rung and then its
+media segments, and switches rung at segment boundaries by appending the other rung's
+init segment; the chosen audio track goes into a second ``SourceBuffer`` beside it. This
+test does exactly that by hand, with the ``CODECS`` string the master playlist
+advertises: segment 1 from 240p, segment 2 from 480p, segment 3 from 360p, and the whole
+default audio track. If the codec strings were wrong, the segments not CMAF, or the
+rungs' key frames and timestamps not aligned, Chromium would refuse a type, fail an
+append or leave a gap in what is buffered; then the video must play past the switches.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ CHROMIUM_ARGS = [
 TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "video/mp4", ".m4s": "video/mp4"}
 
 #: Appends init + segment per entry of ``plan`` ([rung, segment file, codecs]) to one
-#: SourceBuffer, then plays muted until past ``until`` seconds; answers what it saw.
+#: SourceBuffer and ``sound`` (the audio rendition's init and segments) to another, then
+#: plays muted until past ``until`` seconds; answers what it saw.
 PLAYER = """
-async ([plan, until]) => {
+async ([plan, sound, until]) => {
   const video = document.createElement("video");
   video.muted = true;
   document.body.appendChild(video);
@@ -42,17 +44,19 @@ async ([plan, until]) => {
   await new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
   const supported = plan.map(([, , codecs]) => MediaSource.isTypeSupported(`video/mp4; codecs="${codecs}"`));
   const buffer = source.addSourceBuffer(`video/mp4; codecs="${plan[0][2]}"`);
-  const append = (bytes) => new Promise((resolve, reject) => {
-    buffer.addEventListener("updateend", resolve, { once: true });
-    buffer.addEventListener("error", () => reject(new Error("append failed")), { once: true });
-    buffer.appendBuffer(bytes);
+  const audio = source.addSourceBuffer('audio/mp4; codecs="mp4a.40.2"');
+  const append = (target, bytes) => new Promise((resolve, reject) => {
+    target.addEventListener("updateend", resolve, { once: true });
+    target.addEventListener("error", () => reject(new Error("append failed")), { once: true });
+    target.appendBuffer(bytes);
   });
   const fetched = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
   for (const [rung, segment, codecs] of plan) {
     buffer.changeType(`video/mp4; codecs="${codecs}"`);
-    await append(await fetched(`/hls/${rung}/init.mp4`));
-    await append(await fetched(`/hls/${rung}/${segment}`));
+    await append(buffer, await fetched(`/hls/${rung}/init.mp4`));
+    await append(buffer, await fetched(`/hls/${rung}/${segment}`));
   }
+  for (const path of sound) await append(audio, await fetched(path));
   source.endOfStream();
   const ranges = [];
   for (let i = 0; i < video.buffered.length; i++) ranges.push([video.buffered.start(i), video.buffered.end(i)]);
@@ -72,7 +76,13 @@ async def test_chromium_plays_the_ladder_switching_rung_at_every_segment(tmp_pat
     source = transcode_media.h264_mp4(tmp_path, width=640, height=480)
     out = tmp_path / "out"
     result = transcode(source, out, TranscodeOptions(segment_seconds=1.0, preset="veryfast"))
-    codecs = {rung.name: rung.codecs for rung in result.renditions}
+    # The variant's CODECS name its sound too; the rung's own files hold the picture only.
+    codecs = {rung.name: rung.codecs.removesuffix(",mp4a.40.2") for rung in result.renditions}
+    assert len(codecs) == 3 and all("mp4a" not in value for value in codecs.values())
+    track = f"hls/{result.audio[0].name}/"
+    sound = [f"/{path}" for path in result.files if path.startswith(track)]
+    assert sound[0].endswith("/init.mp4") and len(sound) == result.audio[0].segment_count + 2
+    sound = sound[:-1]  # without its playlist
     plan = [
         ["240p", "seg_00001.m4s", codecs["240p"]],
         ["480p", "seg_00002.m4s", codecs["480p"]],
@@ -102,7 +112,7 @@ async def test_chromium_plays_the_ladder_switching_rung_at_every_segment(tmp_pat
                 ),
             )
             await page.goto(f"{ORIGIN}/")
-            seen = await page.evaluate(PLAYER, [plan, result.duration_seconds - 0.5])
+            seen = await page.evaluate(PLAYER, [plan, sound, result.duration_seconds - 0.5])
         finally:
             await browser.close()
     assert seen["supported"] == [True, True, True]

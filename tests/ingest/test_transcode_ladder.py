@@ -4,14 +4,18 @@ Each source (made by :mod:`transcode_media` in a fraction of a second) is transc
 1 s segments and x264 ``ultrafast``; then the package is checked the way a player would
 use it: the master playlist parses with the ``m3u8`` library and says what the files
 are, every segment decodes after its init segment, key frames sit at the same instants in
-every rung, and the durations add up to the source's within one frame per segment.
+every rung, and the durations add up to the source's within one frame per segment. Sound
+is its own rendition per source track (``hls/audio_<n>/``), named in the master playlist's
+audio group, which every variant refers to.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import math
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +41,6 @@ class SegmentFacts:
     key_times: list[float]
     first_packet_is_key: bool
     frames: int
-    audio_frames: int
 
 
 @dataclass
@@ -79,11 +82,35 @@ def decode_segment(data: bytes, duration: float) -> SegmentFacts:
         keys = [float(p.pts * p.time_base) for p in packets if p.is_keyframe and p.pts is not None]
     with av.open(io.BytesIO(data), "r") as container:
         frames = sum(1 for _ in container.decode(video=0))
-        audio_frames = 0
-        if container.streams.audio:
-            container.seek(0)
-            audio_frames = sum(1 for _ in container.decode(audio=0))
-    return SegmentFacts(duration, keys, packets[0].is_keyframe, frames, audio_frames)
+    return SegmentFacts(duration, keys, packets[0].is_keyframe, frames)
+
+
+def sound_seconds(directory: Path) -> float:
+    """Decode every segment of an audio rendition: how long its sound lasts (48 kHz)."""
+    media = m3u8.load(str(directory / "index.m3u8"))
+    assert media.is_endlist and media.segment_map[0].uri == "init.mp4"
+    init = (directory / "init.mp4").read_bytes()
+    samples = 0
+    for segment in media.segments:
+        assert segment.duration <= media.target_duration
+        with av.open(io.BytesIO(init + (directory / segment.uri).read_bytes()), "r") as container:
+            assert not container.streams.video
+            samples += sum(frame.samples for frame in container.decode(audio=0))
+    return samples / 48000
+
+
+def check_audio(out: Path, result: TranscodeResult, master: m3u8.M3U8, seconds: float) -> None:
+    """Each audio track: a group entry naming its playlist, and sound as long as the picture
+    (give or take a few AAC frames: the encoder's priming, and the last source frame kept
+    whole, 26 ms for MP3)."""
+    media = [m for m in master.media if m.type == "AUDIO"]
+    assert [m.uri for m in media] == [f"{a.name}/index.m3u8" for a in result.audio]
+    assert all(m.group_id == "audio" and m.channels == "2" for m in media)
+    assert [m.default == "YES" for m in media] == [i == 0 for i in range(len(media))]
+    for track in result.audio:
+        assert track.codecs == "mp4a.40.2"
+        assert 0 < track.average_bandwidth <= track.bandwidth
+        assert abs(sound_seconds(out / "hls" / track.name) - seconds) <= 0.1
 
 
 def check_package(
@@ -93,15 +120,19 @@ def check_package(
     rungs: list[tuple[str, int, int]],
     seconds: float,
     audio: bool,
+    tracks: int = 1,
 ) -> dict[str, RungFacts]:
     """Everything the issue's Proof section asks of one transcoded source."""
     assert [(r.name, r.width, r.height) for r in result.renditions] == rungs
     assert result.has_audio is audio
+    assert len(result.audio) == (tracks if audio else 0)
     for path in result.files:
         assert (out / path).is_file(), path
     master = m3u8.load(str(out / "hls" / "master.m3u8"))
     assert master.is_variant
     assert len(master.playlists) == len(result.renditions)
+    check_audio(out, result, master, seconds)
+    costliest = max((a.bandwidth for a in result.audio), default=0)
     facts = {}
     for variant, rung in zip(master.playlists, result.renditions, strict=True):
         info = variant.stream_info
@@ -112,26 +143,27 @@ def check_package(
         assert info.frame_rate == pytest.approx(FPS)
         assert info.codecs == rung.codecs
         assert re.fullmatch(r"avc1\.[0-9a-f]{6}" + (r",mp4a\.40\.2" if audio else ""), info.codecs)
+        assert info.audio == ("audio" if audio else None)
         rung_facts = read_rung(out / "hls" / rung.name)
         assert info.codecs.startswith(f"avc1.{rung_facts.avcc}")  # what the init segment says
-        assert rung_facts.has_audio_track is audio
+        assert not rung_facts.has_audio_track  # the sound is in the audio renditions
         assert len(rung_facts.segments) == rung.segment_count
-        check_segments(rung_facts, seconds, audio)
+        assert rung.bandwidth > costliest  # the variant's peak counts its sound too
+        check_segments(rung_facts, seconds)
         facts[rung.name] = rung_facts
     check_alignment(list(facts.values()))
     check_storyboard(out, result)
     return facts
 
 
-def check_segments(rung: RungFacts, seconds: float, audio: bool) -> None:
-    """Each segment: one key frame, first; its frames fill its duration; sound in it."""
+def check_segments(rung: RungFacts, seconds: float) -> None:
+    """Each segment: one key frame, first; its frames fill its duration."""
     total = sum(s.duration for s in rung.segments)
     assert abs(total - seconds) <= len(rung.segments) * FRAME + 1e-6
     for segment in rung.segments:
         assert segment.first_packet_is_key
         assert len(segment.key_times) == 1
         assert abs(segment.frames * FRAME - segment.duration) <= FRAME + 1e-6
-        assert (segment.audio_frames > 0) is audio
 
 
 def check_alignment(rungs: list[RungFacts]) -> None:
@@ -271,16 +303,43 @@ def test_sound_that_outlasts_the_picture_is_cut_where_the_picture_ends(tmp_path:
     source = transcode_media.long_sound_mp4(tmp_path)
     out = tmp_path / "out"
     result = transcode(source, out, FAST)
+    # The sound's 5 s are cut at the picture's 3 s (check_audio measures the sound).
     check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
-    playlist = m3u8.load(str(out / "hls/240p/index.m3u8"))
-    init = (out / "hls/240p/init.mp4").read_bytes()
-    samples = 0
-    for segment in playlist.segments:
-        data = init + (out / "hls/240p" / segment.uri).read_bytes()
-        with av.open(io.BytesIO(data), "r") as container:
-            samples += sum(frame.samples for frame in container.decode(audio=0))
-    # The picture's 3 s, give or take an AAC frame and the encoder's priming.
-    assert abs(samples / 48000 - transcode_media.SECONDS) <= 2 * 1024 / 48000
+
+
+def tone_period(directory: Path) -> float:
+    """The period (in 48 kHz samples) of the tone in an audio rendition's first segment."""
+    data = (directory / "init.mp4").read_bytes() + (directory / "seg_00001.m4s").read_bytes()
+    with av.open(io.BytesIO(data), "r") as container:
+        planes = [
+            bytes(frame.planes[0])[: frame.samples * 4] for frame in container.decode(audio=0)
+        ]
+    left = [value for (value,) in struct.iter_unpack("<f", b"".join(planes))]  # planar float
+    middle = left[len(left) // 4 : len(left) * 3 // 4]  # past the encoder's priming
+    crossings = sum(1 for a, b in itertools.pairwise(middle) if (a < 0) != (b < 0))
+    return 2 * len(middle) / crossings
+
+
+def test_every_audio_track_becomes_a_rendition_of_the_audio_group(tmp_path: Path) -> None:
+    source = transcode_media.dubbed_mkv(tmp_path)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(
+        out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True, tracks=3
+    )
+    tracks = [(a.track.language, a.track.label, a.track.default) for a in result.audio]
+    assert tracks == [("en", "English", True), ("fr", "fr", False), ("und", "Track 3", False)]
+    media = [m for m in m3u8.load(str(out / "hls/master.m3u8")).media if m.type == "AUDIO"]
+    assert [(m.name, m.language) for m in media] == [
+        ("English", "en"),
+        ("fr", "fr"),
+        ("Track 3", None),
+    ]
+    # Each rendition carries its own source track: tones of 2 pi (9, 15, 21) samples at
+    # 44.1 kHz, resampled to 48 kHz.
+    periods = [tone_period(out / "hls" / a.name) for a in result.audio]
+    expected = [2 * math.pi * p * 48000 / 44100 for p in (9, 15, 21)]
+    assert periods == pytest.approx(expected, rel=0.05)
 
 
 def comb(frame: av.VideoFrame) -> float:

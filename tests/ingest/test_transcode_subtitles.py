@@ -28,13 +28,14 @@ from transcode_media import Subtitles
 from streamstack.contracts.limits import CAPTION_CUE_TEXT_MAX, CAPTION_MAX_BYTES, MAX_CAPTION_CUES
 from streamstack.ingest.captions import Cue, parse_caption_file
 from streamstack.ingest.embedded_captions import UNDETERMINED_LABEL, extracted_tracks
+from streamstack.ingest.transcoding.languages import language_tag, track_label
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import (
     SubtitleResult,
     TranscodeOptions,
     TranscodeResult,
 )
-from streamstack.ingest.transcoding.subtitles import cue_text, language_tag, track_label
+from streamstack.ingest.transcoding.subtitles import cue_text
 
 FAST = TranscodeOptions(preset="ultrafast", segment_seconds=1.0)
 #: What the encoders are given: ASS events, with an override tag, a line break and markup

@@ -38,10 +38,11 @@ def picture(index: int, width: int, height: int, pix_fmt: str = "yuv420p") -> av
     return frame if pix_fmt == "yuv420p" else frame.reformat(format=pix_fmt)
 
 
-def _tone(samples: int, start: int, rate: int) -> av.AudioFrame:
+def _tone(samples: int, start: int, rate: int, period: float = 9.0) -> av.AudioFrame:
+    """A sine of ``2 pi period`` samples (the default: 780 Hz at 44.1 kHz)."""
     frame = av.AudioFrame(format="fltp", layout="mono", samples=samples)
     frame.planes[0].update(
-        b"".join(struct.pack("<f", 0.2 * math.sin((start + i) / 9.0)) for i in range(samples))
+        b"".join(struct.pack("<f", 0.2 * math.sin((start + i) / period)) for i in range(samples))
     )
     frame.sample_rate = rate
     frame.pts = start
@@ -80,9 +81,12 @@ def write(
     audio_seconds: float | None = None,
     sample_aspect_ratio: Fraction | None = None,
     live: bool = False,
+    audio_tags: Sequence[dict[str, str]] = ({},),
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
 
+    ``audio_tags`` makes one audio track per entry, with that metadata (``language``,
+    ``title``); track ``n`` is a tone of period ``9 + 6n`` samples, so each can be told apart.
     ``frame_times`` (seconds) gives every picture its own instant: a variable frame rate.
     ``rotation`` stores a display matrix (degrees counter-clockwise, as FFmpeg reads it).
     ``live`` writes it as a live stream would: through an unseekable sink, so the muxer
@@ -97,12 +101,13 @@ def write(
             stream.codec_context.sample_aspect_ratio = sample_aspect_ratio
         if rotation is not None:
             stream.set_display_rotation(rotation)
-        sound: av.audio.stream.AudioStream | None = None
-        if audio is not None:
+        sounds: list[av.audio.stream.AudioStream] = []
+        for tags in audio_tags if audio is not None else ():
             added = out.add_stream(audio, rate=audio_rate)
             assert isinstance(added, av.audio.stream.AudioStream)
             added.layout = "mono"
-            sound = added
+            added.metadata.update(tags)
+            sounds.append(added)
         times = frame_times or [i / fps for i in range(round(seconds * fps))]
         if frame_times is not None:
             stream.codec_context.time_base = Fraction(1, 1000)
@@ -113,10 +118,10 @@ def write(
                 frame.time_base = Fraction(1, 1000)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
-        if sound is not None:
+        for number, sound in enumerate(sounds):
             size = sound.codec_context.frame_size or 1152
             for start in range(0, round((audio_seconds or seconds) * audio_rate), size):
-                out.mux(sound.encode(_tone(size, start, audio_rate)))
+                out.mux(sound.encode(_tone(size, start, audio_rate, 9.0 + 6 * number)))
             out.mux(sound.encode(None))
     if sink is not None:
         path.write_bytes(bytes(sink.data))
@@ -133,6 +138,12 @@ def x264(path: Path, *, container: str = "mp4", **options: Any) -> Path:
 def h264_mp4(directory: Path, *, width: int = 320, height: int = 240) -> Path:
     """H.264/AAC in MP4, 320x240 unless told."""
     return x264(directory / "h264.mp4", width=width, height=height)
+
+
+def dubbed_mkv(directory: Path) -> Path:
+    """H.264 with three AAC tracks in Matroska: English (titled), French, and an unnamed one."""
+    tags = ({"language": "eng", "title": "English"}, {"language": "fre"}, {})
+    return x264(directory / "dubbed.mkv", container="matroska", audio_tags=tags)
 
 
 def hevc_mkv(directory: Path) -> Path:

@@ -16,7 +16,8 @@ standard library::
     )
     # SandboxRaised(kind="TranscodeError") -> TranscodeError(*arguments): mark failed.
 
-Then it uploads ``result.files`` in their order (lowest rung first, master playlist last)
+Then it uploads ``result.files`` in their order (audio tracks, lowest rung first, master
+playlist last)
 under the item's prefix. All rungs come out of one decoding pass and finish together; a
 worker that wants an item playable early runs ``TranscodeOptions(max_rungs=1)`` first and
 the whole ladder after, whose package replaces the first one.
@@ -25,8 +26,11 @@ the whole ladder after, whose package replaces the first one.
   profile and level, frame rate, GOP, and the memory a transcode needs;
 - :mod:`.timeline` -- deinterlacing, rotation and the constant-rate output timeline
   (variable frame rate sources stay in sync); :mod:`.hdr` -- PQ/HLG to SDR BT.709;
-- :mod:`.rendition` -- one rung: scale, x264, AAC, the FFmpeg ``hls`` muxer writing
-  CMAF (fragmented MP4) segments;
+- :mod:`.rendition` -- one rung (scale, x264) or one audio track (AAC), each in its own
+  thread, the FFmpeg ``hls`` muxer writing CMAF (fragmented MP4) segments;
+- :mod:`.soundtracks` -- which audio tracks of the source are kept, what the master
+  playlist calls them, and their way onto the video's timeline; :mod:`.languages` -- a
+  stream's language tag and title, for audio and subtitle tracks alike;
 - :mod:`.playlists` and :mod:`.packaging` -- the master playlist (bandwidths measured
   from the segments, codec strings read from the encoder's SPS) and the result;
 - :mod:`.storyboard` -- JPEG sprite sheets and their WebVTT;

@@ -24,7 +24,8 @@ rung     16:9 size    cap up to 30 fps  cap above 30 fps
 Rate control is capped CRF: x264 spends what the picture needs (CRF 23 by default) and
 never more than the cap, so a still slide show costs little and a football match stays
 within what the rung's viewers' networks carry. Audio is AAC-LC, stereo, 48 kHz,
-128 kbit/s in every rung (downmixed or upmixed from the source).
+128 kbit/s, one rendition per source track beside the rungs (downmixed or upmixed from the
+source; see :mod:`.soundtracks`).
 
 Codec: H.264 High profile, yuv420p (8 bit), level chosen by x264 from frame size, rate
 and VBV: at most 4.2 up to 1080p60 (3.x and below for the small rungs), which every
@@ -66,6 +67,8 @@ MAX_FRAME_RATE = 60
 #: Audio bitrate of every rung, bit/s.
 AUDIO_BITRATE = 128_000
 AUDIO_SAMPLE_RATE = 48_000
+#: Audio tracks kept at most (a Blu-ray rip has a handful; each costs an encoder thread).
+MAX_AUDIO_TRACKS = 8
 #: Rates a measured average snaps to when within 0.5 % (phones record 29.97 as 29.96).
 STANDARD_RATES = tuple(
     Fraction(n, d)
@@ -170,6 +173,8 @@ def x264_options(
 _BASE_ADDRESS_SPACE = 896 * 2**20
 _ADDRESS_SPACE_PER_MEGAPIXEL = 200 * 2**20
 _THREAD_STACK = 8 * 2**20
+#: An audio track's encoder thread, filter graph and queued frames.
+_ADDRESS_SPACE_PER_AUDIO_TRACK = 16 * 2**20
 
 
 def address_space_bytes(
@@ -178,11 +183,15 @@ def address_space_bytes(
     """The ``RLIMIT_AS`` a sandbox should give the transcode of a source this size.
 
     Grows with the pixels of the whole ladder and with the encoder threads (x264 starts
-    about 1.5 threads per CPU for each rung, and each reserves a stack).
+    about 1.5 threads per CPU for each rung, and each reserves a stack), and leaves room for
+    as many audio tracks as are kept (the source is not opened to count them).
     """
     ladder = plan_ladder(display_width, display_height, rate)
     megapixels = sum(rung.width * rung.height for rung in ladder) / 1e6
     threads = len(ladder) * (3 * (cpus or os.cpu_count() or 1) // 2 + 2)
     return round(
-        _BASE_ADDRESS_SPACE + megapixels * _ADDRESS_SPACE_PER_MEGAPIXEL + threads * _THREAD_STACK
+        _BASE_ADDRESS_SPACE
+        + megapixels * _ADDRESS_SPACE_PER_MEGAPIXEL
+        + threads * _THREAD_STACK
+        + MAX_AUDIO_TRACKS * _ADDRESS_SPACE_PER_AUDIO_TRACK
     )

@@ -14,8 +14,15 @@ from streamstack.ingest.transcoding.playlists import (
     master_playlist,
     media_segments,
 )
-from streamstack.ingest.transcoding.rendition import INIT_SEGMENT, PLAYLIST, Rendition
+from streamstack.ingest.transcoding.rendition import (
+    INIT_SEGMENT,
+    PLAYLIST,
+    AudioRendition,
+    EncoderThread,
+    Rendition,
+)
 from streamstack.ingest.transcoding.results import (
+    AudioResult,
     RenditionResult,
     StoryboardResult,
     SubtitleResult,
@@ -25,60 +32,103 @@ from streamstack.ingest.transcoding.results import (
 MASTER_PLAYLIST = "hls/master.m3u8"
 
 
-def describe(work: Path, rendition: Rendition) -> tuple[RenditionResult, list[str]]:
-    """What one finished rung is, and its files (relative to ``work``) in upload order."""
-    directory = rendition.directory
+class Measured(msgspec.Struct, frozen=True):
+    """One finished rendition's files (relative to the work directory, in upload order)
+    and bitrates."""
+
+    files: list[str]
+    playlist: str
+    segment_count: int
+    bandwidth: int
+    average_bandwidth: int
+
+
+def measure(work: Path, encoder: EncoderThread) -> Measured:
+    """What one finished rendition wrote, and its peak and average bitrates."""
+    directory = encoder.directory
     segments = media_segments(directory / PLAYLIST)
     peak, average = bandwidths(directory, segments)
-    codecs = avc_codec(rendition.sps)
-    if rendition.has_audio:
-        codecs = f"{codecs},{AAC_LC}"
     prefix = directory.relative_to(work).as_posix()
     files = [f"{prefix}/{INIT_SEGMENT}", *(f"{prefix}/{s.uri}" for s in segments)]
     files.append(f"{prefix}/{PLAYLIST}")
+    return Measured(files, f"{prefix}/{PLAYLIST}", len(segments), peak, average)
+
+
+def describe_audio(work: Path, rendition: AudioRendition) -> tuple[AudioResult, list[str]]:
+    """What one finished audio rendition is, and its files."""
+    measured = measure(work, rendition)
+    result = AudioResult(
+        name=rendition.name,
+        track=rendition.track,
+        bandwidth=measured.bandwidth,
+        average_bandwidth=measured.average_bandwidth,
+        codecs=AAC_LC,
+        segment_count=measured.segment_count,
+        playlist=measured.playlist,
+    )
+    return result, measured.files
+
+
+def describe(
+    work: Path, rendition: Rendition, audio: Sequence[AudioResult]
+) -> tuple[RenditionResult, list[str]]:
+    """What one finished rung is as a variant with ``audio`` (its costliest track's
+    bitrates added, as HLS wants), and its files."""
+    measured = measure(work, rendition)
+    codecs = avc_codec(rendition.sps)
+    if audio:
+        codecs = f"{codecs},{AAC_LC}"
     result = RenditionResult(
         name=rendition.rung.name,
         width=rendition.rung.width,
         height=rendition.rung.height,
-        bandwidth=peak,
-        average_bandwidth=average,
+        bandwidth=measured.bandwidth + max((a.bandwidth for a in audio), default=0),
+        average_bandwidth=measured.average_bandwidth
+        + max((a.average_bandwidth for a in audio), default=0),
         codecs=codecs,
         frame_rate=round(float(rendition.rate), 3),
-        segment_count=len(segments),
-        playlist=f"{prefix}/{PLAYLIST}",
+        segment_count=measured.segment_count,
+        playlist=measured.playlist,
     )
-    return result, files
+    return result, measured.files
 
 
 def package(
     work: Path,
     renditions: Sequence[Rendition],
+    audio_renditions: Sequence[AudioRendition],
     storyboard: StoryboardResult | None,
     duration: float,
     *,
-    has_audio: bool,
     subtitles: tuple[SubtitleResult, ...] = (),
 ) -> TranscodeResult:
-    """Measure every rung, write the master playlist, and list every file written
+    """Measure every rendition, write the master playlist, and list every file written
     (``subtitles`` are the caption tracks written, which the job stores itself)."""
-    results = []
     files: list[str] = []
     if storyboard is not None:
         files += [f"storyboard/{sheet}" for sheet in storyboard.sheets]
         files.append(f"storyboard/{storyboard.vtt}")
         storyboard = _prefixed(storyboard)
+    audio: list[AudioResult] = []
+    for audio_rendition in audio_renditions:  # every rung needs the sound to play
+        audio_result, audio_files = describe_audio(work, audio_rendition)
+        audio.append(audio_result)
+        files += audio_files
+    results = []
     for rendition in renditions:  # lowest first: the first playable rung uploads first
-        result, rung_files = describe(work, rendition)
+        result, rung_files = describe(work, rendition, audio)
         results.append(result)
         files += rung_files
     variants = [(f"{r.name}/{PLAYLIST}", r) for r in results]  # relative to hls/
-    (work / MASTER_PLAYLIST).write_text(master_playlist(variants), encoding="utf-8")
+    tracks = [(f"{a.name}/{PLAYLIST}", a.track) for a in audio]
+    (work / MASTER_PLAYLIST).write_text(master_playlist(variants, tracks), encoding="utf-8")
     files.append(MASTER_PLAYLIST)
     return TranscodeResult(
         master_playlist=MASTER_PLAYLIST,
         duration_seconds=round(duration, 3),
-        has_audio=has_audio,
+        has_audio=bool(audio),
         renditions=tuple(results),
+        audio=tuple(audio),
         storyboard=storyboard,
         files=tuple(files),
         subtitles=subtitles,

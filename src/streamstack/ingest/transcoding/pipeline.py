@@ -6,7 +6,8 @@ made to run in the worker's sandboxed child process. It reads the source in one 
 feeds every rung and the storyboard from the same decoded frames, and publishes::
 
     hls/master.m3u8
-    hls/<rung>/index.m3u8, init.mp4, seg_00001.m4s ...
+    hls/<rung>/index.m3u8, init.mp4, seg_00001.m4s ...   (pictures)
+    hls/audio_<n>/index.m3u8, init.mp4, seg_00001.m4s ... (each audio track; see .soundtracks)
     storyboard/storyboard.vtt, sheet_001.jpg ...
     captions/<language>.vtt (the source's text subtitle streams; see :mod:`.subtitles`)
 
@@ -17,7 +18,6 @@ playlist-in-AVI local file disclosure); ``options.demuxer`` pins the demuxer ing
 
 from __future__ import annotations
 
-import collections
 import errno
 import os
 import shutil
@@ -38,8 +38,14 @@ from streamstack.ingest.transcoding.ladder import (
     plan_ladder,
 )
 from streamstack.ingest.transcoding.packaging import package
-from streamstack.ingest.transcoding.rendition import Rendition, RenditionFailed
+from streamstack.ingest.transcoding.rendition import (
+    AudioRendition,
+    EncoderThread,
+    Rendition,
+    RenditionFailed,
+)
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
+from streamstack.ingest.transcoding.soundtracks import Soundtrack, describe_track, pick_audio
 from streamstack.ingest.transcoding.storyboard import (
     MAX_TILES,
     MIN_INTERVAL_SECONDS,
@@ -47,15 +53,12 @@ from streamstack.ingest.transcoding.storyboard import (
     tile_interval,
 )
 from streamstack.ingest.transcoding.subtitles import SubtitleExtractor
-from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline, display_size
+from streamstack.ingest.transcoding.timeline import AAC_FRAME_SAMPLES, VideoTimeline, display_size
 
 ProgressCallback = Callable[[Progress], None]
 _READ_BLOCK = 256 * 1024
 #: Corrupt packets skipped before the source counts as unreadable.
 _MAX_DECODE_ERRORS = 100
-#: Sound held back waiting for the picture to catch up, at most (about 21 s at 48 kHz):
-#: beyond it the sound goes on anyway (a file interleaved that badly is rare).
-_MAX_PENDING_AUDIO = 1000
 #: Progress is reported whenever it moved by this much, or moved at all after this long
 #: (a long film moves 1 % in a minute; a worker may renew its job's lease on each report).
 _PROGRESS_STEP = 0.01
@@ -122,10 +125,8 @@ def open_source(file: BinaryIO, demuxer: str | None) -> av.container.InputContai
         raise TranscodeError("unreadable", str(exc)) from exc
 
 
-def pick_streams(
-    container: av.container.InputContainer,
-) -> tuple[av.video.stream.VideoStream, av.audio.stream.AudioStream | None]:
-    """The picture to transcode (FFmpeg's best, never cover art) and the sound that goes with it."""
+def pick_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The picture to transcode: FFmpeg's best, never cover art."""
     pictures = [
         stream
         for stream in container.streams.video
@@ -134,11 +135,9 @@ def pick_streams(
     if not pictures:
         raise TranscodeError("no_video")
     best = container.streams.best("video")
-    video = (
+    return (
         best if isinstance(best, av.video.stream.VideoStream) and best in pictures else pictures[0]
     )
-    sound = container.streams.best("audio", related=video)
-    return video, sound if isinstance(sound, av.audio.stream.AudioStream) else None
 
 
 class _Run:
@@ -159,29 +158,28 @@ class _Run:
         self.reported = -1.0
         self.reported_at = 0.0
         self.video_timeline: VideoTimeline | None = None
-        self.audio_timeline: AudioTimeline | None = None
         self.renditions: list[Rendition] = []
+        self.soundtracks: list[Soundtrack] = []
         self.storyboard: Storyboard | None = None
         self.subtitles: SubtitleExtractor | None = None
-        self.pending_audio: collections.deque[av.AudioFrame] = collections.deque()
         self.frames_out = 0
         self.decode_errors = 0
 
     def execute(self) -> TranscodeResult:
         """Decode, encode every rung, package; the renditions are stopped on any failure."""
         with open_source(self.file, self.options.demuxer) as container:
-            video, audio = pick_streams(container)
+            video = pick_video(container)
             video.thread_type = "AUTO"
-            self.prepare(container, video, audio)
+            self.prepare(container, video)
             if self.options.subtitles:
                 self.subtitles = SubtitleExtractor(container, self.origin)
             try:
-                self.decode_all(container, video, audio)
-                for rendition in self.renditions:
-                    rendition.finish()
+                self.decode_all(container, video)
+                for encoder in self.encoders():
+                    encoder.finish()
             except BaseException as exc:
-                for rendition in self.renditions:
-                    rendition.abandon()
+                for encoder in self.encoders():
+                    encoder.abandon()
                 failure = _failure(exc)
                 if failure is exc:
                     raise
@@ -193,19 +191,21 @@ class _Run:
         return package(
             self.work,
             self.renditions,
+            [soundtrack.rendition for soundtrack in self.soundtracks],
             board,
             duration,
-            has_audio=audio is not None,
             subtitles=subtitles,
         )
 
+    def encoders(self) -> list[EncoderThread]:
+        """Every rendition started so far: the rungs and the audio tracks."""
+        return [*self.renditions, *(s.rendition for s in self.soundtracks)]
+
     def prepare(
-        self,
-        container: av.container.InputContainer,
-        video: av.video.stream.VideoStream,
-        audio: av.audio.stream.AudioStream | None,
+        self, container: av.container.InputContainer, video: av.video.stream.VideoStream
     ) -> None:
-        """Read the facts the timeline needs from the container's headers."""
+        """Read the facts the timeline needs from the container's headers; name the audio
+        tracks to keep (their encoders start with the rungs)."""
         width, height = video.codec_context.width, video.codec_context.height
         if width * height > self.options.max_pixels:  # refused before decoding a frame
             raise TranscodeError("too_large", f"{width}x{height}")
@@ -214,16 +214,23 @@ class _Run:
         start = video.start_time if video.start_time is not None else 0
         self.origin = Fraction(start) * video.time_base if video.time_base else Fraction(0)
         self.sample_aspect = video.sample_aspect_ratio
-        self.has_audio = audio is not None
+        # One AAC frame under the target: a segment is cut at the first frame past it,
+        # so none lasts longer than the playlist's target duration.
+        segment = Fraction(self.options.segment_seconds).limit_denominator(1000) - Fraction(
+            AAC_FRAME_SAMPLES, AUDIO_SAMPLE_RATE
+        )
+        for number, stream in enumerate(pick_audio(container, video), start=1):
+            directory = self.work / "hls" / f"audio_{number}"
+            track = describe_track(stream, number)
+            rendition = AudioRendition(track, directory, segment_seconds=segment)
+            self.soundtracks.append(Soundtrack(stream, rendition, self.origin))
 
     def decode_all(
-        self,
-        container: av.container.InputContainer,
-        video: av.video.stream.VideoStream,
-        audio: av.audio.stream.AudioStream | None,
+        self, container: av.container.InputContainer, video: av.video.stream.VideoStream
     ) -> None:
         """The one pass: demux, decode, and hand every frame on."""
-        streams: list[av.stream.Stream] = [video] if audio is None else [video, audio]
+        sound = {soundtrack.stream.index: soundtrack for soundtrack in self.soundtracks}
+        streams: list[av.stream.Stream] = [video, *(s.stream for s in self.soundtracks)]
         if self.subtitles is not None:
             streams += self.subtitles.streams
         for packet in container.demux(streams):
@@ -239,16 +246,17 @@ class _Run:
             for frame in frames:
                 if isinstance(frame, av.VideoFrame):
                     self.on_video(frame, video.time_base)
-                elif isinstance(frame, av.AudioFrame) and audio is not None:
-                    self.on_audio(frame, audio.time_base)
+                elif isinstance(frame, av.AudioFrame) and packet.stream.index in sound:
+                    sound[packet.stream.index].push(frame)
+                    self.release_audio()
             if packet.pos is not None and packet.pos >= 0 and self.duration is None:
                 self.report(packet.pos / max(1, self.size), "encoding")
         if self.video_timeline is None:
             raise TranscodeError("no_frame")
         for out in self.video_timeline.push(None):
             self.dispatch_video(out)
-        if self.audio_timeline is not None:
-            self.pending_audio.extend(self.audio_timeline.push(None))
+        for soundtrack in self.soundtracks:
+            soundtrack.push(None)
         self.release_audio(end=True)
 
     def on_video(self, frame: av.VideoFrame, time_base: Fraction | None) -> None:
@@ -280,11 +288,12 @@ class _Run:
                 self.work / "hls" / rung.name,
                 rate=self.rate,
                 gop=gop,
-                has_audio=self.has_audio,
                 preset=self.options.preset,
             )
             self.renditions.append(rendition)
             rendition.start()
+        for soundtrack in self.soundtracks:
+            soundtrack.rendition.start()
         interval = tile_interval(self.duration, MIN_INTERVAL_SECONDS, MAX_TILES)
         directory = self.work / "storyboard"
         directory.mkdir(parents=True, exist_ok=True)
@@ -296,34 +305,11 @@ class _Run:
             max_tiles=MAX_TILES,
         )
 
-    def on_audio(self, frame: av.AudioFrame, time_base: Fraction | None) -> None:
-        """Decoded sound: onto the video's timeline, held until the picture is there."""
-        if self.audio_timeline is None:
-            self.audio_timeline = AudioTimeline(
-                frame, time_base or Fraction(1, frame.sample_rate), self.origin
-            )
-        self.pending_audio.extend(self.audio_timeline.push(frame))
-        self.release_audio()
-
     def release_audio(self, *, end: bool = False) -> None:
-        """Hand the rungs the sound that starts before the last picture handed on.
-
-        Sound never runs ahead of the picture into the rungs, so a source whose sound
-        outlasts its picture gets no segment longer than its playlist says (the ``hls``
-        muxer times segments by the video); at the end the surplus is dropped.
-        """
-        shown = Fraction(self.frames_out) / self.rate
-        while self.pending_audio:
-            sound = self.pending_audio[0]
-            starts = Fraction(sound.pts or 0, AUDIO_SAMPLE_RATE)
-            overflow = len(self.pending_audio) > _MAX_PENDING_AUDIO
-            if starts >= shown and not end and not overflow:
-                return
-            if not self.renditions:
-                raise TranscodeError("no_frame", "no picture came with the sound")
-            self.pending_audio.popleft()
-            if starts < shown or not end:
-                self.dispatch_audio(sound)
+        """Hand every audio track the sound that starts before the last picture handed on."""
+        shown = Fraction(self.frames_out) / self.rate if self.renditions else Fraction(0)
+        for soundtrack in self.soundtracks:
+            soundtrack.release(shown, started=bool(self.renditions), end=end)
 
     def dispatch_video(self, frames: tuple[av.VideoFrame, ...]) -> None:
         """Hand one output instant to every rung and the storyboard (a frame each)."""
@@ -336,11 +322,6 @@ class _Run:
         self.release_audio()
         if self.duration:
             self.report(self.frames_out / float(self.rate) / self.duration, "encoding")
-
-    def dispatch_audio(self, frame: av.AudioFrame) -> None:
-        """Hand one block of output sound to every rung."""
-        for rendition in self.renditions:
-            rendition.put(frame)
 
     def report(self, fraction: float, stage: str) -> None:
         """Call the progress callback when the fraction moved enough (or the stage ends)."""

@@ -13,33 +13,39 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import msgspec
 
-from streamstack.ingest.transcoding.results import RenditionResult
+from streamstack.ingest.transcoding.languages import UNDETERMINED
+from streamstack.ingest.transcoding.results import AudioTrack, RenditionResult
 
 #: RFC 6381 name of AAC-LC (MPEG-4 audio object type 2).
 AAC_LC = "mp4a.40.2"
 _H264_SPS = 7
+#: The master playlist's one group of audio renditions (``GROUP-ID``).
+AUDIO_GROUP = "audio"
 #: The master playlist's one group of subtitle renditions (``GROUP-ID``).
 SUBTITLES_GROUP = "subs"
 _SUBTITLES_ATTRIBUTE = f',SUBTITLES="{SUBTITLES_GROUP}"'
 _SUBTITLES_MEDIA = f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",'
 
 
-class SubtitleTrack(Protocol):
-    """A caption track as the master playlist names it (``CaptionTrack`` is one)."""
+class NamedTrack(Protocol):
+    """A caption or audio track as the master playlist names it (``CaptionTrack`` is one)."""
 
     @property
     def language(self) -> str:
-        """Its BCP 47 tag; its files are ``captions/<language>.vtt`` and ``.m3u8``."""
+        """Its BCP 47 tag (a caption track's files are ``captions/<language>.vtt``, ``.m3u8``)."""
         ...
 
     @property
     def label(self) -> str:
         """What a player's menu shows."""
         ...
+
+
+T = TypeVar("T", bound=NamedTrack)
 
 
 class Segment(msgspec.Struct, frozen=True):
@@ -90,9 +96,18 @@ def bandwidths(directory: Path, segments: Sequence[Segment]) -> tuple[int, int]:
     return math.ceil(peak), math.ceil(average)
 
 
-def master_playlist(variants: Sequence[tuple[str, RenditionResult]]) -> str:
-    """The master playlist listing each rendition at its URI (lowest first, as given)."""
+def master_playlist(
+    variants: Sequence[tuple[str, RenditionResult]],
+    audio: Sequence[tuple[str, AudioTrack]] = (),
+) -> str:
+    """The master playlist listing each rendition at its URI (lowest first, as given) and,
+    when there is sound, the audio tracks as one group every variant names."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    names = _unique_names([track for _, track in audio])
+    lines += [
+        _audio_media(uri, track, name) for (uri, _), (track, name) in zip(audio, names, strict=True)
+    ]
+    group = f',AUDIO="{AUDIO_GROUP}"' if audio else ""
     for uri, variant in variants:
         lines.append(
             "#EXT-X-STREAM-INF:"
@@ -100,13 +115,22 @@ def master_playlist(variants: Sequence[tuple[str, RenditionResult]]) -> str:
             f"AVERAGE-BANDWIDTH={variant.average_bandwidth},"
             f"RESOLUTION={variant.width}x{variant.height},"
             f'CODECS="{variant.codecs}",'
-            f"FRAME-RATE={variant.frame_rate:.3f}"
+            f"FRAME-RATE={variant.frame_rate:.3f}{group}"
         )
         lines.append(uri)
     return "\n".join(lines) + "\n"
 
 
-def with_subtitles(master: str, tracks: Sequence[SubtitleTrack]) -> str:
+def _audio_media(uri: str, track: AudioTrack, name: str) -> str:
+    """The ``#EXT-X-MEDIA`` line of one audio track (every track is stereo AAC)."""
+    language = f'LANGUAGE="{track.language}",' if track.language != UNDETERMINED else ""
+    return (
+        f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="{name}",{language}'
+        f'DEFAULT={"YES" if track.default else "NO"},AUTOSELECT=YES,CHANNELS="2",URI="{uri}"'
+    )
+
+
+def with_subtitles(master: str, tracks: Sequence[NamedTrack]) -> str:
     """``master`` listing exactly ``tracks`` as its subtitles group (none: no group).
 
     Each track is an ``#EXT-X-MEDIA:TYPE=SUBTITLES`` line whose URI is its subtitle playlist
@@ -133,21 +157,27 @@ def with_subtitles(master: str, tracks: Sequence[SubtitleTrack]) -> str:
     return "\n".join([*lines[:first_variant], *media, *variants]) + "\n"
 
 
-def _unique_names(tracks: Sequence[SubtitleTrack]) -> list[tuple[SubtitleTrack, str]]:
+def _unique_names(tracks: Sequence[T]) -> list[tuple[T, str]]:
     """Each track with its ``NAME``: its label, made unique in the group (RFC 8216 4.3.4.1)
-    by its language when two share a label; ``"`` is not allowed in a quoted string."""
-    named: list[tuple[SubtitleTrack, str]] = []
+    by its language, or else a number, when two share a label; ``"`` is not allowed in a
+    quoted string."""
+    named: list[tuple[T, str]] = []
     seen: set[str] = set()
     for track in tracks:
-        name = track.label.replace('"', "'")
-        if name in seen:
-            name = f"{name} ({track.language})"
+        label = track.label.replace('"', "'")
+        name = label
+        if name in seen and track.language != label:
+            name = f"{label} ({track.language})"
+        number = 1
+        while name in seen:
+            number += 1
+            name = f"{label} {number}"
         seen.add(name)
         named.append((track, name))
     return named
 
 
-def _subtitles_media(track: SubtitleTrack, name: str) -> str:
+def _subtitles_media(track: NamedTrack, name: str) -> str:
     """The ``#EXT-X-MEDIA`` line of one caption track."""
     return (
         f'{_SUBTITLES_MEDIA}NAME="{name}",LANGUAGE="{track.language}",'

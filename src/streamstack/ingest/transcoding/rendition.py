@@ -1,9 +1,12 @@
-"""One rung of the ladder: scale, encode and package the shared frames, in its own thread.
+"""One rendition (a rung of the ladder, or an audio track), encoded in its own thread.
 
 The decoder hands every rung the same upright, constant-rate pictures (its own frame
 reference to the shared pixels) through a bounded queue, so a slow encoder holds the
-decoder back instead of frames piling up in memory; each rung scales them (swscale, bicubic), encodes H.264 with libx264 and AAC, and muxes
-both into FFmpeg's ``hls`` muxer with ``hls_segment_type=fmp4``.
+decoder back instead of frames piling up in memory; each rung scales them (swscale,
+bicubic), encodes H.264 with libx264, and muxes it into FFmpeg's ``hls`` muxer with
+``hls_segment_type=fmp4``. Each audio track of the source is likewise one AAC rendition
+of its own (:class:`AudioRendition`): the sound is encoded once, not once per rung, and
+a player picks the track it wants beside the rung it can carry.
 
 Measured against the ``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof``:
 that one also cuts one fragment per key frame, but writes a single stream (``ftyp`` +
@@ -14,13 +17,14 @@ cut exactly at our key frames, and a version-7 VOD playlist with ``#EXT-X-MAP`` 
 relative URIs. One trap, found on the way: a decoded frame keeps its source picture type,
 and libx264 turns a source I-frame into an extra key frame (segments of 57 frames instead
 of 60), so the timeline clears it. PyAV releases the GIL while scaling, encoding and
-muxing, so the rungs really run side by side.
+muxing, so the renditions really run side by side.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,46 +37,37 @@ from streamstack.ingest.transcoding.ladder import (
     Rung,
     x264_options,
 )
+from streamstack.ingest.transcoding.results import AudioTrack
 
-#: A rung's queue carries video and audio frames in decoding order; None ends it.
+#: A rendition's queue carries its frames in decoding order; None ends it.
 QueueItem = av.VideoFrame | av.AudioFrame | None
 PLAYLIST = "index.m3u8"
 INIT_SEGMENT = "init.mp4"
 SEGMENT_PATTERN = "seg_%05d.m4s"
-#: Frames waiting per rung at most (bounds memory between the decoder and the encoders).
+#: Frames waiting per rendition at most (bounds memory between the decoder and the encoders).
 QUEUE_FRAMES = 8
-#: How often a blocked producer looks whether the rung has failed meanwhile.
+#: How often a blocked producer looks whether the rendition has failed meanwhile.
 _PUT_POLL_SECONDS = 0.2
 
 
 class RenditionFailed(Exception):
-    """A rung's encoder or muxer failed; the cause is chained."""
+    """A rendition's encoder or muxer failed; the cause is chained."""
 
 
-class Rendition:
-    """One rung's encoder thread, writing its HLS rendition into ``directory``."""
+class EncoderThread:
+    """One HLS rendition written into ``directory`` by a thread of its own.
 
-    def __init__(
-        self,
-        rung: Rung,
-        directory: Path,
-        *,
-        rate: Fraction,
-        gop: int,
-        has_audio: bool,
-        preset: str,
-    ) -> None:
-        self.rung = rung
+    Subclasses say what the output holds (:meth:`_encode`); this class owns the queue,
+    the thread and how a failure on either side reaches the other.
+    """
+
+    def __init__(self, name: str, directory: Path, *, segment_seconds: Fraction) -> None:
+        self.name = name
         self.directory = directory
-        self.rate = rate
-        self.gop = gop
-        self.has_audio = has_audio
-        self._options = x264_options(rung, preset=preset, gop=gop)
+        self.segment_seconds = segment_seconds
         self._queue: queue.Queue[QueueItem] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._error: BaseException | None = None
-        self.sps: bytes = b""
-        """The encoder's extradata (SPS/PPS), read after the last frame for ``CODECS``."""
-        self._thread = threading.Thread(target=self._run, name=f"rung-{rung.name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"rendition-{name}", daemon=True)
 
     def start(self) -> None:
         """Open the output and start encoding what the queue brings."""
@@ -83,10 +78,10 @@ class Rendition:
             raise MemoryError(str(exc)) from exc
 
     def put(self, item: QueueItem) -> None:
-        """Hand the rung a frame (blocks while its queue is full); None ends the rendition."""
+        """Hand the rendition a frame (blocks while its queue is full); None ends it."""
         while True:
             if self._error is not None:
-                raise RenditionFailed(f"rung {self.rung.name} failed") from self._error
+                raise RenditionFailed(f"rendition {self.name} failed") from self._error
             try:
                 self._queue.put(item, timeout=_PUT_POLL_SECONDS)
                 return
@@ -98,7 +93,7 @@ class Rendition:
         self.put(None)
         self._thread.join()
         if self._error is not None:
-            raise RenditionFailed(f"rung {self.rung.name} failed") from self._error
+            raise RenditionFailed(f"rendition {self.name} failed") from self._error
 
     def abandon(self) -> None:
         """Stop the thread without finishing the files (after a failure elsewhere)."""
@@ -110,6 +105,11 @@ class Rendition:
                 except queue.Full:
                     continue
                 self._thread.join(timeout=_PUT_POLL_SECONDS)
+
+    def frames(self) -> Iterator[av.VideoFrame | av.AudioFrame]:
+        """What the queue brings, until the end (or a failure elsewhere)."""
+        while (item := self._queue.get()) is not None and self._error is None:
+            yield item
 
     def _run(self) -> None:
         try:
@@ -123,12 +123,13 @@ class Rendition:
                 except queue.Empty:
                     break
 
-    def _hls_options(self) -> dict[str, str]:
-        gop_seconds = self.gop / self.rate
-        return {
-            # Half a frame under the GOP: every key frame (and only those: no scene cuts)
-            # starts a segment, whatever the rounding of the muxer's arithmetic.
-            "hls_time": f"{float(gop_seconds - Fraction(1, 2) / self.rate):.6f}",
+    def _encode(self) -> None:
+        raise NotImplementedError
+
+    def _open(self) -> av.container.OutputContainer:
+        """The ``hls`` muxer writing this rendition's playlist, init segment and segments."""
+        options = {
+            "hls_time": f"{float(self.segment_seconds):.6f}",
             "hls_segment_type": "fmp4",
             "hls_playlist_type": "vod",
             "hls_fmp4_init_filename": INIT_SEGMENT,
@@ -142,39 +143,66 @@ class Rendition:
             # CMAF wants, and leave nothing for an edit list to fix.
             "hls_segment_options": "movflags=+negative_cts_offsets",
         }
+        return av.open(str(self.directory / PLAYLIST), "w", format="hls", options=options)
+
+
+class Rendition(EncoderThread):
+    """One rung of the ladder: H.264 pictures, no sound (the audio renditions carry it)."""
+
+    def __init__(
+        self, rung: Rung, directory: Path, *, rate: Fraction, gop: int, preset: str
+    ) -> None:
+        # Half a frame under the GOP: every key frame (and only those: no scene cuts)
+        # starts a segment, whatever the rounding of the muxer's arithmetic.
+        super().__init__(rung.name, directory, segment_seconds=(gop - Fraction(1, 2)) / rate)
+        self.rung = rung
+        self.rate = rate
+        self.gop = gop
+        self._options = x264_options(rung, preset=preset, gop=gop)
+        self.sps: bytes = b""
+        """The encoder's extradata (SPS/PPS), read after the last frame for ``CODECS``."""
 
     def _encode(self) -> None:
         rung = self.rung
-        with av.open(
-            str(self.directory / PLAYLIST), "w", format="hls", options=self._hls_options()
-        ) as output:
+        with self._open() as output:
             video = output.add_stream("libx264", rate=self.rate, options=self._options)
             video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
             video.codec_context.gop_size = self.gop
-            audio = None
-            if self.has_audio:
-                audio = output.add_stream("aac", rate=AUDIO_SAMPLE_RATE)
-                audio.layout = "stereo"
-                audio.bit_rate = AUDIO_BITRATE
             scaler = VideoReformatter()
-            while (item := self._queue.get()) is not None and self._error is None:
-                if isinstance(item, av.VideoFrame):
-                    frame = scaler.reformat(
-                        item,
-                        rung.width,
-                        rung.height,
-                        "yuv420p",
-                        interpolation=Interpolation.BICUBIC,
-                        dst_color_range="MPEG",
-                    )
-                    if frame is not item:
-                        frame.pts, frame.time_base = item.pts, item.time_base
-                    output.mux(video.encode(frame))
-                elif audio is not None:
-                    output.mux(audio.encode(item))
+            for item in self.frames():
+                assert isinstance(item, av.VideoFrame)
+                frame = scaler.reformat(
+                    item,
+                    rung.width,
+                    rung.height,
+                    "yuv420p",
+                    interpolation=Interpolation.BICUBIC,
+                    dst_color_range="MPEG",
+                )
+                if frame is not item:
+                    frame.pts, frame.time_base = item.pts, item.time_base
+                output.mux(video.encode(frame))
             if self._error is not None:
                 return
             output.mux(video.encode(None))
-            if audio is not None:
-                output.mux(audio.encode(None))
             self.sps = bytes(video.codec_context.extradata or b"")
+
+
+class AudioRendition(EncoderThread):
+    """One audio track of the source: AAC-LC, stereo, 48 kHz, in segments of its own."""
+
+    def __init__(self, track: AudioTrack, directory: Path, *, segment_seconds: Fraction) -> None:
+        super().__init__(directory.name, directory, segment_seconds=segment_seconds)
+        self.track = track
+
+    def _encode(self) -> None:
+        with self._open() as output:
+            audio = output.add_stream("aac", rate=AUDIO_SAMPLE_RATE)
+            audio.layout = "stereo"
+            audio.bit_rate = AUDIO_BITRATE
+            for item in self.frames():
+                assert isinstance(item, av.AudioFrame)
+                output.mux(audio.encode(item))
+            if self._error is not None:
+                return
+            output.mux(audio.encode(None))

@@ -43,12 +43,42 @@ class RenditionResult(msgspec.Struct, frozen=True):
     width: int
     height: int
     bandwidth: int
-    """Peak segment bitrate (bit/s, audio and container included), as HLS defines it."""
+    """Peak segment bitrate (bit/s, container included) with the costliest audio track's
+    added, as HLS defines a variant's ``BANDWIDTH``."""
     average_bandwidth: int
-    """Mean bitrate over the whole rendition, bit/s."""
+    """Mean bitrate over the whole rendition with the costliest audio track's, bit/s."""
     codecs: str
     """RFC 6381 codecs, e.g. ``avc1.64001f,mp4a.40.2``."""
     frame_rate: float
+    segment_count: int
+    playlist: str
+    """The media playlist, relative to the output directory."""
+
+
+class AudioTrack(msgspec.Struct, frozen=True):
+    """One audio stream of the source, as the package's audio group names it."""
+
+    stream: int
+    """Its index in the source."""
+    language: str
+    """BCP 47 tag from the stream's ``language`` (``und`` when it named none)."""
+    label: str
+    """What a player's menu shows: the stream's title, else its language, else its number."""
+    default: bool
+    """The track a player starts with: FFmpeg's best for the picture, listed first."""
+
+
+class AudioResult(msgspec.Struct, frozen=True):
+    """One finished audio rendition (``hls/audio_<n>/``)."""
+
+    name: str
+    """``audio_1`` ...; also the directory under ``hls/``."""
+    track: AudioTrack
+    bandwidth: int
+    """Peak segment bitrate, bit/s."""
+    average_bandwidth: int
+    codecs: str
+    """RFC 6381 codecs: ``mp4a.40.2``."""
     segment_count: int
     playlist: str
     """The media playlist, relative to the output directory."""
@@ -92,6 +122,8 @@ class TranscodeResult(msgspec.Struct, frozen=True):
     duration_seconds: float
     has_audio: bool
     renditions: tuple[RenditionResult, ...]
+    audio: tuple[AudioResult, ...]
+    """The audio renditions, the default first; none for a silent source."""
     storyboard: StoryboardResult | None
     files: tuple[str, ...]
     """Every file written, in the order to upload them (master playlist last)."""

@@ -14,10 +14,8 @@ bytes is cut at the caption limits (``MAX_CAPTION_CUES``, ``CAPTION_MAX_BYTES``)
 over-long cue is cut at ``CAPTION_CUE_TEXT_MAX``, a huge packet is not decoded at all.
 Each stream's fate goes back in the result (:class:`SubtitleResult`), for the job to log.
 
-Languages come from the stream's ``language`` tag: ISO 639-2 codes become the two-letter
-tag when there is one (``fre`` → ``fr``, so an upload of ``fr`` is the same track), and
-a missing or malformed tag is ``und``. One track per language: the first stream that is
-not ``forced`` wins.
+Languages and labels come from the stream's tags (:mod:`.languages`). One track per
+language: the first stream that is not ``forced`` wins.
 """
 
 from __future__ import annotations
@@ -34,15 +32,13 @@ from av.subtitles.subtitle import AssSubtitle
 
 from streamstack.contracts.limits import (
     CAPTION_CUE_TEXT_MAX,
-    CAPTION_LABEL_MAX,
-    CAPTION_LANGUAGE,
-    CAPTION_LANGUAGE_MAX,
     CAPTION_MAX_BYTES,
     CAPTION_TIME_MAX,
     MAX_CAPTION_CUES,
     MAX_CAPTION_TRACKS,
 )
 from streamstack.ingest.captions import Cue, render_webvtt
+from streamstack.ingest.transcoding.languages import language_tag, track_label
 from streamstack.ingest.transcoding.results import SubtitleResult
 
 #: FFmpeg's text subtitle decoders (bitmap subtitles, DVD or Blu-ray, have no text to keep).
@@ -53,46 +49,11 @@ CAPTIONS_DIRECTORY = "captions"
 MAX_PACKET_BYTES = 64 * 1024
 #: Packets of one stream that may fail to decode before the stream is dropped.
 MAX_DECODE_ERRORS = 20
-_UNDETERMINED = "und"
 #: ``end_display_time`` of a subtitle shown until the next one (FFmpeg's UINT32_MAX).
 _UNTIL_NEXT = 0xFFFFFFFF
-_LANGUAGE = re.compile(CAPTION_LANGUAGE)
 #: One ASS override block (``{\i1}``, ``{\an8}``, a comment): never nested, so linear.
 _OVERRIDE = re.compile(r"\{[^{}]*\}")
 _ASS_FIELDS_BEFORE_TEXT = 8
-#: ISO 639-2 (bibliographic and terminology) codes with an ISO 639-1 code, which BCP 47
-#: prefers: ``eng`` is ``en``.
-_ISO_639_PAIRS = (
-    "alb:sq sqi:sq arm:hy hye:hy baq:eu eus:eu bur:my mya:my chi:zh zho:zh cze:cs ces:cs "
-    "dut:nl nld:nl fre:fr fra:fr geo:ka kat:ka ger:de deu:de gre:el ell:el ice:is isl:is "
-    "mac:mk mkd:mk mao:mi mri:mi may:ms msa:ms per:fa fas:fa rum:ro ron:ro slo:sk slk:sk "
-    "tib:bo bod:bo wel:cy cym:cy afr:af amh:am ara:ar aze:az bel:be ben:bn bos:bs bre:br "
-    "bul:bg cat:ca cos:co dan:da eng:en epo:eo est:et fao:fo fin:fi gle:ga gla:gd glg:gl "
-    "guj:gu hat:ht hau:ha heb:he hin:hi hrv:hr hun:hu ibo:ig ind:id ita:it jav:jv jpn:ja "
-    "kan:kn kaz:kk khm:km kin:rw kir:ky kor:ko kur:ku lao:lo lat:la lav:lv lit:lt ltz:lb "
-    "mal:ml mar:mr mlt:mt mon:mn nep:ne nor:no nob:nb nno:nn oci:oc ori:or pan:pa pol:pl "
-    "por:pt pus:ps que:qu roh:rm rus:ru sin:si slv:sl smo:sm snd:sd som:so spa:es srp:sr "
-    "sun:su swa:sw swe:sv tam:ta tat:tt tel:te tgk:tg tgl:tl tha:th tir:ti ton:to tuk:tk "
-    "tur:tr uig:ug ukr:uk urd:ur uzb:uz vie:vi wol:wo xho:xh yid:yi yor:yo zul:zu"
-)
-_TWO_LETTER = dict(pair.split(":") for pair in _ISO_639_PAIRS.split())
-
-
-def language_tag(raw: str | None) -> str:
-    """A caption language tag (``CaptionLanguage``) for a stream's ``language`` metadata."""
-    parts = (raw or "").strip().replace("_", "-").split("-")
-    parts[0] = parts[0].lower()
-    parts[0] = _TWO_LETTER.get(parts[0], parts[0])
-    tag = "-".join(parts)
-    if len(tag) > CAPTION_LANGUAGE_MAX or not _LANGUAGE.fullmatch(tag):
-        return _UNDETERMINED
-    return tag
-
-
-def track_label(raw: str | None) -> str | None:
-    """A caption label (``CaptionLabel``) from a stream's ``title``: one line, or None."""
-    label = " ".join((raw or "").split())[:CAPTION_LABEL_MAX].strip()
-    return label if label.isprintable() and label else None
 
 
 def cue_text(ass_event: bytes) -> str:

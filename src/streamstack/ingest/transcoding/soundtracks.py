@@ -1,0 +1,98 @@
+"""The source's audio tracks: which are kept, what they are called, and their way to AAC.
+
+Every audio stream of the source becomes an audio rendition of its own (up to
+:data:`MAX_AUDIO_TRACKS`), so a film's second language or a commentary is not lost: the
+master playlist lists them as one ``AUDIO`` group, FFmpeg's best stream for the picture
+first and ``DEFAULT``. Each track is put on the video's timeline by its own
+:class:`~.timeline.AudioTimeline` and held back until the picture has caught up, so no
+track outlasts the video.
+"""
+
+from __future__ import annotations
+
+import collections
+from fractions import Fraction
+
+import av
+
+from streamstack.ingest.transcoding.errors import TranscodeError
+from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_AUDIO_TRACKS
+from streamstack.ingest.transcoding.languages import UNDETERMINED, language_tag, track_label
+from streamstack.ingest.transcoding.rendition import AudioRendition
+from streamstack.ingest.transcoding.results import AudioTrack
+from streamstack.ingest.transcoding.timeline import AudioTimeline
+
+#: Sound held back waiting for the picture to catch up, at most (about 21 s at 48 kHz):
+#: beyond it the sound goes on anyway (a file interleaved that badly is rare).
+MAX_PENDING_FRAMES = 1000
+
+
+def pick_audio(
+    container: av.container.InputContainer, video: av.video.stream.VideoStream
+) -> list[av.audio.stream.AudioStream]:
+    """The audio streams to keep: FFmpeg's best for ``video`` first, then the others in order
+    (those FFmpeg can decode)."""
+    best = container.streams.best("audio", related=video)
+    streams = [s for s in container.streams.audio if _decodable(s)]
+    if isinstance(best, av.audio.stream.AudioStream) and best in streams:
+        streams.remove(best)
+        streams.insert(0, best)
+    return streams[:MAX_AUDIO_TRACKS]
+
+
+def _decodable(stream: av.stream.Stream) -> bool:
+    if not isinstance(stream, av.audio.stream.AudioStream) or stream.codec_context is None:
+        return False
+    try:
+        return stream.codec_context.codec.is_decoder
+    except (av.FFmpegError, ValueError):  # no codec of that id in this FFmpeg
+        return False
+
+
+def describe_track(stream: av.audio.stream.AudioStream, number: int) -> AudioTrack:
+    """How the package names ``stream``, the ``number``-th track kept (1 is the default)."""
+    language = language_tag(stream.metadata.get("language"))
+    label = track_label(stream.metadata.get("title"))
+    if label is None:
+        label = language if language != UNDETERMINED else f"Track {number}"
+    return AudioTrack(stream=stream.index, language=language, label=label, default=number == 1)
+
+
+class Soundtrack:
+    """One kept audio stream: decoded frames onto the timeline, then to its rendition."""
+
+    def __init__(
+        self, stream: av.audio.stream.AudioStream, rendition: AudioRendition, origin: Fraction
+    ) -> None:
+        self.stream = stream
+        self.rendition = rendition
+        self.origin = origin
+        self._timeline: AudioTimeline | None = None
+        self._pending: collections.deque[av.AudioFrame] = collections.deque()
+
+    def push(self, frame: av.AudioFrame | None) -> None:
+        """A decoded frame (None at the end) onto the video's timeline, held for release."""
+        if self._timeline is None:
+            if frame is None:
+                return
+            time_base = self.stream.time_base or Fraction(1, frame.sample_rate)
+            self._timeline = AudioTimeline(frame, time_base, self.origin)
+        self._pending.extend(self._timeline.push(frame))
+
+    def release(self, shown: Fraction, *, started: bool, end: bool = False) -> None:
+        """Hand the rendition the sound that starts before ``shown`` (the picture so far).
+
+        Sound never runs ahead of the picture, so at the end the surplus of a source whose
+        sound outlasts its picture is dropped; ``started`` says whether any picture came.
+        """
+        while self._pending:
+            sound = self._pending[0]
+            starts = Fraction(sound.pts or 0, AUDIO_SAMPLE_RATE)
+            overflow = len(self._pending) > MAX_PENDING_FRAMES
+            if starts >= shown and not end and not overflow:
+                return
+            if not started:
+                raise TranscodeError("no_frame", "no picture came with the sound")
+            self._pending.popleft()
+            if starts < shown or not end:
+                self.rendition.put(sound)
