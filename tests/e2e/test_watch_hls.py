@@ -1,7 +1,7 @@
 """HLS playback of a non-browser-safe upload through the SPA, in Debian's Chromium (issue 14).
 
 ``streamstack dev`` (one transcoding worker in-process) receives a 3-second 640x360 VP9/Opus
-WebM through the upload page; a browser would not play that original as uploaded. Once the
+WebM with two audio tracks (English and French) through the upload page; a browser would not play that original as uploaded. Once the
 worker has written the ladder (240p and 360p), the HLS package and the storyboard, a viewer
 opens the watch page and:
 
@@ -10,6 +10,8 @@ opens the watch page and:
   from ``/api/v1/stream/<token>/hls/…``;
 * the quality menu offers Auto and both rungs; picking 240p makes hls.js play level 240p and
   fetch its segments, then 360p the same;
+* the audio menu offers both tracks by name; picking Français makes hls.js fetch the second
+  audio rendition's segments while playback goes on;
 * a seek jumps there and playback goes on;
 * hovering over the seek bar shows the storyboard frame, whose sprite sheet loads (a JPEG
   from the item's storyboard under the same token).
@@ -77,6 +79,7 @@ async def test_hls_playback_of_a_vp9_upload(
         height=360,
         seconds=3.0,
         video_options={"deadline": "realtime", "cpu-used": "8"},
+        audio_tags=({"language": "eng", "title": "English"}, {"language": "fre"}),
     ).read_bytes()
     log = BrowserLog()
 
@@ -118,6 +121,16 @@ async def test_hls_playback_of_a_vp9_upload(
         await pick_quality(page, log, "240p")
         await pick_quality(page, log, "360p")
         await page.get_by_label("Quality").select_option(index=0)  # back to Auto
+
+        # Audio: both tracks, the French one named in French; picking it plays its rendition.
+        audio = page.get_by_label("Audio")
+        assert await audio.locator("option").all_text_contents() == ["English", "Français"]
+        async with page.expect_response(
+            lambda r: "/hls/audio_2/" in r.url and r.url.endswith(".m4s") and r.status in (200, 206)
+        ):
+            await audio.select_option(label="Français")
+            await player.evaluate("v => { v.currentTime = 0; return v.play(); }")
+        await play_past(page, 0.5)
 
         # Seek: the position jumps and playback goes on from there.
         await seek_paused(page, 2.0)

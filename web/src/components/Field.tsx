@@ -64,29 +64,27 @@ export interface Choice {
   label: string;
 }
 
-/** A Field whose control is a select among `choices` (e.g. a list's filter or sort order). */
-export function SelectField({
-  label,
-  value,
-  choices,
-  onChange,
-}: {
-  label: ReactNode;
+/** What a select among choices shows and reports: the chosen value, the choices, the change. */
+export interface ChoiceProps {
   value: string;
   choices: readonly Choice[];
   onChange: (value: string) => void;
-}) {
+}
+
+/** A select among `choices`; `control` wires it to its label (a Field's, or one of its own). */
+export function ChoiceSelect({ value, choices, onChange, control }: ChoiceProps & { control: FieldControl }) {
   return (
-    <Field label={label}>
-      {(control) => (
-        <select {...control} value={value} onChange={(e) => onChange(e.target.value)}>
-          {choices.map((choice) => (
-            <option key={choice.value} value={choice.value}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <select {...control} value={value} onChange={(e) => onChange(e.target.value)}>
+      {choices.map((choice) => (
+        <option key={choice.value} value={choice.value}>
+          {choice.label}
+        </option>
+      ))}
+    </select>
   );
+}
+
+/** A Field whose control is a select among `choices` (e.g. a list's filter or sort order). */
+export function SelectField({ label, ...choice }: ChoiceProps & { label: ReactNode }) {
+  return <Field label={label}>{(control) => <ChoiceSelect {...choice} control={control} />}</Field>;
 }

@@ -7,7 +7,7 @@ import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
-import { languageName, normaliseLanguage } from "./LibraryCaptions";
+import { languageName, normaliseLanguage } from "../lib/language";
 
 const ITEM = `${API}/catalogue/p`;
 const CAPTIONS = `${API}/ingest/items/p/captions`;

@@ -2,35 +2,17 @@ import { useCallback, useId, useRef, useState, type FormEvent } from "react";
 import { deleteCaption, putCaption, type CaptionTrack } from "../api/captions";
 import { getItem } from "../api/catalogue";
 import { ApiError, errorMessage } from "../api/errors";
-import { LIMITS, PATTERNS } from "../api/limits";
+import { LIMITS } from "../api/limits";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
+import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
 import { useAsync } from "../lib/useAsync";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
-const LANGUAGE = PATTERNS.captionLanguage;
 const LANGUAGE_MAX = LIMITS.captionLanguage;
 const LABEL_MAX = LIMITS.captionLabel;
 const ACCEPT = ".vtt,.srt,text/vtt,application/x-subrip";
-
-/** `EN-gb ` as the API spells it: trimmed, the primary subtag in lower case. */
-export function normaliseLanguage(text: string): string {
-  const [first = "", ...rest] = text.trim().split("-");
-  return [first.toLowerCase(), ...rest].join("-");
-}
-
-/** The language's name in itself ("Français", "English"), for a label left empty; null when unknown. */
-export function languageName(language: string): string | null {
-  if (!LANGUAGE.test(language)) return null;
-  try {
-    const name = new Intl.DisplayNames([language], { type: "language" }).of(language);
-    if (!name || name === language) return null;
-    return name.charAt(0).toLocaleUpperCase(language) + name.slice(1);
-  } catch {
-    return null; // a tag this browser's Intl refuses: the server names it
-  }
-}
 
 /** A refusal of the file itself (too large, not UTF-8, not WebVTT/SubRip …), shown at the file field. */
 function isFileProblem(err: unknown): err is ApiError {

@@ -597,7 +597,8 @@ describe("WatchPage", () => {
       setAccessToken("tok", 1800);
       const user = setupUser();
       const { unmount } = renderWatch("m-1");
-      const video = await screen.findByTestId<HTMLVideoElement>("player");
+      // The shortcuts (c) listen once the source is set, as in playerReady.
+      const video = await playerReady("/api/v1/stream/abc");
       const menu = await screen.findByLabelText("Captions");
       return { user, video, menu, unmount, modes: () => modes(video) };
     }

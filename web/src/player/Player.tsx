@@ -1,11 +1,13 @@
-import { useEffect, useId, useImperativeHandle, useRef, useState, type Ref, type RefObject } from "react";
+import { useEffect, useImperativeHandle, useRef, useState, type Ref, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { formatClock, formatDuration } from "../lib/format";
 import { isWithin } from "../lib/moment";
 import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+import { AudioMenu } from "./AudioMenu";
 import { CaptionsMenu, CaptionTracks, useCaptions } from "./captions";
 import { CopyMomentLink } from "./CopyMomentLink";
+import { PlayerMenu } from "./PlayerMenu";
 import { SeekBar } from "./SeekBar";
 import { useProgressSaver } from "./useProgress";
 import { useStream, type Quality, type StreamState } from "./useStream";
@@ -55,21 +57,14 @@ function QualityMenu({
   playing: number | null;
   onChange: (level: number) => void;
 }) {
-  const id = useId();
   const auto = playing !== null && qualities[playing] ? `Auto (${qualityLabel(qualities[playing])})` : "Auto";
   const highestFirst = [...qualities].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
+  const choices = [
+    { value: "-1", label: auto },
+    ...highestFirst.map((q) => ({ value: String(q.index), label: qualityLabel(q) })),
+  ];
   return (
-    <span className="player-tool">
-      <label htmlFor={id}>Quality</label>
-      <select id={id} value={level} onChange={(e) => onChange(Number(e.target.value))}>
-        <option value={-1}>{auto}</option>
-        {highestFirst.map((q) => (
-          <option key={q.index} value={q.index}>
-            {qualityLabel(q)}
-          </option>
-        ))}
-      </select>
-    </span>
+    <PlayerMenu label="Quality" value={String(level)} choices={choices} onChange={(value) => onChange(Number(value))} />
   );
 }
 
@@ -217,6 +212,8 @@ function PlayerControls({
   );
 }
 
+const SPEED_CHOICES = SPEEDS.map((s) => ({ value: String(s), label: s === 1 ? "Normal" : `${s}×` }));
+
 /** The playback speed, kept in step with the keyboard's &lt; and &gt;. */
 function SpeedMenu({
   videoRef,
@@ -227,35 +224,26 @@ function SpeedMenu({
   speed: number;
   onSpeed: (rate: number) => void;
 }) {
-  const speedId = useId();
   return (
-    <span className="player-tool">
-      <label htmlFor={speedId}>Speed</label>
-      <select
-        id={speedId}
-        value={speed}
-        onChange={(e) => {
-          const rate = Number(e.target.value);
-          if (videoRef.current) videoRef.current.playbackRate = rate;
-          onSpeed(rate);
-        }}
-      >
-        {SPEEDS.map((s) => (
-          <option key={s} value={s}>
-            {s === 1 ? "Normal" : `${s}×`}
-          </option>
-        ))}
-      </select>
-    </span>
+    <PlayerMenu
+      label="Speed"
+      value={String(speed)}
+      choices={SPEED_CHOICES}
+      onChange={(value) => {
+        const rate = Number(value);
+        if (videoRef.current) videoRef.current.playbackRate = rate;
+        onSpeed(rate);
+      }}
+    />
   );
 }
 
 /**
  * The watch page's player: HLS through hls.js (or the browser's own HLS, or
  * the original file), our own controls — play, a seek bar with storyboard
- * previews, quality (Auto + each rung), captions (Off + each track), speed,
- * mute, fullscreen, a link to the current moment — and the page-wide
- * keyboard shortcuts.
+ * previews, quality (Auto + each rung), audio (each track, where there are
+ * several), captions (Off + each track), speed, mute, fullscreen, a link to
+ * the current moment — and the page-wide keyboard shortcuts.
  */
 export function Player({ item, start = null, ref }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -303,6 +291,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
             onChange={stream.setLevel}
           />
         )}
+        <AudioMenu hls={stream.hls} />
         <CaptionsMenu captions={stream.captions} state={captions} />
         <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={setSpeed} />
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />

@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type RefObject } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from "react";
 import type { GrantedCaption } from "../api/schema";
+import { PlayerMenu } from "./PlayerMenu";
+import { closestLanguage, remember, remembered } from "./preference";
 
 /** One subtitle track of the stream grant: a WebVTT file under the item's token. */
 export type StreamCaption = GrantedCaption;
@@ -9,36 +11,17 @@ const CAPTIONS_KEY = "streamstack.captions";
 /** Off, in storage and in the menu: no language tag is empty. */
 const OFF = "";
 
-function remembered(): string | null {
-  try {
-    return localStorage.getItem(CAPTIONS_KEY);
-  } catch {
-    return null; // storage refused (private mode, blocked): no memory, captions off
-  }
-}
-
-function remember(language: string | null): void {
-  try {
-    localStorage.setItem(CAPTIONS_KEY, language ?? OFF);
-  } catch {
-    // As above: the choice holds for this page only.
-  }
-}
-
-function primary(language: string): string {
-  return language.split("-", 1)[0]!.toLowerCase();
-}
-
 /**
  * The track to show when a page opens: the remembered language, else one of
  * the same primary language (`en` for `en-GB`); off when the viewer turned
  * captions off or never on, or this item has no track in their language.
  */
-function initialCaption(captions: readonly StreamCaption[], choice: string | null = remembered()): string | null {
+function initialCaption(
+  captions: readonly StreamCaption[],
+  choice: string | null = remembered(CAPTIONS_KEY),
+): string | null {
   if (!choice) return null;
-  const exact = captions.find((c) => c.language === choice);
-  const near = captions.find((c) => primary(c.language) === primary(choice));
-  return (exact ?? near)?.language ?? null;
+  return closestLanguage(captions, choice, (c) => c.language)?.language ?? null;
 }
 
 export interface Captions {
@@ -79,7 +62,7 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
 
   const choose = useCallback((language: string | null) => {
     setChoice({ language });
-    remember(language);
+    remember(CAPTIONS_KEY, language ?? OFF);
   }, []);
 
   const toggle = useCallback(() => {
@@ -148,23 +131,14 @@ export function CaptionTracks({ captions }: { captions: readonly StreamCaption[]
 
 /** "Captions: Off / each track", beside the quality and speed menus. */
 export function CaptionsMenu({ captions, state }: { captions: readonly StreamCaption[]; state: Captions }) {
-  const id = useId();
   if (captions.length === 0) return null;
+  const choices = [{ value: OFF, label: "Off" }, ...captions.map((c) => ({ value: c.language, label: c.label }))];
   return (
-    <span className="player-tool">
-      <label htmlFor={id}>Captions</label>
-      <select
-        id={id}
-        value={state.chosen ?? OFF}
-        onChange={(e) => state.choose(e.target.value === OFF ? null : e.target.value)}
-      >
-        <option value={OFF}>Off</option>
-        {captions.map((c) => (
-          <option key={c.language} value={c.language}>
-            {c.label}
-          </option>
-        ))}
-      </select>
-    </span>
+    <PlayerMenu
+      label="Captions"
+      value={state.chosen ?? OFF}
+      choices={choices}
+      onChange={(value) => state.choose(value === OFF ? null : value)}
+    />
   );
 }

@@ -19,8 +19,19 @@ export interface Quality {
   bitrate: number;
 }
 
+/**
+ * The hls.js player driving the video, with its library's event names: hls.js
+ * is loaded only when needed, so other modules cannot import its values.
+ */
+export interface HlsDriver {
+  player: Hls;
+  Events: typeof Hls.Events;
+}
+
 export interface StreamState {
   delivery: Delivery | null;
+  /** Set once hls.js plays the video; null for the browser's own HLS and the original file. */
+  hls: HlsDriver | null;
   qualities: Quality[];
   /** The chosen level; -1 is Auto. */
   level: number;
@@ -100,10 +111,11 @@ interface Session {
  * Plays one item in `videoRef`: asks for a stream token, picks the delivery,
  * keeps the token fresh (hls.js requests are rewritten onto the newest token,
  * so a renewal never reloads anything), loads the storyboard and exposes the
- * quality levels.
+ * quality levels and, for the audio menu, the hls.js player.
  */
 export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): StreamState {
   const [delivery, setDelivery] = useState<Delivery | null>(null);
+  const [driver, setDriver] = useState<HlsDriver | null>(null);
   const [qualities, setQualities] = useState<Quality[]>([]);
   const [level, setLevelState] = useState(-1);
   const [playing, setPlaying] = useState<number | null>(null);
@@ -139,6 +151,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
         timelineController: undefined,
       });
       current.hls = hls;
+      setDriver({ player: hls, Events: HlsPlayer.Events });
       hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => setQualities(qualitiesOf(hls)));
       hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(data.level));
       hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
@@ -225,6 +238,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
       cancelled = true;
       current.grants.stop();
       current.hls?.destroy();
+      setDriver(null);
       video.removeEventListener("error", onError);
       video.removeAttribute("src");
       session.current = null;
@@ -240,5 +254,5 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
 
   const rewrite = useCallback((url: string) => session.current?.grants.rewrite(url) ?? url, []);
 
-  return { delivery, qualities, level, playing, storyboard, captions, error, setLevel, rewrite };
+  return { delivery, hls: driver, qualities, level, playing, storyboard, captions, error, setLevel, rewrite };
 }
