@@ -342,6 +342,22 @@ def test_every_audio_track_becomes_a_rendition_of_the_audio_group(tmp_path: Path
     assert periods == pytest.approx(expected, rel=0.05)
 
 
+def test_an_audio_track_shorter_than_the_picture_is_filled_with_silence(tmp_path: Path) -> None:
+    # A commentary of the first second, and a track that holds no sound at all.
+    source = transcode_media.x264(
+        tmp_path / "short.mkv",
+        container="matroska",
+        audio_tags=({}, {}, {}),
+        audio_seconds=(3, 1, 0),
+    )
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    # check_audio: every track's sound lasts as long as the picture.
+    check_package(
+        out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True, tracks=3
+    )
+
+
 def comb(frame: av.VideoFrame) -> float:
     """How much the square's rows disagree line to line, at the worst column (0-255)."""
     worst = 0.0

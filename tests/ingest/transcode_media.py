@@ -78,7 +78,7 @@ def write(
     frame_times: Sequence[float] | None = None,
     video_options: dict[str, str] | None = None,
     audio_rate: int = 44100,
-    audio_seconds: float | None = None,
+    audio_seconds: float | Sequence[float] | None = None,
     sample_aspect_ratio: Fraction | None = None,
     live: bool = False,
     audio_tags: Sequence[dict[str, str]] = ({},),
@@ -87,6 +87,8 @@ def write(
 
     ``audio_tags`` makes one audio track per entry, with that metadata (``language``,
     ``title``); track ``n`` is a tone of period ``9 + 6n`` samples, so each can be told apart.
+    ``audio_seconds`` (all tracks, or one value per track) lets sound end before or after
+    the picture.
     ``frame_times`` (seconds) gives every picture its own instant: a variable frame rate.
     ``rotation`` stores a display matrix (degrees counter-clockwise, as FFmpeg reads it).
     ``live`` writes it as a live stream would: through an unseekable sink, so the muxer
@@ -118,9 +120,11 @@ def write(
                 frame.time_base = Fraction(1, 1000)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
+        lengths = audio_seconds if isinstance(audio_seconds, Sequence) else None
         for number, sound in enumerate(sounds):
             size = sound.codec_context.frame_size or 1152
-            for start in range(0, round((audio_seconds or seconds) * audio_rate), size):
+            length = lengths[number] if lengths else audio_seconds or seconds
+            for start in range(0, round(length * audio_rate), size):
                 out.mux(sound.encode(_tone(size, start, audio_rate, 9.0 + 6 * number)))
             out.mux(sound.encode(None))
     if sink is not None:

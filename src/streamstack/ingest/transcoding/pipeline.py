@@ -258,6 +258,8 @@ class _Run:
         for soundtrack in self.soundtracks:
             soundtrack.push(None)
         self.release_audio(end=True)
+        for soundtrack in self.soundtracks:
+            soundtrack.fill(Fraction(self.frames_out) / self.rate)
 
     def on_video(self, frame: av.VideoFrame, time_base: Fraction | None) -> None:
         """A decoded picture: start the ladder at the first, then hand it on."""

@@ -5,7 +5,8 @@ Every audio stream of the source becomes an audio rendition of its own (up to
 master playlist lists them as one ``AUDIO`` group, FFmpeg's best stream for the picture
 first and ``DEFAULT``. Each track is put on the video's timeline by its own
 :class:`~.timeline.AudioTimeline` and held back until the picture has caught up, so no
-track outlasts the video.
+track outlasts the video; one that ends early (a commentary of the first minutes) is
+filled with silence to the video's end.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_AUDIO_T
 from streamstack.ingest.transcoding.languages import UNDETERMINED, language_tag, track_label
 from streamstack.ingest.transcoding.rendition import AudioRendition
 from streamstack.ingest.transcoding.results import AudioTrack
-from streamstack.ingest.transcoding.timeline import AudioTimeline
+from streamstack.ingest.transcoding.timeline import AAC_FRAME_SAMPLES, AudioTimeline
 
 #: Sound held back waiting for the picture to catch up, at most (about 21 s at 48 kHz):
 #: beyond it the sound goes on anyway (a file interleaved that badly is rare).
@@ -69,6 +70,8 @@ class Soundtrack:
         self.origin = origin
         self._timeline: AudioTimeline | None = None
         self._pending: collections.deque[av.AudioFrame] = collections.deque()
+        self._sent = 0
+        """Samples handed to the rendition so far: where the next sound starts."""
 
     def push(self, frame: av.AudioFrame | None) -> None:
         """A decoded frame (None at the end) onto the video's timeline, held for release."""
@@ -96,3 +99,25 @@ class Soundtrack:
             self._pending.popleft()
             if starts < shown or not end:
                 self.rendition.put(sound)
+                self._sent = (sound.pts or 0) + sound.samples
+
+    def fill(self, shown: Fraction) -> None:
+        """Silence from where the sound ended to where the picture ends (after the last
+        release): a track shorter than the video, or with no sound at all, still covers
+        it, so a player never waits at its end for sound that will not come."""
+        end = round(shown * AUDIO_SAMPLE_RATE)
+        while self._sent < end:
+            samples = min(AAC_FRAME_SAMPLES, end - self._sent)
+            self.rendition.put(silence(self._sent, samples))
+            self._sent += samples
+
+
+def silence(pts: int, samples: int) -> av.AudioFrame:
+    """``samples`` of silence at ``pts`` (in samples), shaped as the timeline shapes sound."""
+    frame = av.AudioFrame(format="fltp", layout="stereo", samples=samples)
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    frame.sample_rate = AUDIO_SAMPLE_RATE
+    frame.pts = pts
+    frame.time_base = Fraction(1, AUDIO_SAMPLE_RATE)
+    return frame
