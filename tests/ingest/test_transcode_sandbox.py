@@ -101,3 +101,18 @@ async def test_the_address_space_budget_is_enough_for_a_720p_ladder(
         sandbox, source, tmp_path, memory_bytes=address_space_bytes(1280, 720)
     )
     assert [r.name for r in result.renditions] == ["240p", "360p", "480p", "720p"]
+
+
+async def test_the_most_audio_tracks_fit_the_sandbox_and_more_are_dropped(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Nine tracks: eight become renditions beside the three rungs, within the worker's
+    # address space and open-file limits.
+    tags = tuple({"title": f"Dub {n}"} for n in range(1, 10))
+    source = transcode_media.x264(
+        tmp_path / "dubs.mkv", container="matroska", width=640, height=480, audio_tags=tags
+    )
+    result = await sandboxed_transcode(sandbox, source, tmp_path)
+    assert [r.name for r in result.renditions] == ["240p", "360p", "480p"]
+    assert [a.track.label for a in result.audio] == [f"Dub {n}" for n in range(1, 9)]
+    assert all((tmp_path / "out" / path).is_file() for path in result.files)

@@ -18,7 +18,6 @@ from streamstack.ingest.transcoding.rendition import (
     INIT_SEGMENT,
     PLAYLIST,
     AudioRendition,
-    EncoderThread,
     Rendition,
 )
 from streamstack.ingest.transcoding.results import (
@@ -43,9 +42,8 @@ class Measured(msgspec.Struct, frozen=True):
     average_bandwidth: int
 
 
-def measure(work: Path, encoder: EncoderThread) -> Measured:
-    """What one finished rendition wrote, and its peak and average bitrates."""
-    directory = encoder.directory
+def measure(work: Path, directory: Path) -> Measured:
+    """What one finished rendition wrote in ``directory``, and its peak and average bitrates."""
     segments = media_segments(directory / PLAYLIST)
     peak, average = bandwidths(directory, segments)
     prefix = directory.relative_to(work).as_posix()
@@ -56,7 +54,7 @@ def measure(work: Path, encoder: EncoderThread) -> Measured:
 
 def describe_audio(work: Path, rendition: AudioRendition) -> tuple[AudioResult, list[str]]:
     """What one finished audio rendition is, and its files."""
-    measured = measure(work, rendition)
+    measured = measure(work, rendition.directory)
     result = AudioResult(
         name=rendition.name,
         track=rendition.track,
@@ -74,7 +72,7 @@ def describe(
 ) -> tuple[RenditionResult, list[str]]:
     """What one finished rung is as a variant with ``audio`` (its costliest track's
     bitrates added, as HLS wants), and its files."""
-    measured = measure(work, rendition)
+    measured = measure(work, rendition.directory)
     codecs = avc_codec(rendition.sps)
     if audio:
         codecs = f"{codecs},{AAC_LC}"

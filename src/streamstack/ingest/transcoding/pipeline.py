@@ -43,6 +43,7 @@ from streamstack.ingest.transcoding.rendition import (
     EncoderThread,
     Rendition,
     RenditionFailed,
+    SoundEncoder,
 )
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.ingest.transcoding.soundtracks import Soundtrack, describe_track, pick_audio
@@ -159,6 +160,7 @@ class _Run:
         self.reported_at = 0.0
         self.video_timeline: VideoTimeline | None = None
         self.renditions: list[Rendition] = []
+        self.sound: SoundEncoder | None = None
         self.soundtracks: list[Soundtrack] = []
         self.storyboard: Storyboard | None = None
         self.subtitles: SubtitleExtractor | None = None
@@ -191,15 +193,15 @@ class _Run:
         return package(
             self.work,
             self.renditions,
-            [soundtrack.rendition for soundtrack in self.soundtracks],
+            self.sound.renditions if self.sound is not None else (),
             board,
             duration,
             subtitles=subtitles,
         )
 
     def encoders(self) -> list[EncoderThread]:
-        """Every rendition started so far: the rungs and the audio tracks."""
-        return [*self.renditions, *(s.rendition for s in self.soundtracks)]
+        """Every encoder started so far: the rungs' and the sound's."""
+        return [*self.renditions, *([self.sound] if self.sound is not None else [])]
 
     def prepare(
         self, container: av.container.InputContainer, video: av.video.stream.VideoStream
@@ -219,11 +221,17 @@ class _Run:
         segment = Fraction(self.options.segment_seconds).limit_denominator(1000) - Fraction(
             AAC_FRAME_SAMPLES, AUDIO_SAMPLE_RATE
         )
-        for number, stream in enumerate(pick_audio(container, video), start=1):
-            directory = self.work / "hls" / f"audio_{number}"
-            track = describe_track(stream, number)
-            rendition = AudioRendition(track, directory, segment_seconds=segment)
-            self.soundtracks.append(Soundtrack(stream, rendition, self.origin))
+        streams = pick_audio(container, video)
+        if streams:
+            renditions = [
+                AudioRendition(describe_track(stream, n), self.work / "hls" / f"audio_{n}")
+                for n, stream in enumerate(streams, start=1)
+            ]
+            self.sound = SoundEncoder(renditions, segment_seconds=segment)
+            self.soundtracks = [
+                Soundtrack(stream, index, self.sound, self.origin)
+                for index, stream in enumerate(streams)
+            ]
 
     def decode_all(
         self, container: av.container.InputContainer, video: av.video.stream.VideoStream
@@ -294,8 +302,8 @@ class _Run:
             )
             self.renditions.append(rendition)
             rendition.start()
-        for soundtrack in self.soundtracks:
-            soundtrack.rendition.start()
+        if self.sound is not None:
+            self.sound.start()
         interval = tile_interval(self.duration, MIN_INTERVAL_SECONDS, MAX_TILES)
         directory = self.work / "storyboard"
         directory.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,9 @@ decoder back instead of frames piling up in memory; each rung scales them (swsca
 bicubic), encodes H.264 with libx264, and muxes it into FFmpeg's ``hls`` muxer with
 ``hls_segment_type=fmp4``. Each audio track of the source is likewise one AAC rendition
 of its own (:class:`AudioRendition`): the sound is encoded once, not once per rung, and
-a player picks the track it wants beside the rung it can carry.
+a player picks the track it wants beside the rung it can carry. All the tracks are
+encoded by one thread (:class:`SoundEncoder`): AAC is cheap, and every thread costs
+address space in the sandbox (a stack and a malloc arena, about 100 MiB measured).
 
 Measured against the ``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof``:
 that one also cuts one fragment per key frame, but writes a single stream (``ftyp`` +
@@ -22,13 +24,15 @@ muxing, so the renditions really run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import msgspec
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from streamstack.ingest.transcoding.ladder import (
@@ -39,8 +43,10 @@ from streamstack.ingest.transcoding.ladder import (
 )
 from streamstack.ingest.transcoding.results import AudioTrack
 
-#: A rendition's queue carries its frames in decoding order; None ends it.
-QueueItem = av.VideoFrame | av.AudioFrame | None
+#: What an encoder's queue carries in decoding order: a rung's picture, or a block of sound
+#: with the index of its track; None ends it.
+Frame = av.VideoFrame | tuple[int, av.AudioFrame]
+QueueItem = Frame | None
 PLAYLIST = "index.m3u8"
 INIT_SEGMENT = "init.mp4"
 SEGMENT_PATTERN = "seg_%05d.m4s"
@@ -55,23 +61,26 @@ class RenditionFailed(Exception):
 
 
 class EncoderThread:
-    """One HLS rendition written into ``directory`` by a thread of its own.
+    """HLS renditions written into ``directories`` by a thread of its own.
 
-    Subclasses say what the output holds (:meth:`_encode`); this class owns the queue,
+    Subclasses say what the outputs hold (:meth:`_encode`); this class owns the queue,
     the thread and how a failure on either side reaches the other.
     """
 
-    def __init__(self, name: str, directory: Path, *, segment_seconds: Fraction) -> None:
+    def __init__(
+        self, name: str, directories: Sequence[Path], *, segment_seconds: Fraction
+    ) -> None:
         self.name = name
-        self.directory = directory
+        self.directories = directories
         self.segment_seconds = segment_seconds
         self._queue: queue.Queue[QueueItem] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"rendition-{name}", daemon=True)
 
     def start(self) -> None:
-        """Open the output and start encoding what the queue brings."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Make the output directories and start encoding what the queue brings."""
+        for directory in self.directories:
+            directory.mkdir(parents=True, exist_ok=True)
         try:
             self._thread.start()
         except RuntimeError as exc:  # "can't start new thread": out of address space
@@ -106,7 +115,7 @@ class EncoderThread:
                     continue
                 self._thread.join(timeout=_PUT_POLL_SECONDS)
 
-    def frames(self) -> Iterator[av.VideoFrame | av.AudioFrame]:
+    def frames(self) -> Iterator[Frame]:
         """What the queue brings, until the end (or a failure elsewhere)."""
         while (item := self._queue.get()) is not None and self._error is None:
             yield item
@@ -126,14 +135,14 @@ class EncoderThread:
     def _encode(self) -> None:
         raise NotImplementedError
 
-    def _open(self) -> av.container.OutputContainer:
-        """The ``hls`` muxer writing this rendition's playlist, init segment and segments."""
+    def _open(self, directory: Path) -> av.container.OutputContainer:
+        """The ``hls`` muxer writing one rendition's playlist, init segment and segments."""
         options = {
             "hls_time": f"{float(self.segment_seconds):.6f}",
             "hls_segment_type": "fmp4",
             "hls_playlist_type": "vod",
             "hls_fmp4_init_filename": INIT_SEGMENT,
-            "hls_segment_filename": str(self.directory / SEGMENT_PATTERN),
+            "hls_segment_filename": str(directory / SEGMENT_PATTERN),
             "start_number": "1",
             "hls_flags": "independent_segments",
             # B-frames make a segment's first frame shown after its first decoded one. By
@@ -143,7 +152,7 @@ class EncoderThread:
             # CMAF wants, and leave nothing for an edit list to fix.
             "hls_segment_options": "movflags=+negative_cts_offsets",
         }
-        return av.open(str(self.directory / PLAYLIST), "w", format="hls", options=options)
+        return av.open(str(directory / PLAYLIST), "w", format="hls", options=options)
 
 
 class Rendition(EncoderThread):
@@ -154,7 +163,8 @@ class Rendition(EncoderThread):
     ) -> None:
         # Half a frame under the GOP: every key frame (and only those: no scene cuts)
         # starts a segment, whatever the rounding of the muxer's arithmetic.
-        super().__init__(rung.name, directory, segment_seconds=(gop - Fraction(1, 2)) / rate)
+        super().__init__(rung.name, [directory], segment_seconds=(gop - Fraction(1, 2)) / rate)
+        self.directory = directory
         self.rung = rung
         self.rate = rate
         self.gop = gop
@@ -164,7 +174,7 @@ class Rendition(EncoderThread):
 
     def _encode(self) -> None:
         rung = self.rung
-        with self._open() as output:
+        with self._open(self.directory) as output:
             video = output.add_stream("libx264", rate=self.rate, options=self._options)
             video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
             video.codec_context.gop_size = self.gop
@@ -188,21 +198,38 @@ class Rendition(EncoderThread):
             self.sps = bytes(video.codec_context.extradata or b"")
 
 
-class AudioRendition(EncoderThread):
-    """One audio track of the source: AAC-LC, stereo, 48 kHz, in segments of its own."""
+class AudioRendition(msgspec.Struct, frozen=True):
+    """One audio track of the source as a rendition: AAC-LC, stereo, 48 kHz, in ``directory``."""
 
-    def __init__(self, track: AudioTrack, directory: Path, *, segment_seconds: Fraction) -> None:
-        super().__init__(directory.name, directory, segment_seconds=segment_seconds)
-        self.track = track
+    track: AudioTrack
+    directory: Path
+
+    @property
+    def name(self) -> str:
+        """``audio_1`` ...: the directory's name under ``hls/``."""
+        return self.directory.name
+
+
+class SoundEncoder(EncoderThread):
+    """Every audio track's AAC encoder and muxer, in one thread; an item is ``(index, sound)``."""
+
+    def __init__(self, renditions: Sequence[AudioRendition], *, segment_seconds: Fraction) -> None:
+        directories = [rendition.directory for rendition in renditions]
+        super().__init__("audio", directories, segment_seconds=segment_seconds)
+        self.renditions = renditions
 
     def _encode(self) -> None:
-        with self._open() as output:
-            audio = output.add_stream("aac", rate=AUDIO_SAMPLE_RATE)
-            audio.layout = "stereo"
-            audio.bit_rate = AUDIO_BITRATE
+        with contextlib.ExitStack() as stack:
+            outputs = [stack.enter_context(self._open(path)) for path in self.directories]
+            streams = [output.add_stream("aac", rate=AUDIO_SAMPLE_RATE) for output in outputs]
+            for stream in streams:
+                stream.layout = "stereo"
+                stream.bit_rate = AUDIO_BITRATE
             for item in self.frames():
-                assert isinstance(item, av.AudioFrame)
-                output.mux(audio.encode(item))
+                assert isinstance(item, tuple)
+                index, sound = item
+                outputs[index].mux(streams[index].encode(sound))
             if self._error is not None:
                 return
-            output.mux(audio.encode(None))
+            for output, stream in zip(outputs, streams, strict=True):
+                output.mux(stream.encode(None))

@@ -19,7 +19,7 @@ import av
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_AUDIO_TRACKS
 from streamstack.ingest.transcoding.languages import UNDETERMINED, language_tag, track_label
-from streamstack.ingest.transcoding.rendition import AudioRendition
+from streamstack.ingest.transcoding.rendition import SoundEncoder
 from streamstack.ingest.transcoding.results import AudioTrack
 from streamstack.ingest.transcoding.timeline import AAC_FRAME_SAMPLES, AudioTimeline
 
@@ -60,18 +60,24 @@ def describe_track(stream: av.audio.stream.AudioStream, number: int) -> AudioTra
 
 
 class Soundtrack:
-    """One kept audio stream: decoded frames onto the timeline, then to its rendition."""
+    """One kept audio stream: decoded frames onto the timeline, then to the encoder."""
 
     def __init__(
-        self, stream: av.audio.stream.AudioStream, rendition: AudioRendition, origin: Fraction
+        self,
+        stream: av.audio.stream.AudioStream,
+        index: int,
+        encoder: SoundEncoder,
+        origin: Fraction,
     ) -> None:
         self.stream = stream
-        self.rendition = rendition
+        self.index = index
+        """Its place among the encoder's tracks."""
+        self.encoder = encoder
         self.origin = origin
         self._timeline: AudioTimeline | None = None
         self._pending: collections.deque[av.AudioFrame] = collections.deque()
         self._sent = 0
-        """Samples handed to the rendition so far: where the next sound starts."""
+        """Samples handed to the encoder so far: where the next sound starts."""
 
     def push(self, frame: av.AudioFrame | None) -> None:
         """A decoded frame (None at the end) onto the video's timeline, held for release."""
@@ -83,7 +89,7 @@ class Soundtrack:
         self._pending.extend(self._timeline.push(frame))
 
     def release(self, shown: Fraction, *, started: bool, end: bool = False) -> None:
-        """Hand the rendition the sound that starts before ``shown`` (the picture so far).
+        """Hand the encoder the sound that starts before ``shown`` (the picture so far).
 
         Sound never runs ahead of the picture, so at the end the surplus of a source whose
         sound outlasts its picture is dropped; ``started`` says whether any picture came.
@@ -98,7 +104,7 @@ class Soundtrack:
                 raise TranscodeError("no_frame", "no picture came with the sound")
             self._pending.popleft()
             if starts < shown or not end:
-                self.rendition.put(sound)
+                self.encoder.put((self.index, sound))
                 self._sent = (sound.pts or 0) + sound.samples
 
     def fill(self, shown: Fraction) -> None:
@@ -108,7 +114,7 @@ class Soundtrack:
         end = round(shown * AUDIO_SAMPLE_RATE)
         while self._sent < end:
             samples = min(AAC_FRAME_SAMPLES, end - self._sent)
-            self.rendition.put(silence(self._sent, samples))
+            self.encoder.put((self.index, silence(self._sent, samples)))
             self._sent += samples
 
 
