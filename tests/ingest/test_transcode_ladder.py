@@ -22,6 +22,7 @@ from pathlib import Path
 
 import av
 import m3u8  # type: ignore[import-untyped]
+import msgspec
 import pytest
 import transcode_media
 
@@ -393,3 +394,20 @@ def test_hdr_reference_white_comes_out_sdr_white(tmp_path: Path, transfer: int) 
     assert 215 <= _luma(frame, 160, 120) <= 235
     chroma = [bytes(plane)[plane.line_size * 60 + 80] for plane in frame.planes[1:]]
     assert all(abs(value - 128) <= 3 for value in chroma)  # still grey: no colour cast
+
+
+def test_a_named_package_puts_its_renditions_in_a_directory_of_their_own(
+    tmp_path: Path,
+) -> None:
+    # Uploaded beside an earlier package of the item, whose viewers go on playing it.
+    source = transcode_media.h264_mp4(tmp_path)
+    out = tmp_path / "out"
+    again = transcode(source, out, msgspec.structs.replace(FAST, package="a1b2"))
+    assert [r.playlist for r in again.renditions] == ["hls/a1b2/240p/index.m3u8"]
+    assert [a.playlist for a in again.audio] == ["hls/a1b2/audio_1/index.m3u8"]
+    assert all((out / path).is_file() for path in again.files)
+    master = m3u8.load(str(out / "hls/master.m3u8"))
+    assert [p.uri for p in master.playlists] == ["a1b2/240p/index.m3u8"]
+    assert [m.uri for m in master.media] == ["a1b2/audio_1/index.m3u8"]
+    with pytest.raises(ValueError, match="package"):
+        transcode(source, out, msgspec.structs.replace(FAST, package="../x"))

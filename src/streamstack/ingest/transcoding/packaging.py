@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import msgspec
 
@@ -117,8 +117,8 @@ def package(
         result, rung_files = describe(work, rendition, audio)
         results.append(result)
         files += rung_files
-    variants = [(f"{r.name}/{PLAYLIST}", r) for r in results]  # relative to hls/
-    tracks = [(f"{a.name}/{PLAYLIST}", a.track) for a in audio]
+    variants = [(_beside_master(r.playlist), r) for r in results]
+    tracks = [(_beside_master(a.playlist), a.track) for a in audio]
     (work / MASTER_PLAYLIST).write_text(master_playlist(variants, tracks), encoding="utf-8")
     files.append(MASTER_PLAYLIST)
     return TranscodeResult(
@@ -131,6 +131,11 @@ def package(
         files=tuple(files),
         subtitles=subtitles,
     )
+
+
+def _beside_master(playlist: str) -> str:
+    """A media playlist's URI as the master playlist beside it names it (``240p/index.m3u8``)."""
+    return PurePosixPath(playlist).relative_to(PurePosixPath(MASTER_PLAYLIST).parent).as_posix()
 
 
 def _prefixed(storyboard: StoryboardResult) -> StoryboardResult:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -64,6 +65,7 @@ _MAX_DECODE_ERRORS = 100
 #: (a long film moves 1 % in a minute; a worker may renew its job's lease on each report).
 _PROGRESS_STEP = 0.01
 _PROGRESS_SECONDS = 1.0
+_PACKAGE = re.compile(r"[a-z0-9]{0,32}")
 
 
 def transcode(
@@ -79,6 +81,8 @@ def transcode(
     worth a retry. A rerun into the same ``output`` replaces the previous package.
     """
     options = options or TranscodeOptions()
+    if not _PACKAGE.fullmatch(options.package):  # a directory name, never a path
+        raise ValueError(f"invalid package name {options.package!r}")
     output_dir = Path(output).absolute()
     if "%" in str(output_dir):
         # FFmpeg's hls muxer expands patterns in the names it derives (the init segment's
@@ -155,6 +159,7 @@ class _Run:
         self.size = os.fstat(file.fileno()).st_size
         self.work = work
         self.options = options
+        self.renditions_directory = work / "hls" / options.package
         self.progress = progress
         self.reported = -1.0
         self.reported_at = 0.0
@@ -224,7 +229,7 @@ class _Run:
         streams = pick_audio(container, video)
         if streams:
             renditions = [
-                AudioRendition(describe_track(stream, n), self.work / "hls" / f"audio_{n}")
+                AudioRendition(describe_track(stream, n), self.renditions_directory / f"audio_{n}")
                 for n, stream in enumerate(streams, start=1)
             ]
             self.sound = SoundEncoder(renditions, segment_seconds=segment)
@@ -295,7 +300,7 @@ class _Run:
         for rung in ladder:
             rendition = Rendition(
                 rung,
-                self.work / "hls" / rung.name,
+                self.renditions_directory / rung.name,
                 rate=self.rate,
                 gop=gop,
                 preset=self.options.preset,

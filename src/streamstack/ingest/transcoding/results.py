@@ -22,6 +22,10 @@ class TranscodeOptions(msgspec.Struct, frozen=True):
     package replaces the first one in a single rename."""
     subtitles: bool = True
     """Extract the source's text subtitle streams as ``captions/<language>.vtt``."""
+    package: str = ""
+    """A name for this package's renditions (``hls/<package>/<rung>/…``; empty:
+    ``hls/<rung>/…``), so a new package of an item that plays is written beside the old
+    one, whose viewers go on playing it, until the master playlist switches."""
 
 
 class Progress(msgspec.Struct, frozen=True):
