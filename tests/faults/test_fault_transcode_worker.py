@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 
-from streamstack.ingest.outputs import MANIFEST_NAME
+from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.settings import PREFIX, Settings
 from support.apps import bearer, free_port, mint_token, served_app
 from support.processes import settings_env
@@ -228,7 +227,7 @@ def media_object(settings: Settings, s3: Any, key: str) -> bytes:
 def package_keys(settings: Settings, s3: Any, media_id: str) -> tuple[set[str], set[str]]:
     """The keys under the item's prefix, and those its manifest names (with the manifest)."""
     manifest_key = f"{media_id}/{MANIFEST_NAME}"
-    listed = msgspec.json.decode(media_object(settings, s3, manifest_key), type=list[str])
+    listed = decode_manifest(media_object(settings, s3, manifest_key)).keys
     return media_keys(settings, s3, media_id), {*listed, manifest_key}
 
 

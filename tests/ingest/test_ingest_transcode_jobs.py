@@ -33,7 +33,7 @@ from streamstack.ingest.jobs import (
     decode_request,
     sweep_scratch,
 )
-from streamstack.ingest.outputs import MANIFEST_NAME
+from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.jobs import Job
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
@@ -76,10 +76,8 @@ def under_prefix(rig: Rig, media_id: str) -> list[str]:
 def assert_complete_package(rig: Rig, media_id: str) -> m3u8.M3U8:
     """The master lists only renditions whose playlist and every segment are stored."""
     keys = set(under_prefix(rig, media_id))
-    manifest = msgspec.json.decode(
-        rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"), type=list[str]
-    )
-    assert keys == {*manifest, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
+    manifest = decode_manifest(rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"))
+    assert keys == {*manifest.keys, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
     master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
     assert master.is_variant and master.playlists
     for variant in master.playlists:

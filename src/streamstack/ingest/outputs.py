@@ -3,18 +3,23 @@
 Everything a job makes lives under ``<uuid>/`` in the media bucket (``hls/…``,
 ``storyboard/…``; :func:`streamstack.contracts.catalogue.object_prefix`). The object
 store has no listing, so the job keeps a manifest, ``<uuid>/outputs.json``, naming every
-key it may have written. An upload attempt first widens the manifest to the old keys
-plus the new ones, then uploads (master playlist last), then deletes the old keys the new
-package no longer has and narrows the manifest to the new keys. A worker killed at any
-point leaves a manifest that covers every object it wrote, so a redelivered job (or the
-removal of a deleted or failed item's outputs) finds them all: nothing is orphaned.
+key it may have written, and which of them make the package the master playlist plays
+(``live``). An upload attempt first widens the manifest to the old keys plus the new
+ones, then uploads (master playlist last), then deletes the old keys the new package no
+longer has and narrows the manifest to the new keys. A worker killed at any point leaves a
+manifest that covers every object it wrote, so a redelivered job (or the removal of a
+deleted or failed item's outputs) finds them all: nothing is orphaned.
+
+A new package of an item that already plays (a transcode again, written under its own
+``hls/<package>/`` names) keeps the package it replaces until the next one: viewers who
+loaded the old playlists go on fetching its segments after the master has switched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -48,6 +53,20 @@ async def file_chunks(directory: Path, name: str) -> AsyncIterator[bytes]:
         os.close(fd)
 
 
+class Manifest(msgspec.Struct, frozen=True):
+    """``outputs.json``: every key a job may have written, and those of the live package."""
+
+    keys: list[str]
+    live: list[str] = []
+
+
+def decode_manifest(data: bytes) -> Manifest:
+    """An ``outputs.json``; one written as a bare list of keys (before packages were kept)
+    counts all of them as live."""
+    found = msgspec.json.decode(data, type=Manifest | list[str])
+    return found if isinstance(found, Manifest) else Manifest(keys=found, live=found)
+
+
 class ItemOutputs:
     """The objects one item's transcoding jobs wrote to the media bucket."""
 
@@ -60,23 +79,29 @@ class ItemOutputs:
         """The object key of a file the transcoder wrote (``hls/240p/init.mp4`` …)."""
         return f"{self.prefix}{relative}"
 
-    async def recorded(self) -> list[str]:
-        """The keys the manifest names (none when there is no manifest)."""
+    async def recorded(self) -> Manifest:
+        """What the manifest names (nothing when there is no manifest)."""
         try:
             data = await read_all(await self.media.read(self.manifest_key))
         except ObjectNotFound:
-            return []
+            return Manifest(keys=[])
         try:
-            keys = msgspec.json.decode(data, type=list[str])
+            manifest = decode_manifest(data)
         except msgspec.DecodeError:
             log.warning("outputs_manifest_unreadable", key=self.manifest_key)
-            return []
-        return [key for key in keys if key.startswith(self.prefix)]
+            return Manifest(keys=[])
+        mine = self.prefix
+        return Manifest(
+            keys=[key for key in manifest.keys if key.startswith(mine)],
+            live=[key for key in manifest.live if key.startswith(mine)],
+        )
 
-    async def _record(self, keys: Sequence[str]) -> None:
-        body = msgspec.json.encode(sorted(set(keys)))
+    async def _record(self, keys: Iterable[str], live: Iterable[str]) -> None:
+        manifest = Manifest(keys=sorted({*keys, *live}), live=sorted(set(live)))
         await self.media.write(
-            self.manifest_key, single_chunk(body), content_type="application/json"
+            self.manifest_key,
+            single_chunk(msgspec.json.encode(manifest)),
+            content_type="application/json",
         )
 
     async def publish(
@@ -84,33 +109,43 @@ class ItemOutputs:
         directory: Path,
         files: Sequence[str],
         on_file: Callable[[int, int], None] | None = None,
+        *,
+        keep_live: bool = False,
     ) -> None:
         """Upload ``files`` (relative to ``directory``, in order) and drop stale keys.
 
         Keys of an earlier attempt that this package does not have are deleted after the
-        upload; keys it does have are overwritten in place.
+        upload (except, with ``keep_live``, those of the package that was live: it stays
+        until the next publish); keys it does have are overwritten in place.
         """
         old = await self.recorded()
         new = [self.key(name) for name in files]
-        await self._record([*old, *new])
+        await self._record([*old.keys, *new], old.live)
         for index, name in enumerate(files):
             await self.media.write(
                 self.key(name), file_chunks(directory, name), content_type=content_type_of(name)
             )
             if on_file is not None:
                 on_file(index + 1, len(files))
-        current = set(new)
-        for key in old:
-            if key not in current:
-                await self.media.delete(key)
-        await self._record(new)
+        kept = {*new, *(old.live if keep_live else ())}
+        await self._delete([key for key in old.keys if key not in kept])
+        await self._record(kept, new)
 
-    async def remove(self) -> int:
-        """Delete every recorded output and the manifest; how many objects went."""
-        keys = await self.recorded()
+    async def remove(self, *, keep_live: bool = False) -> int:
+        """Delete every recorded output and the manifest (with ``keep_live``, all but the
+        live package: a new one failed, the old one plays on); how many objects went."""
+        manifest = await self.recorded()
+        kept = set(manifest.live if keep_live else ())
+        gone = [key for key in manifest.keys if key not in kept]
+        await self._delete(gone)
+        if kept:
+            await self._record(kept, manifest.live)
+        else:
+            await self.media.delete(self.manifest_key)
+        if gone:
+            log.info("outputs_removed", prefix=self.prefix, count=len(gone))
+        return len(gone)
+
+    async def _delete(self, keys: Sequence[str]) -> None:
         for key in keys:
             await self.media.delete(key)
-        await self.media.delete(self.manifest_key)
-        if keys:
-            log.info("outputs_removed", prefix=self.prefix, count=len(keys))
-        return len(keys)

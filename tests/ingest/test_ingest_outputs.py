@@ -1,0 +1,92 @@
+"""An item's outputs manifest: what a package upload keeps, replaces and deletes."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import msgspec
+
+from streamstack.ingest.outputs import MANIFEST_NAME, ItemOutputs, Manifest
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore, single_chunk
+from streamstack.kernel.storage.local import LocalObjectStore
+
+
+def package(directory: Path, names: list[str]) -> list[str]:
+    """Write each named file (its name as its bytes) under ``directory``."""
+    for name in names:
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_text(name)
+    return names
+
+
+async def stored(store: ObjectStore, media_id: str, names: list[str]) -> list[bool]:
+    found = []
+    for name in names:
+        try:
+            await store.head(f"{media_id}/{name}")
+            found.append(True)
+        except ObjectNotFound:
+            found.append(False)
+    return found
+
+
+OLD = ["hls/240p/seg_00001.m4s", "hls/240p/index.m3u8", "hls/master.m3u8"]
+NEW = ["hls/a1/240p/seg_00001.m4s", "hls/a1/240p/index.m3u8", "hls/master.m3u8"]
+NEWER = ["hls/b2/240p/seg_00001.m4s", "hls/b2/240p/index.m3u8", "hls/master.m3u8"]
+
+
+async def test_a_package_replacing_a_live_one_keeps_it_until_the_next(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    media_id = str(uuid.uuid4())
+    outputs = ItemOutputs(store, media_id)
+    await outputs.publish(tmp_path, package(tmp_path, OLD))
+
+    await outputs.publish(tmp_path, package(tmp_path, NEW), keep_live=True)
+    # Viewers who loaded the old playlists still find its segments.
+    assert await stored(store, media_id, [*OLD, *NEW]) == [True] * 6
+    manifest = await outputs.recorded()
+    assert set(manifest.live) == {outputs.key(name) for name in NEW}
+    assert set(manifest.keys) == {outputs.key(name) for name in {*OLD, *NEW}}
+
+    await outputs.publish(tmp_path, package(tmp_path, NEWER), keep_live=True)
+    assert await stored(store, media_id, OLD[:2]) == [False, False]
+    assert await stored(store, media_id, [*NEW, *NEWER]) == [True] * 6
+
+    # Without keep_live (a first transcode's attempts) what the package lacks goes at once.
+    await outputs.publish(tmp_path, package(tmp_path, OLD))
+    assert await stored(store, media_id, [*NEW[:2], *NEWER[:2]]) == [False] * 4
+    assert set((await outputs.recorded()).keys) == {outputs.key(name) for name in OLD}
+
+
+async def test_a_failed_replacement_removes_all_but_the_live_package(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    media_id = str(uuid.uuid4())
+    outputs = ItemOutputs(store, media_id)
+    await outputs.publish(tmp_path, package(tmp_path, OLD))
+    # A refresh died halfway through its upload: its keys are recorded, not live.
+    partial = outputs.key(NEW[0])
+    await store.write(partial, single_chunk(b"x"))
+    live = [outputs.key(name) for name in OLD]
+    manifest = Manifest(keys=[*live, partial], live=live)
+    await store.write(outputs.manifest_key, single_chunk(msgspec.json.encode(manifest)))
+
+    assert await outputs.remove(keep_live=True) == 1
+    assert await stored(store, media_id, [NEW[0], *OLD]) == [False, True, True, True]
+    assert (await outputs.recorded()).live == sorted(live)
+
+    assert await outputs.remove() == 3  # the item is deleted: everything goes
+    assert await stored(store, media_id, [*OLD, MANIFEST_NAME]) == [False] * 4
+
+
+async def test_a_manifest_written_as_a_list_counts_every_key_as_live(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    media_id = str(uuid.uuid4())
+    outputs = ItemOutputs(store, media_id)
+    await outputs.publish(tmp_path, package(tmp_path, OLD))
+    legacy = sorted(outputs.key(name) for name in OLD)
+    await store.write(outputs.manifest_key, single_chunk(msgspec.json.encode(legacy)))
+
+    assert await outputs.recorded() == Manifest(keys=legacy, live=legacy)
+    await outputs.publish(tmp_path, package(tmp_path, NEW), keep_live=True)
+    assert await stored(store, media_id, OLD) == [True] * 3
