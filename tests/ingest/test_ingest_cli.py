@@ -204,7 +204,7 @@ async def test_upload_waits_for_the_transcoding_with_progress(transcoding: Comma
     assert transcoding[-1] == f"[{'#' * 20}] 100%  transcoded", err
 
 
-async def test_transcode_queues_a_failed_item_again_and_waits_for_it(
+async def test_transcode_queues_an_item_again_and_waits_for_it(
     transcoding: Command,
 ) -> None:
     rig, url = transcoding.rig, transcoding.served.url
@@ -214,9 +214,9 @@ async def test_transcode_queues_a_failed_item_again_and_waits_for_it(
     media_id = json.loads(out)["id"]
     transcode = Command(rig, transcoding.served, transcoding.folder, "transcode")
 
-    code, out, err = await transcode(media_id, "--server", url)
-    assert (code, out) == (1, ""), err
-    assert f"{media_id} not queued: HTTP 409: " in err and "only a failed one" in err
+    code, out, err = await transcode(media_id, "--server", url, "--wait")  # a ready one
+    assert code == 0, err
+    assert json.loads(out)["processing_state"] == "ready"
     code, out, err = await transcode("--failed", "--server", url)
     assert (code, out, err.strip()) == (0, "", "streamstack: no item's transcoding failed")
     for confused in ((), ("--failed", media_id)):

@@ -35,7 +35,7 @@ from streamstack.ingest.jobs import (
 )
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.ingest.transcoding.results import TranscodeOptions
-from streamstack.kernel.jobs import Job
+from streamstack.kernel.jobs import DeadLetter, Job, repeat_id
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.transport import InProcessTransport
@@ -147,6 +147,8 @@ async def test_an_audio_only_upload_plays_as_uploaded_and_gets_no_job(
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
         assert (item["processing_state"], item["playable"]) == ("none", True)
+        refused = await retry(rig, item["id"])  # nothing to transcode, now or later
+        assert (refused.status_code, refused.json()["code"]) == (409, "not_transcodable")
         queue = EmbeddedJobQueue(
             rig.settings.data_dir / "jobs" / "jobs.sqlite3", rig.settings.transcode_queue
         )
@@ -196,7 +198,7 @@ async def test_a_job_that_keeps_failing_ends_failed_after_its_retries(
         assert under_prefix(rig, media_id) == []
 
 
-# --- transcoding a failed item again ------------------------------------------------------
+# --- transcoding an item again ------------------------------------------------------
 
 
 async def retry(rig: Rig, media_id: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -219,9 +221,6 @@ async def test_an_admin_transcodes_a_failed_item_again(
     async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         media_id = (await upload_clip(rig, source))["id"]
         await wait_for_state(rig, media_id, {"ready", "failed"})
-        refused = await retry(rig, media_id)
-        assert (refused.status_code, refused.json()["code"]) == (409, "not_failed")
-
         await fail(rig, media_id, "the worker ran out of memory")
         queued = await retry(rig, media_id)
         assert queued.status_code == 202, queued.text
@@ -236,6 +235,56 @@ async def test_an_admin_transcodes_a_failed_item_again(
         assert_complete_package(rig, media_id)
 
 
+async def package_keys_of(rig: Rig, media_id: str) -> set[str]:
+    """The keys of the package the item's master playlist names (playlists and segments)."""
+    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
+    uris = [v.uri for v in master.playlists] + [m.uri for m in master.media if m.uri]
+    keys = set()
+    for uri in uris:
+        playlist_key = f"{media_id}/hls/{uri}"
+        base = playlist_key.rsplit("/", 1)[0]
+        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
+        keys |= {playlist_key, f"{base}/init.mp4", *(f"{base}/{s.uri}" for s in media.segments)}
+    return keys
+
+
+async def test_a_ready_item_is_transcoded_again_and_plays_throughout(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.vp9_webm(tmp_path)
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        media_id = (await upload_clip(rig, source))["id"]
+        first, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+        assert first["processing_state"] == "ready"
+        old = await package_keys_of(rig, media_id)
+
+        queued = await retry(rig, media_id)
+        assert queued.status_code == 202, queued.text
+        item = queued.json()
+        assert item["processing_state"] == "queued"
+        # It goes on playing the package it has while the new one is made.
+        assert (item["playable"], item["has_hls"], item["renditions"]) == (
+            True,
+            True,
+            first["renditions"],
+        )
+        async with asyncio.timeout(60):
+            while (item := (await item_of(rig, media_id)).json())["processing_state"] != "ready":
+                assert item["processing_state"] in ("queued", "processing"), item
+                assert item["playable"] and item["has_hls"] and item["renditions"], item
+                await asyncio.sleep(0.05)
+        assert_complete_package(rig, media_id)
+        new = await package_keys_of(rig, media_id)
+        assert not old & new  # written beside the old package, under a name of its own
+        assert all(key in under_prefix(rig, media_id) for key in old)  # kept for its viewers
+
+        assert (await retry(rig, media_id)).status_code == 202
+        await wait_for_state(rig, media_id, {"ready"}, seconds=60)
+        newest = await package_keys_of(rig, media_id)
+        stored = set(under_prefix(rig, media_id))
+        assert new <= stored and newest <= stored and not old & stored  # one package kept
+
+
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_retry_is_refused_for_what_cannot_be_retried(
     rig_factory: RigFactory, tmp_path: Path
@@ -243,7 +292,7 @@ async def test_a_retry_is_refused_for_what_cannot_be_retried(
     source = transcode_media.vp9_webm(tmp_path)
     async with rig_factory(**fast_transcoding()) as rig:  # no worker: each retry stays queued
         media_id = (await upload_clip(rig, source))["id"]
-        assert (await retry(rig, media_id)).json()["code"] == "not_failed"  # queued
+        assert (await retry(rig, media_id)).json()["code"] == "in_progress"  # queued
         await fail(rig, media_id, "took longer than the limit")
         missing = "00000000-0000-4000-8000-000000000000"
         for path_id, headers, status in (
@@ -259,7 +308,7 @@ async def test_a_retry_is_refused_for_what_cannot_be_retried(
         answers = await asyncio.gather(retry(rig, media_id), retry(rig, media_id))
         assert sorted(r.status_code for r in answers) == [202, 409]
         [lost] = [r.json() for r in answers if r.status_code == 409]
-        assert lost["code"] in ("not_failed", "processing_state_changed")
+        assert lost["code"] in ("in_progress", "processing_state_changed")
         queue = rig.client.app.state.backends.jobs(rig.settings.transcode_queue)
         backlog = await queue.backlog()
         assert backlog.waiting == 2  # the upload's job and the one retry
@@ -323,6 +372,39 @@ async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
         assert set(under_prefix(rig, media_id)) == first
         ready = (await item_of(rig, media_id)).json()
         assert ready["processing_state"] == "ready"
+        assert_complete_package(rig, media_id)
+
+
+async def test_a_failed_transcode_again_leaves_the_item_playing_its_package(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        media_id = item["id"]
+        await handler(job_for(item))
+        live = await package_keys_of(rig, media_id)
+        assert (await retry(rig, media_id)).status_code == 202
+        # Its job was given up on (a dead letter) after part of its upload was recorded.
+        refresh = msgspec.structs.replace(
+            decode_request(job_for(item)), job_id=repeat_id(media_id), refresh=True
+        )
+        partial = f"{media_id}/hls/{refresh.package}/240p/init.mp4"
+        await handler.media.write(partial, _one(b"partial"))
+        manifest_key = f"{media_id}/{MANIFEST_NAME}"
+        manifest = decode_manifest(rig.object_bytes("media", manifest_key))
+        widened = msgspec.structs.replace(manifest, keys=[*manifest.keys, partial])
+        await handler.media.write(manifest_key, _one(msgspec.json.encode(widened)))
+        job = Job(refresh.queue_id, TRANSCODE_KIND, msgspec.json.encode(refresh))
+
+        letter = DeadLetter(job, attempts=3, reason="out of memory", failed_at=time.time())
+        await handler.on_dead_letter(letter)
+
+        failed = (await item_of(rig, media_id)).json()
+        assert failed["processing_state"] == "failed"
+        assert failed["processing_detail"] == "out of memory"
+        assert failed["playable"] and failed["has_hls"] and failed["renditions"], failed
+        stored = set(under_prefix(rig, media_id))
+        assert live <= stored and partial not in stored
         assert_complete_package(rig, media_id)
 
 

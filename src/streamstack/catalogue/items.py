@@ -216,10 +216,13 @@ def checked_renditions(update: ProcessingUpdate) -> list[dict[str, int]]:
 def apply_processing(
     row: MediaItemRow, update: ProcessingUpdate, renditions: list[dict[str, int]]
 ) -> None:
-    """Record the worker's report on the item; it becomes playable with its first rendition."""
+    """Record the worker's report on the item; it becomes playable with its first rendition
+    (and, with ``keep_package``, goes on playing the one it has)."""
     row.processing_state = update.state
     row.processing_percent = 100 if update.state == "ready" else update.percent
     row.processing_detail = update.detail
+    if update.keep_package:
+        return
     row.renditions = renditions
     row.has_hls = update.hls
     row.has_storyboard = update.storyboard

@@ -266,6 +266,8 @@ class CatalogueService:
                     f"the item's processing is {row.processing_state}, not {update.only_from}",
                     code="processing_state_changed",
                 )
+            if update.keep_package and not row.has_hls:
+                raise Conflict("the item has no HLS package to keep", code="no_package")
             apply_processing(row, update, renditions)
             row.updated_at = self._clock()
             tags = await store.tags.of_item(item_id)

@@ -259,11 +259,12 @@ COMMANDS = (
     Subcommand(
         "transcode",
         run_transcode,
-        help="transcode items whose transcoding failed again",
+        help="transcode items again (failed ones, or after an upgrade)",
         description="Queue the transcoding of each ITEM (its id), or with --failed of every "
-        "item whose transcoding failed, again, from its stored original, once what made it "
-        "fail is fixed. Only a failed item is queued; prints each item as JSON (with --wait, "
-        "once its transcoding is over).",
+        "item whose transcoding failed, again, from its stored original: once what made it "
+        "fail is fixed, or to give a ready item what a newer version makes (every audio "
+        "track, say; it plays its package meanwhile). An item whose job is queued or running "
+        "is refused; prints each item as JSON (with --wait, once its transcoding is over).",
         options=(
             option("items", type=uuid.UUID, nargs="*", metavar="ITEM", help="an item's id"),
             option("--failed", action="store_true", help="every item whose transcoding failed"),

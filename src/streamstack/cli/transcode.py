@@ -1,4 +1,5 @@
-"""``streamstack transcode``: transcode items whose transcoding failed again."""
+"""``streamstack transcode``: transcode items again (failed ones, or ready ones after an
+upgrade)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from streamstack.cli.session import (
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.settings import SettingsError
 
-#: Ingest's route that queues a failed item's transcoding again.
+#: Ingest's route that queues an item's transcoding again.
 RETRY_PATH = "/api/v1/ingest/items/{id}/transcode"
 #: One page of the items whose transcoding failed, drafts included, as admins list them.
 FAILED_PATH = "/api/v1/catalogue?status=all&processing=failed&page_size=100&page={page}"

@@ -190,6 +190,9 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     only_from: ProcessingState | None = None
     """When set, the update applies only while the item is in this state, else 409
     ``processing_state_changed`` and nothing changes (a retry queues one job, not two)."""
+    keep_package: bool = False
+    """The item goes on playing the package it has (its renditions, HLS and storyboard
+    stay as they are; those sent are ignored): a transcode again of an item that plays."""
 
 
 class ItemLookup(msgspec.Struct, frozen=True):

@@ -70,7 +70,7 @@ from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, T
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError
-from streamstack.kernel.jobs import DeadLetter, Job, JobQueue
+from streamstack.kernel.jobs import REPEAT_MARK, DeadLetter, Job, JobQueue
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectStore
@@ -113,11 +113,20 @@ class TranscodeRequest(msgspec.Struct, frozen=True):
     height: int | None = None
     job_id: str = ""
     """The job's id in the queue when it is not the item's: a retry's (``repeat_id``)."""
+    refresh: bool = False
+    """The item plays an earlier package meanwhile: the new one is written beside it (under
+    :attr:`package`), the item keeps it until the new one is published, and keeps it if
+    this job fails."""
 
     @property
     def queue_id(self) -> str:
         """The job's id in the queue and in the outbox."""
         return self.job_id or self.media_id
+
+    @property
+    def package(self) -> str:
+        """The name of the package this job writes: a repeat's token, else none."""
+        return self.job_id.partition(REPEAT_MARK)[2]
 
 
 def job_request(
@@ -236,12 +245,14 @@ class WorkerLimits:
             max_rungs=max_rungs,
             # Subtitles once per job: with the whole ladder, not the early first rung.
             subtitles=max_rungs is None,
+            package=request.package,
         )
 
     def early_pass(self, request: TranscodeRequest) -> bool:
         """Whether to publish the lowest rung alone first: when the ladder has several, so
-        the item plays minutes earlier (one more decoding pass of the source)."""
-        if not request.width or not request.height:
+        the item plays minutes earlier (one more decoding pass of the source); never when
+        it plays an earlier package meanwhile."""
+        if not request.width or not request.height or request.refresh:
             return False
         return len(plan_ladder(request.width, request.height, Fraction(30))) > 1
 
@@ -315,8 +326,9 @@ class TranscodeHandler:
         # The state says it failed; the detail says why, as the admin will act on it.
         detail = one_line(failure_text(letter.reason))
         with contextlib.suppress(ItemGone):  # deleted meanwhile: nothing left to mark
-            await self.update(request.media_id, "failed", detail=detail)
-        await ItemOutputs(self.media, request.media_id).remove()
+            await self.update(request.media_id, "failed", detail=detail, keep=request.refresh)
+        # A refresh's item goes on playing its package; a first transcode's has none.
+        await ItemOutputs(self.media, request.media_id).remove(keep_live=request.refresh)
         log.warning(
             "transcode_failed", media_id=request.media_id, attempts=letter.attempts, detail=detail
         )
@@ -329,8 +341,10 @@ class TranscodeHandler:
         percent: int = 0,
         detail: str | None = None,
         result: TranscodeResult | None = None,
+        keep: bool = False,
     ) -> MediaItem:
-        """Tell catalogue where the item stands; :class:`ItemGone` when it answers 404."""
+        """Tell catalogue where the item stands (with ``keep`` and no ``result``, the item
+        keeps the package it plays); :class:`ItemGone` when it answers 404."""
         renditions = (
             []
             if result is None
@@ -344,6 +358,7 @@ class TranscodeHandler:
             renditions=renditions,
             hls=bool(renditions),
             storyboard=result is not None and result.storyboard is not None,
+            keep_package=keep and result is None,
         )
         try:
             return await self.catalogue.update_processing(update)
@@ -425,7 +440,9 @@ class _JobRun:
                 self.span = (self.percent, ENCODING_PERCENT)
                 result = await self.transcode(source, scratch / "out", scratch)
                 self.set_progress(ENCODING_PERCENT, "uploading")
-                await self.outputs.publish(scratch / "out", result.files, self.on_uploaded)
+                await self.outputs.publish(
+                    scratch / "out", result.files, self.on_uploaded, keep_live=self.request.refresh
+                )
                 await self.store_captions(scratch / "out", result)
             item = await self.handler.update(self.request.media_id, "ready", result=result)
             await self.list_captions(item)
@@ -588,6 +605,7 @@ class _JobRun:
             percent=self.percent,
             detail=self.detail,
             result=self.published,
+            keep=self.request.refresh,
         )
 
     @contextlib.asynccontextmanager

@@ -454,7 +454,7 @@ class CaptionController(Controller):
 
 
 class TranscodeController(Controller):
-    """Transcoding an item again."""
+    """Transcoding an item again (after a failure, or after an upgrade)."""
 
     path = "/items/{item_id:uuid}/transcode"
 
@@ -464,14 +464,17 @@ class TranscodeController(Controller):
         responses=error_responses(
             {
                 404: "No such media item.",
-                409: "The item's transcoding did not fail (`not_failed`), another request "
-                "retried it first (`processing_state_changed`), or it has no video "
+                409: "A job is queued or running for the item (`in_progress`), another "
+                "request queued one first (`processing_state_changed`), or it has no video "
                 "(`not_transcodable`); nothing is queued.",
             }
         ),
-        summary="Transcode a failed item again",
-        description="Queues a new transcoding job for an item whose transcoding failed, "
-        "from its stored original. Answers the item, `queued`; follow it as after an upload.",
+        summary="Transcode an item again",
+        description="Queues a new transcoding job for an item whose transcoding failed or "
+        "is done, from its stored original. Answers the item, `queued`; follow it as after "
+        "an upload. An item that plays goes on playing its package meanwhile (and if the "
+        "job fails); the new package replaces it when it is ready, and the old one's files "
+        "stay until the next, for viewers who were playing it.",
     )
     async def retry_transcode(
         self, retries: TranscodeRetries, call_context: CallContext, item_id: uuid.UUID

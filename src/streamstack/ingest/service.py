@@ -509,8 +509,9 @@ async def _unless_abandoned(
 
 
 class TranscodeRetries:
-    """Transcoding an item again once its transcoding failed (an admin asks, after fixing
-    what made it fail: a limit, a worker, a full disk)."""
+    """Transcoding an item again: once its transcoding failed (an admin asks, after fixing
+    what made it fail: a limit, a worker, a full disk), or once it is ready (after an
+    upgrade: the new package is written beside the one its viewers go on playing)."""
 
     def __init__(self, catalogue: CatalogueClient, jobs: TranscodeJobs) -> None:
         self.catalogue = catalogue
@@ -518,13 +519,18 @@ class TranscodeRetries:
 
     async def retry(self, media_id: str, context: CallContext) -> MediaItem:
         """Queue a new job for the item; the item, ``queued``. 404 when there is no such
-        item; 409 ``not_failed`` unless its transcoding failed, or
-        ``processing_state_changed`` when another request retried it first."""
+        item; 409 ``in_progress`` while a job is queued or running for it, or
+        ``processing_state_changed`` when another request queued one first."""
         item = await self.catalogue.get_item(media_id, context)
         request = retry_request(item)
         # Owed before the item says queued: a crash between the two still queues the job.
         await self.jobs.record(request)
-        update = ProcessingUpdate(media_id=item.id, state="queued", only_from="failed")
+        update = ProcessingUpdate(
+            media_id=item.id,
+            state="queued",
+            only_from=item.processing_state,
+            keep_package=request.refresh,
+        )
         try:
             queued = await self.catalogue.update_processing(update, context)
         except AppError as exc:
@@ -537,14 +543,16 @@ class TranscodeRetries:
 
 
 def retry_request(item: MediaItem) -> TranscodeRequest:
-    """The new job for a failed item (its own id: the first job's is still remembered by
-    the queue's dedupe window); 409 for an item whose transcoding did not fail."""
-    if item.processing_state != "failed":
-        raise Conflict(
-            f"the item's processing is {item.processing_state}: only a failed one is retried",
-            code="not_failed",
-        )
+    """The new job for a failed or ready item (its own id: the first job's is still
+    remembered by the queue's dedupe window; a refresh of an item with HLS); 409 while
+    a job is queued or running for it."""
     container = by_content_type(item.content_type)
     if container is None or not needs_transcoding(item.video_codec):
         raise Conflict("the item has no video to transcode", code="not_transcodable")
-    return job_request(item, container, repeat_id(item.id))
+    if item.processing_state not in ("failed", "ready"):
+        raise Conflict(
+            f"the item's processing is {item.processing_state}: wait until it is done",
+            code="in_progress",
+        )
+    request = job_request(item, container, repeat_id(item.id))
+    return msgspec.structs.replace(request, refresh=item.has_hls)

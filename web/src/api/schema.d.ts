@@ -519,8 +519,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Transcode a failed item again
-         * @description Queues a new transcoding job for an item whose transcoding failed, from its stored original. Answers the item, `queued`; follow it as after an upload.
+         * Transcode an item again
+         * @description Queues a new transcoding job for an item whose transcoding failed or is done, from its stored original. Answers the item, `queued`; follow it as after an upload. An item that plays goes on playing its package meanwhile (and if the job fails); the new package replaces it when it is ready, and the old one's files stay until the next, for viewers who were playing it.
          */
         post: operations["ApiV1IngestItemsItemIdTranscodeRetryTranscode"];
         delete?: never;
@@ -4012,7 +4012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The item's transcoding did not fail (`not_failed`), another request retried it first (`processing_state_changed`), or it has no video (`not_transcodable`); nothing is queued. */
+            /** @description A job is queued or running for the item (`in_progress`), another request queued one first (`processing_state_changed`), or it has no video (`not_transcodable`); nothing is queued. */
             409: {
                 headers: {
                     [name: string]: unknown;

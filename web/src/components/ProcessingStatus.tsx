@@ -36,13 +36,15 @@ export function ProcessingBadge({ item }: { item: MediaItem }) {
 }
 
 /**
- * "Transcode again" for an admin on an item whose transcoding failed (nothing
- * otherwise): the server queues a new job and answers the item, `queued`.
+ * "Transcode again" for an admin on an item whose transcoding failed or is done
+ * (nothing while a job is queued or running, or for an item never transcoded):
+ * the server queues a new job and answers the item, `queued`. A ready item goes
+ * on playing its package until the new one replaces it.
  */
 export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQueued: (item: MediaItem) => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  if (item.processing_state !== "failed") return null;
+  if (item.processing_state !== "failed" && item.processing_state !== "ready") return null;
 
   async function retry() {
     setBusy(true);

@@ -78,7 +78,7 @@ describe("AdminLibraryPage", () => {
     const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
 
-    // Only the failed item offers it.
+    // Only the failed item offers it here (the other was never transcoded).
     expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
     await user.click(screen.getByRole("button", { name: "Transcode Broken again" }));
 
@@ -93,6 +93,30 @@ describe("AdminLibraryPage", () => {
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1);
     await act(() => vi.advanceTimersByTimeAsync(2 * PROCESSING_POLL_MS));
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1); // ready: no more polling
+  });
+
+  it("transcodes a ready item again, which goes on playing meanwhile", async () => {
+    const user = setupUser();
+    const ready = mediaItem({ id: "r", title: "Old", processing_state: "ready", has_hls: true, playable: true });
+    const queued = { ...ready, processing_state: "queued" as const };
+    server.use(
+      http.get(CATALOGUE, () => listing([ready, mediaItem({ id: "q", processing_state: "queued" })])),
+      http.post(`${API}/ingest/items/r/transcode`, () => ok(queued)),
+      http.get(`${CATALOGUE}/r`, () => ok(queued)),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    // A queued item offers nothing: its job is on the way.
+    expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    await user.click(screen.getByRole("button", { name: "Transcode Old again" }));
+
+    await waitFor(() =>
+      expect(screen.queryByRole("button", { name: "Transcode Old again" })).not.toBeInTheDocument(),
+    );
+    const row = screen.getByRole("link", { name: "Old" }).closest("[data-testid=library-item]");
+    expect(within(row as HTMLElement).getByTestId("library-processing")).toHaveTextContent("Queued for processing");
+    expect(sentTo(seen, "POST", `${API}/ingest/items/r/transcode`)).toHaveLength(1);
   });
 
   it("says why a retry was refused and leaves the item as it was", async () => {
