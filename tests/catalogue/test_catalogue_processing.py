@@ -296,3 +296,28 @@ async def test_admins_filter_the_library_by_processing_state(catalogue_client: A
         r = await catalogue_client.get(f"{API}/", params={"processing": bad}, headers=admin)
         assert r.status_code == 400, (bad, r.text)
         assert r.json()["code"] == "validation_error"
+
+
+async def test_an_item_transcoded_again_keeps_playing_its_package_until_the_new_one(
+    deployment: CatalogueDeployment,
+) -> None:
+    settings = deployment.settings
+    item = await register_unplayable(deployment)
+    # Nothing to keep yet: refused, and nothing changes.
+    await expect_error(
+        report(deployment, item.id, state="queued", keep_package=True), 409, "no_package"
+    )
+    first = [Rendition(height=240, bandwidth=400_000)]
+    await report(deployment, item.id, state="ready", renditions=first, hls=True, storyboard=True)
+    for fields in (
+        {"state": "queued", "only_from": "ready"},
+        {"state": "processing", "percent": 40, "detail": "encoding 240p, 480p"},
+        {"state": "failed", "detail": "out of memory"},  # the refresh failed: it still plays
+    ):
+        kept = await report(deployment, item.id, keep_package=True, **fields)
+        assert (kept.renditions, kept.has_hls, kept.has_storyboard) == (first, True, True)
+        status, listed, body = await seen_by(deployment, viewer_headers(settings), item.id)
+        assert status == 200 and item.id in listed and body is not None and body["playable"]
+    both = [*first, Rendition(height=480, bandwidth=900_000)]
+    new = await report(deployment, item.id, state="ready", renditions=both, hls=True)
+    assert (new.processing_state, new.renditions, new.has_storyboard) == ("ready", both, False)
