@@ -59,6 +59,8 @@ class MediaItemRow(CatalogueBase):
         Index("ix_media_items_viewers_published_at", "status", "playable", "published_at", "id"),
         Index("ix_media_items_viewers_title_key", "status", "playable", "title_key", "id"),
         Index("ix_media_items_viewers_duration", "status", "playable", "duration_seconds", "id"),
+        # Items by processing state, newest first: failed ones counted, filtered (0009).
+        Index("ix_media_items_processing_state", "processing_state", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
