@@ -73,22 +73,30 @@ def under_prefix(rig: Rig, media_id: str) -> list[str]:
     return [key for key in rig.stored()["media"] if key.startswith(f"{media_id}/")]
 
 
+def package_keys_of(rig: Rig, media_id: str) -> tuple[m3u8.M3U8, set[str]]:
+    """The master playlist, and the keys of the package it names (each media playlist, its
+    init segment and segments): every playlist it names is whole (segments, an end)."""
+    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
+    assert master.is_variant and master.playlists
+    uris = [v.uri for v in master.playlists] + [m.uri for m in master.media if m.uri]
+    keys = set()
+    for uri in uris:
+        playlist_key = f"{media_id}/hls/{uri}"
+        base = playlist_key.rsplit("/", 1)[0]
+        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
+        assert media.segments and media.is_endlist and media.segment_map
+        keys |= {playlist_key, f"{base}/{media.segment_map[0].uri}"}
+        keys |= {f"{base}/{segment.uri}" for segment in media.segments}
+    return master, keys
+
+
 def assert_complete_package(rig: Rig, media_id: str) -> m3u8.M3U8:
     """The master lists only renditions whose playlist and every segment are stored."""
     keys = set(under_prefix(rig, media_id))
     manifest = decode_manifest(rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"))
     assert keys == {*manifest.keys, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
-    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
-    assert master.is_variant and master.playlists
-    for variant in master.playlists:
-        playlist_key = f"{media_id}/hls/{variant.uri}"
-        assert playlist_key in keys
-        base = playlist_key.rsplit("/", 1)[0]
-        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
-        assert media.segments and media.is_endlist
-        for segment in media.segments:
-            assert f"{base}/{segment.uri}" in keys
-        assert media.segment_map and f"{base}/{media.segment_map[0].uri}" in keys
+    master, package = package_keys_of(rig, media_id)
+    assert package <= keys
     assert f"{media_id}/storyboard/storyboard.vtt" in keys
     return master
 
@@ -214,41 +222,7 @@ async def fail(rig: Rig, media_id: str, detail: str) -> None:
     await catalogue.update_processing(update)
 
 
-async def test_an_admin_transcodes_a_failed_item_again(
-    rig_factory: RigFactory, tmp_path: Path
-) -> None:
-    source = transcode_media.vp9_webm(tmp_path)
-    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
-        media_id = (await upload_clip(rig, source))["id"]
-        await wait_for_state(rig, media_id, {"ready", "failed"})
-        await fail(rig, media_id, "the worker ran out of memory")
-        queued = await retry(rig, media_id)
-        assert queued.status_code == 202, queued.text
-        assert (queued.json()["processing_state"], queued.json()["processing_detail"]) == (
-            "queued",
-            None,
-        )
-        # Within the queue's dedupe window of the first job: the retry has an id of its own.
-        ready, seen = await wait_for_state(rig, media_id, {"ready", "failed"}, seconds=60)
-        assert ready["processing_state"] == "ready", ready["processing_detail"]
-        assert seen[-1] == "ready" and ready["playable"] and ready["has_hls"]
-        assert_complete_package(rig, media_id)
-
-
-async def package_keys_of(rig: Rig, media_id: str) -> set[str]:
-    """The keys of the package the item's master playlist names (playlists and segments)."""
-    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
-    uris = [v.uri for v in master.playlists] + [m.uri for m in master.media if m.uri]
-    keys = set()
-    for uri in uris:
-        playlist_key = f"{media_id}/hls/{uri}"
-        base = playlist_key.rsplit("/", 1)[0]
-        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
-        keys |= {playlist_key, f"{base}/init.mp4", *(f"{base}/{s.uri}" for s in media.segments)}
-    return keys
-
-
-async def test_a_ready_item_is_transcoded_again_and_plays_throughout(
+async def test_an_item_is_transcoded_again_when_ready_and_when_failed(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
     source = transcode_media.vp9_webm(tmp_path)
@@ -256,7 +230,7 @@ async def test_a_ready_item_is_transcoded_again_and_plays_throughout(
         media_id = (await upload_clip(rig, source))["id"]
         first, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
         assert first["processing_state"] == "ready"
-        old = await package_keys_of(rig, media_id)
+        old = package_keys_of(rig, media_id)[1]
 
         queued = await retry(rig, media_id)
         assert queued.status_code == 202, queued.text
@@ -274,15 +248,27 @@ async def test_a_ready_item_is_transcoded_again_and_plays_throughout(
                 assert item["playable"] and item["has_hls"] and item["renditions"], item
                 await asyncio.sleep(0.05)
         assert_complete_package(rig, media_id)
-        new = await package_keys_of(rig, media_id)
+        new = package_keys_of(rig, media_id)[1]
         assert not old & new  # written beside the old package, under a name of its own
         assert all(key in under_prefix(rig, media_id) for key in old)  # kept for its viewers
 
         assert (await retry(rig, media_id)).status_code == 202
         await wait_for_state(rig, media_id, {"ready"}, seconds=60)
-        newest = await package_keys_of(rig, media_id)
+        newest = package_keys_of(rig, media_id)[1]
         stored = set(under_prefix(rig, media_id))
         assert new <= stored and newest <= stored and not old & stored  # one package kept
+
+        # A failed item (the dead-letter hook reported it; it has no package any more).
+        await fail(rig, media_id, "the worker ran out of memory")
+        queued = await retry(rig, media_id)
+        assert queued.status_code == 202, queued.text
+        item = queued.json()
+        assert (item["processing_state"], item["processing_detail"]) == ("queued", None)
+        # Within the queue's dedupe window of the earlier jobs: each has an id of its own.
+        ready, seen = await wait_for_state(rig, media_id, {"ready", "failed"}, seconds=60)
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert seen[-1] == "ready" and ready["playable"] and ready["has_hls"]
+        assert_complete_package(rig, media_id)
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
@@ -351,13 +337,19 @@ def job_for(item: dict[str, Any]) -> Job:
     return Job(id=item["id"], kind=TRANSCODE_KIND, payload=msgspec.json.encode(request))
 
 
+async def transcoded_by(handler: TranscodeHandler, rig: Rig, tmp_path: Path) -> dict[str, Any]:
+    """A WebM clip uploaded and its job run once by ``handler``; the item as uploaded."""
+    item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+    await handler(job_for(item))
+    return item
+
+
 async def test_a_redelivered_job_overwrites_its_keys_and_drops_stale_ones(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     async with handler_rig(settings_factory(), request) as (rig, handler):
-        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        item = await transcoded_by(handler, rig, tmp_path)
         media_id = item["id"]
-        await handler(job_for(item))
         first = set(under_prefix(rig, media_id))
         # An earlier attempt of another shape: a rung this package does not have.
         stale = f"{media_id}/hls/720p/index.m3u8"
@@ -379,10 +371,9 @@ async def test_a_failed_transcode_again_leaves_the_item_playing_its_package(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     async with handler_rig(settings_factory(), request) as (rig, handler):
-        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        item = await transcoded_by(handler, rig, tmp_path)
         media_id = item["id"]
-        await handler(job_for(item))
-        live = await package_keys_of(rig, media_id)
+        live = package_keys_of(rig, media_id)[1]
         assert (await retry(rig, media_id)).status_code == 202
         # Its job was given up on (a dead letter) after part of its upload was recorded.
         refresh = msgspec.structs.replace(
@@ -439,9 +430,8 @@ async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     async with handler_rig(settings_factory(), request) as (rig, handler):
-        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        item = await transcoded_by(handler, rig, tmp_path)
         media_id = item["id"]
-        await handler(job_for(item))
         assert under_prefix(rig, media_id)
         deleted = await rig.client.delete(f"{CATALOGUE}/{media_id}", headers=rig.admin())
         assert deleted.status_code == 204, deleted.text

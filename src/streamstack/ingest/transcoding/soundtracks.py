@@ -12,6 +12,7 @@ filled with silence to the video's end.
 from __future__ import annotations
 
 import collections
+import dataclasses
 from fractions import Fraction
 
 import av
@@ -59,25 +60,21 @@ def describe_track(stream: av.audio.stream.AudioStream, number: int) -> AudioTra
     return AudioTrack(stream=stream.index, language=language, label=label, default=number == 1)
 
 
+@dataclasses.dataclass
 class Soundtrack:
     """One kept audio stream: decoded frames onto the timeline, then to the encoder."""
 
-    def __init__(
-        self,
-        stream: av.audio.stream.AudioStream,
-        index: int,
-        encoder: SoundEncoder,
-        origin: Fraction,
-    ) -> None:
-        self.stream = stream
-        self.index = index
-        """Its place among the encoder's tracks."""
-        self.encoder = encoder
-        self.origin = origin
-        self._timeline: AudioTimeline | None = None
-        self._pending: collections.deque[av.AudioFrame] = collections.deque()
-        self._sent = 0
-        """Samples handed to the encoder so far: where the next sound starts."""
+    stream: av.audio.stream.AudioStream
+    index: int
+    """Its place among the encoder's tracks."""
+    encoder: SoundEncoder
+    origin: Fraction
+    _timeline: AudioTimeline | None = None
+    _pending: collections.deque[av.AudioFrame] = dataclasses.field(
+        default_factory=collections.deque
+    )
+    _sent: int = 0
+    """Samples handed to the encoder so far: where the next sound starts."""
 
     def push(self, frame: av.AudioFrame | None) -> None:
         """A decoded frame (None at the end) onto the video's timeline, held for release."""
