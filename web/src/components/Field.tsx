@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from "react";
+import { useId, type InputHTMLAttributes, type ReactNode } from "react";
 
 /** What a Field hands its control: wire these onto the input, select or textarea. */
 export interface FieldControl {
@@ -87,4 +87,29 @@ export function ChoiceSelect({ value, choices, onChange, control }: ChoiceProps 
 /** A Field whose control is a select among `choices` (e.g. a list's filter or sort order). */
 export function SelectField({ label, ...choice }: ChoiceProps & { label: ReactNode }) {
   return <Field label={label}>{(control) => <ChoiceSelect {...choice} control={control} />}</Field>;
+}
+
+type InputFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className" | "value" | "onChange"> & {
+  label: ReactNode;
+  hint?: ReactNode;
+  className?: string;
+  value: string;
+  onChange: (value: string) => void;
+};
+
+/**
+ * A Field whose control is one text input (an email, a search, a code): the
+ * other props go onto the input as written, `className` onto the Field.
+ */
+export function InputField({ label, hint, className, value, onChange, ...input }: InputFieldProps) {
+  return (
+    <Field label={label} hint={hint} className={className}>
+      {(control) => <input {...control} {...input} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
+/** The "Search" box of a page's toolbar, which takes the width the other controls leave. */
+export function SearchField(props: Omit<InputFieldProps, "label" | "className" | "type">) {
+  return <InputField label="Search" className="grow" type="search" {...props} />;
 }

@@ -1,7 +1,7 @@
-import { useState } from "react";
 import { errorMessage } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
+import { useAction } from "../lib/useAction";
 import { FormError } from "./ErrorMessage";
 
 /**
@@ -42,32 +42,20 @@ export function ProcessingBadge({ item }: { item: MediaItem }) {
  * on playing its package until the new one replaces it.
  */
 export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQueued: (item: MediaItem) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { running, error, run } = useAction();
   if (item.processing_state !== "failed" && item.processing_state !== "ready") return null;
-
-  async function retry() {
-    setBusy(true);
-    setError(null);
-    try {
-      onQueued(await retryTranscode(item.id));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const retry = () => run(item.id, errorMessage, async () => onQueued(await retryTranscode(item.id)));
 
   return (
     <>
       <button
         type="button"
         className="button"
-        disabled={busy}
+        disabled={running !== null}
         onClick={() => void retry()}
         aria-label={`Transcode ${item.title} again`}
       >
-        {busy ? "Queueing…" : "Transcode again"}
+        {running !== null ? "Queueing…" : "Transcode again"}
       </button>
       <FormError message={error} />
     </>

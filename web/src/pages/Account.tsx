@@ -1,13 +1,14 @@
 import { useCallback, useState } from "react";
 import { useNavigate } from "react-router";
 import { listSessions, revokeSession } from "../api/auth";
-import { errorMessage } from "../api/errors";
 import type { SessionView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DisplayNameForm, PasswordForm } from "./AccountForms";
+import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
+import { useAction, type Action } from "../lib/useAction";
 
 /** "Mozilla/5.0 (X11; Linux x86_64) … Chrome/120…" → "Chrome on Linux" */
 export function describeUserAgent(ua: string | null): string {
@@ -33,77 +34,24 @@ export function describeUserAgent(ua: string | null): string {
 }
 
 export function AccountPage() {
-  const { user, signOut, signOutEverywhere } = useAuth();
-  const navigate = useNavigate();
   const { data: sessions, error, loading, reload, setData } = useAsync(
     useCallback((signal: AbortSignal) => listSessions(signal), []),
   );
-  const [revoking, setRevoking] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [signingOut, setSigningOut] = useState(false);
+  // Revoking a session and signing out everywhere tell their failures in one place.
+  const action = useAction();
 
-  async function revoke(session: SessionView) {
-    setRevoking(session.id);
-    setActionError(null);
-    try {
+  const revoke = (session: SessionView) =>
+    action.run(session.id, "Could not revoke the session", async () => {
       await revokeSession(session.id);
       setData((list) => list.filter((s) => s.id !== session.id));
-    } catch (err) {
-      setActionError(`Could not revoke the session: ${errorMessage(err)}`);
-    } finally {
-      setRevoking(null);
-    }
-  }
-
-  async function onSignOut() {
-    setSigningOut(true);
-    await signOut();
-    await navigate("/signin", { replace: true });
-  }
-
-  async function onSignOutEverywhere() {
-    setSigningOut(true);
-    setActionError(null);
-    try {
-      await signOutEverywhere();
-      await navigate("/signin", { replace: true });
-    } catch (err) {
-      setActionError(`Could not sign out everywhere: ${errorMessage(err)}`);
-      setSigningOut(false);
-    }
-  }
+    });
 
   return (
     <section className="page narrow" aria-labelledby="account-title">
       <h1 id="account-title">Account</h1>
-      {user && (
-        <dl className="meta">
-          <dt>Email</dt>
-          <dd data-testid="account-email">{user.email}</dd>
-          {user.display_name && (
-            <>
-              <dt>Name</dt>
-              <dd>{user.display_name}</dd>
-            </>
-          )}
-          <dt>Role</dt>
-          <dd>{user.role === "admin" ? "Administrator" : "Viewer"}</dd>
-        </dl>
-      )}
+      <AccountSummary />
 
-      <div className="button-row">
-        <button type="button" className="button" disabled={signingOut} onClick={() => void onSignOut()}>
-          Sign out
-        </button>
-        <button
-          type="button"
-          className="button danger"
-          disabled={signingOut}
-          onClick={() => void onSignOutEverywhere()}
-        >
-          Sign out everywhere
-        </button>
-      </div>
+      <SignOutButtons action={action} />
 
       <h2>Profile</h2>
       <DisplayNameForm />
@@ -114,36 +62,107 @@ export function AccountPage() {
       <h2>Active sessions</h2>
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      <FormError message={actionError} />
-      {sessions && sessions.length === 0 && <p className="muted">No active sessions.</p>}
-      {sessions && sessions.length > 0 && (
-        <ul className="session-list" aria-label="Active sessions">
-          {sessions.map((session) => (
-            <li key={session.id} className="session" data-testid="session">
-              <div>
-                <strong>{describeUserAgent(session.user_agent)}</strong>
-                {session.current && <span className="badge current">This device</span>}
-                <p className="muted small">
-                  Signed in {formatDate(session.created_at)} · last used {formatDate(session.last_used_at)}
-                </p>
-              </div>
-              {session.current ? (
-                <span className="muted small">Use “Sign out” to end it</span>
-              ) : (
-                <button
-                  type="button"
-                  className="button"
-                  disabled={revoking === session.id}
-                  onClick={() => void revoke(session)}
-                  aria-label={`Revoke session: ${describeUserAgent(session.user_agent)}`}
-                >
-                  {revoking === session.id ? "Revoking…" : "Revoke"}
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
+      <FormError message={action.error} />
+      {sessions && (
+        <RevocableList label="Active sessions" empty="No active sessions." items={sessions}>
+          {(session) => (
+            <SessionItem
+              session={session}
+              revoking={action.running === session.id}
+              onRevoke={() => void revoke(session)}
+            />
+          )}
+        </RevocableList>
       )}
     </section>
+  );
+}
+
+/**
+ * Signing out here or on every device, then going to the sign-in page. The
+ * buttons stay disabled until the page is left; only a failure (told through
+ * the page's `action`) enables them again.
+ */
+function SignOutButtons({ action }: { action: Action }) {
+  const { signOut, signOutEverywhere } = useAuth();
+  const navigate = useNavigate();
+  const [signingOut, setSigningOut] = useState(false);
+
+  async function onSignOut() {
+    setSigningOut(true);
+    await signOut();
+    await navigate("/signin", { replace: true });
+  }
+
+  async function onSignOutEverywhere() {
+    setSigningOut(true);
+    const done = await action.run("sign-out-everywhere", "Could not sign out everywhere", async () => {
+      await signOutEverywhere();
+      await navigate("/signin", { replace: true });
+    });
+    if (!done) setSigningOut(false);
+  }
+
+  return (
+    <div className="button-row">
+      <button type="button" className="button" disabled={signingOut} onClick={() => void onSignOut()}>
+        Sign out
+      </button>
+      <button type="button" className="button danger" disabled={signingOut} onClick={() => void onSignOutEverywhere()}>
+        Sign out everywhere
+      </button>
+    </div>
+  );
+}
+
+/** Who is signed in: email, name if any, role. */
+function AccountSummary() {
+  const { user } = useAuth();
+  if (!user) return null;
+  return (
+    <dl className="meta">
+      <dt>Email</dt>
+      <dd data-testid="account-email">{user.email}</dd>
+      {user.display_name && (
+        <>
+          <dt>Name</dt>
+          <dd>{user.display_name}</dd>
+        </>
+      )}
+      <dt>Role</dt>
+      <dd>{user.role === "admin" ? "Administrator" : "Viewer"}</dd>
+    </dl>
+  );
+}
+
+/** A device signed in to this account; any but this one can be revoked. */
+function SessionItem({
+  session,
+  revoking,
+  onRevoke,
+}: {
+  session: SessionView;
+  revoking: boolean;
+  onRevoke: () => void;
+}) {
+  return (
+    <RevocableItem
+      testId="session"
+      name={describeUserAgent(session.user_agent)}
+      badge={session.current && <span className="badge current">This device</span>}
+      when={`Signed in ${formatDate(session.created_at)} · last used ${formatDate(session.last_used_at)}`}
+      action={
+        session.current ? (
+          <span className="muted small">Use “Sign out” to end it</span>
+        ) : (
+          <RevokeButton
+            label={`Revoke session: ${describeUserAgent(session.user_agent)}`}
+            disabled={revoking}
+            revoking={revoking}
+            onRevoke={onRevoke}
+          />
+        )
+      }
+    />
   );
 }

@@ -1,210 +1,119 @@
 import { useCallback, useState, type FormEvent } from "react";
-import {
-  deleteUser,
-  disableUser,
-  enableUser,
-  issuePasswordReset,
-  listUsers,
-  setUserRole,
-  type Role,
-} from "../api/auth";
-import { errorMessage } from "../api/errors";
-import type { PasswordResetCreated, UserView } from "../api/schema";
+import { listUsers } from "../api/auth";
+import type { UserView } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { useAuth } from "../auth/useAuth";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
-import { InvitesPanel } from "./Invites";
+import { SearchField } from "../components/Field";
+import { InvitesPanel, OneTimeNotice } from "./Invites";
+import { useUserActions, type ResetLink } from "./useUserActions";
+import { UsersTable } from "./UsersTable";
 
 const PAGE_SIZE = 50;
 
 export function AdminUsersPage() {
-  const { user: me } = useAuth();
   const [q, setQ] = useState("");
-  const [text, setText] = useState("");
   const [page, setPage] = useState(1);
-  const [rowError, setRowError] = useState<string | null>(null);
-  const [saving, setSaving] = useState<string | null>(null);
-
   const fetchUsers = useCallback(
     (signal: AbortSignal) => listUsers({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
     [q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
-  const [reset, setReset] = useState<{ email: string; link: PasswordResetCreated } | null>(null);
+  const actions = useUserActions(setData);
   const [pendingDelete, setPendingDelete] = useState<UserView | null>(null);
 
-  /** Runs one action on a user's row; its answer replaces the row, its failure is shown. */
-  async function act(user: UserView, what: string, action: () => Promise<UserView | null>) {
-    setSaving(user.id);
-    setRowError(null);
-    try {
-      const updated = await action();
-      setData((p) => ({
-        ...p,
-        items: updated === null ? p.items.filter((u) => u.id !== user.id) : p.items.map((u) => (u.id === updated.id ? updated : u)),
-        total: updated === null ? p.total - 1 : p.total,
-      }));
-    } catch (err) {
-      setRowError(`Could not ${what} ${user.email}: ${errorMessage(err)}`);
-    } finally {
-      setSaving(null);
-    }
-  }
-
-  async function issueReset(user: UserView) {
-    await act(user, "create a reset link for", async () => {
-      setReset({ email: user.email, link: await issuePasswordReset(user.id) });
-      return user;
-    });
-  }
-
-  function onSearch(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setQ(text.trim());
+  function search(text: string) {
+    setQ(text);
     setPage(1);
-  }
-
-  async function changeRole(user: UserView, role: Role) {
-    await act(user, "change the role of", () => setUserRole(user.id, role));
   }
 
   return (
     <section className="page" aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
-      <form className="toolbar" role="search" onSubmit={onSearch}>
-        <Field label="Search" className="grow">
-          {(control) => (
-            <input {...control} type="search" maxLength={LIMITS.email} value={text} onChange={(e) => setText(e.target.value)} />
-          )}
-        </Field>
-        <button type="submit" className="button">
-          Search
-        </button>
-      </form>
+      <UserSearch onSearch={search} />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      <FormError message={rowError} />
-      {reset && (
-        <div className="notice" role="status" data-testid="reset-link">
-          <p>
-            Password-reset link for {reset.email}, valid once until {formatDate(reset.link.expires_at)}. It is shown
-            only now: hand it over.
-          </p>
-          <p>
-            <code className="invite-link">{`${window.location.origin}${reset.link.link_path}`}</code>
-          </p>
-        </div>
-      )}
+      <FormError message={actions.error} />
+      {actions.reset && <ResetLinkNotice reset={actions.reset} />}
       {data && data.items.length === 0 && <p className="muted">No users found.</p>}
       {data && data.items.length > 0 && (
         <>
-          <div className="table-wrap">
-            <table className="table stack-on-phone">
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((u) => (
-                  <tr key={u.id}>
-                    <td data-label="Email">
-                      {u.email}
-                      {u.disabled && <span className="badge failed">Disabled</span>}
-                    </td>
-                    <td data-label="Name">{u.display_name ?? ""}</td>
-                    <td data-label="Joined">{formatDate(u.created_at)}</td>
-                    <td data-label="Role">
-                      <label className="visually-hidden" htmlFor={`role-${u.id}`}>
-                        Role of {u.email}
-                      </label>
-                      <select
-                        id={`role-${u.id}`}
-                        value={u.role}
-                        disabled={saving === u.id || u.id === me?.id}
-                        title={u.id === me?.id ? "You cannot change your own role" : undefined}
-                        onChange={(e) => void changeRole(u, e.target.value as Role)}
-                      >
-                        <option value="viewer">Viewer</option>
-                        <option value="admin">Admin</option>
-                      </select>
-                    </td>
-                    <td data-label="Actions">
-                      {u.id !== me?.id && (
-                        <div className="button-row">
-                          <button
-                            type="button"
-                            className="button"
-                            disabled={saving === u.id}
-                            aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`}
-                            onClick={() =>
-                              void act(u, u.disabled ? "enable" : "disable", () =>
-                                u.disabled ? enableUser(u.id) : disableUser(u.id),
-                              )
-                            }
-                          >
-                            {u.disabled ? "Enable" : "Disable"}
-                          </button>
-                          <button
-                            type="button"
-                            className="button"
-                            disabled={saving === u.id}
-                            aria-label={`Password-reset link for ${u.email}`}
-                            onClick={() => void issueReset(u)}
-                          >
-                            Reset link
-                          </button>
-                          <button
-                            type="button"
-                            className="button danger"
-                            disabled={saving === u.id}
-                            aria-label={`Delete ${u.email}`}
-                            onClick={() => setPendingDelete(u)}
-                          >
-                            Delete
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <UsersTable users={data.items} actions={actions} onDelete={setPendingDelete} />
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
       )}
       {pendingDelete && (
-        <ConfirmDialog
-          title="Delete this account?"
-          confirmLabel="Delete"
-          busy={saving === pendingDelete.id}
+        <DeleteUserDialog
+          user={pendingDelete}
+          busy={actions.saving === pendingDelete.id}
           onConfirm={() => {
-            const user = pendingDelete;
             setPendingDelete(null);
-            void act(user, "delete", async () => {
-              await deleteUser(user.id);
-              return null;
-            });
+            actions.remove(pendingDelete);
           }}
           onCancel={() => setPendingDelete(null)}
-        >
-          <p>
-            {pendingDelete.email} is signed out everywhere and their account, sessions and watch data are removed.
-            This cannot be undone.
-          </p>
-        </ConfirmDialog>
+        />
       )}
       <InvitesPanel />
     </section>
+  );
+}
+
+/** The search over users' emails and names; applied when submitted. */
+function UserSearch({ onSearch }: { onSearch: (q: string) => void }) {
+  const [text, setText] = useState("");
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    onSearch(text.trim());
+  }
+
+  return (
+    <form className="toolbar" role="search" onSubmit={onSubmit}>
+      <SearchField maxLength={LIMITS.email} value={text} onChange={setText} />
+      <button type="submit" className="button">
+        Search
+      </button>
+    </form>
+  );
+}
+
+/** A reset link is shown once, when issued: the administrator hands it over. */
+function ResetLinkNotice({ reset }: { reset: ResetLink }) {
+  return (
+    <OneTimeNotice testId="reset-link" link={`${window.location.origin}${reset.link.link_path}`}>
+      Password-reset link for {reset.email}, valid once until {formatDate(reset.link.expires_at)}. It is shown only
+      now: hand it over.
+    </OneTimeNotice>
+  );
+}
+
+/** Asks before deleting an account: it cannot be undone. */
+function DeleteUserDialog({
+  user,
+  busy,
+  onConfirm,
+  onCancel,
+}: {
+  user: UserView;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <ConfirmDialog
+      title="Delete this account?"
+      confirmLabel="Delete"
+      busy={busy}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
+    >
+      <p>
+        {user.email} is signed out everywhere and their account, sessions and watch data are removed. This cannot be
+        undone.
+      </p>
+    </ConfirmDialog>
   );
 }

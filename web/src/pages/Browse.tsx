@@ -1,14 +1,15 @@
-import { use, useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { use, useCallback, useEffect, useRef, type FormEvent } from "react";
 import { continueWatching, listCatalogue, watchHistory, type SortOrder } from "../api/catalogue";
-import type { WatchedPage, WatchProgress } from "../api/schema";
+import type { MediaPage, WatchedPage, WatchProgress } from "../api/schema";
 import { AuthContext } from "../auth/AuthContext";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Field, SelectField } from "../components/Field";
+import { SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
+import { InputField, SearchField } from "../components/Field";
 
 export const PAGE_SIZE = 24;
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -37,6 +38,17 @@ interface Watching {
 
 const NOT_WATCHING: Watching = { row: [], progress: new Map() };
 
+async function fetchWatching(signal: AbortSignal): Promise<Watching> {
+  const [unfinished, watched] = await Promise.all([
+    continueWatching({ page_size: CONTINUE_ROW_SIZE }, signal),
+    watchHistory({ page_size: 100 }, signal),
+  ]);
+  return {
+    row: unfinished.items,
+    progress: new Map(watched.items.map((entry) => [entry.item.id, entry.progress])),
+  };
+}
+
 /**
  * A signed-in viewer's unfinished items and their progress in everything they
  * watched lately (for the bars on the cards). Anonymous: nothing, no request.
@@ -45,23 +57,12 @@ const NOT_WATCHING: Watching = { row: [], progress: new Map() };
 function useWatching(): Watching {
   // Outside an AuthProvider (a page rendered on its own) nobody is signed in.
   const signedIn = use(AuthContext)?.status === "authenticated";
-  const [watching, setWatching] = useState<Watching>(NOT_WATCHING);
-  useEffect(() => {
-    if (!signedIn) return;
-    const abort = new AbortController();
-    const row = continueWatching({ page_size: CONTINUE_ROW_SIZE }, abort.signal);
-    const history = watchHistory({ page_size: 100 }, abort.signal);
-    Promise.all([row, history]).then(
-      ([unfinished, watched]) =>
-        setWatching({
-          row: unfinished.items,
-          progress: new Map(watched.items.map((entry) => [entry.item.id, entry.progress])),
-        }),
-      () => undefined,
-    );
-    return () => abort.abort();
-  }, [signedIn]);
-  return signedIn ? watching : NOT_WATCHING;
+  const load = useCallback(
+    (signal: AbortSignal) => (signedIn ? fetchWatching(signal) : Promise.resolve(NOT_WATCHING)),
+    [signedIn],
+  );
+  const { data } = useAsync(load);
+  return (signedIn && data) || NOT_WATCHING;
 }
 
 function ContinueWatching({ row }: { row: Watching["row"] }) {
@@ -85,27 +86,8 @@ export function BrowsePage() {
   const sort = sortFrom(params.get("sort"));
   const page = pageParam(params);
 
-  // The search box is local while typing; the URL follows after a pause.
-  const [text, setText] = useDraft(q);
-  const [tagText, setTagText] = useDraft(tag);
-
-  const timer = useRef<number | undefined>(undefined);
-  useEffect(() => () => window.clearTimeout(timer.current), []);
-
   // A new search, tag or order starts again at page 1.
   const update = (changes: QueryChanges) => setQuery({ ...changes, page: null });
-
-  function onSearchChange(value: string) {
-    setText(value);
-    window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => update({ q: value.trim() }), SEARCH_DEBOUNCE_MS);
-  }
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    window.clearTimeout(timer.current);
-    update({ q: text.trim(), tag: tagText.trim() });
-  }
 
   const fetchPage = useCallback(
     (signal: AbortSignal) => listCatalogue({ q, tag, sort, page, page_size: PAGE_SIZE }, signal),
@@ -116,94 +98,151 @@ export function BrowsePage() {
   const watching = useWatching();
   const home = !q && !tag && page === 1;
 
+  function turnPage(p: number) {
+    setQuery({ page: p > 1 ? String(p) : null }, { push: true });
+    document.getElementById("browse-title")?.scrollIntoView?.();
+  }
+
   return (
     <section className="page" aria-labelledby="browse-title">
       <h1 id="browse-title" className="visually-hidden">
         Browse videos
       </h1>
-      <form className="toolbar" role="search" onSubmit={onSubmit}>
-        <Field label="Search" className="grow">
-          {(control) => (
-            <input
-              {...control}
-              type="search"
-              placeholder="Search titles and descriptions"
-              maxLength={LIMITS.title}
-              value={text}
-              onChange={(e) => onSearchChange(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Tag">
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              placeholder="Any tag"
-              maxLength={LIMITS.tag}
-              value={tagText}
-              onChange={(e) => setTagText(e.target.value)}
-              onBlur={() => tagText.trim() !== tag && update({ tag: tagText.trim() })}
-            />
-          )}
-        </Field>
-        <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => update({ sort: value })} />
-        <button type="submit" className="button">
-          Apply
-        </button>
-      </form>
+      <CatalogueFilters q={q} tag={tag} sort={sort} onChange={update} />
 
-      {tag && (
-        <p className="filter-chip">
-          Tag: <strong>{tag}</strong>{" "}
-          <button type="button" className="link-button" onClick={() => update({ tag: null })}>
-            Clear tag filter
-          </button>
-        </p>
-      )}
-
-      <div aria-live="polite" className="status-line">
-        {loading && (
-          <span role="status" data-testid="loading">
-            Loading…
-          </span>
-        )}
-        {data && data.total > 0 && (
-          <span>
-            {data.total} video{data.total === 1 ? "" : "s"}
-          </span>
-        )}
-      </div>
-
+      {tag && <TagFilterChip tag={tag} onClear={() => update({ tag: null })} />}
+      <CatalogueStatus loading={loading} total={data?.total ?? 0} />
       <ErrorMessage error={error} onRetry={reload} />
 
       {home && <ContinueWatching row={watching.row} />}
-
-      {data && data.items.length === 0 && (
-        <div className="empty" data-testid="empty-state">
-          <h2>No videos found</h2>
-          <p>{q || tag ? "Try another search or clear the filters." : "Nothing has been published yet."}</p>
-        </div>
-      )}
+      {data && data.items.length === 0 && <NoVideos filtered={Boolean(q || tag)} />}
 
       {shown && shown.items.length > 0 && (
-        <>
-          <ul className="grid" aria-busy={loading} aria-label="Videos">
-            {shown.items.map((item) => (
-              <MediaCard key={item.id} item={item} progress={watching.progress.get(item.id)} />
-            ))}
-          </ul>
-          <Pagination
-            page={page}
-            pageSize={shown.page_size}
-            total={shown.total}
-            onPage={(p) => {
-              setQuery({ page: p > 1 ? String(p) : null }, { push: true });
-              document.getElementById("browse-title")?.scrollIntoView?.();
-            }}
-          />
-        </>
+        <CatalogueGrid shown={shown} busy={loading} page={page} progress={watching.progress} onPage={turnPage} />
       )}
     </section>
+  );
+}
+
+/**
+ * The search box, tag and order of the catalogue, kept in the URL. The search
+ * box is local while typing; the URL follows after a pause.
+ */
+function CatalogueFilters({
+  q,
+  tag,
+  sort,
+  onChange,
+}: {
+  q: string;
+  tag: string;
+  sort: SortOrder;
+  onChange: (changes: QueryChanges) => void;
+}) {
+  const [text, setText] = useDraft(q);
+  const [tagText, setTagText] = useDraft(tag);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+
+  function onSearchChange(value: string) {
+    setText(value);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => onChange({ q: value.trim() }), SEARCH_DEBOUNCE_MS);
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    window.clearTimeout(timer.current);
+    onChange({ q: text.trim(), tag: tagText.trim() });
+  }
+
+  return (
+    <form className="toolbar" role="search" onSubmit={onSubmit}>
+      <SearchField
+        value={text}
+        onChange={onSearchChange}
+        placeholder="Search titles and descriptions"
+        maxLength={LIMITS.title}
+      />
+      <InputField
+        label="Tag"
+        type="text"
+        value={tagText}
+        onChange={setTagText}
+        onBlur={() => tagText.trim() !== tag && onChange({ tag: tagText.trim() })}
+        placeholder="Any tag"
+        maxLength={LIMITS.tag}
+      />
+      <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => onChange({ sort: value })} />
+      <button type="submit" className="button">
+        Apply
+      </button>
+    </form>
+  );
+}
+
+/** One page of the catalogue's cards (the last one while the next loads) and the way to the others. */
+function CatalogueGrid({
+  shown,
+  busy,
+  page,
+  progress,
+  onPage,
+}: {
+  shown: MediaPage;
+  busy: boolean;
+  page: number;
+  progress: Watching["progress"];
+  onPage: (page: number) => void;
+}) {
+  return (
+    <>
+      <ul className="grid" aria-busy={busy} aria-label="Videos">
+        {shown.items.map((item) => (
+          <MediaCard key={item.id} item={item} progress={progress.get(item.id)} />
+        ))}
+      </ul>
+      <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
+    </>
+  );
+}
+
+/** The tag the catalogue is filtered by, and a way to drop it. */
+function TagFilterChip({ tag, onClear }: { tag: string; onClear: () => void }) {
+  return (
+    <p className="filter-chip">
+      Tag: <strong>{tag}</strong>{" "}
+      <button type="button" className="link-button" onClick={onClear}>
+        Clear tag filter
+      </button>
+    </p>
+  );
+}
+
+/** "Loading…" while a page loads, then how many videos match. */
+function CatalogueStatus({ loading, total }: { loading: boolean; total: number }) {
+  return (
+    <div aria-live="polite" className="status-line">
+      {loading && (
+        <span role="status" data-testid="loading">
+          Loading…
+        </span>
+      )}
+      {total > 0 && (
+        <span>
+          {total} video{total === 1 ? "" : "s"}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** An empty catalogue: nothing matches the filters, or nothing is published. */
+function NoVideos({ filtered }: { filtered: boolean }) {
+  return (
+    <div className="empty" data-testid="empty-state">
+      <h2>No videos found</h2>
+      <p>{filtered ? "Try another search or clear the filters." : "Nothing has been published yet."}</p>
+    </div>
   );
 }

@@ -1,11 +1,12 @@
-import { useCallback, useState } from "react";
+import { useCallback, useState, type ReactNode } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
-import { errorMessage } from "../api/errors";
 import type { InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
+import { useAction } from "../lib/useAction";
 
 const LIFETIMES = [
   { hours: 24, label: "1 day" },
@@ -35,35 +36,21 @@ export function InvitesPanel() {
   );
   const [hours, setHours] = useState<number>(168);
   const [created, setCreated] = useState<InviteCreated | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const action = useAction();
+  const busy = action.running !== null;
 
-  async function create() {
-    setBusy(true);
-    setActionError(null);
-    try {
+  const create = () =>
+    action.run("create", "Could not create an invite", async () => {
       setCreated(await createInvite(hours));
       reload();
-    } catch (err) {
-      setActionError(`Could not create an invite: ${errorMessage(err)}`);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
-  async function revoke(invite: InviteView) {
-    setBusy(true);
-    setActionError(null);
-    try {
+  const revoke = (invite: InviteView) =>
+    action.run(invite.id, "Could not revoke the invite", async () => {
       await revokeInvite(invite.id);
       if (created?.id === invite.id) setCreated(null);
       reload();
-    } catch (err) {
-      setActionError(`Could not revoke the invite: ${errorMessage(err)}`);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <section aria-labelledby="invites-title" className="invites">
@@ -80,47 +67,61 @@ export function InvitesPanel() {
           Create invite
         </button>
       </div>
-      {created && (
-        <div className="notice" role="status" data-testid="invite-created">
-          <p>
-            Invite code <code>{created.code}</code>, valid until {formatDate(created.expires_at)}. It is shown only
-            now: hand it over, or this link:
-          </p>
-          <p>
-            <code className="invite-link">{inviteLink(created.code)}</code>
-          </p>
-        </div>
-      )}
-      <FormError message={actionError} />
+      {created && <CreatedInvite invite={created} />}
+      <FormError message={action.error} />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {invites && invites.length === 0 && <p className="muted">No invites yet.</p>}
-      {invites && invites.length > 0 && (
-        <ul className="session-list" aria-label="Invites">
-          {invites.map((invite) => (
-            <li key={invite.id} className="session" data-testid="invite">
-              <div>
-                <strong>{STATUS_LABELS[invite.status]}</strong>
-                <p className="muted small">
-                  Created {formatDate(invite.created_at)} · expires {formatDate(invite.expires_at)}
-                  {invite.used_at && ` · used ${formatDate(invite.used_at)}`}
-                </p>
-              </div>
-              {invite.status === "active" && (
-                <button
-                  type="button"
-                  className="button"
-                  disabled={busy}
-                  onClick={() => void revoke(invite)}
-                  aria-label={`Revoke the invite created ${formatDate(invite.created_at)}`}
-                >
-                  Revoke
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
+      {invites && (
+        <RevocableList label="Invites" empty="No invites yet." items={invites}>
+          {(invite) => <InviteItem invite={invite} busy={busy} onRevoke={() => void revoke(invite)} />}
+        </RevocableList>
       )}
     </section>
+  );
+}
+
+/** A new invite's code and link, shown only once: the server keeps no copy to show again. */
+function CreatedInvite({ invite }: { invite: InviteCreated }) {
+  return (
+    <OneTimeNotice testId="invite-created" link={inviteLink(invite.code)}>
+      Invite code <code>{invite.code}</code>, valid until {formatDate(invite.expires_at)}. It is shown only now: hand it
+      over, or this link:
+    </OneTimeNotice>
+  );
+}
+
+/**
+ * A secret handed over once (an invite, a password-reset link): what it is,
+ * then the link to pass on. The server keeps no copy to show it again.
+ */
+export function OneTimeNotice({ testId, link, children }: { testId: string; link: string; children: ReactNode }) {
+  return (
+    <div className="notice" role="status" data-testid={testId}>
+      <p>{children}</p>
+      <p>
+        <code className="invite-link">{link}</code>
+      </p>
+    </div>
+  );
+}
+
+/** An invite and its state; an active one can be revoked. */
+function InviteItem({ invite, busy, onRevoke }: { invite: InviteView; busy: boolean; onRevoke: () => void }) {
+  const used = invite.used_at ? ` · used ${formatDate(invite.used_at)}` : "";
+  return (
+    <RevocableItem
+      testId="invite"
+      name={STATUS_LABELS[invite.status]}
+      when={`Created ${formatDate(invite.created_at)} · expires ${formatDate(invite.expires_at)}${used}`}
+      action={
+        invite.status === "active" && (
+          <RevokeButton
+            label={`Revoke the invite created ${formatDate(invite.created_at)}`}
+            disabled={busy}
+            onRevoke={onRevoke}
+          />
+        )
+      }
+    />
   );
 }

@@ -59,6 +59,21 @@ describe("RegisterPage", () => {
     expect(await sentTo(seen, "POST", REGISTER)[0]?.request.json()).not.toHaveProperty("invite_code");
   });
 
+  it("marks the email invalid when an account has it already, until the next try", async () => {
+    registration("open");
+    server.use(http.post(REGISTER, () => apiError(409, "email_taken", "taken")));
+    renderApp("/register");
+
+    const user = await fillAndSubmit();
+
+    expect(await screen.findByTestId("register-error")).toHaveTextContent("An account with this email already exists");
+    expect(screen.getByLabelText("Email")).toHaveAttribute("aria-invalid", "true");
+    server.use(http.post(REGISTER, () => apiError(403, "registration_disabled", "closed")));
+    await user.click(screen.getByRole("button", { name: "Register" }));
+    await waitFor(() => expect(screen.getByTestId("register-error")).toHaveTextContent("Registration is closed"));
+    expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
+  });
+
   it("asks no invite code when registration is open, and says when it is closed", async () => {
     registration("open");
     const { unmount } = renderApp("/register");

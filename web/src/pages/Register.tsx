@@ -3,14 +3,17 @@ import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { getAuthConfig } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
+import type { AuthConfig } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
 import { NewPasswordField } from "../components/NewPasswordField";
 import { useAsync } from "../lib/useAsync";
+import { InputField } from "../components/Field";
+import { useAction } from "../lib/useAction";
 
 const PASSWORD_MIN = LIMITS.passwordMin;
 
+type RegistrationMode = AuthConfig["registration_mode"];
 
 function registerErrorMessage(err: unknown): string {
   if (err instanceof ApiError) {
@@ -31,50 +34,14 @@ function registerErrorMessage(err: unknown): string {
 }
 
 export function RegisterPage() {
-  const { status, register } = useAuth();
-  const navigate = useNavigate();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [displayName, setDisplayName] = useState("");
-  // An invite link (/register?invite=CODE) fills the code in.
-  const [params] = useSearchParams();
-  const [invite, setInvite] = useState(() => params.get("invite") ?? "");
+  const { status } = useAuth();
   // The server says whether registration is open, invite-only or closed; until
   // it has (or if it cannot), the form offers an optional invite code.
   const { data: config } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
   const mode = config?.registration_mode ?? null;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [emailTaken, setEmailTaken] = useState(false);
+  const registration = useRegistration();
 
-  if (status === "authenticated" && !busy) return <Navigate to="/" replace />;
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (password.length < PASSWORD_MIN) {
-      setError(`The password needs at least ${PASSWORD_MIN} characters.`);
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setEmailTaken(false);
-    try {
-      const name = displayName.trim();
-      const code = invite.trim();
-      await register({
-        email: email.trim(),
-        password,
-        ...(name ? { display_name: name } : {}),
-        ...(code ? { invite_code: code } : {}),
-      });
-      await navigate("/", { replace: true });
-    } catch (err) {
-      setEmailTaken(err instanceof ApiError && err.code === "email_taken");
-      setError(registerErrorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  if (status === "authenticated" && !registration.busy) return <Navigate to="/" replace />;
 
   return (
     <section className="page narrow auth-page" aria-labelledby="register-title">
@@ -84,70 +51,145 @@ export function RegisterPage() {
           Registration is closed on this server. Ask an administrator for an account.
         </p>
       ) : (
-      <form className="form" onSubmit={(e) => void onSubmit(e)}>
-        <Field label="Email">
-          {(control) => (
-            <input
-              {...control}
-              name="email"
-              type="email"
-              autoComplete="email"
-              required
-              maxLength={LIMITS.email}
-              value={email}
-              aria-invalid={emailTaken || undefined}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
-        <NewPasswordField
-          label="Password"
-          name="password"
-          hint={PASSWORD_MIN > 1 ? `At least ${PASSWORD_MIN} characters.` : undefined}
-          value={password}
-          onChange={setPassword}
-        />
-        <Field label="Display name (optional)">
-          {(control) => (
-            <input
-              {...control}
-              name="display_name"
-              type="text"
-              autoComplete="nickname"
-              maxLength={LIMITS.displayName}
-              value={displayName}
-              onChange={(e) => setDisplayName(e.target.value)}
-            />
-          )}
-        </Field>
-        {(mode !== "open" || invite !== "") && (
-          <Field
-            label={mode === "invite" ? "Invite code" : "Invite code (if you were given one)"}
-            hint={mode === "invite" ? "This server is invite-only: an administrator gives out the codes." : undefined}
-          >
-            {(control) => (
-              <input
-                {...control}
-                name="invite_code"
-                type="text"
-                autoComplete="off"
-                required={mode === "invite"}
-                maxLength={LIMITS.inviteCode}
-                value={invite}
-                onChange={(e) => setInvite(e.target.value)}
-              />
-            )}
-          </Field>
-        )}
-        <FormError message={error} testId="register-error" />
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? "Creating account…" : "Register"}
-        </button>
-      </form>
+        <RegisterForm mode={mode} registration={registration} />
       )}
       <p className="muted">
         Already have an account? <Link to="/signin">Sign in</Link>.
       </p>
     </section>
+  );
+}
+
+/** What the registration form asks for. */
+interface Applicant {
+  email: string;
+  password: string;
+  displayName: string;
+  invite: string;
+}
+
+interface Registration {
+  applicant: Applicant;
+  change: (answers: Partial<Applicant>) => void;
+  busy: boolean;
+  error: string | null;
+  /** The server knows this email already: the field is marked invalid. */
+  emailTaken: boolean;
+  submit: () => Promise<void>;
+}
+
+/** The registration form's answers, and sending them: signed in on success, told why not otherwise. */
+function useRegistration(): Registration {
+  const { register } = useAuth();
+  const navigate = useNavigate();
+  // An invite link (/register?invite=CODE) fills the code in.
+  const [params] = useSearchParams();
+  const [applicant, setApplicant] = useState<Applicant>(() => ({
+    email: "",
+    password: "",
+    displayName: "",
+    invite: params.get("invite") ?? "",
+  }));
+  const [emailTaken, setEmailTaken] = useState(false);
+  const { running, error, fail, run } = useAction();
+
+  function refused(err: unknown): string {
+    setEmailTaken(err instanceof ApiError && err.code === "email_taken");
+    return registerErrorMessage(err);
+  }
+
+  async function submit() {
+    if (applicant.password.length < PASSWORD_MIN) {
+      fail(`The password needs at least ${PASSWORD_MIN} characters.`);
+      return;
+    }
+    setEmailTaken(false);
+    const name = applicant.displayName.trim();
+    const code = applicant.invite.trim();
+    await run("register", refused, async () => {
+      await register({
+        email: applicant.email.trim(),
+        password: applicant.password,
+        ...(name ? { display_name: name } : {}),
+        ...(code ? { invite_code: code } : {}),
+      });
+      await navigate("/", { replace: true });
+    });
+  }
+
+  const change = (answers: Partial<Applicant>) => setApplicant((current) => ({ ...current, ...answers }));
+  return { applicant, change, busy: running !== null, error, emailTaken, submit };
+}
+
+/** Email, password, an optional name and, unless registration is open, an invite code. */
+function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; registration: Registration }) {
+  const { applicant, change, busy, error, emailTaken } = registration;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    void registration.submit();
+  }
+
+  return (
+    <form className="form" onSubmit={onSubmit}>
+      <InputField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        maxLength={LIMITS.email}
+        value={applicant.email}
+        aria-invalid={emailTaken || undefined}
+        onChange={(email) => change({ email })}
+      />
+      <NewPasswordField
+        label="Password"
+        name="password"
+        hint={PASSWORD_MIN > 1 ? `At least ${PASSWORD_MIN} characters.` : undefined}
+        value={applicant.password}
+        onChange={(password) => change({ password })}
+      />
+      <InputField
+        label="Display name (optional)"
+        name="display_name"
+        type="text"
+        autoComplete="nickname"
+        maxLength={LIMITS.displayName}
+        value={applicant.displayName}
+        onChange={(displayName) => change({ displayName })}
+      />
+      {(mode !== "open" || applicant.invite !== "") && (
+        <InviteCodeField mode={mode} value={applicant.invite} onChange={(invite) => change({ invite })} />
+      )}
+      <FormError message={error} testId="register-error" />
+      <button type="submit" className="button primary" disabled={busy}>
+        {busy ? "Creating account…" : "Register"}
+      </button>
+    </form>
+  );
+}
+
+/** Required when registration is invite-only; otherwise offered for a code someone was given. */
+function InviteCodeField({
+  mode,
+  ...code
+}: {
+  mode: RegistrationMode | null;
+  value: string;
+  onChange: (code: string) => void;
+}) {
+  const required = mode === "invite";
+  return (
+    <InputField
+      label={required ? "Invite code" : "Invite code (if you were given one)"}
+      hint={required ? "This server is invite-only: an administrator gives out the codes." : undefined}
+      name="invite_code"
+      type="text"
+      autoComplete="off"
+      required={required}
+      maxLength={LIMITS.inviteCode}
+      {...code}
+    />
   );
 }

@@ -1,0 +1,65 @@
+import { Fragment, type ReactNode } from "react";
+
+/**
+ * What gives access to this server, listed to be revoked: the devices signed
+ * in to an account, the invite codes handed out. `empty` stands in for none.
+ */
+export function RevocableList<T extends { id: string }>({
+  label,
+  empty,
+  items,
+  children,
+}: {
+  label: string;
+  empty: string;
+  items: readonly T[];
+  children: (item: T) => ReactNode;
+}) {
+  if (items.length === 0) return <p className="muted">{empty}</p>;
+  return (
+    <ul className="session-list" aria-label={label}>
+      {items.map((item) => (
+        <Fragment key={item.id}>{children(item)}</Fragment>
+      ))}
+    </ul>
+  );
+}
+
+/** One entry of a RevocableList: what it is (and a badge), when, and what can be done about it. */
+export function RevocableItem(props: {
+  testId: string;
+  name: ReactNode;
+  badge?: ReactNode;
+  when: ReactNode;
+  action?: ReactNode;
+}) {
+  return (
+    <li className="session" data-testid={props.testId}>
+      <div>
+        <strong>{props.name}</strong>
+        {props.badge}
+        <p className="muted small">{props.when}</p>
+      </div>
+      {props.action}
+    </li>
+  );
+}
+
+/** Revokes one entry; `label` names it for assistive technology. */
+export function RevokeButton({
+  label,
+  disabled,
+  revoking = false,
+  onRevoke,
+}: {
+  label: string;
+  disabled: boolean;
+  revoking?: boolean;
+  onRevoke: () => void;
+}) {
+  return (
+    <button type="button" className="button" disabled={disabled} onClick={onRevoke} aria-label={label}>
+      {revoking ? "Revoking…" : "Revoke"}
+    </button>
+  );
+}

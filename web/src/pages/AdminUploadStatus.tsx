@@ -1,0 +1,178 @@
+import { useEffect, useRef } from "react";
+import { Link } from "react-router";
+import { formatBytes, percent } from "../lib/format";
+import { watchPath } from "../lib/paths";
+import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
+
+/**
+ * How far the file being worked on (else the last one that got anywhere)
+ * has come, with pause, resume and cancel while its bytes are moving.
+ */
+export function UploadProgress({ upload }: { upload: TusUpload }) {
+  const { transfers, current, busy } = upload;
+  const shown = current ?? transfers.findLast((t) => t.phase !== "cancelled" && t.phase !== "queued") ?? null;
+  if (!shown) return null;
+  const pct = percent(shown.sent, shown.total);
+  return (
+    <div className="upload-status" aria-live="polite">
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Upload progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        aria-valuetext={`${pct} %`}
+        data-testid="upload-progress"
+      >
+        <div className="progress-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <p className="progress-text" data-testid="upload-progress-text">
+        {transfers.length > 1 && `${shown.file.name}: `}
+        {pct} % · {formatBytes(shown.sent)} of {formatBytes(shown.total)}
+        {shown.phase === "paused" && " · paused"}
+      </p>
+      {busy && (
+        <p className="hint">
+          Leaving this page pauses the upload; pick the same file again later to resume where it stopped.
+        </p>
+      )}
+      {busy && current && <TransferControls current={current} upload={upload} />}
+      {current?.phase === "processing" && (
+        <p role="status" data-testid="upload-processing">
+          <span className="spinner" aria-hidden="true" /> Processing…
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Pause or resume the file being uploaded, or cancel it and the files still waiting. */
+function TransferControls({ current, upload }: { current: Transfer; upload: TusUpload }) {
+  return (
+    <div className="button-row">
+      {current.phase === "paused" ? (
+        <button type="button" className="button" onClick={upload.resume}>
+          Resume
+        </button>
+      ) : (
+        <button type="button" className="button" onClick={upload.pause} disabled={current.phase !== "uploading"}>
+          Pause
+        </button>
+      )}
+      <button
+        type="button"
+        className="button danger"
+        onClick={() => void upload.cancel()}
+        disabled={current.phase === "cancelling"}
+      >
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** Several files: each one's title and where it stands. */
+export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
+  return (
+    <ul className="upload-queue" aria-label="Uploads" data-testid="upload-queue">
+      {transfers.map((t, i) => (
+        <li key={`${i}-${t.file.name}`}>
+          <span>{t.title}</span>
+          <TransferStatus transfer={t} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Where one file stands, in a word or two; once processed, a link to it. */
+function TransferStatus({ transfer }: { transfer: Transfer }) {
+  switch (transfer.phase) {
+    case "queued":
+      return <span className="muted">Waiting</span>;
+    case "uploading":
+    case "paused":
+    case "cancelling":
+      return <span>{percent(transfer.sent, transfer.total)} %{transfer.phase === "paused" && " · paused"}</span>;
+    case "processing":
+      return <span>Processing…</span>;
+    case "done":
+      return transfer.result ? (
+        <Link to={watchPath(transfer.result.id)} data-testid="upload-result-link">
+          {transfer.result.title}
+        </Link>
+      ) : (
+        <span>Ready</span>
+      );
+    case "failed":
+      return <span className="form-error">Failed: {transfer.error}</span>;
+    case "cancelled":
+      return <span className="muted">Cancelled</span>;
+  }
+}
+
+/**
+ * How the upload ended: cancelled, failed (`error`), or ready to watch; once
+ * every file has, a way to upload more.
+ */
+export function UploadOutcome({
+  transfers,
+  error,
+  onReset,
+}: {
+  transfers: Transfer[];
+  error: string | null;
+  onReset: () => void;
+}) {
+  const single = transfers.length === 1 ? transfers[0] : undefined;
+  const allSettled = transfers.length > 0 && transfers.every((t) => isTerminal(t.phase));
+  return (
+    <>
+      {single?.phase === "cancelled" && (
+        <p role="status" data-testid="upload-cancelled">
+          Upload cancelled.
+        </p>
+      )}
+      {error && <UploadError message={error} />}
+      {single?.phase === "done" && <UploadResult transfer={single} />}
+      {allSettled && (
+        <button type="button" className="button" onClick={onReset}>
+          Upload more videos
+        </button>
+      )}
+    </>
+  );
+}
+
+/** An error the user must see: brought into view and focused when it appears or changes. */
+function UploadError({ message }: { message: string }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: "center", behavior: "smooth" });
+    ref.current?.focus();
+  }, [message]);
+  return (
+    <p ref={ref} className="form-error" role="alert" tabIndex={-1} data-testid="upload-error">
+      {message}
+    </p>
+  );
+}
+
+/** One file uploaded and processed: a link to it, and whether it is published. */
+function UploadResult({ transfer }: { transfer: Transfer }) {
+  return (
+    <div className="upload-result" role="status">
+      {transfer.result ? (
+        <p>
+          Ready: <TransferStatus transfer={transfer} />{" "}
+          {transfer.result.status === "draft" ? "(draft — publish it from the library)" : "(published)"}
+        </p>
+      ) : (
+        <p>
+          Processing finished. <Link to="/admin/library">Open the library</Link>.
+        </p>
+      )}
+    </div>
+  );
+}

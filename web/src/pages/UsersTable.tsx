@@ -1,0 +1,121 @@
+import type { ReactNode } from "react";
+import type { Role } from "../api/auth";
+import type { UserView } from "../api/schema";
+import { useAuth } from "../auth/useAuth";
+import { formatDate } from "../lib/format";
+import type { UserActions } from "./useUserActions";
+
+/**
+ * One page of users, a row each, with their role and what can be done to
+ * them. An administrator's own row offers nothing: nobody locks themselves out.
+ */
+export function UsersTable({
+  users,
+  actions,
+  onDelete,
+}: {
+  users: UserView[];
+  actions: UserActions;
+  onDelete: (user: UserView) => void;
+}) {
+  const { user: me } = useAuth();
+  return (
+    <div className="table-wrap">
+      <table className="table stack-on-phone">
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Name</th>
+            <th scope="col">Joined</th>
+            <th scope="col">Role</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <UserRow key={u.id} user={u} self={u.id === me?.id} actions={actions} onDelete={() => onDelete(u)} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A user's row; each cell is labelled for the phone layout, where the table stacks. */
+function UserRow(props: { user: UserView; self: boolean; actions: UserActions; onDelete: () => void }) {
+  const { user, self, actions, onDelete } = props;
+  const saving = actions.saving === user.id;
+  const toggle = user.disabled ? "Enable" : "Disable";
+  const issueReset = () => actions.issueReset(user);
+  return (
+    <tr>
+      <td data-label="Email">
+        {user.email}
+        {user.disabled && <span className="badge failed">Disabled</span>}
+      </td>
+      <td data-label="Name">{user.display_name ?? ""}</td>
+      <td data-label="Joined">{formatDate(user.created_at)}</td>
+      <td data-label="Role">
+        <RoleSelect user={user} self={self} disabled={saving} onChange={(role) => actions.changeRole(user, role)} />
+      </td>
+      <td data-label="Actions">
+        {!self && (
+          <div className="button-row">
+            <RowButton label={`${toggle} ${user.email}`} disabled={saving} onClick={() => actions.toggleDisabled(user)}>
+              {toggle}
+            </RowButton>
+            <RowButton label={`Password-reset link for ${user.email}`} disabled={saving} onClick={issueReset}>
+              Reset link
+            </RowButton>
+            <RowButton label={`Delete ${user.email}`} danger disabled={saving} onClick={onDelete}>
+              Delete
+            </RowButton>
+          </div>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** A user's role, changed as soon as it is chosen; nobody changes their own. */
+function RoleSelect(props: { user: UserView; self: boolean; disabled: boolean; onChange: (role: Role) => void }) {
+  const { user, self, disabled, onChange } = props;
+  return (
+    <>
+      <label className="visually-hidden" htmlFor={`role-${user.id}`}>
+        Role of {user.email}
+      </label>
+      <select
+        id={`role-${user.id}`}
+        value={user.role}
+        disabled={disabled || self}
+        title={self ? "You cannot change your own role" : undefined}
+        onChange={(e) => onChange(e.target.value as Role)}
+      >
+        <option value="viewer">Viewer</option>
+        <option value="admin">Admin</option>
+      </select>
+    </>
+  );
+}
+
+/** A button on a user's row: `label` names what it does and to whom, for assistive technology. */
+function RowButton(props: {
+  label: string;
+  danger?: boolean;
+  disabled: boolean;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={props.danger ? "button danger" : "button"}
+      disabled={props.disabled}
+      aria-label={props.label}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}

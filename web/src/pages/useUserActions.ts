@@ -1,0 +1,70 @@
+import { useState } from "react";
+import { deleteUser, disableUser, enableUser, issuePasswordReset, setUserRole, type Role } from "../api/auth";
+import type { PasswordResetCreated, UserPage, UserView } from "../api/schema";
+import type { AsyncResult } from "../lib/useAsync";
+import { useAction } from "../lib/useAction";
+
+/** A password-reset link just issued for a user. */
+export interface ResetLink {
+  email: string;
+  link: PasswordResetCreated;
+}
+
+/** What an administrator can do to a user, row by row; UsersTable's buttons call these. */
+export interface UserActions {
+  /** The id of the user whose row is being changed, else null. */
+  saving: string | null;
+  error: string | null;
+  /** The last reset link issued, shown until the page is left. */
+  reset: ResetLink | null;
+  changeRole: (user: UserView, role: Role) => void;
+  toggleDisabled: (user: UserView) => void;
+  issueReset: (user: UserView) => void;
+  remove: (user: UserView) => void;
+}
+
+/**
+ * The actions on users' rows: each answer replaces its row in the page
+ * (`setData`), a deletion removes it, a failure is told with the user's email.
+ */
+export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserActions {
+  const { running, error, run } = useAction();
+  const [reset, setReset] = useState<ResetLink | null>(null);
+
+  /** Runs one action on a user's row; `action` answers the new row, or null when it is gone. */
+  function act(user: UserView, what: string, action: () => Promise<UserView | null>) {
+    void run(user.id, `Could not ${what} ${user.email}`, async () => {
+      const updated = await action();
+      setData((page) => (updated === null ? withoutRow(page, user.id) : withRow(page, updated)));
+    });
+  }
+
+  return {
+    saving: running,
+    error,
+    reset,
+    changeRole: (user, role) => act(user, "change the role of", () => setUserRole(user.id, role)),
+    toggleDisabled: (user) =>
+      user.disabled
+        ? act(user, "enable", () => enableUser(user.id))
+        : act(user, "disable", () => disableUser(user.id)),
+    issueReset: (user) =>
+      act(user, "create a reset link for", async () => {
+        setReset({ email: user.email, link: await issuePasswordReset(user.id) });
+        return user;
+      }),
+    remove: (user) =>
+      act(user, "delete", async () => {
+        await deleteUser(user.id);
+        return null;
+      }),
+  };
+}
+
+function withRow(page: UserPage, updated: UserView): UserPage {
+  return { ...page, items: page.items.map((u) => (u.id === updated.id ? updated : u)) };
+}
+
+function withoutRow(page: UserPage, id: string): UserPage {
+  return { ...page, items: page.items.filter((u) => u.id !== id), total: page.total - 1 };
+}
