@@ -1,4 +1,13 @@
-import { createContext, useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+  type Dispatch,
+  type ReactNode,
+  type SetStateAction,
+} from "react";
 import * as authApi from "../api/auth";
 import { login as apiLogin, endSession, restoreSession } from "../api/client";
 import type { RegisterRequest, UserView } from "../api/schema";
@@ -39,6 +48,60 @@ const SIGNED_OUT: State = { status: "anonymous", user: null, sessionEnded: false
  * protected routes wait for that before redirecting.
  */
 export function AuthProvider({ children }: { children: ReactNode }) {
+  // setState is React's own (stable): listing it below changes no callback.
+  const [state, setState] = useSessionState();
+
+  const signIn = useCallback(async (email: string, password: string) => {
+    await apiLogin(email, password);
+    const user = await authApi.getMe();
+    setState({ status: "authenticated", user, sessionEnded: false });
+    return user;
+  }, [setState]);
+
+  const register = useCallback(
+    async (input: RegisterRequest) => {
+      await authApi.register(input);
+      return signIn(input.email, input.password);
+    },
+    [signIn],
+  );
+
+  const signOut = useCallback(async () => {
+    try {
+      await authApi.logout();
+    } catch {
+      // Signing out locally must work even if the server is unreachable.
+    } finally {
+      endSession();
+      // After the token listener's update: the user ended it, nothing to report.
+      setState(SIGNED_OUT);
+    }
+  }, [setState]);
+
+  const signOutEverywhere = useCallback(async () => {
+    await authApi.logoutAll();
+    endSession();
+    setState(SIGNED_OUT);
+  }, [setState]);
+
+  const updateUser = useCallback((user: UserView) => {
+    setState((s) => (s.status === "authenticated" ? { ...s, user } : s));
+  }, [setState]);
+
+  const value = useMemo<AuthContextValue>(
+    () => ({ ...state, signIn, register, signOut, signOutEverywhere, updateUser }),
+    [state, signIn, register, signOut, signOutEverywhere, updateUser],
+  );
+
+  return <AuthContext value={value}>{children}</AuthContext>;
+}
+
+/**
+ * Who is signed in: "loading" while a session this browser had is restored
+ * (nothing is asked when it had none), then signed in or out; signed out, and
+ * told so, whenever the client drops the token after a refused refresh.
+ */
+function useSessionState(): [State, Dispatch<SetStateAction<State>>] {
   const [state, setState] = useState<State>(() =>
     hasSessionMarker() ? { status: "loading", user: null, sessionEnded: false } : SIGNED_OUT,
   );
@@ -69,47 +132,5 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
-  const signIn = useCallback(async (email: string, password: string) => {
-    await apiLogin(email, password);
-    const user = await authApi.getMe();
-    setState({ status: "authenticated", user, sessionEnded: false });
-    return user;
-  }, []);
-
-  const register = useCallback(
-    async (input: RegisterRequest) => {
-      await authApi.register(input);
-      return signIn(input.email, input.password);
-    },
-    [signIn],
-  );
-
-  const signOut = useCallback(async () => {
-    try {
-      await authApi.logout();
-    } catch {
-      // Signing out locally must work even if the server is unreachable.
-    } finally {
-      endSession();
-      // After the token listener's update: the user ended it, nothing to report.
-      setState(SIGNED_OUT);
-    }
-  }, []);
-
-  const signOutEverywhere = useCallback(async () => {
-    await authApi.logoutAll();
-    endSession();
-    setState(SIGNED_OUT);
-  }, []);
-
-  const updateUser = useCallback((user: UserView) => {
-    setState((s) => (s.status === "authenticated" ? { ...s, user } : s));
-  }, []);
-
-  const value = useMemo<AuthContextValue>(
-    () => ({ ...state, signIn, register, signOut, signOutEverywhere, updateUser }),
-    [state, signIn, register, signOut, signOutEverywhere, updateUser],
-  );
-
-  return <AuthContext value={value}>{children}</AuthContext>;
+  return [state, setState];
 }

@@ -1,4 +1,11 @@
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode, type RefObject } from "react";
+
+/** How a confirmation is answered: Confirm runs the action (busy while it does), Cancel drops it. */
+export interface ConfirmAnswers {
+  busy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}
 
 /**
  * A small modal confirmation: focus moves to "Cancel" when it opens, Escape
@@ -11,24 +18,17 @@ export function ConfirmDialog({
   busy = false,
   onConfirm,
   onCancel,
-}: {
+}: ConfirmAnswers & {
   title: string;
   children: ReactNode;
   confirmLabel: string;
-  busy?: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
 }) {
   const titleId = useId();
   const bodyId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    cancelRef.current?.focus();
-    return () => opener?.focus();
-  }, []);
+  useFocusWhileOpen(cancelRef);
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
     if (event.key === "Escape") {
@@ -36,18 +36,7 @@ export function ConfirmDialog({
       if (!busy) onCancel();
       return;
     }
-    if (event.key !== "Tab" || !dialogRef.current) return;
-    const focusable = dialogRef.current.querySelectorAll<HTMLElement>("button:not([disabled])");
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (!first || !last) return;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
+    if (event.key === "Tab" && dialogRef.current) keepTabInside(event, dialogRef.current);
   }
 
   return (
@@ -75,4 +64,28 @@ export function ConfirmDialog({
       </div>
     </div>
   );
+}
+
+/** Tab from the last enabled button goes to the first, Shift+Tab from the first to the last: focus stays in `dialog`. */
+function keepTabInside(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement): void {
+  const focusable = dialog.querySelectorAll<HTMLElement>("button:not([disabled])");
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!first || !last) return;
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+/** Focus goes to `target` as the dialog opens, and back to what had it (the opener) as it closes. */
+function useFocusWhileOpen(target: RefObject<HTMLElement | null>): void {
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    target.current?.focus();
+    return () => opener?.focus();
+  }, [target]);
 }

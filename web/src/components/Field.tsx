@@ -89,21 +89,24 @@ export function SelectField({ label, ...choice }: ChoiceProps & { label: ReactNo
   return <Field label={label}>{(control) => <ChoiceSelect {...choice} control={control} />}</Field>;
 }
 
-type InputFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className" | "value" | "onChange"> & {
+/** What an InputField takes: its label, hint and error, the text and its change, and any attribute of the input. */
+export type InputFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className" | "value" | "onChange"> & {
   label: ReactNode;
   hint?: ReactNode;
+  error?: string | null;
   className?: string;
   value: string;
   onChange: (value: string) => void;
 };
 
 /**
- * A Field whose control is one text input (an email, a search, a code): the
- * other props go onto the input as written, `className` onto the Field.
+ * A Field whose control is one text input (an email, a password, a search, a
+ * code): the other props go onto the input as written; `className`, `hint` and
+ * `error` onto the Field.
  */
-export function InputField({ label, hint, className, value, onChange, ...input }: InputFieldProps) {
+export function InputField({ label, hint, error, className, value, onChange, ...input }: InputFieldProps) {
   return (
-    <Field label={label} hint={hint} className={className}>
+    <Field label={label} hint={hint} error={error} className={className}>
       {(control) => <input {...control} {...input} value={value} onChange={(e) => onChange(e.target.value)} />}
     </Field>
   );

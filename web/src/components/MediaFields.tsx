@@ -1,5 +1,5 @@
 import { LIMITS } from "../api/limits";
-import { Field } from "./Field";
+import { Field, InputField } from "./Field";
 
 /** A video's title, as the upload form and the library's edit form ask for it. */
 export function TitleField({
@@ -12,19 +12,15 @@ export function TitleField({
   disabled?: boolean;
 }) {
   return (
-    <Field label="Title">
-      {(control) => (
-        <input
-          {...control}
-          type="text"
-          required
-          maxLength={LIMITS.title}
-          disabled={disabled}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </Field>
+    <InputField
+      label="Title"
+      type="text"
+      required
+      maxLength={LIMITS.title}
+      disabled={disabled}
+      value={value}
+      onChange={onChange}
+    />
   );
 }
 
@@ -61,18 +57,15 @@ export function DescriptionAndTagsFields({
           />
         )}
       </Field>
-      <Field label="Tags" hint="Separate tags with commas.">
-        {(control) => (
-          <input
-            {...control}
-            type="text"
-            placeholder={tagsPlaceholder}
-            disabled={disabled}
-            value={tags}
-            onChange={(e) => onTags(e.target.value)}
-          />
-        )}
-      </Field>
+      <InputField
+        label="Tags"
+        hint="Separate tags with commas."
+        type="text"
+        placeholder={tagsPlaceholder}
+        disabled={disabled}
+        value={tags}
+        onChange={onTags}
+      />
     </>
   );
 }

@@ -37,4 +37,17 @@ describe("useAction", () => {
     await act(() => result.current.run("save", "Could not save", () => Promise.resolve()));
     expect(result.current.error).toBeNull();
   });
+
+  it("shows nothing for a failure the page tells elsewhere, and takes a shown failure away", async () => {
+    const { result } = renderHook(() => useAction());
+    act(() => result.current.fail("Fill in a title."));
+    await act(async () => {
+      expect(await result.current.run("sign-in", () => null, () => Promise.reject(new Error("throttled")))).toBe(false);
+    });
+    expect(result.current.error).toBeNull();
+
+    act(() => result.current.fail("Fill in a title."));
+    act(() => result.current.fail(null));
+    expect(result.current.error).toBeNull();
+  });
 });

@@ -1,16 +1,20 @@
 import { useCallback, useState } from "react";
 import { errorMessage } from "../api/errors";
 
-/** How a failed action is told: the start of a sentence ("Could not revoke the session"), or a wording of the error. */
-export type Failure = string | ((err: unknown) => string);
+/**
+ * How a failed action is told: the start of a sentence ("Could not revoke the
+ * session"), or a wording of the error; null from the wording when the page
+ * tells that failure elsewhere (a countdown, a field's own error).
+ */
+export type Failure = string | ((err: unknown) => string | null);
 
 export interface Action {
   /** The key of the action running now (a row's id, say); null when none is. */
   running: string | null;
   /** Why the last action failed, in words; null once another starts. */
   error: string | null;
-  /** Shows a failure found before anything ran (a form's own check). */
-  fail: (message: string) => void;
+  /** Shows a failure found before anything ran (a form's own check); null takes the last one away. */
+  fail: (message: string | null) => void;
   /** Runs `action` under `key` and tells its failure; resolves to whether it succeeded. */
   run: (key: string, failure: Failure, action: () => Promise<void>) => Promise<boolean>;
 }

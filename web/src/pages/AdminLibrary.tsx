@@ -1,28 +1,16 @@
-import { useCallback, useId, useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import {
-  deleteItem,
-  listCatalogue,
-  updateItem,
-  type ProcessingFilter,
-  type StatusFilter,
-} from "../api/catalogue";
-import { errorMessage } from "../api/errors";
+import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
-import type { MediaItem } from "../api/schema";
-import { ConfirmDialog } from "../components/ConfirmDialog";
+import type { MediaItem, MediaPage } from "../api/schema";
+import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { Field, SelectField } from "../components/Field";
-import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
-import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
-import { Thumbnail } from "../components/MediaCard";
+import { SearchField, SelectField } from "../components/Field";
 import { Pagination } from "../components/Pagination";
-import { formatDate, parseTags, tagsProblem } from "../lib/format";
-import { watchPath } from "../lib/paths";
+import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
-import { useItemPolling } from "../lib/useItemPolling";
-import { chosen, pageParam, useDraft, useUrlQuery } from "../lib/urlQuery";
-import { LibraryCaptions } from "./LibraryCaptions";
+import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
+import { LibraryRow } from "./LibraryRow";
 
 const PAGE_SIZE = 24;
 const STATUSES: { value: StatusFilter; label: string }[] = [
@@ -46,29 +34,69 @@ function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefine
   return status === "draft" ? "There are no drafts." : "Upload a video to get started.";
 }
 
+/** Every video, drafts too, for admins: filtered by status and processing state, searched, edited row by row. */
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const status = chosen(STATUSES, params.get("status")) ?? "all";
   const processing = chosen(PROCESSING, params.get("processing"));
   const q = params.get("q") ?? "";
   const page = pageParam(params);
-  const [text, setText] = useDraft(q);
-  const [pendingDelete, setPendingDelete] = useState<MediaItem | null>(null);
-  const [deleting, setDeleting] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const { data, error, loading, reload, onChanged } = useLibraryPage(status, processing, q, page);
+  const deletion = useLibraryDeletion(reload);
 
+  return (
+    <section className="page" aria-labelledby="library-title">
+      <div className="page-head">
+        <h1 id="library-title">Library</h1>
+        <Link to="/admin/upload" className="button primary">
+          Upload a video
+        </Link>
+      </div>
+      <LibraryToolbar
+        status={status}
+        processing={processing}
+        q={q}
+        // A new filter or search starts again at page 1.
+        onChange={(changes) => setParam({ ...changes, page: null })}
+      />
+
+      <LibraryStatus loading={loading} notice={deletion.notice} />
+      <FormError message={deletion.error} />
+      <ErrorMessage error={error} onRetry={reload} />
+
+      {data && data.items.length === 0 && <NoLibraryVideos hint={emptyHint(status, processing)} />}
+      {data && data.items.length > 0 && (
+        <LibraryList
+          shown={data}
+          page={page}
+          onChanged={onChanged}
+          onDelete={deletion.ask}
+          onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, { push: true })}
+        />
+      )}
+      {deletion.pending && (
+        <DeleteVideoDialog
+          item={deletion.pending}
+          busy={deletion.deleting}
+          onConfirm={() => void deletion.confirm()}
+          onCancel={() => deletion.ask(null)}
+        />
+      )}
+    </section>
+  );
+}
+
+/**
+ * The page of the library the filters ask for; `onChanged` puts a row's new
+ * state (an edit, a publish, transcoding progress) into it.
+ */
+function useLibraryPage(status: StatusFilter, processing: ProcessingFilter | undefined, q: string, page: number) {
   const fetchPage = useCallback(
     (signal: AbortSignal) =>
       listCatalogue({ status, processing, q, page, page_size: PAGE_SIZE, sort: "newest" }, signal),
     [status, processing, q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
-
-  function onSearch(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setParam({ q: text.trim(), page: null });
-  }
 
   const onChanged = useCallback(
     (updated: MediaItem) => {
@@ -82,249 +110,140 @@ export function AdminLibraryPage() {
     },
     [setData, status],
   );
+  return { data, error, loading, reload, onChanged };
+}
 
-  async function confirmDelete() {
-    if (!pendingDelete) return;
-    setDeleting(true);
-    setActionError(null);
-    try {
-      await deleteItem(pendingDelete.id);
-      setNotice(`Deleted “${pendingDelete.title}”.`);
-      setPendingDelete(null);
-      reload();
-    } catch (err) {
-      setActionError(`Could not delete “${pendingDelete.title}”: ${errorMessage(err)}`);
-      setPendingDelete(null);
-    } finally {
-      setDeleting(false);
-    }
+/**
+ * The library's filters (status, processing state) and its search, kept in
+ * the URL; the search box is local while typing and applied when submitted.
+ */
+function LibraryToolbar({
+  status,
+  processing,
+  q,
+  onChange,
+}: {
+  status: StatusFilter;
+  processing: ProcessingFilter | undefined;
+  q: string;
+  onChange: (changes: QueryChanges) => void;
+}) {
+  const [text, setText] = useDraft(q);
+
+  function onSearch(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    onChange({ q: text.trim() });
   }
 
   return (
-    <section className="page" aria-labelledby="library-title">
-      <div className="page-head">
-        <h1 id="library-title">Library</h1>
-        <Link to="/admin/upload" className="button primary">
-          Upload a video
-        </Link>
-      </div>
-      <form className="toolbar" role="search" onSubmit={onSearch}>
-        <SelectField
-          label="Status"
-          value={status}
-          choices={STATUSES}
-          onChange={(value) => setParam({ status: value === "all" ? null : value, page: null })}
-        />
-        <SelectField
-          label="Processing"
-          value={processing ?? ""}
-          choices={[{ value: "", label: "Any" }, ...PROCESSING]}
-          onChange={(value) => setParam({ processing: value || null, page: null })}
-        />
-        <Field label="Search" className="grow">
-          {(control) => (
-            <input {...control} type="search" maxLength={LIMITS.title} value={text} onChange={(e) => setText(e.target.value)} />
-          )}
-        </Field>
-        <button type="submit" className="button">
-          Search
-        </button>
-      </form>
-
-      <div aria-live="polite" className="status-line">
-        {loading && <span role="status">Loading…</span>}
-        {notice && !loading && <span>{notice}</span>}
-      </div>
-      <FormError message={actionError} />
-      <ErrorMessage error={error} onRetry={reload} />
-
-      {data && data.items.length === 0 && (
-        <div className="empty" data-testid="empty-state">
-          <h2>No videos here</h2>
-          <p>{emptyHint(status, processing)}</p>
-        </div>
-      )}
-      {data && data.items.length > 0 && (
-        <>
-          <ul className="library-list" aria-label="Videos">
-            {data.items.map((item) => (
-              <LibraryRow key={item.id} item={item} onChanged={onChanged} onDelete={setPendingDelete} />
-            ))}
-          </ul>
-          <Pagination
-            page={page}
-            pageSize={data.page_size}
-            total={data.total}
-            onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, { push: true })}
-          />
-        </>
-      )}
-
-      {pendingDelete && (
-        <ConfirmDialog
-          title="Delete this video?"
-          confirmLabel="Delete"
-          busy={deleting}
-          onConfirm={() => void confirmDelete()}
-          onCancel={() => setPendingDelete(null)}
-        >
-          <p>
-            “{pendingDelete.title}” and its files will be removed for good. This cannot be undone.
-          </p>
-        </ConfirmDialog>
-      )}
-    </section>
+    <form className="toolbar" role="search" onSubmit={onSearch}>
+      <SelectField
+        label="Status"
+        value={status}
+        choices={STATUSES}
+        onChange={(value) => onChange({ status: value === "all" ? null : value })}
+      />
+      <SelectField
+        label="Processing"
+        value={processing ?? ""}
+        choices={[{ value: "", label: "Any" }, ...PROCESSING]}
+        onChange={(value) => onChange({ processing: value || null })}
+      />
+      <SearchField maxLength={LIMITS.title} value={text} onChange={setText} />
+      <button type="submit" className="button">
+        Search
+      </button>
+    </form>
   );
 }
 
-function LibraryRow({
-  item,
+/** "Loading…" while a page loads, else the last deletion that went through. */
+function LibraryStatus({ loading, notice }: { loading: boolean; notice: string | null }) {
+  return (
+    <div aria-live="polite" className="status-line">
+      {loading && <span role="status">Loading…</span>}
+      {notice && !loading && <span>{notice}</span>}
+    </div>
+  );
+}
+
+/** One page of the library's rows and the way to the other pages. */
+function LibraryList({
+  shown,
+  page,
   onChanged,
   onDelete,
+  onPage,
 }: {
-  item: MediaItem;
+  shown: MediaPage;
+  page: number;
   onChanged: (item: MediaItem) => void;
   onDelete: (item: MediaItem) => void;
+  onPage: (page: number) => void;
 }) {
-  const id = useId();
-  const [editing, setEditing] = useState(false);
-  const [title, setTitle] = useState(item.title);
-  const [description, setDescription] = useState(item.description);
-  const [tags, setTags] = useState(item.tags.join(", "));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  function startEdit() {
-    setTitle(item.title);
-    setDescription(item.description);
-    setTags(item.tags.join(", "));
-    setError(null);
-    setEditing(true);
-  }
-
-  async function save(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (title.trim() === "") {
-      setError("The title cannot be empty.");
-      return;
-    }
-    const problem = tagsProblem(parseTags(tags));
-    if (problem) {
-      setError(problem);
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = await updateItem(item.id, {
-        title: title.trim(),
-        description: description.trim(),
-        tags: parseTags(tags),
-      });
-      onChanged(updated);
-      setEditing(false);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function togglePublish() {
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
-      onChanged(updated);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const processing = item.processing_state === "queued" || item.processing_state === "processing";
-  // Queued or transcoding (after an upload or a retry): the row follows it.
-  useItemPolling(item.id, processing && !editing, onChanged);
-
   return (
-    <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>
-      <Link to={watchPath(item.id)} className="library-thumb" tabIndex={-1} aria-hidden="true">
-        <Thumbnail item={item} sizes="(max-width: 40rem) 100vw, 12rem" />
-      </Link>
-      <div className="library-body">
-        {editing ? (
-          <>
-            <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
-              <TitleField value={title} onChange={setTitle} />
-              <DescriptionAndTagsFields
-                description={description}
-                onDescription={setDescription}
-                tags={tags}
-                onTags={setTags}
-                tagsPlaceholder="comma, separated"
-              />
-              <div className="button-row">
-                <button type="submit" className="button primary" disabled={busy}>
-                  {busy ? "Saving…" : "Save"}
-                </button>
-                <button type="button" className="button" disabled={busy} onClick={() => setEditing(false)}>
-                  Cancel
-                </button>
-              </div>
-            </form>
-            <LibraryCaptions itemId={item.id} title={item.title} />
-          </>
-        ) : (
-          <>
-            <h2 id={`${id}-title`} className="library-title">
-              <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
-              <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
-            </h2>
-            {processingLabel(item) && (
-              <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
-                {processingLabel(item)}
-              </p>
-            )}
-            {item.description && <p className="library-description">{item.description}</p>}
-            <p className="muted small">
-              {item.tags.length > 0 ? `Tags: ${item.tags.join(", ")} · ` : ""}
-              Added {formatDate(item.created_at)}
-            </p>
-            <div className="button-row">
-              <button
-                type="button"
-                className="button"
-                disabled={busy}
-                onClick={startEdit}
-                aria-label={`Edit ${item.title}`}
-              >
-                Edit
-              </button>
-              <button
-                type="button"
-                className="button"
-                disabled={busy}
-                onClick={() => void togglePublish()}
-                aria-label={`${item.status === "published" ? "Unpublish" : "Publish"} ${item.title}`}
-              >
-                {item.status === "published" ? "Unpublish" : "Publish"}
-              </button>
-              <TranscodeAgainButton item={item} onQueued={onChanged} />
-              <button
-                type="button"
-                className="button danger"
-                disabled={busy}
-                onClick={() => onDelete(item)}
-                aria-label={`Delete ${item.title}`}
-              >
-                Delete
-              </button>
-            </div>
-          </>
-        )}
-        <FormError message={error} />
-      </div>
-    </li>
+    <>
+      <ul className="library-list" aria-label="Videos">
+        {shown.items.map((item) => (
+          <LibraryRow key={item.id} item={item} onChanged={onChanged} onDelete={onDelete} />
+        ))}
+      </ul>
+      <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
+    </>
+  );
+}
+
+/** No video matches the filters; `hint` says what that means. */
+function NoLibraryVideos({ hint }: { hint: string }) {
+  return (
+    <div className="empty" data-testid="empty-state">
+      <h2>No videos here</h2>
+      <p>{hint}</p>
+    </div>
+  );
+}
+
+interface LibraryDeletion {
+  /** The video whose deletion waits for a confirmation, else null. */
+  pending: MediaItem | null;
+  ask: (item: MediaItem | null) => void;
+  deleting: boolean;
+  /** Why the last deletion failed, with the video's title. */
+  error: string | null;
+  /** The last deletion that went through, until the page is left. */
+  notice: string | null;
+  /** Deletes the pending video, then closes the question whatever the answer. */
+  confirm: () => Promise<void>;
+}
+
+/**
+ * Deleting a video of the library: asked first (it cannot be undone), told
+ * above the list after; `onDeleted` follows a success (the page reloads).
+ */
+function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
+  const [pending, setPending] = useState<MediaItem | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const { running, error, run } = useAction();
+
+  async function confirm() {
+    if (!pending) return;
+    const item = pending;
+    await run(item.id, `Could not delete “${item.title}”`, async () => {
+      await deleteItem(item.id);
+      setNotice(`Deleted “${item.title}”.`);
+      onDeleted();
+    });
+    setPending(null);
+  }
+
+  return { pending, ask: setPending, deleting: running !== null, error, notice, confirm };
+}
+
+/** Asks before deleting `item`: its files go for good. */
+function DeleteVideoDialog({ item, ...answers }: ConfirmAnswers & { item: MediaItem }) {
+  return (
+    <ConfirmDialog title="Delete this video?" confirmLabel="Delete" {...answers}>
+      <p>“{item.title}” and its files will be removed for good. This cannot be undone.</p>
+    </ConfirmDialog>
   );
 }

@@ -1,7 +1,7 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { listUsers } from "../api/auth";
 import type { UserView } from "../api/schema";
-import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
@@ -91,25 +91,9 @@ function ResetLinkNotice({ reset }: { reset: ResetLink }) {
 }
 
 /** Asks before deleting an account: it cannot be undone. */
-function DeleteUserDialog({
-  user,
-  busy,
-  onConfirm,
-  onCancel,
-}: {
-  user: UserView;
-  busy: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+function DeleteUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserView }) {
   return (
-    <ConfirmDialog
-      title="Delete this account?"
-      confirmLabel="Delete"
-      busy={busy}
-      onConfirm={onConfirm}
-      onCancel={onCancel}
-    >
+    <ConfirmDialog title="Delete this account?" confirmLabel="Delete" {...answers}>
       <p>
         {user.email} is signed out everywhere and their account, sessions and watch data are removed. This cannot be
         undone.

@@ -2,13 +2,14 @@ import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { WatchedItem } from "../api/schema";
-import { ConfirmDialog } from "../components/ConfirmDialog";
+import type { WatchedItem, WatchedPage } from "../api/schema";
+import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
+import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { pageParam } from "../lib/urlQuery";
 
@@ -55,22 +56,16 @@ export function HistoryPage() {
     [page],
   );
   const { data, error, loading, reload } = useAsync(fetchPage);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { running, error: problem, run } = useAction();
+  const busy = running !== null;
   const [confirming, setConfirming] = useState(false);
 
-  const act = async (change: () => Promise<void>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await change();
+  // Each change is followed by the history as the server has it now.
+  const change = (key: string, request: () => Promise<void>) =>
+    run(key, errorMessage, async () => {
+      await request();
       reload();
-    } catch (err) {
-      setProblem(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="page narrow" aria-labelledby="history-title">
@@ -89,48 +84,73 @@ export function HistoryPage() {
       )}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={problem} />
-      {data && data.total === 0 && (
-        <div className="empty" data-testid="empty-state">
-          <h2>Nothing watched yet</h2>
-          <p>
-            Videos you play appear here, newest first. <Link to="/">Browse videos</Link>
-          </p>
-        </div>
-      )}
+      {data && data.total === 0 && <NothingWatched />}
       {data && data.items.length > 0 && (
-        <>
-          <ul className="history-list" aria-label="Watched videos">
-            {data.items.map((entry) => (
-              <HistoryEntry
-                key={entry.item.id}
-                entry={entry}
-                busy={busy}
-                onRemove={() => void act(() => removeFromHistory(entry.item.id))}
-              />
-            ))}
-          </ul>
-          <Pagination
-            page={page}
-            pageSize={data.page_size}
-            total={data.total}
-            onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
-          />
-        </>
+        <WatchedList
+          watched={data}
+          page={page}
+          busy={busy}
+          onRemove={(id) => void change(id, () => removeFromHistory(id))}
+          onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
+        />
       )}
       {confirming && (
-        <ConfirmDialog
-          title="Clear your history?"
-          confirmLabel="Clear history"
+        <ClearHistoryDialog
           busy={busy}
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void act(clearHistory);
+            void change("clear", clearHistory);
           }}
-        >
-          Every video leaves your history and the Continue watching row. This cannot be undone.
-        </ConfirmDialog>
+        />
       )}
     </section>
+  );
+}
+
+/** An empty history, and where to find something to watch. */
+function NothingWatched() {
+  return (
+    <div className="empty" data-testid="empty-state">
+      <h2>Nothing watched yet</h2>
+      <p>
+        Videos you play appear here, newest first. <Link to="/">Browse videos</Link>
+      </p>
+    </div>
+  );
+}
+
+/** One page of the history, each entry with its Remove button, and the way to the other pages. */
+function WatchedList({
+  watched,
+  page,
+  busy,
+  onRemove,
+  onPage,
+}: {
+  watched: WatchedPage;
+  page: number;
+  busy: boolean;
+  onRemove: (itemId: string) => void;
+  onPage: (page: number) => void;
+}) {
+  return (
+    <>
+      <ul className="history-list" aria-label="Watched videos">
+        {watched.items.map((entry) => (
+          <HistoryEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item.id)} />
+        ))}
+      </ul>
+      <Pagination page={page} pageSize={watched.page_size} total={watched.total} onPage={onPage} />
+    </>
+  );
+}
+
+/** Asks before clearing: the whole history goes, and the Continue watching row with it. */
+function ClearHistoryDialog(props: ConfirmAnswers) {
+  return (
+    <ConfirmDialog title="Clear your history?" confirmLabel="Clear history" {...props}>
+      Every video leaves your history and the Continue watching row. This cannot be undone.
+    </ConfirmDialog>
   );
 }

@@ -5,8 +5,9 @@ import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
+import { Field, InputField } from "../components/Field";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
+import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
@@ -29,6 +30,83 @@ function sourceText(track: CaptionTrack): string {
  */
 export function LibraryCaptions({ itemId, title }: { itemId: string; title: string }) {
   const headingId = useId();
+  const captions = useCaptionTracks(itemId);
+  const { tracks, pendingRemove } = captions;
+
+  return (
+    <section className="library-captions" aria-labelledby={headingId} data-testid="library-captions">
+      <h3 id={headingId}>Captions</h3>
+      <div aria-live="polite" className="status-line small">
+        {captions.loading && <span role="status">Loading captions…</span>}
+        {captions.notice && <span>{captions.notice}</span>}
+      </div>
+      <ErrorMessage error={captions.error} onRetry={captions.reload} />
+      {tracks?.length === 0 && <p className="muted small">No captions yet.</p>}
+      {tracks && tracks.length > 0 && (
+        <ul className="caption-tracks" aria-label={`Captions of ${title}`}>
+          {tracks.map((track) => (
+            <CaptionRow
+              key={track.language}
+              track={track}
+              busy={captions.busy}
+              onReplace={(file) => void captions.replace(track, file)}
+              onRemove={() => captions.askRemove(track)}
+            />
+          ))}
+        </ul>
+      )}
+      <FormError message={captions.actionError} testId="caption-error" />
+      {tracks && tracks.length >= LIMITS.captionTracks && (
+        <p className="muted small" data-testid="captions-full">
+          An item has at most {LIMITS.captionTracks} caption tracks: replace or remove one to add another language.
+        </p>
+      )}
+      {tracks && tracks.length < LIMITS.captionTracks && <AddCaption itemId={itemId} onSaved={captions.saved} />}
+      {pendingRemove && (
+        <ConfirmDialog
+          title="Remove these captions?"
+          confirmLabel="Remove"
+          busy={captions.busy}
+          onConfirm={() => void captions.remove()}
+          onCancel={() => captions.askRemove(null)}
+        >
+          <p>
+            Viewers will no longer see “{pendingRemove.label}” ({pendingRemove.language}) on “{title}”.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+interface CaptionTracks {
+  /** The item's tracks; null while they load or after a failure to load them. */
+  tracks: CaptionTrack[] | null;
+  loading: boolean;
+  error: unknown;
+  reload: () => void;
+  /** A track is being replaced or removed. */
+  busy: boolean;
+  /** Why the last replace or remove failed; kept until a change succeeds. */
+  actionError: string | null;
+  /** The last change that went through ("Replaced “English”."). */
+  notice: string | null;
+  /** A change went through: the item's tracks are now `next`. */
+  saved: (next: CaptionTrack[], message: string) => void;
+  replace: (track: CaptionTrack, file: File) => Promise<void>;
+  /** The track whose removal waits for a confirmation, else null. */
+  pendingRemove: CaptionTrack | null;
+  askRemove: (track: CaptionTrack | null) => void;
+  /** Removes the pending track, then closes the question whatever the answer. */
+  remove: () => Promise<void>;
+}
+
+/**
+ * An item's caption tracks and the changes to them. Hand-written rather than
+ * useAction: a failure stays shown while the next change is sent and goes
+ * only when one succeeds, where useAction clears it as an action starts.
+ */
+function useCaptionTracks(itemId: string): CaptionTracks {
   // Lists carry no tracks: the item itself does.
   const fetchTracks = useCallback(
     (signal: AbortSignal) => getItem(itemId, signal).then((item) => item.captions ?? []),
@@ -49,78 +127,34 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
     [setData],
   );
 
-  async function replace(track: CaptionTrack, file: File) {
+  /** Sends one change to `track`; `request` answers the item's tracks after it. */
+  async function change(track: CaptionTrack, verb: "replace" | "remove", request: () => Promise<CaptionTrack[]>) {
     setBusy(track.language);
     setNotice(null);
     try {
-      saved(await putCaption(itemId, track.language, file), `Replaced “${track.label}”.`);
+      saved(await request(), `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.`);
     } catch (err) {
-      setActionError(`Could not replace “${track.label}”: ${errorMessage(err)}`);
+      setActionError(`Could not ${verb} “${track.label}”: ${errorMessage(err)}`);
     } finally {
       setBusy(null);
     }
   }
+
+  const replace = (track: CaptionTrack, file: File) =>
+    change(track, "replace", () => putCaption(itemId, track.language, file));
 
   async function remove() {
     const track = pendingRemove;
     if (!track) return;
-    setBusy(track.language);
-    setNotice(null);
-    try {
+    await change(track, "remove", async () => {
       await deleteCaption(itemId, track.language);
-      saved(tracks?.filter((t) => t.language !== track.language) ?? [], `Removed “${track.label}”.`);
-    } catch (err) {
-      setActionError(`Could not remove “${track.label}”: ${errorMessage(err)}`);
-    } finally {
-      setBusy(null);
-      setPendingRemove(null);
-    }
+      return tracks?.filter((t) => t.language !== track.language) ?? [];
+    });
+    setPendingRemove(null);
   }
 
-  return (
-    <section className="library-captions" aria-labelledby={headingId} data-testid="library-captions">
-      <h3 id={headingId}>Captions</h3>
-      <div aria-live="polite" className="status-line small">
-        {loading && <span role="status">Loading captions…</span>}
-        {notice && <span>{notice}</span>}
-      </div>
-      <ErrorMessage error={error} onRetry={reload} />
-      {tracks?.length === 0 && <p className="muted small">No captions yet.</p>}
-      {tracks && tracks.length > 0 && (
-        <ul className="caption-tracks" aria-label={`Captions of ${title}`}>
-          {tracks.map((track) => (
-            <CaptionRow
-              key={track.language}
-              track={track}
-              busy={busy !== null}
-              onReplace={(file) => void replace(track, file)}
-              onRemove={() => setPendingRemove(track)}
-            />
-          ))}
-        </ul>
-      )}
-      <FormError message={actionError} testId="caption-error" />
-      {tracks && tracks.length >= LIMITS.captionTracks && (
-        <p className="muted small" data-testid="captions-full">
-          An item has at most {LIMITS.captionTracks} caption tracks: replace or remove one to add another language.
-        </p>
-      )}
-      {tracks && tracks.length < LIMITS.captionTracks && <AddCaption itemId={itemId} onSaved={saved} />}
-      {pendingRemove && (
-        <ConfirmDialog
-          title="Remove these captions?"
-          confirmLabel="Remove"
-          busy={busy !== null}
-          onConfirm={() => void remove()}
-          onCancel={() => setPendingRemove(null)}
-        >
-          <p>
-            Viewers will no longer see “{pendingRemove.label}” ({pendingRemove.language}) on “{title}”.
-          </p>
-        </ConfirmDialog>
-      )}
-    </section>
-  );
+  const shown = { tracks, loading, error, reload, busy: busy !== null, actionError, notice };
+  return { ...shown, saved, replace, pendingRemove, askRemove: setPendingRemove, remove };
 }
 
 function CaptionRow({
@@ -186,7 +220,6 @@ interface Problems {
   language?: string;
   label?: string;
   file?: string;
-  form?: string;
 }
 
 function check(language: string, label: string, file: File | null): Problems {
@@ -199,6 +232,65 @@ function check(language: string, label: string, file: File | null): Problems {
   return problems;
 }
 
+interface NewCaption {
+  language: string;
+  setLanguage: (language: string) => void;
+  label: string;
+  setLabel: (label: string) => void;
+  /** The language's own name, offered as the label when it is left empty. */
+  suggested: string | null;
+  setFile: (file: File | null) => void;
+  /** Changes after each track added: a fresh, empty file input. */
+  fileKey: number;
+  /** What is wrong with each field, found here or (the file) by the server. */
+  problems: Problems;
+  /** The upload; its error is a refusal of the request rather than of a field. */
+  action: Action;
+  submit: () => Promise<void>;
+}
+
+/**
+ * A track being added: checked here first, then uploaded; on success the
+ * fields empty for the next one. The server's refusal of the file itself is
+ * told at the file field, any other failure under the form.
+ */
+function useNewCaption(itemId: string, onSaved: (tracks: CaptionTrack[], message: string) => void): NewCaption {
+  const [language, setLanguage] = useState("");
+  const [label, setLabel] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [fileKey, setFileKey] = useState(0);
+  const [problems, setProblems] = useState<Problems>({});
+  const action = useAction();
+  const tag = normaliseLanguage(language);
+  const suggested = languageName(tag);
+
+  function refused(err: unknown): string | null {
+    if (!isFileProblem(err)) return errorMessage(err);
+    setProblems({ file: err.detail });
+    return null;
+  }
+
+  async function submit() {
+    const found = check(tag, label.trim(), file);
+    setProblems(found);
+    if (Object.keys(found).length > 0 || !file) {
+      action.fail(null);
+      return;
+    }
+    await action.run("add", refused, async () => {
+      const name = label.trim() || suggested || undefined;
+      const tracks = await putCaption(itemId, tag, file, name);
+      onSaved(tracks, `Added “${tracks.find((t) => t.language === tag)?.label ?? tag}”.`);
+      setLanguage("");
+      setLabel("");
+      setFile(null);
+      setFileKey((k) => k + 1);
+    });
+  }
+
+  return { language, setLanguage, label, setLabel, suggested, setFile, fileKey, problems, action, submit };
+}
+
 /** Language, label and file; the same language again replaces that track. */
 function AddCaption({
   itemId,
@@ -207,84 +299,74 @@ function AddCaption({
   itemId: string;
   onSaved: (tracks: CaptionTrack[], message: string) => void;
 }) {
-  const [language, setLanguage] = useState("");
-  const [label, setLabel] = useState("");
-  const [file, setFile] = useState<File | null>(null);
-  const [fileKey, setFileKey] = useState(0);
-  const [problems, setProblems] = useState<Problems>({});
-  const [busy, setBusy] = useState(false);
-  const tag = normaliseLanguage(language);
-  const suggested = languageName(tag);
+  const caption = useNewCaption(itemId, onSaved);
+  const { problems } = caption;
+  const busy = caption.action.running !== null;
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const found = check(tag, label.trim(), file);
-    setProblems(found);
-    if (Object.keys(found).length > 0 || !file) return;
-    setBusy(true);
-    try {
-      const name = label.trim() || suggested || undefined;
-      const tracks = await putCaption(itemId, tag, file, name);
-      onSaved(tracks, `Added “${tracks.find((t) => t.language === tag)?.label ?? tag}”.`);
-      setLanguage("");
-      setLabel("");
-      setFile(null);
-      setFileKey((k) => k + 1); // a fresh, empty file input
-    } catch (err) {
-      setProblems(isFileProblem(err) ? { file: err.detail } : { form: errorMessage(err) });
-    } finally {
-      setBusy(false);
-    }
+    void caption.submit();
   }
 
   return (
-    <form className="form compact add-caption" aria-label="Add captions" noValidate onSubmit={(e) => void submit(e)}>
+    <form className="form compact add-caption" aria-label="Add captions" noValidate onSubmit={onSubmit}>
       <div className="add-caption-fields">
-        <Field label="Language" hint="A tag such as en, fr or pt-BR" error={problems.language}>
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              required
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={LANGUAGE_MAX}
-              value={language}
-              onChange={(e) => setLanguage(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Label" hint="Shown in the player's menu" error={problems.label}>
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              maxLength={LABEL_MAX}
-              placeholder={suggested ?? "English"}
-              value={label}
-              onChange={(e) => setLabel(e.target.value)}
-            />
-          )}
-        </Field>
+        <InputField
+          label="Language"
+          hint="A tag such as en, fr or pt-BR"
+          error={problems.language}
+          type="text"
+          required
+          autoComplete="off"
+          spellCheck={false}
+          maxLength={LANGUAGE_MAX}
+          value={caption.language}
+          onChange={caption.setLanguage}
+        />
+        <InputField
+          label="Label"
+          hint="Shown in the player's menu"
+          error={problems.label}
+          type="text"
+          maxLength={LABEL_MAX}
+          placeholder={caption.suggested ?? "English"}
+          value={caption.label}
+          onChange={caption.setLabel}
+        />
       </div>
-      <Field label="Caption file" hint="WebVTT (.vtt) or SubRip (.srt), UTF-8" error={problems.file}>
-        {(control) => (
-          <input
-            {...control}
-            key={fileKey}
-            type="file"
-            accept={ACCEPT}
-            required
-            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-          />
-        )}
-      </Field>
-      <FormError message={problems.form} />
+      <CaptionFileField fileKey={caption.fileKey} error={problems.file} onFile={caption.setFile} />
+      <FormError message={caption.action.error} />
       <div className="button-row">
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? "Uploading…" : "Add captions"}
         </button>
       </div>
     </form>
+  );
+}
+
+/** The caption file to upload; a new `fileKey` gives a fresh, empty input for the next track. */
+function CaptionFileField({
+  fileKey,
+  error,
+  onFile,
+}: {
+  fileKey: number;
+  error: string | undefined;
+  onFile: (file: File | null) => void;
+}) {
+  return (
+    <Field label="Caption file" hint="WebVTT (.vtt) or SubRip (.srt), UTF-8" error={error}>
+      {(control) => (
+        <input
+          {...control}
+          key={fileKey}
+          type="file"
+          accept={ACCEPT}
+          required
+          onChange={(e) => onFile(e.target.files?.[0] ?? null)}
+        />
+      )}
+    </Field>
   );
 }

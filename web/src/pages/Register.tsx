@@ -6,7 +6,7 @@ import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
-import { NewPasswordField } from "../components/NewPasswordField";
+import { EmailField, NewPasswordField } from "../components/AccountFields";
 import { useAsync } from "../lib/useAsync";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
@@ -132,12 +132,8 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
 
   return (
     <form className="form" onSubmit={onSubmit}>
-      <InputField
-        label="Email"
-        name="email"
-        type="email"
+      <EmailField
         autoComplete="email"
-        required
         maxLength={LIMITS.email}
         value={applicant.email}
         aria-invalid={emailTaken || undefined}

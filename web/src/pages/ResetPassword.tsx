@@ -3,8 +3,9 @@ import { Link, useLocation } from "react-router";
 import { checkResetCode, resetPassword } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
-import { NewPasswordField } from "../components/NewPasswordField";
+import { InputField } from "../components/Field";
+import { NewPasswordField } from "../components/AccountFields";
+import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 
 /** The code rides in the fragment (`/reset-password#code=…`), which browsers never send to a server. */
@@ -45,30 +46,29 @@ export function ResetPasswordPage() {
   );
 }
 
+/** Why a new password was refused, in words; a dead code says what to do about it. */
+function resetErrorMessage(err: unknown): string {
+  return isDeadCode(err)
+    ? "This reset link is not valid: it may be used already or expired. Ask an administrator for a new one."
+    : errorMessage(err);
+}
+
 /** The code (filled in from the link) and the new password; then where to sign in. */
 function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem: string | null }) {
   const [code, setCode] = useState(linkCode);
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(checkProblem);
+  const { running, error, run } = useAction();
+  // The link check's problem stands in the form's error line until the first attempt.
+  const [checkShown, setCheckShown] = useState(checkProblem);
   const [done, setDone] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    setCheckShown(null);
+    await run("reset", resetErrorMessage, async () => {
       await resetPassword(code.trim(), password);
       setDone(true);
-    } catch (err) {
-      setError(
-        isDeadCode(err)
-          ? "This reset link is not valid: it may be used already or expired. Ask an administrator for a new one."
-          : errorMessage(err),
-      );
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (done) {
@@ -80,14 +80,10 @@ function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem:
   }
   return (
     <form className="form" onSubmit={(e) => void onSubmit(e)}>
-      <Field label="Reset code">
-        {(control) => (
-          <input {...control} type="text" autoComplete="off" required value={code} onChange={(e) => setCode(e.target.value)} />
-        )}
-      </Field>
+      <InputField label="Reset code" type="text" autoComplete="off" required value={code} onChange={setCode} />
       <NewPasswordField label="New password" value={password} onChange={setPassword} />
-      <FormError message={error} testId="reset-error" />
-      <button type="submit" className="button primary" disabled={busy}>
+      <FormError message={error ?? checkShown} testId="reset-error" />
+      <button type="submit" className="button primary" disabled={running !== null}>
         Set password
       </button>
     </form>

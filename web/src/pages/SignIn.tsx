@@ -4,7 +4,8 @@ import { ApiError } from "../api/errors";
 import { SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
+import { CurrentPasswordField, EmailField } from "../components/AccountFields";
+import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
 
 interface Throttle {
@@ -18,50 +19,24 @@ function redirectTarget(state: unknown): string {
   return typeof from === "string" && from.startsWith("/") && !from.startsWith("/signin") ? from : "/";
 }
 
+/** Why a sign-in was refused, in words (a throttled one is told by its countdown instead). */
+function signInErrorMessage(err: unknown): string {
+  if (err instanceof ApiError && err.code === "account_disabled") {
+    return "This account is disabled. Ask an administrator to enable it again.";
+  }
+  if (err instanceof ApiError && err.status === 401) return "Wrong credentials: the email or password is not correct.";
+  if (err instanceof ApiError) return err.detail;
+  return "Sign in failed. Please try again.";
+}
+
 export function SignInPage() {
-  const { status, signIn } = useAuth();
-  const navigate = useNavigate();
+  const { status } = useAuth();
   const location = useLocation();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [throttle, setThrottle] = useState<Throttle | null>(null);
   const target = redirectTarget(location.state);
   const reason = (location.state as RedirectState | null)?.reason;
-  const left = useCountdown(throttle?.until ?? null);
-  // The first render shows the server's number exactly, then it counts down.
-  const throttledFor = throttle ? Math.min(throttle.seconds, left) : 0;
+  const attempt = useSignInAttempt(target);
 
-  if (status === "authenticated" && !busy) return <Navigate to={target} replace />;
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (throttledFor > 0) return;
-    setBusy(true);
-    setError(null);
-    setThrottle(null);
-    try {
-      await signIn(email.trim(), password);
-      await navigate(target, { replace: true });
-    } catch (err) {
-      setPassword("");
-      if (err instanceof ApiError && err.status === 429) {
-        const seconds = err.retryAfter ?? 60;
-        setThrottle({ until: Date.now() + seconds * 1000, seconds });
-      } else if (err instanceof ApiError && err.code === "account_disabled") {
-        setError("This account is disabled. Ask an administrator to enable it again.");
-      } else if (err instanceof ApiError && err.status === 401) {
-        setError("Wrong credentials: the email or password is not correct.");
-      } else if (err instanceof ApiError) {
-        setError(err.detail);
-      } else {
-        setError("Sign in failed. Please try again.");
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
+  if (status === "authenticated" && !attempt.busy) return <Navigate to={target} replace />;
 
   return (
     <section className="page narrow auth-page" aria-labelledby="signin-title">
@@ -71,42 +46,7 @@ export function SignInPage() {
           {SIGN_IN_REASONS[reason]}
         </p>
       )}
-      <form className="form" onSubmit={(e) => void onSubmit(e)}>
-        <Field label="Email">
-          {(control) => (
-            <input
-              {...control}
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password">
-          {(control) => (
-            <input
-              {...control}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <FormError message={error} testId="signin-error" />
-        <FormError
-          message={throttledFor > 0 ? `Too many attempts, try again in ${throttledFor} s.` : null}
-          testId="signin-throttled"
-        />
-        <button type="submit" className="button primary" disabled={busy || throttledFor > 0}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
-      </form>
+      <SignInForm attempt={attempt} />
       <p className="muted">
         No account yet? <Link to="/register">Create one</Link>.
       </p>
@@ -114,3 +54,70 @@ export function SignInPage() {
   );
 }
 
+interface SignInAttempt {
+  email: string;
+  setEmail: (email: string) => void;
+  password: string;
+  setPassword: (password: string) => void;
+  busy: boolean;
+  error: string | null;
+  /** Seconds until the server takes another attempt (429 with Retry-After); 0 when it would now. */
+  throttledFor: number;
+  onSubmit: (event: FormEvent<HTMLFormElement>) => void;
+}
+
+/**
+ * The credentials typed in and sending them: on success the viewer goes on to
+ * `target`; a refusal empties the password and says why, or counts down the
+ * wait the server asked for.
+ */
+function useSignInAttempt(target: string): SignInAttempt {
+  const { signIn } = useAuth();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [throttle, setThrottle] = useState<Throttle | null>(null);
+  const { running, error, run } = useAction();
+  const left = useCountdown(throttle?.until ?? null);
+  // The first render shows the server's number exactly, then it counts down.
+  const throttledFor = throttle ? Math.min(throttle.seconds, left) : 0;
+
+  function refused(err: unknown): string | null {
+    setPassword("");
+    if (!(err instanceof ApiError && err.status === 429)) return signInErrorMessage(err);
+    const seconds = err.retryAfter ?? 60;
+    setThrottle({ until: Date.now() + seconds * 1000, seconds });
+    return null;
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (throttledFor > 0) return;
+    setThrottle(null);
+    void run("sign-in", refused, async () => {
+      await signIn(email.trim(), password);
+      await navigate(target, { replace: true });
+    });
+  }
+
+  return { email, setEmail, password, setPassword, busy: running !== null, error, throttledFor, onSubmit };
+}
+
+/** Email and password, what went wrong, and the button (held while throttled). */
+function SignInForm({ attempt }: { attempt: SignInAttempt }) {
+  const { busy, throttledFor } = attempt;
+  return (
+    <form className="form" onSubmit={attempt.onSubmit}>
+      <EmailField autoComplete="username" value={attempt.email} onChange={attempt.setEmail} />
+      <CurrentPasswordField label="Password" name="password" value={attempt.password} onChange={attempt.setPassword} />
+      <FormError message={attempt.error} testId="signin-error" />
+      <FormError
+        message={throttledFor > 0 ? `Too many attempts, try again in ${throttledFor} s.` : null}
+        testId="signin-throttled"
+      />
+      <button type="submit" className="button primary" disabled={busy || throttledFor > 0}>
+        {busy ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}

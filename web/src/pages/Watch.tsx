@@ -2,6 +2,7 @@ import { useCallback, useMemo, useRef } from "react";
 import { Link, useParams } from "react-router";
 import { getItem } from "../api/catalogue";
 import { ApiError } from "../api/errors";
+import type { ViewedMediaItem } from "../api/schema";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText, type MomentLinks } from "../components/LinkedText";
@@ -56,40 +57,13 @@ export function WatchPage() {
       </p>
     );
   }
-  if (error || !item) {
-    const notFound = error instanceof ApiError && error.status === 404;
-    return (
-      <section className="page narrow">
-        <title>{`${notFound ? "Video not found" : "Could not load the video"} · StreamStack`}</title>
-        <h1>{notFound ? "Video not found" : "Could not load the video"}</h1>
-        {notFound ? (
-          <p>It may have been removed or not be published yet.</p>
-        ) : (
-          <ErrorMessage error={error} onRetry={reload} />
-        )}
-        <p>
-          <Link to="/">Back to browse</Link>
-        </p>
-      </section>
-    );
-  }
-
-  const duration = formatDuration(item.duration_seconds);
-  const resolution = formatResolution(item.width, item.height);
-  const codecs = [item.video_codec, item.audio_codec].filter(Boolean).join(" / ");
+  if (error || !item) return <WatchLoadFailure error={error} onRetry={reload} />;
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
       <title>{`${item.title} · StreamStack`}</title>
       {item.playable === false ? (
-        <div className="player-wrap">
-          <div className="player placeholder" data-testid="player-pending" role="status">
-            <p>{processingLabel(item) ?? "This video is being prepared."}</p>
-            {item.processing_state !== "failed" && <p className="small">It will play here as soon as it is ready.</p>}
-            {/* Only admins are shown an item that does not play yet: no role check needed. */}
-            <TranscodeAgainButton item={item} onQueued={(queued) => setData(() => queued)} />
-          </div>
-        </div>
+        <PendingPlayer item={item} onQueued={(queued) => setData(() => queued)} />
       ) : (
         <Player
           key={item.id}
@@ -98,55 +72,105 @@ export function WatchPage() {
           start={startMoment(query.get("t"), item.duration_seconds)}
         />
       )}
-      <div className="watch-info">
-        <h1 id="watch-title">
-          {item.title}
-          {item.status === "draft" && <span className="badge draft">Draft</span>}
-        </h1>
-        <TagLinks tags={item.tags} className="tags" label="Tags" />
-        {item.description && (
-          <p className="description">
-            <LinkedText text={item.description} moments={moments} />
-          </p>
-        )}
-        <dl className="meta">
-          {duration && (
-            <>
-              <dt>Duration</dt>
-              <dd data-testid="watch-duration">{duration}</dd>
-            </>
-          )}
-          {resolution && (
-            <>
-              <dt>Resolution</dt>
-              <dd>
-                {resolution}
-                {item.fps ? ` @ ${Math.round(item.fps * 100) / 100} fps` : ""}
-              </dd>
-            </>
-          )}
-          {codecs && (
-            <>
-              <dt>Codecs</dt>
-              <dd>{codecs}</dd>
-            </>
-          )}
-          {item.captions && item.captions.length > 0 && (
-            <>
-              <dt>Captions</dt>
-              <dd data-testid="watch-captions">{item.captions.map((c) => c.label).join(", ")}</dd>
-            </>
-          )}
-          {item.size_bytes > 0 && (
-            <>
-              <dt>Size</dt>
-              <dd>{formatBytes(item.size_bytes)}</dd>
-            </>
-          )}
-          <dt>{item.published_at ? "Published" : "Created"}</dt>
-          <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
-        </dl>
-      </div>
+      <WatchDetails item={item} moments={moments} />
     </article>
+  );
+}
+
+/** The item could not be loaded: gone (404), or a failure that may pass (with Try again). */
+function WatchLoadFailure({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  const notFound = error instanceof ApiError && error.status === 404;
+  return (
+    <section className="page narrow">
+      <title>{`${notFound ? "Video not found" : "Could not load the video"} · StreamStack`}</title>
+      <h1>{notFound ? "Video not found" : "Could not load the video"}</h1>
+      {notFound ? (
+        <p>It may have been removed or not be published yet.</p>
+      ) : (
+        <ErrorMessage error={error} onRetry={onRetry} />
+      )}
+      <p>
+        <Link to="/">Back to browse</Link>
+      </p>
+    </section>
+  );
+}
+
+/** Where the player will be once the item plays: where its processing stands, and (admins) transcode again. */
+function PendingPlayer({ item, onQueued }: { item: ViewedMediaItem; onQueued: (item: ViewedMediaItem) => void }) {
+  return (
+    <div className="player-wrap">
+      <div className="player placeholder" data-testid="player-pending" role="status">
+        <p>{processingLabel(item) ?? "This video is being prepared."}</p>
+        {item.processing_state !== "failed" && <p className="small">It will play here as soon as it is ready.</p>}
+        {/* Only admins are shown an item that does not play yet: no role check needed. */}
+        <TranscodeAgainButton item={item} onQueued={onQueued} />
+      </div>
+    </div>
+  );
+}
+
+/** Under the player: the title, tags, the description (its timestamps seek the player) and the facts. */
+function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: MomentLinks }) {
+  return (
+    <div className="watch-info">
+      <h1 id="watch-title">
+        {item.title}
+        {item.status === "draft" && <span className="badge draft">Draft</span>}
+      </h1>
+      <TagLinks tags={item.tags} className="tags" label="Tags" />
+      {item.description && (
+        <p className="description">
+          <LinkedText text={item.description} moments={moments} />
+        </p>
+      )}
+      <WatchFacts item={item} />
+    </div>
+  );
+}
+
+/** The item's length, picture, codecs, captions, size and date; each only when known. */
+function WatchFacts({ item }: { item: ViewedMediaItem }) {
+  const duration = formatDuration(item.duration_seconds);
+  const resolution = formatResolution(item.width, item.height);
+  const codecs = [item.video_codec, item.audio_codec].filter(Boolean).join(" / ");
+  return (
+    <dl className="meta">
+      {duration && (
+        <>
+          <dt>Duration</dt>
+          <dd data-testid="watch-duration">{duration}</dd>
+        </>
+      )}
+      {resolution && (
+        <>
+          <dt>Resolution</dt>
+          <dd>
+            {resolution}
+            {item.fps ? ` @ ${Math.round(item.fps * 100) / 100} fps` : ""}
+          </dd>
+        </>
+      )}
+      {codecs && (
+        <>
+          <dt>Codecs</dt>
+          <dd>{codecs}</dd>
+        </>
+      )}
+      {item.captions && item.captions.length > 0 && (
+        <>
+          <dt>Captions</dt>
+          <dd data-testid="watch-captions">{item.captions.map((c) => c.label).join(", ")}</dd>
+        </>
+      )}
+      {item.size_bytes > 0 && (
+        <>
+          <dt>Size</dt>
+          <dd>{formatBytes(item.size_bytes)}</dd>
+        </>
+      )}
+      <dt>{item.published_at ? "Published" : "Created"}</dt>
+      <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
+    </dl>
   );
 }

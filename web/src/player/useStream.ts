@@ -105,6 +105,19 @@ interface Session {
   grants: StreamGrants;
   hls: Hls | null;
   delivery: Delivery | null;
+  /** The hook let go of this session (new item, unmount): late answers change nothing. */
+  closed: boolean;
+}
+
+/** What a session reports to the hook's state as it goes. */
+interface StreamReport {
+  setDelivery: (delivery: Delivery) => void;
+  setDriver: (driver: HlsDriver | null) => void;
+  setQualities: (qualities: Quality[]) => void;
+  setPlaying: (level: number) => void;
+  setStoryboard: (cues: StoryboardCue[]) => void;
+  setCaptions: (captions: StreamCaption[]) => void;
+  setError: (error: string | null) => void;
 }
 
 /**
@@ -127,122 +140,8 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    let cancelled = false;
-
-    const attachHls = async (grant: StreamTokenGrant, current: Session) => {
-      const { default: HlsPlayer } = await import("hls.js");
-      if (cancelled) return;
-      if (!HlsPlayer.isSupported()) {
-        current.delivery = "progressive";
-        setDelivery("progressive");
-        video.src = grant.stream_url;
-        return;
-      }
-      const hls = new HlsPlayer({
-        // Every playlist, init segment and media segment goes out on the token
-        // in force: after a renewal the old token's URLs hls.js resolved are
-        // moved onto the new one here, with no reload and no seek.
-        xhrSetup: (xhr, url) => xhr.open("GET", current.grants.rewrite(url), true),
-        // The page's <track> elements are the one set of subtitles (every
-        // delivery has them); hls.js would add a second set from the master
-        // playlist's SUBTITLES group and load it into tracks of its own.
-        subtitleStreamController: undefined,
-        subtitleTrackController: undefined,
-        timelineController: undefined,
-      });
-      current.hls = hls;
-      setDriver({ player: hls, Events: HlsPlayer.Events });
-      hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => setQualities(qualitiesOf(hls)));
-      hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(data.level));
-      hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
-        if (cancelled) return;
-        // hls.js retries the failed request; by then it carries a fresh token.
-        if (isGoneToken(data)) void current.grants.renew().catch(() => undefined);
-        if (!data.fatal) return;
-        if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
-          hls.recoverMediaError();
-        } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
-          void current.grants.renew().then(
-            () => hls.startLoad(),
-            () => undefined,
-          );
-        } else {
-          setError("The video could not be played.");
-        }
-      });
-      hls.loadSource(grant.hls_url!);
-      hls.attachMedia(video);
-    };
-
-    const loadStoryboard = async (grant: StreamTokenGrant, current: Session) => {
-      if (!grant.storyboard_url) return;
-      const url = new URL(current.grants.rewrite(grant.storyboard_url), location.href).toString();
-      try {
-        const answer = await fetch(url, { credentials: "same-origin" });
-        if (!answer.ok) return; // no previews is not an error worth showing
-        const cues = parseStoryboard(await answer.text(), url);
-        if (!cancelled) setStoryboard(cues);
-      } catch {
-        // The same: seeking works without pictures.
-      }
-    };
-
-    const onGrant = (grant: StreamTokenGrant, first: boolean) => {
-      const current = session.current!;
-      setError(null);
-      setCaptions(grant.captions ?? []);
-      if (!first) {
-        // hls.js: nothing to do, the next request uses the new token.
-        if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
-        if (current.delivery === "progressive") swapSource(video, grant.stream_url);
-        return;
-      }
-      const chosen = chooseDelivery(grant, video, hasMediaSource());
-      current.delivery = chosen;
-      setDelivery(chosen);
-      if (chosen === "hls") void attachHls(grant, current);
-      else video.src = chosen === "native-hls" ? grant.hls_url! : grant.stream_url;
-      void loadStoryboard(grant, current);
-    };
-
-    const onFailure = (err: unknown) => {
-      setError(failureText(err));
-      // Try again later: a network blip must not end a long session.
-      if (!(err instanceof ApiError && err.status >= 400 && err.status < 500)) current.grants.retryIn(15_000);
-    };
-
-    const current: Session = {
-      grants: new StreamGrants(() => getStreamToken(itemId), onGrant, onFailure),
-      hls: null,
-      delivery: null,
-    };
-    session.current = current;
-
-    // A source hls.js does not drive that fails (e.g. the token expired while
-    // the laptop slept) gets one fresh token, then we stop and show the error.
-    let lastErrorRenewal = 0;
-    const onError = () => {
-      if (cancelled || current.delivery === null || current.delivery === "hls") return;
-      const now = Date.now();
-      if (now - lastErrorRenewal < 30_000) {
-        setError("The video could not be played.");
-        return;
-      }
-      lastErrorRenewal = now;
-      void current.grants.renew().catch(() => undefined);
-    };
-    video.addEventListener("error", onError);
-    void current.grants.renew().catch(() => undefined);
-
-    return () => {
-      cancelled = true;
-      current.grants.stop();
-      current.hls?.destroy();
-      setDriver(null);
-      video.removeEventListener("error", onError);
-      video.removeAttribute("src");
-      session.current = null;
-    };
+    const report = { setDelivery, setDriver, setQualities, setPlaying, setStoryboard, setCaptions, setError };
+    return openSession(itemId, video, report, session);
   }, [itemId, videoRef]);
 
   const setLevel = useCallback((next: number) => {
@@ -255,4 +154,159 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   const rewrite = useCallback((url: string) => session.current?.grants.rewrite(url) ?? url, []);
 
   return { delivery, hls: driver, qualities, level, playing, storyboard, captions, error, setLevel, rewrite };
+}
+
+/**
+ * Starts playing `itemId` in `video` (the first token picks the delivery, the
+ * next ones move it onto theirs) and keeps the session in `sessionRef`; the
+ * returned function ends it and empties the video.
+ */
+function openSession(
+  itemId: string,
+  video: HTMLVideoElement,
+  report: StreamReport,
+  sessionRef: RefObject<Session | null>,
+): () => void {
+  const current: Session = {
+    grants: new StreamGrants(
+      () => getStreamToken(itemId),
+      (grant, first) => applyGrant(grant, first, video, current, report),
+      (err) => grantRefused(err, current, report),
+    ),
+    hls: null,
+    delivery: null,
+    closed: false,
+  };
+  sessionRef.current = current;
+  const onError = renewOnVideoError(current, report);
+  video.addEventListener("error", onError);
+  void current.grants.renew().catch(() => undefined);
+
+  return () => {
+    current.closed = true;
+    current.grants.stop();
+    current.hls?.destroy();
+    report.setDriver(null);
+    video.removeEventListener("error", onError);
+    video.removeAttribute("src");
+    sessionRef.current = null;
+  };
+}
+
+/** A new grant: the first picks the delivery and starts it; a renewal moves a non-hls.js source onto its token. */
+function applyGrant(
+  grant: StreamTokenGrant,
+  first: boolean,
+  video: HTMLVideoElement,
+  current: Session,
+  report: StreamReport,
+): void {
+  report.setError(null);
+  report.setCaptions(grant.captions ?? []);
+  if (!first) {
+    // hls.js: nothing to do, the next request uses the new token.
+    if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
+    if (current.delivery === "progressive") swapSource(video, grant.stream_url);
+    return;
+  }
+  const chosen = chooseDelivery(grant, video, hasMediaSource());
+  current.delivery = chosen;
+  report.setDelivery(chosen);
+  if (chosen === "hls") void attachHls(grant, video, current, report);
+  else video.src = chosen === "native-hls" ? grant.hls_url! : grant.stream_url;
+  void loadStoryboard(grant, current, report);
+}
+
+/** No token: say why, and ask again later unless the server refused for good (4xx). */
+function grantRefused(err: unknown, current: Session, report: StreamReport) {
+  report.setError(failureText(err));
+  // Try again later: a network blip must not end a long session.
+  if (!(err instanceof ApiError && err.status >= 400 && err.status < 500)) current.grants.retryIn(15_000);
+}
+
+/**
+ * A source hls.js does not drive that fails (e.g. the token expired while
+ * the laptop slept) gets one fresh token, then we stop and show the error.
+ */
+function renewOnVideoError(current: Session, report: StreamReport): () => void {
+  let lastErrorRenewal = 0;
+  return () => {
+    if (current.closed || current.delivery === null || current.delivery === "hls") return;
+    const now = Date.now();
+    if (now - lastErrorRenewal < 30_000) {
+      report.setError("The video could not be played.");
+      return;
+    }
+    lastErrorRenewal = now;
+    void current.grants.renew().catch(() => undefined);
+  };
+}
+
+/** Loads hls.js (its own chunk) and plays the grant's master playlist through it, or the original without MSE. */
+async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
+  const { default: HlsPlayer } = await import("hls.js");
+  if (current.closed) return;
+  if (!HlsPlayer.isSupported()) {
+    current.delivery = "progressive";
+    report.setDelivery("progressive");
+    video.src = grant.stream_url;
+    return;
+  }
+  const hls = new HlsPlayer({
+    // Every playlist, init segment and media segment goes out on the token
+    // in force: after a renewal the old token's URLs hls.js resolved are
+    // moved onto the new one here, with no reload and no seek.
+    xhrSetup: (xhr, url) => xhr.open("GET", current.grants.rewrite(url), true),
+    // The page's <track> elements are the one set of subtitles (every
+    // delivery has them); hls.js would add a second set from the master
+    // playlist's SUBTITLES group and load it into tracks of its own.
+    subtitleStreamController: undefined,
+    subtitleTrackController: undefined,
+    timelineController: undefined,
+  });
+  current.hls = hls;
+  report.setDriver({ player: hls, Events: HlsPlayer.Events });
+  followHls(hls, HlsPlayer, current, report);
+  hls.loadSource(grant.hls_url!);
+  hls.attachMedia(video);
+}
+
+/**
+ * The hls.js events the player shows (levels, the level playing) and its
+ * errors: a dead token is renewed, a fatal media error recovered, a fatal
+ * network error retried on a fresh token; anything else ends playback.
+ */
+function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: StreamReport) {
+  hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => report.setQualities(qualitiesOf(hls)));
+  hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => report.setPlaying(data.level));
+  hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
+    if (current.closed) return;
+    // hls.js retries the failed request; by then it carries a fresh token.
+    if (isGoneToken(data)) void current.grants.renew().catch(() => undefined);
+    if (!data.fatal) return;
+    if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
+      hls.recoverMediaError();
+    } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
+      void current.grants.renew().then(
+        () => hls.startLoad(),
+        () => undefined,
+      );
+    } else {
+      report.setError("The video could not be played.");
+    }
+  });
+}
+
+/** The storyboard's cues, for the seek bar's previews; none when it is missing or unreadable. */
+async function loadStoryboard(grant: StreamTokenGrant, current: Session, report: StreamReport) {
+  if (!grant.storyboard_url) return;
+  const url = new URL(current.grants.rewrite(grant.storyboard_url), location.href).toString();
+  try {
+    const answer = await fetch(url, { credentials: "same-origin" });
+    if (!answer.ok) return; // no previews is not an error worth showing
+    const cues = parseStoryboard(await answer.text(), url);
+    if (!current.closed) report.setStoryboard(cues);
+  } catch {
+    // The same: seeking works without pictures.
+  }
 }

@@ -1,0 +1,48 @@
+import type { ReactNode } from "react";
+import { LIMITS } from "../api/limits";
+import { InputField, type InputFieldProps } from "./Field";
+
+/**
+ * An account's email, as signing in and registering ask for it;
+ * `autoComplete` tells the browser which of the two this is.
+ */
+export function EmailField({
+  autoComplete,
+  ...input
+}: Omit<InputFieldProps, "label" | "name" | "type" | "required" | "autoComplete"> & {
+  autoComplete: "username" | "email";
+}) {
+  return <InputField label="Email" name="email" type="email" autoComplete={autoComplete} required {...input} />;
+}
+
+/** What a password field shows and reports. */
+interface PasswordFieldProps {
+  label: ReactNode;
+  value: string;
+  onChange: (password: string) => void;
+  name?: string;
+  hint?: ReactNode;
+  error?: string | null;
+}
+
+/** The password an account has now (signing in, changing it): `current-password`, so the browser may fill it in. */
+export function CurrentPasswordField(props: PasswordFieldProps) {
+  return <InputField {...props} type="password" autoComplete="current-password" required />;
+}
+
+/**
+ * A password being chosen (registration, change, reset): the API's length
+ * limits, and `new-password` so the browser may suggest a strong one.
+ */
+export function NewPasswordField(props: PasswordFieldProps) {
+  return (
+    <InputField
+      {...props}
+      type="password"
+      autoComplete="new-password"
+      required
+      minLength={LIMITS.passwordMin}
+      maxLength={LIMITS.passwordMax}
+    />
+  );
+}

@@ -1,0 +1,206 @@
+import { useId, useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { updateItem } from "../api/catalogue";
+import { errorMessage } from "../api/errors";
+import type { MediaItem } from "../api/schema";
+import { FormError } from "../components/ErrorMessage";
+import { Thumbnail } from "../components/MediaCard";
+import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
+import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
+import { formatDate, parseTags, tagsProblem } from "../lib/format";
+import { watchPath } from "../lib/paths";
+import { useAction, type Action } from "../lib/useAction";
+import { useItemPolling } from "../lib/useItemPolling";
+import { LibraryCaptions } from "./LibraryCaptions";
+
+/**
+ * One video of the library: what it is and where its processing stands, with
+ * edit (inline, with its captions), publish/unpublish, transcode again and
+ * delete (which the page confirms). Saving and publishing tell their failure
+ * under the row, in either mode.
+ */
+export function LibraryRow({
+  item,
+  onChanged,
+  onDelete,
+}: {
+  item: MediaItem;
+  onChanged: (item: MediaItem) => void;
+  onDelete: (item: MediaItem) => void;
+}) {
+  const id = useId();
+  const [editing, setEditing] = useState(false);
+  const action = useAction();
+
+  function startEdit() {
+    action.fail(null);
+    setEditing(true);
+  }
+
+  const processing = item.processing_state === "queued" || item.processing_state === "processing";
+  // Queued or transcoding (after an upload or a retry): the row follows it.
+  useItemPolling(item.id, processing && !editing, onChanged);
+
+  return (
+    <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>
+      <Link to={watchPath(item.id)} className="library-thumb" tabIndex={-1} aria-hidden="true">
+        <Thumbnail item={item} sizes="(max-width: 40rem) 100vw, 12rem" />
+      </Link>
+      <div className="library-body">
+        {editing ? (
+          <>
+            <LibraryEditForm
+              item={item}
+              action={action}
+              onSaved={(updated) => {
+                onChanged(updated);
+                setEditing(false);
+              }}
+              onCancel={() => setEditing(false)}
+            />
+            <LibraryCaptions itemId={item.id} title={item.title} />
+          </>
+        ) : (
+          <>
+            <LibrarySummary item={item} titleId={`${id}-title`} />
+            <LibraryRowActions
+              item={item}
+              action={action}
+              onEdit={startEdit}
+              onChanged={onChanged}
+              onDelete={() => onDelete(item)}
+            />
+          </>
+        )}
+        <FormError message={action.error} />
+      </div>
+    </li>
+  );
+}
+
+interface LibraryEditFormProps {
+  item: MediaItem;
+  /** The row's action: saving disables the row's buttons and tells its failure under the row. */
+  action: Action;
+  onSaved: (item: MediaItem) => void;
+  onCancel: () => void;
+}
+
+/**
+ * Title, description and tags of one video, as they are when the form opens;
+ * checked here (a title, tags within the limits), then saved through the
+ * row's `action`.
+ */
+function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormProps) {
+  const [title, setTitle] = useState(item.title);
+  const [description, setDescription] = useState(item.description);
+  const [tags, setTags] = useState(item.tags.join(", "));
+  const busy = action.running !== null;
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const problem = title.trim() === "" ? "The title cannot be empty." : tagsProblem(parseTags(tags));
+    if (problem) {
+      action.fail(problem);
+      return;
+    }
+    const changes = { title: title.trim(), description: description.trim(), tags: parseTags(tags) };
+    await action.run("save", errorMessage, async () => onSaved(await updateItem(item.id, changes)));
+  }
+
+  return (
+    <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
+      <TitleField value={title} onChange={setTitle} />
+      <DescriptionAndTagsFields
+        description={description}
+        onDescription={setDescription}
+        tags={tags}
+        onTags={setTags}
+        tagsPlaceholder="comma, separated"
+      />
+      <div className="button-row">
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className="button" disabled={busy} onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
+function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string }) {
+  const processing = processingLabel(item);
+  return (
+    <>
+      <h2 id={titleId} className="library-title">
+        <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
+        <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
+      </h2>
+      {processing && (
+        <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
+          {processing}
+        </p>
+      )}
+      {item.description && <p className="library-description">{item.description}</p>}
+      <p className="muted small">
+        {item.tags.length > 0 ? `Tags: ${item.tags.join(", ")} · ` : ""}
+        Added {formatDate(item.created_at)}
+      </p>
+    </>
+  );
+}
+
+/**
+ * What an admin can do to a video from its row; each button names the video
+ * for assistive technology. Publishing runs as the row's `action`.
+ */
+function LibraryRowActions({
+  item,
+  action,
+  onEdit,
+  onChanged,
+  onDelete,
+}: {
+  item: MediaItem;
+  action: Action;
+  onEdit: () => void;
+  onChanged: (item: MediaItem) => void;
+  onDelete: () => void;
+}) {
+  const busy = action.running !== null;
+  const publish = item.status === "published" ? "Unpublish" : "Publish";
+  const togglePublish = () =>
+    action.run("publish", errorMessage, async () => {
+      onChanged(await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" }));
+    });
+
+  return (
+    <div className="button-row">
+      <button type="button" className="button" disabled={busy} onClick={onEdit} aria-label={`Edit ${item.title}`}>
+        Edit
+      </button>
+      <button
+        type="button"
+        className="button"
+        disabled={busy}
+        onClick={() => void togglePublish()}
+        aria-label={`${publish} ${item.title}`}
+      >
+        {publish}
+      </button>
+      <TranscodeAgainButton item={item} onQueued={onChanged} />
+      <button
+        type="button"
+        className="button danger"
+        disabled={busy}
+        onClick={onDelete}
+        aria-label={`Delete ${item.title}`}
+      >
+        Delete
+      </button>
+    </div>
+  );
+}
