@@ -1,7 +1,9 @@
 import { errorMessage } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
+import { useState } from "react";
 import { useAction } from "../lib/useAction";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
 
 /**
@@ -39,12 +41,15 @@ export function ProcessingBadge({ item }: { item: MediaItem }) {
  * "Transcode again" for an admin on an item whose transcoding failed or is done
  * (nothing while a job is queued or running, or for an item never transcoded):
  * the server queues a new job and answers the item, `queued`. A ready item goes
- * on playing its package until the new one replaces it.
+ * on playing its package until the new one replaces it; since that costs a whole
+ * transcode and nothing is broken, it is asked for once more.
  */
 export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQueued: (item: MediaItem) => void }) {
   const { running, error, run } = useAction();
+  const [confirming, setConfirming] = useState(false);
   if (item.processing_state !== "failed" && item.processing_state !== "ready") return null;
   const retry = () => run(item.id, errorMessage, async () => onQueued(await retryTranscode(item.id)));
+  const ask = item.processing_state === "ready";
 
   return (
     <>
@@ -52,12 +57,26 @@ export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQu
         type="button"
         className="button"
         disabled={running !== null}
-        onClick={() => void retry()}
+        onClick={() => (ask ? setConfirming(true) : void retry())}
         aria-label={`Transcode ${item.title} again`}
       >
         {running !== null ? "Queueing…" : "Transcode again"}
       </button>
       <FormError message={error} />
+      {confirming && (
+        <ConfirmDialog
+          title={`Transcode “${item.title}” again?`}
+          confirmLabel="Transcode again"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void retry();
+          }}
+        >
+          It is made again from its original, with what this version makes (every audio track, say). It goes on
+          playing as it is until the new one is ready.
+        </ConfirmDialog>
+      )}
     </>
   );
 }

@@ -109,7 +109,13 @@ describe("AdminLibraryPage", () => {
 
     // A queued item offers nothing: its job is on the way.
     expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    // A ready item plays: it is asked for once more; Cancel sends nothing.
     await user.click(screen.getByRole("button", { name: "Transcode Old again" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Cancel" }));
+    expect(sentTo(seen, "POST", `${API}/ingest/items/r/transcode`)).toHaveLength(0);
+    await user.click(screen.getByRole("button", { name: "Transcode Old again" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Transcode “Old” again?" });
+    await user.click(within(dialog).getByRole("button", { name: "Transcode again" }));
 
     await waitFor(() =>
       expect(screen.queryByRole("button", { name: "Transcode Old again" })).not.toBeInTheDocument(),
