@@ -64,7 +64,9 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
     async with chromium() as browser:
         first, page = await new_page(browser, log)
         await page.goto(f"{base}/register")
-        code = page.get_by_label("Invite code")
+        # Exactly "Invite code": until the server's registration mode has arrived the page
+        # offers an optional "Invite code (if you were given one)" (CI caught it early once).
+        code = page.get_by_label("Invite code", exact=True)
         await code.wait_for()
         assert await code.get_attribute("required") is not None
         hint = "This server is invite-only: an administrator gives out the codes."
