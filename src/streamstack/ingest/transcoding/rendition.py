@@ -24,6 +24,7 @@ muxing, so the renditions really run side by side.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import queue
 import threading
@@ -60,7 +61,7 @@ class RenditionFailed(Exception):
     """A rendition's encoder or muxer failed; the cause is chained."""
 
 
-class EncoderThread:
+class EncoderThread(abc.ABC):
     """HLS renditions written into ``directories`` by a thread of its own.
 
     Subclasses say what the outputs hold (:meth:`_encode`); this class owns the queue,
@@ -132,8 +133,9 @@ class EncoderThread:
                 except queue.Empty:
                     break
 
+    @abc.abstractmethod
     def _encode(self) -> None:
-        raise NotImplementedError
+        """Open the outputs, encode and mux what :meth:`frames` brings, then flush."""
 
     def _open(self, directory: Path) -> av.container.OutputContainer:
         """The ``hls`` muxer writing one rendition's playlist, init segment and segments."""
