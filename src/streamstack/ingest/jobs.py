@@ -130,11 +130,11 @@ class TranscodeRequest(msgspec.Struct, frozen=True):
 
 
 def job_request(
-    item: NewMediaItem | MediaItem, container: Container, job_id: str = ""
+    item: NewMediaItem | MediaItem, container: Container, job_id: str = "", *, refresh: bool = False
 ) -> TranscodeRequest:
     """The job transcoding ``item``, whose original is stored in ``container``."""
     return TranscodeRequest(
-        item.id, item.s3_key, container.demuxer, item.width, item.height, job_id
+        item.id, item.s3_key, container.demuxer, item.width, item.height, job_id, refresh
     )
 
 

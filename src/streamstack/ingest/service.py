@@ -554,5 +554,4 @@ def retry_request(item: MediaItem) -> TranscodeRequest:
             f"the item's processing is {item.processing_state}: wait until it is done",
             code="in_progress",
         )
-    request = job_request(item, container, repeat_id(item.id))
-    return msgspec.structs.replace(request, refresh=item.has_hls)
+    return job_request(item, container, repeat_id(item.id), refresh=item.has_hls)
