@@ -20,7 +20,7 @@ import pytest
 
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.probe import WORKER_OPEN_FILES, MediaProber
-from streamstack.ingest.sandbox import SandboxRaised, SandboxTimeout, open_output
+from streamstack.ingest.sandbox import SandboxCrashed, SandboxRaised, SandboxTimeout, open_output
 from streamstack.kernel.storage import ObjectNotFound
 from streamstack.kernel.storage.local import LocalObjectStore
 
@@ -134,6 +134,15 @@ async def test_a_worker_out_of_time_is_killed(prober: MediaProber, tmp_path: Pat
         await prober.sandbox.call(
             time.sleep, 600, returns=None, limits=prober.limits(tmp_path), seconds=0.5
         )
+
+
+async def test_a_worker_that_dies_says_how(prober: MediaProber, tmp_path: Path) -> None:
+    """A crash in C (a signal) is told from an exit of the child's own."""
+    limits = prober.limits(tmp_path)
+    with pytest.raises(SandboxCrashed, match=r"died without answering \(killed by SIGABRT\)"):
+        await prober.sandbox.call(os.abort, returns=None, limits=limits, seconds=30)
+    with pytest.raises(SandboxCrashed, match=r"\(exited with status 7\)"):
+        await prober.sandbox.call(os._exit, 7, returns=None, limits=limits, seconds=30)
 
 
 @pytest.mark.parametrize("family", [socket.AF_UNIX, socket.AF_INET, socket.AF_INET6])

@@ -149,6 +149,9 @@ class Sandbox:
             theirs.close()
             reader, writer = await asyncio.open_connection(sock=ours)
             yield reader, writer
+        except SandboxCrashed as crash:
+            # How the child ended tells a crash in C (a signal) from an exit of its own.
+            raise SandboxCrashed(f"{crash} ({await exit_status(process)})") from None
         finally:
             theirs.close()
             if writer is not None:
@@ -204,6 +207,20 @@ async def _await_answer(
         if progress is not None:
             kind, callback = progress
             callback(msgspec.msgpack.decode(message.value, type=kind))
+
+
+async def exit_status(process: BaseProcess, wait_seconds: float = 1.0) -> str:
+    """How a child ended, in words: ``killed by SIGSEGV``, ``exited with status 1``."""
+    if process.exitcode is None:
+        await asyncio.to_thread(process.join, wait_seconds)
+    code = process.exitcode
+    if code is None:
+        return "still running"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exited with status {code}"
 
 
 async def reap(process: BaseProcess) -> None:
