@@ -21,7 +21,13 @@ from catalogue_testing import (
     viewer_headers,
 )
 
-from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate, Rendition
+from streamstack.contracts.catalogue import (
+    PACKAGE_FORMAT,
+    CatalogueClient,
+    MediaItem,
+    ProcessingUpdate,
+    Rendition,
+)
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport, InProcessTransport
 from support.apps import INTERNAL_SECRET, AppClient
@@ -182,6 +188,8 @@ async def test_contradictory_or_malformed_reports_are_refused(
         {"state": "processing", "renditions": [Rendition(height=0, bandwidth=1)]},
         {"state": "processing", "renditions": [Rendition(height=240, bandwidth=0)]},
         {"state": "processing", "renditions": [rung] * 17},
+        {"state": "ready", "renditions": [rung], "hls": True, "package_format": 0},
+        {"state": "ready", "renditions": [rung], "hls": True, "package_format": "2"},
     ]
     for fields in bad:
         await expect_error(report(deployment, item.id, **fields), 400, "validation_error")
@@ -321,3 +329,65 @@ async def test_an_item_transcoded_again_keeps_playing_its_package_until_the_new_
     both = [*first, Rendition(height=480, bandwidth=900_000)]
     new = await report(deployment, item.id, state="ready", renditions=both, hls=True)
     assert (new.processing_state, new.renditions, new.has_storyboard) == ("ready", both, False)
+
+
+async def test_outdated_items_are_those_a_newer_transcoder_would_improve(
+    deployment: CatalogueDeployment,
+) -> None:
+    settings = deployment.settings
+    admin = as_admin(settings)
+    rung = [Rendition(height=240, bandwidth=400_000)]
+    # A picture never transcoded (registered before transcoding existed), and a sound.
+    legacy = await deployment.client.create_item(to_new(), admin)
+    sound = await deployment.client.create_item(to_new(video_codec=None, width=None), admin)
+    # Packaged before formats were recorded (format 1), and by today's transcoder.
+    old = await register_unplayable(deployment)
+    old = await report(deployment, old.id, state="ready", renditions=rung, hls=True)
+    current = await register_unplayable(deployment)
+    current = await report(
+        deployment,
+        current.id,
+        state="ready",
+        renditions=rung,
+        hls=True,
+        package_format=PACKAGE_FORMAT,
+    )
+    failed = await register_unplayable(deployment)
+    failed = await report(deployment, failed.id, state="failed", detail="no frame decodes")
+    queued = await register_unplayable(deployment)
+    assert [i.outdated for i in (legacy, sound, old, current, failed, queued)] == [
+        True,
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert (old.package_format, current.package_format) == (None, PACKAGE_FORMAT)
+
+    async def listed(headers: dict[str, str]) -> dict[str, bool]:
+        """The items listed as ``processing=outdated``: id → their ``outdated`` flag."""
+        params = {"processing": "outdated", "status": "all"}
+        r = await deployment.public.get(f"{API}/", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return {item["id"]: item["outdated"] for item in r.json()["items"]}
+
+    admin_h = admin_headers(settings)
+    assert await listed(admin_h) == {legacy.id: True, old.id: True}
+    # Viewers list what plays, whatever they ask for.
+    playing = await listed(viewer_headers(settings))
+    assert playing.keys() == {legacy.id, sound.id, old.id, current.id}
+
+    # Transcoded again: no longer outdated once queued, and the new package is current.
+    kept = await report(deployment, old.id, state="queued", only_from="ready", keep_package=True)
+    assert (kept.outdated, kept.package_format) == (False, None)
+    new = await report(
+        deployment,
+        old.id,
+        state="ready",
+        renditions=rung,
+        hls=True,
+        package_format=PACKAGE_FORMAT,
+    )
+    assert (new.outdated, new.package_format) == (False, PACKAGE_FORMAT)
+    assert await listed(admin_h) == {legacy.id: True}

@@ -24,7 +24,7 @@ import pytest
 import transcode_media
 from ingest_rig import Rig, RigFactory, fast_transcoding
 
-from streamstack.contracts.catalogue import CatalogueClient, ProcessingUpdate
+from streamstack.contracts.catalogue import PACKAGE_FORMAT, CatalogueClient, ProcessingUpdate
 from streamstack.ingest.jobs import (
     TRANSCODE_KIND,
     TranscodeHandler,
@@ -230,6 +230,7 @@ async def test_an_item_is_transcoded_again_when_ready_and_when_failed(
         media_id = (await upload_clip(rig, source))["id"]
         first, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
         assert first["processing_state"] == "ready"
+        assert (first["package_format"], first["outdated"]) == (PACKAGE_FORMAT, False)
         old = package_keys_of(rig, media_id)[1]
 
         queued = await retry(rig, media_id)
@@ -269,6 +270,47 @@ async def test_an_item_is_transcoded_again_when_ready_and_when_failed(
         assert ready["processing_state"] == "ready", ready["processing_detail"]
         assert seen[-1] == "ready" and ready["playable"] and ready["has_hls"]
         assert_complete_package(rig, media_id)
+
+
+async def test_an_item_from_before_transcoding_is_outdated_until_transcoded(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    """An install upgraded from a version without transcoding has items of state ``none``
+    served as uploaded: the library lists them as outdated, and they can be transcoded."""
+    source = transcode_media.vp9_webm(tmp_path)
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        media_id, key = str(uuid.uuid4()), f"originals/{uuid.uuid4()}.webm"
+        media = rig.client.app.state.backends.objects(rig.settings.media_bucket)
+        await media.write(key, aiter([source.read_bytes()]))
+        fields = {"title": "From before", "s3_key": key, "content_type": "video/webm"}
+        body = {**fields, "id": media_id, "size_bytes": source.stat().st_size}
+        body |= {"video_codec": "vp9", "width": 320, "height": 240, "playable": False}
+        created = await rig.client.post(f"{CATALOGUE}/", json=body, headers=rig.admin())
+        assert created.status_code == 201, created.text
+        listed = await rig.client.get(
+            f"{CATALOGUE}/",
+            params={"processing": "outdated", "status": "all"},
+            headers=rig.admin(),
+        )
+        assert [i["id"] for i in listed.json()["items"]] == [media_id]
+
+        queued = await retry(rig, media_id)
+        assert queued.status_code == 202, queued.text
+        assert (queued.json()["processing_state"], queued.json()["outdated"]) == ("queued", False)
+        ready, _ = await wait_for_state(rig, media_id, {"ready", "failed"}, seconds=60)
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert (ready["playable"], ready["package_format"], ready["outdated"]) == (
+            True,
+            PACKAGE_FORMAT,
+            False,
+        )
+        assert_complete_package(rig, media_id)
+
+
+async def aiter(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    """``chunks`` as the async iterable an object store writes."""
+    for chunk in chunks:
+        yield chunk
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)

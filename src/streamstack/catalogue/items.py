@@ -9,9 +9,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import msgspec
+from sqlalchemy import and_, func, or_
 
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.contracts.catalogue import (
+    PACKAGE_FORMAT,
     CaptionSource,
     CaptionTrack,
     MediaItem,
@@ -95,6 +97,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.renditions,
     MediaItemRow.has_hls,
     MediaItemRow.has_storyboard,
+    MediaItemRow.package_format,
 )
 
 
@@ -125,7 +128,7 @@ def item_from_values(
     """The public shape of an item from the values of :data:`SHOWN_COLUMNS`, in their order
     (more values may follow: a list row's tags and total).
 
-    By position: a list page's rows are SQLAlchemy rows, and reading their 25 values by
+    By position: a list page's rows are SQLAlchemy rows, and reading their 26 values by
     name cost three times as much as building the item (24 items to a page).
     """
     shown = dict(zip(_SHOWN_NAMES, values, strict=False))
@@ -141,6 +144,9 @@ def item_from_values(
         renditions=[
             Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in shown["renditions"]
         ],
+        outdated=is_outdated(
+            shown["video_codec"], shown["processing_state"], shown["package_format"]
+        ),
     )
     # processing_state: only the service writes the column, always a ProcessingState.
     return MediaItem(
@@ -150,6 +156,28 @@ def item_from_values(
         tags=list(tags),
         captions=[to_caption_track(caption) for caption in captions],
     )
+
+
+def is_outdated(video_codec: str | None, state: str, package_format: int | None) -> bool:
+    """:attr:`MediaItem.outdated`: a picture never transcoded, or packaged in an older
+    format than :data:`PACKAGE_FORMAT`, with no job queued, running or failed for it.
+    :data:`OUTDATED` is the same rule in SQL."""
+    if video_codec is None:
+        return False
+    return state == "none" or (state == "ready" and (package_format or 1) < PACKAGE_FORMAT)
+
+
+#: :func:`is_outdated` as a WHERE clause (the ``processing=outdated`` filter).
+OUTDATED = and_(
+    MediaItemRow.video_codec.is_not(None),
+    or_(
+        MediaItemRow.processing_state == "none",
+        and_(
+            MediaItemRow.processing_state == "ready",
+            func.coalesce(MediaItemRow.package_format, 1) < PACKAGE_FORMAT,
+        ),
+    ),
+)
 
 
 def to_caption_track(row: CaptionTrackRow) -> CaptionTrack:
@@ -226,6 +254,7 @@ def apply_processing(
     row.renditions = renditions
     row.has_hls = update.hls
     row.has_storyboard = update.storyboard
+    row.package_format = update.package_format if update.hls else None
     row.playable = row.original_playable or update.hls
 
 

@@ -104,6 +104,9 @@ class MediaItemRow(CatalogueBase):
     )
     has_hls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     has_storyboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The HLS package's format (the contract's ``PACKAGE_FORMAT`` when it was made); None
+    #: without a package, or for one made before formats were recorded.
+    package_format: Mapped[int | None] = mapped_column(Integer)
 
 
 class MediaTagRow(CatalogueBase):

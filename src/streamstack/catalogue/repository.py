@@ -52,7 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import ClauseAdapter
 
-from streamstack.catalogue.items import SHOWN_COLUMNS
+from streamstack.catalogue.items import OUTDATED, SHOWN_COLUMNS
 from streamstack.catalogue.models import (
     CaptionTrackRow,
     MediaItemRow,
@@ -93,7 +93,7 @@ class ItemQuery:
     sort: SortOrder
     #: Only items a viewer can play (the original is browser-safe or a rendition exists).
     playable_only: bool = False
-    #: Only items in this processing state; None for any.
+    #: Only items in this processing state (or ``outdated``: :data:`OUTDATED`); None for any.
     processing_state: str | None = None
 
     def conditions(self, *, status_seekable: bool = True) -> list[ColumnElement[bool]]:
@@ -105,7 +105,9 @@ class ItemQuery:
             conditions.append(status == self.status)
         if self.playable_only:
             conditions.append(VISIBLE_TO_VIEWERS[1])
-        if self.processing_state is not None:
+        if self.processing_state == "outdated":
+            conditions.append(OUTDATED)
+        elif self.processing_state is not None:
             conditions.append(MediaItemRow.processing_state == self.processing_state)
         if self.tag:
             # "?" is the tag bound at execution (a statement shared by every tag).

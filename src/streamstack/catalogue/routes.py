@@ -32,7 +32,7 @@ from streamstack.catalogue.schemas import (
 )
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.watching import WatchingService
-from streamstack.contracts.catalogue import MediaItem, ProcessingState
+from streamstack.contracts.catalogue import MediaItem, ProcessingFilter
 from streamstack.contracts.limits import ONE_LINE, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.dependencies import CALLER, provide_values
@@ -80,8 +80,11 @@ class BrowsingController(Controller):
             StatusFilter, Parameter(description="admins only; others always see published")
         ] = "published",
         processing: Annotated[
-            ProcessingState | None,
-            Parameter(description="admins only: just the items in this processing state"),
+            ProcessingFilter | None,
+            Parameter(
+                description="admins only: just the items in this processing state, or "
+                "`outdated` ones (a picture never transcoded, or packaged by an older version)"
+            ),
         ] = None,
     ) -> MediaPage:
         """Playable published items, newest first by default; admins may list drafts or all,

@@ -56,7 +56,7 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     MediaStatus,
     NewMediaItem,
-    ProcessingState,
+    ProcessingFilter,
     ProcessingUpdate,
     object_prefix,
 )
@@ -105,7 +105,7 @@ class CatalogueService:
         *,
         admin: bool,
         status: StatusFilter = "published",
-        processing: ProcessingState | None = None,
+        processing: ProcessingFilter | None = None,
         q: str | None = None,
         tag: str | None = None,
         sort: SortOrder = "newest",

@@ -22,6 +22,7 @@ from streamstack.contracts.limits import (
     Dimension,
     MediaId,
     ObjectKey,
+    PackageFormat,
     Percent,
     ProcessingDetail,
     SizeBytes,
@@ -37,6 +38,13 @@ MediaStatus = Literal["draft", "published"]
 ProcessingState = Literal["none", "queued", "processing", "ready", "failed"]
 #: What an item may start in: ``queued`` when ingest enqueued a job at registration.
 InitialProcessingState = Literal["none", "queued"]
+#: What admins filter a list by: a processing state, or ``outdated`` (:attr:`MediaItem.outdated`).
+ProcessingFilter = Literal[ProcessingState, "outdated"]
+#: The format of the HLS package the transcoder makes now; a newer transcoder that makes
+#: more of a video (another codec, more tracks) raises it, so the items it would improve
+#: can be found and transcoded again. 1: one sound track muxed into every rung (recorded as
+#: no format); 2: every audio track a rendition of its own, in one audio group.
+PACKAGE_FORMAT = 2
 
 #: Subjects of the events catalogue publishes, through its transactional outbox (each
 #: event once; the ``Nats-Msg-Id`` is the event id). ``media.published``: a
@@ -143,6 +151,13 @@ class MediaItem(msgspec.Struct, frozen=True):
     """The item's caption tracks by language, in an answer about the one item (get, edit,
     caption changes, processing reports); lists leave it empty (a player gets the tracks
     with its stream token)."""
+    package_format: int | None = None
+    """The format of the item's HLS package (:data:`PACKAGE_FORMAT` when made now); None
+    without a package, or for one made before formats were recorded (format 1)."""
+    outdated: bool = False
+    """Whether transcoding the item again would make more of it: it has a picture, and it
+    was never transcoded or its package is of an older format than the transcoder makes
+    now (and no job is queued, running or failed for it)."""
 
 
 class MediaItemFields(MediaFacts, frozen=True, kw_only=True):
@@ -193,6 +208,8 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     keep_package: bool = False
     """The item goes on playing the package it has (its renditions, HLS and storyboard
     stay as they are; those sent are ignored): a transcode again of an item that plays."""
+    package_format: PackageFormat | None = None
+    """The format of the package the ``renditions`` belong to (with ``hls``)."""
 
 
 class ItemLookup(msgspec.Struct, frozen=True):

@@ -57,6 +57,8 @@ DurationSeconds = Annotated[float, msgspec.Meta(ge=0, le=10_000_000)]
 FrameRate = Annotated[float, msgspec.Meta(gt=0, le=1000)]
 
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+#: A transcoder's package format (:data:`streamstack.contracts.catalogue.PACKAGE_FORMAT`).
+PackageFormat = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 #: Bits per second of a rendition (HLS ``BANDWIDTH``): up to 1 Gbit/s.
 Bandwidth = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
 #: What a person reads about a job: the rung being written, or why it failed.

@@ -44,6 +44,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import (
+    PACKAGE_FORMAT,
     CatalogueClient,
     MediaItem,
     NewMediaItem,
@@ -359,6 +360,7 @@ class TranscodeHandler:
             hls=bool(renditions),
             storyboard=result is not None and result.storyboard is not None,
             keep_package=keep and result is None,
+            package_format=PACKAGE_FORMAT if renditions else None,
         )
         try:
             return await self.catalogue.update_processing(update)

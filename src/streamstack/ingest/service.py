@@ -543,13 +543,14 @@ class TranscodeRetries:
 
 
 def retry_request(item: MediaItem) -> TranscodeRequest:
-    """The new job for a failed or ready item (its own id: the first job's is still
-    remembered by the queue's dedupe window; a refresh of an item with HLS); 409 while
-    a job is queued or running for it."""
+    """The new job for a failed, ready or never transcoded item (its own id: the first
+    job's is still remembered by the queue's dedupe window; a refresh of an item with
+    HLS); 409 while a job is queued or running for it."""
     container = by_content_type(item.content_type)
     if container is None or not needs_transcoding(item.video_codec):
         raise Conflict("the item has no video to transcode", code="not_transcodable")
-    if item.processing_state not in ("failed", "ready"):
+    # "none": a picture never transcoded (an item registered before transcoding existed).
+    if item.processing_state not in ("none", "failed", "ready"):
         raise Conflict(
             f"the item's processing is {item.processing_state}: wait until it is done",
             code="in_progress",

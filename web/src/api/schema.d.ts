@@ -832,6 +832,9 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @default false */
+            outdated?: boolean;
+            package_format?: number | null;
             /** @default true */
             playable?: boolean;
             poster_url?: string | null;
@@ -1012,6 +1015,9 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @default false */
+            outdated?: boolean;
+            package_format?: number | null;
             /** @default true */
             playable?: boolean;
             poster_url?: string | null;
@@ -2772,8 +2778,8 @@ export interface operations {
                 sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest";
                 /** @description admins only; others always see published */
                 status?: "draft" | "published" | "all";
-                /** @description admins only: just the items in this processing state */
-                processing?: "none" | "queued" | "processing" | "ready" | "failed" | null;
+                /** @description admins only: just the items in this processing state, or `outdated` ones (a picture never transcoded, or packaged by an older version) */
+                processing?: "none" | "queued" | "processing" | "ready" | "failed" | "outdated" | null;
             };
             header?: never;
             path?: never;
