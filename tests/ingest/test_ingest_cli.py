@@ -20,7 +20,7 @@ import msgspec
 import pytest
 from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig
 
-from streamstack.contracts.catalogue import ProcessingUpdate
+from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
 from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
@@ -217,24 +217,45 @@ async def test_transcode_queues_an_item_again_and_waits_for_it(
     code, out, err = await transcode(media_id, "--server", url, "--wait")  # a ready one
     assert code == 0, err
     assert json.loads(out)["processing_state"] == "ready"
+    assert err.splitlines()[0] == f"streamstack: queued 1 of 1: {media_id}", err
     code, out, err = await transcode("--failed", "--server", url)
     assert (code, out, err.strip()) == (0, "", "streamstack: no item's transcoding failed")
-    for confused in ((), ("--failed", media_id)):
-        code, _, err = await transcode(*confused, "--server", url)
-        assert (code, "name the items, or pass --failed" in err) == (2, True), err
-
-    failed = ProcessingUpdate(media_id=media_id, state="failed", detail="out of memory")
-    reported = await rig.client.post(
-        "/internal/v1/catalogue/processing",
-        content=msgspec.json.encode(failed),
-        headers={SECRET_HEADER: rig.settings.internal_secret},
+    code, out, err = await transcode("--outdated", "--server", url)
+    assert (code, out) == (0, ""), err
+    assert (
+        err.strip() == "streamstack: no item is outdated: every video is transcoded by this version"
     )
-    assert reported.status_code == 200, reported.text
-    code, out, err = await transcode("--failed", "--server", url, "--wait")
+    for confused in ((), ("--failed", media_id), ("--failed", "--outdated")):
+        code, _, err = await transcode(*confused, "--server", url)
+        assert (code, "name the items, or pass --failed or --outdated" in err) == (2, True), err
 
+    await report(rig, ProcessingUpdate(media_id=media_id, state="failed", detail="out of memory"))
+    code, out, err = await transcode("--failed", "--server", url, "--wait")
     assert code == 0, err
     item = json.loads(out)
     assert (item["id"], item["processing_state"], item["has_hls"]) == (media_id, "ready", True)
     lines = err.splitlines()
-    assert lines[0] == f"[{'-' * 20}]   0%  queued for transcoding", err
+    assert lines[:2] == [
+        f"streamstack: queued 1 of 1: {media_id}",
+        f"[{'-' * 20}]   0%  queued for transcoding",
+    ], err
     assert lines[-1] == f"[{'#' * 20}] 100%  transcoded", err
+
+    # Its package as an older version recorded it (no format): outdated, and made again.
+    rung = Rendition(height=item["renditions"][0]["height"], bandwidth=1000)
+    await report(rig, ProcessingUpdate(media_id, "ready", renditions=[rung], hls=True))
+    code, out, err = await transcode("--outdated", "--server", url, "--wait")
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["processing_state"], item["package_format"]) == ("ready", PACKAGE_FORMAT)
+    assert err.splitlines()[0] == f"streamstack: queued 1 of 1: {media_id}", err
+
+
+async def report(rig: Rig, update: ProcessingUpdate) -> None:
+    """Report the item's processing as a worker does (a service call)."""
+    reported = await rig.client.post(
+        "/internal/v1/catalogue/processing",
+        content=msgspec.json.encode(update),
+        headers={SECRET_HEADER: rig.settings.internal_secret},
+    )
+    assert reported.status_code == 200, reported.text

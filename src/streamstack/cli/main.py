@@ -263,11 +263,18 @@ COMMANDS = (
         description="Queue the transcoding of each ITEM (its id), or with --failed of every "
         "item whose transcoding failed, again, from its stored original: once what made it "
         "fail is fixed, or to give a ready item what a newer version makes (every audio "
-        "track, say; it plays its package meanwhile). An item whose job is queued or running "
-        "is refused; prints each item as JSON (with --wait, once its transcoding is over).",
+        "track, say; it plays its package meanwhile). --outdated queues every item this "
+        "version would make more of (after an upgrade). An item whose job is queued or "
+        "running is refused; prints each item as JSON (with --wait, once its transcoding is "
+        "over: all are queued first, then followed in turn).",
         options=(
             option("items", type=uuid.UUID, nargs="*", metavar="ITEM", help="an item's id"),
             option("--failed", action="store_true", help="every item whose transcoding failed"),
+            option(
+                "--outdated",
+                action="store_true",
+                help="every video never transcoded, or transcoded by an older version",
+            ),
             _SERVER,
             _TOKEN,
             _WAIT,

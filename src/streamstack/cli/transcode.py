@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from streamstack.cli.processing import print_item, wait_and_print
 from streamstack.cli.session import (
@@ -19,25 +20,35 @@ from streamstack.settings import SettingsError
 
 #: Ingest's route that queues an item's transcoding again.
 RETRY_PATH = "/api/v1/ingest/items/{id}/transcode"
-#: One page of the items whose transcoding failed, drafts included, as admins list them.
-FAILED_PATH = "/api/v1/catalogue?status=all&processing=failed&page_size=100&page={page}"
+#: One page of the items in a processing state (or outdated), drafts included, as admins
+#: list them.
+LISTED_PATH = "/api/v1/catalogue?status=all&processing={which}&page_size=100&page={page}"
+#: What is said when a list is empty.
+_NONE_LISTED = {
+    "failed": "no item's transcoding failed",
+    "outdated": "no item is outdated: every video is transcoded by this version",
+}
 
 
 def run_transcode(args: argparse.Namespace) -> int:
-    """``streamstack transcode``: each item (or, with ``--failed``, each failed one) in turn;
-    exit 1 if any could not be queued (or, with ``--wait``, failed again)."""
+    """``streamstack transcode``: queue each item (or, with ``--failed`` or ``--outdated``,
+    each one listed so), then with ``--wait`` follow each in turn; exit 1 if any could not
+    be queued (or, with ``--wait``, failed again)."""
     import httpx
 
-    if bool(args.items) == args.failed:
-        raise SettingsError("transcode: name the items, or pass --failed (not both)")
+    which = "failed" if args.failed else "outdated" if args.outdated else None
+    if (bool(args.items), args.failed, args.outdated).count(True) != 1:
+        raise SettingsError("transcode: name the items, or pass --failed or --outdated (one)")
     server = args.server.rstrip("/")
     with httpx.Client(timeout=30.0) as auth_http:
         api = AdminApi(server, admin_tokens("transcode", args, server, auth_http))
         try:
-            items = [str(item) for item in args.items] or _failed_items(api)
-            if not items:
-                print("streamstack: no item's transcoding failed", file=sys.stderr)
-            return max((_retried(api, item, wait=args.wait) for item in items), default=0)
+            if which is None:
+                items = [str(item) for item in args.items]
+            elif not (items := _listed_items(api, which)):
+                print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
+            queued = [_queued(api, item, n, len(items)) for n, item in enumerate(items, 1)]
+            return max((_shown(api, item, wait=args.wait) for item in queued), default=0)
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: transcode: {exc}", file=sys.stderr)
             return 1
@@ -45,15 +56,15 @@ def run_transcode(args: argparse.Namespace) -> int:
             api.close()
 
 
-def _failed_items(api: AdminApi) -> list[str]:
-    """The ids of every item whose transcoding failed (all read before any is queued,
-    since queueing one moves the rest up the list)."""
+def _listed_items(api: AdminApi, which: str) -> list[str]:
+    """The ids of every item listed as ``processing=which`` (all read before any is
+    queued, since queueing one moves the rest up the list)."""
     ids: list[str] = []
     page = 1
     while True:
-        response = api.get(FAILED_PATH.format(page=page))
+        response = api.get(LISTED_PATH.format(which=which, page=page))
         if response.status_code != 200:
-            raise UploadFailed(f"cannot list the failed items: {error_detail(response)}")
+            raise UploadFailed(f"cannot list the {which} items: {error_detail(response)}")
         listed = response.json()
         ids += [item["id"] for item in listed["items"]]
         if not listed["items"] or len(ids) >= listed["total"]:
@@ -61,15 +72,23 @@ def _failed_items(api: AdminApi) -> list[str]:
         page += 1
 
 
-def _retried(api: AdminApi, item_id: str, *, wait: bool) -> int:
-    """Queue one item again; print it (once it is transcoded, with ``wait``)."""
+def _queued(api: AdminApi, item_id: str, number: int, count: int) -> dict[str, Any] | str:
+    """Queue one item again: the item, or (when it was not queued) its id, said why."""
     try:
         response = api.request("POST", RETRY_PATH.format(id=item_id))
     except (ServerUnreachable, SignInRequired) as exc:
         print(f"streamstack: {item_id} not queued: {exc}", file=sys.stderr)
-        return 1
+        return item_id
     if response.status_code != 202:
         print(f"streamstack: {item_id} not queued: {error_detail(response)}", file=sys.stderr)
+        return item_id
+    print(f"streamstack: queued {number} of {count}: {item_id}", file=sys.stderr)
+    item: dict[str, Any] = response.json()
+    return item
+
+
+def _shown(api: AdminApi, item: dict[str, Any] | str, *, wait: bool) -> int:
+    """Print a queued item (once it is transcoded, with ``wait``); 1 for one not queued."""
+    if isinstance(item, str):
         return 1
-    item = response.json()
     return wait_and_print(api.get, item, done="queued") if wait else print_item(item)
