@@ -38,18 +38,30 @@ export function ProcessingBadge({ item }: { item: MediaItem }) {
 }
 
 /**
- * "Transcode again" for an admin on an item whose transcoding failed or is done
- * (nothing while a job is queued or running, or for an item never transcoded):
- * the server queues a new job and answers the item, `queued`. A ready item goes
- * on playing its package until the new one replaces it; since that costs a whole
- * transcode and nothing is broken, it is asked for once more.
+ * For admins, what a newer version would make of an item: "Transcoded by an
+ * older version" (or "Not transcoded yet", from a version before transcoding);
+ * null when it is up to date.
+ */
+export function outdatedLabel(item: MediaItem): string | null {
+  if (!item.outdated) return null;
+  return item.processing_state === "none" ? "Not transcoded yet" : "Transcoded by an older version";
+}
+
+/**
+ * "Transcode again" for an admin on an item whose transcoding failed or is done,
+ * or a video never transcoded (nothing while a job is queued or running, or for
+ * a sound): the server queues a new job and answers the item, `queued`. An item
+ * that plays goes on playing until the new package replaces it; since that
+ * costs a whole transcode and nothing is broken, it is asked for once more.
  */
 export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQueued: (item: MediaItem) => void }) {
   const { running, error, run } = useAction();
   const [confirming, setConfirming] = useState(false);
-  if (item.processing_state !== "failed" && item.processing_state !== "ready") return null;
+  const state = item.processing_state;
+  if (state !== "failed" && state !== "ready" && !(state === "none" && item.outdated)) return null;
   const retry = () => run(item.id, errorMessage, async () => onQueued(await retryTranscode(item.id)));
-  const ask = item.processing_state === "ready";
+  const ask = state !== "failed";
+  const again = state === "none" ? "" : " again";
 
   return (
     <>
@@ -58,23 +70,23 @@ export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQu
         className="button"
         disabled={running !== null}
         onClick={() => (ask ? setConfirming(true) : void retry())}
-        aria-label={`Transcode ${item.title} again`}
+        aria-label={`Transcode ${item.title}${again}`}
       >
-        {running !== null ? "Queueing…" : "Transcode again"}
+        {running !== null ? "Queueing…" : `Transcode${again}`}
       </button>
       <FormError message={error} />
       {confirming && (
         <ConfirmDialog
-          title={`Transcode “${item.title}” again?`}
-          confirmLabel="Transcode again"
+          title={`Transcode “${item.title}”${again}?`}
+          confirmLabel={`Transcode${again}`}
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
             void retry();
           }}
         >
-          It is made again from its original, with what this version makes (every audio track, say). It goes on
-          playing as it is until the new one is ready.
+          It is made from its original, with what this version makes (every audio track, say).
+          {item.playable && " It goes on playing as it is until the new one is ready."}
         </ConfirmDialog>
       )}
     </>

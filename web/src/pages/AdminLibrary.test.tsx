@@ -233,3 +233,59 @@ describe("AdminLibraryPage", () => {
     expect(sentTo(seen, "DELETE", `${API}/catalogue/p`)).toHaveLength(1);
   });
 });
+
+describe("AdminLibraryPage, outdated videos", () => {
+  const OUTDATED = "/admin/library?processing=outdated";
+
+  it("transcodes every outdated video at once, asked first, and says how it went", async () => {
+    const user = setupUser();
+    const old = mediaItem({ id: "o", title: "Old", processing_state: "ready", has_hls: true, outdated: true });
+    const never = mediaItem({ id: "n", title: "Never", processing_state: "none", outdated: true });
+    let listed = [old, never];
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        listing(new URL(request.url).searchParams.get("processing") === "outdated" ? listed : []),
+      ),
+      http.post(`${API}/ingest/items/o/transcode`, () => {
+        listed = listed.filter((item) => item.id !== "o");
+        return ok({ ...old, processing_state: "queued", outdated: false });
+      }),
+      http.post(`${API}/ingest/items/n/transcode`, () => apiError(409, "in_progress", "a job is on its way")),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: OUTDATED });
+
+    const panel = await screen.findByTestId("outdated-panel");
+    expect(panel).toHaveTextContent("This version would make more of 2 videos");
+    const outdated = screen.getAllByTestId("library-outdated").map((p) => p.textContent);
+    expect(outdated).toEqual(["Transcoded by an older version", "Not transcoded yet"]);
+    expect(screen.getByRole("button", { name: "Transcode Never" })).toHaveTextContent(/^Transcode$/);
+
+    // Asked first: Cancel sends nothing.
+    await user.click(within(panel).getByRole("button", { name: "Transcode all 2" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Cancel" }));
+    expect(seen.filter((r) => r.method === "POST")).toHaveLength(0);
+    await user.click(within(panel).getByRole("button", { name: "Transcode all 2" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Transcode 2 videos?" });
+    await user.click(within(dialog).getByRole("button", { name: "Transcode all" }));
+
+    expect(await screen.findByText("Queued 1 of 2.")).toBeInTheDocument();
+    expect(screen.getByText("Not queued: “Never”: a job is on its way")).toBeInTheDocument();
+    expect(sentTo(seen, "POST", `${API}/ingest/items/o/transcode`)).toHaveLength(1);
+    expect(sentTo(seen, "POST", `${API}/ingest/items/n/transcode`)).toHaveLength(1);
+    // The whole list was read (by the largest page) before any was queued; then the page reloads.
+    const whole = seen.find((r) => r.url.searchParams.get("page_size") === "100");
+    expect(whole?.url.searchParams.get("processing")).toBe("outdated");
+    await waitFor(() => expect(screen.getAllByTestId("library-item")).toHaveLength(1));
+    expect(screen.getByRole("link", { name: "Never" })).toBeInTheDocument();
+  });
+
+  it("says when every video is up to date, and offers nothing", async () => {
+    server.use(http.get(CATALOGUE, () => listing([])));
+    renderPage(<AdminLibraryPage />, { path: OUTDATED });
+
+    expect(await screen.findByText("Every video is transcoded by this version.")).toBeInTheDocument();
+    expect(screen.queryByTestId("outdated-panel")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /^Transcode all/ })).not.toBeInTheDocument();
+  });
+});

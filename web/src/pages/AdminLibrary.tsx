@@ -11,6 +11,7 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { LibraryRow } from "./LibraryRow";
+import { OutdatedPanel } from "./OutdatedPanel";
 
 const PAGE_SIZE = 24;
 const STATUSES: { value: StatusFilter; label: string }[] = [
@@ -19,17 +20,19 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
   { value: "published", label: "Published" },
 ];
 
-/** Where transcoding stands: "Failed" finds what to transcode again. */
+/** Where transcoding stands: "Failed" and "Outdated" find what to transcode again. */
 const PROCESSING: { value: ProcessingFilter; label: string }[] = [
   { value: "failed", label: "Failed" },
   { value: "queued", label: "Queued" },
   { value: "processing", label: "Transcoding" },
   { value: "ready", label: "Transcoded" },
   { value: "none", label: "Not transcoded" },
+  { value: "outdated", label: "Outdated" },
 ];
 
 function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefined): string {
   if (processing === "failed") return "No video failed to transcode.";
+  if (processing === "outdated") return "Every video is transcoded by this version.";
   if (processing) return "No video is in this processing state.";
   return status === "draft" ? "There are no drafts." : "Upload a video to get started.";
 }
@@ -61,6 +64,7 @@ export function AdminLibraryPage() {
       />
 
       <LibraryStatus loading={loading} notice={deletion.notice} />
+      {processing === "outdated" && <OutdatedPanel total={data?.total ?? null} onDone={reload} />}
       <FormError message={deletion.error} />
       <ErrorMessage error={error} onRetry={reload} />
 

@@ -6,7 +6,7 @@ import type { MediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
-import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
+import { outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
@@ -133,6 +133,7 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
 /** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
 function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string }) {
   const processing = processingLabel(item);
+  const outdated = outdatedLabel(item);
   return (
     <>
       <h2 id={titleId} className="library-title">
@@ -142,6 +143,11 @@ function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string })
       {processing && (
         <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
           {processing}
+        </p>
+      )}
+      {outdated && (
+        <p className="muted small" data-testid="library-outdated">
+          {outdated}
         </p>
       )}
       {item.description && <p className="library-description">{item.description}</p>}

@@ -1,0 +1,98 @@
+import { useState } from "react";
+import { listCatalogue } from "../api/catalogue";
+import { errorMessage } from "../api/errors";
+import { retryTranscode } from "../api/ingest";
+import type { MediaItem } from "../api/schema";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { FormError } from "../components/ErrorMessage";
+
+/** The most items one list request may ask for (the server's page size limit). */
+const LIST_PAGE_SIZE = 100;
+
+/**
+ * Above the library filtered to outdated videos: transcode them all at once,
+ * asked first, with a progress line while each is queued. `total` is how many the
+ * list holds (null while it loads); `onDone` follows the run (the list reloads:
+ * the queued ones have left it, and what the run told stays).
+ */
+export function OutdatedPanel({ total, onDone }: { total: number | null; onDone: () => void }) {
+  const run = useBulkTranscode(onDone);
+  const [confirming, setConfirming] = useState(false);
+  // Nothing to say until the list is known to hold some, or a run has told something.
+  if (!total && run.progress === null && run.error === null) return null;
+  const videos = total === 1 ? "1 video" : `${total ?? 0} videos`;
+
+  return (
+    <div className="notice" data-testid="outdated-panel">
+      {total ? (
+        <>
+          <p>
+            This version would make more of {videos}: never transcoded, or transcoded by an older version (with one
+            audio track, say).
+          </p>
+          <button type="button" className="button primary" disabled={run.running} onClick={() => setConfirming(true)}>
+            {run.running ? "Queueing…" : `Transcode all ${total}`}
+          </button>
+        </>
+      ) : null}
+      <p role="status" aria-live="polite" className="muted small">
+        {run.progress}
+      </p>
+      <FormError message={run.error} />
+      {confirming && (
+        <ConfirmDialog
+          title={`Transcode ${videos}?`}
+          confirmLabel="Transcode all"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void run.start();
+          }}
+        >
+          Each is made from its original, with what this version makes. The workers take them in turn, which may
+          take a while; videos that play go on playing as they are until their new version is ready.
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+/** Every outdated video (all pages read before any is queued: queueing one takes it off the list). */
+async function outdatedItems(): Promise<MediaItem[]> {
+  const items: MediaItem[] = [];
+  for (let page = 1; ; page++) {
+    const query = { status: "all", processing: "outdated", sort: "oldest", page, page_size: LIST_PAGE_SIZE } as const;
+    const listed = await listCatalogue(query);
+    items.push(...listed.items);
+    if (listed.items.length === 0 || items.length >= listed.total) return items;
+  }
+}
+
+/** Queues every outdated video in turn; says how far it got, and which were refused and why. */
+function useBulkTranscode(onDone: () => void) {
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function start() {
+    setRunning(true);
+    setError(null);
+    try {
+      const items = await outdatedItems();
+      const refused: string[] = [];
+      for (const [index, item] of items.entries()) {
+        setProgress(`Queueing ${index + 1} of ${items.length}…`);
+        await retryTranscode(item.id).catch((e: unknown) => refused.push(`“${item.title}”: ${errorMessage(e)}`));
+      }
+      setProgress(`Queued ${items.length - refused.length} of ${items.length}.`);
+      if (refused.length > 0) setError(`Not queued: ${refused.join("; ")}`);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setRunning(false);
+      onDone();
+    }
+  }
+
+  return { running, progress, error, start };
+}
