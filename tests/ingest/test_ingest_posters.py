@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import av
 import ingest_media
 import pytest
+import transcode_media
 from ingest_rig import Rig, RigFactory
 
 from support.waiting import eventually
@@ -89,6 +92,40 @@ async def test_a_large_source_gets_a_thumbnail_and_a_sharper_poster(
     # The catalogue's own answer names the poster too (lists and the item page alike).
     listed = await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())
     assert listed.json()["poster_url"] == item["poster_url"]
+
+
+def luma_at(jpeg: bytes, x: int, y: int) -> int:
+    """The brightness of one pixel of a JPEG."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0)).reformat(format="gray")
+        return bytes(frame.planes[0])[y * frame.planes[0].line_size + x]
+
+
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        # Coded 320x240 with a display matrix of -90 degrees, as a phone held upright stores it.
+        (transcode_media.portrait_mp4, (240, 320)),
+        # 352x288 with 16:11 pixels (DVD, DV): 512x288 on a screen.
+        (transcode_media.sar_mkv, (512, 288)),
+    ],
+)
+async def test_a_thumbnail_shows_the_picture_as_a_viewer_sees_it(
+    rig: Rig, tmp_path: Path, make: Callable[[Path], Path], shown: tuple[int, int]
+) -> None:
+    source = make(tmp_path)
+    response = await rig.upload(source.read_bytes(), filename=source.name)
+    assert response.status_code == 201, response.text
+    item = response.json()
+
+    assert (item["width"], item["height"]) == shown
+    thumbnail = rig.object_bytes("thumbnails", f"{item['id']}.jpg")
+    assert decoded_size(thumbnail) == shown
+    if shown == (240, 320):
+        # The coded picture's bright top-left quadrant, turned a quarter clockwise: top right.
+        assert luma_at(thumbnail, 180, 60) > 200
+        assert luma_at(thumbnail, 60, 60) < 180
+        assert luma_at(thumbnail, 180, 260) < 180
 
 
 async def test_a_small_source_is_never_upscaled_its_poster_url_serves_the_thumbnail(

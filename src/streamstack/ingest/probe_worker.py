@@ -37,6 +37,7 @@ from streamstack.ingest.probe_messages import (
     receive_frame,
     send_frame,
 )
+from streamstack.ingest.transcoding.timeline import display_size, upright
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
 THUMBNAIL_BOX = (640, 1280)
@@ -213,9 +214,16 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             rate = video.average_rate or video.guessed_rate
             fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
             frame = _thumbnail_frame(container, video, duration, task)
-            thumbnail = _jpeg(frame, THUMBNAIL_BOX)
-            if _fitted(frame, THUMBNAIL_BOX) != _fitted(frame, POSTER_BOX):
-                poster = _jpeg(frame, POSTER_BOX)
+            # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels
+            # are square (the ladder is made the same way).
+            width, height = display_size(frame, video.sample_aspect_ratio)
+            small, large = (
+                _fitted((width, height), THUMBNAIL_BOX),
+                _fitted((width, height), POSTER_BOX),
+            )
+            frame = upright(frame)
+            thumbnail = _jpeg(frame, small)
+            poster = _jpeg(frame, large) if large != small else None
         return MediaReport(
             duration_seconds=duration,
             video_codec=video.codec_context.name if video is not None else None,
@@ -288,17 +296,17 @@ def _decode_frame(
     return best
 
 
-def _fitted(frame: av.VideoFrame, box: tuple[int, int]) -> tuple[int, int]:
-    """The frame's size scaled down (never up) to fit in ``box``, both sides even."""
-    scale = min(1.0, box[0] / frame.width, box[1] / frame.height)
-    width, height = round(frame.width * scale), round(frame.height * scale)
+def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """``size`` (width, height) scaled down (never up) to fit in ``box``, both sides even."""
+    scale = min(1.0, box[0] / size[0], box[1] / size[1])
+    width, height = round(size[0] * scale), round(size[1] * scale)
     # Rounded down to even sides (4:2:0 JPEG): never a pixel more than the frame has.
     return max(2, width - width % 2), max(2, height - height % 2)
 
 
-def _jpeg(frame: av.VideoFrame, box: tuple[int, int]) -> bytes:
-    """``frame`` as a JPEG that fits in ``box``."""
-    width, height = _fitted(frame, box)
+def _jpeg(frame: av.VideoFrame, size: tuple[int, int]) -> bytes:
+    """``frame`` as a JPEG of ``size`` (width, height)."""
+    width, height = size
     encoder = av.CodecContext.create("mjpeg", "w")
     encoder.width = width
     encoder.height = height

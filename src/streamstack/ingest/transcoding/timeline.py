@@ -39,6 +39,28 @@ def rotation_filters(rotation: float) -> list[tuple[str, str]]:
     return []
 
 
+def upright(frame: av.VideoFrame) -> av.VideoFrame:
+    """``frame`` turned as its display matrix says (a still of a phone's portrait clip, say);
+    itself when it needs no turn."""
+    filters = rotation_filters(frame.rotation)
+    if not filters:
+        return frame
+    graph = av.filter.Graph()
+    source = graph.add(
+        "buffer",
+        f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}"
+        ":time_base=1/1:pixel_aspect=1/1",
+    )
+    chain = [source, *(graph.add(name, args or None) for name, args in filters)]
+    sink = graph.add("buffersink")
+    graph.link_nodes(*chain, sink)
+    graph.configure()
+    source.push(frame)
+    turned = sink.pull()
+    assert isinstance(turned, av.VideoFrame)
+    return turned
+
+
 def _pulled(sink: av.filter.context.FilterContext) -> Iterator[av.frame.Frame]:
     while True:
         try:
