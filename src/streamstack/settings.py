@@ -35,9 +35,11 @@ TranscodePreset = Literal[
 # Field constraints, checked by msgspec when settings are built or replaced.
 Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
-QueueName = Annotated[str, msgspec.Meta(pattern=f"^{QUEUE_NAME}$")]
+QueueName = Annotated[str, msgspec.Meta(pattern=rf"^{QUEUE_NAME}$(?!\n)")]
 Port = Annotated[int, msgspec.Meta(gt=0, lt=65536)]
-BucketName = Annotated[str, msgspec.Meta(min_length=3, max_length=63, pattern=r"^[A-Za-z0-9.\-]+$")]
+BucketName = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=63, pattern=r"^[A-Za-z0-9.\-]+$(?!\n)")
+]
 
 PREFIX = "STREAMSTACK_"
 

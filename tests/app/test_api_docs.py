@@ -60,3 +60,24 @@ async def test_the_assets_folder_serves_nothing_outside_it(http: httpx.AsyncClie
     for path in ("/api/docs/assets/../../../etc/passwd", "/api/docs/assets/nothing.js"):
         answer = await http.get(path)
         assert answer.status_code == 404, path
+
+
+def patterns_in(node: object) -> list[str]:
+    """Every ``pattern`` of an OpenAPI document (schemas and parameters alike)."""
+    if isinstance(node, dict):
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return found + [p for value in node.values() for p in patterns_in(value)]
+    if isinstance(node, list):
+        return [p for value in node for p in patterns_in(value)]
+    return []
+
+
+async def test_no_pattern_lets_a_final_newline_through(http: httpx.AsyncClient) -> None:
+    """Python's ``$`` also matches before a final newline (``en\\n`` passed as a caption
+    language up to the object key); every pattern the API checks ends in ``$(?!\\n)``."""
+    document = (await http.get("/api/docs/openapi.json")).json()
+    patterns = set(patterns_in(document))
+    assert len(patterns) >= 5, patterns
+    assert {p for p in patterns if not p.endswith("$(?!\\n)")} == set()
+    for pattern in patterns:  # a final newline only where newlines are allowed at all
+        assert not re.search(pattern, "a\n") or re.search(pattern, "a\nb"), pattern

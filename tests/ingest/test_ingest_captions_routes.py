@@ -311,6 +311,11 @@ async def test_bad_languages_and_labels(rig: Rig) -> None:
         r = await put(rig, item_id, language, VTT)
         assert r.status_code in (400, 404), (language, r.text)
         assert r.json()["status"] == r.status_code
+    # A final newline: Python's "$" alone would let it through to the object key.
+    for line_end in ("en%0A", "en%0D%0A"):
+        assert_error(await put(rig, item_id, line_end, VTT), 400, "validation_error")
+        deleted = await rig.client.delete(captions_url(item_id, line_end), headers=rig.admin())
+        assert_error(deleted, 400, "validation_error")
     assert_error(await put(rig, item_id, "en", VTT, label=""), 400)
     assert_error(await put(rig, item_id, "en", VTT, label="a\nb"), 400)
     assert_error(await put(rig, item_id, "en", VTT, label="x" * 65), 400)

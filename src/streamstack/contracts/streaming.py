@@ -28,12 +28,12 @@ STREAM_TOKENS_BUCKET = "stream-tokens"
 #: Which media item a token is for: letters, digits, ``-`` and ``_`` (never the ``|`` that
 #: separates a grant's stored fields); catalogue's ids are uuids.
 StreamMediaId = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$(?!\n)")
 ]
 
 #: An item's prefix in the media bucket: one path segment and a slash (``<uuid>/``).
 ObjectPrefix = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=65, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*/$")
+    str, msgspec.Meta(min_length=2, max_length=65, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*/$(?!\n)")
 ]
 #: Where a token's HLS master playlist and storyboard live, under the item's prefix.
 HLS_MASTER_PATH = "hls/master.m3u8"
