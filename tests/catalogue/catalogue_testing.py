@@ -48,12 +48,13 @@ def viewer_headers(settings: Settings) -> dict[str, str]:
 
 
 def item_body(**overrides: Any) -> dict[str, Any]:
-    """A valid ``POST /api/v1/catalogue/`` body; ``overrides`` replace or add fields."""
-    item_id = str(uuid.uuid4())
+    """A valid ``POST /api/v1/catalogue/`` body; ``overrides`` replace or add fields (its
+    objects are named by the ``id`` given, as an item's must be)."""
+    item_id = str(overrides.get("id", uuid.uuid4()))
     body: dict[str, Any] = {
         "id": item_id,
         "title": "A walk in the park",
-        "s3_key": f"media/{item_id}.mp4",
+        "s3_key": f"{item_id}.mp4",
         "size_bytes": 1_048_576,
         "content_type": "video/mp4",
         "description": "Trees, mostly.",

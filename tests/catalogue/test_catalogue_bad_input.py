@@ -157,6 +157,36 @@ async def test_bad_create_bodies_are_refused_and_nothing_is_stored(
     assert r.json()["total"] == 0
 
 
+async def test_an_item_cannot_name_another_items_objects(catalogue_client: Client) -> None:
+    """Deleting an item deletes the objects it names: one naming another item's original or
+    thumbnail (or none of its own, with no id given) would delete the other's files."""
+    admin = admin_headers(catalogue_client.app.state.settings)
+    victim = await catalogue_client.post(f"{API}/", json=item_body(), headers=admin)
+    assert victim.status_code == 201, victim.text
+    theirs = victim.json()
+    for overrides in (
+        {"s3_key": theirs["s3_key"]},
+        {"thumbnail_s3_key": theirs["thumbnail_s3_key"]},
+        {"s3_key": f"{theirs['id']}/hls/master.m3u8"},
+        {"s3_key": f"{theirs['id']}.mp4/x"},
+        {"s3_key": "originals/clip.mp4"},
+        {"s3_key": f"{theirs['id']}"},
+    ):
+        r = await catalogue_client.post(f"{API}/", json=item_body(**overrides), headers=admin)
+        error = await assert_4xx(r, 400)
+        assert error["code"] == "foreign_object_key", (overrides, error)
+    # No id: one is chosen, which no key can name yet.
+    body = {k: v for k, v in item_body().items() if k != "id"}
+    error = await assert_4xx(await catalogue_client.post(f"{API}/", json=body, headers=admin), 400)
+    assert error["code"] == "foreign_object_key"
+    listed = await catalogue_client.get(f"{API}/", params={"status": "all"}, headers=admin)
+    assert [item["id"] for item in listed.json()["items"]] == [theirs["id"]]
+    # Its own: the original by its id, and anything under its prefix.
+    mine = item_body()
+    own = {**mine, "s3_key": f"{mine['id']}/original.webm", "thumbnail_s3_key": None}
+    assert (await catalogue_client.post(f"{API}/", json=own, headers=admin)).status_code == 201
+
+
 async def test_oversized_bodies_are_413(catalogue_client: Client) -> None:
     settings = catalogue_client.app.state.settings
     admin = admin_headers(settings)

@@ -32,7 +32,7 @@ from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport, InProcessTransport
 from support.apps import INTERNAL_SECRET, AppClient
 
-HEVC = {"video_codec": "hevc", "content_type": "video/quicktime", "s3_key": "clip.mov"}
+HEVC = {"video_codec": "hevc", "content_type": "video/quicktime"}
 
 
 async def register_unplayable(deployment: CatalogueDeployment, **overrides: Any) -> MediaItem:

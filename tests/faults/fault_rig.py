@@ -137,15 +137,14 @@ def admin_headers(settings: Settings) -> dict[str, str]:
     return bearer(mint_token(settings, role="admin"))
 
 
-def new_item(
-    *, s3_key: str | None = None, size: int = 1000, tags: list[str] | None = None
-) -> dict[str, Any]:
-    """A ``POST /api/v1/catalogue/`` body with a fresh id."""
+def new_item(*, size: int = 1000, tags: list[str] | None = None) -> dict[str, Any]:
+    """A ``POST /api/v1/catalogue/`` body with a fresh id; its ``s3_key`` is
+    ``<id>.mp4`` (an item names its own objects)."""
     item_id = str(uuid.uuid4())
     return {
         "id": item_id,
         "title": f"Fault test {item_id[:8]}",
-        "s3_key": s3_key or f"{item_id}.mp4",
+        "s3_key": f"{item_id}.mp4",
         "size_bytes": size,
         "content_type": "video/mp4",
         "tags": tags if tags is not None else ["alpha", "beta", "gamma"],

@@ -64,9 +64,9 @@ async def play(client: BoundedClient, stream_url: str) -> Outcome:
 
 async def prepared_stream(client: BoundedClient, settings: Settings, s3: Any) -> str:
     """An item in S3 and the catalogue, and a stream URL of it for a signed-in viewer."""
-    key = f"{uuid.uuid4()}.mp4"
+    item = new_item(size=len(VIDEO))
+    key = item["s3_key"]
     s3.put_object(Bucket=settings.media_bucket, Key=key, Body=VIDEO, ContentType="video/mp4")
-    item = new_item(s3_key=key, size=len(VIDEO))
     created = await client.request(
         "create", "POST", "/api/v1/catalogue/", json=item, headers=admin_headers(settings)
     )

@@ -73,13 +73,14 @@ async def test_stop_nats_while_streams_and_logins_run(
         s3=s3_endpoint,
         buckets=fresh_buckets,
     )
-    key = f"{uuid.uuid4()}.mp4"
-    s3_client.put_object(Bucket=fresh_buckets[0], Key=key, Body=VIDEO, ContentType="video/mp4")
+    item = new_item(size=len(VIDEO))
+    s3_client.put_object(
+        Bucket=fresh_buckets[0], Key=item["s3_key"], Body=VIDEO, ContentType="video/mp4"
+    )
     email = f"viewer-{uuid.uuid4().hex[:8]}@example.com"
 
     async with served_app(settings) as url, BoundedClient(url) as client:
         # --- before: an item to watch, a signed-in viewer, and a revoked token -----------
-        item = new_item(s3_key=key, size=len(VIDEO))
         created = await client.request(
             "create", "POST", "/api/v1/catalogue/", json=item, headers=admin_headers(settings)
         )

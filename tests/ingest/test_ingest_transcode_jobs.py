@@ -279,7 +279,8 @@ async def test_an_item_from_before_transcoding_is_outdated_until_transcoded(
     served as uploaded: the library lists them as outdated, and they can be transcoded."""
     source = transcode_media.vp9_webm(tmp_path)
     async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
-        media_id, key = str(uuid.uuid4()), f"originals/{uuid.uuid4()}.webm"
+        media_id = str(uuid.uuid4())
+        key = f"{media_id}.webm"  # an item names its own objects
         media = rig.client.app.state.backends.objects(rig.settings.media_bucket)
         await media.write(key, aiter([source.read_bytes()]))
         fields = {"title": "From before", "s3_key": key, "content_type": "video/webm"}

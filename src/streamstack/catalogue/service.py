@@ -59,6 +59,7 @@ from streamstack.contracts.catalogue import (
     ProcessingFilter,
     ProcessingUpdate,
     object_prefix,
+    owns_object,
 )
 from streamstack.contracts.limits import MAX_CAPTION_TRACKS
 from streamstack.contracts.streaming import (
@@ -172,11 +173,22 @@ class CatalogueService:
     # --- changes -----------------------------------------------------------------------
 
     async def create_item(self, request: NewMediaItem, *, created_by: str) -> MediaItem:
-        """Register an item; 409 if its id exists. Emits ``media.published`` if published.
+        """Register an item; 409 if its id exists, 400 ``foreign_object_key`` if its keys are
+        not its own (:func:`owns_object`). Emits ``media.published`` if published.
 
         ``request`` has met the contract's limits already (HTTP and the operation
         transports decode against them); here it is only normalised.
         """
+        for field, key in (
+            ("s3_key", request.s3_key),
+            ("thumbnail_s3_key", request.thumbnail_s3_key),
+        ):
+            if key is not None and not owns_object(request.id, key):
+                raise BadRequest(
+                    f"{field} must name the item's own object ({request.id}.<extension>): "
+                    "give the item's id, and name its objects by it",
+                    code="foreign_object_key",
+                )
         now = self._clock()
         tags = normalize_tags(request.tags)
         row = new_row(request, tags, created_by=created_by, now=now)

@@ -63,6 +63,17 @@ def object_prefix(media_id: str) -> str:
     return f"{media_id}/"
 
 
+def owns_object(media_id: str, key: str) -> bool:
+    """Whether ``key`` names one of the item's own objects: ``<uuid>.<extension>`` (its
+    original in the media bucket, its thumbnail in the thumbnails bucket) or a key under
+    its :func:`object_prefix`. Deleting an item deletes what it names, so an item must
+    never name another's objects."""
+    name, dot, extension = key.partition(".")
+    if key.startswith(object_prefix(media_id)):
+        return True
+    return name == media_id and dot == "." and extension.isalnum() and extension.isascii()
+
+
 class MediaWithdrawn(msgspec.Struct, frozen=True):
     """Payload of ``media.unpublished`` and ``media.deleted``: what to take down.
 
