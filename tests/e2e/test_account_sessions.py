@@ -161,6 +161,8 @@ async def test_signed_out_everywhere_the_other_device_browses_anonymously(
         await sign_in(phone_page, base, VIEWER, PASSWORD)
         await phone_page.goto(f"{base}/account")
         await phone_page.get_by_role("button", name="Sign out everywhere").click()
+        asked = phone_page.get_by_role("alertdialog", name="Sign out everywhere?")
+        await asked.get_by_role("button", name="Sign out everywhere").click()
         await phone_page.wait_for_url(f"{base}/signin")
 
         await nav.get_by_role("link", name="Browse").click()

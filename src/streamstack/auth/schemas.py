@@ -12,6 +12,7 @@ from streamstack.auth.credentials import (
     MAX_DISPLAY_NAME_CHARS,
     MAX_EMAIL_CHARS,
     MAX_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS,
 )
 
 Role = Literal["viewer", "admin"]
@@ -19,6 +20,11 @@ RegistrationMode = Literal["open", "invite", "closed"]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS)]
 # The lower bound is checked by the service so login can answer "wrong email or password".
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHARS)]
+#: A password being chosen: both bounds in the schema, so the SPA's generated limits say
+#: them before anything is sent (the service still checks, for the CLI and in-process).
+NewPassword = Annotated[
+    str, msgspec.Meta(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS)
+]
 DisplayName = Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_CHARS)]
 # Our tokens are a few hundred characters; the verifier refuses anything over 4096.
 TokenText = Annotated[str, msgspec.Meta(max_length=8192)]
@@ -34,7 +40,7 @@ class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /register``."""
 
     email: Email
-    password: Password
+    password: NewPassword
     display_name: DisplayName | None = None
     #: Required when registration is by invitation; ignored when it is open.
     invite_code: InviteCode | None = None
@@ -63,7 +69,7 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /password``: the current password and the new one."""
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -174,7 +180,7 @@ class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /password-reset`` (public): a reset code and the new password."""
 
     code: ResetCode
-    new_password: Password
+    new_password: NewPassword
 
 
 class PasswordResetCheck(msgspec.Struct, forbid_unknown_fields=True):

@@ -6,7 +6,7 @@ export const LIMITS = {
   tags: 20,
   tag: 40,
   email: 254,
-  passwordMin: 1,
+  passwordMin: 8,
   passwordMax: 128,
   displayName: 100,
   inviteCode: 64,

@@ -30,14 +30,22 @@ export function CurrentPasswordField(props: PasswordFieldProps) {
   return <InputField {...props} type="password" autoComplete="current-password" required />;
 }
 
+/** The length rule of a new password, from the API's generated limits: "8 to 128 characters." */
+export function passwordRule(): string {
+  return `${LIMITS.passwordMin} to ${LIMITS.passwordMax} characters.`;
+}
+
 /**
  * A password being chosen (registration, change, reset): the API's length
- * limits, and `new-password` so the browser may suggest a strong one.
+ * limits, told under the field before anything is sent (its hint, unless
+ * given another) and enforced by the browser, and `new-password` so the
+ * browser may suggest a strong one.
  */
-export function NewPasswordField(props: PasswordFieldProps) {
+export function NewPasswordField({ hint, ...props }: PasswordFieldProps) {
   return (
     <InputField
       {...props}
+      hint={hint ?? passwordRule()}
       type="password"
       autoComplete="new-password"
       required

@@ -10,11 +10,14 @@ export interface ConfirmAnswers {
 /**
  * A small modal confirmation: focus moves to "Cancel" when it opens, Escape
  * cancels, Tab stays inside, and focus returns to the opener when it closes.
+ * `destructive` (deleting, removing, ending sessions) makes the confirm button
+ * the red danger one; anything else (queueing a transcode) gets the primary one.
  */
 export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  destructive,
   busy = false,
   onConfirm,
   onCancel,
@@ -22,6 +25,8 @@ export function ConfirmDialog({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** Whether confirming loses something: every caller says, so none is red (or not) by default. */
+  destructive: boolean;
 }) {
   const titleId = useId();
   const bodyId = useId();
@@ -57,7 +62,12 @@ export function ConfirmDialog({
           <button ref={cancelRef} type="button" className="button" onClick={onCancel} disabled={busy}>
             Cancel
           </button>
-          <button type="button" className="button danger" onClick={onConfirm} disabled={busy}>
+          <button
+            type="button"
+            className={destructive ? "button danger" : "button primary"}
+            onClick={onConfirm}
+            disabled={busy}
+          >
             {busy ? "Working…" : confirmLabel}
           </button>
         </div>

@@ -79,13 +79,15 @@ export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQu
         <ConfirmDialog
           title={`Transcode “${item.title}”${again}?`}
           confirmLabel={`Transcode${again}`}
+          destructive={false}
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
             void retry();
           }}
         >
-          It is made from its original, with what this version makes (every audio track, say).
+          It is made{again} from its original with this version’s transcoder (which keeps every audio track, for
+          example).
           {item.playable && " It goes on playing as it is until the new one is ready."}
         </ConfirmDialog>
       )}

@@ -2,6 +2,9 @@ import { useEffect, type RefObject } from "react";
 
 export const SPEEDS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
 
+/** How far (s) the arrow keys move the video: on the page and on the focused seek bar alike. */
+export const ARROW_SEEK_S = 5;
+
 /** The next playback speed up (+1) or down (-1) from `rate`, within SPEEDS. */
 export function stepSpeed(rate: number, direction: 1 | -1): number {
   const index = SPEEDS.findIndex((s) => s >= rate - 1e-9);
@@ -56,7 +59,7 @@ export function usePlayerShortcuts(
       const video = videoRef.current;
       if (!video || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
       const onVideo = event.target === video;
-      // The seek bar moves itself with the arrows; buttons and links take space.
+      // The seek bar moves itself with the arrows (by ARROW_SEEK_S too); buttons and links take space.
       const onSlider = event.target instanceof HTMLInputElement && event.target.type === "range";
       const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
       const act: Record<string, () => void> = {
@@ -72,8 +75,8 @@ export function usePlayerShortcuts(
       // The focused video's native controls already answer these.
       if (!onVideo && !onButton) act[" "] = act.k!;
       if (!onVideo && !onSlider) {
-        act.ArrowLeft = () => seek(video, -5);
-        act.ArrowRight = () => seek(video, 5);
+        act.ArrowLeft = () => seek(video, -ARROW_SEEK_S);
+        act.ArrowRight = () => seek(video, ARROW_SEEK_S);
       }
       const action = act[event.key.length === 1 ? event.key.toLowerCase() : event.key] ?? act[event.key];
       if (!action) return;

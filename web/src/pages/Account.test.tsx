@@ -1,16 +1,33 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import type { SessionView } from "../api/schema";
+import { LIMITS } from "../api/limits";
+import { passwordRule } from "../components/AccountFields";
+import { formatDate } from "../lib/format";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
-function signedInViewer() {
+function signedInViewer(sessions: SessionView[] = []) {
   hadSession();
   server.use(
     refreshGives("tok"),
     http.get(`${API}/auth/me`, () => ok(VIEWER)),
-    http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+    http.get(`${API}/auth/sessions`, () => ok({ items: sessions })),
   );
+}
+
+const CHROME_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+
+function session(id: string, createdAt: string, current = false): SessionView {
+  return {
+    id,
+    current,
+    user_agent: CHROME_ON_LINUX,
+    created_at: createdAt,
+    last_used_at: "2026-02-03T09:00:00Z",
+    expires_at: "2026-03-03T09:00:00Z",
+  };
 }
 
 describe("AccountPage", () => {
@@ -55,6 +72,77 @@ describe("AccountPage", () => {
 
     expect(await screen.findByTestId("password-changed")).toHaveTextContent("Every other session was signed out.");
     expect(screen.getByLabelText("New password")).toHaveValue("");
+  });
+});
+
+describe("AccountPage sessions", () => {
+  it("lists this device first, and names each Revoke button after its session", async () => {
+    signedInViewer([
+      session("s-old", "2026-01-10T08:00:00Z"),
+      session("s-here", "2026-02-01T12:00:00Z", true),
+      session("s-new", "2026-01-20T18:30:00Z"),
+    ]);
+    server.use(http.delete(`${API}/auth/sessions/s-new`, () => noContent()));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+
+    await waitFor(() => expect(screen.getAllByTestId("session")).toHaveLength(3));
+    const [first] = screen.getAllByTestId("session");
+    expect(first).toHaveTextContent("This device");
+    const revokes = screen.getAllByRole("button", { name: /^Revoke / }).map((b) => b.getAttribute("aria-label"));
+    expect(revokes).toEqual([
+      `Revoke Chrome on Linux, signed in ${formatDate("2026-01-10T08:00:00Z")}`,
+      `Revoke Chrome on Linux, signed in ${formatDate("2026-01-20T18:30:00Z")}`,
+    ]);
+
+    await user.click(screen.getByRole("button", { name: revokes[1]! }));
+    await waitFor(() => expect(screen.getAllByTestId("session")).toHaveLength(2));
+    expect(sentTo(seen, "DELETE", `${API}/auth/sessions/s-new`)).toHaveLength(1);
+  });
+
+  it("asks before signing out everywhere: Cancel sends nothing, confirming signs every session out", async () => {
+    signedInViewer();
+    server.use(http.post(`${API}/auth/logout-all`, () => noContent()));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+
+    await user.click(await screen.findByRole("button", { name: "Sign out everywhere" }));
+    let dialog = screen.getByRole("alertdialog", { name: "Sign out everywhere?" });
+    expect(dialog).toHaveAccessibleDescription(/this one included/);
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(sentTo(seen, "POST", `${API}/auth/logout-all`)).toHaveLength(0);
+    expect(screen.getByTestId("location")).toHaveTextContent("/account");
+
+    await user.click(screen.getByRole("button", { name: "Sign out everywhere" }));
+    dialog = screen.getByRole("alertdialog", { name: "Sign out everywhere?" });
+    const confirm = within(dialog).getByRole("button", { name: "Sign out everywhere" });
+    expect(confirm).toHaveClass("danger"); // this device is signed out too
+    await user.click(confirm);
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin/));
+    expect(sentTo(seen, "POST", `${API}/auth/logout-all`)).toHaveLength(1);
+  });
+});
+
+describe("new password fields", () => {
+  it("tell the length rule from the generated limits before anything is sent, and enforce it", async () => {
+    signedInViewer();
+    server.use(http.post(`${API}/auth/password-reset/check`, () => noContent()));
+    const rule = passwordRule();
+    const expectRule = (field: HTMLElement) => {
+      expect(field).toHaveAccessibleDescription(rule);
+      expect(field).toHaveAttribute("minlength", String(LIMITS.passwordMin));
+      expect(field).toHaveAttribute("maxlength", String(LIMITS.passwordMax));
+    };
+    const { unmount } = renderApp("/account");
+    expectRule(await screen.findByLabelText("New password")); // changing it
+    unmount();
+    renderApp("/reset-password#code=RESET-1");
+    expectRule(await screen.findByLabelText("New password")); // a reset link
+    expect(rule).toBe(`8 to ${LIMITS.passwordMax} characters.`); // the server's own minimum
   });
 });
 

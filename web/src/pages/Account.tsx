@@ -3,6 +3,7 @@ import { useNavigate } from "react-router";
 import { listSessions, revokeSession } from "../api/auth";
 import type { SessionView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
@@ -31,6 +32,19 @@ export function describeUserAgent(ua: string | null): string {
     : null;
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? ua.slice(0, 60);
+}
+
+/** This device first (the one a viewer looks for), the others in the server's order. */
+export function currentFirst(sessions: readonly SessionView[]): SessionView[] {
+  return [...sessions].sort((a, b) => Number(b.current) - Number(a.current));
+}
+
+/**
+ * A session's name for its Revoke button: the device, and when it signed in,
+ * which tells apart sessions that read the same ("Chrome on Linux").
+ */
+function sessionName(session: SessionView): string {
+  return `${describeUserAgent(session.user_agent)}, signed in ${formatDate(session.created_at)}`;
 }
 
 export function AccountPage() {
@@ -64,7 +78,7 @@ export function AccountPage() {
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={action.error} />
       {sessions && (
-        <RevocableList label="Active sessions" empty="No active sessions." items={sessions}>
+        <RevocableList label="Active sessions" empty="No active sessions." items={currentFirst(sessions)}>
           {(session) => (
             <SessionItem
               session={session}
@@ -79,14 +93,15 @@ export function AccountPage() {
 }
 
 /**
- * Signing out here or on every device, then going to the sign-in page. The
- * buttons stay disabled until the page is left; only a failure (told through
- * the page's `action`) enables them again.
+ * Signing out here or on every device (asked first: it ends this one too),
+ * then going to the sign-in page. The buttons stay disabled until the page is
+ * left; only a failure (told through the page's `action`) enables them again.
  */
 function SignOutButtons({ action }: { action: Action }) {
   const { signOut, signOutEverywhere } = useAuth();
   const navigate = useNavigate();
   const [signingOut, setSigningOut] = useState(false);
+  const [confirming, setConfirming] = useState(false);
 
   async function onSignOut() {
     setSigningOut(true);
@@ -95,6 +110,7 @@ function SignOutButtons({ action }: { action: Action }) {
   }
 
   async function onSignOutEverywhere() {
+    setConfirming(false);
     setSigningOut(true);
     const done = await action.run("sign-out-everywhere", "Could not sign out everywhere", async () => {
       await signOutEverywhere();
@@ -108,9 +124,20 @@ function SignOutButtons({ action }: { action: Action }) {
       <button type="button" className="button" disabled={signingOut} onClick={() => void onSignOut()}>
         Sign out
       </button>
-      <button type="button" className="button danger" disabled={signingOut} onClick={() => void onSignOutEverywhere()}>
+      <button type="button" className="button danger" disabled={signingOut} onClick={() => setConfirming(true)}>
         Sign out everywhere
       </button>
+      {confirming && (
+        <ConfirmDialog
+          title="Sign out everywhere?"
+          confirmLabel="Sign out everywhere"
+          destructive
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => void onSignOutEverywhere()}
+        >
+          Every device signed in to this account is signed out, this one included: each has to sign in again.
+        </ConfirmDialog>
+      )}
     </div>
   );
 }
@@ -156,7 +183,7 @@ function SessionItem({
           <span className="muted small">Use “Sign out” to end it</span>
         ) : (
           <RevokeButton
-            label={`Revoke session: ${describeUserAgent(session.user_agent)}`}
+            label={`Revoke ${sessionName(session)}`}
             disabled={revoking}
             revoking={revoking}
             onRevoke={onRevoke}

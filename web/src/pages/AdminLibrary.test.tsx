@@ -115,7 +115,15 @@ describe("AdminLibraryPage", () => {
     expect(sentTo(seen, "POST", `${API}/ingest/items/r/transcode`)).toHaveLength(0);
     await user.click(screen.getByRole("button", { name: "Transcode Old again" }));
     const dialog = screen.getByRole("alertdialog", { name: "Transcode “Old” again?" });
-    await user.click(within(dialog).getByRole("button", { name: "Transcode again" }));
+    expect(dialog).toHaveAccessibleDescription(
+      "It is made again from its original with this version’s transcoder (which keeps every audio track, for example). " +
+        "It goes on playing as it is until the new one is ready.",
+    );
+    // Nothing is lost by confirming: a primary button, not the red one of Delete.
+    const confirm = within(dialog).getByRole("button", { name: "Transcode again" });
+    expect(confirm).toHaveClass("primary");
+    expect(confirm).not.toHaveClass("danger");
+    await user.click(confirm);
 
     await waitFor(() =>
       expect(screen.queryByRole("button", { name: "Transcode Old again" })).not.toBeInTheDocument(),
@@ -227,6 +235,7 @@ describe("AdminLibraryPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Delete Final" }));
     dialog = screen.getByRole("alertdialog");
+    expect(within(dialog).getByRole("button", { name: "Delete" })).toHaveClass("danger");
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
 
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
@@ -267,7 +276,10 @@ describe("AdminLibraryPage, outdated videos", () => {
     expect(seen.filter((r) => r.method === "POST")).toHaveLength(0);
     await user.click(within(panel).getByRole("button", { name: "Transcode all 2" }));
     const dialog = screen.getByRole("alertdialog", { name: "Transcode 2 videos?" });
-    await user.click(within(dialog).getByRole("button", { name: "Transcode all" }));
+    const confirm = within(dialog).getByRole("button", { name: "Transcode all" });
+    expect(confirm).toHaveClass("primary");
+    expect(confirm).not.toHaveClass("danger");
+    await user.click(confirm);
 
     expect(await screen.findByText("Queued 1 of 2.")).toBeInTheDocument();
     expect(screen.getByText("Not queued: “Never”: a job is on its way")).toBeInTheDocument();

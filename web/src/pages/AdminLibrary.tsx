@@ -246,7 +246,7 @@ function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
 /** Asks before deleting `item`: its files go for good. */
 function DeleteVideoDialog({ item, ...answers }: ConfirmAnswers & { item: MediaItem }) {
   return (
-    <ConfirmDialog title="Delete this video?" confirmLabel="Delete" {...answers}>
+    <ConfirmDialog title="Delete this video?" confirmLabel="Delete" destructive {...answers}>
       <p>“{item.title}” and its files will be removed for good. This cannot be undone.</p>
     </ConfirmDialog>
   );

@@ -93,7 +93,7 @@ function ResetLinkNotice({ reset }: { reset: ResetLink }) {
 /** Asks before deleting an account: it cannot be undone. */
 function DeleteUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserView }) {
   return (
-    <ConfirmDialog title="Delete this account?" confirmLabel="Delete" {...answers}>
+    <ConfirmDialog title="Delete this account?" confirmLabel="Delete" destructive {...answers}>
       <p>
         {user.email} is signed out everywhere and their account, sessions and watch data are removed. This cannot be
         undone.

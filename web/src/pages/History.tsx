@@ -149,7 +149,7 @@ function WatchedList({
 /** Asks before clearing: the whole history goes, and the Continue watching row with it. */
 function ClearHistoryDialog(props: ConfirmAnswers) {
   return (
-    <ConfirmDialog title="Clear your history?" confirmLabel="Clear history" {...props}>
+    <ConfirmDialog title="Clear your history?" confirmLabel="Clear history" destructive {...props}>
       Every video leaves your history and the Continue watching row. This cannot be undone.
     </ConfirmDialog>
   );

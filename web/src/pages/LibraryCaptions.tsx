@@ -66,6 +66,7 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
         <ConfirmDialog
           title="Remove these captions?"
           confirmLabel="Remove"
+          destructive
           busy={captions.busy}
           onConfirm={() => void captions.remove()}
           onCancel={() => captions.askRemove(null)}

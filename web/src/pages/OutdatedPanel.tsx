@@ -43,13 +43,14 @@ export function OutdatedPanel({ total, onDone }: { total: number | null; onDone:
         <ConfirmDialog
           title={`Transcode ${videos}?`}
           confirmLabel="Transcode all"
+          destructive={false}
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
             void run.start();
           }}
         >
-          Each is made from its original, with what this version makes. The workers take them in turn, which may
+          Each is made from its original with this version’s transcoder. The workers take them in turn, which may
           take a while; videos that play go on playing as they are until their new version is ready.
         </ConfirmDialog>
       )}

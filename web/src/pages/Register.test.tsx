@@ -1,5 +1,6 @@
 import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../api/limits";
 import { renderApp, setupUser } from "../test/render";
 import { API, apiError, http, nothingWatched, ok, recordRequests, sentTo, server, tokens, VIEWER } from "../test/server";
 
@@ -85,5 +86,22 @@ describe("RegisterPage", () => {
     renderApp("/register");
     expect(await screen.findByTestId("registration-closed")).toHaveTextContent("Registration is closed");
     expect(screen.queryByRole("button", { name: "Register" })).not.toBeInTheDocument();
+  });
+
+  it("tells the password's length rule under the field before anything is sent, and sends no too-short one", async () => {
+    registration("open");
+    const seen = recordRequests();
+    renderApp("/register");
+
+    const password = await screen.findByLabelText("Password");
+    expect(password).toHaveAccessibleDescription(`8 to ${LIMITS.passwordMax} characters.`);
+    expect(password).toHaveAttribute("minlength", "8");
+    expect(password).toHaveAttribute("maxlength", String(LIMITS.passwordMax));
+
+    await fillAndSubmit("new@example.com", "short");
+    expect(await screen.findByTestId("register-error")).toHaveTextContent(
+      `The password is too short: 8 to ${LIMITS.passwordMax} characters.`,
+    );
+    expect(sentTo(seen, "POST", REGISTER)).toHaveLength(0);
   });
 });

@@ -6,12 +6,10 @@ import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
-import { EmailField, NewPasswordField } from "../components/AccountFields";
+import { EmailField, NewPasswordField, passwordRule } from "../components/AccountFields";
 import { useAsync } from "../lib/useAsync";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
-
-const PASSWORD_MIN = LIMITS.passwordMin;
 
 type RegistrationMode = AuthConfig["registration_mode"];
 
@@ -99,8 +97,8 @@ function useRegistration(): Registration {
   }
 
   async function submit() {
-    if (applicant.password.length < PASSWORD_MIN) {
-      fail(`The password needs at least ${PASSWORD_MIN} characters.`);
+    if (applicant.password.length < LIMITS.passwordMin) {
+      fail(`The password is too short: ${passwordRule()}`);
       return;
     }
     setEmailTaken(false);
@@ -142,7 +140,6 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
       <NewPasswordField
         label="Password"
         name="password"
-        hint={PASSWORD_MIN > 1 ? `At least ${PASSWORD_MIN} characters.` : undefined}
         value={applicant.password}
         onChange={(password) => change({ password })}
       />

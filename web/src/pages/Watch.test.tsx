@@ -367,6 +367,10 @@ describe("WatchPage", () => {
     const playback = { time: 12, paused: true };
     const play = fakePlayback(video, playback);
     Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
+    // The overlay is dark in either theme: its buttons take their colours from on-overlay, not the theme.
+    for (const name of [/^Resume from/, "Start over"]) {
+      expect(screen.getByRole("button", { name })).toHaveClass("on-overlay");
+    }
     await user.click(screen.getByRole("button", { name: "Start over" }));
     expect(playback.time).toBe(0);
     expect(play).toHaveBeenCalledTimes(1);

@@ -3,7 +3,7 @@ import type { MediaPlaylist } from "hls.js";
 import { useCallback, useEffect, useSyncExternalStore } from "react";
 import type { Choice } from "../components/Field";
 import { languageName } from "../lib/language";
-import { PlayerMenu } from "./PlayerMenu";
+import { offersChoice, PlayerMenu } from "./PlayerMenu";
 import { closestLanguage, remember, remembered } from "./preference";
 import type { HlsDriver } from "./useStream";
 
@@ -91,14 +91,14 @@ function useAudioTracks(driver: HlsDriver | null): { tracks: readonly MediaPlayl
 }
 
 /**
- * "Audio: each track" where hls.js offers a choice (two tracks or more); the
+ * "Audio: each track" where hls.js offers a choice (see offersChoice); the
  * choice's language is remembered for the next video. Nothing without hls.js:
  * a browser playing HLS itself has its own audio menu.
  */
 export function AudioMenu({ hls }: { hls: HlsDriver | null }) {
   usePreferredLanguage(hls);
   const { tracks, current } = useAudioTracks(hls);
-  if (!hls || tracks.length < 2) return null;
+  if (!hls || !offersChoice(tracks.length)) return null;
   const choose = (value: string) => {
     const index = Number(value);
     switchTrack(hls.player, index);

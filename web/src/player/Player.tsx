@@ -7,7 +7,7 @@ import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib
 import { AudioMenu } from "./AudioMenu";
 import { CaptionsMenu, CaptionTracks, useCaptions } from "./captions";
 import { CopyMomentLink } from "./CopyMomentLink";
-import { PlayerMenu } from "./PlayerMenu";
+import { offersChoice, PlayerMenu } from "./PlayerMenu";
 import { SeekBar } from "./SeekBar";
 import { useProgressSaver } from "./useProgress";
 import { useStream, type Quality, type StreamState } from "./useStream";
@@ -46,6 +46,7 @@ function qualityLabel(quality: Quality): string {
   return `${quality.height}p`;
 }
 
+/** "Quality: Auto + each rung" where hls.js offers a choice of rungs (see offersChoice), as the audio menu. */
 function QualityMenu({
   qualities,
   level,
@@ -57,6 +58,7 @@ function QualityMenu({
   playing: number | null;
   onChange: (level: number) => void;
 }) {
+  if (!offersChoice(qualities.length)) return null;
   const auto = playing !== null && qualities[playing] ? `Auto (${qualityLabel(qualities[playing])})` : "Auto";
   const highestFirst = [...qualities].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
   const choices = [
@@ -125,10 +127,11 @@ function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefO
   };
   return (
     <div className="resume-offer" role="group" aria-label="Resume" data-testid="resume-offer">
-      <button type="button" className="button" onClick={() => choose(progress.position_seconds)}>
+      {/* on-overlay: colours of their own, the overlay being dark in either theme. */}
+      <button type="button" className="button on-overlay" onClick={() => choose(progress.position_seconds)}>
         Resume from {formatDuration(progress.position_seconds)}
       </button>
-      <button type="button" className="button ghost" onClick={() => choose(0)}>
+      <button type="button" className="button ghost on-overlay" onClick={() => choose(0)}>
         Start over
       </button>
     </div>
@@ -283,19 +286,17 @@ export function Player({ item, start = null, ref }: PlayerProps) {
         <PlayerControls videoRef={videoRef} frameRef={frameRef} stream={stream} />
       </div>
       <div className="player-tools">
-        {stream.qualities.length > 0 && (
-          <QualityMenu
-            qualities={stream.qualities}
-            level={stream.level}
-            playing={stream.playing}
-            onChange={stream.setLevel}
-          />
-        )}
+        <QualityMenu
+          qualities={stream.qualities}
+          level={stream.level}
+          playing={stream.playing}
+          onChange={stream.setLevel}
+        />
         <AudioMenu hls={stream.hls} />
         <CaptionsMenu captions={stream.captions} state={captions} />
         <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={setSpeed} />
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
-        <small className="hint">
+        <small className="hint player-keys">
           Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
         </small>
       </div>

@@ -2,6 +2,14 @@ import { useId } from "react";
 import { ChoiceSelect, type ChoiceProps } from "../components/Field";
 
 /**
+ * Whether a menu of `count` choices (audio tracks, quality rungs) is worth
+ * showing: one choice is no choice, so a menu appears from two on.
+ */
+export function offersChoice(count: number): boolean {
+  return count >= 2;
+}
+
+/**
  * One menu of the row under the video (quality, audio, captions, speed): its
  * label beside its select, the two kept on one line when the row wraps.
  */

@@ -77,6 +77,12 @@ export class FakeHls {
     if (this.trackId === -1) this.audioTrack = Math.max(0, this.audioTracks.findIndex((t) => t.default));
   }
 
+  /** What hls.js does once the master playlist is read: the rungs (`levels`) are known, MANIFEST_PARSED. */
+  announceLevels(levels: { height: number; bitrate: number }[]): void {
+    this.levels = levels;
+    this.trigger(FakeHls.Events.MANIFEST_PARSED, { levels });
+  }
+
   on(event: string, listener: Listener): void {
     this.listeners.push({ event, listener, once: false });
   }

@@ -1,0 +1,101 @@
+import { act, fireEvent, screen, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeHls } from "../test/fakeHls";
+import { mediaItem } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
+import { API, http, ok, server } from "../test/server";
+import { Player } from "./Player";
+import { seekValueText } from "./SeekBar";
+
+vi.mock("hls.js", () => import("../test/fakeHls"));
+
+beforeEach(() => {
+  FakeHls.reset();
+  server.use(
+    http.post(`${API}/catalogue/:id/stream-token`, ({ params }) =>
+      ok({ stream_url: `/api/v1/stream/${String(params.id)}`, expires_in: 3600, hls_url: "/hls/master.m3u8" }),
+    ),
+    http.put(`${API}/catalogue/:id/progress`, () => ok({})),
+  );
+});
+
+describe("quality menu", () => {
+  beforeEach(() => {
+    // The player picks hls.js where MediaSource exists; jsdom has none.
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  async function playWithHls(): Promise<FakeHls> {
+    renderPage(<Player item={mediaItem()} />);
+    return vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.listenerCount(FakeHls.Events.MANIFEST_PARSED)).toBeGreaterThan(0);
+      return latest!;
+    });
+  }
+
+  it("is not offered when hls.js has a single rung, as the audio menu with a single track", async () => {
+    const hls = await playWithHls();
+    act(() => hls.announceLevels([{ height: 240, bitrate: 400_000 }]));
+    expect(screen.queryByRole("combobox", { name: "Quality" })).not.toBeInTheDocument();
+  });
+
+  it("offers Auto and each rung, highest first, from two rungs on", async () => {
+    const user = setupUser();
+    const hls = await playWithHls();
+    act(() =>
+      hls.announceLevels([
+        { height: 240, bitrate: 400_000 },
+        { height: 360, bitrate: 800_000 },
+      ]),
+    );
+    const menu = screen.getByRole("combobox", { name: "Quality" });
+    expect(within(menu).getAllByRole("option").map((o) => o.textContent)).toEqual(["Auto", "360p", "240p"]);
+    await user.selectOptions(menu, "240p");
+    expect(hls.currentLevel).toBe(0);
+  });
+});
+
+describe("seek bar", () => {
+  /** The player on the original file (no MediaSource: no hls.js), with a 30 s video at `time`. */
+  async function playing(state: { time: number }): Promise<HTMLVideoElement> {
+    renderPage(<Player item={mediaItem({ duration_seconds: 30 })} />);
+    const video = await screen.findByTestId<HTMLVideoElement>("player");
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/m-1"));
+    Object.defineProperty(video, "duration", { configurable: true, get: () => 30 });
+    Object.defineProperty(video, "currentTime", {
+      configurable: true,
+      get: () => state.time,
+      set: (t: number) => (state.time = t),
+    });
+    act(() => void video.dispatchEvent(new Event("timeupdate")));
+    return video;
+  }
+
+  it("tells its value as a time of the length, not raw seconds", async () => {
+    await playing({ time: 14.2 });
+    const bar = screen.getByRole("slider", { name: "Seek" });
+    expect(bar).toHaveAttribute("aria-valuetext", "0:14 of 0:30");
+    expect(seekValueText(3725, 4000)).toBe("1:02:05 of 1:06:40");
+  });
+
+  it("moves 5 s with the arrow keys, as the page's shortcuts do, within the video", async () => {
+    const user = setupUser();
+    const state = { time: 14 };
+    await playing(state);
+    const bar = screen.getByRole("slider", { name: "Seek" });
+    bar.focus();
+
+    await user.keyboard("{ArrowRight}");
+    expect(state.time).toBe(19);
+    expect(bar).toHaveAttribute("aria-valuetext", "0:19 of 0:30");
+    await user.keyboard("{ArrowLeft}{ArrowLeft}{ArrowDown}");
+    expect(state.time).toBe(4);
+    await user.keyboard("{ArrowLeft}");
+    expect(state.time).toBe(0);
+    fireEvent.keyDown(bar, { key: "ArrowUp" });
+    expect(state.time).toBe(5);
+    for (let i = 0; i < 8; i++) fireEvent.keyDown(bar, { key: "ArrowRight" });
+    expect(state.time).toBe(30); // not past the end
+  });
+});
