@@ -23,6 +23,8 @@ import httpx
 import pytest
 
 from e2e.spa_rig import DevServer, running_dev_server, watch_plays
+from streamstack.cli.credentials import DEFAULT_SERVER, SavedLogin, SavedLogins, chosen_server
+from streamstack.settings import SettingsError
 from system.system_rig import clean_environment, streamstack_command
 from system.system_video import h264_aac_mp4
 
@@ -131,7 +133,7 @@ async def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_acces
     (await watch_plays(dev.server, item["id"])).assert_clean()
     rotated = dev.saved()[dev.url]["refresh_token"]
     assert rotated != first_refresh
-    signed_out = dev.run("logout", "--server", dev.url)
+    signed_out = dev.run("logout")  # the one server signed in to, unnamed
     assert signed_out.returncode == 0 and "signed out" in signed_out.stdout
     assert dev.saved() == {}
     with httpx.Client(base_url=dev.url) as http:  # revoked on the server too
@@ -158,3 +160,18 @@ def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None
     assert ended.returncode == 1
     assert "sign-in" in ended.stderr and "streamstack login --server" in ended.stderr
     assert dev.saved() == {}
+
+
+def test_the_server_is_the_one_signed_in_to_unless_named(tmp_path: Path) -> None:
+    logins = SavedLogins(tmp_path / "credentials.json")
+    assert chosen_server(None, logins) == DEFAULT_SERVER
+    logins.put("http://media.example:8790/", SavedLogin("a@example.test", "r1"))
+    assert chosen_server(None, logins) == "http://media.example:8790"
+    assert chosen_server("http://other:1/", logins) == "http://other:1"
+    logins.put("http://backup.example", SavedLogin("a@example.test", "r2"))
+    with pytest.raises(
+        SettingsError,
+        match=r"several servers \(http://backup\.example, http://media\.example:8790\): pass --server",
+    ):
+        chosen_server(None, logins)
+    assert chosen_server("http://backup.example", logins) == "http://backup.example"

@@ -16,6 +16,10 @@ from pathlib import Path
 import msgspec
 
 from streamstack.kernel.storage.private_files import private_directory, write_private
+from streamstack.settings import SettingsError
+
+#: The server of a command given none, with no sign-in to go by: ``streamstack dev``'s.
+DEFAULT_SERVER = "http://127.0.0.1:8000"
 
 
 class SavedLogin(msgspec.Struct, frozen=True):
@@ -49,6 +53,10 @@ class SavedLogins:
         self._write(logins)
         return True
 
+    def servers(self) -> list[str]:
+        """The servers signed in to, in order."""
+        return sorted(self._read())
+
     def _read(self) -> dict[str, SavedLogin]:
         try:
             data = self.path.read_bytes()
@@ -75,3 +83,15 @@ def default_credentials_path() -> Path:
 def server_key(server: str) -> str:
     """One spelling per server: ``http://host:8000/`` and ``http://host:8000`` are one."""
     return server.strip().rstrip("/")
+
+
+def chosen_server(given: str | None, logins: SavedLogins | None = None) -> str:
+    """The server a command talks to: ``--server`` (or ``$STREAMSTACK_SERVER``), else the
+    one server signed in to with ``streamstack login``, else :data:`DEFAULT_SERVER`; with
+    sign-ins to several servers and none named, a :class:`SettingsError` naming them."""
+    if given:
+        return server_key(given)
+    saved = (logins or SavedLogins()).servers()
+    if len(saved) > 1:
+        raise SettingsError(f"signed in to several servers ({', '.join(saved)}): pass --server")
+    return saved[0] if saved else DEFAULT_SERVER

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from streamstack.cli.credentials import SavedLogins, server_key
+from streamstack.cli.credentials import SavedLogins, chosen_server
 from streamstack.cli.session import SignInRequired, sign_in, sign_out
 from streamstack.settings import SettingsError
 
@@ -20,7 +20,7 @@ def run_login(args: argparse.Namespace) -> int:
     """``streamstack login``: sign in, keep the refresh token (never the password)."""
     import httpx
 
-    server = server_key(args.server)
+    server = chosen_server(args.server)
     email = args.email or input("Email: ").strip()
     if args.password_stdin:
         password = password_from_stdin()
@@ -46,7 +46,7 @@ def run_logout(args: argparse.Namespace) -> int:
     """``streamstack logout``: end the session on the server (best effort), forget it here."""
     import httpx
 
-    server = server_key(args.server)
+    server = chosen_server(args.server)
     with httpx.Client(timeout=10.0) as http:
         signed_out = sign_out(http, server, SavedLogins())
     print(f"signed out of {server}" if signed_out else f"not signed in to {server}")

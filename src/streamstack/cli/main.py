@@ -104,8 +104,9 @@ def _password_stdin(help: str) -> Option:
 _SERVER = option(
     "--server",
     env="STREAMSTACK_SERVER",
-    default="http://127.0.0.1:8000",
-    help="base URL of StreamStack (default $STREAMSTACK_SERVER or http://127.0.0.1:8000)",
+    default=None,
+    help="base URL of StreamStack (default $STREAMSTACK_SERVER, else the one server "
+    "`streamstack login` signed in to, else http://127.0.0.1:8000)",
 )
 _HEALTH_ENDPOINTS = "/health, /ready, /metrics"
 _TOKEN = option(

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from streamstack.cli.credentials import chosen_server
 from streamstack.cli.processing import print_item, wait_and_print
 from streamstack.cli.session import (
     AdminApi,
@@ -39,7 +40,7 @@ def run_transcode(args: argparse.Namespace) -> int:
     which = "failed" if args.failed else "outdated" if args.outdated else None
     if (bool(args.items), args.failed, args.outdated).count(True) != 1:
         raise SettingsError("transcode: name the items, or pass --failed or --outdated (one)")
-    server = args.server.rstrip("/")
+    server = chosen_server(args.server)
     with httpx.Client(timeout=30.0) as auth_http:
         api = AdminApi(server, admin_tokens("transcode", args, server, auth_http))
         try:

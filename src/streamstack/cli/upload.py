@@ -6,6 +6,7 @@ import argparse
 import mimetypes
 import sys
 
+from streamstack.cli.credentials import chosen_server
 from streamstack.cli.processing import print_item, wait_and_print
 from streamstack.cli.session import AdminApi, SignInRequired, admin_tokens
 from streamstack.cli.tus_client import ResumableUploader, UploadFailed
@@ -22,7 +23,7 @@ def run_upload(args: argparse.Namespace) -> int:
         raise SettingsError("upload: --chunk-mib must be 1..1024 and --retries at least 0")
     if args.limit_mib is not None and args.limit_mib <= 0:
         raise SettingsError("upload: --limit-mib must be greater than 0")
-    server = args.server.rstrip("/")
+    server = chosen_server(args.server)
     with httpx.Client(timeout=30.0) as auth_http:
         api = AdminApi(server, admin_tokens("upload", args, server, auth_http))
         uploader = ResumableUploader(

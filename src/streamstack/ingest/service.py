@@ -542,6 +542,10 @@ class TranscodeRetries:
         return queued
 
 
+#: How a job under way is said, by the item's processing state.
+_UNDER_WAY = {"queued": "queued", "processing": "running"}
+
+
 def retry_request(item: MediaItem) -> TranscodeRequest:
     """The new job for a failed, ready or never transcoded item (its own id: the first
     job's is still remembered by the queue's dedupe window; a refresh of an item with
@@ -552,7 +556,7 @@ def retry_request(item: MediaItem) -> TranscodeRequest:
     # "none": a picture never transcoded (an item registered before transcoding existed).
     if item.processing_state not in ("none", "failed", "ready"):
         raise Conflict(
-            f"the item's processing is {item.processing_state}: wait until it is done",
+            f"the item's transcoding is {_UNDER_WAY[item.processing_state]}: wait until it is done",
             code="in_progress",
         )
     return job_request(item, container, repeat_id(item.id), refresh=item.has_hls)
