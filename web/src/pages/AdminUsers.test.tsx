@@ -35,6 +35,7 @@ describe("AdminUsersPage", () => {
         return ok({ items: everyone.slice(offset, offset + limit), total: everyone.length, limit, offset });
       }),
       http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
       http.patch(`${API}/auth/users/u-1`, () => ok({ ...VIEWER, id: "u-1", email: "user1@example.com", role: "admin" })),
     );
     const seen = recordRequests();
@@ -43,6 +44,7 @@ describe("AdminUsersPage", () => {
 
     const table = await screen.findByRole("table");
     expect(table).toHaveClass("stack-on-phone");
+    expect(await screen.findByTestId("registration-mode")).toHaveTextContent("no invite code is asked for");
     const firstRow = rowOf("admin@example.com");
     expect(within(firstRow).getAllByRole("cell").map((c) => c.dataset.label)).toEqual(["Email", "Name", "Joined", "Role", "Actions"]);
     // Admins cannot demote themselves here.
@@ -82,6 +84,7 @@ describe("AdminUsersPage", () => {
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
       http.get(USERS, () => ok({ items: [ADMIN], total: 1, limit: 50, offset: 0 })),
       http.get(`${API}/auth/invites`, () => ok({ items: listed })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
       http.post(`${API}/auth/invites`, () => {
         listed = [{ ...invite, status: "active" }];
         return ok({ id: "i-1", code: "SECRET-CODE-1", created_at: invite.created_at, expires_at: invite.expires_at });
@@ -96,6 +99,8 @@ describe("AdminUsersPage", () => {
     renderApp("/admin/users");
 
     expect(await screen.findByText("No invites yet.")).toBeInTheDocument();
+    // The server's mode says whether the codes are needed at all.
+    expect(await screen.findByTestId("registration-mode")).toHaveTextContent("Registration is by invitation");
     await user.selectOptions(screen.getByLabelText("Valid for"), "24");
     await user.click(screen.getByRole("button", { name: "Create invite" }));
 
@@ -120,6 +125,7 @@ describe("AdminUsersPage", () => {
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
       http.get(USERS, () => ok({ items: [ADMIN, bob], total: 2, limit: 50, offset: 0 })),
       http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
       http.post(`${API}/auth/users/u-bob/disable`, () => ok({ ...bob, disabled: true })),
       http.post(`${API}/auth/users/u-bob/enable`, () => ok({ ...bob, disabled: false })),
       http.post(`${API}/auth/users/u-bob/password-reset`, () =>

@@ -1,6 +1,6 @@
 import { useCallback, useState, type ReactNode } from "react";
-import { createInvite, listInvites, revokeInvite } from "../api/auth";
-import type { InviteCreated, InviteView } from "../api/schema";
+import { createInvite, getAuthConfig, listInvites, revokeInvite } from "../api/auth";
+import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
@@ -20,6 +20,25 @@ const STATUS_LABELS: Record<InviteView["status"], string> = {
   revoked: "Revoked",
   expired: "Expired",
 };
+
+/** What each registration mode means for invites, as the server says it is set. */
+const MODE_NOTES: Record<AuthConfig["registration_mode"], string> = {
+  open:
+    "Registration is open: anyone can create an account, and no invite code is asked for " +
+    "(STREAMSTACK_REGISTRATION_MODE=invite requires one).",
+  invite: "Registration is by invitation: a new account needs one of these single-use codes.",
+  closed: "Registration is closed: no one can create an account, with an invite code or without.",
+};
+
+/** Which registration mode the server runs, and so whether invites are needed at all. */
+function RegistrationModeNote() {
+  const { data: config } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
+  return (
+    <p className="muted" data-testid="registration-mode">
+      {config ? MODE_NOTES[config.registration_mode] : "When registration is invite-only, a new account needs one of these single-use codes."}
+    </p>
+  );
+}
 
 /** The registration link that carries an invite code into the form. */
 export function inviteLink(code: string): string {
@@ -55,7 +74,7 @@ export function InvitesPanel() {
   return (
     <section aria-labelledby="invites-title" className="invites">
       <h2 id="invites-title">Invites</h2>
-      <p className="muted">When registration is invite-only, a new account needs one of these single-use codes.</p>
+      <RegistrationModeNote />
       <div className="toolbar">
         <SelectField
           label="Valid for"
