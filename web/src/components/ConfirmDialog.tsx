@@ -35,14 +35,7 @@ export function ConfirmDialog({
 
   useFocusWhileOpen(cancelRef);
 
-  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      if (!busy) onCancel();
-      return;
-    }
-    if (event.key === "Tab" && dialogRef.current) keepTabInside(event, dialogRef.current);
-  }
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => answerKey(event, dialogRef.current, busy ? null : onCancel);
 
   return (
     <div className="modal-backdrop" onClick={() => !busy && onCancel()}>
@@ -74,6 +67,16 @@ export function ConfirmDialog({
       </div>
     </div>
   );
+}
+
+/** Escape cancels (unless `cancel` is null: busy); Tab stays inside `dialog`. */
+function answerKey(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement | null, cancel: (() => void) | null) {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    cancel?.();
+  } else if (event.key === "Tab" && dialog) {
+    keepTabInside(event, dialog);
+  }
 }
 
 /** Tab from the last enabled button goes to the first, Shift+Tab from the first to the last: focus stays in `dialog`. */
