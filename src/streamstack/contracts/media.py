@@ -14,7 +14,9 @@ from streamstack.contracts.limits import Codec, Dimension, DurationSeconds, Fram
 class MediaFacts(msgspec.Struct, frozen=True, kw_only=True):
     """A media file's length, codecs, picture size and frame rate, with their limits: the
     probe reports them and ingest registers the item with them. None where the file has no
-    such thing (an audio file has no width) or the probe could not tell."""
+    such thing (an audio file has no width) or the probe could not tell. The picture size
+    is as a viewer sees it: a phone's portrait clip is taller than wide whatever its coded
+    size, and anamorphic pixels are counted square."""
 
     duration_seconds: DurationSeconds | None = None
     video_codec: Codec | None = None
