@@ -221,7 +221,7 @@ describe("AdminUploadPage", () => {
 
   it("queues several files and uploads them one after another", async () => {
     const items = {
-      "up-a": mediaItem({ id: "item-a", title: "first clip" }),
+      "up-a": mediaItem({ id: "item-a", title: "first clip", status: "draft", processing_state: "queued" }),
       "up-b": mediaItem({ id: "item-b", title: "second clip" }),
     };
     server.use(
@@ -265,6 +265,10 @@ describe("AdminUploadPage", () => {
     await waitFor(() => expect(screen.getAllByTestId("upload-result-link")).toHaveLength(2));
     expect(links[0]).toHaveAttribute("href", "/watch/item-a");
     expect(screen.getAllByTestId("upload-result-link")[1]).toHaveAttribute("href", "/watch/item-b");
+    // Each row says where its video stands, its title once (the link).
+    const states = screen.getAllByTestId("upload-result-state").map((s) => s.textContent);
+    expect(states).toEqual(["Draft · transcoding", "Published"]);
+    expect(within(queue).getAllByRole("listitem")[0]).toHaveTextContent(/^first clipDraft · transcoding$/);
     expect(screen.getByRole("button", { name: "Upload more videos" })).toBeInTheDocument();
   });
 

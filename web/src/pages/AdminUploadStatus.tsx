@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
+import type { MediaItem } from "../api/schema";
 import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
 /**
@@ -78,11 +79,33 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
     <ul className="upload-queue" aria-label="Uploads" data-testid="upload-queue">
       {transfers.map((t, i) => (
         <li key={`${i}-${t.file.name}`}>
-          <span>{t.title}</span>
-          <TransferStatus transfer={t} />
+          {t.phase === "done" && t.result ? (
+            <FinishedTransfer item={t.result} />
+          ) : (
+            <>
+              <span>{t.title}</span>
+              <TransferStatus transfer={t} />
+            </>
+          )}
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A file of the batch that is in the library: a link to it, and whether it is published and still transcoding. */
+function FinishedTransfer({ item }: { item: MediaItem }) {
+  const transcoding = item.processing_state === "queued" || item.processing_state === "processing";
+  return (
+    <>
+      <Link to={watchPath(item.id)} data-testid="upload-result-link">
+        {item.title}
+      </Link>
+      <span data-testid="upload-result-state">
+        {item.status === "draft" ? "Draft" : "Published"}
+        {transcoding && " · transcoding"}
+      </span>
+    </>
   );
 }
 
