@@ -343,6 +343,18 @@ def test_every_audio_track_becomes_a_rendition_of_the_audio_group(tmp_path: Path
     assert periods == pytest.approx(expected, rel=0.05)
 
 
+def test_an_audio_track_no_decoder_reads_is_left_out_and_the_others_kept(tmp_path: Path) -> None:
+    source = transcode_media.alien_track_mkv(tmp_path)
+    with av.open(str(source)) as probed:  # the demuxer still lists it, as audio
+        assert [s.metadata.get("title") for s in probed.streams.audio] == ["Good", "Alien"]
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(
+        out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True, tracks=1
+    )
+    assert [a.track.label for a in result.audio] == ["Good"]
+
+
 def test_an_audio_track_shorter_than_the_picture_is_filled_with_silence(tmp_path: Path) -> None:
     # A commentary of the first second, and a track that holds no sound at all.
     source = transcode_media.x264(

@@ -150,6 +150,22 @@ def dubbed_mkv(directory: Path) -> Path:
     return x264(directory / "dubbed.mkv", container="matroska", audio_tags=tags)
 
 
+def alien_track_mkv(directory: Path) -> Path:
+    """H.264 with two AAC tracks in Matroska, the second ("Alien") renamed to a codec no
+    FFmpeg knows (its CodecID ``A_AAC`` overwritten by ``A_ZZZ``, the same length)."""
+    path = x264(
+        directory / "alien.mkv",
+        container="matroska",
+        audio_tags=({"title": "Good"}, {"title": "Alien"}),
+    )
+    data = bytearray(path.read_bytes())
+    second = data.find(b"A_AAC", data.find(b"A_AAC") + 1)
+    assert second > 0, "no second AAC track"
+    data[second : second + 5] = b"A_ZZZ"
+    path.write_bytes(bytes(data))
+    return path
+
+
 def hevc_mkv(directory: Path) -> Path:
     """10-bit HEVC with AAC in Matroska."""
     return write(
