@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from streamstack.kernel.jobs import QUEUE_NAME
+from streamstack.kernel.patterns import whole
 from streamstack.kernel.storage.private_files import private_directory, write_private
 
 MODULE_NAMES: tuple[str, ...] = ("auth", "catalogue", "streaming", "ingest")
@@ -35,10 +36,10 @@ TranscodePreset = Literal[
 # Field constraints, checked by msgspec when settings are built or replaced.
 Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
-QueueName = Annotated[str, msgspec.Meta(pattern=rf"^{QUEUE_NAME}$(?!\n)")]
+QueueName = Annotated[str, msgspec.Meta(pattern=whole(QUEUE_NAME))]
 Port = Annotated[int, msgspec.Meta(gt=0, lt=65536)]
 BucketName = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=63, pattern=r"^[A-Za-z0-9.\-]+$(?!\n)")
+    str, msgspec.Meta(min_length=3, max_length=63, pattern=whole(r"[A-Za-z0-9.\-]+"))
 ]
 
 PREFIX = "STREAMSTACK_"

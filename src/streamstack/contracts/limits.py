@@ -13,20 +13,20 @@ from typing import Annotated
 
 import msgspec
 
-# Every pattern ends in ``$(?!\n)``: in Python ``$`` also matches before a final newline,
-# so ``"en\n"`` would pass a bare ``$``; the lookahead refuses it (and changes nothing in
-# JavaScript, whose ``$`` never does, for the SPA that gets these patterns generated).
+from streamstack.kernel.patterns import whole
+
+# Every pattern is made by ``whole``: Python's ``$`` alone lets a final newline through.
 
 #: One line of text: no control characters, never a lone surrogate (Postgres refuses them).
-ONE_LINE = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$(?!\n)"
+ONE_LINE = whole(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
 #: Any text but NUL and lone surrogates (Postgres refuses both).
-NO_NUL = r"^[^\x00\ud800-\udfff]*$(?!\n)"
+NO_NUL = whole(r"[^\x00\ud800-\udfff]*")
 #: A storage key: ``/``-separated segments of ``[A-Za-z0-9._-]``, each starting with a letter
 #: or digit, so ``..``, absolute paths, empty segments, backslashes and NUL are refused
 #: (the object stores' own rule, ``kernel.storage.check_object_key``).
-OBJECT_KEY = r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*$(?!\n)"
+OBJECT_KEY = whole(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
 #: A UUID in its canonical text form, any case.
-UUID_TEXT = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$(?!\n)"
+UUID_TEXT = whole(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -52,9 +52,9 @@ ObjectKey = Annotated[
 ]
 SizeBytes = Annotated[int, msgspec.Meta(ge=0, le=SIZE_MAX)]
 ContentType = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+$(?!\n)")
+    str, msgspec.Meta(min_length=3, max_length=255, pattern=whole(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+"))
 ]
-Codec = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w.+-]+$(?!\n)")]
+Codec = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=whole(r"[\w.+-]+"))]
 #: A frame width or height in pixels.
 Dimension = Annotated[int, msgspec.Meta(ge=1, le=65_535)]
 DurationSeconds = Annotated[float, msgspec.Meta(ge=0, le=10_000_000)]
@@ -72,7 +72,7 @@ ProcessingDetail = Annotated[str, msgspec.Meta(max_length=PROCESSING_DETAIL_MAX,
 #: tag (``en``, ``pt-BR``, ``zh-Hans-CN``), a label a person picks from a menu, and the caps
 #: a caption file is checked against before and while it is parsed.
 CAPTION_LANGUAGE_MAX = 35
-CAPTION_LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$(?!\n)"
+CAPTION_LANGUAGE = whole(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 CAPTION_LABEL_MAX = 64
 #: The largest caption file accepted, checked before a byte of it is parsed.
 CAPTION_MAX_BYTES = 512 * 1024

@@ -21,6 +21,7 @@ from streamstack.contracts.limits import (
     SizeBytes,
 )
 from streamstack.kernel.operation import CallContext, Operation, Transport
+from streamstack.kernel.patterns import whole
 
 #: KV bucket of live stream tokens, owned by streaming.
 STREAM_TOKENS_BUCKET = "stream-tokens"
@@ -28,12 +29,12 @@ STREAM_TOKENS_BUCKET = "stream-tokens"
 #: Which media item a token is for: letters, digits, ``-`` and ``_`` (never the ``|`` that
 #: separates a grant's stored fields); catalogue's ids are uuids.
 StreamMediaId = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$(?!\n)")
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=whole(r"[A-Za-z0-9][A-Za-z0-9_\-]*"))
 ]
 
 #: An item's prefix in the media bucket: one path segment and a slash (``<uuid>/``).
 ObjectPrefix = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=65, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*/$(?!\n)")
+    str, msgspec.Meta(min_length=2, max_length=65, pattern=whole(r"[A-Za-z0-9][A-Za-z0-9_\-]*/"))
 ]
 #: Where a token's HLS master playlist and storyboard live, under the item's prefix.
 HLS_MASTER_PATH = "hls/master.m3u8"
