@@ -73,23 +73,23 @@ def _listed_items(api: AdminApi, which: str) -> list[str]:
         page += 1
 
 
-def _queued(api: AdminApi, item_id: str, number: int, count: int) -> dict[str, Any] | str:
-    """Queue one item again: the item, or (when it was not queued) its id, said why."""
+def _queued(api: AdminApi, item_id: str, number: int, count: int) -> dict[str, Any] | None:
+    """Queue one item again: the item, or None (said why) when it was not queued."""
     try:
         response = api.request("POST", RETRY_PATH.format(id=item_id))
     except (ServerUnreachable, SignInRequired) as exc:
         print(f"streamstack: {item_id} not queued: {exc}", file=sys.stderr)
-        return item_id
+        return None
     if response.status_code != 202:
         print(f"streamstack: {item_id} not queued: {error_detail(response)}", file=sys.stderr)
-        return item_id
+        return None
     print(f"streamstack: queued {number} of {count}: {item_id}", file=sys.stderr)
     item: dict[str, Any] = response.json()
     return item
 
 
-def _shown(api: AdminApi, item: dict[str, Any] | str, *, wait: bool) -> int:
+def _shown(api: AdminApi, item: dict[str, Any] | None, *, wait: bool) -> int:
     """Print a queued item (once it is transcoded, with ``wait``); 1 for one not queued."""
-    if isinstance(item, str):
+    if item is None:
         return 1
     return wait_and_print(api.get, item, done="queued") if wait else print_item(item)

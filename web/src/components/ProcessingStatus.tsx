@@ -25,6 +25,11 @@ export function processingLabel(item: MediaItem): string | null {
   }
 }
 
+/** Whether a job is queued or running for the item (its page or row follows it meanwhile). */
+export function isTranscoding(item: MediaItem): boolean {
+  return item.processing_state === "queued" || item.processing_state === "processing";
+}
+
 /** A small badge with the processing state, when there is one. */
 export function ProcessingBadge({ item }: { item: MediaItem }) {
   const label = processingLabel(item);

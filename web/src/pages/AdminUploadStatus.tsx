@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { MediaItem } from "../api/schema";
+import { isTranscoding } from "../components/ProcessingStatus";
 import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
 /**
@@ -95,7 +96,6 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
 
 /** A file of the batch that is in the library: a link to it, and whether it is published and still transcoding. */
 function FinishedTransfer({ item }: { item: MediaItem }) {
-  const transcoding = item.processing_state === "queued" || item.processing_state === "processing";
   return (
     <>
       <Link to={watchPath(item.id)} data-testid="upload-result-link">
@@ -103,7 +103,7 @@ function FinishedTransfer({ item }: { item: MediaItem }) {
       </Link>
       <span data-testid="upload-result-state">
         {item.status === "draft" ? "Draft" : "Published"}
-        {transcoding && " · transcoding"}
+        {isTranscoding(item) && " · transcoding"}
       </span>
     </>
   );

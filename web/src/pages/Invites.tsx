@@ -1,5 +1,6 @@
 import { useCallback, useState, type ReactNode } from "react";
-import { createInvite, getAuthConfig, listInvites, revokeInvite } from "../api/auth";
+import { createInvite, listInvites, revokeInvite } from "../api/auth";
+import { useRegistrationMode } from "../auth/useRegistrationMode";
 import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
@@ -32,10 +33,10 @@ const MODE_NOTES: Record<AuthConfig["registration_mode"], string> = {
 
 /** Which registration mode the server runs, and so whether invites are needed at all. */
 function RegistrationModeNote() {
-  const { data: config } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
+  const mode = useRegistrationMode();
   return (
     <p className="muted" data-testid="registration-mode">
-      {config ? MODE_NOTES[config.registration_mode] : "When registration is invite-only, a new account needs one of these single-use codes."}
+      {mode ? MODE_NOTES[mode] : "When registration is invite-only, a new account needs one of these single-use codes."}
     </p>
   );
 }

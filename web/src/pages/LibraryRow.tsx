@@ -6,7 +6,7 @@ import type { MediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
-import { outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
+import { isTranscoding, outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { formatDate, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
@@ -37,7 +37,7 @@ export function LibraryRow({
     setEditing(true);
   }
 
-  const processing = item.processing_state === "queued" || item.processing_state === "processing";
+  const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
   useItemPolling(item.id, processing && !editing, onChanged);
 

@@ -5,6 +5,7 @@ import { retryTranscode } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
+import { useAction } from "../lib/useAction";
 
 /** The most items one list request may ask for (the server's page size limit). */
 const LIST_PAGE_SIZE = 100;
@@ -69,31 +70,30 @@ async function outdatedItems(): Promise<MediaItem[]> {
   }
 }
 
-/** Queues every outdated video in turn; says how far it got, and which were refused and why. */
-function useBulkTranscode(onDone: () => void) {
-  const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function start() {
-    setRunning(true);
-    setError(null);
-    try {
-      const items = await outdatedItems();
-      const refused: string[] = [];
-      for (const [index, item] of items.entries()) {
-        setProgress(`Queueing ${index + 1} of ${items.length}…`);
-        await retryTranscode(item.id).catch((e: unknown) => refused.push(`“${item.title}”: ${errorMessage(e)}`));
-      }
-      setProgress(`Queued ${items.length - refused.length} of ${items.length}.`);
-      if (refused.length > 0) setError(`Not queued: ${refused.join("; ")}`);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setRunning(false);
-      onDone();
-    }
+/** Queues every outdated video in turn, telling `progress` how far it got; the refusals, each with its reason. */
+async function queueEvery(progress: (text: string) => void): Promise<string[]> {
+  const items = await outdatedItems();
+  const refused: string[] = [];
+  for (const [index, item] of items.entries()) {
+    progress(`Queueing ${index + 1} of ${items.length}…`);
+    await retryTranscode(item.id).catch((e: unknown) => refused.push(`“${item.title}”: ${errorMessage(e)}`));
   }
+  progress(`Queued ${items.length - refused.length} of ${items.length}.`);
+  return refused;
+}
 
-  return { running, progress, error, start };
+/** The run of "Transcode all" (the project's useAction around queueEvery); `onDone` follows it, however it ended. */
+function useBulkTranscode(onDone: () => void) {
+  const action = useAction();
+  const [progress, setProgress] = useState<string | null>(null);
+  const start = () =>
+    action.run("transcode-all", errorMessage, async () => {
+      try {
+        const refused = await queueEvery(setProgress);
+        if (refused.length > 0) throw new Error(`Not queued: ${refused.join("; ")}`);
+      } finally {
+        onDone();
+      }
+    });
+  return { running: action.running !== null, progress, error: action.error, start };
 }

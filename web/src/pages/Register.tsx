@@ -1,13 +1,12 @@
-import { useCallback, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
-import { getAuthConfig } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
+import { useRegistrationMode } from "../auth/useRegistrationMode";
 import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordRule } from "../components/AccountFields";
-import { useAsync } from "../lib/useAsync";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
 
@@ -35,8 +34,7 @@ export function RegisterPage() {
   const { status } = useAuth();
   // The server says whether registration is open, invite-only or closed; until
   // it has (or if it cannot), the form offers an optional invite code.
-  const { data: config } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
-  const mode = config?.registration_mode ?? null;
+  const mode = useRegistrationMode();
   const registration = useRegistration();
 
   if (status === "authenticated" && !registration.busy) return <Navigate to="/" replace />;

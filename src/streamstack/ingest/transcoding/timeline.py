@@ -46,11 +46,7 @@ def upright(frame: av.VideoFrame) -> av.VideoFrame:
     if not filters:
         return frame
     graph = av.filter.Graph()
-    source = graph.add(
-        "buffer",
-        f"video_size={frame.width}x{frame.height}:pix_fmt={frame.format.name}"
-        ":time_base=1/1:pixel_aspect=1/1",
-    )
+    source = _source(graph, frame, Fraction(1))
     chain = [source, *(graph.add(name, args or None) for name, args in filters)]
     sink = graph.add("buffersink")
     graph.link_nodes(*chain, sink)
@@ -59,6 +55,18 @@ def upright(frame: av.VideoFrame) -> av.VideoFrame:
     turned = sink.pull()
     assert isinstance(turned, av.VideoFrame)
     return turned
+
+
+def _source(
+    graph: av.filter.Graph, like: av.VideoFrame, time_base: Fraction
+) -> av.filter.context.FilterContext:
+    """A ``buffer`` filter taking frames of ``like``'s size and format (square pixels: the
+    ladder accounts for the source's own shape)."""
+    return graph.add(
+        "buffer",
+        f"video_size={like.width}x{like.height}:pix_fmt={like.format.name}"
+        f":time_base={time_base.numerator}/{time_base.denominator}:pixel_aspect=1/1",
+    )
 
 
 def _pulled(sink: av.filter.context.FilterContext) -> Iterator[av.frame.Frame]:
@@ -97,13 +105,7 @@ class VideoTimeline:
         self.width, self.height, self.format = first.width, first.height, first.format.name
         self.rate = rate
         self._graph = av.filter.Graph()
-        chain = [
-            self._graph.add(
-                "buffer",
-                f"video_size={first.width}x{first.height}:pix_fmt={self.format}"
-                f":time_base={time_base.numerator}/{time_base.denominator}:pixel_aspect=1/1",
-            )
-        ]
+        chain = [_source(self._graph, first, time_base)]
         # Interlaced pictures (camcorders, broadcast recordings) are made progressive, one
         # frame per frame; progressive ones pass through untouched.
         chain.append(self._graph.add("bwdif", "mode=send_frame:parity=auto:deint=interlaced"))
