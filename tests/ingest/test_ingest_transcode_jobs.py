@@ -38,6 +38,7 @@ from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.jobs import DeadLetter, Job, repeat_id
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.storage import single_chunk
 from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
 from support.apps import free_port, running_app
@@ -282,7 +283,7 @@ async def test_an_item_from_before_transcoding_is_outdated_until_transcoded(
         media_id = str(uuid.uuid4())
         key = f"{media_id}.webm"  # an item names its own objects
         media = rig.client.app.state.backends.objects(rig.settings.media_bucket)
-        await media.write(key, aiter([source.read_bytes()]))
+        await media.write(key, single_chunk(source.read_bytes()))
         fields = {"title": "From before", "s3_key": key, "content_type": "video/webm"}
         body = {**fields, "id": media_id, "size_bytes": source.stat().st_size}
         body |= {"video_codec": "vp9", "width": 320, "height": 240, "playable": False}
@@ -306,12 +307,6 @@ async def test_an_item_from_before_transcoding_is_outdated_until_transcoded(
             False,
         )
         assert_complete_package(rig, media_id)
-
-
-async def aiter(chunks: list[bytes]) -> AsyncIterator[bytes]:
-    """``chunks`` as the async iterable an object store writes."""
-    for chunk in chunks:
-        yield chunk
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)

@@ -68,9 +68,9 @@ def owns_object(media_id: str, key: str) -> bool:
     original in the media bucket, its thumbnail in the thumbnails bucket) or a key under
     its :func:`object_prefix`. Deleting an item deletes what it names, so an item must
     never name another's objects."""
-    name, dot, extension = key.partition(".")
     if key.startswith(object_prefix(media_id)):
         return True
+    name, dot, extension = key.partition(".")
     return name == media_id and dot == "." and extension.isalnum() and extension.isascii()
 
 
