@@ -75,6 +75,8 @@ BAD_CREATE_BODIES: list[tuple[Any, str]] = [
     (item_body(id=12), "numeric id"),
     (item_body(publish="yes"), "publish as text"),
     (item_body(status="published"), "unknown field"),
+    (item_body(processing_state="queued"), "queued with no job behind it"),
+    (item_body(processing_state="ready"), "ready with no package"),
 ]
 
 BAD_PATCH_BODIES: list[tuple[Any, str]] = [

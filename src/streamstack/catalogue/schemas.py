@@ -56,6 +56,10 @@ class CreateMediaItem(MediaItemFields, frozen=True, kw_only=True, forbid_unknown
     """
 
     id: uuid.UUID | None = None
+    processing_state: Literal["none"] = "none"
+    """Only ``none``: an item registered here has no transcoding job behind it, so
+    ``queued`` (which ingest says through the contract when it has queued one) would
+    leave it waiting for ever."""
 
     def registration(self) -> NewMediaItem:
         """The same item in the contract's words, with its id chosen now if none was given."""

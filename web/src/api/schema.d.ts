@@ -730,9 +730,9 @@ export interface components {
             playable?: boolean;
             /**
              * @default none
-             * @enum {string}
+             * @constant
              */
-            processing_state?: "none" | "queued";
+            processing_state?: "none";
             /** @default true */
             publish?: boolean;
             s3_key: string;
