@@ -56,6 +56,7 @@ async def test_small_upload_in_chunks_registers_the_item(rig: Rig) -> None:
     assert url.startswith(f"{API}/uploads/")
     assert created.headers["tus-resumable"] == "1.0.0"
     assert created.headers["upload-expires"].endswith("GMT")
+    assert (created.content, created.headers["content-type"]) == (b"", "text/plain; charset=utf-8")
     head = await rig.head(url)
     assert (head.status_code, head.headers["upload-offset"]) == (200, "0")
     assert head.headers["upload-length"] == str(len(data))

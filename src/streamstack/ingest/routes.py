@@ -31,7 +31,7 @@ from litestar import (
 )
 from litestar.connection import ASGIConnection
 from litestar.datastructures import ResponseHeader
-from litestar.enums import HttpMethod
+from litestar.enums import HttpMethod, MediaType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
@@ -246,8 +246,10 @@ class ResumableUploadController(Controller):
             length = tus.parse_non_negative(request.headers, "Upload-Length")
             raw = request.headers.get("upload-metadata", "")
             status = await service.create_upload(principal, length, tus.parse_metadata(raw), raw)
+        # No body, so not the JSON content type Litestar would otherwise name.
         return ASGIResponse(
             status_code=201,
+            media_type=MediaType.TEXT,
             headers=_tus_headers(status, Location=f"{PREFIX}/uploads/{status.upload_id}"),
         )
 
