@@ -128,6 +128,24 @@ async def test_a_thumbnail_shows_the_picture_as_a_viewer_sees_it(
         assert luma_at(thumbnail, 180, 260) < 180
 
 
+@pytest.mark.parametrize("transfer", [16, 18], ids=["pq", "hlg"])
+async def test_an_hdr_clips_thumbnail_is_mapped_to_sdr_as_its_ladder_is(
+    rig: Rig, tmp_path: Path, transfer: int
+) -> None:
+    # A phone's HDR clip, all HDR reference white: white on a screen, as in the ladder.
+    source = transcode_media.hdr_mkv(tmp_path, transfer)
+    response = await rig.upload(source.read_bytes(), filename=source.name)
+    assert response.status_code == 201, response.text
+    thumbnail = rig.object_bytes("thumbnails", f"{response.json()['id']}.jpg")
+
+    # Read as plain BT.709 the white would be about 148 (PQ) or 191 (HLG) of 255.
+    assert luma_at(thumbnail, 160, 120) >= 230
+    with av.open(io.BytesIO(thumbnail)) as image:
+        frame = next(image.decode(video=0))
+    chroma = [bytes(plane)[plane.line_size * 60 + 80] for plane in frame.planes[1:]]
+    assert all(abs(value - 128) <= 3 for value in chroma)  # still grey: no colour cast
+
+
 async def test_a_small_source_is_never_upscaled_its_poster_url_serves_the_thumbnail(
     rig: Rig,
 ) -> None:

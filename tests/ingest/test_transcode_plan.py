@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import struct
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
@@ -104,7 +104,14 @@ def test_the_hdr_curve_keeps_black_maps_reference_white_near_white_and_never_cli
         assert max(levels) <= 1.0
 
 
-def test_the_lut_file_has_every_grid_point(tmp_path: Path) -> None:
-    lines = hdr.write_cube(tmp_path / "pq.cube", hdr.PQ).read_text().splitlines()
-    assert lines[0] == f"LUT_3D_SIZE {hdr.LUT_SIZE}"
-    assert len(lines) == 1 + hdr.LUT_SIZE**3
+def test_the_hald_clut_holds_every_grid_point_where_haldclut_looks_for_it() -> None:
+    table = hdr.hald_clut(hdr.PQ)
+    points = hdr.HALD_LEVEL**2
+    assert len(table) == hdr.HALD_SIDE**2 * 6  # rgb48le, unpadded
+    # Point (r, g, b) is pixel r + g * N + b * N * N, red fastest.
+    for r, g, b in ((0, 0, 0), (points - 1, 0, 0), (3, 17, 29), (points - 1,) * 3):
+        offset = (r + g * points + b * points * points) * 6
+        stored = struct.unpack_from("<HHH", table, offset)
+        signal = tuple(v / (points - 1) for v in (r, g, b))
+        expected = hdr.sdr_signal((signal[0], signal[1], signal[2]), hdr.PQ)
+        assert stored == tuple(round(v * 65535) for v in expected)

@@ -37,7 +37,7 @@ from streamstack.ingest.probe_messages import (
     receive_frame,
     send_frame,
 )
-from streamstack.ingest.transcoding.timeline import display_size, upright
+from streamstack.ingest.transcoding.timeline import as_shown, display_size
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
 THUMBNAIL_BOX = (640, 1280)
@@ -221,7 +221,7 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
                 _fitted((width, height), THUMBNAIL_BOX),
                 _fitted((width, height), POSTER_BOX),
             )
-            frame = upright(frame)
+            frame = as_shown(frame)
             thumbnail = _jpeg(frame, small)
             poster = _jpeg(frame, large) if large != small else None
         return MediaReport(

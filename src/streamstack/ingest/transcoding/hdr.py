@@ -6,8 +6,11 @@ washed out (HLG, BT.2020 colours read as BT.709). The ladder is SDR (H.264 8-bit
 everywhere), so HDR pictures are converted once, before the split into rungs.
 
 The bundled FFmpeg has no ``zscale`` (so no ``tonemap`` chain), and swscale's own tone
-mapping costs about 1.2 s per 1080p frame here. Instead a 33x33x33 ``lut3d`` is computed
-once per transcode from the standard formulas (about 20 ms of CPU per 1080p frame):
+mapping costs about 1.2 s per 1080p frame here. Instead a level-6 Hald CLUT (a 3D table of
+36 points a side, as a 216x216 RGB picture) is computed from the standard formulas
+(about 0.1 s) and applied by ``haldclut`` (a few ms per frame). A picture, not a ``.cube``
+file: the probe's sandboxed child may write no file at all, and its thumbnail is mapped
+the same way as the ladder.
 
 1. signal -> display light: the PQ EOTF (SMPTE ST 2084), or the HLG inverse OETF and
    OOTF for a 1000-nit display (ITU-R BT.2100);
@@ -21,13 +24,15 @@ once per transcode from the standard formulas (about 20 ms of CPU per 1080p fram
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import struct
 
 #: Transfer characteristics (FFmpeg's AVColorTransferCharacteristic) that mean HDR.
 PQ = 16
 HLG = 18
 HDR_TRANSFERS = frozenset({PQ, HLG})
-LUT_SIZE = 33
+HALD_LEVEL = 6
+#: The Hald CLUT picture's width and height; the table has ``HALD_LEVEL ** 2`` points a side.
+HALD_SIDE = HALD_LEVEL**3
 REFERENCE_WHITE_NITS = 203.0
 HLG_PEAK_NITS = 1000.0
 KNEE = 0.75
@@ -104,15 +109,17 @@ def sdr_signal(rgb: tuple[float, float, float], transfer: int) -> tuple[float, f
     return _sdr((r, g, b), transfer)
 
 
-def write_cube(path: Path, transfer: int) -> Path:
-    """Write the ``.cube`` 3D LUT for ``transfer`` (PQ or HLG) to ``path``."""
-    light = [_channel_light(i / (LUT_SIZE - 1), transfer) for i in range(LUT_SIZE)]
-    lines = [f"LUT_3D_SIZE {LUT_SIZE}"]
-    # .cube order: red changes fastest, then green, then blue.
+def hald_clut(transfer: int) -> bytes:
+    """The Hald CLUT for ``transfer`` (PQ or HLG) as ``rgb48le`` rows of ``HALD_SIDE``
+    pixels, unpadded: grid point (r, g, b) of the HDR signal at pixel
+    ``r + g * N + b * N * N`` (``N = HALD_LEVEL ** 2``), holding its SDR signal."""
+    points = HALD_LEVEL**2
+    light = [_channel_light(i / (points - 1), transfer) for i in range(points)]
+    pack = struct.Struct("<HHH").pack
+    table = bytearray()
     for blue in light:
         for green in light:
             for red in light:
-                r, g, b = _sdr((red, green, blue), transfer)
-                lines.append(f"{r:.5f} {g:.5f} {b:.5f}")
-    path.write_text("\n".join(lines) + "\n", encoding="ascii")
-    return path
+                sdr = _sdr((red, green, blue), transfer)
+                table += pack(*(round(value * 65535) for value in sdr))
+    return bytes(table)

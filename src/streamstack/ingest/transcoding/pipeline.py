@@ -291,11 +291,9 @@ class _Run:
         ladder = plan_ladder(*display, self.rate)
         ladder = ladder[: self.options.max_rungs or len(ladder)]
         # One output per rung and one for the storyboard.
-        lut = None
-        if first.color_trc in hdr.HDR_TRANSFERS:
-            lut = hdr.write_cube(self.work / ".hdr.cube", first.color_trc)
+        transfer = first.color_trc if first.color_trc in hdr.HDR_TRANSFERS else None
         self.video_timeline = VideoTimeline(
-            first, time_base, self.rate, self.origin, outputs=len(ladder) + 1, hdr_lut=lut
+            first, time_base, self.rate, self.origin, outputs=len(ladder) + 1, hdr_transfer=transfer
         )
         for rung in ladder:
             rendition = Rendition(

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import av.filter
 from av.video.frame import PictureType
 
+from streamstack.ingest.transcoding import hdr
 from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
 
 #: AAC-LC codes 1024 samples per frame.
@@ -39,22 +39,66 @@ def rotation_filters(rotation: float) -> list[tuple[str, str]]:
     return []
 
 
-def upright(frame: av.VideoFrame) -> av.VideoFrame:
-    """``frame`` turned as its display matrix says (a still of a phone's portrait clip, say);
-    itself when it needs no turn."""
+def as_shown(frame: av.VideoFrame) -> av.VideoFrame:
+    """A still (a thumbnail's frame) as a viewer sees the ladder's pictures: turned as its
+    display matrix says (a phone's portrait clip) and HDR mapped to SDR; ``frame`` itself
+    when it needs neither."""
     filters = rotation_filters(frame.rotation)
-    if not filters:
+    transfer = frame.color_trc if frame.color_trc in hdr.HDR_TRANSFERS else None
+    if not filters and transfer is None:
         return frame
     graph = av.filter.Graph()
     source = _source(graph, frame, Fraction(1))
     chain = [source, *(graph.add(name, args or None) for name, args in filters)]
+    mapping = SdrMapping(graph, transfer) if transfer is not None else None
+    if mapping is not None:
+        chain += mapping.filters
     sink = graph.add("buffersink")
     graph.link_nodes(*chain, sink)
     graph.configure()
+    if mapping is not None:
+        mapping.start()
+    frame.pts = 0  # at or after the table's instant, or haldclut passes it through unmapped
     source.push(frame)
-    turned = sink.pull()
-    assert isinstance(turned, av.VideoFrame)
-    return turned
+    shown = sink.pull()
+    assert isinstance(shown, av.VideoFrame)
+    return shown
+
+
+class SdrMapping:
+    """HDR (BT.2020, PQ or HLG) to SDR BT.709: filters for a graph's chain, mapping through
+    the Hald CLUT of :mod:`.hdr`, which enters by a source of its own."""
+
+    def __init__(self, graph: av.filter.Graph, transfer: int) -> None:
+        self._transfer = transfer
+        side = hdr.HALD_SIDE
+        self._clut = graph.add(
+            "buffer", f"video_size={side}x{side}:pix_fmt=rgb48le:time_base=1/1:pixel_aspect=1/1"
+        )
+        add = graph.add
+        table = add("haldclut")
+        self.filters = [
+            add("scale", in_color_matrix="bt2020", in_range="tv"),
+            add("format", "rgb48le"),
+            table,
+            add("scale", out_color_matrix="bt709", out_range="tv"),
+            add("format", "yuv420p"),
+            add("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709"),
+        ]
+        self._clut.link_to(table, 0, 1)
+
+    def start(self) -> None:
+        """Give the configured graph its table: one picture at instant 0, then its end, so
+        every frame from instant 0 on is mapped by it."""
+        side, row = hdr.HALD_SIDE, hdr.HALD_SIDE * 6
+        picture = av.VideoFrame(side, side, "rgb48le")
+        plane = picture.planes[0]
+        padding = bytes(plane.line_size - row)
+        table = hdr.hald_clut(self._transfer)
+        plane.update(b"".join(table[y * row : (y + 1) * row] + padding for y in range(side)))
+        picture.pts = 0
+        self._clut.push(picture)
+        self._clut.push(None)
 
 
 def _source(
@@ -100,7 +144,7 @@ class VideoTimeline:
         rate: Fraction,
         origin: Fraction,
         outputs: int,
-        hdr_lut: Path | None = None,
+        hdr_transfer: int | None = None,
     ) -> None:
         self.width, self.height, self.format = first.width, first.height, first.format.name
         self.rate = rate
@@ -115,10 +159,12 @@ class VideoTimeline:
         chain.append(
             self._graph.add("fps", f"fps={rate.numerator}/{rate.denominator}:start_time={start}")
         )
-        if hdr_lut is not None:
-            chain += self._to_sdr(hdr_lut)
         # Frame numbers as timestamps: the encoders' time base is 1/rate.
         chain.append(self._graph.add("setpts", "N"))
+        # After setpts: every frame is at or after the HDR table's instant 0.
+        mapping = SdrMapping(self._graph, hdr_transfer) if hdr_transfer is not None else None
+        if mapping is not None:
+            chain += mapping.filters
         split = self._graph.add("split", str(outputs))
         chain.append(split)
         self._graph.link_nodes(*chain)
@@ -129,19 +175,8 @@ class VideoTimeline:
             split.link_to(sink, output_idx=index)
             self._sinks.append(sink)
         self._graph.configure()
-
-    def _to_sdr(self, lut: Path) -> list[av.filter.context.FilterContext]:
-        """HDR (BT.2020, PQ or HLG) to SDR BT.709 through the 3D LUT of :mod:`.hdr`."""
-        add = self._graph.add
-        return [
-            add("scale", in_color_matrix="bt2020", in_range="tv"),
-            add("format", "gbrpf32le"),
-            # Keyword options reach FFmpeg as values: no escaping of the path.
-            add("lut3d", file=str(lut), interp="tetrahedral"),
-            add("scale", out_color_matrix="bt709", out_range="tv"),
-            add("format", "yuv420p"),
-            add("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709"),
-        ]
+        if mapping is not None:
+            mapping.start()
 
     def push(self, frame: av.VideoFrame | None) -> Iterator[tuple[av.VideoFrame, ...]]:
         """Feed one decoded frame (None at the end); yield the output instants now ready."""
