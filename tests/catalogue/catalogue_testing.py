@@ -29,8 +29,9 @@ from streamstack.kernel.events import Event, EventBus, Subscription
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Transport
 from streamstack.kernel.outbox import OutboxRelay
+from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
-from support.apps import bearer, mint_token
+from support.apps import AppClient, bearer, mint_token
 from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/catalogue"
@@ -193,6 +194,19 @@ def as_admin(settings: Settings) -> CallContext:
 def to_new(**overrides: Any) -> NewMediaItem:
     """A ``NewMediaItem`` as ingest sends it."""
     return NewMediaItem(**item_body(**overrides))
+
+
+async def register_queued(
+    client: AppClient, settings: Settings, **overrides: Any
+) -> dict[str, Any]:
+    """An item ingest registered with its transcoding job queued (only the contract may
+    say so), through the app's in-process contract; its JSON as the public API shows it."""
+    contract = CatalogueClient(InProcessTransport(client.app.state.operations))
+    item = await contract.create_item(
+        to_new(processing_state="queued", **overrides), as_admin(settings)
+    )
+    shown: dict[str, Any] = msgspec.to_builtins(item)
+    return shown
 
 
 async def expect_error(call: Awaitable[Any], status: int, code: str | None = None) -> AppError:

@@ -11,6 +11,7 @@ from catalogue_testing import (
     eventually,
     item_body,
     outbox_backlog,
+    register_queued,
     stored_events,
     viewer_headers,
 )
@@ -93,9 +94,7 @@ async def test_deleting_a_draft_or_a_processing_item_is_announced(catalogue_clie
     admin = admin_headers(settings)
     async with EventLog.attached(catalogue_client.app.state.backends) as log:
         draft = await create_item(catalogue_client, settings, publish=False)
-        hidden = await create_item(
-            catalogue_client, settings, playable=False, processing_state="queued"
-        )
+        hidden = await register_queued(catalogue_client, settings, playable=False)
         for item in (draft, hidden):
             r = await catalogue_client.delete(f"{API}/{item['id']}", headers=admin)
             assert r.status_code == 204

@@ -17,6 +17,7 @@ from catalogue_testing import (
     as_admin,
     create_item,
     expect_error,
+    register_queued,
     to_new,
     viewer_headers,
 )
@@ -248,9 +249,7 @@ async def test_a_stream_token_grants_the_hls_stream_once_it_exists(
 ) -> None:
     settings = catalogue_client.app.state.settings
     worker = CatalogueClient(InProcessTransport(catalogue_client.app.state.operations))
-    item = await create_item(
-        catalogue_client, settings, playable=False, processing_state="queued", **HEVC
-    )
+    item = await register_queued(catalogue_client, settings, playable=False, **HEVC)
     url = f"{API}/{item['id']}/stream-token"
     assert (await catalogue_client.post(url, headers=viewer_headers(settings))).status_code == 404
     preview = await catalogue_client.post(url, headers=admin_headers(settings))
@@ -276,12 +275,8 @@ async def test_a_stream_token_grants_the_hls_stream_once_it_exists(
 async def test_admins_filter_the_library_by_processing_state(catalogue_client: AppClient) -> None:
     settings = catalogue_client.app.state.settings
     worker = CatalogueClient(InProcessTransport(catalogue_client.app.state.operations))
-    queued = await create_item(
-        catalogue_client, settings, playable=False, processing_state="queued"
-    )
-    failed = await create_item(
-        catalogue_client, settings, playable=False, processing_state="queued"
-    )
+    queued = await register_queued(catalogue_client, settings, playable=False)
+    failed = await register_queued(catalogue_client, settings, playable=False)
     plain = await create_item(catalogue_client, settings)
     await worker.update_processing(
         ProcessingUpdate(media_id=failed["id"], state="failed", detail="no video stream decodes")
