@@ -406,3 +406,69 @@ async def test_items_and_progress_are_stamped_by_the_apps_clock(
         saved = await save(client, item["id"], headers, 12.0)
     assert datetime.datetime.fromisoformat(item["created_at"]) == moment
     assert datetime.datetime.fromisoformat(saved["updated_at"]) == moment
+
+
+async def test_views_count_people_starting_to_watch(settings_factory: SettingsFactory) -> None:
+    """A view: a viewer's first progress report on an item, and again after an hour without."""
+    now = [datetime.datetime(2031, 5, 4, 12, 0, tzinfo=datetime.UTC)]
+    settings = settings_factory(modules=("catalogue", "streaming"))
+    async with running_app(settings, clock=lambda: now[0]) as client:
+        item = await create_item(client, settings, duration_seconds=600.0)
+        url = f"{API}/{item['id']}"
+        assert item["view_count"] == 0
+        _, alice = user(client)
+        _, bob = user(client)
+
+        async def views() -> int:
+            count: int = (await client.get(url)).json()["view_count"]
+            return count
+
+        for position in (10.0, 20.0, 30.0):  # one sitting: one view
+            await save(client, item["id"], alice, position)
+            now[0] += datetime.timedelta(minutes=20)
+        assert await views() == 1
+        await save(client, item["id"], bob, 5.0)
+        assert await views() == 2
+        # Alice's last report was 20 minutes ago: watching on, not coming back.
+        now[0] += datetime.timedelta(minutes=39)
+        await save(client, item["id"], alice, 40.0)
+        assert await views() == 2
+        now[0] += datetime.timedelta(hours=1)
+        await save(client, item["id"], alice, 50.0)
+        assert await views() == 3
+        # Refused reports count nothing: a bad position, an item a viewer may not see.
+        bad = await client.put(f"{url}/progress", json={"position_seconds": -1}, headers=bob)
+        assert bad.status_code == 400
+        draft = await create_item(client, settings, duration_seconds=60.0, publish=False)
+        hidden = await client.put(
+            f"{API}/{draft['id']}/progress", json={"position_seconds": 1.0}, headers=bob
+        )
+        assert hidden.status_code == 404
+        assert await views() == 3
+        admin = admin_headers(settings)
+        assert (await client.get(f"{API}/{draft['id']}", headers=admin)).json()["view_count"] == 0
+        # Counting is not editing: the item's updated_at stays.
+        assert (await client.get(url)).json()["updated_at"] == item["updated_at"]
+
+
+async def test_most_viewed_first_for_viewers_and_admins(catalogue_client: Client) -> None:
+    settings = catalogue_client.app.state.settings
+    made = [
+        await create_item(catalogue_client, settings, title=f"Seen {n}", duration_seconds=60.0)
+        for n in range(3)
+    ]
+    for item, viewers in zip(made, (1, 3, 0), strict=True):
+        for _ in range(viewers):
+            await save(catalogue_client, item["id"], user(catalogue_client)[1], 1.0)
+    expected = [made[1]["id"], made[0]["id"], made[2]["id"]]
+
+    async def order(**headers: str) -> list[str]:
+        r = await catalogue_client.get(f"{API}/", params={"sort": "popular"}, headers=headers)
+        assert r.status_code == 200, r.text
+        return [entry["id"] for entry in r.json()["items"]]
+
+    assert await order() == expected  # the viewers' list (its first read: nothing cached)
+    assert await order(**admin_headers(settings)) == expected
+    searched = await catalogue_client.get(f"{API}/", params={"sort": "popular", "q": "seen"})
+    assert [entry["id"] for entry in searched.json()["items"]] == expected
+    assert [entry["view_count"] for entry in searched.json()["items"]] == [3, 1, 0]

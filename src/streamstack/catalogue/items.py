@@ -98,6 +98,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.has_hls,
     MediaItemRow.has_storyboard,
     MediaItemRow.package_format,
+    MediaItemRow.view_count,
 )
 
 
@@ -221,6 +222,7 @@ def new_row(
         renditions=[],
         has_hls=False,
         has_storyboard=False,
+        view_count=0,
     )
 
 

@@ -61,6 +61,9 @@ class MediaItemRow(CatalogueBase):
         Index("ix_media_items_viewers_duration", "status", "playable", "duration_seconds", "id"),
         # Items by processing state, newest first: failed ones counted, filtered (0009).
         Index("ix_media_items_processing_state", "processing_state", "created_at", "id"),
+        # Most viewed first, for admins and viewers (catalogue_0011).
+        Index("ix_media_items_status_view_count", "status", "view_count", "id"),
+        Index("ix_media_items_viewers_view_count", "status", "playable", "view_count", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -107,6 +110,8 @@ class MediaItemRow(CatalogueBase):
     #: The HLS package's format (the contract's ``PACKAGE_FORMAT`` when it was made); None
     #: without a package, or for one made before formats were recorded.
     package_format: Mapped[int | None] = mapped_column(Integer)
+    #: How often signed-in people started watching the item (:mod:`.watching` counts).
+    view_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class MediaTagRow(CatalogueBase):

@@ -128,6 +128,8 @@ class ItemQuery:
             return [MediaItemRow.title_key.asc(), MediaItemRow.id.asc()]
         if self.sort == "longest":
             return [MediaItemRow.duration_seconds.desc().nulls_last(), MediaItemRow.id.desc()]
+        if self.sort == "popular":
+            return [MediaItemRow.view_count.desc(), MediaItemRow.id.desc()]
         return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
 
 
@@ -168,6 +170,16 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
         if row is None:  # pragma: no cover - the UPDATE just found it in this transaction
             raise NotFound("no such media item")
         return row
+
+    async def count_view(self, item_id: uuid.UUID) -> None:
+        """One more view of the item, added in the database (concurrent views all count);
+        not an edit, so ``updated_at`` stays."""
+        await self.session.execute(
+            update(MediaItemRow)
+            .where(MediaItemRow.id == item_id)
+            .values(view_count=MediaItemRow.view_count + 1)
+            .execution_options(synchronize_session=False)
+        )
 
     async def count_failed(self) -> int:
         """How many items' transcoding failed (they wait for an admin: retry or delete)."""
@@ -655,6 +667,7 @@ _SORT_COLUMNS = (
     MediaItemRow.published_at,
     MediaItemRow.title_key,
     MediaItemRow.duration_seconds,
+    MediaItemRow.view_count,
 )
 
 

@@ -31,8 +31,8 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 #: ``duration`` and ``shortest`` are the same order (shortest first); ``longest`` the reverse.
-#: Items of unknown length come last either way.
-SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longest"]
+#: Items of unknown length come last either way. ``popular``: most viewed first.
+SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longest", "popular"]
 StatusFilter = Literal["draft", "published", "all"]
 
 

@@ -12,6 +12,7 @@ deletion (:class:`UserDeletedEvents`).
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import msgspec
@@ -43,6 +44,9 @@ COMPLETED_FRACTION = 0.95
 #: … and for items of at least :data:`LONG_ITEM_SECONDS`, within this many seconds of the end.
 COMPLETED_TAIL_SECONDS = 10.0
 LONG_ITEM_SECONDS = 60.0
+#: A viewer's progress report is a new view of an item after this long without one (or
+#: the first ever): watching on after a pause is the same view, coming back is another.
+NEW_VIEW_AFTER = datetime.timedelta(hours=1)
 #: The durable consumer of user deletions; every catalogue process of a deployment shares it.
 USER_DELETIONS_DURABLE = "catalogue-user-deleted"
 #: The background task that keeps following user deletions (``task:<name>`` in ``/ready``).
@@ -102,12 +106,17 @@ class WatchingService:
         """Record where the caller is in an item they may play (404 otherwise).
 
         The position is clamped to the item's length; the catalogue's length wins over the
-        player's. Idempotent: the same request leaves the same position.
+        player's. Idempotent: the same request leaves the same position. The first report,
+        and the first after :data:`NEW_VIEW_AFTER` without one, counts a view of the item.
         """
         user_id = account_id(principal)
+        now = self._clock()
         try:
             async with unit_of_work(self._database) as store:
                 item = await store.items.visible(media_id, admin=principal.is_admin)
+                last = await store.progress.of(user_id, media_id)
+                if last is None or now - last.updated_at >= NEW_VIEW_AFTER:
+                    await store.items.count_view(media_id)
                 duration = item.duration_seconds or request.duration_seconds
                 position = request.position_seconds
                 if duration is not None:
@@ -118,7 +127,7 @@ class WatchingService:
                     position_seconds=position,
                     duration_seconds=duration,
                     completed=is_completed(position, duration),
-                    updated_at=self._clock(),
+                    updated_at=now,
                 )
                 await store.progress.save(row)
         except IntegrityError:  # the item was deleted between the check and the write

@@ -165,6 +165,9 @@ class MediaItem(msgspec.Struct, frozen=True):
     package_format: int | None = None
     """The format of the item's HLS package (:data:`PACKAGE_FORMAT` when made now); None
     without a package, or for one made before formats were recorded (format 1)."""
+    view_count: int = 0
+    """How often signed-in people started watching the item: a viewer's first progress
+    report on it, and again after an hour without one."""
     outdated: bool = False
     """Whether transcoding the item again would make more of it: it has a picture, and it
     was never transcoded or its package is of an older format than the transcoder makes

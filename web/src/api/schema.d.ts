@@ -859,6 +859,8 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             video_codec: string | null;
+            /** @default 0 */
+            view_count?: number;
             width: number | null;
         };
         /** MediaPage */
@@ -1043,6 +1045,8 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             video_codec: string | null;
+            /** @default 0 */
+            view_count?: number;
             width: number | null;
         };
         /** WatchProgress */
@@ -2775,7 +2779,7 @@ export interface operations {
                 q?: string | null;
                 /** @description only this tag */
                 tag?: string | null;
-                sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest";
+                sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest" | "popular";
                 /** @description admins only; others always see published */
                 status?: "draft" | "published" | "all";
                 /** @description admins only: just the items in this processing state, or `outdated` ones (a picture never transcoded, or packaged by an older version) */

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { MediaItem, WatchProgress } from "../api/schema";
-import { formatDay, formatDuration } from "../lib/format";
+import { formatDay, formatDuration, formatViews } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { ProcessingBadge } from "./ProcessingStatus";
 import { TagLinks } from "./TagLinks";
@@ -86,6 +86,7 @@ export function MediaCard({ item, progress }: { item: MediaItem; progress?: Watc
         <span className="card-title">{item.title}</span>
       </Link>
       <p className="card-meta">
+        {formatViews(item.view_count, { compact: true })} ·{" "}
         <time dateTime={item.published_at ?? item.created_at}>{formatDay(item.published_at ?? item.created_at)}</time>
       </p>
       <TagLinks tags={item.tags} className="card-tags" label={`Tags of ${item.title}`} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDuration, parseTags, percent, titleFromFilename } from "./format";
+import { formatBytes, formatDuration, formatViews, parseTags, percent, titleFromFilename } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -57,5 +57,20 @@ describe("parseTags and titleFromFilename", () => {
   it("drops the extension from a file name", () => {
     expect(titleFromFilename("my_holiday.final.mp4")).toBe("my holiday.final");
     expect(titleFromFilename(".hidden")).toBe(".hidden");
+  });
+});
+
+describe("formatViews", () => {
+  it.each([
+    [undefined, {}, "No views"],
+    [0, {}, "No views"],
+    [1, {}, "1 view"],
+    [2, {}, "2 views"],
+    [1234, {}, "1,234 views"],
+    [999, { compact: true }, "999 views"],
+    [12_345, { compact: true }, "12.3K views"],
+    [2_000_000, { compact: true }, "2M views"],
+  ])("%s %o → %s", (count, options, expected) => {
+    expect(formatViews(count, options)).toBe(expected);
   });
 });

@@ -47,6 +47,17 @@ export function formatDay(iso: string | null | undefined): string {
   return date.toLocaleDateString(undefined, { dateStyle: "medium" });
 }
 
+/**
+ * How often an item was watched: 0 → "No views", 1 → "1 view", 1234 → "1,234 views";
+ * `compact` for cards: 12345 → "12.3K views".
+ */
+export function formatViews(count: number | undefined, { compact = false } = {}): string {
+  const views = count ?? 0;
+  if (views <= 0) return "No views";
+  const style: Intl.NumberFormatOptions = compact ? { notation: "compact", maximumFractionDigits: 1 } : {};
+  return `${new Intl.NumberFormat(undefined, style).format(views)} ${views === 1 ? "view" : "views"}`;
+}
+
 /** Whole percent in [0, 100]; 0 when the total is unknown. */
 export function percent(done: number, total: number): number {
   if (!(total > 0)) return 0;

@@ -21,7 +21,7 @@ function browse(path = "/") {
 describe("BrowsePage", () => {
   it("renders a card per item with title, thumbnail and duration", async () => {
     serve(() => [
-      mediaItem({ id: "a", title: "Sunset over the bay", duration_seconds: 65 }),
+      mediaItem({ id: "a", title: "Sunset over the bay", duration_seconds: 65, view_count: 12_345 }),
       mediaItem({ id: "b", title: "Mountain timelapse", duration_seconds: 3725, thumbnail_url: null }),
       mediaItem({
         id: "c",
@@ -53,6 +53,8 @@ describe("BrowsePage", () => {
 
     // The date it was published and its tags, each a filter link.
     expect(within(first!).getByText(formatDay("2026-02-01T10:05:00Z"))).toHaveAttribute("datetime", "2026-02-01T10:05:00Z");
+    expect(first!.querySelector(".card-meta")).toHaveTextContent(/^12\.3K views ·/);
+    expect(within(second!).getByText(/^No views ·/)).toBeInTheDocument();
     const tags = within(first!).getByRole("list", { name: "Tags of Sunset over the bay" });
     expect(within(tags).getByRole("link", { name: "sea" })).toHaveAttribute("href", "/?tag=sea");
 
@@ -144,6 +146,10 @@ describe("BrowsePage", () => {
     await waitFor(() => expect(seen).toHaveLength(3));
     expect(seen[2]!.url.searchParams.get("sort")).toBe("shortest");
     expect(sort).toHaveValue("shortest");
+
+    await user.selectOptions(sort, "Most viewed");
+    await waitFor(() => expect(seen).toHaveLength(4));
+    expect(seen[3]!.url.searchParams.get("sort")).toBe("popular");
   });
 
   it("reads an older ?sort=duration link as shortest first", async () => {

@@ -20,6 +20,7 @@ const SORTS: { value: SortOrder; label: string }[] = [
   { value: "title", label: "Title (A–Z)" },
   { value: "shortest", label: "Shortest first" },
   { value: "longest", label: "Longest first" },
+  { value: "popular", label: "Most viewed" },
 ];
 
 /** The order a `?sort=` asks for; the older `duration` (shortest first) keeps working in links. */
