@@ -31,6 +31,8 @@ describe("SignInPage", () => {
     const [login] = sentTo(seen, "POST", `${API}/auth/login`);
     expect(await login?.request.json()).toEqual({ email: "someone@example.com", password: "not-the-password" });
     expect(login?.headers.get("X-Refresh-Cookie")).toBe("1");
+    // Resets are made by an administrator: the page says whom to ask.
+    expect(screen.getByTestId("forgot-password")).toHaveTextContent("Ask an administrator for a reset link.");
   });
 
   it("shows 'too many attempts, try again in N s' from Retry-After and counts down", async () => {

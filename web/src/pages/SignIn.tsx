@@ -50,6 +50,10 @@ export function SignInPage() {
       <p className="muted">
         No account yet? <Link to="/register">Create one</Link>.
       </p>
+      {/* No mail is sent from here: a reset link is made by an administrator (Users page). */}
+      <p className="muted" data-testid="forgot-password">
+        Forgot your password? Ask an administrator for a reset link.
+      </p>
     </section>
   );
 }
