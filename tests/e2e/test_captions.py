@@ -156,6 +156,7 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
         await page.set_viewport_size({"width": 390, "height": 844})
         await open_from_browse(page, base, title)
         assert page.url == f"{base}/watch/{item_id}", page.url
+        await page.get_by_role("button", name="Settings").click()
         menu = page.get_by_label("Captions", exact=True)
         await menu.wait_for()
         await page.wait_for_function(
@@ -195,6 +196,7 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
 
         # The choice sticks: after a reload the captions are on at once.
         await page.reload()
+        await page.get_by_role("button", name="Settings").click()
         await page.get_by_label("Captions", exact=True).wait_for()
         await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
         assert await page.get_by_label("Captions", exact=True).input_value() == "en"
@@ -241,6 +243,7 @@ async def test_embedded_subtitles_become_a_caption_track(
         assert "Français" in text and "fr · from the video" in text, text
 
         await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("button", name="Settings").click()
         menu = page.get_by_label("Captions", exact=True)
         await menu.wait_for()
         await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")

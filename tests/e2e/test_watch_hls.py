@@ -114,7 +114,8 @@ async def test_hls_playback_of_a_vp9_upload(
         # The original (VP9) itself was never fetched: only the package.
         assert not [r for r in log.responses if r.request.resource_type == "media"]
 
-        # Quality: Auto and both rungs; each choice plays that rung.
+        # Quality: Auto and both rungs, in the settings menu; each choice plays that rung.
+        await page.get_by_role("button", name="Settings").click()
         options = await page.get_by_label("Quality").locator("option").all_text_contents()
         assert options[0].startswith("Auto"), options
         assert options[1:] == ["360p", "240p"], options

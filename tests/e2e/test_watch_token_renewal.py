@@ -95,6 +95,7 @@ async def test_segments_move_to_the_renewed_token(short_token_server: DevServer)
         await page.wait_for_timeout(max(0.0, first_expired_at - time.monotonic()) * 1000)
 
         before = len(log.responses)
+        await page.get_by_role("button", name="Settings").click()
         await pick_quality(page, log, "240p")
         bar = page.get_by_role("slider", name="Seek")
         box = await bar.bounding_box()

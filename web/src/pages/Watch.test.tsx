@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
+import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
@@ -200,7 +201,8 @@ describe("WatchPage", () => {
     await user.keyboard("<");
     expect(video.playbackRate).toBe(1.25);
 
-    await user.selectOptions(screen.getByLabelText("Speed"), "0.5");
+    await openPlayerSettings();
+    await user.selectOptions(screen.getByRole("combobox", { name: "Speed" }), "0.5");
     expect(video.playbackRate).toBe(0.5);
 
     // Typing somewhere else is not a shortcut.
@@ -591,7 +593,7 @@ describe("WatchPage", () => {
       delete (HTMLTrackElement.prototype as { track?: unknown }).track;
     });
 
-    /** The watch page of m-1 with both tracks granted, the menu shown. */
+    /** The watch page of m-1 with both tracks granted, the settings menu open. */
     async function watchWithCaptions() {
       const modes = fakeTextTracks();
       server.use(
@@ -603,7 +605,8 @@ describe("WatchPage", () => {
       const { unmount } = renderWatch("m-1");
       // The shortcuts (c) listen once the source is set, as in playerReady.
       const video = await playerReady("/api/v1/stream/abc");
-      const menu = await screen.findByLabelText("Captions");
+      await openPlayerSettings();
+      const menu = await screen.findByRole("combobox", { name: "Captions" });
       return { user, video, menu, unmount, modes: () => modes(video) };
     }
 

@@ -3,6 +3,7 @@ import type { MediaPlaylist } from "hls.js";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHls, type FakeAudioTrack } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
+import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, server } from "../test/server";
 import { audioChoices, preferredTrack } from "./AudioMenu";
@@ -28,7 +29,7 @@ beforeEach(() => {
   );
 });
 
-/** The player of item `id`, once hls.js plays it and the audio menu listens to it. */
+/** The player of item `id`, once hls.js plays it and the audio menu listens to it; its settings menu open. */
 async function playWithHls(id = "m-1"): Promise<{ hls: FakeHls; unmount: () => void }> {
   const { unmount } = renderPage(<Player item={mediaItem({ id })} />);
   const hls = await vi.waitFor(() => {
@@ -36,6 +37,7 @@ async function playWithHls(id = "m-1"): Promise<{ hls: FakeHls; unmount: () => v
     expect(latest?.listenerCount(FakeHls.Events.AUDIO_TRACKS_UPDATED)).toBeGreaterThan(0);
     return latest!;
   });
+  await openPlayerSettings();
   return { hls, unmount };
 }
 
@@ -65,6 +67,7 @@ describe("audio menu", () => {
     announce(hls, [ENGLISH, COMMENTARY, FRENCH]);
     const menu = screen.getByRole("combobox", { name: "Audio" });
     expect(menu.closest(".player-tool")).not.toBeNull(); // laid out like the other menus
+    expect(menu.closest(".player-settings")).not.toBeNull(); // in the settings menu, with them
     expect(optionLabels(menu)).toEqual(["English", "Director's commentary", "Français"]);
     expect(menu).toHaveValue("0");
 

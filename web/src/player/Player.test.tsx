@@ -2,6 +2,7 @@ import { act, fireEvent, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
+import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, server } from "../test/server";
 import { Player } from "./Player";
@@ -25,13 +26,16 @@ describe("quality menu", () => {
     vi.stubGlobal("MediaSource", class {});
   });
 
+  /** The player on hls.js, its settings menu open. */
   async function playWithHls(): Promise<FakeHls> {
     renderPage(<Player item={mediaItem()} />);
-    return vi.waitFor(() => {
+    const hls = await vi.waitFor(() => {
       const latest = FakeHls.latest();
       expect(latest?.listenerCount(FakeHls.Events.MANIFEST_PARSED)).toBeGreaterThan(0);
       return latest!;
     });
+    await openPlayerSettings();
+    return hls;
   }
 
   it("is not offered when hls.js has a single rung, as the audio menu with a single track", async () => {

@@ -1,96 +1,17 @@
 import { useEffect, useImperativeHandle, useRef, useState, type Ref, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
-import { formatClock, formatDuration } from "../lib/format";
 import { isWithin } from "../lib/moment";
-import { SPEEDS, toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
-import { AudioMenu } from "./AudioMenu";
-import { CaptionsMenu, CaptionTracks, useCaptions } from "./captions";
+import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+import { CaptionTracks, useCaptions } from "./captions";
+import { ControlBar } from "./ControlBar";
 import { CopyMomentLink } from "./CopyMomentLink";
-import { offersChoice, PlayerMenu } from "./PlayerMenu";
-import { SeekBar } from "./SeekBar";
+import { playFrom, whenMetadata } from "./playback";
+import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
+import { useControlsVisibility } from "./useControlsVisibility";
+import { useClock, useStarted, useWaiting } from "./useMediaState";
 import { useProgressSaver } from "./useProgress";
-import { useStream, type Quality, type StreamState } from "./useStream";
-
-interface Clock {
-  time: number;
-  duration: number;
-  paused: boolean;
-  muted: boolean;
-}
-
-/** The video's position, length and play/mute state, following its events. */
-function useClock(videoRef: RefObject<HTMLVideoElement | null>): [Clock, (time: number) => void] {
-  const [clock, setClock] = useState<Clock>({ time: 0, duration: Number.NaN, paused: true, muted: false });
-  useEffect(() => {
-    const video = videoRef.current;
-    if (!video) return;
-    const update = () =>
-      setClock({ time: video.currentTime, duration: video.duration, paused: video.paused, muted: video.muted });
-    const events = ["timeupdate", "durationchange", "loadedmetadata", "play", "pause", "volumechange", "seeking"];
-    for (const name of events) video.addEventListener(name, update);
-    return () => {
-      for (const name of events) video.removeEventListener(name, update);
-    };
-  }, [videoRef]);
-  const seek = (time: number) => {
-    const video = videoRef.current;
-    if (!video) return;
-    video.currentTime = time; // instant: hls.js fetches the segment at once
-    setClock((c) => ({ ...c, time }));
-  };
-  return [clock, seek];
-}
-
-function qualityLabel(quality: Quality): string {
-  return `${quality.height}p`;
-}
-
-/** "Quality: Auto + each rung" where hls.js offers a choice of rungs (see offersChoice), as the audio menu. */
-function QualityMenu({
-  qualities,
-  level,
-  playing,
-  onChange,
-}: {
-  qualities: Quality[];
-  level: number;
-  playing: number | null;
-  onChange: (level: number) => void;
-}) {
-  if (!offersChoice(qualities.length)) return null;
-  const auto = playing !== null && qualities[playing] ? `Auto (${qualityLabel(qualities[playing])})` : "Auto";
-  const highestFirst = [...qualities].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
-  const choices = [
-    { value: "-1", label: auto },
-    ...highestFirst.map((q) => ({ value: String(q.index), label: qualityLabel(q) })),
-  ];
-  return (
-    <PlayerMenu label="Quality" value={String(level)} choices={choices} onChange={(value) => onChange(Number(value))} />
-  );
-}
-
-/** Offered only from this far in (s): a few seconds in is not worth a question. */
-export const RESUME_FROM_S = 5;
-
-/** Runs `then` once `video` knows its length (now, if it does); the returned function calls it off. */
-function whenMetadata(video: HTMLVideoElement, then: () => void): () => void {
-  if (video.readyState >= 1) {
-    then();
-    return () => undefined;
-  }
-  video.addEventListener("loadedmetadata", then, { once: true });
-  return () => video.removeEventListener("loadedmetadata", then);
-}
-
-/** Starts playing at `time`, once the video knows its length. */
-function playFrom(video: HTMLVideoElement | null, time: number): void {
-  if (!video) return;
-  whenMetadata(video, () => {
-    video.currentTime = time;
-    void video.play()?.catch(() => undefined);
-  });
-}
+import { useStream } from "./useStream";
 
 /**
  * Puts the video at `time` (a link to a moment) once it knows its length;
@@ -105,37 +26,6 @@ function useStartAt(videoRef: RefObject<HTMLVideoElement | null>, time: number |
       if (isWithin(time, video.duration)) video.currentTime = time;
     });
   }, [videoRef, time]);
-}
-
-/** "Resume from 12:34 / Start over" for a viewer who left the item unfinished. */
-function ResumeOffer({ item, videoRef }: { item: ViewedMediaItem; videoRef: RefObject<HTMLVideoElement | null> }) {
-  const progress = item.progress;
-  const worth = progress !== undefined && !progress.completed && progress.position_seconds >= RESUME_FROM_S;
-  const [open, setOpen] = useState(worth);
-  useEffect(() => {
-    const video = videoRef.current;
-    if (!open || !video) return;
-    // Playing by other means (the play button, k) answers the question too.
-    const close = () => setOpen(false);
-    video.addEventListener("play", close);
-    return () => video.removeEventListener("play", close);
-  }, [open, videoRef]);
-  if (!open || !progress) return null;
-  const choose = (time: number) => {
-    setOpen(false);
-    playFrom(videoRef.current, time);
-  };
-  return (
-    <div className="resume-offer" role="group" aria-label="Resume" data-testid="resume-offer">
-      {/* on-overlay: colours of their own, the overlay being dark in either theme. */}
-      <button type="button" className="button on-overlay" onClick={() => choose(progress.position_seconds)}>
-        Resume from {formatDuration(progress.position_seconds)}
-      </button>
-      <button type="button" className="button ghost on-overlay" onClick={() => choose(0)}>
-        Start over
-      </button>
-    </div>
-  );
 }
 
 /** What the page around the player can ask of it. */
@@ -172,88 +62,24 @@ interface PlayerProps {
   ref?: Ref<PlayerHandle>;
 }
 
-/** The bar over the video: play, the seek bar with its previews, the clock, mute, full screen. */
-function PlayerControls({
-  videoRef,
-  frameRef,
-  stream,
-}: {
+/** The player's elements: the video, and the frame around it that goes full screen. */
+interface PlayerElements {
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
-  stream: StreamState;
-}) {
-  const [clock, seek] = useClock(videoRef);
-  return (
-    <div className="player-controls">
-      <button type="button" className="icon" onClick={() => togglePlay(videoRef.current)}>
-        {clock.paused ? "Play" : "Pause"}
-      </button>
-      <SeekBar
-        time={clock.time}
-        duration={clock.duration}
-        onSeek={seek}
-        storyboard={stream.storyboard}
-        rewrite={stream.rewrite}
-      />
-      <span className="player-time" data-testid="player-time">
-        {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
-      </span>
-      <button
-        type="button"
-        className="icon"
-        aria-pressed={clock.muted}
-        onClick={() => {
-          if (videoRef.current) videoRef.current.muted = !videoRef.current.muted;
-        }}
-      >
-        {clock.muted ? "Unmute" : "Mute"}
-      </button>
-      <button type="button" className="icon" onClick={() => toggleFullscreen(frameRef.current)}>
-        Full screen
-      </button>
-    </div>
-  );
 }
 
-const SPEED_CHOICES = SPEEDS.map((s) => ({ value: String(s), label: s === 1 ? "Normal" : `${s}×` }));
-
-/** The playback speed, kept in step with the keyboard's &lt; and &gt;. */
-function SpeedMenu({
-  videoRef,
-  speed,
-  onSpeed,
-}: {
-  videoRef: RefObject<HTMLVideoElement | null>;
-  speed: number;
-  onSpeed: (rate: number) => void;
-}) {
-  return (
-    <PlayerMenu
-      label="Speed"
-      value={String(speed)}
-      choices={SPEED_CHOICES}
-      onChange={(value) => {
-        const rate = Number(value);
-        if (videoRef.current) videoRef.current.playbackRate = rate;
-        onSpeed(rate);
-      }}
-    />
-  );
-}
-
-/**
- * The watch page's player: HLS through hls.js (or the browser's own HLS, or
- * the original file), our own controls — play, a seek bar with storyboard
- * previews, quality (Auto + each rung), audio (each track, where there are
- * several), captions (Off + each track), speed, mute, fullscreen, a link to
- * the current moment — and the page-wide keyboard shortcuts.
- */
-export function Player({ item, start = null, ref }: PlayerProps) {
-  const videoRef = useRef<HTMLVideoElement>(null);
-  const frameRef = useRef<HTMLDivElement>(null);
+/** Plays `item` in `videoRef`, with everything the controls follow and the page-wide shortcuts. */
+function usePlayer(
+  item: ViewedMediaItem,
+  start: number | null,
+  ref: Ref<PlayerHandle> | undefined,
+  elements: PlayerElements,
+) {
+  const { videoRef, frameRef } = elements;
   // The first start only: the page's URL follows later seeks (a timestamp clicked).
   const [startAt] = useState(start);
   const [speed, setSpeed] = useState(1);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef);
@@ -262,45 +88,95 @@ export function Player({ item, start = null, ref }: PlayerProps) {
   usePlayerShortcuts(videoRef, setSpeed, frameRef, captions.toggle);
   useStartAt(videoRef, startAt);
   usePlayerHandle(ref, videoRef, frameRef);
-  const portrait = item.width !== null && item.height !== null && item.height > item.width;
+  const [clock, seek] = useClock(videoRef);
+  const visibility = useControlsVisibility(clock.paused, settingsOpen);
+  const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
+  const overlay = { waiting: useWaiting(videoRef), started: useStarted(videoRef), resume, answerResume };
+  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed };
+  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
+}
 
+/** One player's state and parts, as usePlayer makes them. */
+type PlayerModel = ReturnType<typeof usePlayer>;
+
+/** The video's own element: a click plays or pauses, a double click goes full screen. */
+function PlayerVideo({
+  item,
+  player,
+  videoRef,
+  frameRef,
+}: { item: ViewedMediaItem; player: PlayerModel } & PlayerElements) {
+  const { stream } = player;
+  const portrait = item.width !== null && item.height !== null && item.height > item.width;
+  return (
+    <video
+      ref={videoRef}
+      className={portrait ? "player portrait" : "player"}
+      style={portrait && item.width && item.height ? { aspectRatio: `${item.width} / ${item.height}` } : undefined}
+      data-testid="player"
+      playsInline
+      preload="metadata"
+      // The large still: the player is shown far wider than a card.
+      poster={item.poster_url ?? item.thumbnail_url ?? undefined}
+      aria-label={`Video: ${item.title}`}
+      onClick={() => {
+        if (!player.visibility.tapOnlyShows()) togglePlay(videoRef.current);
+      }}
+      onDoubleClick={() => toggleFullscreen(frameRef.current)}
+      onRateChange={(e) => player.onSpeed(e.currentTarget.playbackRate)}
+    >
+      <CaptionTracks captions={stream.captions} />
+    </video>
+  );
+}
+
+/** Over the picture: the spinner while it waits, and the resume question or the big play button before it plays. */
+function PlayerOverlay({ player, videoRef }: { player: PlayerModel; videoRef: RefObject<HTMLVideoElement | null> }) {
+  const { waiting, started, resume, answerResume } = player.overlay;
+  return (
+    <>
+      {waiting && <WaitingSpinner />}
+      {resume ? (
+        <ResumeOffer progress={resume} videoRef={videoRef} onAnswer={answerResume} />
+      ) : (
+        !started && <BigPlayButton videoRef={videoRef} />
+      )}
+    </>
+  );
+}
+
+/**
+ * The watch page's player: HLS through hls.js (or the browser's own HLS, or
+ * the original file) under a control bar of our own over the picture — play,
+ * a seek bar with the buffer and storyboard previews, volume, the clock,
+ * captions, a settings menu (quality, audio, captions, speed), picture in
+ * picture, full screen — that hides while the video plays untouched; below
+ * it a link to the current moment; and the page-wide keyboard shortcuts.
+ */
+export function Player({ item, start = null, ref }: PlayerProps) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const frameRef = useRef<HTMLDivElement>(null);
+  const player = usePlayer(item, start, ref, { videoRef, frameRef });
+  const { visibility } = player;
   return (
     <div className="player-wrap">
-      <div ref={frameRef} className="player-frame" data-delivery={stream.delivery ?? undefined}>
-        <video
-          ref={videoRef}
-          className={portrait ? "player portrait" : "player"}
-          style={portrait && item.width && item.height ? { aspectRatio: `${item.width} / ${item.height}` } : undefined}
-          data-testid="player"
-          playsInline
-          preload="metadata"
-          // The large still: the player is shown far wider than a card.
-          poster={item.poster_url ?? item.thumbnail_url ?? undefined}
-          aria-label={`Video: ${item.title}`}
-          onClick={() => togglePlay(videoRef.current)}
-          onRateChange={(e) => setSpeed(e.currentTarget.playbackRate)}
-        >
-          <CaptionTracks captions={stream.captions} />
-        </video>
-        {startAt === null && <ResumeOffer item={item} videoRef={videoRef} />}
-        <PlayerControls videoRef={videoRef} frameRef={frameRef} stream={stream} />
+      <div
+        ref={frameRef}
+        className={visibility.shown ? "player-frame" : "player-frame controls-hidden"}
+        data-delivery={player.stream.delivery ?? undefined}
+        {...visibility.frame}
+      >
+        <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
+        <PlayerOverlay player={player} videoRef={videoRef} />
+        <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} />
       </div>
       <div className="player-tools">
-        <QualityMenu
-          qualities={stream.qualities}
-          level={stream.level}
-          playing={stream.playing}
-          onChange={stream.setLevel}
-        />
-        <AudioMenu hls={stream.hls} />
-        <CaptionsMenu captions={stream.captions} state={captions} />
-        <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={setSpeed} />
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
         <small className="hint player-keys">
           Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
         </small>
       </div>
-      <FormError message={stream.error} />
+      <FormError message={player.stream.error} />
     </div>
   );
 }

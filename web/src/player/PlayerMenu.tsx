@@ -10,8 +10,8 @@ export function offersChoice(count: number): boolean {
 }
 
 /**
- * One menu of the row under the video (quality, audio, captions, speed): its
- * label beside its select, the two kept on one line when the row wraps.
+ * One entry of the player's settings menu (quality, audio, captions, speed):
+ * its label beside its select, on one line.
  */
 export function PlayerMenu({ label, ...choice }: ChoiceProps & { label: string }) {
   const id = useId();

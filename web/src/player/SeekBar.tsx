@@ -6,6 +6,8 @@ import { cueAt, type StoryboardCue } from "./storyboard";
 interface Props {
   time: number;
   duration: number;
+  /** Where the buffered stretch ahead of `time` ends (s): drawn lighter than the played part. */
+  buffered: number;
   onSeek: (time: number) => void;
   storyboard: readonly StoryboardCue[];
   /** Moves a sprite sheet's URL onto the stream token in force. */
@@ -26,14 +28,20 @@ export function seekValueText(time: number, duration: number): string {
   return `${formatClock(time)} of ${formatDuration(duration)}`;
 }
 
+/** `part` of `whole` as a CSS width, 0–100 %. */
+function share(part: number, whole: number): string {
+  return `${Math.min(100, Math.max(0, (part / whole) * 100))}%`;
+}
+
 /**
  * The seek bar: a native range input (keyboard, touch and screen readers
- * work as everywhere; a change seeks at once) with the storyboard frame of
- * the time under the pointer shown above it while hovering or dragging. Its
+ * work as everywhere; a change seeks at once) over a track of our own that
+ * shows the played and the buffered part, with the storyboard frame of the
+ * time under the pointer shown above it while hovering or dragging. Its
  * arrow keys move ARROW_SEEK_S, as they do elsewhere on the page, rather
  * than the browser's 1 % of the length.
  */
-export function SeekBar({ time, duration, onSeek, storyboard, rewrite }: Props) {
+export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite }: Props) {
   const barRef = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const known = Number.isFinite(duration) && duration > 0;
@@ -62,6 +70,14 @@ export function SeekBar({ time, duration, onSeek, storyboard, rewrite }: Props) 
       onPointerLeave={() => setHover(null)}
     >
       {hover && <SeekPreview hover={hover} cue={cueAt(storyboard, hover.time)} rewrite={rewrite} />}
+      <div className="seek-track" aria-hidden="true">
+        <span
+          className="seek-buffered"
+          data-testid="seek-buffered"
+          style={{ width: known ? share(buffered, duration) : 0 }}
+        />
+        <span className="seek-played" data-testid="seek-played" style={{ width: known ? share(value, duration) : 0 }} />
+      </div>
       <input
         type="range"
         aria-label="Seek"
@@ -78,6 +94,15 @@ export function SeekBar({ time, duration, onSeek, storyboard, rewrite }: Props) 
   );
 }
 
+/**
+ * Where the preview's centre goes: under the pointer, but never so near an
+ * end that the frame would stick out of the player.
+ */
+function previewLeft(at: number, cue: StoryboardCue | null): string {
+  const half = cue ? cue.width / 2 + 2 : 24;
+  return `clamp(${half}px, ${at * 100}%, calc(100% - ${half}px))`;
+}
+
 /** The time under the pointer above the bar, with its storyboard frame when there is one. */
 function SeekPreview({
   hover,
@@ -92,7 +117,7 @@ function SeekPreview({
     <div
       className="seek-preview"
       data-testid="seek-preview"
-      style={{ left: `${hover.at * 100}%`, width: cue ? `${cue.width}px` : undefined }}
+      style={{ left: previewLeft(hover.at, cue), width: cue ? `${cue.width}px` : undefined }}
     >
       {cue && (
         <div

@@ -129,7 +129,7 @@ export function CaptionTracks({ captions }: { captions: readonly StreamCaption[]
   return captions.map((caption) => <CaptionTrack key={caption.language} caption={caption} />);
 }
 
-/** "Captions: Off / each track", beside the quality and speed menus. */
+/** "Captions: Off / each track", in the settings menu beside quality and speed. */
 export function CaptionsMenu({ captions, state }: { captions: readonly StreamCaption[]; state: Captions }) {
   if (captions.length === 0) return null;
   const choices = [{ value: OFF, label: "Off" }, ...captions.map((c) => ({ value: c.language, label: c.label }))];

@@ -1,6 +1,6 @@
 /**
- * The viewer's player choices (captions, audio language), kept across items
- * and visits in localStorage under one key each.
+ * The viewer's player choices (captions, audio language, volume), kept across
+ * items and visits in localStorage under one key each.
  */
 export function remembered(key: string): string | null {
   try {

@@ -1,0 +1,372 @@
+import { act, fireEvent, screen, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeHls } from "../test/fakeHls";
+import { mediaItem } from "../test/fixtures";
+import { openPlayerSettings } from "../test/player";
+import { renderPage, setupUser } from "../test/render";
+import { API, http, ok, server } from "../test/server";
+import { Player } from "./Player";
+import { CONTROLS_IDLE_MS } from "./useControlsVisibility";
+import { bufferedEnd } from "./useMediaState";
+
+vi.mock("hls.js", () => import("../test/fakeHls"));
+
+const CAPTIONS = [{ language: "en", label: "English", url: "/api/v1/stream/m-1/captions/en.vtt" }];
+
+/** The stream token of m-1: the original file, with `extra` (captions, an HLS URL). */
+function grant(extra: object = {}) {
+  server.use(
+    http.post(`${API}/catalogue/:id/stream-token`, () =>
+      ok({ stream_url: "/api/v1/stream/m-1", expires_in: 3600, ...extra }),
+    ),
+    http.put(`${API}/catalogue/:id/progress`, () => ok({})),
+  );
+}
+
+beforeEach(() => {
+  FakeHls.reset();
+  grant();
+});
+
+afterEach(() => {
+  for (const name of ["fullscreenElement", "pictureInPictureEnabled", "pictureInPictureElement"]) {
+    delete (document as unknown as Record<string, unknown>)[name];
+  }
+});
+
+/** jsdom plays nothing: a video whose clock, play and pause the test drives (30 s long). */
+function drive(video: HTMLVideoElement) {
+  const state = { time: 0, paused: true };
+  Object.defineProperty(video, "duration", { configurable: true, get: () => 30 });
+  Object.defineProperty(video, "currentTime", {
+    configurable: true,
+    get: () => state.time,
+    set: (t: number) => (state.time = t),
+  });
+  Object.defineProperty(video, "paused", { configurable: true, get: () => state.paused });
+  const fire = (name: string) => act(() => void video.dispatchEvent(new Event(name)));
+  const play = vi.fn(() => {
+    state.paused = false;
+    fire("play");
+    return Promise.resolve();
+  });
+  const pause = vi.fn(() => {
+    state.paused = true;
+    fire("pause");
+  });
+  video.play = play;
+  video.pause = pause;
+  return { state, fire, play, pause };
+}
+
+/** The player of m-1 on the original file, once its source is set; its video driven by the test. */
+async function player() {
+  renderPage(<Player item={mediaItem({ duration_seconds: 30 })} />);
+  const video = await screen.findByTestId<HTMLVideoElement>("player");
+  await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/m-1"));
+  const frame = video.closest<HTMLElement>(".player-frame")!;
+  return { video, frame, ...drive(video) };
+}
+
+const button = (name: string) => screen.getByRole("button", { name });
+
+describe("volume", () => {
+  it("starts at the remembered level, and remembers the one the viewer sets", async () => {
+    localStorage.setItem("streamstack.volume", "0.4");
+    const { video } = await player();
+    const slider = screen.getByRole("slider", { name: "Volume" });
+    expect(video.volume).toBe(0.4);
+    expect(slider).toHaveValue("40");
+    expect(slider).toHaveAttribute("aria-valuetext", "40 %");
+
+    fireEvent.change(slider, { target: { value: "75" } });
+    expect(video.volume).toBe(0.75);
+    expect(slider).toHaveAttribute("aria-valuetext", "75 %");
+    expect(localStorage.getItem("streamstack.volume")).toBe("0.75");
+  });
+
+  it("ignores a remembered level that is not one", async () => {
+    localStorage.setItem("streamstack.volume", "loud");
+    const { video } = await player();
+    expect(video.volume).toBe(1);
+    expect(screen.getByRole("slider", { name: "Volume" })).toHaveAttribute("aria-valuetext", "100 %");
+  });
+
+  it("mutes with the button or m, keeping the level to return to; the slider at 0 mutes too", async () => {
+    const user = setupUser();
+    localStorage.setItem("streamstack.volume", "0.4");
+    const { video } = await player();
+    const slider = screen.getByRole("slider", { name: "Volume" });
+
+    await user.click(button("Mute"));
+    expect(video.muted).toBe(true);
+    expect(slider).toHaveValue("0");
+    expect(slider).toHaveAttribute("aria-valuetext", "Muted");
+    await user.click(button("Unmute"));
+    expect(video.muted).toBe(false);
+    expect(slider).toHaveValue("40");
+
+    await user.keyboard("m");
+    expect(button("Unmute")).toBeInTheDocument();
+    await user.keyboard("m");
+    expect(button("Mute")).toBeInTheDocument();
+
+    fireEvent.change(slider, { target: { value: "0" } });
+    expect(video.muted).toBe(true);
+    expect(video.volume).toBe(0.4);
+    expect(localStorage.getItem("streamstack.volume")).toBe("0.4");
+    fireEvent.change(slider, { target: { value: "20" } });
+    expect([video.muted, video.volume]).toEqual([false, 0.2]);
+  });
+});
+
+describe("buttons", () => {
+  it("are named for what they do now: Play/Pause, Full screen/Exit full screen", async () => {
+    const user = setupUser();
+    const { frame, play, pause } = await player();
+    const requestFullscreen = vi.fn(() => Promise.resolve());
+    frame.requestFullscreen = requestFullscreen;
+
+    await user.click(button("Play"));
+    expect(play).toHaveBeenCalledTimes(1);
+    await user.click(button("Pause"));
+    expect(pause).toHaveBeenCalledTimes(1);
+    expect(button("Play")).toBeInTheDocument();
+
+    await user.click(button("Full screen"));
+    expect(requestFullscreen).toHaveBeenCalledTimes(1);
+    Object.defineProperty(document, "fullscreenElement", { configurable: true, get: () => frame });
+    act(() => void document.dispatchEvent(new Event("fullscreenchange")));
+    expect(button("Exit full screen")).toBeInTheDocument();
+  });
+
+  it("toggle play with a click on the picture and full screen with a double click", async () => {
+    const { video, frame, play, pause } = await player();
+    const requestFullscreen = vi.fn(() => Promise.resolve());
+    frame.requestFullscreen = requestFullscreen;
+    fireEvent.click(video);
+    expect(play).toHaveBeenCalledTimes(1);
+    fireEvent.click(video);
+    expect(pause).toHaveBeenCalledTimes(1);
+    fireEvent.doubleClick(video);
+    expect(requestFullscreen).toHaveBeenCalledTimes(1);
+  });
+
+  it("offer captions (Show/Hide captions) only for an item with tracks", async () => {
+    await player();
+    expect(screen.queryByRole("button", { name: /captions/ })).not.toBeInTheDocument();
+  });
+
+  it("turn captions on and off with the captions button", async () => {
+    grant({ captions: CAPTIONS });
+    const user = setupUser();
+    await player();
+    await user.click(await screen.findByRole("button", { name: "Show captions" }));
+    expect(localStorage.getItem("streamstack.captions")).toBe("en");
+    await user.click(button("Hide captions"));
+    expect(localStorage.getItem("streamstack.captions")).toBe("");
+    expect(button("Show captions")).toBeInTheDocument();
+  });
+
+  it("offer picture in picture only where the browser has it", async () => {
+    await player();
+    expect(screen.queryByRole("button", { name: "Picture in picture" })).not.toBeInTheDocument();
+  });
+
+  it("float the video in picture in picture, and bring it back", async () => {
+    Object.defineProperty(document, "pictureInPictureEnabled", { configurable: true, value: true });
+    const user = setupUser();
+    const { video } = await player();
+    const requestPictureInPicture = vi.fn(() => Promise.resolve({} as PictureInPictureWindow));
+    video.requestPictureInPicture = requestPictureInPicture;
+    await user.click(button("Picture in picture"));
+    expect(requestPictureInPicture).toHaveBeenCalledTimes(1);
+    Object.defineProperty(document, "pictureInPictureElement", { configurable: true, get: () => video });
+    act(() => void video.dispatchEvent(new Event("enterpictureinpicture")));
+    expect(button("Exit picture in picture")).toBeInTheDocument();
+  });
+});
+
+describe("overlays", () => {
+  it("show a big play button until the first play", async () => {
+    const user = setupUser();
+    const { play } = await player();
+    await user.click(button("Play video"));
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole("button", { name: "Play video" })).not.toBeInTheDocument();
+  });
+
+  it("show a spinner while the playing video waits for data", async () => {
+    const { fire, play } = await player();
+    await act(() => play());
+    fire("waiting");
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
+    fire("playing");
+    expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
+  });
+});
+
+describe("the bar", () => {
+  const hidden = (frame: HTMLElement) => frame.classList.contains("controls-hidden");
+  const idle = () => act(() => vi.advanceTimersByTime(CONTROLS_IDLE_MS));
+
+  it("hides a while after the pointer last moved while playing, and shows on a move or a pause", async () => {
+    const { frame, play, pause } = await player();
+    vi.useFakeTimers();
+    await idle();
+    expect(hidden(frame)).toBe(false); // paused: always shown
+    await act(() => play());
+    await act(() => vi.advanceTimersByTime(CONTROLS_IDLE_MS - 100));
+    expect(hidden(frame)).toBe(false);
+    await act(() => vi.advanceTimersByTime(100));
+    expect(hidden(frame)).toBe(true);
+
+    fireEvent.pointerMove(frame);
+    expect(hidden(frame)).toBe(false);
+    await idle();
+    expect(hidden(frame)).toBe(true);
+    act(() => pause());
+    expect(hidden(frame)).toBe(false);
+  });
+
+  it("hides at once when the mouse leaves the playing player", async () => {
+    const { frame, play } = await player();
+    await act(() => play());
+    fireEvent.pointerLeave(frame, { pointerType: "mouse" });
+    expect(hidden(frame)).toBe(true);
+  });
+
+  it("stays while the settings menu is open or the keyboard focus is in it", async () => {
+    const { frame, play } = await player();
+    vi.useFakeTimers();
+    await act(() => play());
+    fireEvent.click(button("Settings"));
+    await idle();
+    expect(hidden(frame)).toBe(false);
+    fireEvent.click(button("Settings"));
+    await idle();
+    expect(hidden(frame)).toBe(true);
+
+    fireEvent.keyDown(document, { key: "Tab" });
+    act(() => button("Mute").focus());
+    await idle();
+    expect(hidden(frame)).toBe(false);
+    act(() => button("Mute").blur());
+    await idle();
+    expect(hidden(frame)).toBe(true);
+  });
+
+  it("stays for focus that came with a click: it hides as usual after it", async () => {
+    const { frame, play } = await player();
+    vi.useFakeTimers();
+    await act(() => play());
+    fireEvent.pointerDown(button("Mute"), { pointerType: "mouse" });
+    act(() => button("Mute").focus());
+    await idle();
+    expect(hidden(frame)).toBe(true);
+  });
+
+  it("comes back on the first tap of a finger on a hidden bar, without pressing what is under it", async () => {
+    const { video, frame, play, pause } = await player();
+    vi.useFakeTimers();
+    await act(() => play());
+    await idle();
+    fireEvent.pointerDown(video, { pointerType: "touch" });
+    fireEvent.click(video);
+    expect(hidden(frame)).toBe(false);
+    expect(pause).not.toHaveBeenCalled();
+    fireEvent.pointerDown(video, { pointerType: "touch" });
+    fireEvent.click(video);
+    expect(pause).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows the played and the buffered part on the seek bar", async () => {
+    const { video, fire } = await player();
+    const ranges = [[0, 4], [10, 24]] as const;
+    Object.defineProperty(video, "buffered", {
+      configurable: true,
+      get: () => ({ length: 2, start: (i: number) => ranges[i]![0], end: (i: number) => ranges[i]![1] }),
+    });
+    video.currentTime = 12;
+    fire("progress");
+    expect(screen.getByTestId("seek-played").style.width).toBe("40%");
+    expect(screen.getByTestId("seek-buffered").style.width).toBe("80%");
+    expect(screen.getByRole("slider", { name: "Seek" })).toHaveAttribute("aria-valuetext", "0:12 of 0:30");
+  });
+});
+
+describe("bufferedEnd", () => {
+  const ranges = (...spans: [number, number][]) =>
+    ({ length: spans.length, start: (i: number) => spans[i]![0], end: (i: number) => spans[i]![1] }) as TimeRanges;
+
+  it("is the end of the range the time is in, or the time itself outside them", () => {
+    expect(bufferedEnd(ranges([0, 4], [10, 24]), 2)).toBe(4);
+    expect(bufferedEnd(ranges([0, 4], [10, 24]), 9.9)).toBe(24); // a seek lands just before its range
+    expect(bufferedEnd(ranges([0, 4], [10, 24]), 6)).toBe(6);
+    expect(bufferedEnd(ranges(), 6)).toBe(6);
+  });
+});
+
+describe("settings menu", () => {
+  beforeEach(() => {
+    // The player picks hls.js where MediaSource exists; jsdom has none.
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  /** The player on hls.js, which announced `rungs` and `tracks` audio tracks. */
+  async function hlsWith(rungs: number, tracks: number, captions = CAPTIONS) {
+    grant({ hls_url: "/hls/master.m3u8", captions });
+    renderPage(<Player item={mediaItem()} />);
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.listenerCount(FakeHls.Events.MANIFEST_PARSED)).toBeGreaterThan(0);
+      return latest!;
+    });
+    const heights = [240, 360, 720].slice(0, rungs);
+    act(() => hls.announceLevels(heights.map((height) => ({ height, bitrate: height * 2000 }))));
+    const languages = ["en", "fr"].slice(0, tracks);
+    act(() => hls.announceAudio(languages.map((lang) => ({ name: lang, lang, default: lang === "en" }))));
+    return hls;
+  }
+
+  const entries = () =>
+    within(screen.getByRole("group", { name: "Player settings" }))
+      .getAllByRole("combobox")
+      .map((menu) => menu.getAttribute("id") && screen.getByText((_, el) => el?.getAttribute("for") === menu.id))
+      .map((label) => label && label.textContent);
+
+  it("holds quality, audio, captions and speed, each where there is a choice", async () => {
+    await hlsWith(2, 2);
+    await openPlayerSettings();
+    expect(entries()).toEqual(["Quality", "Audio", "Captions", "Speed"]);
+  });
+
+  it("leaves out a single rung, a single audio track and captions an item has none of: speed stays", async () => {
+    await hlsWith(1, 1, []);
+    await openPlayerSettings();
+    expect(entries()).toEqual(["Speed"]);
+  });
+
+  it("opens from the gear, and closes on Escape (focus back on the gear) or a press outside", async () => {
+    const user = setupUser();
+    await hlsWith(2, 1);
+    const gear = button("Settings");
+    expect(gear).toHaveAttribute("aria-expanded", "false");
+    expect(screen.queryByRole("group", { name: "Player settings" })).not.toBeInTheDocument();
+
+    await user.click(gear);
+    expect(gear).toHaveAttribute("aria-expanded", "true");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Quality" }), "240p");
+    expect(FakeHls.latest()!.currentLevel).toBe(0);
+    await user.keyboard("{Escape}");
+    expect(gear).toHaveAttribute("aria-expanded", "false");
+    expect(gear).toHaveFocus();
+
+    await user.click(gear);
+    await user.click(screen.getByTestId("player"));
+    expect(gear).toHaveAttribute("aria-expanded", "false");
+    await user.click(gear);
+    await user.click(gear);
+    expect(gear).toHaveAttribute("aria-expanded", "false");
+  });
+});

@@ -1,0 +1,121 @@
+import type { RefObject } from "react";
+import { formatClock, formatDuration } from "../lib/format";
+import { toggleFullscreen, togglePlay } from "../lib/usePlayerShortcuts";
+import type { Captions } from "./captions";
+import { CaptionsIcon, FullscreenIcon, PauseIcon, PictureInPictureIcon, PlayIcon } from "./icons";
+import { SeekBar } from "./SeekBar";
+import { PlayerSettings, SettingsMenu } from "./SettingsMenu";
+import type { ControlsVisibility } from "./useControlsVisibility";
+import { useIsFullscreen, usePictureInPicture, type Clock } from "./useMediaState";
+import type { StreamState } from "./useStream";
+import { useVolume } from "./useVolume";
+import { VolumeControl } from "./VolumeControl";
+
+/** "Show captions" / "Hide captions", underlined while they show; only for an item with tracks. */
+function CaptionsButton({ captions }: { captions: Captions }) {
+  const on = captions.chosen !== null;
+  return (
+    <button
+      type="button"
+      className={on ? "player-button on" : "player-button"}
+      aria-label={on ? "Hide captions" : "Show captions"}
+      onClick={captions.toggle}
+    >
+      <CaptionsIcon />
+    </button>
+  );
+}
+
+/** Picture-in-picture, where the browser has it (not Firefox: it floats videos with a button of its own). */
+function PictureInPictureButton({ videoRef }: { videoRef: RefObject<HTMLVideoElement | null> }) {
+  const pip = usePictureInPicture(videoRef);
+  if (!pip.supported) return null;
+  return (
+    <button
+      type="button"
+      className="player-button"
+      aria-label={pip.active ? "Exit picture in picture" : "Picture in picture"}
+      onClick={pip.toggle}
+    >
+      <PictureInPictureIcon />
+    </button>
+  );
+}
+
+function FullscreenButton({ frameRef }: { frameRef: RefObject<HTMLElement | null> }) {
+  const fullscreen = useIsFullscreen(frameRef);
+  return (
+    <button
+      type="button"
+      className="player-button"
+      aria-label={fullscreen ? "Exit full screen" : "Full screen"}
+      onClick={() => toggleFullscreen(frameRef.current)}
+    >
+      <FullscreenIcon exit={fullscreen} />
+    </button>
+  );
+}
+
+export interface ControlBarProps {
+  videoRef: RefObject<HTMLVideoElement | null>;
+  frameRef: RefObject<HTMLDivElement | null>;
+  clock: Clock;
+  onSeek: (time: number) => void;
+  stream: StreamState;
+  captions: Captions;
+  speed: number;
+  onSpeed: (rate: number) => void;
+  visibility: ControlsVisibility;
+  settingsOpen: boolean;
+  onSettingsOpen: (open: boolean) => void;
+}
+
+/**
+ * The bar over the bottom of the video, on a gradient: the seek bar along
+ * its top; below it play, volume and the clock on the left, captions,
+ * settings, picture-in-picture and full screen on the right. Each button is
+ * named for what it does now ("Play" or "Pause").
+ */
+export function ControlBar(props: ControlBarProps) {
+  const { videoRef, frameRef, clock, stream, visibility } = props;
+  const volume = useVolume(videoRef);
+  return (
+    <div className="player-controls" data-testid="player-controls" {...visibility.bar}>
+      <SeekBar
+        time={clock.time}
+        duration={clock.duration}
+        buffered={clock.buffered}
+        onSeek={props.onSeek}
+        storyboard={stream.storyboard}
+        rewrite={stream.rewrite}
+      />
+      <div className="player-buttons">
+        <button
+          type="button"
+          className="player-button"
+          aria-label={clock.paused ? "Play" : "Pause"}
+          onClick={() => togglePlay(videoRef.current)}
+        >
+          {clock.paused ? <PlayIcon /> : <PauseIcon />}
+        </button>
+        <VolumeControl volume={volume} />
+        <span className="player-time" data-testid="player-time">
+          {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
+        </span>
+        <span className="player-spacer" />
+        {stream.captions.length > 0 && <CaptionsButton captions={props.captions} />}
+        <SettingsMenu open={props.settingsOpen} onOpenChange={props.onSettingsOpen}>
+          <PlayerSettings
+            videoRef={videoRef}
+            stream={stream}
+            captions={props.captions}
+            speed={props.speed}
+            onSpeed={props.onSpeed}
+          />
+        </SettingsMenu>
+        <PictureInPictureButton videoRef={videoRef} />
+        <FullscreenButton frameRef={frameRef} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+import { useEffect, useId, useRef, type ReactNode, type RefObject } from "react";
+import { SPEEDS } from "../lib/usePlayerShortcuts";
+import { AudioMenu } from "./AudioMenu";
+import { CaptionsMenu, type Captions } from "./captions";
+import { SettingsIcon } from "./icons";
+import { offersChoice, PlayerMenu } from "./PlayerMenu";
+import type { Quality, StreamState } from "./useStream";
+
+function qualityLabel(quality: Quality): string {
+  return `${quality.height}p`;
+}
+
+/** "Quality: Auto + each rung" where hls.js offers a choice of rungs (see offersChoice), as the audio menu. */
+export function QualityMenu({
+  qualities,
+  level,
+  playing,
+  onChange,
+}: {
+  qualities: Quality[];
+  level: number;
+  playing: number | null;
+  onChange: (level: number) => void;
+}) {
+  if (!offersChoice(qualities.length)) return null;
+  const auto = playing !== null && qualities[playing] ? `Auto (${qualityLabel(qualities[playing])})` : "Auto";
+  const highestFirst = [...qualities].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
+  const choices = [
+    { value: "-1", label: auto },
+    ...highestFirst.map((q) => ({ value: String(q.index), label: qualityLabel(q) })),
+  ];
+  return (
+    <PlayerMenu label="Quality" value={String(level)} choices={choices} onChange={(value) => onChange(Number(value))} />
+  );
+}
+
+const SPEED_CHOICES = SPEEDS.map((s) => ({ value: String(s), label: s === 1 ? "Normal" : `${s}×` }));
+
+/** The playback speed, kept in step with the keyboard's &lt; and &gt;. */
+export function SpeedMenu({
+  videoRef,
+  speed,
+  onSpeed,
+}: {
+  videoRef: RefObject<HTMLVideoElement | null>;
+  speed: number;
+  onSpeed: (rate: number) => void;
+}) {
+  return (
+    <PlayerMenu
+      label="Speed"
+      value={String(speed)}
+      choices={SPEED_CHOICES}
+      onChange={(value) => {
+        const rate = Number(value);
+        if (videoRef.current) videoRef.current.playbackRate = rate;
+        onSpeed(rate);
+      }}
+    />
+  );
+}
+
+/** What the settings menu offers, each under its own rules: quality, audio, captions, speed. */
+export function PlayerSettings({
+  videoRef,
+  stream,
+  captions,
+  speed,
+  onSpeed,
+}: {
+  videoRef: RefObject<HTMLVideoElement | null>;
+  stream: StreamState;
+  captions: Captions;
+  speed: number;
+  onSpeed: (rate: number) => void;
+}) {
+  return (
+    <>
+      <QualityMenu
+        qualities={stream.qualities}
+        level={stream.level}
+        playing={stream.playing}
+        onChange={stream.setLevel}
+      />
+      <AudioMenu hls={stream.hls} />
+      <CaptionsMenu captions={stream.captions} state={captions} />
+      <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={onSpeed} />
+    </>
+  );
+}
+
+/**
+ * Closes the open menu on Escape (focus back on `buttonRef`, where it was
+ * opened) and on a press anywhere outside it and its button.
+ */
+function useDismiss(
+  open: boolean,
+  onOpenChange: (open: boolean) => void,
+  panelRef: RefObject<HTMLElement | null>,
+  buttonRef: RefObject<HTMLElement | null>,
+): void {
+  useEffect(() => {
+    if (!open) return;
+    const inside = (target: EventTarget | null) =>
+      target instanceof Node && (panelRef.current?.contains(target) || buttonRef.current?.contains(target));
+    const onPointer = (event: PointerEvent) => {
+      if (!inside(event.target)) onOpenChange(false);
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      onOpenChange(false);
+      buttonRef.current?.focus();
+    };
+    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open, onOpenChange, panelRef, buttonRef]);
+}
+
+/**
+ * The gear and its popover of choices (quality, audio, captions, speed: the
+ * `children`), a disclosure: the popover follows the gear in the tab order,
+ * so the focus stays where it was (the shortcut keys keep working) and Tab
+ * goes on into it. The choices stay rendered while it is closed, only
+ * hidden, so that their effects (the remembered audio language) run from
+ * the start.
+ */
+export function SettingsMenu({
+  open,
+  onOpenChange,
+  children,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  children: ReactNode;
+}) {
+  const panelId = useId();
+  const panelRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  useDismiss(open, onOpenChange, panelRef, buttonRef);
+  return (
+    <>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="player-button"
+        aria-label="Settings"
+        aria-expanded={open}
+        aria-controls={panelId}
+        onClick={() => onOpenChange(!open)}
+      >
+        <SettingsIcon />
+      </button>
+      <div
+        ref={panelRef}
+        id={panelId}
+        className="player-settings"
+        role="group"
+        aria-label="Player settings"
+        hidden={!open}
+      >
+        {children}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useRef, useState, type FocusEvent, type MouseEvent, type PointerEvent } from "react";
+
+/** How long (ms) the bar stays after the last sign of the viewer while the video plays. */
+export const CONTROLS_IDLE_MS = 2500;
+
+export interface ControlsVisibility {
+  shown: boolean;
+  /** For the player's frame: moving the pointer over it (or touching it) shows the bar. */
+  frame: {
+    onPointerMove: () => void;
+    onPointerDownCapture: (event: PointerEvent) => void;
+    onPointerLeave: (event: PointerEvent) => void;
+  };
+  /** For the bar: keyboard focus inside keeps it; a tap on it while hidden only shows it. */
+  bar: {
+    onFocus: () => void;
+    onBlur: (event: FocusEvent) => void;
+    onClickCapture: (event: MouseEvent) => void;
+  };
+  /** Whether the press behind this click only brought the bar back (a tap on a hidden one). */
+  tapOnlyShows: () => boolean;
+}
+
+/**
+ * Whether the bar is idle: hidden CONTROLS_IDLE_MS after the last pointer
+ * move or key while playing, or at once when the mouse leaves the player.
+ */
+function useIdle(paused: boolean): { idle: boolean; wake: () => void; sleep: () => void } {
+  const [state, setState] = useState({ idle: false, activity: 0 });
+  const wake = useCallback(() => setState((s) => ({ idle: false, activity: s.activity + 1 })), []);
+  const sleep = useCallback(() => setState((s) => ({ ...s, idle: true })), []);
+  useEffect(() => {
+    if (paused) return;
+    const timer = setTimeout(sleep, CONTROLS_IDLE_MS);
+    return () => clearTimeout(timer);
+  }, [paused, state.activity, sleep]);
+  useEffect(() => {
+    // A shortcut key (seeking with the arrows, say) shows where it took the video.
+    document.addEventListener("keydown", wake);
+    return () => document.removeEventListener("keydown", wake);
+  }, [wake]);
+  return { idle: state.idle, wake, sleep };
+}
+
+/** Whether the last input was a key rather than a pointer: focus that came by keyboard keeps the bar. */
+function useKeyboardModality(): { current: boolean } {
+  const keyboard = useRef(false);
+  useEffect(() => {
+    const byKey = () => (keyboard.current = true);
+    const byPointer = () => (keyboard.current = false);
+    document.addEventListener("keydown", byKey, true);
+    document.addEventListener("pointerdown", byPointer, true);
+    return () => {
+      document.removeEventListener("keydown", byKey, true);
+      document.removeEventListener("pointerdown", byPointer, true);
+    };
+  }, []);
+  return keyboard;
+}
+
+/**
+ * The control bar's auto-hide, as video sites have it: shown while paused,
+ * while a menu is open (`pinned`) and while the keyboard focus is in it;
+ * while playing it goes (the cursor with it, see .controls-hidden) after
+ * CONTROLS_IDLE_MS without a pointer move, and comes back on the next one.
+ */
+export function useControlsVisibility(paused: boolean, pinned: boolean): ControlsVisibility {
+  const { idle, wake, sleep } = useIdle(paused);
+  const keyboard = useKeyboardModality();
+  const [focused, setFocused] = useState(false);
+  const tapWoke = useRef(false);
+  const shown = !idle || paused || pinned || focused;
+  const frame = {
+    onPointerMove: wake,
+    onPointerDownCapture: (event: PointerEvent) => {
+      // A finger has no hover: its first tap on a hidden bar is to see the bar.
+      tapWoke.current = !shown && event.pointerType !== "mouse";
+      wake();
+    },
+    onPointerLeave: (event: PointerEvent) => {
+      if (event.pointerType === "mouse") sleep();
+    },
+  };
+  const bar = {
+    onFocus: () => setFocused(keyboard.current),
+    onBlur: (event: FocusEvent) => {
+      if (!event.currentTarget.contains(event.relatedTarget)) setFocused(false);
+    },
+    onClickCapture: (event: MouseEvent) => {
+      if (!tapOnlyShows()) return;
+      event.preventDefault();
+      event.stopPropagation();
+    },
+  };
+  function tapOnlyShows(): boolean {
+    const woke = tapWoke.current;
+    tapWoke.current = false;
+    return woke;
+  }
+  return { shown, frame, bar, tapOnlyShows };
+}
