@@ -229,10 +229,18 @@ describe("the bar", () => {
     expect(hidden(frame)).toBe(false);
   });
 
-  it("hides at once when the mouse leaves the playing player", async () => {
-    const { frame, play } = await player();
+  it("hides at once when the mouse leaves the playing player, and shows a while when it plays again", async () => {
+    const { frame, play, pause } = await player();
+    vi.useFakeTimers();
     await act(() => play());
     fireEvent.pointerLeave(frame, { pointerType: "mouse" });
+    expect(hidden(frame)).toBe(true);
+
+    // Played again from outside the player (a timestamp in the description): the bar shows where it is.
+    act(() => pause());
+    await act(() => play());
+    expect(hidden(frame)).toBe(false);
+    await idle();
     expect(hidden(frame)).toBe(true);
   });
 

@@ -24,22 +24,38 @@ export interface ControlsVisibility {
 /**
  * Whether the bar is idle: hidden CONTROLS_IDLE_MS after the last pointer
  * move or key while playing, or at once when the mouse leaves the player.
+ * The countdown lives in a ref: a pointer move only restarts it, and
+ * re-renders nothing unless the bar was hidden.
  */
 function useIdle(paused: boolean): { idle: boolean; wake: () => void; sleep: () => void } {
-  const [state, setState] = useState({ idle: false, activity: 0 });
-  const wake = useCallback(() => setState((s) => ({ idle: false, activity: s.activity + 1 })), []);
-  const sleep = useCallback(() => setState((s) => ({ ...s, idle: true })), []);
+  const [idle, setIdle] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const countDown = useCallback(() => {
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => setIdle(true), CONTROLS_IDLE_MS);
+  }, []);
+  const wake = useCallback(() => {
+    setIdle(false);
+    countDown();
+  }, [countDown]);
+  const sleep = useCallback(() => setIdle(true), []);
+  // Playing (again): the bar shows for a fresh countdown, whatever the pointer did meanwhile
+  // (set while rendering, as React has it for state that follows a prop).
+  const [wasPaused, setWasPaused] = useState(paused);
+  if (paused !== wasPaused) {
+    setWasPaused(paused);
+    if (!paused) setIdle(false);
+  }
   useEffect(() => {
-    if (paused) return;
-    const timer = setTimeout(sleep, CONTROLS_IDLE_MS);
-    return () => clearTimeout(timer);
-  }, [paused, state.activity, sleep]);
+    if (!paused) countDown();
+    return () => clearTimeout(timer.current);
+  }, [paused, countDown]);
   useEffect(() => {
     // A shortcut key (seeking with the arrows, say) shows where it took the video.
     document.addEventListener("keydown", wake);
     return () => document.removeEventListener("keydown", wake);
   }, [wake]);
-  return { idle: state.idle, wake, sleep };
+  return { idle, wake, sleep };
 }
 
 /** Whether the last input was a key rather than a pointer: focus that came by keyboard keeps the bar. */
