@@ -18,6 +18,7 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -28,6 +29,7 @@ import transcode_media
 
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import TranscodeOptions, TranscodeResult
+from streamstack.ingest.transcoding.timeline import AudioTimeline
 
 FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
 FPS = transcode_media.FPS
@@ -369,6 +371,42 @@ def test_an_audio_track_shorter_than_the_picture_is_filled_with_silence(tmp_path
     check_package(
         out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True, tracks=3
     )
+
+
+def _tone_ms(start_ms: int, seconds: int, rate: int, layout: str) -> list[av.AudioFrame]:
+    """``seconds`` of a loud 1 kHz tone at ``rate`` in ``layout``, timed in milliseconds."""
+    frames = []
+    for first in range(0, seconds * rate, 1152):
+        frame = av.AudioFrame(format="fltp", layout=layout, samples=1152)
+        wave = b"".join(
+            struct.pack("<f", 0.5 * math.sin(2 * math.pi * 1000 * (first + i) / rate))
+            for i in range(1152)
+        )
+        for plane in frame.planes:
+            plane.update(wave)
+        frame.sample_rate = rate
+        frame.pts = start_ms + first * 1000 // rate
+        frames.append(frame)
+    return frames
+
+
+def test_sound_that_changes_its_format_midway_is_kept() -> None:
+    # An MP3 stream going from 44.1 kHz mono to 48 kHz stereo, as concatenated files do.
+    first = _tone_ms(0, 1, 44100, "mono")
+    then = _tone_ms(1000, 1, 48000, "stereo")
+    timeline = AudioTimeline(first[0], Fraction(1, 1000), Fraction(0))
+    out = [f for frame in [*first, *then, None] for f in timeline.push(frame)]
+
+    assert sum(f.samples for f in out) == pytest.approx(2 * 48000, abs=2048)
+    # The second second is the tone, not the silence a dropped frame leaves behind.
+    late = [f for f in out if (f.pts or 0) >= 48000 + 4800]
+    assert late
+    peak = max(
+        abs(value)
+        for f in late
+        for value in struct.unpack(f"<{f.samples}f", bytes(f.planes[0])[: f.samples * 4])
+    )
+    assert peak > 0.4
 
 
 def comb(frame: av.VideoFrame) -> float:

@@ -219,19 +219,39 @@ class AudioTimeline:
         self._graph.link_nodes(source, shift, resample, shape, self._sink)
         self._graph.configure()
         self._graph.set_audio_frame_size(AAC_FRAME_SAMPLES)
-        self._layout = first.layout.name
-        self._rate = first.sample_rate
-        self._format = first.format.name
+        self._shape = _sound_shape(first)
+        self._time_base = time_base
+        self._converters: dict[tuple[str, str, int], av.AudioResampler] = {}
 
     def push(self, frame: av.AudioFrame | None) -> Iterator[av.AudioFrame]:
         """Feed one decoded frame (None at the end); yield the output frames now ready."""
-        if frame is not None and (
-            frame.layout.name != self._layout
-            or frame.sample_rate != self._rate
-            or frame.format.name != self._format
-        ):
-            return  # a mid-stream format change: dropped (aresample pads the gap)
-        self._sink.graph.push(frame)
+        for alike in self._alike(frame):
+            self._sink.graph.push(alike)
         for out in _pulled(self._sink):
             assert isinstance(out, av.AudioFrame)
             yield out
+
+    def _alike(self, frame: av.AudioFrame | None) -> list[av.AudioFrame | None]:
+        """``frame`` in the first frame's format, layout and rate, which the graph's source
+        was built for: a stream that changes them midway (MP3 from 48 kHz mono to 44.1 kHz
+        stereo, say) is converted rather than cut to silence."""
+        if frame is None or _sound_shape(frame) == self._shape:
+            return [frame]
+        converter = self._converters.get(_sound_shape(frame))
+        if converter is None:
+            sample_format, layout, rate = self._shape
+            converter = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
+            self._converters[_sound_shape(frame)] = converter
+        converted: list[av.AudioFrame | None] = []
+        frame.time_base = self._time_base  # what the graph's source reads its pts in
+        for out in converter.resample(frame):
+            # The converter counts in samples of the first rate; the source, in the stream's.
+            if out.pts is not None and out.time_base is not None:
+                out.pts = round(out.pts * out.time_base / self._time_base)
+            out.time_base = self._time_base
+            converted.append(out)
+        return converted
+
+
+def _sound_shape(frame: av.AudioFrame) -> tuple[str, str, int]:
+    return frame.format.name, frame.layout.name, frame.sample_rate
