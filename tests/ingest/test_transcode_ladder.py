@@ -373,6 +373,16 @@ def test_an_audio_track_shorter_than_the_picture_is_filled_with_silence(tmp_path
     )
 
 
+def test_a_clip_of_one_frame_has_a_target_duration_of_a_second(tmp_path: Path) -> None:
+    source = transcode_media.x264(tmp_path / "one.mp4", seconds=1 / transcode_media.FPS)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    for playlist in [r.playlist for r in result.renditions] + [a.playlist for a in result.audio]:
+        lines = (out / playlist).read_text().splitlines()
+        assert "#EXT-X-TARGETDURATION:1" in lines, playlist
+        assert [line for line in lines if line.startswith("#EXTINF:")] != []
+
+
 def _tone_ms(start_ms: int, seconds: int, rate: int, layout: str) -> list[av.AudioFrame]:
     """``seconds`` of a loud 1 kHz tone at ``rate`` in ``layout``, timed in milliseconds."""
     frames = []

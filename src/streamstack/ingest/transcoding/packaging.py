@@ -9,6 +9,7 @@ import msgspec
 
 from streamstack.ingest.transcoding.playlists import (
     AAC_LC,
+    at_least_one_second,
     avc_codec,
     bandwidths,
     master_playlist,
@@ -43,7 +44,9 @@ class Measured(msgspec.Struct, frozen=True):
 
 
 def measure(work: Path, directory: Path) -> Measured:
-    """What one finished rendition wrote in ``directory``, and its peak and average bitrates."""
+    """What one finished rendition wrote in ``directory``, and its peak and average bitrates
+    (its playlist's target duration made at least 1 s first)."""
+    at_least_one_second(directory / PLAYLIST)
     segments = media_segments(directory / PLAYLIST)
     peak, average = bandwidths(directory, segments)
     prefix = directory.relative_to(work).as_posix()

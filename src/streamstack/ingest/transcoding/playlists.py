@@ -55,6 +55,16 @@ class Segment(msgspec.Struct, frozen=True):
     duration: float
 
 
+def at_least_one_second(playlist: Path) -> None:
+    """Give a media playlist of segments all under half a second (a clip of a frame or
+    two) a target duration of 1: FFmpeg rounds it to 0, which some players take as no
+    duration at all (RFC 8216 asks only that no segment, rounded, exceed it)."""
+    text = playlist.read_text(encoding="utf-8")
+    if "\n#EXT-X-TARGETDURATION:0\n" in text:
+        fixed = text.replace("\n#EXT-X-TARGETDURATION:0\n", "\n#EXT-X-TARGETDURATION:1\n")
+        playlist.write_text(fixed, encoding="utf-8")
+
+
 def media_segments(playlist: Path) -> list[Segment]:
     """The segments a media playlist lists, in order (``#EXTINF`` durations)."""
     segments = []
