@@ -114,6 +114,23 @@ async def test_an_item_plays_for_viewers_from_its_first_rendition(
     status, _, body = await seen_by(deployment, admin, item.id)
     assert body is not None and body["processing_state"] == "ready"
     assert body["has_storyboard"] is True
+    assert ready.duration_seconds == item.duration_seconds  # no length reported: kept
+
+
+async def test_the_packages_length_becomes_the_items_duration(
+    deployment: CatalogueDeployment,
+) -> None:
+    # The probe read 3605 s (a start offset of an hour in the headers); 5 s play.
+    item = await register_unplayable(deployment, duration_seconds=3605.0)
+    rung = [Rendition(height=240, bandwidth=400_000)]
+    working = await report(deployment, item.id, state="processing", duration_seconds=5.0)
+    assert working.duration_seconds == 3605.0  # no package yet: nothing to measure
+    ready = await report(
+        deployment, item.id, state="ready", renditions=rung, hls=True, duration_seconds=5.0
+    )
+    assert ready.duration_seconds == 5.0
+    status, _, body = await seen_by(deployment, viewer_headers(deployment.settings), item.id)
+    assert (status, body and body["duration_seconds"]) == (200, 5.0)
 
 
 async def test_a_failure_is_shown_to_admins_with_its_reason(
@@ -191,6 +208,8 @@ async def test_contradictory_or_malformed_reports_are_refused(
         {"state": "processing", "renditions": [rung] * 17},
         {"state": "ready", "renditions": [rung], "hls": True, "package_format": 0},
         {"state": "ready", "renditions": [rung], "hls": True, "package_format": "2"},
+        {"state": "ready", "renditions": [rung], "hls": True, "duration_seconds": -1},
+        {"state": "ready", "renditions": [rung], "hls": True, "duration_seconds": "5"},
     ]
     for fields in bad:
         await expect_error(report(deployment, item.id, **fields), 400, "validation_error")

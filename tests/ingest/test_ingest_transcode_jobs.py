@@ -133,16 +133,20 @@ async def test_a_webm_upload_is_transcoded_and_becomes_ready(
 async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder(
     rig_factory: RigFactory, tmp_path: Path
 ) -> None:
-    source = transcode_media.h264_mp4(tmp_path)
+    # Its sound outlasts its picture by 2 s: the probe's length counts them, the package
+    # plays the picture's.
+    source = transcode_media.long_sound_mp4(tmp_path)
     async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
         uploaded = await rig.upload(source.read_bytes())
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
         assert (item["processing_state"], item["playable"]) == ("queued", True)
+        assert item["duration_seconds"] == pytest.approx(transcode_media.SECONDS + 2, abs=0.1)
 
         ready, _ = await wait_for_state(rig, item["id"], {"ready", "failed"})
 
         assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert ready["duration_seconds"] == pytest.approx(transcode_media.SECONDS, abs=0.05)
         assert_complete_package(rig, item["id"])
 
 

@@ -257,6 +257,8 @@ def apply_processing(
     row.has_hls = update.hls
     row.has_storyboard = update.storyboard
     row.package_format = update.package_format if update.hls else None
+    if update.hls and update.duration_seconds is not None:
+        row.duration_seconds = update.duration_seconds
     row.playable = row.original_playable or update.hls
 
 

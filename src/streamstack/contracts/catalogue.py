@@ -20,6 +20,7 @@ from streamstack.contracts.limits import (
     ContentType,
     Description,
     Dimension,
+    DurationSeconds,
     MediaId,
     ObjectKey,
     PackageFormat,
@@ -224,6 +225,10 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     stay as they are; those sent are ignored): a transcode again of an item that plays."""
     package_format: PackageFormat | None = None
     """The format of the package the ``renditions`` belong to (with ``hls``)."""
+    duration_seconds: DurationSeconds | None = None
+    """How long the package plays (with ``hls``): the item's duration from then on, in
+    place of what the probe read in the upload's headers (which may count a start offset,
+    sound that outlasts the picture, or the missing end of a truncated file)."""
 
 
 class ItemLookup(msgspec.Struct, frozen=True):

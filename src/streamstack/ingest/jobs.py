@@ -361,6 +361,7 @@ class TranscodeHandler:
             storyboard=result is not None and result.storyboard is not None,
             keep_package=keep and result is None,
             package_format=PACKAGE_FORMAT if renditions else None,
+            duration_seconds=result.duration_seconds if result is not None and renditions else None,
         )
         try:
             return await self.catalogue.update_processing(update)
