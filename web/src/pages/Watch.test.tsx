@@ -80,7 +80,7 @@ function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: bo
 
 describe("WatchPage", () => {
   it("plays the stream URL and shows the item's metadata", async () => {
-    serveItem(mediaItem({ id: "m-1" }), "/api/v1/stream/abc");
+    serveItem(mediaItem({ id: "m-1", view_count: 1234 }), "/api/v1/stream/abc");
     const seen = recordRequests();
     setAccessToken("tok", 1800);
     renderWatch("m-1");
@@ -93,6 +93,7 @@ describe("WatchPage", () => {
     expect(video).toHaveAttribute("poster", "/api/v1/stream/thumbnails/m-1-poster.jpg");
     expect(screen.getByText("A calm evening.")).toBeInTheDocument();
     expect(screen.getByTestId("watch-duration")).toHaveTextContent("1:05");
+    expect(screen.getByTestId("watch-views")).toHaveTextContent("1,234 views");
     expect(screen.getByText("1920×1080 @ 30 fps")).toBeInTheDocument();
     expect(screen.getByText("h264 / aac")).toBeInTheDocument();
     const tags = screen.getByRole("list", { name: "Tags" });

@@ -7,7 +7,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText, type MomentLinks } from "../components/LinkedText";
 import { TagLinks } from "../components/TagLinks";
-import { formatBytes, formatDate, formatDuration, formatResolution } from "../lib/format";
+import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { startMoment } from "../lib/moment";
 import { watchPath } from "../lib/paths";
 import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -169,6 +169,8 @@ function WatchFacts({ item }: { item: ViewedMediaItem }) {
           <dd>{formatBytes(item.size_bytes)}</dd>
         </>
       )}
+      <dt>Views</dt>
+      <dd data-testid="watch-views">{formatViews(item.view_count)}</dd>
       <dt>{item.published_at ? "Published" : "Created"}</dt>
       <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
     </dl>
