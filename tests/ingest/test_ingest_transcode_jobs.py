@@ -151,15 +151,18 @@ async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+@pytest.mark.parametrize("cover_art", [False, True], ids=["bare", "cover-art"])
 async def test_an_audio_only_upload_plays_as_uploaded_and_gets_no_job(
-    rig_factory: RigFactory, tmp_path: Path
+    rig_factory: RigFactory, tmp_path: Path, cover_art: bool
 ) -> None:
-    source = transcode_media.audio_only_mp4(tmp_path)
+    # With cover art (a music file's picture): still sound only, not a video of one frame.
+    source = transcode_media.audio_only_mp4(tmp_path, cover_art=cover_art)
     async with rig_factory(**fast_transcoding()) as rig:
         uploaded = await rig.upload(source.read_bytes(), filename="sound.mp4")
         assert uploaded.status_code == 201, uploaded.text
         item = uploaded.json()
         assert (item["processing_state"], item["playable"]) == ("none", True)
+        assert (item["video_codec"], item["audio_codec"]) == (None, "aac")
         refused = await retry(rig, item["id"])  # nothing to transcode, now or later
         assert (refused.status_code, refused.json()["code"]) == (409, "not_transcodable")
         queue = EmbeddedJobQueue(

@@ -221,12 +221,21 @@ def odd_size_mkv(directory: Path) -> Path:
     )
 
 
-def audio_only_mp4(directory: Path) -> Path:
-    """AAC alone: refused by the transcoder."""
+def audio_only_mp4(directory: Path, *, cover_art: bool = False) -> Path:
+    """AAC alone (refused by the transcoder); with ``cover_art``, as a music file: a cover
+    picture first (an attached, one-frame video stream), then the sound."""
     path = directory / "audio.mp4"
     with av.open(str(path), "w", format="mp4") as out:
+        cover = out.add_stream("mjpeg", rate=1) if cover_art else None
         sound = out.add_stream("aac", rate=48000)
         sound.layout = "mono"
+        if cover is not None:
+            assert isinstance(cover, av.video.stream.VideoStream)
+            cover.width, cover.height, cover.pix_fmt = 64, 64, "yuvj420p"
+            cover.disposition = av.stream.Disposition.attached_pic
+            art = av.VideoFrame(64, 64, "yuvj420p")
+            art.pts = 0
+            out.mux([*cover.encode(art), *cover.encode(None)])
         for start in range(0, 48000, 1024):
             out.mux(sound.encode(_tone(1024, start, 48000)))
         out.mux(sound.encode(None))

@@ -37,7 +37,7 @@ from streamstack.ingest.probe_messages import (
     receive_frame,
     send_frame,
 )
-from streamstack.ingest.transcoding.timeline import as_shown, display_size
+from streamstack.ingest.transcoding.timeline import as_shown, display_size, picture_stream
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
 THUMBNAIL_BOX = (640, 1280)
@@ -199,7 +199,7 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
     moov_at_end = task.demuxer == "mov" and moov_after_mdat(reader.read_at, task.size)
     reader.seek(0)
     with _open_input(reader, task) as container:
-        video = container.streams.video[0] if container.streams.video else None
+        video = picture_stream(container)
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise WorkerFailure("no_streams")

@@ -55,7 +55,12 @@ from streamstack.ingest.transcoding.storyboard import (
     tile_interval,
 )
 from streamstack.ingest.transcoding.subtitles import SubtitleExtractor
-from streamstack.ingest.transcoding.timeline import AAC_FRAME_SAMPLES, VideoTimeline, display_size
+from streamstack.ingest.transcoding.timeline import (
+    AAC_FRAME_SAMPLES,
+    VideoTimeline,
+    display_size,
+    picture_stream,
+)
 
 ProgressCallback = Callable[[Progress], None]
 _READ_BLOCK = 256 * 1024
@@ -131,18 +136,11 @@ def open_source(file: BinaryIO, demuxer: str | None) -> av.container.InputContai
 
 
 def pick_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The picture to transcode: FFmpeg's best, never cover art."""
-    pictures = [
-        stream
-        for stream in container.streams.video
-        if not stream.disposition & av.stream.Disposition.attached_pic
-    ]
-    if not pictures:
+    """The picture to transcode (:func:`.timeline.picture_stream`); none is ``no_video``."""
+    picture = picture_stream(container)
+    if picture is None:
         raise TranscodeError("no_video")
-    best = container.streams.best("video")
-    return (
-        best if isinstance(best, av.video.stream.VideoStream) and best in pictures else pictures[0]
-    )
+    return picture
 
 
 class _Run:

@@ -27,6 +27,20 @@ from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
 AAC_FRAME_SAMPLES = 1024
 
 
+def picture_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The moving picture: FFmpeg's best video stream, never cover art (an attached picture,
+    as music files carry); None for sound only."""
+    pictures = [
+        stream
+        for stream in container.streams.video
+        if not stream.disposition & av.stream.Disposition.attached_pic
+    ]
+    best = container.streams.best("video")
+    if isinstance(best, av.video.stream.VideoStream) and best in pictures:
+        return best
+    return pictures[0] if pictures else None
+
+
 def rotation_filters(rotation: float) -> list[tuple[str, str]]:
     """The filters that turn a frame with this display rotation (degrees, ccw) upright."""
     quarter = round(rotation / 90) % 4
