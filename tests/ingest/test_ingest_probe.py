@@ -121,6 +121,21 @@ async def test_limits_fail_the_probe_with_422(
     assert message in failure.value.detail
 
 
+@pytest.mark.parametrize(("width", "height"), [(2, 2), (4, 240), (320, 8)])
+async def test_a_picture_smaller_than_16_pixels_a_side_is_refused_with_422(
+    store: LocalObjectStore, width: int, height: int
+) -> None:
+    # FFmpeg's deinterlacer cannot take it: the transcode would fail, whatever the retries.
+    data = ingest_media.encode(audio=None, width=width, height=height, frames=2)
+    with pytest.raises(ProbeFailed) as failure:
+        await prober().probe(store, await stored(store, data), MP4)
+    assert failure.value.status == 422
+    assert failure.value.detail == "the video's picture is too small: at least 16 pixels a side"
+    sixteen = ingest_media.encode(audio=None, width=16, height=16, frames=2)
+    report = (await prober().probe(store, await stored(store, sixteen, "ok.mp4"), MP4)).report
+    assert (report.width, report.height) == (16, 16)
+
+
 def test_sniffing_reads_bytes_not_names() -> None:
     assert sniff_container(ingest_media.mp4()[:64]) is MP4
     webm = sniff_container(ingest_media.webm()[:64])

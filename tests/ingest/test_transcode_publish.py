@@ -184,6 +184,15 @@ def test_a_frame_larger_than_allowed_is_refused_before_decoding(tmp_path: Path) 
     assert (caught.value.reason, caught.value.detail) == ("too_large", "640x480")
 
 
+def test_a_picture_too_small_to_transcode_fails_at_once_with_a_reason(tmp_path: Path) -> None:
+    # Registered before the probe refused such pictures: a reason, not FFmpeg's EINVAL.
+    source = transcode_media.h264_mp4(tmp_path, width=2, height=240)
+    with pytest.raises(TranscodeError) as caught:
+        transcode(source, tmp_path / "out", FAST)
+    assert (caught.value.reason, caught.value.detail) == ("too_small", "2x240")
+    assert caught.value.message == "the video's picture is too small to transcode (2x240)"
+
+
 def test_progress_without_a_known_duration_follows_the_bytes_read(tmp_path: Path) -> None:
     source = transcode_media.unknown_duration_mkv(tmp_path)
     seen: list[Progress] = []

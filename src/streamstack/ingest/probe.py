@@ -37,6 +37,7 @@ from streamstack.ingest.probe_messages import (
     frame,
 )
 from streamstack.ingest.sandbox import Limits, Sandbox, open_output, output_chunks
+from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
 from streamstack.kernel.errors import Unprocessable
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, read_all
 
@@ -56,6 +57,7 @@ _REASONS = {
     "unreadable": "the file could not be read as {container}: it may be damaged or truncated",
     "no_streams": "the file has no audio or video stream",
     "too_large": "the video's frame size is larger than allowed ({max_pixels} pixels)",
+    "too_small": "the video's picture is too small: at least {min_side} pixels a side",
     "no_frame": "no video frame could be decoded",
     "out_of_memory": "reading the file needs more memory than allowed",
     "remux_failed": "the file could not be rewritten with its index first",
@@ -195,6 +197,7 @@ class MediaProber:
             template.format(
                 container=container.name.upper(),
                 max_pixels=self.max_pixels,
+                min_side=MIN_PICTURE_SIDE,
                 seconds=self.timeout_seconds,
             )
         )

@@ -62,6 +62,7 @@ FailureReason = Literal[
     "unreadable",
     "no_streams",
     "too_large",
+    "too_small",
     "no_frame",
     "out_of_memory",
     "remux_failed",

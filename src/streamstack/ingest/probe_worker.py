@@ -37,6 +37,7 @@ from streamstack.ingest.probe_messages import (
     receive_frame,
     send_frame,
 )
+from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
 from streamstack.ingest.transcoding.timeline import as_shown, display_size, picture_stream
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
@@ -211,6 +212,8 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             width, height = video.codec_context.width, video.codec_context.height
             if width <= 0 or height <= 0 or width * height > task.max_pixels:
                 raise WorkerFailure("too_large", f"{width}x{height}")
+            if min(width, height) < MIN_PICTURE_SIDE:
+                raise WorkerFailure("too_small", f"{width}x{height}")
             rate = video.average_rate or video.guessed_rate
             fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
             frame = _thumbnail_frame(container, video, duration, task)

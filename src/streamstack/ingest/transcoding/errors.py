@@ -8,6 +8,7 @@ REASONS = {
     "no_video": "the file has no video stream: audio-only files are played as uploaded",
     "no_frame": "no video frame could be decoded",
     "too_large": "the video's frame size is larger than allowed",
+    "too_small": "the video's picture is too small to transcode",
     "encode_failed": "encoding the video failed",
     "out_of_memory": "transcoding this video needs more memory than the worker allows",
 }

@@ -50,6 +50,9 @@ import msgspec
 
 #: The standard rungs (short side of the displayed picture, pixels).
 RUNG_HEIGHTS = (240, 360, 480, 720, 1080, 1440, 2160)
+#: The shortest side a picture may have: FFmpeg's deinterlacer refuses pictures of two
+#: rows or columns, and nothing smaller than an icon is a video anyone uploads to watch.
+MIN_PICTURE_SIDE = 16
 #: Video bitrate cap per rung up to 30 fps, kbit/s (see the table above).
 BITRATE_CAPS_KBPS = {
     240: 400,

@@ -34,6 +34,7 @@ from streamstack.ingest.transcoding import hdr, staging
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import (
     AUDIO_SAMPLE_RATE,
+    MIN_PICTURE_SIDE,
     gop_frames,
     output_rate,
     plan_ladder,
@@ -214,6 +215,8 @@ class _Run:
         width, height = video.codec_context.width, video.codec_context.height
         if width * height > self.options.max_pixels:  # refused before decoding a frame
             raise TranscodeError("too_large", f"{width}x{height}")
+        if min(width, height) < MIN_PICTURE_SIDE:
+            raise TranscodeError("too_small", f"{width}x{height}")
         self.rate = output_rate(video.average_rate or video.guessed_rate)
         self.duration = _duration(container, video)
         start = video.start_time if video.start_time is not None else 0
