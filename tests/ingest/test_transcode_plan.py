@@ -17,6 +17,7 @@ from streamstack.ingest.transcoding.ladder import (
     x264_options,
 )
 from streamstack.ingest.transcoding.playlists import avc_codec
+from streamstack.ingest.transcoding.storyboard import tile_size
 
 
 def names(width: int, height: int, rate: Fraction = Fraction(30)) -> list[str]:
@@ -115,3 +116,19 @@ def test_the_hald_clut_holds_every_grid_point_where_haldclut_looks_for_it() -> N
         signal = tuple(v / (points - 1) for v in (r, g, b))
         expected = hdr.sdr_signal((signal[0], signal[1], signal[2]), hdr.PQ)
         assert stored == tuple(round(v * 65535) for v in expected)
+
+
+@pytest.mark.parametrize(
+    ("display", "tile"),
+    [
+        ((1920, 1080), (160, 90)),
+        ((1080, 1920), (160, 284)),  # a portrait phone clip
+        ((4000, 16), (160, 2)),
+        ((16, 4000), (2, 288)),  # its sheet was 1600 x 400,000 pixels: out of memory
+        ((100, 200), (144, 288)),
+    ],
+)
+def test_a_storyboard_tile_keeps_the_aspect_within_a_bounded_height(
+    display: tuple[int, int], tile: tuple[int, int]
+) -> None:
+    assert tile_size(display) == tile

@@ -1,6 +1,7 @@
 """Seek-preview storyboards: JPEG sprite sheets and a WebVTT whose cues point into them.
 
-A tile (:data:`TILE_WIDTH` pixels wide, the picture's aspect ratio) is taken from the
+A tile (:data:`TILE_WIDTH` pixels wide, the picture's aspect ratio, at most
+:data:`MAX_TILE_HEIGHT` high) is taken from the
 shared output frames every ``interval`` seconds: the configured minimum (2 s), or longer
 for long videos so there are never more than :data:`MAX_TILES` (300). FFmpeg's
 ``tile`` filter lays :data:`COLUMNS` x :data:`ROWS` of them out on a sheet (the last
@@ -23,6 +24,9 @@ from streamstack.ingest.transcoding.ladder import even
 from streamstack.ingest.transcoding.results import StoryboardResult
 
 TILE_WIDTH = 160
+#: A portrait phone clip's tile (160x284) fits; a picture taller than that is narrowed
+#: instead, or a sheet of a 16x4000 video would be 400,000 pixels high.
+MAX_TILE_HEIGHT = 288
 COLUMNS = 10
 ROWS = 10
 VTT_NAME = "storyboard.vtt"
@@ -47,6 +51,14 @@ def tile_interval(duration: float | None, min_interval: float, max_tiles: int) -
     return float(math.ceil(duration / max_tiles))
 
 
+def tile_size(display: tuple[int, int]) -> tuple[int, int]:
+    """A tile's width and height for a picture shown at ``display`` (width, height)."""
+    width, height = display
+    if TILE_WIDTH * height / width <= MAX_TILE_HEIGHT:
+        return TILE_WIDTH, even(TILE_WIDTH * height / width)
+    return even(MAX_TILE_HEIGHT * width / height), MAX_TILE_HEIGHT
+
+
 def _timestamp(seconds: float) -> str:
     millis = round(seconds * 1000)
     hours, rest = divmod(millis, 3_600_000)
@@ -67,8 +79,7 @@ class Storyboard:
         max_tiles: int,
     ) -> None:
         self.directory = directory
-        self.tile_width = TILE_WIDTH
-        self.tile_height = even(TILE_WIDTH * display[1] / display[0])
+        self.tile_width, self.tile_height = tile_size(display)
         self.rate = rate
         self.interval = interval
         self.max_tiles = max_tiles
