@@ -97,6 +97,16 @@ def webm() -> bytes:
     return encode(container="webm", video="libvpx-vp9", audio="libopus")
 
 
+def avi() -> bytes:
+    """MPEG-4 Part 2 with MP3 in AVI, as old cameras and rips have it."""
+    return encode(container="avi", video="mpeg4", audio="libmp3lame")
+
+
+def transport_stream() -> bytes:
+    """H.264/AAC in an MPEG transport stream, as camcorders (``.mts``) write it."""
+    return encode(container="mpegts")
+
+
 def audio_only() -> bytes:
     """AAC alone in MP4: no video, so no thumbnail."""
     return encode(video=None)

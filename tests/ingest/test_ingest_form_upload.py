@@ -64,6 +64,24 @@ async def test_mp4_becomes_a_published_item_with_probe_data_and_thumbnail(rig: R
             },
         ),
         (
+            "avi",
+            {
+                "content_type": "video/x-msvideo",
+                "video_codec": "mpeg4",
+                "audio_codec": "mp3",
+                "ext": "avi",
+            },
+        ),
+        (
+            "transport_stream",
+            {
+                "content_type": "video/mp2t",
+                "video_codec": "h264",
+                "audio_codec": "aac",
+                "ext": "ts",
+            },
+        ),
+        (
             "audio_only",
             {"content_type": "audio/mp4", "video_codec": None, "audio_codec": "aac", "ext": "mp4"},
         ),

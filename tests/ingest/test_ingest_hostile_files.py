@@ -21,7 +21,8 @@ HOSTILE: dict[str, tuple[Hostile, int]] = {
     "zero bytes": (lambda _: b"", 415),
     "random bytes named .mp4": (lambda _: ingest_media.random_bytes(), 415),
     "HLS playlist": (ingest_media.hls_playlist, 415),
-    "AVI carrying an HLS playlist": (ingest_media.avi_with_playlist, 415),
+    # AVI gets in: its one demuxer, pinned, opens nothing else, so the probe finds no stream.
+    "AVI carrying an HLS playlist": (ingest_media.avi_with_playlist, 422),
     "playlist behind an MP4 ftyp box": (ingest_media.ftyp_then_playlist, 422),
     "truncated MP4": (lambda _: ingest_media.truncated_mp4(), 422),
 }

@@ -18,7 +18,14 @@ import av
 import ingest_media
 import pytest
 
-from streamstack.ingest.containers import MP4, is_faststart, sniff_container
+from streamstack.ingest.containers import (
+    AVI,
+    MP4,
+    MPEG_TS,
+    SNIFF_BYTES,
+    is_faststart,
+    sniff_container,
+)
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.probe_messages import BLOCK_BYTES
 from streamstack.kernel.storage import ObjectInfo
@@ -140,7 +147,15 @@ def test_sniffing_reads_bytes_not_names() -> None:
     assert sniff_container(ingest_media.mp4()[:64]) is MP4
     webm = sniff_container(ingest_media.webm()[:64])
     assert webm is not None and webm.name == "webm"
-    for data in (b"", b"\x00" * 64, b"RIFF\x00\x00\x00\x00AVI LIST", b"#EXTM3U\n"):
+    assert sniff_container(b"RIFF\x00\x00\x00\x00AVI LIST") is AVI
+    for size, first in ((188, 0), (192, 4), (204, 0)):
+        packets = bytearray(SNIFF_BYTES)
+        for start in range(first, SNIFF_BYTES, size):
+            packets[start] = 0x47
+        assert sniff_container(bytes(packets)) is MPEG_TS, size
+        assert sniff_container(bytes(packets[: first + 2 * size])) is None  # two packets: not yet
+    one_sync = b"G" + b"\x00" * (SNIFF_BYTES - 1)
+    for data in (b"", b"\x00" * 64, b"RIFF\x00\x00\x00\x00WAVEfmt ", b"#EXTM3U\n", one_sync):
         assert sniff_container(data) is None
 
 

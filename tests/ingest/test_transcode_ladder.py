@@ -217,6 +217,7 @@ LANDSCAPE = [("240p", 320, 240)]
         pytest.param(transcode_media.h264_mp4, LANDSCAPE, True, id="h264-mp4"),
         pytest.param(transcode_media.hevc_mkv, LANDSCAPE, True, id="hevc10-mkv"),
         pytest.param(transcode_media.mpeg4_avi, LANDSCAPE, True, id="mpeg4-avi"),
+        pytest.param(transcode_media.h264_ts, LANDSCAPE, True, id="h264-ts"),
         pytest.param(transcode_media.vp9_webm, LANDSCAPE, True, id="vp9-webm"),
         pytest.param(transcode_media.silent_mp4, LANDSCAPE, False, id="no-audio"),
         pytest.param(transcode_media.odd_size_mkv, [("238p", 320, 238)], True, id="odd-size"),

@@ -182,6 +182,11 @@ def mpeg4_avi(directory: Path) -> Path:
     return write(directory / "mpeg4.avi", container="avi", video="mpeg4", audio="libmp3lame")
 
 
+def h264_ts(directory: Path) -> Path:
+    """H.264/AAC in an MPEG transport stream (a camcorder's ``.mts``)."""
+    return x264(directory / "camcorder.ts", container="mpegts")
+
+
 def vp9_webm(directory: Path, **options: Any) -> Path:
     """VP9 with Opus in WebM (``options`` as :func:`write` takes them: its size, length)."""
     sound: dict[str, Any] = {"audio": "libopus", "audio_rate": 48000}

@@ -1,8 +1,10 @@
 """The containers ingest accepts, recognised from their first bytes rather than a name.
 
-Only two families get in: ISO base media (MP4/MOV, a ``ftyp`` box first) and Matroska
-(WebM/MKV, the EBML magic ``1A 45 DF A3`` first). Everything else, whatever it is called,
-is refused before more than a few bytes are stored.
+Four families get in: ISO base media (MP4/MOV, a ``ftyp`` box first), Matroska (WebM/MKV,
+the EBML magic ``1A 45 DF A3`` first), AVI (``RIFF`` … ``AVI ``) and MPEG transport streams
+(camcorders' ``.mts``/``.m2ts``, broadcast ``.ts``: the sync byte ``0x47`` every 188, 192 or
+204 bytes). Everything else, whatever it is called, is refused before more than a few
+hundred bytes are stored. Each opens with its one FFmpeg demuxer, in the media sandbox.
 """
 
 from __future__ import annotations
@@ -10,13 +12,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 
-#: How many leading bytes :func:`sniff_container` wants (fewer only at the end of a file).
-SNIFF_BYTES = 64
+#: How many leading bytes :func:`sniff_container` wants (fewer only at the end of a file):
+#: three transport stream packets of the largest size.
+SNIFF_BYTES = 3 * 204
 
 #: Top-level MP4 boxes walked looking for ``moov`` before giving up.
 MAX_TOP_LEVEL_BOXES = 4096
 
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_TS_SYNC = 0x47
+#: Transport stream packet sizes (plain, with a 4-byte timestamp first, with FEC) and
+#: where the first sync byte stands.
+_TS_PACKETS = ((188, 0), (192, 4), (204, 0))
 
 ReadAt = Callable[[int, int], bytes]
 
@@ -45,7 +52,9 @@ MP4 = Container("mp4", "mp4", "mov", "video/mp4", "audio/mp4")
 MOV = Container("mov", "mov", "mov", "video/quicktime", "audio/mp4")
 WEBM = Container("webm", "webm", "matroska", "video/webm", "audio/webm")
 MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x-matroska")
-_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA)}
+AVI = Container("avi", "avi", "avi", "video/x-msvideo", "audio/x-msvideo")
+MPEG_TS = Container("mpegts", "ts", "mpegts", "video/mp2t", "audio/mp2t")
+_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS)}
 
 
 def by_name(name: str) -> Container:
@@ -72,7 +81,17 @@ def sniff_container(head: bytes) -> Container | None:
             return WEBM
         if b"matroska" in head[:SNIFF_BYTES]:
             return MATROSKA
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return AVI
+    if any(_synced(head, size, first) for size, first in _TS_PACKETS):
+        return MPEG_TS
     return None
+
+
+def _synced(head: bytes, size: int, first: int) -> bool:
+    """Whether ``head`` holds three transport stream packets of ``size`` bytes."""
+    starts = range(first, first + 3 * size, size)
+    return len(head) > starts[-1] and all(head[start] == _TS_SYNC for start in starts)
 
 
 def top_level_boxes(read_at: ReadAt, size: int) -> Iterator[tuple[bytes, int]]:

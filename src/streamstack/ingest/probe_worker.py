@@ -53,6 +53,8 @@ CACHED_BLOCKS = 8
 _DEMUXER_OPTIONS: dict[str, dict[str, str]] = {
     "mov": {"enable_drefs": "0", "use_absolute_path": "0"},
     "matroska": {},
+    "avi": {},
+    "mpegts": {},
 }
 
 
@@ -229,8 +231,10 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             poster = _jpeg(frame, large) if large != small else None
         return MediaReport(
             duration_seconds=duration,
-            video_codec=video.codec_context.name if video is not None else None,
-            audio_codec=audio.codec_context.name if audio is not None else None,
+            # The codec's own name, not its decoder's ("mp3", not "mp3float"; "av1", not
+            # "libdav1d").
+            video_codec=video.codec_context.codec.canonical_name if video is not None else None,
+            audio_codec=audio.codec_context.codec.canonical_name if audio is not None else None,
             width=width,
             height=height,
             fps=fps,

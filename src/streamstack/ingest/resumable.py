@@ -42,7 +42,8 @@ class NotAVideo(UnsupportedMediaType):
         super().__init__(
             "the file is empty"
             if empty
-            else "the file is not a supported video: MP4, MOV, WebM or Matroska (MKV)"
+            else "the file is not a supported video: MP4, MOV, WebM, Matroska (MKV), AVI or "
+            "MPEG transport stream (TS, MTS, M2TS)"
         )
 
 

@@ -151,7 +151,7 @@ function FileDropzone({ draft, locked }: { draft: UploadDraft; locked: boolean }
             ref={draft.fileInput}
             type="file"
             multiple
-            accept="video/*,.mkv,.mp4,.m4v,.mov,.webm"
+            accept="video/*,.mkv,.mp4,.m4v,.mov,.webm,.avi,.ts,.mts,.m2ts"
             disabled={locked}
             onChange={(e) => draft.choose([...(e.target.files ?? [])])}
           />
