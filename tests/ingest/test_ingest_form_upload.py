@@ -112,6 +112,33 @@ async def test_other_accepted_files(rig: Rig, sample: str, expected: dict[str, A
         assert _decoded_size(rig.object_bytes("thumbnails", f"{item['id']}.jpg")) == (320, 240)
 
 
+@pytest.mark.parametrize(
+    ("container", "codec", "named"),
+    [("matroska", "ac3", "ac3 in matroska"), ("matroska", "flac", "flac in matroska")],
+)
+async def test_sound_alone_that_no_browser_plays_is_refused_and_nothing_kept(
+    rig: Rig, container: str, codec: str, named: str
+) -> None:
+    # Sound alone is played as uploaded, never transcoded: this would be an item no one plays.
+    before = await rig.snapshot()
+    data = ingest_media.encode(container=container, video=None, audio=codec)
+    response = await rig.upload(data, filename="sound.mka")
+    assert response.status_code == 415, response.text
+    body = response.json()
+    assert body["code"] == "unsupported_audio"
+    assert body["detail"].endswith(f"; this one is {named}")
+    await rig.assert_nothing_kept(before)
+    # Sent resumably, the same refusal ends the upload.
+    created = await rig.create(len(data))
+    refused = await rig.patch(created.headers["location"], 0, data)
+    assert (refused.status_code, refused.json()["code"]) == (415, "unsupported_audio")
+    await rig.assert_nothing_kept(before)
+    # Opus in WebM plays everywhere: accepted as it is.
+    opus = await rig.upload(ingest_media.encode(container="webm", video=None, audio="libopus"))
+    assert opus.status_code == 201, opus.text
+    assert (opus.json()["content_type"], opus.json()["audio_codec"]) == ("audio/webm", "opus")
+
+
 async def test_moov_at_the_end_is_rewritten_to_faststart(rig: Rig) -> None:
     before = await rig.snapshot()
     data = ingest_media.mp4(faststart=False)

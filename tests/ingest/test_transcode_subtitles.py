@@ -36,6 +36,7 @@ from streamstack.ingest.transcoding.results import (
     TranscodeResult,
 )
 from streamstack.ingest.transcoding.subtitles import cue_text
+from support.waiting import eventually
 
 FAST = TranscodeOptions(preset="ultrafast", segment_seconds=1.0)
 #: What the encoders are given: ASS events, with an override tag, a line break and markup
@@ -314,6 +315,14 @@ async def ready(rig: Rig, media_id: str) -> dict[str, Any]:
     """The item once its transcode is done (failing the test if it failed)."""
     item, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
     assert item["processing_state"] == "ready", item["processing_detail"]
+    # The job lists the item's tracks in the master playlist right after it reports ready.
+    languages = {track["language"] for track in item["captions"]}
+
+    def listed() -> bool:
+        master = rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode()
+        return set(subtitles_media(master)) == languages
+
+    await eventually(listed, "the master playlist listing the item's caption tracks")
     return item
 
 

@@ -144,6 +144,15 @@ def browser_safe(container: Container, video_codec: str | None, audio_codec: str
     return container.name == "mp4" and video_codec == "h264" and audio_codec in (None, "aac")
 
 
+def plays_as_sound(container: Container, audio_codec: str | None) -> bool:
+    """Whether a file of sound alone plays in every current browser as uploaded: AAC or MP3
+    in MP4/MOV (M4A), or Opus in WebM. Sound alone is never transcoded, so anything else
+    would be an item no one can play."""
+    if container.name in ("mp4", "mov"):
+        return audio_codec in ("aac", "mp3")
+    return container.name == "webm" and audio_codec == "opus"
+
+
 def needs_transcoding(video_codec: str | None) -> bool:
     """Every upload with a picture gets a ladder; audio-only items play from the original."""
     return video_codec is not None

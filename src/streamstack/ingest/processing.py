@@ -24,9 +24,11 @@ from streamstack.ingest.jobs import (
     TranscodeRequest,
     browser_safe,
     needs_transcoding,
+    plays_as_sound,
 )
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
+from streamstack.kernel.errors import UnsupportedMediaType
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
     ObjectInfo,
@@ -37,6 +39,18 @@ from streamstack.kernel.storage import (
 )
 
 log = structlog.get_logger(__name__)
+
+
+class SoundNoBrowserPlays(UnsupportedMediaType):
+    """A file of sound alone in a codec or container browsers do not play (415)."""
+
+    code = "unsupported_audio"
+
+    def __init__(self, audio_codec: str | None, container: Container) -> None:
+        super().__init__(
+            f"a file of sound alone must be AAC or MP3 in MP4 (M4A), or Opus in WebM, to play "
+            f"in every browser; this one is {audio_codec or 'unknown'} in {container.name}"
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -126,6 +140,8 @@ class MediaPipeline:
         with metrics.time_ingest_step("probe"):
             outcome = await self.prober.probe(self.media, stored.info, container)
         report = outcome.report
+        if report.video_codec is None and not plays_as_sound(container, report.audio_codec):
+            raise SoundNoBrowserPlays(report.audio_codec, container)
         thumbnail: str | None = None
         if report.thumbnail is not None:
             thumbnail = thumbnail_key(stored.upload_id)

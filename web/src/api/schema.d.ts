@@ -4181,7 +4181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not multipart/form-data, or not a supported video. */
+            /** @description Not multipart/form-data, not a supported video, or sound alone that no browser plays (``unsupported_audio``). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4570,7 +4570,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Content-Type is not application/offset+octet-stream. */
+            /** @description Content-Type is not application/offset+octet-stream, the first bytes are not a supported video, or the whole is sound alone that no browser plays. */
             415: {
                 headers: {
                     [name: string]: unknown;
