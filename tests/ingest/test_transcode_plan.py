@@ -48,6 +48,16 @@ def test_sizes_are_even_and_keep_the_aspect_ratio() -> None:
         assert rung.width / rung.height == pytest.approx(16 / 9, abs=0.01)
 
 
+def test_a_scaled_width_is_the_nearest_even_one() -> None:
+    # A DVD's 720 x 480 with 32:27 pixels is shown at 853.3 x 480.
+    ladder = plan_ladder(853, 480, Fraction(30))
+    assert [(r.name, r.width, r.height) for r in ladder] == [
+        ("240p", 426, 240),
+        ("360p", 640, 360),  # 639.75: was cut to 638
+        ("480p", 852, 480),  # its own size: made even, never wider than the source
+    ]
+
+
 def test_high_frame_rates_get_higher_caps() -> None:
     normal = plan_ladder(1920, 1080, Fraction(30))[-1].max_kbps
     fast = plan_ladder(1920, 1080, Fraction(60))[-1].max_kbps

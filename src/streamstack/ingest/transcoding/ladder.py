@@ -120,8 +120,10 @@ def plan_ladder(display_width: int, display_height: int, rate: Fraction) -> list
     factor = HIGH_RATE_FACTOR if rate > 30 else 1.0
     rungs = []
     for size in sizes:
-        # At the source's own size the long side is only made even, not rescaled.
-        other = even(long_) if size >= short - 1 else even(long_ * size / short)
+        # At the source's own size the long side is only made even, not rescaled; scaled,
+        # it is the nearest even width (a DVD's 853.3 x 480 gives 640 x 360, not 638).
+        scaled = min(even(long_), 2 * round(long_ * size / short / 2))
+        other = even(long_) if size >= short - 1 else max(2, scaled)
         width, height = (size, other) if portrait else (other, size)
         width, height = even(width), even(height)
         cap = BITRATE_CAPS_KBPS.get(size, BITRATE_CAPS_KBPS[RUNG_HEIGHTS[0]])
