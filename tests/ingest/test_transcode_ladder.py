@@ -29,7 +29,7 @@ import transcode_media
 
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import TranscodeOptions, TranscodeResult
-from streamstack.ingest.transcoding.timeline import AudioTimeline
+from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline
 
 FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
 FPS = transcode_media.FPS
@@ -382,6 +382,30 @@ def test_a_clip_of_one_frame_has_a_target_duration_of_a_second(tmp_path: Path) -
         lines = (out / playlist).read_text().splitlines()
         assert "#EXT-X-TARGETDURATION:1" in lines, playlist
         assert [line for line in lines if line.startswith("#EXTINF:")] != []
+
+
+def _flat(width: int, height: int, luma: int, pts: int) -> av.VideoFrame:
+    frame = av.VideoFrame(width, height, "yuv420p")
+    y, *chroma = frame.planes
+    y.update(bytes([luma]) * y.buffer_size)
+    for plane in chroma:
+        plane.update(bytes([128]) * plane.buffer_size)
+    frame.pts = pts
+    return frame
+
+
+def test_a_picture_whose_size_changes_midway_keeps_its_shape() -> None:
+    # A 4:3 recording that goes 16:9 (a screen share, a call): the rest is letterboxed.
+    first = _flat(320, 240, 200, 0)
+    timeline = VideoTimeline(first, Fraction(1, 25), Fraction(25), Fraction(0), outputs=1)
+    frames = [first] + [_flat(320, 180, 200, n) for n in range(1, 10)] + [None]
+    out = [instant[0] for frame in frames for instant in timeline.push(frame)]
+
+    last = out[-1]
+    assert (last.width, last.height) == (320, 240)
+    # Bars of 30 rows above and below the 180-row picture: black there, the picture between.
+    assert _luma(last, 160, 10) < 20 and _luma(last, 160, 229) < 20
+    assert _luma(last, 160, 120) == pytest.approx(200, abs=3)
 
 
 def _tone_ms(start_ms: int, seconds: int, rate: int, layout: str) -> list[av.AudioFrame]:

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import av
 import av.filter
+from av.filter.context import FilterContext
 from av.video.frame import PictureType
 
 from streamstack.ingest.transcoding import hdr
@@ -191,6 +192,10 @@ class VideoTimeline:
         self._graph.configure()
         if mapping is not None:
             mapping.start()
+        #: Per picture shape other than the first: a graph fitting it into the first's.
+        self._fitters: dict[
+            tuple[int, int, str], tuple[av.filter.Graph, FilterContext, FilterContext]
+        ] = {}
 
     def push(self, frame: av.VideoFrame | None) -> Iterator[tuple[av.VideoFrame, ...]]:
         """Feed one decoded frame (None at the end); yield the output instants now ready."""
@@ -199,11 +204,43 @@ class VideoTimeline:
             or frame.height != self.height
             or frame.format.name != self.format
         ):
-            # A mid-stream size change: keep the graph's input size (no re-planning).
-            frame = frame.reformat(self.width, self.height, self.format)
+            frame = self._fitted(frame)
         self._source.push(frame)
         ready = [[self._prepared(out) for out in _pulled(sink)] for sink in self._sinks]
         yield from zip(*ready, strict=True)
+
+    def _fitted(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """A picture of another size than the first (a recording whose resolution changed
+        midway) in the graph's input size, which the ladder was planned from: scaled to
+        fit, its shape kept, black bars filling the rest (stretched, a 4:3 part looked
+        squashed in a 16:9 video)."""
+        shape = (frame.width, frame.height, frame.format.name)
+        if shape not in self._fitters:
+            graph = av.filter.Graph()
+            chain = [
+                _source(graph, frame, Fraction(1)),
+                graph.add(
+                    "scale",
+                    f"{self.width}:{self.height}:force_original_aspect_ratio=decrease"
+                    ":force_divisible_by=2",
+                ),
+                graph.add("pad", f"{self.width}:{self.height}:(ow-iw)/2:(oh-ih)/2:black"),
+                graph.add("format", self.format),
+                graph.add("buffersink"),
+            ]
+            graph.link_nodes(*chain)
+            graph.configure()
+            # The graph is kept with its ends: its filters die with it.
+            self._fitters[shape] = (graph, chain[0], chain[-1])
+        _, source, sink = self._fitters[shape]
+        pts, time_base = frame.pts, frame.time_base
+        source.push(frame)
+        fitted = sink.pull()
+        assert isinstance(fitted, av.VideoFrame)
+        fitted.pts = pts
+        if time_base is not None:
+            fitted.time_base = time_base
+        return fitted
 
     def _prepared(self, frame: av.frame.Frame) -> av.VideoFrame:
         assert isinstance(frame, av.VideoFrame)
