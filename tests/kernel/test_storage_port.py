@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -21,7 +23,9 @@ from streamstack.kernel.storage import (
     PartInfo,
     StorageUnavailable,
     check_object_key,
+    local,
     read_all,
+    single_chunk,
 )
 from streamstack.kernel.storage.local import LocalObjectStore
 from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
@@ -275,6 +279,33 @@ def test_local_store_refuses_a_symlink_out_of_the_bucket(tmp_path: Path) -> None
     (tmp_path / "objects" / "media" / "link.mp4").symlink_to(tmp_path / "secret.txt")
     with pytest.raises(InvalidObjectKey):
         store.local_path("link.mp4")
+
+
+class _FullDisk(io.RawIOBase):
+    """A file whose every write finds the disk full."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+async def test_a_full_disk_is_a_503_and_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a 500: an upload may resume once space is freed.
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    monkeypatch.setattr(local, "open_private", lambda path: _FullDisk())
+    with pytest.raises(StorageUnavailable, match="disk is full"):
+        await store.write("clip.mp4", single_chunk(b"x" * 100))
+    upload_id = await store.start_multipart("big.mp4", "video/mp4")
+    monkeypatch.setattr(local, "write_private", lambda path, data: _FullDisk().write(data))
+    with pytest.raises(StorageUnavailable, match="disk is full"):
+        await store.put_part("big.mp4", upload_id, 1, b"y" * 100)
+    with pytest.raises(StorageUnavailable, match="disk is full"):
+        await store.start_multipart("other.mp4", "video/mp4")
+    assert not list((tmp_path / "objects" / "media").rglob("*.mp4"))
 
 
 async def test_unreachable_s3_is_a_503(tmp_path: Path) -> None:

@@ -9,13 +9,14 @@ half-written object.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import hashlib
 import mimetypes
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
@@ -265,11 +266,13 @@ class LocalObjectStore(ObjectStore):
         tmp = self._tmp / secrets.token_hex(16)
         digest = hashlib.md5(usedforsecurity=False)
         try:
-            with open_private(tmp) as out:
-                async for chunk in chunks:
-                    digest.update(chunk)
-                    await asyncio.to_thread(out.write, chunk)
-            await asyncio.to_thread(self._commit, key, path, tmp, content_type, digest.hexdigest())
+            with _full_disk_unavailable():
+                with open_private(tmp) as out:
+                    async for chunk in chunks:
+                        digest.update(chunk)
+                        await asyncio.to_thread(out.write, chunk)
+                md5 = digest.hexdigest()
+                await asyncio.to_thread(self._commit, key, path, tmp, content_type, md5)
         finally:
             tmp.unlink(missing_ok=True)
         return await self._head(key)
@@ -295,10 +298,11 @@ class LocalObjectStore(ObjectStore):
     async def _start_multipart(self, key: str, content_type: str) -> str:
         upload_id = secrets.token_hex(16)
         folder = self._multipart / upload_id
-        folder.mkdir(mode=DIRECTORY_MODE)
-        write_private(
-            folder / "upload.json", msgspec.json.encode(_Upload(self.bucket, key, content_type))
-        )
+        with _full_disk_unavailable():
+            folder.mkdir(mode=DIRECTORY_MODE)
+            write_private(
+                folder / "upload.json", msgspec.json.encode(_Upload(self.bucket, key, content_type))
+            )
         return upload_id
 
     def _upload(self, key: str, upload_id: str) -> tuple[Path, _Upload]:
@@ -317,7 +321,8 @@ class LocalObjectStore(ObjectStore):
         folder, _ = self._upload(key, upload_id)
         if not 1 <= number <= 10000:
             raise ValueError("part number must be 1..10000")
-        await asyncio.to_thread(write_private, folder / f"{number:05d}.part", data)
+        with _full_disk_unavailable():
+            await asyncio.to_thread(write_private, folder / f"{number:05d}.part", data)
         etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
         return PartInfo(number, len(data), etag)
 
@@ -355,3 +360,17 @@ class LocalObjectStore(ObjectStore):
     async def ping(self) -> None:
         if not self._dir.is_dir():
             raise StorageUnavailable(f"bucket directory {self._dir} is missing")
+
+
+@contextlib.contextmanager
+def _full_disk_unavailable() -> Iterator[None]:
+    """A full disk (or quota) is the store being unavailable for now (503: an upload may
+    resume once space is freed), not a failure of the server's own (500)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageUnavailable(
+                "the object store's disk is full (no space left on device)"
+            ) from exc
+        raise
