@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import ingest_media
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
 from streamstack.kernel.db import Database
+from streamstack.kernel.storage import ObjectInfo, ObjectStore, StorageUnavailable
 from support.apps import running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
@@ -270,6 +272,34 @@ async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None
     assert "not a supported video" in job["error"]
     assert (await rig.patch(url, 0, data[:1000])).status_code == 410
     await rig.assert_nothing_kept(before)
+
+
+async def test_last_bytes_that_could_not_be_stored_are_sent_again_on_resume(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = ingest_media.mp4()
+    url = (await rig.create(len(data))).headers["location"]
+    assert (await rig.patch(url, 0, data[:1000])).status_code == 204
+    original = ObjectStore.write
+    failures = [StorageUnavailable("the object store's disk is full (no space left on device)")]
+
+    async def full_once(self: ObjectStore, *args: Any, **kwargs: Any) -> ObjectInfo:
+        if failures:
+            raise failures.pop()
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ObjectStore, "write", full_once)
+    refused = await rig.patch(url, 1000, data[1000:])
+    assert (refused.status_code, refused.json()["code"]) == (503, "storage_unavailable")
+    # Not left at 100 % (where no client sends anything more): back where that request
+    # began, so resuming sends the last bytes again.
+    assert (await rig.head(url)).headers["upload-offset"] == "1000"
+    assert (await rig.job(upload_id_of(url)))["state"] == "uploading"
+    finished = await rig.patch(url, 1000, data[1000:])
+    assert finished.status_code == 204, finished.text
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done"
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data
 
 
 async def test_a_damaged_video_fails_at_the_end_with_422(rig: Rig) -> None:

@@ -44,7 +44,7 @@ from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, 
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.jobs import repeat_id
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.storage import PART_BYTES, ObjectStore
+from streamstack.kernel.storage import PART_BYTES, ObjectStore, StorageUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -235,13 +235,28 @@ class IngestService:
     async def _complete(
         self, lease: Lease, receiver: ChunkReceiver, upload: Upload, context: CallContext
     ) -> None:
-        """The last bytes are in: join the parts, then probe and register the file."""
+        """The last bytes are in: join the parts, then probe and register the file.
+
+        If storing them fails (a full disk, the object store away), the upload goes back to
+        where this request found it: its offset below the length, a client's resume sends
+        the last bytes again and finishes it. Left at 100 %, no client would (it sees
+        nothing left to send) and the upload would wait for its expiry.
+        """
         try:
             with metrics.time_ingest_step("store"):
                 info = await receiver.assemble()
         except UploadGone as exc:
             await self._fail(lease, exc)
             raise
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(receiver.undo())
+            log.warning("upload_store_failed", upload_id=str(lease.upload_id), error=repr(exc))
+            if isinstance(exc, AppError):
+                raise
+            raise StorageUnavailable(
+                "storing the upload failed: resume it to send its last bytes again"
+            ) from exc
         assert receiver.container_name is not None
         stored = StoredMedia(lease.upload_id, by_name(receiver.container_name), info)
         details = UploadDetails(upload.title, upload.description, list(upload.tags), upload.publish)
