@@ -12,6 +12,7 @@ fields (URL schemes, the production secret) are checked after, in :func:`validat
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -250,22 +251,29 @@ def dev_defaults(settings: Settings) -> Settings:
 
 
 def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> None:
+    # Errors quote the URL without its password: they end up in container logs.
+    shown = repr(_without_password(url))
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise SettingsError(f"{PREFIX}{name}: malformed URL {url!r} ({exc})") from None
+        raise SettingsError(f"{PREFIX}{name}: malformed URL {shown} ({exc})") from None
     if parts.scheme not in schemes:
         raise SettingsError(
-            f"{PREFIX}{name}: {url!r} must start with one of {', '.join(s + '://' for s in schemes)}"
+            f"{PREFIX}{name}: {shown} must start with one of {', '.join(s + '://' for s in schemes)}"
         )
     if parts.scheme.startswith("sqlite"):
         return
     try:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
-        raise SettingsError(f"{PREFIX}{name}: malformed port in {url!r}") from None
+        raise SettingsError(f"{PREFIX}{name}: malformed port in {shown}") from None
     if not parts.hostname and "host=" not in parts.query:
-        raise SettingsError(f"{PREFIX}{name}: {url!r} has no host")
+        raise SettingsError(f"{PREFIX}{name}: {shown} has no host")
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password of its user part (``user:secret@``) as ``***``."""
+    return re.sub(r"(?<=://)([^/@:]*):[^/@]*@", r"\1:***@", url)
 
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")

@@ -130,3 +130,12 @@ def test_replaced_values_are_checked_by_the_same_rules() -> None:
     with pytest.raises(SettingsError, match=r"^STREAMSTACK_STREAM_CHUNK_BYTES: "):
         Settings().replace(stream_chunk_bytes=1024)
     assert Settings().replace(port="8080").port == 8080
+
+
+def test_a_url_error_never_shows_the_password() -> None:
+    # The likeliest mistake (a URL copied from a Postgres host) must not print its secret.
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"STREAMSTACK_DATABASE_URL": "postgres://user:TopSecretPw@db:5432/ss"})
+    message = str(caught.value)
+    assert "TopSecretPw" not in message
+    assert "'postgres://user:***@db:5432/ss' must start with one of" in message
