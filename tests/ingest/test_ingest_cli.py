@@ -250,6 +250,15 @@ async def test_transcode_queues_an_item_again_and_waits_for_it(
     assert (item["processing_state"], item["package_format"]) == ("ready", PACKAGE_FORMAT)
     assert err.splitlines()[0] == f"streamstack: queued 1 of 1: {media_id}", err
 
+    # Queued, but its job is gone (NATS's store lost): refused, unless forced.
+    await report(rig, ProcessingUpdate(media_id=media_id, state="queued"))
+    code, out, err = await transcode(media_id, "--server", url)
+    assert (code, out) == (1, ""), err
+    assert "the item's transcoding is queued: wait until it is done" in err
+    code, out, err = await transcode(media_id, "--force", "--server", url, "--wait")
+    assert code == 0, err
+    assert json.loads(out)["processing_state"] == "ready"
+
 
 async def report(rig: Rig, update: ProcessingUpdate) -> None:
     """Report the item's processing as a worker does (a service call)."""

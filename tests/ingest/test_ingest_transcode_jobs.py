@@ -345,6 +345,15 @@ async def test_a_retry_is_refused_for_what_cannot_be_retried(
         assert backlog.waiting == 2  # the upload's job and the one retry
         assert (await item_of(rig, media_id)).json()["processing_state"] == "queued"
 
+        # Forced (a job the queue lost): queued again all the same; a confused flag is 400.
+        path = f"/api/v1/ingest/items/{media_id}/transcode"
+        for flag, status in (("yes-please", 400), ("true", 202)):
+            forced = await rig.client.post(path, params={"force": flag}, headers=rig.admin())
+            assert forced.status_code == status, forced.text
+        assert (await queue.backlog()).waiting == 3
+        viewer = await rig.client.post(path, params={"force": "true"}, headers=rig.viewer())
+        assert viewer.status_code == 403
+
 
 # --- the handler itself: redelivery and deletion --------------------------------------------
 

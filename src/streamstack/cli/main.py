@@ -266,7 +266,8 @@ COMMANDS = (
         "fail is fixed, or to give a ready item what a newer version makes (every audio "
         "track, say; it plays its package meanwhile). --outdated queues every item this "
         "version would make more of (after an upgrade). An item whose job is queued or "
-        "running is refused; prints each item as JSON (with --wait, once its transcoding is "
+        "running is refused, unless --force (for jobs the queue lost: NATS's store lost or "
+        "recreated); prints each item as JSON (with --wait, once its transcoding is "
         "over: all are queued first, then followed in turn).",
         options=(
             option("items", type=uuid.UUID, nargs="*", metavar="ITEM", help="an item's id"),
@@ -275,6 +276,12 @@ COMMANDS = (
                 "--outdated",
                 action="store_true",
                 help="every video never transcoded, or transcoded by an older version",
+            ),
+            option(
+                "--force",
+                action="store_true",
+                help="queue the named items even if a job is queued or running for them "
+                "(a job the queue lost; one it did not lose runs twice)",
             ),
             _SERVER,
             _TOKEN,

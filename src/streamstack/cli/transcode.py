@@ -48,7 +48,8 @@ def run_transcode(args: argparse.Namespace) -> int:
                 items = [str(item) for item in args.items]
             elif not (items := _listed_items(api, which)):
                 print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
-            queued = [_queued(api, item, n, len(items)) for n, item in enumerate(items, 1)]
+            path = RETRY_PATH + ("?force=true" if args.force else "")
+            queued = [_queued(api, path, item, n, len(items)) for n, item in enumerate(items, 1)]
             return max((_shown(api, item, wait=args.wait) for item in queued), default=0)
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: transcode: {exc}", file=sys.stderr)
@@ -73,10 +74,13 @@ def _listed_items(api: AdminApi, which: str) -> list[str]:
         page += 1
 
 
-def _queued(api: AdminApi, item_id: str, number: int, count: int) -> dict[str, Any] | None:
-    """Queue one item again: the item, or None (said why) when it was not queued."""
+def _queued(
+    api: AdminApi, path: str, item_id: str, number: int, count: int
+) -> dict[str, Any] | None:
+    """Queue one item again (``path``: the retry route, maybe forced): the item, or None
+    (said why) when it was not queued."""
     try:
-        response = api.request("POST", RETRY_PATH.format(id=item_id))
+        response = api.request("POST", path.format(id=item_id))
     except (ServerUnreachable, SignInRequired) as exc:
         print(f"streamstack: {item_id} not queued: {exc}", file=sys.stderr)
         return None

@@ -469,9 +469,9 @@ class TranscodeController(Controller):
         responses=error_responses(
             {
                 404: "No such media item.",
-                409: "A job is queued or running for the item (`in_progress`), another "
-                "request queued one first (`processing_state_changed`), or it has no video "
-                "(`not_transcodable`); nothing is queued.",
+                409: "A job is queued or running for the item (`in_progress`, unless "
+                "`force`), another request queued one first (`processing_state_changed`), or "
+                "it has no video (`not_transcodable`); nothing is queued.",
             }
         ),
         summary="Transcode an item again",
@@ -479,13 +479,20 @@ class TranscodeController(Controller):
         "is done, from its stored original. Answers the item, `queued`; follow it as after "
         "an upload. An item that plays goes on playing its package meanwhile (and if the "
         "job fails); the new package replaces it when it is ready, and the old one's files "
-        "stay until the next, for viewers who were playing it.",
+        "stay until the next, for viewers who were playing it. With `force`, also an item "
+        "whose job is queued or running: for a job the queue lost (NATS's store lost or "
+        "recreated), which would otherwise leave the item queued for good. A job that was "
+        "not lost then runs twice.",
     )
     async def retry_transcode(
-        self, retries: TranscodeRetries, call_context: CallContext, item_id: uuid.UUID
+        self,
+        retries: TranscodeRetries,
+        call_context: CallContext,
+        item_id: uuid.UUID,
+        force: bool = False,
     ) -> MediaItem:
         """Queue the item's transcoding again; the item, ``queued``."""
-        return await retries.retry(str(item_id), call_context)
+        return await retries.retry(str(item_id), call_context, force=force)
 
 
 def ingest_router(

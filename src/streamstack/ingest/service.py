@@ -532,12 +532,13 @@ class TranscodeRetries:
         self.catalogue = catalogue
         self.jobs = jobs
 
-    async def retry(self, media_id: str, context: CallContext) -> MediaItem:
+    async def retry(self, media_id: str, context: CallContext, *, force: bool = False) -> MediaItem:
         """Queue a new job for the item; the item, ``queued``. 404 when there is no such
-        item; 409 ``in_progress`` while a job is queued or running for it, or
-        ``processing_state_changed`` when another request queued one first."""
+        item; 409 ``in_progress`` while a job is queued or running for it (unless
+        ``force``: a job the queue lost), or ``processing_state_changed`` when another
+        request queued one first."""
         item = await self.catalogue.get_item(media_id, context)
-        request = retry_request(item)
+        request = retry_request(item, force=force)
         # Owed before the item says queued: a crash between the two still queues the job.
         await self.jobs.record(request)
         update = ProcessingUpdate(
@@ -561,15 +562,15 @@ class TranscodeRetries:
 _UNDER_WAY = {"queued": "queued", "processing": "running"}
 
 
-def retry_request(item: MediaItem) -> TranscodeRequest:
+def retry_request(item: MediaItem, *, force: bool = False) -> TranscodeRequest:
     """The new job for a failed, ready or never transcoded item (its own id: the first
     job's is still remembered by the queue's dedupe window; a refresh of an item with
-    HLS); 409 while a job is queued or running for it."""
+    HLS); 409 while a job is queued or running for it, unless ``force``."""
     container = by_content_type(item.content_type)
     if container is None or not needs_transcoding(item.video_codec):
         raise Conflict("the item has no video to transcode", code="not_transcodable")
     # "none": a picture never transcoded (an item registered before transcoding existed).
-    if item.processing_state not in ("none", "failed", "ready"):
+    if item.processing_state not in ("none", "failed", "ready") and not force:
         raise Conflict(
             f"the item's transcoding is {_UNDER_WAY[item.processing_state]}: wait until it is done",
             code="in_progress",

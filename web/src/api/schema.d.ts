@@ -520,7 +520,7 @@ export interface paths {
         put?: never;
         /**
          * Transcode an item again
-         * @description Queues a new transcoding job for an item whose transcoding failed or is done, from its stored original. Answers the item, `queued`; follow it as after an upload. An item that plays goes on playing its package meanwhile (and if the job fails); the new package replaces it when it is ready, and the old one's files stay until the next, for viewers who were playing it.
+         * @description Queues a new transcoding job for an item whose transcoding failed or is done, from its stored original. Answers the item, `queued`; follow it as after an upload. An item that plays goes on playing its package meanwhile (and if the job fails); the new package replaces it when it is ready, and the old one's files stay until the next, for viewers who were playing it. With `force`, also an item whose job is queued or running: for a job the queue lost (NATS's store lost or recreated), which would otherwise leave the item queued for good. A job that was not lost then runs twice.
          */
         post: operations["ApiV1IngestItemsItemIdTranscodeRetryTranscode"];
         delete?: never;
@@ -3968,7 +3968,9 @@ export interface operations {
     };
     ApiV1IngestItemsItemIdTranscodeRetryTranscode: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 item_id: string;
@@ -4022,7 +4024,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A job is queued or running for the item (`in_progress`), another request queued one first (`processing_state_changed`), or it has no video (`not_transcodable`); nothing is queued. */
+            /** @description A job is queued or running for the item (`in_progress`, unless `force`), another request queued one first (`processing_state_changed`), or it has no video (`not_transcodable`); nothing is queued. */
             409: {
                 headers: {
                     [name: string]: unknown;
