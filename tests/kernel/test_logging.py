@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -112,6 +113,17 @@ def test_no_access_lines_below_the_configured_level(monkeypatch: pytest.MonkeyPa
     assert kernel_logging._access_lines is None
     configure_logging("console", "INFO")
     assert kernel_logging._access_lines is kernel_logging.structlog_access_lines
+
+
+def test_a_clients_request_lines_stay_out_of_the_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker reports progress over HTTP every 2 s per job: httpx's INFO line for each,
+    # naming no job, drowned the worker's own lines.
+    stderr = capture_stderr(monkeypatch)
+    configure_logging("json", "INFO")
+    logging.getLogger("httpx").info('HTTP Request: POST http://catalogue/processing "200 OK"')
+    logging.getLogger("httpx").warning("HTTP Request failed")
+    lines = stderr.getvalue().splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["HTTP Request failed"]
 
 
 def test_time_stamps_read_as_isoformat_does() -> None:

@@ -442,6 +442,13 @@ class _JobRun:
 
     async def execute(self) -> None:
         """Spool, transcode, upload, mark ready; the scratch directory always goes."""
+        # A job that hangs or runs long is then visible in the logs from its start.
+        log.info(
+            "transcode_started",
+            media_id=self.request.media_id,
+            job_id=self.request.queue_id,
+            refresh=self.request.refresh,
+        )
         await self.send_progress(force=True)
         scratch = self.scratch_directory()
         try:

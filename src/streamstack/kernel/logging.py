@@ -180,7 +180,9 @@ def configure_logging(log_format: str, level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats"):
+    # httpx logs every request at INFO: a worker's progress reports (one every 2 s per job,
+    # naming no job) would drown its own lines.
+    for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
