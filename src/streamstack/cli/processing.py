@@ -16,8 +16,9 @@ from streamstack.cli.tus_client import ProgressLine, UploadFailed
 ITEM_PATH = "/api/v1/catalogue/{id}"
 #: How often the item is asked again while it is queued or transcoded.
 POLL_SECONDS = 1.0
-#: How many failed asks in a row end the wait (the server away or answering 5xx).
-PATIENCE = 10
+#: How many failed asks in a row end the wait (the server away or answering 5xx): about
+#: two minutes, so a restart or a short NATS outage (503s) is waited out.
+PATIENCE = 120
 #: The processing states after which nothing more happens to the item.
 OVER = ("none", "ready", "failed")
 
@@ -56,6 +57,7 @@ def follow_processing(
             failures += 1
             if failures >= patience:
                 raise UploadFailed("the server stopped answering; the transcoding goes on there")
+            progress.show_percent(item["processing_percent"], "server not answering, asking again")
         if item["processing_state"] == "ready":
             progress.show_percent(100, "transcoded")
     finally:
