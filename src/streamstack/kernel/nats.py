@@ -100,6 +100,16 @@ class NatsConnection:
         return client
 
 
+def stream_may_be_gone(exc: BaseException | None) -> bool:
+    """True when ``exc`` may mean the stream (or KV bucket) itself is gone: NATS answers,
+    but nothing takes the subject or knows the name, as after its store was lost or
+    recreated. The adapters then set the stream up again and try once more."""
+    return isinstance(
+        exc,
+        js_errors.NoStreamResponseError | nats.errors.NoRespondersError | js_errors.NotFoundError,
+    )
+
+
 def is_transport_failure(exc: BaseException) -> bool:
     """True when ``exc`` means NATS could not serve the call (not a protocol answer).
 

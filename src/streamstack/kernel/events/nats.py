@@ -24,7 +24,7 @@ from streamstack.kernel.events import (
     redelivery_delay,
     stream_of,
 )
-from streamstack.kernel.nats import NatsConnection, NatsUnavailable
+from streamstack.kernel.nats import NatsConnection, NatsUnavailable, stream_may_be_gone
 
 log = structlog.get_logger(__name__)
 
@@ -90,7 +90,20 @@ class NatsEventBus:
         return self._pinned if self._pinned is not None else stream_of(subject)
 
     async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
-        await self._ensure_stream(self._stream_of(subject))
+        stream = self._stream_of(subject)
+        try:
+            await self._publish(stream, subject, payload, event_id)
+        except EventsUnavailable as exc:
+            if not stream_may_be_gone(exc.__cause__):
+                raise
+            # NATS lost the stream (its store lost or recreated): set it up again.
+            self._ready.discard(stream.name)
+            await self._publish(stream, subject, payload, event_id)
+
+    async def _publish(
+        self, stream: EventStream, subject: str, payload: bytes, event_id: str
+    ) -> None:
+        await self._ensure_stream(stream)
         js = await self._connection.jetstream()
         try:
             await js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})

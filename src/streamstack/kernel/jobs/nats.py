@@ -28,7 +28,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType
 from nats.js.kv import KeyValue
 
 from streamstack.kernel import jobs
-from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
+from streamstack.kernel.nats import (
+    NatsConnection,
+    NatsUnavailable,
+    is_transport_failure,
+    stream_may_be_gone,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +66,20 @@ class NatsJobQueue(jobs.CheckedQueue):
         self._lock = asyncio.Lock()
 
     async def _store(self, job_id: str, kind: str, payload: bytes) -> bool:
+        try:
+            return await self._publish(job_id, kind, payload)
+        except jobs.JobsUnavailable as exc:
+            if not stream_may_be_gone(exc.__cause__):
+                raise
+            self.set_up_again()
+            return await self._publish(job_id, kind, payload)
+
+    def set_up_again(self) -> None:
+        """Find (or make) the stream, its consumer and the dead-letter bucket again on the
+        next call: NATS lost them (its store lost or recreated)."""
+        self._ready = False
+
+    async def _publish(self, job_id: str, kind: str, payload: bytes) -> bool:
         await self._ensure()
         js = await self._connection.jetstream()
         try:
@@ -182,12 +201,17 @@ class NatsJobConsumer:
         while (remaining := deadline - time.monotonic()) > 0:
             # A fetch while reconnecting only times out; say "unavailable", not "no jobs".
             await connection.client()
+            # A consumer NATS lost is made again under its name: this subscription, which
+            # asks by name, then fetches from it.
+            await self._queue._ensure()
             try:
                 messages = await self._subscription.fetch(1, timeout=max(remaining, 0.05))
             except nats.errors.TimeoutError:
                 await connection.client()
                 return None
             except Exception as exc:
+                if stream_may_be_gone(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
+                    self._queue.set_up_again()
                 raise _unavailable("no job fetched", exc) from exc
             delivery = NatsDelivery(self._queue, messages[0], self._on_dead_letter)
             if not await delivery.bury_if_abandoned():

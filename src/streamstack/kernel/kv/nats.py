@@ -20,7 +20,12 @@ from nats.js.kv import KeyValue
 from streamstack.kernel.circuit import CircuitBreaker
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.kv import KeyExists, KeyValueUnavailable, check_bucket, check_key
-from streamstack.kernel.nats import NatsConnection, NatsUnavailable, is_transport_failure
+from streamstack.kernel.nats import (
+    NatsConnection,
+    NatsUnavailable,
+    is_transport_failure,
+    stream_may_be_gone,
+)
 
 T = TypeVar("T")
 
@@ -75,7 +80,17 @@ class NatsKeyValueStore:
         await self._bucket()
 
     async def _call(self, operation: Callable[[KeyValue], Awaitable[T]]) -> T:
-        """Run ``operation`` on the bucket; JetStream's answers pass, failures map to 503."""
+        """Run ``operation`` on the bucket; JetStream's answers pass, failures map to 503.
+        Once more on the bucket found (or made) again when NATS has lost it."""
+        try:
+            return await self._attempt(operation)
+        except KeyValueUnavailable as exc:
+            if not stream_may_be_gone(exc.__cause__):
+                raise
+            self._kv = None
+            return await self._attempt(operation)
+
+    async def _attempt(self, operation: Callable[[KeyValue], Awaitable[T]]) -> T:
         kv = await self._bucket()
         started = self._breaker.clock()
         try:
