@@ -12,6 +12,7 @@ fields (URL schemes, the production secret) are checked after, in :func:`validat
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import secrets
 from collections.abc import Mapping
@@ -194,6 +195,39 @@ class Settings:
         if environment == "production" and "log_format" not in values:
             values["log_format"] = "json"
         return validate(_converted(values, env))
+
+
+#: ``STREAMSTACK_*`` variables that are not settings: the CLI's, the nginx template's and
+#: the test tools' (every ``STREAMSTACK_TEST_*`` too).
+NOT_SETTINGS = frozenset(
+    {
+        "SERVER",
+        "TOKEN",
+        "OBJECTS_DIR",
+        "STREAMING_UPSTREAM",
+        "REQUIRE_ALL",
+        "SCREENSHOTS_DIR",
+        "PYTHON",
+        "SANDBOX_CANARY",
+    }
+)
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """A line for each ``STREAMSTACK_*`` variable in ``env`` that nothing reads (a
+    misspelled setting keeps its default silently), with the setting it may have meant."""
+    known = [PREFIX + field.name.upper() for field in dataclasses.fields(Settings)]
+    others = {PREFIX + name for name in NOT_SETTINGS}
+    lines = []
+    for name in sorted(env):
+        if not name.startswith(PREFIX) or name in known or name in others:
+            continue
+        if name.startswith(f"{PREFIX}TEST_"):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        meant = f"; did you mean {close[0]}?" if close else ""
+        lines.append(f"{name} is not a setting and is ignored{meant}")
+    return lines
 
 
 def validate(settings: Settings) -> Settings:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from streamstack.settings import MODULE_NAMES, Settings, SettingsError
+from streamstack.cli.commands import load_settings
+from streamstack.settings import MODULE_NAMES, Settings, SettingsError, unknown_variables
 
 
 def test_defaults_run_all_modules_on_embedded_backends() -> None:
@@ -139,3 +140,25 @@ def test_a_url_error_never_shows_the_password() -> None:
     message = str(caught.value)
     assert "TopSecretPw" not in message
     assert "'postgres://user:***@db:5432/ss' must start with one of" in message
+
+
+def test_a_misspelled_variable_is_named_with_the_setting_it_may_mean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {
+        "STREAMSTACK_DATABSE_URL": "sqlite+aiosqlite:///x.db",
+        "STREAMSTACK_LOGLEVEL": "DEBUG",
+        "STREAMSTACK_PORT": "9000",  # a setting
+        "STREAMSTACK_SERVER": "http://h:8000",  # the CLI's own
+        "STREAMSTACK_TEST_NATS_URL": "nats://h",  # the tests'
+        "HOME": "/root",
+    }
+    assert unknown_variables(env) == [
+        "STREAMSTACK_DATABSE_URL is not a setting and is ignored; "
+        "did you mean STREAMSTACK_DATABASE_URL?",
+        "STREAMSTACK_LOGLEVEL is not a setting and is ignored; did you mean STREAMSTACK_LOG_LEVEL?",
+    ]
+    # The commands say so when they read their settings, and go on.
+    assert load_settings(env).port == 9000
+    warned = capsys.readouterr().err.splitlines()
+    assert warned == [f"streamstack: warning: {line}" for line in unknown_variables(env)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamstack.cli.database import apply_migrations, check_database
 from streamstack.cli.login import password_from_stdin
-from streamstack.settings import Settings, dev_defaults
+from streamstack.settings import Settings, dev_defaults, unknown_variables
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -25,8 +25,12 @@ if TYPE_CHECKING:
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Settings from the process environment plus CLI flags."""
-    return Settings.from_env(os.environ if env is None else env, **overrides)
+    """Settings from the process environment plus CLI flags; a warning on stderr for each
+    ``STREAMSTACK_*`` variable nothing reads (a misspelled one would keep its default)."""
+    variables = os.environ if env is None else env
+    for line in unknown_variables(variables):
+        print(f"streamstack: warning: {line}", file=sys.stderr)
+    return Settings.from_env(variables, **overrides)
 
 
 def server_settings(**overrides: Any) -> Settings:
