@@ -8,9 +8,11 @@ are standard-library ones: a child unpickles its function by name.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import resource
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -20,11 +22,19 @@ import pytest
 
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.probe import WORKER_OPEN_FILES, MediaProber
-from streamstack.ingest.sandbox import SandboxCrashed, SandboxRaised, SandboxTimeout, open_output
+from streamstack.ingest.sandbox import (
+    Limits,
+    SandboxCrashed,
+    SandboxRaised,
+    SandboxTimeout,
+    confine,
+    open_output,
+)
 from streamstack.kernel.storage import ObjectNotFound
 from streamstack.kernel.storage.local import LocalObjectStore
 
 MIB = 1024 * 1024
+_PR_GET_PDEATHSIG = 2
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +153,24 @@ async def test_a_worker_that_dies_says_how(prober: MediaProber, tmp_path: Path) 
         await prober.sandbox.call(os.abort, returns=None, limits=limits, seconds=30)
     with pytest.raises(SandboxCrashed, match=r"\(exited with status 7\)"):
         await prober.sandbox.call(os._exit, 7, returns=None, limits=limits, seconds=30)
+
+
+def test_a_confined_child_is_killed_with_the_process_that_forked_it(tmp_path: Path) -> None:
+    # The fork server ends with the app; a child then must not run on, orphaned.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: only confine, ask the kernel, answer, exit
+        try:
+            confine(Limits(memory_bytes=256 * MIB, workdir=str(tmp_path)), isolate_network=False)
+            death_signal = ctypes.c_int()
+            ctypes.CDLL(None).prctl(_PR_GET_PDEATHSIG, ctypes.byref(death_signal), 0, 0, 0)
+            os.write(write, str(death_signal.value).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 16) == str(int(signal.SIGKILL)).encode()
+    os.close(read)
 
 
 @pytest.mark.parametrize("family", [socket.AF_UNIX, socket.AF_INET, socket.AF_INET6])

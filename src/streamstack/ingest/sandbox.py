@@ -15,6 +15,8 @@ FFmpeg, so it runs in a child that is confined before it runs a line of the work
 * **bounded**: address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``,
   none by default), open files (``RLIMIT_NOFILE``, a handful), no core dumps, no new
   privileges; the parent kills it when its wall-clock time is up.
+* **not outliving the app**: a child is killed (``PR_SET_PDEATHSIG``) when the fork
+  server, which ends with the app, goes.
 * **nothing to steal**: children are forked from a fork server started from an
   environment stripped of everything but basics (``STREAMSTACK_*`` holds the object
   store's keys, the database URL and the service secret), never from the app, and the
@@ -58,6 +60,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_PDEATHSIG = 1
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
 #: Per architecture: its ``AUDIT_ARCH`` value, and the numbers of ``socket``, ``socketpair``.
@@ -362,6 +365,9 @@ def confine(limits: Limits, *, isolate_network: bool) -> None:
         raise PermissionError("could not leave the network namespace")
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    # Killed with the fork server, which ends with the app: a transcode must not run on,
+    # orphaned, after the app was killed (kill -9 left children for most of an hour).
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _refuse_new_sockets(libc)
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
