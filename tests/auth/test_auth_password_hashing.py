@@ -16,6 +16,7 @@ import time
 import pytest
 
 from streamstack.auth.passwords import HASHING_NICENESS, PasswordHashing, hashing_slots
+from streamstack.kernel.lifetime import death_signal
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,8 @@ async def test_no_more_hashes_run_at_once_than_the_pool_has_workers():
     assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers} == {
         min(19, base + HASHING_NICENESS)
     }
+    # And each dies with the app: after a kill -9 of it, none runs on, orphaned.
+    assert await hashing._run(death_signal) == signal.SIGKILL
 
 
 async def test_a_dead_worker_is_replaced():

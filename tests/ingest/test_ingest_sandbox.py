@@ -8,7 +8,6 @@ are standard-library ones: a child unpickles its function by name.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import resource
@@ -30,11 +29,11 @@ from streamstack.ingest.sandbox import (
     confine,
     open_output,
 )
+from streamstack.kernel.lifetime import death_signal
 from streamstack.kernel.storage import ObjectNotFound
 from streamstack.kernel.storage.local import LocalObjectStore
 
 MIB = 1024 * 1024
-_PR_GET_PDEATHSIG = 2
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +161,7 @@ def test_a_confined_child_is_killed_with_the_process_that_forked_it(tmp_path: Pa
     if pid == 0:  # the child: only confine, ask the kernel, answer, exit
         try:
             confine(Limits(memory_bytes=256 * MIB, workdir=str(tmp_path)), isolate_network=False)
-            death_signal = ctypes.c_int()
-            ctypes.CDLL(None).prctl(_PR_GET_PDEATHSIG, ctypes.byref(death_signal), 0, 0, 0)
-            os.write(write, str(death_signal.value).encode())
+            os.write(write, str(death_signal()).encode())
         finally:
             os._exit(0)
     os.close(write)

@@ -34,6 +34,8 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
 
+from streamstack.kernel.lifetime import die_with_parent
+
 T = TypeVar("T")
 
 
@@ -66,8 +68,10 @@ class Cost(NamedTuple):
     parallelism: int
 
 
-def _lower_priority() -> None:
-    """A hashing worker's start: :data:`HASHING_NICENESS` levels nicer than its parent."""
+def _start_worker() -> None:
+    """A hashing worker's start: it dies with its parent (the app) and runs
+    :data:`HASHING_NICENESS` levels nicer."""
+    die_with_parent()
     with contextlib.suppress(AttributeError, OSError):
         current = os.getpriority(os.PRIO_PROCESS, 0)  # inherited from the serving process
         os.setpriority(os.PRIO_PROCESS, 0, min(_NICEST, current + HASHING_NICENESS))
@@ -118,7 +122,7 @@ def _pool(slots: int) -> concurrent.futures.ProcessPoolExecutor:
             pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=slots,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
+                initializer=_start_worker,
             )
             _pools[slots] = pool
         return pool

@@ -51,6 +51,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from streamstack.kernel.lifetime import die_with_parent
+
 T = TypeVar("T")
 
 #: The only environment variables the fork server (and so every child) starts with.
@@ -60,7 +62,6 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_NO_NEW_PRIVS = 38
-_PR_SET_PDEATHSIG = 1
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
 #: Per architecture: its ``AUDIT_ARCH`` value, and the numbers of ``socket``, ``socketpair``.
@@ -365,9 +366,7 @@ def confine(limits: Limits, *, isolate_network: bool) -> None:
         raise PermissionError("could not leave the network namespace")
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    # Killed with the fork server, which ends with the app: a transcode must not run on,
-    # orphaned, after the app was killed (kill -9 left children for most of an hour).
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()  # the fork server, which ends with the app
     _refuse_new_sockets(libc)
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
