@@ -224,11 +224,15 @@ async def test_bad_creation_requests(
 
 
 async def test_creation_past_the_limit_is_413(rig_factory: RigFactory) -> None:
-    async with rig_factory(max_upload_bytes=1000) as rig:
-        response = await rig.create(1001)
+    async with rig_factory(max_upload_bytes=50_000_000) as rig:
+        response = await rig.create(50_000_001)
         assert response.status_code == 413
         assert response.json()["code"] == "upload_too_large"
-        assert (await rig.create(1000)).status_code == 201
+        # Said for a person first, exactly after.
+        assert response.json()["detail"] == (
+            "the file is larger than the limit of 47.7 MiB (50000000 bytes)"
+        )
+        assert (await rig.create(50_000_000)).status_code == 201
 
 
 async def test_bad_patch_requests(rig: Rig) -> None:

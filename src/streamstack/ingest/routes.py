@@ -62,6 +62,7 @@ from streamstack.ingest.service import (
     IngestService,
     TranscodeRetries,
     UploadStatus,
+    over_the_limit,
 )
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -137,10 +138,7 @@ class UploadController(Controller):
         """Store, probe, thumbnail and register one uploaded video."""
         announced = content_length(request)
         if announced is not None and announced > service.max_upload_bytes + FORM_OVERHEAD_BYTES:
-            raise PayloadTooLarge(
-                f"the upload is larger than the limit of {service.max_upload_bytes} bytes",
-                code="upload_too_large",
-            )
+            raise over_the_limit("the upload", service.max_upload_bytes)
         form = StreamingForm(
             request_chunks(request), boundary_of(request.headers.get("content-type", ""))
         )

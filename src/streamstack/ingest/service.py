@@ -174,10 +174,7 @@ class IngestService:
         if length == 0:
             raise BadRequest("the file is empty", code="empty_upload")
         if length > self.max_upload_bytes:
-            raise PayloadTooLarge(
-                f"the file is larger than the limit of {self.max_upload_bytes} bytes",
-                code="upload_too_large",
-            )
+            raise over_the_limit("the file", self.max_upload_bytes)
         details = UploadDetails.from_fields(
             {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
         )
@@ -521,6 +518,15 @@ async def _unless_abandoned(
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+
+
+def over_the_limit(what: str, limit: int) -> PayloadTooLarge:
+    """413 ``upload_too_large``: ``what`` is over ``limit`` bytes, said in MiB for a person
+    and in bytes, exactly."""
+    return PayloadTooLarge(
+        f"{what} is larger than the limit of {limit / 2**20:,.1f} MiB ({limit} bytes)",
+        code="upload_too_large",
+    )
 
 
 class TranscodeRetries:
