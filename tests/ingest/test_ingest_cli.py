@@ -120,6 +120,8 @@ async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
     assert code == 0, err
     assert proxy.cuts == 1
     assert upload.rig.object_bytes("media", json.loads(out)["s3_key"]) == video.read_bytes()
+    # The wait is said on a line of its own, not a progress line standing still.
+    assert "; retrying (1 of " in err, err
 
 
 async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> None:

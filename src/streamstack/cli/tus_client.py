@@ -113,6 +113,8 @@ class ResumableUploader:
                         "run the same command again to resume",
                         resumable=True,
                     ) from None
+                # Said, so a progress line standing still for a while is not a mystery.
+                self._progress.note(f"{exc}; retrying ({failures} of {self.retries})")
                 time.sleep(backoff_seconds(failures, 1.0, 30.0))
                 with contextlib.suppress(_Retryable):
                     offset = self._offset(url) or offset
