@@ -281,6 +281,24 @@ def test_local_store_refuses_a_symlink_out_of_the_bucket(tmp_path: Path) -> None
         store.local_path("link.mp4")
 
 
+async def test_the_local_store_leaves_no_empty_folders_behind(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    for key in ("item/hls/240p/seg_1.m4s", "item/hls/240p/seg_2.m4s", "item/original.mp4"):
+        await store.write(key, single_chunk(b"x"))
+    bucket, meta = tmp_path / "objects" / "media", tmp_path / "objects" / ".meta" / "media"
+
+    await store.delete("item/hls/240p/seg_1.m4s")
+    assert (bucket / "item/hls/240p").is_dir()  # a file is left in it
+    await store.delete("item/hls/240p/seg_2.m4s")
+    assert not (bucket / "item/hls").exists() and not (meta / "item/hls").exists()
+    assert (bucket / "item").is_dir()
+    await store.delete("item/original.mp4")
+    assert not (bucket / "item").exists() and not (meta / "item").exists()
+    assert bucket.is_dir() and meta.is_dir()  # never the bucket itself
+    await store.write("item/again.mp4", single_chunk(b"y"))
+    assert await read_all(await store.read("item/again.mp4")) == b"y"
+
+
 class _FullDisk(io.RawIOBase):
     """A file whose every write finds the disk full."""
 

@@ -278,10 +278,17 @@ class LocalObjectStore(ObjectStore):
         return await self._head(key)
 
     def _commit(self, key: str, path: Path, tmp: Path, content_type: str, md5: str) -> None:
-        private_directory(path.parent)
-        meta_path = self._meta_path(key)
-        write_private(meta_path, msgspec.json.encode(_Meta(content_type, f'"{md5}"')))
-        os.replace(tmp, path)
+        for attempt in (1, 2):
+            try:
+                private_directory(path.parent)
+                meta_path = self._meta_path(key)
+                write_private(meta_path, msgspec.json.encode(_Meta(content_type, f'"{md5}"')))
+                os.replace(tmp, path)
+                return
+            except FileNotFoundError:
+                # A delete beside it removed the folder it had just made, as it emptied it.
+                if attempt == 2:
+                    raise
 
     async def _delete(self, key: str) -> None:
         path = self._local_path(key)
@@ -289,6 +296,9 @@ class LocalObjectStore(ObjectStore):
         self._maps.forget(key)
         path.unlink(missing_ok=True)
         self._meta_path(key).unlink(missing_ok=True)
+        # Folders of an item's deleted files would otherwise stay behind, empty, for ever.
+        _remove_empty_folders(path.parent, self._dir)
+        _remove_empty_folders(self._meta_path(key).parent, self._meta)
 
     def _meta_path(self, key: str) -> Path:
         return self._meta / f"{key}.json"
@@ -374,3 +384,13 @@ def _full_disk_unavailable() -> Iterator[None]:
                 "the object store's disk is full (no space left on device)"
             ) from exc
         raise
+
+
+def _remove_empty_folders(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents up to (not including) ``root`` while empty."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): the folders above are not empty either
+            return
+        folder = folder.parent
