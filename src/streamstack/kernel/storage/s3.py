@@ -31,6 +31,7 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
+from botocore.handlers import add_expect_header
 
 from streamstack.kernel.circuit import PROBE_TIMEOUT_SECONDS, CircuitBreaker
 from streamstack.kernel.errors import AppError, RangeNotSatisfiable
@@ -160,9 +161,14 @@ class S3Client:
 
     async def _connected(self) -> Any:
         if self._client is None:
-            self._client = await self._stack.enter_async_context(
+            client = await self._stack.enter_async_context(
                 self._session.client("s3", endpoint_url=self._endpoint_url, config=self._config)
             )
+            # botocore asks S3 "Expect: 100-continue" before a body (objects, parts), and
+            # aiohttp waits for that answer with no timeout: a hung S3 held an upload for as
+            # long as it hung. Sent at once instead, the body's answer has the read timeout.
+            client.meta.events.unregister("before-call.s3", add_expect_header)
+            self._client = client
         return self._client
 
     async def _probe(self) -> None:
