@@ -71,6 +71,7 @@ async def test_an_access_line_has_the_keys_and_form_of_every_json_line(
     async with running_app(settings) as client:
         response = await client.get(f"/api/v1/stream/{token}", headers={"X-Request-ID": "rid-1"})
         await asyncio.sleep(0)  # ended requests are settled once per loop iteration
+        structlog.get_logger("streamstack.test").info("another_line")  # structlog's own chain
     assert response.status_code == 404
     lines = lines_of(stderr)
     access = [line for line in lines if line["event"] == "request"]
