@@ -2,8 +2,9 @@
 KV bucket is gone, while the processes that made them run on.
 
 Each adapter finds its stream or bucket missing on the next call, sets it up again and
-goes on, without a restart: a revocation is written, an event published, a job enqueued
-and fetched by the worker's existing consumer.
+goes on, without a restart: a revocation is written, an event published (and heard by a
+durable follower, which subscribes again), a job enqueued and fetched by the worker's
+existing consumer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 
 from harness.servers import NatsServer
 from harness.tools import skip_or_fail
+from streamstack.kernel.events import Event
+from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.events.nats import NatsEventBus
 from streamstack.kernel.jobs import QueueConfig
 from streamstack.kernel.jobs.nats import NatsJobQueue
@@ -51,6 +54,13 @@ async def test_every_adapter_sets_up_again_what_nats_lost(
     await kv.put("before", b"1")
     await bus.publish(f"lost{name}.made", b"{}", event_id="e1")
     await queue.enqueue("job-1", "work", b"one")
+    heard: list[str] = []
+
+    async def hear(event: Event) -> None:
+        heard.append(event.id)
+
+    follower = DurableFollower(bus, f"lost{name}.heard", hear, f"lost-{name}")
+    await follower.follow()
     consumer = await queue.consumer()
     first = await consumer.next(wait=5.0)
     assert first is not None and first.job.id == "job-1"
@@ -68,6 +78,11 @@ async def test_every_adapter_sets_up_again_what_nats_lost(
     await eventually(written, "a revocation written into the bucket made again", seconds=30)
     assert await kv.get("before") is None  # lost with the store, as the README says
     await bus.publish(f"lost{name}.made", b"{}", event_id="e2")
+    # The follower's background step finds its consumer gone and subscribes again.
+    await follower.follow()
+    await bus.publish(f"lost{name}.heard", b"{}", event_id="e3")
+    await eventually(lambda: heard == ["e3"], "the event heard by the follower again", seconds=15)
+    await follower.stop()
     assert await queue.enqueue("job-2", "work", b"two")
     # The worker's consumer, made before the loss, fetches from the consumer made again.
     again = await consumer.next(wait=10.0)

@@ -138,7 +138,9 @@ class ListingCache:
         """Follow the catalogue's events, if not yet (the background task's step: retried
         with backoff while the bus is down; nothing is cached meanwhile)."""
         if self._subscription is not None:
-            return
+            if await self._subscription.alive():
+                return
+            await self.unfollow()  # NATS lost it: nothing cached until it stands again
         self._subscription = await events.subscribe(LISTING_EVENTS, self.on_event)
         # Changes made before the subscription stood were not heard: start afresh.
         self.invalidate()

@@ -82,9 +82,9 @@ class Takedowns:
     async def follow(self, events: EventBus) -> None:
         """Follow the withdrawal events, if not yet (a background task's step: it retries
         with backoff while the bus is down, and ``/ready`` says so meanwhile)."""
-        if self.following:
+        if self.following and await _all_alive(self._subscriptions):
             return
-        await self.unsubscribe()  # a half-made pair from a failed attempt
+        await self.unsubscribe()  # a half-made pair from a failed attempt, or a lost one
         for media_id, at in (await self._record.load()).items():
             self.withdraw(media_id, at)
         for subject in WITHDRAWAL_SUBJECTS:
@@ -106,3 +106,11 @@ class Takedowns:
         subscriptions, self._subscriptions = self._subscriptions, []
         for subscription in subscriptions:
             await subscription.unsubscribe()
+
+
+async def _all_alive(subscriptions: list[Subscription]) -> bool:
+    """Whether every subscription still stands (NATS may have lost them with its store)."""
+    for subscription in subscriptions:
+        if not await subscription.alive():
+            return False
+    return True

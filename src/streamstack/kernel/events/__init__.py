@@ -72,6 +72,11 @@ class Subscription(Protocol):
         """Stop delivery."""
         ...
 
+    async def alive(self) -> bool:
+        """Whether delivery still stands: NATS may have lost the consumer with its store
+        (then subscribe again). True while that cannot be told (the bus away)."""
+        ...
+
 
 class EventBus(Protocol):
     """Publish and subscribe."""

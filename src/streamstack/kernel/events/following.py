@@ -30,7 +30,10 @@ class DurableFollower:
     _subscription: Subscription | None = dataclasses.field(default=None, init=False)
 
     async def follow(self) -> None:
-        """Subscribe, if not yet."""
+        """Subscribe, if not yet, or again if NATS lost the subscription's consumer."""
+        if self._subscription is not None and not await self._subscription.alive():
+            log.warning("events.following_lost", subject=self.subject, durable=self.durable)
+            self._subscription = None
         if self._subscription is None:
             self._subscription = await self.events.subscribe(
                 self.subject, self.handler, Durable(self.durable)

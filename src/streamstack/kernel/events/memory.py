@@ -42,6 +42,9 @@ class MemorySubscription:
         if self in self._bus.subscriptions:
             self._bus.subscriptions.remove(self)
 
+    async def alive(self) -> bool:
+        return self in self._bus.subscriptions
+
     async def deliver(self, event: Event, deliveries: int) -> bool:
         """Run the handler for the ``deliveries``-th time; False (logged) when it raised."""
         try:

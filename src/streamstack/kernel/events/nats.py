@@ -64,6 +64,15 @@ class NatsSubscription:
     async def unsubscribe(self) -> None:
         await self._sub.unsubscribe()
 
+    async def alive(self) -> bool:
+        try:
+            await self._sub.consumer_info()
+        except js_errors.NotFoundError:
+            return False  # NATS lost it (its store lost or recreated)
+        except Exception:  # the bus away: nothing to tell, the next check will
+            return True
+        return True
+
 
 class NatsEventBus:
     """Publishes into JetStream streams so a repeated event id is stored once.
@@ -115,9 +124,20 @@ class NatsEventBus:
     async def subscribe(
         self, subject: str, handler: EventHandler, delivery: Delivery = LIVE
     ) -> NatsSubscription:
+        stream = self._stream_of(subject)
+        try:
+            return await self._subscribe(stream, subject, handler, delivery)
+        except Exception as exc:
+            if not stream_may_be_gone(exc):
+                raise
+            self._ready.discard(stream.name)  # NATS lost the stream: set it up again
+            return await self._subscribe(stream, subject, handler, delivery)
+
+    async def _subscribe(
+        self, stream: EventStream, subject: str, handler: EventHandler, delivery: Delivery
+    ) -> NatsSubscription:
         # Consume from the stream, not the raw subject: only the stream has dropped the
         # duplicates, a core subscriber would see every publish attempt.
-        stream = self._stream_of(subject)
         await self._ensure_stream(stream)
         js = await self._connection.jetstream()
         deliver = acking(handler)
