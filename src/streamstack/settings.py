@@ -205,6 +205,7 @@ NOT_SETTINGS = frozenset(
         "TOKEN",
         "OBJECTS_DIR",
         "STREAMING_UPSTREAM",
+        "S3_ENDPOINT",
         "REQUIRE_ALL",
         "SCREENSHOTS_DIR",
         "PYTHON",
