@@ -252,7 +252,12 @@ class _Run:
                 continue
             try:
                 frames = packet.decode()
-            except av.error.InvalidDataError:
+            except av.error.FFmpegError as exc:
+                # A damaged packet, whatever the decoder calls it (noise made one answer
+                # EPERM): skipped, and too many make the input unreadable, not a crash
+                # retried five times. Running out of memory is not the input's fault.
+                if isinstance(exc, MemoryError):
+                    raise
                 self.decode_errors += 1
                 if self.decode_errors > _MAX_DECODE_ERRORS:
                     raise TranscodeError("unreadable", "too many corrupt packets") from None
