@@ -139,8 +139,11 @@ async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> 
         assert 0 < stored < 6 * MIB
 
         proxy.heal()
-        code, out, err = await upload(*args)
+        # Run again with another title: the upload goes on as it began, and says so.
+        renamed = (str(video), "--title", "Long, renamed", *args[3:])
+        code, out, err = await upload(*renamed)
     assert code == 0, err
+    assert "goes on with the title it began with, 'Long'" in err, err
     # Spoken in MiB: "resuming long.mp4 at 2.5 of 6.0 MiB (41%)".
     resumed_at = float(err.split("resuming long.mp4 at ", 1)[1].split(" ", 1)[0])
     assert resumed_at >= 2.0

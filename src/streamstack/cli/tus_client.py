@@ -72,16 +72,24 @@ class ResumableUploader:
     def _upload(self, path: Path, fingerprint: str, metadata: dict[str, str]) -> Any:
         size = path.stat().st_size
         url = self._remembered().get(fingerprint)
-        offset = self._offset(url) if url else None
-        if url is None or offset is None:
+        standing = self._standing(url) if url else None
+        if url is None or standing is None:
             url, offset = self._create(size, metadata), 0
             self._remember(fingerprint, url)
-        elif offset:
-            print(
-                f"resuming {path.name} at {mib(offset)} of {mib(size)} MiB "
-                f"({offset * 100 // max(size, 1)}%)",
-                file=sys.stderr,
-            )
+        else:
+            offset, began_as = standing
+            if offset:
+                print(
+                    f"resuming {path.name} at {mib(offset)} of {mib(size)} MiB "
+                    f"({offset * 100 // max(size, 1)}%)",
+                    file=sys.stderr,
+                )
+            if began_as is not None and began_as != metadata.get("title"):
+                print(
+                    f"the upload goes on with the title it began with, {began_as!r} "
+                    "(change it in the library once it is done)",
+                    file=sys.stderr,
+                )
         try:
             with path.open("rb") as file:
                 self._send(url, file, offset, size)
@@ -149,12 +157,20 @@ class ResumableUploader:
 
     def _offset(self, url: str) -> int | None:
         """Where the server says the upload stands; None when it no longer knows it."""
+        standing = self._standing(url)
+        return None if standing is None else standing[0]
+
+    def _standing(self, url: str) -> tuple[int, str | None] | None:
+        """Where the upload stands and the title it was begun with (from its tus
+        metadata); None when the server no longer knows it."""
         response = self._request("HEAD", url)
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
             raise UploadFailed(error_detail(response))
-        return int(response.headers["Upload-Offset"])
+        return int(response.headers["Upload-Offset"]), _title_of(
+            response.headers.get("Upload-Metadata", "")
+        )
 
     def _patch(self, url: str, offset: int, data: bytes) -> int:
         response = self._request(
@@ -312,3 +328,15 @@ class ProgressLine:
         # Spaces over whatever is left of a longer earlier line, then back to its end.
         self._stream.write(f"\r{text.ljust(self._width)}")
         self._width = len(text)
+
+
+def _title_of(metadata: str) -> str | None:
+    """The ``title`` of a tus ``Upload-Metadata`` header (``key base64,key base64``)."""
+    for pair in metadata.split(","):
+        key, _, value = pair.strip().partition(" ")
+        if key == "title":
+            try:
+                return base64.b64decode(value, validate=True).decode()
+            except (ValueError, UnicodeDecodeError):
+                return None
+    return None
