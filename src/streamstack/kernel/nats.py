@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import nats
 import structlog
@@ -19,6 +20,8 @@ from nats.js import JetStreamContext
 from nats.js import errors as js_errors
 
 from streamstack.kernel.errors import ServiceUnavailable
+
+T = TypeVar("T")
 
 log = structlog.get_logger(__name__)
 
@@ -108,6 +111,21 @@ def stream_may_be_gone(exc: BaseException | None) -> bool:
         exc,
         js_errors.NoStreamResponseError | nats.errors.NoRespondersError | js_errors.NotFoundError,
     )
+
+
+async def once_more_if_stream_gone(
+    attempt: Callable[[], Awaitable[T]], set_up_again: Callable[[], None]
+) -> T:
+    """``attempt()``; if it failed because NATS lost the stream or bucket (its store lost
+    or recreated; the failure itself or the one it was mapped from), ``set_up_again()``
+    and try once more."""
+    try:
+        return await attempt()
+    except Exception as exc:
+        if not (stream_may_be_gone(exc) or stream_may_be_gone(exc.__cause__)):
+            raise
+        set_up_again()
+        return await attempt()
 
 
 def is_transport_failure(exc: BaseException) -> bool:

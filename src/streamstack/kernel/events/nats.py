@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from nats.aio.msg import Msg
@@ -24,9 +24,11 @@ from streamstack.kernel.events import (
     redelivery_delay,
     stream_of,
 )
-from streamstack.kernel.nats import NatsConnection, NatsUnavailable, stream_may_be_gone
+from streamstack.kernel.nats import NatsConnection, NatsUnavailable, once_more_if_stream_gone
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 #: A durable subscriber's handler has this long before its event is delivered again.
 DURABLE_ACK_WAIT_SECONDS = 60.0
@@ -99,20 +101,20 @@ class NatsEventBus:
         return self._pinned if self._pinned is not None else stream_of(subject)
 
     async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
-        stream = self._stream_of(subject)
-        try:
-            await self._publish(stream, subject, payload, event_id)
-        except EventsUnavailable as exc:
-            if not stream_may_be_gone(exc.__cause__):
-                raise
-            # NATS lost the stream (its store lost or recreated): set it up again.
-            self._ready.discard(stream.name)
-            await self._publish(stream, subject, payload, event_id)
+        await self._on_stream(subject, lambda stream: self._publish(subject, payload, event_id))
 
-    async def _publish(
-        self, stream: EventStream, subject: str, payload: bytes, event_id: str
-    ) -> None:
-        await self._ensure_stream(stream)
+    async def _on_stream(self, subject: str, attempt: Callable[[EventStream], Awaitable[T]]) -> T:
+        """``attempt`` on ``subject``'s stream once it is set up; set up again and once more
+        if NATS lost it."""
+        stream = self._stream_of(subject)
+
+        async def set_up_then() -> T:
+            await self._ensure_stream(stream)
+            return await attempt(stream)
+
+        return await once_more_if_stream_gone(set_up_then, lambda: self._ready.discard(stream.name))
+
+    async def _publish(self, subject: str, payload: bytes, event_id: str) -> None:
         js = await self._connection.jetstream()
         try:
             await js.publish(subject, payload, headers={"Nats-Msg-Id": event_id})
@@ -124,21 +126,15 @@ class NatsEventBus:
     async def subscribe(
         self, subject: str, handler: EventHandler, delivery: Delivery = LIVE
     ) -> NatsSubscription:
-        stream = self._stream_of(subject)
-        try:
-            return await self._subscribe(stream, subject, handler, delivery)
-        except Exception as exc:
-            if not stream_may_be_gone(exc):
-                raise
-            self._ready.discard(stream.name)  # NATS lost the stream: set it up again
-            return await self._subscribe(stream, subject, handler, delivery)
+        return await self._on_stream(
+            subject, lambda stream: self._subscribe(stream, subject, handler, delivery)
+        )
 
     async def _subscribe(
         self, stream: EventStream, subject: str, handler: EventHandler, delivery: Delivery
     ) -> NatsSubscription:
         # Consume from the stream, not the raw subject: only the stream has dropped the
         # duplicates, a core subscriber would see every publish attempt.
-        await self._ensure_stream(stream)
         js = await self._connection.jetstream()
         deliver = acking(handler)
         if isinstance(delivery, Durable):

@@ -32,6 +32,7 @@ from streamstack.kernel.nats import (
     NatsConnection,
     NatsUnavailable,
     is_transport_failure,
+    once_more_if_stream_gone,
     stream_may_be_gone,
 )
 
@@ -66,13 +67,9 @@ class NatsJobQueue(jobs.CheckedQueue):
         self._lock = asyncio.Lock()
 
     async def _store(self, job_id: str, kind: str, payload: bytes) -> bool:
-        try:
-            return await self._publish(job_id, kind, payload)
-        except jobs.JobsUnavailable as exc:
-            if not stream_may_be_gone(exc.__cause__):
-                raise
-            self.set_up_again()
-            return await self._publish(job_id, kind, payload)
+        return await once_more_if_stream_gone(
+            lambda: self._publish(job_id, kind, payload), self.set_up_again
+        )
 
     def set_up_again(self) -> None:
         """Find (or make) the stream, its consumer and the dead-letter bucket again on the

@@ -24,7 +24,7 @@ from streamstack.kernel.nats import (
     NatsConnection,
     NatsUnavailable,
     is_transport_failure,
-    stream_may_be_gone,
+    once_more_if_stream_gone,
 )
 
 T = TypeVar("T")
@@ -82,13 +82,10 @@ class NatsKeyValueStore:
     async def _call(self, operation: Callable[[KeyValue], Awaitable[T]]) -> T:
         """Run ``operation`` on the bucket; JetStream's answers pass, failures map to 503.
         Once more on the bucket found (or made) again when NATS has lost it."""
-        try:
-            return await self._attempt(operation)
-        except KeyValueUnavailable as exc:
-            if not stream_may_be_gone(exc.__cause__):
-                raise
-            self._kv = None
-            return await self._attempt(operation)
+        return await once_more_if_stream_gone(lambda: self._attempt(operation), self._forget)
+
+    def _forget(self) -> None:
+        self._kv = None  # found (or made) again on the next call
 
     async def _attempt(self, operation: Callable[[KeyValue], Awaitable[T]]) -> T:
         kv = await self._bucket()
