@@ -133,6 +133,19 @@ async def test_the_packages_length_becomes_the_items_duration(
     assert (status, body and body["duration_seconds"]) == (200, 5.0)
 
 
+async def test_a_package_of_sound_alone_plays_with_no_renditions(
+    deployment: CatalogueDeployment,
+) -> None:
+    sound = {"video_codec": None, "width": None, "height": None, "fps": None}
+    item = await register_unplayable(
+        deployment, content_type="audio/flac", audio_codec="flac", **sound
+    )
+    ready = await report(deployment, item.id, state="ready", hls=True, duration_seconds=4.0)
+    assert (ready.playable, ready.has_hls, ready.renditions) == (True, True, [])
+    status, listed, body = await seen_by(deployment, viewer_headers(deployment.settings), item.id)
+    assert (status, item.id in listed, body and body["duration_seconds"]) == (200, True, 4.0)
+
+
 async def test_a_failure_is_shown_to_admins_with_its_reason(
     deployment: CatalogueDeployment,
 ) -> None:

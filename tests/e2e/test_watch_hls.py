@@ -36,6 +36,7 @@ from e2e.spa_rig import (
     chromium,
     new_page,
     pick_quality,
+    play_muted,
     play_past,
     seek_paused,
     sign_in,
@@ -157,6 +158,45 @@ async def test_hls_playback_of_a_vp9_upload(
         assert style["w"] > 50 and style["h"] > 30, style
         assert "/storyboard/sheet_" in style["image"], style
         await page.screenshot(path=str(screenshots / "watch-hls-storyboard.png"))
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_playback_of_sound_alone(dev_server: DevServer, tmp_path: Path) -> None:
+    """Upload a FLAC file, wait for its audio-only package, play it through hls.js and seek."""
+    base = dev_server.url
+    title = "A talk in FLAC"
+    sound = transcode_media.sound_alone(tmp_path, container="flac", codec="flac").read_bytes()
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, sound, name="talk.flac")
+        item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        assert (item["renditions"], item["has_hls"], item["has_storyboard"]) == ([], True, False)
+
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+        )
+        assert await page.get_by_test_id("sound-only").is_visible()
+        await play_muted(page)
+        state = await hls_state(page)
+        assert state["error"] is None and state["src"].startswith("blob:"), state
+        assert (state["width"], state["height"]) == (0, 0), state  # no picture was made up
+        assert 2.9 < state["duration"] < 3.1, state
+        assert [r.url for r in log.responses if "/hls/audio_1/seg_" in r.url]
+
+        await seek_paused(page, 2.0)
+        assert (await hls_state(page))["time"] >= 1.9
+        await play_past(page, 2.1)
         await admin.close()
 
     assert log.page_errors == []

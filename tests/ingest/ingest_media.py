@@ -112,6 +112,11 @@ def audio_only() -> bytes:
     return encode(video=None)
 
 
+def sound(container: str, codec: str) -> bytes:
+    """``codec`` alone in ``container``: ``mp3``, ``flac``, ``wav``, ``ogg``, ``matroska`` …"""
+    return encode(container=container, video=None, audio=codec)
+
+
 def one_frame() -> bytes:
     """A video of a single H.264 frame and no audio."""
     return encode(audio=None, frames=1)
@@ -183,5 +188,11 @@ def truncated_mp4() -> bytes:
 
 
 def random_bytes() -> bytes:
-    """Noise, to be named ``.mp4``."""
-    return os.urandom(64 * 1024)
+    """Noise, to be named ``.mp4`` (its first byte is never one a container starts with:
+    noise starting with an MPEG audio frame header would be sniffed as MP3)."""
+    return b"\x00" + os.urandom(64 * 1024 - 1)
+
+
+def id3_then_playlist(target: Path) -> bytes:
+    """An MP3's ID3 tag, then an HLS playlist pointing at a local file."""
+    return b"ID3\x04\x00\x00\x00\x00\x00\x00" + hls_playlist(target)

@@ -113,30 +113,35 @@ async def test_other_accepted_files(rig: Rig, sample: str, expected: dict[str, A
 
 
 @pytest.mark.parametrize(
-    ("container", "codec", "named"),
-    [("matroska", "ac3", "ac3 in matroska"), ("matroska", "flac", "flac in matroska")],
+    ("container", "codec", "expected"),
+    [
+        # Browsers play these as uploaded: playable at once, no job.
+        ("mp3", "libmp3lame", ("audio/mpeg", "mp3", "mp3", "none")),
+        ("webm", "libopus", ("audio/webm", "opus", "webm", "none")),
+        # These become an audio-only HLS package first.
+        ("flac", "flac", ("audio/flac", "flac", "flac", "queued")),
+        ("wav", "pcm_s16le", ("audio/wav", "pcm_s16le", "wav", "queued")),
+        ("ogg", "libopus", ("audio/ogg", "opus", "ogg", "queued")),
+        ("matroska", "ac3", ("audio/x-matroska", "ac3", "mkv", "queued")),
+    ],
 )
-async def test_sound_alone_that_no_browser_plays_is_refused_and_nothing_kept(
-    rig: Rig, container: str, codec: str, named: str
+async def test_sound_alone_plays_as_uploaded_or_is_queued_for_an_audio_package(
+    rig: Rig, container: str, codec: str, expected: tuple[str, str, str, str]
 ) -> None:
-    # Sound alone is played as uploaded, never transcoded: this would be an item no one plays.
+    content_type, audio_codec, extension, state = expected
     before = await rig.snapshot()
-    data = ingest_media.encode(container=container, video=None, audio=codec)
-    response = await rig.upload(data, filename="sound.mka")
-    assert response.status_code == 415, response.text
-    body = response.json()
-    assert body["code"] == "unsupported_audio"
-    assert body["detail"].endswith(f"; this one is {named}")
-    await rig.assert_nothing_kept(before)
-    # Sent resumably, the same refusal ends the upload.
-    created = await rig.create(len(data))
-    refused = await rig.patch(created.headers["location"], 0, data)
-    assert (refused.status_code, refused.json()["code"]) == (415, "unsupported_audio")
-    await rig.assert_nothing_kept(before)
-    # Opus in WebM plays everywhere: accepted as it is.
-    opus = await rig.upload(ingest_media.encode(container="webm", video=None, audio="libopus"))
-    assert opus.status_code == 201, opus.text
-    assert (opus.json()["content_type"], opus.json()["audio_codec"]) == ("audio/webm", "opus")
+    response = await rig.upload(ingest_media.sound(container, codec), filename="sound.bin")
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert (item["content_type"], item["audio_codec"], item["video_codec"]) == (
+        content_type,
+        audio_codec,
+        None,
+    )
+    assert item["s3_key"] == f"{item['id']}.{extension}"
+    assert (item["processing_state"], item["playable"]) == (state, state == "none")
+    added = await rig.added_since(before)
+    assert (added["media"], added["thumbnails"]) == ([item["s3_key"]], [])
 
 
 async def test_moov_at_the_end_is_rewritten_to_faststart(rig: Rig) -> None:

@@ -155,8 +155,36 @@ def test_sniffing_reads_bytes_not_names() -> None:
         assert sniff_container(bytes(packets)) is MPEG_TS, size
         assert sniff_container(bytes(packets[: first + 2 * size])) is None  # two packets: not yet
     one_sync = b"G" + b"\x00" * (SNIFF_BYTES - 1)
-    for data in (b"", b"\x00" * 64, b"RIFF\x00\x00\x00\x00WAVEfmt ", b"#EXTM3U\n", one_sync):
+    for data in (b"", b"\x00" * 64, b"RIFF\x00\x00\x00\x00WAVX", b"#EXTM3U\n", one_sync):
         assert sniff_container(data) is None
+
+
+@pytest.mark.parametrize(
+    ("head", "name"),
+    [
+        (b"RIFF\x00\x00\x00\x00WAVEfmt ", "wav"),
+        (b"fLaC\x00\x00\x00\x22", "flac"),
+        (b"OggS\x00\x02", "ogg"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x23", "mp3"),
+        (b"\xff\xfb\x90\x64", "mp3"),  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
+        (b"\xff\xf3\x48\xc4", "mp3"),  # MPEG-2 layer III
+        (b"\xff\xf1\x50\x80", None),  # AAC's ADTS: layer 0
+        (b"\xff\xfb\xf0\x64", None),  # bit rate index 15 does not exist
+        (b"\xff\xfb\x9c\x64", None),  # nor sample rate index 3
+        (b"\xff\xeb\x90\x64", None),  # nor MPEG version 01
+        (b"\xff\xfb", None),  # too short to tell
+    ],
+)
+def test_sniffing_files_of_sound_alone(head: bytes, name: str | None) -> None:
+    found = sniff_container(head)
+    assert (found.name if found is not None else None) == name
+
+
+def test_files_of_sound_alone_that_ffmpeg_writes_are_sniffed() -> None:
+    codecs = {"mp3": "libmp3lame", "flac": "flac", "wav": "pcm_s16le", "ogg": "libopus"}
+    for container, codec in codecs.items():
+        found = sniff_container(ingest_media.sound(container, codec)[:SNIFF_BYTES])
+        assert found is not None and found.name == container
 
 
 def test_workers_see_no_secrets_in_their_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,14 +91,15 @@ def package_keys_of(rig: Rig, media_id: str) -> tuple[m3u8.M3U8, set[str]]:
     return master, keys
 
 
-def assert_complete_package(rig: Rig, media_id: str) -> m3u8.M3U8:
-    """The master lists only renditions whose playlist and every segment are stored."""
+def assert_complete_package(rig: Rig, media_id: str, *, picture: bool = True) -> m3u8.M3U8:
+    """The master lists only renditions whose playlist and every segment are stored; a
+    package with a ``picture`` has its storyboard."""
     keys = set(under_prefix(rig, media_id))
     manifest = decode_manifest(rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"))
     assert keys == {*manifest.keys, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
     master, package = package_keys_of(rig, media_id)
     assert package <= keys
-    assert f"{media_id}/storyboard/storyboard.vtt" in keys
+    assert (f"{media_id}/storyboard/storyboard.vtt" in keys) is picture
     return master
 
 
@@ -127,6 +128,40 @@ async def test_a_webm_upload_is_transcoded_and_becomes_ready(
         seen_by_viewer = await item_of(rig, media_id, viewer=True)
         assert seen_by_viewer.status_code == 200
         assert seen_by_viewer.json()["processing_detail"] is None
+
+
+async def test_sound_no_browser_plays_becomes_an_audio_only_package(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    source = transcode_media.sound_alone(tmp_path, container="flac", codec="flac")
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="podcast.flac")
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        assert (item["processing_state"], item["playable"]) == ("queued", False)
+
+        ready, _ = await wait_for_state(rig, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert (ready["playable"], ready["has_hls"], ready["has_storyboard"]) == (True, True, False)
+        assert ready["renditions"] == []
+        assert ready["duration_seconds"] == pytest.approx(transcode_media.SECONDS, abs=0.05)
+        master = assert_complete_package(rig, item["id"], picture=False)
+        (variant,) = master.playlists
+        assert (variant.stream_info.codecs, variant.stream_info.resolution) == ("mp4a.40.2", None)
+        # A viewer's player follows the master to the sound.
+        grant = await rig.client.post(
+            f"{CATALOGUE}/{item['id']}/stream-token", headers=rig.viewer()
+        )
+        assert grant.status_code == 200, grant.text
+        hls_url = grant.json()["hls_url"]
+        listed = m3u8.loads((await rig.client.get(hls_url)).text)
+        sound_url = hls_url.rsplit("/", 1)[0] + "/" + listed.playlists[0].uri
+        sound = m3u8.loads((await rig.client.get(sound_url)).text)
+        base = sound_url.rsplit("/", 1)[0]
+        for uri in (sound.segment_map[0].uri, sound.segments[0].uri):
+            fetched = await rig.client.get(f"{base}/{uri}")
+            assert (fetched.status_code, fetched.headers["content-type"]) == (200, "video/mp4")
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)

@@ -28,7 +28,7 @@ import pytest
 import transcode_media
 
 from streamstack.ingest.transcoding.pipeline import transcode
-from streamstack.ingest.transcoding.results import TranscodeOptions, TranscodeResult
+from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline
 
 FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
@@ -344,6 +344,32 @@ def test_every_audio_track_becomes_a_rendition_of_the_audio_group(tmp_path: Path
     periods = [tone_period(out / "hls" / a.name) for a in result.audio]
     expected = [2 * math.pi * p * 48000 / 44100 for p in (9, 15, 21)]
     assert periods == pytest.approx(expected, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("container", "codec"), [("flac", "flac"), ("wav", "pcm_s16le"), ("matroska", "ac3")]
+)
+def test_sound_alone_becomes_an_audio_only_package(
+    tmp_path: Path, container: str, codec: str
+) -> None:
+    source = transcode_media.sound_alone(tmp_path, container=container, codec=codec)
+    out = tmp_path / "out"
+    seen: list[Progress] = []
+    result = transcode(source, out, FAST, seen.append)
+    assert (result.renditions, result.storyboard, result.has_audio) == ((), None, True)
+    assert [a.name for a in result.audio] == ["audio_1"]
+    assert result.duration_seconds == pytest.approx(transcode_media.SECONDS, abs=0.03)
+    assert abs(sound_seconds(out / "hls/audio_1") - transcode_media.SECONDS) <= 0.1
+    assert tone_period(out / "hls/audio_1") == pytest.approx(2 * math.pi * 9, rel=0.05)
+    master = m3u8.load(str(out / "hls/master.m3u8"))
+    (variant,) = master.playlists
+    info = variant.stream_info
+    assert (variant.uri, info.codecs, info.resolution) == ("audio_1/index.m3u8", "mp4a.40.2", None)
+    assert (info.bandwidth, not master.media) == (result.audio[0].bandwidth, True)
+    assert not (out / "storyboard").exists()
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and seen[-1] == Progress(1.0, "done")
+    assert any(p.stage == "encoding" and 0 < p.fraction < 0.99 for p in seen)
 
 
 def test_an_audio_track_no_decoder_reads_is_left_out_and_the_others_kept(tmp_path: Path) -> None:

@@ -129,11 +129,11 @@ def test_progress_rises_to_one_and_names_the_rungs(tmp_path: Path) -> None:
     assert any(p.stage == "packaging" for p in seen)
 
 
-def test_audio_only_input_is_refused_with_a_reason(tmp_path: Path) -> None:
+def test_an_input_of_neither_picture_nor_sound_is_refused_with_a_reason(tmp_path: Path) -> None:
     with pytest.raises(TranscodeError) as caught:
-        transcode(transcode_media.audio_only_mp4(tmp_path), tmp_path / "out", FAST)
+        transcode(transcode_media.subtitles_alone(tmp_path), tmp_path / "out", FAST)
     assert caught.value.reason == "no_video"
-    assert "audio-only" in caught.value.message
+    assert "neither a video nor an audio stream" in caught.value.message
     assert debris(tmp_path / "out") == []
 
 

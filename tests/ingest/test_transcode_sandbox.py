@@ -74,7 +74,7 @@ async def test_a_sandboxed_transcode_reports_progress_and_returns_its_result(
 async def test_a_refusal_crosses_the_sandbox_with_its_reason(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    source = transcode_media.audio_only_mp4(tmp_path)
+    source = transcode_media.subtitles_alone(tmp_path)
     with pytest.raises(SandboxRaised) as caught:
         await sandboxed_transcode(sandbox, source, tmp_path)
     assert caught.value.kind == "TranscodeError"

@@ -227,7 +227,7 @@ def odd_size_mkv(directory: Path) -> Path:
 
 
 def audio_only_mp4(directory: Path, *, cover_art: bool = False) -> Path:
-    """AAC alone (refused by the transcoder); with ``cover_art``, as a music file: a cover
+    """AAC alone (which plays as uploaded); with ``cover_art``, as a music file: a cover
     picture first (an attached, one-frame video stream), then the sound."""
     path = directory / "audio.mp4"
     with av.open(str(path), "w", format="mp4") as out:
@@ -244,6 +244,29 @@ def audio_only_mp4(directory: Path, *, cover_art: bool = False) -> Path:
         for start in range(0, 48000, 1024):
             out.mux(sound.encode(_tone(1024, start, 48000)))
         out.mux(sound.encode(None))
+    return path
+
+
+def sound_alone(directory: Path, *, container: str, codec: str) -> Path:
+    """:data:`SECONDS` of a tone in ``codec`` alone in ``container`` (no picture)."""
+    path = directory / f"sound.{container}"
+    with av.open(str(path), "w", format=container) as out:
+        sound = out.add_stream(codec, rate=48000)
+        sound.layout = "mono"
+        samples = sound.codec_context.frame_size or 1024
+        for start in range(0, round(SECONDS * 48000), samples):
+            out.mux(sound.encode(_tone(samples, start, 48000)))
+        out.mux(sound.encode(None))
+    return path
+
+
+def subtitles_alone(directory: Path) -> Path:
+    """A Matroska file holding one subtitle track and nothing else: neither picture nor sound."""
+    path = directory / "subtitles.mkv"
+    track = Subtitles("subrip", cues=[(0.0, 1.0, "Hello")])
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = _subtitle_stream(out, track)
+        _write_subtitles(out, stream, track)
     return path
 
 

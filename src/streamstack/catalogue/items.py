@@ -233,8 +233,6 @@ def checked_renditions(update: ProcessingUpdate) -> list[dict[str, int]]:
         raise BadRequest("two renditions of the same height", code="validation_error")
     if update.state == "failed" and not (update.detail or "").strip():
         raise BadRequest("a failed job needs a detail saying why", code="validation_error")
-    if update.hls and not update.renditions:
-        raise BadRequest("an HLS stream needs at least one rendition", code="validation_error")
     if update.state == "ready" and not update.hls:
         raise BadRequest("ready means the HLS renditions are written", code="validation_error")
     return [
@@ -247,7 +245,12 @@ def apply_processing(
     row: MediaItemRow, update: ProcessingUpdate, renditions: list[dict[str, int]]
 ) -> None:
     """Record the worker's report on the item; it becomes playable with its first rendition
-    (and, with ``keep_package``, goes on playing the one it has)."""
+    (and, with ``keep_package``, goes on playing the one it has). A package of sound alone
+    has no renditions (its one variant is its audio); a video's has at least one."""
+    if update.hls and not renditions and row.video_codec is not None and not update.keep_package:
+        raise BadRequest(
+            "an HLS stream of a video needs at least one rendition", code="validation_error"
+        )
     row.processing_state = update.state
     row.processing_percent = 100 if update.state == "ready" else update.percent
     row.processing_detail = update.detail

@@ -207,7 +207,8 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
 
     ``renditions`` are the finished ones (lowest first is kept whatever the order sent);
     ``hls`` says the master playlist lists them; ``storyboard`` that its VTT is written.
-    ``failed`` needs a ``detail`` a person can act on; ``ready`` needs the HLS renditions.
+    ``failed`` needs a ``detail`` a person can act on; ``ready`` needs the HLS package
+    (with at least one rendition for a video; sound alone has none).
     """
 
     media_id: MediaId

@@ -1,10 +1,12 @@
 """The containers ingest accepts, recognised from their first bytes rather than a name.
 
-Four families get in: ISO base media (MP4/MOV, a ``ftyp`` box first), Matroska (WebM/MKV,
-the EBML magic ``1A 45 DF A3`` first), AVI (``RIFF`` … ``AVI ``) and MPEG transport streams
+Video families: ISO base media (MP4/MOV, a ``ftyp`` box first), Matroska (WebM/MKV, the
+EBML magic ``1A 45 DF A3`` first), AVI (``RIFF`` … ``AVI ``), MPEG transport streams
 (camcorders' ``.mts``/``.m2ts``, broadcast ``.ts``: the sync byte ``0x47`` every 188, 192 or
-204 bytes). Everything else, whatever it is called, is refused before more than a few
-hundred bytes are stored. Each opens with its one FFmpeg demuxer, in the media sandbox.
+204 bytes) and Ogg (``OggS``). Files of sound alone: MP3 (an ``ID3`` tag or an MPEG audio
+frame header first), FLAC (``fLaC``) and WAV (``RIFF`` … ``WAVE``). Everything else, whatever
+it is called, is refused before more than a few hundred bytes are stored. Each opens with
+its one FFmpeg demuxer, in the media sandbox.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ class Container:
     """One accepted container format and how it is stored and opened."""
 
     name: str
-    """Short name reported to users: mp4, mov, webm or matroska."""
+    """Short name reported to users: mp4, mov, webm, matroska, avi, mpegts, ogg, mp3, flac
+    or wav."""
     extension: str
     """Extension of the stored object's key."""
     demuxer: str
@@ -54,7 +57,13 @@ WEBM = Container("webm", "webm", "matroska", "video/webm", "audio/webm")
 MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x-matroska")
 AVI = Container("avi", "avi", "avi", "video/x-msvideo", "audio/x-msvideo")
 MPEG_TS = Container("mpegts", "ts", "mpegts", "video/mp2t", "audio/mp2t")
-_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS)}
+OGG = Container("ogg", "ogg", "ogg", "video/ogg", "audio/ogg")
+MP3 = Container("mp3", "mp3", "mp3", "audio/mpeg", "audio/mpeg")
+FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac")
+WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav")
+_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MP3, FLAC, WAV)}
+#: The RIFF forms accepted, by the four bytes after the chunk size.
+_RIFF_FORMS = {b"AVI ": AVI, b"WAVE": WAV}
 
 
 def by_name(name: str) -> Container:
@@ -63,8 +72,11 @@ def by_name(name: str) -> Container:
 
 
 def by_content_type(content_type: str) -> Container | None:
-    """The container an item with a video stream of ``content_type`` was stored in."""
-    return next((c for c in _BY_NAME.values() if c.video_type == content_type), None)
+    """The container an item of ``content_type`` was stored in (of sound alone too: MP4 and
+    MOV share ``audio/mp4`` and their demuxer)."""
+    return next(
+        (c for c in _BY_NAME.values() if content_type in (c.video_type, c.audio_type)), None
+    )
 
 
 def sniff_container(head: bytes) -> Container | None:
@@ -81,11 +93,32 @@ def sniff_container(head: bytes) -> Container | None:
             return WEBM
         if b"matroska" in head[:SNIFF_BYTES]:
             return MATROSKA
-    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
-        return AVI
+    if head.startswith(b"RIFF") and head[8:12] in _RIFF_FORMS:
+        return _RIFF_FORMS[head[8:12]]
     if any(_synced(head, size, first) for size, first in _TS_PACKETS):
         return MPEG_TS
+    return _sniff_sound(head)
+
+
+def _sniff_sound(head: bytes) -> Container | None:
+    """The Ogg, FLAC or MP3 container ``head`` starts with (Ogg may hold a picture too)."""
+    if head.startswith(b"OggS"):
+        return OGG
+    if head.startswith(b"fLaC"):
+        return FLAC
+    if head.startswith(b"ID3") or _mpeg_audio_header(head[:4]):
+        return MP3
     return None
+
+
+def _mpeg_audio_header(header: bytes) -> bool:
+    """Whether ``header`` is an MPEG audio frame header (11 sync bits, a layer, a bit rate
+    and a sample rate that exist); AAC's ADTS header, whose layer is 0, is not one."""
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
+    bitrate, rate = header[2] >> 4, (header[2] >> 2) & 0b11
+    return version != 0b01 and layer != 0 and bitrate not in (0, 0b1111) and rate != 0b11
 
 
 def _synced(head: bytes, size: int, first: int) -> bool:

@@ -140,22 +140,29 @@ def job_request(
 
 
 def browser_safe(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
-    """Whether an original plays in every current browser as uploaded (H.264 + AAC in MP4)."""
+    """Whether an original plays in every current browser as uploaded: H.264 + AAC in MP4,
+    or sound alone that does (:func:`plays_as_sound`)."""
+    if video_codec is None:
+        return plays_as_sound(container, audio_codec)
     return container.name == "mp4" and video_codec == "h264" and audio_codec in (None, "aac")
 
 
 def plays_as_sound(container: Container, audio_codec: str | None) -> bool:
     """Whether a file of sound alone plays in every current browser as uploaded: AAC or MP3
-    in MP4/MOV (M4A), or Opus in WebM. Sound alone is never transcoded, so anything else
-    would be an item no one can play."""
+    in MP4/MOV (M4A), MP3 itself, or Opus in WebM. Any other is transcoded to HLS."""
     if container.name in ("mp4", "mov"):
         return audio_codec in ("aac", "mp3")
+    if container.name == "mp3":
+        return audio_codec == "mp3"
     return container.name == "webm" and audio_codec == "opus"
 
 
-def needs_transcoding(video_codec: str | None) -> bool:
-    """Every upload with a picture gets a ladder; audio-only items play from the original."""
-    return video_codec is not None
+def needs_transcoding(
+    container: Container, video_codec: str | None, audio_codec: str | None
+) -> bool:
+    """Every upload with a picture gets a ladder; sound alone gets an audio-only package
+    unless browsers play it as uploaded."""
+    return video_codec is not None or not plays_as_sound(container, audio_codec)
 
 
 class TranscodeJobs:
@@ -366,11 +373,11 @@ class TranscodeHandler:
             percent=max(0, min(100, percent)),
             detail=detail,
             renditions=renditions,
-            hls=bool(renditions),
+            hls=result is not None,
             storyboard=result is not None and result.storyboard is not None,
             keep_package=keep and result is None,
-            package_format=PACKAGE_FORMAT if renditions else None,
-            duration_seconds=result.duration_seconds if result is not None and renditions else None,
+            package_format=PACKAGE_FORMAT if result is not None else None,
+            duration_seconds=result.duration_seconds if result is not None else None,
         )
         try:
             return await self.catalogue.update_processing(update)

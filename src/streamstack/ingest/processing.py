@@ -24,11 +24,9 @@ from streamstack.ingest.jobs import (
     TranscodeRequest,
     browser_safe,
     needs_transcoding,
-    plays_as_sound,
 )
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.schemas import UploadDetails
-from streamstack.kernel.errors import UnsupportedMediaType
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
     ObjectInfo,
@@ -39,18 +37,6 @@ from streamstack.kernel.storage import (
 )
 
 log = structlog.get_logger(__name__)
-
-
-class SoundNoBrowserPlays(UnsupportedMediaType):
-    """A file of sound alone in a codec or container browsers do not play (415)."""
-
-    code = "unsupported_audio"
-
-    def __init__(self, audio_codec: str | None, container: Container) -> None:
-        super().__init__(
-            f"a file of sound alone must be AAC or MP3 in MP4 (M4A), or Opus in WebM, to play "
-            f"in every browser; this one is {audio_codec or 'unknown'} in {container.name}"
-        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -81,8 +67,7 @@ class MediaPipeline:
     thumbnails: ObjectStore
     prober: MediaProber
     catalogue: CatalogueClient
-    transcoding: TranscodeJobs | None = None
-    """None: no transcoding jobs (items are registered as before: played as uploaded)."""
+    transcoding: TranscodeJobs
 
     async def run(
         self,
@@ -100,15 +85,14 @@ class MediaPipeline:
         job: TranscodeRequest | None = None
         try:
             new_item = await self._prepare(stored, details)
-            if self.transcoding is not None:
-                job = self.transcoding.request(new_item, stored.container)
-                if job is not None:  # owed from here on, whatever happens to this process
-                    await self.transcoding.record(job)
+            job = self.transcoding.request(new_item, stored.container)
+            if job is not None:  # owed from here on, whatever happens to this process
+                await self.transcoding.record(job)
             await on_registering()
             registering = True
             with metrics.time_ingest_step("register"):
                 item = await self.catalogue.create_item(new_item, context)
-            if self.transcoding is not None and job is not None:
+            if job is not None:
                 await self.transcoding.enqueue(job)  # or, failing that, its relay will
             return item
         except BaseException as exc:
@@ -120,7 +104,7 @@ class MediaPipeline:
     async def _withdraw(self, stored: StoredMedia, job: TranscodeRequest | None) -> None:
         """No item: delete the upload's objects, and the record of its job if one was made."""
         await self.discard(stored.info.key, stored.upload_id)
-        if self.transcoding is not None and job is not None:
+        if job is not None:
             try:
                 await self.transcoding.forget(job)
             except Exception as exc:  # its job finds no item and ends: harmless
@@ -140,8 +124,6 @@ class MediaPipeline:
         with metrics.time_ingest_step("probe"):
             outcome = await self.prober.probe(self.media, stored.info, container)
         report = outcome.report
-        if report.video_codec is None and not plays_as_sound(container, report.audio_codec):
-            raise SoundNoBrowserPlays(report.audio_codec, container)
         thumbnail: str | None = None
         if report.thumbnail is not None:
             thumbnail = thumbnail_key(stored.upload_id)
@@ -187,9 +169,7 @@ class MediaPipeline:
         self, container: Container, video_codec: str | None, audio_codec: str | None
     ) -> dict[str, Any]:
         """Whether the original plays as uploaded, and whether a transcode is queued."""
-        if self.transcoding is None:
-            return {}
-        queued = needs_transcoding(video_codec)
+        queued = needs_transcoding(container, video_codec, audio_codec)
         return {
             "playable": browser_safe(container, video_codec, audio_codec) or not queued,
             "processing_state": "queued" if queued else "none",

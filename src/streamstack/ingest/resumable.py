@@ -42,8 +42,8 @@ class NotAVideo(UnsupportedMediaType):
         super().__init__(
             "the file is empty"
             if empty
-            else "the file is not a supported video: MP4, MOV, WebM, Matroska (MKV), AVI or "
-            "MPEG transport stream (TS, MTS, M2TS)"
+            else "the file is not a supported video: MP4, MOV, WebM, Matroska (MKV), AVI, "
+            "MPEG transport stream (TS, MTS, M2TS) or Ogg; nor sound: MP3, FLAC or WAV"
         )
 
 

@@ -119,8 +119,7 @@ class UploadController(Controller):
             {
                 400: "The form is malformed or a field is invalid.",
                 413: "The file is larger than the upload limit.",
-                415: "Not multipart/form-data, not a supported video, or sound alone that "
-                "no browser plays (``unsupported_audio``).",
+                415: "Not multipart/form-data, or not a supported video or sound file.",
             }
         ),
         summary="Upload a video as multipart/form-data",
@@ -284,9 +283,8 @@ class ResumableUploadController(Controller):
                     409: "Upload-Offset is not where the upload stands.",
                     412: "Tus-Resumable is not 1.0.0.",
                     413: "More bytes than Upload-Length.",
-                    415: "Content-Type is not application/offset+octet-stream, the first bytes "
-                    "are not a supported video, or the whole is sound alone that no browser "
-                    "plays.",
+                    415: "Content-Type is not application/offset+octet-stream, or the first "
+                    "bytes are not a supported video or sound file.",
                 }
             ),
         },

@@ -573,8 +573,11 @@ def retry_request(item: MediaItem, *, force: bool = False) -> TranscodeRequest:
     job's is still remembered by the queue's dedupe window; a refresh of an item with
     HLS); 409 while a job is queued or running for it, unless ``force``."""
     container = by_content_type(item.content_type)
-    if container is None or not needs_transcoding(item.video_codec):
-        raise Conflict("the item has no video to transcode", code="not_transcodable")
+    if container is None or not needs_transcoding(container, item.video_codec, item.audio_codec):
+        raise Conflict(
+            "the item has no video to transcode, and its sound plays as uploaded",
+            code="not_transcodable",
+        )
     # "none": a picture never transcoded (an item registered before transcoding existed).
     if item.processing_state not in ("none", "failed", "ready") and not force:
         raise Conflict(

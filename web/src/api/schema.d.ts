@@ -4183,7 +4183,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not multipart/form-data, not a supported video, or sound alone that no browser plays (``unsupported_audio``). */
+            /** @description Not multipart/form-data, or not a supported video or sound file. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4572,7 +4572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Content-Type is not application/offset+octet-stream, the first bytes are not a supported video, or the whole is sound alone that no browser plays. */
+            /** @description Content-Type is not application/offset+octet-stream, or the first bytes are not a supported video or sound file. */
             415: {
                 headers: {
                     [name: string]: unknown;

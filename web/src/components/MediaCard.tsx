@@ -56,7 +56,7 @@ export function Thumbnail({
         />
       ) : (
         <div className="thumb-placeholder" aria-hidden="true">
-          ▶
+          {item.video_codec === null ? "♪" : "▶"}
         </div>
       )}
       {item.duration_seconds != null && (

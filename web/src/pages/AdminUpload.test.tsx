@@ -272,6 +272,17 @@ describe("AdminUploadPage", () => {
     expect(screen.getByRole("button", { name: "Upload more videos" })).toBeInTheDocument();
   });
 
+  it("takes a file of sound alone without a warning, and warns of a file that is neither", async () => {
+    const user = setupUser({ applyAccept: false });
+    uploadPage();
+    const input = screen.getByLabelText("Video file");
+    await user.upload(input, new File([new Uint8Array(16)], "talk.flac", { type: "audio/flac" }));
+    expect(screen.getByTestId("upload-file-names")).toHaveTextContent("talk.flac");
+    expect(screen.queryByText(/does not look like/)).not.toBeInTheDocument();
+    await user.upload(input, new File([new Uint8Array(16)], "notes.txt", { type: "text/plain" }));
+    expect(screen.getByText(/notes\.txt does not look like a video or sound file/)).toBeInTheDocument();
+  });
+
   it("brings an upload error into view and focuses it", async () => {
     const scrolled = vi.fn();
     // jsdom lays nothing out and has no scrollIntoView: record the call instead.

@@ -4,8 +4,13 @@ import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields"
 import { formatBytes, parseTags, tagsProblem, titleFromFilename } from "../lib/format";
 import type { UploadItem } from "../upload/useTusUpload";
 
-function isProbablyVideo(file: File): boolean {
-  return file.type === "" || file.type.startsWith("video/") || /\.(mkv|mp4|m4v|mov|webm|avi|ts)$/i.test(file.name);
+/** The endings of the files the server takes (it decides by their bytes): videos, and sound alone. */
+const MEDIA_EXTENSIONS = ["mkv", "mp4", "m4v", "mov", "webm", "avi", "ts", "mts", "m2ts", "ogg", "mp3", "m4a", "flac", "wav"];
+const ACCEPT = ["video/*", "audio/*", ...MEDIA_EXTENSIONS.map((e) => `.${e}`)].join(",");
+
+function isProbablyMedia(file: File): boolean {
+  const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
+  return file.type === "" || /^(video|audio)\//.test(file.type) || MEDIA_EXTENSIONS.includes(extension);
 }
 
 /** The upload being prepared: the files chosen and the details each of them gets. */
@@ -151,7 +156,7 @@ function FileDropzone({ draft, locked }: { draft: UploadDraft; locked: boolean }
             ref={draft.fileInput}
             type="file"
             multiple
-            accept="video/*,.mkv,.mp4,.m4v,.mov,.webm,.avi,.ts,.mts,.m2ts"
+            accept={ACCEPT}
             disabled={locked}
             onChange={(e) => draft.choose([...(e.target.files ?? [])])}
           />
@@ -162,10 +167,10 @@ function FileDropzone({ draft, locked }: { draft: UploadDraft; locked: boolean }
   );
 }
 
-/** The chosen files' names and sizes, with a warning for any that does not look like a video. */
+/** The chosen files' names and sizes, with a warning for any that looks like neither video nor sound. */
 function ChosenFiles({ files }: { files: File[] }) {
   if (files.length === 0) return null;
-  const suspicious = files.filter((f) => !isProbablyVideo(f));
+  const suspicious = files.filter((f) => !isProbablyMedia(f));
   return (
     <>
       <ul className="file-chosen" data-testid="upload-file-names">
@@ -177,7 +182,7 @@ function ChosenFiles({ files }: { files: File[] }) {
       </ul>
       {suspicious.length > 0 && (
         <p className="hint" role="status">
-          {suspicious.map((f) => f.name).join(", ")} {suspicious.length === 1 ? "does" : "do"} not look like a video;
+          {suspicious.map((f) => f.name).join(", ")} {suspicious.length === 1 ? "does" : "do"} not look like a video or sound file;
           the server may reject {suspicious.length === 1 ? "it" : "them"}.
         </p>
       )}

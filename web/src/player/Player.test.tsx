@@ -103,3 +103,24 @@ describe("seek bar", () => {
     expect(state.time).toBe(30); // not past the end
   });
 });
+
+describe("sound alone", () => {
+  it("shows a note where the picture would be, and calls the element sound", () => {
+    const sound = { video_codec: null, width: null, height: null, fps: null, thumbnail_url: null, poster_url: null };
+    renderPage(<Player item={mediaItem({ ...sound, content_type: "audio/flac", audio_codec: "flac" })} />);
+    expect(screen.getByTestId("sound-only")).toHaveTextContent("Sound only");
+    expect(screen.getByTestId("sound-only")).not.toHaveClass("over-still");
+    expect(screen.getByLabelText("Sound: Sunset over the bay")).toBe(screen.getByTestId("player"));
+  });
+
+  it("keeps to a corner over cover art, and is absent for a video", () => {
+    const { unmount } = renderPage(
+      <Player item={mediaItem({ video_codec: null, width: null, height: null, content_type: "audio/mpeg" })} />,
+    );
+    expect(screen.getByTestId("sound-only")).toHaveClass("over-still");
+    unmount();
+    renderPage(<Player item={mediaItem()} />);
+    expect(screen.queryByTestId("sound-only")).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Video: Sunset over the bay")).toBe(screen.getByTestId("player"));
+  });
+});

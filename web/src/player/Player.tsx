@@ -118,7 +118,7 @@ function PlayerVideo({
       preload="metadata"
       // The large still: the player is shown far wider than a card.
       poster={item.poster_url ?? item.thumbnail_url ?? undefined}
-      aria-label={`Video: ${item.title}`}
+      aria-label={`${item.video_codec === null ? "Sound" : "Video"}: ${item.title}`}
       onClick={() => {
         if (!player.visibility.tapOnlyShows()) togglePlay(videoRef.current);
       }}
@@ -127,6 +127,19 @@ function PlayerVideo({
     >
       <CaptionTracks captions={stream.captions} />
     </video>
+  );
+}
+
+/**
+ * What shows where a file of sound alone has no picture: a note, over the
+ * cover art when it has one; clicks go through to the video element.
+ */
+function SoundOnly({ hasStill }: { hasStill: boolean }) {
+  return (
+    <div className={hasStill ? "player-sound-only over-still" : "player-sound-only"} data-testid="sound-only">
+      <span aria-hidden="true">♪</span>
+      <small>Sound only</small>
+    </div>
   );
 }
 
@@ -167,6 +180,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
         {...visibility.frame}
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
+        {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
         <PlayerOverlay player={player} videoRef={videoRef} />
         <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} />
       </div>

@@ -34,6 +34,6 @@ export function renderPage(ui: ReactElement, { path = "/", withAuth = false } = 
 }
 
 /** userEvent without the per-keystroke pause: tests stay fast. */
-export function setupUser() {
-  return userEvent.setup({ delay: null });
+export function setupUser(options: Parameters<typeof userEvent.setup>[0] = {}) {
+  return userEvent.setup({ delay: null, ...options });
 }

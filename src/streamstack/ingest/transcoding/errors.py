@@ -5,8 +5,8 @@ from __future__ import annotations
 #: The failure codes and what they mean to the uploader.
 REASONS = {
     "unreadable": "the file could not be read: it may be damaged or truncated",
-    "no_video": "the file has no video stream: audio-only files are played as uploaded",
-    "no_frame": "no video frame could be decoded",
+    "no_video": "the file has neither a video nor an audio stream",
+    "no_frame": "no video frame (or, in a file of sound alone, no sound) could be decoded",
     "too_large": "the video's frame size is larger than allowed",
     "too_small": "the video's picture is too small to transcode",
     "encode_failed": "encoding the video failed",

@@ -14,6 +14,7 @@ from streamstack.ingest.transcoding.playlists import (
     bandwidths,
     master_playlist,
     media_segments,
+    sound_alone_master,
 )
 from streamstack.ingest.transcoding.rendition import (
     INIT_SEGMENT,
@@ -120,9 +121,13 @@ def package(
         result, rung_files = describe(work, rendition, audio)
         results.append(result)
         files += rung_files
-    variants = [(_beside_master(r.playlist), r) for r in results]
-    tracks = [(_beside_master(a.playlist), a.track) for a in audio]
-    (work / MASTER_PLAYLIST).write_text(master_playlist(variants, tracks), encoding="utf-8")
+    if results:
+        variants = [(_beside_master(r.playlist), r) for r in results]
+        tracks = [(_beside_master(a.playlist), a.track) for a in audio]
+        master = master_playlist(variants, tracks)
+    else:  # sound alone
+        master = sound_alone_master(_beside_master(audio[0].playlist), audio[0])
+    (work / MASTER_PLAYLIST).write_text(master, encoding="utf-8")
     files.append(MASTER_PLAYLIST)
     return TranscodeResult(
         master_playlist=MASTER_PLAYLIST,

@@ -11,6 +11,10 @@ feeds every rung and the storyboard from the same decoded frames, and publishes:
     storyboard/storyboard.vtt, sheet_001.jpg ...
     captions/<language>.vtt (the source's text subtitle streams; see :mod:`.subtitles`)
 
+A source of sound alone (a podcast in FLAC, a concert in AC3) becomes an audio-only
+package: its first audio track as ``hls/audio_1/``, the one variant of its master
+playlist, and no storyboard.
+
 The source is opened through a Python file object with no protocol whitelisted and every
 nested open refused, so a crafted file cannot make FFmpeg read anything else (the
 playlist-in-AVI local file disclosure); ``options.demuxer`` pins the demuxer ingest saw.
@@ -82,8 +86,8 @@ def transcode(
 ) -> TranscodeResult:
     """Transcode ``source`` into an HLS ladder and storyboard under ``output``.
 
-    Raises :class:`TranscodeError` for inputs that can never succeed (no video, no
-    decodable frame, unreadable, too large); other exceptions (a full disk, say) are
+    Raises :class:`TranscodeError` for inputs that can never succeed (neither picture nor
+    sound, no decodable frame, unreadable, too large); other exceptions (a full disk, say) are
     worth a retry. A rerun into the same ``output`` replaces the previous package.
     """
     options = options or TranscodeOptions()
@@ -136,14 +140,6 @@ def open_source(file: BinaryIO, demuxer: str | None) -> av.container.InputContai
         raise TranscodeError("unreadable", str(exc)) from exc
 
 
-def pick_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The picture to transcode (:func:`.timeline.picture_stream`); none is ``no_video``."""
-    picture = picture_stream(container)
-    if picture is None:
-        raise TranscodeError("no_video")
-    return picture
-
-
 class _Run:
     """One transcode: the decode loop and everything it feeds."""
 
@@ -170,12 +166,15 @@ class _Run:
         self.subtitles: SubtitleExtractor | None = None
         self.frames_out = 0
         self.decode_errors = 0
+        self.sound_alone = False
+        """No picture: the package is the first audio track alone."""
 
     def execute(self) -> TranscodeResult:
         """Decode, encode every rung, package; the renditions are stopped on any failure."""
         with open_source(self.file, self.options.demuxer) as container:
-            video = pick_video(container)
-            video.thread_type = "AUTO"
+            video = picture_stream(container)
+            if video is not None:
+                video.thread_type = "AUTO"
             self.prepare(container, video)
             if self.options.subtitles:
                 self.subtitles = SubtitleExtractor(container, self.origin)
@@ -191,7 +190,7 @@ class _Run:
                     raise
                 raise failure from exc
         self.report(0.99, "packaging")
-        duration = self.frames_out / float(self.rate)
+        duration = float(self.played())
         board = self.storyboard.finish(duration) if self.storyboard is not None else None
         subtitles = self.subtitles.finish(self.work) if self.subtitles is not None else ()
         return package(
@@ -208,26 +207,25 @@ class _Run:
         return [*self.renditions, *([self.sound] if self.sound is not None else [])]
 
     def prepare(
-        self, container: av.container.InputContainer, video: av.video.stream.VideoStream
+        self, container: av.container.InputContainer, video: av.video.stream.VideoStream | None
     ) -> None:
         """Read the facts the timeline needs from the container's headers; name the audio
-        tracks to keep (their encoders start with the rungs)."""
-        width, height = video.codec_context.width, video.codec_context.height
-        if width * height > self.options.max_pixels:  # refused before decoding a frame
-            raise TranscodeError("too_large", f"{width}x{height}")
-        if min(width, height) < MIN_PICTURE_SIDE:
-            raise TranscodeError("too_small", f"{width}x{height}")
-        self.rate = output_rate(video.average_rate or video.guessed_rate)
-        self.duration = _duration(container, video)
-        start = video.start_time if video.start_time is not None else 0
-        self.origin = Fraction(start) * video.time_base if video.time_base else Fraction(0)
-        self.sample_aspect = video.sample_aspect_ratio
+        tracks to keep (their encoders start with the rungs, or now for sound alone)."""
+        streams = pick_audio(container, video)
+        if video is not None:
+            self.prepare_picture(video)
+        elif streams:
+            streams = streams[:1]  # one variant: an audio-only master has no track menu
+            self.sound_alone = True
+            self.origin = _start(streams[0])
+        else:
+            raise TranscodeError("no_video")
+        self.duration = _duration(container, video or streams[0])
         # One AAC frame under the target: a segment is cut at the first frame past it,
         # so none lasts longer than the playlist's target duration.
         segment = Fraction(self.options.segment_seconds).limit_denominator(1000) - Fraction(
             AAC_FRAME_SAMPLES, AUDIO_SAMPLE_RATE
         )
-        streams = pick_audio(container, video)
         if streams:
             renditions = [
                 AudioRendition(describe_track(stream, n), self.renditions_directory / f"audio_{n}")
@@ -238,13 +236,36 @@ class _Run:
                 Soundtrack(stream, index, self.sound, self.origin)
                 for index, stream in enumerate(streams)
             ]
+        if video is None and self.sound is not None:
+            self.sound.start()
+
+    def prepare_picture(self, video: av.video.stream.VideoStream) -> None:
+        """Refuse a picture too large or too small before decoding it; note its rate,
+        origin and pixel shape."""
+        width, height = video.codec_context.width, video.codec_context.height
+        if width * height > self.options.max_pixels:  # refused before decoding a frame
+            raise TranscodeError("too_large", f"{width}x{height}")
+        if min(width, height) < MIN_PICTURE_SIDE:
+            raise TranscodeError("too_small", f"{width}x{height}")
+        self.rate = output_rate(video.average_rate or video.guessed_rate)
+        self.origin = _start(video)
+        self.sample_aspect = video.sample_aspect_ratio
+
+    def played(self) -> Fraction:
+        """How long the package plays so far: the pictures handed on, or for sound alone
+        the sound."""
+        if self.sound_alone:
+            return self.soundtracks[0].sent_seconds
+        return Fraction(self.frames_out) / self.rate
 
     def decode_all(
-        self, container: av.container.InputContainer, video: av.video.stream.VideoStream
+        self, container: av.container.InputContainer, video: av.video.stream.VideoStream | None
     ) -> None:
         """The one pass: demux, decode, and hand every frame on."""
         sound = {soundtrack.stream.index: soundtrack for soundtrack in self.soundtracks}
-        streams: list[av.stream.Stream] = [video, *(s.stream for s in self.soundtracks)]
+        streams: list[av.stream.Stream] = [s.stream for s in self.soundtracks]
+        if video is not None:
+            streams.insert(0, video)
         if self.subtitles is not None:
             streams += self.subtitles.streams
         for packet in container.demux(streams):
@@ -263,22 +284,31 @@ class _Run:
                     raise TranscodeError("unreadable", "too many corrupt packets") from None
                 continue
             for frame in frames:
-                if isinstance(frame, av.VideoFrame):
+                if isinstance(frame, av.VideoFrame) and video is not None:
                     self.on_video(frame, video.time_base)
                 elif isinstance(frame, av.AudioFrame) and packet.stream.index in sound:
                     sound[packet.stream.index].push(frame)
                     self.release_audio()
             if packet.pos is not None and packet.pos >= 0 and self.duration is None:
                 self.report(packet.pos / max(1, self.size), "encoding")
-        if self.video_timeline is None:
+        self.end_of_source()
+
+    def end_of_source(self) -> None:
+        """Flush the timelines; fill every track with silence to the picture's end."""
+        if self.video_timeline is not None:
+            for out in self.video_timeline.push(None):
+                self.dispatch_video(out)
+        elif not self.sound_alone:
             raise TranscodeError("no_frame")
-        for out in self.video_timeline.push(None):
-            self.dispatch_video(out)
         for soundtrack in self.soundtracks:
             soundtrack.push(None)
         self.release_audio(end=True)
+        if self.sound_alone:
+            if not self.played():
+                raise TranscodeError("no_frame", "no sound could be decoded")
+            return
         for soundtrack in self.soundtracks:
-            soundtrack.fill(Fraction(self.frames_out) / self.rate)
+            soundtrack.fill(self.played())
 
     def on_video(self, frame: av.VideoFrame, time_base: Fraction | None) -> None:
         """A decoded picture: start the ladder at the first, then hand it on."""
@@ -325,8 +355,14 @@ class _Run:
         )
 
     def release_audio(self, *, end: bool = False) -> None:
-        """Hand every audio track the sound that starts before the last picture handed on."""
-        shown = Fraction(self.frames_out) / self.rate if self.renditions else Fraction(0)
+        """Hand every audio track the sound that starts before the last picture handed on
+        (sound alone, all of it)."""
+        if self.sound_alone:
+            self.soundtracks[0].release(None, started=True, end=end)
+            if self.duration:
+                self.report(float(self.played()) / self.duration, "encoding")
+            return
+        shown = self.played() if self.renditions else Fraction(0)
         for soundtrack in self.soundtracks:
             soundtrack.release(shown, started=bool(self.renditions), end=end)
 
@@ -340,7 +376,7 @@ class _Run:
         self.frames_out += 1
         self.release_audio()
         if self.duration:
-            self.report(self.frames_out / float(self.rate) / self.duration, "encoding")
+            self.report(float(self.played()) / self.duration, "encoding")
 
     def report(self, fraction: float, stage: str) -> None:
         """Call the progress callback when the fraction moved enough (or the stage ends)."""
@@ -371,11 +407,15 @@ def _failure(exc: BaseException) -> BaseException:
     return exc
 
 
-def _duration(
-    container: av.container.InputContainer, video: av.video.stream.VideoStream
-) -> float | None:
-    if video.duration is not None and video.time_base is not None and video.duration > 0:
-        return float(video.duration * video.time_base)
+def _start(stream: av.stream.Stream) -> Fraction:
+    """Where ``stream`` starts, seconds: the package's instant 0."""
+    start = stream.start_time if stream.start_time is not None else 0
+    return Fraction(start) * stream.time_base if stream.time_base else Fraction(0)
+
+
+def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+        return float(stream.duration * stream.time_base)
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
     return None

@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from streamstack.ingest.transcoding.languages import UNDETERMINED
-from streamstack.ingest.transcoding.results import AudioTrack, RenditionResult
+from streamstack.ingest.transcoding.results import AudioResult, AudioTrack, RenditionResult
 
 #: RFC 6381 name of AAC-LC (MPEG-4 audio object type 2).
 AAC_LC = "mp4a.40.2"
@@ -128,6 +128,20 @@ def master_playlist(
             f"FRAME-RATE={variant.frame_rate:.3f}{group}"
         )
         lines.append(uri)
+    return "\n".join(lines) + "\n"
+
+
+def sound_alone_master(uri: str, audio: AudioResult) -> str:
+    """The master playlist of a package of sound alone: one variant, the audio rendition
+    at ``uri``, whose ``CODECS`` names no picture (so a player makes no video buffer)."""
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        f"#EXT-X-STREAM-INF:BANDWIDTH={audio.bandwidth},"
+        f'AVERAGE-BANDWIDTH={audio.average_bandwidth},CODECS="{audio.codecs}"',
+        uri,
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -30,10 +30,10 @@ MAX_PENDING_FRAMES = 1000
 
 
 def pick_audio(
-    container: av.container.InputContainer, video: av.video.stream.VideoStream
+    container: av.container.InputContainer, video: av.video.stream.VideoStream | None
 ) -> list[av.audio.stream.AudioStream]:
-    """The audio streams to keep: FFmpeg's best for ``video`` first, then the others in order
-    (those FFmpeg can decode)."""
+    """The audio streams to keep: FFmpeg's best for ``video`` (or of all, with no picture)
+    first, then the others in order (those FFmpeg can decode)."""
     best = container.streams.best("audio", related=video)
     streams = [s for s in container.streams.audio if _decodable(s)]
     if isinstance(best, av.audio.stream.AudioStream) and best in streams:
@@ -85,8 +85,9 @@ class Soundtrack:
             self._timeline = AudioTimeline(frame, time_base, self.origin)
         self._pending.extend(self._timeline.push(frame))
 
-    def release(self, shown: Fraction, *, started: bool, end: bool = False) -> None:
-        """Hand the encoder the sound that starts before ``shown`` (the picture so far).
+    def release(self, shown: Fraction | None, *, started: bool, end: bool = False) -> None:
+        """Hand the encoder the sound that starts before ``shown`` (the picture so far;
+        None: there is no picture, so all of it).
 
         Sound never runs ahead of the picture, so at the end the surplus of a source whose
         sound outlasts its picture is dropped; ``started`` says whether any picture came.
@@ -95,14 +96,20 @@ class Soundtrack:
             sound = self._pending[0]
             starts = Fraction(sound.pts or 0, AUDIO_SAMPLE_RATE)
             overflow = len(self._pending) > MAX_PENDING_FRAMES
-            if starts >= shown and not end and not overflow:
+            before = shown is None or starts < shown
+            if not before and not end and not overflow:
                 return
             if not started:
                 raise TranscodeError("no_frame", "no picture came with the sound")
             self._pending.popleft()
-            if starts < shown or not end:
+            if before or not end:
                 self.encoder.put((self.index, sound))
                 self._sent = (sound.pts or 0) + sound.samples
+
+    @property
+    def sent_seconds(self) -> Fraction:
+        """How much sound the encoder has had, seconds."""
+        return Fraction(self._sent, AUDIO_SAMPLE_RATE)
 
     def fill(self, shown: Fraction) -> None:
         """Silence from where the sound ended to where the picture ends (after the last
