@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import m3u8
 import msgspec
@@ -198,6 +200,12 @@ async def test_an_audio_only_upload_plays_as_uploaded_and_gets_no_job(
         item = uploaded.json()
         assert (item["processing_state"], item["playable"]) == ("none", True)
         assert (item["video_codec"], item["audio_codec"]) == (None, "aac")
+        # The cover picture is the item's still; a picture size is a video's alone.
+        assert (item["thumbnail_s3_key"] is not None, item["width"]) == (cover_art, None)
+        if cover_art:
+            still = rig.object_bytes("thumbnails", item["thumbnail_s3_key"])
+            with av.open(io.BytesIO(still)) as image:
+                assert (image.streams.video[0].width, image.streams.video[0].height) == (64, 64)
         refused = await retry(rig, item["id"])  # nothing to transcode, now or later
         assert (refused.status_code, refused.json()["code"]) == (409, "not_transcodable")
         queue = EmbeddedJobQueue(

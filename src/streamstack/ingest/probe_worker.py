@@ -222,13 +222,10 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels
             # are square (the ladder is made the same way).
             width, height = display_size(frame, video.sample_aspect_ratio)
-            small, large = (
-                _fitted((width, height), THUMBNAIL_BOX),
-                _fitted((width, height), POSTER_BOX),
-            )
-            frame = as_shown(frame)
-            thumbnail = _jpeg(frame, small)
-            poster = _jpeg(frame, large) if large != small else None
+            thumbnail, poster = _stills(as_shown(frame), (width, height))
+        elif (cover := _cover_art(container, task)) is not None:
+            # Sound alone: its cover picture, if it has one, is its still (no picture size).
+            thumbnail, poster = _stills(cover, (cover.width, cover.height))
         return MediaReport(
             duration_seconds=duration,
             # The codec's own name, not its decoder's ("mp3", not "mp3float"; "av1", not
@@ -242,6 +239,33 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             thumbnail=thumbnail,
             poster=poster,
         )
+
+
+def _stills(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[bytes, bytes | None]:
+    """The thumbnail of ``frame`` shown at ``size``, and its poster when that is larger."""
+    small, large = _fitted(size, THUMBNAIL_BOX), _fitted(size, POSTER_BOX)
+    return _jpeg(frame, small), _jpeg(frame, large) if large != small else None
+
+
+def _cover_art(container: av.container.InputContainer, task: Task) -> av.VideoFrame | None:
+    """A music file's cover picture (an attached picture), decoded; None when it has none,
+    or one too large, too small or undecodable (the sound is what matters)."""
+    covers = [
+        stream
+        for stream in container.streams.video
+        if stream.disposition & av.stream.Disposition.attached_pic
+    ]
+    if not covers:
+        return None
+    cover = covers[0]
+    width, height = cover.codec_context.width, cover.codec_context.height
+    if width * height > task.max_pixels or min(width, height) < MIN_PICTURE_SIDE:
+        return None
+    cover.codec_context.thread_count = 1
+    try:
+        return _decode_frame(container, cover, 0.0, task.max_packets)
+    except av.FFmpegError:
+        return None
 
 
 def _duration(container: av.container.InputContainer) -> float | None:
