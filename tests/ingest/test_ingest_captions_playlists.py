@@ -50,6 +50,19 @@ def test_names_are_unique_and_quoted_safely() -> None:
     assert 'NAME="Say \'hi\' (en-GB)",LANGUAGE="en-GB"' in master
 
 
+def test_a_label_with_a_line_break_of_any_kind_stays_on_its_line() -> None:
+    # A name stored before labels were checked for them; each rewrite re-reads the master.
+    hostile = "a\u2028#EXT-X-STREAM-INF:BANDWIDTH=1\u2029https://evil.example/p.m3u8\x85x"
+    master = with_subtitles(MASTER, [CaptionTrack("fr", hostile)])
+    again = with_subtitles(master, [CaptionTrack("fr", hostile), CaptionTrack("de", "Deutsch")])
+    for text in (master, again):
+        variants = [line for line in text.split("\n") if line.startswith("#EXT-X-STREAM-INF:")]
+        assert len(variants) == 2 and "evil" not in "".join(variants)
+        assert not any(line.startswith("https://") for line in text.split("\n"))
+        assert all(separator not in text for separator in ("\u2028", "\u2029", "\x85"))
+    assert with_subtitles(again, []) == MASTER
+
+
 def test_a_subtitle_playlist_is_one_segment() -> None:
     assert subtitle_playlist("pt-BR", 61.5) == (
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:62\n#EXT-X-MEDIA-SEQUENCE:0\n"

@@ -318,6 +318,8 @@ async def test_bad_languages_and_labels(rig: Rig) -> None:
         assert_error(deleted, 400, "validation_error")
     assert_error(await put(rig, item_id, "en", VTT, label=""), 400)
     assert_error(await put(rig, item_id, "en", VTT, label="a\nb"), 400)
+    for separator in ("\u2028", "\u2029", "\x85", "\x9b"):  # Unicode line breaks, C1 controls
+        assert_error(await put(rig, item_id, "en", VTT, label=f"a{separator}b"), 400)
     assert_error(await put(rig, item_id, "en", VTT, label="x" * 65), 400)
     assert caption_keys(rig, item_id) == []
 

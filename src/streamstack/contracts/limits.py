@@ -17,8 +17,10 @@ from streamstack.kernel.patterns import whole
 
 # Every pattern is made by ``whole``: Python's ``$`` alone lets a final newline through.
 
-#: One line of text: no control characters, never a lone surrogate (Postgres refuses them).
-ONE_LINE = whole(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
+#: One line of text: no control characters (C0 and C1), no Unicode line or paragraph
+#: separator (line-based files split on them: a label in a playlist), never a lone
+#: surrogate (Postgres refuses them).
+ONE_LINE = whole(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]*")
 #: Any text but NUL and lone surrogates (Postgres refuses both).
 NO_NUL = whole(r"[^\x00\ud800-\udfff]*")
 #: A storage key: ``/``-separated segments of ``[A-Za-z0-9._-]``, each starting with a letter

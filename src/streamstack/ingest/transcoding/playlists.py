@@ -164,7 +164,9 @@ def with_subtitles(master: str, tracks: Sequence[NamedTrack]) -> str:
     """
     lines = [
         line.replace(_SUBTITLES_ATTRIBUTE, "")
-        for line in master.splitlines()
+        # Lines end at "\n" alone (RFC 8216 4.1, CR-LF aside): splitlines() would also cut
+        # at a U+2028 inside a quoted name, and the name's tail would become a line.
+        for line in master.rstrip("\n").replace("\r\n", "\n").split("\n")
         if not line.startswith(_SUBTITLES_MEDIA)
     ]
     if not tracks:
@@ -188,7 +190,9 @@ def _unique_names(tracks: Sequence[T]) -> list[tuple[T, str]]:
     named: list[tuple[T, str]] = []
     seen: set[str] = set()
     for track in tracks:
-        label = track.label.replace('"', "'")
+        # One line, whatever the label holds (whitespace of any kind, line breaks included,
+        # becomes a space), and no '"'.
+        label = " ".join(track.label.replace('"', "'").split())
         name = label
         if name in seen and track.language != label:
             name = f"{label} ({track.language})"
