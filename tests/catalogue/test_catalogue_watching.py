@@ -14,6 +14,7 @@ from catalogue_testing import API, admin_headers, create_item, eventually
 
 from streamstack.catalogue.models import WatchProgressRow
 from streamstack.catalogue.repository import reading
+from streamstack.catalogue.watching import NEW_VIEW_AFTER
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.backends import Backends
 from support.apps import AppClient, bearer, mint_token, running_app
@@ -449,6 +450,36 @@ async def test_views_count_people_starting_to_watch(settings_factory: SettingsFa
         assert (await client.get(f"{API}/{draft['id']}", headers=admin)).json()["view_count"] == 0
         # Counting is not editing: the item's updated_at stays.
         assert (await client.get(url)).json()["updated_at"] == item["updated_at"]
+
+
+async def test_clearing_history_does_not_count_views_again(
+    settings_factory: SettingsFactory,
+) -> None:
+    """Removing an item from one's history (or all of it) forgets the position, not that
+    one watched in the last hour: the next report is the same view."""
+    now = [datetime.datetime(2031, 5, 4, 12, 0, tzinfo=datetime.UTC)]
+    settings = settings_factory(modules=("catalogue", "streaming"))
+    async with running_app(settings, clock=lambda: now[0]) as client:
+        item = await create_item(client, settings, duration_seconds=600.0)
+        url = f"{API}/{item['id']}"
+        alice_id, alice = user(client)
+        for removal in (f"{API}/me/history/{item['id']}", f"{API}/me/history") * 3:
+            await save(client, item["id"], alice, 10.0)
+            removed = await client.delete(removal, headers=alice)
+            assert removed.status_code == 204, removed.text
+            assert await stored_rows(client, user_id=uuid.UUID(alice_id)) == 0
+        await save(client, item["id"], alice, 10.0)
+        assert (await client.get(url)).json()["view_count"] == 1
+        # An hour on, it is a new view; clearing then drops what is over an hour old.
+        now[0] += NEW_VIEW_AFTER
+        await save(client, item["id"], alice, 20.0)
+        assert (await client.get(url)).json()["view_count"] == 2
+        async with reading(client.app.state.backends.database) as store:
+            assert await store.viewings.count() == 1
+        now[0] += NEW_VIEW_AFTER
+        assert (await client.delete(f"{API}/me/history", headers=alice)).status_code == 204
+        async with reading(client.app.state.backends.database) as store:
+            assert await store.viewings.count() == 0
 
 
 async def test_most_viewed_first_for_viewers_and_admins(catalogue_client: Client) -> None:

@@ -182,3 +182,23 @@ class WatchProgressRow(CatalogueBase):
     #: Reached the last few seconds (or 95 %): not offered for resuming any more.
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class ViewingRow(CatalogueBase):
+    """When one user last reported watching one item: what decides whether a report is a
+    new view (:data:`~streamstack.catalogue.watching.NEW_VIEW_AFTER` after the last).
+
+    Apart from :class:`WatchProgressRow` so that removing an item from one's history, which
+    deletes that row, cannot make the next report count as another view. A row matters
+    for an hour: the user's older ones go when they next start a view or clear their
+    history, and all of them with the account or the item.
+    """
+
+    __tablename__ = "viewings"
+
+    #: The account (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    media_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    reported_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

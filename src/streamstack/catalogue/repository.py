@@ -48,7 +48,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -58,6 +58,7 @@ from streamstack.catalogue.models import (
     MediaItemRow,
     MediaTagRow,
     OutboxRow,
+    ViewingRow,
     WatchProgressRow,
 )
 from streamstack.catalogue.schemas import SortOrder
@@ -78,8 +79,27 @@ VISIBLE_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
     # ``=`` (not ``IS``): an equality the viewers' indexes can seek on, on both backends.
     MediaItemRow.playable == True,  # noqa: E712
 )
-#: The primary key of ``watch_progress``: what an upsert matches on, never overwrites.
+#: The primary key of ``watch_progress`` and ``viewings``: what an upsert matches on, never
+#: overwrites.
 _KEY = frozenset({"user_id", "media_id"})
+
+
+async def _upsert(
+    session: AsyncSession | async_scoped_session[AsyncSession],
+    model: type[WatchProgressRow | ViewingRow],
+    values: dict[str, Any],
+) -> None:
+    """Insert or overwrite one (user, item) row in one statement, so two writers racing for
+    a first row cannot collide."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "media_id"],
+            set_={key: statement.excluded[key] for key in values if key not in _KEY},
+        )
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -311,8 +331,7 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
     wrap_exceptions = False
 
     async def save(self, row: WatchProgressRow) -> None:
-        """Insert or overwrite the (user, item) row in one statement, so two saves racing
-        for a first row cannot collide."""
+        """Insert or overwrite the (user, item) row."""
         values = {
             "user_id": row.user_id,
             "media_id": row.media_id,
@@ -321,15 +340,7 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
             "completed": row.completed,
             "updated_at": row.updated_at,
         }
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(WatchProgressRow).values(**values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "media_id"],
-                set_={key: statement.excluded[key] for key in values if key not in _KEY},
-            )
-        )
+        await _upsert(self.session, WatchProgressRow, values)
 
     async def of(self, user_id: uuid.UUID, media_id: uuid.UUID) -> WatchProgressRow | None:
         """The user's row for the item, if any."""
@@ -390,6 +401,38 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
         )
 
 
+class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
+    """When each user last reported watching each item (what counts views)."""
+
+    model_type = ViewingRow
+    id_attribute = "media_id"
+    wrap_exceptions = False
+
+    async def last(self, user_id: uuid.UUID, media_id: uuid.UUID) -> datetime.datetime | None:
+        """When the user last reported watching the item, if they did."""
+        row = await self.get_one_or_none(
+            ViewingRow.user_id == user_id, ViewingRow.media_id == media_id
+        )
+        return row.reported_at if row is not None else None
+
+    async def record(self, user_id: uuid.UUID, media_id: uuid.UUID, at: datetime.datetime) -> None:
+        """The user reported watching the item ``at``."""
+        await _upsert(
+            self.session, ViewingRow, {"user_id": user_id, "media_id": media_id, "reported_at": at}
+        )
+
+    async def forget(self, user_id: uuid.UUID, *, before: datetime.datetime | None = None) -> None:
+        """Delete the user's rows (only those reported at or before ``before``, when given)."""
+        statement = delete(ViewingRow).where(ViewingRow.user_id == user_id)
+        if before is not None:
+            statement = statement.where(ViewingRow.reported_at <= before)
+        await self.session.execute(statement)
+
+    async def remove_item(self, media_id: uuid.UUID) -> None:
+        """Delete every user's row for the item."""
+        await self.session.execute(delete(ViewingRow).where(ViewingRow.media_id == media_id))
+
+
 class CatalogueStore:
     """The catalogue's repositories, all on one session: what a use case works with."""
 
@@ -399,6 +442,7 @@ class CatalogueStore:
         self.captions = CaptionTrackRepository(session=session)
         self.outbox = OutboxRepository(session)
         self.progress = WatchProgressRepository(session=session)
+        self.viewings = ViewingRepository(session=session)
 
 
 @asynccontextmanager

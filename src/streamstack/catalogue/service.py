@@ -259,6 +259,7 @@ class CatalogueService:
             # Everyone's watch progress goes in the same transaction (the foreign key would
             # cascade too, but only where the backend enforces it).
             await store.progress.remove_item(item_id)
+            await store.viewings.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now, captions), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))

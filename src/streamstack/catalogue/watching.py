@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.items import to_media_item
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
-from streamstack.catalogue.repository import WatchedRow, reading, unit_of_work
+from streamstack.catalogue.repository import CatalogueStore, WatchedRow, reading, unit_of_work
 from streamstack.catalogue.schemas import (
     Paging,
     SaveProgress,
@@ -114,9 +114,7 @@ class WatchingService:
         try:
             async with unit_of_work(self._database) as store:
                 item = await store.items.visible(media_id, admin=principal.is_admin)
-                last = await store.progress.of(user_id, media_id)
-                if last is None or now - last.updated_at >= NEW_VIEW_AFTER:
-                    await store.items.count_view(media_id)
+                await self._count_view(store, user_id, media_id, now)
                 duration = item.duration_seconds or request.duration_seconds
                 position = request.position_seconds
                 if duration is not None:
@@ -133,6 +131,19 @@ class WatchingService:
         except IntegrityError:  # the item was deleted between the check and the write
             raise NotFound("no such media item") from None
         return to_progress(row)
+
+    @staticmethod
+    async def _count_view(
+        store: CatalogueStore, user_id: uuid.UUID, media_id: uuid.UUID, now: datetime.datetime
+    ) -> None:
+        """Count a view when this report is the user's first on the item in an hour (their
+        history, which they may clear, does not decide), and note the report."""
+        last = await store.viewings.last(user_id, media_id)
+        if last is None or now - last >= NEW_VIEW_AFTER:
+            await store.items.count_view(media_id)
+            # A view starts: the user's reports of over an hour ago decide nothing any more.
+            await store.viewings.forget(user_id, before=now - NEW_VIEW_AFTER)
+        await store.viewings.record(user_id, media_id, now)
 
     async def get(self, principal: Principal, media_id: uuid.UUID) -> WatchProgress:
         """The caller's progress in an item they may play (404 otherwise)."""
@@ -185,12 +196,18 @@ class WatchingService:
                 raise NotFound("this item is not in your history")
 
     async def clear(self, principal: Principal) -> None:
-        """Remove the caller's whole history."""
-        await self.forget_user(account_id(principal))
+        """Remove the caller's whole history. What they reported in the last hour is kept
+        (apart, for counting views only) until an hour has passed."""
+        user_id = account_id(principal)
+        async with unit_of_work(self._database) as store:
+            await store.progress.remove_user(user_id)
+            await store.viewings.forget(user_id, before=self._clock() - NEW_VIEW_AFTER)
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
-        """Delete every row of a deleted account (idempotent); how many there were."""
+        """Delete every row of a deleted account (idempotent); how many progress rows
+        there were."""
         async with unit_of_work(self._database) as store:
+            await store.viewings.forget(user_id)
             return await store.progress.remove_user(user_id)
 
 
