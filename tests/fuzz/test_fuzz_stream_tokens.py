@@ -48,12 +48,15 @@ grants = st.builds(
     issued_at=st.integers(min_value=0, max_value=2**40),
     s3_key=object_keys,
     size_bytes=sizes,
+    object_prefix=st.sampled_from(["", "item/"]),
+    session=st.from_regex(r"\A[A-Za-z0-9_\-]{0,64}\Z"),
+    session_expires=st.integers(min_value=0, max_value=2**40),
 )
-#: Values that look almost like ours: five fields of the right kinds, mangled.
+#: Values that look almost like ours: five to eight fields of the right kinds, mangled.
 near_misses = st.lists(
     st.one_of(st.text(max_size=20), st.integers(-(2**70), 2**70).map(str), object_keys),
     min_size=3,
-    max_size=7,
+    max_size=9,
 ).map(lambda fields: "|".join(fields).encode())
 
 
@@ -158,3 +161,4 @@ def test_an_issued_token_has_the_public_shape_and_resolves_to_its_grant(
         key,
         size,
     )
+    assert len(grant.session) == 32 and grant.session_expires > grant.issued_at

@@ -65,6 +65,8 @@ class StreamRig:
 
     client: AppClient
     settings: Settings
+    clock: Clock = utcnow
+    """The app's clock (a test may run it ahead of the system's)."""
 
     @property
     def backends(self) -> Backends:
@@ -99,7 +101,10 @@ class StreamRig:
         )
 
     def user_token(self, **claims: Any) -> str:
-        """A valid access token of a viewer."""
+        """An access token of a viewer, valid for 30 minutes on the app's clock (a grant
+        ends with the token it was issued to)."""
+        ahead = max(0, round((self.clock() - utcnow()).total_seconds()))
+        claims.setdefault("ttl_seconds", 1800 + ahead)
         return mint_token(self.settings, **claims)
 
     async def issue(
@@ -149,7 +154,7 @@ class StreamRig:
 async def stream_rig(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[StreamRig]:
     """Run the app for ``settings`` (its modules reading the time from ``clock``), wrapped."""
     async with running_app(settings, clock=clock) as client:
-        yield StreamRig(client, settings)
+        yield StreamRig(client, settings, clock)
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> None:

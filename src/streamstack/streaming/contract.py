@@ -17,6 +17,6 @@ def issue_token_handler(tokens: StreamTokens) -> Handler:
     """The handler granting the calling user the object the request names."""
 
     async def issue_token(request: IssueStreamToken, context: CallContext) -> StreamTokenGrant:
-        return await tokens.issue(request, context.caller.user_id)
+        return await tokens.issue(request, context.caller)
 
     return issue_token

@@ -1,8 +1,10 @@
 """Streaming's domain structs: what a live stream token grants.
 
 Streaming has no database; a grant lives as one value of the ``stream-tokens`` KV bucket
-(:mod:`.repository`), ``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix``.
-A grant covers the item's original (``s3_key``) and every object under its prefix.
+(:mod:`.repository`),
+``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix|session|session_expires``.
+A grant covers the item's original (``s3_key``) and every object under its prefix, for as
+long as the access token that asked for it (``session``, its ``jti``) is live.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from streamstack.kernel.storage import InvalidObjectKey, check_object_key
 SEPARATOR = "|"
 #: A grant's prefix: empty, or one segment and a slash (``<uuid>/``).
 _PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_\-]*/)?")
+#: The id of the access token a grant was issued to (empty in grants from before).
+_SESSION = re.compile(r"[A-Za-z0-9_\-]{0,64}")
 #: A file a token may play under its item's prefix: segments of letters, digits, ``_``,
 #: ``-`` (and inner dots), never starting with a dot (so no ``.`` or ``..``), ending in a
 #: kind of file the transcoder writes (``PREFIX_FILE_TYPES``). No other character (no
@@ -43,9 +47,14 @@ class StreamGrant:
     s3_key: str
     size_bytes: int
     object_prefix: str = ""
+    session: str = ""
+    """The ``jti`` of the access token the grant was issued to: revoked (sign-out, a role
+    change, a disabled or deleted account), it ends the grant too."""
+    session_expires: int = 0
+    """When that access token expires (epoch seconds), and the grant with it."""
 
     def encode(self) -> bytes:
-        """The KV value: ``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix``."""
+        """The KV value: its fields in order, separated by :data:`SEPARATOR`."""
         fields = (
             self.media_id,
             self.user_id,
@@ -53,6 +62,8 @@ class StreamGrant:
             self.s3_key,
             self.size_bytes,
             self.object_prefix,
+            self.session,
+            self.session_expires,
         )
         return SEPARATOR.join(str(field) for field in fields).encode()
 
@@ -61,17 +72,24 @@ class StreamGrant:
         """Parse a KV value; None if it is not one this module wrote."""
         try:
             fields = raw.decode().split(SEPARATOR)
-            if len(fields) == 5:  # written before grants carried a prefix
-                fields.append("")
-            media_id, user_id, issued_at, s3_key, size, prefix = fields
+            # Written before grants carried a prefix, or their access token.
+            fields += ["", "", "0"][len(fields) - 5 :] if 5 <= len(fields) < 8 else []
+            media_id, user_id, issued_at, s3_key, size, prefix, session, expires = fields
             grant = cls(
-                media_id, user_id, int(issued_at), check_object_key(s3_key), int(size), prefix
+                media_id,
+                user_id,
+                int(issued_at),
+                check_object_key(s3_key),
+                int(size),
+                prefix,
+                session,
+                int(expires),
             )
         except (UnicodeDecodeError, ValueError, InvalidObjectKey):
             return None
         if grant.size_bytes < 0 or not _PREFIX.fullmatch(grant.object_prefix):
             return None
-        return grant
+        return grant if _SESSION.fullmatch(grant.session) else None
 
     def key_of(self, path: str) -> str | None:
         """The media-bucket key of ``path`` under the grant's prefix, or None when the

@@ -19,6 +19,7 @@ from streamstack.streaming.service import (
     StreamTokens,
     ThumbnailDelivery,
 )
+from streamstack.streaming.sessions import SignedOutSessions
 from streamstack.streaming.takedowns import Takedowns
 
 #: How often the take-down task checks it still follows the events (and retries at most).
@@ -36,6 +37,7 @@ def mount(context: ModuleContext) -> MountedModule:
         StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, ttl), context.clock),
         takedowns,
         context.clock,
+        SignedOutSessions(context.authenticator.revocations),
     )
     media = backends.objects(settings.media_bucket)
     delivery: Delivery

@@ -32,6 +32,7 @@ from streamstack.contracts.streaming import (
     StreamTokenGrant,
     caption_path,
 )
+from streamstack.kernel.authentication import Principal
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
 from streamstack.kernel.http import http_date
@@ -56,6 +57,7 @@ from streamstack.streaming.ranges import (
     unsatisfiable_content_range,
 )
 from streamstack.streaming.repository import StreamTokenStore
+from streamstack.streaming.sessions import SignedOutSessions
 from streamstack.streaming.takedowns import Takedowns
 
 log = structlog.get_logger(__name__)
@@ -105,29 +107,39 @@ class StreamFileNotFound(NotFound):
 class StreamTokens:
     """Issues tokens for authenticated users and resolves them on each stream request.
 
-    ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup.
-    A token's ``issued_at`` is read from ``clock``, the app's, which also stamps the
-    withdrawals it is compared with.
+    ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup;
+    ``sessions`` those whose access token was revoked (:mod:`.sessions`). A token's
+    ``issued_at`` is read from ``clock``, the app's, which also stamps the withdrawals it
+    is compared with.
     """
 
     def __init__(
-        self, store: StreamTokenStore, takedowns: Takedowns | None = None, clock: Clock = utcnow
+        self,
+        store: StreamTokenStore,
+        takedowns: Takedowns | None = None,
+        clock: Clock = utcnow,
+        sessions: SignedOutSessions | None = None,
     ) -> None:
         self._store = store
         self._takedowns = takedowns
         self._clock = clock
+        self._sessions = sessions
 
-    async def issue(self, request: IssueStreamToken, user_id: str) -> StreamTokenGrant:
-        """Grant ``user_id`` the object ``request`` names, for the bucket's TTL."""
-        if SEPARATOR in user_id:
+    async def issue(self, request: IssueStreamToken, caller: Principal) -> StreamTokenGrant:
+        """Grant the caller the object ``request`` names, for the bucket's TTL or until the
+        caller's access token expires, whichever comes first."""
+        if SEPARATOR in caller.user_id:
             raise InvalidToken("malformed subject")
+        now = int(self._clock().timestamp())
         grant = StreamGrant(
             media_id=request.media_id,
-            user_id=user_id,
-            issued_at=int(self._clock().timestamp()),
+            user_id=caller.user_id,
+            issued_at=now,
             s3_key=request.s3_key,
             size_bytes=request.size_bytes,
             object_prefix=request.object_prefix or "",
+            session=caller.jti,
+            session_expires=caller.expires_at,
         )
         token = await self._store.create(grant)
         metrics.count_stream_token_issued()
@@ -136,7 +148,7 @@ class StreamTokens:
         prefixed = grant.object_prefix != ""
         return StreamTokenGrant(
             stream_url=base,
-            expires_in=self._store.ttl_seconds,
+            expires_in=max(1, min(self._store.ttl_seconds, caller.expires_at - now)),
             hls_url=f"{base}/{HLS_MASTER_PATH}" if prefixed and request.hls else None,
             storyboard_url=(
                 f"{base}/{STORYBOARD_PATH}" if prefixed and request.storyboard else None
@@ -153,9 +165,20 @@ class StreamTokens:
         """The grant behind ``token``, or :class:`StreamTokenNotFound` (also once its item
         was taken down after the token was issued)."""
         grant = await self._store.find(token) if TOKEN_SHAPE.fullmatch(token) else None
-        if grant is None or (self._takedowns is not None and self._takedowns.blocks(grant)):
+        if grant is None or await self._ended(grant):
             raise StreamTokenNotFound("unknown or expired stream token")
         return grant
+
+    async def _ended(self, grant: StreamGrant) -> bool:
+        """Whether the grant's item was taken down since, or its access token expired or
+        was revoked (grants from before they kept their token: only the former)."""
+        if self._takedowns is not None and self._takedowns.blocks(grant):
+            return True
+        if not grant.session:
+            return False
+        if self._clock().timestamp() >= grant.session_expires:
+            return True
+        return self._sessions is not None and await self._sessions.revoked(grant.session)
 
     async def resolve_key(self, token: str, path: str | None) -> tuple[StreamGrant, str]:
         """The grant and the media-bucket key of ``path`` under its prefix (the original

@@ -1,4 +1,4 @@
-import { api, request } from "./client";
+import { api, getFreshAccessToken, request } from "./client";
 import type {
   MediaItem,
   MediaPage,
@@ -38,7 +38,17 @@ export async function deleteItem(id: string): Promise<void> {
   await request((headers) => api.DELETE("/api/v1/catalogue/{item_id}", { headers, params }));
 }
 
-export function getStreamToken(id: string, signal?: AbortSignal): Promise<StreamTokenGrant> {
+/** How long the access token asking for a stream grant must still live: a grant ends with it. */
+export const GRANT_TOKEN_MARGIN_MS = 2 * 60_000;
+
+/**
+ * A stream grant for the item. It lasts no longer than the access token that
+ * asks, so the token is refreshed first when it has less than
+ * GRANT_TOKEN_MARGIN_MS left: a renewal a minute before a grant's end then
+ * gets a grant for the new token's lifetime, not for the minute the old one had.
+ */
+export async function getStreamToken(id: string, signal?: AbortSignal): Promise<StreamTokenGrant> {
+  await getFreshAccessToken(GRANT_TOKEN_MARGIN_MS);
   const params = { path: { item_id: id } };
   return request((headers) =>
     api.POST("/api/v1/catalogue/{item_id}/stream-token", { headers, params, signal }),

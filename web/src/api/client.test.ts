@@ -16,7 +16,7 @@ import {
   VIEWER,
 } from "../test/server";
 import { getMe, listSessions, listUsers, logout } from "./auth";
-import { listCatalogue } from "./catalogue";
+import { getStreamToken, listCatalogue } from "./catalogue";
 import { getFreshAccessToken, login, REFRESH_LOCK, refreshAccessToken, restoreSession } from "./client";
 import { ApiError, errorFromAnswer, parseRetryAfter } from "./errors";
 import { hasSessionMarker } from "./session";
@@ -65,6 +65,23 @@ describe("request", () => {
     expect(retry?.headers.get("Authorization")).toBe("Bearer tok-new");
     expect(getAccessToken()).toBe("tok-new");
     expect(hasSessionMarker()).toBe(true);
+  });
+
+  it("asks for a stream grant with a token that has two minutes left, refreshing first", async () => {
+    const grant = { stream_url: "/api/v1/stream/t", expires_in: 1800, hls_url: null };
+    server.use(refreshGives("tok-new"), http.post(`${API}/catalogue/:id/stream-token`, () => ok(grant)));
+    const seen = recordRequests();
+    setAccessToken("tok-long", 1800);
+    await expect(getStreamToken("m-1")).resolves.toEqual(grant);
+    expect(seen.map((r) => r.headers.get("Authorization"))).toEqual(["Bearer tok-long"]);
+    // A grant ends with the token that asked: one about to expire is replaced first.
+    hadSession();
+    setAccessToken("tok-ending", 90);
+    await getStreamToken("m-1");
+    expect(seen.slice(1).map((r) => `${r.method} ${r.url.pathname} ${r.headers.get("Authorization")}`)).toEqual([
+      `POST ${REFRESH} null`,
+      `POST ${API}/catalogue/m-1/stream-token Bearer tok-new`,
+    ]);
   });
 
   it("retries only once: a second 401 is thrown as an ApiError", async () => {
