@@ -4,6 +4,7 @@ import type { UnfinishedUpload, UnfinishedUploadPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Pagination } from "../components/Pagination";
+import { StackedTable } from "../components/StackedTable";
 import { formatAge, formatBytes, formatDate, percent } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
@@ -76,24 +77,11 @@ function UnfinishedTable({
   onCancel: (upload: UnfinishedUpload) => void;
 }) {
   return (
-    <div className="table-wrap">
-      <table className="table stack-on-phone">
-        <thead>
-          <tr>
-            <th scope="col">Video</th>
-            <th scope="col">Received</th>
-            <th scope="col">Activity</th>
-            <th scope="col">Uploader</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.items.map((upload) => (
-            <UnfinishedRow key={upload.id} upload={upload} busy={busy} onCancel={() => onCancel(upload)} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <StackedTable columns={["Video", "Received", "Activity", "Uploader", "Actions"]}>
+      {page.items.map((upload) => (
+        <UnfinishedRow key={upload.id} upload={upload} busy={busy} onCancel={() => onCancel(upload)} />
+      ))}
+    </StackedTable>
   );
 }
 
