@@ -18,7 +18,7 @@ from typing import Any
 import ingest_media
 import msgspec
 import pytest
-from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig
+from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig, tus_metadata
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
 from streamstack.kernel.transport import SECRET_HEADER
@@ -176,6 +176,55 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
 
     code, _, err = await upload(str(noise), "--title", "x", "--server", "http://127.0.0.1:9")
     assert (code, "unreachable" in err) == (1, True), err
+
+
+async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command) -> None:
+    rig, server = upload.rig, ("--server", upload.served.url)
+    uploads = Command(rig, upload.served, upload.folder, "uploads")
+    code, out, err = await uploads(*server)
+    assert (code, out, err.strip()) == (0, "", "streamstack: no unfinished uploads")
+
+    data = ingest_media.padded(ingest_media.mp4(), 4 * MIB)
+    metadata = tus_metadata(filename="beach.mp4", title="At the beach")
+    url = (await rig.create(len(data), metadata=metadata)).headers["location"]
+    assert (await rig.patch(url, 0, data[:MIB])).status_code == 204
+    upload_id = url.rsplit("/", 1)[-1]
+    code, out, err = await uploads(*server)
+    assert code == 0, err
+    header, row = out.splitlines()
+    assert header.split() == [
+        "ID",
+        "RECEIVED",
+        "IDLE",
+        "EXPIRES",
+        "IN",
+        "UPLOADER",
+        "FILE",
+        "TITLE",
+    ]
+    cells = row.split()
+    # Idle a few seconds (how many depends on the machine); it expires in a day, less those.
+    assert (cells[4][:-1].isdigit(), cells[4][-1], cells[5]) == (True, "s", "23h"), row
+    del cells[4:6]
+    assert cells == [
+        upload_id, "1.0/4.0", "MiB", "25%", rig.admin_id, "beach.mp4", "At", "the", "beach"
+    ]  # fmt: skip
+    assert header.index("RECEIVED") == row.index("1.0/4.0")  # in columns
+
+    code, _, err = await uploads("--cancel", upload_id, *server)
+    assert (code, err.strip()) == (
+        0,
+        f"streamstack: cancelled {upload_id}; its stored bytes are gone",
+    )
+    assert (await rig.head(url)).status_code == 404
+    code, _, err = await uploads("--cancel", upload_id, *server)
+    assert code == 1
+    assert err.strip() == f"streamstack: {upload_id} not cancelled: HTTP 404: no such upload"
+    code, _, err = await uploads("--cancel", "not-an-id", *server)
+    assert (code, "invalid UUID value" in err) == (2, True), err
+    viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
+    code, _, err = await uploads(*server, token=viewer)
+    assert (code, "HTTP 403: admin role required" in err) == (1, True), err
 
 
 @pytest.fixture

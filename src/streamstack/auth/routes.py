@@ -40,6 +40,7 @@ from streamstack.auth.service import (
     clean_user_agent,
 )
 from streamstack.auth.tokens import IssuedTokens
+from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
@@ -261,8 +262,8 @@ class UserAdminController(Controller):
         self,
         auth: Auth,
         q: Annotated[str | None, Parameter(max_length=254, description="email contains")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000_000)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX)] = 20,
+        offset: Annotated[int, Parameter(ge=0, le=LIST_OFFSET_MAX)] = 0,
     ) -> UserPage:
         """One page of users, newest first."""
         return await auth.list_users(q, limit, offset)

@@ -15,6 +15,7 @@ from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
+from streamstack.cli.uploads import run_uploads
 from streamstack.cli.worker import run_worker
 from streamstack.settings import MODULE_NAMES, SettingsError
 
@@ -208,7 +209,7 @@ COMMANDS = (
     Subcommand(
         "login",
         run_login,
-        help="sign in once; later commands (upload, transcode) use the sign-in",
+        help="sign in once; later commands (upload, transcode, uploads) use the sign-in",
         description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
         "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
         "~/.config/streamstack/), readable by you only. `upload` and `transcode` then need no "
@@ -255,6 +256,26 @@ COMMANDS = (
                 help="send at most this many MiB per second (default: as fast as the network goes)",
             ),
             _WAIT,
+        ),
+    ),
+    Subcommand(
+        "uploads",
+        run_uploads,
+        help="list unfinished uploads, or cancel one",
+        description="List every uploader's unfinished (resumable) uploads, the longest idle "
+        "first: bytes received of the whole, how long since bytes last came, when the "
+        "server drops it unless it goes on, and who started it. With --cancel, cancel one: "
+        "its stored bytes are deleted at once.",
+        options=(
+            option(
+                "--cancel",
+                type=uuid.UUID,
+                default=None,
+                metavar="ID",
+                help="cancel the upload with this id (from the list)",
+            ),
+            _SERVER,
+            _TOKEN,
         ),
     ),
     Subcommand(

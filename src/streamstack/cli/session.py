@@ -1,5 +1,6 @@
 """Signing in from the command line: ``login``, ``logout``, access tokens, and
-:class:`AdminApi`, the requests of ``upload`` and ``transcode`` as the signed-in admin.
+:class:`AdminApi`, the requests of ``upload``, ``transcode`` and ``uploads`` as the signed-in
+admin.
 
 The CLI never keeps an access token: it keeps the refresh token of ``streamstack login``
 (see :mod:`.credentials`) and exchanges it for a fresh access token when a command starts
@@ -10,9 +11,11 @@ rotates the refresh token, and the new one is stored at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from streamstack.cli.credentials import SavedLogin, SavedLogins, server_key
+from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
 from streamstack.settings import SettingsError
 
 if TYPE_CHECKING:
@@ -159,6 +162,21 @@ def admin_tokens(
             f"{login_hint(server)}, or pass --token (or STREAMSTACK_TOKEN)"
         )
     return SignedIn(server, logins, auth_http)
+
+
+@contextlib.contextmanager
+def admin_api(command: str, args: argparse.Namespace) -> Iterator[AdminApi]:
+    """An :class:`AdminApi` for ``command`` on the server ``args`` name (``--server``, or
+    the one signed in to), as ``--token`` or the stored sign-in; closed after the block."""
+    import httpx
+
+    server = chosen_server(args.server)
+    with httpx.Client(timeout=30.0) as auth_http:
+        api = AdminApi(server, admin_tokens(command, args, server, auth_http))
+        try:
+            yield api
+        finally:
+            api.close()
 
 
 def sign_in(http: Any, server: str, email: str, password: str, logins: SavedLogins) -> None:

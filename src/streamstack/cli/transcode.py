@@ -7,13 +7,12 @@ import argparse
 import sys
 from typing import Any
 
-from streamstack.cli.credentials import chosen_server
 from streamstack.cli.processing import print_item, wait_and_print
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
     SignInRequired,
-    admin_tokens,
+    admin_api,
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
@@ -35,14 +34,10 @@ def run_transcode(args: argparse.Namespace) -> int:
     """``streamstack transcode``: queue each item (or, with ``--failed`` or ``--outdated``,
     each one listed so), then with ``--wait`` follow each in turn; exit 1 if any could not
     be queued (or, with ``--wait``, failed again)."""
-    import httpx
-
     which = "failed" if args.failed else "outdated" if args.outdated else None
     if (bool(args.items), args.failed, args.outdated).count(True) != 1:
         raise SettingsError("transcode: name the items, or pass --failed or --outdated (one)")
-    server = chosen_server(args.server)
-    with httpx.Client(timeout=30.0) as auth_http:
-        api = AdminApi(server, admin_tokens("transcode", args, server, auth_http))
+    with admin_api("transcode", args) as api:
         try:
             if which is None:
                 items = [str(item) for item in args.items]
@@ -54,8 +49,6 @@ def run_transcode(args: argparse.Namespace) -> int:
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: transcode: {exc}", file=sys.stderr)
             return 1
-        finally:
-            api.close()
 
 
 def _listed_items(api: AdminApi, which: str) -> list[str]:

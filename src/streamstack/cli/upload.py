@@ -6,26 +6,21 @@ import argparse
 import mimetypes
 import sys
 
-from streamstack.cli.credentials import chosen_server
 from streamstack.cli.processing import print_item, wait_and_print
-from streamstack.cli.session import AdminApi, SignInRequired, admin_tokens
+from streamstack.cli.session import SignInRequired, admin_api
 from streamstack.cli.tus_client import ResumableUploader, UploadFailed
 from streamstack.settings import SettingsError
 
 
 def run_upload(args: argparse.Namespace) -> int:
     """``streamstack upload``."""
-    import httpx
-
     if not args.file.is_file():
         raise SettingsError(f"upload: {args.file} is not a file")
     if not 1 <= args.chunk_mib <= 1024 or args.retries < 0:
         raise SettingsError("upload: --chunk-mib must be 1..1024 and --retries at least 0")
     if args.limit_mib is not None and args.limit_mib <= 0:
         raise SettingsError("upload: --limit-mib must be greater than 0")
-    server = chosen_server(args.server)
-    with httpx.Client(timeout=30.0) as auth_http:
-        api = AdminApi(server, admin_tokens("upload", args, server, auth_http))
+    with admin_api("upload", args) as api:
         uploader = ResumableUploader(
             api,
             chunk_bytes=args.chunk_mib * 1024 * 1024,
@@ -45,8 +40,6 @@ def run_upload(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 130
-        finally:
-            api.close()
 
 
 def _metadata(args: argparse.Namespace) -> dict[str, str]:

@@ -42,6 +42,11 @@ PROCESSING_DETAIL_MAX = 500
 #: More than the ladder's seven rungs (240p … 2160p), for the odd extra one.
 MAX_RENDITIONS = 16
 
+#: ``limit`` and ``offset`` of every list paged by offset (an admin's lists): a page a
+#: person reads, and an offset far past any real list that a database still takes.
+LIST_LIMIT_MAX = 100
+LIST_OFFSET_MAX = 1_000_000_000
+
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX, pattern=ONE_LINE)]

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.ingest.models import Upload, UploadChunk
@@ -295,3 +295,18 @@ class UploadRecords:
                 .limit(limit)
             )
             return list(rows)
+
+    async def unfinished(self, limit: int, offset: int) -> tuple[list[Upload], int]:
+        """One page of the resumable uploads still receiving bytes, the longest idle first
+        (the likeliest abandoned), and how many there are in all."""
+        receiving = (Upload.kind == "tus") & (Upload.state == "uploading")
+        async with self.database.unit_of_work() as session:
+            total = await session.scalar(select(func.count()).select_from(Upload).where(receiving))
+            rows = await session.scalars(
+                select(Upload)
+                .where(receiving)
+                .order_by(Upload.updated_at, Upload.id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return list(rows), total or 0

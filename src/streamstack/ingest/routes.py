@@ -1,7 +1,8 @@
 """Ingest's HTTP API under ``/api/v1/ingest``, admins only.
 
 * ``POST /upload``: a multipart/form-data post whose ``file`` part streams to storage.
-* ``/uploads``: the tus 1.0 resumable-upload endpoint (OPTIONS, POST, HEAD, PATCH, DELETE).
+* ``/uploads``: the tus 1.0 resumable-upload endpoint (OPTIONS, POST, HEAD, PATCH, DELETE),
+  and ``GET``: every uploader's unfinished uploads, for admins to cancel abandoned ones.
 * ``GET /jobs/{upload_id}``: how an upload ended (the SPA polls it after the last PATCH).
 * ``PUT``/``DELETE /items/{item_id}/captions/{language}``: add, replace or remove an item's
   caption track (the body of a PUT is the WebVTT or SubRip file itself).
@@ -51,12 +52,14 @@ from streamstack.contracts.limits import (
     CAPTION_LANGUAGE,
     CAPTION_LANGUAGE_MAX,
     CAPTION_MAX_BYTES,
+    LIST_LIMIT_MAX,
+    LIST_OFFSET_MAX,
     ONE_LINE,
 )
 from streamstack.ingest import tus
 from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
 from streamstack.ingest.form import StreamingForm, boundary_of
-from streamstack.ingest.schemas import CaptionTrackList, Job
+from streamstack.ingest.schemas import CaptionTrackList, Job, UnfinishedUploadPage
 from streamstack.ingest.service import (
     ClientDisconnected,
     IngestService,
@@ -318,8 +321,21 @@ class ResumableUploadController(Controller):
     @delete(
         "/{upload_id:uuid}",
         status_code=204,
-        summary="Terminate a resumable upload",
-        responses=_no_body("No body: the upload and every stored byte of it are gone."),
+        summary="Terminate (cancel) a resumable upload",
+        description="Its uploader may, and so may any admin: cancelling an upload somebody "
+        "left unfinished (see `GET /uploads`) frees its storage before it expires.",
+        responses={
+            **_no_body("No body: the upload and every stored byte of it are gone."),
+            **error_responses(
+                {
+                    409: "Every byte is in: the upload is processed or registered "
+                    "(`upload_complete`); nothing is cancelled.",
+                    412: "Tus-Resumable is not 1.0.0.",
+                    423: "Another request is working on the upload (`upload_locked`); "
+                    "retry after `Retry-After` seconds.",
+                }
+            ),
+        },
     )
     async def terminate(
         self, upload_id: uuid.UUID, service: IngestService, principal: Principal
@@ -328,6 +344,29 @@ class ResumableUploadController(Controller):
         with _tus_errors():
             await service.terminate(upload_id, principal)
         return Response(None, status_code=204, headers={"Tus-Resumable": tus.VERSION})
+
+
+class UnfinishedUploadController(Controller):
+    """The resumable uploads still receiving bytes, for admins to find abandoned ones
+    (plain JSON beside the tus endpoint: no ``Tus-Resumable`` needed)."""
+
+    path = "/uploads"
+
+    @get(
+        "/",
+        summary="List unfinished uploads",
+        description="Every uploader's resumable uploads that have not received all their "
+        "bytes, the longest idle first: bytes received (`offset`) of `length`, when each "
+        "began, was last sent to and expires. Cancel one with the tus `DELETE`.",
+    )
+    async def unfinished(
+        self,
+        service: IngestService,
+        limit: Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX)] = 20,
+        offset: Annotated[int, Parameter(ge=0, le=LIST_OFFSET_MAX)] = 0,
+    ) -> UnfinishedUploadPage:
+        """One page of the unfinished uploads, and how many there are."""
+        return await service.unfinished_uploads(limit, offset)
 
 
 #: What a caption file may be sent as (``Content-Type``; none at all is taken too).
@@ -500,6 +539,7 @@ def ingest_router(
         route_handlers=[
             UploadController,
             ResumableUploadController,
+            UnfinishedUploadController,
             CaptionController,
             TranscodeController,
         ],

@@ -7,6 +7,7 @@ before gigabytes are uploaded.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -83,3 +84,33 @@ class CaptionTrackList(msgspec.Struct, frozen=True):
 
     media_id: str
     captions: list[CaptionTrack]
+
+
+class UnfinishedUpload(msgspec.Struct, frozen=True):
+    """A resumable upload that has not received all its bytes yet, as admins list it:
+    what it holds in storage until it goes on, is cancelled or expires."""
+
+    id: str
+    file_name: str | None
+    """The ``filename`` of its tus metadata (None when the client sent none)."""
+    title: str
+    offset: int
+    """The bytes received (and stored) so far."""
+    length: int
+    """The bytes announced (``Upload-Length``)."""
+    created_at: datetime.datetime
+    last_activity_at: datetime.datetime
+    expires_at: datetime.datetime
+    """When the sweeper drops it unless it goes on."""
+    uploader_id: str
+    """The user who started it (ingest knows users by id only)."""
+
+
+class UnfinishedUploadPage(msgspec.Struct, frozen=True):
+    """``GET /api/v1/ingest/uploads``: one page of unfinished uploads, the longest idle
+    first, and how many there are in all."""
+
+    items: list[UnfinishedUpload]
+    total: int
+    limit: int
+    offset: int

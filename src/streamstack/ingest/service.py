@@ -18,7 +18,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate
-from streamstack.ingest import metrics
+from streamstack.ingest import metrics, tus
 from streamstack.ingest.containers import SNIFF_BYTES, by_content_type, by_name
 from streamstack.ingest.form import StreamingForm
 from streamstack.ingest.jobs import (
@@ -38,7 +38,14 @@ from streamstack.ingest.resumable import (
     part_bytes_for,
     sniffed,
 )
-from streamstack.ingest.schemas import DETAIL_FIELDS, Job, JobState, UploadDetails
+from streamstack.ingest.schemas import (
+    DETAIL_FIELDS,
+    Job,
+    JobState,
+    UnfinishedUpload,
+    UnfinishedUploadPage,
+    UploadDetails,
+)
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 from streamstack.kernel.guards import Principal
@@ -67,6 +74,12 @@ class UploadNotFound(NotFound):
     """No such upload (or not one of the caller's)."""
 
     code = "upload_not_found"
+
+
+class UploadComplete(Conflict):
+    """Every byte of the upload is in: there is nothing left to cancel."""
+
+    code = "upload_complete"
 
 
 class OffsetMismatch(Conflict):
@@ -291,14 +304,30 @@ class IngestService:
         return expires_at
 
     async def terminate(self, upload_id: uuid.UUID, principal: Principal) -> None:
-        """tus DELETE: drop the upload and every byte of it stored so far."""
-        await self._owned(upload_id, principal)
+        """tus DELETE: drop the upload and every byte of it stored so far.
+
+        Its uploader may, and so may any admin: cancelling an upload somebody abandoned
+        frees its storage before it expires. 409 ``upload_complete`` once every byte is in
+        (its file is processed or an item now: nothing is left to cancel).
+        """
+        await self._cancellable(upload_id, principal)
         async with self.records.lease(upload_id) as lease:
-            upload = await self._owned(upload_id, principal)
+            upload = await self._cancellable(upload_id, principal)
             if upload.state == "uploading":
                 await self._abort_multipart(upload.object_key, upload.multipart_id)
             await lease.delete()
-        log.info("upload_terminated", upload_id=str(upload_id))
+        log.info(
+            "upload_terminated",
+            upload_id=str(upload_id),
+            uploader=upload.created_by,
+            by=principal.user_id,
+        )
+
+    async def unfinished_uploads(self, limit: int, offset: int) -> UnfinishedUploadPage:
+        """The resumable uploads still receiving bytes (every uploader's), the longest
+        idle first: what abandoned uploads hold until they expire."""
+        uploads, total = await self.records.unfinished(limit, offset)
+        return UnfinishedUploadPage([_unfinished(u) for u in uploads], total, limit, offset)
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -462,6 +491,16 @@ class IngestService:
             raise UploadNotFound("no such upload")
         return upload
 
+    async def _cancellable(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
+        """The upload if ``principal`` may terminate it: theirs, or any one for an admin
+        (404 otherwise), and not complete (409)."""
+        upload = await self.records.get(upload_id)
+        if upload is None or (upload.created_by != principal.user_id and not principal.is_admin):
+            raise UploadNotFound("no such upload")
+        if upload.state in ("processing", "registering", "done"):
+            raise UploadComplete("the upload is complete: its video is in the library now")
+        return upload
+
     async def _resumable(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
         """A tus upload that can still be talked to (404 unknown, 410 expired or failed)."""
         return self._still_resumable(await self.records.get(upload_id), principal)
@@ -485,6 +524,24 @@ class IngestService:
             size=stored.info.size,
             container=stored.container.name,
         )
+
+
+def _unfinished(upload: Upload) -> UnfinishedUpload:
+    """An upload still receiving bytes, as admins list it."""
+    assert upload.length is not None  # a tus upload announces its length
+    # Its metadata was checked when it was created, by the same parser.
+    metadata = tus.parse_metadata(upload.upload_metadata)
+    return UnfinishedUpload(
+        id=str(upload.id),
+        file_name=metadata.get("filename"),
+        title=upload.title,
+        offset=upload.received,
+        length=upload.length,
+        created_at=upload.created_at,
+        last_activity_at=upload.updated_at,
+        expires_at=upload.expires_at,
+        uploader_id=upload.created_by,
+    )
 
 
 def _status(upload: Upload) -> UploadStatus:

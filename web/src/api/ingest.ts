@@ -1,8 +1,12 @@
 import { API_BASE, api, request } from "./client";
-import type { Job, MediaItem } from "./schema";
+import type { Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
+/** The tus protocol version every tus request but OPTIONS names. */
+const TUS_RESUMABLE = { "Tus-Resumable": "1.0.0" };
+
+export type UnfinishedUploadQuery = NonNullable<paths["/api/v1/ingest/uploads"]["get"]["parameters"]["query"]>;
 
 export function getJob(uploadId: string, signal?: AbortSignal): Promise<Job> {
   const params = { path: { upload_id: uploadId } };
@@ -20,4 +24,20 @@ export function uploadIdFromUrl(url: string): string {
 export function retryTranscode(itemId: string): Promise<MediaItem> {
   const params = { path: { item_id: itemId } };
   return request((headers) => api.POST("/api/v1/ingest/items/{item_id}/transcode", { headers, params }));
+}
+
+/** Every uploader's uploads still missing bytes, the longest idle first (admins). */
+export function listUnfinishedUploads(
+  query: UnfinishedUploadQuery,
+  signal?: AbortSignal,
+): Promise<UnfinishedUploadPage> {
+  return request((headers) => api.GET("/api/v1/ingest/uploads", { headers, params: { query }, signal }));
+}
+
+/** Cancel an upload (tus termination): the server deletes the bytes stored so far. */
+export async function cancelUpload(uploadId: string): Promise<void> {
+  const params = { path: { upload_id: uploadId } };
+  await request((headers) =>
+    api.DELETE("/api/v1/ingest/uploads/{upload_id}", { headers: { ...headers, ...TUS_RESUMABLE }, params }),
+  );
 }

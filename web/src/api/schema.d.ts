@@ -573,7 +573,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List unfinished uploads
+         * @description Every uploader's resumable uploads that have not received all their bytes, the longest idle first: bytes received (`offset`) of `length`, when each began, was last sent to and expires. Cancel one with the tus `DELETE`.
+         */
+        get: operations["ApiV1IngestUploadsUnfinished"];
         put?: never;
         /** Create a resumable upload (tus creation) */
         post: operations["ApiV1IngestUploadsCreate"];
@@ -594,7 +598,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Terminate a resumable upload */
+        /**
+         * Terminate (cancel) a resumable upload
+         * @description Its uploader may, and so may any admin: cancelling an upload somebody left unfinished (see `GET /uploads`) frees its storage before it expires.
+         */
         delete: operations["ApiV1IngestUploadsUploadIdTerminate"];
         options?: never;
         /** The offset of a resumable upload */
@@ -974,6 +981,28 @@ export interface components {
              */
             token_type?: "bearer";
         };
+        /** UnfinishedUpload */
+        UnfinishedUpload: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            file_name: string | null;
+            id: string;
+            /** Format: date-time */
+            last_activity_at: string;
+            length: number;
+            offset: number;
+            title: string;
+            uploader_id: string;
+        };
+        /** UnfinishedUploadPage */
+        UnfinishedUploadPage: {
+            items: components["schemas"]["UnfinishedUpload"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         /** UpdateMediaItem */
         UpdateMediaItem: {
             description?: string;
@@ -1108,6 +1137,8 @@ export type StreamTokenGrant = components['schemas']['StreamTokenGrant'];
 export type TagCount = components['schemas']['TagCount'];
 export type TagList = components['schemas']['TagList'];
 export type TokenPair = components['schemas']['TokenPair'];
+export type UnfinishedUpload = components['schemas']['UnfinishedUpload'];
+export type UnfinishedUploadPage = components['schemas']['UnfinishedUploadPage'];
 export type UpdateMediaItem = components['schemas']['UpdateMediaItem'];
 export type UserPage = components['schemas']['UserPage'];
 export type UserView = components['schemas']['UserView'];
@@ -4212,6 +4243,74 @@ export interface operations {
             };
         };
     };
+    ApiV1IngestUploadsUnfinished: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnfinishedUploadPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1IngestUploadsCreate: {
         parameters: {
             query?: never;
@@ -4402,6 +4501,33 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every byte is in: the upload is processed or registered (`upload_complete`); nothing is cancelled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Tus-Resumable is not 1.0.0. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another request is working on the upload (`upload_locked`); retry after `Retry-After` seconds. */
+            423: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDuration, formatViews, parseTags, percent, titleFromFilename } from "./format";
+import { formatAge, formatBytes, formatDuration, formatViews, parseTags, percent, titleFromFilename } from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -72,5 +72,20 @@ describe("formatViews", () => {
     [2_000_000, { compact: true }, "2M views"],
   ])("%s %o → %s", (count, options, expected) => {
     expect(formatViews(count, options)).toBe(expected);
+  });
+});
+
+describe("formatAge", () => {
+  const now = Date.parse("2026-03-01T12:00:00Z");
+  it.each([
+    ["2026-03-01T11:59:30Z", "just now"],
+    ["2026-03-01T12:00:05Z", "just now"],
+    ["2026-03-01T11:59:00Z", "1 min ago"],
+    ["2026-03-01T11:15:00Z", "45 min ago"],
+    ["2026-03-01T09:00:00Z", "3 h ago"],
+    ["2026-02-27T11:00:00Z", "2 d ago"],
+    ["not a date", ""],
+  ])("%s → %s", (iso, expected) => {
+    expect(formatAge(iso, now)).toBe(expected);
   });
 });

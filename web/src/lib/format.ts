@@ -58,6 +58,22 @@ export function formatViews(count: number | undefined, { compact = false } = {})
   return `${new Intl.NumberFormat(undefined, style).format(views)} ${views === 1 ? "view" : "views"}`;
 }
 
+const AGE_UNITS = [
+  ["d", 86_400],
+  ["h", 3600],
+  ["min", 60],
+] as const;
+
+/** How long ago `iso` was, in its largest whole unit: "just now", "5 min ago", "3 h ago", "2 d ago". */
+export function formatAge(iso: string, now: number = Date.now()): string {
+  const seconds = Math.floor((now - new Date(iso).getTime()) / 1000);
+  if (!Number.isFinite(seconds)) return "";
+  for (const [unit, size] of AGE_UNITS) {
+    if (seconds >= size) return `${Math.floor(seconds / size)} ${unit} ago`;
+  }
+  return "just now";
+}
+
 /** Whole percent in [0, 100]; 0 when the total is unknown. */
 export function percent(done: number, total: number): number {
   if (!(total > 0)) return 0;

@@ -71,9 +71,13 @@ async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * Mi
   return { file, upload: lastUpload() };
 }
 
+const UNFINISHED = `${API}/ingest/uploads`;
+
 beforeEach(() => {
   tus.FakeUpload.instances = [];
   setAccessToken("tok-admin", 1800);
+  // The page lists unfinished uploads under the form: none, unless a test says otherwise.
+  server.use(http.get(UNFINISHED, () => ok({ items: [], total: 0, limit: 20, offset: 0 })));
 });
 
 afterEach(() => {
@@ -81,6 +85,29 @@ afterEach(() => {
 });
 
 describe("AdminUploadPage", () => {
+  it("lists the unfinished uploads under the form", async () => {
+    const upload = {
+      id: "up-1",
+      file_name: "old.mp4",
+      title: "Old clip",
+      offset: 2 * MiB,
+      length: 8 * MiB,
+      created_at: "2026-01-01T10:00:00Z",
+      last_activity_at: "2026-01-01T10:05:00Z",
+      expires_at: "2026-01-02T10:05:00Z",
+      uploader_id: "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10",
+    };
+    server.use(http.get(UNFINISHED, () => ok({ items: [upload], total: 1, limit: 20, offset: 0 })));
+    uploadPage();
+
+    const section = (await screen.findByRole("heading", { name: "Unfinished uploads" })).closest("section")!;
+    expect(within(section).getByRole("progressbar", { name: "Received of “Old clip”" })).toHaveAttribute(
+      "aria-valuenow",
+      "25",
+    );
+    expect(within(section).getByRole("button", { name: "Cancel “Old clip”" })).toBeEnabled();
+  });
+
   it("configures tus and renders progress with percent and bytes", async () => {
     const user = setupUser();
     uploadPage();

@@ -2,6 +2,7 @@ import type { FormEvent } from "react";
 import { useTusUpload } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
 import { TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
+import { UnfinishedUploads } from "./UnfinishedUploads";
 
 export function AdminUploadPage() {
   const upload = useTusUpload();
@@ -30,6 +31,7 @@ export function AdminUploadPage() {
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
       <UploadOutcome transfers={transfers} error={draft.error ?? failed?.error ?? null} onReset={reset} />
+      <UnfinishedUploads />
     </section>
   );
 }

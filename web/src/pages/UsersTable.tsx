@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import type { Role } from "../api/auth";
 import type { UserView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
+import { StackedTable } from "../components/StackedTable";
 import { formatDate } from "../lib/format";
 import type { UserActions } from "./useUserActions";
 
@@ -20,24 +21,11 @@ export function UsersTable({
 }) {
   const { user: me } = useAuth();
   return (
-    <div className="table-wrap">
-      <table className="table stack-on-phone">
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Name</th>
-            <th scope="col">Joined</th>
-            <th scope="col">Role</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <UserRow key={u.id} user={u} self={u.id === me?.id} actions={actions} onDelete={() => onDelete(u)} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <StackedTable columns={["Email", "Name", "Joined", "Role", "Actions"]}>
+      {users.map((u) => (
+        <UserRow key={u.id} user={u} self={u.id === me?.id} actions={actions} onDelete={() => onDelete(u)} />
+      ))}
+    </StackedTable>
   );
 }
 

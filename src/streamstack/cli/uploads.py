@@ -1,0 +1,105 @@
+"""``streamstack uploads``: the unfinished uploads of every uploader, and cancelling one."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from typing import Any
+
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    admin_api,
+    error_detail,
+)
+from streamstack.cli.tus_client import UploadFailed, mib
+
+#: Ingest's list of unfinished uploads, one page of it.
+LISTED_PATH = "/api/v1/ingest/uploads?limit={limit}&offset={offset}"
+#: The tus endpoint of one upload, whose ``DELETE`` cancels it.
+UPLOAD_PATH = "/api/v1/ingest/uploads/{id}"
+#: Uploads asked for per request (the most the server gives).
+PAGE = 100
+COLUMNS = ("ID", "RECEIVED", "IDLE", "EXPIRES IN", "UPLOADER", "FILE", "TITLE")
+
+
+def run_uploads(args: argparse.Namespace) -> int:
+    """``streamstack uploads``: print the table of unfinished uploads, or with ``--cancel``
+    cancel one; exit 1 if the server refused."""
+    with admin_api("uploads", args) as api:
+        try:
+            if args.cancel is not None:
+                return _cancel(api, str(args.cancel))
+            uploads = _unfinished(api)
+        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
+            print(f"streamstack: uploads: {exc}", file=sys.stderr)
+            return 1
+    if not uploads:
+        print("streamstack: no unfinished uploads", file=sys.stderr)
+        return 0
+    now = datetime.datetime.now(datetime.UTC)
+    print(table([COLUMNS, *(_row(upload, now) for upload in uploads)]))
+    return 0
+
+
+def _unfinished(api: AdminApi) -> list[dict[str, Any]]:
+    """Every unfinished upload, page after page (the longest idle first)."""
+    uploads: list[dict[str, Any]] = []
+    while True:
+        response = api.get(LISTED_PATH.format(limit=PAGE, offset=len(uploads)))
+        if response.status_code != 200:
+            raise UploadFailed(f"cannot list the uploads: {error_detail(response)}")
+        page = response.json()
+        uploads += page["items"]
+        if not page["items"] or len(uploads) >= page["total"]:
+            return uploads
+
+
+def _cancel(api: AdminApi, upload_id: str) -> int:
+    """Cancel one upload (the tus termination); 1 when the server refuses."""
+    response = api.request(
+        "DELETE", UPLOAD_PATH.format(id=upload_id), headers={"Tus-Resumable": "1.0.0"}
+    )
+    if response.status_code != 204:
+        print(f"streamstack: {upload_id} not cancelled: {error_detail(response)}", file=sys.stderr)
+        return 1
+    print(f"streamstack: cancelled {upload_id}; its stored bytes are gone", file=sys.stderr)
+    return 0
+
+
+def _row(upload: dict[str, Any], now: datetime.datetime) -> tuple[str, ...]:
+    """One upload's cells, in the order of :data:`COLUMNS`."""
+    offset, length = upload["offset"], upload["length"]
+    idle = now - datetime.datetime.fromisoformat(upload["last_activity_at"])
+    expires = datetime.datetime.fromisoformat(upload["expires_at"]) - now
+    return (
+        upload["id"],
+        f"{mib(offset)}/{mib(length)} MiB {offset * 100 // length:3d}%",
+        span(idle),
+        span(expires) if expires.total_seconds() > 0 else "expired",
+        upload["uploader_id"],
+        upload["file_name"] or "-",
+        upload["title"],
+    )
+
+
+def span(duration: datetime.timedelta) -> str:
+    """A duration in its largest whole unit: ``45s``, ``12m``, ``3h``, ``2d``."""
+    seconds = max(0, int(duration.total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    """``rows`` in columns two spaces apart, each as wide as its widest cell (the last
+    one unpadded)."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    widths[-1] = 0
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

@@ -1,0 +1,144 @@
+import { useCallback, useState } from "react";
+import { cancelUpload, listUnfinishedUploads } from "../api/ingest";
+import type { UnfinishedUpload, UnfinishedUploadPage } from "../api/schema";
+import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { Pagination } from "../components/Pagination";
+import { StackedTable } from "../components/StackedTable";
+import { formatAge, formatBytes, formatDate, percent } from "../lib/format";
+import { useAction } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
+
+const PAGE_SIZE = 20;
+
+/**
+ * Every uploader's uploads that stopped before their last byte: each holds
+ * what it stored until it expires. How far each got, how long it has been
+ * idle, and a Cancel that frees its storage now. Nothing while there are none.
+ */
+export function UnfinishedUploads() {
+  const [page, setPage] = useState(1);
+  const fetchPage = useCallback(
+    (signal: AbortSignal) => listUnfinishedUploads({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
+    [page],
+  );
+  const { data: current, previous, error, reload } = useAsync(fetchPage);
+  // While a page (re)loads, the last one stays: no flicker after a cancel.
+  const data = current ?? previous;
+  const action = useAction();
+  const [pending, setPending] = useState<UnfinishedUpload | null>(null);
+
+  async function cancel(upload: UnfinishedUpload) {
+    await action.run(upload.id, `Could not cancel “${upload.title}”`, () => cancelUpload(upload.id));
+    setPending(null);
+    // Cancelled, or gone meanwhile (expired, cancelled by another admin): the list as it is now.
+    if (page > 1 && data?.items.length === 1) setPage(page - 1);
+    else reload();
+  }
+
+  if (!error && (data === null || data.total === 0)) return null;
+  return (
+    <section className="unfinished-uploads" aria-labelledby="unfinished-title">
+      <h2 id="unfinished-title">Unfinished uploads</h2>
+      <ErrorMessage error={error} onRetry={reload} />
+      <FormError message={action.error} />
+      {data && (
+        <>
+          <UnfinishedTable page={data} busy={action.running !== null} onCancel={setPending} />
+          <Pagination
+            page={page}
+            pageSize={PAGE_SIZE}
+            total={data.total}
+            onPage={setPage}
+            label="Unfinished uploads pages"
+          />
+        </>
+      )}
+      {pending && (
+        <CancelUploadDialog
+          upload={pending}
+          busy={action.running === pending.id}
+          onConfirm={() => void cancel(pending)}
+          onCancel={() => setPending(null)}
+        />
+      )}
+    </section>
+  );
+}
+
+/** One page of unfinished uploads, a row each. */
+function UnfinishedTable({
+  page,
+  busy,
+  onCancel,
+}: {
+  page: UnfinishedUploadPage;
+  busy: boolean;
+  onCancel: (upload: UnfinishedUpload) => void;
+}) {
+  return (
+    <StackedTable columns={["Video", "Received", "Activity", "Uploader", "Actions"]}>
+      {page.items.map((upload) => (
+        <UnfinishedRow key={upload.id} upload={upload} busy={busy} onCancel={() => onCancel(upload)} />
+      ))}
+    </StackedTable>
+  );
+}
+
+/** An upload: its title and file, how much of it arrived, when, and who began it (ingest knows users by id). */
+function UnfinishedRow({ upload, busy, onCancel }: { upload: UnfinishedUpload; busy: boolean; onCancel: () => void }) {
+  const pct = percent(upload.offset, upload.length);
+  return (
+    <tr data-testid="unfinished-upload">
+      <td data-label="Video">
+        <strong>{upload.title}</strong>
+        {upload.file_name && <p className="muted small">{upload.file_name}</p>}
+      </td>
+      <td data-label="Received">
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label={`Received of “${upload.title}”`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct}
+        >
+          <div className="progress-fill" style={{ width: `${pct}%` }} />
+        </div>
+        <p className="progress-text small">
+          {formatBytes(upload.offset)} of {formatBytes(upload.length)} · {pct} %
+        </p>
+      </td>
+      <td data-label="Activity" className="small">
+        Started {formatAge(upload.created_at)} · last bytes {formatAge(upload.last_activity_at)} · expires{" "}
+        {formatDate(upload.expires_at)}
+      </td>
+      <td data-label="Uploader" className="small">
+        <code title={upload.uploader_id}>{upload.uploader_id.slice(0, 8)}</code>
+      </td>
+      <td data-label="Actions">
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={onCancel}
+          aria-label={`Cancel “${upload.title}”`}
+        >
+          Cancel
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+/** Asks before cancelling `upload`: whoever began it has to send the whole file again. */
+function CancelUploadDialog({ upload, ...answers }: ConfirmAnswers & { upload: UnfinishedUpload }) {
+  return (
+    <ConfirmDialog title="Cancel this upload?" confirmLabel="Cancel upload" destructive {...answers}>
+      <p>
+        “{upload.title}” stops here: the {formatBytes(upload.offset)} received so far are deleted, and the file
+        has to be uploaded again from the start.
+      </p>
+    </ConfirmDialog>
+  );
+}
