@@ -144,6 +144,20 @@ async def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_acces
     assert "streamstack login --server" in anonymous.stderr
 
 
+def test_the_dev_server_throttles_by_the_connection_not_x_forwarded_for(dev: Dev) -> None:
+    # Nothing stands in front of `streamstack dev`: a header claiming another address each
+    # time must not reset the sign-in throttle's count for this one.
+    wrong = {"email": "admin@localhost", "password": "not the password"}
+    with httpx.Client(base_url=dev.url, timeout=10.0) as client:
+        answers = [
+            client.post(
+                "/api/v1/auth/login", json=wrong, headers={"X-Forwarded-For": f"10.0.0.{n}"}
+            ).status_code
+            for n in range(1, 8)
+        ]
+    assert answers[:5] == [401] * 5 and 429 in answers[5:], answers
+
+
 def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None:
     # Email and password from the prompts this time.
     prompted = dev.run("login", "--server", dev.url, stdin=f"{ADMIN}\n{dev.password}\n")

@@ -61,7 +61,9 @@ def run_dev(args: argparse.Namespace) -> int:
     settings = dev_defaults(settings).replace(worker_in_process=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(apply_migrations(settings, settings.modules))
-    serve_app(settings)
+    # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
+    # from this machine, and would choose the address the sign-in throttle counts.
+    serve_app(settings, behind_proxy=False)
     return 0
 
 
@@ -115,12 +117,17 @@ def account_location(settings: Settings, *, new_data_dir: bool) -> str:
 
 
 def serve_app(
-    settings: Settings, definitions: Mapping[str, ModuleDefinition] | None = None
+    settings: Settings,
+    definitions: Mapping[str, ModuleDefinition] | None = None,
+    *,
+    behind_proxy: bool = True,
 ) -> None:
     """Run uvicorn on the app for ``settings`` until SIGTERM or Ctrl+C.
 
     ``definitions`` replaces the modules' definitions (``streamstack worker`` mounts
-    ingest's workers-only definition).
+    ingest's workers-only definition). ``behind_proxy``: the client's address is the one
+    ``X-Forwarded-For`` names when the proxy sending it is trusted (``FORWARDED_ALLOW_IPS``,
+    this machine by default), else the connection's.
 
     On SIGTERM uvicorn closes the listening socket at once, lets in-flight responses and
     request bodies (streams, uploads) finish for up to ``shutdown_timeout_seconds``, runs
@@ -147,7 +154,7 @@ def serve_app(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
-        proxy_headers=True,
+        proxy_headers=behind_proxy,
         server_header=False,
         http=HeadWithBodyProtocol,  # a response's head leaves with its body's first bytes
     )
