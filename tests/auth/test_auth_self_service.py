@@ -52,6 +52,15 @@ async def test_a_password_change_needs_the_current_password_and_a_strong_new_one
     assert_error(
         await client.post(f"{API}/password", json=weak, headers=headers), 400, "weak_password"
     )
+    same = {"current_password": PASSWORD, "new_password": PASSWORD}
+    assert_error(
+        await client.post(f"{API}/password", json=same, headers=headers), 400, "same_password"
+    )
+    # Said only to someone who knows the current password.
+    guess = {"current_password": NEW_PASSWORD, "new_password": NEW_PASSWORD}
+    assert_error(
+        await client.post(f"{API}/password", json=guess, headers=headers), 403, "wrong_password"
+    )
     short = {"current_password": PASSWORD, "new_password": "short"}
     refused = await client.post(f"{API}/password", json=short, headers=headers)
     assert_error(refused, 400, "validation_error")  # the schema's bound, as the SPA says it

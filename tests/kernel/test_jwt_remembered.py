@@ -59,7 +59,7 @@ def test_a_remembered_token_is_still_only_of_its_type(settings: Settings) -> Non
     assert verifier.verify(refresh, "refresh").typ == "refresh"
     with pytest.raises(InvalidToken) as refused:
         verifier.verify(refresh, "access")
-    assert "expected an access token" in refused.value.detail
+    assert "not an access token" in refused.value.detail
 
 
 def test_only_verified_tokens_are_remembered_and_only_so_many(settings: Settings) -> None:

@@ -44,6 +44,10 @@ class WeakPassword(BadRequest, code="weak_password"):
     """A new password that is too easy to guess; the detail says why."""
 
 
+class SamePassword(BadRequest, code="same_password"):
+    """A new password that is the current one: nothing would change but the sign-outs."""
+
+
 def normalize_email(raw: str) -> str:
     """The canonical form of an email (trimmed, lower case) or :class:`InvalidCredentialFormat`."""
     email = raw.strip().lower()

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement
 from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.credentials import (
     InvalidCredentialFormat,
+    SamePassword,
     check_new_password,
     check_password,
     clean_display_name,
@@ -259,6 +260,8 @@ class AuthService:
             )
         if not await self.passwords.verify(user.password_hash, current):
             raise Forbidden("the current password is wrong", code="wrong_password")
+        if check_password(new) == current:  # told only once the current one is proven
+            raise SamePassword("the new password is the one you have now: choose another")
         password = await asyncio.to_thread(
             check_new_password, new, email=user.email, display_name=user.display_name
         )

@@ -141,7 +141,9 @@ class TokenVerifier:
         else:
             self._verified.move_to_end(token)
         if claims.typ != expected:
-            raise InvalidToken(f"expected an {expected} token")
+            raise InvalidToken(
+                f"not an {expected} token" if expected == "access" else f"not a {expected} token"
+            )
         if claims.exp <= self._clock():  # python-jose allows no leeway, but be explicit
             self._verified.pop(token, None)
             raise InvalidToken("invalid or expired token")
