@@ -148,6 +148,12 @@ class Rig:
         body: dict[str, Any] = response.json()
         return body
 
+    async def metrics(self, *names: str) -> list[float]:
+        """The samples called ``names`` (with their labels) on ``/metrics``; 0 when absent."""
+        lines = (await self.client.get("/metrics")).text.splitlines()
+        values = dict(line.rsplit(" ", 1) for line in lines if line and not line.startswith("#"))
+        return [float(values.get(name, 0)) for name in names]
+
     # --- what is stored -----------------------------------------------------------------------
 
     async def catalogue_items(self) -> list[dict[str, Any]]:

@@ -315,20 +315,10 @@ async def test_only_admins_may_use_any_ingest_route(rig: Rig) -> None:
 
 
 async def test_each_upload_is_measured(rig: Rig) -> None:
-    def counts(text: str) -> dict[str, float]:
-        found = {}
-        for line in text.splitlines():
-            for step in ("store", "probe", "thumbnail", "register"):
-                if line.startswith(
-                    f'streamstack_ingest_step_duration_seconds_count{{step="{step}"'
-                ):
-                    found[step] = float(line.rsplit(" ", 1)[1])
-            if line.startswith("streamstack_upload_size_bytes_count"):
-                found["size"] = float(line.rsplit(" ", 1)[1])
-        return found
-
-    before = counts((await rig.client.get("/metrics")).text)
+    steps = ("store", "probe", "thumbnail", "register")
+    names = [f'streamstack_ingest_step_duration_seconds_count{{step="{step}"}}' for step in steps]
+    names.append("streamstack_upload_size_bytes_count")
+    before = await rig.metrics(*names)
     assert (await rig.upload(ingest_media.one_frame())).status_code == 201
-    after = counts((await rig.client.get("/metrics")).text)
-    for name in ("store", "probe", "thumbnail", "register", "size"):
-        assert after[name] == before.get(name, 0) + 1, name
+    after = await rig.metrics(*names)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1.0] * len(names)

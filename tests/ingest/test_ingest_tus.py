@@ -325,7 +325,9 @@ async def test_jobs_of_unknown_uploads_are_404(rig: Rig) -> None:
 
 
 async def test_expired_uploads_are_swept_with_their_parts(rig_factory: RigFactory) -> None:
+    abandoned = 'streamstack_uploads_ended_total{outcome="abandoned"}'
     async with rig_factory(ingest_upload_ttl_seconds=1) as rig:
+        (before,) = await rig.metrics(abandoned)
         data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
         url = (await rig.create(len(data))).headers["location"]
         assert (await rig.patch(url, 0, data[: 8 * MIB + 1])).status_code == 204
@@ -337,6 +339,7 @@ async def test_expired_uploads_are_swept_with_their_parts(rig_factory: RigFactor
             await asyncio.sleep(0.1)
         assert (await rig.head(url)).status_code == 404
         await rig.assert_nothing_kept()
+        assert await rig.metrics(abandoned) == [before + 1]
 
 
 async def _chunked(data: bytes, size: int) -> AsyncIterator[bytes]:

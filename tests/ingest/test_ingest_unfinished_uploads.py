@@ -169,3 +169,33 @@ async def test_a_complete_upload_is_not_cancelled(rig: Rig) -> None:
     job = await rig.job(id_of(url))
     assert job["state"] == "done"
     assert job["item"]["id"] in [item["id"] for item in await rig.catalogue_items()]
+
+
+async def test_unfinished_uploads_and_how_uploads_end_are_measured(rig: Rig) -> None:
+    names = [
+        "streamstack_uploads_unfinished",
+        "streamstack_uploads_unfinished_bytes",
+        'streamstack_uploads_ended_total{outcome="cancelled"}',
+        'streamstack_uploads_ended_total{outcome="registered"}',
+        'streamstack_uploads_ended_total{outcome="refused"}',
+    ]
+
+    before = await rig.metrics(*names)
+    url = await started(rig, ingest_media.mp4(), 1000, title="Half sent")
+    assert [a - b for a, b in zip(await rig.metrics(*names), before, strict=True)] == [
+        1,
+        1000,
+        0,
+        0,
+        0,
+    ]
+    assert (await rig.client.delete(url, headers={**TUS, **rig.admin()})).status_code == 204
+    assert (await rig.upload(ingest_media.one_frame())).status_code == 201
+    assert (await rig.upload(ingest_media.random_bytes())).status_code == 415
+    assert [a - b for a, b in zip(await rig.metrics(*names), before, strict=True)] == [
+        0,
+        0,
+        1,
+        1,
+        1,
+    ]

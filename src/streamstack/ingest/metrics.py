@@ -1,5 +1,6 @@
-"""Ingest's Prometheus metrics: upload sizes, how long each step of ingesting takes, and
-the transcoding jobs the job queue has not taken yet.
+"""Ingest's Prometheus metrics: upload sizes and outcomes, the unfinished uploads and the
+bytes they hold, how long each step of ingesting takes, and the transcoding jobs the job
+queue has not taken yet.
 
 Registered in the process's default registry when the module is imported, so the kernel's
 ``GET /metrics`` exports them from every process that mounts ingest.
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Literal
 
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+from streamstack.kernel.metrics import track_gauge
 
 IngestStep = Literal["store", "probe", "thumbnail", "register"]
+UploadOutcome = Literal["registered", "refused", "failed", "cancelled", "abandoned"]
 
 _MIB = 1024 * 1024
 
@@ -30,6 +34,23 @@ INGEST_STEP_DURATION = Histogram(
     buckets=[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0],
 )
 
+UPLOADS_ENDED = Counter(
+    "streamstack_uploads_ended_total",
+    "Uploads that ended, by outcome: registered (an item), refused (the file or the request"
+    " was at fault: 4xx), failed (on the server's side, or interrupted), cancelled (by the"
+    " uploader or an admin), abandoned (expired before every byte came).",
+    ["outcome"],
+)
+UNFINISHED_UPLOADS = Gauge(
+    "streamstack_uploads_unfinished",
+    "Resumable uploads still receiving bytes (read at scrape time).",
+)
+UNFINISHED_UPLOAD_BYTES = Gauge(
+    "streamstack_uploads_unfinished_bytes",
+    "Bytes the unfinished uploads hold in storage until they finish, are cancelled or"
+    " expire (read at scrape time).",
+)
+
 UNQUEUED_JOBS = Gauge(
     "streamstack_ingest_unqueued_jobs",
     "Transcoding jobs of registered (or registering) items that the job queue has not taken"
@@ -40,6 +61,25 @@ UNQUEUED_JOBS = Gauge(
 def observe_upload_size(size_bytes: int) -> None:
     """An upload of ``size_bytes`` bytes was stored."""
     UPLOAD_SIZE.observe(size_bytes)
+
+
+def track_unfinished_uploads(read: Callable[[], Awaitable[tuple[int, int]]]) -> None:
+    """Set the unfinished uploads' gauges at every scrape from ``read()``: how many, and
+    the bytes they hold."""
+
+    async def count() -> float:
+        return (await read())[0]
+
+    async def held() -> float:
+        return (await read())[1]
+
+    track_gauge(UNFINISHED_UPLOADS, count)
+    track_gauge(UNFINISHED_UPLOAD_BYTES, held)
+
+
+def count_upload_ended(outcome: UploadOutcome) -> None:
+    """An upload ended this way."""
+    UPLOADS_ENDED.labels(outcome=outcome).inc()
 
 
 @contextlib.contextmanager

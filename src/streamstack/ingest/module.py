@@ -55,8 +55,10 @@ def mount(context: ModuleContext) -> MountedModule:
         catalogue,
         transcode_jobs,
     )
+    records = UploadRecords(context.backends.database, clock=context.clock)
+    metrics.track_unfinished_uploads(records.unfinished_bytes)
     service = IngestService(
-        UploadRecords(context.backends.database, clock=context.clock),
+        records,
         media,
         pipeline,
         max_upload_bytes=settings.max_upload_bytes,

@@ -299,14 +299,29 @@ class UploadRecords:
     async def unfinished(self, limit: int, offset: int) -> tuple[list[Upload], int]:
         """One page of the resumable uploads still receiving bytes, the longest idle first
         (the likeliest abandoned), and how many there are in all."""
-        receiving = (Upload.kind == "tus") & (Upload.state == "uploading")
         async with self.database.unit_of_work() as session:
-            total = await session.scalar(select(func.count()).select_from(Upload).where(receiving))
+            total = await session.scalar(select(func.count()).select_from(Upload).where(_RECEIVING))
             rows = await session.scalars(
                 select(Upload)
-                .where(receiving)
+                .where(_RECEIVING)
                 .order_by(Upload.updated_at, Upload.id)
                 .limit(limit)
                 .offset(offset)
             )
             return list(rows), total or 0
+
+    async def unfinished_bytes(self) -> tuple[int, int]:
+        """How many resumable uploads are still receiving bytes, and how many they hold."""
+        async with self.database.session() as session:
+            count, held = (
+                await session.execute(
+                    select(func.count(), func.coalesce(func.sum(Upload.received), 0)).where(
+                        _RECEIVING
+                    )
+                )
+            ).one()
+        return int(count), int(held)
+
+
+#: The resumable uploads still receiving bytes (form posts exist only during their request).
+_RECEIVING = (Upload.kind == "tus") & (Upload.state == "uploading")

@@ -316,6 +316,7 @@ class IngestService:
             if upload.state == "uploading":
                 await self._abort_multipart(upload.object_key, upload.multipart_id)
             await lease.delete()
+        metrics.count_upload_ended("cancelled")
         log.info(
             "upload_terminated",
             upload_id=str(upload_id),
@@ -378,6 +379,7 @@ class IngestService:
             error=None,
             expires_at=self.clock() + self.upload_ttl,
         )
+        metrics.count_upload_ended("registered")
         log.info("upload_registered", upload_id=str(stored.upload_id), key=stored.info.key)
         return item
 
@@ -399,6 +401,7 @@ class IngestService:
                     expires_at=self.clock() + self.upload_ttl,
                 )
             )
+        metrics.count_upload_ended("refused" if status < 499 else "failed")
         log.info("upload_failed", upload_id=str(lease.upload_id), status=status, detail=detail)
 
     async def _abort_multipart(self, key: str | None, multipart_id: str | None) -> None:
@@ -442,6 +445,7 @@ class IngestService:
             if upload.kind == "form" and upload.object_key is not None:
                 await self.pipeline.discard(upload.object_key, upload.id)
             await lease.delete()
+            metrics.count_upload_ended("abandoned")
         elif upload.state == "processing":
             await self.pipeline.discard(upload.object_key, upload.id)
             await self._fail(lease, AppError("processing was interrupted; upload the file again"))
