@@ -10,6 +10,7 @@ sign-out reaches the streams of that session within that time.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -21,33 +22,29 @@ RECHECK_SECONDS = 5.0
 MAX_REMEMBERED = 10_000
 
 
+@dataclasses.dataclass(slots=True)
 class SignedOutSessions:
     """Whether the access token behind a grant was revoked, asked of the revocation list
-    no more than once per :data:`RECHECK_SECONDS` per token."""
+    no more than once per ``recheck_seconds`` per token."""
 
-    def __init__(
-        self,
-        revocations: RevocationList,
-        recheck_seconds: float = RECHECK_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._revocations = revocations
-        self._recheck = recheck_seconds
-        self._monotonic = monotonic
-        self._answers: dict[str, tuple[bool, float]] = {}
+    revocations: RevocationList
+    recheck_seconds: float = RECHECK_SECONDS
+    monotonic: Callable[[], float] = time.monotonic
+    _answers: dict[str, tuple[bool, float]] = dataclasses.field(default_factory=dict)
+    """Each token id asked about: whether it was revoked, and when that was read."""
 
     async def revoked(self, jti: str) -> bool:
         """Whether ``jti`` was revoked (503 when the list cannot be read: fail closed)."""
-        now = self._monotonic()
+        now = self.monotonic()
         answer = self._answers.get(jti)
-        if answer is not None and (answer[0] or now - answer[1] < self._recheck):
+        if answer is not None and (answer[0] or now - answer[1] < self.recheck_seconds):
             return answer[0]
-        revoked = await self._revocations.is_revoked(jti)
+        revoked = await self.revocations.is_revoked(jti)
         if len(self._answers) >= MAX_REMEMBERED:
             self._answers = {
                 key: value
                 for key, value in self._answers.items()
-                if value[0] or now - value[1] < self._recheck
+                if value[0] or now - value[1] < self.recheck_seconds
             }
         self._answers[jti] = (revoked, now)
         return revoked
