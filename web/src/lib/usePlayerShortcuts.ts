@@ -22,9 +22,17 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
+/**
+ * Where moving `by` seconds from `time` lands, within 0 and `duration` (no
+ * end while it is unknown): the page's keys and the seek bar's arrows alike.
+ */
+export function seekedBy(time: number, duration: number, by: number): number {
+  const end = Number.isFinite(duration) ? duration : Number.POSITIVE_INFINITY;
+  return Math.min(end, Math.max(0, time + by));
+}
+
 function seek(video: HTMLVideoElement, by: number): void {
-  const end = Number.isFinite(video.duration) ? video.duration : Number.POSITIVE_INFINITY;
-  video.currentTime = Math.min(end, Math.max(0, video.currentTime + by));
+  video.currentTime = seekedBy(video.currentTime, video.duration, by);
 }
 
 /** Plays a paused video, pauses a playing one (the play button, a click on the picture, space/k). */
