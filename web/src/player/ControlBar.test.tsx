@@ -346,6 +346,38 @@ describe("the bar", () => {
     expect(pause).toHaveBeenCalledTimes(1);
   });
 
+  it("only comes back on the first touch of its hidden sliders: no seek, preview or volume; the next touch seeks", async () => {
+    const { frame, state, play } = await player();
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    const volume = screen.getByRole("slider", { name: "Volume" });
+    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    vi.useFakeTimers();
+    await act(() => play());
+    await idle();
+    // What a finger does to a range input: a press, and the thumb under it at once (a drag goes on so).
+    const touch = (slider: HTMLElement, value: string) => {
+      fireEvent.pointerDown(slider, { pointerType: "touch", clientX: 200 });
+      fireEvent.change(slider, { target: { value } });
+    };
+
+    touch(seek, "20");
+    expect(hidden(frame)).toBe(false);
+    expect(state.time).toBe(0);
+    expect(seek).toHaveValue("0");
+    expect(screen.queryByTestId("seek-preview")).not.toBeInTheDocument();
+    fireEvent.change(seek, { target: { value: "25" } });
+    expect(state.time).toBe(0);
+
+    touch(seek, "20");
+    expect(state.time).toBe(20);
+    expect(screen.getByTestId("seek-preview")).toBeInTheDocument();
+
+    await idle();
+    touch(volume, "30");
+    expect(hidden(frame)).toBe(false);
+    expect(volume).toHaveValue("100");
+  });
+
   it("shows the played and the buffered part on the seek bar", async () => {
     const { video, fire } = await player();
     const ranges = [[0, 4], [10, 24]] as const;
