@@ -197,6 +197,16 @@ async def test_hls_playback_of_sound_alone(dev_server: DevServer, tmp_path: Path
         await seek_paused(page, 2.0)
         assert (await hls_state(page))["time"] >= 1.9
         await play_past(page, 2.1)
+
+        # A click on the picture puts the focus in the player: ↑/↓ are the volume's, remembered.
+        await page.get_by_test_id("player").click()
+        await page.keyboard.press("ArrowUp")  # unmutes (play_muted muted it), at 100 % already
+        await page.keyboard.press("ArrowDown")
+        await page.wait_for_function("() => localStorage.getItem('streamstack.volume') === '0.95'")
+        volume = await page.evaluate(
+            "() => { const v = document.querySelector('[data-testid=player]'); return [v.volume, v.muted]; }"
+        )
+        assert volume == [0.95, False]
         await admin.close()
 
     assert log.page_errors == []

@@ -1,4 +1,5 @@
 import { useEffect, type RefObject } from "react";
+import { setVolumeLevel } from "../player/useVolume";
 
 export const SPEEDS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
 
@@ -22,9 +23,39 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
+/**
+ * Where moving `by` seconds from `time` lands, within 0 and `duration` (no
+ * end while it is unknown): the page's keys and the seek bar's arrows alike.
+ */
+export function seekedBy(time: number, duration: number, by: number): number {
+  const end = Number.isFinite(duration) ? duration : Number.POSITIVE_INFINITY;
+  return Math.min(end, Math.max(0, time + by));
+}
+
 function seek(video: HTMLVideoElement, by: number): void {
-  const end = Number.isFinite(video.duration) ? video.duration : Number.POSITIVE_INFINITY;
-  video.currentTime = Math.min(end, Math.max(0, video.currentTime + by));
+  video.currentTime = seekedBy(video.currentTime, video.duration, by);
+}
+
+/** How much ↑/↓ change the volume: the volume slider's step. */
+export const VOLUME_STEP = 0.05;
+
+/**
+ * Raises (by > 0) or lowers the volume, within 0..1: up from muted unmutes,
+ * going on from the level kept; down to 0 mutes, keeping the level to return to.
+ */
+export function stepVolume(video: HTMLVideoElement, by: number): void {
+  const from = video.muted ? (by > 0 ? video.volume : 0) : video.volume;
+  // Whole percents, as the slider shows: 0.4 + 0.05 is 0.45000000000000007 otherwise.
+  setVolumeLevel(video, Math.round((from + by) * 100) / 100);
+}
+
+/**
+ * Whether ↑/↓ are the volume's: with the focus in the player, or full screen;
+ * elsewhere they scroll the page. Not on an input: a slider's arrows are its own.
+ */
+function arrowsAreVolume(target: EventTarget | null, frame: HTMLElement | null): boolean {
+  if (target instanceof HTMLInputElement) return false;
+  return document.fullscreenElement != null || (target instanceof Node && frame?.contains(target) === true);
 }
 
 /** Plays a paused video, pauses a playing one (the play button, a click on the picture, space/k). */
@@ -43,10 +74,11 @@ export function toggleFullscreen(element: HTMLElement | null): void {
 /**
  * The keyboard shortcuts viewers know from other players, on the whole page
  * (no need to focus the video first): space/k play-pause, j/l ∓10 s,
- * ←/→ ∓5 s, f fullscreen, m mute, c captions (`onCaptions`: the player's
- * menu follows), < > speed. Keys typed into a field, or pressed with
- * Ctrl/Alt/Meta, are left alone; so are the keys the video's own controls
- * handle while it has focus.
+ * ←/→ ∓5 s, ↑/↓ volume ±5 % (with the focus in the player, `fullscreenRef`,
+ * or full screen: elsewhere they scroll the page), f fullscreen, m mute,
+ * c captions (`onCaptions`: the player's menu follows), < > speed. Keys
+ * typed into a field, or pressed with Ctrl/Alt/Meta, are left alone; so are
+ * the keys the video's own controls handle while it has focus.
  */
 export function usePlayerShortcuts(
   videoRef: RefObject<HTMLVideoElement | null>,
@@ -77,6 +109,10 @@ export function usePlayerShortcuts(
       if (!onVideo && !onSlider) {
         act.ArrowLeft = () => seek(video, -ARROW_SEEK_S);
         act.ArrowRight = () => seek(video, ARROW_SEEK_S);
+      }
+      if (arrowsAreVolume(event.target, fullscreenRef?.current ?? video)) {
+        act.ArrowUp = () => stepVolume(video, VOLUME_STEP);
+        act.ArrowDown = () => stepVolume(video, -VOLUME_STEP);
       }
       const action = act[event.key.length === 1 ? event.key.toLowerCase() : event.key] ?? act[event.key];
       if (!action) return;

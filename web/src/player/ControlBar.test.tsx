@@ -120,6 +120,64 @@ describe("volume", () => {
   });
 });
 
+describe("volume keys", () => {
+  const remembered = () => localStorage.getItem("streamstack.volume");
+  const arrow = (target: Element, key: "ArrowUp" | "ArrowDown") => fireEvent.keyDown(target, { key });
+
+  it("go 5 % up or down with the focus in the player, remembered; up unmutes, down to 0 mutes", async () => {
+    const user = setupUser();
+    localStorage.setItem("streamstack.volume", "0.1");
+    const { video, frame } = await player();
+    const slider = screen.getByRole("slider", { name: "Volume" });
+
+    // Focus on the page, not the player: the page scrolls as ever.
+    expect(arrow(document.body, "ArrowUp")).toBe(true);
+    expect(video.volume).toBe(0.1);
+
+    await user.click(video); // a click on the picture puts the focus in the player
+    expect(frame).toHaveFocus();
+    await user.keyboard("{ArrowUp}");
+    expect([video.volume, video.muted]).toEqual([0.15, false]);
+    expect(slider).toHaveValue("15");
+    expect(remembered()).toBe("0.15");
+
+    await user.keyboard("{ArrowDown}{ArrowDown}{ArrowDown}");
+    expect([video.volume, video.muted]).toEqual([0.05, true]); // muted, the level kept
+    expect(slider).toHaveAttribute("aria-valuetext", "Muted");
+    await user.keyboard("{ArrowDown}");
+    expect([video.volume, video.muted]).toEqual([0.05, true]);
+    expect(remembered()).toBe("0.05");
+    act(() => button("Unmute").focus()); // anywhere in the player
+    await user.keyboard("{ArrowUp}");
+    expect([video.volume, video.muted]).toEqual([0.1, false]);
+    expect(remembered()).toBe("0.1");
+  });
+
+  it("stop at 100 %, and leave the sliders and text fields their own arrows, full screen too", async () => {
+    const user = setupUser();
+    const { video, frame } = await player();
+    const field = document.body.appendChild(document.createElement("input"));
+    try {
+      act(() => frame.focus());
+      await user.keyboard("{ArrowUp}");
+      expect(video.volume).toBe(1);
+      await user.keyboard("{ArrowDown}");
+      expect(video.volume).toBe(0.95);
+
+      for (const name of ["Volume", "Seek"]) arrow(screen.getByRole("slider", { name }), "ArrowDown");
+      expect(video.volume).toBe(0.95);
+
+      Object.defineProperty(document, "fullscreenElement", { configurable: true, value: frame });
+      expect(arrow(document.body, "ArrowDown")).toBe(false);
+      expect(video.volume).toBe(0.9);
+      expect(arrow(field, "ArrowDown")).toBe(true);
+      expect(video.volume).toBe(0.9);
+    } finally {
+      field.remove();
+    }
+  });
+});
+
 describe("buttons", () => {
   it("are named for what they do now: Play/Pause, Full screen/Exit full screen", async () => {
     const user = setupUser();
@@ -286,6 +344,38 @@ describe("the bar", () => {
     fireEvent.pointerDown(video, { pointerType: "touch" });
     fireEvent.click(video);
     expect(pause).toHaveBeenCalledTimes(1);
+  });
+
+  it("only comes back on the first touch of its hidden sliders: no seek, preview or volume; the next touch seeks", async () => {
+    const { frame, state, play } = await player();
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    const volume = screen.getByRole("slider", { name: "Volume" });
+    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    vi.useFakeTimers();
+    await act(() => play());
+    await idle();
+    // What a finger does to a range input: a press, and the thumb under it at once (a drag goes on so).
+    const touch = (slider: HTMLElement, value: string) => {
+      fireEvent.pointerDown(slider, { pointerType: "touch", clientX: 200 });
+      fireEvent.change(slider, { target: { value } });
+    };
+
+    touch(seek, "20");
+    expect(hidden(frame)).toBe(false);
+    expect(state.time).toBe(0);
+    expect(seek).toHaveValue("0");
+    expect(screen.queryByTestId("seek-preview")).not.toBeInTheDocument();
+    fireEvent.change(seek, { target: { value: "25" } });
+    expect(state.time).toBe(0);
+
+    touch(seek, "20");
+    expect(state.time).toBe(20);
+    expect(screen.getByTestId("seek-preview")).toBeInTheDocument();
+
+    await idle();
+    touch(volume, "30");
+    expect(hidden(frame)).toBe(false);
+    expect(volume).toHaveValue("100");
   });
 
   it("shows the played and the buffered part on the seek bar", async () => {

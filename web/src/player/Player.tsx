@@ -177,6 +177,8 @@ export function Player({ item, start = null, ref }: PlayerProps) {
         ref={frameRef}
         className={visibility.shown ? "player-frame" : "player-frame controls-hidden"}
         data-delivery={player.stream.delivery ?? undefined}
+        // Focusable by a click on the picture, so that ↑/↓ then set the volume rather than scroll.
+        tabIndex={-1}
         {...visibility.frame}
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
@@ -187,7 +189,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
         <small className="hint player-keys">
-          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · f fullscreen · m mute · c captions · &lt; &gt; speed
+          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume · f fullscreen · m mute · c captions · &lt; &gt; speed
         </small>
       </div>
       <FormError message={player.stream.error} />

@@ -1,6 +1,6 @@
 import { useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { formatClock, formatDuration } from "../lib/format";
-import { ARROW_SEEK_S } from "../lib/usePlayerShortcuts";
+import { ARROW_SEEK_S, seekedBy } from "../lib/usePlayerShortcuts";
 import { cueAt, type StoryboardCue } from "./storyboard";
 
 interface Props {
@@ -58,7 +58,7 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite 
     const direction = ARROW_DIRECTION[event.key];
     if (!direction || !known || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
-    onSeek(Math.min(duration, Math.max(0, value + direction * ARROW_SEEK_S)));
+    onSeek(seekedBy(value, duration, direction * ARROW_SEEK_S));
   };
 
   return (

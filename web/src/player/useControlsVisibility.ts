@@ -1,4 +1,13 @@
-import { useCallback, useEffect, useRef, useState, type FocusEvent, type MouseEvent, type PointerEvent } from "react";
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type FocusEvent,
+  type MouseEvent,
+  type PointerEvent,
+  type SyntheticEvent,
+} from "react";
 
 /** How long (ms) the bar stays after the last sign of the viewer while the video plays. */
 export const CONTROLS_IDLE_MS = 2500;
@@ -11,11 +20,17 @@ export interface ControlsVisibility {
     onPointerDownCapture: (event: PointerEvent) => void;
     onPointerLeave: (event: PointerEvent) => void;
   };
-  /** For the bar: keyboard focus inside keeps it; a tap on it while hidden only shows it. */
+  /**
+   * For the bar: keyboard focus inside keeps it; a tap on it while hidden
+   * only shows it: no click, and no seek, drag or volume on its sliders.
+   */
   bar: {
     onFocus: () => void;
     onBlur: (event: FocusEvent) => void;
     onClickCapture: (event: MouseEvent) => void;
+    onPointerDownCapture: (event: PointerEvent) => void;
+    onChangeCapture: (event: SyntheticEvent) => void;
+    onKeyDownCapture: () => void;
   };
   /** Whether the press behind this click only brought the bar back (a tap on a hidden one). */
   tapOnlyShows: () => boolean;
@@ -106,6 +121,19 @@ export function useControlsVisibility(paused: boolean, pinned: boolean): Control
       if (!tapOnlyShows()) return;
       event.preventDefault();
       event.stopPropagation();
+    },
+    // The sliders answer the press itself, not its click: the seek bar's
+    // preview stays away, and each change of that press (a drag too) is
+    // refused; React puts the slider back where it was.
+    onPointerDownCapture: (event: PointerEvent) => {
+      if (tapWoke.current) event.stopPropagation();
+    },
+    onChangeCapture: (event: SyntheticEvent) => {
+      if (tapWoke.current) event.stopPropagation();
+    },
+    // A key after such a tap (a drag ends with no click to clear it) is the viewer's own.
+    onKeyDownCapture: () => {
+      tapWoke.current = false;
     },
   };
   function tapOnlyShows(): boolean {

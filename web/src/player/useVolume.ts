@@ -19,34 +19,43 @@ export interface Volume {
   toggleMute: () => void;
 }
 
+/** Sets `video`'s level and unmutes; 0 or below mutes instead, keeping the level before it to return to. */
+export function setVolumeLevel(video: HTMLVideoElement, level: number): void {
+  if (level <= 0) {
+    video.muted = true;
+    return;
+  }
+  video.volume = Math.min(1, level);
+  video.muted = false;
+}
+
 /**
- * The video's volume and mute, following its events (the m key mutes too):
+ * The video's volume and mute, following its events (the m and arrow keys too):
  * the remembered level is applied when the player opens, and each level the
- * viewer sets is remembered. Mute itself is not: a visit starts audible.
+ * video takes is remembered. Mute itself is not: a visit starts audible.
  */
 export function useVolume(videoRef: RefObject<HTMLVideoElement | null>): Volume {
   const [state, setState] = useState({ level: 1, muted: false });
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const update = () => setState({ level: video.volume, muted: video.muted });
-    video.volume = rememberedVolume() ?? video.volume;
-    update();
-    video.addEventListener("volumechange", update);
-    return () => video.removeEventListener("volumechange", update);
+    const show = () => setState({ level: video.volume, muted: video.muted });
+    const changed = () => {
+      show();
+      // Remembered here, whatever set it (the slider, the arrow keys): one place for all.
+      if (video.volume > 0) remember(VOLUME_KEY, String(video.volume));
+    };
+    const level = rememberedVolume();
+    if (level !== null) video.volume = level;
+    show();
+    video.addEventListener("volumechange", changed);
+    return () => video.removeEventListener("volumechange", changed);
   }, [videoRef]);
 
   const setLevel = useCallback(
     (level: number) => {
       const video = videoRef.current;
-      if (!video) return;
-      if (level <= 0) {
-        video.muted = true;
-        return;
-      }
-      video.volume = level;
-      video.muted = false;
-      remember(VOLUME_KEY, String(level));
+      if (video) setVolumeLevel(video, level);
     },
     [videoRef],
   );
