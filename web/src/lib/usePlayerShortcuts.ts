@@ -78,7 +78,8 @@ export function toggleFullscreen(element: HTMLElement | null): void {
  * or full screen: elsewhere they scroll the page), f fullscreen, m mute,
  * c captions (`onCaptions`: the player's menu follows), < > speed. Keys
  * typed into a field, or pressed with Ctrl/Alt/Meta, are left alone; so are
- * the keys the video's own controls handle while it has focus.
+ * space on a button or link (it presses them) and the arrows on a slider (it
+ * moves itself).
  */
 export function usePlayerShortcuts(
   videoRef: RefObject<HTMLVideoElement | null>,
@@ -90,7 +91,6 @@ export function usePlayerShortcuts(
     const onKey = (event: KeyboardEvent) => {
       const video = videoRef.current;
       if (!video || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-      const onVideo = event.target === video;
       // The seek bar moves itself with the arrows (by ARROW_SEEK_S too); buttons and links take space.
       const onSlider = event.target instanceof HTMLInputElement && event.target.type === "range";
       const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
@@ -104,9 +104,8 @@ export function usePlayerShortcuts(
         "<": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, -1))),
         ">": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, 1))),
       };
-      // The focused video's native controls already answer these.
-      if (!onVideo && !onButton) act[" "] = act.k!;
-      if (!onVideo && !onSlider) {
+      if (!onButton) act[" "] = act.k!;
+      if (!onSlider) {
         act.ArrowLeft = () => seek(video, -ARROW_SEEK_S);
         act.ArrowRight = () => seek(video, ARROW_SEEK_S);
       }
