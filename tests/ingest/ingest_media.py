@@ -117,6 +117,32 @@ def sound(container: str, codec: str) -> bytes:
     return encode(container=container, video=None, audio=codec)
 
 
+def mp3_with_pictures(pictures: list[tuple[int, str]]) -> bytes:
+    """A second of MP3 carrying square pictures of these sides, each tagged with its ID3
+    picture type (FFmpeg's ``comment``: "Cover (front)", "Other" …), in order."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "music.mp3"
+        with av.open(str(path), "w", format="mp3") as out:
+            sound = out.add_stream("libmp3lame", rate=48000)
+            sound.layout = "mono"
+            streams = []  # every stream is added before the first packet writes the header
+            for side, kind in pictures:
+                picture = out.add_stream("mjpeg", rate=1)
+                picture.width = picture.height = side
+                picture.pix_fmt = "yuvj420p"
+                picture.disposition = av.stream.Disposition.attached_pic
+                picture.metadata["comment"] = kind
+                streams.append((picture, side))
+            for picture, side in streams:
+                frame = _video_frame(side, side, side).reformat(format="yuvj420p")
+                frame.pts = 0
+                out.mux([*picture.encode(frame), *picture.encode(None)])
+            for start in range(0, 48000, 1152):
+                out.mux(sound.encode(_audio_frame(1152, start, 48000)))
+            out.mux(sound.encode(None))
+        return path.read_bytes()
+
+
 def one_frame() -> bytes:
     """A video of a single H.264 frame and no audio."""
     return encode(audio=None, frames=1)

@@ -115,10 +115,13 @@ async def test_other_accepted_files(rig: Rig, sample: str, expected: dict[str, A
 @pytest.mark.parametrize(
     ("container", "codec", "expected"),
     [
-        # Browsers play these as uploaded: playable at once, no job.
-        ("mp3", "libmp3lame", ("audio/mpeg", "mp3", "mp3", "none")),
-        ("webm", "libopus", ("audio/webm", "opus", "webm", "none")),
-        # These become an audio-only HLS package first.
+        # M4A plays as uploaded (its index has its length and seek points): at once, no job.
+        ("mp4", "aac", ("audio/mp4", "aac", "mp4", "none")),
+        # The rest become an audio-only HLS package first: a bare MP3 may have no seek
+        # table, a recorded WebM no length.
+        ("mp3", "libmp3lame", ("audio/mpeg", "mp3", "mp3", "queued")),
+        ("webm", "libopus", ("audio/webm", "opus", "webm", "queued")),
+        ("aiff", "pcm_s16be", ("audio/aiff", "pcm_s16be", "aiff", "queued")),
         ("flac", "flac", ("audio/flac", "flac", "flac", "queued")),
         ("wav", "pcm_s16le", ("audio/wav", "pcm_s16le", "wav", "queued")),
         ("ogg", "libopus", ("audio/ogg", "opus", "ogg", "queued")),

@@ -24,7 +24,8 @@ HOSTILE: dict[str, tuple[Hostile, int]] = {
     # AVI gets in: its one demuxer, pinned, opens nothing else, so the probe finds no stream.
     "AVI carrying an HLS playlist": (ingest_media.avi_with_playlist, 422),
     "playlist behind an MP4 ftyp box": (ingest_media.ftyp_then_playlist, 422),
-    "playlist behind an MP3's ID3 tag": (ingest_media.id3_then_playlist, 422),
+    # What follows an ID3 tag decides: a playlist is no sound.
+    "playlist behind an ID3 tag": (ingest_media.id3_then_playlist, 415),
     "truncated MP4": (lambda _: ingest_media.truncated_mp4(), 422),
 }
 

@@ -20,9 +20,12 @@ import pytest
 
 from streamstack.ingest.containers import (
     AVI,
+    MP3,
     MP4,
     MPEG_TS,
     SNIFF_BYTES,
+    WAV,
+    Container,
     is_faststart,
     sniff_container,
 )
@@ -128,6 +131,48 @@ async def test_limits_fail_the_probe_with_422(
     assert message in failure.value.detail
 
 
+#: A WAV of no samples: its format, then a data chunk of 0 bytes.
+EMPTY_WAV = (
+    b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00"
+    b"\x00\x77\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "container"),
+    [
+        # An MPEG frame header, then noise: the demuxer opens it, nothing decodes.
+        (b"\xff\xfb\x90\x64" + bytes(range(256)) * 200, MP3),
+        (EMPTY_WAV, WAV),
+    ],
+    ids=["noise", "no-samples"],
+)
+async def test_sound_that_does_not_decode_is_refused_with_422(
+    store: LocalObjectStore, data: bytes, container: Container
+) -> None:
+    assert sniff_container(data) is container
+    with pytest.raises(ProbeFailed) as failure:
+        await prober().probe(store, await stored(store, data, "sound.bin"), container)
+    assert failure.value.status == 422
+    assert failure.value.detail.startswith(("no sound could be decoded", "the file could not"))
+
+
+async def test_a_music_files_front_cover_is_its_still(store: LocalObjectStore) -> None:
+    # An icon first, the front cover after it: the cover wins, and is no video.
+    data = ingest_media.mp3_with_pictures([(32, "Other"), (96, "Cover (front)"), (128, "Other")])
+    report = (await prober().probe(store, await stored(store, data, "music.mp3"), MP3)).report
+    assert (report.video_codec, report.audio_codec, report.width) == (None, "mp3", None)
+    assert report.thumbnail is not None
+    with av.open(io.BytesIO(report.thumbnail)) as image:
+        assert image.streams.video[0].width == 96
+    # Without a front cover, the largest picture.
+    data = ingest_media.mp3_with_pictures([(32, "Other"), (128, "Other")])
+    report = (await prober().probe(store, await stored(store, data, "other.mp3"), MP3)).report
+    assert report.thumbnail is not None
+    with av.open(io.BytesIO(report.thumbnail)) as image:
+        assert image.streams.video[0].width == 128
+
+
 @pytest.mark.parametrize(("width", "height"), [(2, 2), (4, 240), (320, 8)])
 async def test_a_picture_smaller_than_16_pixels_a_side_is_refused_with_422(
     store: LocalObjectStore, width: int, height: int
@@ -173,6 +218,12 @@ def test_sniffing_reads_bytes_not_names() -> None:
         (b"\xff\xfb\x9c\x64", None),  # nor sample rate index 3
         (b"\xff\xeb\x90\x64", None),  # nor MPEG version 01
         (b"\xff\xfb", None),  # too short to tell
+        (b"\xff\xfe\x48\x00", None),  # layer I: a UTF-16 text's byte order mark and "H"
+        (b"RF64\xff\xff\xff\xffWAVEds64", "wav"),  # a WAV over 4 GiB
+        (b"BW64\xff\xff\xff\xffWAVEds64", "wav"),
+        (b"FORM\x00\x00\x10\x00AIFFCOMM", "aiff"),
+        (b"FORM\x00\x00\x10\x00AIFCFVER", "aiff"),
+        (b"FORM\x00\x00\x10\x00ILBMBMHD", None),  # an Amiga picture
     ],
 )
 def test_sniffing_files_of_sound_alone(head: bytes, name: str | None) -> None:
@@ -180,8 +231,26 @@ def test_sniffing_files_of_sound_alone(head: bytes, name: str | None) -> None:
     assert (found.name if found is not None else None) == name
 
 
+def test_an_id3_tag_is_looked_past() -> None:
+    # Taggers put ID3 before FLAC and ADTS AAC too: what follows the tag decides.
+    tag = b"ID3\x03\x00\x00\x00\x00\x07\x7e" + bytes(1022)  # 1,022 bytes, syncsafe
+    flac = sniff_container(tag + b"fLaC\x00\x00\x00\x22")
+    mp3 = sniff_container(tag + b"\xff\xfb\x90\x64")
+    assert (flac and flac.name, mp3 and mp3.name) == ("flac", "mp3")
+    assert sniff_container(tag + b"\xff\xf1\x50\x80") is None  # ADTS AAC: not taken
+    # A tag larger than the bytes sniffed (a cover picture): an MP3's, nearly always.
+    big = sniff_container(b"ID3\x03\x00\x00\x00\x7f\x7f\x7f" + bytes(SNIFF_BYTES - 10))
+    assert big is not None and big.name == "mp3"
+
+
 def test_files_of_sound_alone_that_ffmpeg_writes_are_sniffed() -> None:
-    codecs = {"mp3": "libmp3lame", "flac": "flac", "wav": "pcm_s16le", "ogg": "libopus"}
+    codecs = {
+        "mp3": "libmp3lame",
+        "flac": "flac",
+        "wav": "pcm_s16le",
+        "ogg": "libopus",
+        "aiff": "pcm_s16be",
+    }
     for container, codec in codecs.items():
         found = sniff_container(ingest_media.sound(container, codec)[:SNIFF_BYTES])
         assert found is not None and found.name == container

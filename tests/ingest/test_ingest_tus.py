@@ -13,6 +13,7 @@ import pytest
 from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
 from sqlalchemy import func, select
 
+from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
 from streamstack.kernel.db import Database
@@ -267,7 +268,9 @@ async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None
     before = await rig.snapshot()
     data = ingest_media.random_bytes()
     url = (await rig.create(len(data))).headers["location"]
-    response = await rig.patch(url, 0, data[:1000])
+    # Not one byte is stored before the bytes that tell what the file is.
+    assert (await rig.patch(url, 0, data[: SNIFF_BYTES - 1])).status_code == 204
+    response = await rig.patch(url, SNIFF_BYTES - 1, data[SNIFF_BYTES - 1 : SNIFF_BYTES + 10])
     assert response.status_code == 415, response.text
     assert response.json()["code"] == "unsupported_container"
     assert (await rig.head(url)).status_code == 410

@@ -3,8 +3,10 @@
 Video families: ISO base media (MP4/MOV, a ``ftyp`` box first), Matroska (WebM/MKV, the
 EBML magic ``1A 45 DF A3`` first), AVI (``RIFF`` … ``AVI ``), MPEG transport streams
 (camcorders' ``.mts``/``.m2ts``, broadcast ``.ts``: the sync byte ``0x47`` every 188, 192 or
-204 bytes) and Ogg (``OggS``). Files of sound alone: MP3 (an ``ID3`` tag or an MPEG audio
-frame header first), FLAC (``fLaC``) and WAV (``RIFF`` … ``WAVE``). Everything else, whatever
+204 bytes) and Ogg (``OggS``). Files of sound alone: MP3 (an MPEG audio frame header of
+layer II or III first), FLAC (``fLaC``), WAV (``RIFF``, or ``RF64``/``BW64`` for large ones, …
+``WAVE``) and AIFF (``FORM`` … ``AIFF``/``AIFC``); an ``ID3`` tag may come first, and what
+follows it decides (MP3 when the tag is too large to look past). Everything else, whatever
 it is called, is refused before more than a few hundred bytes are stored. Each opens with
 its one FFmpeg demuxer, in the media sandbox.
 """
@@ -15,8 +17,9 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 #: How many leading bytes :func:`sniff_container` wants (fewer only at the end of a file):
-#: three transport stream packets of the largest size.
-SNIFF_BYTES = 3 * 204
+#: three transport stream packets of the largest size, or an ID3 tag without a picture
+#: (a title, an artist) and what follows it.
+SNIFF_BYTES = 4096
 
 #: Top-level MP4 boxes walked looking for ``moov`` before giving up.
 MAX_TOP_LEVEL_BOXES = 4096
@@ -35,8 +38,8 @@ class Container:
     """One accepted container format and how it is stored and opened."""
 
     name: str
-    """Short name reported to users: mp4, mov, webm, matroska, avi, mpegts, ogg, mp3, flac
-    or wav."""
+    """Short name reported to users: mp4, mov, webm, matroska, avi, mpegts, ogg, mp3, flac,
+    wav or aiff."""
     extension: str
     """Extension of the stored object's key."""
     demuxer: str
@@ -61,9 +64,19 @@ OGG = Container("ogg", "ogg", "ogg", "video/ogg", "audio/ogg")
 MP3 = Container("mp3", "mp3", "mp3", "audio/mpeg", "audio/mpeg")
 FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac")
 WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav")
-_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MP3, FLAC, WAV)}
-#: The RIFF forms accepted, by the four bytes after the chunk size.
-_RIFF_FORMS = {b"AVI ": AVI, b"WAVE": WAV}
+AIFF = Container("aiff", "aiff", "aiff", "audio/aiff", "audio/aiff")
+_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MP3, FLAC, WAV, AIFF)}
+#: The RIFF-like forms accepted: (first four bytes, the four after the chunk size).
+_RIFF_FORMS = {
+    (b"RIFF", b"AVI "): AVI,
+    (b"RIFF", b"WAVE"): WAV,
+    (b"RF64", b"WAVE"): WAV,  # a WAV over 4 GiB, as recorders and FFmpeg write it
+    (b"BW64", b"WAVE"): WAV,
+    (b"FORM", b"AIFF"): AIFF,
+    (b"FORM", b"AIFC"): AIFF,
+}
+#: An ID3v2 tag's header: "ID3", version, flags, then its size in four 7-bit bytes.
+_ID3_HEADER = 10
 
 
 def by_name(name: str) -> Container:
@@ -93,32 +106,45 @@ def sniff_container(head: bytes) -> Container | None:
             return WEBM
         if b"matroska" in head[:SNIFF_BYTES]:
             return MATROSKA
-    if head.startswith(b"RIFF") and head[8:12] in _RIFF_FORMS:
-        return _RIFF_FORMS[head[8:12]]
+    if (head[:4], head[8:12]) in _RIFF_FORMS:
+        return _RIFF_FORMS[head[:4], head[8:12]]
     if any(_synced(head, size, first) for size, first in _TS_PACKETS):
         return MPEG_TS
     return _sniff_sound(head)
 
 
 def _sniff_sound(head: bytes) -> Container | None:
-    """The Ogg, FLAC or MP3 container ``head`` starts with (Ogg may hold a picture too)."""
+    """The Ogg, FLAC or MP3 container ``head`` starts with (Ogg may hold a picture too),
+    looking past an ID3 tag: taggers put one before FLAC and AAC too."""
+    if head.startswith(b"ID3") and len(head) >= _ID3_HEADER:
+        after = _ID3_HEADER + _syncsafe(head[6:10]) + (_ID3_HEADER if head[5] & 0x10 else 0)
+        if after + 4 > len(head):
+            return MP3  # a tag with a cover picture: MP3's, nearly always
+        head = head[after:]
     if head.startswith(b"OggS"):
         return OGG
     if head.startswith(b"fLaC"):
         return FLAC
-    if head.startswith(b"ID3") or _mpeg_audio_header(head[:4]):
-        return MP3
-    return None
+    return MP3 if _mpeg_audio_header(head[:4]) else None
+
+
+def _syncsafe(size: bytes) -> int:
+    """An ID3v2 size: seven bits of each byte."""
+    value = 0
+    for byte in size:
+        value = value << 7 | byte & 0x7F
+    return value
 
 
 def _mpeg_audio_header(header: bytes) -> bool:
-    """Whether ``header`` is an MPEG audio frame header (11 sync bits, a layer, a bit rate
-    and a sample rate that exist); AAC's ADTS header, whose layer is 0, is not one."""
+    """Whether ``header`` is an MPEG audio frame header of layer II or III (11 sync bits, a
+    bit rate and a sample rate that exist). Not AAC's ADTS header (layer 0), nor layer I,
+    which nobody uploads and whose header a UTF-16 text's byte order mark resembles."""
     if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
         return False
     version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
     bitrate, rate = header[2] >> 4, (header[2] >> 2) & 0b11
-    return version != 0b01 and layer != 0 and bitrate not in (0, 0b1111) and rate != 0b11
+    return version != 0b01 and layer in (0b01, 0b10) and bitrate not in (0, 0b1111) and rate != 0b11
 
 
 def _synced(head: bytes, size: int, first: int) -> bool:

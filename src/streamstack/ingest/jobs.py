@@ -148,13 +148,12 @@ def browser_safe(container: Container, video_codec: str | None, audio_codec: str
 
 
 def plays_as_sound(container: Container, audio_codec: str | None) -> bool:
-    """Whether a file of sound alone plays in every current browser as uploaded: AAC or MP3
-    in MP4/MOV (M4A), MP3 itself, or Opus in WebM. Any other is transcoded to HLS."""
-    if container.name in ("mp4", "mov"):
-        return audio_codec in ("aac", "mp3")
-    if container.name == "mp3":
-        return audio_codec == "mp3"
-    return container.name == "webm" and audio_codec == "opus"
+    """Whether a file of sound alone plays in every current browser as uploaded, seeking
+    right and with its length known: AAC or MP3 in MP4/MOV (M4A), whose index says both.
+    Any other is transcoded to HLS: a bare MP3 without a seek table (VBR, no Xing header)
+    seeks to guessed places and shows a guessed length; a recorded WebM has no length and
+    no cues at all."""
+    return container.name in ("mp4", "mov") and audio_codec in ("aac", "mp3")
 
 
 def needs_transcoding(

@@ -55,10 +55,11 @@ WORKER_OPEN_FILES = 16
 
 _REASONS = {
     "unreadable": "the file could not be read as {container}: it may be damaged or truncated",
-    "no_streams": "the file has no audio or video stream",
+    "no_streams": "the file has no audio or video stream that can be decoded",
     "too_large": "the video's frame size is larger than allowed ({max_pixels} pixels)",
     "too_small": "the video's picture is too small: at least {min_side} pixels a side",
     "no_frame": "no video frame could be decoded",
+    "no_sound": "no sound could be decoded from the file: it may be damaged, or empty",
     "out_of_memory": "reading the file needs more memory than allowed",
     "remux_failed": "the file could not be rewritten with its index first",
     "timeout": "reading the file took longer than {seconds:g} seconds",

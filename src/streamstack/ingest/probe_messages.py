@@ -64,6 +64,7 @@ FailureReason = Literal[
     "too_large",
     "too_small",
     "no_frame",
+    "no_sound",
     "out_of_memory",
     "remux_failed",
     "crashed",

@@ -38,6 +38,7 @@ from streamstack.ingest.probe_messages import (
     send_frame,
 )
 from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
+from streamstack.ingest.transcoding.soundtracks import pick_audio
 from streamstack.ingest.transcoding.timeline import as_shown, display_size, picture_stream
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
@@ -203,42 +204,78 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
     reader.seek(0)
     with _open_input(reader, task) as container:
         video = picture_stream(container)
-        audio = container.streams.audio[0] if container.streams.audio else None
+        # The sound the package plays first: what the item's audio codec names.
+        sounds = pick_audio(container, video)
+        audio = sounds[0] if sounds else None
         if video is None and audio is None:
             raise WorkerFailure("no_streams")
         duration = _duration(container)
-        width = height = None
-        fps = None
-        thumbnail = poster = None
         if video is not None:
-            width, height = video.codec_context.width, video.codec_context.height
-            if width <= 0 or height <= 0 or width * height > task.max_pixels:
-                raise WorkerFailure("too_large", f"{width}x{height}")
-            if min(width, height) < MIN_PICTURE_SIDE:
-                raise WorkerFailure("too_small", f"{width}x{height}")
-            rate = video.average_rate or video.guessed_rate
-            fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
-            frame = _thumbnail_frame(container, video, duration, task)
-            # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels
-            # are square (the ladder is made the same way).
-            width, height = display_size(frame, video.sample_aspect_ratio)
-            thumbnail, poster = _stills(as_shown(frame), (width, height))
-        elif (cover := _cover_art(container, task)) is not None:
-            # Sound alone: its cover picture, if it has one, is its still (no picture size).
-            thumbnail, poster = _stills(cover, (cover.width, cover.height))
+            picture = _picture(container, video, duration, task)
+        else:
+            assert audio is not None
+            picture = _sound_alone(container, audio, task)
         return MediaReport(
             duration_seconds=duration,
             # The codec's own name, not its decoder's ("mp3", not "mp3float"; "av1", not
             # "libdav1d").
             video_codec=video.codec_context.codec.canonical_name if video is not None else None,
             audio_codec=audio.codec_context.codec.canonical_name if audio is not None else None,
-            width=width,
-            height=height,
-            fps=fps,
             moov_at_end=moov_at_end,
-            thumbnail=thumbnail,
-            poster=poster,
+            **picture,
         )
+
+
+def _picture(
+    container: av.container.InputContainer,
+    video: av.VideoStream,
+    duration: float | None,
+    task: Task,
+) -> dict[str, Any]:
+    """A video's picture size (as a viewer sees it), frame rate and stills."""
+    width, height = video.codec_context.width, video.codec_context.height
+    if width <= 0 or height <= 0 or width * height > task.max_pixels:
+        raise WorkerFailure("too_large", f"{width}x{height}")
+    if min(width, height) < MIN_PICTURE_SIDE:
+        raise WorkerFailure("too_small", f"{width}x{height}")
+    rate = video.average_rate or video.guessed_rate
+    fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
+    frame = _thumbnail_frame(container, video, duration, task)
+    # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels are
+    # square (the ladder is made the same way).
+    width, height = display_size(frame, video.sample_aspect_ratio)
+    thumbnail, poster = _stills(as_shown(frame), (width, height))
+    return {"width": width, "height": height, "fps": fps, "thumbnail": thumbnail, "poster": poster}
+
+
+def _sound_alone(
+    container: av.container.InputContainer, audio: av.AudioStream, task: Task
+) -> dict[str, Any]:
+    """The stills of a file of sound alone (its front cover, if it has one), once its
+    sound is known to decode: a header that merely looks right (noise after an MPEG frame
+    header, a WAV of no samples) is refused here, not published as an item that never
+    plays."""
+    cover = _cover_art(container, task)
+    stills = _stills(cover, (cover.width, cover.height)) if cover is not None else (None, None)
+    if not _sound_decodes(container, audio, task.max_packets):
+        raise WorkerFailure("no_sound")
+    return {"thumbnail": stills[0], "poster": stills[1]}
+
+
+def _sound_decodes(
+    container: av.container.InputContainer, audio: av.AudioStream, max_packets: int
+) -> bool:
+    """Whether a frame of ``audio`` with samples in it decodes within ``max_packets``."""
+    audio.codec_context.thread_count = 1
+    for count, packet in enumerate(container.demux(audio)):
+        if count >= max_packets:
+            return False
+        try:
+            if any(frame.samples for frame in packet.decode()):
+                return True
+        except av.FFmpegError:
+            continue  # a damaged packet: the next may decode
+    return False
 
 
 def _stills(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[bytes, bytes | None]:
@@ -248,24 +285,36 @@ def _stills(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[bytes, bytes |
 
 
 def _cover_art(container: av.container.InputContainer, task: Task) -> av.VideoFrame | None:
-    """A music file's cover picture (an attached picture), decoded; None when it has none,
-    or one too large, too small or undecodable (the sound is what matters)."""
+    """A music file's front cover (an attached picture whose tag says so, else the largest
+    one), decoded; None when it has none, or none that fits the size limits and decodes
+    (the sound is what matters)."""
     covers = [
         stream
         for stream in container.streams.video
-        if stream.disposition & av.stream.Disposition.attached_pic
+        if stream.disposition & av.stream.Disposition.attached_pic and _fits(stream, task)
     ]
-    if not covers:
-        return None
-    cover = covers[0]
-    width, height = cover.codec_context.width, cover.codec_context.height
-    if width * height > task.max_pixels or min(width, height) < MIN_PICTURE_SIDE:
-        return None
-    cover.codec_context.thread_count = 1
-    try:
-        return _decode_frame(container, cover, 0.0, task.max_packets)
-    except av.FFmpegError:
-        return None
+    covers.sort(key=lambda stream: (_is_front_cover(stream), _area(stream)), reverse=True)
+    for cover in covers:
+        cover.codec_context.thread_count = 1
+        with contextlib.suppress(av.FFmpegError):
+            if (frame := _decode_frame(container, cover, 0.0, task.max_packets)) is not None:
+                return frame
+    return None
+
+
+def _area(stream: av.VideoStream) -> int:
+    return stream.codec_context.width * stream.codec_context.height
+
+
+def _fits(stream: av.VideoStream, task: Task) -> bool:
+    """Whether a picture's size is within the probe's limits."""
+    smaller = min(stream.codec_context.width, stream.codec_context.height)
+    return smaller >= MIN_PICTURE_SIDE and _area(stream) <= task.max_pixels
+
+
+def _is_front_cover(stream: av.VideoStream) -> bool:
+    """FFmpeg names an ID3, FLAC or MP4 picture's type in its ``comment``."""
+    return stream.metadata.get("comment") == "Cover (front)"
 
 
 def _duration(container: av.container.InputContainer) -> float | None:

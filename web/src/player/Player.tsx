@@ -131,8 +131,8 @@ function PlayerVideo({
 }
 
 /**
- * What shows where a file of sound alone has no picture: a note, over the
- * cover art when it has one; clicks go through to the video element.
+ * What shows where a file of sound alone has no picture: a note, in the top
+ * corner over the cover art when it has one; clicks go through to the video.
  */
 function SoundOnly({ hasStill }: { hasStill: boolean }) {
   return (

@@ -32,10 +32,11 @@ MAX_PENDING_FRAMES = 1000
 def pick_audio(
     container: av.container.InputContainer, video: av.video.stream.VideoStream | None
 ) -> list[av.audio.stream.AudioStream]:
-    """The audio streams to keep: FFmpeg's best for ``video`` (or of all, with no picture)
-    first, then the others in order (those FFmpeg can decode)."""
-    best = container.streams.best("audio", related=video)
+    """The audio streams to keep (those FFmpeg can decode): FFmpeg's best for ``video``
+    first, then the others in order; with no picture, in file order (a music file's main
+    mix comes first, whatever FFmpeg would score higher: more channels, say)."""
     streams = [s for s in container.streams.audio if _decodable(s)]
+    best = container.streams.best("audio", related=video) if video is not None else None
     if isinstance(best, av.audio.stream.AudioStream) and best in streams:
         streams.remove(best)
         streams.insert(0, best)
