@@ -5,7 +5,10 @@ import { formatBytes, parseTags, tagsProblem, titleFromFilename } from "../lib/f
 import type { UploadItem } from "../upload/useTusUpload";
 
 /** The endings of the files the server takes (it decides by their bytes): videos, and sound alone. */
-const MEDIA_EXTENSIONS = ["mkv", "mp4", "m4v", "mov", "webm", "avi", "ts", "mts", "m2ts", "ogg", "mp3", "m4a", "flac", "wav"];
+const MEDIA_EXTENSIONS = [
+  ...["mkv", "mp4", "m4v", "mov", "webm", "avi", "ts", "mts", "m2ts", "ogv"],
+  ...["mp3", "m4a", "m4b", "flac", "wav", "aif", "aiff", "ogg", "oga", "opus", "mka"],
+];
 const ACCEPT = ["video/*", "audio/*", ...MEDIA_EXTENSIONS.map((e) => `.${e}`)].join(",");
 
 function isProbablyMedia(file: File): boolean {
