@@ -11,6 +11,7 @@ import math
 import os
 import struct
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -139,6 +140,39 @@ def mp3_with_pictures(pictures: list[tuple[int, str]]) -> bytes:
                 out.mux([*picture.encode(frame), *picture.encode(None)])
             for start in range(0, 48000, 1152):
                 out.mux(sound.encode(_audio_frame(1152, start, 48000)))
+            out.mux(sound.encode(None))
+        return path.read_bytes()
+
+
+def audiobook() -> bytes:
+    """Two seconds of AAC in MP4 as an audiobook or album track has it: tags, two chapters,
+    a cover picture, and (as FFmpeg writes by default) its index after the sound."""
+    chapters = [
+        {
+            "id": n,
+            "start": n * 1000,
+            "end": (n + 1) * 1000,
+            "time_base": Fraction(1, 1000),
+            "metadata": {"title": title},
+        }
+        for n, title in enumerate(("One", "Two"))
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "book.m4a"
+        with av.open(str(path), "w", format="mp4") as out:
+            out.metadata.update({"title": "A book", "artist": "Someone"})
+            out.set_chapters(chapters)
+            cover = out.add_stream("mjpeg", rate=1)
+            cover.width = cover.height = 64
+            cover.pix_fmt = "yuvj420p"
+            cover.disposition = av.stream.Disposition.attached_pic
+            sound = out.add_stream("aac", rate=48000)
+            sound.layout = "mono"
+            art = _video_frame(1, 64, 64).reformat(format="yuvj420p")
+            art.pts = 0
+            out.mux([*cover.encode(art), *cover.encode(None)])
+            for start in range(0, 2 * 48000, 1024):
+                out.mux(sound.encode(_audio_frame(1024, start, 48000)))
             out.mux(sound.encode(None))
         return path.read_bytes()
 

@@ -89,6 +89,22 @@ async def test_moov_at_the_end_is_found_and_faststart_copies_it_first(
     assert not (await media.probe(store, rewritten, MP4)).report.moov_at_end
 
 
+async def test_faststart_keeps_the_tags_chapters_and_cover_of_the_original(
+    store: LocalObjectStore,
+) -> None:
+    info = await stored(store, ingest_media.audiobook(), "book.m4a")
+    media = prober()
+    assert (await media.probe(store, info, MP4)).report.moov_at_end
+    rewritten = await media.faststart(store, info, MP4)
+    with av.open(str(store.local_path(rewritten.key))) as copy:
+        assert (copy.metadata["title"], copy.metadata["artist"]) == ("A book", "Someone")
+        assert [c["metadata"]["title"] for c in copy.chapters()] == ["One", "Two"]
+        (cover,) = copy.streams.video
+        assert cover.disposition & av.stream.Disposition.attached_pic
+        assert [s.type for s in copy.streams.audio] == ["audio"]
+    assert not (await media.probe(store, rewritten, MP4)).report.moov_at_end
+
+
 async def test_thumbnail_of_a_longer_video_is_the_frame_at_one_second(
     store: LocalObjectStore,
 ) -> None:

@@ -409,15 +409,12 @@ def _kept_for_faststart(stream: av.stream.Stream) -> bool:
 def _copied_stream(
     target: av.container.OutputContainer, stream: av.stream.Stream
 ) -> av.stream.Stream:
-    """A stream of ``target`` like ``stream``, with its language and title (the template
-    copies the codec only; caption tracks are named after them) and a subtitle's
-    dispositions (``forced`` subtitles give way to full ones)."""
+    """A stream of ``target`` like ``stream``, with its tags (the template copies the codec
+    only; caption tracks are named after their language and title) and dispositions (a
+    cover stays an attached picture, ``forced`` subtitles give way to full ones)."""
     copy = target.add_stream_from_template(stream)
-    for key in ("language", "title"):
-        if key in stream.metadata:
-            copy.metadata[key] = stream.metadata[key]
-    if stream.type == "subtitle":
-        copy.disposition = stream.disposition
+    copy.metadata.update(stream.metadata)
+    copy.disposition = stream.disposition
     return copy
 
 
@@ -433,8 +430,12 @@ def _faststart(task: Task, reader: RangeReader) -> Remuxed:
                     out, "w", format=task.output_format, options={"movflags": "faststart"}
                 ) as target:
                     mapping = {s.index: _copied_stream(target, s) for s in kept}
+                    # The file's own tags (title, artist, album) and chapters (an audiobook's)
+                    # are the uploader's too: the copy keeps them.
+                    target.metadata.update(source.metadata)
+                    target.set_chapters(source.chapters())
                     for packet in source.demux(kept):
-                        if packet.dts is None:
+                        if not packet.size:
                             continue  # the flush packet at the end of each stream
                         packet.stream = mapping[packet.stream.index]
                         target.mux(packet)
