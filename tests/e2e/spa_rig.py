@@ -332,7 +332,7 @@ def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
 async def upload(page: Page, base: str, title: str, clip: bytes, name: str = "aurora.webm") -> str:
     """Upload ``clip`` through the admin's upload page; the new item's id."""
     await page.goto(f"{base}/admin/upload")
-    await page.get_by_label("Video file").set_input_files(
+    await page.get_by_label("Video or sound file").set_input_files(
         {"name": name, "mimeType": f"video/{name.rsplit('.', 1)[-1]}", "buffer": clip}
     )
     await page.get_by_label("Title").fill(title)

@@ -146,7 +146,7 @@ describe("sessions in the app", () => {
     renderApp("/admin/upload");
 
     expect(await screen.findByTestId("forbidden")).toHaveTextContent("403");
-    expect(screen.queryByLabelText("Video file")).not.toBeInTheDocument();
+    expect(screen.queryByLabelText("Video or sound file")).not.toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "Upload" })).not.toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "Library" })).not.toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Account" })).toBeInTheDocument();

@@ -57,7 +57,7 @@ function lastUpload() {
 
 async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * MiB) {
   const file = new File([new Uint8Array(size)], "beach_day.mp4", { type: "video/mp4" });
-  await user.upload(screen.getByLabelText("Video file"), file);
+  await user.upload(screen.getByLabelText("Video or sound file"), file);
   // The title is prefilled from the file name; replace it.
   const title = screen.getByLabelText("Title");
   expect(title).toHaveValue("beach day");
@@ -263,7 +263,7 @@ describe("AdminUploadPage", () => {
       new File([new Uint8Array(MiB)], "first_clip.mp4", { type: "video/mp4" }),
       new File([new Uint8Array(2 * MiB)], "second_clip.webm", { type: "video/webm" }),
     ];
-    await user.upload(screen.getByLabelText("Video file"), files);
+    await user.upload(screen.getByLabelText("Video or sound file"), files);
     // Several files: each is titled after its name, no single Title field.
     expect(screen.queryByLabelText("Title")).not.toBeInTheDocument();
     await user.type(screen.getByLabelText("Tags"), "batch");
@@ -302,7 +302,7 @@ describe("AdminUploadPage", () => {
   it("takes a file of sound alone without a warning, and warns of a file that is neither", async () => {
     const user = setupUser({ applyAccept: false });
     uploadPage();
-    const input = screen.getByLabelText("Video file");
+    const input = screen.getByLabelText("Video or sound file");
     await user.upload(input, new File([new Uint8Array(16)], "talk.flac", { type: "audio/flac" }));
     expect(screen.getByTestId("upload-file-names")).toHaveTextContent("talk.flac");
     expect(screen.queryByText(/does not look like/)).not.toBeInTheDocument();

@@ -100,7 +100,7 @@ export function UploadForm({
       {draft.files.length <= 1 ? (
         <TitleField value={draft.title} onChange={draft.setTitle} disabled={locked} />
       ) : (
-        <p className="hint">Each video is titled after its file name; change titles later in the library.</p>
+        <p className="hint">Each file is titled after its name; change titles later in the library.</p>
       )}
       <DescriptionAndTagsFields {...draft.details} tagsPlaceholder="nature, timelapse" disabled={locked} />
       <div className="field checkbox">
@@ -149,9 +149,9 @@ function FileDropzone({ draft, locked }: { draft: UploadDraft; locked: boolean }
       onDrop={onDrop}
     >
       <Field
-        label="Video file"
+        label="Video or sound file"
         labelClassName="dropzone-label"
-        hint="Drag and drop videos here, or choose them; several are uploaded one after another."
+        hint="Drag and drop videos or sound files here, or choose them; several are uploaded one after another."
       >
         {(control) => (
           <input
