@@ -64,17 +64,15 @@ def observe_upload_size(size_bytes: int) -> None:
 
 
 def track_unfinished_uploads(read: Callable[[], Awaitable[tuple[int, int]]]) -> None:
-    """Set the unfinished uploads' gauges at every scrape from ``read()``: how many, and
-    the bytes they hold."""
+    """Set the unfinished uploads' gauges at every scrape from one ``read()``: how many,
+    and the bytes they hold (one query answers both)."""
 
     async def count() -> float:
-        return (await read())[0]
-
-    async def held() -> float:
-        return (await read())[1]
+        uploads, held = await read()
+        UNFINISHED_UPLOAD_BYTES.set(held)
+        return uploads
 
     track_gauge(UNFINISHED_UPLOADS, count)
-    track_gauge(UNFINISHED_UPLOAD_BYTES, held)
 
 
 def count_upload_ended(outcome: UploadOutcome) -> None:

@@ -299,7 +299,7 @@ class UploadRecords:
     async def unfinished(self, limit: int, offset: int) -> tuple[list[Upload], int]:
         """One page of the resumable uploads still receiving bytes, the longest idle first
         (the likeliest abandoned), and how many there are in all."""
-        async with self.database.unit_of_work() as session:
+        async with self.database.session() as session:
             total = await session.scalar(select(func.count()).select_from(Upload).where(_RECEIVING))
             rows = await session.scalars(
                 select(Upload)

@@ -489,18 +489,20 @@ class IngestService:
         upload.tags = list(details.tags)
         upload.publish = details.publish
 
-    async def _owned(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
+    async def _owned(
+        self, upload_id: uuid.UUID, principal: Principal, *, or_admin: bool = False
+    ) -> Upload:
+        """The caller's upload (with ``or_admin``, anyone's for an admin); 404 otherwise."""
         upload = await self.records.get(upload_id)
-        if upload is None or upload.created_by != principal.user_id:
+        mine = upload is not None and upload.created_by == principal.user_id
+        if upload is None or not (mine or (or_admin and principal.is_admin)):
             raise UploadNotFound("no such upload")
         return upload
 
     async def _cancellable(self, upload_id: uuid.UUID, principal: Principal) -> Upload:
         """The upload if ``principal`` may terminate it: theirs, or any one for an admin
         (404 otherwise), and not complete (409)."""
-        upload = await self.records.get(upload_id)
-        if upload is None or (upload.created_by != principal.user_id and not principal.is_admin):
-            raise UploadNotFound("no such upload")
+        upload = await self._owned(upload_id, principal, or_admin=True)
         if upload.state in ("processing", "registering", "done"):
             raise UploadComplete("the upload is complete: its video is in the library now")
         return upload
