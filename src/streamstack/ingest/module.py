@@ -36,6 +36,7 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
     from streamstack.ingest.service import IngestService, TranscodeRetries
+    from streamstack.ingest.thumbnails import ThumbnailChoice
 
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
@@ -48,13 +49,8 @@ def mount(context: ModuleContext) -> MountedModule:
     catalogue = CatalogueClient(context.transport("catalogue"))
     transcode_jobs = TranscodeJobs(queue, context.backends.database, context.clock)
     track_gauge(metrics.UNQUEUED_JOBS, transcode_jobs.outbox.backlog)
-    pipeline = MediaPipeline(
-        media,
-        context.backends.objects(settings.thumbnails_bucket),
-        prober,
-        catalogue,
-        transcode_jobs,
-    )
+    thumbnails = context.backends.objects(settings.thumbnails_bucket)
+    pipeline = MediaPipeline(media, thumbnails, prober, catalogue, transcode_jobs)
     records = UploadRecords(context.backends.database, clock=context.clock)
     metrics.track_unfinished_uploads(records.unfinished_bytes)
     service = IngestService(
@@ -78,7 +74,14 @@ def mount(context: ModuleContext) -> MountedModule:
     takedown_tasks, takedown_events = takedown(context, transcoding)
     return MountedModule(
         name="ingest",
-        route_handlers=[ingest_router(service, CaptionTracks(media, catalogue), retries)],
+        route_handlers=[
+            ingest_router(
+                service,
+                CaptionTracks(media, catalogue),
+                retries,
+                ThumbnailChoice(catalogue, media, thumbnails, prober),
+            )
+        ],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],

@@ -120,10 +120,22 @@ class MediaProber:
         )
 
     async def probe(
-        self, store: ObjectStore, info: ObjectInfo, container: Container
+        self,
+        store: ObjectStore,
+        info: ObjectInfo,
+        container: Container,
+        still_at: float | None = None,
     ) -> ProbeOutcome:
-        """Duration, codecs, size, frame rate and JPEG thumbnail (and poster) of an object."""
-        task = Task("probe", info.size, container.demuxer, self.max_pixels, self.max_packets)
+        """Duration, codecs, size, frame rate and JPEG thumbnail (and poster) of an object;
+        the stills are of the frame at ``still_at`` seconds when given."""
+        task = Task(
+            "probe",
+            info.size,
+            container.demuxer,
+            self.max_pixels,
+            self.max_packets,
+            still_at=still_at,
+        )
         with _scratch_dir() as workdir:
             message, served = await self._run(
                 task, store, info, workdir, file_bytes=0, seconds=self.timeout_seconds

@@ -32,6 +32,8 @@ class Task(msgspec.Struct, frozen=True, tag="task"):
     max_packets: int
     output_format: str = ""
     output_name: str = ""
+    #: The moment (s) a probe takes the stills from; None: the default moment.
+    still_at: float | None = None
 
 
 class ReadRange(msgspec.Struct, frozen=True, tag="read"):

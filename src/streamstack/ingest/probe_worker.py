@@ -333,18 +333,24 @@ def _thumbnail_frame(
     duration: float | None,
     task: Task,
 ) -> av.VideoFrame:
-    """The frame thumbnails and posters are made of: at 1 s, or the first one."""
+    """The frame thumbnails and posters are made of: at the task's moment (1 s unless an
+    admin chose one), or the first one when the video is shorter or cannot seek."""
     codec = video.codec_context
     codec.thread_count = 1
     # The decoder refuses frames larger than the cap even if the stream lies in its header.
     codec.options = {"max_pixels": str(task.max_pixels)}
-    longer = duration is not None and duration > THUMBNAIL_AT_SECONDS
+    moment = task.still_at
+    if moment is None:
+        longer = duration is not None and duration > THUMBNAIL_AT_SECONDS
+        moment = THUMBNAIL_AT_SECONDS if longer else 0.0
     frame = None
-    if longer and video.time_base is not None:
+    if moment > 0 and video.time_base is not None:
+        # The moment counts from the video's start, as a player's clock does.
+        start = video.start_time or 0
         try:
-            target = int(THUMBNAIL_AT_SECONDS / video.time_base)
-            container.seek(target, stream=video, backward=True)
-            frame = _decode_frame(container, video, THUMBNAIL_AT_SECONDS, task.max_packets)
+            container.seek(int(moment / video.time_base) + start, stream=video, backward=True)
+            at = moment + float(start * video.time_base)
+            frame = _decode_frame(container, video, at, task.max_packets)
             if frame is None:
                 container.seek(0, stream=video, backward=True)
                 codec.flush_buffers()

@@ -26,6 +26,7 @@ from streamstack.ingest.jobs import (
     needs_transcoding,
 )
 from streamstack.ingest.probe import MediaProber, ProbeFailed
+from streamstack.ingest.probe_messages import MediaReport
 from streamstack.ingest.schemas import UploadDetails
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
@@ -57,6 +58,18 @@ def poster_key(upload_id: uuid.UUID | str) -> str:
     """Where an upload's large poster goes in the thumbnails bucket (streaming serves it
     at ``/api/v1/stream/thumbnails/<uuid>-poster.jpg``, the thumbnail when it is absent)."""
     return f"{upload_id}-poster.jpg"
+
+
+async def store_stills(
+    thumbnails: ObjectStore, upload_id: uuid.UUID | str, report: MediaReport
+) -> None:
+    """A probe's thumbnail, and its poster when the frame is larger than the thumbnail."""
+    images = [(thumbnail_key(upload_id), report.thumbnail)]
+    if report.poster is not None:
+        images.append((poster_key(upload_id), report.poster))
+    for key, image in images:
+        if image is not None:
+            await thumbnails.write(key, single_chunk(image), content_type="image/jpeg")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -128,7 +141,7 @@ class MediaPipeline:
         if report.thumbnail is not None:
             thumbnail = thumbnail_key(stored.upload_id)
             with metrics.time_ingest_step("thumbnail"):
-                await self._store_images(stored.upload_id, report.thumbnail, report.poster)
+                await store_stills(self.thumbnails, stored.upload_id, report)
         info = stored.info
         if report.moov_at_end:
             try:
@@ -154,16 +167,6 @@ class MediaPipeline:
             thumbnail_s3_key=thumbnail,
             **self._processing(container, report.video_codec, report.audio_codec),
         )
-
-    async def _store_images(
-        self, upload_id: uuid.UUID, thumbnail: bytes, poster: bytes | None
-    ) -> None:
-        """The thumbnail, and the poster when the frame is larger than the thumbnail."""
-        images = [(thumbnail_key(upload_id), thumbnail)]
-        if poster is not None:
-            images.append((poster_key(upload_id), poster))
-        for key, image in images:
-            await self.thumbnails.write(key, single_chunk(image), content_type="image/jpeg")
 
     def _processing(
         self, container: Container, video_codec: str | None, audio_codec: str | None

@@ -7,6 +7,7 @@
 * ``PUT``/``DELETE /items/{item_id}/captions/{language}``: add, replace or remove an item's
   caption track (the body of a PUT is the WebVTT or SubRip file itself).
 * ``POST /items/{item_id}/transcode``: transcode an item whose transcoding failed again.
+* ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment.
 """
 
 from __future__ import annotations
@@ -59,7 +60,13 @@ from streamstack.contracts.limits import (
 from streamstack.ingest import tus
 from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
 from streamstack.ingest.form import StreamingForm, boundary_of
-from streamstack.ingest.schemas import CaptionTrackList, Job, UnfinishedUploadPage
+from streamstack.ingest.schemas import (
+    CaptionTrackList,
+    ChosenThumbnail,
+    Job,
+    ThumbnailMoment,
+    UnfinishedUploadPage,
+)
 from streamstack.ingest.service import (
     ClientDisconnected,
     IngestService,
@@ -67,6 +74,7 @@ from streamstack.ingest.service import (
     UploadStatus,
     over_the_limit,
 )
+from streamstack.ingest.thumbnails import ThumbnailChoice
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.guards import Principal, requires_admin
@@ -530,8 +538,43 @@ class TranscodeController(Controller):
         return await retries.retry(str(item_id), call_context, force=force)
 
 
+class ThumbnailController(Controller):
+    """An item's thumbnail and poster, made again from a frame an admin chose."""
+
+    path = "/items/{item_id:uuid}/thumbnail"
+
+    @put(
+        "/",
+        status_code=200,
+        responses=error_responses(
+            {
+                404: "No such media item.",
+                409: "The item is a sound with no picture (`no_picture`).",
+                422: "The moment is past the end of the video (`past_the_end`), or no frame "
+                "could be read there (`probe_failed`); the stills are unchanged.",
+            }
+        ),
+        summary="Make the thumbnail of a frame",
+        description="Makes the item's thumbnail and poster again, from the frame of its "
+        "stored original at `at_seconds` (the nearest frame a bounded decode reaches), as at "
+        "upload. Answers their URLs with a version, for pages that showed the old ones.",
+    )
+    async def choose_thumbnail(
+        self,
+        thumbnails: ThumbnailChoice,
+        call_context: CallContext,
+        item_id: uuid.UUID,
+        data: ThumbnailMoment,
+    ) -> ChosenThumbnail:
+        """Make and store the stills of the frame at the moment; their versioned URLs."""
+        return await thumbnails.choose(str(item_id), data.at_seconds, call_context)
+
+
 def ingest_router(
-    service: IngestService, captions: CaptionTracks, retries: TranscodeRetries
+    service: IngestService,
+    captions: CaptionTracks,
+    retries: TranscodeRetries,
+    thumbnails: ThumbnailChoice,
 ) -> Router:
     """Every ingest route, admins only (bearer), with the services and caller injected."""
     return Router(
@@ -542,12 +585,15 @@ def ingest_router(
             UnfinishedUploadController,
             CaptionController,
             TranscodeController,
+            ThumbnailController,
         ],
         guards=[requires_admin],
         security=BEARER,
         tags=["ingest"],
         dependencies={
-            **provide_values(service=service, captions=captions, retries=retries),
+            **provide_values(
+                service=service, captions=captions, retries=retries, thumbnails=thumbnails
+            ),
             **CALLER,
         },
     )

@@ -14,7 +14,7 @@ from typing import Literal
 import msgspec
 
 from streamstack.contracts.catalogue import CaptionTrack, MediaItem
-from streamstack.contracts.limits import Description, Tags, Title
+from streamstack.contracts.limits import Description, DurationSeconds, Tags, Title
 from streamstack.kernel.errors import BadRequest
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
@@ -114,3 +114,20 @@ class UnfinishedUploadPage(msgspec.Struct, frozen=True):
     total: int
     limit: int
     offset: int
+
+
+class ThumbnailMoment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PUT /api/v1/ingest/items/{item_id}/thumbnail``: the moment of the video whose
+    frame becomes the item's thumbnail and poster."""
+
+    at_seconds: DurationSeconds
+
+
+class ChosenThumbnail(msgspec.Struct, frozen=True):
+    """The item's new stills. Their URLs carry a version, so a browser that kept the old
+    images (they are cached for minutes) loads these."""
+
+    media_id: str
+    at_seconds: float
+    thumbnail_url: str
+    poster_url: str

@@ -509,6 +509,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/items/{item_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make the thumbnail of a frame
+         * @description Makes the item's thumbnail and poster again, from the frame of its stored original at `at_seconds` (the nearest frame a bounded decode reaches), as at upload. Answers their URLs with a version, for pages that showed the old ones.
+         */
+        put: operations["ApiV1IngestItemsItemIdThumbnailChooseThumbnail"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/items/{item_id}/transcode": {
         parameters: {
             query?: never;
@@ -722,6 +742,13 @@ export interface components {
         CaptionTrackList: {
             captions: components["schemas"]["CaptionTrack"][];
             media_id: string;
+        };
+        /** ChosenThumbnail */
+        ChosenThumbnail: {
+            at_seconds: number;
+            media_id: string;
+            poster_url: string;
+            thumbnail_url: string;
         };
         /** CreateMediaItem */
         CreateMediaItem: {
@@ -970,6 +997,10 @@ export interface components {
         TagList: {
             tags: components["schemas"]["TagCount"][];
         };
+        /** ThumbnailMoment */
+        ThumbnailMoment: {
+            at_seconds: number;
+        };
         /** TokenPair */
         TokenPair: {
             access_token: string;
@@ -1108,6 +1139,7 @@ export interface components {
 export type AuthConfig = components['schemas']['AuthConfig'];
 export type CaptionTrack = components['schemas']['CaptionTrack'];
 export type CaptionTrackList = components['schemas']['CaptionTrackList'];
+export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type GrantedCaption = components['schemas']['GrantedCaption'];
@@ -1136,6 +1168,7 @@ export type SessionView = components['schemas']['SessionView'];
 export type StreamTokenGrant = components['schemas']['StreamTokenGrant'];
 export type TagCount = components['schemas']['TagCount'];
 export type TagList = components['schemas']['TagList'];
+export type ThumbnailMoment = components['schemas']['ThumbnailMoment'];
 export type TokenPair = components['schemas']['TokenPair'];
 export type UnfinishedUpload = components['schemas']['UnfinishedUpload'];
 export type UnfinishedUploadPage = components['schemas']['UnfinishedUploadPage'];
@@ -3970,6 +4003,122 @@ export interface operations {
             };
             /** @description No such media item, or no track in this language. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestItemsItemIdThumbnailChooseThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThumbnailMoment"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChosenThumbnail"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such media item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item is a sound with no picture (`no_picture`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The moment is past the end of the video (`past_the_end`), or no frame could be read there (`probe_failed`); the stills are unchanged. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,92 @@
+"""Choosing an item's thumbnail: an admin names a moment of its video, and the thumbnail and
+poster are made again from the frame there.
+
+The frame comes from the stored original, read by the probe in its sandbox exactly as at
+upload (same limits, same sizes, same tone mapping); the new stills replace the old ones
+under the same keys, so every page that shows the item shows them once a browser's cached
+copy expires (streaming lets a browser keep a thumbnail for minutes, then revalidate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import structlog
+
+from streamstack.contracts.catalogue import CatalogueClient, MediaItem
+from streamstack.ingest.containers import Container, by_content_type
+from streamstack.ingest.probe import MediaProber
+from streamstack.ingest.processing import poster_key, store_stills, thumbnail_key
+from streamstack.ingest.schemas import ChosenThumbnail
+from streamstack.kernel.errors import AppError, Conflict, Unprocessable
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore, StorageUnavailable
+
+log = structlog.get_logger(__name__)
+
+
+class ThumbnailChoice:
+    """Makes an item's thumbnail and poster again from the frame at a moment of its video."""
+
+    def __init__(
+        self,
+        catalogue: CatalogueClient,
+        media: ObjectStore,
+        thumbnails: ObjectStore,
+        prober: MediaProber,
+    ) -> None:
+        self.catalogue = catalogue
+        self.media = media
+        self.thumbnails = thumbnails
+        self.prober = prober
+
+    async def choose(
+        self, media_id: str, at_seconds: float, context: CallContext
+    ) -> ChosenThumbnail:
+        """The stills of the frame at ``at_seconds``, stored as the item's. 404 when there is
+        no such item; 409 ``no_picture`` for a sound; 422 ``past_the_end`` after its end."""
+        item = await self.catalogue.get_item(media_id, context)
+        container = _pictured(item)
+        if item.duration_seconds is not None and at_seconds > item.duration_seconds:
+            raise Unprocessable(
+                f"{at_seconds:g} s is past the end of the video ({item.duration_seconds:g} s)",
+                code="past_the_end",
+            )
+        try:
+            info = await self.media.head(item.s3_key)
+        except ObjectNotFound as exc:  # ours, and it vanished: not the admin's doing
+            raise StorageUnavailable(f"media storage is unavailable ({exc.detail})") from exc
+        report = (await self.prober.probe(self.media, info, container, at_seconds)).report
+        await store_stills(self.thumbnails, item.id, report)
+        await self._unless_deleted(item.id, context)
+        log.info("thumbnail_chosen", media_id=item.id, at_seconds=at_seconds)
+        version = hashlib.sha256(report.thumbnail or b"").hexdigest()[:16]
+        return ChosenThumbnail(
+            media_id=item.id,
+            at_seconds=at_seconds,
+            thumbnail_url=f"{item.thumbnail_url}?v={version}",
+            poster_url=f"{item.poster_url}?v={version}",
+        )
+
+    async def _unless_deleted(self, media_id: str, context: CallContext) -> None:
+        """Deleted while its frame was read: its take-down may have run already, so the
+        stills just written are removed here, and the caller told the item is gone."""
+        try:
+            await self.catalogue.get_item(media_id, context)
+        except AppError as exc:
+            if exc.status != 404:
+                raise
+            for key in (thumbnail_key(media_id), poster_key(media_id)):
+                await self.thumbnails.delete(key)
+            raise
+
+
+def _pictured(item: MediaItem) -> Container:
+    """The container of an item with a picture to take a frame from; 409 otherwise."""
+    container = by_content_type(item.content_type)
+    if container is None or item.video_codec is None or item.thumbnail_url is None:
+        raise Conflict(
+            "the item is a sound with no picture: it has no frame to make a thumbnail of",
+            code="no_picture",
+        )
+    return container
