@@ -1,5 +1,5 @@
 import { API_BASE, api, request } from "./client";
-import type { Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
+import type { ChosenThumbnail, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -24,6 +24,14 @@ export function uploadIdFromUrl(url: string): string {
 export function retryTranscode(itemId: string): Promise<MediaItem> {
   const params = { path: { item_id: itemId } };
   return request((headers) => api.POST("/api/v1/ingest/items/{item_id}/transcode", { headers, params }));
+}
+
+/** Make the item's thumbnail and poster of its frame at `atSeconds`; their new (versioned) URLs. */
+export function chooseThumbnail(itemId: string, atSeconds: number): Promise<ChosenThumbnail> {
+  const params = { path: { item_id: itemId } };
+  return request((headers) =>
+    api.PUT("/api/v1/ingest/items/{item_id}/thumbnail", { headers, params, body: { at_seconds: atSeconds } }),
+  );
 }
 
 /** Every uploader's uploads still missing bytes, the longest idle first (admins). */

@@ -3,10 +3,22 @@ import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { mediaItem } from "../test/fixtures";
+import { hadSession, mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
+import {
+  ADMIN,
+  API,
+  apiError,
+  http,
+  HttpResponse,
+  ok,
+  recordRequests,
+  refreshGives,
+  sentTo,
+  server,
+  VIEWER,
+} from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { COPIED_FOR_MS } from "../player/CopyMomentLink";
 import { WatchPage } from "./Watch";
@@ -46,7 +58,8 @@ function renderWatch(id: string, search = "") {
     <Routes>
       <Route path="/watch/:id" element={<WatchPage />} />
     </Routes>,
-    { path: `/watch/${id}${search}` },
+    // Signed out unless a test restores a session (then the page asks who it is).
+    { path: `/watch/${id}${search}`, withAuth: true },
   );
 }
 
@@ -730,6 +743,85 @@ describe("WatchPage", () => {
       await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
       expect(french).toHaveAttribute("src", "/api/v1/stream/second/captions/fr-CA.vtt");
       expect(english).toHaveAttribute("src", "/api/v1/stream/first/captions/en.vtt");
+    });
+  });
+
+  describe("thumbnail from a frame", () => {
+    const CHOOSE = `${API}/ingest/items/m-1/thumbnail`;
+    const chosen = (at: number) => ({
+      media_id: "m-1",
+      at_seconds: at,
+      thumbnail_url: "/api/v1/stream/thumbnails/m-1.jpg?v=abc",
+      poster_url: "/api/v1/stream/thumbnails/m-1-poster.jpg?v=abc",
+    });
+
+    function signedInAs(user: typeof ADMIN) {
+      hadSession();
+      server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(user)));
+    }
+
+    /** The admin on the watch page of a 65 s item, paused at `time` (null: nothing loaded yet). */
+    async function adminPausedAt(time: number | null) {
+      signedInAs(ADMIN);
+      serveItem(mediaItem({ id: "m-1", duration_seconds: 65 }));
+      const seen = recordRequests();
+      const user = setupUser();
+      renderWatch("m-1");
+      const video = await playerReady();
+      fakePlayback(video, { time: time ?? 0, paused: true });
+      Object.defineProperty(video, "readyState", { configurable: true, get: () => (time === null ? 0 : 4) });
+      return { seen, user };
+    }
+
+    it("makes the thumbnail of the frame the admin is at, and shows the new one", async () => {
+      server.use(http.put(CHOOSE, async ({ request }) => ok(chosen(((await request.json()) as { at_seconds: number }).at_seconds))));
+      const { seen, user } = await adminPausedAt(12.5);
+
+      await user.click(await screen.findByRole("button", { name: "Use this frame as thumbnail" }));
+
+      const status = await screen.findByText("Thumbnail set to the frame at 0:12.");
+      expect(status.querySelector("img")).toHaveAttribute("src", "/api/v1/stream/thumbnails/m-1.jpg?v=abc");
+      const [sent] = sentTo(seen, "PUT", CHOOSE);
+      expect(await sent?.request.json()).toEqual({ at_seconds: 12.5 });
+    });
+
+    it("sends no moment past the item's length, and tells a refusal", async () => {
+      server.use(http.put(CHOOSE, () => apiError(422, "probe_failed", "no video frame could be decoded")));
+      const { seen, user } = await adminPausedAt(65.04);
+
+      await user.click(await screen.findByRole("button", { name: "Use this frame as thumbnail" }));
+
+      expect(await screen.findByRole("alert")).toHaveTextContent(
+        "Could not make the thumbnail: no video frame could be decoded",
+      );
+      expect(await sentTo(seen, "PUT", CHOOSE)[0]?.request.json()).toEqual({ at_seconds: 65 });
+    });
+
+    it("asks to load the video first rather than send no moment", async () => {
+      const { seen, user } = await adminPausedAt(null);
+
+      await user.click(await screen.findByRole("button", { name: "Use this frame as thumbnail" }));
+
+      expect(await screen.findByRole("alert")).toHaveTextContent("The video has not loaded yet");
+      expect(sentTo(seen, "PUT", CHOOSE)).toHaveLength(0);
+    });
+
+    it("is not offered to a viewer, nor for a sound", async () => {
+      signedInAs(VIEWER);
+      serveItem(mediaItem({ id: "m-1" }));
+      renderWatch("m-1");
+      await playerReady();
+      await screen.findByRole("heading", { name: "Sunset over the bay" });
+      expect(screen.queryByRole("button", { name: "Use this frame as thumbnail" })).not.toBeInTheDocument();
+      cleanup();
+
+      signedInAs(ADMIN);
+      serveItem(mediaItem({ id: "m-1", video_codec: null, width: null, height: null }));
+      renderWatch("m-1");
+      await playerReady();
+      // The admin's session is restored before the page settles: wait for what an admin sees.
+      await vi.waitFor(() => expect(screen.getByTestId("watch-views")).toBeInTheDocument());
+      expect(screen.queryByRole("button", { name: "Use this frame as thumbnail" })).not.toBeInTheDocument();
     });
   });
 });

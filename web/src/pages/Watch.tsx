@@ -7,6 +7,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText, type MomentLinks } from "../components/LinkedText";
 import { TagLinks } from "../components/TagLinks";
+import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { startMoment } from "../lib/moment";
 import { watchPath } from "../lib/paths";
@@ -71,6 +72,9 @@ export function WatchPage() {
           item={item}
           start={startMoment(query.get("t"), item.duration_seconds)}
         />
+      )}
+      {item.playable !== false && (
+        <ThumbnailFromFrame item={item} moment={() => playerRef.current?.currentTime() ?? null} />
       )}
       <WatchDetails item={item} moments={moments} />
     </article>

@@ -32,6 +32,8 @@ function useStartAt(videoRef: RefObject<HTMLVideoElement | null>, time: number |
 export interface PlayerHandle {
   /** Plays from `time` (s), e.g. a timestamp in the description; past the end: nothing. */
   seekTo: (time: number) => void;
+  /** Where the picture is now (s), e.g. the frame an admin makes the thumbnail of; null before it loads. */
+  currentTime: () => number | null;
 }
 
 /** Answers the page's `seekTo` (a timestamp clicked in the description) on this player. */
@@ -49,6 +51,10 @@ function usePlayerHandle(
         playFrom(video, time);
         // The description is below the player: bring the picture into view.
         frameRef.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+      },
+      currentTime: () => {
+        const video = videoRef.current;
+        return video && video.readyState > 0 ? video.currentTime : null;
       },
     }),
     [videoRef, frameRef],

@@ -1,0 +1,64 @@
+"""An admin makes an item's thumbnail of the frame the player shows, in Chromium.
+
+A real ``streamstack dev``; the admin uploads a clip whose frames each have their own
+colour, opens its watch page at 0:06 (a link to a moment), and presses "Use this frame as
+thumbnail". The page shows the new thumbnail (it loads), and the thumbnail every page is
+served is now of the frame at 6 s, not of the frame at 1 s an upload takes.
+"""
+
+from __future__ import annotations
+
+import io
+
+import av
+import httpx
+import pytest
+
+from e2e.spa_rig import PLAYER, BrowserLog, DevServer, chromium, new_page, sign_in, upload
+from system.system_video import h264_aac_mp4
+
+
+def mean_blue_difference(jpeg: bytes) -> float:
+    """The JPEG's average Cb: the test clip's frame ``i`` has a flat Cb of ``9 i mod 256``."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0))
+        plane = frame.planes[1]
+        width, height = plane.width, plane.height
+        rows = [bytes(plane)[row * plane.line_size :][:width] for row in range(height)]
+        return sum(sum(row) for row in rows) / (width * height)
+
+
+def full_range_cb(frame_index: int) -> float:
+    """The clip's frame's studio-range Cb as a JPEG stores it (full range)."""
+    return 128 + ((frame_index * 9) % 256 - 128) * 255 / 224
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+async def test_an_admin_makes_the_thumbnail_of_the_frame_shown(dev_server: DevServer) -> None:
+    base = dev_server.url
+    log = BrowserLog()
+    async with chromium() as browser:
+        context, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=8.0, width=160, height=120)
+        item_id = await upload(page, base, "Colours of their own", clip, name="colours.mp4")
+        thumbnail_url = f"{base}/api/v1/stream/thumbnails/{item_id}.jpg"
+        uploaded = httpx.get(thumbnail_url).content
+
+        await page.goto(f"{base}/watch/{item_id}?t=0:06")
+        await page.get_by_test_id("player").wait_for()
+        await page.wait_for_function(f"() => {PLAYER}.readyState >= 2")
+        await page.get_by_role("button", name="Use this frame as thumbnail").click()
+        await page.get_by_text("Thumbnail set to the frame at 0:06.").wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('.thumbnail-choice-preview')?.naturalWidth > 0"
+        )
+        await context.close()
+
+    chosen = httpx.get(thumbnail_url).content
+    assert mean_blue_difference(uploaded) == pytest.approx(full_range_cb(25), abs=4)
+    assert mean_blue_difference(chosen) == pytest.approx(full_range_cb(150), abs=4)
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
