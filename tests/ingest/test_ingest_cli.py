@@ -1,5 +1,5 @@
-"""``streamstack upload`` and ``transcode``: the real commands, in a subprocess, against a
-served app.
+"""``streamstack upload``, ``uploads``, ``transcode`` and ``thumbnail``: the real commands,
+in a subprocess, against a served app.
 
 A proxy between the command and the server hangs up mid-upload, as a network does.
 The command is a client: these run on the embedded backends only.
@@ -225,6 +225,37 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await uploads(*server, token=viewer)
     assert (code, "HTTP 403: admin role required" in err) == (1, True), err
+
+
+async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Command) -> None:
+    rig, server = upload.rig, ("--server", upload.served.url)
+    thumbnail = Command(rig, upload.served, upload.folder, "thumbnail")
+    response = await rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Three s"})
+    item_id = response.json()["id"]
+    uploaded = rig.object_bytes("thumbnails", f"{item_id}.jpg")
+
+    code, out, err = await thumbnail(item_id, "--at", "0:02.5", *server)
+
+    assert code == 0, err
+    answer = json.loads(out)
+    assert (answer["media_id"], answer["at_seconds"]) == (item_id, 2.5)
+    assert answer["thumbnail_url"].startswith(f"/api/v1/stream/thumbnails/{item_id}.jpg?v=")
+    assert rig.object_bytes("thumbnails", f"{item_id}.jpg") != uploaded
+    # Refusals: one line each, the stills as they were.
+    chosen = rig.object_bytes("thumbnails", f"{item_id}.jpg")
+    code, _, err = await thumbnail(item_id, "--at", "9", *server)
+    assert (code, err.strip()) == (
+        1,
+        f"streamstack: {item_id}: thumbnail unchanged: HTTP 422: 9 s is past the end of "
+        "the video (3.008 s)",
+    )
+    for moment in ("soon", "1:75", "-1", ""):
+        code, _, err = await thumbnail(item_id, "--at", moment, *server)
+        assert (code, "not a moment" in err) == (2, True), err
+    viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
+    code, _, err = await thumbnail(item_id, "--at", "1", *server, token=viewer)
+    assert (code, "HTTP 403: admin role required" in err) == (1, True), err
+    assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == chosen
 
 
 @pytest.fixture

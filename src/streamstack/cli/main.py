@@ -13,6 +13,7 @@ from typing import Any
 
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.login import run_login, run_logout
+from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
 from streamstack.cli.uploads import run_uploads
@@ -209,7 +210,7 @@ COMMANDS = (
     Subcommand(
         "login",
         run_login,
-        help="sign in once; later commands (upload, transcode, uploads) use the sign-in",
+        help="sign in once; later commands (upload, transcode, uploads, thumbnail) use the sign-in",
         description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
         "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
         "~/.config/streamstack/), readable by you only. `upload` and `transcode` then need no "
@@ -307,6 +308,26 @@ COMMANDS = (
             _SERVER,
             _TOKEN,
             _WAIT,
+        ),
+    ),
+    Subcommand(
+        "thumbnail",
+        run_thumbnail,
+        help="make an item's thumbnail of the frame at a moment",
+        description="Make the thumbnail and poster of ITEM (its id) again, of the frame of "
+        "its stored original at --at (an upload's is its frame at 1 s); prints the new "
+        "stills' URLs as JSON. Pages show the new one once their cached copy expires.",
+        options=(
+            option("item", type=uuid.UUID, metavar="ITEM", help="the item's id"),
+            option(
+                "--at",
+                type=moment,
+                required=True,
+                metavar="MOMENT",
+                help="seconds (12.5) or a clock (1:05, 1:02:05) from the start of the video",
+            ),
+            _SERVER,
+            _TOKEN,
         ),
     ),
 )
