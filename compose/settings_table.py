@@ -81,6 +81,8 @@ MEANINGS: dict[str, str] = {
     "ingest_probe_memory_bytes": "address-space limit of the probe worker process",
     "ingest_probe_concurrency": "probes running at once per ingest process",
     "ingest_upload_ttl_seconds": "how long an unfinished resumable upload is kept",
+    "ingest_free_space_reserve_bytes": "free space a new upload must leave on a local media "
+    "directory (uploads still owed count as used); S3 is not checked",
     "max_request_body_bytes": "largest body of any request other than an upload",
     "shutdown_timeout_seconds": "on SIGTERM, how long in-flight responses and uploads may "
     "take to finish before the process exits",

@@ -117,6 +117,9 @@ class Settings:
     ingest_probe_memory_bytes: Positive = 1024**3
     ingest_probe_concurrency: Positive = 2
     ingest_upload_ttl_seconds: Positive = 24 * 3600
+    # An upload that would leave less than this free on a local media directory is refused
+    # at its start, not when the disk fills (what resumable uploads still owe counts as used).
+    ingest_free_space_reserve_bytes: Annotated[int, msgspec.Meta(ge=0)] = 1024**3
     max_request_body_bytes: Positive = 1024 * 1024
     shutdown_timeout_seconds: PositiveSeconds = 30.0
     # Job queue (issue 14): how long a worker holds a job between heartbeats before it is

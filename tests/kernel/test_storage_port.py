@@ -175,6 +175,17 @@ async def test_abort_multipart(target: Target) -> None:
     await store.abort_multipart("aborted.bin", upload_id)  # twice is fine
 
 
+async def test_free_space_is_the_disks_or_unknown(target: Target) -> None:
+    """A local directory says how much its file system can still take (what ``df`` calls
+    available); an S3 bucket cannot say."""
+    before = await target.store.free_bytes()
+    if target.s3_client is not None:
+        assert before is None
+        return
+    root = Path(str(target.store.local_path("x"))).parent
+    assert before == os.statvfs(root).f_bavail * os.statvfs(root).f_frsize
+
+
 async def test_closing_a_body_early_is_clean(target: Target) -> None:
     await target.store.write("early.bin", chunks_of(os.urandom(512 * 1024)))
     for _ in range(20):

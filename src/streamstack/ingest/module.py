@@ -59,6 +59,7 @@ def mount(context: ModuleContext) -> MountedModule:
         pipeline,
         max_upload_bytes=settings.max_upload_bytes,
         upload_ttl=datetime.timedelta(seconds=settings.ingest_upload_ttl_seconds),
+        free_space_reserve=settings.ingest_free_space_reserve_bytes,
         clock=context.clock,
     )
     retries = TranscodeRetries(catalogue, transcode_jobs)

@@ -322,6 +322,17 @@ class UploadRecords:
             ).one()
         return int(count), int(held)
 
+    async def owed_bytes(self) -> int:
+        """The bytes resumable uploads still receiving have yet to send (their room on a
+        local disk is spoken for)."""
+        async with self.database.session() as session:
+            owed = await session.scalar(
+                select(func.coalesce(func.sum(Upload.length - Upload.received), 0)).where(
+                    _RECEIVING
+                )
+            )
+        return int(owed or 0)
+
 
 #: The resumable uploads still receiving bytes (form posts exist only during their request).
 _RECEIVING = (Upload.kind == "tus") & (Upload.state == "uploading")

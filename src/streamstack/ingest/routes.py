@@ -129,7 +129,8 @@ class UploadController(Controller):
         responses=error_responses(
             {
                 400: "The form is malformed or a field is invalid.",
-                413: "The file is larger than the upload limit.",
+                413: "The file is larger than the upload limit (`upload_too_large`), or than "
+                "the room left on the server's local media storage (`storage_full`).",
                 415: "Not multipart/form-data, or not a supported video or sound file.",
             }
         ),
@@ -149,6 +150,8 @@ class UploadController(Controller):
         announced = content_length(request)
         if announced is not None and announced > service.max_upload_bytes + FORM_OVERHEAD_BYTES:
             raise over_the_limit("the upload", service.max_upload_bytes)
+        if announced is not None:
+            await service.ensure_room(announced)
         form = StreamingForm(
             request_chunks(request), boundary_of(request.headers.get("content-type", ""))
         )
@@ -241,7 +244,8 @@ class ResumableUploadController(Controller):
             {
                 400: "Upload-Length or Upload-Metadata is missing or malformed.",
                 412: "Tus-Resumable is not 1.0.0.",
-                413: "Upload-Length is over the upload limit.",
+                413: "Upload-Length is over the upload limit (`upload_too_large`), or over "
+                "the room left on the server's local media storage (`storage_full`).",
             }
         ),
     )

@@ -122,6 +122,8 @@ class IngestService:
     max_upload_bytes: int
     upload_ttl: datetime.timedelta
     """How long an unfinished upload is kept after its last change."""
+    free_space_reserve: int = 0
+    """What an upload must leave free on a local media directory (bytes)."""
     clock: Clock = utcnow
     """Where the use cases read the time."""
 
@@ -188,6 +190,7 @@ class IngestService:
             raise BadRequest("the file is empty", code="empty_upload")
         if length > self.max_upload_bytes:
             raise over_the_limit("the file", self.max_upload_bytes)
+        await self.ensure_room(length)
         details = UploadDetails.from_fields(
             {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
         )
@@ -197,6 +200,22 @@ class IngestService:
         await self.records.insert(upload)
         log.info("upload_created", upload_id=str(upload.id), length=length)
         return _status(upload)
+
+    async def ensure_room(self, length: int) -> None:
+        """413 ``storage_full`` when ``length`` more bytes would leave less than the reserve
+        free on a local media directory, counting what resumable uploads still owe as taken:
+        refused at the start, not when the disk fills near the end. S3 is not checked."""
+        free = await self.media.free_bytes()
+        if free is None:
+            return
+        room = free - await self.records.owed_bytes() - self.free_space_reserve
+        if length > room:
+            raise PayloadTooLarge(
+                f"the server's media storage has room for {max(room, 0) / 2**20:,.1f} MiB "
+                f"more, and the file is {length / 2**20:,.1f} MiB: free space on it first "
+                "(or finish or cancel unfinished uploads)",
+                code="storage_full",
+            )
 
     async def upload_status(self, upload_id: uuid.UUID, principal: Principal) -> UploadStatus:
         """tus HEAD: the committed offset (the whole length once received)."""

@@ -4354,7 +4354,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The file is larger than the upload limit. */
+            /** @description The file is larger than the upload limit (`upload_too_large`), or than the room left on the server's local media storage (`storage_full`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,7 +4520,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Upload-Length is over the upload limit. */
+            /** @description Upload-Length is over the upload limit (`upload_too_large`), or over the room left on the server's local media storage (`storage_full`). */
             413: {
                 headers: {
                     [name: string]: unknown;

@@ -219,6 +219,11 @@ class ObjectStore(ABC):
         """The file holding the object when the store is a local directory, else None."""
         return self._local_path(check_object_key(key))
 
+    async def free_bytes(self) -> int | None:
+        """How many more bytes the store can take (a local directory's free disk space), or
+        None when it cannot say (an S3 bucket grows as it is written)."""
+        return await self._free_bytes()
+
     @abstractmethod
     async def ping(self) -> None:
         """Raise :class:`StorageUnavailable` unless the bucket answers."""
@@ -265,6 +270,9 @@ class ObjectStore(ABC):
 
     async def _presign(self, key: str, expires_seconds: int) -> str | None:
         """:meth:`presigned_get`; a store that cannot presign keeps this None."""
+        return None
+
+    async def _free_bytes(self) -> int | None:
         return None
 
     def _local_path(self, key: str) -> Path | None:

@@ -171,6 +171,11 @@ class LocalObjectStore(ObjectStore):
         self._infos: dict[str, tuple[Identity, ObjectInfo]] = {}
         self._maps = FileMaps()
 
+    async def _free_bytes(self) -> int:
+        """The free space of the file system the bucket is on (what an unprivileged
+        process may use; one ``statvfs``)."""
+        return shutil.disk_usage(self._dir).free
+
     # --- reading -----------------------------------------------------------------------
 
     def _local_path(self, key: str) -> Path:
