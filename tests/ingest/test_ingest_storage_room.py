@@ -4,7 +4,8 @@ With the local object store (embedded), ``STREAMSTACK_INGEST_FREE_SPACE_RESERVE_
 must stay free after the upload, counting what resumable uploads still owe as taken: a
 tus creation or a form post announcing more gets 413 ``storage_full`` before a byte is
 stored, instead of failing near its end when the disk fills. An S3 bucket is not checked.
-The reserve is set so that about 500 MiB are left to uploads on the test's own disk.
+The reserve is set so that about 500 MiB are left to uploads on the test's own disk; the
+free space is on `/metrics` (`streamstack_media_storage_free_bytes`) for alerts.
 """
 
 from __future__ import annotations
@@ -89,3 +90,11 @@ async def test_an_s3_bucket_is_not_checked(rig: Rig) -> None:
     created = await rig.create(2 * ROOM)
 
     assert created.status_code == 201, created.text
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"])
+async def test_the_free_space_is_on_metrics(rig: Rig, tmp_path: Path) -> None:
+    [free] = await rig.metrics('streamstack_media_storage_free_bytes{bucket="media"}')
+
+    # Other tests write meanwhile: the same disk, give or take a few hundred MiB.
+    assert free == pytest.approx(shutil.disk_usage(tmp_path).free, abs=ROOM)

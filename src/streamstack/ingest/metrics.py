@@ -1,6 +1,6 @@
 """Ingest's Prometheus metrics: upload sizes and outcomes, the unfinished uploads and the
-bytes they hold, how long each step of ingesting takes, and the transcoding jobs the job
-queue has not taken yet.
+bytes they hold, how long each step of ingesting takes, the transcoding jobs the job
+queue has not taken yet, and the free space of a local media directory.
 
 Registered in the process's default registry when the module is imported, so the kernel's
 ``GET /metrics`` exports them from every process that mounts ingest.
@@ -57,6 +57,13 @@ UNQUEUED_JOBS = Gauge(
     " yet: the backlog of ingest's outbox, retried by its relay task (read at scrape time).",
 )
 
+MEDIA_FREE_BYTES = Gauge(
+    "streamstack_media_storage_free_bytes",
+    "Free space of the file system a local media bucket is on, in bytes (read at scrape"
+    " time); not exported for S3, which cannot say.",
+    ["bucket"],
+)
+
 
 def observe_upload_size(size_bytes: int) -> None:
     """An upload of ``size_bytes`` bytes was stored."""
@@ -73,6 +80,18 @@ def track_unfinished_uploads(read: Callable[[], Awaitable[tuple[int, int]]]) -> 
         return uploads
 
     track_gauge(UNFINISHED_UPLOADS, count)
+
+
+def track_free_space(bucket: str, read: Callable[[], Awaitable[int | None]]) -> None:
+    """Export ``bucket``'s free space at every scrape, when ``read()`` can say it."""
+
+    async def free() -> float:
+        value = await read()
+        if value is None:
+            raise LookupError(f"the {bucket} bucket cannot say its free space")
+        return value
+
+    track_gauge(MEDIA_FREE_BYTES.labels(bucket=bucket), free)
 
 
 def count_upload_ended(outcome: UploadOutcome) -> None:

@@ -53,6 +53,8 @@ def mount(context: ModuleContext) -> MountedModule:
     pipeline = MediaPipeline(media, thumbnails, prober, catalogue, transcode_jobs)
     records = UploadRecords(context.backends.database, clock=context.clock)
     metrics.track_unfinished_uploads(records.unfinished_bytes)
+    if not settings.s3_endpoint_url:  # a local directory: its disk filling up is worth a look
+        metrics.track_free_space(settings.media_bucket, media.free_bytes)
     service = IngestService(
         records,
         media,
