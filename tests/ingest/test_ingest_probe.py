@@ -173,6 +173,19 @@ async def test_sound_that_does_not_decode_is_refused_with_422(
     assert failure.value.detail.startswith(("no sound could be decoded", "the file could not"))
 
 
+@pytest.mark.parametrize("padding", [100, 3000])
+async def test_an_mp3_with_zeros_before_its_first_frame_is_sound(
+    store: LocalObjectStore, padding: int
+) -> None:
+    tagged = ingest_media.sound("mp3", "libmp3lame")
+    tag_size = 10 + int.from_bytes(tagged[6:10], "big")  # ffmpeg's tag: no byte over 0x7f
+    data = tagged[:tag_size] + bytes(padding) + tagged[tag_size:]
+    assert sniff_container(data[:SNIFF_BYTES]) is MP3
+    report = (await prober().probe(store, await stored(store, data, "padded.mp3"), MP3)).report
+    assert (report.audio_codec, report.video_codec) == ("mp3", None)
+    assert report.duration_seconds == pytest.approx(2.0, abs=0.1)
+
+
 async def test_a_music_files_front_cover_is_its_still(store: LocalObjectStore) -> None:
     # An icon first, the front cover after it: the cover wins, and is no video.
     data = ingest_media.mp3_with_pictures([(32, "Other"), (96, "Cover (front)"), (128, "Other")])
@@ -254,6 +267,12 @@ def test_an_id3_tag_is_looked_past() -> None:
     mp3 = sniff_container(tag + b"\xff\xfb\x90\x64")
     assert (flac and flac.name, mp3 and mp3.name) == ("flac", "mp3")
     assert sniff_container(tag + b"\xff\xf1\x50\x80") is None  # ADTS AAC: not taken
+    # Zeros between the tag and the first frame, or before a frame with no tag: padding.
+    for padded in (tag + bytes(700) + b"\xff\xfb\x90\x64", bytes(2000) + b"\xff\xfb\x90\x64"):
+        found = sniff_container(padded)
+        assert found is not None and found.name == "mp3"
+    assert sniff_container(tag + bytes(700) + b"fLaC\x00\x00\x00\x22") is None  # FLAC: no
+    assert sniff_container(bytes(SNIFF_BYTES)) is None
     # A tag larger than the bytes sniffed (a cover picture): an MP3's, nearly always.
     big = sniff_container(b"ID3\x03\x00\x00\x00\x7f\x7f\x7f" + bytes(SNIFF_BYTES - 10))
     assert big is not None and big.name == "mp3"

@@ -125,7 +125,9 @@ def _sniff_sound(head: bytes) -> Container | None:
         return OGG
     if head.startswith(b"fLaC"):
         return FLAC
-    return MP3 if _mpeg_audio_header(head[:4]) else None
+    # Zeros before the first frame (an editor's or a tagger's padding): FFmpeg's MP3 reader
+    # finds the frame sync past them, as players do.
+    return MP3 if _mpeg_audio_header(head.lstrip(b"\x00")[:4]) else None
 
 
 def _syncsafe(size: bytes) -> int:
