@@ -94,7 +94,10 @@ MEANINGS: dict[str, str] = {
     "transcode_queue": "job queue of transcoding jobs (a JetStream stream jobs-<name>)",
     "transcode_preset": "x264 preset of the transcoding ladder (ultrafast … veryslow)",
     "transcode_segment_seconds": "target length of an HLS segment",
-    "transcode_timeout_seconds": "wall-clock limit of one transcode (then retried)",
+    "transcode_timeout_seconds": "wall-clock limit of one transcode, however it moves (then "
+    "retried); a long film at a slow preset takes hours",
+    "transcode_stall_seconds": "a transcode that reports no progress for this long is "
+    "stopped (then retried)",
     "transcode_memory_bytes": "address space of the transcoder; 0 budgets it from the frame size",
     "transcode_max_pixels": "largest decoded frame a transcode accepts (width x height)",
     "transcode_spool_dir": "scratch directory for spooled originals (unset: system temp dir)",

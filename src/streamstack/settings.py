@@ -138,7 +138,8 @@ class Settings:
     transcode_queue: QueueName = "media"
     transcode_preset: TranscodePreset = "veryfast"
     transcode_segment_seconds: PositiveSeconds = 4.0
-    transcode_timeout_seconds: PositiveSeconds = 3600.0
+    transcode_timeout_seconds: PositiveSeconds = 43_200.0
+    transcode_stall_seconds: PositiveSeconds = 600.0
     transcode_memory_bytes: Annotated[int, msgspec.Meta(ge=0)] = 0
     transcode_max_pixels: Positive = 7680 * 4320
     transcode_spool_dir: Path | None = None

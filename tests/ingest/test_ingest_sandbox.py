@@ -3,7 +3,8 @@ what a worker wrote read without following its links.
 
 The probe's own :class:`~streamstack.ingest.sandbox.Sandbox` runs the functions, with the
 limits its workers get, so what holds here holds inside the probe worker. The functions
-are standard-library ones: a child unpickles its function by name.
+are standard-library ones, or in ``support.stalling``: a child unpickles its function by
+name.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from streamstack.ingest.sandbox import (
     Limits,
     SandboxCrashed,
     SandboxRaised,
+    SandboxStalled,
     SandboxTimeout,
     confine,
     open_output,
@@ -32,6 +34,7 @@ from streamstack.ingest.sandbox import (
 from streamstack.kernel.lifetime import death_signal
 from streamstack.kernel.storage import ObjectNotFound
 from streamstack.kernel.storage.local import LocalObjectStore
+from support.stalling import moves_then_returns, moves_then_stalls
 
 MIB = 1024 * 1024
 
@@ -143,6 +146,31 @@ async def test_a_worker_out_of_time_is_killed(prober: MediaProber, tmp_path: Pat
         await prober.sandbox.call(
             time.sleep, 600, returns=None, limits=prober.limits(tmp_path), seconds=0.5
         )
+
+
+async def test_a_worker_that_stops_reporting_progress_is_killed(
+    prober: MediaProber, tmp_path: Path
+) -> None:
+    seen: list[int] = []
+
+    async def run(fn: Callable[..., object], moves: int, **limits: float | None) -> object:
+        return await prober.sandbox.call(
+            fn,
+            moves,
+            returns=int | None,
+            limits=prober.limits(tmp_path),
+            progress=(int, seen.append),
+            **{"seconds": 30, "idle_seconds": 1.0, **limits},
+        )
+
+    with pytest.raises(SandboxStalled):
+        await run(moves_then_stalls, 3)
+    assert seen == [0, 1, 2]
+    # Moving all along, it may take far longer than the stall limit.
+    assert await run(moves_then_returns, 20) == 20
+    # Without a stall limit, the whole call's own limit still holds.
+    with pytest.raises(SandboxTimeout):
+        await run(moves_then_stalls, 1, seconds=1.0, idle_seconds=None)
 
 
 async def test_a_worker_that_dies_says_how(prober: MediaProber, tmp_path: Path) -> None:

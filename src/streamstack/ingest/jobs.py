@@ -63,6 +63,7 @@ from streamstack.ingest.sandbox import (
     Sandbox,
     SandboxCrashed,
     SandboxRaised,
+    SandboxStalled,
     SandboxTimeout,
 )
 from streamstack.ingest.transcoding.errors import TranscodeError
@@ -245,7 +246,10 @@ class WorkerLimits:
 
     encoding: TranscodeOptions = dataclasses.field(default_factory=TranscodeOptions)
     """Preset, segment length and largest frame; a job's pass sets the rest."""
-    timeout_seconds: float = 3600.0
+    timeout_seconds: float = 43_200.0
+    stall_seconds: float = 600.0
+    """How long the transcoder may go without progress before it is stopped: a long film
+    needs hours, a transcoder that stopped moving needs stopping sooner."""
     memory_bytes: int = 0
     """``RLIMIT_AS`` of the transcoder; 0 budgets it from the source's frame size."""
     spool_dir: Path | None = None
@@ -583,6 +587,7 @@ class _JobRun:
                 limits=self.limits.sandbox_limits(self.request, workdir),
                 seconds=self.limits.timeout_seconds,
                 progress=(Progress, self.on_progress),
+                idle_seconds=self.limits.stall_seconds,
             )
         except SandboxRaised as exc:
             if exc.kind == "TranscodeError":
@@ -594,6 +599,11 @@ class _JobRun:
             raise TranscodeTimeout(
                 f"transcoding took longer than the limit of {self.limits.timeout_seconds:g} s "
                 "(STREAMSTACK_TRANSCODE_TIMEOUT_SECONDS)"
+            ) from None
+        except SandboxStalled:
+            raise TranscodeTimeout(
+                f"transcoding made no progress for {self.limits.stall_seconds:g} s "
+                "(STREAMSTACK_TRANSCODE_STALL_SECONDS)"
             ) from None
         except SandboxCrashed as exc:
             raise TranscodeCrashed(f"the transcoding process died ({exc})") from None

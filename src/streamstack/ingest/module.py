@@ -144,6 +144,7 @@ def transcode_worker(context: ModuleContext, queue: JobQueue) -> JobWorker:
                 max_pixels=settings.transcode_max_pixels,
             ),
             timeout_seconds=settings.transcode_timeout_seconds,
+            stall_seconds=settings.transcode_stall_seconds,
             memory_bytes=settings.transcode_memory_bytes,
             spool_dir=settings.transcode_spool_dir,
             max_source_bytes=settings.max_upload_bytes,

@@ -91,6 +91,11 @@ class SandboxTimeout(Exception):
     """The child ran out of time and was killed."""
 
 
+class SandboxStalled(Exception):
+    """The child said nothing for too long (a task that reports progress stopped moving)
+    and was killed."""
+
+
 class SandboxCrashed(Exception):
     """The child died without answering (killed, out of memory in C, a crash)."""
 
@@ -172,19 +177,21 @@ class Sandbox:
         limits: Limits,
         seconds: float,
         progress: tuple[type[Any], Callable[[Any], None]] | None = None,
+        idle_seconds: float | None = None,
     ) -> T:
         """``fn(*args)`` in a confined child: its return value decoded as ``returns``.
 
         With ``progress=(type, callback)``, ``fn`` is also given ``progress=`` a function
         whose argument reaches ``callback`` here, decoded as ``type``. Raises
         :class:`SandboxRaised` when ``fn`` raised, :class:`SandboxTimeout` after
-        ``seconds``, :class:`SandboxCrashed` when the child died silently.
+        ``seconds``, :class:`SandboxStalled` when ``fn`` said nothing (no progress, no
+        answer) for ``idle_seconds``, :class:`SandboxCrashed` when the child died silently.
         """
         child = self.connected(_answer, fn, args, progress is not None, limits=limits)
         async with child as (reader, _):
             try:
                 async with asyncio.timeout(seconds):
-                    return await _await_answer(reader, returns, progress)
+                    return await _await_answer(reader, returns, progress, idle_seconds)
             except TimeoutError:
                 raise SandboxTimeout(f"no answer within {seconds:g} s") from None
 
@@ -193,13 +200,17 @@ async def _await_answer(
     reader: asyncio.StreamReader,
     returns: type[T],
     progress: tuple[type[Any], Callable[[Any], None]] | None,
+    idle_seconds: float | None,
 ) -> T:
     while True:
         try:
-            size = int.from_bytes(await reader.readexactly(4), "big")
-            if size > MAX_MESSAGE_BYTES:
-                raise SandboxCrashed("the child sent an oversized message")
-            message = _decoder.decode(await reader.readexactly(size))
+            async with asyncio.timeout(idle_seconds):
+                size = int.from_bytes(await reader.readexactly(4), "big")
+                if size > MAX_MESSAGE_BYTES:
+                    raise SandboxCrashed("the child sent an oversized message")
+                message = _decoder.decode(await reader.readexactly(size))
+        except TimeoutError:
+            raise SandboxStalled(f"no word from the child for {idle_seconds:g} s") from None
         except (asyncio.IncompleteReadError, ConnectionError):
             raise SandboxCrashed("the child died without answering") from None
         except msgspec.DecodeError:
