@@ -1,13 +1,31 @@
-"""Self-service (issue 16.5): change one's password and display name.
+"""Self-service (issue 16.5): change one's password and display name, delete one's account.
 
 A password change needs the current password, applies the registration strength rules,
 and signs out every *other* session of the account (their refresh families and their live
-access tokens); the session that made the change stays signed in.
+access tokens); the session that made the change stays signed in. Deleting one's own
+account needs the password too (a stolen access token alone cannot), ends every session,
+frees the address and tells the other modules, as an admin's delete does.
 """
 
 from __future__ import annotations
 
-from auth_accounts import API, PASSWORD, assert_error, bearer, login, signed_in
+from typing import Any
+
+from auth_accounts import (
+    API,
+    PASSWORD,
+    assert_error,
+    bearer,
+    login,
+    register,
+    signed_in,
+    signed_in_admin,
+)
+from sqlalchemy import text
+
+from streamstack.auth.module import standalone_service
+from streamstack.contracts.auth import USER_DELETED
+from streamstack.kernel.db import Database
 
 NEW_PASSWORD = "violet umbrella marching slowly"
 
@@ -112,3 +130,94 @@ async def test_display_name_is_changed_removed_and_validated(client):
     assert removed.json()["display_name"] is None
     new = await client.patch(f"{API}/me", json={"display_name": None}, headers=headers)
     assert new.status_code == 200
+
+
+async def deleted_announcements(settings: Any) -> int:
+    """How many ``user.deleted`` events auth's outbox holds (sent or not)."""
+    database = Database(settings.effective_database_url)
+    try:
+        async with database.engine.connect() as connection:
+            count = await connection.scalar(
+                text("SELECT count(*) FROM auth_outbox WHERE subject = :subject"),
+                {"subject": USER_DELETED},
+            )
+    finally:
+        await database.close()
+    return int(count or 0)
+
+
+async def test_deleting_ones_account_ends_every_session_and_frees_the_address(
+    client, auth_settings
+):
+    email, mine = await signed_in(client)
+    _, other = await signed_in(client, email)
+    _, stranger = await signed_in(client)
+    response = await client.post(
+        f"{API}/me/delete", json={"password": PASSWORD}, headers=bearer(mine["access_token"])
+    )
+
+    assert response.status_code == 204, response.text
+    assert 'streamstack_refresh=""' in response.headers["set-cookie"]  # the browser forgets it
+    for pair in (mine, other):
+        assert_error(
+            await client.get(f"{API}/me", headers=bearer(pair["access_token"])),
+            401,
+            "token_revoked",
+        )
+        refreshed = await client.post(
+            f"{API}/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert_error(refreshed, 401)
+    assert_error(await login(client, email), 401, "invalid_credentials")
+    assert await deleted_announcements(auth_settings) == 1  # catalogue forgets their history
+    me = await client.get(f"{API}/me", headers=bearer(stranger["access_token"]))
+    assert me.status_code == 200  # another account is untouched
+    await register(client, email)  # the address can be used again
+
+
+async def test_deleting_ones_account_needs_the_password_and_changes_nothing_otherwise(
+    client, auth_settings
+):
+    email, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    wrong = await client.post(
+        f"{API}/me/delete", json={"password": "not the password at all"}, headers=headers
+    )
+    assert_error(wrong, 403, "wrong_password")
+    for body in ({}, {"password": PASSWORD, "user_id": "x"}, {"password": 1}, [PASSWORD]):
+        assert_error(await client.post(f"{API}/me/delete", json=body, headers=headers), 400)
+    assert_error(await client.post(f"{API}/me/delete", json={"password": PASSWORD}), 401)
+
+    assert (await client.get(f"{API}/me", headers=headers)).status_code == 200
+    assert (await login(client, email)).status_code == 200
+    assert await deleted_announcements(auth_settings) == 0
+
+
+async def test_guessing_the_password_to_delete_an_account_is_throttled(client):
+    _, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    codes = [
+        (
+            await client.post(
+                f"{API}/me/delete", json={"password": "a wrong guess"}, headers=headers
+            )
+        ).json()["code"]
+        for _ in range(8)
+    ]
+    assert codes[0] == "wrong_password"
+    assert "login_throttled" in codes
+    assert (await client.get(f"{API}/me", headers=headers)).status_code == 200
+
+
+async def test_the_last_admin_cannot_delete_their_account(client, auth_settings):
+    email, admin = await signed_in_admin(client, auth_settings)
+    async with standalone_service(auth_settings) as service:
+        for user in (await service.list_users(None, 100, 0)).items:
+            if user.role == "admin" and user.email != email:
+                await service.change_role(user.id, "viewer")
+    headers = bearer(admin["access_token"])
+    refused = await client.post(f"{API}/me/delete", json={"password": PASSWORD}, headers=headers)
+
+    assert_error(refused, 409, "last_admin")
+    assert (await client.get(f"{API}/me", headers=headers)).json()["role"] == "admin"
+    assert (await login(client, email)).status_code == 200

@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from litestar.router import Router
 
 from streamstack.auth.schemas import (
+    AccountDeletion,
     AuthConfig,
     InviteCreated,
     InviteList,
@@ -182,7 +183,7 @@ class AccountController(Controller):
 
 
 class MyAccountController(Controller):
-    """The signed-in caller's account: sign out, who am I, profile, password."""
+    """The signed-in caller's account: sign out, who am I, profile, password, deleting it."""
 
     path = ""
     security = BEARER
@@ -230,6 +231,33 @@ class MyAccountController(Controller):
         await auth.change_password(
             principal, data.current_password, data.new_password, client_info(request)
         )
+
+    @post(
+        "/me/delete",
+        status_code=204,
+        responses={
+            **SIGNED_OUT,
+            **error_responses(
+                {
+                    403: "The password is wrong (`wrong_password`).",
+                    409: "The last enabled admin (`last_admin`).",
+                    429: "Too many attempts (`login_throttled`).",
+                }
+            ),
+        },
+    )
+    async def delete_account(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        auth: Auth,
+        refresh_cookie: Cookies,
+        data: AccountDeletion,
+    ) -> Response[None]:
+        """Delete the signed-in user's own account (the password is required): every session
+        ends, and the other modules forget them (their watch history goes)."""
+        await auth.delete_own_account(principal, data.password, client_info(request))
+        return refresh_cookie.signed_out()
 
 
 class SessionController(Controller):

@@ -72,6 +72,12 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     new_password: NewPassword
 
 
+class AccountDeletion(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /me/delete``: the account's password, proving its owner asks."""
+
+    password: Password
+
+
 class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
     """``PATCH /me``: the display name (null or blank removes it)."""
 

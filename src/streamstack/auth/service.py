@@ -251,15 +251,7 @@ class AuthService:
         passes the same strength rules as at registration. The caller's own session
         stays signed in.
         """
-        user = await self._account_of(caller)
-        with contextlib.suppress(InvalidCredentialFormat):
-            current = check_password(current)
-        async with self._work() as records:
-            await self.throttle.reserve_login(
-                records.attempts, user.email, client.address, self.clock()
-            )
-        if not await self.passwords.verify(user.password_hash, current):
-            raise Forbidden("the current password is wrong", code="wrong_password")
+        user, current = await self._proven(caller, current, client)
         if check_password(new) == current:  # told only once the current one is proven
             raise SamePassword("the new password is the one you have now: choose another")
         password = await asyncio.to_thread(
@@ -272,6 +264,33 @@ class AuthService:
                 records, user.id, new_hash, self.clock(), keep=_uuid_or_none(caller.family)
             )
         log.info("password_changed", user_id=str(user.id))
+
+    async def delete_own_account(
+        self, caller: Principal, password: str, client: ClientInfo
+    ) -> None:
+        """Delete the caller's own account, once their password proves it is them (checked
+        like a sign-in, under the same throttle: a stolen access token alone cannot delete
+        it); then as an admin's delete does. The last enabled admin cannot go (409)."""
+        user, _ = await self._proven(caller, password, client)
+        async with self._work() as records:
+            await self.throttle.login_succeeded(records.attempts, user.email, client.address)
+        await self.delete_user(user.id)
+
+    async def _proven(
+        self, caller: Principal, password: str, client: ClientInfo
+    ) -> tuple[User, str]:
+        """The caller's account and their password (normalised), once it is checked like a
+        sign-in and counted by its throttle first; 403 ``wrong_password`` otherwise."""
+        user = await self._account_of(caller)
+        with contextlib.suppress(InvalidCredentialFormat):
+            password = check_password(password)
+        async with self._work() as records:
+            await self.throttle.reserve_login(
+                records.attempts, user.email, client.address, self.clock()
+            )
+        if not await self.passwords.verify(user.password_hash, password):
+            raise Forbidden("the current password is wrong", code="wrong_password")
+        return user, password
 
     async def change_display_name(self, caller: Principal, display_name: str | None) -> UserView:
         """Set (or, with None or blanks, remove) the caller's display name."""
