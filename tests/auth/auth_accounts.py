@@ -68,16 +68,32 @@ def assert_error(response: Response, status: int, code: str | None = None) -> di
 
 async def stored_password_hash(settings: Settings, email: str) -> str:
     """The password hash the database holds for ``email`` (read behind the app's back)."""
+    sql = "SELECT password_hash FROM auth_users WHERE email = :email"
+    return str(await read_behind(settings, sql, email=email))
+
+
+async def read_behind(settings: Settings, sql: str, **values: Any) -> Any:
+    """The one value ``sql`` selects from auth's database, read behind the app's back."""
     database = Database(settings.effective_database_url)
     try:
         async with database.engine.connect() as connection:
-            result = await connection.execute(
-                text("SELECT password_hash FROM auth_users WHERE email = :email"),
-                {"email": email},
-            )
-            return str(result.scalar_one())
+            return (await connection.execute(text(sql), values)).scalar_one()
     finally:
         await database.close()
+
+
+async def assert_signed_out(client: AsyncTestClient[Any], *pairs: dict[str, Any]) -> None:
+    """Each session's access token is refused as revoked, and no refresh brings it back."""
+    for pair in pairs:
+        assert_error(
+            await client.get(f"{API}/me", headers=bearer(pair["access_token"])),
+            401,
+            "token_revoked",
+        )
+        refreshed = await client.post(
+            f"{API}/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert_error(refreshed, 401)
 
 
 async def signed_in_admin(
