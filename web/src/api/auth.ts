@@ -70,6 +70,11 @@ export async function revokeInvite(id: string): Promise<void> {
   );
 }
 
+/** Deletes the caller's own account (the password proves it is them); every session ends. */
+export async function deleteAccount(password: string): Promise<void> {
+  await request((headers) => api.POST("/api/v1/auth/me/delete", { headers, body: { password } }));
+}
+
 /** Changes the caller's password; the server signs out every other session. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
   await request((headers) =>

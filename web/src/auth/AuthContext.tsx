@@ -24,10 +24,14 @@ export interface AuthContextValue {
    * expired or was revoked): pages say so instead of a bare sign-in form.
    */
   sessionEnded: boolean;
+  /** The user deleted their account in this tab: the sign-in page says so. */
+  accountDeleted?: boolean;
   signIn: (email: string, password: string) => Promise<UserView>;
   register: (input: RegisterRequest) => Promise<UserView>;
   signOut: () => Promise<void>;
   signOutEverywhere: () => Promise<void>;
+  /** Deletes the account (its password proves it is theirs); every session ends, this one too. */
+  deleteAccount: (password: string) => Promise<void>;
   /** The signed-in user changed (a new display name): show the server's answer. */
   updateUser: (user: UserView) => void;
 }
@@ -38,6 +42,7 @@ interface State {
   status: AuthStatus;
   user: UserView | null;
   sessionEnded: boolean;
+  accountDeleted?: boolean;
 }
 
 const SIGNED_OUT: State = { status: "anonymous", user: null, sessionEnded: false };
@@ -84,13 +89,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setState(SIGNED_OUT);
   }, [setState]);
 
+  const deleteAccount = useCallback(async (password: string) => {
+    await authApi.deleteAccount(password);
+    endSession();
+    setState({ ...SIGNED_OUT, accountDeleted: true });
+  }, [setState]);
+
   const updateUser = useCallback((user: UserView) => {
     setState((s) => (s.status === "authenticated" ? { ...s, user } : s));
   }, [setState]);
 
   const value = useMemo<AuthContextValue>(
-    () => ({ ...state, signIn, register, signOut, signOutEverywhere, updateUser }),
-    [state, signIn, register, signOut, signOutEverywhere, updateUser],
+    () => ({ ...state, signIn, register, signOut, signOutEverywhere, deleteAccount, updateUser }),
+    [state, signIn, register, signOut, signOutEverywhere, deleteAccount, updateUser],
   );
 
   return <AuthContext value={value}>{children}</AuthContext>;

@@ -3,7 +3,7 @@ import { Navigate, useLocation } from "react-router";
 import { useAuth } from "./useAuth";
 
 /** Why the visitor was sent to sign in; the sign-in page says it. */
-export type SignInReason = "watch" | "session-ended" | "required";
+export type SignInReason = "watch" | "session-ended" | "required" | "account-deleted";
 
 export interface RedirectState {
   from?: string;
@@ -14,6 +14,7 @@ export const SIGN_IN_REASONS: Record<SignInReason, string> = {
   watch: "Sign in to watch.",
   "session-ended": "Your session ended. Sign in again to continue.",
   required: "Sign in to continue.",
+  "account-deleted": "Your account was deleted.",
 };
 
 function Pending() {
@@ -26,11 +27,13 @@ function Pending() {
 
 /** Waits for the silent refresh on load, then redirects anonymous users to /signin, saying why. */
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const { status, sessionEnded } = useAuth();
+  const { status, sessionEnded, accountDeleted } = useAuth();
   const location = useLocation();
   if (status === "loading") return <Pending />;
   if (status === "anonymous") {
-    const reason: SignInReason = sessionEnded
+    const reason: SignInReason = accountDeleted
+      ? "account-deleted"
+      : sessionEnded
       ? "session-ended"
       : location.pathname.startsWith("/watch/")
         ? "watch"

@@ -127,6 +127,50 @@ describe("AccountPage sessions", () => {
   });
 });
 
+describe("deleting one's account", () => {
+  const DELETE = `${API}/auth/me/delete`;
+
+  it("asks for the password and a confirmation, then signs out and says so", async () => {
+    signedInViewer();
+    server.use(http.post(DELETE, () => noContent()));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+
+    const form = await screen.findByRole("form", { name: "Delete account" });
+    await user.type(within(form).getByLabelText("Password"), "my secret words");
+    await user.click(within(form).getByRole("button", { name: "Delete account" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete your account?" });
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(sentTo(seen, "POST", DELETE)).toHaveLength(0);
+
+    await user.click(within(form).getByRole("button", { name: "Delete account" }));
+    const confirm = within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete account" });
+    expect(confirm).toHaveClass("danger");
+    await user.click(confirm);
+
+    expect(await screen.findByTestId("signin-reason")).toHaveTextContent("Your account was deleted.");
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin$/);
+    expect(await sentTo(seen, "POST", DELETE)[0]?.request.json()).toEqual({ password: "my secret words" });
+  });
+
+  it("tells a wrong password at its field and stays signed in", async () => {
+    signedInViewer();
+    server.use(http.post(DELETE, () => apiError(403, "wrong_password", "the current password is wrong")));
+    const user = setupUser();
+    renderApp("/account");
+
+    const form = await screen.findByRole("form", { name: "Delete account" });
+    await user.type(within(form).getByLabelText("Password"), "a wrong guess");
+    await user.click(within(form).getByRole("button", { name: "Delete account" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete account" }));
+
+    expect(await within(form).findByText("The password is not correct.")).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("/account");
+    expect(within(form).getByRole("button", { name: "Delete account" })).toBeEnabled();
+  });
+});
+
 describe("new password fields", () => {
   it("tell the length rule from the generated limits before anything is sent, and enforce it", async () => {
     signedInViewer();

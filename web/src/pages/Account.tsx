@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
-import { DisplayNameForm, PasswordForm } from "./AccountForms";
+import { DeleteAccountForm, DisplayNameForm, PasswordForm } from "./AccountForms";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
 
@@ -88,6 +88,9 @@ export function AccountPage() {
           )}
         </RevocableList>
       )}
+
+      <h2>Delete account</h2>
+      <DeleteAccountForm />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { CurrentPasswordField, NewPasswordField } from "../components/AccountFields";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
 
@@ -81,6 +82,57 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
       <AccountFormSubmit label="Change password" busy={running !== null} done={done} testId="password-changed">
         Password changed. Every other session was signed out.
       </AccountFormSubmit>
+    </form>
+  );
+}
+
+/**
+ * Deleting one's own account: the password, then a confirmation (it cannot be
+ * undone); the server ends every session and forgets the watch history, and
+ * the sign-in page says the account was deleted.
+ */
+export function DeleteAccountForm() {
+  const { deleteAccount } = useAuth();
+  const [password, setPassword] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const { running, error, run } = useAction();
+
+  const refused = (err: unknown) =>
+    err instanceof ApiError && err.code === "wrong_password" ? "The password is not correct." : errorMessage(err);
+
+  async function onConfirm() {
+    setConfirming(false);
+    await run("delete-account", refused, async () => {
+      // Signed out here, this page's guard sends the user to sign in, saying why.
+      await deleteAccount(password);
+    });
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setConfirming(true);
+  }
+
+  return (
+    <form className="form compact" onSubmit={onSubmit} aria-label="Delete account">
+      <p className="muted">Your account, its sessions and your watch history are deleted. This cannot be undone.</p>
+      <CurrentPasswordField label="Password" error={error} value={password} onChange={setPassword} />
+      <div className="button-row">
+        <button type="submit" className="button danger" disabled={running !== null}>
+          {running !== null ? "Deleting…" : "Delete account"}
+        </button>
+      </div>
+      {confirming && (
+        <ConfirmDialog
+          title="Delete your account?"
+          confirmLabel="Delete account"
+          destructive
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => void onConfirm()}
+        >
+          Your account, its sessions and your watch history are deleted for good.
+        </ConfirmDialog>
+      )}
     </form>
   );
 }
