@@ -9,6 +9,7 @@ copy expires (streaming lets a browser keep a thumbnail for minutes, then revali
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import structlog
@@ -25,20 +26,14 @@ from streamstack.kernel.storage import ObjectNotFound, ObjectStore, StorageUnava
 log = structlog.get_logger(__name__)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class ThumbnailChoice:
     """Makes an item's thumbnail and poster again from the frame at a moment of its video."""
 
-    def __init__(
-        self,
-        catalogue: CatalogueClient,
-        media: ObjectStore,
-        thumbnails: ObjectStore,
-        prober: MediaProber,
-    ) -> None:
-        self.catalogue = catalogue
-        self.media = media
-        self.thumbnails = thumbnails
-        self.prober = prober
+    catalogue: CatalogueClient
+    media: ObjectStore
+    thumbnails: ObjectStore
+    prober: MediaProber
 
     async def choose(
         self, media_id: str, at_seconds: float, context: CallContext
