@@ -75,3 +75,65 @@ async def test_sort_by_duration_both_ways(catalogue_client: AppClient) -> None:
     assert await order("longest") == [made[600.0], made[30.0], made[5.0], unknown]
     r = await catalogue_client.get(f"{API}/", params={"sort": "-duration"})
     assert r.status_code == 400
+
+
+async def related(
+    client: AppClient, item_id: str, headers: dict[str, str] | None = None, **params: Any
+) -> list[str]:
+    """The titles ``GET /{item_id}/related`` answers, in order."""
+    r = await client.get(f"{API}/{item_id}/related", headers=headers or {}, params=params)
+    assert r.status_code == 200, r.text
+    return [item["title"] for item in r.json()["items"]]
+
+
+async def test_related_items_share_tags_first_then_the_most_viewed(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    watched = await create_item(
+        catalogue_client, settings, title="Watched", tags=["nature", "birds"]
+    )
+    await create_item(catalogue_client, settings, title="One tag", tags=["nature"])
+    await create_item(catalogue_client, settings, title="Both tags", tags=["birds", "nature"])
+    await create_item(catalogue_client, settings, title="Quiet", tags=["news"])
+    popular = await create_item(catalogue_client, settings, title="Popular", tags=[])
+    draft = await create_item(
+        catalogue_client, settings, title="Draft", tags=["nature"], publish=False
+    )
+    await create_item(
+        catalogue_client, settings, title="Unplayable", tags=["birds"], playable=False
+    )
+    for _ in range(2):  # two viewers play it: two views
+        saved = await catalogue_client.put(
+            f"{API}/{popular['id']}/progress",
+            json={"position_seconds": 3},
+            headers=viewer_headers(settings),
+        )
+        assert saved.status_code == 200, saved.text
+
+    expected = ["Both tags", "One tag", "Popular", "Quiet"]
+    assert await related(catalogue_client, watched["id"]) == expected
+    assert await related(catalogue_client, watched["id"], viewer_headers(settings)) == expected
+    assert await related(catalogue_client, watched["id"], limit=3) == expected[:3]
+    assert await related(catalogue_client, watched["id"], limit=1) == ["Both tags"]
+    # An admin looking at a draft is shown what viewers could watch after it: one tag
+    # shared by three, unviewed, the newest first.
+    after_draft = await related(catalogue_client, draft["id"], admin_headers(settings))
+    assert after_draft == ["Both tags", "One tag", "Watched", "Popular", "Quiet"]
+
+
+async def test_related_items_of_what_the_caller_may_not_see_are_404(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    draft = await create_item(catalogue_client, settings, tags=["nature"], publish=False)
+    for item_id, headers in (
+        (draft["id"], viewer_headers(settings)),
+        (draft["id"], {}),
+        ("6f1c7f34-0000-4000-8000-000000000000", admin_headers(settings)),
+    ):
+        r = await catalogue_client.get(f"{API}/{item_id}/related", headers=headers)
+        assert (r.status_code, r.json()["code"]) == (404, "not_found"), r.text
+    for params in ({"limit": 0}, {"limit": 25}, {"limit": "few"}):
+        r = await catalogue_client.get(f"{API}/{draft['id']}/related", params=params)
+        assert r.status_code == 400, (params, r.text)

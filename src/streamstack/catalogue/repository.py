@@ -79,6 +79,12 @@ VISIBLE_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
     # ``=`` (not ``IS``): an equality the viewers' indexes can seek on, on both backends.
     MediaItemRow.playable == True,  # noqa: E712
 )
+#: "The most viewed first": ties go to the newest.
+_MOST_VIEWED = (
+    MediaItemRow.view_count.desc(),
+    MediaItemRow.published_at.desc(),
+    MediaItemRow.id.desc(),
+)
 #: The primary key of ``watch_progress`` and ``viewings``: what an upsert matches on, never
 #: overwrites.
 _KEY = frozenset({"user_id", "media_id"})
@@ -190,6 +196,33 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
         if row is None:  # pragma: no cover - the UPDATE just found it in this transaction
             raise NotFound("no such media item")
         return row
+
+    async def related(self, item_id: uuid.UUID, limit: int) -> list[MediaItemRow]:
+        """Up to ``limit`` items a viewer can play, for whoever watches ``item_id``: those
+        sharing the most of its tags first (then the most viewed, then the newest), then,
+        when too few share one, the most viewed others. Two bounded reads: the items of the
+        item's tags, and the top of the view-count order."""
+        mine = select(MediaTagRow.tag).where(MediaTagRow.media_id == item_id)
+        shared = func.count().label("shared")
+        tagged = (
+            select(MediaItemRow, shared)
+            .join(MediaTagRow, MediaTagRow.media_id == MediaItemRow.id)
+            .where(MediaTagRow.tag.in_(mine), MediaItemRow.id != item_id, *VISIBLE_TO_VIEWERS)
+            .group_by(MediaItemRow.id)
+            .order_by(shared.desc(), *_MOST_VIEWED)
+            .limit(limit)
+        )
+        rows = [row for row, _ in (await self.session.execute(tagged)).all()]
+        if len(rows) < limit:
+            chosen = [item_id, *(row.id for row in rows)]
+            others = (
+                select(MediaItemRow)
+                .where(MediaItemRow.id.not_in(chosen), *VISIBLE_TO_VIEWERS)
+                .order_by(*_MOST_VIEWED)
+                .limit(limit - len(rows))
+            )
+            rows += (await self.session.scalars(others)).all()
+        return rows
 
     async def count_view(self, item_id: uuid.UUID) -> None:
         """One more view of the item, added in the database (concurrent views all count);

@@ -21,6 +21,7 @@ from streamstack.catalogue.schemas import (
     CreateMediaItem,
     MediaPage,
     Paging,
+    RelatedItems,
     SaveProgress,
     SortOrder,
     StatusFilter,
@@ -33,7 +34,7 @@ from streamstack.catalogue.schemas import (
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.watching import WatchingService
 from streamstack.contracts.catalogue import MediaItem, ProcessingFilter
-from streamstack.contracts.limits import ONE_LINE, SEARCH_MAX, TAG_MAX
+from streamstack.contracts.limits import ONE_LINE, RELATED_LIMIT_MAX, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.guards import (
@@ -117,6 +118,21 @@ class BrowsingController(Controller):
         item = await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
         progress = await watching.find(viewer, item_id) if viewer is not None else None
         return ViewedMediaItem(**msgspec.structs.asdict(item), progress=progress or msgspec.UNSET)
+
+    @get("/{item_id:uuid}/related", summary="What to watch next")
+    async def related_items(
+        self,
+        service: NamedDependency[CatalogueService],
+        viewer: NamedDependency[Principal | None],
+        item_id: uuid.UUID,
+        limit: Annotated[int, Parameter(ge=1, le=RELATED_LIMIT_MAX)] = 8,
+    ) -> RelatedItems:
+        """Items to watch after this one, the first to play next: playable published items
+        sharing its tags (the most shared first, then the most viewed), then the most viewed
+        others. 404 as for the item itself."""
+        return await service.related_items(
+            item_id, admin=viewer is not None and viewer.is_admin, limit=limit
+        )
 
     @get("/tags", summary="List tags with counts")
     async def list_tags(

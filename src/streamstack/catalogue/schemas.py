@@ -86,6 +86,12 @@ class MediaPage(msgspec.Struct, frozen=True):
     page_size: int
 
 
+class RelatedItems(msgspec.Struct, frozen=True):
+    """``GET /{item_id}/related``: what to watch after the item (the first plays next)."""
+
+    items: list[MediaItem]
+
+
 # --- watching (resume, continue watching, history) ---------------------------------------
 
 

@@ -40,6 +40,7 @@ from streamstack.catalogue.repository import (
 )
 from streamstack.catalogue.schemas import (
     MediaPage,
+    RelatedItems,
     SortOrder,
     StatusFilter,
     TagCount,
@@ -158,6 +159,17 @@ class CatalogueService:
             tags = await store.tags.of_item(row.id)
             captions = await store.captions.of_item(row.id)
         return to_media_item(row, tags, captions, admin=admin)
+
+    async def related_items(self, item_id: uuid.UUID, *, admin: bool, limit: int) -> RelatedItems:
+        """What to watch after an item anyone may see (404 as :meth:`get_item`): items a
+        viewer can play, those sharing its tags first, then the most viewed."""
+        async with reading(self._database) as store:
+            await store.items.visible(item_id, admin=admin)
+            rows = await store.items.related(item_id, limit)
+            tags = await store.tags.of_items([row.id for row in rows])
+        return RelatedItems(
+            items=[to_media_item(row, tags.get(row.id, []), admin=False) for row in rows]
+        )
 
     async def list_tags(self, *, admin: bool, prefix: str | None, limit: int) -> TagList:
         """Tags with how many items carry each, most used first; viewers count only playable

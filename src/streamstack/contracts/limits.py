@@ -46,6 +46,8 @@ MAX_RENDITIONS = 16
 #: person reads, and an offset far past any real list that a database still takes.
 LIST_LIMIT_MAX = 100
 LIST_OFFSET_MAX = 1_000_000_000
+#: Items suggested after one (a row of cards beside or under the player).
+RELATED_LIMIT_MAX = 24
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
