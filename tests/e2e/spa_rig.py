@@ -344,6 +344,22 @@ async def upload(page: Page, base: str, title: str, clip: bytes, name: str = "au
     return href.removeprefix("/watch/")
 
 
+async def watch_page_ready(page: Page, base: str, item_id: str) -> None:
+    """Open Watch for ``item_id`` and wait until its video knows its duration and size."""
+    await page.goto(f"{base}/watch/{item_id}")
+    await page.get_by_test_id("player").wait_for()
+    await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+
+
+async def admin_uploaded(
+    browser: Browser, log: BrowserLog, server: DevServer, title: str, clip: bytes, name: str
+) -> tuple[Page, str]:
+    """A new context where the admin signed in and uploaded ``clip``: its page and the item's id."""
+    _, page = await new_page(browser, log)
+    await sign_in(page, server.url, server.admin_email, server.admin_password)
+    return page, await upload(page, server.url, title, clip, name=name)
+
+
 def segment_heights(log: BrowserLog) -> set[str]:
     """The rungs (``240p`` …) whose media segments the page fetched with success."""
     heights: set[str] = set()

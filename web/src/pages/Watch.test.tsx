@@ -235,7 +235,7 @@ describe("WatchPage", () => {
     renderWatch("m-1");
     const video = await screen.findByTestId("player");
     expect(video).toHaveClass("portrait");
-    expect(video.style.aspectRatio).toBe("1080 / 1920");
+    expect(video.style.getPropertyValue("--portrait-aspect")).toBe("0.5625");
   });
 
   it("waits for an item that is still being transcoded, then plays it", async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useImperativeHandle, useRef, useState, type Ref, type RefObject } from "react";
+import { useEffect, useImperativeHandle, useRef, useState, type CSSProperties, type Ref, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { isWithin } from "../lib/moment";
@@ -105,6 +105,18 @@ function usePlayer(
 /** One player's state and parts, as usePlayer makes them. */
 type PlayerModel = ReturnType<typeof usePlayer>;
 
+/**
+ * A portrait video's shape (width / height), which the stylesheet sizes it by:
+ * as wide as 85 % of the window's height allows, never wider than the page, so
+ * it is shown large from the first paint instead of at its pixel size.
+ * Undefined for a landscape video (a 16:9 box).
+ */
+export function portraitStyle(item: Pick<ViewedMediaItem, "width" | "height">): CSSProperties | undefined {
+  const { width, height } = item;
+  if (!width || !height || height <= width) return undefined;
+  return { "--portrait-aspect": (width / height).toFixed(4) } as CSSProperties;
+}
+
 /** The video's own element: a click plays or pauses, a double click goes full screen. */
 function PlayerVideo({
   item,
@@ -113,12 +125,12 @@ function PlayerVideo({
   frameRef,
 }: { item: ViewedMediaItem; player: PlayerModel } & PlayerElements) {
   const { stream } = player;
-  const portrait = item.width !== null && item.height !== null && item.height > item.width;
+  const portrait = portraitStyle(item);
   return (
     <video
       ref={videoRef}
       className={portrait ? "player portrait" : "player"}
-      style={portrait && item.width && item.height ? { aspectRatio: `${item.width} / ${item.height}` } : undefined}
+      style={portrait}
       data-testid="player"
       playsInline
       preload="metadata"
