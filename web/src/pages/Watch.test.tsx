@@ -670,6 +670,28 @@ describe("WatchPage", () => {
       expect(await screen.findByTestId("watch-captions")).toHaveTextContent("English, Español");
     });
 
+    it("names a track the server could only name by its language tag (an embedded one) by the language", async () => {
+      fakeTextTracks();
+      const url = "/api/v1/stream/abc/captions/de.vtt";
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () =>
+          ok(mediaItem({ id: "m-1", captions: [{ language: "de", label: "de", source: "embedded" }] })),
+        ),
+        http.post(`${API}/catalogue/m-1/stream-token`, () =>
+          ok({ ...grant("abc"), captions: [{ language: "de", label: "de", url }] }),
+        ),
+      );
+      setAccessToken("tok", 1800);
+      renderWatch("m-1");
+      const video = await playerReady("/api/v1/stream/abc");
+      await openPlayerSettings();
+
+      const menu = await screen.findByRole("combobox", { name: "Captions" });
+      expect(within(menu).getAllByRole("option").map((o) => o.textContent)).toEqual(["Off", "Deutsch"]);
+      expect(video.querySelector("track")).toHaveAttribute("label", "Deutsch");
+      expect(screen.getByTestId("watch-captions")).toHaveTextContent(/^Deutsch$/);
+    });
+
     it("keeps a subtitle track the browser added itself (Safari's own HLS) off, beside ours", async () => {
       localStorage.setItem("streamstack.captions", "en");
       // A track list that, like Safari's, also holds the master playlist's renditions.
