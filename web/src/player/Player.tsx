@@ -149,8 +149,9 @@ function PlayerVideo({
 }
 
 /**
- * What shows where a file of sound alone has no picture: a note, in the top
- * corner over the cover art when it has one; clicks go through to the video.
+ * What shows where a file of sound alone has no picture: a note in the top
+ * corner (over the cover art when it has one), clear of the big play button
+ * in the middle; clicks go through to the video.
  */
 function SoundOnly({ hasStill }: { hasStill: boolean }) {
   return (
