@@ -371,16 +371,24 @@ def segment_heights(log: BrowserLog) -> set[str]:
 
 
 async def pick_quality(page: Page, log: BrowserLog, label: str) -> None:
-    """Choose ``label`` in the quality menu; wait until its pictures play."""
-    await page.get_by_label("Quality").select_option(label=label)
-    height = int(label.removesuffix("p"))
+    """Choose ``label`` in the quality menu while the video plays from its start; wait until
+    its pictures show, from where the video is, before it ends.
+
+    The choice must show at once: Chromium kept showing the pictures of the old quality until
+    the next segment after hls.js dropped the buffer (a whole 3-second clip of one segment).
+    """
     await page.evaluate(
         "() => { const v = document.querySelector('[data-testid=player]');"
         " v.currentTime = 0; return v.play(); }"
     )
     await page.wait_for_function(
+        "() => document.querySelector('[data-testid=player]').currentTime > 0.2"
+    )
+    await page.get_by_label("Quality").select_option(label=label)
+    height = int(label.removesuffix("p"))
+    await page.wait_for_function(
         "h => { const v = document.querySelector('[data-testid=player]');"
-        " return v.videoHeight === h && v.currentTime > 0.2; }",
+        " return v.videoHeight === h && !v.ended; }",
         arg=height,
     )
     assert label in segment_heights(log), segment_heights(log)
