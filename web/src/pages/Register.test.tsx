@@ -23,7 +23,7 @@ async function fillAndSubmit(email = "new@example.com", password = "correct hors
   const user = setupUser();
   await user.type(await screen.findByLabelText("Email"), email);
   await user.type(screen.getByLabelText("Password"), password);
-  await user.click(screen.getByRole("button", { name: "Register" }));
+  await user.click(screen.getByRole("button", { name: "Create account" }));
   return user;
 }
 
@@ -107,7 +107,7 @@ describe("RegisterPage", () => {
     expect(await screen.findByTestId("register-error")).toHaveTextContent("An account with this email already exists");
     expect(screen.getByLabelText("Email")).toHaveAttribute("aria-invalid", "true");
     server.use(http.post(REGISTER, () => apiError(403, "registration_disabled", "closed")));
-    await user.click(screen.getByRole("button", { name: "Register" }));
+    await user.click(screen.getByRole("button", { name: "Create account" }));
     await waitFor(() => expect(screen.getByTestId("register-error")).toHaveTextContent("Registration is closed"));
     expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
   });
@@ -122,7 +122,7 @@ describe("RegisterPage", () => {
     registration("closed");
     renderApp("/register");
     expect(await screen.findByTestId("registration-closed")).toHaveTextContent("Registration is closed");
-    expect(screen.queryByRole("button", { name: "Register" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Create account" })).not.toBeInTheDocument();
   });
 
   it("tells the password's length rule under the field before anything is sent, and sends no too-short one", async () => {

@@ -166,7 +166,7 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
       )}
       <FormError message={error} testId="register-error" />
       <button type="submit" className="button primary" disabled={busy}>
-        {busy ? "Creating account…" : "Register"}
+        {busy ? "Creating account…" : "Create account"}
       </button>
     </form>
   );
