@@ -107,8 +107,8 @@ type PlayerModel = ReturnType<typeof usePlayer>;
 
 /**
  * A portrait video's shape (width / height), which the stylesheet sizes it by:
- * as wide as 85 % of the window's height allows, never wider than the page, so
- * it is shown large from the first paint instead of at its pixel size.
+ * as wide as the window's height below the header allows, never wider than
+ * the page, so it is shown large from the first paint, not at its pixel size.
  * Undefined for a landscape video (a 16:9 box).
  */
 export function portraitStyle(item: Pick<ViewedMediaItem, "width" | "height">): CSSProperties | undefined {
