@@ -344,6 +344,22 @@ async def upload(page: Page, base: str, title: str, clip: bytes, name: str = "au
     return href.removeprefix("/watch/")
 
 
+async def watch_page_ready(page: Page, base: str, item_id: str) -> None:
+    """Open Watch for ``item_id`` and wait until its video knows its duration and size."""
+    await page.goto(f"{base}/watch/{item_id}")
+    await page.get_by_test_id("player").wait_for()
+    await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+
+
+async def admin_uploaded(
+    browser: Browser, log: BrowserLog, server: DevServer, title: str, clip: bytes, name: str
+) -> tuple[Page, str]:
+    """A new context where the admin signed in and uploaded ``clip``: its page and the item's id."""
+    _, page = await new_page(browser, log)
+    await sign_in(page, server.url, server.admin_email, server.admin_password)
+    return page, await upload(page, server.url, title, clip, name=name)
+
+
 def segment_heights(log: BrowserLog) -> set[str]:
     """The rungs (``240p`` …) whose media segments the page fetched with success."""
     heights: set[str] = set()
@@ -355,16 +371,24 @@ def segment_heights(log: BrowserLog) -> set[str]:
 
 
 async def pick_quality(page: Page, log: BrowserLog, label: str) -> None:
-    """Choose ``label`` in the quality menu; wait until its pictures play."""
-    await page.get_by_label("Quality").select_option(label=label)
-    height = int(label.removesuffix("p"))
+    """Choose ``label`` in the quality menu while the video plays from its start; wait until
+    its pictures show, from where the video is, before it ends.
+
+    The choice must show at once: Chromium kept showing the pictures of the old quality until
+    the next segment after hls.js dropped the buffer (a whole 3-second clip of one segment).
+    """
     await page.evaluate(
         "() => { const v = document.querySelector('[data-testid=player]');"
         " v.currentTime = 0; return v.play(); }"
     )
     await page.wait_for_function(
+        "() => document.querySelector('[data-testid=player]').currentTime > 0.2"
+    )
+    await page.get_by_label("Quality").select_option(label=label)
+    height = int(label.removesuffix("p"))
+    await page.wait_for_function(
         "h => { const v = document.querySelector('[data-testid=player]');"
-        " return v.videoHeight === h && v.currentTime > 0.2; }",
+        " return v.videoHeight === h && !v.ended; }",
         arg=height,
     )
     assert label in segment_heights(log), segment_heights(log)

@@ -44,7 +44,7 @@ async def register(page: Page, email: str, code: str | None = None) -> None:
     await page.get_by_label("Password", exact=True).fill(PASSWORD)
     if code is not None:
         await page.get_by_label("Invite code").fill(code)
-    await page.get_by_role("button", name="Register").click()
+    await page.get_by_role("button", name="Create account").click()
 
 
 async def refused(page: Page, message: str) -> None:

@@ -77,7 +77,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path, screenshots: P
         assert policy and "default-src" in policy, f"no Content-Security-Policy: {policy!r}"
         await viewer_page.get_by_label("Email").fill(viewer_email)
         await viewer_page.get_by_label("Password", exact=True).fill(VIEWER_PASSWORD)
-        await viewer_page.get_by_role("button", name="Register").click()
+        await viewer_page.get_by_role("button", name="Create account").click()
         await viewer_page.get_by_role("button", name="Sign out").wait_for()
         assert await viewer_page.get_by_role("link", name="Upload").count() == 0
         # On a desktop the navigation is in the header, no menu button.

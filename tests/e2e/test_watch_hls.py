@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import FloatRect, Page
 
 from e2e.spa_rig import (
     BrowserLog,
@@ -165,6 +165,17 @@ async def test_hls_playback_of_a_vp9_upload(
     assert log.csp_violations == []
 
 
+def overlap(a: FloatRect | None, b: FloatRect | None) -> bool:
+    """Whether two boxes on the page share any area (both must be shown)."""
+    assert a is not None and b is not None
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_hls_playback_of_sound_alone(dev_server: DevServer, tmp_path: Path) -> None:
@@ -186,7 +197,13 @@ async def test_hls_playback_of_sound_alone(dev_server: DevServer, tmp_path: Path
         await page.wait_for_function(
             "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
         )
-        assert await page.get_by_test_id("sound-only").is_visible()
+        note = page.get_by_test_id("sound-only").locator("span")
+        assert await note.is_visible()
+        # The note is clear of the big play button (it used to sit under it, in the middle).
+        assert not overlap(
+            await note.bounding_box(),
+            await page.get_by_role("button", name="Play video").bounding_box(),
+        )
         await play_muted(page)
         state = await hls_state(page)
         assert state["error"] is None and state["src"].startswith("blob:"), state

@@ -10,6 +10,16 @@ export interface RedirectState {
   reason?: SignInReason;
 }
 
+/**
+ * Where a visitor goes once signed in or registered: the page they were sent
+ * away from (`state.from`), else Browse. Passed along between the sign-in and
+ * registration pages, so an account made on the way still leads there.
+ */
+export function redirectTarget(state: unknown): string {
+  const from = (state as RedirectState | null)?.from;
+  return typeof from === "string" && from.startsWith("/") && !from.startsWith("/signin") ? from : "/";
+}
+
 export const SIGN_IN_REASONS: Record<SignInReason, string> = {
   watch: "Sign in to watch.",
   "session-ended": "Your session ended. Sign in again to continue.",

@@ -20,3 +20,12 @@ export function languageName(language: string): string | null {
     return null; // a tag this browser's Intl refuses: the server names it
   }
 }
+
+/**
+ * A track's name as a viewer reads it: the server names a track whose upload
+ * named only its language by that tag (`en`); that becomes the language's own
+ * name ("English"). Any other name is kept.
+ */
+export function trackName(name: string, language: string | null | undefined): string {
+  return language && name === language ? (languageName(language) ?? name) : name;
+}

@@ -112,10 +112,11 @@ export function BrowsePage() {
       <CatalogueFilters q={q} tag={tag} sort={sort} onChange={update} />
 
       {tag && <TagFilterChip tag={tag} onClear={() => update({ tag: null })} />}
+      {home && <ContinueWatching row={watching.row} />}
+
+      {/* The count is the catalogue's: right above its grid, not above Continue watching. */}
       <CatalogueStatus loading={loading} total={data?.total ?? 0} />
       <ErrorMessage error={error} onRetry={reload} />
-
-      {home && <ContinueWatching row={watching.row} />}
       {data && data.items.length === 0 && <NoVideos filtered={Boolean(q || tag)} />}
 
       {shown && shown.items.length > 0 && (

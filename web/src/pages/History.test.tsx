@@ -97,6 +97,10 @@ describe("Browse for a signed-in viewer", () => {
     const [seenCard, unseenCard] = within(grid).getAllByTestId("media-card");
     expect(within(seenCard!).getByTestId("watch-progress").firstElementChild).toHaveStyle({ width: "50%" });
     expect(within(unseenCard!).queryByTestId("watch-progress")).toBeNull();
+    // The catalogue's count heads its own grid, after the row (not above the row, as if it counted it).
+    const count = screen.getByText("2 videos");
+    expect(row.compareDocumentPosition(count) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(count.compareDocumentPosition(grid) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 
   it("asks nothing about watching when nobody is signed in", async () => {

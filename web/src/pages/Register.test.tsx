@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../api/limits";
 import { renderApp, setupUser } from "../test/render";
@@ -10,11 +10,20 @@ function registration(mode: "open" | "invite" | "closed") {
   server.use(http.get(`${API}/auth/config`, () => ok({ registration_mode: mode })));
 }
 
+/** The server takes the registration and signs the new viewer in. */
+function registered() {
+  return [
+    http.post(REGISTER, () => ok(VIEWER)),
+    http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
+    http.get(`${API}/auth/me`, () => ok(VIEWER)),
+  ];
+}
+
 async function fillAndSubmit(email = "new@example.com", password = "correct horse battery") {
   const user = setupUser();
   await user.type(await screen.findByLabelText("Email"), email);
   await user.type(screen.getByLabelText("Password"), password);
-  await user.click(screen.getByRole("button", { name: "Register" }));
+  await user.click(screen.getByRole("button", { name: "Create account" }));
   return user;
 }
 
@@ -22,9 +31,7 @@ describe("RegisterPage", () => {
   it("takes the invite code from an invite link and sends it", async () => {
     registration("invite");
     server.use(
-      http.post(REGISTER, () => ok(VIEWER)),
-      http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
-      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      ...registered(),
       http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
       ...nothingWatched(),
     );
@@ -41,6 +48,36 @@ describe("RegisterPage", () => {
       password: "correct horse battery",
       invite_code: "CODE-42",
     });
+  });
+
+  it("goes on to the page that sent the visitor to sign in, when they create an account from there", async () => {
+    registration("open");
+    server.use(...registered(), http.get(`${API}/auth/sessions`, () => ok({ items: [] })));
+    renderApp("/account");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    await setupUser().click(screen.getByRole("link", { name: "Create one" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/register"));
+
+    await fillAndSubmit();
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/account$/));
+    expect(await screen.findByTestId("account-email")).toBeInTheDocument();
+  });
+
+  it("passes the page to go back to on to the sign-in link", async () => {
+    registration("open");
+    server.use(...registered(), http.get(`${API}/auth/sessions`, () => ok({ items: [] })));
+    renderApp("/account");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    const user = setupUser();
+    await user.click(screen.getByRole("link", { name: "Create one" }));
+    const haveOne = await screen.findByText(/Already have an account/);
+    await user.click(within(haveOne).getByRole("link", { name: "Sign in" }));
+    await user.type(await screen.findByLabelText("Email"), "viewer@example.com");
+    await user.type(screen.getByLabelText("Password"), "correct horse battery");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/account$/));
   });
 
   it.each([
@@ -70,7 +107,7 @@ describe("RegisterPage", () => {
     expect(await screen.findByTestId("register-error")).toHaveTextContent("An account with this email already exists");
     expect(screen.getByLabelText("Email")).toHaveAttribute("aria-invalid", "true");
     server.use(http.post(REGISTER, () => apiError(403, "registration_disabled", "closed")));
-    await user.click(screen.getByRole("button", { name: "Register" }));
+    await user.click(screen.getByRole("button", { name: "Create account" }));
     await waitFor(() => expect(screen.getByTestId("register-error")).toHaveTextContent("Registration is closed"));
     expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
   });
@@ -85,7 +122,7 @@ describe("RegisterPage", () => {
     registration("closed");
     renderApp("/register");
     expect(await screen.findByTestId("registration-closed")).toHaveTextContent("Registration is closed");
-    expect(screen.queryByRole("button", { name: "Register" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Create account" })).not.toBeInTheDocument();
   });
 
   it("tells the password's length rule under the field before anything is sent, and sends no too-short one", async () => {

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from "react";
-import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
+import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { useRegistrationMode } from "../auth/useRegistrationMode";
 import { FormError } from "../components/ErrorMessage";
@@ -35,9 +36,12 @@ export function RegisterPage() {
   // The server says whether registration is open, invite-only or closed; until
   // it has (or if it cannot), the form offers an optional invite code.
   const mode = useRegistrationMode();
-  const registration = useRegistration();
+  // Sent here from the sign-in page on the way to a video: the new account goes on to it.
+  const location = useLocation();
+  const target = redirectTarget(location.state);
+  const registration = useRegistration(target);
 
-  if (status === "authenticated" && !registration.busy) return <Navigate to="/" replace />;
+  if (status === "authenticated" && !registration.busy) return <Navigate to={target} replace />;
 
   return (
     <section className="page narrow auth-page" aria-labelledby="register-title">
@@ -50,7 +54,11 @@ export function RegisterPage() {
         <RegisterForm mode={mode} registration={registration} />
       )}
       <p className="muted">
-        Already have an account? <Link to="/signin">Sign in</Link>.
+        Already have an account?{" "}
+        <Link to="/signin" state={location.state as RedirectState | null}>
+          Sign in
+        </Link>
+        .
       </p>
     </section>
   );
@@ -74,8 +82,11 @@ interface Registration {
   submit: () => Promise<void>;
 }
 
-/** The registration form's answers, and sending them: signed in on success, told why not otherwise. */
-function useRegistration(): Registration {
+/**
+ * The registration form's answers, and sending them: signed in and on to
+ * `target` on success, told why not otherwise.
+ */
+function useRegistration(target: string): Registration {
   const { register } = useAuth();
   const navigate = useNavigate();
   // An invite link (/register?invite=CODE) fills the code in.
@@ -109,7 +120,7 @@ function useRegistration(): Registration {
         ...(name ? { display_name: name } : {}),
         ...(code ? { invite_code: code } : {}),
       });
-      await navigate("/", { replace: true });
+      await navigate(target, { replace: true });
     });
   }
 
@@ -155,7 +166,7 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
       )}
       <FormError message={error} testId="register-error" />
       <button type="submit" className="button primary" disabled={busy}>
-        {busy ? "Creating account…" : "Register"}
+        {busy ? "Creating account…" : "Create account"}
       </button>
     </form>
   );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
-import { SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
+import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
 import { CurrentPasswordField, EmailField } from "../components/AccountFields";
@@ -12,11 +12,6 @@ interface Throttle {
   /** When sign-in may be tried again, ms since epoch. */
   until: number;
   seconds: number;
-}
-
-function redirectTarget(state: unknown): string {
-  const from = (state as RedirectState | null)?.from;
-  return typeof from === "string" && from.startsWith("/") && !from.startsWith("/signin") ? from : "/";
 }
 
 /** Why a sign-in was refused, in words (a throttled one is told by its countdown instead). */
@@ -48,7 +43,11 @@ export function SignInPage() {
       )}
       <SignInForm attempt={attempt} />
       <p className="muted">
-        No account yet? <Link to="/register">Create one</Link>.
+        No account yet?{" "}
+        <Link to="/register" state={location.state as RedirectState | null}>
+          Create one
+        </Link>
+        .
       </p>
       {/* No mail is sent from here: a reset link is made by an administrator (Users page). */}
       <p className="muted" data-testid="forgot-password">

@@ -235,7 +235,7 @@ describe("WatchPage", () => {
     renderWatch("m-1");
     const video = await screen.findByTestId("player");
     expect(video).toHaveClass("portrait");
-    expect(video.style.aspectRatio).toBe("1080 / 1920");
+    expect(video.style.getPropertyValue("--portrait-aspect")).toBe("0.5625");
   });
 
   it("waits for an item that is still being transcoded, then plays it", async () => {
@@ -668,6 +668,28 @@ describe("WatchPage", () => {
       setAccessToken("tok", 1800);
       renderWatch("m-1");
       expect(await screen.findByTestId("watch-captions")).toHaveTextContent("English, Español");
+    });
+
+    it("names a track the server could only name by its language tag (an embedded one) by the language", async () => {
+      fakeTextTracks();
+      const url = "/api/v1/stream/abc/captions/de.vtt";
+      server.use(
+        http.get(`${API}/catalogue/m-1`, () =>
+          ok(mediaItem({ id: "m-1", captions: [{ language: "de", label: "de", source: "embedded" }] })),
+        ),
+        http.post(`${API}/catalogue/m-1/stream-token`, () =>
+          ok({ ...grant("abc"), captions: [{ language: "de", label: "de", url }] }),
+        ),
+      );
+      setAccessToken("tok", 1800);
+      renderWatch("m-1");
+      const video = await playerReady("/api/v1/stream/abc");
+      await openPlayerSettings();
+
+      const menu = await screen.findByRole("combobox", { name: "Captions" });
+      expect(within(menu).getAllByRole("option").map((o) => o.textContent)).toEqual(["Off", "Deutsch"]);
+      expect(video.querySelector("track")).toHaveAttribute("label", "Deutsch");
+      expect(screen.getByTestId("watch-captions")).toHaveTextContent(/^Deutsch$/);
     });
 
     it("keeps a subtitle track the browser added itself (Safari's own HLS) off, beside ours", async () => {

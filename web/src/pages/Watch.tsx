@@ -9,6 +9,7 @@ import { LinkedText, type MomentLinks } from "../components/LinkedText";
 import { TagLinks } from "../components/TagLinks";
 import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
+import { trackName } from "../lib/language";
 import { startMoment } from "../lib/moment";
 import { watchPath } from "../lib/paths";
 import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -164,7 +165,7 @@ function WatchFacts({ item }: { item: ViewedMediaItem }) {
       {item.captions && item.captions.length > 0 && (
         <>
           <dt>Captions</dt>
-          <dd data-testid="watch-captions">{item.captions.map((c) => c.label).join(", ")}</dd>
+          <dd data-testid="watch-captions">{item.captions.map((c) => trackName(c.label, c.language)).join(", ")}</dd>
         </>
       )}
       {item.size_bytes > 0 && (

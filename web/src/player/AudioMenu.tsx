@@ -2,7 +2,7 @@ import type Hls from "hls.js";
 import type { MediaPlaylist } from "hls.js";
 import { useCallback, useEffect, useSyncExternalStore } from "react";
 import type { Choice } from "../components/Field";
-import { languageName } from "../lib/language";
+import { trackName } from "../lib/language";
 import { offersChoice, PlayerMenu } from "./PlayerMenu";
 import { closestLanguage, remember, remembered } from "./preference";
 import type { HlsDriver } from "./useStream";
@@ -21,7 +21,7 @@ const NO_TRACKS: readonly MediaPlaylist[] = [];
 export function audioChoices(tracks: readonly MediaPlaylist[]): Choice[] {
   return tracks.map(({ name, lang }, index) => {
     const shared = tracks.filter((other) => other.name === name).length > 1;
-    const shown = name === lang ? (languageName(lang) ?? name) : name;
+    const shown = trackName(name, lang);
     return { value: String(index), label: shared && lang ? `${shown} (${lang})` : shown };
   });
 }

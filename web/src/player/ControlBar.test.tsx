@@ -1,5 +1,6 @@
 import { act, fireEvent, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { MediaItem } from "../api/schema";
 import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
@@ -60,8 +61,8 @@ function drive(video: HTMLVideoElement) {
 }
 
 /** The player of m-1 on the original file, once its source is set; its video driven by the test. */
-async function player() {
-  renderPage(<Player item={mediaItem({ duration_seconds: 30 })} />);
+async function player(item: Partial<MediaItem> = {}) {
+  renderPage(<Player item={mediaItem({ duration_seconds: 30, ...item })} />);
   const video = await screen.findByTestId<HTMLVideoElement>("player");
   await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/m-1"));
   const frame = video.closest<HTMLElement>(".player-frame")!;
@@ -242,6 +243,13 @@ describe("buttons", () => {
     Object.defineProperty(document, "pictureInPictureElement", { configurable: true, get: () => video });
     act(() => void video.dispatchEvent(new Event("enterpictureinpicture")));
     expect(button("Exit picture in picture")).toBeInTheDocument();
+  });
+
+  it("offer no picture in picture for a sound alone, which the browser refuses to float", async () => {
+    Object.defineProperty(document, "pictureInPictureEnabled", { configurable: true, value: true });
+    await player({ video_codec: null, width: null, height: null });
+    expect(button("Full screen")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Picture in picture" })).not.toBeInTheDocument();
   });
 });
 

@@ -59,6 +59,8 @@ function FullscreenButton({ frameRef }: { frameRef: RefObject<HTMLElement | null
 export interface ControlBarProps {
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
+  /** The item has pictures: a file of sound alone cannot float in picture in picture. */
+  hasPicture: boolean;
   clock: Clock;
   onSeek: (time: number) => void;
   stream: StreamState;
@@ -73,8 +75,9 @@ export interface ControlBarProps {
 /**
  * The bar over the bottom of the video, on a gradient: the seek bar along
  * its top; below it play, volume and the clock on the left, captions,
- * settings, picture-in-picture and full screen on the right. Each button is
- * named for what it does now ("Play" or "Pause").
+ * settings, picture-in-picture (for a video: the browser refuses a sound
+ * alone, so the button would do nothing) and full screen on the right. Each
+ * button is named for what it does now ("Play" or "Pause").
  */
 export function ControlBar(props: ControlBarProps) {
   const { videoRef, frameRef, clock, stream, visibility } = props;
@@ -113,7 +116,7 @@ export function ControlBar(props: ControlBarProps) {
             onSpeed={props.onSpeed}
           />
         </SettingsMenu>
-        <PictureInPictureButton videoRef={videoRef} />
+        {props.hasPicture && <PictureInPictureButton videoRef={videoRef} />}
         <FullscreenButton frameRef={frameRef} />
       </div>
     </div>

@@ -1,4 +1,4 @@
-import { useEffect, useImperativeHandle, useRef, useState, type Ref, type RefObject } from "react";
+import { useEffect, useImperativeHandle, useRef, useState, type CSSProperties, type Ref, type RefObject } from "react";
 import type { ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { isWithin } from "../lib/moment";
@@ -105,6 +105,18 @@ function usePlayer(
 /** One player's state and parts, as usePlayer makes them. */
 type PlayerModel = ReturnType<typeof usePlayer>;
 
+/**
+ * A portrait video's shape (width / height), which the stylesheet sizes it by:
+ * as wide as the window's height below the header allows, never wider than
+ * the page, so it is shown large from the first paint, not at its pixel size.
+ * Undefined for a landscape video (a 16:9 box).
+ */
+export function portraitStyle(item: Pick<ViewedMediaItem, "width" | "height">): CSSProperties | undefined {
+  const { width, height } = item;
+  if (!width || !height || height <= width) return undefined;
+  return { "--portrait-aspect": (width / height).toFixed(4) } as CSSProperties;
+}
+
 /** The video's own element: a click plays or pauses, a double click goes full screen. */
 function PlayerVideo({
   item,
@@ -113,12 +125,12 @@ function PlayerVideo({
   frameRef,
 }: { item: ViewedMediaItem; player: PlayerModel } & PlayerElements) {
   const { stream } = player;
-  const portrait = item.width !== null && item.height !== null && item.height > item.width;
+  const portrait = portraitStyle(item);
   return (
     <video
       ref={videoRef}
       className={portrait ? "player portrait" : "player"}
-      style={portrait && item.width && item.height ? { aspectRatio: `${item.width} / ${item.height}` } : undefined}
+      style={portrait}
       data-testid="player"
       playsInline
       preload="metadata"
@@ -137,8 +149,9 @@ function PlayerVideo({
 }
 
 /**
- * What shows where a file of sound alone has no picture: a note, in the top
- * corner over the cover art when it has one; clicks go through to the video.
+ * What shows where a file of sound alone has no picture: a note in the top
+ * corner (over the cover art when it has one), clear of the big play button
+ * in the middle; clicks go through to the video.
  */
 function SoundOnly({ hasStill }: { hasStill: boolean }) {
   return (
@@ -190,7 +203,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
         <PlayerOverlay player={player} videoRef={videoRef} />
-        <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} />
+        <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} hasPicture={item.video_codec !== null} />
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from "react";
 import type { GrantedCaption } from "../api/schema";
+import { trackName } from "../lib/language";
 import { PlayerMenu } from "./PlayerMenu";
 import { closestLanguage, remember, remembered } from "./preference";
 
@@ -121,7 +122,7 @@ function CaptionTrack({ caption }: { caption: StreamCaption }) {
       element.src = caption.url;
     }
   }, [caption.url]);
-  return <track ref={ref} kind="subtitles" src={firstUrl} srcLang={caption.language} label={caption.label} />;
+  return <track ref={ref} kind="subtitles" src={firstUrl} srcLang={caption.language} label={trackName(caption.label, caption.language)} />;
 }
 
 /** The video's subtitle tracks (children of the `<video>`). */
@@ -132,7 +133,7 @@ export function CaptionTracks({ captions }: { captions: readonly StreamCaption[]
 /** "Captions: Off / each track", in the settings menu beside quality and speed. */
 export function CaptionsMenu({ captions, state }: { captions: readonly StreamCaption[]; state: Captions }) {
   if (captions.length === 0) return null;
-  const choices = [{ value: OFF, label: "Off" }, ...captions.map((c) => ({ value: c.language, label: c.label }))];
+  const choices = [{ value: OFF, label: "Off" }, ...captions.map((c) => ({ value: c.language, label: trackName(c.label, c.language) }))];
   return (
     <PlayerMenu
       label="Captions"

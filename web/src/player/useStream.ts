@@ -96,15 +96,22 @@ function isGoneToken(data: ErrorData): boolean {
 /**
  * An explicit choice switches at once (the buffer ahead is dropped and
  * refilled in that quality); -1 (Auto) lets the bandwidth estimate decide.
+ * Chromium goes on showing the pictures it had decoded until the next key
+ * frame (up to a segment's length of the old quality) after such a flush, so
+ * once the chosen level's first fragment is in, the video seeks to where it
+ * is (see followHls): that shows the new quality from there.
  */
-function switchLevel(hls: Hls, level: number): void {
+function switchLevel(session: Session, hls: Hls, level: number): void {
   hls.currentLevel = level;
+  session.switchingTo = level === -1 ? null : level;
 }
 
 interface Session {
   grants: StreamGrants;
   hls: Hls | null;
   delivery: Delivery | null;
+  /** The level a viewer chose, until its first fragment is buffered (see switchLevel). */
+  switchingTo: number | null;
   /** The hook let go of this session (new item, unmount): late answers change nothing. */
   closed: boolean;
 }
@@ -145,9 +152,9 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   }, [itemId, videoRef]);
 
   const setLevel = useCallback((next: number) => {
-    const hls = session.current?.hls;
-    if (!hls) return;
-    switchLevel(hls, next);
+    const current = session.current;
+    if (!current?.hls) return;
+    switchLevel(current, current.hls, next);
     setLevelState(next);
   }, []);
 
@@ -175,6 +182,7 @@ function openSession(
     ),
     hls: null,
     delivery: null,
+    switchingTo: null,
     closed: false,
   };
   sessionRef.current = current;
@@ -279,6 +287,15 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
 function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: StreamReport) {
   hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => report.setQualities(qualitiesOf(hls)));
   hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => report.setPlaying(data.level));
+  hls.on(HlsPlayer.Events.FRAG_BUFFERED, (_event, { id, frag }) => {
+    const media = hls.media;
+    // The video's fragments ("main", hls.js's enum, whose values are not loaded here), not audio's.
+    if (String(id) !== "main" || frag.level !== current.switchingTo || !media) return;
+    current.switchingTo = null;
+    // A seek to the same time: Chromium drops the old quality's decoded pictures.
+    const at = media.currentTime;
+    media.currentTime = at;
+  });
   hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
     if (current.closed) return;
     // hls.js retries the failed request; by then it carries a fresh token.
