@@ -28,6 +28,16 @@ export function getItem(id: string, signal?: AbortSignal): Promise<ViewedMediaIt
   return request((headers) => api.GET("/api/v1/catalogue/{item_id}", { headers, params, signal }), "optional");
 }
 
+/** What to watch after an item, the first to play next (public, as the item is). */
+export async function listRelated(id: string, signal?: AbortSignal): Promise<MediaItem[]> {
+  const params = { path: { item_id: id } };
+  const related = await request(
+    (headers) => api.GET("/api/v1/catalogue/{item_id}/related", { headers, params, signal }),
+    "optional",
+  );
+  return related.items;
+}
+
 export function updateItem(id: string, patch: UpdateMediaItem): Promise<MediaItem> {
   const params = { path: { item_id: id } };
   return request((headers) => api.PATCH("/api/v1/catalogue/{item_id}", { headers, params, body: patch }));

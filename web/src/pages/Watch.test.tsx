@@ -21,12 +21,17 @@ import {
 } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { COPIED_FOR_MS } from "../player/CopyMomentLink";
+import { UP_NEXT_SECONDS } from "../player/UpNext";
 import { WatchPage } from "./Watch";
 
 beforeEach(() => {
   // The player saves the position when it goes away; tests that look at the
   // saves record them, the others let them through.
-  server.use(http.put(`${API}/catalogue/:id/progress`, () => ok(savedProgress(0))));
+  server.use(
+    http.put(`${API}/catalogue/:id/progress`, () => ok(savedProgress(0))),
+    // Nothing to watch next unless a test says otherwise.
+    http.get(`${API}/catalogue/:id/related`, () => ok({ items: [] })),
+  );
 });
 
 afterEach(() => {
@@ -765,6 +770,90 @@ describe("WatchPage", () => {
       await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
       expect(french).toHaveAttribute("src", "/api/v1/stream/second/captions/fr-CA.vtt");
       expect(english).toHaveAttribute("src", "/api/v1/stream/first/captions/en.vtt");
+    });
+  });
+
+  describe("up next", () => {
+    const NEXT = mediaItem({ id: "m-2", title: "The next one", duration_seconds: 30, view_count: 7 });
+    const OTHER = mediaItem({ id: "m-3", title: "Another one", duration_seconds: 90 });
+
+    /** The end screen's whole countdown, a second at a time (each second is a new timer). */
+    async function countDown() {
+      for (let second = 0; second <= UP_NEXT_SECONDS; second += 1) {
+        await act(() => vi.advanceTimersByTimeAsync(1000));
+      }
+    }
+
+    function withRelated() {
+      serveItem(mediaItem({ id: "m-1" }));
+      server.use(
+        http.get(`${API}/catalogue/m-1/related`, () => ok({ items: [NEXT, OTHER] })),
+        http.get(`${API}/catalogue/m-2`, () => ok(NEXT)),
+        http.post(`${API}/catalogue/m-2/stream-token`, () => ok({ stream_url: "/s/2", expires_in: 3600 })),
+      );
+    }
+
+    it("lists what to watch next beside the item, the first first", async () => {
+      withRelated();
+      renderWatch("m-1");
+
+      expect(await screen.findByRole("region", { name: "Up next" })).toBeInTheDocument();
+      const entries = await screen.findAllByTestId("related-item");
+      expect(entries.map((entry) => entry.textContent)).toEqual([
+        expect.stringContaining("The next one"),
+        expect.stringContaining("Another one"),
+      ]);
+      expect(within(entries[0]!).getByRole("link")).toHaveAttribute("href", "/watch/m-2");
+    });
+
+    it("offers the next item when the video ends, and plays it after the countdown", async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      withRelated();
+      renderWatch("m-1");
+      await screen.findAllByTestId("related-item");
+      const video = await playerReady();
+
+      act(() => void video.dispatchEvent(new Event("ended")));
+      const overlay = await screen.findByTestId("up-next");
+      expect(overlay).toHaveTextContent(`Up next in ${UP_NEXT_SECONDS} s`);
+      expect(overlay).toHaveTextContent("The next one");
+      await countDown();
+
+      await vi.waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-2"));
+      // The next item's player starts by itself: the viewer asked for it.
+      const next = await playerReady("/s/2");
+      const play = fakePlayback(next, { time: 0, paused: true });
+      act(() => void next.dispatchEvent(new Event("loadedmetadata")));
+      expect(play).toHaveBeenCalled();
+    });
+
+    it("stays on the item when the end screen is cancelled, and shows it again at the next end", async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      withRelated();
+      const user = setupUser({ advanceTimers: vi.advanceTimersByTime });
+      renderWatch("m-1");
+      await screen.findAllByTestId("related-item");
+      const video = await playerReady();
+
+      act(() => void video.dispatchEvent(new Event("ended")));
+      await user.click(within(await screen.findByTestId("up-next")).getByRole("button", { name: "Cancel" }));
+      await countDown();
+
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+      act(() => void video.dispatchEvent(new Event("play")));
+      act(() => void video.dispatchEvent(new Event("ended")));
+      expect(await screen.findByTestId("up-next")).toBeInTheDocument();
+    });
+
+    it("offers nothing at the end when there is nothing else to watch", async () => {
+      serveItem(mediaItem({ id: "m-1" }));
+      renderWatch("m-1");
+      const video = await playerReady();
+
+      act(() => void video.dispatchEvent(new Event("ended")));
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+      expect(screen.queryByRole("heading", { name: "Up next" })).not.toBeInTheDocument();
     });
   });
 

@@ -1,11 +1,12 @@
 import { useCallback, useMemo, useRef } from "react";
-import { Link, useParams } from "react-router";
-import { getItem } from "../api/catalogue";
+import { Link, useLocation, useParams } from "react-router";
+import { getItem, listRelated } from "../api/catalogue";
 import { ApiError } from "../api/errors";
-import type { ViewedMediaItem } from "../api/schema";
+import type { MediaItem, ViewedMediaItem } from "../api/schema";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText, type MomentLinks } from "../components/LinkedText";
+import { RelatedItems } from "../components/RelatedItems";
 import { TagLinks } from "../components/TagLinks";
 import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
@@ -16,6 +17,7 @@ import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
 import { Player, type PlayerHandle } from "../player/Player";
+import type { UpNextState } from "../player/UpNext";
 
 /**
  * Timestamps in the description as links to moments of this item: a click
@@ -46,6 +48,7 @@ export function WatchPage() {
   const [query, setQuery] = useUrlQuery();
   const { playerRef, moments } = useMomentLinks(id, item?.duration_seconds, setQuery);
   const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
+  const { related, asked } = useWhatComesNext(id);
 
   // Not playable yet (transcoding): look again now and then; the player
   // appears as soon as the first rendition is there.
@@ -64,22 +67,41 @@ export function WatchPage() {
   return (
     <article className="page watch" aria-labelledby="watch-title">
       <title>{`${item.title} · StreamStack`}</title>
-      {item.playable === false ? (
-        <PendingPlayer item={item} onQueued={(queued) => setData(() => queued)} />
-      ) : (
-        <Player
-          key={item.id}
-          ref={playerRef}
-          item={item}
-          start={startMoment(query.get("t"), item.duration_seconds)}
-        />
-      )}
-      {item.playable !== false && (
-        <ThumbnailFromFrame item={item} moment={() => playerRef.current?.currentTime() ?? null} />
-      )}
-      <WatchDetails item={item} moments={moments} />
+      <div className="watch-main">
+        {item.playable === false ? (
+          <PendingPlayer item={item} onQueued={(queued) => setData(() => queued)} />
+        ) : (
+          <Player
+            key={item.id}
+            ref={playerRef}
+            item={item}
+            start={startMoment(query.get("t"), item.duration_seconds)}
+            next={related[0] ?? null}
+            autoplay={asked}
+          />
+        )}
+        {item.playable !== false && (
+          <ThumbnailFromFrame item={item} moment={() => playerRef.current?.currentTime() ?? null} />
+        )}
+      </div>
+      <div className="watch-side">
+        <WatchDetails item={item} moments={moments} />
+        <RelatedItems items={related} />
+      </div>
     </article>
   );
+}
+
+/**
+ * What to watch after the item (none while it loads, or if it cannot be
+ * loaded: the page plays without it), and whether the viewer asked for this
+ * item to play (from the previous one's end screen).
+ */
+function useWhatComesNext(id: string): { related: MediaItem[]; asked: boolean } {
+  const fetchRelated = useCallback((signal: AbortSignal) => listRelated(id, signal), [id]);
+  const { data } = useAsync(fetchRelated);
+  const state = useLocation().state as Partial<UpNextState> | null;
+  return { related: data ?? [], asked: state?.autoplay === true };
 }
 
 /** The item could not be loaded: gone (404), or a failure that may pass (with Try again). */

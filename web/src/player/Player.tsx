@@ -1,5 +1,5 @@
 import { useEffect, useImperativeHandle, useRef, useState, type CSSProperties, type Ref, type RefObject } from "react";
-import type { ViewedMediaItem } from "../api/schema";
+import type { MediaItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { isWithin } from "../lib/moment";
 import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
@@ -9,7 +9,8 @@ import { CopyMomentLink } from "./CopyMomentLink";
 import { playFrom, whenMetadata } from "./playback";
 import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
 import { useControlsVisibility } from "./useControlsVisibility";
-import { useClock, useStarted, useWaiting } from "./useMediaState";
+import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
+import { UpNextOverlay } from "./UpNext";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 
@@ -18,14 +19,16 @@ import { useStream } from "./useStream";
  * only once: a later source (a renewed token) restores its own position.
  * A time at or past the end is ignored rather than ending the video at once.
  */
-function useStartAt(videoRef: RefObject<HTMLVideoElement | null>, time: number | null): void {
+function useStartAt(videoRef: RefObject<HTMLVideoElement | null>, time: number | null, autoplay: boolean): void {
   useEffect(() => {
     const video = videoRef.current;
-    if (!video || time === null) return;
+    if (!video || (time === null && !autoplay)) return;
     return whenMetadata(video, () => {
-      if (isWithin(time, video.duration)) video.currentTime = time;
+      if (time !== null && isWithin(time, video.duration)) video.currentTime = time;
+      // A browser that refuses to play unasked keeps the big play button.
+      if (autoplay) void video.play()?.catch(() => undefined);
     });
-  }, [videoRef, time]);
+  }, [videoRef, time, autoplay]);
 }
 
 /** What the page around the player can ask of it. */
@@ -66,6 +69,10 @@ interface PlayerProps {
   /** Where to start (s), from a link to a moment; read when the player mounts. No resume offer then. */
   start?: number | null;
   ref?: Ref<PlayerHandle>;
+  /** What plays after this item: offered over the picture once it ends. */
+  next?: MediaItem | null;
+  /** Start playing once loaded: the viewer asked for this item (Up next). */
+  autoplay?: boolean;
 }
 
 /** The player's elements: the video, and the frame around it that goes full screen. */
@@ -77,13 +84,13 @@ interface PlayerElements {
 /** Plays `item` in `videoRef`, with everything the controls follow and the page-wide shortcuts. */
 function usePlayer(
   item: ViewedMediaItem,
-  start: number | null,
+  opening: { start: number | null; autoplay: boolean },
   ref: Ref<PlayerHandle> | undefined,
   elements: PlayerElements,
 ) {
   const { videoRef, frameRef } = elements;
   // The first start only: the page's URL follows later seeks (a timestamp clicked).
-  const [startAt] = useState(start);
+  const [startAt] = useState(opening.start);
   const [speed, setSpeed] = useState(1);
   const [settingsOpen, setSettingsOpen] = useState(false);
   // Before useStream: its clean-up detaches the source, after which the
@@ -92,12 +99,20 @@ function usePlayer(
   const stream = useStream(item.id, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
   usePlayerShortcuts(videoRef, setSpeed, frameRef, captions.toggle);
-  useStartAt(videoRef, startAt);
+  useStartAt(videoRef, startAt, opening.autoplay);
   usePlayerHandle(ref, videoRef, frameRef);
   const [clock, seek] = useClock(videoRef);
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
-  const overlay = { waiting: useWaiting(videoRef), started: useStarted(videoRef), resume, answerResume };
+  const [ended, dismissEnd] = useEndScreen(videoRef);
+  const overlay = {
+    waiting: useWaiting(videoRef),
+    started: useStarted(videoRef),
+    resume,
+    answerResume,
+    ended,
+    dismissEnd,
+  };
   const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed };
   return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
 }
@@ -162,9 +177,21 @@ function SoundOnly({ hasStill }: { hasStill: boolean }) {
   );
 }
 
-/** Over the picture: the spinner while it waits, and the resume question or the big play button before it plays. */
-function PlayerOverlay({ player, videoRef }: { player: PlayerModel; videoRef: RefObject<HTMLVideoElement | null> }) {
-  const { waiting, started, resume, answerResume } = player.overlay;
+/**
+ * Over the picture: the spinner while it waits, and the resume question or the
+ * big play button before it plays; once it ended, what plays next.
+ */
+function PlayerOverlay({
+  player,
+  videoRef,
+  next,
+}: {
+  player: PlayerModel;
+  videoRef: RefObject<HTMLVideoElement | null>;
+  next: MediaItem | null;
+}) {
+  const { waiting, started, resume, answerResume, ended, dismissEnd } = player.overlay;
+  if (ended && next) return <UpNextOverlay next={next} onCancel={dismissEnd} />;
   return (
     <>
       {waiting && <WaitingSpinner />}
@@ -185,10 +212,10 @@ function PlayerOverlay({ player, videoRef }: { player: PlayerModel; videoRef: Re
  * picture, full screen — that hides while the video plays untouched; below
  * it a link to the current moment; and the page-wide keyboard shortcuts.
  */
-export function Player({ item, start = null, ref }: PlayerProps) {
+export function Player({ item, start = null, ref, next = null, autoplay = false }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
-  const player = usePlayer(item, start, ref, { videoRef, frameRef });
+  const player = usePlayer(item, { start, autoplay }, ref, { videoRef, frameRef });
   const { visibility } = player;
   return (
     <div className="player-wrap">
@@ -202,7 +229,7 @@ export function Player({ item, start = null, ref }: PlayerProps) {
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
-        <PlayerOverlay player={player} videoRef={videoRef} />
+        <PlayerOverlay player={player} videoRef={videoRef} next={next} />
         <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} hasPicture={item.video_codec !== null} />
       </div>
       <div className="player-tools">

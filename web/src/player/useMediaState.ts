@@ -86,6 +86,25 @@ export function useStarted(videoRef: RefObject<HTMLVideoElement | null>): boolea
   return started;
 }
 
+/**
+ * Whether the end screen shows: the video played to its end, and since then
+ * neither played nor sought again, nor was the screen dismissed (the second value).
+ */
+export function useEndScreen(videoRef: RefObject<HTMLVideoElement | null>): [boolean, () => void] {
+  const [ended, setEnded] = useState(false);
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const stopEnded = listen(video, ["ended"], () => setEnded(true));
+    const stopAgain = listen(video, ["play", "seeking", "emptied"], () => setEnded(false));
+    return () => {
+      stopEnded();
+      stopAgain();
+    };
+  }, [videoRef]);
+  return [ended, useCallback(() => setEnded(false), [])];
+}
+
 const subscribeFullscreen = (changed: () => void) => listen(document, ["fullscreenchange"], changed);
 
 /** Whether `frameRef`'s element is the one shown full screen. */
