@@ -329,13 +329,18 @@ def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
     raise AssertionError(f"the ladder was not ready after {LADDER_TIMEOUT_S} s: {item}")
 
 
-async def upload(page: Page, base: str, title: str, clip: bytes, name: str = "aurora.webm") -> str:
-    """Upload ``clip`` through the admin's upload page; the new item's id."""
+async def upload(
+    page: Page, base: str, title: str, clip: bytes, name: str = "aurora.webm", tags: str = ""
+) -> str:
+    """Upload ``clip`` (with comma-separated ``tags``) through the admin's upload page; the
+    new item's id."""
     await page.goto(f"{base}/admin/upload")
     await page.get_by_label("Video or sound file").set_input_files(
         {"name": name, "mimeType": f"video/{name.rsplit('.', 1)[-1]}", "buffer": clip}
     )
     await page.get_by_label("Title").fill(title)
+    if tags:
+        await page.get_by_label("Tags").fill(tags)
     await page.get_by_role("button", name="Upload", exact=True).click()
     result = page.get_by_test_id("upload-result-link")
     await result.wait_for(timeout=60_000)

@@ -14,7 +14,7 @@ import av
 import httpx
 import pytest
 
-from e2e.spa_rig import PLAYER, BrowserLog, DevServer, chromium, new_page, sign_in, upload
+from e2e.spa_rig import PLAYER, BrowserLog, DevServer, admin_on, chromium, upload
 from system.system_video import h264_aac_mp4
 
 
@@ -39,8 +39,7 @@ async def test_an_admin_makes_the_thumbnail_of_the_frame_shown(dev_server: DevSe
     base = dev_server.url
     log = BrowserLog()
     async with chromium() as browser:
-        context, page = await new_page(browser, log)
-        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        context, page = await admin_on(browser, log, dev_server, "/")
         clip = h264_aac_mp4(seconds=8.0, width=160, height=120)
         item_id = await upload(page, base, "Colours of their own", clip, name="colours.mp4")
         thumbnail_url = f"{base}/api/v1/stream/thumbnails/{item_id}.jpg"

@@ -11,25 +11,14 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page
 
-from e2e.spa_rig import PLAYER, BrowserLog, DevServer, chromium, new_page, play_muted, sign_in
+from e2e.spa_rig import PLAYER, BrowserLog, DevServer, admin_on, chromium, play_muted, upload
 from system.system_video import h264_aac_mp4
 
 
-async def upload_tagged(page: Page, base: str, title: str, tags: str, seconds: float) -> str:
-    """Upload a clip with ``tags`` through the upload page; the new item's id."""
-    await page.goto(f"{base}/admin/upload")
-    clip = h264_aac_mp4(seconds=seconds, width=160, height=120)
-    await page.get_by_label("Video or sound file").set_input_files(
-        {"name": f"{title}.mp4", "mimeType": "video/mp4", "buffer": clip}
-    )
-    await page.get_by_label("Title").fill(title)
-    await page.get_by_label("Tags").fill(tags)
-    await page.get_by_role("button", name="Upload", exact=True).click()
-    result = page.get_by_test_id("upload-result-link")
-    await result.wait_for(timeout=60_000)
-    href = await result.get_attribute("href")
-    assert href is not None and href.startswith("/watch/"), href
-    return href.removeprefix("/watch/")
+async def upload_tagged(page: Page, base: str, title: str, tags: str) -> str:
+    """Upload a 2 s clip with ``tags``; the new item's id."""
+    clip = h264_aac_mp4(seconds=2.0, width=160, height=120)
+    return await upload(page, base, title, clip, name=f"{title}.mp4", tags=tags)
 
 
 @pytest.mark.slow
@@ -38,11 +27,10 @@ async def test_the_next_item_is_offered_at_the_end_and_plays(dev_server: DevServ
     base = dev_server.url
     log = BrowserLog()
     async with chromium() as browser:
-        context, page = await new_page(browser, log)
-        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
-        await upload_tagged(page, base, "Unrelated", "news", 2.0)
-        second = await upload_tagged(page, base, "Second walk", "walks", 2.0)
-        first = await upload_tagged(page, base, "First walk", "walks", 2.0)
+        context, page = await admin_on(browser, log, dev_server, "/")
+        await upload_tagged(page, base, "Unrelated", "news")
+        second = await upload_tagged(page, base, "Second walk", "walks")
+        first = await upload_tagged(page, base, "First walk", "walks")
 
         await page.goto(f"{base}/watch/{first}")
         related = page.get_by_role("region", name="Up next")
