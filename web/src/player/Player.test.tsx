@@ -38,6 +38,12 @@ describe("quality menu", () => {
     return hls;
   }
 
+  it("lets Auto start from a 2 Mbit/s guess and never load a rung larger than the player", async () => {
+    const hls = await playWithHls();
+    // hls.js's own first guess, 500 kbit/s, starts every video at 240p.
+    expect(hls.config).toMatchObject({ abrEwmaDefaultEstimate: 2_000_000, capLevelToPlayerSize: true });
+  });
+
   it("is not offered when hls.js has a single rung, as the audio menu with a single track", async () => {
     const hls = await playWithHls();
     act(() => hls.announceLevels([{ height: 240, bitrate: 400_000 }]));

@@ -250,6 +250,16 @@ function renewOnVideoError(current: Session, report: StreamReport): () => void {
   };
 }
 
+/**
+ * How Auto picks a rung. hls.js guesses 500 kbit/s before it has measured
+ * anything, which starts every video at 240p and takes a few segments to
+ * climb; a self-hosted server is usually nearer, so the first guess is
+ * 2 Mbit/s (480p, or 360p and below on a player too small for more). And no
+ * rung larger than the player (times the screen's pixel ratio) is loaded: a
+ * phone need not fetch 1080p to show 360 px.
+ */
+export const ABR_TUNING = { abrEwmaDefaultEstimate: 2_000_000, capLevelToPlayerSize: true } as const;
+
 /** Loads hls.js (its own chunk) and plays the grant's master playlist through it, or the original without MSE. */
 async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
   const { default: HlsPlayer } = await import("hls.js");
@@ -271,6 +281,7 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
     subtitleStreamController: undefined,
     subtitleTrackController: undefined,
     timelineController: undefined,
+    ...ABR_TUNING,
   });
   current.hls = hls;
   report.setDriver({ player: hls, Events: HlsPlayer.Events });
