@@ -113,6 +113,8 @@ class RefreshCookie:
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
+#: How a role change, a disabling or a deletion refuses to leave no enabled admin.
+LAST_ADMIN = error_responses({409: "The last enabled admin (`last_admin`)."})
 Cookies = NamedDependency[RefreshCookie]
 
 
@@ -133,7 +135,18 @@ class AccountController(Controller):
         shows the invite-code field or hides registration."""
         return Response(AuthConfig(auth.registration_mode), headers={"Cache-Control": "no-cache"})
 
-    @post("/register", status_code=201)
+    @post(
+        "/register",
+        status_code=201,
+        responses=error_responses(
+            {
+                403: "Registration is closed (`registration_disabled`), or the invite code is "
+                "missing or not valid (`invite_required`, `invalid_invite`).",
+                409: "An account with this email exists (`email_taken`).",
+                429: "Too many registrations from this address (`registration_throttled`).",
+            }
+        ),
+    )
     async def register(
         self, request: Request[Any, Any, Any], data: RegisterRequest, auth: Auth
     ) -> UserView:
@@ -141,7 +154,17 @@ class AccountController(Controller):
         form = Registration(data.email, data.password, data.display_name, data.invite_code)
         return await auth.register(form, client_info(request))
 
-    @post("/login", status_code=200)
+    @post(
+        "/login",
+        status_code=200,
+        responses=error_responses(
+            {
+                401: "Wrong email or password (`invalid_credentials`).",
+                403: "The account is disabled (`account_disabled`).",
+                429: "Too many sign-in attempts (`login_throttled`).",
+            }
+        ),
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -268,7 +291,7 @@ class UserAdminController(Controller):
         """One page of users, newest first."""
         return await auth.list_users(q, limit, offset)
 
-    @patch("/{user_id:uuid}")
+    @patch("/{user_id:uuid}", responses=LAST_ADMIN)
     async def change_role(self, auth: Auth, user_id: uuid.UUID, data: RoleChange) -> UserView:
         """Set a user's role (``viewer`` or ``admin``)."""
         return await auth.change_role(user_id, data.role)
@@ -276,7 +299,7 @@ class UserAdminController(Controller):
     @post(
         "/{user_id:uuid}/disable",
         status_code=200,
-        responses=error_responses({409: "The last enabled admin (`last_admin`)."}),
+        responses=LAST_ADMIN,
     )
     async def disable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
         """Disable an account: every token of it stops working now, sign-in is refused."""
@@ -290,7 +313,7 @@ class UserAdminController(Controller):
     @delete(
         "/{user_id:uuid}",
         status_code=204,
-        responses=error_responses({409: "The last enabled admin (`last_admin`)."}),
+        responses=LAST_ADMIN,
     )
     async def delete_user(self, auth: Auth, user_id: uuid.UUID) -> None:
         """Delete an account and its sessions; other modules hear of it by an event."""
@@ -359,7 +382,11 @@ class InviteController(Controller):
         """The newest invites (without their codes) and what became of each."""
         return await auth.list_invites(limit)
 
-    @delete("/{invite_id:uuid}", status_code=204)
+    @delete(
+        "/{invite_id:uuid}",
+        status_code=204,
+        responses=error_responses({409: "The invite was already used (`invite_used`)."}),
+    )
     async def revoke_invite(self, auth: Auth, invite_id: uuid.UUID) -> None:
         """Revoke an unused invite."""
         await auth.revoke_invite(invite_id)
