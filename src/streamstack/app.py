@@ -21,7 +21,7 @@ from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, RequestMetrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.openapi import document_errors, openapi_config
+from streamstack.kernel.openapi import StrictStructSchemaPlugin, document_errors, openapi_config
 from streamstack.kernel.probes import probes_controller
 from streamstack.kernel.revocation import (
     REVOCATION_TTL_SECONDS,
@@ -73,6 +73,8 @@ def create_app(
         lifespan=[lifecycle(settings, backends, mounted, tasks, transports)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
+        # Before Litestar's own struct schemas, so that closed bodies are documented closed.
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_body_bytes,
         state=State(
             {

@@ -93,3 +93,34 @@ def test_public_browsing_documents_the_bearer_as_optional(openapi: dict[str, Any
         and {} not in operation.get("security", [{}])
     ]
     assert required == []
+
+
+def body_refs(node: object) -> list[str]:
+    """The component names a request body's schema refers to, at any depth of ``oneOf``."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        found = [ref.rsplit("/", 1)[-1]] if isinstance(ref, str) else []
+        return found + [name for value in node.get("oneOf", []) for name in body_refs(value)]
+    return []
+
+
+async def test_bodies_that_refuse_unknown_fields_are_documented_closed(
+    tmp_path: Path, openapi: dict[str, Any]
+) -> None:
+    """Schemathesis added fields the document allowed (no ``additionalProperties``) and got
+    400s: every JSON request body refuses unknown fields, so each says so."""
+    schemas = openapi["components"]["schemas"]
+    open_bodies = [
+        f"{method} {path}: {name}"
+        for method, path, operation in operations(openapi)
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for name in body_refs(media.get("schema"))
+        if schemas[name].get("additionalProperties") is not False
+    ]
+    assert open_bodies == []
+    assert len({name for name, schema in schemas.items() if "additionalProperties" in schema}) >= 10
+    async with running_app(make_settings("embedded", tmp_path / "app")) as client:
+        extra = {"email": "someone@example.com", "password": "a password", "extra": 1}
+        response = await client.post("/api/v1/auth/login", json=extra)
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"

@@ -8,7 +8,10 @@ or ``security=OPTIONAL_BEARER`` (anyone; a bearer token, when sent, is verified)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
+# Litestar's own schema of a msgspec struct, which :class:`StrictStructSchemaPlugin` extends.
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
@@ -21,6 +24,10 @@ from litestar.openapi.spec import (
     Schema,
     SecurityScheme,
 )
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 #: The security scheme's name in ``components.securitySchemes``.
 BEARER_SCHEME = "bearer"
@@ -48,6 +55,21 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
     )
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """A msgspec struct's schema as Litestar makes it, plus ``additionalProperties: false``
+    when the struct refuses unknown fields: such a body gets a 400 for an extra field, and
+    the document must not say extra fields are allowed (the JSON Schema default)."""
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        """The struct's component schema, closed when the struct forbids unknown fields."""
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        if field_definition.type_.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        return schema
 
 
 # --- the error answers -----------------------------------------------------------------
