@@ -124,3 +124,18 @@ async def test_bodies_that_refuse_unknown_fields_are_documented_closed(
         response = await client.post("/api/v1/auth/login", json=extra)
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
+
+
+def test_bounds_of_zero_and_of_list_items_are_documented(openapi: dict[str, Any]) -> None:
+    """Schemathesis sent ``fps: 0``, a negative ``duration_seconds`` and an empty tag, all
+    valid by the document and refused with 400: Litestar dropped bounds of 0 and the
+    bounds of a list's items, which msgspec checks."""
+    schemas = openapi["components"]["schemas"]
+    create, update = schemas["CreateMediaItem"]["properties"], schemas["UpdateMediaItem"]
+    assert create["fps"]["exclusiveMinimum"] == 0
+    assert create["duration_seconds"]["minimum"] == 0
+    assert schemas["SaveProgress"]["properties"]["duration_seconds"]["minimum"] == 0
+    for tags in (create["tags"], *update["properties"]["tags"]["oneOf"]):
+        item = tags["items"]
+        assert (item["minLength"], item["maxLength"]) == (1, 40)
+        assert item["pattern"].endswith("$(?!\\n)")

@@ -8,7 +8,9 @@ or ``security=OPTIONAL_BEARER`` (anyone; a bearer token, when sent, is verified)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 # Litestar's own schema of a msgspec struct, which :class:`StrictStructSchemaPlugin` extends.
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
@@ -57,19 +59,62 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+#: JSON Schema's bound keywords (msgspec's names) and the attributes Litestar sets for them.
+_BOUNDS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+}
+
+
 class StrictStructSchemaPlugin(StructSchemaPlugin):
-    """A msgspec struct's schema as Litestar makes it, plus ``additionalProperties: false``
-    when the struct refuses unknown fields: such a body gets a 400 for an extra field, and
-    the document must not say extra fields are allowed (the JSON Schema default)."""
+    """A msgspec struct's schema as Litestar makes it, made to say what msgspec checks.
+
+    ``additionalProperties: false`` when the struct refuses unknown fields (an extra field
+    gets a 400; JSON Schema's default allows it). And the bounds Litestar drops: a bound of
+    0 (it tests the value's truth, so ``ge=0`` and ``gt=0`` vanish) and the bounds of a
+    list's items (a tag's length and pattern), taken from msgspec's own schema.
+    """
 
     def to_openapi_schema(
         self, field_definition: FieldDefinition, schema_creator: SchemaCreator
     ) -> Schema:
         """The struct's component schema, closed when the struct forbids unknown fields."""
         schema = super().to_openapi_schema(field_definition, schema_creator)
-        if field_definition.type_.__struct_config__.forbid_unknown_fields:
+        struct = field_definition.type_
+        if struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+        _, components = msgspec.json.schema_components([struct])
+        checked = components[struct.__name__].get("properties", {})
+        for name, documented in (schema.properties or {}).items():
+            if isinstance(documented, Schema) and name in checked:
+                _add_bounds(documented, checked[name])
         return schema
+
+
+def _add_bounds(documented: Schema, checked: dict[str, Any]) -> None:
+    """Copy onto ``documented`` the bounds of msgspec's ``checked`` that it lacks, where
+    Litestar puts them (beside an optional value's ``oneOf``), and its items' bounds."""
+    members = [checked, *checked.get("anyOf", [])]
+    for member in members:
+        _fill(documented, member)
+    items = next((m["items"] for m in members if isinstance(m.get("items"), dict)), None)
+    arrays = [documented, *(documented.one_of or [])]
+    array = next((a for a in arrays if isinstance(a, Schema) and a.items is not None), None)
+    if items is not None and array is not None and isinstance(array.items, Schema):
+        _fill(array.items, items)
+
+
+def _fill(documented: Schema, checked: dict[str, Any]) -> None:
+    for keyword, attribute in _BOUNDS.items():
+        if keyword in checked and getattr(documented, attribute) is None:
+            setattr(documented, attribute, checked[keyword])
 
 
 # --- the error answers -----------------------------------------------------------------
