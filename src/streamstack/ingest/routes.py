@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import (
     Controller,
@@ -188,6 +188,13 @@ def _no_body(description: str, status: int = 204) -> dict[int, ResponseSpec]:
     return {status: ResponseSpec(data_container=None, description=description)}
 
 
+#: The header every tus request but OPTIONS carries. ``requires_tus_version`` checks it
+#: (412) before parameters are read; a handler takes it only so that the document says so.
+TusVersion = Annotated[
+    Literal["1.0.0"], Parameter(header="Tus-Resumable", description="the tus version: 1.0.0")
+]
+
+
 def requires_tus_version(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
@@ -238,7 +245,11 @@ class ResumableUploadController(Controller):
         ),
     )
     async def create(
-        self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
+        self,
+        request: Request[Any, Any, Any],
+        service: IngestService,
+        principal: Principal,
+        tus_resumable: TusVersion,
     ) -> ASGIResponse:
         """``Upload-Length`` and ``Upload-Metadata`` (title, description, tags, publish)."""
         with _tus_errors():
@@ -257,14 +268,21 @@ class ResumableUploadController(Controller):
     @head(
         "/{upload_id:uuid}",
         summary="The offset of a resumable upload",
-        responses=_no_body(
-            "No body: Upload-Offset says how much is stored, beside Upload-Length, "
-            "Upload-Metadata and Upload-Expires.",
-            200,
-        ),
+        responses={
+            **_no_body(
+                "No body: Upload-Offset says how much is stored, beside Upload-Length, "
+                "Upload-Metadata and Upload-Expires.",
+                200,
+            ),
+            **error_responses({412: "Tus-Resumable is not 1.0.0."}),
+        },
     )
     async def offset(
-        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+        self,
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        tus_resumable: TusVersion,
     ) -> Response[None]:
         """``Upload-Offset`` (how much is stored), ``Upload-Length``, ``Upload-Metadata``."""
         with _tus_errors():
@@ -299,6 +317,7 @@ class ResumableUploadController(Controller):
         service: IngestService,
         principal: Principal,
         call_context: CallContext,
+        tus_resumable: TusVersion,
     ) -> Response[None]:
         """Append the body at ``Upload-Offset``; the last bytes process and register it."""
         with _tus_errors():
@@ -338,7 +357,11 @@ class ResumableUploadController(Controller):
         },
     )
     async def terminate(
-        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+        self,
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        tus_resumable: TusVersion,
     ) -> Response[None]:
         """Drop the upload and whatever of it was stored (tus termination)."""
         with _tus_errors():

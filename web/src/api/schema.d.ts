@@ -4386,7 +4386,10 @@ export interface operations {
     ApiV1IngestUploadsCreate: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path?: never;
             cookie?: never;
         };
@@ -4529,7 +4532,10 @@ export interface operations {
     ApiV1IngestUploadsUploadIdTerminate: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
@@ -4630,7 +4636,10 @@ export interface operations {
     ApiV1IngestUploadsUploadIdOffset: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
@@ -4673,6 +4682,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Tus-Resumable is not 1.0.0. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
                 headers: {
@@ -4692,7 +4708,10 @@ export interface operations {
     ApiV1IngestUploadsUploadIdAppend: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
