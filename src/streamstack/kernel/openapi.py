@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
     Reference,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
@@ -183,6 +184,27 @@ def document_errors(openapi: OpenAPI, *, unfailing: Sequence[str] = ()) -> None:
             operation: Operation | None = getattr(item, method, None)
             if operation is not None:
                 _document_operation(path, method, operation, path in unfailing)
+
+
+def document_optional_bodies(openapi: OpenAPI) -> None:
+    """Document a request body as optional where its handler takes ``data: X | None = None``.
+
+    Litestar documents every body as required, but such a route answers a request without
+    one (``POST /invites`` then takes its defaults); the body schema's ``null`` is the sign.
+    """
+    for item in (openapi.paths or {}).values():
+        for method in _METHODS:
+            operation: Operation | None = getattr(item, method, None)
+            body = operation.request_body if operation is not None else None
+            if isinstance(body, RequestBody) and all(
+                _admits_null(media.schema) for media in body.content.values()
+            ):
+                body.required = False
+
+
+def _admits_null(schema: Schema | Reference | None) -> bool:
+    members = (schema.one_of or []) if isinstance(schema, Schema) else []
+    return any(isinstance(m, Schema) and m.type == OpenAPIType.NULL for m in members)
 
 
 def _document_operation(path: str, method: str, operation: Operation, unfailing: bool) -> None:
