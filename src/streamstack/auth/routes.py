@@ -13,6 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.router import Router
 
+from streamstack.auth.credentials import MAX_EMAIL_CHARS
 from streamstack.auth.schemas import (
     AuthConfig,
     InviteCreated,
@@ -40,7 +41,7 @@ from streamstack.auth.service import (
     clean_user_agent,
 )
 from streamstack.auth.tokens import IssuedTokens
-from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX
+from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX, ONE_LINE
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
@@ -284,7 +285,10 @@ class UserAdminController(Controller):
     async def list_users(
         self,
         auth: Auth,
-        q: Annotated[str | None, Parameter(max_length=254, description="email contains")] = None,
+        q: Annotated[
+            str | None,
+            Parameter(max_length=MAX_EMAIL_CHARS, pattern=ONE_LINE, description="email contains"),
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=LIST_OFFSET_MAX)] = 0,
     ) -> UserPage:
