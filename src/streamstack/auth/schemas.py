@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from streamstack.auth.credentials import (
+    EMAIL_TEXT,
     MAX_DISPLAY_NAME_CHARS,
     MAX_EMAIL_CHARS,
     MAX_PASSWORD_CHARS,
@@ -17,7 +18,8 @@ from streamstack.auth.credentials import (
 
 Role = Literal["viewer", "admin"]
 RegistrationMode = Literal["open", "invite", "closed"]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS)]
+# The pattern is the address rule of ``normalize_email``, so the document says what is refused.
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS, pattern=EMAIL_TEXT)]
 # The lower bound is checked by the service so login can answer "wrong email or password".
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHARS)]
 #: A password being chosen: both bounds in the schema, so the SPA's generated limits say
