@@ -109,6 +109,29 @@ def content_length(request: Request[Any, Any, Any]) -> int | None:
     return int(raw)
 
 
+@dataclasses.dataclass
+class UploadFormOperation(Operation):
+    """The form upload's OpenAPI operation: its ``multipart/form-data`` body is read by the
+    handler itself as it arrives (the file is streamed), which Litestar cannot infer."""
+
+    def __post_init__(self) -> None:
+        text = Schema(type=OpenAPIType.STRING)
+        form = Schema(
+            type=OpenAPIType.OBJECT,
+            properties={
+                "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                "title": Schema(type=OpenAPIType.STRING, min_length=1),
+                "description": text,
+                "tags": Schema(type=OpenAPIType.ARRAY, items=text),
+                "publish": Schema(type=OpenAPIType.STRING, enum=["true", "false"]),
+            },
+            required=["file", "title"],
+        )
+        self.request_body = RequestBody(
+            content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True
+        )
+
+
 class UploadController(Controller):
     """Form uploads and job status."""
 
@@ -118,6 +141,7 @@ class UploadController(Controller):
         "/upload",
         status_code=201,
         request_max_body_size=None,  # the service enforces max_upload_bytes itself
+        operation_class=UploadFormOperation,
         responses=error_responses(
             {
                 400: "The form is malformed or a field is invalid.",

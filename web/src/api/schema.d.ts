@@ -4239,7 +4239,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    description?: string;
+                    /** Format: binary */
+                    file: string;
+                    /** @enum {string} */
+                    publish?: "true" | "false";
+                    tags?: string[];
+                    title: string;
+                };
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
