@@ -39,6 +39,15 @@ _EMAIL = re.compile(_ADDRESS)
 #: What an email field may hold, as the API documents and checks it: an address in any
 #: case, with white space around it (both gone in :func:`normalize_email`).
 EMAIL_TEXT = whole(rf"\s*{_ADDRESS}\s*")
+#: What a display name field may hold, as the API documents and checks it: no control or
+#: line-separator character, no lone surrogate, no private-use character and none of the
+#: format characters that can disguise a name (bidi controls, invisible separators; the
+#: zero-width joiners stay, for emoji). :func:`clean_display_name` also refuses format
+#: characters outside this list and unassigned code points, which no pattern can name.
+DISPLAY_NAME_TEXT = whole(
+    r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ue000-\uf8ff"
+    r"\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*"
+)
 
 
 class InvalidCredentialFormat(BadRequest, code="invalid_input"):
