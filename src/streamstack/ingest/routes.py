@@ -43,6 +43,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.openapi.spec import Parameter as HeaderDoc
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
@@ -73,6 +74,7 @@ from streamstack.kernel.guards import Principal, requires_admin
 from streamstack.kernel.http import http_date
 from streamstack.kernel.openapi import BEARER, error_responses
 from streamstack.kernel.operation import CallContext
+from streamstack.kernel.patterns import whole
 
 PREFIX = "/api/v1/ingest"
 #: Room for the form's text fields and part headers around the file itself.
@@ -219,6 +221,49 @@ TusVersion = Annotated[
 ]
 
 
+#: A decimal count of bytes in a tus header (``tus.parse_non_negative``'s rule).
+_BYTE_COUNT = whole(r"\s*[0-9]{1,19}\s*")
+
+
+def _tus_header(name: str, description: str, pattern: str | None = None) -> HeaderDoc:
+    """The document's entry for a required tus header that a handler reads itself."""
+    schema = Schema(type=OpenAPIType.STRING, pattern=pattern)
+    return HeaderDoc(
+        name=name, param_in="header", required=True, description=description, schema=schema
+    )
+
+
+@dataclasses.dataclass
+class TusCreationOperation(Operation):
+    """tus creation's operation: the headers the handler reads itself, documented."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [
+            *(self.parameters or []),
+            _tus_header("Upload-Length", "the file's size in bytes", _BYTE_COUNT),
+            _tus_header(
+                "Upload-Metadata",
+                "comma-separated `key base64(value)` pairs: title (required), filename, "
+                "filetype, description, tags, publish",
+            ),
+        ]
+
+
+@dataclasses.dataclass
+class TusAppendOperation(Operation):
+    """tus PATCH's operation: ``Upload-Offset`` and the raw body, read by the handler."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [
+            *(self.parameters or []),
+            _tus_header("Upload-Offset", "where the body goes: the upload's offset", _BYTE_COUNT),
+        ]
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            content={tus.OFFSET_CONTENT_TYPE: OpenAPIMediaType(schema=binary)}, required=True
+        )
+
+
 def requires_tus_version(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
@@ -259,6 +304,7 @@ class ResumableUploadController(Controller):
         "/",
         status_code=201,
         summary="Create a resumable upload (tus creation)",
+        operation_class=TusCreationOperation,
         response_headers=_CREATED_HEADERS,
         responses=error_responses(
             {
@@ -321,6 +367,7 @@ class ResumableUploadController(Controller):
         status_code=204,
         request_max_body_size=None,  # bounded by Upload-Length, checked by the service
         summary="Append bytes to a resumable upload",
+        operation_class=TusAppendOperation,
         responses={
             **_no_body("No body: Upload-Offset says how much is stored now."),
             **error_responses(

@@ -4401,6 +4401,10 @@ export interface operations {
             header: {
                 /** @description the tus version: 1.0.0 */
                 "Tus-Resumable": "1.0.0";
+                /** @description the file's size in bytes */
+                "Upload-Length": string;
+                /** @description comma-separated `key base64(value)` pairs: title (required), filename, filetype, description, tags, publish */
+                "Upload-Metadata": string;
             };
             path?: never;
             cookie?: never;
@@ -4723,13 +4727,19 @@ export interface operations {
             header: {
                 /** @description the tus version: 1.0.0 */
                 "Tus-Resumable": "1.0.0";
+                /** @description where the body goes: the upload's offset */
+                "Upload-Offset": string;
             };
             path: {
                 upload_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
             /** @description No body: Upload-Offset says how much is stored now. */
             204: {
