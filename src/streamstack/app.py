@@ -21,7 +21,12 @@ from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, RequestMetrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from streamstack.kernel.openapi import document_errors, openapi_config
+from streamstack.kernel.openapi import (
+    StrictStructSchemaPlugin,
+    document_errors,
+    document_optional_bodies,
+    openapi_config,
+)
 from streamstack.kernel.probes import probes_controller
 from streamstack.kernel.revocation import (
     REVOCATION_TTL_SECONDS,
@@ -73,6 +78,8 @@ def create_app(
         lifespan=[lifecycle(settings, backends, mounted, tasks, transports)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
+        # Before Litestar's own struct schemas, so that closed bodies are documented closed.
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_body_bytes,
         state=State(
             {
@@ -86,6 +93,7 @@ def create_app(
         debug=False,
     )
     document_errors(app.openapi_schema, unfailing=["/health"])
+    document_optional_bodies(app.openapi_schema)
     # Outermost, so that router-level errors (unknown route, wrong method) carry them too.
     # Request metrics and access lines are off only to measure their cost (the bench).
     redactions = [r for definition in available.values() for r in definition.log_redactions]

@@ -107,3 +107,9 @@ async def signed_in_admin(
     assert not account.created
     assert account.password is None  # promoted, password kept
     return await signed_in(client, email)
+
+
+async def documented_statuses(client: AsyncTestClient[Any], method: str, path: str) -> set[int]:
+    """The statuses the served OpenAPI document gives the auth operation ``method path``."""
+    document = (await client.get("/api/docs/openapi.json")).json()
+    return {int(status) for status in document["paths"][f"{API}{path}"][method]["responses"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from auth_accounts import (
@@ -204,3 +205,22 @@ async def test_the_last_admin_cannot_be_demoted(client, auth_settings):
 async def test_a_token_with_a_role_claim_but_no_account_is_refused_by_me(client, auth_settings):
     token = mint_token(auth_settings, role="admin")
     assert_error(await client.get(f"{API}/me", headers=bearer(token)), 401)
+
+
+async def test_the_user_search_refuses_exactly_what_its_documented_pattern_refuses(
+    client, auth_settings
+):
+    """Schemathesis searched for U+0098, allowed by the document (no pattern on ``q``) and
+    refused with 400; the service refused by its own, wider rule (``isprintable``)."""
+    document = (await client.get("/api/docs/openapi.json")).json()
+    (q,) = [p for p in document["paths"][f"{API}/users"]["get"]["parameters"] if p["name"] == "q"]
+    pattern = q["schema"]["pattern"]
+    _, admin = await signed_in_admin(client, auth_settings)
+    headers = bearer(admin["access_token"])
+    for text in ("\u0098", "\x00", "a\u2028b"):
+        assert not re.match(pattern, text)
+        assert_error(await client.get(f"{API}/users", params={"q": text}, headers=headers), 400)
+    for text in ("\u00ad", "a\u00a0b", "\u200d"):  # format and space characters are text
+        assert re.match(pattern, text)
+        response = await client.get(f"{API}/users", params={"q": text}, headers=headers)
+        assert response.status_code == 200, response.text

@@ -14,7 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email
+from auth_accounts import (
+    API,
+    PASSWORD,
+    assert_error,
+    bearer,
+    documented_statuses,
+    login,
+    new_email,
+)
 from sqlalchemy import update
 
 from streamstack.auth.models import Invite
@@ -239,3 +247,8 @@ async def test_registrations_from_one_address_are_throttled(auth_settings_factor
         assert_error(await attempt("198.51.100.40", taken), 409, "email_taken")
         assert_error(await attempt("198.51.100.40"), 429, "registration_throttled")
         assert (await attempt("198.51.100.41")).status_code == 201
+
+
+async def test_revoking_a_used_invite_documents_its_409(client):
+    """Revoking a used invite answers 409 (``invite_used``), which the document now lists."""
+    assert 409 in await documented_statuses(client, "delete", "/invites/{invite_id}")

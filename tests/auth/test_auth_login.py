@@ -7,6 +7,7 @@ from auth_accounts import (
     API,
     PASSWORD,
     assert_error,
+    documented_statuses,
     login,
     new_email,
     register,
@@ -147,3 +148,11 @@ async def test_unknown_emails_are_checked_against_a_hash_of_the_same_cost():
     assert not passwords.needs_rehash(dummy)
     assert await passwords.verify(dummy, PASSWORD) is False
     await passwords.verify_nobody(PASSWORD)  # runs, and raises nothing
+
+
+async def test_every_refusal_of_a_sign_in_is_documented(client):
+    """Schemathesis saw 401 and 429 answered that the OpenAPI document did not list."""
+    email = new_email()
+    await register(client, email)
+    assert_error(await login(client, email, "not the password"), 401, "invalid_credentials")
+    assert {401, 403, 429} <= await documented_statuses(client, "post", "/login")

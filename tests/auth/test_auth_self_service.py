@@ -9,6 +9,7 @@ frees the address and tells the other modules, as an admin's delete does.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from auth_accounts import (
@@ -204,3 +205,22 @@ async def test_the_last_admin_cannot_delete_their_account(client, auth_settings)
     assert_error(refused, 409, "last_admin")
     assert (await client.get(f"{API}/me", headers=headers)).json()["role"] == "admin"
     assert (await login(client, email)).status_code == 200
+
+
+async def test_the_documented_display_name_pattern_refuses_what_the_server_refuses(client):
+    """Schemathesis sent ``"display_name": "\\u007f"``, valid by the document (no pattern)
+    and refused with 400: the display name fields now document the characters refused."""
+    document = (await client.get("/api/docs/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    pattern = schemas["ProfileChange"]["properties"]["display_name"]["pattern"]
+    assert schemas["RegisterRequest"]["properties"]["display_name"]["pattern"] == pattern
+    _, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    for bad in ("\x7f", "a\x00b", "a\u202eb", "\ue000", "a\u00adb", "a\u2028b"):
+        assert not re.search(pattern, bad), bad
+        answer = await client.patch(f"{API}/me", json={"display_name": bad}, headers=headers)
+        assert_error(answer, 400)
+    for good in ("Ada L.", "🎬 Film Fan 👨\u200d👩\u200d👧", "Zoë Ångström"):
+        assert re.search(pattern, good), good
+        answer = await client.patch(f"{API}/me", json={"display_name": good}, headers=headers)
+        assert answer.status_code == 200, answer.text

@@ -8,6 +8,7 @@ success bodies against the schema.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import jsonschema
 import pytest
 
 from streamstack.app import create_app
-from support.apps import make_settings, running_app
+from support.apps import bearer, make_settings, mint_token, running_app
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
@@ -93,3 +94,69 @@ def test_public_browsing_documents_the_bearer_as_optional(openapi: dict[str, Any
         and {} not in operation.get("security", [{}])
     ]
     assert required == []
+
+
+def body_refs(node: object) -> list[str]:
+    """The component names a request body's schema refers to, at any depth of ``oneOf``."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        found = [ref.rsplit("/", 1)[-1]] if isinstance(ref, str) else []
+        return found + [name for value in node.get("oneOf", []) for name in body_refs(value)]
+    return []
+
+
+async def test_bodies_that_refuse_unknown_fields_are_documented_closed(
+    tmp_path: Path, openapi: dict[str, Any]
+) -> None:
+    """Schemathesis added fields the document allowed (no ``additionalProperties``) and got
+    400s: every JSON request body refuses unknown fields, so each says so."""
+    schemas = openapi["components"]["schemas"]
+    open_bodies = [
+        f"{method} {path}: {name}"
+        for method, path, operation in operations(openapi)
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for name in body_refs(media.get("schema"))
+        if schemas[name].get("additionalProperties") is not False
+    ]
+    assert open_bodies == []
+    assert len({name for name, schema in schemas.items() if "additionalProperties" in schema}) >= 10
+    async with running_app(make_settings("embedded", tmp_path / "app")) as client:
+        extra = {"email": "someone@example.com", "password": "a password", "extra": 1}
+        response = await client.post("/api/v1/auth/login", json=extra)
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+
+
+def test_bounds_of_zero_and_of_list_items_are_documented(openapi: dict[str, Any]) -> None:
+    """Schemathesis sent ``fps: 0``, a negative ``duration_seconds`` and an empty tag, all
+    valid by the document and refused with 400: Litestar dropped bounds of 0 and the
+    bounds of a list's items, which msgspec checks."""
+    schemas = openapi["components"]["schemas"]
+    create, update = schemas["CreateMediaItem"]["properties"], schemas["UpdateMediaItem"]
+    assert create["fps"]["exclusiveMinimum"] == 0
+    assert create["duration_seconds"]["minimum"] == 0
+    assert schemas["SaveProgress"]["properties"]["duration_seconds"]["minimum"] == 0
+    for tags in (create["tags"], *update["properties"]["tags"]["oneOf"]):
+        item = tags["items"]
+        assert (item["minLength"], item["maxLength"]) == (1, 40)
+        assert item["pattern"].endswith("$(?!\\n)")
+
+
+async def test_a_body_the_route_can_do_without_is_documented_optional(
+    tmp_path: Path, openapi: dict[str, Any]
+) -> None:
+    """Schemathesis sent ``POST /invites`` without the body the document required, and the
+    invite was created (the route takes its defaults): such bodies are optional."""
+    required = {
+        f"{method} {path}": operation["requestBody"]["required"]
+        for method, path, operation in operations(openapi)
+        if "requestBody" in operation
+    }
+    assert required["POST /api/v1/auth/invites"] is False
+    assert required["POST /api/v1/auth/refresh"] is False
+    assert required["POST /api/v1/auth/login"] is True
+    settings = make_settings("embedded", tmp_path / "app")
+    async with running_app(settings) as client:
+        admin = mint_token(settings, user_id=str(uuid.uuid4()), role="admin")
+        response = await client.post("/api/v1/auth/invites", headers=bearer(admin))
+    assert response.status_code == 201, response.text

@@ -15,6 +15,7 @@ import unicodedata
 from zxcvbn import zxcvbn
 
 from streamstack.kernel.errors import BadRequest
+from streamstack.kernel.patterns import whole
 
 MAX_EMAIL_CHARS = 254
 MIN_PASSWORD_CHARS = 8
@@ -31,9 +32,22 @@ MAX_DISPLAY_NAME_CHARS = 100
 
 # ASCII addresses only (RFC 5322 dot-atom local part, LDH domain labels); a bare host
 # such as ``localhost`` is allowed so that the dev admin ``admin@localhost`` is valid.
-_LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*")
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*"
+_EMAIL = re.compile(_ADDRESS)
+#: What an email field may hold, as the API documents and checks it: an address in any
+#: case, with white space around it (both gone in :func:`normalize_email`).
+EMAIL_TEXT = whole(rf"\s*{_ADDRESS}\s*")
+#: What a display name field may hold, as the API documents and checks it: no control or
+#: line-separator character, no lone surrogate, no private-use character and none of the
+#: format characters that can disguise a name (bidi controls, invisible separators; the
+#: zero-width joiners stay, for emoji). :func:`clean_display_name` also refuses format
+#: characters outside this list and unassigned code points, which no pattern can name.
+DISPLAY_NAME_TEXT = whole(
+    r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ue000-\uf8ff"
+    r"\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*"
+)
 
 
 class InvalidCredentialFormat(BadRequest, code="invalid_input"):

@@ -13,6 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.router import Router
 
+from streamstack.auth.credentials import MAX_EMAIL_CHARS
 from streamstack.auth.schemas import (
     AccountDeletion,
     AuthConfig,
@@ -41,7 +42,7 @@ from streamstack.auth.service import (
     clean_user_agent,
 )
 from streamstack.auth.tokens import IssuedTokens
-from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX
+from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX, ONE_LINE
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
@@ -114,6 +115,8 @@ class RefreshCookie:
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
+#: How a role change, a disabling or a deletion refuses to leave no enabled admin.
+LAST_ADMIN = error_responses({409: "The last enabled admin (`last_admin`)."})
 Cookies = NamedDependency[RefreshCookie]
 
 
@@ -134,7 +137,18 @@ class AccountController(Controller):
         shows the invite-code field or hides registration."""
         return Response(AuthConfig(auth.registration_mode), headers={"Cache-Control": "no-cache"})
 
-    @post("/register", status_code=201)
+    @post(
+        "/register",
+        status_code=201,
+        responses=error_responses(
+            {
+                403: "Registration is closed (`registration_disabled`), or the invite code is "
+                "missing or not valid (`invite_required`, `invalid_invite`).",
+                409: "An account with this email exists (`email_taken`).",
+                429: "Too many registrations from this address (`registration_throttled`).",
+            }
+        ),
+    )
     async def register(
         self, request: Request[Any, Any, Any], data: RegisterRequest, auth: Auth
     ) -> UserView:
@@ -142,7 +156,17 @@ class AccountController(Controller):
         form = Registration(data.email, data.password, data.display_name, data.invite_code)
         return await auth.register(form, client_info(request))
 
-    @post("/login", status_code=200)
+    @post(
+        "/login",
+        status_code=200,
+        responses=error_responses(
+            {
+                401: "Wrong email or password (`invalid_credentials`).",
+                403: "The account is disabled (`account_disabled`).",
+                429: "Too many sign-in attempts (`login_throttled`).",
+            }
+        ),
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -289,14 +313,17 @@ class UserAdminController(Controller):
     async def list_users(
         self,
         auth: Auth,
-        q: Annotated[str | None, Parameter(max_length=254, description="email contains")] = None,
+        q: Annotated[
+            str | None,
+            Parameter(max_length=MAX_EMAIL_CHARS, pattern=ONE_LINE, description="email contains"),
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=LIST_OFFSET_MAX)] = 0,
     ) -> UserPage:
         """One page of users, newest first."""
         return await auth.list_users(q, limit, offset)
 
-    @patch("/{user_id:uuid}")
+    @patch("/{user_id:uuid}", responses=LAST_ADMIN)
     async def change_role(self, auth: Auth, user_id: uuid.UUID, data: RoleChange) -> UserView:
         """Set a user's role (``viewer`` or ``admin``)."""
         return await auth.change_role(user_id, data.role)
@@ -304,7 +331,7 @@ class UserAdminController(Controller):
     @post(
         "/{user_id:uuid}/disable",
         status_code=200,
-        responses=error_responses({409: "The last enabled admin (`last_admin`)."}),
+        responses=LAST_ADMIN,
     )
     async def disable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
         """Disable an account: every token of it stops working now, sign-in is refused."""
@@ -318,7 +345,7 @@ class UserAdminController(Controller):
     @delete(
         "/{user_id:uuid}",
         status_code=204,
-        responses=error_responses({409: "The last enabled admin (`last_admin`)."}),
+        responses=LAST_ADMIN,
     )
     async def delete_user(self, auth: Auth, user_id: uuid.UUID) -> None:
         """Delete an account and its sessions; other modules hear of it by an event."""
@@ -387,7 +414,11 @@ class InviteController(Controller):
         """The newest invites (without their codes) and what became of each."""
         return await auth.list_invites(limit)
 
-    @delete("/{invite_id:uuid}", status_code=204)
+    @delete(
+        "/{invite_id:uuid}",
+        status_code=204,
+        responses=error_responses({409: "The invite was already used (`invite_used`)."}),
+    )
     async def revoke_invite(self, auth: Auth, invite_id: uuid.UUID) -> None:
         """Revoke an unused invite."""
         await auth.revoke_invite(invite_id)

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from streamstack.auth.credentials import (
+    DISPLAY_NAME_TEXT,
+    EMAIL_TEXT,
     MAX_DISPLAY_NAME_CHARS,
     MAX_EMAIL_CHARS,
     MAX_PASSWORD_CHARS,
@@ -17,7 +19,8 @@ from streamstack.auth.credentials import (
 
 Role = Literal["viewer", "admin"]
 RegistrationMode = Literal["open", "invite", "closed"]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS)]
+# The pattern is the address rule of ``normalize_email``, so the document says what is refused.
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS, pattern=EMAIL_TEXT)]
 # The lower bound is checked by the service so login can answer "wrong email or password".
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHARS)]
 #: A password being chosen: both bounds in the schema, so the SPA's generated limits say
@@ -25,7 +28,9 @@ Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHA
 NewPassword = Annotated[
     str, msgspec.Meta(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS)
 ]
-DisplayName = Annotated[str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_CHARS)]
+DisplayName = Annotated[
+    str, msgspec.Meta(max_length=MAX_DISPLAY_NAME_CHARS, pattern=DISPLAY_NAME_TEXT)
+]
 # Our tokens are a few hundred characters; the verifier refuses anything over 4096.
 TokenText = Annotated[str, msgspec.Meta(max_length=8192)]
 # Invite codes we issue are 22 characters; anything longer is not one of ours.

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import datetime
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -47,6 +48,7 @@ from streamstack.auth.schemas import (
 from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.contracts.limits import ONE_LINE
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
@@ -303,8 +305,9 @@ class AuthService:
 
     async def list_users(self, search: str | None, limit: int, offset: int) -> UserPage:
         """One page of users, newest first, optionally only emails containing ``search``."""
-        if search and not search.isprintable():
-            # NUL ends the pattern early in SQLite and is an encoding error in Postgres.
+        if search and not re.match(ONE_LINE, search):
+            # NUL ends the pattern early in SQLite and is an encoding error in Postgres; the
+            # rule is the route's documented pattern, so what it lets through is searched.
             raise BadRequest("q: must not contain control characters", code="invalid_input")
         text = search.strip().lower() if search else None
         async with self._work() as records:

@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import (
     Controller,
@@ -44,6 +44,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.openapi.spec import Parameter as HeaderDoc
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
@@ -81,6 +82,7 @@ from streamstack.kernel.guards import Principal, requires_admin
 from streamstack.kernel.http import http_date
 from streamstack.kernel.openapi import BEARER, error_responses
 from streamstack.kernel.operation import CallContext
+from streamstack.kernel.patterns import whole
 
 PREFIX = "/api/v1/ingest"
 #: Room for the form's text fields and part headers around the file itself.
@@ -117,6 +119,29 @@ def content_length(request: Request[Any, Any, Any]) -> int | None:
     return int(raw)
 
 
+@dataclasses.dataclass
+class UploadFormOperation(Operation):
+    """The form upload's OpenAPI operation: its ``multipart/form-data`` body is read by the
+    handler itself as it arrives (the file is streamed), which Litestar cannot infer."""
+
+    def __post_init__(self) -> None:
+        text = Schema(type=OpenAPIType.STRING)
+        form = Schema(
+            type=OpenAPIType.OBJECT,
+            properties={
+                "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                "title": Schema(type=OpenAPIType.STRING, min_length=1),
+                "description": text,
+                "tags": Schema(type=OpenAPIType.ARRAY, items=text),
+                "publish": Schema(type=OpenAPIType.STRING, enum=["true", "false"]),
+            },
+            required=["file", "title"],
+        )
+        self.request_body = RequestBody(
+            content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True
+        )
+
+
 class UploadController(Controller):
     """Form uploads and job status."""
 
@@ -126,6 +151,7 @@ class UploadController(Controller):
         "/upload",
         status_code=201,
         request_max_body_size=None,  # the service enforces max_upload_bytes itself
+        operation_class=UploadFormOperation,
         responses=error_responses(
             {
                 400: "The form is malformed or a field is invalid.",
@@ -199,6 +225,56 @@ def _no_body(description: str, status: int = 204) -> dict[int, ResponseSpec]:
     return {status: ResponseSpec(data_container=None, description=description)}
 
 
+#: The header every tus request but OPTIONS carries. ``requires_tus_version`` checks it
+#: (412) before parameters are read; a handler takes it only so that the document says so.
+TusVersion = Annotated[
+    Literal["1.0.0"], Parameter(header="Tus-Resumable", description="the tus version: 1.0.0")
+]
+
+
+#: A decimal count of bytes in a tus header (``tus.parse_non_negative``'s rule).
+_BYTE_COUNT = whole(r"\s*[0-9]{1,19}\s*")
+
+
+def _tus_header(name: str, description: str, pattern: str | None = None) -> HeaderDoc:
+    """The document's entry for a required tus header that a handler reads itself."""
+    schema = Schema(type=OpenAPIType.STRING, pattern=pattern)
+    return HeaderDoc(
+        name=name, param_in="header", required=True, description=description, schema=schema
+    )
+
+
+@dataclasses.dataclass
+class TusCreationOperation(Operation):
+    """tus creation's operation: the headers the handler reads itself, documented."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [
+            *(self.parameters or []),
+            _tus_header("Upload-Length", "the file's size in bytes", _BYTE_COUNT),
+            _tus_header(
+                "Upload-Metadata",
+                "comma-separated `key base64(value)` pairs: title (required), filename, "
+                "filetype, description, tags, publish",
+            ),
+        ]
+
+
+@dataclasses.dataclass
+class TusAppendOperation(Operation):
+    """tus PATCH's operation: ``Upload-Offset`` and the raw body, read by the handler."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [
+            *(self.parameters or []),
+            _tus_header("Upload-Offset", "where the body goes: the upload's offset", _BYTE_COUNT),
+        ]
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            content={tus.OFFSET_CONTENT_TYPE: OpenAPIMediaType(schema=binary)}, required=True
+        )
+
+
 def requires_tus_version(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
@@ -239,6 +315,7 @@ class ResumableUploadController(Controller):
         "/",
         status_code=201,
         summary="Create a resumable upload (tus creation)",
+        operation_class=TusCreationOperation,
         response_headers=_CREATED_HEADERS,
         responses=error_responses(
             {
@@ -250,7 +327,11 @@ class ResumableUploadController(Controller):
         ),
     )
     async def create(
-        self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
+        self,
+        request: Request[Any, Any, Any],
+        service: IngestService,
+        principal: Principal,
+        tus_resumable: TusVersion,
     ) -> ASGIResponse:
         """``Upload-Length`` and ``Upload-Metadata`` (title, description, tags, publish)."""
         with _tus_errors():
@@ -269,14 +350,21 @@ class ResumableUploadController(Controller):
     @head(
         "/{upload_id:uuid}",
         summary="The offset of a resumable upload",
-        responses=_no_body(
-            "No body: Upload-Offset says how much is stored, beside Upload-Length, "
-            "Upload-Metadata and Upload-Expires.",
-            200,
-        ),
+        responses={
+            **_no_body(
+                "No body: Upload-Offset says how much is stored, beside Upload-Length, "
+                "Upload-Metadata and Upload-Expires.",
+                200,
+            ),
+            **error_responses({412: "Tus-Resumable is not 1.0.0."}),
+        },
     )
     async def offset(
-        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+        self,
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        tus_resumable: TusVersion,
     ) -> Response[None]:
         """``Upload-Offset`` (how much is stored), ``Upload-Length``, ``Upload-Metadata``."""
         with _tus_errors():
@@ -291,6 +379,7 @@ class ResumableUploadController(Controller):
         status_code=204,
         request_max_body_size=None,  # bounded by Upload-Length, checked by the service
         summary="Append bytes to a resumable upload",
+        operation_class=TusAppendOperation,
         responses={
             **_no_body("No body: Upload-Offset says how much is stored now."),
             **error_responses(
@@ -311,6 +400,7 @@ class ResumableUploadController(Controller):
         service: IngestService,
         principal: Principal,
         call_context: CallContext,
+        tus_resumable: TusVersion,
     ) -> Response[None]:
         """Append the body at ``Upload-Offset``; the last bytes process and register it."""
         with _tus_errors():
@@ -350,7 +440,11 @@ class ResumableUploadController(Controller):
         },
     )
     async def terminate(
-        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+        self,
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        tus_resumable: TusVersion,
     ) -> Response[None]:
         """Drop the upload and whatever of it was stored (tus termination)."""
         with _tus_errors():

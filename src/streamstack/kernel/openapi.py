@@ -8,7 +8,12 @@ or ``security=OPTIONAL_BEARER`` (anyone; a bearer token, when sent, is verified)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+import msgspec
+
+# Litestar's own schema of a msgspec struct, which :class:`StrictStructSchemaPlugin` extends.
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
@@ -18,9 +23,14 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
     Reference,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 #: The security scheme's name in ``components.securitySchemes``.
 BEARER_SCHEME = "bearer"
@@ -48,6 +58,64 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
     )
+
+
+#: JSON Schema's bound keywords (msgspec's names) and the attributes Litestar sets for them.
+_BOUNDS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+}
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """A msgspec struct's schema as Litestar makes it, made to say what msgspec checks.
+
+    ``additionalProperties: false`` when the struct refuses unknown fields (an extra field
+    gets a 400; JSON Schema's default allows it). And the bounds Litestar drops: a bound of
+    0 (it tests the value's truth, so ``ge=0`` and ``gt=0`` vanish) and the bounds of a
+    list's items (a tag's length and pattern), taken from msgspec's own schema.
+    """
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        """The struct's component schema, closed when the struct forbids unknown fields."""
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        struct = field_definition.type_
+        if struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        _, components = msgspec.json.schema_components([struct])
+        checked = components[struct.__name__].get("properties", {})
+        for name, documented in (schema.properties or {}).items():
+            if isinstance(documented, Schema) and name in checked:
+                _add_bounds(documented, checked[name])
+        return schema
+
+
+def _add_bounds(documented: Schema, checked: dict[str, Any]) -> None:
+    """Copy onto ``documented`` the bounds of msgspec's ``checked`` that it lacks, where
+    Litestar puts them (beside an optional value's ``oneOf``), and its items' bounds."""
+    members = [checked, *checked.get("anyOf", [])]
+    for member in members:
+        _fill(documented, member)
+    items = next((m["items"] for m in members if isinstance(m.get("items"), dict)), None)
+    arrays = [documented, *(documented.one_of or [])]
+    array = next((a for a in arrays if isinstance(a, Schema) and a.items is not None), None)
+    if items is not None and array is not None and isinstance(array.items, Schema):
+        _fill(array.items, items)
+
+
+def _fill(documented: Schema, checked: dict[str, Any]) -> None:
+    for keyword, attribute in _BOUNDS.items():
+        if keyword in checked and getattr(documented, attribute) is None:
+            setattr(documented, attribute, checked[keyword])
 
 
 # --- the error answers -----------------------------------------------------------------
@@ -116,6 +184,27 @@ def document_errors(openapi: OpenAPI, *, unfailing: Sequence[str] = ()) -> None:
             operation: Operation | None = getattr(item, method, None)
             if operation is not None:
                 _document_operation(path, method, operation, path in unfailing)
+
+
+def document_optional_bodies(openapi: OpenAPI) -> None:
+    """Document a request body as optional where its handler takes ``data: X | None = None``.
+
+    Litestar documents every body as required, but such a route answers a request without
+    one (``POST /invites`` then takes its defaults); the body schema's ``null`` is the sign.
+    """
+    for item in (openapi.paths or {}).values():
+        for method in _METHODS:
+            operation: Operation | None = getattr(item, method, None)
+            body = operation.request_body if operation is not None else None
+            if isinstance(body, RequestBody) and all(
+                _admits_null(media.schema) for media in body.content.values()
+            ):
+                body.required = False
+
+
+def _admits_null(schema: Schema | Reference | None) -> bool:
+    members = (schema.one_of or []) if isinstance(schema, Schema) else []
+    return any(isinstance(m, Schema) and m.type == OpenAPIType.NULL for m in members)
 
 
 def _document_operation(path: str, method: str, operation: Operation, unfailing: bool) -> None:

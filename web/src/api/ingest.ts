@@ -4,7 +4,7 @@ import type { ChosenThumbnail, Job, MediaItem, UnfinishedUploadPage, paths } fro
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
 /** The tus protocol version every tus request but OPTIONS names. */
-const TUS_RESUMABLE = { "Tus-Resumable": "1.0.0" };
+const TUS_RESUMABLE = { "Tus-Resumable": "1.0.0" } as const;
 
 export type UnfinishedUploadQuery = NonNullable<paths["/api/v1/ingest/uploads"]["get"]["parameters"]["query"]>;
 
@@ -44,8 +44,7 @@ export function listUnfinishedUploads(
 
 /** Cancel an upload (tus termination): the server deletes the bytes stored so far. */
 export async function cancelUpload(uploadId: string): Promise<void> {
-  const params = { path: { upload_id: uploadId } };
-  await request((headers) =>
-    api.DELETE("/api/v1/ingest/uploads/{upload_id}", { headers: { ...headers, ...TUS_RESUMABLE }, params }),
-  );
+  // The tus version header is a documented parameter of every tus request but OPTIONS.
+  const params = { path: { upload_id: uploadId }, header: TUS_RESUMABLE };
+  await request((headers) => api.DELETE("/api/v1/ingest/uploads/{upload_id}", { headers, params }));
 }

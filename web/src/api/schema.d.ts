@@ -1375,7 +1375,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["InviteRequest"] | null;
             };
@@ -1509,6 +1509,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The invite was already used (`invite_used`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
                 headers: {
@@ -1560,6 +1569,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Wrong email or password (`invalid_credentials`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account is disabled (`account_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -1571,6 +1598,15 @@ export interface operations {
             };
             /** @description The request body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many sign-in attempts (`login_throttled`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2223,7 +2259,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"] | null;
             };
@@ -2325,6 +2361,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Registration is closed (`registration_disabled`), or the invite code is missing or not valid (`invite_required`, `invalid_invite`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An account with this email exists (`email_taken`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -2336,6 +2390,15 @@ export interface operations {
             };
             /** @description The request body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many registrations from this address (`registration_throttled`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2699,6 +2762,15 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The last enabled admin (`last_admin`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4541,7 +4613,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    description?: string;
+                    /** Format: binary */
+                    file: string;
+                    /** @enum {string} */
+                    publish?: "true" | "false";
+                    tags?: string[];
+                    title: string;
+                };
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -4688,7 +4772,14 @@ export interface operations {
     ApiV1IngestUploadsCreate: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+                /** @description the file's size in bytes */
+                "Upload-Length": string;
+                /** @description comma-separated `key base64(value)` pairs: title (required), filename, filetype, description, tags, publish */
+                "Upload-Metadata": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4831,7 +4922,10 @@ export interface operations {
     ApiV1IngestUploadsUploadIdTerminate: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
@@ -4932,7 +5026,10 @@ export interface operations {
     ApiV1IngestUploadsUploadIdOffset: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
@@ -4975,6 +5072,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Tus-Resumable is not 1.0.0. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
                 headers: {
@@ -4994,13 +5098,22 @@ export interface operations {
     ApiV1IngestUploadsUploadIdAppend: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+                /** @description where the body goes: the upload's offset */
+                "Upload-Offset": string;
+            };
             path: {
                 upload_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
             /** @description No body: Upload-Offset says how much is stored now. */
             204: {
