@@ -737,6 +737,7 @@ describe("WatchPage", () => {
 
     it("c turns the first track on when nothing was chosen; no menu for an item without tracks", async () => {
       const { user, modes, unmount } = await watchWithCaptions();
+      expect(screen.getByTestId("player-keys")).toHaveTextContent("c captions");
       await user.keyboard("c");
       expect(modes()).toEqual({ en: "showing", "fr-CA": "disabled" });
       expect(localStorage.getItem("streamstack.captions")).toBe("en");
@@ -748,6 +749,7 @@ describe("WatchPage", () => {
       await vi.waitFor(() => expect(plain.getAttribute("src")).toBe("/s/1"));
       expect(plain.querySelector("track")).toBeNull();
       expect(screen.queryByLabelText("Captions")).not.toBeInTheDocument();
+      expect(screen.getByTestId("player-keys")).not.toHaveTextContent("captions"); // no key to offer
       await user.keyboard("c"); // nothing to toggle, nothing breaks
     });
 

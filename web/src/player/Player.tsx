@@ -234,8 +234,9 @@ export function Player({ item, start = null, ref, next = null, autoplay = false 
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
-        <small className="hint player-keys">
-          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume · f fullscreen · m mute · c captions · &lt; &gt; speed
+        <small className="hint player-keys" data-testid="player-keys">
+          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume · f fullscreen · m mute
+          {player.stream.captions.length > 0 && " · c captions"} · &lt; &gt; speed
         </small>
       </div>
       <FormError message={player.stream.error} />
