@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamstack.contracts.catalogue import CatalogueClient
 from streamstack.ingest import metrics
@@ -16,6 +18,10 @@ from streamstack.kernel.jobs.worker import JobWorker
 from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
+from streamstack.settings import Settings
+
+if TYPE_CHECKING:  # imported when a probe is built (see the note below)
+    from streamstack.ingest.probe import MediaProber
 
 # The module's own stack (service, routes, tables, the sandbox, the job handler) is imported
 # by the functions that build it, not with this file: every process reads MODULE below, and
@@ -31,7 +37,6 @@ def mount(context: ModuleContext) -> MountedModule:
     in process) and the take-down of deleted items."""
     from streamstack.ingest.caption_tracks import CaptionTracks  # (see the note at the top)
     from streamstack.ingest.jobs import TranscodeJobs
-    from streamstack.ingest.probe import MediaProber
     from streamstack.ingest.processing import MediaPipeline
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
@@ -41,20 +46,13 @@ def mount(context: ModuleContext) -> MountedModule:
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
     queue = transcode_queue(context)
-    prober = MediaProber(
-        timeout_seconds=settings.ingest_probe_timeout_seconds,
-        memory_bytes=settings.ingest_probe_memory_bytes,
-        concurrency=settings.ingest_probe_concurrency,
-    )
+    prober = media_prober(settings)
     catalogue = CatalogueClient(context.transport("catalogue"))
     transcode_jobs = TranscodeJobs(queue, context.backends.database, context.clock)
-    track_gauge(metrics.UNQUEUED_JOBS, transcode_jobs.outbox.backlog)
     thumbnails = context.backends.objects(settings.thumbnails_bucket)
     pipeline = MediaPipeline(media, thumbnails, prober, catalogue, transcode_jobs)
     records = UploadRecords(context.backends.database, clock=context.clock)
-    metrics.track_unfinished_uploads(records.unfinished_bytes)
-    if not settings.s3_endpoint_url:  # a local directory: its disk filling up is worth a look
-        metrics.track_free_space(settings.media_bucket, media.free_bytes)
+    track_gauges(context, transcode_jobs.outbox.backlog, records.unfinished_bytes)
     service = IngestService(
         records,
         media,
@@ -89,6 +87,32 @@ def mount(context: ModuleContext) -> MountedModule:
         on_startup=[takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],
     )
+
+
+def media_prober(settings: Settings) -> MediaProber:
+    """The probe's sandboxed workers, with the settings' limits."""
+    from streamstack.ingest.probe import MediaProber  # (see the note at the top)
+
+    return MediaProber(
+        timeout_seconds=settings.ingest_probe_timeout_seconds,
+        memory_bytes=settings.ingest_probe_memory_bytes,
+        concurrency=settings.ingest_probe_concurrency,
+    )
+
+
+def track_gauges(
+    context: ModuleContext,
+    unqueued_jobs: Callable[[], Awaitable[int]],
+    unfinished_uploads: Callable[[], Awaitable[tuple[int, int]]],
+) -> None:
+    """The gauges read at each scrape: transcoding jobs the queue has not taken, unfinished
+    uploads and their bytes, and the free space of a local media directory."""
+    track_gauge(metrics.UNQUEUED_JOBS, unqueued_jobs)
+    metrics.track_unfinished_uploads(unfinished_uploads)
+    settings = context.settings
+    if not settings.s3_endpoint_url:  # a local directory: its disk filling up is worth a look
+        media = context.backends.objects(settings.media_bucket)
+        metrics.track_free_space(settings.media_bucket, media.free_bytes)
 
 
 def takedown(
