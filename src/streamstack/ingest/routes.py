@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar
 
 from litestar import (
     Controller,
@@ -225,13 +225,6 @@ def _no_body(description: str, status: int = 204) -> dict[int, ResponseSpec]:
     return {status: ResponseSpec(data_container=None, description=description)}
 
 
-#: The header every tus request but OPTIONS carries. ``requires_tus_version`` checks it
-#: (412) before parameters are read; a handler takes it only so that the document says so.
-TusVersion = Annotated[
-    Literal["1.0.0"], Parameter(header="Tus-Resumable", description="the tus version: 1.0.0")
-]
-
-
 #: A decimal count of bytes in a tus header (``tus.parse_non_negative``'s rule).
 _BYTE_COUNT = whole(r"\s*[0-9]{1,19}\s*")
 
@@ -245,30 +238,47 @@ def _tus_header(name: str, description: str, pattern: str | None = None) -> Head
 
 
 @dataclasses.dataclass
-class TusCreationOperation(Operation):
-    """tus creation's operation: the headers the handler reads itself, documented."""
+class TusOperation(Operation):
+    """A tus request's operation (any but OPTIONS): ``Tus-Resumable``, which
+    ``requires_tus_version`` checks (412) before the handler runs, and the headers the
+    handler reads itself, documented."""
+
+    #: The headers the handler reads itself.
+    read_headers: ClassVar[tuple[HeaderDoc, ...]] = ()
 
     def __post_init__(self) -> None:
-        self.parameters = [
-            *(self.parameters or []),
-            _tus_header("Upload-Length", "the file's size in bytes", _BYTE_COUNT),
-            _tus_header(
-                "Upload-Metadata",
-                "comma-separated `key base64(value)` pairs: title (required), filename, "
-                "filetype, description, tags, publish",
-            ),
-        ]
+        version = HeaderDoc(
+            name="Tus-Resumable",
+            param_in="header",
+            required=True,
+            description="the tus version: 1.0.0",
+            schema=Schema(const=tus.VERSION),
+        )
+        self.parameters = [*(self.parameters or []), version, *self.read_headers]
 
 
-@dataclasses.dataclass
-class TusAppendOperation(Operation):
+class TusCreationOperation(TusOperation):
+    """tus creation's operation: ``Upload-Length`` and ``Upload-Metadata``."""
+
+    read_headers = (
+        _tus_header("Upload-Length", "the file's size in bytes", _BYTE_COUNT),
+        _tus_header(
+            "Upload-Metadata",
+            "comma-separated `key base64(value)` pairs: title (required), filename, "
+            "filetype, description, tags, publish",
+        ),
+    )
+
+
+class TusAppendOperation(TusOperation):
     """tus PATCH's operation: ``Upload-Offset`` and the raw body, read by the handler."""
 
+    read_headers = (
+        _tus_header("Upload-Offset", "where the body goes: the upload's offset", _BYTE_COUNT),
+    )
+
     def __post_init__(self) -> None:
-        self.parameters = [
-            *(self.parameters or []),
-            _tus_header("Upload-Offset", "where the body goes: the upload's offset", _BYTE_COUNT),
-        ]
+        super().__post_init__()
         binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
         self.request_body = RequestBody(
             content={tus.OFFSET_CONTENT_TYPE: OpenAPIMediaType(schema=binary)}, required=True
@@ -327,11 +337,7 @@ class ResumableUploadController(Controller):
         ),
     )
     async def create(
-        self,
-        request: Request[Any, Any, Any],
-        service: IngestService,
-        principal: Principal,
-        tus_resumable: TusVersion,
+        self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
     ) -> ASGIResponse:
         """``Upload-Length`` and ``Upload-Metadata`` (title, description, tags, publish)."""
         with _tus_errors():
@@ -349,6 +355,7 @@ class ResumableUploadController(Controller):
 
     @head(
         "/{upload_id:uuid}",
+        operation_class=TusOperation,
         summary="The offset of a resumable upload",
         responses={
             **_no_body(
@@ -360,11 +367,7 @@ class ResumableUploadController(Controller):
         },
     )
     async def offset(
-        self,
-        upload_id: uuid.UUID,
-        service: IngestService,
-        principal: Principal,
-        tus_resumable: TusVersion,
+        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
     ) -> Response[None]:
         """``Upload-Offset`` (how much is stored), ``Upload-Length``, ``Upload-Metadata``."""
         with _tus_errors():
@@ -400,7 +403,6 @@ class ResumableUploadController(Controller):
         service: IngestService,
         principal: Principal,
         call_context: CallContext,
-        tus_resumable: TusVersion,
     ) -> Response[None]:
         """Append the body at ``Upload-Offset``; the last bytes process and register it."""
         with _tus_errors():
@@ -422,6 +424,7 @@ class ResumableUploadController(Controller):
 
     @delete(
         "/{upload_id:uuid}",
+        operation_class=TusOperation,
         status_code=204,
         summary="Terminate (cancel) a resumable upload",
         description="Its uploader may, and so may any admin: cancelling an upload somebody "
@@ -440,11 +443,7 @@ class ResumableUploadController(Controller):
         },
     )
     async def terminate(
-        self,
-        upload_id: uuid.UUID,
-        service: IngestService,
-        principal: Principal,
-        tus_resumable: TusVersion,
+        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
     ) -> Response[None]:
         """Drop the upload and whatever of it was stored (tus termination)."""
         with _tus_errors():
