@@ -86,12 +86,6 @@ class MediaPage(msgspec.Struct, frozen=True):
     page_size: int
 
 
-class RelatedItems(msgspec.Struct, frozen=True):
-    """``GET /{item_id}/related``: what to watch after the item (the first plays next)."""
-
-    items: list[MediaItem]
-
-
 # --- watching (resume, continue watching, history) ---------------------------------------
 
 
@@ -139,6 +133,12 @@ class ViewedMediaItem(MediaItem, frozen=True, kw_only=True):
     it when they have played it (absent otherwise, and for anonymous callers)."""
 
     progress: WatchProgress | msgspec.UnsetType = msgspec.UNSET
+
+
+class RelatedItems(msgspec.Struct, frozen=True):
+    """``GET /{item_id}/related``: what to watch after the item (the first plays next)."""
+
+    items: list[MediaItem]
 
 
 class TagCount(msgspec.Struct, frozen=True):
