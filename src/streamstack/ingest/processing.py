@@ -63,11 +63,12 @@ def poster_key(upload_id: uuid.UUID | str) -> str:
 async def store_stills(
     thumbnails: ObjectStore, upload_id: uuid.UUID | str, report: MediaReport
 ) -> None:
-    """A probe's thumbnail, and its poster when the frame is larger than the thumbnail."""
-    images = [(thumbnail_key(upload_id), report.thumbnail)]
-    if report.poster is not None:
-        images.append((poster_key(upload_id), report.poster))
-    for key, image in images:
+    """A probe's thumbnail (if it made one), and its poster when the frame is larger than the
+    thumbnail."""
+    for key, image in (
+        (thumbnail_key(upload_id), report.thumbnail),
+        (poster_key(upload_id), report.poster),
+    ):
         if image is not None:
             await thumbnails.write(key, single_chunk(image), content_type="image/jpeg")
 

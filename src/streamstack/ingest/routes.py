@@ -39,6 +39,7 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -240,8 +241,8 @@ def _tus_header(name: str, description: str, pattern: str | None = None) -> Head
 @dataclasses.dataclass
 class TusOperation(Operation):
     """A tus request's operation (any but OPTIONS): ``Tus-Resumable``, which
-    ``requires_tus_version`` checks (412) before the handler runs, and the headers the
-    handler reads itself, documented."""
+    ``requires_tus_version`` checks before the handler runs, its 412, and the headers the
+    handler reads itself, documented (``document_errors`` gives the 412 the error body)."""
 
     #: The headers the handler reads itself.
     read_headers: ClassVar[tuple[HeaderDoc, ...]] = ()
@@ -255,6 +256,8 @@ class TusOperation(Operation):
             schema=Schema(const=tus.VERSION),
         )
         self.parameters = [*(self.parameters or []), version, *self.read_headers]
+        refused = OpenAPIResponse(description="Tus-Resumable is not 1.0.0.")
+        self.responses = {**(self.responses or {}), "412": refused}
 
 
 class TusCreationOperation(TusOperation):
@@ -330,7 +333,6 @@ class ResumableUploadController(Controller):
         responses=error_responses(
             {
                 400: "Upload-Length or Upload-Metadata is missing or malformed.",
-                412: "Tus-Resumable is not 1.0.0.",
                 413: "Upload-Length is over the upload limit (`upload_too_large`), or over "
                 "the room left on the server's local media storage (`storage_full`).",
             }
@@ -357,14 +359,11 @@ class ResumableUploadController(Controller):
         "/{upload_id:uuid}",
         operation_class=TusOperation,
         summary="The offset of a resumable upload",
-        responses={
-            **_no_body(
-                "No body: Upload-Offset says how much is stored, beside Upload-Length, "
-                "Upload-Metadata and Upload-Expires.",
-                200,
-            ),
-            **error_responses({412: "Tus-Resumable is not 1.0.0."}),
-        },
+        responses=_no_body(
+            "No body: Upload-Offset says how much is stored, beside Upload-Length, "
+            "Upload-Metadata and Upload-Expires.",
+            200,
+        ),
     )
     async def offset(
         self, upload_id: uuid.UUID, service: IngestService, principal: Principal
@@ -388,7 +387,6 @@ class ResumableUploadController(Controller):
             **error_responses(
                 {
                     409: "Upload-Offset is not where the upload stands.",
-                    412: "Tus-Resumable is not 1.0.0.",
                     413: "More bytes than Upload-Length.",
                     415: "Content-Type is not application/offset+octet-stream, or the first "
                     "bytes are not a supported video or sound file.",
@@ -435,7 +433,6 @@ class ResumableUploadController(Controller):
                 {
                     409: "Every byte is in: the upload is processed or registered "
                     "(`upload_complete`); nothing is cancelled.",
-                    412: "Tus-Resumable is not 1.0.0.",
                     423: "Another request is working on the upload (`upload_locked`); "
                     "retry after `Retry-After` seconds.",
                 }
