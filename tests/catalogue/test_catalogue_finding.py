@@ -137,3 +137,42 @@ async def test_related_items_of_what_the_caller_may_not_see_are_404(
     for params in ({"limit": 0}, {"limit": 25}, {"limit": "few"}):
         r = await catalogue_client.get(f"{API}/{draft['id']}/related", params=params)
         assert r.status_code == 400, (params, r.text)
+
+
+async def test_what_a_viewer_watched_to_the_end_comes_last_for_them(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    now = await create_item(catalogue_client, settings, title="Now", tags=["birds"])
+    made = {
+        title: (await create_item(catalogue_client, settings, title=title, tags=tags))["id"]
+        for title, tags in (
+            ("Finished", ["birds"]),
+            ("Half seen", ["birds"]),
+            ("Unseen", ["birds"]),
+            ("Elsewhere", []),
+        )
+    }
+    me, someone = viewer_headers(settings), viewer_headers(settings)
+
+    async def watch(headers: dict[str, str], title: str, position: float) -> None:
+        saved = await catalogue_client.put(
+            f"{API}/{made[title]}/progress", json={"position_seconds": position}, headers=headers
+        )
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["completed"] is (position == 12.5)  # the item's whole length
+
+    await watch(someone, "Finished", 3.0)
+    for title, position in (("Finished", 12.5), ("Half seen", 5.0), ("Elsewhere", 12.5)):
+        await watch(me, title, position)
+
+    # For everyone: the most viewed of those sharing a tag first, then the most viewed other.
+    everyone = ["Finished", "Half seen", "Unseen", "Elsewhere"]
+    assert await related(catalogue_client, now["id"]) == everyone
+    assert await related(catalogue_client, now["id"], someone) == everyone
+    # For the viewer, what they finished comes after the rest, in the same order.
+    mine = ["Half seen", "Unseen", "Finished", "Elsewhere"]
+    assert await related(catalogue_client, now["id"], me) == mine
+    assert await related(catalogue_client, now["id"], me, limit=2) == mine[:2]
+    # Up next (one item) is not the one they just finished, though everyone's first.
+    assert await related(catalogue_client, now["id"], me, limit=1) == ["Half seen"]

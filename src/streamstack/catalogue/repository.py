@@ -381,6 +381,19 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
             WatchProgressRow.user_id == user_id, WatchProgressRow.media_id == media_id
         )
 
+    async def finished(self, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of the items ``ids`` the user watched to the end."""
+        if not ids:
+            return set()
+        rows = await self.session.scalars(
+            select(WatchProgressRow.media_id).where(
+                WatchProgressRow.user_id == user_id,
+                WatchProgressRow.media_id.in_(ids),
+                WatchProgressRow.completed.is_(True),
+            )
+        )
+        return set(rows)
+
     async def page(
         self, user_id: uuid.UUID, *, in_progress: bool, visible_only: bool, limit: int, offset: int
     ) -> tuple[list[WatchedRow], int]:
