@@ -176,3 +176,20 @@ async def test_what_a_viewer_watched_to_the_end_comes_last_for_them(
     assert await related(catalogue_client, now["id"], me, limit=2) == mine[:2]
     # Up next (one item) is not the one they just finished, though everyone's first.
     assert await related(catalogue_client, now["id"], me, limit=1) == ["Half seen"]
+
+
+async def test_an_item_sharing_more_tags_wins_over_a_crowd_sharing_one(
+    catalogue_client: AppClient,
+) -> None:
+    # Candidates are each tag's most viewed few (4 per item asked for): the crowd of seven
+    # "a" items fills its four by walking the most-viewed order, and the one "b" item is
+    # found among its tag's own items. The oldest item, sharing both, still comes first.
+    settings = catalogue_client.app.state.settings
+    both = await create_item(catalogue_client, settings, title="Both", tags=["a", "b"])
+    for number in range(7):
+        await create_item(catalogue_client, settings, title=f"Crowd {number}", tags=["a"])
+    now = await create_item(catalogue_client, settings, title="Now", tags=["a", "b"])
+
+    assert await related(catalogue_client, now["id"], limit=1) == ["Both"]
+    assert await related(catalogue_client, now["id"], limit=3) == ["Both", "Crowd 6", "Crowd 5"]
+    assert await related(catalogue_client, both["id"], limit=2) == ["Now", "Crowd 6"]

@@ -64,6 +64,15 @@ class MediaItemRow(CatalogueBase):
         # Most viewed first, for admins and viewers (catalogue_0011).
         Index("ix_media_items_status_view_count", "status", "view_count", "id"),
         Index("ix_media_items_viewers_view_count", "status", "playable", "view_count", "id"),
+        # Related items: most viewed, then newest (catalogue_0013).
+        Index(
+            "ix_media_items_viewers_most_viewed",
+            "status",
+            "playable",
+            "view_count",
+            "published_at",
+            "id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
