@@ -1,6 +1,16 @@
-import { useEffect, useImperativeHandle, useRef, useState, type CSSProperties, type Ref, type RefObject } from "react";
+import {
+  useEffect,
+  useImperativeHandle,
+  useMemo,
+  useRef,
+  useState,
+  type CSSProperties,
+  type Ref,
+  type RefObject,
+} from "react";
 import type { MediaItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
+import { chaptersIn } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
 import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { CaptionTracks, useCaptions } from "./captions";
@@ -113,7 +123,9 @@ function usePlayer(
     ended,
     dismissEnd,
   };
-  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed };
+  const { description, duration_seconds: duration } = item;
+  const chapters = useMemo(() => chaptersIn(description, duration), [description, duration]);
+  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed, chapters };
   return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
 }
 
