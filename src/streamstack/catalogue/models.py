@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
@@ -112,6 +113,10 @@ class MediaItemRow(CatalogueBase):
     processing_detail: Mapped[str | None] = mapped_column(String(500))
     #: The finished HLS renditions, lowest first: ``[{"height": 240, "bandwidth": 400000}, …]``.
     renditions: Mapped[list[dict[str, int]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    #: The chapters its file marks, in order: ``[{"start_seconds": 0.0, "title": "…"}, …]``.
+    chapters: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
     has_hls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -213,7 +213,7 @@ class CatalogueService:
         now = self._clock()
         tags = normalize_tags(request.tags)
         row = new_row(request, tags, created_by=created_by, now=now)
-        item = to_media_item(row, tags)
+        item = to_media_item(row, tags, ())
         try:
             async with self._changing() as store:
                 if await store.items.exists(MediaItemRow.id == row.id):

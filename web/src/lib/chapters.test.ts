@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chapterAt, chaptersIn } from "./chapters";
+import { chapterAt, chaptersIn, itemChapters } from "./chapters";
 
 const ALBUM = ["Tracks:", "0:00 Intro", "1:23 - The chorus", "(2:05) Bridge", "3:10 – Outro", "Thanks for watching!"].join(
   "\n",
@@ -8,19 +8,19 @@ const ALBUM = ["Tracks:", "0:00 Intro", "1:23 - The chorus", "(2:05) Bridge", "3
 describe("chaptersIn", () => {
   it("reads lines that start with a timestamp, whatever stands between it and the title", () => {
     expect(chaptersIn(ALBUM, 240)).toEqual([
-      { start: 0, title: "Intro" },
-      { start: 83, title: "The chorus" },
-      { start: 125, title: "Bridge" },
-      { start: 190, title: "Outro" },
+      { start_seconds: 0, title: "Intro" },
+      { start_seconds: 83, title: "The chorus" },
+      { start_seconds: 125, title: "Bridge" },
+      { start_seconds: 190, title: "Outro" },
     ]);
   });
 
   it("reads lines that end with one, bullets and hours too", () => {
     const text = "• Opening 00:00\n• Main act - 0:59:30\n• Credits (1:02:03)";
     expect(chaptersIn(text, 4000)).toEqual([
-      { start: 0, title: "Opening" },
-      { start: 3570, title: "Main act" },
-      { start: 3723, title: "Credits" },
+      { start_seconds: 0, title: "Opening" },
+      { start_seconds: 3570, title: "Main act" },
+      { start_seconds: 3723, title: "Credits" },
     ]);
   });
 
@@ -53,5 +53,23 @@ describe("chapterAt", () => {
     expect(chapterAt(chapters, 83)?.title).toBe("The chorus");
     expect(chapterAt(chapters, 239)?.title).toBe("Outro");
     expect(chapterAt([], 10)).toBeNull();
+  });
+});
+
+describe("itemChapters", () => {
+  const FILE = [
+    { start_seconds: 0, title: "Part one" },
+    { start_seconds: 1800, title: "Part two" },
+  ];
+
+  it("are the file's when the description lists none", () => {
+    const item = { description: "An audiobook.", duration_seconds: 3600, chapters: FILE };
+    expect(itemChapters(item)).toEqual(FILE);
+    expect(itemChapters({ ...item, chapters: undefined })).toEqual([]);
+  });
+
+  it("are the description's when it lists them: the uploader's word over the file's", () => {
+    const item = { description: ALBUM, duration_seconds: 240, chapters: FILE };
+    expect(itemChapters(item).map((chapter) => chapter.title)).toEqual(["Intro", "The chorus", "Bridge", "Outro"]);
   });
 });

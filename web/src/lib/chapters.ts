@@ -7,13 +7,10 @@
  * mentions a few moments gets no chapters: the first at 0:00, at least three,
  * in ascending order, each at least ten seconds long, all before the end.
  */
+import type { Chapter, MediaItem } from "../api/schema";
 import { CLOCK, parseMoment } from "./moment";
 
-export interface Chapter {
-  /** Where it starts (s). */
-  start: number;
-  title: string;
-}
+export type { Chapter };
 
 /** The fewest chapters a list may have, and the shortest chapter (s): YouTube's rules. */
 export const MIN_CHAPTERS = 3;
@@ -31,23 +28,23 @@ function chapterLine(line: string): Chapter | null {
   if (leading) {
     const start = parseMoment(leading[1]);
     const title = leading[leading.length - 1];
-    if (start !== null && title) return { start, title };
+    if (start !== null && title) return { start_seconds: start, title };
   }
   const trailing = TRAILING.exec(line);
   if (trailing) {
     const start = parseMoment(trailing[2]);
-    if (start !== null && trailing[1]) return { start, title: trailing[1] };
+    if (start !== null && trailing[1]) return { start_seconds: start, title: trailing[1] };
   }
   return null;
 }
 
 /** Whether `chapters` follow the rules above in a video of `duration` s (unknown: any length). */
 function isChapterList(chapters: readonly Chapter[], duration: number | null | undefined): boolean {
-  if (chapters.length < MIN_CHAPTERS || chapters[0]?.start !== 0) return false;
+  if (chapters.length < MIN_CHAPTERS || chapters[0]?.start_seconds !== 0) return false;
   const end = duration != null && Number.isFinite(duration) && duration > 0 ? duration : Infinity;
   return chapters.every((chapter, index) => {
-    const next = chapters[index + 1]?.start ?? end;
-    return next - chapter.start >= MIN_CHAPTER_SECONDS;
+    const next = chapters[index + 1]?.start_seconds ?? end;
+    return next - chapter.start_seconds >= MIN_CHAPTER_SECONDS;
   });
 }
 
@@ -58,11 +55,20 @@ export function chaptersIn(description: string | null | undefined, duration: num
   return isChapterList(chapters, duration) ? chapters : [];
 }
 
+/**
+ * The chapters the player marks: the description's when it lists them (what
+ * the uploader wrote), else those the file marks (an audiobook's, a film's).
+ */
+export function itemChapters(item: Pick<MediaItem, "description" | "duration_seconds" | "chapters">): Chapter[] {
+  const written = chaptersIn(item.description, item.duration_seconds);
+  return written.length > 0 ? written : (item.chapters ?? []);
+}
+
 /** The chapter playing at `time` (s), or null without chapters. */
 export function chapterAt(chapters: readonly Chapter[], time: number): Chapter | null {
   let current: Chapter | null = null;
   for (const chapter of chapters) {
-    if (chapter.start > time) break;
+    if (chapter.start_seconds > time) break;
     current = chapter;
   }
   return current;

@@ -10,7 +10,7 @@ import {
 } from "react";
 import type { MediaItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
-import { chaptersIn } from "../lib/chapters";
+import { itemChapters } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
 import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { CaptionTracks, useCaptions } from "./captions";
@@ -123,8 +123,7 @@ function usePlayer(
     ended,
     dismissEnd,
   };
-  const { description, duration_seconds: duration } = item;
-  const chapters = useMemo(() => chaptersIn(description, duration), [description, duration]);
+  const chapters = useMemo(() => itemChapters(item), [item]);
   const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed, chapters };
   return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
 }

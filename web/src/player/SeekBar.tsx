@@ -94,10 +94,10 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
         {known &&
           chapters.slice(1).map((chapter) => (
             <span
-              key={chapter.start}
+              key={chapter.start_seconds}
               className="seek-chapter-gap"
               data-testid="seek-chapter-gap"
-              style={{ left: share(chapter.start, duration) }}
+              style={{ left: share(chapter.start_seconds, duration) }}
             />
           ))}
       </div>
