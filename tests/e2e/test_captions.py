@@ -84,7 +84,7 @@ async def open_from_browse(page: Page, base: str, title: str) -> None:
     it, and check the watch page's poster is the large still."""
     await page.goto(f"{base}/")
     card = page.get_by_test_id("media-card").filter(has_text=title)
-    still = card.locator("img")
+    still = card.get_by_test_id("still")
     srcset = await still.get_attribute("srcset") or ""
     assert srcset.endswith("-poster.jpg 1280w") and ".jpg 640w, " in srcset, srcset
     await page.wait_for_function(

@@ -11,8 +11,10 @@ function pictures(item: ReturnType<typeof mediaItem>) {
       <Thumbnail item={item} />
     </MemoryRouter>,
   );
-  const [still] = container.querySelectorAll("img:not(.thumb-backdrop)");
-  return { still, backdrop: container.querySelector("img.thumb-backdrop") };
+  return {
+    still: container.querySelector("[data-testid=still]"),
+    backdrop: container.querySelector("img.thumb-backdrop"),
+  };
 }
 
 describe("Thumbnail", () => {

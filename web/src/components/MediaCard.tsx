@@ -66,6 +66,7 @@ export function Thumbnail({
       )}
       {item.thumbnail_url ? (
         <img
+          data-testid="still"
           className={whole ? "thumb-whole" : undefined}
           src={item.thumbnail_url}
           srcSet={srcSet}
