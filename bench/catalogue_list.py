@@ -8,7 +8,9 @@ both relational backends: SQLite (the embedded store) and PostgreSQL. Rows:
 - an admin's page of every item, drafts included (never cached: one statement per
   request, plus the token's revocation lookup) ÷ /health — goal ≥ 0.07;
 - an admin's search with a typo ("glaicer") ÷ an admin's list page, both uncached, at
-  100,000 items (``--quick``: at 10,000) — goal ≥ 0.5.
+  100,000 items (``--quick``: at 10,000) — goal ≥ 0.5;
+- an item's related items (Up next), anonymous and for a signed-in viewer, ÷ the same
+  list page — goal ≥ 0.2 (one per watch page).
 
 The 10,000 published items are inserted in bulk with the catalogue's own tables and
 derivations (``title_key``, ``search_text``, normalised tags), after ``streamstack migrate``.
@@ -301,13 +303,16 @@ def rows(report: BenchReport, results: dict[str, dict[str, WrkResult]], quick: b
             value = Quantity("list", runs[name].requests_per_second, "req/s")
             report.rows.append(Row(f"{label}: {text} ÷ /health", value, hello))
         listed = Quantity("list", runs["admin_list"].requests_per_second, "req/s")
-        for name, text in (
-            ("admin_search", f"search {SEARCH!r} ÷ list page, admin"),
-            ("related", "related items, anonymous ÷ list page, admin"),
-            ("related_viewer", "related items, signed-in viewer ÷ list page, admin"),
+        # Related items are read once per watch page, beside the item and its stream token:
+        # at most five list pages' worth of work.
+        for name, text, goal in (
+            ("admin_search", f"search {SEARCH!r} ÷ list page, admin", 0.5),
+            ("related", "related items, anonymous ÷ list page, admin", 0.2),
+            ("related_viewer", "related items, signed-in viewer ÷ list page, admin", 0.2),
         ):
             value = Quantity(name.split("_")[0], runs[name].requests_per_second, "req/s")
-            report.rows.append(Row(f"{label}: {text}, {size} items (goal ≥ 0.5)", value, listed))
+            row = f"{label}: {text}, {size} items (goal ≥ {goal})"
+            report.rows.append(Row(row, value, listed))
 
 
 def run(plan: BenchPlan) -> BenchReport:
