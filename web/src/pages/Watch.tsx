@@ -1,18 +1,20 @@
 import { useCallback, useMemo, useRef } from "react";
-import { Link, useLocation, useParams } from "react-router";
+import { useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
-import { ApiError } from "../api/errors";
-import type { MediaItem, ViewedMediaItem } from "../api/schema";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { getPlaylist } from "../api/playlists";
+import type { MediaItem, Playlist, ViewedMediaItem } from "../api/schema";
+import { LoadFailure } from "../components/LoadFailure";
+import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText, type MomentLinks } from "../components/LinkedText";
 import { RelatedItems } from "../components/RelatedItems";
+import { SaveToPlaylist } from "../components/SaveToPlaylist";
 import { TagLinks } from "../components/TagLinks";
 import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { trackName } from "../lib/language";
 import { startMoment } from "../lib/moment";
-import { watchPath } from "../lib/paths";
+import { playlistWatchPath, watchPath } from "../lib/paths";
 import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
@@ -49,6 +51,8 @@ export function WatchPage() {
   const { playerRef, moments } = useMomentLinks(id, item?.duration_seconds, setQuery);
   const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
   const { related, asked } = useWhatComesNext(id);
+  const playlist = usePlaylistPlayed(query.get("list"));
+  const next = playlist ? nextInPlaylist(playlist, id) : (related[0] ?? null);
 
   // Not playable yet (transcoding): look again now and then; the player
   // appears as soon as the first rendition is there.
@@ -62,7 +66,17 @@ export function WatchPage() {
       </p>
     );
   }
-  if (error || !item) return <WatchLoadFailure error={error} onRetry={reload} />;
+  if (error || !item) {
+    return (
+      <LoadFailure
+        what="video"
+        error={error}
+        onRetry={reload}
+        gone="It may have been removed or not be published yet."
+        back={{ to: "/", label: "Back to browse" }}
+      />
+    );
+  }
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
@@ -76,7 +90,8 @@ export function WatchPage() {
             ref={playerRef}
             item={item}
             start={startMoment(query.get("t"), item.duration_seconds)}
-            next={related[0] ?? null}
+            next={next}
+            nextPath={playlist && next ? playlistWatchPath(next.id, playlist.id) : undefined}
             autoplay={asked}
           />
         )}
@@ -86,7 +101,7 @@ export function WatchPage() {
       </div>
       <div className="watch-side">
         <WatchDetails item={item} moments={moments} />
-        <RelatedItems items={related} />
+        {playlist ? <PlaylistPanel playlist={playlist} currentId={item.id} /> : <RelatedItems items={related} />}
       </div>
     </article>
   );
@@ -104,23 +119,17 @@ function useWhatComesNext(id: string): { related: MediaItem[]; asked: boolean } 
   return { related: data ?? [], asked: state?.autoplay === true };
 }
 
-/** The item could not be loaded: gone (404), or a failure that may pass (with Try again). */
-function WatchLoadFailure({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  const notFound = error instanceof ApiError && error.status === 404;
-  return (
-    <section className="page narrow">
-      <title>{`${notFound ? "Video not found" : "Could not load the video"} · StreamStack`}</title>
-      <h1>{notFound ? "Video not found" : "Could not load the video"}</h1>
-      {notFound ? (
-        <p>It may have been removed or not be published yet.</p>
-      ) : (
-        <ErrorMessage error={error} onRetry={onRetry} />
-      )}
-      <p>
-        <Link to="/">Back to browse</Link>
-      </p>
-    </section>
+/**
+ * The playlist the item is played from (`?list=`), which then says what comes
+ * next; null without one, while it loads, or when it cannot be loaded (gone,
+ * someone else's): the page then plays as without it.
+ */
+function usePlaylistPlayed(listId: string | null): Playlist | null {
+  const fetchPlaylist = useCallback(
+    (signal: AbortSignal) => (listId ? getPlaylist(listId, signal) : Promise.resolve(null)),
+    [listId],
   );
+  return useAsync(fetchPlaylist).data ?? null;
 }
 
 /** Where the player will be once the item plays: where its processing stands, and (admins) transcode again. */
@@ -145,6 +154,7 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
         {item.title}
         {item.status === "draft" && <span className="badge draft">Draft</span>}
       </h1>
+      <SaveToPlaylist itemId={item.id} />
       <TagLinks tags={item.tags} className="tags" label="Tags" />
       {item.description && (
         <p className="description">

@@ -71,6 +71,8 @@ interface PlayerProps {
   ref?: Ref<PlayerHandle>;
   /** What plays after this item: offered over the picture once it ends. */
   next?: MediaItem | null;
+  /** Where `next` is watched, when not its own watch page (the playlist played). */
+  nextPath?: string | undefined;
   /** Start playing once loaded: the viewer asked for this item (Up next). */
   autoplay?: boolean;
 }
@@ -185,13 +187,15 @@ function PlayerOverlay({
   player,
   videoRef,
   next,
+  nextPath,
 }: {
   player: PlayerModel;
   videoRef: RefObject<HTMLVideoElement | null>;
   next: MediaItem | null;
+  nextPath: string | undefined;
 }) {
   const { waiting, started, resume, answerResume, ended, dismissEnd } = player.overlay;
-  if (ended && next) return <UpNextOverlay next={next} onCancel={dismissEnd} />;
+  if (ended && next) return <UpNextOverlay next={next} to={nextPath} onCancel={dismissEnd} />;
   return (
     <>
       {waiting && <WaitingSpinner />}
@@ -212,7 +216,7 @@ function PlayerOverlay({
  * picture, full screen — that hides while the video plays untouched; below
  * it a link to the current moment; and the page-wide keyboard shortcuts.
  */
-export function Player({ item, start = null, ref, next = null, autoplay = false }: PlayerProps) {
+export function Player({ item, start = null, ref, next = null, nextPath, autoplay = false }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
   const player = usePlayer(item, { start, autoplay }, ref, { videoRef, frameRef });
@@ -229,7 +233,7 @@ export function Player({ item, start = null, ref, next = null, autoplay = false 
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
-        <PlayerOverlay player={player} videoRef={videoRef} next={next} />
+        <PlayerOverlay player={player} videoRef={videoRef} next={next} nextPath={nextPath} />
         <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} hasPicture={item.video_codec !== null} />
       </div>
       <div className="player-tools">
