@@ -42,11 +42,18 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
       playlists: page.playlists.map((p) => (p.id === id ? { ...p, holds_item: value } : p)),
     }));
 
-  const toggle = (playlist: PlaylistSummary, on: boolean) =>
+  // The box turns at once, and back if the change fails.
+  const toggle = (playlist: PlaylistSummary, on: boolean) => {
+    holds(playlist.id, on);
     void run(playlist.id, `Could not change ${playlist.title}`, async () => {
-      await (on ? addToPlaylist(playlist.id, itemId) : removeFromPlaylist(playlist.id, itemId));
-      holds(playlist.id, on);
+      try {
+        await (on ? addToPlaylist(playlist.id, itemId) : removeFromPlaylist(playlist.id, itemId));
+      } catch (err) {
+        holds(playlist.id, !on);
+        throw err;
+      }
     });
+  };
   const create = (title: string) =>
     run("new", "Could not create the playlist", async () => {
       const made = await createPlaylist({ title });
