@@ -829,14 +829,18 @@ describe("WatchPage", () => {
       expect(play).toHaveBeenCalled();
     });
 
-    /** m-1 played to its end, with related items: the end screen, and a user on the fake clock. */
-    async function endScreen() {
+    /**
+     * m-1 played to its end (after `meanwhile`, while it plays), with related
+     * items: the end screen, and a user on the fake clock.
+     */
+    async function endScreen(meanwhile: () => Promise<void> = () => Promise.resolve()) {
       vi.useFakeTimers({ shouldAdvanceTime: true });
       withRelated();
       const user = setupUser({ advanceTimers: vi.advanceTimersByTime });
       renderWatch("m-1");
       await screen.findAllByTestId("related-item");
       const video = await playerReady();
+      await meanwhile();
       act(() => void video.dispatchEvent(new Event("ended")));
       return { user, video, overlay: await screen.findByTestId("up-next") };
     }
@@ -871,6 +875,21 @@ describe("WatchPage", () => {
       await user.click(autoplay);
       expect(localStorage.getItem(AUTOPLAY_NEXT_KEY)).toBe("on");
       expect(overlay).toHaveTextContent(`Up next in ${UP_NEXT_SECONDS} s`);
+    });
+
+    it("turns Autoplay off from the player's settings before the end: the end screen waits", async () => {
+      const { overlay } = await endScreen(async () => {
+        await openPlayerSettings();
+        fireEvent.change(screen.getByLabelText("Autoplay next"), { target: { value: "off" } });
+      });
+      expect(localStorage.getItem(AUTOPLAY_NEXT_KEY)).toBe("off");
+      expect(within(overlay).getByRole("switch", { name: "Autoplay" })).not.toBeChecked();
+      expect(overlay).not.toHaveTextContent(/Up next in/);
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+      // The switch on the end screen and the menu are one setting.
+      fireEvent.click(within(overlay).getByRole("switch", { name: "Autoplay" }));
+      expect(screen.getByLabelText("Autoplay next")).toHaveValue("on");
     });
 
     it("remembers Autoplay off from an earlier visit: the end screen waits", async () => {

@@ -10,7 +10,7 @@ import { playFrom, whenMetadata } from "./playback";
 import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
 import { useControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
-import { UpNextOverlay } from "./UpNext";
+import { UpNextOverlay, useAutoplayNext } from "./UpNext";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 
@@ -107,6 +107,7 @@ function usePlayer(
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
+  const [autoplayNext, onAutoplayNext] = useAutoplayNext();
   const overlay = {
     waiting: useWaiting(videoRef),
     started: useStarted(videoRef),
@@ -114,8 +115,10 @@ function usePlayer(
     answerResume,
     ended,
     dismissEnd,
+    autoplayNext,
+    onAutoplayNext,
   };
-  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed };
+  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed, autoplayNext, onAutoplayNext };
   return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
 }
 
@@ -194,8 +197,18 @@ function PlayerOverlay({
   next: MediaItem | null;
   nextPath: string | undefined;
 }) {
-  const { waiting, started, resume, answerResume, ended, dismissEnd } = player.overlay;
-  if (ended && next) return <UpNextOverlay next={next} to={nextPath} onCancel={dismissEnd} />;
+  const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;
+  if (ended && next) {
+    return (
+      <UpNextOverlay
+        next={next}
+        to={nextPath}
+        autoplay={autoplayNext}
+        onAutoplay={onAutoplayNext}
+        onCancel={dismissEnd}
+      />
+    );
+  }
   return (
     <>
       {waiting && <WaitingSpinner />}
@@ -234,7 +247,13 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
         <PlayerOverlay player={player} videoRef={videoRef} next={next} nextPath={nextPath} />
-        <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} hasPicture={item.video_codec !== null} />
+        <ControlBar
+          {...player}
+          videoRef={videoRef}
+          frameRef={frameRef}
+          hasPicture={item.video_codec !== null}
+          hasNext={next !== null}
+        />
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import type { MediaItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
@@ -13,6 +13,16 @@ export const AUTOPLAY_NEXT_KEY = "streamstack.autoplay-next";
 /** The remembered choice: on unless the viewer turned it off. */
 export function autoplayNextRemembered(): boolean {
   return remembered(AUTOPLAY_NEXT_KEY) !== "off";
+}
+
+/** Whether the next item plays by itself, and the switch, remembered (the end screen and the settings menu). */
+export function useAutoplayNext(): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(autoplayNextRemembered);
+  const choose = useCallback((value: boolean) => {
+    remember(AUTOPLAY_NEXT_KEY, value ? "on" : "off");
+    setOn(value);
+  }, []);
+  return [on, choose];
 }
 
 /** What the watch page tells the next item's player: start playing, it was asked for. */
@@ -45,25 +55,28 @@ function useUpNextCountdown(running: boolean, target: string): [number, () => vo
  * Over the picture once the video has ended: the next item (of the playlist
  * played, else the first related one), played after a short countdown (or at
  * once with "Play now"); "Cancel" stays here. With Autoplay off (a switch
- * here, remembered) it waits for "Play now" instead of counting down. The next
- * page's player starts playing by itself, as the viewer asked for it.
+ * here and in the settings menu: useAutoplayNext) it waits for "Play now"
+ * instead of counting down. The next page's player starts playing by itself,
+ * as the viewer asked for it.
  */
 export function UpNextOverlay({
   next,
   to = watchPath(next.id),
+  autoplay,
+  onAutoplay,
   onCancel,
 }: {
   next: MediaItem;
   /** Where the next item is watched (its watch page in the playlist played). */
-  to?: string;
+  to?: string | undefined;
+  autoplay: boolean;
+  onAutoplay: (on: boolean) => void;
   onCancel: () => void;
 }) {
-  const [autoplay, setAutoplay] = useState(autoplayNextRemembered);
   const [left, restart] = useUpNextCountdown(autoplay, to);
   const choose = (on: boolean) => {
-    remember(AUTOPLAY_NEXT_KEY, on ? "on" : "off");
     restart();
-    setAutoplay(on);
+    onAutoplay(on);
   };
 
   return (
