@@ -942,6 +942,28 @@ describe("WatchPage", () => {
       expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
     });
 
+    it("plays as without a playlist one that does not hold the item, or that cannot be loaded", async () => {
+      withRelated();
+      server.use(
+        http.get(`${API}/catalogue/me/playlists/p-1`, () => ok(playlistOf([NEXT]))),
+        http.get(`${API}/catalogue/me/playlists/p-9`, () => apiError(404, "not_found", "no such playlist")),
+      );
+      setAccessToken("tok", 1800);
+      for (const list of ["p-1", "p-9"]) {
+        const answered = new Promise<void>((resolve) =>
+          server.events.on("response:mocked", ({ request }) => {
+            if (request.url.endsWith(`/me/playlists/${list}`)) resolve();
+          }),
+        );
+        renderWatch("m-1", `?list=${list}`);
+        await answered;
+        await act(() => Promise.resolve());
+        expect(await screen.findAllByTestId("related-item")).toHaveLength(2);
+        expect(screen.queryByTestId("playlist-panel-item")).not.toBeInTheDocument();
+        cleanup();
+      }
+    });
+
     it("offers nothing at the end when there is nothing else to watch", async () => {
       serveItem(mediaItem({ id: "m-1" }));
       renderWatch("m-1");

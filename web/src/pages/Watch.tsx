@@ -51,7 +51,7 @@ export function WatchPage() {
   const { playerRef, moments } = useMomentLinks(id, item?.duration_seconds, setQuery);
   const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
   const { related, asked } = useWhatComesNext(id);
-  const playlist = usePlaylistPlayed(query.get("list"));
+  const playlist = usePlaylistPlayed(query.get("list"), id);
   const next = playlist ? nextInPlaylist(playlist, id) : (related[0] ?? null);
 
   // Not playable yet (transcoding): look again now and then; the player
@@ -121,15 +121,16 @@ function useWhatComesNext(id: string): { related: MediaItem[]; asked: boolean } 
 
 /**
  * The playlist the item is played from (`?list=`), which then says what comes
- * next; null without one, while it loads, or when it cannot be loaded (gone,
- * someone else's): the page then plays as without it.
+ * next; null without one, while it loads, when it cannot be loaded (gone,
+ * someone else's) or does not hold the item: the page then plays as without it.
  */
-function usePlaylistPlayed(listId: string | null): Playlist | null {
+function usePlaylistPlayed(listId: string | null, itemId: string): Playlist | null {
   const fetchPlaylist = useCallback(
     (signal: AbortSignal) => (listId ? getPlaylist(listId, signal) : Promise.resolve(null)),
     [listId],
   );
-  return useAsync(fetchPlaylist).data ?? null;
+  const playlist = useAsync(fetchPlaylist).data;
+  return playlist?.items.some((item) => item.id === itemId) ? playlist : null;
 }
 
 /** Where the player will be once the item plays: where its processing stands, and (admins) transcode again. */
