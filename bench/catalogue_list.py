@@ -77,6 +77,8 @@ WORDS = [
     "rainbow",
 ]
 PAGE_SIZE = 24
+#: Related items asked for (the watch page's Up next list).
+RELATED = 8
 SECONDS = 15.0
 #: Rounds each row's seconds are split into, alternating between the rows.
 ROUNDS = 3
@@ -215,31 +217,43 @@ def measure_lists(service: Service, seconds: float, token: str) -> dict[str, Wrk
     )
 
 
-def measure_search(service: Service, seconds: float, token: str) -> dict[str, WrkResult]:
-    """An admin's (uncached) list page and search page at the same catalogue size."""
+def measure_search(
+    service: Service, seconds: float, token: str, viewer: str
+) -> dict[str, WrkResult]:
+    """An admin's (uncached) list page, search page and an item's related items (for
+    anyone, and for a signed-in viewer) at the same catalogue size."""
     listing = f"{service.url}/api/v1/catalogue/?page_size={PAGE_SIZE}"
     found = httpx.get(
         f"{listing}&q={SEARCH}", headers={"Authorization": f"Bearer {token}"}, timeout=30
     ).json()
     if not found["items"] or "glacier" not in found["items"][0]["description"]:
         raise RuntimeError(f"the search found nothing for {SEARCH!r}: {found}")
+    item = found["items"][0]["id"]
+    related = f"{service.url}/api/v1/catalogue/{item}/related"
+    offered = httpx.get(related, timeout=30).json()["items"]
+    if len(offered) != RELATED or not set(offered[0]["tags"]) & set(found["items"][0]["tags"]):
+        raise RuntimeError(f"related items share no tag: {offered}")
     return measured(
         {
             "admin_list": lambda s: measure(listing, s, token=token),
             "admin_search": lambda s: measure(f"{listing}&q={SEARCH}", s, token=token),
+            "related": lambda s: measure(related, s),
+            "related_viewer": lambda s: measure(related, s, token=viewer),
         },
         seconds,
     )
 
 
 def measure_backend(
-    service: Service, url: str, seconds: float, token: str, *, quick: bool
+    service: Service, url: str, seconds: float, tokens: tuple[str, str], *, quick: bool
 ) -> dict[str, WrkResult]:
-    """The list rows at 10,000 items, then the search rows (at 100,000 unless quick)."""
-    results = measure_lists(service, seconds, token)
+    """The list rows at 10,000 items, then the search and related rows (at 100,000 unless
+    quick); ``tokens``: an admin's and a viewer's."""
+    admin, viewer = tokens
+    results = measure_lists(service, seconds, admin)
     if not quick:
         asyncio.run(seed(url, SEARCH_ITEMS - ITEMS, first=ITEMS + DRAFTS))
-    return {**results, **measure_search(service, seconds, token)}
+    return {**results, **measure_search(service, seconds, admin, viewer)}
 
 
 def sqlite_service(workdir: Path, keys: BenchKeys) -> tuple[Service, str]:
@@ -286,20 +300,21 @@ def rows(report: BenchReport, results: dict[str, dict[str, WrkResult]], quick: b
         ):
             value = Quantity("list", runs[name].requests_per_second, "req/s")
             report.rows.append(Row(f"{label}: {text} ÷ /health", value, hello))
-        report.rows.append(
-            Row(
-                f"{label}: search {SEARCH!r} ÷ list page, admin, {size} items (goal ≥ 0.5)",
-                Quantity("search", runs["admin_search"].requests_per_second, "req/s"),
-                Quantity("list", runs["admin_list"].requests_per_second, "req/s"),
-            )
-        )
+        listed = Quantity("list", runs["admin_list"].requests_per_second, "req/s")
+        for name, text in (
+            ("admin_search", f"search {SEARCH!r} ÷ list page, admin"),
+            ("related", "related items, anonymous ÷ list page, admin"),
+            ("related_viewer", "related items, signed-in viewer ÷ list page, admin"),
+        ):
+            value = Quantity(name.split("_")[0], runs[name].requests_per_second, "req/s")
+            report.rows.append(Row(f"{label}: {text}, {size} items (goal ≥ 0.5)", value, listed))
 
 
 def run(plan: BenchPlan) -> BenchReport:
     workdir = plan.scratch(NAME)
     seconds = plan.seconds(SECONDS)
     keys = BenchKeys(workdir / "keys")
-    token = keys.access_token(role="admin")
+    tokens = keys.access_token(role="admin"), keys.access_token(user_id=str(uuid.uuid4()))
     report = BenchReport(
         NAME,
         f"3. Catalogue list, page of {PAGE_SIZE} of {ITEMS:,} items (+{DRAFTS:,} drafts) ÷ "
@@ -311,13 +326,13 @@ def run(plan: BenchPlan) -> BenchReport:
     results: dict[str, dict[str, WrkResult]] = {}
     service, url = sqlite_service(workdir, keys)
     with service:
-        results["sqlite"] = measure_backend(service, url, seconds, token, quick=plan.quick)
+        results["sqlite"] = measure_backend(service, url, seconds, tokens, quick=plan.quick)
     with contextlib.ExitStack() as stack:
         postgres = stack.enter_context(harness_server("postgres", workdir))
         nats = stack.enter_context(harness_server("nats", workdir))
         service, url = postgres_service(workdir, keys, postgres, nats.url)
         stack.enter_context(service)
-        results["postgres"] = measure_backend(service, url, seconds, token, quick=plan.quick)
+        results["postgres"] = measure_backend(service, url, seconds, tokens, quick=plan.quick)
     rows(report, results, plan.quick)
     for backend, runs in results.items():
         for name, result in runs.items():

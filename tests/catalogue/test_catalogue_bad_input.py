@@ -79,6 +79,13 @@ BAD_CREATE_BODIES: list[tuple[Any, str]] = [
     (item_body(status="published"), "unknown field"),
     (item_body(processing_state="queued"), "queued with no job behind it"),
     (item_body(processing_state="ready"), "ready with no package"),
+    (item_body(chapters="0:00 Intro"), "chapters as text"),
+    (item_body(chapters=[{"start_seconds": -1, "title": "Before"}]), "chapter before the start"),
+    (item_body(chapters=[{"start_seconds": 0, "title": ""}]), "untitled chapter"),
+    (item_body(chapters=[{"start_seconds": 0, "title": "a\nb"}]), "chapter over two lines"),
+    (item_body(chapters=[{"start_seconds": 0, "title": "t" * 201}]), "long chapter title"),
+    (item_body(chapters=[{"start_seconds": 0}]), "chapter without a title"),
+    (item_body(chapters=[{"start_seconds": i, "title": "c"} for i in range(501)]), "501 chapters"),
 ]
 
 BAD_PATCH_BODIES: list[tuple[Any, str]] = [

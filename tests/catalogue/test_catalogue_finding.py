@@ -137,3 +137,59 @@ async def test_related_items_of_what_the_caller_may_not_see_are_404(
     for params in ({"limit": 0}, {"limit": 25}, {"limit": "few"}):
         r = await catalogue_client.get(f"{API}/{draft['id']}/related", params=params)
         assert r.status_code == 400, (params, r.text)
+
+
+async def test_what_a_viewer_watched_to_the_end_comes_last_for_them(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    now = await create_item(catalogue_client, settings, title="Now", tags=["birds"])
+    made = {
+        title: (await create_item(catalogue_client, settings, title=title, tags=tags))["id"]
+        for title, tags in (
+            ("Finished", ["birds"]),
+            ("Half seen", ["birds"]),
+            ("Unseen", ["birds"]),
+            ("Elsewhere", []),
+        )
+    }
+    me, someone = viewer_headers(settings), viewer_headers(settings)
+
+    async def watch(headers: dict[str, str], title: str, position: float) -> None:
+        saved = await catalogue_client.put(
+            f"{API}/{made[title]}/progress", json={"position_seconds": position}, headers=headers
+        )
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["completed"] is (position == 12.5)  # the item's whole length
+
+    await watch(someone, "Finished", 3.0)
+    for title, position in (("Finished", 12.5), ("Half seen", 5.0), ("Elsewhere", 12.5)):
+        await watch(me, title, position)
+
+    # For everyone: the most viewed of those sharing a tag first, then the most viewed other.
+    everyone = ["Finished", "Half seen", "Unseen", "Elsewhere"]
+    assert await related(catalogue_client, now["id"]) == everyone
+    assert await related(catalogue_client, now["id"], someone) == everyone
+    # For the viewer, what they finished comes after the rest, in the same order.
+    mine = ["Half seen", "Unseen", "Finished", "Elsewhere"]
+    assert await related(catalogue_client, now["id"], me) == mine
+    assert await related(catalogue_client, now["id"], me, limit=2) == mine[:2]
+    # Up next (one item) is not the one they just finished, though everyone's first.
+    assert await related(catalogue_client, now["id"], me, limit=1) == ["Half seen"]
+
+
+async def test_an_item_sharing_more_tags_wins_over_a_crowd_sharing_one(
+    catalogue_client: AppClient,
+) -> None:
+    # Candidates are each tag's most viewed few (4 per item asked for): the crowd of seven
+    # "a" items fills its four by walking the most-viewed order, and the one "b" item is
+    # found among its tag's own items. The oldest item, sharing both, still comes first.
+    settings = catalogue_client.app.state.settings
+    both = await create_item(catalogue_client, settings, title="Both", tags=["a", "b"])
+    for number in range(7):
+        await create_item(catalogue_client, settings, title=f"Crowd {number}", tags=["a"])
+    now = await create_item(catalogue_client, settings, title="Now", tags=["a", "b"])
+
+    assert await related(catalogue_client, now["id"], limit=1) == ["Both"]
+    assert await related(catalogue_client, now["id"], limit=3) == ["Both", "Crowd 6", "Crowd 5"]
+    assert await related(catalogue_client, both["id"], limit=2) == ["Now", "Crowd 6"]

@@ -267,7 +267,7 @@ async def search_hits(connection: AsyncConnection, *, before_0008: bool = False)
 async def test_playlists_come_and_go_with_their_revision(
     settings_factory: SettingsFactory,
 ) -> None:
-    """catalogue_0013 adds the playlists and their entries, whose rows go with their item
+    """catalogue_0015 adds the playlists and their entries, whose rows go with their item
     (the foreign key cascades on both backends); its downgrade drops exactly them."""
     settings = settings_factory(modules=("catalogue",))
     database = Database(settings.effective_database_url)
@@ -275,7 +275,7 @@ async def test_playlists_come_and_go_with_their_revision(
     item_id, playlist_id = uuid.uuid4(), uuid.uuid4()
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "catalogue_0012")
+            await connection.run_sync(upgrade_to, "catalogue_0014")
             assert "playlists" not in await connection.run_sync(table_names)
             await connection.run_sync(upgrade_to, "head")
             assert await connection.run_sync(differences) == []
@@ -305,7 +305,7 @@ async def test_playlists_come_and_go_with_their_revision(
             )
             assert await connection.scalar(text("SELECT count(*) FROM playlist_entries")) == 0
         async with database.engine.begin() as connection:
-            await connection.run_sync(downgrade_to, "catalogue_0012")
+            await connection.run_sync(downgrade_to, "catalogue_0014")
             assert {"playlists", "playlist_entries"}.isdisjoint(
                 await connection.run_sync(table_names)
             )

@@ -11,8 +11,10 @@ import math
 import os
 import struct
 import tempfile
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -46,20 +48,39 @@ def encode(
     width: int = WIDTH,
     height: int = HEIGHT,
     frames: int | None = None,
+    chapters: Sequence[tuple[float, str | None]] = (),
 ) -> bytes:
-    """A real file: ``video``/``audio`` codecs (None to leave out) in ``container``."""
+    """A real file: ``video``/``audio`` codecs (None to leave out) in ``container``, with
+    ``chapters`` (start in seconds, title) marked."""
     options = {"movflags": "faststart"} if faststart and container == "mp4" else {}
     # A named file: the MP4 muxer reopens its output by name to move the index first.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"media.{container}"
-        _write(path, container, options, seconds, video, audio, fps, width, height, frames)
+        with av.open(str(path), "w", format=container, options=options) as target:
+            target.set_chapters(_chapter_marks(chapters))
+            _write(target, seconds, video, audio, fps, width, height, frames)
         return path.read_bytes()
 
 
+def _chapter_marks(chapters: Sequence[tuple[float, str | None]]) -> list[dict[str, Any]]:
+    """PyAV's chapter dictionaries, in milliseconds, each to the next one's start."""
+    marks = []
+    for number, (start, title) in enumerate(chapters):
+        end = chapters[number + 1][0] if number + 1 < len(chapters) else start + 1.0
+        marks.append(
+            {
+                "id": number + 1,
+                "start": round(start * 1000),
+                "end": round(max(end, start) * 1000),
+                "time_base": Fraction(1, 1000),
+                "metadata": {"title": title} if title is not None else {},
+            }
+        )
+    return marks
+
+
 def _write(
-    path: Path,
-    container: str,
-    options: dict[str, str],
+    target: av.container.OutputContainer,
     seconds: float,
     video: str | None,
     audio: str | None,
@@ -68,24 +89,23 @@ def _write(
     height: int,
     frames: int | None,
 ) -> None:
-    with av.open(str(path), "w", format=container, options=options) as target:
-        video_stream = audio_stream = None
-        if video is not None:
-            video_stream = target.add_stream(video, rate=fps)
-            video_stream.width, video_stream.height = width, height
-            video_stream.pix_fmt = "yuv420p"
-        if audio is not None:
-            audio_stream = target.add_stream(audio, rate=48000)
-            audio_stream.layout = "mono"
-        if video_stream is not None:
-            for index in range(frames if frames is not None else round(seconds * fps)):
-                target.mux(video_stream.encode(_video_frame(index, width, height)))
-            target.mux(video_stream.encode(None))
-        if audio_stream is not None:
-            samples = audio_stream.codec_context.frame_size or 1024
-            for start in range(0, round(seconds * 48000), samples):
-                target.mux(audio_stream.encode(_audio_frame(samples, start, 48000)))
-            target.mux(audio_stream.encode(None))
+    video_stream = audio_stream = None
+    if video is not None:
+        video_stream = target.add_stream(video, rate=fps)
+        video_stream.width, video_stream.height = width, height
+        video_stream.pix_fmt = "yuv420p"
+    if audio is not None:
+        audio_stream = target.add_stream(audio, rate=48000)
+        audio_stream.layout = "mono"
+    if video_stream is not None:
+        for index in range(frames if frames is not None else round(seconds * fps)):
+            target.mux(video_stream.encode(_video_frame(index, width, height)))
+        target.mux(video_stream.encode(None))
+    if audio_stream is not None:
+        samples = audio_stream.codec_context.frame_size or 1024
+        for start in range(0, round(seconds * 48000), samples):
+            target.mux(audio_stream.encode(_audio_frame(samples, start, 48000)))
+        target.mux(audio_stream.encode(None))
 
 
 def mp4(*, faststart: bool = True, seconds: float = 2.0) -> bytes:
@@ -147,21 +167,11 @@ def mp3_with_pictures(pictures: list[tuple[int, str]]) -> bytes:
 def audiobook() -> bytes:
     """Two seconds of AAC in MP4 as an audiobook or album track has it: tags, two chapters,
     a cover picture, and (as FFmpeg writes by default) its index after the sound."""
-    chapters = [
-        {
-            "id": n,
-            "start": n * 1000,
-            "end": (n + 1) * 1000,
-            "time_base": Fraction(1, 1000),
-            "metadata": {"title": title},
-        }
-        for n, title in enumerate(("One", "Two"))
-    ]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "book.m4a"
         with av.open(str(path), "w", format="mp4") as out:
             out.metadata.update({"title": "A book", "artist": "Someone"})
-            out.set_chapters(chapters)
+            out.set_chapters(_chapter_marks([(0, "One"), (1, "Two")]))
             cover = out.add_stream("mjpeg", rate=1)
             cover.width = cover.height = 64
             cover.pix_fmt = "yuvj420p"

@@ -169,6 +169,21 @@ async def test_moov_at_the_end_is_rewritten_to_faststart(rig: Rig) -> None:
     assert sorted(original) == sorted(copied)
 
 
+async def test_an_item_keeps_its_files_chapters_shown_with_the_item_alone(rig: Rig) -> None:
+    marks = [(0.0, "Opening"), (1.5, "Middle"), (2.5, "End")]
+    data = ingest_media.encode(container="matroska", seconds=3.0, chapters=marks)
+    response = await rig.upload(data, filename="film.mkv")
+    assert response.status_code == 201, response.text
+    expected = [{"start_seconds": start, "title": title} for start, title in marks]
+    assert response.json()["chapters"] == expected
+    if "catalogue" in rig.settings.modules:
+        url = f"/api/v1/catalogue/{response.json()['id']}"
+        item = await rig.client.get(url, headers=rig.admin())  # playable once transcoded
+        assert item.json()["chapters"] == expected
+        # Lists leave them out (as captions): a page of 24 audiobooks stays small.
+        assert [i["chapters"] for i in await rig.catalogue_items()] == [[]]
+
+
 async def test_publish_false_makes_a_draft_and_tags_may_repeat(rig: Rig) -> None:
     response = await rig.client.post(
         f"{API}/upload",

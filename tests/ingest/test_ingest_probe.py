@@ -20,6 +20,7 @@ import pytest
 
 from streamstack.ingest.containers import (
     AVI,
+    MATROSKA,
     MP3,
     MP4,
     MPEG_TS,
@@ -103,6 +104,37 @@ async def test_faststart_keeps_the_tags_chapters_and_cover_of_the_original(
         assert cover.disposition & av.stream.Disposition.attached_pic
         assert [s.type for s in copy.streams.audio] == ["audio"]
     assert not (await media.probe(store, rewritten, MP4)).report.moov_at_end
+
+
+async def test_the_chapters_a_file_marks_are_reported_as_a_player_counts(
+    store: LocalObjectStore,
+) -> None:
+    marks = [
+        (0.0, "Opening"),
+        (1.0, "A title\nover  two lines"),
+        (2.0, None),  # untitled: named by its number
+        (2.0, "Twice at 2 s"),  # one chapter per start: the first kept
+        (9.0, "Past the end"),
+    ]
+    data = ingest_media.encode(container="matroska", seconds=3.0, chapters=marks)
+    report = (await prober().probe(store, await stored(store, data, "film.mkv"), MATROSKA)).report
+    assert [(c.start_seconds, c.title) for c in report.chapters] == [
+        (0.0, "Opening"),
+        (1.0, "A title over two lines"),
+        (2.0, "Chapter 3"),
+    ]
+    book = await stored(store, ingest_media.audiobook(), "book.m4a")
+    chapters = (await prober().probe(store, book, MP4)).report.chapters
+    assert [(c.start_seconds, c.title) for c in chapters] == [(0.0, "One"), (1.0, "Two")]
+
+
+@pytest.mark.parametrize("marks", [[], [(0.0, "The only one")]], ids=["none", "one"])
+async def test_fewer_than_two_chapters_are_none(
+    store: LocalObjectStore, marks: list[tuple[float, str]]
+) -> None:
+    data = ingest_media.encode(container="matroska", seconds=2.0, chapters=marks)
+    report = (await prober().probe(store, await stored(store, data, "film.mkv"), MATROSKA)).report
+    assert report.chapters == []
 
 
 async def test_thumbnail_of_a_longer_video_is_the_frame_at_one_second(

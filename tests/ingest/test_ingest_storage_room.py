@@ -10,6 +10,7 @@ free space is on `/metrics` (`streamstack_media_storage_free_bytes`) for alerts.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -62,6 +63,20 @@ async def test_a_resumable_upload_needs_room_and_what_others_owe_counts(rig: Rig
     assert cancelled.status_code == 204
     second = await rig.create(ROOM * 3 // 5)
     assert second.status_code == 201, second.text
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"])
+async def test_creations_at_once_cannot_share_the_last_room(rig: Rig) -> None:
+    # Each would fit alone, no two together: at most one may be let in, however they
+    # interleave (checked first, then stored, all four would pass).
+    responses = await asyncio.gather(*(rig.create(ROOM * 3 // 5) for _ in range(4)))
+
+    created = [r for r in responses if r.status_code == 201]
+    assert len(created) <= 1
+    for response in responses:
+        if response.status_code != 201:
+            refused_for_room(response)
+    assert len(await unfinished(rig)) == len(created)
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"])

@@ -23,6 +23,7 @@ from streamstack.contracts.catalogue import (
     Rendition,
     object_prefix,
 )
+from streamstack.contracts.media import Chapter
 from streamstack.kernel.errors import BadRequest
 
 _SPACES = re.compile(r"\s+")
@@ -105,14 +106,21 @@ SHOWN_COLUMNS = (
 def to_media_item(
     row: MediaItemRow,
     tags: Sequence[str],
-    captions: Sequence[CaptionTrackRow] = (),
+    captions: Sequence[CaptionTrackRow] | None = None,
     *,
     admin: bool = True,
 ) -> MediaItem:
-    """The public shape of a stored item and its caption tracks; ``processing_detail``
-    only for ``admin``."""
+    """The public shape of a stored item; ``processing_detail`` only for ``admin``.
+
+    ``captions`` makes it an answer about the one item: it carries its caption tracks and
+    its chapters then, which a list (None) leaves out.
+    """
     values = [getattr(row, column.key) for column in SHOWN_COLUMNS]
-    return item_from_values(values, tags, captions, admin=admin)
+    item = item_from_values(values, tags, captions or (), admin=admin)
+    if captions is None or not row.chapters:
+        return item
+    chapters = msgspec.convert(row.chapters, list[Chapter])
+    return msgspec.structs.replace(item, chapters=chapters)
 
 
 #: Their names, which are the names of the :class:`MediaItem` fields they fill.
@@ -209,6 +217,7 @@ def new_row(
         height=request.height,
         fps=request.fps,
         thumbnail_s3_key=request.thumbnail_s3_key,
+        chapters=msgspec.to_builtins(request.chapters),
         search_text=search_text(title, request.description, tags),
         created_by=created_by,
         created_at=now,

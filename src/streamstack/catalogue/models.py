@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
@@ -64,6 +65,15 @@ class MediaItemRow(CatalogueBase):
         # Most viewed first, for admins and viewers (catalogue_0011).
         Index("ix_media_items_status_view_count", "status", "view_count", "id"),
         Index("ix_media_items_viewers_view_count", "status", "playable", "view_count", "id"),
+        # Related items: most viewed, then newest (catalogue_0013).
+        Index(
+            "ix_media_items_viewers_most_viewed",
+            "status",
+            "playable",
+            "view_count",
+            "published_at",
+            "id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -103,6 +113,10 @@ class MediaItemRow(CatalogueBase):
     processing_detail: Mapped[str | None] = mapped_column(String(500))
     #: The finished HLS renditions, lowest first: ``[{"height": 240, "bandwidth": 400000}, …]``.
     renditions: Mapped[list[dict[str, int]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    #: The chapters its file marks, in order: ``[{"start_seconds": 0.0, "title": "…"}, …]``.
+    chapters: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
     has_hls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -39,7 +39,7 @@ from streamstack.catalogue.schemas import (
     WatchProgress,
 )
 from streamstack.catalogue.service import CatalogueService
-from streamstack.catalogue.watching import WatchingService
+from streamstack.catalogue.watching import WatchingService, known_account
 from streamstack.contracts.catalogue import MediaItem, ProcessingFilter
 from streamstack.contracts.limits import ONE_LINE, RELATED_LIMIT_MAX, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
@@ -136,9 +136,13 @@ class BrowsingController(Controller):
     ) -> RelatedItems:
         """Items to watch after this one, the first to play next: playable published items
         sharing its tags (the most shared first, then the most viewed), then the most viewed
-        others. 404 as for the item itself."""
+        others; for a signed-in caller, those they watched to the end last. 404 as for the
+        item itself."""
         return await service.related_items(
-            item_id, admin=viewer is not None and viewer.is_admin, limit=limit
+            item_id,
+            admin=viewer is not None and viewer.is_admin,
+            limit=limit,
+            viewer=known_account(viewer),
         )
 
     @get("/tags", summary="List tags with counts")

@@ -160,12 +160,21 @@ class CatalogueService:
             captions = await store.captions.of_item(row.id)
         return to_media_item(row, tags, captions, admin=admin)
 
-    async def related_items(self, item_id: uuid.UUID, *, admin: bool, limit: int) -> RelatedItems:
+    async def related_items(
+        self, item_id: uuid.UUID, *, admin: bool, limit: int, viewer: uuid.UUID | None = None
+    ) -> RelatedItems:
         """What to watch after an item anyone may see (404 as :meth:`get_item`): items a
-        viewer can play, those sharing its tags first, then the most viewed."""
+        viewer can play, those sharing its tags first, then the most viewed. What the signed-
+        in ``viewer`` watched to the end comes after the rest (Up next offers something new),
+        chosen from twice as many candidates."""
         async with reading(self._database) as store:
             await store.items.visible(item_id, admin=admin)
-            rows = await store.items.related(item_id, limit)
+            if viewer is None:
+                rows = await store.items.related(item_id, limit)
+            else:
+                rows = await store.items.related(item_id, 2 * limit)
+                seen = await store.progress.finished(viewer, [row.id for row in rows])
+                rows = sorted(rows, key=lambda row: row.id in seen)[:limit]
             tags = await store.tags.of_items([row.id for row in rows])
         return RelatedItems(
             items=[to_media_item(row, tags.get(row.id, []), admin=False) for row in rows]
@@ -204,7 +213,7 @@ class CatalogueService:
         now = self._clock()
         tags = normalize_tags(request.tags)
         row = new_row(request, tags, created_by=created_by, now=now)
-        item = to_media_item(row, tags)
+        item = to_media_item(row, tags, ())
         try:
             async with self._changing() as store:
                 if await store.items.exists(MediaItemRow.id == row.id):

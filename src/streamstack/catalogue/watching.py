@@ -68,10 +68,20 @@ def is_completed(position: float, duration: float | None) -> bool:
 
 def account_id(principal: Principal) -> uuid.UUID:
     """The caller's account id as stored (auth issues uuids; anything else keeps no data)."""
+    account = known_account(principal)
+    if account is None:
+        raise Forbidden("this account cannot keep watch progress")
+    return account
+
+
+def known_account(principal: Principal | None) -> uuid.UUID | None:
+    """The caller's account id when it may have watch data (signed in with an auth uuid)."""
+    if principal is None:
+        return None
     try:
         return uuid.UUID(principal.user_id)
     except ValueError:
-        raise Forbidden("this account cannot keep watch progress") from None
+        return None
 
 
 def to_progress(row: WatchProgressRow) -> WatchProgress:

@@ -30,7 +30,7 @@ from streamstack.contracts.limits import (
     Tags,
     Title,
 )
-from streamstack.contracts.media import MediaFacts
+from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 MediaStatus = Literal["draft", "published"]
@@ -163,6 +163,9 @@ class MediaItem(msgspec.Struct, frozen=True):
     """The item's caption tracks by language, in an answer about the one item (get, edit,
     caption changes, processing reports); lists leave it empty (a player gets the tracks
     with its stream token)."""
+    chapters: list[Chapter] = []
+    """The chapters its file marks, in order, in an answer about the one item (as
+    ``captions``); lists leave it empty."""
     package_format: int | None = None
     """The format of the item's HLS package (:data:`PACKAGE_FORMAT` when made now); None
     without a package, or for one made before formats were recorded (format 1)."""

@@ -41,6 +41,9 @@ SIZE_MAX = 2**53
 PROCESSING_DETAIL_MAX = 500
 #: More than the ladder's seven rungs (240p … 2160p), for the odd extra one.
 MAX_RENDITIONS = 16
+#: Chapters an item keeps from its file: an audiobook's, a long film's (beyond, the first).
+MAX_CHAPTERS = 500
+CHAPTER_TITLE_MAX = 200
 
 #: ``limit`` and ``offset`` of every list paged by offset (an admin's lists): a page a
 #: person reads, and an offset far past any real list that a database still takes.
@@ -77,6 +80,9 @@ Codec = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=whole(r
 #: A frame width or height in pixels.
 Dimension = Annotated[int, msgspec.Meta(ge=1, le=65_535)]
 DurationSeconds = Annotated[float, msgspec.Meta(ge=0, le=10_000_000)]
+ChapterTitle = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=CHAPTER_TITLE_MAX, pattern=ONE_LINE)
+]
 FrameRate = Annotated[float, msgspec.Meta(gt=0, le=1000)]
 
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]

@@ -6,9 +6,30 @@ and that process must not import the operations machinery (nor its JWT and crypt
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
-from streamstack.contracts.limits import Codec, Dimension, DurationSeconds, FrameRate
+from streamstack.contracts.limits import (
+    MAX_CHAPTERS,
+    ChapterTitle,
+    Codec,
+    Dimension,
+    DurationSeconds,
+    FrameRate,
+)
+
+
+class Chapter(msgspec.Struct, frozen=True):
+    """One chapter the file marks: where it starts, counted from the start as a player
+    counts, and its title."""
+
+    start_seconds: DurationSeconds
+    title: ChapterTitle
+
+
+#: A file's chapters in the order they start.
+Chapters = Annotated[list[Chapter], msgspec.Meta(max_length=MAX_CHAPTERS)]
 
 
 class MediaFacts(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,3 +45,6 @@ class MediaFacts(msgspec.Struct, frozen=True, kw_only=True):
     width: Dimension | None = None
     height: Dimension | None = None
     fps: FrameRate | None = None
+    chapters: Chapters = []
+    """The chapters the file marks (an audiobook's, a film's), none when it marks fewer
+    than two."""

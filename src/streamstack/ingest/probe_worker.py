@@ -23,6 +23,8 @@ import av
 import av.subtitles.stream  # PyAV imports it lazily, when the memory cap may forbid it
 import msgspec
 
+from streamstack.contracts.limits import CHAPTER_TITLE_MAX, MAX_CHAPTERS
+from streamstack.contracts.media import Chapter
 from streamstack.ingest.containers import moov_after_mdat
 from streamstack.ingest.probe_messages import (
     BLOCK_BYTES,
@@ -38,6 +40,7 @@ from streamstack.ingest.probe_messages import (
     send_frame,
 )
 from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
+from streamstack.ingest.transcoding.languages import one_line
 from streamstack.ingest.transcoding.soundtracks import pick_audio
 from streamstack.ingest.transcoding.timeline import as_shown, display_size, picture_stream
 
@@ -217,6 +220,7 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             picture = _sound_alone(container, audio, task)
         return MediaReport(
             duration_seconds=duration,
+            chapters=_chapters(container, duration),
             # The codec's own name, not its decoder's ("mp3", not "mp3float"; "av1", not
             # "libdav1d").
             video_codec=video.codec_context.codec.canonical_name if video is not None else None,
@@ -315,6 +319,27 @@ def _fits(stream: av.VideoStream, task: Task) -> bool:
 def _is_front_cover(stream: av.VideoStream) -> bool:
     """FFmpeg names an ID3, FLAC or MP4 picture's type in its ``comment``."""
     return stream.metadata.get("comment") == "Cover (front)"
+
+
+def _chapters(container: av.container.InputContainer, duration: float | None) -> list[Chapter]:
+    """The file's chapters, counted from its start as a player counts, in order: those
+    starting before the end, one per start, titled by the file (else by number); none
+    when fewer than two are left (one chapter says nothing)."""
+    origin = container.start_time / av.time_base if container.start_time else 0.0
+    starts: dict[float, str | None] = {}
+    for chapter in container.chapters():
+        if chapter["time_base"] is None:
+            continue
+        start = round(max(0.0, float(chapter["start"] * chapter["time_base"]) - origin), 3)
+        if duration is None or start < duration:
+            title = one_line(chapter["metadata"].get("title"), CHAPTER_TITLE_MAX)
+            starts.setdefault(start, title)
+    ordered = sorted(starts.items())[:MAX_CHAPTERS]
+    chapters = [
+        Chapter(start_seconds=start, title=title or f"Chapter {number}")
+        for number, (start, title) in enumerate(ordered, 1)
+    ]
+    return chapters if len(chapters) >= 2 else []
 
 
 def _duration(container: av.container.InputContainer) -> float | None:

@@ -165,6 +165,7 @@ class MediaPipeline:
             width=report.width,
             height=report.height,
             fps=report.fps,
+            chapters=report.chapters,
             thumbnail_s3_key=thumbnail,
             **self._processing(container, report.video_codec, report.audio_codec),
         )

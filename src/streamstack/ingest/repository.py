@@ -115,6 +115,11 @@ class UploadRecords:
         async with self.database.unit_of_work() as session:
             session.add(upload)
 
+    async def delete(self, upload_id: uuid.UUID) -> None:
+        """Forget an upload no request holds yet (one refused as it was created)."""
+        async with self.database.unit_of_work() as session:
+            await session.execute(delete(Upload).where(Upload.id == upload_id))
+
     async def get(self, upload_id: uuid.UUID) -> Upload | None:
         """The upload, or None."""
         async with self.database.unit_of_work() as session:

@@ -74,7 +74,6 @@ from streamstack.ingest.service import (
     IngestService,
     TranscodeRetries,
     UploadStatus,
-    over_the_limit,
 )
 from streamstack.ingest.thumbnails import ThumbnailChoice
 from streamstack.kernel.dependencies import CALLER, provide_values
@@ -86,8 +85,6 @@ from streamstack.kernel.operation import CallContext
 from streamstack.kernel.patterns import whole
 
 PREFIX = "/api/v1/ingest"
-#: Room for the form's text fields and part headers around the file itself.
-FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
 async def request_chunks(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
@@ -174,16 +171,15 @@ class UploadController(Controller):
         call_context: CallContext,
     ) -> MediaItem:
         """Store, probe, thumbnail and register one uploaded video."""
-        announced = content_length(request)
-        if announced is not None and announced > service.max_upload_bytes + FORM_OVERHEAD_BYTES:
-            raise over_the_limit("the upload", service.max_upload_bytes)
-        if announced is not None:
-            await service.ensure_room(announced)
         form = StreamingForm(
             request_chunks(request), boundary_of(request.headers.get("content-type", ""))
         )
         return await service.upload_form(
-            form, principal, call_context, abandoned=lambda: until_disconnected(request)
+            form,
+            principal,
+            call_context,
+            abandoned=lambda: until_disconnected(request),
+            announced=content_length(request),
         )
 
     @get("/jobs/{upload_id:uuid}", summary="Where an upload is, and how it ended")

@@ -135,8 +135,17 @@ class IngestService:
         principal: Principal,
         context: CallContext,
         abandoned: Abandoned | None = None,
+        *,
+        announced: int | None = None,
     ) -> MediaItem:
-        """Store the form's ``file`` part as it arrives, then process and register it."""
+        """Store the form's ``file`` part as it arrives, then process and register it.
+
+        A request that ``announced`` its length is refused unread when that is over the
+        upload limit or the room left."""
+        if announced is not None:
+            if announced > self.max_upload_bytes + FORM_OVERHEAD_BYTES:
+                raise over_the_limit("the upload", self.max_upload_bytes)
+            await self.ensure_room(announced)
         upload = self._new_upload("form", principal, length=None)
         async with self.records.lease(upload.id, new=upload) as lease:
             stored: StoredMedia | None = None
@@ -190,7 +199,6 @@ class IngestService:
             raise BadRequest("the file is empty", code="empty_upload")
         if length > self.max_upload_bytes:
             raise over_the_limit("the file", self.max_upload_bytes)
-        await self.ensure_room(length)
         details = UploadDetails.from_fields(
             {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
         )
@@ -198,17 +206,26 @@ class IngestService:
         upload.upload_metadata = raw_metadata
         self._set_details(upload, details)
         await self.records.insert(upload)
+        # Stored first, then checked: of creations at once, each sees the others' rows or
+        # they see its own, so two can never both take the last room.
+        try:
+            await self.ensure_room(length, counted=True)
+        except PayloadTooLarge:
+            await self.records.delete(upload.id)
+            raise
         log.info("upload_created", upload_id=str(upload.id), length=length)
         return _status(upload)
 
-    async def ensure_room(self, length: int) -> None:
+    async def ensure_room(self, length: int, *, counted: bool = False) -> None:
         """413 ``storage_full`` when ``length`` more bytes would leave less than the reserve
-        free on a local media directory, counting what resumable uploads still owe as taken:
-        refused at the start, not when the disk fills near the end. S3 is not checked."""
+        free on a local media directory, counting what resumable uploads still owe as taken
+        (``counted``: this upload's row is among them): refused at the start, not when the
+        disk fills near the end. S3 is not checked."""
         free = await self.media.free_bytes()
         if free is None:
             return
-        room = free - await self.records.owed_bytes() - self.free_space_reserve
+        owed = await self.records.owed_bytes() - (length if counted else 0)
+        room = free - owed - self.free_space_reserve
         if length > room:
             raise PayloadTooLarge(
                 f"the server's media storage has room for {max(room, 0) / 2**20:,.1f} MiB "
@@ -600,6 +617,10 @@ async def _unless_abandoned(
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+
+
+#: Room for a form's text fields and part headers around the file itself.
+FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
 def over_the_limit(what: str, limit: int) -> PayloadTooLarge:

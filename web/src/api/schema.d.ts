@@ -837,6 +837,11 @@ export interface components {
             captions: components["schemas"]["CaptionTrack"][];
             media_id: string;
         };
+        /** Chapter */
+        Chapter: {
+            start_seconds: number;
+            title: string;
+        };
         /** ChosenThumbnail */
         ChosenThumbnail: {
             at_seconds: number;
@@ -847,6 +852,7 @@ export interface components {
         /** CreateMediaItem */
         CreateMediaItem: {
             audio_codec?: string | null;
+            chapters?: components["schemas"]["Chapter"][];
             content_type: string;
             /** @default  */
             description?: string;
@@ -947,6 +953,7 @@ export interface components {
         MediaItem: {
             audio_codec: string | null;
             captions?: components["schemas"]["CaptionTrack"][];
+            chapters?: components["schemas"]["Chapter"][];
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1211,6 +1218,7 @@ export interface components {
         ViewedMediaItem: {
             audio_codec: string | null;
             captions?: components["schemas"]["CaptionTrack"][];
+            chapters?: components["schemas"]["Chapter"][];
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1287,6 +1295,7 @@ export type AccountDeletion = components['schemas']['AccountDeletion'];
 export type AuthConfig = components['schemas']['AuthConfig'];
 export type CaptionTrack = components['schemas']['CaptionTrack'];
 export type CaptionTrackList = components['schemas']['CaptionTrackList'];
+export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type ErrorBody = components['schemas']['ErrorBody'];

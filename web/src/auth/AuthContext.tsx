@@ -15,17 +15,18 @@ import { hasSessionMarker } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
 
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
+/** Why a session ended without the user signing out (the sign-in page's reason). */
+export type SessionEnd = "session-ended" | "account-deleted";
 
 export interface AuthContextValue {
   status: AuthStatus;
   user: UserView | null;
   /**
-   * The session this browser had ended without the user signing out (it
-   * expired or was revoked): pages say so instead of a bare sign-in form.
+   * How the session this browser had ended, when the user did not sign out:
+   * it expired or was revoked, or they deleted their account in this tab.
+   * Pages say so instead of showing a bare sign-in form.
    */
-  sessionEnded: boolean;
-  /** The user deleted their account in this tab: the sign-in page says so. */
-  accountDeleted?: boolean;
+  ended: SessionEnd | null;
   signIn: (email: string, password: string) => Promise<UserView>;
   register: (input: RegisterRequest) => Promise<UserView>;
   signOut: () => Promise<void>;
@@ -41,11 +42,10 @@ export const AuthContext = createContext<AuthContextValue | null>(null);
 interface State {
   status: AuthStatus;
   user: UserView | null;
-  sessionEnded: boolean;
-  accountDeleted?: boolean;
+  ended: SessionEnd | null;
 }
 
-const SIGNED_OUT: State = { status: "anonymous", user: null, sessionEnded: false };
+const SIGNED_OUT: State = { status: "anonymous", user: null, ended: null };
 
 /**
  * Owns the signed-in user. On mount it restores the session through the
@@ -59,7 +59,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (email: string, password: string) => {
     await apiLogin(email, password);
     const user = await authApi.getMe();
-    setState({ status: "authenticated", user, sessionEnded: false });
+    setState({ status: "authenticated", user, ended: null });
     return user;
   }, [setState]);
 
@@ -92,7 +92,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const deleteAccount = useCallback(async (password: string) => {
     await authApi.deleteAccount(password);
     endSession();
-    setState({ ...SIGNED_OUT, accountDeleted: true });
+    setState({ ...SIGNED_OUT, ended: "account-deleted" });
   }, [setState]);
 
   const updateUser = useCallback((user: UserView) => {
@@ -114,7 +114,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
  */
 function useSessionState(): [State, Dispatch<SetStateAction<State>>] {
   const [state, setState] = useState<State>(() =>
-    hasSessionMarker() ? { status: "loading", user: null, sessionEnded: false } : SIGNED_OUT,
+    hasSessionMarker() ? { status: "loading", user: null, ended: null } : SIGNED_OUT,
   );
 
   useEffect(() => {
@@ -123,7 +123,7 @@ function useSessionState(): [State, Dispatch<SetStateAction<State>>] {
     // expired or was revoked): from then on the UI is signed out.
     const unsubscribe = subscribeToken((token) => {
       if (token !== null || !active) return;
-      setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, sessionEnded: true }));
+      setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, ended: "session-ended" }));
     });
     const hadSession = hasSessionMarker();
     restoreSession()
@@ -131,10 +131,10 @@ function useSessionState(): [State, Dispatch<SetStateAction<State>>] {
       .then(
         (user) => {
           if (!active) return;
-          setState(user ? { status: "authenticated", user, sessionEnded: false } : { ...SIGNED_OUT, sessionEnded: hadSession });
+          setState(user ? { status: "authenticated", user, ended: null } : { ...SIGNED_OUT, ended: hadSession ? "session-ended" : null });
         },
         () => {
-          if (active) setState({ ...SIGNED_OUT, sessionEnded: hadSession });
+          if (active) setState({ ...SIGNED_OUT, ended: hadSession ? "session-ended" : null });
         },
       );
     return () => {

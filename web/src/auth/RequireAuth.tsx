@@ -1,9 +1,10 @@
 import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
 import { useAuth } from "./useAuth";
+import type { SessionEnd } from "./AuthContext";
 
 /** Why the visitor was sent to sign in; the sign-in page says it. */
-export type SignInReason = "watch" | "session-ended" | "required" | "account-deleted";
+export type SignInReason = "watch" | "required" | SessionEnd;
 
 export interface RedirectState {
   from?: string;
@@ -37,17 +38,11 @@ function Pending() {
 
 /** Waits for the silent refresh on load, then redirects anonymous users to /signin, saying why. */
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const { status, sessionEnded, accountDeleted } = useAuth();
+  const { status, ended } = useAuth();
   const location = useLocation();
   if (status === "loading") return <Pending />;
   if (status === "anonymous") {
-    const reason: SignInReason = accountDeleted
-      ? "account-deleted"
-      : sessionEnded
-      ? "session-ended"
-      : location.pathname.startsWith("/watch/")
-        ? "watch"
-        : "required";
+    const reason: SignInReason = ended ?? (location.pathname.startsWith("/watch/") ? "watch" : "required");
     const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}`, reason };
     return <Navigate to="/signin" replace state={state} />;
   }

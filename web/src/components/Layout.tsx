@@ -75,7 +75,7 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
 }
 
 export function Layout() {
-  const { signOut, sessionEnded, status } = useAuth();
+  const { signOut, ended, status } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
   // On a phone the navigation folds into a menu; any navigation closes it.
@@ -120,7 +120,7 @@ export function Layout() {
           <MainNav onSignOut={() => void handleSignOut()} />
         </nav>
       </header>
-      {sessionEnded && status === "anonymous" && location.pathname !== "/signin" && (
+      {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && (
         <p className="notice session-notice" role="status" data-testid="session-ended">
           Your session ended, so you are browsing signed out. <Link to="/signin">Sign in again</Link>
         </p>

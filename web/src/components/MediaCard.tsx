@@ -29,6 +29,21 @@ function stillSrcSet(item: MediaItem): string | undefined {
   return `${item.thumbnail_url} ${THUMBNAIL_WIDTH}w, ${item.poster_url} ${POSTER_WIDTH}w`;
 }
 
+/** How far a picture's shape may be from 16:9 and still fill a card's box, cropped a little. */
+const WIDE_TOLERANCE = 0.1;
+
+/**
+ * Whether the item's still is shown whole over a blurred copy of itself
+ * instead of cropped to the 16:9 box: a sound's cover (most are square; the
+ * crop cut album titles in half) and a picture of another shape (portrait,
+ * 4:3, scope). A video of unknown size is taken for 16:9.
+ */
+export function showsWholeStill(item: MediaItem): boolean {
+  if (item.video_codec === null) return true;
+  if (!item.width || !item.height) return false;
+  return Math.abs(item.width / item.height - 16 / 9) > WIDE_TOLERANCE;
+}
+
 export function Thumbnail({
   item,
   className,
@@ -43,10 +58,15 @@ export function Thumbnail({
 }) {
   const watched = progress ? watchedPercent(item, progress) : 0;
   const srcSet = stillSrcSet(item);
+  const whole = showsWholeStill(item);
   return (
     <div className={`thumb ${className ?? ""}`}>
+      {item.thumbnail_url && whole && (
+        <img className="thumb-backdrop" src={item.thumbnail_url} alt="" loading="lazy" decoding="async" />
+      )}
       {item.thumbnail_url ? (
         <img
+          className={whole ? "thumb-whole" : undefined}
           src={item.thumbnail_url}
           srcSet={srcSet}
           sizes={srcSet ? sizes : undefined}

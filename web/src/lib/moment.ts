@@ -4,7 +4,7 @@
  */
 
 /** "1:23", "12:05", "1:02:03": minutes and seconds 00–59, hours at most two digits. */
-const CLOCK = String.raw`(\d{1,2}):([0-5]\d):([0-5]\d)|([0-5]?\d):([0-5]\d)`;
+export const CLOCK = String.raw`(\d{1,2}):([0-5]\d):([0-5]\d)|([0-5]?\d):([0-5]\d)`;
 
 /**
  * "90s", "1m30s", "1h2m3s", "2h": each unit optional, in this order. A bare

@@ -401,6 +401,40 @@ describe("the bar", () => {
   });
 });
 
+describe("chapters", () => {
+  // Three chapters of 10 s in the 30 s video.
+  const DESCRIPTION = "A walk.\n0:00 Gate\n0:10 Pond\n0:20 Hill";
+
+  it("notch the seek bar, name the one playing by the clock and to screen readers", async () => {
+    const { video, fire } = await player({ description: DESCRIPTION });
+    fire("durationchange");
+    const gaps = screen.getAllByTestId("seek-chapter-gap").map((gap) => parseFloat(gap.style.left));
+    expect(gaps).toEqual([expect.closeTo(33.33, 1), expect.closeTo(66.67, 1)]);
+    expect(screen.getByTestId("player-chapter")).toHaveTextContent("Gate");
+    video.currentTime = 15;
+    fire("timeupdate");
+    expect(screen.getByTestId("player-chapter")).toHaveTextContent("Pond");
+    expect(screen.getByRole("slider", { name: "Seek" })).toHaveAttribute("aria-valuetext", "0:15 of 0:30, Pond");
+  });
+
+  it("name the chapter under the pointer above the bar", async () => {
+    const { fire } = await player({ description: DESCRIPTION });
+    fire("durationchange");
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    fireEvent.pointerMove(seek, { clientX: 250 });
+    expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Hill");
+    expect(screen.getByTestId("seek-preview")).toHaveTextContent("0:25");
+  });
+
+  it("are none for a description whose timestamps make no chapter list", async () => {
+    const { fire } = await player({ description: "The pond at 0:10, the hill at 0:20." });
+    fire("durationchange");
+    expect(screen.queryByTestId("seek-chapter-gap")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("player-chapter")).not.toBeInTheDocument();
+  });
+});
+
 describe("bufferedEnd", () => {
   const ranges = (...spans: [number, number][]) =>
     ({ length: spans.length, start: (i: number) => spans[i]![0], end: (i: number) => spans[i]![1] }) as TimeRanges;

@@ -1,4 +1,5 @@
 import type { RefObject } from "react";
+import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
 import { toggleFullscreen, togglePlay } from "../lib/usePlayerShortcuts";
 import type { Captions } from "./captions";
@@ -56,6 +57,16 @@ function FullscreenButton({ frameRef }: { frameRef: RefObject<HTMLElement | null
   );
 }
 
+/** The chapter playing, beside the clock (its full title on hover where it is cut short). */
+function ChapterTitle({ chapter }: { chapter: Chapter | null }) {
+  if (!chapter) return null;
+  return (
+    <span className="player-chapter" data-testid="player-chapter" title={chapter.title}>
+      {chapter.title}
+    </span>
+  );
+}
+
 export interface ControlBarProps {
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
@@ -75,6 +86,8 @@ export interface ControlBarProps {
   visibility: ControlsVisibility;
   settingsOpen: boolean;
   onSettingsOpen: (open: boolean) => void;
+  /** The description's chapters: marked on the seek bar, the current one named by the clock. */
+  chapters: readonly Chapter[];
 }
 
 /**
@@ -96,6 +109,7 @@ export function ControlBar(props: ControlBarProps) {
         onSeek={props.onSeek}
         storyboard={stream.storyboard}
         rewrite={stream.rewrite}
+        chapters={props.chapters}
       />
       <div className="player-buttons">
         <button
@@ -110,6 +124,7 @@ export function ControlBar(props: ControlBarProps) {
         <span className="player-time" data-testid="player-time">
           {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
         </span>
+        <ChapterTitle chapter={chapterAt(props.chapters, clock.time)} />
         <span className="player-spacer" />
         {stream.captions.length > 0 && <CaptionsButton captions={props.captions} />}
         <SettingsMenu open={props.settingsOpen} onOpenChange={props.onSettingsOpen}>

@@ -1,6 +1,16 @@
-import { useEffect, useImperativeHandle, useRef, useState, type CSSProperties, type Ref, type RefObject } from "react";
+import {
+  useEffect,
+  useImperativeHandle,
+  useMemo,
+  useRef,
+  useState,
+  type CSSProperties,
+  type Ref,
+  type RefObject,
+} from "react";
 import type { MediaItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
+import { itemChapters } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
 import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
 import { CaptionTracks, useCaptions } from "./captions";
@@ -118,7 +128,18 @@ function usePlayer(
     autoplayNext,
     onAutoplayNext,
   };
-  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed, autoplayNext, onAutoplayNext };
+  const chapters = useMemo(() => itemChapters(item), [item]);
+  const controls = {
+    clock,
+    onSeek: seek,
+    stream,
+    captions,
+    speed,
+    onSpeed: setSpeed,
+    chapters,
+    autoplayNext,
+    onAutoplayNext,
+  };
   return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
 }
 

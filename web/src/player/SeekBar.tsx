@@ -1,4 +1,5 @@
 import { useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
 import { ARROW_SEEK_S, seekedBy } from "../lib/usePlayerShortcuts";
 import { cueAt, type StoryboardCue } from "./storyboard";
@@ -12,6 +13,8 @@ interface Props {
   storyboard: readonly StoryboardCue[];
   /** Moves a sprite sheet's URL onto the stream token in force. */
   rewrite: (url: string) => string;
+  /** The description's chapters (none: the bar is one piece). */
+  chapters?: readonly Chapter[];
 }
 
 interface Hover {
@@ -23,9 +26,13 @@ interface Hover {
 /** Which way each arrow key moves the bar, as a native range input has them (up is forward). */
 const ARROW_DIRECTION: Record<string, 1 | -1> = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
 
-/** "0:14 of 0:30": what a screen reader says of the bar, rather than the raw seconds. */
-export function seekValueText(time: number, duration: number): string {
-  return `${formatClock(time)} of ${formatDuration(duration)}`;
+/**
+ * "0:14 of 0:30" (", The chorus" within a chapter): what a screen reader says
+ * of the bar, rather than the raw seconds.
+ */
+export function seekValueText(time: number, duration: number, chapter: Chapter | null = null): string {
+  const where = `${formatClock(time)} of ${formatDuration(duration)}`;
+  return chapter ? `${where}, ${chapter.title}` : where;
 }
 
 /** `part` of `whole` as a CSS width, 0–100 %. */
@@ -41,7 +48,7 @@ function share(part: number, whole: number): string {
  * arrow keys move ARROW_SEEK_S, as they do elsewhere on the page, rather
  * than the browser's 1 % of the length.
  */
-export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite }: Props) {
+export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite, chapters = [] }: Props) {
   const barRef = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const known = Number.isFinite(duration) && duration > 0;
@@ -69,7 +76,14 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite 
       onPointerDown={track}
       onPointerLeave={() => setHover(null)}
     >
-      {hover && <SeekPreview hover={hover} cue={cueAt(storyboard, hover.time)} rewrite={rewrite} />}
+      {hover && (
+        <SeekPreview
+          hover={hover}
+          cue={cueAt(storyboard, hover.time)}
+          chapter={chapterAt(chapters, hover.time)}
+          rewrite={rewrite}
+        />
+      )}
       <div className="seek-track" aria-hidden="true">
         <span
           className="seek-buffered"
@@ -77,11 +91,20 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite 
           style={{ width: known ? share(buffered, duration) : 0 }}
         />
         <span className="seek-played" data-testid="seek-played" style={{ width: known ? share(value, duration) : 0 }} />
+        {known &&
+          chapters.slice(1).map((chapter) => (
+            <span
+              key={chapter.start_seconds}
+              className="seek-chapter-gap"
+              data-testid="seek-chapter-gap"
+              style={{ left: share(chapter.start_seconds, duration) }}
+            />
+          ))}
       </div>
       <input
         type="range"
         aria-label="Seek"
-        aria-valuetext={known ? seekValueText(value, duration) : undefined}
+        aria-valuetext={known ? seekValueText(value, duration, chapterAt(chapters, value)) : undefined}
         min={0}
         max={known ? duration : 0}
         step="any"
@@ -103,14 +126,19 @@ function previewLeft(at: number, cue: StoryboardCue | null): string {
   return `clamp(${half}px, ${at * 100}%, calc(100% - ${half}px))`;
 }
 
-/** The time under the pointer above the bar, with its storyboard frame when there is one. */
+/**
+ * The time under the pointer above the bar, with its storyboard frame when
+ * there is one, and the title of its chapter.
+ */
 function SeekPreview({
   hover,
   cue,
+  chapter,
   rewrite,
 }: {
   hover: Hover;
   cue: StoryboardCue | null;
+  chapter: Chapter | null;
   rewrite: (url: string) => string;
 }) {
   return (
@@ -132,6 +160,11 @@ function SeekPreview({
             backgroundPosition: `${-cue.x}px ${-cue.y}px`,
           }}
         />
+      )}
+      {chapter && (
+        <span className="seek-preview-chapter" data-testid="seek-preview-chapter">
+          {chapter.title}
+        </span>
       )}
       <span className="seek-preview-time">{formatClock(hover.time)}</span>
     </div>

@@ -43,7 +43,14 @@ def language_tag(raw: str | None) -> str:
     return tag
 
 
+def one_line(raw: str | None, limit: int) -> str | None:
+    """A file's title for something (a stream, a chapter) as one printable line of at most
+    ``limit`` characters, its runs of white space made one space; None if nothing is left
+    or it holds other control characters."""
+    line = " ".join((raw or "").split())[:limit].strip()
+    return line if line.isprintable() and line else None
+
+
 def track_label(raw: str | None) -> str | None:
     """A caption label (``CaptionLabel``) from a stream's ``title``: one line, or None."""
-    label = " ".join((raw or "").split())[:CAPTION_LABEL_MAX].strip()
-    return label if label.isprintable() and label else None
+    return one_line(raw, CAPTION_LABEL_MAX)

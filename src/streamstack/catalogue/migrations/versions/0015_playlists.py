@@ -7,8 +7,8 @@ from alembic import op
 
 from streamstack.kernel import migrations as ddl
 
-revision: str = "catalogue_0013"
-down_revision: str | None = "catalogue_0012"
+revision: str = "catalogue_0015"
+down_revision: str | None = "catalogue_0014"
 
 
 def upgrade() -> None:

@@ -1,0 +1,46 @@
+import { render } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { describe, expect, it } from "vitest";
+import { mediaItem } from "../test/fixtures";
+import { Thumbnail } from "./MediaCard";
+
+/** The still and the blurred copy behind it (null when the still fills the box by itself). */
+function pictures(item: ReturnType<typeof mediaItem>) {
+  const { container } = render(
+    <MemoryRouter>
+      <Thumbnail item={item} />
+    </MemoryRouter>,
+  );
+  const [still] = container.querySelectorAll("img:not(.thumb-backdrop)");
+  return { still, backdrop: container.querySelector("img.thumb-backdrop") };
+}
+
+describe("Thumbnail", () => {
+  it("crops a 16:9 video's still to the card", () => {
+    const { still, backdrop } = pictures(mediaItem({ width: 1920, height: 1080 }));
+    expect(still).not.toHaveClass("thumb-whole");
+    expect(backdrop).toBeNull();
+  });
+
+  it("shows a sound's cover whole, over a blurred copy of itself", () => {
+    const { still, backdrop } = pictures(mediaItem({ video_codec: null, width: null, height: null }));
+    expect(still).toHaveClass("thumb-whole");
+    expect(backdrop).toHaveAttribute("src", "/api/v1/stream/thumbnails/m-1.jpg");
+    expect(backdrop).toHaveAttribute("alt", "");
+  });
+
+  it.each([
+    ["portrait", 1080, 1920],
+    ["4:3", 640, 480],
+    ["scope", 1920, 800],
+  ])("shows a %s video's still whole", (_shape, width, height) => {
+    const { still, backdrop } = pictures(mediaItem({ width, height }));
+    expect(still).toHaveClass("thumb-whole");
+    expect(backdrop).not.toBeNull();
+  });
+
+  it("needs no backdrop without a still", () => {
+    const { backdrop } = pictures(mediaItem({ video_codec: null, thumbnail_url: null, poster_url: null }));
+    expect(backdrop).toBeNull();
+  });
+});
