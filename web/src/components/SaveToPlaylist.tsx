@@ -67,21 +67,7 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
       <ErrorMessage error={error} onRetry={reload} />
       {data && data.playlists.length === 0 && <p className="muted">You have no playlists yet.</p>}
       {data && data.playlists.length > 0 && (
-        <ul className="playlist-choices">
-          {data.playlists.map((playlist) => (
-            <li key={playlist.id}>
-              <label>
-                <input
-                  type="checkbox"
-                  checked={playlist.holds_item === true}
-                  disabled={running === playlist.id}
-                  onChange={(e) => toggle(playlist, e.target.checked)}
-                />
-                {playlist.title}
-              </label>
-            </li>
-          ))}
-        </ul>
+        <PlaylistChoices playlists={data.playlists} running={running} onToggle={toggle} />
       )}
       <NewPlaylistForm busy={running === "new"} onCreate={create} />
       <FormError message={problem} />
@@ -91,5 +77,34 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
         </button>
       </div>
     </Modal>
+  );
+}
+
+/** A checkbox per playlist, ticked when it holds the item; one whose change is on its way is disabled. */
+function PlaylistChoices({
+  playlists,
+  running,
+  onToggle,
+}: {
+  playlists: PlaylistSummary[];
+  running: string | null;
+  onToggle: (playlist: PlaylistSummary, on: boolean) => void;
+}) {
+  return (
+    <ul className="playlist-choices">
+      {playlists.map((playlist) => (
+        <li key={playlist.id}>
+          <label>
+            <input
+              type="checkbox"
+              checked={playlist.holds_item === true}
+              disabled={running === playlist.id}
+              onChange={(e) => onToggle(playlist, e.target.checked)}
+            />
+            {playlist.title}
+          </label>
+        </li>
+      ))}
+    </ul>
   );
 }

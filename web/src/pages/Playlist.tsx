@@ -42,6 +42,32 @@ function useFocusAfterMove(busy: boolean): (moved: Moved) => void {
   }, []);
 }
 
+/** An item's "Move up" or "Move down" (an arrow, named for the item), found again by its id after a move. */
+function MoveButton({
+  item,
+  direction,
+  disabled,
+  onMove,
+}: {
+  item: MediaItem;
+  direction: Moved["direction"];
+  disabled: boolean;
+  onMove: (direction: Moved["direction"]) => void;
+}) {
+  return (
+    <button
+      id={moveButtonId(item.id, direction)}
+      type="button"
+      className="button ghost"
+      disabled={disabled}
+      onClick={() => onMove(direction)}
+      aria-label={`Move ${item.title} ${direction}`}
+    >
+      {direction === "up" ? "↑" : "↓"}
+    </button>
+  );
+}
+
 /** One item of the playlist: its still and title (a link to play it here), move up/down and remove. */
 function PlaylistRow({
   item,
@@ -73,26 +99,8 @@ function PlaylistRow({
         <p className="small">{formatDuration(item.duration_seconds)}</p>
       </div>
       <div className="button-row">
-        <button
-          id={moveButtonId(item.id, "up")}
-          type="button"
-          className="button ghost"
-          disabled={busy || index === 0}
-          onClick={() => onMove("up")}
-          aria-label={`Move ${item.title} up`}
-        >
-          ↑
-        </button>
-        <button
-          id={moveButtonId(item.id, "down")}
-          type="button"
-          className="button ghost"
-          disabled={busy || index === count - 1}
-          onClick={() => onMove("down")}
-          aria-label={`Move ${item.title} down`}
-        >
-          ↓
-        </button>
+        <MoveButton item={item} direction="up" disabled={busy || index === 0} onMove={onMove} />
+        <MoveButton item={item} direction="down" disabled={busy || index === count - 1} onMove={onMove} />
         <button
           type="button"
           className="button ghost"
@@ -184,8 +192,40 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
   return { ...action, move, remove, rename, destroy };
 }
 
-/** Where a playlist that cannot be shown leads. */
-const MINE = { to: "/playlists", label: "Your playlists" };
+/** What the playlist page does to its playlist (usePlaylistChanges). */
+type PageChanges = ReturnType<typeof usePlaylistChanges>;
+
+/** The playlist's items in order, each with its buttons; where to find some when there are none. */
+function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: boolean; changes: PageChanges }) {
+  if (playlist.items.length === 0) {
+    return (
+      <div className="empty" data-testid="empty-state">
+        <p>
+          Nothing here yet: press Save under a video to add it. <Link to="/">Browse videos</Link>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <ol className="history-list" aria-label="Videos in the playlist">
+      {playlist.items.map((item, index) => (
+        <PlaylistRow
+          key={item.id}
+          item={item}
+          playlistId={playlist.id}
+          index={index}
+          count={playlist.items.length}
+          busy={busy}
+          onMove={(direction) => changes.move(playlist, item, direction)}
+          onRemove={() => changes.remove(item)}
+        />
+      ))}
+    </ol>
+  );
+}
+
+/** What the page says of a playlist it cannot find, and where it leads instead. */
+const PLAYLIST_GONE = { gone: "It may have been deleted.", back: { to: "/playlists", label: "Your playlists" } };
 
 /** One playlist: play all, its items in order (move up/down, remove), rename, delete (asked first). */
 export function PlaylistPage() {
@@ -197,16 +237,8 @@ export function PlaylistPage() {
   const [confirming, setConfirming] = useState(false);
   const busy = changes.running !== null;
 
-  if (loading && !playlist) {
-    return (
-      <p className="status-line" role="status">
-        Loading…
-      </p>
-    );
-  }
-  if (!playlist) {
-    return <LoadFailure what="playlist" error={error} onRetry={reload} gone="It may have been deleted." back={MINE} />;
-  }
+  if (loading && !playlist) return <p className="status-line" role="status">Loading…</p>;
+  if (!playlist) return <LoadFailure what="playlist" error={error} onRetry={reload} {...PLAYLIST_GONE} />;
   const first = playlist.items[0];
   return (
     <section className="page narrow" aria-labelledby="playlist-title">
@@ -239,28 +271,7 @@ export function PlaylistPage() {
       )}
       {playlist.description && <p className="description">{playlist.description}</p>}
       <FormError message={changes.error} />
-      {playlist.items.length === 0 ? (
-        <div className="empty" data-testid="empty-state">
-          <p>
-            Nothing here yet: press Save under a video to add it. <Link to="/">Browse videos</Link>
-          </p>
-        </div>
-      ) : (
-        <ol className="history-list" aria-label="Videos in the playlist">
-          {playlist.items.map((item, index) => (
-            <PlaylistRow
-              key={item.id}
-              item={item}
-              playlistId={playlist.id}
-              index={index}
-              count={playlist.items.length}
-              busy={busy}
-              onMove={(direction) => changes.move(playlist, item, direction)}
-              onRemove={() => changes.remove(item)}
-            />
-          ))}
-        </ol>
-      )}
+      <PlaylistItems playlist={playlist} busy={busy} changes={changes} />
       {confirming && (
         <ConfirmDialog
           title="Delete this playlist?"

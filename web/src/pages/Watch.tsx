@@ -42,6 +42,12 @@ function useMomentLinks(id: string, duration: number | null | undefined, setQuer
   return { playerRef, moments };
 }
 
+/** What the page says of an item it cannot find, and where it leads instead. */
+const VIDEO_GONE = {
+  gone: "It may have been removed or not be published yet.",
+  back: { to: "/", label: "Back to browse" },
+};
+
 /** One item: its player (from `?t=` when the link names a moment), description and details. */
 export function WatchPage() {
   const { id = "" } = useParams();
@@ -66,17 +72,7 @@ export function WatchPage() {
       </p>
     );
   }
-  if (error || !item) {
-    return (
-      <LoadFailure
-        what="video"
-        error={error}
-        onRetry={reload}
-        gone="It may have been removed or not be published yet."
-        back={{ to: "/", label: "Back to browse" }}
-      />
-    );
-  }
+  if (error || !item) return <LoadFailure what="video" error={error} onRetry={reload} {...VIDEO_GONE} />;
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
