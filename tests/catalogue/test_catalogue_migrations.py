@@ -10,11 +10,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import DateTime, Uuid, bindparam, inspect, select, text
+from sqlalchemy import DateTime, Uuid, bindparam, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from streamstack.catalogue.models import CatalogueBase, MediaItemRow
+from streamstack.catalogue.models import (
+    CatalogueBase,
+    MediaItemRow,
+    PlaylistEntryRow,
+    PlaylistRow,
+)
 from streamstack.catalogue.module import MODULE
 from streamstack.catalogue.search import FTS_TABLE, TITLE_TRIGRAM_INDEX, TRIGRAM_INDEX
 from streamstack.cli import apply_migrations
@@ -257,3 +262,58 @@ async def search_hits(connection: AsyncConnection, *, before_0008: bool = False)
             " ON k.key = media_search.rowid"
         )
     return int(await connection.scalar(text(query)) or 0)
+
+
+async def test_playlists_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0015 adds the playlists and their entries, whose rows go with their item
+    (the foreign key cascades on both backends); its downgrade drops exactly them."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    now = datetime.datetime.now(datetime.UTC)
+    item_id, playlist_id = uuid.uuid4(), uuid.uuid4()
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "catalogue_0014")
+            assert "playlists" not in await connection.run_sync(table_names)
+            await connection.run_sync(upgrade_to, "head")
+            assert await connection.run_sync(differences) == []
+            values = {"content_type": "video/mp4", "video": "h264", "audio": "aac", "now": now}
+            await connection.execute(OLD_ITEM, {"id": item_id, **values})
+            # The models' tables are the revision's (``differences`` above is empty).
+            await connection.execute(
+                insert(PlaylistRow).values(
+                    id=playlist_id,
+                    user_id=playlist_id,
+                    title="p",
+                    description="",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await connection.execute(
+                insert(PlaylistEntryRow).values(
+                    playlist_id=playlist_id, media_id=item_id, position=0, added_at=now
+                )
+            )
+            await connection.execute(
+                text("DELETE FROM media_items WHERE id = :id").bindparams(
+                    bindparam("id", type_=Uuid())
+                ),
+                {"id": item_id},
+            )
+            assert await connection.scalar(text("SELECT count(*) FROM playlist_entries")) == 0
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade_to, "catalogue_0014")
+            assert {"playlists", "playlist_entries"}.isdisjoint(
+                await connection.run_sync(table_names)
+            )
+            await connection.run_sync(upgrade_to, "head")
+            assert await connection.run_sync(differences) == []
+    finally:
+        await database.close()
+
+
+def table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())

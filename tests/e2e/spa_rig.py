@@ -33,6 +33,7 @@ from playwright.async_api import Response as PageResponse
 from harness.servers import free_port
 from harness.tools import require_tool, skip_or_fail
 from system.system_rig import ROOT, ChildProcess, clean_environment, streamstack_command
+from system.system_video import h264_aac_mp4
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -347,6 +348,24 @@ async def upload(
     href = await result.get_attribute("href")
     assert href is not None and href.startswith("/watch/"), href
     return href.removeprefix("/watch/")
+
+
+async def upload_short_clip(page: Page, base: str, title: str, tags: str) -> str:
+    """Upload a 2 s H.264/AAC clip titled ``title`` with ``tags``; the new item's id."""
+    clip = h264_aac_mp4(seconds=2.0, width=160, height=120)
+    return await upload(page, base, title, clip, name=f"{title}.mp4", tags=tags)
+
+
+async def play_into_next(page: Page, base: str, title: str, path: str) -> None:
+    """Play the watch page's item to its end: the end screen offers ``title``, its
+    countdown goes to ``path``, and that page's player starts by itself (it was asked for)."""
+    await play_muted(page, past=0.2)
+    end_screen = page.get_by_test_id("up-next")
+    await end_screen.wait_for(timeout=20_000)
+    assert title in await end_screen.inner_text()
+    await page.wait_for_url(f"{base}{path}", timeout=20_000)
+    await page.get_by_role("heading", name=title).wait_for()
+    await page.wait_for_function(f"() => {PLAYER} && !{PLAYER}.paused && {PLAYER}.currentTime > 0")
 
 
 async def watch_page_ready(page: Page, base: str, item_id: str) -> None:

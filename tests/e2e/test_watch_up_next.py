@@ -9,16 +9,8 @@ its player starts by itself (the viewer asked for it). The console stays clean.
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page
 
-from e2e.spa_rig import PLAYER, BrowserLog, DevServer, admin_on, chromium, play_muted, upload
-from system.system_video import h264_aac_mp4
-
-
-async def upload_tagged(page: Page, base: str, title: str, tags: str) -> str:
-    """Upload a 2 s clip with ``tags``; the new item's id."""
-    clip = h264_aac_mp4(seconds=2.0, width=160, height=120)
-    return await upload(page, base, title, clip, name=f"{title}.mp4", tags=tags)
+from e2e.spa_rig import BrowserLog, DevServer, admin_on, chromium, play_into_next, upload_short_clip
 
 
 @pytest.mark.slow
@@ -28,9 +20,9 @@ async def test_the_next_item_is_offered_at_the_end_and_plays(dev_server: DevServ
     log = BrowserLog()
     async with chromium() as browser:
         context, page = await admin_on(browser, log, dev_server, "/")
-        await upload_tagged(page, base, "Unrelated", "news")
-        second = await upload_tagged(page, base, "Second walk", "walks")
-        first = await upload_tagged(page, base, "First walk", "walks")
+        await upload_short_clip(page, base, "Unrelated", "news")
+        second = await upload_short_clip(page, base, "Second walk", "walks")
+        first = await upload_short_clip(page, base, "First walk", "walks")
 
         await page.goto(f"{base}/watch/{first}")
         related = page.get_by_role("region", name="Up next")
@@ -38,15 +30,7 @@ async def test_the_next_item_is_offered_at_the_end_and_plays(dev_server: DevServ
         titles = await related.locator(".related-title").all_inner_texts()
         assert titles == ["Second walk", "Unrelated"]
 
-        await play_muted(page, past=0.2)
-        end_screen = page.get_by_test_id("up-next")
-        await end_screen.wait_for(timeout=20_000)
-        assert "Second walk" in await end_screen.inner_text()
-        await page.wait_for_url(f"{base}/watch/{second}", timeout=20_000)
-        await page.get_by_role("heading", name="Second walk").wait_for()
-        await page.wait_for_function(
-            f"() => {PLAYER} && !{PLAYER}.paused && {PLAYER}.currentTime > 0"
-        )
+        await play_into_next(page, base, "Second walk", f"/watch/{second}")
         await context.close()
 
     assert log.page_errors == []

@@ -81,6 +81,8 @@ const limits = {
   captionLanguage: at(doc, "caption language length", `${caption}/language/schema/maxLength`),
   captionLabel: at(doc, "caption label length", `${caption}/label/schema/maxLength`),
   captionTracks: at(doc, "caption track count", "#/components/schemas/MediaItem/properties/captions/maxItems"),
+  playlists: at(doc, "playlist count", "#/components/schemas/PlaylistPage/properties/total/maximum"),
+  playlistItems: at(doc, "playlist item count", "#/components/schemas/Playlist/properties/items/maxItems"),
 };
 const patterns = {
   captionLanguage: textAt(doc, "caption language pattern", `${caption}/language/schema/pattern`),

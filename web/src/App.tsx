@@ -10,6 +10,8 @@ import { AdminUsersPage } from "./pages/AdminUsers";
 import { BrowsePage } from "./pages/Browse";
 import { HistoryPage } from "./pages/History";
 import { NotFoundPage } from "./pages/NotFound";
+import { PlaylistPage } from "./pages/Playlist";
+import { PlaylistsPage } from "./pages/Playlists";
 import { RegisterPage } from "./pages/Register";
 import { ResetPasswordPage } from "./pages/ResetPassword";
 import { SignInPage } from "./pages/SignIn";
@@ -44,6 +46,9 @@ export function AppRoutes() {
           <Route path="watch/:id" element={<WatchPage />} />
           <Route path="account" element={<Titled title="Account"><AccountPage /></Titled>} />
           <Route path="history" element={<Titled title="History"><HistoryPage /></Titled>} />
+          <Route path="playlists" element={<Titled title="Playlists"><PlaylistsPage /></Titled>} />
+          {/* The playlist page titles the tab with the playlist's own title. */}
+          <Route path="playlists/:id" element={<PlaylistPage />} />
           <Route
             path="admin"
             element={

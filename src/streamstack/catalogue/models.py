@@ -1,5 +1,5 @@
-"""The catalogue's tables: media items, their tags and caption tracks, watch progress, and
-the outbox of events to relay.
+"""The catalogue's tables: media items, their tags and caption tracks, watch progress,
+playlists, and the outbox of events to relay.
 
 Tags live in their own table, one row per (item, tag), so that ``tag=`` filtering is an
 index lookup on Postgres and SQLite alike. ``title_key`` and ``search_text`` are derived
@@ -216,3 +216,46 @@ class ViewingRow(CatalogueBase):
         Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
     )
     reported_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class PlaylistRow(CatalogueBase):
+    """One user's playlist: a named, ordered list of items (its entries).
+
+    Private to its owner. Deleted with the account (auth's ``user.deleted`` event); its
+    entries go with it (the foreign key cascades).
+    """
+
+    __tablename__ = "playlists"
+    __table_args__ = (
+        # One user's playlists, the most recently changed first.
+        Index("ix_playlists_user_updated", "user_id", "updated_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: The owner (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class PlaylistEntryRow(CatalogueBase):
+    """One item in one playlist, at ``position`` (0 first; the order is by position, gaps
+    allowed). An item is in a playlist at most once. Deleted with the item and with the
+    playlist (both foreign keys cascade)."""
+
+    __tablename__ = "playlist_entries"
+    __table_args__ = (
+        # Deleting an item's entries without a scan.
+        Index("ix_playlist_entries_media_id", "media_id"),
+    )
+
+    playlist_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

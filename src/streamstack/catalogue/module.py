@@ -46,6 +46,7 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
+    from streamstack.catalogue.playlists import PlaylistService
     from streamstack.catalogue.routes import catalogue_router
     from streamstack.catalogue.service import CatalogueService
     from streamstack.catalogue.watching import (
@@ -70,8 +71,9 @@ def mount(context: ModuleContext) -> MountedModule:
         clock=context.clock,
     )
     watching = WatchingService(database, context.clock)
-    # Watch data goes with the account: follows auth's user.deleted (retried while down).
-    user_deletions = user_deletion_events(events, watching)
+    playlists = PlaylistService(database, context.clock)
+    # Watch data and playlists go with the account: auth's user.deleted (retried while down).
+    user_deletions = user_deletion_events(events, watching, playlists)
     user_deletions_task = BackgroundTask(
         USER_DELETIONS_TASK,
         user_deletions.follow,
@@ -83,7 +85,7 @@ def mount(context: ModuleContext) -> MountedModule:
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service, watching)],
+        route_handlers=[catalogue_router(service, watching, playlists)],
         operations={
             CREATE_MEDIA_ITEM: create_item_handler(service),
             GET_MEDIA_ITEM: get_item_handler(service),

@@ -58,6 +58,8 @@ from streamstack.catalogue.models import (
     MediaItemRow,
     MediaTagRow,
     OutboxRow,
+    PlaylistEntryRow,
+    PlaylistRow,
     ViewingRow,
     WatchProgressRow,
 )
@@ -537,6 +539,183 @@ class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
         await self.session.execute(delete(ViewingRow).where(ViewingRow.media_id == media_id))
 
 
+class PlaylistRepository(SQLAlchemyAsyncRepository[PlaylistRow]):
+    """Users' playlists. Every method takes the owner: no one reaches another's playlist."""
+
+    model_type = PlaylistRow
+    wrap_exceptions = False
+
+    async def mine(self, playlist_id: uuid.UUID, user_id: uuid.UUID) -> PlaylistRow:
+        """The user's playlist; 404 when it is missing or someone else's (the same answer:
+        whether it exists is its owner's business)."""
+        row = await self.get_one_or_none(
+            PlaylistRow.id == playlist_id, PlaylistRow.user_id == user_id
+        )
+        if row is None:
+            raise NotFound("no such playlist")
+        return row
+
+    async def lock(self, playlist_id: uuid.UUID, user_id: uuid.UUID) -> PlaylistRow:
+        """The user's playlist, write-locked for this transaction; 404 as :meth:`mine`.
+
+        A no-op UPDATE takes the lock first (as :meth:`MediaItemRepository.lock`), so two
+        changes of one playlist (adds counted against its limit, reorders) queue up.
+        """
+        result = await self.session.execute(
+            update(PlaylistRow)
+            .where(PlaylistRow.id == playlist_id, PlaylistRow.user_id == user_id)
+            .values(updated_at=PlaylistRow.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        row = None
+        if getattr(result, "rowcount", 0):
+            row = await self.get_one_or_none(
+                PlaylistRow.id == playlist_id, execution_options={"populate_existing": True}
+            )
+        if row is None:
+            raise NotFound("no such playlist")
+        return row
+
+    async def page(
+        self, user_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[PlaylistRow], int]:
+        """The user's playlists, the most recently changed first, and how many in all."""
+        total = await self.count(PlaylistRow.user_id == user_id)
+        if not total:
+            return [], 0
+        rows = await self.session.scalars(
+            select(PlaylistRow)
+            .where(PlaylistRow.user_id == user_id)
+            .order_by(PlaylistRow.updated_at.desc(), PlaylistRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total
+
+    async def remove(self, playlist_id: uuid.UUID) -> None:
+        """Delete the playlist (its entries first: where a backend does not cascade)."""
+        await self.session.execute(
+            delete(PlaylistEntryRow).where(PlaylistEntryRow.playlist_id == playlist_id)
+        )
+        await self.session.execute(delete(PlaylistRow).where(PlaylistRow.id == playlist_id))
+
+    async def remove_user(self, user_id: uuid.UUID) -> int:
+        """Delete every playlist of the user and their entries; how many playlists."""
+        mine = select(PlaylistRow.id).where(PlaylistRow.user_id == user_id)
+        await self.session.execute(
+            delete(PlaylistEntryRow).where(PlaylistEntryRow.playlist_id.in_(mine))
+        )
+        result = await self.session.execute(
+            delete(PlaylistRow).where(PlaylistRow.user_id == user_id)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+
+#: A playlist's order: by position, then (for equal ones) by when and which item was added.
+_PLAYLIST_ORDER = (
+    PlaylistEntryRow.position,
+    PlaylistEntryRow.added_at,
+    PlaylistEntryRow.media_id,
+)
+#: What a list of playlists shows of each (:meth:`PlaylistEntryRepository.heads`): how many
+#: items the caller sees, and the first of them with its thumbnail's key.
+PlaylistHead = tuple[int, uuid.UUID, str | None]
+
+
+class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
+    """The items of playlists, one row per (playlist, item)."""
+
+    model_type = PlaylistEntryRow
+    id_attribute = "playlist_id"
+    wrap_exceptions = False
+
+    async def shown(self, playlist_id: uuid.UUID, *, visible_only: bool) -> list[MediaItemRow]:
+        """The playlist's items in order; with ``visible_only`` only playable published ones."""
+        viewers = VISIBLE_TO_VIEWERS if visible_only else ()
+        rows = await self.session.scalars(
+            select(MediaItemRow)
+            .join(PlaylistEntryRow, PlaylistEntryRow.media_id == MediaItemRow.id)
+            .where(PlaylistEntryRow.playlist_id == playlist_id, *viewers)
+            .order_by(*_PLAYLIST_ORDER)
+        )
+        return list(rows)
+
+    async def of(self, playlist_id: uuid.UUID) -> list[PlaylistEntryRow]:
+        """Every entry of the playlist, in order, whoever may see its item."""
+        rows = await self.session.scalars(
+            select(PlaylistEntryRow)
+            .where(PlaylistEntryRow.playlist_id == playlist_id)
+            .order_by(*_PLAYLIST_ORDER)
+        )
+        return list(rows)
+
+    async def heads(
+        self, playlist_ids: Sequence[uuid.UUID], *, visible_only: bool
+    ) -> dict[uuid.UUID, PlaylistHead]:
+        """For each of the playlists that shows an item: how many it shows, and its first
+        item's id and thumbnail key; one statement (window functions, on both backends)."""
+        if not playlist_ids:
+            return {}
+        viewers = VISIBLE_TO_VIEWERS if visible_only else ()
+        by_playlist = PlaylistEntryRow.playlist_id
+        ranked = (
+            select(
+                by_playlist,
+                PlaylistEntryRow.media_id,
+                MediaItemRow.thumbnail_s3_key,
+                func.row_number()
+                .over(partition_by=by_playlist, order_by=_PLAYLIST_ORDER)
+                .label("n"),
+                func.count().over(partition_by=by_playlist).label("shown"),
+            )
+            .join(MediaItemRow, MediaItemRow.id == PlaylistEntryRow.media_id)
+            .where(by_playlist.in_(playlist_ids), *viewers)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                ranked.c.playlist_id, ranked.c.shown, ranked.c.media_id, ranked.c.thumbnail_s3_key
+            ).where(ranked.c.n == 1)
+        )
+        return {playlist: (shown, first, key) for playlist, shown, first, key in rows}
+
+    async def holding(
+        self, playlist_ids: Sequence[uuid.UUID], media_id: uuid.UUID
+    ) -> set[uuid.UUID]:
+        """Which of the playlists hold the item."""
+        if not playlist_ids:
+            return set()
+        found = await self.session.scalars(
+            select(PlaylistEntryRow.playlist_id).where(
+                PlaylistEntryRow.playlist_id.in_(playlist_ids),
+                PlaylistEntryRow.media_id == media_id,
+            )
+        )
+        return set(found)
+
+    async def last_position(self, playlist_id: uuid.UUID) -> int:
+        """The position of the playlist's last entry (-1 when it has none)."""
+        last = await self.session.scalar(
+            select(func.max(PlaylistEntryRow.position)).where(
+                PlaylistEntryRow.playlist_id == playlist_id
+            )
+        )
+        return -1 if last is None else int(last)
+
+    async def remove_one(self, playlist_id: uuid.UUID, media_id: uuid.UUID) -> bool:
+        """Take the item out of the playlist; whether it was in it."""
+        removed = await self.delete_where(
+            PlaylistEntryRow.playlist_id == playlist_id, PlaylistEntryRow.media_id == media_id
+        )
+        return bool(removed)
+
+    async def remove_item(self, media_id: uuid.UUID) -> None:
+        """Take the item out of every playlist."""
+        await self.session.execute(
+            delete(PlaylistEntryRow).where(PlaylistEntryRow.media_id == media_id)
+        )
+
+
 class CatalogueStore:
     """The catalogue's repositories, all on one session: what a use case works with."""
 
@@ -547,6 +726,8 @@ class CatalogueStore:
         self.outbox = OutboxRepository(session)
         self.progress = WatchProgressRepository(session=session)
         self.viewings = ViewingRepository(session=session)
+        self.playlists = PlaylistRepository(session=session)
+        self.playlist_entries = PlaylistEntryRepository(session=session)
 
 
 @asynccontextmanager

@@ -2,7 +2,7 @@
 
 Browsing (list, get) is public and shows playable published items; a valid bearer token of
 an admin shows every item with its processing state. Writes need the admin role; a stream
-token needs any signed-in user.
+token, one's watch progress and one's playlists need any signed-in user.
 """
 
 from __future__ import annotations
@@ -15,12 +15,19 @@ from litestar import Controller, Request, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 
+from streamstack.catalogue.playlists import PlaylistService
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
     CreateMediaItem,
     MediaPage,
+    NewPlaylist,
     Paging,
+    Playlist,
+    PlaylistChanges,
+    PlaylistMove,
+    PlaylistPage,
+    PlaylistSummary,
     RelatedItems,
     SaveProgress,
     SortOrder,
@@ -291,6 +298,94 @@ class WatchingController(SignedInController):
         await watching.clear(principal)
 
 
+#: What every playlist route is handed: the use cases, and the caller, whose playlists they are.
+Playlists = NamedDependency[PlaylistService]
+Owner = NamedDependency[Principal]
+
+
+class PlaylistController(SignedInController):
+    """The signed-in caller's own playlists. Another user's playlist is 404, as a missing
+    one is; only items the caller may see are added, and only those are shown."""
+
+    path = "/me/playlists"
+    tags = ["playlists"]
+
+    @get("/", summary="My playlists")
+    async def list_playlists(
+        self,
+        playlists: Playlists,
+        principal: Owner,
+        paging: NamedDependency[Paging],
+        item: Annotated[
+            uuid.UUID | None,
+            Parameter(description="an item: each playlist then says whether it holds it"),
+        ] = None,
+    ) -> PlaylistPage:
+        """The caller's playlists, the most recently changed first, each with how many
+        items it shows and its first one's thumbnail."""
+        return await playlists.page(principal, paging, item=item)
+
+    @post("/", status_code=201, summary="Create a playlist")
+    async def create_playlist(
+        self, playlists: Playlists, principal: Owner, data: NewPlaylist
+    ) -> PlaylistSummary:
+        """A new, empty playlist (409 ``too_many_playlists`` past the limit)."""
+        return await playlists.create(principal, data)
+
+    @get("/{playlist_id:uuid}", summary="Get a playlist and its items")
+    async def get_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID
+    ) -> Playlist:
+        """The playlist and the items the caller may see, in order."""
+        return await playlists.get(principal, playlist_id)
+
+    @patch("/{playlist_id:uuid}", summary="Rename or describe a playlist")
+    async def edit_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID, data: PlaylistChanges
+    ) -> PlaylistSummary:
+        """Change the playlist's title or description."""
+        return await playlists.edit(principal, playlist_id, data)
+
+    @delete("/{playlist_id:uuid}", status_code=204, summary="Delete a playlist")
+    async def delete_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID
+    ) -> None:
+        """Delete the playlist; its items stay in the catalogue."""
+        await playlists.delete(principal, playlist_id)
+
+    @put("/{playlist_id:uuid}/items/{item_id:uuid}", summary="Add an item to a playlist")
+    async def add_to_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID, item_id: uuid.UUID
+    ) -> PlaylistSummary:
+        """Put an item the caller may see at the end (idempotent: one already in it stays
+        where it is); 409 ``playlist_full`` past the limit."""
+        return await playlists.add(principal, playlist_id, item_id)
+
+    @patch("/{playlist_id:uuid}/items/{item_id:uuid}", summary="Move an item in a playlist")
+    async def move_in_playlist(
+        self,
+        playlists: Playlists,
+        principal: Owner,
+        playlist_id: uuid.UUID,
+        item_id: uuid.UUID,
+        data: PlaylistMove,
+    ) -> Playlist:
+        """Move the item to ``position`` (0 first) among the items shown; the playlist in
+        its new order."""
+        return await playlists.move(principal, playlist_id, item_id, data.position)
+
+    @delete(
+        "/{playlist_id:uuid}/items/{item_id:uuid}",
+        status_code=204,
+        summary="Remove an item from a playlist",
+    )
+    async def remove_from_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID, item_id: uuid.UUID
+    ) -> None:
+        """Take the item out of the playlist (404 if it is not in it)."""
+        await playlists.remove(principal, playlist_id, item_id)
+
+
 #: ``page`` and ``page_size`` of every paged route's query.
 PageNumber = Annotated[int, Parameter(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)]
@@ -301,8 +396,10 @@ def provide_paging(page: PageNumber = 1, page_size: PageSize = 20) -> Paging:
     return Paging(page, page_size)
 
 
-def catalogue_router(service: CatalogueService, watching: WatchingService) -> Router:
-    """The catalogue's routes, bound to ``service`` and ``watching``."""
+def catalogue_router(
+    service: CatalogueService, watching: WatchingService, playlists: PlaylistService
+) -> Router:
+    """The catalogue's routes, bound to ``service``, ``watching`` and ``playlists``."""
 
     return Router(
         path=PREFIX,
@@ -311,9 +408,10 @@ def catalogue_router(service: CatalogueService, watching: WatchingService) -> Ro
             CurationController,
             PlaybackController,
             WatchingController,
+            PlaylistController,
         ],
         dependencies={
-            **provide_values(service=service, watching=watching),
+            **provide_values(service=service, watching=watching, playlists=playlists),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),
         },

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -20,8 +20,12 @@ from streamstack.contracts.catalogue import (
     NewMediaItem,
 )
 from streamstack.contracts.limits import (
+    MAX_PLAYLIST_ITEMS,
     Description,
     DurationSeconds,
+    PlaylistCount,
+    PlaylistItemCount,
+    PlaylistPosition,
     Tags,
     Title,
 )
@@ -152,3 +156,61 @@ class TagList(msgspec.Struct, frozen=True):
     """``GET /api/v1/catalogue/tags``: tags, most used first (then by name)."""
 
     tags: list[TagCount]
+
+
+# --- playlists ----------------------------------------------------------------------------
+
+
+class NewPlaylist(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /me/playlists``: a new, empty playlist (an item's title and description rules)."""
+
+    title: Title
+    description: Description = ""
+
+
+class PlaylistChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PATCH /me/playlists/{id}``: the fields to change."""
+
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
+
+
+class PlaylistMove(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PATCH /me/playlists/{id}/items/{item_id}``: where the item goes, 0 first, among
+    the items the playlist shows (400 ``position_out_of_range`` past the last)."""
+
+    position: PlaylistPosition
+
+
+class PlaylistSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A playlist of the caller's, without its items: what their list of playlists shows."""
+
+    id: str
+    title: str
+    description: str
+    #: How many of its items the caller may see (and so play).
+    item_count: PlaylistItemCount
+    #: The thumbnail of its first item the caller may see (null when empty or it has none).
+    thumbnail_url: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    holds_item: bool | msgspec.UnsetType = msgspec.UNSET
+    """Whether the playlist holds the item the list was asked about (``?item=``); absent
+    when none was named."""
+
+
+class Playlist(PlaylistSummary, frozen=True, kw_only=True):
+    """``GET /me/playlists/{id}``: the playlist and its items in order, leaving out those
+    the caller may no longer see (unpublished, no longer playable)."""
+
+    items: Annotated[list[MediaItem], msgspec.Meta(max_length=MAX_PLAYLIST_ITEMS)]
+
+
+class PlaylistPage(msgspec.Struct, frozen=True):
+    """``GET /me/playlists``: one page of the caller's playlists, the most recently changed
+    first, and how many they have."""
+
+    playlists: list[PlaylistSummary]
+    total: PlaylistCount
+    page: int
+    page_size: int

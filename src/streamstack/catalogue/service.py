@@ -277,10 +277,11 @@ class CatalogueService:
             captions = await store.captions.of_item(item_id)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
-            # Everyone's watch progress goes in the same transaction (the foreign key would
-            # cascade too, but only where the backend enforces it).
+            # Everyone's watch progress and playlist entries go in the same transaction
+            # (the foreign keys would cascade too, but only where the backend enforces it).
             await store.progress.remove_item(item_id)
             await store.viewings.remove_item(item_id)
+            await store.playlist_entries.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now, captions), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))

@@ -7,13 +7,14 @@ an admin's show every item they watched.
 
 An item's rows are deleted with the item (in the delete's transaction, see
 :meth:`CatalogueService.delete_item`) and a user's rows when auth announces the account's
-deletion (:class:`UserDeletedEvents`).
+deletion (:func:`user_deletion_events`, which forgets the account's playlists too).
 """
 
 from __future__ import annotations
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import msgspec
 import structlog
@@ -36,6 +37,9 @@ from streamstack.kernel.errors import Forbidden, NotFound
 from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
+
+if TYPE_CHECKING:  # playlists.py imports this module
+    from streamstack.catalogue.playlists import PlaylistService
 
 log = structlog.get_logger(__name__)
 
@@ -226,8 +230,11 @@ def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
     return WatchedItem(item=to_media_item(item, tags, admin=admin), progress=to_progress(progress))
 
 
-def user_deletion_events(events: EventBus, watching: WatchingService) -> DurableFollower:
-    """Deletes the watch data of each account auth deletes (``auth.events.user.deleted``).
+def user_deletion_events(
+    events: EventBus, watching: WatchingService, playlists: PlaylistService
+) -> DurableFollower:
+    """Deletes the watch data and the playlists of each account auth deletes
+    (``auth.events.user.deleted``).
 
     A durable subscription (NATS: a durable consumer shared by every API process, acked
     after the rows are gone, redelivered if the delete failed), so an event published while
@@ -241,7 +248,14 @@ def user_deletion_events(events: EventBus, watching: WatchingService) -> Durable
         except (msgspec.DecodeError, msgspec.ValidationError):
             log.error("catalogue.unreadable_user_deleted", event_id=event.id)
             return
-        removed = await watching.forget_user(uuid.UUID(deleted.user_id))
-        log.info("catalogue.user_watch_data_deleted", user_id=deleted.user_id, rows=removed)
+        user_id = uuid.UUID(deleted.user_id)
+        removed = await watching.forget_user(user_id)
+        gone = await playlists.forget_user(user_id)
+        log.info(
+            "catalogue.user_watch_data_deleted",
+            user_id=deleted.user_id,
+            rows=removed,
+            playlists=gone,
+        )
 
     return DurableFollower(events, USER_DELETED, on_user_deleted, USER_DELETIONS_DURABLE)

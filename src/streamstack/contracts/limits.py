@@ -51,6 +51,11 @@ LIST_LIMIT_MAX = 100
 LIST_OFFSET_MAX = 1_000_000_000
 #: Items suggested after one (a row of cards beside or under the player).
 RELATED_LIMIT_MAX = 24
+#: Personal playlists: how many one account keeps, and how many items one holds (a
+#: reorder rewrites the positions of them all, so they stay a list a person curates).
+#: A playlist's title and description are an item's (:data:`Title`, :data:`Description`).
+MAX_PLAYLISTS = 100
+MAX_PLAYLIST_ITEMS = 500
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
@@ -59,6 +64,11 @@ Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE)]
 
 MediaId = Annotated[str, msgspec.Meta(pattern=UUID_TEXT, description="a media item's uuid")]
+#: A place in a playlist, 0 first (one less than :data:`MAX_PLAYLIST_ITEMS` at most).
+PlaylistPosition = Annotated[int, msgspec.Meta(ge=0, lt=MAX_PLAYLIST_ITEMS)]
+#: How many items a playlist shows, and how many playlists an account has.
+PlaylistItemCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_PLAYLIST_ITEMS)]
+PlaylistCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_PLAYLISTS)]
 ObjectKey = Annotated[
     str, msgspec.Meta(min_length=1, max_length=OBJECT_KEY_MAX, pattern=OBJECT_KEY)
 ]

@@ -13,6 +13,8 @@ export const LIMITS = {
   captionLanguage: 35,
   captionLabel: 64,
   captionTracks: 16,
+  playlists: 100,
+  playlistItems: 500,
 } as const;
 
 /** The shapes the API requires of some inputs, from the same document. */

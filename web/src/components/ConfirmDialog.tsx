@@ -30,40 +30,63 @@ export function ConfirmDialog({
 }) {
   const titleId = useId();
   const bodyId = useId();
-  const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
 
   useFocusWhileOpen(cancelRef);
 
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => answerKey(event, dialogRef.current, busy ? null : onCancel);
-
   return (
-    <div className="modal-backdrop" onClick={() => !busy && onCancel()}>
+    <Modal role="alertdialog" labelledBy={titleId} describedBy={bodyId} onCancel={busy ? null : onCancel}>
+      <h2 id={titleId}>{title}</h2>
+      <div id={bodyId}>{children}</div>
+      <div className="modal-actions">
+        <button ref={cancelRef} type="button" className="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className={destructive ? "button danger" : "button primary"}
+          onClick={onConfirm}
+          disabled={busy}
+        >
+          {busy ? "Working…" : confirmLabel}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/**
+ * The backdrop and box of every dialog: modal, named by `labelledBy`; a click
+ * outside it or Escape cancels (not while `onCancel` is null: busy), and Tab
+ * stays inside. The dialog moves the focus in itself (useFocusWhileOpen).
+ */
+export function Modal({
+  role = "dialog",
+  labelledBy,
+  describedBy,
+  onCancel,
+  children,
+}: {
+  role?: "dialog" | "alertdialog";
+  labelledBy: string;
+  describedBy?: string;
+  onCancel: (() => void) | null;
+  children: ReactNode;
+}) {
+  const dialogRef = useRef<HTMLDivElement>(null);
+  return (
+    <div className="modal-backdrop" onClick={() => onCancel?.()}>
       <div
         ref={dialogRef}
         className="modal"
-        role="alertdialog"
+        role={role}
         aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={bodyId}
-        onKeyDown={onKeyDown}
+        aria-labelledby={labelledBy}
+        aria-describedby={describedBy}
+        onKeyDown={(event) => answerKey(event, dialogRef.current, onCancel)}
         onClick={(e) => e.stopPropagation()}
       >
-        <h2 id={titleId}>{title}</h2>
-        <div id={bodyId}>{children}</div>
-        <div className="modal-actions">
-          <button ref={cancelRef} type="button" className="button" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className={destructive ? "button danger" : "button primary"}
-            onClick={onConfirm}
-            disabled={busy}
-          >
-            {busy ? "Working…" : confirmLabel}
-          </button>
-        </div>
+        {children}
       </div>
     </div>
   );
@@ -79,9 +102,9 @@ function answerKey(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement 
   }
 }
 
-/** Tab from the last enabled button goes to the first, Shift+Tab from the first to the last: focus stays in `dialog`. */
+/** Tab from the last enabled control goes to the first, Shift+Tab from the first to the last: focus stays in `dialog`. */
 function keepTabInside(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement): void {
-  const focusable = dialog.querySelectorAll<HTMLElement>("button:not([disabled])");
+  const focusable = dialog.querySelectorAll<HTMLElement>("button:not([disabled]), input:not([disabled])");
   const first = focusable[0];
   const last = focusable[focusable.length - 1];
   if (!first || !last) return;
@@ -95,7 +118,7 @@ function keepTabInside(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElem
 }
 
 /** Focus goes to `target` as the dialog opens, and back to what had it (the opener) as it closes. */
-function useFocusWhileOpen(target: RefObject<HTMLElement | null>): void {
+export function useFocusWhileOpen(target: RefObject<HTMLElement | null>): void {
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     target.current?.focus();

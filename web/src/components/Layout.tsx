@@ -47,6 +47,9 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
               </NavLink>
             </>
           )}
+          <NavLink to="/playlists" className={navClass}>
+            Playlists
+          </NavLink>
           <NavLink to="/history" className={navClass}>
             History
           </NavLink>

@@ -7,6 +7,23 @@ import { Thumbnail } from "./MediaCard";
 /** How wide a related item's picture is shown: a small still beside its title. */
 const RELATED_SIZES = "10rem";
 
+/** One item beside the player: its still, title, length and views, a link to `to` (its watch page). */
+export function RelatedLink({ item, to = watchPath(item.id) }: { item: MediaItem; to?: string }) {
+  return (
+    <Link to={to} className="related-link">
+      <Thumbnail item={item} className="related-still" sizes={RELATED_SIZES} />
+      <span className="related-text">
+        <span className="related-title">{item.title}</span>
+        <span className="muted small">
+          {[formatDuration(item.duration_seconds), formatViews(item.view_count, { compact: true })]
+            .filter(Boolean)
+            .join(" · ")}
+        </span>
+      </span>
+    </Link>
+  );
+}
+
 /**
  * Beside (or under) the player: what to watch after this item, the first of
  * which the player offers once it ends. Nothing when there is nothing else.
@@ -19,17 +36,7 @@ export function RelatedItems({ items }: { items: readonly MediaItem[] }) {
       <ol className="related-list">
         {items.map((item) => (
           <li key={item.id} data-testid="related-item">
-            <Link to={watchPath(item.id)} className="related-link">
-              <Thumbnail item={item} className="related-still" sizes={RELATED_SIZES} />
-              <span className="related-text">
-                <span className="related-title">{item.title}</span>
-                <span className="muted small">
-                  {[formatDuration(item.duration_seconds), formatViews(item.view_count, { compact: true })]
-                    .filter(Boolean)
-                    .join(" · ")}
-                </span>
-              </span>
-            </Link>
+            <RelatedLink item={item} />
           </li>
         ))}
       </ol>

@@ -8,3 +8,13 @@ export function watchPath(itemId: string, seconds?: number): string {
 export function tagPath(tag: string): string {
   return `/?tag=${encodeURIComponent(tag)}`;
 }
+
+/** The watch page of an item played from a playlist (`?list=`): the playlist beside it, and its next item up next. */
+export function playlistWatchPath(itemId: string, playlistId: string): string {
+  return `${watchPath(itemId)}?list=${encodeURIComponent(playlistId)}`;
+}
+
+/** A playlist's own page. */
+export function playlistPath(playlistId: string): string {
+  return `/playlists/${encodeURIComponent(playlistId)}`;
+}

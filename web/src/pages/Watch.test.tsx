@@ -3,7 +3,7 @@ import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { hadSession, mediaItem } from "../test/fixtures";
+import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import {
@@ -21,7 +21,7 @@ import {
 } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { COPIED_FOR_MS } from "../player/CopyMomentLink";
-import { UP_NEXT_SECONDS } from "../player/UpNext";
+import { AUTOPLAY_NEXT_KEY, UP_NEXT_SECONDS } from "../player/UpNext";
 import { WatchPage } from "./Watch";
 
 beforeEach(() => {
@@ -829,16 +829,25 @@ describe("WatchPage", () => {
       expect(play).toHaveBeenCalled();
     });
 
-    it("stays on the item when the end screen is cancelled, and shows it again at the next end", async () => {
+    /**
+     * m-1 played to its end (after `meanwhile`, while it plays), with related
+     * items: the end screen, and a user on the fake clock.
+     */
+    async function endScreen(meanwhile: () => Promise<void> = () => Promise.resolve()) {
       vi.useFakeTimers({ shouldAdvanceTime: true });
       withRelated();
       const user = setupUser({ advanceTimers: vi.advanceTimersByTime });
       renderWatch("m-1");
       await screen.findAllByTestId("related-item");
       const video = await playerReady();
-
+      await meanwhile();
       act(() => void video.dispatchEvent(new Event("ended")));
-      await user.click(within(await screen.findByTestId("up-next")).getByRole("button", { name: "Cancel" }));
+      return { user, video, overlay: await screen.findByTestId("up-next") };
+    }
+
+    it("stays on the item when the end screen is cancelled, and shows it again at the next end", async () => {
+      const { user, video, overlay } = await endScreen();
+      await user.click(within(overlay).getByRole("button", { name: "Cancel" }));
       await countDown();
 
       expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
@@ -846,6 +855,113 @@ describe("WatchPage", () => {
       act(() => void video.dispatchEvent(new Event("play")));
       act(() => void video.dispatchEvent(new Event("ended")));
       expect(await screen.findByTestId("up-next")).toBeInTheDocument();
+    });
+
+    it("with Autoplay off, shows the next item without a countdown, remembers it, and plays only when asked", async () => {
+      const { user, overlay } = await endScreen();
+      const autoplay = within(overlay).getByRole("switch", { name: "Autoplay" });
+      expect(autoplay).toBeChecked();
+      await user.click(autoplay);
+      expect(autoplay).not.toBeChecked();
+      expect(localStorage.getItem(AUTOPLAY_NEXT_KEY)).toBe("off");
+      expect(overlay).toHaveTextContent("Up next");
+      expect(overlay).not.toHaveTextContent(/Up next in/);
+      expect(overlay).toHaveTextContent("The next one");
+      await countDown();
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+
+      // Turned back on, the countdown starts from the top.
+      await user.click(autoplay);
+      expect(localStorage.getItem(AUTOPLAY_NEXT_KEY)).toBe("on");
+      expect(overlay).toHaveTextContent(`Up next in ${UP_NEXT_SECONDS} s`);
+    });
+
+    it("turns Autoplay off from the player's settings before the end: the end screen waits", async () => {
+      const { overlay } = await endScreen(async () => {
+        await openPlayerSettings();
+        fireEvent.change(screen.getByLabelText("Autoplay next"), { target: { value: "off" } });
+      });
+      expect(localStorage.getItem(AUTOPLAY_NEXT_KEY)).toBe("off");
+      expect(within(overlay).getByRole("switch", { name: "Autoplay" })).not.toBeChecked();
+      expect(overlay).not.toHaveTextContent(/Up next in/);
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+      // The switch on the end screen and the menu are one setting.
+      fireEvent.click(within(overlay).getByRole("switch", { name: "Autoplay" }));
+      expect(screen.getByLabelText("Autoplay next")).toHaveValue("on");
+    });
+
+    it("remembers Autoplay off from an earlier visit: the end screen waits", async () => {
+      localStorage.setItem(AUTOPLAY_NEXT_KEY, "off");
+      const { user, overlay } = await endScreen();
+      expect(within(overlay).getByRole("switch", { name: "Autoplay" })).not.toBeChecked();
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+      await user.click(within(overlay).getByRole("link", { name: "Play now" }));
+      await vi.waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-2"));
+    });
+
+    it("from a playlist, shows it beside the player with the item marked, and offers its next item", async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      withRelated();
+      const FOURTH = mediaItem({ id: "m-4", title: "Fourth in the list" });
+      const list = playlistOf([mediaItem({ id: "m-1" }), FOURTH], { title: "Cooking" });
+      server.use(
+        http.get(`${API}/catalogue/me/playlists/p-1`, () => ok(list)),
+        http.get(`${API}/catalogue/m-4`, () => ok(FOURTH)),
+        http.post(`${API}/catalogue/m-4/stream-token`, () => ok({ stream_url: "/s/4", expires_in: 3600 })),
+      );
+      setAccessToken("tok", 1800);
+      renderWatch("m-1", "?list=p-1");
+
+      const panel = await screen.findByRole("region", { name: "Cooking" });
+      const entries = within(panel).getAllByTestId("playlist-panel-item");
+      expect(entries[0]).toHaveAttribute("aria-current", "true");
+      expect(entries[1]).not.toHaveAttribute("aria-current");
+      expect(within(entries[1]!).getByRole("link")).toHaveAttribute("href", "/watch/m-4?list=p-1");
+      expect(within(panel).getByTestId("playlist-position")).toHaveTextContent("1 of 2");
+      // The playlist says what comes next, not the related items.
+      expect(screen.queryByTestId("related-item")).not.toBeInTheDocument();
+      const video = await playerReady();
+
+      act(() => void video.dispatchEvent(new Event("ended")));
+      const overlay = await screen.findByTestId("up-next");
+      expect(overlay).toHaveTextContent("Fourth in the list");
+      await countDown();
+      await vi.waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-4?list=p-1"));
+      const marked = await vi.waitFor(() => {
+        const current = screen.getAllByTestId("playlist-panel-item")[1]!;
+        expect(current).toHaveAttribute("aria-current", "true");
+        return current;
+      });
+      expect(marked).toHaveTextContent("Fourth in the list");
+      // At the playlist's end nothing is offered.
+      const last = await playerReady("/s/4");
+      act(() => void last.dispatchEvent(new Event("ended")));
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+    });
+
+    it("plays as without a playlist one that does not hold the item, or that cannot be loaded", async () => {
+      withRelated();
+      server.use(
+        http.get(`${API}/catalogue/me/playlists/p-1`, () => ok(playlistOf([NEXT]))),
+        http.get(`${API}/catalogue/me/playlists/p-9`, () => apiError(404, "not_found", "no such playlist")),
+      );
+      setAccessToken("tok", 1800);
+      for (const list of ["p-1", "p-9"]) {
+        const answered = new Promise<void>((resolve) =>
+          server.events.on("response:mocked", ({ request }) => {
+            if (request.url.endsWith(`/me/playlists/${list}`)) resolve();
+          }),
+        );
+        renderWatch("m-1", `?list=${list}`);
+        await answered;
+        await act(() => Promise.resolve());
+        expect(await screen.findAllByTestId("related-item")).toHaveLength(2);
+        expect(screen.queryByTestId("playlist-panel-item")).not.toBeInTheDocument();
+        cleanup();
+      }
     });
 
     it("offers nothing at the end when there is nothing else to watch", async () => {
@@ -935,6 +1051,74 @@ describe("WatchPage", () => {
       // The admin's session is restored before the page settles: wait for what an admin sees.
       await vi.waitFor(() => expect(screen.getByTestId("watch-views")).toBeInTheDocument());
       expect(screen.queryByRole("button", { name: "Use this frame as thumbnail" })).not.toBeInTheDocument();
+    });
+  });
+
+  describe("save to a playlist", () => {
+    it("lists my playlists with whether each holds the item, adds and removes at once, and makes a new one", async () => {
+      serveItem(mediaItem({ id: "m-1" }));
+      const summary = (id: string, title: string, holds: boolean) => {
+        const { items: _items, ...rest } = playlistOf([], { id, title });
+        return { ...rest, holds_item: holds };
+      };
+      server.use(
+        http.get(`${API}/catalogue/me/playlists`, ({ request }) => {
+          expect(new URL(request.url).searchParams.get("item")).toBe("m-1");
+          return ok({ playlists: [summary("p-1", "Cooking", true), summary("p-2", "Music", false)], total: 2, page: 1, page_size: 100 });
+        }),
+        http.put(`${API}/catalogue/me/playlists/:pid/items/m-1`, () => ok(summary("p-2", "Music", true))),
+        http.delete(`${API}/catalogue/me/playlists/p-1/items/m-1`, () => new HttpResponse(null, { status: 204 })),
+        http.post(`${API}/catalogue/me/playlists`, () => ok(summary("p-3", "Later", false))),
+      );
+      const seen = recordRequests();
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      renderWatch("m-1");
+
+      const save = await screen.findByRole("button", { name: "Save" });
+      await user.click(save);
+      const dialog = await screen.findByRole("dialog", { name: "Save to playlist" });
+      const cooking = await within(dialog).findByRole("checkbox", { name: "Cooking" });
+      const music = within(dialog).getByRole("checkbox", { name: "Music" });
+      expect(cooking).toBeChecked();
+      expect(music).not.toBeChecked();
+
+      await user.click(music);
+      await vi.waitFor(() => expect(music).toBeChecked());
+      expect(sentTo(seen, "PUT", `${API}/catalogue/me/playlists/p-2/items/m-1`)).toHaveLength(1);
+      await user.click(cooking);
+      await vi.waitFor(() => expect(cooking).not.toBeChecked());
+      expect(sentTo(seen, "DELETE", `${API}/catalogue/me/playlists/p-1/items/m-1`)).toHaveLength(1);
+
+      await user.type(within(dialog).getByRole("textbox", { name: "New playlist" }), "Later");
+      await user.click(within(dialog).getByRole("button", { name: "Create" }));
+      await vi.waitFor(() => expect(sentTo(seen, "PUT", `${API}/catalogue/me/playlists/p-3/items/m-1`)).toHaveLength(1));
+      expect(await sentTo(seen, "POST", `${API}/catalogue/me/playlists`)[0]!.request.json()).toEqual({ title: "Later" });
+
+      await user.keyboard("{Escape}");
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+      expect(save).toHaveFocus();
+    });
+
+    it("tells why a change failed and leaves the box as it was", async () => {
+      serveItem(mediaItem({ id: "m-1" }));
+      const { items: _items, ...rest } = playlistOf([], { id: "p-1", title: "Cooking" });
+      server.use(
+        http.get(`${API}/catalogue/me/playlists`, () =>
+          ok({ playlists: [{ ...rest, holds_item: false }], total: 1, page: 1, page_size: 100 }),
+        ),
+        http.put(`${API}/catalogue/me/playlists/p-1/items/m-1`, () =>
+          apiError(409, "playlist_full", "a playlist holds at most 500 items"),
+        ),
+      );
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      renderWatch("m-1");
+      await user.click(await screen.findByRole("button", { name: "Save" }));
+      const box = await screen.findByRole("checkbox", { name: "Cooking" });
+      await user.click(box);
+      expect(await screen.findByRole("alert")).toHaveTextContent("a playlist holds at most 500 items");
+      expect(box).not.toBeChecked();
     });
   });
 });

@@ -1,18 +1,20 @@
 import { useCallback, useMemo, useRef } from "react";
-import { Link, useLocation, useParams } from "react-router";
+import { useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
-import { ApiError } from "../api/errors";
-import type { MediaItem, ViewedMediaItem } from "../api/schema";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { getPlaylist } from "../api/playlists";
+import type { MediaItem, Playlist, ViewedMediaItem } from "../api/schema";
+import { LoadFailure } from "../components/LoadFailure";
+import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { LinkedText, type MomentLinks } from "../components/LinkedText";
 import { RelatedItems } from "../components/RelatedItems";
+import { SaveToPlaylist } from "../components/SaveToPlaylist";
 import { TagLinks } from "../components/TagLinks";
 import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { trackName } from "../lib/language";
 import { startMoment } from "../lib/moment";
-import { watchPath } from "../lib/paths";
+import { playlistWatchPath, watchPath } from "../lib/paths";
 import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
@@ -40,6 +42,12 @@ function useMomentLinks(id: string, duration: number | null | undefined, setQuer
   return { playerRef, moments };
 }
 
+/** What the page says of an item it cannot find, and where it leads instead. */
+const VIDEO_GONE = {
+  gone: "It may have been removed or not be published yet.",
+  back: { to: "/", label: "Back to browse" },
+};
+
 /** One item: its player (from `?t=` when the link names a moment), description and details. */
 export function WatchPage() {
   const { id = "" } = useParams();
@@ -49,6 +57,8 @@ export function WatchPage() {
   const { playerRef, moments } = useMomentLinks(id, item?.duration_seconds, setQuery);
   const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
   const { related, asked } = useWhatComesNext(id);
+  const playlist = usePlaylistPlayed(query.get("list"), id);
+  const next = playlist ? nextInPlaylist(playlist, id) : (related[0] ?? null);
 
   // Not playable yet (transcoding): look again now and then; the player
   // appears as soon as the first rendition is there.
@@ -62,7 +72,7 @@ export function WatchPage() {
       </p>
     );
   }
-  if (error || !item) return <WatchLoadFailure error={error} onRetry={reload} />;
+  if (error || !item) return <LoadFailure what="video" error={error} onRetry={reload} {...VIDEO_GONE} />;
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
@@ -76,7 +86,8 @@ export function WatchPage() {
             ref={playerRef}
             item={item}
             start={startMoment(query.get("t"), item.duration_seconds)}
-            next={related[0] ?? null}
+            next={next}
+            nextPath={playlist && next ? playlistWatchPath(next.id, playlist.id) : undefined}
             autoplay={asked}
           />
         )}
@@ -86,7 +97,7 @@ export function WatchPage() {
       </div>
       <div className="watch-side">
         <WatchDetails item={item} moments={moments} />
-        <RelatedItems items={related} />
+        {playlist ? <PlaylistPanel playlist={playlist} currentId={item.id} /> : <RelatedItems items={related} />}
       </div>
     </article>
   );
@@ -104,23 +115,18 @@ function useWhatComesNext(id: string): { related: MediaItem[]; asked: boolean } 
   return { related: data ?? [], asked: state?.autoplay === true };
 }
 
-/** The item could not be loaded: gone (404), or a failure that may pass (with Try again). */
-function WatchLoadFailure({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  const notFound = error instanceof ApiError && error.status === 404;
-  return (
-    <section className="page narrow">
-      <title>{`${notFound ? "Video not found" : "Could not load the video"} · StreamStack`}</title>
-      <h1>{notFound ? "Video not found" : "Could not load the video"}</h1>
-      {notFound ? (
-        <p>It may have been removed or not be published yet.</p>
-      ) : (
-        <ErrorMessage error={error} onRetry={onRetry} />
-      )}
-      <p>
-        <Link to="/">Back to browse</Link>
-      </p>
-    </section>
+/**
+ * The playlist the item is played from (`?list=`), which then says what comes
+ * next; null without one, while it loads, when it cannot be loaded (gone,
+ * someone else's) or does not hold the item: the page then plays as without it.
+ */
+function usePlaylistPlayed(listId: string | null, itemId: string): Playlist | null {
+  const fetchPlaylist = useCallback(
+    (signal: AbortSignal) => (listId ? getPlaylist(listId, signal) : Promise.resolve(null)),
+    [listId],
   );
+  const playlist = useAsync(fetchPlaylist).data;
+  return playlist?.items.some((item) => item.id === itemId) ? playlist : null;
 }
 
 /** Where the player will be once the item plays: where its processing stands, and (admins) transcode again. */
@@ -145,6 +151,7 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
         {item.title}
         {item.status === "draft" && <span className="badge draft">Draft</span>}
       </h1>
+      <SaveToPlaylist itemId={item.id} />
       <TagLinks tags={item.tags} className="tags" label="Tags" />
       {item.description && (
         <p className="description">

@@ -78,6 +78,11 @@ export interface ControlBarProps {
   captions: Captions;
   speed: number;
   onSpeed: (rate: number) => void;
+  /** Something plays after this item: the settings then offer whether it does by itself. */
+  hasNext: boolean;
+  /** Whether the next item plays by itself once this one ends (the end screen's switch too). */
+  autoplayNext: boolean;
+  onAutoplayNext: (on: boolean) => void;
   visibility: ControlsVisibility;
   settingsOpen: boolean;
   onSettingsOpen: (open: boolean) => void;
@@ -129,6 +134,8 @@ export function ControlBar(props: ControlBarProps) {
             captions={props.captions}
             speed={props.speed}
             onSpeed={props.onSpeed}
+            autoplayNext={props.hasNext ? props.autoplayNext : null}
+            onAutoplayNext={props.onAutoplayNext}
           />
         </SettingsMenu>
         {props.hasPicture && <PictureInPictureButton videoRef={videoRef} />}

@@ -20,7 +20,7 @@ import { playFrom, whenMetadata } from "./playback";
 import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
 import { useControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
-import { UpNextOverlay } from "./UpNext";
+import { UpNextOverlay, useAutoplayNext } from "./UpNext";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 
@@ -81,6 +81,8 @@ interface PlayerProps {
   ref?: Ref<PlayerHandle>;
   /** What plays after this item: offered over the picture once it ends. */
   next?: MediaItem | null;
+  /** Where `next` is watched, when not its own watch page (the playlist played). */
+  nextPath?: string | undefined;
   /** Start playing once loaded: the viewer asked for this item (Up next). */
   autoplay?: boolean;
 }
@@ -115,6 +117,7 @@ function usePlayer(
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
+  const [autoplayNext, onAutoplayNext] = useAutoplayNext();
   const overlay = {
     waiting: useWaiting(videoRef),
     started: useStarted(videoRef),
@@ -122,9 +125,21 @@ function usePlayer(
     answerResume,
     ended,
     dismissEnd,
+    autoplayNext,
+    onAutoplayNext,
   };
   const chapters = useMemo(() => itemChapters(item), [item]);
-  const controls = { clock, onSeek: seek, stream, captions, speed, onSpeed: setSpeed, chapters };
+  const controls = {
+    clock,
+    onSeek: seek,
+    stream,
+    captions,
+    speed,
+    onSpeed: setSpeed,
+    chapters,
+    autoplayNext,
+    onAutoplayNext,
+  };
   return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
 }
 
@@ -196,13 +211,25 @@ function PlayerOverlay({
   player,
   videoRef,
   next,
+  nextPath,
 }: {
   player: PlayerModel;
   videoRef: RefObject<HTMLVideoElement | null>;
   next: MediaItem | null;
+  nextPath: string | undefined;
 }) {
-  const { waiting, started, resume, answerResume, ended, dismissEnd } = player.overlay;
-  if (ended && next) return <UpNextOverlay next={next} onCancel={dismissEnd} />;
+  const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;
+  if (ended && next) {
+    return (
+      <UpNextOverlay
+        next={next}
+        to={nextPath}
+        autoplay={autoplayNext}
+        onAutoplay={onAutoplayNext}
+        onCancel={dismissEnd}
+      />
+    );
+  }
   return (
     <>
       {waiting && <WaitingSpinner />}
@@ -223,7 +250,7 @@ function PlayerOverlay({
  * picture, full screen — that hides while the video plays untouched; below
  * it a link to the current moment; and the page-wide keyboard shortcuts.
  */
-export function Player({ item, start = null, ref, next = null, autoplay = false }: PlayerProps) {
+export function Player({ item, start = null, ref, next = null, nextPath, autoplay = false }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
   const player = usePlayer(item, { start, autoplay }, ref, { videoRef, frameRef });
@@ -240,8 +267,14 @@ export function Player({ item, start = null, ref, next = null, autoplay = false 
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
-        <PlayerOverlay player={player} videoRef={videoRef} next={next} />
-        <ControlBar {...player} videoRef={videoRef} frameRef={frameRef} hasPicture={item.video_codec !== null} />
+        <PlayerOverlay player={player} videoRef={videoRef} next={next} nextPath={nextPath} />
+        <ControlBar
+          {...player}
+          videoRef={videoRef}
+          frameRef={frameRef}
+          hasPicture={item.video_codec !== null}
+          hasNext={next !== null}
+        />
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />

@@ -60,19 +60,31 @@ export function SpeedMenu({
   );
 }
 
-/** What the settings menu offers, each under its own rules: quality, audio, captions, speed. */
+const AUTOPLAY_CHOICES = [
+  { value: "on", label: "On" },
+  { value: "off", label: "Off" },
+];
+
+/**
+ * What the settings menu offers, each under its own rules: quality, audio,
+ * captions, speed, and autoplay next (when something plays next: not null).
+ */
 export function PlayerSettings({
   videoRef,
   stream,
   captions,
   speed,
   onSpeed,
+  autoplayNext,
+  onAutoplayNext,
 }: {
   videoRef: RefObject<HTMLVideoElement | null>;
   stream: StreamState;
   captions: Captions;
   speed: number;
   onSpeed: (rate: number) => void;
+  autoplayNext: boolean | null;
+  onAutoplayNext: (on: boolean) => void;
 }) {
   return (
     <>
@@ -85,6 +97,14 @@ export function PlayerSettings({
       <AudioMenu hls={stream.hls} />
       <CaptionsMenu captions={stream.captions} state={captions} />
       <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={onSpeed} />
+      {autoplayNext !== null && (
+        <PlayerMenu
+          label="Autoplay next"
+          value={autoplayNext ? "on" : "off"}
+          choices={AUTOPLAY_CHOICES}
+          onChange={(value) => onAutoplayNext(value === "on")}
+        />
+      )}
     </>
   );
 }

@@ -1,10 +1,29 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import type { MediaItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
+import { remember, remembered } from "./preference";
 
 /** How long the end screen counts down before the next item plays. */
 export const UP_NEXT_SECONDS = 8;
+
+/** Whether the next item plays by itself after the countdown: "on" (the default) or "off", across visits. */
+export const AUTOPLAY_NEXT_KEY = "streamstack.autoplay-next";
+
+/** The remembered choice: on unless the viewer turned it off. */
+export function autoplayNextRemembered(): boolean {
+  return remembered(AUTOPLAY_NEXT_KEY) !== "off";
+}
+
+/** Whether the next item plays by itself, and the switch, remembered (the end screen and the settings menu). */
+export function useAutoplayNext(): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(autoplayNextRemembered);
+  const choose = useCallback((value: boolean) => {
+    remember(AUTOPLAY_NEXT_KEY, value ? "on" : "off");
+    setOn(value);
+  }, []);
+  return [on, choose];
+}
 
 /** What the watch page tells the next item's player: start playing, it was asked for. */
 export interface UpNextState {
@@ -14,31 +33,65 @@ export interface UpNextState {
 const AUTOPLAY: UpNextState = { autoplay: true };
 
 /**
- * Over the picture once the video has ended: the next item, played after a
- * short countdown (or at once with "Play now"); "Cancel" stays here. The next
- * page's player starts playing by itself, as the viewer asked for it.
+ * Counts down from UP_NEXT_SECONDS while `running`, then goes to `target`:
+ * the seconds left, and a restart (from the top: Autoplay turned back on).
  */
-export function UpNextOverlay({ next, onCancel }: { next: MediaItem; onCancel: () => void }) {
+function useUpNextCountdown(running: boolean, target: string): [number, () => void] {
   const navigate = useNavigate();
   const [left, setLeft] = useState(UP_NEXT_SECONDS);
-  const target = watchPath(next.id);
-
   useEffect(() => {
+    if (!running) return;
     if (left <= 0) {
       void navigate(target, { state: AUTOPLAY });
       return;
     }
     const id = window.setTimeout(() => setLeft((s) => s - 1), 1000);
     return () => window.clearTimeout(id);
-  }, [left, navigate, target]);
+  }, [running, left, navigate, target]);
+  return [left, () => setLeft(UP_NEXT_SECONDS)];
+}
+
+/**
+ * Over the picture once the video has ended: the next item (of the playlist
+ * played, else the first related one), played after a short countdown (or at
+ * once with "Play now"); "Cancel" stays here. With Autoplay off (a switch
+ * here and in the settings menu: useAutoplayNext) it waits for "Play now"
+ * instead of counting down. The next page's player starts playing by itself,
+ * as the viewer asked for it.
+ */
+export function UpNextOverlay({
+  next,
+  to = watchPath(next.id),
+  autoplay,
+  onAutoplay,
+  onCancel,
+}: {
+  next: MediaItem;
+  /** Where the next item is watched (its watch page in the playlist played). */
+  to?: string | undefined;
+  autoplay: boolean;
+  onAutoplay: (on: boolean) => void;
+  onCancel: () => void;
+}) {
+  const [left, restart] = useUpNextCountdown(autoplay, to);
+  const choose = (on: boolean) => {
+    restart();
+    onAutoplay(on);
+  };
 
   return (
     <div className="up-next" role="region" aria-label={`Up next: ${next.title}`} data-testid="up-next">
-      <p className="up-next-label">Up next in {left} s</p>
+      <div className="up-next-head">
+        <p className="up-next-label">{autoplay ? `Up next in ${left} s` : "Up next"}</p>
+        <label className="up-next-autoplay">
+          <input type="checkbox" role="switch" checked={autoplay} onChange={(e) => choose(e.target.checked)} />
+          Autoplay
+        </label>
+      </div>
       {next.thumbnail_url && <img src={next.thumbnail_url} alt="" className="up-next-still" />}
       <p className="up-next-title">{next.title}</p>
       <div className="button-row">
-        <Link className="button on-overlay" to={target} state={AUTOPLAY}>
+        <Link className="button on-overlay" to={to} state={AUTOPLAY}>
           Play now
         </Link>
         <button type="button" className="button ghost on-overlay" onClick={onCancel}>

@@ -1,4 +1,4 @@
-import type { MediaItem, MediaPage } from "../api/schema";
+import type { MediaItem, MediaPage, Playlist } from "../api/schema";
 import { setSessionMarker } from "../api/session";
 
 export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
@@ -36,4 +36,19 @@ export function mediaPage(items: MediaItem[], { total = items.length, page = 1, 
 /** This browser signed in before: the app restores the session on load. */
 export function hadSession(): void {
   setSessionMarker(true);
+}
+
+/** A playlist of the viewer's holding `items`, in order. */
+export function playlistOf(items: MediaItem[], overrides: Partial<Playlist> = {}): Playlist {
+  return {
+    id: "p-1",
+    title: "Cooking",
+    description: "",
+    item_count: items.length,
+    thumbnail_url: items[0]?.thumbnail_url ?? null,
+    created_at: "2026-03-01T10:00:00Z",
+    updated_at: "2026-03-01T10:00:00Z",
+    items,
+    ...overrides,
+  };
 }

@@ -1,0 +1,110 @@
+import { useCallback, useId, useRef, useState } from "react";
+import { addToPlaylist, createPlaylist, listPlaylists, removeFromPlaylist } from "../api/playlists";
+import { LIMITS } from "../api/limits";
+import type { PlaylistSummary } from "../api/schema";
+import { useAction } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
+import { Modal, useFocusWhileOpen } from "./ConfirmDialog";
+import { ErrorMessage, FormError } from "./ErrorMessage";
+import { NewPlaylistForm } from "./NewPlaylistForm";
+
+/** The watch page's "Save" button: opens the dialog that puts the item in (or out of) the viewer's playlists. */
+export function SaveToPlaylist({ itemId }: { itemId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="button" aria-haspopup="dialog" onClick={() => setOpen(true)}>
+        Save
+      </button>
+      {open && <SaveDialog itemId={itemId} onClose={() => setOpen(false)} />}
+    </>
+  );
+}
+
+/**
+ * My playlists, each with a checkbox that says whether it holds the item:
+ * ticking adds it at once, unticking removes it; "New playlist" makes one
+ * with the item in it. Escape or Done closes it, focus returns to Save.
+ */
+function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }) {
+  const titleId = useId();
+  const doneRef = useRef<HTMLButtonElement>(null);
+  useFocusWhileOpen(doneRef);
+  const fetchMine = useCallback(
+    (signal: AbortSignal) => listPlaylists({ item: itemId, page_size: LIMITS.playlists }, signal),
+    [itemId],
+  );
+  const { data, error, reload, setData } = useAsync(fetchMine);
+  const { running, error: problem, run } = useAction();
+  const holds = (id: string, value: boolean) =>
+    setData((page) => ({
+      ...page,
+      playlists: page.playlists.map((p) => (p.id === id ? { ...p, holds_item: value } : p)),
+    }));
+
+  // The box turns at once, and back if the change fails.
+  const toggle = (playlist: PlaylistSummary, on: boolean) => {
+    holds(playlist.id, on);
+    void run(playlist.id, `Could not change ${playlist.title}`, async () => {
+      try {
+        await (on ? addToPlaylist(playlist.id, itemId) : removeFromPlaylist(playlist.id, itemId));
+      } catch (err) {
+        holds(playlist.id, !on);
+        throw err;
+      }
+    });
+  };
+  const create = (title: string) =>
+    run("new", "Could not create the playlist", async () => {
+      const made = await createPlaylist({ title });
+      await addToPlaylist(made.id, itemId);
+      reload();
+    });
+
+  return (
+    <Modal labelledBy={titleId} onCancel={onClose}>
+      <h2 id={titleId}>Save to playlist</h2>
+      <ErrorMessage error={error} onRetry={reload} />
+      {data && data.playlists.length === 0 && <p className="muted">You have no playlists yet.</p>}
+      {data && data.playlists.length > 0 && (
+        <PlaylistChoices playlists={data.playlists} running={running} onToggle={toggle} />
+      )}
+      <NewPlaylistForm busy={running === "new"} onCreate={create} />
+      <FormError message={problem} />
+      <div className="modal-actions">
+        <button ref={doneRef} type="button" className="button primary" onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** A checkbox per playlist, ticked when it holds the item; one whose change is on its way is disabled. */
+function PlaylistChoices({
+  playlists,
+  running,
+  onToggle,
+}: {
+  playlists: PlaylistSummary[];
+  running: string | null;
+  onToggle: (playlist: PlaylistSummary, on: boolean) => void;
+}) {
+  return (
+    <ul className="playlist-choices">
+      {playlists.map((playlist) => (
+        <li key={playlist.id}>
+          <label>
+            <input
+              type="checkbox"
+              checked={playlist.holds_item === true}
+              disabled={running === playlist.id}
+              onChange={(e) => onToggle(playlist, e.target.checked)}
+            />
+            {playlist.title}
+          </label>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,289 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { LIMITS } from "../api/limits";
+import { deletePlaylist, editPlaylist, getPlaylist, movePlaylistItem, removeFromPlaylist } from "../api/playlists";
+import type { MediaItem, Playlist } from "../api/schema";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { FormError } from "../components/ErrorMessage";
+import { LoadFailure } from "../components/LoadFailure";
+import { Thumbnail } from "../components/MediaCard";
+import { formatDuration } from "../lib/format";
+import { playlistWatchPath } from "../lib/paths";
+import { useAction } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
+
+/** Which button to give the focus back to after a move: the moved item's, in its new place. */
+interface Moved {
+  itemId: string;
+  direction: "up" | "down";
+}
+
+/** The id of an item's move button, to find it again once the list is in its new order. */
+const moveButtonId = (itemId: string, direction: Moved["direction"]) => `move-${direction}-${itemId}`;
+
+/**
+ * Moving an item takes its button with it: once the move is done (`busy`
+ * over, the list in its new order), focus goes back to that button (or its
+ * other one, at an end of the list), so the keyboard can go on moving it.
+ */
+function useFocusAfterMove(busy: boolean): (moved: Moved) => void {
+  const moved = useRef<Moved | null>(null);
+  useEffect(() => {
+    const done = moved.current;
+    if (!done || busy) return;
+    moved.current = null;
+    const same = document.getElementById(moveButtonId(done.itemId, done.direction));
+    const other = document.getElementById(moveButtonId(done.itemId, done.direction === "up" ? "down" : "up"));
+    const target = same instanceof HTMLButtonElement && !same.disabled ? same : other;
+    target?.focus();
+  }, [busy]);
+  return useCallback((done: Moved) => {
+    moved.current = done;
+  }, []);
+}
+
+/** An item's "Move up" or "Move down" (an arrow, named for the item), found again by its id after a move. */
+function MoveButton({
+  item,
+  direction,
+  disabled,
+  onMove,
+}: {
+  item: MediaItem;
+  direction: Moved["direction"];
+  disabled: boolean;
+  onMove: (direction: Moved["direction"]) => void;
+}) {
+  return (
+    <button
+      id={moveButtonId(item.id, direction)}
+      type="button"
+      className="button ghost"
+      disabled={disabled}
+      onClick={() => onMove(direction)}
+      aria-label={`Move ${item.title} ${direction}`}
+    >
+      {direction === "up" ? "↑" : "↓"}
+    </button>
+  );
+}
+
+/** One item of the playlist: its still and title (a link to play it here), move up/down and remove. */
+function PlaylistRow({
+  item,
+  playlistId,
+  index,
+  count,
+  busy,
+  onMove,
+  onRemove,
+}: {
+  item: MediaItem;
+  playlistId: string;
+  index: number;
+  count: number;
+  busy: boolean;
+  onMove: (direction: Moved["direction"]) => void;
+  onRemove: () => void;
+}) {
+  const to = playlistWatchPath(item.id, playlistId);
+  return (
+    <li className="history-entry playlist-row" data-testid="playlist-item">
+      <Link to={to} tabIndex={-1} aria-hidden="true">
+        <Thumbnail item={item} sizes="(max-width: 37.5rem) 7rem, 10rem" />
+      </Link>
+      <div>
+        <Link to={to} className="card-title">
+          {item.title}
+        </Link>
+        <p className="small">{formatDuration(item.duration_seconds)}</p>
+      </div>
+      <div className="button-row">
+        <MoveButton item={item} direction="up" disabled={busy || index === 0} onMove={onMove} />
+        <MoveButton item={item} direction="down" disabled={busy || index === count - 1} onMove={onMove} />
+        <button
+          type="button"
+          className="button ghost"
+          disabled={busy}
+          onClick={onRemove}
+          aria-label={`Remove ${item.title} from the playlist`}
+        >
+          Remove
+        </button>
+      </div>
+    </li>
+  );
+}
+
+/** "Rename": the title and description, saved together. */
+function RenameForm({
+  playlist,
+  busy,
+  onSave,
+  onCancel,
+}: {
+  playlist: Playlist;
+  busy: boolean;
+  onSave: (title: string, description: string) => void;
+  onCancel: () => void;
+}) {
+  const [title, setTitle] = useState(playlist.title);
+  const [description, setDescription] = useState(playlist.description);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSave(title.trim(), description);
+  };
+  return (
+    <form className="form" onSubmit={submit} aria-label="Rename the playlist">
+      <label>
+        Title
+        <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={LIMITS.title} required />
+      </label>
+      <label>
+        Description
+        <textarea
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          maxLength={LIMITS.description}
+          rows={3}
+        />
+      </label>
+      <div className="button-row">
+        <button type="submit" className="button primary" disabled={busy || title.trim() === ""}>
+          Save
+        </button>
+        <button type="button" className="button ghost" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The changes the playlist page makes, each followed by the playlist as the server has it. */
+function usePlaylistChanges(id: string, setData: (update: (current: Playlist) => Playlist) => void) {
+  const navigate = useNavigate();
+  const action = useAction();
+  const { run } = action;
+  const focusMoved = useFocusAfterMove(action.running !== null);
+  const move = (playlist: Playlist, item: MediaItem, direction: Moved["direction"]) => {
+    const index = playlist.items.findIndex((i) => i.id === item.id);
+    void run(item.id, `Could not move ${item.title}`, async () => {
+      const moved = await movePlaylistItem(id, item.id, index + (direction === "up" ? -1 : 1));
+      setData(() => moved);
+      focusMoved({ itemId: item.id, direction });
+    });
+  };
+  const remove = (item: MediaItem) =>
+    void run(item.id, `Could not remove ${item.title}`, async () => {
+      await removeFromPlaylist(id, item.id);
+      setData((p) => ({ ...p, items: p.items.filter((i) => i.id !== item.id), item_count: p.item_count - 1 }));
+    });
+  const rename = (title: string, description: string) =>
+    run("rename", "Could not rename the playlist", async () => {
+      const saved = await editPlaylist(id, { title, description });
+      setData((p) => ({ ...p, title: saved.title, description: saved.description }));
+    });
+  const destroy = () =>
+    void run("delete", "Could not delete the playlist", async () => {
+      await deletePlaylist(id);
+      await navigate("/playlists");
+    });
+  return { ...action, move, remove, rename, destroy };
+}
+
+/** What the playlist page does to its playlist (usePlaylistChanges). */
+type PageChanges = ReturnType<typeof usePlaylistChanges>;
+
+/** The playlist's items in order, each with its buttons; where to find some when there are none. */
+function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: boolean; changes: PageChanges }) {
+  if (playlist.items.length === 0) {
+    return (
+      <div className="empty" data-testid="empty-state">
+        <p>
+          Nothing here yet: press Save under a video to add it. <Link to="/">Browse videos</Link>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <ol className="history-list" aria-label="Videos in the playlist">
+      {playlist.items.map((item, index) => (
+        <PlaylistRow
+          key={item.id}
+          item={item}
+          playlistId={playlist.id}
+          index={index}
+          count={playlist.items.length}
+          busy={busy}
+          onMove={(direction) => changes.move(playlist, item, direction)}
+          onRemove={() => changes.remove(item)}
+        />
+      ))}
+    </ol>
+  );
+}
+
+/** What the page says of a playlist it cannot find, and where it leads instead. */
+const PLAYLIST_GONE = { gone: "It may have been deleted.", back: { to: "/playlists", label: "Your playlists" } };
+
+/** One playlist: play all, its items in order (move up/down, remove), rename, delete (asked first). */
+export function PlaylistPage() {
+  const { id = "" } = useParams();
+  const fetchPlaylist = useCallback((signal: AbortSignal) => getPlaylist(id, signal), [id]);
+  const { data: playlist, error, loading, reload, setData } = useAsync(fetchPlaylist);
+  const changes = usePlaylistChanges(id, setData);
+  const [renaming, setRenaming] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const busy = changes.running !== null;
+
+  if (loading && !playlist) return <p className="status-line" role="status">Loading…</p>;
+  if (!playlist) return <LoadFailure what="playlist" error={error} onRetry={reload} {...PLAYLIST_GONE} />;
+  const first = playlist.items[0];
+  return (
+    <section className="page narrow" aria-labelledby="playlist-title">
+      <title>{`${playlist.title} · StreamStack`}</title>
+      <div className="page-head">
+        <h1 id="playlist-title">{playlist.title}</h1>
+        <div className="button-row">
+          {first && (
+            <Link className="button primary" to={playlistWatchPath(first.id, playlist.id)}>
+              Play all
+            </Link>
+          )}
+          <button type="button" className="button ghost" onClick={() => setRenaming(true)} disabled={busy}>
+            Rename
+          </button>
+          <button type="button" className="button ghost" onClick={() => setConfirming(true)} disabled={busy}>
+            Delete
+          </button>
+        </div>
+      </div>
+      {renaming && (
+        <RenameForm
+          playlist={playlist}
+          busy={busy}
+          onCancel={() => setRenaming(false)}
+          onSave={(title, description) =>
+            void changes.rename(title, description).then((done) => done && setRenaming(false))
+          }
+        />
+      )}
+      {playlist.description && <p className="description">{playlist.description}</p>}
+      <FormError message={changes.error} />
+      <PlaylistItems playlist={playlist} busy={busy} changes={changes} />
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this playlist?"
+          confirmLabel="Delete playlist"
+          destructive
+          busy={busy}
+          onCancel={() => setConfirming(false)}
+          onConfirm={changes.destroy}
+        >
+          {`"${playlist.title}" goes; its videos stay on the site.`}
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

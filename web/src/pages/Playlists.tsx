@@ -1,0 +1,84 @@
+import { useCallback } from "react";
+import { Link, useSearchParams } from "react-router";
+import { createPlaylist, listPlaylists } from "../api/playlists";
+import type { PlaylistSummary } from "../api/schema";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { NewPlaylistForm } from "../components/NewPlaylistForm";
+import { Pagination } from "../components/Pagination";
+import { formatDate } from "../lib/format";
+import { playlistPath } from "../lib/paths";
+import { useAction } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
+import { pageParam } from "../lib/urlQuery";
+
+export const PLAYLISTS_PAGE_SIZE = 24;
+
+/** One playlist in the list: its first video's still, title, how many videos, when changed. */
+function PlaylistEntry({ playlist }: { playlist: PlaylistSummary }) {
+  const count = playlist.item_count === 1 ? "1 video" : `${playlist.item_count} videos`;
+  return (
+    <li className="history-entry playlist-entry" data-testid="playlist-entry">
+      <div className="thumb">
+        {playlist.thumbnail_url ? <img src={playlist.thumbnail_url} alt="" /> : <div className="thumb-empty" />}
+      </div>
+      <div>
+        <Link to={playlistPath(playlist.id)} className="card-title">{playlist.title}</Link>
+        <p className="small">{`${count} · ${formatDate(playlist.updated_at)}`}</p>
+      </div>
+    </li>
+  );
+}
+
+/** The signed-in viewer's playlists, the most recently changed first, and "New playlist". */
+export function PlaylistsPage() {
+  const [params, setParams] = useSearchParams();
+  const page = pageParam(params);
+  const { data, error, loading, reload } = useAsync(
+    useCallback((signal: AbortSignal) => listPlaylists({ page, page_size: PLAYLISTS_PAGE_SIZE }, signal), [page]),
+  );
+  const creating = useAction();
+  const create = (title: string) =>
+    creating.run("new", "Could not create the playlist", async () => {
+      await createPlaylist({ title });
+      reload();
+    });
+
+  return (
+    <section className="page narrow" aria-labelledby="playlists-title">
+      <div className="page-head">
+        <h1 id="playlists-title">Playlists</h1>
+      </div>
+      <NewPlaylistForm busy={creating.running !== null} onCreate={create} />
+      <FormError message={creating.error} />
+      {loading && !data && (
+        <p className="status-line" role="status">
+          Loading…
+        </p>
+      )}
+      <ErrorMessage error={error} onRetry={reload} />
+      {data && data.total === 0 && (
+        <div className="empty" data-testid="empty-state">
+          <h2>No playlists yet</h2>
+          <p>
+            Make one here, or press Save under a video. <Link to="/">Browse videos</Link>
+          </p>
+        </div>
+      )}
+      {data && data.playlists.length > 0 && (
+        <>
+          <ul className="history-list" aria-label="Your playlists">
+            {data.playlists.map((playlist) => (
+              <PlaylistEntry key={playlist.id} playlist={playlist} />
+            ))}
+          </ul>
+          <Pagination
+            page={page}
+            pageSize={data.page_size}
+            total={data.total}
+            onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
+          />
+        </>
+      )}
+    </section>
+  );
+}
