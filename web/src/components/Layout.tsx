@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { useTheme } from "../lib/theme";
@@ -71,8 +71,29 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
   );
 }
 
+/**
+ * Widths at which the navigation folds into a menu. An admin's has three more links (Upload,
+ * Library, Users) and needs about 900 px on one row: unfolded below that it wrapped onto a
+ * second row (a phone held sideways is 844 px wide).
+ */
+export const FOLD_QUERIES = { viewer: "(max-width: 640px)", admin: "(max-width: 960px)" } as const;
+
+/** Whether the window matches the media `query`, following it as the window changes. */
+function useMediaQuery(query: string): boolean {
+  const list = () => (typeof window.matchMedia === "function" ? window.matchMedia(query) : null);
+  return useSyncExternalStore(
+    (notify) => {
+      const media = list();
+      media?.addEventListener?.("change", notify);
+      return () => media?.removeEventListener?.("change", notify);
+    },
+    () => list()?.matches ?? false,
+  );
+}
+
 export function Layout() {
-  const { signOut, sessionEnded, status } = useAuth();
+  const { signOut, sessionEnded, status, user } = useAuth();
+  const folded = useMediaQuery(user?.role === "admin" ? FOLD_QUERIES.admin : FOLD_QUERIES.viewer);
   const navigate = useNavigate();
   const location = useLocation();
   // On a phone the navigation folds into a menu; any navigation closes it.
@@ -94,7 +115,7 @@ export function Layout() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className={`site-header${menuOpen ? " menu-open" : ""}`}>
+      <header className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`}>
         <NavLink to="/" className="brand" aria-label="StreamStack home">
           <span className="brand-mark" aria-hidden="true">
             ▶
