@@ -299,6 +299,39 @@ describe("AdminUploadPage", () => {
     expect(screen.getByRole("button", { name: "Upload more videos" })).toBeInTheDocument();
   });
 
+  it("says which files of a batch failed, once all have settled, not the last one's reason alone", async () => {
+    const jobs: Record<string, { state: string; item: ReturnType<typeof mediaItem> | null; error: string | null }> = {
+      "up-a": { state: "failed", item: null, error: "the file is not a supported video" },
+      "up-b": { state: "done", item: mediaItem({ id: "item-b", title: "good" }), error: null },
+      "up-c": { state: "failed", item: null, error: "the file could not be read as MP4" },
+    };
+    server.use(
+      http.get(`${API}/ingest/jobs/:id`, ({ params }) => ok({ upload_id: String(params.id), ...jobs[String(params.id)] })),
+    );
+    const user = setupUser();
+    uploadPage();
+    const names = ["broken.mp4", "good.mp4", "truncated.mp4"];
+    await user.upload(
+      screen.getByLabelText("Video or sound file"),
+      names.map((name) => new File([new Uint8Array(16)], name, { type: "video/mp4" })),
+    );
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    for (const [i, id] of ["up-a", "up-b", "up-c"].entries()) {
+      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
+      const upload = lastUpload();
+      upload.url = `/api/v1/ingest/uploads/${id}`;
+      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+      // While the batch goes on, each reason stays on its own row.
+      if (i < 2) await waitFor(() => expect(screen.queryByTestId("upload-error")).not.toBeInTheDocument());
+    }
+
+    const error = await screen.findByTestId("upload-error");
+    expect(error).toHaveTextContent("2 of 3 files failed (broken.mp4, truncated.mp4); each one's reason is in the list above.");
+    const rows = within(screen.getByRole("list", { name: "Uploads" })).getAllByRole("listitem");
+    expect(rows[0]).toHaveTextContent("Failed: the file is not a supported video");
+    expect(rows[2]).toHaveTextContent("Failed: the file could not be read as MP4");
+  });
+
   it("takes a file of sound alone without a warning, and warns of a file that is neither", async () => {
     const user = setupUser({ applyAccept: false });
     uploadPage();

@@ -1,7 +1,7 @@
 import type { FormEvent } from "react";
 import { useTusUpload } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
-import { TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
+import { failureSummary, TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
 import { UnfinishedUploads } from "./UnfinishedUploads";
 
 export function AdminUploadPage() {
@@ -10,7 +10,6 @@ export function AdminUploadPage() {
   const { transfers } = upload;
   // Done or in progress: the form waits; failed or cancelled: it can be sent again.
   const locked = transfers.some((t) => t.phase !== "failed" && t.phase !== "cancelled");
-  const failed = transfers.findLast((t) => t.phase === "failed");
 
   function startUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -30,7 +29,7 @@ export function AdminUploadPage() {
       <UploadForm draft={draft} locked={locked} onSubmit={startUpload} />
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
-      <UploadOutcome transfers={transfers} error={draft.error ?? failed?.error ?? null} onReset={reset} />
+      <UploadOutcome transfers={transfers} error={draft.error ?? failureSummary(transfers)} onReset={reset} />
       <UnfinishedUploads />
     </section>
   );

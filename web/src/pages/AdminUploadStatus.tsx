@@ -136,6 +136,19 @@ function TransferStatus({ transfer }: { transfer: Transfer }) {
 }
 
 /**
+ * What went wrong, for the error under the form: one file's reason; for several, once all have
+ * settled, which of them failed (each one's reason is on its row of the queue). The last
+ * failure's reason alone, naming no file, read as if it were the whole batch's.
+ */
+export function failureSummary(transfers: Transfer[]): string | null {
+  const failed = transfers.filter((t) => t.phase === "failed");
+  if (transfers.length === 1) return failed[0]?.error ?? null;
+  if (failed.length === 0 || !transfers.every((t) => isTerminal(t.phase))) return null;
+  const names = failed.map((t) => t.file.name).join(", ");
+  return `${failed.length} of ${transfers.length} files failed (${names}); each one's reason is in the list above.`;
+}
+
+/**
  * How the upload ended: cancelled, failed (`error`), or ready to watch; once
  * every file has, a way to upload more.
  */
