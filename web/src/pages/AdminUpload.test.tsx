@@ -108,6 +108,39 @@ describe("AdminUploadPage", () => {
     expect(within(section).getByRole("button", { name: "Cancel “Old clip”" })).toBeEnabled();
   });
 
+  it("reads the unfinished uploads again once an upload of this page finishes", async () => {
+    const stopped = {
+      id: "up-7",
+      file_name: "beach_day.mp4",
+      title: "Beach day",
+      offset: 8 * MiB,
+      length: 16 * MiB,
+      created_at: "2026-01-01T10:00:00Z",
+      last_activity_at: "2026-01-01T10:05:00Z",
+      expires_at: "2026-01-02T10:05:00Z",
+      uploader_id: "u-admin",
+    };
+    let unfinished = [stopped];
+    server.use(
+      http.get(UNFINISHED, () => ok({ items: unfinished, total: unfinished.length, limit: 20, offset: 0 })),
+      http.get(`${API}/ingest/jobs/up-7`, () =>
+        ok({ upload_id: "up-7", state: "done", item: mediaItem({ id: "item-7", title: "Beach day" }), error: null }),
+      ),
+    );
+    const user = setupUser();
+    uploadPage();
+    expect(await screen.findByRole("heading", { name: "Unfinished uploads" })).toBeInTheDocument();
+
+    // The same file again resumes it, and this time it finishes.
+    const { upload } = await chooseAndStart(user);
+    unfinished = [];
+    upload.url = "/api/v1/ingest/uploads/up-7";
+    act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+
+    expect(await screen.findByTestId("upload-result-link")).toHaveTextContent("Beach day");
+    await waitFor(() => expect(screen.queryByRole("heading", { name: "Unfinished uploads" })).not.toBeInTheDocument());
+  });
+
   it("configures tus and renders progress with percent and bytes", async () => {
     const user = setupUser();
     uploadPage();

@@ -30,7 +30,7 @@ export function AdminUploadPage() {
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
       <UploadOutcome transfers={transfers} error={draft.error ?? failureSummary(transfers)} onReset={reset} />
-      <UnfinishedUploads />
+      <UnfinishedUploads version={transfers.map((t) => t.phase).join()} />
     </section>
   );
 }

@@ -15,12 +15,15 @@ const PAGE_SIZE = 20;
  * Every uploader's uploads that stopped before their last byte: each holds
  * what it stored until it expires. How far each got, how long it has been
  * idle, and a Cancel that frees its storage now. Nothing while there are none.
+ * A change of `version` (the page's own uploads moving from phase to phase) reads the list
+ * again: an upload resumed and finished on this page stayed listed as unfinished.
  */
-export function UnfinishedUploads() {
+export function UnfinishedUploads({ version = "" }: { version?: string }) {
   const [page, setPage] = useState(1);
   const fetchPage = useCallback(
     (signal: AbortSignal) => listUnfinishedUploads({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
-    [page],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- version is why the list is read again
+    [page, version],
   );
   const { data: current, previous, error, reload } = useAsync(fetchPage);
   // While a page (re)loads, the last one stays: no flicker after a cancel.
