@@ -197,6 +197,25 @@ describe("AdminLibraryPage", () => {
       description: "A calm evening.",
       tags: ["b", "c"],
     });
+    // Focus is back on the row's Edit, not lost to the page.
+    await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
+    await user.click(screen.getByRole("button", { name: "Edit Final cut" }));
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus();
+  });
+
+  it("tells what is wrong with the edit by its Save button, above the captions", async () => {
+    const user = setupUser();
+    const item = mediaItem({ id: "p", title: "Final" });
+    server.use(http.get(CATALOGUE, () => listing([item])), http.get(`${API}/catalogue/p`, () => ok(item)));
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Edit Final" }));
+    await user.type(screen.getByLabelText("Tags"), "x".repeat(41));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+
+    const form = screen.getByRole("form", { name: "Edit Final" });
+    expect(within(form).getByRole("alert")).toHaveTextContent("Tags can be at most 40 characters");
   });
 
   it("publishes a draft", async () => {

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { updateItem } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
@@ -31,11 +31,28 @@ export function LibraryRow({
   const id = useId();
   const [editing, setEditing] = useState(false);
   const action = useAction();
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closed = useRef(false);
 
   function startEdit() {
     action.fail(null);
     setEditing(true);
   }
+
+  function stopEdit() {
+    closed.current = true;
+    setEditing(false);
+  }
+
+  // Saved or cancelled: focus goes back to Edit, not to the top of the page (the form's
+  // focused button is gone) where a keyboard user had to find their row again; once the
+  // save has settled, since Edit is disabled while it runs.
+  const settled = !editing && action.running === null;
+  useEffect(() => {
+    if (!settled || !closed.current) return;
+    closed.current = false;
+    editButton.current?.focus();
+  }, [settled]);
 
   const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
@@ -54,9 +71,9 @@ export function LibraryRow({
               action={action}
               onSaved={(updated) => {
                 onChanged(updated);
-                setEditing(false);
+                stopEdit();
               }}
-              onCancel={() => setEditing(false)}
+              onCancel={stopEdit}
             />
             <LibraryCaptions itemId={item.id} title={item.title} />
           </>
@@ -66,13 +83,14 @@ export function LibraryRow({
             <LibraryRowActions
               item={item}
               action={action}
+              editButton={editButton}
               onEdit={startEdit}
               onChanged={onChanged}
               onDelete={() => onDelete(item)}
             />
+            <FormError message={action.error} />
           </>
         )}
-        <FormError message={action.error} />
       </div>
     </li>
   );
@@ -118,6 +136,8 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
         onTags={setTags}
         tagsPlaceholder="comma, separated"
       />
+      {/* By the Save button: under the row it was below the captions, out of view. */}
+      <FormError message={action.error} />
       <div className="button-row">
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? "Saving…" : "Save"}
@@ -166,12 +186,14 @@ function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string })
 function LibraryRowActions({
   item,
   action,
+  editButton,
   onEdit,
   onChanged,
   onDelete,
 }: {
   item: MediaItem;
   action: Action;
+  editButton: RefObject<HTMLButtonElement | null>;
   onEdit: () => void;
   onChanged: (item: MediaItem) => void;
   onDelete: () => void;
@@ -185,7 +207,14 @@ function LibraryRowActions({
 
   return (
     <div className="button-row">
-      <button type="button" className="button" disabled={busy} onClick={onEdit} aria-label={`Edit ${item.title}`}>
+      <button
+        ref={editButton}
+        type="button"
+        className="button"
+        disabled={busy}
+        onClick={onEdit}
+        aria-label={`Edit ${item.title}`}
+      >
         Edit
       </button>
       <button
