@@ -50,9 +50,19 @@ describe("AdminUsersPage", () => {
     // Admins cannot demote themselves here.
     expect(within(firstRow).getByLabelText("Role of admin@example.com")).toBeDisabled();
 
-    // The same <select> stays in the DOM when the PATCH's answer replaces its row.
+    // Choosing a role asks first; until it is given the select shows the one the user has.
     const role = within(rowOf("user1@example.com")).getByLabelText("Role of user1@example.com");
     await user.selectOptions(role, "admin");
+    let dialog = screen.getByRole("alertdialog", { name: "Make this user an admin?" });
+    expect(role).toHaveValue("viewer");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(role).toHaveValue("viewer");
+    expect(sentTo(seen, "PATCH", `${API}/auth/users/u-1`)).toHaveLength(0);
+    // The same <select> stays in the DOM when the PATCH's answer replaces its row.
+    await user.selectOptions(role, "admin");
+    dialog = screen.getByRole("alertdialog", { name: "Make this user an admin?" });
+    expect(dialog).toHaveTextContent("user1@example.com will be able to upload, edit and delete videos");
+    await user.click(within(dialog).getByRole("button", { name: "Make admin" }));
     await waitFor(() => expect(role).toHaveValue("admin"));
     expect(await sentTo(seen, "PATCH", `${API}/auth/users/u-1`)[0]?.request.json()).toEqual({ role: "admin" });
 

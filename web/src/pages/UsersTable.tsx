@@ -13,25 +13,41 @@ import type { UserActions } from "./useUserActions";
 export function UsersTable({
   users,
   actions,
+  onRole,
   onDelete,
 }: {
   users: UserView[];
   actions: UserActions;
+  /** A role was chosen: the page asks before it is given. */
+  onRole: (user: UserView, role: Role) => void;
   onDelete: (user: UserView) => void;
 }) {
   const { user: me } = useAuth();
   return (
     <StackedTable columns={["Email", "Name", "Joined", "Role", "Actions"]}>
       {users.map((u) => (
-        <UserRow key={u.id} user={u} self={u.id === me?.id} actions={actions} onDelete={() => onDelete(u)} />
+        <UserRow
+          key={u.id}
+          user={u}
+          self={u.id === me?.id}
+          actions={actions}
+          onRole={(role) => onRole(u, role)}
+          onDelete={() => onDelete(u)}
+        />
       ))}
     </StackedTable>
   );
 }
 
 /** A user's row; each cell is labelled for the phone layout, where the table stacks. */
-function UserRow(props: { user: UserView; self: boolean; actions: UserActions; onDelete: () => void }) {
-  const { user, self, actions, onDelete } = props;
+function UserRow(props: {
+  user: UserView;
+  self: boolean;
+  actions: UserActions;
+  onRole: (role: Role) => void;
+  onDelete: () => void;
+}) {
+  const { user, self, actions, onRole, onDelete } = props;
   const saving = actions.saving === user.id;
   const toggle = user.disabled ? "Enable" : "Disable";
   const issueReset = () => actions.issueReset(user);
@@ -44,7 +60,7 @@ function UserRow(props: { user: UserView; self: boolean; actions: UserActions; o
       <td data-label="Name">{user.display_name ?? ""}</td>
       <td data-label="Joined">{formatDate(user.created_at)}</td>
       <td data-label="Role">
-        <RoleSelect user={user} self={self} disabled={saving} onChange={(role) => actions.changeRole(user, role)} />
+        <RoleSelect user={user} self={self} disabled={saving} onChange={onRole} />
       </td>
       <td data-label="Actions">
         {!self && (
@@ -65,7 +81,10 @@ function UserRow(props: { user: UserView; self: boolean; actions: UserActions; o
   );
 }
 
-/** A user's role, changed as soon as it is chosen; nobody changes their own. */
+/**
+ * A user's role; choosing another asks first (the select shows the role the user has until it
+ * is given), since an arrow key on the focused select chooses one. Nobody changes their own.
+ */
 function RoleSelect(props: { user: UserView; self: boolean; disabled: boolean; onChange: (role: Role) => void }) {
   const { user, self, disabled, onChange } = props;
   return (
