@@ -171,5 +171,7 @@ describe("AdminUsersPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     await waitFor(() => expect(screen.queryByText("bob@example.com", { selector: "td" })).not.toBeInTheDocument());
     expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(1);
+    // The deleted account's reset link is no longer on show, as if it still worked.
+    expect(screen.queryByTestId("reset-link")).not.toBeInTheDocument();
   });
 });

@@ -15,7 +15,7 @@ export interface UserActions {
   /** The id of the user whose row is being changed, else null. */
   saving: string | null;
   error: string | null;
-  /** The last reset link issued, shown until the page is left. */
+  /** The last reset link issued, shown until the page is left or its user is deleted. */
   reset: ResetLink | null;
   changeRole: (user: UserView, role: Role) => void;
   toggleDisabled: (user: UserView) => void;
@@ -56,6 +56,8 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     remove: (user) =>
       act(user, "delete", async () => {
         await deleteUser(user.id);
+        // A reset link of a deleted account opens nothing: it no longer stays on show.
+        setReset((shown) => (shown?.email === user.email ? null : shown));
         return null;
       }),
   };
