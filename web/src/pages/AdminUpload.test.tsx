@@ -5,6 +5,7 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { TusClientContext } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
 
@@ -239,6 +240,8 @@ describe("AdminUploadPage", () => {
     const link = await screen.findByTestId("upload-result-link");
     expect(link).toHaveTextContent("Beach day");
     expect(link).toHaveAttribute("href", "/watch/item-42");
+    // Where it stands, as a batch's rows say it (and followed while it transcodes).
+    expect(screen.getByTestId("upload-result-state")).toHaveTextContent(/^Published$/);
     expect(screen.queryByTestId("upload-processing")).not.toBeInTheDocument();
     const polls = sentTo(seen, "GET", JOB);
     expect(polls).toHaveLength(2);
@@ -363,6 +366,37 @@ describe("AdminUploadPage", () => {
     const rows = within(screen.getByRole("list", { name: "Uploads" })).getAllByRole("listitem");
     expect(rows[0]).toHaveTextContent("Failed: the file is not a supported video");
     expect(rows[2]).toHaveTextContent("Failed: the file could not be read as MP4");
+  });
+
+  it("follows each uploaded file of a batch until its transcoding is over", async () => {
+    const queued = mediaItem({ id: "item-a", title: "first clip", status: "draft", processing_state: "queued" });
+    const items = { "up-a": queued, "up-b": mediaItem({ id: "item-b", title: "second clip" }) };
+    server.use(
+      http.get(`${API}/ingest/jobs/:id`, ({ params }) => {
+        const id = String(params.id) as keyof typeof items;
+        return ok({ upload_id: id, state: "done", item: items[id], error: null });
+      }),
+      http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "ready" })),
+    );
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    uploadPage();
+    await user.upload(screen.getByLabelText("Video or sound file"), [
+      new File([new Uint8Array(16)], "first_clip.mp4", { type: "video/mp4" }),
+      new File([new Uint8Array(16)], "second_clip.mp4", { type: "video/mp4" }),
+    ]);
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    for (const [i, id] of ["up-a", "up-b"].entries()) {
+      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
+      const upload = lastUpload();
+      upload.url = `/api/v1/ingest/uploads/${id}`;
+      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+    }
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")).toHaveLength(2));
+    expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent("Draft · transcoding");
+
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft$/));
   });
 
   it("takes a file of sound alone without a warning, and warns of a file that is neither", async () => {

@@ -1,9 +1,10 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { MediaItem } from "../api/schema";
 import { isTranscoding } from "../components/ProcessingStatus";
+import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
 /**
@@ -94,8 +95,13 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
   );
 }
 
-/** A file of the batch that is in the library: a link to it, and whether it is published and still transcoding. */
-function FinishedTransfer({ item }: { item: MediaItem }) {
+/**
+ * A file of the batch that is in the library: a link to it, and whether it is published and
+ * still transcoding, followed until it is not (it read "transcoding" long after it was ready).
+ */
+function FinishedTransfer({ item: uploaded }: { item: MediaItem }) {
+  const [item, setItem] = useState(uploaded);
+  useItemPolling(item.id, isTranscoding(item), setItem);
   return (
     <>
       <Link to={watchPath(item.id)} data-testid="upload-result-link">
@@ -104,6 +110,7 @@ function FinishedTransfer({ item }: { item: MediaItem }) {
       <span data-testid="upload-result-state">
         {item.status === "draft" ? "Draft" : "Published"}
         {isTranscoding(item) && " · transcoding"}
+        {item.processing_state === "failed" && " · transcoding failed (see the library)"}
       </span>
     </>
   );
@@ -195,14 +202,15 @@ function UploadError({ message }: { message: string }) {
   );
 }
 
-/** One file uploaded and processed: a link to it, and whether it is published. */
+/** One file uploaded and processed: a link to it, whether it is published, and whether it still transcodes. */
 function UploadResult({ transfer }: { transfer: Transfer }) {
   return (
     <div className="upload-result" role="status">
       {transfer.result ? (
-        <p>
-          Ready: <TransferStatus transfer={transfer} />{" "}
-          {transfer.result.status === "draft" ? "(draft — publish it from the library)" : "(published)"}
+        // Where it stands, followed: "Ready" was said of a video still queued for transcoding.
+        <p className="upload-result-item">
+          <FinishedTransfer item={transfer.result} />
+          {transfer.result.status === "draft" && <span className="muted"> — publish it from the library</span>}
         </p>
       ) : (
         <p>
