@@ -4,6 +4,7 @@ import { updateItem } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import type { MediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
+import { RowButton } from "../components/RowButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { isTranscoding, outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
@@ -207,35 +208,16 @@ function LibraryRowActions({
 
   return (
     <div className="button-row">
-      <button
-        ref={editButton}
-        type="button"
-        className="button"
-        disabled={busy}
-        onClick={onEdit}
-        aria-label={`Edit ${item.title}`}
-      >
+      <RowButton buttonRef={editButton} label={`Edit ${item.title}`} busy={busy} onClick={onEdit}>
         Edit
-      </button>
-      <button
-        type="button"
-        className="button"
-        disabled={busy}
-        onClick={() => void togglePublish()}
-        aria-label={`${publish} ${item.title}`}
-      >
+      </RowButton>
+      <RowButton label={`${publish} ${item.title}`} busy={busy} onClick={() => void togglePublish()}>
         {publish}
-      </button>
+      </RowButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />
-      <button
-        type="button"
-        className="button danger"
-        disabled={busy}
-        onClick={onDelete}
-        aria-label={`Delete ${item.title}`}
-      >
+      <RowButton label={`Delete ${item.title}`} danger busy={busy} onClick={onDelete}>
         Delete
-      </button>
+      </RowButton>
     </div>
   );
 }

@@ -1,7 +1,7 @@
-import type { ReactNode } from "react";
 import type { Role } from "../api/auth";
 import type { UserView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
+import { RowButton } from "../components/RowButton";
 import { StackedTable } from "../components/StackedTable";
 import { formatDate } from "../lib/format";
 import type { UserActions } from "./useUserActions";
@@ -65,13 +65,13 @@ function UserRow(props: {
       <td data-label="Actions">
         {!self && (
           <div className="button-row">
-            <RowButton label={`${toggle} ${user.email}`} disabled={saving} onClick={() => actions.toggleDisabled(user)}>
+            <RowButton label={`${toggle} ${user.email}`} busy={saving} onClick={() => actions.toggleDisabled(user)}>
               {toggle}
             </RowButton>
-            <RowButton label={`Password-reset link for ${user.email}`} disabled={saving} onClick={issueReset}>
+            <RowButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
               Reset link
             </RowButton>
-            <RowButton label={`Delete ${user.email}`} danger disabled={saving} onClick={onDelete}>
+            <RowButton label={`Delete ${user.email}`} danger busy={saving} onClick={onDelete}>
               Delete
             </RowButton>
           </div>
@@ -103,26 +103,5 @@ function RoleSelect(props: { user: UserView; self: boolean; disabled: boolean; o
         <option value="admin">Admin</option>
       </select>
     </>
-  );
-}
-
-/** A button on a user's row: `label` names what it does and to whom, for assistive technology. */
-function RowButton(props: {
-  label: string;
-  danger?: boolean;
-  disabled: boolean;
-  onClick: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <button
-      type="button"
-      className={props.danger ? "button danger" : "button"}
-      disabled={props.disabled}
-      aria-label={props.label}
-      onClick={props.onClick}
-    >
-      {props.children}
-    </button>
   );
 }
