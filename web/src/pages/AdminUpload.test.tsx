@@ -1,6 +1,7 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import type { UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -74,6 +75,22 @@ async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * Mi
 
 const UNFINISHED = `${API}/ingest/uploads`;
 
+/** An upload that stopped half-way, an hour ago. */
+function unfinishedUpload(overrides: Partial<UnfinishedUpload>): UnfinishedUpload {
+  return {
+    id: "up-1",
+    file_name: "clip.mp4",
+    title: "Clip",
+    offset: 8 * MiB,
+    length: 16 * MiB,
+    created_at: "2026-01-01T10:00:00Z",
+    last_activity_at: "2026-01-01T10:05:00Z",
+    expires_at: "2026-01-02T10:05:00Z",
+    uploader_id: "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10",
+    ...overrides,
+  };
+}
+
 beforeEach(() => {
   tus.FakeUpload.instances = [];
   setAccessToken("tok-admin", 1800);
@@ -87,17 +104,7 @@ afterEach(() => {
 
 describe("AdminUploadPage", () => {
   it("lists the unfinished uploads under the form", async () => {
-    const upload = {
-      id: "up-1",
-      file_name: "old.mp4",
-      title: "Old clip",
-      offset: 2 * MiB,
-      length: 8 * MiB,
-      created_at: "2026-01-01T10:00:00Z",
-      last_activity_at: "2026-01-01T10:05:00Z",
-      expires_at: "2026-01-02T10:05:00Z",
-      uploader_id: "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10",
-    };
+    const upload = unfinishedUpload({ id: "up-1", file_name: "old.mp4", title: "Old clip", offset: 2 * MiB, length: 8 * MiB });
     server.use(http.get(UNFINISHED, () => ok({ items: [upload], total: 1, limit: 20, offset: 0 })));
     uploadPage();
 
@@ -110,17 +117,7 @@ describe("AdminUploadPage", () => {
   });
 
   it("reads the unfinished uploads again once an upload of this page finishes", async () => {
-    const stopped = {
-      id: "up-7",
-      file_name: "beach_day.mp4",
-      title: "Beach day",
-      offset: 8 * MiB,
-      length: 16 * MiB,
-      created_at: "2026-01-01T10:00:00Z",
-      last_activity_at: "2026-01-01T10:05:00Z",
-      expires_at: "2026-01-02T10:05:00Z",
-      uploader_id: "u-admin",
-    };
+    const stopped = unfinishedUpload({ id: "up-7", file_name: "beach_day.mp4", title: "Beach day", offset: 8 * MiB });
     let unfinished = [stopped];
     server.use(
       http.get(UNFINISHED, () => ok({ items: unfinished, total: unfinished.length, limit: 20, offset: 0 })),
