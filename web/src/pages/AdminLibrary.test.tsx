@@ -80,6 +80,9 @@ describe("AdminLibraryPage", () => {
 
     // Only the failed item offers it here (the other was never transcoded).
     expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    // Published, yet viewers cannot see it: the row says so, of it alone.
+    expect(screen.getAllByTestId("library-hidden")).toHaveLength(1);
+    expect(screen.getByTestId("library-hidden")).toHaveTextContent("Viewers see it once it can play.");
     await user.click(screen.getByRole("button", { name: "Transcode Broken again" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
@@ -90,6 +93,7 @@ describe("AdminLibraryPage", () => {
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
 
     await waitFor(() => expect(screen.queryByTestId("library-processing")).not.toBeInTheDocument());
+    expect(screen.queryByTestId("library-hidden")).not.toBeInTheDocument();
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1);
     await act(() => vi.advanceTimersByTimeAsync(2 * PROCESSING_POLL_MS));
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1); // ready: no more polling

@@ -161,6 +161,12 @@ function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string })
         <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
         <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
       </h2>
+      {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
+      {item.status === "published" && item.playable === false && (
+        <p className="muted small" data-testid="library-hidden">
+          Viewers see it once it can play.
+        </p>
+      )}
       {processing && (
         <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
           {processing}
