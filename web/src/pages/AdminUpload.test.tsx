@@ -129,8 +129,12 @@ describe("AdminUploadPage", () => {
     uploadPage();
     expect(await screen.findByRole("heading", { name: "Unfinished uploads" })).toBeInTheDocument();
 
+    const seen = recordRequests();
     // The same file again resumes it, and this time it finishes.
     const { upload } = await chooseAndStart(user);
+    act(() => upload.options.onProgress?.(MiB, 16 * MiB));
+    // Not read again mid-upload, when the file being sent would be listed with a second Cancel.
+    expect(sentTo(seen, "GET", UNFINISHED)).toHaveLength(0);
     unfinished = [];
     upload.url = "/api/v1/ingest/uploads/up-7";
     act(() => upload.options.onSuccess?.({ lastResponse: null as never }));

@@ -1,5 +1,5 @@
-import type { FormEvent } from "react";
-import { useTusUpload } from "../upload/useTusUpload";
+import { useState, type FormEvent } from "react";
+import { isTerminal, useTusUpload, type TusUpload } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
 import { failureSummary, TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
 import { UnfinishedUploads } from "./UnfinishedUploads";
@@ -10,6 +10,7 @@ export function AdminUploadPage() {
   const { transfers } = upload;
   // Done or in progress: the form waits; failed or cancelled: it can be sent again.
   const locked = transfers.some((t) => t.phase !== "failed" && t.phase !== "cancelled");
+  const unfinishedVersion = useSettledCount(upload);
 
   function startUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -30,7 +31,20 @@ export function AdminUploadPage() {
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
       <UploadOutcome transfers={transfers} error={draft.error ?? failureSummary(transfers)} onReset={reset} />
-      <UnfinishedUploads version={transfers.map((t) => t.phase).join()} />
+      <UnfinishedUploads version={unfinishedVersion} />
     </section>
   );
+}
+
+/**
+ * How many of the page's files have settled, counted only while none is moving: the
+ * unfinished uploads are read again when it changes (an upload resumed and finished here
+ * stayed listed as unfinished), never mid-upload, when the file being sent would be listed
+ * too, with a second Cancel.
+ */
+function useSettledCount({ transfers, current }: TusUpload): number {
+  const [count, setCount] = useState(0);
+  const settled = transfers.filter((t) => isTerminal(t.phase)).length;
+  if (current === null && settled !== count) setCount(settled);
+  return count;
 }

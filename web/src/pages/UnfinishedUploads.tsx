@@ -16,10 +16,9 @@ const PAGE_SIZE = 20;
  * Every uploader's uploads that stopped before their last byte: each holds
  * what it stored until it expires. How far each got, how long it has been
  * idle, and a Cancel that frees its storage now. Nothing while there are none.
- * A change of `version` (the page's own uploads moving from phase to phase) reads the list
- * again: an upload resumed and finished on this page stayed listed as unfinished.
+ * A change of `version` (more of the page's own uploads settled) reads the list again.
  */
-export function UnfinishedUploads({ version = "" }: { version?: string }) {
+export function UnfinishedUploads({ version = 0 }: { version?: number }) {
   const [page, setPage] = useState(1);
   const fetchPage = useCallback(
     (signal: AbortSignal) => listUnfinishedUploads({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
