@@ -263,6 +263,9 @@ describe("AdminLibraryPage", () => {
 
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
     expect(sentTo(seen, "DELETE", `${API}/catalogue/p`)).toHaveLength(1);
+    // The row is gone: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted “Final”.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 });
 

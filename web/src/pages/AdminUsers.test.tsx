@@ -173,5 +173,8 @@ describe("AdminUsersPage", () => {
     expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(1);
     // The deleted account's reset link is no longer on show, as if it still worked.
     expect(screen.queryByTestId("reset-link")).not.toBeInTheDocument();
+    // The row is gone: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted bob@example.com.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 });
