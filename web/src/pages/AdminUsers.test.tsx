@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { InviteView, UserView } from "../api/schema";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
@@ -161,9 +161,15 @@ describe("AdminUsersPage", () => {
     expect(screen.queryByRole("button", { name: "Delete admin@example.com" })).not.toBeInTheDocument();
 
     await user.click(screen.getByRole("button", { name: "Password-reset link for bob@example.com" }));
-    expect(await screen.findByTestId("reset-link")).toHaveTextContent(
-      `${window.location.origin}/reset-password#code=RESET-1`,
-    );
+    const resetLink = await screen.findByTestId("reset-link");
+    expect(resetLink).toHaveTextContent(`${window.location.origin}/reset-password#code=RESET-1`);
+    // One button puts it on the clipboard, and says so.
+    const writeText = vi.fn(() => Promise.resolve());
+    vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
+    await user.click(within(resetLink).getByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledWith(`${window.location.origin}/reset-password#code=RESET-1`);
+    expect(await within(resetLink).findByText("Copied.")).toBeInTheDocument();
+    vi.unstubAllGlobals();
 
     await user.click(screen.getByRole("button", { name: "Delete bob@example.com" }));
     const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
