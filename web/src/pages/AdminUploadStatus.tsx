@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { MediaItem } from "../api/schema";
+import { FocusedMessage } from "../components/FocusedMessage";
 import { isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
@@ -177,7 +178,7 @@ export function UploadOutcome({
           Upload cancelled.
         </p>
       )}
-      {error && <UploadError message={error} />}
+      {error && <FocusedMessage message={error} role="alert" className="form-error" testId="upload-error" />}
       {single?.phase === "done" && <UploadResult transfer={single} />}
       {allSettled && (
         <button type="button" className="button" onClick={onReset}>
@@ -185,20 +186,6 @@ export function UploadOutcome({
         </button>
       )}
     </>
-  );
-}
-
-/** An error the user must see: brought into view and focused when it appears or changes. */
-function UploadError({ message }: { message: string }) {
-  const ref = useRef<HTMLParagraphElement>(null);
-  useEffect(() => {
-    ref.current?.scrollIntoView?.({ block: "center", behavior: "smooth" });
-    ref.current?.focus();
-  }, [message]);
-  return (
-    <p ref={ref} className="form-error" role="alert" tabIndex={-1} data-testid="upload-error">
-      {message}
-    </p>
   );
 }
 
