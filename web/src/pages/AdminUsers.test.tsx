@@ -47,8 +47,10 @@ describe("AdminUsersPage", () => {
     expect(await screen.findByTestId("registration-mode")).toHaveTextContent("no invite code is asked for");
     const firstRow = rowOf("admin@example.com");
     expect(within(firstRow).getAllByRole("cell").map((c) => c.dataset.label)).toEqual(["Email", "Name", "Joined", "Role", "Actions"]);
-    // Admins cannot demote themselves here.
+    // Admins cannot demote themselves here, and their row says whose it is.
     expect(within(firstRow).getByLabelText("Role of admin@example.com")).toBeDisabled();
+    expect(within(firstRow).getAllByRole("cell")[0]).toHaveTextContent("admin@example.com (you)");
+    expect(within(rowOf("user1@example.com")).getAllByRole("cell")[0]).not.toHaveTextContent("(you)");
 
     // Choosing a role asks first; until it is given the select shows the one the user has.
     const role = within(rowOf("user1@example.com")).getByLabelText("Role of user1@example.com");

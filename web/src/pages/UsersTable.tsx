@@ -55,6 +55,8 @@ function UserRow(props: {
     <tr>
       <td data-label="Email">
         {user.email}
+        {/* Why this row's role is greyed out and it has no actions. */}
+        {self && <span className="muted"> (you)</span>}
         {user.disabled && <span className="badge failed">Disabled</span>}
       </td>
       <td data-label="Name">{user.display_name ?? ""}</td>
