@@ -143,6 +143,27 @@ describe("AdminUploadPage", () => {
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Unfinished uploads" })).not.toBeInTheDocument());
   });
 
+  it("says when it resumes an earlier upload of the file, begun under another title that it keeps", async () => {
+    const earlier: PreviousUpload = {
+      uploadUrl: "/api/v1/ingest/uploads/up-old",
+      metadata: { title: "Old title" },
+      size: 16 * MiB,
+      creationTime: "2026-01-01T10:00:00Z",
+      urlStorageKey: "tus::beach",
+      parallelUploadUrls: null,
+    };
+    vi.spyOn(FakeUpload.prototype, "findPreviousUploads").mockResolvedValue([earlier]);
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    expect(upload.resumedFrom).toBe(earlier);
+    expect(await screen.findByTestId("upload-resumed")).toHaveTextContent(
+      "Resuming the upload of this file begun as “Old title”: the video keeps that title",
+    );
+    vi.restoreAllMocks();
+  });
+
   it("configures tus and renders progress with percent and bytes", async () => {
     const user = setupUser();
     uploadPage();

@@ -36,6 +36,12 @@ export function UploadProgress({ upload }: { upload: TusUpload }) {
         {pct} % · {formatBytes(shown.sent)} of {formatBytes(shown.total)}
         {shown.phase === "paused" && " · paused"}
       </p>
+      {shown.resumedAs && (
+        <p className="hint" data-testid="upload-resumed">
+          Resuming the upload of this file begun as “{shown.resumedAs}”: the video keeps that title, description and
+          tags; change them in the library once it is there.
+        </p>
+      )}
       {busy && (
         <p className="hint">
           Leaving this page pauses the upload; pick the same file again later to resume where it stopped.
