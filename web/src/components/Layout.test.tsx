@@ -88,6 +88,14 @@ describe("phone menu", () => {
     expect(screen.getByTestId("location")).toHaveTextContent("/signin");
     expect(menu).toHaveAttribute("aria-expanded", "false");
     expect(header).not.toHaveClass("menu-open");
+
+    // Escape, from anywhere in it, closes it and gives the focus back to its button.
+    await user.click(menu);
+    await user.tab();
+    expect(screen.getByRole("link", { name: "Browse" })).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(menu).toHaveAttribute("aria-expanded", "false");
+    expect(menu).toHaveFocus();
   });
 });
 

@@ -1,4 +1,4 @@
-import { useState, useSyncExternalStore } from "react";
+import { useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { useTheme } from "../lib/theme";
@@ -104,6 +104,15 @@ export function Layout() {
     setMenuOpen(false);
   }
 
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // Escape closes the open menu (on a phone held sideways it covers the page) and gives the
+  // focus back to its button; it used to stay open until a link or the button was pressed.
+  function closeOnEscape(event: KeyboardEvent<HTMLElement>) {
+    if (event.key !== "Escape" || !menuOpen) return;
+    setMenuOpen(false);
+    menuButton.current?.focus();
+  }
+
   async function handleSignOut() {
     setMenuOpen(false);
     await signOut();
@@ -115,7 +124,7 @@ export function Layout() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`}>
+      <header className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`} onKeyDown={closeOnEscape}>
         <NavLink to="/" className="brand" aria-label="StreamStack home">
           <span className="brand-mark" aria-hidden="true">
             ▶
@@ -125,6 +134,7 @@ export function Layout() {
         <div className="header-tools">
           <ThemeToggle />
           <button
+            ref={menuButton}
             type="button"
             className="button ghost menu-toggle"
             aria-expanded={menuOpen}
