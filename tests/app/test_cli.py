@@ -26,12 +26,30 @@ def run(
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["dev"], ["serve"], ["migrate"], ["create-admin"], ["login"], ["logout"], ["upload"]],
+    [
+        [],
+        ["dev"],
+        ["serve"],
+        ["migrate"],
+        ["create-admin"],
+        ["login"],
+        ["logout"],
+        ["upload"],
+        ["transcode"],
+        ["uploads"],
+        ["thumbnail"],
+    ],
 )
 def test_help_on_every_command(command: list[str]) -> None:
     r = run(*command, "--help")
     assert r.returncode == 0
     assert "usage: streamstack" in r.stdout
+
+
+def test_upload_help_says_sound_files_go_too() -> None:
+    """Sound alone is accepted (MP3, FLAC, WAV …); the help said FILE was "the video"."""
+    r = run("upload", "--help")
+    assert "FILE                  the video or sound file to upload" in r.stdout
 
 
 @pytest.mark.parametrize(

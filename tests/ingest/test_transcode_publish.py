@@ -181,7 +181,12 @@ def test_a_frame_larger_than_allowed_is_refused_before_decoding(tmp_path: Path) 
     small_limit = TranscodeOptions(segment_seconds=1.0, preset="ultrafast", max_pixels=320 * 240)
     with pytest.raises(TranscodeError) as caught:
         transcode(source, tmp_path / "out", small_limit)
-    assert (caught.value.reason, caught.value.detail) == ("too_large", "640x480")
+    # The message names the limit and the setting that raises it (admin walk F11).
+    assert caught.value.reason == "too_large"
+    assert caught.value.message == (
+        "the video's frame size is larger than allowed"
+        " (640x480 is 307200 pixels; STREAMSTACK_TRANSCODE_MAX_PIXELS allows 76800)"
+    )
 
 
 def test_a_picture_too_small_to_transcode_fails_at_once_with_a_reason(tmp_path: Path) -> None:

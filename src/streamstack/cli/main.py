@@ -232,13 +232,13 @@ COMMANDS = (
     Subcommand(
         "upload",
         run_upload,
-        help="upload a video through the resumable (tus) endpoint",
+        help="upload a video or sound file through the resumable (tus) endpoint",
         description="Upload FILE to a running StreamStack as an admin, with a progress line "
         "on stderr. An interrupted upload resumes where it stopped when the same command "
         "is run again. Prints the created item as JSON; with --wait, once its transcoding "
         "is over, after a second progress line.",
         options=(
-            option("file", type=Path, metavar="FILE", help="the video to upload"),
+            option("file", type=Path, metavar="FILE", help="the video or sound file to upload"),
             option("--title", required=True, help="the item's title"),
             option("--description", default="", help="the item's description"),
             option("--tags", default="", help="comma-separated tags"),

@@ -1,10 +1,11 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { mediaPage } from "../test/fixtures";
+import { hadSession, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, http, ok, server } from "../test/server";
+import { ADMIN, API, http, nothingWatched, ok, refreshGives, server, VIEWER } from "../test/server";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Field } from "./Field";
+import { FOLD_QUERIES } from "./Layout";
 
 function prefersDark(dark: boolean) {
   const listeners = new Set<() => void>();
@@ -87,6 +88,43 @@ describe("phone menu", () => {
     expect(screen.getByTestId("location")).toHaveTextContent("/signin");
     expect(menu).toHaveAttribute("aria-expanded", "false");
     expect(header).not.toHaveClass("menu-open");
+
+    // Escape, from anywhere in it, closes it and gives the focus back to its button.
+    await user.click(menu);
+    await user.tab();
+    expect(screen.getByRole("link", { name: "Browse" })).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(menu).toHaveAttribute("aria-expanded", "false");
+    expect(menu).toHaveFocus();
+  });
+});
+
+describe("folded navigation", () => {
+  // A window 844 px wide (a phone held sideways): only the admin's query matches.
+  function windowOf844px() {
+    vi.stubGlobal("matchMedia", (q: string) => ({
+      matches: q === FOLD_QUERIES.admin,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+    }));
+  }
+
+  it.each([
+    [ADMIN, true],
+    [VIEWER, false],
+  ])("folds at 844 px for an admin's longer navigation, not a viewer's (%#)", async (who, folded) => {
+    windowOf844px();
+    hadSession();
+    browseEmpty();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(who)),
+      ...nothingWatched(),
+    );
+    renderApp("/");
+    expect(await screen.findByRole("button", { name: "Sign out" })).toBeInTheDocument();
+    expect(screen.getByRole("banner").classList.contains("folded")).toBe(folded);
+    vi.unstubAllGlobals();
   });
 });
 

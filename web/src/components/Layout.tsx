@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { useTheme } from "../lib/theme";
@@ -74,8 +74,29 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
   );
 }
 
+/**
+ * Widths at which the navigation folds into a menu. An admin's has three more links (Upload,
+ * Library, Users) and needs about 900 px on one row: unfolded below that it wrapped onto a
+ * second row (a phone held sideways is 844 px wide).
+ */
+export const FOLD_QUERIES = { viewer: "(max-width: 640px)", admin: "(max-width: 960px)" } as const;
+
+/** Whether the window matches the media `query`, following it as the window changes. */
+function useMediaQuery(query: string): boolean {
+  const list = () => (typeof window.matchMedia === "function" ? window.matchMedia(query) : null);
+  return useSyncExternalStore(
+    (notify) => {
+      const media = list();
+      media?.addEventListener?.("change", notify);
+      return () => media?.removeEventListener?.("change", notify);
+    },
+    () => list()?.matches ?? false,
+  );
+}
+
 export function Layout() {
-  const { signOut, ended, status } = useAuth();
+  const { signOut, ended, status, user } = useAuth();
+  const folded = useMediaQuery(user?.role === "admin" ? FOLD_QUERIES.admin : FOLD_QUERIES.viewer);
   const navigate = useNavigate();
   const location = useLocation();
   // On a phone the navigation folds into a menu; any navigation closes it.
@@ -84,6 +105,15 @@ export function Layout() {
   if (menuPath !== location.pathname) {
     setMenuPath(location.pathname);
     setMenuOpen(false);
+  }
+
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // Escape closes the open menu (on a phone held sideways it covers the page) and gives the
+  // focus back to its button; it used to stay open until a link or the button was pressed.
+  function closeOnEscape(event: KeyboardEvent<HTMLElement>) {
+    if (event.key !== "Escape" || !menuOpen) return;
+    setMenuOpen(false);
+    menuButton.current?.focus();
   }
 
   async function handleSignOut() {
@@ -97,7 +127,7 @@ export function Layout() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className={`site-header${menuOpen ? " menu-open" : ""}`}>
+      <header className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`} onKeyDown={closeOnEscape}>
         <NavLink to="/" className="brand" aria-label="StreamStack home">
           <span className="brand-mark" aria-hidden="true">
             ▶
@@ -107,6 +137,7 @@ export function Layout() {
         <div className="header-tools">
           <ThemeToggle />
           <button
+            ref={menuButton}
             type="button"
             className="button ghost menu-toggle"
             aria-expanded={menuOpen}

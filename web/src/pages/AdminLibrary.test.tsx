@@ -80,6 +80,9 @@ describe("AdminLibraryPage", () => {
 
     // Only the failed item offers it here (the other was never transcoded).
     expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    // Published, yet viewers cannot see it: the row says so, of it alone.
+    expect(screen.getAllByTestId("library-hidden")).toHaveLength(1);
+    expect(screen.getByTestId("library-hidden")).toHaveTextContent("Viewers see it once it can play.");
     await user.click(screen.getByRole("button", { name: "Transcode Broken again" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
@@ -90,6 +93,7 @@ describe("AdminLibraryPage", () => {
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
 
     await waitFor(() => expect(screen.queryByTestId("library-processing")).not.toBeInTheDocument());
+    expect(screen.queryByTestId("library-hidden")).not.toBeInTheDocument();
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1);
     await act(() => vi.advanceTimersByTimeAsync(2 * PROCESSING_POLL_MS));
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(1); // ready: no more polling
@@ -197,6 +201,25 @@ describe("AdminLibraryPage", () => {
       description: "A calm evening.",
       tags: ["b", "c"],
     });
+    // Focus is back on the row's Edit, not lost to the page.
+    await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
+    await user.click(screen.getByRole("button", { name: "Edit Final cut" }));
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus();
+  });
+
+  it("tells what is wrong with the edit by its Save button, above the captions", async () => {
+    const user = setupUser();
+    const item = mediaItem({ id: "p", title: "Final" });
+    server.use(http.get(CATALOGUE, () => listing([item])), http.get(`${API}/catalogue/p`, () => ok(item)));
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Edit Final" }));
+    await user.type(screen.getByLabelText("Tags"), "x".repeat(41));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+
+    const form = screen.getByRole("form", { name: "Edit Final" });
+    expect(within(form).getByRole("alert")).toHaveTextContent("Tags can be at most 40 characters");
   });
 
   it("publishes a draft", async () => {
@@ -240,6 +263,9 @@ describe("AdminLibraryPage", () => {
 
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
     expect(sentTo(seen, "DELETE", `${API}/catalogue/p`)).toHaveLength(1);
+    // The row is gone: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted “Final”.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 });
 

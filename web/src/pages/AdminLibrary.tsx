@@ -4,6 +4,7 @@ import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } f
 import { LIMITS } from "../api/limits";
 import type { MediaItem, MediaPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
+import { FocusedMessage } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { Pagination } from "../components/Pagination";
@@ -161,12 +162,13 @@ function LibraryToolbar({
   );
 }
 
-/** "Loading…" while a page loads, else the last deletion that went through. */
+/** "Loading…" while a page loads, and the last deletion that went through. */
 function LibraryStatus({ loading, notice }: { loading: boolean; notice: string | null }) {
   return (
     <div aria-live="polite" className="status-line">
       {loading && <span role="status">Loading…</span>}
-      {notice && !loading && <span>{notice}</span>}
+      {/* Kept while the list reloads: mounted again, it would take the focus again. */}
+      {notice && <FocusedMessage message={notice} role="status" className="done-notice" testId="done-notice" />}
     </div>
   );
 }
@@ -232,12 +234,16 @@ function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
   async function confirm() {
     if (!pending) return;
     const item = pending;
+    let deleted = false;
     await run(item.id, `Could not delete “${item.title}”`, async () => {
       await deleteItem(item.id);
-      setNotice(`Deleted “${item.title}”.`);
+      deleted = true;
       onDeleted();
     });
+    // With the question closed, in one render: the notice takes the focus after the dialog
+    // has handed it back to the Delete button, whose row is going.
     setPending(null);
+    if (deleted) setNotice(`Deleted “${item.title}”.`);
   }
 
   return { pending, ask: setPending, deleting: running !== null, error, notice, confirm };

@@ -1,10 +1,12 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import type { UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { TusClientContext } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
 
@@ -73,6 +75,22 @@ async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * Mi
 
 const UNFINISHED = `${API}/ingest/uploads`;
 
+/** An upload that stopped half-way, an hour ago. */
+function unfinishedUpload(overrides: Partial<UnfinishedUpload>): UnfinishedUpload {
+  return {
+    id: "up-1",
+    file_name: "clip.mp4",
+    title: "Clip",
+    offset: 8 * MiB,
+    length: 16 * MiB,
+    created_at: "2026-01-01T10:00:00Z",
+    last_activity_at: "2026-01-01T10:05:00Z",
+    expires_at: "2026-01-02T10:05:00Z",
+    uploader_id: "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10",
+    ...overrides,
+  };
+}
+
 beforeEach(() => {
   tus.FakeUpload.instances = [];
   setAccessToken("tok-admin", 1800);
@@ -86,17 +104,7 @@ afterEach(() => {
 
 describe("AdminUploadPage", () => {
   it("lists the unfinished uploads under the form", async () => {
-    const upload = {
-      id: "up-1",
-      file_name: "old.mp4",
-      title: "Old clip",
-      offset: 2 * MiB,
-      length: 8 * MiB,
-      created_at: "2026-01-01T10:00:00Z",
-      last_activity_at: "2026-01-01T10:05:00Z",
-      expires_at: "2026-01-02T10:05:00Z",
-      uploader_id: "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10",
-    };
+    const upload = unfinishedUpload({ id: "up-1", file_name: "old.mp4", title: "Old clip", offset: 2 * MiB, length: 8 * MiB });
     server.use(http.get(UNFINISHED, () => ok({ items: [upload], total: 1, limit: 20, offset: 0 })));
     uploadPage();
 
@@ -106,6 +114,54 @@ describe("AdminUploadPage", () => {
       "25",
     );
     expect(within(section).getByRole("button", { name: "Cancel “Old clip”" })).toBeEnabled();
+  });
+
+  it("reads the unfinished uploads again once an upload of this page finishes", async () => {
+    const stopped = unfinishedUpload({ id: "up-7", file_name: "beach_day.mp4", title: "Beach day", offset: 8 * MiB });
+    let unfinished = [stopped];
+    server.use(
+      http.get(UNFINISHED, () => ok({ items: unfinished, total: unfinished.length, limit: 20, offset: 0 })),
+      http.get(`${API}/ingest/jobs/up-7`, () =>
+        ok({ upload_id: "up-7", state: "done", item: mediaItem({ id: "item-7", title: "Beach day" }), error: null }),
+      ),
+    );
+    const user = setupUser();
+    uploadPage();
+    expect(await screen.findByRole("heading", { name: "Unfinished uploads" })).toBeInTheDocument();
+
+    const seen = recordRequests();
+    // The same file again resumes it, and this time it finishes.
+    const { upload } = await chooseAndStart(user);
+    act(() => upload.options.onProgress?.(MiB, 16 * MiB));
+    // Not read again mid-upload, when the file being sent would be listed with a second Cancel.
+    expect(sentTo(seen, "GET", UNFINISHED)).toHaveLength(0);
+    unfinished = [];
+    upload.url = "/api/v1/ingest/uploads/up-7";
+    act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+
+    expect(await screen.findByTestId("upload-result-link")).toHaveTextContent("Beach day");
+    await waitFor(() => expect(screen.queryByRole("heading", { name: "Unfinished uploads" })).not.toBeInTheDocument());
+  });
+
+  it("says when it resumes an earlier upload of the file, begun under another title that it keeps", async () => {
+    const earlier: PreviousUpload = {
+      uploadUrl: "/api/v1/ingest/uploads/up-old",
+      metadata: { title: "Old title" },
+      size: 16 * MiB,
+      creationTime: "2026-01-01T10:00:00Z",
+      urlStorageKey: "tus::beach",
+      parallelUploadUrls: null,
+    };
+    vi.spyOn(FakeUpload.prototype, "findPreviousUploads").mockResolvedValue([earlier]);
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    expect(upload.resumedFrom).toBe(earlier);
+    expect(await screen.findByTestId("upload-resumed")).toHaveTextContent(
+      "Resuming the upload of this file begun as “Old title”: the video keeps that title",
+    );
+    vi.restoreAllMocks();
   });
 
   it("configures tus and renders progress with percent and bytes", async () => {
@@ -206,6 +262,8 @@ describe("AdminUploadPage", () => {
     const link = await screen.findByTestId("upload-result-link");
     expect(link).toHaveTextContent("Beach day");
     expect(link).toHaveAttribute("href", "/watch/item-42");
+    // Where it stands, as a batch's rows say it (and followed while it transcodes).
+    expect(screen.getByTestId("upload-result-state")).toHaveTextContent(/^Published$/);
     expect(screen.queryByTestId("upload-processing")).not.toBeInTheDocument();
     const polls = sentTo(seen, "GET", JOB);
     expect(polls).toHaveLength(2);
@@ -297,6 +355,70 @@ describe("AdminUploadPage", () => {
     expect(states).toEqual(["Draft · transcoding", "Published"]);
     expect(within(queue).getAllByRole("listitem")[0]).toHaveTextContent(/^first clipDraft · transcoding$/);
     expect(screen.getByRole("button", { name: "Upload more videos" })).toBeInTheDocument();
+  });
+
+  it("says which files of a batch failed, once all have settled, not the last one's reason alone", async () => {
+    const jobs: Record<string, { state: string; item: ReturnType<typeof mediaItem> | null; error: string | null }> = {
+      "up-a": { state: "failed", item: null, error: "the file is not a supported video" },
+      "up-b": { state: "done", item: mediaItem({ id: "item-b", title: "good" }), error: null },
+      "up-c": { state: "failed", item: null, error: "the file could not be read as MP4" },
+    };
+    server.use(
+      http.get(`${API}/ingest/jobs/:id`, ({ params }) => ok({ upload_id: String(params.id), ...jobs[String(params.id)] })),
+    );
+    const user = setupUser();
+    uploadPage();
+    const names = ["broken.mp4", "good.mp4", "truncated.mp4"];
+    await user.upload(
+      screen.getByLabelText("Video or sound file"),
+      names.map((name) => new File([new Uint8Array(16)], name, { type: "video/mp4" })),
+    );
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    for (const [i, id] of ["up-a", "up-b", "up-c"].entries()) {
+      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
+      const upload = lastUpload();
+      upload.url = `/api/v1/ingest/uploads/${id}`;
+      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+      // While the batch goes on, each reason stays on its own row.
+      if (i < 2) await waitFor(() => expect(screen.queryByTestId("upload-error")).not.toBeInTheDocument());
+    }
+
+    const error = await screen.findByTestId("upload-error");
+    expect(error).toHaveTextContent("2 of 3 files failed (broken.mp4, truncated.mp4); each one's reason is in the list above.");
+    const rows = within(screen.getByRole("list", { name: "Uploads" })).getAllByRole("listitem");
+    expect(rows[0]).toHaveTextContent("Failed: the file is not a supported video");
+    expect(rows[2]).toHaveTextContent("Failed: the file could not be read as MP4");
+  });
+
+  it("follows each uploaded file of a batch until its transcoding is over", async () => {
+    const queued = mediaItem({ id: "item-a", title: "first clip", status: "draft", processing_state: "queued" });
+    const items = { "up-a": queued, "up-b": mediaItem({ id: "item-b", title: "second clip" }) };
+    server.use(
+      http.get(`${API}/ingest/jobs/:id`, ({ params }) => {
+        const id = String(params.id) as keyof typeof items;
+        return ok({ upload_id: id, state: "done", item: items[id], error: null });
+      }),
+      http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "ready" })),
+    );
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    uploadPage();
+    await user.upload(screen.getByLabelText("Video or sound file"), [
+      new File([new Uint8Array(16)], "first_clip.mp4", { type: "video/mp4" }),
+      new File([new Uint8Array(16)], "second_clip.mp4", { type: "video/mp4" }),
+    ]);
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    for (const [i, id] of ["up-a", "up-b"].entries()) {
+      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
+      const upload = lastUpload();
+      upload.url = `/api/v1/ingest/uploads/${id}`;
+      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+    }
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")).toHaveLength(2));
+    expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent("Draft · transcoding");
+
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft$/));
   });
 
   it("takes a file of sound alone without a warning, and warns of a file that is neither", async () => {

@@ -1,7 +1,7 @@
-import type { FormEvent } from "react";
-import { useTusUpload } from "../upload/useTusUpload";
+import { useState, type FormEvent } from "react";
+import { isTerminal, useTusUpload, type TusUpload } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
-import { TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
+import { failureSummary, TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
 import { UnfinishedUploads } from "./UnfinishedUploads";
 
 export function AdminUploadPage() {
@@ -10,7 +10,7 @@ export function AdminUploadPage() {
   const { transfers } = upload;
   // Done or in progress: the form waits; failed or cancelled: it can be sent again.
   const locked = transfers.some((t) => t.phase !== "failed" && t.phase !== "cancelled");
-  const failed = transfers.findLast((t) => t.phase === "failed");
+  const unfinishedVersion = useSettledCount(upload);
 
   function startUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -30,8 +30,21 @@ export function AdminUploadPage() {
       <UploadForm draft={draft} locked={locked} onSubmit={startUpload} />
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
-      <UploadOutcome transfers={transfers} error={draft.error ?? failed?.error ?? null} onReset={reset} />
-      <UnfinishedUploads />
+      <UploadOutcome transfers={transfers} error={draft.error ?? failureSummary(transfers)} onReset={reset} />
+      <UnfinishedUploads version={unfinishedVersion} />
     </section>
   );
+}
+
+/**
+ * How many of the page's files have settled, counted only while none is moving: the
+ * unfinished uploads are read again when it changes (an upload resumed and finished here
+ * stayed listed as unfinished), never mid-upload, when the file being sent would be listed
+ * too, with a second Cancel.
+ */
+function useSettledCount({ transfers, current }: TusUpload): number {
+  const [count, setCount] = useState(0);
+  const settled = transfers.filter((t) => isTerminal(t.phase)).length;
+  if (current === null && settled !== count) setCount(settled);
+  return count;
 }

@@ -1,9 +1,11 @@
-import { useEffect, useRef } from "react";
+import { useState } from "react";
 import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { MediaItem } from "../api/schema";
+import { FocusedMessage } from "../components/FocusedMessage";
 import { isTranscoding } from "../components/ProcessingStatus";
+import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
 /**
@@ -34,6 +36,12 @@ export function UploadProgress({ upload }: { upload: TusUpload }) {
         {pct} % · {formatBytes(shown.sent)} of {formatBytes(shown.total)}
         {shown.phase === "paused" && " · paused"}
       </p>
+      {shown.resumedAs && (
+        <p className="hint" data-testid="upload-resumed">
+          Resuming the upload of this file begun as “{shown.resumedAs}”: the video keeps that title, description and
+          tags; change them in the library once it is there.
+        </p>
+      )}
       {busy && (
         <p className="hint">
           Leaving this page pauses the upload; pick the same file again later to resume where it stopped.
@@ -94,8 +102,13 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
   );
 }
 
-/** A file of the batch that is in the library: a link to it, and whether it is published and still transcoding. */
-function FinishedTransfer({ item }: { item: MediaItem }) {
+/**
+ * A file of the batch that is in the library: a link to it, and whether it is published and
+ * still transcoding, followed until it is not (it read "transcoding" long after it was ready).
+ */
+function FinishedTransfer({ item: uploaded }: { item: MediaItem }) {
+  const [item, setItem] = useState(uploaded);
+  useItemPolling(item.id, isTranscoding(item), setItem);
   return (
     <>
       <Link to={watchPath(item.id)} data-testid="upload-result-link">
@@ -104,6 +117,7 @@ function FinishedTransfer({ item }: { item: MediaItem }) {
       <span data-testid="upload-result-state">
         {item.status === "draft" ? "Draft" : "Published"}
         {isTranscoding(item) && " · transcoding"}
+        {item.processing_state === "failed" && " · transcoding failed (see the library)"}
       </span>
     </>
   );
@@ -136,6 +150,19 @@ function TransferStatus({ transfer }: { transfer: Transfer }) {
 }
 
 /**
+ * What went wrong, for the error under the form: one file's reason; for several, once all have
+ * settled, which of them failed (each one's reason is on its row of the queue). The last
+ * failure's reason alone, naming no file, read as if it were the whole batch's.
+ */
+export function failureSummary(transfers: Transfer[]): string | null {
+  const failed = transfers.filter((t) => t.phase === "failed");
+  if (transfers.length === 1) return failed[0]?.error ?? null;
+  if (failed.length === 0 || !transfers.every((t) => isTerminal(t.phase))) return null;
+  const names = failed.map((t) => t.file.name).join(", ");
+  return `${failed.length} of ${transfers.length} files failed (${names}); each one's reason is in the list above.`;
+}
+
+/**
  * How the upload ended: cancelled, failed (`error`), or ready to watch; once
  * every file has, a way to upload more.
  */
@@ -157,7 +184,7 @@ export function UploadOutcome({
           Upload cancelled.
         </p>
       )}
-      {error && <UploadError message={error} />}
+      {error && <FocusedMessage message={error} role="alert" className="form-error" testId="upload-error" />}
       {single?.phase === "done" && <UploadResult transfer={single} />}
       {allSettled && (
         <button type="button" className="button" onClick={onReset}>
@@ -168,28 +195,15 @@ export function UploadOutcome({
   );
 }
 
-/** An error the user must see: brought into view and focused when it appears or changes. */
-function UploadError({ message }: { message: string }) {
-  const ref = useRef<HTMLParagraphElement>(null);
-  useEffect(() => {
-    ref.current?.scrollIntoView?.({ block: "center", behavior: "smooth" });
-    ref.current?.focus();
-  }, [message]);
-  return (
-    <p ref={ref} className="form-error" role="alert" tabIndex={-1} data-testid="upload-error">
-      {message}
-    </p>
-  );
-}
-
-/** One file uploaded and processed: a link to it, and whether it is published. */
+/** One file uploaded and processed: a link to it, whether it is published, and whether it still transcodes. */
 function UploadResult({ transfer }: { transfer: Transfer }) {
   return (
     <div className="upload-result" role="status">
       {transfer.result ? (
-        <p>
-          Ready: <TransferStatus transfer={transfer} />{" "}
-          {transfer.result.status === "draft" ? "(draft — publish it from the library)" : "(published)"}
+        // Where it stands, followed: "Ready" was said of a video still queued for transcoding.
+        <p className="upload-result-item">
+          <FinishedTransfer item={transfer.result} />
+          {transfer.result.status === "draft" && <span className="muted"> — publish it from the library</span>}
         </p>
       ) : (
         <p>

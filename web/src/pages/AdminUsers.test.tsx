@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { InviteView, UserView } from "../api/schema";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
@@ -47,12 +47,24 @@ describe("AdminUsersPage", () => {
     expect(await screen.findByTestId("registration-mode")).toHaveTextContent("no invite code is asked for");
     const firstRow = rowOf("admin@example.com");
     expect(within(firstRow).getAllByRole("cell").map((c) => c.dataset.label)).toEqual(["Email", "Name", "Joined", "Role", "Actions"]);
-    // Admins cannot demote themselves here.
+    // Admins cannot demote themselves here, and their row says whose it is.
     expect(within(firstRow).getByLabelText("Role of admin@example.com")).toBeDisabled();
+    expect(within(firstRow).getAllByRole("cell")[0]).toHaveTextContent("admin@example.com (you)");
+    expect(within(rowOf("user1@example.com")).getAllByRole("cell")[0]).not.toHaveTextContent("(you)");
 
-    // The same <select> stays in the DOM when the PATCH's answer replaces its row.
+    // Choosing a role asks first; until it is given the select shows the one the user has.
     const role = within(rowOf("user1@example.com")).getByLabelText("Role of user1@example.com");
     await user.selectOptions(role, "admin");
+    let dialog = screen.getByRole("alertdialog", { name: "Make this user an admin?" });
+    expect(role).toHaveValue("viewer");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(role).toHaveValue("viewer");
+    expect(sentTo(seen, "PATCH", `${API}/auth/users/u-1`)).toHaveLength(0);
+    // The same <select> stays in the DOM when the PATCH's answer replaces its row.
+    await user.selectOptions(role, "admin");
+    dialog = screen.getByRole("alertdialog", { name: "Make this user an admin?" });
+    expect(dialog).toHaveTextContent("user1@example.com will be able to upload, edit and delete videos");
+    await user.click(within(dialog).getByRole("button", { name: "Make admin" }));
     await waitFor(() => expect(role).toHaveValue("admin"));
     expect(await sentTo(seen, "PATCH", `${API}/auth/users/u-1`)[0]?.request.json()).toEqual({ role: "admin" });
 
@@ -151,9 +163,15 @@ describe("AdminUsersPage", () => {
     expect(screen.queryByRole("button", { name: "Delete admin@example.com" })).not.toBeInTheDocument();
 
     await user.click(screen.getByRole("button", { name: "Password-reset link for bob@example.com" }));
-    expect(await screen.findByTestId("reset-link")).toHaveTextContent(
-      `${window.location.origin}/reset-password#code=RESET-1`,
-    );
+    const resetLink = await screen.findByTestId("reset-link");
+    expect(resetLink).toHaveTextContent(`${window.location.origin}/reset-password#code=RESET-1`);
+    // One button puts it on the clipboard, and says so.
+    const writeText = vi.fn(() => Promise.resolve());
+    vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
+    await user.click(within(resetLink).getByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledWith(`${window.location.origin}/reset-password#code=RESET-1`);
+    expect(await within(resetLink).findByText("Copied.")).toBeInTheDocument();
+    vi.unstubAllGlobals();
 
     await user.click(screen.getByRole("button", { name: "Delete bob@example.com" }));
     const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
@@ -161,5 +179,10 @@ describe("AdminUsersPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     await waitFor(() => expect(screen.queryByText("bob@example.com", { selector: "td" })).not.toBeInTheDocument());
     expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(1);
+    // The deleted account's reset link is no longer on show, as if it still worked.
+    expect(screen.queryByTestId("reset-link")).not.toBeInTheDocument();
+    // The row is gone: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted bob@example.com.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 });

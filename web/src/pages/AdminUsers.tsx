@@ -1,7 +1,8 @@
 import { useCallback, useState, type FormEvent } from "react";
-import { listUsers } from "../api/auth";
+import { listUsers, type Role } from "../api/auth";
 import type { UserView } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
+import { FocusedMessage } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
@@ -24,6 +25,7 @@ export function AdminUsersPage() {
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
   const actions = useUserActions(setData);
   const [pendingDelete, setPendingDelete] = useState<UserView | null>(null);
+  const [pendingRole, setPendingRole] = useState<{ user: UserView; role: Role } | null>(null);
 
   function search(text: string) {
     setQ(text);
@@ -38,10 +40,18 @@ export function AdminUsersPage() {
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={actions.error} />
       {actions.reset && <ResetLinkNotice reset={actions.reset} />}
+      {actions.deleted && (
+        <FocusedMessage message={actions.deleted} role="status" className="done-notice" testId="done-notice" />
+      )}
       {data && data.items.length === 0 && <p className="muted">No users found.</p>}
       {data && data.items.length > 0 && (
         <>
-          <UsersTable users={data.items} actions={actions} onDelete={setPendingDelete} />
+          <UsersTable
+            users={data.items}
+            actions={actions}
+            onRole={(user, role) => setPendingRole({ user, role })}
+            onDelete={setPendingDelete}
+          />
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
       )}
@@ -54,6 +64,16 @@ export function AdminUsersPage() {
             actions.remove(pendingDelete);
           }}
           onCancel={() => setPendingDelete(null)}
+        />
+      )}
+      {pendingRole && (
+        <RoleDialog
+          {...pendingRole}
+          onConfirm={() => {
+            setPendingRole(null);
+            actions.changeRole(pendingRole.user, pendingRole.role);
+          }}
+          onCancel={() => setPendingRole(null)}
         />
       )}
       <InvitesPanel />
@@ -87,6 +107,28 @@ function ResetLinkNotice({ reset }: { reset: ResetLink }) {
       Password-reset link for {reset.email}, valid once until {formatDate(reset.link.expires_at)}. It is shown only
       now: hand it over.
     </OneTimeNotice>
+  );
+}
+
+/**
+ * Asks before a role is given: an arrow key on the focused select used to make a viewer an
+ * admin at once, unasked and unannounced.
+ */
+function RoleDialog({ user, role, ...answers }: ConfirmAnswers & { user: UserView; role: Role }) {
+  const admin = role === "admin";
+  return (
+    <ConfirmDialog
+      title={admin ? "Make this user an admin?" : "Make this admin a viewer?"}
+      confirmLabel={admin ? "Make admin" : "Make viewer"}
+      destructive={!admin}
+      {...answers}
+    >
+      <p>
+        {admin
+          ? `${user.email} will be able to upload, edit and delete videos and manage every account.`
+          : `${user.email} will no longer reach the library, uploads or user management.`}
+      </p>
+    </ConfirmDialog>
   );
 }
 

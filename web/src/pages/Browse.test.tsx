@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { MediaItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { formatDay } from "../lib/format";
-import { mediaItem, mediaPage } from "../test/fixtures";
+import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { ADMIN, API, http, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 import { BrowsePage } from "./Browse";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -89,6 +89,20 @@ describe("BrowsePage", () => {
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("No videos found");
     expect(screen.queryByTestId("media-card")).not.toBeInTheDocument();
     expect(screen.queryByTestId("loading")).not.toBeInTheDocument();
+  });
+
+  it.each([
+    [ADMIN, true],
+    [VIEWER, false],
+  ])("on an empty catalogue shows an admin, not a viewer, where videos come from (%#)", async (who, shown) => {
+    hadSession();
+    serve(() => []);
+    server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(who)), ...nothingWatched());
+    renderPage(<BrowsePage />, { withAuth: true });
+
+    const empty = await screen.findByTestId("empty-state");
+    await waitFor(() => expect(within(empty).queryAllByRole("link", { name: "Upload a video" })).toHaveLength(shown ? 1 : 0));
+    if (shown) expect(within(empty).getByRole("link", { name: "Upload a video" })).toHaveAttribute("href", "/admin/upload");
   });
 
   it("takes its filters from the URL query", async () => {

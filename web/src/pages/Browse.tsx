@@ -1,6 +1,7 @@
 import { use, useCallback, useEffect, useRef, type FormEvent } from "react";
 import { continueWatching, listCatalogue, watchHistory, type SortOrder } from "../api/catalogue";
 import type { MediaPage, WatchedPage, WatchProgress } from "../api/schema";
+import { Link } from "react-router";
 import { AuthContext } from "../auth/AuthContext";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -239,12 +240,24 @@ function CatalogueStatus({ loading, total }: { loading: boolean; total: number }
   );
 }
 
-/** An empty catalogue: nothing matches the filters, or nothing is published. */
+/**
+ * An empty catalogue: nothing matches the filters, or nothing is published. An admin (a new
+ * one lands here after the first sign-in) is shown where videos come from.
+ */
 function NoVideos({ filtered }: { filtered: boolean }) {
+  const admin = use(AuthContext)?.user?.role === "admin";
   return (
     <div className="empty" data-testid="empty-state">
       <h2>No videos found</h2>
       <p>{filtered ? "Try another search or clear the filters." : "Nothing has been published yet."}</p>
+      {admin && !filtered && (
+        <p>
+          <Link to="/admin/upload" className="button primary">
+            Upload a video
+          </Link>{" "}
+          <Link to="/admin/library">Open the library</Link> to publish drafts.
+        </p>
+      )}
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction } from "../lib/useAction";
+import { copyText } from "../player/CopyMomentLink";
 
 const LIFETIMES = [
   { hours: 24, label: "1 day" },
@@ -115,12 +116,22 @@ function CreatedInvite({ invite }: { invite: InviteCreated }) {
  * then the link to pass on. The server keeps no copy to show it again.
  */
 export function OneTimeNotice({ testId, link, children }: { testId: string; link: string; children: ReactNode }) {
+  // Which link the last Copy was of, and whether the browser took it: a new link starts afresh.
+  const [copied, setCopied] = useState<{ link: string; ok: boolean } | null>(null);
+  const outcome = copied?.link === link ? copied.ok : null;
   return (
     <div className="notice" role="status" data-testid={testId}>
       <p>{children}</p>
-      <p>
+      <p className="one-time-link">
         <code className="invite-link">{link}</code>
+        {/* Selecting a long link by hand, on a phone above all, was the only way to pass it on. */}
+        <button type="button" className="button" onClick={() => void copyText(link).then((ok) => setCopied({ link, ok }))}>
+          Copy link
+        </button>
       </p>
+      {outcome !== null && (
+        <p className="small">{outcome ? "Copied." : "This browser would not copy it: select the link and copy it."}</p>
+      )}
     </div>
   );
 }

@@ -1,9 +1,10 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { updateItem } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import type { MediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
+import { RowButton } from "../components/RowButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { isTranscoding, outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
@@ -31,11 +32,28 @@ export function LibraryRow({
   const id = useId();
   const [editing, setEditing] = useState(false);
   const action = useAction();
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closed = useRef(false);
 
   function startEdit() {
     action.fail(null);
     setEditing(true);
   }
+
+  function stopEdit() {
+    closed.current = true;
+    setEditing(false);
+  }
+
+  // Saved or cancelled: focus goes back to Edit, not to the top of the page (the form's
+  // focused button is gone) where a keyboard user had to find their row again; once the
+  // save has settled, since Edit is disabled while it runs.
+  const settled = !editing && action.running === null;
+  useEffect(() => {
+    if (!settled || !closed.current) return;
+    closed.current = false;
+    editButton.current?.focus();
+  }, [settled]);
 
   const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
@@ -54,9 +72,9 @@ export function LibraryRow({
               action={action}
               onSaved={(updated) => {
                 onChanged(updated);
-                setEditing(false);
+                stopEdit();
               }}
-              onCancel={() => setEditing(false)}
+              onCancel={stopEdit}
             />
             <LibraryCaptions itemId={item.id} title={item.title} />
           </>
@@ -66,13 +84,14 @@ export function LibraryRow({
             <LibraryRowActions
               item={item}
               action={action}
+              editButton={editButton}
               onEdit={startEdit}
               onChanged={onChanged}
               onDelete={() => onDelete(item)}
             />
+            <FormError message={action.error} />
           </>
         )}
-        <FormError message={action.error} />
       </div>
     </li>
   );
@@ -118,6 +137,8 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
         onTags={setTags}
         tagsPlaceholder="comma, separated"
       />
+      {/* By the Save button: under the row it was below the captions, out of view. */}
+      <FormError message={action.error} />
       <div className="button-row">
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? "Saving…" : "Save"}
@@ -140,6 +161,12 @@ function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string })
         <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
         <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
       </h2>
+      {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
+      {item.status === "published" && item.playable === false && (
+        <p className="muted small" data-testid="library-hidden">
+          Viewers see it once it can play.
+        </p>
+      )}
       {processing && (
         <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
           {processing}
@@ -166,12 +193,14 @@ function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string })
 function LibraryRowActions({
   item,
   action,
+  editButton,
   onEdit,
   onChanged,
   onDelete,
 }: {
   item: MediaItem;
   action: Action;
+  editButton: RefObject<HTMLButtonElement | null>;
   onEdit: () => void;
   onChanged: (item: MediaItem) => void;
   onDelete: () => void;
@@ -185,28 +214,16 @@ function LibraryRowActions({
 
   return (
     <div className="button-row">
-      <button type="button" className="button" disabled={busy} onClick={onEdit} aria-label={`Edit ${item.title}`}>
+      <RowButton buttonRef={editButton} label={`Edit ${item.title}`} busy={busy} onClick={onEdit}>
         Edit
-      </button>
-      <button
-        type="button"
-        className="button"
-        disabled={busy}
-        onClick={() => void togglePublish()}
-        aria-label={`${publish} ${item.title}`}
-      >
+      </RowButton>
+      <RowButton label={`${publish} ${item.title}`} busy={busy} onClick={() => void togglePublish()}>
         {publish}
-      </button>
+      </RowButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />
-      <button
-        type="button"
-        className="button danger"
-        disabled={busy}
-        onClick={onDelete}
-        aria-label={`Delete ${item.title}`}
-      >
+      <RowButton label={`Delete ${item.title}`} danger busy={busy} onClick={onDelete}>
         Delete
-      </button>
+      </RowButton>
     </div>
   );
 }

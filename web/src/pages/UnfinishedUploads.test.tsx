@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { hadSession } from "../test/fixtures";
+import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 import { UnfinishedUploads } from "./UnfinishedUploads";
 
 const LISTED = `${API}/ingest/uploads`;
@@ -47,6 +48,17 @@ function rowOf(title: string): HTMLElement {
 beforeEach(() => setAccessToken("tok-admin", 1800));
 
 describe("UnfinishedUploads", () => {
+  it("names the signed-in admin's own uploads You, and says how to resume one", async () => {
+    serve([{ ...unfinished("up-mine", "Mine", MiB, 4 * MiB), uploader_id: ADMIN.id }, unfinished("up-other", "Other", 0, MiB)]);
+    hadSession();
+    server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(ADMIN)));
+    renderPage(<UnfinishedUploads />, { withAuth: true });
+
+    await waitFor(() => expect(within(rowOf("Mine")).getByText("You")).toBeInTheDocument());
+    expect(within(rowOf("Other")).getByText("5b7c6a34")).toHaveAttribute("title", "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10");
+    expect(screen.getByText(/To resume one, choose its file again above/)).toBeInTheDocument();
+  });
+
   it("lists each upload's progress and age, and cancels one after confirming", async () => {
     const uploads = [unfinished("up-lake", "Lake", 3 * MiB, 12 * MiB), unfinished("up-sea", "Sea", 0, 5 * MiB)];
     serve(uploads);

@@ -1,6 +1,7 @@
-import { useCallback, useState } from "react";
+import { use, useCallback, useState } from "react";
 import { cancelUpload, listUnfinishedUploads } from "../api/ingest";
 import type { UnfinishedUpload, UnfinishedUploadPage } from "../api/schema";
+import { AuthContext } from "../auth/AuthContext";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Pagination } from "../components/Pagination";
@@ -15,12 +16,14 @@ const PAGE_SIZE = 20;
  * Every uploader's uploads that stopped before their last byte: each holds
  * what it stored until it expires. How far each got, how long it has been
  * idle, and a Cancel that frees its storage now. Nothing while there are none.
+ * A change of `version` (more of the page's own uploads settled) reads the list again.
  */
-export function UnfinishedUploads() {
+export function UnfinishedUploads({ version = 0 }: { version?: number }) {
   const [page, setPage] = useState(1);
   const fetchPage = useCallback(
     (signal: AbortSignal) => listUnfinishedUploads({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
-    [page],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- version is why the list is read again
+    [page, version],
   );
   const { data: current, previous, error, reload } = useAsync(fetchPage);
   // While a page (re)loads, the last one stays: no flicker after a cancel.
@@ -44,6 +47,9 @@ export function UnfinishedUploads() {
       <FormError message={action.error} />
       {data && (
         <>
+          <p className="hint">
+            To resume one, choose its file again above, in the browser that began it; it goes on where it stopped.
+          </p>
           <UnfinishedTable page={data} busy={action.running !== null} onCancel={setPending} />
           <Pagination
             page={page}
@@ -85,9 +91,14 @@ function UnfinishedTable({
   );
 }
 
-/** An upload: its title and file, how much of it arrived, when, and who began it (ingest knows users by id). */
+/**
+ * An upload: its title and file, how much of it arrived, when, and who began it: "You", or
+ * another admin's id (ingest knows users by id only; the bare id left the admin guessing
+ * whether the upload was their own).
+ */
 function UnfinishedRow({ upload, busy, onCancel }: { upload: UnfinishedUpload; busy: boolean; onCancel: () => void }) {
   const pct = percent(upload.offset, upload.length);
+  const mine = use(AuthContext)?.user?.id === upload.uploader_id;
   return (
     <tr data-testid="unfinished-upload">
       <td data-label="Video">
@@ -114,7 +125,7 @@ function UnfinishedRow({ upload, busy, onCancel }: { upload: UnfinishedUpload; b
         {formatDate(upload.expires_at)}
       </td>
       <td data-label="Uploader" className="small">
-        <code title={upload.uploader_id}>{upload.uploader_id.slice(0, 8)}</code>
+        {mine ? "You" : <code title={upload.uploader_id}>{upload.uploader_id.slice(0, 8)}</code>}
       </td>
       <td data-label="Actions">
         <button

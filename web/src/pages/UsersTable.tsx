@@ -1,7 +1,7 @@
-import type { ReactNode } from "react";
 import type { Role } from "../api/auth";
 import type { UserView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
+import { RowButton } from "../components/RowButton";
 import { StackedTable } from "../components/StackedTable";
 import { formatDate } from "../lib/format";
 import type { UserActions } from "./useUserActions";
@@ -13,25 +13,41 @@ import type { UserActions } from "./useUserActions";
 export function UsersTable({
   users,
   actions,
+  onRole,
   onDelete,
 }: {
   users: UserView[];
   actions: UserActions;
+  /** A role was chosen: the page asks before it is given. */
+  onRole: (user: UserView, role: Role) => void;
   onDelete: (user: UserView) => void;
 }) {
   const { user: me } = useAuth();
   return (
     <StackedTable columns={["Email", "Name", "Joined", "Role", "Actions"]}>
       {users.map((u) => (
-        <UserRow key={u.id} user={u} self={u.id === me?.id} actions={actions} onDelete={() => onDelete(u)} />
+        <UserRow
+          key={u.id}
+          user={u}
+          self={u.id === me?.id}
+          actions={actions}
+          onRole={(role) => onRole(u, role)}
+          onDelete={() => onDelete(u)}
+        />
       ))}
     </StackedTable>
   );
 }
 
 /** A user's row; each cell is labelled for the phone layout, where the table stacks. */
-function UserRow(props: { user: UserView; self: boolean; actions: UserActions; onDelete: () => void }) {
-  const { user, self, actions, onDelete } = props;
+function UserRow(props: {
+  user: UserView;
+  self: boolean;
+  actions: UserActions;
+  onRole: (role: Role) => void;
+  onDelete: () => void;
+}) {
+  const { user, self, actions, onRole, onDelete } = props;
   const saving = actions.saving === user.id;
   const toggle = user.disabled ? "Enable" : "Disable";
   const issueReset = () => actions.issueReset(user);
@@ -39,23 +55,25 @@ function UserRow(props: { user: UserView; self: boolean; actions: UserActions; o
     <tr>
       <td data-label="Email">
         {user.email}
+        {/* Why this row's role is greyed out and it has no actions. */}
+        {self && <span className="muted"> (you)</span>}
         {user.disabled && <span className="badge failed">Disabled</span>}
       </td>
       <td data-label="Name">{user.display_name ?? ""}</td>
       <td data-label="Joined">{formatDate(user.created_at)}</td>
       <td data-label="Role">
-        <RoleSelect user={user} self={self} disabled={saving} onChange={(role) => actions.changeRole(user, role)} />
+        <RoleSelect user={user} self={self} disabled={saving} onChange={onRole} />
       </td>
       <td data-label="Actions">
         {!self && (
           <div className="button-row">
-            <RowButton label={`${toggle} ${user.email}`} disabled={saving} onClick={() => actions.toggleDisabled(user)}>
+            <RowButton label={`${toggle} ${user.email}`} busy={saving} onClick={() => actions.toggleDisabled(user)}>
               {toggle}
             </RowButton>
-            <RowButton label={`Password-reset link for ${user.email}`} disabled={saving} onClick={issueReset}>
+            <RowButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
               Reset link
             </RowButton>
-            <RowButton label={`Delete ${user.email}`} danger disabled={saving} onClick={onDelete}>
+            <RowButton label={`Delete ${user.email}`} danger busy={saving} onClick={onDelete}>
               Delete
             </RowButton>
           </div>
@@ -65,7 +83,10 @@ function UserRow(props: { user: UserView; self: boolean; actions: UserActions; o
   );
 }
 
-/** A user's role, changed as soon as it is chosen; nobody changes their own. */
+/**
+ * A user's role; choosing another asks first (the select shows the role the user has until it
+ * is given), since an arrow key on the focused select chooses one. Nobody changes their own.
+ */
 function RoleSelect(props: { user: UserView; self: boolean; disabled: boolean; onChange: (role: Role) => void }) {
   const { user, self, disabled, onChange } = props;
   return (
@@ -84,26 +105,5 @@ function RoleSelect(props: { user: UserView; self: boolean; disabled: boolean; o
         <option value="admin">Admin</option>
       </select>
     </>
-  );
-}
-
-/** A button on a user's row: `label` names what it does and to whom, for assistive technology. */
-function RowButton(props: {
-  label: string;
-  danger?: boolean;
-  disabled: boolean;
-  onClick: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <button
-      type="button"
-      className={props.danger ? "button danger" : "button"}
-      disabled={props.disabled}
-      aria-label={props.label}
-      onClick={props.onClick}
-    >
-      {props.children}
-    </button>
   );
 }

@@ -15,8 +15,10 @@ export interface UserActions {
   /** The id of the user whose row is being changed, else null. */
   saving: string | null;
   error: string | null;
-  /** The last reset link issued, shown until the page is left. */
+  /** The last reset link issued, shown until the page is left or its user is deleted. */
   reset: ResetLink | null;
+  /** The last deletion that went through ("Deleted …"), else null. */
+  deleted: string | null;
   changeRole: (user: UserView, role: Role) => void;
   toggleDisabled: (user: UserView) => void;
   issueReset: (user: UserView) => void;
@@ -30,6 +32,7 @@ export interface UserActions {
 export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserActions {
   const { running, error, run } = useAction();
   const [reset, setReset] = useState<ResetLink | null>(null);
+  const [deleted, setDeleted] = useState<string | null>(null);
 
   /** Runs one action on a user's row; `action` answers the new row, or null when it is gone. */
   function act(user: UserView, what: string, action: () => Promise<UserView | null>) {
@@ -43,6 +46,7 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     saving: running,
     error,
     reset,
+    deleted,
     changeRole: (user, role) => act(user, "change the role of", () => setUserRole(user.id, role)),
     toggleDisabled: (user) =>
       user.disabled
@@ -56,6 +60,9 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     remove: (user) =>
       act(user, "delete", async () => {
         await deleteUser(user.id);
+        // A reset link of a deleted account opens nothing: it no longer stays on show.
+        setReset((shown) => (shown?.email === user.email ? null : shown));
+        setDeleted(`Deleted ${user.email}.`);
         return null;
       }),
   };

@@ -37,7 +37,7 @@ export function momentUrl(itemId: string, seconds: number): string {
 }
 
 /** Whether the browser took `text` onto the clipboard (no Clipboard API, or a refusal: no). */
-async function copyText(text: string): Promise<boolean> {
+export async function copyText(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;

@@ -24,6 +24,8 @@ export interface Transfer {
   total: number;
   error: string | null;
   result: MediaItem | null;
+  /** The title an earlier upload of this file was begun with, when this one resumes it under another. */
+  resumedAs?: string;
 }
 
 /** What to upload: the file and its tus metadata (title, description, tags, publish). */
@@ -238,6 +240,9 @@ export class UploadQueue {
       const previous = await upload.findPreviousUploads();
       const resumable = previous.find((p) => p.uploadUrl !== null);
       if (resumable) upload.resumeFromPreviousUpload(resumable);
+      // The server keeps what the upload was begun with: the title typed now is not used.
+      const begunAs = resumable?.metadata.title;
+      if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
     } catch {
       // No URL storage (private mode): start from the beginning.
     }

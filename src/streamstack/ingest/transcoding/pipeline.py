@@ -239,12 +239,18 @@ class _Run:
         if video is None and self.sound is not None:
             self.sound.start()
 
+    def oversize(self, width: int, height: int) -> str:
+        """A frame too large, with the limit and the setting that raises it: the size alone
+        left the admin without a way to act."""
+        limit = self.options.max_pixels
+        return f"{width}x{height} is {width * height} pixels; STREAMSTACK_TRANSCODE_MAX_PIXELS allows {limit}"
+
     def prepare_picture(self, video: av.video.stream.VideoStream) -> None:
         """Refuse a picture too large or too small before decoding it; note its rate,
         origin and pixel shape."""
         width, height = video.codec_context.width, video.codec_context.height
         if width * height > self.options.max_pixels:  # refused before decoding a frame
-            raise TranscodeError("too_large", f"{width}x{height}")
+            raise TranscodeError("too_large", self.oversize(width, height))
         if min(width, height) < MIN_PICTURE_SIDE:
             raise TranscodeError("too_small", f"{width}x{height}")
         self.rate = output_rate(video.average_rate or video.guessed_rate)
@@ -321,7 +327,7 @@ class _Run:
     def start_ladder(self, first: av.VideoFrame, time_base: Fraction) -> None:
         """Plan the rungs from the first picture (its size and rotation) and start them."""
         if first.width * first.height > self.options.max_pixels:
-            raise TranscodeError("too_large", f"{first.width}x{first.height}")
+            raise TranscodeError("too_large", self.oversize(first.width, first.height))
         display = display_size(first, self.sample_aspect)
         gop = gop_frames(self.options.segment_seconds, self.rate)
         ladder = plan_ladder(*display, self.rate)

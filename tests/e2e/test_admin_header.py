@@ -1,0 +1,35 @@
+"""The admin's header keeps one row at every width, in Chromium.
+
+An admin's navigation has three more links than a viewer's (Upload, Library, Users). It used
+to fold into the Menu only below 640 px, like a viewer's, so between about 640 and 900 px
+(a phone held sideways is 844 px wide) it wrapped: the theme toggle alone on a second row,
+the sticky header twice as tall over every admin page. Found on the admin walk (F1).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e.spa_rig import BrowserLog, DevServer, admin_on, chromium
+
+#: One row: the brand's height (about 41 px) and the header's padding, well under two rows.
+ONE_ROW_PX = 70
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("width", [390, 844, 1000, 1280])
+async def test_admin_header_is_one_row(dev_server: DevServer, width: int) -> None:
+    """At ``width`` px the admin's header is one row; its links, or the Menu, all on it."""
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await admin_on(browser, log, dev_server, "/admin/library")
+        await page.set_viewport_size({"width": width, "height": 390})
+        await page.get_by_role("heading", name="Library").wait_for()
+        header = await page.get_by_role("banner").bounding_box()
+        assert header is not None and header["height"] < ONE_ROW_PX, (width, header)
+        menu = page.get_by_role("button", name="Menu")
+        if await menu.is_visible():
+            await menu.click()
+        await page.get_by_role("link", name="Users").wait_for()
+    log.assert_clean()

@@ -1,0 +1,29 @@
+import { useEffect, useRef } from "react";
+
+/**
+ * A message the user must see, brought into view and focused when it appears or changes: an
+ * upload's error (`role="alert"`), or what an action just did ("Deleted …", `role="status"`),
+ * where the row whose button was pressed is gone and the focus went with it to the page's body.
+ */
+export function FocusedMessage({
+  message,
+  role,
+  className,
+  testId,
+}: {
+  message: string;
+  role: "alert" | "status";
+  className: string;
+  testId: string;
+}) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: "center", behavior: "smooth" });
+    ref.current?.focus();
+  }, [message]);
+  return (
+    <p ref={ref} className={className} role={role} tabIndex={-1} data-testid={testId}>
+      {message}
+    </p>
+  );
+}
