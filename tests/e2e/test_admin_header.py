@@ -1,24 +1,35 @@
-"""The admin's header keeps one row at every width, in Chromium.
+"""The header keeps one row at every width, an admin's and a viewer's, in Chromium.
 
 An admin's navigation has three more links than a viewer's (Upload, Library, Users). It used
 to fold into the Menu only below 640 px, like a viewer's, so between about 640 and 900 px
 (a phone held sideways is 844 px wide) it wrapped: the theme toggle alone on a second row,
-the sticky header twice as tall over every admin page. Found on the admin walk (F1).
+the sticky header twice as tall over every admin page. Found on the admin walk (F1). Then
+Playlists joined both navigations and each wrapped again just above its fold (an admin's at
+1,000 px, a viewer's at 700), which the widths here straddle.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from e2e.spa_rig import BrowserLog, DevServer, admin_on, chromium
+from e2e.spa_rig import (
+    BrowserLog,
+    DevServer,
+    admin_on,
+    chromium,
+    new_page,
+    register_viewer,
+    sign_in,
+)
 
 #: One row: the brand's height (about 41 px) and the header's padding, well under two rows.
 ONE_ROW_PX = 70
+VIEWER_PASSWORD = "correct horse battery staple"
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("width", [390, 844, 1000, 1280])
+@pytest.mark.parametrize("width", [390, 844, 1000, 1100, 1280])
 async def test_admin_header_is_one_row(dev_server: DevServer, width: int) -> None:
     """At ``width`` px the admin's header is one row; its links, or the Menu, all on it."""
     log = BrowserLog()
@@ -32,4 +43,20 @@ async def test_admin_header_is_one_row(dev_server: DevServer, width: int) -> Non
         if await menu.is_visible():
             await menu.click()
         await page.get_by_role("link", name="Users").wait_for()
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+async def test_a_viewers_header_is_one_row(dev_server: DevServer) -> None:
+    """A viewer's header is one row just above and below where it folds."""
+    register_viewer(dev_server, "header@example.org", VIEWER_PASSWORD)
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await new_page(browser, log)
+        await sign_in(page, dev_server.url, "header@example.org", VIEWER_PASSWORD)
+        for width in (700, 820, 1000):
+            await page.set_viewport_size({"width": width, "height": 390})
+            header = await page.get_by_role("banner").bounding_box()
+            assert header is not None and header["height"] < ONE_ROW_PX, (width, header)
     log.assert_clean()

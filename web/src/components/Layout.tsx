@@ -75,11 +75,12 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
 }
 
 /**
- * Widths at which the navigation folds into a menu. An admin's has three more links (Upload,
- * Library, Users) and needs about 900 px on one row: unfolded below that it wrapped onto a
- * second row (a phone held sideways is 844 px wide).
+ * Widths at which the navigation folds into a menu, with some room to spare: a viewer's
+ * needs about 760 px on one row (Chromium), an admin's, with three more links (Upload,
+ * Library, Users), about 1,040 px. Unfolded below that, it wrapped onto a second row (a
+ * phone held sideways is 844 px wide).
  */
-export const FOLD_QUERIES = { viewer: "(max-width: 640px)", admin: "(max-width: 960px)" } as const;
+export const FOLD_QUERIES = { viewer: "(max-width: 800px)", admin: "(max-width: 1080px)" } as const;
 
 /** Whether the window matches the media `query`, following it as the window changes. */
 function useMediaQuery(query: string): boolean {
