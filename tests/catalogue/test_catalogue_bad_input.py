@@ -67,6 +67,7 @@ BAD_CREATE_BODIES: list[tuple[Any, str]] = [
     (item_body(tags=["  "]), "blank tag"),
     (item_body(tags=[""]), "empty tag"),
     (item_body(tags=[None]), "null tag"),
+    (item_body(tags=["one,two"]), "a comma in a tag (the edit form would split it)"),
     (item_body(width=0), "zero width"),
     (item_body(height=-720), "negative height"),
     (item_body(fps=0), "zero fps"),
@@ -99,6 +100,7 @@ BAD_PATCH_BODIES: list[tuple[Any, str]] = [
     ({"status": True}, "status of the wrong type"),
     ({"tags": ["ok", "  "]}, "blank tag"),
     ({"tags": "x"}, "tags as a string"),
+    ({"tags": ["ok", "one,two"]}, "a comma in a tag"),
     ({"s3_key": "media/other.mp4"}, "a field that cannot be edited"),
     ({"description": "\x00"}, "NUL byte"),
 ]

@@ -17,10 +17,15 @@ from streamstack.kernel.patterns import whole
 
 # Every pattern is made by ``whole``: Python's ``$`` alone lets a final newline through.
 
-#: One line of text: no control characters (C0 and C1), no Unicode line or paragraph
-#: separator (line-based files split on them: a label in a playlist), never a lone
-#: surrogate (Postgres refuses them).
-ONE_LINE = whole(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]*")
+#: What one line of text never holds: control characters (C0 and C1), the Unicode line and
+#: paragraph separators (line-based files split on them: a label in a playlist), lone
+#: surrogates (Postgres refuses them).
+_NOT_ON_ONE_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
+#: One line of text.
+ONE_LINE = whole(rf"[^{_NOT_ON_ONE_LINE}]*")
+#: A tag: one line without a comma, since tags are typed and shown comma-separated (the
+#: upload form, the CLI, the library's edit form would split one on its next save).
+TAG_TEXT = whole(rf"[^,{_NOT_ON_ONE_LINE}]*")
 #: Any text but NUL and lone surrogates (Postgres refuses both).
 NO_NUL = whole(r"[^\x00\ud800-\udfff]*")
 #: A storage key: ``/``-separated segments of ``[A-Za-z0-9._-]``, each starting with a letter
@@ -59,7 +64,7 @@ MAX_PLAYLIST_ITEMS = 500
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX, pattern=ONE_LINE)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX, pattern=TAG_TEXT)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE)]
 
