@@ -4,6 +4,7 @@ show, what goes with an item or an account, and what an attacker or a confused c
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import uuid
 from typing import Any
@@ -408,3 +409,35 @@ def _item_fields() -> dict[str, Any]:
         "audio_codec": "aac",
         "publish": True,
     }
+
+
+async def test_creations_at_once_cannot_pass_the_limit_together(catalogue_client: Client) -> None:
+    """One place left and four creations at once: at most one gets it (counted then stored,
+    all four did), the others are 409, and the caller never holds more than the limit."""
+    client = catalogue_client
+    bob_id, bob = user(client)
+    now = datetime.datetime.now(datetime.UTC)
+    async with unit_of_work(client.app.state.backends.database) as store:
+        await store.playlists.add_many(
+            [
+                PlaylistRow(
+                    id=uuid.uuid4(),
+                    user_id=uuid.UUID(bob_id),
+                    title=f"P{n}",
+                    description="",
+                    created_at=now,
+                    updated_at=now,
+                )
+                for n in range(MAX_PLAYLISTS - 1)
+            ]
+        )
+
+    async def create(n: int) -> Any:
+        return await client.post(f"{PLAYLISTS}/", json={"title": f"Race {n}"}, headers=bob)
+
+    answers = await asyncio.gather(*(create(n) for n in range(4)))
+    created = [r for r in answers if r.status_code == 201]
+    assert len(created) <= 1, [r.status_code for r in answers]
+    for refused in (r for r in answers if r.status_code != 201):
+        assert (refused.status_code, refused.json()["code"]) == (409, "too_many_playlists")
+    assert (await mine(client, bob))["total"] == MAX_PLAYLISTS - 1 + len(created)

@@ -117,12 +117,19 @@ class PlaylistService:
             updated_at=now,
         )
         async with unit_of_work(self._database) as store:
-            if await store.playlists.count(PlaylistRow.user_id == user_id) >= MAX_PLAYLISTS:
-                raise Conflict(
-                    f"you have {MAX_PLAYLISTS} playlists, the most one may keep: delete one first",
-                    code="too_many_playlists",
-                )
             await store.playlists.add(row, auto_refresh=False)
+        # Stored first, then counted: of creations at once each counts the others (or
+        # they count it), so two can never both take the last place, as they did when each
+        # counted before storing. A creation past the limit is taken back.
+        async with unit_of_work(self._database) as store:
+            over = await store.playlists.count(PlaylistRow.user_id == user_id) > MAX_PLAYLISTS
+            if over:
+                await store.playlists.delete(row.id)
+        if over:
+            raise Conflict(
+                f"you have {MAX_PLAYLISTS} playlists, the most one may keep: delete one first",
+                code="too_many_playlists",
+            )
         log.info("catalogue.playlist_created", playlist_id=str(row.id))
         return to_summary(row, None)
 
