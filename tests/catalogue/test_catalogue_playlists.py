@@ -345,6 +345,21 @@ async def test_bad_input_is_refused_and_changes_nothing(catalogue_client: Client
     assert (await mine(client, alice))["total"] == 1
 
 
+def playlist_rows(user_id: str, count: int, now: datetime.datetime) -> list[PlaylistRow]:
+    """``count`` empty playlists of ``user_id``, to write straight to the store."""
+    return [
+        PlaylistRow(
+            id=uuid.uuid4(),
+            user_id=uuid.UUID(user_id),
+            title=f"P{n}",
+            description="",
+            created_at=now,
+            updated_at=now,
+        )
+        for n in range(count)
+    ]
+
+
 async def test_the_limits_hold(catalogue_client: Client) -> None:
     """At :data:`MAX_PLAYLISTS` playlists and :data:`MAX_PLAYLIST_ITEMS` items, one more is
     409 and nothing changes (the rows up to the limit are written straight to the store)."""
@@ -367,19 +382,7 @@ async def test_the_limits_hold(catalogue_client: Client) -> None:
                 for n, row in enumerate(filler)
             ]
         )
-        await store.playlists.add_many(
-            [
-                PlaylistRow(
-                    id=uuid.uuid4(),
-                    user_id=uuid.UUID(alice_id),
-                    title=f"P{n}",
-                    description="",
-                    created_at=now,
-                    updated_at=now,
-                )
-                for n in range(MAX_PLAYLISTS - 1)
-            ]
-        )
+        await store.playlists.add_many(playlist_rows(alice_id, MAX_PLAYLISTS - 1, now))
     r = await client.put(f"{PLAYLISTS}/{pid}/items/{extra}", headers=alice)
     assert (r.status_code, r.json()["code"]) == (409, "playlist_full"), r.text
     # What is in it already may still be "added": nothing to do.
@@ -418,19 +421,7 @@ async def test_creations_at_once_cannot_pass_the_limit_together(catalogue_client
     bob_id, bob = user(client)
     now = datetime.datetime.now(datetime.UTC)
     async with unit_of_work(client.app.state.backends.database) as store:
-        await store.playlists.add_many(
-            [
-                PlaylistRow(
-                    id=uuid.uuid4(),
-                    user_id=uuid.UUID(bob_id),
-                    title=f"P{n}",
-                    description="",
-                    created_at=now,
-                    updated_at=now,
-                )
-                for n in range(MAX_PLAYLISTS - 1)
-            ]
-        )
+        await store.playlists.add_many(playlist_rows(bob_id, MAX_PLAYLISTS - 1, now))
 
     async def create(n: int) -> Any:
         return await client.post(f"{PLAYLISTS}/", json={"title": f"Race {n}"}, headers=bob)
