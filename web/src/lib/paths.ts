@@ -18,3 +18,8 @@ export function playlistWatchPath(itemId: string, playlistId: string): string {
 export function playlistPath(playlistId: string): string {
   return `/playlists/${encodeURIComponent(playlistId)}`;
 }
+
+/** The library searched for an item's title, every status (an admin's way from its watch page to its row). */
+export function libraryPathOf(title: string): string {
+  return `/admin/library?${new URLSearchParams({ q: title, status: "all" }).toString()}`;
+}

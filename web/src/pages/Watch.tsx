@@ -1,8 +1,9 @@
 import { useCallback, useMemo, useRef } from "react";
-import { useLocation, useParams } from "react-router";
+import { Link, useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
 import { getPlaylist } from "../api/playlists";
 import type { MediaItem, Playlist, ViewedMediaItem } from "../api/schema";
+import { useAuth } from "../auth/useAuth";
 import { LoadFailure } from "../components/LoadFailure";
 import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
@@ -14,7 +15,7 @@ import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { trackName } from "../lib/language";
 import { startMoment } from "../lib/moment";
-import { playlistWatchPath, watchPath } from "../lib/paths";
+import { libraryPathOf, playlistWatchPath, watchPath } from "../lib/paths";
 import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
@@ -151,7 +152,10 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
         {item.title}
         {item.status === "draft" && <span className="badge draft">Draft</span>}
       </h1>
-      <SaveToPlaylist itemId={item.id} />
+      <div className="watch-actions">
+        <SaveToPlaylist itemId={item.id} />
+        <EditInLibrary title={item.title} />
+      </div>
       <TagLinks tags={item.tags} className="tags" label="Tags" />
       {item.description && (
         <p className="description">
@@ -160,6 +164,20 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
       )}
       <WatchFacts item={item} />
     </div>
+  );
+}
+
+/**
+ * For admins: the library searched for the item's title, where its row edits
+ * it (title, description, tags, captions), publishes, transcodes or deletes it.
+ */
+function EditInLibrary({ title }: { title: string }) {
+  const { user } = useAuth();
+  if (user?.role !== "admin") return null;
+  return (
+    <Link to={libraryPathOf(title)} className="button">
+      Edit in library
+    </Link>
   );
 }
 
