@@ -237,6 +237,20 @@ async def test_bad_patch_bodies_are_refused_and_the_item_is_unchanged(
     assert (await catalogue_client.get(url)).json() == item
 
 
+async def test_a_refused_pattern_is_said_in_words(catalogue_client: Client) -> None:
+    """A value that does not match its pattern is refused in words, not with the regular
+    expression (which a person cannot read: ``^[^,\\x00-\\x1f…]*$(?!\\n)``)."""
+    settings = catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    url = f"{API}/{(await create_item(catalogue_client, settings))['id']}"
+    for body, said in (
+        ({"tags": ["ok", "one,two"]}, "Expected a tag: one line of text without commas (tags[1])"),
+        ({"title": "two\nlines"}, "Expected one line of text, without control characters (title)"),
+    ):
+        error = await assert_4xx(await catalogue_client.patch(url, json=body, headers=admin), 400)
+        assert error["detail"] == said, error
+
+
 async def test_wrong_methods_and_roles(catalogue_client: Client) -> None:
     settings = catalogue_client.app.state.settings
     item = await create_item(catalogue_client, settings)

@@ -22,18 +22,23 @@ from streamstack.kernel.patterns import whole
 #: surrogates (Postgres refuses them).
 _NOT_ON_ONE_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
 #: One line of text.
-ONE_LINE = whole(rf"[^{_NOT_ON_ONE_LINE}]*")
+ONE_LINE = whole(rf"[^{_NOT_ON_ONE_LINE}]*", "one line of text, without control characters")
 #: A tag: one line without a comma, since tags are typed and shown comma-separated (the
 #: upload form, the CLI, the library's edit form would split one on its next save).
-TAG_TEXT = whole(rf"[^,{_NOT_ON_ONE_LINE}]*")
+TAG_TEXT = whole(rf"[^,{_NOT_ON_ONE_LINE}]*", "a tag: one line of text without commas")
 #: Any text but NUL and lone surrogates (Postgres refuses both).
-NO_NUL = whole(r"[^\x00\ud800-\udfff]*")
+NO_NUL = whole(r"[^\x00\ud800-\udfff]*", "text without NUL characters")
 #: A storage key: ``/``-separated segments of ``[A-Za-z0-9._-]``, each starting with a letter
 #: or digit, so ``..``, absolute paths, empty segments, backslashes and NUL are refused
 #: (the object stores' own rule, ``kernel.storage.check_object_key``).
-OBJECT_KEY = whole(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
+OBJECT_KEY = whole(
+    r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*",
+    "a storage key: /-separated names of letters, digits, '.', '_' and '-'",
+)
 #: A UUID in its canonical text form, any case.
-UUID_TEXT = whole(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+UUID_TEXT = whole(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}", "a UUID"
+)
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -102,7 +107,9 @@ ProcessingDetail = Annotated[str, msgspec.Meta(max_length=PROCESSING_DETAIL_MAX,
 #: tag (``en``, ``pt-BR``, ``zh-Hans-CN``), a label a person picks from a menu, and the caps
 #: a caption file is checked against before and while it is parsed.
 CAPTION_LANGUAGE_MAX = 35
-CAPTION_LANGUAGE = whole(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
+CAPTION_LANGUAGE = whole(
+    r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}", "a language tag such as en or pt-BR"
+)
 CAPTION_LABEL_MAX = 64
 #: The largest caption file accepted, checked before a byte of it is parsed.
 CAPTION_MAX_BYTES = 512 * 1024

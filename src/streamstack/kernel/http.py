@@ -20,6 +20,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from streamstack.kernel.errors import AppError, ErrorBody
+from streamstack.kernel.patterns import in_words
 
 log = structlog.get_logger(__name__)
 
@@ -84,9 +85,9 @@ def _validation_detail(exc: ValidationException) -> str:
     if isinstance(extra, Sequence) and extra and isinstance(extra[0], Mapping):
         first = extra[0]
         where = first.get("key") or first.get("source") or ""
-        message = str(first.get("message", exc.detail))
+        message = in_words(str(first.get("message", exc.detail)))
         return f"{message} ({where})" if where else message
-    return str(exc.detail)
+    return in_words(str(exc.detail))
 
 
 def unexpected_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
