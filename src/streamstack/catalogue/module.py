@@ -73,7 +73,9 @@ def mount(context: ModuleContext) -> MountedModule:
     watching = WatchingService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
     # Watch data and playlists go with the account: auth's user.deleted (retried while down).
-    user_deletions = user_deletion_events(events, watching, playlists)
+    user_deletions = user_deletion_events(
+        events, {"rows": watching.forget_user, "playlists": playlists.forget_user}
+    )
     user_deletions_task = BackgroundTask(
         USER_DELETIONS_TASK,
         user_deletions.follow,

@@ -18,7 +18,7 @@ import functools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
@@ -169,6 +169,38 @@ class ItemQuery:
         return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
 
 
+#: A row that :func:`_write_locked` can lock: it has an ``updated_at`` to set to itself.
+_Lockable = TypeVar("_Lockable", MediaItemRow, PlaylistRow)
+
+
+async def _write_locked(
+    repository: SQLAlchemyAsyncRepository[_Lockable],
+    where: ColumnElement[bool],
+    *,
+    missing: str,
+) -> _Lockable:
+    """The row ``where`` picks, write-locked for this transaction; 404 ``missing`` if none.
+
+    It writes to the row first, so concurrent changes of one row queue up: on Postgres the
+    UPDATE takes the row lock; on SQLite it takes the write lock at once, instead of a read
+    that would fail to upgrade if another writer got in between. The UPDATE changes
+    nothing: it sets ``updated_at`` to its own value.
+    """
+    model = repository.model_type
+    result = await repository.session.execute(
+        update(model)
+        .where(where)
+        .values(updated_at=model.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    row = None
+    if getattr(result, "rowcount", 0):
+        row = await repository.get_one_or_none(where, execution_options={"populate_existing": True})
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
     """Media items."""
 
@@ -185,27 +217,9 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
         return row
 
     async def lock(self, item_id: uuid.UUID) -> MediaItemRow:
-        """The item, write-locked for this transaction (404 if absent).
-
-        It writes to the row first, so concurrent changes of one item queue up: on Postgres
-        the UPDATE takes the row lock; on SQLite it takes the write lock at once, instead of
-        a read that would fail to upgrade if another writer got in between. The UPDATE
-        changes nothing: it sets a column to its own value.
-        """
-        result = await self.session.execute(
-            update(MediaItemRow)
-            .where(MediaItemRow.id == item_id)
-            .values(updated_at=MediaItemRow.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) == 0:
-            raise NotFound("no such media item")
-        row = await self.get_one_or_none(
-            MediaItemRow.id == item_id, execution_options={"populate_existing": True}
-        )
-        if row is None:  # pragma: no cover - the UPDATE just found it in this transaction
-            raise NotFound("no such media item")
-        return row
+        """The item, write-locked for this transaction (404 if absent): concurrent
+        changes of one item queue up (:func:`_write_locked`)."""
+        return await _write_locked(self, MediaItemRow.id == item_id, missing="no such media item")
 
     async def related(self, item_id: uuid.UUID, limit: int) -> list[MediaItemRow]:
         """Up to ``limit`` items a viewer can play, for whoever watches ``item_id``: those
@@ -556,25 +570,10 @@ class PlaylistRepository(SQLAlchemyAsyncRepository[PlaylistRow]):
         return row
 
     async def lock(self, playlist_id: uuid.UUID, user_id: uuid.UUID) -> PlaylistRow:
-        """The user's playlist, write-locked for this transaction; 404 as :meth:`mine`.
-
-        A no-op UPDATE takes the lock first (as :meth:`MediaItemRepository.lock`), so two
-        changes of one playlist (adds counted against its limit, reorders) queue up.
-        """
-        result = await self.session.execute(
-            update(PlaylistRow)
-            .where(PlaylistRow.id == playlist_id, PlaylistRow.user_id == user_id)
-            .values(updated_at=PlaylistRow.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-        row = None
-        if getattr(result, "rowcount", 0):
-            row = await self.get_one_or_none(
-                PlaylistRow.id == playlist_id, execution_options={"populate_existing": True}
-            )
-        if row is None:
-            raise NotFound("no such playlist")
-        return row
+        """The user's playlist, write-locked for this transaction (404 as :meth:`mine`): two
+        changes of one playlist (adds counted against its limit, reorders) queue up."""
+        mine = (PlaylistRow.id == playlist_id) & (PlaylistRow.user_id == user_id)
+        return await _write_locked(self, mine, missing="no such playlist")
 
     async def page(
         self, user_id: uuid.UUID, *, limit: int, offset: int

@@ -7,14 +7,15 @@ an admin's show every item they watched.
 
 An item's rows are deleted with the item (in the delete's transaction, see
 :meth:`CatalogueService.delete_item`) and a user's rows when auth announces the account's
-deletion (:func:`user_deletion_events`, which forgets the account's playlists too).
+deletion (:func:`user_deletion_events`, to which the module also gives the playlists'
+forgetter).
 """
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping
 
 import msgspec
 import structlog
@@ -37,9 +38,6 @@ from streamstack.kernel.errors import Forbidden, NotFound
 from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
-
-if TYPE_CHECKING:  # playlists.py imports this module
-    from streamstack.catalogue.playlists import PlaylistService
 
 log = structlog.get_logger(__name__)
 
@@ -230,11 +228,15 @@ def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
     return WatchedItem(item=to_media_item(item, tags, admin=admin), progress=to_progress(progress))
 
 
+#: What one account's deletion deletes of one kind (watch rows, playlists): how many.
+UserForgetter = Callable[[uuid.UUID], Awaitable[int]]
+
+
 def user_deletion_events(
-    events: EventBus, watching: WatchingService, playlists: PlaylistService
+    events: EventBus, forgetters: Mapping[str, UserForgetter]
 ) -> DurableFollower:
-    """Deletes the watch data and the playlists of each account auth deletes
-    (``auth.events.user.deleted``).
+    """Runs every forgetter on each account auth deletes (``auth.events.user.deleted``),
+    and logs how many of each kind went (by the forgetters' names).
 
     A durable subscription (NATS: a durable consumer shared by every API process, acked
     after the rows are gone, redelivered if the delete failed), so an event published while
@@ -249,13 +251,7 @@ def user_deletion_events(
             log.error("catalogue.unreadable_user_deleted", event_id=event.id)
             return
         user_id = uuid.UUID(deleted.user_id)
-        removed = await watching.forget_user(user_id)
-        gone = await playlists.forget_user(user_id)
-        log.info(
-            "catalogue.user_watch_data_deleted",
-            user_id=deleted.user_id,
-            rows=removed,
-            playlists=gone,
-        )
+        gone = {kind: await forget(user_id) for kind, forget in forgetters.items()}
+        log.info("catalogue.user_watch_data_deleted", user_id=deleted.user_id, **gone)
 
     return DurableFollower(events, USER_DELETED, on_user_deleted, USER_DELETIONS_DURABLE)
