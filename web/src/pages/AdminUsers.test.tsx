@@ -183,6 +183,7 @@ describe("AdminUsersPage", () => {
     expect(screen.queryByTestId("reset-link")).not.toBeInTheDocument();
     // The row is gone: the focus is on what happened, not on the page's body.
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted bob@example.com.");
-    expect(screen.getByTestId("done-notice")).toHaveFocus();
+    // The notice takes the focus in an effect, after the dialog has closed: wait for it.
+    await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
   });
 });
