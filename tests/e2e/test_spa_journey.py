@@ -88,7 +88,7 @@ async def test_spa_journey(dev_server: DevServer, tmp_path: Path, screenshots: P
         # Admin: sign in, upload through the page, watch the progress reach 100.
         admin, admin_page = await new_page(browser, log)
         await sign_in(admin_page, base, dev_server.admin_email, dev_server.admin_password)
-        await admin_page.get_by_role("link", name="Upload").click()
+        await admin_page.get_by_role("link", name="Upload", exact=True).click()
         await admin_page.get_by_label("Video or sound file").set_input_files(
             {"name": "northern-lights.mp4", "mimeType": "video/mp4", "buffer": video}
         )
