@@ -3,10 +3,15 @@ both ways (issue 16.4, backend)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import pytest
 from catalogue_testing import API, admin_headers, create_item, viewer_headers
+from sqlalchemy import text, update
 
+from streamstack.catalogue.models import MediaItemRow
+from streamstack.catalogue.repository import reading
 from support.apps import AppClient
 
 
@@ -193,3 +198,42 @@ async def test_an_item_sharing_more_tags_wins_over_a_crowd_sharing_one(
     assert await related(catalogue_client, now["id"], limit=1) == ["Both"]
     assert await related(catalogue_client, now["id"], limit=3) == ["Both", "Crowd 6", "Crowd 5"]
     assert await related(catalogue_client, both["id"], limit=2) == ["Now", "Crowd 6"]
+
+
+#: PostgreSQL planner settings that leave it one kind of join (SQLite has only nested loops).
+JOINS = {
+    "as planned": (),
+    "hash": ("enable_nestloop", "enable_mergejoin"),
+    "merge": ("enable_nestloop", "enable_hashjoin"),
+}
+
+
+@pytest.mark.parametrize("joins", JOINS)
+async def test_each_tags_candidates_are_its_most_viewed_whatever_the_join(
+    catalogue_client: AppClient, joins: str
+) -> None:
+    # Asked for one item, each tag offers its 4 most viewed. The most viewed of the tag has
+    # the highest id: a join that reads the tag's items in id order (PostgreSQL's hash or
+    # merge join, which it picks for large catalogues) would offer the 4 lowest instead,
+    # unless the walk orders its rows again.
+    settings = catalogue_client.app.state.settings
+    database = catalogue_client.app.state.backends.database
+    now = await create_item(catalogue_client, settings, title="Now", tags=["a"])
+    views = {}
+    for number in range(8):
+        item_id = uuid.UUID(int=(number + 1) << 64)
+        await create_item(
+            catalogue_client, settings, id=str(item_id), title=f"A {number}", tags=["a"]
+        )
+        views[item_id] = 10 + number
+    async with database.session() as session, session.begin():
+        for item_id, count in views.items():
+            await session.execute(
+                update(MediaItemRow).where(MediaItemRow.id == item_id).values(view_count=count)
+            )
+    async with reading(database) as store:
+        if store.items.session.get_bind().dialect.name == "postgresql":
+            for setting in JOINS[joins]:
+                await store.items.session.execute(text(f"SET LOCAL {setting} = off"))
+        rows = await store.items.related(uuid.UUID(now["id"]), 1)
+    assert [row.title for row in rows] == ["A 7"]

@@ -221,10 +221,13 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
         changes of one item queue up (:func:`_write_locked`)."""
         return await _write_locked(self, MediaItemRow.id == item_id, missing="no such media item")
 
-    async def related(self, item_id: uuid.UUID, limit: int) -> list[MediaItemRow]:
+    async def related(
+        self, item_id: uuid.UUID, limit: int, viewer: uuid.UUID | None = None
+    ) -> list[MediaItemRow]:
         """Up to ``limit`` items a viewer can play, for whoever watches ``item_id``: those
         sharing the most of its tags first (then the most viewed, then the newest), then,
-        when too few share one, the most viewed others.
+        when too few share one, the most viewed others. What the signed-in ``viewer``
+        watched to the end comes after the rest, chosen from twice as many candidates.
 
         Bounded reads, whatever the catalogue's size: the candidates are each tag's
         ``RELATED_PER_TAG * limit`` most viewed items (:meth:`_most_viewed_tagged`),
@@ -235,68 +238,31 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
                 select(MediaTagRow.tag).where(MediaTagRow.media_id == item_id)
             )
         )
-        candidates: set[uuid.UUID] = set()
-        for tag in mine:
-            candidates.update(await self._most_viewed_tagged(tag, item_id, RELATED_PER_TAG * limit))
-        shared = func.count().label("shared")
-        ranked = (
-            select(MediaItemRow, shared)
-            .join(MediaTagRow, MediaTagRow.media_id == MediaItemRow.id)
-            .where(MediaItemRow.id.in_(candidates), MediaTagRow.tag.in_(mine))
-            .group_by(MediaItemRow.id)
-            .order_by(shared.desc(), *_MOST_VIEWED)
-            .limit(limit)
-        )
-        rows = [row for row, _ in (await self.session.execute(ranked)).all()] if mine else []
+        finished_last = _finished_last(viewer)
+        rows: list[MediaItemRow] = []
+        if mine:
+            count = RELATED_PER_TAG * limit * (1 if viewer is None else 2)
+            candidates = await self._most_viewed_tagged(mine, item_id, count)
+            shared = func.count().label("shared")
+            ranked = (
+                select(MediaItemRow, shared)
+                .join(MediaTagRow, MediaTagRow.media_id == MediaItemRow.id)
+                .where(MediaItemRow.id.in_(candidates), MediaTagRow.tag.in_(mine))
+                .group_by(MediaItemRow.id)
+                .order_by(*finished_last, shared.desc(), *_MOST_VIEWED)
+                .limit(limit)
+            )
+            rows = [row for row, _ in (await self.session.execute(ranked)).all()]
         if len(rows) < limit:
             chosen = [item_id, *(row.id for row in rows)]
             others = (
                 select(MediaItemRow)
                 .where(MediaItemRow.id.not_in(chosen), *VISIBLE_TO_VIEWERS)
-                .order_by(*_MOST_VIEWED)
+                .order_by(*finished_last, *_MOST_VIEWED)
                 .limit(limit - len(rows))
             )
             rows += (await self.session.scalars(others)).all()
         return rows
-
-    async def _most_viewed_tagged(
-        self, tag: str, item_id: uuid.UUID, count: int
-    ) -> Sequence[uuid.UUID]:
-        """The ``count`` most viewed items a viewer can play tagged ``tag``, but
-        ``item_id``. A tag on many items is found by walking the head of the most-viewed
-        order (its index) and keeping the tagged; a rarer one, which that head holds too
-        few of, by sorting its (at most :data:`RELATED_TAG_MEMBERS`) items."""
-        head = (
-            select(MediaItemRow.id)
-            .where(*VISIBLE_TO_VIEWERS, MediaItemRow.id != item_id)
-            .order_by(*_MOST_VIEWED)
-            .limit(RELATED_WALK)
-            .subquery()
-        )
-        tagged = select(MediaTagRow.media_id).where(
-            MediaTagRow.media_id == head.c.id, MediaTagRow.tag == tag
-        )
-        # No ORDER BY again: the head is read in its order and the read stops at ``count``
-        # (ordered again, every row of the head would be tested); the candidates are
-        # ranked afterwards anyway.
-        walked = select(head.c.id).where(tagged.exists()).limit(count)
-        found = (await self.session.scalars(walked)).all()
-        if len(found) == count:
-            return found
-        members = (
-            select(MediaTagRow.media_id)
-            .where(MediaTagRow.tag == tag)
-            .limit(RELATED_TAG_MEMBERS)
-            .subquery()
-        )
-        sorted_members = (
-            select(MediaItemRow.id)
-            .join(members, members.c.media_id == MediaItemRow.id)
-            .where(*VISIBLE_TO_VIEWERS, MediaItemRow.id != item_id)
-            .order_by(*_MOST_VIEWED)
-            .limit(count)
-        )
-        return (await self.session.scalars(sorted_members)).all()
 
     async def count_view(self, item_id: uuid.UUID) -> None:
         """One more view of the item, added in the database (concurrent views all count);
@@ -315,6 +281,88 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
     async def remove(self, item_id: uuid.UUID) -> None:
         """Delete the item's row (its tags go with it: the foreign key cascades)."""
         await self.session.execute(delete(MediaItemRow).where(MediaItemRow.id == item_id))
+
+    async def _most_viewed_tagged(
+        self, tags: Sequence[str], item_id: uuid.UUID, count: int
+    ) -> set[uuid.UUID]:
+        """The ``count`` most viewed items a viewer can play of each of ``tags``, but
+        ``item_id``. A tag on many items is found by walking the head of the most-viewed
+        order (its index) and keeping the tagged, all tags in one statement; a rarer one,
+        which that head holds too few of, by sorting its (at most
+        :data:`RELATED_TAG_MEMBERS`) items. (One statement for both ways made PostgreSQL
+        plan the walk as a join of the tag's every item: slower than two.)"""
+        head = (
+            select(MediaItemRow.id, MediaItemRow.view_count, MediaItemRow.published_at)
+            .where(*VISIBLE_TO_VIEWERS, MediaItemRow.id != item_id)
+            .order_by(*_MOST_VIEWED)
+            .limit(RELATED_WALK)
+            .subquery()
+        )
+        dialect = self.session.get_bind().dialect.name
+        walks = union_all(*(_walk(head, tag, count, dialect) for tag in tags))
+        found: dict[str, set[uuid.UUID]] = {tag: set() for tag in tags}
+        for tag, media_id in (await self.session.execute(walks)).all():
+            found[tag].add(media_id)
+        candidates: set[uuid.UUID] = set()
+        for tag, ids in found.items():
+            candidates |= (
+                ids if len(ids) == count else await self._sorted_members(tag, item_id, count)
+            )
+        return candidates
+
+    async def _sorted_members(self, tag: str, item_id: uuid.UUID, count: int) -> set[uuid.UUID]:
+        """The ``count`` most viewed of (at most :data:`RELATED_TAG_MEMBERS`) items tagged
+        ``tag`` a viewer can play, but ``item_id``."""
+        members = (
+            select(MediaTagRow.media_id)
+            .where(MediaTagRow.tag == tag)
+            .limit(RELATED_TAG_MEMBERS)
+            .subquery()
+        )
+        sorted_members = (
+            select(MediaItemRow.id)
+            .join(members, members.c.media_id == MediaItemRow.id)
+            .where(*VISIBLE_TO_VIEWERS, MediaItemRow.id != item_id)
+            .order_by(*_MOST_VIEWED)
+            .limit(count)
+        )
+        return set((await self.session.scalars(sorted_members)).all())
+
+
+def _finished_last(viewer: uuid.UUID | None) -> tuple[ColumnElement[bool], ...]:
+    """The ordering that puts what ``viewer`` watched to the end last (none for anyone
+    else: the shared order)."""
+    if viewer is None:
+        return ()
+    finished = (
+        select(WatchProgressRow.media_id)
+        .where(
+            WatchProgressRow.user_id == viewer,
+            WatchProgressRow.media_id == MediaItemRow.id,
+            WatchProgressRow.completed.is_(True),
+        )
+        .exists()
+    )
+    return (finished,)
+
+
+def _walk(head: Subquery, tag: str, count: int, dialect: str) -> Select[Any]:
+    """``(tag, id)`` of the first ``count`` items of ``head`` (most viewed first) tagged
+    ``tag``, as a member of a UNION ALL (SQLite allows no LIMIT in one)."""
+    tagged = select(MediaTagRow.media_id).where(
+        MediaTagRow.media_id == head.c.id, MediaTagRow.tag == tag
+    )
+    walked: Select[Any] = select(head.c.id).where(tagged.exists())
+    if dialect != "sqlite":
+        # PostgreSQL may join by hashing the head, which loses its order (the candidates
+        # were then any of the tag's items in the head, not its most viewed). Ordered, it
+        # reads the head in order and stops at ``count``, which is also faster. SQLite
+        # reads a subquery in its order anyway; ordered again, it tests every row.
+        walked = walked.order_by(
+            head.c.view_count.desc(), head.c.published_at.desc(), head.c.id.desc()
+        )
+    first = walked.limit(count).subquery()
+    return select(literal(tag, String).label("tag"), first.c.id)
 
 
 class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
@@ -454,19 +502,6 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
         return await self.get_one_or_none(
             WatchProgressRow.user_id == user_id, WatchProgressRow.media_id == media_id
         )
-
-    async def finished(self, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of the items ``ids`` the user watched to the end."""
-        if not ids:
-            return set()
-        rows = await self.session.scalars(
-            select(WatchProgressRow.media_id).where(
-                WatchProgressRow.user_id == user_id,
-                WatchProgressRow.media_id.in_(ids),
-                WatchProgressRow.completed.is_(True),
-            )
-        )
-        return set(rows)
 
     async def page(
         self, user_id: uuid.UUID, *, in_progress: bool, visible_only: bool, limit: int, offset: int

@@ -169,12 +169,7 @@ class CatalogueService:
         chosen from twice as many candidates."""
         async with reading(self._database) as store:
             await store.items.visible(item_id, admin=admin)
-            if viewer is None:
-                rows = await store.items.related(item_id, limit)
-            else:
-                rows = await store.items.related(item_id, 2 * limit)
-                seen = await store.progress.finished(viewer, [row.id for row in rows])
-                rows = sorted(rows, key=lambda row: row.id in seen)[:limit]
+            rows = await store.items.related(item_id, limit, viewer)
             tags = await store.tags.of_items([row.id for row in rows])
         return RelatedItems(
             items=[to_media_item(row, tags.get(row.id, []), admin=False) for row in rows]
