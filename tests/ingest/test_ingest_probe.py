@@ -17,6 +17,8 @@ from typing import Any
 import av
 import ingest_media
 import pytest
+import transcode_media
+from transcode_media import Track
 
 from streamstack.ingest.containers import (
     AVI,
@@ -105,6 +107,19 @@ async def test_faststart_keeps_the_tags_chapters_and_cover_of_the_original(
         assert cover.disposition & av.stream.Disposition.attached_pic
         assert [s.type for s in copy.streams.audio] == ["audio"]
     assert not (await media.probe(store, rewritten, MP4)).report.moov_at_end
+
+
+async def test_sound_alone_is_reported_by_the_track_a_player_plays(
+    store: LocalObjectStore, tmp_path: Path
+) -> None:
+    # A nearly empty first track: the item's codec and length are the main track's.
+    source = transcode_media.sound_tracks(
+        tmp_path, Track("flac", 0.05), Track("libopus", 4.0, layout="stereo")
+    )
+    info = await stored(store, source.read_bytes(), "tracks.mkv")
+    report = (await prober().probe(store, info, MATROSKA)).report
+    assert (report.audio_codec, report.video_codec) == ("opus", None)
+    assert report.duration_seconds == pytest.approx(4.0, abs=0.02)
 
 
 async def test_the_chapters_a_file_marks_are_reported_as_a_player_counts(

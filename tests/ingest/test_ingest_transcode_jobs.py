@@ -188,6 +188,31 @@ async def test_flac_behind_a_large_id3_tag_becomes_a_package_of_its_length(
         assert master.playlists[0].stream_info.codecs == "mp4a.40.2"
 
 
+async def test_sound_alone_is_an_item_of_its_main_track_not_a_nearly_empty_first_one(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # 0.05 s of FLAC first, then 4 s of Opus: the probe, the package and the item's length
+    # all go by the track a player plays.
+    source = transcode_media.sound_tracks(
+        tmp_path, transcode_media.Track("flac", 0.05), transcode_media.Track("libopus", 4.0)
+    )
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="album.mka")
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        assert (item["content_type"], item["audio_codec"]) == ("audio/x-matroska", "opus")
+        assert item["duration_seconds"] == pytest.approx(4.0, abs=0.05)
+
+        ready, _ = await wait_for_state(rig, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert ready["duration_seconds"] == pytest.approx(4.0, abs=0.05)
+        master = assert_complete_package(rig, item["id"], picture=False)
+        key = f"{item['id']}/hls/{master.playlists[0].uri}"
+        sound = m3u8.loads(rig.object_bytes("media", key).decode())
+        assert sum(s.duration for s in sound.segments) == pytest.approx(4.0, abs=0.1)
+
+
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_browser_safe_upload_is_playable_at_once_and_still_gets_a_ladder(
     rig_factory: RigFactory, tmp_path: Path
