@@ -187,6 +187,29 @@ def audiobook() -> bytes:
         return path.read_bytes()
 
 
+def id3_tagged(data: bytes, *, cover_side: int = 360) -> bytes:
+    """``data`` behind an ID3v2.3 tag carrying a front cover (an ``APIC`` frame) of a noisy
+    ``cover_side``-pixel JPEG (about 100 KiB at 360), as taggers put before FLAC too."""
+    frame = av.VideoFrame(cover_side, cover_side, "yuvj420p")
+    for plane in frame.planes:
+        plane.update(os.urandom(plane.buffer_size))  # noise: a JPEG as large as a photo's
+    encoder = av.CodecContext.create("mjpeg", "w")
+    encoder.width = encoder.height = cover_side
+    encoder.pix_fmt = "yuvj420p"
+    encoder.time_base = Fraction(1, 25)
+    encoder.options = {"q": "2"}
+    cover = b"".join(bytes(p) for p in [*encoder.encode(frame), *encoder.encode(None)])
+    # Text encoding, MIME type, picture type 3 (front cover), an empty description.
+    body = b"\x00image/jpeg\x00\x03\x00" + cover
+    apic = b"APIC" + struct.pack(">I", len(body)) + b"\x00\x00" + body
+    return id3_header(len(apic)) + apic + data
+
+
+def id3_header(size: int) -> bytes:
+    """An ID3v2.3 tag's header announcing ``size`` bytes of frames (a syncsafe size)."""
+    return b"ID3\x03\x00\x00" + bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
 def one_frame() -> bytes:
     """A video of a single H.264 frame and no audio."""
     return encode(audio=None, frames=1)

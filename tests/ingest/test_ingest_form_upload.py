@@ -11,6 +11,9 @@ import ingest_media
 import pytest
 from ingest_rig import API, Rig, RigFactory
 
+from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
+from streamstack.ingest.containers import SNIFF_BYTES
+
 
 def _decoded_size(jpeg: bytes) -> tuple[int, int]:
     with av.open(io.BytesIO(jpeg)) as image:
@@ -145,6 +148,43 @@ async def test_sound_alone_plays_as_uploaded_or_is_queued_for_an_audio_package(
     assert (item["processing_state"], item["playable"]) == (state, state == "none")
     added = await rig.added_since(before)
     assert (added["media"], added["thumbnails"]) == ([item["s3_key"]], [])
+
+
+async def test_flac_behind_an_id3_tag_with_a_cover_picture_is_flac(rig: Rig) -> None:
+    # Taggers put ID3 before FLAC too; a cover picture makes the tag far larger than the
+    # first bytes sniffed, so what follows it is read before anything is stored, and
+    # FFmpeg's FLAC reader skips the tag.
+    before = await rig.snapshot()
+    data = ingest_media.id3_tagged(ingest_media.sound("flac", "flac"))
+    assert data.index(b"fLaC") > 64 * 1024
+    response = await rig.upload(data, filename="song.flac")
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert (item["content_type"], item["audio_codec"], item["video_codec"]) == (
+        "audio/flac",
+        "flac",
+        None,
+    )
+    assert item["s3_key"] == f"{item['id']}.flac"
+    assert item["duration_seconds"] == pytest.approx(2.0, abs=0.1)
+    assert item["processing_state"] == "queued"
+    assert rig.object_bytes("media", item["s3_key"]) == data
+    # The tag's front cover is the thumbnail (360 pixels: no poster).
+    assert (await rig.added_since(before))["thumbnails"] == [f"{item['id']}.jpg"]
+    assert _decoded_size(rig.object_bytes("thumbnails", f"{item['id']}.jpg")) == (360, 360)
+
+
+async def test_an_id3_tag_too_large_to_look_past_is_refused_on_its_first_bytes(
+    rig: Rig,
+) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.id3_header(4 * ID3_TAG_MAX_BYTES) + bytes(SNIFF_BYTES)
+    response = await rig.upload(data, filename="song.flac")
+    assert response.status_code == 415, response.text
+    body = response.json()
+    assert body["code"] == "id3_tag_too_large"
+    assert "ID3 tag of 28.0 MiB; at most 7.0 MiB" in body["detail"]
+    await rig.assert_nothing_kept(before)
 
 
 async def test_moov_at_the_end_is_rewritten_to_faststart(rig: Rig) -> None:

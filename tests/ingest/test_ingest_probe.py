@@ -17,6 +17,8 @@ from typing import Any
 import av
 import ingest_media
 import pytest
+import transcode_media
+from transcode_media import Track
 
 from streamstack.ingest.containers import (
     AVI,
@@ -29,6 +31,7 @@ from streamstack.ingest.containers import (
     Container,
     is_faststart,
     sniff_container,
+    sniff_length,
 )
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.probe_messages import BLOCK_BYTES
@@ -104,6 +107,19 @@ async def test_faststart_keeps_the_tags_chapters_and_cover_of_the_original(
         assert cover.disposition & av.stream.Disposition.attached_pic
         assert [s.type for s in copy.streams.audio] == ["audio"]
     assert not (await media.probe(store, rewritten, MP4)).report.moov_at_end
+
+
+async def test_sound_alone_is_reported_by_the_track_a_player_plays(
+    store: LocalObjectStore, tmp_path: Path
+) -> None:
+    # A nearly empty first track: the item's codec and length are the main track's.
+    source = transcode_media.sound_tracks(
+        tmp_path, Track("flac", 0.05), Track("libopus", 4.0, layout="stereo")
+    )
+    info = await stored(store, source.read_bytes(), "tracks.mkv")
+    report = (await prober().probe(store, info, MATROSKA)).report
+    assert (report.audio_codec, report.video_codec) == ("opus", None)
+    assert report.duration_seconds == pytest.approx(4.0, abs=0.02)
 
 
 async def test_the_chapters_a_file_marks_are_reported_as_a_player_counts(
@@ -271,7 +287,7 @@ def test_sniffing_reads_bytes_not_names() -> None:
         (b"RIFF\x00\x00\x00\x00WAVEfmt ", "wav"),
         (b"fLaC\x00\x00\x00\x22", "flac"),
         (b"OggS\x00\x02", "ogg"),
-        (b"ID3\x04\x00\x00\x00\x00\x00\x23", "mp3"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x23", None),  # a file that ends in its tag
         (b"\xff\xfb\x90\x64", "mp3"),  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
         (b"\xff\xf3\x48\xc4", "mp3"),  # MPEG-2 layer III
         (b"\xff\xf1\x50\x80", None),  # AAC's ADTS: layer 0
@@ -305,9 +321,29 @@ def test_an_id3_tag_is_looked_past() -> None:
         assert found is not None and found.name == "mp3"
     assert sniff_container(tag + bytes(700) + b"fLaC\x00\x00\x00\x22") is None  # FLAC: no
     assert sniff_container(bytes(SNIFF_BYTES)) is None
-    # A tag larger than the bytes sniffed (a cover picture): an MP3's, nearly always.
-    big = sniff_container(b"ID3\x03\x00\x00\x00\x7f\x7f\x7f" + bytes(SNIFF_BYTES - 10))
-    assert big is not None and big.name == "mp3"
+
+
+def test_a_tag_larger_than_the_bytes_sniffed_is_looked_past() -> None:
+    # A cover picture makes the tag far larger than the first bytes: what follows it, once
+    # gathered, decides, as for a small tag; a file that ends in its tag has no sound.
+    flac = ingest_media.sound("flac", "flac")
+    tagged = ingest_media.id3_tagged(flac)
+    needed = sniff_length(tagged[:SNIFF_BYTES])
+    assert needed == len(tagged) - len(flac) + SNIFF_BYTES > 64 * 1024
+    found = sniff_container(tagged[:needed])
+    assert found is not None and found.name == "flac"
+    # A tag after a tag (a tagger's before the one FFmpeg's MP3 writer puts first): each is
+    # seen once the bytes before it are there.
+    mp3 = ingest_media.id3_tagged(ingest_media.sound("mp3", "libmp3lame"))
+    found = sniff_container(mp3[: sniff_length(mp3[:SNIFF_BYTES])])
+    assert found is not None and found.name == "mp3"
+    twice = ingest_media.id3_tagged(tagged)
+    first = sniff_length(twice[:SNIFF_BYTES])
+    assert sniff_container(twice[:first]) is None
+    found = sniff_container(twice[: sniff_length(twice[:first])])
+    assert found is not None and found.name == "flac"
+    assert sniff_container(tagged[: needed - SNIFF_BYTES]) is None
+    assert sniff_length(flac[:SNIFF_BYTES]) == SNIFF_BYTES
 
 
 def test_files_of_sound_alone_that_ffmpeg_writes_are_sniffed() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import av
 import httpx
+import ingest_media
 import m3u8
 import msgspec
 import pytest
@@ -164,6 +165,52 @@ async def test_sound_no_browser_plays_becomes_an_audio_only_package(
         for uri in (sound.segment_map[0].uri, sound.segments[0].uri):
             fetched = await rig.client.get(f"{base}/{uri}")
             assert (fetched.status_code, fetched.headers["content-type"]) == (200, "video/mp4")
+
+
+async def test_flac_behind_a_large_id3_tag_becomes_a_package_of_its_length(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # A cover picture in the tag: identified past it (over several requests), probed and
+    # transcoded by the FLAC reader, which skips the tag.
+    source = transcode_media.sound_alone(tmp_path, container="flac", codec="flac")
+    data = ingest_media.id3_tagged(source.read_bytes())
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        url = await rig.tus_upload(data, 32 * 1024)
+        item = (await rig.job(url.rsplit("/", 1)[-1]))["item"]
+        assert (item["content_type"], item["processing_state"]) == ("audio/flac", "queued")
+
+        ready, _ = await wait_for_state(rig, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert (ready["playable"], ready["has_hls"]) == (True, True)
+        assert ready["duration_seconds"] == pytest.approx(transcode_media.SECONDS, abs=0.05)
+        master = assert_complete_package(rig, item["id"], picture=False)
+        assert master.playlists[0].stream_info.codecs == "mp4a.40.2"
+
+
+async def test_sound_alone_is_an_item_of_its_main_track_not_a_nearly_empty_first_one(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # 0.05 s of FLAC first, then 4 s of Opus: the probe, the package and the item's length
+    # all go by the track a player plays.
+    source = transcode_media.sound_tracks(
+        tmp_path, transcode_media.Track("flac", 0.05), transcode_media.Track("libopus", 4.0)
+    )
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="album.mka")
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        assert (item["content_type"], item["audio_codec"]) == ("audio/x-matroska", "opus")
+        assert item["duration_seconds"] == pytest.approx(4.0, abs=0.05)
+
+        ready, _ = await wait_for_state(rig, item["id"], {"ready", "failed"})
+
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert ready["duration_seconds"] == pytest.approx(4.0, abs=0.05)
+        master = assert_complete_package(rig, item["id"], picture=False)
+        key = f"{item['id']}/hls/{master.playlists[0].uri}"
+        sound = m3u8.loads(rig.object_bytes("media", key).decode())
+        assert sum(s.duration for s in sound.segments) == pytest.approx(4.0, abs=0.1)
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)

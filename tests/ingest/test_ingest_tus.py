@@ -14,6 +14,7 @@ import pytest
 from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
 from sqlalchemy import func, select
 
+from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
@@ -279,6 +280,32 @@ async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None
     assert job["state"] == "failed"
     assert "not a supported video" in job["error"]
     assert (await rig.patch(url, 0, data[:1000])).status_code == 410
+    await rig.assert_nothing_kept(before)
+
+
+async def test_a_large_id3_tag_is_looked_past_across_requests(rig: Rig) -> None:
+    # The tag spans several PATCHes: the upload is identified (and a byte stored) only once
+    # the bytes after it are in, whichever request brings them.
+    before = await rig.snapshot()
+    data = ingest_media.id3_tagged(ingest_media.sound("flac", "flac"))
+    url = await rig.tus_upload(data, 16 * 1024)
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done", job
+    item = job["item"]
+    assert (item["content_type"], item["audio_codec"]) == ("audio/flac", "flac")
+    assert item["duration_seconds"] == pytest.approx(2.0, abs=0.1)
+    assert rig.object_bytes("media", item["s3_key"]) == data
+    assert (await rig.added_since(before))["media"] == [f"{item['id']}.flac"]
+
+
+async def test_an_id3_tag_too_large_fails_the_upload_on_its_first_bytes(rig: Rig) -> None:
+    before = await rig.snapshot()
+    data = ingest_media.id3_header(4 * ID3_TAG_MAX_BYTES) + bytes(SNIFF_BYTES)
+    url = (await rig.create(len(data) + MIB)).headers["location"]
+    response = await rig.patch(url, 0, data)
+    assert response.status_code == 415, response.text
+    assert response.json()["code"] == "id3_tag_too_large"
+    assert (await rig.head(url)).status_code == 410
     await rig.assert_nothing_kept(before)
 
 

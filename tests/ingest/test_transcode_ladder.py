@@ -26,9 +26,11 @@ import m3u8  # type: ignore[import-untyped]
 import msgspec
 import pytest
 import transcode_media
+from transcode_media import Track
 
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
+from streamstack.ingest.transcoding.soundtracks import pick_audio
 from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline
 
 FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
@@ -370,6 +372,57 @@ def test_sound_alone_becomes_an_audio_only_package(
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and seen[-1] == Progress(1.0, "done")
     assert any(p.stage == "encoding" and 0 < p.fraction < 0.99 for p in seen)
+
+
+def test_sound_alone_is_the_track_a_player_plays_not_a_nearly_empty_first_one(
+    tmp_path: Path,
+) -> None:
+    source = transcode_media.sound_tracks(
+        tmp_path, Track("flac", 0.05), Track("libopus", 4.0), Track("flac", 1.0)
+    )
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    assert [(a.name, a.track.stream) for a in result.audio] == [("audio_1", 1)]
+    assert result.duration_seconds == pytest.approx(4.0, abs=0.03)
+    assert abs(sound_seconds(out / "hls/audio_1") - 4.0) <= 0.1
+    assert tone_period(out / "hls/audio_1") == pytest.approx(2 * math.pi * 15, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("tracks", "played"),
+    [
+        ((Track("flac", 0.05), Track("libopus", 4.0)), 1),  # the longest
+        ((Track("flac", 0.05, default=True), Track("libopus", 4.0)), 0),  # marked to play
+        ((Track("flac", 4.0), Track("flac", 4.0, layout="stereo")), 1),  # more channels
+        ((Track("flac", 2.0, layout="stereo"), Track("flac", 2.0, layout="stereo")), 0),
+    ],
+    ids=["longest", "marked-default", "more-channels", "first-of-equals"],
+)
+def test_the_sound_played_first_is_chosen_as_a_player_would(
+    tmp_path: Path, tracks: tuple[Track, ...], played: int
+) -> None:
+    with av.open(str(transcode_media.sound_tracks(tmp_path, *tracks))) as container:
+        assert pick_audio(container)[0].index == played
+
+
+def test_a_video_defaults_to_its_main_sound_not_a_nearly_empty_first_track(
+    tmp_path: Path,
+) -> None:
+    source = transcode_media.x264(
+        tmp_path / "stub.mkv",
+        container="matroska",
+        audio_tags=({"title": "Stub"}, {"title": "Main"}),
+        audio_seconds=(0.05, transcode_media.SECONDS),
+    )
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(
+        out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True, tracks=2
+    )
+    assert [(a.track.label, a.track.default) for a in result.audio] == [
+        ("Main", True),
+        ("Stub", False),
+    ]
 
 
 def test_an_audio_track_no_decoder_reads_is_left_out_and_the_others_kept(tmp_path: Path) -> None:

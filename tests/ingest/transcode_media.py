@@ -260,6 +260,49 @@ def sound_alone(directory: Path, *, container: str, codec: str) -> Path:
     return path
 
 
+@dataclasses.dataclass(frozen=True)
+class Track:
+    """One audio track of :func:`sound_tracks`."""
+
+    codec: str
+    seconds: float
+    layout: str = "mono"
+    default: bool = False
+    """Marked as the one to play (Matroska's FlagDefault)."""
+
+
+def sound_tracks(directory: Path, *tracks: Track) -> Path:
+    """Sound alone in Matroska (MKA), one tone per track in file order, track ``n`` of
+    period ``9 + 6n`` samples so each can be told apart."""
+    path = directory / "tracks.mka"
+    with av.open(str(path), "w", format="matroska") as out:
+        streams = []
+        for track in tracks:
+            sound = out.add_stream(track.codec, rate=48000)
+            assert isinstance(sound, av.audio.stream.AudioStream)
+            sound.layout = track.layout
+            sound.disposition = av.stream.Disposition.default if track.default else 0
+            streams.append(sound)
+        for number, (track, sound) in enumerate(zip(tracks, streams, strict=True)):
+            size = sound.codec_context.frame_size or 1024
+            channels = sound.codec_context.channels
+            for start in range(0, round(track.seconds * 48000), size):
+                tone = _tone(size, start, 48000, 9.0 + 6 * number)
+                mixed = tone if channels == 1 else _spread(tone, track.layout)
+                out.mux(sound.encode(mixed))
+            out.mux(sound.encode(None))
+    return path
+
+
+def _spread(tone: av.AudioFrame, layout: str) -> av.AudioFrame:
+    """A mono frame on every channel of ``layout``."""
+    frame = av.AudioFrame(format="fltp", layout=layout, samples=tone.samples)
+    for plane in frame.planes:
+        plane.update(bytes(tone.planes[0])[: plane.buffer_size])
+    frame.sample_rate, frame.pts = tone.sample_rate, tone.pts
+    return frame
+
+
 def subtitles_alone(directory: Path) -> Path:
     """A Matroska file holding one subtitle track and nothing else: neither picture nor sound."""
     path = directory / "subtitles.mkv"

@@ -113,6 +113,10 @@ CAPTION_LANGUAGE = whole(
 CAPTION_LABEL_MAX = 64
 #: The largest caption file accepted, checked before a byte of it is parsed.
 CAPTION_MAX_BYTES = 512 * 1024
+#: The largest ID3 tag a sound upload may start with (its cover pictures: a few hundred KiB,
+#: a 3000-pixel cover a few MiB). Ingest holds the tag to see what follows it before it
+#: stores a byte, so the tag and those bytes fit in a resumable upload's first part (8 MiB).
+ID3_TAG_MAX_BYTES = 7 * 1024 * 1024
 #: Tracks per item: a menu a person can still read.
 MAX_CAPTION_TRACKS = 16
 #: Cues per file: a three-hour film has about 3,000.

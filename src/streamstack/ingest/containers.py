@@ -6,9 +6,11 @@ EBML magic ``1A 45 DF A3`` first), AVI (``RIFF`` … ``AVI ``), MPEG transport s
 204 bytes) and Ogg (``OggS``). Files of sound alone: MP3 (an MPEG audio frame header of
 layer II or III first), FLAC (``fLaC``), WAV (``RIFF``, or ``RF64``/``BW64`` for large ones, …
 ``WAVE``) and AIFF (``FORM`` … ``AIFF``/``AIFC``); an ``ID3`` tag may come first, and what
-follows it decides (MP3 when the tag is too large to look past). Everything else, whatever
-it is called, is refused before more than a few hundred bytes are stored. Each opens with
-its one FFmpeg demuxer, in the media sandbox.
+follows it decides: a tag carrying a cover picture is larger than the bytes sniffed, so
+:func:`sniff_length` says how many to gather (FFmpeg skips the tag before any demuxer reads,
+so FLAC and Ogg behind one open as usual). Everything else, whatever it is called, is
+refused before more than a few kilobytes are stored. Each opens with its one FFmpeg
+demuxer, in the media sandbox.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 #: How many leading bytes :func:`sniff_container` wants (fewer only at the end of a file):
 #: three transport stream packets of the largest size, or an ID3 tag without a picture
-#: (a title, an artist) and what follows it.
+#: (a title, an artist) and what follows it. Behind a larger tag, :func:`sniff_length`.
 SNIFF_BYTES = 4096
 
 #: Top-level MP4 boxes walked looking for ``moov`` before giving up.
@@ -92,8 +94,29 @@ def by_content_type(content_type: str) -> Container | None:
     )
 
 
+def sniff_length(head: bytes | bytearray) -> int:
+    """How many leading bytes :func:`sniff_container` needs to decide for a file that starts
+    with ``head`` (its first :data:`SNIFF_BYTES`, or more): those, or its ``ID3`` tags and the
+    :data:`SNIFF_BYTES` after them, which are sniffed as a file's start. A tag may follow a
+    tag, so more of the file may need more again."""
+    end = id3_tag_end(head)
+    return SNIFF_BYTES if end is None else max(SNIFF_BYTES, end + SNIFF_BYTES)
+
+
+def id3_tag_end(head: bytes | bytearray) -> int | None:
+    """Where the ID3v2 tags ``head`` starts with end (each one's header, frames, padding and
+    footer; FFmpeg skips consecutive tags, as a tagger that adds one leaves them), as far as
+    ``head`` shows them; None when it starts with none."""
+    end = 0
+    while head.startswith(b"ID3", end) and len(head) >= end + _ID3_HEADER:
+        footer = _ID3_HEADER if head[end + 5] & 0x10 else 0
+        end += _ID3_HEADER + _syncsafe(head[end + 6 : end + 10]) + footer
+    return end or None
+
+
 def sniff_container(head: bytes) -> Container | None:
-    """The container whose signature ``head`` (the first bytes of a file) starts with."""
+    """The container whose signature ``head`` (the first :func:`sniff_length` bytes of a
+    file, or all of a shorter one) starts with."""
     if len(head) >= 12 and head[4:8] == b"ftyp":
         box_size = int.from_bytes(head[:4], "big")
         # A real ftyp box holds at least the major brand and minor version.
@@ -115,12 +138,10 @@ def sniff_container(head: bytes) -> Container | None:
 
 def _sniff_sound(head: bytes) -> Container | None:
     """The Ogg, FLAC or MP3 container ``head`` starts with (Ogg may hold a picture too),
-    looking past an ID3 tag: taggers put one before FLAC and AAC too."""
-    if head.startswith(b"ID3") and len(head) >= _ID3_HEADER:
-        after = _ID3_HEADER + _syncsafe(head[6:10]) + (_ID3_HEADER if head[5] & 0x10 else 0)
-        if after + 4 > len(head):
-            return MP3  # a tag with a cover picture: MP3's, nearly always
-        head = head[after:]
+    looking past ID3 tags: taggers put them before FLAC and AAC too."""
+    end = id3_tag_end(head)
+    if end is not None:
+        head = head[end : end + SNIFF_BYTES]  # nothing after it: a tag and no sound
     if head.startswith(b"OggS"):
         return OGG
     if head.startswith(b"fLaC"):
@@ -130,7 +151,7 @@ def _sniff_sound(head: bytes) -> Container | None:
     return MP3 if _mpeg_audio_header(head.lstrip(b"\x00")[:4]) else None
 
 
-def _syncsafe(size: bytes) -> int:
+def _syncsafe(size: bytes | bytearray) -> int:
     """An ID3v2 size: seven bits of each byte."""
     value = 0
     for byte in size:

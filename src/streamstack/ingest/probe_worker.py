@@ -42,7 +42,12 @@ from streamstack.ingest.probe_messages import (
 from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
 from streamstack.ingest.transcoding.languages import one_line
 from streamstack.ingest.transcoding.soundtracks import pick_audio
-from streamstack.ingest.transcoding.timeline import as_shown, display_size, picture_stream
+from streamstack.ingest.transcoding.timeline import (
+    as_shown,
+    display_size,
+    picture_stream,
+    playing_seconds,
+)
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
 THUMBNAIL_BOX = (640, 1280)
@@ -207,12 +212,13 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
     reader.seek(0)
     with _open_input(reader, task) as container:
         video = picture_stream(container)
-        # The sound the package plays first: what the item's audio codec names.
-        sounds = pick_audio(container, video)
+        # The sound the package plays first: what the item's audio codec names, and for
+        # sound alone the item's length (the package holds that track alone).
+        sounds = pick_audio(container)
         audio = sounds[0] if sounds else None
         if video is None and audio is None:
             raise WorkerFailure("no_streams")
-        duration = _duration(container)
+        duration = _duration(container, None if video is not None else audio)
         if video is not None:
             picture = _picture(container, video, duration, task)
         else:
@@ -342,7 +348,11 @@ def _chapters(container: av.container.InputContainer, duration: float | None) ->
     return chapters if len(chapters) >= 2 else []
 
 
-def _duration(container: av.container.InputContainer) -> float | None:
+def _duration(container: av.container.InputContainer, sound: av.AudioStream | None) -> float | None:
+    """The item's length by the headers: the ``sound`` a file of sound alone plays, else
+    the file's (which counts sound past a picture's end), else its longest stream's."""
+    if sound is not None and (seconds := playing_seconds(container, sound)) is not None:
+        return round(seconds, 3)
     if container.duration is not None and container.duration > 0:
         return round(container.duration / av.time_base, 3)
     longest = 0.0

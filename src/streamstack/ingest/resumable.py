@@ -15,7 +15,15 @@ import dataclasses
 import math
 from typing import Any
 
-from streamstack.ingest.containers import SNIFF_BYTES, Container, by_name, sniff_container
+from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
+from streamstack.ingest.containers import (
+    SNIFF_BYTES,
+    Container,
+    by_name,
+    id3_tag_end,
+    sniff_container,
+    sniff_length,
+)
 from streamstack.ingest.models import Upload
 from streamstack.ingest.repository import Lease
 from streamstack.kernel.errors import AppError, PayloadTooLarge, UnsupportedMediaType
@@ -47,6 +55,19 @@ class NotAVideo(UnsupportedMediaType):
         )
 
 
+class TagTooLarge(NotAVideo):
+    """The ID3 tag the file starts with is larger than ingest holds to look past it."""
+
+    code = "id3_tag_too_large"
+
+    def __init__(self, size: int) -> None:
+        UnsupportedMediaType.__init__(
+            self,
+            f"the file starts with an ID3 tag of {size / 2**20:,.1f} MiB; at most "
+            f"{ID3_TAG_MAX_BYTES / 2**20:,.1f} MiB is accepted: make its cover picture smaller",
+        )
+
+
 class UploadGone(AppError):
     """The upload expired, failed or was terminated, or its stored parts vanished."""
 
@@ -65,9 +86,19 @@ def part_bytes_for(length: int) -> int:
     return max(PART_BYTES, needed)
 
 
+def identifying_bytes(head: bytes | bytearray) -> int:
+    """How many leading bytes identify a file that starts with ``head`` (its first
+    :data:`SNIFF_BYTES` at least): more behind a large ID3 tag, or :class:`TagTooLarge`."""
+    tag = id3_tag_end(head)
+    if tag is not None and tag > ID3_TAG_MAX_BYTES:
+        raise TagTooLarge(tag)
+    return sniff_length(head)
+
+
 def sniffed(head: bytes) -> Container:
-    """The container ``head`` starts with, or :class:`NotAVideo` (415)."""
-    container = sniff_container(head)
+    """The container ``head`` (the :func:`identifying_bytes` of a file, or all of a shorter
+    one) starts with, or :class:`NotAVideo` (415)."""
+    container = sniff_container(head[: identifying_bytes(head)])
     if container is None:
         raise NotAVideo(empty=not head)
     return container
@@ -112,6 +143,8 @@ class ChunkReceiver:
         self.buffer = bytearray()
         self.received = upload.received
         self.committed = upload.received
+        self.identifying = SNIFF_BYTES
+        """Bytes that identify the file: more once its first show a large ID3 tag."""
         self.started = _Committed(
             upload.received, list(self.parts), self.key, self.container_name, self.multipart_id
         )
@@ -127,7 +160,7 @@ class ChunkReceiver:
             raise UploadLengthExceeded(f"more bytes than the Upload-Length of {self.length}")
         self.buffer += chunk
         self.received += len(chunk)
-        if self.key is None and (self.received >= SNIFF_BYTES or self.complete):
+        if self.key is None and (self.received >= self.identifying or self.complete):
             await self._identify()
         while self.key is not None and self.received - self.stored >= self.part_bytes:
             await self._flush_part()
@@ -207,9 +240,13 @@ class ChunkReceiver:
             return info
 
     async def _identify(self) -> None:
-        # Only the first bytes of an upload identify it, so this tail is a few bytes.
+        # Only the first bytes of an upload identify it, so this tail is a few bytes, or an
+        # ID3 tag and a few bytes (less than a part): nothing is stored before them.
         head = await self._whole_tail()
-        container = sniffed(head[:SNIFF_BYTES])
+        self.identifying = identifying_bytes(head)
+        if len(head) < self.identifying and not self.complete:
+            return
+        container = sniffed(head)
         self.key = f"{self.lease.upload_id}.{container.extension}"
         self.container_name = container.name
         await self.lease.update(object_key=self.key, container=container.name)

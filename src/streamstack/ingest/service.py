@@ -35,6 +35,7 @@ from streamstack.ingest.resumable import (
     NotAVideo,
     UploadGone,
     UploadLengthExceeded,
+    identifying_bytes,
     part_bytes_for,
     sniffed,
 )
@@ -172,9 +173,10 @@ class IngestService:
         head = bytearray()
         async for chunk in chunks:
             head += chunk
-            if len(head) >= SNIFF_BYTES:
+            # Past a large ID3 tag (a cover picture) too: held, up to its limit, in memory.
+            if len(head) >= SNIFF_BYTES and len(head) >= identifying_bytes(head):
                 break
-        container = sniffed(bytes(head[:SNIFF_BYTES]))
+        container = sniffed(bytes(head))
         key = f"{lease.upload_id}.{container.extension}"
         await lease.update(object_key=key, container=container.name)
 

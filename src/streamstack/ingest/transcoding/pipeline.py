@@ -65,6 +65,7 @@ from streamstack.ingest.transcoding.timeline import (
     VideoTimeline,
     display_size,
     picture_stream,
+    playing_seconds,
 )
 
 ProgressCallback = Callable[[Progress], None]
@@ -211,7 +212,7 @@ class _Run:
     ) -> None:
         """Read the facts the timeline needs from the container's headers; name the audio
         tracks to keep (their encoders start with the rungs, or now for sound alone)."""
-        streams = pick_audio(container, video)
+        streams = pick_audio(container)
         if video is not None:
             self.prepare_picture(video)
         elif streams:
@@ -220,7 +221,7 @@ class _Run:
             self.origin = _start(streams[0])
         else:
             raise TranscodeError("no_video")
-        self.duration = _duration(container, video or streams[0])
+        self.duration = playing_seconds(container, video or streams[0])
         # One AAC frame under the target: a segment is cut at the first frame past it,
         # so none lasts longer than the playlist's target duration.
         segment = Fraction(self.options.segment_seconds).limit_denominator(1000) - Fraction(
@@ -417,11 +418,3 @@ def _start(stream: av.stream.Stream) -> Fraction:
     """Where ``stream`` starts, seconds: the package's instant 0."""
     start = stream.start_time if stream.start_time is not None else 0
     return Fraction(start) * stream.time_base if stream.time_base else Fraction(0)
-
-
-def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float | None:
-    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None and container.duration > 0:
-        return container.duration / av.time_base
-    return None

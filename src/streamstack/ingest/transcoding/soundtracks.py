@@ -2,8 +2,8 @@
 
 Every audio stream of the source becomes an audio rendition of its own (up to
 :data:`MAX_AUDIO_TRACKS`), so a film's second language or a commentary is not lost: the
-master playlist lists them as one ``AUDIO`` group, FFmpeg's best stream for the picture
-first and ``DEFAULT``. Each track is put on the video's timeline by its own
+master playlist lists them as one ``AUDIO`` group, the one a player would pick first and
+``DEFAULT`` (:func:`pick_audio`, the rule the probe follows too). Each track is put on the video's timeline by its own
 :class:`~.timeline.AudioTimeline` and held back until the picture has caught up, so no
 track outlasts the video; one that ends early (a commentary of the first minutes) is
 filled with silence to the video's end.
@@ -22,25 +22,45 @@ from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_AUDIO_T
 from streamstack.ingest.transcoding.languages import UNDETERMINED, language_tag, track_label
 from streamstack.ingest.transcoding.rendition import SoundEncoder
 from streamstack.ingest.transcoding.results import AudioTrack
-from streamstack.ingest.transcoding.timeline import AAC_FRAME_SAMPLES, AudioTimeline
+from streamstack.ingest.transcoding.timeline import (
+    AAC_FRAME_SAMPLES,
+    AudioTimeline,
+    stream_seconds,
+)
 
 #: Sound held back waiting for the picture to catch up, at most (about 21 s at 48 kHz):
 #: beyond it the sound goes on anyway (a file interleaved that badly is rare).
 MAX_PENDING_FRAMES = 1000
 
 
-def pick_audio(
-    container: av.container.InputContainer, video: av.video.stream.VideoStream | None
-) -> list[av.audio.stream.AudioStream]:
-    """The audio streams to keep (those FFmpeg can decode): FFmpeg's best for ``video``
-    first, then the others in order; with no picture, in file order (a music file's main
-    mix comes first, whatever FFmpeg would score higher: more channels, say)."""
+def pick_audio(container: av.container.InputContainer) -> list[av.audio.stream.AudioStream]:
+    """The audio streams to keep (those FFmpeg can decode): the one a player plays first
+    (the highest :func:`_precedence`, the first of equals), then the others in file order.
+
+    One rule for a film's dubs and a music file's tracks alike, and for the probe (the
+    item's codec and length) and the transcoder (its default track, or the one track of
+    sound alone), so all of them speak of the same sound.
+    """
     streams = [s for s in container.streams.audio if _decodable(s)]
-    best = container.streams.best("audio", related=video) if video is not None else None
-    if isinstance(best, av.audio.stream.AudioStream) and best in streams:
-        streams.remove(best)
-        streams.insert(0, best)
+    if streams:
+        main = max(streams, key=_precedence)  # max() keeps the first of equals
+        streams.remove(main)
+        streams.insert(0, main)
     return streams[:MAX_AUDIO_TRACKS]
+
+
+def _precedence(stream: av.audio.stream.AudioStream) -> tuple[int, int, int]:
+    """How a player ranks ``stream`` as the sound to play. First FFmpeg's own first test
+    (``av_find_best_stream``): marked default, and not for the impaired. FFmpeg then counts
+    the few frames it read while probing and compares bit rates, which lets a nearly empty
+    track win; what the headers state instead: the longest, to the second (encoders pad a
+    track by milliseconds, so the same length is a tie), then more channels."""
+    flags = stream.disposition
+    impaired = av.stream.Disposition.hearing_impaired | av.stream.Disposition.visual_impaired
+    standing = int(not flags & impaired) + int(bool(flags & av.stream.Disposition.default))
+    seconds = stream_seconds(stream)
+    length = round(seconds) if seconds is not None else -1  # unknown: after any known
+    return standing, length, stream.codec_context.channels
 
 
 def _decodable(stream: av.stream.Stream) -> bool:

@@ -13,6 +13,7 @@ frames of 1024 samples -- exactly what the AAC encoder takes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from fractions import Fraction
 
@@ -26,6 +27,8 @@ from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
 
 #: AAC-LC codes 1024 samples per frame.
 AAC_FRAME_SAMPLES = 1024
+#: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
+_TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
 
 def picture_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
@@ -40,6 +43,30 @@ def picture_stream(container: av.container.InputContainer) -> av.video.stream.Vi
     if isinstance(best, av.video.stream.VideoStream) and best in pictures:
         return best
     return pictures[0] if pictures else None
+
+
+def stream_seconds(stream: av.stream.Stream) -> float | None:
+    """How long ``stream`` lasts by the file's headers: its own duration, else the
+    ``DURATION`` tag a Matroska muxer writes per track (Matroska has no track duration
+    field); None when neither says."""
+    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+        return float(stream.duration * stream.time_base)
+    tagged = _TAGGED_LENGTH.fullmatch(stream.metadata.get("DURATION", "").strip())
+    if tagged is None:
+        return None
+    hours, minutes, seconds = tagged.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds) or None
+
+
+def playing_seconds(
+    container: av.container.InputContainer, stream: av.stream.Stream
+) -> float | None:
+    """How long a package made from ``stream`` plays by the headers: the stream's own
+    length, else the file's; None when neither is known."""
+    seconds = stream_seconds(stream)
+    if seconds is None and container.duration is not None and container.duration > 0:
+        seconds = container.duration / av.time_base
+    return seconds
 
 
 def rotation_filters(rotation: float) -> list[tuple[str, str]]:
