@@ -56,7 +56,8 @@ async def test_admin_header_is_one_row(dev_server: DevServer, width: int) -> Non
 
 
 async def assert_header_stays_on_scroll(page: Page, width: int) -> None:
-    """Scrolled down by more than its height, the header is still at the top, whole."""
+    """Scrolled down by more than its height, the header is still at the top, whole, and
+    what is scrolled into view stops below it."""
     await page.set_viewport_size({"width": width, "height": SHORT_WINDOW_PX})
     scrolled = await page.evaluate(
         "() => { window.scrollTo(0, document.documentElement.scrollHeight); return window.scrollY; }"
@@ -64,6 +65,11 @@ async def assert_header_stays_on_scroll(page: Page, width: int) -> None:
     assert scrolled > ONE_ROW_PX, (width, scrolled)
     header = await page.get_by_role("banner").bounding_box()
     assert header is not None and header["y"] == 0, (width, header)
+    # What is scrolled into view from below stops under it, not behind it.
+    heading = page.get_by_role("heading", name="Library")
+    await heading.evaluate("e => e.scrollIntoView({block: 'nearest'})")
+    shown = await heading.bounding_box()
+    assert shown is not None and shown["y"] >= header["height"], (width, shown, header)
     await page.evaluate("() => window.scrollTo(0, 0)")
 
 
