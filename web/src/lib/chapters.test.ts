@@ -84,8 +84,10 @@ describe("chapterStep", () => {
 
   it("goes to the next chapter's start, and nowhere from the last", () => {
     expect(step(0, 1)).toBe("Pond");
-    expect(step(9.9, 1)).toBe("Pond");
+    expect(step(9.4, 1)).toBe("Pond");
     expect(step(10, 1)).toBe("Hill");
+    // A seek to Pond that landed a hair early is at Pond.
+    expect(step(9.99, 1)).toBe("Hill");
     expect(step(25, 1)).toBeNull();
   });
 
