@@ -331,10 +331,16 @@ def wait_until_ready(server: DevServer, item_id: str) -> dict[str, Any]:
 
 
 async def upload(
-    page: Page, base: str, title: str, clip: bytes, name: str = "aurora.webm", tags: str = ""
+    page: Page,
+    base: str,
+    title: str,
+    clip: bytes,
+    name: str = "aurora.webm",
+    tags: str = "",
+    description: str = "",
 ) -> str:
-    """Upload ``clip`` (with comma-separated ``tags``) through the admin's upload page; the
-    new item's id."""
+    """Upload ``clip`` (with comma-separated ``tags`` and a ``description``) through the
+    admin's upload page; the new item's id."""
     await page.goto(f"{base}/admin/upload")
     await page.get_by_label("Video or sound file").set_input_files(
         {"name": name, "mimeType": f"video/{name.rsplit('.', 1)[-1]}", "buffer": clip}
@@ -342,6 +348,8 @@ async def upload(
     await page.get_by_label("Title").fill(title)
     if tags:
         await page.get_by_label("Tags").fill(tags)
+    if description:
+        await page.get_by_label("Description").fill(description)
     await page.get_by_role("button", name="Upload", exact=True).click()
     result = page.get_by_test_id("upload-result-link")
     await result.wait_for(timeout=60_000)

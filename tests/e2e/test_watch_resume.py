@@ -1,10 +1,12 @@
 """Resume after a reload, the Continue watching row and the History page (issue 16.1), in Chromium.
 
-A real ``streamstack dev``; the admin uploads a 20-second H.264 clip (browser-safe, so it
+A real ``streamstack dev``; the admin uploads a 30-second H.264 clip (browser-safe, so it
 plays at once), plays it, and pauses at 8 s: the player saves the position. After a reload
 the watch page offers "Resume from 0:08"; choosing it plays from there. Browse then shows
 the item in "Continue watching" with a progress bar, History lists it, and removing it there
-empties both. A link to a moment (``?t=0:13``) starts there without the resume offer. The console stays clean and nothing breaks the app's CSP.
+empties both. A link to a moment (``?t=0:13``) starts there without the resume offer; from
+there the chapter keys (its description lists three chapters) go to the next chapter and
+back. The console stays clean and nothing breaks the app's CSP.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from e2e.spa_rig import (
     upload,
 )
 from system.system_video import h264_aac_mp4
+
+CHAPTERS = "Three parts:\n0:00 Start\n0:10 Middle\n0:20 End"
 
 
 def saves_at_least(request: Request, seconds: float) -> bool:
@@ -53,8 +57,8 @@ async def test_resume_after_reload(dev_server: DevServer) -> None:
     async with chromium() as browser:
         context, page = await new_page(browser, log)
         await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
-        clip = h264_aac_mp4(seconds=20.0, width=160, height=120)
-        item_id = await upload(page, base, title, clip, name="gradient.mp4")
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, "gradient.mp4", description=CHAPTERS)
         await page.goto(f"{base}/watch/{item_id}")
         await page.get_by_role("heading", name=title).wait_for()
         # A first visit asks nothing.
@@ -73,6 +77,7 @@ async def test_resume_after_reload(dev_server: DevServer) -> None:
         await page.get_by_role("button", name="Copy link at 0:13").wait_for()
         assert await page.evaluate(f"() => {PLAYER}.currentTime") == 13
         assert await page.get_by_test_id("resume-offer").count() == 0
+        await chapter_keys_from_13_s(page)
 
         await page.goto(f"{base}/")
         row = page.get_by_role("list", name="Continue watching")
@@ -92,3 +97,19 @@ async def test_resume_after_reload(dev_server: DevServer) -> None:
     assert log.page_errors == []
     assert log.console_errors == []
     assert log.csp_violations == []
+
+
+async def chapter_keys_from_13_s(page: Page) -> None:
+    """At 0:13 (Middle), Ctrl+→ goes to End at 0:20; Ctrl+← there (not 3 s into it) back to
+    Middle at 0:10; each said to screen readers. The video stays paused."""
+    chapter = page.get_by_test_id("player-chapter")
+    said = page.get_by_test_id("chapter-announcer")
+    await page.keyboard.press("Control+ArrowRight")
+    await page.wait_for_function(f"() => {PLAYER}.currentTime === 20 && !{PLAYER}.seeking")
+    assert await chapter.inner_text() == "End"
+    assert await said.text_content() == "Chapter 3 of 3: End"
+    await page.keyboard.press("Control+ArrowLeft")
+    await page.wait_for_function(f"() => {PLAYER}.currentTime === 10 && !{PLAYER}.seeking")
+    assert await chapter.inner_text() == "Middle"
+    assert await said.text_content() == "Chapter 2 of 3: Middle"
+    assert await page.evaluate(f"() => {PLAYER}.paused")

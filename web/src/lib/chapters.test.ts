@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chapterAt, chaptersIn, itemChapters } from "./chapters";
+import { chapterAt, chapterStep, chaptersIn, itemChapters } from "./chapters";
 
 const ALBUM = ["Tracks:", "0:00 Intro", "1:23 - The chorus", "(2:05) Bridge", "3:10 – Outro", "Thanks for watching!"].join(
   "\n",
@@ -71,5 +71,36 @@ describe("itemChapters", () => {
   it("are the description's when it lists them: the uploader's word over the file's", () => {
     const item = { description: ALBUM, duration_seconds: 240, chapters: FILE };
     expect(itemChapters(item).map((chapter) => chapter.title)).toEqual(["Intro", "The chorus", "Bridge", "Outro"]);
+  });
+});
+
+describe("chapterStep", () => {
+  const CHAPTERS = [
+    { start_seconds: 0, title: "Gate" },
+    { start_seconds: 10, title: "Pond" },
+    { start_seconds: 20, title: "Hill" },
+  ];
+  const step = (time: number, direction: 1 | -1) => chapterStep(CHAPTERS, time, direction)?.title ?? null;
+
+  it("goes to the next chapter's start, and nowhere from the last", () => {
+    expect(step(0, 1)).toBe("Pond");
+    expect(step(9.4, 1)).toBe("Pond");
+    expect(step(10, 1)).toBe("Hill");
+    // A seek to Pond that landed a hair early is at Pond.
+    expect(step(9.99, 1)).toBe("Hill");
+    expect(step(25, 1)).toBeNull();
+  });
+
+  it("goes back to the current chapter's start past its first 3 s, else to the previous one", () => {
+    expect(step(15, -1)).toBe("Pond");
+    expect(step(13.5, -1)).toBe("Pond");
+    expect(step(12, -1)).toBe("Gate");
+    expect(step(10, -1)).toBe("Gate");
+    expect(step(1, -1)).toBe("Gate");
+  });
+
+  it("goes nowhere without chapters", () => {
+    expect(chapterStep([], 5, 1)).toBeNull();
+    expect(chapterStep([], 5, -1)).toBeNull();
   });
 });

@@ -17,7 +17,8 @@ export function stepSpeed(rate: number, direction: 1 | -1): number {
 /** Input types whose keys are not text: the player's shortcuts still apply there. */
 const NOT_TEXT = new Set(["range", "checkbox", "radio", "button"]);
 
-function isTyping(target: EventTarget | null): boolean {
+/** Whether keys pressed on `target` are typed text, which no player shortcut takes. */
+export function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target instanceof HTMLInputElement) return !NOT_TEXT.has(target.type);
   return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
@@ -77,7 +78,8 @@ export function toggleFullscreen(element: HTMLElement | null): void {
  * ←/→ ∓5 s, ↑/↓ volume ±5 % (with the focus in the player, `fullscreenRef`,
  * or full screen: elsewhere they scroll the page), f fullscreen, m mute,
  * c captions (`onCaptions`: the player's menu follows), < > speed. Keys
- * typed into a field, or pressed with Ctrl/Alt/Meta, are left alone; so are
+ * typed into a field, or pressed with Ctrl/Alt/Meta, are left alone (the
+ * chapter keys, Ctrl+←/→, are useChapterKeys'); so are
  * space on a button or link (it presses them) and the arrows on a slider (it
  * moves itself).
  */

@@ -857,6 +857,29 @@ describe("WatchPage", () => {
       expect(await screen.findByTestId("up-next")).toBeInTheDocument();
     });
 
+    it("leaves the bar in reach: a seek back ends the end screen and its countdown; Replay plays again", async () => {
+      const { user, video } = await endScreen();
+      const playback = { time: 65, paused: true };
+      const play = fakePlayback(video, playback);
+      Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+      Object.defineProperty(video, "ended", { configurable: true, get: () => playback.time === 65 });
+      act(() => void video.dispatchEvent(new Event("durationchange")));
+      expect(screen.getByRole("button", { name: "Replay" })).toBeInTheDocument();
+      fireEvent.change(screen.getByRole("slider", { name: "Seek" }), { target: { value: "30" } });
+      expect(playback.time).toBe(30);
+      act(() => void video.dispatchEvent(new Event("seeking"))); // as the browser does
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+      expect(screen.getByRole("button", { name: "Play" })).toBeInTheDocument();
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+
+      playback.time = 65;
+      act(() => void video.dispatchEvent(new Event("ended")));
+      expect(await screen.findByTestId("up-next")).toBeInTheDocument();
+      await user.click(screen.getByRole("button", { name: "Replay" }));
+      expect(play).toHaveBeenCalledTimes(1);
+    });
+
     it("with Autoplay off, shows the next item without a countdown, remembers it, and plays only when asked", async () => {
       const { user, overlay } = await endScreen();
       const autoplay = within(overlay).getByRole("switch", { name: "Autoplay" });

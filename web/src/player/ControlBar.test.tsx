@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { MediaItem } from "../api/schema";
 import { FakeHls } from "../test/fakeHls";
@@ -425,6 +425,85 @@ describe("chapters", () => {
     fireEvent.pointerMove(seek, { clientX: 250 });
     expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Hill");
     expect(screen.getByTestId("seek-preview")).toHaveTextContent("0:25");
+  });
+
+  describe("keys", () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    /** Presses `key` with `modifiers` on the page; whether the player took it (its default prevented). */
+    const press = (key: string, modifiers: Partial<KeyboardEventInit> = { ctrlKey: true }, target: Element = document.body) =>
+      !fireEvent.keyDown(target, { key, ...modifiers });
+    const announced = () => screen.getByTestId("chapter-announcer");
+
+    it("Ctrl+→ and Ctrl+← go to the next and the previous chapter, said to screen readers", async () => {
+      const { state } = await player({ description: DESCRIPTION });
+      state.time = 4;
+      expect(press("ArrowRight")).toBe(true);
+      expect(state.time).toBe(10);
+      expect(announced()).toHaveTextContent("Chapter 2 of 3: Pond");
+      expect(announced()).toHaveAttribute("role", "status");
+      press("ArrowRight");
+      expect(state.time).toBe(20);
+      expect(announced()).toHaveTextContent("Chapter 3 of 3: Hill");
+      // Nothing after the last: the key is the browser's.
+      expect(press("ArrowRight")).toBe(false);
+      expect(state.time).toBe(20);
+      // Within 3 s of a chapter's start, back to the previous one; further in, to its own start.
+      state.time = 22;
+      press("ArrowLeft");
+      expect(state.time).toBe(10);
+      state.time = 16;
+      press("ArrowLeft");
+      expect(state.time).toBe(10);
+      expect(announced()).toHaveTextContent("Chapter 2 of 3: Pond");
+    });
+
+    it("say the same chapter again when it is reached again", async () => {
+      const { state } = await player({ description: DESCRIPTION });
+      state.time = 5;
+      press("ArrowLeft");
+      const first = announced().firstElementChild;
+      press("ArrowLeft");
+      expect(announced()).toHaveTextContent("Chapter 1 of 3: Gate");
+      expect(announced().firstElementChild).not.toBe(first);
+    });
+
+    it("take Option+←/→ on a Mac, where Ctrl+←/→ switch desktops, but not Alt elsewhere (Back, Forward)", async () => {
+      const { state } = await player({ description: DESCRIPTION });
+      expect(press("ArrowRight", { altKey: true })).toBe(false);
+      expect(state.time).toBe(0);
+      expect(screen.getByTestId("player-keys")).toHaveTextContent("Ctrl+←/→ chapters");
+      cleanup();
+
+      vi.spyOn(navigator, "platform", "get").mockReturnValue("MacIntel");
+      const mac = await player({ description: DESCRIPTION });
+      expect(press("ArrowRight", { altKey: true })).toBe(true);
+      expect(mac.state.time).toBe(10);
+      expect(screen.getByTestId("player-keys")).toHaveTextContent("⌥←/→ chapters");
+    });
+
+    it("also work on the seek bar, but not while typing, nor with other modifiers", async () => {
+      const { state } = await player({ description: DESCRIPTION });
+      expect(press("ArrowRight", { ctrlKey: true, shiftKey: true })).toBe(false);
+      expect(press("ArrowRight", { ctrlKey: true, metaKey: true })).toBe(false);
+      const field = document.createElement("input");
+      document.body.append(field);
+      expect(press("ArrowRight", { ctrlKey: true }, field)).toBe(false);
+      field.remove();
+      expect(state.time).toBe(0);
+      expect(press("ArrowRight", { ctrlKey: true }, screen.getByRole("slider", { name: "Seek" }))).toBe(true);
+      expect(state.time).toBe(10);
+    });
+
+    it("do nothing, and are not listed, without chapters", async () => {
+      const { state } = await player({ description: "The pond at 0:10, the hill at 0:20." });
+      state.time = 15;
+      expect(press("ArrowRight")).toBe(false);
+      expect(press("ArrowLeft")).toBe(false);
+      expect(state.time).toBe(15);
+      expect(announced()).toHaveTextContent("");
+      expect(screen.getByTestId("player-keys")).not.toHaveTextContent("chapter");
+    });
   });
 
   it("are none for a description whose timestamps make no chapter list", async () => {

@@ -3,7 +3,7 @@ import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
 import { toggleFullscreen, togglePlay } from "../lib/usePlayerShortcuts";
 import type { Captions } from "./captions";
-import { CaptionsIcon, FullscreenIcon, PauseIcon, PictureInPictureIcon, PlayIcon } from "./icons";
+import { CaptionsIcon, FullscreenIcon, PauseIcon, PictureInPictureIcon, PlayIcon, ReplayIcon } from "./icons";
 import { SeekBar } from "./SeekBar";
 import { PlayerSettings, SettingsMenu } from "./SettingsMenu";
 import type { ControlsVisibility } from "./useControlsVisibility";
@@ -57,6 +57,19 @@ function FullscreenButton({ frameRef }: { frameRef: RefObject<HTMLElement | null
   );
 }
 
+const PLAY_ICONS = { Replay: ReplayIcon, Play: PlayIcon, Pause: PauseIcon };
+
+/** Play, Pause, or once the video has ended Replay (the end screen leaves the bar in reach for it). */
+function PlayButton({ clock, videoRef }: { clock: Clock; videoRef: RefObject<HTMLVideoElement | null> }) {
+  const name = clock.ended ? "Replay" : clock.paused ? "Play" : "Pause";
+  const Glyph = PLAY_ICONS[name];
+  return (
+    <button type="button" className="player-button" aria-label={name} onClick={() => togglePlay(videoRef.current)}>
+      <Glyph />
+    </button>
+  );
+}
+
 /** The chapter playing, beside the clock (its full title on hover where it is cut short). */
 function ChapterTitle({ chapter }: { chapter: Chapter | null }) {
   if (!chapter) return null;
@@ -95,7 +108,7 @@ export interface ControlBarProps {
  * its top; below it play, volume and the clock on the left, captions,
  * settings, picture-in-picture (for a video: the browser refuses a sound
  * alone, so the button would do nothing) and full screen on the right. Each
- * button is named for what it does now ("Play" or "Pause").
+ * button is named for what it does now ("Play", "Pause" or "Replay").
  */
 export function ControlBar(props: ControlBarProps) {
   const { videoRef, frameRef, clock, stream, visibility } = props;
@@ -112,14 +125,7 @@ export function ControlBar(props: ControlBarProps) {
         chapters={props.chapters}
       />
       <div className="player-buttons">
-        <button
-          type="button"
-          className="player-button"
-          aria-label={clock.paused ? "Play" : "Pause"}
-          onClick={() => togglePlay(videoRef.current)}
-        >
-          {clock.paused ? <PlayIcon /> : <PauseIcon />}
-        </button>
+        <PlayButton clock={clock} videoRef={videoRef} />
         <VolumeControl volume={volume} />
         <span className="player-time" data-testid="player-time">
           {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}

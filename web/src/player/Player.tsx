@@ -21,6 +21,7 @@ import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from ".
 import { useControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
 import { UpNextOverlay, useAutoplayNext } from "./UpNext";
+import { chapterKeysLabel, useChapterKeys, type ChapterNews } from "./useChapterKeys";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 
@@ -129,6 +130,7 @@ function usePlayer(
     onAutoplayNext,
   };
   const chapters = useMemo(() => itemChapters(item), [item]);
+  const chapterNews = useChapterKeys(videoRef, chapters);
   const controls = {
     clock,
     onSeek: seek,
@@ -140,7 +142,7 @@ function usePlayer(
     autoplayNext,
     onAutoplayNext,
   };
-  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay };
+  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay, chapterNews };
 }
 
 /** One player's state and parts, as usePlayer makes them. */
@@ -243,6 +245,30 @@ function PlayerOverlay({
 }
 
 /**
+ * Says the chapter the chapter keys reached, unseen: the bar shows its title
+ * already. Always there, so that screen readers hear it change; each arrival
+ * is a new node, so the same chapter twice is said twice.
+ */
+function ChapterAnnouncer({ news }: { news: ChapterNews | null }) {
+  return (
+    <span className="visually-hidden" role="status" data-testid="chapter-announcer">
+      {news && <span key={news.id}>{news.text}</span>}
+    </span>
+  );
+}
+
+/** The shortcuts, under the player (not on a phone: see .player-keys); the ones the item has a use for. */
+function PlayerKeys({ captions, chapters }: { captions: boolean; chapters: boolean }) {
+  return (
+    <small className="hint player-keys" data-testid="player-keys">
+      Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume · f fullscreen · m mute
+      {captions && " · c captions"}
+      {chapters && ` · ${chapterKeysLabel()} chapters`} · &lt; &gt; speed
+    </small>
+  );
+}
+
+/**
  * The watch page's player: HLS through hls.js (or the browser's own HLS, or
  * the original file) under a control bar of our own over the picture — play,
  * a seek bar with the buffer and storyboard previews, volume, the clock,
@@ -275,13 +301,11 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
           hasPicture={item.video_codec !== null}
           hasNext={next !== null}
         />
+        <ChapterAnnouncer news={player.chapterNews} />
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
-        <small className="hint player-keys" data-testid="player-keys">
-          Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume · f fullscreen · m mute
-          {player.stream.captions.length > 0 && " · c captions"} · &lt; &gt; speed
-        </small>
+        <PlayerKeys captions={player.stream.captions.length > 0} chapters={player.chapters.length > 0} />
       </div>
       <FormError message={player.stream.error} />
     </div>

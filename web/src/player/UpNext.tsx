@@ -57,7 +57,8 @@ function useUpNextCountdown(running: boolean, target: string): [number, () => vo
  * once with "Play now"); "Cancel" stays here. With Autoplay off (a switch
  * here and in the settings menu: useAutoplayNext) it waits for "Play now"
  * instead of counting down. The next page's player starts playing by itself,
- * as the viewer asked for it.
+ * as the viewer asked for it. The control bar stays in reach over its bottom
+ * (see .up-next): a seek back or Replay there ends it (useEndScreen).
  */
 export function UpNextOverlay({
   next,

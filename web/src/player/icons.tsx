@@ -32,6 +32,16 @@ export function PlayIcon() {
   );
 }
 
+/** Round arrow back to the start: the play button once the video has ended. */
+export function ReplayIcon() {
+  return (
+    <Icon>
+      <path d="M4.5 12a7.5 7.5 0 1 0 2.2-5.3" {...STROKE} />
+      <path d="M4.5 3.5v4h4" {...STROKE} />
+    </Icon>
+  );
+}
+
 export function PauseIcon() {
   return (
     <Icon>

@@ -12,6 +12,8 @@ export interface Clock {
   time: number;
   duration: number;
   paused: boolean;
+  /** Played to its end: play starts it over (the play button says Replay). */
+  ended: boolean;
   /** Where the buffered stretch the video is in ends (s); `time` when nothing is buffered there. */
   buffered: number;
 }
@@ -25,17 +27,24 @@ export function bufferedEnd(ranges: TimeRanges, time: number): number {
   return time;
 }
 
-const CLOCK_EVENTS = ["timeupdate", "durationchange", "loadedmetadata", "play", "pause", "seeking", "progress"];
+const CLOCK_EVENTS = ["timeupdate", "durationchange", "loadedmetadata", "play", "pause", "seeking", "progress", "ended"];
 
 /** The video's position, length, play state and buffer, following its events. */
 export function useClock(videoRef: RefObject<HTMLVideoElement | null>): [Clock, (time: number) => void] {
-  const [clock, setClock] = useState<Clock>({ time: 0, duration: Number.NaN, paused: true, buffered: 0 });
+  const [clock, setClock] = useState<Clock>({
+    time: 0,
+    duration: Number.NaN,
+    paused: true,
+    ended: false,
+    buffered: 0,
+  });
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
     const update = () => {
       const time = video.currentTime;
-      setClock({ time, duration: video.duration, paused: video.paused, buffered: bufferedEnd(video.buffered, time) });
+      const { duration, paused, ended } = video;
+      setClock({ time, duration, paused, ended, buffered: bufferedEnd(video.buffered, time) });
     };
     return listen(video, CLOCK_EVENTS, update);
   }, [videoRef]);

@@ -1,0 +1,65 @@
+import { useEffect, useState, type RefObject } from "react";
+import { chapterStep, type Chapter } from "../lib/chapters";
+import { isTyping } from "../lib/usePlayerShortcuts";
+
+/** Apple's systems, where Ctrl+←/→ switch desktops (Spaces) before the page hears them. */
+function isApple(): boolean {
+  return /Mac|iPhone|iPad|iPod/.test(navigator.platform);
+}
+
+/** The chapter keys as the player's hint names them. */
+export function chapterKeysLabel(): string {
+  return isApple() ? "⌥←/→" : "Ctrl+←/→";
+}
+
+/**
+ * Which way a key goes between chapters: Ctrl+←/→ as on YouTube, and on
+ * Apple's systems Option+←/→ too. Not Alt elsewhere: Alt+←/→ are the
+ * browser's Back and Forward there. 0 for any other key.
+ */
+function chapterDirection(event: KeyboardEvent, apple: boolean): 1 | -1 | 0 {
+  const modified = (event.ctrlKey || (apple && event.altKey)) && !event.metaKey && !event.shiftKey;
+  if (!modified) return 0;
+  return event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+}
+
+/** What a screen reader hears on arriving at `chapter`; a new `id` each time, so the same chapter twice is said twice. */
+export interface ChapterNews {
+  id: number;
+  text: string;
+}
+
+function news(chapters: readonly Chapter[], chapter: Chapter, id: number): ChapterNews {
+  return { id, text: `Chapter ${chapters.indexOf(chapter) + 1} of ${chapters.length}: ${chapter.title}` };
+}
+
+/**
+ * The chapter keys, on the whole page like the player's other shortcuts
+ * (not while typing, where they move by word): the next chapter's start, or
+ * the previous one's (the current one's, more than a few seconds into it;
+ * see chapterStep). Without chapters, or past the last, the keys are left to
+ * the browser. Returns what to announce of the chapter reached.
+ */
+export function useChapterKeys(
+  videoRef: RefObject<HTMLVideoElement | null>,
+  chapters: readonly Chapter[],
+): ChapterNews | null {
+  const [said, setSaid] = useState<ChapterNews | null>(null);
+  useEffect(() => {
+    if (chapters.length === 0) return;
+    const apple = isApple();
+    const onKey = (event: KeyboardEvent) => {
+      const video = videoRef.current;
+      const direction = chapterDirection(event, apple);
+      if (!video || direction === 0 || isTyping(event.target)) return;
+      const chapter = chapterStep(chapters, video.currentTime, direction);
+      if (!chapter) return;
+      event.preventDefault();
+      video.currentTime = chapter.start_seconds;
+      setSaid((before) => news(chapters, chapter, (before?.id ?? 0) + 1));
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [videoRef, chapters]);
+  return said;
+}
