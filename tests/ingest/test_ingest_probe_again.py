@@ -17,6 +17,7 @@ from ingest_rig import Rig
 from sqlalchemy import update
 
 from streamstack.catalogue.models import MediaItemRow
+from streamstack.kernel.db import Database
 
 INGEST = "/api/v1/ingest"
 CATALOGUE = "/api/v1/catalogue"
@@ -42,13 +43,17 @@ async def uploaded_long_ago(rig: Rig, data: bytes, title: str) -> dict[str, Any]
     response = await rig.upload(data, fields={"title": title})
     assert response.status_code == 201, response.text
     media_id = response.json()["id"]
-    database = rig.client.app.state.backends.database  # type: ignore[attr-defined]
-    async with database.unit_of_work() as session:
-        await session.execute(
-            update(MediaItemRow)
-            .where(MediaItemRow.id == uuid.UUID(media_id))
-            .values(chapters=[], audio_codec="mp3", duration_seconds=0.05)
-        )
+    # A connection of its own: the app may be served from another thread.
+    database = Database(rig.settings.effective_database_url)
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(
+                update(MediaItemRow)
+                .where(MediaItemRow.id == uuid.UUID(media_id))
+                .values(chapters=[], audio_codec="mp3", duration_seconds=0.05)
+            )
+    finally:
+        await database.close()
     return await shown(rig, media_id)
 
 
