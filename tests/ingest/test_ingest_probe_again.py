@@ -9,12 +9,15 @@ On both backend kinds, with real uploads and a real probe.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import ingest_media
 import pytest
+import transcode_media
 from ingest_rig import Rig
 from sqlalchemy import update
+from transcode_media import Track
 
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.kernel.db import Database
@@ -37,9 +40,11 @@ async def shown(rig: Rig, media_id: str) -> dict[str, Any]:
     return item
 
 
-async def uploaded_long_ago(rig: Rig, data: bytes, title: str) -> dict[str, Any]:
-    """An item as one uploaded before chapters were read, whose first (stub) track the
-    probe then named: its row written back to what such an upload left."""
+async def uploaded_long_ago(
+    rig: Rig, data: bytes, title: str, audio_codec: str = "mp3"
+) -> dict[str, Any]:
+    """An item as one uploaded before chapters were read, whose first (stub) track of
+    ``audio_codec`` the probe then named: its row written back to what such an upload left."""
     response = await rig.upload(data, fields={"title": title})
     assert response.status_code == 201, response.text
     media_id = response.json()["id"]
@@ -50,7 +55,7 @@ async def uploaded_long_ago(rig: Rig, data: bytes, title: str) -> dict[str, Any]
             await session.execute(
                 update(MediaItemRow)
                 .where(MediaItemRow.id == uuid.UUID(media_id))
-                .values(chapters=[], audio_codec="mp3", duration_seconds=0.05)
+                .values(chapters=[], audio_codec=audio_codec, duration_seconds=0.05)
             )
     finally:
         await database.close()
@@ -93,6 +98,24 @@ async def test_an_old_audiobook_gets_its_chapters_and_main_track(rig: Rig) -> No
     again = await probe_again(rig, before["id"])
     assert (again.status_code, again.json()["changed"]) == (200, [])
     assert (await shown(rig, before["id"]))["updated_at"] == after["updated_at"]
+
+
+async def test_sound_named_by_its_stub_track_gets_its_main_tracks_codec_and_length(
+    rig: Rig, tmp_path: Path
+) -> None:
+    # A nearly empty first track, which the probe once took for the item's sound.
+    source = transcode_media.sound_tracks(
+        tmp_path, Track("flac", 0.05), Track("libopus", 4.0, layout="stereo")
+    )
+    before = await uploaded_long_ago(rig, source.read_bytes(), "Two tracks", audio_codec="flac")
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"] == ["duration_seconds", "audio_codec"]
+    after = await shown(rig, before["id"])
+    assert after["audio_codec"] == "opus"
+    assert after["duration_seconds"] == pytest.approx(4.0, abs=0.02)
 
 
 async def test_a_video_with_chapters_gets_them(rig: Rig) -> None:
