@@ -38,6 +38,7 @@ def run(
         ["transcode"],
         ["uploads"],
         ["thumbnail"],
+        ["probe"],
     ],
 )
 def test_help_on_every_command(command: list[str]) -> None:

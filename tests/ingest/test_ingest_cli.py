@@ -1,4 +1,5 @@
-"""``streamstack upload``, ``uploads``, ``transcode`` and ``thumbnail``: the real commands,
+"""``streamstack upload``, ``uploads``, ``transcode``, ``thumbnail`` and ``probe``: the real
+commands,
 in a subprocess, against a served app.
 
 A proxy between the command and the server hangs up mid-upload, as a network does.
@@ -19,6 +20,7 @@ import ingest_media
 import msgspec
 import pytest
 from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig, tus_metadata
+from test_ingest_probe_again import BOOK_CHAPTERS, replace_original, shown, uploaded_long_ago
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
 from streamstack.kernel.transport import SECRET_HEADER
@@ -256,6 +258,41 @@ async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Comma
     code, _, err = await thumbnail(item_id, "--at", "1", *server, token=viewer)
     assert (code, "HTTP 403: admin role required" in err) == (1, True), err
     assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == chosen
+
+
+async def test_probe_reads_the_items_again_and_tallies_them(upload: Command) -> None:
+    rig, server = upload.rig, ("--server", upload.served.url)
+    probe = Command(rig, upload.served, upload.folder, "probe")
+    book = await uploaded_long_ago(rig, ingest_media.audiobook(), "An old audiobook")
+    clip = (await rig.upload(ingest_media.mp4(seconds=2.0), fields={"title": "A clip"})).json()
+    lost = await uploaded_long_ago(rig, ingest_media.audiobook(), "Its file lost")
+    replace_original(rig, lost["s3_key"], None)
+
+    code, out, err = await probe(book["id"], *server)
+
+    assert code == 0, err
+    assert json.loads(out)["got_chapters"] == [book["id"]]
+    assert (await shown(rig, book["id"]))["chapters"] == BOOK_CHAPTERS
+    assert err.strip().splitlines()[-1] == "streamstack: read 1 of 1: 1 got chapters, 0 failed"
+
+    code, out, err = await probe("--all", *server)
+
+    assert code == 1, err
+    tally = json.loads(out)
+    assert (tally["read"], tally["changed"], tally["got_chapters"]) == (2, 0, [])
+    assert {item["media_id"] for item in tally["items"]} == {book["id"], clip["id"]}
+    assert tally["failed"] == {"original_missing": [lost["id"]]}
+    lines = err.strip().splitlines()
+    assert f"streamstack: {lost['id']} not read: HTTP 409: the item's original" in err
+    assert lines[0].startswith("[----") and lines[-2].startswith(f"[{'#' * 20}] 100%")
+    assert lines[-1] == "streamstack: read 2 of 3: 0 got chapters, 1 failed (1: original_missing)"
+    # Refusals of the command itself: one line each.
+    for confused in ((), (book["id"], "--all")):
+        code, _, err = await probe(*confused, *server)
+        assert (code, "name the items, or pass --all" in err) == (2, True), err
+    viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
+    code, _, err = await probe("--all", *server, token=viewer)
+    assert (code, err.splitlines()[-1]) == (1, "streamstack: probe: HTTP 403: admin role required")
 
 
 @pytest.fixture

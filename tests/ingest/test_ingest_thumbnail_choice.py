@@ -15,6 +15,7 @@ import ingest_media
 import pytest
 from ingest_rig import Rig
 from test_ingest_posters import decoded_size, mean_luma
+from test_ingest_probe_again import replace_original
 
 from streamstack.ingest.probe import MediaProber
 from support.waiting import eventually
@@ -191,3 +192,15 @@ async def test_an_item_deleted_while_its_frame_is_read_keeps_no_stills(
 
     assert response.status_code == 404, response.text
     assert keys[0] not in rig.stored()["thumbnails"]
+
+
+async def test_an_item_whose_original_is_gone_is_told_so(rig: Rig) -> None:
+    item = await upload(rig, ingest_media.mp4(seconds=2.0), "Its file lost")
+    thumbnail = f"{item['id']}.jpg"
+    before = rig.object_bytes("thumbnails", thumbnail)
+    replace_original(rig, item["s3_key"], None)
+
+    response = await choose(rig, item["id"], {"at_seconds": 1})
+
+    assert (response.status_code, response.json()["code"]) == (409, "original_missing")
+    assert rig.object_bytes("thumbnails", thumbnail) == before

@@ -1,10 +1,10 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``.
+``GET_MEDIA_ITEM``, ``UPDATE_FACTS``, ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
-way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM`` and
-``GET_MEDIA_ITEM``: ``access="admin"``, a valid, unrevoked admin access token;
-``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``: ``access="service"``, any module — over HTTP
+way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
+``GET_MEDIA_ITEM`` and ``UPDATE_FACTS``: ``access="admin"``, a valid, unrevoked admin
+access token; ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``: ``access="service"``, any module — over HTTP
 the service secret), and the transport has decoded the request against the contract's
 limits, as the public API does.
 """
@@ -16,6 +16,7 @@ import uuid
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import (
     CaptionChange,
+    FactsUpdate,
     ItemLookup,
     MediaItem,
     NewMediaItem,
@@ -40,6 +41,15 @@ def get_item_handler(service: CatalogueService) -> Handler:
         return await service.get_item(uuid.UUID(request.media_id), admin=True)
 
     return get_item
+
+
+def update_facts_handler(service: CatalogueService) -> Handler:
+    """The handler recording what ingest read in an item's original again."""
+
+    async def update_facts(request: FactsUpdate, _: CallContext) -> MediaItem:
+        return await service.update_facts(request)
+
+    return update_facts
 
 
 def update_processing_handler(service: CatalogueService) -> Handler:

@@ -16,6 +16,7 @@ from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
     CaptionSource,
     CaptionTrack,
+    FactsUpdate,
     MediaItem,
     MediaWithdrawn,
     NewMediaItem,
@@ -272,6 +273,27 @@ def apply_processing(
     if update.hls and update.duration_seconds is not None:
         row.duration_seconds = update.duration_seconds
     row.playable = row.original_playable or update.hls
+
+
+def apply_facts(row: MediaItemRow, facts: FactsUpdate) -> bool:
+    """Record on the item the facts the probe read in its original again; whether any of
+    them changed. Its duration only while it has no HLS package, whose ``ready`` report
+    owns it then (:class:`FactsUpdate`)."""
+    values: dict[str, Any] = {
+        "content_type": facts.content_type,
+        "video_codec": facts.video_codec,
+        "audio_codec": facts.audio_codec,
+        "width": facts.width,
+        "height": facts.height,
+        "fps": facts.fps,
+        "chapters": msgspec.to_builtins(facts.chapters),
+    }
+    if not row.has_hls:
+        values["duration_seconds"] = facts.duration_seconds
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, values[name])
+    return bool(changed)
 
 
 def withdrawal(

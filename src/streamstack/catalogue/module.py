@@ -10,6 +10,7 @@ from streamstack.contracts.catalogue import (
     CHANGE_CAPTION,
     CREATE_MEDIA_ITEM,
     GET_MEDIA_ITEM,
+    UPDATE_FACTS,
     UPDATE_PROCESSING,
 )
 from streamstack.contracts.streaming import StreamingClient
@@ -42,6 +43,7 @@ def mount(context: ModuleContext) -> MountedModule:
         change_caption_handler,
         create_item_handler,
         get_item_handler,
+        update_facts_handler,
         update_processing_handler,
     )
     from streamstack.catalogue.listing import ListingCache
@@ -91,6 +93,7 @@ def mount(context: ModuleContext) -> MountedModule:
         operations={
             CREATE_MEDIA_ITEM: create_item_handler(service),
             GET_MEDIA_ITEM: get_item_handler(service),
+            UPDATE_FACTS: update_facts_handler(service),
             UPDATE_PROCESSING: update_processing_handler(service),
             CHANGE_CAPTION: change_caption_handler(service),
         },

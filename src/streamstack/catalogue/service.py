@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.items import (
+    apply_facts,
     apply_processing,
     checked_renditions,
     clean_title,
@@ -54,6 +55,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_UNPUBLISHED,
     MEDIA_UPDATED,
     CaptionChange,
+    FactsUpdate,
     MediaItem,
     MediaStatus,
     NewMediaItem,
@@ -311,6 +313,24 @@ class CatalogueService:
             state=item.processing_state,
             percent=item.processing_percent,
         )
+        return item
+
+    async def update_facts(self, facts: FactsUpdate) -> MediaItem:
+        """Record what the probe read in an item's original again (its chapters, codecs …);
+        404 when there is no such item. Only a change of them is one: it moves
+        ``updated_at`` and, for a published item, emits ``media.updated`` (lists show the
+        duration and codecs, so every replica's cached pages go)."""
+        item_id = uuid.UUID(facts.media_id)
+        async with self._changing() as store:
+            row = await store.items.lock(item_id)
+            changed = apply_facts(row, facts)
+            if changed:
+                row.updated_at = self._clock()
+            tags = await store.tags.of_item(item_id)
+            item = to_media_item(row, tags, await store.captions.of_item(item_id))
+            if changed and row.status == "published":
+                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+        log.info("catalogue.facts_updated", media_id=item.id, changed=changed)
         return item
 
     async def change_caption(self, change: CaptionChange) -> MediaItem:

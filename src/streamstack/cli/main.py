@@ -13,6 +13,7 @@ from typing import Any
 
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.login import run_login, run_logout
+from streamstack.cli.probe import run_probe
 from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
@@ -117,6 +118,8 @@ _TOKEN = option(
     help="an admin access token (default $STREAMSTACK_TOKEN; without one, the sign-in of "
     "`streamstack login --server URL`)",
 )
+#: The items a command acts on, by id (or none, with the option that lists them instead).
+_ITEMS = option("items", type=uuid.UUID, nargs="*", metavar="ITEM", help="an item's id")
 _WAIT = option(
     "--wait",
     action="store_true",
@@ -210,7 +213,8 @@ COMMANDS = (
     Subcommand(
         "login",
         run_login,
-        help="sign in once; later commands (upload, transcode, uploads, thumbnail) use the sign-in",
+        help="sign in once; later commands (upload, transcode, uploads, thumbnail, probe) use "
+        "the sign-in",
         description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
         "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
         "~/.config/streamstack/), readable by you only. `upload` and `transcode` then need no "
@@ -292,7 +296,7 @@ COMMANDS = (
         "recreated); prints each item as JSON (with --wait, once its transcoding is "
         "over: all are queued first, then followed in turn).",
         options=(
-            option("items", type=uuid.UUID, nargs="*", metavar="ITEM", help="an item's id"),
+            _ITEMS,
             option("--failed", action="store_true", help="every item whose transcoding failed"),
             option(
                 "--outdated",
@@ -326,6 +330,23 @@ COMMANDS = (
                 metavar="MOMENT",
                 help="seconds (12.5) or a clock (1:05, 1:02:05) from the start of the video",
             ),
+            _SERVER,
+            _TOKEN,
+        ),
+    ),
+    Subcommand(
+        "probe",
+        run_probe,
+        help="read items' files again (chapters, the main sound track)",
+        description="Read the stored original of each ITEM (its id), or with --all of every "
+        "item in the library, again, as an upload is read now, and record what it finds: "
+        "chapters, codecs (the main sound track's), picture size, frame rate, and the length "
+        "of an item with no HLS package. For items uploaded before chapters were read. Shows "
+        "a progress line and each item it could not read; prints the tally as JSON (which "
+        "items changed and got chapters, which failed and why). Exit 1 if any failed.",
+        options=(
+            _ITEMS,
+            option("--all", action="store_true", help="every item in the library, drafts too"),
             _SERVER,
             _TOKEN,
         ),

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from streamstack.cli.library import listed_items
 from streamstack.cli.processing import print_item, wait_and_print
 from streamstack.cli.session import (
     AdminApi,
@@ -20,9 +21,6 @@ from streamstack.settings import SettingsError
 
 #: Ingest's route that queues an item's transcoding again.
 RETRY_PATH = "/api/v1/ingest/items/{id}/transcode"
-#: One page of the items in a processing state (or outdated), drafts included, as admins
-#: list them.
-LISTED_PATH = "/api/v1/catalogue?status=all&processing={which}&page_size=100&page={page}"
 #: What is said when a list is empty.
 _NONE_LISTED = {
     "failed": "no item's transcoding failed",
@@ -41,7 +39,7 @@ def run_transcode(args: argparse.Namespace) -> int:
         try:
             if which is None:
                 items = [str(item) for item in args.items]
-            elif not (items := _listed_items(api, which)):
+            elif not (items := listed_items(api, f"&processing={which}", f"{which} items")):
                 print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
             path = RETRY_PATH + ("?force=true" if args.force else "")
             queued = [_queued(api, path, item, n, len(items)) for n, item in enumerate(items, 1)]
@@ -49,22 +47,6 @@ def run_transcode(args: argparse.Namespace) -> int:
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: transcode: {exc}", file=sys.stderr)
             return 1
-
-
-def _listed_items(api: AdminApi, which: str) -> list[str]:
-    """The ids of every item listed as ``processing=which`` (all read before any is
-    queued, since queueing one moves the rest up the list)."""
-    ids: list[str] = []
-    page = 1
-    while True:
-        response = api.get(LISTED_PATH.format(which=which, page=page))
-        if response.status_code != 200:
-            raise UploadFailed(f"cannot list the {which} items: {error_detail(response)}")
-        listed = response.json()
-        ids += [item["id"] for item in listed["items"]]
-        if not listed["items"] or len(ids) >= listed["total"]:
-            return ids
-        page += 1
 
 
 def _queued(

@@ -235,6 +235,22 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     sound that outlasts the picture, or the missing end of a truncated file)."""
 
 
+class FactsUpdate(MediaFacts, frozen=True, kw_only=True):
+    """An item's facts as the probe read its stored original again: every field of
+    :class:`MediaFacts` replaces the item's (None and ``[]`` included: the file has no such
+    thing, or the probe cannot tell), with the content type that follows from them.
+
+    ``duration_seconds`` is kept only by an item with no HLS package: the transcoder's
+    ``ready`` report (:attr:`ProcessingUpdate.duration_seconds`) gives a packaged item how
+    long its package plays, which is what viewers play, while the probe reads the upload's
+    headers (a start offset, sound past the picture's end). An item that plays its original
+    (an M4A audiobook) has only the probe's length.
+    """
+
+    media_id: MediaId
+    content_type: ContentType
+
+
 class ItemLookup(msgspec.Struct, frozen=True):
     """Which item an admin asks about."""
 
@@ -285,6 +301,16 @@ UPDATE_PROCESSING = Operation(
 )
 
 
+UPDATE_FACTS = Operation(
+    module="catalogue",
+    name="update_facts",
+    path="/internal/v1/catalogue/facts",
+    request=FactsUpdate,
+    response=MediaItem,
+    access="admin",  # ingest reads an item's file again for the admin asking
+)
+
+
 CHANGE_CAPTION = Operation(
     module="catalogue",
     name="change_caption",
@@ -318,6 +344,12 @@ class CatalogueClient:
         404 ``not_found`` when the item was deleted meanwhile: the job should stop.
         """
         return await self._transport.call(UPDATE_PROCESSING, update, context or CallContext())
+
+    async def update_facts(self, facts: FactsUpdate, context: CallContext) -> MediaItem:
+        """Record what the probe read in an item's stored original again, for the admin whose
+        token ``context`` carries; the item after it. 404 ``not_found`` when there is no such
+        item."""
+        return await self._transport.call(UPDATE_FACTS, facts, context)
 
     async def change_caption(
         self, change: CaptionChange, context: CallContext | None = None

@@ -37,6 +37,7 @@ def mount(context: ModuleContext) -> MountedModule:
     in process) and the take-down of deleted items."""
     from streamstack.ingest.caption_tracks import CaptionTracks  # (see the note at the top)
     from streamstack.ingest.jobs import TranscodeJobs
+    from streamstack.ingest.originals import FactsReading, Originals
     from streamstack.ingest.processing import MediaPipeline
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
@@ -51,6 +52,7 @@ def mount(context: ModuleContext) -> MountedModule:
     transcode_jobs = TranscodeJobs(queue, context.backends.database, context.clock)
     thumbnails = context.backends.objects(settings.thumbnails_bucket)
     pipeline = MediaPipeline(media, thumbnails, prober, catalogue, transcode_jobs)
+    originals = Originals(media, prober)
     records = UploadRecords(context.backends.database, clock=context.clock)
     track_gauges(context, transcode_jobs.outbox.backlog, records.unfinished_bytes)
     service = IngestService(
@@ -80,7 +82,8 @@ def mount(context: ModuleContext) -> MountedModule:
                 service,
                 CaptionTracks(media, catalogue),
                 retries,
-                ThumbnailChoice(catalogue, media, thumbnails, prober),
+                ThumbnailChoice(catalogue, originals, thumbnails),
+                FactsReading(catalogue, originals),
             )
         ],
         tasks=[*tasks, *takedown_tasks],

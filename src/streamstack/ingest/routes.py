@@ -8,6 +8,7 @@
   caption track (the body of a PUT is the WebVTT or SubRip file itself).
 * ``POST /items/{item_id}/transcode``: transcode an item whose transcoding failed again.
 * ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment.
+* ``POST /items/{item_id}/probe``: read an item's original again for its facts (chapters …).
 """
 
 from __future__ import annotations
@@ -62,9 +63,11 @@ from streamstack.contracts.limits import (
 from streamstack.ingest import tus
 from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
 from streamstack.ingest.form import StreamingForm, boundary_of
+from streamstack.ingest.originals import FactsReading
 from streamstack.ingest.schemas import (
     CaptionTrackList,
     ChosenThumbnail,
+    FactsRead,
     Job,
     ThumbnailMoment,
     UnfinishedUploadPage,
@@ -639,7 +642,8 @@ class ThumbnailController(Controller):
         responses=error_responses(
             {
                 404: "No such media item.",
-                409: "The item is a sound with no picture (`no_picture`).",
+                409: "The item is a sound with no picture (`no_picture`), or its original "
+                "is no longer stored (`original_missing`).",
                 422: "The moment is past the end of the video (`past_the_end`), or no frame "
                 "could be read there (`probe_failed`); the stills are unchanged.",
             }
@@ -660,11 +664,43 @@ class ThumbnailController(Controller):
         return await thumbnails.choose(str(item_id), data.at_seconds, call_context)
 
 
+class ProbeController(Controller):
+    """An item's facts, read again from its stored original."""
+
+    path = "/items/{item_id:uuid}/probe"
+
+    @post(
+        "/",
+        status_code=200,
+        responses=error_responses(
+            {
+                404: "No such media item.",
+                409: "The item's original is no longer stored (`original_missing`), or is of "
+                "a type ingest does not read (`not_readable`); nothing changed.",
+                422: "The probe could not read the original (`probe_failed`); nothing changed.",
+            }
+        ),
+        summary="Read an item's file again",
+        description="Reads the item's stored original again, as at upload (in the probe's "
+        "sandbox, with today's rules), and records what it finds: its chapters, codecs "
+        "(the main sound track's), picture size, frame rate, and its length while it has "
+        "no HLS package (a package's length is how long it plays). For items uploaded "
+        "before chapters were read, or read by older rules. Its stills stay as they are. "
+        "Answers which fields changed, and the item.",
+    )
+    async def probe_again(
+        self, facts: FactsReading, call_context: CallContext, item_id: uuid.UUID
+    ) -> FactsRead:
+        """Read the item's original again and record its facts; which changed, the item."""
+        return await facts.read_again(str(item_id), call_context)
+
+
 def ingest_router(
     service: IngestService,
     captions: CaptionTracks,
     retries: TranscodeRetries,
     thumbnails: ThumbnailChoice,
+    facts: FactsReading,
 ) -> Router:
     """Every ingest route, admins only (bearer), with the services and caller injected."""
     return Router(
@@ -676,13 +712,18 @@ def ingest_router(
             CaptionController,
             TranscodeController,
             ThumbnailController,
+            ProbeController,
         ],
         guards=[requires_admin],
         security=BEARER,
         tags=["ingest"],
         dependencies={
             **provide_values(
-                service=service, captions=captions, retries=retries, thumbnails=thumbnails
+                service=service,
+                captions=captions,
+                retries=retries,
+                thumbnails=thumbnails,
+                facts=facts,
             ),
             **CALLER,
         },

@@ -131,3 +131,13 @@ class ChosenThumbnail(msgspec.Struct, frozen=True):
     at_seconds: float
     thumbnail_url: str
     poster_url: str
+
+
+class FactsRead(msgspec.Struct, frozen=True):
+    """An item's original read again: which of its facts changed (:class:`MediaItem`'s
+    names: ``chapters``, ``audio_codec`` …; none when the file says what it said), and the
+    item as it is now, with its chapters."""
+
+    media_id: str
+    changed: list[str]
+    item: MediaItem

@@ -15,13 +15,13 @@ import hashlib
 import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem
-from streamstack.ingest.containers import Container, by_content_type
-from streamstack.ingest.probe import MediaProber
+from streamstack.ingest.containers import Container
+from streamstack.ingest.originals import Originals, stored_as
 from streamstack.ingest.processing import poster_key, store_stills, thumbnail_key
 from streamstack.ingest.schemas import ChosenThumbnail
 from streamstack.kernel.errors import AppError, Conflict, Unprocessable
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.storage import ObjectNotFound, ObjectStore, StorageUnavailable
+from streamstack.kernel.storage import ObjectStore
 
 log = structlog.get_logger(__name__)
 
@@ -31,15 +31,15 @@ class ThumbnailChoice:
     """Makes an item's thumbnail and poster again from the frame at a moment of its video."""
 
     catalogue: CatalogueClient
-    media: ObjectStore
+    originals: Originals
     thumbnails: ObjectStore
-    prober: MediaProber
 
     async def choose(
         self, media_id: str, at_seconds: float, context: CallContext
     ) -> ChosenThumbnail:
         """The stills of the frame at ``at_seconds``, stored as the item's. 404 when there is
-        no such item; 409 ``no_picture`` for a sound; 422 ``past_the_end`` after its end."""
+        no such item; 409 ``no_picture`` for a sound, ``original_missing`` when its original is
+        gone; 422 ``past_the_end`` after its end."""
         item = await self.catalogue.get_item(media_id, context)
         container = _pictured(item)
         if item.duration_seconds is not None and at_seconds > item.duration_seconds:
@@ -47,11 +47,7 @@ class ThumbnailChoice:
                 f"{at_seconds:g} s is past the end of the video ({item.duration_seconds:g} s)",
                 code="past_the_end",
             )
-        try:
-            info = await self.media.head(item.s3_key)
-        except ObjectNotFound as exc:  # ours, and it vanished: not the admin's doing
-            raise StorageUnavailable(f"media storage is unavailable ({exc.detail})") from exc
-        report = (await self.prober.probe(self.media, info, container, at_seconds)).report
+        report = await self.originals.probe(item, container, at_seconds)
         await store_stills(self.thumbnails, item.id, report)
         await self._unless_deleted(item.id, context)
         log.info("thumbnail_chosen", media_id=item.id, at_seconds=at_seconds)
@@ -78,10 +74,9 @@ class ThumbnailChoice:
 
 def _pictured(item: MediaItem) -> Container:
     """The container of an item with a picture to take a frame from; 409 otherwise."""
-    container = by_content_type(item.content_type)
-    if container is None or item.video_codec is None or item.thumbnail_url is None:
+    if item.video_codec is None or item.thumbnail_url is None:
         raise Conflict(
             "the item is a sound with no picture: it has no frame to make a thumbnail of",
             code="no_picture",
         )
-    return container
+    return stored_as(item)

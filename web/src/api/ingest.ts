@@ -1,5 +1,5 @@
 import { API_BASE, api, request } from "./client";
-import type { ChosenThumbnail, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
+import type { ChosenThumbnail, FactsRead, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -32,6 +32,12 @@ export function chooseThumbnail(itemId: string, atSeconds: number): Promise<Chos
   return request((headers) =>
     api.PUT("/api/v1/ingest/items/{item_id}/thumbnail", { headers, params, body: { at_seconds: atSeconds } }),
   );
+}
+
+/** Read the item's stored file again for its facts (chapters, codecs …); which changed, and the item. */
+export function probeAgain(itemId: string): Promise<FactsRead> {
+  const params = { path: { item_id: itemId } };
+  return request((headers) => api.POST("/api/v1/ingest/items/{item_id}/probe", { headers, params }));
 }
 
 /** Every uploader's uploads still missing bytes, the longest idle first (admins). */

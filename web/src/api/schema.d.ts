@@ -599,6 +599,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/items/{item_id}/probe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read an item's file again
+         * @description Reads the item's stored original again, as at upload (in the probe's sandbox, with today's rules), and records what it finds: its chapters, codecs (the main sound track's), picture size, frame rate, and its length while it has no HLS package (a package's length is how long it plays). For items uploaded before chapters were read, or read by older rules. Its stills stay as they are. Answers which fields changed, and the item.
+         */
+        post: operations["ApiV1IngestItemsItemIdProbeProbeAgain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/items/{item_id}/thumbnail": {
         parameters: {
             query?: never;
@@ -890,6 +910,12 @@ export interface components {
             request_id: string | null;
             /** @description The HTTP status. */
             status: number;
+        };
+        /** FactsRead */
+        FactsRead: {
+            changed: string[];
+            item: components["schemas"]["MediaItem"];
+            media_id: string;
         };
         /** GrantedCaption */
         GrantedCaption: {
@@ -1299,6 +1325,7 @@ export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type ErrorBody = components['schemas']['ErrorBody'];
+export type FactsRead = components['schemas']['FactsRead'];
 export type GrantedCaption = components['schemas']['GrantedCaption'];
 export type Health = components['schemas']['Health'];
 export type InviteCreated = components['schemas']['InviteCreated'];
@@ -5103,6 +5130,100 @@ export interface operations {
             };
         };
     };
+    ApiV1IngestItemsItemIdProbeProbeAgain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactsRead"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such media item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item's original is no longer stored (`original_missing`), or is of a type ingest does not read (`not_readable`); nothing changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The probe could not read the original (`probe_failed`); nothing changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1IngestItemsItemIdThumbnailChooseThumbnail: {
         parameters: {
             query?: never;
@@ -5163,7 +5284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The item is a sound with no picture (`no_picture`). */
+            /** @description The item is a sound with no picture (`no_picture`), or its original is no longer stored (`original_missing`). */
             409: {
                 headers: {
                     [name: string]: unknown;

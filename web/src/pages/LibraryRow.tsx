@@ -13,10 +13,11 @@ import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling } from "../lib/useItemPolling";
 import { LibraryCaptions } from "./LibraryCaptions";
+import { LibraryFacts } from "./LibraryFacts";
 
 /**
  * One video of the library: what it is and where its processing stands, with
- * edit (inline, with its captions), publish/unpublish, transcode again and
+ * edit (inline, with its captions and reading its file again), publish/unpublish, transcode again and
  * delete (which the page confirms). Saving and publishing tell their failure
  * under the row, in either mode.
  */
@@ -77,6 +78,7 @@ export function LibraryRow({
               onCancel={stopEdit}
             />
             <LibraryCaptions itemId={item.id} title={item.title} />
+            <LibraryFacts item={item} onChanged={onChanged} />
           </>
         ) : (
           <>

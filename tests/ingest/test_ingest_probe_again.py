@@ -1,0 +1,173 @@
+"""Reading an item's file again: ``POST /api/v1/ingest/items/{id}/probe``.
+
+An item uploaded before the probe read chapters (or named its main track by an older rule)
+gets its facts from its stored original, read in the probe's sandbox as at upload, and
+catalogue records them (``UPDATE_FACTS``). Refusals are JSON errors that change nothing.
+On both backend kinds, with real uploads and a real probe.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import ingest_media
+import pytest
+import transcode_media
+from ingest_rig import Rig
+from sqlalchemy import update
+from transcode_media import Track
+
+from streamstack.catalogue.models import MediaItemRow
+from streamstack.kernel.db import Database
+
+INGEST = "/api/v1/ingest"
+CATALOGUE = "/api/v1/catalogue"
+BOOK_CHAPTERS = [{"start_seconds": 0.0, "title": "One"}, {"start_seconds": 1.0, "title": "Two"}]
+
+
+def probe_again(rig: Rig, media_id: str, headers: dict[str, str] | None = None) -> Any:
+    return rig.client.post(
+        f"{INGEST}/items/{media_id}/probe", headers=rig.admin() if headers is None else headers
+    )
+
+
+async def shown(rig: Rig, media_id: str) -> dict[str, Any]:
+    response = await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+    assert response.status_code == 200, response.text
+    item: dict[str, Any] = response.json()
+    return item
+
+
+async def uploaded_long_ago(
+    rig: Rig, data: bytes, title: str, audio_codec: str = "mp3"
+) -> dict[str, Any]:
+    """An item as one uploaded before chapters were read, whose first (stub) track of
+    ``audio_codec`` the probe then named: its row written back to what such an upload left."""
+    response = await rig.upload(data, fields={"title": title})
+    assert response.status_code == 201, response.text
+    media_id = response.json()["id"]
+    # A connection of its own: the app may be served from another thread.
+    database = Database(rig.settings.effective_database_url)
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(
+                update(MediaItemRow)
+                .where(MediaItemRow.id == uuid.UUID(media_id))
+                .values(chapters=[], audio_codec=audio_codec, duration_seconds=0.05)
+            )
+    finally:
+        await database.close()
+    return await shown(rig, media_id)
+
+
+def replace_original(rig: Rig, key: str, data: bytes | None) -> None:
+    """The stored original overwritten with ``data``, or deleted (None), behind ingest."""
+    bucket = rig.settings.media_bucket
+    if rig.s3 is not None:
+        if data is None:
+            rig.s3.delete_object(Bucket=bucket, Key=key)
+        else:
+            rig.s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return
+    path = rig.settings.data_dir / "objects" / bucket / key
+    if data is None:
+        path.unlink()
+    else:
+        path.write_bytes(data)
+
+
+async def test_an_old_audiobook_gets_its_chapters_and_main_track(rig: Rig) -> None:
+    before = await uploaded_long_ago(rig, ingest_media.audiobook(), "An old audiobook")
+    stills = rig.stored()["thumbnails"]
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["media_id"] == before["id"]
+    assert answer["changed"] == ["duration_seconds", "audio_codec", "chapters"]
+    assert answer["item"]["chapters"] == BOOK_CHAPTERS
+    after = await shown(rig, before["id"])
+    assert (after["chapters"], after["audio_codec"]) == (BOOK_CHAPTERS, "aac")
+    assert after["duration_seconds"] == pytest.approx(2.0, abs=0.1)
+    assert after["updated_at"] > before["updated_at"]
+    assert rig.stored()["thumbnails"] == stills
+    # Read once more: nothing new, nothing changes.
+    again = await probe_again(rig, before["id"])
+    assert (again.status_code, again.json()["changed"]) == (200, [])
+    assert (await shown(rig, before["id"]))["updated_at"] == after["updated_at"]
+
+
+async def test_sound_named_by_its_stub_track_gets_its_main_tracks_codec_and_length(
+    rig: Rig, tmp_path: Path
+) -> None:
+    # A nearly empty first track, which the probe once took for the item's sound.
+    source = transcode_media.sound_tracks(
+        tmp_path, Track("flac", 0.05), Track("libopus", 4.0, layout="stereo")
+    )
+    before = await uploaded_long_ago(rig, source.read_bytes(), "Two tracks", audio_codec="flac")
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"] == ["duration_seconds", "audio_codec"]
+    after = await shown(rig, before["id"])
+    assert after["audio_codec"] == "opus"
+    assert after["duration_seconds"] == pytest.approx(4.0, abs=0.02)
+
+
+async def test_a_video_with_chapters_gets_them(rig: Rig) -> None:
+    marks = [(0.0, "Start"), (1.5, "Later")]
+    data = ingest_media.encode(container="matroska", seconds=3.0, chapters=marks)
+    before = await uploaded_long_ago(rig, data, "An old film")
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 200, response.text
+    expected = [{"start_seconds": start, "title": title} for start, title in marks]
+    assert (await shown(rig, before["id"]))["chapters"] == expected
+
+
+async def test_only_an_admin_reads_a_file_again(rig: Rig) -> None:
+    before = await uploaded_long_ago(rig, ingest_media.audiobook(), "Not for viewers")
+
+    as_viewer = await probe_again(rig, before["id"], rig.viewer())
+    anonymous = await probe_again(rig, before["id"], {})
+
+    assert (as_viewer.status_code, anonymous.status_code) == (403, 401)
+    assert await shown(rig, before["id"]) == before
+
+
+async def test_an_unknown_item_is_not_found(rig: Rig) -> None:
+    unknown = await probe_again(rig, str(uuid.uuid4()))
+    malformed = await probe_again(rig, "not-a-uuid")
+
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    assert malformed.status_code == 404
+    assert malformed.headers["content-type"].startswith("application/json")
+
+
+async def test_a_missing_original_is_said_and_changes_nothing(rig: Rig) -> None:
+    before = await uploaded_long_ago(rig, ingest_media.audiobook(), "Its file lost")
+    replace_original(rig, before["s3_key"], None)
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 409, response.text
+    error = response.json()
+    assert error["code"] == "original_missing"
+    assert "no longer stored" in error["detail"]
+    assert await shown(rig, before["id"]) == before
+
+
+async def test_a_file_the_probe_refuses_changes_nothing(rig: Rig) -> None:
+    before = await uploaded_long_ago(rig, ingest_media.audiobook(), "Its file damaged")
+    replace_original(rig, before["s3_key"], ingest_media.random_bytes())
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "probe_failed"
+    assert await shown(rig, before["id"]) == before

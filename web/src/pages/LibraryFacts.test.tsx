@@ -1,0 +1,68 @@
+import { screen, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it } from "vitest";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
+import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { AdminLibraryPage } from "./AdminLibrary";
+
+const PROBE = `${API}/ingest/items/b/probe`;
+const BOOK = mediaItem({ id: "b", title: "Old book", content_type: "audio/mp4", video_codec: null, audio_codec: "mp3" });
+const CHAPTERS = [
+  { start_seconds: 0, title: "One" },
+  { start_seconds: 61, title: "Two" },
+];
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+});
+
+/** The library with the old audiobook, its edit form open: its file section. */
+async function editBook() {
+  const user = setupUser();
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([BOOK]))),
+    http.get(`${API}/catalogue/b`, () => ok({ ...BOOK, captions: [] })),
+  );
+  renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+  await user.click(await screen.findByRole("button", { name: "Edit Old book" }));
+  return { user, section: await screen.findByTestId("library-facts") };
+}
+
+describe("LibraryFacts", () => {
+  it("reads the file again and tells what changed, with the chapters found", async () => {
+    const { user, section } = await editBook();
+    const item = { ...BOOK, audio_codec: "aac", chapters: CHAPTERS };
+    server.use(http.post(PROBE, () => ok({ media_id: "b", changed: ["audio_codec", "chapters"], item })));
+    const seen = recordRequests();
+
+    await user.click(within(section).getByRole("button", { name: "Read the file again" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent(
+      "Updated audio codec, chapters; it has 2 chapters.",
+    );
+    const [post] = sentTo(seen, "POST", PROBE);
+    expect(post!.headers.get("Authorization")).toBe("Bearer tok-admin");
+  });
+
+  it("says when the file says what it said", async () => {
+    const { user, section } = await editBook();
+    server.use(http.post(PROBE, () => ok({ media_id: "b", changed: [], item: BOOK })));
+
+    await user.click(within(section).getByRole("button", { name: "Read the file again" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent(
+      "Nothing changed: the file says what it said (no chapters).",
+    );
+  });
+
+  it("tells why the file could not be read", async () => {
+    const { user, section } = await editBook();
+    server.use(http.post(PROBE, () => apiError(409, "original_missing", "the item's original is no longer stored")));
+
+    await user.click(within(section).getByRole("button", { name: "Read the file again" }));
+
+    expect(await within(section).findByText(/Could not read the file again: .*no longer stored/)).toBeInTheDocument();
+    expect(within(section).getByRole("button", { name: "Read the file again" })).toBeEnabled();
+  });
+});

@@ -1,0 +1,64 @@
+import { useId, useState } from "react";
+import { probeAgain } from "../api/ingest";
+import type { FactsRead, MediaItem } from "../api/schema";
+import { FormError } from "../components/ErrorMessage";
+import { useAction } from "../lib/useAction";
+
+/** How the answer's field names read in a sentence. */
+const FACT_NAMES: Record<string, string> = {
+  content_type: "file type",
+  duration_seconds: "length",
+  video_codec: "video codec",
+  audio_codec: "audio codec",
+  width: "width",
+  height: "height",
+  fps: "frame rate",
+  chapters: "chapters",
+};
+
+/** What reading the file again found, in a sentence. */
+export function factsReadSaid(read: FactsRead): string {
+  const count = read.item.chapters?.length ?? 0;
+  const chapters = count === 0 ? "no chapters" : count === 1 ? "1 chapter" : `${count} chapters`;
+  if (read.changed.length === 0) return `Nothing changed: the file says what it said (${chapters}).`;
+  const names = read.changed.map((name) => FACT_NAMES[name] ?? name).join(", ");
+  return `Updated ${names}; it has ${chapters}.`;
+}
+
+/**
+ * On the library's edit form: read the item's stored file again, for what the
+ * probe reads now (chapters, the main sound track) in items uploaded before it
+ * did; tells what changed, or why nothing could.
+ */
+export function LibraryFacts({ item, onChanged }: { item: MediaItem; onChanged: (item: MediaItem) => void }) {
+  const headingId = useId();
+  const action = useAction();
+  const [said, setSaid] = useState<string | null>(null);
+  const busy = action.running !== null;
+
+  const readAgain = () =>
+    action.run("probe", "Could not read the file again", async () => {
+      setSaid(null);
+      const read = await probeAgain(item.id);
+      setSaid(factsReadSaid(read));
+      onChanged(read.item);
+    });
+
+  return (
+    <section className="library-facts" aria-labelledby={headingId} data-testid="library-facts">
+      <h3 id={headingId}>File</h3>
+      <p className="muted small">
+        Read its file again for chapters and codecs an older version did not read. Its thumbnail stays.
+      </p>
+      <div className="button-row">
+        <button type="button" className="button" disabled={busy} onClick={() => void readAgain()}>
+          {busy ? "Reading…" : "Read the file again"}
+        </button>
+      </div>
+      <div aria-live="polite" className="status-line small">
+        {said && <span role="status">{said}</span>}
+      </div>
+      <FormError message={action.error} />
+    </section>
+  );
+}
