@@ -108,6 +108,34 @@ async def test_bad_user_queries_get_400(client, auth_settings):
         assert_error(await client.get(f"{API}/users?q={q}", headers=headers), 400)
 
 
+async def test_admins_look_users_up_by_id(client, auth_settings):
+    # What the SPA does to name the uploaders of unfinished uploads, which ingest knows by id.
+    _, admin = await signed_in_admin(client, auth_settings)
+    headers = bearer(admin["access_token"])
+    emails = {}
+    for _ in range(3):
+        email, tokens = await signed_in(client)
+        emails[jwt.get_unverified_claims(tokens["access_token"])["sub"]] = email
+    first, second, third = emails
+    unknown = str(uuid.uuid4())
+
+    async def looked_up(*ids: str, **params: object) -> dict[str, str]:
+        query = [("id", user_id) for user_id in ids] + list(params.items())
+        response = await client.get(f"{API}/users", params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        return {user["id"]: user["email"] for user in response.json()["items"]}
+
+    assert await looked_up(first, third, unknown) == {first: emails[first], third: emails[third]}
+    assert await looked_up(second, q=emails[first]) == {}  # both filters apply
+    assert len(await looked_up(first, second, third, limit=2)) == 2
+    assert await looked_up(unknown) == {}
+    too_many = [("id", str(uuid.uuid4())) for _ in range(101)]
+    for params in ([("id", "not-a-uuid")], [("id", "")], too_many):
+        assert_error(await client.get(f"{API}/users", params=params, headers=headers), 400)
+    viewer = bearer((await signed_in(client))[1]["access_token"])
+    assert_error(await client.get(f"{API}/users", params={"id": first}, headers=viewer), 403)
+
+
 async def test_admins_change_roles_and_the_new_role_applies_at_once(client, auth_settings):
     _, admin = await signed_in_admin(client, auth_settings)
     headers = bearer(admin["access_token"])

@@ -90,9 +90,17 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         """Whether at least one account is an admin."""
         return await self.exists(User.role == "admin")
 
-    async def page(self, search: str | None, limit: int, offset: int) -> tuple[list[User], int]:
-        """One page of accounts, newest first, optionally only emails containing ``search``."""
-        where: list[ColumnElement[bool]] = []
+    async def page(
+        self,
+        search: str | None,
+        limit: int,
+        offset: int,
+        *,
+        ids: Sequence[uuid.UUID] | None = None,
+    ) -> tuple[list[User], int]:
+        """One page of accounts, newest first, optionally only emails containing ``search``
+        and only those ``ids`` names."""
+        where: list[ColumnElement[bool]] = [] if ids is None else [User.id.in_(ids)]
         if search:
             where.append(User.email.like(f"%{escape_like(search)}%", escape="\\"))
         return await self.get_many_and_count(

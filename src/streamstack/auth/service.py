@@ -15,7 +15,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import msgspec
 import structlog
@@ -303,15 +303,23 @@ class AuthService:
             user.updated_at = self.clock()
             return user_view(user)
 
-    async def list_users(self, search: str | None, limit: int, offset: int) -> UserPage:
-        """One page of users, newest first, optionally only emails containing ``search``."""
+    async def list_users(
+        self,
+        search: str | None,
+        limit: int,
+        offset: int,
+        *,
+        ids: Sequence[uuid.UUID] | None = None,
+    ) -> UserPage:
+        """One page of users, newest first, optionally only emails containing ``search``
+        and only the users ``ids`` names."""
         if search and not re.match(ONE_LINE, search):
             # NUL ends the pattern early in SQLite and is an encoding error in Postgres; the
             # rule is the route's documented pattern, so what it lets through is searched.
             raise BadRequest("q: must not contain control characters", code="invalid_input")
         text = search.strip().lower() if search else None
         async with self._work() as records:
-            users, total = await records.users.page(text or None, limit, offset)
+            users, total = await records.users.page(text or None, limit, offset, ids=ids)
             items = [user_view(u) for u in users]
         return UserPage(items, total, limit, offset)
 

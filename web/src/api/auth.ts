@@ -40,11 +40,13 @@ export async function revokeSession(id: string): Promise<void> {
   );
 }
 
+/** A page of users: all, those whose email contains `q`, or those `ids` names. */
 export function listUsers(
-  query: { limit: number; offset: number; q?: string },
+  query: { limit: number; offset: number; q?: string; ids?: string[] },
   signal?: AbortSignal,
 ): Promise<UserPage> {
-  const params = { query: { ...query, q: query.q || undefined } };
+  const { ids, ...rest } = query;
+  const params = { query: { ...rest, q: rest.q || undefined, id: ids } };
   return request((headers) => api.GET("/api/v1/auth/users", { headers, params, signal }));
 }
 

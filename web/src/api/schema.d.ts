@@ -2710,6 +2710,8 @@ export interface operations {
                 q?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description only these users (repeat the parameter): the names behind ids other modules show, such as an upload's uploader */
+                id?: string[] | null;
             };
             header?: never;
             path?: never;

@@ -29,9 +29,22 @@ function unfinished(id: string, title: string, offset: number, length: number): 
   };
 }
 
-/** The list answers `uploads` (paged by the query's limit and offset), as the server has them now. */
-function serve(uploads: UnfinishedUpload[]) {
+/** The accounts auth knows, by id: the uploaders it can name. */
+const OTHER_ADMIN = { id: "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10", email: "robin@example.test" };
+
+/**
+ * The list answers `uploads` (paged by the query's limit and offset), as the server has them now;
+ * auth's user list answers the `known` users among the ids asked for.
+ */
+function serve(uploads: UnfinishedUpload[], known: { id: string; email: string }[] = []) {
   server.use(
+    http.get(`${API}/auth/users`, ({ request }) => {
+      const ids = new URL(request.url).searchParams.getAll("id");
+      const items = known
+        .filter((user) => ids.includes(user.id))
+        .map((user) => ({ ...user, role: "admin", created_at: ago(HOUR), display_name: null }));
+      return ok({ items, total: items.length, limit: ids.length, offset: 0 });
+    }),
     http.get(LISTED, ({ request }) => {
       const url = new URL(request.url);
       const limit = Number(url.searchParams.get("limit"));
@@ -57,6 +70,25 @@ describe("UnfinishedUploads", () => {
     await waitFor(() => expect(within(rowOf("Mine")).getByText("You")).toBeInTheDocument());
     expect(within(rowOf("Other")).getByText("5b7c6a34")).toHaveAttribute("title", "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10");
     expect(screen.getByText(/To resume one, choose its file again above/)).toBeInTheDocument();
+  });
+
+  it("names another admin's uploads by their email, once auth has said it", async () => {
+    serve([unfinished("up-other", "Other", 0, MiB)], [OTHER_ADMIN]);
+    const seen = recordRequests();
+    renderPage(<UnfinishedUploads />);
+
+    const named = await within(await screen.findByTestId("unfinished-upload")).findByText("robin@example.test");
+    expect(named).toHaveAttribute("title", OTHER_ADMIN.id);
+    expect(sentTo(seen, "GET", `${API}/auth/users`)[0]?.url.searchParams.getAll("id")).toEqual([OTHER_ADMIN.id]);
+  });
+
+  it("keeps the id's first characters when auth cannot name the uploader", async () => {
+    serve([unfinished("up-other", "Other", 0, MiB)]);
+    server.use(http.get(`${API}/auth/users`, () => apiError(503, "unavailable", "auth is down")));
+    renderPage(<UnfinishedUploads />);
+
+    expect(await screen.findByText("5b7c6a34")).toHaveAttribute("title", OTHER_ADMIN.id);
+    expect(screen.queryByText(/unavailable|auth is down/)).not.toBeInTheDocument();
   });
 
   it("lists each upload's progress and age, and cancels one after confirming", async () => {

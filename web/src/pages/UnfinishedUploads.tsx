@@ -1,4 +1,5 @@
 import { use, useCallback, useState } from "react";
+import { listUsers } from "../api/auth";
 import { cancelUpload, listUnfinishedUploads } from "../api/ingest";
 import type { UnfinishedUpload, UnfinishedUploadPage } from "../api/schema";
 import { AuthContext } from "../auth/AuthContext";
@@ -28,6 +29,7 @@ export function UnfinishedUploads({ version = 0 }: { version?: number }) {
   const { data: current, previous, error, reload } = useAsync(fetchPage);
   // While a page (re)loads, the last one stays: no flicker after a cancel.
   const data = current ?? previous;
+  const emails = useUploaderEmails(data);
   const action = useAction();
   const [pending, setPending] = useState<UnfinishedUpload | null>(null);
 
@@ -50,7 +52,7 @@ export function UnfinishedUploads({ version = 0 }: { version?: number }) {
           <p className="hint">
             To resume one, choose its file again above, in the browser that began it; it goes on where it stopped.
           </p>
-          <UnfinishedTable page={data} busy={action.running !== null} onCancel={setPending} />
+          <UnfinishedTable page={data} emails={emails} busy={action.running !== null} onCancel={setPending} />
           <Pagination
             page={page}
             pageSize={PAGE_SIZE}
@@ -72,20 +74,47 @@ export function UnfinishedUploads({ version = 0 }: { version?: number }) {
   );
 }
 
+/**
+ * The emails of the page's uploaders, by id (ingest knows users by id only; auth
+ * names them). Empty until they arrive, or if they cannot: the rows show ids then.
+ */
+function useUploaderEmails(page: UnfinishedUploadPage | null): ReadonlyMap<string, string> {
+  const ids = [...new Set(page?.items.map((upload) => upload.uploader_id))].sort().join(",");
+  const fetchEmails = useCallback(
+    (signal: AbortSignal) => {
+      if (!ids) return Promise.resolve(new Map<string, string>());
+      const wanted = ids.split(",");
+      return listUsers({ ids: wanted, limit: wanted.length, offset: 0 }, signal).then(
+        (users) => new Map(users.items.map((user) => [user.id, user.email])),
+      );
+    },
+    [ids],
+  );
+  return useAsync(fetchEmails).data ?? new Map<string, string>();
+}
+
 /** One page of unfinished uploads, a row each. */
 function UnfinishedTable({
   page,
+  emails,
   busy,
   onCancel,
 }: {
   page: UnfinishedUploadPage;
+  emails: ReadonlyMap<string, string>;
   busy: boolean;
   onCancel: (upload: UnfinishedUpload) => void;
 }) {
   return (
     <StackedTable columns={["Video", "Received", "Activity", "Uploader", "Actions"]}>
       {page.items.map((upload) => (
-        <UnfinishedRow key={upload.id} upload={upload} busy={busy} onCancel={() => onCancel(upload)} />
+        <UnfinishedRow
+          key={upload.id}
+          upload={upload}
+          email={emails.get(upload.uploader_id)}
+          busy={busy}
+          onCancel={() => onCancel(upload)}
+        />
       ))}
     </StackedTable>
   );
@@ -93,10 +122,20 @@ function UnfinishedTable({
 
 /**
  * An upload: its title and file, how much of it arrived, when, and who began it: "You", or
- * another admin's id (ingest knows users by id only; the bare id left the admin guessing
- * whether the upload was their own).
+ * another admin's email (their id's first characters until it arrives, or if the user is
+ * gone: the bare id left the admin guessing whether the upload was their own).
  */
-function UnfinishedRow({ upload, busy, onCancel }: { upload: UnfinishedUpload; busy: boolean; onCancel: () => void }) {
+function UnfinishedRow({
+  upload,
+  email,
+  busy,
+  onCancel,
+}: {
+  upload: UnfinishedUpload;
+  email: string | undefined;
+  busy: boolean;
+  onCancel: () => void;
+}) {
   const pct = percent(upload.offset, upload.length);
   const mine = use(AuthContext)?.user?.id === upload.uploader_id;
   return (
@@ -125,7 +164,11 @@ function UnfinishedRow({ upload, busy, onCancel }: { upload: UnfinishedUpload; b
         {formatDate(upload.expires_at)}
       </td>
       <td data-label="Uploader" className="small">
-        {mine ? "You" : <code title={upload.uploader_id}>{upload.uploader_id.slice(0, 8)}</code>}
+        {mine ? "You" : email ? (
+          <span title={upload.uploader_id}>{email}</span>
+        ) : (
+          <code title={upload.uploader_id}>{upload.uploader_id.slice(0, 8)}</code>
+        )}
       </td>
       <td data-label="Actions">
         <button
