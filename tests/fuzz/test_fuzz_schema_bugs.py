@@ -142,6 +142,33 @@ def test_bounds_of_zero_and_of_list_items_are_documented(openapi: dict[str, Any]
         assert item["pattern"].endswith("$(?!\\n)")
 
 
+async def test_a_set_of_changes_is_documented_not_empty(
+    tmp_path: Path, openapi: dict[str, Any]
+) -> None:
+    """A PATCH of ``{}`` got a 400 ("nothing to change") that the document did not foretell:
+    bodies whose every field may be left out say they need one."""
+    schemas = openapi["components"]["schemas"]
+    patches = {
+        path: name
+        for method, path, operation in operations(openapi)
+        if method == "PATCH"
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for name in body_refs(media.get("schema"))
+        if not schemas[name].get("required")
+    }
+    assert set(patches.values()) >= {"UpdateMediaItem", "PlaylistChanges"}
+    assert {path: schemas[name].get("minProperties") for path, name in patches.items()} == {
+        path: 1 for path in patches
+    }
+    assert "minProperties" not in schemas["CreateMediaItem"]
+    settings = make_settings("embedded", tmp_path / "app")
+    async with running_app(settings) as client:
+        admin = mint_token(settings, user_id=str(uuid.uuid4()), role="admin")
+        path = f"/api/v1/catalogue/{uuid.uuid4()}"
+        response = await client.patch(path, json={}, headers=bearer(admin))
+    assert response.status_code == 400, response.text
+
+
 async def test_a_body_the_route_can_do_without_is_documented_optional(
     tmp_path: Path, openapi: dict[str, Any]
 ) -> None:

@@ -78,7 +78,9 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
     """A msgspec struct's schema as Litestar makes it, made to say what msgspec checks.
 
     ``additionalProperties: false`` when the struct refuses unknown fields (an extra field
-    gets a 400; JSON Schema's default allows it). And the bounds Litestar drops: a bound of
+    gets a 400; JSON Schema's default allows it). ``minProperties: 1`` when every field may
+    be left out (unset): such a struct is a set of changes, and an empty one changes nothing,
+    which the routes refuse with a 400. And the bounds Litestar drops: a bound of
     0 (it tests the value's truth, so ``ge=0`` and ``gt=0`` vanish) and the bounds of a
     list's items (a tag's length and pattern), taken from msgspec's own schema.
     """
@@ -91,6 +93,10 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
         struct = field_definition.type_
         if struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+        defaults = struct.__struct_defaults__
+        all_unset = all(default is msgspec.UNSET for default in defaults)
+        if all_unset and len(defaults) == len(struct.__struct_fields__) > 0:
+            schema.min_properties = 1
         _, components = msgspec.json.schema_components([struct])
         checked = components[struct.__name__].get("properties", {})
         for name, documented in (schema.properties or {}).items():
