@@ -319,10 +319,10 @@ class UserAdminController(Controller):
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=LIST_OFFSET_MAX)] = 0,
-        ids: Annotated[
+        # Named as the query names it, so a refusal names it too (an alias would say "ids").
+        id: Annotated[
             list[uuid.UUID] | None,
             Parameter(
-                query="id",
                 max_items=LIST_LIMIT_MAX,
                 description="only these users (repeat the parameter): the names behind ids "
                 "other modules show, such as an upload's uploader",
@@ -330,7 +330,7 @@ class UserAdminController(Controller):
         ] = None,
     ) -> UserPage:
         """One page of users, newest first."""
-        return await auth.list_users(q, limit, offset, ids=ids)
+        return await auth.list_users(q, limit, offset, ids=id)
 
     @patch("/{user_id:uuid}", responses=LAST_ADMIN)
     async def change_role(self, auth: Auth, user_id: uuid.UUID, data: RoleChange) -> UserView:
