@@ -102,7 +102,7 @@ def _read_each(api: AdminApi, items: list[str]) -> Tally:
             tally.failed.setdefault(reason, []).append(item_id)
             progress.note(f"streamstack: {item_id} not read: {detail}")
         if items:
-            progress.show_percent(100, f"read {len(items)} items")
+            progress.show_percent(100, f"read {len(items)} item{'' if len(items) == 1 else 's'}")
     finally:
         progress.done()
     return tally
