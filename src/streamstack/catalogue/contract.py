@@ -12,9 +12,15 @@ limits, as the public API does.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import (
+    CHANGE_CAPTION,
+    CREATE_MEDIA_ITEM,
+    GET_MEDIA_ITEM,
+    UPDATE_FACTS,
+    UPDATE_PROCESSING,
     CaptionChange,
     FactsUpdate,
     ItemLookup,
@@ -22,10 +28,21 @@ from streamstack.contracts.catalogue import (
     NewMediaItem,
     ProcessingUpdate,
 )
-from streamstack.kernel.operation import CallContext, Handler
+from streamstack.kernel.operation import CallContext, Handler, Operation
 
 
-def create_item_handler(service: CatalogueService) -> Handler:
+def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], Handler]:
+    """Each operation of the contract, handled by ``service``."""
+    return {
+        CREATE_MEDIA_ITEM: _create_item_handler(service),
+        GET_MEDIA_ITEM: _get_item_handler(service),
+        UPDATE_FACTS: _update_facts_handler(service),
+        UPDATE_PROCESSING: _update_processing_handler(service),
+        CHANGE_CAPTION: _change_caption_handler(service),
+    }
+
+
+def _create_item_handler(service: CatalogueService) -> Handler:
     """The handler registering an item for the admin whose token the call carries."""
 
     async def create_item(request: NewMediaItem, context: CallContext) -> MediaItem:
@@ -34,7 +51,7 @@ def create_item_handler(service: CatalogueService) -> Handler:
     return create_item
 
 
-def get_item_handler(service: CatalogueService) -> Handler:
+def _get_item_handler(service: CatalogueService) -> Handler:
     """The handler answering any item as admins see it."""
 
     async def get_item(request: ItemLookup, _: CallContext) -> MediaItem:
@@ -43,7 +60,7 @@ def get_item_handler(service: CatalogueService) -> Handler:
     return get_item
 
 
-def update_facts_handler(service: CatalogueService) -> Handler:
+def _update_facts_handler(service: CatalogueService) -> Handler:
     """The handler recording what ingest read in an item's original again."""
 
     async def update_facts(request: FactsUpdate, _: CallContext) -> MediaItem:
@@ -52,7 +69,7 @@ def update_facts_handler(service: CatalogueService) -> Handler:
     return update_facts
 
 
-def update_processing_handler(service: CatalogueService) -> Handler:
+def _update_processing_handler(service: CatalogueService) -> Handler:
     """The handler recording a transcoding worker's report on an item."""
 
     async def update_processing(request: ProcessingUpdate, _: CallContext) -> MediaItem:
@@ -61,7 +78,7 @@ def update_processing_handler(service: CatalogueService) -> Handler:
     return update_processing
 
 
-def change_caption_handler(service: CatalogueService) -> Handler:
+def _change_caption_handler(service: CatalogueService) -> Handler:
     """The handler recording or forgetting one caption track of an item."""
 
     async def change_caption(request: CaptionChange, _: CallContext) -> MediaItem:

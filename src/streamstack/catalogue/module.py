@@ -6,13 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamstack.catalogue import metrics
-from streamstack.contracts.catalogue import (
-    CHANGE_CAPTION,
-    CREATE_MEDIA_ITEM,
-    GET_MEDIA_ITEM,
-    UPDATE_FACTS,
-    UPDATE_PROCESSING,
-)
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
@@ -39,13 +32,7 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, its operations, the outbox relay."""
-    from streamstack.catalogue.contract import (  # (see the note at the top)
-        change_caption_handler,
-        create_item_handler,
-        get_item_handler,
-        update_facts_handler,
-        update_processing_handler,
-    )
+    from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
     from streamstack.catalogue.playlists import PlaylistService
@@ -90,13 +77,7 @@ def mount(context: ModuleContext) -> MountedModule:
     return MountedModule(
         name="catalogue",
         route_handlers=[catalogue_router(service, watching, playlists)],
-        operations={
-            CREATE_MEDIA_ITEM: create_item_handler(service),
-            GET_MEDIA_ITEM: get_item_handler(service),
-            UPDATE_FACTS: update_facts_handler(service),
-            UPDATE_PROCESSING: update_processing_handler(service),
-            CHANGE_CAPTION: change_caption_handler(service),
-        },
+        operations=operation_handlers(service),
         tasks=[relay_task, listing_task, user_deletions_task],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
         on_shutdown=[listing.unfollow, user_deletions.stop],
