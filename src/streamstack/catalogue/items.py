@@ -24,7 +24,7 @@ from streamstack.contracts.catalogue import (
     Rendition,
     object_prefix,
 )
-from streamstack.contracts.media import Chapter
+from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.kernel.errors import BadRequest
 
 _SPACES = re.compile(r"\s+")
@@ -279,17 +279,13 @@ def apply_facts(row: MediaItemRow, facts: FactsUpdate) -> bool:
     """Record on the item the facts the probe read in its original again; whether any of
     them changed. Its duration only while it has no HLS package, whose ``ready`` report
     owns it then (:class:`FactsUpdate`)."""
+    # Every field of the contract's facts, so a fact added there is recorded here too.
     values: dict[str, Any] = {
-        "content_type": facts.content_type,
-        "video_codec": facts.video_codec,
-        "audio_codec": facts.audio_codec,
-        "width": facts.width,
-        "height": facts.height,
-        "fps": facts.fps,
-        "chapters": msgspec.to_builtins(facts.chapters),
+        name: getattr(facts, name) for name in ("content_type", *MediaFacts.__struct_fields__)
     }
-    if not row.has_hls:
-        values["duration_seconds"] = facts.duration_seconds
+    values["chapters"] = msgspec.to_builtins(facts.chapters)  # the column holds JSON
+    if row.has_hls:
+        del values["duration_seconds"]
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     for name in changed:
         setattr(row, name, values[name])

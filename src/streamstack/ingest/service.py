@@ -19,7 +19,7 @@ import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate
 from streamstack.ingest import metrics, tus
-from streamstack.ingest.containers import SNIFF_BYTES, by_content_type, by_name
+from streamstack.ingest.containers import by_content_type, by_name
 from streamstack.ingest.form import StreamingForm
 from streamstack.ingest.jobs import (
     TranscodeJobs,
@@ -174,7 +174,7 @@ class IngestService:
         async for chunk in chunks:
             head += chunk
             # Past a large ID3 tag (a cover picture) too: held, up to its limit, in memory.
-            if len(head) >= SNIFF_BYTES and len(head) >= identifying_bytes(head):
+            if len(head) >= identifying_bytes(head):
                 break
         container = sniffed(bytes(head))
         key = f"{lease.upload_id}.{container.extension}"
