@@ -186,7 +186,8 @@ class Backends:
 
         async def run(check: Check) -> str:
             try:
-                await asyncio.wait_for(check(), seconds)
+                async with asyncio.timeout(seconds):
+                    await check()
             except TimeoutError:
                 return "timeout"
             except Exception as exc:

@@ -33,6 +33,19 @@ Step = Callable[[], Awaitable[bool | None]]
 HEALTHY = "ok"
 
 
+async def wait_at_most(seconds: float, waiting: Awaitable[object]) -> None:
+    """Wait for ``waiting`` to finish, or ``seconds`` to pass, whichever comes first.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it loses a cancellation that arrives as the
+    awaited thing finishes (CPython gh-86296, fixed in 3.12). A task woken and stopped at
+    once then ran on, and its stop waited out its whole bound (10 s at every app shut-down
+    that followed a write).
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await waiting
+
+
 @dataclasses.dataclass(eq=False, slots=True)
 class BackgroundTask:
     """A named step run in a loop from :meth:`start` until :meth:`stop`."""
@@ -113,5 +126,4 @@ class BackgroundTask:
                 self.failures, self.last_error = 0, None
             if more:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_seconds)
+            await wait_at_most(self.interval_seconds, self._wake.wait())

@@ -23,6 +23,7 @@ import structlog
 
 from streamstack.kernel import jobs
 from streamstack.kernel.storage.private_files import private_directory, private_file
+from streamstack.kernel.tasks import wait_at_most
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -195,8 +196,7 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
         if self._wakeup is None:
             self._wakeup = asyncio.Condition()
         async with self._wakeup:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), seconds)
+            await wait_at_most(seconds, self._wakeup.wait())
 
     async def _notify(self) -> None:
         if self._wakeup is not None:

@@ -36,7 +36,7 @@ from streamstack.kernel.jobs import (
     original_id,
 )
 from streamstack.kernel.jobs.metrics import JOB_DURATION, JOBS_SETTLED
-from streamstack.kernel.tasks import BackgroundTask
+from streamstack.kernel.tasks import BackgroundTask, wait_at_most
 
 log = structlog.get_logger(__name__)
 
@@ -324,5 +324,4 @@ class JobWorker(BackgroundTask):
                 await asyncio.sleep(0.5)
 
     async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+        await wait_at_most(seconds, self._stopping.wait())
