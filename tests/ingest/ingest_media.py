@@ -49,16 +49,18 @@ def encode(
     height: int = HEIGHT,
     frames: int | None = None,
     chapters: Sequence[tuple[float, str | None]] = (),
+    audio_options: dict[str, str] | None = None,
 ) -> bytes:
     """A real file: ``video``/``audio`` codecs (None to leave out) in ``container``, with
-    ``chapters`` (start in seconds, title) marked."""
+    ``chapters`` (start in seconds, title) marked; ``audio_options`` for the audio encoder
+    (WMA's refuse to open without a bit rate, ``{"b": "64000"}``)."""
     options = {"movflags": "faststart"} if faststart and container == "mp4" else {}
     # A named file: the MP4 muxer reopens its output by name to move the index first.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"media.{container}"
         with av.open(str(path), "w", format=container, options=options) as target:
             target.set_chapters(_chapter_marks(chapters))
-            _write(target, seconds, video, audio, fps, width, height, frames)
+            _write(target, seconds, (video, audio), fps, width, height, frames, audio_options)
         return path.read_bytes()
 
 
@@ -82,20 +84,21 @@ def _chapter_marks(chapters: Sequence[tuple[float, str | None]]) -> list[dict[st
 def _write(
     target: av.container.OutputContainer,
     seconds: float,
-    video: str | None,
-    audio: str | None,
+    codecs: tuple[str | None, str | None],
     fps: int,
     width: int,
     height: int,
     frames: int | None,
+    audio_options: dict[str, str] | None,
 ) -> None:
+    video, audio = codecs
     video_stream = audio_stream = None
     if video is not None:
         video_stream = target.add_stream(video, rate=fps)
         video_stream.width, video_stream.height = width, height
         video_stream.pix_fmt = "yuv420p"
     if audio is not None:
-        audio_stream = target.add_stream(audio, rate=48000)
+        audio_stream = target.add_stream(audio, rate=48000, options=audio_options or {})
         audio_stream.layout = "mono"
     if video_stream is not None:
         for index in range(frames if frames is not None else round(seconds * fps)):

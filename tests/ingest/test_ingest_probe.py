@@ -290,7 +290,7 @@ def test_sniffing_reads_bytes_not_names() -> None:
         (b"ID3\x04\x00\x00\x00\x00\x00\x23", None),  # a file that ends in its tag
         (b"\xff\xfb\x90\x64", "mp3"),  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
         (b"\xff\xf3\x48\xc4", "mp3"),  # MPEG-2 layer III
-        (b"\xff\xf1\x50\x80", None),  # AAC's ADTS: layer 0
+        (b"\xff\xf1\x50\x80", None),  # one ADTS header alone: a coincidence, not AAC
         (b"\xff\xfb\xf0\x64", None),  # bit rate index 15 does not exist
         (b"\xff\xfb\x9c\x64", None),  # nor sample rate index 3
         (b"\xff\xeb\x90\x64", None),  # nor MPEG version 01
@@ -314,7 +314,7 @@ def test_an_id3_tag_is_looked_past() -> None:
     flac = sniff_container(tag + b"fLaC\x00\x00\x00\x22")
     mp3 = sniff_container(tag + b"\xff\xfb\x90\x64")
     assert (flac and flac.name, mp3 and mp3.name) == ("flac", "mp3")
-    assert sniff_container(tag + b"\xff\xf1\x50\x80") is None  # ADTS AAC: not taken
+    assert sniff_container(tag + b"\xff\xf1\x50\x80") is None  # one ADTS header: not AAC
     # Zeros between the tag and the first frame, or before a frame with no tag: padding.
     for padded in (tag + bytes(700) + b"\xff\xfb\x90\x64", bytes(2000) + b"\xff\xfb\x90\x64"):
         found = sniff_container(padded)
@@ -357,6 +357,57 @@ def test_files_of_sound_alone_that_ffmpeg_writes_are_sniffed() -> None:
     for container, codec in codecs.items():
         found = sniff_container(ingest_media.sound(container, codec)[:SNIFF_BYTES])
         assert found is not None and found.name == container
+
+
+LEGACY_FILES = {
+    "mpegps": dict(container="vob", video="mpeg2video", audio="mp2"),
+    "asf": dict(container="asf", video="wmv2", audio="wmav2", audio_options={"b": "64000"}),
+    "flv": dict(container="flv", video="flv", audio="libmp3lame"),
+    "aac": dict(container="adts", video=None, audio="aac"),
+}
+
+
+def test_the_legacy_forms_ffmpeg_writes_are_sniffed() -> None:
+    # MPEG-1 program streams too (VCDs, the ``mpeg`` muxer), and ADTS behind an ID3 tag.
+    files = {name: ingest_media.encode(**shape) for name, shape in LEGACY_FILES.items()}
+    files["mpegps-1"] = ingest_media.encode(container="mpeg", video="mpeg1video", audio="mp2")
+    files["aac-tagged"] = ingest_media.id3_tagged(files["aac"])
+    for name, data in files.items():
+        found = sniff_container(data[: sniff_length(data[:SNIFF_BYTES])])
+        assert found is not None and found.name == name.split("-")[0], name
+
+
+def test_the_legacy_forms_are_not_taken_from_what_merely_starts_like_them() -> None:
+    program_stream = ingest_media.encode(**LEGACY_FILES["mpegps"])[:SNIFF_BYTES]
+    adts = ingest_media.encode(**LEGACY_FILES["aac"])[:SNIFF_BYTES]
+    flv = ingest_media.encode(**LEGACY_FILES["flv"])[:SNIFF_BYTES]
+    noise = os.urandom(SNIFF_BYTES)
+    lookalikes = {
+        "a pack header, then noise": b"\x00\x00\x01\xba" + noise,
+        # A well-formed pack header and a system header, then no unit where they end.
+        "two units, then noise": program_stream[:32] + noise,
+        "a pack header with a marker bit cleared": program_stream[:4]
+        + bytes([program_stream[4] & ~0x04])
+        + program_stream[5:],
+        "a text about FLV": b"FLV\x01 is how videos were served\n" * 100,
+        "an FLV header, then noise": flv[:9] + b"\x01" + noise,
+        "one ADTS frame, then noise": adts[: _adts_end(adts, 1)] + b"\x01" + noise,
+        "two ADTS frames, then noise": adts[: _adts_end(adts, 2)] + b"\x01" + noise,
+        "ADTS frames, the first of another rate": adts[:2] + bytes([adts[2] ^ 0x04]) + adts[3:],
+        "the ASF GUID, then noise": bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c") + noise,
+    }
+    for name, data in lookalikes.items():
+        assert sniff_container(data[:SNIFF_BYTES]) is None, name
+    mp3 = sniff_container(ingest_media.sound("mp3", "libmp3lame")[:SNIFF_BYTES])
+    assert mp3 is MP3  # an MPEG audio frame is MP3's, never ADTS
+
+
+def _adts_end(data: bytes, frames: int) -> int:
+    """Where the first ``frames`` ADTS frames of ``data`` end (each header says its length)."""
+    end = 0
+    for _ in range(frames):
+        end += (data[end + 3] & 0x03) << 11 | data[end + 4] << 3 | data[end + 5] >> 5
+    return end
 
 
 def test_workers_see_no_secrets_in_their_environment(monkeypatch: pytest.MonkeyPatch) -> None:

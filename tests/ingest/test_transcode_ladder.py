@@ -225,6 +225,11 @@ LANDSCAPE = [("240p", 320, 240)]
         pytest.param(transcode_media.odd_size_mkv, [("238p", 320, 238)], True, id="odd-size"),
         pytest.param(transcode_media.cover_art_mp4, LANDSCAPE, True, id="cover-art"),
         pytest.param(transcode_media.sar_mkv, [("240p", 426, 240)], False, id="anamorphic"),
+        # Interlaced, anamorphic, B-frames, starting past 0.5 s: a DVD's program stream.
+        pytest.param(transcode_media.mpeg2_vob, [("240p", 426, 240)], True, id="mpeg2-vob"),
+        # WMA's decoder flushes its last frame with no timestamp.
+        pytest.param(transcode_media.wmv_asf, LANDSCAPE, True, id="wmv-asf"),
+        pytest.param(transcode_media.flv, LANDSCAPE, True, id="flv1-flv"),
     ],
 )
 def test_every_source_kind_becomes_a_playable_ladder(
@@ -349,7 +354,8 @@ def test_every_audio_track_becomes_a_rendition_of_the_audio_group(tmp_path: Path
 
 
 @pytest.mark.parametrize(
-    ("container", "codec"), [("flac", "flac"), ("wav", "pcm_s16le"), ("matroska", "ac3")]
+    ("container", "codec"),
+    [("flac", "flac"), ("wav", "pcm_s16le"), ("matroska", "ac3"), ("adts", "aac")],
 )
 def test_sound_alone_becomes_an_audio_only_package(
     tmp_path: Path, container: str, codec: str
@@ -485,6 +491,35 @@ def test_a_picture_whose_size_changes_midway_keeps_its_shape() -> None:
     # Bars of 30 rows above and below the 180-row picture: black there, the picture between.
     assert _luma(last, 160, 10) < 20 and _luma(last, 160, 229) < 20
     assert _luma(last, 160, 120) == pytest.approx(200, abs=3)
+
+
+@pytest.mark.timeout(30)  # without timestamps, the fps filter ran on and on
+def test_pictures_without_timestamps_follow_the_one_before() -> None:
+    # A program stream's B-frames the demuxer left unstamped: two in three, here, from 0.5 s.
+    start = 45000
+    frames = [_flat(320, 240, 100, start + 3600 * n if n % 3 == 0 else None) for n in range(30)]
+    for frame in frames:
+        frame.time_base = Fraction(1, 90000)
+    timeline = VideoTimeline(
+        frames[0], Fraction(1, 90000), Fraction(25), Fraction(start, 90000), outputs=1
+    )
+    out = [instant[0] for frame in [*frames, None] for instant in timeline.push(frame)]
+
+    # One output frame per picture, in order (the last has no length to show it for).
+    assert [frame.pts for frame in out] == list(range(29))
+
+
+def test_sound_without_timestamps_follows_the_sound_before() -> None:
+    # WMA's decoder flushes its last frame with none: it is the end of the sound, not a
+    # frame at 0 for the encoder to make timestamps up for (the muxer refused those).
+    frames = _tone_ms(0, 1, 48000, "mono")
+    frames[-1].pts = None
+    timeline = AudioTimeline(frames[0], Fraction(1, 1000), Fraction(0))
+    out = [f for frame in [*frames, None] for f in timeline.push(frame)]
+
+    starts = [f.pts for f in out]
+    assert None not in starts and starts == sorted(starts)
+    assert sum(f.samples for f in out) == pytest.approx(len(frames) * 1152, abs=1024)
 
 
 def _tone_ms(start_ms: int, seconds: int, rate: int, layout: str) -> list[av.AudioFrame]:

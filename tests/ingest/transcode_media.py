@@ -22,6 +22,8 @@ import av.subtitles.subtitle
 
 SECONDS = 3.0
 FPS = 25
+#: DVD and DV's 16:9 picture: 352x288 with 16:11 pixels, shown 512x288.
+ANAMORPHIC: dict[str, Any] = {"width": 352, "height": 288, "sample_aspect_ratio": Fraction(16, 11)}
 
 
 def picture(index: int, width: int, height: int, pix_fmt: str = "yuv420p") -> av.VideoFrame:
@@ -77,6 +79,7 @@ def write(
     rotation: int | None = None,
     frame_times: Sequence[float] | None = None,
     video_options: dict[str, str] | None = None,
+    audio_options: dict[str, str] | None = None,
     audio_rate: int = 44100,
     audio_seconds: float | Sequence[float] | None = None,
     sample_aspect_ratio: Fraction | None = None,
@@ -105,7 +108,7 @@ def write(
             stream.set_display_rotation(rotation)
         sounds: list[av.audio.stream.AudioStream] = []
         for tags in audio_tags if audio is not None else ():
-            added = out.add_stream(audio, rate=audio_rate)
+            added = out.add_stream(audio, rate=audio_rate, options=audio_options or {})
             assert isinstance(added, av.audio.stream.AudioStream)
             added.layout = "mono"
             added.metadata.update(tags)
@@ -185,6 +188,28 @@ def mpeg4_avi(directory: Path) -> Path:
 def h264_ts(directory: Path) -> Path:
     """H.264/AAC in an MPEG transport stream (a camcorder's ``.mts``)."""
     return x264(directory / "camcorder.ts", container="mpegts")
+
+
+def mpeg2_vob(directory: Path) -> Path:
+    """A DVD's or a camcorder's MPEG-2 with MP2 in a program stream: interlaced (field
+    coded), B-frames, anamorphic like :func:`sar_mkv`, and timestamps that start past 0.5 s,
+    as the ``vob`` muxer writes them."""
+    coding = {"bf": "2", "g": "12", "flags": "+ilme+ildct"}
+    shape = dict(ANAMORPHIC, audio="mp2", audio_rate=48000, video_options=coding)
+    return write(directory / "dvd.vob", container="vob", video="mpeg2video", **shape)
+
+
+def wmv_asf(directory: Path) -> Path:
+    """Windows Media Video 8 with WMA 2 in ASF (a ``.wmv``)."""
+    wma = {"b": "64000"}  # the WMA encoders do not open without a bit rate
+    return write(
+        directory / "a.wmv", container="asf", video="wmv2", audio="wmav2", audio_options=wma
+    )
+
+
+def flv(directory: Path) -> Path:
+    """Sorenson Spark (FLV1) with MP3 in FLV, as video sites served them."""
+    return write(directory / "clip.flv", container="flv", video="flv", audio="libmp3lame")
 
 
 def vp9_webm(directory: Path, **options: Any) -> Path:
@@ -375,14 +400,7 @@ def interlaced_mp4(directory: Path) -> Path:
 
 def sar_mkv(directory: Path) -> Path:
     """352x288 with 16:11 pixels: shown 512x288, 16:9 (anamorphic, like DVD and DV)."""
-    return x264(
-        directory / "anamorphic.mkv",
-        container="matroska",
-        audio=None,
-        width=352,
-        height=288,
-        sample_aspect_ratio=Fraction(16, 11),
-    )
+    return x264(directory / "anamorphic.mkv", container="matroska", audio=None, **ANAMORPHIC)
 
 
 def hdr_mkv(directory: Path, transfer: int) -> Path:

@@ -3,9 +3,14 @@
 Video families: ISO base media (MP4/MOV, a ``ftyp`` box first), Matroska (WebM/MKV, the
 EBML magic ``1A 45 DF A3`` first), AVI (``RIFF`` … ``AVI ``), MPEG transport streams
 (camcorders' ``.mts``/``.m2ts``, broadcast ``.ts``: the sync byte ``0x47`` every 188, 192 or
-204 bytes) and Ogg (``OggS``). Files of sound alone: MP3 (an MPEG audio frame header of
-layer II or III first), FLAC (``fLaC``), WAV (``RIFF``, or ``RF64``/``BW64`` for large ones, …
-``WAVE``) and AIFF (``FORM`` … ``AIFF``/``AIFC``); an ``ID3`` tag may come first, and what
+204 bytes), Ogg (``OggS``), and the older forms browsers never played, which only reach a
+viewer through the transcoder: MPEG program streams (``.mpg``, DVDs' ``.vob``, camcorders'
+``.mod``/``.tod``: packs, each a pack header ``00 00 01 BA`` of the MPEG-1 or MPEG-2 form),
+ASF (``.wmv``/``.wma``: its header object's GUID) and FLV (``FLV``, version 1). Files of
+sound alone: MP3 (an MPEG audio frame header of layer II or III first), AAC in ADTS
+(``.aac``: consecutive frames, each with an ADTS header), FLAC (``fLaC``), WAV (``RIFF``, or
+``RF64``/``BW64`` for large ones, … ``WAVE``) and AIFF (``FORM`` … ``AIFF``/``AIFC``); an
+``ID3`` tag may come first, and what
 follows it decides: a tag carrying a cover picture is larger than the bytes sniffed, so
 :func:`sniff_length` says how many to gather (FFmpeg skips the tag before any demuxer reads,
 so FLAC and Ogg behind one open as usual). Everything else, whatever it is called, is
@@ -40,8 +45,8 @@ class Container:
     """One accepted container format and how it is stored and opened."""
 
     name: str
-    """Short name reported to users: mp4, mov, webm, matroska, avi, mpegts, ogg, mp3, flac,
-    wav or aiff."""
+    """Short name reported to users: mp4, mov, webm, matroska, avi, mpegts, ogg, mpegps, asf,
+    flv, mp3, aac, flac, wav or aiff."""
     extension: str
     """Extension of the stored object's key."""
     demuxer: str
@@ -63,11 +68,18 @@ MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x
 AVI = Container("avi", "avi", "avi", "video/x-msvideo", "audio/x-msvideo")
 MPEG_TS = Container("mpegts", "ts", "mpegts", "video/mp2t", "audio/mp2t")
 OGG = Container("ogg", "ogg", "ogg", "video/ogg", "audio/ogg")
+# A program stream of sound alone is still a program stream: ``audio/mpeg`` is MP3's, and
+# the content type names the demuxer an item's original is opened with again.
+MPEG_PS = Container("mpegps", "mpg", "mpeg", "video/mpeg", "video/mpeg")
+ASF = Container("asf", "asf", "asf", "video/x-ms-asf", "audio/x-ms-wma")
+FLV = Container("flv", "flv", "flv", "video/x-flv", "audio/x-flv")
 MP3 = Container("mp3", "mp3", "mp3", "audio/mpeg", "audio/mpeg")
+AAC = Container("aac", "aac", "aac", "audio/aac", "audio/aac")
 FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac")
 WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav")
 AIFF = Container("aiff", "aiff", "aiff", "audio/aiff", "audio/aiff")
-_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MP3, FLAC, WAV, AIFF)}
+_ACCEPTED = (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MPEG_PS, ASF, FLV)
+_BY_NAME = {c.name: c for c in (*_ACCEPTED, MP3, AAC, FLAC, WAV, AIFF)}
 #: The RIFF-like forms accepted: (first four bytes, the four after the chunk size).
 _RIFF_FORMS = {
     (b"RIFF", b"AVI "): AVI,
@@ -79,6 +91,22 @@ _RIFF_FORMS = {
 }
 #: An ID3v2 tag's header: "ID3", version, flags, then its size in four 7-bit bytes.
 _ID3_HEADER = 10
+#: The GUID of an ASF file's header object, which every ASF file starts with.
+_ASF_HEADER_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+#: The smallest ASF header object: GUID, size, object count and two reserved bytes.
+_ASF_HEADER_BYTES = 30
+#: FLV tag types: audio, video, script data (``onMetaData``).
+_FLV_TAGS = (8, 9, 18)
+#: An MPEG program stream's start code prefix, and the codes a stream's units start with.
+_START_CODE = b"\x00\x00\x01"
+_PACK, _END, _SYSTEM_HEADER = 0xBA, 0xB9, 0xBB
+#: Units (packs, a system header, PES packets) a program stream must start with, each
+#: found where the one before it ends: noise that happens to start ``00 00 01 BA`` does not.
+PROGRAM_STREAM_UNITS = 3
+#: Consecutive ADTS frames an AAC file must start with (a frame is a few hundred bytes).
+ADTS_FRAMES = 3
+#: ADTS sampling frequency indexes 13 to 15 are reserved.
+_ADTS_RATES = 13
 
 
 def by_name(name: str) -> Container:
@@ -131,14 +159,20 @@ def sniff_container(head: bytes) -> Container | None:
             return MATROSKA
     if (head[:4], head[8:12]) in _RIFF_FORMS:
         return _RIFF_FORMS[head[:4], head[8:12]]
+    if _asf_header(head):
+        return ASF
+    if _flv_header(head):
+        return FLV
+    if _program_stream(head):
+        return MPEG_PS
     if any(_synced(head, size, first) for size, first in _TS_PACKETS):
         return MPEG_TS
     return _sniff_sound(head)
 
 
 def _sniff_sound(head: bytes) -> Container | None:
-    """The Ogg, FLAC or MP3 container ``head`` starts with (Ogg may hold a picture too),
-    looking past ID3 tags: taggers put them before FLAC and AAC too."""
+    """The Ogg, FLAC, MP3 or ADTS container ``head`` starts with (Ogg may hold a picture
+    too), looking past ID3 tags: taggers put them before FLAC and AAC too."""
     end = id3_tag_end(head)
     if end is not None:
         head = head[end : end + SNIFF_BYTES]  # nothing after it: a tag and no sound
@@ -146,9 +180,12 @@ def _sniff_sound(head: bytes) -> Container | None:
         return OGG
     if head.startswith(b"fLaC"):
         return FLAC
-    # Zeros before the first frame (an editor's or a tagger's padding): FFmpeg's MP3 reader
-    # finds the frame sync past them, as players do.
-    return MP3 if _mpeg_audio_header(head.lstrip(b"\x00")[:4]) else None
+    # Zeros before the first frame (an editor's or a tagger's padding): FFmpeg's MP3 and
+    # ADTS readers find the frame sync past them, as players do.
+    frames = head.lstrip(b"\x00")
+    if _mpeg_audio_header(frames[:4]):
+        return MP3
+    return AAC if _adts_frames(frames) else None
 
 
 def _syncsafe(size: bytes | bytearray) -> int:
@@ -168,6 +205,91 @@ def _mpeg_audio_header(header: bytes) -> bool:
     version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
     bitrate, rate = header[2] >> 4, (header[2] >> 2) & 0b11
     return version != 0b01 and layer in (0b01, 0b10) and bitrate not in (0, 0b1111) and rate != 0b11
+
+
+def _adts_frames(head: bytes) -> bool:
+    """Whether ``head`` starts with :data:`ADTS_FRAMES` AAC frames, each where the one
+    before it ends, with ADTS headers that agree on what the stream is (a lone header that
+    looks right is a coincidence, not a file)."""
+    position = 0
+    for _ in range(ADTS_FRAMES):
+        header = head[position : position + 7]
+        if len(header) < 7 or not _adts_header(header):
+            return False
+        # The fixed header (version, profile, rate, channels) is the same in every frame.
+        if (header[1], header[2] & 0xFD, header[3] & 0xC0) != (
+            head[1],
+            head[2] & 0xFD,
+            head[3] & 0xC0,
+        ):
+            return False
+        position += (header[3] & 0x03) << 11 | header[4] << 3 | header[5] >> 5
+    return True
+
+
+def _adts_header(header: bytes) -> bool:
+    """Whether ``header`` is an ADTS header: 12 sync bits, layer 0 (MPEG audio's layers
+    are 1 to 3), a sampling rate that exists, and a frame longer than its header."""
+    if header[0] != 0xFF or header[1] & 0xF6 != 0xF0:
+        return False
+    rate = (header[2] >> 2) & 0x0F
+    length = (header[3] & 0x03) << 11 | header[4] << 3 | header[5] >> 5
+    header_bytes = 7 if header[1] & 0x01 else 9  # a CRC follows unless protection_absent
+    return rate < _ADTS_RATES and length > header_bytes
+
+
+def _asf_header(head: bytes) -> bool:
+    """Whether ``head`` starts with an ASF header object: its GUID, a size that holds it,
+    and the reserved byte the specification fixes at 2."""
+    if not head.startswith(_ASF_HEADER_GUID) or len(head) < _ASF_HEADER_BYTES:
+        return False
+    return int.from_bytes(head[16:24], "little") >= _ASF_HEADER_BYTES and head[29] == 0x02
+
+
+def _flv_header(head: bytes) -> bool:
+    """Whether ``head`` starts with an FLV header (``FLV``, version 1, flags with no bits but
+    audio's and video's, its own length of at least 9) followed by the first tag (the zero
+    size of a tag before it, then an audio, video or script tag)."""
+    if len(head) < 9 or not head.startswith(b"FLV\x01") or head[4] & 0xFA:
+        return False
+    offset = int.from_bytes(head[5:9], "big")
+    if offset < 9 or len(head) < offset + 5:
+        return False
+    return head[offset : offset + 4] == bytes(4) and head[offset + 4] & 0x1F in _FLV_TAGS
+
+
+def _program_stream(head: bytes) -> bool:
+    """Whether ``head`` starts with :data:`PROGRAM_STREAM_UNITS` units of an MPEG program
+    stream, a pack header first, each unit where the one before it ends."""
+    position = units = 0
+    while units < PROGRAM_STREAM_UNITS:
+        if head[position : position + 3] != _START_CODE or len(head) < position + 6:
+            return False
+        code = head[position + 3]
+        if code == _PACK:
+            length = _pack_header_length(head[position : position + 14])
+        elif code >= _SYSTEM_HEADER and units:  # system header or PES packet, after a pack
+            length = 6 + int.from_bytes(head[position + 4 : position + 6], "big")
+        else:
+            return code == _END and units > 1  # a stream as short as it can be
+        if length is None:
+            return False
+        position += length
+        units += 1
+    return True
+
+
+def _pack_header_length(header: bytes) -> int | None:
+    """The length of the pack header ``header`` starts with, of the MPEG-2 form (14 bytes
+    and up to 7 of stuffing) or the MPEG-1 form (12 bytes); None when its marker bits are
+    not where the form puts them."""
+    if len(header) >= 14 and header[4] >> 6 == 0b01:
+        markers = header[4] & 0x04 and header[6] & 0x04 and header[8] & 0x04 and header[9] & 0x01
+        return 14 + (header[13] & 0x07) if markers and header[12] & 0x03 == 0x03 else None
+    if len(header) >= 12 and header[4] >> 4 == 0b0010:
+        markers = header[4] & 0x01 and header[6] & 0x01 and header[8] & 0x01
+        return 12 if markers and header[9] & 0x80 and header[11] & 0x01 else None
+    return None
 
 
 def _synced(head: bytes, size: int, first: int) -> bool:

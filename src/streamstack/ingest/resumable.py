@@ -51,7 +51,9 @@ class NotAVideo(UnsupportedMediaType):
             "the file is empty"
             if empty
             else "the file is not a supported video: MP4, MOV, WebM, Matroska (MKV), AVI, "
-            "MPEG transport stream (TS, MTS, M2TS) or Ogg; nor sound: MP3, FLAC or WAV"
+            "MPEG transport stream (TS, MTS, M2TS), MPEG program stream (MPG, VOB, MOD, TOD), "
+            "Ogg, Windows Media (WMV, ASF) or Flash video (FLV); nor sound: MP3, AAC, FLAC, "
+            "WAV, AIFF or WMA"
         )
 
 

@@ -7,7 +7,8 @@ import type { UploadItem } from "../upload/useTusUpload";
 /** The endings of the files the server takes (it decides by their bytes): videos, and sound alone. */
 const MEDIA_EXTENSIONS = [
   ...["mkv", "mp4", "m4v", "mov", "webm", "avi", "ts", "mts", "m2ts", "ogv"],
-  ...["mp3", "m4a", "m4b", "flac", "wav", "aif", "aiff", "ogg", "oga", "opus", "mka"],
+  ...["mpg", "mpeg", "m2p", "vob", "mod", "tod", "wmv", "asf", "flv"],
+  ...["mp3", "m4a", "m4b", "aac", "flac", "wav", "aif", "aiff", "ogg", "oga", "opus", "mka", "wma"],
 ];
 const ACCEPT = ["video/*", "audio/*", ...MEDIA_EXTENSIONS.map((e) => `.${e}`)].join(",");
 

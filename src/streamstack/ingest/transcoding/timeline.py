@@ -5,7 +5,9 @@ the display matrix is applied (a phone's portrait clip comes out portrait, as
 FFmpeg's own ``autorotate`` does), anamorphic pixels are noted so the ladder sizes come
 out right, and FFmpeg's ``fps`` filter maps every frame onto a constant-rate grid by its
 timestamp, duplicating or dropping frames where a variable-rate source is early or late;
-output frame ``n`` is shown at ``n / rate`` seconds. Audio: the same origin (the video's
+output frame ``n`` is shown at ``n / rate`` seconds. A decoded frame with no timestamp (a
+B-frame an MPEG program stream left unstamped, the last WMA frame the decoder flushes)
+follows the one before it, on both timelines. Audio: the same origin (the video's
 first instant) is subtracted, ``aresample`` pads gaps and trims overlaps by timestamp so
 sound and picture stay together, and the result is stereo, 48 kHz, planar float in
 frames of 1024 samples -- exactly what the AAC encoder takes.
@@ -190,6 +192,7 @@ class VideoTimeline:
     ) -> None:
         self.width, self.height, self.format = first.width, first.height, first.format.name
         self.rate = rate
+        self._stamps = Stamps(time_base, origin, 1 / rate)
         self._graph = av.filter.Graph()
         chain = [_source(self._graph, first, time_base)]
         # Interlaced pictures (camcorders, broadcast recordings) are made progressive, one
@@ -226,6 +229,8 @@ class VideoTimeline:
 
     def push(self, frame: av.VideoFrame | None) -> Iterator[tuple[av.VideoFrame, ...]]:
         """Feed one decoded frame (None at the end); yield the output instants now ready."""
+        if frame is not None:
+            self._stamps.stamp(frame, frame.duration)
         if frame is not None and (
             frame.width != self.width
             or frame.height != self.height
@@ -299,10 +304,15 @@ class AudioTimeline:
         self._graph.set_audio_frame_size(AAC_FRAME_SAMPLES)
         self._shape = _sound_shape(first)
         self._time_base = time_base
+        self._stamps = Stamps(time_base, origin)
         self._converters: dict[tuple[str, str, int], av.AudioResampler] = {}
 
     def push(self, frame: av.AudioFrame | None) -> Iterator[av.AudioFrame]:
         """Feed one decoded frame (None at the end); yield the output frames now ready."""
+        if frame is not None:
+            self._stamps.stamp(
+                frame, round(Fraction(frame.samples, frame.sample_rate) / self._time_base)
+            )
         for alike in self._alike(frame):
             self._sink.graph.push(alike)
         for out in _pulled(self._sink):
@@ -329,6 +339,28 @@ class AudioTimeline:
             out.time_base = self._time_base
             converted.append(out)
         return converted
+
+
+class Stamps:
+    """Where each decoded frame of a stream starts: its own timestamp, or for a frame that
+    has none, where the one before it ended (the first at the timeline's origin). Filters
+    cannot place a frame without one: ``fps`` ran on without end, and the AAC encoder's
+    made-up timestamps went backwards, which the muxer refused."""
+
+    def __init__(
+        self, time_base: Fraction, origin: Fraction, frame_seconds: Fraction | None = None
+    ) -> None:
+        self._time_base = time_base
+        self._next = round(origin / time_base)
+        #: A frame's length when the decoder does not say (a picture's: one at the rate).
+        self._usual = round(frame_seconds / time_base) if frame_seconds else 0
+
+    def stamp(self, frame: av.frame.Frame, length: int | None) -> None:
+        """Give ``frame`` a timestamp if it has none; note where it ends (``length``, in the
+        stream's time base, or none known)."""
+        if frame.pts is None:
+            frame.pts = self._next
+        self._next = frame.pts + (length or self._usual)
 
 
 def _sound_shape(frame: av.AudioFrame) -> tuple[str, str, int]:
