@@ -1,7 +1,8 @@
 """Fixtures of the ingest tests: the app on either backend kind, and what it stored.
 
 ``rig`` is one app per test module and backend kind (starting an app costs seconds):
-tests on it compare what is stored before and after, never assume an empty store.
+tests on it compare what is stored before and after, never assume an empty store. A
+module that needs other settings for it (a transcoding worker) overrides ``rig_settings``.
 ``rig_factory`` starts a fresh app with setting overrides, for one test.
 """
 
@@ -19,7 +20,7 @@ from harness.servers import create_database, drop_database, unique_name
 from support.apps import BACKEND_KINDS, make_settings
 from support.fixtures import SettingsFactory
 
-__all__ = ["rig", "rig_factory"]
+__all__ = ["rig", "rig_factory", "rig_settings"]
 
 
 @pytest.fixture
@@ -34,14 +35,23 @@ def rig_factory(settings_factory: SettingsFactory, request: pytest.FixtureReques
     return build
 
 
+@pytest.fixture(scope="module")
+def rig_settings() -> dict[str, Any]:
+    """Setting overrides of a test module's ``rig``: none, unless the module says."""
+    return {}
+
+
 @pytest.fixture(scope="module", params=BACKEND_KINDS)
 async def rig(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    rig_settings: dict[str, Any],
 ) -> AsyncIterator[Rig]:
-    """All four modules with default settings, shared by a test module, per backend kind."""
+    """All four modules with default settings (or ``rig_settings``), shared by a test
+    module, per backend kind."""
     data_dir: Path = tmp_path_factory.mktemp("ingest") / "data"
     if request.param == "embedded":
-        async with Rig.running(make_settings("embedded", data_dir)) as running:
+        async with Rig.running(make_settings("embedded", data_dir, **rig_settings)) as running:
             yield running
         return
     s3 = request.getfixturevalue("s3_client")
@@ -61,6 +71,7 @@ async def rig(
         nats_url=request.getfixturevalue("nats_url"),
         s3=request.getfixturevalue("s3_endpoint"),
         buckets=buckets,
+        **rig_settings,
     )
     async with Rig.running(settings, s3) as running:
         yield running
