@@ -103,7 +103,7 @@ async def chapter_keys_from_13_s(page: Page) -> None:
     """At 0:13 (Middle), Ctrl+→ goes to End at 0:20; Ctrl+← there (not 3 s into it) back to
     Middle at 0:10; each said to screen readers. The video stays paused."""
     chapter = page.get_by_test_id("player-chapter")
-    said = page.get_by_test_id("chapter-announcer")
+    said = page.get_by_test_id("shortcut-announcer")
     await page.keyboard.press("Control+ArrowRight")
     await page.wait_for_function(f"() => {PLAYER}.currentTime === 20 && !{PLAYER}.seeking")
     assert await chapter.inner_text() == "End"

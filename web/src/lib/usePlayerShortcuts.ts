@@ -1,4 +1,6 @@
 import { useEffect, type RefObject } from "react";
+import type { StreamCaption } from "../player/captions";
+import type { KeyFact } from "../player/ShortcutNews";
 import { setVolumeLevel } from "../player/useVolume";
 
 export const SPEEDS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
@@ -33,8 +35,11 @@ export function seekedBy(time: number, duration: number, by: number): number {
   return Math.min(end, Math.max(0, time + by));
 }
 
-function seek(video: HTMLVideoElement, by: number): void {
-  video.currentTime = seekedBy(video.currentTime, video.duration, by);
+/** Moves `video` by `by` seconds; what a listener is told of it. */
+function seek(video: HTMLVideoElement, by: number): KeyFact {
+  const to = seekedBy(video.currentTime, video.duration, by);
+  video.currentTime = to;
+  return { kind: "seek", by, to, duration: video.duration };
 }
 
 /** How much ↑/↓ change the volume: the volume slider's step. */
@@ -48,6 +53,11 @@ export function stepVolume(video: HTMLVideoElement, by: number): void {
   const from = video.muted ? (by > 0 ? video.volume : 0) : video.volume;
   // Whole percents, as the slider shows: 0.4 + 0.05 is 0.45000000000000007 otherwise.
   setVolumeLevel(video, Math.round((from + by) * 100) / 100);
+}
+
+/** Where the volume is now, to tell the viewer after a volume key. */
+function loudness(video: HTMLVideoElement): KeyFact {
+  return { kind: "volume", level: video.volume, muted: video.muted };
 }
 
 /**
@@ -66,10 +76,31 @@ export function togglePlay(video: HTMLVideoElement | null): void {
   else video.pause();
 }
 
-/** Leaves full screen, or shows `element` full screen (the button and f). */
-export function toggleFullscreen(element: HTMLElement | null): void {
-  if (document.fullscreenElement) void document.exitFullscreen?.();
-  else void element?.requestFullscreen?.();
+/** Leaves full screen, or shows `element` full screen (the button and f); settled once the browser did (or refused). */
+export function toggleFullscreen(element: HTMLElement | null): Promise<void> | undefined {
+  if (document.fullscreenElement) return document.exitFullscreen?.();
+  return element?.requestFullscreen?.();
+}
+
+/** Changes full screen, then tells `onFact` where it is: the browser may refuse, or take a moment. */
+function toggleFullscreenTold(element: HTMLElement | null, onFact: (fact: KeyFact) => void): null {
+  toggleFullscreen(element)?.then(
+    () => onFact({ kind: "fullscreen", on: document.fullscreenElement != null }),
+    () => undefined,
+  );
+  return null;
+}
+
+/** What the page's player lets its shortcuts change, and where they tell what they did. */
+export interface ShortcutTargets {
+  /** The speed the keys set, for the settings menu to show. */
+  onSpeed: (rate: number) => void;
+  /** What goes full screen (the player's frame, with its controls); the video when absent. */
+  fullscreenRef?: RefObject<HTMLElement | null>;
+  /** Turns captions on or off, answering the track now shown (null: off); absent for an item with none. */
+  onCaptions?: (() => StreamCaption | null) | undefined;
+  /** Told what each key did, to say it (see useShortcutNews); not the controls' own use. */
+  onFact: (fact: KeyFact) => void;
 }
 
 /**
@@ -77,18 +108,15 @@ export function toggleFullscreen(element: HTMLElement | null): void {
  * (no need to focus the video first): space/k play-pause, j/l ∓10 s,
  * ←/→ ∓5 s, ↑/↓ volume ±5 % (with the focus in the player, `fullscreenRef`,
  * or full screen: elsewhere they scroll the page), f fullscreen, m mute,
- * c captions (`onCaptions`: the player's menu follows), < > speed. Keys
- * typed into a field, or pressed with Ctrl/Alt/Meta, are left alone (the
- * chapter keys, Ctrl+←/→, are useChapterKeys'); so are
- * space on a button or link (it presses them) and the arrows on a slider (it
- * moves itself).
+ * c captions (`onCaptions`: the player's menu follows), < > speed. Each
+ * tells `onFact` what it did, for a listener who cannot see it and a viewer
+ * whose controls are hidden. Keys typed into a field, or pressed with
+ * Ctrl/Alt/Meta, are left alone (the chapter keys, Ctrl+←/→, are
+ * useChapterKeys'); so are space on a button or link (it presses them) and
+ * the arrows on a slider (it moves itself).
  */
-export function usePlayerShortcuts(
-  videoRef: RefObject<HTMLVideoElement | null>,
-  onSpeed: (rate: number) => void,
-  fullscreenRef?: RefObject<HTMLElement | null>,
-  onCaptions?: () => void,
-): void {
+export function usePlayerShortcuts(videoRef: RefObject<HTMLVideoElement | null>, targets: ShortcutTargets): void {
+  const { onSpeed, fullscreenRef, onCaptions, onFact } = targets;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const video = videoRef.current;
@@ -96,31 +124,48 @@ export function usePlayerShortcuts(
       // The seek bar moves itself with the arrows (by ARROW_SEEK_S too); buttons and links take space.
       const onSlider = event.target instanceof HTMLInputElement && event.target.type === "range";
       const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
-      const act: Record<string, () => void> = {
-        k: () => togglePlay(video),
+      const speed = (direction: 1 | -1): KeyFact => {
+        const rate = (video.playbackRate = stepSpeed(video.playbackRate, direction));
+        onSpeed(rate);
+        return { kind: "speed", rate };
+      };
+      const volume = (by: number): KeyFact => {
+        stepVolume(video, by);
+        return loudness(video);
+      };
+      // Each answers what it did, or null when that is told later (full screen) or not at all.
+      const act: Record<string, () => KeyFact | null> = {
+        k: () => {
+          togglePlay(video);
+          return { kind: "play", playing: !video.paused };
+        },
         j: () => seek(video, -10),
         l: () => seek(video, 10),
-        f: () => toggleFullscreen(fullscreenRef?.current ?? video),
-        m: () => (video.muted = !video.muted),
-        c: () => onCaptions?.(),
-        "<": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, -1))),
-        ">": () => onSpeed((video.playbackRate = stepSpeed(video.playbackRate, 1))),
+        f: () => toggleFullscreenTold(fullscreenRef?.current ?? video, onFact),
+        m: () => {
+          video.muted = !video.muted;
+          return loudness(video);
+        },
+        "<": () => speed(-1),
+        ">": () => speed(1),
       };
+      if (onCaptions) act.c = () => ({ kind: "captions", track: onCaptions() });
       if (!onButton) act[" "] = act.k!;
       if (!onSlider) {
         act.ArrowLeft = () => seek(video, -ARROW_SEEK_S);
         act.ArrowRight = () => seek(video, ARROW_SEEK_S);
       }
       if (arrowsAreVolume(event.target, fullscreenRef?.current ?? video)) {
-        act.ArrowUp = () => stepVolume(video, VOLUME_STEP);
-        act.ArrowDown = () => stepVolume(video, -VOLUME_STEP);
+        act.ArrowUp = () => volume(VOLUME_STEP);
+        act.ArrowDown = () => volume(-VOLUME_STEP);
       }
       const action = act[event.key.length === 1 ? event.key.toLowerCase() : event.key] ?? act[event.key];
       if (!action) return;
       event.preventDefault();
-      action();
+      const fact = action();
+      if (fact) onFact(fact);
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [videoRef, onSpeed, fullscreenRef, onCaptions]);
+  }, [videoRef, onSpeed, fullscreenRef, onCaptions, onFact]);
 }

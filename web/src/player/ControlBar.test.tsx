@@ -7,6 +7,7 @@ import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, server } from "../test/server";
 import { Player } from "./Player";
+import { FLASH_MS } from "./ShortcutNews";
 import { CONTROLS_IDLE_MS } from "./useControlsVisibility";
 import { bufferedEnd } from "./useMediaState";
 
@@ -30,7 +31,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const name of ["fullscreenElement", "pictureInPictureEnabled", "pictureInPictureElement"]) {
+  for (const name of ["fullscreenElement", "exitFullscreen", "pictureInPictureEnabled", "pictureInPictureElement"]) {
     delete (document as unknown as Record<string, unknown>)[name];
   }
 });
@@ -433,7 +434,7 @@ describe("chapters", () => {
     /** Presses `key` with `modifiers` on the page; whether the player took it (its default prevented). */
     const press = (key: string, modifiers: Partial<KeyboardEventInit> = { ctrlKey: true }, target: Element = document.body) =>
       !fireEvent.keyDown(target, { key, ...modifiers });
-    const announced = () => screen.getByTestId("chapter-announcer");
+    const announced = () => screen.getByTestId("shortcut-announcer");
 
     it("Ctrl+→ and Ctrl+← go to the next and the previous chapter, said to screen readers", async () => {
       const { state } = await player({ description: DESCRIPTION });
@@ -511,6 +512,137 @@ describe("chapters", () => {
     fire("durationchange");
     expect(screen.queryByTestId("seek-chapter-gap")).not.toBeInTheDocument();
     expect(screen.queryByTestId("player-chapter")).not.toBeInTheDocument();
+  });
+});
+
+describe("keys say what they did", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Presses `key` on `target` (the page, unless named); whether the player took it. */
+  const press = (key: string, target: Element = document.body, modifiers: Partial<KeyboardEventInit> = {}) =>
+    !fireEvent.keyDown(target, { key, ...modifiers });
+  const said = () => screen.getByTestId("shortcut-announcer");
+  const flash = () => screen.queryByTestId("shortcut-flash");
+
+  it("say each key's effect in words in the status region, and show it briefly over the picture", async () => {
+    grant({ captions: CAPTIONS });
+    localStorage.setItem("streamstack.volume", "0.4");
+    const { video, frame, state, play, pause } = await player();
+    await screen.findByRole("button", { name: "Show captions" });
+    expect(said()).toHaveAttribute("role", "status");
+    /** Presses `key`: the status region says `words`, the picture shows `shown`. */
+    const says = (key: string, words: string, shown = words, target: Element = document.body) => {
+      expect(press(key, target), key).toBe(true);
+      expect(said(), key).toHaveTextContent(words);
+      expect(flash(), key).toHaveTextContent(shown);
+    };
+    state.time = 10;
+    says("ArrowRight", "Forward 5 seconds, 0:15 of 0:30", "+5 s");
+    says("ArrowLeft", "Back 5 seconds, 0:10 of 0:30", "−5 s");
+    says("l", "Forward 10 seconds, 0:20 of 0:30", "+10 s");
+    says("j", "Back 10 seconds, 0:10 of 0:30", "−10 s");
+    expect(state.time).toBe(10);
+    says("k", "Playing");
+    says(" ", "Paused");
+    expect([play.mock.calls.length, pause.mock.calls.length]).toEqual([1, 1]);
+    says("m", "Muted");
+    says("m", "Volume 40 %", "40 %");
+    // The volume keys, with the focus in the player.
+    says("ArrowUp", "Volume 45 %", "45 %", frame);
+    says("ArrowDown", "Volume 40 %", "40 %", frame);
+    expect([video.volume, video.muted]).toEqual([0.4, false]);
+    says(">", "Speed 1.25×", "1.25×");
+    says("<", "Speed Normal", "Normal");
+    says("<", "Speed 0.75×", "0.75×");
+    says("c", "Captions: English");
+    says("c", "Captions off");
+  });
+
+  it("say full screen once the browser went there, with nothing over the picture (that shows itself)", async () => {
+    const { frame } = await player();
+    frame.requestFullscreen = vi.fn(() => {
+      Object.defineProperty(document, "fullscreenElement", { configurable: true, get: () => frame });
+      return Promise.resolve();
+    });
+    press("f");
+    await vi.waitFor(() => expect(said()).toHaveTextContent("Full screen"));
+    expect(flash()).not.toBeInTheDocument();
+    document.exitFullscreen = vi.fn(() => {
+      Object.defineProperty(document, "fullscreenElement", { configurable: true, get: () => null });
+      return Promise.resolve();
+    });
+    press("f");
+    await vi.waitFor(() => expect(said()).toHaveTextContent("Full screen off"));
+  });
+
+  it("say a repeated press again: a new node in the region and over the picture each time", async () => {
+    const { frame } = await player();
+    press("ArrowUp", frame);
+    expect(said()).toHaveTextContent("Volume 100 %");
+    const [words, shown] = [said().firstElementChild, flash()];
+    press("ArrowUp", frame); // at 100 % already: the same words, said again
+    expect(said()).toHaveTextContent("Volume 100 %");
+    expect(said().children).toHaveLength(1);
+    expect(said().firstElementChild).not.toBe(words);
+    expect(flash()).not.toBe(shown);
+    press("ArrowDown", frame);
+    expect(said()).toHaveTextContent("Volume 95 %");
+  });
+
+  it("show the effect hidden from screen readers, letting clicks through, and for a moment only", async () => {
+    const { state } = await player();
+    vi.useFakeTimers();
+    press("ArrowRight");
+    expect(flash()).toHaveAttribute("aria-hidden", "true");
+    expect(flash()).toHaveClass("player-flash"); // pointer-events: none, clear of the bar: styles.css, seen in e2e
+    await act(() => vi.advanceTimersByTime(FLASH_MS - 100));
+    press("ArrowRight"); // a new press starts its moment again
+    await act(() => vi.advanceTimersByTime(FLASH_MS - 100));
+    expect(flash()).toHaveTextContent("+5 s");
+    await act(() => vi.advanceTimersByTime(100));
+    expect(flash()).not.toBeInTheDocument();
+    // Gone from sight, the words stay in the region (a screen reader may read them again).
+    expect(said()).toHaveTextContent("Forward 5 seconds, 0:10 of 0:30");
+    expect(state.time).toBe(10);
+  });
+
+  it("say nothing while the viewer types in a field, nor for the controls' own use", async () => {
+    const user = setupUser();
+    grant({ captions: CAPTIONS });
+    const { state } = await player();
+    const field = document.body.appendChild(document.createElement("input"));
+    try {
+      field.focus();
+      await user.keyboard("km>c{ArrowRight}");
+      expect(state.time).toBe(0);
+      expect(said()).toBeEmptyDOMElement();
+    } finally {
+      field.remove();
+    }
+    // A click names its effect by the button's new name, a slider by its value: nothing more to say.
+    await user.click(button("Play"));
+    await user.click(button("Mute"));
+    await user.click(button("Show captions"));
+    fireEvent.change(screen.getByRole("slider", { name: "Volume" }), { target: { value: "20" } });
+    fireEvent.change(screen.getByRole("slider", { name: "Seek" }), { target: { value: "12" } });
+    expect(said()).toBeEmptyDOMElement();
+    expect(flash()).not.toBeInTheDocument();
+  });
+
+  it("leave c to the page, unsaid, for an item without captions", async () => {
+    await player();
+    expect(press("c")).toBe(false);
+    expect(said()).toBeEmptyDOMElement();
+  });
+
+  it("say the chapter the chapter keys reached, in the same region", async () => {
+    const { state } = await player({ description: "A walk.\n0:00 Gate\n0:10 Pond\n0:20 Hill" });
+    press("ArrowRight", document.body, { ctrlKey: true });
+    expect(said()).toHaveTextContent("Chapter 2 of 3: Pond");
+    expect(flash()).toHaveTextContent("Chapter 2 of 3: Pond");
+    press("ArrowRight");
+    expect(state.time).toBe(15);
+    expect(said()).toHaveTextContent("Forward 5 seconds, 0:15 of 0:30");
   });
 });
 

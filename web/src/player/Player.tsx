@@ -18,10 +18,11 @@ import { ControlBar } from "./ControlBar";
 import { CopyMomentLink } from "./CopyMomentLink";
 import { playFrom, whenMetadata } from "./playback";
 import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
+import { ShortcutAnnouncer, useShortcutNews } from "./ShortcutNews";
 import { useControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
 import { UpNextOverlay, useAutoplayNext } from "./UpNext";
-import { chapterKeysLabel, useChapterKeys, type ChapterNews } from "./useChapterKeys";
+import { chapterKeysLabel, useChapterKeys } from "./useChapterKeys";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 
@@ -111,7 +112,14 @@ function usePlayer(
   useProgressSaver(item.id, videoRef);
   const stream = useStream(item.id, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
-  usePlayerShortcuts(videoRef, setSpeed, frameRef, captions.toggle);
+  const [shortcutNews, tell] = useShortcutNews();
+  usePlayerShortcuts(videoRef, {
+    onSpeed: setSpeed,
+    fullscreenRef: frameRef,
+    // No c for an item without captions: nothing to turn on, nothing to say.
+    onCaptions: stream.captions.length > 0 ? captions.toggle : undefined,
+    onFact: tell,
+  });
   useStartAt(videoRef, startAt, opening.autoplay);
   usePlayerHandle(ref, videoRef, frameRef);
   const [clock, seek] = useClock(videoRef);
@@ -130,7 +138,7 @@ function usePlayer(
     onAutoplayNext,
   };
   const chapters = useMemo(() => itemChapters(item), [item]);
-  const chapterNews = useChapterKeys(videoRef, chapters);
+  useChapterKeys(videoRef, chapters, tell);
   const controls = {
     clock,
     onSeek: seek,
@@ -142,7 +150,7 @@ function usePlayer(
     autoplayNext,
     onAutoplayNext,
   };
-  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay, chapterNews };
+  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay, shortcutNews };
 }
 
 /** One player's state and parts, as usePlayer makes them. */
@@ -244,19 +252,6 @@ function PlayerOverlay({
   );
 }
 
-/**
- * Says the chapter the chapter keys reached, unseen: the bar shows its title
- * already. Always there, so that screen readers hear it change; each arrival
- * is a new node, so the same chapter twice is said twice.
- */
-function ChapterAnnouncer({ news }: { news: ChapterNews | null }) {
-  return (
-    <span className="visually-hidden" role="status" data-testid="chapter-announcer">
-      {news && <span key={news.id}>{news.text}</span>}
-    </span>
-  );
-}
-
 /** The shortcuts, under the player (not on a phone: see .player-keys); the ones the item has a use for. */
 function PlayerKeys({ captions, chapters }: { captions: boolean; chapters: boolean }) {
   return (
@@ -301,7 +296,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
           hasPicture={item.video_codec !== null}
           hasNext={next !== null}
         />
-        <ChapterAnnouncer news={player.chapterNews} />
+        <ShortcutAnnouncer news={player.shortcutNews} />
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />

@@ -34,7 +34,12 @@ export function QualityMenu({
   );
 }
 
-const SPEED_CHOICES = SPEEDS.map((s) => ({ value: String(s), label: s === 1 ? "Normal" : `${s}×` }));
+/** "Normal" or "1.5×": in the menu, and what the speed keys say. */
+export function speedLabel(rate: number): string {
+  return rate === 1 ? "Normal" : `${rate}×`;
+}
+
+const SPEED_CHOICES = SPEEDS.map((s) => ({ value: String(s), label: speedLabel(s) }));
 
 /** The playback speed, kept in step with the keyboard's &lt; and &gt;. */
 export function SpeedMenu({

@@ -30,8 +30,11 @@ export interface Captions {
   chosen: string | null;
   /** Show `language` (null: off) and remember the choice. */
   choose: (language: string | null) => void;
-  /** Off when on; on (the last language shown, else the first track) when off: the `c` key. */
-  toggle: () => void;
+  /**
+   * Off when on; on (the last language shown, else the first track) when
+   * off: the `c` key. Answers the track now shown, null for off.
+   */
+  toggle: () => StreamCaption | null;
 }
 
 /**
@@ -69,10 +72,11 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
   const toggle = useCallback(() => {
     if (chosen !== null) {
       choose(null);
-      return;
+      return null;
     }
     const again = captions.find((c) => c.language === last.current) ?? captions[0];
     if (again) choose(again.language);
+    return again ?? null;
   }, [captions, chosen, choose]);
 
   return { chosen, choose, toggle };

@@ -1,6 +1,7 @@
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, type RefObject } from "react";
 import { chapterStep, type Chapter } from "../lib/chapters";
 import { isTyping } from "../lib/usePlayerShortcuts";
+import type { KeyFact } from "./ShortcutNews";
 
 /** Apple's systems, where Ctrl+←/→ switch desktops (Spaces) before the page hears them. */
 function isApple(): boolean {
@@ -23,28 +24,18 @@ function chapterDirection(event: KeyboardEvent, apple: boolean): 1 | -1 | 0 {
   return event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
 }
 
-/** What a screen reader hears on arriving at `chapter`; a new `id` each time, so the same chapter twice is said twice. */
-export interface ChapterNews {
-  id: number;
-  text: string;
-}
-
-function news(chapters: readonly Chapter[], chapter: Chapter, id: number): ChapterNews {
-  return { id, text: `Chapter ${chapters.indexOf(chapter) + 1} of ${chapters.length}: ${chapter.title}` };
-}
-
 /**
  * The chapter keys, on the whole page like the player's other shortcuts
  * (not while typing, where they move by word): the next chapter's start, or
  * the previous one's (the current one's, more than a few seconds into it;
  * see chapterStep). Without chapters, or past the last, the keys are left to
- * the browser. Returns what to announce of the chapter reached.
+ * the browser. Tells `onFact` the chapter reached, as the other keys tell theirs.
  */
 export function useChapterKeys(
   videoRef: RefObject<HTMLVideoElement | null>,
   chapters: readonly Chapter[],
-): ChapterNews | null {
-  const [said, setSaid] = useState<ChapterNews | null>(null);
+  onFact: (fact: KeyFact) => void,
+): void {
   useEffect(() => {
     if (chapters.length === 0) return;
     const apple = isApple();
@@ -56,10 +47,9 @@ export function useChapterKeys(
       if (!chapter) return;
       event.preventDefault();
       video.currentTime = chapter.start_seconds;
-      setSaid((before) => news(chapters, chapter, (before?.id ?? 0) + 1));
+      onFact({ kind: "chapter", chapter, chapters });
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [videoRef, chapters]);
-  return said;
+  }, [videoRef, chapters, onFact]);
 }

@@ -1,0 +1,119 @@
+"""The player's keys say what they did, to a screen reader and on screen, in Chromium.
+
+A real ``streamstack dev``; the admin uploads a 20-second H.264 clip (browser-safe, so it
+plays at once) and plays it, muted. → moves it 5 s on: the status region says where it went
+("Forward 5 seconds, 0:07 of 0:20") and "+5 s" shows over the top of the picture for a
+moment: hidden from screen readers, letting clicks through to the video, clear of the
+control bar, fading out (not where the viewer asked for less motion). With the focus in the
+player, ↑ unmutes at the level kept ("Volume 100 %") and ↓ lowers it ("Volume 95 %").
+The console stays clean and nothing breaks the app's CSP.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page
+
+from e2e.spa_rig import (
+    PLAYER,
+    BrowserLog,
+    DevServer,
+    admin_uploaded,
+    chromium,
+    play_muted,
+    watch_page_ready,
+)
+from system.system_video import h264_aac_mp4
+
+#: Where → lands from the first seconds of the 20 s clip, as the status region says it.
+FORWARD = re.compile(r"^Forward 5 seconds, 0:0[5-9] of 0:20$")
+
+
+async def said(page: Page) -> str:
+    """What the player's status region says now."""
+    return await page.get_by_test_id("shortcut-announcer").inner_text()
+
+
+async def says(page: Page, words: str) -> None:
+    """Wait until the status region says ``words``."""
+    await page.wait_for_function(
+        "w => document.querySelector('[data-testid=shortcut-announcer]').textContent === w",
+        arg=words,
+    )
+
+
+#: In one look (the flash is gone within a second): whether it is hidden from screen readers,
+#: its bottom and the seek bar's top, and what a click at its middle would reach.
+FLASH_PLACE = """() => {
+  const flash = document.querySelector('[data-testid=shortcut-flash]');
+  const box = flash.getBoundingClientRect();
+  const bar = document.querySelector('[data-testid=player-controls] input[type=range]');
+  const under = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+  return {
+    ariaHidden: flash.getAttribute('aria-hidden'),
+    bottom: box.bottom,
+    barTop: bar.getBoundingClientRect().top,
+    under: under?.dataset.testid ?? null,
+  };
+}"""
+
+
+async def flash_is_out_of_the_way(page: Page) -> None:
+    """The flash is hidden from screen readers, above the control bar, and a click on it
+    reaches the video (the picture's own click: play/pause)."""
+    place = await page.evaluate(FLASH_PLACE)
+    assert place["ariaHidden"] == "true", place
+    assert place["bottom"] < place["barTop"], place
+    assert place["under"] == "player", place
+
+
+async def animation_of_flash(page: Page) -> str:
+    """Press ← and answer the flash's CSS animation (``none`` when it only shows and hides)."""
+    await page.keyboard.press("ArrowLeft")
+    flash = page.get_by_test_id("shortcut-flash")
+    await flash.wait_for()
+    name: str = await flash.evaluate("f => getComputedStyle(f).animationName")
+    return name
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+async def test_keys_say_what_they_did(dev_server: DevServer) -> None:
+    """→ and ↑/↓ on a playing video: said in the status region, shown over the picture."""
+    log = BrowserLog()
+    clip = h264_aac_mp4(seconds=20.0, width=320, height=176)
+    async with chromium() as browser:
+        page, item_id = await admin_uploaded(browser, log, dev_server, "Keys", clip, "keys.mp4")
+        await watch_page_ready(page, dev_server.url, item_id)
+        assert await said(page) == ""
+        await play_muted(page, past=0.5)
+
+        before = await page.evaluate(f"() => {PLAYER}.currentTime")
+        await page.keyboard.press("ArrowRight")
+        flash = page.get_by_test_id("shortcut-flash")
+        await flash.wait_for()
+        assert FORWARD.match(await said(page)), await said(page)
+        assert await flash.inner_text() == "+5 s"
+        assert await page.evaluate(f"() => {PLAYER}.currentTime") >= before + 4.5
+        await flash_is_out_of_the_way(page)
+        # Gone after its moment; the words stay in the region.
+        await flash.wait_for(state="detached", timeout=3_000)
+        assert FORWARD.match(await said(page))
+
+        # ↑/↓ are the volume's with the focus in the player (elsewhere they scroll the page).
+        await page.locator(".player-frame").focus()
+        await page.keyboard.press("ArrowUp")
+        await says(page, "Volume 100 %")
+        assert await flash.inner_text() == "100 %"
+        await page.keyboard.press("ArrowDown")
+        await says(page, "Volume 95 %")
+        assert await flash.inner_text() == "95 %"
+        volume = await page.evaluate(f"() => [{PLAYER}.volume, {PLAYER}.muted, {PLAYER}.paused]")
+        assert volume == [0.95, False, False]
+
+        assert await animation_of_flash(page) == "player-flash-fade"
+        await page.emulate_media(reduced_motion="reduce")
+        assert await animation_of_flash(page) == "none"
+    log.assert_clean()
