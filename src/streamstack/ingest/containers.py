@@ -78,8 +78,9 @@ AAC = Container("aac", "aac", "aac", "audio/aac", "audio/aac")
 FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac")
 WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav")
 AIFF = Container("aiff", "aiff", "aiff", "audio/aiff", "audio/aiff")
-_ACCEPTED = (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MPEG_PS, ASF, FLV)
-_BY_NAME = {c.name: c for c in (*_ACCEPTED, MP3, AAC, FLAC, WAV, AIFF)}
+#: Every accepted container by name: those that may hold a picture, then sound's alone.
+_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MPEG_PS, ASF, FLV)}
+_BY_NAME |= {c.name: c for c in (MP3, AAC, FLAC, WAV, AIFF)}
 #: The RIFF-like forms accepted: (first four bytes, the four after the chunk size).
 _RIFF_FORMS = {
     (b"RIFF", b"AVI "): AVI,
