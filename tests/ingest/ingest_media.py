@@ -292,3 +292,12 @@ def random_bytes() -> bytes:
 def id3_then_playlist(target: Path) -> bytes:
     """An MP3's ID3 tag, then an HLS playlist pointing at a local file."""
     return b"ID3\x04\x00\x00\x00\x00\x00\x00" + hls_playlist(target)
+
+
+#: ``encode`` arguments for a file in each older container (the sniffer's name for it).
+LEGACY_FILES: dict[str, dict[str, Any]] = {
+    "mpegps": dict(container="vob", video="mpeg2video", audio="mp2"),  # a DVD's
+    "asf": dict(container="asf", video="wmv2", audio="wmav2", audio_options={"b": "64000"}),
+    "flv": dict(container="flv", video="flv", audio="libmp3lame"),
+    "aac": dict(container="adts", video=None, audio="aac"),
+}

@@ -14,7 +14,6 @@ import ingest_media
 import m3u8  # type: ignore[import-untyped]
 import pytest
 from ingest_rig import Rig, fast_transcoding
-from test_ingest_probe import LEGACY_FILES
 from test_ingest_transcode_jobs import assert_complete_package, wait_for_state
 
 #: How long every sample plays (``ingest_media.encode``'s default).
@@ -34,19 +33,25 @@ class Sample:
 
 
 def _samples() -> dict[str, Sample]:
-    adts = ingest_media.encode(**LEGACY_FILES["aac"])
+    adts = ingest_media.encode(**ingest_media.LEGACY_FILES["aac"])
     return {
         "mpeg2-vob": Sample(
-            ingest_media.encode(**LEGACY_FILES["mpegps"]),
+            ingest_media.encode(**ingest_media.LEGACY_FILES["mpegps"]),
             "video/mpeg",
             "mpg",
             ("mpeg2video", "mp2"),
         ),
         "wmv": Sample(
-            ingest_media.encode(**LEGACY_FILES["asf"]), "video/x-ms-asf", "asf", ("wmv2", "wmav2")
+            ingest_media.encode(**ingest_media.LEGACY_FILES["asf"]),
+            "video/x-ms-asf",
+            "asf",
+            ("wmv2", "wmav2"),
         ),
         "flv": Sample(
-            ingest_media.encode(**LEGACY_FILES["flv"]), "video/x-flv", "flv", ("flv1", "mp3")
+            ingest_media.encode(**ingest_media.LEGACY_FILES["flv"]),
+            "video/x-flv",
+            "flv",
+            ("flv1", "mp3"),
         ),
         "aac": Sample(adts, "audio/aac", "aac", (None, "aac")),
         "aac-tagged": Sample(

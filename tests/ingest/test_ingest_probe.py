@@ -359,17 +359,11 @@ def test_files_of_sound_alone_that_ffmpeg_writes_are_sniffed() -> None:
         assert found is not None and found.name == container
 
 
-LEGACY_FILES = {
-    "mpegps": dict(container="vob", video="mpeg2video", audio="mp2"),
-    "asf": dict(container="asf", video="wmv2", audio="wmav2", audio_options={"b": "64000"}),
-    "flv": dict(container="flv", video="flv", audio="libmp3lame"),
-    "aac": dict(container="adts", video=None, audio="aac"),
-}
-
-
 def test_the_legacy_forms_ffmpeg_writes_are_sniffed() -> None:
     # MPEG-1 program streams too (VCDs, the ``mpeg`` muxer), and ADTS behind an ID3 tag.
-    files = {name: ingest_media.encode(**shape) for name, shape in LEGACY_FILES.items()}
+    files = {
+        name: ingest_media.encode(**shape) for name, shape in ingest_media.LEGACY_FILES.items()
+    }
     files["mpegps-1"] = ingest_media.encode(container="mpeg", video="mpeg1video", audio="mp2")
     files["aac-tagged"] = ingest_media.id3_tagged(files["aac"])
     for name, data in files.items():
@@ -378,9 +372,9 @@ def test_the_legacy_forms_ffmpeg_writes_are_sniffed() -> None:
 
 
 def test_the_legacy_forms_are_not_taken_from_what_merely_starts_like_them() -> None:
-    program_stream = ingest_media.encode(**LEGACY_FILES["mpegps"])[:SNIFF_BYTES]
-    adts = ingest_media.encode(**LEGACY_FILES["aac"])[:SNIFF_BYTES]
-    flv = ingest_media.encode(**LEGACY_FILES["flv"])[:SNIFF_BYTES]
+    program_stream = ingest_media.encode(**ingest_media.LEGACY_FILES["mpegps"])[:SNIFF_BYTES]
+    adts = ingest_media.encode(**ingest_media.LEGACY_FILES["aac"])[:SNIFF_BYTES]
+    flv = ingest_media.encode(**ingest_media.LEGACY_FILES["flv"])[:SNIFF_BYTES]
     noise = os.urandom(SNIFF_BYTES)
     lookalikes = {
         "a pack header, then noise": b"\x00\x00\x01\xba" + noise,
