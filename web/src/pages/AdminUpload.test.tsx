@@ -94,8 +94,12 @@ function unfinishedUpload(overrides: Partial<UnfinishedUpload>): UnfinishedUploa
 beforeEach(() => {
   tus.FakeUpload.instances = [];
   setAccessToken("tok-admin", 1800);
-  // The page lists unfinished uploads under the form: none, unless a test says otherwise.
-  server.use(http.get(UNFINISHED, () => ok({ items: [], total: 0, limit: 20, offset: 0 })));
+  // The page lists unfinished uploads under the form: none, unless a test says otherwise;
+  // auth knows none of their uploaders (the table keeps their id's prefix).
+  server.use(
+    http.get(UNFINISHED, () => ok({ items: [], total: 0, limit: 20, offset: 0 })),
+    http.get(`${API}/auth/users`, () => ok({ items: [], total: 0, limit: 1, offset: 0 })),
+  );
 });
 
 afterEach(() => {
