@@ -132,9 +132,10 @@ describe("volume keys", () => {
     const { video, frame } = await player();
     const slider = screen.getByRole("slider", { name: "Volume" });
 
-    // Focus on the page, not the player: the page scrolls as ever.
+    // Focus on the page, not the player: the page scrolls as ever, as the keys hint says.
     expect(arrow(document.body, "ArrowUp")).toBe(true);
     expect(video.volume).toBe(0.1);
+    expect(screen.getByTestId("player-keys")).toHaveTextContent("↑/↓ volume (in the player)");
 
     await user.click(video); // a click on the picture puts the focus in the player
     expect(frame).toHaveFocus();

@@ -256,7 +256,7 @@ function PlayerOverlay({
 function PlayerKeys({ captions, chapters }: { captions: boolean; chapters: boolean }) {
   return (
     <small className="hint player-keys" data-testid="player-keys">
-      Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume · f fullscreen · m mute
+      Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume (in the player) · f fullscreen · m mute
       {captions && " · c captions"}
       {chapters && ` · ${chapterKeysLabel()} chapters`} · &lt; &gt; speed
     </small>
