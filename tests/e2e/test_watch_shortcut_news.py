@@ -27,8 +27,9 @@ from e2e.spa_rig import (
 )
 from system.system_video import h264_aac_mp4
 
-#: Where → lands from the first seconds of the 20 s clip, as the status region says it.
-FORWARD = re.compile(r"^Forward 5 seconds, 0:0[5-9] of 0:20$")
+#: Where → lands from the first seconds of the 20 s clip, as the status region says it (once
+#: more pressed when the flash was gone before it could be measured).
+FORWARD = re.compile(r"^Forward 5 seconds, 0:(0[5-9]|1[0-9]) of 0:20$")
 
 
 async def said(page: Page) -> str:
@@ -48,6 +49,7 @@ async def says(page: Page, words: str) -> None:
 #: its bottom and the seek bar's top, and what a click at its middle would reach.
 FLASH_PLACE = """() => {
   const flash = document.querySelector('[data-testid=shortcut-flash]');
+  if (!flash) return null;
   const box = flash.getBoundingClientRect();
   const bar = document.querySelector('[data-testid=player-controls] input[type=range]');
   const under = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
@@ -62,8 +64,16 @@ FLASH_PLACE = """() => {
 
 async def flash_is_out_of_the_way(page: Page) -> None:
     """The flash is hidden from screen readers, above the control bar, and a click on it
-    reaches the video (the picture's own click: play/pause)."""
+    reaches the video (the picture's own click: play/pause). On a loaded machine the checks
+    before may outlast the flash's second: then → flashes it again."""
     place = await page.evaluate(FLASH_PLACE)
+    for _ in range(3):
+        if place is not None:
+            break
+        await page.keyboard.press("ArrowRight")
+        await page.get_by_test_id("shortcut-flash").wait_for()
+        place = await page.evaluate(FLASH_PLACE)
+    assert place is not None, "no flash to measure"
     assert place["ariaHidden"] == "true", place
     assert place["bottom"] < place["barTop"], place
     assert place["under"] == "player", place
