@@ -19,6 +19,7 @@ from typing import Any
 import av
 import av.subtitles.codeccontext
 import av.subtitles.subtitle
+from ingest_media import LEGACY_FILES
 
 SECONDS = 3.0
 FPS = 25
@@ -200,16 +201,13 @@ def mpeg2_vob(directory: Path) -> Path:
 
 
 def wmv_asf(directory: Path) -> Path:
-    """Windows Media Video 8 with WMA 2 in ASF (a ``.wmv``)."""
-    wma = {"b": "64000"}  # the WMA encoders do not open without a bit rate
-    return write(
-        directory / "a.wmv", container="asf", video="wmv2", audio="wmav2", audio_options=wma
-    )
+    """Windows Media Video 8 with WMA 2 in ASF (a ``.wmv``), as the upload tests make it."""
+    return write(directory / "a.wmv", **LEGACY_FILES["asf"])
 
 
 def flv(directory: Path) -> Path:
     """Sorenson Spark (FLV1) with MP3 in FLV, as video sites served them."""
-    return write(directory / "clip.flv", container="flv", video="flv", audio="libmp3lame")
+    return write(directory / "clip.flv", **LEGACY_FILES["flv"])
 
 
 def vp9_webm(directory: Path, **options: Any) -> Path:
