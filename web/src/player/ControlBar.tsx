@@ -1,7 +1,7 @@
 import type { RefObject } from "react";
 import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
-import { toggleFullscreen, togglePlay } from "../lib/usePlayerShortcuts";
+import { toggleFullscreen, togglePlay } from "./usePlayerShortcuts";
 import type { Captions } from "./captions";
 import { CaptionsIcon, FullscreenIcon, PauseIcon, PictureInPictureIcon, PlayIcon, ReplayIcon } from "./icons";
 import { SeekBar } from "./SeekBar";

@@ -12,7 +12,7 @@ import type { MediaItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { itemChapters } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
-import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "../lib/usePlayerShortcuts";
+import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "./usePlayerShortcuts";
 import { CaptionTracks, useCaptions } from "./captions";
 import { ControlBar } from "./ControlBar";
 import { CopyMomentLink } from "./CopyMomentLink";

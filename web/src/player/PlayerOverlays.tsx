@@ -1,7 +1,7 @@
 import { useEffect, useState, type RefObject } from "react";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { formatDuration } from "../lib/format";
-import { togglePlay } from "../lib/usePlayerShortcuts";
+import { togglePlay } from "./usePlayerShortcuts";
 import { PlayIcon } from "./icons";
 import { playFrom } from "./playback";
 

@@ -1,7 +1,7 @@
 import { useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
-import { ARROW_SEEK_S, seekedBy } from "../lib/usePlayerShortcuts";
+import { ARROW_SEEK_S, seekedBy } from "./usePlayerShortcuts";
 import { cueAt, type StoryboardCue } from "./storyboard";
 
 interface Props {

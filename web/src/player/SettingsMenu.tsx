@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode, type RefObject } from "react";
-import { SPEEDS } from "../lib/usePlayerShortcuts";
+import { SPEEDS } from "./usePlayerShortcuts";
 import { AudioMenu } from "./AudioMenu";
 import { CaptionsMenu, type Captions } from "./captions";
 import { SettingsIcon } from "./icons";

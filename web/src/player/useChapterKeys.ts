@@ -1,6 +1,6 @@
 import { useEffect, type RefObject } from "react";
 import { chapterStep, type Chapter } from "../lib/chapters";
-import { isTyping } from "../lib/usePlayerShortcuts";
+import { isTyping } from "./usePlayerShortcuts";
 import type { KeyFact } from "./ShortcutNews";
 
 /** Apple's systems, where Ctrl+←/→ switch desktops (Spaces) before the page hears them. */

@@ -1,7 +1,7 @@
 import { useEffect, type RefObject } from "react";
-import type { StreamCaption } from "../player/captions";
-import type { KeyFact } from "../player/ShortcutNews";
-import { setVolumeLevel } from "../player/useVolume";
+import type { StreamCaption } from "./captions";
+import type { KeyFact } from "./ShortcutNews";
+import { setVolumeLevel } from "./useVolume";
 
 export const SPEEDS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
 
