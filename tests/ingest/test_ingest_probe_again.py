@@ -9,6 +9,7 @@ On both backend kinds, with real uploads and a real probe.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,29 @@ from sqlalchemy import update
 from transcode_media import Track
 
 from streamstack.catalogue.models import MediaItemRow
+from streamstack.ingest.probe import MediaProber, ProbeOutcome
+from streamstack.ingest.probe_messages import MediaReport
 from streamstack.kernel.db import Database
 
 INGEST = "/api/v1/ingest"
 CATALOGUE = "/api/v1/catalogue"
 BOOK_CHAPTERS = [{"start_seconds": 0.0, "title": "One"}, {"start_seconds": 1.0, "title": "Two"}]
+
+
+@pytest.fixture
+def probe_reports(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[MediaReport]]:
+    """The reports the app's probe workers send back from now on (the app runs in the
+    test's process: its prober is this class's)."""
+    reports: list[MediaReport] = []
+    probe = MediaProber.probe
+
+    async def recording(self: MediaProber, *args: Any, **kwargs: Any) -> ProbeOutcome:
+        outcome = await probe(self, *args, **kwargs)
+        reports.append(outcome.report)
+        return outcome
+
+    monkeypatch.setattr(MediaProber, "probe", recording)
+    return lambda: list(reports)
 
 
 def probe_again(rig: Rig, media_id: str, headers: dict[str, str] | None = None) -> Any:
@@ -171,3 +190,21 @@ async def test_a_file_the_probe_refuses_changes_nothing(rig: Rig) -> None:
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "probe_failed"
     assert await shown(rig, before["id"]) == before
+
+
+async def test_a_reading_again_makes_no_stills(
+    rig: Rig, probe_reports: Callable[[], list[MediaReport]]
+) -> None:
+    before = await uploaded_long_ago(rig, ingest_media.mp4(seconds=3.0), "Its stills kept")
+    (upload,) = probe_reports()
+    stills = rig.stored()["thumbnails"]
+
+    response = await probe_again(rig, before["id"])
+
+    assert response.status_code == 200, response.text
+    assert upload.thumbnail is not None  # the upload's probe made them, the reading none
+    (_, reading) = probe_reports()
+    assert (reading.thumbnail, reading.poster) == (None, None)
+    assert (reading.width, reading.height) == (upload.width, upload.height)
+    assert "width" not in response.json()["changed"]
+    assert rig.stored()["thumbnails"] == stills

@@ -37,11 +37,17 @@ class Originals:
     prober: MediaProber
 
     async def probe(
-        self, item: MediaItem, container: Container, still_at: float | None = None
+        self,
+        item: MediaItem,
+        container: Container,
+        still_at: float | None = None,
+        *,
+        stills: bool = True,
     ) -> MediaReport:
         """What the probe reads in the item's original (stored as ``container``), its
-        stills of the frame at ``still_at`` seconds when given. 409 ``original_missing``
-        when the original is gone; 422 ``probe_failed`` when the probe refuses it."""
+        stills of the frame at ``still_at`` seconds when given, none without ``stills``.
+        409 ``original_missing`` when the original is gone; 422 ``probe_failed`` when the
+        probe refuses it."""
         try:
             info = await self.media.head(item.s3_key)
         except ObjectNotFound:
@@ -50,7 +56,8 @@ class Originals:
                 "again; upload the file again as a new item",
                 code="original_missing",
             ) from None
-        return (await self.prober.probe(self.media, info, container, still_at)).report
+        outcome = await self.prober.probe(self.media, info, container, still_at, stills=stills)
+        return outcome.report
 
 
 def stored_as(item: MediaItem) -> Container:
@@ -79,7 +86,9 @@ class FactsReading:
         it (nothing changes then)."""
         before = await self.catalogue.get_item(media_id, context)
         container = stored_as(before)
-        report = await self.originals.probe(before, container)
+        # Its stills stay, so the probe makes none: no seek to their frame, no JPEGs (no
+        # cover of a sound decoded) in the sandbox.
+        report = await self.originals.probe(before, container, stills=False)
         facts = FactsUpdate(
             media_id=before.id,
             content_type=container.content_type(has_video=report.video_codec is not None),

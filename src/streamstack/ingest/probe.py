@@ -125,9 +125,13 @@ class MediaProber:
         info: ObjectInfo,
         container: Container,
         still_at: float | None = None,
+        *,
+        stills: bool = True,
     ) -> ProbeOutcome:
         """Duration, codecs, size, frame rate and JPEG thumbnail (and poster) of an object;
-        the stills are of the frame at ``still_at`` seconds when given."""
+        the stills are of the frame at ``still_at`` seconds when given. Without ``stills``
+        the report has none: the worker neither seeks to their frame nor encodes them (a
+        reading for the facts alone)."""
         task = Task(
             "probe",
             info.size,
@@ -135,6 +139,7 @@ class MediaProber:
             self.max_pixels,
             self.max_packets,
             still_at=still_at,
+            stills=stills,
         )
         with _scratch_dir() as workdir:
             message, served = await self._run(
