@@ -149,3 +149,40 @@ async def test_viewers_caches_hear_of_a_change_only(catalogue_client: AppClient)
         await eventually(lambda: log.about(item.id, MEDIA_UPDATED), "media.updated")
 
     assert len(log.about(item.id, MEDIA_UPDATED)) == 1
+
+
+async def test_whether_the_original_plays_decides_whether_the_item_does(
+    deployment: CatalogueDeployment,
+) -> None:
+    item = await audiobook(deployment)
+    admin = as_admin(deployment.settings)
+    assert item.playable
+
+    unplayable = await deployment.client.update_facts(
+        read_again(item.id, original_playable=False), admin
+    )
+    unsaid = await deployment.client.update_facts(read_again(item.id), admin)
+    playable = await deployment.client.update_facts(
+        read_again(item.id, original_playable=True), admin
+    )
+
+    assert (unplayable.playable, unsaid.playable, playable.playable) == (False, False, True)
+    assert unplayable.updated_at > item.updated_at
+    assert unsaid.updated_at == unplayable.updated_at  # None: the item keeps what it had
+    assert (await shown(deployment, item.id))["playable"] is True
+
+
+async def test_an_item_with_a_package_plays_whatever_its_original(
+    deployment: CatalogueDeployment,
+) -> None:
+    item = await audiobook(deployment)
+    await deployment.client.update_processing(
+        ProcessingUpdate(media_id=item.id, state="ready", hls=True, package_format=2)
+    )
+
+    after = await deployment.client.update_facts(
+        read_again(item.id, original_playable=False), as_admin(deployment.settings)
+    )
+
+    assert (after.playable, after.has_hls) == (True, True)
+    assert (await shown(deployment, item.id))["playable"] is True

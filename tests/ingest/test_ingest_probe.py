@@ -16,6 +16,7 @@ from typing import Any
 
 import av
 import ingest_media
+import msgspec
 import pytest
 import transcode_media
 from transcode_media import Track
@@ -164,6 +165,29 @@ async def test_thumbnail_of_a_longer_video_is_the_frame_at_one_second(
     )
     assert outcome.report.thumbnail is not None and one_frame.report.thumbnail is not None
     assert outcome.report.thumbnail != one_frame.report.thumbnail
+
+
+@pytest.mark.parametrize(
+    ("name", "container"),
+    [("portrait.mp4", MP4), ("sar.mkv", MATROSKA), ("music.mp3", MP3)],
+)
+async def test_a_probe_without_stills_reads_the_same_facts_and_makes_none(
+    store: LocalObjectStore, tmp_path: Path, name: str, container: Container
+) -> None:
+    # A phone's turned clip and anamorphic pixels (both measured on a decoded frame), and
+    # music with a cover (its one still).
+    files = {
+        "portrait.mp4": lambda: transcode_media.portrait_mp4(tmp_path).read_bytes(),
+        "sar.mkv": lambda: transcode_media.sar_mkv(tmp_path).read_bytes(),
+        "music.mp3": lambda: ingest_media.mp3_with_pictures([(96, "Cover (front)")]),
+    }
+    info = await stored(store, files[name](), name)
+    media = prober()
+    full = (await media.probe(store, info, container)).report
+    facts_only = (await media.probe(store, info, container, stills=False)).report
+    assert full.thumbnail is not None
+    assert (facts_only.thumbnail, facts_only.poster) == (None, None)
+    assert msgspec.structs.replace(full, thumbnail=None, poster=None) == facts_only
 
 
 async def test_thumbnails_are_at_most_640_pixels_wide(store: LocalObjectStore) -> None:

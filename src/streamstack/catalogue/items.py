@@ -272,13 +272,19 @@ def apply_processing(
     row.package_format = update.package_format if update.hls else None
     if update.hls and update.duration_seconds is not None:
         row.duration_seconds = update.duration_seconds
-    row.playable = row.original_playable or update.hls
+    settle_playable(row)
+
+
+def settle_playable(row: MediaItemRow) -> None:
+    """The item plays when its original does or once it has an HLS package."""
+    row.playable = row.original_playable or row.has_hls
 
 
 def apply_facts(row: MediaItemRow, facts: FactsUpdate) -> bool:
-    """Record on the item the facts the probe read in its original again; whether any of
-    them changed. Its duration only while it has no HLS package, whose ``ready`` report
-    owns it then (:class:`FactsUpdate`)."""
+    """Record on the item the facts the probe read in its original again, and whether the
+    original plays (so whether the item does); whether any of them changed. Its duration
+    only while it has no HLS package, whose ``ready`` report owns it then
+    (:class:`FactsUpdate`)."""
     # Every field of the contract's facts, so a fact added there is recorded here too.
     values: dict[str, Any] = {
         name: getattr(facts, name) for name in ("content_type", *MediaFacts.__struct_fields__)
@@ -286,9 +292,13 @@ def apply_facts(row: MediaItemRow, facts: FactsUpdate) -> bool:
     values["chapters"] = msgspec.to_builtins(facts.chapters)  # the column holds JSON
     if row.has_hls:
         del values["duration_seconds"]
+    if facts.original_playable is not None:
+        values["original_playable"] = facts.original_playable
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     for name in changed:
         setattr(row, name, values[name])
+    if "original_playable" in changed:
+        settle_playable(row)
     return bool(changed)
 
 

@@ -245,10 +245,15 @@ class FactsUpdate(MediaFacts, frozen=True, kw_only=True):
     long its package plays, which is what viewers play, while the probe reads the upload's
     headers (a start offset, sound past the picture's end). An item that plays its original
     (an M4A audiobook) has only the probe's length.
+
+    ``original_playable`` is ingest's decision on them, as at upload
+    (:attr:`MediaItemFields.playable`): the item plays when its original does or it has an
+    HLS package. None (an ingest that does not say) keeps what the item had.
     """
 
     media_id: MediaId
     content_type: ContentType
+    original_playable: bool | None = None
 
 
 class ItemLookup(msgspec.Struct, frozen=True):

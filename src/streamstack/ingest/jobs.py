@@ -165,6 +165,15 @@ def needs_transcoding(
     return video_codec is not None or not plays_as_sound(container, audio_codec)
 
 
+def original_plays(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
+    """Whether an item plays its original (catalogue's ``original_playable``): it is
+    :func:`browser_safe`, or it gets no package to play instead. Upload and reading the
+    file again decide it alike."""
+    return browser_safe(container, video_codec, audio_codec) or not needs_transcoding(
+        container, video_codec, audio_codec
+    )
+
+
 class TranscodeJobs:
     """The enqueueing side: ingest hands registered items to the workers, and keeps trying
     until the queue took each job.

@@ -83,7 +83,7 @@ def mount(context: ModuleContext) -> MountedModule:
                 CaptionTracks(media, catalogue),
                 retries,
                 ThumbnailChoice(catalogue, originals, thumbnails),
-                FactsReading(catalogue, originals),
+                FactsReading(catalogue, originals, retries),
             )
         ],
         tasks=[*tasks, *takedown_tasks],

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import structlog
@@ -31,6 +32,7 @@ from streamstack.ingest.probe_messages import (
     ReadRange,
     Remuxed,
     Task,
+    TaskKind,
     WorkerMessage,
     decode_worker_message,
     encode,
@@ -125,17 +127,14 @@ class MediaProber:
         info: ObjectInfo,
         container: Container,
         still_at: float | None = None,
+        *,
+        stills: bool = True,
     ) -> ProbeOutcome:
         """Duration, codecs, size, frame rate and JPEG thumbnail (and poster) of an object;
-        the stills are of the frame at ``still_at`` seconds when given."""
-        task = Task(
-            "probe",
-            info.size,
-            container.demuxer,
-            self.max_pixels,
-            self.max_packets,
-            still_at=still_at,
-        )
+        the stills are of the frame at ``still_at`` seconds when given. Without ``stills``
+        the report has none: the worker neither seeks to their frame nor encodes them (a
+        reading for the facts alone)."""
+        task = self._task("probe", info, container, still_at=still_at, stills=stills)
         with _scratch_dir() as workdir:
             message, served = await self._run(
                 task, store, info, workdir, file_bytes=0, seconds=self.timeout_seconds
@@ -165,14 +164,8 @@ class MediaProber:
         streamed over the same key, which only changes once the new object is complete.
         """
         output_format = "mov" if container == MOV else "mp4"
-        task = Task(
-            "faststart",
-            info.size,
-            container.demuxer,
-            self.max_pixels,
-            self.max_packets,
-            output_format=output_format,
-            output_name=_OUTPUT_NAME,
+        task = self._task(
+            "faststart", info, container, output_format=output_format, output_name=_OUTPUT_NAME
         )
         timeout = self.timeout_seconds + info.size / REMUX_BYTES_PER_SECOND
         with _scratch_dir() as workdir:
@@ -200,6 +193,12 @@ class MediaProber:
                 )
             finally:
                 os.close(fd)
+
+    def _task(self, kind: TaskKind, info: ObjectInfo, container: Container, **options: Any) -> Task:
+        """A task on the object ``info`` of ``container``, within this prober's limits."""
+        return Task(
+            kind, info.size, container.demuxer, self.max_pixels, self.max_packets, **options
+        )
 
     def _failure(self, message: WorkerMessage, container: Container) -> ProbeFailed:
         reason = message.reason if isinstance(message, Failed) else "misbehaved"

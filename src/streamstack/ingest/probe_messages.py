@@ -34,6 +34,8 @@ class Task(msgspec.Struct, frozen=True, tag="task"):
     output_name: str = ""
     #: The moment (s) a probe takes the stills from; None: the default moment.
     still_at: float | None = None
+    #: Whether a probe renders stills; without, its report has none (the facts are the same).
+    stills: bool = True
 
 
 class ReadRange(msgspec.Struct, frozen=True, tag="read"):

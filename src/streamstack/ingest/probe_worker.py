@@ -254,7 +254,7 @@ def _picture(
     # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels are
     # square (the ladder is made the same way).
     width, height = display_size(frame, video.sample_aspect_ratio)
-    thumbnail, poster = _stills(as_shown(frame), (width, height))
+    thumbnail, poster = _stills(as_shown(frame), (width, height)) if task.stills else (None, None)
     return {"width": width, "height": height, "fps": fps, "thumbnail": thumbnail, "poster": poster}
 
 
@@ -265,7 +265,8 @@ def _sound_alone(
     sound is known to decode: a header that merely looks right (noise after an MPEG frame
     header, a WAV of no samples) is refused here, not published as an item that never
     plays."""
-    cover = _cover_art(container, task)
+    # Without stills the cover is not even decoded: it says nothing of the sound.
+    cover = _cover_art(container, task) if task.stills else None
     stills = _stills(cover, (cover.width, cover.height)) if cover is not None else (None, None)
     if not _sound_decodes(container, audio, task.max_packets):
         raise WorkerFailure("no_sound")
@@ -369,12 +370,13 @@ def _thumbnail_frame(
     task: Task,
 ) -> av.VideoFrame:
     """The frame thumbnails and posters are made of: at the task's moment (1 s unless an
-    admin chose one), or the first one when the video is shorter or cannot seek."""
+    admin chose one), or the first one when the video is shorter or cannot seek, or when
+    no stills are made (the frame is only measured then: no seek for it)."""
     codec = video.codec_context
     codec.thread_count = 1
     # The decoder refuses frames larger than the cap even if the stream lies in its header.
     codec.options = {"max_pixels": str(task.max_pixels)}
-    moment = task.still_at
+    moment = task.still_at if task.stills else 0.0
     if moment is None:
         longer = duration is not None and duration > THUMBNAIL_AT_SECONDS
         moment = THUMBNAIL_AT_SECONDS if longer else 0.0

@@ -22,8 +22,8 @@ from streamstack.ingest.containers import Container
 from streamstack.ingest.jobs import (
     TranscodeJobs,
     TranscodeRequest,
-    browser_safe,
     needs_transcoding,
+    original_plays,
 )
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.probe_messages import MediaReport
@@ -176,7 +176,7 @@ class MediaPipeline:
         """Whether the original plays as uploaded, and whether a transcode is queued."""
         queued = needs_transcoding(container, video_codec, audio_codec)
         return {
-            "playable": browser_safe(container, video_codec, audio_codec) or not queued,
+            "playable": original_plays(container, video_codec, audio_codec),
             "processing_state": "queued" if queued else "none",
         }
 

@@ -135,8 +135,9 @@ class ChosenThumbnail(msgspec.Struct, frozen=True):
 
 class FactsRead(msgspec.Struct, frozen=True):
     """An item's original read again: which of its facts changed (:class:`MediaItem`'s
-    names: ``chapters``, ``audio_codec`` …; none when the file says what it said), and the
-    item as it is now, with its chapters."""
+    names: ``chapters``, ``audio_codec`` …, and ``playable`` when whether it plays did;
+    none when the file says what it said), and the item as it is now, with its chapters
+    (``queued`` when it was queued for transcoding)."""
 
     media_id: str
     changed: list[str]

@@ -610,7 +610,7 @@ export interface paths {
         put?: never;
         /**
          * Read an item's file again
-         * @description Reads the item's stored original again, as at upload (in the probe's sandbox, with today's rules), and records what it finds: its chapters, codecs (the main sound track's), picture size, frame rate, and its length while it has no HLS package (a package's length is how long it plays). For items uploaded before chapters were read, or read by older rules. Its stills stay as they are. Answers which fields changed, and the item.
+         * @description Reads the item's stored original again, as at upload (in the probe's sandbox, with today's rules, but making no stills: its thumbnail and poster stay as they are), and records what it finds: its chapters, codecs (the main sound track's), picture size, frame rate, its length while it has no HLS package (a package's length is how long it plays), and whether the original plays in browsers as uploaded, decided by the upload's rule: the item is `playable` when it does or when it has an HLS package. An item that played as uploaded and whose original turns out not to play, with no HLS package and no transcoding job queued or running, is queued for transcoding (`processing_state` `queued`: follow it as after an upload); one that did not play before is left as it is (transcode it again with `POST /items/{id}/transcode`). For items uploaded before chapters were read, or read by older rules. Answers which fields changed (`playable` too), and the item.
          */
         post: operations["ApiV1IngestItemsItemIdProbeProbeAgain"];
         delete?: never;

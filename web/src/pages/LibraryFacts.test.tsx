@@ -45,6 +45,29 @@ describe("LibraryFacts", () => {
     expect(post!.headers.get("Authorization")).toBe("Bearer tok-admin");
   });
 
+  it("tells when the file turns out not to play, and is queued for transcoding", async () => {
+    const { user, section } = await editBook();
+    const item = { ...BOOK, audio_codec: "flac", playable: false, processing_state: "queued" as const };
+    server.use(http.post(PROBE, () => ok({ media_id: "b", changed: ["audio_codec", "playable"], item })));
+
+    await user.click(within(section).getByRole("button", { name: "Read the file again" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent(
+      "Updated audio codec; it has no chapters. Its file does not play in browsers: it is queued for transcoding.",
+    );
+  });
+
+  it("tells when the file turns out to play", async () => {
+    const { user, section } = await editBook();
+    server.use(http.post(PROBE, () => ok({ media_id: "b", changed: ["playable"], item: { ...BOOK, playable: true } })));
+
+    await user.click(within(section).getByRole("button", { name: "Read the file again" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent(
+      "It has no chapters. It plays as uploaded now.",
+    );
+  });
+
   it("says when the file says what it said", async () => {
     const { user, section } = await editBook();
     server.use(http.post(PROBE, () => ok({ media_id: "b", changed: [], item: BOOK })));

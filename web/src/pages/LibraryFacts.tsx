@@ -16,13 +16,22 @@ const FACT_NAMES: Record<string, string> = {
   chapters: "chapters",
 };
 
-/** What reading the file again found, in a sentence. */
+/** What reading the file again found, in a sentence (and one more when whether it plays changed). */
 export function factsReadSaid(read: FactsRead): string {
   const count = read.item.chapters?.length ?? 0;
   const chapters = count === 0 ? "no chapters" : count === 1 ? "1 chapter" : `${count} chapters`;
   if (read.changed.length === 0) return `Nothing changed: the file says what it said (${chapters}).`;
-  const names = read.changed.map((name) => FACT_NAMES[name] ?? name).join(", ");
-  return `Updated ${names}; it has ${chapters}.`;
+  const facts = read.changed.filter((name) => name !== "playable");
+  const names = facts.map((name) => FACT_NAMES[name] ?? name).join(", ");
+  const said = facts.length > 0 ? `Updated ${names}; it has ${chapters}.` : `It has ${chapters}.`;
+  return read.changed.includes("playable") ? `${said} ${playingSaid(read.item)}` : said;
+}
+
+/** What the item's playing now is, once reading its file again changed it. */
+function playingSaid(item: MediaItem): string {
+  if (item.playable) return "It plays as uploaded now.";
+  const queued = item.processing_state === "queued";
+  return `Its file does not play in browsers${queued ? ": it is queued for transcoding" : ""}.`;
 }
 
 /**
