@@ -9,6 +9,7 @@
 * ``POST /items/{item_id}/transcode``: transcode an item whose transcoding failed again.
 * ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment.
 * ``POST /items/{item_id}/probe``: read an item's original again for its facts (chapters …).
+* ``GET /storage/audit``: objects of no item (orphans) in ingest's buckets.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ from streamstack.ingest.schemas import (
     ChosenThumbnail,
     FactsRead,
     Job,
+    StorageAuditReport,
     ThumbnailMoment,
     UnfinishedUploadPage,
 )
@@ -78,6 +80,7 @@ from streamstack.ingest.service import (
     TranscodeRetries,
     UploadStatus,
 )
+from streamstack.ingest.storage_audit import StorageAudit
 from streamstack.ingest.thumbnails import ThumbnailChoice
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -727,4 +730,55 @@ def ingest_router(
             ),
             **CALLER,
         },
+    )
+
+
+# --- the storage audit (streamstack.ingest.storage_audit) --------------------------------
+
+AuditLimit = Annotated[
+    int,
+    Parameter(
+        ge=0,
+        le=LIST_LIMIT_MAX,
+        description="how many orphans and unrecognised keys to name per bucket (the first "
+        "in key order; all are counted)",
+    ),
+]
+_AUDIT_DESCRIPTION = (
+    "Lists the media and thumbnails buckets and maps each object to the media item it "
+    "belongs to by the names ingest gives objects. An *orphan* is an object whose item does "
+    "not exist (its take-down was given up, a database backup was restored, a crash came "
+    "between storing an upload and registering it), that belongs to no unfinished upload, "
+    "and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no "
+    "item is *unrecognised*. Takes as long as listing the buckets."
+)
+
+
+class StorageAuditController(Controller):
+    """Objects in ingest's buckets that no item or upload accounts for."""
+
+    path = "/audit"
+
+    @get(
+        "/",
+        summary="Audit the object storage",
+        description=_AUDIT_DESCRIPTION + " Changes nothing.",
+        responses=error_responses({503: "The object store or the database is unavailable."}),
+    )
+    async def audit(
+        self, audit: StorageAudit, call_context: CallContext, limit: AuditLimit = 20
+    ) -> StorageAuditReport:
+        """Each bucket's objects, orphans and unrecognised keys."""
+        return await audit.report(call_context, shown=limit)
+
+
+def storage_audit_router(audit: StorageAudit) -> Router:
+    """The storage audit's routes under ``/api/v1/ingest/storage``, admins only (bearer)."""
+    return Router(
+        path=f"{PREFIX}/storage",
+        route_handlers=[StorageAuditController],
+        guards=[requires_admin],
+        security=BEARER,
+        tags=["ingest"],
+        dependencies={**provide_values(audit=audit), **CALLER},
     )

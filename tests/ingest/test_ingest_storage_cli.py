@@ -1,0 +1,105 @@
+"""``streamstack storage audit``: the real command, in a subprocess, against a served app.
+
+The command is a client: these run on the embedded backends only, the server's grace
+period 0. The orphan is an original stored by an upload that crashed before registering
+its item (written straight into the bucket directory).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from ingest_rig import served_rig
+from test_ingest_cli import Command
+
+from streamstack.cli.storage import age_text, size_text
+from support.apps import mint_token
+from support.fixtures import SettingsFactory
+
+
+@pytest.fixture
+def backend_kind() -> str:
+    """The embedded backends only: the command is a client of whatever the server uses."""
+    return "embedded"
+
+
+class Stored:
+    """The media bucket's directory: an orphan and an unrecognised object in it."""
+
+    def __init__(self, command: Command) -> None:
+        self.bucket = command.rig.settings.data_dir / "objects" / "media"
+        self.orphan = f"{uuid.uuid4()}.mp4"
+        self.stranger = "operator-notes.txt"
+        for key, data in ((self.orphan, b"x" * 2048), (self.stranger, b"notes")):
+            (self.bucket / key).parent.mkdir(parents=True, exist_ok=True)
+            (self.bucket / key).write_bytes(data)
+
+    def keys(self) -> set[str]:
+        return {path.name for path in self.bucket.iterdir()}
+
+
+def server(command: Command) -> tuple[str, str]:
+    return ("--server", command.served.url)
+
+
+@pytest.fixture
+async def storage(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Command]:
+    """The command, and a served app whose grace period is 0."""
+    settings = settings_factory(ingest_orphan_grace_seconds=0)
+    async with served_rig(settings) as (rig, served):
+        yield Command(rig, served, tmp_path, name="storage")
+
+
+async def test_audit_reports_the_orphans_and_leaves_them(storage: Command) -> None:
+    stored = Stored(storage)
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0, err
+    assert "grace period: 0 s" in out
+    assert "media (bucket media): 2 objects, 2.0 KiB" in out
+    assert "  orphans: 1 object, 2.0 KiB" in out
+    assert f"    {stored.orphan}  2.0 KiB, " in out
+    assert "  unrecognised: 1 object, 5 B" in out
+    assert f"    {stored.stranger}  5 B, " in out
+    assert stored.keys() == {stored.orphan, stored.stranger}
+
+    code, out, err = await storage("audit", "--json", "--limit", "0", *server(storage))
+    assert code == 0, err
+    media = json.loads(out)["buckets"][0]
+    assert (media["role"], media["orphans"]["count"], media["orphans"]["first"]) == (
+        "media",
+        1,
+        [],
+    )
+    code, out, err = await storage("audit", "--limit", "101", *server(storage))
+    assert code == 2 and "--limit" in err
+
+
+async def test_a_viewer_is_refused_in_one_line(storage: Command) -> None:
+    stored = Stored(storage)
+    viewer = mint_token(storage.rig.settings, role="viewer")
+    for args in (("audit",),):
+        code, out, err = await storage(*args, *server(storage), token=viewer)
+        assert code == 1 and out == ""
+        assert "storage audit: HTTP 403" in err
+    assert stored.keys() == {stored.orphan, stored.stranger}
+
+
+def test_sizes_and_ages_read_as_people_write_them() -> None:
+    assert [size_text(n) for n in (0, 1023, 1024, 5 * 2**20 + 2**19, 3 * 2**40)] == [
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "5.5 MiB",
+        "3.0 TiB",
+    ]
+    assert [age_text(s) for s in (0, 59, 60, 7200, 86400 * 3)] == [
+        "0 s",
+        "59 s",
+        "1 min",
+        "2 h",
+        "3 d",
+    ]
