@@ -1,4 +1,4 @@
-"""The storage audit: objects no item or unfinished upload accounts for.
+"""The storage audit: objects no item or unfinished upload accounts for, found and deleted.
 
 All four modules in one app on either backend kind, its grace period 0 (every object of no
 item is an orphan at once) unless a test says otherwise. A lost take-down is simulated by
@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import ingest_media
 import pytest
+import structlog
 from ingest_rig import Rig
 from sqlalchemy import delete, update
 
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.contracts.limits import LIST_LIMIT_MAX
+from streamstack.ingest import storage_audit
 from streamstack.ingest.models import Upload
 from streamstack.ingest.repository import UploadRecords
 from streamstack.kernel.backends import Backends
@@ -98,6 +101,19 @@ async def forget_item(rig: Rig, media_id: str) -> None:
         await session.execute(delete(MediaItemRow).where(MediaItemRow.id == uuid.UUID(media_id)))
 
 
+@pytest.fixture
+def deletions(monkeypatch: pytest.MonkeyPatch) -> Callable[[], set[tuple[str, str]]]:
+    """``(bucket, key)`` of each ``storage_audit.orphan_deleted`` logged from now on (the
+    audit's logger swapped for a recording one: an app's loggers are cached)."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(storage_audit, "log", recorder)
+    return lambda: {
+        (call.kwargs["bucket"], call.kwargs["key"])
+        for call in recorder.calls
+        if call.args == ("storage_audit.orphan_deleted",)
+    }
+
+
 async def test_a_live_items_objects_are_never_orphans(rig: Rig) -> None:
     media_id = await uploaded(rig)
     mine = keys_of(rig, media_id)
@@ -105,7 +121,7 @@ async def test_a_live_items_objects_are_never_orphans(rig: Rig) -> None:
     assert f"{media_id}.jpg" in mine["thumbnails"]
 
     report = await audited(rig)
-    assert report["grace_seconds"] == 0
+    assert report["deleted"] is False and report["grace_seconds"] == 0
     orphans = named(report, "orphans")
     assert all(not orphans[role] & mine[role] for role in ROLES), orphans
     stored = rig.stored()
@@ -113,26 +129,42 @@ async def test_a_live_items_objects_are_never_orphans(rig: Rig) -> None:
         assert bucket["bucket"] == getattr(rig.settings, f"{bucket['role']}_bucket")
         assert bucket["objects"] == len(stored[bucket["role"]])
 
+    # Deleting orphans leaves a live item's objects alone.
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, media_id) == mine
 
-async def test_a_lost_takedowns_objects_are_orphans(rig: Rig) -> None:
+
+async def test_a_lost_takedowns_objects_are_orphans_and_deleted_alone(
+    rig: Rig, deletions: Callable[[], set[tuple[str, str]]]
+) -> None:
     lost, kept = await uploaded(rig), await uploaded(rig)
     await put(rig, "media", "operator-notes.txt")
     lost_keys = keys_of(rig, lost)
     await forget_item(rig, lost)
 
     report = await audited(rig)
-    orphans = named(report, "orphans")
-    assert all(orphans[role] >= lost_keys[role] for role in ROLES)
-    assert all(not orphans[role] & keys_of(rig, kept)[role] for role in ROLES)
+    assert named(report, "orphans") == lost_keys
     for bucket in report["buckets"]:
         role = bucket["role"]
+        assert bucket["orphans"]["count"] == len(lost_keys[role])
         first = bucket["orphans"]["first"]
-        assert bucket["orphans"]["count"] == len(first)
-        assert [entry["key"] for entry in first] == sorted(orphans[role])  # key order
+        assert [entry["key"] for entry in first] == sorted(lost_keys[role])  # key order
         assert all(entry["size_bytes"] > 0 and entry["age_seconds"] >= 0 for entry in first)
         assert bucket["orphans"]["bytes"] == sum(entry["size_bytes"] for entry in first)
-    assert keys_of(rig, lost) == lost_keys  # reporting deleted nothing
-    assert "operator-notes.txt" in named(report, "unrecognised")["media"]
+    assert rig.stored()["media"]  # reporting deleted nothing
+    assert keys_of(rig, lost) == lost_keys
+
+    before = rig.stored()
+    removed = await audited(rig, f"{AUDIT}/delete", "POST")
+    assert removed["deleted"] is True
+    assert named(removed, "orphans") == lost_keys
+    after = rig.stored()
+    for role in ROLES:
+        assert set(after[role]) == set(before[role]) - lost_keys[role]
+    assert keys_of(rig, kept) and "operator-notes.txt" in after["media"]
+    buckets = {"media": rig.settings.media_bucket, "thumbnails": rig.settings.thumbnails_bucket}
+    assert deletions() == {(buckets[role], key) for role in ROLES for key in lost_keys[role]}
+    assert named(await audited(rig), "orphans") == {"media": set(), "thumbnails": set()}
 
 
 async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
@@ -159,11 +191,14 @@ async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
 
     orphans = named(await audited(rig), "orphans")
     assert all(not orphans[role] & mine[role] for role in ROLES), orphans
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, str(upload_id)) == mine
 
     async with backends_of(rig).database.unit_of_work() as session:
         await session.execute(update(Upload).where(Upload.id == upload_id).values(state="failed"))
-    orphans = named(await audited(rig), "orphans")
-    assert all(orphans[role] >= mine[role] for role in ROLES)
+    assert named(await audited(rig), "orphans") == mine
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, str(upload_id)) == {"media": set(), "thumbnails": set()}
 
 
 async def test_an_unrecognised_key_is_reported_and_kept(rig: Rig) -> None:
@@ -192,6 +227,11 @@ async def test_an_unrecognised_key_is_reported_and_kept(rig: Rig) -> None:
         assert bucket["unrecognised"]["count"] >= len(strangers[bucket["role"]])
     assert all(not named(report, "orphans")[role] & strangers[role] for role in ROLES)
 
+    removed = await audited(rig, f"{AUDIT}/delete", "POST")
+    assert all(not named(removed, "orphans")[role] & strangers[role] for role in ROLES)
+    stored = rig.stored()
+    assert all(strangers[role] <= set(stored[role]) for role in ROLES)
+
 
 async def test_an_object_is_an_orphan_only_once_older_than_the_grace(
     settings_factory: SettingsFactory,
@@ -215,6 +255,8 @@ async def test_an_object_is_an_orphan_only_once_older_than_the_grace(
         assert report["grace_seconds"] == 24 * 3600
         assert [bucket["orphans"]["count"] for bucket in report["buckets"]] == [0, 0]
         assert [bucket["objects"] for bucket in report["buckets"]] == [1, 1]
+        await audited(rig, f"{AUDIT}/delete", "POST")
+        assert sum(b["objects"] for b in (await audited(rig))["buckets"]) == 2
 
         moved = datetime.timedelta(hours=25)
         report = await audited(rig)
@@ -227,7 +269,7 @@ async def test_an_object_is_an_orphan_only_once_older_than_the_grace(
 
 
 async def test_only_admins_audit(rig: Rig) -> None:
-    for method, path in (("GET", AUDIT),):
+    for method, path in (("GET", AUDIT), ("POST", f"{AUDIT}/delete")):
         response = await rig.client.request(method, path)
         assert response.status_code == 401, response.text
         response = await rig.client.request(method, path, headers=rig.viewer())
@@ -238,7 +280,7 @@ async def test_only_admins_audit(rig: Rig) -> None:
 @pytest.mark.parametrize("limit", ["-1", str(LIST_LIMIT_MAX + 1), "many", "1.5", ""])
 async def test_a_bad_limit_is_a_400(rig: Rig, limit: str) -> None:
     before = rig.stored()
-    for method, path in (("GET", AUDIT),):
+    for method, path in (("GET", AUDIT), ("POST", f"{AUDIT}/delete")):
         response = await rig.client.request(
             method, path, params={"limit": limit}, headers=rig.admin()
         )

@@ -7,16 +7,19 @@ its item (written straight into the bucket directory).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ingest_rig import served_rig
 from test_ingest_cli import Command
 
-from streamstack.cli.storage import age_text, size_text
+from streamstack.cli.storage import age_text, confirmed, size_text
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
 
@@ -62,8 +65,9 @@ async def test_audit_reports_the_orphans_and_leaves_them(storage: Command) -> No
     assert "media (bucket media): 2 objects, 2.0 KiB" in out
     assert "  orphans: 1 object, 2.0 KiB" in out
     assert f"    {stored.orphan}  2.0 KiB, " in out
-    assert "  unrecognised: 1 object, 5 B" in out
+    assert "  unrecognised (never deleted): 1 object, 5 B" in out
     assert f"    {stored.stranger}  5 B, " in out
+    assert "delete the orphans with `streamstack storage audit --delete`" in out
     assert stored.keys() == {stored.orphan, stored.stranger}
 
     code, out, err = await storage("audit", "--json", "--limit", "0", *server(storage))
@@ -78,10 +82,34 @@ async def test_audit_reports_the_orphans_and_leaves_them(storage: Command) -> No
     assert code == 2 and "--limit" in err
 
 
+async def test_delete_asks_for_yes_then_deletes_only_the_orphans(storage: Command) -> None:
+    stored = Stored(storage)
+    # No terminal to ask at: --yes is required, and nothing is deleted without it.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "streamstack", "storage", "audit", "--delete", "--token", storage.token),
+        *server(storage),
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env=storage.env,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert "pass --yes" in err.decode()
+    assert stored.keys() == {stored.orphan, stored.stranger}
+
+    code, out, err = await storage("audit", "--delete", "--yes", *server(storage))
+    assert code == 0, err
+    assert "  deleted: 1 object, 2.0 KiB" in out and stored.orphan in out
+    assert stored.keys() == {stored.stranger}
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0 and "  orphans: 0 objects, 0 B" in out
+
+
 async def test_a_viewer_is_refused_in_one_line(storage: Command) -> None:
     stored = Stored(storage)
     viewer = mint_token(storage.rig.settings, role="viewer")
-    for args in (("audit",),):
+    for args in (("audit",), ("audit", "--delete", "--yes")):
         code, out, err = await storage(*args, *server(storage), token=viewer)
         assert code == 1 and out == ""
         assert "storage audit: HTTP 403" in err
@@ -103,3 +131,32 @@ def test_sizes_and_ages_read_as_people_write_them() -> None:
         "2 h",
         "3 d",
     ]
+
+
+def one_orphan(count: int = 1) -> dict[str, Any]:
+    """A report naming ``count`` orphans of 1 KiB in the media bucket."""
+    tally = {"count": count, "bytes": 1024 * count, "first": []}
+    none = {"count": 0, "bytes": 0, "first": []}
+    return {"buckets": [{"orphans": tally, "unrecognised": none}]}
+
+
+@pytest.mark.parametrize(
+    ("answer", "deletes"), [("y", True), ("YES\n", True), ("", False), ("n", False)]
+)
+def test_only_a_yes_at_the_terminal_deletes(
+    monkeypatch: pytest.MonkeyPatch, answer: str, deletes: bool
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    assert confirmed(one_orphan(3)) is deletes
+    assert asked == ["Delete 3 objects (3.0 KiB) that no item accounts for? [y/N] "]
+
+
+def test_nothing_to_delete_or_no_answer_deletes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_answer(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_answer)
+    assert confirmed(one_orphan(1)) is False
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked about nothing"))
+    assert confirmed(one_orphan(0)) is False

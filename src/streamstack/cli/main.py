@@ -356,14 +356,19 @@ COMMANDS = (
     Subcommand(
         "storage",
         run_storage,
-        help="audit the buckets for objects of no item (orphans)",
+        help="audit the buckets for objects of no item (orphans), and delete them",
         description="`storage audit` lists the media and thumbnails buckets on the server "
         "and reports, per bucket, its objects, its orphans (objects of no item and no "
         "unfinished upload, older than STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS: left by a "
         "take-down given up, a restored database backup, a crash mid-upload) and the keys "
-        "it does not recognise. Exit 1 if the server cannot be reached or refuses.",
+        "it does not recognise (never deleted). With --delete, shows the report, asks, "
+        "and deletes the orphans the server's fresh audit finds, printing what went (--yes: "
+        "without asking; needed where no terminal can answer). Exit 1 if the server cannot be "
+        "reached or refuses, or the deletion is declined.",
         options=(
             option("action", choices=("audit",), metavar="audit", help="the one action: audit"),
+            option("--delete", action="store_true", help="delete the orphans (asks first)"),
+            option("--yes", action="store_true", help="with --delete: delete without asking"),
             option(
                 "--limit",
                 type=int,

@@ -1,8 +1,10 @@
 """``streamstack storage audit``: objects in ingest's buckets that no item or unfinished upload
-accounts for (orphans).
+accounts for (orphans), reported, or with ``--delete`` deleted.
 
 The server does the work (``/api/v1/ingest/storage/audit``): it lists both buckets, which
 takes as long as listing them, so a line on stderr says the command is still waiting.
+What ``--delete`` removes is what the server's own fresh audit finds, never a list sent
+from here.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from streamstack.cli.session import (
     admin_api,
     error_detail,
 )
+from streamstack.settings import SettingsError
 
-#: Ingest's audit.
+#: Ingest's audit, and the deletion of the orphans a fresh audit finds.
 AUDIT_PATH = "/api/v1/ingest/storage/audit"
+DELETE_PATH = "/api/v1/ingest/storage/audit/delete"
 #: After this long without an answer, stderr says the command is still waiting.
 QUIET_SECONDS = 2.0
 
@@ -35,18 +39,29 @@ class AuditRefused(Exception):
 
 
 def run_storage(args: argparse.Namespace) -> int:
-    """``streamstack storage audit``: print the report (``--json``: the server's answer as
-    it is). Exit 1 when the server cannot be reached or refuses."""
+    """``streamstack storage audit [--delete [--yes]]``: print the report (``--json``: the
+    server's answer as it is); with ``--delete``, show it, ask, and delete the orphans.
+    Exit 1 when the server cannot be reached or refuses, or the deletion is declined."""
+    if args.delete and not args.yes and not sys.stdin.isatty():
+        raise SettingsError("storage audit --delete: pass --yes to delete without a question")
     with admin_api("storage", args) as api:
         try:
-            report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
+            if args.delete and not args.yes:
+                report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
+                _show(report, args)
+                if not orphan_count(report):
+                    return 0  # nothing to ask about
+                if not confirmed(report):
+                    print("streamstack: nothing deleted", file=sys.stderr)
+                    return 1
+            if args.delete:
+                report = _asked(api, "POST", DELETE_PATH, args.limit, "deleting the orphans")
+            else:
+                report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
         except (ServerUnreachable, SignInRequired, AuditRefused) as exc:
             print(f"streamstack: storage audit: {exc}", file=sys.stderr)
             return 1
-    if args.json:
-        print_item(report)
-    else:
-        print(said(report))
+    _show(report, args)
     return 0
 
 
@@ -59,9 +74,34 @@ def _asked(api: AdminApi, method: str, path: str, limit: int, doing: str) -> Any
     return response.json()
 
 
-def said(report: Any) -> str:
+def _show(report: Any, args: argparse.Namespace) -> None:
+    if args.json:
+        print_item(report)
+    else:
+        print(said(report, deleting=args.delete))
+
+
+def orphan_count(report: Any) -> int:
+    """How many orphans the report counts in all buckets."""
+    return sum(bucket["orphans"]["count"] for bucket in report["buckets"])
+
+
+def confirmed(report: Any) -> bool:
+    """Whether the person at the terminal says to delete the orphans (none: nothing to ask)."""
+    count = orphan_count(report)
+    if count == 0:
+        return False
+    size = size_text(sum(bucket["orphans"]["bytes"] for bucket in report["buckets"]))
+    try:
+        answer = input(f"Delete {_objects(count)} ({size}) that no item accounts for? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def said(report: Any, *, deleting: bool = False) -> str:
     """The report in lines a person reads: per bucket, its objects, orphans and unrecognised
-    keys (those the server named)."""
+    keys (those the server named), and what to do next."""
     grace = report["grace_seconds"]
     lines = [f"grace period: {age_text(grace)} (younger objects of no item are left alone)"]
     for bucket in report["buckets"]:
@@ -70,8 +110,11 @@ def said(report: Any) -> str:
             f"{bucket['role']} (bucket {bucket['bucket']}): {_objects(bucket['objects'])}, "
             f"{size_text(bucket['bytes'])}"
         )
-        lines += _tally_lines("orphans", bucket["orphans"])
-        lines += _tally_lines("unrecognised", bucket["unrecognised"])
+        kind = "deleted" if report["deleted"] else "orphans"
+        lines += _tally_lines(kind, bucket["orphans"])
+        lines += _tally_lines("unrecognised (never deleted)", bucket["unrecognised"])
+    if not report["deleted"] and orphan_count(report) and not deleting:
+        lines += ["", "delete the orphans with `streamstack storage audit --delete`"]
     return "\n".join(lines)
 
 

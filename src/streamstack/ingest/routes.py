@@ -9,7 +9,8 @@
 * ``POST /items/{item_id}/transcode``: transcode an item whose transcoding failed again.
 * ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment.
 * ``POST /items/{item_id}/probe``: read an item's original again for its facts (chapters …).
-* ``GET /storage/audit``: objects of no item (orphans) in ingest's buckets.
+* ``GET /storage/audit``, ``POST /storage/audit/delete``: objects of no item (orphans) in
+  ingest's buckets, reported or deleted.
 """
 
 from __future__ import annotations
@@ -750,7 +751,7 @@ _AUDIT_DESCRIPTION = (
     "not exist (its take-down was given up, a database backup was restored, a crash came "
     "between storing an upload and registering it), that belongs to no unfinished upload, "
     "and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no "
-    "item is *unrecognised*. Takes as long as listing the buckets."
+    "item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets."
 )
 
 
@@ -770,6 +771,22 @@ class StorageAuditController(Controller):
     ) -> StorageAuditReport:
         """Each bucket's objects, orphans and unrecognised keys."""
         return await audit.report(call_context, shown=limit)
+
+    @post(
+        "/delete",
+        status_code=200,
+        summary="Delete the orphans of the object storage",
+        description=_AUDIT_DESCRIPTION + " Audits afresh and deletes each orphan it finds "
+        "(each one logged, `storage_audit.orphan_deleted`); answers the report, whose "
+        "orphans are the objects deleted. What to delete is never sent by the client. If "
+        "the store fails midway, what was deleted stays deleted: ask again.",
+        responses=error_responses({503: "The object store or the database is unavailable."}),
+    )
+    async def delete_orphans(
+        self, audit: StorageAudit, call_context: CallContext, limit: AuditLimit = 20
+    ) -> StorageAuditReport:
+        """Delete every orphan a fresh audit finds; the report of what was deleted."""
+        return await audit.delete_orphans(call_context, shown=limit)
 
 
 def storage_audit_router(audit: StorageAudit) -> Router:

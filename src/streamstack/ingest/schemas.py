@@ -170,7 +170,7 @@ class BucketAudit(msgspec.Struct, frozen=True):
     """One bucket as the audit found it.
 
     ``orphans``: objects of a media id that is no item and no unfinished upload, older than
-    the grace period. ``unrecognised``: objects
+    the grace period (deleted, when the answer is a deletion's). ``unrecognised``: objects
     whose key names no media id the way ingest names objects (another tool's, or a bug's);
     the audit never deletes them.
     """
@@ -184,7 +184,11 @@ class BucketAudit(msgspec.Struct, frozen=True):
 
 
 class StorageAuditReport(msgspec.Struct, frozen=True):
-    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys."""
+    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys.
+
+    ``deleted`` says whether the orphans were deleted as they were found (a deletion's
+    answer) or only reported."""
 
     grace_seconds: int
+    deleted: bool
     buckets: list[BucketAudit]

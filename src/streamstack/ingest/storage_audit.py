@@ -102,11 +102,12 @@ class _Tally:
 
 @dataclasses.dataclass(slots=True)
 class _BucketPass:
-    """One bucket being audited: what was found so far, and the objects waiting for their
-    media ids to be looked up."""
+    """One bucket being audited (and with ``delete``, cleaned): what was found so far, and
+    the objects waiting for their media ids to be looked up."""
 
     role: BucketRole
     store: ObjectStore
+    delete: bool
     everything: _Tally
     orphans: _Tally
     unrecognised: _Tally
@@ -133,7 +134,7 @@ class _BucketPass:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class StorageAudit:
-    """Finds the orphans of ingest's buckets (see the module)."""
+    """Finds, and on request deletes, the orphans of ingest's buckets (see the module)."""
 
     buckets: Mapping[BucketRole, ObjectStore]
     catalogue: CatalogueClient
@@ -144,11 +145,19 @@ class StorageAudit:
     async def report(self, context: CallContext, *, shown: int) -> StorageAuditReport:
         """Each bucket's objects, orphans and unrecognised keys (the first ``shown`` of
         each kind), for the admin whose token ``context`` carries. Changes nothing."""
+        return await self._run(context, shown, delete=False)
+
+    async def delete_orphans(self, context: CallContext, *, shown: int) -> StorageAuditReport:
+        """Audit afresh and delete each orphan as it is found (each deletion logged); the
+        report, whose orphans are the objects deleted."""
+        return await self._run(context, shown, delete=True)
+
+    async def _run(self, context: CallContext, shown: int, *, delete: bool) -> StorageAuditReport:
         now = self.clock()
         audits = []
         for role, store in self.buckets.items():
             bucket = _BucketPass(
-                role, store, _Tally(shown, now), _Tally(shown, now), _Tally(shown, now)
+                role, store, delete, _Tally(shown, now), _Tally(shown, now), _Tally(shown, now)
             )
             await self._audit_bucket(bucket, context, now)
             audits.append(bucket.audited())
@@ -159,9 +168,10 @@ class StorageAudit:
                 orphans=bucket.orphans.count,
                 orphan_bytes=bucket.orphans.bytes,
                 unrecognised=bucket.unrecognised.count,
+                deleted=delete,
             )
         grace = int(self.grace.total_seconds())
-        return StorageAuditReport(grace_seconds=grace, buckets=audits)
+        return StorageAuditReport(grace_seconds=grace, deleted=delete, buckets=audits)
 
     async def _audit_bucket(
         self, bucket: _BucketPass, context: CallContext, now: datetime.datetime
@@ -180,7 +190,7 @@ class StorageAudit:
         await self._settle(bucket, context)
 
     async def _settle(self, bucket: _BucketPass, context: CallContext) -> None:
-        """Look up the held objects' media ids; count the orphans."""
+        """Look up the held objects' media ids; count (and maybe delete) the orphans."""
         held, bucket.held, bucket.held_count = bucket.held, {}, 0
         if not held:
             return
@@ -192,4 +202,13 @@ class StorageAudit:
             if media_id in existing:
                 continue
             for listed in held[media_id]:
+                if bucket.delete:
+                    await bucket.store.delete(listed.key)
+                    log.info(
+                        "storage_audit.orphan_deleted",
+                        bucket=bucket.store.bucket,
+                        key=listed.key,
+                        size=listed.size,
+                        media_id=media_id,
+                    )
                 bucket.orphans.add(listed)

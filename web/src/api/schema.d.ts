@@ -685,11 +685,31 @@ export interface paths {
         };
         /**
          * Audit the object storage
-         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*. Takes as long as listing the buckets. Changes nothing.
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Changes nothing.
          */
         get: operations["ApiV1IngestStorageAuditAudit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/storage/audit/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the orphans of the object storage
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Audits afresh and deletes each orphan it finds (each one logged, `storage_audit.orphan_deleted`); answers the report, whose orphans are the objects deleted. What to delete is never sent by the client. If the store fails midway, what was deleted stays deleted: ask again.
+         */
+        post: operations["ApiV1IngestStorageAuditDeleteDeleteOrphans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1205,6 +1225,7 @@ export interface components {
         /** StorageAuditReport */
         StorageAuditReport: {
             buckets: components["schemas"]["BucketAudit"][];
+            deleted: boolean;
             grace_seconds: number;
         };
         /** StreamTokenGrant */
@@ -5557,6 +5578,74 @@ export interface operations {
         };
     };
     ApiV1IngestStorageAuditAudit: {
+        parameters: {
+            query?: {
+                /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageAuditReport"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object store or the database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestStorageAuditDeleteDeleteOrphans: {
         parameters: {
             query?: {
                 /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
