@@ -82,8 +82,8 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
 
     On unpublish, stream tokens of the item stop; on delete, every object of the item
     goes too: ``s3_key`` (the original, media bucket), ``thumbnail_s3_key`` (thumbnails
-    bucket) and everything under ``object_prefix`` (media bucket). The object store has no
-    listing: ``captions`` names the item's caption languages, whose files
+    bucket) and everything under ``object_prefix`` (media bucket). ``captions`` names the
+    item's caption languages, whose files
     (:func:`streamstack.contracts.streaming.caption_paths`) no transcoding manifest lists.
     """
 
