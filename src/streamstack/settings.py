@@ -120,6 +120,10 @@ class Settings:
     # An upload that would leave less than this free on a local media directory is refused
     # at its start, not when the disk fills (what resumable uploads still owe counts as used).
     ingest_free_space_reserve_bytes: Annotated[int, msgspec.Meta(ge=0)] = 1024**3
+    # The storage audit calls an object of no item an orphan (to delete) only once it is this
+    # old: an upload's objects exist before its item is registered, and a restore of the
+    # database may lag behind the buckets for a while.
+    ingest_orphan_grace_seconds: Annotated[int, msgspec.Meta(ge=0)] = 24 * 3600
     max_request_body_bytes: Positive = 1024 * 1024
     shutdown_timeout_seconds: PositiveSeconds = 30.0
     # Job queue (issue 14): how long a worker holds a job between heartbeats before it is

@@ -39,6 +39,7 @@ def run(
         ["uploads"],
         ["thumbnail"],
         ["probe"],
+        ["storage"],
     ],
 )
 def test_help_on_every_command(command: list[str]) -> None:

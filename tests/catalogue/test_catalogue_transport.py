@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import msgspec
+import pytest
 from catalogue_testing import (
     API,
     CatalogueDeployment,
@@ -24,7 +26,9 @@ from catalogue_testing import (
 )
 
 from streamstack.catalogue.schemas import CreateMediaItem
+from streamstack.contracts import catalogue as catalogue_contract
 from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
+from streamstack.contracts.limits import EXISTING_ITEMS_BATCH_MAX
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
@@ -84,6 +88,31 @@ async def test_an_admin_reads_any_item_through_the_contract(
     await expect_error(deployment.client.get_item(missing, as_admin(settings)), 404)
     for bad in ("not-a-uuid", "", "../" + draft.id):
         await expect_error(deployment.client.get_item(bad, as_admin(settings)), 400)
+
+
+async def test_an_admin_asks_which_ids_are_items(
+    deployment: CatalogueDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest's storage audit asks, in batches, which ids it found in the buckets are items."""
+    settings, admin = deployment.settings, as_admin(deployment.settings)
+    draft = await deployment.client.create_item(to_new(publish=False), admin)
+    published = await deployment.client.create_item(to_new(publish=True), admin)
+    # More ids than one call carries: the client asks in batches, and an item in the last
+    # batch is found as well as one in the first.
+    others = [str(uuid.uuid4()) for _ in range(2 * EXISTING_ITEMS_BATCH_MAX)]
+    asked = [draft.id, *others, published.id.upper()]
+    assert await deployment.client.existing_items(asked, admin) == {draft.id, published.id}
+    assert await deployment.client.existing_items([], admin) == set()
+    assert await deployment.client.existing_items(others[:3], admin) == set()
+
+    viewer = CallContext(bearer_token=mint_token(settings, role="viewer"))
+    await expect_error(deployment.client.existing_items([draft.id], viewer), 403)
+    await expect_error(deployment.client.existing_items([draft.id], CallContext()), 401)
+    for bad in ("not-a-uuid", "", "../" + draft.id):
+        await expect_error(deployment.client.existing_items([bad], admin), 400)
+    # A caller sending more than the contract's batch is refused, not answered in part.
+    monkeypatch.setattr(catalogue_contract, "EXISTING_ITEMS_BATCH_MAX", len(asked))
+    await expect_error(deployment.client.existing_items(asked, admin), 400)
 
 
 async def test_the_operation_refuses_bad_items(deployment: CatalogueDeployment) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from streamstack.kernel.storage import (
     PART_BYTES,
     InvalidObjectKey,
+    ListedObject,
     ObjectChanged,
     ObjectNotFound,
     ObjectStore,
@@ -27,6 +28,7 @@ from streamstack.kernel.storage import (
     read_all,
     single_chunk,
 )
+from streamstack.kernel.storage import s3 as s3_adapter
 from streamstack.kernel.storage.local import LocalObjectStore
 from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
 
@@ -40,6 +42,15 @@ class Target:
         self.store = store
         self.s3_client = s3_client
         self.bucket = bucket
+
+    def put_behind_the_store(self, key: str, data: bytes) -> None:
+        """Store an object as another tool would, with a key the port may refuse."""
+        if self.s3_client is None:
+            path = Path(str(self.store.local_path("x"))).parent / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        self.s3_client.put_object(Bucket=self.bucket, Key=key, Body=data)
 
     def pending_multipart_uploads(self) -> int:
         if self.s3_client is None:
@@ -187,6 +198,81 @@ async def test_free_space_is_the_disks_or_unknown(target: Target) -> None:
     # Other test workers write to the same disk between the two readings; 64 MiB is far
     # less than what root's reserve (free but not available) or the disk's size differ by.
     assert before == pytest.approx(disk.f_bavail * disk.f_frsize, abs=64 * 2**20)
+
+
+async def listed(store: ObjectStore, prefix: str = "") -> list[ListedObject]:
+    return [entry async for entry in store.objects(prefix)]
+
+
+async def test_an_empty_bucket_lists_nothing(target: Target) -> None:
+    assert await listed(target.store) == []
+    assert await listed(target.store, "a/") == []
+
+
+async def test_a_listing_names_every_object_in_key_order(target: Target) -> None:
+    """Nested keys come back whole, sorted as S3 sorts them (``a.b`` before ``a/…``: '.' is
+    below '/'), with their sizes and times."""
+    keys = ["b.bin", "a/x/y/deep.m4s", "a.b", "a/1.ts", "ab", "a-b/c"]
+    for number, key in enumerate(keys):
+        await target.store.write(key, single_chunk(b"x" * number))
+    entries = await listed(target.store)
+    assert [entry.key for entry in entries] == sorted(keys)
+    assert {entry.key: entry.size for entry in entries} == {k: n for n, k in enumerate(keys)}
+    head = await target.store.head("a/x/y/deep.m4s")
+    deep = next(entry for entry in entries if entry.key == "a/x/y/deep.m4s")
+    assert abs((deep.last_modified - head.last_modified).total_seconds()) < 2
+
+
+async def test_a_prefix_narrows_the_listing(target: Target) -> None:
+    for key in ("a/1", "a/2/3", "ab", "abc/d", "b/1"):
+        await target.store.write(key, single_chunk(b"x"))
+
+    async def keys(prefix: str) -> list[str]:
+        return [entry.key for entry in await listed(target.store, prefix)]
+
+    assert await keys("a/") == ["a/1", "a/2/3"]
+    assert await keys("a") == ["a/1", "a/2/3", "ab", "abc/d"]
+    assert await keys("a/2") == ["a/2/3"]
+    assert await keys("ab") == ["ab", "abc/d"]
+    assert await keys("zz") == []
+    for bad in ("../", "/a", "a//", ".meta/"):
+        with pytest.raises(InvalidObjectKey):
+            target.store.objects(bad)
+
+
+async def test_a_listing_pages_through_many_keys(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three keys a page: 25 objects take nine ListObjectsV2 calls on S3.
+    monkeypatch.setattr(s3_adapter, "LIST_PAGE_KEYS", 3)
+    keys = sorted(f"many/{number:03d}.bin" for number in range(25))
+    for key in keys:
+        await target.store.write(key, single_chunk(b"x"))
+    assert [entry.key for entry in await listed(target.store)] == keys
+    assert [entry.key for entry in await listed(target.store, "many/01")] == keys[10:20]
+
+
+async def test_a_listing_names_keys_as_the_store_holds_them(target: Target) -> None:
+    """Keys of every character the port allows, and ones another tool stored that it
+    refuses (spaces, accents), are named as they are."""
+    allowed = "0_Odd-Name.v2/A.b-c_D.9"
+    await target.store.write(allowed, single_chunk(b"ok"))
+    target.put_behind_the_store("dropped in/vidéo 1.mp4", b"abc")
+    entries = await listed(target.store)
+    assert [(e.key, e.size) for e in entries] == [(allowed, 2), ("dropped in/vidéo 1.mp4", 3)]
+
+
+async def test_a_listing_names_no_unfinished_or_internal_file(target: Target) -> None:
+    """An unfinished multipart upload, a failed write and the local store's metadata are
+    no objects."""
+    await target.store.write("kept.bin", single_chunk(b"x"))
+    upload_id = await target.store.start_multipart("pending.bin", "video/mp4")
+    await target.store.put_part("pending.bin", upload_id, 1, b"y" * 10)
+    with pytest.raises(ObjectTooLarge):
+        await target.store.write("too-big.bin", single_chunk(b"z" * 100), max_bytes=10)
+    assert [entry.key for entry in await listed(target.store)] == ["kept.bin"]
+    await target.store.delete("kept.bin")
+    assert await listed(target.store) == []
 
 
 async def test_closing_a_body_early_is_clean(target: Target) -> None:
@@ -347,5 +433,14 @@ async def test_unreachable_s3_is_a_503(tmp_path: Path) -> None:
         with pytest.raises(StorageUnavailable) as info:
             await store.head("a.mp4")
         assert info.value.status == 503
+        with pytest.raises(StorageUnavailable):
+            await listed(store)
     finally:
         await client.close()
+
+
+async def test_a_listing_of_a_missing_bucket_directory_is_a_503(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    (tmp_path / "objects" / "media").rmdir()
+    with pytest.raises(StorageUnavailable):
+        await listed(store)

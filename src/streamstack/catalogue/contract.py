@@ -1,12 +1,13 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``UPDATE_FACTS``, ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``.
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``UPDATE_PROCESSING`` and
+``CHANGE_CAPTION``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM`` and ``UPDATE_FACTS``: ``access="admin"``, a valid, unrevoked admin
-access token; ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``: ``access="service"``, any module — over HTTP
-the service secret), and the transport has decoded the request against the contract's
-limits, as the public API does.
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS`` and ``UPDATE_FACTS``: ``access="admin"``, a
+valid, unrevoked admin access token; ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``:
+``access="service"``, any module — over HTTP the service secret), and the transport has
+decoded the request against the contract's limits, as the public API does.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import (
     CHANGE_CAPTION,
     CREATE_MEDIA_ITEM,
+    FIND_EXISTING_ITEMS,
     GET_MEDIA_ITEM,
     UPDATE_FACTS,
     UPDATE_PROCESSING,
     CaptionChange,
+    ExistingItems,
     FactsUpdate,
     ItemLookup,
+    ItemsLookup,
     MediaItem,
     NewMediaItem,
     ProcessingUpdate,
@@ -36,6 +40,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
     return {
         CREATE_MEDIA_ITEM: _create_item_handler(service),
         GET_MEDIA_ITEM: _get_item_handler(service),
+        FIND_EXISTING_ITEMS: _existing_items_handler(service),
         UPDATE_FACTS: _update_facts_handler(service),
         UPDATE_PROCESSING: _update_processing_handler(service),
         CHANGE_CAPTION: _change_caption_handler(service),
@@ -58,6 +63,16 @@ def _get_item_handler(service: CatalogueService) -> Handler:
         return await service.get_item(uuid.UUID(request.media_id), admin=True)
 
     return get_item
+
+
+def _existing_items_handler(service: CatalogueService) -> Handler:
+    """The handler answering which of some ids are items (ingest's storage audit)."""
+
+    async def existing_items(request: ItemsLookup, _: CallContext) -> ExistingItems:
+        found = await service.existing_items([uuid.UUID(i) for i in request.media_ids])
+        return ExistingItems(sorted(str(item_id) for item_id in found))
+
+    return existing_items
 
 
 def _update_facts_handler(service: CatalogueService) -> Handler:

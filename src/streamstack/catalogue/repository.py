@@ -274,6 +274,15 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             .execution_options(synchronize_session=False)
         )
 
+    async def existing(self, item_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of ``item_ids`` are items, of any status: one ``IN`` query."""
+        if not item_ids:
+            return set()
+        found = await self.session.scalars(
+            select(MediaItemRow.id).where(MediaItemRow.id.in_(item_ids))
+        )
+        return set(found)
+
     async def count_failed(self) -> int:
         """How many items' transcoding failed (they wait for an admin: retry or delete)."""
         return await self.count(MediaItemRow.processing_state == "failed")

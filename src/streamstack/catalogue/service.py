@@ -162,6 +162,12 @@ class CatalogueService:
             captions = await store.captions.of_item(row.id)
         return to_media_item(row, tags, captions, admin=admin)
 
+    async def existing_items(self, item_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of ``item_ids`` are items, drafts included (what ingest's storage audit
+        asks)."""
+        async with reading(self._database) as store:
+            return await store.items.existing(item_ids)
+
     async def related_items(
         self, item_id: uuid.UUID, *, admin: bool, limit: int, viewer: uuid.UUID | None = None
     ) -> RelatedItems:

@@ -14,11 +14,13 @@ from typing import Any
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
+from streamstack.cli.storage import run_storage
 from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
 from streamstack.cli.uploads import run_uploads
 from streamstack.cli.worker import run_worker
+from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.settings import MODULE_NAMES, SettingsError
 
 Command = Callable[[argparse.Namespace], int]
@@ -347,6 +349,36 @@ COMMANDS = (
         options=(
             _ITEMS,
             option("--all", action="store_true", help="every item in the library, drafts too"),
+            _SERVER,
+            _TOKEN,
+        ),
+    ),
+    Subcommand(
+        "storage",
+        run_storage,
+        help="audit the buckets for objects of no item (orphans), and delete them",
+        description="`storage audit` lists the media and thumbnails buckets on the server "
+        "and reports, per bucket, its objects, its orphans (objects of no item and no "
+        "unfinished upload, older than STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS: left by a "
+        "take-down given up, a restored database backup, a crash mid-upload) and the keys "
+        "it does not recognise (never deleted). With --delete, shows the report, asks, "
+        "and deletes the orphans the server's fresh audit finds, printing what went (--yes: "
+        "without asking; needed where no terminal can answer). Exit 1 if the server cannot be "
+        "reached or refuses, or the deletion is declined.",
+        options=(
+            option("action", choices=("audit",), metavar="audit", help="the one action: audit"),
+            option("--delete", action="store_true", help="delete the orphans (asks first)"),
+            option("--yes", action="store_true", help="with --delete: delete without asking"),
+            option(
+                "--limit",
+                type=int,
+                default=20,
+                choices=range(LIST_LIMIT_MAX + 1),
+                metavar="N",
+                help=f"orphans and unrecognised keys named per bucket (0-{LIST_LIMIT_MAX}, "
+                "default 20; all are counted)",
+            ),
+            option("--json", action="store_true", help="print the server's answer as JSON"),
             _SERVER,
             _TOKEN,
         ),

@@ -6,12 +6,14 @@ use, so every transport refuses what the public API refuses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 
 from streamstack.contracts.limits import (
+    EXISTING_ITEMS_BATCH_MAX,
     MAX_CAPTION_TRACKS,
     MAX_RENDITIONS,
     Bandwidth,
@@ -80,8 +82,8 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
 
     On unpublish, stream tokens of the item stop; on delete, every object of the item
     goes too: ``s3_key`` (the original, media bucket), ``thumbnail_s3_key`` (thumbnails
-    bucket) and everything under ``object_prefix`` (media bucket). The object store has no
-    listing: ``captions`` names the item's caption languages, whose files
+    bucket) and everything under ``object_prefix`` (media bucket). ``captions`` names the
+    item's caption languages, whose files
     (:func:`streamstack.contracts.streaming.caption_paths`) no transcoding manifest lists.
     """
 
@@ -327,6 +329,34 @@ CHANGE_CAPTION = Operation(
 )
 
 
+# --- which ids are items (ingest's storage audit) ------------------------------------------
+
+#: At most :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` ids per call.
+MediaIdBatch = Annotated[list[MediaId], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)]
+
+
+class ItemsLookup(msgspec.Struct, frozen=True):
+    """Which of these ids are items (any status)."""
+
+    media_ids: MediaIdBatch
+
+
+class ExistingItems(msgspec.Struct, frozen=True):
+    """The ids of :class:`ItemsLookup` that are items, each as a lower-case uuid."""
+
+    media_ids: MediaIdBatch
+
+
+FIND_EXISTING_ITEMS = Operation(
+    module="catalogue",
+    name="find_existing_items",
+    path="/internal/v1/catalogue/items/existing",
+    request=ItemsLookup,
+    response=ExistingItems,
+    access="admin",  # ingest's storage audit asks for the admin running it
+)
+
+
 class CatalogueClient:
     """What other modules may ask of catalogue."""
 
@@ -365,3 +395,15 @@ class CatalogueClient:
         track does not; 409 ``too_many_captions`` past ``MAX_CAPTION_TRACKS``.
         """
         return await self._transport.call(CHANGE_CAPTION, change, context or CallContext())
+
+    async def existing_items(self, media_ids: Iterable[str], context: CallContext) -> set[str]:
+        """Which of ``media_ids`` are items, drafts included (lower-case uuids), asked
+        :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` at a time, for the
+        admin whose token ``context`` carries."""
+        ids = list(media_ids)
+        existing: set[str] = set()
+        for start in range(0, len(ids), EXISTING_ITEMS_BATCH_MAX):
+            batch = ItemsLookup(ids[start : start + EXISTING_ITEMS_BATCH_MAX])
+            found = await self._transport.call(FIND_EXISTING_ITEMS, batch, context)
+            existing.update(found.media_ids)
+        return existing

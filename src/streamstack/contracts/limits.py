@@ -66,6 +66,9 @@ RELATED_LIMIT_MAX = 24
 #: A playlist's title and description are an item's (:data:`Title`, :data:`Description`).
 MAX_PLAYLISTS = 100
 MAX_PLAYLIST_ITEMS = 500
+#: Media ids one call asks catalogue about (which are items): one ``IN`` list a database
+#: takes in one statement, and a JSON body of about 20 KiB.
+EXISTING_ITEMS_BATCH_MAX = 500
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]

@@ -21,6 +21,8 @@ from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 
 if TYPE_CHECKING:  # imported when a probe is built (see the note below)
+    from litestar import Router
+
     from streamstack.ingest.probe import MediaProber
 
 # The module's own stack (service, routes, tables, the sandbox, the job handler) is imported
@@ -84,12 +86,33 @@ def mount(context: ModuleContext) -> MountedModule:
                 retries,
                 ThumbnailChoice(catalogue, originals, thumbnails),
                 FactsReading(catalogue, originals, retries),
-            )
+            ),
+            storage_audit_routes(context),
         ],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],
     )
+
+
+def storage_audit_routes(context: ModuleContext) -> Router:
+    """The storage audit's admin routes (see :mod:`streamstack.ingest.storage_audit`)."""
+    from streamstack.ingest.repository import UploadRecords  # (see the note at the top)
+    from streamstack.ingest.routes import storage_audit_router
+    from streamstack.ingest.storage_audit import StorageAudit
+
+    settings = context.settings
+    audit = StorageAudit(
+        buckets={
+            "media": context.backends.objects(settings.media_bucket),
+            "thumbnails": context.backends.objects(settings.thumbnails_bucket),
+        },
+        catalogue=CatalogueClient(context.transport("catalogue")),
+        uploads=UploadRecords(context.backends.database, clock=context.clock),
+        grace=datetime.timedelta(seconds=settings.ingest_orphan_grace_seconds),
+        clock=context.clock,
+    )
+    return storage_audit_router(audit)
 
 
 def media_prober(settings: Settings) -> MediaProber:

@@ -10,6 +10,8 @@
 * ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment.
 * ``POST /items/{item_id}/probe``: read an item's original again for its facts (chapters …)
   and whether it plays; one that no longer does is queued for transcoding.
+* ``GET /storage/audit``, ``POST /storage/audit/delete``: objects of no item (orphans) in
+  ingest's buckets, reported or deleted.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ from streamstack.ingest.schemas import (
     ChosenThumbnail,
     FactsRead,
     Job,
+    StorageAuditReport,
     ThumbnailMoment,
     UnfinishedUploadPage,
 )
@@ -79,6 +82,7 @@ from streamstack.ingest.service import (
     TranscodeRetries,
     UploadStatus,
 )
+from streamstack.ingest.storage_audit import StorageAudit
 from streamstack.ingest.thumbnails import ThumbnailChoice
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -735,4 +739,71 @@ def ingest_router(
             ),
             **CALLER,
         },
+    )
+
+
+# --- the storage audit (streamstack.ingest.storage_audit) --------------------------------
+
+AuditLimit = Annotated[
+    int,
+    Parameter(
+        ge=0,
+        le=LIST_LIMIT_MAX,
+        description="how many orphans and unrecognised keys to name per bucket (the first "
+        "in key order; all are counted)",
+    ),
+]
+_AUDIT_DESCRIPTION = (
+    "Lists the media and thumbnails buckets and maps each object to the media item it "
+    "belongs to by the names ingest gives objects. An *orphan* is an object whose item does "
+    "not exist (its take-down was given up, a database backup was restored, a crash came "
+    "between storing an upload and registering it), that belongs to no unfinished upload, "
+    "and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no "
+    "item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets."
+)
+
+
+class StorageAuditController(Controller):
+    """Objects in ingest's buckets that no item or upload accounts for."""
+
+    path = "/audit"
+
+    @get(
+        "/",
+        summary="Audit the object storage",
+        description=_AUDIT_DESCRIPTION + " Changes nothing.",
+        responses=error_responses({503: "The object store or the database is unavailable."}),
+    )
+    async def audit(
+        self, audit: StorageAudit, call_context: CallContext, limit: AuditLimit = 20
+    ) -> StorageAuditReport:
+        """Each bucket's objects, orphans and unrecognised keys."""
+        return await audit.report(call_context, shown=limit)
+
+    @post(
+        "/delete",
+        status_code=200,
+        summary="Delete the orphans of the object storage",
+        description=_AUDIT_DESCRIPTION + " Audits afresh and deletes each orphan it finds "
+        "(each one logged, `storage_audit.orphan_deleted`); answers the report, whose "
+        "orphans are the objects deleted. What to delete is never sent by the client. If "
+        "the store fails midway, what was deleted stays deleted: ask again.",
+        responses=error_responses({503: "The object store or the database is unavailable."}),
+    )
+    async def delete_orphans(
+        self, audit: StorageAudit, call_context: CallContext, limit: AuditLimit = 20
+    ) -> StorageAuditReport:
+        """Delete every orphan a fresh audit finds; the report of what was deleted."""
+        return await audit.delete_orphans(call_context, shown=limit)
+
+
+def storage_audit_router(audit: StorageAudit) -> Router:
+    """The storage audit's routes under ``/api/v1/ingest/storage``, admins only (bearer)."""
+    return Router(
+        path=f"{PREFIX}/storage",
+        route_handlers=[StorageAuditController],
+        guards=[requires_admin],
+        security=BEARER,
+        tags=["ingest"],
+        dependencies={**provide_values(audit=audit), **CALLER},
     )

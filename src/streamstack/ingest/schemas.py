@@ -142,3 +142,54 @@ class FactsRead(msgspec.Struct, frozen=True):
     media_id: str
     changed: list[str]
     item: MediaItem
+
+
+# --- the storage audit (streamstack.ingest.storage_audit) --------------------------------
+
+#: Ingest's two buckets, by what they hold (their names are settings).
+BucketRole = Literal["media", "thumbnails"]
+
+
+class AuditedObject(msgspec.Struct, frozen=True):
+    """One object the storage audit names: its key, size, and how long ago it was stored."""
+
+    key: str
+    size_bytes: int
+    age_seconds: int
+
+
+class ObjectTally(msgspec.Struct, frozen=True):
+    """Objects of one kind in a bucket: how many, their bytes, and the first of them in key
+    order (as many as the request's ``limit``)."""
+
+    count: int
+    bytes: int
+    first: list[AuditedObject]
+
+
+class BucketAudit(msgspec.Struct, frozen=True):
+    """One bucket as the audit found it.
+
+    ``orphans``: objects of a media id that is no item and no unfinished upload, older than
+    the grace period (deleted, when the answer is a deletion's). ``unrecognised``: objects
+    whose key names no media id the way ingest names objects (another tool's, or a bug's);
+    the audit never deletes them.
+    """
+
+    role: BucketRole
+    bucket: str
+    objects: int
+    bytes: int
+    orphans: ObjectTally
+    unrecognised: ObjectTally
+
+
+class StorageAuditReport(msgspec.Struct, frozen=True):
+    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys.
+
+    ``deleted`` says whether the orphans were deleted as they were found (a deletion's
+    answer) or only reported."""
+
+    grace_seconds: int
+    deleted: bool
+    buckets: list[BucketAudit]

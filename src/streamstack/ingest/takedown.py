@@ -2,8 +2,9 @@
 
 Ingest stored the item's objects, so ingest removes them: the original (media bucket),
 its thumbnail and poster (thumbnails bucket) and everything under its prefix ``<uuid>/``
-(renditions, storyboards; the transcoder's manifest ``<uuid>/outputs.json`` names them,
-since the object store has no listing).
+(renditions, storyboards; the transcoder's manifest ``<uuid>/outputs.json`` names them).
+What a take-down given up leaves behind, the storage audit finds
+(:mod:`streamstack.ingest.storage_audit`).
 
 Two steps, so nothing is lost to a crash or an outage:
 
@@ -116,10 +117,12 @@ class TakedownHandler:
 
     @staticmethod
     async def on_dead_letter(letter: DeadLetter) -> None:
-        """A takedown given up on: objects of a deleted item are left; say so loudly."""
+        """A takedown given up on: objects of a deleted item are left; say so loudly, and
+        what removes them."""
         log.error(
             "takedown.given_up",
             media_id=letter.job.id,
             attempts=letter.attempts,
             reason=letter.reason,
+            remedy="streamstack storage audit --delete",
         )

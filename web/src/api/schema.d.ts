@@ -676,6 +676,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/storage/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit the object storage
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Changes nothing.
+         */
+        get: operations["ApiV1IngestStorageAuditAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/storage/audit/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the orphans of the object storage
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Audits afresh and deletes each orphan it finds (each one logged, `storage_audit.orphan_deleted`); answers the report, whose orphans are the objects deleted. What to delete is never sent by the client. If the store fails midway, what was deleted stays deleted: ask again.
+         */
+        post: operations["ApiV1IngestStorageAuditDeleteDeleteOrphans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/upload": {
         parameters: {
             query?: never;
@@ -836,10 +876,26 @@ export interface components {
         AccountDeletion: {
             password: string;
         };
+        /** AuditedObject */
+        AuditedObject: {
+            age_seconds: number;
+            key: string;
+            size_bytes: number;
+        };
         /** AuthConfig */
         AuthConfig: {
             /** @enum {string} */
             registration_mode: "open" | "invite" | "closed";
+        };
+        /** BucketAudit */
+        BucketAudit: {
+            bucket: string;
+            bytes: number;
+            objects: number;
+            orphans: components["schemas"]["ObjectTally"];
+            /** @enum {string} */
+            role: "media" | "thumbnails";
+            unrecognised: components["schemas"]["ObjectTally"];
         };
         /** CaptionTrack */
         CaptionTrack: {
@@ -1037,6 +1093,12 @@ export interface components {
             description?: string;
             title: string;
         };
+        /** ObjectTally */
+        ObjectTally: {
+            bytes: number;
+            count: number;
+            first: components["schemas"]["AuditedObject"][];
+        };
         /** PasswordChange */
         PasswordChange: {
             current_password: string;
@@ -1159,6 +1221,12 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             user_agent: string | null;
+        };
+        /** StorageAuditReport */
+        StorageAuditReport: {
+            buckets: components["schemas"]["BucketAudit"][];
+            deleted: boolean;
+            grace_seconds: number;
         };
         /** StreamTokenGrant */
         StreamTokenGrant: {
@@ -1318,7 +1386,9 @@ export interface components {
     pathItems: never;
 }
 export type AccountDeletion = components['schemas']['AccountDeletion'];
+export type AuditedObject = components['schemas']['AuditedObject'];
 export type AuthConfig = components['schemas']['AuthConfig'];
+export type BucketAudit = components['schemas']['BucketAudit'];
 export type CaptionTrack = components['schemas']['CaptionTrack'];
 export type CaptionTrackList = components['schemas']['CaptionTrackList'];
 export type Chapter = components['schemas']['Chapter'];
@@ -1337,6 +1407,7 @@ export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
+export type ObjectTally = components['schemas']['ObjectTally'];
 export type PasswordChange = components['schemas']['PasswordChange'];
 export type PasswordResetCheck = components['schemas']['PasswordResetCheck'];
 export type PasswordResetCreated = components['schemas']['PasswordResetCreated'];
@@ -1356,6 +1427,7 @@ export type RoleChange = components['schemas']['RoleChange'];
 export type SaveProgress = components['schemas']['SaveProgress'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionView = components['schemas']['SessionView'];
+export type StorageAuditReport = components['schemas']['StorageAuditReport'];
 export type StreamTokenGrant = components['schemas']['StreamTokenGrant'];
 export type TagCount = components['schemas']['TagCount'];
 export type TagList = components['schemas']['TagList'];
@@ -5495,6 +5567,142 @@ export interface operations {
                 };
             };
             /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestStorageAuditAudit: {
+        parameters: {
+            query?: {
+                /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageAuditReport"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object store or the database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestStorageAuditDeleteDeleteOrphans: {
+        parameters: {
+            query?: {
+                /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageAuditReport"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object store or the database is unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -93,6 +93,18 @@ class ObjectInfo(msgspec.Struct, frozen=True):
     content_type: str
 
 
+class ListedObject(msgspec.Struct, frozen=True):
+    """One object as a listing names it: what S3's ListObjectsV2 tells without a ``head``.
+
+    ``key`` is the key as the store holds it, which may be one :func:`check_object_key`
+    refuses (written by another tool): a listing names what is there.
+    """
+
+    key: str
+    size: int
+    last_modified: datetime
+
+
 class PartInfo(msgspec.Struct, frozen=True):
     """One stored part of a multipart upload."""
 
@@ -219,6 +231,18 @@ class ObjectStore(ABC):
         """The file holding the object when the store is a local directory, else None."""
         return self._local_path(check_object_key(key))
 
+    def objects(self, prefix: str = "") -> AsyncIterator[ListedObject]:
+        """Every object whose key starts with ``prefix`` (all when empty), in key order.
+
+        The adapter reads the bucket a page at a time as the caller iterates, so a bucket
+        of any size is listed in bounded memory. ``prefix`` is checked at once: empty, or a
+        checked key with or without a final ``/`` (:class:`InvalidObjectKey` otherwise).
+        Objects stored or deleted during the listing may or may not be named.
+        """
+        if prefix:
+            check_object_key(prefix.removesuffix("/"))
+        return self._objects(prefix)
+
     async def free_bytes(self) -> int | None:
         """How many more bytes the store can take (a local directory's free disk space), or
         None when it cannot say (an S3 bucket grows as it is written)."""
@@ -241,6 +265,10 @@ class ObjectStore(ABC):
     @abstractmethod
     async def _store(self, key: str, chunks: AsyncIterator[bytes], content_type: str) -> ObjectInfo:
         """:meth:`write` of ``chunks``, which raise :class:`ObjectTooLarge` past the limit."""
+
+    @abstractmethod
+    def _objects(self, prefix: str) -> AsyncIterator[ListedObject]:
+        """:meth:`objects`, handed an empty or checked prefix."""
 
     @abstractmethod
     async def _delete(self, key: str) -> None:

@@ -26,6 +26,7 @@ import msgspec
 from streamstack.kernel.storage import (
     DEFAULT_CHUNK_BYTES,
     InvalidObjectKey,
+    ListedObject,
     ObjectChanged,
     ObjectInfo,
     ObjectNotFound,
@@ -230,6 +231,49 @@ class LocalObjectStore(ObjectStore):
             etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
         modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0)
         return ObjectInfo(key, stat.st_size, etag, modified, content_type)
+
+    async def _objects(self, prefix: str) -> AsyncIterator[ListedObject]:
+        """The bucket directory walked depth first, one folder read per worker-thread hop.
+
+        Only ``root/<bucket>`` is walked, so the ``.meta``, ``.multipart`` and ``.tmp`` trees
+        beside it (metadata, unfinished uploads, half-written files) are never named; nor
+        is anything but a regular file (a symlink is no object this store made).
+        """
+        if not self._dir.is_dir():
+            raise StorageUnavailable(f"bucket directory {self._dir} is missing")
+        start = prefix.rpartition("/")[0]
+        stack = [iter(await asyncio.to_thread(self._folder_entries, start))]
+        while stack:
+            entry = next(stack[-1], None)
+            if entry is None:
+                stack.pop()
+            elif isinstance(entry, str):  # a folder: walked when it can hold matching keys
+                folder = f"{entry}/"
+                if folder.startswith(prefix) or prefix.startswith(folder):
+                    stack.append(iter(await asyncio.to_thread(self._folder_entries, entry)))
+            elif entry.key.startswith(prefix):
+                yield entry
+
+    def _folder_entries(self, folder: str) -> list[str | ListedObject]:
+        """The objects (as listed) and sub-folders (their keys' prefix, a ``str``) of one
+        folder of the bucket, in key order; none when the folder went meanwhile."""
+        base = f"{folder}/" if folder else ""
+        entries: list[tuple[str, str | ListedObject]] = []
+        try:
+            with os.scandir(self._dir / folder) as found:
+                for item in found:
+                    key = base + item.name
+                    if item.is_dir(follow_symlinks=False):
+                        # Sorted as "<name>/", its keys sort among their siblings as S3's do.
+                        entries.append((f"{key}/", key))
+                    elif item.is_file(follow_symlinks=False):
+                        stat = item.stat(follow_symlinks=False)
+                        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                        listed = ListedObject(key, stat.st_size, modified.replace(microsecond=0))
+                        entries.append((key, listed))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
 
     async def _open(self, key: str, options: ReadOptions) -> LocalFileBody:
         # One open and one fstat on the loop: both are metadata calls, and the fstat of

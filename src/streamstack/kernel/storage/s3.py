@@ -37,6 +37,7 @@ from streamstack.kernel.circuit import PROBE_TIMEOUT_SECONDS, CircuitBreaker
 from streamstack.kernel.errors import AppError, RangeNotSatisfiable
 from streamstack.kernel.storage import (
     PART_BYTES,
+    ListedObject,
     ObjectChanged,
     ObjectInfo,
     ObjectNotFound,
@@ -62,6 +63,8 @@ READ_URL_SECONDS = 15 * 60
 READ_URL_RENEW_SECONDS = 60
 #: How many keys' presigned read URLs a bucket adapter keeps.
 READ_URL_CACHE_SIZE = 4096
+#: Keys asked for per ListObjectsV2 call (S3's own maximum).
+LIST_PAGE_KEYS = 1000
 log = structlog.get_logger(__name__)
 
 
@@ -329,6 +332,20 @@ class S3ObjectStore(ObjectStore):
             log.info("storage.multipart_aborted_late", bucket=self.bucket, key=key)
             return
         log.warning("storage.multipart_left", bucket=self.bucket, key=key, upload_id=upload_id)
+
+    async def _objects(self, prefix: str) -> AsyncIterator[ListedObject]:
+        """ListObjectsV2, a page of :data:`LIST_PAGE_KEYS` at a time, each page asked for
+        only once the caller has taken the one before."""
+        pages: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        while True:
+            s3 = await self._client.get()
+            with self._client.mapped():
+                page = await s3.list_objects_v2(**pages, MaxKeys=LIST_PAGE_KEYS)
+            for entry in page.get("Contents", []):
+                yield ListedObject(entry["Key"], int(entry["Size"]), entry["LastModified"])
+            if not page.get("IsTruncated"):
+                return
+            pages["ContinuationToken"] = page["NextContinuationToken"]
 
     async def _delete(self, key: str) -> None:
         s3 = await self._client.get()

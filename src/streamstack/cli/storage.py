@@ -1,0 +1,186 @@
+"""``streamstack storage audit``: objects in ingest's buckets that no item or unfinished upload
+accounts for (orphans), reported, or with ``--delete`` deleted.
+
+The server does the work (``/api/v1/ingest/storage/audit``): it lists both buckets, which
+takes as long as listing them, so a line on stderr says the command is still waiting.
+What ``--delete`` removes is what the server's own fresh audit finds, never a list sent
+from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from streamstack.cli.processing import print_item
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    admin_api,
+    error_detail,
+)
+from streamstack.settings import SettingsError
+
+#: Ingest's audit, and the deletion of the orphans a fresh audit finds.
+AUDIT_PATH = "/api/v1/ingest/storage/audit"
+DELETE_PATH = "/api/v1/ingest/storage/audit/delete"
+#: After this long without an answer, stderr says the command is still waiting.
+QUIET_SECONDS = 2.0
+
+
+class AuditRefused(Exception):
+    """The server refused or failed the audit; the message says how."""
+
+
+def run_storage(args: argparse.Namespace) -> int:
+    """``streamstack storage audit [--delete [--yes]]``: print the report (``--json``: the
+    server's answer as it is); with ``--delete``, show it, ask, and delete the orphans.
+    Exit 1 when the server cannot be reached or refuses, or the deletion is declined."""
+    if args.delete and not args.yes and not sys.stdin.isatty():
+        raise SettingsError("storage audit --delete: pass --yes to delete without a question")
+    with admin_api("storage", args) as api:
+        try:
+            if args.delete and not args.yes:
+                report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
+                _show(report, args)
+                if not orphan_count(report):
+                    return 0  # nothing to ask about
+                if not confirmed(report):
+                    print("streamstack: nothing deleted", file=sys.stderr)
+                    return 1
+            if args.delete:
+                report = _asked(api, "POST", DELETE_PATH, args.limit, "deleting the orphans")
+            else:
+                report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
+        except (ServerUnreachable, SignInRequired, AuditRefused) as exc:
+            print(f"streamstack: storage audit: {exc}", file=sys.stderr)
+            return 1
+    _show(report, args)
+    return 0
+
+
+def _asked(api: AdminApi, method: str, path: str, limit: int, doing: str) -> Any:
+    """The server's report, with a waiting line on stderr while it lists the buckets."""
+    with _waiting(doing):
+        response = api.request(method, path, params={"limit": limit})
+    if response.status_code != 200:
+        raise AuditRefused(error_detail(response))
+    return response.json()
+
+
+def _show(report: Any, args: argparse.Namespace) -> None:
+    if args.json:
+        print_item(report)
+    else:
+        print(said(report, deleting=args.delete))
+
+
+def orphan_count(report: Any) -> int:
+    """How many orphans the report counts in all buckets."""
+    return sum(bucket["orphans"]["count"] for bucket in report["buckets"])
+
+
+def confirmed(report: Any) -> bool:
+    """Whether the person at the terminal says to delete the orphans (none: nothing to ask)."""
+    count = orphan_count(report)
+    if count == 0:
+        return False
+    size = size_text(sum(bucket["orphans"]["bytes"] for bucket in report["buckets"]))
+    try:
+        answer = input(f"Delete {_objects(count)} ({size}) that no item accounts for? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def said(report: Any, *, deleting: bool = False) -> str:
+    """The report in lines a person reads: per bucket, its objects, orphans and unrecognised
+    keys (those the server named), and what to do next."""
+    grace = report["grace_seconds"]
+    lines = [f"grace period: {age_text(grace)} (younger objects of no item are left alone)"]
+    for bucket in report["buckets"]:
+        lines.append("")
+        lines.append(
+            f"{bucket['role']} (bucket {bucket['bucket']}): {_objects(bucket['objects'])}, "
+            f"{size_text(bucket['bytes'])}"
+        )
+        kind = "deleted" if report["deleted"] else "orphans"
+        lines += _tally_lines(kind, bucket["orphans"])
+        lines += _tally_lines("unrecognised (never deleted)", bucket["unrecognised"])
+    if not report["deleted"] and orphan_count(report) and not deleting:
+        lines += ["", "delete the orphans with `streamstack storage audit --delete`"]
+    return "\n".join(lines)
+
+
+def _tally_lines(kind: str, tally: Any) -> list[str]:
+    lines = [f"  {kind}: {_objects(tally['count'])}, {size_text(tally['bytes'])}"]
+    for entry in tally["first"]:
+        lines.append(
+            f"    {entry['key']}  {size_text(entry['size_bytes'])}, "
+            f"{age_text(entry['age_seconds'])} old"
+        )
+    if tally["count"] > len(tally["first"]):
+        lines.append(f"    … and {tally['count'] - len(tally['first'])} more")
+    return lines
+
+
+def _objects(count: int) -> str:
+    return f"{count} object{'' if count == 1 else 's'}"
+
+
+def size_text(size: int) -> str:
+    """``12 B``, ``3.4 MiB``, ``1.2 TiB``."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def age_text(seconds: int) -> str:
+    """``40 s``, ``12 min``, ``5 h``, ``3 d``."""
+    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= length:
+            return f"{seconds // length} {unit}"
+    return f"{seconds} s"
+
+
+@contextlib.contextmanager
+def _waiting(doing: str) -> Iterator[None]:
+    """While the block runs longer than :data:`QUIET_SECONDS`, say on stderr how long it
+    has waited (redrawn each second on a terminal, a line every 30 s in a log)."""
+    stop = threading.Event()
+    drawn = threading.Event()
+    tty = sys.stderr.isatty()
+
+    def tell() -> None:
+        started = time.monotonic()
+        if stop.wait(QUIET_SECONDS):
+            return
+        while True:
+            waited = int(time.monotonic() - started)
+            if tty:
+                sys.stderr.write(f"\rstreamstack: {doing} · {waited} s")
+            elif waited % 30 == 0 or not drawn.is_set():
+                sys.stderr.write(f"streamstack: {doing} · {waited} s\n")
+            sys.stderr.flush()
+            drawn.set()
+            if stop.wait(1.0):
+                return
+
+    thread = threading.Thread(target=tell, name="storage-audit-wait", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        if tty and drawn.is_set():
+            sys.stderr.write("\n")

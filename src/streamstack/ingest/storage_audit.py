@@ -1,0 +1,214 @@
+"""The storage audit: objects in ingest's buckets that no item or upload accounts for.
+
+Objects can outlive their item: a take-down job given up after hours of storage outage
+(:meth:`streamstack.ingest.takedown.TakedownHandler.on_dead_letter`), a database restored
+from a backup older than the buckets, a crash between storing an upload and registering
+its item. The audit lists both buckets, maps each key to the media id it belongs to by the
+names ingest gives objects (:func:`media_id_of`), and calls an object an *orphan* when
+
+* its media id is no unfinished upload's (ingest's own table) and no item's (catalogue,
+  through ``FIND_EXISTING_ITEMS``), and
+* it is older than the grace period (``ingest_orphan_grace_seconds``), which covers an
+  upload between storing its object and registering its item.
+
+Uploads are asked first, then catalogue: an upload is over only once its item is
+registered, so an object whose upload has just finished is found in catalogue. A key that
+names no media id is *unrecognised* and never deleted. The buckets are read a page at a
+time and the ids asked about in batches, so memory stays bounded whatever their size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+from collections.abc import Mapping
+
+import structlog
+
+from streamstack.contracts.catalogue import CatalogueClient, object_prefix, owns_object
+from streamstack.contracts.limits import EXISTING_ITEMS_BATCH_MAX
+from streamstack.ingest.processing import poster_key
+from streamstack.ingest.repository import UploadRecords
+from streamstack.ingest.schemas import (
+    AuditedObject,
+    BucketAudit,
+    BucketRole,
+    ObjectTally,
+    StorageAuditReport,
+)
+from streamstack.kernel.clock import Clock
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.storage import (
+    InvalidObjectKey,
+    ListedObject,
+    ObjectStore,
+    check_object_key,
+)
+
+log = structlog.get_logger(__name__)
+
+#: The length of a uuid's canonical text, which starts every key of a media id.
+_UUID_TEXT_LENGTH = len(str(uuid.UUID(int=0)))
+#: Objects held, waiting for their ids to be looked up, before the lookup is made anyway (an
+#: item's HLS package is thousands of segments: the batch of ids alone bounds nothing).
+HELD_OBJECTS_MAX = 10_000
+
+
+def media_id_of(key: str, role: BucketRole) -> str | None:
+    """The media id whose object ``key`` is, or None when ingest names no object so.
+
+    Media bucket: an original ``<uuid>.<ext>`` or anything under the item's
+    :func:`~streamstack.contracts.catalogue.object_prefix` (renditions, storyboards,
+    captions): :func:`~streamstack.contracts.catalogue.owns_object`. Thumbnails bucket: a
+    thumbnail ``<uuid>.<ext>``, or the item's :func:`~streamstack.ingest.processing.poster_key`.
+    Only a uuid in its canonical (lower-case) text counts (as ingest spells them), and only a
+    key the port accepts, so whatever is called an orphan can be deleted.
+    """
+    candidate = key[:_UUID_TEXT_LENGTH]
+    try:
+        media_id = str(uuid.UUID(candidate))
+        check_object_key(key)
+    except (ValueError, InvalidObjectKey):
+        return None
+    if role == "media":
+        return media_id if owns_object(media_id, key) else None
+    if key == poster_key(media_id):
+        return media_id
+    under_prefix = key.startswith(object_prefix(media_id))
+    return media_id if owns_object(media_id, key) and not under_prefix else None
+
+
+@dataclasses.dataclass(slots=True)
+class _Tally:
+    """An :class:`ObjectTally` being counted: every object added, the first ``shown`` kept."""
+
+    shown: int
+    now: datetime.datetime
+    count: int = 0
+    bytes: int = 0
+    first: list[AuditedObject] = dataclasses.field(default_factory=list)
+
+    def add(self, listed: ListedObject) -> None:
+        self.count += 1
+        self.bytes += listed.size
+        if len(self.first) < self.shown:
+            age = max(0, int((self.now - listed.last_modified).total_seconds()))
+            self.first.append(AuditedObject(listed.key, listed.size, age))
+
+    def counted(self) -> ObjectTally:
+        return ObjectTally(self.count, self.bytes, self.first)
+
+
+@dataclasses.dataclass(slots=True)
+class _BucketPass:
+    """One bucket being audited (and with ``delete``, cleaned): what was found so far, and
+    the objects waiting for their media ids to be looked up."""
+
+    role: BucketRole
+    store: ObjectStore
+    delete: bool
+    everything: _Tally
+    orphans: _Tally
+    unrecognised: _Tally
+    held: dict[str, list[ListedObject]] = dataclasses.field(default_factory=dict)
+    held_count: int = 0
+
+    def hold(self, media_id: str, listed: ListedObject) -> None:
+        self.held.setdefault(media_id, []).append(listed)
+        self.held_count += 1
+
+    def full(self) -> bool:
+        return len(self.held) >= EXISTING_ITEMS_BATCH_MAX or self.held_count >= HELD_OBJECTS_MAX
+
+    def audited(self) -> BucketAudit:
+        return BucketAudit(
+            role=self.role,
+            bucket=self.store.bucket,
+            objects=self.everything.count,
+            bytes=self.everything.bytes,
+            orphans=self.orphans.counted(),
+            unrecognised=self.unrecognised.counted(),
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StorageAudit:
+    """Finds, and on request deletes, the orphans of ingest's buckets (see the module)."""
+
+    buckets: Mapping[BucketRole, ObjectStore]
+    catalogue: CatalogueClient
+    uploads: UploadRecords
+    grace: datetime.timedelta
+    clock: Clock
+
+    async def report(self, context: CallContext, *, shown: int) -> StorageAuditReport:
+        """Each bucket's objects, orphans and unrecognised keys (the first ``shown`` of
+        each kind), for the admin whose token ``context`` carries. Changes nothing."""
+        return await self._run(context, shown, delete=False)
+
+    async def delete_orphans(self, context: CallContext, *, shown: int) -> StorageAuditReport:
+        """Audit afresh and delete each orphan as it is found (each deletion logged); the
+        report, whose orphans are the objects deleted."""
+        return await self._run(context, shown, delete=True)
+
+    async def _run(self, context: CallContext, shown: int, *, delete: bool) -> StorageAuditReport:
+        now = self.clock()
+        audits = []
+        for role, store in self.buckets.items():
+            bucket = _BucketPass(
+                role, store, delete, _Tally(shown, now), _Tally(shown, now), _Tally(shown, now)
+            )
+            await self._audit_bucket(bucket, context, now)
+            audits.append(bucket.audited())
+            log.info(
+                "storage_audit.bucket_done",
+                bucket=store.bucket,
+                objects=bucket.everything.count,
+                orphans=bucket.orphans.count,
+                orphan_bytes=bucket.orphans.bytes,
+                unrecognised=bucket.unrecognised.count,
+                deleted=delete,
+            )
+        grace = int(self.grace.total_seconds())
+        return StorageAuditReport(grace_seconds=grace, deleted=delete, buckets=audits)
+
+    async def _audit_bucket(
+        self, bucket: _BucketPass, context: CallContext, now: datetime.datetime
+    ) -> None:
+        """List the bucket, sorting each object: unrecognised, too young to be an orphan,
+        or held until a batch of media ids is looked up."""
+        async for listed in bucket.store.objects():
+            bucket.everything.add(listed)
+            media_id = media_id_of(listed.key, bucket.role)
+            if media_id is None:
+                bucket.unrecognised.add(listed)
+            elif now - listed.last_modified >= self.grace:
+                bucket.hold(media_id, listed)
+                if bucket.full():
+                    await self._settle(bucket, context)
+        await self._settle(bucket, context)
+
+    async def _settle(self, bucket: _BucketPass, context: CallContext) -> None:
+        """Look up the held objects' media ids; count (and maybe delete) the orphans."""
+        held, bucket.held, bucket.held_count = bucket.held, {}, 0
+        if not held:
+            return
+        # Uploads first: one that is over has registered its item (see the module).
+        unfinished = await self.uploads.unfinished_among([uuid.UUID(i) for i in held])
+        unknown = [i for i in held if uuid.UUID(i) not in unfinished]
+        existing = await self.catalogue.existing_items(unknown, context)
+        for media_id in unknown:
+            if media_id in existing:
+                continue
+            for listed in held[media_id]:
+                if bucket.delete:
+                    await bucket.store.delete(listed.key)
+                    log.info(
+                        "storage_audit.orphan_deleted",
+                        bucket=bucket.store.bucket,
+                        key=listed.key,
+                        size=listed.size,
+                        media_id=media_id,
+                    )
+                bucket.orphans.add(listed)

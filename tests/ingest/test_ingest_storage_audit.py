@@ -1,0 +1,289 @@
+"""The storage audit: objects no item or unfinished upload accounts for, found and deleted.
+
+All four modules in one app on either backend kind, its grace period 0 (every object of no
+item is an orphan at once) unless a test says otherwise. A lost take-down is simulated by
+deleting an item's catalogue row in the database, which publishes no event.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import ingest_media
+import pytest
+import structlog
+from ingest_rig import Rig
+from sqlalchemy import delete, update
+
+from streamstack.catalogue.models import MediaItemRow
+from streamstack.contracts.limits import LIST_LIMIT_MAX
+from streamstack.ingest import storage_audit
+from streamstack.ingest.models import Upload
+from streamstack.ingest.repository import UploadRecords
+from streamstack.kernel.backends import Backends
+from streamstack.kernel.clock import utcnow
+from streamstack.kernel.storage import single_chunk
+from support.apps import running_app
+from support.fixtures import SettingsFactory
+
+AUDIT = "/api/v1/ingest/storage/audit"
+ROLES = ("media", "thumbnails")
+
+
+@pytest.fixture(scope="module")
+def rig_settings() -> dict[str, Any]:
+    """No grace period: an object of no item is an orphan as soon as it is stored."""
+    return {"ingest_orphan_grace_seconds": 0}
+
+
+def backends_of(rig: Rig) -> Backends:
+    backends: Backends = rig.client.app.state.backends  # type: ignore[attr-defined]
+    return backends
+
+
+async def put(rig: Rig, role: str, key: str, data: bytes = b"x") -> None:
+    """Store an object as ingest would (or as another tool would, for a key it never makes)."""
+    bucket = rig.settings.media_bucket if role == "media" else rig.settings.thumbnails_bucket
+    await backends_of(rig).objects(bucket).write(key, single_chunk(data))
+
+
+def put_behind_the_store(rig: Rig, role: str, key: str) -> None:
+    """Store an object with a key the port refuses, as another tool could."""
+    bucket = rig.settings.media_bucket if role == "media" else rig.settings.thumbnails_bucket
+    if rig.s3 is not None:
+        rig.s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        return
+    path = rig.settings.data_dir / "objects" / bucket / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+
+
+async def audited(rig: Rig, path: str = AUDIT, method: str = "GET") -> dict[str, Any]:
+    response = await rig.client.request(
+        method, path, params={"limit": LIST_LIMIT_MAX}, headers=rig.admin()
+    )
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+def named(report: dict[str, Any], kind: str) -> dict[str, set[str]]:
+    """The keys of ``kind`` (``orphans``, ``unrecognised``) the report names, per bucket."""
+    return {
+        bucket["role"]: {entry["key"] for entry in bucket[kind]["first"]}
+        for bucket in report["buckets"]
+    }
+
+
+def keys_of(rig: Rig, media_id: str) -> dict[str, set[str]]:
+    """Every stored key starting with ``media_id``, per bucket."""
+    stored = rig.stored()
+    return {role: {key for key in stored[role] if key.startswith(media_id)} for role in ROLES}
+
+
+async def uploaded(rig: Rig) -> str:
+    """An item uploaded as an admin would (an MP4: original, thumbnail and poster)."""
+    response = await rig.upload(ingest_media.mp4())
+    assert response.status_code == 201, response.text
+    media_id: str = response.json()["id"]
+    # Objects its transcoder would write under its prefix (a browser-safe MP4 gets none).
+    await put(rig, "media", f"{media_id}/hls/master.m3u8", b"#EXTM3U\n")
+    await put(rig, "media", f"{media_id}/captions/en.vtt", b"WEBVTT\n")
+    return media_id
+
+
+async def forget_item(rig: Rig, media_id: str) -> None:
+    """Delete the item's catalogue row behind ingest's back: a take-down that never ran."""
+    async with backends_of(rig).database.unit_of_work() as session:
+        await session.execute(delete(MediaItemRow).where(MediaItemRow.id == uuid.UUID(media_id)))
+
+
+@pytest.fixture
+def deletions(monkeypatch: pytest.MonkeyPatch) -> Callable[[], set[tuple[str, str]]]:
+    """``(bucket, key)`` of each ``storage_audit.orphan_deleted`` logged from now on (the
+    audit's logger swapped for a recording one: an app's loggers are cached)."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(storage_audit, "log", recorder)
+    return lambda: {
+        (call.kwargs["bucket"], call.kwargs["key"])
+        for call in recorder.calls
+        if call.args == ("storage_audit.orphan_deleted",)
+    }
+
+
+async def test_a_live_items_objects_are_never_orphans(rig: Rig) -> None:
+    media_id = await uploaded(rig)
+    mine = keys_of(rig, media_id)
+    assert {f"{media_id}.mp4", f"{media_id}/hls/master.m3u8"} <= mine["media"]
+    assert f"{media_id}.jpg" in mine["thumbnails"]
+
+    report = await audited(rig)
+    assert report["deleted"] is False and report["grace_seconds"] == 0
+    orphans = named(report, "orphans")
+    assert all(not orphans[role] & mine[role] for role in ROLES), orphans
+    stored = rig.stored()
+    for bucket in report["buckets"]:
+        assert bucket["bucket"] == getattr(rig.settings, f"{bucket['role']}_bucket")
+        assert bucket["objects"] == len(stored[bucket["role"]])
+
+    # Deleting orphans leaves a live item's objects alone.
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, media_id) == mine
+
+
+async def test_a_lost_takedowns_objects_are_orphans_and_deleted_alone(
+    rig: Rig, deletions: Callable[[], set[tuple[str, str]]]
+) -> None:
+    lost, kept = await uploaded(rig), await uploaded(rig)
+    await put(rig, "media", "operator-notes.txt")
+    lost_keys = keys_of(rig, lost)
+    await forget_item(rig, lost)
+
+    report = await audited(rig)
+    assert named(report, "orphans") == lost_keys
+    for bucket in report["buckets"]:
+        role = bucket["role"]
+        assert bucket["orphans"]["count"] == len(lost_keys[role])
+        first = bucket["orphans"]["first"]
+        assert [entry["key"] for entry in first] == sorted(lost_keys[role])  # key order
+        assert all(entry["size_bytes"] > 0 and entry["age_seconds"] >= 0 for entry in first)
+        assert bucket["orphans"]["bytes"] == sum(entry["size_bytes"] for entry in first)
+    assert rig.stored()["media"]  # reporting deleted nothing
+    assert keys_of(rig, lost) == lost_keys
+
+    before = rig.stored()
+    removed = await audited(rig, f"{AUDIT}/delete", "POST")
+    assert removed["deleted"] is True
+    assert named(removed, "orphans") == lost_keys
+    after = rig.stored()
+    for role in ROLES:
+        assert set(after[role]) == set(before[role]) - lost_keys[role]
+    assert keys_of(rig, kept) and "operator-notes.txt" in after["media"]
+    buckets = {"media": rig.settings.media_bucket, "thumbnails": rig.settings.thumbnails_bucket}
+    assert deletions() == {(buckets[role], key) for role in ROLES for key in lost_keys[role]}
+    assert named(await audited(rig), "orphans") == {"media": set(), "thumbnails": set()}
+
+
+async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
+    """An upload being processed or registered has its objects before its item exists;
+    once it failed, whatever it left is an orphan."""
+    upload_id = uuid.uuid4()
+    now = utcnow()
+    records = UploadRecords(backends_of(rig).database)
+    await records.insert(
+        Upload(
+            id=upload_id,
+            kind="tus",
+            state="registering",
+            created_by=rig.admin_id,
+            part_bytes=8 * 1024 * 1024,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + datetime.timedelta(days=1),
+        )
+    )
+    await put(rig, "media", f"{upload_id}.mp4", ingest_media.mp4())
+    await put(rig, "thumbnails", f"{upload_id}.jpg")
+    mine = keys_of(rig, str(upload_id))
+
+    orphans = named(await audited(rig), "orphans")
+    assert all(not orphans[role] & mine[role] for role in ROLES), orphans
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, str(upload_id)) == mine
+
+    async with backends_of(rig).database.unit_of_work() as session:
+        await session.execute(update(Upload).where(Upload.id == upload_id).values(state="failed"))
+    assert named(await audited(rig), "orphans") == mine
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, str(upload_id)) == {"media": set(), "thumbnails": set()}
+
+
+async def test_an_unrecognised_key_is_reported_and_kept(rig: Rig) -> None:
+    media_id = str(uuid.uuid4())
+    strangers = {
+        "media": {
+            "backup/2024/dump.sql",  # another tool's
+            f"{media_id.upper()}.mp4",  # not ingest's spelling of a uuid
+            f"{media_id}-poster.jpg",  # a poster belongs in the thumbnails bucket
+            f"{media_id}x.mp4",
+        },
+        "thumbnails": {f"{media_id}/hls/master.m3u8", "logo.png"},
+    }
+    for role in ROLES:
+        for key in strangers[role]:
+            await put(rig, role, key)
+    # Under an item's prefix, but a key the port refuses (it could never be deleted).
+    put_behind_the_store(rig, "media", f"{media_id}/my notes.txt")
+    strangers["media"].add(f"{media_id}/my notes.txt")
+
+    report = await audited(rig)
+    unrecognised = named(report, "unrecognised")
+    for role in ROLES:
+        assert strangers[role] <= unrecognised[role]
+    for bucket in report["buckets"]:
+        assert bucket["unrecognised"]["count"] >= len(strangers[bucket["role"]])
+    assert all(not named(report, "orphans")[role] & strangers[role] for role in ROLES)
+
+    removed = await audited(rig, f"{AUDIT}/delete", "POST")
+    assert all(not named(removed, "orphans")[role] & strangers[role] for role in ROLES)
+    stored = rig.stored()
+    assert all(strangers[role] <= set(stored[role]) for role in ROLES)
+
+
+async def test_an_object_is_an_orphan_only_once_older_than_the_grace(
+    settings_factory: SettingsFactory,
+) -> None:
+    """With the default grace period (a day), an object of no item is left alone until it
+    is a day old, by the clock the app reads."""
+    moved = datetime.timedelta()
+
+    def clock() -> datetime.datetime:
+        return utcnow() + moved
+
+    settings = settings_factory()
+    assert settings.ingest_orphan_grace_seconds == 24 * 3600
+    async with running_app(settings, clock=clock) as client:
+        rig = Rig(settings, client)
+        media_id = str(uuid.uuid4())
+        await put(rig, "media", f"{media_id}.mp4")
+        await put(rig, "thumbnails", f"{media_id}-poster.jpg")
+
+        report = await audited(rig)
+        assert report["grace_seconds"] == 24 * 3600
+        assert [bucket["orphans"]["count"] for bucket in report["buckets"]] == [0, 0]
+        assert [bucket["objects"] for bucket in report["buckets"]] == [1, 1]
+        await audited(rig, f"{AUDIT}/delete", "POST")
+        assert sum(b["objects"] for b in (await audited(rig))["buckets"]) == 2
+
+        moved = datetime.timedelta(hours=25)
+        report = await audited(rig)
+        assert named(report, "orphans") == {
+            "media": {f"{media_id}.mp4"},
+            "thumbnails": {f"{media_id}-poster.jpg"},
+        }
+        ages = [b["orphans"]["first"][0]["age_seconds"] for b in report["buckets"]]
+        assert all(age >= 25 * 3600 for age in ages)
+
+
+async def test_only_admins_audit(rig: Rig) -> None:
+    for method, path in (("GET", AUDIT), ("POST", f"{AUDIT}/delete")):
+        response = await rig.client.request(method, path)
+        assert response.status_code == 401, response.text
+        response = await rig.client.request(method, path, headers=rig.viewer())
+        assert response.status_code == 403, response.text
+        assert response.json()["status"] == 403
+
+
+@pytest.mark.parametrize("limit", ["-1", str(LIST_LIMIT_MAX + 1), "many", "1.5", ""])
+async def test_a_bad_limit_is_a_400(rig: Rig, limit: str) -> None:
+    before = rig.stored()
+    for method, path in (("GET", AUDIT), ("POST", f"{AUDIT}/delete")):
+        response = await rig.client.request(
+            method, path, params={"limit": limit}, headers=rig.admin()
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["status"] == 400 and response.json()["code"]
+    assert rig.stored() == before

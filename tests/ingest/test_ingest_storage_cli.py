@@ -1,0 +1,162 @@
+"""``streamstack storage audit``: the real command, in a subprocess, against a served app.
+
+The command is a client: these run on the embedded backends only, the server's grace
+period 0. The orphan is an original stored by an upload that crashed before registering
+its item (written straight into the bucket directory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingest_rig import served_rig
+from test_ingest_cli import Command
+
+from streamstack.cli.storage import age_text, confirmed, size_text
+from support.apps import mint_token
+from support.fixtures import SettingsFactory
+
+
+@pytest.fixture
+def backend_kind() -> str:
+    """The embedded backends only: the command is a client of whatever the server uses."""
+    return "embedded"
+
+
+class Stored:
+    """The media bucket's directory: an orphan and an unrecognised object in it."""
+
+    def __init__(self, command: Command) -> None:
+        self.bucket = command.rig.settings.data_dir / "objects" / "media"
+        self.orphan = f"{uuid.uuid4()}.mp4"
+        self.stranger = "operator-notes.txt"
+        for key, data in ((self.orphan, b"x" * 2048), (self.stranger, b"notes")):
+            (self.bucket / key).parent.mkdir(parents=True, exist_ok=True)
+            (self.bucket / key).write_bytes(data)
+
+    def keys(self) -> set[str]:
+        return {path.name for path in self.bucket.iterdir()}
+
+
+def server(command: Command) -> tuple[str, str]:
+    return ("--server", command.served.url)
+
+
+@pytest.fixture
+async def storage(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Command]:
+    """The command, and a served app whose grace period is 0."""
+    settings = settings_factory(ingest_orphan_grace_seconds=0)
+    async with served_rig(settings) as (rig, served):
+        yield Command(rig, served, tmp_path, name="storage")
+
+
+async def test_audit_reports_the_orphans_and_leaves_them(storage: Command) -> None:
+    stored = Stored(storage)
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0, err
+    assert "grace period: 0 s" in out
+    assert "media (bucket media): 2 objects, 2.0 KiB" in out
+    assert "  orphans: 1 object, 2.0 KiB" in out
+    assert f"    {stored.orphan}  2.0 KiB, " in out
+    assert "  unrecognised (never deleted): 1 object, 5 B" in out
+    assert f"    {stored.stranger}  5 B, " in out
+    assert "delete the orphans with `streamstack storage audit --delete`" in out
+    assert stored.keys() == {stored.orphan, stored.stranger}
+
+    code, out, err = await storage("audit", "--json", "--limit", "0", *server(storage))
+    assert code == 0, err
+    media = json.loads(out)["buckets"][0]
+    assert (media["role"], media["orphans"]["count"], media["orphans"]["first"]) == (
+        "media",
+        1,
+        [],
+    )
+    code, out, err = await storage("audit", "--limit", "101", *server(storage))
+    assert code == 2 and "--limit" in err
+
+
+async def test_delete_asks_for_yes_then_deletes_only_the_orphans(storage: Command) -> None:
+    stored = Stored(storage)
+    # No terminal to ask at: --yes is required, and nothing is deleted without it.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "streamstack", "storage", "audit", "--delete", "--token", storage.token),
+        *server(storage),
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env=storage.env,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert "pass --yes" in err.decode()
+    assert stored.keys() == {stored.orphan, stored.stranger}
+
+    code, out, err = await storage("audit", "--delete", "--yes", *server(storage))
+    assert code == 0, err
+    assert "  deleted: 1 object, 2.0 KiB" in out and stored.orphan in out
+    assert stored.keys() == {stored.stranger}
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0 and "  orphans: 0 objects, 0 B" in out
+
+
+async def test_a_viewer_is_refused_in_one_line(storage: Command) -> None:
+    stored = Stored(storage)
+    viewer = mint_token(storage.rig.settings, role="viewer")
+    for args in (("audit",), ("audit", "--delete", "--yes")):
+        code, out, err = await storage(*args, *server(storage), token=viewer)
+        assert code == 1 and out == ""
+        assert "storage audit: HTTP 403" in err
+    assert stored.keys() == {stored.orphan, stored.stranger}
+
+
+def test_sizes_and_ages_read_as_people_write_them() -> None:
+    assert [size_text(n) for n in (0, 1023, 1024, 5 * 2**20 + 2**19, 3 * 2**40)] == [
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "5.5 MiB",
+        "3.0 TiB",
+    ]
+    assert [age_text(s) for s in (0, 59, 60, 7200, 86400 * 3)] == [
+        "0 s",
+        "59 s",
+        "1 min",
+        "2 h",
+        "3 d",
+    ]
+
+
+def one_orphan(count: int = 1) -> dict[str, Any]:
+    """A report naming ``count`` orphans of 1 KiB in the media bucket."""
+    tally = {"count": count, "bytes": 1024 * count, "first": []}
+    none = {"count": 0, "bytes": 0, "first": []}
+    return {"buckets": [{"orphans": tally, "unrecognised": none}]}
+
+
+@pytest.mark.parametrize(
+    ("answer", "deletes"), [("y", True), ("YES\n", True), ("", False), ("n", False)]
+)
+def test_only_a_yes_at_the_terminal_deletes(
+    monkeypatch: pytest.MonkeyPatch, answer: str, deletes: bool
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    assert confirmed(one_orphan(3)) is deletes
+    assert asked == ["Delete 3 objects (3.0 KiB) that no item accounts for? [y/N] "]
+
+
+def test_nothing_to_delete_or_no_answer_deletes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_answer(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_answer)
+    assert confirmed(one_orphan(1)) is False
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked about nothing"))
+    assert confirmed(one_orphan(0)) is False
