@@ -16,6 +16,7 @@ import httpx
 import m3u8  # type: ignore[import-untyped]
 
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
+from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, mint_token, running_app, served_app
 from support.waiting import eventually as eventually  # re-exported for the tests
@@ -70,6 +71,13 @@ class Rig:
     def viewer(self) -> dict[str, str]:
         """Authorization of a viewer."""
         return self._token("viewer", "0d9f3c1e-3b0e-4a51-9a4e-6f1d2c3b4a59")
+
+    async def revoked_admin(self) -> dict[str, str]:
+        """Authorization of an admin whose token is on the revoked list, as a sign-out puts it."""
+        jti = uuid.uuid4().hex
+        kv = self.client.app.state.backends.kv(REVOKED_TOKENS_BUCKET, 3600)
+        await RevocationList(kv).revoke(jti)
+        return bearer(mint_token(self.settings, role="admin", jti=jti))
 
     def _token(self, role: str, user_id: str) -> dict[str, str]:
         # Signing loads the RSA key each time: mint once per user and role.
