@@ -1,4 +1,5 @@
-"""The ingest test rig: an app on a backend kind, requests to it, and what it stored."""
+"""The ingest test rig: an app on a backend kind, requests to it, what it stored, and the
+items and HLS packages its transcoding made."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import m3u8  # type: ignore[import-untyped]
 
+from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
+from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, mint_token, running_app, served_app
 from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/ingest"
+CATALOGUE = "/api/v1/catalogue"
 #: ``rig_factory(**setting_overrides)``: an async context manager yielding a :class:`Rig`.
 RigFactory = Callable[..., Any]
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -66,6 +71,13 @@ class Rig:
     def viewer(self) -> dict[str, str]:
         """Authorization of a viewer."""
         return self._token("viewer", "0d9f3c1e-3b0e-4a51-9a4e-6f1d2c3b4a59")
+
+    async def revoked_admin(self) -> dict[str, str]:
+        """Authorization of an admin whose token is on the revoked list, as a sign-out puts it."""
+        jti = uuid.uuid4().hex
+        kv = self.client.app.state.backends.kv(REVOKED_TOKENS_BUCKET, 3600)
+        await RevocationList(kv).revoke(jti)
+        return bearer(mint_token(self.settings, role="admin", jti=jti))
 
     def _token(self, role: str, user_id: str) -> dict[str, str]:
         # Signing loads the RSA key each time: mint once per user and role.
@@ -233,6 +245,66 @@ class Snapshot:
 
     stored: dict[str, list[str]]
     items: list[str]
+
+
+# --- an item and its transcoded package ------------------------------------------------------
+
+
+async def item_of(rig: Rig, media_id: str, *, viewer: bool = False) -> httpx.Response:
+    """``GET /catalogue/{id}`` as the rig's admin (or a viewer)."""
+    headers = rig.viewer() if viewer else rig.admin()
+    return await rig.client.get(f"{CATALOGUE}/{media_id}", headers=headers)
+
+
+async def wait_for_state(
+    rig: Rig, media_id: str, final: set[str], seconds: float = 90
+) -> tuple[dict[str, Any], list[str]]:
+    """Poll the item until its processing state is in ``final``; the states seen on the way."""
+    seen: list[str] = []
+    async with asyncio.timeout(seconds):
+        while True:
+            response = await item_of(rig, media_id)
+            assert response.status_code == 200, response.text
+            item: dict[str, Any] = response.json()
+            if not seen or seen[-1] != item["processing_state"]:
+                seen.append(item["processing_state"])
+            if item["processing_state"] in final:
+                return item, seen
+            await asyncio.sleep(0.1)
+
+
+def under_prefix(rig: Rig, media_id: str) -> list[str]:
+    """Keys of the media bucket under the item's prefix."""
+    return [key for key in rig.stored()["media"] if key.startswith(f"{media_id}/")]
+
+
+def package_keys_of(rig: Rig, media_id: str) -> tuple[m3u8.M3U8, set[str]]:
+    """The master playlist, and the keys of the package it names (each media playlist, its
+    init segment and segments): every playlist it names is whole (segments, an end)."""
+    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
+    assert master.is_variant and master.playlists
+    uris = [v.uri for v in master.playlists] + [m.uri for m in master.media if m.uri]
+    keys = set()
+    for uri in uris:
+        playlist_key = f"{media_id}/hls/{uri}"
+        base = playlist_key.rsplit("/", 1)[0]
+        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
+        assert media.segments and media.is_endlist and media.segment_map
+        keys |= {playlist_key, f"{base}/{media.segment_map[0].uri}"}
+        keys |= {f"{base}/{segment.uri}" for segment in media.segments}
+    return master, keys
+
+
+def assert_complete_package(rig: Rig, media_id: str, *, picture: bool = True) -> m3u8.M3U8:
+    """The master lists only renditions whose playlist and every segment are stored; a
+    package with a ``picture`` has its storyboard."""
+    keys = set(under_prefix(rig, media_id))
+    manifest = decode_manifest(rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"))
+    assert keys == {*manifest.keys, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
+    master, package = package_keys_of(rig, media_id)
+    assert package <= keys
+    assert (f"{media_id}/storyboard/storyboard.vtt" in keys) is picture
+    return master
 
 
 class ServedApp:

@@ -22,7 +22,6 @@ from streamstack.contracts.limits import CAPTION_MAX_BYTES, MAX_CAPTION_TRACKS
 from streamstack.ingest.caption_tracks import CaptionTracks, EmbeddedTrack
 from streamstack.ingest.captions import parse_caption_file
 from streamstack.kernel.errors import NotFound
-from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.kernel.storage import ObjectStore, read_all
 from streamstack.kernel.transport import SECRET_HEADER, InProcessTransport
 from support.apps import INTERNAL_SECRET, bearer, mint_token
@@ -229,11 +228,7 @@ async def test_only_admins_may(rig: Rig) -> None:
     assert_error(await put(rig, item_id, "en", VTT, headers={}), 401)
     r = await rig.client.delete(captions_url(item_id, "en"), headers=viewer)
     assert_error(r, 403)
-    jti = uuid.uuid4().hex
-    backends = rig.client.app.state.backends
-    revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, 3600))
-    await revocations.revoke(jti)
-    revoked = bearer(mint_token(rig.settings, role="admin", jti=jti))
+    revoked = await rig.revoked_admin()
     assert_error(await put(rig, item_id, "en", VTT, headers=revoked), 401, "token_revoked")
     assert caption_keys(rig, item_id) == []
     assert await item_captions(rig, item_id) == []

@@ -13,8 +13,7 @@ from typing import Any
 import ingest_media
 import m3u8  # type: ignore[import-untyped]
 import pytest
-from ingest_rig import Rig, fast_transcoding
-from test_ingest_transcode_jobs import assert_complete_package, wait_for_state
+from ingest_rig import Rig, assert_complete_package, fast_transcoding, wait_for_state
 
 #: How long every sample plays (``ingest_media.encode``'s default).
 SECONDS = 2.0

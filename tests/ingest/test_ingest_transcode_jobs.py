@@ -23,7 +23,17 @@ import m3u8
 import msgspec
 import pytest
 import transcode_media
-from ingest_rig import Rig, RigFactory, fast_transcoding
+from ingest_rig import (
+    CATALOGUE,
+    Rig,
+    RigFactory,
+    assert_complete_package,
+    fast_transcoding,
+    item_of,
+    package_keys_of,
+    under_prefix,
+    wait_for_state,
+)
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, CatalogueClient, ProcessingUpdate
 from streamstack.ingest.jobs import (
@@ -44,65 +54,6 @@ from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
 from support.apps import free_port, running_app
 from system.system_rig import ChildProcess, clean_environment, streamstack_command
-
-CATALOGUE = "/api/v1/catalogue"
-
-
-async def item_of(rig: Rig, media_id: str, *, viewer: bool = False) -> httpx.Response:
-    """``GET /catalogue/{id}`` as the rig's admin (or a viewer)."""
-    headers = rig.viewer() if viewer else rig.admin()
-    return await rig.client.get(f"{CATALOGUE}/{media_id}", headers=headers)
-
-
-async def wait_for_state(
-    rig: Rig, media_id: str, final: set[str], seconds: float = 90
-) -> tuple[dict[str, Any], list[str]]:
-    """Poll the item until its processing state is in ``final``; the states seen on the way."""
-    seen: list[str] = []
-    async with asyncio.timeout(seconds):
-        while True:
-            response = await item_of(rig, media_id)
-            assert response.status_code == 200, response.text
-            item: dict[str, Any] = response.json()
-            if not seen or seen[-1] != item["processing_state"]:
-                seen.append(item["processing_state"])
-            if item["processing_state"] in final:
-                return item, seen
-            await asyncio.sleep(0.1)
-
-
-def under_prefix(rig: Rig, media_id: str) -> list[str]:
-    """Keys of the media bucket under the item's prefix."""
-    return [key for key in rig.stored()["media"] if key.startswith(f"{media_id}/")]
-
-
-def package_keys_of(rig: Rig, media_id: str) -> tuple[m3u8.M3U8, set[str]]:
-    """The master playlist, and the keys of the package it names (each media playlist, its
-    init segment and segments): every playlist it names is whole (segments, an end)."""
-    master = m3u8.loads(rig.object_bytes("media", f"{media_id}/hls/master.m3u8").decode())
-    assert master.is_variant and master.playlists
-    uris = [v.uri for v in master.playlists] + [m.uri for m in master.media if m.uri]
-    keys = set()
-    for uri in uris:
-        playlist_key = f"{media_id}/hls/{uri}"
-        base = playlist_key.rsplit("/", 1)[0]
-        media = m3u8.loads(rig.object_bytes("media", playlist_key).decode())
-        assert media.segments and media.is_endlist and media.segment_map
-        keys |= {playlist_key, f"{base}/{media.segment_map[0].uri}"}
-        keys |= {f"{base}/{segment.uri}" for segment in media.segments}
-    return master, keys
-
-
-def assert_complete_package(rig: Rig, media_id: str, *, picture: bool = True) -> m3u8.M3U8:
-    """The master lists only renditions whose playlist and every segment are stored; a
-    package with a ``picture`` has its storyboard."""
-    keys = set(under_prefix(rig, media_id))
-    manifest = decode_manifest(rig.object_bytes("media", f"{media_id}/{MANIFEST_NAME}"))
-    assert keys == {*manifest.keys, f"{media_id}/{MANIFEST_NAME}"}, "objects outside the manifest"
-    master, package = package_keys_of(rig, media_id)
-    assert package <= keys
-    assert (f"{media_id}/storyboard/storyboard.vtt" in keys) is picture
-    return master
 
 
 async def test_a_webm_upload_is_transcoded_and_becomes_ready(

@@ -21,8 +21,7 @@ from urllib.parse import urljoin
 import ingest_media
 import pytest
 import transcode_media
-from ingest_rig import Rig, RigFactory, fast_transcoding
-from test_ingest_transcode_jobs import CATALOGUE, wait_for_state
+from ingest_rig import CATALOGUE, Rig, RigFactory, fast_transcoding, wait_for_state
 from transcode_media import Subtitles
 
 from streamstack.contracts.limits import CAPTION_CUE_TEXT_MAX, CAPTION_MAX_BYTES, MAX_CAPTION_CUES

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 #: How many leading bytes :func:`sniff_container` wants (fewer only at the end of a file):
 #: three transport stream packets of the largest size, or an ID3 tag without a picture
@@ -38,11 +39,36 @@ _TS_SYNC = 0x47
 _TS_PACKETS = ((188, 0), (192, 4), (204, 0))
 
 ReadAt = Callable[[int, int], bytes]
+#: Whether a form of a container holds pictures (with their sound) or sound alone.
+FormKind = Literal["video", "sound"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Form:
+    """A kind of file people know a container by: the 415 message, the upload page's file
+    picker and ``GET /api/v1/ingest/formats`` all name what ingest takes from these."""
+
+    kind: FormKind
+    label: str
+    """What people call it, with its usual extensions where the name does not say them:
+    "Matroska (MKV)", "WMA"."""
+    extensions: tuple[str, ...]
+    """Every ending such files have, lower case, without the dot."""
+
+
+def video(label: str, *extensions: str) -> Form:
+    """The form of a container that people upload as a video."""
+    return Form("video", label, extensions)
+
+
+def sound(label: str, *extensions: str) -> Form:
+    """The form of a container that people upload as a sound file."""
+    return Form("sound", label, extensions)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Container:
-    """One accepted container format and how it is stored and opened."""
+    """One accepted container format, how it is stored and opened, and what people call it."""
 
     name: str
     """Short name reported to users: mp4, mov, webm, matroska, avi, mpegts, ogg, mpegps, asf,
@@ -55,32 +81,62 @@ class Container:
     """Content type when it carries video."""
     audio_type: str
     """Content type when it carries audio only."""
+    forms: tuple[Form, ...]
+    """What people upload in it: a video, a sound file, or either under different names
+    (ASF's sound alone is WMA). Any form may carry sound alone; its name says what is usual."""
 
     def content_type(self, has_video: bool) -> str:
         """The content type for a file with (or without) a video stream."""
         return self.video_type if has_video else self.audio_type
 
+    def form_types(self, form: Form) -> tuple[str, ...]:
+        """The content types a file of ``form`` (one of :attr:`forms`) is stored with, the
+        usual one first: a video of sound alone is stored as sound, and a sound file with a
+        picture as video."""
+        usual = self.content_type(form.kind == "video")
+        return tuple(dict.fromkeys((usual, self.video_type, self.audio_type)))
 
-MP4 = Container("mp4", "mp4", "mov", "video/mp4", "audio/mp4")
-MOV = Container("mov", "mov", "mov", "video/quicktime", "audio/mp4")
-WEBM = Container("webm", "webm", "matroska", "video/webm", "audio/webm")
-MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x-matroska")
-AVI = Container("avi", "avi", "avi", "video/x-msvideo", "audio/x-msvideo")
-MPEG_TS = Container("mpegts", "ts", "mpegts", "video/mp2t", "audio/mp2t")
-OGG = Container("ogg", "ogg", "ogg", "video/ogg", "audio/ogg")
+
+# One container a line pair: what it is stored and opened as, then what people call it.
+# fmt: off
+MP4 = Container("mp4", "mp4", "mov", "video/mp4", "audio/mp4",
+    (video("MP4", "mp4", "m4v"), sound("MPEG-4 audio (M4A, M4B)", "m4a", "m4b")))
+MOV = Container("mov", "mov", "mov", "video/quicktime", "audio/mp4",
+    (video("MOV", "mov", "qt"),))
+WEBM = Container("webm", "webm", "matroska", "video/webm", "audio/webm",
+    (video("WebM", "webm"),))
+MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x-matroska",
+    (video("Matroska (MKV)", "mkv"), sound("Matroska audio (MKA)", "mka")))
+AVI = Container("avi", "avi", "avi", "video/x-msvideo", "audio/x-msvideo",
+    (video("AVI", "avi"),))
+MPEG_TS = Container("mpegts", "ts", "mpegts", "video/mp2t", "audio/mp2t",
+    (video("MPEG transport stream (TS, MTS, M2TS)", "ts", "mts", "m2ts"),))
+OGG = Container("ogg", "ogg", "ogg", "video/ogg", "audio/ogg",
+    (video("Ogg", "ogv", "ogg"), sound("Ogg audio (OGG, OGA, OPUS)", "ogg", "oga", "opus")))
 # A program stream of sound alone is still a program stream: ``audio/mpeg`` is MP3's, and
 # the content type names the demuxer an item's original is opened with again.
-MPEG_PS = Container("mpegps", "mpg", "mpeg", "video/mpeg", "video/mpeg")
-ASF = Container("asf", "asf", "asf", "video/x-ms-asf", "audio/x-ms-wma")
-FLV = Container("flv", "flv", "flv", "video/x-flv", "audio/x-flv")
-MP3 = Container("mp3", "mp3", "mp3", "audio/mpeg", "audio/mpeg")
-AAC = Container("aac", "aac", "aac", "audio/aac", "audio/aac")
-FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac")
-WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav")
-AIFF = Container("aiff", "aiff", "aiff", "audio/aiff", "audio/aiff")
-#: Every accepted container by name: those that may hold a picture, then sound's alone.
-_BY_NAME = {c.name: c for c in (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MPEG_PS, ASF, FLV)}
-_BY_NAME |= {c.name: c for c in (MP3, AAC, FLAC, WAV, AIFF)}
+MPEG_PS = Container("mpegps", "mpg", "mpeg", "video/mpeg", "video/mpeg",
+    (video("MPEG program stream (MPG, VOB, MOD, TOD)", "mpg", "mpeg", "m2p", "vob", "mod", "tod"),))
+ASF = Container("asf", "asf", "asf", "video/x-ms-asf", "audio/x-ms-wma",
+    (video("Windows Media (WMV, ASF)", "wmv", "asf"), sound("WMA", "wma")))
+FLV = Container("flv", "flv", "flv", "video/x-flv", "audio/x-flv",
+    (video("Flash video (FLV)", "flv"),))
+MP3 = Container("mp3", "mp3", "mp3", "audio/mpeg", "audio/mpeg",
+    (sound("MP3", "mp3"),))
+AAC = Container("aac", "aac", "aac", "audio/aac", "audio/aac",
+    (sound("AAC", "aac"),))
+FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac",
+    (sound("FLAC", "flac"),))
+WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav",
+    (sound("WAV", "wav"),))
+AIFF = Container("aiff", "aiff", "aiff", "audio/aiff", "audio/aiff",
+    (sound("AIFF", "aiff", "aif", "aifc"),))
+#: Every accepted container: those that may hold a picture, then sound's alone. What ingest
+#: tells people it takes is read from here, so a container added is named everywhere.
+ACCEPTED = (MP4, MOV, WEBM, MATROSKA, AVI, MPEG_TS, OGG, MPEG_PS, ASF, FLV,
+            MP3, AAC, FLAC, WAV, AIFF)
+# fmt: on
+_BY_NAME = {c.name: c for c in ACCEPTED}
 #: The RIFF-like forms accepted: (first four bytes, the four after the chunk size).
 _RIFF_FORMS = {
     (b"RIFF", b"AVI "): AVI,
@@ -121,6 +177,24 @@ def by_content_type(content_type: str) -> Container | None:
     return next(
         (c for c in _BY_NAME.values() if content_type in (c.video_type, c.audio_type)), None
     )
+
+
+def accepted_forms() -> list[tuple[Container, Form]]:
+    """Every form of every accepted container, in the order people read a list of them: the
+    videos, then the sound files, those of containers of sound alone (MP3, FLAC …) before
+    the sound forms of containers that may hold a picture (M4A, WMA …)."""
+    forms = [(c, form) for c in ACCEPTED for form in c.forms]
+    videos = [(c, form) for c, form in forms if form.kind == "video"]
+    sounds = [(c, form) for c, form in forms if form.kind == "sound"]
+    sounds.sort(key=lambda pair: any(form.kind == "video" for form in pair[0].forms))
+    return videos + sounds
+
+
+def named(kind: FormKind) -> str:
+    """The forms of ``kind`` ingest takes, listed as a sentence: "MP4, MOV, … or Flash
+    video (FLV)"."""
+    labels = [form.label for _, form in accepted_forms() if form.kind == kind]
+    return f"{', '.join(labels[:-1])} or {labels[-1]}"
 
 
 def sniff_length(head: bytes | bytearray) -> int:

@@ -20,10 +20,11 @@ from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedMo
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 
-if TYPE_CHECKING:  # imported when a probe is built (see the note below)
+if TYPE_CHECKING:  # imported by the functions that build them (see the note below)
     from litestar import Router
 
     from streamstack.ingest.probe import MediaProber
+    from streamstack.ingest.service import IngestService
 
 # The module's own stack (service, routes, tables, the sandbox, the job handler) is imported
 # by the functions that build it, not with this file: every process reads MODULE below, and
@@ -38,11 +39,13 @@ def mount(context: ModuleContext) -> MountedModule:
     the relay of transcoding jobs the queue has not taken yet, the transcoding workers (when
     in process) and the take-down of deleted items."""
     from streamstack.ingest.caption_tracks import CaptionTracks  # (see the note at the top)
+    from streamstack.ingest.containers import accepted_forms
     from streamstack.ingest.jobs import TranscodeJobs
     from streamstack.ingest.originals import FactsReading, Originals
     from streamstack.ingest.processing import MediaPipeline
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
+    from streamstack.ingest.schemas import AcceptedFormats
     from streamstack.ingest.service import IngestService, TranscodeRetries
     from streamstack.ingest.thumbnails import ThumbnailChoice
 
@@ -67,12 +70,7 @@ def mount(context: ModuleContext) -> MountedModule:
         clock=context.clock,
     )
     retries = TranscodeRetries(catalogue, transcode_jobs)
-    sweeper = BackgroundTask(
-        "ingest.sweeper",
-        service.sweep_step,
-        interval_seconds=min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4),
-    )
-    tasks: list[BackgroundTask] = [sweeper, transcode_jobs.relay]
+    tasks: list[BackgroundTask] = [upload_sweeper(service, settings), transcode_jobs.relay]
     transcoding = transcode_worker(context, queue) if settings.worker_in_process else None
     if transcoding is not None:
         tasks.append(transcoding)
@@ -86,12 +84,23 @@ def mount(context: ModuleContext) -> MountedModule:
                 retries,
                 ThumbnailChoice(catalogue, originals, thumbnails),
                 FactsReading(catalogue, originals, retries),
+                AcceptedFormats.of(accepted_forms()),
             ),
             storage_audit_routes(context),
         ],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],
+    )
+
+
+def upload_sweeper(service: IngestService, settings: Settings) -> BackgroundTask:
+    """The task dropping expired and abandoned uploads: every :data:`SWEEP_INTERVAL_SECONDS`,
+    or more often when uploads expire sooner, so none outlives its TTL by much."""
+    return BackgroundTask(
+        "ingest.sweeper",
+        service.sweep_step,
+        interval_seconds=min(SWEEP_INTERVAL_SECONDS, settings.ingest_upload_ttl_seconds / 4),
     )
 
 

@@ -21,6 +21,7 @@ from streamstack.ingest.containers import (
     Container,
     by_name,
     id3_tag_end,
+    named,
     sniff_container,
     sniff_length,
 )
@@ -41,20 +42,17 @@ MAX_PARTS = 10_000
 _MIB = 1024 * 1024
 
 
+#: Why a file of none of the accepted containers is refused, naming every form they come in.
+NOT_A_VIDEO = f"the file is not a supported video: {named('video')}; nor sound: {named('sound')}"
+
+
 class NotAVideo(UnsupportedMediaType):
     """The bytes are not one of the accepted containers."""
 
     code = "unsupported_container"
 
     def __init__(self, empty: bool = False) -> None:
-        super().__init__(
-            "the file is empty"
-            if empty
-            else "the file is not a supported video: MP4, MOV, WebM, Matroska (MKV), AVI, "
-            "MPEG transport stream (TS, MTS, M2TS), MPEG program stream (MPG, VOB, MOD, TOD), "
-            "Ogg, Windows Media (WMV, ASF) or Flash video (FLV); nor sound: MP3, AAC, FLAC, "
-            "WAV, AIFF or WMA"
-        )
+        super().__init__("the file is empty" if empty else NOT_A_VIDEO)
 
 
 class TagTooLarge(NotAVideo):

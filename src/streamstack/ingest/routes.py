@@ -12,6 +12,7 @@
   and whether it plays; one that no longer does is queued for transcoding.
 * ``GET /storage/audit``, ``POST /storage/audit/delete``: objects of no item (orphans) in
   ingest's buckets, reported or deleted.
+* ``GET /formats``: the kinds of file ingest takes (the upload page's file picker offers them).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
 from streamstack.ingest.form import StreamingForm, boundary_of
 from streamstack.ingest.originals import FactsReading
 from streamstack.ingest.schemas import (
+    AcceptedFormats,
     CaptionTrackList,
     ChosenThumbnail,
     FactsRead,
@@ -707,14 +709,52 @@ class ProbeController(Controller):
         return await facts.read_again(str(item_id), call_context)
 
 
+#: The same list for hours (until an upgrade), so the upload page need not ask each time it
+#: opens; private, as an answer to an admin's token is kept from shared caches.
+_FORMATS_CACHING = "private, max-age=3600"
+
+
+class FormatController(Controller):
+    """The kinds of file ingest takes, from the containers it recognises."""
+
+    path = "/formats"
+
+    @get(
+        "/",
+        summary="List the kinds of file ingest takes",
+        description="Every kind of video and sound file an upload may be, as people know it "
+        "(`label`: MP4, Matroska (MKV), WMA …), with its file `extensions` and the "
+        "`content_types` it is stored as: the videos, then the sound files. Ingest decides "
+        "by a file's first bytes, not its name (anything else is 415 "
+        "`unsupported_container`, whose message names the same labels): these say which "
+        "files to offer. The list changes only with the server's version.",
+        response_description="The kinds of file ingest takes, the videos first.",
+        response_headers=[
+            ResponseHeader(
+                name="Cache-Control",
+                description=f"{_FORMATS_CACHING}: the list changes only with an upgrade",
+                documentation_only=True,
+            )
+        ],
+    )
+    async def formats(self, formats: AcceptedFormats) -> Response[AcceptedFormats]:
+        """Every accepted kind of file: label, kind, extensions and content types."""
+        return Response(formats, headers={"Cache-Control": _FORMATS_CACHING})
+
+
 def ingest_router(
     service: IngestService,
     captions: CaptionTracks,
     retries: TranscodeRetries,
     thumbnails: ThumbnailChoice,
     facts: FactsReading,
+    formats: AcceptedFormats,
 ) -> Router:
-    """Every ingest route, admins only (bearer), with the services and caller injected."""
+    """Every ingest route, admins only (bearer), with the services, the accepted formats and
+    the caller injected."""
+    services = provide_values(
+        service=service, captions=captions, retries=retries, thumbnails=thumbnails, facts=facts
+    )
     return Router(
         path=PREFIX,
         route_handlers=[
@@ -725,20 +765,12 @@ def ingest_router(
             TranscodeController,
             ThumbnailController,
             ProbeController,
+            FormatController,
         ],
         guards=[requires_admin],
         security=BEARER,
         tags=["ingest"],
-        dependencies={
-            **provide_values(
-                service=service,
-                captions=captions,
-                retries=retries,
-                thumbnails=thumbnails,
-                facts=facts,
-            ),
-            **CALLER,
-        },
+        dependencies={**services, **provide_values(formats=formats), **CALLER},
     )
 
 

@@ -8,13 +8,14 @@ before gigabytes are uploaded.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import msgspec
 
 from streamstack.contracts.catalogue import CaptionTrack, MediaItem
 from streamstack.contracts.limits import Description, DurationSeconds, Tags, Title
+from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
@@ -142,6 +143,46 @@ class FactsRead(msgspec.Struct, frozen=True):
     media_id: str
     changed: list[str]
     item: MediaItem
+
+
+class AcceptedFormat(msgspec.Struct, frozen=True):
+    """One kind of file ingest takes, as people know it (a form of a container)."""
+
+    label: str
+    """What people call it, with its usual extensions where the name does not say them:
+    "Matroska (MKV)", "WMA"."""
+    kind: FormKind
+    """``video``, or ``sound`` alone (a file of either may carry sound alone)."""
+    extensions: list[str]
+    """Every ending such files have, lower case, without the dot: ``ts``, ``mts``, ``m2ts``."""
+    content_types: list[str]
+    """What such a file is stored and served as, the usual one first."""
+    container: str
+    """The container it is: ``mp4``, ``matroska``, ``asf`` … (several forms may share one)."""
+
+
+class AcceptedFormats(msgspec.Struct, frozen=True):
+    """``GET /api/v1/ingest/formats``: every kind of file ingest takes, the videos, then the
+    sound files. Ingest decides by a file's first bytes, whatever its name: these say which
+    files to offer an uploader, and what a refused one could have been."""
+
+    formats: list[AcceptedFormat]
+
+    @classmethod
+    def of(cls, forms: Iterable[tuple[Container, Form]]) -> AcceptedFormats:
+        """The answer listing ``forms`` (``containers.accepted_forms()``), in their order."""
+        return cls(
+            [
+                AcceptedFormat(
+                    label=form.label,
+                    kind=form.kind,
+                    extensions=list(form.extensions),
+                    content_types=list(container.form_types(form)),
+                    container=container.name,
+                )
+                for container, form in forms
+            ]
+        )
 
 
 # --- the storage audit (streamstack.ingest.storage_audit) --------------------------------

@@ -1,5 +1,5 @@
 import { API_BASE, api, request } from "./client";
-import type { ChosenThumbnail, FactsRead, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
+import type { AcceptedFormats, ChosenThumbnail, FactsRead, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -11,6 +11,11 @@ export type UnfinishedUploadQuery = NonNullable<paths["/api/v1/ingest/uploads"][
 export function getJob(uploadId: string, signal?: AbortSignal): Promise<Job> {
   const params = { path: { upload_id: uploadId } };
   return request((headers) => api.GET("/api/v1/ingest/jobs/{upload_id}", { headers, params, signal }));
+}
+
+/** The kinds of file the server takes (admins): the videos, then the sound files, each with its extensions. */
+export function listAcceptedFormats(signal?: AbortSignal): Promise<AcceptedFormats> {
+  return request((headers) => api.GET("/api/v1/ingest/formats", { headers, signal }));
 }
 
 /** The upload id is the last path segment of the tus upload URL. */

@@ -578,6 +578,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/formats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the kinds of file ingest takes
+         * @description Every kind of video and sound file an upload may be, as people know it (`label`: MP4, Matroska (MKV), WMA …), with its file `extensions` and the `content_types` it is stored as: the videos, then the sound files. Ingest decides by a file's first bytes, not its name (anything else is 415 `unsupported_container`, whose message names the same labels): these say which files to offer. The list changes only with the server's version.
+         */
+        get: operations["ApiV1IngestFormatsFormats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/items/{item_id}/captions/{language}": {
         parameters: {
             query?: never;
@@ -872,6 +892,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptedFormat */
+        AcceptedFormat: {
+            container: string;
+            content_types: string[];
+            extensions: string[];
+            /** @enum {string} */
+            kind: "video" | "sound";
+            label: string;
+        };
+        /** AcceptedFormats */
+        AcceptedFormats: {
+            formats: components["schemas"]["AcceptedFormat"][];
+        };
         /** AccountDeletion */
         AccountDeletion: {
             password: string;
@@ -1385,6 +1418,8 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AcceptedFormat = components['schemas']['AcceptedFormat'];
+export type AcceptedFormats = components['schemas']['AcceptedFormats'];
 export type AccountDeletion = components['schemas']['AccountDeletion'];
 export type AuditedObject = components['schemas']['AuditedObject'];
 export type AuthConfig = components['schemas']['AuthConfig'];
@@ -4976,6 +5011,64 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestFormatsFormats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kinds of file ingest takes, the videos first. */
+            200: {
+                headers: {
+                    /** @description private, max-age=3600: the list changes only with an upgrade */
+                    "Cache-Control"?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedFormats"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

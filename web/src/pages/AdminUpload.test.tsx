@@ -1,11 +1,11 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import type { UnfinishedUpload } from "../api/schema";
+import type { AcceptedFormat, AcceptedFormats, UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { TusClientContext } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
@@ -74,6 +74,23 @@ async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * Mi
 }
 
 const UNFINISHED = `${API}/ingest/uploads`;
+const FORMATS = `${API}/ingest/formats`;
+
+/** A kind of file as the server lists it. */
+function listed(container: string, kind: AcceptedFormat["kind"], label: string, extensions: string[], type: string) {
+  return { container, kind, label, extensions, content_types: [type] };
+}
+
+/** A few of the kinds of file the server lists: videos, and the two forms of one container. */
+const ACCEPTED: AcceptedFormats = {
+  formats: [
+    listed("mpegps", "video", "MPEG program stream (MPG, VOB)", ["mpg", "vob"], "video/mpeg"),
+    listed("asf", "video", "Windows Media (WMV, ASF)", ["wmv", "asf"], "video/x-ms-asf"),
+    listed("asf", "sound", "WMA", ["wma"], "audio/x-ms-wma"),
+    listed("flac", "sound", "FLAC", ["flac"], "audio/flac"),
+  ],
+};
+const ACCEPTED_FILES = "video/*,audio/*,.mpg,.vob,.wmv,.asf,.wma,.flac";
 
 /** An upload that stopped half-way, an hour ago. */
 function unfinishedUpload(overrides: Partial<UnfinishedUpload>): UnfinishedUpload {
@@ -99,6 +116,7 @@ beforeEach(() => {
   server.use(
     http.get(UNFINISHED, () => ok({ items: [], total: 0, limit: 20, offset: 0 })),
     http.get(`${API}/auth/users`, () => ok({ items: [], total: 0, limit: 1, offset: 0 })),
+    http.get(FORMATS, () => ok(ACCEPTED)),
   );
 });
 
@@ -429,11 +447,53 @@ describe("AdminUploadPage", () => {
     const user = setupUser({ applyAccept: false });
     uploadPage();
     const input = screen.getByLabelText("Video or sound file");
+    await waitFor(() => expect(input).toHaveAttribute("accept", ACCEPTED_FILES));
     await user.upload(input, new File([new Uint8Array(16)], "talk.flac", { type: "audio/flac" }));
     expect(screen.getByTestId("upload-file-names")).toHaveTextContent("talk.flac");
     expect(screen.queryByText(/does not look like/)).not.toBeInTheDocument();
     await user.upload(input, new File([new Uint8Array(16)], "notes.txt", { type: "text/plain" }));
     expect(screen.getByText(/notes\.txt does not look like a video or sound file/)).toBeInTheDocument();
+  });
+
+  it("offers the files the server lists, and doubts only a file of none of their endings", async () => {
+    const user = setupUser({ applyAccept: false });
+    uploadPage();
+    const input = screen.getByLabelText("Video or sound file");
+    // Until the server answers: any video or sound.
+    expect(input).toHaveAttribute("accept", "video/*,audio/*");
+
+    await waitFor(() => expect(input).toHaveAttribute("accept", ACCEPTED_FILES));
+    // A browser may not type a DVD's .vob or a .wma as video or sound: their endings vouch for them.
+    const dvd = new File([new Uint8Array(16)], "Holiday.VOB", { type: "application/octet-stream" });
+    const song = new File([new Uint8Array(16)], "song.wma", { type: "application/x-unknown" });
+    await user.upload(input, [dvd, song]);
+    expect(screen.getByTestId("upload-file-names")).toHaveTextContent("Holiday.VOB");
+    expect(screen.queryByText(/does not look like/)).not.toBeInTheDocument();
+    await user.upload(input, new File([new Uint8Array(16)], "slides.pptx", { type: "application/octet-stream" }));
+    expect(screen.getByText(/slides\.pptx does not look like a video or sound file/)).toBeInTheDocument();
+  });
+
+  it("offers any video or sound and doubts no file when the server cannot list its formats", async () => {
+    server.use(http.get(FORMATS, () => apiError(503, "unavailable", "A backend is down")));
+    const failed = new Promise<void>((resolve) =>
+      server.events.on("response:mocked", ({ request }) => {
+        if (new URL(request.url).pathname === FORMATS) resolve();
+      }),
+    );
+    const user = setupUser({ applyAccept: false });
+    uploadPage();
+    // Loading and failed look alike by design: let the failure reach the page before looking.
+    await act(() => failed);
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+
+    const input = screen.getByLabelText("Video or sound file");
+    expect(input).toHaveAttribute("accept", "video/*,audio/*");
+    await user.upload(input, new File([new Uint8Array(16)], "notes.txt", { type: "text/plain" }));
+    expect(screen.getByTestId("upload-file-names")).toHaveTextContent("notes.txt");
+    expect(screen.queryByText(/does not look like/)).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    await waitFor(() => expect(lastUpload().started).toBe(1));
+    expect(lastUpload().file.name).toBe("notes.txt");
   });
 
   it("brings an upload error into view and focuses it", async () => {

@@ -1,20 +1,44 @@
-import { useRef, useState, type DragEvent, type FormEvent, type RefObject } from "react";
+import { useCallback, useMemo, useRef, useState, type DragEvent, type FormEvent, type RefObject } from "react";
+import { listAcceptedFormats } from "../api/ingest";
+import type { AcceptedFormats } from "../api/schema";
 import { Field } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { formatBytes, parseTags, tagsProblem, titleFromFilename } from "../lib/format";
+import { useAsync } from "../lib/useAsync";
 import type { UploadItem } from "../upload/useTusUpload";
 
-/** The endings of the files the server takes (it decides by their bytes): videos, and sound alone. */
-const MEDIA_EXTENSIONS = [
-  ...["mkv", "mp4", "m4v", "mov", "webm", "avi", "ts", "mts", "m2ts", "ogv"],
-  ...["mpg", "mpeg", "m2p", "vob", "mod", "tod", "wmv", "asf", "flv"],
-  ...["mp3", "m4a", "m4b", "aac", "flac", "wav", "aif", "aiff", "ogg", "oga", "opus", "mka", "wma"],
-];
-const ACCEPT = ["video/*", "audio/*", ...MEDIA_EXTENSIONS.map((e) => `.${e}`)].join(",");
+/** What the file picker offers before the server has said what it takes, or when it cannot say. */
+const ANY_MEDIA = "video/*,audio/*";
 
-function isProbablyMedia(file: File): boolean {
-  const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
-  return file.type === "" || /^(video|audio)\//.test(file.type) || MEDIA_EXTENSIONS.includes(extension);
+/** The files the picker offers, and whether a chosen file looks like one the server takes. */
+interface AcceptedFiles {
+  accept: string;
+  looksAccepted: (file: File) => boolean;
+}
+
+/**
+ * The files the server takes (it decides by their bytes), as it lists them: any video or
+ * sound, and the endings of the forms a browser may not know as either (.mts, .vob, .mka …).
+ * Until it has answered, or if it cannot, any video or sound is offered and no file is
+ * doubted: the server decides, and the upload never waits for this list.
+ */
+function acceptedFiles(formats: AcceptedFormats | null): AcceptedFiles {
+  if (formats === null) return { accept: ANY_MEDIA, looksAccepted: () => true };
+  const extensions = new Set(formats.formats.flatMap((format) => format.extensions));
+  return {
+    accept: [ANY_MEDIA, ...[...extensions].map((extension) => `.${extension}`)].join(","),
+    looksAccepted(file) {
+      const dot = file.name.lastIndexOf(".");
+      const extension = dot < 0 ? "" : file.name.slice(dot + 1).toLowerCase();
+      return file.type === "" || /^(video|audio)\//.test(file.type) || extensions.has(extension);
+    },
+  };
+}
+
+/** The files the server takes, asked once when the form opens. */
+function useAcceptedFiles(): AcceptedFiles {
+  const { data } = useAsync(useCallback((signal: AbortSignal) => listAcceptedFormats(signal), []));
+  return useMemo(() => acceptedFiles(data), [data]);
 }
 
 /** The upload being prepared: the files chosen and the details each of them gets. */
@@ -127,6 +151,7 @@ export function UploadForm({
 /** Where files are dropped or chosen, and what was chosen. */
 function FileDropzone({ draft, locked }: { draft: UploadDraft; locked: boolean }) {
   const [dragging, setDragging] = useState(false);
+  const accepted = useAcceptedFiles();
 
   function onDrop(event: DragEvent<HTMLDivElement>) {
     event.preventDefault();
@@ -160,21 +185,21 @@ function FileDropzone({ draft, locked }: { draft: UploadDraft; locked: boolean }
             ref={draft.fileInput}
             type="file"
             multiple
-            accept={ACCEPT}
+            accept={accepted.accept}
             disabled={locked}
             onChange={(e) => draft.choose([...(e.target.files ?? [])])}
           />
         )}
       </Field>
-      <ChosenFiles files={draft.files} />
+      <ChosenFiles files={draft.files} looksAccepted={accepted.looksAccepted} />
     </div>
   );
 }
 
 /** The chosen files' names and sizes, with a warning for any that looks like neither video nor sound. */
-function ChosenFiles({ files }: { files: File[] }) {
+function ChosenFiles({ files, looksAccepted }: { files: File[]; looksAccepted: (file: File) => boolean }) {
   if (files.length === 0) return null;
-  const suspicious = files.filter((f) => !isProbablyMedia(f));
+  const suspicious = files.filter((f) => !looksAccepted(f));
   return (
     <>
       <ul className="file-chosen" data-testid="upload-file-names">
