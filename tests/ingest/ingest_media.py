@@ -7,6 +7,7 @@ box that every MP4 reader skips.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import struct
@@ -301,3 +302,24 @@ LEGACY_FILES: dict[str, dict[str, Any]] = {
     "flv": dict(container="flv", video="flv", audio="libmp3lame"),
     "aac": dict(container="adts", video=None, audio="aac"),
 }
+
+
+# --- chapters of the audiobook, and what a still looks like decoded ---
+
+BOOK_CHAPTERS = [{"start_seconds": 0.0, "title": "One"}, {"start_seconds": 1.0, "title": "Two"}]
+
+
+def decoded_size(jpeg: bytes) -> tuple[int, int]:
+    """Width and height of a JPEG, as a browser would decode it."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0))
+        return frame.width, frame.height
+
+
+def mean_luma(jpeg: bytes) -> float:
+    """The average brightness of a JPEG (the same frame scaled stays about the same)."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0)).reformat(format="gray")
+        plane = frame.planes[0]
+        rows = [bytes(plane)[row * plane.line_size :][: frame.width] for row in range(frame.height)]
+        return sum(sum(row) for row in rows) / (frame.width * frame.height)

@@ -7,6 +7,9 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -14,8 +17,11 @@ from typing import Any
 
 import httpx
 import m3u8  # type: ignore[import-untyped]
+from sqlalchemy import update
 
+from streamstack.catalogue.models import MediaItemRow
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
+from streamstack.kernel.db import Database
 from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, mint_token, running_app, served_app
@@ -418,3 +424,100 @@ class CuttingProxy:
                 hang_up()
 
         await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
+
+
+# --- items written behind the app's back, and the CLI run as a user runs it ---
+
+
+async def shown(rig: Rig, media_id: str) -> dict[str, Any]:
+    response = await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+    assert response.status_code == 200, response.text
+    item: dict[str, Any] = response.json()
+    return item
+
+
+async def uploaded_long_ago(
+    rig: Rig, data: bytes, title: str, audio_codec: str = "mp3"
+) -> dict[str, Any]:
+    """An item as one uploaded before chapters were read, whose first (stub) track of
+    ``audio_codec`` the probe then named: its row written back to what such an upload left."""
+    response = await rig.upload(data, fields={"title": title})
+    assert response.status_code == 201, response.text
+    media_id = response.json()["id"]
+    await written_back(rig, media_id, chapters=[], audio_codec=audio_codec, duration_seconds=0.05)
+    return await shown(rig, media_id)
+
+
+async def written_back(rig: Rig, media_id: str, **values: Any) -> None:
+    """The item's row given ``values``, behind catalogue (what an older version left)."""
+    # A connection of its own: the app may be served from another thread.
+    database = Database(rig.settings.effective_database_url)
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(
+                update(MediaItemRow).where(MediaItemRow.id == uuid.UUID(media_id)).values(**values)
+            )
+    finally:
+        await database.close()
+
+
+def replace_original(rig: Rig, key: str, data: bytes | None) -> None:
+    """The stored original overwritten with ``data``, or deleted (None), behind ingest."""
+    bucket = rig.settings.media_bucket
+    if rig.s3 is not None:
+        if data is None:
+            rig.s3.delete_object(Bucket=bucket, Key=key)
+        else:
+            rig.s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return
+    path = rig.settings.data_dir / "objects" / bucket / key
+    if data is None:
+        path.unlink()
+    else:
+        path.write_bytes(data)
+
+
+class Command:
+    """Runs ``streamstack upload`` (or ``name``) with a private cache directory (its resume
+    state)."""
+
+    def __init__(self, rig: Rig, served: ServedApp, folder: Path, name: str = "upload") -> None:
+        self.rig, self.served, self.folder, self.name = rig, served, folder, name
+        cache = folder / "cache"
+        self.token = mint_token(rig.settings, role="admin", user_id=rig.admin_id)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")},
+            "XDG_CACHE_HOME": str(cache),
+            # Its own (empty) sign-in store: the tests never see the user's real one.
+            "XDG_CONFIG_HOME": str(folder / "config"),
+        }
+        self.state_file = cache / "streamstack" / "uploads.json"
+
+    async def __call__(self, *args: str, token: str | None = None) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "streamstack",
+            self.name,
+            *args,
+            *(["--token", token if token is not None else self.token] if token != "" else []),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env,
+        )
+        out, err = await process.communicate()
+        assert process.returncode is not None
+        assert b"Traceback" not in err, err.decode()
+        return process.returncode, out.decode(), err.decode()
+
+    def video(self, name: str, data: bytes) -> Path:
+        """A file to upload."""
+        path = self.folder / name
+        path.write_bytes(data)
+        return path
+
+    def remembered(self) -> dict[str, Any]:
+        if not self.state_file.exists():
+            return {}
+        state: dict[str, Any] = json.loads(self.state_file.read_text())
+        return state

@@ -8,19 +8,24 @@ The command is a client: these run on the embedded backends only.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import ingest_media
 import msgspec
 import pytest
-from ingest_rig import CuttingProxy, Rig, ServedApp, served_rig, tus_metadata
-from test_ingest_probe_again import BOOK_CHAPTERS, replace_original, shown, uploaded_long_ago
+from ingest_media import BOOK_CHAPTERS
+from ingest_rig import (
+    Command,
+    CuttingProxy,
+    Rig,
+    replace_original,
+    served_rig,
+    shown,
+    tus_metadata,
+    uploaded_long_ago,
+)
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
 from streamstack.kernel.transport import SECRET_HEADER
@@ -37,52 +42,6 @@ async def upload(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIter
     """The command, and a served app for it to upload to."""
     async with served_rig(settings_factory()) as (rig, served):
         yield Command(rig, served, tmp_path)
-
-
-class Command:
-    """Runs ``streamstack upload`` (or ``name``) with a private cache directory (its resume
-    state)."""
-
-    def __init__(self, rig: Rig, served: ServedApp, folder: Path, name: str = "upload") -> None:
-        self.rig, self.served, self.folder, self.name = rig, served, folder, name
-        cache = folder / "cache"
-        self.token = mint_token(rig.settings, role="admin", user_id=rig.admin_id)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")},
-            "XDG_CACHE_HOME": str(cache),
-            # Its own (empty) sign-in store: the tests never see the user's real one.
-            "XDG_CONFIG_HOME": str(folder / "config"),
-        }
-        self.state_file = cache / "streamstack" / "uploads.json"
-
-    async def __call__(self, *args: str, token: str | None = None) -> tuple[int, str, str]:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "streamstack",
-            self.name,
-            *args,
-            *(["--token", token if token is not None else self.token] if token != "" else []),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self.env,
-        )
-        out, err = await process.communicate()
-        assert process.returncode is not None
-        assert b"Traceback" not in err, err.decode()
-        return process.returncode, out.decode(), err.decode()
-
-    def video(self, name: str, data: bytes) -> Path:
-        """A file to upload."""
-        path = self.folder / name
-        path.write_bytes(data)
-        return path
-
-    def remembered(self) -> dict[str, Any]:
-        if not self.state_file.exists():
-            return {}
-        state: dict[str, Any] = json.loads(self.state_file.read_text())
-        return state
 
 
 async def test_upload_prints_the_item_with_progress(upload: Command) -> None:

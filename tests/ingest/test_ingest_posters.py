@@ -17,28 +17,13 @@ import av
 import ingest_media
 import pytest
 import transcode_media
+from ingest_media import decoded_size, mean_luma
 from ingest_rig import Rig, RigFactory
 
 from support.waiting import eventually
 
 CATALOGUE = "/api/v1/catalogue"
 THUMBNAILS = "/api/v1/stream/thumbnails"
-
-
-def decoded_size(jpeg: bytes) -> tuple[int, int]:
-    """Width and height of a JPEG, as a browser would decode it."""
-    with av.open(io.BytesIO(jpeg)) as image:
-        frame = next(image.decode(video=0))
-        return frame.width, frame.height
-
-
-def mean_luma(jpeg: bytes) -> float:
-    """The average brightness of a JPEG (the same frame scaled stays about the same)."""
-    with av.open(io.BytesIO(jpeg)) as image:
-        frame = next(image.decode(video=0)).reformat(format="gray")
-        plane = frame.planes[0]
-        rows = [bytes(plane)[row * plane.line_size :][: frame.width] for row in range(frame.height)]
-        return sum(sum(row) for row in rows) / (frame.width * frame.height)
 
 
 async def upload_clip(rig: Rig, width: int, height: int) -> dict[str, object]:

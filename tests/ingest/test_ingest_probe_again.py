@@ -16,20 +16,26 @@ from typing import Any
 import ingest_media
 import pytest
 import transcode_media
-from ingest_rig import Rig, RigFactory, fast_transcoding
-from sqlalchemy import update
-from test_ingest_transcode_jobs import assert_complete_package, wait_for_state
+from ingest_media import BOOK_CHAPTERS
+from ingest_rig import (
+    Rig,
+    RigFactory,
+    assert_complete_package,
+    fast_transcoding,
+    replace_original,
+    shown,
+    uploaded_long_ago,
+    wait_for_state,
+    written_back,
+)
 from transcode_media import Track
 
-from streamstack.catalogue.models import MediaItemRow
 from streamstack.ingest.probe import MediaProber, ProbeOutcome
 from streamstack.ingest.probe_messages import MediaReport
-from streamstack.kernel.db import Database
 from streamstack.kernel.storage import single_chunk
 
 INGEST = "/api/v1/ingest"
 CATALOGUE = "/api/v1/catalogue"
-BOOK_CHAPTERS = [{"start_seconds": 0.0, "title": "One"}, {"start_seconds": 1.0, "title": "Two"}]
 
 
 @pytest.fixture
@@ -52,54 +58,6 @@ def probe_again(rig: Rig, media_id: str, headers: dict[str, str] | None = None) 
     return rig.client.post(
         f"{INGEST}/items/{media_id}/probe", headers=rig.admin() if headers is None else headers
     )
-
-
-async def shown(rig: Rig, media_id: str) -> dict[str, Any]:
-    response = await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())
-    assert response.status_code == 200, response.text
-    item: dict[str, Any] = response.json()
-    return item
-
-
-async def uploaded_long_ago(
-    rig: Rig, data: bytes, title: str, audio_codec: str = "mp3"
-) -> dict[str, Any]:
-    """An item as one uploaded before chapters were read, whose first (stub) track of
-    ``audio_codec`` the probe then named: its row written back to what such an upload left."""
-    response = await rig.upload(data, fields={"title": title})
-    assert response.status_code == 201, response.text
-    media_id = response.json()["id"]
-    await written_back(rig, media_id, chapters=[], audio_codec=audio_codec, duration_seconds=0.05)
-    return await shown(rig, media_id)
-
-
-async def written_back(rig: Rig, media_id: str, **values: Any) -> None:
-    """The item's row given ``values``, behind catalogue (what an older version left)."""
-    # A connection of its own: the app may be served from another thread.
-    database = Database(rig.settings.effective_database_url)
-    try:
-        async with database.unit_of_work() as session:
-            await session.execute(
-                update(MediaItemRow).where(MediaItemRow.id == uuid.UUID(media_id)).values(**values)
-            )
-    finally:
-        await database.close()
-
-
-def replace_original(rig: Rig, key: str, data: bytes | None) -> None:
-    """The stored original overwritten with ``data``, or deleted (None), behind ingest."""
-    bucket = rig.settings.media_bucket
-    if rig.s3 is not None:
-        if data is None:
-            rig.s3.delete_object(Bucket=bucket, Key=key)
-        else:
-            rig.s3.put_object(Bucket=bucket, Key=key, Body=data)
-        return
-    path = rig.settings.data_dir / "objects" / bucket / key
-    if data is None:
-        path.unlink()
-    else:
-        path.write_bytes(data)
 
 
 async def test_an_old_audiobook_gets_its_chapters_and_main_track(rig: Rig) -> None:

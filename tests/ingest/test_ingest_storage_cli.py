@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ingest_rig import served_rig
-from test_ingest_cli import Command
+from ingest_rig import Command, served_rig
 
 from streamstack.cli.storage import age_text, confirmed, size_text
 from support.apps import mint_token

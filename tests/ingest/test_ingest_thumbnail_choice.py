@@ -13,9 +13,8 @@ from typing import Any
 
 import ingest_media
 import pytest
-from ingest_rig import Rig
-from test_ingest_posters import decoded_size, mean_luma
-from test_ingest_probe_again import replace_original
+from ingest_media import decoded_size, mean_luma
+from ingest_rig import Rig, replace_original
 
 from streamstack.ingest.probe import MediaProber
 from support.waiting import eventually
