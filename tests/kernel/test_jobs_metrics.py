@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from prometheus_client import REGISTRY
-from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "make_queue")
 
 from streamstack.kernel.jobs import Job, QueueConfig
 from streamstack.kernel.jobs.metrics import JOB_BACKLOG, track_backlog
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.metrics import refresh_tracked_gauges, untrack_gauge
+from support.job_queues import QueueFactory
 
 FAST = QueueConfig(ack_wait=1.0, max_deliver=2, retry_delays=(0.0,))
 

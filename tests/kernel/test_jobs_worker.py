@@ -7,11 +7,11 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from test_jobs_port import QueueFactory, queue_factory  # noqa: F401  (fixture "make_queue")
 
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig, original_id, repeat_id
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.tasks import BackgroundTask
+from support.job_queues import QueueFactory
 from support.waiting import eventually
 
 FAST = QueueConfig(ack_wait=1.0, max_deliver=3, retry_delays=(0.0,), dedupe_window=60.0)
