@@ -463,18 +463,26 @@ async def written_back(rig: Rig, media_id: str, **values: Any) -> None:
 
 def replace_original(rig: Rig, key: str, data: bytes | None) -> None:
     """The stored original overwritten with ``data``, or deleted (None), behind ingest."""
+    if data is not None:
+        write_behind(rig, key, data)
+        return
     bucket = rig.settings.media_bucket
     if rig.s3 is not None:
-        if data is None:
-            rig.s3.delete_object(Bucket=bucket, Key=key)
-        else:
-            rig.s3.put_object(Bucket=bucket, Key=key, Body=data)
+        rig.s3.delete_object(Bucket=bucket, Key=key)
+    else:
+        (rig.settings.data_dir / "objects" / bucket / key).unlink()
+
+
+def write_behind(rig: Rig, key: str, data: bytes) -> None:
+    """``data`` stored under ``key`` in the media bucket behind ingest (as a job killed
+    midway, an older version or another tool left it): no manifest or record names it."""
+    bucket = rig.settings.media_bucket
+    if rig.s3 is not None:
+        rig.s3.put_object(Bucket=bucket, Key=key, Body=data)
         return
     path = rig.settings.data_dir / "objects" / bucket / key
-    if data is None:
-        path.unlink()
-    else:
-        path.write_bytes(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 class Command:

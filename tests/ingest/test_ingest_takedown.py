@@ -4,7 +4,8 @@ End to end through the API, all four modules in one app on either backend kind: 
 is transcoded; the stream-token answer names the master playlist and the storyboard; a
 player following the playlists' relative URIs reaches every file with the right type.
 Unpublishing stops the item's tokens within 5 s; deleting it does too, and its objects go:
-the original, the thumbnail and everything under its prefix.
+the original, the thumbnail and everything under its prefix, named by a manifest or not,
+and nothing of another item's.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
+import ingest_media
 import m3u8
 import transcode_media
-from ingest_rig import Rig, RigFactory, fast_transcoding
+from ingest_rig import Rig, RigFactory, fast_transcoding, write_behind
+
+from streamstack.contracts.streaming import caption_paths
 
 CATALOGUE = "/api/v1/catalogue"
 #: The issue's bound for a withdrawn item's tokens.
@@ -182,3 +186,36 @@ async def test_deleting_an_item_being_transcoded_leaves_no_object(
         await until(all_gone, OBJECTS_GONE_WITHIN, "every object of the item deleted")
         await asyncio.sleep(2)  # a job stopped midway must not write anything afterwards
         assert not leftovers(rig, item)
+
+
+async def test_a_deletion_takes_what_no_manifest_names_and_leaves_other_items(
+    rig_factory: RigFactory,
+) -> None:
+    async with rig_factory() as rig:
+        uploads = [await rig.upload(ingest_media.mp4()) for _ in range(2)]
+        assert [u.status_code for u in uploads] == [201, 201], [u.text for u in uploads]
+        item, other = (u.json() for u in uploads)
+        media_id = item["id"]
+        # Under the prefix, named by no manifest nor by the deletion's event.
+        strays = [
+            f"{media_id}/storyboard/x.jpg",
+            f"{media_id}/hls/old/segment.ts",
+            *(f"{media_id}/{path}" for path in caption_paths("en")),
+        ]
+        # Another item's, one whose id has the same first 35 characters, one named like
+        # the prefix without its slash: none of them is the deleted item's.
+        twin = media_id[:-1] + ("0" if media_id[-1] != "0" else "1")
+        others = [f"{other['id']}/hls/segment.ts", f"{twin}/hls/segment.ts", f"{media_id}-old/x.ts"]
+        for key in (*strays, *others):
+            write_behind(rig, key, b"behind ingest")
+        others.append(other["s3_key"])
+        assert len(leftovers(rig, item)) == 1 + 1 + len(strays)
+
+        deleted = await rig.client.delete(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+        assert deleted.status_code == 204, deleted.text
+
+        async def all_gone() -> bool:
+            return not leftovers(rig, item)
+
+        await until(all_gone, OBJECTS_GONE_WITHIN, "every object under the prefix deleted")
+        assert [key for key in others if key not in rig.stored()["media"]] == []

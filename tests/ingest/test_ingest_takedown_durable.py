@@ -18,6 +18,7 @@ import msgspec
 import pytest
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn
+from streamstack.contracts.streaming import caption_paths
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.takedown import (
     TAKEDOWN_KIND,
@@ -154,6 +155,48 @@ async def test_the_job_deletes_every_object_and_may_run_again(
     assert await left_of(backends, item) == []
 
 
+def lookalike(media_id: str) -> str:
+    """Another uuid with the same first 35 characters: a prefix shorter than ``<uuid>/``
+    would take its objects too."""
+    return media_id[:-1] + ("0" if media_id[-1] != "0" else "1")
+
+
+async def test_the_job_deletes_what_no_manifest_names_and_nothing_of_another_item(
+    backends: Backends, tmp_path: Path
+) -> None:
+    item, other = await stored_item(backends, tmp_path), await stored_item(backends, tmp_path)
+    media = backends.objects(backends.settings.media_bucket)
+    # Written straight into the store, named by no manifest nor by the event (no captions).
+    strays = [
+        f"{item.id}/storyboard/x.jpg",
+        f"{item.id}/hls/old/segment.ts",
+        *(f"{item.id}/{path}" for path in caption_paths("en")),
+    ]
+    kept = [f"{lookalike(item.id)}/hls/segment.ts", f"{item.id}-old/hls/segment.ts"]
+    for key in (*strays, *kept):
+        await media.write(key, chunks(b"stray"), content_type="application/octet-stream")
+    kept += [other.s3_key, f"{other.id}/outputs.json", *(f"{other.id}/{n}" for n in PACKAGE)]
+
+    await takedown_handler(backends)(Job(item.id, TAKEDOWN_KIND, msgspec.json.encode(item)))
+    assert await left_of(backends, item) == []
+    assert [listed.key async for listed in media.objects(f"{item.id}/")] == []
+    assert [key for key in kept if not await exists(media, key)] == []
+    assert len(await left_of(backends, other)) == 2 + 1 + len(PACKAGE)
+
+
+async def test_a_key_the_store_refuses_is_left_and_the_job_succeeds(
+    backends: Backends, tmp_path: Path
+) -> None:
+    item = await stored_item(backends, tmp_path)
+    bucket = backends.settings.data_dir / "objects" / backends.settings.media_bucket
+    odd = bucket / item.id / "hls" / "odd name.ts"  # another tool's key: no port call takes it
+    odd.write_bytes(b"odd")
+
+    await takedown_handler(backends)(Job(item.id, TAKEDOWN_KIND, msgspec.json.encode(item)))
+    assert await left_of(backends, item) == []
+    assert odd.read_bytes() == b"odd"
+
+
 async def test_a_job_naming_another_items_prefix_is_rejected(backends: Backends) -> None:
     handler = takedown_handler(backends)
     media_id = str(uuid.uuid4())
@@ -216,13 +259,16 @@ async def test_a_transcoding_job_running_here_is_stopped_and_cleaned_after(
     item = await stored_item(backends, tmp_path)
     media = backends.objects(backends.settings.media_bucket)
     started, written_after = asyncio.Event(), f"{item.id}/hls/late.m4s"
+    first_pass_over = asyncio.Event()
 
     async def transcoding(job: Job) -> None:  # stands in for a long transcode
         started.set()
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
-            # An upload in flight when it was stopped lands after all (manifest first).
+            # An upload in flight when it was stopped lands after all, and after the first
+            # pass has listed the prefix: only the pass the queue runs again finds it.
+            await first_pass_over.wait()
             late = tmp_path / "late" / "hls"
             late.mkdir(parents=True)
             (late / "late.m4s").write_bytes(b"late")
@@ -241,6 +287,7 @@ async def test_a_transcoding_job_running_here_is_stopped_and_cleaned_after(
 
         with pytest.raises(StoppedATranscode):  # the queue runs it again shortly
             await handler(job)
+        first_pass_over.set()
         async with asyncio.timeout(15):
             while worker.stats().cancelled < 1:
                 await asyncio.sleep(0.05)

@@ -11,7 +11,7 @@ The order of the steps leaves nothing behind that no record names:
 * an upload writes the WebVTT first and records it after; if the catalogue answers that
   the item does not exist (404) or has too many tracks (409), the file is deleted again.
   An item deleted after the record has its caption files removed by the take-down,
-  which the deletion's ``media.deleted`` event names them in;
+  which deletes everything under the item's prefix;
 * an embedded track (extracted by the transcoding job) is recorded first, because an
   uploaded track of the same language wins: the file is written only when the record
   says the track is the embedded one;

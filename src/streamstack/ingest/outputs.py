@@ -1,14 +1,17 @@
 """What a transcoding job stored for an item, under the item's own prefix, and its removal.
 
 Everything a job makes lives under ``<uuid>/`` in the media bucket (``hls/…``,
-``storyboard/…``; :func:`streamstack.contracts.catalogue.object_prefix`). The object
-store has no listing, so the job keeps a manifest, ``<uuid>/outputs.json``, naming every
-key it may have written, and which of them make the package the master playlist plays
-(``live``). An upload attempt first widens the manifest to the old keys plus the new
-ones, then uploads (master playlist last), then deletes the old keys the new package no
-longer has and narrows the manifest to the new keys. A worker killed at any point leaves a
-manifest that covers every object it wrote, so a redelivered job (or the removal of a
-deleted or failed item's outputs) finds them all: nothing is orphaned.
+``storyboard/…``; :func:`streamstack.contracts.catalogue.object_prefix`), beside files
+that are not the job's to remove (caption files). So the job keeps a manifest,
+``<uuid>/outputs.json``, naming every key it may have written, and which of them make the
+package the master playlist plays (``live``): a listing of the prefix could not tell its
+outputs from those, nor a stale attempt's keys from the live package's. An upload attempt
+first widens the manifest to the old keys plus the new ones, then uploads (master playlist
+last), then deletes the old keys the new package no longer has and narrows the manifest to
+the new keys. A worker killed at any point leaves a manifest that covers every object it
+wrote, so a redelivered job (or the removal of a failed or stopped job's outputs) finds
+them all: nothing is orphaned. A deleted item's take-down needs no manifest: it deletes
+everything listed under the prefix (:mod:`streamstack.ingest.takedown`).
 
 A new package of an item that already plays (a transcode again, written under its own
 ``hls/<package>/`` names) keeps the package it replaces until the next one: viewers who

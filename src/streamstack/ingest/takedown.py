@@ -1,9 +1,10 @@
 """Deleting every object of a deleted media item: the ``media.deleted`` consumer.
 
 Ingest stored the item's objects, so ingest removes them: the original (media bucket),
-its thumbnail and poster (thumbnails bucket) and everything under its prefix ``<uuid>/``
-(renditions, storyboards; the transcoder's manifest ``<uuid>/outputs.json`` names them).
-What a take-down given up leaves behind, the storage audit finds
+its thumbnail and poster (thumbnails bucket) and every object the media bucket lists under
+its prefix ``<uuid>/``, whether or not a transcoder's manifest names it (renditions,
+storyboards, caption files, the manifest itself, files of an older package layout). What a
+take-down given up leaves behind, the storage audit finds
 (:mod:`streamstack.ingest.storage_audit`).
 
 Two steps, so nothing is lost to a crash or an outage:
@@ -13,8 +14,9 @@ Two steps, so nothing is lost to a crash or an outage:
    event published while no process ran is delivered later) and turns each event into a
    ``takedown`` job on its own queue (job id = item uuid, so a repeated event is one job).
 2. :class:`TakedownHandler` runs the job: stops the item's transcoding job if it runs in
-   this process, deletes each object (an absent one is fine: the job is idempotent), and
-   runs again a little later when it stopped a job, for what that job wrote meanwhile.
+   this process, deletes each object (an absent one is fine: the job is idempotent; a
+   redelivery lists the prefix afresh), and runs again a little later when it stopped a
+   job, for what that job wrote meanwhile.
    A failure (storage down) is retried with backoff for hours; the queue keeps the job
    across restarts (JetStream, or SQLite in dev).
 
@@ -30,14 +32,12 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn, object_prefix
-from streamstack.contracts.streaming import caption_paths
-from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.processing import poster_key
 from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
-from streamstack.kernel.storage import InvalidObjectKey, ObjectStore, check_object_key
+from streamstack.kernel.storage import InvalidObjectKey, ListedObject, ObjectStore, check_object_key
 
 log = structlog.get_logger(__name__)
 
@@ -102,18 +102,44 @@ class TakedownHandler:
         """Run one takedown job (idempotent: absent objects are fine)."""
         withdrawn = decode_takedown(job)
         stopped = self.transcoding is not None and self.transcoding.cancel(withdrawn.id)
-        outputs = await ItemOutputs(self.media, withdrawn.id).remove()
+        under_prefix = await self._delete_under(object_prefix(withdrawn.id))
         await self.media.delete(withdrawn.s3_key)
         if withdrawn.thumbnail_s3_key is not None:
             await self.thumbnails.delete(withdrawn.thumbnail_s3_key)
         # Named after the item, not in the event: items from before posters have none.
         await self.thumbnails.delete(poster_key(withdrawn.id))
-        for language in withdrawn.captions:  # caption files: in no transcoding manifest
-            for path in caption_paths(language):
-                await self.media.delete(withdrawn.object_prefix + path)
-        log.info("takedown.done", media_id=withdrawn.id, outputs=outputs, stopped=stopped)
+        log.info("takedown.done", media_id=withdrawn.id, under_prefix=under_prefix, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
+
+    async def _delete_under(self, prefix: str) -> int:
+        """Delete every object the media bucket lists under ``prefix``; how many went.
+
+        Deleting as the listing goes is safe: each page is read before its keys are deleted,
+        and a key listed once is not listed again.
+        """
+        deleted = 0
+        async for listed in self.media.objects(prefix):
+            if self._deletable(prefix, listed):
+                await self.media.delete(listed.key)
+                deleted += 1
+        return deleted
+
+    @staticmethod
+    def _deletable(prefix: str, listed: ListedObject) -> bool:
+        """Whether a listed key is the item's to delete: under its own prefix (a listing
+        that ignored its prefix must not cost another item its objects) and a key the port
+        accepts (one another tool wrote is left to an operator, rather than failing every
+        retry: the storage audit reports it as unrecognised)."""
+        if not listed.key.startswith(prefix):
+            log.error("takedown.foreign_key_listed", prefix=prefix, key=listed.key)
+            return False
+        try:
+            check_object_key(listed.key)
+        except InvalidObjectKey:
+            log.warning("takedown.unusable_key_left", key=listed.key)
+            return False
+        return True
 
     @staticmethod
     async def on_dead_letter(letter: DeadLetter) -> None:
