@@ -302,11 +302,8 @@ def apply_facts(row: MediaItemRow, facts: FactsUpdate) -> bool:
     return bool(changed)
 
 
-def withdrawal(
-    row: MediaItemRow, now: datetime.datetime, captions: Sequence[CaptionTrackRow] = ()
-) -> bytes:
-    """The ``media.unpublished`` / ``media.deleted`` payload for the item, as JSON; a
-    deletion names the item's ``captions`` (their files go with it)."""
+def withdrawal(row: MediaItemRow, now: datetime.datetime) -> bytes:
+    """The ``media.unpublished`` / ``media.deleted`` payload for the item, as JSON."""
     media_id = str(row.id)
     return msgspec.json.encode(
         MediaWithdrawn(
@@ -315,6 +312,5 @@ def withdrawal(
             s3_key=row.s3_key,
             thumbnail_s3_key=row.thumbnail_s3_key,
             withdrawn_at=now,
-            captions=[caption.language for caption in captions],
         )
     )

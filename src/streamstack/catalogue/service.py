@@ -277,7 +277,6 @@ class CatalogueService:
         now = self._clock()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
-            captions = await store.captions.of_item(item_id)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
             # Everyone's watch progress and playlist entries go in the same transaction
@@ -286,7 +285,7 @@ class CatalogueService:
             await store.viewings.remove_item(item_id)
             await store.playlist_entries.remove_item(item_id)
             await store.items.remove(item_id)
-            await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now, captions), now)
+            await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))
 
     async def update_processing(self, update: ProcessingUpdate) -> MediaItem:

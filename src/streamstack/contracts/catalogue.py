@@ -82,9 +82,7 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
 
     On unpublish, stream tokens of the item stop; on delete, every object of the item
     goes too: ``s3_key`` (the original, media bucket), ``thumbnail_s3_key`` (thumbnails
-    bucket) and everything under ``object_prefix`` (media bucket). ``captions`` names the
-    item's caption languages, whose files
-    (:func:`streamstack.contracts.streaming.caption_paths`) no transcoding manifest lists.
+    bucket) and everything under ``object_prefix`` (media bucket), caption files included.
     """
 
     id: str
@@ -92,7 +90,6 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
     s3_key: str
     thumbnail_s3_key: str | None
     withdrawn_at: datetime
-    captions: Annotated[list[CaptionLanguage], msgspec.Meta(max_length=MAX_CAPTION_TRACKS)] = []
 
 
 #: Where a caption track came from: uploaded by an admin, or extracted from a subtitle
