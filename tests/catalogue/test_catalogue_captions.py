@@ -144,5 +144,5 @@ async def test_tracks_go_with_their_item(settings_factory: SettingsFactory) -> N
                 select(OutboxRow.payload).where(OutboxRow.subject == MEDIA_DELETED)
             )
             withdrawn = [msgspec.json.decode(p, type=MediaWithdrawn) for p in payloads]
-    # The take-down deletes the caption files by these names (the store has no listing).
-    assert [w.captions for w in withdrawn if w.id == item.id] == [["en", "pt-BR"]]
+    # One take-down for the item: it lists the item's prefix, caption files included.
+    assert [w.object_prefix for w in withdrawn if w.id == item.id] == [f"{item.id}/"]
