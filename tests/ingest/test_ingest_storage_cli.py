@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from ingest_rig import Command, served_rig
 
-from streamstack.cli.storage import age_text, confirmed, size_text
+from streamstack.cli.storage import confirmed, size_text
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
 
@@ -60,7 +60,7 @@ async def test_audit_reports_the_orphans_and_leaves_them(storage: Command) -> No
     stored = Stored(storage)
     code, out, err = await storage("audit", *server(storage))
     assert code == 0, err
-    assert "grace period: 0 s" in out
+    assert "grace period: 0s" in out
     assert "media (bucket media): 2 objects, 2.0 KiB" in out
     assert "  orphans: 1 object, 2.0 KiB" in out
     assert f"    {stored.orphan}  2.0 KiB, " in out
@@ -115,20 +115,13 @@ async def test_a_viewer_is_refused_in_one_line(storage: Command) -> None:
     assert stored.keys() == {stored.orphan, stored.stranger}
 
 
-def test_sizes_and_ages_read_as_people_write_them() -> None:
+def test_sizes_read_as_people_write_them() -> None:
     assert [size_text(n) for n in (0, 1023, 1024, 5 * 2**20 + 2**19, 3 * 2**40)] == [
         "0 B",
         "1023 B",
         "1.0 KiB",
         "5.5 MiB",
         "3.0 TiB",
-    ]
-    assert [age_text(s) for s in (0, 59, 60, 7200, 86400 * 3)] == [
-        "0 s",
-        "59 s",
-        "1 min",
-        "2 h",
-        "3 d",
     ]
 
 

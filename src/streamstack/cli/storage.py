@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from streamstack.cli.processing import print_item
@@ -25,6 +26,7 @@ from streamstack.cli.session import (
     admin_api,
     error_detail,
 )
+from streamstack.cli.uploads import span
 from streamstack.settings import SettingsError
 
 #: Ingest's audit, and the deletion of the orphans a fresh audit finds.
@@ -103,7 +105,9 @@ def said(report: Any, *, deleting: bool = False) -> str:
     """The report in lines a person reads: per bucket, its objects, orphans and unrecognised
     keys (those the server named), and what to do next."""
     grace = report["grace_seconds"]
-    lines = [f"grace period: {age_text(grace)} (younger objects of no item are left alone)"]
+    lines = [
+        f"grace period: {span(timedelta(seconds=grace))} (younger objects of no item are left alone)"
+    ]
     for bucket in report["buckets"]:
         lines.append("")
         lines.append(
@@ -123,7 +127,7 @@ def _tally_lines(kind: str, tally: Any) -> list[str]:
     for entry in tally["first"]:
         lines.append(
             f"    {entry['key']}  {size_text(entry['size_bytes'])}, "
-            f"{age_text(entry['age_seconds'])} old"
+            f"{span(timedelta(seconds=entry['age_seconds']))} old"
         )
     if tally["count"] > len(tally["first"]):
         lines.append(f"    … and {tally['count'] - len(tally['first'])} more")
@@ -142,14 +146,6 @@ def size_text(size: int) -> str:
             return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"
-
-
-def age_text(seconds: int) -> str:
-    """``40 s``, ``12 min``, ``5 h``, ``3 d``."""
-    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= length:
-            return f"{seconds // length} {unit}"
-    return f"{seconds} s"
 
 
 @contextlib.contextmanager
