@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,32 @@ def test_bad_settings_are_one_line_errors(
     assert lines[0].startswith("streamstack: error: ")
     assert message in lines[0]
     assert "Traceback" not in r.stderr
+
+
+#: A command printing more than a pipe holds, run through the CLI's entry point.
+_CHATTY_COMMAND = """
+import argparse
+import importlib
+cli = importlib.import_module("streamstack.cli.main")  # the package names its function main
+def many_lines(args):
+    for number in range(200_000):
+        print("line", number)
+    return 0
+parser = argparse.ArgumentParser()
+parser.set_defaults(command=many_lines)
+cli.build_parser = lambda: parser
+cli.main([])
+"""
+
+
+def test_a_reader_gone_away_ends_a_command_quietly() -> None:
+    # `streamstack storage audit | head` closes the pipe early: no traceback, the shell's code.
+    process = subprocess.Popen(
+        [sys.executable, "-c", _CHATTY_COMMAND], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10) == b"line 0\nlin"
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141, errors
+    assert errors == ""
