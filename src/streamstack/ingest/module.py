@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # imported by the functions that build them (see the note bel
     from litestar import Router
 
     from streamstack.ingest.probe import MediaProber
+    from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.service import IngestService
+    from streamstack.kernel.storage import ObjectStore
 
 # The module's own stack (service, routes, tables, the sandbox, the job handler) is imported
 # by the functions that build it, not with this file: every process reads MODULE below, and
@@ -86,7 +88,7 @@ def mount(context: ModuleContext) -> MountedModule:
                 FactsReading(catalogue, originals, retries),
                 AcceptedFormats.of(accepted_forms()),
             ),
-            storage_audit_routes(context),
+            storage_audit_routes(context, media, thumbnails, catalogue, records),
         ],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[takedown_events.try_follow],
@@ -104,21 +106,23 @@ def upload_sweeper(service: IngestService, settings: Settings) -> BackgroundTask
     )
 
 
-def storage_audit_routes(context: ModuleContext) -> Router:
-    """The storage audit's admin routes (see :mod:`streamstack.ingest.storage_audit`)."""
-    from streamstack.ingest.repository import UploadRecords  # (see the note at the top)
-    from streamstack.ingest.routes import storage_audit_router
+def storage_audit_routes(
+    context: ModuleContext,
+    media: ObjectStore,
+    thumbnails: ObjectStore,
+    catalogue: CatalogueClient,
+    uploads: UploadRecords,
+) -> Router:
+    """The storage audit's admin routes (see :mod:`streamstack.ingest.storage_audit`), on
+    the stores, catalogue client and upload records the rest of the module uses."""
+    from streamstack.ingest.routes import storage_audit_router  # (see the note at the top)
     from streamstack.ingest.storage_audit import StorageAudit
 
-    settings = context.settings
     audit = StorageAudit(
-        buckets={
-            "media": context.backends.objects(settings.media_bucket),
-            "thumbnails": context.backends.objects(settings.thumbnails_bucket),
-        },
-        catalogue=CatalogueClient(context.transport("catalogue")),
-        uploads=UploadRecords(context.backends.database, clock=context.clock),
-        grace=datetime.timedelta(seconds=settings.ingest_orphan_grace_seconds),
+        buckets={"media": media, "thumbnails": thumbnails},
+        catalogue=catalogue,
+        uploads=uploads,
+        grace=datetime.timedelta(seconds=context.settings.ingest_orphan_grace_seconds),
         clock=context.clock,
     )
     return storage_audit_router(audit)
