@@ -145,10 +145,14 @@ class BrowserLog:
 
 
 def built_web_dist() -> Path:
-    """``web/dist`` (or STREAMSTACK_WEB_DIST_DIR), building the SPA when it is missing."""
+    """``web/dist`` (or STREAMSTACK_WEB_DIST_DIR), building the SPA when it is missing or
+    older than its sources: a direct pytest run after editing ``web/src`` used to test the
+    last build's SPA. A configured folder is taken as it is (the nox session builds it)."""
     configured = os.environ.get("STREAMSTACK_WEB_DIST_DIR")
-    dist = Path(configured) if configured else ROOT / "web" / "dist"
-    if (dist / "index.html").is_file():
+    if configured:
+        return Path(configured)
+    dist = ROOT / "web" / "dist"
+    if is_current(dist):
         return dist
     web = ROOT / "web"
     npm = shutil.which("npm")
@@ -159,14 +163,30 @@ def built_web_dist() -> Path:
     lock_path = Path(tempfile.gettempdir()) / f"streamstack-web-build-{os.getuid()}.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (dist / "index.html").is_file():
+        if is_current(dist):
             return dist  # another worker built it meanwhile
         if not (web / "node_modules").is_dir():
             npm_ci = [npm, "ci", "--no-audit", "--no-fund"]
             subprocess.run(npm_ci, cwd=web, check=True, timeout=600)
         subprocess.run([npm, "run", "build"], cwd=web, check=True, timeout=600)
-    assert (dist / "index.html").is_file(), f"npm run build did not produce {dist}/index.html"
+    assert is_current(dist), f"npm run build did not produce a current {dist}/index.html"
     return dist
+
+
+#: What the SPA's build is made from, beside ``web/src``.
+WEB_BUILD_INPUTS = ("index.html", "package-lock.json", "vite.config.ts", "public")
+
+
+def is_current(dist: Path) -> bool:
+    """Whether ``dist`` holds a build newer than every source file it is built from."""
+    built = dist / "index.html"
+    if not built.is_file():
+        return False
+    web = ROOT / "web"
+    roots = [web / "src", *(web / name for name in WEB_BUILD_INPUTS)]
+    sources = [f for root in roots if root.exists() for f in (root, *root.rglob("*"))]
+    built_at = built.stat().st_mtime
+    return all(f.stat().st_mtime <= built_at for f in sources if f.is_file())
 
 
 @dataclass
