@@ -11,7 +11,7 @@ devices: their own cookies and storage):
   laptop's next click (Browse, a public page) falls back to browsing signed out, saying the
   session ended, with no error on the page.
 * **Admin disables a signed-in viewer.** While the viewer is signed in, the admin presses
-  "Disable" on the Users page; the viewer's next click fails and lands on sign-in saying
+  "Disable" on the Users page (and confirms); the viewer's next click fails and lands on sign-in saying
   the session ended, signing in again is refused with "This account is disabled", and once
   the admin presses "Enable" the viewer signs in again.
 
@@ -114,6 +114,8 @@ async def test_admin_disables_a_signed_in_viewer(dev_server: DevServer) -> None:
         await sign_in(viewer_page, base, VIEWER, PASSWORD)
         admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
         await admin_page.get_by_role("button", name=f"Disable {VIEWER}").click()
+        asked = admin_page.get_by_role("alertdialog", name="Disable this account?")
+        await asked.get_by_role("button", name="Disable").click()
         enable = admin_page.get_by_role("button", name=f"Enable {VIEWER}")
         await enable.wait_for()
         row = admin_page.get_by_role("row").filter(has_text=VIEWER)

@@ -19,7 +19,8 @@ FOCUSED_LABEL = "() => document.activeElement.getAttribute('aria-label')"
 @pytest.mark.slow
 @pytest.mark.timeout(90)
 async def test_row_buttons_keep_the_focus(dev_server: DevServer) -> None:
-    """Enter on Unpublish, then on Disable: focus stays on the button, renamed Publish, Enable."""
+    """Enter on Unpublish, then on Disable (and its confirmation): focus stays on the button,
+    renamed Publish, Enable."""
     register_viewer(dev_server, "focus@example.com", "a long enough passphrase")
     log = BrowserLog()
     async with chromium() as browser:
@@ -33,6 +34,11 @@ async def test_row_buttons_keep_the_focus(dev_server: DevServer) -> None:
 
         await page.goto(f"{dev_server.url}/admin/users")
         await page.get_by_role("button", name="Disable focus@example.com").focus()
+        await page.keyboard.press("Enter")
+        # Disable asks first; the focus starts on Cancel, Tab reaches Disable. Confirmed, the
+        # focus goes back to the row's button.
+        await page.get_by_role("alertdialog", name="Disable this account?").wait_for()
+        await page.keyboard.press("Tab")
         await page.keyboard.press("Enter")
         await page.get_by_role("button", name="Enable focus@example.com", exact=True).wait_for()
         assert await page.evaluate(FOCUSED_LABEL) == "Enable focus@example.com"

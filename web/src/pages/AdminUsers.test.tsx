@@ -154,11 +154,23 @@ describe("AdminUsersPage", () => {
     const user = setupUser();
     renderApp("/admin/users");
 
+    // Disabling asks first (it signs bob out everywhere); Cancel sends nothing.
     await user.click(await screen.findByRole("button", { name: "Disable bob@example.com" }));
+    const asked = screen.getByRole("alertdialog", { name: "Disable this account?" });
+    expect(asked).toHaveTextContent("bob@example.com is signed out everywhere");
+    await user.click(within(asked).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(sentTo(seen, "POST", `${API}/auth/users/u-bob/disable`)).toHaveLength(0);
+    await user.click(screen.getByRole("button", { name: "Disable bob@example.com" }));
+    const confirm = screen.getByRole("alertdialog", { name: "Disable this account?" });
+    await user.click(within(confirm).getByRole("button", { name: "Disable" }));
     const bobRow = () => screen.getByText("bob@example.com").closest("tr")!;
     await waitFor(() => expect(bobRow()).toHaveTextContent("Disabled"));
+    expect(sentTo(seen, "POST", `${API}/auth/users/u-bob/disable`)).toHaveLength(1);
     await user.click(screen.getByRole("button", { name: "Enable bob@example.com" }));
     await waitFor(() => expect(bobRow()).not.toHaveTextContent("Disabled"));
+    // Enabling asks nothing: it gives back, it takes nothing away.
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
     // No actions on one's own account.
     expect(screen.queryByRole("button", { name: "Delete admin@example.com" })).not.toBeInTheDocument();
 

@@ -25,6 +25,7 @@ export function AdminUsersPage() {
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
   const actions = useUserActions(setData);
   const [pendingDelete, setPendingDelete] = useState<UserView | null>(null);
+  const [pendingDisable, setPendingDisable] = useState<UserView | null>(null);
   const [pendingRole, setPendingRole] = useState<{ user: UserView; role: Role } | null>(null);
 
   function search(text: string) {
@@ -51,6 +52,7 @@ export function AdminUsersPage() {
             actions={actions}
             onRole={(user, role) => setPendingRole({ user, role })}
             onDelete={setPendingDelete}
+            onDisable={setPendingDisable}
           />
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
@@ -64,6 +66,16 @@ export function AdminUsersPage() {
             actions.remove(pendingDelete);
           }}
           onCancel={() => setPendingDelete(null)}
+        />
+      )}
+      {pendingDisable && (
+        <DisableUserDialog
+          user={pendingDisable}
+          onConfirm={() => {
+            setPendingDisable(null);
+            actions.disable(pendingDisable);
+          }}
+          onCancel={() => setPendingDisable(null)}
         />
       )}
       {pendingRole && (
@@ -127,6 +139,21 @@ function RoleDialog({ user, role, ...answers }: ConfirmAnswers & { user: UserVie
         {admin
           ? `${user.email} will be able to upload, edit and delete videos and manage every account.`
           : `${user.email} will no longer reach the library, uploads or user management.`}
+      </p>
+    </ConfirmDialog>
+  );
+}
+
+/**
+ * Asks before disabling an account: it signs the user out on every device at once, so a
+ * stray click (F27) cost someone their session. Enabling again asks nothing.
+ */
+function DisableUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserView }) {
+  return (
+    <ConfirmDialog title="Disable this account?" confirmLabel="Disable" destructive {...answers}>
+      <p>
+        {user.email} is signed out everywhere and cannot sign in until the account is enabled again. Their videos,
+        playlists and watch data are kept.
       </p>
     </ConfirmDialog>
   );

@@ -15,12 +15,15 @@ export function UsersTable({
   actions,
   onRole,
   onDelete,
+  onDisable,
 }: {
   users: UserView[];
   actions: UserActions;
   /** A role was chosen: the page asks before it is given. */
   onRole: (user: UserView, role: Role) => void;
   onDelete: (user: UserView) => void;
+  /** Disable was pressed: the page asks first (enabling again does not). */
+  onDisable: (user: UserView) => void;
 }) {
   const { user: me } = useAuth();
   return (
@@ -33,6 +36,7 @@ export function UsersTable({
           actions={actions}
           onRole={(role) => onRole(u, role)}
           onDelete={() => onDelete(u)}
+          onDisable={() => onDisable(u)}
         />
       ))}
     </StackedTable>
@@ -46,11 +50,13 @@ function UserRow(props: {
   actions: UserActions;
   onRole: (role: Role) => void;
   onDelete: () => void;
+  onDisable: () => void;
 }) {
-  const { user, self, actions, onRole, onDelete } = props;
+  const { user, self, actions, onRole, onDelete, onDisable } = props;
   const saving = actions.saving === user.id;
   const toggle = user.disabled ? "Enable" : "Disable";
   const issueReset = () => actions.issueReset(user);
+  const toggleDisabled = user.disabled ? () => actions.enable(user) : onDisable;
   return (
     <tr>
       <td data-label="Email">
@@ -67,7 +73,7 @@ function UserRow(props: {
       <td data-label="Actions">
         {!self && (
           <div className="button-row">
-            <RowButton label={`${toggle} ${user.email}`} busy={saving} onClick={() => actions.toggleDisabled(user)}>
+            <RowButton label={`${toggle} ${user.email}`} busy={saving} onClick={toggleDisabled}>
               {toggle}
             </RowButton>
             <RowButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>

@@ -20,7 +20,8 @@ export interface UserActions {
   /** The last deletion that went through ("Deleted …"), else null. */
   deleted: string | null;
   changeRole: (user: UserView, role: Role) => void;
-  toggleDisabled: (user: UserView) => void;
+  disable: (user: UserView) => void;
+  enable: (user: UserView) => void;
   issueReset: (user: UserView) => void;
   remove: (user: UserView) => void;
 }
@@ -48,10 +49,8 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     reset,
     deleted,
     changeRole: (user, role) => act(user, "change the role of", () => setUserRole(user.id, role)),
-    toggleDisabled: (user) =>
-      user.disabled
-        ? act(user, "enable", () => enableUser(user.id))
-        : act(user, "disable", () => disableUser(user.id)),
+    disable: (user) => act(user, "disable", () => disableUser(user.id)),
+    enable: (user) => act(user, "enable", () => enableUser(user.id)),
     issueReset: (user) =>
       act(user, "create a reset link for", async () => {
         setReset({ email: user.email, link: await issuePasswordReset(user.id) });
