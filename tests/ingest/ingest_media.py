@@ -51,17 +51,20 @@ def encode(
     frames: int | None = None,
     chapters: Sequence[tuple[float, str | None]] = (),
     audio_options: dict[str, str] | None = None,
+    sample_rate: int = 48000,
 ) -> bytes:
     """A real file: ``video``/``audio`` codecs (None to leave out) in ``container``, with
     ``chapters`` (start in seconds, title) marked; ``audio_options`` for the audio encoder
-    (WMA's refuse to open without a bit rate, ``{"b": "64000"}``)."""
+    (WMA's refuse to open without a bit rate, ``{"b": "64000"}``); mono sound at
+    ``sample_rate`` (AMR's is 8,000)."""
     options = {"movflags": "faststart"} if faststart and container == "mp4" else {}
     # A named file: the MP4 muxer reopens its output by name to move the index first.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"media.{container}"
         with av.open(str(path), "w", format=container, options=options) as target:
             target.set_chapters(_chapter_marks(chapters))
-            _write(target, seconds, (video, audio), fps, width, height, frames, audio_options)
+            sound = (audio, sample_rate, audio_options)
+            _write(target, seconds, (video, sound), fps, width, height, frames)
         return path.read_bytes()
 
 
@@ -85,21 +88,20 @@ def _chapter_marks(chapters: Sequence[tuple[float, str | None]]) -> list[dict[st
 def _write(
     target: av.container.OutputContainer,
     seconds: float,
-    codecs: tuple[str | None, str | None],
+    codecs: tuple[str | None, tuple[str | None, int, dict[str, str] | None]],
     fps: int,
     width: int,
     height: int,
     frames: int | None,
-    audio_options: dict[str, str] | None,
 ) -> None:
-    video, audio = codecs
+    video, (audio, rate, audio_options) = codecs
     video_stream = audio_stream = None
     if video is not None:
         video_stream = target.add_stream(video, rate=fps)
         video_stream.width, video_stream.height = width, height
         video_stream.pix_fmt = "yuv420p"
     if audio is not None:
-        audio_stream = target.add_stream(audio, rate=48000, options=audio_options or {})
+        audio_stream = target.add_stream(audio, rate=rate, options=audio_options or {})
         audio_stream.layout = "mono"
     if video_stream is not None:
         for index in range(frames if frames is not None else round(seconds * fps)):
@@ -107,8 +109,8 @@ def _write(
         target.mux(video_stream.encode(None))
     if audio_stream is not None:
         samples = audio_stream.codec_context.frame_size or 1024
-        for start in range(0, round(seconds * 48000), samples):
-            target.mux(audio_stream.encode(_audio_frame(samples, start, 48000)))
+        for start in range(0, round(seconds * rate), samples):
+            target.mux(audio_stream.encode(_audio_frame(samples, start, rate)))
         target.mux(audio_stream.encode(None))
 
 
@@ -140,6 +142,21 @@ def audio_only() -> bytes:
 def sound(container: str, codec: str) -> bytes:
     """``codec`` alone in ``container``: ``mp3``, ``flac``, ``wav``, ``ogg``, ``matroska`` …"""
     return encode(container=container, video=None, audio=codec)
+
+
+def broadcast_wave() -> bytes:
+    """A WAV as field recorders write it (a ``.bwf``): a ``bext`` chunk of the EBU's
+    broadcast metadata (description, originator, time reference) before the sound."""
+    wav = sound("wav", "pcm_s16le")
+    # Description, originator, its reference, date, time, then 8 + 2 + 64 + 10 + 180 bytes
+    # (time reference, version, UMID, loudness, reserved): EBU Tech 3285's 602 bytes.
+    fields = [(b"Scene 4, take 2", 256), (b"StreamStack tests", 32), (b"", 32)]
+    fields += [(b"2026-12-03", 10), (b"12:00:00", 8), (b"", 264)]
+    body = b"".join(text.ljust(size, b"\x00") for text, size in fields)
+    bext = b"bext" + struct.pack("<I", len(body)) + body
+    # The chunk goes after RIFF's header and ``WAVE`` (before ``fmt ``), as recorders put it.
+    riff_size = struct.unpack("<I", wav[4:8])[0] + len(bext)
+    return b"RIFF" + struct.pack("<I", riff_size) + b"WAVE" + bext + wav[12:]
 
 
 def mp3_with_pictures(pictures: list[tuple[int, str]]) -> bytes:
@@ -301,6 +318,17 @@ LEGACY_FILES: dict[str, dict[str, Any]] = {
     "asf": dict(container="asf", video="wmv2", audio="wmav2", audio_options={"b": "64000"}),
     "flv": dict(container="flv", video="flv", audio="libmp3lame"),
     "aac": dict(container="adts", video=None, audio="aac"),
+    # An old phone's: H.263 at QCIF, 15 frames a second, AMR narrow-band sound at 12.2 kb/s.
+    "3gp": dict(
+        container="3gp",
+        video="h263",
+        audio="amr_nb",
+        width=176,
+        height=144,
+        fps=15,
+        sample_rate=8000,
+        audio_options={"b": "12200"},
+    ),
 }
 
 

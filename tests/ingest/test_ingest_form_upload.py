@@ -150,6 +150,22 @@ async def test_sound_alone_plays_as_uploaded_or_is_queued_for_an_audio_package(
     assert (added["media"], added["thumbnails"]) == ([item["s3_key"]], [])
 
 
+async def test_a_broadcast_wave_is_a_wav(rig: Rig) -> None:
+    """A field recorder's ``.bwf`` (a ``bext`` chunk before the sound) is stored as WAV."""
+    response = await rig.upload(ingest_media.broadcast_wave(), filename="take2.bwf")
+
+    assert response.status_code == 201, response.text
+    item = response.json()
+    stored = ("audio/wav", f"{item['id']}.wav", "pcm_s16le", "queued")
+    assert (
+        item["content_type"],
+        item["s3_key"],
+        item["audio_codec"],
+        item["processing_state"],
+    ) == stored
+    assert item["duration_seconds"] == pytest.approx(2.0, abs=0.05)
+
+
 async def test_flac_behind_an_id3_tag_with_a_cover_picture_is_flac(rig: Rig) -> None:
     # Taggers put ID3 before FLAC too; a cover picture makes the tag far larger than the
     # first bytes sniffed, so what follows it is read before anything is stored, and

@@ -1,6 +1,6 @@
 """Uploads in the older containers no browser plays: an MPEG-2 program stream (a DVD's
-``.vob``), Windows Media (``.wmv``), Flash video and AAC in ADTS (bare, and behind an ID3
-tag with a cover). Each is accepted by the form upload and by tus, probed in the sandbox,
+``.vob``), Windows Media (``.wmv``), Flash video, an old phone's 3GP (H.263 and AMR sound, in
+MP4's container) and AAC in ADTS (bare, and behind an ID3 tag with a cover). Each is accepted by the form upload and by tus, probed in the sandbox,
 recorded with its own content type, and transcoded by the app's worker to an HLS package
 that plays as long as the file, on both backends.
 """
@@ -29,6 +29,8 @@ class Sample:
     codecs: tuple[str | None, str]
     cover: bool = False
     """Its ID3 tag carries a front cover, which becomes the item's still."""
+    size: tuple[int, int] = (320, 240)
+    """Its picture's width and height as shown (its pixels' aspect applied)."""
 
 
 def _samples() -> dict[str, Sample]:
@@ -51,6 +53,15 @@ def _samples() -> dict[str, Sample]:
             "video/x-flv",
             "flv",
             ("flv1", "mp3"),
+        ),
+        # 3GP is MP4's container: stored and opened as MP4, transcoded for its codecs.
+        "3gp": Sample(
+            ingest_media.encode(**ingest_media.LEGACY_FILES["3gp"]),
+            "video/mp4",
+            "mp4",
+            ("h263", "amr_nb"),
+            # QCIF's 176 x 144 pixels are 12:11 wide (H.263's own aspect): shown 192 x 144.
+            size=(192, 144),
         ),
         "aac": Sample(adts, "audio/aac", "aac", (None, "aac")),
         "aac-tagged": Sample(
@@ -97,7 +108,7 @@ def test_an_older_container_becomes_an_item_waiting_for_its_package(
     # No browser plays the original: the item waits for its package.
     assert (item["processing_state"], item["playable"]) == ("queued", False)
     picture = sample.codecs[0] is not None
-    assert (item["width"], item["height"]) == ((320, 240) if picture else (None, None))
+    assert (item["width"], item["height"]) == (sample.size if picture else (None, None))
     assert (item["thumbnail_s3_key"] is not None) is (picture or sample.cover)
 
 

@@ -100,11 +100,12 @@ class Container:
 # One container a line pair: what it is stored and opened as, then what people call it.
 # fmt: off
 MP4 = Container("mp4", "mp4", "mov", "video/mp4", "audio/mp4",
-    (video("MP4", "mp4", "m4v"), sound("MPEG-4 audio (M4A, M4B)", "m4a", "m4b")))
+    (video("MP4", "mp4", "m4v"), video("3GPP (3GP, 3G2)", "3gp", "3g2"),
+     sound("MPEG-4 audio (M4A, M4B)", "m4a", "m4b")))
 MOV = Container("mov", "mov", "mov", "video/quicktime", "audio/mp4",
     (video("MOV", "mov", "qt"),))
 WEBM = Container("webm", "webm", "matroska", "video/webm", "audio/webm",
-    (video("WebM", "webm"),))
+    (video("WebM", "webm"), sound("WebM audio (WEBA)", "weba")))
 MATROSKA = Container("matroska", "mkv", "matroska", "video/x-matroska", "audio/x-matroska",
     (video("Matroska (MKV)", "mkv"), sound("Matroska audio (MKA)", "mka")))
 AVI = Container("avi", "avi", "avi", "video/x-msvideo", "audio/x-msvideo",
@@ -128,7 +129,7 @@ AAC = Container("aac", "aac", "aac", "audio/aac", "audio/aac",
 FLAC = Container("flac", "flac", "flac", "audio/flac", "audio/flac",
     (sound("FLAC", "flac"),))
 WAV = Container("wav", "wav", "wav", "audio/wav", "audio/wav",
-    (sound("WAV", "wav"),))
+    (sound("WAV, Broadcast WAV (BWF)", "wav", "bwf"),))
 AIFF = Container("aiff", "aiff", "aiff", "audio/aiff", "audio/aiff",
     (sound("AIFF", "aiff", "aif", "aifc"),))
 #: Every accepted container: those that may hold a picture, then sound's alone. What ingest
