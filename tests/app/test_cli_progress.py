@@ -1,4 +1,5 @@
-"""The upload's progress line on a terminal never leaves stray characters (issue 16.9).
+"""The upload's progress line on a terminal never leaves stray characters (issue 16.9); in a
+log it is a line per tenth, and one at least every half minute while work goes on (F25).
 
 The line is redrawn in place with a carriage return; what a terminal then shows is
 emulated here: when a shorter line (a slower rate, fewer digits) replaces a longer one,
@@ -74,3 +75,30 @@ def test_a_log_gets_one_line_per_tenth_without_carriage_returns() -> None:
     progress.note("access token renewed; continuing at 50.0 MiB")
     assert "\r" not in log.getvalue()
     assert len(log.getvalue().splitlines()) == 12
+
+
+class Clock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_log_hears_at_least_every_half_minute_within_a_tenth() -> None:
+    log, clock = io.StringIO(), Clock()
+    progress = ProgressLine(log, clock=clock)
+    progress.show_percent(10, "transcoding · 1080p")
+    # Four minutes inside one tenth, a report every ten seconds: a line every 30 s.
+    for _ in range(24):
+        clock.now += 10
+        progress.show_percent(13, "transcoding · 1080p")
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 1 + 24 // 3, lines
+    assert all(line.endswith("13%  transcoding · 1080p") for line in lines[1:]), lines
+    # Quicker reports within the tenth after one of those lines add none.
+    clock.now += 29
+    progress.show_percent(14, "transcoding · 1080p")
+    assert len(log.getvalue().splitlines()) == len(lines)

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -267,19 +268,28 @@ class _Pace:
             time.sleep(ahead)
 
 
+#: Off a terminal, the longest a log goes without a progress line while work goes on.
+LOG_EVERY_SECONDS = 30.0
+
+
 class ProgressLine:
     """``[#####-----]  48%  12.0/25.0 MiB  3.1 MiB/s`` on stderr; redrawn in place on a TTY.
 
     A redrawn line is padded to the width of the one it replaces, and a note (``note``)
     first blanks the line, so no characters of an earlier, longer line are left behind.
+    Off a terminal (a log) it writes a line per tenth, and one at least every
+    :data:`LOG_EVERY_SECONDS`: a tenth of a long upload or transcode took many minutes, and a
+    log that said nothing that long looked hung (F25).
     """
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, clock: Callable[[], float] = time.monotonic) -> None:
         self._stream = stream
         self._tty = bool(getattr(stream, "isatty", lambda: False)())
-        self._started = time.monotonic()
+        self._clock = clock
+        self._started = clock()
         self._first: int | None = None
         self._last_percent = -1
+        self._last_logged = self._started
         self._width = 0  # of what the terminal line shows now
         self._line = ""
 
@@ -287,15 +297,15 @@ class ProgressLine:
         """Report ``sent`` of ``total`` bytes."""
         if self._first is None:
             self._first = sent
-        elapsed = max(time.monotonic() - self._started, 1e-6)
+        elapsed = max(self._clock() - self._started, 1e-6)
         rate = (sent - self._first) / elapsed / 2**20
         percent = 100 if total == 0 else sent * 100 // total
         self.show_percent(percent, f"{mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s")
 
     def show_percent(self, percent: int, what: str) -> None:
         """Report work ``percent`` done, ``what`` after the bar (``transcoding · 720p``)."""
-        if not self._tty and percent // 10 == self._last_percent // 10 and percent != 100:
-            return  # a log, not a terminal: one line per tenth
+        if not self._tty and not self._worth_a_log_line(percent):
+            return
         self._last_percent = percent
         bar = "#" * (percent // 5) + "-" * (20 - percent // 5)
         self._line = f"[{bar}] {percent:3d}%  {what}"
@@ -304,6 +314,15 @@ class ProgressLine:
         else:
             self._stream.write(f"{self._line}\n")
         self._stream.flush()
+
+    def _worth_a_log_line(self, percent: int) -> bool:
+        """Whether a log gets this report: a new tenth, the end, or a while since the last."""
+        now = self._clock()
+        same_tenth = percent // 10 == self._last_percent // 10 and percent != 100
+        if same_tenth and now - self._last_logged < LOG_EVERY_SECONDS:
+            return False
+        self._last_logged = now
+        return True
 
     def note(self, message: str) -> None:
         """A message on a line of its own; the progress line is drawn again below it."""
