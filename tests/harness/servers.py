@@ -490,8 +490,9 @@ class S3Endpoint:
         )
 
 
-#: A request line of moto's (werkzeug's) access log: ``"POST /media?delete HTTP/1.1" 200``.
-_MOTO_REQUEST = re.compile(r'"([A-Z]+) (/[^?\s]*)(\?\S*)? HTTP/[\d.]+"')
+#: A request line of moto's (werkzeug's) access log: ``"POST /media?delete HTTP/1.1" 200``,
+#: in colour for some statuses (werkzeug ignores NO_COLOR): the colour codes are skipped.
+_MOTO_REQUEST = re.compile(r'"(?:\x1b\[[\d;]*m)*([A-Z]+) (/[^?\s]*)(\?\S*)? HTTP/[\d.]+')
 
 
 class S3Server(_ProcessServer):
