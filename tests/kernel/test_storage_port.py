@@ -234,9 +234,9 @@ def test_a_delete_objects_answer_is_checked_key_by_key() -> None:
 async def test_delete_objects_carries_a_content_md5(
     s3_endpoint: Any, fresh_buckets: tuple[str, str]
 ) -> None:
-    """botocore checksums DeleteObjects' body with CRC32 only, which S3-compatible stores
-    older than those checksums (MinIO before them …) refuse: the adapter adds the body's
-    Content-MD5, which every S3 takes."""
+    """botocore checksums DeleteObjects' body with CRC32 only, which some S3-compatible
+    stores (older MinIO releases …) refuse: the adapter adds the body's Content-MD5 and
+    keeps the CRC32."""
     endpoint = s3_endpoint
     client = S3Client(
         endpoint.url, endpoint.access_key_id, endpoint.secret_access_key, endpoint.region
@@ -251,6 +251,7 @@ async def test_delete_objects_carries_a_content_md5(
     [request] = sent
     md5 = base64.b64encode(hashlib.md5(request.body, usedforsecurity=False).digest())
     assert request.headers["Content-MD5"] == md5
+    assert "x-amz-checksum-crc32" in request.headers
     assert b"<Quiet>true</Quiet>" in request.body
 
 
@@ -576,9 +577,18 @@ async def test_unreachable_s3_is_a_503(tmp_path: Path) -> None:
         assert info.value.status == 503
         with pytest.raises(StorageUnavailable):
             await listed(store)
-        with pytest.raises(StorageUnavailable) as info:
-            await store.delete_many(["a.mp4", "b.mp4"])
+    finally:
+        await client.close()
+
+
+async def test_delete_many_of_an_unreachable_s3_is_a_503() -> None:
+    # Its first call: the 503 is its own failed request's, not the breaker's that opened.
+    client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
+    try:
+        with pytest.raises(StorageUnavailable, match="unreachable") as info:
+            await S3ObjectStore(client, "media").delete_many(["a.mp4", "b.mp4"])
         assert info.value.status == 503
+        assert client.breaker.is_open  # the calls after it fail at once
     finally:
         await client.close()
 
