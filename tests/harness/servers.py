@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import contextlib
 import ctypes
 import http.client
@@ -489,6 +490,11 @@ class S3Endpoint:
         )
 
 
+#: A request line of moto's (werkzeug's) access log: ``"POST /media?delete HTTP/1.1" 200``,
+#: in colour for some statuses (werkzeug ignores NO_COLOR): the colour codes are skipped.
+_MOTO_REQUEST = re.compile(r'"(?:\x1b\[[\d;]*m)*([A-Z]+) (/[^?\s]*)(\?\S*)? HTTP/[\d.]+')
+
+
 class S3Server(_ProcessServer):
     """moto's server mode as a subprocess (``python -m moto.server``) on a free port.
 
@@ -539,6 +545,23 @@ class S3Server(_ProcessServer):
         status = _http_status(self.port, "/moto-api/reset", method="POST", timeout=10)
         if status != 200:
             raise RuntimeError(f"moto reset answered HTTP {status}")
+
+    def requests(self, bucket: str) -> collections.Counter[str]:
+        """How many requests for ``bucket`` reached the server so far, by kind, from its
+        access log: ``DeleteObject`` (DELETE of a key), ``DeleteObjects`` (POST ``?delete``),
+        and every other request by its method."""
+        kinds: collections.Counter[str] = collections.Counter()
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        for method, key, query in _MOTO_REQUEST.findall(text):
+            if key != f"/{bucket}" and not key.startswith(f"/{bucket}/"):
+                continue
+            if method == "DELETE" and key.startswith(f"/{bucket}/"):
+                kinds["DeleteObject"] += 1
+            elif method == "POST" and query.startswith("?delete"):
+                kinds["DeleteObjects"] += 1
+            else:
+                kinds[method] += 1
+        return kinds
 
     def _has_ports(self) -> bool:
         return self.port is not None

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
+from harness.servers import S3Server
+from harness.tools import skip_or_fail
 from streamstack.ingest.outputs import MANIFEST_NAME, ItemOutputs, Manifest
 from streamstack.kernel.storage import ObjectNotFound, ObjectStore, single_chunk
 from streamstack.kernel.storage.local import LocalObjectStore
+from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
 
 
 def package(directory: Path, names: list[str]) -> list[str]:
@@ -90,3 +94,28 @@ async def test_a_manifest_written_as_a_list_counts_every_key_as_live(tmp_path: P
     assert await outputs.recorded() == Manifest(keys=legacy, live=legacy)
     await outputs.publish(tmp_path, package(tmp_path, NEW), keep_live=True)
     assert await stored(store, media_id, OLD) == [True] * 3
+
+
+async def test_on_s3_a_packages_outputs_go_in_one_request(
+    tmp_path: Path, s3_server: S3Server | None, s3_endpoint: Any, fresh_buckets: tuple[str, str]
+) -> None:
+    """A replaced package's stale keys, and a removed package's outputs, are one
+    DeleteObjects each (the manifest goes alone, after them), not one DeleteObject a key."""
+    if s3_server is None:
+        skip_or_fail("counts requests in moto's access log (STREAMSTACK_TEST_S3_URL is set)")
+    bucket = fresh_buckets[0]
+    endpoint = s3_endpoint
+    client = S3Client(
+        endpoint.url, endpoint.access_key_id, endpoint.secret_access_key, endpoint.region
+    )
+    segments = [f"hls/240p/seg_{number:05d}.m4s" for number in range(12)]
+    try:
+        outputs = ItemOutputs(S3ObjectStore(client, bucket), str(uuid.uuid4()))
+        await outputs.publish(tmp_path, package(tmp_path, [*segments, "hls/master.m3u8"]))
+        await outputs.publish(tmp_path, package(tmp_path, NEW))  # the 12 segments go
+        assert s3_server.requests(bucket)["DeleteObjects"] == 1
+        assert await outputs.remove() == 3
+    finally:
+        await client.close()
+    received = s3_server.requests(bucket)
+    assert (received["DeleteObjects"], received["DeleteObject"]) == (2, 1)  # 1: the manifest

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import collections
 import errno
+import hashlib
 import io
+import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -13,12 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.servers import S3Server
+from harness.tools import skip_or_fail
 from streamstack.kernel.storage import (
+    DELETE_BATCH_KEYS,
     PART_BYTES,
     InvalidObjectKey,
     ListedObject,
     ObjectChanged,
     ObjectNotFound,
+    ObjectsNotDeleted,
     ObjectStore,
     ObjectTooLarge,
     PartInfo,
@@ -30,7 +38,7 @@ from streamstack.kernel.storage import (
 )
 from streamstack.kernel.storage import s3 as s3_adapter
 from streamstack.kernel.storage.local import LocalObjectStore
-from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
+from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore, check_deleted
 
 PAYLOAD = bytes(range(256)) * 4  # 1000+ bytes with every byte value
 
@@ -38,10 +46,22 @@ PAYLOAD = bytes(range(256)) * 4  # 1000+ bytes with every byte value
 class Target:
     """The store under test plus a way to look behind it."""
 
-    def __init__(self, store: ObjectStore, s3_client: Any | None, bucket: str) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        s3_client: Any | None,
+        bucket: str,
+        s3_server: S3Server | None = None,
+    ) -> None:
         self.store = store
         self.s3_client = s3_client
         self.bucket = bucket
+        self.s3_server = s3_server
+
+    def requests(self) -> collections.Counter[str] | None:
+        """The requests for the bucket that reached moto so far, by kind; None for the local
+        directory, or an S3 server the session did not start (no log to read)."""
+        return None if self.s3_server is None else self.s3_server.requests(self.bucket)
 
     def put_behind_the_store(self, key: str, data: bytes) -> None:
         """Store an object as another tool would, with a key the port may refuse."""
@@ -70,8 +90,12 @@ async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     client = S3Client(
         endpoint.url, endpoint.access_key_id, endpoint.secret_access_key, endpoint.region
     )
+    s3_client, s3_server = (
+        request.getfixturevalue("s3_client"),
+        request.getfixturevalue("s3_server"),
+    )
     try:
-        yield Target(S3ObjectStore(client, media), request.getfixturevalue("s3_client"), media)
+        yield Target(S3ObjectStore(client, media), s3_client, media, s3_server)
     finally:
         await client.close()
 
@@ -124,6 +148,111 @@ async def test_delete_removes_the_object(target: Target) -> None:
     await target.store.delete("del.bin")
     with pytest.raises(ObjectNotFound):
         await target.store.head("del.bin")
+
+
+async def test_delete_many_deletes_every_key_a_batch_at_a_time(target: Target) -> None:
+    """A list longer than one request's worth: every listed object goes, absent keys are
+    fine, and S3 gets one DeleteObjects request per 1,000 keys, no DeleteObject."""
+    assert DELETE_BATCH_KEYS == 1000  # S3's limit per DeleteObjects request
+    keys = [f"many/{number:04d}.m4s" for number in range(DELETE_BATCH_KEYS + 1)]
+    stored = [keys[0], keys[DELETE_BATCH_KEYS - 1], keys[DELETE_BATCH_KEYS]]  # both batches
+    for key in [*stored, "kept.bin"]:
+        await target.store.write(key, single_chunk(b"x"))
+    before = target.requests()
+
+    await target.store.delete_many(keys)
+    assert [entry.key for entry in await listed(target.store)] == ["kept.bin"]
+    if before is not None:
+        sent = target.requests()
+        assert sent is not None
+        assert sent["DeleteObjects"] - before["DeleteObjects"] == 2
+        assert sent["DeleteObject"] == before["DeleteObject"]
+    await target.store.delete_many([])  # nothing to delete is fine too
+
+
+async def test_delete_many_checks_every_key_before_deleting_any(target: Target) -> None:
+    await target.store.write("a/kept.bin", single_chunk(b"x"))
+    for bad in ESCAPES:
+        with pytest.raises(InvalidObjectKey):
+            await target.store.delete_many(["a/kept.bin", "a/absent.bin", bad])
+    assert [entry.key for entry in await listed(target.store)] == ["a/kept.bin"]
+
+
+@pytest.mark.parametrize("target", ["s3"], indirect=True)
+async def test_delete_many_raises_for_a_key_the_store_refuses(target: Target) -> None:
+    """S3 answers DeleteObjects with 200 and lists the keys it refused: the port raises,
+    naming the first; the others are deleted. (A bucket policy denying the delete of one
+    key is the refusal here; the local directory refuses no key the port accepts.)"""
+    if target.s3_server is None:  # an S3 server's administrator may be above its policies
+        skip_or_fail("needs moto, which applies a bucket policy to every caller")
+    assert target.s3_client is not None
+    for key in ("a/1.m4s", "locked/1.m4s", "z/2.m4s"):
+        await target.store.write(key, single_chunk(b"x"))
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject"}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{**deny, "Resource": _arn(target, "locked/*")}],
+    }
+    target.s3_client.put_bucket_policy(Bucket=target.bucket, Policy=json.dumps(policy))
+    try:
+        with pytest.raises(ObjectsNotDeleted) as info:
+            await target.store.delete_many(["a/1.m4s", "locked/1.m4s", "z/2.m4s"])
+    finally:
+        target.s3_client.delete_bucket_policy(Bucket=target.bucket)
+    assert (info.value.key, info.value.reason, info.value.status) == (
+        "locked/1.m4s",
+        "AccessDenied",
+        502,
+    )
+    assert [entry.key for entry in await listed(target.store)] == ["locked/1.m4s"]
+
+
+def _arn(target: Target, keys: str) -> str:
+    return f"arn:aws:s3:::{target.bucket}/{keys}"
+
+
+def test_a_delete_objects_answer_is_checked_key_by_key() -> None:
+    """What DeleteObjects answers (with status 200) for keys it did not delete: a refusal
+    is a 502 naming the first key, a busy S3 a 503, an absent key (which some S3-compatible
+    stores report as NoSuchKey) no error."""
+    error = {"Key": "a/1.m4s", "Code": "AccessDenied", "Message": "Access Denied"}
+    check_deleted({"ResponseMetadata": {"HTTPStatusCode": 200}})
+    check_deleted({"Errors": [{**error, "Code": "NoSuchKey"}]})
+    with pytest.raises(ObjectsNotDeleted) as refused:
+        check_deleted({"Errors": [{**error, "Code": "NoSuchKey"}, error, {**error, "Key": "b"}]})
+    assert (refused.value.key, refused.value.reason, refused.value.status) == (
+        "a/1.m4s",
+        "AccessDenied",
+        502,
+    )
+    assert "2 object(s)" in str(refused.value)
+    with pytest.raises(StorageUnavailable) as busy:
+        check_deleted({"Errors": [{**error, "Code": "SlowDown"}]})
+    assert busy.value.status == 503
+
+
+async def test_delete_objects_carries_a_content_md5(
+    s3_endpoint: Any, fresh_buckets: tuple[str, str]
+) -> None:
+    """botocore checksums DeleteObjects' body with CRC32 only, which some S3-compatible
+    stores (older MinIO releases …) refuse: the adapter adds the body's Content-MD5 and
+    keeps the CRC32."""
+    endpoint = s3_endpoint
+    client = S3Client(
+        endpoint.url, endpoint.access_key_id, endpoint.secret_access_key, endpoint.region
+    )
+    sent: list[Any] = []
+    try:
+        events = (await client.get()).meta.events
+        events.register("before-send.s3.DeleteObjects", lambda request, **_: sent.append(request))
+        await S3ObjectStore(client, fresh_buckets[0]).delete_many(["a.bin", "b/c.bin"])
+    finally:
+        await client.close()
+    [request] = sent
+    md5 = base64.b64encode(hashlib.md5(request.body, usedforsecurity=False).digest())
+    assert request.headers["Content-MD5"] == md5
+    assert "x-amz-checksum-crc32" in request.headers
+    assert b"<Quiet>true</Quiet>" in request.body
 
 
 async def test_large_write_goes_multipart_and_round_trips(target: Target) -> None:
@@ -313,6 +442,7 @@ def every_keyed_call(store: ObjectStore, key: str) -> list[Callable[[], Awaitabl
         lambda: store.read(key, 10, 20, if_match='"x"', chunk_size=1024, zero_copy=True),
         lambda: store.write(key, chunks_of(b"x")),
         lambda: store.delete(key),
+        lambda: store.delete_many(["ok.bin", key]),
         lambda: store.start_multipart(key, "video/mp4"),
         lambda: store.put_part(key, "upload", 1, b"x"),
         lambda: store.list_parts(key, "upload"),
@@ -399,6 +529,18 @@ async def test_the_local_store_leaves_no_empty_folders_behind(tmp_path: Path) ->
     assert await read_all(await store.read("item/again.mp4")) == b"y"
 
 
+async def test_the_local_store_deletes_many_with_their_metadata(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    keys = ["item/hls/240p/seg_1.m4s", "item/hls/240p/seg_2.m4s", "item/original.mp4"]
+    for key in keys:
+        await store.write(key, single_chunk(b"x"))
+    bucket, meta = tmp_path / "objects" / "media", tmp_path / "objects" / ".meta" / "media"
+    assert len(list(meta.rglob("*.json"))) == 3
+
+    await store.delete_many([*keys, "item/absent.vtt"])
+    assert list(bucket.iterdir()) == [] and list(meta.iterdir()) == []
+
+
 class _FullDisk(io.RawIOBase):
     """A file whose every write finds the disk full."""
 
@@ -435,6 +577,18 @@ async def test_unreachable_s3_is_a_503(tmp_path: Path) -> None:
         assert info.value.status == 503
         with pytest.raises(StorageUnavailable):
             await listed(store)
+    finally:
+        await client.close()
+
+
+async def test_delete_many_of_an_unreachable_s3_is_a_503() -> None:
+    # Its first call: the 503 is its own failed request's, not the breaker's that opened.
+    client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
+    try:
+        with pytest.raises(StorageUnavailable, match="unreachable") as info:
+            await S3ObjectStore(client, "media").delete_many(["a.mp4", "b.mp4"])
+        assert info.value.status == 503
+        assert client.breaker.is_open  # the calls after it fail at once
     finally:
         await client.close()
 

@@ -170,8 +170,8 @@ class CaptionTracks:
         await self.media.write(key, single_chunk(data), content_type=content_type)
 
     async def _delete_files(self, media_id: str, language: str) -> None:
-        for path in caption_paths(language):
-            await self.media.delete(object_prefix(media_id) + path)
+        prefix = object_prefix(media_id)
+        await self.media.delete_many([prefix + path for path in caption_paths(language)])
 
 
 def _recorded_as(item: MediaItem, language: str, source: CaptionSource) -> bool:

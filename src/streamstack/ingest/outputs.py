@@ -131,7 +131,7 @@ class ItemOutputs:
             if on_file is not None:
                 on_file(index + 1, len(files))
         kept = {*new, *(old.live if keep_live else ())}
-        await self._delete([key for key in old.keys if key not in kept])
+        await self.media.delete_many([key for key in old.keys if key not in kept])
         await self._record(kept, new)
 
     async def remove(self, *, keep_live: bool = False) -> int:
@@ -140,7 +140,8 @@ class ItemOutputs:
         manifest = await self.recorded()
         kept = set(manifest.live if keep_live else ())
         gone = [key for key in manifest.keys if key not in kept]
-        await self._delete(gone)
+        await self.media.delete_many(gone)
+        # The manifest goes last, on its own: until every output is gone, it names them.
         if kept:
             await self._record(kept, manifest.live)
         else:
@@ -148,7 +149,3 @@ class ItemOutputs:
         if gone:
             log.info("outputs_removed", prefix=self.prefix, count=len(gone))
         return len(gone)
-
-    async def _delete(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            await self.media.delete(key)

@@ -182,16 +182,16 @@ class MediaPipeline:
 
     async def discard(self, media_key: str | None, upload_id: uuid.UUID) -> None:
         """Delete an upload's media object, thumbnail and poster, whatever state they are in."""
-        targets: list[tuple[ObjectStore, str]] = [
-            (self.thumbnails, thumbnail_key(upload_id)),
-            (self.thumbnails, poster_key(upload_id)),
+        targets: list[tuple[ObjectStore, list[str]]] = [
+            (self.thumbnails, [thumbnail_key(upload_id), poster_key(upload_id)]),
         ]
         if media_key is not None:
-            targets.append((self.media, media_key))
-        for store, key in targets:
+            targets.append((self.media, [media_key]))
+        for store, keys in targets:
             try:
-                await store.delete(key)
+                await store.delete_many(keys)
             except Exception as exc:
-                log.error(
-                    "orphan_object", bucket=store.bucket, key=key, error=exc.__class__.__name__
-                )
+                for key in keys:  # any of them may be left
+                    log.error(
+                        "orphan_object", bucket=store.bucket, key=key, error=exc.__class__.__name__
+                    )

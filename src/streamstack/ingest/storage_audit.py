@@ -40,6 +40,7 @@ from streamstack.ingest.schemas import (
 from streamstack.kernel.clock import Clock
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
+    DELETE_BATCH_KEYS,
     InvalidObjectKey,
     ListedObject,
     ObjectStore,
@@ -198,12 +199,19 @@ class StorageAudit:
         unfinished = await self.uploads.unfinished_among([uuid.UUID(i) for i in held])
         unknown = [i for i in held if uuid.UUID(i) not in unfinished]
         existing = await self.catalogue.existing_items(unknown, context)
-        for media_id in unknown:
-            if media_id in existing:
-                continue
-            for listed in held[media_id]:
+        orphans = [
+            (media_id, listed)
+            for media_id in unknown
+            if media_id not in existing
+            for listed in held[media_id]
+        ]
+        # A request deletes a batch; each orphan is logged once its batch is gone.
+        for start in range(0, len(orphans), DELETE_BATCH_KEYS):
+            batch = orphans[start : start + DELETE_BATCH_KEYS]
+            if bucket.delete:
+                await bucket.store.delete_many([listed.key for _, listed in batch])
+            for media_id, listed in batch:
                 if bucket.delete:
-                    await bucket.store.delete(listed.key)
                     log.info(
                         "storage_audit.orphan_deleted",
                         bucket=bucket.store.bucket,

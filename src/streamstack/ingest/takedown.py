@@ -37,7 +37,13 @@ from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
-from streamstack.kernel.storage import InvalidObjectKey, ListedObject, ObjectStore, check_object_key
+from streamstack.kernel.storage import (
+    DELETE_BATCH_KEYS,
+    InvalidObjectKey,
+    ListedObject,
+    ObjectStore,
+    check_object_key,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -104,10 +110,10 @@ class TakedownHandler:
         stopped = self.transcoding is not None and self.transcoding.cancel(withdrawn.id)
         under_prefix = await self._delete_under(object_prefix(withdrawn.id))
         await self.media.delete(withdrawn.s3_key)
-        if withdrawn.thumbnail_s3_key is not None:
-            await self.thumbnails.delete(withdrawn.thumbnail_s3_key)
-        # Named after the item, not in the event: items from before posters have none.
-        await self.thumbnails.delete(poster_key(withdrawn.id))
+        # The poster is named after the item, not in the event: items from before posters
+        # have none.
+        stills = [withdrawn.thumbnail_s3_key, poster_key(withdrawn.id)]
+        await self.thumbnails.delete_many([key for key in stills if key is not None])
         log.info("takedown.done", media_id=withdrawn.id, under_prefix=under_prefix, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
@@ -115,15 +121,20 @@ class TakedownHandler:
     async def _delete_under(self, prefix: str) -> int:
         """Delete every object the media bucket lists under ``prefix``; how many went.
 
-        Deleting as the listing goes is safe: each page is read before its keys are deleted,
-        and a key listed once is not listed again.
+        Deleted :data:`DELETE_BATCH_KEYS` keys at a time (one request to S3) as the listing
+        goes, which is safe: each page is read before its keys are deleted, and a key listed
+        once is not listed again.
         """
         deleted = 0
+        batch: list[str] = []
         async for listed in self.media.objects(prefix):
             if self._deletable(prefix, listed):
-                await self.media.delete(listed.key)
-                deleted += 1
-        return deleted
+                batch.append(listed.key)
+            if len(batch) == DELETE_BATCH_KEYS:
+                await self.media.delete_many(batch)
+                deleted, batch = deleted + len(batch), []
+        await self.media.delete_many(batch)
+        return deleted + len(batch)
 
     @staticmethod
     def _deletable(prefix: str, listed: ListedObject) -> bool:

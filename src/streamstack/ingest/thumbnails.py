@@ -67,8 +67,7 @@ class ThumbnailChoice:
         except AppError as exc:
             if exc.status != 404:
                 raise
-            for key in (thumbnail_key(media_id), poster_key(media_id)):
-                await self.thumbnails.delete(key)
+            await self.thumbnails.delete_many([thumbnail_key(media_id), poster_key(media_id)])
             raise
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +30,9 @@ from streamstack.kernel.errors import (
 DEFAULT_CHUNK_BYTES = 256 * 1024
 #: Parts of a streamed write; S3 wants at least 5 MiB for every part but the last.
 PART_BYTES = 8 * 1024 * 1024
+#: Keys one request deletes at most (S3's DeleteObjects limit): a caller of
+#: :meth:`ObjectStore.delete_many` that deletes as it goes hands it this many at a time.
+DELETE_BATCH_KEYS = 1000
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
 
@@ -52,6 +55,19 @@ class StorageUnavailable(ServiceUnavailable, code="storage_unavailable"):
 
 class StorageError(BadGateway, code="storage_error"):
     """The object store answered with an error we cannot map."""
+
+
+class ObjectsNotDeleted(StorageError, code="objects_not_deleted"):
+    """The object store refused to delete some of the objects asked for at once.
+
+    ``key`` and ``reason`` are the first refused key and the store's code for it (S3's
+    ``AccessDenied`` …); the other keys may or may not be gone.
+    """
+
+    def __init__(self, key: str, reason: str, refused: int) -> None:
+        super().__init__(f"{refused} object(s) not deleted, the first {key[:80]!r}: {reason}")
+        self.key = key
+        self.reason = reason
 
 
 class ObjectTooLarge(PayloadTooLarge, code="object_too_large"):
@@ -201,6 +217,17 @@ class ObjectStore(ABC):
         """Delete the object; an absent key is fine."""
         await self._delete(check_object_key(key))
 
+    async def delete_many(self, keys: Sequence[str]) -> None:
+        """Delete every object of ``keys``, in as few requests as the store allows.
+
+        Like :meth:`delete`, an absent key is fine. Every key is checked before any object
+        is deleted, so one bad key (:class:`InvalidObjectKey`) deletes nothing. A store that
+        refuses some keys raises :class:`ObjectsNotDeleted` after deleting what it could.
+        """
+        checked = [check_object_key(key) for key in keys]
+        if checked:
+            await self._delete_many(checked)
+
     async def start_multipart(self, key: str, content_type: str) -> str:
         """Begin a multipart upload and return its id."""
         return await self._start_multipart(check_object_key(key), content_type)
@@ -273,6 +300,12 @@ class ObjectStore(ABC):
     @abstractmethod
     async def _delete(self, key: str) -> None:
         """:meth:`delete`."""
+
+    async def _delete_many(self, keys: Sequence[str]) -> None:
+        """:meth:`delete_many` of at least one key: one :meth:`_delete` each, unless the
+        adapter can delete many in one request."""
+        for key in keys:
+            await self._delete(key)
 
     @abstractmethod
     async def _start_multipart(self, key: str, content_type: str) -> str:
