@@ -31,7 +31,7 @@ from typing import Any
 import structlog
 
 from streamstack.catalogue.items import SHOWN_COLUMNS, item_from_values
-from streamstack.catalogue.repository import TAG_SEPARATOR
+from streamstack.catalogue.repository import sorted_tags
 from streamstack.catalogue.schemas import MediaPage
 from streamstack.contracts.catalogue import MediaItem
 from streamstack.kernel.events import Event, EventBus, Subscription
@@ -164,6 +164,4 @@ class ListingCache:
 def listed_item(row: Sequence[Any], *, admin: bool) -> MediaItem:
     """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`:
     the values of ``SHOWN_COLUMNS``, then the tags, then the total."""
-    joined = row[len(SHOWN_COLUMNS)]
-    tags: Sequence[str] = sorted(joined.split(TAG_SEPARATOR)) if joined else []
-    return item_from_values(row, tags, admin=admin)
+    return item_from_values(row, sorted_tags(row[len(SHOWN_COLUMNS)]), admin=admin)

@@ -21,6 +21,7 @@ from streamstack.catalogue.items import (
     apply_processing,
     checked_renditions,
     clean_title,
+    item_from_values,
     new_row,
     normalize_tag,
     normalize_tags,
@@ -37,6 +38,7 @@ from streamstack.catalogue.repository import (
     ItemQuery,
     listing,
     reading,
+    related_reading,
     unit_of_work,
 )
 from streamstack.catalogue.schemas import (
@@ -175,12 +177,10 @@ class CatalogueService:
         viewer can play, those sharing its tags first, then the most viewed. What the signed-
         in ``viewer`` watched to the end comes after the rest (Up next offers something new),
         chosen from twice as many candidates."""
-        async with reading(self._database) as store:
-            await store.items.visible(item_id, admin=admin)
-            rows = await store.items.related(item_id, limit, viewer)
-            tags = await store.tags.of_items([row.id for row in rows])
+        async with related_reading(self._database) as reader:
+            shown = await reader.related(item_id, admin=admin, limit=limit, viewer=viewer)
         return RelatedItems(
-            items=[to_media_item(row, tags.get(row.id, []), admin=False) for row in rows]
+            items=[item_from_values(values, tags, admin=False) for values, tags in shown]
         )
 
     async def list_tags(self, *, admin: bool, prefix: str | None, limit: int) -> TagList:
