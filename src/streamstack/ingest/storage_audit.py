@@ -40,6 +40,7 @@ from streamstack.ingest.schemas import (
 from streamstack.kernel.clock import Clock
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
+    DELETE_BATCH_KEYS,
     InvalidObjectKey,
     ListedObject,
     ObjectStore,
@@ -204,16 +205,19 @@ class StorageAudit:
             if media_id not in existing
             for listed in held[media_id]
         ]
-        if bucket.delete:
-            # In as few requests as the store allows; each orphan is logged once it is gone.
-            await bucket.store.delete_many([listed.key for _, listed in orphans])
-        for media_id, listed in orphans:
+        # A request deletes a batch, and its orphans are logged once it is gone: should a
+        # later request fail, the log still names every orphan deleted before it.
+        for start in range(0, len(orphans), DELETE_BATCH_KEYS):
+            batch = orphans[start : start + DELETE_BATCH_KEYS]
             if bucket.delete:
-                log.info(
-                    "storage_audit.orphan_deleted",
-                    bucket=bucket.store.bucket,
-                    key=listed.key,
-                    size=listed.size,
-                    media_id=media_id,
-                )
-            bucket.orphans.add(listed)
+                await bucket.store.delete_many([listed.key for _, listed in batch])
+            for media_id, listed in batch:
+                if bucket.delete:
+                    log.info(
+                        "storage_audit.orphan_deleted",
+                        bucket=bucket.store.bucket,
+                        key=listed.key,
+                        size=listed.size,
+                        media_id=media_id,
+                    )
+                bucket.orphans.add(listed)
