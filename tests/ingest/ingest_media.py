@@ -312,14 +312,15 @@ def id3_then_playlist(target: Path) -> bytes:
     return b"ID3\x04\x00\x00\x00\x00\x00\x00" + hls_playlist(target)
 
 
-#: ``encode`` arguments for a file in each older container (the sniffer's name for it).
+#: ``encode`` arguments for a file in each older container (the sniffer's name for it, then
+#: ``-`` and the form when it is one of several of a container).
 LEGACY_FILES: dict[str, dict[str, Any]] = {
     "mpegps": dict(container="vob", video="mpeg2video", audio="mp2"),  # a DVD's
     "asf": dict(container="asf", video="wmv2", audio="wmav2", audio_options={"b": "64000"}),
     "flv": dict(container="flv", video="flv", audio="libmp3lame"),
     "aac": dict(container="adts", video=None, audio="aac"),
     # An old phone's: H.263 at QCIF, 15 frames a second, AMR narrow-band sound at 12.2 kb/s.
-    "3gp": dict(
+    "mp4-3gp": dict(
         container="3gp",
         video="h263",
         audio="amr_nb",
