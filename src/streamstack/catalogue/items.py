@@ -116,12 +116,17 @@ def to_media_item(
     ``captions`` makes it an answer about the one item: it carries its caption tracks and
     its chapters then, which a list (None) leaves out.
     """
-    values = [getattr(row, column.key) for column in SHOWN_COLUMNS]
-    item = item_from_values(values, tags, captions or (), admin=admin)
+    item = item_from_values(shown_values(row), tags, captions or (), admin=admin)
     if captions is None or not row.chapters:
         return item
     chapters = msgspec.convert(row.chapters, list[Chapter])
     return msgspec.structs.replace(item, chapters=chapters)
+
+
+def shown_values(row: MediaItemRow) -> list[Any]:
+    """A stored item's values of :data:`SHOWN_COLUMNS`, in their order (what
+    :func:`item_from_values` reads)."""
+    return [getattr(row, column.key) for column in SHOWN_COLUMNS]
 
 
 #: Their names, which are the names of the :class:`MediaItem` fields they fill.

@@ -53,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_s
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import ClauseAdapter
 
-from streamstack.catalogue.items import OUTDATED, SHOWN_COLUMNS
+from streamstack.catalogue.items import OUTDATED, SHOWN_COLUMNS, shown_values
 from streamstack.catalogue.models import (
     CaptionTrackRow,
     MediaItemRow,
@@ -1159,10 +1159,7 @@ class SessionRelatedItems:
         await self._store.items.visible(item_id, admin=admin)
         rows = await self._store.items.related(item_id, limit, viewer)
         tags = await self._store.tags.of_items([row.id for row in rows])
-        return [
-            ([getattr(row, column.key) for column in SHOWN_COLUMNS], tags.get(row.id, []))
-            for row in rows
-        ]
+        return [(shown_values(row), tags.get(row.id, [])) for row in rows]
 
 
 class SqliteRelatedItems:

@@ -211,8 +211,7 @@ class StorageAudit:
             batch = orphans[start : start + DELETE_BATCH_KEYS]
             if bucket.delete:
                 await bucket.store.delete_many([listed.key for _, listed in batch])
-            for media_id, listed in batch:
-                if bucket.delete:
+                for media_id, listed in batch:
                     log.info(
                         "storage_audit.orphan_deleted",
                         bucket=bucket.store.bucket,
@@ -220,4 +219,5 @@ class StorageAudit:
                         size=listed.size,
                         media_id=media_id,
                     )
+            for _, listed in batch:
                 bucket.orphans.add(listed)
