@@ -167,7 +167,8 @@ def tests(session: nox.Session) -> None:
     env = {"STREAMSTACK_WEB_DIST_DIR": str(WEB / "dist")}
     session.run(
         str(bin_ / "python"),
-        *("-m", "pytest", *pytest_workers(), *session.posargs),
+        # The slowest tests (setup included) in the log, to keep the suite's time in view.
+        *("-m", "pytest", "--durations=20", *pytest_workers(), *session.posargs),
         external=True,
         env=env,
     )
