@@ -9,7 +9,6 @@ import contextlib
 import errno
 import hashlib
 import io
-import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.servers import S3Server
+from harness.servers import S3Server, deletes_denied
 from harness.tools import skip_or_fail
 from streamstack.kernel.storage import (
     DELETE_BATCH_KEYS,
@@ -190,27 +189,17 @@ async def test_delete_many_raises_for_a_key_the_store_refuses(target: Target) ->
     assert target.s3_client is not None
     for key in ("a/1.m4s", "locked/1.m4s", "z/2.m4s"):
         await target.store.write(key, single_chunk(b"x"))
-    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject"}
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [{**deny, "Resource": _arn(target, "locked/*")}],
-    }
-    target.s3_client.put_bucket_policy(Bucket=target.bucket, Policy=json.dumps(policy))
-    try:
-        with pytest.raises(ObjectsNotDeleted) as info:
-            await target.store.delete_many(["a/1.m4s", "locked/1.m4s", "z/2.m4s"])
-    finally:
-        target.s3_client.delete_bucket_policy(Bucket=target.bucket)
+    with (
+        deletes_denied(target.s3_client, target.bucket, "locked/*"),
+        pytest.raises(ObjectsNotDeleted) as info,
+    ):
+        await target.store.delete_many(["a/1.m4s", "locked/1.m4s", "z/2.m4s"])
     assert (info.value.key, info.value.reason, info.value.status) == (
         "locked/1.m4s",
         "AccessDenied",
         502,
     )
     assert [entry.key for entry in await listed(target.store)] == ["locked/1.m4s"]
-
-
-def _arn(target: Target, keys: str) -> str:
-    return f"arn:aws:s3:::{target.bucket}/{keys}"
 
 
 def test_a_delete_objects_answer_is_checked_key_by_key() -> None:

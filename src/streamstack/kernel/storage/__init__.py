@@ -19,6 +19,7 @@ from typing import Protocol
 import msgspec
 
 from streamstack.kernel.errors import (
+    AppError,
     BadGateway,
     BadRequest,
     NotFound,
@@ -68,6 +69,26 @@ class ObjectsNotDeleted(StorageError, code="objects_not_deleted"):
         super().__init__(f"{refused} object(s) not deleted, the first {key[:80]!r}: {reason}")
         self.key = key
         self.reason = reason
+
+
+def failed_deletion(keys: Sequence[str], error: Exception) -> dict[str, object]:
+    """What a log line says when :meth:`ObjectStore.delete_many` of ``keys`` raised
+    ``error``: every key of the call, how many, the error's code, and for
+    :class:`ObjectsNotDeleted` the first refused key and the store's reason.
+
+    Every key, not a count with the first and last: the store may have deleted any of them
+    before it failed (S3 deletes a request's keys in no set order), so no range tells which
+    are left, and an operator finishing by hand needs the names. A caller hands it one
+    batch (at most :data:`DELETE_BATCH_KEYS` keys), which bounds the line.
+    """
+    described: dict[str, object] = {
+        "keys": list(keys),
+        "count": len(keys),
+        "error": error.code if isinstance(error, AppError) else type(error).__name__,
+    }
+    if isinstance(error, ObjectsNotDeleted):
+        described.update(refused_key=error.key, reason=error.reason)
+    return described
 
 
 class ObjectTooLarge(PayloadTooLarge, code="object_too_large"):
