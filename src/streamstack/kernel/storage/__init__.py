@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -69,6 +69,20 @@ class ObjectsNotDeleted(StorageError, code="objects_not_deleted"):
         super().__init__(f"{refused} object(s) not deleted, the first {key[:80]!r}: {reason}")
         self.key = key
         self.reason = reason
+        self.refused = refused
+
+    def facts(self) -> dict[str, str | int]:
+        """The first refused key, the store's reason and how many were refused, so a module
+        in another process gets them too."""
+        return {"key": self.key, "reason": self.reason, "refused": self.refused}
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, str | int]) -> ObjectsNotDeleted | None:
+        """The error again from :meth:`facts` received over HTTP; None if they are not."""
+        key, reason, refused = facts.get("key"), facts.get("reason"), facts.get("refused")
+        if isinstance(key, str) and isinstance(reason, str) and isinstance(refused, int):
+            return cls(key, reason, refused)
+        return None
 
 
 def failed_deletion(keys: Sequence[str], error: Exception) -> dict[str, object]:
