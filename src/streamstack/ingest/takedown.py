@@ -109,8 +109,7 @@ class TakedownHandler:
         """Run one takedown job (idempotent: absent objects are fine)."""
         withdrawn = decode_takedown(job)
         stopped = self.transcoding is not None and self.transcoding.cancel(withdrawn.id)
-        under_prefix = await self._delete_under(withdrawn.id)
-        await self._delete_batch(self.media, [withdrawn.s3_key], withdrawn.id)
+        under_prefix = await self._delete_media(withdrawn)
         # The poster is named after the item, not in the event: items from before posters
         # have none.
         stills = [withdrawn.thumbnail_s3_key, poster_key(withdrawn.id)]
@@ -121,23 +120,28 @@ class TakedownHandler:
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
 
-    async def _delete_under(self, media_id: str) -> int:
-        """Delete every object the media bucket lists under the item's prefix; how many went.
+    async def _delete_media(self, withdrawn: MediaWithdrawn) -> int:
+        """Delete every object the media bucket lists under the item's prefix, and its
+        original; how many under the prefix went.
 
         Deleted :data:`DELETE_BATCH_KEYS` keys at a time (one request to S3) as the listing
         goes, which is safe: each page is read before its keys are deleted, and a key listed
-        once is not listed again.
+        once is not listed again. The original (not under the prefix) goes with the last
+        batch rather than in a request of its own: nothing waits on its going alone or last,
+        since its key is the job's, not a listing's, so a retry deletes it again whatever
+        a failed request left.
         """
-        prefix = object_prefix(media_id)
+        prefix = object_prefix(withdrawn.id)
         deleted = 0
         batch: list[str] = []
         async for listed in self.media.objects(prefix):
             if self._deletable(prefix, listed):
                 batch.append(listed.key)
             if len(batch) == DELETE_BATCH_KEYS:
-                await self._delete_batch(self.media, batch, media_id)
+                await self._delete_batch(self.media, batch, withdrawn.id)
                 deleted, batch = deleted + len(batch), []
-        await self._delete_batch(self.media, batch, media_id)
+        # Fewer than DELETE_BATCH_KEYS keys are left: there is room for the original.
+        await self._delete_batch(self.media, [*batch, withdrawn.s3_key], withdrawn.id)
         return deleted + len(batch)
 
     @staticmethod
