@@ -62,7 +62,8 @@ class ObjectsNotDeleted(StorageError, code="objects_not_deleted"):
     """The object store refused to delete some of the objects asked for at once.
 
     ``key`` and ``reason`` are the first refused key and the store's code for it (S3's
-    ``AccessDenied`` …); the other keys may or may not be gone.
+    ``AccessDenied`` …), ``refused`` how many were refused; the other keys may or may not
+    be gone. All three cross module transports (:meth:`facts`).
     """
 
     def __init__(self, key: str, reason: str, refused: int) -> None:
