@@ -25,6 +25,7 @@ import collections
 import contextlib
 import ctypes
 import http.client
+import json
 import os
 import random
 import re
@@ -493,6 +494,21 @@ class S3Endpoint:
 #: A request line of moto's (werkzeug's) access log: ``"POST /media?delete HTTP/1.1" 200``,
 #: in colour for some statuses (werkzeug ignores NO_COLOR): the colour codes are skipped.
 _MOTO_REQUEST = re.compile(r'"(?:\x1b\[[\d;]*m)*([A-Z]+) (/[^?\s]*)(\?\S*)? HTTP/[\d.]+')
+
+
+@contextlib.contextmanager
+def deletes_denied(s3_client: Any, bucket: str, keys: str) -> Iterator[None]:
+    """A bucket policy refusing every caller the deletion of ``keys`` (a key, or a pattern
+    with ``*``) while the block runs: DeleteObjects answers ``AccessDenied`` for them.
+    Only moto is sure to apply it (an S3 server's administrator may be above policies)."""
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject"}
+    statement = {**deny, "Resource": f"arn:aws:s3:::{bucket}/{keys}"}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    s3_client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    try:
+        yield
+    finally:
+        s3_client.delete_bucket_policy(Bucket=bucket)
 
 
 class S3Server(_ProcessServer):

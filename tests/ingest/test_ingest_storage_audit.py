@@ -18,6 +18,8 @@ import structlog
 from ingest_rig import Rig
 from sqlalchemy import delete, update
 
+from harness.servers import deletes_denied
+from harness.tools import skip_or_fail
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.ingest import storage_audit
@@ -180,6 +182,37 @@ async def test_a_lost_takedowns_objects_are_orphans_and_deleted_alone(
     buckets = {"media": rig.settings.media_bucket, "thumbnails": rig.settings.thumbnails_bucket}
     assert deletions() == {(buckets[role], key) for role in ROLES for key in lost_keys[role]}
     assert named(await audited(rig), "orphans") == {"media": set(), "thumbnails": set()}
+
+
+@pytest.mark.parametrize("rig", ["production"], indirect=True)
+async def test_a_refused_batch_is_logged_key_by_key(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """S3 refuses one orphan: the deletion answers 502 after logging every key of the
+    batch (any of them may be gone) and which was refused and why. (A bucket policy is the
+    refusal here; the local directory refuses no key the port accepts.)"""
+    if request.getfixturevalue("s3_server") is None:
+        skip_or_fail("needs moto, which applies a bucket policy to every caller")
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(storage_audit, "log", recorder)
+    lost = await uploaded(rig)
+    lost_keys = keys_of(rig, lost)["media"]
+    await forget_item(rig, lost)
+    bucket, refused = rig.settings.media_bucket, f"{lost}/captions/en.vtt"
+    with deletes_denied(rig.s3, bucket, refused):
+        response = await rig.client.post(f"{AUDIT}/delete", headers=rig.admin())
+    assert (response.status_code, response.json()["code"]) == (502, "objects_not_deleted")
+
+    [failed] = [c.kwargs for c in recorder.calls if c.args == ("storage_audit.batch_failed",)]
+    assert lost_keys <= set(failed["keys"]) and failed["count"] == len(failed["keys"])
+    assert (failed["bucket"], failed["refused_key"], failed["reason"]) == (
+        bucket,
+        refused,
+        "AccessDenied",
+    )
+    assert keys_of(rig, lost)["media"] == {refused}
+    await audited(rig, f"{AUDIT}/delete", "POST")  # refused no more
+    assert keys_of(rig, lost)["media"] == set()
 
 
 async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:

@@ -3,6 +3,7 @@ many objects the item has, and a batch holds only keys that are the item's to de
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,14 +14,19 @@ import msgspec
 import pytest
 import structlog
 
-from harness.servers import S3Server
+from harness.servers import S3Server, deletes_denied
 from harness.tools import skip_or_fail
 from streamstack.contracts.catalogue import MediaWithdrawn
 from streamstack.ingest import takedown
 from streamstack.ingest.processing import poster_key
 from streamstack.ingest.takedown import TAKEDOWN_KIND, TakedownHandler
 from streamstack.kernel.jobs import Job
-from streamstack.kernel.storage import ListedObject, single_chunk
+from streamstack.kernel.storage import (
+    ListedObject,
+    ObjectsNotDeleted,
+    StorageUnavailable,
+    single_chunk,
+)
 from streamstack.kernel.storage.local import LocalObjectStore
 from streamstack.kernel.storage.s3 import S3Client, S3ObjectStore
 
@@ -46,15 +52,30 @@ def deletions(server: S3Server, bucket: str) -> tuple[int, int]:
     return received["DeleteObject"], received["DeleteObjects"]
 
 
-async def test_a_takedown_costs_one_request_a_batch_not_one_an_object(
+@dataclasses.dataclass(frozen=True)
+class ItemInMoto:
+    """An item stored in moto as ingest leaves it (its original, :data:`UNDER_PREFIX`
+    objects under its prefix, its thumbnail and poster), and the port's stores on it."""
+
+    server: S3Server
+    s3_client: Any
+    media_id: str
+    under_prefix: list[str]
+    media: S3ObjectStore
+    thumbnails: S3ObjectStore
+
+
+@pytest.fixture
+async def item(
     s3_server: S3Server | None,
     s3_endpoint: Any,
     s3_client: Any,
     fresh_buckets: tuple[str, str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> AsyncIterator[ItemInMoto]:
+    """An :class:`ItemInMoto`, the take-down's batches made 10 keys (25 keys: three)."""
     if s3_server is None:
-        skip_or_fail("counts requests in moto's access log (STREAMSTACK_TEST_S3_URL is set)")
+        skip_or_fail("reads moto's access log and bucket policies (STREAMSTACK_TEST_S3_URL set)")
     monkeypatch.setattr(takedown, "DELETE_BATCH_KEYS", 10)
     media_bucket, thumbnails_bucket = fresh_buckets
     media_id = str(uuid.uuid4())
@@ -67,21 +88,24 @@ async def test_a_takedown_costs_one_request_a_batch_not_one_an_object(
     client = S3Client(
         endpoint.url, endpoint.access_key_id, endpoint.secret_access_key, endpoint.region
     )
+    media, thumbnails = (
+        S3ObjectStore(client, media_bucket),
+        S3ObjectStore(client, thumbnails_bucket),
+    )
     try:
-        media, thumbnails = (
-            S3ObjectStore(client, media_bucket),
-            S3ObjectStore(client, thumbnails_bucket),
-        )
-        await TakedownHandler(media, thumbnails)(withdrawal(media_id))
-        left = [entry async for entry in media.objects()] + [e async for e in thumbnails.objects()]
+        yield ItemInMoto(s3_server, s3_client, media_id, keys, media, thumbnails)
     finally:
         await client.close()
 
-    assert left == []
-    # One request per 10 listed keys (25: three), one for the original (not under the
-    # prefix), one for the thumbnail and poster; one each would have been 26 and 2.
-    assert deletions(s3_server, media_bucket) == (1, 3)
-    assert deletions(s3_server, thumbnails_bucket) == (0, 1)
+
+async def test_a_takedown_costs_one_request_a_batch_not_one_an_object(item: ItemInMoto) -> None:
+    await TakedownHandler(item.media, item.thumbnails)(withdrawal(item.media_id))
+    left = [entry async for entry in item.media.objects()]
+    assert left + [entry async for entry in item.thumbnails.objects()] == []
+    # One request per 10 listed keys (25: three, the original in the last), one for the
+    # thumbnail and poster; one each would have been 26 and 2.
+    assert deletions(item.server, item.media.bucket) == (0, 3)
+    assert deletions(item.server, item.thumbnails.bucket) == (0, 1)
 
 
 class PrefixIgnoringStore(LocalObjectStore):
@@ -116,3 +140,63 @@ async def test_a_batch_holds_only_the_items_keys(
     logged = [(call.method_name, call.args[0], call.kwargs.get("key")) for call in recorder.calls]
     assert ("error", "takedown.foreign_key_listed", f"{other}/hls/seg_1.m4s") in logged
     assert ("warning", "takedown.unusable_key_left", f"{media_id}/odd name.ts") in logged
+
+
+def failed_batches(recorder: structlog.testing.CapturingLogger) -> list[dict[str, Any]]:
+    """What each ``takedown.batch_failed`` line said."""
+    return [call.kwargs for call in recorder.calls if call.args == ("takedown.batch_failed",)]
+
+
+async def test_a_refused_batch_is_logged_key_by_key(
+    item: ItemInMoto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 refuses one key of the second batch: the take-down fails (to be retried) after
+    logging every key that batch held, since any of them may be gone, and which key was
+    refused and why."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(takedown, "log", recorder)
+    media_bucket, media_id, keys = item.media.bucket, item.media_id, item.under_prefix
+    refused = keys[13]
+    with deletes_denied(item.s3_client, media_bucket, refused), pytest.raises(ObjectsNotDeleted):
+        await TakedownHandler(item.media, item.thumbnails)(withdrawal(media_id))
+    left = [entry.key async for entry in item.media.objects()]
+
+    assert failed_batches(recorder) == [
+        {
+            "media_id": media_id,
+            "bucket": media_bucket,
+            "keys": keys[10:20],
+            "count": 10,
+            "error": "objects_not_deleted",
+            "refused_key": refused,
+            "reason": "AccessDenied",
+        }
+    ]
+    assert left == [f"{media_id}.webm", refused, *keys[20:]]  # for the retry to delete
+
+
+async def test_a_batch_the_store_could_not_take_is_logged_key_by_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thumbnails' store is down: the take-down fails (to be retried) after naming the
+    keys it could not delete."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(takedown, "log", recorder)
+    media = LocalObjectStore(tmp_path / "objects", "media")
+    client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
+    media_id = str(uuid.uuid4())
+    try:
+        handler = TakedownHandler(media, S3ObjectStore(client, "thumbnails"))
+        with pytest.raises(StorageUnavailable):
+            await handler(withdrawal(media_id))
+    finally:
+        await client.close()
+    assert failed_batches(recorder) == [
+        {
+            "media_id": media_id,
+            "bucket": "thumbnails",
+            "keys": [f"{media_id}.jpg", poster_key(media_id)],
+            "count": 2,
+            "error": "storage_unavailable",
+        }
+    ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import collections
+import contextlib
 import errno
 import hashlib
 import io
-import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.servers import S3Server
+from harness.servers import S3Server, deletes_denied
 from harness.tools import skip_or_fail
 from streamstack.kernel.storage import (
     DELETE_BATCH_KEYS,
@@ -188,27 +189,17 @@ async def test_delete_many_raises_for_a_key_the_store_refuses(target: Target) ->
     assert target.s3_client is not None
     for key in ("a/1.m4s", "locked/1.m4s", "z/2.m4s"):
         await target.store.write(key, single_chunk(b"x"))
-    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject"}
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [{**deny, "Resource": _arn(target, "locked/*")}],
-    }
-    target.s3_client.put_bucket_policy(Bucket=target.bucket, Policy=json.dumps(policy))
-    try:
-        with pytest.raises(ObjectsNotDeleted) as info:
-            await target.store.delete_many(["a/1.m4s", "locked/1.m4s", "z/2.m4s"])
-    finally:
-        target.s3_client.delete_bucket_policy(Bucket=target.bucket)
+    with (
+        deletes_denied(target.s3_client, target.bucket, "locked/*"),
+        pytest.raises(ObjectsNotDeleted) as info,
+    ):
+        await target.store.delete_many(["a/1.m4s", "locked/1.m4s", "z/2.m4s"])
     assert (info.value.key, info.value.reason, info.value.status) == (
         "locked/1.m4s",
         "AccessDenied",
         502,
     )
     assert [entry.key for entry in await listed(target.store)] == ["locked/1.m4s"]
-
-
-def _arn(target: Target, keys: str) -> str:
-    return f"arn:aws:s3:::{target.bucket}/{keys}"
 
 
 def test_a_delete_objects_answer_is_checked_key_by_key() -> None:
@@ -539,6 +530,86 @@ async def test_the_local_store_deletes_many_with_their_metadata(tmp_path: Path) 
 
     await store.delete_many([*keys, "item/absent.vtt"])
     assert list(bucket.iterdir()) == [] and list(meta.iterdir()) == []
+
+
+#: Files of the local take-down tests below: a few HLS rungs' worth of segments.
+MANY_FILES = 300
+
+
+async def stored_segments(store: ObjectStore) -> list[str]:
+    """``MANY_FILES`` small objects in three folders, as an item's HLS package is."""
+    keys = [f"item/hls/{number % 3}/seg_{number:05d}.m4s" for number in range(MANY_FILES)]
+    for key in keys:
+        await store.write(key, single_chunk(b"segment"))
+    return keys
+
+
+async def test_the_local_store_deletes_many_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A take-down of many files on the local directory leaves the loop free: a coroutine
+    beside it keeps running, and the files go in one worker-thread hop, not one each."""
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    keys = await stored_segments(store)
+    hops = 0
+    to_thread = asyncio.to_thread
+
+    async def counted_hop(*args: Any, **kwargs: Any) -> Any:
+        nonlocal hops
+        hops += 1
+        return await to_thread(*args, **kwargs)
+
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)  # the ticker has started
+    monkeypatch.setattr(asyncio, "to_thread", counted_hop)
+    ticks = 0
+    try:
+        await store.delete_many(keys)
+    finally:
+        monkeypatch.undo()
+        ticker.cancel()
+    # Deleting on the loop would give the ticker no turn at all (0), whatever the speed.
+    assert ticks > 0
+    assert hops == 1
+    assert await listed(store) == []
+    assert list((tmp_path / "objects" / ".meta" / "media").iterdir()) == []
+
+
+async def test_reads_racing_a_local_delete_find_the_objects_gone_after_it(
+    tmp_path: Path,
+) -> None:
+    """Reads while the worker thread deletes may see an object or not; once the delete is
+    over, every read finds it absent and no cache keeps it (a map would keep a deleted
+    file's disk space)."""
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    keys = await stored_segments(store)
+    for key in keys[:10]:  # cached head answers and maps before the delete
+        await read_all(await store.read(key, zero_copy=True))
+    deleting = asyncio.create_task(store.delete_many(keys))
+    raced = 0
+    while not deleting.done():  # the last keys go last: read them first
+        key = keys[-1 - raced % len(keys)]
+        with contextlib.suppress(ObjectNotFound):
+            await read_all(await store.read(key, zero_copy=True))
+        raced += 1
+        await asyncio.sleep(0)  # a read of a cached file never waits: let the thread finish
+    await deleting
+    assert raced > 0
+    # Asked before any read below, which would itself drop what it finds gone.
+    assert not [key for key in keys if key in store._maps or key in store._infos]
+    for key in keys:
+        with pytest.raises(ObjectNotFound):
+            await store.head(key)
+        with pytest.raises(ObjectNotFound):
+            await store.read(key, zero_copy=True)
 
 
 class _FullDisk(io.RawIOBase):

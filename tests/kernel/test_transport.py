@@ -18,10 +18,11 @@ import pytest
 from litestar import get
 from litestar.di import Provide
 
-from streamstack.kernel.errors import AppError, Conflict, ServiceUnavailable
+from streamstack.kernel.errors import AppError, BadGateway, Conflict, ServiceUnavailable
 from streamstack.kernel.guards import provide_call_context
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Operation
+from streamstack.kernel.storage import ObjectsNotDeleted
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
 from support.apps import (
@@ -61,6 +62,8 @@ def mount_callee(ctx: ModuleContext) -> MountedModule:
             raise Conflict("already there", code="echo_conflict")
         if request.fail_with == 503:
             raise ServiceUnavailable("try later", headers={"Retry-After": "7"})
+        if request.fail_with == 502:
+            raise ObjectsNotDeleted("item/hls/seg_1.m4s", "AccessDenied", 3)
         return Pong(request.text, context.bearer_token, context.request_id, marker)
 
     return MountedModule("streaming", [], operations={ECHO: echo})
@@ -73,7 +76,16 @@ def mount_caller(ctx: ModuleContext) -> MountedModule:
     async def call_echo(text: str, call: CallContext, fail: int = 0) -> Pong:
         return await transport.call(ECHO, Ping(text, fail), call)
 
-    return MountedModule("catalogue", [call_echo])
+    @get("/api/v1/test/refused", dependencies={"call": Provide(provide_call_context)})
+    async def call_refused(call: CallContext) -> dict[str, str | int]:
+        """What the caller's code sees of the callee's ObjectsNotDeleted."""
+        try:
+            await transport.call(ECHO, Ping("x", 502), call)
+        except ObjectsNotDeleted as exc:
+            return {"key": exc.key, "reason": exc.reason, "refused": exc.refused}
+        raise AssertionError("the callee raised nothing")
+
+    return MountedModule("catalogue", [call_echo, call_refused])
 
 
 DEFINITIONS = {
@@ -132,6 +144,19 @@ async def test_errors_cross_with_status_code_and_headers(deployment: Deployment)
     assert r.headers["retry-after"] == "7"
 
 
+async def test_an_errors_facts_cross_with_it(deployment: Deployment) -> None:
+    """An object store's refusal raised by the callee is the same error for the caller's
+    code, its key and reason kept (over HTTP, as the body's facts), and the answer names
+    them too."""
+    refusal = {"key": "item/hls/seg_1.m4s", "reason": "AccessDenied", "refused": 3}
+    r = await deployment.client.get("/api/v1/test/refused")
+    assert r.status_code == 200, r.text
+    assert r.json() == refusal
+    r = await deployment.client.get("/api/v1/test/call/x", params={"fail": 502})
+    assert r.status_code == 502
+    assert (r.json()["code"], r.json()["facts"]) == ("objects_not_deleted", refusal)
+
+
 async def test_http_transport_is_really_used_across_processes(deployment: Deployment) -> None:
     r = await deployment.client.get("/api/v1/test/call/where")
     marker = r.json()["pid_marker"]
@@ -178,6 +203,18 @@ def test_app_error_round_trips_through_its_body() -> None:
     rebuilt = AppError.from_body(original.body())
     assert isinstance(rebuilt, Conflict)
     assert (rebuilt.status, rebuilt.code, rebuilt.detail) == (409, "email_taken", "dup")
+
+
+def test_an_error_without_usable_facts_is_rebuilt_by_its_status() -> None:
+    """Facts that do not make the error of their code (a peer of another version, a
+    proxy's body) leave the error its status's class, not a failure to read it."""
+    body = ObjectsNotDeleted("a.mp4", "AccessDenied", 1).body()
+    assert isinstance(AppError.from_body(body), ObjectsNotDeleted)
+    for facts in ({"key": "a.mp4"}, {"key": 1, "reason": "x", "refused": 1}):
+        rebuilt = AppError.from_body(msgspec.structs.replace(body, facts=facts))
+        assert type(rebuilt) is BadGateway
+        assert (rebuilt.code, rebuilt.detail) == ("objects_not_deleted", body.detail)
+    assert "facts" not in msgspec.json.decode(msgspec.json.encode(Conflict("dup").body()))
 
 
 async def test_a_silent_callee_times_out_by_the_internal_timeout_setting(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from streamstack.kernel.storage import (
     ListedObject,
     ObjectStore,
     check_object_key,
+    failed_deletion,
 )
 
 log = structlog.get_logger(__name__)
@@ -108,33 +109,52 @@ class TakedownHandler:
         """Run one takedown job (idempotent: absent objects are fine)."""
         withdrawn = decode_takedown(job)
         stopped = self.transcoding is not None and self.transcoding.cancel(withdrawn.id)
-        under_prefix = await self._delete_under(object_prefix(withdrawn.id))
-        await self.media.delete(withdrawn.s3_key)
+        under_prefix = await self._delete_media(withdrawn)
         # The poster is named after the item, not in the event: items from before posters
         # have none.
         stills = [withdrawn.thumbnail_s3_key, poster_key(withdrawn.id)]
-        await self.thumbnails.delete_many([key for key in stills if key is not None])
+        await self._delete_batch(
+            self.thumbnails, [key for key in stills if key is not None], withdrawn.id
+        )
         log.info("takedown.done", media_id=withdrawn.id, under_prefix=under_prefix, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
 
-    async def _delete_under(self, prefix: str) -> int:
-        """Delete every object the media bucket lists under ``prefix``; how many went.
+    async def _delete_media(self, withdrawn: MediaWithdrawn) -> int:
+        """Delete every object the media bucket lists under the item's prefix, and its
+        original; how many under the prefix went.
 
         Deleted :data:`DELETE_BATCH_KEYS` keys at a time (one request to S3) as the listing
         goes, which is safe: each page is read before its keys are deleted, and a key listed
-        once is not listed again.
+        once is not listed again. The original (not under the prefix) goes with the last
+        batch rather than in a request of its own: nothing waits on its going alone or last,
+        since its key is the job's, not a listing's, so a retry deletes it again whatever
+        a failed request left.
         """
+        prefix = object_prefix(withdrawn.id)
         deleted = 0
         batch: list[str] = []
         async for listed in self.media.objects(prefix):
             if self._deletable(prefix, listed):
                 batch.append(listed.key)
             if len(batch) == DELETE_BATCH_KEYS:
-                await self.media.delete_many(batch)
+                await self._delete_batch(self.media, batch, withdrawn.id)
                 deleted, batch = deleted + len(batch), []
-        await self.media.delete_many(batch)
+        # Fewer than DELETE_BATCH_KEYS keys are left: there is room for the original.
+        await self._delete_batch(self.media, [*batch, withdrawn.s3_key], withdrawn.id)
         return deleted + len(batch)
+
+    @staticmethod
+    async def _delete_batch(store: ObjectStore, keys: list[str], media_id: str) -> None:
+        """Delete ``keys`` (one batch); if that fails, log every key of the batch first
+        (:func:`failed_deletion`): some may be gone already, and a retry lists only what is
+        left."""
+        try:
+            await store.delete_many(keys)
+        except Exception as exc:
+            details = failed_deletion(keys, exc)
+            log.error("takedown.batch_failed", media_id=media_id, bucket=store.bucket, **details)
+            raise
 
     @staticmethod
     def _deletable(prefix: str, listed: ListedObject) -> bool:

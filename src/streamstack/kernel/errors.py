@@ -1,9 +1,10 @@
 """Domain errors that carry their HTTP meaning, and the one JSON error shape.
 
 Every 4xx/5xx StreamStack answers has the body
-``{"status": int, "code": str, "detail": str, "request_id": str | None}``.
-The same shape crosses the HTTP module transport, so an error raised by a module in
-another process arrives as the same :class:`AppError`.
+``{"status": int, "code": str, "detail": str, "request_id": str | None}``, and ``facts``
+(named values) for an error that carries some. The same shape crosses the HTTP module
+transport, so an error raised by a module in another process arrives as the same
+:class:`AppError`, with its facts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class ErrorBody(msgspec.Struct, frozen=True):
     code: str
     detail: str
     request_id: str | None = None
+    #: What the error is about, for a program (:meth:`AppError.facts`); left out when none.
+    facts: dict[str, str | int] | msgspec.UnsetType = msgspec.UNSET
 
 
 class AppError(Exception):
@@ -39,6 +42,9 @@ class AppError(Exception):
             cls.status = status
         if code is not None:
             cls.code = code
+        rebuilt_from_facts = "from_facts" in cls.__dict__
+        if rebuilt_from_facts and _REBUILT_BY_CODE.setdefault(cls.code, cls) is not cls:
+            raise TypeError(f"two errors rebuilt from facts share the code {cls.code!r}")
 
     def __init__(
         self,
@@ -56,15 +62,50 @@ class AppError(Exception):
             self.status = status
         self.headers: dict[str, str] = {**self.default_headers, **(headers or {})}
 
+    def facts(self) -> dict[str, str | int]:
+        """Named values a program needs of this error (the key an object store refused …),
+        which cross module transports in the body; none here. A subclass with some also
+        defines :meth:`from_facts`."""
+        return {}
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, str | int]) -> AppError | None:
+        """This class's error again from :meth:`facts` received over HTTP, or None when
+        they do not make one. A subclass defining it is rebuilt by its code, once the module
+        defining it is imported."""
+        return None
+
     def body(self, request_id: str | None = None) -> ErrorBody:
         """The JSON body for this error."""
-        return ErrorBody(self.status, self.code, self.detail, request_id)
+        facts = self.facts() or msgspec.UNSET
+        return ErrorBody(self.status, self.code, self.detail, request_id, facts)
 
     @classmethod
     def from_body(cls, body: ErrorBody, headers: Mapping[str, str] | None = None) -> AppError:
-        """Rebuild the most specific error class for a body received over HTTP."""
+        """Rebuild the most specific error class for a body received over HTTP: the class
+        of its code when that class rebuilds itself from the body's facts, else the class
+        of its status."""
+        rebuilt = _rebuilt_from_facts(body)
+        if rebuilt is not None:
+            rebuilt.headers.update(headers or {})
+            return rebuilt
         kind = _BY_STATUS.get(body.status, AppError)
         return kind(body.detail, code=body.code, status=body.status, headers=headers)
+
+
+#: The error classes that rebuild themselves from their facts, by code (see
+#: :meth:`AppError.from_facts`).
+_REBUILT_BY_CODE: dict[str, type[AppError]] = {}
+
+
+def _rebuilt_from_facts(body: ErrorBody) -> AppError | None:
+    """The error of ``body``'s code rebuilt from its facts, if its class does that and
+    they make one of the same status."""
+    kind = _REBUILT_BY_CODE.get(body.code)
+    if kind is None or isinstance(body.facts, msgspec.UnsetType):
+        return None
+    rebuilt = kind.from_facts(body.facts)
+    return rebuilt if rebuilt is not None and rebuilt.status == body.status else None
 
 
 class BadRequest(AppError, status=400, code="bad_request"):

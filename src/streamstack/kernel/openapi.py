@@ -165,6 +165,14 @@ def error_body_schema() -> Schema:
                 one_of=[Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)],
                 description="The request's id (also in X-Request-ID).",
             ),
+            "facts": Schema(
+                type=OpenAPIType.OBJECT,
+                additional_properties=Schema(
+                    one_of=[Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.INTEGER)]
+                ),
+                description="What the error is about, for a program (`objects_not_deleted`: "
+                "`key`, `reason`, `refused`); only on errors that carry some.",
+            ),
         },
         required=["status", "code", "detail", "request_id"],
     )

@@ -57,7 +57,7 @@ def probes_controller(
             if not failing:
                 return Response(Readiness("ready", checks))
             detail = f"not ready: {', '.join(failing)}"
-            body = msgspec.structs.asdict(ErrorBody(503, "not_ready", detail, request_id(request)))
+            body = msgspec.to_builtins(ErrorBody(503, "not_ready", detail, request_id(request)))
             return Response(
                 {**body, "checks": checks}, status_code=503, headers={"Retry-After": "5"}
             )

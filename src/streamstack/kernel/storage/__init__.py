@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +19,7 @@ from typing import Protocol
 import msgspec
 
 from streamstack.kernel.errors import (
+    AppError,
     BadGateway,
     BadRequest,
     NotFound,
@@ -61,13 +62,48 @@ class ObjectsNotDeleted(StorageError, code="objects_not_deleted"):
     """The object store refused to delete some of the objects asked for at once.
 
     ``key`` and ``reason`` are the first refused key and the store's code for it (S3's
-    ``AccessDenied`` …); the other keys may or may not be gone.
+    ``AccessDenied`` …), ``refused`` how many were refused; the other keys may or may not
+    be gone. All three cross module transports (:meth:`facts`).
     """
 
     def __init__(self, key: str, reason: str, refused: int) -> None:
         super().__init__(f"{refused} object(s) not deleted, the first {key[:80]!r}: {reason}")
         self.key = key
         self.reason = reason
+        self.refused = refused
+
+    def facts(self) -> dict[str, str | int]:
+        """The first refused key, the store's reason and how many were refused, so a module
+        in another process gets them too."""
+        return {"key": self.key, "reason": self.reason, "refused": self.refused}
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, str | int]) -> ObjectsNotDeleted | None:
+        """The error again from :meth:`facts` received over HTTP; None if they are not."""
+        key, reason, refused = facts.get("key"), facts.get("reason"), facts.get("refused")
+        if isinstance(key, str) and isinstance(reason, str) and isinstance(refused, int):
+            return cls(key, reason, refused)
+        return None
+
+
+def failed_deletion(keys: Sequence[str], error: Exception) -> dict[str, object]:
+    """What a log line says when :meth:`ObjectStore.delete_many` of ``keys`` raised
+    ``error``: every key of the call, how many, the error's code, and for
+    :class:`ObjectsNotDeleted` the first refused key and the store's reason.
+
+    Every key, not a count with the first and last: the store may have deleted any of them
+    before it failed (S3 deletes a request's keys in no set order), so no range tells which
+    are left, and an operator finishing by hand needs the names. A caller hands it one
+    batch (at most :data:`DELETE_BATCH_KEYS` keys), which bounds the line.
+    """
+    described: dict[str, object] = {
+        "keys": list(keys),
+        "count": len(keys),
+        "error": error.code if isinstance(error, AppError) else type(error).__name__,
+    }
+    if isinstance(error, ObjectsNotDeleted):
+        described.update(refused_key=error.key, reason=error.reason)
+    return described
 
 
 class ObjectTooLarge(PayloadTooLarge, code="object_too_large"):

@@ -16,7 +16,7 @@ import mimetypes
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
@@ -201,7 +201,7 @@ class LocalObjectStore(ObjectStore):
         try:
             stat = os.stat(self._file(key))
         except (FileNotFoundError, NotADirectoryError):
-            self._infos.pop(key, None)
+            self._forget([key])
             raise ObjectNotFound(f"no object {key!r}") from None
         return await self._info(key, stat)
 
@@ -282,7 +282,7 @@ class LocalObjectStore(ObjectStore):
         try:
             fd = os.open(self._file(key), os.O_RDONLY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
-            self._infos.pop(key, None)
+            self._forget([key])
             raise ObjectNotFound(f"no object {key!r}") from None
         try:
             stat = os.fstat(fd)
@@ -340,14 +340,44 @@ class LocalObjectStore(ObjectStore):
                     raise
 
     async def _delete(self, key: str) -> None:
-        path = self._local_path(key)
-        self._infos.pop(key, None)
-        self._maps.forget(key)
-        path.unlink(missing_ok=True)
-        self._meta_path(key).unlink(missing_ok=True)
+        await self._delete_many([key])
+
+    async def _delete_many(self, keys: Sequence[str]) -> None:
+        """Delete the files (and metadata) of ``keys`` in one worker thread: a take-down of
+        thousands of files never holds the event loop.
+
+        The caches forget the keys before and again after the thread: a read running
+        meanwhile may open a file before it goes and cache its ``head`` answer or map; the
+        ``head`` answer is harmless (every read asks the file system first, and a gone
+        file drops it), but a map would keep a deleted file's disk space for its idle time.
+        """
+        self._forget(keys)
+        try:
+            await asyncio.to_thread(self._remove_files, keys)
+        finally:
+            self._forget(keys)
+
+    def _forget(self, keys: Sequence[str]) -> None:
+        """Drop what the caches hold for ``keys``."""
+        for key in keys:
+            self._infos.pop(key, None)
+            self._maps.forget(key)
+
+    def _remove_files(self, keys: Sequence[str]) -> None:
+        """Unlink each key's file and metadata, then the folders that left empty (in a
+        worker thread)."""
+        # Every path is proven inside the bucket before any file goes, as the port checks
+        # every key first.
+        paths = [(self._local_path(key), self._meta_path(key)) for key in keys]
+        for path, meta in paths:
+            path.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
         # Folders of an item's deleted files would otherwise stay behind, empty, for ever.
-        _remove_empty_folders(path.parent, self._dir)
-        _remove_empty_folders(self._meta_path(key).parent, self._meta)
+        # Each folder is tried once (an HLS rung's thousand segments share one); walking
+        # up from each empty one also takes parents whose sub-folders all went.
+        for path, meta in {(p.parent, m.parent) for p, m in paths}:
+            _remove_empty_folders(path, self._dir)
+            _remove_empty_folders(meta, self._meta)
 
     def _meta_path(self, key: str) -> Path:
         return self._meta / f"{key}.json"
