@@ -995,6 +995,10 @@ export interface components {
             code: string;
             /** @description What went wrong, for people. */
             detail: string;
+            /** @description What the error is about, for a program (`objects_not_deleted`: `key`, `reason`, `refused`); only on errors that carry some. */
+            facts?: {
+                [key: string]: string | number;
+            };
             /** @description The request's id (also in X-Request-ID). */
             request_id: string | null;
             /** @description The HTTP status. */
