@@ -25,6 +25,7 @@ from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.ingest import storage_audit
 from streamstack.ingest.models import Upload
 from streamstack.ingest.repository import UploadRecords
+from streamstack.kernel import storage
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.storage import single_chunk
@@ -194,7 +195,7 @@ async def test_a_refused_batch_is_logged_key_by_key(
     if request.getfixturevalue("s3_server") is None:
         skip_or_fail("needs moto, which applies a bucket policy to every caller")
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(storage_audit, "log", recorder)
+    monkeypatch.setattr(storage, "log", recorder)
     lost = await uploaded(rig)
     lost_keys = keys_of(rig, lost)["media"]
     await forget_item(rig, lost)
@@ -203,7 +204,7 @@ async def test_a_refused_batch_is_logged_key_by_key(
         response = await rig.client.post(f"{AUDIT}/delete", headers=rig.admin())
     assert (response.status_code, response.json()["code"]) == (502, "objects_not_deleted")
 
-    [failed] = [c.kwargs for c in recorder.calls if c.args == ("storage_audit.batch_failed",)]
+    [failed] = [c.kwargs for c in recorder.calls if c.args == ("storage.delete_failed",)]
     assert lost_keys <= set(failed["keys"]) and failed["count"] == len(failed["keys"])
     assert (failed["bucket"], failed["refused_key"], failed["reason"]) == (
         bucket,

@@ -20,6 +20,7 @@ from streamstack.contracts.catalogue import MediaWithdrawn
 from streamstack.ingest import takedown
 from streamstack.ingest.processing import poster_key
 from streamstack.ingest.takedown import TAKEDOWN_KIND, TakedownHandler
+from streamstack.kernel import storage
 from streamstack.kernel.jobs import Job
 from streamstack.kernel.storage import (
     ListedObject,
@@ -143,8 +144,8 @@ async def test_a_batch_holds_only_the_items_keys(
 
 
 def failed_batches(recorder: structlog.testing.CapturingLogger) -> list[dict[str, Any]]:
-    """What each ``takedown.batch_failed`` line said."""
-    return [call.kwargs for call in recorder.calls if call.args == ("takedown.batch_failed",)]
+    """What each ``storage.delete_failed`` line said."""
+    return [call.kwargs for call in recorder.calls if call.args == ("storage.delete_failed",)]
 
 
 async def test_a_refused_batch_is_logged_key_by_key(
@@ -154,7 +155,7 @@ async def test_a_refused_batch_is_logged_key_by_key(
     logging every key that batch held, since any of them may be gone, and which key was
     refused and why."""
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(takedown, "log", recorder)
+    monkeypatch.setattr(storage, "log", recorder)
     media_bucket, media_id, keys = item.media.bucket, item.media_id, item.under_prefix
     refused = keys[13]
     with deletes_denied(item.s3_client, media_bucket, refused), pytest.raises(ObjectsNotDeleted):
@@ -163,7 +164,6 @@ async def test_a_refused_batch_is_logged_key_by_key(
 
     assert failed_batches(recorder) == [
         {
-            "media_id": media_id,
             "bucket": media_bucket,
             "keys": keys[10:20],
             "count": 10,
@@ -181,7 +181,7 @@ async def test_a_batch_the_store_could_not_take_is_logged_key_by_key(
     """The thumbnails' store is down: the take-down fails (to be retried) after naming the
     keys it could not delete."""
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(takedown, "log", recorder)
+    monkeypatch.setattr(storage, "log", recorder)
     media = LocalObjectStore(tmp_path / "objects", "media")
     client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
     media_id = str(uuid.uuid4())
@@ -193,7 +193,6 @@ async def test_a_batch_the_store_could_not_take_is_logged_key_by_key(
         await client.close()
     assert failed_batches(recorder) == [
         {
-            "media_id": media_id,
             "bucket": "thumbnails",
             "keys": [f"{media_id}.jpg", poster_key(media_id)],
             "count": 2,

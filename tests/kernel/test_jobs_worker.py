@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import structlog
 
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig, original_id, repeat_id
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
@@ -56,6 +57,26 @@ async def test_n_workers_process_jobs_concurrently(make_queue: QueueFactory) -> 
     assert (health.processed, health.retried, health.dead_lettered) == (9, 0, 0)
     assert not health.running
     await backlog_empty(queue)
+
+
+async def test_what_a_handler_logs_names_its_job(make_queue: QueueFactory) -> None:
+    """Each job's log lines carry its id and kind (a storage failure deep in a take-down
+    says which item it was), and nothing of one job's stays bound for the next."""
+    queue = make_queue(FAST)
+    seen: dict[str, dict[str, Any]] = {}
+
+    async def handler(job: Job) -> None:
+        seen[job.id] = structlog.contextvars.get_contextvars()
+        structlog.contextvars.bind_contextvars(leftover=job.id)
+
+    await queue.enqueue("a", "takedown", b"")
+    await queue.enqueue("b", "transcode", b"")
+    worker = JobWorker(queue, handler, name="test", concurrency=1, poll=0.2)
+    await worker.start()
+    await eventually(lambda: worker.stats().processed == 2, "both jobs processed")
+    await worker.stop()
+    assert seen == {"a": {"job": "a", "kind": "takedown"}, "b": {"job": "b", "kind": "transcode"}}
+    assert "job" not in structlog.contextvars.get_contextvars()
 
 
 async def test_a_job_longer_than_the_ack_wait_runs_once(make_queue: QueueFactory) -> None:

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.servers import S3Server, deletes_denied
 from harness.tools import skip_or_fail
+from streamstack.kernel import storage
 from streamstack.kernel.storage import (
     DELETE_BATCH_KEYS,
     PART_BYTES,
@@ -199,6 +201,41 @@ async def test_delete_many_raises_for_a_key_the_store_refuses(target: Target) ->
         "AccessDenied",
         502,
     )
+    assert [entry.key for entry in await listed(target.store)] == ["locked/1.m4s"]
+
+
+@pytest.mark.parametrize("target", ["s3"], indirect=True)
+async def test_a_refused_batch_is_logged_key_by_key(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal in the second of two batches: the log names that batch's keys, all of
+    them (any may be gone), the refused one and why; the first batch is gone unlogged."""
+    if target.s3_server is None:
+        skip_or_fail("needs moto, which applies a bucket policy to every caller")
+    assert target.s3_client is not None
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(storage, "log", recorder)
+    keys = [f"a/{number:04d}.m4s" for number in range(DELETE_BATCH_KEYS)]
+    second = ["locked/1.m4s", "z/2.m4s"]
+    for key in (keys[0], *second):
+        await target.store.write(key, single_chunk(b"x"))
+    with (
+        deletes_denied(target.s3_client, target.bucket, "locked/*"),
+        pytest.raises(ObjectsNotDeleted),
+    ):
+        await target.store.delete_many([*keys, *second])
+
+    failed = [call.kwargs for call in recorder.calls if call.args == ("storage.delete_failed",)]
+    assert failed == [
+        {
+            "bucket": target.bucket,
+            "keys": second,
+            "count": 2,
+            "error": "objects_not_deleted",
+            "refused_key": "locked/1.m4s",
+            "reason": "AccessDenied",
+        }
+    ]
     assert [entry.key for entry in await listed(target.store)] == ["locked/1.m4s"]
 
 

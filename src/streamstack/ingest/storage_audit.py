@@ -45,7 +45,6 @@ from streamstack.kernel.storage import (
     ListedObject,
     ObjectStore,
     check_object_key,
-    failed_deletion,
 )
 
 log = structlog.get_logger(__name__)
@@ -211,7 +210,7 @@ class StorageAudit:
         for start in range(0, len(orphans), DELETE_BATCH_KEYS):
             batch = orphans[start : start + DELETE_BATCH_KEYS]
             if bucket.delete:
-                await _delete_batch(bucket.store, [listed.key for _, listed in batch])
+                await bucket.store.delete_many([listed.key for _, listed in batch])
                 for media_id, listed in batch:
                     log.info(
                         "storage_audit.orphan_deleted",
@@ -222,14 +221,3 @@ class StorageAudit:
                     )
             for _, listed in batch:
                 bucket.orphans.add(listed)
-
-
-async def _delete_batch(store: ObjectStore, keys: list[str]) -> None:
-    """Delete one batch of orphans; if that fails, log every key of it first
-    (:func:`failed_deletion`): some may be gone already, and a fresh audit finds only what
-    is left."""
-    try:
-        await store.delete_many(keys)
-    except Exception as exc:
-        log.error("storage_audit.batch_failed", bucket=store.bucket, **failed_deletion(keys, exc))
-        raise

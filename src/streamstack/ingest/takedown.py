@@ -43,7 +43,6 @@ from streamstack.kernel.storage import (
     ListedObject,
     ObjectStore,
     check_object_key,
-    failed_deletion,
 )
 
 log = structlog.get_logger(__name__)
@@ -113,9 +112,7 @@ class TakedownHandler:
         # The poster is named after the item, not in the event: items from before posters
         # have none.
         stills = [withdrawn.thumbnail_s3_key, poster_key(withdrawn.id)]
-        await self._delete_batch(
-            self.thumbnails, [key for key in stills if key is not None], withdrawn.id
-        )
+        await self.thumbnails.delete_many([key for key in stills if key is not None])
         log.info("takedown.done", media_id=withdrawn.id, under_prefix=under_prefix, stopped=stopped)
         if stopped:
             raise StoppedATranscode("a transcoding job was stopped: cleaning up once more")
@@ -138,23 +135,11 @@ class TakedownHandler:
             if self._deletable(prefix, listed):
                 batch.append(listed.key)
             if len(batch) == DELETE_BATCH_KEYS:
-                await self._delete_batch(self.media, batch, withdrawn.id)
+                await self.media.delete_many(batch)
                 deleted, batch = deleted + len(batch), []
         # Fewer than DELETE_BATCH_KEYS keys are left: there is room for the original.
-        await self._delete_batch(self.media, [*batch, withdrawn.s3_key], withdrawn.id)
+        await self.media.delete_many([*batch, withdrawn.s3_key])
         return deleted + len(batch)
-
-    @staticmethod
-    async def _delete_batch(store: ObjectStore, keys: list[str], media_id: str) -> None:
-        """Delete ``keys`` (one batch); if that fails, log every key of the batch first
-        (:func:`failed_deletion`): some may be gone already, and a retry lists only what is
-        left."""
-        try:
-            await store.delete_many(keys)
-        except Exception as exc:
-            details = failed_deletion(keys, exc)
-            log.error("takedown.batch_failed", media_id=media_id, bucket=store.bucket, **details)
-            raise
 
     @staticmethod
     def _deletable(prefix: str, listed: ListedObject) -> bool:

@@ -296,7 +296,11 @@ class JobWorker(BackgroundTask):
         job_log.warning("jobs.dead_lettered" if dead else "jobs.retry", error=reason)
 
     async def _run_handler(self, job: Job) -> None:
-        with JOB_DURATION.labels(queue=self.queue.name, kind=job.kind).time():
+        # Every line the handler logs names its job (this task's own context: nothing leaks).
+        with (
+            structlog.contextvars.bound_contextvars(job=job.id, kind=job.kind),
+            JOB_DURATION.labels(queue=self.queue.name, kind=job.kind).time(),
+        ):
             await self._handler(job)
 
     def _count(self, outcome: str) -> None:

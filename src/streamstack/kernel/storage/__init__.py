@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 import msgspec
+import structlog
 
 from streamstack.kernel.errors import (
     AppError,
@@ -31,9 +32,11 @@ from streamstack.kernel.errors import (
 DEFAULT_CHUNK_BYTES = 256 * 1024
 #: Parts of a streamed write; S3 wants at least 5 MiB for every part but the last.
 PART_BYTES = 8 * 1024 * 1024
-#: Keys one request deletes at most (S3's DeleteObjects limit): a caller of
-#: :meth:`ObjectStore.delete_many` that deletes as it goes hands it this many at a time.
+#: Keys one request deletes at most (S3's DeleteObjects limit): :meth:`ObjectStore.delete_many`
+#: hands an adapter this many at a time, and a caller that deletes as it goes collects as many.
 DELETE_BATCH_KEYS = 1000
+
+log = structlog.get_logger(__name__)
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
 
@@ -86,15 +89,15 @@ class ObjectsNotDeleted(StorageError, code="objects_not_deleted"):
         return None
 
 
-def failed_deletion(keys: Sequence[str], error: Exception) -> dict[str, object]:
-    """What a log line says when :meth:`ObjectStore.delete_many` of ``keys`` raised
-    ``error``: every key of the call, how many, the error's code, and for
-    :class:`ObjectsNotDeleted` the first refused key and the store's reason.
+def _failed_deletion(keys: Sequence[str], error: Exception) -> dict[str, object]:
+    """What ``storage.delete_failed`` says of a batch of ``keys`` whose deletion raised
+    ``error``: every key, how many, the error's code, and for :class:`ObjectsNotDeleted`
+    the first refused key and the store's reason.
 
     Every key, not a count with the first and last: the store may have deleted any of them
     before it failed (S3 deletes a request's keys in no set order), so no range tells which
-    are left, and an operator finishing by hand needs the names. A caller hands it one
-    batch (at most :data:`DELETE_BATCH_KEYS` keys), which bounds the line.
+    are left, and an operator finishing by hand needs the names. A batch is at most
+    :data:`DELETE_BATCH_KEYS` keys, which bounds the line.
     """
     described: dict[str, object] = {
         "keys": list(keys),
@@ -254,15 +257,25 @@ class ObjectStore(ABC):
         await self._delete(check_object_key(key))
 
     async def delete_many(self, keys: Sequence[str]) -> None:
-        """Delete every object of ``keys``, in as few requests as the store allows.
+        """Delete every object of ``keys``, :data:`DELETE_BATCH_KEYS` at a time (one
+        request where the store can do that).
 
         Like :meth:`delete`, an absent key is fine. Every key is checked before any object
         is deleted, so one bad key (:class:`InvalidObjectKey`) deletes nothing. A store that
-        refuses some keys raises :class:`ObjectsNotDeleted` after deleting what it could.
+        refuses some keys raises :class:`ObjectsNotDeleted` after deleting what it could; a
+        batch that fails is logged key by key (``storage.delete_failed``) first.
         """
         checked = [check_object_key(key) for key in keys]
-        if checked:
-            await self._delete_many(checked)
+        for start in range(0, len(checked), DELETE_BATCH_KEYS):
+            batch = checked[start : start + DELETE_BATCH_KEYS]
+            try:
+                await self._delete_many(batch)
+            except Exception as exc:
+                # Logged here, for every caller: a job's log lines carry its id.
+                log.error(
+                    "storage.delete_failed", bucket=self.bucket, **_failed_deletion(batch, exc)
+                )
+                raise
 
     async def start_multipart(self, key: str, content_type: str) -> str:
         """Begin a multipart upload and return its id."""
@@ -338,8 +351,8 @@ class ObjectStore(ABC):
         """:meth:`delete`."""
 
     async def _delete_many(self, keys: Sequence[str]) -> None:
-        """:meth:`delete_many` of at least one key: one :meth:`_delete` each, unless the
-        adapter can delete many in one request."""
+        """:meth:`delete_many` of one batch (1 to :data:`DELETE_BATCH_KEYS` keys): one
+        :meth:`_delete` each, unless the adapter can delete many in one request."""
         for key in keys:
             await self._delete(key)
 

@@ -38,7 +38,6 @@ from botocore.handlers import add_expect_header
 from streamstack.kernel.circuit import PROBE_TIMEOUT_SECONDS, CircuitBreaker
 from streamstack.kernel.errors import AppError, RangeNotSatisfiable
 from streamstack.kernel.storage import (
-    DELETE_BATCH_KEYS,
     PART_BYTES,
     ListedObject,
     ObjectChanged,
@@ -358,16 +357,15 @@ class S3ObjectStore(ObjectStore):
             await s3.delete_object(Bucket=self.bucket, Key=key)
 
     async def _delete_many(self, keys: Sequence[str]) -> None:
-        """DeleteObjects, :data:`DELETE_BATCH_KEYS` keys a request, quiet: the answer names
-        only the keys it did not delete (with status 200 all the same)."""
-        for start in range(0, len(keys), DELETE_BATCH_KEYS):
-            batch = [{"Key": key} for key in keys[start : start + DELETE_BATCH_KEYS]]
-            s3 = await self._client.get()
-            with self._client.mapped():
-                answer = await s3.delete_objects(
-                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
-                )
-            check_deleted(answer)
+        """One DeleteObjects request, quiet: the answer names only the keys it did not
+        delete (with status 200 all the same)."""
+        s3 = await self._client.get()
+        with self._client.mapped():
+            answer = await s3.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+            )
+        check_deleted(answer)
 
     async def _start_multipart(self, key: str, content_type: str) -> str:
         s3 = await self._client.get()
