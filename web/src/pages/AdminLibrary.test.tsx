@@ -189,6 +189,8 @@ describe("AdminLibraryPage", () => {
 
     await user.click(await screen.findByRole("button", { name: "Edit Final" }));
     const title = screen.getByLabelText("Title");
+    // Edit is gone with the form open: the focus is in the form, not on the page's body.
+    expect(title).toHaveFocus();
     await user.clear(title);
     await user.type(title, "Final cut");
     await user.clear(screen.getByLabelText("Tags"));
