@@ -28,6 +28,17 @@ function signedInViewer() {
 }
 
 describe("HistoryPage", () => {
+  it("on a page after the last one says so, where it showed nothing at all", async () => {
+    signedInViewer();
+    server.use(
+      http.get(`${API}/catalogue/me/history`, () => ok({ ...page([]), total: 3, page: 4 })),
+    );
+    renderApp("/history?page=4");
+
+    expect(await screen.findByTestId("past-the-end")).toHaveTextContent("Nothing on page 4There is only 1 page.");
+    expect(screen.getByRole("button", { name: "Go to page 1" })).toBeInTheDocument();
+  });
+
   it("lists what the viewer watched, newest first, and removes one entry", async () => {
     signedInViewer();
     let entries = [watched("b", "Newest", 30), watched("a", "Older", 100, true)];

@@ -6,7 +6,7 @@ import type { WatchedItem, WatchedPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
-import { Pagination } from "../components/Pagination";
+import { Pagination, PastTheEnd } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
@@ -51,6 +51,7 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
 export function HistoryPage() {
   const [params, setParams] = useSearchParams();
   const page = pageParam(params);
+  const turnPage = (p: number) => setParams(p > 1 ? { page: String(p) } : {});
   const fetchPage = useCallback(
     (signal: AbortSignal) => watchHistory({ page, page_size: HISTORY_PAGE_SIZE }, signal),
     [page],
@@ -85,13 +86,16 @@ export function HistoryPage() {
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={problem} />
       {data && data.total === 0 && <NothingWatched />}
+      {data && data.total > 0 && data.items.length === 0 && (
+        <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
+      )}
       {data && data.items.length > 0 && (
         <WatchedList
           watched={data}
           page={page}
           busy={busy}
           onRemove={(id) => void change(id, () => removeFromHistory(id))}
-          onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
+          onPage={turnPage}
         />
       )}
       {confirming && (
