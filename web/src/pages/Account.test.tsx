@@ -99,6 +99,10 @@ describe("AccountPage sessions", () => {
     await user.click(screen.getByRole("button", { name: revokes[1]! }));
     await waitFor(() => expect(screen.getAllByTestId("session")).toHaveLength(2));
     expect(sentTo(seen, "DELETE", `${API}/auth/sessions/s-new`)).toHaveLength(1);
+    // Its row and the pressed button are gone: the focus is on what happened, not on the page's body.
+    const notice = screen.getByTestId("done-notice");
+    expect(notice).toHaveTextContent(`Signed out Chrome on Linux, signed in ${formatDate("2026-01-20T18:30:00Z")}.`);
+    expect(notice).toHaveFocus();
   });
 
   it("asks before signing out everywhere: Cancel sends nothing, confirming signs every session out", async () => {
