@@ -848,6 +848,8 @@ describe("WatchPage", () => {
     it("stays on the item when the end screen is cancelled, and shows it again at the next end", async () => {
       const { user, video, overlay } = await endScreen();
       await user.click(within(overlay).getByRole("button", { name: "Cancel" }));
+      // Cancel is gone with the end screen: the focus is on the player, not on the page's body.
+      expect(video.closest(".player-frame")).toHaveFocus();
       await countDown();
 
       expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();

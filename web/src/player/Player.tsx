@@ -220,23 +220,31 @@ function SoundOnly({ hasStill }: { hasStill: boolean }) {
 function PlayerOverlay({
   player,
   videoRef,
+  frameRef,
   next,
   nextPath,
 }: {
   player: PlayerModel;
   videoRef: RefObject<HTMLVideoElement | null>;
+  frameRef: RefObject<HTMLDivElement | null>;
   next: MediaItem | null;
   nextPath: string | undefined;
 }) {
   const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;
   if (ended && next) {
+    // Cancel goes with the end screen: the focus goes to the player (its keys, then Tab to
+    // its bar's Replay), not to the page's body.
+    const cancel = () => {
+      dismissEnd();
+      frameRef.current?.focus();
+    };
     return (
       <UpNextOverlay
         next={next}
         to={nextPath}
         autoplay={autoplayNext}
         onAutoplay={onAutoplayNext}
-        onCancel={dismissEnd}
+        onCancel={cancel}
       />
     );
   }
@@ -288,7 +296,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
-        <PlayerOverlay player={player} videoRef={videoRef} next={next} nextPath={nextPath} />
+        <PlayerOverlay player={player} videoRef={videoRef} frameRef={frameRef} next={next} nextPath={nextPath} />
         <ControlBar
           {...player}
           videoRef={videoRef}
