@@ -366,6 +366,8 @@ describe("WatchPage", () => {
     expect(playback.time).toBe(754);
     expect(play).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId("resume-offer")).not.toBeInTheDocument();
+    // The pressed button went with the offer: the focus is on the player, not the page's body.
+    expect(video.closest(".player-frame")).toHaveFocus();
   });
 
   it("does not offer to resume a finished item or one barely started", async () => {

@@ -231,12 +231,13 @@ function PlayerOverlay({
   nextPath: string | undefined;
 }) {
   const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;
+  // A button pressed here goes with its overlay (Play video, Resume from, Start over, Cancel):
+  // the focus goes to the player (its keys, then Tab to its bar), not to the page's body.
+  const toPlayer = () => frameRef.current?.focus();
   if (ended && next) {
-    // Cancel goes with the end screen: the focus goes to the player (its keys, then Tab to
-    // its bar's Replay), not to the page's body.
     const cancel = () => {
       dismissEnd();
-      frameRef.current?.focus();
+      toPlayer();
     };
     return (
       <UpNextOverlay
@@ -252,9 +253,16 @@ function PlayerOverlay({
     <>
       {waiting && <WaitingSpinner />}
       {resume ? (
-        <ResumeOffer progress={resume} videoRef={videoRef} onAnswer={answerResume} />
+        <ResumeOffer
+          progress={resume}
+          videoRef={videoRef}
+          onAnswer={() => {
+            answerResume();
+            toPlayer();
+          }}
+        />
       ) : (
-        !started && <BigPlayButton videoRef={videoRef} />
+        !started && <BigPlayButton videoRef={videoRef} onPlay={toPlayer} />
       )}
     </>
   );
