@@ -62,6 +62,9 @@ describe("HistoryPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Remove Newest from history" }));
     await waitFor(() => expect(screen.getAllByTestId("history-entry")).toHaveLength(1));
+    // Its row went with the pressed Remove: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Removed “Newest” from your history.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history/b`)[0]?.headers.get("Authorization")).toBe(
       "Bearer tok",
     );
@@ -86,6 +89,8 @@ describe("HistoryPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Clear history" }));
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("Nothing watched yet");
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history`)).toHaveLength(1);
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Your history is cleared.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 });
 

@@ -2,9 +2,10 @@ import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { WatchedItem, WatchedPage } from "../api/schema";
+import type { MediaItem, WatchedItem, WatchedPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { FocusedMessage } from "../components/FocusedMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination, PastTheEnd } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
@@ -60,12 +61,16 @@ export function HistoryPage() {
   const { running, error: problem, run } = useAction();
   const busy = running !== null;
   const [confirming, setConfirming] = useState(false);
+  // What the last change did: its button (Remove on a row gone, Clear history) went with it.
+  const [done, setDone] = useState<string | null>(null);
 
   // Each change is followed by the history as the server has it now.
-  const change = (key: string, request: () => Promise<void>) =>
+  const change = (key: string, request: () => Promise<void>, doneText: string) =>
     run(key, errorMessage, async () => {
+      setDone(null);
       await request();
       reload();
+      setDone(doneText);
     });
 
   return (
@@ -85,6 +90,7 @@ export function HistoryPage() {
       )}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={problem} />
+      {done && <FocusedMessage message={done} role="status" className="done-notice" testId="done-notice" />}
       {data && data.total === 0 && <NothingWatched />}
       {data && data.total > 0 && data.items.length === 0 && (
         <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
@@ -94,7 +100,9 @@ export function HistoryPage() {
           watched={data}
           page={page}
           busy={busy}
-          onRemove={(id) => void change(id, () => removeFromHistory(id))}
+          onRemove={({ id, title }) =>
+            void change(id, () => removeFromHistory(id), `Removed “${title}” from your history.`)
+          }
           onPage={turnPage}
         />
       )}
@@ -104,7 +112,7 @@ export function HistoryPage() {
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void change("clear", clearHistory);
+            void change("clear", clearHistory, "Your history is cleared.");
           }}
         />
       )}
@@ -135,14 +143,14 @@ function WatchedList({
   watched: WatchedPage;
   page: number;
   busy: boolean;
-  onRemove: (itemId: string) => void;
+  onRemove: (item: MediaItem) => void;
   onPage: (page: number) => void;
 }) {
   return (
     <>
       <ul className="history-list" aria-label="Watched videos">
         {watched.items.map((entry) => (
-          <HistoryEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item.id)} />
+          <HistoryEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item)} />
         ))}
       </ul>
       <Pagination page={page} pageSize={watched.page_size} total={watched.total} onPage={onPage} />
