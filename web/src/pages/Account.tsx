@@ -5,7 +5,7 @@ import type { SessionView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { FocusedMessage } from "../components/FocusedMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DeleteAccountForm, DisplayNameForm, PasswordForm } from "./AccountForms";
@@ -82,7 +82,7 @@ export function AccountPage() {
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={action.error} />
-      {revoked && <FocusedMessage message={revoked} role="status" className="done-notice" testId="done-notice" />}
+      <DoneNotice message={revoked} />
       {sessions && (
         <RevocableList label="Active sessions" empty="No active sessions." items={currentFirst(sessions)}>
           {(session) => (

@@ -4,7 +4,7 @@ import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } f
 import { LIMITS } from "../api/limits";
 import type { MediaItem, MediaPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
-import { FocusedMessage } from "../components/FocusedMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { Pagination, PastTheEnd } from "../components/Pagination";
@@ -169,7 +169,7 @@ function LibraryStatus({ loading, notice }: { loading: boolean; notice: string |
     <div aria-live="polite" className="status-line">
       {loading && <span role="status">Loading…</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
-      {notice && <FocusedMessage message={notice} role="status" className="done-notice" testId="done-notice" />}
+      <DoneNotice message={notice} />
     </div>
   );
 }

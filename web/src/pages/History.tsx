@@ -5,7 +5,7 @@ import { errorMessage } from "../api/errors";
 import type { MediaItem, WatchedItem, WatchedPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { FocusedMessage } from "../components/FocusedMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { Pagination, PastTheEnd } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
@@ -90,7 +90,7 @@ export function HistoryPage() {
       )}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={problem} />
-      {done && <FocusedMessage message={done} role="status" className="done-notice" testId="done-notice" />}
+      <DoneNotice message={done} />
       {data && data.total === 0 && <NothingWatched />}
       {data && data.total > 0 && data.items.length === 0 && (
         <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
