@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { LIMITS } from "../api/limits";
 import { InputField, type InputFieldProps } from "./Field";
 
@@ -27,7 +27,13 @@ interface PasswordFieldProps {
 
 /** The password an account has now (signing in, changing it): `current-password`, so the browser may fill it in. */
 export function CurrentPasswordField(props: PasswordFieldProps) {
-  return <InputField {...props} type="password" autoComplete="current-password" required />;
+  const field = useRef<HTMLInputElement>(null);
+  // Refused (a wrong password): the focus comes back here to type it again; it was on the
+  // form's button, disabled while the request ran, which dropped it to the page's body.
+  useEffect(() => {
+    if (props.error) field.current?.focus();
+  }, [props.error]);
+  return <InputField {...props} ref={field} type="password" autoComplete="current-password" required />;
 }
 
 /** The length rule of a new password, from the API's generated limits: "8 to 128 characters." */

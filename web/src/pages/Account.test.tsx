@@ -65,6 +65,8 @@ describe("AccountPage", () => {
     await waitFor(() =>
       expect(screen.getByLabelText("Current password")).toHaveAccessibleDescription("The current password is not correct."),
     );
+    // Back in the wrong field, to type it again, not on the page's body.
+    expect(screen.getByLabelText("Current password")).toHaveFocus();
 
     await user.clear(screen.getByLabelText("Current password"));
     await user.type(screen.getByLabelText("Current password"), "old secret words");
@@ -170,6 +172,7 @@ describe("deleting one's account", () => {
     await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete account" }));
 
     expect(await within(form).findByText("The password is not correct.")).toBeInTheDocument();
+    expect(within(form).getByLabelText("Password")).toHaveFocus();
     expect(screen.getByTestId("location")).toHaveTextContent("/account");
     expect(within(form).getByRole("button", { name: "Delete account" })).toBeEnabled();
   });
