@@ -27,13 +27,21 @@ interface PasswordFieldProps {
 
 /** The password an account has now (signing in, changing it): `current-password`, so the browser may fill it in. */
 export function CurrentPasswordField(props: PasswordFieldProps) {
-  const field = useRef<HTMLInputElement>(null);
-  // Refused (a wrong password): the focus comes back here to type it again; it was on the
-  // form's button, disabled while the request ran, which dropped it to the page's body.
-  useEffect(() => {
-    if (props.error) field.current?.focus();
-  }, [props.error]);
+  const field = useFocusOnError(props.error);
   return <InputField {...props} ref={field} type="password" autoComplete="current-password" required />;
+}
+
+/**
+ * A password field's ref that takes the focus when the field is refused (a wrong password,
+ * one too easy to guess), to type it again: the focus was on the form's button, disabled
+ * while the request ran, which dropped it to the page's body.
+ */
+function useFocusOnError(error: string | null | undefined) {
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (error) field.current?.focus();
+  }, [error]);
+  return field;
 }
 
 /** The length rule of a new password, from the API's generated limits: "8 to 128 characters." */
@@ -48,9 +56,11 @@ export function passwordRule(): string {
  * browser may suggest a strong one.
  */
 export function NewPasswordField({ hint, ...props }: PasswordFieldProps) {
+  const field = useFocusOnError(props.error);
   return (
     <InputField
       {...props}
+      ref={field}
       hint={hint ?? passwordRule()}
       type="password"
       autoComplete="new-password"

@@ -120,9 +120,15 @@ describe("RegisterPage", () => {
 
     await fillAndSubmit("new@example.com", "password");
 
-    expect(await screen.findByTestId("register-error")).toHaveTextContent(
-      /^This password is too easy to guess\. This is a top-10 common password\. Add another word or two\.$/,
+    // Told at the password field, which takes the focus back to type another.
+    const field = screen.getByLabelText("Password");
+    await waitFor(() =>
+      expect(field).toHaveAccessibleDescription(
+        /This password is too easy to guess\. This is a top-10 common password\. Add another word or two\.$/,
+      ),
     );
+    expect(field).toHaveFocus();
+    expect(screen.queryByTestId("register-error")).not.toBeInTheDocument();
   });
 
   it("asks no invite code when registration is open, and says when it is closed", async () => {
