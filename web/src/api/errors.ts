@@ -71,6 +71,10 @@ export function networkError(cause: unknown): ApiError {
 
 /** A human message for any thrown value. */
 export function errorMessage(error: unknown): string {
+  // "password: too easy to guess. …", the API's field-first detail, under a form's one password field.
+  if (error instanceof ApiError && error.code === "weak_password") {
+    return `This password is ${error.detail.replace(/^password: /, "")}`;
+  }
   if (error instanceof ApiError) return error.detail;
   if (error instanceof Error) return error.message;
   return "Something went wrong.";

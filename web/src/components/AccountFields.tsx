@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { LIMITS } from "../api/limits";
 import { InputField, type InputFieldProps } from "./Field";
 
@@ -27,7 +27,21 @@ interface PasswordFieldProps {
 
 /** The password an account has now (signing in, changing it): `current-password`, so the browser may fill it in. */
 export function CurrentPasswordField(props: PasswordFieldProps) {
-  return <InputField {...props} type="password" autoComplete="current-password" required />;
+  const field = useFocusOnError(props.error);
+  return <InputField {...props} ref={field} type="password" autoComplete="current-password" required />;
+}
+
+/**
+ * A password field's ref that takes the focus when the field is refused (a wrong password,
+ * one too easy to guess), to type it again: the focus was on the form's button, disabled
+ * while the request ran, which dropped it to the page's body.
+ */
+function useFocusOnError(error: string | null | undefined) {
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (error) field.current?.focus();
+  }, [error]);
+  return field;
 }
 
 /** The length rule of a new password, from the API's generated limits: "8 to 128 characters." */
@@ -42,9 +56,11 @@ export function passwordRule(): string {
  * browser may suggest a strong one.
  */
 export function NewPasswordField({ hint, ...props }: PasswordFieldProps) {
+  const field = useFocusOnError(props.error);
   return (
     <InputField
       {...props}
+      ref={field}
       hint={hint ?? passwordRule()}
       type="password"
       autoComplete="new-password"

@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode } from "react";
+import { useId, type InputHTMLAttributes, type ReactNode, type Ref } from "react";
 
 /** What a Field hands its control: wire these onto the input, select or textarea. */
 export interface FieldControl {
@@ -97,6 +97,7 @@ export type InputFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" |
   className?: string;
   value: string;
   onChange: (value: string) => void;
+  ref?: Ref<HTMLInputElement>;
 };
 
 /**

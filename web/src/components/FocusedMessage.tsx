@@ -27,3 +27,12 @@ export function FocusedMessage({
     </p>
   );
 }
+
+/**
+ * What an action just did ("Deleted …", "Removed …"), focused: the row whose button was
+ * pressed is gone. Nothing when there is no such news.
+ */
+export function DoneNotice({ message }: { message: string | null }) {
+  if (!message) return null;
+  return <FocusedMessage message={message} role="status" className="done-notice" testId="done-notice" />;
+}

@@ -6,15 +6,19 @@ export function TitleField({
   value,
   onChange,
   disabled = false,
+  autoFocus = false,
 }: {
   value: string;
   onChange: (title: string) => void;
   disabled?: boolean;
+  /** Focused as it appears (a form opened in place of the button that opened it). */
+  autoFocus?: boolean;
 }) {
   return (
     <InputField
       label="Title"
       type="text"
+      autoFocus={autoFocus}
       required
       maxLength={LIMITS.title}
       disabled={disabled}

@@ -11,7 +11,7 @@ export function Pagination({
   onPage: (page: number) => void;
   label?: string;
 }) {
-  const pages = Math.max(1, Math.ceil(total / Math.max(1, pageSize)));
+  const pages = pageCount(total, pageSize);
   if (pages <= 1) return null;
   return (
     <nav className="pagination" aria-label={label}>
@@ -25,5 +25,40 @@ export function Pagination({
         Next →
       </button>
     </nav>
+  );
+}
+
+/** How many pages of `pageSize` the `total` entries fill (at least one). */
+export function pageCount(total: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(total / Math.max(1, pageSize)));
+}
+
+/**
+ * A page after the last one (an old link, or the last page's entries deleted or unpublished
+ * since) of a list that has entries: where they are and a way to them. It used to read as an
+ * empty list ("3 videos", then "Nothing has been published yet.") with no Previous to go back.
+ */
+export function PastTheEnd({
+  page,
+  pageSize,
+  total,
+  onPage,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  onPage: (page: number) => void;
+}) {
+  const pages = pageCount(total, pageSize);
+  return (
+    <div className="empty" data-testid="past-the-end">
+      <h2>Nothing on page {page}</h2>
+      <p>
+        There {pages === 1 ? "is only 1 page" : `are only ${pages} pages`}.{" "}
+        <button type="button" className="link-button" onClick={() => onPage(pages)}>
+          Go to page {pages}
+        </button>
+      </p>
+    </div>
   );
 }

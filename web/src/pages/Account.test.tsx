@@ -65,6 +65,8 @@ describe("AccountPage", () => {
     await waitFor(() =>
       expect(screen.getByLabelText("Current password")).toHaveAccessibleDescription("The current password is not correct."),
     );
+    // Back in the wrong field, to type it again, not on the page's body.
+    expect(screen.getByLabelText("Current password")).toHaveFocus();
 
     await user.clear(screen.getByLabelText("Current password"));
     await user.type(screen.getByLabelText("Current password"), "old secret words");
@@ -99,6 +101,10 @@ describe("AccountPage sessions", () => {
     await user.click(screen.getByRole("button", { name: revokes[1]! }));
     await waitFor(() => expect(screen.getAllByTestId("session")).toHaveLength(2));
     expect(sentTo(seen, "DELETE", `${API}/auth/sessions/s-new`)).toHaveLength(1);
+    // Its row and the pressed button are gone: the focus is on what happened, not on the page's body.
+    const notice = screen.getByTestId("done-notice");
+    expect(notice).toHaveTextContent(`Signed out Chrome on Linux, signed in ${formatDate("2026-01-20T18:30:00Z")}.`);
+    expect(notice).toHaveFocus();
   });
 
   it("asks before signing out everywhere: Cancel sends nothing, confirming signs every session out", async () => {
@@ -166,6 +172,7 @@ describe("deleting one's account", () => {
     await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete account" }));
 
     expect(await within(form).findByText("The password is not correct.")).toBeInTheDocument();
+    expect(within(form).getByLabelText("Password")).toHaveFocus();
     expect(screen.getByTestId("location")).toHaveTextContent("/account");
     expect(within(form).getByRole("button", { name: "Delete account" })).toBeEnabled();
   });

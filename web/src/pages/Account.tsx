@@ -5,6 +5,7 @@ import type { SessionView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DeleteAccountForm, DisplayNameForm, PasswordForm } from "./AccountForms";
@@ -53,11 +54,15 @@ export function AccountPage() {
   );
   // Revoking a session and signing out everywhere tell their failures in one place.
   const action = useAction();
+  // The revoked session's row, and its focused Revoke button, are gone: the focus goes to this.
+  const [revoked, setRevoked] = useState<string | null>(null);
 
   const revoke = (session: SessionView) =>
     action.run(session.id, "Could not revoke the session", async () => {
+      setRevoked(null);
       await revokeSession(session.id);
       setData((list) => list.filter((s) => s.id !== session.id));
+      setRevoked(`Signed out ${sessionName(session)}.`);
     });
 
   return (
@@ -77,6 +82,7 @@ export function AccountPage() {
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={action.error} />
+      <DoneNotice message={revoked} />
       {sessions && (
         <RevocableList label="Active sessions" empty="No active sessions." items={currentFirst(sessions)}>
           {(session) => (

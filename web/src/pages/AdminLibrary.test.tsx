@@ -189,6 +189,8 @@ describe("AdminLibraryPage", () => {
 
     await user.click(await screen.findByRole("button", { name: "Edit Final" }));
     const title = screen.getByLabelText("Title");
+    // Edit is gone with the form open: the focus is in the form, not on the page's body.
+    expect(title).toHaveFocus();
     await user.clear(title);
     await user.type(title, "Final cut");
     await user.clear(screen.getByLabelText("Tags"));
@@ -266,6 +268,30 @@ describe("AdminLibraryPage", () => {
     // The row is gone: the focus is on what happened, not on the page's body.
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted “Final”.");
     expect(screen.getByTestId("done-notice")).toHaveFocus();
+  });
+});
+
+describe("AdminLibraryPage, past the last page", () => {
+  it("deleting the last page's only video leads back to the page before", async () => {
+    const user = setupUser();
+    const page = (request: Request) => Number(new URL(request.url).searchParams.get("page"));
+    const gone = mediaItem({ id: "z", title: "Last one" });
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage([gone], { total: 25, page: 2 })), { once: true }),
+      http.get(CATALOGUE, ({ request }) => ok(mediaPage(page(request) === 2 ? [] : [mediaItem()], { total: 24, page: page(request) }))),
+      http.delete(`${API}/catalogue/z`, () => noContent()),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?page=2" });
+
+    await user.click(await screen.findByRole("button", { name: "Delete Last one" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    const past = await screen.findByTestId("past-the-end");
+    expect(past).toHaveTextContent("Nothing on page 2There is only 1 page.");
+    expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
+    await user.click(within(past).getByRole("button", { name: "Go to page 1" }));
+    expect(await screen.findAllByTestId("library-item")).toHaveLength(1);
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/);
   });
 });
 

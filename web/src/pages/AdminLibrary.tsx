@@ -4,10 +4,10 @@ import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } f
 import { LIMITS } from "../api/limits";
 import type { MediaItem, MediaPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
-import { FocusedMessage } from "../components/FocusedMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
-import { Pagination } from "../components/Pagination";
+import { Pagination, PastTheEnd } from "../components/Pagination";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -47,6 +47,7 @@ export function AdminLibraryPage() {
   const page = pageParam(params);
   const { data, error, loading, reload, onChanged } = useLibraryPage(status, processing, q, page);
   const deletion = useLibraryDeletion(reload);
+  const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
 
   return (
     <section className="page" aria-labelledby="library-title">
@@ -69,15 +70,15 @@ export function AdminLibraryPage() {
       <FormError message={deletion.error} />
       <ErrorMessage error={error} onRetry={reload} />
 
-      {data && data.items.length === 0 && <NoLibraryVideos hint={emptyHint(status, processing)} />}
+      {data &&
+        data.items.length === 0 &&
+        (data.total > 0 ? (
+          <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
+        ) : (
+          <NoLibraryVideos hint={emptyHint(status, processing)} />
+        ))}
       {data && data.items.length > 0 && (
-        <LibraryList
-          shown={data}
-          page={page}
-          onChanged={onChanged}
-          onDelete={deletion.ask}
-          onPage={(p) => setParam({ page: p > 1 ? String(p) : null }, { push: true })}
-        />
+        <LibraryList shown={data} page={page} onChanged={onChanged} onDelete={deletion.ask} onPage={turnPage} />
       )}
       {deletion.pending && (
         <DeleteVideoDialog
@@ -168,7 +169,7 @@ function LibraryStatus({ loading, notice }: { loading: boolean; notice: string |
     <div aria-live="polite" className="status-line">
       {loading && <span role="status">Loading…</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
-      {notice && <FocusedMessage message={notice} role="status" className="done-notice" testId="done-notice" />}
+      <DoneNotice message={notice} />
     </div>
   );
 }

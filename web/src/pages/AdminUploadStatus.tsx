@@ -187,7 +187,7 @@ export function UploadOutcome({
       {error && <FocusedMessage message={error} role="alert" className="form-error" testId="upload-error" />}
       {single?.phase === "done" && <UploadResult transfer={single} />}
       {allSettled && (
-        <button type="button" className="button" onClick={onReset}>
+        <button type="button" className="button upload-more" onClick={onReset}>
           Upload more videos
         </button>
       )}

@@ -127,6 +127,9 @@ describe("AdminUsersPage", () => {
     await waitFor(() => expect(within(screen.getByRole("list", { name: "Invites" })).getByTestId("invite")).toHaveTextContent("Revoked"));
     expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
     expect(sentTo(seen, "DELETE", `${API}/auth/invites/i-1`)).toHaveLength(1);
+    // Its Revoke went with the change: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent(/^Revoked the invite created .+: its code no longer works\.$/);
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 
   it("disables and enables a user, issues a reset link shown once, deletes after confirmation", async () => {

@@ -2,7 +2,7 @@ import { useCallback, useState, type FormEvent } from "react";
 import { listUsers, type Role } from "../api/auth";
 import type { UserView } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
-import { FocusedMessage } from "../components/FocusedMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
@@ -41,9 +41,7 @@ export function AdminUsersPage() {
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={actions.error} />
       {actions.reset && <ResetLinkNotice reset={actions.reset} />}
-      {actions.deleted && (
-        <FocusedMessage message={actions.deleted} role="status" className="done-notice" testId="done-notice" />
-      )}
+      <DoneNotice message={actions.deleted} />
       {data && data.items.length === 0 && <p className="muted">No users found.</p>}
       {data && data.items.length > 0 && (
         <>

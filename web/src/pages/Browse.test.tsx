@@ -105,6 +105,26 @@ describe("BrowsePage", () => {
     if (shown) expect(within(empty).getByRole("link", { name: "Upload a video" })).toHaveAttribute("href", "/admin/upload");
   });
 
+  it("on a page after the last one says where the videos are and goes there", async () => {
+    // Page 3 of 3 videos, 2 a page: the last page's video unpublished since, or an old link.
+    server.use(
+      http.get(CATALOGUE, ({ request }) => {
+        const page = Number(new URL(request.url).searchParams.get("page"));
+        return ok(mediaPage(page === 3 ? [] : [mediaItem()], { total: 3, page, page_size: 2 }));
+      }),
+    );
+    const user = setupUser();
+    browse("/?page=3");
+
+    const past = await screen.findByTestId("past-the-end");
+    expect(past).toHaveTextContent("Nothing on page 3There are only 2 pages.");
+    expect(screen.queryByTestId("empty-state")).not.toBeInTheDocument();
+    await user.click(within(past).getByRole("button", { name: "Go to page 2" }));
+
+    expect(await screen.findAllByTestId("media-card")).toHaveLength(1);
+    expect(screen.getByTestId("location")).toHaveTextContent("/?page=2");
+  });
+
   it("takes its filters from the URL query", async () => {
     serve(() => [mediaItem()], { total: 30, page: 2 });
     const seen = recordRequests();

@@ -28,6 +28,17 @@ function signedInViewer() {
 }
 
 describe("HistoryPage", () => {
+  it("on a page after the last one says so, where it showed nothing at all", async () => {
+    signedInViewer();
+    server.use(
+      http.get(`${API}/catalogue/me/history`, () => ok({ ...page([]), total: 3, page: 4 })),
+    );
+    renderApp("/history?page=4");
+
+    expect(await screen.findByTestId("past-the-end")).toHaveTextContent("Nothing on page 4There is only 1 page.");
+    expect(screen.getByRole("button", { name: "Go to page 1" })).toBeInTheDocument();
+  });
+
   it("lists what the viewer watched, newest first, and removes one entry", async () => {
     signedInViewer();
     let entries = [watched("b", "Newest", 30), watched("a", "Older", 100, true)];
@@ -51,6 +62,9 @@ describe("HistoryPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Remove Newest from history" }));
     await waitFor(() => expect(screen.getAllByTestId("history-entry")).toHaveLength(1));
+    // Its row went with the pressed Remove: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Removed “Newest” from your history.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history/b`)[0]?.headers.get("Authorization")).toBe(
       "Bearer tok",
     );
@@ -75,6 +89,8 @@ describe("HistoryPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Clear history" }));
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("Nothing watched yet");
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history`)).toHaveLength(1);
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Your history is cleared.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 });
 

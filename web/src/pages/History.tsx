@@ -2,11 +2,12 @@ import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { WatchedItem, WatchedPage } from "../api/schema";
+import type { MediaItem, WatchedItem, WatchedPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
-import { Pagination } from "../components/Pagination";
+import { Pagination, PastTheEnd } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
@@ -51,6 +52,7 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
 export function HistoryPage() {
   const [params, setParams] = useSearchParams();
   const page = pageParam(params);
+  const turnPage = (p: number) => setParams(p > 1 ? { page: String(p) } : {});
   const fetchPage = useCallback(
     (signal: AbortSignal) => watchHistory({ page, page_size: HISTORY_PAGE_SIZE }, signal),
     [page],
@@ -59,12 +61,16 @@ export function HistoryPage() {
   const { running, error: problem, run } = useAction();
   const busy = running !== null;
   const [confirming, setConfirming] = useState(false);
+  // What the last change did: its button (Remove on a row gone, Clear history) went with it.
+  const [done, setDone] = useState<string | null>(null);
 
   // Each change is followed by the history as the server has it now.
-  const change = (key: string, request: () => Promise<void>) =>
+  const change = (key: string, request: () => Promise<void>, doneText: string) =>
     run(key, errorMessage, async () => {
+      setDone(null);
       await request();
       reload();
+      setDone(doneText);
     });
 
   return (
@@ -84,14 +90,20 @@ export function HistoryPage() {
       )}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={problem} />
+      <DoneNotice message={done} />
       {data && data.total === 0 && <NothingWatched />}
+      {data && data.total > 0 && data.items.length === 0 && (
+        <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
+      )}
       {data && data.items.length > 0 && (
         <WatchedList
           watched={data}
           page={page}
           busy={busy}
-          onRemove={(id) => void change(id, () => removeFromHistory(id))}
-          onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
+          onRemove={({ id, title }) =>
+            void change(id, () => removeFromHistory(id), `Removed “${title}” from your history.`)
+          }
+          onPage={turnPage}
         />
       )}
       {confirming && (
@@ -100,7 +112,7 @@ export function HistoryPage() {
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void change("clear", clearHistory);
+            void change("clear", clearHistory, "Your history is cleared.");
           }}
         />
       )}
@@ -131,14 +143,14 @@ function WatchedList({
   watched: WatchedPage;
   page: number;
   busy: boolean;
-  onRemove: (itemId: string) => void;
+  onRemove: (item: MediaItem) => void;
   onPage: (page: number) => void;
 }) {
   return (
     <>
       <ul className="history-list" aria-label="Watched videos">
         {watched.items.map((entry) => (
-          <HistoryEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item.id)} />
+          <HistoryEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item)} />
         ))}
       </ul>
       <Pagination page={page} pageSize={watched.page_size} total={watched.total} onPage={onPage} />

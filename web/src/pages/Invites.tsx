@@ -3,6 +3,7 @@ import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { useRegistrationMode } from "../auth/useRegistrationMode";
 import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
@@ -66,11 +67,15 @@ export function InvitesPanel() {
       reload();
     });
 
+  // A revoked invite keeps its row, without the focused Revoke: the focus goes to this instead.
+  const [revoked, setRevoked] = useState<string | null>(null);
   const revoke = (invite: InviteView) =>
     action.run(invite.id, "Could not revoke the invite", async () => {
+      setRevoked(null);
       await revokeInvite(invite.id);
       if (created?.id === invite.id) setCreated(null);
       reload();
+      setRevoked(`Revoked the invite created ${formatDate(invite.created_at)}: its code no longer works.`);
     });
 
   return (
@@ -90,6 +95,7 @@ export function InvitesPanel() {
       </div>
       {created && <CreatedInvite invite={created} />}
       <FormError message={action.error} />
+      <DoneNotice message={revoked} />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
       {invites && (

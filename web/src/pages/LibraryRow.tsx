@@ -131,7 +131,8 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
 
   return (
     <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
-      <TitleField value={title} onChange={setTitle} />
+      {/* Edit, which had the focus, is gone: the focus goes to the form, not to the page's body. */}
+      <TitleField value={title} onChange={setTitle} autoFocus />
       <DescriptionAndTagsFields
         description={description}
         onDescription={setDescription}

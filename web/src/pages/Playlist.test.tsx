@@ -67,6 +67,9 @@ describe("PlaylistPage", () => {
     await user.click(screen.getByRole("button", { name: "Remove Bravo from the playlist" }));
     await waitFor(() => expect(titles()).toEqual(["Alpha", "Charlie"]));
     expect(sentTo(seen, "DELETE", `${URL_P1}/items/b`)).toHaveLength(1);
+    // Its row went with the pressed Remove: the focus is on what happened, not on the page's body.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Removed “Bravo” from the playlist.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 
   it("renames the playlist", async () => {

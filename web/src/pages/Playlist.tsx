@@ -5,6 +5,7 @@ import { deletePlaylist, editPlaylist, getPlaylist, movePlaylistItem, removeFrom
 import type { MediaItem, Playlist } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
+import { DoneNotice } from "../components/FocusedMessage";
 import { LoadFailure } from "../components/LoadFailure";
 import { Thumbnail } from "../components/MediaCard";
 import { formatDuration } from "../lib/format";
@@ -166,6 +167,8 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
   const action = useAction();
   const { run } = action;
   const focusMoved = useFocusAfterMove(action.running !== null);
+  // A removed item's row goes with its focused Remove: the focus goes to this instead.
+  const [removed, setRemoved] = useState<string | null>(null);
   const move = (playlist: Playlist, item: MediaItem, direction: Moved["direction"]) => {
     const index = playlist.items.findIndex((i) => i.id === item.id);
     void run(item.id, `Could not move ${item.title}`, async () => {
@@ -176,8 +179,10 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
   };
   const remove = (item: MediaItem) =>
     void run(item.id, `Could not remove ${item.title}`, async () => {
+      setRemoved(null);
       await removeFromPlaylist(id, item.id);
       setData((p) => ({ ...p, items: p.items.filter((i) => i.id !== item.id), item_count: p.item_count - 1 }));
+      setRemoved(`Removed “${item.title}” from the playlist.`);
     });
   const rename = (title: string, description: string) =>
     run("rename", "Could not rename the playlist", async () => {
@@ -189,7 +194,7 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
       await deletePlaylist(id);
       await navigate("/playlists");
     });
-  return { ...action, move, remove, rename, destroy };
+  return { ...action, removed, move, remove, rename, destroy };
 }
 
 /** What the playlist page does to its playlist (usePlaylistChanges). */
@@ -271,6 +276,7 @@ export function PlaylistPage() {
       )}
       {playlist.description && <p className="description">{playlist.description}</p>}
       <FormError message={changes.error} />
+      <DoneNotice message={changes.removed} />
       <PlaylistItems playlist={playlist} busy={busy} changes={changes} />
       {confirming && (
         <ConfirmDialog

@@ -112,6 +112,25 @@ describe("RegisterPage", () => {
     expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
   });
 
+  it("says a password is too easy to guess in words, not as the API's 'password: …' detail", async () => {
+    registration("open");
+    const detail = "password: too easy to guess. This is a top-10 common password. Add another word or two.";
+    server.use(http.post(REGISTER, () => apiError(400, "weak_password", detail)));
+    renderApp("/register");
+
+    await fillAndSubmit("new@example.com", "password");
+
+    // Told at the password field, which takes the focus back to type another.
+    const field = screen.getByLabelText("Password");
+    await waitFor(() =>
+      expect(field).toHaveAccessibleDescription(
+        /This password is too easy to guess\. This is a top-10 common password\. Add another word or two\.$/,
+      ),
+    );
+    expect(field).toHaveFocus();
+    expect(screen.queryByTestId("register-error")).not.toBeInTheDocument();
+  });
+
   it("asks no invite code when registration is open, and says when it is closed", async () => {
     registration("open");
     const { unmount } = renderApp("/register");

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
-import { ApiError } from "../api/errors";
+import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
@@ -26,7 +26,7 @@ function registerErrorMessage(err: unknown): string {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
     if (err.status === 429) return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
-    return err.detail;
+    return errorMessage(err);
   }
   return "Registration failed. Please try again.";
 }
@@ -79,6 +79,8 @@ interface Registration {
   error: string | null;
   /** The server knows this email already: the field is marked invalid. */
   emailTaken: boolean;
+  /** The password is too easy to guess: the error is told at its field, which takes the focus. */
+  weakPassword: boolean;
   submit: () => Promise<void>;
 }
 
@@ -98,10 +100,12 @@ function useRegistration(target: string): Registration {
     invite: params.get("invite") ?? "",
   }));
   const [emailTaken, setEmailTaken] = useState(false);
+  const [weakPassword, setWeakPassword] = useState(false);
   const { running, error, fail, run } = useAction();
 
   function refused(err: unknown): string {
     setEmailTaken(err instanceof ApiError && err.code === "email_taken");
+    setWeakPassword(err instanceof ApiError && err.code === "weak_password");
     return registerErrorMessage(err);
   }
 
@@ -125,12 +129,12 @@ function useRegistration(target: string): Registration {
   }
 
   const change = (answers: Partial<Applicant>) => setApplicant((current) => ({ ...current, ...answers }));
-  return { applicant, change, busy: running !== null, error, emailTaken, submit };
+  return { applicant, change, busy: running !== null, error, emailTaken, weakPassword, submit };
 }
 
 /** Email, password, an optional name and, unless registration is open, an invite code. */
 function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; registration: Registration }) {
-  const { applicant, change, busy, error, emailTaken } = registration;
+  const { applicant, change, busy, error, emailTaken, weakPassword } = registration;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -150,6 +154,7 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
         label="Password"
         name="password"
         value={applicant.password}
+        error={weakPassword ? error : null}
         onChange={(password) => change({ password })}
       />
       <InputField
@@ -164,7 +169,7 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
       {(mode !== "open" || applicant.invite !== "") && (
         <InviteCodeField mode={mode} value={applicant.invite} onChange={(invite) => change({ invite })} />
       )}
-      <FormError message={error} testId="register-error" />
+      <FormError message={weakPassword ? null : error} testId="register-error" />
       <button type="submit" className="button primary" disabled={busy}>
         {busy ? "Creating account…" : "Create account"}
       </button>

@@ -366,6 +366,8 @@ describe("WatchPage", () => {
     expect(playback.time).toBe(754);
     expect(play).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId("resume-offer")).not.toBeInTheDocument();
+    // The pressed button went with the offer: the focus is on the player, not the page's body.
+    expect(video.closest(".player-frame")).toHaveFocus();
   });
 
   it("does not offer to resume a finished item or one barely started", async () => {
@@ -848,6 +850,8 @@ describe("WatchPage", () => {
     it("stays on the item when the end screen is cancelled, and shows it again at the next end", async () => {
       const { user, video, overlay } = await endScreen();
       await user.click(within(overlay).getByRole("button", { name: "Cancel" }));
+      // Cancel is gone with the end screen: the focus is on the player, not on the page's body.
+      expect(video.closest(".player-frame")).toHaveFocus();
       await countDown();
 
       expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();

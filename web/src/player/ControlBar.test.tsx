@@ -262,6 +262,8 @@ describe("overlays", () => {
     await user.click(button("Play video"));
     expect(play).toHaveBeenCalledTimes(1);
     expect(screen.queryByRole("button", { name: "Play video" })).not.toBeInTheDocument();
+    // It went once pressed: the focus is on the player (its keys, Tab to its bar), not the page's body.
+    expect(screen.getByTestId("player").closest(".player-frame")).toHaveFocus();
   });
 
   it("show a spinner while the playing video waits for data", async () => {

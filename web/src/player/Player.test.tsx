@@ -64,6 +64,18 @@ describe("quality menu", () => {
     await user.selectOptions(menu, "240p");
     expect(hls.currentLevel).toBe(0);
   });
+
+  it("names a portrait video's rungs by their short side, as the transcoder does", async () => {
+    const hls = await playWithHls();
+    act(() =>
+      hls.announceLevels([
+        { width: 240, height: 426, bitrate: 400_000 },
+        { width: 360, height: 640, bitrate: 800_000 },
+      ]),
+    );
+    const menu = screen.getByRole("combobox", { name: "Quality" });
+    expect(within(menu).getAllByRole("option").map((o) => o.textContent)).toEqual(["Auto", "360p", "240p"]);
+  });
 });
 
 describe("seek bar", () => {

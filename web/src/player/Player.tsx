@@ -220,23 +220,32 @@ function SoundOnly({ hasStill }: { hasStill: boolean }) {
 function PlayerOverlay({
   player,
   videoRef,
+  frameRef,
   next,
   nextPath,
 }: {
   player: PlayerModel;
   videoRef: RefObject<HTMLVideoElement | null>;
+  frameRef: RefObject<HTMLDivElement | null>;
   next: MediaItem | null;
   nextPath: string | undefined;
 }) {
   const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;
+  // A button pressed here goes with its overlay (Play video, Resume from, Start over, Cancel):
+  // the focus goes to the player (its keys, then Tab to its bar), not to the page's body.
+  const toPlayer = () => frameRef.current?.focus();
   if (ended && next) {
+    const cancel = () => {
+      dismissEnd();
+      toPlayer();
+    };
     return (
       <UpNextOverlay
         next={next}
         to={nextPath}
         autoplay={autoplayNext}
         onAutoplay={onAutoplayNext}
-        onCancel={dismissEnd}
+        onCancel={cancel}
       />
     );
   }
@@ -244,9 +253,16 @@ function PlayerOverlay({
     <>
       {waiting && <WaitingSpinner />}
       {resume ? (
-        <ResumeOffer progress={resume} videoRef={videoRef} onAnswer={answerResume} />
+        <ResumeOffer
+          progress={resume}
+          videoRef={videoRef}
+          onAnswer={() => {
+            answerResume();
+            toPlayer();
+          }}
+        />
       ) : (
-        !started && <BigPlayButton videoRef={videoRef} />
+        !started && <BigPlayButton videoRef={videoRef} onPlay={toPlayer} />
       )}
     </>
   );
@@ -288,7 +304,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
-        <PlayerOverlay player={player} videoRef={videoRef} next={next} nextPath={nextPath} />
+        <PlayerOverlay player={player} videoRef={videoRef} frameRef={frameRef} next={next} nextPath={nextPath} />
         <ControlBar
           {...player}
           videoRef={videoRef}

@@ -68,13 +68,16 @@ export function ResumeOffer({
  * as on any video site: the obvious thing to press. Named apart from the
  * bar's "Play" so that each button's name says which one it is.
  */
-export function BigPlayButton({ videoRef }: { videoRef: RefObject<HTMLVideoElement | null> }) {
+export function BigPlayButton({ videoRef, onPlay }: { videoRef: RefObject<HTMLVideoElement | null>; onPlay: () => void }) {
   return (
     <button
       type="button"
       className="player-big-play"
       aria-label="Play video"
-      onClick={() => togglePlay(videoRef.current)}
+      onClick={() => {
+        togglePlay(videoRef.current);
+        onPlay();
+      }}
     >
       <PlayIcon />
     </button>

@@ -6,8 +6,13 @@ import { SettingsIcon } from "./icons";
 import { offersChoice, PlayerMenu } from "./PlayerMenu";
 import type { Quality, StreamState } from "./useStream";
 
+/**
+ * "360p": a rung's short side, as the transcoder names its rungs, so a phone's portrait
+ * video (360 x 640) reads 360p and 240p, not 640p and 426p.
+ */
 function qualityLabel(quality: Quality): string {
-  return `${quality.height}p`;
+  const short = quality.width > 0 ? Math.min(quality.width, quality.height) : quality.height;
+  return `${short}p`;
 }
 
 /** "Quality: Auto + each rung" where hls.js offers a choice of rungs (see offersChoice), as the audio menu. */

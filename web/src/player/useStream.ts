@@ -15,6 +15,8 @@ export type Delivery = "hls" | "native-hls" | "progressive";
 export interface Quality {
   /** hls.js level index. */
   index: number;
+  /** 0 where the master playlist gives no RESOLUTION. */
+  width: number;
   height: number;
   bitrate: number;
 }
@@ -85,7 +87,12 @@ function failureText(err: unknown): string {
 }
 
 function qualitiesOf(hls: Hls): Quality[] {
-  return hls.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate }));
+  return hls.levels.map((level, index) => ({
+    index,
+    width: level.width || 0,
+    height: level.height,
+    bitrate: level.bitrate,
+  }));
 }
 
 /** A token that died under us (expired while asleep, taken down): 404 on a file. */

@@ -42,7 +42,7 @@ export class FakeHls {
     FakeHls.onLoad = null;
   }
 
-  levels: { height: number; bitrate: number }[] = [];
+  levels: { width?: number; height: number; bitrate: number }[] = [];
   currentLevel = -1;
   audioTracks: FakeAudioTrack[] = [];
   destroyed = false;
@@ -78,7 +78,7 @@ export class FakeHls {
   }
 
   /** What hls.js does once the master playlist is read: the rungs (`levels`) are known, MANIFEST_PARSED. */
-  announceLevels(levels: { height: number; bitrate: number }[]): void {
+  announceLevels(levels: { width?: number; height: number; bitrate: number }[]): void {
     this.levels = levels;
     this.trigger(FakeHls.Events.MANIFEST_PARSED, { levels });
   }
