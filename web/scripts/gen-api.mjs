@@ -83,6 +83,7 @@ const limits = {
   captionTracks: at(doc, "caption track count", "#/components/schemas/MediaItem/properties/captions/maxItems"),
   playlists: at(doc, "playlist count", "#/components/schemas/PlaylistPage/properties/total/maximum"),
   playlistItems: at(doc, "playlist item count", "#/components/schemas/Playlist/properties/items/maxItems"),
+  page: at(doc, "page number", "#/paths/~1api~1v1~1catalogue/get/parameters/page/schema/maximum"),
 };
 const patterns = {
   captionLanguage: textAt(doc, "caption language pattern", `${caption}/language/schema/pattern`),

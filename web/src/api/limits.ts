@@ -15,6 +15,7 @@ export const LIMITS = {
   captionTracks: 16,
   playlists: 100,
   playlistItems: 500,
+  page: 100000,
 } as const;
 
 /** The shapes the API requires of some inputs, from the same document. */

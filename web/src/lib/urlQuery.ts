@@ -1,5 +1,6 @@
 import { useCallback, useState } from "react";
 import { useSearchParams } from "react-router";
+import { LIMITS } from "../api/limits";
 
 /** Query changes: a value sets its key, null or "" removes it. */
 export type QueryChanges = Record<string, string | null>;
@@ -35,10 +36,14 @@ export function chosen<T extends string>(choices: readonly { value: T }[], value
   return choices.find((choice) => choice.value === value)?.value;
 }
 
-/** The `page` parameter: a positive whole number, 1 when absent or anything else. */
+/**
+ * The `page` parameter: a positive whole number, 1 when absent or anything else, and at most
+ * the API's last page number (a larger one is refused with a 400 the page would show as is;
+ * the last page number shows where the entries are instead).
+ */
 export function pageParam(params: URLSearchParams): number {
   const n = Number.parseInt(params.get("page") ?? "", 10);
-  return Number.isFinite(n) && n > 0 ? n : 1;
+  return Number.isFinite(n) && n > 0 ? Math.min(n, LIMITS.page) : 1;
 }
 
 /**
