@@ -75,6 +75,25 @@ describe("AccountPage", () => {
     expect(await screen.findByTestId("password-changed")).toHaveTextContent("Every other session was signed out.");
     expect(screen.getByLabelText("New password")).toHaveValue("");
   });
+
+  it("tells a new password too easy to guess at its field, which takes the focus", async () => {
+    signedInViewer();
+    const detail = "password: too easy to guess. This is a top-10 common password.";
+    server.use(http.post(`${API}/auth/password`, () => apiError(400, "weak_password", detail)));
+    const user = setupUser();
+    renderApp("/account");
+
+    await user.type(await screen.findByLabelText("Current password"), "old secret words");
+    await user.type(screen.getByLabelText("New password"), "password");
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+
+    const field = screen.getByLabelText("New password");
+    await waitFor(() =>
+      expect(field).toHaveAccessibleDescription(/This password is too easy to guess\. This is a top-10 common password\.$/),
+    );
+    expect(field).toHaveFocus();
+    expect(screen.getByLabelText("Current password")).not.toHaveAccessibleDescription(/too easy/);
+  });
 });
 
 describe("AccountPage sessions", () => {

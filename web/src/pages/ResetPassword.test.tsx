@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderApp, setupUser } from "../test/render";
 import { API, apiError, http, noContent, recordRequests, sentTo, server } from "../test/server";
@@ -64,6 +64,28 @@ describe("ResetPasswordPage opening a link", () => {
 
     expect(await screen.findByTestId("reset-error")).toHaveTextContent("too many password resets");
     expect(screen.getByLabelText("Reset code")).toHaveValue("LIVE-2");
+  });
+
+  it("tells a password too easy to guess at its field, which takes the focus to type another", async () => {
+    const detail = "password: too easy to guess. This is a top-10 common password.";
+    server.use(
+      http.post(CHECK, () => noContent()),
+      http.post(RESET, () => apiError(400, "weak_password", detail)),
+    );
+    const user = setupUser();
+    renderApp("/reset-password#code=LIVE-3");
+
+    await user.type(await screen.findByLabelText("New password"), "password");
+    await user.click(screen.getByRole("button", { name: "Set password" }));
+
+    const field = screen.getByLabelText("New password");
+    await waitFor(() =>
+      expect(field).toHaveAccessibleDescription(
+        /This password is too easy to guess\. This is a top-10 common password\.$/,
+      ),
+    );
+    expect(field).toHaveFocus();
+    expect(screen.queryByTestId("reset-error")).not.toBeInTheDocument();
   });
 
   it("asks nothing when the link carries no code", async () => {

@@ -61,11 +61,18 @@ function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem:
   // The link check's problem stands in the form's error line until the first attempt.
   const [checkShown, setCheckShown] = useState(checkProblem);
   const [done, setDone] = useState(false);
+  // A password too easy to guess is told at its field, which takes the focus to type another.
+  const [weakPassword, setWeakPassword] = useState(false);
+
+  function refused(err: unknown): string {
+    setWeakPassword(err instanceof ApiError && err.code === "weak_password");
+    return resetErrorMessage(err);
+  }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setCheckShown(null);
-    await run("reset", resetErrorMessage, async () => {
+    await run("reset", refused, async () => {
       await resetPassword(code.trim(), password);
       setDone(true);
     });
@@ -81,8 +88,13 @@ function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem:
   return (
     <form className="form" onSubmit={(e) => void onSubmit(e)}>
       <InputField label="Reset code" type="text" autoComplete="off" required value={code} onChange={setCode} />
-      <NewPasswordField label="New password" value={password} onChange={setPassword} />
-      <FormError message={error ?? checkShown} testId="reset-error" />
+      <NewPasswordField
+        label="New password"
+        value={password}
+        error={weakPassword ? error : null}
+        onChange={setPassword}
+      />
+      <FormError message={weakPassword ? null : (error ?? checkShown)} testId="reset-error" />
       <button type="submit" className="button primary" disabled={running !== null}>
         Set password
       </button>
