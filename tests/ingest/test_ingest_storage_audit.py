@@ -195,7 +195,7 @@ async def test_a_refused_batch_is_logged_key_by_key(
     if request.getfixturevalue("s3_server") is None:
         skip_or_fail("needs moto, which applies a bucket policy to every caller")
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(storage, "log", recorder)
+    monkeypatch.setattr(storage, "deletion_log", lambda: recorder)
     lost = await uploaded(rig)
     lost_keys = keys_of(rig, lost)["media"]
     await forget_item(rig, lost)

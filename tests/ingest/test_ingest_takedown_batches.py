@@ -155,7 +155,7 @@ async def test_a_refused_batch_is_logged_key_by_key(
     logging every key that batch held, since any of them may be gone, and which key was
     refused and why."""
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(storage, "log", recorder)
+    monkeypatch.setattr(storage, "deletion_log", lambda: recorder)
     media_bucket, media_id, keys = item.media.bucket, item.media_id, item.under_prefix
     refused = keys[13]
     with deletes_denied(item.s3_client, media_bucket, refused), pytest.raises(ObjectsNotDeleted):
@@ -181,7 +181,7 @@ async def test_a_batch_the_store_could_not_take_is_logged_key_by_key(
     """The thumbnails' store is down: the take-down fails (to be retried) after naming the
     keys it could not delete."""
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(storage, "log", recorder)
+    monkeypatch.setattr(storage, "deletion_log", lambda: recorder)
     media = LocalObjectStore(tmp_path / "objects", "media")
     client = S3Client("http://127.0.0.1:9", "k", "s", "us-east-1", timeout_seconds=1)
     media_id = str(uuid.uuid4())

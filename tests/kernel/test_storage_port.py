@@ -214,7 +214,7 @@ async def test_a_refused_batch_is_logged_key_by_key(
         skip_or_fail("needs moto, which applies a bucket policy to every caller")
     assert target.s3_client is not None
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(storage, "log", recorder)
+    monkeypatch.setattr(storage, "deletion_log", lambda: recorder)
     keys = [f"a/{number:04d}.m4s" for number in range(DELETE_BATCH_KEYS)]
     second = ["locked/1.m4s", "z/2.m4s"]
     for key in (keys[0], *second):

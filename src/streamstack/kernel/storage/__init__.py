@@ -14,10 +14,9 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
-import structlog
 
 from streamstack.kernel.errors import (
     AppError,
@@ -36,7 +35,21 @@ PART_BYTES = 8 * 1024 * 1024
 #: hands an adapter this many at a time, and a caller that deletes as it goes collects as many.
 DELETE_BATCH_KEYS = 1000
 
-log = structlog.get_logger(__name__)
+
+if TYPE_CHECKING:
+    from structlog.typing import FilteringBoundLogger
+
+
+@functools.cache
+def deletion_log() -> FilteringBoundLogger:
+    """The logger of failed deletions (``storage.delete_failed``), made on first use:
+    settings, the command line and the sandboxed media children import this module and
+    load no structlog (``tests/app/test_import_weight.py``)."""
+    import structlog
+
+    logger: FilteringBoundLogger = structlog.get_logger(__name__)
+    return logger
+
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*")
 
@@ -272,7 +285,7 @@ class ObjectStore(ABC):
                 await self._delete_many(batch)
             except Exception as exc:
                 # Logged here, for every caller: a job's log lines carry its id.
-                log.error(
+                deletion_log().error(
                     "storage.delete_failed", bucket=self.bucket, **_failed_deletion(batch, exc)
                 )
                 raise
