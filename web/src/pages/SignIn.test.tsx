@@ -48,7 +48,9 @@ describe("SignInPage", () => {
 
     const alert = await screen.findByTestId("signin-throttled");
     expect(alert).toHaveTextContent("Too many attempts, try again in 30 s.");
-    expect(screen.getByRole("button", { name: "Sign in" })).toBeDisabled();
+    // Held while throttled, yet focusable (aria-disabled): a disabled button would drop the focus.
+    expect(screen.getByRole("button", { name: "Sign in" })).toHaveAttribute("aria-disabled", "true");
+    expect(screen.getByRole("button", { name: "Sign in" })).not.toBeDisabled();
 
     await act(() => vi.advanceTimersByTimeAsync(1000));
     expect(screen.getByTestId("signin-throttled")).toHaveTextContent("Too many attempts, try again in 29 s.");
@@ -66,7 +68,7 @@ describe("SignInPage", () => {
     await act(() => vi.advanceTimersByTimeAsync(3000));
 
     expect(screen.queryByTestId("signin-throttled")).not.toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Sign in" })).not.toHaveAttribute("aria-disabled");
   });
 
   it("signs in, keeps the token in memory and goes back where the user came from", async () => {
