@@ -5,7 +5,7 @@ import { createPlaylist } from "../api/playlists";
 import { FormError } from "./ErrorMessage";
 import { useAction } from "../lib/useAction";
 import { setupUser } from "../test/render";
-import { API, apiError, http, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, recordRequests, sentTo, server } from "../test/server";
 import { SubmitButton } from "./SubmitButton";
 
 /** A form as the pages make them: a field, useAction around the request, and its SubmitButton. */
@@ -32,15 +32,14 @@ function TitleForm() {
 
 /** Creating a playlist waits until `refuse` is called, then is refused. */
 function heldCreate() {
-  let refuse: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (refuse = resolve));
+  const { held, release } = holdAnswer();
   server.use(
     http.post(`${API}/catalogue/me/playlists`, async () => {
       await held;
       return apiError(409, "conflict", "Not now");
     }),
   );
-  return { refuse, seen: recordRequests() };
+  return { refuse: release, seen: recordRequests() };
 }
 
 describe("SubmitButton", () => {
