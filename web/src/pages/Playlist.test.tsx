@@ -3,19 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Playlist } from "../api/schema";
 import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import {
-  API,
-  apiError,
-  holdAnswer,
-  http,
-  noContent,
-  ok,
-  recordRequests,
-  refreshGives,
-  sentTo,
-  server,
-  VIEWER,
-} from "../test/server";
+import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { holdAnswer } from "../test/server";
 
 const A = mediaItem({ id: "a", title: "Alpha" });
 const B = mediaItem({ id: "b", title: "Bravo" });
