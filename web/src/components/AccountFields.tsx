@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useLayoutEffect, useRef, type ReactNode } from "react";
 import { LIMITS } from "../api/limits";
 import { InputField, type InputFieldProps } from "./Field";
 
@@ -33,12 +33,13 @@ export function CurrentPasswordField(props: PasswordFieldProps) {
 
 /**
  * A password field's ref that takes the focus when the field is refused (a wrong password,
- * one too easy to guess), to type it again: the focus was on the form's button, disabled
- * while the request ran, which dropped it to the page's body.
+ * one too easy to guess), to type it again there rather than Tab back from the form's button
+ * (which keeps the focus while the request runs). A layout effect: the focus moves in the same
+ * commit the error shows in, not a task later, when a keyboard may have moved on.
  */
 function useFocusOnError(error: string | null | undefined) {
   const field = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (error) field.current?.focus();
   }, [error]);
   return field;

@@ -7,6 +7,7 @@ import { CurrentPasswordField, NewPasswordField } from "../components/AccountFie
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
+import { SubmitButton } from "../components/SubmitButton";
 
 /** The display name shown in the header and here; empty clears it. */
 export function DisplayNameForm() {
@@ -118,9 +119,9 @@ export function DeleteAccountForm() {
       <p className="muted">Your account, its sessions and your watch history are deleted. This cannot be undone.</p>
       <CurrentPasswordField label="Password" error={error} value={password} onChange={setPassword} />
       <div className="button-row">
-        <button type="submit" className="button danger" disabled={running !== null}>
+        <SubmitButton className="button danger" busy={running !== null}>
           {running !== null ? "Deleting…" : "Delete account"}
-        </button>
+        </SubmitButton>
       </div>
       {confirming && (
         <ConfirmDialog
@@ -153,9 +154,7 @@ function AccountFormSubmit({
 }) {
   return (
     <div className="button-row">
-      <button type="submit" className="button" disabled={busy}>
-        {label}
-      </button>
+      <SubmitButton busy={busy}>{label}</SubmitButton>
       {done && (
         <span role="status" data-testid={testId}>
           {children}

@@ -13,6 +13,7 @@ import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { LibraryRow } from "./LibraryRow";
 import { OutdatedPanel } from "./OutdatedPanel";
+import { SubmitButton } from "../components/SubmitButton";
 
 const PAGE_SIZE = 24;
 const STATUSES: { value: StatusFilter; label: string }[] = [
@@ -156,9 +157,7 @@ function LibraryToolbar({
         onChange={(value) => onChange({ processing: value || null })}
       />
       <SearchField maxLength={LIMITS.title} value={text} onChange={setText} />
-      <button type="submit" className="button">
-        Search
-      </button>
+      <SubmitButton>Search</SubmitButton>
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields"
 import { formatBytes, parseTags, tagsProblem, titleFromFilename } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import type { UploadItem } from "../upload/useTusUpload";
+import { SubmitButton } from "../components/SubmitButton";
 
 /** What the file picker offers before the server has said what it takes, or when it cannot say. */
 const ANY_MEDIA = "video/*,audio/*";
@@ -140,9 +141,9 @@ export function UploadForm({
       </div>
 
       {!locked && (
-        <button type="submit" className="button primary" disabled={!draft.ready}>
+        <SubmitButton className="button primary" busy={!draft.ready}>
           Upload
-        </button>
+        </SubmitButton>
       )}
     </form>
   );

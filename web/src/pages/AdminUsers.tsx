@@ -12,6 +12,7 @@ import { SearchField } from "../components/Field";
 import { InvitesPanel, OneTimeNotice } from "./Invites";
 import { useUserActions, type ResetLink } from "./useUserActions";
 import { UsersTable } from "./UsersTable";
+import { SubmitButton } from "../components/SubmitButton";
 
 const PAGE_SIZE = 50;
 
@@ -103,9 +104,7 @@ function UserSearch({ onSearch }: { onSearch: (q: string) => void }) {
   return (
     <form className="toolbar" role="search" onSubmit={onSubmit}>
       <SearchField maxLength={LIMITS.email} value={text} onChange={setText} />
-      <button type="submit" className="button">
-        Search
-      </button>
+      <SubmitButton>Search</SubmitButton>
     </form>
   );
 }

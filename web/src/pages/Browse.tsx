@@ -11,6 +11,7 @@ import { Pagination, PastTheEnd } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { InputField, SearchField } from "../components/Field";
+import { SubmitButton } from "../components/SubmitButton";
 
 export const PAGE_SIZE = 24;
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -183,9 +184,7 @@ function CatalogueFilters({
         maxLength={LIMITS.tag}
       />
       <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => onChange({ sort: value })} />
-      <button type="submit" className="button">
-        Apply
-      </button>
+      <SubmitButton>Apply</SubmitButton>
     </form>
   );
 }

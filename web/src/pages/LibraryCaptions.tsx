@@ -9,6 +9,7 @@ import { Field, InputField } from "../components/Field";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { SubmitButton } from "../components/SubmitButton";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
 const LANGUAGE_MAX = LIMITS.captionLanguage;
@@ -338,9 +339,9 @@ function AddCaption({
       <CaptionFileField fileKey={caption.fileKey} error={problems.file} onFile={caption.setFile} />
       <FormError message={caption.action.error} />
       <div className="button-row">
-        <button type="submit" className="button primary" disabled={busy}>
+        <SubmitButton className="button primary" busy={busy}>
           {busy ? "Uploading…" : "Add captions"}
-        </button>
+        </SubmitButton>
       </div>
     </form>
   );

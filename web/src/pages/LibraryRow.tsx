@@ -14,6 +14,7 @@ import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling } from "../lib/useItemPolling";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
+import { SubmitButton } from "../components/SubmitButton";
 
 /**
  * One video of the library: what it is and where its processing stands, with
@@ -143,9 +144,9 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
       {/* By the Save button: under the row it was below the captions, out of view. */}
       <FormError message={action.error} />
       <div className="button-row">
-        <button type="submit" className="button primary" disabled={busy}>
+        <SubmitButton className="button primary" busy={busy}>
           {busy ? "Saving…" : "Save"}
-        </button>
+        </SubmitButton>
         <button type="button" className="button" disabled={busy} onClick={onCancel}>
           Cancel
         </button>

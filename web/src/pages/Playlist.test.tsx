@@ -4,6 +4,7 @@ import type { Playlist } from "../api/schema";
 import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { holdAnswer } from "../test/server";
 
 const A = mediaItem({ id: "a", title: "Alpha" });
 const B = mediaItem({ id: "b", title: "Bravo" });
@@ -159,5 +160,37 @@ describe("PlaylistsPage", () => {
     await user.click(screen.getByRole("button", { name: "Create" }));
     await waitFor(() => expect(screen.getAllByTestId("playlist-entry")).toHaveLength(2));
     expect(screen.getAllByTestId("playlist-entry")[0]).toHaveTextContent("0 videos");
+  });
+
+  it("keeps the focus on Create, pressed with Space, while it runs and once refused, and creates once", async () => {
+    signedInViewer();
+    const { held, release } = holdAnswer();
+    server.use(
+      http.get(`${API}/catalogue/me/playlists`, () => ok({ playlists: [], total: 0, page: 1, page_size: 24 })),
+      http.post(`${API}/catalogue/me/playlists`, async () => {
+        await held;
+        return apiError(409, "conflict", "Too many playlists");
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/playlists");
+    await user.type(await screen.findByRole("textbox", { name: "New playlist" }), "Later");
+    await user.tab();
+    const create = screen.getByRole("button", { name: "Create" });
+    expect(create).toHaveFocus();
+
+    await user.keyboard(" ");
+    await waitFor(() => expect(create).toHaveAttribute("aria-disabled", "true"));
+    // Held, not disabled (which in Chromium drops the focus to the body): the focus stays.
+    expect(create).not.toBeDisabled();
+    expect(create).toHaveFocus();
+    await user.keyboard(" ");
+    release();
+
+    expect(await screen.findByText("Could not create the playlist: Too many playlists")).toBeInTheDocument();
+    expect(create).toHaveFocus();
+    expect(create).not.toHaveAttribute("aria-disabled");
+    expect(sentTo(seen, "POST", `${API}/catalogue/me/playlists`)).toHaveLength(1);
   });
 });

@@ -12,6 +12,7 @@ import { formatDuration } from "../lib/format";
 import { playlistWatchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { SubmitButton } from "../components/SubmitButton";
 
 /** Which button to give the focus back to after a move: the moved item's, in its new place. */
 interface Moved {
@@ -150,9 +151,9 @@ function RenameForm({
         />
       </label>
       <div className="button-row">
-        <button type="submit" className="button primary" disabled={busy || title.trim() === ""}>
+        <SubmitButton className="button primary" busy={busy || title.trim() === ""}>
           Save
-        </button>
+        </SubmitButton>
         <button type="button" className="button ghost" onClick={onCancel}>
           Cancel
         </button>

@@ -10,6 +10,7 @@ import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordRule } from "../components/AccountFields";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
+import { SubmitButton } from "../components/SubmitButton";
 
 type RegistrationMode = AuthConfig["registration_mode"];
 
@@ -170,9 +171,9 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
         <InviteCodeField mode={mode} value={applicant.invite} onChange={(invite) => change({ invite })} />
       )}
       <FormError message={weakPassword ? null : error} testId="register-error" />
-      <button type="submit" className="button primary" disabled={busy}>
+      <SubmitButton className="button primary" busy={busy}>
         {busy ? "Creating account…" : "Create account"}
-      </button>
+      </SubmitButton>
     </form>
   );
 }

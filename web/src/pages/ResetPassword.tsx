@@ -7,6 +7,7 @@ import { InputField } from "../components/Field";
 import { NewPasswordField } from "../components/AccountFields";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { SubmitButton } from "../components/SubmitButton";
 
 /** The code rides in the fragment (`/reset-password#code=…`), which browsers never send to a server. */
 function codeFrom(hash: string): string {
@@ -95,9 +96,9 @@ function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem:
         onChange={setPassword}
       />
       <FormError message={weakPassword ? null : (error ?? checkShown)} testId="reset-error" />
-      <button type="submit" className="button primary" disabled={running !== null}>
+      <SubmitButton className="button primary" busy={running !== null}>
         Set password
-      </button>
+      </SubmitButton>
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getAccessToken } from "../api/tokenStore";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, http, ok, recordRequests, sentTo, server, tokens } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tokens } from "../test/server";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -35,6 +35,39 @@ describe("SignInPage", () => {
     expect(screen.getByTestId("forgot-password")).toHaveTextContent("Ask an administrator for a reset link.");
   });
 
+  it("keeps the focus on Sign in, pressed with Enter, while it runs and once refused, and signs in once", async () => {
+    const { held, release } = holdAnswer();
+    server.use(
+      http.post(`${API}/auth/login`, async () => {
+        await held;
+        return apiError(401, "invalid_credentials", "Invalid email or password");
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/signin");
+    await user.type(await screen.findByLabelText("Email"), "someone@example.com");
+    await user.type(screen.getByLabelText("Password"), "not-the-password");
+    await user.tab();
+    const button = screen.getByRole("button", { name: "Sign in" });
+    expect(button).toHaveFocus();
+
+    await user.keyboard("{Enter}");
+    const signingIn = await screen.findByRole("button", { name: "Signing in…" });
+    // The same button, held: not disabled, which in Chromium would drop the focus to the body.
+    expect(signingIn).toBe(button);
+    expect(button).toHaveAttribute("aria-disabled", "true");
+    expect(button).not.toBeDisabled();
+    expect(button).toHaveFocus();
+    await user.keyboard("{Enter}");
+    release();
+
+    expect(await screen.findByTestId("signin-error")).toHaveTextContent(/wrong credentials/i);
+    expect(button).toHaveFocus();
+    expect(button).not.toHaveAttribute("aria-disabled");
+    expect(sentTo(seen, "POST", `${API}/auth/login`)).toHaveLength(1);
+  });
+
   it("shows 'too many attempts, try again in N s' from Retry-After and counts down", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     server.use(
@@ -48,7 +81,9 @@ describe("SignInPage", () => {
 
     const alert = await screen.findByTestId("signin-throttled");
     expect(alert).toHaveTextContent("Too many attempts, try again in 30 s.");
-    expect(screen.getByRole("button", { name: "Sign in" })).toBeDisabled();
+    // Held while throttled, yet focusable (aria-disabled): a disabled button would drop the focus.
+    expect(screen.getByRole("button", { name: "Sign in" })).toHaveAttribute("aria-disabled", "true");
+    expect(screen.getByRole("button", { name: "Sign in" })).not.toBeDisabled();
 
     await act(() => vi.advanceTimersByTimeAsync(1000));
     expect(screen.getByTestId("signin-throttled")).toHaveTextContent("Too many attempts, try again in 29 s.");
@@ -66,7 +101,7 @@ describe("SignInPage", () => {
     await act(() => vi.advanceTimersByTimeAsync(3000));
 
     expect(screen.queryByTestId("signin-throttled")).not.toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Sign in" })).not.toHaveAttribute("aria-disabled");
   });
 
   it("signs in, keeps the token in memory and goes back where the user came from", async () => {

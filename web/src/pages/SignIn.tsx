@@ -7,6 +7,7 @@ import { FormError } from "../components/ErrorMessage";
 import { CurrentPasswordField, EmailField } from "../components/AccountFields";
 import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
+import { SubmitButton } from "../components/SubmitButton";
 
 interface Throttle {
   /** When sign-in may be tried again, ms since epoch. */
@@ -118,9 +119,9 @@ function SignInForm({ attempt }: { attempt: SignInAttempt }) {
         message={throttledFor > 0 ? `Too many attempts, try again in ${throttledFor} s.` : null}
         testId="signin-throttled"
       />
-      <button type="submit" className="button primary" disabled={busy || throttledFor > 0}>
+      <SubmitButton className="button primary" busy={busy || throttledFor > 0}>
         {busy ? "Signing in…" : "Sign in"}
-      </button>
+      </SubmitButton>
     </form>
   );
 }

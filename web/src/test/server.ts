@@ -47,6 +47,16 @@ export function sentTo(seen: SeenRequest[], method: string, path: string): SeenR
   return seen.filter((r) => r.method === method && r.url.pathname === path);
 }
 
+/**
+ * An answer held back: a handler awaits `held`, and the request runs until `release()` is
+ * called (to see what a page shows while it waits).
+ */
+export function holdAnswer(): { held: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return { held, release };
+}
+
 export function apiError(status: number, code: string, detail: string, headers: Record<string, string> = {}) {
   const body: ErrorBody = { status, code, detail, request_id: "req-test" };
   return HttpResponse.json(body, { status, headers });
