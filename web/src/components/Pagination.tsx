@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+
 export function Pagination({
   page,
   pageSize,
@@ -29,27 +31,37 @@ export function Pagination({
 }
 
 /** How many pages of `pageSize` the `total` entries fill (at least one). */
-export function pageCount(total: number, pageSize: number): number {
+function pageCount(total: number, pageSize: number): number {
   return Math.max(1, Math.ceil(total / Math.max(1, pageSize)));
 }
 
+/** What a page of a list shows about itself: its entries, how many in all, how many a page. */
+interface ShownPage {
+  items: readonly unknown[];
+  total: number;
+  page_size: number;
+}
+
 /**
- * A page after the last one (an old link, or the last page's entries deleted or unpublished
- * since) of a list that has entries: where they are and a way to them. It used to read as an
- * empty list ("3 videos", then "Nothing has been published yet.") with no Previous to go back.
+ * A page of a list with no entries on it: `empty` when the list has none at all, else (an old
+ * link, or the last page's entries deleted or unpublished since) where the entries are and a
+ * way to them. It used to read as an empty list ("3 videos", then "Nothing has been published
+ * yet.") with no Previous to go back. Nothing when the page has entries.
  */
-export function PastTheEnd({
+export function EmptyPage({
   page,
-  pageSize,
-  total,
+  shown,
   onPage,
+  empty,
 }: {
   page: number;
-  pageSize: number;
-  total: number;
+  shown: ShownPage;
   onPage: (page: number) => void;
+  empty: ReactNode;
 }) {
-  const pages = pageCount(total, pageSize);
+  if (shown.items.length > 0) return null;
+  if (shown.total === 0) return empty;
+  const pages = pageCount(shown.total, shown.page_size);
   return (
     <div className="empty" data-testid="past-the-end">
       <h2>Nothing on page {page}</h2>

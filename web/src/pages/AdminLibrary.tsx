@@ -7,7 +7,7 @@ import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog"
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
-import { Pagination, PastTheEnd } from "../components/Pagination";
+import { EmptyPage, Pagination } from "../components/Pagination";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -71,13 +71,14 @@ export function AdminLibraryPage() {
       <FormError message={deletion.error} />
       <ErrorMessage error={error} onRetry={reload} />
 
-      {data &&
-        data.items.length === 0 &&
-        (data.total > 0 ? (
-          <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
-        ) : (
-          <NoLibraryVideos hint={emptyHint(status, processing)} />
-        ))}
+      {data && (
+        <EmptyPage
+          page={page}
+          shown={data}
+          onPage={turnPage}
+          empty={<NoLibraryVideos hint={emptyHint(status, processing)} />}
+        />
+      )}
       {data && data.items.length > 0 && (
         <LibraryList shown={data} page={page} onChanged={onChanged} onDelete={deletion.ask} onPage={turnPage} />
       )}

@@ -7,7 +7,7 @@ import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
-import { Pagination, PastTheEnd } from "../components/Pagination";
+import { EmptyPage, Pagination } from "../components/Pagination";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { InputField, SearchField } from "../components/Field";
@@ -119,13 +119,9 @@ export function BrowsePage() {
       {/* The count is the catalogue's: right above its grid, not above Continue watching. */}
       <CatalogueStatus loading={loading} total={data?.total ?? 0} />
       <ErrorMessage error={error} onRetry={reload} />
-      {data &&
-        data.items.length === 0 &&
-        (data.total > 0 ? (
-          <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
-        ) : (
-          <NoVideos filtered={Boolean(q || tag)} />
-        ))}
+      {data && (
+        <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NoVideos filtered={Boolean(q || tag)} />} />
+      )}
 
       {shown && shown.items.length > 0 && (
         <CatalogueGrid shown={shown} busy={loading} page={page} progress={watching.progress} onPage={turnPage} />

@@ -7,7 +7,7 @@ import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog"
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
-import { Pagination, PastTheEnd } from "../components/Pagination";
+import { EmptyPage, Pagination } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
@@ -91,10 +91,7 @@ export function HistoryPage() {
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={problem} />
       <DoneNotice message={done} />
-      {data && data.total === 0 && <NothingWatched />}
-      {data && data.total > 0 && data.items.length === 0 && (
-        <PastTheEnd page={page} pageSize={data.page_size} total={data.total} onPage={turnPage} />
-      )}
+      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NothingWatched />} />}
       {data && data.items.length > 0 && (
         <WatchedList
           watched={data}

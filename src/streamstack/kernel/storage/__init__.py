@@ -28,16 +28,15 @@ from streamstack.kernel.errors import (
     ServiceUnavailable,
 )
 
+if TYPE_CHECKING:
+    from structlog.typing import FilteringBoundLogger
+
 DEFAULT_CHUNK_BYTES = 256 * 1024
 #: Parts of a streamed write; S3 wants at least 5 MiB for every part but the last.
 PART_BYTES = 8 * 1024 * 1024
 #: Keys one request deletes at most (S3's DeleteObjects limit): :meth:`ObjectStore.delete_many`
 #: hands an adapter this many at a time, and a caller that deletes as it goes collects as many.
 DELETE_BATCH_KEYS = 1000
-
-
-if TYPE_CHECKING:
-    from structlog.typing import FilteringBoundLogger
 
 
 @functools.cache
