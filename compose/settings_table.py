@@ -54,7 +54,7 @@ MEANINGS: dict[str, str] = {
     "empty: `<data dir>/jwt/public.pem`",
     "jwt_issuer": "`iss` claim issued and required",
     "jwt_audience": "`aud` claim issued and required",
-    "access_token_ttl_seconds": "access token lifetime",
+    "access_token_ttl_seconds": "access token lifetime (at most 604800, 7 days: how long a signed-out token stays on the revocation list)",
     "refresh_token_ttl_seconds": "refresh token lifetime",
     "stream_token_ttl_seconds": "stream token lifetime (KV bucket TTL)",
     "allow_registration": "whether anyone may register an account (`false` = registration "

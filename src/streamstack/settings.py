@@ -46,6 +46,11 @@ BucketName = Annotated[
 
 PREFIX = "STREAMSTACK_"
 
+#: The longest an access token may live: a signed-out token's id stays on the revocation
+#: list this long (a NATS bucket's TTL is fixed when it is created), and a token outliving
+#: its entry would be accepted again.
+LONGEST_ACCESS_TOKEN_SECONDS = 7 * 24 * 3600
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
@@ -81,7 +86,9 @@ class Settings:
     jwt_public_key_path: Path | None = None
     jwt_issuer: str = "streamstack"
     jwt_audience: str = "streamstack"
-    access_token_ttl_seconds: Positive = 1800
+    access_token_ttl_seconds: Annotated[
+        int, msgspec.Meta(gt=0, le=LONGEST_ACCESS_TOKEN_SECONDS)
+    ] = 1800
     refresh_token_ttl_seconds: Positive = 7 * 24 * 3600
     stream_token_ttl_seconds: Positive = 3600
     allow_registration: bool = True

@@ -83,6 +83,11 @@ def test_production_logs_json_by_default() -> None:
         ({"STREAMSTACK_ENVIRONMENT": "staging"}, "STREAMSTACK_ENVIRONMENT"),
         ({"STREAMSTACK_INTERNAL_TIMEOUT_SECONDS": "0"}, "STREAMSTACK_INTERNAL_TIMEOUT_SECONDS"),
         ({"STREAMSTACK_REFRESH_GRACE_SECONDS": "61"}, "STREAMSTACK_REFRESH_GRACE_SECONDS"),
+        # Longer than a revoked token's id is kept on the revocation list (7 days).
+        (
+            {"STREAMSTACK_ACCESS_TOKEN_TTL_SECONDS": "604801"},
+            "STREAMSTACK_ACCESS_TOKEN_TTL_SECONDS",
+        ),
         ({"STREAMSTACK_REGISTRATION_MODE": "anyone"}, "STREAMSTACK_REGISTRATION_MODE"),
         ({"STREAMSTACK_JOBS_MAX_DELIVER": "-1"}, "STREAMSTACK_JOBS_MAX_DELIVER"),
     ],

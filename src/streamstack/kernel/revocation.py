@@ -10,12 +10,13 @@ from __future__ import annotations
 from streamstack.kernel.errors import AppError, ServiceUnavailable
 from streamstack.kernel.jwt import InvalidToken
 from streamstack.kernel.kv import InvalidKey, KeyValueStore, check_key
+from streamstack.settings import LONGEST_ACCESS_TOKEN_SECONDS
 
 #: KV bucket whose keys are revoked token ids (``jti``).
 REVOKED_TOKENS_BUCKET = "revoked-tokens"
-#: How long a revocation is kept: the longest token lifetime (refresh, 7 days). A NATS
-#: bucket's TTL is fixed when it is created, so this stays a constant.
-REVOCATION_TTL_SECONDS = 7 * 24 * 3600
+#: How long a revocation is kept: as long as the longest access token the settings allow
+#: (refresh tokens are checked against their session's row, not this list).
+REVOCATION_TTL_SECONDS = LONGEST_ACCESS_TOKEN_SECONDS
 
 
 class RevocationList:
