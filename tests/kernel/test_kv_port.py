@@ -17,7 +17,7 @@ from streamstack.kernel.kv.nats import NatsKeyValueStore
 from streamstack.kernel.nats import NatsConnection
 from support.waiting import eventually
 
-StoreFactory = Callable[[int], KeyValueStore]
+StoreFactory = Callable[..., KeyValueStore]
 
 
 @pytest.fixture(params=["embedded", "nats"])
@@ -25,8 +25,8 @@ async def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     """Build a fresh bucket with the given TTL on the adapter under test."""
     connections: list[NatsConnection] = []
 
-    def factory(ttl: int) -> KeyValueStore:
-        bucket = f"test-{uuid.uuid4().hex[:12]}"
+    def factory(ttl: int, bucket: str | None = None) -> KeyValueStore:
+        bucket = bucket or f"test-{uuid.uuid4().hex[:12]}"
         if request.param == "embedded":
             return EmbeddedKeyValueStore(tmp_path / "kv.sqlite3", bucket, ttl)
         connection = NatsConnection(request.getfixturevalue("nats_url"))
@@ -82,6 +82,21 @@ async def test_values_expire_after_the_bucket_ttl(make_store: StoreFactory) -> N
     await eventually(expired, "the value expired", seconds=10)
     await store.create("short", b"again")  # an expired key counts as absent
     assert await store.get("short") == b"again"
+
+
+async def test_a_bucket_opened_again_with_another_ttl_keeps_values_that_long(
+    make_store: StoreFactory,
+) -> None:
+    # A restart after the stream token lifetime setting changed opens its bucket again.
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    await make_store(3600, bucket).put("before", b"kept an hour")
+    store = make_store(1, bucket)
+    await store.put("after", b"kept a second")
+
+    async def expired() -> bool:
+        return await store.get("after") is None
+
+    await eventually(expired, "the value expired after the new TTL", seconds=10)
 
 
 async def test_ping_answers(make_store: StoreFactory) -> None:

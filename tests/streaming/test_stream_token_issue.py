@@ -247,8 +247,9 @@ def short_lived_settings(
 ) -> Any:
     """Settings whose stream tokens live one second.
 
-    On NATS the TTL belongs to the bucket, which the session's server already holds with
-    the normal TTL, so this test gets a NATS server of its own.
+    On NATS the TTL belongs to the bucket, which the session's server holds with the normal
+    TTL for the other tests: opening it with one second would give it that TTL, so this test
+    gets a NATS server of its own.
     """
     if stream_backend == "embedded":
         yield stream_settings(stream_token_ttl_seconds=1)

@@ -29,12 +29,16 @@ from streamstack.kernel.nats import (
 
 T = TypeVar("T")
 
+#: The duplicates window nats-py gives a new bucket (cut to its TTL when that is shorter).
+_DUPLICATE_WINDOW_SECONDS = 120.0
+
 
 class NatsKeyValueStore:
     """A :class:`~streamstack.kernel.kv.KeyValueStore` on a JetStream KV bucket.
 
     The bucket is created on first use with the bucket-wide TTL (JetStream ``max_age``),
-    on file storage so it survives a NATS restart.
+    on file storage so it survives a NATS restart; an existing bucket with another TTL is
+    given this one.
     """
 
     def __init__(
@@ -115,14 +119,31 @@ class NatsKeyValueStore:
                 js = await self._connection.jetstream()
                 try:
                     try:
-                        self._kv = await js.key_value(self.bucket)
+                        kv = await js.key_value(self.bucket)
                     except js_errors.BucketNotFoundError:
-                        self._kv = await js.create_key_value(
+                        kv = await js.create_key_value(
                             bucket=self.bucket, ttl=float(self.ttl_seconds), history=1
                         )
+                    else:
+                        await self._keep_ttl(kv)
+                    self._kv = kv
                 except Exception as exc:
                     raise self._unavailable(exc) from exc
         return self._kv
+
+    async def _keep_ttl(self, kv: KeyValue) -> None:
+        """Give an existing bucket this store's TTL: JetStream keeps the ``max_age`` a bucket
+        was created with, so a changed setting (a stream token's lifetime) would otherwise
+        be ignored for as long as the bucket lives."""
+        status = await kv.status()
+        if status.ttl == float(self.ttl_seconds):
+            return
+        ttl = float(self.ttl_seconds)
+        config = status.stream_info.config
+        # JetStream refuses a duplicates window longer than the max age: as at creation.
+        window = min(_DUPLICATE_WINDOW_SECONDS, ttl)
+        js = await self._connection.jetstream()
+        await js.update_stream(config.evolve(max_age=ttl, duplicate_window=window))
 
     def _unavailable(self, exc: Exception, started: float | None = None) -> Exception:
         mapped: ServiceUnavailable
