@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from auth_accounts import (
     API,
     PASSWORD,
@@ -183,6 +184,43 @@ async def test_an_expired_reset_code_is_refused(client, auth_settings):
     use = {"code": reset["code"], "new_password": NEW_PASSWORD}
     assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
     assert (await login(client, email)).status_code == 200
+
+
+#: How an admin stops being one: each must withdraw the reset codes that admin issued.
+_STRIPPED_OF_ADMIN = {
+    "demoted": ("PATCH", "", {"role": "viewer"}),
+    "disabled": ("POST", "/disable", None),
+    "deleted": ("DELETE", "", None),
+}
+
+
+@pytest.mark.parametrize("how", sorted(_STRIPPED_OF_ADMIN))
+async def test_a_reset_code_dies_when_its_issuer_stops_being_an_admin(client, auth_settings, how):
+    """An admin saw the code when issuing it: demoted, disabled or deleted, that person
+    must not keep a way into the account (an admin's: back to admin rights) for an hour."""
+    email, viewer = await signed_in(client)
+    _, issuer = await signed_in_admin(client, auth_settings)
+    _, other_admin = await signed_in_admin(client, auth_settings)
+    url = f"{API}/users/{user_id_of(viewer)}/password-reset"
+    reset = (await client.post(url, headers=bearer(issuer["access_token"]))).json()
+    method, suffix, body = _STRIPPED_OF_ADMIN[how]
+    stripped = await client.request(
+        method,
+        f"{API}/users/{user_id_of(issuer)}{suffix}",
+        headers=bearer(other_admin["access_token"]),
+        json=body,
+    )
+    assert stripped.status_code in (200, 204), stripped.text
+    use = {"code": reset["code"], "new_password": NEW_PASSWORD}
+    assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
+    assert (await login(client, email)).status_code == 200
+    assert (
+        await client.get(f"{API}/me", headers=bearer(viewer["access_token"]))
+    ).status_code == 200
+    # A code another admin issues afterwards still works.
+    fresh = (await client.post(url, headers=bearer(other_admin["access_token"]))).json()
+    use = {"code": fresh["code"], "new_password": NEW_PASSWORD}
+    assert (await client.post(f"{API}/password-reset", json=use)).status_code == 204
 
 
 async def test_reset_bad_input(client):

@@ -525,13 +525,15 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
 
     async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
         """Spend every unused reset of a user (a newer one replaces them)."""
+        await self._withdraw(PasswordReset.user_id == user_id, now)
+
+    async def withdraw_issued_by(self, admin_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Spend every unused reset ``admin_id`` issued (that person saw each code)."""
+        await self._withdraw(PasswordReset.created_by == admin_id, now)
+
+    async def _withdraw(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
         await self.session.execute(
-            update_rows(
-                PasswordReset,
-                PasswordReset.user_id == user_id,
-                PasswordReset.used_at.is_(None),
-                used_at=now,
-            )
+            update_rows(PasswordReset, which, PasswordReset.used_at.is_(None), used_at=now)
         )
 
 
