@@ -22,6 +22,7 @@ import pytest
 from auth_accounts import (
     API,
     PASSWORD,
+    STRIPPED_OF_ADMIN,
     assert_error,
     assert_signed_out,
     bearer,
@@ -30,6 +31,7 @@ from auth_accounts import (
     register,
     signed_in,
     signed_in_admin,
+    strip_admin,
 )
 from jose import jwt
 from sqlalchemy import text
@@ -186,15 +188,7 @@ async def test_an_expired_reset_code_is_refused(client, auth_settings):
     assert (await login(client, email)).status_code == 200
 
 
-#: How an admin stops being one: each must withdraw the reset codes that admin issued.
-_STRIPPED_OF_ADMIN = {
-    "demoted": ("PATCH", "", {"role": "viewer"}),
-    "disabled": ("POST", "/disable", None),
-    "deleted": ("DELETE", "", None),
-}
-
-
-@pytest.mark.parametrize("how", sorted(_STRIPPED_OF_ADMIN))
+@pytest.mark.parametrize("how", sorted(STRIPPED_OF_ADMIN))
 async def test_a_reset_code_dies_when_its_issuer_stops_being_an_admin(client, auth_settings, how):
     """An admin saw the code when issuing it: demoted, disabled or deleted, that person
     must not keep a way into the account (an admin's: back to admin rights) for an hour."""
@@ -203,14 +197,7 @@ async def test_a_reset_code_dies_when_its_issuer_stops_being_an_admin(client, au
     _, other_admin = await signed_in_admin(client, auth_settings)
     url = f"{API}/users/{user_id_of(viewer)}/password-reset"
     reset = (await client.post(url, headers=bearer(issuer["access_token"]))).json()
-    method, suffix, body = _STRIPPED_OF_ADMIN[how]
-    stripped = await client.request(
-        method,
-        f"{API}/users/{user_id_of(issuer)}{suffix}",
-        headers=bearer(other_admin["access_token"]),
-        json=body,
-    )
-    assert stripped.status_code in (200, 204), stripped.text
+    await strip_admin(client, other_admin["access_token"], user_id_of(issuer), how)
     use = {"code": reset["code"], "new_password": NEW_PASSWORD}
     assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
     assert (await login(client, email)).status_code == 200
