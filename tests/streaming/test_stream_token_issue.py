@@ -15,6 +15,7 @@ from litestar import Request, post
 from streaming_rig import PATTERN, StreamRig, StreamSettings, assert_error, stream_rig
 
 from harness.servers import NatsServer
+from streamstack.contracts.limits import STREAM_TOKEN_BURST, STREAM_TOKEN_REFILL_SECONDS
 from streamstack.contracts.streaming import (
     ISSUE_STREAM_TOKEN,
     STREAM_TOKENS_BUCKET,
@@ -35,6 +36,7 @@ from streamstack.settings import Settings
 from streamstack.streaming import module as streaming_module
 from streamstack.streaming import repository as token_repository
 from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app
+from support.clock import HeldClock
 
 
 def token_of(stream_url: str) -> str:
@@ -83,6 +85,28 @@ async def test_every_issue_draws_a_new_token(rig: StreamRig) -> None:
     assert len(urls) == 5
     for url in urls:
         assert (await rig.client.get(url, headers={"Range": "bytes=0-0"})).content == PATTERN[:1]
+
+
+async def test_one_access_token_asking_for_tokens_in_a_loop_is_throttled(
+    stream_settings: StreamSettings,
+) -> None:
+    """A script looping on the issue would store a token per request for an hour: past
+    its burst, one access token gets 429 with Retry-After and nothing stored, until the
+    budget refills with time; other access tokens are not held back."""
+    clock = HeldClock()
+    async with stream_rig(stream_settings(), clock=clock) as rig:
+        info = await rig.put_media()
+        looping, other = rig.user_token(), rig.user_token()
+        for _ in range(STREAM_TOKEN_BURST):
+            assert (await rig.issue(info.key, info.size, access_token=looping)).status_code == 200
+        refused = await rig.issue(info.key, info.size, access_token=looping)
+        assert_error(refused, 429, "stream_tokens_throttled")
+        assert refused.headers["retry-after"] == str(STREAM_TOKEN_REFILL_SECONDS)
+        assert (await rig.issue(info.key, info.size, access_token=other)).status_code == 200
+        clock.advance(STREAM_TOKEN_REFILL_SECONDS)
+        assert (await rig.issue(info.key, info.size, access_token=looping)).status_code == 200
+        refused = await rig.issue(info.key, info.size, access_token=looping)
+        assert_error(refused, 429, "stream_tokens_throttled")
 
 
 async def test_an_existing_token_is_never_overwritten(
