@@ -9,6 +9,7 @@ kind arrive whole and in order, and keep-alive and close behave as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -79,11 +80,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[int]:
+@contextlib.contextmanager
+def serving(protocol: type[HeadWithBodyProtocol]) -> Iterator[int]:
+    """The raw app in uvicorn with ``protocol``, on a free port."""
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", http=HeadWithBodyProtocol
+        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", http=protocol
     )
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, daemon=True)
@@ -94,6 +96,12 @@ def server() -> Iterator[int]:
     yield port
     served.should_exit = True
     thread.join(20)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    with serving(HeadWithBodyProtocol) as port:
+        yield port
 
 
 class Connection:
@@ -211,3 +219,34 @@ async def test_a_head_within_the_limit_and_a_large_body_in_one_write_pass(
     head = await asyncio.wait_for(connection.reader.readuntil(b"\r\n\r\n"), 10)
     assert head.startswith(b"HTTP/1.1 200 ")
     assert await connection.reader.readexactly(len(str(len(body)))) == str(len(body)).encode()
+
+
+class QuickHeads(HeadWithBodyProtocol):
+    """The protocol with a head timeout a test can wait out."""
+
+    head_timeout_seconds = 0.5
+
+
+@pytest.fixture(scope="module")
+def quick_server() -> Iterator[int]:
+    with serving(QuickHeads) as port:
+        yield port
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /small HTTP/1.1\r\nHost: t\r\nX-Slow: a"])
+async def test_a_head_too_slow_to_arrive_closes_the_connection(
+    quick_server: int, sent: bytes
+) -> None:
+    """uvicorn timed only idle kept-alive connections: one that sent nothing, or a head a
+    byte at a time, was held for good (and many of them, the file descriptors)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(sent)
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server
+    writer.close()
+    # A head that does arrive in time, on a kept-alive connection past the timeout, is served.
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    connection = Connection(reader, writer)
+    for _ in range(2):
+        assert (await connection.get("/small"))[1] == b"small"
+        await asyncio.sleep(0.3)
+    writer.close()
