@@ -87,21 +87,25 @@ async def test_every_issue_draws_a_new_token(rig: StreamRig) -> None:
         assert (await rig.client.get(url, headers={"Range": "bytes=0-0"})).content == PATTERN[:1]
 
 
-async def test_one_access_token_asking_for_tokens_in_a_loop_is_throttled(
+async def test_one_account_asking_for_tokens_in_a_loop_is_throttled(
     stream_settings: StreamSettings,
 ) -> None:
     """A script looping on the issue would store a token per request for an hour: past
-    its burst, one access token gets 429 with Retry-After and nothing stored, until the
-    budget refills with time; other access tokens are not held back."""
+    its burst, the account gets 429 with Retry-After and nothing stored, with a fresh
+    access token too (a refresh gains nothing), until the budget refills with time; other
+    accounts are not held back."""
     clock = HeldClock()
     async with stream_rig(stream_settings(), clock=clock) as rig:
         info = await rig.put_media()
-        looping, other = rig.user_token(), rig.user_token()
+        account = str(uuid.uuid4())
+        looping, other = rig.user_token(user_id=account), rig.user_token()
         for _ in range(STREAM_TOKEN_BURST):
             assert (await rig.issue(info.key, info.size, access_token=looping)).status_code == 200
         refused = await rig.issue(info.key, info.size, access_token=looping)
         assert_error(refused, 429, "stream_tokens_throttled")
         assert refused.headers["retry-after"] == str(STREAM_TOKEN_REFILL_SECONDS)
+        refreshed = rig.user_token(user_id=account)
+        assert_error(await rig.issue(info.key, info.size, access_token=refreshed), 429)
         assert (await rig.issue(info.key, info.size, access_token=other)).status_code == 200
         clock.advance(STREAM_TOKEN_REFILL_SECONDS)
         assert (await rig.issue(info.key, info.size, access_token=looping)).status_code == 200

@@ -216,7 +216,7 @@ class PlaybackController(SignedInController):
         status_code=200,
         summary="Get a stream token",
         responses=error_responses(
-            {429: "This sign-in asked for stream tokens too fast (`stream_tokens_throttled`)."}
+            {429: "This account asked for stream tokens too fast (`stream_tokens_throttled`)."}
         ),
     )
     async def stream_token(

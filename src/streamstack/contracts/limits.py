@@ -66,7 +66,7 @@ RELATED_LIMIT_MAX = 24
 #: A playlist's title and description are an item's (:data:`Title`, :data:`Description`).
 MAX_PLAYLISTS = 100
 MAX_PLAYLIST_ITEMS = 500
-#: Stream tokens one access token may have issued at once, then one more every
+#: Stream tokens one account may have issued at once, then one more every
 #: ``STREAM_TOKEN_REFILL_SECONDS``: a player asks on load and again to renew, while a script
 #: asking in a loop would add a stored token per request, each kept for an hour.
 STREAM_TOKEN_BURST = 20

@@ -1,11 +1,12 @@
-"""Issue budgets: how many stream tokens one access token may still have issued.
+"""Issue budgets: how many stream tokens one account may still have issued.
 
 Every issued token is a value in the ``stream-tokens`` KV bucket for the bucket's TTL (an
 hour), so an unbounded issue rate would let one signed-in client fill the store. Each
-access token (its ``jti``) gets a bucket of :data:`STREAM_TOKEN_BURST` issues, refilled by
+account (the access token's subject, so that refreshing for new access tokens, or signing
+in again, gains nothing) gets a bucket of :data:`STREAM_TOKEN_BURST` issues, refilled by
 one every :data:`STREAM_TOKEN_REFILL_SECONDS`; a request past it is 429 with
-``Retry-After``, before anything is stored. Kept in memory per process: a player never
-comes near the budget, and a session's access tokens are few and short-lived.
+``Retry-After``, before anything is stored. Kept in memory per process: players, a few
+tabs of them included, ask on load and to renew, far inside the budget.
 """
 
 from __future__ import annotations
@@ -18,35 +19,35 @@ from streamstack.contracts.limits import STREAM_TOKEN_BURST, STREAM_TOKEN_REFILL
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import TooManyRequests
 
-#: Access tokens remembered at most, least recently seen out (a forgotten one starts full).
+#: Accounts remembered at most, least recently seen out (a forgotten one starts full).
 MAX_REMEMBERED = 100_000
 
 
 class StreamTokensThrottled(TooManyRequests, code="stream_tokens_throttled"):
-    """This access token asked for stream tokens faster than a player does."""
+    """This account asked for stream tokens faster than players do."""
 
 
 @dataclasses.dataclass(slots=True)
 class IssueBudgets:
-    """Per access token: the issues left and when that count was taken (app clock)."""
+    """Per account: the issues left and when that count was taken (app clock)."""
 
     clock: Clock = utcnow
     burst: int = STREAM_TOKEN_BURST
     refill_seconds: float = STREAM_TOKEN_REFILL_SECONDS
     _left: OrderedDict[str, tuple[float, float]] = dataclasses.field(default_factory=OrderedDict)
 
-    def spend(self, jti: str) -> None:
-        """Take one issue from ``jti``'s budget, or raise :class:`StreamTokensThrottled`."""
+    def spend(self, account: str) -> None:
+        """Take one issue from ``account``'s budget, or raise :class:`StreamTokensThrottled`."""
         now = self.clock().timestamp()
-        left, counted_at = self._left.pop(jti, (float(self.burst), now))
+        left, counted_at = self._left.pop(account, (float(self.burst), now))
         left = min(float(self.burst), left + max(0.0, now - counted_at) / self.refill_seconds)
         if left < 1:
-            self._left[jti] = (left, now)
+            self._left[account] = (left, now)
             wait = math.ceil((1 - left) * self.refill_seconds)
             raise StreamTokensThrottled(
                 "too many stream tokens asked for; try again shortly",
                 headers={"Retry-After": str(wait)},
             )
-        self._left[jti] = (left - 1, now)
+        self._left[account] = (left - 1, now)
         while len(self._left) > MAX_REMEMBERED:
             self._left.popitem(last=False)

@@ -110,7 +110,7 @@ class StreamTokens:
 
     ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup;
     ``sessions`` those whose access token was revoked (:mod:`.sessions`); ``budgets``
-    bounds how fast one access token has tokens issued (:mod:`.budgets`). A token's
+    bounds how fast one account has tokens issued (:mod:`.budgets`). A token's
     ``issued_at`` is read from ``clock``, the app's, which also stamps the withdrawals it
     is compared with.
     """
@@ -135,7 +135,7 @@ class StreamTokens:
         if SEPARATOR in caller.user_id:
             raise InvalidToken("malformed subject")
         if self._budgets is not None:
-            self._budgets.spend(caller.jti)  # 429 before anything is stored
+            self._budgets.spend(caller.user_id)  # 429 before anything is stored
         now = int(self._clock().timestamp())
         grant = StreamGrant(
             media_id=request.media_id,

@@ -5022,7 +5022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description This sign-in asked for stream tokens too fast (`stream_tokens_throttled`). */
+            /** @description This account asked for stream tokens too fast (`stream_tokens_throttled`). */
             429: {
                 headers: {
                     [name: string]: unknown;
