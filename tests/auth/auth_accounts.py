@@ -113,3 +113,21 @@ async def documented_statuses(client: AsyncTestClient[Any], method: str, path: s
     """The statuses the served OpenAPI document gives the auth operation ``method path``."""
     document = (await client.get("/api/docs/openapi.json")).json()
     return {int(status) for status in document["paths"][f"{API}{path}"][method]["responses"]}
+
+
+#: The ways an admin stops being one (an admin's request on ``/users/{id}``): whatever the
+#: person saw as an admin (the codes they issued) must stop working each way.
+STRIPPED_OF_ADMIN = {
+    "demoted": ("PATCH", "", {"role": "viewer"}),
+    "disabled": ("POST", "/disable", None),
+    "deleted": ("DELETE", "", None),
+}
+
+
+async def strip_admin(client: AsyncTestClient[Any], token: str, user_id: str, how: str) -> None:
+    """Another admin (``token``) demotes, disables or deletes the admin ``user_id``."""
+    method, suffix, body = STRIPPED_OF_ADMIN[how]
+    response = await client.request(
+        method, f"{API}/users/{user_id}{suffix}", headers=bearer(token), json=body
+    )
+    assert response.status_code in (200, 204), response.text

@@ -17,12 +17,15 @@ import pytest
 from auth_accounts import (
     API,
     PASSWORD,
+    STRIPPED_OF_ADMIN,
     assert_error,
     bearer,
     documented_statuses,
     login,
     new_email,
+    strip_admin,
 )
+from jose import jwt
 from sqlalchemy import update
 
 from streamstack.auth.models import Invite
@@ -58,6 +61,12 @@ async def register_with(client: Any, code: str | None, email: str | None = None)
     if code is not None:
         body["invite_code"] = code
     return await client.post(f"{API}/register", json=body)
+
+
+async def invite_statuses(client: Any, token: str) -> dict[str, str]:
+    """Each listed invite's status, by its id, as an admin (``token``) sees them."""
+    items = (await client.get(INVITES, headers=bearer(token))).json()["items"]
+    return {i["id"]: i["status"] for i in items}
 
 
 @pytest.fixture
@@ -161,13 +170,26 @@ async def test_revoked_and_expired_codes_are_refused(invite_client):
         await database.close()
     for invite in (revoked, expired):
         assert_error(await register_with(client, invite["code"]), 403, "invalid_invite")
-    statuses = {
-        i["id"]: i["status"]
-        for i in (await client.get(INVITES, headers=bearer(token))).json()["items"]
-    }
+    statuses = await invite_statuses(client, token)
     assert statuses[revoked["id"]] == "revoked"
     assert statuses[expired["id"]] == "expired"
     assert statuses[used["id"]] == "used"
+
+
+@pytest.mark.parametrize("how", sorted(STRIPPED_OF_ADMIN))
+async def test_invites_die_when_their_creator_stops_being_an_admin(invite_client, how):
+    """A demoted, disabled or deleted admin must not keep letting people in with the codes
+    they created (and saw); another admin's invites are untouched."""
+    client, settings = invite_client
+    creator, other = await admin_token(client, settings), await admin_token(client, settings)
+    theirs, kept = await new_invite(client, creator), await new_invite(client, other)
+    creator_id = jwt.get_unverified_claims(creator)["sub"]
+    await strip_admin(client, other, creator_id, how)
+    assert_error(await register_with(client, theirs["code"]), 403, "invalid_invite")
+    statuses = await invite_statuses(client, other)
+    assert statuses[theirs["id"]] == "revoked"
+    assert statuses[kept["id"]] == "active"
+    assert (await register_with(client, kept["code"])).status_code == 201
 
 
 async def test_invite_lifetime_is_chosen_within_bounds(invite_client):

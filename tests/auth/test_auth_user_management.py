@@ -18,9 +18,11 @@ from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from auth_accounts import (
     API,
     PASSWORD,
+    STRIPPED_OF_ADMIN,
     assert_error,
     assert_signed_out,
     bearer,
@@ -29,6 +31,7 @@ from auth_accounts import (
     register,
     signed_in,
     signed_in_admin,
+    strip_admin,
 )
 from jose import jwt
 from sqlalchemy import text
@@ -183,6 +186,28 @@ async def test_an_expired_reset_code_is_refused(client, auth_settings):
     use = {"code": reset["code"], "new_password": NEW_PASSWORD}
     assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
     assert (await login(client, email)).status_code == 200
+
+
+@pytest.mark.parametrize("how", sorted(STRIPPED_OF_ADMIN))
+async def test_a_reset_code_dies_when_its_issuer_stops_being_an_admin(client, auth_settings, how):
+    """An admin saw the code when issuing it: demoted, disabled or deleted, that person
+    must not keep a way into the account (an admin's: back to admin rights) for an hour."""
+    email, viewer = await signed_in(client)
+    _, issuer = await signed_in_admin(client, auth_settings)
+    _, other_admin = await signed_in_admin(client, auth_settings)
+    url = f"{API}/users/{user_id_of(viewer)}/password-reset"
+    reset = (await client.post(url, headers=bearer(issuer["access_token"]))).json()
+    await strip_admin(client, other_admin["access_token"], user_id_of(issuer), how)
+    use = {"code": reset["code"], "new_password": NEW_PASSWORD}
+    assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
+    assert (await login(client, email)).status_code == 200
+    assert (
+        await client.get(f"{API}/me", headers=bearer(viewer["access_token"]))
+    ).status_code == 200
+    # A code another admin issues afterwards still works.
+    fresh = (await client.post(url, headers=bearer(other_admin["access_token"]))).json()
+    use = {"code": fresh["code"], "new_password": NEW_PASSWORD}
+    assert (await client.post(f"{API}/password-reset", json=use)).status_code == 204
 
 
 async def test_reset_bad_input(client):

@@ -152,6 +152,8 @@ async def test_a_playlist_shows_only_what_its_owner_may_see(catalogue_client: Cl
     (summary,) = (await mine(client, alice))["playlists"]
     assert summary["item_count"] == 2
     assert summary["thumbnail_url"] == f"/api/v1/stream/thumbnails/{b}.jpg"
+    # Nor does the playlist say it holds the hidden item (the page it would open lacks it).
+    assert [p["holds_item"] for p in (await mine(client, alice, item=a))["playlists"]] == [False]
     # Moving among what one sees: the hidden item keeps its place, right before b.
     r = await client.patch(f"{PLAYLISTS}/{pid}/items/{c}", json={"position": 0}, headers=alice)
     assert [item["id"] for item in r.json()["items"]] == [c, b]

@@ -28,7 +28,11 @@ from catalogue_testing import (
 from streamstack.catalogue.schemas import CreateMediaItem
 from streamstack.contracts import catalogue as catalogue_contract
 from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
-from streamstack.contracts.limits import EXISTING_ITEMS_BATCH_MAX
+from streamstack.contracts.limits import (
+    EXISTING_ITEMS_BATCH_MAX,
+    STREAM_TOKEN_BURST,
+    STREAM_TOKEN_REFILL_SECONDS,
+)
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
@@ -247,6 +251,13 @@ async def test_a_stream_token_across_two_servers(settings_factory: SettingsFacto
 
             await play_through(catalogue_api, streaming_api, catalogue_settings, ask)
             item = await create_item(catalogue_api, catalogue_settings)
+            # A viewer looping on the route meets streaming's 429 through the catalogue.
+            looping = viewer_headers(catalogue_settings)
+            answers = [await ask(item["id"], looping) for _ in range(STREAM_TOKEN_BURST + 1)]
+            assert [a.status_code for a in answers[:-1]] == [200] * STREAM_TOKEN_BURST
+            assert answers[-1].status_code == 429, answers[-1].text
+            assert answers[-1].json()["code"] == "stream_tokens_throttled"
+            assert answers[-1].headers["retry-after"] == str(STREAM_TOKEN_REFILL_SECONDS)
 
     # Streaming is gone now: the catalogue answers 503, not 500, and names the module.
     async with (

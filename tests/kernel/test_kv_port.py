@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamstack.kernel.kv import InvalidKey, KeyExists, KeyValueStore, check_key
-from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
+from streamstack.kernel.kv.embedded import EVICT_EVERY, EmbeddedKeyValueStore
 from streamstack.kernel.kv.nats import NatsKeyValueStore
 from streamstack.kernel.nats import NatsConnection
 from support.waiting import eventually
@@ -147,6 +149,22 @@ async def test_embedded_store_keeps_values_across_a_restart(tmp_path: Path) -> N
     assert await second.get("jti-1") == b"1"
     other_bucket = EmbeddedKeyValueStore(path, "stream-tokens", 3600)
     assert await other_bucket.get("jti-1") is None
+
+
+async def test_embedded_store_forgets_expired_values_in_its_file_too(tmp_path: Path) -> None:
+    """A long-running dev server stores a stream token per play: expired ones must leave
+    the file as they leave memory, not pile up there until the next restart."""
+    path = tmp_path / "kv.sqlite3"
+    store = EmbeddedKeyValueStore(path, "stream-tokens", 1)
+    for i in range(EVICT_EVERY):
+        await store.put(f"old-{i}", b"x")
+    await asyncio.sleep(1.1)
+    for i in range(EVICT_EVERY):
+        await store.put(f"new-{i}", b"x")
+    await store.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        (stored,) = db.execute("SELECT count(*) FROM kv").fetchone()
+    assert stored == EVICT_EVERY
 
 
 async def test_nats_store_keeps_values_across_a_server_restart(nats_server, nats_url: str) -> None:  # type: ignore[no-untyped-def]

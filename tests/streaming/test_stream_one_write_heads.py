@@ -9,6 +9,8 @@ kind arrive whole and in order, and keep-alive and close behave as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from streamstack.kernel.response_writes import HOLD_BYTES, HeadWithBodyProtocol
+from streamstack.kernel.response_writes import HOLD_BYTES, MAX_HEAD_BYTES, HeadWithBodyProtocol
 from support.apps import free_port
 
 BIG = bytes(range(256)) * 4096  # 1 MiB
@@ -42,6 +44,23 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
         return
+    if path == "/body-size":  # how many body bytes arrived
+        size = 0
+        while True:
+            message = await receive()
+            size += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        answer = str(size).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(answer)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+        return
     if path == "/not-modified":
         await send({"type": "http.response.start", "status": 304, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -61,11 +80,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[int]:
+@contextlib.contextmanager
+def serving(protocol: type[HeadWithBodyProtocol]) -> Iterator[int]:
+    """The raw app in uvicorn with ``protocol``, on a free port."""
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", http=HeadWithBodyProtocol
+        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", http=protocol
     )
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, daemon=True)
@@ -76,6 +96,12 @@ def server() -> Iterator[int]:
     yield port
     served.should_exit = True
     thread.join(20)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    with serving(HeadWithBodyProtocol) as port:
+        yield port
 
 
 class Connection:
@@ -155,3 +181,72 @@ async def test_connection_close_after_the_whole_body(connection: Connection) -> 
     head, body = await connection.get("/small?close")
     assert head["connection"] == "close" and body == b"small"
     assert await asyncio.wait_for(connection.reader.read(), 10) == b""  # then closed
+
+
+@pytest.mark.parametrize(
+    "start",
+    [b"GET /small HTTP/1.1\r\nHost: t\r\nX-Big: ", b"GET /small?", b"GET /small HTTP/1.1\r\n"],
+    ids=["one-header", "url", "many-headers"],
+)
+async def test_a_head_past_the_limit_is_431_and_closes(
+    connection: Connection, start: bytes
+) -> None:
+    """uvicorn's protocol alone held a head of any size in memory as it arrived."""
+    piece = b"X-Many: " + b"m" * 100 + b"\r\n" if start.endswith(b"\r\n") else b"a" * 4096
+    connection.writer.write(start)
+    sent = len(start)
+    while sent <= MAX_HEAD_BYTES + len(piece):
+        connection.writer.write(piece)
+        sent += len(piece)
+    await connection.writer.drain()
+    raw = await asyncio.wait_for(connection.reader.read(), 10)  # then closed
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), raw[:200]
+    assert json.loads(body)["code"] == "request_head_too_large"
+
+
+async def test_a_head_within_the_limit_and_a_large_body_in_one_write_pass(
+    connection: Connection,
+) -> None:
+    near = b"n" * (MAX_HEAD_BYTES - 200)
+    connection.writer.write(b"GET /small HTTP/1.1\r\nHost: t\r\nX-Near: " + near + b"\r\n\r\n")
+    head = await asyncio.wait_for(connection.reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert await connection.reader.readexactly(len(b"small")) == b"small"
+    body = b"b" * (4 * MAX_HEAD_BYTES)
+    request = b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(body)
+    connection.writer.write(request + body)
+    head = await asyncio.wait_for(connection.reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert await connection.reader.readexactly(len(str(len(body)))) == str(len(body)).encode()
+
+
+class QuickHeads(HeadWithBodyProtocol):
+    """The protocol with a head timeout a test can wait out."""
+
+    head_timeout_seconds = 0.5
+
+
+@pytest.fixture(scope="module")
+def quick_server() -> Iterator[int]:
+    with serving(QuickHeads) as port:
+        yield port
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /small HTTP/1.1\r\nHost: t\r\nX-Slow: a"])
+async def test_a_head_too_slow_to_arrive_closes_the_connection(
+    quick_server: int, sent: bytes
+) -> None:
+    """uvicorn timed only idle kept-alive connections: one that sent nothing, or a head a
+    byte at a time, was held for good (and many of them, the file descriptors)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(sent)
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server
+    writer.close()
+    # A head that does arrive in time, on a kept-alive connection past the timeout, is served.
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    connection = Connection(reader, writer)
+    for _ in range(2):
+        assert (await connection.get("/small"))[1] == b"small"
+        await asyncio.sleep(0.3)
+    writer.close()

@@ -15,6 +15,7 @@ from litestar import Request, post
 from streaming_rig import PATTERN, StreamRig, StreamSettings, assert_error, stream_rig
 
 from harness.servers import NatsServer
+from streamstack.contracts.limits import STREAM_TOKEN_BURST, STREAM_TOKEN_REFILL_SECONDS
 from streamstack.contracts.streaming import (
     ISSUE_STREAM_TOKEN,
     STREAM_TOKENS_BUCKET,
@@ -35,6 +36,7 @@ from streamstack.settings import Settings
 from streamstack.streaming import module as streaming_module
 from streamstack.streaming import repository as token_repository
 from support.apps import INTERNAL_SECRET, bearer, mint_token, running_app
+from support.clock import HeldClock
 
 
 def token_of(stream_url: str) -> str:
@@ -83,6 +85,32 @@ async def test_every_issue_draws_a_new_token(rig: StreamRig) -> None:
     assert len(urls) == 5
     for url in urls:
         assert (await rig.client.get(url, headers={"Range": "bytes=0-0"})).content == PATTERN[:1]
+
+
+async def test_one_account_asking_for_tokens_in_a_loop_is_throttled(
+    stream_settings: StreamSettings,
+) -> None:
+    """A script looping on the issue would store a token per request for an hour: past
+    its burst, the account gets 429 with Retry-After and nothing stored, with a fresh
+    access token too (a refresh gains nothing), until the budget refills with time; other
+    accounts are not held back."""
+    clock = HeldClock()
+    async with stream_rig(stream_settings(), clock=clock) as rig:
+        info = await rig.put_media()
+        account = str(uuid.uuid4())
+        looping, other = rig.user_token(user_id=account), rig.user_token()
+        for _ in range(STREAM_TOKEN_BURST):
+            assert (await rig.issue(info.key, info.size, access_token=looping)).status_code == 200
+        refused = await rig.issue(info.key, info.size, access_token=looping)
+        assert_error(refused, 429, "stream_tokens_throttled")
+        assert refused.headers["retry-after"] == str(STREAM_TOKEN_REFILL_SECONDS)
+        refreshed = rig.user_token(user_id=account)
+        assert_error(await rig.issue(info.key, info.size, access_token=refreshed), 429)
+        assert (await rig.issue(info.key, info.size, access_token=other)).status_code == 200
+        clock.advance(STREAM_TOKEN_REFILL_SECONDS)
+        assert (await rig.issue(info.key, info.size, access_token=looping)).status_code == 200
+        refused = await rig.issue(info.key, info.size, access_token=looping)
+        assert_error(refused, 429, "stream_tokens_throttled")
 
 
 async def test_an_existing_token_is_never_overwritten(

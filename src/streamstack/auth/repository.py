@@ -489,16 +489,19 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
 
     async def revoke(self, invite_id: uuid.UUID, now: datetime.datetime) -> bool:
         """Revoke an unused invite; False if there is none such."""
+        return await self._revoke(Invite.id == invite_id, now) == 1
+
+    async def revoke_created_by(self, admin_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Revoke every unused invite ``admin_id`` created (that person saw each code)."""
+        await self._revoke(Invite.created_by == admin_id, now)
+
+    async def _revoke(self, which: ColumnElement[bool], now: datetime.datetime) -> int:
         result = await self.session.execute(
             update_rows(
-                Invite,
-                Invite.id == invite_id,
-                Invite.used_at.is_(None),
-                Invite.revoked_at.is_(None),
-                revoked_at=now,
+                Invite, which, Invite.used_at.is_(None), Invite.revoked_at.is_(None), revoked_at=now
             )
         )
-        return _rowcount(result) == 1
+        return _rowcount(result)
 
     @staticmethod
     def _usable(code_hash: str, now: datetime.datetime) -> list[ColumnElement[bool]]:
@@ -525,13 +528,15 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
 
     async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
         """Spend every unused reset of a user (a newer one replaces them)."""
+        await self._withdraw(PasswordReset.user_id == user_id, now)
+
+    async def withdraw_issued_by(self, admin_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Spend every unused reset ``admin_id`` issued (that person saw each code)."""
+        await self._withdraw(PasswordReset.created_by == admin_id, now)
+
+    async def _withdraw(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
         await self.session.execute(
-            update_rows(
-                PasswordReset,
-                PasswordReset.user_id == user_id,
-                PasswordReset.used_at.is_(None),
-                used_at=now,
-            )
+            update_rows(PasswordReset, which, PasswordReset.used_at.is_(None), used_at=now)
         )
 
 

@@ -327,7 +327,8 @@ class AuthService:
         """Set a user's role; the last admin cannot be demoted, even by concurrent requests.
 
         The user's live access tokens are revoked, so the new role applies from their next
-        refresh instead of when their current token expires.
+        refresh instead of when their current token expires; a demoted admin's unused
+        password-reset and invite codes are withdrawn (they saw each one).
         """
         now = self.clock()
         async with self._work() as records:
@@ -338,12 +339,15 @@ class AuthService:
             if not await records.users.set_role(user, role, now):
                 raise _last_admin("demoted")
             log.info("role_changed", user_id=str(user.id), old=old, new=role)
+            if old == "admin":
+                await self._withdraw_codes_issued_by(records, user.id, now)
             await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
             return user_view(user)
 
     async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
         """Disable an account (every session and live access token revoked at once, no
-        sign-in) or enable it again; the last enabled admin cannot be disabled (409)."""
+        sign-in, the reset and invite codes it issued withdrawn) or enable it again; the last enabled
+        admin cannot be disabled (409)."""
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
@@ -354,6 +358,7 @@ class AuthService:
             if disabled:
                 # After the row is written: a token issue in flight has committed by now.
                 await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
+                await self._withdraw_codes_issued_by(records, user.id, now)
             log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
             return user_view(user)
 
@@ -368,6 +373,8 @@ class AuthService:
             if user.disabled_at is None and not await records.users.set_disabled(user, now, now):
                 raise _last_admin("deleted")
             await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
+            # Before the delete, which forgets who issued them (``created_by`` set null).
+            await self._withdraw_codes_issued_by(records, user.id, now)
             await records.users.delete(user.id, auto_expunge=True)
             payload = msgspec.json.encode(UserDeleted(str(user.id), now))
             await records.outbox.enqueue(uuid.uuid4().hex, USER_DELETED, payload, now)
@@ -759,6 +766,15 @@ class AuthService:
         """
         await self._revoke_access_tokens(records, which, now)
         await records.sessions.mark_revoked(which, now)
+
+    @staticmethod
+    async def _withdraw_codes_issued_by(
+        records: AuthRecords, admin_id: uuid.UUID, now: datetime.datetime
+    ) -> None:
+        """An admin stops being one (demoted, disabled, deleted): the unused reset and invite
+        codes they issued, which they saw, stop working with their admin rights."""
+        await records.resets.withdraw_issued_by(admin_id, now)
+        await records.invites.revoke_created_by(admin_id, now)
 
     async def _revoke_access_tokens(
         self, records: AuthRecords, which: ColumnElement[bool], now: datetime.datetime

@@ -91,8 +91,10 @@ class PlaylistService:
                 user_id, limit=paging.page_size, offset=paging.offset
             )
             ids = [row.id for row in rows]
-            heads = await store.playlist_entries.heads(ids, visible_only=not principal.is_admin)
-            holding = await store.playlist_entries.holding(ids, item) if item else set()
+            viewer = not principal.is_admin
+            heads = await store.playlist_entries.heads(ids, visible_only=viewer)
+            entries = store.playlist_entries
+            holding = await entries.holding(ids, item, visible_only=viewer) if item else set()
         return PlaylistPage(
             playlists=[
                 to_summary(row, heads.get(row.id), row.id in holding if item else None)
@@ -175,7 +177,7 @@ class PlaylistService:
                 row = await store.playlists.lock(playlist_id, account_id(principal))
                 await store.items.visible(media_id, admin=principal.is_admin)
                 entries = store.playlist_entries
-                if not await entries.holding([playlist_id], media_id):
+                if not await entries.holding([playlist_id], media_id, visible_only=False):
                     if await entries.count(PlaylistEntryRow.playlist_id == playlist_id) >= (
                         MAX_PLAYLIST_ITEMS
                     ):

@@ -749,15 +749,19 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
         return {playlist: (shown, first, key) for playlist, shown, first, key in rows}
 
     async def holding(
-        self, playlist_ids: Sequence[uuid.UUID], media_id: uuid.UUID
+        self, playlist_ids: Sequence[uuid.UUID], media_id: uuid.UUID, *, visible_only: bool
     ) -> set[uuid.UUID]:
-        """Which of the playlists hold the item."""
+        """Which of the playlists hold the item (none, for a viewer, while it is hidden)."""
         if not playlist_ids:
             return set()
+        viewers = VISIBLE_TO_VIEWERS if visible_only else ()
         found = await self.session.scalars(
-            select(PlaylistEntryRow.playlist_id).where(
+            select(PlaylistEntryRow.playlist_id)
+            .join(MediaItemRow, MediaItemRow.id == PlaylistEntryRow.media_id)
+            .where(
                 PlaylistEntryRow.playlist_id.in_(playlist_ids),
                 PlaylistEntryRow.media_id == media_id,
+                *viewers,
             )
         )
         return set(found)

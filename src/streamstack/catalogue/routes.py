@@ -50,7 +50,7 @@ from streamstack.kernel.guards import (
     requires_admin,
     requires_user,
 )
-from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER
+from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/catalogue"
@@ -211,7 +211,14 @@ class PlaybackController(SignedInController):
 
     tags = ["catalogue"]
 
-    @post("/{item_id:uuid}/stream-token", status_code=200, summary="Get a stream token")
+    @post(
+        "/{item_id:uuid}/stream-token",
+        status_code=200,
+        summary="Get a stream token",
+        responses=error_responses(
+            {429: "This account asked for stream tokens too fast (`stream_tokens_throttled`)."}
+        ),
+    )
     async def stream_token(
         self,
         service: NamedDependency[CatalogueService],

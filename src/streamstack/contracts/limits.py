@@ -66,6 +66,11 @@ RELATED_LIMIT_MAX = 24
 #: A playlist's title and description are an item's (:data:`Title`, :data:`Description`).
 MAX_PLAYLISTS = 100
 MAX_PLAYLIST_ITEMS = 500
+#: Stream tokens one account may have issued at once, then one more every
+#: ``STREAM_TOKEN_REFILL_SECONDS``: a player asks on load and again to renew, while a script
+#: asking in a loop would add a stored token per request, each kept for an hour.
+STREAM_TOKEN_BURST = 20
+STREAM_TOKEN_REFILL_SECONDS = 3
 #: Media ids one call asks catalogue about (which are items): one ``IN`` list a database
 #: takes in one statement, and a JSON body of about 20 KiB.
 EXISTING_ITEMS_BATCH_MAX = 500

@@ -104,9 +104,80 @@ class HeadHoldingTransport(asyncio.Transport):
         self._transport.set_write_buffer_limits(high, low)
 
 
+#: The most a request's head (request line and header fields) may take. uvicorn's
+#: httptools protocol sets no bound: a client could send a header of gigabytes, held in
+#: memory as it arrives. nginx allows 32 KiB in front of production; this is twice that.
+MAX_HEAD_BYTES = 64 * 1024
+#: The answer to a longer head, in the API's error shape; the connection is then closed.
+_HEAD_TOO_LARGE_BODY = (
+    b'{"status":431,"code":"request_head_too_large","detail":"the request line and headers'
+    b' may take at most 65536 bytes","request_id":null}'
+)
+_HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: application/json\r\n"
+    b"content-length: " + str(len(_HEAD_TOO_LARGE_BODY)).encode() + b"\r\n"
+    b"connection: close\r\n\r\n" + _HEAD_TOO_LARGE_BODY
+)
+
+
+#: How long a new connection may take to send a whole request head, and a kept-alive one
+#: the head of its next request once it began. uvicorn times only idle kept-alive
+#: connections: a client sending a head a byte at a time (or nothing) held its connection,
+#: and enough of them the process's file descriptors. nginx's own limit is 60 s.
+HEAD_TIMEOUT_SECONDS = 30.0
+
+
 class HeadWithBodyProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
-    (``uvicorn.run(..., http=HeadWithBodyProtocol)``)."""
+    (``uvicorn.run(..., http=HeadWithBodyProtocol)``), refusing a request head longer than
+    :data:`MAX_HEAD_BYTES` (431) before more of it is held, and closing a connection whose
+    head takes longer than :attr:`head_timeout_seconds`."""
+
+    head_timeout_seconds = HEAD_TIMEOUT_SECONDS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._head_pending = False  # between a request's first byte and its headers' end
+        self._head_bytes = 0  # bytes received while a head was pending
+        self._head_timer: asyncio.TimerHandle | None = None
         super().connection_made(HeadHoldingTransport(transport, self.loop))
+        self._time_the_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_timed()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        self._head_pending = True
+        if self._head_timer is None:
+            self._time_the_head()
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._head_pending = False
+        self._head_timed()
+        super().on_headers_complete()
+
+    def _time_the_head(self) -> None:
+        self._head_timer = self.loop.call_later(self.head_timeout_seconds, self._head_too_slow)
+
+    def _head_timed(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._head_pending:
+            self._head_bytes = 0
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+            self._head_pending = False
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()

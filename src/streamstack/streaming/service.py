@@ -47,6 +47,7 @@ from streamstack.kernel.storage import (
 )
 from streamstack.streaming import conditions as cond
 from streamstack.streaming import metrics
+from streamstack.streaming.budgets import IssueBudgets
 from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (
@@ -108,7 +109,8 @@ class StreamTokens:
     """Issues tokens for authenticated users and resolves them on each stream request.
 
     ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup;
-    ``sessions`` those whose access token was revoked (:mod:`.sessions`). A token's
+    ``sessions`` those whose access token was revoked (:mod:`.sessions`); ``budgets``
+    bounds how fast one account has tokens issued (:mod:`.budgets`). A token's
     ``issued_at`` is read from ``clock``, the app's, which also stamps the withdrawals it
     is compared with.
     """
@@ -119,17 +121,21 @@ class StreamTokens:
         takedowns: Takedowns | None = None,
         clock: Clock = utcnow,
         sessions: SignedOutSessions | None = None,
+        budgets: IssueBudgets | None = None,
     ) -> None:
         self._store = store
         self._takedowns = takedowns
         self._clock = clock
         self._sessions = sessions
+        self._budgets = budgets
 
     async def issue(self, request: IssueStreamToken, caller: Principal) -> StreamTokenGrant:
         """Grant the caller the object ``request`` names, for the bucket's TTL or until the
         caller's access token expires, whichever comes first."""
         if SEPARATOR in caller.user_id:
             raise InvalidToken("malformed subject")
+        if self._budgets is not None:
+            self._budgets.spend(caller.user_id)  # 429 before anything is stored
         now = int(self._clock().timestamp())
         grant = StreamGrant(
             media_id=request.media_id,

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS kv (
     PRIMARY KEY (bucket, key)
 )
 """
+#: Every this many keys held, the expired ones leave memory and the file.
+EVICT_EVERY = 1024
 
 
 class EmbeddedKeyValueStore:
@@ -103,10 +105,14 @@ class EmbeddedKeyValueStore:
             (self.bucket, key, value, expires_at),
         )
         self._memory[key] = (bytes(value), expires_at)
-        if len(self._memory) % 1024 == 0:
-            self._evict_expired()
+        if len(self._memory) % EVICT_EVERY == 0:
+            await self._evict_expired()
 
-    def _evict_expired(self) -> None:
+    async def _evict_expired(self) -> None:
         now = time.time()
         for key in [k for k, (_, e) in self._memory.items() if e <= now]:
             del self._memory[key]
+        # The file too: else a long-running process keeps every expired key until a restart.
+        await self._execute(
+            "DELETE FROM kv WHERE bucket = ? AND expires_at <= ?", (self.bucket, now)
+        )
