@@ -68,8 +68,6 @@ async def test_refresh_refuses_what_is_not_a_live_refresh_token(client, auth_set
         "a.b.c",
         "",
         "x" * 8000,
-        # Properly signed, but never issued by auth (no server-side record).
-        mint_token(auth_settings, user_id=user_id, typ="refresh", fam=fam),
         # Issued for a family that is not the stored one.
         mint_token(auth_settings, user_id=user_id, typ="refresh", fam=str(uuid.uuid4())),
         # Expired.
@@ -89,7 +87,13 @@ async def test_refresh_refuses_what_is_not_a_live_refresh_token(client, auth_set
         assert_error(await client.post(f"{API}/refresh", json=body), 400)
     assert_error(await client.post(f"{API}/refresh", json={"refresh_token": "x" * 2**20}), 413)
     # After all that, the real token still works once.
-    assert (await refresh(client, pair["refresh_token"])).status_code == 200
+    renewed = await refresh(client, pair["refresh_token"])
+    assert renewed.status_code == 200
+    # Properly signed for the live session, but of no server-side record: a spent token
+    # whose row was forgotten, so reuse, which ends the session.
+    unknown = mint_token(auth_settings, user_id=user_id, typ="refresh", fam=fam)
+    assert_error(await refresh(client, unknown), 401, "refresh_token_reused")
+    assert_error(await refresh(client, renewed.json()["refresh_token"]), 401, "session_revoked")
 
 
 async def test_logout_revokes_the_access_token_and_its_session_only(client):

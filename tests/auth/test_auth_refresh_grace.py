@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import asyncio
 
-from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email, register
+from auth_accounts import (
+    API,
+    PASSWORD,
+    assert_error,
+    bearer,
+    login,
+    new_email,
+    read_behind,
+    register,
+)
 
 from support.apps import running_app
 from support.clock import HeldClock
@@ -108,3 +117,32 @@ async def test_without_a_window_a_second_presentation_is_theft(auth_settings_fac
         pair = await signed_in(client)
         assert (await refresh(client, pair["refresh_token"])).status_code == 200
         assert_error(await refresh(client, pair["refresh_token"]), 401, "refresh_token_reused")
+
+
+async def test_spent_tokens_are_forgotten_and_a_forgotten_one_is_still_theft(
+    auth_settings_factory,
+):
+    # A client refreshing in a loop left a row a refresh for the refresh token's 7 days; a
+    # spent row now goes once its access token and the grace window are over. Forgetting it
+    # must not forget the theft: a forgotten token of a live session is reuse all the same.
+    clock = HeldClock()
+    settings = auth_settings_factory(refresh_grace_seconds=10, access_token_ttl_seconds=60)
+    async with running_app(settings, clock=clock) as client:
+        email = new_email()
+        await register(client, email)
+        first = (await login(client, email)).json()
+        newest = first
+        for _ in range(5):
+            clock.advance(61)
+            response = await refresh(client, newest["refresh_token"])
+            assert response.status_code == 200, response.text
+            newest = response.json()
+        rows = (
+            "SELECT count(*) FROM auth_refresh_tokens JOIN auth_sessions"
+            " ON auth_sessions.id = auth_refresh_tokens.session_id JOIN auth_users"
+            " ON auth_users.id = auth_sessions.user_id WHERE auth_users.email = :email"
+        )
+        # The newest token and the one it replaced (within its window) are all that remain.
+        assert await read_behind(settings, rows, email=email) == 2
+        assert_error(await refresh(client, first["refresh_token"]), 401, "refresh_token_reused")
+        assert_error(await refresh(client, newest["refresh_token"]), 401, "session_revoked")

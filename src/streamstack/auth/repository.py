@@ -29,6 +29,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -293,13 +294,18 @@ class RefreshTokenRepository(SQLAlchemyAsyncRepository[RefreshToken]):
         )
         return (await self.session.scalars(query)).all()
 
-    async def delete_spent(self, session_id: uuid.UUID, now: datetime.datetime) -> None:
-        """Forget a session's tokens whose refresh and access tokens have both expired."""
+    async def delete_spent(
+        self, session_id: uuid.UUID, now: datetime.datetime, grace: datetime.timedelta
+    ) -> None:
+        """Forget a session's tokens no longer needed: their access token has expired (none
+        of it is left to revoke), and the refresh token has too, or was exchanged longer
+        than ``grace`` ago (no successor to hand out again). Presenting a forgotten one is
+        still reuse: the service takes any unknown token of a live session for one."""
         await self.session.execute(
             delete(RefreshToken).where(
                 RefreshToken.session_id == session_id,
-                RefreshToken.expires_at < now,
                 RefreshToken.access_expires_at < now,
+                or_(RefreshToken.expires_at < now, RefreshToken.used_at < now - grace),
             )
         )
 

@@ -60,7 +60,7 @@ from streamstack.kernel.errors import (
     NotFound,
     Unauthorized,
 )
-from streamstack.kernel.jwt import InvalidToken, TokenVerifier
+from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
 
 log = structlog.get_logger(__name__)
 
@@ -473,26 +473,24 @@ class AuthService:
             claimed = await records.tokens.claim(claims.jti, now)
             found = await records.tokens.with_session(claims.jti)
             if found is None:
-                raise InvalidToken("unknown refresh token")
-            row, session, user = found
-            if str(session.user_id) != claims.sub or str(session.id) != claims.fam:
-                raise InvalidToken("unknown refresh token")  # the claim is rolled back
-            if session.revoked_at is not None:
-                raise InvalidToken("this session was signed out", code="session_revoked")
-            if claimed:
-                issued: IssuedTokens | None = await self._rotate(
-                    records, session, user, client, now
-                )
-                if issued is not None and self.refresh_grace:
-                    await records.tokens.seal_successor(row.id, seal_successor(token, issued))
+                # Signed by us, of no row: spent and forgotten (``delete_spent``) if its
+                # session still lives, so reuse like any spent one.
+                session = await self._live_session(records, claims)
+                issued: IssuedTokens | None = None
             else:
-                issued = await self._successor_in_grace(records, row.id, token, now)
-                if issued is None:
-                    # Rotated before: either a thief or the owner holds a copy. End the session.
-                    log.warning(
-                        "refresh_token_reused", user_id=claims.sub, session_id=str(session.id)
-                    )
-                    await self._revoke_sessions(records, LoginSession.id == session.id, now)
+                row, session, user = found
+                _check_session(session, claims)
+                if claimed:
+                    issued = await self._rotate(records, session, user, client, now)
+                    if issued is not None and self.refresh_grace:
+                        sealed = seal_successor(token, issued)
+                        await records.tokens.seal_successor(row.id, sealed)
+                else:
+                    issued = await self._successor_in_grace(records, row.id, token, now)
+            if issued is None:
+                # Rotated before: either a thief or the owner holds a copy. End the session.
+                log.warning("refresh_token_reused", user_id=claims.sub, session_id=str(session.id))
+                await self._revoke_sessions(records, LoginSession.id == session.id, now)
         if issued is None:
             raise InvalidToken(
                 "refresh token reused; the session was revoked", code="refresh_token_reused"
@@ -720,6 +718,16 @@ class AuthService:
         await records.sessions.open(login_session, _token_row(issued, family, now))
         return issued
 
+    @staticmethod
+    async def _live_session(records: AuthRecords, claims: Claims) -> LoginSession:
+        """The session a refresh token of no row names, if it is the token's and lives."""
+        family = _uuid_or_none(claims.fam)
+        session = None if family is None else await records.sessions.get_one_or_none(id=family)
+        if session is None:
+            raise InvalidToken("unknown refresh token")
+        _check_session(session, claims)
+        return session
+
     async def _successor_in_grace(
         self, records: AuthRecords, jti: str, token: str, now: datetime.datetime
     ) -> IssuedTokens | None:
@@ -741,7 +749,7 @@ class AuthService:
         account (held since it was read) must still be enabled."""
         if user.disabled_at is not None:
             raise InvalidToken(_DISABLED_DETAIL, code="account_disabled")
-        await records.tokens.delete_spent(session.id, now)
+        await records.tokens.delete_spent(session.id, now, self.refresh_grace)
         issued = self._sign(user, session.id)
         await records.tokens.add(_token_row(issued, session.id, now), auto_refresh=False)
         await records.sessions.touch(
@@ -865,6 +873,14 @@ def _invalid_invite() -> Forbidden:
 
 def _email_taken() -> Conflict:
     return Conflict("an account with this email already exists", code="email_taken")
+
+
+def _check_session(session: LoginSession, claims: Claims) -> None:
+    """401 unless the refresh token's claims name this session, and it is not signed out."""
+    if str(session.user_id) != claims.sub or str(session.id) != claims.fam:
+        raise InvalidToken("unknown refresh token")  # anything written is rolled back
+    if session.revoked_at is not None:
+        raise InvalidToken("this session was signed out", code="session_revoked")
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
