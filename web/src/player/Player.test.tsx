@@ -4,7 +4,7 @@ import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
-import { API, http, ok, server } from "../test/server";
+import { API, apiError, http, ok, server } from "../test/server";
 import { Player } from "./Player";
 import { seekValueText } from "./SeekBar";
 
@@ -18,6 +18,27 @@ beforeEach(() => {
     ),
     http.put(`${API}/catalogue/:id/progress`, () => ok({})),
   );
+});
+
+describe("stream grant", () => {
+  it("waits out a 429 for as long as the server says, then plays", async () => {
+    let asked = 0;
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, ({ params }) => {
+        asked += 1;
+        if (asked > 1) return ok({ stream_url: `/api/v1/stream/${String(params.id)}`, expires_in: 3600 });
+        const detail = "too many stream tokens asked for; try again shortly";
+        return apiError(429, "stream_tokens_throttled", detail, { "Retry-After": "1" });
+      }),
+    );
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const waiting = /Many videos were opened in a short while: this one starts in a moment\./;
+    expect(await screen.findByText(waiting)).toBeInTheDocument();
+    expect(asked).toBe(1);
+    await vi.waitFor(() => expect(screen.queryByText(waiting)).not.toBeInTheDocument(), { timeout: 4000 });
+    expect(asked).toBe(2);
+    expect(container.querySelector("video")?.getAttribute("src")).toContain("/api/v1/stream/");
+  });
 });
 
 describe("quality menu", () => {

@@ -83,7 +83,9 @@ export function chooseDelivery(grant: StreamTokenGrant, video: HTMLVideoElement,
 }
 
 function failureText(err: unknown): string {
-  return err instanceof ApiError && err.status === 404 ? "This video is not available." : errorMessage(err);
+  if (err instanceof ApiError && err.status === 404) return "This video is not available.";
+  if (err instanceof ApiError && err.status === 429) return "Many videos were opened in a short while: this one starts in a moment.";
+  return errorMessage(err);
 }
 
 function qualitiesOf(hls: Hls): Quality[] {
@@ -235,8 +237,10 @@ function applyGrant(
 /** No token: say why, and ask again later unless the server refused for good (4xx). */
 function grantRefused(err: unknown, current: Session, report: StreamReport) {
   report.setError(failureText(err));
+  // Too many videos opened in a short while: the server says when the next grant comes.
+  if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
   // Try again later: a network blip must not end a long session.
-  if (!(err instanceof ApiError && err.status >= 400 && err.status < 500)) current.grants.retryIn(15_000);
+  else if (!(err instanceof ApiError && err.status >= 400 && err.status < 500)) current.grants.retryIn(15_000);
 }
 
 /**
