@@ -42,12 +42,10 @@ from harness.servers import (
     PostgresServer,
     S3Endpoint,
     S3Server,
-    create_database,
-    drop_database,
+    fresh_database,
     normalize_database_url,
     reap_orphaned_postgres,
     scratch_dir,
-    unique_name,
 )
 from harness.tools import REQUIRE_ALL_ENV, require_all
 
@@ -95,14 +93,10 @@ def fresh_database_url(
     postgres_server: PostgresServer | None,
     postgres_url: str,
 ) -> Iterator[str]:
-    """SQLAlchemy async URL of a brand-new empty database, for this test only."""
-    if postgres_server is not None:
-        postgres_server.start()  # no-op when running; heals after a fault test left it down
-    name = unique_name(request.node.name, length=48)
-    url = create_database(postgres_url, name)
-    yield url
-    if postgres_server is None:  # a throwaway server needs no tidying; a shared one does
-        drop_database(postgres_url, name)
+    """SQLAlchemy async URL of a brand-new empty database, for this test only (dropped
+    after it: see ``harness.servers.fresh_database``)."""
+    with fresh_database(postgres_server, postgres_url, request.node.name) as url:
+        yield url
 
 
 # --------------------------------------------------------------------------------------------

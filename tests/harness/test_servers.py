@@ -37,6 +37,7 @@ from harness.servers import (
     create_database,
     drop_database,
     free_port,
+    fresh_database,
     normalize_database_url,
     run_sync,
     scratch_dir,
@@ -233,6 +234,29 @@ async def test_fresh_database_url_is_empty_and_private(
     assert name.startswith("test_fresh_database_url_is_e")
     assert tables == 0
     assert name not in postgres_url
+
+
+def test_a_fresh_database_is_dropped_after_its_block(own_postgres: PostgresServer) -> None:
+    async def current_database(url: str) -> str:
+        conn = await _connect(url)
+        try:
+            return str(await conn.fetchval("SELECT current_database()"))
+        finally:
+            await conn.close()
+
+    base = own_postgres.sqlalchemy_url
+    with fresh_database(own_postgres, base, "dropped after") as url:
+        name = run_sync(lambda: current_database(url))
+        assert name.startswith("dropped_after_")
+    with pytest.raises(asyncpg.InvalidCatalogNameError):
+        run_sync(lambda: current_database(url))
+    # A block that leaves the server down ends without trying to drop anything; the next
+    # one starts it again.
+    with fresh_database(own_postgres, base, "server left down") as left:
+        own_postgres.stop()
+    with fresh_database(own_postgres, base, "server healed") as healed:
+        assert run_sync(lambda: current_database(left)).startswith("server_left_down_")
+        assert run_sync(lambda: current_database(healed)).startswith("server_healed_")
 
 
 def test_create_and_drop_database_functions_from_sync_code(postgres_url: str) -> None:

@@ -45,3 +45,32 @@ async def test_a_task_woken_and_stopped_at_once_stops() -> None:
     await task.stop(timeout_seconds=0.5)
     assert loop.done(), "the loop ran on after its stop (another step, another interval)"
     assert steps == 1
+
+
+@pytest.mark.parametrize("swallowed_as", ["a return", "an error"])
+async def test_a_task_whose_step_swallows_its_cancellation_still_stops(swallowed_as: str) -> None:
+    """A step cancelled mid-way that returns, or fails, instead of raising CancelledError (a
+    database driver did, now and then, as an app shut down) must not keep the loop alive: the
+    relay ran on, and the shut-down waited out its 10 s bound and left it running."""
+    running = asyncio.Event()
+    steps = 0
+
+    async def step() -> None:
+        nonlocal steps
+        steps += 1
+        if steps > 1:
+            return
+        running.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:  # what the driver did
+            if swallowed_as == "an error":
+                raise RuntimeError("the connection was closed") from None
+
+    task = BackgroundTask("swallowing-step", step, interval_seconds=0.01)
+    await task.start()
+    await running.wait()
+    (loop,) = [t for t in asyncio.all_tasks() if t.get_name() == "swallowing-step"]
+    await task.stop(timeout_seconds=5)
+    assert loop.done(), "the loop ran on after its stop, its cancellation swallowed by a step"
+    assert steps == 1

@@ -71,10 +71,8 @@ class NatsConnection:
     async def close(self) -> None:
         """Drain and close; stop trying to connect."""
         self._closed = True
-        if self._connecting is not None and not self._connecting.done():
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._connecting
+        if self._connecting is not None:
+            await _cancel_until_done(self._connecting)
         if self._client is not None and not self._client.is_closed:
             with contextlib.suppress(Exception):
                 await self._client.close()
@@ -101,6 +99,21 @@ class NatsConnection:
         }
         client: Client = await nats.connect(**options)
         return client
+
+
+async def _cancel_until_done(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait for it to end, cancelling it again should it run on.
+
+    nats-py's first connect retries for ever while NATS is away, and on Python 3.11 its
+    ``asyncio.wait_for`` loses a cancellation that arrives as an attempt ends (gh-86296):
+    the connect then went on, and an app stopped while NATS was away waited out its 10 s
+    shut-down step in ``close()``. A cancellation that is lost is sent again.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()
 
 
 def stream_may_be_gone(exc: BaseException | None) -> bool:

@@ -103,10 +103,12 @@ class BackgroundTask:
 
     async def _run(self) -> None:
         while True:
+            _end_if_stopped()
             self._wake.clear()
             try:
                 more = await self.step()
             except Exception as exc:  # a backend outage must not end the loop: back off
+                _end_if_stopped()
                 self.failures += 1
                 self.last_error = str(exc) or exc.__class__.__name__
                 delay = backoff_seconds(
@@ -127,3 +129,13 @@ class BackgroundTask:
             if more:
                 continue
             await wait_at_most(self.interval_seconds, self._wake.wait())
+
+
+def _end_if_stopped() -> None:
+    """Raise CancelledError if this task was cancelled (by :meth:`BackgroundTask.stop`) and
+    the cancellation was lost: a step cancelled mid-way that returned or failed instead of
+    raising it (a database driver swallowed it, now and then, as an app shut down). The loop
+    ran on, and the shut-down waited out its 10 s bound and left it running."""
+    this = asyncio.current_task()
+    if this is not None and this.cancelling():
+        raise asyncio.CancelledError
