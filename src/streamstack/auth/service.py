@@ -482,7 +482,7 @@ class AuthService:
                 _check_session(session, claims)
                 if claimed:
                     issued = await self._rotate(records, session, user, client, now)
-                    if issued is not None and self.refresh_grace:
+                    if self.refresh_grace:
                         sealed = seal_successor(token, issued)
                         await records.tokens.seal_successor(row.id, sealed)
                 else:

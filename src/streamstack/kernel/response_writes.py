@@ -14,7 +14,10 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
+import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from streamstack.kernel.errors import AppError
 
 #: Writes of ``bytes`` up to this size are held for the next write (a head is a few hundred).
 HOLD_BYTES = 16 * 1024
@@ -108,10 +111,17 @@ class HeadHoldingTransport(asyncio.Transport):
 #: httptools protocol sets no bound: a client could send a header of gigabytes, held in
 #: memory as it arrives. nginx allows 32 KiB in front of production; this is twice that.
 MAX_HEAD_BYTES = 64 * 1024
+
+
+class RequestHeadTooLarge(AppError, status=431, code="request_head_too_large"):
+    """A request line and header fields longer than :data:`MAX_HEAD_BYTES`."""
+
+
 #: The answer to a longer head, in the API's error shape; the connection is then closed.
-_HEAD_TOO_LARGE_BODY = (
-    b'{"status":431,"code":"request_head_too_large","detail":"the request line and headers'
-    b' may take at most 65536 bytes","request_id":null}'
+_HEAD_TOO_LARGE_BODY = msgspec.json.encode(
+    RequestHeadTooLarge(
+        f"the request line and headers may take at most {MAX_HEAD_BYTES} bytes"
+    ).body()
 )
 _HEAD_TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from nats.js import errors as js_errors
+from nats.js.client import JetStreamContext
 from nats.js.kv import KeyValue
 
 from streamstack.kernel.circuit import CircuitBreaker
@@ -125,13 +126,13 @@ class NatsKeyValueStore:
                             bucket=self.bucket, ttl=float(self.ttl_seconds), history=1
                         )
                     else:
-                        await self._keep_ttl(kv)
+                        await self._keep_ttl(js, kv)
                     self._kv = kv
                 except Exception as exc:
                     raise self._unavailable(exc) from exc
         return self._kv
 
-    async def _keep_ttl(self, kv: KeyValue) -> None:
+    async def _keep_ttl(self, js: JetStreamContext, kv: KeyValue) -> None:
         """Give an existing bucket this store's TTL: JetStream keeps the ``max_age`` a bucket
         was created with, so a changed setting (a stream token's lifetime) would otherwise
         be ignored for as long as the bucket lives."""
@@ -142,7 +143,6 @@ class NatsKeyValueStore:
         config = status.stream_info.config
         # JetStream refuses a duplicates window longer than the max age: as at creation.
         window = min(_DUPLICATE_WINDOW_SECONDS, ttl)
-        js = await self._connection.jetstream()
         await js.update_stream(config.evolve(max_age=ttl, duplicate_window=window))
 
     def _unavailable(self, exc: Exception, started: float | None = None) -> Exception:
