@@ -30,6 +30,7 @@ BENCHMARKS = {
     "throughput": "bench.throughput",
     "first_byte": "bench.first_byte",
     "observability": "bench.observability",
+    "protocol": "bench.protocol",
     "cold_cache": "bench.cold_cache",
     "catalogue_list": "bench.catalogue_list",
     "login_storm": "bench.login_storm",

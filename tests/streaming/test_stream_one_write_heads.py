@@ -44,7 +44,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
         return
-    if path == "/body-size":  # how many body bytes arrived
+    if path in ("/body-size", "/body-size-later"):  # how many body bytes arrived
+        if path == "/body-size-later":  # the app asks for the body after a while
+            await asyncio.sleep(1.0)
         size = 0
         while True:
             message = await receive()
@@ -222,9 +224,10 @@ async def test_a_head_within_the_limit_and_a_large_body_in_one_write_pass(
 
 
 class QuickHeads(HeadWithBodyProtocol):
-    """The protocol with a head timeout a test can wait out."""
+    """The protocol with a head timeout and a body idle time a test can wait out."""
 
     head_timeout_seconds = 0.5
+    body_idle_seconds = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -249,4 +252,59 @@ async def test_a_head_too_slow_to_arrive_closes_the_connection(
     for _ in range(2):
         assert (await connection.get("/small"))[1] == b"small"
         await asyncio.sleep(0.3)
+    writer.close()
+
+
+async def test_a_body_that_stalls_closes_the_connection(quick_server: int) -> None:
+    """uvicorn waited for a body for ever: a login's body sent a byte a minute held a
+    connection and a request for good."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed, no answer
+    writer.close()
+
+
+async def test_a_body_that_keeps_coming_is_read_however_long_it_takes(
+    quick_server: int,
+) -> None:
+    """The idle time is between reads, not for the whole body (an upload takes minutes)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n")
+    for piece in (b"ab", b"cd", b"ef"):
+        await asyncio.sleep(0.3)  # 0.9 s in all, each pause under the idle time
+        writer.write(piece)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert await reader.readexactly(1) == b"6"
+    writer.close()
+
+
+async def test_a_client_waiting_for_100_continue_is_not_idle(quick_server: int) -> None:
+    """A client sending ``Expect: 100-continue`` sends nothing until the app asks for the
+    body: an app taking longer than the idle time to ask must still get it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(
+        b"POST /body-size-later HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+        b"Expect: 100-continue\r\n\r\n"
+    )
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert interim.startswith(b"HTTP/1.1 100 ")
+    writer.write(b"body")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert await reader.readexactly(1) == b"4"
+    writer.close()
+
+
+async def test_a_client_held_back_by_a_slow_app_is_not_idle(quick_server: int) -> None:
+    """Reading stops while the app is behind (uvicorn pauses past 64 KiB unread): the client
+    cannot send then, so that wait is not its idleness."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(
+        b"POST /body-size-later HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(BIG)
+    )
+    writer.write(BIG)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert await reader.readexactly(len(str(len(BIG)))) == str(len(BIG)).encode()
     writer.close()

@@ -136,58 +136,91 @@ _HEAD_TOO_LARGE = (
 #: connections: a client sending a head a byte at a time (or nothing) held its connection,
 #: and enough of them the process's file descriptors. nginx's own limit is 60 s.
 HEAD_TIMEOUT_SECONDS = 30.0
+#: How long a request's body may go without a byte while the app waits for it (nginx's
+#: ``client_body_timeout``): a login's body trickled a byte a minute held a connection and a
+#: request for good. A resumable upload cut off here goes on from what it had sent.
+BODY_IDLE_SECONDS = 60.0
+#: How long a refused head's connection still reads (and drops) what the client sends after
+#: the 431 (nginx's ``lingering_time`` idea): closed with the client's bytes unread, the
+#: kernel answers with a reset, and a reset can destroy the 431 in the client's buffer.
+LINGER_SECONDS = 2.0
 
 
 class HeadWithBodyProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
     (``uvicorn.run(..., http=HeadWithBodyProtocol)``), refusing a request head longer than
     :data:`MAX_HEAD_BYTES` (431) before more of it is held, and closing a connection whose
-    head takes longer than :attr:`head_timeout_seconds`."""
+    head takes longer than :attr:`head_timeout_seconds` or whose body, awaited, stalls for
+    :attr:`body_idle_seconds`.
+
+    One timer a connection watches both, set again when it fires, so a request costs a
+    clock reading rather than a timer of its own.
+    """
 
     head_timeout_seconds = HEAD_TIMEOUT_SECONDS
+    body_idle_seconds = BODY_IDLE_SECONDS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._head_pending = False  # between a request's first byte and its headers' end
+        # When the pending head began (None between its end and the next one's first byte).
+        self._head_since: float | None = self.loop.time()
         self._head_bytes = 0  # bytes received while a head was pending
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._last_read = self._head_since
+        self._refused = False  # a 431 was sent: what the client still sends is dropped
         super().connection_made(HeadHoldingTransport(transport, self.loop))
-        self._time_the_head()
+        self._watch = self.loop.call_later(self.head_timeout_seconds, self._watch_client)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._head_timed()
+        self._watch.cancel()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
-        self._head_pending = True
-        if self._head_timer is None:
-            self._time_the_head()
+        self._head_since = self._last_read  # the read being parsed: no second clock reading
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
-        self._head_pending = False
-        self._head_timed()
+        self._head_since = None
         super().on_headers_complete()
 
-    def _time_the_head(self) -> None:
-        self._head_timer = self.loop.call_later(self.head_timeout_seconds, self._head_too_slow)
-
-    def _head_timed(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_too_slow(self) -> None:
-        self._head_timer = None
-        if not self.transport.is_closing():
+    def _watch_client(self) -> None:
+        now = self.loop.time()
+        if self._head_since is not None:
+            wait = self._head_since + self.head_timeout_seconds - now
+        elif self._body_awaited():
+            wait = self._last_read + self.body_idle_seconds - now
+        else:
+            wait = self.head_timeout_seconds
+        if wait > 0:
+            self._watch = self.loop.call_later(wait, self._watch_client)
+        elif not self.transport.is_closing():
             self.transport.close()
 
+    def _body_awaited(self) -> bool:
+        """Whether the app waits for body bytes only the client can send now. While the
+        client may not send (reading paused because the app is behind, or ``Expect:
+        100-continue`` not answered yet) its idle clock starts again."""
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body or cycle.response_complete:
+            return False
+        if cycle.waiting_for_100_continue or self.flow.read_paused:
+            self._last_read = self.loop.time()
+        return True
+
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        self._last_read = self.loop.time()
         super().data_received(data)
-        if not self._head_pending:
+        if self._head_since is None:
             self._head_bytes = 0
             return
         self._head_bytes += len(data)
         if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
-            self._head_pending = False
-            self.transport.write(_HEAD_TOO_LARGE)
-            self.transport.close()
+            self._refuse_head()
+
+    def _refuse_head(self) -> None:
+        """Answer 431, then end the connection gently (see :data:`LINGER_SECONDS`)."""
+        self._head_since = None
+        self._refused = True
+        self.transport.write(_HEAD_TOO_LARGE)
+        self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
