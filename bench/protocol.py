@@ -2,7 +2,7 @@
 
 ``kernel/response_writes.HeadWithBodyProtocol`` is uvicorn's httptools protocol writing
 through a :class:`HeadHoldingTransport` (a head held for its body: one send, not two),
-plus a bound and a timeout on request heads and an idle time on bodies, code on every
+plus a bound and a timeout on request heads and a least rate for bodies, code on every
 request of every route. The baseline is the same protocol without that watch (uvicorn's,
 writing through the same transport). Both parse the same keep-alive requests and answer
 them from a two-byte ASGI app, in one process with no socket (the far end counts writes),

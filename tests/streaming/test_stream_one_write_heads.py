@@ -46,7 +46,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     if path in ("/body-size", "/body-size-later"):  # how many body bytes arrived
         if path == "/body-size-later":  # the app asks for the body after a while
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.5)  # three body windows of the quick server
         size = 0
         while True:
             message = await receive()
@@ -62,6 +62,11 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             }
         )
         await send({"type": "http.response.body", "body": answer})
+        return
+    if path == "/early":  # answers without reading the body, as a refused bearer is
+        headers = [(b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
         return
     if path == "/not-modified":
         await send({"type": "http.response.start", "status": 304, "headers": []})
@@ -224,10 +229,11 @@ async def test_a_head_within_the_limit_and_a_large_body_in_one_write_pass(
 
 
 class QuickHeads(HeadWithBodyProtocol):
-    """The protocol with a head timeout and a body idle time a test can wait out."""
+    """The protocol with a head timeout and a body window a test can wait out."""
 
     head_timeout_seconds = 0.5
-    body_idle_seconds = 0.5
+    body_window_seconds = 0.5
+    body_min_bytes = 64
 
 
 @pytest.fixture(scope="module")
@@ -255,27 +261,57 @@ async def test_a_head_too_slow_to_arrive_closes_the_connection(
     writer.close()
 
 
-async def test_a_body_that_stalls_closes_the_connection(quick_server: int) -> None:
-    """uvicorn waited for a body for ever: a login's body sent a byte a minute held a
+async def trickled_until_closed(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pieces: int
+) -> bytes:
+    """Send up to ``pieces`` bytes a tenth of a second apart (under 64 in a 0.5 s window)
+    until the server closes; what was read by then."""
+    closed = asyncio.ensure_future(reader.read())
+    for _ in range(pieces):
+        if closed.done():
+            break
+        writer.write(b"x")
+        await asyncio.sleep(0.1)
+    return await asyncio.wait_for(closed, 10)
+
+
+@pytest.mark.parametrize("pieces", [0, 50], ids=["stalls", "trickles"])
+async def test_a_body_too_slow_to_come_closes_the_connection(
+    quick_server: int, pieces: int
+) -> None:
+    """uvicorn waited for a body for ever: a login's body sent a byte at a time held a
     connection and a request for good."""
     reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
-    writer.write(b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
-    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed, no answer
+    writer.write(b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
+    assert await trickled_until_closed(reader, writer, pieces) == b""  # no answer
+    writer.close()
+
+
+async def test_a_body_trickled_after_its_answer_closes_the_connection(
+    quick_server: int,
+) -> None:
+    """A route that answers before reading (a refused bearer) leaves the body to come on a
+    kept-alive connection, which uvicorn reads and drops for as long as it lasts."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    writer.write(b"PATCH /early HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 401 ")
+    assert await trickled_until_closed(reader, writer, 50) == b""
     writer.close()
 
 
 async def test_a_body_that_keeps_coming_is_read_however_long_it_takes(
     quick_server: int,
 ) -> None:
-    """The idle time is between reads, not for the whole body (an upload takes minutes)."""
+    """The rate is asked of each window, not of the whole body (an upload takes minutes)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
-    writer.write(b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n")
-    for piece in (b"ab", b"cd", b"ef"):
-        await asyncio.sleep(0.3)  # 0.9 s in all, each pause under the idle time
-        writer.write(piece)
+    writer.write(b"POST /body-size HTTP/1.1\r\nHost: t\r\nContent-Length: 800\r\n\r\n")
+    for _ in range(8):  # 1.6 s in all: three windows and more, each brought 200 bytes
+        await asyncio.sleep(0.2)
+        writer.write(b"b" * 100)
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     assert head.startswith(b"HTTP/1.1 200 ")
-    assert await reader.readexactly(1) == b"6"
+    assert await reader.readexactly(3) == b"800"
     writer.close()
 
 

@@ -136,10 +136,15 @@ _HEAD_TOO_LARGE = (
 #: connections: a client sending a head a byte at a time (or nothing) held its connection,
 #: and enough of them the process's file descriptors. nginx's own limit is 60 s.
 HEAD_TIMEOUT_SECONDS = 30.0
-#: How long a request's body may go without a byte while the app waits for it (nginx's
-#: ``client_body_timeout``): a login's body trickled a byte a minute held a connection and a
-#: request for good. A resumable upload cut off here goes on from what it had sent.
-BODY_IDLE_SECONDS = 60.0
+#: A request body still to come must bring at least :data:`BODY_MIN_BYTES` in every window
+#: of this many seconds (Apache's ``mod_reqtimeout`` idea; nginx's ``client_body_timeout``
+#: only times the gap between two reads): a body trickled a byte at a time, awaited by the
+#: app or sent on after its answer, held a connection and a request for good. A resumable
+#: upload cut off here goes on from what it had sent.
+BODY_WINDOW_SECONDS = 60.0
+#: 32 KiB a minute, about 550 bytes a second: any link that plays video sends far more, and a
+#: small body arrives whole long before a window ends.
+BODY_MIN_BYTES = 32 * 1024
 #: How long a refused head's connection still reads (and drops) what the client sends after
 #: the 431 (nginx's ``lingering_time`` idea): closed with the client's bytes unread, the
 #: kernel answers with a reset, and a reset can destroy the 431 in the client's buffer.
@@ -150,21 +155,23 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
     (``uvicorn.run(..., http=HeadWithBodyProtocol)``), refusing a request head longer than
     :data:`MAX_HEAD_BYTES` (431) before more of it is held, and closing a connection whose
-    head takes longer than :attr:`head_timeout_seconds` or whose body, awaited, stalls for
-    :attr:`body_idle_seconds`.
+    head takes longer than :attr:`head_timeout_seconds` or whose body, still to come,
+    brings less than :attr:`body_min_bytes` in a window of :attr:`body_window_seconds`.
 
     One timer a connection watches both, set again when it fires, so a request costs a
     clock reading rather than a timer of its own.
     """
 
     head_timeout_seconds = HEAD_TIMEOUT_SECONDS
-    body_idle_seconds = BODY_IDLE_SECONDS
+    body_window_seconds = BODY_WINDOW_SECONDS
+    body_min_bytes = BODY_MIN_BYTES
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         # When the pending head began (None between its end and the next one's first byte).
         self._head_since: float | None = self.loop.time()
         self._head_bytes = 0  # bytes received while a head was pending
-        self._last_read = self._head_since
+        self._read_bytes = 0  # bytes received on the connection
+        self._window_from: int | None = None  # _read_bytes when a body's window opened
         self._refused = False  # a 431 was sent: what the client still sends is dropped
         super().connection_made(HeadHoldingTransport(transport, self.loop))
         self._watch = self.loop.call_later(self.head_timeout_seconds, self._watch_client)
@@ -174,7 +181,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
-        self._head_since = self._last_read  # the read being parsed: no second clock reading
+        self._head_since = self.loop.time()
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
@@ -182,33 +189,32 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def _watch_client(self) -> None:
-        now = self.loop.time()
+        wait = self.head_timeout_seconds
         if self._head_since is not None:
-            wait = self._head_since + self.head_timeout_seconds - now
-        elif self._body_awaited():
-            wait = self._last_read + self.body_idle_seconds - now
+            wait = self._head_since + self.head_timeout_seconds - self.loop.time()
+        elif self.cycle is not None and self.cycle.more_body:
+            wait = 0.0 if self._body_too_slow() else self.body_window_seconds
         else:
-            wait = self.head_timeout_seconds
+            self._window_from = None
         if wait > 0:
             self._watch = self.loop.call_later(wait, self._watch_client)
         elif not self.transport.is_closing():
             self.transport.close()
 
-    def _body_awaited(self) -> bool:
-        """Whether the app waits for body bytes only the client can send now. While the
-        client may not send (reading paused because the app is behind, or ``Expect:
-        100-continue`` not answered yet) its idle clock starts again."""
-        cycle = self.cycle
-        if cycle is None or not cycle.more_body or cycle.response_complete:
+    def _body_too_slow(self) -> bool:
+        """Whether a body still to come brought too little in the window now ending; a new
+        window opens. The first look only opens one, and so does a look while the client
+        may not send (reading paused because the app is behind, or ``Expect:
+        100-continue`` not answered yet)."""
+        opened, self._window_from = self._window_from, self._read_bytes
+        if opened is None or self.cycle.waiting_for_100_continue or self.flow.read_paused:
             return False
-        if cycle.waiting_for_100_continue or self.flow.read_paused:
-            self._last_read = self.loop.time()
-        return True
+        return self._read_bytes - opened < self.body_min_bytes
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        self._last_read = self.loop.time()
+        self._read_bytes += len(data)
         super().data_received(data)
         if self._head_since is None:
             self._head_bytes = 0
