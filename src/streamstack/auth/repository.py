@@ -50,6 +50,7 @@ from streamstack.auth.models import (
     User,
 )
 from streamstack.kernel.db import escape_like
+from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
 
 #: The lowest instant a lock can end at: "not locked".
@@ -128,12 +129,18 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
 
     async def _change(self, user: User, keep_an_admin: bool, **values: Any) -> bool:
         """Write ``values`` to ``user``'s row and reload it; with ``keep_an_admin``, only if
-        an enabled admin remains afterwards (else False, nothing changed)."""
+        an enabled admin remains afterwards (else False, nothing changed); 404 when the row
+        is gone."""
         conditions: list[ColumnElement[bool]] = [User.id == user.id]
         if keep_an_admin:
             conditions.append(await self._keeps_an_admin(user.id))
         result = await self.session.execute(update_rows(User, *conditions, **values))
         if _rowcount(result) != 1:
+            # A change that got the row first deleted it (an admin's delete racing the
+            # owner's): that is a missing account, not the last admin (a viewer deleted
+            # twice at once was told "the last admin cannot be deleted").
+            if await self.session.scalar(select(User.id).where(User.id == user.id)) is None:
+                raise NotFound("no such user")
             return False
         await self.session.refresh(user)
         return True
