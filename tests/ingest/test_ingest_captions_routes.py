@@ -8,6 +8,7 @@ listed by the HLS master playlist, and removed with the item. Hostile or wrong i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -216,6 +217,43 @@ async def test_the_master_playlist_lists_the_tracks(rig: Rig) -> None:
         r = await rig.client.delete(captions_url(item_id, language), headers=rig.admin())
         assert r.status_code == 204, r.text
     assert await read_text(rig, master_key) == MASTER
+
+
+async def test_two_tracks_added_at_once_are_both_listed(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two uploads at once, one rewriting the master from the record it made before the
+    other's: the master lists both tracks (it listed the slower one's alone)."""
+    item_id = await register(rig)
+    master_key = f"{item_id}/hls/master.m3u8"
+    store = media(rig)
+    await store.write(master_key, bytes_of(MASTER.encode()))
+    await report_hls(rig, item_id)
+    other_done = asyncio.Event()
+    read = store.read
+    held: list[str] = []
+
+    async def slow_first_master_read(key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == master_key and not held:  # the first upload reads it after the other
+            held.append(key)
+            await other_done.wait()
+        return await read(key, *args, **kwargs)
+
+    monkeypatch.setattr(store, "read", slow_first_master_read)
+
+    async def second() -> httpx.Response:
+        while not held:
+            await asyncio.sleep(0.01)
+        try:
+            return await put(rig, item_id, "fr", SRT, label="Français")
+        finally:
+            other_done.set()
+
+    first, later = await asyncio.gather(put(rig, item_id, "en", VTT), second())
+    assert (first.status_code, later.status_code) == (200, 200), (first.text, later.text)
+    assert {track["language"] for track in await item_captions(rig, item_id)} == {"en", "fr"}
+    master = await read_text(rig, master_key)
+    assert "captions/en.m3u8" in master and "captions/fr.m3u8" in master, master
 
 
 # --- who may ---------------------------------------------------------------------------------

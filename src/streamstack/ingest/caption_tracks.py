@@ -47,6 +47,9 @@ from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all, si
 
 log = structlog.get_logger(__name__)
 
+#: How often one change writes the master at most while other changes keep coming.
+MASTER_REWRITES = 4
+
 _PLAYLIST_TYPE = PREFIX_FILE_TYPES[".m3u8"]
 _WEBVTT_TYPE = PREFIX_FILE_TYPES[".vtt"]
 
@@ -112,7 +115,7 @@ class CaptionTracks:
         duration = max(item.duration_seconds or 0.0, max((cue.end for cue in cues), default=0.0))
         playlist = subtitle_playlist(language, duration).encode()
         await self._write(media_id, caption_playlist_path(language), playlist, _PLAYLIST_TYPE)
-        await self.write_master(item)
+        await self._list_in_master(item, context)
         log.info("captions.stored", media_id=media_id, language=language, source=source)
         return item
 
@@ -147,7 +150,7 @@ class CaptionTracks:
         change = CaptionChange(media_id=media_id, language=language, remove=True)
         item = await self.catalogue.change_caption(change, context)
         await self._delete_files(media_id, language)
-        await self.write_master(item)
+        await self._list_in_master(item, context)
         log.info("captions.removed", media_id=media_id, language=language)
         return item
 
@@ -164,6 +167,30 @@ class CaptionTracks:
         rewritten = with_subtitles(master, item.captions)
         if rewritten != master:
             await self._write(item.id, HLS_MASTER_PATH, rewritten.encode(), _PLAYLIST_TYPE)
+
+    async def _list_in_master(self, item: MediaItem, context: CallContext | None) -> None:
+        """Rewrite the master to list the item's tracks; for an admin's change, until it
+        lists what the catalogue records once it is written.
+
+        Another change of the item's tracks at once may write the master after this one
+        from its own, older record (two uploads at once left the master listing one of
+        them): the item is read again after the write, and the master written again from
+        it while the tracks differ. The change whose write is the last one reads, after
+        it, every record made before. The transcoding job's rewrite (no admin to read
+        as) and the embedded tracks' are written once.
+        """
+        for _ in range(MASTER_REWRITES):
+            await self.write_master(item)
+            if context is None or not item.has_hls:
+                return
+            try:
+                recorded = await self.catalogue.get_item(item.id, context)
+            except NotFound:
+                return  # deleted meanwhile: its take-down removes the master
+            if recorded.captions == item.captions:
+                return
+            item = recorded
+        log.warning("captions.master_unsettled", media_id=item.id)
 
     async def _write(self, media_id: str, path: str, data: bytes, content_type: str) -> None:
         key = object_prefix(media_id) + path
