@@ -224,15 +224,25 @@ class SessionRepository(SQLAlchemyAsyncRepository[LoginSession]):
         now: datetime.datetime,
         expires_at: datetime.datetime,
         user_agent: str | None = None,
-    ) -> None:
+    ) -> bool:
         """Record a use of the session, when its newest refresh token expires and, if given,
-        the client's ``user_agent``."""
+        the client's ``user_agent``; False (nothing written) once it is signed out.
+
+        The condition is read when the row is written, after a sign-out that held the row
+        commits, so a refresh that read the session before it cannot issue past it.
+        """
         values: dict[str, Any] = {"last_used_at": now, "expires_at": expires_at}
         if user_agent:
             values["user_agent"] = user_agent
-        await self.session.execute(
-            update_rows(LoginSession, LoginSession.id == session_id, **values)
+        result = await self.session.execute(
+            update_rows(
+                LoginSession,
+                LoginSession.id == session_id,
+                LoginSession.revoked_at.is_(None),
+                **values,
+            )
         )
+        return _rowcount(result) == 1
 
     async def mark_revoked(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
         """Mark the sessions ``which`` selects revoked (those not revoked already)."""

@@ -752,9 +752,11 @@ class AuthService:
         await records.tokens.delete_spent(session.id, now, self.refresh_grace)
         issued = self._sign(user, session.id)
         await records.tokens.add(_token_row(issued, session.id, now), auto_refresh=False)
-        await records.sessions.touch(
-            session.id, now, _at(issued.refresh.expires_at), client.user_agent
-        )
+        expires_at = _at(issued.refresh.expires_at)
+        if not await records.sessions.touch(session.id, now, expires_at, client.user_agent):
+            # Signed out since it was read (a sign-out everywhere at this moment): the
+            # pair is not issued, and the unit of work rolls its row back.
+            raise InvalidToken("this session was signed out", code="session_revoked")
         return issued
 
     def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
@@ -769,11 +771,15 @@ class AuthService:
     ) -> None:
         """Mark sessions revoked and put their live access tokens on the revocation list.
 
-        The revocation list is written first: if the database then fails, the sessions
-        are merely still refreshable, never the other way round.
+        The sessions are marked first: the rows written wait for refreshes in flight in
+        them to commit, so their new access tokens are among those read and revoked next
+        (read first, a token a refresh issued meanwhile outlived a sign-out everywhere);
+        a refresh later than the mark refuses to touch a revoked session. The revocation
+        list is written before the commit: if the database then fails, the sessions are
+        merely still refreshable, never the other way round.
         """
-        await self._revoke_access_tokens(records, which, now)
         await records.sessions.mark_revoked(which, now)
+        await self._revoke_access_tokens(records, which, now)
 
     @staticmethod
     async def _withdraw_codes_issued_by(
