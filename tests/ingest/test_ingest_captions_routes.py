@@ -390,6 +390,31 @@ async def test_deleting_the_item_deletes_its_tracks(rig: Rig) -> None:
     await eventually(gone, "the take-down deleting the caption files")
 
 
+async def test_an_item_deleted_while_its_track_is_stored_keeps_no_caption_files(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item deleted and taken down right after the track was recorded, the worst moment:
+    the upload is 404 and leaves nothing under the item's prefix (the subtitle playlist,
+    written after the take-down, stayed for the storage audit to find)."""
+    item_id = await register(rig)
+    change_caption = CatalogueClient.change_caption
+
+    async def deleted_meanwhile(self: CatalogueClient, *args: Any, **kwargs: Any) -> Any:
+        item = await change_caption(self, *args, **kwargs)
+        deleted = await rig.client.delete(f"{CATALOGUE}/{item_id}", headers=rig.admin())
+        assert deleted.status_code == 204
+
+        async def taken_down() -> bool:
+            return caption_keys(rig, item_id) == []
+
+        await eventually(taken_down, "the take-down")
+        return item
+
+    monkeypatch.setattr(CatalogueClient, "change_caption", deleted_meanwhile)
+    assert_error(await put(rig, item_id, "en", VTT), 404)
+    assert caption_keys(rig, item_id) == []
+
+
 # --- embedded subtitle streams: the transcoding job's way in ------------------------------
 
 
