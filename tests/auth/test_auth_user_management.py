@@ -173,6 +173,25 @@ async def test_a_reset_code_works_once_within_the_hour_and_signs_out_every_sessi
     assert_error(await client.post(f"{API}/password-reset", json=again), 403, "invalid_reset_code")
 
 
+async def test_codes_issued_at_once_leave_one_usable(client, auth_settings):
+    """Two reset codes issued for one user at once (two admins, a double click): one works,
+    as when they are issued in turn; each withdrew the older codes before the other's was
+    stored, so both worked for their hour."""
+    _, viewer = await signed_in(client)
+    _, admin = await signed_in_admin(client, auth_settings)
+    url = f"{API}/users/{user_id_of(viewer)}/password-reset"
+    for _ in range(3):
+        issued = await asyncio.gather(
+            *(client.post(url, headers=bearer(admin["access_token"])) for _ in range(2))
+        )
+        assert [answer.status_code for answer in issued] == [201, 201], [i.text for i in issued]
+        checks = [
+            await client.post(f"{API}/password-reset/check", json={"code": answer.json()["code"]})
+            for answer in issued
+        ]
+        assert sorted(check.status_code for check in checks) == [204, 403]
+
+
 async def test_an_expired_reset_code_is_refused(client, auth_settings):
     email, viewer = await signed_in(client)
     _, admin = await signed_in_admin(client, auth_settings)

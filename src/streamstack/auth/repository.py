@@ -88,6 +88,12 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         """The account with this id."""
         return await self.get_one_or_none(User.id == user_id)
 
+    async def locked(self, user_id: uuid.UUID) -> User | None:
+        """The account, write-locked until the unit of work ends: changes of what belongs
+        to it (its reset codes) queue up on Postgres (SQLite serialises writes anyway)."""
+        query = select(User).where(User.id == user_id).with_for_update(key_share=True)
+        return (await self.session.scalars(query)).one_or_none()
+
     async def has_admin(self) -> bool:
         """Whether at least one account is an admin."""
         return await self.exists(User.role == "admin")

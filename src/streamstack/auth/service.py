@@ -389,7 +389,10 @@ class AuthService:
         code = secrets.token_urlsafe(24)
         now = self.clock()
         async with self._work() as records:
-            await self._user(records, user_id)
+            # Locked: a code issued at the same moment is stored before this one withdraws
+            # the older ones, or after (each withdrew before the other stored: both worked).
+            if await records.users.locked(user_id) is None:
+                raise NotFound("no such user")
             await records.resets.withdraw_unused(user_id, now)
             reset = PasswordReset(
                 id=uuid.uuid4(),
