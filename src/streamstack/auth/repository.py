@@ -88,11 +88,18 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         """The account with this id."""
         return await self.get_one_or_none(User.id == user_id)
 
-    async def locked(self, user_id: uuid.UUID) -> User | None:
-        """The account, write-locked until the unit of work ends: changes of what belongs
-        to it (its reset codes) queue up on Postgres (SQLite serialises writes anyway)."""
-        query = select(User).where(User.id == user_id).with_for_update(key_share=True)
-        return (await self.session.scalars(query)).one_or_none()
+    async def locked(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Write-lock these accounts until the unit of work ends (in id order, as the
+        last-admin check does, so lockers queue instead of deadlocking): changes of what
+        belongs to them (reset codes) queue up on Postgres; SQLite serialises writes
+        anyway. The ids of those that exist."""
+        query = (
+            select(User.id)
+            .where(User.id.in_(user_ids))
+            .order_by(User.id)
+            .with_for_update(key_share=True)
+        )
+        return set((await self.session.scalars(query)).all())
 
     async def has_admin(self) -> bool:
         """Whether at least one account is an admin."""

@@ -391,7 +391,10 @@ class AuthService:
         async with self._work() as records:
             # Locked: a code issued at the same moment is stored before this one withdraws
             # the older ones, or after (each withdrew before the other stored: both worked).
-            if await records.users.locked(user_id) is None:
+            # The issuer's row too, before :meth:`_author` holds it, in one ordered step.
+            issuer = _uuid_or_none(caller.user_id)
+            accounts = [user_id] if issuer is None else [user_id, issuer]
+            if user_id not in await records.users.locked(accounts):
                 raise NotFound("no such user")
             await records.resets.withdraw_unused(user_id, now)
             reset = PasswordReset(
@@ -403,6 +406,7 @@ class AuthService:
                 expires_at=now + RESET_LIFETIME,
             )
             await records.resets.add(reset, auto_refresh=False)
+            await self._unless_stripped(caller)
         log.info("password_reset_issued", user_id=str(user_id), by=caller.user_id)
         return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
 
@@ -565,6 +569,7 @@ class AuthService:
                 expires_at=now + datetime.timedelta(hours=expires_in_hours),
             )
             await records.invites.add(invite, auto_refresh=False)
+            await self._unless_stripped(caller)
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
         return InviteCreated(invite.id, code, invite.created_at, invite.expires_at)
 
@@ -696,11 +701,25 @@ class AuthService:
 
     @staticmethod
     async def _author(records: AuthRecords, caller: Principal) -> uuid.UUID | None:
-        """Who issued a code, as recorded: None for an admin token outliving its account."""
+        """Who issues a code, as recorded: None for an admin token outliving its account.
+
+        Their row is held (shared) until the code is stored, so their demotion, disabling
+        or deletion, which withdraws the codes they issued, waits for the code and
+        withdraws it too, or comes first (then :meth:`_unless_stripped` refuses).
+        """
         author = _uuid_or_none(caller.user_id)
-        if author is None or await records.users.by_id(author) is None:
+        if author is None or await records.users.for_token_issue(author) is None:
             return None
         return author
+
+    async def _unless_stripped(self, caller: Principal) -> None:
+        """403 when the caller's token was revoked while their code was being stored (they
+        were demoted, disabled or deleted, which withdrew their codes before this one was
+        stored: it would have outlived their admin rights). Asked once the code's row is
+        written, which on SQLite waits for such a change to commit, as the held row does
+        on Postgres; the revocation is written before that commit."""
+        if await self.revocations.is_revoked(caller.jti):
+            raise Forbidden("admin role required")
 
     async def _open_session(
         self, records: AuthRecords, user: User, client: ClientInfo, now: datetime.datetime
