@@ -192,6 +192,31 @@ async def test_invites_die_when_their_creator_stops_being_an_admin(invite_client
     assert (await register_with(client, kept["code"])).status_code == 201
 
 
+async def test_an_invite_created_as_its_creator_is_demoted_dies_with_their_rights(
+    invite_client,
+):
+    """An admin creates an invite at the moment another demotes them: it is refused or
+    revoked with their others. The demotion withdrew their codes before that one was
+    stored, so it let people in after their rights were gone."""
+    client, settings = invite_client
+    other = await admin_token(client, settings)
+    method, suffix, body = STRIPPED_OF_ADMIN["demoted"]
+    for _ in range(6):
+        creator = await admin_token(client, settings)
+        creator_id = jwt.get_unverified_claims(creator)["sub"]
+        created, demoted = await asyncio.gather(
+            client.post(INVITES, headers=bearer(creator)),
+            client.request(
+                method, f"{API}/users/{creator_id}{suffix}", headers=bearer(other), json=body
+            ),
+        )
+        assert demoted.status_code == 200, demoted.text
+        if created.status_code != 201:
+            assert_error(created, 403)
+            continue
+        assert_error(await register_with(client, created.json()["code"]), 403, "invalid_invite")
+
+
 async def test_invite_lifetime_is_chosen_within_bounds(invite_client):
     client, settings = invite_client
     token = await admin_token(client, settings)

@@ -129,6 +129,27 @@ async def test_logout_all_revokes_every_session(client):
     assert (await me(client, fresh["access_token"])).status_code == 200
 
 
+async def test_a_refresh_racing_logout_all_issues_nothing_that_outlives_it(client):
+    """Sign-out everywhere while another session refreshes (a thief refreshing in a loop):
+    a pair the refresh got is revoked too. The sign-out read the live access tokens before
+    the refresh's was stored, so that one worked on for its 30 minutes."""
+    email, _ = await signed_in(client)
+    for _ in range(5):
+        _, owner = await signed_in(client, email)
+        _, elsewhere = await signed_in(client, email)
+        refreshed, signed_out = await asyncio.gather(
+            refresh(client, elsewhere["refresh_token"]),
+            client.post(f"{API}/logout-all", headers=bearer(owner["access_token"])),
+        )
+        assert signed_out.status_code == 204, signed_out.text
+        if refreshed.status_code != 200:
+            assert_error(refreshed, 401, "session_revoked")
+            continue
+        pair = refreshed.json()
+        assert_error(await me(client, pair["access_token"]), 401, "token_revoked")
+        assert_error(await refresh(client, pair["refresh_token"]), 401)
+
+
 async def test_logout_needs_a_valid_access_token(client, auth_settings):
     _, pair = await signed_in(client)
     for headers in (

@@ -40,7 +40,7 @@ from streamstack.auth.module import standalone_service
 from streamstack.cli import apply_migrations
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import Conflict
+from streamstack.kernel.errors import Conflict, NotFound
 from streamstack.kernel.events import Event
 from support.apps import live_app
 
@@ -173,6 +173,25 @@ async def test_a_reset_code_works_once_within_the_hour_and_signs_out_every_sessi
     assert_error(await client.post(f"{API}/password-reset", json=again), 403, "invalid_reset_code")
 
 
+async def test_codes_issued_at_once_leave_one_usable(client, auth_settings):
+    """Two reset codes issued for one user at once (two admins, a double click): one works,
+    as when they are issued in turn; each withdrew the older codes before the other's was
+    stored, so both worked for their hour."""
+    _, viewer = await signed_in(client)
+    _, admin = await signed_in_admin(client, auth_settings)
+    url = f"{API}/users/{user_id_of(viewer)}/password-reset"
+    for _ in range(3):
+        issued = await asyncio.gather(
+            *(client.post(url, headers=bearer(admin["access_token"])) for _ in range(2))
+        )
+        assert [answer.status_code for answer in issued] == [201, 201], [i.text for i in issued]
+        checks = [
+            await client.post(f"{API}/password-reset/check", json={"code": answer.json()["code"]})
+            for answer in issued
+        ]
+        assert sorted(check.status_code for check in checks) == [204, 403]
+
+
 async def test_an_expired_reset_code_is_refused(client, auth_settings):
     email, viewer = await signed_in(client)
     _, admin = await signed_in_admin(client, auth_settings)
@@ -292,10 +311,39 @@ async def test_concurrent_mutual_disabling_leaves_an_enabled_admin(auth_settings
                 return_exceptions=True,
             )
             refused = [o for o in outcomes if isinstance(o, BaseException)]
-            assert refused and all(isinstance(o, Conflict) for o in refused), outcomes
+            if outcomes[2] is None:  # deleted: the other admin was refused as the last one
+                assert isinstance(outcomes[1], Conflict), outcomes
+                # Disabling the deleted account found no account (not the last admin).
+                disabling = outcomes[0]
+                assert not isinstance(disabling, Exception) or isinstance(disabling, NotFound)
+            else:
+                assert refused and all(isinstance(o, Conflict) for o in refused), outcomes
             page = await service.list_users(None, 100, 0)
             enabled = [u for u in page.items if u.role == "admin" and not u.disabled]
             assert len(enabled) == 1, page.items
+
+
+async def test_an_account_deleted_twice_at_once_is_deleted_once_and_then_404(auth_settings):
+    """An admin's delete racing another's (or the owner's): one deletes, the other finds no
+    account (it was told "the last admin cannot be deleted", whoever the account was)."""
+    await apply_migrations(auth_settings, ("auth",))
+    async with standalone_service(auth_settings) as service:
+        await service.create_admin(new_email("keeper"), PASSWORD)
+        for _ in range(3):
+            email = new_email("twice")
+            await service.create_admin(email, PASSWORD)
+            page = await service.list_users(email, 10, 0)
+            user_id = page.items[0].id
+            outcomes = await asyncio.gather(
+                service.delete_user(user_id),
+                service.delete_user(user_id),
+                service.change_role(user_id, "viewer"),
+                return_exceptions=True,
+            )
+            assert None in outcomes[:2], outcomes
+            refused = [o for o in outcomes if isinstance(o, BaseException)]
+            assert all(isinstance(o, NotFound) for o in refused), outcomes
+            assert (await service.list_users(email, 10, 0)).total == 0
 
 
 @contextlib.asynccontextmanager

@@ -3,6 +3,7 @@ touch whose progress (issue 16.1, backend)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import uuid
 from pathlib import Path
@@ -450,6 +451,54 @@ async def test_views_count_people_starting_to_watch(settings_factory: SettingsFa
         assert (await client.get(f"{API}/{draft['id']}", headers=admin)).json()["view_count"] == 0
         # Counting is not editing: the item's updated_at stays.
         assert (await client.get(url)).json()["updated_at"] == item["updated_at"]
+
+
+async def test_first_reports_at_once_count_one_view(catalogue_client: Client) -> None:
+    """A burst of first reports (two tabs, a script) is one view, not one each: each read
+    that no report preceded it, so every one counted (8 at once made 8 views)."""
+    item = await create_item(
+        catalogue_client, catalogue_client.app.state.settings, duration_seconds=600.0
+    )
+    _, alice = user(catalogue_client)
+    url = f"{API}/{item['id']}"
+    reports = [
+        catalogue_client.put(f"{url}/progress", json={"position_seconds": 5.0}, headers=alice)
+        for _ in range(8)
+    ]
+    answers = await asyncio.gather(*reports)
+    assert [answer.status_code for answer in answers] == [200] * 8, [a.text for a in answers]
+    assert (await catalogue_client.get(url)).json()["view_count"] == 1
+    async with reading(catalogue_client.app.state.backends.database) as store:
+        assert await store.viewings.count() == 1
+
+
+async def test_reports_racing_a_deletion_and_history_clears_are_200_or_404(
+    catalogue_client: Client,
+) -> None:
+    """Reports (views starting and going on), the item's deletion and viewers clearing
+    their history at once: each report is saved or 404, never a deadlock's 500 (reports
+    and deletions write viewings and progress in one order)."""
+    client = catalogue_client
+    admin = admin_headers(client.app.state.settings)
+    for _ in range(6):
+        item = await create_item(client, client.app.state.settings, duration_seconds=60.0)
+        url = f"{API}/{item['id']}"
+        viewers = [user(client)[1] for _ in range(4)]
+        for headers in viewers[:2]:
+            await save(client, item["id"], headers, 1.0)
+
+        reports = [
+            client.put(f"{url}/progress", json={"position_seconds": p}, headers=v)
+            for p in (2.0, 3.0)
+            for v in viewers
+        ]
+        clears = [client.delete(f"{API}/me/history", headers=v) for v in viewers[:2]]
+        answers = await asyncio.gather(
+            *reports[:4], client.delete(url, headers=admin), *reports[4:], *clears
+        )
+        assert {answer.status_code for answer in answers} <= {200, 204, 404}, [
+            answer.text for answer in answers if answer.status_code >= 500
+        ]
 
 
 async def test_clearing_history_does_not_count_views_again(

@@ -8,6 +8,7 @@ listed by the HLS master playlist, and removed with the item. Hostile or wrong i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -218,6 +219,43 @@ async def test_the_master_playlist_lists_the_tracks(rig: Rig) -> None:
     assert await read_text(rig, master_key) == MASTER
 
 
+async def test_two_tracks_added_at_once_are_both_listed(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two uploads at once, one rewriting the master from the record it made before the
+    other's: the master lists both tracks (it listed the slower one's alone)."""
+    item_id = await register(rig)
+    master_key = f"{item_id}/hls/master.m3u8"
+    store = media(rig)
+    await store.write(master_key, bytes_of(MASTER.encode()))
+    await report_hls(rig, item_id)
+    other_done = asyncio.Event()
+    read = store.read
+    held: list[str] = []
+
+    async def slow_first_master_read(key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == master_key and not held:  # the first upload reads it after the other
+            held.append(key)
+            await other_done.wait()
+        return await read(key, *args, **kwargs)
+
+    monkeypatch.setattr(store, "read", slow_first_master_read)
+
+    async def second() -> httpx.Response:
+        while not held:
+            await asyncio.sleep(0.01)
+        try:
+            return await put(rig, item_id, "fr", SRT, label="Français")
+        finally:
+            other_done.set()
+
+    first, later = await asyncio.gather(put(rig, item_id, "en", VTT), second())
+    assert (first.status_code, later.status_code) == (200, 200), (first.text, later.text)
+    assert {track["language"] for track in await item_captions(rig, item_id)} == {"en", "fr"}
+    master = await read_text(rig, master_key)
+    assert "captions/en.m3u8" in master and "captions/fr.m3u8" in master, master
+
+
 # --- who may ---------------------------------------------------------------------------------
 
 
@@ -350,6 +388,31 @@ async def test_deleting_the_item_deletes_its_tracks(rig: Rig) -> None:
         return caption_keys(rig, item_id) == []
 
     await eventually(gone, "the take-down deleting the caption files")
+
+
+async def test_an_item_deleted_while_its_track_is_stored_keeps_no_caption_files(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item deleted and taken down right after the track was recorded, the worst moment:
+    the upload is 404 and leaves nothing under the item's prefix (the subtitle playlist,
+    written after the take-down, stayed for the storage audit to find)."""
+    item_id = await register(rig)
+    change_caption = CatalogueClient.change_caption
+
+    async def deleted_meanwhile(self: CatalogueClient, *args: Any, **kwargs: Any) -> Any:
+        item = await change_caption(self, *args, **kwargs)
+        deleted = await rig.client.delete(f"{CATALOGUE}/{item_id}", headers=rig.admin())
+        assert deleted.status_code == 204
+
+        async def taken_down() -> bool:
+            return caption_keys(rig, item_id) == []
+
+        await eventually(taken_down, "the take-down")
+        return item
+
+    monkeypatch.setattr(CatalogueClient, "change_caption", deleted_meanwhile)
+    assert_error(await put(rig, item_id, "en", VTT), 404)
+    assert caption_keys(rig, item_id) == []
 
 
 # --- embedded subtitle streams: the transcoding job's way in ------------------------------

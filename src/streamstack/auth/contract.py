@@ -28,3 +28,7 @@ class TokenRevocations:
         """
         for jti in jtis:
             await self._revocations.revoke(jti)
+
+    async def is_revoked(self, jti: str) -> bool:
+        """Whether this token id is revoked (read back by auth's own use cases)."""
+        return await self._revocations.is_revoked(jti)

@@ -50,6 +50,7 @@ from streamstack.auth.models import (
     User,
 )
 from streamstack.kernel.db import escape_like
+from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
 
 #: The lowest instant a lock can end at: "not locked".
@@ -86,6 +87,19 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
     async def by_id(self, user_id: uuid.UUID) -> User | None:
         """The account with this id."""
         return await self.get_one_or_none(User.id == user_id)
+
+    async def locked(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Write-lock these accounts until the unit of work ends (in id order, as the
+        last-admin check does, so lockers queue instead of deadlocking): changes of what
+        belongs to them (reset codes) queue up on Postgres; SQLite serialises writes
+        anyway. The ids of those that exist."""
+        query = (
+            select(User.id)
+            .where(User.id.in_(user_ids))
+            .order_by(User.id)
+            .with_for_update(key_share=True)
+        )
+        return set((await self.session.scalars(query)).all())
 
     async def has_admin(self) -> bool:
         """Whether at least one account is an admin."""
@@ -128,12 +142,18 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
 
     async def _change(self, user: User, keep_an_admin: bool, **values: Any) -> bool:
         """Write ``values`` to ``user``'s row and reload it; with ``keep_an_admin``, only if
-        an enabled admin remains afterwards (else False, nothing changed)."""
+        an enabled admin remains afterwards (else False, nothing changed); 404 when the row
+        is gone."""
         conditions: list[ColumnElement[bool]] = [User.id == user.id]
         if keep_an_admin:
             conditions.append(await self._keeps_an_admin(user.id))
         result = await self.session.execute(update_rows(User, *conditions, **values))
         if _rowcount(result) != 1:
+            # A change that got the row first deleted it (an admin's delete racing the
+            # owner's): that is a missing account, not the last admin (a viewer deleted
+            # twice at once was told "the last admin cannot be deleted").
+            if await self.session.scalar(select(User.id).where(User.id == user.id)) is None:
+                raise NotFound("no such user")
             return False
         await self.session.refresh(user)
         return True
@@ -217,15 +237,25 @@ class SessionRepository(SQLAlchemyAsyncRepository[LoginSession]):
         now: datetime.datetime,
         expires_at: datetime.datetime,
         user_agent: str | None = None,
-    ) -> None:
+    ) -> bool:
         """Record a use of the session, when its newest refresh token expires and, if given,
-        the client's ``user_agent``."""
+        the client's ``user_agent``; False (nothing written) once it is signed out.
+
+        The condition is read when the row is written, after a sign-out that held the row
+        commits, so a refresh that read the session before it cannot issue past it.
+        """
         values: dict[str, Any] = {"last_used_at": now, "expires_at": expires_at}
         if user_agent:
             values["user_agent"] = user_agent
-        await self.session.execute(
-            update_rows(LoginSession, LoginSession.id == session_id, **values)
+        result = await self.session.execute(
+            update_rows(
+                LoginSession,
+                LoginSession.id == session_id,
+                LoginSession.revoked_at.is_(None),
+                **values,
+            )
         )
+        return _rowcount(result) == 1
 
     async def mark_revoked(self, which: ColumnElement[bool], now: datetime.datetime) -> None:
         """Mark the sessions ``which`` selects revoked (those not revoked already)."""

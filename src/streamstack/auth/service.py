@@ -389,7 +389,13 @@ class AuthService:
         code = secrets.token_urlsafe(24)
         now = self.clock()
         async with self._work() as records:
-            await self._user(records, user_id)
+            # Locked: a code issued at the same moment is stored before this one withdraws
+            # the older ones, or after (each withdrew before the other stored: both worked).
+            # The issuer's row too, before :meth:`_author` holds it, in one ordered step.
+            issuer = _uuid_or_none(caller.user_id)
+            accounts = [user_id] if issuer is None else [user_id, issuer]
+            if user_id not in await records.users.locked(accounts):
+                raise NotFound("no such user")
             await records.resets.withdraw_unused(user_id, now)
             reset = PasswordReset(
                 id=uuid.uuid4(),
@@ -400,6 +406,7 @@ class AuthService:
                 expires_at=now + RESET_LIFETIME,
             )
             await records.resets.add(reset, auto_refresh=False)
+            await self._unless_stripped(caller)
         log.info("password_reset_issued", user_id=str(user_id), by=caller.user_id)
         return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
 
@@ -562,6 +569,7 @@ class AuthService:
                 expires_at=now + datetime.timedelta(hours=expires_in_hours),
             )
             await records.invites.add(invite, auto_refresh=False)
+            await self._unless_stripped(caller)
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
         return InviteCreated(invite.id, code, invite.created_at, invite.expires_at)
 
@@ -693,11 +701,25 @@ class AuthService:
 
     @staticmethod
     async def _author(records: AuthRecords, caller: Principal) -> uuid.UUID | None:
-        """Who issued a code, as recorded: None for an admin token outliving its account."""
+        """Who issues a code, as recorded: None for an admin token outliving its account.
+
+        Their row is held (shared) until the code is stored, so their demotion, disabling
+        or deletion, which withdraws the codes they issued, waits for the code and
+        withdraws it too, or comes first (then :meth:`_unless_stripped` refuses).
+        """
         author = _uuid_or_none(caller.user_id)
-        if author is None or await records.users.by_id(author) is None:
+        if author is None or await records.users.for_token_issue(author) is None:
             return None
         return author
+
+    async def _unless_stripped(self, caller: Principal) -> None:
+        """403 when the caller's token was revoked while their code was being stored (they
+        were demoted, disabled or deleted, which withdrew their codes before this one was
+        stored: it would have outlived their admin rights). Asked once the code's row is
+        written, which on SQLite waits for such a change to commit, as the held row does
+        on Postgres; the revocation is written before that commit."""
+        if await self.revocations.is_revoked(caller.jti):
+            raise Forbidden("admin role required")
 
     async def _open_session(
         self, records: AuthRecords, user: User, client: ClientInfo, now: datetime.datetime
@@ -752,9 +774,11 @@ class AuthService:
         await records.tokens.delete_spent(session.id, now, self.refresh_grace)
         issued = self._sign(user, session.id)
         await records.tokens.add(_token_row(issued, session.id, now), auto_refresh=False)
-        await records.sessions.touch(
-            session.id, now, _at(issued.refresh.expires_at), client.user_agent
-        )
+        expires_at = _at(issued.refresh.expires_at)
+        if not await records.sessions.touch(session.id, now, expires_at, client.user_agent):
+            # Signed out since it was read (a sign-out everywhere at this moment): the
+            # pair is not issued, and the unit of work rolls its row back.
+            raise InvalidToken("this session was signed out", code="session_revoked")
         return issued
 
     def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
@@ -769,11 +793,15 @@ class AuthService:
     ) -> None:
         """Mark sessions revoked and put their live access tokens on the revocation list.
 
-        The revocation list is written first: if the database then fails, the sessions
-        are merely still refreshable, never the other way round.
+        The sessions are marked first: the rows written wait for refreshes in flight in
+        them to commit, so their new access tokens are among those read and revoked next
+        (read first, a token a refresh issued meanwhile outlived a sign-out everywhere);
+        a refresh later than the mark refuses to touch a revoked session. The revocation
+        list is written before the commit: if the database then fails, the sessions are
+        merely still refreshable, never the other way round.
         """
-        await self._revoke_access_tokens(records, which, now)
         await records.sessions.mark_revoked(which, now)
+        await self._revoke_access_tokens(records, which, now)
 
     @staticmethod
     async def _withdraw_codes_issued_by(

@@ -598,18 +598,48 @@ class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
     id_attribute = "media_id"
     wrap_exceptions = False
 
-    async def last(self, user_id: uuid.UUID, media_id: uuid.UUID) -> datetime.datetime | None:
-        """When the user last reported watching the item, if they did."""
+    async def recent(
+        self, user_id: uuid.UUID, media_id: uuid.UUID, since: datetime.datetime
+    ) -> bool:
+        """Whether the user last reported watching the item after ``since`` (a read: a
+        report found recent stays so, but one not found may be written by another)."""
         row = await self.get_one_or_none(
             ViewingRow.user_id == user_id, ViewingRow.media_id == media_id
         )
-        return row.reported_at if row is not None else None
+        return row is not None and row.reported_at > since
 
     async def record(self, user_id: uuid.UUID, media_id: uuid.UUID, at: datetime.datetime) -> None:
         """The user reported watching the item ``at``."""
         await _upsert(
             self.session, ViewingRow, {"user_id": user_id, "media_id": media_id, "reported_at": at}
         )
+
+    async def starts_view(
+        self,
+        user_id: uuid.UUID,
+        media_id: uuid.UUID,
+        at: datetime.datetime,
+        *,
+        since: datetime.datetime,
+    ) -> bool:
+        """Note a report ``at``; whether it starts a view: the user's first on the item, or
+        the first after ``since``.
+
+        Decided by the write itself, never by a read before it: of reports at once (two
+        tabs, a script's burst) the first to write starts the view, and the others find its
+        row recent. A read first let each of them see no row and count a view.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(ViewingRow).values(user_id=user_id, media_id=media_id, reported_at=at)
+        started = await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "media_id"],
+                set_={"reported_at": statement.excluded.reported_at},
+                where=ViewingRow.reported_at <= since,
+            ).returning(ViewingRow.user_id)
+        )
+        return started.first() is not None
 
     async def forget(self, user_id: uuid.UUID, *, before: datetime.datetime | None = None) -> None:
         """Delete the user's rows (only those reported at or before ``before``, when given)."""

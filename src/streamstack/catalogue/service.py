@@ -281,8 +281,9 @@ class CatalogueService:
             await store.captions.remove_all(item_id)
             # Everyone's watch progress and playlist entries go in the same transaction
             # (the foreign keys would cascade too, but only where the backend enforces it).
-            await store.progress.remove_item(item_id)
+            # Viewings, then progress: a report's order (the other deadlocked with it).
             await store.viewings.remove_item(item_id)
+            await store.progress.remove_item(item_id)
             await store.playlist_entries.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)

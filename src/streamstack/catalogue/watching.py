@@ -23,7 +23,12 @@ from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.items import to_media_item
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
-from streamstack.catalogue.repository import CatalogueStore, WatchedRow, reading, unit_of_work
+from streamstack.catalogue.repository import (
+    CatalogueStore,
+    WatchedRow,
+    reading,
+    unit_of_work,
+)
 from streamstack.catalogue.schemas import (
     Paging,
     SaveProgress,
@@ -123,39 +128,33 @@ class WatchingService:
         """
         user_id = account_id(principal)
         now = self._clock()
+        since = now - NEW_VIEW_AFTER
         try:
             async with unit_of_work(self._database) as store:
                 item = await store.items.visible(media_id, admin=principal.is_admin)
-                await self._count_view(store, user_id, media_id, now)
-                duration = item.duration_seconds or request.duration_seconds
-                position = request.position_seconds
-                if duration is not None:
-                    position = min(position, duration)
-                row = WatchProgressRow(
-                    user_id=user_id,
-                    media_id=media_id,
-                    position_seconds=position,
-                    duration_seconds=duration,
-                    completed=is_completed(position, duration),
-                    updated_at=now,
-                )
+                # Viewings first, then progress: every use case's order (the other order
+                # deadlocked with a deletion on PostgreSQL).
+                if await store.viewings.recent(user_id, media_id, since):
+                    await store.viewings.record(user_id, media_id, now)
+                elif await self._starts_view(store, user_id, media_id, now):
+                    await store.items.count_view(media_id)
+                    # The user's reports of over an hour ago decide nothing any more.
+                    await store.viewings.forget(user_id, before=since)
+                row = _progress_row(user_id, item, request, now)
                 await store.progress.save(row)
         except IntegrityError:  # the item was deleted between the check and the write
             raise NotFound("no such media item") from None
         return to_progress(row)
 
     @staticmethod
-    async def _count_view(
+    async def _starts_view(
         store: CatalogueStore, user_id: uuid.UUID, media_id: uuid.UUID, now: datetime.datetime
-    ) -> None:
-        """Count a view when this report is the user's first on the item in an hour (their
-        history, which they may clear, does not decide), and note the report."""
-        last = await store.viewings.last(user_id, media_id)
-        if last is None or now - last >= NEW_VIEW_AFTER:
-            await store.items.count_view(media_id)
-            # A view starts: the user's reports of over an hour ago decide nothing any more.
-            await store.viewings.forget(user_id, before=now - NEW_VIEW_AFTER)
-        await store.viewings.record(user_id, media_id, now)
+    ) -> bool:
+        """Whether this report starts a view, decided by its write: of first reports at
+        once (two tabs, a script's burst) one starts it, where each counted one when a read
+        decided. The item's row is locked first, as a deletion locks it, so they queue up."""
+        await store.items.lock(media_id)
+        return await store.viewings.starts_view(user_id, media_id, now, since=now - NEW_VIEW_AFTER)
 
     async def get(self, principal: Principal, media_id: uuid.UUID) -> WatchProgress:
         """The caller's progress in an item they may play (404 otherwise)."""
@@ -212,8 +211,9 @@ class WatchingService:
         (apart, for counting views only) until an hour has passed."""
         user_id = account_id(principal)
         async with unit_of_work(self._database) as store:
-            await store.progress.remove_user(user_id)
+            # Viewings, then progress: a report's order (the other deadlocked with it).
             await store.viewings.forget(user_id, before=self._clock() - NEW_VIEW_AFTER)
+            await store.progress.remove_user(user_id)
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
         """Delete every row of a deleted account (idempotent); how many progress rows
@@ -221,6 +221,25 @@ class WatchingService:
         async with unit_of_work(self._database) as store:
             await store.viewings.forget(user_id)
             return await store.progress.remove_user(user_id)
+
+
+def _progress_row(
+    user_id: uuid.UUID, item: MediaItemRow, request: SaveProgress, now: datetime.datetime
+) -> WatchProgressRow:
+    """The progress a report saves: its position clamped to the item's length (the
+    catalogue's length wins over the player's)."""
+    duration = item.duration_seconds or request.duration_seconds
+    position = request.position_seconds
+    if duration is not None:
+        position = min(position, duration)
+    return WatchProgressRow(
+        user_id=user_id,
+        media_id=item.id,
+        position_seconds=position,
+        duration_seconds=duration,
+        completed=is_completed(position, duration),
+        updated_at=now,
+    )
 
 
 def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:

@@ -11,7 +11,9 @@ The order of the steps leaves nothing behind that no record names:
 * an upload writes the WebVTT first and records it after; if the catalogue answers that
   the item does not exist (404) or has too many tracks (409), the file is deleted again.
   An item deleted after the record has its caption files removed by the take-down,
-  which deletes everything under the item's prefix;
+  which deletes everything under the item's prefix; the upload reads the item again at
+  its end, and removes what it wrote if the item is gone (the take-down may have run
+  before its last writes);
 * an embedded track (extracted by the transcoding job) is recorded first, because an
   uploaded track of the same language wins: the file is written only when the record
   says the track is the embedded one;
@@ -46,6 +48,9 @@ from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all, single_chunk
 
 log = structlog.get_logger(__name__)
+
+#: How often one change writes the master at most while other changes keep coming.
+MASTER_REWRITES = 4
 
 _PLAYLIST_TYPE = PREFIX_FILE_TYPES[".m3u8"]
 _WEBVTT_TYPE = PREFIX_FILE_TYPES[".vtt"]
@@ -112,7 +117,7 @@ class CaptionTracks:
         duration = max(item.duration_seconds or 0.0, max((cue.end for cue in cues), default=0.0))
         playlist = subtitle_playlist(language, duration).encode()
         await self._write(media_id, caption_playlist_path(language), playlist, _PLAYLIST_TYPE)
-        await self.write_master(item)
+        await self._settle(item, language, context)
         log.info("captions.stored", media_id=media_id, language=language, source=source)
         return item
 
@@ -147,7 +152,7 @@ class CaptionTracks:
         change = CaptionChange(media_id=media_id, language=language, remove=True)
         item = await self.catalogue.change_caption(change, context)
         await self._delete_files(media_id, language)
-        await self.write_master(item)
+        await self._settle(item, language, context)
         log.info("captions.removed", media_id=media_id, language=language)
         return item
 
@@ -165,13 +170,41 @@ class CaptionTracks:
         if rewritten != master:
             await self._write(item.id, HLS_MASTER_PATH, rewritten.encode(), _PLAYLIST_TYPE)
 
+    async def _settle(self, item: MediaItem, language: str, context: CallContext | None) -> None:
+        """Rewrite the master to list the item's tracks; for an admin's change, then read
+        the item again, and write the master again while its tracks differ from the ones
+        written, or undo the change's writes if the item is gone.
+
+        Another change of the item's tracks at once may write the master after this one
+        from its own, older record (two uploads at once left the master listing one of
+        them); the change whose write is the last one reads, after it, every record made
+        before. An item deleted meanwhile may have been taken down already (a subtitle
+        playlist written after it stayed): this change's files and the master go, and
+        the caller is told (404). The transcoding job's rewrite (no admin to read as) and
+        the embedded tracks' are written once.
+        """
+        for _ in range(MASTER_REWRITES):
+            await self.write_master(item)
+            if context is None:
+                return
+            try:
+                recorded = await self.catalogue.get_item(item.id, context)
+            except NotFound:
+                await self._delete_files(item.id, language, master=True)
+                raise
+            if not item.has_hls or recorded.captions == item.captions:
+                return
+            item = recorded
+        log.warning("captions.master_unsettled", media_id=item.id)
+
     async def _write(self, media_id: str, path: str, data: bytes, content_type: str) -> None:
         key = object_prefix(media_id) + path
         await self.media.write(key, single_chunk(data), content_type=content_type)
 
-    async def _delete_files(self, media_id: str, language: str) -> None:
+    async def _delete_files(self, media_id: str, language: str, *, master: bool = False) -> None:
         prefix = object_prefix(media_id)
-        await self.media.delete_many([prefix + path for path in caption_paths(language)])
+        paths = [*caption_paths(language), *([HLS_MASTER_PATH] if master else [])]
+        await self.media.delete_many([prefix + path for path in paths])
 
 
 def _recorded_as(item: MediaItem, language: str, source: CaptionSource) -> bool:
