@@ -229,6 +229,30 @@ async def test_a_reset_code_dies_when_its_issuer_stops_being_an_admin(client, au
     assert (await client.post(f"{API}/password-reset", json=use)).status_code == 204
 
 
+async def test_a_reset_code_issued_as_its_issuer_is_demoted_dies_with_their_rights(
+    client, auth_settings
+):
+    """An admin issues a reset code at the moment another demotes them: it is refused or
+    withdrawn with their others. The demotion withdrew their codes before that one was
+    stored, so it reset a password after their rights were gone."""
+    _, viewer = await signed_in(client)
+    _, other_admin = await signed_in_admin(client, auth_settings)
+    url = f"{API}/users/{user_id_of(viewer)}/password-reset"
+    for _ in range(6):
+        _, issuer = await signed_in_admin(client, auth_settings)
+        issued, _ = await asyncio.gather(
+            client.post(url, headers=bearer(issuer["access_token"])),
+            strip_admin(client, other_admin["access_token"], user_id_of(issuer), "demoted"),
+        )
+        if issued.status_code != 201:
+            assert_error(issued, 403)
+            continue
+        check = {"code": issued.json()["code"]}
+        assert_error(
+            await client.post(f"{API}/password-reset/check", json=check), 403, "invalid_reset_code"
+        )
+
+
 async def test_reset_bad_input(client):
     for body in (
         {},
