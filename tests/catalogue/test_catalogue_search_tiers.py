@@ -189,3 +189,34 @@ async def test_the_search_index_follows_every_change(catalogue_client: AppClient
     assert await found("dunes") == [] and await found("goats") == []
     assert await fts_rows(client, '"dunes" OR "goats"') in (0, None)
     assert await fts_rows(client, '"other"') in (1, None)
+
+
+#: A tag of SQL's own characters: PostgreSQL's search statement carries its values in its
+#: SQL (the page, the tag, the status), so each must come out as the value it is.
+ODD_TAG = "it's \\ 50%_off"
+
+
+async def test_search_pages_carry_the_tag_and_page_they_were_asked_for(
+    catalogue_client: AppClient,
+) -> None:
+    client, settings = catalogue_client, catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    made = []
+    for i in range(7):
+        tags = [ODD_TAG] if i % 3 else ["its 50 off"]  # a near miss of the odd tag
+        title = f"Glacier walk {i}"
+        made.append(await create_item(client, settings, title=title, tags=tags))
+    await create_item(client, settings, title="Meadow", tags=[ODD_TAG])  # no match
+    newest_first = [item["title"] for item in reversed(made) if ODD_TAG in item["tags"]]
+    assert len(newest_first) == 4
+    for headers in (admin, None):  # an admin's totals are counted, then known for 2 s
+        for asked in range(2):  # once with the total counted, once with it known
+            pages = []
+            for page in (1, 2, 3):
+                params = {"q": "glaicer", "tag": ODD_TAG, "page": page, "page_size": 3}
+                r = await client.get(f"{API}/", params=params, headers=headers)
+                assert r.status_code == 200, r.text
+                body = r.json()
+                assert (body["total"], body["page"], body["page_size"]) == (4, page, 3), asked
+                pages.append([item["title"] for item in body["items"]])
+            assert pages == [newest_first[:3], newest_first[3:], []], (headers, asked)

@@ -61,12 +61,12 @@ def search_text(title: str, description: str, tags: Sequence[str]) -> str:
     return "\n".join((title, description, " ".join(tags))).lower()
 
 
-def thumbnail_url(item_id: uuid.UUID) -> str:
+def thumbnail_url(item_id: uuid.UUID | str) -> str:
     """Where streaming serves an item's thumbnail."""
     return f"/api/v1/stream/thumbnails/{item_id}.jpg"
 
 
-def poster_url(item_id: uuid.UUID) -> str:
+def poster_url(item_id: uuid.UUID | str) -> str:
     """Where streaming serves an item's large poster (its thumbnail when it has none)."""
     return f"/api/v1/stream/thumbnails/{item_id}-poster.jpg"
 
@@ -147,9 +147,10 @@ def item_from_values(
     name cost three times as much as building the item (24 items to a page).
     """
     shown = dict(zip(_SHOWN_NAMES, values, strict=False))
-    item_id, thumbnail = shown["id"], shown["thumbnail_s3_key"]
+    # The id as text once: a uuid's str() is a microsecond, and the URLs need it twice.
+    item_id, thumbnail = str(shown["id"]), shown["thumbnail_s3_key"]
     shown.update(
-        id=str(item_id),
+        id=item_id,
         status="published" if shown["status"] == "published" else "draft",
         # bool(): a listing row's flags may come as SQLite's 0/1.
         playable=bool(shown["playable"]),

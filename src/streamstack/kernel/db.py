@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
 
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.storage.private_files import private_file
@@ -95,7 +96,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # A pool as large as PostgreSQL's: past SQLAlchemy's default five, every request
         # opened a connection of its own (a thread, the file, three pragmas) and closed it.
         engine = create_async_engine(
-            url, pool_size=2 * pool_size, max_overflow=0, connect_args={"timeout": 30}
+            url,
+            pool_size=2 * pool_size,
+            max_overflow=0,
+            connect_args={"timeout": 30},
+            pool_reset_on_return=None,  # _rollback_if_begun does it
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -106,6 +111,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        event.listen(engine.sync_engine, "reset", _rollback_if_begun)
         return engine
     # As many connections at most as before (10 + 10 overflow), all kept: an overflow
     # connection is closed when it is returned, so under more than 10 concurrent requests
@@ -120,6 +126,22 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
     _ping_idle_connections(engine)
     return engine
+
+
+def _rollback_if_begun(dbapi_connection: Any, _: Any, state: PoolResetState) -> None:
+    """The pool's rollback of a SQLite connection returned to it, only when a transaction
+    is open: outside one, SQLite's rollback does nothing (the sqlite3 module checks
+    first), yet aiosqlite runs even that in the connection's worker thread, a hop that
+    was a sixth of an admin's list page (the one-statement reads begin no transaction)."""
+    if not state.asyncio_safe or state.transaction_was_reset:
+        return  # as the pool's own reset: no awaiting in a garbage-collected connection
+    driver = dbapi_connection.driver_connection
+    try:
+        begun = driver.in_transaction
+    except ValueError:  # aiosqlite's "no active connection": nothing to roll back
+        return
+    if begun:
+        dbapi_connection.rollback()
 
 
 def _ping_idle_connections(engine: AsyncEngine) -> None:
@@ -236,6 +258,9 @@ class DriverStatement:
     columns: tuple[_Conversion, ...]
     #: The bound values the statement carries itself (literals compared with).
     carried: Mapping[str, Any]
+    #: The columns with a conversion, by position: most have none, and visiting every
+    #: value of a row to find the few cost more than converting them.
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     @classmethod
     def compile(cls, statement: Select[Any], dialect: Dialect) -> DriverStatement | None:
@@ -271,7 +296,8 @@ class DriverStatement:
             for column in statement.selected_columns
         )
         carried = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
-        return cls(sql, parameters, columns, carried)
+        converted = tuple((i, c) for i, c in enumerate(columns) if c is not None)
+        return cls(sql, parameters, columns, carried, converted)
 
     async def rows(
         self, connection: AsyncConnection, values: Mapping[str, Any]
@@ -289,11 +315,14 @@ class DriverStatement:
         for listener in sync.dispatch.before_cursor_execute:
             listener(sync, None, self.sql, bound, None, False)
         fetched: Sequence[Sequence[Any]] = await driver.execute_fetchall(self.sql, bound)
-        columns = self.columns
-        return [
-            tuple(value if c is None else c(value) for c, value in zip(columns, row, strict=True))
-            for row in fetched
-        ]
+        converted = self.converted
+        rows = []
+        for row in fetched:
+            cells = list(row)
+            for index, convert in converted:
+                cells[index] = convert(cells[index])
+            rows.append(tuple(cells))
+        return rows
 
 
 async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
