@@ -28,12 +28,21 @@ RECOVERY_SECONDS = 30
 
 
 async def until_ok(live: LiveStream, url: str) -> httpx.Response:
-    """GET ``url`` until it answers 200 (the backend came back), within a generous bound."""
+    """GET ``url`` until it answers 200 in full (the backend came back), within a generous
+    bound. A response cut short counts as not yet: under a loaded CI a store that just
+    came back may still pause past the short read timeout these tests set."""
     deadline = time.monotonic() + RECOVERY_SECONDS
-    while (response := await live.http.get(url)).status_code != 200:
-        assert time.monotonic() < deadline, f"still {response.status_code}: {response.text}"
+    while True:
+        try:
+            response = await live.http.get(url)
+            last = f"{response.status_code}: {response.text}"
+        except httpx.TransportError as exc:
+            last = f"cut short: {exc!r}"
+        else:
+            if response.status_code == 200:
+                return response
+        assert time.monotonic() < deadline, f"still {last}"
         await asyncio.sleep(0.2)
-    return response
 
 
 async def issue(live: LiveStream, key: str, size: int) -> httpx.Response:
