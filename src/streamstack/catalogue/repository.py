@@ -107,18 +107,23 @@ async def _upsert(
     session: AsyncSession | async_scoped_session[AsyncSession],
     model: type[WatchProgressRow | ViewingRow],
     values: dict[str, Any],
-) -> None:
+    *,
+    only_over: ColumnElement[bool] | None = None,
+) -> bool:
     """Insert or overwrite one (user, item) row in one statement, so two writers racing for
-    a first row cannot collide."""
+    a first row cannot collide; with ``only_over``, an existing row is overwritten only
+    where it holds. Whether a row was written: the write decides, not a read before it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(model).values(**values)
-    await session.execute(
+    written = await session.execute(
         statement.on_conflict_do_update(
             index_elements=["user_id", "media_id"],
             set_={key: statement.excluded[key] for key in values if key not in _KEY},
-        )
+            where=only_over,
+        ).returning(model.user_id)
     )
+    return written.first() is not None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -631,17 +636,10 @@ class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
         tabs, a script's burst) the first to write starts the view, and the others find its
         row recent. A read first let each of them see no row and count a view.
         """
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(ViewingRow).values(user_id=user_id, media_id=media_id, reported_at=at)
-        started = await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "media_id"],
-                set_={"reported_at": statement.excluded.reported_at},
-                where=ViewingRow.reported_at <= since,
-            ).returning(ViewingRow.user_id)
+        values = {"user_id": user_id, "media_id": media_id, "reported_at": at}
+        return await _upsert(
+            self.session, ViewingRow, values, only_over=ViewingRow.reported_at <= since
         )
-        return started.first() is not None
 
     async def forget(self, user_id: uuid.UUID, *, before: datetime.datetime | None = None) -> None:
         """Delete the user's rows (only those reported at or before ``before``, when given)."""

@@ -254,12 +254,10 @@ class DriverStatement:
     sql: str
     #: The bound parameters' names in the driver's order, with their conversions.
     parameters: tuple[tuple[str, _Conversion], ...]
-    #: The conversion of each result column.
-    columns: tuple[_Conversion, ...]
     #: The bound values the statement carries itself (literals compared with).
     carried: Mapping[str, Any]
-    #: The columns with a conversion, by position: most have none, and visiting every
-    #: value of a row to find the few cost more than converting them.
+    #: The result columns with a conversion, by position: most have none, and visiting
+    #: every value of a row to find the few cost more than converting them.
     converted: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     @classmethod
@@ -297,7 +295,7 @@ class DriverStatement:
         )
         carried = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
         converted = tuple((i, c) for i, c in enumerate(columns) if c is not None)
-        return cls(sql, parameters, columns, carried, converted)
+        return cls(sql, parameters, carried, converted)
 
     async def rows(
         self, connection: AsyncConnection, values: Mapping[str, Any]

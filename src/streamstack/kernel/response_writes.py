@@ -169,8 +169,8 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         # When the pending head began (None between its end and the next one's first byte).
         self._head_since: float | None = self.loop.time()
-        self._head_bytes = 0  # bytes received while a head was pending
-        self._read_bytes = 0  # bytes received on the connection
+        self._read_bytes = 0  # bytes received on the connection, but the read being parsed
+        self._head_from = 0  # _read_bytes before the read in which the pending head began
         self._window_from: int | None = None  # _read_bytes when a body's window opened
         self._refused = False  # a 431 was sent: what the client still sends is dropped
         super().connection_made(HeadHoldingTransport(transport, self.loop))
@@ -182,6 +182,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         self._head_since = self.loop.time()
+        self._head_from = self._read_bytes
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
@@ -214,13 +215,13 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        self._read_bytes += len(data)
         super().data_received(data)
-        if self._head_since is None:
-            self._head_bytes = 0
-            return
-        self._head_bytes += len(data)
-        if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+        self._read_bytes += len(data)
+        if (
+            self._head_since is not None
+            and self._read_bytes - self._head_from > MAX_HEAD_BYTES
+            and not self.transport.is_closing()
+        ):
             self._refuse_head()
 
     def _refuse_head(self) -> None:

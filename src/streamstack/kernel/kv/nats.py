@@ -136,10 +136,9 @@ class NatsKeyValueStore:
         """Give an existing bucket this store's TTL: JetStream keeps the ``max_age`` a bucket
         was created with, so a changed setting (a stream token's lifetime) would otherwise
         be ignored for as long as the bucket lives."""
-        status = await kv.status()
-        if status.ttl == float(self.ttl_seconds):
+        status, ttl = await kv.status(), float(self.ttl_seconds)
+        if status.ttl == ttl:
             return
-        ttl = float(self.ttl_seconds)
         config = status.stream_info.config
         # JetStream refuses a duplicates window longer than the max age: as at creation.
         window = min(_DUPLICATE_WINDOW_SECONDS, ttl)
