@@ -257,7 +257,8 @@ async def test_a_stream_token_across_two_servers(settings_factory: SettingsFacto
             assert [a.status_code for a in answers[:-1]] == [200] * STREAM_TOKEN_BURST
             assert answers[-1].status_code == 429, answers[-1].text
             assert answers[-1].json()["code"] == "stream_tokens_throttled"
-            assert answers[-1].headers["retry-after"] == str(STREAM_TOKEN_REFILL_SECONDS)
+            # The wait left shrinks as the loop takes time (under CI load, over a second).
+            assert 1 <= int(answers[-1].headers["retry-after"]) <= STREAM_TOKEN_REFILL_SECONDS
 
     # Streaming is gone now: the catalogue answers 503, not 500, and names the module.
     async with (
