@@ -1,5 +1,5 @@
-"""Caption tracks in the catalogue: ``CHANGE_CAPTION`` records them, items and stream tokens
-list them, and they go with their item.
+"""Caption tracks in the catalogue: ``CHANGE_CAPTION`` records them, ``READ_CAPTIONS``,
+items and stream tokens list them, and they go with their item.
 
 The operation runs on both transports (in-process beside a stand-in ingest, and HTTP to a
 served catalogue) and both backend kinds.
@@ -30,6 +30,7 @@ from streamstack.contracts.catalogue import (
     CaptionChange,
     CaptionTrack,
     MediaWithdrawn,
+    RecordedCaptions,
 )
 from streamstack.contracts.limits import MAX_CAPTION_TRACKS
 from support.apps import running_app
@@ -56,6 +57,8 @@ async def test_tracks_are_added_replaced_and_removed(deployment: CatalogueDeploy
     assert kept.captions[1] == CaptionTrack("en", "English", "upload")
     renamed = await client.change_caption(change(item.id, "en", label="English (SDH)"))
     assert renamed.captions[1].label == "English (SDH)"
+    recorded = await client.read_captions(item.id)
+    assert recorded == RecordedCaptions(has_hls=False, captions=renamed.captions)
 
     shown = await deployment.public.get(
         f"{API}/{item.id}", headers=admin_headers(deployment.settings)
@@ -87,9 +90,9 @@ async def test_an_uploaded_track_wins_over_an_embedded_one(
 
 async def test_refusals(deployment: CatalogueDeployment) -> None:
     client = deployment.client
-    await expect_error(
-        client.change_caption(change("6a1f0c1e-0000-4000-8000-000000000000", "en")), 404
-    )
+    missing = "6a1f0c1e-0000-4000-8000-000000000000"
+    await expect_error(client.change_caption(change(missing, "en")), 404)
+    await expect_error(client.read_captions(missing), 404)
     item = await client.create_item(to_new(), as_admin(deployment.settings))
     for number in range(MAX_CAPTION_TRACKS):
         await client.change_caption(change(item.id, f"x{chr(ord('a') + number)}"))
@@ -99,16 +102,18 @@ async def test_refusals(deployment: CatalogueDeployment) -> None:
     assert len(replaced.captions) == MAX_CAPTION_TRACKS
 
 
-async def test_only_services_change_captions(deployment: CatalogueDeployment) -> None:
+async def test_only_services_change_and_read_captions(deployment: CatalogueDeployment) -> None:
     if deployment.transport_kind != "http":
         return
     item = await deployment.client.create_item(to_new(), as_admin(deployment.settings))
-    body = msgspec.json.encode(change(item.id, "en"))
-    for headers in ({}, admin_headers(deployment.settings)):
-        r = await deployment.public.post(
-            "/internal/v1/catalogue/captions", content=body, headers=headers
-        )
-        assert r.status_code == 401, r.text
+    calls = {
+        "/internal/v1/catalogue/captions": msgspec.json.encode(change(item.id, "en")),
+        "/internal/v1/catalogue/captions/recorded": msgspec.json.encode({"media_id": item.id}),
+    }
+    for path, body in calls.items():
+        for headers in ({}, admin_headers(deployment.settings)):
+            r = await deployment.public.post(path, content=body, headers=headers)
+            assert r.status_code == 401, (path, r.text)
 
 
 async def test_stream_tokens_list_the_tracks(settings_factory: SettingsFactory) -> None:

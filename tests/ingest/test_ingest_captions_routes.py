@@ -16,9 +16,14 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from ingest_rig import Rig, eventually
+from ingest_rig import Rig, eventually, under_prefix
 
-from streamstack.contracts.catalogue import CatalogueClient, ProcessingUpdate, Rendition
+from streamstack.contracts.catalogue import (
+    CatalogueClient,
+    MediaItem,
+    ProcessingUpdate,
+    Rendition,
+)
 from streamstack.contracts.limits import CAPTION_MAX_BYTES, MAX_CAPTION_TRACKS
 from streamstack.ingest.caption_tracks import CaptionTracks, EmbeddedTrack
 from streamstack.ingest.captions import parse_caption_file
@@ -87,7 +92,7 @@ async def read_text(rig: Rig, key: str) -> str:
 
 
 def caption_keys(rig: Rig, item_id: str) -> list[str]:
-    return [key for key in rig.stored()["media"] if key.startswith(f"{item_id}/captions/")]
+    return [key for key in under_prefix(rig, item_id) if key.startswith(f"{item_id}/captions/")]
 
 
 async def item_captions(rig: Rig, item_id: str) -> list[dict[str, Any]]:
@@ -175,8 +180,9 @@ async def test_tracks_are_served_with_the_stream_token(rig: Rig) -> None:
     assert playlist.headers["content-type"].startswith("application/vnd.apple.mpegurl")
 
 
-async def report_hls(rig: Rig, item_id: str) -> None:
-    """The transcoding worker's report that the item's master playlist is written."""
+async def report_hls(rig: Rig, item_id: str) -> MediaItem:
+    """The transcoding worker's report that the item's master playlist is written; the
+    item as catalogue answered it."""
     update = ProcessingUpdate(
         media_id=item_id,
         state="ready",
@@ -190,6 +196,7 @@ async def report_hls(rig: Rig, item_id: str) -> None:
         headers={SECRET_HEADER: INTERNAL_SECRET, "Content-Type": "application/json"},
     )
     assert r.status_code == 200, r.text
+    return msgspec.json.decode(r.content, type=MediaItem)
 
 
 async def bytes_of(data: bytes) -> AsyncIterator[bytes]:
@@ -254,6 +261,43 @@ async def test_two_tracks_added_at_once_are_both_listed(
     assert {track["language"] for track in await item_captions(rig, item_id)} == {"en", "fr"}
     master = await read_text(rig, master_key)
     assert "captions/en.m3u8" in master and "captions/fr.m3u8" in master, master
+
+
+async def test_a_job_listing_tracks_from_an_older_record_keeps_the_newer_track(
+    rig: Rig,
+) -> None:
+    """The transcoding job marks the item ready and gets its record back; an admin adds a
+    track (the master lists it); then the job makes its master list the tracks of its own,
+    older record: the admin's track stays listed (the job's rewrite dropped it)."""
+    item_id = await register(rig)
+    master_key = f"{item_id}/hls/master.m3u8"
+    await media(rig).write(master_key, bytes_of(MASTER.encode()))
+    marked_ready = await report_hls(rig, item_id)
+    assert (await put(rig, item_id, "en", VTT)).status_code == 200
+    assert "captions/en.m3u8" in await read_text(rig, master_key)
+
+    await caption_tracks(rig).list_in_master(marked_ready)
+    assert "captions/en.m3u8" in await read_text(rig, master_key)
+
+
+async def test_a_job_listing_tracks_of_a_deleted_item_leaves_no_master(rig: Rig) -> None:
+    """The item deleted and taken down after the job marked it ready, its master uploaded
+    again after the take-down: listing the tracks is 404 and the master goes (the job then
+    removes the rest of what it uploaded)."""
+    item_id = await register(rig)
+    master_key = f"{item_id}/hls/master.m3u8"
+    marked_ready = await report_hls(rig, item_id)
+    deleted = await rig.client.delete(f"{CATALOGUE}/{item_id}", headers=rig.admin())
+    assert deleted.status_code == 204
+
+    async def taken_down() -> bool:
+        return under_prefix(rig, item_id) == []
+
+    await eventually(taken_down, "the take-down")
+    await media(rig).write(master_key, bytes_of(MASTER.encode()))
+    with pytest.raises(NotFound):
+        await caption_tracks(rig).list_in_master(marked_ready)
+    assert under_prefix(rig, item_id) == []
 
 
 # --- who may ---------------------------------------------------------------------------------

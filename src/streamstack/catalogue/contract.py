@@ -1,12 +1,12 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``UPDATE_PROCESSING`` and
-``CHANGE_CAPTION``.
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``UPDATE_PROCESSING``,
+``CHANGE_CAPTION`` and ``READ_CAPTIONS``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
 ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS`` and ``UPDATE_FACTS``: ``access="admin"``, a
-valid, unrevoked admin access token; ``UPDATE_PROCESSING`` and ``CHANGE_CAPTION``:
-``access="service"``, any module — over HTTP the service secret), and the transport has
+valid, unrevoked admin access token; ``UPDATE_PROCESSING``, ``CHANGE_CAPTION`` and
+``READ_CAPTIONS``: ``access="service"``, any module — over HTTP the service secret), and the transport has
 decoded the request against the contract's limits, as the public API does.
 """
 
@@ -21,6 +21,7 @@ from streamstack.contracts.catalogue import (
     CREATE_MEDIA_ITEM,
     FIND_EXISTING_ITEMS,
     GET_MEDIA_ITEM,
+    READ_CAPTIONS,
     UPDATE_FACTS,
     UPDATE_PROCESSING,
     CaptionChange,
@@ -31,6 +32,7 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     NewMediaItem,
     ProcessingUpdate,
+    RecordedCaptions,
 )
 from streamstack.kernel.operation import CallContext, Handler, Operation
 
@@ -44,6 +46,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         UPDATE_FACTS: _update_facts_handler(service),
         UPDATE_PROCESSING: _update_processing_handler(service),
         CHANGE_CAPTION: _change_caption_handler(service),
+        READ_CAPTIONS: _read_captions_handler(service),
     }
 
 
@@ -100,3 +103,13 @@ def _change_caption_handler(service: CatalogueService) -> Handler:
         return await service.change_caption(request)
 
     return change_caption
+
+
+def _read_captions_handler(service: CatalogueService) -> Handler:
+    """The handler answering an item's caption tracks as recorded now (any status)."""
+
+    async def read_captions(request: ItemLookup, _: CallContext) -> RecordedCaptions:
+        item = await service.get_item(uuid.UUID(request.media_id), admin=True)
+        return RecordedCaptions(has_hls=item.has_hls, captions=item.captions)
+
+    return read_captions

@@ -326,6 +326,26 @@ CHANGE_CAPTION = Operation(
 )
 
 
+class RecordedCaptions(msgspec.Struct, frozen=True):
+    """An item's caption tracks as recorded now, and whether it has a master playlist to
+    list them in."""
+
+    has_hls: bool
+    captions: CaptionTracks
+
+
+READ_CAPTIONS = Operation(
+    module="catalogue",
+    name="read_captions",
+    path="/internal/v1/catalogue/captions/recorded",
+    request=ItemLookup,
+    response=RecordedCaptions,
+    # Whoever rewrote the master (an admin's change, the transcoding worker for no user)
+    # reads the tracks again after it: only the last writer's reading is the latest.
+    access="service",
+)
+
+
 # --- which ids are items (ingest's storage audit) ------------------------------------------
 
 #: At most :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` ids per call.
@@ -392,6 +412,10 @@ class CatalogueClient:
         track does not; 409 ``too_many_captions`` past ``MAX_CAPTION_TRACKS``.
         """
         return await self._transport.call(CHANGE_CAPTION, change, context or CallContext())
+
+    async def read_captions(self, media_id: str) -> RecordedCaptions:
+        """The item's caption tracks as recorded now (a service call); 404 if no item."""
+        return await self._transport.call(READ_CAPTIONS, ItemLookup(media_id), CallContext())
 
     async def existing_items(self, media_ids: Iterable[str], context: CallContext) -> set[str]:
         """Which of ``media_ids`` are items, drafts included (lower-case uuids), asked

@@ -32,6 +32,7 @@ from streamstack.contracts.catalogue import (
     CaptionSource,
     CatalogueClient,
     MediaItem,
+    RecordedCaptions,
     object_prefix,
 )
 from streamstack.contracts.streaming import (
@@ -117,7 +118,7 @@ class CaptionTracks:
         duration = max(item.duration_seconds or 0.0, max((cue.end for cue in cues), default=0.0))
         playlist = subtitle_playlist(language, duration).encode()
         await self._write(media_id, caption_playlist_path(language), playlist, _PLAYLIST_TYPE)
-        await self._settle(item, language, context)
+        await self.list_in_master(item, language)
         log.info("captions.stored", media_id=media_id, language=language, source=source)
         return item
 
@@ -152,58 +153,61 @@ class CaptionTracks:
         change = CaptionChange(media_id=media_id, language=language, remove=True)
         item = await self.catalogue.change_caption(change, context)
         await self._delete_files(media_id, language)
-        await self._settle(item, language, context)
+        await self.list_in_master(item, language)
         log.info("captions.removed", media_id=media_id, language=language)
         return item
 
-    async def write_master(self, item: MediaItem) -> None:
+    async def list_in_master(self, item: MediaItem, language: str | None = None) -> None:
+        """Rewrite the item's master playlist (if it has one) to list its tracks, then read
+        the record again and write the master again while the tracks differ from those
+        written; if the item is gone, delete the master and the files of ``language`` (the
+        change being made) and raise 404.
+
+        Whoever wrote the master (an admin's change, another one at once, the transcoding
+        job with the record it got when it marked the item ready) may have written it from
+        an older record than the one it overwrote: two uploads at once left the master
+        listing one of them, and a job finishing as a track was added dropped the track.
+        The writer whose write is the last one reads, after it, every record made before.
+        An item deleted meanwhile may have been taken down already (a playlist written
+        after it would stay under its prefix).
+        """
+        tracks = RecordedCaptions(has_hls=item.has_hls, captions=item.captions)
+        for _ in range(MASTER_REWRITES):
+            await self._write_master(item.id, tracks)
+            try:
+                recorded = await self.catalogue.read_captions(item.id)
+            except NotFound:
+                await self._delete_files(item.id, language, master=True)
+                raise
+            if not recorded.has_hls or recorded == tracks:
+                return
+            tracks = recorded
+        log.warning("captions.master_unsettled", media_id=item.id)
+
+    async def _write_master(self, media_id: str, tracks: RecordedCaptions) -> None:
         """Rewrite the item's stored HLS master playlist (if it has one) to list exactly
-        ``item.captions``; the transcoding job calls it after writing a master."""
-        if not item.has_hls:
+        ``tracks``."""
+        if not tracks.has_hls:
             return
-        key = object_prefix(item.id) + HLS_MASTER_PATH
+        key = object_prefix(media_id) + HLS_MASTER_PATH
         try:
             master = (await read_all(await self.media.read(key))).decode("utf-8")
         except ObjectNotFound:
             return
-        rewritten = with_subtitles(master, item.captions)
+        rewritten = with_subtitles(master, tracks.captions)
         if rewritten != master:
-            await self._write(item.id, HLS_MASTER_PATH, rewritten.encode(), _PLAYLIST_TYPE)
-
-    async def _settle(self, item: MediaItem, language: str, context: CallContext | None) -> None:
-        """Rewrite the master to list the item's tracks; for an admin's change, then read
-        the item again, and write the master again while its tracks differ from the ones
-        written, or undo the change's writes if the item is gone.
-
-        Another change of the item's tracks at once may write the master after this one
-        from its own, older record (two uploads at once left the master listing one of
-        them); the change whose write is the last one reads, after it, every record made
-        before. An item deleted meanwhile may have been taken down already (a subtitle
-        playlist written after it stayed): this change's files and the master go, and
-        the caller is told (404). The transcoding job's rewrite (no admin to read as) and
-        the embedded tracks' are written once.
-        """
-        for _ in range(MASTER_REWRITES):
-            await self.write_master(item)
-            if context is None:
-                return
-            try:
-                recorded = await self.catalogue.get_item(item.id, context)
-            except NotFound:
-                await self._delete_files(item.id, language, master=True)
-                raise
-            if not item.has_hls or recorded.captions == item.captions:
-                return
-            item = recorded
-        log.warning("captions.master_unsettled", media_id=item.id)
+            await self._write(media_id, HLS_MASTER_PATH, rewritten.encode(), _PLAYLIST_TYPE)
 
     async def _write(self, media_id: str, path: str, data: bytes, content_type: str) -> None:
         key = object_prefix(media_id) + path
         await self.media.write(key, single_chunk(data), content_type=content_type)
 
-    async def _delete_files(self, media_id: str, language: str, *, master: bool = False) -> None:
+    async def _delete_files(
+        self, media_id: str, language: str | None, *, master: bool = False
+    ) -> None:
         prefix = object_prefix(media_id)
-        paths = [*caption_paths(language), *([HLS_MASTER_PATH] if master else [])]
+        tracks = caption_paths(language) if language is not None else []
+        paths = [*tracks, *([HLS_MASTER_PATH] if master else [])]
         await self.media.delete_many([prefix + path for path in paths])
 
 

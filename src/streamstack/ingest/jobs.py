@@ -71,7 +71,7 @@ from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladd
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import AppError
+from streamstack.kernel.errors import AppError, NotFound
 from streamstack.kernel.jobs import REPEAT_MARK, DeadLetter, Job, JobQueue
 from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.outbox import JobSink, OutboxRelay
@@ -535,13 +535,16 @@ class _JobRun:
             log.info("transcode_captions", media_id=item.id, languages=languages)
 
     async def list_captions(self, item: MediaItem) -> None:
-        """Make the master playlist just uploaded list the item's caption tracks.
+        """Make the master playlist just uploaded list the item's caption tracks (also a
+        track an admin added since ``item`` was read); :class:`ItemGone` if it was deleted.
 
-        Best effort: players show the tracks from the stream grant anyway, so a failure
-        here is logged rather than worth transcoding the item again.
+        Otherwise best effort: players show the tracks from the stream grant anyway, so a
+        failure here is logged rather than worth transcoding the item again.
         """
         try:
-            await self.handler.captions.write_master(item)
+            await self.handler.captions.list_in_master(item)
+        except NotFound as exc:
+            raise ItemGone(item.id) from exc
         except Exception as exc:
             log.error("transcode_captions_unlisted", media_id=item.id, error=repr(exc))
 
