@@ -13,6 +13,7 @@ decoded the request against the contract's limits, as the public API does.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from streamstack.catalogue.service import CatalogueService
@@ -24,17 +25,14 @@ from streamstack.contracts.catalogue import (
     READ_CAPTIONS,
     UPDATE_FACTS,
     UPDATE_PROCESSING,
-    CaptionChange,
     ExistingItems,
-    FactsUpdate,
     ItemLookup,
     ItemsLookup,
     MediaItem,
     NewMediaItem,
-    ProcessingUpdate,
     RecordedCaptions,
 )
-from streamstack.kernel.operation import CallContext, Handler, Operation
+from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
 
 
 def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], Handler]:
@@ -43,9 +41,10 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         CREATE_MEDIA_ITEM: _create_item_handler(service),
         GET_MEDIA_ITEM: _get_item_handler(service),
         FIND_EXISTING_ITEMS: _existing_items_handler(service),
-        UPDATE_FACTS: _update_facts_handler(service),
-        UPDATE_PROCESSING: _update_processing_handler(service),
-        CHANGE_CAPTION: _change_caption_handler(service),
+        # Service calls and admin calls whose answer does not depend on which admin asks.
+        UPDATE_FACTS: _by_request_alone(service.update_facts),
+        UPDATE_PROCESSING: _by_request_alone(service.update_processing),
+        CHANGE_CAPTION: _by_request_alone(service.change_caption),
         READ_CAPTIONS: _read_captions_handler(service),
     }
 
@@ -78,31 +77,13 @@ def _existing_items_handler(service: CatalogueService) -> Handler:
     return existing_items
 
 
-def _update_facts_handler(service: CatalogueService) -> Handler:
-    """The handler recording what ingest read in an item's original again."""
+def _by_request_alone(use_case: Callable[[Req], Awaitable[Resp]]) -> Handler:
+    """The handler running ``use_case`` on the request alone (not on who calls)."""
 
-    async def update_facts(request: FactsUpdate, _: CallContext) -> MediaItem:
-        return await service.update_facts(request)
+    async def handle(request: Req, _: CallContext) -> Resp:
+        return await use_case(request)
 
-    return update_facts
-
-
-def _update_processing_handler(service: CatalogueService) -> Handler:
-    """The handler recording a transcoding worker's report on an item."""
-
-    async def update_processing(request: ProcessingUpdate, _: CallContext) -> MediaItem:
-        return await service.update_processing(request)
-
-    return update_processing
-
-
-def _change_caption_handler(service: CatalogueService) -> Handler:
-    """The handler recording or forgetting one caption track of an item."""
-
-    async def change_caption(request: CaptionChange, _: CallContext) -> MediaItem:
-        return await service.change_caption(request)
-
-    return change_caption
+    return handle
 
 
 def _read_captions_handler(service: CatalogueService) -> Handler:
