@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import msgspec
@@ -33,11 +35,14 @@ from streamstack.contracts.limits import (
     STREAM_TOKEN_BURST,
     STREAM_TOKEN_REFILL_SECONDS,
 )
+from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
 from streamstack.settings import Settings
 from support.apps import INTERNAL_SECRET, mint_token, running_app, served_app
+from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 
 
@@ -232,6 +237,39 @@ async def test_a_stream_token_in_one_process(settings_factory: SettingsFactory) 
             return await app.post(f"{API}/{item_id}/stream-token", headers=headers)
 
         await play_through(app, app, settings, ask)
+
+
+async def test_a_token_asked_for_as_its_item_is_unpublished_stops(
+    settings_factory: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catalogue read the item (published), an admin unpublished it, and streaming stamped
+    the token a second after the withdrawal: the token counts from catalogue's read, so it
+    stops (stamped with streaming's time, it played on for the token's hour)."""
+    clock = HeldClock(utcnow())  # the viewer's token is minted on the real clock
+    settings = settings_factory(modules=("catalogue", "streaming"))
+    async with running_app(settings, clock=clock) as app:
+        item = await create_item(app, settings, size_bytes=3)
+        await put_object(settings, item["s3_key"], b"abc")
+        issue_token = StreamingClient.issue_token
+
+        async def unpublished_meanwhile(self: StreamingClient, *args: Any) -> Any:
+            clock.advance(1)
+            r = await app.patch(
+                f"{API}/{item['id']}", json={"status": "draft"}, headers=admin_headers(settings)
+            )
+            assert r.status_code == 200, r.text
+            clock.advance(1)
+            return await issue_token(self, *args)
+
+        monkeypatch.setattr(StreamingClient, "issue_token", unpublished_meanwhile)
+        r = await app.post(f"{API}/{item['id']}/stream-token", headers=viewer_headers(settings))
+        assert r.status_code == 200, r.text
+
+        async with asyncio.timeout(5):  # the take-down's bound
+            while (played := await app.get(r.json()["stream_url"])).status_code == 200:
+                await asyncio.sleep(0.05)
+        assert played.status_code == 404
+        assert played.json()["code"] == "stream_token_not_found"
 
 
 async def test_a_stream_token_across_two_servers(settings_factory: SettingsFactory) -> None:

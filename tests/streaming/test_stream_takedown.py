@@ -19,7 +19,14 @@ from typing import Any
 
 import msgspec
 import pytest
-from streaming_rig import PATTERN, StreamRig, assert_error, store_package, stream_rig
+from streaming_rig import (
+    PATTERN,
+    StreamRig,
+    assert_error,
+    item_request,
+    store_package,
+    stream_rig,
+)
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.clock import utcnow
@@ -40,6 +47,17 @@ def rig_clock() -> HeldClock:
 
 async def issue_for(rig: StreamRig, media_id: str) -> dict[str, Any]:
     response = await rig.issue_item(media_id)
+    assert response.status_code == 200, response.text
+    grant: dict[str, Any] = response.json()
+    return grant
+
+
+async def issue_decided(rig: StreamRig, media_id: str, decided_at: float) -> dict[str, Any]:
+    """A token for the item as catalogue asks for it, decided on at ``decided_at``."""
+    request = item_request(media_id)
+    response = await rig.issue(
+        request.pop("s3_key"), request.pop("size_bytes"), decided_at=decided_at, **request
+    )
     assert response.status_code == 200, response.text
     grant: dict[str, Any] = response.json()
     return grant
@@ -110,6 +128,32 @@ async def test_a_token_issued_after_the_withdrawal_plays(
     assert (await rig.client.get(new["stream_url"])).content == PATTERN
     assert (await rig.client.get(new["hls_url"])).status_code == 200
     assert_error(await rig.client.get(old["stream_url"]), 404, "stream_token_not_found")
+
+
+async def test_a_token_decided_on_before_the_withdrawal_stops(
+    rig: StreamRig, rig_clock: HeldClock
+) -> None:
+    """Catalogue read the item (published), an admin withdrew it, and the token was issued
+    seconds later: it counts from catalogue's decision, so the withdrawal stops it (stamped
+    with streaming's time of issue, it played on)."""
+    media_id = str(uuid.uuid4())
+    await rig.in_app(store_package, rig.media, media_id)
+    decided_at = rig_clock().timestamp()
+    await withdraw(rig, MEDIA_UNPUBLISHED, media_id, rig_clock.advance(1))
+    rig_clock.advance(1)
+
+    late = await issue_decided(rig, media_id, decided_at)
+
+    await refused_within(rig, late["stream_url"])
+    # A decision dated after the withdrawal (even in the future) plays from now.
+    again = await issue_decided(rig, media_id, decided_at + 60)
+    assert (await rig.client.get(again["stream_url"])).content == PATTERN
+
+
+async def test_a_decision_time_out_of_range_is_refused(rig: StreamRig) -> None:
+    for bad in (-1, "soon", 10_000_000_001, 1e300):
+        r = await rig.issue(f"{uuid.uuid4()}.mp4", 1, decided_at=bad)
+        assert_error(r, 400)
 
 
 async def test_an_unreadable_event_changes_nothing(rig: StreamRig) -> None:

@@ -388,6 +388,7 @@ class CatalogueService:
 
         Admins may preview any item; others only what they can see (published, playable).
         """
+        decided_at = self._clock().timestamp()  # before the read: no later commit is seen
         async with reading(self._database) as store:
             found = await store.items.visible(item_id, admin=admin)
             captions = await store.captions.of_item(item_id)
@@ -399,6 +400,7 @@ class CatalogueService:
             hls=found.has_hls,
             storyboard=found.has_storyboard,
             captions=[StreamCaption(track.language, track.label) for track in captions],
+            decided_at=decided_at,
         )
         return await self._streaming_client().issue_token(request, context)
 

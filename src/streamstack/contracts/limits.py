@@ -108,6 +108,8 @@ Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 PackageFormat = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 #: Bits per second of a rendition (HLS ``BANDWIDTH``): up to 1 Gbit/s.
 Bandwidth = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+#: A moment as seconds since the epoch (up to the year 2286; JSON's ``1e999`` is refused).
+EpochSeconds = Annotated[float, msgspec.Meta(ge=0, le=10_000_000_000)]
 #: What a person reads about a job: the rung being written, or why it failed.
 ProcessingDetail = Annotated[str, msgspec.Meta(max_length=PROCESSING_DETAIL_MAX, pattern=ONE_LINE)]
 

@@ -17,6 +17,7 @@ from streamstack.contracts.limits import (
     MAX_CAPTION_TRACKS,
     CaptionLabel,
     CaptionLanguage,
+    EpochSeconds,
     ObjectKey,
     SizeBytes,
 )
@@ -94,7 +95,10 @@ class IssueStreamToken(msgspec.Struct, frozen=True):
     item's own prefix in the media bucket (``<uuid>/``; every file under it may be played
     with the token); ``hls`` and ``storyboard`` say whether the item has a master playlist
     (``hls/master.m3u8``) and a storyboard (``storyboard/storyboard.vtt``) under it, and
-    ``captions`` which caption tracks it has.
+    ``captions`` which caption tracks it has. ``decided_at`` (epoch seconds, the catalogue's
+    clock, which also stamps withdrawals) is when the catalogue began reading the item it
+    grants: the token counts as issued then, so a withdrawal committed after that read stops
+    it even when streaming stamps the token in a later second.
     """
 
     media_id: StreamMediaId
@@ -104,6 +108,7 @@ class IssueStreamToken(msgspec.Struct, frozen=True):
     hls: bool = False
     storyboard: bool = False
     captions: Annotated[list[StreamCaption], msgspec.Meta(max_length=MAX_CAPTION_TRACKS)] = []
+    decided_at: EpochSeconds | None = None
 
 
 class StreamTokenGrant(msgspec.Struct, frozen=True):

@@ -111,8 +111,9 @@ class StreamTokens:
     ``takedowns`` (in memory) refuses the tokens of withdrawn items without a KV lookup;
     ``sessions`` those whose access token was revoked (:mod:`.sessions`); ``budgets``
     bounds how fast one account has tokens issued (:mod:`.budgets`). A token's
-    ``issued_at`` is read from ``clock``, the app's, which also stamps the withdrawals it
-    is compared with.
+    ``issued_at`` is when the catalogue decided on it (``IssueStreamToken.decided_at``, from
+    the clock that also stamps the withdrawals it is compared with), or ``clock``'s now
+    when that is earlier or not given.
     """
 
     def __init__(
@@ -137,10 +138,11 @@ class StreamTokens:
         if self._budgets is not None:
             self._budgets.spend(caller.user_id)  # 429 before anything is stored
         now = int(self._clock().timestamp())
+        decided = now if request.decided_at is None else int(request.decided_at)
         grant = StreamGrant(
             media_id=request.media_id,
             user_id=caller.user_id,
-            issued_at=now,
+            issued_at=min(now, decided),
             s3_key=request.s3_key,
             size_bytes=request.size_bytes,
             object_prefix=request.object_prefix or "",
