@@ -434,13 +434,8 @@ async def test_deleting_the_item_deletes_its_tracks(rig: Rig) -> None:
     await eventually(gone, "the take-down deleting the caption files")
 
 
-async def test_an_item_deleted_while_its_track_is_stored_keeps_no_caption_files(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The item deleted and taken down right after the track was recorded, the worst moment:
-    the upload is 404 and leaves nothing under the item's prefix (the subtitle playlist,
-    written after the take-down, stayed for the storage audit to find)."""
-    item_id = await register(rig)
+def deleted_after_recording(rig: Rig, item_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The item is deleted and taken down right after its next track is recorded."""
     change_caption = CatalogueClient.change_caption
 
     async def deleted_meanwhile(self: CatalogueClient, *args: Any, **kwargs: Any) -> Any:
@@ -455,6 +450,16 @@ async def test_an_item_deleted_while_its_track_is_stored_keeps_no_caption_files(
         return item
 
     monkeypatch.setattr(CatalogueClient, "change_caption", deleted_meanwhile)
+
+
+async def test_an_item_deleted_while_its_track_is_stored_keeps_no_caption_files(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item deleted and taken down right after the track was recorded, the worst moment:
+    the upload is 404 and leaves nothing under the item's prefix (the subtitle playlist,
+    written after the take-down, stayed for the storage audit to find)."""
+    item_id = await register(rig)
+    deleted_after_recording(rig, item_id, monkeypatch)
     assert_error(await put(rig, item_id, "en", VTT), 404)
     assert caption_keys(rig, item_id) == []
 
@@ -499,3 +504,17 @@ async def test_embedded_tracks_of_a_deleted_item_store_nothing(rig: Rig) -> None
     with pytest.raises(NotFound):
         await caption_tracks(rig).store_embedded(missing, tracks)
     assert caption_keys(rig, missing) == []
+
+
+async def test_embedded_tracks_of_an_item_deleted_meanwhile_leave_nothing(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for an upload: deleted and taken down after the extracted track was recorded, the
+    job is told 404 and its track's files (written after the take-down) go."""
+    item_id = await register(rig)
+    await report_hls(rig, item_id)
+    deleted_after_recording(rig, item_id, monkeypatch)
+    tracks = [EmbeddedTrack("en", None, parse_caption_file(VTT))]
+    with pytest.raises(NotFound):
+        await caption_tracks(rig).store_embedded(item_id, tracks)
+    assert under_prefix(rig, item_id) == []

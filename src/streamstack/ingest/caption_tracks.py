@@ -11,13 +11,15 @@ The order of the steps leaves nothing behind that no record names:
 * an upload writes the WebVTT first and records it after; if the catalogue answers that
   the item does not exist (404) or has too many tracks (409), the file is deleted again.
   An item deleted after the record has its caption files removed by the take-down,
-  which deletes everything under the item's prefix; the upload reads the item again at
-  its end, and removes what it wrote if the item is gone (the take-down may have run
-  before its last writes);
+  which deletes everything under the item's prefix (it may have run before the
+  upload's last writes: see below);
 * an embedded track (extracted by the transcoding job) is recorded first, because an
   uploaded track of the same language wins: the file is written only when the record
   says the track is the embedded one;
 * a removal forgets the record first, then deletes the files.
+
+Every change (and the transcoding job's master) reads the record again at its end
+(:meth:`CaptionTracks.list_in_master`) and removes what it wrote if the item is gone.
 """
 
 from __future__ import annotations
