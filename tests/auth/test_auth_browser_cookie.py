@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email, register
 
-from support.apps import running_app
+from support.apps import running_app, served_app
 
 COOKIE_MODE = {"X-Refresh-Cookie": "1"}
 
@@ -125,3 +126,41 @@ async def test_secure_cookies_behind_https(auth_settings_factory):
         response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
         _, _, attributes = cookie_attributes(set_cookie(response))
         assert "secure" in attributes
+
+
+async def test_a_request_over_https_gets_secure_cookies_without_the_setting(client):
+    """Over HTTPS the cookie is ``Secure`` (and so is the one that clears it), the setting
+    off; over plain HTTP it is not (a browser would drop it)."""
+    https = client.base_url.copy_with(scheme="https")
+    email = new_email()
+    await register(client, email)
+    response = await client.post(
+        https.join(f"{API}/login"),
+        json={"email": email, "password": PASSWORD},
+        headers=COOKIE_MODE,
+    )
+    assert response.status_code == 200, response.text
+    assert "secure" in cookie_attributes(set_cookie(response))[2]
+    access = response.json()["access_token"]
+    signed_out = await client.post(https.join(f"{API}/logout"), headers=bearer(access))
+    assert signed_out.status_code == 204, signed_out.text
+    assert "secure" in cookie_attributes(set_cookie(signed_out))[2]
+
+    plain = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+    assert "secure" not in cookie_attributes(set_cookie(plain))[2]
+
+
+async def test_a_trusted_proxy_saying_https_gets_secure_cookies(auth_settings_factory):
+    """Served as ``streamstack serve`` runs it: a proxy on this machine (trusted by default)
+    that terminated TLS says so in ``X-Forwarded-Proto``; anyone else's header is ignored
+    by uvicorn's proxy-header rule, which this relies on."""
+    settings = auth_settings_factory()
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as served:
+        email = new_email()
+        await register(served, email)
+        for proto, secure in (("https", True), ("http", False)):
+            response = await login(
+                served, email, PASSWORD, headers={**COOKIE_MODE, "X-Forwarded-Proto": proto}
+            )
+            assert response.status_code == 200, response.text
+            assert ("secure" in cookie_attributes(set_cookie(response))[2]) is secure, proto

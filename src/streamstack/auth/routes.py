@@ -67,7 +67,13 @@ SIGNED_OUT = {204: ResponseSpec(data_container=None, description="Signed out; no
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RefreshCookie:
-    """How the refresh token travels to browsers: an HttpOnly cookie scoped to auth."""
+    """How the refresh token travels to browsers: an HttpOnly cookie scoped to auth.
+
+    ``Secure`` whenever the request came over HTTPS (to us, or to a trusted proxy that says
+    so in ``X-Forwarded-Proto``), with no setting needed; ``secure`` (the setting) marks it
+    on every response, for a TLS proxy that does not say so. Over plain HTTP (the dev
+    server, a LAN address) a ``Secure`` cookie would not be kept at all.
+    """
 
     secure: bool
     max_age: int
@@ -77,13 +83,13 @@ class RefreshCookie:
         """Whether the client asked for cookie mode (``X-Refresh-Cookie: 1``)."""
         return request.headers.get(COOKIE_MODE_HEADER, "").strip() == "1"
 
-    def carrying(self, token: str) -> Cookie:
+    def carrying(self, request: Request[Any, Any, Any], token: str) -> Cookie:
         """The cookie that holds ``token``."""
-        return self._cookie(token, self.max_age)
+        return self._cookie(request, token, self.max_age)
 
-    def cleared(self) -> Cookie:
+    def cleared(self, request: Request[Any, Any, Any]) -> Cookie:
         """A cookie that makes the browser forget the refresh token."""
-        return self._cookie("", 0)
+        return self._cookie(request, "", 0)
 
     def token_pair(
         self, request: Request[Any, Any, Any], issued: IssuedTokens
@@ -95,14 +101,14 @@ class RefreshCookie:
             refresh_token=None if in_cookie else issued.refresh.token,
             expires_in=issued.expires_in,
         )
-        cookies = [self.carrying(issued.refresh.token)] if in_cookie else []
+        cookies = [self.carrying(request, issued.refresh.token)] if in_cookie else []
         return Response(body, status_code=200, cookies=cookies, headers=_NO_STORE)
 
-    def signed_out(self) -> Response[None]:
+    def signed_out(self, request: Request[Any, Any, Any]) -> Response[None]:
         """The logout answer: no body, and the browser told to forget the refresh token."""
-        return Response(None, status_code=204, cookies=[self.cleared()])
+        return Response(None, status_code=204, cookies=[self.cleared(request)])
 
-    def _cookie(self, value: str, max_age: int) -> Cookie:
+    def _cookie(self, request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
         return Cookie(
             key=REFRESH_COOKIE,
             value=value,
@@ -110,7 +116,7 @@ class RefreshCookie:
             path=PREFIX,
             httponly=True,
             samesite="strict",
-            secure=self.secure,
+            secure=self.secure or request.url.scheme == "https",
         )
 
 
@@ -201,7 +207,7 @@ class AccountController(Controller):
             issued = await auth.refresh(token, client_info(request))
         except Unauthorized as exc:
             if from_cookie:  # a dead cookie is dropped so the browser stops presenting it
-                exc.headers["Set-Cookie"] = refresh_cookie.cleared().to_header(header="")
+                exc.headers["Set-Cookie"] = refresh_cookie.cleared(request).to_header(header="")
             raise
         return refresh_cookie.token_pair(request, issued)
 
@@ -214,19 +220,27 @@ class MyAccountController(Controller):
 
     @post("/logout", status_code=204, responses=SIGNED_OUT)
     async def logout(
-        self, principal: Caller, auth: Auth, refresh_cookie: Cookies
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        auth: Auth,
+        refresh_cookie: Cookies,
     ) -> Response[None]:
         """Revoke this access token and its session."""
         await auth.logout(principal)
-        return refresh_cookie.signed_out()
+        return refresh_cookie.signed_out(request)
 
     @post("/logout-all", status_code=204, responses=SIGNED_OUT)
     async def logout_all(
-        self, principal: Caller, auth: Auth, refresh_cookie: Cookies
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        auth: Auth,
+        refresh_cookie: Cookies,
     ) -> Response[None]:
         """Revoke every session of the caller."""
         await auth.logout_all(principal)
-        return refresh_cookie.signed_out()
+        return refresh_cookie.signed_out(request)
 
     @get("/me")
     async def me(self, principal: Caller, auth: Auth) -> UserView:
@@ -281,7 +295,7 @@ class MyAccountController(Controller):
         """Delete the signed-in user's own account (the password is required): every session
         ends, and the other modules forget them (their watch history goes)."""
         await auth.delete_own_account(principal, data.password, client_info(request))
-        return refresh_cookie.signed_out()
+        return refresh_cookie.signed_out(request)
 
 
 class SessionController(Controller):
