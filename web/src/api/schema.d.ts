@@ -946,6 +946,51 @@ export interface components {
             captions: components["schemas"]["CaptionTrack"][];
             media_id: string;
         };
+        /** CatalogueItem */
+        CatalogueItem: {
+            audio_codec: string | null;
+            captions?: components["schemas"]["CaptionTrack"][];
+            chapters?: components["schemas"]["Chapter"][];
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            duration_seconds: number | null;
+            fps: number | null;
+            /** @default false */
+            has_hls?: boolean;
+            /** @default false */
+            has_storyboard?: boolean;
+            height: number | null;
+            id: string;
+            outdated?: boolean;
+            package_format?: number | null;
+            /** @default true */
+            playable?: boolean;
+            poster_url?: string | null;
+            processing_detail?: string | null;
+            /** @default 0 */
+            processing_percent?: number;
+            /**
+             * @default none
+             * @enum {string}
+             */
+            processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
+            published_at: string | null;
+            renditions?: components["schemas"]["Rendition"][];
+            size_bytes: number;
+            /** @enum {string} */
+            status: "draft" | "published";
+            tags: string[];
+            thumbnail_url: string | null;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            video_codec: string | null;
+            /** @default 0 */
+            view_count?: number;
+            width: number | null;
+        };
         /** Chapter */
         Chapter: {
             start_seconds: number;
@@ -1119,7 +1164,7 @@ export interface components {
         };
         /** MediaPage */
         MediaPage: {
-            items: components["schemas"]["MediaItem"][];
+            items: components["schemas"]["CatalogueItem"][];
             page: number;
             page_size: number;
             total: number;
@@ -1167,7 +1212,7 @@ export interface components {
             holds_item?: boolean;
             id: string;
             item_count: number;
-            items: components["schemas"]["MediaItem"][];
+            items: components["schemas"]["CatalogueItem"][];
             thumbnail_url: string | null;
             title: string;
             /** Format: date-time */
@@ -1225,7 +1270,7 @@ export interface components {
         };
         /** RelatedItems */
         RelatedItems: {
-            items: components["schemas"]["MediaItem"][];
+            items: components["schemas"]["CatalogueItem"][];
         };
         /** Rendition */
         Rendition: {
@@ -1353,7 +1398,6 @@ export interface components {
             content_type: string;
             /** Format: date-time */
             created_at: string;
-            created_by: string;
             description: string;
             duration_seconds: number | null;
             fps: number | null;
@@ -1363,7 +1407,6 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
-            /** @default false */
             outdated?: boolean;
             package_format?: number | null;
             /** @default true */
@@ -1380,12 +1423,10 @@ export interface components {
             progress?: components["schemas"]["WatchProgress"];
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
-            s3_key: string;
             size_bytes: number;
             /** @enum {string} */
             status: "draft" | "published";
             tags: string[];
-            thumbnail_s3_key: string | null;
             thumbnail_url: string | null;
             title: string;
             /** Format: date-time */
@@ -1405,7 +1446,7 @@ export interface components {
         };
         /** WatchedItem */
         WatchedItem: {
-            item: components["schemas"]["MediaItem"];
+            item: components["schemas"]["CatalogueItem"];
             progress: components["schemas"]["WatchProgress"];
         };
         /** WatchedPage */
@@ -1430,6 +1471,7 @@ export type AuthConfig = components['schemas']['AuthConfig'];
 export type BucketAudit = components['schemas']['BucketAudit'];
 export type CaptionTrack = components['schemas']['CaptionTrack'];
 export type CaptionTrackList = components['schemas']['CaptionTrackList'];
+export type CatalogueItem = components['schemas']['CatalogueItem'];
 export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
