@@ -21,6 +21,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from streamstack.app import create_app
+from streamstack.contracts.catalogue import CatalogueItem, ItemShown
 from streamstack.kernel.guards import requires_admin
 from support.apps import make_settings
 
@@ -127,3 +128,14 @@ def test_the_walk_finds_what_admins_are_answered(app: Litestar) -> None:
         if INTERNAL.search(name)
     }
     assert found >= {"s3_key", "thumbnail_s3_key", "created_by"}
+
+
+def test_the_document_says_which_fields_are_the_admins(app: Litestar) -> None:
+    """The fields a catalogue answer carries for admins alone are optional and described as
+    theirs, in the document and so in the SPA's generated types."""
+    schema = app.openapi_schema.to_schema()["components"]["schemas"]["CatalogueItem"]
+    admins = set(CatalogueItem.__struct_fields__) - set(ItemShown.__struct_fields__)
+    assert admins == {"processing_detail", "package_format", "outdated"}
+    assert not admins & set(schema["required"])
+    for name in admins:
+        assert schema["properties"][name]["description"].startswith("Admins only"), name

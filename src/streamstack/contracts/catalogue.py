@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -34,6 +34,8 @@ from streamstack.contracts.limits import (
 )
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.kernel.operation import CallContext, Operation, Transport
+
+_Value = TypeVar("_Value")
 
 MediaStatus = Literal["draft", "published"]
 #: Where transcoding of an item stands: ``none`` (nothing to do or not asked), ``queued``,
@@ -166,6 +168,14 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     report on it, and again after an hour without one."""
 
 
+#: A field of :class:`CatalogueItem` that only admins are sent; the OpenAPI document (and so
+#: the SPA's generated types) says so beside it.
+_AdminsOnly = Annotated[
+    _Value | msgspec.UnsetType,
+    msgspec.Meta(description="Admins only: absent from the answer to anyone else."),
+]
+
+
 class CatalogueItem(ItemShown, frozen=True, kw_only=True):
     """A media item as the catalogue's routes open to viewers answer it (lists, the item,
     related items, playlists, continue watching, history), to admins too.
@@ -174,12 +184,18 @@ class CatalogueItem(ItemShown, frozen=True, kw_only=True):
     answer to anyone else. Object keys and the uploader are in none of these answers.
     """
 
-    processing_detail: str | msgspec.UnsetType | None = msgspec.UNSET
+    processing_detail: _AdminsOnly[str | None] = msgspec.UNSET
     """Admins only: :attr:`MediaItem.processing_detail`."""
-    package_format: int | msgspec.UnsetType | None = msgspec.UNSET
+    package_format: _AdminsOnly[int | None] = msgspec.UNSET
     """Admins only: :attr:`MediaItem.package_format`."""
-    outdated: bool | msgspec.UnsetType = msgspec.UNSET
+    outdated: _AdminsOnly[bool] = msgspec.UNSET
     """Admins only: :attr:`MediaItem.outdated`."""
+
+
+#: Said in the OpenAPI document of :class:`MediaItem`'s internals.
+_INTERNAL = msgspec.Meta(
+    description="Internal (object keys, the uploader): answered by admin-only routes alone."
+)
 
 
 class MediaItem(ItemShown, frozen=True, kw_only=True):
@@ -190,11 +206,11 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     :class:`CatalogueItem` instead.
     """
 
-    s3_key: str
+    s3_key: Annotated[str, _INTERNAL]
     """The original's key in the media bucket."""
-    thumbnail_s3_key: str | None
+    thumbnail_s3_key: Annotated[str | None, _INTERNAL]
     """The thumbnail's key in the thumbnails bucket (None without one)."""
-    created_by: str
+    created_by: Annotated[str, _INTERNAL]
     """The id of the admin who registered it."""
     processing_detail: str | None = None
     """Where transcoding stands in words (the rung being written, or why it failed)."""

@@ -963,11 +963,14 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @description Admins only: absent from the answer to anyone else. */
             outdated?: boolean;
+            /** @description Admins only: absent from the answer to anyone else. */
             package_format?: number | null;
             /** @default true */
             playable?: boolean;
             poster_url?: string | null;
+            /** @description Admins only: absent from the answer to anyone else. */
             processing_detail?: string | null;
             /** @default 0 */
             processing_percent?: number;
@@ -1121,6 +1124,7 @@ export interface components {
             content_type: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             created_by: string;
             description: string;
             duration_seconds: number | null;
@@ -1147,11 +1151,13 @@ export interface components {
             processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             s3_key: string;
             size_bytes: number;
             /** @enum {string} */
             status: "draft" | "published";
             tags: string[];
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             thumbnail_s3_key: string | null;
             thumbnail_url: string | null;
             title: string;
@@ -1407,11 +1413,14 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @description Admins only: absent from the answer to anyone else. */
             outdated?: boolean;
+            /** @description Admins only: absent from the answer to anyone else. */
             package_format?: number | null;
             /** @default true */
             playable?: boolean;
             poster_url?: string | null;
+            /** @description Admins only: absent from the answer to anyone else. */
             processing_detail?: string | null;
             /** @default 0 */
             processing_percent?: number;
