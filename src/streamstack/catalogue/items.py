@@ -147,10 +147,15 @@ def shown_values(row: MediaItemRow) -> list[Any]:
 
 #: Their names, which are the names of the :class:`MediaItem` fields they fill.
 _SHOWN_NAMES = tuple(column.key for column in SHOWN_COLUMNS)
-#: What a :class:`CatalogueItem` says to anyone, and what it adds for admins: the structs
-#: decide, so a field added to :class:`MediaItem` alone reaches no viewer.
-_FOR_VIEWERS = frozenset(ItemShown.__struct_fields__)
-_FOR_ADMINS = frozenset(CatalogueItem.__struct_fields__)
+#: The fields of a :class:`MediaItem` that a :class:`CatalogueItem` leaves out, for admins
+#: (True) and for anyone else: the structs decide, so a field added to :class:`MediaItem`
+#: alone reaches no viewer. (Named to delete: cheaper than copying the 30 others.)
+_LEFT_OUT = {
+    admin: tuple(
+        name for name in MediaItem.__struct_fields__ if name not in shape.__struct_fields__
+    )
+    for admin, shape in ((True, CatalogueItem), (False, ItemShown))
+}
 
 
 def item_from_values(
@@ -169,12 +174,10 @@ def item_from_values(
 def _shown(
     fields: dict[str, Any], *, admin: bool, chapters: list[Chapter] | None = None
 ) -> CatalogueItem:
-    """The :class:`CatalogueItem` of an item's :func:`item_fields`."""
-    allowed = _FOR_ADMINS if admin else _FOR_VIEWERS
-    return CatalogueItem(
-        **{name: value for name, value in fields.items() if name in allowed},
-        chapters=chapters or [],
-    )
+    """The :class:`CatalogueItem` of an item's :func:`item_fields` (which it consumes)."""
+    for name in _LEFT_OUT[admin]:
+        del fields[name]
+    return CatalogueItem(**fields, chapters=chapters or [])
 
 
 def item_fields(
