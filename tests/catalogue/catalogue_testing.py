@@ -20,7 +20,12 @@ import pytest
 from streamstack.catalogue.models import OutboxRow
 from streamstack.catalogue.module import RELAY_TASK_NAME
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
+from streamstack.contracts.catalogue import (
+    CatalogueClient,
+    CatalogueItem,
+    ItemShown,
+    NewMediaItem,
+)
 from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.db import Database
@@ -46,6 +51,13 @@ def admin_headers(settings: Settings, user_id: str | None = None) -> dict[str, s
 def viewer_headers(settings: Settings) -> dict[str, str]:
     """Authorization of a fresh viewer."""
     return bearer(mint_token(settings, role="viewer"))
+
+
+def shown(item: dict[str, Any], *, admin: bool) -> dict[str, Any]:
+    """The JSON of an item whole (an admin route's answer) as the routes open to viewers
+    answer it: no object keys nor uploader, and the processing internals only to admins."""
+    fields = CatalogueItem.__struct_fields__ if admin else ItemShown.__struct_fields__
+    return {name: value for name, value in item.items() if name in fields}
 
 
 def item_body(**overrides: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from catalogue_testing import API, admin_headers, create_item, item_body, viewer_headers
+from catalogue_testing import API, admin_headers, create_item, item_body, shown, viewer_headers
 
 from streamstack.settings import Settings
 from support.apps import AppClient, bearer, mint_token
@@ -35,13 +35,15 @@ async def test_an_admin_registers_an_item_and_anyone_can_read_it(catalogue_clien
         assert item[field] == body[field]
     datetime.fromisoformat(item["created_at"])
 
-    for headers in ({}, viewer_headers(settings), admin_headers(settings)):
+    for headers, admin in (({}, False), (viewer_headers(settings), False)):
         r = await catalogue_client.get(f"{API}/{body['id']}", headers=headers)
         assert r.status_code == 200, r.text
-        assert r.json() == item
+        assert r.json() == shown(item, admin=admin)
+    r = await catalogue_client.get(f"{API}/{body['id']}", headers=admin_headers(settings))
+    assert r.json() == shown(item, admin=True)
     r = await catalogue_client.get(f"{API}/")
     assert r.status_code == 200
-    assert r.json() == {"items": [item], "total": 1, "page": 1, "page_size": 20}
+    assert r.json() == {"items": [shown(item, admin=False)], "total": 1, "page": 1, "page_size": 20}
 
 
 async def test_without_a_thumbnail_there_is_no_thumbnail_url(catalogue_client: Client) -> None:
@@ -69,7 +71,7 @@ async def test_drafts_are_seen_by_admins_only(catalogue_client: Client) -> None:
     admin = admin_headers(settings)
     r = await catalogue_client.get(f"{API}/{draft['id']}", headers=admin)
     assert r.status_code == 200
-    assert r.json() == draft
+    assert r.json() == shown(draft, admin=True)
     listed = {}
     for status in ("published", "draft", "all"):
         r = await catalogue_client.get(f"{API}/", params={"status": status}, headers=admin)
@@ -175,7 +177,7 @@ async def test_patch_edits_publishes_and_unpublishes(catalogue_client: Client) -
     assert edited["status"] == "draft"
     assert edited["updated_at"] > item["updated_at"]
     assert edited["created_at"] == item["created_at"]
-    assert (await catalogue_client.get(url, headers=admin)).json() == edited
+    assert (await catalogue_client.get(url, headers=admin)).json() == shown(edited, admin=True)
 
     r = await catalogue_client.patch(url, json={"status": "published"}, headers=admin)
     assert r.status_code == 200
@@ -184,7 +186,7 @@ async def test_patch_edits_publishes_and_unpublishes(catalogue_client: Client) -
     assert published["published_at"] is not None
     assert published["title"] == "New title"
     listed = (await catalogue_client.get(f"{API}/", params={"tag": "fresh"})).json()["items"]
-    assert listed == [published]
+    assert listed == [shown(published, admin=False)]
     assert (await catalogue_client.get(f"{API}/", params={"tag": "old"})).json()["items"] == []
     assert (await catalogue_client.get(f"{API}/", params={"q": "new words"})).json()["total"] == 1
 
@@ -269,7 +271,7 @@ async def test_writes_need_an_admin_and_a_valid_token(catalogue_client: Client) 
         r = await catalogue_client.get(url, headers=headers)
         assert r.status_code == 401, (name, r.text)
     r = await catalogue_client.get(url)
-    assert r.json() == item
+    assert r.json() == shown(item, admin=False)
     assert (await catalogue_client.get(f"{API}/")).json()["total"] == 1
 
 

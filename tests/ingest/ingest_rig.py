@@ -17,12 +17,15 @@ from typing import Any
 
 import httpx
 import m3u8  # type: ignore[import-untyped]
+import msgspec
 from sqlalchemy import update
 
 from streamstack.catalogue.models import MediaItemRow
+from streamstack.contracts.catalogue import GET_MEDIA_ITEM, ItemLookup
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.kernel.db import Database
 from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
+from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, mint_token, running_app, served_app
 from support.waiting import eventually as eventually  # re-exported for the tests
@@ -262,14 +265,25 @@ async def item_of(rig: Rig, media_id: str, *, viewer: bool = False) -> httpx.Res
     return await rig.client.get(f"{CATALOGUE}/{media_id}", headers=headers)
 
 
+async def whole_item(rig: Rig, media_id: str) -> httpx.Response:
+    """The item whole, object keys included, as the catalogue's contract answers ingest
+    (``GET_MEDIA_ITEM`` for the rig's admin): no public route answers its keys."""
+    return await rig.client.post(
+        GET_MEDIA_ITEM.path,
+        content=msgspec.json.encode(ItemLookup(media_id)),
+        headers={SECRET_HEADER: rig.settings.internal_secret, **rig.admin()},
+    )
+
+
 async def wait_for_state(
     rig: Rig, media_id: str, final: set[str], seconds: float = 90
 ) -> tuple[dict[str, Any], list[str]]:
-    """Poll the item until its processing state is in ``final``; the states seen on the way."""
+    """Poll the item until its processing state is in ``final``; the states seen on the way.
+    The item whole (:func:`whole_item`), so its object keys are known."""
     seen: list[str] = []
     async with asyncio.timeout(seconds):
         while True:
-            response = await item_of(rig, media_id)
+            response = await whole_item(rig, media_id)
             assert response.status_code == 200, response.text
             item: dict[str, Any] = response.json()
             if not seen or seen[-1] != item["processing_state"]:
@@ -430,7 +444,8 @@ class CuttingProxy:
 
 
 async def shown(rig: Rig, media_id: str) -> dict[str, Any]:
-    response = await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())
+    """The item whole, as ingest's admin routes answer it (:func:`whole_item`)."""
+    response = await whole_item(rig, media_id)
     assert response.status_code == 200, response.text
     item: dict[str, Any] = response.json()
     return item

@@ -20,7 +20,7 @@ import httpx
 import ingest_media
 import m3u8
 import transcode_media
-from ingest_rig import Rig, RigFactory, fast_transcoding, write_behind
+from ingest_rig import Rig, RigFactory, fast_transcoding, whole_item, write_behind
 
 from streamstack.contracts.streaming import caption_paths
 
@@ -52,7 +52,7 @@ async def ready_item(rig: Rig, tmp_path: Path) -> dict[str, Any]:
 
     async def ready() -> bool:
         nonlocal item
-        item = (await rig.client.get(f"{CATALOGUE}/{media_id}", headers=rig.admin())).json()
+        item = (await whole_item(rig, media_id)).json()
         assert item["processing_state"] != "failed", item["processing_detail"]
         return bool(item["processing_state"] == "ready")
 

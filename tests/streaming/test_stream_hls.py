@@ -138,7 +138,7 @@ ESCAPES = [
     "hls",
     "hls/",
     "hls/240p/",
-    "hls/240p/seg_00002.m4s",  # absent: object_not_found, still a 404
+    "hls/240p/seg_00002.m4s",  # absent: object_not_found, still a 404 (its key unsaid)
     "hls/%2e%2e/%2e%2e/{other}.mp4",
     "hls/..%2f..%2f{other}/hls/master.m3u8",
     "%2e%2e/{other}/hls/master.m3u8",
@@ -160,12 +160,13 @@ ESCAPES = [
 async def test_no_path_escapes_the_prefix(rig: StreamRig, escape: str) -> None:
     other = str(uuid.uuid4())
     await rig.in_app(store_package, rig.media, other)
-    _, grant = await packaged_item(rig)
+    media_id, grant = await packaged_item(rig)
 
     response = await rig.client.get(f"{grant['stream_url']}/{escape.format(other=other)}")
 
     assert_error(response, 404)
     assert response.content != PATTERN and MASTER not in response.content
+    assert media_id not in response.text  # no 404 names an object's key
 
 
 async def test_a_grant_without_a_prefix_plays_only_its_original(rig: StreamRig) -> None:

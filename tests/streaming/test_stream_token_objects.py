@@ -35,6 +35,11 @@ async def test_a_token_whose_object_is_gone_is_404(rig: StreamRig) -> None:
     response = await rig.client.get(url)
 
     assert_error(response, 404, "object_not_found")
+    # In nginx's words, and never by its key: the bucket's layout is not the viewer's.
+    assert response.json()["detail"] == "the object of this stream token is gone"
+    assert info.key.split(".")[0] not in response.text
+    head = await rig.client.head(url)
+    assert (head.status_code, head.content) == (404, b"")
 
 
 async def test_an_object_longer_than_the_token_says_is_served_by_its_real_size(

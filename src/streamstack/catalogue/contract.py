@@ -62,7 +62,7 @@ def _get_item_handler(service: CatalogueService) -> Handler:
     """The handler answering any item as admins see it."""
 
     async def get_item(request: ItemLookup, _: CallContext) -> MediaItem:
-        return await service.get_item(uuid.UUID(request.media_id), admin=True)
+        return await service.whole_item(uuid.UUID(request.media_id))
 
     return get_item
 

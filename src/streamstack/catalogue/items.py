@@ -1,4 +1,5 @@
-"""What a media item is: how its editable fields are normalised, and its public shape."""
+"""What a media item is: how its editable fields are normalised, and the shapes it is
+answered in (whole to admins and other modules, without its internals to viewers)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
     CaptionSource,
     CaptionTrack,
+    CatalogueItem,
     FactsUpdate,
+    ItemShown,
     MediaItem,
     MediaWithdrawn,
     NewMediaItem,
@@ -105,22 +108,35 @@ SHOWN_COLUMNS = (
 
 
 def to_media_item(
+    row: MediaItemRow, tags: Sequence[str], captions: Sequence[CaptionTrackRow] | None = None
+) -> MediaItem:
+    """A stored item whole (its object keys and uploader too): for the contract's answers,
+    the events and the admin-only routes. ``captions`` as :func:`to_catalogue_item`."""
+    fields = item_fields(shown_values(row), tags, captions or ())
+    return MediaItem(**fields, chapters=_chapters(row, captions))
+
+
+def to_catalogue_item(
     row: MediaItemRow,
     tags: Sequence[str],
     captions: Sequence[CaptionTrackRow] | None = None,
     *,
-    admin: bool = True,
-) -> MediaItem:
-    """The public shape of a stored item; ``processing_detail`` only for ``admin``.
+    admin: bool,
+) -> CatalogueItem:
+    """A stored item as routes open to viewers answer it: the admins' fields for ``admin``.
 
     ``captions`` makes it an answer about the one item: it carries its caption tracks and
     its chapters then, which a list (None) leaves out.
     """
-    item = item_from_values(shown_values(row), tags, captions or (), admin=admin)
+    fields = item_fields(shown_values(row), tags, captions or ())
+    return _shown(fields, admin=admin, chapters=_chapters(row, captions))
+
+
+def _chapters(row: MediaItemRow, captions: Sequence[CaptionTrackRow] | None) -> list[Chapter]:
+    """The item's chapters in an answer about the one item (``captions`` given), else none."""
     if captions is None or not row.chapters:
-        return item
-    chapters = msgspec.convert(row.chapters, list[Chapter])
-    return msgspec.structs.replace(item, chapters=chapters)
+        return []
+    return msgspec.convert(row.chapters, list[Chapter])
 
 
 def shown_values(row: MediaItemRow) -> list[Any]:
@@ -131,6 +147,15 @@ def shown_values(row: MediaItemRow) -> list[Any]:
 
 #: Their names, which are the names of the :class:`MediaItem` fields they fill.
 _SHOWN_NAMES = tuple(column.key for column in SHOWN_COLUMNS)
+#: The fields of a :class:`MediaItem` that a :class:`CatalogueItem` leaves out, for admins
+#: (True) and for anyone else: the structs decide, so a field added to :class:`MediaItem`
+#: alone reaches no viewer. (Named to delete: cheaper than copying the 30 others.)
+_LEFT_OUT = {
+    admin: tuple(
+        name for name in MediaItem.__struct_fields__ if name not in shape.__struct_fields__
+    )
+    for admin, shape in ((True, CatalogueItem), (False, ItemShown))
+}
 
 
 def item_from_values(
@@ -139,9 +164,27 @@ def item_from_values(
     captions: Sequence[CaptionTrackRow] = (),
     *,
     admin: bool,
-) -> MediaItem:
-    """The public shape of an item from the values of :data:`SHOWN_COLUMNS`, in their order
-    (more values may follow: a list row's tags and total).
+) -> CatalogueItem:
+    """An item as routes open to viewers answer it, from the values of
+    :data:`SHOWN_COLUMNS` in their order (more values may follow: a list row's tags and
+    total); the admins' fields for ``admin``."""
+    return _shown(item_fields(values, tags, captions), admin=admin)
+
+
+def _shown(
+    fields: dict[str, Any], *, admin: bool, chapters: list[Chapter] | None = None
+) -> CatalogueItem:
+    """The :class:`CatalogueItem` of an item's :func:`item_fields` (which it consumes)."""
+    for name in _LEFT_OUT[admin]:
+        del fields[name]
+    return CatalogueItem(**fields, chapters=chapters or [])
+
+
+def item_fields(
+    values: Sequence[Any], tags: Sequence[str], captions: Sequence[CaptionTrackRow]
+) -> dict[str, Any]:
+    """Every field of a :class:`MediaItem` but its chapters, from the values of
+    :data:`SHOWN_COLUMNS` in their order.
 
     By position: a list page's rows are SQLAlchemy rows, and reading their 26 values by
     name cost three times as much as building the item (24 items to a page).
@@ -149,6 +192,7 @@ def item_from_values(
     shown = dict(zip(_SHOWN_NAMES, values, strict=False))
     # The id as text once: a uuid's str() is a microsecond, and the URLs need it twice.
     item_id, thumbnail = str(shown["id"]), shown["thumbnail_s3_key"]
+    # processing_state: only the service writes the column, always a ProcessingState.
     shown.update(
         id=item_id,
         status="published" if shown["status"] == "published" else "draft",
@@ -156,22 +200,18 @@ def item_from_values(
         playable=bool(shown["playable"]),
         has_hls=bool(shown["has_hls"]),
         has_storyboard=bool(shown["has_storyboard"]),
-        processing_detail=shown["processing_detail"] if admin else None,
         renditions=[
             Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in shown["renditions"]
         ],
         outdated=is_outdated(
             shown["video_codec"], shown["processing_state"], shown["package_format"]
         ),
-    )
-    # processing_state: only the service writes the column, always a ProcessingState.
-    return MediaItem(
-        **shown,
         thumbnail_url=thumbnail_url(item_id) if thumbnail else None,
         poster_url=poster_url(item_id) if thumbnail else None,
         tags=list(tags),
         captions=[to_caption_track(caption) for caption in captions],
     )
+    return shown
 
 
 def is_outdated(video_codec: str | None, state: str, package_format: int | None) -> bool:

@@ -33,7 +33,7 @@ import structlog
 from streamstack.catalogue.items import SHOWN_COLUMNS, item_from_values
 from streamstack.catalogue.repository import sorted_tags
 from streamstack.catalogue.schemas import MediaPage
-from streamstack.contracts.catalogue import MediaItem
+from streamstack.contracts.catalogue import CatalogueItem
 from streamstack.kernel.events import Event, EventBus, Subscription
 
 log = structlog.get_logger(__name__)
@@ -161,7 +161,7 @@ class ListingCache:
             await subscription.unsubscribe()
 
 
-def listed_item(row: Sequence[Any], *, admin: bool) -> MediaItem:
-    """The public shape of one row of :class:`~streamstack.catalogue.repository.ItemPages`:
+def listed_item(row: Sequence[Any], *, admin: bool) -> CatalogueItem:
+    """The shape routes open to viewers answer of one row of :class:`~streamstack.catalogue.repository.ItemPages`:
     the values of ``SHOWN_COLUMNS``, then the tags, then the total."""
     return item_from_values(row, sorted_tags(row[len(SHOWN_COLUMNS)]), admin=admin)

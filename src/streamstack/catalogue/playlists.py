@@ -18,7 +18,7 @@ import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from streamstack.catalogue.items import clean_title, thumbnail_url, to_media_item
+from streamstack.catalogue.items import clean_title, thumbnail_url, to_catalogue_item
 from streamstack.catalogue.models import MediaItemRow, PlaylistEntryRow, PlaylistRow
 from streamstack.catalogue.repository import CatalogueStore, PlaylistHead, reading, unit_of_work
 from streamstack.catalogue.schemas import (
@@ -253,7 +253,7 @@ class PlaylistService:
         summary = to_summary(row, _head(items))
         return Playlist(
             **msgspec.structs.asdict(summary),
-            items=[to_media_item(item, tags.get(item.id, []), admin=admin) for item in items],
+            items=[to_catalogue_item(item, tags.get(item.id, []), admin=admin) for item in items],
         )
 
 

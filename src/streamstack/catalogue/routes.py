@@ -3,6 +3,10 @@
 Browsing (list, get) is public and shows playable published items; a valid bearer token of
 an admin shows every item with its processing state. Writes need the admin role; a stream
 token, one's watch progress and one's playlists need any signed-in user.
+
+Every route a non-admin may call answers items as ``CatalogueItem`` (the library's fields
+for admins only); the item whole (``MediaItem``: object keys, uploader) only the admin-only
+writes answer.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from streamstack.contracts.catalogue import (
-    MediaItem,
+    CatalogueItem,
     MediaItemFields,
     MediaStatus,
     NewMediaItem,
@@ -84,7 +84,7 @@ class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class MediaPage(msgspec.Struct, frozen=True):
     """One page of a list, and how many items match in all."""
 
-    items: list[MediaItem]
+    items: list[CatalogueItem]
     total: int
     page: int
     page_size: int
@@ -119,7 +119,7 @@ class WatchProgress(msgspec.Struct, frozen=True):
 class WatchedItem(msgspec.Struct, frozen=True):
     """An item of the caller's continue-watching row or history, with their progress."""
 
-    item: MediaItem
+    item: CatalogueItem
     progress: WatchProgress
 
 
@@ -132,7 +132,7 @@ class WatchedPage(msgspec.Struct, frozen=True):
     page_size: int
 
 
-class ViewedMediaItem(MediaItem, frozen=True, kw_only=True):
+class ViewedMediaItem(CatalogueItem, frozen=True, kw_only=True):
     """``GET /api/v1/catalogue/{id}``: the item, and the signed-in caller's ``progress`` in
     it when they have played it (absent otherwise, and for anonymous callers)."""
 
@@ -142,7 +142,7 @@ class ViewedMediaItem(MediaItem, frozen=True, kw_only=True):
 class RelatedItems(msgspec.Struct, frozen=True):
     """``GET /{item_id}/related``: what to watch after the item (the first plays next)."""
 
-    items: list[MediaItem]
+    items: list[CatalogueItem]
 
 
 class TagCount(msgspec.Struct, frozen=True):
@@ -203,7 +203,7 @@ class Playlist(PlaylistSummary, frozen=True, kw_only=True):
     """``GET /me/playlists/{id}``: the playlist and its items in order, leaving out those
     the caller may no longer see (unpublished, no longer playable)."""
 
-    items: Annotated[list[MediaItem], msgspec.Meta(max_length=MAX_PLAYLIST_ITEMS)]
+    items: Annotated[list[CatalogueItem], msgspec.Meta(max_length=MAX_PLAYLIST_ITEMS)]
 
 
 class PlaylistPage(msgspec.Struct, frozen=True):

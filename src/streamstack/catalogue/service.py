@@ -27,6 +27,7 @@ from streamstack.catalogue.items import (
     normalize_tags,
     search_text,
     title_key,
+    to_catalogue_item,
     to_media_item,
     withdrawal,
 )
@@ -57,6 +58,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_UNPUBLISHED,
     MEDIA_UPDATED,
     CaptionChange,
+    CatalogueItem,
     FactsUpdate,
     MediaItem,
     MediaStatus,
@@ -156,13 +158,23 @@ class CatalogueService:
             self._listing.put(key, result, generation)
         return result
 
-    async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> MediaItem:
-        """One item; 404 for a viewer unless it is published and playable."""
+    async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> CatalogueItem:
+        """One item as routes open to viewers answer it; 404 for a viewer unless it is
+        published and playable."""
+        row, tags, captions = await self._one(item_id, admin=admin)
+        return to_catalogue_item(row, tags, captions, admin=admin)
+
+    async def whole_item(self, item_id: uuid.UUID) -> MediaItem:
+        """Any item whole, its object keys included (what the contract answers ingest)."""
+        return to_media_item(*await self._one(item_id, admin=True))
+
+    async def _one(
+        self, item_id: uuid.UUID, *, admin: bool
+    ) -> tuple[MediaItemRow, list[str], list[CaptionTrackRow]]:
+        """The item's row (404 as :meth:`get_item`), tags and caption tracks."""
         async with reading(self._database) as store:
             row = await store.items.visible(item_id, admin=admin)
-            tags = await store.tags.of_item(row.id)
-            captions = await store.captions.of_item(row.id)
-        return to_media_item(row, tags, captions, admin=admin)
+            return row, await store.tags.of_item(row.id), await store.captions.of_item(row.id)
 
     async def existing_items(self, item_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Which of ``item_ids`` are items, drafts included (what ingest's storage audit

@@ -21,7 +21,7 @@ import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from streamstack.catalogue.items import to_media_item
+from streamstack.catalogue.items import to_catalogue_item
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
 from streamstack.catalogue.repository import (
     CatalogueStore,
@@ -244,7 +244,9 @@ def _progress_row(
 
 def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
     progress, item = row
-    return WatchedItem(item=to_media_item(item, tags, admin=admin), progress=to_progress(progress))
+    return WatchedItem(
+        item=to_catalogue_item(item, tags, admin=admin), progress=to_progress(progress)
+    )
 
 
 #: What one account's deletion deletes of one kind (watch rows, playlists): how many.

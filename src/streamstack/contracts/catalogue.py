@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -34,6 +34,8 @@ from streamstack.contracts.limits import (
 )
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.kernel.operation import CallContext, Operation, Transport
+
+_Value = TypeVar("_Value")
 
 MediaStatus = Literal["draft", "published"]
 #: Where transcoding of an item stands: ``none`` (nothing to do or not asked), ``queued``,
@@ -120,19 +122,18 @@ class Rendition(msgspec.Struct, frozen=True):
 Renditions = Annotated[list[Rendition], msgspec.Meta(max_length=MAX_RENDITIONS)]
 
 
-class MediaItem(msgspec.Struct, frozen=True):
-    """A media item as every module and client sees it.
+class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
+    """What anyone who may see a media item is told of it: never where its objects are
+    stored nor who uploaded it (:class:`MediaItem` alone carries those).
 
     ``playable`` says whether a viewer can play it now: its original is browser-safe, or at
     least one rendition exists. Viewers are only ever shown playable published items.
-    ``processing_detail`` is shown to admins only (None for everyone else).
     """
 
     id: str
     title: str
     description: str
     status: MediaStatus
-    s3_key: str
     size_bytes: int
     content_type: str
     duration_seconds: float | None
@@ -141,17 +142,14 @@ class MediaItem(msgspec.Struct, frozen=True):
     width: int | None
     height: int | None
     fps: float | None
-    thumbnail_s3_key: str | None
     thumbnail_url: str | None
     tags: list[str]
-    created_by: str
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
     playable: bool = True
     processing_state: ProcessingState = "none"
     processing_percent: int = 0
-    processing_detail: str | None = None
     renditions: list[Rendition] = []
     has_hls: bool = False
     has_storyboard: bool = False
@@ -165,12 +163,60 @@ class MediaItem(msgspec.Struct, frozen=True):
     chapters: list[Chapter] = []
     """The chapters its file marks, in order, in an answer about the one item (as
     ``captions``); lists leave it empty."""
-    package_format: int | None = None
-    """The format of the item's HLS package (:data:`PACKAGE_FORMAT` when made now); None
-    without a package, or for one made before formats were recorded (format 1)."""
     view_count: int = 0
     """How often signed-in people started watching the item: a viewer's first progress
     report on it, and again after an hour without one."""
+
+
+#: A field of :class:`CatalogueItem` that only admins are sent; the OpenAPI document (and so
+#: the SPA's generated types) says so beside it.
+_AdminsOnly = Annotated[
+    _Value | msgspec.UnsetType,
+    msgspec.Meta(description="Admins only: absent from the answer to anyone else."),
+]
+
+
+class CatalogueItem(ItemShown, frozen=True, kw_only=True):
+    """A media item as the catalogue's routes open to viewers answer it (lists, the item,
+    related items, playlists, continue watching, history), to admins too.
+
+    The fields after :class:`ItemShown` are the admins' (the library's): absent from the
+    answer to anyone else. Object keys and the uploader are in none of these answers.
+    """
+
+    processing_detail: _AdminsOnly[str | None] = msgspec.UNSET
+    """Admins only: :attr:`MediaItem.processing_detail`."""
+    package_format: _AdminsOnly[int | None] = msgspec.UNSET
+    """Admins only: :attr:`MediaItem.package_format`."""
+    outdated: _AdminsOnly[bool] = msgspec.UNSET
+    """Admins only: :attr:`MediaItem.outdated`."""
+
+
+#: Said in the OpenAPI document of :class:`MediaItem`'s internals.
+_INTERNAL = msgspec.Meta(
+    description="Internal (object keys, the uploader): answered by admin-only routes alone."
+)
+
+
+class MediaItem(ItemShown, frozen=True, kw_only=True):
+    """A media item whole: what modules tell each other (its events, the contract's
+    answers) and what the admin-only routes answer.
+
+    Its object keys and its uploader are internal: routes a viewer may call answer a
+    :class:`CatalogueItem` instead.
+    """
+
+    s3_key: Annotated[str, _INTERNAL]
+    """The original's key in the media bucket."""
+    thumbnail_s3_key: Annotated[str | None, _INTERNAL]
+    """The thumbnail's key in the thumbnails bucket (None without one)."""
+    created_by: Annotated[str, _INTERNAL]
+    """The id of the admin who registered it."""
+    processing_detail: str | None = None
+    """Where transcoding stands in words (the rung being written, or why it failed)."""
+    package_format: int | None = None
+    """The format of the item's HLS package (:data:`PACKAGE_FORMAT` when made now); None
+    without a package, or for one made before formats were recorded (format 1)."""
     outdated: bool = False
     """Whether transcoding the item again would make more of it: it has a picture, and it
     was never transcoded or its package is of an older format than the transcoder makes

@@ -105,6 +105,15 @@ class StreamFileNotFound(NotFound):
     code = "stream_file_not_found"
 
 
+class StreamObjectGone(ObjectNotFound):
+    """The object a token grants is not stored (deleted since, or never written): said in
+    nginx's words (``@streamstack_object_missing``), never by its key, which would tell a
+    viewer how the media bucket is laid out."""
+
+    def __init__(self) -> None:
+        super().__init__("the object of this stream token is gone")
+
+
 class StreamTokens:
     """Issues tokens for authenticated users and resolves them on each stream request.
 
@@ -386,25 +395,32 @@ class MediaDelivery(Delivery):
     async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """HEAD: the headers a full GET would carry (Range does not apply to HEAD)."""
         _, key = await self._tokens.resolve_key(token, path)
-        info = await self._store.head(key)
+        try:
+            info = await self._store.head(key)
+        except ObjectNotFound:
+            raise StreamObjectGone() from None
         not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
         return not_modified or Reply(200, self._headers(info, info.size))
 
     async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """GET: 200, 206 (one range or multipart), 304, or a raised 412/416."""
         grant, key = await self._tokens.resolve_key(token, path)
-        # A size only plans a Range; without one, the whole object's size comes with the read.
-        if conditions.range is None:
-            size = None
-        elif path is None:
-            size = grant.size_bytes
-        else:
-            size = (await self._store.head(key)).size  # the grant knows only the original's
-        reply = await self._serve(key, size, conditions)
-        if isinstance(reply, int):
-            # The object's size is not the one the token was issued with: plan once more
-            # with the size the store reported.
-            reply = await self._serve(key, reply, conditions)
+        try:
+            # A size only plans a Range; without one, the whole object's size comes with
+            # the read.
+            if conditions.range is None:
+                size = None
+            elif path is None:
+                size = grant.size_bytes
+            else:
+                size = (await self._store.head(key)).size  # the grant knows the original's
+            reply = await self._serve(key, size, conditions)
+            if isinstance(reply, int):
+                # The object's size is not the one the token was issued with: plan once
+                # more with the size the store reported.
+                reply = await self._serve(key, reply, conditions)
+        except ObjectNotFound:
+            raise StreamObjectGone() from None
         if isinstance(reply, int):
             raise ObjectChanged("the object changed while being read")
         return reply

@@ -1,5 +1,6 @@
 import { api, getFreshAccessToken, request } from "./client";
 import type {
+  CatalogueItem,
   MediaItem,
   MediaPage,
   StreamTokenGrant,
@@ -29,7 +30,7 @@ export function getItem(id: string, signal?: AbortSignal): Promise<ViewedMediaIt
 }
 
 /** What to watch after an item, the first to play next (public, as the item is). */
-export async function listRelated(id: string, signal?: AbortSignal): Promise<MediaItem[]> {
+export async function listRelated(id: string, signal?: AbortSignal): Promise<CatalogueItem[]> {
   const params = { path: { item_id: id } };
   const related = await request(
     (headers) => api.GET("/api/v1/catalogue/{item_id}/related", { headers, params, signal }),

@@ -946,6 +946,54 @@ export interface components {
             captions: components["schemas"]["CaptionTrack"][];
             media_id: string;
         };
+        /** CatalogueItem */
+        CatalogueItem: {
+            audio_codec: string | null;
+            captions?: components["schemas"]["CaptionTrack"][];
+            chapters?: components["schemas"]["Chapter"][];
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            duration_seconds: number | null;
+            fps: number | null;
+            /** @default false */
+            has_hls?: boolean;
+            /** @default false */
+            has_storyboard?: boolean;
+            height: number | null;
+            id: string;
+            /** @description Admins only: absent from the answer to anyone else. */
+            outdated?: boolean;
+            /** @description Admins only: absent from the answer to anyone else. */
+            package_format?: number | null;
+            /** @default true */
+            playable?: boolean;
+            poster_url?: string | null;
+            /** @description Admins only: absent from the answer to anyone else. */
+            processing_detail?: string | null;
+            /** @default 0 */
+            processing_percent?: number;
+            /**
+             * @default none
+             * @enum {string}
+             */
+            processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
+            published_at: string | null;
+            renditions?: components["schemas"]["Rendition"][];
+            size_bytes: number;
+            /** @enum {string} */
+            status: "draft" | "published";
+            tags: string[];
+            thumbnail_url: string | null;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            video_codec: string | null;
+            /** @default 0 */
+            view_count?: number;
+            width: number | null;
+        };
         /** Chapter */
         Chapter: {
             start_seconds: number;
@@ -1076,6 +1124,7 @@ export interface components {
             content_type: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             created_by: string;
             description: string;
             duration_seconds: number | null;
@@ -1102,11 +1151,13 @@ export interface components {
             processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             s3_key: string;
             size_bytes: number;
             /** @enum {string} */
             status: "draft" | "published";
             tags: string[];
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             thumbnail_s3_key: string | null;
             thumbnail_url: string | null;
             title: string;
@@ -1119,7 +1170,7 @@ export interface components {
         };
         /** MediaPage */
         MediaPage: {
-            items: components["schemas"]["MediaItem"][];
+            items: components["schemas"]["CatalogueItem"][];
             page: number;
             page_size: number;
             total: number;
@@ -1167,7 +1218,7 @@ export interface components {
             holds_item?: boolean;
             id: string;
             item_count: number;
-            items: components["schemas"]["MediaItem"][];
+            items: components["schemas"]["CatalogueItem"][];
             thumbnail_url: string | null;
             title: string;
             /** Format: date-time */
@@ -1225,7 +1276,7 @@ export interface components {
         };
         /** RelatedItems */
         RelatedItems: {
-            items: components["schemas"]["MediaItem"][];
+            items: components["schemas"]["CatalogueItem"][];
         };
         /** Rendition */
         Rendition: {
@@ -1353,7 +1404,6 @@ export interface components {
             content_type: string;
             /** Format: date-time */
             created_at: string;
-            created_by: string;
             description: string;
             duration_seconds: number | null;
             fps: number | null;
@@ -1363,12 +1413,14 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
-            /** @default false */
+            /** @description Admins only: absent from the answer to anyone else. */
             outdated?: boolean;
+            /** @description Admins only: absent from the answer to anyone else. */
             package_format?: number | null;
             /** @default true */
             playable?: boolean;
             poster_url?: string | null;
+            /** @description Admins only: absent from the answer to anyone else. */
             processing_detail?: string | null;
             /** @default 0 */
             processing_percent?: number;
@@ -1380,12 +1432,10 @@ export interface components {
             progress?: components["schemas"]["WatchProgress"];
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
-            s3_key: string;
             size_bytes: number;
             /** @enum {string} */
             status: "draft" | "published";
             tags: string[];
-            thumbnail_s3_key: string | null;
             thumbnail_url: string | null;
             title: string;
             /** Format: date-time */
@@ -1405,7 +1455,7 @@ export interface components {
         };
         /** WatchedItem */
         WatchedItem: {
-            item: components["schemas"]["MediaItem"];
+            item: components["schemas"]["CatalogueItem"];
             progress: components["schemas"]["WatchProgress"];
         };
         /** WatchedPage */
@@ -1430,6 +1480,7 @@ export type AuthConfig = components['schemas']['AuthConfig'];
 export type BucketAudit = components['schemas']['BucketAudit'];
 export type CaptionTrack = components['schemas']['CaptionTrack'];
 export type CaptionTrackList = components['schemas']['CaptionTrackList'];
+export type CatalogueItem = components['schemas']['CatalogueItem'];
 export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];

@@ -1,12 +1,12 @@
 import { Link } from "react-router";
-import type { MediaItem, WatchProgress } from "../api/schema";
+import type { CatalogueItem, WatchProgress } from "../api/schema";
 import { formatDay, formatDuration, formatViews } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { ProcessingBadge } from "./ProcessingStatus";
 import { TagLinks } from "./TagLinks";
 
 /** How much of the item the viewer has watched, 0–100 (a finished one is 100). */
-export function watchedPercent(item: MediaItem, progress: WatchProgress): number {
+export function watchedPercent(item: CatalogueItem, progress: WatchProgress): number {
   if (progress.completed) return 100;
   const length = progress.duration_seconds ?? item.duration_seconds;
   if (!length || length <= 0) return 0;
@@ -24,7 +24,7 @@ const CARD_SIZES = "(max-width: 40rem) 100vw, 20rem";
  * for a picture shown wider than the thumbnail on this screen (a phone's
  * full-width card at 3×); undefined when the item has no poster.
  */
-function stillSrcSet(item: MediaItem): string | undefined {
+function stillSrcSet(item: CatalogueItem): string | undefined {
   if (!item.thumbnail_url || !item.poster_url || item.poster_url === item.thumbnail_url) return undefined;
   return `${item.thumbnail_url} ${THUMBNAIL_WIDTH}w, ${item.poster_url} ${POSTER_WIDTH}w`;
 }
@@ -38,7 +38,7 @@ const WIDE_TOLERANCE = 0.1;
  * crop cut album titles in half) and a picture of another shape (portrait,
  * 4:3, scope). A video of unknown size is taken for 16:9.
  */
-export function showsWholeStill(item: MediaItem): boolean {
+export function showsWholeStill(item: CatalogueItem): boolean {
   if (item.video_codec === null) return true;
   if (!item.width || !item.height) return false;
   return Math.abs(item.width / item.height - 16 / 9) > WIDE_TOLERANCE;
@@ -50,7 +50,7 @@ export function Thumbnail({
   progress,
   sizes = CARD_SIZES,
 }: {
-  item: MediaItem;
+  item: CatalogueItem;
   className?: string;
   progress?: WatchProgress | undefined;
   /** The `sizes` of the picture: how wide it is shown (a CSS length or media conditions). */
@@ -94,7 +94,7 @@ export function Thumbnail({
   );
 }
 
-export function MediaCard({ item, progress }: { item: MediaItem; progress?: WatchProgress | undefined }) {
+export function MediaCard({ item, progress }: { item: CatalogueItem; progress?: WatchProgress | undefined }) {
   const duration = formatDuration(item.duration_seconds);
   return (
     <li className="card" data-testid="media-card">

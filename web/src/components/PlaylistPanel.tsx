@@ -1,10 +1,10 @@
 import { Link } from "react-router";
-import type { MediaItem, Playlist } from "../api/schema";
+import type { CatalogueItem, Playlist } from "../api/schema";
 import { playlistPath, playlistWatchPath } from "../lib/paths";
 import { RelatedLink } from "./RelatedItems";
 
 /** The item after `currentId` in the playlist; null at its end, or when the item is not in it. */
-export function nextInPlaylist(playlist: Playlist, currentId: string): MediaItem | null {
+export function nextInPlaylist(playlist: Playlist, currentId: string): CatalogueItem | null {
   const index = playlist.items.findIndex((item) => item.id === currentId);
   return index < 0 ? null : (playlist.items[index + 1] ?? null);
 }

@@ -1,6 +1,6 @@
 import { errorMessage } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { useState } from "react";
 import { useAction } from "../lib/useAction";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -11,7 +11,7 @@ import { FormError } from "./ErrorMessage";
  * to say (never processed, or ready). The detail (the rung being written, or
  * why it failed) is only sent to admins.
  */
-export function processingLabel(item: MediaItem): string | null {
+export function processingLabel(item: CatalogueItem): string | null {
   const detail = item.processing_detail ? ` · ${item.processing_detail}` : "";
   switch (item.processing_state) {
     case "queued":
@@ -26,12 +26,12 @@ export function processingLabel(item: MediaItem): string | null {
 }
 
 /** Whether a job is queued or running for the item (its page or row follows it meanwhile). */
-export function isTranscoding(item: MediaItem): boolean {
+export function isTranscoding(item: CatalogueItem): boolean {
   return item.processing_state === "queued" || item.processing_state === "processing";
 }
 
 /** A small badge with the processing state, when there is one. */
-export function ProcessingBadge({ item }: { item: MediaItem }) {
+export function ProcessingBadge({ item }: { item: CatalogueItem }) {
   const label = processingLabel(item);
   if (label === null) return null;
   const failed = item.processing_state === "failed";
@@ -47,7 +47,7 @@ export function ProcessingBadge({ item }: { item: MediaItem }) {
  * older version" (or "Not transcoded yet", from a version before transcoding);
  * null when it is up to date.
  */
-export function outdatedLabel(item: MediaItem): string | null {
+export function outdatedLabel(item: CatalogueItem): string | null {
   if (!item.outdated) return null;
   return item.processing_state === "none" ? "Not transcoded yet" : "Transcoded by an older version";
 }
@@ -59,7 +59,7 @@ export function outdatedLabel(item: MediaItem): string | null {
  * that plays goes on playing until the new package replaces it; since that
  * costs a whole transcode and nothing is broken, it is asked for once more.
  */
-export function TranscodeAgainButton({ item, onQueued }: { item: MediaItem; onQueued: (item: MediaItem) => void }) {
+export function TranscodeAgainButton({ item, onQueued }: { item: CatalogueItem; onQueued: (item: CatalogueItem) => void }) {
   const { running, error, run } = useAction();
   const [confirming, setConfirming] = useState(false);
   const state = item.processing_state;

@@ -1,4 +1,4 @@
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { formatDuration, formatViews } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { Link } from "react-router";
@@ -8,7 +8,7 @@ import { Thumbnail } from "./MediaCard";
 const RELATED_SIZES = "10rem";
 
 /** One item beside the player: its still, title, length and views, a link to `to` (its watch page). */
-export function RelatedLink({ item, to = watchPath(item.id) }: { item: MediaItem; to?: string }) {
+export function RelatedLink({ item, to = watchPath(item.id) }: { item: CatalogueItem; to?: string }) {
   return (
     <Link to={to} className="related-link">
       <Thumbnail item={item} className="related-still" sizes={RELATED_SIZES} />
@@ -28,7 +28,7 @@ export function RelatedLink({ item, to = watchPath(item.id) }: { item: MediaItem
  * Beside (or under) the player: what to watch after this item, the first of
  * which the player offers once it ends. Nothing when there is nothing else.
  */
-export function RelatedItems({ items }: { items: readonly MediaItem[] }) {
+export function RelatedItems({ items }: { items: readonly CatalogueItem[] }) {
   if (items.length === 0) return null;
   return (
     <section className="related" aria-labelledby="related-title">

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { chooseThumbnail } from "../api/ingest";
-import type { ChosenThumbnail, MediaItem } from "../api/schema";
+import type { ChosenThumbnail, CatalogueItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { formatClock } from "../lib/format";
 import { useAction } from "../lib/useAction";
@@ -13,7 +13,7 @@ import { FormError } from "./ErrorMessage";
  * carries a version, so this page shows the new image at once; other pages
  * show it once their cached copy expires (minutes). Nothing for a sound.
  */
-export function ThumbnailFromFrame({ item, moment }: { item: MediaItem; moment: () => number | null }) {
+export function ThumbnailFromFrame({ item, moment }: { item: CatalogueItem; moment: () => number | null }) {
   const { user } = useAuth();
   const { running, error, fail, run } = useAction();
   const [chosen, setChosen] = useState<ChosenThumbnail | null>(null);

@@ -7,7 +7,7 @@
  * mentions a few moments gets no chapters: the first at 0:00, at least three,
  * in ascending order, each at least ten seconds long, all before the end.
  */
-import type { Chapter, MediaItem } from "../api/schema";
+import type { Chapter, CatalogueItem } from "../api/schema";
 import { CLOCK, parseMoment } from "./moment";
 
 export type { Chapter };
@@ -59,7 +59,7 @@ export function chaptersIn(description: string | null | undefined, duration: num
  * The chapters the player marks: the description's when it lists them (what
  * the uploader wrote), else those the file marks (an audiobook's, a film's).
  */
-export function itemChapters(item: Pick<MediaItem, "description" | "duration_seconds" | "chapters">): Chapter[] {
+export function itemChapters(item: Pick<CatalogueItem, "description" | "duration_seconds" | "chapters">): Chapter[] {
   const written = chaptersIn(item.description, item.duration_seconds);
   return written.length > 0 ? written : (item.chapters ?? []);
 }

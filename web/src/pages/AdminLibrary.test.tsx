@@ -1,6 +1,6 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -10,7 +10,7 @@ import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
 
-function listing(items: MediaItem[]) {
+function listing(items: CatalogueItem[]) {
   return ok(mediaPage(items));
 }
 

@@ -2,7 +2,7 @@ import { useCallback, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
-import type { MediaItem, MediaPage } from "../api/schema";
+import type { CatalogueItem, MediaPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
@@ -107,7 +107,7 @@ function useLibraryPage(status: StatusFilter, processing: ProcessingFilter | und
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
 
   const onChanged = useCallback(
-    (updated: MediaItem) => {
+    (updated: CatalogueItem) => {
       setData((page) => ({
         ...page,
         // An item that no longer matches the status filter leaves the list.
@@ -184,8 +184,8 @@ function LibraryList({
 }: {
   shown: MediaPage;
   page: number;
-  onChanged: (item: MediaItem) => void;
-  onDelete: (item: MediaItem) => void;
+  onChanged: (item: CatalogueItem) => void;
+  onDelete: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
 }) {
   return (
@@ -212,8 +212,8 @@ function NoLibraryVideos({ hint }: { hint: string }) {
 
 interface LibraryDeletion {
   /** The video whose deletion waits for a confirmation, else null. */
-  pending: MediaItem | null;
-  ask: (item: MediaItem | null) => void;
+  pending: CatalogueItem | null;
+  ask: (item: CatalogueItem | null) => void;
   deleting: boolean;
   /** Why the last deletion failed, with the video's title. */
   error: string | null;
@@ -228,7 +228,7 @@ interface LibraryDeletion {
  * above the list after; `onDeleted` follows a success (the page reloads).
  */
 function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
-  const [pending, setPending] = useState<MediaItem | null>(null);
+  const [pending, setPending] = useState<CatalogueItem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const { running, error, run } = useAction();
 
@@ -251,7 +251,7 @@ function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
 }
 
 /** Asks before deleting `item`: its files go for good. */
-function DeleteVideoDialog({ item, ...answers }: ConfirmAnswers & { item: MediaItem }) {
+function DeleteVideoDialog({ item, ...answers }: ConfirmAnswers & { item: CatalogueItem }) {
   return (
     <ConfirmDialog title="Delete this video?" confirmLabel="Delete" destructive {...answers}>
       <p>“{item.title}” and its files will be removed for good. This cannot be undone.</p>

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
 import { isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
@@ -106,7 +106,7 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
  * A file of the batch that is in the library: a link to it, and whether it is published and
  * still transcoding, followed until it is not (it read "transcoding" long after it was ready).
  */
-function FinishedTransfer({ item: uploaded }: { item: MediaItem }) {
+function FinishedTransfer({ item: uploaded }: { item: CatalogueItem }) {
   const [item, setItem] = useState(uploaded);
   useItemPolling(item.id, isTranscoding(item), setItem);
   return (

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { formatDay } from "../lib/format";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
@@ -10,7 +10,7 @@ import { BrowsePage } from "./Browse";
 
 const CATALOGUE = `${API}/catalogue`;
 
-function serve(items: (url: URL) => MediaItem[], pageInfo: { total?: number; page?: number } = {}) {
+function serve(items: (url: URL) => CatalogueItem[], pageInfo: { total?: number; page?: number } = {}) {
   server.use(http.get(CATALOGUE, ({ request }) => ok(mediaPage(items(new URL(request.url)), pageInfo))));
 }
 

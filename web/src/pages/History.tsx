@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { MediaItem, WatchedItem, WatchedPage } from "../api/schema";
+import type { CatalogueItem, WatchedItem, WatchedPage } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -140,7 +140,7 @@ function WatchedList({
   watched: WatchedPage;
   page: number;
   busy: boolean;
-  onRemove: (item: MediaItem) => void;
+  onRemove: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
 }) {
   return (

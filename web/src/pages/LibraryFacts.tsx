@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
 import { probeAgain } from "../api/ingest";
-import type { FactsRead, MediaItem } from "../api/schema";
+import type { FactsRead, CatalogueItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { useAction } from "../lib/useAction";
 
@@ -28,7 +28,7 @@ export function factsReadSaid(read: FactsRead): string {
 }
 
 /** What the item's playing now is, once reading its file again changed it. */
-function playingSaid(item: MediaItem): string {
+function playingSaid(item: CatalogueItem): string {
   if (item.playable) return "It plays as uploaded now.";
   const queued = item.processing_state === "queued";
   return `Its file does not play in browsers${queued ? ": it is queued for transcoding" : ""}.`;
@@ -39,7 +39,7 @@ function playingSaid(item: MediaItem): string {
  * probe reads now (chapters, the main sound track) in items uploaded before it
  * did; tells what changed, or why nothing could.
  */
-export function LibraryFacts({ item, onChanged }: { item: MediaItem; onChanged: (item: MediaItem) => void }) {
+export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChanged: (item: CatalogueItem) => void }) {
   const headingId = useId();
   const action = useAction();
   const [said, setSaid] = useState<string | null>(null);

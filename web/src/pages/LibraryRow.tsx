@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } fr
 import { Link } from "react-router";
 import { updateItem } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { RowButton } from "../components/RowButton";
 import { Thumbnail } from "../components/MediaCard";
@@ -27,9 +27,9 @@ export function LibraryRow({
   onChanged,
   onDelete,
 }: {
-  item: MediaItem;
-  onChanged: (item: MediaItem) => void;
-  onDelete: (item: MediaItem) => void;
+  item: CatalogueItem;
+  onChanged: (item: CatalogueItem) => void;
+  onDelete: (item: CatalogueItem) => void;
 }) {
   const id = useId();
   const [editing, setEditing] = useState(false);
@@ -101,10 +101,10 @@ export function LibraryRow({
 }
 
 interface LibraryEditFormProps {
-  item: MediaItem;
+  item: CatalogueItem;
   /** The row's action: saving disables the row's buttons and tells its failure under the row. */
   action: Action;
-  onSaved: (item: MediaItem) => void;
+  onSaved: (item: CatalogueItem) => void;
   onCancel: () => void;
 }
 
@@ -156,7 +156,7 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
 }
 
 /** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
-function LibrarySummary({ item, titleId }: { item: MediaItem; titleId: string }) {
+function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: string }) {
   const processing = processingLabel(item);
   const outdated = outdatedLabel(item);
   return (
@@ -202,11 +202,11 @@ function LibraryRowActions({
   onChanged,
   onDelete,
 }: {
-  item: MediaItem;
+  item: CatalogueItem;
   action: Action;
   editButton: RefObject<HTMLButtonElement | null>;
   onEdit: () => void;
-  onChanged: (item: MediaItem) => void;
+  onChanged: (item: CatalogueItem) => void;
   onDelete: () => void;
 }) {
   const busy = action.running !== null;

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { listCatalogue } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { useAction } from "../lib/useAction";
@@ -60,8 +60,8 @@ export function OutdatedPanel({ total, onDone }: { total: number | null; onDone:
 }
 
 /** Every outdated video (all pages read before any is queued: queueing one takes it off the list). */
-async function outdatedItems(): Promise<MediaItem[]> {
-  const items: MediaItem[] = [];
+async function outdatedItems(): Promise<CatalogueItem[]> {
+  const items: CatalogueItem[] = [];
   for (let page = 1; ; page++) {
     const query = { status: "all", processing: "outdated", sort: "oldest", page, page_size: LIST_PAGE_SIZE } as const;
     const listed = await listCatalogue(query);

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { Link, useNavigate, useParams } from "react-router";
 import { LIMITS } from "../api/limits";
 import { deletePlaylist, editPlaylist, getPlaylist, movePlaylistItem, removeFromPlaylist } from "../api/playlists";
-import type { MediaItem, Playlist } from "../api/schema";
+import type { CatalogueItem, Playlist } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -51,7 +51,7 @@ function MoveButton({
   disabled,
   onMove,
 }: {
-  item: MediaItem;
+  item: CatalogueItem;
   direction: Moved["direction"];
   disabled: boolean;
   onMove: (direction: Moved["direction"]) => void;
@@ -80,7 +80,7 @@ function PlaylistRow({
   onMove,
   onRemove,
 }: {
-  item: MediaItem;
+  item: CatalogueItem;
   playlistId: string;
   index: number;
   count: number;
@@ -170,7 +170,7 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
   const focusMoved = useFocusAfterMove(action.running !== null);
   // A removed item's row goes with its focused Remove: the focus goes to this instead.
   const [removed, setRemoved] = useState<string | null>(null);
-  const move = (playlist: Playlist, item: MediaItem, direction: Moved["direction"]) => {
+  const move = (playlist: Playlist, item: CatalogueItem, direction: Moved["direction"]) => {
     const index = playlist.items.findIndex((i) => i.id === item.id);
     void run(item.id, `Could not move ${item.title}`, async () => {
       const moved = await movePlaylistItem(id, item.id, index + (direction === "up" ? -1 : 1));
@@ -178,7 +178,7 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
       focusMoved({ itemId: item.id, direction });
     });
   };
-  const remove = (item: MediaItem) =>
+  const remove = (item: CatalogueItem) =>
     void run(item.id, `Could not remove ${item.title}`, async () => {
       setRemoved(null);
       await removeFromPlaylist(id, item.id);

@@ -2,7 +2,7 @@ import { useCallback, useMemo, useRef } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
 import { getPlaylist } from "../api/playlists";
-import type { MediaItem, Playlist, ViewedMediaItem } from "../api/schema";
+import type { CatalogueItem, Playlist, ViewedMediaItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { LoadFailure } from "../components/LoadFailure";
 import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
@@ -109,7 +109,7 @@ export function WatchPage() {
  * loaded: the page plays without it), and whether the viewer asked for this
  * item to play (from the previous one's end screen).
  */
-function useWhatComesNext(id: string): { related: MediaItem[]; asked: boolean } {
+function useWhatComesNext(id: string): { related: CatalogueItem[]; asked: boolean } {
   const fetchRelated = useCallback((signal: AbortSignal) => listRelated(id, signal), [id]);
   const { data } = useAsync(fetchRelated);
   const state = useLocation().state as Partial<UpNextState> | null;

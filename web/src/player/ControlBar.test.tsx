@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
@@ -62,7 +62,7 @@ function drive(video: HTMLVideoElement) {
 }
 
 /** The player of m-1 on the original file, once its source is set; its video driven by the test. */
-async function player(item: Partial<MediaItem> = {}) {
+async function player(item: Partial<CatalogueItem> = {}) {
   renderPage(<Player item={mediaItem({ duration_seconds: 30, ...item })} />);
   const video = await screen.findByTestId<HTMLVideoElement>("player");
   await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/m-1"));

@@ -8,7 +8,7 @@ import {
   type Ref,
   type RefObject,
 } from "react";
-import type { MediaItem, ViewedMediaItem } from "../api/schema";
+import type { CatalogueItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { itemChapters } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
@@ -82,7 +82,7 @@ interface PlayerProps {
   start?: number | null;
   ref?: Ref<PlayerHandle>;
   /** What plays after this item: offered over the picture once it ends. */
-  next?: MediaItem | null;
+  next?: CatalogueItem | null;
   /** Where `next` is watched, when not its own watch page (the playlist played). */
   nextPath?: string | undefined;
   /** Start playing once loaded: the viewer asked for this item (Up next). */
@@ -227,7 +227,7 @@ function PlayerOverlay({
   player: PlayerModel;
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
-  next: MediaItem | null;
+  next: CatalogueItem | null;
   nextPath: string | undefined;
 }) {
   const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
-import type { MediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
 import { remember, remembered } from "./preference";
 
@@ -67,7 +67,7 @@ export function UpNextOverlay({
   onAutoplay,
   onCancel,
 }: {
-  next: MediaItem;
+  next: CatalogueItem;
   /** Where the next item is watched (its watch page in the playlist played). */
   to?: string | undefined;
   autoplay: boolean;

@@ -1,14 +1,13 @@
-import type { MediaItem, MediaPage, Playlist } from "../api/schema";
+import type { CatalogueItem, MediaPage, Playlist } from "../api/schema";
 import { setSessionMarker } from "../api/session";
 
-export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
+export function mediaItem(overrides: Partial<CatalogueItem> = {}): CatalogueItem {
   const id = overrides.id ?? "m-1";
   return {
     id,
     title: "Sunset over the bay",
     description: "A calm evening.",
     status: "published",
-    s3_key: `media/${id}.mp4`,
     size_bytes: 12_345_678,
     content_type: "video/mp4",
     duration_seconds: 65,
@@ -17,11 +16,9 @@ export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
     width: 1920,
     height: 1080,
     fps: 30,
-    thumbnail_s3_key: `thumbnails/${id}.jpg`,
     thumbnail_url: `/api/v1/stream/thumbnails/${id}.jpg`,
     poster_url: `/api/v1/stream/thumbnails/${id}-poster.jpg`,
     tags: ["nature", "sea"],
-    created_by: "u-admin",
     created_at: "2026-02-01T10:00:00Z",
     updated_at: "2026-02-01T10:00:00Z",
     published_at: "2026-02-01T10:05:00Z",
@@ -29,7 +26,7 @@ export function mediaItem(overrides: Partial<MediaItem> = {}): MediaItem {
   };
 }
 
-export function mediaPage(items: MediaItem[], { total = items.length, page = 1, page_size = 24 } = {}): MediaPage {
+export function mediaPage(items: CatalogueItem[], { total = items.length, page = 1, page_size = 24 } = {}): MediaPage {
   return { items, total, page, page_size };
 }
 
@@ -39,7 +36,7 @@ export function hadSession(): void {
 }
 
 /** A playlist of the viewer's holding `items`, in order. */
-export function playlistOf(items: MediaItem[], overrides: Partial<Playlist> = {}): Playlist {
+export function playlistOf(items: CatalogueItem[], overrides: Partial<Playlist> = {}): Playlist {
   return {
     id: "p-1",
     title: "Cooking",
