@@ -50,6 +50,7 @@ from streamstack.kernel.guards import (
     requires_admin,
     requires_user,
 )
+from streamstack.kernel.http import client_address
 from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 
@@ -65,7 +66,13 @@ class BrowsingController(Controller):
     tags = ["catalogue"]
     security = OPTIONAL_BEARER
 
-    @get("/", summary="List media items")
+    @get(
+        "/",
+        summary="List media items",
+        responses=error_responses(
+            {429: "This address searched too often (`searches_throttled`); see `Retry-After`."}
+        ),
+    )
     async def list_items(
         self,
         request: Request[Any, Any, Any],
@@ -96,7 +103,8 @@ class BrowsingController(Controller):
         ] = None,
     ) -> MediaPage:
         """Playable published items, newest first by default; admins may list drafts or all,
-        and filter by processing state (e.g. the failed ones)."""
+        and filter by processing state (e.g. the failed ones). Searches the catalogue runs
+        for anyone but an admin are budgeted per client address (429 past it)."""
         # The caller and the paging are read here, not injected: Litestar resolves two or
         # more dependencies of a handler concurrently, in a task group of their own (about
         # 50 µs of the hottest uncached route's CPU); one dependency is awaited directly.
@@ -110,6 +118,7 @@ class BrowsingController(Controller):
             sort=sort,
             page=page,
             page_size=page_size,
+            client=client_address(request),
         )
 
     @get("/{item_id:uuid}", summary="Get a media item")
