@@ -119,8 +119,19 @@ def expected_ids(rows: list[dict[str, Any]], q: str, *, admin: bool, sort: str) 
 #: sparse title tier then a dense one elsewhere; "glaicer" two empty tiers then a dense
 #: typo tier; "marmot" dense at the head yet short within the window (the walk falls
 #: back to the index); "clip 0" and "glacier lagoon" several words (a ranked tier);
-#: "xylophone" nothing; "cli" a word too short to forgive a typo.
-QUERIES = ["lagoon", "glacier", "glaicer", "marmot", "clip 0", "glacier lagoon", "xylophone", "cli"]
+#: "xylophone" nothing; "cli" a word too short to forgive a typo; "lagono" a typo of six
+#: letters (the index finds its candidates by the pieces every one of its variants holds).
+QUERIES = [
+    "lagoon",
+    "glacier",
+    "glaicer",
+    "marmot",
+    "clip 0",
+    "glacier lagoon",
+    "xylophone",
+    "cli",
+    "lagono",
+]
 
 
 @pytest.fixture
