@@ -10,7 +10,16 @@ both relational backends: SQLite (the embedded store) and PostgreSQL. Rows:
 - an admin's search with a typo ("glaicer") ÷ an admin's list page, both uncached, at
   100,000 items (``--quick``: at 10,000) — goal ≥ 0.5;
 - an item's related items (Up next), anonymous and for a signed-in viewer, ÷ the same
-  list page — goal ≥ 0.2 (one per watch page).
+  list page — goal ≥ 0.2 (one per watch page);
+- the costliest searches as ONE client asks them (one connection, as an admin: uncached,
+  never budgeted) ÷ an admin's list page on one connection: two six-letter words no item
+  holds together ("castle winter": each has trigram pieces since this row was added; it
+  read every item on SQLite before); a five-letter word no item holds ("xyzzy": its typo
+  variants ``xy?zy`` hold no trigram, so every item is read) and two words every item
+  holds ("bench video": the ranked tier is read whole). No goal: what no index narrows
+  is bounded by the per-address search budget for anonymous callers. One
+  connection, measured apart: 16 connections of such searches left the server a backlog
+  that ran into the next row's seconds (its list page fell from hundreds to 6 req/s).
 
 The 10,000 published items are inserted in bulk with the catalogue's own tables and
 derivations (``title_key``, ``search_text``, normalised tags), after ``streamstack migrate``.
@@ -78,6 +87,12 @@ WORDS = [
     "snowfall",
     "rainbow",
 ]
+#: The costliest searches: their names in the report, and what is searched.
+COSTLY = {
+    "search_pair": "castle winter",
+    "search_nothing": "xyzzy",
+    "search_everywhere": "bench video",
+}
 PAGE_SIZE = 24
 #: Related items asked for (the watch page's Up next list).
 RELATED = 8
@@ -151,13 +166,19 @@ def check_page(url: str) -> None:
 
 
 def measure(
-    url: str, seconds: float, *, pages: int | None = None, token: str | None = None
+    url: str,
+    seconds: float,
+    *,
+    pages: int | None = None,
+    token: str | None = None,
+    connections: int = CONNECTIONS,
 ) -> WrkResult:
-    """wrk on ``url``: as is, at random pages 1..``pages``, or with a bearer ``token``."""
+    """wrk on ``url``: as is, at random pages 1..``pages``, or with a bearer ``token``
+    (on ``connections`` connections)."""
     if token is not None:
         env = {"BENCH_TOKEN": token}
         return run_wrk(
-            url, script="get_authorized.lua", seconds=seconds, connections=CONNECTIONS, env=env
+            url, script="get_authorized.lua", seconds=seconds, connections=connections, env=env
         )
     if pages is None:
         return run_wrk(url, script="get.lua", seconds=seconds, connections=CONNECTIONS)
@@ -246,6 +267,19 @@ def measure_search(
     )
 
 
+def measure_costly(service: Service, seconds: float, token: str) -> dict[str, WrkResult]:
+    """The :data:`COSTLY` searches and an admin's list page, each by one client."""
+    listing = f"{service.url}/api/v1/catalogue/?page_size={PAGE_SIZE}"
+
+    def one_client(url: str) -> Callable[[float], WrkResult]:
+        return lambda s: measure(url, s, token=token, connections=1)
+
+    runs = {"admin_list_one": one_client(listing)}
+    for name, q in COSTLY.items():
+        runs[name] = one_client(f"{listing}&q={q.replace(' ', '+')}")
+    return measured(runs, seconds)
+
+
 def measure_backend(
     service: Service, url: str, seconds: float, tokens: tuple[str, str], *, quick: bool
 ) -> dict[str, WrkResult]:
@@ -255,7 +289,8 @@ def measure_backend(
     results = measure_lists(service, seconds, admin)
     if not quick:
         asyncio.run(seed(url, SEARCH_ITEMS - ITEMS, first=ITEMS + DRAFTS))
-    return {**results, **measure_search(service, seconds, admin, viewer)}
+    results.update(measure_search(service, seconds, admin, viewer))
+    return {**results, **measure_costly(service, seconds, admin)}
 
 
 def sqlite_service(workdir: Path, keys: BenchKeys) -> tuple[Service, str]:
@@ -313,6 +348,12 @@ def rows(report: BenchReport, results: dict[str, dict[str, WrkResult]], quick: b
             value = Quantity(name.split("_")[0], runs[name].requests_per_second, "req/s")
             row = f"{label}: {text}, {size} items (goal ≥ {goal})"
             report.rows.append(Row(row, value, listed))
+        one = Quantity("list", runs["admin_list_one"].requests_per_second, "req/s")
+        for name, q in COSTLY.items():
+            goal = "no goal" if name == "search_pair" else "no goal: budgeted per address"
+            value = Quantity("search", runs[name].requests_per_second, "req/s")
+            row = f"{label}: search {q!r} ÷ list page, one client, admin, {size} items ({goal})"
+            report.rows.append(Row(row, value, one))
 
 
 def run(plan: BenchPlan) -> BenchReport:

@@ -68,6 +68,9 @@ MEANINGS: dict[str, str] = {
     "login_throttle_account_attempts": "sign-in attempts per account from all addresses before "
     "backoff (keep it well above the others)",
     "login_throttle_max_seconds": "longest sign-in (and registration) backoff",
+    "search_burst": "catalogue searches one client address may have run (uncached pages; "
+    "admins' are not counted) before `429 searches_throttled`",
+    "search_refill_seconds": "one more search per address comes back every this many seconds",
     "registration_mode": "`open`, `invite` (single-use codes an admin creates) or `closed`; "
     "empty: `open`, or `closed` when `STREAMSTACK_ALLOW_REGISTRATION=false`",
     "registration_address_attempts": "registrations per client address before backoff",

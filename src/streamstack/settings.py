@@ -105,6 +105,11 @@ class Settings:
     login_throttle_address_attempts: Positive = 20
     login_throttle_account_attempts: Positive = 100
     login_throttle_max_seconds: Positive = 900
+    # Searches one client address may have the catalogue run (pages its cache does not
+    # hold; admins' are not counted), then one more every search_refill_seconds: the
+    # list is public and a search no index narrows reads every item (catalogue/budgets.py).
+    search_burst: Positive = 30
+    search_refill_seconds: PositiveSeconds = 2.0
     # Who may create accounts: open, invite (single-use codes an admin creates) or closed.
     # Unset: open, or closed when allow_registration is false (its older spelling).
     registration_mode: RegistrationMode = ""

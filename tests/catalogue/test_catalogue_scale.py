@@ -167,3 +167,19 @@ async def test_ten_thousand_items_list_correctly_in_constant_queries(
     with counting_queries(catalogue_client) as statements:
         again = await page(page_size=7, sort="title")
     assert statements == [] and again["total"] == 9000
+
+
+async def test_a_search_finding_nothing_is_not_counted_again(catalogue_client: AppClient) -> None:
+    """An empty first page proves that nothing matches: no count reads the candidates a
+    second time (the costliest searches are those that find nothing)."""
+    items = seed_rows()[0][:100]
+    async with catalogue_client.app.state.backends.database.session() as session, session.begin():
+        await session.execute(insert(MediaItemRow), items)
+    admin = admin_headers(catalogue_client.app.state.settings)
+    for q in ("zebra", "zunsep", "clip zebra"):  # exact, a typo too far, two words
+        with counting_queries(catalogue_client) as statements:
+            params = {"q": q, "status": "all"}
+            r = await catalogue_client.get(f"{API}/", params=params, headers=admin)
+        assert r.status_code == 200, r.text
+        assert (r.json()["items"], r.json()["total"]) == ([], 0)
+        assert not [s for s in statements if s.startswith("SELECT (SELECT count(*)")], q

@@ -11,7 +11,15 @@ import re
 
 import pytest
 
-from streamstack.catalogue.search import FUZZY_MAX, FUZZY_MIN, edits, regex, variants
+from streamstack.catalogue.search import (
+    FUZZY_MAX,
+    FUZZY_MIN,
+    TRIGRAM,
+    edits,
+    fts_pieces,
+    regex,
+    variants,
+)
 
 #: Letters, LIKE's and regular expressions' special characters, and a non-ASCII letter.
 ALPHABET = "abcg.%_\\*+?()[]{}|^$-é"
@@ -98,3 +106,22 @@ def test_short_and_very_long_words_match_exactly() -> None:
     assert variants(long) == [f"%{long}%"]
     assert regex(long) == long
     assert regex("a.%_") == "a\\.\\%\\_"  # four letters: exact, punctuation escaped
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_match_holds_a_piece_the_index_looks_up(seed: int) -> None:
+    """The trigram index finds the candidates by :func:`fts_pieces`: every one-edit
+    variant must hold one. Six letters and more always have such pieces (an edit of a
+    six-letter word's middle two letters leaves no intact side of three, so the pieces
+    include that variant's own); five letters have none (``ab?de``: the index cannot
+    narrow them, the search budget bounds them)."""
+    rng = random.Random(seed)
+    for _ in range(40):
+        word = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(FUZZY_MIN, 9)))
+        pieces = fts_pieces(word)
+        if len(word) == FUZZY_MIN:
+            assert pieces == [], word
+            continue
+        assert pieces and all(len(piece) >= TRIGRAM for piece in pieces), word
+        for variant in one_edit(word):
+            assert any(piece in variant for piece in pieces), (word, variant, pieces)

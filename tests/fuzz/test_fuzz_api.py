@@ -79,6 +79,7 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> FuzzTarget:
         argon2_time_cost=1,
         login_throttle_email_attempts=1000,
         login_throttle_address_attempts=1000,
+        search_burst=1_000_000,
     )
     run_sync(lambda: apply_migrations(target_settings, target_settings.modules))
     user_ids = run_sync(lambda: create_accounts(target_settings))

@@ -47,6 +47,7 @@ from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.guards import requires_admin
+from streamstack.kernel.http import client_address
 from streamstack.kernel.openapi import BEARER, error_responses
 
 PREFIX = "/api/v1/auth"
@@ -128,8 +129,7 @@ Cookies = NamedDependency[RefreshCookie]
 
 def client_info(request: Request[Any, Any, Any]) -> ClientInfo:
     """The caller's address (as the proxy reported it) and user agent."""
-    address = request.client.host if request.client else "unknown"
-    return ClientInfo(address or "unknown", clean_user_agent(request.headers.get("user-agent")))
+    return ClientInfo(client_address(request), clean_user_agent(request.headers.get("user-agent")))
 
 
 class AccountController(Controller):

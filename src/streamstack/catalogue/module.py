@@ -32,6 +32,7 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, its operations, the outbox relay."""
+    from streamstack.catalogue.budgets import search_budgets
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
@@ -55,6 +56,9 @@ def mount(context: ModuleContext) -> MountedModule:
     service = CatalogueService(
         database,
         listing=listing,
+        searches=search_budgets(
+            context.settings.search_burst, context.settings.search_refill_seconds, context.clock
+        ),
         wake_relay=relay_task.wake,
         streaming=lambda: StreamingClient(context.transport("streaming")),
         clock=context.clock,

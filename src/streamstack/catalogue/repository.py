@@ -897,6 +897,10 @@ class ItemPages:
             return rows, int(rows[0][-1])
         if total is not None:
             return [], total
+        if offset == 0:
+            # An empty first page: nothing matches. Counting would read every candidate
+            # again (a search matching nothing, the costliest, paid its scan twice).
+            return [], 0
         # Past the last page: the page is empty, yet the total must be true.
         values.pop("page_limit"), values.pop("page_offset"), values.pop("page_end")
         return [], int((await self.connection.execute(count, values)).scalar_one())

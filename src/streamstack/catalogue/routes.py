@@ -54,6 +54,7 @@ from streamstack.kernel.guards import (
     requires_admin,
     requires_user,
 )
+from streamstack.kernel.http import client_address
 from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 
@@ -69,7 +70,13 @@ class BrowsingController(Controller):
     tags = ["catalogue"]
     security = OPTIONAL_BEARER
 
-    @get("/", summary="List media items")
+    @get(
+        "/",
+        summary="List media items",
+        responses=error_responses(
+            {429: "This address searched too often (`searches_throttled`); see `Retry-After`."}
+        ),
+    )
     async def list_items(
         self,
         request: Request[Any, Any, Any],
@@ -100,7 +107,8 @@ class BrowsingController(Controller):
         ] = None,
     ) -> MediaPage:
         """Playable published items, newest first by default; admins may list drafts or all,
-        and filter by processing state (e.g. the failed ones)."""
+        and filter by processing state (e.g. the failed ones). Searches the catalogue runs
+        for anyone but an admin are budgeted per client address (429 past it)."""
         # The caller and the paging are read here, not injected: Litestar resolves two or
         # more dependencies of a handler concurrently, in a task group of their own (about
         # 50 µs of the hottest uncached route's CPU); one dependency is awaited directly.
@@ -114,6 +122,7 @@ class BrowsingController(Controller):
             sort=sort,
             page=page,
             page_size=page_size,
+            client=client_address(request),
         )
 
     @get("/{item_id:uuid}", summary="Get a media item")

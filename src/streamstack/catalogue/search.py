@@ -117,14 +117,23 @@ def fts_pieces(word: str) -> list[str]:
     if len(word) < FUZZY_MIN or len(word) > FUZZY_MAX:
         return _literal(word)
     # One edit spans at most two neighbouring letters; what lies before or after it is
-    # intact, and one of the two is at least half of the rest.
+    # intact, and one of the two is at least half of the rest (long pieces: few items).
     pieces: set[str] = set()
     for start in range(len(word)):
         before, after = word[:start], word[start + 2 :]
         longest = before if len(before) >= len(after) else after
-        if len(longest) < TRIGRAM:
-            return []
-        pieces.add(longest)
+        if len(longest) >= TRIGRAM:
+            pieces.add(longest)
+    # Every variant must hold one: in a word of six letters, an edit of its middle two
+    # leaves no intact side of three, yet the variant itself has a piece that long (two
+    # neighbours swapped: the whole variant). Without one (five letters: "ab?de"), no
+    # trigram narrows the word and the search reads every item.
+    for edit in edits(word):
+        if not any(piece in part for piece in pieces for part in edit):
+            longest = max(edit, key=len)
+            if len(longest) < TRIGRAM:
+                return []
+            pieces.add(longest)
     # An item holding a piece holds every piece inside it: the shortest ones suffice.
     return sorted(p for p in pieces if not any(q != p and q in p for q in pieces))
 

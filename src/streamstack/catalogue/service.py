@@ -75,6 +75,7 @@ from streamstack.contracts.streaming import (
     StreamingClient,
     StreamTokenGrant,
 )
+from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
@@ -95,12 +96,15 @@ class CatalogueService:
         wake_relay: Callable[[], None],
         streaming: Callable[[], StreamingClient],
         listing: ListingCache | None = None,
+        searches: Budgets | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self._database = database
         self._clock = clock
         #: Viewers' pages; a cache that follows no events (the default) never serves.
         self._listing = listing or ListingCache()
+        #: Searches each client address may still have run (None: unbounded).
+        self._searches = searches
         #: Called after a commit that enqueued an event: the relay publishes it at once.
         self._wake_relay = wake_relay
         self._streaming_factory = streaming
@@ -119,11 +123,13 @@ class CatalogueService:
         sort: SortOrder = "newest",
         page: int = 1,
         page_size: int = 20,
+        client: str = "",
     ) -> MediaPage:
         """One page of matching items and the total: one statement, cached for viewers.
 
         Admins list any status, optionally only the items in one ``processing`` state;
-        everyone else sees only playable published items.
+        everyone else sees only playable published items. A viewer's search the cache
+        does not answer is taken from the budget of the ``client`` address (429 past it).
         """
         if not admin:
             status = "published"
@@ -140,6 +146,8 @@ class CatalogueService:
         generation = self._listing.generation
         if not admin and (cached := self._listing.get(key)) is not None:
             return cached
+        if search and not admin and self._searches is not None:
+            self._searches.spend(client)  # 429 before the database reads anything
         matching = (admin, query.status, query.processing_state, search.words, query.tag)
         known = self._listing.total(matching)
         async with listing(self._database) as pages:

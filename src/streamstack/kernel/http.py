@@ -43,6 +43,13 @@ def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address as the server took it (the proxy's report, behind one): what
+    per-client throttles and budgets are keyed by."""
+    address = connection.client.host if connection.client else ""
+    return address or "unknown"
+
+
 def request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The id of the request being served (set by the request-id middleware)."""
     value = connection.scope.get(REQUEST_ID_SCOPE_KEY)

@@ -11,43 +11,22 @@ tabs of them included, ask on load and to renew, far inside the budget.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from collections import OrderedDict
-
 from streamstack.contracts.limits import STREAM_TOKEN_BURST, STREAM_TOKEN_REFILL_SECONDS
+from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import TooManyRequests
-
-#: Accounts remembered at most, least recently seen out (a forgotten one starts full).
-MAX_REMEMBERED = 100_000
 
 
 class StreamTokensThrottled(TooManyRequests, code="stream_tokens_throttled"):
     """This account asked for stream tokens faster than players do."""
 
 
-@dataclasses.dataclass(slots=True)
-class IssueBudgets:
-    """Per account: the issues left and when that count was taken (app clock)."""
-
-    clock: Clock = utcnow
-    burst: int = STREAM_TOKEN_BURST
-    refill_seconds: float = STREAM_TOKEN_REFILL_SECONDS
-    _left: OrderedDict[str, tuple[float, float]] = dataclasses.field(default_factory=OrderedDict)
-
-    def spend(self, account: str) -> None:
-        """Take one issue from ``account``'s budget, or raise :class:`StreamTokensThrottled`."""
-        now = self.clock().timestamp()
-        left, counted_at = self._left.pop(account, (float(self.burst), now))
-        left = min(float(self.burst), left + max(0.0, now - counted_at) / self.refill_seconds)
-        if left < 1:
-            self._left[account] = (left, now)
-            wait = math.ceil((1 - left) * self.refill_seconds)
-            raise StreamTokensThrottled(
-                "too many stream tokens asked for; try again shortly",
-                headers={"Retry-After": str(wait)},
-            )
-        self._left[account] = (left - 1, now)
-        while len(self._left) > MAX_REMEMBERED:
-            self._left.popitem(last=False)
+def issue_budgets(clock: Clock = utcnow) -> Budgets:
+    """Per account: the stream tokens it may still have issued (the kernel's buckets)."""
+    return Budgets(
+        STREAM_TOKEN_BURST,
+        STREAM_TOKEN_REFILL_SECONDS,
+        StreamTokensThrottled,
+        "too many stream tokens asked for; try again shortly",
+        clock,
+    )

@@ -8,7 +8,7 @@ from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BU
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
-from streamstack.streaming.budgets import IssueBudgets
+from streamstack.streaming.budgets import issue_budgets
 from streamstack.streaming.contract import issue_token_handler
 from streamstack.streaming.repository import TAKEDOWNS_BUCKET, StreamTokenStore, TakedownRecord
 from streamstack.streaming.routes import stream_router
@@ -39,7 +39,7 @@ def mount(context: ModuleContext) -> MountedModule:
         takedowns,
         context.clock,
         SignedOutSessions(context.authenticator.revocations),
-        IssueBudgets(context.clock),
+        issue_budgets(context.clock),
     )
     media = backends.objects(settings.media_bucket)
     delivery: Delivery

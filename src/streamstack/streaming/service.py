@@ -33,6 +33,7 @@ from streamstack.contracts.streaming import (
     caption_path,
 )
 from streamstack.kernel.authentication import Principal
+from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
 from streamstack.kernel.http import http_date
@@ -47,7 +48,6 @@ from streamstack.kernel.storage import (
 )
 from streamstack.streaming import conditions as cond
 from streamstack.streaming import metrics
-from streamstack.streaming.budgets import IssueBudgets
 from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (
@@ -131,7 +131,7 @@ class StreamTokens:
         takedowns: Takedowns | None = None,
         clock: Clock = utcnow,
         sessions: SignedOutSessions | None = None,
-        budgets: IssueBudgets | None = None,
+        budgets: Budgets | None = None,
     ) -> None:
         self._store = store
         self._takedowns = takedowns

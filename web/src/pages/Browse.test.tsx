@@ -1,11 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { formatDay } from "../lib/format";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { ADMIN, API, http, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { ADMIN, API, apiError, http, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 import { BrowsePage } from "./Browse";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -158,6 +158,27 @@ describe("BrowsePage", () => {
     expect(seen.map((r) => r.url.searchParams.get("q"))).toEqual([null, "bay"]);
     // A new search starts again at page 1.
     expect(seen[1]!.url.searchParams.get("page")).toBe("1");
+  });
+
+  it("waits out a throttled search for as long as the server says, then shows its results", async () => {
+    let asked = 0;
+    server.use(
+      http.get(CATALOGUE, () => {
+        asked += 1;
+        if (asked > 1) return ok(mediaPage([mediaItem({ title: "Bay" })]));
+        const detail = "too many searches from this address; try again shortly";
+        return apiError(429, "searches_throttled", detail, { "Retry-After": "1" });
+      }),
+    );
+    browse("/?q=bay");
+
+    const waiting = "Many searches in a short while: the results come in a moment.";
+    expect(await screen.findByText(waiting)).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(asked).toBe(1);
+    await vi.waitFor(() => expect(screen.getAllByTestId("media-card")).toHaveLength(1), { timeout: 4000 });
+    expect(asked).toBe(2);
+    expect(screen.queryByText(waiting)).not.toBeInTheDocument();
   });
 
   it("sorts by duration both ways through the select", async () => {

@@ -3,6 +3,7 @@ import { continueWatching, listCatalogue, watchHistory, type SortOrder } from ".
 import type { MediaPage, WatchedPage, WatchProgress } from "../api/schema";
 import { Link } from "react-router";
 import { AuthContext } from "../auth/AuthContext";
+import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
@@ -97,6 +98,7 @@ export function BrowsePage() {
     [q, tag, sort, page],
   );
   const { data, previous, error, loading, reload } = useAsync(fetchPage);
+  useRetryWhenThrottled(error, reload);
   const shown = data ?? (loading ? previous : null);
   const watching = useWatching();
   const home = !q && !tag && page === 1;
@@ -118,7 +120,11 @@ export function BrowsePage() {
 
       {/* The count is the catalogue's: right above its grid, not above Continue watching. */}
       <CatalogueStatus loading={loading} total={data?.total ?? 0} />
-      <ErrorMessage error={error} onRetry={reload} />
+      {searchThrottled(error) ? (
+        <p role="status">Many searches in a short while: the results come in a moment.</p>
+      ) : (
+        <ErrorMessage error={error} onRetry={reload} />
+      )}
       {data && (
         <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NoVideos filtered={Boolean(q || tag)} />} />
       )}
@@ -128,6 +134,23 @@ export function BrowsePage() {
       )}
     </section>
   );
+}
+
+/** Whether the server refused a search for coming too fast (429 `searches_throttled`). */
+function searchThrottled(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.code === "searches_throttled";
+}
+
+/**
+ * A search refused for coming too fast runs again by itself once the server's
+ * `Retry-After` has passed: the viewer need not press anything.
+ */
+function useRetryWhenThrottled(error: unknown, reload: () => void) {
+  useEffect(() => {
+    if (!searchThrottled(error)) return;
+    const timer = window.setTimeout(reload, Math.max(error.retryAfter ?? 2, 1) * 1000);
+    return () => window.clearTimeout(timer);
+  }, [error, reload]);
 }
 
 /**
