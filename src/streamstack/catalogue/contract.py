@@ -6,8 +6,8 @@ The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/�
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
 ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS`` and ``UPDATE_FACTS``: ``access="admin"``, a
 valid, unrevoked admin access token; ``UPDATE_PROCESSING``, ``CHANGE_CAPTION`` and
-``READ_CAPTIONS``: ``access="service"``, any module — over HTTP the service secret), and the transport has
-decoded the request against the contract's limits, as the public API does.
+``READ_CAPTIONS``: ``access="service"``, any module — over HTTP the service secret), and the
+transport has decoded the request against the contract's limits, as the public API does.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from streamstack.contracts.catalogue import (
     ItemsLookup,
     MediaItem,
     NewMediaItem,
-    RecordedCaptions,
 )
 from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
 
@@ -45,7 +44,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         UPDATE_FACTS: _by_request_alone(service.update_facts),
         UPDATE_PROCESSING: _by_request_alone(service.update_processing),
         CHANGE_CAPTION: _by_request_alone(service.change_caption),
-        READ_CAPTIONS: _read_captions_handler(service),
+        READ_CAPTIONS: _by_request_alone(service.recorded_captions),
     }
 
 
@@ -84,13 +83,3 @@ def _by_request_alone(use_case: Callable[[Req], Awaitable[Resp]]) -> Handler:
         return await use_case(request)
 
     return handle
-
-
-def _read_captions_handler(service: CatalogueService) -> Handler:
-    """The handler answering an item's caption tracks as recorded now (any status)."""
-
-    async def read_captions(request: ItemLookup, _: CallContext) -> RecordedCaptions:
-        item = await service.get_item(uuid.UUID(request.media_id), admin=True)
-        return RecordedCaptions(has_hls=item.has_hls, captions=item.captions)
-
-    return read_captions

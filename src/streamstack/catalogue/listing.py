@@ -162,6 +162,6 @@ class ListingCache:
 
 
 def listed_item(row: Sequence[Any], *, admin: bool) -> CatalogueItem:
-    """The shape routes open to viewers answer of one row of :class:`~streamstack.catalogue.repository.ItemPages`:
-    the values of ``SHOWN_COLUMNS``, then the tags, then the total."""
+    """One row of :class:`~streamstack.catalogue.repository.ItemPages` as a list answers it
+    (the values of ``SHOWN_COLUMNS``, then the tags, then the total)."""
     return item_from_values(row, sorted_tags(row[len(SHOWN_COLUMNS)]), admin=admin)

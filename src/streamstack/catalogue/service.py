@@ -27,6 +27,7 @@ from streamstack.catalogue.items import (
     normalize_tags,
     search_text,
     title_key,
+    to_caption_track,
     to_catalogue_item,
     to_media_item,
     withdrawal,
@@ -60,11 +61,13 @@ from streamstack.contracts.catalogue import (
     CaptionChange,
     CatalogueItem,
     FactsUpdate,
+    ItemLookup,
     MediaItem,
     MediaStatus,
     NewMediaItem,
     ProcessingFilter,
     ProcessingUpdate,
+    RecordedCaptions,
     object_prefix,
     owns_object,
 )
@@ -123,7 +126,7 @@ class CatalogueService:
         sort: SortOrder = "newest",
         page: int = 1,
         page_size: int = 20,
-        client: str = "",
+        client: str,
     ) -> MediaPage:
         """One page of matching items and the total: one statement, cached for viewers.
 
@@ -409,9 +412,7 @@ class CatalogueService:
         Admins may preview any item; others only what they can see (published, playable).
         """
         decided_at = self._clock().timestamp()  # before the read: no later commit is seen
-        async with reading(self._database) as store:
-            found = await store.items.visible(item_id, admin=admin)
-            captions = await store.captions.of_item(item_id)
+        found, captions = await self._captioned(item_id, admin=admin)
         request = IssueStreamToken(
             media_id=str(item_id),
             s3_key=found.s3_key,
@@ -423,6 +424,22 @@ class CatalogueService:
             decided_at=decided_at,
         )
         return await self._streaming_client().issue_token(request, context)
+
+    async def recorded_captions(self, lookup: ItemLookup) -> RecordedCaptions:
+        """Any item's caption tracks as recorded now, and whether it has a master playlist
+        (404 if no item): what a writer of the master reads again after its write."""
+        row, captions = await self._captioned(uuid.UUID(lookup.media_id), admin=True)
+        return RecordedCaptions(
+            has_hls=row.has_hls, captions=[to_caption_track(track) for track in captions]
+        )
+
+    async def _captioned(
+        self, item_id: uuid.UUID, *, admin: bool
+    ) -> tuple[MediaItemRow, list[CaptionTrackRow]]:
+        """The item's row (404 as :meth:`get_item`) and its caption tracks."""
+        async with reading(self._database) as store:
+            row = await store.items.visible(item_id, admin=admin)
+            return row, await store.captions.of_item(item_id)
 
     def _streaming_client(self) -> StreamingClient:
         if self._streaming is None:
