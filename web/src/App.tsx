@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { BrowserRouter, Outlet, Route, Routes } from "react-router";
+import { BrowserRouter, Navigate, Outlet, Route, Routes } from "react-router";
 import { AuthProvider } from "./auth/AuthContext";
 import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
@@ -57,6 +57,8 @@ export function AppRoutes() {
               </RequireAdmin>
             }
           >
+            {/* /admin alone was a blank page: the library is where an admin starts. */}
+            <Route index element={<Navigate to="library" replace />} />
             <Route path="upload" element={<Titled title="Upload"><AdminUploadPage /></Titled>} />
             <Route path="library" element={<Titled title="Library"><AdminLibraryPage /></Titled>} />
             <Route path="users" element={<Titled title="Users"><AdminUsersPage /></Titled>} />

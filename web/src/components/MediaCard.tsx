@@ -103,8 +103,11 @@ export function MediaCard({ item, progress }: { item: CatalogueItem; progress?: 
         className="card-link"
         aria-label={duration ? `${item.title}, ${duration}` : item.title}
       >
+        {/* The title first, the still (with its duration) after it, shown above it by
+            CSS: the link's text reads as its name does, "<title>, <duration>" (WCAG 2.5.3).
+            The space keeps the title's last word and the duration apart in that text. */}
+        <span className="card-title">{item.title}</span>{" "}
         <Thumbnail item={item} progress={progress} />
-        <span className="card-title">{item.title}</span>
       </Link>
       <p className="card-meta">
         {formatViews(item.view_count, { compact: true })} ·{" "}

@@ -67,6 +67,7 @@ export function TranscodeAgainButton({ item, onQueued }: { item: CatalogueItem; 
   const retry = () => run(item.id, errorMessage, async () => onQueued(await retryTranscode(item.id)));
   const ask = state !== "failed";
   const again = state === "none" ? "" : " again";
+  const text = running !== null ? "Queueing…" : `Transcode${again}`;
 
   return (
     <>
@@ -75,9 +76,10 @@ export function TranscodeAgainButton({ item, onQueued }: { item: CatalogueItem; 
         className="button"
         disabled={running !== null}
         onClick={() => (ask ? setConfirming(true) : void retry())}
-        aria-label={`Transcode ${item.title}${again}`}
+        // The words on the button first (a voice user says what they see), then whose.
+        aria-label={`${text} (${item.title})`}
       >
-        {running !== null ? "Queueing…" : `Transcode${again}`}
+        {text}
       </button>
       <FormError message={error} />
       {confirming && (

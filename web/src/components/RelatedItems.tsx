@@ -1,5 +1,5 @@
 import type { CatalogueItem } from "../api/schema";
-import { formatDuration, formatViews } from "../lib/format";
+import { formatViews } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { Link } from "react-router";
 import { Thumbnail } from "./MediaCard";
@@ -10,16 +10,14 @@ const RELATED_SIZES = "10rem";
 /** One item beside the player: its still, title, length and views, a link to `to` (its watch page). */
 export function RelatedLink({ item, to = watchPath(item.id) }: { item: CatalogueItem; to?: string }) {
   return (
+    // The text first, the still after it, shown before it by CSS: the link is named by its
+    // text in reading order (title, views, then the still's duration), not "0:02 <title>".
     <Link to={to} className="related-link">
-      <Thumbnail item={item} className="related-still" sizes={RELATED_SIZES} />
       <span className="related-text">
         <span className="related-title">{item.title}</span>
-        <span className="muted small">
-          {[formatDuration(item.duration_seconds), formatViews(item.view_count, { compact: true })]
-            .filter(Boolean)
-            .join(" · ")}
-        </span>
+        <span className="muted small">{formatViews(item.view_count, { compact: true })}</span>
       </span>
+      <Thumbnail item={item} className="related-still" sizes={RELATED_SIZES} />
     </Link>
   );
 }

@@ -79,14 +79,14 @@ describe("AdminLibraryPage", () => {
     renderPage(<AdminLibraryPage />);
 
     // Only the failed item offers it here (the other was never transcoded).
-    expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    expect(await screen.findAllByRole("button", { name: /^Transcode again \(.*\)$/ })).toHaveLength(1);
     // Published, yet viewers cannot see it: the row says so, of it alone.
     expect(screen.getAllByTestId("library-hidden")).toHaveLength(1);
     expect(screen.getByTestId("library-hidden")).toHaveTextContent("Viewers see it once it can play.");
-    await user.click(screen.getByRole("button", { name: "Transcode Broken again" }));
+    await user.click(screen.getByRole("button", { name: "Transcode again (Broken)" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
-    expect(screen.queryByRole("button", { name: "Transcode Broken again" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Transcode again (Broken)" })).not.toBeInTheDocument();
     expect(sentTo(seen, "POST", `${API}/ingest/items/f/transcode`)).toHaveLength(1);
     expect(sentTo(seen, "GET", `${CATALOGUE}/f`)).toHaveLength(0);
 
@@ -112,12 +112,12 @@ describe("AdminLibraryPage", () => {
     renderPage(<AdminLibraryPage />);
 
     // A queued item offers nothing: its job is on the way.
-    expect(await screen.findAllByRole("button", { name: /^Transcode .* again$/ })).toHaveLength(1);
+    expect(await screen.findAllByRole("button", { name: /^Transcode again \(.*\)$/ })).toHaveLength(1);
     // A ready item plays: it is asked for once more; Cancel sends nothing.
-    await user.click(screen.getByRole("button", { name: "Transcode Old again" }));
+    await user.click(screen.getByRole("button", { name: "Transcode again (Old)" }));
     await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Cancel" }));
     expect(sentTo(seen, "POST", `${API}/ingest/items/r/transcode`)).toHaveLength(0);
-    await user.click(screen.getByRole("button", { name: "Transcode Old again" }));
+    await user.click(screen.getByRole("button", { name: "Transcode again (Old)" }));
     const dialog = screen.getByRole("alertdialog", { name: "Transcode “Old” again?" });
     expect(dialog).toHaveAccessibleDescription(
       "It is made again from its original with this version’s transcoder (which keeps every audio track, for example). " +
@@ -130,7 +130,7 @@ describe("AdminLibraryPage", () => {
     await user.click(confirm);
 
     await waitFor(() =>
-      expect(screen.queryByRole("button", { name: "Transcode Old again" })).not.toBeInTheDocument(),
+      expect(screen.queryByRole("button", { name: "Transcode again (Old)" })).not.toBeInTheDocument(),
     );
     const row = screen.getByRole("link", { name: "Old" }).closest("[data-testid=library-item]");
     expect(within(row as HTMLElement).getByTestId("library-processing")).toHaveTextContent("Queued for processing");
@@ -148,11 +148,11 @@ describe("AdminLibraryPage", () => {
     );
     renderPage(<AdminLibraryPage />);
 
-    await user.click(await screen.findByRole("button", { name: "Transcode Broken again" }));
+    await user.click(await screen.findByRole("button", { name: "Transcode again (Broken)" }));
 
     expect(await screen.findByText(/queued, not failed/)).toBeInTheDocument();
     expect(screen.getByTestId("library-processing")).toHaveTextContent("Processing failed: no");
-    expect(screen.getByRole("button", { name: "Transcode Broken again" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Transcode again (Broken)" })).toBeEnabled();
   });
 
   it("filters by processing state, to find what failed", async () => {
@@ -320,7 +320,7 @@ describe("AdminLibraryPage, outdated videos", () => {
     expect(panel).toHaveTextContent("This version would make more of 2 videos");
     const outdated = screen.getAllByTestId("library-outdated").map((p) => p.textContent);
     expect(outdated).toEqual(["Transcoded by an older version", "Not transcoded yet"]);
-    expect(screen.getByRole("button", { name: "Transcode Never" })).toHaveTextContent(/^Transcode$/);
+    expect(screen.getByRole("button", { name: "Transcode (Never)" })).toHaveTextContent(/^Transcode$/);
 
     // Asked first: Cancel sends nothing.
     await user.click(within(panel).getByRole("button", { name: "Transcode all 2" }));

@@ -281,7 +281,7 @@ describe("WatchPage", () => {
     renderWatch("m-1");
 
     expect(await screen.findByTestId("player-pending")).toHaveTextContent("Processing failed: out of memory");
-    await user.click(screen.getByRole("button", { name: "Transcode Sunset over the bay again" }));
+    await user.click(screen.getByRole("button", { name: "Transcode again (Sunset over the bay)" }));
 
     expect(await screen.findByTestId("player-pending")).toHaveTextContent("Queued for processing");
     expect(screen.queryByRole("button", { name: /again$/ })).not.toBeInTheDocument();

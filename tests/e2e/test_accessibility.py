@@ -1,0 +1,140 @@
+"""Every page of the SPA, checked by axe-core (Deque's accessibility engine) in Chromium, in
+the light theme and the dark, as a visitor, a viewer and an admin see it.
+
+axe checks what a program can check of WCAG 2.2 A/AA and common practice: names and roles
+of controls and links, labels, headings, landmarks, contrast, ARIA that contradicts itself.
+It found, when it was first run:
+
+* the dark theme's primary buttons (and skip link, brand mark): white on the light accent
+  blue, 3.2:1 where WCAG 1.4.3 wants 4.5:1;
+* a catalogue card's link named "<title>, <duration>" while its text read the duration
+  first (WCAG 2.5.3, label in name: a voice user says what they see); an "Up next" link
+  read "0:02 <title> 0:02 · 1 view";
+* "Transcode again" buttons named "Transcode <title> again" (2.5.3 again);
+* ``/admin`` a blank page (no heading, nothing): it now leads to the library.
+
+A screen reader's own reading is not checked here (no screen reader runs in CI).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import pytest
+from playwright.async_api import Page
+
+from e2e.spa_rig import (
+    BrowserLog,
+    DevServer,
+    admin_uploaded,
+    chromium,
+    new_page,
+    register_viewer,
+    sign_in,
+    upload,
+    watch_page_ready,
+)
+from harness.tools import skip_or_fail
+from system.system_rig import ROOT
+from system.system_video import h264_aac_mp4
+
+AXE_SCRIPT = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+VIEWER_EMAIL = "viewer@example.com"
+VIEWER_PASSWORD = "correct horse battery staple"
+
+#: What each kind of visitor is shown: pages by path (``{item}`` is the uploaded item's id).
+VISITOR_PAGES = ("/signin", "/register", "/", "/nowhere")
+VIEWER_PAGES = ("/", "/watch/{item}", "/account", "/history", "/playlists")
+ADMIN_PAGES = ("/admin/library", "/admin/upload", "/admin/users")
+THEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
+
+#: Each violation as one line: the rule, its impact, and where (up to three elements).
+VIOLATIONS = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    rule: v.id,
+    impact: v.impact,
+    help: v.help,
+    where: v.nodes.slice(0, 3).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+  }));
+}"""
+
+
+def axe_source() -> str:
+    """axe-core's browser build, from the web app's dev dependencies (``npm ci``)."""
+    if not AXE_SCRIPT.is_file():
+        skip_or_fail(f"needs axe-core ({AXE_SCRIPT}): run npm ci in web/")
+    return AXE_SCRIPT.read_text()
+
+
+async def violations(page: Page, axe: str) -> list[dict[str, Any]]:
+    """axe's violations on ``page`` as it is now (axe is loaded through the DevTools
+    protocol, which the page's Content-Security-Policy does not govern)."""
+    await page.evaluate(axe)
+    found: list[dict[str, Any]] = await page.evaluate(VIOLATIONS)
+    return found
+
+
+async def visit(page: Page, url: str, path: str) -> None:
+    """Open ``path`` and wait until the page has settled (the watch page: its video and the
+    other item beside it, in "Up next", too)."""
+    if path.startswith("/watch/"):
+        await watch_page_ready(page, url, path.removeprefix("/watch/"))
+        await page.get_by_test_id("related-item").wait_for()
+    else:
+        await page.goto(f"{url}{path}")
+    await page.wait_for_load_state("networkidle")
+
+
+async def check_pages(
+    who: str, page: Page, server: DevServer, paths: tuple[str, ...], item: str
+) -> dict[str, Any]:
+    """Every page of ``paths`` as ``who`` sees it: what axe finds, by page, where it finds
+    anything."""
+    axe = axe_source()
+    found: dict[str, Any] = {}
+    for path in (p.format(item=item) for p in paths):
+        await visit(page, server.url, path)
+        if problems := await violations(page, axe):
+            found[f"{who} {path}"] = problems
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_axe_finds_nothing_on_any_page(dev_server: DevServer) -> None:
+    """One server and one browser for both themes (a server each cost more than the checks)."""
+    log = BrowserLog()
+    register_viewer(dev_server, VIEWER_EMAIL, VIEWER_PASSWORD)
+    found: dict[str, Any] = {}
+    async with chromium() as browser:
+        clip = h264_aac_mp4()
+        admin, item = await admin_uploaded(browser, log, dev_server, "Harbour", clip, "h.mp4")
+        # A second item: cards in the catalogue, and one "Up next" beside the player.
+        await upload(admin, dev_server.url, "Harbour at dawn", clip, name="dawn.mp4")
+        for theme in THEMES:
+            await admin.emulate_media(color_scheme=theme)
+            found |= await check_pages(f"{theme}, admin", admin, dev_server, ADMIN_PAGES, item)
+            context, page = await new_page(browser, log, color_scheme=theme)
+            found |= await check_pages(f"{theme}, visitor", page, dev_server, VISITOR_PAGES, item)
+            await sign_in(page, dev_server.url, VIEWER_EMAIL, VIEWER_PASSWORD)
+            found |= await check_pages(f"{theme}, viewer", page, dev_server, VIEWER_PAGES, item)
+            await context.close()
+    assert found == {}, json.dumps(found, indent=1)
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_admin_alone_leads_to_the_library(dev_server: DevServer) -> None:
+    """``/admin`` rendered nothing at all (an empty outlet): an admin typing it got a blank
+    page."""
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await new_page(browser, log)
+        await sign_in(page, dev_server.url, dev_server.admin_email, dev_server.admin_password)
+        await page.goto(f"{dev_server.url}/admin")
+        await page.wait_for_url(f"{dev_server.url}/admin/library")
+        await page.get_by_role("heading", name="Library", level=1).wait_for()
+    log.assert_clean()
