@@ -46,7 +46,7 @@ VIEWER_PASSWORD = "correct horse battery staple"
 #: What each kind of visitor is shown: pages by path (``{item}`` is the uploaded item's id).
 VISITOR_PAGES = ("/signin", "/register", "/", "/nowhere")
 VIEWER_PAGES = ("/", "/watch/{item}", "/account", "/history", "/playlists")
-ADMIN_PAGES = ("/admin/library", "/admin/upload", "/admin/users")
+ADMIN_PAGES = ("/admin/library", "/admin/upload", "/admin/users", "/watch/{item}")
 THEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 
 #: Each violation as one line: the rule, its impact, and where (up to three elements).
