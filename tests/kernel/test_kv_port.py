@@ -163,8 +163,12 @@ async def test_embedded_store_forgets_expired_values_in_its_file_too(tmp_path: P
         await store.put(f"new-{i}", b"x")
     await store.close()
     with contextlib.closing(sqlite3.connect(path)) as db:
-        (stored,) = db.execute("SELECT count(*) FROM kv").fetchone()
-    assert stored == EVICT_EVERY
+        keys = {key for (key,) in db.execute("SELECT key FROM kv")}
+    # Every old value had expired by the eviction the new writes led to, so none is left.
+    # Not "all new ones stay": on a loaded machine writing them takes over the TTL, and the
+    # first of them rightly expire too (CI saw 759 of 1,024 left); the last one cannot.
+    assert not any(key.startswith("old-") for key in keys)
+    assert f"new-{EVICT_EVERY - 1}" in keys
 
 
 async def test_nats_store_keeps_values_across_a_server_restart(nats_server, nats_url: str) -> None:  # type: ignore[no-untyped-def]
