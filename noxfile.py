@@ -165,7 +165,14 @@ def tests(session: nox.Session) -> None:
     with session.chdir(WEB):
         npm(session, "test")  # alone: its tests have time limits, sharing the cores risks them
     build_web(session, typechecked=True)
-    env = {"STREAMSTACK_WEB_DIST_DIR": str(WEB / "dist")}
+    env = {
+        "STREAMSTACK_WEB_DIST_DIR": str(WEB / "dist"),
+        # The suite starts hundreds of Python processes (workers, servers, CLIs). With
+        # PYTHONDONTWRITEBYTECODE set (as on CI's machines) each compiled every module it
+        # imported from source (the app alone: 2.1 s against 0.9 s cached); empty, the first
+        # to import a module caches it for the rest.
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
     session.run(
         str(bin_ / "python"),
         # The slowest tests (setup included) in the log, to keep the suite's time in view.
