@@ -21,9 +21,9 @@ the servers' 10 s stop timeout.
 
 ``STREAMSTACK_REQUIRE_ALL=1`` turns every skip into a failure.
 
-Under pytest-xdist (``-n 4`` on 2 cores, as the nox ``tests`` session runs) every worker is its own
-session: it starts its own servers on free ports with private directories, and a fault test
-that stops or kills one stops its own worker's. ``--dist loadfile`` keeps a file's tests,
+Under pytest-xdist (``-n 4`` on 2 cores, as the nox ``tests`` session runs) every worker is
+its own session: it starts its own servers on free ports with private directories, and a
+fault test that stops or kills one stops its own worker's. ``--dist loadfile`` keeps a file's tests,
 and so its module-scoped fixtures, in one worker.
 """
 

@@ -27,6 +27,7 @@ from playwright.async_api import Page
 from e2e.spa_rig import (
     BrowserLog,
     DevServer,
+    admin_on,
     admin_uploaded,
     chromium,
     new_page,
@@ -132,9 +133,7 @@ async def test_admin_alone_leads_to_the_library(dev_server: DevServer) -> None:
     page."""
     log = BrowserLog()
     async with chromium() as browser:
-        _, page = await new_page(browser, log)
-        await sign_in(page, dev_server.url, dev_server.admin_email, dev_server.admin_password)
-        await page.goto(f"{dev_server.url}/admin")
+        _, page = await admin_on(browser, log, dev_server, "/admin")
         await page.wait_for_url(f"{dev_server.url}/admin/library")
         await page.get_by_role("heading", name="Library", level=1).wait_for()
     log.assert_clean()
