@@ -1,18 +1,26 @@
-"""Browser mode: with ``X-Refresh-Cookie: 1`` the refresh token travels in an HttpOnly cookie."""
+"""Browser mode: with ``X-Refresh-Cookie: 1`` the refresh token travels in an HttpOnly cookie,
+and an admin's access token in the stills pass (thumbnails of unpublished items)."""
 
 from __future__ import annotations
 
 import httpx
 from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email, register
 
+from streamstack.auth.module import standalone_service
 from support.apps import running_app, served_app
 
 COOKIE_MODE = {"X-Refresh-Cookie": "1"}
+STILLS_PASS = "streamstack_stills"
 
 
-def set_cookie(response):
-    values = response.headers.get_list("set-cookie")
-    assert len(values) == 1, values
+def set_cookie(response, name="streamstack_refresh"):
+    """The one ``Set-Cookie`` of the answer that sets ``name``."""
+    values = [
+        value
+        for value in response.headers.get_list("set-cookie")
+        if value.startswith(f"{name}=")
+    ]
+    assert len(values) == 1, response.headers.get_list("set-cookie")
     return values[0]
 
 
@@ -164,3 +172,38 @@ async def test_a_trusted_proxy_saying_https_gets_secure_cookies(auth_settings_fa
             )
             assert response.status_code == 200, response.text
             assert ("secure" in cookie_attributes(set_cookie(response))[2]) is secure, proto
+
+
+async def test_an_admin_gets_the_stills_pass_and_loses_it_at_logout(client, auth_settings):
+    """The stills pass holds an admin's access token, for the thumbnails' path alone and the
+    token's lifetime; it follows each refresh, and logout clears it. A viewer gets none."""
+    email = new_email("admin")
+    await register(client, email)
+    async with standalone_service(auth_settings) as service:
+        await service.create_admin(email, None)
+    response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+    assert response.status_code == 200, response.text
+    name, value, attributes = cookie_attributes(set_cookie(response, STILLS_PASS))
+    assert (name, value) == (STILLS_PASS, response.json()["access_token"])
+    assert attributes["path"] == "/api/v1/stream/thumbnails"
+    assert attributes["max-age"] == str(response.json()["expires_in"])
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "strict"
+
+    refreshed = await client.post(f"{API}/refresh", headers=COOKIE_MODE)
+    assert refreshed.status_code == 200, refreshed.text
+    access = refreshed.json()["access_token"]
+    assert cookie_attributes(set_cookie(refreshed, STILLS_PASS))[1] == access != value
+
+    out = await client.post(f"{API}/logout", headers={**bearer(access), **COOKIE_MODE})
+    assert out.status_code == 204
+    name, value, attributes = cookie_attributes(set_cookie(out, STILLS_PASS))
+    assert value in ("", '""')
+    assert (attributes["max-age"], attributes["path"]) == ("0", "/api/v1/stream/thumbnails")
+
+    viewer = new_email()
+    await register(client, viewer)
+    signed_in = await login(client, viewer, PASSWORD, headers=COOKIE_MODE)
+    assert [c for c in signed_in.headers.get_list("set-cookie") if STILLS_PASS in c] == []
+    json_mode = await login(client, email, PASSWORD)  # API clients get no cookie at all
+    assert json_mode.headers.get("set-cookie") is None

@@ -16,15 +16,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import msgspec
 
 from streamstack.app import create_app
+from streamstack.contracts.catalogue import MediaWithdrawn
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.events import Event
 from streamstack.kernel.storage import ObjectInfo, ObjectStore
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
@@ -500,3 +504,25 @@ def item_request(media_id: str) -> dict[str, Any]:
         "hls": True,
         "storyboard": True,
     }
+
+
+def withdrawal_event(subject: str, media_id: str, at: datetime) -> Event:
+    """``media.unpublished`` or ``media.deleted`` for ``media_id`` (at ``at``), as catalogue's
+    outbox relay publishes it."""
+    payload = msgspec.json.encode(
+        MediaWithdrawn(
+            id=media_id,
+            object_prefix=f"{media_id}/",
+            s3_key=f"{media_id}.mp4",
+            thumbnail_s3_key=f"{media_id}.jpg",
+            withdrawn_at=at,
+        )
+    )
+    return Event(id=str(uuid.uuid4()), subject=subject, payload=payload)
+
+
+async def withdraw(rig: StreamRig, subject: str, media_id: str, at: datetime) -> None:
+    """Publish the withdrawal (at ``at``) on the app's bus, as catalogue's outbox relay
+    would."""
+    event = withdrawal_event(subject, media_id, at)
+    await rig.in_app(rig.backends.events.publish, subject, event.payload, event_id=event.id)

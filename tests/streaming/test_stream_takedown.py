@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import msgspec
 import pytest
 from streaming_rig import (
     PATTERN,
@@ -26,9 +25,10 @@ from streaming_rig import (
     item_request,
     store_package,
     stream_rig,
+    withdraw,
 )
 
-from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
+from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED
 from streamstack.kernel.clock import utcnow
 from streamstack.settings import Settings
 from support.clock import HeldClock
@@ -61,21 +61,6 @@ async def issue_decided(rig: StreamRig, media_id: str, decided_at: float) -> dic
     assert response.status_code == 200, response.text
     grant: dict[str, Any] = response.json()
     return grant
-
-
-async def withdraw(rig: StreamRig, subject: str, media_id: str, at: datetime) -> None:
-    """Publish the withdrawal (at ``at``) on the app's bus, as catalogue's outbox relay
-    would."""
-    payload = msgspec.json.encode(
-        MediaWithdrawn(
-            id=media_id,
-            object_prefix=f"{media_id}/",
-            s3_key=f"{media_id}.mp4",
-            thumbnail_s3_key=f"{media_id}.jpg",
-            withdrawn_at=at,
-        )
-    )
-    await rig.in_app(rig.backends.events.publish, subject, payload, event_id=str(uuid.uuid4()))
 
 
 async def refused_within(rig: StreamRig, url: str) -> None:

@@ -43,6 +43,7 @@ from streamstack.auth.service import (
 )
 from streamstack.auth.tokens import IssuedTokens
 from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX, ONE_LINE
+from streamstack.contracts.streaming import STILLS_PASS_COOKIE, THUMBNAILS_PATH
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
@@ -68,7 +69,10 @@ SIGNED_OUT = {204: ResponseSpec(data_container=None, description="Signed out; no
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RefreshCookie:
-    """How the refresh token travels to browsers: an HttpOnly cookie scoped to auth.
+    """How the refresh token travels to browsers: an HttpOnly cookie scoped to auth; and,
+    for an admin, the access token in the stills pass, an HttpOnly cookie scoped to the
+    thumbnails (:data:`~streamstack.contracts.streaming.STILLS_PASS_COOKIE`: an ``<img>``
+    sends no bearer, and an unpublished item's thumbnail is shown to admins alone).
 
     ``Secure`` whenever the request came over HTTPS (to us, or to a trusted proxy that says
     so in ``X-Forwarded-Proto``), with no setting needed; ``secure`` (the setting) marks it
@@ -84,13 +88,25 @@ class RefreshCookie:
         """Whether the client asked for cookie mode (``X-Refresh-Cookie: 1``)."""
         return request.headers.get(COOKIE_MODE_HEADER, "").strip() == "1"
 
-    def carrying(self, request: Request[Any, Any, Any], token: str) -> Cookie:
-        """The cookie that holds ``token``."""
-        return self._cookie(request, token, self.max_age)
+    def carrying(self, request: Request[Any, Any, Any], issued: IssuedTokens) -> list[Cookie]:
+        """The cookies that hold ``issued``: its refresh token, and for an admin its access
+        token in the stills pass."""
+        cookies = [
+            self._cookie(request, REFRESH_COOKIE, PREFIX, issued.refresh.token, self.max_age)
+        ]
+        if issued.role == "admin":
+            cookies.append(self._stills_pass(request, issued.access.token, issued.expires_in))
+        return cookies
 
     def cleared(self, request: Request[Any, Any, Any]) -> Cookie:
         """A cookie that makes the browser forget the refresh token."""
-        return self._cookie(request, "", 0)
+        return self._cookie(request, REFRESH_COOKIE, PREFIX, "", 0)
+
+    def _stills_pass(self, request: Request[Any, Any, Any], token: str, max_age: int) -> Cookie:
+        """The stills pass holding ``token`` (an empty one: the browser forgets it)."""
+        return self._cookie(
+            request, STILLS_PASS_COOKIE, THUMBNAILS_PATH, token, max_age if token else 0
+        )
 
     def token_pair(
         self, request: Request[Any, Any, Any], issued: IssuedTokens
@@ -102,19 +118,22 @@ class RefreshCookie:
             refresh_token=None if in_cookie else issued.refresh.token,
             expires_in=issued.expires_in,
         )
-        cookies = [self.carrying(request, issued.refresh.token)] if in_cookie else []
+        cookies = self.carrying(request, issued) if in_cookie else []
         return Response(body, status_code=200, cookies=cookies, headers=_NO_STORE)
 
     def signed_out(self, request: Request[Any, Any, Any]) -> Response[None]:
-        """The logout answer: no body, and the browser told to forget the refresh token."""
-        return Response(None, status_code=204, cookies=[self.cleared(request)])
+        """The logout answer: no body, and the browser told to forget both cookies."""
+        cookies = [self.cleared(request), self._stills_pass(request, "", 0)]
+        return Response(None, status_code=204, cookies=cookies)
 
-    def _cookie(self, request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
+    def _cookie(
+        self, request: Request[Any, Any, Any], key: str, path: str, value: str, max_age: int
+    ) -> Cookie:
         return Cookie(
-            key=REFRESH_COOKIE,
+            key=key,
             value=value,
             max_age=max_age,
-            path=PREFIX,
+            path=path,
             httponly=True,
             samesite="strict",
             secure=self.secure or request.url.scheme == "https",

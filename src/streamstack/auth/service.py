@@ -786,7 +786,7 @@ class AuthService:
         subject, fam = str(user.id), str(family)
         access = self.issuer.sign("access", user_id=subject, role=user.role, family=fam)
         refresh = self.issuer.sign("refresh", user_id=subject, role=user.role, family=fam)
-        return IssuedTokens(access, refresh, self.issuer.ttl("access"))
+        return IssuedTokens(access, refresh, self.issuer.ttl("access"), user.role)
 
     async def _revoke_sessions(
         self, records: AuthRecords, which: ColumnElement[bool], now: datetime.datetime

@@ -36,6 +36,8 @@ class IssuedTokens(msgspec.Struct, frozen=True):
     refresh: SignedToken
     #: Lifetime of the access token in seconds.
     expires_in: int
+    #: The role both were issued for.
+    role: str
 
 
 _SEAL_CONTEXT = b"streamstack refresh-rotation grace\x00"

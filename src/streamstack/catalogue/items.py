@@ -28,6 +28,7 @@ from streamstack.contracts.catalogue import (
     object_prefix,
 )
 from streamstack.contracts.media import Chapter, MediaFacts
+from streamstack.contracts.streaming import THUMBNAILS_PATH
 from streamstack.kernel.errors import BadRequest
 
 _SPACES = re.compile(r"\s+")
@@ -66,12 +67,12 @@ def search_text(title: str, description: str, tags: Sequence[str]) -> str:
 
 def thumbnail_url(item_id: uuid.UUID | str) -> str:
     """Where streaming serves an item's thumbnail."""
-    return f"/api/v1/stream/thumbnails/{item_id}.jpg"
+    return f"{THUMBNAILS_PATH}/{item_id}.jpg"
 
 
 def poster_url(item_id: uuid.UUID | str) -> str:
     """Where streaming serves an item's large poster (its thumbnail when it has none)."""
-    return f"/api/v1/stream/thumbnails/{item_id}-poster.jpg"
+    return f"{THUMBNAILS_PATH}/{item_id}-poster.jpg"
 
 
 #: The stored columns an item's public shape is built from, in the order

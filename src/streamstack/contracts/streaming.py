@@ -27,6 +27,15 @@ from streamstack.kernel.patterns import whole
 #: KV bucket of live stream tokens, owned by streaming.
 STREAM_TOKENS_BUCKET = "stream-tokens"
 
+#: Where streaming serves thumbnails and posters (``<uuid>.jpg``, ``<uuid>-poster.jpg``).
+THUMBNAILS_PATH = "/api/v1/stream/thumbnails"
+#: The cookie by which a browser shows streaming an admin's access token, so that the
+#: ``<img>`` of a hidden (unpublished) item's thumbnail loads for admins: an ``<img>`` sends
+#: no bearer. Auth sets it with the access token at an admin's sign-in and refresh in
+#: cookie mode (HttpOnly, SameSite=Strict, sent to :data:`THUMBNAILS_PATH` alone, for the
+#: token's lifetime) and clears it at sign-out; streaming verifies it as any bearer.
+STILLS_PASS_COOKIE = "streamstack_stills"
+
 #: Which media item a token is for: letters, digits, ``-`` and ``_`` (never the ``|`` that
 #: separates a grant's stored fields); catalogue's ids are uuids.
 StreamMediaId = Annotated[

@@ -5,12 +5,23 @@ from __future__ import annotations
 import re
 
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BUCKET
+from streamstack.kernel.events import EVENT_KEEP_SECONDS
+from streamstack.kernel.events.following import LiveFollower
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.streaming.budgets import issue_budgets
 from streamstack.streaming.contract import issue_token_handler
-from streamstack.streaming.repository import TAKEDOWNS_BUCKET, StreamTokenStore, TakedownRecord
+from streamstack.streaming.hidden import VISIBILITY_SUBJECTS, HiddenItems, Seen
+from streamstack.streaming.repository import (
+    HIDDEN_ITEMS_BUCKET,
+    HIDDEN_ITEMS_KEY,
+    HIDDEN_ITEMS_TTL_SECONDS,
+    TAKEDOWNS_BUCKET,
+    TAKEDOWNS_KEY,
+    SavedState,
+    StreamTokenStore,
+)
 from streamstack.streaming.routes import stream_router
 from streamstack.streaming.service import (
     STREAM_PATH,
@@ -21,7 +32,7 @@ from streamstack.streaming.service import (
     ThumbnailDelivery,
 )
 from streamstack.streaming.sessions import SignedOutSessions
-from streamstack.streaming.takedowns import Takedowns
+from streamstack.streaming.takedowns import WITHDRAWAL_SUBJECTS, Takedowns
 
 #: How often the take-down task checks it still follows the events (and retries at most).
 FOLLOW_CHECK_SECONDS = 5.0
@@ -29,11 +40,27 @@ FOLLOW_CHECK_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the streaming module: playback and thumbnail routes, the token operation, and
-    the take-down subscription that stops withdrawn items' tokens."""
-    settings = context.settings
-    backends = context.backends
+    the subscriptions that stop withdrawn items' tokens and hide their thumbnails."""
+    settings, backends = context.settings, context.backends
     ttl = settings.stream_token_ttl_seconds
-    takedowns = Takedowns(ttl, TakedownRecord(backends.kv(TAKEDOWNS_BUCKET, ttl)), context.clock)
+    takedowns_kv = backends.kv(TAKEDOWNS_BUCKET, ttl)
+    takedowns = Takedowns(
+        ttl, SavedState(takedowns_kv, TAKEDOWNS_KEY, dict[str, float]), context.clock
+    )
+    hidden_kv = backends.kv(HIDDEN_ITEMS_BUCKET, HIDDEN_ITEMS_TTL_SECONDS)
+    hidden = HiddenItems(SavedState(hidden_kv, HIDDEN_ITEMS_KEY, dict[str, Seen]), context.clock)
+    followers = {
+        "streaming.takedowns": LiveFollower(
+            backends.events, WITHDRAWAL_SUBJECTS, takedowns.on_event, ttl, takedowns.restore
+        ),
+        "streaming.hidden_items": LiveFollower(
+            backends.events,
+            VISIBILITY_SUBJECTS,
+            hidden.on_event,
+            EVENT_KEEP_SECONDS,
+            hidden.restore,
+        ),
+    }
     tokens = StreamTokens(
         StreamTokenStore(backends.kv(STREAM_TOKENS_BUCKET, ttl), context.clock),
         takedowns,
@@ -48,7 +75,10 @@ def mount(context: ModuleContext) -> MountedModule:
     else:
         delivery = MediaDelivery(tokens, media, settings.stream_chunk_bytes)
     thumbnails = ThumbnailDelivery(
-        backends.objects(settings.thumbnails_bucket), settings.stream_chunk_bytes
+        backends.objects(settings.thumbnails_bucket),
+        settings.stream_chunk_bytes,
+        hidden,
+        context.authenticator,
     )
     return MountedModule(
         name="streaming",
@@ -56,14 +86,15 @@ def mount(context: ModuleContext) -> MountedModule:
         operations={ISSUE_STREAM_TOKEN: issue_token_handler(tokens)},
         tasks=[
             BackgroundTask(
-                "streaming.takedowns",
-                lambda: takedowns.follow(backends.events),
+                name,
+                follower.follow,
                 interval_seconds=FOLLOW_CHECK_SECONDS,
                 retry_max_seconds=FOLLOW_CHECK_SECONDS,
             )
+            for name, follower in followers.items()
         ],
-        on_startup=[lambda: takedowns.try_follow(backends.events)],
-        on_shutdown=[takedowns.unsubscribe],
+        on_startup=[follower.try_follow for follower in followers.values()],
+        on_shutdown=[follower.stop for follower in followers.values()],
     )
 
 

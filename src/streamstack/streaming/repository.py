@@ -1,5 +1,5 @@
-"""Streaming's store: stream tokens in the ``stream-tokens`` KV bucket, one per grant, and
-the recent take-downs in ``stream-takedowns``.
+"""Streaming's store: stream tokens in the ``stream-tokens`` KV bucket, one per grant, the
+recent take-downs in ``stream-takedowns`` and the hidden items in ``stream-hidden``.
 
 The bucket's TTL (one hour by default) is a token's lifetime. Tokens are created, never
 updated, so nothing can extend a token's life past the TTL it was born with.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import Any, Generic, TypeVar
 
 import msgspec
 import structlog
@@ -18,6 +19,8 @@ from streamstack.kernel.kv import KeyExists, KeyValueStore
 from streamstack.streaming.models import StreamGrant
 
 log = structlog.get_logger(__name__)
+
+State = TypeVar("State")
 
 #: Random bytes per token: 256 bits, well past the 128 the design asks for.
 TOKEN_BYTES = 32
@@ -80,28 +83,36 @@ class StreamTokenStore:
 
 #: KV bucket of recent take-downs, owned by streaming (one key: the whole set).
 TAKEDOWNS_BUCKET = "stream-takedowns"
-_TAKEDOWNS_KEY = "withdrawn"
+TAKEDOWNS_KEY = "withdrawn"
+#: KV bucket of the items viewers may not see, owned by streaming (one key: the whole set).
+#: Its TTL only bounds how long a record nobody rewrites is kept: a year.
+HIDDEN_ITEMS_BUCKET = "stream-hidden"
+HIDDEN_ITEMS_TTL_SECONDS = 365 * 24 * 3600
+HIDDEN_ITEMS_KEY = "hidden"
 
 
-class TakedownRecord:
-    """The recent take-downs (media id -> withdrawn at, epoch seconds), kept in KV so a
-    restarted process knows them even where the event bus cannot replay (the one-process
-    dev mode). Read once at start-up, written on each take-down: never per request."""
+class SavedState(Generic[State]):
+    """What an event follower knows, kept as one JSON value under one KV key, so a
+    restarted process knows it even where the event bus cannot replay (the one-process
+    dev mode). Read at start-up, written when it changes: never per request."""
 
-    def __init__(self, store: KeyValueStore) -> None:
+    def __init__(self, store: KeyValueStore, key: str, shape: Any) -> None:
         self._store = store
+        self._key = key
+        self._shape = shape  # the msgspec type of the value, e.g. dict[str, float]
 
-    async def load(self) -> dict[str, float]:
-        """The recorded take-downs (none when absent or unreadable)."""
-        raw = await self._store.get(_TAKEDOWNS_KEY)
+    async def load(self) -> State | None:
+        """The saved value (None when absent or unreadable)."""
+        raw = await self._store.get(self._key)
         if raw is None:
-            return {}
+            return None
         try:
-            return msgspec.json.decode(raw, type=dict[str, float])
-        except msgspec.DecodeError:
-            log.warning("takedowns.unreadable")
-            return {}
+            value: State = msgspec.json.decode(raw, type=self._shape)
+        except msgspec.DecodeError:  # a ValidationError too
+            log.warning("saved_state.unreadable", key=self._key)
+            return None
+        return value
 
-    async def save(self, withdrawn: dict[str, float]) -> None:
-        """Replace the record (the bucket's TTL is a token's: an old record expires whole)."""
-        await self._store.put(_TAKEDOWNS_KEY, msgspec.json.encode(withdrawn))
+    async def save(self, value: State) -> None:
+        """Replace the saved value."""
+        await self._store.put(self._key, msgspec.json.encode(value))

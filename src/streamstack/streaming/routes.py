@@ -17,6 +17,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response.base import ASGIResponse
 from litestar.types import Receive, ReceiveMessage, Send
 
+from streamstack.contracts.streaming import STILLS_PASS_COOKIE
 from streamstack.kernel.dependencies import provide_values
 from streamstack.kernel.errors import AppError
 from streamstack.streaming import metrics
@@ -153,7 +154,7 @@ class StreamController(Controller):
     @route(
         "/thumbnails/{name:str}",
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
-        summary="A media item's thumbnail (public, cacheable)",
+        summary="A media item's thumbnail (public while it is published, cacheable)",
         media_type="image/jpeg",
         responses=THUMBNAIL_RESPONSES,
     )
@@ -161,11 +162,17 @@ class StreamController(Controller):
         self, request: Request[Any, Any, Any], name: str, thumbnails: ThumbnailDelivery
     ) -> ASGIResponse:
         """``<media uuid>.jpg`` (≤ 640 px wide) or ``<media uuid>-poster.jpg`` (≤ 1280 px)
-        from the thumbnails bucket, with ETag and 304 support."""
+        from the thumbnails bucket, with ETag and 304 support; an unpublished item's only
+        to an admin's browser (the stills-pass cookie), 404 to anyone else."""
         if CHECK_HEADER in request.headers:
             return to_asgi(thumbnails.check(), head=True)
         head = request.method == HttpMethod.HEAD
-        reply = await thumbnails.serve(name, Conditions.from_headers(request.headers), head=head)
+        reply = await thumbnails.serve(
+            name,
+            Conditions.from_headers(request.headers),
+            head=head,
+            stills_pass=request.cookies.get(STILLS_PASS_COOKIE),
+        )
         return to_asgi(reply, head=head)
 
     @_playback_route("/{token:str}", "Play a stream token's object (RFC 9110 byte ranges)")

@@ -33,6 +33,9 @@ STREAM_RESPONSES = {
 }
 THUMBNAIL_RESPONSES = {
     304: _NO_BODY,
-    404: _error("No such thumbnail, or a name other than '<media uuid>[-poster].jpg'"),
-    503: _error("The object store is unreachable (Retry-After)"),
+    404: _error(
+        "No such thumbnail, a name other than '<media uuid>[-poster].jpg', or an unpublished "
+        "item's without an admin's stills pass (the streamstack_stills cookie)"
+    ),
+    503: _error("The object store is unreachable, or the revocation list for a pass (Retry-After)"),
 }

@@ -32,10 +32,15 @@ from streamstack.contracts.streaming import (
     StreamTokenGrant,
     caption_path,
 )
-from streamstack.kernel.authentication import Principal
+from streamstack.kernel.authentication import Authenticator, Principal
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.errors import NotFound, PreconditionFailed, RangeNotSatisfiable
+from streamstack.kernel.errors import (
+    NotFound,
+    PreconditionFailed,
+    RangeNotSatisfiable,
+    Unauthorized,
+)
 from streamstack.kernel.http import http_date
 from streamstack.kernel.jwt import InvalidToken
 from streamstack.kernel.storage import (
@@ -49,6 +54,7 @@ from streamstack.kernel.storage import (
 from streamstack.streaming import conditions as cond
 from streamstack.streaming import metrics
 from streamstack.streaming.conditions import Conditions
+from streamstack.streaming.hidden import HiddenItems
 from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (
     UNSATISFIABLE,
@@ -72,6 +78,10 @@ STREAM_CACHE_CONTROL = "private, no-transform"
 #: A thumbnail is public, but its item may be deleted: caches keep it five minutes at most,
 #: then revalidate (a cheap 304 while it lives, a 404 once it is gone).
 THUMBNAIL_CACHE_CONTROL = "public, max-age=300, must-revalidate"
+#: A hidden item's, shown to an admin: no cache keeps it (with ``no-cache`` alone Chromium
+#: still showed it from memory after the admin signed out), so whoever uses the browser
+#: next is asked for a stills pass of their own.
+HIDDEN_THUMBNAIL_CACHE_CONTROL = "private, no-store"
 #: Where nginx's internal locations live (see ``compose/nginx-streaming.conf``).
 ACCEL_PREFIX = "/_streamstack"
 #: How long the presigned URL handed to nginx stays valid; nginx uses it at once, or
@@ -582,48 +592,72 @@ class AccelDelivery(Delivery):
         return f"{ACCEL_PREFIX}/s3{parts.path}?{parts.query}"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class ThumbnailDelivery:
-    """Public thumbnails (``<img>`` sends no Authorization), cached for good by browsers."""
+    """Thumbnails and posters from ``store``: public (an ``<img>`` sends no Authorization)
+    and cached by browsers, but those of an item ``hidden`` names only for an admin, whose
+    browser shows its access token in the stills-pass cookie (checked by ``authenticator``)."""
 
-    def __init__(self, store: ObjectStore, chunk_size: int) -> None:
-        self._store = store
-        self._chunk_size = chunk_size
+    store: ObjectStore
+    chunk_size: int
+    hidden: HiddenItems
+    authenticator: Authenticator
 
     @staticmethod
-    def keys(name: str) -> tuple[str, ...]:
-        """The thumbnails-bucket keys to try for ``<media uuid>.jpg`` or ``<media
-        uuid>-poster.jpg`` (the large poster, else the thumbnail: older items and small
-        sources have none); 404 for any other name."""
+    def keys(name: str) -> tuple[str, tuple[str, ...]]:
+        """The media id of ``<media uuid>.jpg`` or ``<media uuid>-poster.jpg``, and the
+        thumbnails-bucket keys to try for it (the large poster, else the thumbnail: older
+        items and small sources have none); 404 for any other name."""
         match = _THUMBNAIL_NAME.fullmatch(name)
         if match is None:
             raise ThumbnailNotFound("no such thumbnail")
         thumbnail = f"{match['uuid']}.jpg"
-        return (name, thumbnail) if match["poster"] else (thumbnail,)
+        return match["uuid"], (name, thumbnail) if match["poster"] else (thumbnail,)
 
     @staticmethod
     def check() -> Reply:
-        """nginx's check (:data:`CHECK_HEADER`): thumbnails are public, the service serves them."""
+        """nginx's check (:data:`CHECK_HEADER`): the service serves thumbnails itself (and
+        decides there on hidden items, where the request's cookie is)."""
         return _check_passed(PROXY_TARGET)
 
-    async def serve(self, name: str, conditions: Conditions, *, head: bool) -> Reply:
+    async def serve(
+        self, name: str, conditions: Conditions, *, head: bool, stills_pass: str | None = None
+    ) -> Reply:
         """200 with the JPEG (headers only for HEAD), or 304 when the client has it."""
-        for key in self.keys(name):
+        media_id, keys = self.keys(name)
+        cache_control = await self._cache_control(media_id, stills_pass)
+        for key in keys:
             try:
-                return await self._serve_key(key, conditions, head=head)
+                return await self._serve_key(key, conditions, cache_control, head=head)
             except ObjectNotFound:
                 continue
         raise ThumbnailNotFound("no such thumbnail")
 
-    async def _serve_key(self, key: str, conditions: Conditions, *, head: bool) -> Reply:
+    async def _cache_control(self, media_id: str, stills_pass: str | None) -> str:
+        """Public for an item viewers may see; private for a hidden one shown to an admin;
+        for anyone else a hidden item has no thumbnail (404, as for an unknown id)."""
+        if not self.hidden.hides(media_id):
+            return THUMBNAIL_CACHE_CONTROL
+        try:
+            caller = await self.authenticator.authenticate(stills_pass)
+        except Unauthorized:  # none, expired, forged or revoked
+            raise ThumbnailNotFound("no such thumbnail") from None
+        if not caller.is_admin:
+            raise ThumbnailNotFound("no such thumbnail")
+        return HIDDEN_THUMBNAIL_CACHE_CONTROL
+
+    async def _serve_key(
+        self, key: str, conditions: Conditions, cache_control: str, *, head: bool
+    ) -> Reply:
         """As :meth:`serve`, for one stored key (``ObjectNotFound`` when it is absent)."""
         body: ObjectBody | None = None
         try:
             if head:
-                info = await self._store.head(key)
+                info = await self.store.head(key)
             else:
-                body = await self._store.read(key, chunk_size=self._chunk_size, zero_copy=True)
+                body = await self.store.read(key, chunk_size=self.chunk_size, zero_copy=True)
                 info = body.info
-            not_modified = _check_preconditions(conditions, info, THUMBNAIL_CACHE_CONTROL)
+            not_modified = _check_preconditions(conditions, info, cache_control)
         except BaseException:
             await _close(body)
             raise
@@ -634,7 +668,7 @@ class ThumbnailDelivery:
             "Content-Length": str(info.size),
             "Content-Type": "image/jpeg",
             **_validators(info),
-            "Cache-Control": THUMBNAIL_CACHE_CONTROL,
+            "Cache-Control": cache_control,
             "X-Content-Type-Options": "nosniff",
         }
         return Reply(200, headers, body)

@@ -10,7 +10,7 @@ plays.
 An entry is kept for one token lifetime: by then every token it could block has expired.
 On NATS the subscription replays that long a window of events at start-up, so a restarted
 process forgets nothing that still matters; the set is also kept in KV
-(:class:`~.repository.TakedownRecord`, read at start-up, written per take-down), which is
+(a :class:`~.repository.SavedState`, read at start-up, written per take-down), which is
 what a restarted one-process dev server (in-process bus, nothing to replay) relies on.
 """
 
@@ -21,9 +21,9 @@ import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.events import Event, EventBus, Live, Subscription
+from streamstack.kernel.events import Event
 from streamstack.streaming.models import StreamGrant
-from streamstack.streaming.repository import TakedownRecord
+from streamstack.streaming.repository import SavedState
 
 log = structlog.get_logger(__name__)
 
@@ -34,12 +34,13 @@ WITHDRAWAL_SUBJECTS = (MEDIA_UNPUBLISHED, MEDIA_DELETED)
 class Takedowns:
     """When each recently withdrawn item was withdrawn (epoch seconds), in memory."""
 
-    def __init__(self, ttl_seconds: float, record: TakedownRecord, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, ttl_seconds: float, record: SavedState[dict[str, float]], clock: Clock = utcnow
+    ) -> None:
         self._ttl = ttl_seconds
         self._record = record
         self._clock = clock
         self._withdrawn: dict[str, float] = {}
-        self._subscriptions: list[Subscription] = []
 
     def withdraw(self, media_id: str, at: float) -> None:
         """Refuse the item's tokens issued at or before ``at`` (the latest withdrawal wins)."""
@@ -74,43 +75,7 @@ class Takedowns:
         except Exception as exc:  # memory has it; only a restart would forget it
             log.warning("takedown.not_saved", error=str(exc) or exc.__class__.__name__)
 
-    @property
-    def following(self) -> bool:
-        """Whether the withdrawal events are followed."""
-        return len(self._subscriptions) == len(WITHDRAWAL_SUBJECTS)
-
-    async def follow(self, events: EventBus) -> None:
-        """Follow the withdrawal events, if not yet (a background task's step: it retries
-        with backoff while the bus is down, and ``/ready`` says so meanwhile)."""
-        if self.following and await _all_alive(self._subscriptions):
-            return
-        await self.unsubscribe()  # a half-made pair from a failed attempt, or a lost one
-        for media_id, at in (await self._record.load()).items():
+    async def restore(self) -> None:
+        """Take up the saved take-downs (before each subscription: a restart, a lost one)."""
+        for media_id, at in (await self._record.load() or {}).items():
             self.withdraw(media_id, at)
-        for subject in WITHDRAWAL_SUBJECTS:
-            self._subscriptions.append(
-                await events.subscribe(subject, self.on_event, Live(replay_seconds=self._ttl))
-            )
-        log.info("takedown.following", subjects=list(WITHDRAWAL_SUBJECTS))
-
-    async def try_follow(self, events: EventBus) -> None:
-        """Follow the events before the first request if the bus answers (start-up hook);
-        if not, the background task keeps trying and start-up goes on."""
-        try:
-            await self.follow(events)
-        except Exception as exc:
-            log.warning("takedown.not_following_yet", error=str(exc) or exc.__class__.__name__)
-
-    async def unsubscribe(self) -> None:
-        """Stop following them (shut-down hook)."""
-        subscriptions, self._subscriptions = self._subscriptions, []
-        for subscription in subscriptions:
-            await subscription.unsubscribe()
-
-
-async def _all_alive(subscriptions: list[Subscription]) -> bool:
-    """Whether every subscription still stands (NATS may have lost them with its store)."""
-    for subscription in subscriptions:
-        if not await subscription.alive():
-            return False
-    return True

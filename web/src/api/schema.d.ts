@@ -807,13 +807,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A media item's thumbnail (public, cacheable) */
+        /** A media item's thumbnail (public while it is published, cacheable) */
         get: operations["ApiV1StreamThumbnailsNameGetThumbnail"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
-        /** A media item's thumbnail (public, cacheable) */
+        /** A media item's thumbnail (public while it is published, cacheable) */
         head: operations["ApiV1StreamThumbnailsNameHeadThumbnail"];
         patch?: never;
         trace?: never;
@@ -6521,7 +6521,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such thumbnail, or a name other than '<media uuid>[-poster].jpg' */
+            /** @description No such thumbnail, a name other than '<media uuid>[-poster].jpg', or an unpublished item's without an admin's stills pass (the streamstack_stills cookie) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6539,7 +6539,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The object store is unreachable (Retry-After) */
+            /** @description The object store is unreachable, or the revocation list for a pass (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6582,7 +6582,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No such thumbnail, or a name other than '<media uuid>[-poster].jpg' */
+            /** @description No such thumbnail, a name other than '<media uuid>[-poster].jpg', or an unpublished item's without an admin's stills pass (the streamstack_stills cookie) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6596,7 +6596,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The object store is unreachable (Retry-After) */
+            /** @description The object store is unreachable, or the revocation list for a pass (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
