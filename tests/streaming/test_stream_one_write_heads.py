@@ -46,7 +46,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     if path in ("/body-size", "/body-size-later"):  # how many body bytes arrived
         if path == "/body-size-later":  # the app asks for the body after a while
-            await asyncio.sleep(1.5)  # three body windows of the quick server
+            await asyncio.sleep(3.0)  # past a body window of the patient server
         size = 0
         while True:
             message = await receive()
@@ -242,6 +242,21 @@ def quick_server() -> Iterator[int]:
         yield port
 
 
+class PatientHeads(HeadWithBodyProtocol):
+    """A body window an app's wait can outlast (``/body-size-later`` asks after 3 s) while
+    the test's client, once it may send, has 2 s to do it: a client starved of CPU for
+    half a second (four test workers on two cores) must not look idle."""
+
+    body_window_seconds = 2.0
+    body_min_bytes = 64
+
+
+@pytest.fixture(scope="module")
+def patient_server() -> Iterator[int]:
+    with serving(PatientHeads) as port:
+        yield port
+
+
 @pytest.mark.parametrize("sent", [b"", b"GET /small HTTP/1.1\r\nHost: t\r\nX-Slow: a"])
 async def test_a_head_too_slow_to_arrive_closes_the_connection(
     quick_server: int, sent: bytes
@@ -322,10 +337,10 @@ async def test_a_body_that_keeps_coming_is_read_however_long_it_takes(
     writer.close()
 
 
-async def test_a_client_waiting_for_100_continue_is_not_idle(quick_server: int) -> None:
+async def test_a_client_waiting_for_100_continue_is_not_idle(patient_server: int) -> None:
     """A client sending ``Expect: 100-continue`` sends nothing until the app asks for the
     body: an app taking longer than the idle time to ask must still get it."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    reader, writer = await asyncio.open_connection("127.0.0.1", patient_server)
     writer.write(
         b"POST /body-size-later HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
         b"Expect: 100-continue\r\n\r\n"
@@ -339,10 +354,10 @@ async def test_a_client_waiting_for_100_continue_is_not_idle(quick_server: int) 
     writer.close()
 
 
-async def test_a_client_held_back_by_a_slow_app_is_not_idle(quick_server: int) -> None:
+async def test_a_client_held_back_by_a_slow_app_is_not_idle(patient_server: int) -> None:
     """Reading stops while the app is behind (uvicorn pauses past 64 KiB unread): the client
     cannot send then, so that wait is not its idleness."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", quick_server)
+    reader, writer = await asyncio.open_connection("127.0.0.1", patient_server)
     writer.write(
         b"POST /body-size-later HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(BIG)
     )
