@@ -16,9 +16,7 @@ STILLS_PASS = "streamstack_stills"
 def set_cookie(response, name="streamstack_refresh"):
     """The one ``Set-Cookie`` of the answer that sets ``name``."""
     values = [
-        value
-        for value in response.headers.get_list("set-cookie")
-        if value.startswith(f"{name}=")
+        value for value in response.headers.get_list("set-cookie") if value.startswith(f"{name}=")
     ]
     assert len(values) == 1, response.headers.get_list("set-cookie")
     return values[0]
