@@ -46,6 +46,8 @@ CHROMIUM_ARGS = [
 ]
 #: Each browser step waits at most this long (ms): the whole journey takes a few seconds.
 STEP_TIMEOUT_MS = 20_000
+#: The journeys' password for the accounts they register (one the strength check accepts).
+VIEWER_PASSWORD = "correct horse battery staple"
 REFRESH_PATH = "/api/v1/auth/refresh"
 STREAM_PATH = "/api/v1/stream/"
 #: A stream token's URL (the original), not the public thumbnails under the same path.

@@ -25,6 +25,7 @@ import pytest
 from playwright.async_api import Page
 
 from e2e.spa_rig import (
+    VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     admin_on,
@@ -42,7 +43,6 @@ from system.system_video import h264_aac_mp4
 
 AXE_SCRIPT = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWER_EMAIL = "viewer@example.com"
-VIEWER_PASSWORD = "correct horse battery staple"
 
 #: What each kind of visitor is shown: pages by path (``{item}`` is the uploaded item's id).
 VISITOR_PAGES = ("/signin", "/register", "/", "/nowhere")

@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Page
 
 from e2e.spa_rig import (
+    VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     admin_on,
@@ -26,7 +27,6 @@ from e2e.spa_rig import (
     running_dev_server,
 )
 
-PASSWORD = "correct horse battery staple"
 REGISTER = "/api/v1/auth/register"
 INVALID = "This invite code is not valid: it may be used up, expired or revoked."
 
@@ -41,7 +41,7 @@ def invite_only_server(tmp_path: Path) -> Iterator[DevServer]:
 async def register(page: Page, email: str, code: str | None = None) -> None:
     """Fill the registration form (the invite code too, unless ``None``) and submit it."""
     await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_label("Password", exact=True).fill(VIEWER_PASSWORD)
     if code is not None:
         await page.get_by_label("Invite code").fill(code)
     await page.get_by_role("button", name="Create account").click()

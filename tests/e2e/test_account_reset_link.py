@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Page
 
 from e2e.spa_rig import (
+    VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     admin_on,
@@ -26,7 +27,6 @@ from e2e.spa_rig import (
 )
 
 VIEWER = "forgetful@example.test"
-PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "amber heron above the weir"
 CHECK = "/api/v1/auth/password-reset/check"
 
@@ -44,7 +44,7 @@ async def set_password_with(page: Page, link: str, password: str) -> None:
 async def test_reset_link_works_once(dev_server: DevServer) -> None:
     """Issued and shown once; sets a password once; the used link says so when opened."""
     base = dev_server.url
-    register_viewer(dev_server, VIEWER, PASSWORD)
+    register_viewer(dev_server, VIEWER, VIEWER_PASSWORD)
     log = BrowserLog()
     async with chromium() as browser:
         admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")

@@ -27,6 +27,7 @@ from playwright.async_api import Page
 
 from e2e.spa_rig import (
     FAILED_LOAD,
+    VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     admin_on,
@@ -37,7 +38,6 @@ from e2e.spa_rig import (
 )
 
 VIEWER = "viewer@example.test"
-PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "violet kestrel under granite"
 SESSIONS = "/api/v1/auth/sessions"
 HISTORY = "/api/v1/catalogue/me/history"
@@ -68,18 +68,18 @@ async def refused_sign_in(page: Page, password: str, message: str) -> None:
 async def test_password_change_signs_out_the_other_session(dev_server: DevServer) -> None:
     """Phone changes the password; the laptop's next click says the session ended."""
     base = dev_server.url
-    register_viewer(dev_server, VIEWER, PASSWORD)
+    register_viewer(dev_server, VIEWER, VIEWER_PASSWORD)
     log = BrowserLog()
     async with chromium() as browser:
         laptop, laptop_page = await new_page(browser, log)
-        await sign_in(laptop_page, base, VIEWER, PASSWORD)
+        await sign_in(laptop_page, base, VIEWER, VIEWER_PASSWORD)
         phone, phone_page = await new_page(browser, log)
-        await sign_in(phone_page, base, VIEWER, PASSWORD)
+        await sign_in(phone_page, base, VIEWER, VIEWER_PASSWORD)
 
         await phone_page.goto(f"{base}/account")
         await phone_page.get_by_test_id("session").nth(1).wait_for()  # both devices
         form = phone_page.get_by_role("form", name="Change password")
-        await form.get_by_label("Current password").fill(PASSWORD)
+        await form.get_by_label("Current password").fill(VIEWER_PASSWORD)
         await form.get_by_label("New password").fill(NEW_PASSWORD)
         await form.get_by_role("button", name="Change password").click()
         await phone_page.get_by_test_id("password-changed").wait_for()
@@ -89,7 +89,7 @@ async def test_password_change_signs_out_the_other_session(dev_server: DevServer
 
         await session_ended(laptop_page, base, "History")
         await refused_sign_in(
-            laptop_page, PASSWORD, "Wrong credentials: the email or password is not correct."
+            laptop_page, VIEWER_PASSWORD, "Wrong credentials: the email or password is not correct."
         )
         await sign_in(laptop_page, base, VIEWER, NEW_PASSWORD)
 
@@ -107,11 +107,11 @@ async def test_password_change_signs_out_the_other_session(dev_server: DevServer
 async def test_admin_disables_a_signed_in_viewer(dev_server: DevServer) -> None:
     """Disabled: the viewer's next click ends their session, sign-in is refused; enabled: in."""
     base = dev_server.url
-    register_viewer(dev_server, VIEWER, PASSWORD)
+    register_viewer(dev_server, VIEWER, VIEWER_PASSWORD)
     log = BrowserLog()
     async with chromium() as browser:
         viewer, viewer_page = await new_page(browser, log)
-        await sign_in(viewer_page, base, VIEWER, PASSWORD)
+        await sign_in(viewer_page, base, VIEWER, VIEWER_PASSWORD)
         admin, admin_page = await admin_on(browser, log, dev_server, "/admin/users")
         await admin_page.get_by_role("button", name=f"Disable {VIEWER}").click()
         asked = admin_page.get_by_role("alertdialog", name="Disable this account?")
@@ -124,13 +124,13 @@ async def test_admin_disables_a_signed_in_viewer(dev_server: DevServer) -> None:
         await session_ended(viewer_page, base, "History")
         await refused_sign_in(
             viewer_page,
-            PASSWORD,
+            VIEWER_PASSWORD,
             "This account is disabled. Ask an administrator to enable it again.",
         )
 
         await enable.click()
         await admin_page.get_by_role("button", name=f"Disable {VIEWER}").wait_for()
-        await sign_in(viewer_page, base, VIEWER, PASSWORD)
+        await sign_in(viewer_page, base, VIEWER, VIEWER_PASSWORD)
         await viewer.close()
         await admin.close()
 
@@ -151,16 +151,16 @@ async def test_signed_out_everywhere_the_other_device_browses_anonymously(
 ) -> None:
     """After "Sign out everywhere" elsewhere, Browse falls back to browsing signed out."""
     base = dev_server.url
-    register_viewer(dev_server, VIEWER, PASSWORD)
+    register_viewer(dev_server, VIEWER, VIEWER_PASSWORD)
     log = BrowserLog()
     async with chromium() as browser:
         laptop, laptop_page = await new_page(browser, log)
-        await sign_in(laptop_page, base, VIEWER, PASSWORD)
+        await sign_in(laptop_page, base, VIEWER, VIEWER_PASSWORD)
         nav = laptop_page.get_by_role("navigation", name="Main")
         await nav.get_by_role("link", name="Account").click()
         await laptop_page.get_by_test_id("account-email").wait_for()
         phone, phone_page = await new_page(browser, log)
-        await sign_in(phone_page, base, VIEWER, PASSWORD)
+        await sign_in(phone_page, base, VIEWER, VIEWER_PASSWORD)
         await phone_page.goto(f"{base}/account")
         await phone_page.get_by_role("button", name="Sign out everywhere").click()
         asked = phone_page.get_by_role("alertdialog", name="Sign out everywhere?")

@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Locator, Page
 
 from e2e.spa_rig import (
+    VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     admin_on,
@@ -31,7 +32,6 @@ from e2e.spa_rig import (
 ONE_ROW_PX = 70
 #: A window short enough that an empty library scrolls by more than the header's height.
 SHORT_WINDOW_PX = 300
-VIEWER_PASSWORD = "correct horse battery staple"
 
 
 #: Each side of where an admin's navigation folds, and a phone held either way.

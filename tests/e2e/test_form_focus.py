@@ -16,7 +16,7 @@ import asyncio
 import pytest
 from playwright.async_api import Route
 
-from e2e.spa_rig import BrowserLog, DevServer, chromium, new_page, register_viewer
+from e2e.spa_rig import VIEWER_PASSWORD, BrowserLog, DevServer, chromium, new_page, register_viewer
 
 VIEWER = "keys@example.test"
 LOGIN = "/api/v1/auth/login"
@@ -28,7 +28,7 @@ FOCUSED = "() => `${document.activeElement.tagName} ${document.activeElement.tex
 @pytest.mark.timeout(90)
 async def test_sign_in_keeps_the_focus_and_is_sent_once(dev_server: DevServer) -> None:
     """Enter on Sign in, pressed again while held; later Enter twice in the password field."""
-    register_viewer(dev_server, VIEWER, "correct horse battery staple")
+    register_viewer(dev_server, VIEWER, VIEWER_PASSWORD)
     log = BrowserLog()
     async with chromium() as browser:
         context, page = await new_page(browser, log)

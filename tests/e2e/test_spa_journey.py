@@ -33,6 +33,7 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from e2e.spa_rig import (
+    VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     chromium,
@@ -44,7 +45,6 @@ from e2e.spa_rig import (
 )
 from system.system_video import h264_aac_mp4
 
-VIEWER_PASSWORD = "correct horse battery staple"
 DESCRIPTION = "A three-second test clip: a drifting gradient and a 440 Hz tone."
 
 
