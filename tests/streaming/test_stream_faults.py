@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,6 +88,36 @@ async def test_nats_outage_is_503_and_the_service_heals_itself(
     assert_unavailable(issue_down)
     assert healed.content == PATTERN  # the token survived, on JetStream's disk
     assert issued_again.status_code == 200
+
+
+async def test_thumbnails_wait_for_the_hidden_items_when_nats_is_down_at_start_up(
+    production_stream_settings: StreamSettings, nats_server: Any
+) -> None:
+    """Until streaming has read which items are hidden, it cannot tell an unpublished
+    item's thumbnail from a published one's: 503, not the picture (fail closed), and the
+    thumbnail once NATS is back."""
+    if nats_server is None:
+        skip_or_fail("needs the session's own NATS server, to stop it")
+    await nats_server.astop()
+    try:
+        async with live_stream(production_stream_settings()) as live:
+            thumbnails = live.backends.objects(live.settings.thumbnails_bucket)
+            key = f"{uuid.uuid4()}.jpg"
+            await thumbnails.write(key, _one(b"\xff\xd8\xff\xd9"), content_type="image/jpeg")
+            url = f"{live.app_url}/api/v1/stream/thumbnails/{key}"
+            down = await live.http.get(url)
+            await nats_server.astart()
+            healed = await until_ok(live, url)
+    finally:
+        await nats_server.astart()
+
+    assert_unavailable(down)
+    assert down.json()["code"] == "hidden_items_unknown"
+    assert healed.content == b"\xff\xd8\xff\xd9"
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def test_s3_outage_is_503_and_the_service_heals_itself(

@@ -32,6 +32,7 @@ from streamstack.contracts.catalogue import (
     MediaWithdrawn,
 )
 from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.events import EVENT_KEEP_SECONDS, Event
 from streamstack.streaming.repository import SavedState
 
@@ -40,6 +41,10 @@ log = structlog.get_logger(__name__)
 #: The events that show or hide an item.
 VISIBILITY_SUBJECTS = (MEDIA_PUBLISHED, MEDIA_UNPUBLISHED, MEDIA_DELETED)
 PRUNE_EVERY_SECONDS = 60.0
+
+
+class HiddenItemsUnknown(ServiceUnavailable, code="hidden_items_unknown"):
+    """The hidden items could not be read yet (the KV store was down at start-up)."""
 
 
 class Seen(msgspec.Struct, frozen=True, array_like=True):
@@ -66,6 +71,9 @@ class HiddenItems:
         self._clock = clock
         self._seen: dict[str, Seen] = {}
         self._pruned_at = 0.0
+        #: Whether the saved hidden items were read: until then nothing is known hidden, so
+        #: thumbnails are refused (503) rather than shown to anyone (fail closed).
+        self.known = False
 
     def hides(self, media_id: str) -> bool:
         """Whether viewers may not see the item ``media_id``."""
@@ -120,6 +128,7 @@ class HiddenItems:
         saved = await self._record.load() or {}
         for media_id, seen in saved.items():
             self.see(media_id, seen)
+        self.known = True
         if saved:
             await self._record.save(self._hidden())
 

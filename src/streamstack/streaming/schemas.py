@@ -37,5 +37,8 @@ THUMBNAIL_RESPONSES = {
         "No such thumbnail, a name other than '<media uuid>[-poster].jpg', or an unpublished "
         "item's without an admin's stills pass (the streamstack_stills cookie)"
     ),
-    503: _error("The object store is unreachable, or the revocation list for a pass (Retry-After)"),
+    503: _error(
+        "The object store, or the revocation list for a pass, is unreachable; or which items "
+        "are hidden is not known yet (Retry-After)"
+    ),
 }

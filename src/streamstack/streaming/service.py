@@ -54,7 +54,7 @@ from streamstack.kernel.storage import (
 from streamstack.streaming import conditions as cond
 from streamstack.streaming import metrics
 from streamstack.streaming.conditions import Conditions
-from streamstack.streaming.hidden import HiddenItems
+from streamstack.streaming.hidden import HiddenItems, HiddenItemsUnknown
 from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (
     UNSATISFIABLE,
@@ -635,7 +635,10 @@ class ThumbnailDelivery:
 
     async def _cache_control(self, media_id: str, stills_pass: str | None) -> str:
         """Public for an item viewers may see; private for a hidden one shown to an admin;
-        for anyone else a hidden item has no thumbnail (404, as for an unknown id)."""
+        for anyone else a hidden item has no thumbnail (404, as for an unknown id); 503 until
+        the hidden items are known."""
+        if not self.hidden.known:
+            raise HiddenItemsUnknown("which items are hidden is not known yet: try again soon")
         if not self.hidden.hides(media_id):
             return THUMBNAIL_CACHE_CONTROL
         try:

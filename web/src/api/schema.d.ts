@@ -6539,7 +6539,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The object store is unreachable, or the revocation list for a pass (Retry-After) */
+            /** @description The object store, or the revocation list for a pass, is unreachable; or which items are hidden is not known yet (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6596,7 +6596,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The object store is unreachable, or the revocation list for a pass (Retry-After) */
+            /** @description The object store, or the revocation list for a pass, is unreachable; or which items are hidden is not known yet (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
