@@ -29,6 +29,7 @@ OUT_DIR = BENCH_DIR / "out"
 BENCHMARKS = {
     "throughput": "bench.throughput",
     "first_byte": "bench.first_byte",
+    "thumbnails": "bench.thumbnails",
     "observability": "bench.observability",
     "protocol": "bench.protocol",
     "cold_cache": "bench.cold_cache",
