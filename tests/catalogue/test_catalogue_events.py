@@ -1,4 +1,5 @@
-"""Publishing, unpublishing and deleting items emit events, once each, on both backend kinds."""
+"""Publishing, unpublishing and deleting items emit events, once each, on both backend kinds;
+an item registered as a draft is announced as not published."""
 
 from __future__ import annotations
 
@@ -60,22 +61,30 @@ async def test_publish_and_delete_events_carry_the_item(catalogue_client: Client
         await eventually(relayed, what="an empty outbox")
 
     assert [e.subject for e in log.about(live["id"])] == [MEDIA_PUBLISHED, MEDIA_DELETED]
-    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_PUBLISHED, MEDIA_UNPUBLISHED]
+    assert [e.subject for e in log.about(draft["id"])] == [
+        MEDIA_UNPUBLISHED,  # registered as a draft
+        MEDIA_PUBLISHED,
+        MEDIA_UNPUBLISHED,
+    ]
     for event, expected in (
         (log.about(live["id"])[0], live),
-        (log.about(draft["id"])[0], went_live),
+        (log.about(draft["id"])[1], went_live),
     ):
         assert msgspec.json.decode(event.payload) == expected
         msgspec.json.decode(event.payload, type=MediaItem)  # the contract's shape
     # Withdrawals name what to take down: the item, its original, its thumbnail, its prefix.
-    for event, item in ((log.about(live["id"])[1], live), (log.about(draft["id"])[1], draft)):
+    withdrawals = (
+        (log.about(live["id"])[1], live),
+        *((e, draft) for e in log.about(draft["id"])[::2]),
+    )
+    for event, item in withdrawals:
         withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
         assert withdrawn.id == item["id"]
         assert withdrawn.object_prefix == object_prefix(item["id"]) == f"{item['id']}/"
         assert withdrawn.s3_key == item["s3_key"]
         assert withdrawn.thumbnail_s3_key == item["thumbnail_s3_key"]
     ids = [e.id for e in log.events if e.id]
-    assert len(ids) == len(set(ids)) == 4
+    assert len(ids) == len(set(ids)) == 5
     if settings.nats_url:
         stored = await stored_events(settings.nats_url, {live["id"], draft["id"]})
         assert sorted((m, s) for m, s, _ in stored) == sorted(
@@ -83,6 +92,7 @@ async def test_publish_and_delete_events_carry_the_item(catalogue_client: Client
                 (live["id"], MEDIA_PUBLISHED),
                 (live["id"], MEDIA_DELETED),
                 (draft["id"], MEDIA_PUBLISHED),
+                (draft["id"], MEDIA_UNPUBLISHED),
                 (draft["id"], MEDIA_UNPUBLISHED),
             ]
         )
@@ -107,7 +117,7 @@ async def test_deleting_a_draft_or_a_processing_item_is_announced(catalogue_clie
 
         await eventually(both_arrived, what="the delete events")
         await eventually(lambda: _empty(catalogue_client), what="an empty outbox")
-    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_DELETED]
+    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_UNPUBLISHED, MEDIA_DELETED]
     assert [e.subject for e in log.about(hidden["id"])] == [MEDIA_PUBLISHED, MEDIA_DELETED]
 
 

@@ -285,6 +285,16 @@ def check_takedown(web: httpx.Client, video: bytes) -> None:
         for url in (item["thumbnail_url"], item["poster_url"]) * 2:  # each replica
             assert browser.get(url).status_code == 200, url
 
+    # An item uploaded as a draft was never shown: its stills are refused by id from the start.
+    draft = web.post(
+        "/api/v1/ingest/upload",
+        headers=admin,
+        data={"title": f"Draft {uuid.uuid4().hex[:8]}", "publish": "false"},
+        files={"file": ("draft.mp4", video, "video/mp4")},
+    )
+    assert draft.status_code == 201 and draft.json()["status"] == "draft", draft.text
+    refused_everywhere(web, draft.json()["thumbnail_url"], within=5.0, shown=200)
+
     assert web.delete(f"/api/v1/catalogue/{item['id']}", headers=admin).status_code == 204
     deadline = time.monotonic() + 30
     while web.get(item["thumbnail_url"]).status_code != 404:

@@ -221,7 +221,8 @@ class CatalogueService:
 
     async def create_item(self, request: NewMediaItem, *, created_by: str) -> MediaItem:
         """Register an item; 409 if its id exists, 400 ``foreign_object_key`` if its keys are
-        not its own (:func:`owns_object`). Emits ``media.published`` if published.
+        not its own (:func:`owns_object`). Emits ``media.published`` if published, else
+        ``media.unpublished`` (a draft's stills are then refused by id too).
 
         ``request`` has met the contract's limits already (HTTP and the operation
         transports decode against them); here it is only normalised.
@@ -249,6 +250,8 @@ class CatalogueService:
                 await store.tags.add_tags(row.id, tags)
                 if request.publish:
                     await store.outbox.enqueue(MEDIA_PUBLISHED, msgspec.json.encode(item), now)
+                else:  # announced as not published: streaming refuses its stills by id
+                    await store.outbox.enqueue(MEDIA_UNPUBLISHED, withdrawal(row, now), now)
         except IntegrityError:  # created concurrently between the check and the insert
             raise Conflict("a media item with this id exists", code="media_item_exists") from None
         log.info("catalogue.item_created", media_id=item.id, status=item.status)

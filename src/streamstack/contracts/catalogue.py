@@ -53,8 +53,9 @@ PACKAGE_FORMAT = 2
 
 #: Subjects of the events catalogue publishes, through its transactional outbox (each
 #: event once; the ``Nats-Msg-Id`` is the event id). ``media.published``: a
-#: :class:`MediaItem` as JSON, when an item goes live. ``media.unpublished`` and
-#: ``media.deleted``: a :class:`MediaWithdrawn`, so consumers take the item down.
+#: :class:`MediaItem` as JSON, when an item goes live. ``media.unpublished`` (an item
+#: unpublished, or registered as a draft) and ``media.deleted``: a :class:`MediaWithdrawn`,
+#: so consumers take the item down.
 MEDIA_PUBLISHED = "catalogue.events.media.published"
 MEDIA_UNPUBLISHED = "catalogue.events.media.unpublished"
 MEDIA_DELETED = "catalogue.events.media.deleted"
