@@ -6,23 +6,26 @@ import datetime
 import uuid
 from typing import Any
 
+import msgspec
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import DateTime, Uuid, bindparam, insert, inspect, select, text
+from sqlalchemy import DateTime, Uuid, bindparam, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streamstack.catalogue.models import (
     CatalogueBase,
     MediaItemRow,
+    OutboxRow,
     PlaylistEntryRow,
     PlaylistRow,
 )
 from streamstack.catalogue.module import MODULE
 from streamstack.catalogue.search import FTS_TABLE, TITLE_TRIGRAM_INDEX, TRIGRAM_INDEX
 from streamstack.cli import apply_migrations
+from streamstack.contracts.catalogue import MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
 
@@ -317,3 +320,39 @@ async def test_playlists_come_and_go_with_their_revision(
 
 def table_names(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
+
+
+async def test_drafts_from_before_are_announced_as_not_published(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0016 writes one ``media.unpublished`` a draft into the outbox (streaming
+    refuses the stills of what it knows is unpublished); published items get none."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    now = datetime.datetime.now(datetime.UTC)
+    drafts, published = {uuid.uuid4(), uuid.uuid4()}, uuid.uuid4()
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "catalogue_0015")
+            for item_id in (*drafts, published):
+                values = {"id": item_id, "content_type": "video/mp4", "now": now}
+                await connection.execute(OLD_ITEM, {**values, "video": "h264", "audio": None})
+            await connection.execute(
+                update(MediaItemRow.__table__)
+                .where(MediaItemRow.__table__.c.id.in_(drafts))
+                .values(status="draft")
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "head")
+            query = select(OutboxRow.subject, OutboxRow.payload, OutboxRow.created_at)
+            rows = (await connection.execute(query)).all()  # as the relay reads them
+    finally:
+        await database.close()
+    assert {subject for subject, _, _ in rows} == {MEDIA_UNPUBLISHED}
+    assert all(abs((created - now).total_seconds()) < 60 for _, _, created in rows)
+    announced = [msgspec.json.decode(payload, type=MediaWithdrawn) for _, payload, _ in rows]
+    assert sorted(w.id for w in announced) == sorted(str(d) for d in drafts)
+    for withdrawn in announced:
+        assert (withdrawn.s3_key, withdrawn.object_prefix) == ("k.mp4", f"{withdrawn.id}/")
+        assert withdrawn.thumbnail_s3_key is None
+        assert abs((withdrawn.withdrawn_at - now).total_seconds()) < 60
