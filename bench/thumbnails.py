@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-import msgspec
 
 from bench.load import WrkResult, run_wrk
 from bench.plan import BenchPlan
@@ -40,11 +39,11 @@ def hide(data_dir: Path, media_id: str) -> None:
     import asyncio
 
     from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
-    from streamstack.streaming.hidden import Seen
+    from streamstack.streaming.models import Seen
     from streamstack.streaming.repository import (
         HIDDEN_ITEMS_BUCKET,
-        HIDDEN_ITEMS_KEY,
         HIDDEN_ITEMS_TTL_SECONDS,
+        HiddenItemsRecord,
     )
 
     async def save() -> None:
@@ -52,7 +51,7 @@ def hide(data_dir: Path, media_id: str) -> None:
             data_dir / "kv.sqlite3", HIDDEN_ITEMS_BUCKET, HIDDEN_ITEMS_TTL_SECONDS
         )
         seen = {media_id: Seen(hidden=True, at=time.time(), lasting=True)}
-        await store.put(HIDDEN_ITEMS_KEY, msgspec.json.encode(seen))
+        await HiddenItemsRecord(store).save(seen)
         await store.close()
 
     asyncio.run(save())

@@ -29,8 +29,9 @@ from streamstack.kernel.revocation import (
     RevocationList,
 )
 from streamstack.settings import Settings
-from streamstack.streaming.hidden import PRUNE_EVERY_SECONDS, HiddenItems, Seen
-from streamstack.streaming.repository import HIDDEN_ITEMS_BUCKET, HIDDEN_ITEMS_KEY, SavedState
+from streamstack.streaming.hidden import PRUNE_EVERY_SECONDS, HiddenItems
+from streamstack.streaming.models import Seen
+from streamstack.streaming.repository import HIDDEN_ITEMS_BUCKET, HiddenItemsRecord
 from support.apps import mint_token
 from support.clock import HeldClock
 
@@ -224,7 +225,7 @@ async def test_what_no_event_can_contradict_any_more_is_forgotten(tmp_path: Path
     are gone by then); an unpublished one until it is published again, however long."""
     clock = HeldClock()
     store = EmbeddedKeyValueStore(tmp_path / "kv.sqlite3", HIDDEN_ITEMS_BUCKET, 3600)
-    record = SavedState[dict[str, Seen]](store, HIDDEN_ITEMS_KEY, dict[str, Seen])
+    record = HiddenItemsRecord(store)
     hidden = HiddenItems(record, clock)
     now = clock().timestamp()
     hidden.see("unpublished", Seen(hidden=True, at=now, lasting=True))
@@ -235,7 +236,28 @@ async def test_what_no_event_can_contradict_any_more_is_forgotten(tmp_path: Path
     await hidden.on_event(event)
 
     assert [hidden.hides(key) for key in ("unpublished", "deleted", "later")] == [True, False, True]
-    assert set(await record.load() or {}) == {"unpublished", "later"}
+    assert set(await record.load()) == {"unpublished", "later"}
     restarted = HiddenItems(record, clock)
     await restarted.restore()
     assert restarted.hides("unpublished") and restarted.hides("later")
+
+
+async def test_the_hidden_items_are_saved_a_sixteenth_at_a_time(tmp_path: Path) -> None:
+    """One KV value per first character of the id: a change rewrites its own value only,
+    and no value nears NATS's message limit long before the whole set would."""
+    store = EmbeddedKeyValueStore(tmp_path / "kv.sqlite3", HIDDEN_ITEMS_BUCKET, 3600)
+    record = HiddenItemsRecord(store)
+    hidden = {str(uuid.uuid4()): Seen(hidden=True, at=1.0, lasting=True) for _ in range(64)}
+    await record.save(hidden)
+    assert await record.load() == hidden
+    changed = next(iter(hidden))
+    bystander = next(key for key in hidden if key[0] != changed[0])
+
+    kept = {key: seen for key, seen in hidden.items() if key not in (changed, bystander)}
+    await record.save(kept, changed)
+
+    loaded = await record.load()
+    assert changed not in loaded and bystander in loaded  # its value was not rewritten
+    raw = await store.get(f"hidden-{changed[0]}")
+    assert raw is not None
+    assert {key[0] for key in msgspec.json.decode(raw)} <= {changed[0]}

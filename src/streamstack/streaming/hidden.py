@@ -11,7 +11,7 @@ newer ones.
 An item unpublished stays hidden until it is published again; one deleted stays hidden for
 as long as an event can be replayed (its objects are removed by ingest meanwhile). An item
 published is forgotten after that time too: shown is what an item nobody hid is. The
-hidden ones are kept in KV (a :class:`~.repository.SavedState`), which is all a restarted
+hidden ones are kept in KV (:class:`~.repository.HiddenItemsRecord`), which is all a restarted
 one-process dev server (in-process bus, nothing to replay) knows; on NATS each process
 also replays the events of the time the stream keeps them.
 
@@ -34,7 +34,8 @@ from streamstack.contracts.catalogue import (
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.events import EVENT_KEEP_SECONDS, Event
-from streamstack.streaming.repository import SavedState
+from streamstack.streaming.models import Seen
+from streamstack.streaming.repository import HiddenItemsRecord
 
 log = structlog.get_logger(__name__)
 
@@ -47,15 +48,6 @@ class HiddenItemsUnknown(ServiceUnavailable, code="hidden_items_unknown"):
     """The hidden items could not be read yet (the KV store was down at start-up)."""
 
 
-class Seen(msgspec.Struct, frozen=True, array_like=True):
-    """The latest known of one item: hidden or shown since ``at`` (epoch seconds);
-    ``lasting`` when it holds until the next event (an unpublished item)."""
-
-    hidden: bool
-    at: float
-    lasting: bool
-
-
 class _Published(msgspec.Struct, frozen=True):
     """The fields of a ``media.published`` payload (a ``MediaItem``) read here."""
 
@@ -66,7 +58,7 @@ class _Published(msgspec.Struct, frozen=True):
 class HiddenItems:
     """Which items viewers may not see, in memory, answered with no lookup."""
 
-    def __init__(self, record: SavedState[dict[str, Seen]], clock: Clock = utcnow) -> None:
+    def __init__(self, record: HiddenItemsRecord, clock: Clock = utcnow) -> None:
         self._record = record
         self._clock = clock
         self._seen: dict[str, Seen] = {}
@@ -115,7 +107,7 @@ class HiddenItems:
             return
         log.info("hidden_items.changed", media_id=media_id, hidden=seen.hidden)
         try:
-            await self._record.save(self._hidden())
+            await self._record.save(self._hidden(), media_id)
         except Exception as exc:  # memory has it; only a restart would forget it
             log.warning("hidden_items.not_saved", error=str(exc) or exc.__class__.__name__)
 
@@ -125,7 +117,7 @@ class HiddenItems:
     async def restore(self) -> None:
         """Take up the saved hidden items (before each subscription: a restart, a lost
         one), and save them again: a record nobody rewrote would expire with its bucket."""
-        saved = await self._record.load() or {}
+        saved = await self._record.load()
         for media_id, seen in saved.items():
             self.see(media_id, seen)
         self.known = True

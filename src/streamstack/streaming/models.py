@@ -1,4 +1,5 @@
-"""Streaming's domain structs: what a live stream token grants.
+"""Streaming's domain structs: what a live stream token grants, and what is known of an
+item's visibility (:class:`Seen`).
 
 Streaming has no database; a grant lives as one value of the ``stream-tokens`` KV bucket
 (:mod:`.repository`),
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+
+import msgspec
 
 from streamstack.contracts.streaming import PREFIX_FILE_TYPES
 from streamstack.kernel.storage import InvalidObjectKey, check_object_key
@@ -101,3 +104,12 @@ class StreamGrant:
             return check_object_key(self.object_prefix + path)
         except InvalidObjectKey:
             return None
+
+
+class Seen(msgspec.Struct, frozen=True, array_like=True):
+    """The latest known of one item: hidden or shown since ``at`` (epoch seconds);
+    ``lasting`` when it holds until the next event (an unpublished item)."""
+
+    hidden: bool
+    at: float
+    lasting: bool

@@ -12,13 +12,13 @@ from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedMo
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.streaming.budgets import issue_budgets
 from streamstack.streaming.contract import issue_token_handler
-from streamstack.streaming.hidden import VISIBILITY_SUBJECTS, HiddenItems, Seen
+from streamstack.streaming.hidden import VISIBILITY_SUBJECTS, HiddenItems
 from streamstack.streaming.repository import (
     HIDDEN_ITEMS_BUCKET,
-    HIDDEN_ITEMS_KEY,
     HIDDEN_ITEMS_TTL_SECONDS,
     TAKEDOWNS_BUCKET,
     TAKEDOWNS_KEY,
+    HiddenItemsRecord,
     SavedState,
     StreamTokenStore,
 )
@@ -48,7 +48,7 @@ def mount(context: ModuleContext) -> MountedModule:
         ttl, SavedState(takedowns_kv, TAKEDOWNS_KEY, dict[str, float]), context.clock
     )
     hidden_kv = backends.kv(HIDDEN_ITEMS_BUCKET, HIDDEN_ITEMS_TTL_SECONDS)
-    hidden = HiddenItems(SavedState(hidden_kv, HIDDEN_ITEMS_KEY, dict[str, Seen]), context.clock)
+    hidden = HiddenItems(HiddenItemsRecord(hidden_kv), context.clock)
     followers = {
         "streaming.takedowns": LiveFollower(
             backends.events, WITHDRAWAL_SUBJECTS, takedowns.on_event, ttl, takedowns.restore

@@ -16,7 +16,7 @@ import structlog
 
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.kv import KeyExists, KeyValueStore
-from streamstack.streaming.models import StreamGrant
+from streamstack.streaming.models import Seen, StreamGrant
 
 log = structlog.get_logger(__name__)
 
@@ -88,7 +88,10 @@ TAKEDOWNS_KEY = "withdrawn"
 #: Its TTL only bounds how long a record nobody rewrites is kept: a year.
 HIDDEN_ITEMS_BUCKET = "stream-hidden"
 HIDDEN_ITEMS_TTL_SECONDS = 365 * 24 * 3600
-HIDDEN_ITEMS_KEY = "hidden"
+#: The hidden items are saved in one value per first character of an id (uuids: 16), so a
+#: change rewrites a sixteenth of the set, and no value nears NATS's 1 MiB message limit
+#: (about 15,000 items of some 70 bytes) before some 240,000 hidden items.
+HIDDEN_ITEMS_SHARDS = "0123456789abcdef"
 
 
 class SavedState(Generic[State]):
@@ -116,3 +119,33 @@ class SavedState(Generic[State]):
     async def save(self, value: State) -> None:
         """Replace the saved value."""
         await self._store.put(self._key, msgspec.json.encode(value))
+
+
+class HiddenItemsRecord:
+    """The hidden items (media id -> :class:`Seen`), saved in KV in one value per first
+    character of the id (``hidden-0`` … ``hidden-f``)."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self._shards = {
+            shard: SavedState[dict[str, Seen]](store, f"hidden-{shard}", dict[str, Seen])
+            for shard in HIDDEN_ITEMS_SHARDS
+        }
+
+    async def load(self) -> dict[str, Seen]:
+        """Every saved hidden item (an absent or unreadable value holds none)."""
+        hidden: dict[str, Seen] = {}
+        for shard in self._shards.values():
+            hidden.update(await shard.load() or {})
+        return hidden
+
+    async def save(self, hidden: dict[str, Seen], changed: str | None = None) -> None:
+        """Save ``hidden``: only the value ``changed`` (a media id) is in, or every one."""
+        for name, shard in self._shards.items():
+            if changed is None or _shard_of(changed) == name:
+                await shard.save({key: s for key, s in hidden.items() if _shard_of(key) == name})
+
+
+def _shard_of(media_id: str) -> str:
+    """The value a media id is saved in (ids that are not uuids go with ``0``)."""
+    first = media_id[:1].lower()
+    return first if first and first in HIDDEN_ITEMS_SHARDS else HIDDEN_ITEMS_SHARDS[0]
