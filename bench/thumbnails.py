@@ -22,16 +22,18 @@ from pathlib import Path
 import httpx
 
 from bench.load import WrkResult, run_wrk
+from bench.media import store_local
 from bench.plan import BenchPlan
 from bench.processes import BenchKeys, Service
 from bench.report import BenchReport, Quantity, Row
+from bench.throughput import LOCAL_BACKENDS
+from streamstack.contracts.streaming import THUMBNAILS_PATH
 
 NAME = "thumbnails"
 CONNECTIONS = 16
 SECONDS = 10.0
 STILL_BYTES = 20 * 1024
 THUMBNAILS_BUCKET = "thumbnails"
-LOCAL_BACKENDS = {"STREAMSTACK_ENVIRONMENT": "dev"}
 
 
 def hide(data_dir: Path, media_id: str) -> None:
@@ -62,16 +64,13 @@ def stills_service(workdir: Path, keys: BenchKeys) -> tuple[Service, str, str]:
     service = Service(
         "streaming-stills", workdir, keys, modules=("streaming",), settings=LOCAL_BACKENDS
     )
-    bucket = service.data_dir / "objects" / THUMBNAILS_BUCKET
-    bucket.mkdir(parents=True, exist_ok=True)
+    still = workdir / "still.jpg"
+    still.write_bytes(b"\xff\xd8" + os.urandom(STILL_BYTES - 4) + b"\xff\xd9")
     shown, hidden = str(uuid.uuid4()), str(uuid.uuid4())
     for media_id in (shown, hidden):
-        (bucket / f"{media_id}.jpg").write_bytes(
-            b"\xff\xd8" + os.urandom(STILL_BYTES - 4) + b"\xff\xd9"
-        )
+        store_local(service.data_dir / "objects", THUMBNAILS_BUCKET, f"{media_id}.jpg", still)
     hide(service.data_dir, hidden)
-    base = "/api/v1/stream/thumbnails"
-    return service, f"{base}/{shown}.jpg", f"{base}/{hidden}.jpg"
+    return service, f"{THUMBNAILS_PATH}/{shown}.jpg", f"{THUMBNAILS_PATH}/{hidden}.jpg"
 
 
 def check_answers(url: str, shown: str, hidden: str, cookie: str) -> None:
@@ -97,7 +96,7 @@ def measure(url: str, seconds: float, cookie: str | None = None) -> WrkResult:
 
 
 def rate(label: str, result: WrkResult) -> Quantity:
-    return Quantity(label, result.requests / result.seconds, "req/s")
+    return Quantity(label, result.requests_per_second, "req/s")
 
 
 def run(plan: BenchPlan) -> BenchReport:

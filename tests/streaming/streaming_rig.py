@@ -54,7 +54,8 @@ SIZE = 1000
 PATTERN = bytes((i * 7 + 3) % 251 for i in range(SIZE))
 
 
-async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+async def chunks_of(data: bytes) -> AsyncIterator[bytes]:
+    """``data`` as the one chunk an object store's ``write`` takes."""
     yield data
 
 
@@ -101,7 +102,7 @@ class StreamRig:
     ) -> ObjectInfo:
         """Store ``data`` in the media bucket (a new ``<uuid>.mp4`` key unless given)."""
         return await self.in_app(
-            self.media.write, key or media_key(), _chunks(data), content_type=content_type
+            self.media.write, key or media_key(), chunks_of(data), content_type=content_type
         )
 
     def user_token(self, **claims: Any) -> str:
@@ -314,7 +315,7 @@ class LiveStream:
     async def put_media(self, data: bytes = PATTERN, *, key: str | None = None) -> ObjectInfo:
         """Store ``data`` in the media bucket under a new ``<uuid>.mp4`` key."""
         store = self.backends.objects(self.settings.media_bucket)
-        return await store.write(key or media_key(), _chunks(data), content_type="video/mp4")
+        return await store.write(key or media_key(), chunks_of(data), content_type="video/mp4")
 
     async def stream_url(self, info: ObjectInfo) -> str:
         """Issue a token over the app's ``/internal/`` endpoint; return the stream URL."""
@@ -489,9 +490,9 @@ PLAYABLE_TYPES = {
 
 async def store_package(store: ObjectStore, media_id: str) -> None:
     """Write :data:`PACKAGE` under ``<media_id>/`` (and the original ``<media_id>.mp4``)."""
-    await store.write(f"{media_id}.mp4", _chunks(PATTERN), content_type="video/mp4")
+    await store.write(f"{media_id}.mp4", chunks_of(PATTERN), content_type="video/mp4")
     for path, (data, content_type) in PACKAGE.items():
-        await store.write(f"{media_id}/{path}", _chunks(data), content_type=content_type)
+        await store.write(f"{media_id}/{path}", chunks_of(data), content_type=content_type)
 
 
 def item_request(media_id: str) -> dict[str, Any]:

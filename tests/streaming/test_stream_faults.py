@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from streaming_rig import (
     StreamSettings,
     SwitchableProxy,
     assert_error,
+    chunks_of,
     live_stream,
 )
 
@@ -103,7 +103,7 @@ async def test_thumbnails_wait_for_the_hidden_items_when_nats_is_down_at_start_u
         async with live_stream(production_stream_settings()) as live:
             thumbnails = live.backends.objects(live.settings.thumbnails_bucket)
             key = f"{uuid.uuid4()}.jpg"
-            await thumbnails.write(key, _one(b"\xff\xd8\xff\xd9"), content_type="image/jpeg")
+            await thumbnails.write(key, chunks_of(b"\xff\xd8\xff\xd9"), content_type="image/jpeg")
             url = f"{live.app_url}/api/v1/stream/thumbnails/{key}"
             down = await live.http.get(url)
             await nats_server.astart()
@@ -114,10 +114,6 @@ async def test_thumbnails_wait_for_the_hidden_items_when_nats_is_down_at_start_u
     assert_unavailable(down)
     assert down.json()["code"] == "hidden_items_unknown"
     assert healed.content == b"\xff\xd8\xff\xd9"
-
-
-async def _one(data: bytes) -> AsyncIterator[bytes]:
-    yield data
 
 
 async def test_s3_outage_is_503_and_the_service_heals_itself(

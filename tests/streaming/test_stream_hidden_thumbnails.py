@@ -8,7 +8,6 @@ second item's event of the same subject after it, and waits for that one to land
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,14 @@ from typing import Any
 import msgspec
 import pytest
 from jose import jwt
-from streaming_rig import StreamRig, assert_error, stream_rig, withdraw, withdrawal_event
+from streaming_rig import (
+    StreamRig,
+    assert_error,
+    chunks_of,
+    stream_rig,
+    withdraw,
+    withdrawal_event,
+)
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_PUBLISHED, MEDIA_UNPUBLISHED
 from streamstack.kernel.clock import utcnow
@@ -34,6 +40,7 @@ from streamstack.streaming.models import Seen
 from streamstack.streaming.repository import HIDDEN_ITEMS_BUCKET, HiddenItemsRecord
 from support.apps import mint_token
 from support.clock import HeldClock
+from support.waiting import eventually
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9"
 POSTER = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 9 + b"\xff\xd9"
@@ -52,11 +59,7 @@ def rig_clock() -> HeldClock:
 async def put_stills(rig: StreamRig, media_id: str) -> None:
     """A thumbnail and a poster, as ingest stores them."""
     for key, data in ((f"{media_id}.jpg", JPEG), (f"{media_id}-poster.jpg", POSTER)):
-
-        async def chunks(data: bytes = data) -> Any:
-            yield data
-
-        await rig.in_app(rig.thumbnails.write, key, chunks(), content_type="image/jpeg")
+        await rig.in_app(rig.thumbnails.write, key, chunks_of(data), content_type="image/jpeg")
 
 
 async def publish(rig: StreamRig, media_id: str, at: datetime) -> None:
@@ -79,9 +82,11 @@ def pass_cookie(token: str) -> dict[str, str]:
 
 async def becomes(rig: StreamRig, url: str, status: int) -> None:
     """``url`` answers ``status`` within :data:`WITHIN_SECONDS`."""
-    async with asyncio.timeout(WITHIN_SECONDS):
-        while (await rig.client.get(url)).status_code != status:
-            await asyncio.sleep(0.05)
+
+    async def answers() -> bool:
+        return (await rig.client.get(url)).status_code == status
+
+    await eventually(answers, f"{url} answering {status}", WITHIN_SECONDS)
 
 
 async def hidden_item(rig: StreamRig, clock: HeldClock) -> str:

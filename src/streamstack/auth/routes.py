@@ -103,10 +103,8 @@ class RefreshCookie:
         return self._cookie(request, REFRESH_COOKIE, PREFIX, "", 0)
 
     def _stills_pass(self, request: Request[Any, Any, Any], token: str, max_age: int) -> Cookie:
-        """The stills pass holding ``token`` (an empty one: the browser forgets it)."""
-        return self._cookie(
-            request, STILLS_PASS_COOKIE, THUMBNAILS_PATH, token, max_age if token else 0
-        )
+        """The stills pass holding ``token`` for ``max_age`` s (``""``, 0: the browser forgets it)."""
+        return self._cookie(request, STILLS_PASS_COOKIE, THUMBNAILS_PATH, token, max_age)
 
     def token_pair(
         self, request: Request[Any, Any, Any], issued: IssuedTokens

@@ -15,7 +15,8 @@ hidden ones are kept in KV (:class:`~.repository.HiddenItemsRecord`), which is a
 one-process dev server (in-process bus, nothing to replay) knows; on NATS each process
 also replays the events of the time the stream keeps them.
 
-A draft never published was never announced: its id has only been shown to admins.
+A draft is announced as not published when it is registered (``media.unpublished``), and
+catalogue's migration ``catalogue_0016`` announced the drafts there were before that.
 """
 
 from __future__ import annotations

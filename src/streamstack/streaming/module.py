@@ -34,7 +34,8 @@ from streamstack.streaming.service import (
 from streamstack.streaming.sessions import SignedOutSessions
 from streamstack.streaming.takedowns import WITHDRAWAL_SUBJECTS, Takedowns
 
-#: How often the take-down task checks it still follows the events (and retries at most).
+#: How often each follower's task (take-downs, hidden items) checks it still follows its
+#: events (and retries at most).
 FOLLOW_CHECK_SECONDS = 5.0
 
 

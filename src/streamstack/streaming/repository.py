@@ -84,7 +84,7 @@ class StreamTokenStore:
 #: KV bucket of recent take-downs, owned by streaming (one key: the whole set).
 TAKEDOWNS_BUCKET = "stream-takedowns"
 TAKEDOWNS_KEY = "withdrawn"
-#: KV bucket of the items viewers may not see, owned by streaming (one key: the whole set).
+#: KV bucket of the items viewers may not see, owned by streaming (16 keys, see below).
 #: Its TTL only bounds how long a record nobody rewrites is kept: a year.
 HIDDEN_ITEMS_BUCKET = "stream-hidden"
 HIDDEN_ITEMS_TTL_SECONDS = 365 * 24 * 3600
@@ -140,9 +140,10 @@ class HiddenItemsRecord:
 
     async def save(self, hidden: dict[str, Seen], changed: str | None = None) -> None:
         """Save ``hidden``: only the value ``changed`` (a media id) is in, or every one."""
-        for name, shard in self._shards.items():
-            if changed is None or _shard_of(changed) == name:
-                await shard.save({key: s for key, s in hidden.items() if _shard_of(key) == name})
+        names = self._shards if changed is None else (_shard_of(changed),)
+        for name in names:
+            kept = {key: seen for key, seen in hidden.items() if _shard_of(key) == name}
+            await self._shards[name].save(kept)
 
 
 def _shard_of(media_id: str) -> str:
