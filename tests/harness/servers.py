@@ -67,7 +67,8 @@ class ServerStartError(RuntimeError):
 # --------------------------------------------------------------------------------------------
 
 
-def _ephemeral_port_range() -> tuple[int, int]:
+def ephemeral_port_range() -> tuple[int, int]:
+    """The kernel's range of source ports for outgoing connections (Linux's default if unknown)."""
     try:
         low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
         return int(low), int(high)
@@ -91,6 +92,24 @@ _PORT_DRAWS = random.SystemRandom()
 _HANDED_OUT: set[int] = set()
 
 
+def worker_port_share(low: int, high: int) -> tuple[int, int]:
+    """This pytest-xdist worker's share of the ports ``low..high``.
+
+    Each worker keeps its own record of ports handed out, so two workers could draw the
+    same port while neither server listened yet. A module process binds its port only after
+    its start-up, so it could lose the port to another worker's app, pass ``/ready`` through
+    that app, and be refused once that app stopped: the likeliest cause of a CI failure
+    (``ConnectError`` mid-test, every process having answered ``/ready`` before).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count <= 1:
+        return low, high
+    share = (high - low + 1) // count
+    start = low + int(worker[2:]) * share
+    return start, start + share - 1
+
+
 def free_port(host: str = LOCALHOST) -> int:
     """Return a TCP port that is free on ``host`` right now.
 
@@ -98,9 +117,9 @@ def free_port(host: str = LOCALHOST) -> int:
     their source ports from that range, so a server restarted on the same port (``restart()``)
     does not find it taken by some client in the meantime.
     """
-    low, _ = _ephemeral_port_range()
-    candidates_low, candidates_high = 15000, low - 1
-    if candidates_high - candidates_low > 1000:
+    low, _ = ephemeral_port_range()
+    candidates_low, candidates_high = worker_port_share(15000, low - 1)
+    if candidates_high - candidates_low > 250:
         for _ in range(50):
             port = _PORT_DRAWS.randint(candidates_low, candidates_high)
             if port not in _HANDED_OUT and _port_is_free(port, host):

@@ -36,12 +36,14 @@ from harness.servers import (
     asyncpg_connect_kwargs,
     create_database,
     drop_database,
+    ephemeral_port_range,
     free_port,
     fresh_database,
     normalize_database_url,
     run_sync,
     scratch_dir,
     unique_name,
+    worker_port_share,
 )
 from harness.tools import REQUIRE_ALL_ENV, find_tool, require_tool
 
@@ -456,6 +458,22 @@ def test_free_port_is_bindable() -> None:
     port = free_port()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", port))
+
+
+def test_each_xdist_worker_draws_ports_from_its_own_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    top = ephemeral_port_range()[0] - 1
+    ports: list[int] = []
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
+    for worker in range(4):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", f"gw{worker}")
+        low, high = worker_port_share(15000, top)
+        ports += range(low, high + 1)
+        assert low <= free_port() <= high
+    # Disjoint, adjacent shares from the bottom of the range; at most 3 ports left over.
+    assert ports == list(range(15000, 15000 + len(ports)))
+    assert top - ports[-1] < 4
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert worker_port_share(15000, top) == (15000, top)
 
 
 def test_start_failure_reports_the_server_log(tmp_path: Path) -> None:
