@@ -13,6 +13,7 @@ import { login as apiLogin, endSession, restoreSession } from "../api/client";
 import type { RegisterRequest, UserView } from "../api/schema";
 import { hasSessionMarker } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
+import { useStillsPassRenewal } from "./stillsPass";
 
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
 /** Why a session ended without the user signing out (the sign-in page's reason). */
@@ -55,6 +56,7 @@ const SIGNED_OUT: State = { status: "anonymous", user: null, ended: null };
 export function AuthProvider({ children }: { children: ReactNode }) {
   // setState is React's own (stable): listing it below changes no callback.
   const [state, setState] = useSessionState();
+  useStillsPassRenewal(state.user?.role === "admin");
 
   const signIn = useCallback(async (email: string, password: string) => {
     await apiLogin(email, password);
