@@ -60,6 +60,7 @@ MEANINGS: dict[str, str] = {
     "allow_registration": "whether anyone may register an account (`false` = registration "
     "mode `closed`; prefer `STREAMSTACK_REGISTRATION_MODE`)",
     "secure_cookies": "mark cookies `Secure` on every response; without it they are `Secure` whenever the request came over HTTPS (directly, or by `X-Forwarded-Proto` from a trusted proxy): set it when TLS ends at a proxy that does not send that header",
+    "hsts_seconds": "`Strict-Transport-Security` max-age, sent on answers to HTTPS requests (on every answer with `STREAMSTACK_SECURE_COOKIES`); `0`: never",
     "argon2_memory_kib": "argon2id memory cost of password hashes, KiB",
     "argon2_time_cost": "argon2id iterations",
     "argon2_parallelism": "argon2id lanes",

@@ -100,7 +100,9 @@ def create_app(
     observed = settings.request_observability
     metrics = RequestMetrics("+".join(settings.modules)) if observed else None
     with_id = RequestIdMiddleware(app.asgi_handler, redactions, observed, metrics)
-    app.asgi_handler = SecurityHeadersMiddleware(with_id)
+    app.asgi_handler = SecurityHeadersMiddleware(
+        with_id, hsts_seconds=settings.hsts_seconds, always_https=settings.secure_cookies
+    )
     return app
 
 

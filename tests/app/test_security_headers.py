@@ -10,12 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from streamstack.settings import Settings
-from support.apps import bearer, make_settings, mint_token, running_app
+from support.apps import (
+    IN_PROCESS_URL,
+    bearer,
+    make_settings,
+    mint_token,
+    running_app,
+    served_app,
+)
 
 EXPECTED = {
     "referrer-policy": "strict-origin-when-cross-origin",
@@ -44,22 +52,25 @@ async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Setti
         yield http, settings
 
 
-async def answers(http: httpx.AsyncClient, settings: Settings) -> dict[str, httpx.Response]:
-    """One answer of every kind: page, asset, JSON, errors, probes, metrics, media."""
+async def answers(
+    http: httpx.AsyncClient, settings: Settings, origin: str = ""
+) -> dict[str, httpx.Response]:
+    """One answer of every kind: page, asset, JSON, errors, probes, metrics, media; asked of
+    ``origin`` when given (the client's own otherwise)."""
     admin = bearer(mint_token(settings, role="admin"))
     return {
-        "SPA page": await http.get("/library"),
-        "SPA asset": await http.get("/assets/app.js"),
-        "JSON": await http.get("/api/v1/catalogue"),
-        "401": await http.get("/api/v1/auth/me"),
-        "404 API": await http.get("/api/v1/nowhere"),
-        "405": await http.delete("/health"),
-        "health": await http.get("/health"),
-        "ready": await http.get("/ready"),
-        "metrics": await http.get("/metrics"),
-        "stream 404": await http.get("/api/v1/stream/" + "x" * 43),
-        "tus OPTIONS": await http.options("/api/v1/ingest/uploads", headers=admin),
-        "openapi.json": await http.get("/api/docs/openapi.json"),
+        "SPA page": await http.get(origin + "/library"),
+        "SPA asset": await http.get(origin + "/assets/app.js"),
+        "JSON": await http.get(origin + "/api/v1/catalogue"),
+        "401": await http.get(origin + "/api/v1/auth/me"),
+        "404 API": await http.get(origin + "/api/v1/nowhere"),
+        "405": await http.delete(origin + "/health"),
+        "health": await http.get(origin + "/health"),
+        "ready": await http.get(origin + "/ready"),
+        "metrics": await http.get(origin + "/metrics"),
+        "stream 404": await http.get(origin + "/api/v1/stream/" + "x" * 43),
+        "tus OPTIONS": await http.options(origin + "/api/v1/ingest/uploads", headers=admin),
+        "openapi.json": await http.get(origin + "/api/docs/openapi.json"),
     }
 
 
@@ -108,3 +119,49 @@ async def test_the_docs_pages_get_the_same_strict_policy(
         assert csp["script-src"] == ["'self'"], path
         assert csp["style-src"] == ["'self'"], path
         assert csp["frame-ancestors"] == ["'none'"]
+
+
+HSTS = "strict-transport-security"
+HTTPS_URL = IN_PROCESS_URL.replace("http://", "https://")
+
+
+async def test_answers_over_https_pin_https_for_180_days(
+    client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    """Every kind of answer, the same requests over HTTPS: pinned, with no subdomains named
+    (the operator may serve them otherwise); over plain HTTP, where browsers ignore it, none."""
+    http, settings = client
+    for kind, response in (await answers(http, settings)).items():
+        assert HSTS not in response.headers, kind
+    for kind, response in (await answers(http, settings, HTTPS_URL)).items():
+        assert response.headers.get_list(HSTS) == ["max-age=15552000"], kind
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "expected"),
+    [
+        ({"hsts_seconds": 0}, HTTPS_URL, None),
+        ({"hsts_seconds": 300}, HTTPS_URL, "max-age=300"),
+        # TLS ends at a proxy that does not say so: the deployment says it is HTTPS.
+        ({"secure_cookies": True}, IN_PROCESS_URL, "max-age=15552000"),
+    ],
+)
+async def test_the_deployment_sets_the_pin(
+    tmp_path: Path, setting: dict[str, Any], url: str, expected: str | None
+) -> None:
+    settings = make_settings("embedded", tmp_path / "data", **setting)
+    async with running_app(settings) as http:
+        response = await http.get(f"{url}/health")
+        assert response.status_code == 200
+        assert response.headers.get(HSTS) == expected
+
+
+async def test_a_trusted_proxy_saying_https_gets_the_pin(tmp_path: Path) -> None:
+    """Served as ``streamstack serve`` runs it: uvicorn takes the scheme from the header of a
+    proxy on this machine (trusted by default)."""
+    settings = make_settings("embedded", tmp_path / "data")
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as served:
+        for proto, expected in (("https", "max-age=15552000"), ("http", None)):
+            response = await served.get("/health", headers={"X-Forwarded-Proto": proto})
+            assert response.status_code == 200
+            assert response.headers.get(HSTS) == expected, proto

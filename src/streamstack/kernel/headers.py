@@ -9,6 +9,11 @@
 * ``X-Content-Type-Options: nosniff``: a file is run only as the type we say it is.
 * ``Permissions-Policy``: no camera, microphone, location, payment, USB or sensors; the
   player may go full screen and picture-in-picture on our own origin.
+* ``Strict-Transport-Security`` on answers to HTTPS requests (as uvicorn sees them: directly,
+  or by a trusted proxy's ``X-Forwarded-Proto``), or on every answer when the deployment
+  says it is HTTPS (``STREAMSTACK_SECURE_COOKIES``): once a browser has reached us over
+  HTTPS it never again sends a cookie or a token in clear. Browsers ignore the header over
+  HTTP, and it names no subdomains, which the operator may serve otherwise.
 
 The API documentation (``/api/docs``) needs no exception: its viewer's scripts and styles
 are files the app serves itself (``kernel.apidocs``). A handler that sets one of these
@@ -63,17 +68,23 @@ SECURITY_HEADERS: dict[str, str] = {
 
 
 class SecurityHeadersMiddleware:
-    """Pure ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer."""
+    """Pure ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer, and
+    ``Strict-Transport-Security`` with ``max-age=hsts_seconds`` (unless 0) to those over
+    HTTPS, or to all when ``always_https``."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts_seconds: int = 0, always_https: bool = False) -> None:
         self.app = app
         self._headers = _encoded(SECURITY_HEADERS)
+        hsts = {"Strict-Transport-Security": f"max-age={hsts_seconds}"} if hsts_seconds else {}
+        self._https_headers = self._headers + _encoded(hsts)
+        self._always_https = always_https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await self.app(scope, receive, send)
             return
-        extra = self._headers
+        https = self._always_https or scope["scheme"] == "https"
+        extra = self._https_headers if https else self._headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
