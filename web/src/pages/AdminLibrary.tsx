@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
 import type { CatalogueItem, MediaPage } from "../api/schema";
-import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
@@ -11,6 +11,7 @@ import { EmptyPage, Pagination } from "../components/Pagination";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
+import { BulkFailures, BulkNote, LibraryBulkBar, useBulkRun, useLibrarySelection, type BulkRun, type LibrarySelection } from "./LibraryBulk";
 import { LibraryRow } from "./LibraryRow";
 import { OutdatedPanel } from "./OutdatedPanel";
 import { SubmitButton } from "../components/SubmitButton";
@@ -48,6 +49,9 @@ export function AdminLibraryPage() {
   const page = pageParam(params);
   const { data, error, loading, reload, onChanged } = useLibraryPage(status, processing, q, page);
   const deletion = useLibraryDeletion(reload);
+  const bulk = useBulkRun(onChanged, reload);
+  // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
+  const selection = useLibrarySelection(data?.items ?? [], params.toString());
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
 
   return (
@@ -66,7 +70,8 @@ export function AdminLibraryPage() {
         onChange={(changes) => setParam({ ...changes, page: null })}
       />
 
-      <LibraryStatus loading={loading} notice={deletion.notice} />
+      <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} />
+      <BulkFailures outcome={bulk.outcome} />
       {processing === "outdated" && <OutdatedPanel total={data?.total ?? null} onDone={reload} />}
       <FormError message={deletion.error} />
       <ErrorMessage error={error} onRetry={reload} />
@@ -80,16 +85,17 @@ export function AdminLibraryPage() {
         />
       )}
       {data && data.items.length > 0 && (
-        <LibraryList shown={data} page={page} onChanged={onChanged} onDelete={deletion.ask} onPage={turnPage} />
-      )}
-      {deletion.pending && (
-        <DeleteVideoDialog
-          item={deletion.pending}
-          busy={deletion.deleting}
-          onConfirm={() => void deletion.confirm()}
-          onCancel={() => deletion.ask(null)}
+        <LibraryList
+          shown={data}
+          page={page}
+          selection={selection}
+          bulk={bulk}
+          onChanged={onChanged}
+          onDelete={deletion.ask}
+          onPage={turnPage}
         />
       )}
+      <DeleteVideoDialog deletion={deletion} />
     </section>
   );
 }
@@ -163,36 +169,49 @@ function LibraryToolbar({
   );
 }
 
-/** "Loading…" while a page loads, and the last deletion that went through. */
-function LibraryStatus({ loading, notice }: { loading: boolean; notice: string | null }) {
+/** "Loading…" while a page loads, the last deletion that went through, and the bulk action's progress or outcome. */
+function LibraryStatus({ loading, notice, bulk }: { loading: boolean; notice: string | null; bulk: BulkRun }) {
   return (
     <div aria-live="polite" className="status-line">
       {loading && <span role="status">Loading…</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
       <DoneNotice message={notice} />
+      <BulkNote progress={bulk.progress} outcome={bulk.outcome} />
     </div>
   );
 }
 
-/** One page of the library's rows and the way to the other pages. */
+/** One page of the library's rows, the selection's bulk actions above them, and the way to the other pages. */
 function LibraryList({
   shown,
   page,
+  selection,
+  bulk,
   onChanged,
   onDelete,
   onPage,
 }: {
   shown: MediaPage;
   page: number;
+  selection: LibrarySelection;
+  bulk: BulkRun;
   onChanged: (item: CatalogueItem) => void;
   onDelete: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
 }) {
   return (
     <>
+      <LibraryBulkBar items={shown.items} selection={selection} bulk={bulk} />
       <ul className="library-list" aria-label="Videos">
         {shown.items.map((item) => (
-          <LibraryRow key={item.id} item={item} onChanged={onChanged} onDelete={onDelete} />
+          <LibraryRow
+            key={item.id}
+            item={item}
+            selected={selection.isSelected(item.id)}
+            onSelect={(on) => selection.toggle(item.id, on)}
+            onChanged={onChanged}
+            onDelete={onDelete}
+          />
         ))}
       </ul>
       <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
@@ -250,10 +269,19 @@ function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
   return { pending, ask: setPending, deleting: running !== null, error, notice, confirm };
 }
 
-/** Asks before deleting `item`: its files go for good. */
-function DeleteVideoDialog({ item, ...answers }: ConfirmAnswers & { item: CatalogueItem }) {
+/** Asks before deleting the pending video, if any: its files go for good. */
+function DeleteVideoDialog({ deletion }: { deletion: LibraryDeletion }) {
+  const item = deletion.pending;
+  if (!item) return null;
   return (
-    <ConfirmDialog title="Delete this video?" confirmLabel="Delete" destructive {...answers}>
+    <ConfirmDialog
+      title="Delete this video?"
+      confirmLabel="Delete"
+      destructive
+      busy={deletion.deleting}
+      onConfirm={() => void deletion.confirm()}
+      onCancel={() => deletion.ask(null)}
+    >
       <p>“{item.title}” and its files will be removed for good. This cannot be undone.</p>
     </ConfirmDialog>
   );

@@ -19,15 +19,20 @@ import { SubmitButton } from "../components/SubmitButton";
 /**
  * One video of the library: what it is and where its processing stands, with
  * edit (inline, with its captions and reading its file again), publish/unpublish, transcode again and
- * delete (which the page confirms). Saving and publishing tell their failure
+ * delete (which the page confirms), and a check box selecting it for the page's bulk actions. Saving and publishing tell their failure
  * under the row, in either mode.
  */
 export function LibraryRow({
   item,
+  selected,
+  onSelect,
   onChanged,
   onDelete,
 }: {
   item: CatalogueItem;
+  /** Whether the row is among the page's selection (see LibraryBulk). */
+  selected: boolean;
+  onSelect: (on: boolean) => void;
   onChanged: (item: CatalogueItem) => void;
   onDelete: (item: CatalogueItem) => void;
 }) {
@@ -83,6 +88,7 @@ export function LibraryRow({
           </>
         ) : (
           <>
+            <SelectRow title={item.title} selected={selected} onSelect={onSelect} />
             <LibrarySummary item={item} titleId={`${id}-title`} />
             <LibraryRowActions
               item={item}
@@ -97,6 +103,21 @@ export function LibraryRow({
         )}
       </div>
     </li>
+  );
+}
+
+/** The row's check box for the page's bulk actions, named by the video for assistive technology. */
+function SelectRow({ title, selected, onSelect }: { title: string; selected: boolean; onSelect: (on: boolean) => void }) {
+  return (
+    <label className="check muted small">
+      <input
+        type="checkbox"
+        aria-label={`Select ${title}`}
+        checked={selected}
+        onChange={(e) => onSelect(e.target.checked)}
+      />
+      Select
+    </label>
   );
 }
 

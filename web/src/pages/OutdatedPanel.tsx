@@ -5,6 +5,7 @@ import { retryTranscode } from "../api/ingest";
 import type { CatalogueItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
+import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
 
 /** The most items one list request may ask for (the server's page size limit). */
@@ -73,13 +74,13 @@ async function outdatedItems(): Promise<CatalogueItem[]> {
 /** Queues every outdated video in turn, telling `progress` how far it got; the refusals, each with its reason. */
 async function queueEvery(progress: (text: string) => void): Promise<string[]> {
   const items = await outdatedItems();
-  const refused: string[] = [];
-  for (const [index, item] of items.entries()) {
-    progress(`Queueing ${index + 1} of ${items.length}…`);
-    await retryTranscode(item.id).catch((e: unknown) => refused.push(`“${item.title}”: ${errorMessage(e)}`));
-  }
-  progress(`Queued ${items.length - refused.length} of ${items.length}.`);
-  return refused;
+  const { reasons } = await inTurn(
+    items,
+    (item) => retryTranscode(item.id),
+    (index, total) => progress(`Queueing ${index + 1} of ${total}…`),
+  );
+  progress(`Queued ${items.length - reasons.length} of ${items.length}.`);
+  return reasons;
 }
 
 /** The run of "Transcode all" (the project's useAction around queueEvery); `onDone` follows it, however it ended. */

@@ -1,0 +1,164 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CatalogueItem } from "../api/schema";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { AdminLibraryPage } from "./AdminLibrary";
+
+const CATALOGUE = `${API}/catalogue`;
+const DRAFT_A = mediaItem({ id: "a", title: "Alpha", status: "draft" });
+const DRAFT_B = mediaItem({ id: "b", title: "Bravo", status: "draft" });
+const PUBLISHED = mediaItem({ id: "c", title: "Charlie" });
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+});
+
+/** The library lists `items` (every query); PATCH answers each with its new status. */
+function library(items: CatalogueItem[]) {
+  server.use(
+    http.get(CATALOGUE, () => ok(mediaPage(items))),
+    http.patch(`${CATALOGUE}/:id`, async ({ params, request }) => {
+      const item = items.find((it) => it.id === params.id);
+      return ok({ ...item, ...((await request.json()) as object) });
+    }),
+  );
+}
+
+const box = (title: string) => screen.getByRole("checkbox", { name: `Select ${title}` });
+const selectAll = () => screen.getByRole("checkbox", { name: "Select all on this page" });
+const bar = () => screen.getByRole("group", { name: "Selected videos" });
+
+describe("the library's bulk actions", () => {
+  it("publishes the selected drafts in turn, skipping what is published already", async () => {
+    const user = setupUser();
+    library([DRAFT_A, DRAFT_B, PUBLISHED]);
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    expect(selectAll()).toHaveProperty("indeterminate", true);
+    await user.click(selectAll());
+    expect(selectAll()).toBeChecked();
+    expect(bar()).toHaveTextContent("3 selected");
+
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Published 2 videos.");
+    const patched = seen.filter((r) => r.method === "PATCH").map((r) => r.url.pathname);
+    expect(patched).toEqual([`${CATALOGUE}/a`, `${CATALOGUE}/b`]);
+    expect(await sentTo(seen, "PATCH", `${CATALOGUE}/a`)[0]?.request.json()).toEqual({ status: "published" });
+    expect(screen.getByRole("button", { name: "Unpublish Alpha" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Unpublish Bravo" })).toBeInTheDocument();
+    // All went through: nothing stays selected.
+    expect(box("Alpha")).not.toBeChecked();
+    expect(screen.queryByText(/selected$/)).not.toBeInTheDocument();
+  });
+
+  it("tells how far it is while it runs, and only the verbs that change something are offered", async () => {
+    const user = setupUser();
+    const { held, release } = holdAnswer();
+    library([PUBLISHED, DRAFT_A]);
+    server.use(
+      http.patch(`${CATALOGUE}/c`, async () => {
+        await held;
+        return ok({ ...PUBLISHED, status: "draft" });
+      }),
+    );
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Charlie" }));
+    expect(within(bar()).getByRole("button", { name: "Publish selected" })).toBeDisabled();
+    await user.click(within(bar()).getByRole("button", { name: "Unpublish selected" }));
+
+    expect(await screen.findByText("Unpublishing 1 of 1…")).toBeInTheDocument();
+    expect(within(bar()).getByRole("button", { name: "Delete selected…" })).toBeDisabled();
+    release();
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Unpublished 1 video.");
+  });
+
+  it("keeps what failed selected and says why", async () => {
+    const user = setupUser();
+    library([DRAFT_A, DRAFT_B]);
+    server.use(http.patch(`${CATALOGUE}/b`, () => apiError(409, "not_playable", "it has no playable file")));
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Could not publish 1 video (still selected):");
+    expect(alert).toHaveTextContent("“Bravo”: it has no playable file");
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Published 1 video.");
+    expect(box("Bravo")).toBeChecked();
+    expect(box("Alpha")).not.toBeChecked();
+    expect(bar()).toHaveTextContent("1 selected");
+  });
+
+  it("deletes the selected only after asking, then lists the page again", async () => {
+    const user = setupUser();
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage([DRAFT_A, PUBLISHED])), { once: true }),
+      http.get(CATALOGUE, () => ok(mediaPage([]))),
+      http.delete(`${CATALOGUE}/:id`, () => noContent()),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Delete selected…" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete 2 videos?" });
+    expect(within(dialog).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Alpha", "Charlie"]);
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(seen.filter((r) => r.method === "DELETE")).toHaveLength(0);
+
+    await user.click(within(bar()).getByRole("button", { name: "Delete selected…" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    // The list is empty now; what happened is still told.
+    expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted 2 videos.");
+    expect(seen.filter((r) => r.method === "DELETE").map((r) => r.url.pathname)).toEqual([
+      `${CATALOGUE}/a`,
+      `${CATALOGUE}/c`,
+    ]);
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+  });
+
+  it("keeps a video it could not delete selected once the page is listed again", async () => {
+    const user = setupUser();
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage([DRAFT_A, PUBLISHED])), { once: true }),
+      http.get(CATALOGUE, () => ok(mediaPage([PUBLISHED]))),
+      http.delete(`${CATALOGUE}/a`, () => noContent()),
+      http.delete(`${CATALOGUE}/c`, () => apiError(503, "storage_unavailable", "storage is unavailable")),
+    );
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Delete selected…" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("“Charlie”: storage is unavailable");
+    await waitFor(() => expect(screen.getAllByTestId("library-item")).toHaveLength(1));
+    expect(box("Charlie")).toBeChecked();
+    expect(bar()).toHaveTextContent("1 selected");
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted 1 video.");
+  });
+
+  it("selects nothing on another filter", async () => {
+    const user = setupUser();
+    library([DRAFT_A, PUBLISHED]);
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    expect(bar()).toHaveTextContent("1 selected");
+    await user.selectOptions(screen.getByLabelText("Status"), "draft");
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("status=draft"));
+    expect(await screen.findByRole("checkbox", { name: "Select Alpha" })).not.toBeChecked();
+    expect(bar()).not.toHaveTextContent("selected");
+  });
+});
