@@ -100,22 +100,7 @@ export function Layout() {
   const folded = useMediaQuery(user?.role === "admin" ? FOLD_QUERIES.admin : FOLD_QUERIES.viewer);
   const navigate = useNavigate();
   const location = useLocation();
-  // On a phone the navigation folds into a menu; any navigation closes it.
-  const [menuOpen, setMenuOpen] = useState(false);
-  const [menuPath, setMenuPath] = useState(location.pathname);
-  if (menuPath !== location.pathname) {
-    setMenuPath(location.pathname);
-    setMenuOpen(false);
-  }
-
-  const menuButton = useRef<HTMLButtonElement>(null);
-  // Escape closes the open menu (on a phone held sideways it covers the page) and gives the
-  // focus back to its button; it used to stay open until a link or the button was pressed.
-  function closeOnEscape(event: KeyboardEvent<HTMLElement>) {
-    if (event.key !== "Escape" || !menuOpen) return;
-    setMenuOpen(false);
-    menuButton.current?.focus();
-  }
+  const { menuOpen, setMenuOpen, menuButton, closeOnEscape } = useFoldedMenu(location.pathname);
 
   async function handleSignOut() {
     setMenuOpen(false);
@@ -152,16 +137,42 @@ export function Layout() {
           <MainNav onSignOut={() => void handleSignOut()} />
         </nav>
       </header>
-      {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && (
-        <p className="notice session-notice" role="status" data-testid="session-ended">
-          Your session ended, so you are browsing signed out. <Link to="/signin">Sign in again</Link>
-        </p>
-      )}
+      {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
       <main id="main" tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>
       </main>
     </div>
+  );
+}
+
+/**
+ * On a phone the navigation folds into a menu; any navigation (a new `pathname`) closes it.
+ * Escape closes the open menu (on a phone held sideways it covers the page) and gives the
+ * focus back to its button; it used to stay open until a link or the button was pressed.
+ */
+function useFoldedMenu(pathname: string) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [menuPath, setMenuPath] = useState(pathname);
+  if (menuPath !== pathname) {
+    setMenuPath(pathname);
+    setMenuOpen(false);
+  }
+  const menuButton = useRef<HTMLButtonElement>(null);
+  function closeOnEscape(event: KeyboardEvent<HTMLElement>) {
+    if (event.key !== "Escape" || !menuOpen) return;
+    setMenuOpen(false);
+    menuButton.current?.focus();
+  }
+  return { menuOpen, setMenuOpen, menuButton, closeOnEscape };
+}
+
+/** Said on every page but sign-in after a session ended without the user signing out. */
+function SessionEndedNotice() {
+  return (
+    <p className="notice session-notice" role="status" data-testid="session-ended">
+      Your session ended, so you are browsing signed out. <Link to="/signin">Sign in again</Link>
+    </p>
   );
 }

@@ -10,7 +10,7 @@ import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { SearchField } from "../components/Field";
 import { InvitesPanel, OneTimeNotice } from "./Invites";
-import { useUserActions, type ResetLink } from "./useUserActions";
+import { useUserActions, type ResetLink, type UserActions } from "./useUserActions";
 import { UsersTable } from "./UsersTable";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -25,9 +25,7 @@ export function AdminUsersPage() {
   );
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
   const actions = useUserActions(setData);
-  const [pendingDelete, setPendingDelete] = useState<UserView | null>(null);
-  const [pendingDisable, setPendingDisable] = useState<UserView | null>(null);
-  const [pendingRole, setPendingRole] = useState<{ user: UserView; role: Role } | null>(null);
+  const [question, setQuestion] = useState<UserQuestion | null>(null);
 
   function search(text: string) {
     setQ(text);
@@ -49,47 +47,59 @@ export function AdminUsersPage() {
           <UsersTable
             users={data.items}
             actions={actions}
-            onRole={(user, role) => setPendingRole({ user, role })}
-            onDelete={setPendingDelete}
-            onDisable={setPendingDisable}
+            onRole={(user, role) => setQuestion({ kind: "role", user, role })}
+            onDelete={(user) => setQuestion({ kind: "delete", user })}
+            onDisable={(user) => setQuestion({ kind: "disable", user })}
           />
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
       )}
-      {pendingDelete && (
-        <DeleteUserDialog
-          user={pendingDelete}
-          busy={actions.saving === pendingDelete.id}
-          onConfirm={() => {
-            setPendingDelete(null);
-            actions.remove(pendingDelete);
-          }}
-          onCancel={() => setPendingDelete(null)}
-        />
-      )}
-      {pendingDisable && (
-        <DisableUserDialog
-          user={pendingDisable}
-          onConfirm={() => {
-            setPendingDisable(null);
-            actions.disable(pendingDisable);
-          }}
-          onCancel={() => setPendingDisable(null)}
-        />
-      )}
-      {pendingRole && (
-        <RoleDialog
-          {...pendingRole}
-          onConfirm={() => {
-            setPendingRole(null);
-            actions.changeRole(pendingRole.user, pendingRole.role);
-          }}
-          onCancel={() => setPendingRole(null)}
-        />
-      )}
+      {question && <UserQuestionDialog question={question} actions={actions} onClose={() => setQuestion(null)} />}
       <InvitesPanel />
     </section>
   );
+}
+
+/** What the page asks before acting on an account (deleting, disabling, changing its role). */
+type UserQuestion = { kind: "delete" | "disable"; user: UserView } | { kind: "role"; user: UserView; role: Role };
+
+/** The dialog asking `question`; confirmed, it closes and the action runs (its row shows it). */
+function UserQuestionDialog({
+  question,
+  actions,
+  onClose,
+}: {
+  question: UserQuestion;
+  actions: UserActions;
+  onClose: () => void;
+}) {
+  const { user } = question;
+  const confirmed = (act: () => void) => () => {
+    onClose();
+    act();
+  };
+  switch (question.kind) {
+    case "delete":
+      return (
+        <DeleteUserDialog
+          user={user}
+          busy={actions.saving === user.id}
+          onConfirm={confirmed(() => actions.remove(user))}
+          onCancel={onClose}
+        />
+      );
+    case "disable":
+      return <DisableUserDialog user={user} onConfirm={confirmed(() => actions.disable(user))} onCancel={onClose} />;
+    case "role":
+      return (
+        <RoleDialog
+          user={user}
+          role={question.role}
+          onConfirm={confirmed(() => actions.changeRole(user, question.role))}
+          onCancel={onClose}
+        />
+      );
+  }
 }
 
 /** The search over users' emails and names; applied when submitted. */

@@ -58,20 +58,8 @@ export function HistoryPage() {
     [page],
   );
   const { data, error, loading, reload } = useAsync(fetchPage);
-  const { running, error: problem, run } = useAction();
-  const busy = running !== null;
+  const { busy, problem, done, change } = useHistoryChanges(reload);
   const [confirming, setConfirming] = useState(false);
-  // What the last change did: its button (Remove on a row gone, Clear history) went with it.
-  const [done, setDone] = useState<string | null>(null);
-
-  // Each change is followed by the history as the server has it now.
-  const change = (key: string, request: () => Promise<void>, doneText: string) =>
-    run(key, errorMessage, async () => {
-      setDone(null);
-      await request();
-      reload();
-      setDone(doneText);
-    });
 
   return (
     <section className="page narrow" aria-labelledby="history-title">
@@ -115,6 +103,24 @@ export function HistoryPage() {
       )}
     </section>
   );
+}
+
+/**
+ * Removing an item from the history, or clearing it: each change is followed by the
+ * history as the server has it now (`reload`), and `done` tells what it did, since its
+ * button (Remove on a row gone, Clear history) went with it.
+ */
+function useHistoryChanges(reload: () => void) {
+  const { running, error: problem, run } = useAction();
+  const [done, setDone] = useState<string | null>(null);
+  const change = (key: string, request: () => Promise<void>, doneText: string) =>
+    run(key, errorMessage, async () => {
+      setDone(null);
+      await request();
+      reload();
+      setDone(doneText);
+    });
+  return { busy: running !== null, problem, done, change };
 }
 
 /** An empty history, and where to find something to watch. */

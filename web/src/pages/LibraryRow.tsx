@@ -37,31 +37,8 @@ export function LibraryRow({
   onDelete: (item: CatalogueItem) => void;
 }) {
   const id = useId();
-  const [editing, setEditing] = useState(false);
   const action = useAction();
-  const editButton = useRef<HTMLButtonElement>(null);
-  const closed = useRef(false);
-
-  function startEdit() {
-    action.fail(null);
-    setEditing(true);
-  }
-
-  function stopEdit() {
-    closed.current = true;
-    setEditing(false);
-  }
-
-  // Saved or cancelled: focus goes back to Edit, not to the top of the page (the form's
-  // focused button is gone) where a keyboard user had to find their row again; once the
-  // save has settled, since Edit is disabled while it runs.
-  const settled = !editing && action.running === null;
-  useEffect(() => {
-    if (!settled || !closed.current) return;
-    closed.current = false;
-    editButton.current?.focus();
-  }, [settled]);
-
+  const { editing, editButton, startEdit, stopEdit } = useRowEditing(action);
   const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
   useItemPolling(item.id, processing && !editing, onChanged);
@@ -104,6 +81,36 @@ export function LibraryRow({
       </div>
     </li>
   );
+}
+
+/**
+ * Whether the row shows its edit form. Saved or cancelled, the focus goes back to Edit,
+ * not to the top of the page (the form's focused button is gone) where a keyboard user
+ * had to find their row again; once the save has settled, since Edit is disabled while
+ * it runs.
+ */
+function useRowEditing(action: Action) {
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closed = useRef(false);
+  const settled = !editing && action.running === null;
+  useEffect(() => {
+    if (!settled || !closed.current) return;
+    closed.current = false;
+    editButton.current?.focus();
+  }, [settled]);
+
+  function startEdit() {
+    action.fail(null);
+    setEditing(true);
+  }
+
+  function stopEdit() {
+    closed.current = true;
+    setEditing(false);
+  }
+
+  return { editing, editButton, startEdit, stopEdit };
 }
 
 /** The row's check box for the page's bulk actions, named by the video for assistive technology. */

@@ -84,23 +84,7 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
           rewrite={rewrite}
         />
       )}
-      <div className="seek-track" aria-hidden="true">
-        <span
-          className="seek-buffered"
-          data-testid="seek-buffered"
-          style={{ width: known ? share(buffered, duration) : 0 }}
-        />
-        <span className="seek-played" data-testid="seek-played" style={{ width: known ? share(value, duration) : 0 }} />
-        {known &&
-          chapters.slice(1).map((chapter) => (
-            <span
-              key={chapter.start_seconds}
-              className="seek-chapter-gap"
-              data-testid="seek-chapter-gap"
-              style={{ left: share(chapter.start_seconds, duration) }}
-            />
-          ))}
-      </div>
+      <SeekTrack played={value} buffered={buffered} duration={known ? duration : null} chapters={chapters} />
       <input
         type="range"
         aria-label="Seek"
@@ -113,6 +97,39 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
         onChange={(e) => onSeek(Number(e.target.value))}
         onKeyDown={step}
       />
+    </div>
+  );
+}
+
+/**
+ * What the bar draws under its range input: what is buffered, what is played, and a gap
+ * where each chapter after the first starts. Nothing but the track while the length is
+ * unknown (`duration` null).
+ */
+function SeekTrack({
+  played,
+  buffered,
+  duration,
+  chapters,
+}: {
+  played: number;
+  buffered: number;
+  duration: number | null;
+  chapters: readonly Chapter[];
+}) {
+  return (
+    <div className="seek-track" aria-hidden="true">
+      <span className="seek-buffered" data-testid="seek-buffered" style={{ width: duration !== null ? share(buffered, duration) : 0 }} />
+      <span className="seek-played" data-testid="seek-played" style={{ width: duration !== null ? share(played, duration) : 0 }} />
+      {duration !== null &&
+        chapters.slice(1).map((chapter) => (
+          <span
+            key={chapter.start_seconds}
+            className="seek-chapter-gap"
+            data-testid="seek-chapter-gap"
+            style={{ left: share(chapter.start_seconds, duration) }}
+          />
+        ))}
     </div>
   );
 }
