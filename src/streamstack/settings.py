@@ -94,8 +94,8 @@ class Settings:
     allow_registration: bool = True
     secure_cookies: bool = False
     # Strict-Transport-Security's max-age on answers to HTTPS requests (every answer with
-    # secure_cookies); 0 = never. 180 days: what browsers' HSTS checks ask for at least.
-    hsts_seconds: Annotated[int, msgspec.Meta(ge=0, le=2 * 365 * 24 * 3600)] = 180 * 24 * 3600
+    # secure_cookies); 0 = never. One year, as OWASP recommends (scanners want 6 months).
+    hsts_seconds: Annotated[int, msgspec.Meta(ge=0, le=2 * 365 * 24 * 3600)] = 365 * 24 * 3600
     # argon2id cost: production defaults are OWASP's minimum (m=19 MiB, t=2, p=1).
     argon2_memory_kib: int = 19456
     argon2_time_cost: Positive = 2

@@ -125,7 +125,7 @@ HSTS = "strict-transport-security"
 HTTPS_URL = IN_PROCESS_URL.replace("http://", "https://")
 
 
-async def test_answers_over_https_pin_https_for_180_days(
+async def test_answers_over_https_pin_https_for_a_year(
     client: tuple[httpx.AsyncClient, Settings],
 ) -> None:
     """Every kind of answer, the same requests over HTTPS: pinned, with no subdomains named
@@ -134,7 +134,7 @@ async def test_answers_over_https_pin_https_for_180_days(
     for kind, response in (await answers(http, settings)).items():
         assert HSTS not in response.headers, kind
     for kind, response in (await answers(http, settings, HTTPS_URL)).items():
-        assert response.headers.get_list(HSTS) == ["max-age=15552000"], kind
+        assert response.headers.get_list(HSTS) == ["max-age=31536000"], kind
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ async def test_answers_over_https_pin_https_for_180_days(
         ({"hsts_seconds": 0}, HTTPS_URL, None),
         ({"hsts_seconds": 300}, HTTPS_URL, "max-age=300"),
         # TLS ends at a proxy that does not say so: the deployment says it is HTTPS.
-        ({"secure_cookies": True}, IN_PROCESS_URL, "max-age=15552000"),
+        ({"secure_cookies": True}, IN_PROCESS_URL, "max-age=31536000"),
     ],
 )
 async def test_the_deployment_sets_the_pin(
@@ -161,7 +161,7 @@ async def test_a_trusted_proxy_saying_https_gets_the_pin(tmp_path: Path) -> None
     proxy on this machine (trusted by default)."""
     settings = make_settings("embedded", tmp_path / "data")
     async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as served:
-        for proto, expected in (("https", "max-age=15552000"), ("http", None)):
+        for proto, expected in (("https", "max-age=31536000"), ("http", None)):
             response = await served.get("/health", headers={"X-Forwarded-Proto": proto})
             assert response.status_code == 200
             assert response.headers.get(HSTS) == expected, proto
