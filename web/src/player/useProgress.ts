@@ -7,11 +7,44 @@ export const SAVE_EVERY_MS = 10_000;
 /** Positions closer than this to the last saved one are not sent again (s). */
 const SAME_PLACE_S = 0.5;
 
+/** Sends one save of a position (with the player's idea of the length). */
+type SendSave = (position: number, duration: number | null, keepalive: boolean) => Promise<unknown>;
+
+/**
+ * Saves sent in the order they were made. Seeking about while paused saves at each seek,
+ * and requests sent at once may arrive in any order: the server keeps the last to arrive,
+ * which was not always the last made (resume then started at an earlier seek). So a save
+ * waits for the one on its way, and of those waiting only the newest is sent. A keepalive
+ * save (the page is going) cannot wait: it goes at once, and what was waiting is dropped.
+ * Failures are ignored: the next save carries the newer position.
+ */
+export function orderedSaves(send: SendSave): SendSave {
+  let sending = false;
+  let waiting: [number, number | null] | null = null;
+  async function drain() {
+    sending = true;
+    while (waiting) {
+      const [position, duration] = waiting;
+      waiting = null;
+      await send(position, duration, false).catch(() => undefined);
+    }
+    sending = false;
+  }
+  return (position, duration, keepalive) => {
+    if (keepalive) {
+      waiting = null;
+      return send(position, duration, true).catch(() => undefined);
+    }
+    waiting = [position, duration];
+    return sending ? Promise.resolve() : drain();
+  };
+}
+
 /**
  * Saves the viewer's position in `itemId` once they have pressed play: every
  * ~10 s while playing, on pause, on a seek while paused, when the page is hidden or closed (with a
  * keepalive request, which survives the unload) and when the player goes
- * away. Failures are ignored: the next save carries the newer position.
+ * away, in the order made (see orderedSaves).
  */
 export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): void {
   useEffect(() => {
@@ -22,6 +55,7 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
     // Nothing is remembered before the first play: opening a link to a moment (or seeking
     // about before pressing play) and leaving is not watching.
     let started = false;
+    const send = orderedSaves((position, duration, keepalive) => saveProgress(itemId, position, duration, { keepalive }));
 
     const save = (keepalive = false) => {
       const position = video.currentTime;
@@ -29,7 +63,7 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
       lastSent = position;
       lastSaveAt = Date.now();
       const duration = Number.isFinite(video.duration) ? video.duration : null;
-      saveProgress(itemId, position, duration, { keepalive }).catch(() => undefined);
+      void send(position, duration, keepalive);
     };
 
     const onTime = () => {
