@@ -53,6 +53,15 @@ export function outdatedLabel(item: CatalogueItem): string | null {
 }
 
 /**
+ * Whether an admin may have the item transcoded (again): its transcoding failed or is
+ * done, or it is a video never transcoded; not while a job is queued or running.
+ */
+export function canTranscodeAgain(item: CatalogueItem): boolean {
+  const state = item.processing_state;
+  return state === "failed" || state === "ready" || (state === "none" && item.outdated === true);
+}
+
+/**
  * "Transcode again" for an admin on an item whose transcoding failed or is done,
  * or a video never transcoded (nothing while a job is queued or running, or for
  * a sound): the server queues a new job and answers the item, `queued`. An item
@@ -63,7 +72,7 @@ export function TranscodeAgainButton({ item, onQueued }: { item: CatalogueItem; 
   const { running, error, run } = useAction();
   const [confirming, setConfirming] = useState(false);
   const state = item.processing_state;
-  if (state !== "failed" && state !== "ready" && !(state === "none" && item.outdated)) return null;
+  if (!canTranscodeAgain(item)) return null;
   const retry = () => run(item.id, errorMessage, async () => onQueued(await retryTranscode(item.id)));
   const ask = state !== "failed";
   const again = state === "none" ? "" : " again";

@@ -148,6 +148,42 @@ describe("the library's bulk actions", () => {
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted 1 video.");
   });
 
+  it("transcodes again, asked first, only the selected videos that may be", async () => {
+    const user = setupUser();
+    const failed = mediaItem({ id: "f", title: "Failed one", processing_state: "failed", playable: false });
+    const ready = mediaItem({ id: "r", title: "Ready one", processing_state: "ready", has_hls: true });
+    const queued = mediaItem({ id: "q", title: "Queued one", processing_state: "queued" });
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage([failed, ready, queued]))),
+      http.get(`${CATALOGUE}/:id`, ({ params }) => ok(mediaItem({ id: String(params.id), processing_state: "queued" }))),
+      http.post(`${API}/ingest/items/:id/transcode`, ({ params }) =>
+        ok({ ...(params.id === "f" ? failed : ready), processing_state: "queued" }),
+      ),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Queued one" }));
+    // Its job is on its way: nothing to transcode.
+    expect(within(bar()).getByRole("button", { name: "Transcode again selected…" })).toBeDisabled();
+    await user.click(selectAll());
+    await user.click(within(bar()).getByRole("button", { name: "Transcode again selected…" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Transcode again 2 videos?" });
+    expect(within(dialog).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Failed one", "Ready one"]);
+    const confirm = within(dialog).getByRole("button", { name: "Transcode again" });
+    expect(confirm).toHaveClass("primary");
+    await user.click(confirm);
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Queued 2 videos.");
+    const posted = seen.filter((r) => r.method === "POST").map((r) => r.url.pathname);
+    expect(posted).toEqual([`${API}/ingest/items/f/transcode`, `${API}/ingest/items/r/transcode`]);
+    expect(screen.getAllByTestId("library-processing").map((p) => p.textContent)).toEqual([
+      "Queued for processing",
+      "Queued for processing",
+      "Queued for processing",
+    ]);
+  });
+
   it("selects nothing on another filter", async () => {
     const user = setupUser();
     library([DRAFT_A, PUBLISHED]);

@@ -1,18 +1,23 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { deleteItem, updateItem } from "../api/catalogue";
+import { retryTranscode } from "../api/ingest";
 import type { CatalogueItem } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
+import { canTranscodeAgain } from "../components/ProcessingStatus";
 import { inTurn } from "../lib/inTurn";
 
 /** What an admin can do to the selected videos of a library page at once. */
-export type BulkVerb = "publish" | "unpublish" | "delete";
+export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete";
 
-const WORDS: Record<BulkVerb, { button: string; doing: string; done: string }> = {
-  publish: { button: "Publish", doing: "Publishing", done: "Published" },
-  unpublish: { button: "Unpublish", doing: "Unpublishing", done: "Unpublished" },
-  delete: { button: "Delete", doing: "Deleting", done: "Deleted" },
+/** Each verb's words, and whether it asks first (a transcode costs a whole job; a deletion is for good). */
+const WORDS: Record<BulkVerb, { button: string; doing: string; done: string; asks: boolean }> = {
+  publish: { button: "Publish", doing: "Publishing", done: "Published", asks: false },
+  unpublish: { button: "Unpublish", doing: "Unpublishing", done: "Unpublished", asks: false },
+  transcode: { button: "Transcode again", doing: "Queueing", done: "Queued", asks: true },
+  delete: { button: "Delete", doing: "Deleting", done: "Deleted", asks: true },
 };
+const VERBS = Object.keys(WORDS) as BulkVerb[];
 
 const NOTHING: ReadonlySet<string> = new Set();
 
@@ -49,9 +54,13 @@ export function useLibrarySelection(items: CatalogueItem[], pageKey: string): Li
   return { selected: items.filter((it) => ids.has(it.id)), isSelected: (id) => ids.has(id), toggle, choose };
 }
 
-/** The selected videos a verb changes: publishing skips those already published, and so on. */
+/**
+ * The selected videos a verb changes: publishing skips those already published, transcoding
+ * those whose job is on its way (or sounds), and so on.
+ */
 export function changedBy(verb: BulkVerb, items: CatalogueItem[]): CatalogueItem[] {
   if (verb === "delete") return items;
+  if (verb === "transcode") return items.filter(canTranscodeAgain);
   return items.filter((it) => (it.status === "published") === (verb === "unpublish"));
 }
 
@@ -79,6 +88,10 @@ interface BulkOutcome {
 async function applyTo(verb: BulkVerb, item: CatalogueItem, onChanged: (item: CatalogueItem) => void) {
   if (verb === "delete") {
     await deleteItem(item.id);
+    return;
+  }
+  if (verb === "transcode") {
+    onChanged(await retryTranscode(item.id)); // queued: its row follows it
     return;
   }
   onChanged(await updateItem(item.id, { status: verb === "publish" ? "published" : "draft" }));
@@ -115,8 +128,9 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onDeleted: 
 }
 
 /**
- * The selection's controls above the list: select the whole page, and publish, unpublish
- * or delete (asked first) what is selected. What fails stays selected, to try again.
+ * The selection's controls above the list: select the whole page, and publish, unpublish,
+ * transcode again or delete (these two asked first) what is selected. What fails stays
+ * selected, to try again.
  */
 export function LibraryBulkBar({
   items,
@@ -127,13 +141,13 @@ export function LibraryBulkBar({
   selection: LibrarySelection;
   bulk: BulkRun;
 }) {
-  const [confirming, setConfirming] = useState(false);
+  const [asking, setAsking] = useState<BulkVerb | null>(null);
   const { selected, choose } = selection;
   const busy = bulk.progress !== null;
 
   async function start(verb: BulkVerb) {
     choose(await bulk.run(verb, changedBy(verb, selected)));
-    setConfirming(false);
+    setAsking(null);
   }
 
   return (
@@ -143,40 +157,48 @@ export function LibraryBulkBar({
         {selected.length > 0 && (
           <>
             <span className="muted">{selected.length} selected</span>
-            {(["publish", "unpublish"] as const).map((verb) => (
+            {VERBS.map((verb) => (
               <button
                 key={verb}
                 type="button"
-                className="button"
+                className={verb === "delete" ? "button danger" : "button"}
                 disabled={busy || changedBy(verb, selected).length === 0}
-                onClick={() => void start(verb)}
+                onClick={() => (WORDS[verb].asks ? setAsking(verb) : void start(verb))}
               >
-                {WORDS[verb].button} selected
+                {WORDS[verb].button} selected{WORDS[verb].asks ? "…" : ""}
               </button>
             ))}
-            <button type="button" className="button danger" disabled={busy} onClick={() => setConfirming(true)}>
-              Delete selected…
-            </button>
           </>
         )}
       </div>
-      {confirming && (
-        <DeleteSelectedDialog
-          items={selected}
+      {asking && (
+        <AskSelectedDialog
+          verb={asking}
+          items={changedBy(asking, selected)}
           busy={busy}
-          onConfirm={() => void start("delete")}
-          onCancel={() => setConfirming(false)}
+          onConfirm={() => void start(asking)}
+          onCancel={() => setAsking(null)}
         />
       )}
     </div>
   );
 }
 
-/** Asks before deleting `items`, naming each: their files go for good. */
-function DeleteSelectedDialog({ items, ...answers }: ConfirmAnswers & { items: CatalogueItem[] }) {
+/** Asks before a verb that costs something (see WORDS), naming each video it would change. */
+function AskSelectedDialog({ verb, items, ...answers }: ConfirmAnswers & { verb: BulkVerb; items: CatalogueItem[] }) {
+  const deleting = verb === "delete";
   return (
-    <ConfirmDialog title={`Delete ${videos(items.length)}?`} confirmLabel="Delete" destructive {...answers}>
-      <p>These videos and their files will be removed for good. This cannot be undone.</p>
+    <ConfirmDialog
+      title={`${WORDS[verb].button} ${videos(items.length)}?`}
+      confirmLabel={WORDS[verb].button}
+      destructive={deleting}
+      {...answers}
+    >
+      <p>
+        {deleting
+          ? "These videos and their files will be removed for good. This cannot be undone."
+          : "Each is made again from its original with this version’s transcoder; a video that plays goes on playing until its new version is ready."}
+      </p>
       <ul>
         {items.map((it) => (
           <li key={it.id}>{it.title}</li>
