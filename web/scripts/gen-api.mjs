@@ -84,6 +84,7 @@ const limits = {
   playlists: at(doc, "playlist count", "#/components/schemas/PlaylistPage/properties/total/maximum"),
   playlistItems: at(doc, "playlist item count", "#/components/schemas/Playlist/properties/items/maxItems"),
   page: at(doc, "page number", "#/paths/~1api~1v1~1catalogue/get/parameters/page/schema/maximum"),
+  pageSize: at(doc, "page size", "#/paths/~1api~1v1~1catalogue/get/parameters/page_size/schema/maximum"),
 };
 const patterns = {
   captionLanguage: textAt(doc, "caption language pattern", `${caption}/language/schema/pattern`),

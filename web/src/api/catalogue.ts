@@ -1,4 +1,5 @@
 import { api, getFreshAccessToken, request } from "./client";
+import { LIMITS } from "./limits";
 import type {
   CatalogueItem,
   MediaItem,
@@ -21,6 +22,19 @@ export function listCatalogue(query: CatalogueQuery, signal?: AbortSignal): Prom
   // An empty filter means no filter: leave it out of the query string.
   const params = { query: { ...query, q: query.q || undefined, tag: query.tag || undefined } };
   return request((headers) => api.GET("/api/v1/catalogue", { headers, params, signal }), "optional");
+}
+
+/**
+ * Every item `query` lists, read page by page (as many as one request may ask for) before
+ * anything is done to them: acting on one may take it off the list.
+ */
+export async function listEvery(query: Omit<CatalogueQuery, "page" | "page_size">): Promise<CatalogueItem[]> {
+  const items: CatalogueItem[] = [];
+  for (let page = 1; ; page++) {
+    const listed = await listCatalogue({ ...query, page, page_size: LIMITS.pageSize });
+    items.push(...listed.items);
+    if (listed.items.length === 0 || items.length >= listed.total) return items;
+  }
 }
 
 /** The item; for a signed-in caller who played it, with their `progress`. */

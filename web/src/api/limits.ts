@@ -16,6 +16,7 @@ export const LIMITS = {
   playlists: 100,
   playlistItems: 500,
   page: 100000,
+  pageSize: 100,
 } as const;
 
 /** The shapes the API requires of some inputs, from the same document. */

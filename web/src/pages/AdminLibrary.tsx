@@ -1,6 +1,6 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { deleteItem, listCatalogue, type ProcessingFilter, type StatusFilter } from "../api/catalogue";
+import { deleteItem, listCatalogue, listEvery, type ProcessingFilter, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
 import type { CatalogueItem, MediaPage } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -47,7 +47,7 @@ export function AdminLibraryPage() {
   const processing = chosen(PROCESSING, params.get("processing"));
   const q = params.get("q") ?? "";
   const page = pageParam(params);
-  const { data, error, loading, reload, onChanged } = useLibraryPage(status, processing, q, page);
+  const { data, error, loading, reload, onChanged, everyMatching } = useLibraryPage(status, processing, q, page);
   const deletion = useLibraryDeletion(reload);
   const bulk = useBulkRun(onChanged, reload);
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
@@ -89,6 +89,7 @@ export function AdminLibraryPage() {
           shown={data}
           page={page}
           selection={selection}
+          everyMatching={everyMatching}
           bulk={bulk}
           onChanged={onChanged}
           onDelete={deletion.ask}
@@ -124,7 +125,12 @@ function useLibraryPage(status: StatusFilter, processing: ProcessingFilter | und
     },
     [setData, status],
   );
-  return { data, error, loading, reload, onChanged };
+  // The bulk actions' "Select all N matching": the same query, every page.
+  const everyMatching = useCallback(
+    () => listEvery({ status, processing, q, sort: "newest" }),
+    [status, processing, q],
+  );
+  return { data, error, loading, reload, onChanged, everyMatching };
 }
 
 /**
@@ -186,6 +192,7 @@ function LibraryList({
   shown,
   page,
   selection,
+  everyMatching,
   bulk,
   onChanged,
   onDelete,
@@ -194,6 +201,7 @@ function LibraryList({
   shown: MediaPage;
   page: number;
   selection: LibrarySelection;
+  everyMatching: () => Promise<CatalogueItem[]>;
   bulk: BulkRun;
   onChanged: (item: CatalogueItem) => void;
   onDelete: (item: CatalogueItem) => void;
@@ -201,7 +209,13 @@ function LibraryList({
 }) {
   return (
     <>
-      <LibraryBulkBar items={shown.items} selection={selection} bulk={bulk} />
+      <LibraryBulkBar
+        items={shown.items}
+        total={shown.total}
+        everyMatching={everyMatching}
+        selection={selection}
+        bulk={bulk}
+      />
       <ul className="library-list" aria-label="Videos">
         {shown.items.map((item) => (
           <LibraryRow

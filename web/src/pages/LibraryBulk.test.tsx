@@ -184,6 +184,61 @@ describe("the library's bulk actions", () => {
     ]);
   });
 
+  it("selects every matching video, on the other pages too, and acts on each", async () => {
+    const user = setupUser();
+    const offPage = mediaItem({ id: "z", title: "Zulu", status: "draft" });
+    server.use(
+      http.get(CATALOGUE, ({ request }) => {
+        const asked = new URL(request.url).searchParams;
+        expect(asked.get("q")).toBe("bulk");
+        // The page shows two of three; the whole list is read at the largest page size.
+        if (asked.get("page_size") === "100") return ok(mediaPage([DRAFT_A, PUBLISHED, offPage]));
+        return ok(mediaPage([DRAFT_A, PUBLISHED], { total: 3 }));
+      }),
+      http.patch(`${CATALOGUE}/:id`, ({ params }) => {
+        const item = [DRAFT_A, offPage].find((it) => it.id === params.id);
+        return ok({ ...item, status: "published" });
+      }),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?q=bulk" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    expect(bar()).toHaveTextContent("2 selected");
+    await user.click(within(bar()).getByRole("button", { name: "Select all 3 matching" }));
+    expect(bar()).toHaveTextContent("All 3 matching selected");
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Published 2 videos.");
+    const patched = seen.filter((r) => r.method === "PATCH").map((r) => r.url.pathname);
+    expect(patched).toEqual([`${CATALOGUE}/a`, `${CATALOGUE}/z`]);
+    // Unticking one leaves the page's selection.
+    await user.click(selectAll());
+    await user.click(within(bar()).getByRole("button", { name: "Select all 3 matching" }));
+    await user.click(box("Alpha"));
+    expect(bar()).toHaveTextContent("1 selected");
+  });
+
+  it("says so when none of every matching video would change", async () => {
+    const user = setupUser();
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("page_size") === "100"
+          ? ok(mediaPage([PUBLISHED, { ...PUBLISHED, id: "d", title: "Delta" }]))
+          : ok(mediaPage([PUBLISHED], { total: 2 })),
+      ),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Select all 2 matching" }));
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+
+    expect(await screen.findByText("None of them can be published.")).toBeInTheDocument();
+    expect(seen.filter((r) => r.method === "PATCH")).toHaveLength(0);
+  });
+
   it("selects nothing on another filter", async () => {
     const user = setupUser();
     library([DRAFT_A, PUBLISHED]);

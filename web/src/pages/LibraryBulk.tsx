@@ -3,9 +3,11 @@ import { deleteItem, updateItem } from "../api/catalogue";
 import { retryTranscode } from "../api/ingest";
 import type { CatalogueItem } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
+import { FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { canTranscodeAgain } from "../components/ProcessingStatus";
 import { inTurn } from "../lib/inTurn";
+import { useAction } from "../lib/useAction";
 
 /** What an admin can do to the selected videos of a library page at once. */
 export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete";
@@ -20,38 +22,46 @@ const WORDS: Record<BulkVerb, { button: string; doing: string; done: string; ask
 const VERBS = Object.keys(WORDS) as BulkVerb[];
 
 const NOTHING: ReadonlySet<string> = new Set();
+/** How many videos a question names; the rest are counted. */
+const NAMED_AT_MOST = 10;
 
 export interface LibrarySelection {
   /** The selected videos of the page, in its order. */
   selected: CatalogueItem[];
+  /** Every video the page's query matches is selected, on this page and the others. */
+  everything: boolean;
   isSelected: (id: string) => boolean;
   toggle: (id: string, on: boolean) => void;
   /** Selects exactly these videos (none: clears the selection). */
   choose: (items: CatalogueItem[]) => void;
+  chooseEverything: () => void;
 }
 
 /**
- * Which videos of the shown page are selected. The selection belongs to one page of one
- * query (`pageKey`): another filter, search or page starts with none selected.
+ * Which videos of the shown page are selected, or whether every one the query matches is.
+ * The selection belongs to one page of one query (`pageKey`): another filter, search or page
+ * starts with none selected.
  */
 export function useLibrarySelection(items: CatalogueItem[], pageKey: string): LibrarySelection {
-  const [state, setState] = useState({ pageKey, ids: NOTHING });
-  const ids = state.pageKey === pageKey ? state.ids : NOTHING;
+  const [state, setState] = useState({ pageKey, ids: NOTHING, everything: false });
+  const { ids, everything } = state.pageKey === pageKey ? state : { ids: NOTHING, everything: false };
   const toggle = useCallback(
     (id: string, on: boolean) =>
       setState((s) => {
         const next = new Set(s.pageKey === pageKey ? s.ids : NOTHING);
         if (on) next.add(id);
         else next.delete(id);
-        return { pageKey, ids: next };
+        return { pageKey, ids: next, everything: false };
       }),
     [pageKey],
   );
   const choose = useCallback(
-    (chosen: CatalogueItem[]) => setState({ pageKey, ids: new Set(chosen.map((it) => it.id)) }),
+    (chosen: CatalogueItem[]) => setState({ pageKey, ids: new Set(chosen.map((it) => it.id)), everything: false }),
     [pageKey],
   );
-  return { selected: items.filter((it) => ids.has(it.id)), isSelected: (id) => ids.has(id), toggle, choose };
+  const chooseEverything = () => setState({ pageKey, ids: new Set(items.map((it) => it.id)), everything: true });
+  const selected = items.filter((it) => ids.has(it.id));
+  return { selected, everything, isSelected: (id) => ids.has(id), toggle, choose, chooseEverything };
 }
 
 /**
@@ -128,27 +138,29 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onDeleted: 
 }
 
 /**
- * The selection's controls above the list: select the whole page, and publish, unpublish,
- * transcode again or delete (these two asked first) what is selected. What fails stays
- * selected, to try again.
+ * The selection's controls above the list: select the whole page, or every video the query
+ * matches, and publish, unpublish, transcode again or delete (these two asked first) what is
+ * selected. What fails stays selected, to try again.
  */
-export function LibraryBulkBar({
-  items,
-  selection,
-  bulk,
-}: {
-  items: CatalogueItem[];
-  selection: LibrarySelection;
-  bulk: BulkRun;
-}) {
-  const [asking, setAsking] = useState<BulkVerb | null>(null);
-  const { selected, choose } = selection;
-  const busy = bulk.progress !== null;
+export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }: BulkBarProps) {
+  const [asking, setAsking] = useState<{ verb: BulkVerb; items: CatalogueItem[] } | null>(null);
+  const reading = useAction();
+  const { selected, everything, choose } = selection;
+  const busy = bulk.progress !== null || reading.running !== null;
 
-  async function start(verb: BulkVerb) {
-    choose(await bulk.run(verb, changedBy(verb, selected)));
+  async function start(verb: BulkVerb, chosen: CatalogueItem[]) {
+    choose(await bulk.run(verb, chosen));
     setAsking(null);
   }
+
+  // Every matching video is read (all pages) before anything is asked or done.
+  const begin = (verb: BulkVerb) =>
+    reading.run(verb, "Could not read the list of videos", async () => {
+      const chosen = changedBy(verb, everything ? await everyMatching() : selected);
+      if (chosen.length === 0) reading.fail(`None of them can be ${WORDS[verb].done.toLowerCase()}.`);
+      else if (WORDS[verb].asks) setAsking({ verb, items: chosen });
+      else await start(verb, chosen);
+    });
 
   return (
     <div className="bulk-bar">
@@ -156,14 +168,14 @@ export function LibraryBulkBar({
         <SelectPage items={items} selection={selection} disabled={busy} />
         {selected.length > 0 && (
           <>
-            <span className="muted">{selected.length} selected</span>
+            <SelectionCount shown={items.length} total={total} selection={selection} disabled={busy} />
             {VERBS.map((verb) => (
               <button
                 key={verb}
                 type="button"
                 className={verb === "delete" ? "button danger" : "button"}
-                disabled={busy || changedBy(verb, selected).length === 0}
-                onClick={() => (WORDS[verb].asks ? setAsking(verb) : void start(verb))}
+                disabled={busy || (!everything && changedBy(verb, selected).length === 0)}
+                onClick={() => void begin(verb)}
               >
                 {WORDS[verb].button} selected{WORDS[verb].asks ? "…" : ""}
               </button>
@@ -171,16 +183,51 @@ export function LibraryBulkBar({
           </>
         )}
       </div>
+      <FormError message={reading.error} />
       {asking && (
         <AskSelectedDialog
-          verb={asking}
-          items={changedBy(asking, selected)}
+          {...asking}
           busy={busy}
-          onConfirm={() => void start(asking)}
+          onConfirm={() => void start(asking.verb, asking.items)}
           onCancel={() => setAsking(null)}
         />
       )}
     </div>
+  );
+}
+
+interface BulkBarProps {
+  /** The page's videos, and how many the query matches on every page. */
+  items: CatalogueItem[];
+  total: number;
+  /** Reads every video the query matches (all pages). */
+  everyMatching: () => Promise<CatalogueItem[]>;
+  selection: LibrarySelection;
+  bulk: BulkRun;
+}
+
+/** "3 selected"; with the whole page selected and more pages, the way to select them all. */
+function SelectionCount({
+  shown,
+  total,
+  selection,
+  disabled,
+}: {
+  shown: number;
+  total: number;
+  selection: LibrarySelection;
+  disabled: boolean;
+}) {
+  if (selection.everything) return <span className="muted">All {total} matching selected</span>;
+  const count = <span className="muted">{selection.selected.length} selected</span>;
+  if (selection.selected.length < shown || total <= shown) return count;
+  return (
+    <>
+      {count}
+      <button type="button" className="button ghost" disabled={disabled} onClick={selection.chooseEverything}>
+        Select all {total} matching
+      </button>
+    </>
   );
 }
 
@@ -200,10 +247,11 @@ function AskSelectedDialog({ verb, items, ...answers }: ConfirmAnswers & { verb:
           : "Each is made again from its original with this version’s transcoder; a video that plays goes on playing until its new version is ready."}
       </p>
       <ul>
-        {items.map((it) => (
+        {items.slice(0, NAMED_AT_MOST).map((it) => (
           <li key={it.id}>{it.title}</li>
         ))}
       </ul>
+      {items.length > NAMED_AT_MOST && <p>…and {items.length - NAMED_AT_MOST} more.</p>}
     </ConfirmDialog>
   );
 }

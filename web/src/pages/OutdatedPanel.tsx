@@ -1,15 +1,11 @@
 import { useState } from "react";
-import { listCatalogue } from "../api/catalogue";
+import { listEvery } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
-import type { CatalogueItem } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
-
-/** The most items one list request may ask for (the server's page size limit). */
-const LIST_PAGE_SIZE = 100;
 
 /**
  * Above the library filtered to outdated videos: transcode them all at once,
@@ -60,20 +56,9 @@ export function OutdatedPanel({ total, onDone }: { total: number | null; onDone:
   );
 }
 
-/** Every outdated video (all pages read before any is queued: queueing one takes it off the list). */
-async function outdatedItems(): Promise<CatalogueItem[]> {
-  const items: CatalogueItem[] = [];
-  for (let page = 1; ; page++) {
-    const query = { status: "all", processing: "outdated", sort: "oldest", page, page_size: LIST_PAGE_SIZE } as const;
-    const listed = await listCatalogue(query);
-    items.push(...listed.items);
-    if (listed.items.length === 0 || items.length >= listed.total) return items;
-  }
-}
-
 /** Queues every outdated video in turn, telling `progress` how far it got; the refusals, each with its reason. */
 async function queueEvery(progress: (text: string) => void): Promise<string[]> {
-  const items = await outdatedItems();
+  const items = await listEvery({ status: "all", processing: "outdated", sort: "oldest" });
   const { reasons } = await inTurn(
     items,
     (item) => retryTranscode(item.id),
