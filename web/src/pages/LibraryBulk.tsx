@@ -94,7 +94,7 @@ interface BulkOutcome {
   verb: BulkVerb;
 }
 
-/** Does `verb` to one video; a publish or unpublish hands the video's new state on. */
+/** Does `verb` to one video; but a deletion, each hands the video's new state on. */
 async function applyTo(verb: BulkVerb, item: CatalogueItem, onChanged: (item: CatalogueItem) => void) {
   if (verb === "delete") {
     await deleteItem(item.id);
@@ -112,8 +112,8 @@ function videos(count: number): string {
 }
 
 /**
- * Runs a verb over videos in turn (a page holds 24 at most), telling how far it is, then
- * what it did and why each failure failed. Resolves to the videos it failed on.
+ * Runs a verb over videos in turn, telling how far it is, then what it did and why each
+ * failure failed. Resolves to the videos it failed on.
  */
 export function useBulkRun(onChanged: (item: CatalogueItem) => void, onDeleted: () => void): BulkRun {
   const [progress, setProgress] = useState<BulkProgress | null>(null);
