@@ -50,18 +50,11 @@ describe("reloadWithFreshPass", () => {
     expect(sentTo(seen, "POST", REFRESH)).toHaveLength(1);
   });
 
-  it("leaves an image alone while the token (and so the pass) is valid", async () => {
-    setAccessToken("tok-valid", 1800);
-    const seen = recordRequests();
-    const { image, set } = still();
-
-    await expect(reloadWithFreshPass(image)).resolves.toBe(false);
-    await settled();
-    expect(seen).toHaveLength(0);
-    expect(set).toEqual([]);
-  });
-
-  it("asks nothing when signed out", async () => {
+  it.each([
+    ["while the token (and so the pass) is valid", () => setAccessToken("tok-valid", 1800)],
+    ["when signed out", () => undefined],
+  ])("leaves an image alone and asks nothing %s", async (_when, signIn) => {
+    signIn();
     const seen = recordRequests();
     const { image, set } = still();
 
