@@ -30,7 +30,7 @@ describe("AdminLibraryPage", () => {
         new URL(request.url).searchParams.get("status") === "draft"
           ? listing([mediaItem({ id: "d", title: "Rough cut", status: "draft" })])
           : listing([
-              mediaItem({ id: "p", title: "Final" }),
+              mediaItem({ id: "p", title: "Final", view_count: 1234 }),
               mediaItem({
                 id: "d",
                 title: "Rough cut",
@@ -45,6 +45,11 @@ describe("AdminLibraryPage", () => {
     renderPage(<AdminLibraryPage />, { path: "/admin/library" });
 
     expect(await screen.findAllByTestId("library-item")).toHaveLength(2);
+    // How much each is watched, beside when it was added.
+    expect(screen.getAllByTestId("library-facts-line").map((p) => p.textContent?.split(" · ").at(-1))).toEqual([
+      "1,234 views",
+      "No views",
+    ]);
     // Admins see why processing failed.
     expect(screen.getByTestId("library-processing")).toHaveTextContent(
       "Processing failed: the video stream could not be decoded",

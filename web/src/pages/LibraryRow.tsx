@@ -8,7 +8,7 @@ import { RowButton } from "../components/RowButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { isTranscoding, outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
-import { formatDate, parseTags, tagsProblem } from "../lib/format";
+import { formatDate, formatViews, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling } from "../lib/useItemPolling";
@@ -210,9 +210,9 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
         </p>
       )}
       {item.description && <p className="library-description">{item.description}</p>}
-      <p className="muted small">
+      <p className="muted small" data-testid="library-facts-line">
         {item.tags.length > 0 ? `Tags: ${item.tags.join(", ")} · ` : ""}
-        Added {formatDate(item.created_at)}
+        Added {formatDate(item.created_at)} · {formatViews(item.view_count)}
       </p>
     </>
   );
