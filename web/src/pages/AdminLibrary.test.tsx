@@ -64,6 +64,22 @@ describe("AdminLibraryPage", () => {
     expect(screen.getByTestId("location")).toHaveTextContent("status=draft");
   });
 
+  it("sorts as chosen, kept in the URL (the newest first by default)", async () => {
+    const user = setupUser();
+    server.use(http.get(CATALOGUE, () => listing([mediaItem({ id: "p", title: "Final", view_count: 9 })])));
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    await screen.findAllByTestId("library-item");
+    expect(seen[0]?.url.searchParams.get("sort")).toBe("newest");
+    await user.selectOptions(screen.getByLabelText("Sort"), "popular");
+
+    await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("popular"));
+    expect(screen.getByTestId("location")).toHaveTextContent("sort=popular");
+    await user.selectOptions(screen.getByLabelText("Sort"), "newest");
+    await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
+  });
+
   it("transcodes a failed item again and follows it until it is ready", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const user = setupUser();

@@ -1,6 +1,6 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { deleteItem, listCatalogue, listEvery, type ProcessingFilter, type StatusFilter } from "../api/catalogue";
+import { deleteItem, listCatalogue, listEvery, type ProcessingFilter, type SortOrder, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
 import type { CatalogueItem, MediaPage } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -8,6 +8,7 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { EmptyPage, Pagination } from "../components/Pagination";
+import { SORTS, sortFrom } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -40,14 +41,31 @@ function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefine
   return status === "draft" ? "There are no drafts." : "Upload a video to get started.";
 }
 
+/** What the library shows, as its URL says (anything unknown: the default). */
+interface LibraryQuery {
+  status: StatusFilter;
+  processing: ProcessingFilter | undefined;
+  q: string;
+  sort: SortOrder;
+  page: number;
+}
+
+function libraryQuery(params: URLSearchParams): LibraryQuery {
+  return {
+    status: chosen(STATUSES, params.get("status")) ?? "all",
+    processing: chosen(PROCESSING, params.get("processing")),
+    q: params.get("q") ?? "",
+    sort: sortFrom(params.get("sort")),
+    page: pageParam(params),
+  };
+}
+
 /** Every video, drafts too, for admins: filtered by status and processing state, searched, edited row by row. */
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
-  const status = chosen(STATUSES, params.get("status")) ?? "all";
-  const processing = chosen(PROCESSING, params.get("processing"));
-  const q = params.get("q") ?? "";
-  const page = pageParam(params);
-  const { data, error, loading, reload, onChanged, everyMatching } = useLibraryPage(status, processing, q, page);
+  const query = libraryQuery(params);
+  const { status, processing, page } = query;
+  const { data, error, loading, reload, onChanged, everyMatching } = useLibraryPage(query);
   const deletion = useLibraryDeletion(reload);
   const bulk = useBulkRun(onChanged, reload);
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
@@ -63,9 +81,7 @@ export function AdminLibraryPage() {
         </Link>
       </div>
       <LibraryToolbar
-        status={status}
-        processing={processing}
-        q={q}
+        query={query}
         // A new filter or search starts again at page 1.
         onChange={(changes) => setParam({ ...changes, page: null })}
       />
@@ -105,11 +121,10 @@ export function AdminLibraryPage() {
  * The page of the library the filters ask for; `onChanged` puts a row's new
  * state (an edit, a publish, transcoding progress) into it.
  */
-function useLibraryPage(status: StatusFilter, processing: ProcessingFilter | undefined, q: string, page: number) {
+function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
   const fetchPage = useCallback(
-    (signal: AbortSignal) =>
-      listCatalogue({ status, processing, q, page, page_size: PAGE_SIZE, sort: "newest" }, signal),
-    [status, processing, q, page],
+    (signal: AbortSignal) => listCatalogue({ status, processing, q, sort, page, page_size: PAGE_SIZE }, signal),
+    [status, processing, q, sort, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
 
@@ -127,8 +142,8 @@ function useLibraryPage(status: StatusFilter, processing: ProcessingFilter | und
   );
   // The bulk actions' "Select all N matching": the same query, every page.
   const everyMatching = useCallback(
-    () => listEvery({ status, processing, q, sort: "newest" }),
-    [status, processing, q],
+    () => listEvery({ status, processing, q, sort }),
+    [status, processing, q, sort],
   );
   return { data, error, loading, reload, onChanged, everyMatching };
 }
@@ -138,14 +153,10 @@ function useLibraryPage(status: StatusFilter, processing: ProcessingFilter | und
  * the URL; the search box is local while typing and applied when submitted.
  */
 function LibraryToolbar({
-  status,
-  processing,
-  q,
+  query: { status, processing, q, sort },
   onChange,
 }: {
-  status: StatusFilter;
-  processing: ProcessingFilter | undefined;
-  q: string;
+  query: LibraryQuery;
   onChange: (changes: QueryChanges) => void;
 }) {
   const [text, setText] = useDraft(q);
@@ -168,6 +179,12 @@ function LibraryToolbar({
         value={processing ?? ""}
         choices={[{ value: "", label: "Any" }, ...PROCESSING]}
         onChange={(value) => onChange({ processing: value || null })}
+      />
+      <SelectField
+        label="Sort"
+        value={sort}
+        choices={SORTS}
+        onChange={(value) => onChange({ sort: value === "newest" ? null : value })}
       />
       <SearchField maxLength={LIMITS.title} value={text} onChange={setText} />
       <SubmitButton>Search</SubmitButton>

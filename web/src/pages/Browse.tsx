@@ -9,28 +9,14 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { EmptyPage, Pagination } from "../components/Pagination";
+import { SORTS, sortFrom } from "../lib/sorts";
 import { useAsync } from "../lib/useAsync";
-import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
+import { pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { InputField, SearchField } from "../components/Field";
 import { SubmitButton } from "../components/SubmitButton";
 
 export const PAGE_SIZE = 24;
 export const SEARCH_DEBOUNCE_MS = 300;
-
-const SORTS: { value: SortOrder; label: string }[] = [
-  { value: "newest", label: "Newest first" },
-  { value: "oldest", label: "Oldest first" },
-  { value: "title", label: "Title (A–Z)" },
-  { value: "shortest", label: "Shortest first" },
-  { value: "longest", label: "Longest first" },
-  { value: "popular", label: "Most viewed" },
-];
-
-/** The order a `?sort=` asks for; the older `duration` (shortest first) keeps working in links. */
-function sortFrom(value: string | null): SortOrder {
-  if (value === "duration") return "shortest";
-  return chosen(SORTS, value) ?? "newest";
-}
 
 /** How many unfinished items the "Continue watching" row shows. */
 export const CONTINUE_ROW_SIZE = 12;
