@@ -27,7 +27,7 @@ from bench.plan import BenchPlan
 from bench.processes import BenchKeys, Service
 from bench.report import BenchReport, Quantity, Row
 from bench.throughput import LOCAL_BACKENDS
-from streamstack.contracts.streaming import THUMBNAILS_PATH
+from streamstack.contracts.streaming import STILLS_PASS_COOKIE, THUMBNAILS_PATH
 
 NAME = "thumbnails"
 CONNECTIONS = 16
@@ -109,7 +109,7 @@ def run(plan: BenchPlan) -> BenchReport:
         f"wrk (Debian) -t2 -c{CONNECTIONS}, lua/get.lua and lua/get_cookie.lua",
     )
     service, shown, hidden = stills_service(workdir, keys)
-    cookie = f"streamstack_stills={keys.access_token(role='admin')}"
+    cookie = f"{STILLS_PASS_COOKIE}={keys.access_token(role='admin')}"
     with service:
         check_answers(service.url, shown, hidden, cookie)
         targets = {

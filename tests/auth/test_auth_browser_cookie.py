@@ -7,10 +7,10 @@ import httpx
 from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email, register
 
 from streamstack.auth.module import standalone_service
+from streamstack.contracts.streaming import STILLS_PASS_COOKIE
 from support.apps import running_app, served_app
 
 COOKIE_MODE = {"X-Refresh-Cookie": "1"}
-STILLS_PASS = "streamstack_stills"
 
 
 def set_cookie(response, name="streamstack_refresh"):
@@ -181,8 +181,8 @@ async def test_an_admin_gets_the_stills_pass_and_loses_it_at_logout(client, auth
         await service.create_admin(email, None)
     response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
     assert response.status_code == 200, response.text
-    name, value, attributes = cookie_attributes(set_cookie(response, STILLS_PASS))
-    assert (name, value) == (STILLS_PASS, response.json()["access_token"])
+    name, value, attributes = cookie_attributes(set_cookie(response, STILLS_PASS_COOKIE))
+    assert (name, value) == (STILLS_PASS_COOKIE, response.json()["access_token"])
     assert attributes["path"] == "/api/v1/stream/thumbnails"
     assert attributes["max-age"] == str(response.json()["expires_in"])
     assert "httponly" in attributes
@@ -191,17 +191,17 @@ async def test_an_admin_gets_the_stills_pass_and_loses_it_at_logout(client, auth
     refreshed = await client.post(f"{API}/refresh", headers=COOKIE_MODE)
     assert refreshed.status_code == 200, refreshed.text
     access = refreshed.json()["access_token"]
-    assert cookie_attributes(set_cookie(refreshed, STILLS_PASS))[1] == access != value
+    assert cookie_attributes(set_cookie(refreshed, STILLS_PASS_COOKIE))[1] == access != value
 
     out = await client.post(f"{API}/logout", headers={**bearer(access), **COOKIE_MODE})
     assert out.status_code == 204
-    name, value, attributes = cookie_attributes(set_cookie(out, STILLS_PASS))
+    name, value, attributes = cookie_attributes(set_cookie(out, STILLS_PASS_COOKIE))
     assert value in ("", '""')
     assert (attributes["max-age"], attributes["path"]) == ("0", "/api/v1/stream/thumbnails")
 
     viewer = new_email()
     await register(client, viewer)
     signed_in = await login(client, viewer, PASSWORD, headers=COOKIE_MODE)
-    assert [c for c in signed_in.headers.get_list("set-cookie") if STILLS_PASS in c] == []
+    assert [c for c in signed_in.headers.get_list("set-cookie") if STILLS_PASS_COOKIE in c] == []
     json_mode = await login(client, email, PASSWORD)  # API clients get no cookie at all
     assert json_mode.headers.get("set-cookie") is None

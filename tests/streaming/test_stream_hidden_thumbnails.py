@@ -26,6 +26,7 @@ from streaming_rig import (
 )
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_PUBLISHED, MEDIA_UNPUBLISHED
+from streamstack.contracts.streaming import STILLS_PASS_COOKIE
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.events import EVENT_KEEP_SECONDS
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
@@ -77,7 +78,7 @@ def urls(media_id: str) -> tuple[str, str]:
 
 
 def pass_cookie(token: str) -> dict[str, str]:
-    return {"Cookie": f"streamstack_stills={token}"}
+    return {"Cookie": f"{STILLS_PASS_COOKIE}={token}"}
 
 
 async def becomes(rig: StreamRig, url: str, status: int) -> None:

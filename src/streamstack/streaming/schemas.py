@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from litestar.openapi.datastructures import ResponseSpec
 
+from streamstack.contracts.streaming import STILLS_PASS_COOKIE
 from streamstack.kernel.errors import ErrorBody
 
 
@@ -35,7 +36,7 @@ THUMBNAIL_RESPONSES = {
     304: _NO_BODY,
     404: _error(
         "No such thumbnail, a name other than '<media uuid>[-poster].jpg', or an unpublished "
-        "item's without an admin's stills pass (the streamstack_stills cookie)"
+        f"item's without an admin's stills pass (the {STILLS_PASS_COOKIE} cookie)"
     ),
     503: _error(
         "The object store, or the revocation list for a pass, is unreachable; or which items "

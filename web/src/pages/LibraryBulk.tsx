@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { deleteItem, updateItem } from "../api/catalogue";
 import { retryTranscode } from "../api/ingest";
 import type { CatalogueItem } from "../api/schema";
@@ -45,23 +45,15 @@ export interface LibrarySelection {
 export function useLibrarySelection(items: CatalogueItem[], pageKey: string): LibrarySelection {
   const [state, setState] = useState({ pageKey, ids: NOTHING, everything: false });
   const { ids, everything } = state.pageKey === pageKey ? state : { ids: NOTHING, everything: false };
-  const toggle = useCallback(
-    (id: string, on: boolean) =>
-      setState((s) => {
-        const next = new Set(s.pageKey === pageKey ? s.ids : NOTHING);
-        if (on) next.add(id);
-        else next.delete(id);
-        return { pageKey, ids: next, everything: false };
-      }),
-    [pageKey],
-  );
-  const choose = useCallback(
-    (chosen: CatalogueItem[]) => setState({ pageKey, ids: new Set(chosen.map((it) => it.id)), everything: false }),
-    [pageKey],
-  );
-  const chooseEverything = () => setState({ pageKey, ids: new Set(items.map((it) => it.id)), everything: true });
-  const selected = items.filter((it) => ids.has(it.id));
-  return { selected, everything, isSelected: (id) => ids.has(id), toggle, choose, chooseEverything };
+  const select = (chosen: Iterable<string>, all = false) => setState({ pageKey, ids: new Set(chosen), everything: all });
+  return {
+    selected: items.filter((it) => ids.has(it.id)),
+    everything,
+    isSelected: (id) => ids.has(id),
+    toggle: (id, on) => select(on ? [...ids, id] : [...ids].filter((other) => other !== id)),
+    choose: (chosen) => select(chosen.map((it) => it.id)),
+    chooseEverything: () => select(items.map((it) => it.id), true),
+  };
 }
 
 /**

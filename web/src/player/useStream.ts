@@ -296,7 +296,7 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
   });
   current.hls = hls;
   report.setDriver({ player: hls, Events: HlsPlayer.Events });
-  followHls(hls, HlsPlayer, grant.hls_url!, current, report);
+  followHls(hls, HlsPlayer, current, report);
   hls.loadSource(grant.hls_url!);
   hls.attachMedia(video);
 }
@@ -305,11 +305,11 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
  * The hls.js events the player shows (levels, the level playing) and its
  * errors: a dead token is renewed, a fatal media error recovered, a fatal
  * network error retried on a fresh token; anything else ends playback.
- * `masterUrl` is loaded again when the master playlist itself failed
- * (hls.js's startLoad does not retry it: video-dev/hls.js#834), e.g. a token
- * refused at once because its item was withdrawn in the second it was issued.
+ * The master playlist is loaded again when it itself failed (hls.js's
+ * startLoad does not retry it: video-dev/hls.js#834), e.g. a token refused at
+ * once because its item was withdrawn in the second it was issued.
  */
-function followHls(hls: Hls, HlsPlayer: typeof Hls, masterUrl: string, current: Session, report: StreamReport) {
+function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: StreamReport) {
   hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => report.setQualities(qualitiesOf(hls)));
   hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => report.setPlaying(data.level));
   hls.on(HlsPlayer.Events.FRAG_BUFFERED, (_event, { id, frag }) => {
@@ -330,7 +330,7 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, masterUrl: string, current: 
       hls.recoverMediaError();
     } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
       void current.grants.renew().then(
-        () => (hls.levels.length === 0 ? hls.loadSource(masterUrl) : hls.startLoad()),
+        () => (hls.levels.length === 0 && hls.url ? hls.loadSource(hls.url) : hls.startLoad()),
         () => undefined,
       );
     } else {
