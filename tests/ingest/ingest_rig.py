@@ -8,8 +8,6 @@ import base64
 import contextlib
 import dataclasses
 import json
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -28,6 +26,7 @@ from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
 from support.apps import bearer, free_port, mint_token, running_app, served_app
+from support.commands import CommandLine
 from support.waiting import eventually as eventually  # re-exported for the tests
 
 API = "/api/v1/ingest"
@@ -500,38 +499,13 @@ def write_behind(rig: Rig, key: str, data: bytes) -> None:
     path.write_bytes(data)
 
 
-class Command:
-    """Runs ``streamstack upload`` (or ``name``) with a private cache directory (its resume
-    state)."""
+class Command(CommandLine):
+    """Runs ``streamstack upload`` (or ``name``) as the rig's admin against ``served``."""
 
     def __init__(self, rig: Rig, served: ServedApp, folder: Path, name: str = "upload") -> None:
-        self.rig, self.served, self.folder, self.name = rig, served, folder, name
-        cache = folder / "cache"
-        self.token = mint_token(rig.settings, role="admin", user_id=rig.admin_id)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")},
-            "XDG_CACHE_HOME": str(cache),
-            # Its own (empty) sign-in store: the tests never see the user's real one.
-            "XDG_CONFIG_HOME": str(folder / "config"),
-        }
-        self.state_file = cache / "streamstack" / "uploads.json"
-
-    async def __call__(self, *args: str, token: str | None = None) -> tuple[int, str, str]:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "streamstack",
-            self.name,
-            *args,
-            *(["--token", token if token is not None else self.token] if token != "" else []),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self.env,
-        )
-        out, err = await process.communicate()
-        assert process.returncode is not None
-        assert b"Traceback" not in err, err.decode()
-        return process.returncode, out.decode(), err.decode()
+        super().__init__(name, folder, mint_token(rig.settings, role="admin", user_id=rig.admin_id))
+        self.rig, self.served = rig, served
+        self.state_file = self.cache / "streamstack" / "uploads.json"
 
     def video(self, name: str, data: bytes) -> Path:
         """A file to upload."""

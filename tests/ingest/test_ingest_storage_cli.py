@@ -7,9 +7,7 @@ its item (written straight into the bucket directory).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -84,17 +82,9 @@ async def test_audit_reports_the_orphans_and_leaves_them(storage: Command) -> No
 async def test_delete_asks_for_yes_then_deletes_only_the_orphans(storage: Command) -> None:
     stored = Stored(storage)
     # No terminal to ask at: --yes is required, and nothing is deleted without it.
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "streamstack", "storage", "audit", "--delete", "--token", storage.token),
-        *server(storage),
-        stdin=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env=storage.env,
-    )
-    _, err = await process.communicate()
-    assert process.returncode == 2
-    assert "pass --yes" in err.decode()
+    code, _, err = await storage("audit", "--delete", *server(storage))
+    assert code == 2
+    assert "pass --yes" in err
     assert stored.keys() == {stored.orphan, stored.stranger}
 
     code, out, err = await storage("audit", "--delete", "--yes", *server(storage))

@@ -1,28 +1,42 @@
 """The library as commands read it: the catalogue's admin list, every item of it, page by
-page (``transcode --failed``/``--outdated``, ``probe --all``)."""
+page (``items``, ``transcode --failed``/``--outdated``, ``probe --all``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from streamstack.catalogue.schemas import MAX_PAGE_SIZE
 from streamstack.cli.session import AdminApi, error_detail
 from streamstack.cli.tus_client import UploadFailed
 
-#: One page of the items, drafts included, as admins list them; ``filters`` narrow it
-#: (``&processing=failed``).
-LISTED_PATH = "/api/v1/catalogue?status=all{filters}&page_size=100&page={page}"
+#: The catalogue's list: admins see drafts too (``status=all``, unless ``query`` says).
+LIST_PATH = "/api/v1/catalogue"
 
 
-def listed_items(api: AdminApi, filters: str = "", what: str = "items") -> list[str]:
-    """The ids of every item the list shows with ``filters``, all read before any is acted
-    on (acting on one may move the rest up the list); :class:`UploadFailed` naming
-    ``what`` when the server refuses to list them."""
-    ids: list[str] = []
+def listed(
+    api: AdminApi, query: Mapping[str, str] | None = None, what: str = "items"
+) -> list[dict[str, Any]]:
+    """Every item the list shows with ``query`` (``{"processing": "failed"}``), all read
+    before any is acted on (acting on one may move the rest up the list);
+    :class:`UploadFailed` naming ``what`` when the server refuses to list them."""
+    params = {"status": "all", **(query or {}), "page_size": MAX_PAGE_SIZE}
+    items: list[dict[str, Any]] = []
     page = 1
     while True:
-        response = api.get(LISTED_PATH.format(filters=filters, page=page))
+        response = api.get(f"{LIST_PATH}?{urlencode({**params, 'page': page})}")
         if response.status_code != 200:
             raise UploadFailed(f"cannot list the {what}: {error_detail(response)}")
-        listed = response.json()
-        ids += [item["id"] for item in listed["items"]]
-        if not listed["items"] or len(ids) >= listed["total"]:
-            return ids
+        answer = response.json()
+        items += answer["items"]
+        if not answer["items"] or len(items) >= answer["total"]:
+            return items
         page += 1
+
+
+def listed_items(
+    api: AdminApi, query: Mapping[str, str] | None = None, what: str = "items"
+) -> list[str]:
+    """The ids of every item :func:`listed` reads."""
+    return [item["id"] for item in listed(api, query, what)]

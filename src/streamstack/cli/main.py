@@ -10,9 +10,11 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from streamstack.catalogue.schemas import SortOrder, StatusFilter
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
+from streamstack.cli.items import ACTIONS, run_items
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
 from streamstack.cli.storage import run_storage
@@ -21,6 +23,7 @@ from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
 from streamstack.cli.uploads import run_uploads
 from streamstack.cli.worker import run_worker
+from streamstack.contracts.catalogue import ProcessingFilter
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.settings import MODULE_NAMES, SettingsError
 
@@ -221,8 +224,7 @@ COMMANDS = (
     Subcommand(
         "login",
         run_login,
-        help="sign in once; later commands (upload, transcode, uploads, thumbnail, probe) use "
-        "the sign-in",
+        help="sign in once; later commands (upload, items, transcode, …) use the sign-in",
         description="Sign in to a StreamStack server and keep the sign-in (a refresh token, "
         "never the password) in $XDG_CONFIG_HOME/streamstack/credentials.json (default "
         "~/.config/streamstack/), readable by you only. `upload` and `transcode` then need no "
@@ -269,6 +271,44 @@ COMMANDS = (
                 help="send at most this many MiB per second (default: as fast as the network goes)",
             ),
             _WAIT,
+        ),
+    ),
+    Subcommand(
+        "items",
+        run_items,
+        help="list the library's videos; publish, unpublish or delete them",
+        description="`items list` prints the library's videos, drafts too, as a table (or "
+        "--json), narrowed by the filters. `items publish`, `unpublish` and `delete` act on "
+        "each ITEM (its id), or on every video the filters select, one at a time with a "
+        "line each, leaving alone those already so; they print what was done as JSON. "
+        "`delete` names the videos and asks first (--yes: without asking; needed where no "
+        "terminal can answer). Exit 1 if any could not be changed.",
+        options=(
+            option(
+                "action",
+                choices=("list", *ACTIONS),
+                metavar="list|" + "|".join(ACTIONS),
+                help="what to do",
+            ),
+            _ITEMS,
+            option("--status", choices=get_args(StatusFilter), help="drafts, published or all"),
+            option(
+                "--processing",
+                choices=get_args(ProcessingFilter),
+                help="in this processing state, or `outdated` (transcoded by an older version)",
+            ),
+            option("--search", metavar="WORDS", help="title, description and tags contain these"),
+            option("--tag", help="tagged so"),
+            option(
+                "--sort",
+                choices=get_args(SortOrder),
+                default="newest",
+                help="list in this order (default newest first)",
+            ),
+            option("--json", action="store_true", help="list: print the server's items as JSON"),
+            option("--yes", action="store_true", help="delete: without asking"),
+            _SERVER,
+            _TOKEN,
         ),
     ),
     Subcommand(

@@ -39,7 +39,7 @@ def run_transcode(args: argparse.Namespace) -> int:
         try:
             if which is None:
                 items = [str(item) for item in args.items]
-            elif not (items := listed_items(api, f"&processing={which}", f"{which} items")):
+            elif not (items := listed_items(api, {"processing": which}, f"{which} items")):
                 print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
             path = RETRY_PATH + ("?force=true" if args.force else "")
             queued = [_queued(api, path, item, n, len(items)) for n, item in enumerate(items, 1)]

@@ -1,0 +1,212 @@
+"""``streamstack items``: list the library's videos, and publish, unpublish or delete them,
+named by id or selected by the library's filters (the library page's bulk actions, for
+scripts)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from streamstack.cli.library import listed
+from streamstack.cli.processing import ITEM_PATH, print_item
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    admin_api,
+    error_detail,
+)
+from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.uploads import table
+from streamstack.settings import SettingsError
+
+#: The list's filters as options, by the query parameter each sets.
+FILTERS = {"status": "status", "processing": "processing", "search": "q", "tag": "tag"}
+#: How many titles the question before a deletion names.
+NAMED_IN_QUESTION = 10
+COLUMNS = ("ID", "STATUS", "PROCESSING", "LENGTH", "VIEWS", "TITLE")
+_Item = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """What ``items VERB`` does to each item, and which items it would not change."""
+
+    done: str
+    method: str
+    body: dict[str, str] | None
+    leaves_alone: Callable[[_Item], bool]
+
+
+ACTIONS = {
+    "publish": Action(
+        "published", "PATCH", {"status": "published"}, lambda item: item["status"] == "published"
+    ),
+    "unpublish": Action(
+        "unpublished", "PATCH", {"status": "draft"}, lambda item: item["status"] == "draft"
+    ),
+    "delete": Action("deleted", "DELETE", None, lambda item: False),
+}
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What an action came to: the ids it changed, those it had no need to, and those it
+    could not change with why."""
+
+    action: str
+    done: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+    failed: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def said(self) -> str:
+        """The outcome in one line."""
+        words = [f"{ACTIONS[self.action].done} {_videos(len(self.done))}"]
+        if self.unchanged:
+            words.append(f"{len(self.unchanged)} already {ACTIONS[self.action].done}")
+        if self.failed:
+            words.append(f"{len(self.failed)} failed")
+        return ", ".join(words)
+
+
+def run_items(args: argparse.Namespace) -> int:
+    """``streamstack items list|publish|unpublish|delete``: list the videos the filters
+    select (a table, or ``--json``), or act on the named or selected ones one at a time
+    with a line each; print the outcome as JSON. Exit 1 if any could not be changed."""
+    query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
+    _check(args, query)
+    with admin_api("items", args) as api:
+        try:
+            if args.action == "list":
+                return _listed(_library(api, {**query, "sort": args.sort}), as_json=args.json)
+            outcome = Outcome(args.action)
+            chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
+            return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
+        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
+            print(f"streamstack: items {args.action}: {exc}", file=sys.stderr)
+            return 1
+
+
+def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
+    """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
+    if args.action == "list":
+        if args.items:
+            raise SettingsError("items list: select with --status, --processing, --search or --tag")
+        return
+    if bool(args.items) == bool(query):
+        raise SettingsError(
+            f"items {args.action}: name the items, or select them with --status, "
+            "--processing, --search or --tag (one)"
+        )
+    if args.action == "delete" and not args.yes and not sys.stdin.isatty():
+        raise SettingsError("items delete: pass --yes to delete without a question")
+
+
+def _library(api: AdminApi, query: dict[str, str]) -> list[_Item]:
+    """The items the list shows with ``query``, as an admin sees them."""
+    return [_as_admin(item) for item in listed(api, query)]
+
+
+def _as_admin(item: _Item) -> _Item:
+    """``item`` when the server answered it as to an admin; else :class:`UploadFailed`."""
+    if "outdated" not in item:
+        raise UploadFailed(
+            "admin role required (the server shows this token published videos alone)"
+        )
+    return item
+
+
+def _listed(items: list[_Item], *, as_json: bool) -> int:
+    """Print ``items`` as a table (or JSON); the count on stderr."""
+    if as_json:
+        return print_item(items)
+    if items:
+        print(table([COLUMNS, *(_row(item) for item in items)]))
+    print(f"streamstack: {_videos(len(items))}", file=sys.stderr)
+    return 0
+
+
+def _row(item: _Item) -> tuple[str, ...]:
+    """One item's cells, in the order of :data:`COLUMNS`."""
+    seconds = item["duration_seconds"]
+    return (
+        item["id"],
+        item["status"],
+        item["processing_state"],
+        "-" if seconds is None else clock(seconds),
+        f"{item['view_count']:,}",
+        item["title"],
+    )
+
+
+def clock(seconds: float) -> str:
+    """A length as a player shows it: ``0:07``, ``12:05``, ``1:02:05``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, seconds_left = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds_left:02d}" if hours else f"{minutes}:{seconds_left:02d}"
+
+
+def _named(api: AdminApi, ids: list[Any], outcome: Outcome) -> list[_Item]:
+    """The named items as they are now; one the server will not show is failed, said why."""
+    found = []
+    for item_id in dict.fromkeys(str(item_id) for item_id in ids):
+        response = api.get(ITEM_PATH.format(id=item_id))
+        if response.status_code == 200:
+            found.append(_as_admin(response.json()))
+        elif response.status_code == 403:
+            raise UploadFailed(error_detail(response))
+        else:
+            _failed(outcome, item_id, error_detail(response))
+    return found
+
+
+def _acted(api: AdminApi, chosen: list[_Item], outcome: Outcome, *, ask: bool) -> int:
+    """Act on each chosen item the action would change, in turn, after asking when
+    ``ask``; print the outcome (JSON on stdout, one line on stderr)."""
+    action = ACTIONS[outcome.action]
+    todo = [item for item in chosen if not action.leaves_alone(item)]
+    outcome.unchanged = [item["id"] for item in chosen if action.leaves_alone(item)]
+    if ask and todo and not confirmed_deletion(todo):
+        print("streamstack: nothing deleted", file=sys.stderr)
+        return 1
+    for number, item in enumerate(todo, 1):
+        response = api.request(action.method, ITEM_PATH.format(id=item["id"]), json=action.body)
+        if response.status_code in (200, 204):
+            outcome.done.append(item["id"])
+            said = f"{action.done} {number} of {len(todo)}: {item['id']} {item['title']}"
+            print(f"streamstack: {said}", file=sys.stderr)
+        elif response.status_code == 403:
+            raise UploadFailed(error_detail(response))
+        else:
+            _failed(outcome, item["id"], error_detail(response))
+    print(f"streamstack: {outcome.said()}", file=sys.stderr)
+    return print_item(dataclasses.asdict(outcome), 1 if outcome.failed else 0)
+
+
+def _failed(outcome: Outcome, item_id: str, why: str) -> None:
+    """Note that ``item_id`` was not changed, on stderr too."""
+    outcome.failed[item_id] = why
+    print(f"streamstack: {item_id} not {ACTIONS[outcome.action].done}: {why}", file=sys.stderr)
+
+
+def confirmed_deletion(items: list[_Item]) -> bool:
+    """Ask on the terminal before deleting ``items``, naming the first of them."""
+    names = [f"  {item['title']} ({item['id']})" for item in items[:NAMED_IN_QUESTION]]
+    if len(items) > NAMED_IN_QUESTION:
+        names.append(f"  …and {len(items) - NAMED_IN_QUESTION} more")
+    question = f"Delete {_videos(len(items))} with their files, captions and stills? [y/N] "
+    # On stderr, as every other line but the JSON: stdout stays the answer alone.
+    print("\n".join([*names, question]), end="", file=sys.stderr, flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _videos(count: int) -> str:
+    return f"{count:,} video{'' if count == 1 else 's'}"

@@ -1,0 +1,227 @@
+"""``streamstack items``: the real command, in a subprocess, against a served catalogue.
+
+The command is a client: these run on the embedded backends only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from catalogue_testing import API, create_item
+
+from streamstack.cli.items import clock, confirmed_deletion
+from streamstack.settings import Settings
+from support.apps import mint_token, served_app
+from support.commands import CommandLine
+from support.fixtures import SettingsFactory
+
+
+@pytest.fixture
+def backend_kind() -> str:
+    """The embedded backends only: the command is a client of whatever the server uses."""
+    return "embedded"
+
+
+class Library:
+    """A served catalogue holding three items, the command, and a client of the API."""
+
+    def __init__(
+        self, settings: Settings, url: str, client: httpx.AsyncClient, folder: Path
+    ) -> None:
+        self.settings, self.url, self.client = settings, url, client
+        self.items = CommandLine("items", folder, mint_token(settings, role="admin"))
+
+    async def __call__(self, *args: str, **kwargs: Any) -> tuple[int, str, str]:
+        return await self.items(*args, "--server", self.url, **kwargs)
+
+    async def statuses(self) -> dict[str, str]:
+        """Every item's title and status, drafts too."""
+        answer = await self.client.get(
+            f"{API}/?status=all", headers={"Authorization": f"Bearer {self.items.token}"}
+        )
+        return {item["title"]: item["status"] for item in answer.json()["items"]}
+
+
+@pytest.fixture
+async def library(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Library]:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        await create_item(client, settings, title="Birds", tags=["nature"])
+        await create_item(client, settings, title="Apples", tags=["food"], publish=False)
+        await create_item(client, settings, title="Trees", tags=["nature"], duration_seconds=3725.4)
+        yield Library(settings, url, client, tmp_path)
+
+
+async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> None:
+    code, out, err = await library("list")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "STATUS", "PROCESSING", "LENGTH", "VIEWS", "TITLE"]
+    # Newest first; the length as a player shows it.
+    assert [line.split()[1:] for line in lines[1:]] == [
+        ["published", "none", "1:02:05", "0", "Trees"],
+        ["draft", "none", "0:12", "0", "Apples"],
+        ["published", "none", "0:12", "0", "Birds"],
+    ]
+    assert err == "streamstack: 3 videos\n"
+
+    code, out, _ = await library("list", "--tag", "nature", "--sort", "title")
+    assert [line.split()[-1] for line in out.splitlines()[1:]] == ["Birds", "Trees"]
+    code, out, _ = await library("list", "--status", "draft", "--json")
+    assert [item["title"] for item in json.loads(out)] == ["Apples"]
+    code, out, err = await library("list", "--search", "nothing like it")
+    assert (code, out, err) == (0, "", "streamstack: 0 videos\n")
+
+
+async def test_publish_and_unpublish_what_the_filters_select(library: Library) -> None:
+    code, out, err = await library("publish", "--status", "all")
+    assert code == 0, err
+    outcome = json.loads(out)
+    assert (len(outcome["done"]), len(outcome["unchanged"]), outcome["failed"]) == (1, 2, {})
+    assert "published 1 of 1: " in err and err.endswith(
+        "Apples\nstreamstack: published 1 video, 2 already published\n"
+    )
+    assert set((await library.statuses()).values()) == {"published"}
+
+    code, out, err = await library("unpublish", "--tag", "nature")
+    assert code == 0, err
+    assert await library.statuses() == {"Trees": "draft", "Apples": "published", "Birds": "draft"}
+    # Viewers see only what is published now.
+    public = (await library.client.get(f"{API}/")).json()
+    assert [item["title"] for item in public["items"]] == ["Apples"]
+
+
+async def test_named_items_and_unknown_ones(library: Library) -> None:
+    _, out, _ = await library("list", "--json")
+    birds = next(item["id"] for item in json.loads(out) if item["title"] == "Birds")
+    unknown = str(uuid.uuid4())
+
+    code, out, err = await library("unpublish", birds, unknown, birds)
+
+    assert code == 1
+    outcome = json.loads(out)
+    assert outcome == {
+        "action": "unpublish",
+        "done": [birds],
+        "unchanged": [],
+        "failed": {unknown: "HTTP 404: no such media item"},
+    }
+    assert f"streamstack: {unknown} not unpublished: HTTP 404: no such media item" in err
+    assert (await library.statuses())["Birds"] == "draft"
+
+
+async def test_delete_asks_first_and_needs_yes_without_a_terminal(library: Library) -> None:
+    code, _, err = await library("delete", "--tag", "food")
+    assert (code, "pass --yes" in err) == (2, True), err
+    assert len(await library.statuses()) == 3
+
+    code, out, err = await library("delete", "--tag", "food", "--yes")
+    assert code == 0, err
+    assert len(json.loads(out)["done"]) == 1
+    assert await library.statuses() == {"Trees": "published", "Birds": "published"}
+
+
+@pytest.mark.parametrize(("answer", "left"), [("y\n", 0), ("no\n", 2)])
+async def test_delete_at_a_terminal_does_what_is_answered(
+    library: Library, answer: str, left: int
+) -> None:
+    main, terminal = os.openpty()
+    try:
+        os.write(main, answer.encode())
+        code, out, err = await library("delete", "--tag", "nature", stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert "  Trees (" in err and "  Birds (" in err
+    assert "Delete 2 videos with their files, captions and stills? [y/N] " in err
+    assert len([title for title in await library.statuses() if title != "Apples"]) == left
+    if left:
+        assert (code, out) == (1, "") and err.endswith("streamstack: nothing deleted\n")
+    else:
+        assert code == 0 and json.loads(out)["action"] == "delete"
+
+
+@pytest.mark.parametrize(
+    "confused",
+    [
+        ("list", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10"),
+        ("publish",),
+        ("publish", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "--tag", "food"),
+        ("publish", "not-an-id"),
+        ("list", "--status", "gone"),
+        ("undelete", "--status", "all"),
+    ],
+)
+async def test_what_cannot_be_meant_is_refused_in_one_line(
+    library: Library, confused: tuple[str, ...]
+) -> None:
+    code, out, err = await library(*confused)
+    assert (code, out) == (2, ""), err
+    assert re.fullmatch(r"streamstack( items)?: error: .+", err.splitlines()[-1]), err
+    assert await library.statuses() == {
+        "Trees": "published",
+        "Apples": "draft",
+        "Birds": "published",
+    }
+
+
+async def test_a_viewer_changes_nothing(library: Library) -> None:
+    viewer = mint_token(library.settings, role="viewer")
+    _, out, _ = await library("list", "--json")
+    ids = [item["id"] for item in json.loads(out)]
+    asked = [("list", "--status", "all")]
+    asked += [
+        (verb, *selection)
+        for verb in ("publish", "unpublish", "delete")
+        for selection in (["--status", "all"], ids)
+    ]
+    for verb, *selection in asked:
+        code, out, err = await library(verb, *selection, "--yes", token=viewer)
+        assert (code, out) == (1, ""), err
+        said = err.splitlines()[-1]
+        assert said.startswith(f"streamstack: items {verb}: "), err
+        assert "admin role required" in said and said.count("\n") == 0
+    assert await library.statuses() == {
+        "Trees": "published",
+        "Apples": "draft",
+        "Birds": "published",
+    }
+
+
+def test_lengths_read_as_a_player_shows_them() -> None:
+    assert [clock(s) for s in (0, 7.4, 59.6, 725, 3600, 3725.4)] == [
+        "0:00",
+        "0:07",
+        "1:00",
+        "12:05",
+        "1:00:00",
+        "1:02:05",
+    ]
+
+
+def test_the_question_names_ten_and_counts_the_rest(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = [{"id": f"id-{n}", "title": f"Video {n}"} for n in range(12)]
+    monkeypatch.setattr("builtins.input", lambda: "Y")
+    assert confirmed_deletion(items) is True
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:10] == [f"  Video {n} (id-{n})" for n in range(10)]
+    assert lines[10:] == [
+        "  …and 2 more",
+        "Delete 12 videos with their files, captions and stills? [y/N] ",
+    ]
+
+    def no_answer() -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_answer)
+    assert confirmed_deletion(items[:1]) is False
