@@ -1,6 +1,5 @@
-"""``streamstack upload``, ``uploads``, ``transcode``, ``thumbnail`` and ``probe``: the real
-commands,
-in a subprocess, against a served app.
+"""``streamstack upload``, ``uploads``, ``transcode``, ``thumbnail``, ``captions`` and
+``probe``: the real commands, in a subprocess, against a served app.
 
 A proxy between the command and the server hangs up mid-upload, as a network does.
 The command is a client: these run on the embedded backends only.
@@ -9,6 +8,7 @@ The command is a client: these run on the embedded backends only.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -217,6 +217,72 @@ async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Comma
     code, _, err = await thumbnail(item_id, "--at", "1", *server, token=viewer)
     assert (code, "HTTP 403: admin role required" in err) == (1, True), err
     assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == chosen
+
+
+SRT = b"1\n00:00:00,500 --> 00:00:02,000\nHello\n\n2\n00:00:02,100 --> 00:00:03,000\nAgain\n"
+VTT = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour\n"
+
+
+async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -> None:
+    rig, server = upload.rig, ("--server", upload.served.url)
+    captions = Command(rig, upload.served, upload.folder, "captions")
+    item_id = (await rig.upload(ingest_media.mp4(seconds=3.0))).json()["id"]
+    srt, vtt = upload.video("en.srt", SRT), upload.video("fr.vtt", VTT)
+
+    code, out, err = await captions("add", item_id, "en", str(srt), "--label", "English", *server)
+    assert code == 0, err
+    english = {"language": "en", "label": "English", "source": "upload"}
+    assert json.loads(out) == {"media_id": item_id, "captions": [english]}
+    assert err == "streamstack: stored the en track\n"
+    stored = rig.object_bytes("media", f"{item_id}/captions/en.vtt")
+    assert stored.startswith(b"WEBVTT") and b"Hello" in stored
+    # Replaced by a WebVTT file, the label kept; a second language beside it.
+    for language, path in (("en", vtt), ("fr", vtt)):
+        code, _, err = await captions("add", item_id, language, str(path), *server)
+        assert code == 0, err
+    code, out, err = await captions("list", item_id, *server)
+    assert (code, out.splitlines()) == (
+        0,
+        ["LANGUAGE  LABEL    SOURCE", "en        English  upload", "fr        fr       upload"],
+    )
+
+    code, out, err = await captions("remove", item_id, "en", *server)
+    assert code == 0, err
+    assert [track["language"] for track in json.loads(out)["captions"]] == ["fr"]
+    code, out, _ = await captions("list", item_id, "--json", *server)
+    assert json.loads(out) == [{"language": "fr", "label": "fr", "source": "upload"}]
+    assert (await shown(rig, item_id))["captions"] == json.loads(out)
+
+
+async def test_captions_refusals_change_nothing(upload: Command) -> None:
+    rig, server = upload.rig, ("--server", upload.served.url)
+    captions = Command(rig, upload.served, upload.folder, "captions")
+    item_id = (await rig.upload(ingest_media.mp4(seconds=3.0))).json()["id"]
+    srt, junk = upload.video("en.srt", SRT), upload.video("notes.txt", b"not captions")
+    said = {
+        ("add", item_id, "en_GB", str(srt)): "en_GB not stored: HTTP 400: Expected a language tag",
+        ("add", item_id, "en", str(junk)): "en not stored: HTTP 422: line 1: not WebVTT",
+        ("remove", item_id, "de"): "de not removed: HTTP 404: the item has no caption track",
+        ("list", str(uuid.uuid4())): "HTTP 404: no such media item",
+    }
+    for args, line in said.items():
+        code, out, err = await captions(*args, *server)
+        assert (code, out) == (1, ""), err
+        assert err.startswith(f"streamstack: captions {args[0]}: ") and line in err, err
+    for confused in (
+        ("add", item_id, "en"),
+        ("add", item_id, "en", str(upload.folder / "missing.srt")),
+        ("remove", item_id),
+        ("list", item_id, "en"),
+        ("remove", item_id, "en", "--label", "English"),
+        ("list", "not-an-id"),
+    ):
+        code, out, err = await captions(*confused, *server)
+        assert (code, out) == (2, ""), err
+    viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
+    code, _, err = await captions("add", item_id, "en", str(srt), *server, token=viewer)
+    assert (code, "HTTP 403: admin role required" in err) == (1, True), err
+    assert (await shown(rig, item_id))["captions"] == []
 
 
 async def test_probe_reads_the_items_again_and_tallies_them(upload: Command) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from streamstack.catalogue.schemas import SortOrder, StatusFilter
+from streamstack.cli.captions import run_captions
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.items import ACTIONS, run_items
 from streamstack.cli.login import run_login, run_logout
@@ -360,6 +361,37 @@ COMMANDS = (
             _SERVER,
             _TOKEN,
             _WAIT,
+        ),
+    ),
+    Subcommand(
+        "captions",
+        run_captions,
+        help="list, add or remove an item's caption tracks",
+        description="`captions list ITEM` prints the item's caption tracks (language, label, "
+        "and whether an admin uploaded it or it came inside the video), or --json. "
+        "`captions add ITEM LANGUAGE FILE` adds the WebVTT or SubRip FILE as the track in "
+        "LANGUAGE (a BCP 47 tag: en, pt-BR), replacing one there; `captions remove ITEM "
+        "LANGUAGE` removes it. Both print the item's tracks as JSON after the change; exit 1 "
+        "when the server refuses (nothing changed then).",
+        options=(
+            option(
+                "action",
+                choices=("list", "add", "remove"),
+                metavar="list|add|remove",
+                help="what to do",
+            ),
+            option("item", type=uuid.UUID, metavar="ITEM", help="the item's id"),
+            option("language", nargs="?", metavar="LANGUAGE", help="the track's language"),
+            option("file", type=Path, nargs="?", metavar="FILE", help="add: the caption file"),
+            option(
+                "--label",
+                default=None,
+                help="add: what the player's menu shows (default: the replaced track's label, "
+                "or the language)",
+            ),
+            option("--json", action="store_true", help="list: print the tracks as JSON"),
+            _SERVER,
+            _TOKEN,
         ),
     ),
     Subcommand(
