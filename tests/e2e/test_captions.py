@@ -2,17 +2,19 @@
 
 A real ``streamstack dev``. The admin uploads a 6-second H.264 clip and waits for its HLS
 package; on the library's edit form of the item they add a SubRip file as English captions
-(the server converts it to WebVTT). A viewer, registered through the API and signed in in a
+(the server converts it to WebVTT), then a WebVTT file as French ones. A viewer, registered through the API and signed in in a
 browser context of their own (a phone's width, the dark theme), finds the item on Browse
 (its card's still offers the poster in ``srcset``) and opens it; the watch page's poster is
 the large still, and:
 
-* the video has exactly one subtitle track, ours: the master playlist lists the track in a
+* the video has exactly our subtitle tracks: the master playlist lists the track in a
   SUBTITLES group, but hls.js makes no tracks of its own and loads no subtitle playlist;
 * choosing "English" in the Captions menu shows the cue: the track's ``activeCues`` hold its
   text while the video plays past its start, and the WebVTT came from under the stream token
   as ``text/vtt``;
-* ``c`` turns captions off and on again; after a reload the choice is remembered.
+* no caption file loads while captions are off;
+* ``c`` turns captions off and on again; after a reload the choice is remembered, and
+  English alone shows (Chromium's own track selection turned French on beside it).
 
 A second journey uploads a Matroska file with a French SubRip stream: the transcode
 extracts it as the item's ``embedded`` track, the edit form lists it as "from the video",
@@ -51,6 +53,7 @@ if str(TESTS / "ingest") not in sys.path:
 import transcode_media  # noqa: E402
 
 CUE = "Hello from the captions"
+FRENCH_CUE = "Bonjour des sous-titres"
 #: Two cues, CRLF line ends and a BOM, as subtitle editors write them.
 SUBRIP = (
     "\ufeff1\r\n00:00:00,200 --> 00:00:04,500\r\nHello from the captions\r\n\r\n"
@@ -101,21 +104,26 @@ async def open_from_browse(page: Page, base: str, title: str) -> None:
 
 
 async def add_captions(page: Page, base: str, title: str) -> None:
-    """On the library's edit form of ``title``: add SUBRIP as English captions."""
+    """On the library's edit form of ``title``: add SUBRIP as English captions, then a
+    WebVTT file as French ones."""
     await page.goto(f"{base}/admin/library")
     await page.get_by_role("button", name=f"Edit {title}").click()
     captions = page.get_by_test_id("library-captions")
     await captions.get_by_text("No captions yet.").wait_for()
-    await captions.get_by_label("Language").fill("en")
-    await captions.get_by_label("Label").fill("English")
-    await captions.get_by_label("Caption file").set_input_files(
-        {"name": "clip.en.srt", "mimeType": "application/x-subrip", "buffer": SUBRIP}
-    )
-    await captions.get_by_role("button", name="Add captions").click()
-    row = captions.get_by_test_id("caption-track")
-    await row.wait_for()
-    text = await row.inner_text()
-    assert "English" in text and "en · uploaded" in text, text
+    french = f"WEBVTT\n\n00:00:00.200 --> 00:00:04.500\n{FRENCH_CUE}\n".encode()
+    for number, (language, label, name, data) in enumerate(
+        [("en", "English", "clip.en.srt", SUBRIP), ("fr", "French", "clip.fr.vtt", french)], 1
+    ):
+        await captions.get_by_label("Language").fill(language)
+        await captions.get_by_label("Label").fill(label)
+        await captions.get_by_label("Caption file").set_input_files(
+            {"name": name, "mimeType": "application/octet-stream", "buffer": data}
+        )
+        await captions.get_by_role("button", name="Add captions").click()
+        row = captions.get_by_test_id("caption-track").nth(number - 1)
+        await row.wait_for()
+        text = await row.inner_text()
+        assert label in text and f"{language} · uploaded" in text, text
 
 
 async def cue_shows(page: Page, cue: str = CUE) -> None:
@@ -163,14 +171,17 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
             f"() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
             f" && {PLAYER}.readyState >= 1"
         )
-        assert await menu.locator("option").all_text_contents() == ["Off", "English"]
+        assert await menu.locator("option").all_text_contents() == ["Off", "English", "French"]
         state = await subtitle_state(page)
         # One set of tracks: ours, not a second one hls.js made from the master playlist.
-        assert state["elements"] == 1, state
+        assert state["elements"] == 2, state
         assert [(t["language"], t["label"], t["mode"]) for t in state["tracks"]] == [
-            ("en", "English", "disabled")
+            ("en", "English", "disabled"),
+            ("fr", "French", "disabled"),
         ], state
         master = await master_playlist(log)
+        # With captions off, no caption file is loaded.
+        assert not [r.url for r in log.responses if "/captions/" in r.url and ".vtt" in r.url]
 
         async with page.expect_response(lambda r: r.url.endswith("/captions/en.vtt")) as vtt:
             await menu.select_option(label="English")
@@ -202,6 +213,14 @@ async def test_admin_adds_subrip_and_viewer_sees_the_cue(dev_server: DevServer) 
         assert await page.get_by_label("Captions", exact=True).input_value() == "en"
         await cue_shows(page)
         await page.evaluate(f"() => {PLAYER}.pause()")
+        # English alone: Chromium's own track selection, which follows the tracks' loads,
+        # turned French on beside it when the page had never changed French's mode.
+        await page.wait_for_timeout(1000)
+        state = await subtitle_state(page)
+        assert [(t["language"], t["mode"]) for t in state["tracks"]] == [
+            ("en", "showing"),
+            ("fr", "disabled"),
+        ], state
         await watcher.close()
 
     # The master playlist lists the track, yet hls.js never asked for its subtitle playlist.

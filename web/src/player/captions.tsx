@@ -39,9 +39,8 @@ export interface Captions {
 
 /**
  * The captions choice of one player and its `<track>` modes: exactly the
- * chosen track is "showing", every other one "disabled" (so the browser loads
- * only the file it shows). The `<track>` elements are the video's children,
- * rendered by CaptionTracks.
+ * chosen track is "showing", every other one "disabled" (see showOnly). The
+ * `<track>` elements are the video's children, rendered by CaptionTracks.
  */
 export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captions: readonly StreamCaption[]): Captions {
   const [choice, setChoice] = useState<{ language: string | null } | null>(null);
@@ -55,10 +54,7 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
   useLayoutEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    for (const element of video.querySelectorAll("track")) {
-      const track = element.track as TextTrack | undefined; // jsdom has none
-      if (track) track.mode = element.srclang === chosen ? "showing" : "disabled";
-    }
+    showOnly(video, chosen);
     if (chosen !== null) last.current = chosen;
   }, [videoRef, chosen, captions]);
 
@@ -80,6 +76,30 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
   }, [captions, chosen, choose]);
 
   return { chosen, choose, toggle };
+}
+
+/** Our tracks whose mode this page has changed, which the browser then leaves alone. */
+const claimed = new WeakSet<TextTrack>();
+
+/**
+ * Exactly the `<track>` of `chosen` showing, every other disabled. While a
+ * track shows, Chromium turns on the first track the page never configured
+ * (its automatic selection, run again as tracks load): a second set of
+ * captions over ours. Setting the mode a track already has does not count as
+ * configuring it, so each passes through "hidden" once, loading its file;
+ * with captions off no track is claimed, and none loads.
+ */
+export function showOnly(video: HTMLVideoElement, chosen: string | null): void {
+  for (const element of video.querySelectorAll("track")) {
+    const track = element.track as TextTrack | undefined; // jsdom has none
+    if (!track) continue;
+    const mode = element.srclang === chosen ? "showing" : "disabled";
+    if (chosen !== null && !claimed.has(track)) {
+      if (track.mode === mode) track.mode = "hidden";
+      claimed.add(track);
+    }
+    track.mode = mode;
+  }
 }
 
 /**
