@@ -74,10 +74,17 @@ export function Modal({
   children: ReactNode;
 }) {
   const dialogRef = useRef<HTMLDivElement>(null);
+  // After the dialog's own effect: when it could not place the focus (its
+  // control disabled), the box takes it, so Escape and Tab still reach it.
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (dialog && !dialog.contains(document.activeElement)) dialog.focus();
+  }, []);
   return (
     <div className="modal-backdrop" onClick={() => onCancel?.()}>
       <div
         ref={dialogRef}
+        tabIndex={-1}
         className="modal"
         role={role}
         aria-modal="true"

@@ -179,7 +179,9 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
       {asking && (
         <AskSelectedDialog
           {...asking}
-          busy={busy}
+          // Not `busy`: the list is still being read as the dialog opens, and a
+          // disabled Cancel could not take the focus (nor Escape answer it).
+          busy={bulk.progress !== null}
           onConfirm={() => void start(asking.verb, asking.items)}
           onCancel={() => setAsking(null)}
         />
