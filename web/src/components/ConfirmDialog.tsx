@@ -32,10 +32,14 @@ export function ConfirmDialog({
   const bodyId = useId();
   const cancelRef = useRef<HTMLButtonElement>(null);
 
-  useFocusWhileOpen(cancelRef);
-
   return (
-    <Modal role="alertdialog" labelledBy={titleId} describedBy={bodyId} onCancel={busy ? null : onCancel}>
+    <Modal
+      role="alertdialog"
+      labelledBy={titleId}
+      describedBy={bodyId}
+      initialFocus={cancelRef}
+      onCancel={busy ? null : onCancel}
+    >
       <h2 id={titleId}>{title}</h2>
       <div id={bodyId}>{children}</div>
       <div className="modal-actions">
@@ -56,30 +60,28 @@ export function ConfirmDialog({
 }
 
 /**
- * The backdrop and box of every dialog: modal, named by `labelledBy`; a click
- * outside it or Escape cancels (not while `onCancel` is null: busy), and Tab
- * stays inside. The dialog moves the focus in itself (useFocusWhileOpen).
+ * The backdrop and box of every dialog: modal, named by `labelledBy`; the
+ * focus goes to `initialFocus` as it opens and back to the opener as it
+ * closes; a click outside it or Escape cancels (not while `onCancel` is null:
+ * busy), and Tab stays inside.
  */
 export function Modal({
   role = "dialog",
   labelledBy,
   describedBy,
+  initialFocus,
   onCancel,
   children,
 }: {
   role?: "dialog" | "alertdialog";
   labelledBy: string;
   describedBy?: string;
+  initialFocus: RefObject<HTMLElement | null>;
   onCancel: (() => void) | null;
   children: ReactNode;
 }) {
   const dialogRef = useRef<HTMLDivElement>(null);
-  // After the dialog's own effect: when it could not place the focus (its
-  // control disabled), the box takes it, so Escape and Tab still reach it.
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.contains(document.activeElement)) dialog.focus();
-  }, []);
+  useFocusWhileOpen(initialFocus, dialogRef);
   return (
     <div className="modal-backdrop" onClick={() => onCancel?.()}>
       <div
@@ -124,11 +126,16 @@ function keepTabInside(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElem
   }
 }
 
-/** Focus goes to `target` as the dialog opens, and back to what had it (the opener) as it closes. */
-export function useFocusWhileOpen(target: RefObject<HTMLElement | null>): void {
+/**
+ * Focus goes to `target` as the dialog opens, or to the `dialog` box itself
+ * when `target` cannot take it (disabled), so Escape and Tab still reach the
+ * dialog; it goes back to what had it (the opener) as the dialog closes.
+ */
+function useFocusWhileOpen(target: RefObject<HTMLElement | null>, dialog: RefObject<HTMLElement | null>): void {
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     target.current?.focus();
+    if (dialog.current && !dialog.current.contains(document.activeElement)) dialog.current.focus();
     return () => opener?.focus();
-  }, [target]);
+  }, [target, dialog]);
 }

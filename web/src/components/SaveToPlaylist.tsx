@@ -4,7 +4,7 @@ import { LIMITS } from "../api/limits";
 import type { PlaylistSummary } from "../api/schema";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
-import { Modal, useFocusWhileOpen } from "./ConfirmDialog";
+import { Modal } from "./ConfirmDialog";
 import { ErrorMessage, FormError } from "./ErrorMessage";
 import { NewPlaylistForm } from "./NewPlaylistForm";
 
@@ -29,7 +29,6 @@ export function SaveToPlaylist({ itemId }: { itemId: string }) {
 function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }) {
   const titleId = useId();
   const doneRef = useRef<HTMLButtonElement>(null);
-  useFocusWhileOpen(doneRef);
   const fetchMine = useCallback(
     (signal: AbortSignal) => listPlaylists({ item: itemId, page_size: LIMITS.playlists }, signal),
     [itemId],
@@ -62,7 +61,7 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
     });
 
   return (
-    <Modal labelledBy={titleId} onCancel={onClose}>
+    <Modal labelledBy={titleId} initialFocus={doneRef} onCancel={onClose}>
       <h2 id={titleId}>Save to playlist</h2>
       <ErrorMessage error={error} onRetry={reload} />
       {data && data.playlists.length === 0 && <p className="muted">You have no playlists yet.</p>}
