@@ -1,8 +1,8 @@
 """Choosing an item's thumbnail: ``PUT /api/v1/ingest/items/{id}/thumbnail``.
 
 An admin names a moment; the thumbnail and poster are made again from the frame there, from
-the stored original in the probe's sandbox, under the same keys (so every page shows them),
-and answered with versioned URLs. What an attacker or a confused client sends is refused
+the stored original in the probe's sandbox, under the same keys; the catalogue records their
+version, so the item's URLs (and the answer's) change and no browser shows a cached copy. What an attacker or a confused client sends is refused
 with a 4xx and leaves the stills as they were. On both backend kinds, with real uploads.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import ingest_media
 import pytest
 from ingest_media import decoded_size, mean_luma
-from ingest_rig import Rig, replace_original
+from ingest_rig import Rig, replace_original, shown
 
 from streamstack.ingest.probe import MediaProber
 from support.waiting import eventually
@@ -74,7 +74,7 @@ async def test_the_frame_at_the_moment_becomes_the_thumbnail_and_the_poster(
     assert mean_luma(thumbnail) == pytest.approx(luma_of_frame_at(moment), abs=4)
     assert mean_luma(poster) == pytest.approx(luma_of_frame_at(moment), abs=4)
     # Versioned URLs, for a page that showed the old stills; the plain URLs serve the new
-    # ones too (the catalogue's item names those).
+    # ones too.
     assert answer["media_id"] == media_id
     assert answer["at_seconds"] == moment
     assert answer["thumbnail_url"].startswith(f"{clip['thumbnail_url']}?v=")
@@ -82,6 +82,15 @@ async def test_the_frame_at_the_moment_becomes_the_thumbnail_and_the_poster(
     for url, image in ((answer["thumbnail_url"], thumbnail), (clip["poster_url"], poster)):
         served = await rig.client.get(url)
         assert (served.status_code, served.content) == (200, image)
+    # The catalogue names the versioned URLs now, in the item and in lists: every page
+    # loads the new stills rather than a copy its browser cached.
+    urls = (answer["thumbnail_url"], answer["poster_url"])
+    item = await shown(rig, media_id)
+    assert (item["thumbnail_url"], item["poster_url"]) == urls
+    listed = await rig.client.get("/api/v1/catalogue/?status=all", headers=rig.admin())
+    assert [
+        (i["thumbnail_url"], i["poster_url"]) for i in listed.json()["items"] if i["id"] == media_id
+    ] == [urls]
 
 
 async def test_another_moment_gives_another_version(rig: Rig, clip: dict[str, Any]) -> None:

@@ -1,10 +1,11 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``UPDATE_PROCESSING``,
-``CHANGE_CAPTION`` and ``READ_CAPTIONS``.
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``CHANGE_STILLS``,
+``UPDATE_PROCESSING``, ``CHANGE_CAPTION`` and ``READ_CAPTIONS``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS`` and ``UPDATE_FACTS``: ``access="admin"``, a
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS`` and ``CHANGE_STILLS``:
+``access="admin"``, a
 valid, unrevoked admin access token; ``UPDATE_PROCESSING``, ``CHANGE_CAPTION`` and
 ``READ_CAPTIONS``: ``access="service"``, any module — over HTTP the service secret), and the
 transport has decoded the request against the contract's limits, as the public API does.
@@ -19,6 +20,7 @@ from typing import Any
 from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import (
     CHANGE_CAPTION,
+    CHANGE_STILLS,
     CREATE_MEDIA_ITEM,
     FIND_EXISTING_ITEMS,
     GET_MEDIA_ITEM,
@@ -42,6 +44,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         FIND_EXISTING_ITEMS: _existing_items_handler(service),
         # Service calls and admin calls whose answer does not depend on which admin asks.
         UPDATE_FACTS: _by_request_alone(service.update_facts),
+        CHANGE_STILLS: _by_request_alone(service.change_stills),
         UPDATE_PROCESSING: _by_request_alone(service.update_processing),
         CHANGE_CAPTION: _by_request_alone(service.change_caption),
         READ_CAPTIONS: _by_request_alone(service.recorded_captions),

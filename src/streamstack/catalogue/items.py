@@ -65,14 +65,19 @@ def search_text(title: str, description: str, tags: Sequence[str]) -> str:
     return "\n".join((title, description, " ".join(tags))).lower()
 
 
-def thumbnail_url(item_id: uuid.UUID | str) -> str:
-    """Where streaming serves an item's thumbnail."""
-    return f"{THUMBNAILS_PATH}/{item_id}.jpg"
+def thumbnail_url(item_id: uuid.UUID | str, version: str | None = None) -> str:
+    """Where streaming serves an item's thumbnail (of the stills' ``version``, if any)."""
+    return f"{THUMBNAILS_PATH}/{item_id}.jpg{_versioned(version)}"
 
 
-def poster_url(item_id: uuid.UUID | str) -> str:
+def poster_url(item_id: uuid.UUID | str, version: str | None = None) -> str:
     """Where streaming serves an item's large poster (its thumbnail when it has none)."""
-    return f"{THUMBNAILS_PATH}/{item_id}-poster.jpg"
+    return f"{THUMBNAILS_PATH}/{item_id}-poster.jpg{_versioned(version)}"
+
+
+def _versioned(version: str | None) -> str:
+    # Streaming serves the stills whatever the query: the version only makes the URL new.
+    return "" if version is None else f"?v={version}"
 
 
 #: The stored columns an item's public shape is built from, in the order
@@ -92,6 +97,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.height,
     MediaItemRow.fps,
     MediaItemRow.thumbnail_s3_key,
+    MediaItemRow.stills_version,
     MediaItemRow.created_by,
     MediaItemRow.created_at,
     MediaItemRow.updated_at,
@@ -192,7 +198,11 @@ def item_fields(
     """
     shown = dict(zip(_SHOWN_NAMES, values, strict=False))
     # The id as text once: a uuid's str() is a microsecond, and the URLs need it twice.
-    item_id, thumbnail = str(shown["id"]), shown["thumbnail_s3_key"]
+    item_id, thumbnail, version = (
+        str(shown["id"]),
+        shown["thumbnail_s3_key"],
+        shown.pop("stills_version"),
+    )
     # processing_state: only the service writes the column, always a ProcessingState.
     shown.update(
         id=item_id,
@@ -207,8 +217,8 @@ def item_fields(
         outdated=is_outdated(
             shown["video_codec"], shown["processing_state"], shown["package_format"]
         ),
-        thumbnail_url=thumbnail_url(item_id) if thumbnail else None,
-        poster_url=poster_url(item_id) if thumbnail else None,
+        thumbnail_url=thumbnail_url(item_id, version) if thumbnail else None,
+        poster_url=poster_url(item_id, version) if thumbnail else None,
         tags=list(tags),
         captions=[to_caption_track(caption) for caption in captions],
     )

@@ -92,6 +92,9 @@ class MediaItemRow(CatalogueBase):
     height: Mapped[int | None] = mapped_column(Integer)
     fps: Mapped[float | None] = mapped_column(Float)
     thumbnail_s3_key: Mapped[str | None] = mapped_column(String(1024))
+    #: The stills' version since an admin chose their frame (the stills' URLs carry it, so
+    #: browsers load the new ones at once); None for the stills made at upload.
+    stills_version: Mapped[str | None] = mapped_column(String(16))
     #: Title, description and tags lower-cased: what ``q`` searches.
     search_text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))

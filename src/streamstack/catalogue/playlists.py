@@ -59,13 +59,13 @@ def to_summary(
     row: PlaylistRow, head: PlaylistHead | None, holds_item: bool | None = None
 ) -> PlaylistSummary:
     """The public shape of a playlist without its items."""
-    count, first, thumbnail = head if head is not None else (0, None, None)
+    count, first, thumbnail, version = head if head is not None else (0, None, None, None)
     return PlaylistSummary(
         id=str(row.id),
         title=row.title,
         description=row.description,
         item_count=count,
-        thumbnail_url=thumbnail_url(first) if first is not None and thumbnail else None,
+        thumbnail_url=thumbnail_url(first, version) if first is not None and thumbnail else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
         holds_item=msgspec.UNSET if holds_item is None else holds_item,
@@ -261,4 +261,4 @@ def _head(items: Sequence[MediaItemRow]) -> PlaylistHead | None:
     """What a summary shows of the items shown: their number, the first and its thumbnail."""
     if not items:
         return None
-    return len(items), items[0].id, items[0].thumbnail_s3_key
+    return len(items), items[0].id, items[0].thumbnail_s3_key, items[0].stills_version

@@ -717,8 +717,8 @@ _PLAYLIST_ORDER = (
     PlaylistEntryRow.media_id,
 )
 #: What a list of playlists shows of each (:meth:`PlaylistEntryRepository.heads`): how many
-#: items the caller sees, and the first of them with its thumbnail's key.
-PlaylistHead = tuple[int, uuid.UUID, str | None]
+#: items the caller sees, and the first of them with its thumbnail's key and stills' version.
+PlaylistHead = tuple[int, uuid.UUID, str | None, str | None]
 
 
 class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
@@ -752,7 +752,7 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
         self, playlist_ids: Sequence[uuid.UUID], *, visible_only: bool
     ) -> dict[uuid.UUID, PlaylistHead]:
         """For each of the playlists that shows an item: how many it shows, and its first
-        item's id and thumbnail key; one statement (window functions, on both backends)."""
+        item's id, thumbnail key and stills' version; one statement (window functions, on both backends)."""
         if not playlist_ids:
             return {}
         viewers = VISIBLE_TO_VIEWERS if visible_only else ()
@@ -762,6 +762,7 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
                 by_playlist,
                 PlaylistEntryRow.media_id,
                 MediaItemRow.thumbnail_s3_key,
+                MediaItemRow.stills_version,
                 func.row_number()
                 .over(partition_by=by_playlist, order_by=_PLAYLIST_ORDER)
                 .label("n"),
@@ -773,10 +774,16 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
         )
         rows = await self.session.execute(
             select(
-                ranked.c.playlist_id, ranked.c.shown, ranked.c.media_id, ranked.c.thumbnail_s3_key
+                ranked.c.playlist_id,
+                ranked.c.shown,
+                ranked.c.media_id,
+                ranked.c.thumbnail_s3_key,
+                ranked.c.stills_version,
             ).where(ranked.c.n == 1)
         )
-        return {playlist: (shown, first, key) for playlist, shown, first, key in rows}
+        return {
+            playlist: (shown, first, key, version) for playlist, shown, first, key, version in rows
+        }
 
     async def holding(
         self, playlist_ids: Sequence[uuid.UUID], media_id: uuid.UUID, *, visible_only: bool

@@ -68,6 +68,7 @@ from streamstack.contracts.catalogue import (
     ProcessingFilter,
     ProcessingUpdate,
     RecordedCaptions,
+    StillsChange,
     object_prefix,
     owns_object,
 )
@@ -363,6 +364,22 @@ class CatalogueService:
             if changed and row.status == "published":
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
         log.info("catalogue.facts_updated", media_id=item.id, changed=changed)
+        return item
+
+    async def change_stills(self, change: StillsChange) -> MediaItem:
+        """Record the version of an item's stills made again (their URLs carry it); 404 when
+        there is no such item. It moves ``updated_at`` and, for a published item, emits
+        ``media.updated``: every replica's cached pages go, with the old URLs in them."""
+        item_id = uuid.UUID(change.media_id)
+        async with self._changing() as store:
+            row = await store.items.lock(item_id)
+            row.stills_version = change.version
+            row.updated_at = self._clock()
+            tags = await store.tags.of_item(item_id)
+            item = to_media_item(row, tags, await store.captions.of_item(item_id))
+            if row.status == "published":
+                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+        log.info("catalogue.stills_changed", media_id=item.id, version=change.version)
         return item
 
     async def change_caption(self, change: CaptionChange) -> MediaItem:

@@ -400,7 +400,7 @@ COMMANDS = (
         help="make an item's thumbnail of the frame at a moment",
         description="Make the thumbnail and poster of ITEM (its id) again, of the frame of "
         "its stored original at --at (an upload's is its frame at 1 s); prints the new "
-        "stills' URLs as JSON. Pages show the new one once their cached copy expires.",
+        "stills' URLs as JSON. Pages loaded after it show the new one.",
         options=(
             option("item", type=uuid.UUID, metavar="ITEM", help="the item's id"),
             option(

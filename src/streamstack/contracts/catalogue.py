@@ -302,6 +302,18 @@ class FactsUpdate(MediaFacts, frozen=True, kw_only=True):
     original_playable: bool | None = None
 
 
+#: A version of an item's stills: 16 lower-case hex digits (of their bytes' hash).
+StillsVersion = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{16}$")]
+
+
+class StillsChange(msgspec.Struct, frozen=True):
+    """An item's stills (thumbnail and poster) were made again, of another frame: their
+    URLs carry ``version`` from now on, so browsers load them rather than a cached copy."""
+
+    media_id: MediaId
+    version: StillsVersion
+
+
 class ItemLookup(msgspec.Struct, frozen=True):
     """Which item an admin asks about."""
 
@@ -359,6 +371,16 @@ UPDATE_FACTS = Operation(
     request=FactsUpdate,
     response=MediaItem,
     access="admin",  # ingest reads an item's file again for the admin asking
+)
+
+
+CHANGE_STILLS = Operation(
+    module="catalogue",
+    name="change_stills",
+    path="/internal/v1/catalogue/stills",
+    request=StillsChange,
+    response=MediaItem,
+    access="admin",  # ingest makes an item's stills again for the admin asking
 )
 
 
@@ -449,6 +471,12 @@ class CatalogueClient:
         token ``context`` carries; the item after it. 404 ``not_found`` when there is no such
         item."""
         return await self._transport.call(UPDATE_FACTS, facts, context)
+
+    async def change_stills(self, change: StillsChange, context: CallContext) -> MediaItem:
+        """Record that the item's stills were made again, for the admin whose token
+        ``context`` carries; the item after it, its stills' URLs new. 404 ``not_found``
+        when there is no such item (deleted meanwhile)."""
+        return await self._transport.call(CHANGE_STILLS, change, context)
 
     async def change_caption(
         self, change: CaptionChange, context: CallContext | None = None

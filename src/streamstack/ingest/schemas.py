@@ -125,8 +125,8 @@ class ThumbnailMoment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class ChosenThumbnail(msgspec.Struct, frozen=True):
-    """The item's new stills. Their URLs carry a version, so a browser that kept the old
-    images (they are cached for minutes) loads these."""
+    """The item's new stills. Their URLs carry a version (as the item's do from now on),
+    so a browser that kept the old images (they are cached for minutes) loads these."""
 
     media_id: str
     at_seconds: float

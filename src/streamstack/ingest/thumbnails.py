@@ -3,8 +3,8 @@ poster are made again from the frame there.
 
 The frame comes from the stored original, read by the probe in its sandbox exactly as at
 upload (same limits, same sizes, same tone mapping); the new stills replace the old ones
-under the same keys, so every page that shows the item shows them once a browser's cached
-copy expires (streaming lets a browser keep a thumbnail for minutes, then revalidate).
+under the same keys, and the catalogue records their version, which their URLs carry from
+then on: every page that shows the item loads the new ones, not a copy a browser cached.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hashlib
 
 import structlog
 
-from streamstack.contracts.catalogue import CatalogueClient, MediaItem
+from streamstack.contracts.catalogue import CatalogueClient, MediaItem, StillsChange
 from streamstack.ingest.containers import Container
 from streamstack.ingest.originals import Originals, stored_as
 from streamstack.ingest.processing import poster_key, store_stills, thumbnail_key
@@ -49,25 +49,27 @@ class ThumbnailChoice:
             )
         report = await self.originals.probe(item, container, at_seconds)
         await store_stills(self.thumbnails, item.id, report)
-        await self._unless_deleted(item.id, context)
-        log.info("thumbnail_chosen", media_id=item.id, at_seconds=at_seconds)
         version = hashlib.sha256(report.thumbnail or b"").hexdigest()[:16]
+        item = await self._recorded(StillsChange(item.id, version), context)
+        log.info("thumbnail_chosen", media_id=item.id, at_seconds=at_seconds)
         return ChosenThumbnail(
             media_id=item.id,
             at_seconds=at_seconds,
-            thumbnail_url=f"{item.thumbnail_url}?v={version}",
-            poster_url=f"{item.poster_url}?v={version}",
+            thumbnail_url=item.thumbnail_url or "",
+            poster_url=item.poster_url or "",
         )
 
-    async def _unless_deleted(self, media_id: str, context: CallContext) -> None:
-        """Deleted while its frame was read: its take-down may have run already, so the
-        stills just written are removed here, and the caller told the item is gone."""
+    async def _recorded(self, change: StillsChange, context: CallContext) -> MediaItem:
+        """The item once the catalogue records the stills' new version (their URLs change,
+        so no browser shows the old ones from its cache). Deleted while its frame was read:
+        its take-down may have run already, so the stills just written are removed here,
+        and the caller told the item is gone."""
         try:
-            await self.catalogue.get_item(media_id, context)
+            return await self.catalogue.change_stills(change, context)
         except AppError as exc:
-            if exc.status != 404:
-                raise
-            await self.thumbnails.delete_many([thumbnail_key(media_id), poster_key(media_id)])
+            if exc.status == 404:
+                keys = [thumbnail_key(change.media_id), poster_key(change.media_id)]
+                await self.thumbnails.delete_many(keys)
             raise
 
 

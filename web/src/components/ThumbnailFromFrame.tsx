@@ -9,9 +9,9 @@ import { FormError } from "./ErrorMessage";
 /**
  * For admins, under a video's player: "Use this frame as thumbnail" makes the
  * item's thumbnail and poster of the frame the player shows (the server takes
- * it from the stored original) and shows the new thumbnail. Its answer's URL
- * carries a version, so this page shows the new image at once; other pages
- * show it once their cached copy expires (minutes). Nothing for a sound.
+ * it from the stored original) and shows the new thumbnail. The stills' URLs
+ * carry their version, here and on every page loaded after it, so no cached
+ * copy of the old ones is shown. Nothing for a sound.
  */
 export function ThumbnailFromFrame({ item, moment }: { item: CatalogueItem; moment: () => number | null }) {
   const { user } = useAuth();
