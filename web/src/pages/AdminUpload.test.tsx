@@ -175,14 +175,26 @@ describe("AdminUploadPage", () => {
       parallelUploadUrls: null,
     };
     vi.spyOn(FakeUpload.prototype, "findPreviousUploads").mockResolvedValue([earlier]);
+    const unfinished = [
+      unfinishedUpload({ id: "up-old", title: "Old title", offset: 2 * MiB }),
+      unfinishedUpload({ id: "up-other", title: "Another", offset: 4 * MiB }),
+    ];
+    server.use(http.get(UNFINISHED, () => ok({ items: unfinished, total: 2, limit: 20, offset: 0 })));
     const user = setupUser();
     uploadPage();
+    expect(await screen.findAllByTestId("unfinished-upload")).toHaveLength(2);
     const { upload } = await chooseAndStart(user);
 
     expect(upload.resumedFrom).toBe(earlier);
     expect(await screen.findByTestId("upload-resumed")).toHaveTextContent(
       "Resuming the upload of this file begun as “Old title”: the video keeps that title",
     );
+    // Its row in the unfinished uploads no longer says how far it had got, nor offers a Cancel.
+    const [resumed, other] = screen.getAllByTestId("unfinished-upload");
+    expect(resumed).toHaveTextContent("Resuming on this page: see its progress above.");
+    expect(within(resumed!).queryByRole("progressbar")).not.toBeInTheDocument();
+    expect(within(resumed!).queryByRole("button", { name: "Cancel “Old title”" })).not.toBeInTheDocument();
+    expect(within(other!).getByRole("button", { name: "Cancel “Another”" })).toBeInTheDocument();
     vi.restoreAllMocks();
   });
 

@@ -31,7 +31,7 @@ export function AdminUploadPage() {
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
       <UploadOutcome transfers={transfers} error={draft.error ?? failureSummary(transfers)} onReset={reset} />
-      <UnfinishedUploads version={unfinishedVersion} />
+      <UnfinishedUploads version={unfinishedVersion} resuming={upload.current?.resumes ?? null} />
     </section>
   );
 }

@@ -17,9 +17,10 @@ const PAGE_SIZE = 20;
  * Every uploader's uploads that stopped before their last byte: each holds
  * what it stored until it expires. How far each got, how long it has been
  * idle, and a Cancel that frees its storage now. Nothing while there are none.
- * A change of `version` (more of the page's own uploads settled) reads the list again.
+ * A change of `version` (more of the page's own uploads settled) reads the list again;
+ * the upload this page is `resuming` (its id) says so instead of how far it had got.
  */
-export function UnfinishedUploads({ version = 0 }: { version?: number }) {
+export function UnfinishedUploads({ version = 0, resuming = null }: { version?: number; resuming?: string | null }) {
   const [page, setPage] = useState(1);
   const fetchPage = useCallback(
     (signal: AbortSignal) => listUnfinishedUploads({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
@@ -52,7 +53,13 @@ export function UnfinishedUploads({ version = 0 }: { version?: number }) {
           <p className="hint">
             To resume one, choose its file again above, in the browser that began it; it goes on where it stopped.
           </p>
-          <UnfinishedTable page={data} emails={emails} busy={action.running !== null} onCancel={setPending} />
+          <UnfinishedTable
+            page={data}
+            emails={emails}
+            resuming={resuming}
+            busy={action.running !== null}
+            onCancel={setPending}
+          />
           <Pagination
             page={page}
             pageSize={PAGE_SIZE}
@@ -97,11 +104,13 @@ function useUploaderEmails(page: UnfinishedUploadPage | null): ReadonlyMap<strin
 function UnfinishedTable({
   page,
   emails,
+  resuming,
   busy,
   onCancel,
 }: {
   page: UnfinishedUploadPage;
   emails: ReadonlyMap<string, string>;
+  resuming: string | null;
   busy: boolean;
   onCancel: (upload: UnfinishedUpload) => void;
 }) {
@@ -112,6 +121,7 @@ function UnfinishedTable({
           key={upload.id}
           upload={upload}
           email={emails.get(upload.uploader_id)}
+          here={upload.id === resuming}
           busy={busy}
           onCancel={() => onCancel(upload)}
         />
@@ -123,20 +133,23 @@ function UnfinishedTable({
 /**
  * An upload: its title and file, how much of it arrived, when, and who began it: "You", or
  * another admin's email (their id's first characters until it arrives, or if the user is
- * gone: the bare id left the admin guessing whether the upload was their own).
+ * gone: the bare id left the admin guessing whether the upload was their own). One this
+ * page is resuming (`here`) shows neither the bytes it had when the list was read nor a
+ * Cancel: its progress is the page's own, above.
  */
 function UnfinishedRow({
   upload,
   email,
+  here,
   busy,
   onCancel,
 }: {
   upload: UnfinishedUpload;
   email: string | undefined;
+  here: boolean;
   busy: boolean;
   onCancel: () => void;
 }) {
-  const pct = percent(upload.offset, upload.length);
   const mine = use(AuthContext)?.user?.id === upload.uploader_id;
   return (
     <tr data-testid="unfinished-upload">
@@ -145,19 +158,7 @@ function UnfinishedRow({
         {upload.file_name && <p className="muted small">{upload.file_name}</p>}
       </td>
       <td data-label="Received">
-        <div
-          className="progress"
-          role="progressbar"
-          aria-label={`Received of “${upload.title}”`}
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={pct}
-        >
-          <div className="progress-fill" style={{ width: `${pct}%` }} />
-        </div>
-        <p className="progress-text small">
-          {formatBytes(upload.offset)} of {formatBytes(upload.length)} · {pct} %
-        </p>
+        {here ? <p className="small">Resuming on this page: see its progress above.</p> : <Received upload={upload} />}
       </td>
       <td data-label="Activity" className="small">
         Started {formatAge(upload.created_at)} · last bytes {formatAge(upload.last_activity_at)} · expires{" "}
@@ -171,17 +172,41 @@ function UnfinishedRow({
         )}
       </td>
       <td data-label="Actions">
-        <button
-          type="button"
-          className="button"
-          disabled={busy}
-          onClick={onCancel}
-          aria-label={`Cancel “${upload.title}”`}
-        >
-          Cancel
-        </button>
+        {!here && (
+          <button
+            type="button"
+            className="button"
+            disabled={busy}
+            onClick={onCancel}
+            aria-label={`Cancel “${upload.title}”`}
+          >
+            Cancel
+          </button>
+        )}
       </td>
     </tr>
+  );
+}
+
+/** How much of the upload had arrived when the list was read. */
+function Received({ upload }: { upload: UnfinishedUpload }) {
+  const pct = percent(upload.offset, upload.length);
+  return (
+    <>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={`Received of “${upload.title}”`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+      >
+        <div className="progress-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <p className="progress-text small">
+        {formatBytes(upload.offset)} of {formatBytes(upload.length)} · {pct} %
+      </p>
+    </>
   );
 }
 

@@ -26,6 +26,8 @@ export interface Transfer {
   result: MediaItem | null;
   /** The title an earlier upload of this file was begun with, when this one resumes it under another. */
   resumedAs?: string;
+  /** The server's id of the earlier upload this one resumes. */
+  resumes?: string;
 }
 
 /** What to upload: the file and its tus metadata (title, description, tags, publish). */
@@ -239,7 +241,10 @@ export class UploadQueue {
     try {
       const previous = await upload.findPreviousUploads();
       const resumable = previous.find((p) => p.uploadUrl !== null);
-      if (resumable) upload.resumeFromPreviousUpload(resumable);
+      if (resumable) {
+        upload.resumeFromPreviousUpload(resumable);
+        this.set(index, { resumes: uploadIdFromUrl(resumable.uploadUrl ?? "") });
+      }
       // The server keeps what the upload was begun with: the title typed now is not used.
       const begunAs = resumable?.metadata.title;
       if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
