@@ -79,9 +79,19 @@ async def invite_client(auth_settings_factory):
 # --- modes ------------------------------------------------------------------------------
 
 
-async def test_open_is_the_default_and_ignores_invite_codes(client):
+async def test_open_is_the_default_and_spends_only_usable_invite_codes(client, auth_settings):
     assert (await register_with(client, None)).status_code == 201
     assert (await register_with(client, "not-a-code")).status_code == 201
+    # An invite link followed while registration is open makes the account and is used up.
+    token = await admin_token(client, auth_settings)
+    invite = await new_invite(client, token)
+    made = await register_with(client, invite["code"])
+    assert made.status_code == 201, made.text
+    listed = (await client.get(INVITES, headers=bearer(token))).json()["items"]
+    assert [(i["status"], i["used_by"]) for i in listed if i["id"] == invite["id"]] == [
+        ("used", made.json()["id"])
+    ]
+    assert (await register_with(client, invite["code"])).status_code == 201
 
 
 @pytest.mark.parametrize(

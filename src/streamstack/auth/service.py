@@ -237,6 +237,10 @@ class AuthService:
                 code_hash, user.id, self.clock()
             ):
                 raise _invalid_invite()  # used up meanwhile: the account is rolled back
+            if code_hash is None and form.invite_code:
+                # Open: the code is not needed, but a usable one is spent, so the admins'
+                # list does not show an invite that made an account as still active.
+                await records.invites.consume(code_digest(form.invite_code), user.id, self.clock())
         return user_view(user)
 
     async def current_user(self, caller: Principal) -> UserView:

@@ -28,7 +28,7 @@ const STATUS_LABELS: Record<InviteView["status"], string> = {
 const MODE_NOTES: Record<AuthConfig["registration_mode"], string> = {
   open:
     "Registration is open: anyone can create an account, and no invite code is asked for " +
-    "(STREAMSTACK_REGISTRATION_MODE=invite requires one).",
+    "(STREAMSTACK_REGISTRATION_MODE=invite requires one); an invite link followed still uses its invite up.",
   invite: "Registration is by invitation: a new account needs one of these single-use codes.",
   closed: "Registration is closed: no one can create an account, with an invite code or without.",
 };
