@@ -165,7 +165,7 @@ describe("AdminUploadPage", () => {
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Unfinished uploads" })).not.toBeInTheDocument());
   });
 
-  it("says when it resumes an earlier upload of the file, begun under another title that it keeps", async () => {
+  describe("an earlier upload of the same file", () => {
     const earlier: PreviousUpload = {
       uploadUrl: "/api/v1/ingest/uploads/up-old",
       metadata: { title: "Old title" },
@@ -174,28 +174,56 @@ describe("AdminUploadPage", () => {
       urlStorageKey: "tus::beach",
       parallelUploadUrls: null,
     };
-    vi.spyOn(FakeUpload.prototype, "findPreviousUploads").mockResolvedValue([earlier]);
-    const unfinished = [
-      unfinishedUpload({ id: "up-old", title: "Old title", offset: 2 * MiB }),
-      unfinishedUpload({ id: "up-other", title: "Another", offset: 4 * MiB }),
-    ];
-    server.use(http.get(UNFINISHED, () => ok({ items: unfinished, total: 2, limit: 20, offset: 0 })));
-    const user = setupUser();
-    uploadPage();
-    expect(await screen.findAllByTestId("unfinished-upload")).toHaveLength(2);
-    const { upload } = await chooseAndStart(user);
+    const file = () => new File([new Uint8Array(16 * MiB)], "beach_day.mp4", { type: "video/mp4" });
 
-    expect(upload.resumedFrom).toBe(earlier);
-    expect(await screen.findByTestId("upload-resumed")).toHaveTextContent(
-      "Resuming the upload of this file begun as “Old title”: the video keeps that title",
-    );
-    // Its row in the unfinished uploads no longer says how far it had got, nor offers a Cancel.
-    const [resumed, other] = screen.getAllByTestId("unfinished-upload");
-    expect(resumed).toHaveTextContent("Resuming on this page: see its progress above.");
-    expect(within(resumed!).queryByRole("progressbar")).not.toBeInTheDocument();
-    expect(within(resumed!).queryByRole("button", { name: "Cancel “Old title”" })).not.toBeInTheDocument();
-    expect(within(other!).getByRole("button", { name: "Cancel “Another”" })).toBeInTheDocument();
-    vi.restoreAllMocks();
+    beforeEach(() => {
+      vi.spyOn(FakeUpload.prototype, "findPreviousUploads").mockResolvedValue([earlier]);
+      onTestFinished(() => {
+        vi.restoreAllMocks();
+      });
+    });
+
+    it("is told of as the file is chosen, its title taken, and resumed by Upload", async () => {
+      const unfinished = [
+        unfinishedUpload({ id: "up-old", title: "Old title", offset: 2 * MiB }),
+        unfinishedUpload({ id: "up-other", title: "Another", offset: 4 * MiB }),
+      ];
+      server.use(http.get(UNFINISHED, () => ok({ items: unfinished, total: 2, limit: 20, offset: 0 })));
+      const user = setupUser();
+      uploadPage();
+      expect(await screen.findAllByTestId("unfinished-upload")).toHaveLength(2);
+
+      await user.upload(screen.getByLabelText("Video or sound file"), file());
+      expect(await screen.findByTestId("upload-resumable")).toHaveTextContent(
+        /began on .+ as “Old title” and stopped part-way: Upload resumes it where it stopped/,
+      );
+      expect(screen.getByLabelText("Title")).toHaveValue("Old title");
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+
+      expect(lastUpload().resumedFrom).toBe(earlier);
+      // Its row in the unfinished uploads no longer says how far it had got, nor offers a Cancel.
+      const [resumed, other] = screen.getAllByTestId("unfinished-upload");
+      expect(resumed).toHaveTextContent("Resuming on this page: see its progress above.");
+      expect(within(resumed!).queryByRole("progressbar")).not.toBeInTheDocument();
+      expect(within(resumed!).queryByRole("button", { name: "Cancel “Old title”" })).not.toBeInTheDocument();
+      expect(within(other!).getByRole("button", { name: "Cancel “Another”" })).toBeInTheDocument();
+    });
+
+    it("keeps its title over another one typed, and says so", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), file());
+      await screen.findByTestId("upload-resumable");
+      const title = screen.getByLabelText("Title");
+      await user.clear(title);
+      await user.type(title, "Beach day");
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+
+      expect(await screen.findByTestId("upload-resumed")).toHaveTextContent(
+        "Resuming the upload of this file begun as “Old title”: the video keeps that title",
+      );
+    });
   });
 
   it("configures tus and renders progress with percent and bytes", async () => {

@@ -1,11 +1,24 @@
-import { useCallback, useMemo, useRef, useState, type DragEvent, type FormEvent, type RefObject } from "react";
+import {
+  use,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type Dispatch,
+  type DragEvent,
+  type FormEvent,
+  type RefObject,
+  type SetStateAction,
+} from "react";
+import type { PreviousUpload } from "tus-js-client";
 import { listAcceptedFormats } from "../api/ingest";
 import type { AcceptedFormats } from "../api/schema";
 import { Field } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
-import { formatBytes, parseTags, tagsProblem, titleFromFilename } from "../lib/format";
+import { formatBytes, formatDate, parseTags, tagsProblem, titleFromFilename } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
-import type { UploadItem } from "../upload/useTusUpload";
+import { resumableUploadOf, TusClientContext, type UploadItem } from "../upload/useTusUpload";
 import { SubmitButton } from "../components/SubmitButton";
 
 /** What the file picker offers before the server has said what it takes, or when it cannot say. */
@@ -56,6 +69,8 @@ export interface UploadDraft {
   /** There is something to upload: files, and a title when there is one file. */
   ready: boolean;
   fileInput: RefObject<HTMLInputElement | null>;
+  /** An earlier upload of the one file chosen, which Upload resumes (with what it was begun with). */
+  resumes: PreviousUpload | null;
   choose: (files: File[]) => void;
   /** The files with their tus metadata; null, with `error` saying why, when the tags are not acceptable. */
   prepare: () => UploadItem[] | null;
@@ -74,6 +89,7 @@ export function useUploadDraft(): UploadDraft {
   const [publish, setPublish] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const resumes = useResumable(files, setTitle);
 
   function choose(next: File[]) {
     setFiles(next);
@@ -106,7 +122,45 @@ export function useUploadDraft(): UploadDraft {
 
   const ready = files.length > 0 && !(files.length === 1 && title.trim() === "");
   const details = { description, onDescription: setDescription, tags, onTags: setTags };
-  return { files, title, setTitle, details, publish, setPublish, error, ready, fileInput, choose, prepare, clear };
+  return { files, title, setTitle, details, publish, setPublish, error, ready, fileInput, resumes, choose, prepare, clear };
+}
+
+/**
+ * The earlier upload of the one file chosen that this browser may resume, looked up as it
+ * is chosen: the title it was begun with (which the server keeps) replaces the one made of
+ * the file's name, unless one was typed meanwhile.
+ */
+function useResumable(files: File[], setTitle: Dispatch<SetStateAction<string>>): PreviousUpload | null {
+  const Client = use(TusClientContext);
+  const [found, setFound] = useState<{ file: File; upload: PreviousUpload } | null>(null);
+  const file = files.length === 1 ? files[0] : undefined;
+  useEffect(() => {
+    if (!file) return;
+    let current = true;
+    void resumableUploadOf(Client, file).then((upload) => {
+      if (!current || !upload) return;
+      setFound({ file, upload });
+      const begunAs = upload.metadata.title;
+      const named = titleFromFilename(file.name);
+      if (begunAs) setTitle((title) => (title.trim() === "" || title === named ? begunAs : title));
+    });
+    return () => {
+      current = false;
+    };
+  }, [Client, file, setTitle]);
+  return found && found.file === file ? found.upload : null;
+}
+
+/** Says that Upload resumes an earlier upload of the file chosen, and what it keeps. */
+function ResumeNote({ upload }: { upload: PreviousUpload }) {
+  const begunAs = upload.metadata.title;
+  return (
+    <p className="hint" data-testid="upload-resumable">
+      This file’s upload began on {formatDate(upload.creationTime)}
+      {begunAs ? ` as “${begunAs}”` : ""} and stopped part-way: Upload resumes it where it stopped, with the title,
+      description and tags it was begun with.
+    </p>
+  );
 }
 
 /** The files to upload and their details; `locked` while an upload is under way or done. */
@@ -123,6 +177,7 @@ export function UploadForm({
     <form className="form" onSubmit={onSubmit}>
       <FileDropzone draft={draft} locked={locked} />
 
+      {draft.resumes && !locked && <ResumeNote upload={draft.resumes} />}
       {draft.files.length <= 1 ? (
         <TitleField value={draft.title} onChange={draft.setTitle} disabled={locked} />
       ) : (

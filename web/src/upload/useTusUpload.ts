@@ -1,5 +1,5 @@
 import { createContext, use, useEffect, useState } from "react";
-import { Upload, type DetailedError, type HttpRequest, type UploadOptions } from "tus-js-client";
+import { Upload, type DetailedError, type HttpRequest, type PreviousUpload, type UploadOptions } from "tus-js-client";
 import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
@@ -39,6 +39,23 @@ export interface UploadItem {
 /** The part of tus-js-client's Upload the queue uses. */
 export type TusTransfer = Pick<Upload, "url" | "start" | "abort" | "findPreviousUploads" | "resumeFromPreviousUpload">;
 export type TusUploadClass = new (file: File, options: UploadOptions) => TusTransfer;
+
+/**
+ * The earlier upload of this file that this browser may resume (tus keeps its URL by the
+ * file's name, type, size and date), else null; none without URL storage (private mode).
+ */
+export async function resumableUpload(upload: TusTransfer): Promise<PreviousUpload | null> {
+  try {
+    return (await upload.findPreviousUploads()).find((p) => p.uploadUrl !== null) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The earlier upload of `file` this browser may resume, asked before any upload starts. */
+export function resumableUploadOf(Client: TusUploadClass, file: File): Promise<PreviousUpload | null> {
+  return resumableUpload(new Client(file, { endpoint: TUS_ENDPOINT }));
+}
 
 /**
  * Which tus client uploads: tus-js-client's Upload, unless a provider says
@@ -238,19 +255,14 @@ export class UploadQueue {
       },
     });
     this.upload = upload;
-    try {
-      const previous = await upload.findPreviousUploads();
-      const resumable = previous.find((p) => p.uploadUrl !== null);
-      if (resumable) {
-        upload.resumeFromPreviousUpload(resumable);
-        this.set(index, { resumes: uploadIdFromUrl(resumable.uploadUrl ?? "") });
-      }
-      // The server keeps what the upload was begun with: the title typed now is not used.
-      const begunAs = resumable?.metadata.title;
-      if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
-    } catch {
-      // No URL storage (private mode): start from the beginning.
+    const resumable = await resumableUpload(upload);
+    if (resumable) {
+      upload.resumeFromPreviousUpload(resumable);
+      this.set(index, { resumes: uploadIdFromUrl(resumable.uploadUrl ?? "") });
     }
+    // The server keeps what the upload was begun with: the title typed now is not used.
+    const begunAs = resumable?.metadata.title;
+    if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
     if (this.upload === upload) upload.start();
   }
 
