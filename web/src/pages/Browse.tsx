@@ -267,11 +267,14 @@ function NoVideos() {
       <h2>No videos found</h2>
       <p>Nothing has been published yet.</p>
       {admin && (
-        <p>
+        <p className="empty-actions">
           <Link to="/admin/upload" className="button primary">
             Upload a video
-          </Link>{" "}
-          <Link to="/admin/library">Open the library</Link> to publish drafts.
+          </Link>
+          {/* One item of the row: the gap goes between the button and the sentence, not inside it. */}
+          <span>
+            <Link to="/admin/library">Open the library</Link> to publish drafts.
+          </span>
         </p>
       )}
     </div>
