@@ -3,15 +3,26 @@
 Found on a new-user walk: a title whose first word is 111 letters long made the watch page
 3,221 px wide at 1280 x 800 and 1,602 px on a 390 x 844 phone (the player small in a corner),
 and a library row 1,220 px wide on the phone; in Up next beside the player the same title
-broke into some fifteen lines of a few letters. The unit tests' DOM lays nothing out.
+broke into some fifteen lines of a few letters. A display name of 100 letters, the header's
+link to the account, pushed the header past the window too, and the phone's menu with it.
+The unit tests' DOM lays nothing out.
 """
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.async_api import Page
 
-from e2e.spa_rig import BrowserLog, DevServer, admin_on, chromium, upload, upload_short_clip
+from e2e.spa_rig import (
+    BrowserLog,
+    DevServer,
+    admin_on,
+    bearer_for,
+    chromium,
+    upload,
+    upload_short_clip,
+)
 from system.system_video import h264_aac_mp4
 
 #: The walk's title: one word of 111 letters, then ordinary words up to the 200 allowed.
@@ -32,6 +43,10 @@ async def assert_no_sideways_scroll(page: Page, where: str) -> None:
 async def test_a_long_title_keeps_every_page_within_the_window(dev_server: DevServer) -> None:
     assert len(LONG_TITLE) == 200 and len(LONG_WORD) == 111
     base = dev_server.url
+    with httpx.Client(base_url=base, timeout=10.0) as client:
+        headers = bearer_for(client, dev_server.admin_email, dev_server.admin_password)
+        name = {"display_name": "D" * 100}
+        client.patch("/api/v1/auth/me", json=name, headers=headers).raise_for_status()
     log = BrowserLog()
     async with chromium() as browser:
         _, page = await admin_on(browser, log, dev_server, "/")
@@ -46,6 +61,7 @@ async def test_a_long_title_keeps_every_page_within_the_window(dev_server: DevSe
             await page.goto(f"{base}/admin/library")
             await page.get_by_role("link", name=LONG_TITLE).wait_for()
             await assert_no_sideways_scroll(page, f"library at {window}")
+            await assert_menu_within_window(page)
             await assert_up_next_takes_two_lines(page, f"{base}/watch/{other_id}")
     log.assert_clean()
 
@@ -61,3 +77,16 @@ async def assert_up_next_takes_two_lines(page: Page, url: str) -> None:
     )
     assert height <= 2 * line + 1, (height, line)
     await assert_no_sideways_scroll(page, url)
+
+
+async def assert_menu_within_window(page: Page) -> None:
+    """Folded (a phone), the open menu, the long display name in it, is no wider than the window:
+    its last button is whole in it."""
+    menu = page.get_by_role("button", name="Menu")
+    if not await menu.is_visible():
+        return
+    await menu.click()
+    box = await page.get_by_role("button", name="Sign out").bounding_box()
+    width = await page.evaluate("() => window.innerWidth")
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (box, width)
+    await menu.click()
