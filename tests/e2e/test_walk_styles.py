@@ -4,10 +4,13 @@ Found on a walk at 390 x 844 and 1366 x 900: "Upload more videos" touched the up
 result box above it (walk F33); a library row's thumbnail, a link, underlined a sound file's
 ♪ placeholder in the link colour (walk F34); the New playlist title field, an input with no
 type, kept the browser's own small-type, square, white look, a white box in the dark theme
-(walk F35).
+(walk F35). On the empty Browse page an admin's "Upload a video" touched the "Open the library"
+link beside it, a space apart (new-user walk).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Locator
@@ -49,4 +52,27 @@ async def test_upload_library_and_playlist_fields_look_as_designed(dev_server: D
         body_font = await style_of(page.locator("body"), "fontSize")
         assert await style_of(title, "fontSize") == body_font
         assert await style_of(title, "borderTopLeftRadius") == "8px"
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+async def test_empty_browse_keeps_its_upload_button_apart_from_the_library_link(
+    dev_server: DevServer, screenshots: Path
+) -> None:
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await admin_on(browser, log, dev_server, "/")
+        empty = page.get_by_test_id("empty-state")
+        for width in (1280, 390):
+            await page.set_viewport_size({"width": width, "height": 800})
+            upload = empty.get_by_role("link", name="Upload a video")
+            library = empty.get_by_role("link", name="Open the library")
+            await library.wait_for()
+            upload_box, library_box = await upload.bounding_box(), await library.bounding_box()
+            assert upload_box is not None and library_box is not None
+            beside = library_box["x"] >= upload_box["x"] + upload_box["width"] + 12
+            below = library_box["y"] >= upload_box["y"] + upload_box["height"] + 4
+            assert beside or below, (width, upload_box, library_box)
+            await page.screenshot(path=screenshots / f"empty-browse-admin-{width}.png")
     log.assert_clean()

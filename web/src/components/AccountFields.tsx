@@ -45,16 +45,24 @@ function useFocusOnError(error: string | null | undefined) {
   return field;
 }
 
-/** The length rule of a new password, from the API's generated limits: "8 to 128 characters." */
+/** How long a new password may be, from the API's generated limits: "8 to 128 characters". */
+export function passwordLength(): string {
+  return `${LIMITS.passwordMin} to ${LIMITS.passwordMax} characters`;
+}
+
+/**
+ * What a new password must be, told under its field: its length, and not easy to guess (the
+ * server refuses a common or guessable one, which the length alone did not warn of).
+ */
 export function passwordRule(): string {
-  return `${LIMITS.passwordMin} to ${LIMITS.passwordMax} characters.`;
+  return `${passwordLength()}, not easy to guess.`;
 }
 
 /**
  * A password being chosen (registration, change, reset): the API's length
- * limits, told under the field before anything is sent (its hint, unless
- * given another) and enforced by the browser, and `new-password` so the
- * browser may suggest a strong one.
+ * limits and that it must not be easy to guess, told under the field before
+ * anything is sent (its hint, unless given another), the limits enforced by
+ * the browser, and `new-password` so the browser may suggest a strong one.
  */
 export function NewPasswordField({ hint, ...props }: PasswordFieldProps) {
   const field = useFocusOnError(props.error);

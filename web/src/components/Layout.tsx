@@ -53,7 +53,7 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
           <NavLink to="/history" className={navClass}>
             History
           </NavLink>
-          <NavLink to="/account" className={navClass} title={user.email}>
+          <NavLink to="/account" className={(state) => `${navClass(state)} nav-account`} title={user.email}>
             {user.display_name || "Account"}
           </NavLink>
           <button type="button" className="button ghost" onClick={onSignOut}>

@@ -94,15 +94,20 @@ export function Thumbnail({
   );
 }
 
-export function MediaCard({ item, progress }: { item: CatalogueItem; progress?: WatchProgress | undefined }) {
+/**
+ * A video's title and its length ("Sunset, 1:05"): the name of a link to it whose still shows
+ * the length, a badge that reads out of order or not at all (a still hidden from assistive
+ * technology).
+ */
+export function titleAndDuration(item: CatalogueItem): string {
   const duration = formatDuration(item.duration_seconds);
+  return duration ? `${item.title}, ${duration}` : item.title;
+}
+
+export function MediaCard({ item, progress }: { item: CatalogueItem; progress?: WatchProgress | undefined }) {
   return (
     <li className="card" data-testid="media-card">
-      <Link
-        to={watchPath(item.id)}
-        className="card-link"
-        aria-label={duration ? `${item.title}, ${duration}` : item.title}
-      >
+      <Link to={watchPath(item.id)} className="card-link" aria-label={titleAndDuration(item)}>
         {/* The title first, the still (with its duration) after it, shown above it by
             CSS: the link's text reads as its name does, "<title>, <duration>" (WCAG 2.5.3).
             The space keeps the title's last word and the duration apart in that text. */}

@@ -192,9 +192,42 @@ describe("AdminLibraryPage", () => {
 
     await user.selectOptions(screen.getByLabelText("Processing"), "failed");
 
-    expect(await screen.findByTestId("empty-state")).toHaveTextContent("No video failed to transcode.");
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent("No video failed to transcode.Try another search or clear the filters.");
     expect(seen.at(-1)?.url.searchParams.get("processing")).toBe("failed");
     expect(screen.getByTestId("location")).toHaveTextContent("processing=failed");
+  });
+
+  it("says a search or filter matched nothing, not to upload a video, and clears them", async () => {
+    const user = setupUser();
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.has("q") ? listing([]) : listing([mediaItem({ id: "p", title: "Fine" })]),
+      ),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?q=zzzznomatch&status=draft&sort=title" });
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent("No videos foundTry another search or clear the filters.");
+    // "There are no drafts" holds for the whole library, not for a search.
+    expect(empty).not.toHaveTextContent(/Upload a video|no drafts/);
+    await user.click(within(empty).getByRole("button", { name: "clear the filters" }));
+
+    expect(await screen.findAllByTestId("library-item")).toHaveLength(1);
+    // The order is not a filter: it stays.
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library\?sort=title$/);
+    expect(screen.getByLabelText("Search")).toHaveValue("");
+    expect(seen.at(-1)?.url.searchParams.get("status")).toBe("all");
+  });
+
+  it("tells an empty library to upload a video, with nothing to clear", async () => {
+    server.use(http.get(CATALOGUE, () => listing([])));
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent("No videos hereUpload a video to get started.");
+    expect(within(empty).queryByRole("button")).not.toBeInTheDocument();
   });
 
   it("edits title, description and tags inline", async () => {

@@ -7,6 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
+import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { SORTS, sortFrom } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
@@ -34,11 +35,12 @@ const PROCESSING: { value: ProcessingFilter; label: string }[] = [
   { value: "outdated", label: "Outdated" },
 ];
 
-function emptyHint(status: StatusFilter, processing: ProcessingFilter | undefined): string {
+/** What a filter that left the library empty means, when it says more than "nothing matches". */
+function filterHint(status: StatusFilter, processing: ProcessingFilter | undefined): string | undefined {
   if (processing === "failed") return "No video failed to transcode.";
   if (processing === "outdated") return "Every video is transcoded by this version.";
   if (processing) return "No video is in this processing state.";
-  return status === "draft" ? "There are no drafts." : "Upload a video to get started.";
+  return status === "draft" ? "There are no drafts." : undefined;
 }
 
 /** What the library shows, as its URL says (anything unknown: the default). */
@@ -64,13 +66,15 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
-  const { status, processing, page } = query;
+  const { processing, page } = query;
   const { data, error, loading, reload, onChanged, everyMatching } = useLibraryPage(query);
   const deletion = useLibraryDeletion(reload);
   const bulk = useBulkRun(onChanged, reload);
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
   const selection = useLibrarySelection(data?.items ?? [], params.toString());
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
+  // A new filter or search starts again at page 1.
+  const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null });
 
   return (
     <section className="page" aria-labelledby="library-title">
@@ -80,11 +84,7 @@ export function AdminLibraryPage() {
           Upload a video
         </Link>
       </div>
-      <LibraryToolbar
-        query={query}
-        // A new filter or search starts again at page 1.
-        onChange={(changes) => setParam({ ...changes, page: null })}
-      />
+      <LibraryToolbar query={query} onChange={filterBy} />
 
       <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} />
       <BulkFailures outcome={bulk.outcome} />
@@ -97,7 +97,7 @@ export function AdminLibraryPage() {
           page={page}
           shown={data}
           onPage={turnPage}
-          empty={<NoLibraryVideos hint={emptyHint(status, processing)} />}
+          empty={<NoLibraryVideos query={query} onClear={() => filterBy({ status: null, processing: null, q: null })} />}
         />
       )}
       {data && data.items.length > 0 && (
@@ -250,12 +250,19 @@ function LibraryList({
   );
 }
 
-/** No video matches the filters; `hint` says what that means. */
-function NoLibraryVideos({ hint }: { hint: string }) {
+/**
+ * No video in the library: none matches its search or filters (which `onClear` clears), or there
+ * is none yet. A filter's hint ("No video failed to transcode.") holds for the whole library, so
+ * not beside a search.
+ */
+function NoLibraryVideos({ query: { status, processing, q }, onClear }: { query: LibraryQuery; onClear: () => void }) {
+  if (q || processing || status !== "all") {
+    return <NoMatchingVideos hint={q ? undefined : filterHint(status, processing)} onClear={onClear} />;
+  }
   return (
     <div className="empty" data-testid="empty-state">
       <h2>No videos here</h2>
-      <p>{hint}</p>
+      <p>Upload a video to get started.</p>
     </div>
   );
 }

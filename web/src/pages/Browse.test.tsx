@@ -105,6 +105,21 @@ describe("BrowsePage", () => {
     if (shown) expect(within(empty).getByRole("link", { name: "Upload a video" })).toHaveAttribute("href", "/admin/upload");
   });
 
+  it("says when a search and a tag match nothing, and clears them", async () => {
+    const user = setupUser();
+    serve((url) => (url.searchParams.has("q") ? [] : [mediaItem()]));
+    browse("/?q=zzzznomatch&tag=sea&sort=title");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent("No videos foundTry another search or clear the filters.");
+    await user.click(within(empty).getByRole("button", { name: "clear the filters" }));
+
+    expect(await screen.findAllByTestId("media-card")).toHaveLength(1);
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/\?sort=title$/);
+    expect(screen.getByLabelText("Search")).toHaveValue("");
+    expect(screen.getByLabelText("Tag")).toHaveValue("");
+  });
+
   it("on a page after the last one says where the videos are and goes there", async () => {
     // Page 3 of 3 videos, 2 a page: the last page's video unpublished since, or an old link.
     server.use(

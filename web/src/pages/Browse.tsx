@@ -8,6 +8,7 @@ import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
+import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { SORTS, sortFrom } from "../lib/sorts";
 import { useAsync } from "../lib/useAsync";
@@ -112,7 +113,12 @@ export function BrowsePage() {
         <ErrorMessage error={error} onRetry={reload} />
       )}
       {data && (
-        <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NoVideos filtered={Boolean(q || tag)} />} />
+        <EmptyPage
+          page={page}
+          shown={data}
+          onPage={turnPage}
+          empty={q || tag ? <NoMatchingVideos onClear={() => update({ q: null, tag: null })} /> : <NoVideos />}
+        />
       )}
 
       {shown && shown.items.length > 0 && (
@@ -251,21 +257,24 @@ function CatalogueStatus({ loading, total }: { loading: boolean; total: number }
 }
 
 /**
- * An empty catalogue: nothing matches the filters, or nothing is published. An admin (a new
- * one lands here after the first sign-in) is shown where videos come from.
+ * An empty catalogue: nothing is published. An admin (a new one lands here after the first
+ * sign-in) is shown where videos come from.
  */
-function NoVideos({ filtered }: { filtered: boolean }) {
+function NoVideos() {
   const admin = use(AuthContext)?.user?.role === "admin";
   return (
     <div className="empty" data-testid="empty-state">
       <h2>No videos found</h2>
-      <p>{filtered ? "Try another search or clear the filters." : "Nothing has been published yet."}</p>
-      {admin && !filtered && (
-        <p>
+      <p>Nothing has been published yet.</p>
+      {admin && (
+        <p className="empty-actions">
           <Link to="/admin/upload" className="button primary">
             Upload a video
-          </Link>{" "}
-          <Link to="/admin/library">Open the library</Link> to publish drafts.
+          </Link>
+          {/* One item of the row: the gap goes between the button and the sentence, not inside it. */}
+          <span>
+            <Link to="/admin/library">Open the library</Link> to publish drafts.
+          </span>
         </p>
       )}
     </div>

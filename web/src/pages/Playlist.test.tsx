@@ -73,6 +73,18 @@ describe("PlaylistPage", () => {
     expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 
+  it("tells each item's length once, on its still, and in its link's name", async () => {
+    signedInViewer();
+    servePlaylist(playlistOf([A, mediaItem({ id: "n", title: "No length yet", duration_seconds: null })]));
+    renderApp("/playlists/p-1");
+
+    const [timed, untimed] = await screen.findAllByTestId("playlist-item");
+    // The badge on the still, as on Browse's cards; the row's text said it again.
+    expect(within(timed!).getAllByText("1:05")).toEqual([within(timed!).getByTestId("media-duration")]);
+    expect(within(timed!).getByRole("link")).toHaveAccessibleName("Alpha, 1:05");
+    expect(within(untimed!).getByRole("link")).toHaveAccessibleName("No length yet");
+  });
+
   it("renames the playlist", async () => {
     signedInViewer();
     servePlaylist(playlistOf([A], { description: "Sunday" }));

@@ -7,8 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { LoadFailure } from "../components/LoadFailure";
-import { Thumbnail } from "../components/MediaCard";
-import { formatDuration } from "../lib/format";
+import { Thumbnail, titleAndDuration } from "../components/MediaCard";
 import { playlistWatchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
@@ -70,7 +69,10 @@ function MoveButton({
   );
 }
 
-/** One item of the playlist: its still and title (a link to play it here), move up/down and remove. */
+/**
+ * One item of the playlist: its still (with its length, as on Browse's cards: the row told it
+ * twice) and title, each a link to play it here, move up/down and remove.
+ */
 function PlaylistRow({
   item,
   playlistId,
@@ -95,10 +97,9 @@ function PlaylistRow({
         <Thumbnail item={item} sizes="(max-width: 37.5rem) 7rem, 10rem" />
       </Link>
       <div>
-        <Link to={to} className="card-title">
+        <Link to={to} className="card-title" aria-label={titleAndDuration(item)}>
           {item.title}
         </Link>
-        <p className="small">{formatDuration(item.duration_seconds)}</p>
       </div>
       <div className="button-row">
         <MoveButton item={item} direction="up" disabled={busy || index === 0} onMove={onMove} />

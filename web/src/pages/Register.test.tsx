@@ -144,13 +144,13 @@ describe("RegisterPage", () => {
     expect(screen.queryByRole("button", { name: "Create account" })).not.toBeInTheDocument();
   });
 
-  it("tells the password's length rule under the field before anything is sent, and sends no too-short one", async () => {
+  it("tells the password's rule under the field before anything is sent, and sends no too-short one", async () => {
     registration("open");
     const seen = recordRequests();
     renderApp("/register");
 
     const password = await screen.findByLabelText("Password");
-    expect(password).toHaveAccessibleDescription(`8 to ${LIMITS.passwordMax} characters.`);
+    expect(password).toHaveAccessibleDescription(`8 to ${LIMITS.passwordMax} characters, not easy to guess.`);
     expect(password).toHaveAttribute("minlength", "8");
     expect(password).toHaveAttribute("maxlength", String(LIMITS.passwordMax));
 

@@ -7,7 +7,7 @@ import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { useRegistrationMode } from "../auth/useRegistrationMode";
 import { FormError } from "../components/ErrorMessage";
-import { EmailField, NewPasswordField, passwordRule } from "../components/AccountFields";
+import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
 import { SubmitButton } from "../components/SubmitButton";
@@ -112,7 +112,7 @@ function useRegistration(target: string): Registration {
 
   async function submit() {
     if (applicant.password.length < LIMITS.passwordMin) {
-      fail(`The password is too short: ${passwordRule()}`);
+      fail(`The password is too short: ${passwordLength()}.`);
       return;
     }
     setEmailTaken(false);
