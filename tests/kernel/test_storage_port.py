@@ -557,6 +557,30 @@ async def test_the_local_store_leaves_no_empty_folders_behind(tmp_path: Path) ->
     assert await read_all(await store.read("item/again.mp4")) == b"y"
 
 
+async def test_a_local_write_outlasts_deletes_emptying_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A take-down beside a write removes the folders it empties, as often as it finds one
+    empty: here the write's new folder goes, between its making and the rename, three
+    times in a row (the CI run that failed saw it go twice)."""
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    folder = tmp_path / "objects" / "media" / "item" / "captions"
+    written_meta = local.write_private
+    removals = []
+
+    def meta_then_folder_gone(path: Path, data: bytes) -> None:
+        written_meta(path, data)
+        if len(removals) < 3:
+            removals.append(folder)
+            folder.rmdir()  # empty until the rename: what a delete beside it removes
+
+    monkeypatch.setattr(local, "write_private", meta_then_folder_gone)
+    await store.write("item/captions/en.vtt", single_chunk(b"WEBVTT\n"))
+
+    assert len(removals) == 3
+    assert await read_all(await store.read("item/captions/en.vtt")) == b"WEBVTT\n"
+
+
 async def test_the_local_store_deletes_many_with_their_metadata(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "objects", "media")
     keys = ["item/hls/240p/seg_1.m4s", "item/hls/240p/seg_2.m4s", "item/original.mp4"]

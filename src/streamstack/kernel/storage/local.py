@@ -327,7 +327,7 @@ class LocalObjectStore(ObjectStore):
         return await self._head(key)
 
     def _commit(self, key: str, path: Path, tmp: Path, content_type: str, md5: str) -> None:
-        for attempt in (1, 2):
+        for attempt in range(1, _COMMIT_ATTEMPTS + 1):
             try:
                 private_directory(path.parent)
                 meta_path = self._meta_path(key)
@@ -335,8 +335,9 @@ class LocalObjectStore(ObjectStore):
                 os.replace(tmp, path)
                 return
             except FileNotFoundError:
-                # A delete beside it removed the folder it had just made, as it emptied it.
-                if attempt == 2:
+                # A delete beside it removed the folder it had just made, as it emptied it
+                # (an item's take-down while its job still writes): make it again.
+                if attempt == _COMMIT_ATTEMPTS:
                     raise
 
     async def _delete(self, key: str) -> None:
@@ -449,6 +450,12 @@ class LocalObjectStore(ObjectStore):
     async def ping(self) -> None:
         if not self._dir.is_dir():
             raise StorageUnavailable(f"bucket directory {self._dir} is missing")
+
+
+#: How often a write makes its folders again when deletes beside it keep removing them (each
+#: delete removes only empty folders, in the instant between their making and the write's
+#: rename; a take-down of thousands of files empties one folder after another).
+_COMMIT_ATTEMPTS = 8
 
 
 @contextlib.contextmanager
