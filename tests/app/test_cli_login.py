@@ -15,6 +15,7 @@ import re
 import stat
 import struct
 import subprocess
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ import pytest
 from e2e.spa_rig import DevServer, running_dev_server, watch_plays
 from streamstack.cli.credentials import DEFAULT_SERVER, SavedLogin, SavedLogins, chosen_server
 from streamstack.settings import SettingsError
+from support.apps import free_port
+from support.commands import CommandLine
 from system.system_rig import clean_environment, streamstack_command
 from system.system_video import h264_aac_mp4
 
@@ -189,3 +192,33 @@ def test_the_server_is_the_one_signed_in_to_unless_named(tmp_path: Path) -> None
     ):
         chosen_server(None, logins)
     assert chosen_server("http://backup.example", logins) == "http://backup.example"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("items", "list"),
+        ("captions", "list", str(uuid.UUID(int=1))),
+        ("thumbnail", str(uuid.UUID(int=1)), "--at", "1"),
+        ("storage", "audit"),
+        ("uploads",),
+        ("transcode", str(uuid.UUID(int=1))),
+        ("probe", str(uuid.UUID(int=1))),
+        ("upload", "{video}", "--title", "x"),
+    ],
+)
+async def test_a_server_out_of_reach_is_one_line_with_a_stored_sign_in(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The stored sign-in's first refresh is the first request: a server that is down is
+    said in one line, as with --token, not a traceback."""
+    server = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    cli = CommandLine(command[0], tmp_path, token="")
+    SavedLogins(tmp_path / "config" / "streamstack" / "credentials.json").put(
+        server, SavedLogin("admin@example.test", "refresh-token")
+    )
+    video = padded_video(tmp_path, MIB)
+    args = [arg.format(video=video) for arg in command[1:]]
+    code, _, err = await cli(*args, "--server", server, token="")
+    assert code == 1, err
+    assert f"{server} unreachable (ConnectError)" in err.splitlines()[-1], err

@@ -138,7 +138,10 @@ class AdminApi:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         import httpx
 
-        token = self.tokens.current()
+        try:
+            token = self.tokens.current()  # the stored sign-in's first refresh, at the server
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
         headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
         try:
             return self._http.request(method, path, headers=headers, **kwargs)
