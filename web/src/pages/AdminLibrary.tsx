@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from "react";
+import { useCallback, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { deleteItem, listCatalogue, listEvery, type ProcessingFilter, type SortOrder, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
@@ -13,7 +13,16 @@ import { SORTS, sortFrom } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
-import { BulkFailures, BulkNote, LibraryBulkBar, useBulkRun, useLibrarySelection, type BulkRun, type LibrarySelection } from "./LibraryBulk";
+import {
+  BulkFailures,
+  BulkNote,
+  LibraryBulkBar,
+  useBulkRun,
+  useLibrarySelection,
+  type BulkRun,
+  type BulkVerb,
+  type LibrarySelection,
+} from "./LibraryBulk";
 import { LibraryRow } from "./LibraryRow";
 import { OutdatedPanel } from "./OutdatedPanel";
 import { SubmitButton } from "../components/SubmitButton";
@@ -67,9 +76,9 @@ export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
   const { processing, page } = query;
-  const { data, error, loading, reload, onChanged, everyMatching } = useLibraryPage(query);
+  const { data, error, loading, reload, onChanged, afterBulk, everyMatching } = useLibraryPage(query);
   const deletion = useLibraryDeletion(reload);
-  const bulk = useBulkRun(onChanged, reload);
+  const bulk = useBulkRun(onChanged, afterBulk);
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
   const selection = useLibrarySelection(data?.items ?? [], params.toString());
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
@@ -127,9 +136,12 @@ function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
     [status, processing, q, sort, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
+  // Items that left the page (no longer matching the status filter) since it was read.
+  const left = useRef(0);
 
   const onChanged = useCallback(
     (updated: CatalogueItem) => {
+      if (status !== "all" && updated.status !== status) left.current += 1;
       setData((page) => ({
         ...page,
         // An item that no longer matches the status filter leaves the list.
@@ -145,7 +157,17 @@ function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
     () => listEvery({ status, processing, q, sort }),
     [status, processing, q, sort],
   );
-  return { data, error, loading, reload, onChanged, everyMatching };
+  // After a bulk action: the page again when videos went (deleted, or out of the filter),
+  // so the count of matches and pages is the server's, not the one read before.
+  const afterBulk = useCallback(
+    (verb: BulkVerb) => {
+      if (verb !== "delete" && left.current === 0) return;
+      left.current = 0;
+      reload();
+    },
+    [reload],
+  );
+  return { data, error, loading, reload, onChanged, afterBulk, everyMatching };
 }
 
 /**

@@ -242,6 +242,29 @@ describe("the library's bulk actions", () => {
     expect(seen.filter((r) => r.method === "PATCH")).toHaveLength(0);
   });
 
+  it("lists the page again after unpublishing every published video on it", async () => {
+    const user = setupUser();
+    const published = [PUBLISHED, mediaItem({ id: "d", title: "Delta" })];
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage(published, { total: 30 })), { once: true }),
+      http.get(CATALOGUE, () => ok(mediaPage([], { total: 0 }))),
+      http.patch(`${CATALOGUE}/:id`, async ({ params, request }) => {
+        const item = published.find((it) => it.id === params.id);
+        return ok({ ...item, ...((await request.json()) as object) });
+      }),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?status=published" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Unpublish selected" }));
+
+    // Not "Nothing on page 1: there are only 2 pages" from the count read before.
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Unpublished 2 videos.");
+    await waitFor(() => expect(screen.queryByRole("checkbox", { name: "Select Delta" })).not.toBeInTheDocument());
+    expect(await screen.findByText("No videos found")).toBeInTheDocument();
+    expect(screen.queryByTestId("past-the-end")).not.toBeInTheDocument();
+  });
+
   it("selects nothing on another filter", async () => {
     const user = setupUser();
     library([DRAFT_A, PUBLISHED]);

@@ -105,9 +105,11 @@ function videos(count: number): string {
 
 /**
  * Runs a verb over videos in turn, telling how far it is, then what it did and why each
- * failure failed. Resolves to the videos it failed on.
+ * failure failed. Resolves to the videos it failed on. Once any succeeded, `onSettled`
+ * hears the verb: the list may need reading again (deleted videos, or ones that left the
+ * filter, and the count of matches and pages with them).
  */
-export function useBulkRun(onChanged: (item: CatalogueItem) => void, onDeleted: () => void): BulkRun {
+export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: (verb: BulkVerb) => void): BulkRun {
   const [progress, setProgress] = useState<BulkProgress | null>(null);
   const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
 
@@ -122,7 +124,7 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onDeleted: 
     const succeeded = items.length - failed.length;
     const notice = succeeded > 0 ? `${WORDS[verb].done} ${videos(succeeded)}.` : null;
     setOutcome({ verb, failures: reasons, notice });
-    if (verb === "delete" && succeeded > 0) onDeleted();
+    if (succeeded > 0) onSettled(verb);
     return failed;
   }
 
