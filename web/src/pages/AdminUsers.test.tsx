@@ -64,9 +64,15 @@ describe("AdminUsersPage", () => {
     await user.selectOptions(role, "admin");
     dialog = screen.getByRole("alertdialog", { name: "Make this user an admin?" });
     expect(dialog).toHaveTextContent("user1@example.com will be able to upload, edit and delete videos");
+    expect(dialog).not.toHaveTextContent("invite codes");
     await user.click(within(dialog).getByRole("button", { name: "Make admin" }));
     await waitFor(() => expect(role).toHaveValue("admin"));
     expect(await sentTo(seen, "PATCH", `${API}/auth/users/u-1`)[0]?.request.json()).toEqual({ role: "admin" });
+    // Making an admin a viewer says what else goes: the codes they handed out.
+    await user.selectOptions(role, "viewer");
+    dialog = screen.getByRole("alertdialog", { name: "Make this admin a viewer?" });
+    expect(dialog).toHaveTextContent("The invite codes and password-reset links they made that no one has used stop working");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
 
     const pagination = screen.getByRole("navigation", { name: "Pagination" });
     await user.click(within(pagination).getByRole("button", { name: "Next →" }));

@@ -129,6 +129,10 @@ function ResetLinkNotice({ reset }: { reset: ResetLink }) {
   );
 }
 
+/** What an admin's demotion, disabling or deletion also does (auth withdraws what they issued). */
+const CODES_WITHDRAWN =
+  "The invite codes and password-reset links they made that no one has used stop working, and stay so if they are made an admin again.";
+
 /**
  * Asks before a role is given: an arrow key on the focused select used to make a viewer an
  * admin at once, unasked and unannounced.
@@ -146,6 +150,7 @@ function RoleDialog({ user, role, ...answers }: ConfirmAnswers & { user: UserVie
         {admin
           ? `${user.email} will be able to upload, edit and delete videos and manage every account.`
           : `${user.email} will no longer reach the library, uploads or user management.`}
+        {!admin && ` ${CODES_WITHDRAWN}`}
       </p>
     </ConfirmDialog>
   );
@@ -160,7 +165,7 @@ function DisableUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserVi
     <ConfirmDialog title="Disable this account?" confirmLabel="Disable" destructive {...answers}>
       <p>
         {user.email} is signed out everywhere and cannot sign in until the account is enabled again. Their videos,
-        playlists and watch data are kept.
+        playlists and watch data are kept.{user.role === "admin" && ` ${CODES_WITHDRAWN}`}
       </p>
     </ConfirmDialog>
   );
@@ -172,7 +177,7 @@ function DeleteUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserVie
     <ConfirmDialog title="Delete this account?" confirmLabel="Delete" destructive {...answers}>
       <p>
         {user.email} is signed out everywhere and their account, sessions and watch data are removed. This cannot be
-        undone.
+        undone.{user.role === "admin" && ` ${CODES_WITHDRAWN}`}
       </p>
     </ConfirmDialog>
   );
