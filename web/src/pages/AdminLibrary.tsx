@@ -72,6 +72,13 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
 }
 
 /** Every video, drafts too, for admins: filtered by status and processing state, searched, edited row by row. */
+/** The library's query without its page: what "every video matching" is of. */
+function queryKeyOf(params: URLSearchParams): string {
+  const query = new URLSearchParams(params);
+  query.delete("page");
+  return query.toString();
+}
+
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
@@ -80,7 +87,7 @@ export function AdminLibraryPage() {
   const deletion = useLibraryDeletion(reload);
   const bulk = useBulkRun(onChanged, afterBulk);
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
-  const selection = useLibrarySelection(data?.items ?? [], params.toString());
+  const selection = useLibrarySelection(data?.items ?? [], params.toString(), queryKeyOf(params));
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1.
   const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null });

@@ -265,6 +265,31 @@ describe("the library's bulk actions", () => {
     expect(screen.queryByTestId("past-the-end")).not.toBeInTheDocument();
   });
 
+  it("keeps every matching video selected on the other pages, until the search changes", async () => {
+    const user = setupUser();
+    const second = [mediaItem({ id: "y", title: "Yankee" }), mediaItem({ id: "z", title: "Zulu" })];
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("page") === "2"
+          ? ok(mediaPage(second, { total: 26, page: 2 }))
+          : ok(mediaPage([DRAFT_A, DRAFT_B], { total: 26 })),
+      ),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?q=bulk" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Select all 26 matching" }));
+    await user.click(within(screen.getByRole("navigation", { name: "Pagination" })).getByRole("button", { name: "Next →" }));
+
+    expect(await screen.findByRole("checkbox", { name: "Select Zulu" })).toBeChecked();
+    expect(box("Yankee")).toBeChecked();
+    expect(bar()).toHaveTextContent("All 26 matching selected");
+    await user.clear(screen.getByRole("searchbox"));
+    await user.type(screen.getByRole("searchbox"), "other{Enter}");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("q=other"));
+    expect(bar()).not.toHaveTextContent("selected");
+  });
+
   it("selects nothing on another filter", async () => {
     const user = setupUser();
     library([DRAFT_A, PUBLISHED]);

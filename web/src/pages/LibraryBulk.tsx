@@ -39,13 +39,16 @@ export interface LibrarySelection {
 
 /**
  * Which videos of the shown page are selected, or whether every one the query matches is.
- * The selection belongs to one page of one query (`pageKey`): another filter, search or page
- * starts with none selected.
+ * Videos ticked belong to one page of one query (`pageKey`): another filter, search or page
+ * starts with none selected. "Every one matching" belongs to the query (`queryKey`, the
+ * filters and search without the page): it stays on every page of it.
  */
-export function useLibrarySelection(items: CatalogueItem[], pageKey: string): LibrarySelection {
-  const [state, setState] = useState({ pageKey, ids: NOTHING, everything: false });
-  const { ids, everything } = state.pageKey === pageKey ? state : { ids: NOTHING, everything: false };
-  const select = (chosen: Iterable<string>, all = false) => setState({ pageKey, ids: new Set(chosen), everything: all });
+export function useLibrarySelection(items: CatalogueItem[], pageKey: string, queryKey: string): LibrarySelection {
+  const [state, setState] = useState({ pageKey, queryKey, ids: NOTHING, everything: false });
+  const everything = state.everything && state.queryKey === queryKey;
+  const ids = everything ? new Set(items.map((it) => it.id)) : state.pageKey === pageKey ? state.ids : NOTHING;
+  const select = (chosen: Iterable<string>, all = false) =>
+    setState({ pageKey, queryKey, ids: new Set(chosen), everything: all });
   return {
     selected: items.filter((it) => ids.has(it.id)),
     everything,
