@@ -109,6 +109,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   return <AuthContext value={value}>{children}</AuthContext>;
 }
 
+/** The role an access token grants (its payload's `role` claim), or null when it cannot be read. */
+export function roleOf(token: string): UserView["role"] | null {
+  try {
+    const payload = token.split(".")[1] ?? "";
+    const claims: unknown = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+    const role = (claims as { role?: unknown }).role;
+    return role === "admin" || role === "viewer" ? role : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Who is signed in: "loading" while a session this browser had is restored
  * (nothing is asked when it had none), then signed in or out; signed out, and
@@ -124,8 +136,15 @@ function useSessionState(): [State, Dispatch<SetStateAction<State>>] {
     // The client drops the token when a refresh is refused (the session
     // expired or was revoked): from then on the UI is signed out.
     const unsubscribe = subscribeToken((token) => {
-      if (token !== null || !active) return;
-      setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, ended: "session-ended" }));
+      if (!active) return;
+      if (token === null) {
+        setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, ended: "session-ended" }));
+        return;
+      }
+      // A renewed token carries the role as it is now: an admin made a viewer (or the
+      // other way) loses (or gains) the admin pages at once, not at the next full load.
+      const role = roleOf(token);
+      setState((s) => (s.user && role && s.user.role !== role ? { ...s, user: { ...s.user, role } } : s));
     });
     const hadSession = hasSessionMarker();
     restoreSession()

@@ -1,5 +1,6 @@
-import { render, screen } from "@testing-library/react";
+import { act, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
+import { setAccessToken } from "../api/tokenStore";
 import { hadSession, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import { ADMIN, API, http, nothingWatched, ok, refreshGives, server, VIEWER } from "../test/server";
@@ -187,5 +188,28 @@ describe("ErrorBoundary", () => {
     );
     expect(screen.getByText("fine")).toBeInTheDocument();
     quiet.mockRestore();
+  });
+});
+
+describe("a role changed while signed in", () => {
+  /** An access token whose payload grants `role` (the SPA reads the claim, the server checks it). */
+  const tokenFor = (role: string) =>
+    `h.${btoa(JSON.stringify({ sub: ADMIN.id, role })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")}.s`;
+
+  it("shows an admin made a viewer the viewer's navigation at the next renewed token", async () => {
+    hadSession();
+    browseEmpty();
+    server.use(refreshGives(tokenFor("admin")), http.get(`${API}/auth/me`, () => ok(ADMIN)), ...nothingWatched());
+    renderApp("/");
+    expect(await screen.findByRole("link", { name: "Library" })).toBeInTheDocument();
+
+    act(() => setAccessToken(tokenFor("viewer"), 1800));
+
+    expect(screen.queryByRole("link", { name: "Library" })).not.toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Browse" })).toBeInTheDocument();
+    act(() => setAccessToken(tokenFor("admin"), 1800));
+    expect(screen.getByRole("link", { name: "Library" })).toBeInTheDocument();
+    act(() => setAccessToken("not-a-jwt", 1800));
+    expect(screen.getByRole("link", { name: "Library" })).toBeInTheDocument();
   });
 });
