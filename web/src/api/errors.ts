@@ -79,3 +79,12 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return "Something went wrong.";
 }
+
+/**
+ * `errorMessage` said on its own, as a sentence: the API's details start in lower case
+ * ("no such media item"), to follow a context ("Could not save: …").
+ */
+export function errorSentence(error: unknown): string {
+  const message = errorMessage(error);
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}

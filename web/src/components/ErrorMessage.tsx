@@ -1,10 +1,10 @@
-import { errorMessage } from "../api/errors";
+import { errorSentence } from "../api/errors";
 
 export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   if (error == null) return null;
   return (
     <div className="error-box" role="alert">
-      <p>{errorMessage(error)}</p>
+      <p>{errorSentence(error)}</p>
       {onRetry && (
         <button type="button" className="button" onClick={onRetry}>
           Try again

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { changePassword, changeProfile } from "../api/auth";
-import { ApiError, errorMessage } from "../api/errors";
+import { ApiError, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { CurrentPasswordField, NewPasswordField } from "../components/AccountFields";
@@ -19,7 +19,7 @@ export function DisplayNameForm() {
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setSaved(false);
-    await run("save-name", errorMessage, async () => {
+    await run("save-name", errorSentence, async () => {
       const trimmed = name.trim();
       updateUser(await changeProfile(trimmed === "" ? null : trimmed));
       setSaved(true);
@@ -56,7 +56,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
   function refused(err: unknown): string {
     const wrong = err instanceof ApiError && err.code === "wrong_password";
     setWrongCurrent(wrong);
-    return wrong ? "The current password is not correct." : errorMessage(err);
+    return wrong ? "The current password is not correct." : errorSentence(err);
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -99,7 +99,7 @@ export function DeleteAccountForm() {
   const { running, error, run } = useAction();
 
   const refused = (err: unknown) =>
-    err instanceof ApiError && err.code === "wrong_password" ? "The password is not correct." : errorMessage(err);
+    err instanceof ApiError && err.code === "wrong_password" ? "The password is not correct." : errorSentence(err);
 
   async function onConfirm() {
     setConfirming(false);

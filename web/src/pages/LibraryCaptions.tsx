@@ -1,7 +1,7 @@
 import { useCallback, useId, useRef, useState, type FormEvent } from "react";
 import { deleteCaption, putCaption, type CaptionTrack } from "../api/captions";
 import { getItem } from "../api/catalogue";
-import { ApiError, errorMessage } from "../api/errors";
+import { ApiError, errorMessage, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
@@ -267,7 +267,7 @@ function useNewCaption(itemId: string, onSaved: (tracks: CaptionTrack[], message
   const suggested = languageName(tag);
 
   function refused(err: unknown): string | null {
-    if (!isFileProblem(err)) return errorMessage(err);
+    if (!isFileProblem(err)) return errorSentence(err);
     setProblems({ file: err.detail });
     return null;
   }

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { updateItem } from "../api/catalogue";
-import { errorMessage } from "../api/errors";
+import { errorSentence } from "../api/errors";
 import type { CatalogueItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { RowButton } from "../components/RowButton";
@@ -155,7 +155,7 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
       return;
     }
     const changes = { title: title.trim(), description: description.trim(), tags: parseTags(tags) };
-    await action.run("save", errorMessage, async () => onSaved(await updateItem(item.id, changes)));
+    await action.run("save", errorSentence, async () => onSaved(await updateItem(item.id, changes)));
   }
 
   return (
@@ -240,7 +240,7 @@ function LibraryRowActions({
   const busy = action.running !== null;
   const publish = item.status === "published" ? "Unpublish" : "Publish";
   const togglePublish = () =>
-    action.run("publish", errorMessage, async () => {
+    action.run("publish", errorSentence, async () => {
       onChanged(await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" }));
     });
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
-import { ApiError, errorMessage } from "../api/errors";
+import { ApiError, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
@@ -27,7 +27,7 @@ function registerErrorMessage(err: unknown): string {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
     if (err.status === 429) return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
-    return errorMessage(err);
+    return errorSentence(err);
   }
   return "Registration failed. Please try again.";
 }

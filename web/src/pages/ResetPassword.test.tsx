@@ -62,7 +62,7 @@ describe("ResetPasswordPage opening a link", () => {
     );
     renderApp("/reset-password#code=LIVE-2");
 
-    expect(await screen.findByTestId("reset-error")).toHaveTextContent("too many password resets");
+    expect(await screen.findByTestId("reset-error")).toHaveTextContent("Too many password resets");
     expect(screen.getByLabelText("Reset code")).toHaveValue("LIVE-2");
   });
 

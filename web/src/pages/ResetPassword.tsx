@@ -1,7 +1,7 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { Link, useLocation } from "react-router";
 import { checkResetCode, resetPassword } from "../api/auth";
-import { ApiError, errorMessage } from "../api/errors";
+import { ApiError, errorSentence } from "../api/errors";
 import { FormError } from "../components/ErrorMessage";
 import { InputField } from "../components/Field";
 import { NewPasswordField } from "../components/AccountFields";
@@ -41,7 +41,7 @@ export function ResetPasswordPage() {
         </p>
       ) : (
         // A check that failed otherwise (throttled, offline) is told; the form is offered still.
-        <ResetForm linkCode={linkCode} checkProblem={check.error ? errorMessage(check.error) : null} />
+        <ResetForm linkCode={linkCode} checkProblem={check.error ? errorSentence(check.error) : null} />
       )}
     </section>
   );
@@ -51,7 +51,7 @@ export function ResetPasswordPage() {
 function resetErrorMessage(err: unknown): string {
   return isDeadCode(err)
     ? "This reset link is not valid: it may be used already or expired. Ask an administrator for a new one."
-    : errorMessage(err);
+    : errorSentence(err);
 }
 
 /** The code (filled in from the link) and the new password; then where to sign in. */

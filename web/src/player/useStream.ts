@@ -2,7 +2,7 @@ import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { getStreamToken } from "../api/catalogue";
-import { ApiError, errorMessage } from "../api/errors";
+import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
@@ -85,7 +85,7 @@ export function chooseDelivery(grant: StreamTokenGrant, video: HTMLVideoElement,
 function failureText(err: unknown): string {
   if (err instanceof ApiError && err.status === 404) return "This video is not available.";
   if (err instanceof ApiError && err.status === 429) return "Many videos were opened in a short while: this one starts in a moment.";
-  return errorMessage(err);
+  return errorSentence(err);
 }
 
 function qualitiesOf(hls: Hls): Quality[] {
