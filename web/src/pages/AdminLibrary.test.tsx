@@ -1,5 +1,6 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
@@ -7,6 +8,16 @@ import { renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
+
+/** The browser's Back, for a page rendered in a memory router. */
+function BackButton() {
+  const navigate = useNavigate();
+  return (
+    <button type="button" onClick={() => void navigate(-1)}>
+      Back
+    </button>
+  );
+}
 
 const CATALOGUE = `${API}/catalogue`;
 
@@ -78,6 +89,29 @@ describe("AdminLibraryPage", () => {
     expect(screen.getByTestId("location")).toHaveTextContent("sort=popular");
     await user.selectOptions(screen.getByLabelText("Sort"), "newest");
     await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
+  });
+
+  it("undoes a filter or an order with Back, one at a time", async () => {
+    const user = setupUser();
+    server.use(http.get(CATALOGUE, () => listing([mediaItem({ id: "p", title: "Final" })])));
+    renderPage(
+      <>
+        <AdminLibraryPage />
+        <BackButton />
+      </>,
+      { path: "/admin/library?page=2" },
+    );
+    await screen.findAllByTestId("library-item");
+
+    await user.selectOptions(screen.getByLabelText("Status"), "draft");
+    await user.selectOptions(screen.getByLabelText("Sort"), "title");
+    expect(screen.getByTestId("location")).toHaveTextContent("status=draft&sort=title");
+
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
+    expect(screen.getByTestId("location")).toHaveTextContent("status=draft");
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("page=2"));
   });
 
   it("transcodes a failed item again and follows it until it is ready", async () => {

@@ -89,8 +89,8 @@ export function AdminLibraryPage() {
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
   const selection = useLibrarySelection(data?.items ?? [], params.toString(), queryKeyOf(params));
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
-  // A new filter or search starts again at page 1.
-  const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null });
+  // A new filter or search starts again at page 1, and Back undoes it.
+  const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null }, { push: true });
 
   return (
     <section className="page" aria-labelledby="library-title">

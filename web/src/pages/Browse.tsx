@@ -78,7 +78,8 @@ export function BrowsePage() {
   const page = pageParam(params);
 
   // A new search, tag or order starts again at page 1.
-  const update = (changes: QueryChanges) => setQuery({ ...changes, page: null });
+  // Back undoes a filter, a sort or a search, as it does a page.
+  const update = (changes: QueryChanges) => setQuery({ ...changes, page: null }, { push: true });
 
   const fetchPage = useCallback(
     (signal: AbortSignal) => listCatalogue({ q, tag, sort, page, page_size: PAGE_SIZE }, signal),
