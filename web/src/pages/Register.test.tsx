@@ -2,7 +2,8 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../api/limits";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, nothingWatched, ok, recordRequests, sentTo, server, tokens, VIEWER } from "../test/server";
+import { hadSession } from "../test/fixtures";
+import { API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, tokens, VIEWER } from "../test/server";
 
 const REGISTER = `${API}/auth/register`;
 
@@ -48,6 +49,25 @@ describe("RegisterPage", () => {
       password: "correct horse battery",
       invite_code: "CODE-42",
     });
+  });
+
+  it("says whose session it is when an invite link is opened signed in, and offers the form once signed out", async () => {
+    registration("invite");
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.post(`${API}/auth/logout`, () => noContent()),
+      ...nothingWatched(),
+    );
+    const user = setupUser();
+    renderApp("/register?invite=CODE-42");
+
+    expect(await screen.findByTestId("invite-signed-in")).toHaveTextContent(`You are signed in as ${VIEWER.email}`);
+    expect(screen.getByTestId("location")).toHaveTextContent("/register");
+    await user.click(screen.getByRole("button", { name: "Sign out and use the invite" }));
+
+    expect(await screen.findByLabelText("Invite code")).toHaveValue("CODE-42");
   });
 
   it("goes on to the page that sent the visitor to sign in, when they create an account from there", async () => {

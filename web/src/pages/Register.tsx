@@ -41,8 +41,12 @@ export function RegisterPage() {
   const location = useLocation();
   const target = redirectTarget(location.state);
   const registration = useRegistration(target);
+  const [params] = useSearchParams();
 
-  if (status === "authenticated" && !registration.busy) return <Navigate to={target} replace />;
+  if (status === "authenticated" && !registration.busy) {
+    // An invite link opened while signed in is for someone's new account: say so, not Browse.
+    return params.has("invite") ? <SignedInInvite /> : <Navigate to={target} replace />;
+  }
 
   return (
     <section className="page narrow auth-page" aria-labelledby="register-title">
@@ -61,6 +65,27 @@ export function RegisterPage() {
         </Link>
         .
       </p>
+    </section>
+  );
+}
+
+/** An invite link opened while signed in: whose session this is, and a way out of it to use the link. */
+function SignedInInvite() {
+  const { user, signOut } = useAuth();
+  return (
+    <section className="page narrow auth-page" aria-labelledby="register-title">
+      <h1 id="register-title">Create an account</h1>
+      <p className="notice" role="status" data-testid="invite-signed-in">
+        You are signed in as {user?.email}. This invite link makes a new account, for someone without one.
+      </p>
+      <div className="toolbar">
+        <button type="button" className="button primary" onClick={() => void signOut()}>
+          Sign out and use the invite
+        </button>
+        <Link to="/" className="button">
+          Go to Browse
+        </Link>
+      </div>
     </section>
   );
 }
