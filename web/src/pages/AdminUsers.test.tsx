@@ -176,6 +176,9 @@ describe("AdminUsersPage", () => {
     const bobRow = () => screen.getByText("bob@example.com").closest("tr")!;
     await waitFor(() => expect(bobRow()).toHaveTextContent("Disabled"));
     expect(sentTo(seen, "POST", `${API}/auth/users/u-bob/disable`)).toHaveLength(1);
+    // A reset link for a disabled account says the password works once it is enabled.
+    await user.click(screen.getByRole("button", { name: "Password-reset link for bob@example.com" }));
+    expect(await screen.findByTestId("reset-link")).toHaveTextContent("The account is disabled");
     await user.click(screen.getByRole("button", { name: "Enable bob@example.com" }));
     await waitFor(() => expect(bobRow()).not.toHaveTextContent("Disabled"));
     // Enabling asks nothing: it gives back, it takes nothing away.
@@ -186,6 +189,7 @@ describe("AdminUsersPage", () => {
     await user.click(screen.getByRole("button", { name: "Password-reset link for bob@example.com" }));
     const resetLink = await screen.findByTestId("reset-link");
     expect(resetLink).toHaveTextContent(`${window.location.origin}/reset-password#code=RESET-1`);
+    await waitFor(() => expect(resetLink).not.toHaveTextContent("The account is disabled"));
     // One button puts it on the clipboard, and says so.
     const writeText = vi.fn(() => Promise.resolve());
     vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });

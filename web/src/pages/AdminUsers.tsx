@@ -125,6 +125,7 @@ function ResetLinkNotice({ reset }: { reset: ResetLink }) {
     <OneTimeNotice testId="reset-link" link={`${window.location.origin}${reset.link.link_path}`}>
       Password-reset link for {reset.email}, valid once until {formatDate(reset.link.expires_at)}. It is shown only
       now: hand it over.
+      {reset.disabled && " The account is disabled: the new password lets them sign in once it is enabled again."}
     </OneTimeNotice>
   );
 }

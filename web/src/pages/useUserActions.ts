@@ -8,6 +8,8 @@ import { useAction } from "../lib/useAction";
 export interface ResetLink {
   email: string;
   link: PasswordResetCreated;
+  /** The account is disabled: the new password works once it is enabled again. */
+  disabled: boolean;
 }
 
 /** What an administrator can do to a user, row by row; UsersTable's buttons call these. */
@@ -53,7 +55,7 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     enable: (user) => act(user, "enable", () => enableUser(user.id)),
     issueReset: (user) =>
       act(user, "create a reset link for", async () => {
-        setReset({ email: user.email, link: await issuePasswordReset(user.id) });
+        setReset({ email: user.email, link: await issuePasswordReset(user.id), disabled: user.disabled ?? false });
         return user;
       }),
     remove: (user) =>
