@@ -222,3 +222,16 @@ async def test_a_server_out_of_reach_is_one_line_with_a_stored_sign_in(
     code, _, err = await cli(*args, "--server", server, token="")
     assert code == 1, err
     assert f"{server} unreachable (ConnectError)" in err.splitlines()[-1], err
+
+
+async def test_logout_from_a_server_out_of_reach_says_its_session_lasts(tmp_path: Path) -> None:
+    server = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    logins = SavedLogins(tmp_path / "config" / "streamstack" / "credentials.json")
+    logins.put(server, SavedLogin("admin@example.test", "refresh-token"))
+
+    code, out, err = await CommandLine("logout", tmp_path, token="")("--server", server, token="")
+
+    assert (code, out) == (1, "")
+    assert f"{server} unreachable: the sign-in is forgotten here" in err
+    assert "lasts until it expires" in err
+    assert logins.get(server) is None

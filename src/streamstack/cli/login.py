@@ -48,6 +48,14 @@ def run_logout(args: argparse.Namespace) -> int:
 
     server = chosen_server(args.server)
     with httpx.Client(timeout=10.0) as http:
-        signed_out = sign_out(http, server, SavedLogins())
-    print(f"signed out of {server}" if signed_out else f"not signed in to {server}")
+        outcome = sign_out(http, server, SavedLogins())
+    if outcome == "unreachable":
+        print(
+            f"streamstack: logout: {server} unreachable: the sign-in is forgotten here, but its "
+            "session on the server lasts until it expires (sign out everywhere from the web "
+            "app's account page to end it now)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"signed out of {server}" if outcome == "ended" else f"not signed in to {server}")
     return 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
 from streamstack.settings import SettingsError
@@ -191,24 +191,32 @@ def sign_in(http: Any, server: str, email: str, password: str, logins: SavedLogi
     logins.put(server, SavedLogin(email, response.json()["refresh_token"]))
 
 
-def sign_out(http: Any, server: str, logins: SavedLogins) -> bool:
+#: What ``sign_out`` came to: no sign-in kept for the server, the session ended there (or
+#: had ended already), or the server out of reach (the sign-in forgotten here alone).
+SignOut = Literal["not_signed_in", "ended", "unreachable"]
+
+
+def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
     """End the stored session on the server (best effort) and forget it locally.
 
     The server revokes a session through an access token of it, so the refresh token is
-    exchanged first. False when there was no sign-in for ``server``.
+    exchanged first.
     """
     import httpx
 
     server = server_key(server)
     if logins.get(server) is None:
-        return False
+        return "not_signed_in"
+    outcome: SignOut = "ended"
     try:
         access = SignedIn(server, logins, http).renew()
         http.post(f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"})
-    except (SignInRequired, httpx.HTTPError):
-        pass  # an ended session, or a server out of reach: forgetting the token is what's left
+    except SignInRequired:
+        pass  # ended already (expired, or signed out elsewhere)
+    except httpx.HTTPError:
+        outcome = "unreachable"
     logins.remove(server)
-    return True
+    return outcome
 
 
 def login_hint(server: str) -> str:
