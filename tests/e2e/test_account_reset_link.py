@@ -71,7 +71,8 @@ async def test_reset_link_works_once(dev_server: DevServer) -> None:
         dead = page.get_by_test_id("reset-link-dead")
         await dead.wait_for()
         assert await dead.text_content() == (
-            "This reset link was already used or has expired — ask an administrator for a new one."
+            "This reset code is not valid: it may be mistyped, used already or expired. "
+            "Ask an administrator for a new link. Sign in if you know your password."
         )
         assert await page.get_by_label("New password", exact=True).count() == 0
         assert await page.get_by_role("button", name="Set password").count() == 0

@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderApp, setupUser } from "../test/render";
 import { API, apiError, http, noContent, recordRequests, sentTo, server } from "../test/server";
@@ -43,9 +43,11 @@ describe("ResetPasswordPage opening a link", () => {
     const seen = recordRequests();
     renderApp("/reset-password#code=USED-1");
 
-    expect(await screen.findByTestId("reset-link-dead")).toHaveTextContent(
-      "This reset link was already used or has expired — ask an administrator for a new one.",
+    const dead = await screen.findByTestId("reset-link-dead");
+    expect(dead).toHaveTextContent(
+      "This reset code is not valid: it may be mistyped, used already or expired. Ask an administrator for a new link.",
     );
+    expect(within(dead).getByRole("link", { name: "Sign in" })).toHaveAttribute("href", "/signin");
     expect(screen.queryByLabelText("New password")).not.toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Set password" })).not.toBeInTheDocument();
     expect(sentTo(seen, "POST", CHECK)).toHaveLength(1);

@@ -37,7 +37,7 @@ export function ResetPasswordPage() {
         </p>
       ) : isDeadCode(check.error) ? (
         <p role="alert" data-testid="reset-link-dead">
-          This reset link was already used or has expired — ask an administrator for a new one.
+          {DEAD_LINK} <Link to="/signin">Sign in</Link> if you know your password.
         </p>
       ) : (
         // A check that failed otherwise (throttled, offline) is told; the form is offered still.
@@ -47,11 +47,13 @@ export function ResetPasswordPage() {
   );
 }
 
+/** What a code the server does not take means: the link page and the form say it alike. */
+const DEAD_LINK =
+  "This reset code is not valid: it may be mistyped, used already or expired. Ask an administrator for a new link.";
+
 /** Why a new password was refused, in words; a dead code says what to do about it. */
 function resetErrorMessage(err: unknown): string {
-  return isDeadCode(err)
-    ? "This reset link is not valid: it may be used already or expired. Ask an administrator for a new one."
-    : errorSentence(err);
+  return isDeadCode(err) ? DEAD_LINK : errorSentence(err);
 }
 
 /** The code (filled in from the link) and the new password; then where to sign in. */
