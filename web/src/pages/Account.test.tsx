@@ -247,6 +247,6 @@ describe("ResetPasswordPage", () => {
     renderApp("/reset-password#code=OLD");
     await user.type(await screen.findByLabelText("New password"), "a fresh long password");
     await user.click(screen.getByRole("button", { name: "Set password" }));
-    expect(await screen.findByTestId("reset-error")).toHaveTextContent("This reset link is not valid");
+    expect(await screen.findByTestId("reset-error")).toHaveTextContent("This reset code is not valid: it may be mistyped");
   });
 });
