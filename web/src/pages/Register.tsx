@@ -45,7 +45,8 @@ export function RegisterPage() {
 
   if (status === "authenticated" && !registration.busy) {
     // An invite link opened while signed in is for someone's new account: say so, not Browse.
-    return params.has("invite") ? <SignedInInvite /> : <Navigate to={target} replace />;
+    // Signed in by registering here, it goes on as always.
+    return params.has("invite") && !registration.registered ? <SignedInInvite /> : <Navigate to={target} replace />;
   }
 
   return (
@@ -107,6 +108,8 @@ interface Registration {
   emailTaken: boolean;
   /** The password is too easy to guess: the error is told at its field, which takes the focus. */
   weakPassword: boolean;
+  /** The account was made here (and its user signed in), not signed in before. */
+  registered: boolean;
   submit: () => Promise<void>;
 }
 
@@ -127,6 +130,7 @@ function useRegistration(target: string): Registration {
   }));
   const [emailTaken, setEmailTaken] = useState(false);
   const [weakPassword, setWeakPassword] = useState(false);
+  const [registered, setRegistered] = useState(false);
   const { running, error, fail, run } = useAction();
 
   function refused(err: unknown): string {
@@ -150,12 +154,13 @@ function useRegistration(target: string): Registration {
         ...(name ? { display_name: name } : {}),
         ...(code ? { invite_code: code } : {}),
       });
+      setRegistered(true);
       await navigate(target, { replace: true });
     });
   }
 
   const change = (answers: Partial<Applicant>) => setApplicant((current) => ({ ...current, ...answers }));
-  return { applicant, change, busy: running !== null, error, emailTaken, weakPassword, submit };
+  return { applicant, change, busy: running !== null, error, emailTaken, weakPassword, registered, submit };
 }
 
 /** Email, password, an optional name and, unless registration is open, an invite code. */
