@@ -104,6 +104,21 @@ describe("SignInPage", () => {
     expect(screen.getByRole("button", { name: "Sign in" })).not.toHaveAttribute("aria-disabled");
   });
 
+  it("says why the visitor was sent here until an attempt is refused, then only the refusal", async () => {
+    server.use(
+      http.post(`${API}/auth/login`, () =>
+        apiError(403, "account_disabled", "This account is disabled. Ask an administrator to enable it again."),
+      ),
+    );
+    renderApp("/account");
+    await waitFor(() => expect(screen.getByTestId("signin-reason")).toHaveTextContent("Sign in to continue."));
+
+    await fillAndSubmit("bob@example.com", "password1");
+
+    expect(await screen.findByTestId("signin-error")).toHaveTextContent("This account is disabled.");
+    expect(screen.queryByTestId("signin-reason")).not.toBeInTheDocument();
+  });
+
   it("signs in, keeps the token in memory and goes back where the user came from", async () => {
     server.use(
       http.post(`${API}/auth/login`, () => ok(tokens("tok-1"))),

@@ -37,7 +37,8 @@ export function SignInPage() {
   return (
     <section className="page narrow auth-page" aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
-      {reason && reason in SIGN_IN_REASONS && (
+      {/* Why they are here, until an attempt says something newer ("This account is disabled"). */}
+      {reason && reason in SIGN_IN_REASONS && !attempt.error && (
         <p className="notice" role="status" data-testid="signin-reason">
           {SIGN_IN_REASONS[reason]}
         </p>
