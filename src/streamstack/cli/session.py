@@ -36,10 +36,11 @@ class AccessTokens(Protocol):
     """Where a client gets the bearer token for its requests."""
 
     def current(self) -> str:
-        """The token to send now."""
+        """The token to send now; :class:`ServerUnreachable` when getting it needs a server
+        that cannot be reached."""
 
     def renew(self) -> str:
-        """A new token, after the server refused the current one."""
+        """A new token, after the server refused the current one (as :meth:`current`)."""
 
 
 class GivenToken:
@@ -75,12 +76,17 @@ class SignedIn:
 
     def renew(self) -> str:
         """Exchange the stored refresh token for a new pair; store the rotated one."""
+        import httpx
+
         saved = self._logins.get(self.server)
         if saved is None:
             raise SignInRequired(f"not signed in to {self.server}: run {login_hint(self.server)}")
-        response = self._http.post(
-            f"{self.server}{AUTH_PATH}/refresh", json={"refresh_token": saved.refresh_token}
-        )
+        try:
+            response = self._http.post(
+                f"{self.server}{AUTH_PATH}/refresh", json={"refresh_token": saved.refresh_token}
+            )
+        except httpx.HTTPError as exc:
+            raise unreachable(self.server, exc) from exc
         if response.status_code == 401:
             self._logins.remove(self.server)
             raise SignInRequired(
@@ -122,14 +128,10 @@ class AdminApi:
 
     def renew(self, refusal: str) -> None:
         """A new access token after ``refusal`` (the server's 401, quoted when it fails)."""
-        import httpx
-
         try:
             self.tokens.renew()
         except SignInRequired as exc:
             raise SignInRequired(f"{refusal}; {exc}") from None
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -138,18 +140,16 @@ class AdminApi:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         import httpx
 
-        try:
-            token = self.tokens.current()  # the stored sign-in's first refresh, at the server
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self.tokens.current()}"}
         try:
             return self._http.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
+            raise unreachable(self.server, exc) from exc
 
-    def _unreachable(self, exc: Exception) -> ServerUnreachable:
-        return ServerUnreachable(f"{self.server} unreachable ({exc.__class__.__name__})")
+
+def unreachable(server: str, exc: Exception) -> ServerUnreachable:
+    """What a request to ``server`` that failed with ``exc`` (an httpx error) says."""
+    return ServerUnreachable(f"{server} unreachable ({exc.__class__.__name__})")
 
 
 def admin_tokens(
@@ -213,7 +213,7 @@ def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
         http.post(f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"})
     except SignInRequired:
         pass  # ended already (expired, or signed out elsewhere)
-    except httpx.HTTPError:
+    except (ServerUnreachable, httpx.HTTPError):
         outcome = "unreachable"
     logins.remove(server)
     return outcome
