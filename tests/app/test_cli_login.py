@@ -14,7 +14,6 @@ import json
 import re
 import stat
 import struct
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from streamstack.cli.credentials import DEFAULT_SERVER, SavedLogin, SavedLogins,
 from streamstack.settings import SettingsError
 from support.apps import free_port
 from support.commands import CommandLine
-from system.system_rig import clean_environment, streamstack_command
 from system.system_video import h264_aac_mp4
 
 MIB = 1024 * 1024
@@ -42,29 +40,16 @@ class Dev:
 
     url: str
     password: str
-    env: dict[str, str]
-    config: Path
+    home: Path
     server: DevServer
 
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        """``streamstack ARGS`` as this user."""
-        result = subprocess.run(
-            streamstack_command(*args),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=120,
-            check=False,
-            # No controlling terminal: the prompts read standard input, as under a pipe.
-            start_new_session=True,
-        )
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
+    async def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
+        """``streamstack ARGS`` as this user: exit code, standard output and error."""
+        return await CommandLine(args[0], self.home, token="")(*args[1:], stdin=stdin)
 
     def saved(self) -> dict[str, dict[str, str]]:
         """The stored sign-ins."""
-        path = self.config / "streamstack" / "credentials.json"
+        path = self.home / "config" / "streamstack" / "credentials.json"
         if not path.exists():
             return {}
         data: dict[str, dict[str, str]] = json.loads(path.read_text())
@@ -76,13 +61,7 @@ def dev(tmp_path: Path) -> Iterator[Dev]:
     """``streamstack dev`` (serving the SPA) with short access tokens; a user's home for the CLI."""
     ttl = str(ACCESS_TOKEN_TTL_SECONDS)
     with running_dev_server(tmp_path, STREAMSTACK_ACCESS_TOKEN_TTL_SECONDS=ttl) as server:
-        config = tmp_path / "config"
-        user_env = {
-            **clean_environment(),
-            "XDG_CONFIG_HOME": str(config),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        }
-        yield Dev(server.url, server.admin_password, user_env, config, server)
+        yield Dev(server.url, server.admin_password, tmp_path / "user", server)
 
 
 def padded_video(folder: Path, size: int) -> Path:
@@ -98,13 +77,13 @@ def padded_video(folder: Path, size: int) -> Path:
 async def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_access_token(
     dev: Dev, tmp_path: Path
 ) -> None:
-    refused = dev.run(
+    code, _, err = await dev.run(
         "login", "--server", dev.url, "--email", ADMIN, "--password-stdin", stdin="wrong password\n"
     )
-    assert refused.returncode == 1 and "HTTP 401" in refused.stderr, refused.stderr
+    assert code == 1 and "HTTP 401" in err, err
     assert dev.saved() == {}
 
-    signed_in = dev.run(
+    code, _, err = await dev.run(
         "login",
         "--server",
         dev.url + "/",
@@ -113,8 +92,8 @@ async def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_acces
         "--password-stdin",
         stdin=f"{dev.password}\n",
     )
-    assert signed_in.returncode == 0, signed_in.stderr
-    folder = dev.config / "streamstack"
+    assert code == 0, err
+    folder = dev.home / "config" / "streamstack"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "credentials.json").stat().st_mode) == 0o600
     assert list(dev.saved()) == [dev.url]  # one spelling per server
@@ -122,29 +101,29 @@ async def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_acces
     assert dev.password not in (folder / "credentials.json").read_text()
 
     video = padded_video(tmp_path, 3 * MIB)
-    uploaded = dev.run(
+    code, out, err = await dev.run(
         "upload", str(video), "--title", "Long", "--server", dev.url,
         "--chunk-mib", "1", "--limit-mib", "0.5",
     )  # fmt: skip
-    assert uploaded.returncode == 0, uploaded.stderr
+    assert code == 0, err
     # Renewed mid-upload: continuing between the first and the last byte.
-    renewed = re.findall(r"access token renewed; continuing at ([\d.]+) MiB", uploaded.stderr)
-    assert any(0 < float(at) < 3 for at in renewed), uploaded.stderr
-    item = json.loads(uploaded.stdout)
+    renewed = re.findall(r"access token renewed; continuing at ([\d.]+) MiB", err)
+    assert any(0 < float(at) < 3 for at in renewed), err
+    item = json.loads(out)
     assert item["title"] == "Long" and item["size_bytes"] == 3 * MIB
     # The upload plays in the browser (whose own 2 s tokens the SPA keeps renewing).
     (await watch_plays(dev.server, item["id"])).assert_clean()
     rotated = dev.saved()[dev.url]["refresh_token"]
     assert rotated != first_refresh
-    signed_out = dev.run("logout")  # the one server signed in to, unnamed
-    assert signed_out.returncode == 0 and "signed out" in signed_out.stdout
+    code, out, _ = await dev.run("logout")  # the one server signed in to, unnamed
+    assert code == 0 and "signed out" in out
     assert dev.saved() == {}
     with httpx.Client(base_url=dev.url) as http:  # revoked on the server too
         assert http.post("/api/v1/auth/refresh", json={"refresh_token": rotated}).status_code == 401
 
-    anonymous = dev.run("upload", str(video), "--title", "x", "--server", dev.url)
-    assert anonymous.returncode == 2
-    assert "streamstack login --server" in anonymous.stderr
+    code, _, err = await dev.run("upload", str(video), "--title", "x", "--server", dev.url)
+    assert code == 2
+    assert "streamstack login --server" in err
 
 
 def test_the_dev_server_throttles_by_the_connection_not_x_forwarded_for(dev: Dev) -> None:
@@ -161,11 +140,11 @@ def test_the_dev_server_throttles_by_the_connection_not_x_forwarded_for(dev: Dev
     assert answers[:5] == [401] * 5 and 429 in answers[5:], answers
 
 
-def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None:
+async def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None:
     # Email and password from the prompts this time.
-    prompted = dev.run("login", "--server", dev.url, stdin=f"{ADMIN}\n{dev.password}\n")
-    assert prompted.returncode == 0, prompted.stderr
-    assert "Email: " in prompted.stdout and f"Password for {ADMIN}: " in prompted.stderr
+    code, out, err = await dev.run("login", "--server", dev.url, stdin=f"{ADMIN}\n{dev.password}\n")
+    assert code == 0, err
+    assert "Email: " in out and f"Password for {ADMIN}: " in err
     token = dev.saved()[dev.url]["refresh_token"]
     with httpx.Client(base_url=dev.url) as http:  # signed out elsewhere (another device)
         pair = http.post("/api/v1/auth/refresh", json={"refresh_token": token}).json()
@@ -173,9 +152,9 @@ def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -> None
             "/api/v1/auth/logout", headers={"Authorization": f"Bearer {pair['access_token']}"}
         )
     video = padded_video(tmp_path, MIB)
-    ended = dev.run("upload", str(video), "--title", "x", "--server", dev.url)
-    assert ended.returncode == 1
-    assert "sign-in" in ended.stderr and "streamstack login --server" in ended.stderr
+    code, _, err = await dev.run("upload", str(video), "--title", "x", "--server", dev.url)
+    assert code == 1
+    assert "sign-in" in err and "streamstack login --server" in err
     assert dev.saved() == {}
 
 

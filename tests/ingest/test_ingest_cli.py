@@ -172,6 +172,19 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
     ]  # fmt: skip
     assert header.index("RECEIVED") == row.index("1.0/4.0")  # in columns
 
+    # An uploader auth knows is named by email; one it does not (the rig's minted admin, or
+    # an account deleted since) by id.
+    account = {"email": "uploader@example.test", "password": "violet kangaroo juggles"}
+    registered = await rig.client.post("/api/v1/auth/register", json=account)
+    assert registered.status_code == 201, registered.text
+    theirs = await rig.create(MIB, headers=rig.admin(registered.json()["id"]))
+    assert theirs.status_code == 201, theirs.text
+    code, out, err = await uploads(*server)
+    assert code == 0, err
+    uploaders = {row.split()[0]: row.split()[6] for row in out.splitlines()[1:]}
+    their_id = theirs.headers["location"].rsplit("/", 1)[-1]
+    assert uploaders == {upload_id: rig.admin_id, their_id: "uploader@example.test"}
+
     code, _, err = await uploads("--cancel", upload_id, *server)
     assert (code, err.strip()) == (
         0,

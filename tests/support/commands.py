@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 
 class CommandLine:
@@ -25,22 +24,27 @@ class CommandLine:
         }
 
     async def __call__(
-        self, *args: str, token: str | None = None, stdin: Any = asyncio.subprocess.DEVNULL
+        self, *args: str, token: str | None = None, stdin: str | int = asyncio.subprocess.DEVNULL
     ) -> tuple[int, str, str]:
-        """Exit code, standard output and standard error; ``token=""`` passes none."""
+        """Exit code, standard output and standard error. ``token``: this call's (``""``
+        passes none); ``stdin``: text typed in, or a file descriptor (a terminal's, say)."""
+        chosen = self.token if token is None else token
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "streamstack",
             self.name,
             *args,
-            *(["--token", token if token is not None else self.token] if token != "" else []),
-            stdin=stdin,
+            *(["--token", chosen] if chosen else []),
+            stdin=asyncio.subprocess.PIPE if isinstance(stdin, str) else stdin,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=self.env,
+            # No controlling terminal: prompts read standard input, as under a pipe or cron.
+            start_new_session=True,
         )
-        out, err = await process.communicate()
+        typed = stdin.encode() if isinstance(stdin, str) else None
+        out, err = await process.communicate(typed)
         assert process.returncode is not None
         assert b"Traceback" not in err, err.decode()
         return process.returncode, out.decode(), err.decode()

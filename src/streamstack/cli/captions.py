@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from streamstack.cli.processing import ITEM_PATH, print_item
+from streamstack.cli.output import print_json, table
+from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -15,7 +16,6 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
-from streamstack.cli.uploads import table
 from streamstack.settings import SettingsError
 
 #: Ingest's route of one track: PUT adds or replaces it, DELETE removes it.
@@ -32,7 +32,7 @@ def run_captions(args: argparse.Namespace) -> int:
         try:
             if args.action == "list":
                 return _shown(_tracks(api, str(args.item)), as_json=args.json)
-            return print_item(_changed(api, args))
+            return print_json(_changed(api, args))
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: captions {args.action}: {exc}", file=sys.stderr)
             return 1
@@ -62,7 +62,7 @@ def _tracks(api: AdminApi, item_id: str) -> list[dict[str, Any]]:
 def _shown(tracks: list[dict[str, Any]], *, as_json: bool) -> int:
     """Print ``tracks`` as a table (or JSON); a line on stderr when there are none."""
     if as_json:
-        return print_item(tracks)
+        return print_json(tracks)
     if tracks:
         rows = [(track["language"], track["label"], track["source"]) for track in tracks]
         print(table([COLUMNS, *rows]))

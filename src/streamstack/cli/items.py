@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from streamstack.cli.library import listed
-from streamstack.cli.processing import ITEM_PATH, print_item
+from streamstack.cli.output import print_json, table
+from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -20,7 +21,6 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
-from streamstack.cli.uploads import table
 from streamstack.settings import SettingsError
 
 #: The list's filters as options, by the query parameter each sets.
@@ -122,7 +122,7 @@ def _as_admin(item: _Item) -> _Item:
 def _listed(items: list[_Item], *, as_json: bool) -> int:
     """Print ``items`` as a table (or JSON); the count on stderr."""
     if as_json:
-        return print_item(items)
+        return print_json(items)
     if items:
         print(table([COLUMNS, *(_row(item) for item in items)]))
     print(f"streamstack: {_videos(len(items))}", file=sys.stderr)
@@ -184,7 +184,7 @@ def _acted(api: AdminApi, chosen: list[_Item], outcome: Outcome, *, ask: bool) -
         else:
             _failed(outcome, item["id"], error_detail(response))
     print(f"streamstack: {outcome.said()}", file=sys.stderr)
-    return print_item(dataclasses.asdict(outcome), 1 if outcome.failed else 0)
+    return print_json(dataclasses.asdict(outcome), 1 if outcome.failed else 0)
 
 
 def _failed(outcome: Outcome, item_id: str, why: str) -> None:

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from streamstack.cli.library import listed_items
-from streamstack.cli.processing import print_item
+from streamstack.cli.output import print_json
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -76,7 +76,7 @@ def run_probe(args: argparse.Namespace) -> int:
             print(f"streamstack: probe: {exc}", file=sys.stderr)
             return 1
     print(f"streamstack: {tally.said()}", file=sys.stderr)
-    return print_item(tally.summary(), 1 if tally.failed else 0)
+    return print_json(tally.summary(), 1 if tally.failed else 0)
 
 
 def _read_each(api: AdminApi, items: list[str]) -> Tally:

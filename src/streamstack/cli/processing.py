@@ -3,12 +3,12 @@ until it is over, then print the item."""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from streamstack.cli.output import print_json
 from streamstack.cli.session import ServerUnreachable, SignInRequired, error_detail
 from streamstack.cli.tus_client import ProgressLine, UploadFailed
 
@@ -67,26 +67,20 @@ def follow_processing(
     return item
 
 
-def print_item(item: object, code: int = 0) -> int:
-    """Print ``item`` as JSON on stdout; ``code``."""
-    print(json.dumps(item, indent=2))
-    return code
-
-
 def wait_and_print(get: Callable[[str], Any], item: Any, *, done: str) -> int:
     """Follow ``item``'s transcoding on a progress line, then print it as it ended (exit 1
     if it failed). ``done`` says what already happened to it (``uploaded``, ``queued``)."""
     try:
-        return print_item(follow_processing(get, item, ProgressLine(sys.stderr)))
+        return print_json(follow_processing(get, item, ProgressLine(sys.stderr)))
     except ProcessingFailed as failed:
         print(f"streamstack: transcoding failed: {failed}", file=sys.stderr)
-        return print_item(failed.item, 1)
+        return print_json(failed.item, 1)
     except (UploadFailed, SignInRequired) as exc:
         print(f"streamstack: {done}, but {exc}", file=sys.stderr)
-        return print_item(item, 1)
+        return print_json(item, 1)
     except KeyboardInterrupt:
         print(f"\nstreamstack: {done}; the transcoding goes on on the server", file=sys.stderr)
-        return print_item(item, 130)
+        return print_json(item, 130)
 
 
 def _ask(get: Callable[[str], Any], media_id: str) -> Any | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from streamstack.cli.processing import print_item
+from streamstack.cli.output import print_json, span
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -26,7 +26,6 @@ from streamstack.cli.session import (
     admin_api,
     error_detail,
 )
-from streamstack.cli.uploads import span
 from streamstack.settings import SettingsError
 
 #: Ingest's audit, and the deletion of the orphans a fresh audit finds.
@@ -78,7 +77,7 @@ def _asked(api: AdminApi, method: str, path: str, limit: int, doing: str) -> Any
 
 def _show(report: Any, args: argparse.Namespace) -> None:
     if args.json:
-        print_item(report)
+        print_json(report)
     else:
         print(said(report, deleting=args.delete))
 

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 
-from streamstack.cli.processing import print_item
+from streamstack.cli.output import print_json
 from streamstack.cli.session import ServerUnreachable, SignInRequired, admin_api, error_detail
 
 #: Ingest's route that makes an item's thumbnail and poster of a frame.
@@ -40,4 +40,4 @@ def run_thumbnail(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    return print_item(response.json())
+    return print_json(response.json())

@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from streamstack.cli.library import listed_items
-from streamstack.cli.processing import print_item, wait_and_print
+from streamstack.cli.output import print_json
+from streamstack.cli.processing import wait_and_print
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -71,4 +72,4 @@ def _shown(api: AdminApi, item: dict[str, Any] | None, *, wait: bool) -> int:
     """Print a queued item (once it is transcoded, with ``wait``); 1 for one not queued."""
     if item is None:
         return 1
-    return wait_and_print(api.get, item, done="queued") if wait else print_item(item)
+    return wait_and_print(api.get, item, done="queued") if wait else print_json(item)

@@ -6,7 +6,8 @@ import argparse
 import mimetypes
 import sys
 
-from streamstack.cli.processing import print_item, wait_and_print
+from streamstack.cli.output import print_json
+from streamstack.cli.processing import wait_and_print
 from streamstack.cli.session import SignInRequired, admin_api
 from streamstack.cli.tus_client import ResumableUploader, UploadFailed
 from streamstack.settings import SettingsError
@@ -30,7 +31,7 @@ def run_upload(args: argparse.Namespace) -> int:
         try:
             item = uploader.upload(args.file, _metadata(args))
             # Past this point the upload is done: wait_and_print reports its own failures.
-            return wait_and_print(api.get, item, done="uploaded") if args.wait else print_item(item)
+            return wait_and_print(api.get, item, done="uploaded") if args.wait else print_json(item)
         except (UploadFailed, SignInRequired) as exc:
             print(f"streamstack: upload failed: {exc}", file=sys.stderr)
             return 1

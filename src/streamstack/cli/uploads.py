@@ -6,7 +6,9 @@ import argparse
 import datetime
 import sys
 from typing import Any
+from urllib.parse import urlencode
 
+from streamstack.cli.output import span, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -15,11 +17,14 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed, mib
+from streamstack.contracts.limits import LIST_LIMIT_MAX
 
 #: Ingest's list of unfinished uploads, one page of it.
 LISTED_PATH = "/api/v1/ingest/uploads?limit={limit}&offset={offset}"
 #: The tus endpoint of one upload, whose ``DELETE`` cancels it.
 UPLOAD_PATH = "/api/v1/ingest/uploads/{id}"
+#: Auth's users, those the repeated ``id`` names: the uploaders' emails (ingest knows ids).
+USERS_PATH = "/api/v1/auth/users"
 #: Uploads asked for per request (the most the server gives).
 PAGE = 100
 COLUMNS = ("ID", "RECEIVED", "IDLE", "EXPIRES IN", "UPLOADER", "FILE", "TITLE")
@@ -36,11 +41,12 @@ def run_uploads(args: argparse.Namespace) -> int:
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: uploads: {exc}", file=sys.stderr)
             return 1
-    if not uploads:
-        print("streamstack: no unfinished uploads", file=sys.stderr)
-        return 0
+        if not uploads:
+            print("streamstack: no unfinished uploads", file=sys.stderr)
+            return 0
+        emails = _emails(api, {upload["uploader_id"] for upload in uploads})
     now = datetime.datetime.now(datetime.UTC)
-    print(table([COLUMNS, *(_row(upload, now) for upload in uploads)]))
+    print(table([COLUMNS, *(_row(upload, now, emails) for upload in uploads)]))
     return 0
 
 
@@ -57,6 +63,24 @@ def _unfinished(api: AdminApi) -> list[dict[str, Any]]:
             return uploads
 
 
+def _emails(api: AdminApi, ids: set[str]) -> dict[str, str]:
+    """The email of each uploader auth still knows, by id; those it does not (an account
+    deleted since) or cannot name (its module not answering) are shown by id."""
+    emails: dict[str, str] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), LIST_LIMIT_MAX):
+        chunk = wanted[start : start + LIST_LIMIT_MAX]
+        query = urlencode({"limit": len(chunk), "id": chunk}, doseq=True)
+        try:
+            response = api.get(f"{USERS_PATH}?{query}")
+        except (ServerUnreachable, SignInRequired):
+            return emails
+        if response.status_code != 200:
+            return emails
+        emails |= {user["id"]: user["email"] for user in response.json()["items"]}
+    return emails
+
+
 def _cancel(api: AdminApi, upload_id: str) -> int:
     """Cancel one upload (the tus termination); 1 when the server refuses."""
     response = api.request(
@@ -69,7 +93,7 @@ def _cancel(api: AdminApi, upload_id: str) -> int:
     return 0
 
 
-def _row(upload: dict[str, Any], now: datetime.datetime) -> tuple[str, ...]:
+def _row(upload: dict[str, Any], now: datetime.datetime, emails: dict[str, str]) -> tuple[str, ...]:
     """One upload's cells, in the order of :data:`COLUMNS`."""
     offset, length = upload["offset"], upload["length"]
     idle = now - datetime.datetime.fromisoformat(upload["last_activity_at"])
@@ -79,27 +103,7 @@ def _row(upload: dict[str, Any], now: datetime.datetime) -> tuple[str, ...]:
         f"{mib(offset)}/{mib(length)} MiB {offset * 100 // length:3d}%",
         span(idle),
         span(expires) if expires.total_seconds() > 0 else "expired",
-        upload["uploader_id"],
+        emails.get(upload["uploader_id"], upload["uploader_id"]),
         upload["file_name"] or "-",
         upload["title"],
-    )
-
-
-def span(duration: datetime.timedelta) -> str:
-    """A duration in its largest whole unit: ``45s``, ``12m``, ``3h``, ``2d``."""
-    seconds = max(0, int(duration.total_seconds()))
-    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def table(rows: list[tuple[str, ...]]) -> str:
-    """``rows`` in columns two spaces apart, each as wide as its widest cell (the last
-    one unpadded)."""
-    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
-    widths[-1] = 0
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
     )

@@ -1,0 +1,33 @@
+"""What the commands print: JSON on standard output for scripts, tables for people, and
+spans of time in their largest unit."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+
+def print_json(value: object, code: int = 0) -> int:
+    """Print ``value`` as indented JSON on standard output; ``code`` (the command's exit)."""
+    print(json.dumps(value, indent=2))
+    return code
+
+
+def span(duration: datetime.timedelta) -> str:
+    """A duration in its largest whole unit: ``45s``, ``12m``, ``3h``, ``2d``."""
+    seconds = max(0, int(duration.total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    """``rows`` in columns two spaces apart, each as wide as its widest cell (the last
+    one unpadded)."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    widths[-1] = 0
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
