@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { deleteItem, listCatalogue, listEvery, type ProcessingFilter, type SortOrder, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
@@ -145,6 +145,10 @@ function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
   // Items that left the page (no longer matching the status filter) since it was read.
   const left = useRef(0);
+  // Another query reads another page: what left the one before counts no more.
+  useEffect(() => {
+    left.current = 0;
+  }, [fetchPage]);
 
   const onChanged = useCallback(
     (updated: CatalogueItem) => {

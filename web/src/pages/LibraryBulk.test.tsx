@@ -265,6 +265,26 @@ describe("the library's bulk actions", () => {
     expect(screen.queryByTestId("past-the-end")).not.toBeInTheDocument();
   });
 
+  it("does not list the page again for a video that left an earlier filter's page", async () => {
+    const user = setupUser();
+    library([PUBLISHED, DRAFT_A]);
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?status=published" });
+    // Charlie leaves the Published page; then the filter changes and the page is read anew.
+    await user.click(await screen.findByRole("button", { name: "Unpublish Charlie" }));
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Unpublish Charlie" })).not.toBeInTheDocument());
+    await user.selectOptions(screen.getByLabelText("Status"), "all");
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    const listed = () => seen.filter((r) => r.method === "GET" && r.url.pathname === CATALOGUE).length;
+    const before = listed();
+
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Published 1 video.");
+    // Nothing left this page: it stays as read (no flash of the list being read again).
+    expect(listed()).toBe(before);
+  });
+
   it("keeps every matching video selected on the other pages, until the search changes", async () => {
     const user = setupUser();
     const second = [mediaItem({ id: "y", title: "Yankee" }), mediaItem({ id: "z", title: "Zulu" })];
