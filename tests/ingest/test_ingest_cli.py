@@ -66,8 +66,15 @@ async def test_upload_prints_the_item_with_progress(upload: Command) -> None:
         ["sea", "sun"],
     )
     assert item["video_codec"] == "h264"
+    # The catalogue's view, as --wait prints it: no object keys, no uploader.
+    catalogue = await upload.rig.client.get(
+        f"/api/v1/catalogue/{item['id']}", headers=upload.rig.admin()
+    )
+    assert item.keys() == catalogue.json().keys()
+    assert not {"s3_key", "created_by"} & item.keys(), item
     assert "100%" in err and "3.0/3.0 MiB" in err
-    assert upload.rig.object_bytes("media", item["s3_key"]) == video.read_bytes()
+    stored = await shown(upload.rig, item["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
     assert upload.remembered() == {}
 
 
@@ -80,7 +87,8 @@ async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
         )
     assert code == 0, err
     assert proxy.cuts == 1
-    assert upload.rig.object_bytes("media", json.loads(out)["s3_key"]) == video.read_bytes()
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
     # The wait is said on a line of its own, not a progress line standing still.
     assert "; retrying (1 of " in err, err
 
@@ -113,7 +121,8 @@ async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> 
     assert item["id"] == url.rsplit("/", 1)[-1]
     assert item["title"] == "Long"
     # Faststart rewrote it: same size class, index first.
-    boxes = ingest_media.top_level_boxes(upload.rig.object_bytes("media", item["s3_key"]))
+    stored = await shown(upload.rig, item["id"])
+    boxes = ingest_media.top_level_boxes(upload.rig.object_bytes("media", stored["s3_key"]))
     assert boxes.index(b"moov") < boxes.index(b"mdat")
     assert upload.remembered() == {}
 

@@ -1,5 +1,5 @@
-"""``--wait`` of ``streamstack upload`` and ``transcode``: follow an item's transcoding
-until it is over, then print the item."""
+"""What ``streamstack upload`` and ``transcode`` print: the item as the catalogue shows it,
+with ``--wait`` once its transcoding is over (followed on a progress line)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from streamstack.cli.output import print_json
 from streamstack.cli.session import ServerUnreachable, SignInRequired, error_detail
 from streamstack.cli.tus_client import ProgressLine, UploadFailed
+from streamstack.contracts.catalogue import CatalogueItem, MediaItem
 
 #: An admin's view of one item (it has ``processing_detail``: the rung being written).
 ITEM_PATH = "/api/v1/catalogue/{id}"
@@ -21,6 +22,9 @@ POLL_SECONDS = 1.0
 PATIENCE = 120
 #: The processing states after which nothing more happens to the item.
 OVER = ("none", "ready", "failed")
+#: What ingest's answer about an item adds to the catalogue's (object keys, the uploader):
+#: left out, so a command prints one shape whether it waited or not.
+_INTERNAL_FIELDS = frozenset(MediaItem.__struct_fields__) - set(CatalogueItem.__struct_fields__)
 
 
 class ProcessingFailed(Exception):
@@ -67,9 +71,13 @@ def follow_processing(
     return item
 
 
-def wait_and_print(get: Callable[[str], Any], item: Any, *, done: str) -> int:
-    """Follow ``item``'s transcoding on a progress line, then print it as it ended (exit 1
-    if it failed). ``done`` says what already happened to it (``uploaded``, ``queued``)."""
+def print_item(get: Callable[[str], Any], item: Any, *, wait: bool, done: str) -> int:
+    """Print ``item`` (an upload's or a retry's answer) as the catalogue shows it to admins;
+    with ``wait``, once its transcoding is over, following it on a progress line (exit 1 if
+    it failed). ``done`` says what already happened to it (``uploaded``, ``queued``)."""
+    item = {name: value for name, value in item.items() if name not in _INTERNAL_FIELDS}
+    if not wait:
+        return print_json(item)
     try:
         return print_json(follow_processing(get, item, ProgressLine(sys.stderr)))
     except ProcessingFailed as failed:

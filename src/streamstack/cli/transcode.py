@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 from streamstack.cli.library import listed_items
-from streamstack.cli.output import print_json
-from streamstack.cli.processing import wait_and_print
+from streamstack.cli.processing import print_item
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -72,4 +71,4 @@ def _shown(api: AdminApi, item: dict[str, Any] | None, *, wait: bool) -> int:
     """Print a queued item (once it is transcoded, with ``wait``); 1 for one not queued."""
     if item is None:
         return 1
-    return wait_and_print(api.get, item, done="queued") if wait else print_json(item)
+    return print_item(api.get, item, wait=wait, done="queued")

@@ -6,8 +6,7 @@ import argparse
 import mimetypes
 import sys
 
-from streamstack.cli.output import print_json
-from streamstack.cli.processing import wait_and_print
+from streamstack.cli.processing import print_item
 from streamstack.cli.session import SignInRequired, admin_api
 from streamstack.cli.tus_client import ResumableUploader, UploadFailed
 from streamstack.settings import SettingsError
@@ -30,8 +29,8 @@ def run_upload(args: argparse.Namespace) -> int:
         )
         try:
             item = uploader.upload(args.file, _metadata(args))
-            # Past this point the upload is done: wait_and_print reports its own failures.
-            return wait_and_print(api.get, item, done="uploaded") if args.wait else print_json(item)
+            # Past this point the upload is done: print_item reports its own failures.
+            return print_item(api.get, item, wait=args.wait, done="uploaded")
         except (UploadFailed, SignInRequired) as exc:
             print(f"streamstack: upload failed: {exc}", file=sys.stderr)
             return 1
