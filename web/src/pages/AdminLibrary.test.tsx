@@ -421,8 +421,11 @@ describe("AdminLibraryPage, outdated videos", () => {
     expect(confirm).not.toHaveClass("danger");
     await user.click(confirm);
 
-    expect(await screen.findByText("Queued 1 of 2.")).toBeInTheDocument();
-    expect(screen.getByText("Not queued: “Never”: a job is on its way")).toBeInTheDocument();
+    // Run as every bulk action is: its notice, its failures, what failed left selected.
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Queued 1 video.");
+    const failures = screen.getByRole("alert");
+    expect(failures).toHaveTextContent("Could not transcode again 1 video (still selected):");
+    expect(failures).toHaveTextContent("“Never”: a job is on its way");
     expect(sentTo(seen, "POST", `${API}/ingest/items/o/transcode`)).toHaveLength(1);
     expect(sentTo(seen, "POST", `${API}/ingest/items/n/transcode`)).toHaveLength(1);
     // The whole list was read (by the largest page) before any was queued; then the page reloads.
@@ -430,6 +433,8 @@ describe("AdminLibraryPage, outdated videos", () => {
     expect(whole?.url.searchParams.get("processing")).toBe("outdated");
     await waitFor(() => expect(screen.getAllByTestId("library-item")).toHaveLength(1));
     expect(screen.getByRole("link", { name: "Never" })).toBeInTheDocument();
+    expect(screen.getByRole("checkbox", { name: "Select Never" })).toBeChecked();
+    expect(within(screen.getByTestId("outdated-panel")).getByRole("button", { name: "Transcode all 1" })).toBeEnabled();
   });
 
   it("says when every video is up to date, and offers nothing", async () => {

@@ -15,6 +15,7 @@ import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import {
   BulkFailures,
+  changedBy,
   BulkNote,
   LibraryBulkBar,
   useBulkRun,
@@ -71,7 +72,6 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
   };
 }
 
-/** Every video, drafts too, for admins: filtered by status and processing state, searched, edited row by row. */
 /** The library's query without its page: what "every video matching" is of. */
 function queryKeyOf(params: URLSearchParams): string {
   const query = new URLSearchParams(params);
@@ -79,6 +79,7 @@ function queryKeyOf(params: URLSearchParams): string {
   return query.toString();
 }
 
+/** Every video, drafts too, for admins: filtered by status and processing state, searched, edited row by row. */
 export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
@@ -91,6 +92,9 @@ export function AdminLibraryPage() {
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1, and Back undoes it.
   const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null }, { push: true });
+  // The outdated panel's "Transcode all": the bulk action on every video matching; those it
+  // could not queue stay selected, as after any bulk action.
+  const transcodeAll = async () => selection.choose(await bulk.run("transcode", changedBy("transcode", await everyMatching())));
 
   return (
     <section className="page" aria-labelledby="library-title">
@@ -104,7 +108,9 @@ export function AdminLibraryPage() {
 
       <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} />
       <BulkFailures outcome={bulk.outcome} />
-      {processing === "outdated" && <OutdatedPanel total={data?.total ?? null} onDone={reload} />}
+      {processing === "outdated" && (
+        <OutdatedPanel total={data?.total ?? null} busy={bulk.progress !== null} onTranscodeAll={transcodeAll} />
+      )}
       <FormError message={deletion.error} />
       <ErrorMessage error={error} onRetry={reload} />
 
@@ -168,15 +174,16 @@ function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
     () => listEvery({ status, processing, q, sort }),
     [status, processing, q, sort],
   );
-  // After a bulk action: the page again when videos went (deleted, or out of the filter),
-  // so the count of matches and pages is the server's, not the one read before.
+  // After a bulk action: the page again when videos went (deleted, out of the status filter,
+  // or queued out of a processing one), so the count of matches and pages is the server's.
   const afterBulk = useCallback(
     (verb: BulkVerb) => {
-      if (verb !== "delete" && left.current === 0) return;
+      const went = verb === "delete" || (verb === "transcode" && processing !== undefined) || left.current > 0;
+      if (!went) return;
       left.current = 0;
       reload();
     },
-    [reload],
+    [reload, processing],
   );
   return { data, error, loading, reload, onChanged, afterBulk, everyMatching };
 }

@@ -1,42 +1,39 @@
 import { useState } from "react";
-import { listEvery } from "../api/catalogue";
-import { errorMessage } from "../api/errors";
-import { retryTranscode } from "../api/ingest";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
-import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
 
 /**
- * Above the library filtered to outdated videos: transcode them all at once,
- * asked first, with a progress line while each is queued. `total` is how many the
- * list holds (null while it loads); `onDone` follows the run (the list reloads:
- * the queued ones have left it, and what the run told stays).
+ * Above the library filtered to outdated videos: what "outdated" means, and transcoding
+ * them all at once, asked first. `total` is how many the list holds (null while it loads);
+ * `onTranscodeAll` runs the library's bulk "transcode again" over every one of them (its
+ * progress and outcome show where every bulk action's do), `busy` while one runs.
  */
-export function OutdatedPanel({ total, onDone }: { total: number | null; onDone: () => void }) {
-  const run = useBulkTranscode(onDone);
+export function OutdatedPanel({
+  total,
+  busy,
+  onTranscodeAll,
+}: {
+  total: number | null;
+  busy: boolean;
+  onTranscodeAll: () => Promise<void>;
+}) {
+  const reading = useAction();
   const [confirming, setConfirming] = useState(false);
-  // Nothing to say until the list is known to hold some, or a run has told something.
-  if (!total && run.progress === null && run.error === null) return null;
-  const videos = total === 1 ? "1 video" : `${total ?? 0} videos`;
+  if (!total) return null;
+  const videos = total === 1 ? "1 video" : `${total} videos`;
+  const running = busy || reading.running !== null;
 
   return (
     <div className="notice" data-testid="outdated-panel">
-      {total ? (
-        <>
-          <p>
-            This version would make more of {videos}: never transcoded, or transcoded by an older version (with one
-            audio track, say).
-          </p>
-          <button type="button" className="button primary" disabled={run.running} onClick={() => setConfirming(true)}>
-            {run.running ? "Queueing…" : `Transcode all ${total}`}
-          </button>
-        </>
-      ) : null}
-      <p role="status" aria-live="polite" className="muted small">
-        {run.progress}
+      <p>
+        This version would make more of {videos}: never transcoded, or transcoded by an older version (with one audio
+        track, say).
       </p>
-      <FormError message={run.error} />
+      <button type="button" className="button primary" disabled={running} onClick={() => setConfirming(true)}>
+        {running ? "Queueing…" : `Transcode all ${total}`}
+      </button>
+      <FormError message={reading.error} />
       {confirming && (
         <ConfirmDialog
           title={`Transcode ${videos}?`}
@@ -45,7 +42,7 @@ export function OutdatedPanel({ total, onDone }: { total: number | null; onDone:
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void run.start();
+            void reading.run("transcode-all", "Could not read the list of videos", onTranscodeAll);
           }}
         >
           Each is made from its original with this version’s transcoder. The workers take them in turn, which may
@@ -54,32 +51,4 @@ export function OutdatedPanel({ total, onDone }: { total: number | null; onDone:
       )}
     </div>
   );
-}
-
-/** Queues every outdated video in turn, telling `progress` how far it got; the refusals, each with its reason. */
-async function queueEvery(progress: (text: string) => void): Promise<string[]> {
-  const items = await listEvery({ status: "all", processing: "outdated", sort: "oldest" });
-  const { reasons } = await inTurn(
-    items,
-    (item) => retryTranscode(item.id),
-    (index, total) => progress(`Queueing ${index + 1} of ${total}…`),
-  );
-  progress(`Queued ${items.length - reasons.length} of ${items.length}.`);
-  return reasons;
-}
-
-/** The run of "Transcode all" (the project's useAction around queueEvery); `onDone` follows it, however it ended. */
-function useBulkTranscode(onDone: () => void) {
-  const action = useAction();
-  const [progress, setProgress] = useState<string | null>(null);
-  const start = () =>
-    action.run("transcode-all", errorMessage, async () => {
-      try {
-        const refused = await queueEvery(setProgress);
-        if (refused.length > 0) throw new Error(`Not queued: ${refused.join("; ")}`);
-      } finally {
-        onDone();
-      }
-    });
-  return { running: action.running !== null, progress, error: action.error, start };
 }
