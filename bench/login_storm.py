@@ -48,6 +48,8 @@ NO_THROTTLE = {
     "STREAMSTACK_LOGIN_THROTTLE_EMAIL_ATTEMPTS": "1000000000",
     "STREAMSTACK_LOGIN_THROTTLE_ADDRESS_ATTEMPTS": "1000000000",
     "STREAMSTACK_LOGIN_THROTTLE_ACCOUNT_ATTEMPTS": "1000000000",
+    # The one account signing in registers itself, with no admin to invite it.
+    "STREAMSTACK_REGISTRATION_MODE": "open",
 }
 #: ``serve`` on the embedded backends (production mode would want NATS, S3, Postgres): the
 #: two processes compete for the cores exactly as they would beside those servers.

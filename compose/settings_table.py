@@ -57,8 +57,6 @@ MEANINGS: dict[str, str] = {
     "access_token_ttl_seconds": "access token lifetime (at most 604800, 7 days: how long a signed-out token stays on the revocation list)",
     "refresh_token_ttl_seconds": "refresh token lifetime",
     "stream_token_ttl_seconds": "stream token lifetime (KV bucket TTL)",
-    "allow_registration": "whether anyone may register an account (`false` = registration "
-    "mode `closed`; prefer `STREAMSTACK_REGISTRATION_MODE`)",
     "secure_cookies": "mark cookies `Secure` on every response; without it they are `Secure` whenever the request came over HTTPS (directly, or by `X-Forwarded-Proto` from a trusted proxy): set it when TLS ends at a proxy that does not send that header",
     "hsts_seconds": "`Strict-Transport-Security` max-age, sent on answers to HTTPS requests (on every answer with `STREAMSTACK_SECURE_COOKIES`); `0`: never",
     "argon2_memory_kib": "argon2id memory cost of password hashes, KiB",
@@ -72,8 +70,8 @@ MEANINGS: dict[str, str] = {
     "search_burst": "catalogue searches one client address may have run (uncached pages; "
     "admins' are not counted) before `429 searches_throttled`",
     "search_refill_seconds": "one more search per address comes back every this many seconds",
-    "registration_mode": "`open`, `invite` (single-use codes an admin creates) or `closed`; "
-    "empty: `open`, or `closed` when `STREAMSTACK_ALLOW_REGISTRATION=false`",
+    "registration_mode": "who may create an account: `invite` (with a single-use code an "
+    "admin creates), `open` (anyone) or `closed` (none but admins made by `streamstack create-admin`)",
     "registration_address_attempts": "registrations per client address before backoff",
     "refresh_grace_seconds": "a refresh token reused this soon after its rotation gets the same "
     "new pair (two tabs); later reuse ends the session; 0 turns it off",

@@ -30,7 +30,7 @@ MODULE_NAMES: tuple[str, ...] = ("auth", "catalogue", "streaming", "ingest")
 Environment = Literal["dev", "production"]
 Delivery = Literal["proxy", "nginx"]
 LogFormat = Literal["console", "json"]
-RegistrationMode = Literal["", "open", "invite", "closed"]
+RegistrationMode = Literal["open", "invite", "closed"]
 TranscodePreset = Literal[
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
 ]
@@ -91,7 +91,6 @@ class Settings:
     ] = 1800
     refresh_token_ttl_seconds: Positive = 7 * 24 * 3600
     stream_token_ttl_seconds: Positive = 3600
-    allow_registration: bool = True
     secure_cookies: bool = False
     # Strict-Transport-Security's max-age on answers to HTTPS requests (every answer with
     # secure_cookies); 0 = never. One year, as OWASP recommends (scanners want 6 months).
@@ -114,8 +113,9 @@ class Settings:
     search_burst: Positive = 30
     search_refill_seconds: PositiveSeconds = 2.0
     # Who may create accounts: open, invite (single-use codes an admin creates) or closed.
-    # Unset: open, or closed when allow_registration is false (its older spelling).
-    registration_mode: RegistrationMode = ""
+    # Invite by default: an account watches every published video, and a server on the
+    # internet should not give that to anyone who asks.
+    registration_mode: RegistrationMode = "invite"
     # Registrations per client address before the same doubling backoff.
     registration_address_attempts: Positive = 20
     # A refresh token presented again within this many seconds of its rotation (two
@@ -236,6 +236,12 @@ NOT_SETTINGS = frozenset(
     }
 )
 
+#: Settings an older version read, and what replaced them.
+REPLACED = {
+    f"{PREFIX}ALLOW_REGISTRATION": f"set {PREFIX}REGISTRATION_MODE (open, invite or closed; "
+    "invite when unset)",
+}
+
 
 def unknown_variables(env: Mapping[str, str]) -> list[str]:
     """A line for each ``STREAMSTACK_*`` variable in ``env`` that nothing reads (a
@@ -247,6 +253,9 @@ def unknown_variables(env: Mapping[str, str]) -> list[str]:
         if not name.startswith(PREFIX) or name in known or name in others:
             continue
         if name.startswith(f"{PREFIX}TEST_"):
+            continue
+        if name in REPLACED:
+            lines.append(f"{name} is no longer read: {REPLACED[name]}")
             continue
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
         meant = f"; did you mean {close[0]}?" if close else ""
@@ -280,11 +289,6 @@ def validate(settings: Settings) -> Settings:
         url = settings.module_url(module)
         if url:
             _check_url(f"{module.upper()}_URL", url, ("http", "https"))
-    if not settings.allow_registration and settings.registration_mode not in ("", "closed"):
-        raise SettingsError(
-            f"{PREFIX}REGISTRATION_MODE: {settings.registration_mode} contradicts "
-            f"{PREFIX}ALLOW_REGISTRATION=false (which means closed); unset one of them"
-        )
     if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
         raise SettingsError(f"{PREFIX}ARGON2_MEMORY_KIB: must be at least 8 x ARGON2_PARALLELISM")
     if settings.environment == "production" and len(settings.internal_secret) < 16:

@@ -75,6 +75,11 @@ def test_the_admin_created_in_a_data_directory_signs_in_on_dev_with_it(tmp_path:
                 token = signed_in.json()["access_token"]
                 me = http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
                 assert me.json()["role"] == "admin"
+            # Set up as the README says, strangers cannot make accounts: invites only.
+            assert http.get("/api/v1/auth/config").json() == {"registration_mode": "invite"}
+            stranger = {"email": "stranger@example.com", "password": second_password}
+            refused = http.post("/api/v1/auth/register", json=stranger)
+            assert (refused.status_code, refused.json()["code"]) == (403, "invite_required")
     finally:
         process.kill()
     # An admin existed, so dev did not invent admin@localhost.

@@ -11,10 +11,9 @@ from support.apps import running_app
 @pytest.mark.parametrize(
     ("overrides", "mode"),
     [
-        ({}, "open"),
+        ({"registration_mode": "open"}, "open"),
         ({"registration_mode": "invite"}, "invite"),
         ({"registration_mode": "closed"}, "closed"),
-        ({"allow_registration": False}, "closed"),
     ],
 )
 async def test_the_registration_mode_is_public(auth_settings_factory, overrides, mode):

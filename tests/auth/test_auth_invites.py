@@ -94,20 +94,15 @@ async def test_open_is_the_default_and_spends_only_usable_invite_codes(client, a
     assert (await register_with(client, invite["code"])).status_code == 201
 
 
-@pytest.mark.parametrize(
-    "overrides", [{"registration_mode": "closed"}, {"allow_registration": False}]
-)
-async def test_closed_refuses_everyone_even_with_a_valid_code(auth_settings_factory, overrides):
-    settings = auth_settings_factory(**overrides)
+async def test_closed_refuses_everyone_even_with_a_valid_code(auth_settings_factory):
+    settings = auth_settings_factory(registration_mode="closed")
     async with running_app(settings) as client:
         invite = await new_invite(client, await admin_token(client, settings))
         for code in (None, invite["code"]):
             assert_error(await register_with(client, code), 403, "registration_disabled")
 
 
-def test_contradicting_or_unknown_modes_do_not_start(auth_settings_factory):
-    with pytest.raises(SettingsError, match="STREAMSTACK_REGISTRATION_MODE"):
-        auth_settings_factory(registration_mode="open", allow_registration=False)
+def test_unknown_modes_do_not_start(auth_settings_factory):
     with pytest.raises(SettingsError, match="STREAMSTACK_REGISTRATION_MODE"):
         auth_settings_factory(registration_mode="anyone")
 

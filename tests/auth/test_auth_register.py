@@ -162,7 +162,7 @@ async def test_emoji_display_name_is_kept(client):
 
 
 async def test_registration_can_be_switched_off(auth_settings_factory):
-    async with running_app(auth_settings_factory(allow_registration=False)) as client:
+    async with running_app(auth_settings_factory(registration_mode="closed")) as client:
         response = await client.post(
             f"{API}/register", json={"email": "a@example.test", "password": PASSWORD}
         )

@@ -348,7 +348,7 @@ async def test_deleting_an_account_in_auth_deletes_its_watch_data(
     settings_factory: SettingsFactory,
 ) -> None:
     """End to end: auth's admin delete → its outbox → ``user.deleted`` → catalogue."""
-    settings = settings_factory(modules=("auth", "catalogue"), allow_registration=True)
+    settings = settings_factory(modules=("auth", "catalogue"))
     async with running_app(settings) as client:
         item = await create_item(client, settings)
         account = {"email": f"{uuid.uuid4().hex}@example.test", "password": "a long passphrase 42"}

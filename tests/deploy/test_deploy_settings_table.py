@@ -24,7 +24,7 @@ def test_every_setting_has_a_row_with_its_default() -> None:
     for field, row in zip(dataclasses.fields(Settings), rows, strict=True):
         assert row.startswith(f"| `{PREFIX}{field.name.upper()}` |")
     assert "| `STREAMSTACK_MAX_UPLOAD_BYTES` | `10737418240` |" in table
-    assert "| `STREAMSTACK_ALLOW_REGISTRATION` | `true` |" in table
+    assert "| `STREAMSTACK_REGISTRATION_MODE` | `invite` |" in table
     assert "| `STREAMSTACK_JWT_PRIVATE_KEY_PATH` | (empty) |" in table
 
 

@@ -229,7 +229,9 @@ def admin_password_from(log: Path, process: ChildProcess) -> str:
 @contextmanager
 def running_dev_server(tmp_path: Path, *, spa: bool = True, **env: str) -> Iterator[DevServer]:
     """``streamstack dev --port <free> --data-dir <tmp>``, ready; with ``spa`` it serves the
-    built SPA. ``env`` adds settings (``STREAMSTACK_…``) to its clean environment."""
+    built SPA. ``env`` adds settings (``STREAMSTACK_…``) to its clean environment; anyone
+    may register unless it says otherwise (the journeys register viewers as a means)."""
+    env = {"STREAMSTACK_REGISTRATION_MODE": "open", **env}
     if spa:
         env = {"STREAMSTACK_WEB_DIST_DIR": str(built_web_dist()), **env}
     port = free_port()

@@ -19,6 +19,8 @@ def test_defaults_run_all_modules_on_embedded_backends() -> None:
     assert settings.nats_url == ""
     assert settings.s3_endpoint_url == ""
     assert (settings.media_bucket, settings.thumbnails_bucket) == ("media", "thumbnails")
+    # An account watches every published video: none is made without an admin's invite.
+    assert settings.registration_mode == "invite"
 
 
 def test_values_are_parsed_and_typed() -> None:
@@ -30,7 +32,7 @@ def test_values_are_parsed_and_typed() -> None:
             "STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/ss",
             "STREAMSTACK_NATS_URL": "nats://nats:4222",
             "STREAMSTACK_S3_ENDPOINT_URL": "http://minio:9000",
-            "STREAMSTACK_ALLOW_REGISTRATION": "false",
+            "STREAMSTACK_REGISTRATION_MODE": "open",
             "STREAMSTACK_S3_TIMEOUT_SECONDS": "2.5",
             "STREAMSTACK_STREAMING_DELIVERY": "nginx",
             "STREAMSTACK_AUTH_URL": "http://auth:8000",
@@ -40,7 +42,7 @@ def test_values_are_parsed_and_typed() -> None:
     assert settings.port == 9000
     assert settings.data_dir == Path("/var/lib/ss")
     assert settings.effective_database_url == "postgresql+asyncpg://u:p@db:5432/ss"
-    assert settings.allow_registration is False
+    assert settings.registration_mode == "open"
     assert settings.s3_timeout_seconds == 2.5
     assert settings.streaming_delivery == "nginx"
     assert settings.module_url("auth") == "http://auth:8000"
@@ -74,7 +76,7 @@ def test_production_logs_json_by_default() -> None:
         ({"STREAMSTACK_NATS_URL": "nats://"}, "STREAMSTACK_NATS_URL"),
         ({"STREAMSTACK_S3_ENDPOINT_URL": "minio:9000"}, "STREAMSTACK_S3_ENDPOINT_URL"),
         ({"STREAMSTACK_CATALOGUE_URL": "ftp://c"}, "STREAMSTACK_CATALOGUE_URL"),
-        ({"STREAMSTACK_ALLOW_REGISTRATION": "maybe"}, "STREAMSTACK_ALLOW_REGISTRATION"),
+        ({"STREAMSTACK_SECURE_COOKIES": "maybe"}, "STREAMSTACK_SECURE_COOKIES"),
         ({"STREAMSTACK_STREAMING_DELIVERY": "cdn"}, "STREAMSTACK_STREAMING_DELIVERY"),
         ({"STREAMSTACK_MEDIA_BUCKET": "a/b"}, "STREAMSTACK_MEDIA_BUCKET"),
         ({"STREAMSTACK_STREAM_CHUNK_BYTES": "1024"}, "STREAMSTACK_STREAM_CHUNK_BYTES"),
@@ -110,14 +112,14 @@ def test_text_forms_of_lists_booleans_and_unset_paths() -> None:
         {
             "STREAMSTACK_MODULES": " auth , ingest ,",
             "STREAMSTACK_SECURE_COOKIES": "Yes",
-            "STREAMSTACK_ALLOW_REGISTRATION": "off",
+            "STREAMSTACK_REQUEST_OBSERVABILITY": "off",
             "STREAMSTACK_JWT_PUBLIC_KEY_PATH": "",
             "STREAMSTACK_WEB_DIST_DIR": "/srv/web",
         }
     )
     assert settings.modules == ("auth", "ingest")
     assert settings.secure_cookies is True
-    assert settings.allow_registration is False
+    assert settings.request_observability is False
     assert settings.jwt_public_key_path is None
     assert settings.web_dist_dir == Path("/srv/web")
 
@@ -153,12 +155,16 @@ def test_a_misspelled_variable_is_named_with_the_setting_it_may_mean(
     env = {
         "STREAMSTACK_DATABSE_URL": "sqlite+aiosqlite:///x.db",
         "STREAMSTACK_LOGLEVEL": "DEBUG",
+        # Read by an older version: what replaced it is named.
+        "STREAMSTACK_ALLOW_REGISTRATION": "true",
         "STREAMSTACK_PORT": "9000",  # a setting
         "STREAMSTACK_SERVER": "http://h:8000",  # the CLI's own
         "STREAMSTACK_TEST_NATS_URL": "nats://h",  # the tests'
         "HOME": "/root",
     }
     assert unknown_variables(env) == [
+        "STREAMSTACK_ALLOW_REGISTRATION is no longer read: set STREAMSTACK_REGISTRATION_MODE "
+        "(open, invite or closed; invite when unset)",
         "STREAMSTACK_DATABSE_URL is not a setting and is ignored; "
         "did you mean STREAMSTACK_DATABASE_URL?",
         "STREAMSTACK_LOGLEVEL is not a setting and is ignored; did you mean STREAMSTACK_LOG_LEVEL?",

@@ -70,6 +70,9 @@ def make_settings(
         "jwt_private_key_path": keys / "private.pem",
         "jwt_public_key_path": keys / "public.pem",
         "log_level": "WARNING",
+        # Tests make accounts as a means, not their subject; the default (invite) is tested
+        # where registration is (tests/auth, tests/kernel/test_settings.py, the system journey).
+        "registration_mode": "open",
     }
     base.update({k: v for k, v in (("database_url", database_url), ("nats_url", nats_url)) if v})
     if kind == "production":

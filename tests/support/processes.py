@@ -39,6 +39,7 @@ _SHARED = (
     "jwt_private_key_path",
     "jwt_public_key_path",
     "log_level",
+    "registration_mode",
 )
 
 

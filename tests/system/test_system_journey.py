@@ -157,16 +157,22 @@ def sign_in(web: httpx.Client, email: str, password: str) -> dict[str, Any]:
 
 
 def journey(web: httpx.Client, video: bytes, label: str, request_ids: list[str]) -> list[str]:
-    """Register, sign in, upload (admin), browse, play by ranges, refresh, sign out.
+    """Invite (admin), register with the code, sign in, upload (admin), browse, play by
+    ranges, refresh, sign out.
 
     Returns the stream tokens it was given (secrets that must not reach nginx's log) and
     adds to ``request_ids`` those of its stream-token requests (catalogue -> streaming).
     """
-    # Register and sign in.
+    # Registration is by invitation unless configured otherwise: the admin invites the viewer.
+    admin = sign_in(web, ADMIN_EMAIL, ADMIN_PASSWORD)
     email = f"viewer-{label}-{uuid.uuid4().hex[:8]}@streamstack.example"
+    account = {"email": email, "password": VIEWER_PASSWORD, "display_name": f"Viewer {label}"}
+    uninvited = web.post("/api/v1/auth/register", json=account)
+    assert (uninvited.status_code, uninvited.json()["code"]) == (403, "invite_required")
+    invite = web.post("/api/v1/auth/invites", headers=bearer(admin["access_token"]))
+    assert invite.status_code == 201, invite.text
     registered = web.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": VIEWER_PASSWORD, "display_name": f"Viewer {label}"},
+        "/api/v1/auth/register", json={**account, "invite_code": invite.json()["code"]}
     )
     assert registered.status_code == 201, registered.text
     viewer = sign_in(web, email, VIEWER_PASSWORD)
@@ -174,7 +180,6 @@ def journey(web: httpx.Client, video: bytes, label: str, request_ids: list[str])
     assert me.status_code == 200 and me.json()["email"] == email
 
     # The admin uploads a video: probed, thumbnailed, registered and published.
-    admin = sign_in(web, ADMIN_EMAIL, ADMIN_PASSWORD)
     title = f"System journey {label} {uuid.uuid4().hex[:8]}"
     uploaded = web.post(
         "/api/v1/ingest/upload",

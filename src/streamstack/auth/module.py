@@ -21,13 +21,12 @@ from streamstack.kernel.revocation import (
     REVOKED_TOKENS_BUCKET,
     RevocationList,
 )
-from streamstack.settings import Settings, SettingsError
+from streamstack.settings import Settings
 
 # The module's own stack (service, routes, tables, argon2, zxcvbn's dictionaries) is
 # imported by the functions that build it, not with this file: every process reads MODULE
 # below, and one that does not mount auth would pay ~0.2 s of CPU at start for nothing.
 if TYPE_CHECKING:
-    from streamstack.auth.schemas import RegistrationMode
     from streamstack.auth.service import AuthService
     from streamstack.auth.tokens import TokenIssuer
 
@@ -37,14 +36,6 @@ log = structlog.get_logger(__name__)
 OWASP_MEMORY_KIB, OWASP_TIME_COST = 19456, 2
 #: The relay is woken after each commit that wrote an event; polling is the safety net.
 RELAY_POLL_SECONDS = 5.0
-
-
-def registration_mode(settings: Settings) -> RegistrationMode:
-    """The configured mode; unset, ``STREAMSTACK_ALLOW_REGISTRATION`` decides (false = closed)."""
-    mode = settings.registration_mode or ("open" if settings.allow_registration else "closed")
-    if mode not in ("open", "invite", "closed"):
-        raise SettingsError(f"STREAMSTACK_REGISTRATION_MODE: {mode!r} is not a mode")
-    return mode
 
 
 def build_service(
@@ -91,7 +82,7 @@ def build_service(
                 max_seconds=settings.login_throttle_max_seconds,
             ),
         ),
-        registration_mode=registration_mode(settings),
+        registration_mode=settings.registration_mode,
         refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
         events_enqueued=events_enqueued,
         clock=clock,

@@ -40,7 +40,6 @@ from streamstack.auth.schemas import (
     InviteStatus,
     InviteView,
     PasswordResetCreated,
-    RegistrationMode,
     SessionView,
     UserPage,
     UserView,
@@ -61,6 +60,7 @@ from streamstack.kernel.errors import (
     Unauthorized,
 )
 from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
+from streamstack.settings import RegistrationMode
 
 log = structlog.get_logger(__name__)
 
