@@ -191,4 +191,26 @@ describe("an edit the session ended under", () => {
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin$/));
     expect(sessionStorage.length).toBe(0);
   });
+
+  it("on a playlist's rename is kept and restored too", async () => {
+    const { endSession } = serve(rig);
+    const user = setupUser();
+    renderApp("/playlists/p-1");
+    await user.click(await screen.findByRole("button", { name: "Rename" }));
+    await user.type(screen.getByLabelText("Description"), " And Sundays.");
+    endSession();
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin$/));
+
+    await signInAs(user, ADMIN);
+
+    const form = await screen.findByRole("form", { name: "Rename the playlist" });
+    expect(screen.getByTestId("location")).toHaveTextContent("/playlists/p-1");
+    expect(within(form).getByTestId("draft-restored")).toBeInTheDocument();
+    expect(within(form).getByLabelText("Description")).toHaveValue("Weeknights. And Sundays.");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Rename the playlist" })).not.toBeInTheDocument());
+    expect(rig.playlist.description).toBe("Weeknights. And Sundays.");
+    expect(sessionStorage.length).toBe(0);
+  });
 });
