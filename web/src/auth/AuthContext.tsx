@@ -13,6 +13,7 @@ import { login as apiLogin, endSession, restoreSession } from "../api/client";
 import type { RegisterRequest, UserView } from "../api/schema";
 import { hasSessionMarker } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
+import { forgetDrafts } from "../lib/draftStore";
 import { useStillsPassRenewal } from "./stillsPass";
 
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
@@ -57,6 +58,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   // setState is React's own (stable): listing it below changes no callback.
   const [state, setState] = useSessionState();
   useStillsPassRenewal(state.user?.role === "admin");
+  const userId = state.user?.id;
+  // A draft kept when a session ended is its user's alone: whoever signs in on this tab
+  // next drops any other's.
+  useEffect(() => {
+    if (userId) forgetDrafts(userId);
+  }, [userId]);
 
   const signIn = useCallback(async (email: string, password: string) => {
     await apiLogin(email, password);
@@ -73,29 +80,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [signIn],
   );
 
-  const signOut = useCallback(async () => {
-    try {
-      await authApi.logout();
-    } catch {
-      // Signing out locally must work even if the server is unreachable.
-    } finally {
-      endSession();
-      // After the token listener's update: the user ended it, nothing to report.
-      setState(SIGNED_OUT);
-    }
-  }, [setState]);
-
-  const signOutEverywhere = useCallback(async () => {
-    await authApi.logoutAll();
-    endSession();
-    setState(SIGNED_OUT);
-  }, [setState]);
-
-  const deleteAccount = useCallback(async (password: string) => {
-    await authApi.deleteAccount(password);
-    endSession();
-    setState({ ...SIGNED_OUT, ended: "account-deleted" });
-  }, [setState]);
+  const { signOut, signOutEverywhere, deleteAccount } = useSignOuts(setState);
 
   const updateUser = useCallback((user: UserView) => {
     setState((s) => (s.status === "authenticated" ? { ...s, user } : s));
@@ -107,6 +92,41 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   return <AuthContext value={value}>{children}</AuthContext>;
+}
+
+/**
+ * The ways the user ends their session here: nothing to report after, and no unsaved edit of
+ * theirs kept for a next sign-in (a session that ends under them keeps it: see useSessionDraft).
+ */
+function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
+  const endedHere = useCallback((next: State) => {
+    endSession();
+    forgetDrafts();
+    // After the token listener's update, which took this for a session that ended by itself.
+    setState(next);
+  }, [setState]);
+
+  const signOut = useCallback(async () => {
+    try {
+      await authApi.logout();
+    } catch {
+      // Signing out locally must work even if the server is unreachable.
+    } finally {
+      endedHere(SIGNED_OUT);
+    }
+  }, [endedHere]);
+
+  const signOutEverywhere = useCallback(async () => {
+    await authApi.logoutAll();
+    endedHere(SIGNED_OUT);
+  }, [endedHere]);
+
+  const deleteAccount = useCallback(async (password: string) => {
+    await authApi.deleteAccount(password);
+    endedHere({ ...SIGNED_OUT, ended: "account-deleted" });
+  }, [endedHere]);
+
+  return { signOut, signOutEverywhere, deleteAccount };
 }
 
 /** The role an access token grants (its payload's `role` claim), or null when it cannot be read. */

@@ -7,11 +7,13 @@ import { FormError } from "../components/ErrorMessage";
 import { RowButton } from "../components/RowButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
+import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
 import { isTranscoding, outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import { formatDate, formatViews, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling } from "../lib/useItemPolling";
+import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
 import { SubmitButton } from "../components/SubmitButton";
@@ -38,7 +40,7 @@ export function LibraryRow({
 }) {
   const id = useId();
   const action = useAction();
-  const { editing, editButton, startEdit, stopEdit } = useRowEditing(action);
+  const { editing, editButton, startEdit, stopEdit } = useRowEditing(action, useKeptDraft({ form: "item", id: item.id }));
   const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
   useItemPolling(item.id, processing && !editing, onChanged);
@@ -84,13 +86,14 @@ export function LibraryRow({
 }
 
 /**
- * Whether the row shows its edit form. Saved or cancelled, the focus goes back to Edit,
+ * Whether the row shows its edit form: open from the start when it has a draft to restore
+ * (`keptDraft`: the session ended while it was open). Saved or cancelled, the focus goes back to Edit,
  * not to the top of the page (the form's focused button is gone) where a keyboard user
  * had to find their row again; once the save has settled, since Edit is disabled while
  * it runs.
  */
-function useRowEditing(action: Action) {
-  const [editing, setEditing] = useState(false);
+function useRowEditing(action: Action, keptDraft: boolean) {
+  const [editing, setEditing] = useState(keptDraft);
   const editButton = useRef<HTMLButtonElement>(null);
   const closed = useRef(false);
   const settled = !editing && action.running === null;
@@ -136,15 +139,20 @@ interface LibraryEditFormProps {
   onCancel: () => void;
 }
 
+/** What the edit form's notice calls each field the server may have changed meanwhile. */
+const ITEM_FIELDS = { title: "title", description: "description", tags: "tags" };
+
 /**
- * Title, description and tags of one video, as they are when the form opens;
- * checked here (a title, tags within the limits), then saved through the
- * row's `action`.
+ * Title, description and tags of one video, as they are when the form opens (or as a
+ * draft kept when the session ended left them); checked here (a title, tags within the
+ * limits), then saved through the row's `action`.
  */
 function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormProps) {
-  const [title, setTitle] = useState(item.title);
-  const [description, setDescription] = useState(item.description);
-  const [tags, setTags] = useState(item.tags.join(", "));
+  const draft = useSessionDraft(
+    { form: "item", id: item.id },
+    { title: item.title, description: item.description, tags: item.tags.join(", ") },
+  );
+  const { title, description, tags } = draft.values;
   const busy = action.running !== null;
 
   async function save(event: FormEvent<HTMLFormElement>) {
@@ -160,13 +168,14 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
 
   return (
     <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
+      <RestoredDraftNotice draft={draft} what="video" labels={ITEM_FIELDS} />
       {/* Edit, which had the focus, is gone: the focus goes to the form, not to the page's body. */}
-      <TitleField value={title} onChange={setTitle} autoFocus />
+      <TitleField value={title} onChange={(text) => draft.change("title", text)} autoFocus />
       <DescriptionAndTagsFields
         description={description}
-        onDescription={setDescription}
+        onDescription={(text) => draft.change("description", text)}
         tags={tags}
-        onTags={setTags}
+        onTags={(text) => draft.change("tags", text)}
         tagsPlaceholder="comma, separated"
       />
       {/* By the Save button: under the row it was below the captions, out of view. */}

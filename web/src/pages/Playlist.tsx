@@ -7,10 +7,12 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { LoadFailure } from "../components/LoadFailure";
+import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
 import { Thumbnail, titleAndDuration } from "../components/MediaCard";
 import { playlistWatchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "../components/SubmitButton";
 
 /** Which button to give the focus back to after a move: the moved item's, in its new place. */
@@ -118,7 +120,10 @@ function PlaylistRow({
   );
 }
 
-/** "Rename": the title and description, saved together. */
+/** What the rename form's notice calls each field the server may have changed meanwhile. */
+const PLAYLIST_FIELDS = { title: "title", description: "description" };
+
+/** "Rename": the title and description, saved together (kept if the session ends meanwhile). */
 function RenameForm({
   playlist,
   busy,
@@ -130,23 +135,27 @@ function RenameForm({
   onSave: (title: string, description: string) => void;
   onCancel: () => void;
 }) {
-  const [title, setTitle] = useState(playlist.title);
-  const [description, setDescription] = useState(playlist.description);
+  const draft = useSessionDraft(
+    { form: "playlist", id: playlist.id },
+    { title: playlist.title, description: playlist.description },
+  );
+  const { title, description } = draft.values;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     onSave(title.trim(), description);
   };
   return (
     <form className="form" onSubmit={submit} aria-label="Rename the playlist">
+      <RestoredDraftNotice draft={draft} what="playlist" labels={PLAYLIST_FIELDS} />
       <label>
         Title
-        <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={LIMITS.title} required />
+        <input value={title} onChange={(e) => draft.change("title", e.target.value)} maxLength={LIMITS.title} required />
       </label>
       <label>
         Description
         <textarea
           value={description}
-          onChange={(e) => setDescription(e.target.value)}
+          onChange={(e) => draft.change("description", e.target.value)}
           maxLength={LIMITS.description}
           rows={3}
         />
@@ -240,7 +249,8 @@ export function PlaylistPage() {
   const fetchPlaylist = useCallback((signal: AbortSignal) => getPlaylist(id, signal), [id]);
   const { data: playlist, error, loading, reload, setData } = useAsync(fetchPlaylist);
   const changes = usePlaylistChanges(id, setData);
-  const [renaming, setRenaming] = useState(false);
+  // Open from the start when the session ended under a rename: its draft is restored.
+  const [renaming, setRenaming] = useState(useKeptDraft({ form: "playlist", id }));
   const [confirming, setConfirming] = useState(false);
   const busy = changes.running !== null;
 
@@ -271,9 +281,7 @@ export function PlaylistPage() {
           playlist={playlist}
           busy={busy}
           onCancel={() => setRenaming(false)}
-          onSave={(title, description) =>
-            void changes.rename(title, description).then((done) => done && setRenaming(false))
-          }
+          onSave={(title, description) => void changes.rename(title, description).then((done) => done && setRenaming(false))}
         />
       )}
       {playlist.description && <p className="description">{playlist.description}</p>}
