@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef } from "react";
 import { LIMITS } from "../api/limits";
 import { Field, InputField } from "./Field";
 
@@ -30,7 +31,8 @@ export function TitleField({
 
 /**
  * A video's description and comma-separated tags, as the upload form and
- * the library's edit form ask for them (checked with `tagsProblem`).
+ * the library's edit form ask for them (checked with `tagsProblem`). `tagsError`, what is
+ * wrong with the tags, is told on their field, which takes the focus to fix them there.
  */
 export function DescriptionAndTagsFields({
   description,
@@ -38,6 +40,7 @@ export function DescriptionAndTagsFields({
   tags,
   onTags,
   tagsPlaceholder,
+  tagsError = null,
   disabled = false,
 }: {
   description: string;
@@ -45,8 +48,14 @@ export function DescriptionAndTagsFields({
   tags: string;
   onTags: (text: string) => void;
   tagsPlaceholder: string;
+  tagsError?: string | null;
   disabled?: boolean;
 }) {
+  const tagsField = useRef<HTMLInputElement>(null);
+  // In the commit the error shows in: the field is announced with it, described by it.
+  useLayoutEffect(() => {
+    if (tagsError) tagsField.current?.focus();
+  }, [tagsError]);
   return (
     <>
       <Field label="Description">
@@ -66,6 +75,8 @@ export function DescriptionAndTagsFields({
         hint="Separate tags with commas."
         type="text"
         placeholder={tagsPlaceholder}
+        error={tagsError}
+        ref={tagsField}
         disabled={disabled}
         value={tags}
         onChange={onTags}

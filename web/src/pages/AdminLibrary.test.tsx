@@ -298,18 +298,42 @@ describe("AdminLibraryPage", () => {
     expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus();
   });
 
-  it("tells what is wrong with the edit by its Save button, above the captions", async () => {
+  it("keeps the row named, and its headings in order, while it is edited", async () => {
     const user = setupUser();
     const item = mediaItem({ id: "p", title: "Final" });
     server.use(http.get(CATALOGUE, () => listing([item])), http.get(`${API}/catalogue/p`, () => ok(item)));
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("button", { name: "Edit Final" }));
+
+    const row = screen.getByRole("listitem", { name: "Editing Final" });
+    const headings = within(row).getAllByRole("heading").map((h) => [h.tagName, h.textContent]);
+    expect(headings).toEqual([
+      ["H2", "Editing Final"],
+      ["H3", "Captions"],
+      ["H3", "File"],
+    ]);
+  });
+
+  it("tells what is wrong with the tags on their field, which takes the focus", async () => {
+    const user = setupUser();
+    const item = mediaItem({ id: "p", title: "Final" });
+    server.use(http.get(CATALOGUE, () => listing([item])), http.get(`${API}/catalogue/p`, () => ok(item)));
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Edit Final" }));
     await user.type(screen.getByLabelText("Tags"), "x".repeat(41));
     await user.click(screen.getByRole("button", { name: "Save" }));
 
-    const form = screen.getByRole("form", { name: "Edit Final" });
-    expect(within(form).getByRole("alert")).toHaveTextContent("Tags can be at most 40 characters");
+    const tags = screen.getByRole("textbox", { name: "Tags" });
+    expect(tags).toHaveFocus();
+    expect(tags).toHaveAttribute("aria-invalid", "true");
+    expect(tags).toHaveAccessibleDescription(expect.stringContaining("Tags can be at most 40 characters"));
+    expect(seen.filter((r) => r.method === "PATCH")).toHaveLength(0);
+    // Fixed there, the field is no longer marked.
+    await user.clear(tags);
+    expect(tags).not.toHaveAttribute("aria-invalid");
   });
 
   it("publishes a draft", async () => {

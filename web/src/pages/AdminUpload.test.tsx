@@ -262,6 +262,21 @@ describe("AdminUploadPage", () => {
     expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("100 % · 16.0 MiB of 16.0 MiB");
   });
 
+  it("tells what is wrong with the tags on their field, and uploads nothing", async () => {
+    const user = setupUser();
+    uploadPage();
+    const file = new File([new Uint8Array(MiB)], "beach_day.mp4", { type: "video/mp4" });
+    await user.upload(screen.getByLabelText("Video or sound file"), file);
+    await user.type(screen.getByLabelText("Tags"), `sea, ${"x".repeat(41)}`);
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+
+    const tags = screen.getByRole("textbox", { name: "Tags" });
+    expect(tags).toHaveFocus();
+    expect(tags).toHaveAttribute("aria-invalid", "true");
+    expect(tags).toHaveAccessibleDescription(expect.stringContaining("Tags can be at most 40 characters"));
+    expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
+  });
+
   it("sets a fresh Bearer token on every tus request", async () => {
     const user = setupUser();
     uploadPage();

@@ -30,7 +30,7 @@ export function AdminUploadPage() {
       <UploadForm draft={draft} locked={locked} onSubmit={startUpload} />
       <UploadProgress upload={upload} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
-      <UploadOutcome transfers={transfers} error={draft.error ?? failureSummary(transfers)} onReset={reset} />
+      <UploadOutcome transfers={transfers} error={failureSummary(transfers)} onReset={reset} />
       <UnfinishedUploads version={unfinishedVersion} resuming={upload.current?.resumes ?? null} />
     </section>
   );

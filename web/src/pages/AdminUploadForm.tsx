@@ -64,15 +64,15 @@ export interface UploadDraft {
   details: { description: string; onDescription: (text: string) => void; tags: string; onTags: (text: string) => void };
   publish: boolean;
   setPublish: (publish: boolean) => void;
-  /** Why the draft cannot be uploaded as it is, else null. */
-  error: string | null;
+  /** What is wrong with the tags (the draft cannot be uploaded with them), else null. */
+  tagsError: string | null;
   /** There is something to upload: files, and a title when there is one file. */
   ready: boolean;
   fileInput: RefObject<HTMLInputElement | null>;
   /** An earlier upload of the one file chosen, which Upload resumes (with what it was begun with). */
   resumes: PreviousUpload | null;
   choose: (files: File[]) => void;
-  /** The files with their tus metadata; null, with `error` saying why, when the tags are not acceptable. */
+  /** The files with their tus metadata; null, with `tagsError` saying why, when the tags are not acceptable. */
   prepare: () => UploadItem[] | null;
   clear: () => void;
 }
@@ -87,13 +87,13 @@ export function useUploadDraft(): UploadDraft {
   const [description, setDescription] = useState("");
   const [tags, setTags] = useState("");
   const [publish, setPublish] = useState(true);
-  const [error, setError] = useState<string | null>(null);
+  const [tagsError, setTagsError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const resumes = useResumable(files, setTitle);
 
   function choose(next: File[]) {
     setFiles(next);
-    setError(null);
+    setTagsError(null);
     const first = next[0];
     if (next.length === 1 && first && title.trim() === "") setTitle(titleFromFilename(first.name));
   }
@@ -101,7 +101,7 @@ export function useUploadDraft(): UploadDraft {
   function prepare(): UploadItem[] | null {
     const tagList = parseTags(tags);
     const problem = tagsProblem(tagList);
-    setError(problem);
+    setTagsError(problem);
     if (problem) return null;
     const shared = { description: description.trim(), tags: tagList.join(","), publish: publish ? "true" : "false" };
     return files.map((file) => ({
@@ -116,13 +116,13 @@ export function useUploadDraft(): UploadDraft {
     setTitle("");
     setDescription("");
     setTags("");
-    setError(null);
+    setTagsError(null);
     if (fileInput.current) fileInput.current.value = "";
   }
 
   const ready = files.length > 0 && !(files.length === 1 && title.trim() === "");
   const details = { description, onDescription: setDescription, tags, onTags: setTags };
-  return { files, title, setTitle, details, publish, setPublish, error, ready, fileInput, resumes, choose, prepare, clear };
+  return { files, title, setTitle, details, publish, setPublish, tagsError, ready, fileInput, resumes, choose, prepare, clear };
 }
 
 /**
@@ -183,7 +183,12 @@ export function UploadForm({
       ) : (
         <p className="hint">Each file is titled after its name; change titles later in the library.</p>
       )}
-      <DescriptionAndTagsFields {...draft.details} tagsPlaceholder="nature, timelapse" disabled={locked} />
+      <DescriptionAndTagsFields
+        {...draft.details}
+        tagsPlaceholder="nature, timelapse"
+        tagsError={draft.tagsError}
+        disabled={locked}
+      />
       <div className="field checkbox">
         <input
           id="upload-publish"

@@ -52,19 +52,7 @@ export function LibraryRow({
       </Link>
       <div className="library-body">
         {editing ? (
-          <>
-            <LibraryEditForm
-              item={item}
-              action={action}
-              onSaved={(updated) => {
-                onChanged(updated);
-                stopEdit();
-              }}
-              onCancel={stopEdit}
-            />
-            <LibraryCaptions itemId={item.id} title={item.title} />
-            <LibraryFacts item={item} onChanged={onChanged} />
-          </>
+          <LibraryRowEditing titleId={`${id}-title`} item={item} action={action} onChanged={onChanged} onDone={stopEdit} />
         ) : (
           <>
             <SelectRow title={item.title} selected={selected} onSelect={onSelect} />
@@ -82,6 +70,42 @@ export function LibraryRow({
         )}
       </div>
     </li>
+  );
+}
+
+/** A row being edited: its form, then its captions and its file. `onDone`: saved or cancelled. */
+function LibraryRowEditing({
+  titleId,
+  item,
+  action,
+  onChanged,
+  onDone,
+}: {
+  titleId: string;
+  item: CatalogueItem;
+  action: Action;
+  onChanged: (item: CatalogueItem) => void;
+  onDone: () => void;
+}) {
+  return (
+    <>
+      {/* The row's name and the heading its Captions and File sections come under, while
+          the summary's title is replaced by the form. */}
+      <h2 id={titleId} className="visually-hidden">
+        Editing {item.title}
+      </h2>
+      <LibraryEditForm
+        item={item}
+        action={action}
+        onSaved={(updated) => {
+          onChanged(updated);
+          onDone();
+        }}
+        onCancel={onDone}
+      />
+      <LibraryCaptions itemId={item.id} title={item.title} />
+      <LibraryFacts item={item} onChanged={onChanged} />
+    </>
   );
 }
 
@@ -153,15 +177,18 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
     { title: item.title, description: item.description, tags: item.tags.join(", ") },
   );
   const { title, description, tags } = draft.values;
+  const [tagsError, setTagsError] = useState<string | null>(null);
   const busy = action.running !== null;
 
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const problem = title.trim() === "" ? "The title cannot be empty." : tagsProblem(parseTags(tags));
-    if (problem) {
-      action.fail(problem);
+    if (title.trim() === "") {
+      action.fail("The title cannot be empty.");
       return;
     }
+    const problem = tagsProblem(parseTags(tags));
+    setTagsError(problem);
+    if (problem) return;
     const changes = { title: title.trim(), description: description.trim(), tags: parseTags(tags) };
     await action.run("save", errorSentence, async () => onSaved(await updateItem(item.id, changes)));
   }
@@ -175,8 +202,12 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
         description={description}
         onDescription={(text) => draft.change("description", text)}
         tags={tags}
-        onTags={(text) => draft.change("tags", text)}
+        onTags={(text) => {
+          draft.change("tags", text);
+          setTagsError(null);
+        }}
         tagsPlaceholder="comma, separated"
+        tagsError={tagsError}
       />
       {/* By the Save button: under the row it was below the captions, out of view. */}
       <FormError message={action.error} />
