@@ -95,6 +95,9 @@ describe("AdminUsersPage", () => {
       used_at: null,
       used_by: null,
       revoked_at: null,
+      note: null,
+      used_by_account: null,
+      used_by_deleted: false,
     };
     let listed: InviteView[] = [];
     server.use(
