@@ -3,33 +3,16 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../api/limits";
 import type { InviteCreated, InviteRequest, InviteView } from "../api/schema";
 import { formatDate } from "../lib/format";
-import { hadSession } from "../test/fixtures";
+import { hadSession, inviteView } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import { ADMIN, API, apiError, http, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 
 const INVITES = `${API}/auth/invites`;
 const USED_AT = "2026-03-02T09:30:00Z";
 
-function invite(overrides: Partial<InviteView> = {}): InviteView {
-  return {
-    id: "i-1",
-    status: "active",
-    created_by: "u-admin",
-    created_at: "2026-03-01T10:00:00Z",
-    expires_at: "2026-03-08T10:00:00Z",
-    used_at: null,
-    used_by: null,
-    revoked_at: null,
-    note: null,
-    used_by_account: null,
-    used_by_deleted: false,
-    ...overrides,
-  };
-}
-
 /** The invite made by `POST /invites` from what was sent, as the server answers it. */
 function made(body: InviteRequest, id: string): InviteCreated {
-  const { created_at, expires_at } = invite();
+  const { created_at, expires_at } = inviteView();
   return { id, code: `CODE-${id}`, created_at, expires_at, note: body.note ?? null };
 }
 
@@ -65,7 +48,7 @@ describe("InvitesPanel", () => {
       http.post(INVITES, async ({ request }) => {
         const body = (await request.json()) as InviteRequest;
         const created = made(body, `i-${listed.length + 1}`);
-        listed = [invite({ id: created.id, note: created.note }), ...listed];
+        listed = [inviteView({ id: created.id, note: created.note }), ...listed];
         return ok(created);
       }),
     );
@@ -96,21 +79,21 @@ describe("InvitesPanel", () => {
   it("names who used each invite, or says the account was since deleted", async () => {
     const used = { status: "used" as const, used_at: USED_AT };
     openInvites(() => [
-      invite({
+      inviteView({
         id: "i-alice",
         ...used,
         note: "for Alice, video club",
         used_by: "u-alice",
         used_by_account: { email: "alice@example.com", display_name: "Alice A." },
       }),
-      invite({
+      inviteView({
         id: "i-bob",
         ...used,
         used_by: "u-bob",
         used_by_account: { email: "bob@example.com", display_name: null },
       }),
-      invite({ id: "i-gone", ...used, note: "for Carol", used_by_deleted: true }),
-      invite({ id: "i-open" }),
+      inviteView({ id: "i-gone", ...used, note: "for Carol", used_by_deleted: true }),
+      inviteView({ id: "i-open" }),
     ]);
 
     const list = await screen.findByRole("list", { name: "Invites" });
