@@ -2,7 +2,8 @@
 
 What an attacker sends is covered: no code, an unknown code, a used, revoked or expired
 code, the same code twice at once, an overlong code, a viewer or a revoked admin token on
-the invite endpoints, and a registration flood from one address.
+the invite endpoints, a note too long, of the wrong type or with control characters, and a
+registration flood from one address.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from auth_accounts import (
     documented_statuses,
     login,
     new_email,
+    register,
     strip_admin,
 )
 from jose import jwt
@@ -30,9 +32,13 @@ from sqlalchemy import update
 
 from streamstack.auth.models import Invite
 from streamstack.auth.module import standalone_service
+from streamstack.auth.service import invite_note
+from streamstack.contracts.limits import INVITE_NOTE_MAX
 from streamstack.kernel.db import Database
+from streamstack.kernel.errors import BadRequest
 from streamstack.settings import SettingsError
 from support.apps import running_app, served_app
+from support.queries import counting_queries
 
 INVITES = f"{API}/invites"
 
@@ -63,10 +69,16 @@ async def register_with(client: Any, code: str | None, email: str | None = None)
     return await client.post(f"{API}/register", json=body)
 
 
+async def listed_invites(client: Any, token: str) -> dict[str, dict[str, Any]]:
+    """Each listed invite, by its id, as an admin (``token``) sees them."""
+    response = await client.get(INVITES, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    return {i["id"]: i for i in response.json()["items"]}
+
+
 async def invite_statuses(client: Any, token: str) -> dict[str, str]:
     """Each listed invite's status, by its id, as an admin (``token``) sees them."""
-    items = (await client.get(INVITES, headers=bearer(token))).json()["items"]
-    return {i["id"]: i["status"] for i in items}
+    return {key: i["status"] for key, i in (await listed_invites(client, token)).items()}
 
 
 @pytest.fixture
@@ -113,7 +125,7 @@ async def test_invite_mode_registers_once_per_code(invite_client):
     assert_error(await register_with(client, "unknown-code"), 403, "invalid_invite")
     token = await admin_token(client, settings)
     invite = await new_invite(client, token)
-    assert set(invite) == {"id", "code", "created_at", "expires_at"}
+    assert set(invite) == {"id", "code", "created_at", "expires_at", "note"}
     email = new_email("invited")
     created = await register_with(client, invite["code"], email)
     assert created.status_code == 201, created.text
@@ -252,6 +264,96 @@ async def test_invite_lifetime_is_chosen_within_bounds(invite_client):
     )
 
 
+# --- notes, and who used an invite -----------------------------------------------------
+
+
+async def test_a_note_tells_invites_apart_and_a_used_one_names_its_account(invite_client):
+    """The note is trimmed (blank or null: none) and kept; the list names who used each
+    invite by the account as it is now, or says it was since deleted, in one statement."""
+    client, settings = invite_client
+    token = await admin_token(client, settings)
+    alice = await new_invite(client, token, note="  for Alice, video club  ")
+    bob = await new_invite(client, token, note="für Bob 🎬 (ex-colleague)", expires_in_hours=24)
+    carol = await new_invite(client, token, note="c" * INVITE_NOTE_MAX)
+    blank = await new_invite(client, token, note=" \u00a0 ")
+    null = await new_invite(client, token, note=None)
+    assert [i["note"] for i in (alice, bob, carol, blank, null)] == [
+        "for Alice, video club",
+        "für Bob 🎬 (ex-colleague)",
+        "c" * INVITE_NOTE_MAX,
+        None,
+        None,
+    ]
+    emails = {name: new_email(name) for name in ("alice", "bob", "carol")}
+    await register(client, emails["alice"], display_name="Alice A.", invite_code=alice["code"])
+    gone = await register(client, emails["bob"], invite_code=bob["code"])
+    await register(client, emails["carol"], invite_code=carol["code"])
+    deleted = await client.delete(f"{API}/users/{gone['id']}", headers=bearer(token))
+    assert deleted.status_code == 204, deleted.text
+
+    with counting_queries(client) as statements:
+        listed = await listed_invites(client, token)
+    assert len(statements) == 1, statements  # a join, not one lookup per used invite
+
+    def used(invite: dict[str, Any]) -> tuple[Any, ...]:
+        row = listed[invite["id"]]
+        return row["status"], row["note"], row["used_by_account"], row["used_by_deleted"]
+
+    assert used(alice) == (
+        "used",
+        "for Alice, video club",
+        {"email": emails["alice"], "display_name": "Alice A."},
+        False,
+    )
+    assert used(carol)[2] == {"email": emails["carol"], "display_name": None}
+    assert used(bob) == ("used", "für Bob 🎬 (ex-colleague)", None, True)
+    assert listed[bob["id"]]["used_by"] is None
+    assert used(blank) == used(null) == ("active", None, None, False)
+
+
+async def test_a_bad_note_is_refused_and_nothing_is_created(invite_client):
+    """Too long, not a string, or more than one line of text: a 400 that names the note."""
+    client, settings = invite_client
+    token = await admin_token(client, settings)
+    notes: list[Any] = [
+        "x" * (INVITE_NOTE_MAX + 1),
+        5,
+        True,
+        ["for", "Alice"],
+        {"text": "for Alice"},
+        "for Alice\nvideo club",
+        "for Alice\r",
+        "tab\there",
+        "nul\x00",
+        "escape\x1b[31m",
+        "next line\x85",
+        "line\u2028separator",
+    ]
+    for note in notes:
+        response = await client.post(INVITES, json={"note": note}, headers=bearer(token))
+        body = assert_error(response, 400)
+        assert "note" in body["detail"], (note, body)
+    # A lone surrogate (Postgres refuses one), sent as JSON escapes it.
+    surrogate = await client.post(
+        INVITES,
+        content=b'{"note": "for \\ud800 Alice"}',
+        headers={**bearer(token), "content-type": "application/json"},
+    )
+    assert_error(surrogate, 400)
+    assert await listed_invites(client, token) == {}
+
+
+def test_the_use_case_holds_the_note_rule_for_callers_past_the_schema():
+    """An in-process caller meets the route's rule: Postgres would answer a note longer
+    than its column with a 500."""
+    assert invite_note("  for Alice  ") == "for Alice"
+    assert invite_note(" \t ") is None  # blank once trimmed: none, however it was blank
+    assert invite_note(None) is None
+    for bad in ("x" * (INVITE_NOTE_MAX + 1), "for Alice\nvideo club", "nul\x00"):
+        with pytest.raises(BadRequest, match="note"):
+            invite_note(bad)
+
+
 async def test_only_admins_with_live_tokens_manage_invites(invite_client):
     client, settings = invite_client
     token = await admin_token(client, settings)
@@ -261,7 +363,7 @@ async def test_only_admins_with_live_tokens_manage_invites(invite_client):
     viewer = (await login(client, viewer_email)).json()["access_token"]
     some_id = invite["id"]
     calls = [
-        ("POST", INVITES, {}),
+        ("POST", INVITES, {"note": "let in by a viewer"}),
         ("GET", INVITES, None),
         ("DELETE", f"{INVITES}/{some_id}", None),
     ]
@@ -275,6 +377,9 @@ async def test_only_admins_with_live_tokens_manage_invites(invite_client):
         kwargs = {"json": body} if body is not None else {}
         response = await client.request(method, url, headers=bearer(token), **kwargs)
         assert_error(response, 401, "token_revoked")
+    other = await admin_token(client, settings)
+    notes = [i["note"] for i in (await listed_invites(client, other)).values()]
+    assert notes == [None]  # the one invite above: nothing refused was created
 
 
 # --- registration throttle --------------------------------------------------------------

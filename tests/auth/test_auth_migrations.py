@@ -1,25 +1,31 @@
-"""The hand-written migrations build exactly the tables the auth models describe."""
+"""The hand-written migrations build exactly the tables the auth models describe, and an
+upgrade keeps what was there (invites made before auth_0004 have no note). Both backends."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+import uuid
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
+from sqlalchemy import DateTime, Uuid, bindparam, inspect, select, text
 from sqlalchemy.engine import Connection
 
-from streamstack.auth.models import AuthBase
+from streamstack.auth.models import AuthBase, Invite
+from streamstack.auth.module import MODULE
 from streamstack.cli import apply_migrations
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
+from support.migrations import Revisions
+
+REVISIONS = Revisions(MODULE, AuthBase.metadata)
+
+OLD_INVITE = text(
+    "INSERT INTO auth_invites (id, code_hash, created_at, expires_at)"
+    " VALUES (:id, 'old-code-hash', :now, :now)"
+).bindparams(bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True)))
 
 
-def differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "version_table": "alembic_version_auth"}
-    )
-    diffs: list[Any] = compare_metadata(context, AuthBase.metadata)
-    return diffs
+def invite_columns(connection: Connection) -> set[str]:
+    return {c["name"] for c in inspect(connection).get_columns("auth_invites")}
 
 
 async def test_the_migrations_match_the_models(settings_factory: SettingsFactory) -> None:
@@ -29,6 +35,33 @@ async def test_the_migrations_match_the_models(settings_factory: SettingsFactory
     database = Database(settings.effective_database_url)
     try:
         async with database.engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def test_invite_notes_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """auth_0004 adds the invites' note, NULL for those made before; its downgrade drops
+    exactly that column and keeps the invites."""
+    settings = settings_factory(modules=("auth",))
+    database = Database(settings.effective_database_url)
+    invite_id = uuid.uuid4()
+    now = datetime.datetime.now(datetime.UTC)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "auth_0003")
+            await connection.execute(OLD_INVITE, {"id": invite_id, "now": now})
+            await connection.run_sync(REVISIONS.upgrade)
+            assert await connection.run_sync(REVISIONS.differences) == []
+            notes = await connection.execute(select(Invite.id, Invite.note))
+            assert list(notes) == [(invite_id, None)]
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "auth_0003")
+            assert "note" not in await connection.run_sync(invite_columns)
+            assert await connection.scalar(text("SELECT count(*) FROM auth_invites")) == 1
+            await connection.run_sync(REVISIONS.upgrade)
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()

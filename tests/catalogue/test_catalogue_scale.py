@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from catalogue_testing import API, admin_headers
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from streamstack.catalogue.items import normalize_tags, search_text, title_key
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 from support.apps import AppClient
+from support.queries import counting_queries
 
 ITEMS = 10_000
 START = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
@@ -58,30 +56,6 @@ def seed_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         )
         tags.extend({"media_id": item_id, "tag": tag} for tag in item_tags)
     return items, tags
-
-
-@contextmanager
-def counting_queries(client: AppClient) -> Iterator[list[str]]:
-    """The SQL statements the block's requests run on the app's engine.
-
-    The in-process client serves a request in the task that sends it, so a statement run
-    in that task is the request's. The app's background loops share the engine (the
-    outbox relay polls every 5 s): a poll landing inside a slow request on a loaded
-    machine made a page count two statements. They run in tasks of their own.
-    """
-    statements: list[str] = []
-    engine = client.app.state.backends.database.engine.sync_engine
-    requests = asyncio.current_task()
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if asyncio.current_task() is requests:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_ten_thousand_items_list_correctly_in_constant_queries(

@@ -3,14 +3,16 @@
 A real ``streamstack dev`` with ``STREAMSTACK_REGISTRATION_MODE=invite``. A visitor's
 registration form asks for an invite code (required, with the reason beside it): blanks
 are refused with "This server is invite-only …" and a made-up code with "This invite code
-is not valid …". The admin creates an invite on the Users page (its code and link are shown
-once); the visitor opens the link, which fills the code in, and registers, signed in at once.
-A second visitor with the same link is refused, and the admin's list shows the invite used.
+is not valid …". The admin creates an invite with a note on the Users page (its code and
+link are shown once); the visitor opens the link, which fills the code in, and registers,
+signed in at once. A second visitor with the same link is refused, and the admin's list shows
+the invite by its note, used by the first visitor's account.
 No console error besides those refusals' 403s, no uncaught exception, no CSP violation.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,6 +81,7 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
         await refused(page, INVALID)
 
         admin, admin_page = await admin_on(browser, log, server, "/admin/users")
+        await admin_page.get_by_label("Note (optional)").fill("  for the first visitor ")
         await admin_page.get_by_role("button", name="Create invite").click()
         created = admin_page.get_by_test_id("invite-created")
         await created.wait_for()
@@ -101,6 +104,8 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
         await admin_page.get_by_role("cell", name="first@example.test", exact=True).wait_for()
         invite = admin_page.get_by_test_id("invite")
         assert await invite.get_by_text("Used", exact=True).count() == 1
+        assert await invite.get_by_text("for the first visitor", exact=True).count() == 1
+        await invite.get_by_text(re.compile(r"^Used by first@example\.test on ")).wait_for()
         assert await admin_page.get_by_text("second@example.test").count() == 0
         await admin.close()
 

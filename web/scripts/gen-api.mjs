@@ -78,6 +78,7 @@ const limits = {
   passwordMax: at(doc, "password maximum", `${register}/password/maxLength`, `${login}/password/maxLength`),
   displayName: at(doc, "display name length", `${register}/display_name/maxLength`),
   inviteCode: at(doc, "invite code length", `${register}/invite_code/maxLength`),
+  inviteNote: at(doc, "invite note length", "#/components/schemas/InviteRequest/properties/note/maxLength"),
   captionLanguage: at(doc, "caption language length", `${caption}/language/schema/maxLength`),
   captionLabel: at(doc, "caption label length", `${caption}/label/schema/maxLength`),
   captionTracks: at(doc, "caption track count", "#/components/schemas/MediaItem/properties/captions/maxItems"),

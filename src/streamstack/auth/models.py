@@ -16,6 +16,7 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from streamstack.contracts.limits import INVITE_NOTE_MAX
 from streamstack.kernel.db import module_metadata
 from streamstack.kernel.outbox import OutboxColumns
 
@@ -121,6 +122,8 @@ class Invite(SingleUseCode, AuthBase):
         Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: What the admin noted to tell it apart ("for Alice, video club"); None when blank.
+    note: Mapped[str | None] = mapped_column(String(INVITE_NOTE_MAX))
 
 
 class PasswordReset(SingleUseCode, AuthBase):

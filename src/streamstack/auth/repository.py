@@ -9,6 +9,7 @@ connections on SQLite.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import random
@@ -500,17 +501,32 @@ def _settle_statement(released: int) -> Update:
     )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ListedInvite:
+    """An invite as the list reads it: the row, and the email and display name of the
+    account that used it while that account exists (None both when unused or deleted)."""
+
+    invite: Invite
+    used_by_email: str | None
+    used_by_display_name: str | None
+
+
 class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
     """Single-use invite codes."""
 
     model_type = Invite
 
-    async def newest(self, limit: int) -> list[Invite]:
-        """The most recently created invites."""
-        return await self.get_many(
-            LimitOffset(limit=limit, offset=0),
-            order_by=[(Invite.created_at, True), (Invite.id, False)],
+    async def newest(self, limit: int) -> list[ListedInvite]:
+        """The most recently created invites, each with who used it: one statement (an
+        outer join on the accounts), however many of them were used."""
+        statement = (
+            select(Invite, User.email, User.display_name)
+            .outerjoin(User, User.id == Invite.used_by)
+            .order_by(Invite.created_at.desc(), Invite.id)
+            .limit(limit)
         )
+        rows = await self.session.execute(statement)
+        return [ListedInvite(invite, email, name) for invite, email, name in rows]
 
     async def usable(self, code_hash: str, now: datetime.datetime) -> bool:
         """Whether an unused, unrevoked, unexpired invite has this code hash."""

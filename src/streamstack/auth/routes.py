@@ -442,9 +442,9 @@ class InviteController(Controller):
     async def create_invite(
         self, principal: Caller, auth: Auth, data: InviteRequest | None = None
     ) -> Response[InviteCreated]:
-        """A new invite code, shown only in this answer."""
-        hours = (data or InviteRequest()).expires_in_hours
-        created = await auth.create_invite(principal, hours)
+        """A new invite code, shown only in this answer, with the note that tells it apart."""
+        request = data or InviteRequest()
+        created = await auth.create_invite(principal, request.expires_in_hours, request.note)
         return Response(created, status_code=201, headers=_NO_STORE)
 
     @get("")

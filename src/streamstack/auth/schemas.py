@@ -16,6 +16,7 @@ from streamstack.auth.credentials import (
     MAX_PASSWORD_CHARS,
     MIN_PASSWORD_CHARS,
 )
+from streamstack.contracts.limits import InviteNote
 from streamstack.settings import RegistrationMode  # the setting's modes, answered as is
 
 Role = Literal["viewer", "admin"]
@@ -143,9 +144,11 @@ class PublicKeySet(msgspec.Struct, frozen=True):
 
 
 class InviteRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """``POST /invites``: how long the code stays valid (default 7 days)."""
+    """``POST /invites``: how long the code stays valid (default 7 days), and a note that
+    tells the invite apart in the list (blank or absent: none)."""
 
     expires_in_hours: InviteHours = 7 * 24
+    note: InviteNote | None = None
 
 
 class InviteCreated(msgspec.Struct, frozen=True):
@@ -155,6 +158,14 @@ class InviteCreated(msgspec.Struct, frozen=True):
     code: str
     created_at: datetime.datetime
     expires_at: datetime.datetime
+    note: str | None
+
+
+class InvitedAccount(msgspec.Struct, frozen=True):
+    """The account an invite made, as it is now."""
+
+    email: str
+    display_name: str | None
 
 
 class InviteView(msgspec.Struct, frozen=True):
@@ -168,6 +179,11 @@ class InviteView(msgspec.Struct, frozen=True):
     used_at: datetime.datetime | None
     used_by: uuid.UUID | None
     revoked_at: datetime.datetime | None
+    note: str | None
+    #: Who used the invite, while that account exists.
+    used_by_account: InvitedAccount | None
+    #: The invite was used, and the account it made has since been deleted.
+    used_by_deleted: bool
 
 
 class InviteList(msgspec.Struct, frozen=True):

@@ -33,9 +33,10 @@ from streamstack.auth.credentials import (
 )
 from streamstack.auth.models import Invite, LoginSession, PasswordReset, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
-from streamstack.auth.repository import AuthRecords
+from streamstack.auth.repository import AuthRecords, ListedInvite
 from streamstack.auth.schemas import (
     InviteCreated,
+    InvitedAccount,
     InviteList,
     InviteStatus,
     InviteView,
@@ -47,7 +48,7 @@ from streamstack.auth.schemas import (
 from streamstack.auth.throttle import AttemptThrottle
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
-from streamstack.contracts.limits import ONE_LINE
+from streamstack.contracts.limits import INVITE_NOTE_MAX, ONE_LINE
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
@@ -134,8 +135,9 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def invite_view(invite: Invite, now: datetime.datetime) -> InviteView:
-    """An invite as admins see it, with its status at ``now``."""
+def invite_view(listed: ListedInvite, now: datetime.datetime) -> InviteView:
+    """An invite as admins see it, with its status at ``now`` and who used it."""
+    invite = listed.invite
     status: InviteStatus = "active"
     if invite.used_at is not None:
         status = "used"
@@ -143,6 +145,9 @@ def invite_view(invite: Invite, now: datetime.datetime) -> InviteView:
         status = "revoked"
     elif invite.expires_at <= now:
         status = "expired"
+    account = None
+    if listed.used_by_email is not None:
+        account = InvitedAccount(listed.used_by_email, listed.used_by_display_name)
     return InviteView(
         invite.id,
         status,
@@ -152,7 +157,25 @@ def invite_view(invite: Invite, now: datetime.datetime) -> InviteView:
         invite.used_at,
         invite.used_by,
         invite.revoked_at,
+        note=invite.note,
+        used_by_account=account,
+        # Deleting an account sets its invite's ``used_by`` to NULL (the foreign key's
+        # ON DELETE SET NULL), and nothing else leaves a used invite without one.
+        used_by_deleted=invite.used_at is not None and invite.used_by is None,
     )
+
+
+def invite_note(raw: str | None) -> str | None:
+    """An invite's note as kept: trimmed, None when blank. The route's schema already
+    refuses one too long or with control characters; this holds the rule for any other
+    caller, since Postgres would refuse a note longer than its column with a 500."""
+    note = (raw or "").strip()
+    if len(note) > INVITE_NOTE_MAX or not re.match(ONE_LINE, note):
+        raise BadRequest(
+            f"note: one line of at most {INVITE_NOTE_MAX} characters, without control characters",
+            code="invalid_input",
+        )
+    return note or None
 
 
 def user_view(user: User) -> UserView:
@@ -560,10 +583,14 @@ class AuthService:
 
     # --- invites ------------------------------------------------------------------------
 
-    async def create_invite(self, caller: Principal, expires_in_hours: int) -> InviteCreated:
-        """A new single-use invite code, valid for ``expires_in_hours``; shown only now."""
+    async def create_invite(
+        self, caller: Principal, expires_in_hours: int, note: str | None = None
+    ) -> InviteCreated:
+        """A new single-use invite code, valid for ``expires_in_hours``, with the admin's
+        ``note`` (blank: none); the code is shown only now."""
         code = secrets.token_urlsafe(16)
         now = self.clock()
+        kept_note = invite_note(note)
         async with self._work() as records:
             invite = Invite(
                 id=uuid.uuid4(),
@@ -571,18 +598,20 @@ class AuthService:
                 created_by=await self._author(records, caller),
                 created_at=now,
                 expires_at=now + datetime.timedelta(hours=expires_in_hours),
+                note=kept_note,
             )
             await records.invites.add(invite, auto_refresh=False)
             await self._unless_stripped(caller)
+        # The note stays out of the log: it may name the person invited.
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
-        return InviteCreated(invite.id, code, invite.created_at, invite.expires_at)
+        return InviteCreated(invite.id, code, invite.created_at, invite.expires_at, kept_note)
 
     async def list_invites(self, limit: int) -> InviteList:
-        """The newest invites, with what became of each."""
+        """The newest invites, with what became of each and who used it."""
         now = self.clock()
         async with self._work() as records:
             invites = await records.invites.newest(limit)
-        return InviteList([invite_view(invite, now) for invite in invites])
+        return InviteList([invite_view(listed, now) for listed in invites])
 
     async def revoke_invite(self, invite_id: uuid.UUID) -> None:
         """Revoke an unused invite (again is fine); 404 unknown, 409 when already used."""

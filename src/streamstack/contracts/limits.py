@@ -74,12 +74,17 @@ STREAM_TOKEN_REFILL_SECONDS = 3
 #: Media ids one call asks catalogue about (which are items): one ``IN`` list a database
 #: takes in one statement, and a JSON body of about 20 KiB.
 EXISTING_ITEMS_BATCH_MAX = 500
+#: What an admin notes on an invite to tell it apart ("for Alice, video club"): one line
+#: that the invite list shows beside the invite (only the code's hash is kept).
+INVITE_NOTE_MAX = 200
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX, pattern=TAG_TEXT)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE)]
+#: An invite's note as sent; blank means none (auth trims it).
+InviteNote = Annotated[str, msgspec.Meta(max_length=INVITE_NOTE_MAX, pattern=ONE_LINE)]
 
 MediaId = Annotated[str, msgspec.Meta(pattern=UUID_TEXT, description="a media item's uuid")]
 #: A place in a playlist, 0 first (one less than :data:`MAX_PLAYLIST_ITEMS` at most).

@@ -56,9 +56,14 @@ export function setUserRole(id: string, role: Role): Promise<UserView> {
   );
 }
 
-/** A single-use invite code (shown once) for invite-only registration. */
-export function createInvite(expiresInHours: number): Promise<InviteCreated> {
-  return request((headers) => api.POST("/api/v1/auth/invites", { headers, body: { expires_in_hours: expiresInHours } }));
+/**
+ * A single-use invite code (shown once) for invite-only registration, with a
+ * note that tells it apart in the list (a blank one is not sent: none).
+ */
+export function createInvite(expiresInHours: number, note = ""): Promise<InviteCreated> {
+  const trimmed = note.trim();
+  const body = { expires_in_hours: expiresInHours, ...(trimmed ? { note: trimmed } : {}) };
+  return request((headers) => api.POST("/api/v1/auth/invites", { headers, body }));
 }
 
 export async function listInvites(signal?: AbortSignal): Promise<InviteView[]> {

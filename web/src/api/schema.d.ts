@@ -1078,6 +1078,7 @@ export interface components {
             expires_at: string;
             /** Format: uuid */
             id: string;
+            note: string | null;
         };
         /** InviteList */
         InviteList: {
@@ -1087,6 +1088,7 @@ export interface components {
         InviteRequest: {
             /** @default 168 */
             expires_in_hours?: number;
+            note?: string | null;
         };
         /** InviteView */
         InviteView: {
@@ -1097,11 +1099,19 @@ export interface components {
             expires_at: string;
             /** Format: uuid */
             id: string;
+            note: string | null;
             revoked_at: string | null;
             /** @enum {string} */
             status: "active" | "used" | "revoked" | "expired";
             used_at: string | null;
             used_by: string | null;
+            used_by_account: components["schemas"]["InvitedAccount"] | null;
+            used_by_deleted: boolean;
+        };
+        /** InvitedAccount */
+        InvitedAccount: {
+            display_name: string | null;
+            email: string;
         };
         /** Job */
         Job: {
@@ -1492,6 +1502,7 @@ export type InviteCreated = components['schemas']['InviteCreated'];
 export type InviteList = components['schemas']['InviteList'];
 export type InviteRequest = components['schemas']['InviteRequest'];
 export type InviteView = components['schemas']['InviteView'];
+export type InvitedAccount = components['schemas']['InvitedAccount'];
 export type Job = components['schemas']['Job'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];

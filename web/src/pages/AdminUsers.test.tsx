@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { InviteView, UserView } from "../api/schema";
-import { hadSession } from "../test/fixtures";
+import { hadSession, inviteView } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import { ADMIN, API, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
@@ -87,15 +87,7 @@ describe("AdminUsersPage", () => {
 
   it("creates an invite, shows its code once with a link, lists and revokes invites", async () => {
     hadSession();
-    const invite: Omit<InviteView, "status"> = {
-      id: "i-1",
-      created_at: "2026-03-01T10:00:00Z",
-      expires_at: "2026-03-02T10:00:00Z",
-      created_by: "u-admin",
-      used_at: null,
-      used_by: null,
-      revoked_at: null,
-    };
+    const invite = inviteView({ expires_at: "2026-03-02T10:00:00Z" });
     let listed: InviteView[] = [];
     server.use(
       refreshGives("tok"),

@@ -1,14 +1,16 @@
-import { useCallback, useState, type ReactNode } from "react";
+import { useCallback, useState, type FormEvent, type ReactNode } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
+import { ApiError, errorMessage } from "../api/errors";
+import { LIMITS } from "../api/limits";
 import { useRegistrationMode } from "../auth/useRegistrationMode";
 import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
-import { SelectField } from "../components/Field";
+import { InputField, SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
-import { useAction } from "../lib/useAction";
+import { useAction, type Action } from "../lib/useAction";
 import { copyText } from "../player/CopyMomentLink";
 
 const LIFETIMES = [
@@ -43,6 +45,33 @@ function RegistrationModeNote() {
   );
 }
 
+/**
+ * The server refused the note (the validation's "(note)", or the use case's "note: …"):
+ * told at the field. The browser keeps it to the length already; a pasted tab is not.
+ */
+function noteRefused(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 400 && /^note:|\(note\)$/.test(err.detail);
+}
+
+/** How an invite is named to a person: by its note, else by when it was made. */
+function inviteName(invite: InviteView): string {
+  return invite.note ? `the invite “${invite.note}”` : `the invite created ${formatDate(invite.created_at)}`;
+}
+
+/**
+ * What became of a used invite: who used it, by the account as it is now, or that
+ * the account has since been deleted.
+ */
+function usedBy(invite: InviteView): string {
+  const on = formatDate(invite.used_at);
+  const account = invite.used_by_account;
+  if (account) {
+    const name = account.display_name ? ` (${account.display_name})` : "";
+    return `Used by ${account.email}${name} on ${on}`;
+  }
+  return invite.used_by_deleted ? `Used on ${on} by an account since deleted` : `Used on ${on}`;
+}
+
 /** The registration link that carries an invite code into the form. */
 export function inviteLink(code: string): string {
   return `${window.location.origin}/register?invite=${encodeURIComponent(code)}`;
@@ -56,16 +85,9 @@ export function InvitesPanel() {
   const { data: invites, error, loading, reload } = useAsync(
     useCallback((signal: AbortSignal) => listInvites(signal), []),
   );
-  const [hours, setHours] = useState<number>(168);
   const [created, setCreated] = useState<InviteCreated | null>(null);
   const action = useAction();
   const busy = action.running !== null;
-
-  const create = () =>
-    action.run("create", "Could not create an invite", async () => {
-      setCreated(await createInvite(hours));
-      reload();
-    });
 
   // A revoked invite keeps its row, without the focused Revoke: the focus goes to this instead.
   const [revoked, setRevoked] = useState<string | null>(null);
@@ -75,24 +97,20 @@ export function InvitesPanel() {
       await revokeInvite(invite.id);
       if (created?.id === invite.id) setCreated(null);
       reload();
-      setRevoked(`Revoked the invite created ${formatDate(invite.created_at)}: its code no longer works.`);
+      setRevoked(`Revoked ${inviteName(invite)}: its code no longer works.`);
     });
 
   return (
     <section aria-labelledby="invites-title" className="invites">
       <h2 id="invites-title">Invites</h2>
       <RegistrationModeNote />
-      <div className="toolbar">
-        <SelectField
-          label="Valid for"
-          value={String(hours)}
-          choices={LIFETIMES.map((l) => ({ value: String(l.hours), label: l.label }))}
-          onChange={(value) => setHours(Number(value))}
-        />
-        <button type="button" className="button primary" disabled={busy} onClick={() => void create()}>
-          Create invite
-        </button>
-      </div>
+      <NewInviteForm
+        action={action}
+        onCreated={(invite) => {
+          setCreated(invite);
+          reload();
+        }}
+      />
       {created && <CreatedInvite invite={created} />}
       <FormError message={action.error} />
       <DoneNotice message={revoked} />
@@ -107,11 +125,64 @@ export function InvitesPanel() {
   );
 }
 
+/**
+ * Makes an invite: a note that tells it apart in the list (optional, one line,
+ * the API's limit), how long it is valid, Create. A refused note is told at its
+ * field, which keeps it to be mended; a made invite empties it.
+ */
+function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invite: InviteCreated) => void }) {
+  const [hours, setHours] = useState<number>(168);
+  const [note, setNote] = useState("");
+  const [noteError, setNoteError] = useState<string | null>(null);
+
+  const refused = (err: unknown) => {
+    if (!noteRefused(err)) return `Could not create an invite: ${errorMessage(err)}`;
+    setNoteError(`A note is one line of at most ${LIMITS.inviteNote} characters, without tabs or other control characters.`);
+    return null;
+  };
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    setNoteError(null);
+    return action.run("create", refused, async () => {
+      onCreated(await createInvite(hours, note));
+      setNote("");
+    });
+  };
+
+  return (
+    <form className="toolbar" aria-label="New invite" onSubmit={(e) => void create(e)}>
+      <InputField
+        label="Note (optional)"
+        className="grow"
+        type="text"
+        placeholder="e.g. for Alice, video club"
+        maxLength={LIMITS.inviteNote}
+        error={noteError}
+        value={note}
+        onChange={(value) => {
+          setNote(value);
+          setNoteError(null);
+        }}
+      />
+      <SelectField
+        label="Valid for"
+        value={String(hours)}
+        choices={LIFETIMES.map((l) => ({ value: String(l.hours), label: l.label }))}
+        onChange={(value) => setHours(Number(value))}
+      />
+      <button type="submit" className="button primary" disabled={action.running !== null}>
+        Create invite
+      </button>
+    </form>
+  );
+}
+
 /** A new invite's code and link, shown only once: the server keeps no copy to show again. */
 function CreatedInvite({ invite }: { invite: InviteCreated }) {
   return (
     <OneTimeNotice testId="invite-created" link={inviteLink(invite.code)}>
-      Invite code <code>{invite.code}</code>, valid until {formatDate(invite.expires_at)}. It is shown only now: hand it
+      Invite code <code>{invite.code}</code>
+      {invite.note && ` (${invite.note})`}, valid until {formatDate(invite.expires_at)}. It is shown only now: hand it
       over, or this link:
     </OneTimeNotice>
   );
@@ -142,18 +213,26 @@ export function OneTimeNotice({ testId, link, children }: { testId: string; link
   );
 }
 
-/** An invite and its state; an active one can be revoked. */
+/**
+ * An invite, named by its note, and its state: who used it, or when it expires;
+ * an active one can be revoked.
+ */
 function InviteItem({ invite, busy, onRevoke }: { invite: InviteView; busy: boolean; onRevoke: () => void }) {
-  const used = invite.used_at ? ` · used ${formatDate(invite.used_at)}` : "";
+  const created = formatDate(invite.created_at);
   return (
     <RevocableItem
       testId="invite"
-      name={STATUS_LABELS[invite.status]}
-      when={`Created ${formatDate(invite.created_at)} · expires ${formatDate(invite.expires_at)}${used}`}
+      name={invite.note ?? "Invite without a note"}
+      badge={<span className="badge">{STATUS_LABELS[invite.status]}</span>}
+      when={
+        invite.status === "used"
+          ? `${usedBy(invite)} · created ${created}`
+          : `Created ${created} · expires ${formatDate(invite.expires_at)}`
+      }
       action={
         invite.status === "active" && (
           <RevokeButton
-            label={`Revoke the invite created ${formatDate(invite.created_at)}`}
+            label={`Revoke ${inviteName(invite)}`}
             disabled={busy}
             onRevoke={onRevoke}
           />

@@ -1,4 +1,4 @@
-import type { CatalogueItem, MediaPage, Playlist } from "../api/schema";
+import type { CatalogueItem, InviteView, MediaPage, Playlist } from "../api/schema";
 import { setSessionMarker } from "../api/session";
 
 export function mediaItem(overrides: Partial<CatalogueItem> = {}): CatalogueItem {
@@ -46,6 +46,24 @@ export function playlistOf(items: CatalogueItem[], overrides: Partial<Playlist> 
     created_at: "2026-03-01T10:00:00Z",
     updated_at: "2026-03-01T10:00:00Z",
     items,
+    ...overrides,
+  };
+}
+
+/** An admin's unused invite without a note, as the invite list shows it. */
+export function inviteView(overrides: Partial<InviteView> = {}): InviteView {
+  return {
+    id: "i-1",
+    status: "active",
+    created_by: "u-admin",
+    created_at: "2026-03-01T10:00:00Z",
+    expires_at: "2026-03-08T10:00:00Z",
+    used_at: null,
+    used_by: null,
+    revoked_at: null,
+    note: null,
+    used_by_account: null,
+    used_by_deleted: false,
     ...overrides,
   };
 }

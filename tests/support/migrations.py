@@ -1,0 +1,55 @@
+"""One module's alembic revisions, moved to on a connection a test holds, and what its
+tables then lack or have beyond its models (the way ``kernel.db`` migrates, to any revision)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from streamstack.kernel.module import ModuleDefinition
+
+
+@dataclasses.dataclass(frozen=True)
+class Revisions:
+    """A module's migration scripts and the models they must build.
+
+    Each method takes the connection first, for ``AsyncConnection.run_sync``.
+    """
+
+    module: ModuleDefinition
+    metadata: MetaData
+
+    @property
+    def version_table(self) -> str:
+        """The module's own alembic version table."""
+        return f"alembic_version_{self.module.name}"
+
+    def upgrade(self, connection: Connection, revision: str = "head") -> None:
+        """Upgrade the module's tables to ``revision``."""
+        command.upgrade(self._config(connection), revision)
+
+    def downgrade(self, connection: Connection, revision: str) -> None:
+        """Downgrade the module's tables to ``revision``."""
+        command.downgrade(self._config(connection), revision)
+
+    def differences(self, connection: Connection) -> list[Any]:
+        """What the database's tables differ in from the models (types compared too)."""
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "version_table": self.version_table}
+        )
+        diffs: list[Any] = compare_metadata(context, self.metadata)
+        return diffs
+
+    def _config(self, connection: Connection) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(self.module.migrations))
+        config.attributes["connection"] = connection
+        config.attributes["version_table"] = self.version_table
+        return config

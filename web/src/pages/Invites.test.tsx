@@ -1,0 +1,149 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../api/limits";
+import type { InviteCreated, InviteRequest, InviteView } from "../api/schema";
+import { formatDate } from "../lib/format";
+import { hadSession, inviteView } from "../test/fixtures";
+import { renderApp, setupUser } from "../test/render";
+import { ADMIN, API, apiError, http, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
+
+const INVITES = `${API}/auth/invites`;
+const USED_AT = "2026-03-02T09:30:00Z";
+
+/** The invite made by `POST /invites` from what was sent, as the server answers it. */
+function made(body: InviteRequest, id: string): InviteCreated {
+  const { created_at, expires_at } = inviteView();
+  return { id, code: `CODE-${id}`, created_at, expires_at, note: body.note ?? null };
+}
+
+/**
+ * A signed-in admin's Users page, whose Invites panel lists `listed()` at each
+ * load; `handlers` answer the rest (a POST, say). The requests it sent, in order.
+ */
+function openInvites(listed: () => InviteView[], ...handlers: Parameters<typeof server.use>) {
+  hadSession();
+  server.use(
+    refreshGives("tok"),
+    http.get(`${API}/auth/me`, () => ok(ADMIN)),
+    http.get(`${API}/auth/users`, () => ok({ items: [ADMIN], total: 1, limit: 50, offset: 0 })),
+    http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
+    http.get(INVITES, () => ok({ items: listed() })),
+    ...handlers,
+  );
+  const seen = recordRequests();
+  renderApp("/admin/users");
+  return seen;
+}
+
+/** What the page sent to create invites, in order. */
+async function createBodies(seen: ReturnType<typeof recordRequests>): Promise<unknown[]> {
+  return Promise.all(sentTo(seen, "POST", INVITES).map((r) => r.request.clone().json()));
+}
+
+describe("InvitesPanel", () => {
+  it("creates an invite with a trimmed note, shows it with the code and names the row by it", async () => {
+    let listed: InviteView[] = [];
+    const seen = openInvites(
+      () => listed,
+      http.post(INVITES, async ({ request }) => {
+        const body = (await request.json()) as InviteRequest;
+        const created = made(body, `i-${listed.length + 1}`);
+        listed = [inviteView({ id: created.id, note: created.note }), ...listed];
+        return ok(created);
+      }),
+    );
+    const user = setupUser();
+
+    const note = await screen.findByLabelText("Note (optional)");
+    expect(note).toHaveAttribute("maxlength", String(LIMITS.inviteNote));
+    // Enter in the note creates the invite, as Create does.
+    await user.type(note, "  for Alice, video club  {Enter}");
+    const created = await screen.findByTestId("invite-created");
+    expect(created).toHaveTextContent("Invite code CODE-i-1 (for Alice, video club), valid until");
+    expect(await createBodies(seen)).toEqual([{ expires_in_hours: 168, note: "for Alice, video club" }]);
+    expect(note).toHaveValue("");
+    const row = await within(await screen.findByRole("list", { name: "Invites" })).findByTestId("invite");
+    expect(row).toHaveTextContent("for Alice, video club");
+    expect(row).toHaveTextContent("Active");
+    expect(within(row).getByRole("button", { name: "Revoke the invite “for Alice, video club”" })).toBeEnabled();
+
+    // A blank note is no note: none is sent, and the row says so.
+    await user.type(note, "   ");
+    await user.click(screen.getByRole("button", { name: "Create invite" }));
+    await waitFor(() => expect(screen.getAllByTestId("invite")).toHaveLength(2));
+    expect((await createBodies(seen))[1]).toEqual({ expires_in_hours: 168 });
+    expect(screen.getByTestId("invite-created")).toHaveTextContent("Invite code CODE-i-2, valid until");
+    expect(screen.getAllByTestId("invite")[0]).toHaveTextContent("Invite without a note");
+  });
+
+  it("names who used each invite, or says the account was since deleted", async () => {
+    const used = { status: "used" as const, used_at: USED_AT };
+    openInvites(() => [
+      inviteView({
+        id: "i-alice",
+        ...used,
+        note: "for Alice, video club",
+        used_by: "u-alice",
+        used_by_account: { email: "alice@example.com", display_name: "Alice A." },
+      }),
+      inviteView({
+        id: "i-bob",
+        ...used,
+        used_by: "u-bob",
+        used_by_account: { email: "bob@example.com", display_name: null },
+      }),
+      inviteView({ id: "i-gone", ...used, note: "for Carol", used_by_deleted: true }),
+      inviteView({ id: "i-open" }),
+    ]);
+
+    const list = await screen.findByRole("list", { name: "Invites" });
+    const [alice, bob, gone, open] = within(list).getAllByTestId("invite");
+    const on = formatDate(USED_AT);
+    expect(alice).toHaveTextContent("for Alice, video club");
+    expect(alice).toHaveTextContent(`Used by alice@example.com (Alice A.) on ${on}`);
+    expect(bob).toHaveTextContent(`Used by bob@example.com on ${on}`);
+    expect(gone).toHaveTextContent("for Carol");
+    expect(gone).toHaveTextContent(`Used on ${on} by an account since deleted`);
+    expect(open).toHaveTextContent("Invite without a note");
+    expect(open).not.toHaveTextContent("Used");
+    // Only an active invite can be revoked.
+    expect(within(list).getAllByRole("button", { name: /^Revoke/ })).toEqual([
+      within(open!).getByRole("button", { name: /^Revoke the invite created/ }),
+    ]);
+  });
+
+  it("tells a refused note at its field and keeps it to be mended", async () => {
+    const detail = "Expected one line of text, without control characters (note)";
+    openInvites(
+      () => [],
+      http.post(INVITES, () => apiError(400, "validation_error", detail)),
+    );
+    const user = setupUser();
+
+    const note = await screen.findByLabelText("Note (optional)");
+    await user.type(note, "for Alice");
+    await user.click(screen.getByRole("button", { name: "Create invite" }));
+    await waitFor(() => expect(note).toHaveAttribute("aria-invalid", "true"));
+    expect(note).toHaveAccessibleDescription(
+      `A note is one line of at most ${LIMITS.inviteNote} characters, without tabs or other control characters.`,
+    );
+    expect(note).toHaveValue("for Alice");
+    expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    // Mending it takes the error away.
+    await user.type(note, "!");
+    expect(note).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("tells any other refusal beside the form", async () => {
+    openInvites(
+      () => [],
+      http.post(INVITES, () => apiError(403, "forbidden", "admins only")),
+    );
+    const user = setupUser();
+
+    await user.click(await screen.findByRole("button", { name: "Create invite" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not create an invite: admins only");
+    expect(screen.getByLabelText("Note (optional)")).not.toHaveAttribute("aria-invalid");
+  });
+});
