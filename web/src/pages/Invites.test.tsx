@@ -5,7 +5,7 @@ import type { InviteCreated, InviteRequest, InviteView } from "../api/schema";
 import { formatDate } from "../lib/format";
 import { hadSession, inviteView } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, http, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 
 const INVITES = `${API}/auth/invites`;
 const USED_AT = "2026-03-02T09:30:00Z";
@@ -74,6 +74,30 @@ describe("InvitesPanel", () => {
     expect((await createBodies(seen))[1]).toEqual({ expires_in_hours: 168 });
     expect(screen.getByTestId("invite-created")).toHaveTextContent("Invite code CODE-i-2, valid until");
     expect(screen.getAllByTestId("invite")[0]).toHaveTextContent("Invite without a note");
+  });
+
+  it("keeps the focus on Create invite while the invite is made (a keyboard user goes on from there)", async () => {
+    const { held, release } = holdAnswer();
+    const seen = openInvites(
+      () => [],
+      http.post(INVITES, async ({ request }) => {
+        await held;
+        return ok(made((await request.json()) as InviteRequest, "i-1"));
+      }),
+    );
+    const user = setupUser();
+    const create = await screen.findByRole("button", { name: "Create invite" });
+    create.focus();
+
+    await user.keyboard("{Enter}");
+    expect(create).toHaveAttribute("aria-disabled", "true");
+    expect(create).toHaveFocus();
+    await user.keyboard("{Enter}"); // busy: not sent twice
+    release();
+
+    expect(await screen.findByTestId("invite-created")).toBeInTheDocument();
+    expect(sentTo(seen, "POST", INVITES)).toHaveLength(1);
+    expect(create).not.toHaveAttribute("aria-disabled");
   });
 
   it("names who used each invite, or says the account was since deleted", async () => {

@@ -12,6 +12,7 @@ import { useAsync } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
 import { copyText } from "../player/CopyMomentLink";
+import { SubmitButton } from "../components/SubmitButton";
 
 const LIFETIMES = [
   { hours: 24, label: "1 day" },
@@ -170,9 +171,9 @@ function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invi
         choices={LIFETIMES.map((l) => ({ value: String(l.hours), label: l.label }))}
         onChange={(value) => setHours(Number(value))}
       />
-      <button type="submit" className="button primary" disabled={action.running !== null}>
+      <SubmitButton className="button primary" busy={action.running !== null}>
         Create invite
-      </button>
+      </SubmitButton>
     </form>
   );
 }
