@@ -7,10 +7,6 @@ import uuid
 from typing import Any
 
 import msgspec
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import DateTime, Uuid, bindparam, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,25 +24,16 @@ from streamstack.cli import apply_migrations
 from streamstack.contracts.catalogue import MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
-
-
-def differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection,
-        opts={
-            "compare_type": True,
-            "version_table": "alembic_version_catalogue",
-            "include_name": _not_search_index,
-        },
-    )
-    diffs: list[Any] = compare_metadata(context, CatalogueBase.metadata)
-    return diffs
+from support.migrations import Revisions
 
 
 def _not_search_index(name: str | None, kind: str, parents: Any) -> bool:
     """The search indexes live only in the migrations (FTS5 table and its keys / pg_trgm
     GIN indexes)."""
     return not (name or "").startswith((FTS_TABLE, TRIGRAM_INDEX, TITLE_TRIGRAM_INDEX))
+
+
+REVISIONS = Revisions(MODULE, CatalogueBase.metadata, include_name=_not_search_index)
 
 
 def index_names(connection: Connection) -> dict[str, set[str]]:
@@ -64,7 +51,7 @@ async def test_the_migration_matches_the_models(settings_factory: SettingsFactor
     database = Database(settings.effective_database_url)
     try:
         async with database.engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
+            assert await connection.run_sync(REVISIONS.differences) == []
             indexes = await connection.run_sync(index_names)
     finally:
         await database.close()
@@ -76,19 +63,6 @@ async def test_the_migration_matches_the_models(settings_factory: SettingsFactor
     } <= indexes["media_items"]
     assert "ix_media_tags_tag_media_id" in indexes["media_tags"]
     assert "ix_catalogue_outbox_pending" in indexes["catalogue_outbox"]
-
-
-def alembic_config(connection: Connection) -> Config:
-    """The catalogue's alembic configuration on ``connection``."""
-    config = Config()
-    config.set_main_option("script_location", str(MODULE.migrations))
-    config.attributes["connection"] = connection
-    config.attributes["version_table"] = "alembic_version_catalogue"
-    return config
-
-
-def upgrade_to(connection: Connection, revision: str) -> None:
-    command.upgrade(alembic_config(connection), revision)
 
 
 OLD_ITEM = text(
@@ -114,7 +88,7 @@ async def test_items_from_before_processing_are_playable_only_if_browser_safe(
     }
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "catalogue_0001")
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0001")
             for item_id, (content_type, video, audio, _) in old.items():
                 await connection.execute(
                     OLD_ITEM,
@@ -127,7 +101,7 @@ async def test_items_from_before_processing_are_playable_only_if_browser_safe(
                     },
                 )
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             rows = await connection.execute(
                 select(
                     MediaItemRow.id,
@@ -146,10 +120,6 @@ async def test_items_from_before_processing_are_playable_only_if_browser_safe(
         assert (row.processing_state, row.renditions) == ("none", [])
 
 
-def downgrade_to(connection: Connection, revision: str) -> None:
-    command.downgrade(alembic_config(connection), revision)
-
-
 async def test_viewer_indexes_come_and_go_with_their_revision(
     settings_factory: SettingsFactory,
 ) -> None:
@@ -163,16 +133,16 @@ async def test_viewer_indexes_come_and_go_with_their_revision(
     database = Database(settings.effective_database_url)
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             assert viewers <= (await connection.run_sync(index_names))["media_items"]
         async with database.engine.begin() as connection:
-            await connection.run_sync(downgrade_to, "catalogue_0005")
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0005")
             left = (await connection.run_sync(index_names))["media_items"]
             assert not viewers & left
             assert "ix_media_items_status_published_at" in left
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
-            assert await connection.run_sync(differences) == []
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
 
@@ -196,16 +166,16 @@ async def test_the_search_index_takes_each_change_at_once(
     postgres = not database.is_sqlite
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             assert await search_index_options(connection) == (
                 ["fastupdate=off"] if postgres else None
             )
         async with database.engine.begin() as connection:
-            await connection.run_sync(downgrade_to, "catalogue_0006")
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0006")
             assert await search_index_options(connection) == ([] if postgres else None)
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
-            assert await connection.run_sync(differences) == []
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
 
@@ -222,7 +192,7 @@ async def test_the_tiered_search_indexes_come_and_go_with_their_revision(
     item_id = uuid.uuid4()
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "catalogue_0007")
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0007")
             await connection.execute(
                 OLD_ITEM,
                 {
@@ -233,16 +203,16 @@ async def test_the_tiered_search_indexes_come_and_go_with_their_revision(
                     "now": now,
                 },
             )
-            await connection.run_sync(upgrade_to, "head")
-            assert await connection.run_sync(differences) == []
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
             assert await search_hits(connection) == 1
         async with database.engine.begin() as connection:
-            await connection.run_sync(downgrade_to, "catalogue_0007")
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0007")
             assert await search_hits(connection, before_0008=True) == 1
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             assert await search_hits(connection) == 1
-            assert await connection.run_sync(differences) == []
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
 
@@ -278,10 +248,10 @@ async def test_playlists_come_and_go_with_their_revision(
     item_id, playlist_id = uuid.uuid4(), uuid.uuid4()
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "catalogue_0014")
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0014")
             assert "playlists" not in await connection.run_sync(table_names)
-            await connection.run_sync(upgrade_to, "head")
-            assert await connection.run_sync(differences) == []
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
             values = {"content_type": "video/mp4", "video": "h264", "audio": "aac", "now": now}
             await connection.execute(OLD_ITEM, {"id": item_id, **values})
             # The models' tables are the revision's (``differences`` above is empty).
@@ -308,12 +278,12 @@ async def test_playlists_come_and_go_with_their_revision(
             )
             assert await connection.scalar(text("SELECT count(*) FROM playlist_entries")) == 0
         async with database.engine.begin() as connection:
-            await connection.run_sync(downgrade_to, "catalogue_0014")
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0014")
             assert {"playlists", "playlist_entries"}.isdisjoint(
                 await connection.run_sync(table_names)
             )
-            await connection.run_sync(upgrade_to, "head")
-            assert await connection.run_sync(differences) == []
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
 
@@ -333,7 +303,7 @@ async def test_drafts_from_before_are_announced_as_not_published(
     drafts, published = {uuid.uuid4(), uuid.uuid4()}, uuid.uuid4()
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "catalogue_0015")
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0015")
             for item_id in (*drafts, published):
                 values = {"id": item_id, "content_type": "video/mp4", "now": now}
                 await connection.execute(OLD_ITEM, {**values, "video": "h264", "audio": None})
@@ -343,7 +313,7 @@ async def test_drafts_from_before_are_announced_as_not_published(
                 .values(status="draft")
             )
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             query = select(OutboxRow.subject, OutboxRow.payload, OutboxRow.created_at)
             rows = (await connection.execute(query)).all()  # as the relay reads them
     finally:

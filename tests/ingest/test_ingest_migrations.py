@@ -7,46 +7,16 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import DateTime, LargeBinary, Uuid, bindparam, select, text, update
-from sqlalchemy.engine import Connection
 
 from streamstack.ingest.models import IngestBase, IngestOutboxRow, UploadChunk
 from streamstack.ingest.module import MODULE
 from streamstack.kernel.db import Database
 from support.fixtures import SettingsFactory
+from support.migrations import Revisions
 
-VERSION_TABLE = "alembic_version_ingest"
-
-
-def alembic_config(connection: Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MODULE.migrations))
-    config.attributes["connection"] = connection
-    config.attributes["version_table"] = VERSION_TABLE
-    return config
-
-
-def upgrade_to(connection: Connection, revision: str) -> None:
-    command.upgrade(alembic_config(connection), revision)
-
-
-def downgrade_to(connection: Connection, revision: str) -> None:
-    command.downgrade(alembic_config(connection), revision)
-
-
-def differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
-    )
-    diffs: list[Any] = compare_metadata(context, IngestBase.metadata)
-    return diffs
-
+REVISIONS = Revisions(MODULE, IngestBase.metadata)
 
 OLD_UPLOAD = text(
     "INSERT INTO ingest_uploads (id, kind, state, created_by, length, received, part_bytes,"
@@ -68,7 +38,7 @@ async def test_upgrading_keeps_buffered_tails_and_matches_the_models(
     now = datetime.datetime.now(datetime.UTC)
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "ingest_0001")
+            await connection.run_sync(REVISIONS.upgrade, "ingest_0001")
             await connection.execute(
                 OLD_UPLOAD, {"id": buffered, "received": 30, "tail": b"t" * 10, "now": now}
             )
@@ -76,12 +46,12 @@ async def test_upgrading_keeps_buffered_tails_and_matches_the_models(
                 OLD_UPLOAD, {"id": empty, "received": 0, "tail": b"", "now": now}
             )
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             rows = await connection.execute(
                 select(UploadChunk.upload_id, UploadChunk.offset, UploadChunk.data)
             )
             chunks = [tuple(row) for row in rows]
-            assert await connection.run_sync(differences) == []
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
     assert chunks == [(buffered, 20, b"t" * 10)]
@@ -112,26 +82,26 @@ async def test_jobs_still_owed_move_into_the_outbox_and_back(
     ).order_by(IngestOutboxRow.seq)
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "ingest_0003")
+            await connection.run_sync(REVISIONS.upgrade, "ingest_0003")
             for job_id, attempts in ((owed, 3), (sent, 0)):
                 await connection.execute(
                     OLD_JOB, {"id": job_id, "payload": b"{}", "attempts": attempts, "due": due}
                 )
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
+            await connection.run_sync(REVISIONS.upgrade, "head")
             moved = [tuple(row) for row in await connection.execute(outbox)]
             await connection.execute(
                 update(IngestOutboxRow).where(IngestOutboxRow.event_id == sent).values(sent_at=due)
             )
         async with database.engine.begin() as connection:
-            await connection.run_sync(downgrade_to, "ingest_0003")
+            await connection.run_sync(REVISIONS.downgrade, "ingest_0003")
             back = await connection.execute(
                 text("SELECT id, kind, payload, attempts FROM ingest_unqueued_jobs")
             )
             returned = [tuple(row) for row in back]
         async with database.engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "head")
-            assert await connection.run_sync(differences) == []
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
     assert sorted(moved) == sorted(

@@ -4,6 +4,7 @@ tables then lack or have beyond its models (the way ``kernel.db`` migrates, to a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from alembic import command
@@ -25,6 +26,9 @@ class Revisions:
 
     module: ModuleDefinition
     metadata: MetaData
+    #: Which schema objects ``differences`` compares (alembic's ``include_name``): all by
+    #: default; those that live only in the migrations (search indexes) are passed over.
+    include_name: Callable[[str | None, str, Any], bool] | None = None
 
     @property
     def version_table(self) -> str:
@@ -41,9 +45,10 @@ class Revisions:
 
     def differences(self, connection: Connection) -> list[Any]:
         """What the database's tables differ in from the models (types compared too)."""
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "version_table": self.version_table}
-        )
+        opts: dict[str, Any] = {"compare_type": True, "version_table": self.version_table}
+        if self.include_name is not None:
+            opts["include_name"] = self.include_name
+        context = MigrationContext.configure(connection, opts=opts)
         diffs: list[Any] = compare_metadata(context, self.metadata)
         return diffs
 
