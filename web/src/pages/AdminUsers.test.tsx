@@ -130,6 +130,41 @@ describe("AdminUsersPage", () => {
     expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 
+  it("reads the invites again once an account changed: a deleted one no longer named as who used one", async () => {
+    hadSession();
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };
+    let bobExists = true;
+    const used = { status: "used" as const, used_at: "2026-03-02T10:00:00Z", used_by: "u-bob", note: "for Bob" };
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN, bob], total: 2, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
+      http.get(`${API}/auth/invites`, () =>
+        ok({
+          items: [
+            bobExists
+              ? inviteView({ ...used, used_by_account: { email: bob.email, display_name: null } })
+              : inviteView({ ...used, used_by: null, used_by_deleted: true }),
+          ],
+        }),
+      ),
+      http.delete(`${API}/auth/users/u-bob`, () => {
+        bobExists = false;
+        return noContent();
+      }),
+    );
+    const user = setupUser();
+    renderApp("/admin/users");
+    const invite = async () => within(await screen.findByRole("list", { name: "Invites" })).getByTestId("invite");
+    expect(await invite()).toHaveTextContent("Used by bob@example.com");
+
+    await user.click(await screen.findByRole("button", { name: "Delete bob@example.com" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await waitFor(async () => expect(await invite()).toHaveTextContent("by an account since deleted"));
+  });
+
   it("disables and enables a user, issues a reset link shown once, deletes after confirmation", async () => {
     hadSession();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };

@@ -55,7 +55,7 @@ export function AdminUsersPage() {
         </>
       )}
       {question && <UserQuestionDialog question={question} actions={actions} onClose={() => setQuestion(null)} />}
-      <InvitesPanel />
+      <InvitesPanel accountsChanged={actions.accountsChanged} />
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
@@ -82,10 +82,14 @@ export function inviteLink(code: string): string {
  * Invite codes for invite-only registration: create one (its code is shown
  * once, to hand over), see which are active, used or expired, revoke one.
  */
-export function InvitesPanel() {
+export function InvitesPanel({ accountsChanged = 0 }: { accountsChanged?: number }) {
   const { data: invites, error, loading, reload } = useAsync(
     useCallback((signal: AbortSignal) => listInvites(signal), []),
   );
+  // Read again when the page changed an account: who used an invite, an admin's withdrawn.
+  useEffect(() => {
+    if (accountsChanged > 0) reload();
+  }, [accountsChanged, reload]);
   const [created, setCreated] = useState<InviteCreated | null>(null);
   const action = useAction();
   const busy = action.running !== null;

@@ -21,6 +21,11 @@ export interface UserActions {
   reset: ResetLink | null;
   /** The last deletion that went through ("Deleted …"), else null. */
   deleted: string | null;
+  /**
+   * How many accounts this page has changed (a role, disabled or enabled, deleted): what the
+   * invites say changes with them (whose account used one; an admin's unused ones withdrawn).
+   */
+  accountsChanged: number;
   changeRole: (user: UserView, role: Role) => void;
   disable: (user: UserView) => void;
   enable: (user: UserView) => void;
@@ -36,12 +41,14 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
   const { running, error, run } = useAction();
   const [reset, setReset] = useState<ResetLink | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
+  const [accountsChanged, setAccountsChanged] = useState(0);
 
   /** Runs one action on a user's row; `action` answers the new row, or null when it is gone. */
-  function act(user: UserView, what: string, action: () => Promise<UserView | null>) {
+  function act(user: UserView, what: string, action: () => Promise<UserView | null>, changesAccount = true) {
     void run(user.id, `Could not ${what} ${user.email}`, async () => {
       const updated = await action();
       setData((page) => (updated === null ? withoutRow(page, user.id) : withRow(page, updated)));
+      if (changesAccount) setAccountsChanged((n) => n + 1);
     });
   }
 
@@ -50,14 +57,20 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     error,
     reset,
     deleted,
+    accountsChanged,
     changeRole: (user, role) => act(user, "change the role of", () => setUserRole(user.id, role)),
     disable: (user) => act(user, "disable", () => disableUser(user.id)),
     enable: (user) => act(user, "enable", () => enableUser(user.id)),
     issueReset: (user) =>
-      act(user, "create a reset link for", async () => {
-        setReset({ email: user.email, link: await issuePasswordReset(user.id), disabled: user.disabled ?? false });
-        return user;
-      }),
+      act(
+        user,
+        "create a reset link for",
+        async () => {
+          setReset({ email: user.email, link: await issuePasswordReset(user.id), disabled: user.disabled ?? false });
+          return user;
+        },
+        false,
+      ),
     remove: (user) =>
       act(user, "delete", async () => {
         await deleteUser(user.id);
