@@ -1,4 +1,5 @@
-"""The platform's limits on what its users may say (a media item's title, tags…, an invite's note), defined once.
+"""The platform's limits on what its users may say (a media item's title and tags, an
+invite's note…), defined once.
 
 Every HTTP schema and every contract struct that carries one of these values uses the type
 from here, so a title ingest accepts is a title catalogue accepts, and an in-process call
