@@ -96,6 +96,18 @@ function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: bo
   return play;
 }
 
+/** m-1's page, signed in, with its video paused at 0:30 of 1:05 on a fake clock. */
+async function signedInWatching() {
+  setAccessToken("tok", 1800);
+  const user = setupUser();
+  renderWatch("m-1");
+  const video = await playerReady();
+  const playback = { time: 30, paused: true };
+  const play = fakePlayback(video, playback);
+  Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+  return { user, video, playback, play };
+}
+
 describe("WatchPage", () => {
   it("plays the stream URL and shows the item's metadata", async () => {
     serveItem(mediaItem({ id: "m-1", view_count: 1234 }), "/api/v1/stream/abc");
@@ -190,15 +202,9 @@ describe("WatchPage", () => {
 
   it("answers the player's keyboard shortcuts anywhere on the page, but not while typing", async () => {
     serveItem(mediaItem({ id: "m-1" }));
-    setAccessToken("tok", 1800);
-    const user = setupUser();
-    renderWatch("m-1");
-    const video = await playerReady();
-    const playback = { time: 30, paused: true };
-    const play = fakePlayback(video, playback);
+    const { user, video, playback, play } = await signedInWatching();
     const pause = vi.fn(() => void (playback.paused = true));
     video.pause = pause;
-    Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
 
     await user.keyboard("k");
     expect(play).toHaveBeenCalledTimes(1);
@@ -1191,13 +1197,7 @@ describe("WatchPage", () => {
       );
       let answer = () => undefined as void;
       const answered = new Promise<void>((resolve) => (answer = resolve));
-      setAccessToken("tok", 1800);
-      const user = setupUser();
-      renderWatch("m-1");
-      const video = await playerReady();
-      const playback = { time: 30, paused: true };
-      const play = fakePlayback(video, playback);
-      Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+      const { user, video, playback, play } = await signedInWatching();
 
       // Keyboard only: Save, Enter (the focus on Done), back with Shift+Tab to the box, Space.
       act(() => screen.getByRole("button", { name: "Save" }).focus());
