@@ -181,7 +181,8 @@ function usePlayer(
     shortcuts: keys.shortcuts,
     onShortcuts: keys.onShortcuts,
   };
-  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay, end, shortcutNews: keys.shortcutNews };
+  const menu = { visibility, settingsOpen, onSettingsOpen: setSettingsOpen };
+  return { ...controls, ...menu, overlay, end, shortcutNews: keys.shortcutNews };
 }
 
 /** One player's state and parts, as usePlayer makes them. */
@@ -244,7 +245,10 @@ function SoundOnly({ hasStill }: { hasStill: boolean }) {
   );
 }
 
-/** Where a button pressed over the picture leaves the focus as its overlay goes: the player (its keys, then Tab to its bar), not the page's body. */
+/**
+ * Where a button pressed over the picture leaves the focus as its overlay
+ * goes: the player (its keys, then Tab to its bar), not the page's body.
+ */
 function focusPlayer(frameRef: RefObject<HTMLDivElement | null>): void {
   frameRef.current?.focus();
 }
@@ -335,7 +339,7 @@ function PlayerKeys({ on, captions, chapters }: { on: boolean; captions: boolean
   );
 }
 
-/** The frame's classes: the bar hidden (the cursor too), and focus that came by keyboard (its ring: see .player-frame). */
+/** The frame's classes: the bar hidden (the cursor too), and focus that came by keyboard (its ring). */
 function frameClass(visibility: ControlsVisibility): string {
   const classes = ["player-frame"];
   if (!visibility.shown) classes.push("controls-hidden");

@@ -71,7 +71,10 @@ export function keyEffect(fact: KeyFact): KeyEffect {
     }
     case "up-next":
       // The end screen shows it; its Cancel and Autoplay stop the countdown.
-      return { said: `Up next in ${fact.seconds} seconds: ${fact.title}. Cancel or turn Autoplay off to stay.`, shown: null };
+      return {
+        said: `Up next in ${fact.seconds} seconds: ${fact.title}. Cancel or turn Autoplay off to stay.`,
+        shown: null,
+      };
   }
 }
 

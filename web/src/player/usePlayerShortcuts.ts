@@ -50,7 +50,7 @@ function controlRole(target: Element): string | null {
 /** Controls that space (and Enter) press or tick. */
 const PRESSED_ROLES = new Set(["button", "link", "checkbox", "switch"]);
 
-/** Widgets that choose or move with the arrows as well (ARIA's keyboard patterns: a radio group, a slider, tabs, a menu). */
+/** Widgets that choose or move with the arrows too (ARIA's patterns: a radio group, a slider, tabs, a menu). */
 const MOVED_ROLES = new Set([
   "radio",
   "slider",
