@@ -14,6 +14,14 @@ It found, when it was first run:
 * ``/admin`` a blank page (no heading, nothing): it now leads to the library.
 
 A screen reader's own reading is not checked here (no screen reader runs in CI).
+
+A keyboard-only walk of the watch page found what axe cannot see (checked here by keys, as
+that tester pressed them):
+
+* Space on a playlist's checkbox in the Save dialog played or paused the video behind the
+  dialog instead of ticking the box (WCAG 2.1.1), and m, c and the arrows acted behind it;
+* "Play video" by keyboard put the focus on the player with no ring, and the control bar
+  hid after 2.5 s: no focus to be seen at all (WCAG 2.4.7).
 """
 
 from __future__ import annotations
@@ -21,15 +29,18 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+import httpx
 import pytest
 from playwright.async_api import Page
 
 from e2e.spa_rig import (
+    PLAYER,
     VIEWER_PASSWORD,
     BrowserLog,
     DevServer,
     admin_on,
     admin_uploaded,
+    bearer_for,
     chromium,
     new_page,
     register_viewer,
@@ -136,4 +147,88 @@ async def test_admin_alone_leads_to_the_library(dev_server: DevServer) -> None:
         _, page = await admin_on(browser, log, dev_server, "/admin")
         await page.wait_for_url(f"{dev_server.url}/admin/library")
         await page.get_by_role("heading", name="Library", level=1).wait_for()
+    log.assert_clean()
+
+
+#: The focused element: its tag, accessible name (or text), and whether it draws a ring.
+FOCUSED = """() => {
+  const e = document.activeElement, s = getComputedStyle(e);
+  const name = e.getAttribute("aria-label") || e.closest("label")?.textContent || e.textContent;
+  const ring = s.boxShadow !== "none" || (s.outlineStyle !== "none" && s.outlineWidth !== "0px");
+  return [e.tagName, (name || "").trim(), ring];
+}"""
+
+
+async def press_until(page: Page, key: str, name: str, most: int = 40) -> None:
+    """Press ``key`` (Tab, Shift+Tab) until the focus is on the control named ``name``."""
+    for _ in range(most):
+        await page.keyboard.press(key)
+        if (await page.evaluate(FOCUSED))[1] == name:
+            return
+    raise AssertionError(
+        f"{key} never reached {name!r}: the focus is on {await page.evaluate(FOCUSED)}"
+    )
+
+
+def make_playlist(server: DevServer, title: str) -> None:
+    """An empty playlist of the admin's, made through the API."""
+    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+        headers = bearer_for(client, server.admin_email, server.admin_password)
+        answer = client.post(
+            "/api/v1/catalogue/me/playlists", json={"title": title}, headers=headers
+        )
+        answer.raise_for_status()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_watch_page_by_keyboard_alone(dev_server: DevServer) -> None:
+    """Save, Enter, Shift+Tab back to a playlist, Space: the box is ticked, the video behind
+    the dialog neither plays nor mutes. Then Tab to "Play video", Enter: the player has the
+    focus with a ring, and its bar stays past the time it hides after without a pointer."""
+    log = BrowserLog()
+    make_playlist(dev_server, "Favourites")
+    async with chromium() as browser:
+        clip = h264_aac_mp4(seconds=5.0, width=160, height=120)
+        page, item = await admin_uploaded(browser, log, dev_server, "Keys", clip, "keys.mp4")
+        await watch_page_ready(page, dev_server.url, item)
+        await page.get_by_test_id("player-keys").wait_for()
+
+        await press_until(page, "Tab", "Save")
+        await page.keyboard.press("Enter")
+        done = page.get_by_role("dialog", name="Save to playlist").get_by_role(
+            "button", name="Done"
+        )
+        await page.wait_for_function("() => document.activeElement?.textContent === 'Done'")
+        await done.wait_for()
+        box = page.get_by_role("checkbox", name="Favourites")
+        await box.wait_for()
+        await press_until(page, "Shift+Tab", "Favourites")
+        await page.keyboard.press("Space")
+        await page.keyboard.press("m")
+        # Ticked, no longer busy (the server took it), and still focused.
+        await page.wait_for_function(
+            "() => { const b = document.activeElement;"
+            " return b.type === 'checkbox' && b.checked && b.getAttribute('aria-disabled') !== 'true'; }"
+        )
+        assert await page.evaluate(f"() => [{PLAYER}.paused, {PLAYER}.muted]") == [True, False]
+        await page.keyboard.press("Escape")
+        assert (await page.evaluate(FOCUSED))[:2] == ["BUTTON", "Save"]
+
+        await press_until(page, "Shift+Tab", "Play video")
+        await page.keyboard.press("Enter")
+        await page.wait_for_function(f"() => !{PLAYER}.paused")
+        on_frame = "() => document.activeElement.classList.contains('player-frame')"
+        assert await page.evaluate(on_frame)
+        assert (await page.evaluate(FOCUSED))[2], "no ring on the focused player"
+        # Past the bar's 2.5 s without a pointer, still playing: the bar is there.
+        await page.wait_for_function(f"() => {PLAYER}.currentTime > 3.2")
+        frame = page.locator(".player-frame")
+        assert "controls-hidden" not in (await frame.get_attribute("class") or "")
+        assert (
+            await page.get_by_test_id("player-controls").evaluate(
+                "e => getComputedStyle(e).opacity"
+            )
+            == "1"
+        )
     log.assert_clean()

@@ -26,12 +26,12 @@ async def save_to(page: Page, base: str, item_id: str, playlist: str, *, new: bo
         await dialog.get_by_role("button", name="Create").click()
     else:
         await dialog.get_by_role("checkbox", name=playlist).check()
-    # Saved once the box is ticked and enabled again (its request answered).
+    # Saved once the box is ticked and no longer busy (its request answered).
     box = dialog.get_by_role("checkbox", name=playlist)
     await box.wait_for()
     await page.wait_for_function(
         "() => [...document.querySelectorAll('[role=dialog] input[type=checkbox]')]"
-        ".some(b => b.checked && !b.disabled)"
+        ".some(b => b.checked && b.getAttribute('aria-disabled') !== 'true')"
     )
     await dialog.get_by_role("button", name="Done").click()
 

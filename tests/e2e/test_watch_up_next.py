@@ -57,15 +57,23 @@ async def test_the_next_item_is_offered_at_the_end_and_plays(dev_server: DevServ
 
 
 async def end_screen_leaves_the_bar(page: Page, url: str) -> None:
-    """Played to its end, the item's end screen fits above the bar, whose seek bar (reached
-    by Tab after the end screen's buttons) takes it away; the bar's Replay plays again."""
+    """Played to its end, the item's end screen fits above the bar, whose seek bar takes it
+    away; the bar's Replay plays again. The end screen follows the bar in Tab order: the
+    focus is on Replay as the video ends (pressed to play), and Tab goes on into it."""
     await play_muted(page, past=0.2)
     end_screen = page.get_by_test_id("up-next")
     await end_screen.wait_for(timeout=20_000)
     seek = page.get_by_role("slider", name="Seek")
     await assert_fits_above(end_screen, page.locator(".player-frame"), seek)
-    await end_screen.get_by_role("button", name="Cancel").focus()
-    await page.keyboard.press("Tab")
+    await page.get_by_role("button", name="Replay").focus()
+    autoplay = end_screen.get_by_role("switch", name="Autoplay")
+    for _ in range(10):
+        await page.keyboard.press("Tab")
+        if await autoplay.evaluate("e => e === document.activeElement"):
+            break
+    assert await autoplay.evaluate("e => e === document.activeElement")
+    await page.get_by_role("button", name="Replay").focus()
+    await page.keyboard.press("Shift+Tab")
     assert await seek.evaluate("e => e === document.activeElement")
     # A real press: Playwright refuses to click a seek bar that something covers.
     box = await seek.bounding_box()

@@ -79,7 +79,12 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
   );
 }
 
-/** A checkbox per playlist, ticked when it holds the item; one whose change is on its way is disabled. */
+/**
+ * A checkbox per playlist, ticked when it holds the item. One whose change is
+ * on its way does nothing but stays focusable (`aria-disabled`, as RowButton):
+ * a disabled box loses the focus in Chromium, and with it went the dialog's
+ * Escape and Tab, for a viewer who ticked it with Space.
+ */
 function PlaylistChoices({
   playlists,
   running,
@@ -97,8 +102,10 @@ function PlaylistChoices({
             <input
               type="checkbox"
               checked={playlist.holds_item === true}
-              disabled={running === playlist.id}
-              onChange={(e) => onToggle(playlist, e.target.checked)}
+              aria-disabled={running === playlist.id || undefined}
+              onChange={(e) => {
+                if (running !== playlist.id) onToggle(playlist, e.target.checked);
+              }}
             />
             {playlist.title}
           </label>

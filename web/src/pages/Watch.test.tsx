@@ -96,6 +96,18 @@ function fakePlayback(video: HTMLVideoElement, state: { time: number; paused: bo
   return play;
 }
 
+/** m-1's page, signed in, with its video paused at 0:30 of 1:05 on a fake clock. */
+async function signedInWatching() {
+  setAccessToken("tok", 1800);
+  const user = setupUser();
+  renderWatch("m-1");
+  const video = await playerReady();
+  const playback = { time: 30, paused: true };
+  const play = fakePlayback(video, playback);
+  Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
+  return { user, video, playback, play };
+}
+
 describe("WatchPage", () => {
   it("plays the stream URL and shows the item's metadata", async () => {
     serveItem(mediaItem({ id: "m-1", view_count: 1234 }), "/api/v1/stream/abc");
@@ -190,15 +202,9 @@ describe("WatchPage", () => {
 
   it("answers the player's keyboard shortcuts anywhere on the page, but not while typing", async () => {
     serveItem(mediaItem({ id: "m-1" }));
-    setAccessToken("tok", 1800);
-    const user = setupUser();
-    renderWatch("m-1");
-    const video = await playerReady();
-    const playback = { time: 30, paused: true };
-    const play = fakePlayback(video, playback);
+    const { user, video, playback, play } = await signedInWatching();
     const pause = vi.fn(() => void (playback.paused = true));
     video.pause = pause;
-    Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
 
     await user.keyboard("k");
     expect(play).toHaveBeenCalledTimes(1);
@@ -884,6 +890,47 @@ describe("WatchPage", () => {
       expect(play).toHaveBeenCalledTimes(1);
     });
 
+    it("by keyboard: says the countdown once, comes after Replay in Tab order, Space on Autoplay stops it", async () => {
+      const { user, video } = await endScreen(() => {
+        // Played from the bar's button, which is Replay once the video ended: the focus stays there.
+        act(() => screen.getByRole("button", { name: "Play" }).focus());
+        return Promise.resolve();
+      });
+      const play = fakePlayback(video, { time: 65, paused: true });
+      Object.defineProperty(video, "ended", { configurable: true, get: () => true });
+      act(() => void video.dispatchEvent(new Event("durationchange")));
+      const replay = screen.getByRole("button", { name: "Replay" });
+      const autoplay = screen.getByRole("switch", { name: "Autoplay" });
+      // In the page's order the end screen follows the bar (Replay): Tab goes on into it.
+      expect(replay.compareDocumentPosition(autoplay) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+      const said = screen.getByTestId("shortcut-announcer");
+      expect(said).toHaveTextContent(`Up next in ${UP_NEXT_SECONDS} seconds: The next one`);
+      const words = said.firstElementChild;
+      await act(() => vi.advanceTimersByTimeAsync(2000));
+      expect(said.firstElementChild).toBe(words); // not said again each second
+
+      act(() => replay.focus());
+      while (document.activeElement !== autoplay) await user.tab();
+      await user.keyboard(" ");
+      expect(autoplay).not.toBeChecked();
+      expect(play).not.toHaveBeenCalled();
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+    });
+
+    it("puts the focus on the next item's player once the countdown went there", async () => {
+      const { user, overlay } = await endScreen();
+      // The viewer was on the end screen by keyboard (its Play now link), which goes with the page.
+      act(() => within(overlay).getByRole("link", { name: "Play now" }).focus());
+      await user.keyboard("{Shift>}{Shift/}");
+      await countDown();
+      await vi.waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-2"));
+      const next = await playerReady("/s/2");
+      const frame = next.closest(".player-frame");
+      await vi.waitFor(() => expect(frame).toHaveFocus());
+      expect(frame).toHaveClass("keyboard-focus");
+    });
+
     it("with Autoplay off, shows the next item without a countdown, remembers it, and plays only when asked", async () => {
       const { user, overlay } = await endScreen();
       const autoplay = within(overlay).getByRole("switch", { name: "Autoplay" });
@@ -1134,6 +1181,48 @@ describe("WatchPage", () => {
       await user.keyboard("{Escape}");
       expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
       expect(save).toHaveFocus();
+    });
+
+    it("takes keys for itself: Space ticks a box, and no player shortcut acts behind it (WCAG 2.1.1)", async () => {
+      serveItem(mediaItem({ id: "m-1" }));
+      const { items: _items, ...rest } = playlistOf([], { id: "p-1", title: "Favourites" });
+      server.use(
+        http.get(`${API}/catalogue/me/playlists`, () =>
+          ok({ playlists: [{ ...rest, holds_item: false }], total: 1, page: 1, page_size: 100 }),
+        ),
+        http.put(`${API}/catalogue/me/playlists/p-1/items/m-1`, async () => {
+          await answered;
+          return ok({ ...rest, holds_item: true });
+        }),
+      );
+      let answer = () => undefined as void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      const { user, video, playback, play } = await signedInWatching();
+
+      // Keyboard only: Save, Enter (the focus on Done), back with Shift+Tab to the box, Space.
+      act(() => screen.getByRole("button", { name: "Save" }).focus());
+      await user.keyboard("{Enter}");
+      const dialog = await screen.findByRole("dialog", { name: "Save to playlist" });
+      const box = await within(dialog).findByRole("checkbox", { name: "Favourites" });
+      expect(within(dialog).getByRole("button", { name: "Done" })).toHaveFocus();
+      while (document.activeElement !== box) await user.tab({ shift: true });
+      await user.keyboard(" ");
+      await vi.waitFor(() => expect(box).toBeChecked());
+      // While it is saved the box is busy, not disabled: Chromium takes the focus off a disabled one.
+      expect(box).toHaveAttribute("aria-disabled", "true");
+      expect(box).toBeEnabled();
+      await user.keyboard(" ");
+      expect(box).toBeChecked();
+      answer();
+      await vi.waitFor(() => expect(box).not.toHaveAttribute("aria-disabled"));
+      expect(box).toHaveFocus();
+      await user.keyboard("mc{ArrowRight}k");
+      expect([play.mock.calls.length, video.muted, playback.time]).toEqual([0, false, 30]);
+
+      await user.keyboard("{Escape}");
+      expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+      await user.keyboard("m");
+      expect(video.muted).toBe(true);
     });
 
     it("tells why a change failed and leaves the box as it was", async () => {

@@ -8,6 +8,7 @@ import { renderPage, setupUser } from "../test/render";
 import { API, http, ok, server } from "../test/server";
 import { Player } from "./Player";
 import { FLASH_MS } from "./ShortcutNews";
+import { SHORTCUTS_KEY } from "./usePlayerShortcuts";
 import { CONTROLS_IDLE_MS } from "./useControlsVisibility";
 import { bufferedEnd } from "./useMediaState";
 
@@ -334,6 +335,30 @@ describe("the bar", () => {
     expect(hidden(frame)).toBe(true);
   });
 
+  it("stays, with a ring on the player, while the focus is on the frame by keyboard (Play video by Enter)", async () => {
+    const user = setupUser({ advanceTimers: vi.advanceTimersByTime });
+    const { frame } = await player();
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    act(() => button("Play video").focus());
+    await user.keyboard("{Enter}");
+    expect(frame).toHaveFocus();
+    // The ring: .player-frame.keyboard-focus:focus (styles.css; drawn in Chromium: test_accessibility.py).
+    expect(frame).toHaveClass("keyboard-focus");
+    await idle();
+    await idle();
+    expect(hidden(frame)).toBe(false);
+
+    // Focus that came with a click on the picture: no ring, and the bar goes as usual.
+    act(() => frame.blur());
+    expect(frame).not.toHaveClass("keyboard-focus");
+    await user.click(screen.getByTestId("player"));
+    await user.click(screen.getByTestId("player"));
+    expect(frame).toHaveFocus();
+    expect(frame).not.toHaveClass("keyboard-focus");
+    await idle();
+    expect(hidden(frame)).toBe(true);
+  });
+
   it("stays for focus that came with a click: it hides as usual after it", async () => {
     const { frame, play } = await player();
     vi.useFakeTimers();
@@ -649,6 +674,81 @@ describe("keys say what they did", () => {
   });
 });
 
+describe("keys and the controls' own", () => {
+  /** Presses `key` on `target`; whether the player took it (prevented the browser's own use). */
+  const press = (key: string, target: Element) => !fireEvent.keyDown(target, { key });
+
+  const holders: HTMLElement[] = [];
+  // Put on the page by hand, not by render: cleanup() would leave them to the next test file.
+  afterEach(() => holders.splice(0).forEach((holder) => holder.remove()));
+
+  /** `html` put on the page beside the player, and its first element. */
+  function beside(html: string): HTMLElement {
+    const holder = document.body.appendChild(document.createElement("div"));
+    holders.push(holder);
+    holder.innerHTML = html;
+    return holder.firstElementChild as HTMLElement;
+  }
+
+  it("leave space to a checkbox, switch or radio, arrows to a radio or slider, and take letters there", async () => {
+    const { state, play } = await player();
+    const controls = [
+      '<input type="checkbox">',
+      '<input type="checkbox" role="switch">',
+      '<input type="radio">',
+      '<div role="switch" tabindex="0"></div>',
+      "<button>Save</button>",
+      '<a href="/x">link</a>',
+    ].map(beside);
+    for (const control of controls) expect(press(" ", control), control.outerHTML).toBe(false);
+    expect(play).not.toHaveBeenCalled();
+    for (const html of ['<input type="radio">', '<input type="range">', '<div role="slider" tabindex="0"></div>']) {
+      expect(press("ArrowRight", beside(html)), html).toBe(false);
+    }
+    expect(state.time).toBe(0);
+    // Letters mean nothing to a checkbox or a button: they stay the player's.
+    expect(press("l", controls[0]!)).toBe(true);
+    expect(press("k", controls[4]!)).toBe(true);
+    expect([state.time, play.mock.calls.length]).toEqual([10, 1]);
+    for (const html of ["<select><option>a</option></select>", "<textarea></textarea>", '<div contenteditable="true"></div>']) {
+      expect(press("k", beside(html)), html).toBe(false);
+    }
+  });
+
+  it("do nothing while a modal dialog is open, wherever the focus is", async () => {
+    const { video, state, play } = await player();
+    const dialog = beside('<div role="dialog" aria-modal="true"><button>Done</button></div>');
+    for (const key of [" ", "k", "m", "ArrowRight", "l", ">"]) {
+      expect(press(key, dialog.querySelector("button")!), key).toBe(false);
+      expect(press(key, document.body), key).toBe(false);
+    }
+    expect([play.mock.calls.length, video.muted, state.time, video.playbackRate]).toEqual([0, false, 0, 1]);
+    dialog.remove();
+    expect(press("k", document.body)).toBe(true);
+  });
+
+  it("turn off, and on again, in the settings, remembered across visits, chapter keys too (WCAG 2.1.4)", async () => {
+    const user = setupUser();
+    const { state, play, video } = await player({ description: "A walk.\n0:00 Gate\n0:10 Pond" });
+    await openPlayerSettings();
+    await user.selectOptions(screen.getByRole("combobox", { name: "Keyboard shortcuts" }), "off");
+    expect(localStorage.getItem(SHORTCUTS_KEY)).toBe("off");
+    expect(screen.getByTestId("player-keys")).toHaveTextContent("Keyboard shortcuts are off");
+    for (const key of [" ", "k", "m", "l", "ArrowRight"]) expect(press(key, document.body), key).toBe(false);
+    expect(!fireEvent.keyDown(document.body, { key: "ArrowRight", ctrlKey: true })).toBe(false);
+    expect([play.mock.calls.length, video.muted, state.time]).toEqual([0, false, 0]);
+
+    cleanup();
+    await player(); // a later visit: still off
+    expect(press("k", document.body)).toBe(false);
+    await openPlayerSettings();
+    expect(screen.getByRole("combobox", { name: "Keyboard shortcuts" })).toHaveValue("off");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Keyboard shortcuts" }), "on");
+    expect(press("k", document.body)).toBe(true);
+    expect(screen.getByTestId("player-keys")).toHaveTextContent("Settings in the player turns them off");
+  });
+});
+
 describe("bufferedEnd", () => {
   const ranges = (...spans: [number, number][]) =>
     ({ length: spans.length, start: (i: number) => spans[i]![0], end: (i: number) => spans[i]![1] }) as TimeRanges;
@@ -689,16 +789,16 @@ describe("settings menu", () => {
       .map((menu) => menu.getAttribute("id") && screen.getByText((_, el) => el?.getAttribute("for") === menu.id))
       .map((label) => label && label.textContent);
 
-  it("holds quality, audio, captions and speed, each where there is a choice", async () => {
+  it("holds quality, audio, captions and speed, each where there is a choice, and the keyboard shortcuts", async () => {
     await hlsWith(2, 2);
     await openPlayerSettings();
-    expect(entries()).toEqual(["Quality", "Audio", "Captions", "Speed"]);
+    expect(entries()).toEqual(["Quality", "Audio", "Captions", "Speed", "Keyboard shortcuts"]);
   });
 
   it("leaves out a single rung, a single audio track and captions an item has none of: speed stays", async () => {
     await hlsWith(1, 1, []);
     await openPlayerSettings();
-    expect(entries()).toEqual(["Speed"]);
+    expect(entries()).toEqual(["Speed", "Keyboard shortcuts"]);
   });
 
   it("opens from the gear, and closes on Escape (focus back on the gear) or a press outside", async () => {

@@ -96,6 +96,9 @@ export interface ControlBarProps {
   /** Whether the next item plays by itself once this one ends (the end screen's switch too). */
   autoplayNext: boolean;
   onAutoplayNext: (on: boolean) => void;
+  /** Whether the page-wide keyboard shortcuts are on (the settings turn them off: WCAG 2.1.4). */
+  shortcuts: boolean;
+  onShortcuts: (on: boolean) => void;
   visibility: ControlsVisibility;
   settingsOpen: boolean;
   onSettingsOpen: (open: boolean) => void;
@@ -142,6 +145,8 @@ export function ControlBar(props: ControlBarProps) {
             onSpeed={props.onSpeed}
             autoplayNext={props.hasNext ? props.autoplayNext : null}
             onAutoplayNext={props.onAutoplayNext}
+            shortcuts={props.shortcuts}
+            onShortcuts={props.onShortcuts}
           />
         </SettingsMenu>
         {props.hasPicture && <PictureInPictureButton videoRef={videoRef} />}

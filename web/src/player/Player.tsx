@@ -12,17 +12,25 @@ import type { CatalogueItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { itemChapters } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
-import { toggleFullscreen, togglePlay, usePlayerShortcuts } from "./usePlayerShortcuts";
+import {
+  SHORTCUTS_KEY,
+  toggleFullscreen,
+  togglePlay,
+  usePlayerShortcuts,
+  type ShortcutTargets,
+} from "./usePlayerShortcuts";
 import { CaptionTracks, useCaptions } from "./captions";
 import { ControlBar } from "./ControlBar";
 import { CopyMomentLink } from "./CopyMomentLink";
 import { playFrom, whenMetadata } from "./playback";
+import { useRememberedSwitch } from "./preference";
 import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
 import { ShortcutAnnouncer, useShortcutNews } from "./ShortcutNews";
-import { useControlsVisibility } from "./useControlsVisibility";
+import { useControlsVisibility, type ControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
 import { UpNextOverlay, useAutoplayNext } from "./UpNext";
 import { chapterKeysLabel, useChapterKeys } from "./useChapterKeys";
+import type { Chapter } from "../lib/chapters";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 
@@ -95,6 +103,38 @@ interface PlayerElements {
   frameRef: RefObject<HTMLDivElement | null>;
 }
 
+/** No chapter keys: what useChapterKeys is given while the keys are turned off. */
+const NO_CHAPTERS: readonly Chapter[] = [];
+
+/**
+ * The page-wide keys, on unless the viewer turned them off in the settings
+ * (remembered, as the other player choices), and the news of what they did.
+ */
+function usePlayerKeys(
+  elements: PlayerElements,
+  chapters: readonly Chapter[],
+  keyed: Pick<ShortcutTargets, "onSpeed" | "onCaptions">,
+) {
+  const { videoRef, frameRef } = elements;
+  const [shortcuts, onShortcuts] = useRememberedSwitch(SHORTCUTS_KEY);
+  const [shortcutNews, tell] = useShortcutNews();
+  usePlayerShortcuts(videoRef, { enabled: shortcuts, fullscreenRef: frameRef, onFact: tell, ...keyed });
+  useChapterKeys(videoRef, shortcuts ? chapters : NO_CHAPTERS, tell);
+  return { shortcuts, onShortcuts, shortcutNews, tell };
+}
+
+/**
+ * A player the viewer asked for (Up next) takes the focus, which went with
+ * the page it replaced (to the body): keys and Tab go on from the player, as
+ * after "Play video". Not when something else has the focus by then.
+ */
+function useFocusWhenAsked(frameRef: RefObject<HTMLElement | null>, asked: boolean): void {
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (asked && lost) frameRef.current?.focus();
+  }, [frameRef, asked]);
+}
+
 /** Plays `item` in `videoRef`, with everything the controls follow and the page-wide shortcuts. */
 function usePlayer(
   item: ViewedMediaItem,
@@ -112,33 +152,22 @@ function usePlayer(
   useProgressSaver(item.id, videoRef);
   const stream = useStream(item.id, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
-  const [shortcutNews, tell] = useShortcutNews();
-  usePlayerShortcuts(videoRef, {
+  const chapters = useMemo(() => itemChapters(item), [item]);
+  const keys = usePlayerKeys(elements, chapters, {
     onSpeed: setSpeed,
-    fullscreenRef: frameRef,
     // No c for an item without captions: nothing to turn on, nothing to say.
     onCaptions: stream.captions.length > 0 ? captions.toggle : undefined,
-    onFact: tell,
   });
   useStartAt(videoRef, startAt, opening.autoplay);
+  useFocusWhenAsked(frameRef, opening.autoplay);
   usePlayerHandle(ref, videoRef, frameRef);
   const [clock, seek] = useClock(videoRef);
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
   const [autoplayNext, onAutoplayNext] = useAutoplayNext();
-  const overlay = {
-    waiting: useWaiting(videoRef),
-    started: useStarted(videoRef),
-    resume,
-    answerResume,
-    ended,
-    dismissEnd,
-    autoplayNext,
-    onAutoplayNext,
-  };
-  const chapters = useMemo(() => itemChapters(item), [item]);
-  useChapterKeys(videoRef, chapters, tell);
+  const overlay = { waiting: useWaiting(videoRef), started: useStarted(videoRef), resume, answerResume };
+  const end = { ended, dismissEnd, autoplayNext, onAutoplayNext, tell: keys.tell };
   const controls = {
     clock,
     onSeek: seek,
@@ -149,8 +178,11 @@ function usePlayer(
     chapters,
     autoplayNext,
     onAutoplayNext,
+    shortcuts: keys.shortcuts,
+    onShortcuts: keys.onShortcuts,
   };
-  return { ...controls, visibility, settingsOpen, onSettingsOpen: setSettingsOpen, overlay, shortcutNews };
+  const menu = { visibility, settingsOpen, onSettingsOpen: setSettingsOpen };
+  return { ...controls, ...menu, overlay, end, shortcutNews: keys.shortcutNews };
 }
 
 /** One player's state and parts, as usePlayer makes them. */
@@ -214,41 +246,24 @@ function SoundOnly({ hasStill }: { hasStill: boolean }) {
 }
 
 /**
- * Over the picture: the spinner while it waits, and the resume question or the
- * big play button before it plays; once it ended, what plays next.
+ * Where a button pressed over the picture leaves the focus as its overlay
+ * goes: the player (its keys, then Tab to its bar), not the page's body.
  */
+function focusPlayer(frameRef: RefObject<HTMLDivElement | null>): void {
+  frameRef.current?.focus();
+}
+
+/** Over the picture: the spinner while it waits, and the resume question or the big play button before it plays. */
 function PlayerOverlay({
   player,
   videoRef,
   frameRef,
-  next,
-  nextPath,
 }: {
   player: PlayerModel;
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
-  next: CatalogueItem | null;
-  nextPath: string | undefined;
 }) {
-  const { waiting, started, resume, answerResume, ended, dismissEnd, autoplayNext, onAutoplayNext } = player.overlay;
-  // A button pressed here goes with its overlay (Play video, Resume from, Start over, Cancel):
-  // the focus goes to the player (its keys, then Tab to its bar), not to the page's body.
-  const toPlayer = () => frameRef.current?.focus();
-  if (ended && next) {
-    const cancel = () => {
-      dismissEnd();
-      toPlayer();
-    };
-    return (
-      <UpNextOverlay
-        next={next}
-        to={nextPath}
-        autoplay={autoplayNext}
-        onAutoplay={onAutoplayNext}
-        onCancel={cancel}
-      />
-    );
-  }
+  const { waiting, started, resume, answerResume } = player.overlay;
   return (
     <>
       {waiting && <WaitingSpinner />}
@@ -258,25 +273,78 @@ function PlayerOverlay({
           videoRef={videoRef}
           onAnswer={() => {
             answerResume();
-            toPlayer();
+            focusPlayer(frameRef);
           }}
         />
       ) : (
-        !started && <BigPlayButton videoRef={videoRef} onPlay={toPlayer} />
+        !started && <BigPlayButton videoRef={videoRef} onPlay={() => focusPlayer(frameRef)} />
       )}
     </>
   );
 }
 
-/** The shortcuts, under the player (not on a phone: see .player-keys); the ones the item has a use for. */
-function PlayerKeys({ captions, chapters }: { captions: boolean; chapters: boolean }) {
+/**
+ * Once the video ended, what plays next (when something does). After the
+ * control bar in the page's order, though drawn above it: the focus is on
+ * the bar's Replay as the video ends (or on the player), and Tab goes on
+ * from there into the end screen rather than back past it.
+ */
+function EndScreen({
+  player,
+  frameRef,
+  next,
+  nextPath,
+}: {
+  player: PlayerModel;
+  frameRef: RefObject<HTMLDivElement | null>;
+  next: CatalogueItem | null;
+  nextPath: string | undefined;
+}) {
+  const { ended, dismissEnd, autoplayNext, onAutoplayNext, tell } = player.end;
+  if (!ended || !next) return null;
+  return (
+    <UpNextOverlay
+      next={next}
+      to={nextPath}
+      autoplay={autoplayNext}
+      onAutoplay={onAutoplayNext}
+      onCancel={() => {
+        dismissEnd();
+        focusPlayer(frameRef);
+      }}
+      onCountdown={tell}
+    />
+  );
+}
+
+/**
+ * The shortcuts, under the player (not on a phone: see .player-keys); the
+ * ones the item has a use for, and where they are turned off; or, while
+ * they are off, where they are turned on.
+ */
+function PlayerKeys({ on, captions, chapters }: { on: boolean; captions: boolean; chapters: boolean }) {
+  if (!on) {
+    return (
+      <small className="hint player-keys" data-testid="player-keys">
+        Keyboard shortcuts are off: Settings in the player turns them on.
+      </small>
+    );
+  }
   return (
     <small className="hint player-keys" data-testid="player-keys">
       Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume (in the player) · f fullscreen · m mute
       {captions && " · c captions"}
-      {chapters && ` · ${chapterKeysLabel()} chapters`} · &lt; &gt; speed
+      {chapters && ` · ${chapterKeysLabel()} chapters`} · &lt; &gt; speed (Settings in the player turns them off)
     </small>
   );
+}
+
+/** The frame's classes: the bar hidden (the cursor too), and focus that came by keyboard (its ring). */
+function frameClass(visibility: ControlsVisibility): string {
+  const classes = ["player-frame"];
+  if (!visibility.shown) classes.push("controls-hidden");
+  if (visibility.keyboardFocus) classes.push("keyboard-focus");
+  return classes.join(" ");
 }
 
 /**
@@ -296,7 +364,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
     <div className="player-wrap">
       <div
         ref={frameRef}
-        className={visibility.shown ? "player-frame" : "player-frame controls-hidden"}
+        className={frameClass(visibility)}
         data-delivery={player.stream.delivery ?? undefined}
         // Focusable by a click on the picture, so that ↑/↓ then set the volume rather than scroll.
         tabIndex={-1}
@@ -304,7 +372,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
-        <PlayerOverlay player={player} videoRef={videoRef} frameRef={frameRef} next={next} nextPath={nextPath} />
+        <PlayerOverlay player={player} videoRef={videoRef} frameRef={frameRef} />
         <ControlBar
           {...player}
           videoRef={videoRef}
@@ -312,11 +380,16 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
           hasPicture={item.video_codec !== null}
           hasNext={next !== null}
         />
+        <EndScreen player={player} frameRef={frameRef} next={next} nextPath={nextPath} />
         <ShortcutAnnouncer news={player.shortcutNews} />
       </div>
       <div className="player-tools">
         <CopyMomentLink itemId={item.id} videoRef={videoRef} />
-        <PlayerKeys captions={player.stream.captions.length > 0} chapters={player.chapters.length > 0} />
+        <PlayerKeys
+          on={player.shortcuts}
+          captions={player.stream.captions.length > 0}
+          chapters={player.chapters.length > 0}
+        />
       </div>
       <FormError message={player.stream.error} />
     </div>

@@ -70,14 +70,28 @@ export function SpeedMenu({
   );
 }
 
-const AUTOPLAY_CHOICES = [
+/** The choices of a switch in the menu (autoplay next, keyboard shortcuts). */
+const ON_OFF_CHOICES = [
   { value: "on", label: "On" },
   { value: "off", label: "Off" },
 ];
 
+/** One of the menu's on/off switches, as a select of On and Off like its other entries. */
+function OnOffMenu({ label, on, onChange }: { label: string; on: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <PlayerMenu
+      label={label}
+      value={on ? "on" : "off"}
+      choices={ON_OFF_CHOICES}
+      onChange={(value) => onChange(value === "on")}
+    />
+  );
+}
+
 /**
  * What the settings menu offers, each under its own rules: quality, audio,
- * captions, speed, and autoplay next (when something plays next: not null).
+ * captions, speed, autoplay next (when something plays next: not null), and
+ * the page-wide keyboard shortcuts (WCAG 2.1.4: they can be turned off).
  */
 export function PlayerSettings({
   videoRef,
@@ -87,6 +101,8 @@ export function PlayerSettings({
   onSpeed,
   autoplayNext,
   onAutoplayNext,
+  shortcuts,
+  onShortcuts,
 }: {
   videoRef: RefObject<HTMLVideoElement | null>;
   stream: StreamState;
@@ -95,6 +111,8 @@ export function PlayerSettings({
   onSpeed: (rate: number) => void;
   autoplayNext: boolean | null;
   onAutoplayNext: (on: boolean) => void;
+  shortcuts: boolean;
+  onShortcuts: (on: boolean) => void;
 }) {
   return (
     <>
@@ -107,14 +125,8 @@ export function PlayerSettings({
       <AudioMenu hls={stream.hls} />
       <CaptionsMenu captions={stream.captions} state={captions} />
       <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={onSpeed} />
-      {autoplayNext !== null && (
-        <PlayerMenu
-          label="Autoplay next"
-          value={autoplayNext ? "on" : "off"}
-          choices={AUTOPLAY_CHOICES}
-          onChange={(value) => onAutoplayNext(value === "on")}
-        />
-      )}
+      {autoplayNext !== null && <OnOffMenu label="Autoplay next" on={autoplayNext} onChange={onAutoplayNext} />}
+      <OnOffMenu label="Keyboard shortcuts" on={shortcuts} onChange={onShortcuts} />
     </>
   );
 }

@@ -7,7 +7,11 @@ import { seekValueText } from "./SeekBar";
 import { speedLabel } from "./SettingsMenu";
 import { volumeValueText } from "./VolumeControl";
 
-/** What a key did, as the keys know it; KeyEffect is how it is told. */
+/**
+ * What a key did, as the keys know it, or what the end screen started (its
+ * countdown, told once): what the player's status region tells; KeyEffect
+ * is how it is told.
+ */
 export type KeyFact =
   | { kind: "play"; playing: boolean }
   /** Moved `by` seconds (the key's step, whatever the ends left of it) to `to`, of `duration` (NaN: unknown). */
@@ -17,7 +21,9 @@ export type KeyFact =
   /** The captions track now shown, null for off. */
   | { kind: "captions"; track: StreamCaption | null }
   | { kind: "fullscreen"; on: boolean }
-  | { kind: "chapter"; chapter: Chapter; chapters: readonly Chapter[] };
+  | { kind: "chapter"; chapter: Chapter; chapters: readonly Chapter[] }
+  /** The end screen counts down `seconds` to `title`. */
+  | { kind: "up-next"; title: string; seconds: number };
 
 /**
  * What a shortcut key did: the words a listener hears ("Volume 60 %"), and
@@ -63,6 +69,12 @@ export function keyEffect(fact: KeyFact): KeyEffect {
       const { chapter, chapters } = fact;
       return both(`Chapter ${chapters.indexOf(chapter) + 1} of ${chapters.length}: ${chapter.title}`);
     }
+    case "up-next":
+      // The end screen shows it; its Cancel and Autoplay stop the countdown.
+      return {
+        said: `Up next in ${fact.seconds} seconds: ${fact.title}. Cancel or turn Autoplay off to stay.`,
+        shown: null,
+      };
   }
 }
 

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
-import { remember, remembered } from "./preference";
+import { useRememberedSwitch } from "./preference";
+import type { KeyFact } from "./ShortcutNews";
 
 /** How long the end screen counts down before the next item plays. */
 export const UP_NEXT_SECONDS = 8;
@@ -10,19 +11,9 @@ export const UP_NEXT_SECONDS = 8;
 /** Whether the next item plays by itself after the countdown: "on" (the default) or "off", across visits. */
 export const AUTOPLAY_NEXT_KEY = "streamstack.autoplay-next";
 
-/** The remembered choice: on unless the viewer turned it off. */
-export function autoplayNextRemembered(): boolean {
-  return remembered(AUTOPLAY_NEXT_KEY) !== "off";
-}
-
 /** Whether the next item plays by itself, and the switch, remembered (the end screen and the settings menu). */
 export function useAutoplayNext(): [boolean, (on: boolean) => void] {
-  const [on, setOn] = useState(autoplayNextRemembered);
-  const choose = useCallback((value: boolean) => {
-    remember(AUTOPLAY_NEXT_KEY, value ? "on" : "off");
-    setOn(value);
-  }, []);
-  return [on, choose];
+  return useRememberedSwitch(AUTOPLAY_NEXT_KEY);
 }
 
 /** What the watch page tells the next item's player: start playing, it was asked for. */
@@ -58,7 +49,9 @@ function useUpNextCountdown(running: boolean, target: string): [number, () => vo
  * here and in the settings menu: useAutoplayNext) it waits for "Play now"
  * instead of counting down. The next page's player starts playing by itself,
  * as the viewer asked for it. The control bar stays in reach over its bottom
- * (see .up-next): a seek back or Replay there ends it (useEndScreen).
+ * (see .up-next): a seek back or Replay there ends it (useEndScreen). The
+ * countdown's start is told once to `onCountdown` (the player's status
+ * region), not each second: the label is not a live region.
  */
 export function UpNextOverlay({
   next,
@@ -66,6 +59,7 @@ export function UpNextOverlay({
   autoplay,
   onAutoplay,
   onCancel,
+  onCountdown,
 }: {
   next: CatalogueItem;
   /** Where the next item is watched (its watch page in the playlist played). */
@@ -73,8 +67,12 @@ export function UpNextOverlay({
   autoplay: boolean;
   onAutoplay: (on: boolean) => void;
   onCancel: () => void;
+  onCountdown: (fact: KeyFact) => void;
 }) {
   const [left, restart] = useUpNextCountdown(autoplay, to);
+  useEffect(() => {
+    if (autoplay) onCountdown({ kind: "up-next", title: next.title, seconds: UP_NEXT_SECONDS });
+  }, [autoplay, next.title, onCountdown]);
   const choose = (on: boolean) => {
     restart();
     onAutoplay(on);

@@ -1,6 +1,9 @@
+import { useCallback, useState } from "react";
+
 /**
- * The viewer's player choices (captions, audio language, volume), kept across
- * items and visits in localStorage under one key each.
+ * The viewer's player choices (captions, audio language, volume, autoplay
+ * next, keyboard shortcuts), kept across items and visits in localStorage
+ * under one key each.
  */
 export function remembered(key: string): string | null {
   try {
@@ -16,6 +19,24 @@ export function remember(key: string, value: string): void {
   } catch {
     // As above: the choice holds for this page only.
   }
+}
+
+/** A remembered switch (autoplay next, keyboard shortcuts): on unless the viewer turned it off. */
+export function rememberedOn(key: string): boolean {
+  return remembered(key) !== "off";
+}
+
+/** A switch kept under `key` ("on" or "off", on by default): its state, and a setter that remembers. */
+export function useRememberedSwitch(key: string): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(() => rememberedOn(key));
+  const choose = useCallback(
+    (value: boolean) => {
+      remember(key, value ? "on" : "off");
+      setOn(value);
+    },
+    [key],
+  );
+  return [on, choose];
 }
 
 function primary(language: string): string {

@@ -1,6 +1,6 @@
 import { useEffect, type RefObject } from "react";
 import { chapterStep, type Chapter } from "../lib/chapters";
-import { isTyping } from "./usePlayerShortcuts";
+import { isTyping, modalOpen } from "./usePlayerShortcuts";
 import type { KeyFact } from "./ShortcutNews";
 
 /** Apple's systems, where Ctrl+←/→ switch desktops (Spaces) before the page hears them. */
@@ -26,7 +26,9 @@ function chapterDirection(event: KeyboardEvent, apple: boolean): 1 | -1 | 0 {
 
 /**
  * The chapter keys, on the whole page like the player's other shortcuts
- * (not while typing, where they move by word): the next chapter's start, or
+ * (not while typing, where they move by word, nor while a dialog is open;
+ * none without `chapters`, which the player passes as none while the keys
+ * are turned off; the seek bar leaves them to us): the next chapter's start, or
  * the previous one's (the current one's, more than a few seconds into it;
  * see chapterStep). Without chapters, or past the last, the keys are left to
  * the browser. Tells `onFact` the chapter reached, as the other keys tell theirs.
@@ -42,7 +44,7 @@ export function useChapterKeys(
     const onKey = (event: KeyboardEvent) => {
       const video = videoRef.current;
       const direction = chapterDirection(event, apple);
-      if (!video || direction === 0 || isTyping(event.target)) return;
+      if (!video || direction === 0 || isTyping(event.target) || modalOpen()) return;
       const chapter = chapterStep(chapters, video.currentTime, direction);
       if (!chapter) return;
       event.preventDefault();

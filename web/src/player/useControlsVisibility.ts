@@ -14,19 +14,22 @@ export const CONTROLS_IDLE_MS = 2500;
 
 export interface ControlsVisibility {
   shown: boolean;
-  /** For the player's frame: moving the pointer over it (or touching it) shows the bar. */
+  /** The keyboard focus is in the player (on its frame or a control): the frame shows its ring. */
+  keyboardFocus: boolean;
+  /**
+   * For the player's frame: moving the pointer over it (or touching it)
+   * shows the bar; keyboard focus in it (the frame itself, after "Play
+   * video", or a control) keeps the bar.
+   */
   frame: {
     onPointerMove: () => void;
     onPointerDownCapture: (event: PointerEvent) => void;
     onPointerLeave: (event: PointerEvent) => void;
-  };
-  /**
-   * For the bar: keyboard focus inside keeps it; a tap on it while hidden
-   * only shows it: no click, and no seek, drag or volume on its sliders.
-   */
-  bar: {
     onFocus: () => void;
     onBlur: (event: FocusEvent) => void;
+  };
+  /** For the bar: a tap on it while hidden only shows it: no click, and no seek, drag or volume on its sliders. */
+  bar: {
     onClickCapture: (event: MouseEvent) => void;
     onPointerDownCapture: (event: PointerEvent) => void;
     onChangeCapture: (event: SyntheticEvent) => void;
@@ -73,12 +76,18 @@ function useIdle(paused: boolean): { idle: boolean; wake: () => void; sleep: () 
   return { idle, wake, sleep };
 }
 
-/** Whether the last input was a key rather than a pointer: focus that came by keyboard keeps the bar. */
-function useKeyboardModality(): { current: boolean } {
-  const keyboard = useRef(false);
+/**
+ * Whether the last input was a key rather than a pointer: focus that came by
+ * keyboard keeps the bar. Page-wide, not the player's: the next item's player
+ * (Up next) takes the focus on behalf of the key that opened it.
+ */
+const lastInput = { byKey: false };
+
+/** Keeps lastInput while a player is on the page; read `byKey` when the focus arrives. */
+function useKeyboardModality(): { byKey: boolean } {
   useEffect(() => {
-    const byKey = () => (keyboard.current = true);
-    const byPointer = () => (keyboard.current = false);
+    const byKey = () => (lastInput.byKey = true);
+    const byPointer = () => (lastInput.byKey = false);
     document.addEventListener("keydown", byKey, true);
     document.addEventListener("pointerdown", byPointer, true);
     return () => {
@@ -86,12 +95,13 @@ function useKeyboardModality(): { current: boolean } {
       document.removeEventListener("pointerdown", byPointer, true);
     };
   }, []);
-  return keyboard;
+  return lastInput;
 }
 
 /**
  * The control bar's auto-hide, as video sites have it: shown while paused,
- * while a menu is open (`pinned`) and while the keyboard focus is in it;
+ * while a menu is open (`pinned`) and while the keyboard focus is in the
+ * player (a keyboard user sees where the focus is and what it can reach);
  * while playing it goes (the cursor with it, see .controls-hidden) after
  * CONTROLS_IDLE_MS without a pointer move, and comes back on the next one.
  */
@@ -111,12 +121,12 @@ export function useControlsVisibility(paused: boolean, pinned: boolean): Control
     onPointerLeave: (event: PointerEvent) => {
       if (event.pointerType === "mouse") sleep();
     },
-  };
-  const bar = {
-    onFocus: () => setFocused(keyboard.current),
+    onFocus: () => setFocused(keyboard.byKey),
     onBlur: (event: FocusEvent) => {
       if (!event.currentTarget.contains(event.relatedTarget)) setFocused(false);
     },
+  };
+  const bar = {
     onClickCapture: (event: MouseEvent) => {
       if (!tapOnlyShows()) return;
       event.preventDefault();
@@ -141,5 +151,5 @@ export function useControlsVisibility(paused: boolean, pinned: boolean): Control
     tapWoke.current = false;
     return woke;
   }
-  return { shown, frame, bar, tapOnlyShows };
+  return { shown, keyboardFocus: focused, frame, bar, tapOnlyShows };
 }

@@ -16,14 +16,85 @@ export function stepSpeed(rate: number, direction: 1 | -1): number {
   return SPEEDS[next] ?? 1;
 }
 
-/** Input types whose keys are not text: the player's shortcuts still apply there. */
-const NOT_TEXT = new Set(["range", "checkbox", "radio", "button"]);
+/**
+ * Whether the page-wide keys are on ("on", the default, or "off"), across
+ * visits: WCAG 2.1.4 wants a way to turn single-letter keys off.
+ */
+export const SHORTCUTS_KEY = "streamstack.shortcuts";
 
-/** Whether keys pressed on `target` are typed text, which no player shortcut takes. */
+/** Input types whose keys are not text: the player's letter keys still apply there. */
+const NOT_TEXT = new Set(["range", "checkbox", "radio", "button", "submit", "reset", "image", "color", "file"]);
+
+/** Whether keys pressed on `target` are typed text (or pick in a select), which no player shortcut takes. */
 export function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
+  if (!(target instanceof Element)) return false;
   if (target instanceof HTMLInputElement) return !NOT_TEXT.has(target.type);
-  return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
+  // Not isContentEditable alone: jsdom, where the tests run, has none.
+  if (target.closest('[contenteditable]:not([contenteditable="false"])')) return true;
+  const typedInto = ["textbox", "combobox", "searchbox"].includes(target.getAttribute("role") ?? "");
+  return typedInto || ["TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+/** The role a control has for its keys: its own `role` (a checkbox shown as a switch), else its element's. */
+function controlRole(target: Element): string | null {
+  const role = target.getAttribute("role");
+  if (role) return role;
+  if (target instanceof HTMLInputElement) {
+    const byType: Record<string, string> = { checkbox: "checkbox", radio: "radio", range: "slider" };
+    return byType[target.type] ?? "button";
+  }
+  if (target instanceof HTMLButtonElement || target.tagName === "SUMMARY") return "button";
+  return target instanceof HTMLAnchorElement && target.hasAttribute("href") ? "link" : null;
+}
+
+/** Controls that space (and Enter) press or tick. */
+const PRESSED_ROLES = new Set(["button", "link", "checkbox", "switch"]);
+
+/** Widgets that choose or move with the arrows too (ARIA's patterns: a radio group, a slider, tabs, a menu). */
+const MOVED_ROLES = new Set([
+  "radio",
+  "slider",
+  "spinbutton",
+  "option",
+  "tab",
+  "menuitem",
+  "menuitemcheckbox",
+  "menuitemradio",
+  "treeitem",
+  "gridcell",
+]);
+
+const MOVING_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
+/**
+ * Whether `key` pressed on `target` is the focused control's own: any key in
+ * a text field or select; space and Enter on a button, link, checkbox or
+ * switch (they press or tick it); those and the arrows on a radio, slider,
+ * tab and the like (they choose or move it). Letters mean nothing to a
+ * button or a checkbox, and stay the player's.
+ */
+export function isControlsKey(target: EventTarget | null, key: string): boolean {
+  if (!(target instanceof Element)) return false;
+  if (isTyping(target)) return true;
+  const role = controlRole(target) ?? "";
+  const pressing = key === " " || key === "Enter";
+  if (PRESSED_ROLES.has(role)) return pressing;
+  return MOVED_ROLES.has(role) && (pressing || MOVING_KEYS.has(key));
+}
+
+/**
+ * Whether the page's keys are someone else's now: a modal dialog is open
+ * (the Save dialog: the player behind it is not what the viewer works
+ * with), the key is the focused control's own (isControlsKey), or a
+ * handler before ours already answered it (a dialog's Escape).
+ */
+export function keyIsNotThePlayers(event: KeyboardEvent): boolean {
+  return modalOpen() || event.defaultPrevented || isControlsKey(event.target, event.key);
+}
+
+/** Whether a modal dialog (Modal, aria-modal) is open: what is behind it takes no keys. */
+export function modalOpen(): boolean {
+  return document.querySelector('[aria-modal="true"]') !== null;
 }
 
 /**
@@ -93,6 +164,8 @@ function toggleFullscreenTold(element: HTMLElement | null, onFact: (fact: KeyFac
 
 /** What the page's player lets its shortcuts change, and where they tell what they did. */
 export interface ShortcutTargets {
+  /** Whether the keys are on at all (the settings menu's "Keyboard shortcuts": SHORTCUTS_KEY). */
+  enabled: boolean;
   /** The speed the keys set, for the settings menu to show. */
   onSpeed: (rate: number) => void;
   /** What goes full screen (the player's frame, with its controls); the video when absent. */
@@ -104,61 +177,71 @@ export interface ShortcutTargets {
 }
 
 /**
+ * What each key does to `video` for `target` (the focused element): each
+ * answers what it did, or null when that is told later (full screen).
+ */
+function shortcutActions(
+  video: HTMLVideoElement,
+  target: EventTarget | null,
+  targets: ShortcutTargets,
+): Record<string, () => KeyFact | null> {
+  const { onSpeed, fullscreenRef, onCaptions, onFact } = targets;
+  const speed = (direction: 1 | -1): KeyFact => {
+    const rate = (video.playbackRate = stepSpeed(video.playbackRate, direction));
+    onSpeed(rate);
+    return { kind: "speed", rate };
+  };
+  const volume = (by: number): KeyFact => {
+    stepVolume(video, by);
+    return loudness(video);
+  };
+  const play = (): KeyFact => {
+    togglePlay(video);
+    return { kind: "play", playing: !video.paused };
+  };
+  const act: Record<string, () => KeyFact | null> = {
+    k: play,
+    " ": play,
+    j: () => seek(video, -10),
+    l: () => seek(video, 10),
+    f: () => toggleFullscreenTold(fullscreenRef?.current ?? video, onFact),
+    m: () => {
+      video.muted = !video.muted;
+      return loudness(video);
+    },
+    "<": () => speed(-1),
+    ">": () => speed(1),
+    ArrowLeft: () => seek(video, -ARROW_SEEK_S),
+    ArrowRight: () => seek(video, ARROW_SEEK_S),
+  };
+  if (onCaptions) act.c = () => ({ kind: "captions", track: onCaptions() });
+  if (arrowsAreVolume(target, fullscreenRef?.current ?? video)) {
+    act.ArrowUp = () => volume(VOLUME_STEP);
+    act.ArrowDown = () => volume(-VOLUME_STEP);
+  }
+  return act;
+}
+
+/**
  * The keyboard shortcuts viewers know from other players, on the whole page
  * (no need to focus the video first): space/k play-pause, j/l ∓10 s,
  * ←/→ ∓5 s, ↑/↓ volume ±5 % (with the focus in the player, `fullscreenRef`,
  * or full screen: elsewhere they scroll the page), f fullscreen, m mute,
  * c captions (`onCaptions`: the player's menu follows), < > speed. Each
  * tells `onFact` what it did, for a listener who cannot see it and a viewer
- * whose controls are hidden. Keys typed into a field, or pressed with
- * Ctrl/Alt/Meta, are left alone (the chapter keys, Ctrl+←/→, are
- * useChapterKeys'); so are space on a button or link (it presses them) and
- * the arrows on a slider (it moves itself).
+ * whose controls are hidden. None while `enabled` is off (WCAG 2.1.4), while
+ * a dialog is open, or for a key the focused control has a use for (typing,
+ * space on a button or checkbox, a slider's arrows: keyIsNotThePlayers);
+ * nor with Ctrl/Alt/Meta (the chapter keys, Ctrl+←/→, are useChapterKeys').
  */
 export function usePlayerShortcuts(videoRef: RefObject<HTMLVideoElement | null>, targets: ShortcutTargets): void {
-  const { onSpeed, fullscreenRef, onCaptions, onFact } = targets;
+  const { enabled, onSpeed, fullscreenRef, onCaptions, onFact } = targets;
   useEffect(() => {
+    if (!enabled) return;
     const onKey = (event: KeyboardEvent) => {
       const video = videoRef.current;
-      if (!video || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-      // The seek bar moves itself with the arrows (by ARROW_SEEK_S too); buttons and links take space.
-      const onSlider = event.target instanceof HTMLInputElement && event.target.type === "range";
-      const onButton = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
-      const speed = (direction: 1 | -1): KeyFact => {
-        const rate = (video.playbackRate = stepSpeed(video.playbackRate, direction));
-        onSpeed(rate);
-        return { kind: "speed", rate };
-      };
-      const volume = (by: number): KeyFact => {
-        stepVolume(video, by);
-        return loudness(video);
-      };
-      // Each answers what it did, or null when that is told later (full screen) or not at all.
-      const act: Record<string, () => KeyFact | null> = {
-        k: () => {
-          togglePlay(video);
-          return { kind: "play", playing: !video.paused };
-        },
-        j: () => seek(video, -10),
-        l: () => seek(video, 10),
-        f: () => toggleFullscreenTold(fullscreenRef?.current ?? video, onFact),
-        m: () => {
-          video.muted = !video.muted;
-          return loudness(video);
-        },
-        "<": () => speed(-1),
-        ">": () => speed(1),
-      };
-      if (onCaptions) act.c = () => ({ kind: "captions", track: onCaptions() });
-      if (!onButton) act[" "] = act.k!;
-      if (!onSlider) {
-        act.ArrowLeft = () => seek(video, -ARROW_SEEK_S);
-        act.ArrowRight = () => seek(video, ARROW_SEEK_S);
-      }
-      if (arrowsAreVolume(event.target, fullscreenRef?.current ?? video)) {
-        act.ArrowUp = () => volume(VOLUME_STEP);
-        act.ArrowDown = () => volume(-VOLUME_STEP);
-      }
+      if (!video || event.ctrlKey || event.metaKey || event.altKey || keyIsNotThePlayers(event)) return;
+      const act = shortcutActions(video, event.target, { enabled, onSpeed, fullscreenRef, onCaptions, onFact });
       const action = act[event.key.length === 1 ? event.key.toLowerCase() : event.key] ?? act[event.key];
       if (!action) return;
       event.preventDefault();
@@ -167,5 +250,5 @@ export function usePlayerShortcuts(videoRef: RefObject<HTMLVideoElement | null>,
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [videoRef, onSpeed, fullscreenRef, onCaptions, onFact]);
+  }, [videoRef, enabled, onSpeed, fullscreenRef, onCaptions, onFact]);
 }
