@@ -33,6 +33,29 @@ describe("ConfirmDialog", () => {
     expect(opener).toHaveFocus();
   });
 
+  it("keeps Tab among all its controls, links and selects too", async () => {
+    const user = setupUser();
+    render(
+      <ConfirmDialog title="Move it?" confirmLabel="Move" destructive={false} onConfirm={() => {}} onCancel={() => {}}>
+        <a href="/help">What moving does</a>
+        <select aria-label="Where">
+          <option>Here</option>
+        </select>
+      </ConfirmDialog>,
+    );
+    const link = screen.getByRole("link", { name: "What moving does" });
+    expect(screen.getByRole("button", { name: "Cancel" })).toHaveFocus();
+    await user.tab();
+    expect(screen.getByRole("button", { name: "Move" })).toHaveFocus();
+    await user.tab(); // from the last control: round to the first, the link
+    expect(link).toHaveFocus();
+    await user.tab();
+    expect(screen.getByRole("combobox", { name: "Where" })).toHaveFocus();
+    await user.click(link);
+    await user.tab({ shift: true }); // from the first: round to the last
+    expect(screen.getByRole("button", { name: "Move" })).toHaveFocus();
+  });
+
   it("takes the focus itself when Cancel cannot (busy), so the page behind has none", async () => {
     const user = setupUser();
     render(<Opener busy />);

@@ -111,9 +111,16 @@ function answerKey(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement 
   }
 }
 
+/** What Tab reaches in a dialog: links, enabled form controls, and what opts in with a tabindex. */
+const FOCUSABLE = [
+  "a[href]",
+  ...["button", "input", "select", "textarea"].map((tag) => `${tag}:not([disabled])`),
+  '[tabindex]:not([tabindex="-1"])',
+].join(", ");
+
 /** Tab from the last enabled control goes to the first, Shift+Tab from the first to the last: focus stays in `dialog`. */
 function keepTabInside(event: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement): void {
-  const focusable = dialog.querySelectorAll<HTMLElement>("button:not([disabled]), input:not([disabled])");
+  const focusable = dialog.querySelectorAll<HTMLElement>(FOCUSABLE);
   const first = focusable[0];
   const last = focusable[focusable.length - 1];
   if (!first || !last) return;
