@@ -4,8 +4,8 @@ import type { CaptionTrack } from "../api/captions";
 import { LIMITS } from "../api/limits";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 import { languageName, normaliseLanguage } from "../lib/language";
 
@@ -132,6 +132,28 @@ describe("LibraryCaptions", () => {
     expect(await within(section).findByTestId("caption-error")).toHaveTextContent(
       "Could not replace “English”: A caption file is at most 512 KiB.",
     );
+  });
+
+  it("holds a row's buttons, with the focus, while its track is replaced", async () => {
+    const { user, section } = await editCaptions([ENGLISH]);
+    const { held, release } = holdAnswer();
+    server.use(
+      http.put(`${CAPTIONS}/en`, async () => {
+        await held;
+        return ok(trackList([ENGLISH]));
+      }),
+    );
+    const replace = within(section).getByRole("button", { name: "Replace English" });
+    replace.focus();
+    await user.upload(within(section).getByLabelText("New file for English"), new File([SRT], "better.srt"));
+    replace.focus(); // the file picker gives the focus back to its opener
+    await waitFor(() => expectHeldWithFocus(replace));
+    expect(within(section).getByRole("button", { name: "Remove English" })).toHaveAttribute("aria-disabled", "true");
+    await user.click(within(section).getByRole("button", { name: "Remove English" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    release();
+    await waitFor(() => expect(within(section).getByText("Replaced “English”.")).toBeInTheDocument());
+    expect(replace).not.toHaveAttribute("aria-disabled");
   });
 
   it("removes a track only after confirmation", async () => {

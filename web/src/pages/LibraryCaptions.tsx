@@ -9,6 +9,7 @@ import { Field, InputField } from "../components/Field";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { RowButton } from "../components/RowButton";
 import { SubmitButton } from "../components/SubmitButton";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
@@ -181,15 +182,9 @@ function CaptionRow({
       </span>
       <span className="button-row">
         {/* The button opens the picker: a file input cannot carry this label visibly. */}
-        <button
-          type="button"
-          className="button"
-          disabled={busy}
-          aria-label={`Replace ${track.label}`}
-          onClick={() => fileRef.current?.click()}
-        >
+        <RowButton label={`Replace ${track.label}`} busy={busy} onClick={() => fileRef.current?.click()}>
           Replace
-        </button>
+        </RowButton>
         <input
           ref={fileRef}
           type="file"
@@ -204,15 +199,9 @@ function CaptionRow({
             if (file) onReplace(file);
           }}
         />
-        <button
-          type="button"
-          className="button danger"
-          disabled={busy}
-          aria-label={`Remove ${track.label}`}
-          onClick={onRemove}
-        >
+        <RowButton label={`Remove ${track.label}`} danger busy={busy} onClick={onRemove}>
           Remove
-        </button>
+        </RowButton>
       </span>
     </li>
   );

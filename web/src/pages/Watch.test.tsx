@@ -5,11 +5,12 @@ import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
-import { renderPage, setupUser } from "../test/render";
+import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
 import {
   ADMIN,
   API,
   apiError,
+  holdAnswer,
   http,
   HttpResponse,
   ok,
@@ -1086,6 +1087,24 @@ describe("WatchPage", () => {
       expect(status.querySelector("img")).toHaveAttribute("src", "/api/v1/stream/thumbnails/m-1.jpg?v=abc");
       const [sent] = sentTo(seen, "PUT", CHOOSE);
       expect(await sent?.request.json()).toEqual({ at_seconds: 12.5 });
+    });
+
+    it("keeps the focus on its button, held, while the thumbnail is made", async () => {
+      const { held, release } = holdAnswer();
+      server.use(
+        http.put(CHOOSE, async () => {
+          await held;
+          return ok(chosen(12.5));
+        }),
+      );
+      const { user } = await adminPausedAt(12.5);
+
+      (await screen.findByRole("button", { name: "Use this frame as thumbnail" })).focus();
+      await user.keyboard("{Enter}");
+      expectHeldWithFocus(await screen.findByRole("button", { name: "Making the thumbnail…" }));
+      release();
+      await screen.findByText("Thumbnail set to the frame at 0:12.");
+      expect(screen.getByRole("button", { name: "Use this frame as thumbnail" })).toHaveFocus();
     });
 
     it("sends no moment past the item's length, and tells a refusal", async () => {
