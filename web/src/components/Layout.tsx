@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { usePageFocus } from "./usePageFocus";
 
 function navClass({ isActive }: { isActive: boolean }): string {
   return isActive ? "nav-link active" : "nav-link";
@@ -101,6 +102,8 @@ export function Layout() {
   const navigate = useNavigate();
   const location = useLocation();
   const { menuOpen, setMenuOpen, menuButton, closeOnEscape } = useFoldedMenu(location.pathname);
+  const main = useRef<HTMLElement>(null);
+  usePageFocus(main);
 
   async function handleSignOut() {
     setMenuOpen(false);
@@ -138,7 +141,7 @@ export function Layout() {
         </nav>
       </header>
       {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
-      <main id="main" tabIndex={-1}>
+      <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>
