@@ -90,6 +90,8 @@ describe("LibraryCaptions", () => {
     expect(language).toHaveAccessibleDescription(/Use a language tag such as en, fr or pt-BR/);
     expect(file).toHaveAccessibleDescription(/Choose a WebVTT \(\.vtt\) or SubRip \(\.srt\) file/);
     expect(seen).toHaveLength(0);
+    // The first field refused takes the focus, which says its error (on the button, nothing did).
+    expect(language).toHaveFocus();
 
     server.use(
       http.put(`${CAPTIONS}/en`, () =>
@@ -104,6 +106,7 @@ describe("LibraryCaptions", () => {
 
     await waitFor(() => expect(file).toHaveAttribute("aria-invalid", "true"));
     expect(file).toHaveAccessibleDescription(/Line 3: a cue timing must look like/);
+    expect(file).toHaveFocus();
     expect(language).not.toHaveAttribute("aria-invalid");
     expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)[0]?.headers.get("Content-Type")).toBe("text/vtt");
     expect(rows(section)).toEqual([]);
@@ -113,6 +116,16 @@ describe("LibraryCaptions", () => {
     await user.upload(file, new File(["WEBVTT\n"], "en.vtt", { type: "text/vtt" }));
     await user.click(within(section).getByRole("button", { name: "Add captions" }));
     expect(await within(section).findByRole("alert")).toHaveTextContent("An item has at most 16 caption tracks.");
+  });
+
+  it("takes the focus to the language when Add captions is pressed with nothing filled in", async () => {
+    const { user, section } = await editCaptions([]);
+    within(section).getByRole("button", { name: "Add captions" }).focus();
+    await user.keyboard("{Enter}");
+    const language = within(section).getByLabelText("Language");
+    expect(language).toHaveFocus();
+    expect(language).toHaveAccessibleDescription(/Use a language tag/);
+    expect(within(section).getByLabelText("Caption file")).toHaveAttribute("aria-invalid", "true");
   });
 
   it("replaces a track's file, keeping its label", async () => {
