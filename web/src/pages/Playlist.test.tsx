@@ -200,6 +200,9 @@ describe("PlaylistsPage", () => {
     await user.click(screen.getByRole("button", { name: "Create" }));
     await waitFor(() => expect(screen.getAllByTestId("playlist-entry")).toHaveLength(2));
     expect(screen.getAllByTestId("playlist-entry")[0]).toHaveTextContent("0 videos");
+    // The focus stays on Create: that it was made is said.
+    expect(screen.getByTestId("playlist-created")).toHaveAttribute("role", "status");
+    expect(screen.getByTestId("playlist-created")).toHaveTextContent("Playlist “Later” created.");
   });
 
   it("keeps the focus on Create, pressed with Space, while it runs and once refused, and creates once", async () => {

@@ -1196,6 +1196,8 @@ describe("WatchPage", () => {
       await user.click(within(dialog).getByRole("button", { name: "Create" }));
       await vi.waitFor(() => expect(sentTo(seen, "PUT", `${API}/catalogue/me/playlists/p-3/items/m-1`)).toHaveLength(1));
       expect(await sentTo(seen, "POST", `${API}/catalogue/me/playlists`)[0]!.request.json()).toEqual({ title: "Later" });
+      // Said, not only seen: the focus stays on Create.
+      expect(await within(dialog).findByRole("status")).toHaveTextContent("Playlist “Later” created.");
 
       await user.keyboard("{Escape}");
       expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
