@@ -123,22 +123,22 @@ export function Layout() {
           </span>
           StreamStack
         </NavLink>
-        <div className="header-tools">
-          <ThemeToggle />
-          <button
-            ref={menuButton}
-            type="button"
-            className="button ghost menu-toggle"
-            aria-expanded={menuOpen}
-            aria-controls="main-nav"
-            onClick={() => setMenuOpen((open) => !open)}
-          >
-            Menu
-          </button>
-        </div>
+        {/* In the order they are drawn, which Tab follows: the theme toggle, drawn last, came
+            second (after the brand). Folded, the menu opens below, after its button. */}
+        <button
+          ref={menuButton}
+          type="button"
+          className="button ghost menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+        </button>
         <nav id="main-nav" aria-label="Main" className="main-nav">
           <MainNav onSignOut={() => void handleSignOut()} />
         </nav>
+        <ThemeToggle />
       </header>
       {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
       <main id="main" ref={main} tabIndex={-1}>
