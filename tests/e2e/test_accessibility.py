@@ -13,8 +13,6 @@ It found, when it was first run:
 * "Transcode again" buttons named "Transcode <title> again" (2.5.3 again);
 * ``/admin`` a blank page (no heading, nothing): it now leads to the library.
 
-A screen reader's own reading is not checked here (no screen reader runs in CI).
-
 A keyboard-only walk of the watch page found what axe cannot see (checked here by keys, as
 that tester pressed them):
 
@@ -22,6 +20,16 @@ that tester pressed them):
   dialog instead of ticking the box (WCAG 2.1.1), and m, c and the arrows acted behind it;
 * "Play video" by keyboard put the focus on the player with no ring, and the control bar
   hid after 2.5 s: no focus to be seen at all (WCAG 2.4.7).
+
+A keyboard walk of the other pages found, also checked here:
+
+* a new page (a link of the navigation, unfolded or in the phone's menu, or signing in) left
+  the focus on the page's body or on the link, with nothing said but the tab's title: it now
+  goes to the new page's heading (WCAG 2.4.3);
+* every page an admin has was 328 px wide in a 320 px window (WCAG 1.4.10, reflow): the
+  folded header's row did not fit.
+
+A screen reader's own reading is not checked here (no screen reader runs in CI).
 """
 
 from __future__ import annotations
@@ -231,4 +239,75 @@ async def test_watch_page_by_keyboard_alone(dev_server: DevServer) -> None:
             )
             == "1"
         )
+    log.assert_clean()
+
+
+#: The focused element's text when it is a page's main heading, else its tag, in page scripts.
+FOCUSED_HEADING = """() => {
+  const e = document.activeElement;
+  return e && e.tagName === "H1" ? e.textContent : e && e.tagName;
+}"""
+
+#: Whether the page is wider than the window (a horizontal scroll bar), in page scripts.
+WIDER_THAN_WINDOW = "() => document.documentElement.scrollWidth > window.innerWidth"
+
+#: The pages an admin has, each checked at 320 px.
+NARROW_PAGES = (
+    "/",
+    "/admin/library",
+    "/admin/upload",
+    "/admin/users",
+    "/account",
+    "/history",
+    "/playlists",
+)
+
+
+async def heading_focused(page: Page, name: str) -> None:
+    """Wait until the focus is on the page's main heading, and check it is ``name``."""
+    await page.wait_for_function("() => document.activeElement?.tagName === 'H1'")
+    assert await page.evaluate(FOCUSED_HEADING) == name
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_a_new_page_has_the_focus_on_its_heading(dev_server: DevServer) -> None:
+    """Signing in with Enter, then a navigation link with Enter, then one in the phone's menu:
+    each time the new page's heading has the focus (the focus was on the body or the link)."""
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await new_page(browser, log)
+        await page.goto(f"{dev_server.url}/signin")
+        await page.get_by_label("Email").fill(dev_server.admin_email)
+        await page.get_by_label("Password", exact=True).fill(dev_server.admin_password)
+        await page.get_by_label("Password", exact=True).press("Enter")
+        await heading_focused(page, "Browse videos")
+
+        await page.get_by_role("link", name="Users").focus()
+        await page.keyboard.press("Enter")
+        await page.wait_for_url(f"{dev_server.url}/admin/users")
+        await heading_focused(page, "Users")
+
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await page.get_by_role("button", name="Menu").click()
+        await page.get_by_role("link", name="Library").press("Enter")
+        await page.wait_for_url(f"{dev_server.url}/admin/library")
+        await heading_focused(page, "Library")
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_every_admin_page_fits_320_px(dev_server: DevServer) -> None:
+    """At 320 px no page an admin has is wider than the window (the header made it 328)."""
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await admin_on(browser, log, dev_server, "/")
+        await page.set_viewport_size({"width": 320, "height": 640})
+        wide = []
+        for path in NARROW_PAGES:
+            await visit(page, dev_server.url, path)
+            if await page.evaluate(WIDER_THAN_WINDOW):
+                wide.append((path, await page.evaluate("document.documentElement.scrollWidth")))
+        assert wide == []
     log.assert_clean()

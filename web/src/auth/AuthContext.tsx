@@ -17,16 +17,19 @@ import { forgetDrafts } from "../lib/draftStore";
 import { useStillsPassRenewal } from "./stillsPass";
 
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
-/** Why a session ended without the user signing out (the sign-in page's reason). */
-export type SessionEnd = "session-ended" | "account-deleted";
+/**
+ * How a session ended: signed out here on purpose, or (the sign-in page's reason) without the
+ * user signing out: it expired or was revoked, or the account was deleted.
+ */
+export type SessionEnd = "signed-out" | "session-ended" | "account-deleted";
 
 export interface AuthContextValue {
   status: AuthStatus;
   user: UserView | null;
   /**
-   * How the session this browser had ended, when the user did not sign out:
-   * it expired or was revoked, or they deleted their account in this tab.
-   * Pages say so instead of showing a bare sign-in form.
+   * How the session this browser had ended: signed out here, or without the user signing
+   * out (it expired or was revoked, or they deleted their account in this tab), which pages
+   * say instead of showing a bare sign-in form.
    */
   ended: SessionEnd | null;
   signIn: (email: string, password: string) => Promise<UserView>;
@@ -48,6 +51,8 @@ interface State {
 }
 
 const SIGNED_OUT: State = { status: "anonymous", user: null, ended: null };
+/** Signed out on purpose: the page the user was on sends them to sign in with no reason to give. */
+const SIGNED_OUT_HERE: State = { ...SIGNED_OUT, ended: "signed-out" };
 
 /**
  * Owns the signed-in user. On mount it restores the session through the
@@ -112,13 +117,13 @@ function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
     } catch {
       // Signing out locally must work even if the server is unreachable.
     } finally {
-      endedHere(SIGNED_OUT);
+      endedHere(SIGNED_OUT_HERE);
     }
   }, [endedHere]);
 
   const signOutEverywhere = useCallback(async () => {
     await authApi.logoutAll();
-    endedHere(SIGNED_OUT);
+    endedHere(SIGNED_OUT_HERE);
   }, [endedHere]);
 
   const deleteAccount = useCallback(async (password: string) => {

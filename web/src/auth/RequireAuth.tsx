@@ -4,7 +4,7 @@ import { useAuth } from "./useAuth";
 import type { SessionEnd } from "./AuthContext";
 
 /** Why the visitor was sent to sign in; the sign-in page says it. */
-export type SignInReason = "watch" | "required" | SessionEnd;
+export type SignInReason = "watch" | "required" | Exclude<SessionEnd, "signed-out">;
 
 export interface RedirectState {
   from?: string;
@@ -42,6 +42,9 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   const location = useLocation();
   if (status === "loading") return <Pending />;
   if (status === "anonymous") {
+    // Signed out on purpose (Account's Sign out): nothing to explain. It said "Sign in to
+    // continue.", as if the session had ended by itself.
+    if (ended === "signed-out") return <Navigate to="/signin" replace />;
     const reason: SignInReason = ended ?? (location.pathname.startsWith("/watch/") ? "watch" : "required");
     const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}`, reason };
     return <Navigate to="/signin" replace state={state} />;

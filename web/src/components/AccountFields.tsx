@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, type ReactNode } from "react";
+import { useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { LIMITS } from "../api/limits";
 import { InputField, type InputFieldProps } from "./Field";
 
@@ -12,7 +12,7 @@ export function EmailField({
 }: Omit<InputFieldProps, "label" | "name" | "type" | "required" | "autoComplete"> & {
   autoComplete: "username" | "email";
 }) {
-  return <InputField label="Email" name="email" type="email" autoComplete={autoComplete} required {...input} />;
+  return <RefusableInput label="Email" name="email" type="email" autoComplete={autoComplete} required {...input} />;
 }
 
 /** What a password field shows and reports. */
@@ -27,22 +27,46 @@ interface PasswordFieldProps {
 
 /** The password an account has now (signing in, changing it): `current-password`, so the browser may fill it in. */
 export function CurrentPasswordField(props: PasswordFieldProps) {
-  const field = useFocusOnError(props.error);
-  return <InputField {...props} ref={field} type="password" autoComplete="current-password" required />;
+  return <RefusableInput {...props} type="password" required autoComplete="current-password" />;
 }
 
 /**
- * A password field's ref that takes the focus when the field is refused (a wrong password,
- * one too easy to guess), to type it again there rather than Tab back from the form's button
- * (which keeps the focus while the request runs). A layout effect: the focus moves in the same
- * commit the error shows in, not a task later, when a keyboard may have moved on.
+ * An input the server may refuse (a wrong password, one too easy to guess, an email taken):
+ * refused, it takes the focus, to type it again there rather than Tab back from the form's
+ * button (which keeps the focus while the request runs); moving there, a screen reader says
+ * the field and its error. When the focus is there already (Enter pressed in the field)
+ * nothing moves and nothing was said: the error is then said in an alert of its own.
+ */
+function RefusableInput({ error, ...props }: InputFieldProps) {
+  const { field, said, onFocus, onBlur } = useFocusOnError(error);
+  return (
+    <>
+      <InputField {...props} error={error} ref={field} onFocus={onFocus} onBlur={onBlur} />
+      <span className="visually-hidden" role="alert">
+        {said}
+      </span>
+    </>
+  );
+}
+
+/**
+ * A refused field's ref, focused when the error shows (a layout effect: in the same commit the
+ * error shows in, not a task later, when a keyboard may have moved on), and what is to be said
+ * aloud: the error, when the field had the focus already as it came.
  */
 function useFocusOnError(error: string | null | undefined) {
   const field = useRef<HTMLInputElement>(null);
+  const [focused, setFocused] = useState(false);
+  const [seen, setSeen] = useState(error);
+  const [said, setSaid] = useState<string | null>(null);
+  if (error !== seen) {
+    setSeen(error);
+    setSaid(focused && error ? error : null);
+  }
   useLayoutEffect(() => {
     if (error) field.current?.focus();
   }, [error]);
-  return field;
+  return { field, said, onFocus: () => setFocused(true), onBlur: () => setFocused(false) };
 }
 
 /** How long a new password may be, from the API's generated limits: "8 to 128 characters". */
@@ -65,15 +89,13 @@ export function passwordRule(): string {
  * the browser, and `new-password` so the browser may suggest a strong one.
  */
 export function NewPasswordField({ hint, ...props }: PasswordFieldProps) {
-  const field = useFocusOnError(props.error);
   return (
-    <InputField
+    <RefusableInput
       {...props}
-      ref={field}
       hint={hint ?? passwordRule()}
       type="password"
-      autoComplete="new-password"
       required
+      autoComplete="new-password"
       minLength={LIMITS.passwordMin}
       maxLength={LIMITS.passwordMax}
     />

@@ -18,7 +18,7 @@ export function FocusedMessage({
 }) {
   const ref = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
-    ref.current?.scrollIntoView?.({ block: "center", behavior: "smooth" });
+    ref.current?.scrollIntoView?.({ block: "center", behavior: scrollBehavior() });
     ref.current?.focus();
   }, [message]);
   return (
@@ -26,6 +26,16 @@ export function FocusedMessage({
       {message}
     </p>
   );
+}
+
+/**
+ * How to scroll something into view: smoothly, unless the visitor asked for less motion
+ * (`prefers-reduced-motion`), which a smooth scroll ignored (the stylesheet's own transitions
+ * follow it).
+ */
+export function scrollBehavior(): ScrollBehavior {
+  const less = typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  return less ? "auto" : "smooth";
 }
 
 /**

@@ -69,6 +69,19 @@ describe("theme", () => {
   });
 });
 
+describe("header order", () => {
+  it("is the order the header is drawn in, which Tab follows: brand, Menu, navigation, theme", () => {
+    browseEmpty();
+    renderApp("/");
+    const header = screen.getByRole("banner");
+    const order = [...header.querySelectorAll("a, button")].map(
+      (control) => control.getAttribute("aria-label") ?? control.textContent,
+    );
+    // The theme toggle is drawn last (unfolded, after the links): it was second, after the brand.
+    expect(order).toEqual(["StreamStack home", "Menu", "Browse", "Sign in", "Create account", "Switch to dark theme"]);
+  });
+});
+
 describe("phone menu", () => {
   it("folds the navigation behind a Menu button that closes on navigation", async () => {
     browseEmpty();

@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { usePageFocus } from "./usePageFocus";
 
 function navClass({ isActive }: { isActive: boolean }): string {
   return isActive ? "nav-link active" : "nav-link";
@@ -101,6 +102,8 @@ export function Layout() {
   const navigate = useNavigate();
   const location = useLocation();
   const { menuOpen, setMenuOpen, menuButton, closeOnEscape } = useFoldedMenu(location.pathname);
+  const main = useRef<HTMLElement>(null);
+  usePageFocus(main);
 
   async function handleSignOut() {
     setMenuOpen(false);
@@ -120,25 +123,25 @@ export function Layout() {
           </span>
           StreamStack
         </NavLink>
-        <div className="header-tools">
-          <ThemeToggle />
-          <button
-            ref={menuButton}
-            type="button"
-            className="button ghost menu-toggle"
-            aria-expanded={menuOpen}
-            aria-controls="main-nav"
-            onClick={() => setMenuOpen((open) => !open)}
-          >
-            Menu
-          </button>
-        </div>
+        {/* In the order they are drawn, which Tab follows: the theme toggle, drawn last, came
+            second (after the brand). Folded, the menu opens below, after its button. */}
+        <button
+          ref={menuButton}
+          type="button"
+          className="button ghost menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+        </button>
         <nav id="main-nav" aria-label="Main" className="main-nav">
           <MainNav onSignOut={() => void handleSignOut()} />
         </nav>
+        <ThemeToggle />
       </header>
       {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
-      <main id="main" tabIndex={-1}>
+      <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
         </ErrorBoundary>

@@ -1,4 +1,5 @@
 import { errorMessage } from "../api/errors";
+import { ActionButton } from "./ActionButton";
 import { retryTranscode } from "../api/ingest";
 import type { CatalogueItem } from "../api/schema";
 import { useState } from "react";
@@ -80,16 +81,14 @@ export function TranscodeAgainButton({ item, onQueued }: { item: CatalogueItem; 
 
   return (
     <>
-      <button
-        type="button"
-        className="button"
-        disabled={running !== null}
+      <ActionButton
+        busy={running !== null}
         onClick={() => (ask ? setConfirming(true) : void retry())}
         // The words on the button first (a voice user says what they see), then whose.
-        aria-label={`${text} (${item.title})`}
+        label={`${text} (${item.title})`}
       >
         {text}
-      </button>
+      </ActionButton>
       <FormError message={error} />
       {confirming && (
         <ConfirmDialog

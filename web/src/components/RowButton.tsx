@@ -1,18 +1,13 @@
 import type { ReactNode, Ref } from "react";
+import { ActionButton } from "./ActionButton";
 
 /**
- * A button on a list's row (a user, a video): `label` names what it does and to whom, for
- * assistive technology. While `busy` (its row's request runs) it does nothing but stays
- * focusable (`aria-disabled`): a disabled button loses the focus in Chromium, so pressing
- * Unpublish, Disable or Reset link with the keyboard sent the focus to the top of the page.
+ * A button on a list's row (a user, a video): an ActionButton that `label` names, what it
+ * does and to whom (Unpublish, Disable or Reset link, held while its row's request runs).
  */
 export function RowButton({
-  label,
   danger = false,
-  busy,
-  onClick,
-  buttonRef,
-  children,
+  ...button
 }: {
   label: string;
   danger?: boolean;
@@ -21,18 +16,5 @@ export function RowButton({
   buttonRef?: Ref<HTMLButtonElement>;
   children: ReactNode;
 }) {
-  return (
-    <button
-      ref={buttonRef}
-      type="button"
-      className={danger ? "button danger" : "button"}
-      aria-disabled={busy || undefined}
-      aria-label={label}
-      onClick={() => {
-        if (!busy) onClick();
-      }}
-    >
-      {children}
-    </button>
-  );
+  return <ActionButton className={danger ? "button danger" : "button"} {...button} />;
 }

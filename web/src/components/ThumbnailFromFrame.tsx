@@ -4,6 +4,7 @@ import type { ChosenThumbnail, CatalogueItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { formatClock } from "../lib/format";
 import { useAction } from "../lib/useAction";
+import { ActionButton } from "./ActionButton";
 import { FormError } from "./ErrorMessage";
 
 /**
@@ -32,9 +33,9 @@ export function ThumbnailFromFrame({ item, moment }: { item: CatalogueItem; mome
 
   return (
     <div className="thumbnail-choice">
-      <button type="button" className="button" disabled={running !== null} onClick={choose}>
+      <ActionButton busy={running !== null} onClick={choose}>
         {running !== null ? "Making the thumbnail…" : "Use this frame as thumbnail"}
-      </button>
+      </ActionButton>
       {chosen && (
         <p className="small" role="status">
           <img src={chosen.thumbnail_url} alt="" width={96} className="thumbnail-choice-preview" />

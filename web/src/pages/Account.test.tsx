@@ -76,6 +76,29 @@ describe("AccountPage", () => {
     expect(screen.getByLabelText("New password")).toHaveValue("");
   });
 
+  it("says a wrong current password aloud when Enter in that field sent the form, once", async () => {
+    signedInViewer();
+    server.use(http.post(`${API}/auth/password`, () => apiError(403, "wrong_password", "the current password is wrong")));
+    const user = setupUser();
+    renderApp("/account");
+
+    await user.type(await screen.findByLabelText("New password"), "brand new secret words");
+    await user.type(screen.getByLabelText("Current password"), "not it{Enter}");
+
+    const field = screen.getByLabelText("Current password");
+    await waitFor(() => expect(field).toHaveAccessibleDescription("The current password is not correct."));
+    expect(field).toHaveFocus();
+    // The focus had nowhere to move, so nothing said the error: an alert does.
+    const said = () => screen.queryAllByRole("alert").map((alert) => alert.textContent).filter(Boolean);
+    expect(said()).toEqual(["The current password is not correct."]);
+
+    // Sent from the button, the focus moves to the field, which says it: no alert a second time.
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+    await waitFor(() => expect(field).toHaveFocus());
+    await waitFor(() => expect(field).toHaveAccessibleDescription("The current password is not correct."));
+    expect(said()).toEqual([]);
+  });
+
   it("tells a new password too easy to guess at its field, which takes the focus", async () => {
     signedInViewer();
     const detail = "password: too easy to guess. This is a top-10 common password.";

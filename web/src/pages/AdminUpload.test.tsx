@@ -277,6 +277,29 @@ describe("AdminUploadPage", () => {
     expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
   });
 
+  it("focuses the upload's status once Upload (gone then) starts it, and says the progress in quarters", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    expect(screen.queryByRole("button", { name: "Upload" })).not.toBeInTheDocument();
+    const status = screen.getByTestId("upload-status");
+    expect(status).toHaveFocus();
+    // Only this line is live: the box's every percentage was read out.
+    expect(status).not.toHaveAttribute("aria-live");
+    const said = screen.getByTestId("upload-said");
+    expect(said).toHaveAttribute("aria-live", "polite");
+    expect(said).toHaveTextContent("beach_day.mp4: 0 % uploaded");
+
+    act(() => upload.options.onProgress?.(3 * MiB, 16 * MiB));
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("18 %");
+    expect(said).toHaveTextContent("beach_day.mp4: 0 % uploaded");
+    act(() => upload.options.onProgress?.(9 * MiB, 16 * MiB));
+    expect(said).toHaveTextContent("beach_day.mp4: 50 % uploaded");
+    await user.click(screen.getByRole("button", { name: "Pause" }));
+    expect(said).toHaveTextContent("beach_day.mp4: paused at 56 %");
+  });
+
   it("sets a fresh Bearer token on every tus request", async () => {
     const user = setupUser();
     uploadPage();

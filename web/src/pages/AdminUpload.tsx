@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from "react";
 import { isTerminal, useTusUpload, type TusUpload } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
 import { failureSummary, TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
@@ -11,12 +11,15 @@ export function AdminUploadPage() {
   // Done or in progress: the form waits; failed or cancelled: it can be sent again.
   const locked = transfers.some((t) => t.phase !== "failed" && t.phase !== "cancelled");
   const unfinishedVersion = useSettledCount(upload);
+  const [status, focusStatus] = useFocusOnStart();
 
   function startUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!draft.ready || locked) return;
     const items = draft.prepare();
-    if (items) upload.start(items);
+    if (!items) return;
+    upload.start(items);
+    focusStatus();
   }
 
   function reset() {
@@ -28,7 +31,7 @@ export function AdminUploadPage() {
     <section className="page narrow" aria-labelledby="upload-title">
       <h1 id="upload-title">Upload videos</h1>
       <UploadForm draft={draft} locked={locked} onSubmit={startUpload} />
-      <UploadProgress upload={upload} />
+      <UploadProgress upload={upload} statusRef={status} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
       <UploadOutcome transfers={transfers} error={failureSummary(transfers)} onReset={reset} />
       <UnfinishedUploads version={unfinishedVersion} resuming={upload.current?.resumes ?? null} />
@@ -47,4 +50,18 @@ function useSettledCount({ transfers, current }: TusUpload): number {
   const settled = transfers.filter((t) => isTerminal(t.phase)).length;
   if (current === null && settled !== count) setCount(settled);
   return count;
+}
+
+/**
+ * The upload's status box, and what focuses it once an upload has started: the Upload button
+ * pressed goes away (and the fields it was pressed from are disabled), which sent the focus
+ * to the page's body; the box says what happens now.
+ */
+function useFocusOnStart(): [RefObject<HTMLDivElement | null>, () => void] {
+  const status = useRef<HTMLDivElement>(null);
+  const [started, setStarted] = useState(0);
+  useEffect(() => {
+    if (started > 0) status.current?.focus();
+  }, [started]);
+  return [status, () => setStarted((n) => n + 1)];
 }

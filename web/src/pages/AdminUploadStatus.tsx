@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type Ref } from "react";
 import { Link } from "react-router";
 import { formatBytes, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
@@ -8,17 +8,37 @@ import { isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
+/** How often the upload's progress is said aloud: at every quarter, while the bar moves on. */
+const SAID_EVERY_PERCENT = 25;
+
 /**
- * How far the file being worked on (else the last one that got anywhere)
- * has come, with pause, resume and cancel while its bytes are moving.
+ * How far `transfer` has come, in the coarse steps a screen reader says (the whole box was
+ * a live region: every chunk's percentage was read out); paused, where it stopped. Nothing
+ * once its bytes are sent: processing, done and failed have their own messages.
  */
-export function UploadProgress({ upload }: { upload: TusUpload }) {
+export function progressSaid(transfer: Transfer): string {
+  const pct = percent(transfer.sent, transfer.total);
+  const named = (text: string) => `${transfer.file.name}: ${text}`;
+  if (transfer.phase === "paused") return named(`paused at ${pct} %`);
+  if (transfer.phase !== "uploading") return "";
+  return named(`${Math.floor(pct / SAID_EVERY_PERCENT) * SAID_EVERY_PERCENT} % uploaded`);
+}
+
+/**
+ * How far the file being worked on (else the last one that got anywhere) has come, with
+ * pause, resume and cancel while its bytes are moving. `statusRef` is the box, which takes
+ * the focus when an upload starts (the Upload button pressed goes away).
+ */
+export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statusRef?: Ref<HTMLDivElement> }) {
   const { transfers, current, busy } = upload;
   const shown = current ?? transfers.findLast((t) => t.phase !== "cancelled" && t.phase !== "queued") ?? null;
   if (!shown) return null;
   const pct = percent(shown.sent, shown.total);
   return (
-    <div className="upload-status" aria-live="polite">
+    <div className="upload-status" ref={statusRef} tabIndex={-1} data-testid="upload-status">
+      <p className="visually-hidden" aria-live="polite" data-testid="upload-said">
+        {progressSaid(shown)}
+      </p>
       <div
         className="progress"
         role="progressbar"

@@ -112,6 +112,9 @@ describe("BrowsePage", () => {
 
     const empty = await screen.findByTestId("empty-state");
     expect(empty).toHaveTextContent("No videos foundTry another search or clear the filters.");
+    // Said by the live count, which was empty at 0 (the empty state is outside it).
+    expect(screen.getByTestId("catalogue-status")).toHaveAttribute("aria-live", "polite");
+    expect(screen.getByTestId("catalogue-status")).toHaveTextContent("No videos found");
     await user.click(within(empty).getByRole("button", { name: "clear the filters" }));
 
     expect(await screen.findAllByTestId("media-card")).toHaveLength(1);

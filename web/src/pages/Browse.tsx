@@ -107,7 +107,7 @@ export function BrowsePage() {
       {home && <ContinueWatching row={watching.row} />}
 
       {/* The count is the catalogue's: right above its grid, not above Continue watching. */}
-      <CatalogueStatus loading={loading} total={data?.total ?? 0} />
+      <CatalogueStatus loading={loading} total={data?.total ?? null} />
       {searchThrottled(error) ? (
         <p role="status">Many searches in a short while: the results come in a moment.</p>
       ) : (
@@ -239,16 +239,20 @@ function TagFilterChip({ tag, onClear }: { tag: string; onClear: () => void }) {
   );
 }
 
-/** "Loading…" while a page loads, then how many videos match. */
-function CatalogueStatus({ loading, total }: { loading: boolean; total: number }) {
+/**
+ * "Loading…" while a page loads, then how many videos match (`total`, null until known); none
+ * is said too (the region was empty, "No videos found" outside it), and shown only below.
+ */
+function CatalogueStatus({ loading, total }: { loading: boolean; total: number | null }) {
   return (
-    <div aria-live="polite" className="status-line">
+    <div aria-live="polite" className="status-line" data-testid="catalogue-status">
       {loading && (
         <span role="status" data-testid="loading">
           Loading…
         </span>
       )}
-      {total > 0 && (
+      {total === 0 && <span className="visually-hidden">No videos found</span>}
+      {total !== null && total > 0 && (
         <span>
           {total} video{total === 1 ? "" : "s"}
         </span>

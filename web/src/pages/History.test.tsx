@@ -2,8 +2,8 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { WatchedItem, WatchedPage } from "../api/schema";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
-import { renderApp, setupUser } from "../test/render";
-import { API, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { expectHeldWithFocus, renderApp, setupUser } from "../test/render";
+import { API, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
 function watched(id: string, title: string, position: number, completed = false): WatchedItem {
   return {
@@ -68,6 +68,29 @@ describe("HistoryPage", () => {
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history/b`)[0]?.headers.get("Authorization")).toBe(
       "Bearer tok",
     );
+  });
+
+  it("holds Remove, with the focus, while the entry is removed", async () => {
+    signedInViewer();
+    const { held, release } = holdAnswer();
+    server.use(
+      http.get(`${API}/catalogue/me/history`, () => ok(page([watched("b", "Newest", 30), watched("a", "Older", 50)]))),
+      http.delete(`${API}/catalogue/me/history/b`, async () => {
+        await held;
+        return noContent();
+      }),
+    );
+    const user = setupUser();
+    renderApp("/history");
+
+    const remove = await screen.findByRole("button", { name: "Remove Newest from history" });
+    remove.focus();
+    await user.keyboard("{Enter}");
+    await waitFor(() => expectHeldWithFocus(remove));
+    expect(screen.getByRole("button", { name: "Remove Older from history" })).toHaveAttribute("aria-disabled", "true");
+    expect(screen.getByRole("button", { name: "Clear history" })).toHaveAttribute("aria-disabled", "true");
+    release();
+    await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
   });
 
   it("clears the whole history after a confirmation", async () => {

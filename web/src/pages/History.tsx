@@ -3,6 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import type { CatalogueItem, WatchedItem, WatchedPage } from "../api/schema";
+import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -35,15 +36,14 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
           {progress.updated_at && <> · {formatDate(progress.updated_at)}</>}
         </p>
       </div>
-      <button
-        type="button"
+      <ActionButton
         className="button ghost"
-        disabled={busy}
+        label={`Remove ${item.title} from history`}
+        busy={busy}
         onClick={onRemove}
-        aria-label={`Remove ${item.title} from history`}
       >
         Remove
-      </button>
+      </ActionButton>
     </li>
   );
 }
@@ -66,9 +66,9 @@ export function HistoryPage() {
       <div className="page-head">
         <h1 id="history-title">History</h1>
         {data && data.total > 0 && (
-          <button type="button" className="button ghost" disabled={busy} onClick={() => setConfirming(true)}>
+          <ActionButton className="button ghost" busy={busy} onClick={() => setConfirming(true)}>
             Clear history
-          </button>
+          </ActionButton>
         )}
       </div>
       {loading && !data && (

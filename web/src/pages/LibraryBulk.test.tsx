@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
+import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
 import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
@@ -70,11 +70,16 @@ describe("the library's bulk actions", () => {
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("checkbox", { name: "Select Charlie" }));
+    // The count is said as it changes (it was plain text).
+    expect(screen.getByTestId("selection-said")).toHaveAttribute("role", "status");
+    expect(screen.getByTestId("selection-said")).toHaveTextContent("1 selected");
     expect(within(bar()).getByRole("button", { name: "Publish selected" })).toBeDisabled();
     await user.click(within(bar()).getByRole("button", { name: "Unpublish selected" }));
 
     expect(await screen.findByText("Unpublishing 1 of 1…")).toBeInTheDocument();
-    expect(within(bar()).getByRole("button", { name: "Delete selected…" })).toBeDisabled();
+    // Held while it runs, the pressed one keeping the focus (disabled, it lost it).
+    expectHeldWithFocus(within(bar()).getByRole("button", { name: "Unpublish selected" }));
+    expect(within(bar()).getByRole("button", { name: "Delete selected…" })).toHaveAttribute("aria-disabled", "true");
     release();
     expect(await screen.findByTestId("done-notice")).toHaveTextContent("Unpublished 1 video.");
   });

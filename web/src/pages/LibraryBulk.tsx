@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { ActionButton } from "../components/ActionButton";
 import { deleteItem, updateItem } from "../api/catalogue";
 import { retryTranscode } from "../api/ingest";
 import type { CatalogueItem } from "../api/schema";
@@ -167,19 +168,22 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
           <>
             <SelectionCount shown={items.length} total={total} selection={selection} disabled={busy} />
             {VERBS.map((verb) => (
-              <button
+              <ActionButton
                 key={verb}
-                type="button"
                 className={verb === "delete" ? "button danger" : "button"}
-                disabled={busy || (!everything && changedBy(verb, selected).length === 0)}
+                busy={busy}
+                disabled={!everything && changedBy(verb, selected).length === 0}
                 onClick={() => void begin(verb)}
               >
                 {WORDS[verb].button} selected{WORDS[verb].asks ? "…" : ""}
-              </button>
+              </ActionButton>
             ))}
           </>
         )}
       </div>
+      <p className="visually-hidden" role="status" data-testid="selection-said">
+        {selectionSaid(selection, total)}
+      </p>
       <FormError message={reading.error} />
       {asking && (
         <AskSelectedDialog
@@ -205,7 +209,17 @@ interface BulkBarProps {
   bulk: BulkRun;
 }
 
-/** "3 selected"; with the whole page selected and more pages, the way to select them all. */
+/** "3 selected", "All 40 matching selected"; nothing when nothing is. */
+function selectionSaid(selection: LibrarySelection, total: number): string {
+  if (selection.everything) return `All ${total} matching selected`;
+  return selection.selected.length > 0 ? `${selection.selected.length} selected` : "";
+}
+
+/**
+ * "3 selected"; with the whole page selected and more pages, the way to select them all. The
+ * count shown is hidden from screen readers, which hear it from the bar's live region instead
+ * (it was plain text: ticking a box said nothing of how many were selected now).
+ */
 function SelectionCount({
   shown,
   total,
@@ -217,9 +231,12 @@ function SelectionCount({
   selection: LibrarySelection;
   disabled: boolean;
 }) {
-  if (selection.everything) return <span className="muted">All {total} matching selected</span>;
-  const count = <span className="muted">{selection.selected.length} selected</span>;
-  if (selection.selected.length < shown || total <= shown) return count;
+  const count = (
+    <span className="muted" aria-hidden="true">
+      {selectionSaid(selection, total)}
+    </span>
+  );
+  if (selection.everything || selection.selected.length < shown || total <= shown) return count;
   return (
     <>
       {count}

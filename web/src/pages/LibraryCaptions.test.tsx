@@ -4,8 +4,8 @@ import type { CaptionTrack } from "../api/captions";
 import { LIMITS } from "../api/limits";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 import { languageName, normaliseLanguage } from "../lib/language";
 
@@ -90,6 +90,8 @@ describe("LibraryCaptions", () => {
     expect(language).toHaveAccessibleDescription(/Use a language tag such as en, fr or pt-BR/);
     expect(file).toHaveAccessibleDescription(/Choose a WebVTT \(\.vtt\) or SubRip \(\.srt\) file/);
     expect(seen).toHaveLength(0);
+    // The first field refused takes the focus, which says its error (on the button, nothing did).
+    expect(language).toHaveFocus();
 
     server.use(
       http.put(`${CAPTIONS}/en`, () =>
@@ -104,6 +106,7 @@ describe("LibraryCaptions", () => {
 
     await waitFor(() => expect(file).toHaveAttribute("aria-invalid", "true"));
     expect(file).toHaveAccessibleDescription(/Line 3: a cue timing must look like/);
+    expect(file).toHaveFocus();
     expect(language).not.toHaveAttribute("aria-invalid");
     expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)[0]?.headers.get("Content-Type")).toBe("text/vtt");
     expect(rows(section)).toEqual([]);
@@ -113,6 +116,16 @@ describe("LibraryCaptions", () => {
     await user.upload(file, new File(["WEBVTT\n"], "en.vtt", { type: "text/vtt" }));
     await user.click(within(section).getByRole("button", { name: "Add captions" }));
     expect(await within(section).findByRole("alert")).toHaveTextContent("An item has at most 16 caption tracks.");
+  });
+
+  it("takes the focus to the language when Add captions is pressed with nothing filled in", async () => {
+    const { user, section } = await editCaptions([]);
+    within(section).getByRole("button", { name: "Add captions" }).focus();
+    await user.keyboard("{Enter}");
+    const language = within(section).getByLabelText("Language");
+    expect(language).toHaveFocus();
+    expect(language).toHaveAccessibleDescription(/Use a language tag/);
+    expect(within(section).getByLabelText("Caption file")).toHaveAttribute("aria-invalid", "true");
   });
 
   it("replaces a track's file, keeping its label", async () => {
@@ -132,6 +145,28 @@ describe("LibraryCaptions", () => {
     expect(await within(section).findByTestId("caption-error")).toHaveTextContent(
       "Could not replace “English”: A caption file is at most 512 KiB.",
     );
+  });
+
+  it("holds a row's buttons, with the focus, while its track is replaced", async () => {
+    const { user, section } = await editCaptions([ENGLISH]);
+    const { held, release } = holdAnswer();
+    server.use(
+      http.put(`${CAPTIONS}/en`, async () => {
+        await held;
+        return ok(trackList([ENGLISH]));
+      }),
+    );
+    const replace = within(section).getByRole("button", { name: "Replace English" });
+    replace.focus();
+    await user.upload(within(section).getByLabelText("New file for English"), new File([SRT], "better.srt"));
+    replace.focus(); // the file picker gives the focus back to its opener
+    await waitFor(() => expectHeldWithFocus(replace));
+    expect(within(section).getByRole("button", { name: "Remove English" })).toHaveAttribute("aria-disabled", "true");
+    await user.click(within(section).getByRole("button", { name: "Remove English" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    release();
+    await waitFor(() => expect(within(section).getByText("Replaced “English”.")).toBeInTheDocument());
+    expect(replace).not.toHaveAttribute("aria-disabled");
   });
 
   it("removes a track only after confirmation", async () => {

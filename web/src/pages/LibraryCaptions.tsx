@@ -1,4 +1,4 @@
-import { useCallback, useId, useRef, useState, type FormEvent } from "react";
+import { useCallback, useId, useLayoutEffect, useRef, useState, type FormEvent } from "react";
 import { deleteCaption, putCaption, type CaptionTrack } from "../api/captions";
 import { getItem } from "../api/catalogue";
 import { ApiError, errorMessage, errorSentence } from "../api/errors";
@@ -9,6 +9,7 @@ import { Field, InputField } from "../components/Field";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { RowButton } from "../components/RowButton";
 import { SubmitButton } from "../components/SubmitButton";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
@@ -181,15 +182,9 @@ function CaptionRow({
       </span>
       <span className="button-row">
         {/* The button opens the picker: a file input cannot carry this label visibly. */}
-        <button
-          type="button"
-          className="button"
-          disabled={busy}
-          aria-label={`Replace ${track.label}`}
-          onClick={() => fileRef.current?.click()}
-        >
+        <RowButton label={`Replace ${track.label}`} busy={busy} onClick={() => fileRef.current?.click()}>
           Replace
-        </button>
+        </RowButton>
         <input
           ref={fileRef}
           type="file"
@@ -204,15 +199,9 @@ function CaptionRow({
             if (file) onReplace(file);
           }}
         />
-        <button
-          type="button"
-          className="button danger"
-          disabled={busy}
-          aria-label={`Remove ${track.label}`}
-          onClick={onRemove}
-        >
+        <RowButton label={`Remove ${track.label}`} danger busy={busy} onClick={onRemove}>
           Remove
-        </button>
+        </RowButton>
       </span>
     </li>
   );
@@ -304,6 +293,7 @@ function AddCaption({
   const caption = useNewCaption(itemId, onSaved);
   const { problems } = caption;
   const busy = caption.action.running !== null;
+  const form = useFocusOnProblems(problems);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -311,7 +301,7 @@ function AddCaption({
   }
 
   return (
-    <form className="form compact add-caption" aria-label="Add captions" noValidate onSubmit={onSubmit}>
+    <form ref={form} className="form compact add-caption" aria-label="Add captions" noValidate onSubmit={onSubmit}>
       <div className="add-caption-fields">
         <InputField
           label="Language"
@@ -345,6 +335,19 @@ function AddCaption({
       </div>
     </form>
   );
+}
+
+/**
+ * The form's ref, whose first invalid field takes the focus whenever problems are found (here,
+ * or the server's with the file): each is described at its field, but with the focus left on
+ * Add captions nothing was said. A layout effect, as for a refused password (AccountFields).
+ */
+function useFocusOnProblems(problems: Problems) {
+  const form = useRef<HTMLFormElement>(null);
+  useLayoutEffect(() => {
+    form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [problems]);
+  return form;
 }
 
 /** The caption file to upload; a new `fileKey` gives a fresh, empty input for the next track. */

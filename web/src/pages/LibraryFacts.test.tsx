@@ -2,8 +2,8 @@ import { screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
+import { API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const PROBE = `${API}/ingest/items/b/probe`;
@@ -30,6 +30,23 @@ async function editBook() {
 }
 
 describe("LibraryFacts", () => {
+  it("keeps the focus on its button, held, while the file is read", async () => {
+    const { user, section } = await editBook();
+    const { held, release } = holdAnswer();
+    server.use(
+      http.post(PROBE, async () => {
+        await held;
+        return ok({ media_id: "b", changed: [], item: BOOK });
+      }),
+    );
+    within(section).getByRole("button", { name: "Read the file again" }).focus();
+    await user.keyboard("{Enter}");
+    expectHeldWithFocus(await within(section).findByRole("button", { name: "Reading…" }));
+    release();
+    expect(await within(section).findByRole("status")).toHaveTextContent("Nothing changed");
+    expect(within(section).getByRole("button", { name: "Read the file again" })).toHaveFocus();
+  });
+
   it("reads the file again and tells what changed, with the chapters found", async () => {
     const { user, section } = await editBook();
     const item = { ...BOOK, audio_codec: "aac", chapters: CHAPTERS };

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { probeAgain } from "../api/ingest";
 import type { FactsRead, CatalogueItem } from "../api/schema";
+import { ActionButton } from "../components/ActionButton";
 import { FormError } from "../components/ErrorMessage";
 import { useAction } from "../lib/useAction";
 
@@ -60,9 +61,9 @@ export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChang
         Read its file again for chapters and codecs an older version did not read. Its thumbnail stays.
       </p>
       <div className="button-row">
-        <button type="button" className="button" disabled={busy} onClick={() => void readAgain()}>
+        <ActionButton busy={busy} onClick={() => void readAgain()}>
           {busy ? "Reading…" : "Read the file again"}
-        </button>
+        </ActionButton>
       </div>
       <div aria-live="polite" className="status-line small">
         {said && <span role="status">{said}</span>}

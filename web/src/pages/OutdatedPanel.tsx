@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { useAction } from "../lib/useAction";
@@ -30,9 +31,9 @@ export function OutdatedPanel({
         This version would make more of {videos}: never transcoded, or transcoded by an older version (with one audio
         track, say).
       </p>
-      <button type="button" className="button primary" disabled={running} onClick={() => setConfirming(true)}>
+      <ActionButton className="button primary" busy={running} onClick={() => setConfirming(true)}>
         {running ? "Queueing…" : `Transcode all ${total}`}
-      </button>
+      </ActionButton>
       <FormError message={reading.error} />
       {confirming && (
         <ConfirmDialog

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Playlist } from "../api/schema";
 import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
-import { renderApp, setupUser } from "../test/render";
+import { expectHeldWithFocus, renderApp, setupUser } from "../test/render";
 import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 import { holdAnswer } from "../test/server";
 
@@ -58,6 +58,9 @@ describe("PlaylistPage", () => {
     await waitFor(() => expect(titles()).toEqual(["Bravo", "Alpha", "Charlie"]));
     expect(await sentTo(seen, "PATCH", `${URL_P1}/items/a`)[0]!.request.json()).toEqual({ position: 1 });
     await waitFor(() => expect(screen.getByRole("button", { name: "Move Alpha down" })).toHaveFocus());
+    // The focus stays on the button: the item's new place is said instead.
+    expect(screen.getByTestId("playlist-moved")).toHaveAttribute("role", "status");
+    expect(screen.getByTestId("playlist-moved")).toHaveTextContent("Alpha moved to position 2 of 3.");
     await user.keyboard("{Enter}");
     await waitFor(() => expect(titles()).toEqual(["Bravo", "Charlie", "Alpha"]));
     // At the bottom its down button is disabled: focus goes to its up button.
@@ -71,6 +74,31 @@ describe("PlaylistPage", () => {
     // Its row went with the pressed Remove: the focus is on what happened, not on the page's body.
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Removed “Bravo” from the playlist.");
     expect(screen.getByTestId("done-notice")).toHaveFocus();
+  });
+
+  it("holds the moved item's button, with the focus, while the move is sent", async () => {
+    signedInViewer();
+    servePlaylist(playlistOf([A, B]));
+    const { held, release } = holdAnswer();
+    server.use(
+      http.patch(`${URL_P1}/items/:itemId`, async () => {
+        await held;
+        return ok(playlistOf([B, A]));
+      }),
+    );
+    const user = setupUser();
+    renderApp("/playlists/p-1");
+
+    const down = await screen.findByRole("button", { name: "Move Alpha down" });
+    down.focus();
+    await user.keyboard("{Enter}");
+    await waitFor(() => expectHeldWithFocus(down));
+    expect(screen.getByRole("button", { name: "Rename" })).toHaveAttribute("aria-disabled", "true");
+    expect(screen.getByRole("button", { name: "Remove Bravo from the playlist" })).toHaveAttribute("aria-disabled", "true");
+    release();
+    await waitFor(() => expect(titles()).toEqual(["Bravo", "Alpha"]));
+    await waitFor(() => expect(screen.getByRole("button", { name: "Move Alpha up" })).toHaveFocus());
+    expect(screen.getByTestId("playlist-moved")).toHaveTextContent("Alpha moved to position 2 of 2.");
   });
 
   it("tells each item's length once, on its still, and in its link's name", async () => {
@@ -172,6 +200,9 @@ describe("PlaylistsPage", () => {
     await user.click(screen.getByRole("button", { name: "Create" }));
     await waitFor(() => expect(screen.getAllByTestId("playlist-entry")).toHaveLength(2));
     expect(screen.getAllByTestId("playlist-entry")[0]).toHaveTextContent("0 videos");
+    // The focus stays on Create: that it was made is said.
+    expect(screen.getByTestId("playlist-created")).toHaveAttribute("role", "status");
+    expect(screen.getByTestId("playlist-created")).toHaveTextContent("Playlist “Later” created.");
   });
 
   it("keeps the focus on Create, pressed with Space, while it runs and once refused, and creates once", async () => {

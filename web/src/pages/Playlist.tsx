@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { LIMITS } from "../api/limits";
 import { deletePlaylist, editPlaylist, getPlaylist, movePlaylistItem, removeFromPlaylist } from "../api/playlists";
 import type { CatalogueItem, Playlist } from "../api/schema";
+import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -49,25 +50,28 @@ function useFocusAfterMove(busy: boolean): (moved: Moved) => void {
 function MoveButton({
   item,
   direction,
-  disabled,
+  busy,
+  atEnd,
   onMove,
 }: {
   item: CatalogueItem;
   direction: Moved["direction"];
-  disabled: boolean;
+  busy: boolean;
+  /** The item is first (for up) or last (for down): it cannot go further. */
+  atEnd: boolean;
   onMove: (direction: Moved["direction"]) => void;
 }) {
   return (
-    <button
+    <ActionButton
       id={moveButtonId(item.id, direction)}
-      type="button"
       className="button ghost"
-      disabled={disabled}
+      label={`Move ${item.title} ${direction}`}
+      busy={busy}
+      disabled={atEnd}
       onClick={() => onMove(direction)}
-      aria-label={`Move ${item.title} ${direction}`}
     >
       {direction === "up" ? "↑" : "↓"}
-    </button>
+    </ActionButton>
   );
 }
 
@@ -104,17 +108,16 @@ function PlaylistRow({
         </Link>
       </div>
       <div className="button-row">
-        <MoveButton item={item} direction="up" disabled={busy || index === 0} onMove={onMove} />
-        <MoveButton item={item} direction="down" disabled={busy || index === count - 1} onMove={onMove} />
-        <button
-          type="button"
+        <MoveButton item={item} direction="up" busy={busy} atEnd={index === 0} onMove={onMove} />
+        <MoveButton item={item} direction="down" busy={busy} atEnd={index === count - 1} onMove={onMove} />
+        <ActionButton
           className="button ghost"
-          disabled={busy}
+          label={`Remove ${item.title} from the playlist`}
+          busy={busy}
           onClick={onRemove}
-          aria-label={`Remove ${item.title} from the playlist`}
         >
           Remove
-        </button>
+        </ActionButton>
       </div>
     </li>
   );
@@ -180,11 +183,15 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
   const focusMoved = useFocusAfterMove(action.running !== null);
   // A removed item's row goes with its focused Remove: the focus goes to this instead.
   const [removed, setRemoved] = useState<string | null>(null);
+  // A moved item's button keeps the focus: its new place is said, not seen only.
+  const [placed, setPlaced] = useState("");
   const move = (playlist: Playlist, item: CatalogueItem, direction: Moved["direction"]) => {
     const index = playlist.items.findIndex((i) => i.id === item.id);
     void run(item.id, `Could not move ${item.title}`, async () => {
       const moved = await movePlaylistItem(id, item.id, index + (direction === "up" ? -1 : 1));
       setData(() => moved);
+      const at = moved.items.findIndex((i) => i.id === item.id) + 1;
+      setPlaced(`${item.title} moved to position ${at} of ${moved.items.length}.`);
       focusMoved({ itemId: item.id, direction });
     });
   };
@@ -205,7 +212,7 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
       await deletePlaylist(id);
       await navigate("/playlists");
     });
-  return { ...action, removed, move, remove, rename, destroy };
+  return { ...action, removed, placed, move, remove, rename, destroy };
 }
 
 /** What the playlist page does to its playlist (usePlaylistChanges). */
@@ -240,6 +247,30 @@ function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: 
   );
 }
 
+/** The playlist's title, Play all (from its first item), Rename and Delete. */
+function PlaylistHead(props: { playlist: Playlist; busy: boolean; onRename: () => void; onDelete: () => void }) {
+  const { playlist, busy } = props;
+  const first = playlist.items[0];
+  return (
+    <div className="page-head">
+      <h1 id="playlist-title">{playlist.title}</h1>
+      <div className="button-row">
+        {first && (
+          <Link className="button primary" to={playlistWatchPath(first.id, playlist.id)}>
+            Play all
+          </Link>
+        )}
+        <ActionButton className="button ghost" busy={busy} onClick={props.onRename}>
+          Rename
+        </ActionButton>
+        <ActionButton className="button ghost" busy={busy} onClick={props.onDelete}>
+          Delete
+        </ActionButton>
+      </div>
+    </div>
+  );
+}
+
 /** What the page says of a playlist it cannot find, and where it leads instead. */
 const PLAYLIST_GONE = { gone: "It may have been deleted.", back: { to: "/playlists", label: "Your playlists" } };
 
@@ -256,26 +287,10 @@ export function PlaylistPage() {
 
   if (loading && !playlist) return <p className="status-line" role="status">Loading…</p>;
   if (!playlist) return <LoadFailure what="playlist" error={error} onRetry={reload} {...PLAYLIST_GONE} />;
-  const first = playlist.items[0];
   return (
     <section className="page narrow" aria-labelledby="playlist-title">
       <title>{`${playlist.title} · StreamStack`}</title>
-      <div className="page-head">
-        <h1 id="playlist-title">{playlist.title}</h1>
-        <div className="button-row">
-          {first && (
-            <Link className="button primary" to={playlistWatchPath(first.id, playlist.id)}>
-              Play all
-            </Link>
-          )}
-          <button type="button" className="button ghost" onClick={() => setRenaming(true)} disabled={busy}>
-            Rename
-          </button>
-          <button type="button" className="button ghost" onClick={() => setConfirming(true)} disabled={busy}>
-            Delete
-          </button>
-        </div>
-      </div>
+      <PlaylistHead playlist={playlist} busy={busy} onRename={() => setRenaming(true)} onDelete={() => setConfirming(true)} />
       {renaming && (
         <RenameForm
           playlist={playlist}
@@ -287,6 +302,9 @@ export function PlaylistPage() {
       {playlist.description && <p className="description">{playlist.description}</p>}
       <FormError message={changes.error} />
       <DoneNotice message={changes.removed} />
+      <p className="visually-hidden" role="status" data-testid="playlist-moved">
+        {changes.placed}
+      </p>
       <PlaylistItems playlist={playlist} busy={busy} changes={changes} />
       {confirming && (
         <ConfirmDialog

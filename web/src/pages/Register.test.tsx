@@ -117,15 +117,19 @@ describe("RegisterPage", () => {
     expect(await sentTo(seen, "POST", REGISTER)[0]?.request.json()).not.toHaveProperty("invite_code");
   });
 
-  it("marks the email invalid when an account has it already, until the next try", async () => {
+  it("tells an email an account has already at its field, which takes the focus, until the next try", async () => {
     registration("open");
     server.use(http.post(REGISTER, () => apiError(409, "email_taken", "taken")));
     renderApp("/register");
 
     const user = await fillAndSubmit();
 
-    expect(await screen.findByTestId("register-error")).toHaveTextContent("An account with this email already exists");
-    expect(screen.getByLabelText("Email")).toHaveAttribute("aria-invalid", "true");
+    const email = screen.getByLabelText("Email");
+    // Tied to the field (it was a separate alert, the field invalid with nothing describing it).
+    await waitFor(() => expect(email).toHaveAccessibleDescription(/^An account with this email already exists/));
+    expect(email).toHaveAttribute("aria-invalid", "true");
+    expect(email).toHaveFocus();
+    expect(screen.queryByTestId("register-error")).not.toBeInTheDocument();
     server.use(http.post(REGISTER, () => apiError(403, "registration_disabled", "closed")));
     await user.click(screen.getByRole("button", { name: "Create account" }));
     await waitFor(() => expect(screen.getByTestId("register-error")).toHaveTextContent("Registration is closed"));
@@ -149,6 +153,25 @@ describe("RegisterPage", () => {
     );
     expect(field).toHaveFocus();
     expect(screen.queryByTestId("register-error")).not.toBeInTheDocument();
+    // The focus moved to the field, which says its error: no alert says it a second time.
+    expect(screen.queryAllByRole("alert").filter((alert) => alert.textContent !== "")).toEqual([]);
+  });
+
+  it("says a refused password aloud when Enter in its field sent the form (the focus had nowhere to move)", async () => {
+    registration("open");
+    const detail = "password: too easy to guess. This is a top-10 common password.";
+    server.use(http.post(REGISTER, () => apiError(400, "weak_password", detail)));
+    const user = setupUser();
+    renderApp("/register");
+
+    await user.type(await screen.findByLabelText("Email"), "new@example.com");
+    await user.type(screen.getByLabelText("Password"), "password1234{Enter}");
+
+    const field = screen.getByLabelText("Password");
+    await waitFor(() => expect(field).toHaveAccessibleDescription(/top-10 common password\.$/));
+    expect(field).toHaveFocus();
+    const said = screen.queryAllByRole("alert").map((alert) => alert.textContent).filter(Boolean);
+    expect(said).toEqual(["This password is too easy to guess. This is a top-10 common password."]);
   });
 
   it("asks no invite code when registration is open, and says when it is closed", async () => {

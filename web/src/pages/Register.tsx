@@ -104,7 +104,7 @@ interface Registration {
   change: (answers: Partial<Applicant>) => void;
   busy: boolean;
   error: string | null;
-  /** The server knows this email already: the field is marked invalid. */
+  /** The server knows this email already: the error is told at its field, which takes the focus. */
   emailTaken: boolean;
   /** The password is too easy to guess: the error is told at its field, which takes the focus. */
   weakPassword: boolean;
@@ -178,7 +178,7 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
         autoComplete="email"
         maxLength={LIMITS.email}
         value={applicant.email}
-        aria-invalid={emailTaken || undefined}
+        error={emailTaken ? error : null}
         onChange={(email) => change({ email })}
       />
       <NewPasswordField
@@ -200,7 +200,7 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
       {(mode !== "open" || applicant.invite !== "") && (
         <InviteCodeField mode={mode} value={applicant.invite} onChange={(invite) => change({ invite })} />
       )}
-      <FormError message={weakPassword ? null : error} testId="register-error" />
+      <FormError message={weakPassword || emailTaken ? null : error} testId="register-error" />
       <SubmitButton className="button primary" busy={busy}>
         {busy ? "Creating account…" : "Create account"}
       </SubmitButton>

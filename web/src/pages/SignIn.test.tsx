@@ -87,6 +87,10 @@ describe("SignInPage", () => {
 
     await act(() => vi.advanceTimersByTimeAsync(1000));
     expect(screen.getByTestId("signin-throttled")).toHaveTextContent("Too many attempts, try again in 29 s.");
+    // Said once: the countdown is not live (an alert read it out every second); the alert stays as it came.
+    expect(alert).not.toHaveAttribute("role");
+    expect(alert.closest("[aria-live], [role=alert], [role=status]")).toBeNull();
+    expect(screen.getByText("Too many attempts, try again in 30 seconds.")).toHaveAttribute("role", "alert");
   });
 
   it("re-enables sign in once the wait is over", async () => {

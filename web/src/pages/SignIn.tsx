@@ -68,6 +68,8 @@ interface SignInAttempt {
   error: string | null;
   /** Seconds until the server takes another attempt (429 with Retry-After); 0 when it would now. */
   throttledFor: number;
+  /** The wait the server asked for, in seconds, while it lasts; null when there is none. */
+  throttledAtFirst: number | null;
   onSubmit: (event: FormEvent<HTMLFormElement>) => void;
 }
 
@@ -105,7 +107,8 @@ function useSignInAttempt(target: string): SignInAttempt {
     });
   }
 
-  return { email, setEmail, password, setPassword, busy: running !== null, error, throttledFor, onSubmit };
+  const throttledAtFirst = throttledFor > 0 ? (throttle?.seconds ?? null) : null;
+  return { email, setEmail, password, setPassword, busy: running !== null, error, throttledFor, throttledAtFirst, onSubmit };
 }
 
 /** Email and password, what went wrong, and the button (held while throttled). */
@@ -116,13 +119,29 @@ function SignInForm({ attempt }: { attempt: SignInAttempt }) {
       <EmailField autoComplete="username" value={attempt.email} onChange={attempt.setEmail} />
       <CurrentPasswordField label="Password" name="password" value={attempt.password} onChange={attempt.setPassword} />
       <FormError message={attempt.error} testId="signin-error" />
-      <FormError
-        message={throttledFor > 0 ? `Too many attempts, try again in ${throttledFor} s.` : null}
-        testId="signin-throttled"
-      />
+      <ThrottleCountdown left={throttledFor} atFirst={attempt.throttledAtFirst} />
       <SubmitButton className="button primary" busy={busy || throttledFor > 0}>
         {busy ? "Signing in…" : "Sign in"}
       </SubmitButton>
     </form>
+  );
+}
+
+/**
+ * "Too many attempts, try again in N s.", counting down, and said once: an alert whose words
+ * changed every second was read out every second. The countdown shown is not live; the alert
+ * says the wait the server asked for, and stays as it was until the wait is over.
+ */
+function ThrottleCountdown({ left, atFirst }: { left: number; atFirst: number | null }) {
+  if (atFirst === null) return null;
+  return (
+    <>
+      <p className="form-error" data-testid="signin-throttled">
+        Too many attempts, try again in {left} s.
+      </p>
+      <p className="visually-hidden" role="alert">
+        Too many attempts, try again in {atFirst} seconds.
+      </p>
+    </>
   );
 }

@@ -4,7 +4,7 @@ import type { UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { renderPage, setupUser } from "../test/render";
 import { hadSession } from "../test/fixtures";
-import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 import { UnfinishedUploads } from "./UnfinishedUploads";
 
 const LISTED = `${API}/ingest/uploads`;
@@ -94,7 +94,13 @@ describe("UnfinishedUploads", () => {
   it("lists each upload's progress and age, and cancels one after confirming", async () => {
     const uploads = [unfinished("up-lake", "Lake", 3 * MiB, 12 * MiB), unfinished("up-sea", "Sea", 0, 5 * MiB)];
     serve(uploads);
-    server.use(http.delete(`${LISTED}/up-lake`, () => noContent()));
+    const { held, release } = holdAnswer();
+    server.use(
+      http.delete(`${LISTED}/up-lake`, async () => {
+        await held;
+        return noContent();
+      }),
+    );
     const seen = recordRequests();
     const user = setupUser();
     renderPage(<UnfinishedUploads />);
@@ -120,6 +126,11 @@ describe("UnfinishedUploads", () => {
     expect(dialog).toHaveTextContent("the 3.0 MiB received so far are deleted");
     serve([uploads[1]!]);
     await user.click(within(dialog).getByRole("button", { name: "Cancel upload" }));
+    // While it runs, the other rows' Cancel is held, not disabled (a disabled button drops the focus).
+    const other = within(rowOf("Sea")).getByRole("button", { name: "Cancel “Sea”" });
+    await waitFor(() => expect(other).toHaveAttribute("aria-disabled", "true"));
+    expect(other).not.toBeDisabled();
+    release();
 
     await waitFor(() => expect(screen.queryByText("Lake", { selector: "strong" })).not.toBeInTheDocument());
     const [cancel] = sentTo(seen, "DELETE", `${LISTED}/up-lake`);

@@ -1,4 +1,5 @@
 import { use, useCallback, useState } from "react";
+import { RowButton } from "../components/RowButton";
 import { listUsers } from "../api/auth";
 import { cancelUpload, listUnfinishedUploads } from "../api/ingest";
 import type { UnfinishedUpload, UnfinishedUploadPage } from "../api/schema";
@@ -173,15 +174,9 @@ function UnfinishedRow({
       </td>
       <td data-label="Actions">
         {!here && (
-          <button
-            type="button"
-            className="button"
-            disabled={busy}
-            onClick={onCancel}
-            aria-label={`Cancel “${upload.title}”`}
-          >
+          <RowButton label={`Cancel “${upload.title}”`} busy={busy} onClick={onCancel}>
             Cancel
-          </button>
+          </RowButton>
         )}
       </td>
     </tr>

@@ -5,11 +5,12 @@ import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
-import { renderPage, setupUser } from "../test/render";
+import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
 import {
   ADMIN,
   API,
   apiError,
+  holdAnswer,
   http,
   HttpResponse,
   ok,
@@ -1088,6 +1089,24 @@ describe("WatchPage", () => {
       expect(await sent?.request.json()).toEqual({ at_seconds: 12.5 });
     });
 
+    it("keeps the focus on its button, held, while the thumbnail is made", async () => {
+      const { held, release } = holdAnswer();
+      server.use(
+        http.put(CHOOSE, async () => {
+          await held;
+          return ok(chosen(12.5));
+        }),
+      );
+      const { user } = await adminPausedAt(12.5);
+
+      (await screen.findByRole("button", { name: "Use this frame as thumbnail" })).focus();
+      await user.keyboard("{Enter}");
+      expectHeldWithFocus(await screen.findByRole("button", { name: "Making the thumbnail…" }));
+      release();
+      await screen.findByText("Thumbnail set to the frame at 0:12.");
+      expect(screen.getByRole("button", { name: "Use this frame as thumbnail" })).toHaveFocus();
+    });
+
     it("sends no moment past the item's length, and tells a refusal", async () => {
       server.use(http.put(CHOOSE, () => apiError(422, "probe_failed", "no video frame could be decoded")));
       const { seen, user } = await adminPausedAt(65.04);
@@ -1177,6 +1196,8 @@ describe("WatchPage", () => {
       await user.click(within(dialog).getByRole("button", { name: "Create" }));
       await vi.waitFor(() => expect(sentTo(seen, "PUT", `${API}/catalogue/me/playlists/p-3/items/m-1`)).toHaveLength(1));
       expect(await sentTo(seen, "POST", `${API}/catalogue/me/playlists`)[0]!.request.json()).toEqual({ title: "Later" });
+      // Said, not only seen: the focus stays on Create.
+      expect(await within(dialog).findByRole("status")).toHaveTextContent("Playlist “Later” created.");
 
       await user.keyboard("{Escape}");
       expect(screen.queryByRole("dialog")).not.toBeInTheDocument();

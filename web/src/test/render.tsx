@@ -1,5 +1,6 @@
 import userEvent from "@testing-library/user-event";
 import { render } from "@testing-library/react";
+import { expect } from "vitest";
 import type { ReactElement } from "react";
 import { MemoryRouter, useLocation } from "react-router";
 import { AppRoutes } from "../App";
@@ -36,4 +37,15 @@ export function renderPage(ui: ReactElement, { path = "/", withAuth = false } = 
 /** userEvent without the per-keystroke pause: tests stay fast. */
 export function setupUser(options: Parameters<typeof userEvent.setup>[0] = {}) {
   return userEvent.setup({ delay: null, ...options });
+}
+
+/**
+ * `button` is held while its request runs: focused still, said to be unavailable, and not
+ * `disabled` (jsdom leaves the focus on a disabled button, which Chromium does not: a disabled
+ * button sent the focus to the page's body, so not.toBeDisabled is the check).
+ */
+export function expectHeldWithFocus(button: HTMLElement) {
+  expect(button).toHaveFocus();
+  expect(button).not.toBeDisabled();
+  expect(button).toHaveAttribute("aria-disabled", "true");
 }
