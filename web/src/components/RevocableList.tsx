@@ -1,4 +1,5 @@
 import { Fragment, type ReactNode } from "react";
+import { ActionButton } from "./ActionButton";
 
 /**
  * What gives access to this server, listed to be revoked: the devices signed
@@ -45,21 +46,24 @@ export function RevocableItem(props: {
   );
 }
 
-/** Revokes one entry; `label` names it for assistive technology. */
+/**
+ * Revokes one entry; `label` names it for assistive technology. While `busy` (a revocation
+ * runs) it is held, not disabled: pressed from the keyboard, it keeps the focus.
+ */
 export function RevokeButton({
   label,
-  disabled,
+  busy,
   revoking = false,
   onRevoke,
 }: {
   label: string;
-  disabled: boolean;
+  busy: boolean;
   revoking?: boolean;
   onRevoke: () => void;
 }) {
   return (
-    <button type="button" className="button" disabled={disabled} onClick={onRevoke} aria-label={label}>
+    <ActionButton label={label} busy={busy} onClick={onRevoke}>
       {revoking ? "Revoking…" : "Revoke"}
-    </button>
+    </ActionButton>
   );
 }

@@ -6,7 +6,7 @@ import { passwordRule } from "../components/AccountFields";
 import { formatDate } from "../lib/format";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
 function signedInViewer(sessions: SessionView[] = []) {
   hadSession();
@@ -147,6 +147,31 @@ describe("AccountPage sessions", () => {
     const notice = screen.getByTestId("done-notice");
     expect(notice).toHaveTextContent(`Signed out Chrome on Linux, signed in ${formatDate("2026-01-20T18:30:00Z")}.`);
     expect(notice).toHaveFocus();
+  });
+
+  it("holds a session's Revoke while it runs, focused (a keyboard user stays on it)", async () => {
+    signedInViewer([session("s-here", "2026-02-01T12:00:00Z", true), session("s-new", "2026-01-20T18:30:00Z")]);
+    const { held, release } = holdAnswer();
+    server.use(
+      http.delete(`${API}/auth/sessions/s-new`, async () => {
+        await held;
+        return noContent();
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+
+    const revoke = await screen.findByRole("button", { name: /^Revoke / });
+    revoke.focus();
+    await user.keyboard("{Enter}");
+    expect(revoke).toHaveTextContent("Revoking…");
+    expect(revoke).toHaveAttribute("aria-disabled", "true");
+    expect(revoke).toHaveFocus();
+    await user.keyboard("{Enter}"); // held: not sent twice
+    release();
+    expect(await screen.findByTestId("done-notice")).toHaveFocus();
+    expect(sentTo(seen, "DELETE", `${API}/auth/sessions/s-new`)).toHaveLength(1);
   });
 
   it("asks before signing out everywhere: Cancel sends nothing, confirming signs every session out", async () => {

@@ -193,7 +193,7 @@ function SessionItem({
         ) : (
           <RevokeButton
             label={`Revoke ${sessionName(session)}`}
-            disabled={revoking}
+            busy={revoking}
             revoking={revoking}
             onRevoke={onRevoke}
           />

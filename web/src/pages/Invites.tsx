@@ -238,7 +238,7 @@ function InviteItem({ invite, busy, onRevoke }: { invite: InviteView; busy: bool
         invite.status === "active" && (
           <RevokeButton
             label={`Revoke ${inviteName(invite)}`}
-            disabled={busy}
+            busy={busy}
             onRevoke={onRevoke}
           />
         )

@@ -33,6 +33,7 @@ import { chapterKeysLabel, useChapterKeys } from "./useChapterKeys";
 import type { Chapter } from "../lib/chapters";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
+import { scrollBehavior } from "../components/FocusedMessage";
 
 /**
  * Puts the video at `time` (a link to a moment) once it knows its length;
@@ -73,7 +74,7 @@ function usePlayerHandle(
         if (!video || !isWithin(time, video.duration)) return;
         playFrom(video, time);
         // The description is below the player: bring the picture into view.
-        frameRef.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+        frameRef.current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehavior() });
       },
       currentTime: () => {
         const video = videoRef.current;
