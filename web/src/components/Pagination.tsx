@@ -1,4 +1,12 @@
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
+import { ActionButton } from "./ActionButton";
+
+/**
+ * The button of a pagination control pressed last, by the control's label: most pages draw
+ * their list (and this control with it) anew once the next page has loaded, and the focus
+ * would be lost with the pressed button. The new control takes it back.
+ */
+let pressed: { label: string; next: boolean } | null = null;
 
 export function Pagination({
   page,
@@ -13,19 +21,32 @@ export function Pagination({
   onPage: (page: number) => void;
   label?: string;
 }) {
+  const previousButton = useRef<HTMLButtonElement>(null);
+  const nextButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    // Only the focus the pressed button lost: never taken from wherever it went since.
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (lost && pressed?.label === label) (pressed.next ? nextButton : previousButton).current?.focus();
+    pressed = null;
+  }, [page, label]);
   const pages = pageCount(total, pageSize);
   if (pages <= 1) return null;
+  const turn = (next: boolean) => {
+    pressed = { label, next };
+    onPage(next ? page + 1 : page - 1);
+  };
   return (
     <nav className="pagination" aria-label={label}>
-      <button type="button" className="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+      {/* Held at either end, not disabled: Next pressed onto the last page keeps the focus. */}
+      <ActionButton busy={page <= 1} buttonRef={previousButton} onClick={() => turn(false)}>
         ← Previous
-      </button>
+      </ActionButton>
       <span aria-live="polite">
         Page {page} of {pages}
       </span>
-      <button type="button" className="button" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+      <ActionButton busy={page >= pages} buttonRef={nextButton} onClick={() => turn(true)}>
         Next →
-      </button>
+      </ActionButton>
     </nav>
   );
 }

@@ -75,8 +75,15 @@ describe("AdminUsersPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
 
     const pagination = screen.getByRole("navigation", { name: "Pagination" });
-    await user.click(within(pagination).getByRole("button", { name: "Next →" }));
+    const next = within(pagination).getByRole("button", { name: "Next →" });
+    next.focus();
+    await user.keyboard("{Enter}");
     expect(await screen.findByText("user50@example.com")).toBeInTheDocument();
+    // The list is drawn anew: its Next, held on the last page (not disabled), has the focus.
+    const held = within(screen.getByRole("navigation", { name: "Pagination" })).getByRole("button", { name: "Next →" });
+    expect(held).toHaveAttribute("aria-disabled", "true");
+    expect(held).toHaveFocus();
+    await user.keyboard("{Enter}");
     const pages = sentTo(seen, "GET", USERS).map((r) => Object.fromEntries(r.url.searchParams));
     expect(pages).toEqual([
       { limit: "50", offset: "0" },
