@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.app import module_definitions
 from streamstack.kernel.db import Database, DatabaseUnavailable, migrate
@@ -81,4 +85,65 @@ async def test_a_sqlite_connection_comes_back_to_the_pool_out_of_any_transaction
         async with database.reads.connect() as conn:
             assert (await conn.execute(text("SELECT n FROM marks"))).scalars().all() == [2]
     finally:
+        await database.close()
+
+
+#: Per backend: a statement that keeps the driver busy for a second, and a bound on how
+#: long the next writer waits for a lock (the engine's own is 30 s).
+SLOW_STATEMENT = {"sqlite": "SELECT sleep(1.0)", "postgresql": "SELECT pg_sleep(1.0)"}
+BOUNDED_WAIT = {
+    "sqlite": "PRAGMA busy_timeout = 5000",
+    "postgresql": "SET LOCAL lock_timeout = '5s'",
+}
+
+
+async def slow_statement(session: AsyncSession) -> None:
+    """One statement of :data:`SLOW_STATEMENT` (on SQLite, ``sleep`` is defined for it)."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.create_function("sleep", 1, time.sleep)
+    await session.execute(text(SLOW_STATEMENT[connection.dialect.name]))
+
+
+async def test_a_unit_of_work_cancelled_mid_statement_leaves_the_database_writable(
+    database_url: str,
+) -> None:
+    """A task cancelled while its unit of work waits on the driver (a transcode's progress
+    reporter stopped mid-update) leaves no write lock behind: the next writer gets in, and
+    the cancelled change is rolled back.
+
+    On SQLite the cancelled connection is closed with its statement still referenced (by
+    the cancellation's traceback): SQLite then only marks it a zombie, which kept its
+    transaction and the file's write lock until the garbage collector freed the statement,
+    and the next writer failed with "database is locked" (a CI flake). The collector is
+    off here so that the statement outlives the close, as it did there."""
+    database = Database(database_url)
+    gc.disable()
+    try:
+        async with database.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE marks (n INTEGER)"))
+            await conn.execute(text("INSERT INTO marks VALUES (0)"))
+        wrote = asyncio.Event()
+
+        async def write_then_wait() -> None:
+            async with database.unit_of_work() as session:
+                await session.execute(text("UPDATE marks SET n = n + 1"))
+                wrote.set()
+                await slow_statement(session)
+
+        task = asyncio.create_task(write_then_wait())
+        await wrote.wait()  # the task now awaits the driver in its slow statement
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with database.unit_of_work() as session:
+            await session.execute(text(BOUNDED_WAIT[database.engine.dialect.name]))
+            await session.execute(text("UPDATE marks SET n = n + 10"))
+        async with database.session() as session:
+            assert (await session.execute(text("SELECT n FROM marks"))).scalar_one() == 10
+    finally:
+        gc.enable()
         await database.close()

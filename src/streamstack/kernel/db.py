@@ -7,7 +7,9 @@ be migrated, and can evolve, independently.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -99,7 +101,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             url,
             pool_size=2 * pool_size,
             max_overflow=0,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": 30, "factory": RollingBackSQLiteConnection},
             pool_reset_on_return=None,  # _rollback_if_begun does it
         )
 
@@ -126,6 +128,32 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
     _ping_idle_connections(engine)
     return engine
+
+
+class RollingBackSQLiteConnection(sqlite3.Connection):
+    """A SQLite connection that ends its transaction when it is closed, whatever else still
+    holds one of its statements.
+
+    SQLAlchemy closes a connection whose statement was interrupted by a cancellation (a
+    task cancelled mid-unit-of-work: a progress reporter stopped, a request dropped): it
+    invalidates it and aiosqlite closes it. But ``sqlite3_close_v2`` only marks a
+    connection with an unfinalized statement a "zombie": it is closed, and its transaction
+    rolled back, when the last statement is finalized, and the cancelled cursor lives on in
+    the exception's traceback until the cyclic garbage collector frees it. Until then the
+    zombie kept the file's write lock, and every other writer waited out its 30 s busy
+    timeout and failed with "database is locked". A ROLLBACK first ends the transaction at
+    once (SQLite aborts pending statements rather than refusing it); the close is then as
+    it was.
+    """
+
+    def close(self) -> None:
+        """Roll back any open transaction (best effort), then close."""
+        # An already closed connection raises ProgrammingError here; closing it again is
+        # the no-op it always was.
+        with contextlib.suppress(sqlite3.Error):
+            if self.in_transaction:
+                self.rollback()
+        super().close()
 
 
 def _rollback_if_begun(dbapi_connection: Any, _: Any, state: PoolResetState) -> None:
