@@ -190,9 +190,10 @@ async def _write_locked(
     """The row ``where`` picks, write-locked for this transaction; 404 ``missing`` if none.
 
     It writes to the row first, so concurrent changes of one row queue up: on Postgres the
-    UPDATE takes the row lock; on SQLite it takes the write lock at once, instead of a read
-    that would fail to upgrade if another writer got in between. The UPDATE changes
-    nothing: it sets ``updated_at`` to its own value.
+    UPDATE takes the row lock; on SQLite it takes the file's write lock at once, so the row
+    read next is the one this transaction changes (the driver begins no transaction for a
+    SELECT: a read first could be overtaken by another writer before this one writes). The
+    UPDATE changes nothing: it sets ``updated_at`` to its own value.
     """
     model = repository.model_type
     result = await repository.session.execute(
