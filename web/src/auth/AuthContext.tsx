@@ -135,7 +135,7 @@ function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
 }
 
 /** The role an access token grants (its payload's `role` claim), or null when it cannot be read. */
-export function roleOf(token: string): UserView["role"] | null {
+function roleOf(token: string): UserView["role"] | null {
   try {
     const payload = token.split(".")[1] ?? "";
     const claims: unknown = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));

@@ -1,4 +1,4 @@
-import type { ReactNode, Ref } from "react";
+import type { MouseEvent, ReactNode, Ref } from "react";
 
 /**
  * A button that starts a request (Read the file again, Use this frame as thumbnail). While
@@ -7,10 +7,12 @@ import type { ReactNode, Ref } from "react";
  * Chromium, so pressing it with the keyboard sent the focus to the top of the page. `label`,
  * when given, names it for assistive technology (what it does and to whom). `disabled` is
  * for a button that does nothing here at all, busy or not (the first video's Move up).
+ * A `submit` button's busy click is cancelled too, so its form is not sent (see SubmitButton).
  */
 export function ActionButton({
   label,
   className = "button",
+  type = "button",
   busy,
   disabled,
   onClick,
@@ -20,9 +22,10 @@ export function ActionButton({
 }: {
   label?: string;
   className?: string;
+  type?: "button" | "submit";
   busy: boolean;
   disabled?: boolean;
-  onClick: () => void;
+  onClick?: () => void;
   buttonRef?: Ref<HTMLButtonElement>;
   id?: string;
   children: ReactNode;
@@ -31,13 +34,14 @@ export function ActionButton({
     <button
       ref={buttonRef}
       id={id}
-      type="button"
+      type={type}
       className={className}
       disabled={disabled}
       aria-disabled={busy || undefined}
       aria-label={label}
-      onClick={() => {
-        if (!busy) onClick();
+      onClick={(event: MouseEvent<HTMLButtonElement>) => {
+        if (busy) event.preventDefault();
+        else onClick?.();
       }}
     >
       {children}

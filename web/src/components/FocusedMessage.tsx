@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "react";
+import { scrollBehavior } from "../lib/focus";
 
 /**
  * A message the user must see, brought into view and focused when it appears or changes: an
@@ -26,16 +27,6 @@ export function FocusedMessage({
       {message}
     </p>
   );
-}
-
-/**
- * How to scroll something into view: smoothly, unless the visitor asked for less motion
- * (`prefers-reduced-motion`), which a smooth scroll ignored (the stylesheet's own transitions
- * follow it).
- */
-export function scrollBehavior(): ScrollBehavior {
-  const less = typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  return less ? "auto" : "smooth";
 }
 
 /**

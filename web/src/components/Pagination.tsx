@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from "react";
+import { focusLost } from "../lib/focus";
 import { ActionButton } from "./ActionButton";
 
 /**
@@ -25,8 +26,7 @@ export function Pagination({
   const nextButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     // Only the focus the pressed button lost: never taken from wherever it went since.
-    const lost = document.activeElement === null || document.activeElement === document.body;
-    if (lost && pressed?.label === label) (pressed.next ? nextButton : previousButton).current?.focus();
+    if (focusLost() && pressed?.label === label) (pressed.next ? nextButton : previousButton).current?.focus();
     pressed = null;
   }, [page, label]);
   const pages = pageCount(total, pageSize);

@@ -10,20 +10,19 @@ function listed(words: string[]): string {
 /**
  * Said at the top of an edit form that shows a draft kept when the session ended: Save keeps
  * it, Discard goes back to the server's values. When someone changed the item meanwhile, it
- * says which fields (`labels` names them), since Save would replace their change.
+ * says which fields (by their names: title, description, tags), since Save would replace
+ * their change.
  */
 export function RestoredDraftNotice<T extends DraftFields>({
   draft,
   what,
-  labels,
 }: {
   draft: SessionDraft<T>;
   /** What the form edits: "video", "playlist". */
   what: string;
-  labels: Record<keyof T & string, string>;
 }) {
   if (!draft.restored) return null;
-  const changed = draft.restored.changedOnServer.map((field) => labels[field]);
+  const changed = draft.restored.changedOnServer;
 
   function discard(event: MouseEvent<HTMLButtonElement>) {
     // The button goes with the notice: the focus goes to the form's first field, not to the page's body.

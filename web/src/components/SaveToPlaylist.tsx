@@ -81,7 +81,7 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
 
 /**
  * A checkbox per playlist, ticked when it holds the item. One whose change is
- * on its way does nothing but stays focusable (`aria-disabled`, as RowButton):
+ * on its way does nothing but stays focusable (`aria-disabled`, as ActionButton):
  * a disabled box loses the focus in Chromium, and with it went the dialog's
  * Escape and Tab, for a viewer who ticked it with Space.
  */

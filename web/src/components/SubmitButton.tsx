@@ -1,4 +1,5 @@
-import type { MouseEvent, ReactNode } from "react";
+import type { ReactNode } from "react";
+import { ActionButton } from "./ActionButton";
 
 /**
  * A form's submit button. While `busy` (its request runs, or the form cannot be sent yet) it
@@ -6,7 +7,7 @@ import type { MouseEvent, ReactNode } from "react";
  * button loses the focus in Chromium, so pressing Sign in, Save or Create from the keyboard
  * sent the focus to the top of the page.
  *
- * The guard against sending a busy form twice is here, in the button's click: the browser
+ * The guard against sending a busy form twice is ActionButton's, in the button's click: the browser
  * sends a form only through a click on its submit button: a mouse click, Enter or Space on
  * the button, and Enter in one of the form's fields too (HTML's implicit submission clicks
  * the form's first submit button). Cancelling that click while busy stops all of them, as
@@ -23,15 +24,8 @@ export function SubmitButton({
   children: ReactNode;
 }) {
   return (
-    <button
-      type="submit"
-      className={className}
-      aria-disabled={busy || undefined}
-      onClick={(event: MouseEvent<HTMLButtonElement>) => {
-        if (busy) event.preventDefault();
-      }}
-    >
+    <ActionButton type="submit" className={className} busy={busy}>
       {children}
-    </button>
+    </ActionButton>
   );
 }

@@ -16,7 +16,7 @@ const SAID_EVERY_PERCENT = 25;
  * a live region: every chunk's percentage was read out); paused, where it stopped. Nothing
  * once its bytes are sent: processing, done and failed have their own messages.
  */
-export function progressSaid(transfer: Transfer): string {
+function progressSaid(transfer: Transfer): string {
   const pct = percent(transfer.sent, transfer.total);
   const named = (text: string) => `${transfer.file.name}: ${text}`;
   if (transfer.phase === "paused") return named(`paused at ${pct} %`);

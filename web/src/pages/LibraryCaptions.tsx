@@ -9,7 +9,7 @@ import { Field, InputField } from "../components/Field";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
-import { RowButton } from "../components/RowButton";
+import { ActionButton } from "../components/ActionButton";
 import { SubmitButton } from "../components/SubmitButton";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
@@ -182,9 +182,9 @@ function CaptionRow({
       </span>
       <span className="button-row">
         {/* The button opens the picker: a file input cannot carry this label visibly. */}
-        <RowButton label={`Replace ${track.label}`} busy={busy} onClick={() => fileRef.current?.click()}>
+        <ActionButton label={`Replace ${track.label}`} busy={busy} onClick={() => fileRef.current?.click()}>
           Replace
-        </RowButton>
+        </ActionButton>
         <input
           ref={fileRef}
           type="file"
@@ -199,9 +199,9 @@ function CaptionRow({
             if (file) onReplace(file);
           }}
         />
-        <RowButton label={`Remove ${track.label}`} danger busy={busy} onClick={onRemove}>
+        <ActionButton label={`Remove ${track.label}`} className="button danger" busy={busy} onClick={onRemove}>
           Remove
-        </RowButton>
+        </ActionButton>
       </span>
     </li>
   );

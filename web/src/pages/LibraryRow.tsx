@@ -4,7 +4,7 @@ import { updateItem } from "../api/catalogue";
 import { errorSentence } from "../api/errors";
 import type { CatalogueItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
-import { RowButton } from "../components/RowButton";
+import { ActionButton } from "../components/ActionButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
@@ -163,9 +163,6 @@ interface LibraryEditFormProps {
   onCancel: () => void;
 }
 
-/** What the edit form's notice calls each field the server may have changed meanwhile. */
-const ITEM_FIELDS = { title: "title", description: "description", tags: "tags" };
-
 /**
  * Title, description and tags of one video, as they are when the form opens (or as a
  * draft kept when the session ended left them); checked here (a title, tags within the
@@ -195,7 +192,7 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
 
   return (
     <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
-      <RestoredDraftNotice draft={draft} what="video" labels={ITEM_FIELDS} />
+      <RestoredDraftNotice draft={draft} what="video" />
       {/* Edit, which had the focus, is gone: the focus goes to the form, not to the page's body. */}
       <TitleField value={title} onChange={(text) => draft.change("title", text)} autoFocus />
       <DescriptionAndTagsFields
@@ -286,16 +283,16 @@ function LibraryRowActions({
 
   return (
     <div className="button-row">
-      <RowButton buttonRef={editButton} label={`Edit ${item.title}`} busy={busy} onClick={onEdit}>
+      <ActionButton buttonRef={editButton} label={`Edit ${item.title}`} busy={busy} onClick={onEdit}>
         Edit
-      </RowButton>
-      <RowButton label={`${publish} ${item.title}`} busy={busy} onClick={() => void togglePublish()}>
+      </ActionButton>
+      <ActionButton label={`${publish} ${item.title}`} busy={busy} onClick={() => void togglePublish()}>
         {publish}
-      </RowButton>
+      </ActionButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />
-      <RowButton label={`Delete ${item.title}`} danger busy={busy} onClick={onDelete}>
+      <ActionButton label={`Delete ${item.title}`} className="button danger" busy={busy} onClick={onDelete}>
         Delete
-      </RowButton>
+      </ActionButton>
     </div>
   );
 }

@@ -123,9 +123,6 @@ function PlaylistRow({
   );
 }
 
-/** What the rename form's notice calls each field the server may have changed meanwhile. */
-const PLAYLIST_FIELDS = { title: "title", description: "description" };
-
 /** "Rename": the title and description, saved together (kept if the session ends meanwhile). */
 function RenameForm({
   playlist,
@@ -149,7 +146,7 @@ function RenameForm({
   };
   return (
     <form className="form" onSubmit={submit} aria-label="Rename the playlist">
-      <RestoredDraftNotice draft={draft} what="playlist" labels={PLAYLIST_FIELDS} />
+      <RestoredDraftNotice draft={draft} what="playlist" />
       <label>
         Title
         <input value={title} onChange={(e) => draft.change("title", e.target.value)} maxLength={LIMITS.title} required />

@@ -1,9 +1,9 @@
-import { use, useCallback, useState } from "react";
-import { RowButton } from "../components/RowButton";
+import { useCallback, useState } from "react";
+import { ActionButton } from "../components/ActionButton";
 import { listUsers } from "../api/auth";
 import { cancelUpload, listUnfinishedUploads } from "../api/ingest";
 import type { UnfinishedUpload, UnfinishedUploadPage } from "../api/schema";
-import { AuthContext } from "../auth/AuthContext";
+import { useSignedInUserId } from "../auth/useAuth";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Pagination } from "../components/Pagination";
@@ -151,7 +151,7 @@ function UnfinishedRow({
   busy: boolean;
   onCancel: () => void;
 }) {
-  const mine = use(AuthContext)?.user?.id === upload.uploader_id;
+  const mine = useSignedInUserId() === upload.uploader_id;
   return (
     <tr data-testid="unfinished-upload">
       <td data-label="Video">
@@ -174,9 +174,9 @@ function UnfinishedRow({
       </td>
       <td data-label="Actions">
         {!here && (
-          <RowButton label={`Cancel “${upload.title}”`} busy={busy} onClick={onCancel}>
+          <ActionButton label={`Cancel “${upload.title}”`} busy={busy} onClick={onCancel}>
             Cancel
-          </RowButton>
+          </ActionButton>
         )}
       </td>
     </tr>

@@ -1,7 +1,7 @@
 import type { Role } from "../api/auth";
 import type { UserView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
-import { RowButton } from "../components/RowButton";
+import { ActionButton } from "../components/ActionButton";
 import { StackedTable } from "../components/StackedTable";
 import { formatDate } from "../lib/format";
 import type { UserActions } from "./useUserActions";
@@ -73,15 +73,15 @@ function UserRow(props: {
       <td data-label="Actions">
         {!self && (
           <div className="button-row">
-            <RowButton label={`${toggle} ${user.email}`} busy={saving} onClick={toggleDisabled}>
+            <ActionButton label={`${toggle} ${user.email}`} busy={saving} onClick={toggleDisabled}>
               {toggle}
-            </RowButton>
-            <RowButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
+            </ActionButton>
+            <ActionButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
               Reset link
-            </RowButton>
-            <RowButton label={`Delete ${user.email}`} danger busy={saving} onClick={onDelete}>
+            </ActionButton>
+            <ActionButton label={`Delete ${user.email}`} className="button danger" busy={saving} onClick={onDelete}>
               Delete
-            </RowButton>
+            </ActionButton>
           </div>
         )}
       </td>

@@ -28,12 +28,12 @@ import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from ".
 import { ShortcutAnnouncer, useShortcutNews } from "./ShortcutNews";
 import { useControlsVisibility, type ControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
-import { UpNextOverlay, useAutoplayNext } from "./UpNext";
+import { AUTOPLAY_NEXT_KEY, UpNextOverlay } from "./UpNext";
 import { chapterKeysLabel, useChapterKeys } from "./useChapterKeys";
 import type { Chapter } from "../lib/chapters";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
-import { scrollBehavior } from "../components/FocusedMessage";
+import { focusLost, scrollBehavior } from "../lib/focus";
 
 /**
  * Puts the video at `time` (a link to a moment) once it knows its length;
@@ -131,8 +131,7 @@ function usePlayerKeys(
  */
 function useFocusWhenAsked(frameRef: RefObject<HTMLElement | null>, asked: boolean): void {
   useEffect(() => {
-    const lost = document.activeElement === null || document.activeElement === document.body;
-    if (asked && lost) frameRef.current?.focus();
+    if (asked && focusLost()) frameRef.current?.focus();
   }, [frameRef, asked]);
 }
 
@@ -166,7 +165,7 @@ function usePlayer(
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
-  const [autoplayNext, onAutoplayNext] = useAutoplayNext();
+  const [autoplayNext, onAutoplayNext] = useRememberedSwitch(AUTOPLAY_NEXT_KEY);
   const overlay = { waiting: useWaiting(videoRef), started: useStarted(videoRef), resume, answerResume };
   const end = { ended, dismissEnd, autoplayNext, onAutoplayNext, tell: keys.tell };
   const controls = {

@@ -2,7 +2,6 @@ import { useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
-import { useRememberedSwitch } from "./preference";
 import type { KeyFact } from "./ShortcutNews";
 
 /** How long the end screen counts down before the next item plays. */
@@ -10,11 +9,6 @@ export const UP_NEXT_SECONDS = 8;
 
 /** Whether the next item plays by itself after the countdown: "on" (the default) or "off", across visits. */
 export const AUTOPLAY_NEXT_KEY = "streamstack.autoplay-next";
-
-/** Whether the next item plays by itself, and the switch, remembered (the end screen and the settings menu). */
-export function useAutoplayNext(): [boolean, (on: boolean) => void] {
-  return useRememberedSwitch(AUTOPLAY_NEXT_KEY);
-}
 
 /** What the watch page tells the next item's player: start playing, it was asked for. */
 export interface UpNextState {
@@ -46,7 +40,7 @@ function useUpNextCountdown(running: boolean, target: string): [number, () => vo
  * Over the picture once the video has ended: the next item (of the playlist
  * played, else the first related one), played after a short countdown (or at
  * once with "Play now"); "Cancel" stays here. With Autoplay off (a switch
- * here and in the settings menu: useAutoplayNext) it waits for "Play now"
+ * here and in the settings menu, under AUTOPLAY_NEXT_KEY) it waits for "Play now"
  * instead of counting down. The next page's player starts playing by itself,
  * as the viewer asked for it. The control bar stays in reach over its bottom
  * (see .up-next): a seek back or Replay there ends it (useEndScreen). The

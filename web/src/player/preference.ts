@@ -22,7 +22,7 @@ export function remember(key: string, value: string): void {
 }
 
 /** A remembered switch (autoplay next, keyboard shortcuts): on unless the viewer turned it off. */
-export function rememberedOn(key: string): boolean {
+function rememberedOn(key: string): boolean {
   return remembered(key) !== "off";
 }
 

@@ -73,7 +73,7 @@ const MOVING_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", 
  * tab and the like (they choose or move it). Letters mean nothing to a
  * button or a checkbox, and stay the player's.
  */
-export function isControlsKey(target: EventTarget | null, key: string): boolean {
+function isControlsKey(target: EventTarget | null, key: string): boolean {
   if (!(target instanceof Element)) return false;
   if (isTyping(target)) return true;
   const role = controlRole(target) ?? "";
@@ -88,7 +88,7 @@ export function isControlsKey(target: EventTarget | null, key: string): boolean 
  * with), the key is the focused control's own (isControlsKey), or a
  * handler before ours already answered it (a dialog's Escape).
  */
-export function keyIsNotThePlayers(event: KeyboardEvent): boolean {
+function keyIsNotThePlayers(event: KeyboardEvent): boolean {
   return modalOpen() || event.defaultPrevented || isControlsKey(event.target, event.key);
 }
 

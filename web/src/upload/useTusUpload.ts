@@ -44,7 +44,7 @@ export type TusUploadClass = new (file: File, options: UploadOptions) => TusTran
  * The earlier upload of this file that this browser may resume (tus keeps its URL by the
  * file's name, type, size and date), else null; none without URL storage (private mode).
  */
-export async function resumableUpload(upload: TusTransfer): Promise<PreviousUpload | null> {
+async function resumableUpload(upload: TusTransfer): Promise<PreviousUpload | null> {
   try {
     return (await upload.findPreviousUploads()).find((p) => p.uploadUrl !== null) ?? null;
   } catch {
