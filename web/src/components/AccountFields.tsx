@@ -38,10 +38,10 @@ export function CurrentPasswordField(props: PasswordFieldProps) {
  * nothing moves and nothing was said: the error is then said in an alert of its own.
  */
 function RefusableInput({ error, ...props }: InputFieldProps) {
-  const { field, said, onFocus, onBlur } = useFocusOnError(error);
+  const { field, said } = useFocusOnError(error);
   return (
     <>
-      <InputField {...props} error={error} ref={field} onFocus={onFocus} onBlur={onBlur} />
+      <InputField {...props} error={error} ref={field} />
       <span className="visually-hidden" role="alert">
         {said}
       </span>
@@ -56,17 +56,13 @@ function RefusableInput({ error, ...props }: InputFieldProps) {
  */
 function useFocusOnError(error: string | null | undefined) {
   const field = useRef<HTMLInputElement>(null);
-  const [focused, setFocused] = useState(false);
-  const [seen, setSeen] = useState(error);
   const [said, setSaid] = useState<string | null>(null);
-  if (error !== seen) {
-    setSeen(error);
-    setSaid(focused && error ? error : null);
-  }
   useLayoutEffect(() => {
-    if (error) field.current?.focus();
+    const already = document.activeElement === field.current;
+    if (error && !already) field.current?.focus();
+    setSaid(error && already ? error : null);
   }, [error]);
-  return { field, said, onFocus: () => setFocused(true), onBlur: () => setFocused(false) };
+  return { field, said };
 }
 
 /** How long a new password may be, from the API's generated limits: "8 to 128 characters". */

@@ -9,7 +9,7 @@ import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { SearchField } from "../components/Field";
-import { InvitesPanel, OneTimeNotice } from "./Invites";
+import { InvitesPanel, OneTimeNotice, useInvites } from "./Invites";
 import { useUserActions, type ResetLink, type UserActions } from "./useUserActions";
 import { UsersTable } from "./UsersTable";
 import { SubmitButton } from "../components/SubmitButton";
@@ -24,7 +24,8 @@ export function AdminUsersPage() {
     [q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
-  const actions = useUserActions(setData);
+  const invites = useInvites();
+  const actions = useUserActions(setData, invites.reload);
   const [question, setQuestion] = useState<UserQuestion | null>(null);
 
   function search(text: string) {
@@ -55,7 +56,7 @@ export function AdminUsersPage() {
         </>
       )}
       {question && <UserQuestionDialog question={question} actions={actions} onClose={() => setQuestion(null)} />}
-      <InvitesPanel accountsChanged={actions.accountsChanged} />
+      <InvitesPanel listed={invites} />
     </section>
   );
 }

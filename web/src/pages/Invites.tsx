@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useState, type FormEvent, type ReactNode } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
@@ -8,7 +8,7 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { InputField, SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
+import { useAsync, type AsyncResult } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
 import { copyText } from "../player/CopyMomentLink";
@@ -79,17 +79,19 @@ export function inviteLink(code: string): string {
 }
 
 /**
+ * The invites' list, read by the Users page: it reads it again when the page changed an
+ * account (who used an invite; a demoted admin's withdrawn).
+ */
+export function useInvites(): AsyncResult<InviteView[]> {
+  return useAsync(useCallback((signal: AbortSignal) => listInvites(signal), []));
+}
+
+/**
  * Invite codes for invite-only registration: create one (its code is shown
  * once, to hand over), see which are active, used or expired, revoke one.
  */
-export function InvitesPanel({ accountsChanged = 0 }: { accountsChanged?: number }) {
-  const { data: invites, error, loading, reload } = useAsync(
-    useCallback((signal: AbortSignal) => listInvites(signal), []),
-  );
-  // Read again when the page changed an account: who used an invite, an admin's withdrawn.
-  useEffect(() => {
-    if (accountsChanged > 0) reload();
-  }, [accountsChanged, reload]);
+export function InvitesPanel({ listed }: { listed: AsyncResult<InviteView[]> }) {
+  const { data: invites, error, loading, reload } = listed;
   const [created, setCreated] = useState<InviteCreated | null>(null);
   const action = useAction();
   const busy = action.running !== null;

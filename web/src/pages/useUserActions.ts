@@ -21,11 +21,6 @@ export interface UserActions {
   reset: ResetLink | null;
   /** The last deletion that went through ("Deleted …"), else null. */
   deleted: string | null;
-  /**
-   * How many accounts this page has changed (a role, disabled or enabled, deleted): what the
-   * invites say changes with them (whose account used one; an admin's unused ones withdrawn).
-   */
-  accountsChanged: number;
   changeRole: (user: UserView, role: Role) => void;
   disable: (user: UserView) => void;
   enable: (user: UserView) => void;
@@ -36,19 +31,23 @@ export interface UserActions {
 /**
  * The actions on users' rows: each answer replaces its row in the page
  * (`setData`), a deletion removes it, a failure is told with the user's email.
+ * `onAccountChanged` hears each account changed (a role, disabled or enabled, deleted):
+ * what the invites say changes with them (whose account used one; an admin's withdrawn).
  */
-export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserActions {
+export function useUserActions(
+  setData: AsyncResult<UserPage>["setData"],
+  onAccountChanged: () => void,
+): UserActions {
   const { running, error, run } = useAction();
   const [reset, setReset] = useState<ResetLink | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
-  const [accountsChanged, setAccountsChanged] = useState(0);
 
   /** Runs one action on a user's row; `action` answers the new row, or null when it is gone. */
   function act(user: UserView, what: string, action: () => Promise<UserView | null>, changesAccount = true) {
     void run(user.id, `Could not ${what} ${user.email}`, async () => {
       const updated = await action();
       setData((page) => (updated === null ? withoutRow(page, user.id) : withRow(page, updated)));
-      if (changesAccount) setAccountsChanged((n) => n + 1);
+      if (changesAccount) onAccountChanged();
     });
   }
 
@@ -57,7 +56,6 @@ export function useUserActions(setData: AsyncResult<UserPage>["setData"]): UserA
     error,
     reset,
     deleted,
-    accountsChanged,
     changeRole: (user, role) => act(user, "change the role of", () => setUserRole(user.id, role)),
     disable: (user) => act(user, "disable", () => disableUser(user.id)),
     enable: (user) => act(user, "enable", () => enableUser(user.id)),
