@@ -41,6 +41,7 @@ from streamstack.ingest.jobs import (
     TranscodeHandler,
     TranscodeRequest,
     WorkerLimits,
+    _JobRun,
     decode_request,
     sweep_scratch,
 )
@@ -541,6 +542,36 @@ async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
         await handler(job_for(item))  # catalogue answers 404: stop, remove, succeed
 
         assert under_prefix(rig, media_id) == []
+
+
+async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue(
+    settings_factory: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Cancelled mid-statement, the report cost catalogue a pooled connection.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        run = _JobRun(handler, decode_request(job_for(item)))
+        on_its_way = asyncio.Event()
+        update_processing = handler.catalogue.update_processing
+
+        async def slow(update: ProcessingUpdate) -> Any:
+            on_its_way.set()
+            await asyncio.sleep(0.3)
+            return await update_processing(update)
+
+        monkeypatch.setattr(handler.catalogue, "update_processing", slow)
+        async with run.reporting():
+            run.set_progress(42, "encoding 360p")
+            await on_its_way.wait()
+
+        fields = (await item_of(rig, item["id"])).json()
+        assert (fields["processing_percent"], fields["processing_detail"]) == (
+            42,
+            "encoding 360p",
+        )
 
 
 def test_a_malformed_job_is_rejected_without_retries() -> None:

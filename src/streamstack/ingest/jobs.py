@@ -77,6 +77,7 @@ from streamstack.kernel.jobs.worker import JobRejected
 from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
+from streamstack.kernel.tasks import wait_at_most
 
 log = structlog.get_logger(__name__)
 
@@ -660,14 +661,19 @@ class _JobRun:
         """Send progress every ``progress_interval`` s while the block runs.
 
         A 404 from catalogue (the item was deleted) cancels the block's task; ``execute``
-        turns that cancellation into :class:`ItemGone`.
+        turns that cancellation into :class:`ItemGone`. At the block's end a report already
+        on its way is let finish: cancelling it mid-statement cost catalogue a pooled
+        connection (invalidated, then closed) on the way to the "ready" update.
         """
         worker = asyncio.current_task()
         assert worker is not None
+        stopped = asyncio.Event()
 
         async def report() -> None:
             while True:
-                await asyncio.sleep(self.limits.progress_interval)
+                await wait_at_most(self.limits.progress_interval, stopped.wait())
+                if stopped.is_set():
+                    return
                 try:
                     await self.send_progress()
                 except ItemGone:
@@ -681,6 +687,5 @@ class _JobRun:
         try:
             yield
         finally:
-            reporter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reporter
+            stopped.set()
+            await reporter
