@@ -167,6 +167,16 @@ async def test_thumbnail_of_a_longer_video_is_the_frame_at_one_second(
     assert outcome.report.thumbnail != one_frame.report.thumbnail
 
 
+async def test_a_variable_rate_video_reports_the_rate_it_was_captured_at(
+    store: LocalObjectStore, tmp_path: Path
+) -> None:
+    # A screen recording: 30 fps while something moves, nothing between (5 on average).
+    times = [i / 30 for i in range(10)] + [2.0 + i / 30 for i in range(10)]
+    source = transcode_media.x264(tmp_path / "screen.mp4", frame_times=times)
+    outcome = await prober().probe(store, await stored(store, source.read_bytes()), MP4)
+    assert outcome.report.fps == 30
+
+
 @pytest.mark.parametrize(
     ("name", "container"),
     [("portrait.mp4", MP4), ("sar.mkv", MATROSKA), ("music.mp3", MP3)],

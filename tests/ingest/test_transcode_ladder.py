@@ -11,6 +11,7 @@ audio group, which every variant refers to.
 
 from __future__ import annotations
 
+import array
 import io
 import itertools
 import math
@@ -126,8 +127,10 @@ def check_package(
     seconds: float,
     audio: bool,
     tracks: int = 1,
+    fps: float = FPS,
 ) -> dict[str, RungFacts]:
-    """Everything the issue's Proof section asks of one transcoded source."""
+    """Everything the issue's Proof section asks of one transcoded source (made at
+    ``fps``)."""
     assert [(r.name, r.width, r.height) for r in result.renditions] == rungs
     assert result.has_audio is audio
     assert len(result.audio) == (tracks if audio else 0)
@@ -145,7 +148,7 @@ def check_package(
         assert (info.bandwidth, info.average_bandwidth) == (rung.bandwidth, rung.average_bandwidth)
         assert 0 < info.average_bandwidth <= info.bandwidth
         assert info.resolution == (rung.width, rung.height)
-        assert info.frame_rate == pytest.approx(FPS)
+        assert info.frame_rate == pytest.approx(fps)
         assert info.codecs == rung.codecs
         assert re.fullmatch(r"avc1\.[0-9a-f]{6}" + (r",mp4a\.40\.2" if audio else ""), info.codecs)
         assert info.audio == ("audio" if audio else None)
@@ -154,21 +157,21 @@ def check_package(
         assert not rung_facts.has_audio_track  # the sound is in the audio renditions
         assert len(rung_facts.segments) == rung.segment_count
         assert rung.bandwidth > costliest  # the variant's peak counts its sound too
-        check_segments(rung_facts, seconds)
+        check_segments(rung_facts, seconds, 1 / fps)
         facts[rung.name] = rung_facts
     check_alignment(list(facts.values()))
     check_storyboard(out, result)
     return facts
 
 
-def check_segments(rung: RungFacts, seconds: float) -> None:
-    """Each segment: one key frame, first; its frames fill its duration."""
+def check_segments(rung: RungFacts, seconds: float, frame: float) -> None:
+    """Each segment: one key frame, first; its frames (``frame`` s each) fill its duration."""
     total = sum(s.duration for s in rung.segments)
-    assert abs(total - seconds) <= len(rung.segments) * FRAME + 1e-6
+    assert abs(total - seconds) <= len(rung.segments) * frame + 1e-6
     for segment in rung.segments:
         assert segment.first_packet_is_key
         assert len(segment.key_times) == 1
-        assert abs(segment.frames * FRAME - segment.duration) <= FRAME + 1e-6
+        assert abs(segment.frames * frame - segment.duration) <= frame + 1e-6
 
 
 def check_alignment(rungs: list[RungFacts]) -> None:
@@ -276,26 +279,73 @@ def test_a_portrait_phone_clip_comes_out_portrait_and_upright(tmp_path: Path) ->
     assert _luma(frame, 180, 260) < 180
 
 
+def _shown(out: Path, rung: str = "240p") -> list[int]:
+    """The grey level (which source picture: ``transcode_media.picture``) of every frame
+    the rung plays, in order."""
+    playlist = m3u8.load(str(out / "hls" / rung / "index.m3u8"))
+    init = (out / "hls" / rung / "init.mp4").read_bytes()
+    shown: list[int] = []
+    for segment in playlist.segments:
+        data = init + (out / "hls" / rung / segment.uri).read_bytes()
+        with av.open(io.BytesIO(data), "r") as container:
+            shown += [_luma(f, 240, 200) for f in container.decode(video=0)]
+    return shown
+
+
 def test_a_variable_frame_rate_clip_is_resampled_in_sync(tmp_path: Path) -> None:
     source = transcode_media.vfr_mp4(tmp_path)
     out = tmp_path / "out"
     result = transcode(source, out, FAST)
-    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
+    # Frames 20 then 60 ms apart: the rate that shows every one is 50 fps (25 on average).
+    seconds = transcode_media.SECONDS
+    check_package(out, result, rungs=LANDSCAPE, seconds=seconds, audio=True, fps=50)
     with av.open(str(source), "r") as original:
         instants = [float(f.time) for f in original.decode(video=0) if f.time is not None]
-    playlist = m3u8.load(str(out / "hls/240p/index.m3u8"))
-    init = (out / "hls/240p/init.mp4").read_bytes()
-    shown: list[int] = []
-    for segment in playlist.segments:
-        data = init + (out / "hls/240p" / segment.uri).read_bytes()
-        with av.open(io.BytesIO(data), "r") as container:
-            shown += [_luma(f, 240, 200) for f in container.decode(video=0)]
-    # Output frame n is shown at n/25 s and must carry the source picture of that instant
+    shown = _shown(out)
+    # Output frame n is shown at n/50 s and must carry the source picture of that instant
     # (the grey level tells which one: 40 + 7 x index); a neighbour counts (rounding).
     for n in range(0, len(shown), 5):
-        current = max(i for i, t in enumerate(instants) if t <= n * FRAME + 1e-6)
+        current = max(i for i, t in enumerate(instants) if t <= n / 50 + 1e-6)
         candidates = {40 + (i * 7) % 120 for i in (current - 1, current, current + 1)}
         assert min(abs(shown[n] - level) for level in candidates) <= 3, (n, shown[n], candidates)
+
+
+def test_a_clip_slowing_down_in_low_light_keeps_its_capture_rate(tmp_path: Path) -> None:
+    # A phone's 30 fps, at 15 fps from 1 s to 1.6 s (longer exposures): 27 fps on average.
+    # Timed at its average, a frame in ten was dropped where it ran at full speed.
+    times = [i / 30 for i in range(30)] + [1 + i / 15 for i in range(9)]
+    times += [1.6 + i / 30 for i in range(42)]
+    source = transcode_media.x264(tmp_path / "low_light.mp4", frame_times=times)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(out, result, rungs=LANDSCAPE, seconds=3.0, audio=True, fps=30)
+    shown = _shown(out)
+    assert len(shown) == 90
+    # At full speed every frame played is the next picture (its grey level 7 on, mod 120).
+    for n in [*range(29), *range(48, 89)]:
+        assert (shown[n + 1] - shown[n]) % 120 in range(4, 11), (n, shown[n : n + 2])
+
+
+def test_sound_before_the_first_picture_is_kept_while_the_picture_waits(tmp_path: Path) -> None:
+    # A recorder whose picture starts 1.5 s after its sound: the package began at the
+    # picture, and the first 1.5 s of sound were cut.
+    times = [1.5 + i / FPS for i in range(round(1.5 * FPS))]
+    source = transcode_media.x264(tmp_path / "late_picture.mp4", frame_times=times)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
+    assert result.duration_seconds == pytest.approx(transcode_media.SECONDS, abs=2 * FRAME)
+    shown = _shown(out)
+    # Until it starts, its first picture (grey 40) shows; then the next ones, in turn.
+    assert all(abs(level - 40) <= 3 for level in shown[: round(1.5 * FPS)]), shown
+    assert abs(shown[round(1.5 * FPS) + 1] - 47) <= 3, shown
+    track = out / "hls" / result.audio[0].name
+    init = (track / "init.mp4").read_bytes()
+    first = m3u8.load(str(track / "index.m3u8")).segments[0].uri
+    with av.open(io.BytesIO(init + (track / first).read_bytes()), "r") as container:
+        frames = list(container.decode(audio=0))
+    loudest = max(max(map(abs, array.array("f", bytes(f.planes[0])))) for f in frames)
+    assert loudest > 0.1  # the tone from the first second on, not silence
 
 
 def test_a_quick_first_pass_encodes_only_the_lowest_rung(tmp_path: Path) -> None:

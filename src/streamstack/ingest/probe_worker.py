@@ -248,7 +248,7 @@ def _picture(
         raise WorkerFailure("too_large", f"{width}x{height}")
     if min(width, height) < MIN_PICTURE_SIDE:
         raise WorkerFailure("too_small", f"{width}x{height}")
-    rate = video.average_rate or video.guessed_rate
+    rate = video.guessed_rate or video.average_rate  # as captured, as the ladder is made
     fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
     frame = _thumbnail_frame(container, video, duration, task)
     # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels are

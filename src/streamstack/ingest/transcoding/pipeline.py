@@ -76,6 +76,8 @@ _MAX_DECODE_ERRORS = 100
 #: (a long film moves 1 % in a minute; a worker may renew its job's lease on each report).
 _PROGRESS_STEP = 0.01
 _PROGRESS_SECONDS = 1.0
+#: Seconds of sound before the first picture kept at most (see ``_origin``).
+_MAX_SOUND_LEAD = Fraction(60)
 _PACKAGE = re.compile(r"[a-z0-9]{0,32}")
 
 
@@ -215,6 +217,7 @@ class _Run:
         streams = pick_audio(container)
         if video is not None:
             self.prepare_picture(video)
+            self.origin = _origin(video, streams)
         elif streams:
             streams = streams[:1]  # one variant: an audio-only master has no track menu
             self.sound_alone = True
@@ -247,15 +250,17 @@ class _Run:
         return f"{width}x{height} is {width * height} pixels; STREAMSTACK_TRANSCODE_MAX_PIXELS allows {limit}"
 
     def prepare_picture(self, video: av.video.stream.VideoStream) -> None:
-        """Refuse a picture too large or too small before decoding it; note its rate,
-        origin and pixel shape."""
+        """Refuse a picture too large or too small before decoding it; note its rate and
+        pixel shape."""
         width, height = video.codec_context.width, video.codec_context.height
         if width * height > self.options.max_pixels:  # refused before decoding a frame
             raise TranscodeError("too_large", self.oversize(width, height))
         if min(width, height) < MIN_PICTURE_SIDE:
             raise TranscodeError("too_small", f"{width}x{height}")
-        self.rate = output_rate(video.average_rate or video.guessed_rate)
-        self.origin = _start(video)
+        # The rate it was captured at, not its average: a phone's clip slowing down in low
+        # light (30 fps averaging 28) lost a frame in 15, a screen recording's still
+        # stretches (30 fps averaging 5) left its movements one or two frames each.
+        self.rate = output_rate(video.guessed_rate or video.average_rate)
         self.sample_aspect = video.sample_aspect_ratio
 
     def played(self) -> Fraction:
@@ -412,6 +417,19 @@ def _failure(exc: BaseException) -> BaseException:
         # FFmpeg refused what this input made of it; a disk error stays retryable.
         return TranscodeError("encode_failed", str(cause))
     return exc
+
+
+def _origin(video: av.video.stream.VideoStream, sounds: list[av.AudioStream]) -> Fraction:
+    """The package's instant 0: where the picture starts, or the kept sound when it starts
+    earlier (its first picture shows meanwhile, as players show it; the sound was cut). A
+    lead over ``_MAX_SOUND_LEAD`` is taken for a broken timestamp, not a recording."""
+    picture = _start(video)
+    leads = [
+        _start(sound)
+        for sound in sounds
+        if sound.start_time is not None and picture - _MAX_SOUND_LEAD <= _start(sound) < picture
+    ]
+    return min([picture, *leads])
 
 
 def _start(stream: av.stream.Stream) -> Fraction:
