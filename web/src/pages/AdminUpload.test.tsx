@@ -385,6 +385,9 @@ describe("AdminUploadPage", () => {
 
     expect(await screen.findByTestId("upload-error")).toHaveTextContent("No video stream found");
     expect(screen.queryByTestId("upload-result-link")).not.toBeInTheDocument();
+    // Its bar, full as every sent file's, says it failed.
+    expect(screen.getByTestId("upload-progress")).toHaveAttribute("aria-valuetext", "100 %, failed");
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent(/· failed$/);
   });
 
   it("shows the server's detail when tus reports an error", async () => {

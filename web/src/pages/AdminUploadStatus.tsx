@@ -34,19 +34,21 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
   const shown = current ?? transfers.findLast((t) => t.phase !== "cancelled" && t.phase !== "queued") ?? null;
   if (!shown) return null;
   const pct = percent(shown.sent, shown.total);
+  // A refused file's bar had filled as a successful one's: it turns red and says so.
+  const failed = shown.phase === "failed";
   return (
     <div className="upload-status" ref={statusRef} tabIndex={-1} data-testid="upload-status">
       <p className="visually-hidden" aria-live="polite" data-testid="upload-said">
         {progressSaid(shown)}
       </p>
       <div
-        className="progress"
+        className={failed ? "progress failed" : "progress"}
         role="progressbar"
         aria-label="Upload progress"
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={pct}
-        aria-valuetext={`${pct} %`}
+        aria-valuetext={failed ? `${pct} %, failed` : `${pct} %`}
         data-testid="upload-progress"
       >
         <div className="progress-fill" style={{ width: `${pct}%` }} />
@@ -55,6 +57,7 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         {transfers.length > 1 && `${shown.file.name}: `}
         {pct} % · {formatBytes(shown.sent)} of {formatBytes(shown.total)}
         {shown.phase === "paused" && " · paused"}
+        {failed && " · failed"}
       </p>
       {shown.resumedAs && (
         <p className="hint" data-testid="upload-resumed">
