@@ -70,6 +70,14 @@ def test_progress_is_drawn_until_the_item_is_ready() -> None:
     ]
 
 
+def test_a_package_made_past_damage_says_so_where_the_wait_ends() -> None:
+    skipped = "3 damaged parts of the original skipped: it may freeze or break up there"
+    final, shown = follow(Server(item("ready", 100, skipped)), item("processing", 90))
+
+    assert final["processing_detail"] == skipped
+    assert shown.splitlines()[-1] == f"[{'#' * 20}] 100%  transcoded · {skipped}"
+
+
 def test_a_failed_transcoding_raises_with_the_servers_reason() -> None:
     server = Server(item("failed", 30, "the encoder ran out of memory"))
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -542,6 +543,32 @@ async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
         await handler(job_for(item))  # catalogue answers 404: stop, remove, succeed
 
         assert under_prefix(rig, media_id) == []
+
+
+async def test_a_package_made_past_damaged_parts_of_its_original_says_so_to_admins(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # It said "ready" as if whole, while the video froze where the original was damaged.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        source = transcode_media.damaged(transcode_media.x264(tmp_path / "clip.mp4"))
+        uploaded = await rig.upload(source.read_bytes())
+        assert uploaded.status_code == 201, uploaded.text
+        item = uploaded.json()
+        request_ = TranscodeRequest(
+            item["id"], item["s3_key"], "mov", item["width"], item["height"]
+        )
+        await handler(
+            Job(id=item["id"], kind=TRANSCODE_KIND, payload=msgspec.json.encode(request_))
+        )
+        shown = (await item_of(rig, item["id"])).json()
+        assert shown["processing_state"] == "ready"
+        assert re.fullmatch(
+            r"\d+ damaged parts? of the original skipped: it may freeze or break up there, as "
+            "the original does",
+            shown["processing_detail"],
+        )
+        clean = await transcoded_by(handler, rig, tmp_path)
+        assert (await item_of(rig, clean["id"])).json()["processing_detail"] is None
 
 
 async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue(

@@ -132,6 +132,7 @@ def check_package(
     """Everything the issue's Proof section asks of one transcoded source (made at
     ``fps``)."""
     assert [(r.name, r.width, r.height) for r in result.renditions] == rungs
+    assert result.skipped_packets == 0
     assert result.has_audio is audio
     assert len(result.audio) == (tracks if audio else 0)
     for path in result.files:
@@ -346,6 +347,15 @@ def test_sound_before_the_first_picture_is_kept_while_the_picture_waits(tmp_path
         frames = list(container.decode(audio=0))
     loudest = max(max(map(abs, array.array("f", bytes(f.planes[0])))) for f in frames)
     assert loudest > 0.1  # the tone from the first second on, not silence
+
+
+def test_a_source_damaged_midway_is_transcoded_past_the_damage_which_is_counted(
+    tmp_path: Path,
+) -> None:
+    source = transcode_media.damaged(transcode_media.x264(tmp_path / "clip.mp4"))
+    result = transcode(source, tmp_path / "out", FAST)
+    assert result.skipped_packets > 0
+    assert result.duration_seconds == pytest.approx(transcode_media.SECONDS)
 
 
 def test_a_quick_first_pass_encodes_only_the_lowest_rung(tmp_path: Path) -> None:

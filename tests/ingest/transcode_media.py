@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import random
 import struct
 from collections.abc import Sequence
 from fractions import Fraction
@@ -208,6 +209,18 @@ def wmv_asf(directory: Path) -> Path:
 def flv(directory: Path) -> Path:
     """Sorenson Spark (FLV1) with MP3 in FLV, as video sites served them."""
     return write(directory / "clip.flv", **LEGACY_FILES["flv"])
+
+
+def damaged(source: Path) -> Path:
+    """``source`` with noise over a twentieth of it from its middle (a bad sector, a broken
+    download): its index intact, some packets in the middle undecodable."""
+    data = bytearray(source.read_bytes())
+    noise = random.Random(7)
+    middle = len(data) // 2
+    for at in range(middle, middle + len(data) // 20):
+        data[at] = noise.randrange(256)
+    source.write_bytes(bytes(data))
+    return source
 
 
 def vp9_webm(directory: Path, **options: Any) -> Path:

@@ -63,7 +63,9 @@ def follow_processing(
                 raise UploadFailed("the server stopped answering; the transcoding goes on there")
             progress.show_percent(item["processing_percent"], "server not answering, asking again")
         if item["processing_state"] == "ready":
-            progress.show_percent(100, "transcoded")
+            # What the package skipped of a damaged original, said where the wait ends.
+            detail = item.get("processing_detail")
+            progress.show_percent(100, f"transcoded · {detail}" if detail else "transcoded")
     finally:
         progress.done()
     if item["processing_state"] == "failed":

@@ -443,6 +443,19 @@ def one_line(text: str) -> str:
     return flat if len(flat) <= PROCESSING_DETAIL_MAX else flat[: PROCESSING_DETAIL_MAX - 1] + "…"
 
 
+def damage_note(result: TranscodeResult) -> str | None:
+    """What an admin is told of a package made past damaged parts of its original (the item
+    said "ready" as if whole); None when nothing was skipped."""
+    skipped = result.skipped_packets
+    if skipped == 0:
+        return None
+    parts = "part" if skipped == 1 else "parts"
+    return (
+        f"{skipped} damaged {parts} of the original skipped: "
+        "it may freeze or break up there, as the original does"
+    )
+
+
 class _JobRun:
     """One attempt at one job: scratch space, progress, the stages."""
 
@@ -483,7 +496,9 @@ class _JobRun:
                     scratch / "out", result.files, self.on_uploaded, keep_live=self.request.refresh
                 )
                 await self.store_captions(scratch / "out", result)
-            item = await self.handler.update(self.request.media_id, "ready", result=result)
+            item = await self.handler.update(
+                self.request.media_id, "ready", detail=damage_note(result), result=result
+            )
             await self.list_captions(item)
             log.info(
                 "transcode_ready",

@@ -9,8 +9,9 @@ import { FormError } from "./ErrorMessage";
 
 /**
  * Where an item's transcoding stands, for people; null when there is nothing
- * to say (never processed, or ready). The detail (the rung being written, or
- * why it failed) is only sent to admins.
+ * to say (never processed, or ready and whole). The detail (the rung being written,
+ * why it failed, or what a ready package skipped of a damaged original) is only sent
+ * to admins.
  */
 export function processingLabel(item: CatalogueItem): string | null {
   const detail = item.processing_detail ? ` · ${item.processing_detail}` : "";
@@ -21,6 +22,8 @@ export function processingLabel(item: CatalogueItem): string | null {
       return `Processing ${item.processing_percent ?? 0} %${detail}`;
     case "failed":
       return `Processing failed${item.processing_detail ? `: ${item.processing_detail}` : ""}`;
+    case "ready":
+      return item.processing_detail ? `Ready${detail}` : null;
     default:
       return null;
   }
@@ -33,8 +36,7 @@ export function isTranscoding(item: CatalogueItem): boolean {
 
 /** A small badge with the processing state, when there is one. */
 export function ProcessingBadge({ item }: { item: CatalogueItem }) {
-  const label = processingLabel(item);
-  if (label === null) return null;
+  if (processingLabel(item) === null || item.processing_state === "ready") return null;
   const failed = item.processing_state === "failed";
   return (
     <span className={`badge ${failed ? "failed" : "processing"}`} data-testid="processing-badge">

@@ -128,7 +128,9 @@ describe("AdminLibraryPage", () => {
     server.use(
       http.get(CATALOGUE, () => listing([failed, mediaItem({ id: "p", title: "Fine" })])),
       http.post(`${API}/ingest/items/f/transcode`, () => ok(queued)),
-      http.get(`${CATALOGUE}/f`, () => ok({ ...failed, processing_state: "ready", playable: true })),
+      http.get(`${CATALOGUE}/f`, () =>
+        ok({ ...failed, processing_state: "ready", processing_detail: null, playable: true }),
+      ),
     );
     const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
@@ -190,6 +192,23 @@ describe("AdminLibraryPage", () => {
     const row = screen.getByRole("link", { name: "Old" }).closest("[data-testid=library-item]");
     expect(within(row as HTMLElement).getByTestId("library-processing")).toHaveTextContent("Queued for processing");
     expect(sentTo(seen, "POST", `${API}/ingest/items/r/transcode`)).toHaveLength(1);
+  });
+
+  it("tells what a ready video's package skipped of a damaged original", async () => {
+    const detail = "12 damaged parts of the original skipped: it may freeze or break up there, as the original does";
+    server.use(
+      http.get(CATALOGUE, () =>
+        listing([
+          mediaItem({ id: "r", title: "Scratched", processing_state: "ready", processing_detail: detail }),
+          mediaItem({ id: "w", title: "Whole", processing_state: "ready" }),
+        ]),
+      ),
+    );
+    renderPage(<AdminLibraryPage />);
+
+    const [scratched, whole] = await screen.findAllByTestId("library-item");
+    expect(within(scratched as HTMLElement).getByTestId("library-processing")).toHaveTextContent(`Ready · ${detail}`);
+    expect(within(whole as HTMLElement).queryByTestId("library-processing")).not.toBeInTheDocument();
   });
 
   it("says why a retry was refused and leaves the item as it was", async () => {

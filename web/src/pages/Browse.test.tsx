@@ -22,7 +22,14 @@ describe("BrowsePage", () => {
   it("renders a card per item with title, thumbnail and duration", async () => {
     serve(() => [
       mediaItem({ id: "a", title: "Sunset over the bay", duration_seconds: 65, view_count: 12_345 }),
-      mediaItem({ id: "b", title: "Mountain timelapse", duration_seconds: 3725, thumbnail_url: null }),
+      mediaItem({
+        id: "b",
+        title: "Mountain timelapse",
+        duration_seconds: 3725,
+        thumbnail_url: null,
+        processing_state: "ready",
+        processing_detail: "2 damaged parts of the original skipped: it may freeze or break up there, as the original does",
+      }),
       mediaItem({
         id: "c",
         title: "Still processing",
@@ -63,6 +70,7 @@ describe("BrowsePage", () => {
     expect(within(third!).queryByTestId("media-duration")).toBeNull();
     expect(within(third!).getByTestId("processing-badge")).toHaveTextContent("40 %");
     expect(within(first!).queryByTestId("processing-badge")).toBeNull();
+    expect(within(second!).queryByTestId("processing-badge")).toBeNull(); // ready, with a word for admins
 
     expect(screen.getByText("3 videos")).toBeInTheDocument();
     expect(screen.queryByTestId("loading")).not.toBeInTheDocument();

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import av
+import msgspec
 
 from streamstack.ingest.transcoding import hdr, staging
 from streamstack.ingest.transcoding.errors import TranscodeError
@@ -196,7 +197,7 @@ class _Run:
         duration = float(self.played())
         board = self.storyboard.finish(duration) if self.storyboard is not None else None
         subtitles = self.subtitles.finish(self.work) if self.subtitles is not None else ()
-        return package(
+        result = package(
             self.work,
             self.renditions,
             self.sound.renditions if self.sound is not None else (),
@@ -204,6 +205,7 @@ class _Run:
             duration,
             subtitles=subtitles,
         )
+        return msgspec.structs.replace(result, skipped_packets=self.decode_errors)
 
     def encoders(self) -> list[EncoderThread]:
         """Every encoder started so far: the rungs' and the sound's."""

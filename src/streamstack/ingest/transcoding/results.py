@@ -134,3 +134,6 @@ class TranscodeResult(msgspec.Struct, frozen=True):
     subtitles: tuple[SubtitleResult, ...] = ()
     """The source's subtitle streams; their WebVTT files are not in ``files``: the job
     stores them as the item's caption tracks, which an upload of the same language wins."""
+    skipped_packets: int = 0
+    """Damaged packets of the source that did not decode and were left out: where they
+    were, the package freezes or breaks up as the original does."""
