@@ -11,7 +11,7 @@ import dataclasses
 import io
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,22 @@ def picture(index: int, width: int, height: int, pix_fmt: str = "yuv420p") -> av
     for plane in chroma:
         plane.update(bytes([128]) * plane.buffer_size)
     return frame if pix_fmt == "yuv420p" else frame.reformat(format=pix_fmt)
+
+
+def flat_luma(index: int) -> int:
+    """The studio-range brightness of :func:`flat_picture` ``index``: 9 levels from the
+    picture before it (16 after 232), so pictures up to 23 apart are told apart."""
+    return 16 + (index * 9) % 220
+
+
+def flat_picture(index: int, width: int, height: int) -> av.VideoFrame:
+    """Picture ``index``: a flat grey of :func:`flat_luma`, which tells which one it is."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    luma, *chroma = frame.planes
+    luma.update(bytes([flat_luma(index)]) * luma.buffer_size)
+    for plane in chroma:
+        plane.update(bytes([128]) * plane.buffer_size)
+    return frame
 
 
 def _tone(samples: int, start: int, rate: int, period: float = 9.0) -> av.AudioFrame:
@@ -86,8 +102,11 @@ def write(
     sample_aspect_ratio: Fraction | None = None,
     live: bool = False,
     audio_tags: Sequence[dict[str, str]] = ({},),
+    draw: Callable[[int, int, int], av.VideoFrame] | None = None,
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
+
+    ``draw(index, width, height)`` makes picture ``index`` (:func:`picture` unless told).
 
     ``audio_tags`` makes one audio track per entry, with that metadata (``language``,
     ``title``); track ``n`` is a tone of period ``9 + 6n`` samples, so each can be told apart.
@@ -118,7 +137,11 @@ def write(
         if frame_times is not None:
             stream.codec_context.time_base = Fraction(1, 1000)
         for index, instant in enumerate(times):
-            frame = picture(index, width, height, pix_fmt)
+            frame = (
+                picture(index, width, height, pix_fmt)
+                if draw is None
+                else draw(index, width, height).reformat(format=pix_fmt)
+            )
             frame.pts = round(instant * 1000) if frame_times is not None else index
             if frame_times is not None:
                 frame.time_base = Fraction(1, 1000)
