@@ -385,38 +385,49 @@ def cover_art_mp4(directory: Path) -> Path:
 
 
 def interlaced_mp4(directory: Path) -> Path:
-    """Interlaced H.264 of a light square moving right, each field caught at its own instant.
+    """Interlaced H.264 of :func:`woven_square`."""
+    return write(
+        directory / "interlaced.mp4",
+        container="mp4",
+        video="libx264",
+        audio=None,
+        video_options={"preset": "ultrafast", "x264-params": "interlaced=1:tff=1"},
+        draw=woven_square,
+    )
+
+
+def interlaced_ts(directory: Path) -> Path:
+    """Interlaced (field-coded) MPEG-2 of :func:`woven_square` in an MPEG transport stream,
+    as an HDV camcorder's 1080i ``.m2t`` has it: groups of 12 pictures, B-frames."""
+    return write(
+        directory / "interlaced.ts",
+        container="mpegts",
+        video="mpeg2video",
+        audio=None,
+        video_options={"g": "12", "bf": "2", "flags": "+ilme+ildct"},
+        draw=woven_square,
+    )
+
+
+def woven_square(index: int, width: int, height: int) -> av.VideoFrame:
+    """A light square moving right, each field caught at its own instant (a 320x240 picture).
 
     The bottom field is taken half a frame after the top one, so the square's edges are
-    8 pixels further right on odd lines: woven together the edges comb.
+    8 pixels further right on odd lines (rows 80 to 160): woven together the edges comb.
     """
-    path = directory / "interlaced.mp4"
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream(
-            "libx264",
-            rate=FPS,
-            options={"preset": "ultrafast", "x264-params": "interlaced=1:tff=1"},
-        )
-        assert isinstance(stream, av.video.stream.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        for index in range(round(SECONDS * FPS)):
-            frame = av.VideoFrame(320, 240, "yuv420p")
-            luma, *chroma = frame.planes
-            rows = []
-            for y in range(240):
-                left = (16 * index + (8 if y % 2 else 0)) % 240
-                inside = 80 <= y < 160
-                row = bytearray(b"\x20" * luma.line_size)
-                if inside:
-                    row[left : left + 64] = b"\xe0" * 64
-                rows.append(bytes(row))
-            luma.update(b"".join(rows))
-            for plane in chroma:
-                plane.update(bytes([128]) * plane.buffer_size)
-            frame.pts = index
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
+    frame = av.VideoFrame(width, height, "yuv420p")
+    luma, *chroma = frame.planes
+    rows = []
+    for y in range(height):
+        left = (16 * index + (8 if y % 2 else 0)) % 240
+        row = bytearray(b"\x20" * luma.line_size)
+        if 80 <= y < 160:
+            row[left : left + 64] = b"\xe0" * 64
+        rows.append(bytes(row))
+    luma.update(b"".join(rows))
+    for plane in chroma:
+        plane.update(bytes([128]) * plane.buffer_size)
+    return frame
 
 
 def sar_mkv(directory: Path) -> Path:

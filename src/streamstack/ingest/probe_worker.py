@@ -298,7 +298,7 @@ def _picture(
     width, height = display_size(frame, video.sample_aspect_ratio)
     stills: tuple[bytes | None, bytes | None] = (None, None)
     if task.stills:
-        stills = _stills(as_shown(frame), (width, height))
+        stills = _stills(as_shown(frame, shown.before, shown.after), (width, height))
     return {
         "width": width,
         "height": height,
