@@ -12,7 +12,7 @@ import io
 import math
 import random
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,22 @@ def picture(index: int, width: int, height: int, pix_fmt: str = "yuv420p") -> av
     for plane in chroma:
         plane.update(bytes([128]) * plane.buffer_size)
     return frame if pix_fmt == "yuv420p" else frame.reformat(format=pix_fmt)
+
+
+def flat_luma(index: int) -> int:
+    """The studio-range brightness of :func:`flat_picture` ``index``: 9 levels from the
+    picture before it (16 after 232), so pictures up to 23 apart are told apart."""
+    return 16 + (index * 9) % 220
+
+
+def flat_picture(index: int, width: int, height: int) -> av.VideoFrame:
+    """Picture ``index``: a flat grey of :func:`flat_luma`, which tells which one it is."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    luma, *chroma = frame.planes
+    luma.update(bytes([flat_luma(index)]) * luma.buffer_size)
+    for plane in chroma:
+        plane.update(bytes([128]) * plane.buffer_size)
+    return frame
 
 
 def _tone(samples: int, start: int, rate: int, period: float = 9.0) -> av.AudioFrame:
@@ -87,8 +103,11 @@ def write(
     sample_aspect_ratio: Fraction | None = None,
     live: bool = False,
     audio_tags: Sequence[dict[str, str]] = ({},),
+    draw: Callable[[int, int, int], av.VideoFrame] | None = None,
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
+
+    ``draw(index, width, height)`` makes picture ``index`` (:func:`picture` unless told).
 
     ``audio_tags`` makes one audio track per entry, with that metadata (``language``,
     ``title``); track ``n`` is a tone of period ``9 + 6n`` samples, so each can be told apart.
@@ -119,7 +138,11 @@ def write(
         if frame_times is not None:
             stream.codec_context.time_base = Fraction(1, 1000)
         for index, instant in enumerate(times):
-            frame = picture(index, width, height, pix_fmt)
+            frame = (
+                picture(index, width, height, pix_fmt)
+                if draw is None
+                else draw(index, width, height).reformat(format=pix_fmt)
+            )
             frame.pts = round(instant * 1000) if frame_times is not None else index
             if frame_times is not None:
                 frame.time_base = Fraction(1, 1000)
@@ -375,38 +398,49 @@ def cover_art_mp4(directory: Path) -> Path:
 
 
 def interlaced_mp4(directory: Path) -> Path:
-    """Interlaced H.264 of a light square moving right, each field caught at its own instant.
+    """Interlaced H.264 of :func:`woven_square`."""
+    return write(
+        directory / "interlaced.mp4",
+        container="mp4",
+        video="libx264",
+        audio=None,
+        video_options={"preset": "ultrafast", "x264-params": "interlaced=1:tff=1"},
+        draw=woven_square,
+    )
+
+
+def interlaced_ts(directory: Path) -> Path:
+    """Interlaced (field-coded) MPEG-2 of :func:`woven_square` in an MPEG transport stream,
+    as an HDV camcorder's 1080i ``.m2t`` has it: groups of 12 pictures, B-frames."""
+    return write(
+        directory / "interlaced.ts",
+        container="mpegts",
+        video="mpeg2video",
+        audio=None,
+        video_options={"g": "12", "bf": "2", "flags": "+ilme+ildct"},
+        draw=woven_square,
+    )
+
+
+def woven_square(index: int, width: int, height: int) -> av.VideoFrame:
+    """A light square moving right, each field caught at its own instant (a 320x240 picture).
 
     The bottom field is taken half a frame after the top one, so the square's edges are
-    8 pixels further right on odd lines: woven together the edges comb.
+    8 pixels further right on odd lines (rows 80 to 160): woven together the edges comb.
     """
-    path = directory / "interlaced.mp4"
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream(
-            "libx264",
-            rate=FPS,
-            options={"preset": "ultrafast", "x264-params": "interlaced=1:tff=1"},
-        )
-        assert isinstance(stream, av.video.stream.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        for index in range(round(SECONDS * FPS)):
-            frame = av.VideoFrame(320, 240, "yuv420p")
-            luma, *chroma = frame.planes
-            rows = []
-            for y in range(240):
-                left = (16 * index + (8 if y % 2 else 0)) % 240
-                inside = 80 <= y < 160
-                row = bytearray(b"\x20" * luma.line_size)
-                if inside:
-                    row[left : left + 64] = b"\xe0" * 64
-                rows.append(bytes(row))
-            luma.update(b"".join(rows))
-            for plane in chroma:
-                plane.update(bytes([128]) * plane.buffer_size)
-            frame.pts = index
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
+    frame = av.VideoFrame(width, height, "yuv420p")
+    luma, *chroma = frame.planes
+    rows = []
+    for y in range(height):
+        left = (16 * index + (8 if y % 2 else 0)) % 240
+        row = bytearray(b"\x20" * luma.line_size)
+        if 80 <= y < 160:
+            row[left : left + 64] = b"\xe0" * 64
+        rows.append(bytes(row))
+    luma.update(b"".join(rows))
+    for plane in chroma:
+        plane.update(bytes([128]) * plane.buffer_size)
+    return frame
 
 
 def sar_mkv(directory: Path) -> Path:

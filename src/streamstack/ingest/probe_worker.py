@@ -56,6 +56,12 @@ THUMBNAIL_BOX = (640, 1280)
 POSTER_BOX = (1280, 2560)
 #: A frame at this time makes the thumbnail of a longer video (the first frame is often black).
 THUMBNAIL_AT_SECONDS = 1.0
+#: How far before a still's moment (s) its decode starts, tried in turn until the first
+#: picture decoded is not past the moment: where the index says (an MP4's key frame at or
+#: before it), then further back for containers that seek by timestamps alone.
+SEEK_LEADS = (0.0, 1.0, 5.0)
+#: A frame this close after a moment (s) is the moment's: timestamps in seconds are rounded.
+MOMENT_SLACK = 0.001
 #: Blocks the reader keeps: the index at the end and the first packets at the start fit.
 CACHED_BLOCKS = 8
 
@@ -148,6 +154,40 @@ class RangeReader:
         if len(self._blocks) > CACHED_BLOCKS:
             self._blocks.popitem(last=False)
         return block
+
+
+class ShownFrame:
+    """The frame a player shows at a moment, found by decoding frames in order: the last
+    one whose time is not after the moment (the first one when none is before it), with
+    the frames either side of it, which a deinterlacer looks at as it does in playback."""
+
+    def __init__(self, at: float, frame_seconds: float) -> None:
+        self.at = at
+        self.before: av.VideoFrame | None = None
+        self.frame: av.VideoFrame | None = None
+        self.after: av.VideoFrame | None = None
+        #: The frame's time; a frame without one follows it by a frame's length.
+        self._time: float | None = None
+        self._frame_seconds = frame_seconds
+
+    @property
+    def after_moment(self) -> bool:
+        """Whether the frame is later than the moment (nothing before it was decoded)."""
+        return self._time is not None and self._time > self.at + MOMENT_SLACK
+
+    def take(self, frame: av.VideoFrame) -> bool:
+        """Take the next decoded frame (they come in the order they are shown); whether
+        the search is over: it is past the moment, or at it and needs no neighbour."""
+        time = frame.time
+        if time is None and self._time is not None:
+            time = self._time + self._frame_seconds
+        if self.frame is not None and (time is None or time > self.at + MOMENT_SLACK):
+            self.after = frame
+            return True
+        self.before, self.frame, self._time = self.frame, frame, time
+        # No later frame is shown at the moment: only a deinterlacer wants the next one.
+        reached = time is None or time >= self.at - MOMENT_SLACK
+        return reached and not frame.interlaced_frame
 
 
 def run_worker(sock: socket.socket) -> None:
@@ -250,12 +290,22 @@ def _picture(
         raise WorkerFailure("too_small", f"{width}x{height}")
     rate = video.guessed_rate or video.average_rate  # as captured, as the ladder is made
     fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
-    frame = _thumbnail_frame(container, video, duration, task)
+    shown = _thumbnail_frame(container, video, duration, task)
+    frame = shown.frame
+    assert frame is not None
     # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels are
     # square (the ladder is made the same way).
     width, height = display_size(frame, video.sample_aspect_ratio)
-    thumbnail, poster = _stills(as_shown(frame), (width, height)) if task.stills else (None, None)
-    return {"width": width, "height": height, "fps": fps, "thumbnail": thumbnail, "poster": poster}
+    stills: tuple[bytes | None, bytes | None] = (None, None)
+    if task.stills:
+        stills = _stills(as_shown(frame, shown.before, shown.after), (width, height))
+    return {
+        "width": width,
+        "height": height,
+        "fps": fps,
+        "thumbnail": stills[0],
+        "poster": stills[1],
+    }
 
 
 def _sound_alone(
@@ -308,8 +358,8 @@ def _cover_art(container: av.container.InputContainer, task: Task) -> av.VideoFr
     for cover in covers:
         cover.codec_context.thread_count = 1
         with contextlib.suppress(av.FFmpegError):
-            if (frame := _decode_frame(container, cover, 0.0, task.max_packets)) is not None:
-                return frame
+            if (shown := _decode_frame(container, cover, 0.0, task.max_packets)) is not None:
+                return shown.frame
     return None
 
 
@@ -368,10 +418,11 @@ def _thumbnail_frame(
     video: av.VideoStream,
     duration: float | None,
     task: Task,
-) -> av.VideoFrame:
-    """The frame thumbnails and posters are made of: at the task's moment (1 s unless an
-    admin chose one), or the first one when the video is shorter or cannot seek, or when
-    no stills are made (the frame is only measured then: no seek for it)."""
+) -> ShownFrame:
+    """The frame thumbnails and posters are made of: the one a player shows at the task's
+    moment (1 s unless an admin chose one), or the first one when the video is shorter or
+    cannot seek, or when no stills are made (the frame is only measured then: no seek for
+    it)."""
     codec = video.codec_context
     codec.thread_count = 1
     # The decoder refuses frames larger than the cap even if the stream lies in its header.
@@ -380,31 +431,52 @@ def _thumbnail_frame(
     if moment is None:
         longer = duration is not None and duration > THUMBNAIL_AT_SECONDS
         moment = THUMBNAIL_AT_SECONDS if longer else 0.0
-    frame = None
+    shown = None
     if moment > 0 and video.time_base is not None:
-        # The moment counts from the video's start, as a player's clock does.
-        start = video.start_time or 0
         try:
-            container.seek(int(moment / video.time_base) + start, stream=video, backward=True)
-            at = moment + float(start * video.time_base)
-            frame = _decode_frame(container, video, at, task.max_packets)
-            if frame is None:
+            shown = _seek_shown(container, video, moment, task.max_packets)
+            if shown is None:
                 container.seek(0, stream=video, backward=True)
-                codec.flush_buffers()
         except av.FFmpegError:
-            frame = None  # no index to seek with: fall back to the first frame
-    if frame is None:
-        frame = _decode_frame(container, video, 0.0, task.max_packets)
-    if frame is None:
+            shown = None  # no index to seek with: fall back to the first frame
+    if shown is None:
+        shown = _decode_frame(container, video, 0.0, task.max_packets)
+    if shown is None:
         raise WorkerFailure("no_frame")
-    return frame
+    return shown
+
+
+def _seek_shown(
+    container: av.container.InputContainer, video: av.VideoStream, moment: float, max_packets: int
+) -> ShownFrame | None:
+    """The frame shown ``moment`` seconds into the video (counted from its start, as a
+    player's clock is), decoded from a seek that lands before it; None when nothing decodes
+    from there (past the end)."""
+    assert video.time_base is not None
+    start = float((video.start_time or 0) * video.time_base)
+    at = start + moment
+    shown = None
+    for lead in SEEK_LEADS:
+        target = max(start, at - lead)
+        container.seek(round(target / video.time_base), stream=video, backward=True)
+        found = _decode_frame(container, video, at, max_packets)
+        shown = found if found is not None else shown
+        # A seek in an MPEG transport or program stream goes by timestamps, often into the
+        # middle of a group of pictures, whose decoder shows nothing before the next key
+        # frame: when the first picture is already past the moment, start earlier.
+        if found is not None and (not found.after_moment or target <= start):
+            return found
+    return shown
 
 
 def _decode_frame(
     container: av.container.InputContainer, video: av.VideoStream, at: float, max_packets: int
-) -> av.VideoFrame | None:
-    """The first frame at or after ``at`` seconds (or the last before the packet cap)."""
-    best = None
+) -> ShownFrame | None:
+    """The frame shown at ``at`` seconds (stream time), decoding on from where the
+    container is: the last frame not after ``at`` (the first when all are after it), or the
+    last before the packet cap; None when nothing decodes."""
+    rate = video.average_rate or video.guessed_rate
+    shown = ShownFrame(at, 1 / float(rate) if rate else 0.0)
     for count, packet in enumerate(container.demux(video)):
         if count >= max_packets:
             break
@@ -413,10 +485,9 @@ def _decode_frame(
         except av.InvalidDataError:
             continue  # a damaged packet: the next keyframe may still decode
         for frame in frames:
-            best = frame
-            if frame.time is None or frame.time >= at - 0.001:
-                return frame
-    return best
+            if shown.take(frame):
+                return shown
+    return shown if shown.frame is not None else None
 
 
 def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:

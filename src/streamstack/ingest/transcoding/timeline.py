@@ -29,6 +29,9 @@ from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
 
 #: AAC-LC codes 1024 samples per frame.
 AAC_FRAME_SAMPLES = 1024
+#: Interlaced pictures (camcorders, broadcast recordings) are made progressive, one frame
+#: per frame, as frames flagged interlaced; progressive ones pass through untouched.
+DEINTERLACER = ("bwdif", "mode=send_frame:parity=auto:deint=interlaced")
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
 _TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
@@ -83,11 +86,16 @@ def rotation_filters(rotation: float) -> list[tuple[str, str]]:
     return []
 
 
-def as_shown(frame: av.VideoFrame) -> av.VideoFrame:
-    """A still (a thumbnail's frame) as a viewer sees the ladder's pictures: turned as its
-    display matrix says (a phone's portrait clip) and HDR mapped to SDR; ``frame`` itself
-    when it needs neither."""
+def as_shown(
+    frame: av.VideoFrame, before: av.VideoFrame | None = None, after: av.VideoFrame | None = None
+) -> av.VideoFrame:
+    """A still (a thumbnail's frame) as a viewer sees the ladder's pictures: deinterlaced
+    as playback is, from the frames ``before`` and ``after`` it when the decode had them;
+    turned as its display matrix says (a phone's portrait clip) and HDR mapped to SDR;
+    ``frame`` itself when it needs none of these."""
     filters = rotation_filters(frame.rotation)
+    if frame.interlaced_frame:
+        filters.insert(0, DEINTERLACER)
     transfer = frame.color_trc if frame.color_trc in hdr.HDR_TRANSFERS else None
     if not filters and transfer is None:
         return frame
@@ -102,11 +110,26 @@ def as_shown(frame: av.VideoFrame) -> av.VideoFrame:
     graph.configure()
     if mapping is not None:
         mapping.start()
-    frame.pts = 0  # at or after the table's instant, or haldclut passes it through unmapped
-    source.push(frame)
-    shown = sink.pull()
+    frames = [frame]
+    if frame.interlaced_frame:
+        # The deinterlacer weighs a picture's fields against its neighbours' (alone, it
+        # leaves them woven); one of another size would not fit the graph's source.
+        frames = [
+            each
+            for each in (before, frame, after)
+            if each is frame or (each is not None and _shape(each) == _shape(frame))
+        ]
+    for pts, each in enumerate(frames):
+        each.pts = pts  # from 0 on: haldclut maps frames at or after the table's instant
+        source.push(each)
+    source.push(None)  # the deinterlacer holds its last frame back until the end
+    shown = list(_pulled(sink))[frames.index(frame)]
     assert isinstance(shown, av.VideoFrame)
     return shown
+
+
+def _shape(frame: av.VideoFrame) -> tuple[int, int, str]:
+    return frame.width, frame.height, frame.format.name
 
 
 class SdrMapping:
@@ -195,9 +218,7 @@ class VideoTimeline:
         self._stamps = Stamps(time_base, origin, 1 / rate)
         self._graph = av.filter.Graph()
         chain = [_source(self._graph, first, time_base)]
-        # Interlaced pictures (camcorders, broadcast recordings) are made progressive, one
-        # frame per frame; progressive ones pass through untouched.
-        chain.append(self._graph.add("bwdif", "mode=send_frame:parity=auto:deint=interlaced"))
+        chain.append(self._graph.add(*DEINTERLACER))
         for name, args in rotation_filters(first.rotation):
             chain.append(self._graph.add(name, args or None))
         start = float(origin)
