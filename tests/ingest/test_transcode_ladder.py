@@ -358,6 +358,21 @@ def test_a_source_damaged_midway_is_transcoded_past_the_damage_which_is_counted(
     assert result.duration_seconds == pytest.approx(transcode_media.SECONDS)
 
 
+def test_loud_surround_sound_mixed_to_stereo_stays_within_full_scale(tmp_path: Path) -> None:
+    # Summed as is, each stereo side peaked at +6.6 dBFS: a fifth of the samples clipped.
+    result = transcode(transcode_media.loud_surround_wav(tmp_path), tmp_path / "out", FAST)
+    track = tmp_path / "out" / "hls" / result.audio[0].name
+    init = (track / "init.mp4").read_bytes()
+    peak = 0.0
+    for segment in m3u8.load(str(track / "index.m3u8")).segments:
+        with av.open(io.BytesIO(init + (track / segment.uri).read_bytes()), "r") as container:
+            for frame in container.decode(audio=0):
+                for plane in frame.planes:
+                    samples = array.array("f", bytes(plane))[: frame.samples]
+                    peak = max(peak, max(map(abs, samples)))
+    assert 0.7 < peak <= 1.0  # limited, not merely made quieter
+
+
 def test_a_quick_first_pass_encodes_only_the_lowest_rung(tmp_path: Path) -> None:
     # A worker may publish the lowest rung first (playable early), then the whole ladder.
     source = transcode_media.h264_mp4(tmp_path, width=640, height=480)

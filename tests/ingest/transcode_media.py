@@ -234,6 +234,26 @@ def flv(directory: Path) -> Path:
     return write(directory / "clip.flv", **LEGACY_FILES["flv"])
 
 
+def loud_surround_wav(directory: Path, seconds: float = 1.0) -> Path:
+    """5.1 sound at 0.9 of full scale in every channel at once (a film's loudest scene):
+    mixed down to stereo as is, its sum is about twice full scale."""
+    path = directory / "surround.wav"
+    rate = 48000
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_s16le", rate=rate, layout="5.1")
+        assert isinstance(stream, av.audio.stream.AudioStream)
+        for start in range(0, round(seconds * rate), 1024):
+            frame = av.AudioFrame(format="s16", layout="5.1", samples=1024)
+            wave = [round(0.9 * 32767 * math.sin((start + i) / 9.0)) for i in range(1024)]
+            frame.planes[0].update(
+                struct.pack(f"<{6 * 1024}h", *(v for v in wave for _ in range(6)))
+            )
+            frame.sample_rate, frame.pts = rate, start
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
 def damaged(source: Path) -> Path:
     """``source`` with noise over a twentieth of it from its middle (a bad sector, a broken
     download): its index intact, some packets in the middle undecodable."""

@@ -319,8 +319,15 @@ class AudioTimeline:
         shape = self._graph.add(
             "aformat", f"sample_fmts=fltp:channel_layouts=stereo:sample_rates={AUDIO_SAMPLE_RATE}"
         )
+        chain = [source, shift, resample, shape]
+        if first.layout.nb_channels > 2:
+            # Surround mixed down sums up to five channels into each side: a film's loud
+            # scene went to twice full scale and clipped. Its peaks are held under -2 dBFS
+            # (AAC overshoots a little); the rest keeps its level, which a smaller mix-down
+            # matrix would have lowered by 8 dB throughout. Delay compensated.
+            chain.append(self._graph.add("alimiter", "limit=0.8:level=false:latency=true"))
         self._sink = self._graph.add("abuffersink")
-        self._graph.link_nodes(source, shift, resample, shape, self._sink)
+        self._graph.link_nodes(*chain, self._sink)
         self._graph.configure()
         self._graph.set_audio_frame_size(AAC_FRAME_SAMPLES)
         self._shape = _sound_shape(first)
