@@ -31,6 +31,9 @@ Environment = Literal["dev", "production"]
 Delivery = Literal["proxy", "nginx"]
 LogFormat = Literal["console", "json"]
 RegistrationMode = Literal["open", "invite", "closed"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: A level in any case (``info`` too): a misspelt one started at INFO without a word.
+LogLevel = Annotated[str, msgspec.Meta(pattern=f"(?i)^({'|'.join(LOG_LEVELS)})$")]
 TranscodePreset = Literal[
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
 ]
@@ -164,7 +167,7 @@ class Settings:
     transcode_spool_dir: Path | None = None
     web_dist_dir: Path | None = None
     log_format: LogFormat = "console"
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
     # Request metrics (Prometheus middleware) and access lines; off only to measure their
     # cost (bench/observability.py), never in production.
     request_observability: bool = True
@@ -382,4 +385,4 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     field.name: tuple(str(value) for value in field.type.values)
     for field in msgspec.inspect.type_info(Settings).fields  # type: ignore[attr-defined]
     if isinstance(field.type, msgspec.inspect.LiteralType)
-}
+} | {"log_level": LOG_LEVELS}

@@ -132,6 +132,17 @@ def test_choice_errors_list_the_choices() -> None:
     )
 
 
+def test_a_log_level_is_one_of_the_levels_in_any_case() -> None:
+    # A misspelt level started the service at INFO without a word.
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"STREAMSTACK_LOG_LEVEL": "LOUD"})
+    assert str(info.value) == (
+        "STREAMSTACK_LOG_LEVEL: 'LOUD' is not valid "
+        "(expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL)"
+    )
+    assert Settings.from_env({"STREAMSTACK_LOG_LEVEL": "debug"}).log_level == "debug"
+
+
 def test_replaced_values_are_checked_by_the_same_rules() -> None:
     with pytest.raises(SettingsError, match=r"^STREAMSTACK_PORT: "):
         Settings().replace(port=70000)
