@@ -360,7 +360,7 @@ def test_a_source_damaged_midway_is_transcoded_past_the_damage_which_is_counted(
 
 def test_loud_surround_sound_mixed_to_stereo_stays_within_full_scale(tmp_path: Path) -> None:
     # Summed as is, each stereo side peaked at +6.6 dBFS: a fifth of the samples clipped.
-    result = transcode(transcode_media.loud_surround_wav(tmp_path), tmp_path / "out", FAST)
+    result = transcode(transcode_media.loud_surround_mkv(tmp_path), tmp_path / "out", FAST)
     track = tmp_path / "out" / "hls" / result.audio[0].name
     init = (track / "init.mp4").read_bytes()
     peak = 0.0

@@ -234,23 +234,31 @@ def flv(directory: Path) -> Path:
     return write(directory / "clip.flv", **LEGACY_FILES["flv"])
 
 
-def loud_surround_wav(directory: Path, seconds: float = 1.0) -> Path:
-    """5.1 sound at 0.9 of full scale in every channel at once (a film's loudest scene):
-    mixed down to stereo as is, its sum is about twice full scale."""
-    path = directory / "surround.wav"
-    rate = 48000
+def loud_surround_mkv(directory: Path) -> Path:
+    """A 3 s picture with 2 s of 5.1 sound at 0.9 of full scale in every channel at once (a
+    film's loudest scene: mixed down to stereo as is, about twice full scale), the last
+    second filled with silence."""
+    path, rate = directory / "surround.mkv", 48000
     with av.open(str(path), "w") as out:
-        stream = out.add_stream("pcm_s16le", rate=rate, layout="5.1")
-        assert isinstance(stream, av.audio.stream.AudioStream)
-        for start in range(0, round(seconds * rate), 1024):
-            frame = av.AudioFrame(format="s16", layout="5.1", samples=1024)
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast"})
+        assert isinstance(video, av.video.stream.VideoStream)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        sound = out.add_stream("pcm_s16le", rate=rate, layout="5.1")
+        assert isinstance(sound, av.audio.stream.AudioStream)
+        for index in range(3 * FPS):
+            frame = picture(index, 320, 240)
+            frame.pts = index
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        for start in range(0, 2 * rate, 1024):
+            chunk = av.AudioFrame(format="s16", layout="5.1", samples=1024)
             wave = [round(0.9 * 32767 * math.sin((start + i) / 9.0)) for i in range(1024)]
-            frame.planes[0].update(
+            chunk.planes[0].update(
                 struct.pack(f"<{6 * 1024}h", *(v for v in wave for _ in range(6)))
             )
-            frame.sample_rate, frame.pts = rate, start
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+            chunk.sample_rate, chunk.pts = rate, start
+            out.mux(sound.encode(chunk))
+        out.mux(sound.encode(None))
     return path
 
 

@@ -324,8 +324,11 @@ class AudioTimeline:
             # Surround mixed down sums up to five channels into each side: a film's loud
             # scene went to twice full scale and clipped. Its peaks are held under -2 dBFS
             # (AAC overshoots a little); the rest keeps its level, which a smaller mix-down
-            # matrix would have lowered by 8 dB throughout. Delay compensated.
+            # matrix would have lowered by 8 dB throughout. Delay compensated. The limiter
+            # works in doubles: its frames are made planar floats again, as every other
+            # frame the encoder takes (the silence filling a gap) is.
             chain.append(self._graph.add("alimiter", "limit=0.8:level=false:latency=true"))
+            chain.append(self._graph.add("aformat", "sample_fmts=fltp"))
         self._sink = self._graph.add("abuffersink")
         self._graph.link_nodes(*chain, self._sink)
         self._graph.configure()
