@@ -571,6 +571,23 @@ async def test_a_package_made_past_damaged_parts_of_its_original_says_so_to_admi
         assert (await item_of(rig, clean["id"])).json()["processing_detail"] is None
 
 
+async def test_a_package_its_original_ends_early_for_says_how_long_it_is(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # Half of it was lost where the demuxer could not read past damage, said nowhere.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.damaged(transcode_media.vp9_webm(tmp_path)))
+        await handler(job_for(item))
+        shown = (await item_of(rig, item["id"])).json()
+        assert shown["processing_state"] == "ready"
+        played = f"{shown['duration_seconds']:.1f}"
+        assert shown["processing_detail"] == (
+            f"the original could not be read past {played} s of the 3.0 s it says it lasts: "
+            "the video ends there"
+        )
+        assert shown["duration_seconds"] < 2
+
+
 async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue(
     settings_factory: Any,
     request: pytest.FixtureRequest,

@@ -132,7 +132,7 @@ def check_package(
     """Everything the issue's Proof section asks of one transcoded source (made at
     ``fps``)."""
     assert [(r.name, r.width, r.height) for r in result.renditions] == rungs
-    assert result.skipped_packets == 0
+    assert (result.skipped_packets, result.unread_seconds) == (0, 0)
     assert result.has_audio is audio
     assert len(result.audio) == (tracks if audio else 0)
     for path in result.files:
@@ -356,6 +356,17 @@ def test_a_source_damaged_midway_is_transcoded_past_the_damage_which_is_counted(
     result = transcode(source, tmp_path / "out", FAST)
     assert result.skipped_packets > 0
     assert result.duration_seconds == pytest.approx(transcode_media.SECONDS)
+    assert result.unread_seconds == 0
+
+
+def test_a_source_whose_damage_ends_it_early_says_how_much_was_not_read(tmp_path: Path) -> None:
+    # The Matroska demuxer finds no cluster past the noise: the package is its first half.
+    source = transcode_media.damaged(transcode_media.vp9_webm(tmp_path))
+    result = transcode(source, tmp_path / "out", FAST)
+    assert result.duration_seconds < transcode_media.SECONDS - 1
+    assert result.unread_seconds == pytest.approx(
+        transcode_media.SECONDS - result.duration_seconds, abs=0.05
+    )
 
 
 def test_loud_surround_sound_mixed_to_stereo_stays_within_full_scale(tmp_path: Path) -> None:

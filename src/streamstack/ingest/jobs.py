@@ -444,16 +444,21 @@ def one_line(text: str) -> str:
 
 
 def damage_note(result: TranscodeResult) -> str | None:
-    """What an admin is told of a package made past damaged parts of its original (the item
-    said "ready" as if whole); None when nothing was skipped."""
-    skipped = result.skipped_packets
-    if skipped == 0:
-        return None
-    parts = "part" if skipped == 1 else "parts"
-    return (
-        f"{skipped} damaged {parts} of the original skipped: "
-        "it may freeze or break up there, as the original does"
-    )
+    """What an admin is told of a package made past damage in its original (the item said
+    "ready" as if whole); None when it is whole."""
+    notes = []
+    if skipped := result.skipped_packets:
+        parts = "part" if skipped == 1 else "parts"
+        notes.append(
+            f"{skipped} damaged {parts} of the original skipped: it may freeze or break up "
+            "there, as the original does"
+        )
+    if unread := result.unread_seconds:
+        notes.append(
+            f"the original could not be read past {result.duration_seconds:.1f} s of the "
+            f"{result.duration_seconds + unread:.1f} s it says it lasts: the video ends there"
+        )
+    return "; ".join(notes) or None
 
 
 class _JobRun:
