@@ -218,31 +218,34 @@ LANDSCAPE = [("240p", 320, 240)]
 
 
 @pytest.mark.parametrize(
-    ("make", "rungs", "audio"),
+    ("make", "rungs", "audio", "fps"),
     [
-        pytest.param(transcode_media.h264_mp4, LANDSCAPE, True, id="h264-mp4"),
-        pytest.param(transcode_media.hevc_mkv, LANDSCAPE, True, id="hevc10-mkv"),
-        pytest.param(transcode_media.mpeg4_avi, LANDSCAPE, True, id="mpeg4-avi"),
-        pytest.param(transcode_media.h264_ts, LANDSCAPE, True, id="h264-ts"),
-        pytest.param(transcode_media.vp9_webm, LANDSCAPE, True, id="vp9-webm"),
-        pytest.param(transcode_media.silent_mp4, LANDSCAPE, False, id="no-audio"),
-        pytest.param(transcode_media.odd_size_mkv, [("238p", 320, 238)], True, id="odd-size"),
-        pytest.param(transcode_media.cover_art_mp4, LANDSCAPE, True, id="cover-art"),
-        pytest.param(transcode_media.sar_mkv, [("240p", 426, 240)], False, id="anamorphic"),
-        # Interlaced, anamorphic, B-frames, starting past 0.5 s: a DVD's program stream.
-        pytest.param(transcode_media.mpeg2_vob, [("240p", 426, 240)], True, id="mpeg2-vob"),
+        pytest.param(transcode_media.h264_mp4, LANDSCAPE, True, FPS, id="h264-mp4"),
+        pytest.param(transcode_media.hevc_mkv, LANDSCAPE, True, FPS, id="hevc10-mkv"),
+        pytest.param(transcode_media.mpeg4_avi, LANDSCAPE, True, FPS, id="mpeg4-avi"),
+        pytest.param(transcode_media.h264_ts, LANDSCAPE, True, FPS, id="h264-ts"),
+        pytest.param(transcode_media.vp9_webm, LANDSCAPE, True, FPS, id="vp9-webm"),
+        pytest.param(transcode_media.silent_mp4, LANDSCAPE, False, FPS, id="no-audio"),
+        pytest.param(transcode_media.odd_size_mkv, [("238p", 320, 238)], True, FPS, id="odd-size"),
+        pytest.param(transcode_media.cover_art_mp4, LANDSCAPE, True, FPS, id="cover-art"),
+        pytest.param(transcode_media.sar_mkv, [("240p", 426, 240)], False, FPS, id="anamorphic"),
+        # Interlaced (50 fields a second: 50 frames), anamorphic, B-frames, starting past
+        # 0.5 s: a DVD's program stream.
+        pytest.param(
+            transcode_media.mpeg2_vob, [("240p", 426, 240)], True, 2 * FPS, id="mpeg2-vob"
+        ),
         # WMA's decoder flushes its last frame with no timestamp.
-        pytest.param(transcode_media.wmv_asf, LANDSCAPE, True, id="wmv-asf"),
-        pytest.param(transcode_media.flv, LANDSCAPE, True, id="flv1-flv"),
+        pytest.param(transcode_media.wmv_asf, LANDSCAPE, True, FPS, id="wmv-asf"),
+        pytest.param(transcode_media.flv, LANDSCAPE, True, FPS, id="flv1-flv"),
     ],
 )
 def test_every_source_kind_becomes_a_playable_ladder(
-    tmp_path: Path, make: Source, rungs: list[tuple[str, int, int]], audio: bool
+    tmp_path: Path, make: Source, rungs: list[tuple[str, int, int]], audio: bool, fps: int
 ) -> None:
     source = make(tmp_path)
     out = tmp_path / "out"
     result = transcode(source, out, FAST)
-    check_package(out, result, rungs=rungs, seconds=transcode_media.SECONDS, audio=audio)
+    check_package(out, result, rungs=rungs, seconds=transcode_media.SECONDS, audio=audio, fps=fps)
 
 
 def test_a_larger_source_gets_every_rung_up_to_its_height_with_high_profile(tmp_path: Path) -> None:
@@ -653,17 +656,29 @@ def comb(frame: av.VideoFrame) -> float:
     return worst
 
 
-def test_interlaced_pictures_are_deinterlaced(tmp_path: Path) -> None:
+def _left_edge(frame: av.VideoFrame) -> int:
+    """Where the light square starts on row 120 (pixels from the left)."""
+    return next(x for x in range(frame.width) if _luma(frame, x, 120) > 128)
+
+
+def test_interlaced_pictures_are_deinterlaced_a_frame_per_field(tmp_path: Path) -> None:
     source = transcode_media.interlaced_mp4(tmp_path)
     out = tmp_path / "out"
     result = transcode(source, out, FAST)
-    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=False)
+    # 25 interlaced frames a second are 50 fields, each its own instant: 50 frames.
+    fps = 2 * transcode_media.FPS
+    check_package(
+        out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=False, fps=fps
+    )
     data = (out / "hls/240p/init.mp4").read_bytes() + (out / "hls/240p/seg_00002.m4s").read_bytes()
     with av.open(io.BytesIO(data), "r") as container:
-        frames = [f for _, f in zip(range(5), container.decode(video=0), strict=False)]
+        frames = [f for _, f in zip(range(6), container.decode(video=0), strict=False)]
     # Woven, odd and even lines differ by ~190 levels along 8-pixel stripes at the
     # square's edges; deinterlaced, each line comes from one instant and neighbours agree.
     assert max(comb(frame) for frame in frames) < 40
+    # The square moves 16 pixels a frame, 8 a field: each output frame is the next field.
+    steps = [_left_edge(b) - _left_edge(a) for a, b in itertools.pairwise(frames)]
+    assert all(abs(step - 8) <= 2 for step in steps), steps
 
 
 @pytest.mark.parametrize("transfer", [16, 18], ids=["pq", "hlg"])

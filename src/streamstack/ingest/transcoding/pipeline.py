@@ -39,6 +39,7 @@ from streamstack.ingest.transcoding import hdr, staging
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import (
     AUDIO_SAMPLE_RATE,
+    MAX_FRAME_RATE,
     MIN_PICTURE_SIDE,
     gop_frames,
     output_rate,
@@ -276,6 +277,7 @@ class _Run:
         # stretches (30 fps averaging 5) left its movements one or two frames each.
         self.rate = output_rate(video.guessed_rate or video.average_rate)
         self.sample_aspect = video.sample_aspect_ratio
+        self.field_order = int(video.codec_context.field_order or 0)
 
     def played(self) -> Fraction:
         """How long the package plays so far: the pictures handed on, or for sound alone
@@ -349,13 +351,23 @@ class _Run:
         if first.width * first.height > self.options.max_pixels:
             raise TranscodeError("too_large", self.oversize(first.width, first.height))
         display = display_size(first, self.sample_aspect)
+        field_order = None
+        if first.interlaced_frame and self.rate * 2 <= MAX_FRAME_RATE:
+            self.rate *= 2  # a frame per field (see timeline.field_deinterlacer)
+            field_order = self.field_order
         gop = gop_frames(self.options.segment_seconds, self.rate)
         ladder = plan_ladder(*display, self.rate)
         ladder = ladder[: self.options.max_rungs or len(ladder)]
         # One output per rung and one for the storyboard.
         transfer = first.color_trc if first.color_trc in hdr.HDR_TRANSFERS else None
         self.video_timeline = VideoTimeline(
-            first, time_base, self.rate, self.origin, outputs=len(ladder) + 1, hdr_transfer=transfer
+            first,
+            time_base,
+            self.rate,
+            self.origin,
+            outputs=len(ladder) + 1,
+            hdr_transfer=transfer,
+            field_order=field_order,
         )
         for rung in ladder:
             rendition = Rendition(

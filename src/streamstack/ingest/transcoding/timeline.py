@@ -32,6 +32,21 @@ AAC_FRAME_SAMPLES = 1024
 #: Interlaced pictures (camcorders, broadcast recordings) are made progressive, one frame
 #: per frame, as frames flagged interlaced; progressive ones pass through untouched.
 DEINTERLACER = ("bwdif", "mode=send_frame:parity=auto:deint=interlaced")
+#: Which field a stream shows first, by its ``field_order`` (FFmpeg's AVFieldOrder: top
+#: coded and shown first, bottom and bottom, top coded but bottom shown, bottom coded but
+#: top shown); others (progressive, unknown) leave it to each frame's flag.
+_PARITY = {2: "tff", 3: "bff", 4: "bff", 5: "tff"}
+
+
+def field_deinterlacer(field_order: int) -> tuple[str, str]:
+    """The deinterlacer that makes each field its own frame (50i is 50 instants a second,
+    as a television shows it: one frame per frame halved its motion's smoothness), in the
+    order the stream says its fields are shown: a frame's own flag is unreliable where no
+    picture timing is sent (H.264 without SEI flagged top-field-first as bottom)."""
+    parity = _PARITY.get(field_order, "auto")
+    return ("bwdif", f"mode=send_field:parity={parity}:deint=interlaced")
+
+
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
 _TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
@@ -212,13 +227,19 @@ class VideoTimeline:
         origin: Fraction,
         outputs: int,
         hdr_transfer: int | None = None,
+        *,
+        field_order: int | None = None,
     ) -> None:
         self.width, self.height, self.format = first.width, first.height, first.format.name
         self.rate = rate
-        self._stamps = Stamps(time_base, origin, 1 / rate)
+        # With a ``field_order``, each field of an interlaced frame becomes a frame: a source
+        # frame lasts two output frames.
+        per_field = field_order is not None
+        self._stamps = Stamps(time_base, origin, (2 if per_field else 1) / rate)
         self._graph = av.filter.Graph()
         chain = [_source(self._graph, first, time_base)]
-        chain.append(self._graph.add(*DEINTERLACER))
+        deinterlacer = DEINTERLACER if field_order is None else field_deinterlacer(field_order)
+        chain.append(self._graph.add(*deinterlacer))
         for name, args in rotation_filters(first.rotation):
             chain.append(self._graph.add(name, args or None))
         start = float(origin)
