@@ -166,3 +166,62 @@ async def test_a_wrong_current_password_of_a_signed_in_user_is_refused_on_the_tr
         ("auth.password_check_refused", "wrong_password", me["id"])
     ]
     assert_nothing_secret(lines, email, "a wrong guess 123", "another long one 9")
+
+
+async def test_a_reused_refresh_token_is_refused_on_the_trail_with_its_session(
+    auth_settings: Settings, refused_lines: Lines
+) -> None:
+    """Theft detection: the session ends, and the operator sees whose and from where."""
+    async with running_app(auth_settings) as client:
+        email, first = await signed_in(client)
+        user_id = (await client.get(f"{API}/me", headers=bearer(first["access_token"]))).json()
+        before = await refusal_counts(client)
+        token = first["refresh_token"]
+        rotated = await client.post(f"{API}/refresh", json={"refresh_token": token})
+        assert rotated.status_code == 200
+        reused = await client.post(f"{API}/refresh", json={"refresh_token": token})
+        assert_error(reused, 401, "refresh_token_reused")
+        after = await refusal_counts(client)
+    lines = refused_lines()
+    assert len(lines) == 1
+    line = lines[0]
+    assert (line["event"], line["reason"]) == ("auth.refresh_refused", "refresh_token_reused")
+    assert line["user_id"] == user_id["id"]
+    assert line["session_id"] and line["address"]
+    key = ("refresh", "refresh_token_reused")
+    assert after[key] == before[key] + 1
+    new_pair = rotated.json()
+    assert_nothing_secret(
+        lines, email, token, new_pair["refresh_token"], new_pair["access_token"], PASSWORD
+    )
+
+
+async def test_wrong_reset_and_invite_codes_and_their_throttles_are_refused_on_the_trail(
+    auth_settings_factory: Callable[..., Settings], refused_lines: Lines
+) -> None:
+    settings = auth_settings_factory(registration_mode="invite", registration_address_attempts=2)
+    reset_code, invite_code = "a-guessed-reset-code-0123", "a-guessed-invite-code-4567"
+    check = {"code": reset_code}
+    reset = {**check, "new_password": PASSWORD}
+    email = new_email("newcomer")
+    registration = {"email": email, "password": PASSWORD, "invite_code": invite_code}
+    tries = [("/password-reset/check", check)] * 2 + [("/password-reset", reset)]
+    tries += [("/register", registration)] * 3
+    async with running_app(settings) as client:
+        answers = [await client.post(f"{API}{path}", json=body) for path, body in tries]
+    codes = [answer.json()["code"] for answer in answers]
+    # What the client is told is as before: one code per case, whatever the log says.
+    assert codes == ["invalid_reset_code"] * 2 + ["reset_throttled"] + ["invalid_invite"] * 2 + [
+        "registration_throttled"
+    ]
+    lines = refused_lines()
+    assert [(line["event"], line["reason"]) for line in lines] == [
+        ("auth.password_reset_refused", "invalid_reset_code"),
+        ("auth.password_reset_refused", "invalid_reset_code"),
+        ("auth.password_reset_refused", "throttled_address"),
+        ("auth.registration_refused", "invalid_invite"),
+        ("auth.registration_refused", "invalid_invite"),
+        ("auth.registration_refused", "throttled_address"),
+    ]
+    assert all(line["address"] for line in lines)
+    assert_nothing_secret(lines, reset_code, invite_code, email, PASSWORD)

@@ -245,11 +245,15 @@ class AuthService:
             if not form.invite_code:
                 raise Forbidden("registration needs an invite code", code="invite_required")
             code_hash = code_digest(form.invite_code)
-        async with self._work() as records:
-            await self.throttle.reserve_address(
-                records.attempts, "register", client.address, self.clock()
-            )
-            problem = await self._registration_problem(records, email, code_hash)
+        try:
+            async with self._work() as records:
+                await self.throttle.reserve_address(
+                    records.attempts, "register", client.address, self.clock()
+                )
+                problem = await self._registration_problem(records, email, code_hash, client)
+        except Throttled as error:
+            refused("registration", error.reason, client.address)
+            raise
         if problem is not None:
             raise problem
         # After the reservation: estimating a long password costs tens of milliseconds.
@@ -540,9 +544,15 @@ class AuthService:
                     issued = await self._successor_in_grace(records, row.id, token, now)
             if issued is None:
                 # Rotated before: either a thief or the owner holds a copy. End the session.
-                log.warning("refresh_token_reused", user_id=claims.sub, session_id=str(session.id))
                 await self._revoke_sessions(records, LoginSession.id == session.id, now)
         if issued is None:
+            refused(
+                "refresh",
+                "refresh_token_reused",
+                client.address,
+                user_id=claims.sub,
+                session_id=session.id,
+            )
             raise InvalidToken(
                 "refresh token reused; the session was revoked", code="refresh_token_reused"
             )
@@ -733,11 +743,16 @@ class AuthService:
         """The account a usable reset code (by its hash) belongs to, after counting the
         attempt against ``client``'s address; else the one ``invalid_reset_code`` 403."""
         now = self.clock()
-        async with self._work() as records:
-            await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
-            reset = await records.resets.usable(code_hash, now)
-            user = None if reset is None else await records.users.by_id(reset.user_id)
+        try:
+            async with self._work() as records:
+                await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
+                reset = await records.resets.usable(code_hash, now)
+                user = None if reset is None else await records.users.by_id(reset.user_id)
+        except Throttled as error:
+            refused("password_reset", error.reason, client.address)
+            raise
         if user is None:
+            refused("password_reset", "invalid_reset_code", client.address)
             raise _invalid_reset_code()
         return user
 
@@ -903,9 +918,10 @@ class AuthService:
         await self._revoke_sessions(records, sessions, now)
 
     async def _registration_problem(
-        self, records: AuthRecords, email: str, code_hash: str | None
+        self, records: AuthRecords, email: str, code_hash: str | None, client: ClientInfo
     ) -> AppError | None:
         if code_hash is not None and not await records.invites.usable(code_hash, self.clock()):
+            refused("registration", "invalid_invite", client.address)
             return _invalid_invite()
         if await records.users.by_email(email) is not None:
             return _email_taken()
