@@ -8,8 +8,12 @@ cached once an app configured logging); counts are read from ``GET /metrics``.
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -225,3 +229,39 @@ async def test_wrong_reset_and_invite_codes_and_their_throttles_are_refused_on_t
     ]
     assert all(line["address"] for line in lines)
     assert_nothing_secret(lines, reset_code, invite_code, email, PASSWORD)
+
+
+def readme_failregex() -> re.Pattern[str]:
+    """The README's fail2ban filter, its ``<HOST>`` made a group (fail2ban's own is an
+    address pattern)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    found = re.search(r"`failregex = (.+)`", readme)
+    assert found, "the README gives a fail2ban filter"
+    return re.compile(found.group(1).replace("<HOST>", r'(?P<host>[^"]+)'))
+
+
+async def test_a_refused_sign_in_is_one_json_line_the_readme_s_fail2ban_filter_reads(
+    auth_settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)  # where the app's logging is configured to write
+    settings = auth_settings_factory(log_format="json", log_level="WARNING")
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as http:
+        # A logger of the configuration just made (a module's is cached at its first use).
+        monkeypatch.setattr(refusals, "log", structlog.get_logger(refusals.__name__))
+        email = new_email("victim")
+        await http.post(f"{API}/register", json={"email": email, "password": PASSWORD})
+        answer = await http.post(
+            f"{API}/login",
+            json={"email": email, "password": "not the password 2"},
+            headers={"X-Forwarded-For": "198.51.100.23", "X-Request-ID": "walk-1"},
+        )
+    assert answer.status_code == 401
+    refused = [line for line in stderr.getvalue().splitlines() if "_refused" in line]
+    assert len(refused) == 1
+    fields = json.loads(refused[0])
+    assert fields["event"] == "auth.signin_refused" and fields["level"] == "warning"
+    assert fields["request_id"] == "walk-1"  # the line and the access line go together
+    matched = readme_failregex().search(refused[0])
+    assert matched and matched.group("host") == "198.51.100.23"
+    assert_nothing_secret([fields], email, "not the password 2")
