@@ -125,6 +125,35 @@ async def test_a_guess_spread_over_many_addresses_meets_the_account_ceiling(auth
         assert await attempt(database, throttle, new_email(), "198.51.100.77", T0) is None
 
 
+async def test_a_refusal_names_the_kind_of_counter_that_refused_it(auth_settings):
+    """The answer is one 429 whichever counter is locked; the operator's log tells them apart."""
+    throttle = AttemptThrottle("secret", limits(email_address=1, address=3, account=3))
+
+    async def refusal(email: str, address: str) -> str | None:
+        try:
+            async with database.session() as session, session.begin():
+                await throttle.reserve_login(AuthRecords(session).attempts, email, address, T0)
+        except LoginThrottled as exc:
+            return exc.reason
+        return None
+
+    guessed, spread = new_email(), new_email()
+    async with auth_database(auth_settings) as database:
+        assert await refusal(guessed, "203.0.113.1") is None
+        assert await refusal(guessed, "203.0.113.1") == "throttled_account_address"
+        assert [await refusal(new_email(), "203.0.113.1") for _ in range(3)] == [
+            None,
+            None,
+            "throttled_address",
+        ]
+        assert [await refusal(spread, f"198.51.100.{n}") for n in range(4)] == [
+            None,
+            None,
+            None,
+            "throttled_account",
+        ]
+
+
 async def test_a_counter_that_grew_for_years_still_gives_the_capped_delay(auth_settings):
     throttle = AttemptThrottle("secret", limits(email_address=3))
     email, address = new_email(), "203.0.113.11"

@@ -203,6 +203,7 @@ async def test_dashboard_charts_every_metric_and_only_exported_ones(
         "streamstack_jobs_settled_total",
         "streamstack_catalogue_failed_items",
         "streamstack_ingest_unqueued_jobs",
+        "streamstack_auth_refusals_total",
     ):
         assert family in charted, family
     ids = [panel["id"] for panel in dashboard["panels"]]

@@ -354,10 +354,10 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         *,
         max_seconds: int,
         idle_seconds: int,
-    ) -> datetime.datetime | None:
+    ) -> tuple[str, datetime.datetime] | None:
         """Count one attempt under each ``(key, free attempts)``, or refuse it while a key is
-        locked: then the lock end of the first locked key (in ``keys`` order) is returned and
-        the caller must roll back, so that a refused attempt is counted nowhere.
+        locked: then the first locked key (in ``keys`` order) and its lock end are returned
+        and the caller must roll back, so that a refused attempt is counted nowhere.
 
         Returns None when the attempt may go on. Counting is one upsert of every key that
         only updates unlocked rows, so concurrent attempts (replicas on Postgres,
@@ -382,7 +382,7 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
                 locked_until: datetime.datetime | None = await self.session.scalar(
                     select(AttemptCounter.locked_until).where(AttemptCounter.key == key)
                 )
-                return locked_until or UNLOCKED
+                return key, locked_until or UNLOCKED
         for key, free in keys:
             if counted[key] >= free:
                 await self._lock(key, now, counted[key] - free, max_seconds)

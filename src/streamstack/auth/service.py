@@ -16,6 +16,7 @@ import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Literal
 
 import msgspec
 import structlog
@@ -31,8 +32,10 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
+from streamstack.auth.metrics import Reason
 from streamstack.auth.models import Invite, LoginSession, PasswordReset, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
+from streamstack.auth.refusals import refused
 from streamstack.auth.repository import AuthRecords, ListedInvite
 from streamstack.auth.schemas import (
     InviteCreated,
@@ -45,7 +48,7 @@ from streamstack.auth.schemas import (
     UserPage,
     UserView,
 )
-from streamstack.auth.throttle import AttemptThrottle
+from streamstack.auth.throttle import AttemptThrottle, Throttled
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.contracts.limits import INVITE_NOTE_MAX, ONE_LINE
@@ -242,11 +245,15 @@ class AuthService:
             if not form.invite_code:
                 raise Forbidden("registration needs an invite code", code="invite_required")
             code_hash = code_digest(form.invite_code)
-        async with self._work() as records:
-            await self.throttle.reserve_address(
-                records.attempts, "register", client.address, self.clock()
-            )
-            problem = await self._registration_problem(records, email, code_hash)
+        try:
+            async with self._work() as records:
+                await self.throttle.reserve_address(
+                    records.attempts, "register", client.address, self.clock()
+                )
+                problem = await self._registration_problem(records, email, code_hash, client)
+        except Throttled as error:
+            refused("registration", error.reason, client.address)
+            raise
         if problem is not None:
             raise problem
         # After the reservation: estimating a long password costs tens of milliseconds.
@@ -313,11 +320,16 @@ class AuthService:
         user = await self._account_of(caller)
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
-        async with self._work() as records:
-            await self.throttle.reserve_login(
-                records.attempts, user.email, client.address, self.clock()
-            )
+        try:
+            async with self._work() as records:
+                await self.throttle.reserve_login(
+                    records.attempts, user.email, client.address, self.clock()
+                )
+        except Throttled as error:
+            self._signin_refused("password_check", error.reason, client, user.email, user)
+            raise
         if not await self.passwords.verify(user.password_hash, password):
+            self._signin_refused("password_check", "wrong_password", client, user.email, user)
             raise Forbidden("the current password is wrong", code="wrong_password")
         return user, password
 
@@ -471,16 +483,25 @@ class AuthService:
         # No account has a password outside the rules; it is verified anyway, for the timing.
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
-        async with self._work() as records:
-            await self.throttle.reserve_login(records.attempts, email, client.address, self.clock())
-            user = await records.users.by_email(email)
+        try:
+            async with self._work() as records:
+                await self.throttle.reserve_login(
+                    records.attempts, email, client.address, self.clock()
+                )
+                user = await records.users.by_email(email)
+        except Throttled as error:
+            self._signin_refused("signin", error.reason, client, email)
+            raise
         if user is None:
             await self.passwords.verify_nobody(password)
+            self._signin_refused("signin", "unknown_account", client, email)
             raise InvalidCredentials("wrong email or password")
         if not await self.passwords.verify(user.password_hash, password):
+            self._signin_refused("signin", "wrong_password", client, email, user)
             raise InvalidCredentials("wrong email or password")
         if user.disabled_at is not None:
             # Said only to whoever knows the password: it reveals nothing to a guesser.
+            self._signin_refused("signin", "account_disabled", client, email, user)
             raise _account_disabled()
         new_hash = None
         if self.passwords.needs_rehash(user.password_hash):
@@ -523,9 +544,15 @@ class AuthService:
                     issued = await self._successor_in_grace(records, row.id, token, now)
             if issued is None:
                 # Rotated before: either a thief or the owner holds a copy. End the session.
-                log.warning("refresh_token_reused", user_id=claims.sub, session_id=str(session.id))
                 await self._revoke_sessions(records, LoginSession.id == session.id, now)
         if issued is None:
+            refused(
+                "refresh",
+                "refresh_token_reused",
+                client.address,
+                user_id=claims.sub,
+                session_id=session.id,
+            )
             raise InvalidToken(
                 "refresh token reused; the session was revoked", code="refresh_token_reused"
             )
@@ -682,6 +709,20 @@ class AuthService:
 
     # --- internals --------------------------------------------------------------------------
 
+    def _signin_refused(
+        self,
+        attempt: Literal["signin", "password_check"],
+        reason: Reason,
+        client: ClientInfo,
+        email: str,
+        user: User | None = None,
+    ) -> None:
+        """Log and count a refused password check: the account by its id when the email is
+        one's, and always by its tag, which the throttled lines (no account read) share."""
+        user_id = None if user is None else user.id
+        tag = self.throttle.account_tag(email)
+        refused(attempt, reason, client.address, user_id=user_id, account_tag=tag)
+
     @staticmethod
     async def _issuable(
         records: AuthRecords, user_id: uuid.UUID, disabled: type[Forbidden] | type[InvalidToken]
@@ -702,11 +743,16 @@ class AuthService:
         """The account a usable reset code (by its hash) belongs to, after counting the
         attempt against ``client``'s address; else the one ``invalid_reset_code`` 403."""
         now = self.clock()
-        async with self._work() as records:
-            await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
-            reset = await records.resets.usable(code_hash, now)
-            user = None if reset is None else await records.users.by_id(reset.user_id)
+        try:
+            async with self._work() as records:
+                await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
+                reset = await records.resets.usable(code_hash, now)
+                user = None if reset is None else await records.users.by_id(reset.user_id)
+        except Throttled as error:
+            refused("password_reset", error.reason, client.address)
+            raise
         if user is None:
+            refused("password_reset", "invalid_reset_code", client.address)
             raise _invalid_reset_code()
         return user
 
@@ -872,9 +918,10 @@ class AuthService:
         await self._revoke_sessions(records, sessions, now)
 
     async def _registration_problem(
-        self, records: AuthRecords, email: str, code_hash: str | None
+        self, records: AuthRecords, email: str, code_hash: str | None, client: ClientInfo
     ) -> AppError | None:
         if code_hash is not None and not await records.invites.usable(code_hash, self.clock()):
+            refused("registration", "invalid_invite", client.address)
             return _invalid_invite()
         if await records.users.by_email(email) is not None:
             return _email_taken()

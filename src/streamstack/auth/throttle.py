@@ -41,17 +41,30 @@ from streamstack.kernel.errors import TooManyRequests
 
 #: A counter untouched for this long starts again from zero.
 IDLE_SECONDS = 3600
+#: Hex digits of an account tag (64 bits: no two emails of one instance share one).
+ACCOUNT_TAG_CHARS = 16
 
 
-class LoginThrottled(TooManyRequests, code="login_throttled"):
+#: Which kind of counter refused an attempt: email + address, address, email alone.
+ThrottleReason = Literal["throttled_account_address", "throttled_address", "throttled_account"]
+
+
+class Throttled(TooManyRequests):
+    """An attempt refused by a locked counter. ``reason`` names the kind of counter, for
+    the operator's log only: the answer is the same whichever it is."""
+
+    reason: ThrottleReason = "throttled_address"
+
+
+class LoginThrottled(Throttled, code="login_throttled"):
     """Too many sign-in attempts for this email or from this address."""
 
 
-class RegistrationThrottled(TooManyRequests, code="registration_throttled"):
+class RegistrationThrottled(Throttled, code="registration_throttled"):
     """Too many registrations from this address."""
 
 
-class ResetThrottled(TooManyRequests, code="reset_throttled"):
+class ResetThrottled(Throttled, code="reset_throttled"):
     """Too many password-reset attempts from this address."""
 
 
@@ -59,7 +72,7 @@ class ResetThrottled(TooManyRequests, code="reset_throttled"):
 AddressPurpose = Literal["register", "reset"]
 
 #: The error, and its detail, that refuses each :data:`AddressPurpose` when its key is locked.
-ADDRESS_REFUSALS: dict[AddressPurpose, tuple[type[TooManyRequests], str]] = {
+ADDRESS_REFUSALS: dict[AddressPurpose, tuple[type[Throttled], str]] = {
     "register": (
         RegistrationThrottled,
         "too many registrations from this address; try again later",
@@ -105,8 +118,8 @@ class AttemptThrottle:
     async def login_succeeded(self, attempts: AttemptRepository, email: str, address: str) -> None:
         """The owner signed in: forget this email + address, give back the attempt elsewhere
         (one statement)."""
-        (pair, _), *others = self._login_keys(email, address)
-        await attempts.settle(pair, others)
+        (pair, _, _), *others = self._login_keys(email, address)
+        await attempts.settle(pair, [(key, free) for key, free, _ in others])
 
     async def reserve_address(
         self,
@@ -120,36 +133,53 @@ class AttemptThrottle:
         :data:`ADDRESS_REFUSALS` error."""
         refusal, detail = ADDRESS_REFUSALS[purpose]
         key = self._digest(purpose, address)
-        await self._reserve(attempts, [(key, self._limits.registration)], now, refusal, detail)
+        limit = self._limits.registration
+        await self._reserve(attempts, [(key, limit, "throttled_address")], now, refusal, detail)
 
     async def _reserve(
         self,
         attempts: AttemptRepository,
-        keys: list[tuple[str, int]],
+        keys: list[tuple[str, int, ThrottleReason]],
         now: datetime.datetime,
-        refusal: type[TooManyRequests],
+        refusal: type[Throttled],
         detail: str,
     ) -> None:
-        """Count one attempt under each ``(key, free attempts)`` (one statement), or raise
-        ``refusal`` with ``Retry-After`` of the first locked key.
+        """Count one attempt under each ``(key, free attempts, reason)`` (one statement), or
+        raise ``refusal`` with ``Retry-After`` of the first locked key, and its reason.
 
         Raising inside the caller's unit of work rolls back the keys already counted, so a
         refused attempt is counted nowhere.
         """
-        locked_until = await attempts.reserve(
-            keys, now, max_seconds=self._limits.max_seconds, idle_seconds=IDLE_SECONDS
+        locked = await attempts.reserve(
+            [(key, free) for key, free, _ in keys],
+            now,
+            max_seconds=self._limits.max_seconds,
+            idle_seconds=IDLE_SECONDS,
         )
-        if locked_until is not None:
-            raise refusal(detail, headers={"Retry-After": _retry_after(locked_until, now)})
+        if locked is not None:
+            locked_key, locked_until = locked
+            error = refusal(detail, headers={"Retry-After": _retry_after(locked_until, now)})
+            error.reason = next(reason for key, _, reason in keys if key == locked_key)
+            raise error
         await attempts.sweep(now, IDLE_SECONDS)
 
-    def _login_keys(self, email: str, address: str) -> list[tuple[str, int]]:
+    def _login_keys(self, email: str, address: str) -> list[tuple[str, int, ThrottleReason]]:
         limits = self._limits
         return [
-            (self._digest("login", email, address), limits.email_address),
-            (self._digest("address", address), limits.address),
-            (self._digest("account", email), limits.account),
+            (
+                self._digest("login", email, address),
+                limits.email_address,
+                "throttled_account_address",
+            ),
+            (self._digest("address", address), limits.address, "throttled_address"),
+            (self._digest("account", email), limits.account, "throttled_account"),
         ]
+
+    def account_tag(self, email: str) -> str:
+        """A short keyed hash of ``email`` for logs: the same email gives the same tag, but
+        the log holds no address of anyone, nor a string an attacker wrote, and without the
+        secret no tag can be turned back into an email by guessing."""
+        return self._digest("log", email)[:ACCOUNT_TAG_CHARS]
 
     def _digest(self, kind: str, *parts: str) -> str:
         # Keyed hashes: the table holds no emails or addresses in clear. NUL cannot occur
