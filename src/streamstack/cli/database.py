@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamstack.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from streamstack.kernel.db import SchemaRevision
+
 
 async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
-    """Run the migrations of ``modules`` that have any."""
-    from streamstack.app import module_definitions
-    from streamstack.kernel.db import DatabaseUnavailable, migrate
+    """Run the migrations of ``modules`` that have any (logging each module that moved);
+    refuse, one line a module, a database whose schema is newer than this version."""
+    from streamstack.kernel.db import DatabaseUnavailable, SchemaAhead, migrate
+    from streamstack.kernel.logging import configure_logging
 
-    definitions = module_definitions()
-    folders = {
-        name: definitions[name].migrations
-        for name in modules
-        if definitions[name].migrations is not None
-    }
+    folders = migration_folders(modules)
     if not folders:
         return
+    configure_logging(settings.log_format, settings.log_level)
     try:
-        await migrate(settings.effective_database_url, folders)  # type: ignore[arg-type]
+        await migrate(settings.effective_database_url, folders)
+    except SchemaAhead as exc:
+        raise SettingsError("\n".join(map(newer_schema, exc.revisions))) from None
     except (OSError, DatabaseUnavailable) as exc:
         raise SettingsError(f"STREAMSTACK_DATABASE_URL: database unreachable ({exc})") from None
     except Exception as exc:
@@ -34,11 +38,9 @@ async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
 
 async def check_database(settings: Settings) -> None:
     """Fail at start, in one line, if a mounted module needs a database that is not there."""
-    from streamstack.app import module_definitions
     from streamstack.kernel.db import Database
 
-    definitions = module_definitions()
-    if not any(definitions[name].migrations for name in settings.modules):
+    if not migration_folders(settings.modules):
         return
     database = Database(settings.effective_database_url)
     try:
@@ -47,3 +49,22 @@ async def check_database(settings: Settings) -> None:
         raise SettingsError(f"STREAMSTACK_DATABASE_URL: {getattr(exc, 'detail', exc)}") from None
     finally:
         await database.close()
+
+
+def migration_folders(modules: Sequence[str]) -> dict[str, Path]:
+    """The alembic script folder of each of ``modules`` that has migrations."""
+    from streamstack.app import module_definitions
+
+    definitions = module_definitions()
+    return {
+        name: folder for name in modules if (folder := definitions[name].migrations) is not None
+    }
+
+
+def newer_schema(revision: SchemaRevision) -> str:
+    """The line refusing to migrate ``revision``, newer than this version knows."""
+    return (
+        f"the database's {revision.module} schema is at {revision.current}, newer than this"
+        f" version knows (its newest is {revision.head}): run the release that wrote it, or"
+        " restore the backup taken before the upgrade"
+    )

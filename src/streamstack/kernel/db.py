@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import MetaData, Select, event, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -30,6 +32,8 @@ from sqlalchemy.pool import PoolResetState
 
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.storage.private_files import private_file
+
+log = structlog.get_logger(__name__)
 
 #: Constraint and index names every module's tables get, so migrations can name them.
 NAMING_CONVENTION = {
@@ -351,28 +355,89 @@ class DriverStatement:
         return rows
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class SchemaRevision:
+    """Where one module's tables are against the migrations this code has for them."""
+
+    module: str
+    #: The revision the database's version table names (None: never migrated).
+    current: str | None
+    #: The newest revision of this code's migrations.
+    head: str
+    #: Whether this code has ``current`` among its migrations: a revision it does not
+    #: know was written by a newer release (the database is ahead of the code).
+    known: bool
+
+
+class SchemaAhead(Exception):
+    """Migrating refused: the database holds revisions newer than this code knows (a
+    rollback to an older release), which it cannot upgrade from nor safely write to."""
+
+    def __init__(self, revisions: Sequence[SchemaRevision]) -> None:
+        super().__init__(", ".join(f"{r.module} at {r.current}" for r in revisions))
+        self.revisions = tuple(revisions)
+
+
 async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
-    """Apply every module's migrations (module name -> its alembic script folder)."""
+    """Apply every module's migrations (module name -> its alembic script folder), after
+    checking that none is ahead of them (:class:`SchemaAhead`, and nothing migrated).
+
+    Logs ``schema.migrated`` (module, from, to) for each module that moved."""
     engine = create_engine(url)
     try:
+        ahead = [r for r in await _revisions(engine, migrations) if not r.known]
+        if ahead:
+            raise SchemaAhead(ahead)
         for module, folder in migrations.items():
             async with engine.begin() as conn:
-                await conn.run_sync(_upgrade, module, folder)
+                before, after = await conn.run_sync(_upgrade, module, folder)
+            if before != after:
+                log.info("schema.migrated", module=module, from_revision=before, to_revision=after)
     finally:
         await engine.dispose()
 
 
-def _upgrade(connection: Connection, module: str, folder: Path) -> None:
-    # alembic is imported by the processes that migrate, not by every process using the
-    # database (about 0.15 s of CPU at each start).
+async def _revisions(engine: AsyncEngine, migrations: Mapping[str, Path]) -> list[SchemaRevision]:
+    # A line a module that moved says it all; alembic's own (its plugins, each revision
+    # run) would be a screenful once the process's logging is configured.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    async with engine.connect() as conn:
+        return [await conn.run_sync(_revision, m, folder) for m, folder in migrations.items()]
+
+
+def _version_table(module: str) -> str:
+    return f"alembic_version_{module}"
+
+
+def _revision(connection: Connection, module: str, folder: Path) -> SchemaRevision:
+    # alembic is imported by the processes that migrate or check the schema at start, not
+    # by every process using the database (about 0.15 s of CPU at each start).
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(folder))
+    head = scripts.get_current_head()
+    assert head is not None, f"{folder} has no migrations"
+    opts = {"version_table": _version_table(module)}
+    current = MigrationContext.configure(connection, opts=opts).get_current_revision()
+    known = current is None or current in {s.revision for s in scripts.walk_revisions()}
+    return SchemaRevision(module, current, head, known)
+
+
+def _upgrade(connection: Connection, module: str, folder: Path) -> tuple[str | None, str | None]:
+    """Upgrade ``module`` to its newest revision; its revision before and after."""
     from alembic import command
     from alembic.config import Config
+    from alembic.migration import MigrationContext
 
+    version = MigrationContext.configure(connection, opts={"version_table": _version_table(module)})
+    before = version.get_current_revision()
     config = Config()
     config.set_main_option("script_location", str(folder))
     config.attributes["connection"] = connection
-    config.attributes["version_table"] = f"alembic_version_{module}"
+    config.attributes["version_table"] = _version_table(module)
     command.upgrade(config, "head")
+    return before, version.get_current_revision()
 
 
 def run_migrations_env(target_metadata: MetaData) -> None:
