@@ -1,4 +1,5 @@
-"""Database steps of the CLI: apply every module's migrations, check the database is there."""
+"""Database steps of the CLI: apply every module's migrations, check the database is there
+and its schema is the one this version needs."""
 
 from __future__ import annotations
 
@@ -37,10 +38,13 @@ async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
 
 
 async def check_database(settings: Settings) -> None:
-    """Fail at start, in one line, if a mounted module needs a database that is not there."""
+    """Fail at start, in one line, if a mounted module needs a database that is not there,
+    or one line a module whose schema is behind this version (a schema ahead of it, which
+    an older replica meets in a rolling upgrade, is logged and served)."""
     from streamstack.kernel.db import Database
 
-    if not migration_folders(settings.modules):
+    folders = migration_folders(settings.modules)
+    if not folders:
         return
     database = Database(settings.effective_database_url)
     try:
@@ -49,6 +53,29 @@ async def check_database(settings: Settings) -> None:
         raise SettingsError(f"STREAMSTACK_DATABASE_URL: {getattr(exc, 'detail', exc)}") from None
     finally:
         await database.close()
+    await check_schema(settings, folders)
+
+
+async def check_schema(settings: Settings, folders: dict[str, Path]) -> None:
+    """Refuse, one line a module, schemas behind this version; log those ahead of it."""
+    import structlog
+
+    from streamstack.kernel.db import schema_revisions
+    from streamstack.kernel.logging import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    revisions = await schema_revisions(settings.effective_database_url, folders)
+    for revision in revisions:
+        if not revision.known:
+            structlog.get_logger(__name__).warning(
+                "schema.newer_than_code",
+                module=revision.module,
+                revision=revision.current,
+                newest_known=revision.head,
+            )
+    behind = [behind_schema(revision) for revision in revisions if revision.behind]
+    if behind:
+        raise SettingsError("\n".join(behind))
 
 
 def migration_folders(modules: Sequence[str]) -> dict[str, Path]:
@@ -59,6 +86,15 @@ def migration_folders(modules: Sequence[str]) -> dict[str, Path]:
     return {
         name: folder for name in modules if (folder := definitions[name].migrations) is not None
     }
+
+
+def behind_schema(revision: SchemaRevision) -> str:
+    """The line refusing to serve on ``revision``, behind what this version needs."""
+    where = f"at {revision.current}" if revision.current else "empty"
+    return (
+        f"the {revision.module} schema is {where}; this version needs {revision.head}:"
+        " run streamstack migrate"
+    )
 
 
 def newer_schema(revision: SchemaRevision) -> str:

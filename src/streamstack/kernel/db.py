@@ -368,6 +368,11 @@ class SchemaRevision:
     #: know was written by a newer release (the database is ahead of the code).
     known: bool
 
+    @property
+    def behind(self) -> bool:
+        """The code needs revisions the database has not had yet."""
+        return self.known and self.current != self.head
+
 
 class SchemaAhead(Exception):
     """Migrating refused: the database holds revisions newer than this code knows (a
@@ -376,6 +381,16 @@ class SchemaAhead(Exception):
     def __init__(self, revisions: Sequence[SchemaRevision]) -> None:
         super().__init__(", ".join(f"{r.module} at {r.current}" for r in revisions))
         self.revisions = tuple(revisions)
+
+
+async def schema_revisions(url: str, migrations: Mapping[str, Path]) -> list[SchemaRevision]:
+    """Where each module's tables are (module name -> its alembic script folder), read
+    from the module's version table without changing anything."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        return await _revisions(engine, migrations)
+    finally:
+        await engine.dispose()
 
 
 async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
