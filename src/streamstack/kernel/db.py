@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -413,9 +412,6 @@ async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
 
 
 async def _revisions(engine: AsyncEngine, migrations: Mapping[str, Path]) -> list[SchemaRevision]:
-    # A line a module that moved says it all; alembic's own (its plugins, each revision
-    # run) would be a screenful once the process's logging is configured.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     async with engine.connect() as conn:
         return [await conn.run_sync(_revision, m, folder) for m, folder in migrations.items()]
 
@@ -425,8 +421,8 @@ def _version_table(module: str) -> str:
 
 
 def _revision(connection: Connection, module: str, folder: Path) -> SchemaRevision:
-    # alembic is imported by the processes that migrate or check the schema at start, not
-    # by every process using the database (about 0.15 s of CPU at each start).
+    # alembic is imported here, once at a start that migrates or checks the schema (about
+    # 0.15 s of CPU), not by every process importing this module.
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
