@@ -1,27 +1,32 @@
-"""Database steps of the CLI: apply every module's migrations, check the database is there."""
+"""Database steps of the CLI: apply every module's migrations, check the database is there
+and its schema is the one this version needs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamstack.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from streamstack.kernel.db import SchemaRevision
+
 
 async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
-    """Run the migrations of ``modules`` that have any."""
-    from streamstack.app import module_definitions
-    from streamstack.kernel.db import DatabaseUnavailable, migrate
+    """Run the migrations of ``modules`` that have any (logging each module that moved);
+    refuse, one line a module, a database whose schema is newer than this version."""
+    from streamstack.kernel.db import DatabaseUnavailable, SchemaAhead, migrate
+    from streamstack.kernel.logging import configure_logging
 
-    definitions = module_definitions()
-    folders = {
-        name: definitions[name].migrations
-        for name in modules
-        if definitions[name].migrations is not None
-    }
+    folders = migration_folders(modules)
     if not folders:
         return
+    configure_logging(settings.log_format, settings.log_level)
     try:
-        await migrate(settings.effective_database_url, folders)  # type: ignore[arg-type]
+        await migrate(settings.effective_database_url, folders)
+    except SchemaAhead as exc:
+        raise SettingsError("\n".join(map(newer_schema, exc.revisions))) from None
     except (OSError, DatabaseUnavailable) as exc:
         raise SettingsError(f"STREAMSTACK_DATABASE_URL: database unreachable ({exc})") from None
     except Exception as exc:
@@ -33,12 +38,13 @@ async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
 
 
 async def check_database(settings: Settings) -> None:
-    """Fail at start, in one line, if a mounted module needs a database that is not there."""
-    from streamstack.app import module_definitions
+    """Fail at start, in one line, if a mounted module needs a database that is not there,
+    or one line a module whose schema is behind this version (a schema ahead of it, which
+    an older replica meets in a rolling upgrade, is logged and served)."""
     from streamstack.kernel.db import Database
 
-    definitions = module_definitions()
-    if not any(definitions[name].migrations for name in settings.modules):
+    folders = migration_folders(settings.modules)
+    if not folders:
         return
     database = Database(settings.effective_database_url)
     try:
@@ -47,3 +53,54 @@ async def check_database(settings: Settings) -> None:
         raise SettingsError(f"STREAMSTACK_DATABASE_URL: {getattr(exc, 'detail', exc)}") from None
     finally:
         await database.close()
+    await check_schema(settings, folders)
+
+
+async def check_schema(settings: Settings, folders: dict[str, Path]) -> None:
+    """Refuse, one line a module, schemas behind this version; log those ahead of it."""
+    import structlog
+
+    from streamstack.kernel.db import schema_revisions
+    from streamstack.kernel.logging import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    revisions = await schema_revisions(settings.effective_database_url, folders)
+    for revision in revisions:
+        if not revision.known:
+            structlog.get_logger(__name__).warning(
+                "schema.newer_than_code",
+                module=revision.module,
+                revision=revision.current,
+                newest_known=revision.head,
+            )
+    behind = [behind_schema(revision) for revision in revisions if revision.behind]
+    if behind:
+        raise SettingsError("\n".join(behind))
+
+
+def migration_folders(modules: Sequence[str]) -> dict[str, Path]:
+    """The alembic script folder of each of ``modules`` that has migrations."""
+    from streamstack.app import module_definitions
+
+    definitions = module_definitions()
+    return {
+        name: folder for name in modules if (folder := definitions[name].migrations) is not None
+    }
+
+
+def behind_schema(revision: SchemaRevision) -> str:
+    """The line refusing to serve on ``revision``, behind what this version needs."""
+    where = f"at {revision.current}" if revision.current else "empty"
+    return (
+        f"the {revision.module} schema is {where}; this version needs {revision.head}:"
+        " run streamstack migrate"
+    )
+
+
+def newer_schema(revision: SchemaRevision) -> str:
+    """The line refusing to migrate ``revision``, newer than this version knows."""
+    return (
+        f"the database's {revision.module} schema is at {revision.current}, newer than this"
+        f" version knows (its newest is {revision.head}): run the release that wrote it, or"
+        " restore the backup taken before the upgrade"
+    )

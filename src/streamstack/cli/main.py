@@ -39,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = command(args)
     except SettingsError as exc:
-        print(f"streamstack: error: {exc}", file=sys.stderr)
+        # One line a problem (a refusal may name several modules), each saying it is one.
+        for line in str(exc).splitlines():
+            print(f"streamstack: error: {line}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:
         code = 130

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import MetaData, Select, event, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -30,6 +31,8 @@ from sqlalchemy.pool import PoolResetState
 
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.storage.private_files import private_file
+
+log = structlog.get_logger(__name__)
 
 #: Constraint and index names every module's tables get, so migrations can name them.
 NAMING_CONVENTION = {
@@ -351,28 +354,101 @@ class DriverStatement:
         return rows
 
 
-async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
-    """Apply every module's migrations (module name -> its alembic script folder)."""
-    engine = create_engine(url)
+@dataclasses.dataclass(frozen=True, slots=True)
+class SchemaRevision:
+    """Where one module's tables are against the migrations this code has for them."""
+
+    module: str
+    #: The revision the database's version table names (None: never migrated).
+    current: str | None
+    #: The newest revision of this code's migrations.
+    head: str
+    #: Whether this code has ``current`` among its migrations: a revision it does not
+    #: know was written by a newer release (the database is ahead of the code).
+    known: bool
+
+    @property
+    def behind(self) -> bool:
+        """The code needs revisions the database has not had yet."""
+        return self.known and self.current != self.head
+
+
+class SchemaAhead(Exception):
+    """Migrating refused: the database holds revisions newer than this code knows (a
+    rollback to an older release), which it cannot upgrade from nor safely write to."""
+
+    def __init__(self, revisions: Sequence[SchemaRevision]) -> None:
+        super().__init__(", ".join(f"{r.module} at {r.current}" for r in revisions))
+        self.revisions = tuple(revisions)
+
+
+async def schema_revisions(url: str, migrations: Mapping[str, Path]) -> list[SchemaRevision]:
+    """Where each module's tables are (module name -> its alembic script folder), read
+    from the module's version table without changing anything."""
+    engine = create_engine(url, pool_size=1)
     try:
-        for module, folder in migrations.items():
-            async with engine.begin() as conn:
-                await conn.run_sync(_upgrade, module, folder)
+        return await _revisions(engine, migrations)
     finally:
         await engine.dispose()
 
 
-def _upgrade(connection: Connection, module: str, folder: Path) -> None:
-    # alembic is imported by the processes that migrate, not by every process using the
-    # database (about 0.15 s of CPU at each start).
+async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
+    """Apply every module's migrations (module name -> its alembic script folder), after
+    checking that none is ahead of them (:class:`SchemaAhead`, and nothing migrated).
+
+    Logs ``schema.migrated`` (module, from, to) for each module that moved."""
+    engine = create_engine(url)
+    try:
+        ahead = [r for r in await _revisions(engine, migrations) if not r.known]
+        if ahead:
+            raise SchemaAhead(ahead)
+        for module, folder in migrations.items():
+            async with engine.begin() as conn:
+                before, after = await conn.run_sync(_upgrade, module, folder)
+            if before != after:
+                log.info("schema.migrated", module=module, from_revision=before, to_revision=after)
+    finally:
+        await engine.dispose()
+
+
+async def _revisions(engine: AsyncEngine, migrations: Mapping[str, Path]) -> list[SchemaRevision]:
+    async with engine.connect() as conn:
+        return [await conn.run_sync(_revision, m, folder) for m, folder in migrations.items()]
+
+
+def _version_table(module: str) -> str:
+    return f"alembic_version_{module}"
+
+
+def _revision(connection: Connection, module: str, folder: Path) -> SchemaRevision:
+    # alembic is imported here, once at a start that migrates or checks the schema (about
+    # 0.15 s of CPU), not by every process importing this module.
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(folder))
+    head = scripts.get_current_head()
+    assert head is not None, f"{folder} has no migrations"
+    opts = {"version_table": _version_table(module)}
+    current = MigrationContext.configure(connection, opts=opts).get_current_revision()
+    known = current is None or current in {s.revision for s in scripts.walk_revisions()}
+    return SchemaRevision(module, current, head, known)
+
+
+def _upgrade(connection: Connection, module: str, folder: Path) -> tuple[str | None, str | None]:
+    """Upgrade ``module`` to its newest revision; its revision before and after."""
     from alembic import command
     from alembic.config import Config
+    from alembic.migration import MigrationContext
 
+    version = MigrationContext.configure(connection, opts={"version_table": _version_table(module)})
+    before = version.get_current_revision()
     config = Config()
     config.set_main_option("script_location", str(folder))
     config.attributes["connection"] = connection
-    config.attributes["version_table"] = f"alembic_version_{module}"
+    config.attributes["version_table"] = _version_table(module)
     command.upgrade(config, "head")
+    return before, version.get_current_revision()
 
 
 def run_migrations_env(target_metadata: MetaData) -> None:

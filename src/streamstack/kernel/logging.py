@@ -181,8 +181,9 @@ def configure_logging(log_format: str, level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(numeric)
     # httpx logs every request at INFO: a worker's progress reports (one every 2 s per job,
-    # naming no job) would drown its own lines.
-    for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats", "httpx"):
+    # naming no job) would drown its own lines. alembic's lines (its plugins, each revision
+    # run) would be a screenful beside the one schema.migrated line a module.
+    for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
