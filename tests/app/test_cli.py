@@ -72,12 +72,13 @@ def test_upload_help_says_sound_files_go_too() -> None:
                 "STREAMSTACK_INTERNAL_SECRET": "s" * 32,
                 "STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:9/none",
             },
-            "STREAMSTACK_DATABASE_URL",
+            # Why, not a class name alone ("the database is unavailable: ConnectionRefusedError").
+            "STREAMSTACK_DATABASE_URL: database unreachable ([Errno 111] Connect call failed",
         ),
         (
             ["migrate"],
             {"STREAMSTACK_DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:9/none"},
-            "STREAMSTACK_DATABASE_URL",
+            "STREAMSTACK_DATABASE_URL: database unreachable ([Errno 111] Connect call failed",
         ),
     ],
 )
@@ -91,6 +92,17 @@ def test_bad_settings_are_one_line_errors(
     assert lines[0].startswith("streamstack: error: ")
     assert message in lines[0]
     assert "Traceback" not in r.stderr
+
+
+def test_a_database_that_answers_but_fails_to_migrate_says_why(tmp_path: Path) -> None:
+    # It was called unreachable, with a class name alone.
+    (tmp_path / "streamstack.sqlite3").write_bytes(b"not a database " * 1000)
+    r = run("migrate", "--data-dir", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == (
+        "streamstack: error: STREAMSTACK_DATABASE_URL: cannot migrate "
+        "(DatabaseError: file is not a database)"
+    )
 
 
 #: A command printing more than a pipe holds, run through the CLI's entry point.

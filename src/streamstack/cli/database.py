@@ -28,13 +28,23 @@ async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
     except SchemaAhead as exc:
         raise SettingsError("\n".join(map(newer_schema, exc.revisions))) from None
     except (OSError, DatabaseUnavailable) as exc:
-        raise SettingsError(f"STREAMSTACK_DATABASE_URL: database unreachable ({exc})") from None
+        raise SettingsError(
+            f"STREAMSTACK_DATABASE_URL: database unreachable ({why(exc)})"
+        ) from None
     except Exception as exc:
         if exc.__class__.__module__.startswith(("sqlalchemy", "asyncpg")):
-            raise SettingsError(
-                f"STREAMSTACK_DATABASE_URL: database unreachable ({exc.__class__.__name__})"
-            ) from None
+            # Reached, but a statement failed: it was said to be unreachable all the same.
+            failed = f"{exc.__class__.__name__}: {why(getattr(exc, 'orig', None) or exc)}"
+            raise SettingsError(f"STREAMSTACK_DATABASE_URL: cannot migrate ({failed})") from None
         raise
+
+
+def why(exc: BaseException) -> str:
+    """What went wrong, in a line: the error under a wrapper (``DatabaseUnavailable`` names
+    only the class of what it wraps, for /ready), else its class when it says nothing."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+    text = str(cause).strip().splitlines()
+    return text[0] if text else cause.__class__.__name__
 
 
 async def check_database(settings: Settings) -> None:
@@ -50,7 +60,9 @@ async def check_database(settings: Settings) -> None:
     try:
         await database.ping()
     except Exception as exc:
-        raise SettingsError(f"STREAMSTACK_DATABASE_URL: {getattr(exc, 'detail', exc)}") from None
+        raise SettingsError(
+            f"STREAMSTACK_DATABASE_URL: database unreachable ({why(exc)})"
+        ) from None
     finally:
         await database.close()
     await check_schema(settings, folders)
