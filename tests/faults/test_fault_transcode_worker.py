@@ -302,3 +302,47 @@ async def test_nats_restarting_mid_job_does_not_lose_or_repeat_the_job(
         assert await worker.settled("dead_lettered") == 0
         keys, named = package_keys(settings, s3, item["id"])
         assert keys == named
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_worker_whose_secret_catalogue_refuses_does_not_start(
+    settings_factory: Any, workers: Any, tmp_path: Path
+) -> None:
+    """A mistyped secret on a new worker machine: the worker says so in one line and ends,
+    rather than reporting ready and failing every job it takes."""
+    settings = app_settings(settings_factory)
+    source = transcode_media.vp9_webm(tmp_path)
+    async with platform(settings) as (client, env):
+        item = await upload(client, settings, source)
+        refused = workers({**env, f"{PREFIX}INTERNAL_SECRET": "not-the-services-secret-0123"})
+
+        code = await asyncio.to_thread(refused.process.wait, 60)
+
+        said = refused.log.read_text().strip().splitlines()
+        assert code == 2, said
+        assert len(said) == 1, said
+        assert said[0].startswith("streamstack: error: STREAMSTACK_INTERNAL_SECRET: ")
+        assert "refuses this worker's service credential" in said[0]
+        # Its job waits for a worker that can do it, its attempts unspent.
+        waiting = await wait_for_state(client, settings, item["id"], {"queued"})
+        assert waiting["processing_state"] == "queued"
+        able = workers(env)
+        await able.wait_ready()
+        ready = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert await able.settled("retried") == 0
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_worker_waits_for_a_catalogue_that_does_not_answer_yet(
+    settings_factory: Any, workers: Any, tmp_path: Path
+) -> None:
+    settings = app_settings(settings_factory)
+    async with platform(settings) as (_, env):
+        nowhere = f"http://127.0.0.1:{free_port()}"
+        early = workers({**env, f"{PREFIX}CATALOGUE_URL": nowhere})
+        async with asyncio.timeout(30):
+            while "worker.waiting_for_catalogue" not in early.log.read_text():
+                assert early.process.poll() is None, early.log.read_text()
+                await asyncio.sleep(0.2)
+        assert early.process.poll() is None  # still waiting, not refused

@@ -178,6 +178,11 @@ async def test_internal_routes_need_the_service_secret(tmp_path: Path) -> None:
             r = await http.post(ECHO.path, content=body, headers=headers)
             assert r.status_code == 401
             assert r.json()["code"] == "invalid_service_secret"
+            # A secret given but wrong is refused, not "required": the caller's operator
+            # looks for a wrong value, not a missing setting.
+            said = "refused" if headers else "required"
+            assert r.json()["detail"].startswith(f"service credential {said}")
+            assert "STREAMSTACK_INTERNAL_SECRET" in r.json()["detail"]
         r = await http.post(
             ECHO.path, content=b"{not json", headers={SECRET_HEADER: INTERNAL_SECRET}
         )
