@@ -15,9 +15,11 @@ import contextlib
 import dataclasses
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -37,6 +39,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS / "ingest") not in sys.path:
     sys.path.insert(0, str(TESTS / "ingest"))
 import transcode_media  # noqa: E402
+from ingest_rig import ScratchHolder  # noqa: E402
 
 ACK_WAIT = 3.0
 CATALOGUE = "/api/v1/catalogue"
@@ -346,3 +349,29 @@ async def test_a_worker_waits_for_a_catalogue_that_does_not_answer_yet(
                 assert early.process.poll() is None, early.log.read_text()
                 await asyncio.sleep(0.2)
         assert early.process.poll() is None  # still waiting, not refused
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_worker_starting_sweeps_what_a_killed_one_left_in_the_temp_dir(
+    settings_factory: Any, workers: Any
+) -> None:
+    """No spool directory set: scratch goes to one known folder of the temporary directory,
+    where the next worker started on the machine deletes a killed one's (a copy of the
+    original and the package, left for ever before) and leaves a live one's alone."""
+    settings = app_settings(settings_factory)
+    temp = Path(tempfile.mkdtemp(prefix="ss-"))  # short: sockets live there too
+    try:
+        root = temp / f"streamstack-transcode-{os.getuid()}"  # one known folder per user
+        root.mkdir(mode=0o700)
+        killed, live = ScratchHolder(root), ScratchHolder(root)
+        killed.kill()
+        try:
+            async with platform(settings) as (_, env):
+                env = {k: v for k, v in env.items() if k != f"{PREFIX}TRANSCODE_SPOOL_DIR"}
+                await workers({**env, "TMPDIR": str(temp)}).wait_ready()
+                assert not killed.scratch.exists()
+                assert (live.scratch / "source").is_file()
+        finally:
+            live.kill()
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
