@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fault_rig import CuttableLink
 
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.settings import PREFIX, Settings
@@ -349,6 +350,47 @@ async def test_a_worker_waits_for_a_catalogue_that_does_not_answer_yet(
                 assert early.process.poll() is None, early.log.read_text()
                 await asyncio.sleep(0.2)
         assert early.process.poll() is None  # still waiting, not refused
+
+
+async def test_a_catalogue_outage_longer_than_the_retry_budget_fails_no_job(
+    settings_factory: Any, workers: Any, tmp_path: Path
+) -> None:
+    """The worker's link to catalogue is cut for longer than all of a job's attempts take
+    (two here, 2 s apart): the job waits, the worker's /ready says why, and the job is done
+    once catalogue is back, no attempt spent. Before, it was dead-lettered, the item failed."""
+    settings = app_settings(settings_factory).replace(jobs_max_deliver=2)
+    source = transcode_media.vp9_webm(tmp_path)
+    async with platform(settings) as (client, env):
+        app_url = httpx.URL(env[f"{PREFIX}CATALOGUE_URL"])
+        link = await CuttableLink(app_url.host, app_url.port or 80).start()
+        try:
+            via_link = f"http://127.0.0.1:{link.port}"
+            worker = workers(
+                {**env, f"{PREFIX}CATALOGUE_URL": via_link, f"{PREFIX}JOBS_MAX_DELIVER": "2"}
+            )
+            await worker.wait_ready()
+            await link.sever()
+            item = await upload(client, settings, source)
+
+            async with httpx.AsyncClient(timeout=5) as http, asyncio.timeout(60):
+                while True:  # until the worker holds the job
+                    ready = await http.get(f"http://127.0.0.1:{worker.port}/ready")
+                    if ready.status_code == 503:
+                        break
+                    await asyncio.sleep(0.2)
+            said = ready.json()["checks"]["task:ingest.transcode"]
+            assert said.startswith("waiting") and "catalogue service is unreachable" in said
+            await asyncio.sleep(8.0)  # the whole budget and more, with the ack wait twice
+            link.restore()
+
+            done = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
+        finally:
+            await link.close()
+        assert done["processing_state"] == "ready", done["processing_detail"]
+        async with asyncio.timeout(30):
+            while await worker.settled("processed") < 1:
+                await asyncio.sleep(0.2)
+        assert (await worker.settled("retried"), await worker.settled("dead_lettered")) == (0, 0)
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
