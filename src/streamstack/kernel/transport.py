@@ -43,6 +43,8 @@ SECRET_HEADER = "X-StreamStack-Service-Secret"
 SECRET_SETTING = f"{PREFIX}INTERNAL_SECRET"
 #: The code of the 401 refusing a missing or wrong service secret.
 CREDENTIAL_REFUSED = "invalid_service_secret"
+#: What a proxy in front of the callee answers, in its own words, when the callee is away.
+_PROXY_OUTAGE = (502, 503, 504)
 # Error headers that carry meaning for the caller's client.
 _FORWARDED_HEADERS = ("Retry-After", "WWW-Authenticate")
 
@@ -147,6 +149,14 @@ class HttpTransport:
         try:
             body = msgspec.json.decode(r.content, type=ErrorBody)
         except msgspec.DecodeError:
+            if r.status_code in _PROXY_OUTAGE:
+                # The proxy's own page (nginx's 502 while the callee is down or restarting):
+                # the callee is away, as when nothing listens, not failing this request.
+                raise ServiceUnavailable(
+                    f"the {self.module} service is unreachable (its proxy answered "
+                    f"{r.status_code})",
+                    code="module_unavailable",
+                ) from None
             body = ErrorBody(
                 r.status_code, "upstream_error", f"{self.module} answered {r.status_code}"
             )
