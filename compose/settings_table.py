@@ -104,7 +104,8 @@ MEANINGS: dict[str, str] = {
     "stopped (then retried)",
     "transcode_memory_bytes": "address space of the transcoder; 0 budgets it from the frame size",
     "transcode_max_pixels": "largest decoded frame a transcode accepts (width x height)",
-    "transcode_spool_dir": "scratch directory for spooled originals (unset: system temp dir)",
+    "transcode_spool_dir": "scratch directory for spooled originals "
+    "(unset: `streamstack-transcode-<uid>` in the system temp dir)",
     "web_dist_dir": "built SPA to serve (`streamstack dev`); empty: `web/dist` if present",
     "log_format": "`console` or `json`; production defaults to `json`",
     "log_level": "log level (`DEBUG`, `INFO`, `WARNING`, …)",

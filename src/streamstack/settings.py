@@ -155,7 +155,8 @@ class Settings:
     # sharing one NATS give each its own name), the x264 preset, the HLS segment
     # length, the transcoder's wall-clock limit and address space (0: budgeted from the
     # source's frame size), the largest frame accepted, and where the scratch directories
-    # for the spooled original and the package go (unset: the system's temporary directory).
+    # for the spooled original and the package go (unset: a folder of the user's in the
+    # system's temporary directory).
     worker_in_process: bool = False
     transcode_queue: QueueName = "media"
     transcode_preset: TranscodePreset = "veryfast"

@@ -15,7 +15,6 @@ Two ways to make S3 go away, because moto keeps its state in memory only:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 from fault_rig import (
     BoundedClient,
+    CuttableLink,
     Outcome,
     admin_headers,
     form_headers,
@@ -171,65 +171,6 @@ async def test_stop_the_s3_server_during_an_upload(
         assert await catalogue_total(client, settings) == 1
         stored = s3_client.list_objects_v2(Bucket=fresh_buckets[0]).get("Contents", [])
         assert [o["Key"] for o in stored] == [done.json()["s3_key"]]
-
-
-# --- a cuttable link to S3 -------------------------------------------------------------------
-
-
-class CuttableLink:
-    """A TCP relay to an upstream server whose link can be cut and restored.
-
-    Cut: every open connection is reset, and new ones are accepted and reset at once, as
-    when the server's host drops off the network.
-    """
-
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
-        self.upstream = (upstream_host, upstream_port)
-        self.cut = False
-        self._server: asyncio.Server | None = None
-        self._open: set[asyncio.StreamWriter] = set()
-        self.port = 0
-
-    async def start(self) -> CuttableLink:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def close(self) -> None:
-        await self.sever()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def sever(self) -> None:
-        self.cut = True
-        for writer in list(self._open):
-            writer.transport.abort()
-        self._open.clear()
-
-    def restore(self) -> None:
-        self.cut = False
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.cut:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._open |= {writer, up_writer}
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                while data := await source.read(256 * 1024):
-                    sink.write(data)
-                    await sink.drain()
-            sink.transport.abort() if self.cut else sink.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self._open -= {writer, up_writer}
 
 
 def list_leftovers(s3_client: Any, buckets: tuple[str, str]) -> dict[str, list[str]]:

@@ -15,9 +15,11 @@ import contextlib
 import dataclasses
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fault_rig import CuttableLink
 
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.settings import PREFIX, Settings
@@ -37,6 +40,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS / "ingest") not in sys.path:
     sys.path.insert(0, str(TESTS / "ingest"))
 import transcode_media  # noqa: E402
+from ingest_rig import ScratchHolder  # noqa: E402
 
 ACK_WAIT = 3.0
 CATALOGUE = "/api/v1/catalogue"
@@ -302,3 +306,114 @@ async def test_nats_restarting_mid_job_does_not_lose_or_repeat_the_job(
         assert await worker.settled("dead_lettered") == 0
         keys, named = package_keys(settings, s3, item["id"])
         assert keys == named
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_worker_whose_secret_catalogue_refuses_does_not_start(
+    settings_factory: Any, workers: Any, tmp_path: Path
+) -> None:
+    """A mistyped secret on a new worker machine: the worker says so in one line and ends,
+    rather than reporting ready and failing every job it takes."""
+    settings = app_settings(settings_factory)
+    source = transcode_media.vp9_webm(tmp_path)
+    async with platform(settings) as (client, env):
+        item = await upload(client, settings, source)
+        refused = workers({**env, f"{PREFIX}INTERNAL_SECRET": "not-the-services-secret-0123"})
+
+        code = await asyncio.to_thread(refused.process.wait, 60)
+
+        said = refused.log.read_text().strip().splitlines()
+        assert code == 2, said
+        assert len(said) == 1, said
+        assert said[0].startswith("streamstack: error: STREAMSTACK_INTERNAL_SECRET: ")
+        assert "refuses this worker's service credential" in said[0]
+        # Its job waits for a worker that can do it, its attempts unspent.
+        waiting = await wait_for_state(client, settings, item["id"], {"queued"})
+        assert waiting["processing_state"] == "queued"
+        able = workers(env)
+        await able.wait_ready()
+        ready = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        assert await able.settled("retried") == 0
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_worker_waits_for_a_catalogue_that_does_not_answer_yet(
+    settings_factory: Any, workers: Any, tmp_path: Path
+) -> None:
+    settings = app_settings(settings_factory)
+    async with platform(settings) as (_, env):
+        nowhere = f"http://127.0.0.1:{free_port()}"
+        early = workers({**env, f"{PREFIX}CATALOGUE_URL": nowhere})
+        async with asyncio.timeout(30):
+            while "worker.waiting_for_catalogue" not in early.log.read_text():
+                assert early.process.poll() is None, early.log.read_text()
+                await asyncio.sleep(0.2)
+        assert early.process.poll() is None  # still waiting, not refused
+
+
+async def test_a_catalogue_outage_longer_than_the_retry_budget_fails_no_job(
+    settings_factory: Any, workers: Any, tmp_path: Path
+) -> None:
+    """The worker's link to catalogue is cut for longer than all of a job's attempts take
+    (two here, 2 s apart): the job waits, the worker's /ready says why, and the job is done
+    once catalogue is back, no attempt spent. Before, it was dead-lettered, the item failed."""
+    settings = app_settings(settings_factory).replace(jobs_max_deliver=2)
+    source = transcode_media.vp9_webm(tmp_path)
+    async with platform(settings) as (client, env):
+        app_url = httpx.URL(env[f"{PREFIX}CATALOGUE_URL"])
+        link = await CuttableLink(app_url.host, app_url.port or 80).start()
+        try:
+            via_link = f"http://127.0.0.1:{link.port}"
+            worker = workers(
+                {**env, f"{PREFIX}CATALOGUE_URL": via_link, f"{PREFIX}JOBS_MAX_DELIVER": "2"}
+            )
+            await worker.wait_ready()
+            await link.sever()
+            item = await upload(client, settings, source)
+
+            async with httpx.AsyncClient(timeout=5) as http, asyncio.timeout(60):
+                while True:  # until the worker holds the job
+                    ready = await http.get(f"http://127.0.0.1:{worker.port}/ready")
+                    if ready.status_code == 503:
+                        break
+                    await asyncio.sleep(0.2)
+            said = ready.json()["checks"]["task:ingest.transcode"]
+            assert said.startswith("waiting") and "catalogue service is unreachable" in said
+            await asyncio.sleep(8.0)  # the whole budget and more, with the ack wait twice
+            link.restore()
+
+            done = await wait_for_state(client, settings, item["id"], {"ready", "failed"})
+        finally:
+            await link.close()
+        assert done["processing_state"] == "ready", done["processing_detail"]
+        async with asyncio.timeout(30):
+            while await worker.settled("processed") < 1:
+                await asyncio.sleep(0.2)
+        assert (await worker.settled("retried"), await worker.settled("dead_lettered")) == (0, 0)
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_worker_starting_sweeps_what_a_killed_one_left_in_the_temp_dir(
+    settings_factory: Any, workers: Any
+) -> None:
+    """No spool directory set: scratch goes to one known folder of the temporary directory,
+    where the next worker started on the machine deletes a killed one's (a copy of the
+    original and the package, left for ever before) and leaves a live one's alone."""
+    settings = app_settings(settings_factory)
+    temp = Path(tempfile.mkdtemp(prefix="ss-"))  # short: sockets live there too
+    try:
+        root = temp / f"streamstack-transcode-{os.getuid()}"  # one known folder per user
+        root.mkdir(mode=0o700)
+        killed, live = ScratchHolder(root), ScratchHolder(root)
+        killed.kill()
+        try:
+            async with platform(settings) as (_, env):
+                env = {k: v for k, v in env.items() if k != f"{PREFIX}TRANSCODE_SPOOL_DIR"}
+                await workers({**env, "TMPDIR": str(temp)}).wait_ready()
+                assert not killed.scratch.exists()
+                assert (live.scratch / "source").is_file()
+        finally:
+            live.kill()
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

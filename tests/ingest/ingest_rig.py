@@ -8,6 +8,8 @@ import base64
 import contextlib
 import dataclasses
 import json
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -518,3 +520,27 @@ class Command(CommandLine):
             return {}
         state: dict[str, Any] = json.loads(self.state_file.read_text())
         return state
+
+
+class ScratchHolder:
+    """Another worker process on this machine, in the middle of a job: its scratch
+    directory made as a job's is, held until it ends (or is killed)."""
+
+    def __init__(self, root: Path) -> None:
+        code = (
+            "import sys, time; from pathlib import Path;"
+            "from streamstack.ingest.jobs import scratch_space\n"
+            "with scratch_space(Path(sys.argv[1])) as scratch:\n"
+            "    (scratch / 'source').write_bytes(b'x' * 1024)\n"
+            "    print(scratch, flush=True); time.sleep(120)"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.scratch = Path(self.process.stdout.readline().strip())
+        assert (self.scratch / "source").is_file()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()

@@ -28,6 +28,7 @@ from ingest_rig import (
     CATALOGUE,
     Rig,
     RigFactory,
+    ScratchHolder,
     assert_complete_package,
     fast_transcoding,
     item_of,
@@ -652,13 +653,19 @@ def test_streamstack_dev_runs_one_transcoding_worker_in_process(tmp_path: Path) 
 
 
 def test_scratch_left_by_a_killed_worker_is_swept_and_live_scratch_is_not(tmp_path: Path) -> None:
-    stale, live, other = tmp_path / "transcode-stale", tmp_path / "transcode-live", tmp_path / "x"
-    for directory in (stale, live, other):
+    killed, live = ScratchHolder(tmp_path), ScratchHolder(tmp_path)
+    killed.kill()
+    # Without a lock file (made before there was one): by its age alone.
+    stale, fresh, other = tmp_path / "transcode-stale", tmp_path / "transcode-new", tmp_path / "x"
+    for directory in (stale, fresh, other):
         (directory / "out").mkdir(parents=True)
     long_ago = time.time() - 10_000
     os.utime(stale, (long_ago, long_ago))
     os.utime(other, (long_ago, long_ago))
+    try:
+        assert sweep_scratch(tmp_path, unlocked_seconds=3600) == 2
 
-    assert sweep_scratch(tmp_path, older_than_seconds=3600) == 1
-
-    assert not stale.exists() and live.is_dir() and other.is_dir()
+        assert not killed.scratch.exists() and not stale.exists()
+        assert (live.scratch / "source").is_file() and fresh.is_dir() and other.is_dir()
+    finally:
+        live.kill()

@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 import structlog
 
+from harness.servers import free_port
+from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig, original_id, repeat_id
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.tasks import BackgroundTask
+from streamstack.kernel.transport import CREDENTIAL_REFUSED, HttpTransport
 from support.job_queues import QueueFactory
 from support.waiting import eventually
 
@@ -394,3 +398,80 @@ async def test_two_worker_processes_share_a_queue_each_job_runs_once(
     assert runs == Counter(dict.fromkeys(ids, 1))  # none lost, none run twice
     assert by_worker["a"] and by_worker["b"]  # both took part
     await backlog_empty(first)
+
+
+#: A retry budget spent in well under a second: any attempt an outage cost would show.
+TINY_BUDGET = QueueConfig(ack_wait=1.0, max_deliver=2, retry_delays=(0.0,), dedupe_window=60.0)
+OUTAGE_SECONDS = 4.0  # longer than the budget, and than a few ack waits
+
+
+async def test_a_job_waits_out_a_service_outage_without_spending_its_attempts(
+    make_queue: QueueFactory,
+) -> None:
+    """Catalogue unreachable for longer than the whole retry budget: the job is held (no
+    other is taken meanwhile, health says why), and done once catalogue is back."""
+    queue = make_queue(TINY_BUDGET)
+    nowhere = HttpTransport("catalogue", f"http://127.0.0.1:{free_port()}", "secret")
+    outage = asyncio.Event()
+    outage.set()
+    calls: Counter[str] = Counter()
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        if outage.is_set():
+            await CatalogueClient(nowhere).check_credential()  # the real ConnectError's 503
+
+    await queue.enqueue("first", "transcode", b"")
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2)
+    worker.retry_max_seconds = 0.5
+    await worker.start()
+    try:
+        await eventually(lambda: worker.health().startswith("waiting"), "the job held")
+        await asyncio.sleep(0.5)  # a pull begun before the hold ends within its poll
+        await queue.enqueue("second", "transcode", b"")
+        await asyncio.sleep(OUTAGE_SECONDS)
+        assert "the catalogue service is unreachable (ConnectError)" in worker.health()
+        assert calls["first"] > TINY_BUDGET.max_deliver and calls["second"] == 0
+        outage.clear()
+        await eventually(lambda: worker.stats().processed == 2, "both jobs done")
+    finally:
+        await worker.stop()
+        await nowhere.close()
+    stats = worker.stats()
+    assert (stats.retried, stats.dead_lettered) == (0, 0)
+    assert await queue.dead_letters() == []
+    assert calls["second"] == 1
+    await backlog_empty(queue)
+
+
+async def test_a_refused_service_credential_holds_the_job_and_says_so(
+    make_queue: QueueFactory,
+) -> None:
+    """Catalogue refuses the worker's secret (rotated under it): the job is not failed; the
+    worker takes no other and its health names the credential."""
+    queue = make_queue(TINY_BUDGET)
+    refused = asyncio.Event()
+    refused.set()
+
+    async def handler(job: Job) -> None:
+        if refused.is_set():  # what the HTTP transport raises for catalogue's 401
+            raise Unauthorized(
+                "service credential refused: the caller's STREAMSTACK_INTERNAL_SECRET is not "
+                "this service's",
+                code=CREDENTIAL_REFUSED,
+            )
+
+    await queue.enqueue("job", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2)
+    worker.retry_max_seconds = 0.5
+    await worker.start()
+    try:
+        await eventually(lambda: "INTERNAL_SECRET" in worker.health(), "the refusal reported")
+        await asyncio.sleep(2.0)
+        assert worker.health().startswith("waiting")
+        refused.clear()
+        await eventually(lambda: worker.stats().processed == 1, "the job done")
+    finally:
+        await worker.stop()
+    assert (worker.stats().retried, worker.stats().dead_lettered) == (0, 0)
+    assert await queue.dead_letters() == []

@@ -23,7 +23,7 @@ from streamstack.kernel.guards import provide_call_context
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.operation import CallContext, Operation
 from streamstack.kernel.storage import ObjectsNotDeleted
-from streamstack.kernel.transport import SECRET_HEADER
+from streamstack.kernel.transport import SECRET_HEADER, HttpTransport
 from streamstack.settings import Settings
 from support.apps import (
     INTERNAL_SECRET,
@@ -178,6 +178,11 @@ async def test_internal_routes_need_the_service_secret(tmp_path: Path) -> None:
             r = await http.post(ECHO.path, content=body, headers=headers)
             assert r.status_code == 401
             assert r.json()["code"] == "invalid_service_secret"
+            # A secret given but wrong is refused, not "required": the caller's operator
+            # looks for a wrong value, not a missing setting.
+            said = "refused" if headers else "required"
+            assert r.json()["detail"].startswith(f"service credential {said}")
+            assert "STREAMSTACK_INTERNAL_SECRET" in r.json()["detail"]
         r = await http.post(
             ECHO.path, content=b"{not json", headers={SECRET_HEADER: INTERNAL_SECRET}
         )
@@ -196,6 +201,31 @@ async def test_an_unreachable_callee_is_a_503(tmp_path: Path) -> None:
     assert r.status_code == 503
     assert r.json()["code"] == "module_unavailable"
     assert "retry-after" in r.headers
+
+
+async def test_a_proxy_answering_for_an_absent_callee_is_a_503() -> None:
+    """nginx's internal listener answers 502 with a page of its own while the callee is
+    down: the callee is unreachable (a transcoding job waits), not failing the call."""
+
+    async def nginx_page(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        page = b"<html><head><title>502 Bad Gateway</title></head></html>"
+        head = f"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {len(page)}"
+        writer.write(head.encode() + b"\r\nConnection: close\r\n\r\n" + page)
+        await writer.drain()
+        writer.close()
+
+    proxy = await asyncio.start_server(nginx_page, "127.0.0.1", 0)
+    port = proxy.sockets[0].getsockname()[1]
+    transport = HttpTransport("streaming", f"http://127.0.0.1:{port}", INTERNAL_SECRET)
+    try:
+        with pytest.raises(ServiceUnavailable, match="streaming service is unreachable") as exc:
+            await transport.call(ECHO, Ping("x"), CallContext())
+    finally:
+        await transport.close()
+        proxy.close()
+        await proxy.wait_closed()
+    assert exc.value.code == "module_unavailable"
 
 
 def test_app_error_round_trips_through_its_body() -> None:

@@ -1,13 +1,13 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
 ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``CHANGE_STILLS``,
-``UPDATE_PROCESSING``, ``CHANGE_CAPTION`` and ``READ_CAPTIONS``.
+``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
 ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS`` and ``CHANGE_STILLS``:
 ``access="admin"``, a
-valid, unrevoked admin access token; ``UPDATE_PROCESSING``, ``CHANGE_CAPTION`` and
-``READ_CAPTIONS``: ``access="service"``, any module — over HTTP the service secret), and the
+valid, unrevoked admin access token; ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``,
+``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``: ``access="service"``, any module — over HTTP the service secret), and the
 transport has decoded the request against the contract's limits, as the public API does.
 """
 
@@ -21,12 +21,14 @@ from streamstack.catalogue.service import CatalogueService
 from streamstack.contracts.catalogue import (
     CHANGE_CAPTION,
     CHANGE_STILLS,
+    CHECK_CREDENTIAL,
     CREATE_MEDIA_ITEM,
     FIND_EXISTING_ITEMS,
     GET_MEDIA_ITEM,
     READ_CAPTIONS,
     UPDATE_FACTS,
     UPDATE_PROCESSING,
+    CredentialCheck,
     ExistingItems,
     ItemLookup,
     ItemsLookup,
@@ -48,7 +50,13 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         UPDATE_PROCESSING: _by_request_alone(service.update_processing),
         CHANGE_CAPTION: _by_request_alone(service.change_caption),
         READ_CAPTIONS: _by_request_alone(service.recorded_captions),
+        CHECK_CREDENTIAL: _credential_accepted,
     }
+
+
+async def _credential_accepted(request: CredentialCheck, _: CallContext) -> CredentialCheck:
+    """The kernel checked the caller's service secret before this runs: nothing is left."""
+    return request
 
 
 def _create_item_handler(service: CatalogueService) -> Handler:

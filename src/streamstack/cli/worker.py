@@ -9,13 +9,24 @@ in dev, the data directory of ``streamstack dev``) and reaches catalogue at
 many, on as many machines, as the backlog needs. SIGTERM lets running jobs finish for a
 few seconds, then hands them back to the queue; a killed worker's job is delivered again
 after the ack wait (``STREAMSTACK_JOBS_ACK_WAIT_SECONDS``).
+
+Before it serves, the worker asks catalogue whether it accepts its service credential: a
+wrong ``STREAMSTACK_INTERNAL_SECRET`` ends it there with one line naming the setting (it
+would fail every job it took), while a catalogue not answering yet is waited for.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import itertools
 
 from streamstack.cli.commands import serve_app, server_settings
+from streamstack.kernel.backoff import backoff_seconds
+from streamstack.settings import Settings, SettingsError
+
+#: Longest wait between two questions to a catalogue that does not answer at start.
+CATALOGUE_WAIT_MAX_SECONDS = 30.0
 
 
 def run_worker(args: argparse.Namespace) -> int:
@@ -29,5 +40,54 @@ def run_worker(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         worker_concurrency=args.concurrency,
     )
+    asyncio.run(wait_for_catalogue(settings))
     serve_app(settings.replace(web_dist_dir=None), {"ingest": WORKER})
     return 0
+
+
+async def wait_for_catalogue(settings: Settings) -> None:
+    """Return once catalogue accepts this process's service credential.
+
+    A :class:`SettingsError` naming the secret when catalogue refuses it; while catalogue
+    is unreachable or not ready (503), ask again with a backoff, for as long as it takes
+    (services and workers start in any order). Any other answer (a catalogue older than
+    the question) lets the worker start: its jobs will tell.
+    """
+    # Imported here: the command line's other commands load no server stack.
+    import structlog
+
+    from streamstack.contracts.catalogue import CatalogueClient
+    from streamstack.kernel.errors import AppError
+    from streamstack.kernel.transport import CREDENTIAL_REFUSED, SECRET_SETTING, HttpTransport
+
+    log = structlog.get_logger(__name__)
+    if "catalogue" in settings.modules:
+        return
+    url = settings.module_url("catalogue")
+    if not url:
+        raise SettingsError("STREAMSTACK_CATALOGUE_URL: a worker reaches catalogue there")
+    transport = HttpTransport(
+        "catalogue",
+        url,
+        settings.internal_secret,
+        timeout_seconds=settings.internal_timeout_seconds,
+    )
+    try:
+        for attempt in itertools.count(1):
+            try:
+                await CatalogueClient(transport).check_credential()
+                return
+            except AppError as exc:
+                if exc.code == CREDENTIAL_REFUSED:
+                    raise SettingsError(
+                        f"{SECRET_SETTING}: catalogue at {url} refuses this worker's service "
+                        "credential; set the secret the services have"
+                    ) from None
+                if exc.status != 503:
+                    log.warning("worker.credential_unchecked", error=str(exc))
+                    return
+                delay = backoff_seconds(attempt, 1.0, CATALOGUE_WAIT_MAX_SECONDS)
+                log.warning("worker.waiting_for_catalogue", error=str(exc), retry_in_seconds=delay)
+                await asyncio.sleep(delay)
+    finally:
+        await transport.close()

@@ -443,6 +443,22 @@ FIND_EXISTING_ITEMS = Operation(
 )
 
 
+class CredentialCheck(msgspec.Struct, frozen=True):
+    """Empty both ways: a service asking whether catalogue accepts its credential."""
+
+
+CHECK_CREDENTIAL = Operation(
+    module="catalogue",
+    name="check_credential",
+    path="/internal/v1/catalogue/credential",
+    request=CredentialCheck,
+    response=CredentialCheck,
+    # A transcoding worker asks once at its start: a wrong secret stops it there, before
+    # it takes a job it could only fail.
+    access="service",
+)
+
+
 class CatalogueClient:
     """What other modules may ask of catalogue."""
 
@@ -487,6 +503,11 @@ class CatalogueClient:
         track does not; 409 ``too_many_captions`` past ``MAX_CAPTION_TRACKS``.
         """
         return await self._transport.call(CHANGE_CAPTION, change, context or CallContext())
+
+    async def check_credential(self) -> None:
+        """Return if catalogue accepts this process's service credential; 401
+        ``invalid_service_secret`` if not, 503 if it is unreachable."""
+        await self._transport.call(CHECK_CREDENTIAL, CredentialCheck(), CallContext())
 
     async def read_captions(self, media_id: str) -> RecordedCaptions:
         """The item's caption tracks as recorded now (a service call); 404 if no item."""

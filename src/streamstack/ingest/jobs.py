@@ -33,10 +33,12 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import fcntl
+import os
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -94,6 +96,9 @@ FIRST_RUNG_PERCENT = 20
 MIB = 1024 * 1024
 #: Name prefix of each attempt's scratch directory.
 SCRATCH_PREFIX = "transcode-"
+#: The lock file in each scratch directory, held (``flock``) by its worker while it runs:
+#: the kernel lets it go when the worker dies, however it dies.
+SCRATCH_LOCK = ".owner"
 #: A job recorded before its item is registered is left to the relay only after this long:
 #: longer than registering an item and its upload's own attempt to queue the job take, so
 #: the relay never queues a job for an item catalogue is still creating (its worker would
@@ -263,9 +268,19 @@ class WorkerLimits:
     memory_bytes: int = 0
     """``RLIMIT_AS`` of the transcoder; 0 budgets it from the source's frame size."""
     spool_dir: Path | None = None
-    """Where scratch directories go (None: the system's temporary directory)."""
+    """Where scratch directories go (None: a folder of this user's in the system's
+    temporary directory, :meth:`scratch_root`)."""
     max_source_bytes: int = 10 * 1024**3
     progress_interval: float = 2.0
+
+    def scratch_root(self) -> Path:
+        """The folder of every scratch directory on this machine, made private if new: the
+        spool directory, else one known folder under the system's temporary directory, so
+        the next worker started here finds what a killed one left."""
+        if self.spool_dir is not None:
+            return private_directory(self.spool_dir)
+        default = Path(tempfile.gettempdir()) / f"streamstack-{SCRATCH_PREFIX}{os.getuid()}"
+        return private_directory(default, owned=True)
 
     def options(self, request: TranscodeRequest, max_rungs: int | None = None) -> TranscodeOptions:
         """The transcoder's options for one pass of a job."""
@@ -328,14 +343,18 @@ class TranscodeHandler:
         """The media sandbox, started on the first job (its fork server takes a moment)."""
         async with self._sandbox_lock:
             if self._sandbox is None:
-                if self.limits.spool_dir is not None:
-                    await asyncio.to_thread(
-                        sweep_scratch, self.limits.spool_dir, 2 * self.limits.timeout_seconds + 3600
-                    )
                 self._sandbox = await asyncio.to_thread(
                     Sandbox, ["streamstack.ingest.transcoding.pipeline"]
                 )
             return self._sandbox
+
+    async def sweep_scratch(self) -> None:
+        """Delete the scratch directories workers that died on this machine left (at the
+        worker's start); a live worker's are never touched."""
+        # A directory without a lock file may be a live worker's of a version before the
+        # lock (a rolling upgrade): it goes only once older than any job runs.
+        unlocked_seconds = 2 * self.limits.timeout_seconds + 3600
+        await asyncio.to_thread(sweep_scratch, self.limits.scratch_root(), unlocked_seconds)
 
     async def __call__(self, job: Job) -> None:
         """Run one transcoding job end to end (see the module docstring)."""
@@ -400,23 +419,66 @@ class TranscodeHandler:
             raise
 
 
-def sweep_scratch(spool_dir: Path, older_than_seconds: float) -> int:
-    """Delete scratch directories a killed worker left in ``spool_dir``; how many.
+def sweep_scratch(root: Path, unlocked_seconds: float) -> int:
+    """Delete the scratch directories in ``root`` whose worker is gone; how many.
 
-    Workers on one machine may share the directory, so only those untouched for longer
-    than any job may run are taken.
+    Workers on one machine share ``root``: a directory is a dead worker's when its lock
+    file can be locked (a live one holds it); one without a lock file is taken once
+    untouched for ``unlocked_seconds``.
     """
-    if not spool_dir.is_dir():
+    if not root.is_dir():
         return 0
-    cutoff = time.time() - older_than_seconds
     swept = 0
-    for entry in spool_dir.glob(f"{SCRATCH_PREFIX}*"):
-        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+    for entry in root.iterdir():
+        if entry.name.startswith(SCRATCH_PREFIX) and _abandoned(entry, unlocked_seconds):
             shutil.rmtree(entry, ignore_errors=True)
             swept += 1
+        elif entry.name.startswith(f".{SCRATCH_PREFIX}") and _untouched(entry, unlocked_seconds):
+            shutil.rmtree(entry, ignore_errors=True)  # killed while being made (never locked)
+            swept += 1
     if swept:
-        log.info("transcode_scratch_swept", directory=str(spool_dir), count=swept)
+        log.info("transcode_scratch_swept", directory=str(root), count=swept)
     return swept
+
+
+def _abandoned(directory: Path, unlocked_seconds: float) -> bool:
+    """Whether nobody holds ``directory``'s lock (no lock file: untouched long enough)."""
+    if directory.is_symlink() or not directory.is_dir():
+        return False
+    try:
+        lock = os.open(directory / SCRATCH_LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return _untouched(directory, unlocked_seconds)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # its worker runs
+    finally:
+        os.close(lock)
+    return True
+
+
+def _untouched(directory: Path, seconds: float) -> bool:
+    return directory.is_dir() and directory.stat().st_mtime < time.time() - seconds
+
+
+@contextlib.contextmanager
+def scratch_space(root: Path) -> Iterator[Path]:
+    """A private (0700) scratch directory in ``root`` for the block, locked as its own (see
+    :func:`sweep_scratch`), removed at the end."""
+    # Made under a name the sweep leaves alone, and named a scratch directory only once
+    # locked: a sweep never sees it unlocked while it lives.
+    making = Path(tempfile.mkdtemp(prefix=f".{SCRATCH_PREFIX}", dir=root))
+    scratch = root / making.name.removeprefix(".")
+    lock = os.open(making / SCRATCH_LOCK, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        making.rename(scratch)
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(making, ignore_errors=True)
+        os.close(lock)
 
 
 def decode_request(job: Job) -> TranscodeRequest:
@@ -488,7 +550,11 @@ class _JobRun:
             refresh=self.request.refresh,
         )
         await self.send_progress(force=True)
-        scratch = self.scratch_directory()
+        with scratch_space(self.limits.scratch_root()) as scratch:
+            await self.stages(scratch)
+
+    async def stages(self, scratch: Path) -> None:
+        """Everything from the spool to ``ready``, in ``scratch``."""
         try:
             async with self.reporting():
                 source = await self.spool(scratch / "source")
@@ -516,8 +582,6 @@ class _JobRun:
                 raise
             task.uncancel()  # our own reporter stopped the work: the item is gone
             raise ItemGone(self.request.media_id) from None
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     async def first_rung(self, source: Path, scratch: Path) -> None:
         """Encode and publish the lowest rung alone: the item is playable from here on.
@@ -573,13 +637,6 @@ class _JobRun:
         """The item was deleted: remove what this job (and earlier attempts) uploaded."""
         removed = await asyncio.shield(self.outputs.remove())
         log.info("transcode_abandoned", media_id=self.request.media_id, removed=removed)
-
-    def scratch_directory(self) -> Path:
-        """A private (0700) directory of this attempt for the spool file and the package."""
-        base = self.limits.spool_dir
-        if base is not None:
-            private_directory(base)
-        return Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=base))
 
     async def spool(self, path: Path) -> Path:
         """Copy the original to ``path``, streamed a bounded chunk at a time."""

@@ -16,7 +16,7 @@ from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
 from streamstack.kernel.jobs.worker import JobWorker
 from streamstack.kernel.metrics import track_gauge
-from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.module import Hook, ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 
@@ -73,9 +73,11 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     retries = TranscodeRetries(catalogue, transcode_jobs)
     tasks: list[BackgroundTask] = [upload_sweeper(service, settings), transcode_jobs.relay]
-    transcoding = transcode_worker(context, queue) if settings.worker_in_process else None
-    if transcoding is not None:
-        tasks.append(transcoding)
+    transcoding: JobWorker | None = None
+    on_startup: list[Hook] = []
+    if settings.worker_in_process:
+        transcoding, sweep_scratch = transcode_worker(context, queue)
+        tasks, on_startup = [*tasks, transcoding], [sweep_scratch]
     takedown_tasks, takedown_events = takedown(context, transcoding)
     return MountedModule(
         name="ingest",
@@ -91,7 +93,7 @@ def mount(context: ModuleContext) -> MountedModule:
             storage_audit_routes(context, media, thumbnails, catalogue, records),
         ],
         tasks=[*tasks, *takedown_tasks],
-        on_startup=[takedown_events.try_follow],
+        on_startup=[*on_startup, takedown_events.try_follow],
         on_shutdown=[takedown_events.stop],
     )
 
@@ -192,8 +194,9 @@ def transcode_queue(context: ModuleContext) -> JobQueue:
     return queue
 
 
-def transcode_worker(context: ModuleContext, queue: JobQueue) -> JobWorker:
-    """``worker_concurrency`` transcoding slots on ``queue``, with the settings' limits."""
+def transcode_worker(context: ModuleContext, queue: JobQueue) -> tuple[JobWorker, Hook]:
+    """``worker_concurrency`` transcoding slots on ``queue``, with the settings' limits, and
+    the start-up hook sweeping the scratch that dead workers left on this machine."""
     from streamstack.ingest.jobs import TranscodeHandler, WorkerLimits  # (see the note at the top)
 
     settings = context.settings
@@ -213,19 +216,22 @@ def transcode_worker(context: ModuleContext, queue: JobQueue) -> JobWorker:
             max_source_bytes=settings.max_upload_bytes,
         ),
     )
-    return JobWorker(
+    worker = JobWorker(
         queue,
         handler,
         name="ingest.transcode",
         concurrency=settings.worker_concurrency,
         on_dead_letter=handler.on_dead_letter,
     )
+    return worker, handler.sweep_scratch
 
 
 def mount_worker(context: ModuleContext) -> MountedModule:
     """``streamstack worker``: only the transcoding workers (no routes, no sweeper)."""
-    worker = transcode_worker(context, transcode_queue(context))
-    return MountedModule(name="ingest", route_handlers=[], tasks=[worker])
+    worker, sweep_scratch = transcode_worker(context, transcode_queue(context))
+    return MountedModule(
+        name="ingest", route_handlers=[], tasks=[worker], on_startup=[sweep_scratch]
+    )
 
 
 MODULE = ModuleDefinition(

@@ -36,9 +36,15 @@ from streamstack.kernel.operation import (
     Resp,
     Transport,
 )
-from streamstack.settings import Settings, SettingsError
+from streamstack.settings import PREFIX, Settings, SettingsError
 
 SECRET_HEADER = "X-StreamStack-Service-Secret"
+#: The setting holding the service secret, named where a secret is refused.
+SECRET_SETTING = f"{PREFIX}INTERNAL_SECRET"
+#: The code of the 401 refusing a missing or wrong service secret.
+CREDENTIAL_REFUSED = "invalid_service_secret"
+#: What a proxy in front of the callee answers, in its own words, when the callee is away.
+_PROXY_OUTAGE = (502, 503, 504)
 # Error headers that carry meaning for the caller's client.
 _FORWARDED_HEADERS = ("Retry-After", "WWW-Authenticate")
 
@@ -143,6 +149,14 @@ class HttpTransport:
         try:
             body = msgspec.json.decode(r.content, type=ErrorBody)
         except msgspec.DecodeError:
+            if r.status_code in _PROXY_OUTAGE:
+                # The proxy's own page (nginx's 502 while the callee is down or restarting):
+                # the callee is away, as when nothing listens, not failing this request.
+                raise ServiceUnavailable(
+                    f"the {self.module} service is unreachable (its proxy answered "
+                    f"{r.status_code})",
+                    code="module_unavailable",
+                ) from None
             body = ErrorBody(
                 r.status_code, "upstream_error", f"{self.module} answered {r.status_code}"
             )
@@ -185,6 +199,21 @@ class Transports:
         return [http.close for http in self._http.values()]
 
 
+def check_credential(presented: bytes, expected: bytes) -> None:
+    """Raise 401 :data:`CREDENTIAL_REFUSED` unless ``presented`` is the service secret,
+    saying whether it was missing or wrong (a caller with a mistyped secret was told one
+    was "required", and looked for a missing setting)."""
+    if not presented:
+        raise Unauthorized(
+            f"service credential required ({SECRET_SETTING})", code=CREDENTIAL_REFUSED
+        )
+    if not expected or not hmac.compare_digest(presented, expected):
+        raise Unauthorized(
+            f"service credential refused: the caller's {SECRET_SETTING} is not this service's",
+            code=CREDENTIAL_REFUSED,
+        )
+
+
 def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HTTPRouteHandler]:
     """``POST /internal/...`` endpoints serving every registered operation over HTTP.
 
@@ -195,9 +224,7 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
 
     def endpoint(op: Operation[Any, Any]) -> HTTPRouteHandler:
         async def serve(request: Request[Any, Any, Any]) -> Response[Any]:
-            presented = request.headers.get(SECRET_HEADER, "").encode()
-            if not expected or not hmac.compare_digest(presented, expected):
-                raise Unauthorized("service credential required", code="invalid_service_secret")
+            check_credential(request.headers.get(SECRET_HEADER, "").encode(), expected)
             # A principal never crosses the wire: the forwarded token is authenticated here,
             # before the body is even read.
             context = await registry.authorize(

@@ -3,9 +3,12 @@
 Each slot pulls one delivery at a time from its own consumer, runs the handler while
 heartbeating ``in_progress`` (so a job may run far longer than the ack wait), then acks
 on success, retries with the queue's backoff on an error, and dead-letters after the
-last attempt (or at once when the handler raises :class:`JobRejected`). Stopping lets
-running jobs finish for most of ``stop_timeout``, then cancels them and hands their jobs
-back to the queue, so another worker picks them up without waiting for the ack wait.
+last attempt (or at once when the handler raises :class:`JobRejected`). A service the
+handler needs being down is not the job's fault: the worker keeps the delivery, runs the
+handler again after a backoff, takes no other job meanwhile and says so in ``health()``.
+Stopping lets running jobs finish for most of ``stop_timeout``, then cancels them and
+hands their jobs back to the queue, so another worker picks them up without waiting for
+the ack wait.
 ``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
 
 A :class:`JobWorker` is a :class:`~streamstack.kernel.tasks.BackgroundTask`: a module lists
@@ -26,7 +29,7 @@ import msgspec
 import structlog
 
 from streamstack.kernel.backoff import backoff_seconds
-from streamstack.kernel.errors import ServiceUnavailable
+from streamstack.kernel.errors import AppError, ServiceUnavailable
 from streamstack.kernel.jobs import (
     DeadLetterHook,
     Delivery,
@@ -37,6 +40,7 @@ from streamstack.kernel.jobs import (
 )
 from streamstack.kernel.jobs.metrics import JOB_DURATION, JOBS_SETTLED
 from streamstack.kernel.tasks import BackgroundTask, wait_at_most
+from streamstack.kernel.transport import CREDENTIAL_REFUSED
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +49,9 @@ JobHandler = Callable[[Job], Awaitable[None]]
 
 #: Longest error text kept in a dead letter or in ``health()``.
 _MAX_REASON = 2000
+#: How long a job waits, holding its delivery, for a service it needs (see
+#: :func:`outage_reason`) before that counts as a failed attempt after all.
+OUTAGE_HOLD_SECONDS = 3600.0
 
 
 class JobRejected(Exception):
@@ -52,6 +59,17 @@ class JobRejected(Exception):
 
     The message is the dead-letter reason, so write it for a person ("not a video: …").
     """
+
+
+def outage_reason(error: BaseException) -> str | None:
+    """Why a handler's failure is not its job's: a service it needs is down (503) or refuses
+    this process's service credential (401 ``invalid_service_secret``). None when the
+    failure may be the job's own, and counts as an attempt."""
+    if isinstance(error, ServiceUnavailable):
+        return describe(error)
+    if isinstance(error, AppError) and error.code == CREDENTIAL_REFUSED:
+        return describe(error)
+    return None
 
 
 class WorkerStats(msgspec.Struct, frozen=True):
@@ -82,7 +100,8 @@ class JobWorker(BackgroundTask):
     ``stop_timeout``: the bound of ``stop`` (default 8 s, inside the app's 10 s shut-down
     step), spent finishing running jobs, then releasing them; ``poll``: how long one
     pull waits for a job; ``on_dead_letter``: runs before a job is given up (see
-    :data:`~streamstack.kernel.jobs.DeadLetterHook`).
+    :data:`~streamstack.kernel.jobs.DeadLetterHook`); ``outage_hold``: how long a job
+    waits for a service it needs (see :meth:`_run_handler`).
     """
 
     def __init__(
@@ -96,6 +115,7 @@ class JobWorker(BackgroundTask):
         stop_timeout: float = 8.0,
         poll: float = 1.0,
         on_dead_letter: DeadLetterHook | None = None,
+        outage_hold: float = OUTAGE_HOLD_SECONDS,
     ) -> None:
         if concurrency < 1:
             raise ValueError("a job worker needs at least one slot")
@@ -122,6 +142,11 @@ class JobWorker(BackgroundTask):
         self._running: dict[str, asyncio.Task[None]] = {}
         self._cancelled: set[str] = set()
         self._last_job_error: str | None = None
+        self._outage_hold = outage_hold
+        # Jobs held through an outage, and why: no slot takes another meanwhile.
+        self._held: dict[str, str] = {}
+        self._no_outage = asyncio.Event()
+        self._no_outage.set()
 
     async def start(self) -> None:
         """Start the slots (no-op when running)."""
@@ -182,6 +207,14 @@ class JobWorker(BackgroundTask):
         """Whether the slots are alive."""
         return bool(self._slots) and not all(t.done() for t in self._slots)
 
+    def health(self) -> str:
+        """As a task's, and while jobs wait for a service, which and why (``/ready`` 503:
+        this worker takes no job meanwhile)."""
+        if self.running and self._held:
+            reason = next(iter(self._held.values()))
+            return f"waiting ({len(self._held)} job(s) held, attempts unspent): {reason}"
+        return super().health()
+
     def stats(self) -> WorkerStats:
         """Jobs processed, retried, dead-lettered, released and cancelled; slots busy."""
         return WorkerStats(
@@ -199,6 +232,9 @@ class JobWorker(BackgroundTask):
         consumer: JobConsumer | None = None
         failures = 0  # this slot's, for its backoff; self.failures is what health() reports
         while not self._stopping.is_set():
+            if not self._no_outage.is_set():  # a job waits for a service: take no other
+                await wait_at_most(self._poll, self._no_outage.wait())
+                continue
             try:
                 if consumer is None:
                     consumer = await self.queue.consumer(self._on_dead_letter)
@@ -296,6 +332,43 @@ class JobWorker(BackgroundTask):
         job_log.warning("jobs.dead_lettered" if dead else "jobs.retry", error=reason)
 
     async def _run_handler(self, job: Job) -> None:
+        """Run the handler; while it fails because a service it needs is down or refuses
+        this worker (:func:`outage_reason`), run it again after a backoff.
+
+        The job keeps its delivery meanwhile (the heartbeats go on), so no attempt is
+        spent on either queue: JetStream counts deliveries on the server, and a nak would
+        count one. After ``outage_hold`` seconds the failure counts as an attempt after all.
+        """
+        held_since: float | None = None
+        waits = 0
+        try:
+            while True:
+                try:
+                    await self._call_handler(job)
+                    return
+                except Exception as exc:
+                    reason = outage_reason(exc)
+                    held_since = held_since or time.monotonic()
+                    if reason is None or time.monotonic() - held_since >= self._outage_hold:
+                        raise
+                    waits += 1
+                    self._hold(job.id, reason)
+                    # The task's backoff: retry_min_seconds doubling up to retry_max_seconds.
+                    delay = backoff_seconds(waits, self.retry_min_seconds, self.retry_max_seconds)
+                    self._log.warning(
+                        "jobs.waiting_for_service", job=job.id, error=reason, retry_in_seconds=delay
+                    )
+                    await asyncio.sleep(delay)
+        finally:
+            self._held.pop(job.id, None)
+            if not self._held:
+                self._no_outage.set()
+
+    def _hold(self, job_id: str, reason: str) -> None:
+        self._held[job_id] = reason
+        self._no_outage.clear()
+
+    async def _call_handler(self, job: Job) -> None:
         # Every line the handler logs names its job (this task's own context: nothing leaks).
         with (
             structlog.contextvars.bound_contextvars(job=job.id, kind=job.kind),
