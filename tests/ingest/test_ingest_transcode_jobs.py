@@ -49,6 +49,7 @@ from streamstack.ingest.jobs import (
 )
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.ingest.transcoding.results import TranscodeOptions
+from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.jobs import DeadLetter, Job, repeat_id
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.jobs.worker import JobRejected
@@ -587,6 +588,37 @@ async def test_a_package_its_original_ends_early_for_says_how_long_it_is(
             "the video ends there"
         )
         assert shown["duration_seconds"] < 2
+
+
+async def test_a_job_held_through_an_outage_after_publishing_sends_only_its_report(
+    settings_factory: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Its worker runs it again once catalogue is back: a film was encoded again for hours.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        update_processing = handler.catalogue.update_processing
+
+        async def down_for_ready(update: ProcessingUpdate) -> Any:
+            if update.state == "ready":
+                raise ServiceUnavailable("the catalogue service is unreachable")
+            return await update_processing(update)
+
+        monkeypatch.setattr(handler.catalogue, "update_processing", down_for_ready)
+        with pytest.raises(ServiceUnavailable):
+            await handler(job_for(item))
+        packaged = set(under_prefix(rig, item["id"]))
+        monkeypatch.setattr(handler.catalogue, "update_processing", update_processing)
+        # Run again, it reads no original (gone now) and transcodes nothing: it reports.
+        await handler.media.delete(item["s3_key"])
+        await handler(job_for(item))
+
+        shown = (await item_of(rig, item["id"])).json()
+        assert (shown["processing_state"], shown["has_hls"]) == ("ready", True)
+        assert set(under_prefix(rig, item["id"])) == packaged
+        assert handler.unreported == {}
 
 
 async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue(

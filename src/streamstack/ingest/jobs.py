@@ -75,7 +75,7 @@ from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, NotFound
 from streamstack.kernel.jobs import REPEAT_MARK, DeadLetter, Job, JobQueue
-from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.jobs.worker import JobRejected, outage_reason
 from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
@@ -336,6 +336,10 @@ class TranscodeHandler:
         self.catalogue = catalogue
         self.limits = limits
         self.captions = CaptionTracks(media, catalogue)
+        self.unreported: dict[str, TranscodeResult] = {}
+        """Packages published whose ``ready`` catalogue has not heard, by job: the job's
+        worker holds it through the outage and runs it again for the report alone (a
+        film's hours of encoding were done again)."""
         self._sandbox: Sandbox | None = None
         self._sandbox_lock = asyncio.Lock()
 
@@ -363,6 +367,7 @@ class TranscodeHandler:
         try:
             await run.execute()
         except ItemGone:
+            self.unreported.pop(request.queue_id, None)
             await run.abandon()
 
     async def on_dead_letter(self, letter: DeadLetter) -> None:
@@ -372,6 +377,7 @@ class TranscodeHandler:
         except JobRejected:
             log.error("transcode_dead_letter_unreadable", job_id=letter.job.id)
             return
+        self.unreported.pop(request.queue_id, None)
         # The state says it failed; the detail says why, as the admin will act on it.
         detail = one_line(failure_text(letter.reason))
         with contextlib.suppress(ItemGone):  # deleted meanwhile: nothing left to mark
@@ -549,6 +555,10 @@ class _JobRun:
             job_id=self.request.queue_id,
             refresh=self.request.refresh,
         )
+        published = self.handler.unreported.get(self.request.queue_id)
+        if published is not None:  # run again after an outage hid its report: send it alone
+            await self.report_ready(published)
+            return
         await self.send_progress(force=True)
         with scratch_space(self.limits.scratch_root()) as scratch:
             await self.stages(scratch)
@@ -567,21 +577,32 @@ class _JobRun:
                     scratch / "out", result.files, self.on_uploaded, keep_live=self.request.refresh
                 )
                 await self.store_captions(scratch / "out", result)
-            item = await self.handler.update(
-                self.request.media_id, "ready", detail=damage_note(result), result=result
-            )
-            await self.list_captions(item)
-            log.info(
-                "transcode_ready",
-                media_id=self.request.media_id,
-                renditions=[r.name for r in result.renditions],
-            )
+            await self.report_ready(result)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not self.gone or task is None:
                 raise
             task.uncancel()  # our own reporter stopped the work: the item is gone
             raise ItemGone(self.request.media_id) from None
+
+    async def report_ready(self, result: TranscodeResult) -> None:
+        """Tell catalogue the published package is ready; kept in ``unreported`` while an
+        outage keeps catalogue from hearing it."""
+        try:
+            item = await self.handler.update(
+                self.request.media_id, "ready", detail=damage_note(result), result=result
+            )
+        except Exception as exc:
+            if outage_reason(exc) is not None:  # the worker holds the job, runs it again
+                self.handler.unreported[self.request.queue_id] = result
+            raise
+        self.handler.unreported.pop(self.request.queue_id, None)
+        await self.list_captions(item)
+        log.info(
+            "transcode_ready",
+            media_id=self.request.media_id,
+            renditions=[r.name for r in result.renditions],
+        )
 
     async def first_rung(self, source: Path, scratch: Path) -> None:
         """Encode and publish the lowest rung alone: the item is playable from here on.
