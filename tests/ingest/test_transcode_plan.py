@@ -28,7 +28,7 @@ def test_rungs_go_up_to_the_source_and_never_above() -> None:
     assert names(3840, 2160) == ["240p", "360p", "480p", "720p", "1080p", "1440p", "2160p"]
     assert names(1920, 1080) == ["240p", "360p", "480p", "720p", "1080p"]
     assert names(1280, 720) == ["240p", "360p", "480p", "720p"]
-    assert names(1000, 1000) == ["240p", "360p", "480p", "720p"]  # 1000 is not 1080
+    assert names(1910, 1074)[-1] == "1074p"  # its own size, not rounded up to 1080
 
 
 def test_a_portrait_source_is_named_by_its_short_side_and_stays_portrait() -> None:
@@ -36,6 +36,18 @@ def test_a_portrait_source_is_named_by_its_short_side_and_stays_portrait() -> No
     assert [r.name for r in ladder] == ["240p", "360p", "480p", "720p", "1080p"]
     assert (ladder[-1].width, ladder[-1].height) == (1080, 1920)
     assert (ladder[0].width, ladder[0].height) == (240, 426)
+
+
+def test_a_source_well_between_two_rungs_also_gets_one_at_its_own_size() -> None:
+    # Topped at the rung under it, a PAL DVD lost a sixth of its lines, a screen's text blurred.
+    assert plan_ladder(1024, 576, Fraction(25))[-2:] == [
+        Rung("480p", 854, 480, 1400),
+        Rung("576p", 1024, 576, 1960),  # its cap between 480p's and 720p's, by its height
+    ]
+    assert names(1366, 768)[-2:] == ["720p", "768p"]
+    assert names(1000, 1000)[-1] == "1000p"
+    assert names(1280, 740)[-1] == "720p"  # under 5 % above 720: not worth a rung
+    assert names(5120, 2880)[-1] == "2160p"  # never above the highest rung
 
 
 def test_a_tiny_source_gets_one_even_rung_at_its_own_size() -> None:

@@ -4,8 +4,12 @@ A rung is named by the short side of the picture as displayed: ``720p`` is 1280x
 landscape video and 720x1280 for portrait (rotation applied), as YouTube names them, so
 a portrait phone clip gets the same ladder as its landscape twin. Rungs are taken from
 :data:`RUNG_HEIGHTS` up to the source's short side, never upscaled; a source whose short
-side is under 240 gets one rung at its own size. Sizes keep the displayed aspect ratio
-(square pixels out) and are rounded down to even numbers, as 4:2:0 chroma needs.
+side is under 240 gets one rung at its own size. A source whose short side lies 5 % or
+more above the rung under it (a PAL DVD's 576, a laptop screen's 768 or 800) also gets a
+top rung at its own size: topped at the rung under it, it lost that detail (a recorded
+screen's text went soft). Sizes keep the displayed aspect ratio (square pixels out) and are
+rounded down to even numbers, as 4:2:0 chroma needs. An own-size rung's cap lies between
+its neighbours', by its height.
 
 Bitrate caps (video only; kbit/s, the VBV ``maxrate``; ``bufsize`` is twice the cap):
 
@@ -50,6 +54,8 @@ import msgspec
 
 #: The standard rungs (short side of the displayed picture, pixels).
 RUNG_HEIGHTS = (240, 360, 480, 720, 1080, 1440, 2160)
+#: A short side this much above the rung under it gets a rung of its own size too.
+OWN_SIZE_ABOVE = 1.05
 #: The shortest side a picture may have: FFmpeg's deinterlacer refuses pictures of two
 #: rows or columns, and nothing smaller than an icon is a video anyone uploads to watch.
 MIN_PICTURE_SIDE = 16
@@ -117,6 +123,9 @@ def plan_ladder(display_width: int, display_height: int, rate: Fraction) -> list
     short, long_ = sorted((display_width, display_height))
     portrait = display_height > display_width
     sizes = [h for h in RUNG_HEIGHTS if h <= short] or [even(short)]
+    own = even(short)
+    if own <= RUNG_HEIGHTS[-1] and own >= sizes[-1] * OWN_SIZE_ABOVE:
+        sizes.append(own)
     factor = HIGH_RATE_FACTOR if rate > 30 else 1.0
     rungs = []
     for size in sizes:
@@ -126,9 +135,19 @@ def plan_ladder(display_width: int, display_height: int, rate: Fraction) -> list
         other = even(long_) if size >= short - 1 else max(2, scaled)
         width, height = (size, other) if portrait else (other, size)
         width, height = even(width), even(height)
-        cap = BITRATE_CAPS_KBPS.get(size, BITRATE_CAPS_KBPS[RUNG_HEIGHTS[0]])
-        rungs.append(Rung(f"{size}p", width, height, round(cap * factor)))
+        rungs.append(Rung(f"{size}p", width, height, round(bitrate_cap(size) * factor)))
     return rungs
+
+
+def bitrate_cap(size: int) -> float:
+    """The cap (kbit/s, up to 30 fps) of a rung of this short side: the table's, between
+    two of its rungs by height for an own-size rung, the lowest for a tiny one."""
+    if size in BITRATE_CAPS_KBPS or size < RUNG_HEIGHTS[0]:
+        return BITRATE_CAPS_KBPS.get(size, BITRATE_CAPS_KBPS[RUNG_HEIGHTS[0]])
+    below = max(h for h in RUNG_HEIGHTS if h < size)
+    above = min(h for h in RUNG_HEIGHTS if h > size)
+    share = (size - below) / (above - below)
+    return BITRATE_CAPS_KBPS[below] + share * (BITRATE_CAPS_KBPS[above] - BITRATE_CAPS_KBPS[below])
 
 
 def output_rate(source_rate: Fraction | None) -> Fraction:
