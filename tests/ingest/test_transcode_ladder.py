@@ -132,7 +132,11 @@ def check_package(
     """Everything the issue's Proof section asks of one transcoded source (made at
     ``fps``)."""
     assert [(r.name, r.width, r.height) for r in result.renditions] == rungs
-    assert (result.skipped_packets, result.unread_seconds) == (0, 0)
+    assert (result.skipped_packets, result.missing_sound_seconds, result.unread_seconds) == (
+        0,
+        0,
+        0,
+    )
     assert result.has_audio is audio
     assert len(result.audio) == (tracks if audio else 0)
     for path in result.files:
@@ -360,6 +364,17 @@ def test_a_source_damaged_midway_is_transcoded_past_the_damage_which_is_counted(
     assert result.skipped_packets > 0
     assert result.duration_seconds == pytest.approx(transcode_media.SECONDS)
     assert result.unread_seconds == 0
+
+
+def test_a_hole_in_the_sound_is_filled_with_silence_and_measured(tmp_path: Path) -> None:
+    # A Matroska cluster lost to damage: the demuxer reads on past it, and nothing said so.
+    result = transcode(transcode_media.sound_with_a_hole_mkv(tmp_path), tmp_path / "out", FAST)
+    assert sound_seconds(tmp_path / "out" / "hls" / result.audio[0].name) == pytest.approx(
+        3.0, abs=0.1
+    )
+    assert result.missing_sound_seconds == pytest.approx(1.0, abs=0.05)
+    clean = transcode(transcode_media.x264(tmp_path / "clean.mkv"), tmp_path / "clean", FAST)
+    assert clean.missing_sound_seconds == 0
 
 
 def test_a_source_whose_damage_ends_it_early_says_how_much_was_not_read(tmp_path: Path) -> None:

@@ -240,16 +240,9 @@ def loud_surround_mkv(directory: Path) -> Path:
     second filled with silence."""
     path, rate = directory / "surround.mkv", 48000
     with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast"})
-        assert isinstance(video, av.video.stream.VideoStream)
-        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
         sound = out.add_stream("pcm_s16le", rate=rate, layout="5.1")
         assert isinstance(sound, av.audio.stream.AudioStream)
-        for index in range(3 * FPS):
-            frame = picture(index, 320, 240)
-            frame.pts = index
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+        _pictures(out, 3.0)
         for start in range(0, 2 * rate, 1024):
             chunk = av.AudioFrame(format="s16", layout="5.1", samples=1024)
             wave = [round(0.9 * 32767 * math.sin((start + i) / 9.0)) for i in range(1024)]
@@ -260,6 +253,35 @@ def loud_surround_mkv(directory: Path) -> Path:
             out.mux(sound.encode(chunk))
         out.mux(sound.encode(None))
     return path
+
+
+def sound_with_a_hole_mkv(directory: Path) -> Path:
+    """A 3 s picture whose sound has no frames from 1 s to 2 s, as the timestamps of a file
+    show a stretch the demuxer skipped for damage (sound never pauses of itself)."""
+    path, rate = directory / "hole.mkv", 44100
+    with av.open(str(path), "w") as out:
+        sound = out.add_stream("aac", rate=rate)
+        assert isinstance(sound, av.audio.stream.AudioStream)
+        sound.layout = "mono"
+        _pictures(out, 3.0)
+        for start in range(0, 3 * rate, 1024):
+            if not rate <= start < 2 * rate:
+                out.mux(sound.encode(_tone(1024, start, rate)))
+        out.mux(sound.encode(None))
+    return path
+
+
+def _pictures(out: av.container.OutputContainer, seconds: float) -> None:
+    """``seconds`` of :func:`picture` in H.264 (320x240) into ``out``, its other streams
+    added already (the header is written at the first packet)."""
+    video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast"})
+    assert isinstance(video, av.video.stream.VideoStream)
+    video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+    for index in range(round(seconds * FPS)):
+        frame = picture(index, 320, 240)
+        frame.pts = index
+        out.mux(video.encode(frame))
+    out.mux(video.encode(None))
 
 
 def damaged(source: Path) -> Path:

@@ -521,6 +521,8 @@ def damage_note(result: TranscodeResult) -> str | None:
             f"{skipped} damaged {parts} of the original skipped: it may freeze or break up "
             "there, as the original does"
         )
+    if missing := result.missing_sound_seconds:
+        notes.append(f"{missing:.1f} s of the original's sound could not be read: silent there")
     if unread := result.unread_seconds:
         notes.append(
             f"the original could not be read past {result.duration_seconds:.1f} s of the "

@@ -208,8 +208,12 @@ class _Run:
             duration,
             subtitles=subtitles,
         )
+        missing = self.soundtracks[0].missing_seconds if self.soundtracks else 0
         return msgspec.structs.replace(
-            result, skipped_packets=self.decode_errors, unread_seconds=self.unread(duration)
+            result,
+            skipped_packets=self.decode_errors,
+            missing_sound_seconds=round(float(missing), 3),
+            unread_seconds=self.unread(duration),
         )
 
     def unread(self, played: float) -> float:

@@ -137,6 +137,8 @@ class TranscodeResult(msgspec.Struct, frozen=True):
     skipped_packets: int = 0
     """Damaged packets of the source that did not decode and were left out: where they
     were, the package freezes or breaks up as the original does."""
+    missing_sound_seconds: float = 0.0
+    """Holes in the main track's sound (damage the demuxer skipped), filled with silence."""
     unread_seconds: float = 0.0
     """How much shorter the package is than the source's headers say (damage the demuxer
     could not read past ends it early); 0 when it is as long, within a second."""

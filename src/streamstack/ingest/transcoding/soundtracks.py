@@ -128,6 +128,11 @@ class Soundtrack:
                 self._sent = (sound.pts or 0) + sound.samples
 
     @property
+    def missing_seconds(self) -> Fraction:
+        """Holes in the track's sound so far (see ``AudioTimeline.missing``)."""
+        return self._timeline.missing if self._timeline is not None else Fraction(0)
+
+    @property
     def sent_seconds(self) -> Fraction:
         """How much sound the encoder has had, seconds."""
         return Fraction(self._sent, AUDIO_SAMPLE_RATE)

@@ -47,6 +47,8 @@ def field_deinterlacer(field_order: int) -> tuple[str, str]:
     return ("bwdif", f"mode=send_field:parity={parity}:deint=interlaced")
 
 
+#: A jump in the sound's timestamps this long (s) is a hole, not a muxer's rounding.
+SOUND_HOLE_SECONDS = Fraction(1, 4)
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
 _TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
@@ -358,13 +360,17 @@ class AudioTimeline:
         self._time_base = time_base
         self._stamps = Stamps(time_base, origin)
         self._converters: dict[tuple[str, str, int], av.AudioResampler] = {}
+        self.missing = Fraction(0)
+        """Seconds of holes in the sound (each over ``SOUND_HOLE_SECONDS``), filled with
+        silence: sound is continuous, so a hole is data the demuxer could not read."""
 
     def push(self, frame: av.AudioFrame | None) -> Iterator[av.AudioFrame]:
         """Feed one decoded frame (None at the end); yield the output frames now ready."""
         if frame is not None:
-            self._stamps.stamp(
+            hole = self._stamps.stamp(
                 frame, round(Fraction(frame.samples, frame.sample_rate) / self._time_base)
             )
+            self.missing += hole if hole > SOUND_HOLE_SECONDS else 0
         for alike in self._alike(frame):
             self._sink.graph.push(alike)
         for out in _pulled(self._sink):
@@ -404,15 +410,22 @@ class Stamps:
     ) -> None:
         self._time_base = time_base
         self._next = round(origin / time_base)
+        self._stamped = False
         #: A frame's length when the decoder does not say (a picture's: one at the rate).
         self._usual = round(frame_seconds / time_base) if frame_seconds else 0
 
-    def stamp(self, frame: av.frame.Frame, length: int | None) -> None:
+    def stamp(self, frame: av.frame.Frame, length: int | None) -> Fraction:
         """Give ``frame`` a timestamp if it has none; note where it ends (``length``, in the
-        stream's time base, or none known)."""
+        stream's time base, or none known). How far (seconds) it starts past where the
+        frame before it ended: a hole, such as damage the demuxer skipped (0 for the first)."""
+        hole = Fraction(0)
         if frame.pts is None:
             frame.pts = self._next
+        elif self._stamped:
+            hole = max(Fraction(0), (frame.pts - self._next) * self._time_base)
+        self._stamped = True
         self._next = frame.pts + (length or self._usual)
+        return hole
 
 
 def _sound_shape(frame: av.AudioFrame) -> tuple[str, str, int]:
