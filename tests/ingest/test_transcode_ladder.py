@@ -366,6 +366,20 @@ def test_a_source_damaged_midway_is_transcoded_past_the_damage_which_is_counted(
     assert result.unread_seconds == 0
 
 
+@pytest.mark.parametrize("jump", [600, -600], ids=["forward", "back"])
+def test_a_transport_streams_clock_jumping_is_made_continuous(tmp_path: Path, jump: int) -> None:
+    # A 3 s recording across a channel change became 10 minutes of one frozen picture.
+    source = transcode_media.restarted_clock_ts(tmp_path, jump)
+    result = transcode(source, tmp_path / "out", FAST)
+    assert result.duration_seconds == pytest.approx(3.0, abs=0.1)
+    assert (result.missing_sound_seconds, result.unread_seconds) == (0, 0)
+    shown = _shown(tmp_path / "out")
+    assert len(shown) == pytest.approx(76, abs=2)
+    # Each frame the next picture (its grey level 7 on, mod 120), across the jump too.
+    steps = {(b - a) % 120 for a, b in itertools.pairwise(shown)}
+    assert steps <= set(range(4, 11)), sorted(steps)
+
+
 def test_a_hole_in_the_sound_is_filled_with_silence_and_measured(tmp_path: Path) -> None:
     # A Matroska cluster lost to damage: the demuxer reads on past it, and nothing said so.
     result = transcode(transcode_media.sound_with_a_hole_mkv(tmp_path), tmp_path / "out", FAST)

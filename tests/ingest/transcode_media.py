@@ -104,6 +104,7 @@ def write(
     live: bool = False,
     audio_tags: Sequence[dict[str, str]] = ({},),
     draw: Callable[[int, int, int], av.VideoFrame] | None = None,
+    starts_at: int | None = None,
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
 
@@ -115,11 +116,13 @@ def write(
     the picture.
     ``frame_times`` (seconds) gives every picture its own instant: a variable frame rate.
     ``rotation`` stores a display matrix (degrees counter-clockwise, as FFmpeg reads it).
+    ``starts_at`` (seconds) sets the clock its timestamps start from (a muxer's offset).
     ``live`` writes it as a live stream would: through an unseekable sink, so the muxer
     cannot go back to fill in the duration.
     """
     sink = _Unseekable() if live else None
-    with av.open(str(path) if sink is None else sink, "w", format=container) as out:
+    clock = {"output_ts_offset": str(starts_at)} if starts_at is not None else {}
+    with av.open(str(path) if sink is None else sink, "w", format=container, options=clock) as out:
         stream = out.add_stream(video, rate=fps, options=video_options or {})
         assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
@@ -282,6 +285,28 @@ def _pictures(out: av.container.OutputContainer, seconds: float) -> None:
         frame.pts = index
         out.mux(video.encode(frame))
     out.mux(video.encode(None))
+
+
+def restarted_clock_ts(directory: Path, jump: int) -> Path:
+    """Two 1.5 s recordings in one MPEG transport stream (a broadcast recording across a
+    channel change): the second's clock starts ``jump`` seconds after the first's (earlier
+    when negative), its pictures going on from the first's (grey levels 40 + 7n)."""
+    first, second = (
+        write(
+            directory / f"part{n}.ts",
+            container="mpegts",
+            video="mpeg2video",
+            audio="mp2",
+            audio_rate=48000,
+            seconds=1.5,
+            starts_at=start,
+            draw=lambda index, width, height, n=n: picture(index + n * 38, width, height),
+        )
+        for n, start in enumerate((max(0, -jump), max(0, jump)))
+    )
+    joined = directory / "restarted.ts"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    return joined
 
 
 def damaged(source: Path) -> Path:

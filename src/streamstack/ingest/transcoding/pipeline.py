@@ -64,6 +64,7 @@ from streamstack.ingest.transcoding.storyboard import (
 from streamstack.ingest.transcoding.subtitles import SubtitleExtractor
 from streamstack.ingest.transcoding.timeline import (
     AAC_FRAME_SAMPLES,
+    ContinuousTimes,
     VideoTimeline,
     display_size,
     picture_stream,
@@ -300,7 +301,9 @@ class _Run:
             streams.insert(0, video)
         if self.subtitles is not None:
             streams += self.subtitles.streams
+        times = ContinuousTimes(container)
         for packet in container.demux(streams):
+            times.place(packet)
             if self.subtitles is not None and self.subtitles.offer(packet):
                 continue
             try:
@@ -323,6 +326,8 @@ class _Run:
                     self.release_audio()
             if packet.pos is not None and packet.pos >= 0 and self.duration is None:
                 self.report(packet.pos / max(1, self.size), "encoding")
+        if self.duration is not None:  # the headers counted the jumps taken out
+            self.duration = max(0.0, self.duration + float(times.shift))
         self.end_of_source()
 
     def end_of_source(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import Any
 
 import av
 import av.filter
@@ -47,6 +48,10 @@ def field_deinterlacer(field_order: int) -> tuple[str, str]:
     return ("bwdif", f"mode=send_field:parity={parity}:deint=interlaced")
 
 
+#: A jump this long (s) in a transport stream's times is a discontinuity, not a gap.
+TIME_JUMP_SECONDS = Fraction(10)
+#: FFmpeg's AVFMT_TS_DISCONT: formats whose timestamps may jump (MPEG TS and PS).
+_TS_DISCONT = 0x0200
 #: A jump in the sound's timestamps this long (s) is a hole, not a muxer's rounding.
 SOUND_HOLE_SECONDS = Fraction(1, 4)
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
@@ -397,6 +402,42 @@ class AudioTimeline:
             out.time_base = self._time_base
             converted.append(out)
         return converted
+
+
+class ContinuousTimes:
+    """A transport or program stream's timestamps made continuous across its jumps.
+
+    A broadcast recording spans a channel change or a spliced advert, cameras restart their
+    clocks between clips: the times jump (by minutes, or back). A 6 s recording with a jump
+    of 10 minutes became a 10-minute package of one frozen picture and silence. As FFmpeg's
+    own tools do for these formats (``-dts_delta_threshold``), a packet of sound or picture
+    more than :data:`TIME_JUMP_SECONDS` from where its stream was is moved back beside it,
+    and every packet after it by as much; other containers' timestamps are left as they are
+    (a screen recording's still stretch is no jump).
+    """
+
+    def __init__(self, container: av.container.InputContainer) -> None:
+        self.enabled = bool(container.format.flags & _TS_DISCONT)
+        self.shift = Fraction(0)
+        """Seconds added to every timestamp so far (negative after a jump forward)."""
+        self._next: dict[int, Fraction] = {}
+
+    def place(self, packet: av.Packet[Any]) -> None:
+        """Move ``packet``'s timestamps by the jumps before it (and its own, if it jumps)."""
+        base = packet.time_base
+        if not self.enabled or packet.dts is None or base is None:
+            return
+        at = packet.dts * base + self.shift
+        expected = self._next.get(packet.stream.index)
+        timed = packet.stream.type in ("video", "audio")  # subtitles are sparse
+        if expected is not None and timed and abs(at - expected) > TIME_JUMP_SECONDS:
+            self.shift += expected - at
+            at = expected
+        moved = round(self.shift / base)
+        packet.dts += moved
+        if packet.pts is not None:
+            packet.pts += moved
+        self._next[packet.stream.index] = at + (packet.duration or 0) * base
 
 
 class Stamps:
