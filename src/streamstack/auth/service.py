@@ -15,8 +15,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Literal
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 import msgspec
 import structlog
@@ -32,7 +31,7 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
-from streamstack.auth.metrics import Reason
+from streamstack.auth.metrics import Attempt, Reason
 from streamstack.auth.models import Invite, LoginSession, PasswordReset, RefreshToken, User
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.refusals import refused
@@ -245,15 +244,12 @@ class AuthService:
             if not form.invite_code:
                 raise Forbidden("registration needs an invite code", code="invite_required")
             code_hash = code_digest(form.invite_code)
-        try:
+        with self._refused_when_throttled("registration", client):
             async with self._work() as records:
                 await self.throttle.reserve_address(
                     records.attempts, "register", client.address, self.clock()
                 )
                 problem = await self._registration_problem(records, email, code_hash, client)
-        except Throttled as error:
-            refused("registration", error.reason, client.address)
-            raise
         if problem is not None:
             raise problem
         # After the reservation: estimating a long password costs tens of milliseconds.
@@ -320,14 +316,11 @@ class AuthService:
         user = await self._account_of(caller)
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
-        try:
+        with self._refused_when_throttled("password_check", client, user.email, user):
             async with self._work() as records:
                 await self.throttle.reserve_login(
                     records.attempts, user.email, client.address, self.clock()
                 )
-        except Throttled as error:
-            self._signin_refused("password_check", error.reason, client, user.email, user)
-            raise
         if not await self.passwords.verify(user.password_hash, password):
             self._signin_refused("password_check", "wrong_password", client, user.email, user)
             raise Forbidden("the current password is wrong", code="wrong_password")
@@ -483,15 +476,12 @@ class AuthService:
         # No account has a password outside the rules; it is verified anyway, for the timing.
         with contextlib.suppress(InvalidCredentialFormat):
             password = check_password(password)
-        try:
+        with self._refused_when_throttled("signin", client, email):
             async with self._work() as records:
                 await self.throttle.reserve_login(
                     records.attempts, email, client.address, self.clock()
                 )
                 user = await records.users.by_email(email)
-        except Throttled as error:
-            self._signin_refused("signin", error.reason, client, email)
-            raise
         if user is None:
             await self.passwords.verify_nobody(password)
             self._signin_refused("signin", "unknown_account", client, email)
@@ -709,9 +699,28 @@ class AuthService:
 
     # --- internals --------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _refused_when_throttled(
+        self,
+        attempt: Attempt,
+        client: ClientInfo,
+        email: str | None = None,
+        user: User | None = None,
+    ) -> Iterator[None]:
+        """Log and count ``attempt`` refused when the throttle refuses it in the block (its
+        429 goes on): with the account's tag when an ``email`` was tried."""
+        try:
+            yield
+        except Throttled as error:
+            if email is None:
+                refused(attempt, error.reason, client.address)
+            else:
+                self._signin_refused(attempt, error.reason, client, email, user)
+            raise
+
     def _signin_refused(
         self,
-        attempt: Literal["signin", "password_check"],
+        attempt: Attempt,
         reason: Reason,
         client: ClientInfo,
         email: str,
@@ -743,14 +752,11 @@ class AuthService:
         """The account a usable reset code (by its hash) belongs to, after counting the
         attempt against ``client``'s address; else the one ``invalid_reset_code`` 403."""
         now = self.clock()
-        try:
+        with self._refused_when_throttled("password_reset", client):
             async with self._work() as records:
                 await self.throttle.reserve_address(records.attempts, "reset", client.address, now)
                 reset = await records.resets.usable(code_hash, now)
                 user = None if reset is None else await records.users.by_id(reset.user_id)
-        except Throttled as error:
-            refused("password_reset", error.reason, client.address)
-            raise
         if user is None:
             refused("password_reset", "invalid_reset_code", client.address)
             raise _invalid_reset_code()

@@ -58,20 +58,13 @@ async def wait_for_catalogue(settings: Settings) -> None:
 
     from streamstack.contracts.catalogue import CatalogueClient
     from streamstack.kernel.errors import AppError
-    from streamstack.kernel.transport import CREDENTIAL_REFUSED, SECRET_SETTING, HttpTransport
+    from streamstack.kernel.transport import CREDENTIAL_REFUSED, SECRET_SETTING, http_transport
 
     log = structlog.get_logger(__name__)
     if "catalogue" in settings.modules:
         return
+    transport = http_transport(settings, "catalogue")
     url = settings.module_url("catalogue")
-    if not url:
-        raise SettingsError("STREAMSTACK_CATALOGUE_URL: a worker reaches catalogue there")
-    transport = HttpTransport(
-        "catalogue",
-        url,
-        settings.internal_secret,
-        timeout_seconds=settings.internal_timeout_seconds,
-    )
     try:
         for attempt in itertools.count(1):
             try:

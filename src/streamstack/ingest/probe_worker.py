@@ -44,6 +44,7 @@ from streamstack.ingest.transcoding.languages import one_line
 from streamstack.ingest.transcoding.soundtracks import pick_audio
 from streamstack.ingest.transcoding.timeline import (
     as_shown,
+    captured_rate,
     display_size,
     picture_stream,
     playing_seconds,
@@ -288,7 +289,7 @@ def _picture(
         raise WorkerFailure("too_large", f"{width}x{height}")
     if min(width, height) < MIN_PICTURE_SIDE:
         raise WorkerFailure("too_small", f"{width}x{height}")
-    rate = video.guessed_rate or video.average_rate  # as captured, as the ladder is made
+    rate = captured_rate(video)  # as the ladder is made
     fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
     shown = _thumbnail_frame(container, video, duration, task)
     frame = shown.frame
@@ -475,7 +476,7 @@ def _decode_frame(
     """The frame shown at ``at`` seconds (stream time), decoding on from where the
     container is: the last frame not after ``at`` (the first when all are after it), or the
     last before the packet cap; None when nothing decodes."""
-    rate = video.average_rate or video.guessed_rate
+    rate = captured_rate(video)
     shown = ShownFrame(at, 1 / float(rate) if rate else 0.0)
     for count, packet in enumerate(container.demux(video)):
         if count >= max_packets:

@@ -399,14 +399,20 @@ async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
     Logs ``schema.migrated`` (module, from, to) for each module that moved."""
     engine = create_engine(url)
     try:
-        ahead = [r for r in await _revisions(engine, migrations) if not r.known]
+        revisions = await _revisions(engine, migrations)
+        ahead = [r for r in revisions if not r.known]
         if ahead:
             raise SchemaAhead(ahead)
-        for module, folder in migrations.items():
+        for revision, folder in zip(revisions, migrations.values(), strict=True):
             async with engine.begin() as conn:
-                before, after = await conn.run_sync(_upgrade, module, folder)
-            if before != after:
-                log.info("schema.migrated", module=module, from_revision=before, to_revision=after)
+                await conn.run_sync(_upgrade, revision.module, folder)
+            if revision.behind:
+                log.info(
+                    "schema.migrated",
+                    module=revision.module,
+                    from_revision=revision.current,
+                    to_revision=revision.head,
+                )
     finally:
         await engine.dispose()
 
@@ -435,20 +441,16 @@ def _revision(connection: Connection, module: str, folder: Path) -> SchemaRevisi
     return SchemaRevision(module, current, head, known)
 
 
-def _upgrade(connection: Connection, module: str, folder: Path) -> tuple[str | None, str | None]:
-    """Upgrade ``module`` to its newest revision; its revision before and after."""
+def _upgrade(connection: Connection, module: str, folder: Path) -> None:
+    """Upgrade ``module`` to its newest revision."""
     from alembic import command
     from alembic.config import Config
-    from alembic.migration import MigrationContext
 
-    version = MigrationContext.configure(connection, opts={"version_table": _version_table(module)})
-    before = version.get_current_revision()
     config = Config()
     config.set_main_option("script_location", str(folder))
     config.attributes["connection"] = connection
     config.attributes["version_table"] = _version_table(module)
     command.upgrade(config, "head")
-    return before, version.get_current_revision()
 
 
 def run_migrations_env(target_metadata: MetaData) -> None:

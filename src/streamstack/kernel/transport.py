@@ -181,22 +181,23 @@ class Transports:
         if module in self._settings.modules:
             return self._in_process
         if module not in self._http:
-            url = self._settings.module_url(module)
-            if not url:
-                raise SettingsError(
-                    f"STREAMSTACK_{module.upper()}_URL: needed because {module} is not mounted"
-                )
-            self._http[module] = HttpTransport(
-                module,
-                url,
-                self._settings.internal_secret,
-                timeout_seconds=self._settings.internal_timeout_seconds,
-            )
+            self._http[module] = http_transport(self._settings, module)
         return self._http[module]
 
     def closers(self) -> list[Callable[[], Awaitable[None]]]:
         """The close step of every HTTP connection pool opened."""
         return [http.close for http in self._http.values()]
+
+
+def http_transport(settings: Settings, module: str) -> HttpTransport:
+    """A new HTTP transport to ``module`` at its ``STREAMSTACK_<MODULE>_URL`` with this
+    process's service secret; a one-line SettingsError when the URL is not set."""
+    url = settings.module_url(module)
+    if not url:
+        raise SettingsError(f"{PREFIX}{module.upper()}_URL: needed because {module} is not mounted")
+    return HttpTransport(
+        module, url, settings.internal_secret, timeout_seconds=settings.internal_timeout_seconds
+    )
 
 
 def check_credential(presented: bytes, expected: bytes) -> None:

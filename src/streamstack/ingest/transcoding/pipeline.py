@@ -66,6 +66,7 @@ from streamstack.ingest.transcoding.timeline import (
     AAC_FRAME_SAMPLES,
     ContinuousTimes,
     VideoTimeline,
+    captured_rate,
     display_size,
     picture_stream,
     playing_seconds,
@@ -277,10 +278,9 @@ class _Run:
             raise TranscodeError("too_large", self.oversize(width, height))
         if min(width, height) < MIN_PICTURE_SIDE:
             raise TranscodeError("too_small", f"{width}x{height}")
-        # The rate it was captured at, not its average: a phone's clip slowing down in low
-        # light (30 fps averaging 28) lost a frame in 15, a screen recording's still
-        # stretches (30 fps averaging 5) left its movements one or two frames each.
-        self.rate = output_rate(video.guessed_rate or video.average_rate)
+        # Timed at its average, a phone's clip slowing down in low light (30 fps averaging
+        # 28) lost a frame in 15, a screen recording (30 fps averaging 5) its movements.
+        self.rate = output_rate(captured_rate(video))
         self.sample_aspect = video.sample_aspect_ratio
         self.field_order = int(video.codec_context.field_order or 0)
 
@@ -362,7 +362,7 @@ class _Run:
         display = display_size(first, self.sample_aspect)
         field_order = None
         if first.interlaced_frame and self.rate * 2 <= MAX_FRAME_RATE:
-            self.rate *= 2  # a frame per field (see timeline.field_deinterlacer)
+            self.rate *= 2  # a frame per field (see timeline.deinterlacer)
             field_order = self.field_order
         gop = gop_frames(self.options.segment_seconds, self.rate)
         ladder = plan_ladder(*display, self.rate)

@@ -30,20 +30,20 @@ from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
 
 #: AAC-LC codes 1024 samples per frame.
 AAC_FRAME_SAMPLES = 1024
-#: Interlaced pictures (camcorders, broadcast recordings) are made progressive, one frame
-#: per frame, as frames flagged interlaced; progressive ones pass through untouched.
-DEINTERLACER = ("bwdif", "mode=send_frame:parity=auto:deint=interlaced")
 #: Which field a stream shows first, by its ``field_order`` (FFmpeg's AVFieldOrder: top
 #: coded and shown first, bottom and bottom, top coded but bottom shown, bottom coded but
 #: top shown); others (progressive, unknown) leave it to each frame's flag.
 _PARITY = {2: "tff", 3: "bff", 4: "bff", 5: "tff"}
 
 
-def field_deinterlacer(field_order: int) -> tuple[str, str]:
-    """The deinterlacer that makes each field its own frame (50i is 50 instants a second,
-    as a television shows it: one frame per frame halved its motion's smoothness), in the
-    order the stream says its fields are shown: a frame's own flag is unreliable where no
-    picture timing is sent (H.264 without SEI flagged top-field-first as bottom)."""
+def deinterlacer(field_order: int | None = None) -> tuple[str, str]:
+    """The filter making interlaced pictures (camcorders, broadcast recordings) progressive
+    as frames flagged interlaced come (progressive ones pass untouched): one frame per frame,
+    or with the stream's ``field_order`` one frame per field, in the order it says they are
+    shown (50i is 50 instants a second, as a television shows it; a frame's own flag is
+    unreliable where no picture timing is sent: H.264 without SEI said bottom first)."""
+    if field_order is None:
+        return ("bwdif", "mode=send_frame:parity=auto:deint=interlaced")
     parity = _PARITY.get(field_order, "auto")
     return ("bwdif", f"mode=send_field:parity={parity}:deint=interlaced")
 
@@ -96,6 +96,13 @@ def playing_seconds(
     return seconds
 
 
+def captured_rate(video: av.video.stream.VideoStream) -> Fraction | None:
+    """The rate ``video`` was captured at (None: unknown): FFmpeg's guessed rate, which its
+    own tools time their output by, not the average, which a variable rate lowers (a phone
+    slowing in low light, a screen recording holding still)."""
+    return video.guessed_rate or video.average_rate
+
+
 def rotation_filters(rotation: float) -> list[tuple[str, str]]:
     """The filters that turn a frame with this display rotation (degrees, ccw) upright."""
     quarter = round(rotation / 90) % 4
@@ -117,7 +124,7 @@ def as_shown(
     ``frame`` itself when it needs none of these."""
     filters = rotation_filters(frame.rotation)
     if frame.interlaced_frame:
-        filters.insert(0, DEINTERLACER)
+        filters.insert(0, deinterlacer())
     transfer = frame.color_trc if frame.color_trc in hdr.HDR_TRANSFERS else None
     if not filters and transfer is None:
         return frame
@@ -245,8 +252,7 @@ class VideoTimeline:
         self._stamps = Stamps(time_base, origin, (2 if per_field else 1) / rate)
         self._graph = av.filter.Graph()
         chain = [_source(self._graph, first, time_base)]
-        deinterlacer = DEINTERLACER if field_order is None else field_deinterlacer(field_order)
-        chain.append(self._graph.add(*deinterlacer))
+        chain.append(self._graph.add(*deinterlacer(field_order)))
         for name, args in rotation_filters(first.rotation):
             chain.append(self._graph.add(name, args or None))
         start = float(origin)
