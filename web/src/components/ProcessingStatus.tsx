@@ -36,7 +36,8 @@ export function isTranscoding(item: CatalogueItem): boolean {
 
 /** A small badge with the processing state, when there is one. */
 export function ProcessingBadge({ item }: { item: CatalogueItem }) {
-  if (processingLabel(item) === null || item.processing_state === "ready") return null;
+  // A ready item's detail (what a damaged original lost) is for the library, not a badge.
+  if (!isTranscoding(item) && item.processing_state !== "failed") return null;
   const failed = item.processing_state === "failed";
   return (
     <span className={`badge ${failed ? "failed" : "processing"}`} data-testid="processing-badge">
