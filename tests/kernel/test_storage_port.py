@@ -10,6 +10,7 @@ import errno
 import hashlib
 import io
 import os
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from streamstack.kernel.storage import (
     InvalidObjectKey,
     ListedObject,
     ObjectChanged,
+    ObjectInfo,
     ObjectNotFound,
     ObjectsNotDeleted,
     ObjectStore,
@@ -671,6 +673,34 @@ async def test_reads_racing_a_local_delete_find_the_objects_gone_after_it(
             await store.head(key)
         with pytest.raises(ObjectNotFound):
             await store.read(key, zero_copy=True)
+
+
+async def test_a_read_that_opened_a_file_before_its_delete_caches_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race above, made certain: a read opens its file, then waits for the file's
+    metadata while a whole delete runs; it still answers (its file is open), but neither
+    the ``head`` answer nor a map of the deleted file stays cached."""
+    writer = LocalObjectStore(tmp_path / "objects", "media")
+    await writer.write("item/hls/0/seg.m4s", single_chunk(b"segment"))
+    store = LocalObjectStore(tmp_path / "objects", "media")  # nothing cached yet
+    entered, release = threading.Event(), threading.Event()
+    describe = store._describe
+
+    def slow_describe(key: str, stat: os.stat_result) -> ObjectInfo:
+        entered.set()
+        release.wait(10)
+        return describe(key, stat)
+
+    monkeypatch.setattr(store, "_describe", slow_describe)
+    reading = asyncio.create_task(store.read("item/hls/0/seg.m4s", zero_copy=True))
+    assert await asyncio.to_thread(entered.wait, 10)
+    await store.delete_many(["item/hls/0/seg.m4s"])
+    release.set()
+    assert await read_all(await reading) == b"segment"
+    assert "item/hls/0/seg.m4s" not in store._maps and not store._infos
+    with pytest.raises(ObjectNotFound):
+        await store.head("item/hls/0/seg.m4s")
 
 
 class _FullDisk(io.RawIOBase):

@@ -171,6 +171,9 @@ class LocalObjectStore(ObjectStore):
         #: key -> (file identity, head answer); see :meth:`_info`.
         self._infos: dict[str, tuple[Identity, ObjectInfo]] = {}
         self._maps = FileMaps()
+        #: Bumped as a delete starts and ends: a read that awaited across one caches
+        #: nothing (it may have opened a file the delete then removed).
+        self._deletions = 0
 
     async def _free_bytes(self) -> int:
         """The free space of the file system the bucket is on (what an unprivileged
@@ -216,7 +219,10 @@ class LocalObjectStore(ObjectStore):
         cached = self._infos.get(key)
         if cached is not None and cached[0] == identity:
             return cached[1]
+        deletions = self._deletions
         info = await asyncio.to_thread(self._describe, key, stat)
+        if deletions != self._deletions:
+            return info
         if len(self._infos) >= _INFO_CACHE_SIZE:
             self._infos.pop(next(iter(self._infos)))  # the oldest entry
         self._infos[key] = (identity, info)
@@ -279,6 +285,7 @@ class LocalObjectStore(ObjectStore):
         # One open and one fstat on the loop: both are metadata calls, and the fstat of
         # the open file is what the ETag check, the map and the read agree on (a
         # replacement is a rename, so the open file is wholly the old or the new object).
+        deletions = self._deletions
         try:
             fd = os.open(self._file(key), os.O_RDONLY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
@@ -291,7 +298,7 @@ class LocalObjectStore(ObjectStore):
             info = mapped.info if mapped is not None else await self._info(key, stat)
             if options.if_match is not None and options.if_match != info.etag:
                 raise ObjectChanged(f"object {key!r} changed")
-            if options.zero_copy and mapped is None and info.size:
+            if options.zero_copy and mapped is None and info.size and deletions == self._deletions:
                 mapped = self._map(key, fd, identity, info)
         except BaseException:
             os.close(fd)
@@ -347,15 +354,17 @@ class LocalObjectStore(ObjectStore):
         """Delete the files (and metadata) of ``keys`` in one worker thread: a take-down of
         thousands of files never holds the event loop.
 
-        The caches forget the keys before and again after the thread: a read running
-        meanwhile may open a file before it goes and cache its ``head`` answer or map; the
-        ``head`` answer is harmless (every read asks the file system first, and a gone
-        file drops it), but a map would keep a deleted file's disk space for its idle time.
+        The caches forget the keys before and again after the thread, and a read that
+        opened its file before either and awaited across it caches nothing (its file may be
+        gone): a map would keep a deleted file's disk space for its idle time. (The CI once
+        caught such a read resuming after the second forget and mapping a deleted file.)
         """
+        self._deletions += 1
         self._forget(keys)
         try:
             await asyncio.to_thread(self._remove_files, keys)
         finally:
+            self._deletions += 1
             self._forget(keys)
 
     def _forget(self, keys: Sequence[str]) -> None:
