@@ -112,6 +112,8 @@ async def test_an_interlaced_pictures_thumbnail_is_deinterlaced_as_playback_is(
         coded = next(container.decode(video=0))
     assert coded.interlaced_frame  # the decoder sees fields, as a camcorder's 1080i has them
     item = await upload(rig, source)
+    # The rate it plays at (a frame per field), not its coded frames'.
+    assert item["fps"] == 2 * transcode_media.FPS
 
     # Woven, odd and even lines differ by ~190 levels along 8-pixel stripes at the
     # square's edges; deinterlaced, each line comes from one instant and neighbours agree.

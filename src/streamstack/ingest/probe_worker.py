@@ -48,6 +48,7 @@ from streamstack.ingest.transcoding.timeline import (
     display_size,
     picture_stream,
     playing_seconds,
+    shown_rate,
 )
 
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
@@ -289,11 +290,11 @@ def _picture(
         raise WorkerFailure("too_large", f"{width}x{height}")
     if min(width, height) < MIN_PICTURE_SIDE:
         raise WorkerFailure("too_small", f"{width}x{height}")
-    rate = captured_rate(video)  # as the ladder is made
-    fps = round(float(rate), 3) if rate and 0 < float(rate) <= 1000 else None
     shown = _thumbnail_frame(container, video, duration, task)
     frame = shown.frame
     assert frame is not None
+    rate = captured_rate(video)  # the rate the package plays at, as the ladder is made
+    fps = round(float(shown_rate(rate, frame)), 3) if rate and 0 < rate <= 1000 else None
     # As a viewer sees it: a phone's portrait clip is portrait, anamorphic pixels are
     # square (the ladder is made the same way).
     width, height = display_size(frame, video.sample_aspect_ratio)

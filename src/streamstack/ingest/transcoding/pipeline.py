@@ -39,7 +39,6 @@ from streamstack.ingest.transcoding import hdr, staging
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import (
     AUDIO_SAMPLE_RATE,
-    MAX_FRAME_RATE,
     MIN_PICTURE_SIDE,
     gop_frames,
     output_rate,
@@ -70,6 +69,7 @@ from streamstack.ingest.transcoding.timeline import (
     display_size,
     picture_stream,
     playing_seconds,
+    shown_rate,
 )
 
 ProgressCallback = Callable[[Progress], None]
@@ -360,10 +360,9 @@ class _Run:
         if first.width * first.height > self.options.max_pixels:
             raise TranscodeError("too_large", self.oversize(first.width, first.height))
         display = display_size(first, self.sample_aspect)
-        field_order = None
-        if first.interlaced_frame and self.rate * 2 <= MAX_FRAME_RATE:
-            self.rate *= 2  # a frame per field (see timeline.deinterlacer)
-            field_order = self.field_order
+        shown = shown_rate(self.rate, first)
+        field_order = self.field_order if shown != self.rate else None
+        self.rate = shown
         gop = gop_frames(self.options.segment_seconds, self.rate)
         ladder = plan_ladder(*display, self.rate)
         ladder = ladder[: self.options.max_rungs or len(ladder)]

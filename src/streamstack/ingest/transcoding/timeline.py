@@ -26,7 +26,7 @@ from av.filter.context import FilterContext
 from av.video.frame import PictureType
 
 from streamstack.ingest.transcoding import hdr
-from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE
+from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_FRAME_RATE
 
 #: AAC-LC codes 1024 samples per frame.
 AAC_FRAME_SAMPLES = 1024
@@ -101,6 +101,15 @@ def captured_rate(video: av.video.stream.VideoStream) -> Fraction | None:
     own tools time their output by, not the average, which a variable rate lowers (a phone
     slowing in low light, a screen recording holding still)."""
     return video.guessed_rate or video.average_rate
+
+
+def shown_rate(rate: Fraction, first: av.VideoFrame) -> Fraction:
+    """The rate a package shows a stream captured at ``rate`` whose first picture is
+    ``first``: a frame per field for interlaced pictures (1080i50 plays at 50 fps, as on a
+    television; see :func:`deinterlacer`), where that stays within the ladder's rates."""
+    if first.interlaced_frame and rate * 2 <= MAX_FRAME_RATE:
+        return rate * 2
+    return rate
 
 
 def rotation_filters(rotation: float) -> list[tuple[str, str]]:
