@@ -52,7 +52,7 @@ from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.jobs import DeadLetter, Job, repeat_id
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
-from streamstack.kernel.jobs.worker import JobRejected
+from streamstack.kernel.jobs.worker import Attempt, JobRejected, attempting
 from streamstack.kernel.storage import single_chunk
 from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
@@ -650,6 +650,51 @@ async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue
             42,
             "encoding 360p",
         )
+
+
+async def test_a_failed_attempt_and_the_next_say_so_to_admins(
+    settings_factory: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bar stood still through the backoff, then went back to nothing with no word.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        details: list[str | None] = []
+        update_processing = handler.catalogue.update_processing
+
+        async def recorded(update: ProcessingUpdate) -> Any:
+            details.append(update.detail)
+            return await update_processing(update)
+
+        async def crashed(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("encoder crashed")
+
+        monkeypatch.setattr(handler.catalogue, "update_processing", recorded)
+        transcode = _JobRun.transcode
+        monkeypatch.setattr(_JobRun, "transcode", crashed)
+        with attempting(Attempt(1, 3)), pytest.raises(RuntimeError):
+            await handler(job_for(item))
+        shown = (await item_of(rig, item["id"])).json()
+        assert shown["processing_state"] == "processing"
+        assert shown["processing_detail"] == (
+            "attempt 1 of 3 failed (RuntimeError: encoder crashed): trying again"
+        )
+
+        details.clear()  # the last attempt's failure is the dead letter's to tell
+        with attempting(Attempt(3, 3)), pytest.raises(RuntimeError):
+            await handler(job_for(item))
+        assert not [detail for detail in details if detail and "trying again" in detail]
+
+        monkeypatch.setattr(_JobRun, "transcode", transcode)
+        details.clear()
+        with attempting(Attempt(2, 3)):
+            await handler(job_for(item))
+        assert details[0] == "queued for a worker (attempt 2 of 3)"
+        assert all(detail.endswith("(attempt 2 of 3)") for detail in details[:-1] if detail)
+        shown = (await item_of(rig, item["id"])).json()
+        assert (shown["processing_state"], shown["processing_detail"]) == ("ready", None)
 
 
 def test_a_malformed_job_is_rejected_without_retries() -> None:

@@ -13,7 +13,12 @@ from harness.servers import free_port
 from streamstack.contracts.catalogue import CatalogueClient
 from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig, original_id, repeat_id
-from streamstack.kernel.jobs.worker import JobRejected, JobWorker
+from streamstack.kernel.jobs.worker import (
+    Attempt,
+    JobRejected,
+    JobWorker,
+    current_attempt,
+)
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.kernel.transport import CREDENTIAL_REFUSED, HttpTransport
 from support.job_queues import QueueFactory
@@ -64,7 +69,7 @@ async def test_n_workers_process_jobs_concurrently(make_queue: QueueFactory) -> 
 
 
 async def test_what_a_handler_logs_names_its_job(make_queue: QueueFactory) -> None:
-    """Each job's log lines carry its id and kind (a storage failure deep in a take-down
+    """Each job's log lines carry its id, kind and attempt (a storage failure deep in a take-down
     says which item it was), and nothing of one job's stays bound for the next."""
     queue = make_queue(FAST)
     seen: dict[str, dict[str, Any]] = {}
@@ -79,7 +84,10 @@ async def test_what_a_handler_logs_names_its_job(make_queue: QueueFactory) -> No
     await worker.start()
     await eventually(lambda: worker.stats().processed == 2, "both jobs processed")
     await worker.stop()
-    assert seen == {"a": {"job": "a", "kind": "takedown"}, "b": {"job": "b", "kind": "transcode"}}
+    assert seen == {
+        "a": {"job": "a", "kind": "takedown", "attempt": 1},
+        "b": {"job": "b", "kind": "transcode", "attempt": 1},
+    }
     assert "job" not in structlog.contextvars.get_contextvars()
 
 
@@ -104,9 +112,11 @@ async def test_a_job_longer_than_the_ack_wait_runs_once(make_queue: QueueFactory
 async def test_a_retriable_error_is_retried_then_succeeds(make_queue: QueueFactory) -> None:
     queue = make_queue(FAST)
     calls: Counter[str] = Counter()
+    attempts: list[Attempt | None] = []
 
     async def handler(job: Job) -> None:
         calls[job.id] += 1
+        attempts.append(current_attempt())  # what a handler tells its users
         if calls[job.id] == 1:
             raise ConnectionError("object store hiccup")
 
@@ -119,6 +129,8 @@ async def test_a_retriable_error_is_retried_then_succeeds(make_queue: QueueFacto
     assert (health.retried, health.dead_lettered, calls["flaky"]) == (1, 0, 2)
     assert health.last_error == "job flaky: ConnectionError: object store hiccup"
     assert await queue.dead_letters() == []
+    assert attempts == [Attempt(1, 3), Attempt(2, 3)]
+    assert not attempts[0].last and current_attempt() is None
 
 
 async def test_a_job_failing_every_attempt_is_dead_lettered_with_its_error(

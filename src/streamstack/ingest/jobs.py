@@ -75,7 +75,7 @@ from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, NotFound
 from streamstack.kernel.jobs import REPEAT_MARK, DeadLetter, Job, JobQueue
-from streamstack.kernel.jobs.worker import JobRejected, outage_reason
+from streamstack.kernel.jobs.worker import JobRejected, current_attempt, describe, outage_reason
 from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
@@ -369,6 +369,9 @@ class TranscodeHandler:
         except ItemGone:
             self.unreported.pop(request.queue_id, None)
             await run.abandon()
+        except Exception as exc:
+            await run.report_retry(exc)
+            raise
 
     async def on_dead_letter(self, letter: DeadLetter) -> None:
         """A job given up on: mark its item ``failed`` with the reason, remove its outputs."""
@@ -547,6 +550,7 @@ class _JobRun:
         self.published: TranscodeResult | None = None
         """What catalogue has been told is playable (the early first rung)."""
         self.gone = False
+        self.attempt = current_attempt()
 
     async def execute(self) -> None:
         """Spool, transcode, upload, mark ready; the scratch directory always goes."""
@@ -741,17 +745,43 @@ class _JobRun:
         """Remember where the job is; the reporter sends it at its next tick."""
         self.percent, self.detail = max(self.percent, percent), one_line(detail)
 
+    async def report_retry(self, error: Exception) -> None:
+        """Tell admins an attempt failed and another will follow (the bar stood still
+        through the backoff, then went back to nothing with no word). Nothing is said when
+        the failure is not the job's (a held outage, a refusal) or the attempt was the last
+        (the dead-letter hook says it failed); best effort."""
+        attempt = self.attempt
+        if attempt is None or attempt.last or isinstance(error, JobRejected):
+            return
+        if outage_reason(error) is not None:
+            return
+        why = failure_text(describe(error))
+        detail = f"attempt {attempt.number} of {attempt.allowed} failed ({why}): trying again"
+        with contextlib.suppress(Exception):
+            await self.handler.update(
+                self.request.media_id,
+                "processing",
+                percent=self.percent,
+                detail=one_line(detail),
+                result=self.published,
+                keep=self.request.refresh,
+            )
+
     async def send_progress(self, *, force: bool = False) -> None:
         """Send the progress to catalogue if it changed (or when forced)."""
         current = (self.percent, self.detail)
         if current == self.sent and not force:
             return
         self.sent = current
+        detail = self.detail
+        if self.attempt is not None and self.attempt.number > 1:
+            # The bar starts again from nothing: say why it went back.
+            detail = one_line(f"{detail} (attempt {self.attempt.number} of {self.attempt.allowed})")
         await self.handler.update(
             self.request.media_id,
             "processing",
             percent=self.percent,
-            detail=self.detail,
+            detail=detail,
             result=self.published,
             keep=self.request.refresh,
         )

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import msgspec
@@ -52,6 +53,41 @@ _MAX_REASON = 2000
 #: How long a job waits, holding its delivery, for a service it needs (see
 #: :func:`outage_reason`) before that counts as a failed attempt after all.
 OUTAGE_HOLD_SECONDS = 3600.0
+
+
+class Attempt(msgspec.Struct, frozen=True):
+    """Which delivery of its job a handler runs: ``number`` (1 for the first) of the
+    ``allowed`` deliveries before the job is dead-lettered."""
+
+    number: int
+    allowed: int
+
+    @property
+    def last(self) -> bool:
+        """No delivery follows this one if it fails."""
+        return self.number >= self.allowed
+
+
+_ATTEMPT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
+    "job_attempt", default=None
+)
+
+
+@contextlib.contextmanager
+def attempting(attempt: Attempt) -> Iterator[None]:
+    """Run the block as ``attempt`` of its job: what :func:`current_attempt` answers in it
+    (the worker runs each handler so)."""
+    token = _ATTEMPT.set(attempt)
+    try:
+        yield
+    finally:
+        _ATTEMPT.reset(token)
+
+
+def current_attempt() -> Attempt | None:
+    """The attempt the running job handler is on (None outside one): a handler may tell
+    its users that a job started again, or that a failure will be retried."""
+    return _ATTEMPT.get()
 
 
 class JobRejected(Exception):
@@ -281,7 +317,7 @@ class JobWorker(BackgroundTask):
     async def _process(self, delivery: Delivery) -> None:
         job = delivery.job
         heartbeat = asyncio.create_task(self._keep_alive(delivery))
-        handler = asyncio.create_task(self._run_handler(job))
+        handler = asyncio.create_task(self._run_handler(job, delivery.attempt))
         self._running[job.id] = handler
         abandon = asyncio.create_task(self._abandon.wait())
         began = time.monotonic()
@@ -331,7 +367,7 @@ class JobWorker(BackgroundTask):
         self._count("dead_lettered" if dead else "retried")
         job_log.warning("jobs.dead_lettered" if dead else "jobs.retry", error=reason)
 
-    async def _run_handler(self, job: Job) -> None:
+    async def _run_handler(self, job: Job, attempt: int) -> None:
         """Run the handler; while it fails because a service it needs is down or refuses
         this worker (:func:`outage_reason`), run it again after a backoff.
 
@@ -344,7 +380,7 @@ class JobWorker(BackgroundTask):
         try:
             while True:
                 try:
-                    await self._call_handler(job)
+                    await self._call_handler(job, attempt)
                     return
                 except Exception as exc:
                     reason = outage_reason(exc)
@@ -368,10 +404,12 @@ class JobWorker(BackgroundTask):
         self._held[job_id] = reason
         self._no_outage.clear()
 
-    async def _call_handler(self, job: Job) -> None:
-        # Every line the handler logs names its job (this task's own context: nothing leaks).
+    async def _call_handler(self, job: Job, attempt: int) -> None:
+        # Every line the handler logs names its job and attempt, and current_attempt()
+        # answers (this task's own context: nothing leaks to another job).
         with (
-            structlog.contextvars.bound_contextvars(job=job.id, kind=job.kind),
+            attempting(Attempt(attempt, self.queue.config.max_deliver)),
+            structlog.contextvars.bound_contextvars(job=job.id, kind=job.kind, attempt=attempt),
             JOB_DURATION.labels(queue=self.queue.name, kind=job.kind).time(),
         ):
             await self._handler(job)
