@@ -253,6 +253,43 @@ async def test_a_reset_code_issued_as_its_issuer_is_demoted_dies_with_their_righ
         )
 
 
+@pytest.mark.parametrize("how", ["password_changed", "signed_out_everywhere", "disabled"])
+async def test_a_reset_code_handed_over_earlier_dies_when_the_account_moves_on(
+    client, auth_settings, how
+):
+    """A code someone still holds must not undo what the account did since: choose the
+    password it signs in with after a change, or after sign-out everywhere, or (disabled)
+    once an admin enables it again. A code issued afterwards works."""
+    email, viewer = await signed_in(client)
+    _, admin = await signed_in_admin(client, auth_settings)
+    admin_headers, viewer_headers = bearer(admin["access_token"]), bearer(viewer["access_token"])
+    user_id = user_id_of(viewer)
+    url = f"{API}/users/{user_id}/password-reset"
+    held = (await client.post(url, headers=admin_headers)).json()["code"]
+    password = PASSWORD
+    if how == "password_changed":
+        password = "a brand new passphrase of mine"
+        change = {"current_password": PASSWORD, "new_password": password}
+        changed = await client.post(f"{API}/password", json=change, headers=viewer_headers)
+        assert changed.status_code == 204, changed.text
+    elif how == "signed_out_everywhere":
+        out = await client.post(f"{API}/logout-all", headers=viewer_headers)
+        assert out.status_code == 204, out.text
+    else:
+        disabled = await client.post(f"{API}/users/{user_id}/disable", headers=admin_headers)
+        assert disabled.status_code == 200, disabled.text
+    check = await client.post(f"{API}/password-reset/check", json={"code": held})
+    assert_error(check, 403, "invalid_reset_code")
+    use = {"code": held, "new_password": NEW_PASSWORD}
+    assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
+    if how == "disabled":
+        await client.post(f"{API}/users/{user_id}/enable", headers=admin_headers)
+    assert (await login(client, email, password)).status_code == 200
+    fresh = (await client.post(url, headers=admin_headers)).json()["code"]
+    use = {"code": fresh, "new_password": NEW_PASSWORD}
+    assert (await client.post(f"{API}/password-reset", json=use)).status_code == 204
+
+
 async def test_reset_bad_input(client):
     for body in (
         {},

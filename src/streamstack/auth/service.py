@@ -378,7 +378,8 @@ class AuthService:
 
     async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
         """Disable an account (every session and live access token revoked at once, no
-        sign-in, the reset and invite codes it issued withdrawn) or enable it again; the last enabled
+        sign-in, the reset and invite codes it issued and its own unused reset codes
+        withdrawn) or enable it again; the last enabled
         admin cannot be disabled (409)."""
         now = self.clock()
         async with self._work() as records:
@@ -391,6 +392,9 @@ class AuthService:
                 # After the row is written: a token issue in flight has committed by now.
                 await self._revoke_sessions(records, LoginSession.user_id == user.id, now)
                 await self._withdraw_codes_issued_by(records, user.id, now)
+                # A reset link for them made before: whoever holds it chose the password the
+                # account signs in with once enabled. One made after is the admin's intent.
+                await records.resets.withdraw_unused(user.id, now)
             log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
             return user_view(user)
 
@@ -560,13 +564,17 @@ class AuthService:
             await self._revoke_sessions(records, which, self.clock())
 
     async def logout_all(self, caller: Principal) -> None:
-        """Revoke every session of the caller and every access token issued in them."""
+        """Revoke every session of the caller and every access token issued in them, and
+        withdraw the caller's unused reset codes."""
         await self.revocations.revoke([caller.jti])
         user = _uuid_or_none(caller.user_id)
         if user is None:
             return
+        now = self.clock()
         async with self._work() as records:
-            await self._revoke_sessions(records, LoginSession.user_id == user, self.clock())
+            await self._revoke_sessions(records, LoginSession.user_id == user, now)
+            # Every way in, cut: a reset link handed over earlier no longer works either.
+            await records.resets.withdraw_unused(user, now)
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -912,12 +920,15 @@ class AuthService:
         *,
         keep: uuid.UUID | None = None,
     ) -> None:
-        """Store a new password hash and sign out every session of the account but ``keep``.
+        """Store a new password hash, sign out every session of the account but ``keep``,
+        and withdraw its unused reset codes (a link handed over before would undo the
+        change).
 
         The user row is written first: a refresh in flight holds it (shared) until it
         commits, so its new tokens are among those revoked here, or it sees the change.
         """
         await records.users.set_password_hash(user_id, password_hash, now)
+        await records.resets.withdraw_unused(user_id, now)
         sessions = LoginSession.user_id == user_id
         if keep is not None:
             sessions = sessions & (LoginSession.id != keep)
