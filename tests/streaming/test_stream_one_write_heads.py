@@ -212,6 +212,18 @@ async def test_a_head_past_the_limit_is_431_and_closes(
     assert json.loads(body)["code"] == "request_head_too_large"
 
 
+async def test_a_whole_head_past_the_limit_in_one_read_is_431(connection: Connection) -> None:
+    """A head that arrived whole in one read (asyncio reads up to 256 KiB) ended before the
+    count of a pending head's bytes saw it: a 100 KiB header was served."""
+    big = b"a" * (MAX_HEAD_BYTES + 1024)
+    connection.writer.write(b"GET /small HTTP/1.1\r\nHost: t\r\nX-Big: " + big + b"\r\n\r\n")
+    await connection.writer.drain()
+    raw = await asyncio.wait_for(connection.reader.read(), 10)  # then closed
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), raw[:200]
+    assert json.loads(body)["code"] == "request_head_too_large"
+
+
 async def test_a_head_within_the_limit_and_a_large_body_in_one_write_pass(
     connection: Connection,
 ) -> None:

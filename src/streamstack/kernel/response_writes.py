@@ -151,6 +151,10 @@ BODY_MIN_BYTES = 32 * 1024
 LINGER_SECONDS = 2.0
 
 
+class _HeadTooLarge(Exception):
+    """Raised from the parser's callback at the end of a head past :data:`MAX_HEAD_BYTES`."""
+
+
 class HeadWithBodyProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
     (``uvicorn.run(..., http=HeadWithBodyProtocol)``), refusing a request head longer than
@@ -173,6 +177,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         self._head_from = 0  # _read_bytes before the read in which the pending head began
         self._window_from: int | None = None  # _read_bytes when a body's window opened
         self._refused = False  # a 431 was sent: what the client still sends is dropped
+        self._head_oversized = False  # a whole head past the limit stopped the parser
         super().connection_made(HeadHoldingTransport(transport, self.loop))
         self._watch = self.loop.call_later(self.head_timeout_seconds, self._watch_client)
 
@@ -187,7 +192,19 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_since = None
+        # A head that came whole in one read (asyncio reads up to 256 KiB) ended before
+        # data_received could count it: measured here, refused before the app sees it.
+        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > MAX_HEAD_BYTES:
+            self._head_oversized = True
+            raise _HeadTooLarge  # the parser stops; uvicorn answers through send_400_response
         super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_oversized:
+            self._refuse_head()
+            return
+        super().send_400_response(msg)
 
     def _watch_client(self) -> None:
         wait = self.head_timeout_seconds
