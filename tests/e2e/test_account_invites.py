@@ -86,7 +86,7 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
         created = admin_page.get_by_test_id("invite-created")
         await created.wait_for()
         link = await created.locator("code.invite-link").text_content()
-        assert link is not None and link.startswith(f"{base}/register?invite="), link
+        assert link is not None and link.startswith(f"{base}/register#invite="), link
 
         await page.goto(link)
         assert await page.get_by_label("Invite code").input_value() == link.split("=", 1)[1]

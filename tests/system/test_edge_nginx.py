@@ -238,6 +238,24 @@ def test_stream_bytes_pass_through_unbuffered_with_the_range(edge: Edge) -> None
     assert "SECRET-TOKEN" not in log
 
 
+def test_slashed_stream_tokens_and_invite_codes_stay_out_of_the_access_log(edge: Edge) -> None:
+    """nginx merges slashes to route a request, so ``//api/v1/stream//<token>`` reached the
+    stream location but was logged raw; an invite link of before the fragment carried a
+    live single-use code in its query."""
+    requests = [
+        "GET //api/v1/stream//SECRET-SLASHED-TOKEN/x HTTP/1.1",
+        "GET /register?from=mail&invite=SECRET-INVITE-CODE HTTP/1.1",
+    ]
+    for request in requests:
+        with socket.create_connection(("127.0.0.1", edge.nginx.public_port), timeout=5) as sock:
+            sock.sendall(f"{request}\r\nHost: edge\r\nConnection: close\r\n\r\n".encode())
+            assert sock.recv(65536)  # an answer began; nginx logs the request as it ends
+    log = edge.nginx.access_log_with("GET /register?[query] HTTP/1.1")
+    assert "GET //api/v1/stream//[token]/x HTTP/1.1" in log
+    assert "GET /register?[query] HTTP/1.1" in log
+    assert "SECRET-SLASHED-TOKEN" not in log and "SECRET-INVITE-CODE" not in log
+
+
 def test_a_well_formed_request_id_is_kept_and_any_other_replaced(edge: Edge) -> None:
     with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
         web.get("/api/v1/auth/me", headers={"X-Request-ID": "caller-id.0123_abc"})

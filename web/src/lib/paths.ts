@@ -23,3 +23,16 @@ export function playlistPath(playlistId: string): string {
 export function libraryPathOf(title: string): string {
   return `/admin/library?${new URLSearchParams({ q: title, status: "all" }).toString()}`;
 }
+
+/**
+ * A value a link carries in its fragment (`#code=…`, `#invite=…`): browsers never send the
+ * fragment to a server, so a secret there reaches no access log or proxy on the way.
+ */
+export function fragmentValue(hash: string, name: string): string {
+  return new URLSearchParams(hash.replace(/^#/, "")).get(name) ?? "";
+}
+
+/** The registration page with an invite code filled in, the code in the fragment. */
+export function invitePath(code: string): string {
+  return `/register#${new URLSearchParams({ invite: code }).toString()}`;
+}

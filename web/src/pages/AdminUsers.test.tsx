@@ -123,7 +123,7 @@ describe("AdminUsersPage", () => {
 
     const created = await screen.findByTestId("invite-created");
     expect(created).toHaveTextContent("SECRET-CODE-1");
-    expect(created).toHaveTextContent(`${window.location.origin}/register?invite=SECRET-CODE-1`);
+    expect(created).toHaveTextContent(`${window.location.origin}/register#invite=SECRET-CODE-1`);
     expect(await sentTo(seen, "POST", `${API}/auth/invites`)[0]?.request.json()).toEqual({ expires_in_hours: 24 });
     const invites = await screen.findByRole("list", { name: "Invites" });
     expect(within(invites).getByTestId("invite")).toHaveTextContent("Active");

@@ -8,6 +8,7 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { InputField, SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
+import { invitePath } from "../lib/paths";
 import { useAsync, type AsyncResult } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
@@ -75,7 +76,7 @@ function usedBy(invite: InviteView): string {
 
 /** The registration link that carries an invite code into the form. */
 export function inviteLink(code: string): string {
-  return `${window.location.origin}/register?invite=${encodeURIComponent(code)}`;
+  return `${window.location.origin}${invitePath(code)}`;
 }
 
 /**

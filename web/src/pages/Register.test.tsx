@@ -29,7 +29,7 @@ async function fillAndSubmit(email = "new@example.com", password = "correct hors
 }
 
 describe("RegisterPage", () => {
-  it("takes the invite code from an invite link and sends it", async () => {
+  it("takes the invite code from an invite link (its fragment) and sends it", async () => {
     registration("invite");
     server.use(
       ...registered(),
@@ -37,7 +37,7 @@ describe("RegisterPage", () => {
       ...nothingWatched(),
     );
     const seen = recordRequests();
-    renderApp("/register?invite=CODE-42");
+    renderApp("/register#invite=CODE-42");
 
     expect(await screen.findByLabelText("Invite code")).toHaveValue("CODE-42");
     expect(screen.getByLabelText("Invite code")).toBeRequired();
@@ -51,7 +51,7 @@ describe("RegisterPage", () => {
     });
   });
 
-  it("says whose session it is when an invite link is opened signed in, and offers the form once signed out", async () => {
+  it("says whose session it is when an invite link (one made before, its code in the query) is opened signed in, and offers the form once signed out", async () => {
     registration("invite");
     hadSession();
     server.use(

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
+import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { ApiError, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
@@ -9,6 +9,7 @@ import { useRegistrationMode } from "../auth/useRegistrationMode";
 import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";
+import { fragmentValue } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -41,12 +42,11 @@ export function RegisterPage() {
   const location = useLocation();
   const target = redirectTarget(location.state);
   const registration = useRegistration(target);
-  const [params] = useSearchParams();
 
   if (status === "authenticated" && !registration.busy) {
     // An invite link opened while signed in is for someone's new account: say so, not Browse.
     // Signed in by registering here, it goes on as always.
-    return params.has("invite") && !registration.registered ? <SignedInInvite /> : <Navigate to={target} replace />;
+    return inviteOf(location) && !registration.registered ? <SignedInInvite /> : <Navigate to={target} replace />;
   }
 
   return (
@@ -114,20 +114,33 @@ interface Registration {
 }
 
 /**
+ * The invite code a link filled in: `/register#invite=CODE`, or `?invite=CODE` as links made
+ * before the code moved into the fragment say ("" for none).
+ */
+function inviteOf(location: { hash: string; search: string }): string {
+  return fragmentValue(location.hash, "invite") || (new URLSearchParams(location.search).get("invite") ?? "");
+}
+
+/**
  * The registration form's answers, and sending them: signed in and on to
  * `target` on success, told why not otherwise.
  */
 function useRegistration(target: string): Registration {
   const { register } = useAuth();
   const navigate = useNavigate();
-  // An invite link (/register?invite=CODE) fills the code in.
-  const [params] = useSearchParams();
+  const linkInvite = inviteOf(useLocation());
   const [applicant, setApplicant] = useState<Applicant>(() => ({
     email: "",
     password: "",
     displayName: "",
-    invite: params.get("invite") ?? "",
+    invite: linkInvite,
   }));
+  // An invite link opened on this page changes only the fragment (no new page): take its code.
+  const [takenInvite, setTakenInvite] = useState(linkInvite);
+  if (linkInvite !== takenInvite) {
+    setTakenInvite(linkInvite);
+    if (linkInvite) setApplicant((now) => ({ ...now, invite: linkInvite }));
+  }
   const [emailTaken, setEmailTaken] = useState(false);
   const [weakPassword, setWeakPassword] = useState(false);
   const [registered, setRegistered] = useState(false);

@@ -8,11 +8,7 @@ import { NewPasswordField } from "../components/AccountFields";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
-
-/** The code rides in the fragment (`/reset-password#code=…`), which browsers never send to a server. */
-function codeFrom(hash: string): string {
-  return new URLSearchParams(hash.replace(/^#/, "")).get("code") ?? "";
-}
+import { fragmentValue } from "../lib/paths";
 
 function isDeadCode(err: unknown): boolean {
   return err instanceof ApiError && err.code === "invalid_reset_code";
@@ -21,7 +17,7 @@ function isDeadCode(err: unknown): boolean {
 /** Sets a new password with the single-use link an administrator handed over. */
 export function ResetPasswordPage() {
   const location = useLocation();
-  const [linkCode] = useState(() => codeFrom(location.hash));
+  const [linkCode] = useState(() => fragmentValue(location.hash, "code"));
   // The link's code is checked as the page opens, so a used or expired link says so before
   // anyone types a new password (the check does not use the code up).
   const check = useAsync(
