@@ -4,7 +4,7 @@ import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, ok, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, server } from "../test/server";
 import { Player } from "./Player";
 import { seekValueText } from "./SeekBar";
 
@@ -38,6 +38,35 @@ describe("stream grant", () => {
     await vi.waitFor(() => expect(screen.queryByText(waiting)).not.toBeInTheDocument(), { timeout: 4000 });
     expect(asked).toBe(2);
     expect(container.querySelector("video")?.getAttribute("src")).toContain("/api/v1/stream/");
+  });
+});
+
+describe("a server out of reach while hls.js plays", () => {
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  it("loads again once the server answers: hls.js gives up within seconds and stayed stopped", async () => {
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
+      return latest!;
+    });
+    act(() => hls.announceLevels([{ height: 360, bitrate: 800_000 }]));
+    server.use(http.post(`${API}/catalogue/:id/stream-token`, () => HttpResponse.error()));
+    act(() => hls.trigger(FakeHls.Events.ERROR, { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR }));
+    expect(await screen.findByText(/Could not reach the server/)).toBeInTheDocument();
+    expect(hls.startLoads).toBe(0); // no token, so nothing loads yet
+
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () =>
+        ok({ stream_url: "/api/v1/stream/t2", expires_in: 3600, hls_url: "/hls/master.m3u8" }),
+      ),
+    );
+    fireEvent.play(container.querySelector("video")!); // the viewer presses play: a fresh token, loading again
+    await vi.waitFor(() => expect(hls.startLoads).toBe(1));
+    expect(screen.queryByText(/Could not reach the server/)).not.toBeInTheDocument();
   });
 });
 

@@ -123,6 +123,12 @@ interface Session {
   switchingTo: number | null;
   /** The hook let go of this session (new item, unmount): late answers change nothing. */
   closed: boolean;
+  /**
+   * hls.js stopped loading after a fatal network error (it gives up within seconds while
+   * the browser says it is online: a server restarting, refusing, Wi-Fi without internet);
+   * the next grant loads again (see resumeLoading).
+   */
+  loadStopped: boolean;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -193,10 +199,18 @@ function openSession(
     delivery: null,
     switchingTo: null,
     closed: false,
+    loadStopped: false,
   };
   sessionRef.current = current;
   const onError = renewOnVideoError(current, report);
   video.addEventListener("error", onError);
+  // A viewer pressing play or seeking, or the network coming back, need not wait for the next retry.
+  const wake = () => {
+    if (current.loadStopped) void current.grants.renew().catch(() => undefined);
+  };
+  video.addEventListener("play", wake);
+  video.addEventListener("seeking", wake);
+  window.addEventListener("online", wake);
   void current.grants.renew().catch(() => undefined);
 
   return () => {
@@ -205,6 +219,9 @@ function openSession(
     current.hls?.destroy();
     report.setDriver(null);
     video.removeEventListener("error", onError);
+    video.removeEventListener("play", wake);
+    video.removeEventListener("seeking", wake);
+    window.removeEventListener("online", wake);
     video.removeAttribute("src");
     sessionRef.current = null;
   };
@@ -221,7 +238,8 @@ function applyGrant(
   report.setError(null);
   report.setCaptions(grant.captions ?? []);
   if (!first) {
-    // hls.js: nothing to do, the next request uses the new token.
+    // hls.js: the next request uses the new token; only loading stopped by an outage starts again.
+    if (current.delivery === "hls") resumeLoading(current);
     if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
     if (current.delivery === "progressive") swapSource(video, grant.stream_url);
     return;
@@ -239,8 +257,22 @@ function grantRefused(err: unknown, current: Session, report: StreamReport) {
   report.setError(failureText(err));
   // Too many videos opened in a short while: the server says when the next grant comes.
   if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
-  // Try again later: a network blip must not end a long session.
-  else if (!(err instanceof ApiError && err.status >= 400 && err.status < 500)) current.grants.retryIn(15_000);
+  // Try again later: a network blip must not end a long session; sooner while nothing plays.
+  else if (!(err instanceof ApiError && err.status >= 400 && err.status < 500))
+    current.grants.retryIn(current.loadStopped ? 5_000 : 15_000);
+}
+
+/**
+ * hls.js loads again after a fatal network error stopped it: the master
+ * playlist when it never arrived (hls.js's startLoad does not retry it:
+ * video-dev/hls.js#834), else from where the video is.
+ */
+function resumeLoading(current: Session): void {
+  const hls = current.hls;
+  if (!hls || !current.loadStopped || current.closed) return;
+  current.loadStopped = false;
+  if (hls.levels.length === 0 && hls.url) hls.loadSource(hls.url);
+  else hls.startLoad();
 }
 
 /**
@@ -304,10 +336,8 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
 /**
  * The hls.js events the player shows (levels, the level playing) and its
  * errors: a dead token is renewed, a fatal media error recovered, a fatal
- * network error retried on a fresh token; anything else ends playback.
- * The master playlist is loaded again when it itself failed (hls.js's
- * startLoad does not retry it: video-dev/hls.js#834), e.g. a token refused at
- * once because its item was withdrawn in the second it was issued.
+ * network error retried on a fresh token (see resumeLoading), for as long as
+ * the viewer stays; anything else ends playback.
  */
 function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: StreamReport) {
   hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => report.setQualities(qualitiesOf(hls)));
@@ -329,10 +359,10 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
     if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
       hls.recoverMediaError();
     } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
-      void current.grants.renew().then(
-        () => (hls.levels.length === 0 && hls.url ? hls.loadSource(hls.url) : hls.startLoad()),
-        () => undefined,
-      );
+      // Loading starts again on a fresh token: now, or once the server answers again (the
+      // grant's retries, the viewer pressing play or seeking, the browser coming online).
+      current.loadStopped = true;
+      void current.grants.renew().catch(() => undefined);
     } else {
       report.setError("The video could not be played.");
     }

@@ -107,13 +107,21 @@ export class FakeHls {
     }
   }
 
-  loadSource(_url: string): void {
+  /** The master playlist's URL, as hls.js keeps it. */
+  url: string | null = null;
+  /** How often loading was started again (`startLoad`) since the first load. */
+  startLoads = 0;
+
+  loadSource(url: string): void {
+    this.url = url;
     FakeHls.onLoad?.(this);
   }
 
   attachMedia(_media: HTMLMediaElement): void {}
 
-  startLoad(): void {}
+  startLoad(): void {
+    this.startLoads += 1;
+  }
 
   recoverMediaError(): void {}
 

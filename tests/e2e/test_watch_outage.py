@@ -1,0 +1,70 @@
+"""A server out of reach for a while during playback, in Chromium with hls.js.
+
+hls.js does not retry a request that failed with no answer while the browser says it is online
+(a server restarting or refusing, Wi-Fi without internet): it stops loading with a fatal network
+error within seconds. The player used to try a fresh token once and, that failing too, never
+loaded again: a spinner until the page was reloaded. Now loading starts again with the next
+grant, once the server answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Route
+
+from e2e.spa_rig import (
+    PLAYER,
+    BrowserLog,
+    DevServer,
+    chromium,
+    new_page,
+    sign_in,
+    upload,
+    wait_until_ready,
+)
+from system.system_video import h264_aac_mp4
+
+#: Longer than hls.js takes to give up (about 3 s of its own retries).
+OUTAGE_SECONDS = 12
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_playback_comes_back_after_the_server_was_out_of_reach(
+    dev_server: DevServer,
+) -> None:
+    server = dev_server
+    base = server.url
+    log = BrowserLog()
+    async with chromium() as browser:
+        context, page = await new_page(browser, log)
+        await sign_in(page, base, server.admin_email, server.admin_password)
+        clip = h264_aac_mp4(seconds=4.0, width=640, height=360)
+        item_id = await upload(page, base, "Outage clip", clip, name="outage.mp4")
+        await asyncio.to_thread(wait_until_ready, server, item_id)
+
+        # The server goes away once the master playlist has come, and the viewer presses play.
+        outage = asyncio.Event()
+
+        async def maybe_refused(route: Route) -> None:
+            if outage.is_set():
+                await route.abort("connectionrefused")
+            else:
+                await route.continue_()
+
+        await page.route("**/api/v1/**", maybe_refused)
+        async with page.expect_response(lambda r: r.url.endswith("/master.m3u8")):
+            await page.goto(f"{base}/watch/{item_id}")
+        outage.set()
+        await page.evaluate(f"() => {{ const v = {PLAYER}; v.muted = true; v.play(); }}")
+        await page.wait_for_timeout(OUTAGE_SECONDS * 1000)
+        assert await page.evaluate(f"() => {PLAYER}.currentTime") == 0
+        outage.clear()
+
+        # Back without a reload, and without the viewer doing anything more.
+        await page.wait_for_function(f"() => {PLAYER}.currentTime > 1", timeout=30_000)
+        assert await page.evaluate(f"() => {PLAYER}.error") is None
+        await context.close()
+    assert log.page_errors == []
