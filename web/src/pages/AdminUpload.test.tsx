@@ -51,6 +51,12 @@ function uploadPage() {
 
 const MiB = 1024 * 1024;
 
+/** A tus error as tus-js-client makes it: with the server's answer, or none when it could not be reached. */
+function tusError(status: number | null, body = "") {
+  const response = status === null ? null : { getStatus: () => status, getBody: () => body, getHeader: () => undefined, getUnderlyingObject: () => null };
+  return Object.assign(new Error("tus: failed to upload chunk"), { originalRequest: {}, originalResponse: response }) as never;
+}
+
 function lastUpload() {
   const upload = tus.FakeUpload.instances.at(-1);
   if (!upload) throw new Error("no Upload was created");
@@ -407,6 +413,62 @@ describe("AdminUploadPage", () => {
     expect(screen.getByRole("button", { name: "Upload" })).not.toHaveAttribute("aria-disabled");
   });
 
+  it("retries a lost connection or a busy server for over two minutes, at most 20 s apart", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    const delays = upload.options.retryDelays ?? [];
+    expect(delays.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(120_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(20_000);
+    const retries = (status: number | null) => {
+      let answer: boolean | undefined;
+      act(() => void (answer = upload.options.onShouldRetry?.(tusError(status), 0, upload.options)));
+      return answer;
+    };
+    expect(retries(null)).toBe(true);
+    expect(retries(423)).toBe(true);
+    expect(retries(503)).toBe(true);
+    expect(retries(400)).toBe(false);
+  });
+
+  it("says while tus retries when it tries again, and goes back to the progress once bytes move", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    act(() => upload.options.onProgress?.(4 * MiB, 16 * MiB));
+    const said = screen.getByTestId("upload-said");
+
+    act(() => void upload.options.onShouldRetry?.(tusError(null), 3, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent("Connection lost — retrying in 5 s (attempt 4)");
+    expect(said).toHaveTextContent("beach_day.mp4: connection lost, retrying (attempt 4)");
+    const bar = screen.getByRole("progressbar", { name: "Upload progress" });
+    expect(bar).toHaveAttribute("aria-valuetext", "25 %, retrying");
+
+    act(() => void upload.options.onShouldRetry?.(tusError(423), 4, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(
+      "The server is still busy with the last part — retrying in 10 s (attempt 5)",
+    );
+
+    act(() => upload.options.onProgress?.(5 * MiB, 16 * MiB));
+    expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
+    expect(said).toHaveTextContent("beach_day.mp4: 25 % uploaded");
+    expect(bar).toHaveAttribute("aria-valuetext", "31 %");
+  });
+
+  it("says the bytes are kept and how to resume when the retries run out", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    const locked = JSON.stringify({ status: 423, code: "locked", detail: "The upload is busy." });
+    act(() => upload.options.onError?.(tusError(423, locked)));
+
+    expect(await screen.findByTestId("upload-error")).toHaveTextContent(
+      "The upload is busy. The bytes received so far are kept: press Upload with the same file to resume where it stopped.",
+    );
+  });
+
   it("queues several files and uploads them one after another", async () => {
     const items = {
       "up-a": mediaItem({ id: "item-a", title: "first clip", status: "draft", processing_state: "queued" }),
@@ -592,6 +654,7 @@ describe("AdminUploadPage", () => {
 
     const error = await screen.findByTestId("upload-error");
     expect(error).toHaveTextContent("the server could not be reached");
+    expect(error).toHaveTextContent("The bytes received so far are kept: press Upload with the same file to resume");
     expect(error).toHaveFocus();
     expect(scrolled).toHaveBeenCalledTimes(1);
     expect(scrolled.mock.contexts[0]).toBe(error);

@@ -28,6 +28,18 @@ export interface Transfer {
   resumedAs?: string;
   /** The server's id of the earlier upload this one resumes. */
   resumes?: string;
+  /** The transfer broke and tus tries again: nothing moves until then. */
+  retry?: Retry | null;
+}
+
+/** A try that failed for a passing reason (network lost, server busy), and when the next one starts. */
+export interface Retry {
+  /** Which try comes next since bytes last moved: 1 for the first retry. */
+  attempt: number;
+  /** The HTTP status the last try got; 0 when the server could not be reached. */
+  status: number;
+  /** When the next try starts (epoch ms). */
+  at: number;
 }
 
 /** What to upload: the file and its tus metadata (title, description, tags, publish). */
@@ -66,6 +78,13 @@ export const TusClientContext = createContext<TusUploadClass>(Upload);
 export const POLL_INITIAL_MS = 1000;
 export const POLL_MAX_MS = 5000;
 const POLL_MAX_FAILURES = 5;
+/**
+ * How long to wait before each new try of a broken transfer. They add up to over two
+ * minutes: a server restarting holds the dead request's lock (423) for up to 90 s, and a
+ * dropped connection often comes back within a minute or two; the tries begin anew once
+ * bytes move again. Nineteen seconds of tries, as before, gave up on both.
+ */
+export const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10_000, 15_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000];
 const TERMINAL: readonly TransferPhase[] = ["done", "failed", "cancelled"];
 
 export function isTerminal(phase: TransferPhase): boolean {
@@ -91,15 +110,29 @@ function statusOf(err: unknown): number {
   return response ? response.getStatus() : 0;
 }
 
-/** The API's `detail` when the tus endpoint answered with our error body. */
+/** A failure tus retries: the network or the server's state, not the request itself. */
+function isPassing(status: number): boolean {
+  return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
+}
+
+/** Said of a failure after every retry: tus resumes from the server's offset, so nothing sent is lost. */
+const BYTES_KEPT = "The bytes received so far are kept: press Upload with the same file to resume where it stopped.";
+
+/** The API's `detail` when the tus endpoint answered with our error body; for a passing failure, how to go on. */
 export function describeUploadError(err: Error | DetailedError): string {
-  const response = (err as Partial<DetailedError>).originalResponse;
-  if (!response) {
-    return "The upload failed: the server could not be reached. Check your connection and try again.";
+  const status = statusOf(err);
+  if (status === 0) {
+    return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
-  const status = response.getStatus();
+  const reason = reasonOf(err, status);
+  return isPassing(status) ? `${reason} ${BYTES_KEPT}` : reason;
+}
+
+/** Why the server refused: its `detail`, else what the status means. */
+function reasonOf(err: Error | DetailedError, status: number): string {
+  const response = (err as DetailedError).originalResponse;
   try {
-    const body = JSON.parse(response.getBody()) as { detail?: unknown };
+    const body = JSON.parse(response?.getBody() ?? "") as { detail?: unknown };
     if (typeof body.detail === "string" && body.detail !== "") return body.detail;
   } catch {
     // not JSON: a proxy in front of the app answered
@@ -147,7 +180,7 @@ export class UploadQueue {
   pause(): void {
     if (this.current()?.phase !== "uploading") return;
     void this.upload?.abort(false);
-    this.set(this.index, { phase: "paused" });
+    this.set(this.index, { phase: "paused", retry: null });
   }
 
   resume(): void {
@@ -221,7 +254,7 @@ export class UploadQueue {
     const upload = new this.Client(file, {
       endpoint: TUS_ENDPOINT,
       chunkSize: CHUNK_SIZE,
-      retryDelays: [0, 1000, 3000, 5000, 10000],
+      retryDelays: RETRY_DELAYS_MS,
       removeFingerprintOnSuccess: true,
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
       // Authorization is set per request (creation, each PATCH, HEAD on
@@ -239,19 +272,22 @@ export class UploadQueue {
           forceRefresh = true;
           return retryAttempt === 0;
         }
-        return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
+        const retrying = isPassing(status);
+        if (retrying) this.retrying(index, retryAttempt, status);
+        return retrying;
       },
-      onProgress: (sent, total) => this.set(index, { sent, total }),
+      // Bytes move: the retry, if any, is over.
+      onProgress: (sent, total) => this.set(index, { sent, total, retry: null }),
       onSuccess: () => {
         this.upload = null;
-        this.set(index, { phase: "processing", sent: file.size, total: file.size });
+        this.set(index, { phase: "processing", sent: file.size, total: file.size, retry: null });
         const controller = new AbortController();
         this.poll = controller;
         void this.follow(index, uploadIdFromUrl(upload.url ?? ""), controller.signal);
       },
       onError: (err) => {
         this.upload = null;
-        this.finish(index, { phase: "failed", error: describeUploadError(err) });
+        this.finish(index, { phase: "failed", error: describeUploadError(err), retry: null });
       },
     });
     this.upload = upload;
@@ -264,6 +300,13 @@ export class UploadQueue {
     const begunAs = resumable?.metadata.title;
     if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
     if (this.upload === upload) upload.start();
+  }
+
+  /** Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again. */
+  private retrying(index: number, attempt: number, status: number): void {
+    if (this.transfers[index]?.phase !== "uploading") return;
+    const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
+    this.set(index, { retry: { attempt: attempt + 1, status, at } });
   }
 
   /** Polls the ingest job with backoff until it is done or failed. */
