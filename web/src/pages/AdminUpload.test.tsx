@@ -344,6 +344,61 @@ describe("AdminUploadPage", () => {
     expect(screen.getByRole("button", { name: "Upload" })).not.toHaveAttribute("aria-disabled");
   });
 
+  describe("a cancel the server refuses", () => {
+    /** Starts an upload whose DELETE waits until the test settles it. */
+    async function cancelPending(user: ReturnType<typeof setupUser>) {
+      const { upload } = await chooseAndStart(user);
+      act(() => upload.options.onProgress?.(8 * MiB, 16 * MiB));
+      let reject: (err: unknown) => void = () => undefined;
+      const deleted = new Promise<void>((_, fail) => (reject = fail));
+      const deletion = { reject: (err: unknown) => reject(err) };
+      upload.abort = (shouldTerminate = false) => {
+        upload.aborts.push(shouldTerminate);
+        return deleted;
+      };
+      await user.click(screen.getByRole("button", { name: "Cancel" }));
+      expect(await screen.findByTestId("upload-cancelling")).toHaveTextContent("Cancelling…");
+      return { upload, deletion };
+    }
+
+    it("tries the DELETE again for about a minute while the server is busy, saying nothing of retrying", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { upload } = await cancelPending(user);
+
+      const answers: (boolean | undefined)[] = [];
+      act(() => {
+        for (let i = 0; i < 8; i++) answers.push(upload.options.onShouldRetry?.(tusError(423), 0, upload.options));
+      });
+      expect(answers).toEqual([true, true, true, true, true, true, true, false]);
+      expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
+    });
+
+    it("says it is not cancelled yet, and where to cancel it, when the server stays busy", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { deletion } = await cancelPending(user);
+
+      act(() => deletion.reject(tusError(423)));
+
+      expect(await screen.findByTestId("upload-error")).toHaveTextContent(
+        "Not cancelled yet: the server is still receiving the last part. It is listed under Unfinished uploads; cancel it there in a minute.",
+      );
+      expect(screen.queryByTestId("upload-cancelled")).not.toBeInTheDocument();
+    });
+
+    it("counts an upload already gone as cancelled", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { deletion } = await cancelPending(user);
+
+      act(() => deletion.reject(tusError(404)));
+
+      expect(await screen.findByTestId("upload-cancelled")).toHaveTextContent("Upload cancelled.");
+      expect(screen.queryByTestId("upload-error")).not.toBeInTheDocument();
+    });
+  });
+
   it("after the upload polls the job, shows Processing…, then links to the item", async () => {
     const item = mediaItem({ id: "item-42", title: "Beach day" });
     const JOB = `${API}/ingest/jobs/up-123`;

@@ -76,6 +76,11 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         </p>
       )}
       {busy && current && <TransferControls current={current} upload={upload} />}
+      {current?.phase === "cancelling" && (
+        <p role="status" data-testid="upload-cancelling">
+          Cancelling…
+        </p>
+      )}
       {current?.phase === "processing" && (
         <p role="status" data-testid="upload-processing">
           <span className="spinner" aria-hidden="true" /> Processing…

@@ -144,6 +144,31 @@ function reasonOf(err: Error | DetailedError, status: number): string {
 }
 
 /**
+ * Tries of a DELETE while the server answers 423 or cannot be reached, about a minute of
+ * `RETRY_DELAYS_MS`: the lock is the aborted PATCH's, held while its last bytes drain in.
+ */
+const CANCEL_RETRIES = 7;
+
+/** Deletes the upload on the server: null once it is gone (404 and 410 too), else why not. */
+async function deletionRefusal(upload: TusTransfer): Promise<string | null> {
+  try {
+    await upload.abort(true);
+    return null;
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404 || status === 410) return null;
+    const where = "It is listed under Unfinished uploads;";
+    if (status === 0) {
+      return `Not cancelled: the server could not be reached. ${where} cancel it there once the connection is back.`;
+    }
+    if (status === 423) {
+      return `Not cancelled yet: the server is still receiving the last part. ${where} cancel it there in a minute.`;
+    }
+    return `Not cancelled: ${reasonOf(err as Error, status)} ${where} cancel it there.`;
+  }
+}
+
+/**
  * Uploads files one after the other with tus, then follows each one's
  * processing job. Plain TypeScript (no React): the hook below renders its
  * snapshots. Methods act on the file being uploaded now.
@@ -189,22 +214,23 @@ export class UploadQueue {
     this.upload?.start();
   }
 
-  /** Stops the current file (the server discards its bytes) and the files still waiting. */
+  /**
+   * Stops the current file (the server discards its bytes) and the files still waiting. If the
+   * server would not discard them, the file fails saying so: "Upload cancelled." was said of an
+   * upload still listed with its bytes, when every DELETE met the lock of its last PATCH.
+   */
   async cancel(): Promise<void> {
     const upload = this.upload;
     const phase = this.current()?.phase;
     if (!upload || (phase !== "uploading" && phase !== "paused")) return;
     const index = this.index;
-    this.set(index, { phase: "cancelling" });
-    try {
-      await upload.abort(true); // DELETE
-    } catch {
-      // Already gone or unreachable: nothing more to do from here.
-    }
+    this.set(index, { phase: "cancelling", retry: null });
+    const refusal = await deletionRefusal(upload);
     this.upload = null;
-    this.transfers = this.transfers.map((t, i) =>
-      i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t,
-    );
+    this.transfers = this.transfers.map((t, i) => {
+      if (i === index && refusal !== null) return { ...t, phase: "failed", error: refusal };
+      return i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t;
+    });
     this.index = this.items.length;
     this.emit();
   }
@@ -251,6 +277,7 @@ export class UploadQueue {
   private async begin(index: number, { file, metadata }: UploadItem): Promise<void> {
     this.set(index, { phase: "uploading" });
     let forceRefresh = false;
+    let deleteRetries = 0;
     const upload = new this.Client(file, {
       endpoint: TUS_ENDPOINT,
       chunkSize: CHUNK_SIZE,
@@ -268,10 +295,14 @@ export class UploadQueue {
       },
       onShouldRetry: (err, retryAttempt) => {
         const status = statusOf(err);
+        // tus's DELETE (cancel) asks too, always as a first retry (`retryAttempt` 0): counted here.
+        const cancelling = this.transfers[index]?.phase === "cancelling";
+        if (cancelling && ++deleteRetries > CANCEL_RETRIES) return false;
         if (status === 401) {
           forceRefresh = true;
-          return retryAttempt === 0;
+          return cancelling || retryAttempt === 0;
         }
+        if (cancelling) return isPassing(status);
         const retrying = isPassing(status);
         if (retrying) this.retrying(index, retryAttempt, status);
         return retrying;
