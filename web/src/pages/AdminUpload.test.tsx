@@ -1,6 +1,7 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { LIMITS } from "../api/limits";
 import type { AcceptedFormat, AcceptedFormats, UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
@@ -281,6 +282,48 @@ describe("AdminUploadPage", () => {
     expect(tags).toHaveAttribute("aria-invalid", "true");
     expect(tags).toHaveAccessibleDescription(expect.stringContaining("Tags can be at most 40 characters"));
     expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
+  });
+
+  describe("a title past the limit", () => {
+    const longName = `${"a".repeat(238)}.mp4`;
+    const MP4 = { type: "video/mp4" };
+
+    it("is cut to the limit when it comes from a long file name, and uploads", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), new File([new Uint8Array(MiB)], longName, MP4));
+
+      expect(screen.getByLabelText("Title")).toHaveValue("a".repeat(LIMITS.title));
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata?.title).toBe("a".repeat(LIMITS.title));
+    });
+
+    it("is cut for each file of a batch titled after its name", async () => {
+      const user = setupUser();
+      uploadPage();
+      const files = [new File([new Uint8Array(MiB)], longName, MP4), new File([new Uint8Array(MiB)], "short.mp4", MP4)];
+      await user.upload(screen.getByLabelText("Video or sound file"), files);
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata?.title).toBe("a".repeat(LIMITS.title));
+    });
+
+    it("is refused on its field before anything is sent when set longer than the field allows", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), new File([new Uint8Array(MiB)], "clip.mp4", MP4));
+      // As a script sets it (maxLength holds only what is typed).
+      fireEvent.change(screen.getByLabelText("Title"), { target: { value: "t".repeat(LIMITS.title + 1) } });
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+
+      const title = screen.getByRole("textbox", { name: "Title" });
+      expect(title).toHaveFocus();
+      expect(title).toHaveAttribute("aria-invalid", "true");
+      expect(title).toHaveAccessibleDescription(expect.stringContaining("Titles can be at most 200 characters"));
+      expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
+    });
   });
 
   it("focuses the upload's status once Upload (gone then) starts it, and says the progress in quarters", async () => {
