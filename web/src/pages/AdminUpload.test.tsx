@@ -6,7 +6,7 @@ import type { AcceptedFormat, AcceptedFormats, UnfinishedUpload } from "../api/s
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { TusClientContext } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
@@ -170,6 +170,58 @@ describe("AdminUploadPage", () => {
 
     expect(await screen.findByTestId("upload-result-link")).toHaveTextContent("Beach day");
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Unfinished uploads" })).not.toBeInTheDocument());
+  });
+
+  describe("an unfinished list read during an outage", () => {
+    /** The list cannot be read until the test says the server is back. */
+    function outage(items: UnfinishedUpload[] = []) {
+      let reachable = false;
+      server.use(
+        http.get(UNFINISHED, () =>
+          reachable ? ok({ items, total: items.length, limit: 20, offset: 0 }) : HttpResponse.error(),
+        ),
+      );
+      return () => void (reachable = true);
+    }
+
+    it("is read again, its error gone, when the upload gets through after a retry", async () => {
+      // The file being sent is listed too: as the one this page sends, with no second Cancel.
+      const back = outage([unfinishedUpload({ id: "up-5", title: "Beach day" })]);
+      const user = setupUser();
+      uploadPage();
+      expect(await screen.findByText(/Could not reach the server/)).toBeInTheDocument();
+      const { upload } = await chooseAndStart(user);
+      upload.url = "/api/v1/ingest/uploads/up-5";
+      act(() => upload.options.onUploadUrlAvailable?.());
+
+      act(() => void upload.options.onShouldRetry?.(tusError(null), 0, upload.options));
+      back();
+      act(() => upload.options.onProgress?.(MiB, 16 * MiB));
+
+      await waitFor(() => expect(screen.queryByText(/Could not reach the server/)).not.toBeInTheDocument());
+      expect(await screen.findByTestId("unfinished-upload")).toHaveTextContent("Resuming on this page");
+      expect(screen.queryByRole("button", { name: "Cancel “Beach day”" })).not.toBeInTheDocument();
+    });
+
+    it("is read again when an upload failed in it is begun again and finishes", async () => {
+      const back = outage();
+      server.use(http.get(`${API}/ingest/jobs/up-9`, () => ok({ upload_id: "up-9", state: "done", item: null, error: null })));
+      const user = setupUser();
+      uploadPage();
+      const { upload } = await chooseAndStart(user);
+      act(() => upload.options.onError?.(tusError(null)));
+      expect(await screen.findByText(/Could not reach the server/)).toBeInTheDocument();
+
+      back();
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload()).not.toBe(upload));
+      const again = lastUpload();
+      again.url = "/api/v1/ingest/uploads/up-9";
+      act(() => again.options.onSuccess?.({ lastResponse: null as never }));
+
+      expect(await screen.findByText(/Processing finished/)).toBeInTheDocument();
+      await waitFor(() => expect(screen.queryByText(/Could not reach the server/)).not.toBeInTheDocument());
+    });
   });
 
   describe("an earlier upload of the same file", () => {

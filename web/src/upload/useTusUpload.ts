@@ -28,6 +28,8 @@ export interface Transfer {
   resumedAs?: string;
   /** The server's id of the earlier upload this one resumes. */
   resumes?: string;
+  /** The server's id of this upload, once it has one. */
+  uploadId?: string;
   /** The transfer broke and tus tries again: nothing moves until then. */
   retry?: Retry | null;
 }
@@ -307,6 +309,7 @@ export class UploadQueue {
         if (retrying) this.retrying(index, retryAttempt, status);
         return retrying;
       },
+      onUploadUrlAvailable: () => this.set(index, { uploadId: uploadIdFromUrl(upload.url ?? "") }),
       // Bytes move: the retry, if any, is over.
       onProgress: (sent, total) => this.set(index, { sent, total, retry: null }),
       onSuccess: () => {
