@@ -606,6 +606,34 @@ describe("AdminUploadPage", () => {
     expect(bar).toHaveAttribute("aria-valuetext", "31 %");
   });
 
+  it("says what the server confirmed, and the speed and time left over the last seconds", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const received = () => screen.getByTestId("upload-received");
+
+    act(() => upload.options.onProgress?.(MiB, 16 * MiB));
+    expect(received()).toHaveTextContent(/^0 B received by the server$/);
+    vi.advanceTimersByTime(2000);
+    act(() => upload.options.onProgress?.(3 * MiB, 16 * MiB));
+    act(() => upload.options.onChunkComplete?.(2 * MiB, 2 * MiB, 16 * MiB));
+    // 2 MiB in 2 s; 14 MiB the server does not have yet.
+    expect(received()).toHaveTextContent("2.0 MiB received by the server · 1.0 MiB/s · about 0:14 left");
+    // The bar ran ahead of the server: it says both.
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("3.0 MiB of 16.0 MiB");
+
+    // A failure: tus goes back to the server's offset (HEAD), and the speed is measured anew.
+    act(() => void upload.options.onShouldRetry?.(tusError(null), 0, upload.options));
+    expect(received()).toHaveTextContent(/^2.0 MiB received by the server$/);
+    const head = { getMethod: () => "HEAD" };
+    const offset = { getHeader: (name: string) => (name === "Upload-Offset" ? String(2.5 * MiB) : undefined) };
+    await act(() => upload.options.onAfterResponse?.(head as never, offset as never));
+    vi.advanceTimersByTime(1000);
+    act(() => upload.options.onProgress?.(2.5 * MiB, 16 * MiB));
+    expect(received()).toHaveTextContent(/^2.5 MiB received by the server$/);
+  });
+
   it("says the bytes are kept and how to resume when the retries run out", async () => {
     const user = setupUser();
     uploadPage();

@@ -1,6 +1,6 @@
 import { useEffect, useState, type Ref } from "react";
 import { Link } from "react-router";
-import { formatBytes, percent } from "../lib/format";
+import { formatBytes, formatDuration, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
@@ -62,6 +62,7 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         {shown.phase === "paused" && " · paused"}
         {failed && " · failed"}
       </p>
+      {(shown.phase === "uploading" || shown.phase === "paused") && <ServerReceived transfer={shown} />}
       {/* Keyed by when: each try counts down on a clock of its own. */}
       {retry && <RetryNotice key={retry.at} retry={retry} />}
       {shown.resumedAs && (
@@ -87,6 +88,22 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * What the server confirmed it holds, and while bytes move, how fast and how long is left: the
+ * bar counts bytes handed to the network, which run ahead of the server and fall back to its
+ * offset after a failure.
+ */
+function ServerReceived({ transfer }: { transfer: Transfer }) {
+  const { accepted, rate, total } = transfer;
+  const moving = transfer.phase === "uploading" && !transfer.retry && rate !== null && rate > 0;
+  return (
+    <p className="progress-text small" data-testid="upload-received">
+      {formatBytes(accepted)} received by the server
+      {moving && ` · ${formatBytes(rate)}/s · about ${formatDuration(Math.ceil((total - accepted) / rate))} left`}
+    </p>
   );
 }
 

@@ -20,7 +20,12 @@ export interface Transfer {
   file: File;
   title: string;
   phase: TransferPhase;
+  /** Bytes handed to the network: ahead of the server's, and back to its offset after a failure. */
   sent: number;
+  /** Bytes the server confirmed it holds (its Upload-Offset). */
+  accepted: number;
+  /** Bytes a second over the last few seconds; null until known, or while nothing moves. */
+  rate: number | null;
   total: number;
   error: string | null;
   result: MediaItem | null;
@@ -145,6 +150,25 @@ function reasonOf(err: Error | DetailedError, status: number): string {
   return `The upload failed (HTTP ${status}).`;
 }
 
+/** How far back the speed is measured: long enough to smooth chunks, short enough to follow the link. */
+export const SPEED_WINDOW_MS = 10_000;
+
+/** The speed of the bytes sent over the last `SPEED_WINDOW_MS`, from the progress tus reports. */
+class Speedometer {
+  private samples: { at: number; sent: number }[] = [];
+
+  /** Takes `sent` bytes, now; bytes a second over the window, null until it spans a second. */
+  add(sent: number): number | null {
+    const at = Date.now();
+    // Fewer bytes than before: tus went back to the server's offset, a new count begins.
+    if (sent < (this.samples.at(-1)?.sent ?? 0)) this.samples = [];
+    this.samples = [...this.samples.filter((s) => at - s.at <= SPEED_WINDOW_MS), { at, sent }];
+    const first = this.samples[0];
+    if (!first || at - first.at < 1000) return null;
+    return ((sent - first.sent) * 1000) / (at - first.at);
+  }
+}
+
 /**
  * Tries of a DELETE while the server answers 423 or cannot be reached, about a minute of
  * `RETRY_DELAYS_MS`: the lock is the aborted PATCH's, held while its last bytes drain in.
@@ -181,6 +205,7 @@ export class UploadQueue {
   private index = -1;
   private upload: TusTransfer | null = null;
   private poll: AbortController | null = null;
+  private speed = new Speedometer();
 
   constructor(
     private readonly publish: (transfers: Transfer[]) => void,
@@ -195,6 +220,8 @@ export class UploadQueue {
       title: metadata.title,
       phase: "queued",
       sent: 0,
+      accepted: 0,
+      rate: null,
       total: file.size,
       error: null,
       result: null,
@@ -207,11 +234,12 @@ export class UploadQueue {
   pause(): void {
     if (this.current()?.phase !== "uploading") return;
     void this.upload?.abort(false);
-    this.set(this.index, { phase: "paused", retry: null });
+    this.set(this.index, { phase: "paused", retry: null, rate: null });
   }
 
   resume(): void {
     if (this.current()?.phase !== "paused") return;
+    this.speed = new Speedometer();
     this.set(this.index, { phase: "uploading" });
     this.upload?.start();
   }
@@ -273,6 +301,7 @@ export class UploadQueue {
   private next(): void {
     this.index += 1;
     const item = this.items[this.index];
+    this.speed = new Speedometer();
     if (item) void this.begin(this.index, item);
   }
 
@@ -309,9 +338,10 @@ export class UploadQueue {
         if (retrying) this.retrying(index, retryAttempt, status);
         return retrying;
       },
+      ...this.acceptedBytes(index),
       onUploadUrlAvailable: () => this.set(index, { uploadId: uploadIdFromUrl(upload.url ?? "") }),
       // Bytes move: the retry, if any, is over.
-      onProgress: (sent, total) => this.set(index, { sent, total, retry: null }),
+      onProgress: (sent, total) => this.set(index, { sent, total, retry: null, rate: this.speed.add(sent) }),
       onSuccess: () => {
         this.upload = null;
         this.set(index, { phase: "processing", sent: file.size, total: file.size, retry: null });
@@ -336,11 +366,23 @@ export class UploadQueue {
     if (this.upload === upload) upload.start();
   }
 
+  /** Follows what the server holds of file `index`: its offset on resuming (HEAD), then after each chunk. */
+  private acceptedBytes(index: number): Pick<UploadOptions, "onAfterResponse" | "onChunkComplete"> {
+    return {
+      onAfterResponse: (req, res) => {
+        const offset = Number.parseInt(res.getHeader("Upload-Offset") ?? "", 10);
+        if (req.getMethod() === "HEAD" && Number.isFinite(offset)) this.set(index, { accepted: offset });
+      },
+      onChunkComplete: (_chunk, accepted) => this.set(index, { accepted }),
+    };
+  }
+
   /** Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again. */
   private retrying(index: number, attempt: number, status: number): void {
     if (this.transfers[index]?.phase !== "uploading") return;
     const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
-    this.set(index, { retry: { attempt: attempt + 1, status, at } });
+    this.speed = new Speedometer();
+    this.set(index, { retry: { attempt: attempt + 1, status, at }, rate: null });
   }
 
   /** Polls the ingest job with backoff until it is done or failed. */
