@@ -8,13 +8,17 @@ export function TitleField({
   onChange,
   disabled = false,
   autoFocus = false,
+  error = null,
 }: {
   value: string;
   onChange: (title: string) => void;
   disabled?: boolean;
   /** Focused as it appears (a form opened in place of the button that opened it). */
   autoFocus?: boolean;
+  /** What is wrong with the title, told on the field, which takes the focus to fix it there. */
+  error?: string | null;
 }) {
+  const field = useFocusOnError(error);
   return (
     <InputField
       label="Title"
@@ -22,6 +26,8 @@ export function TitleField({
       autoFocus={autoFocus}
       required
       maxLength={LIMITS.title}
+      error={error}
+      ref={field}
       disabled={disabled}
       value={value}
       onChange={onChange}
@@ -51,11 +57,7 @@ export function DescriptionAndTagsFields({
   tagsError?: string | null;
   disabled?: boolean;
 }) {
-  const tagsField = useRef<HTMLInputElement>(null);
-  // In the commit the error shows in: the field is announced with it, described by it.
-  useLayoutEffect(() => {
-    if (tagsError) tagsField.current?.focus();
-  }, [tagsError]);
+  const tagsField = useFocusOnError(tagsError);
   return (
     <>
       <Field label="Description">
@@ -83,4 +85,13 @@ export function DescriptionAndTagsFields({
       />
     </>
   );
+}
+
+/** A field's ref, focused in the commit its `error` shows in: the field is announced with it, described by it. */
+function useFocusOnError(error: string | null) {
+  const field = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => {
+    if (error) field.current?.focus();
+  }, [error]);
+  return field;
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { formatAge, formatBytes, formatDuration, formatViews, parseTags, percent, titleFromFilename } from "./format";
+import { LIMITS } from "../api/limits";
+import {
+  formatAge,
+  formatBytes,
+  formatDuration,
+  formatViews,
+  parseTags,
+  percent,
+  titleFromFilename,
+  titleProblem,
+} from "./format";
 
 describe("formatDuration", () => {
   it.each([
@@ -57,6 +67,22 @@ describe("parseTags and titleFromFilename", () => {
   it("drops the extension from a file name", () => {
     expect(titleFromFilename("my_holiday.final.mp4")).toBe("my holiday.final");
     expect(titleFromFilename(".hidden")).toBe(".hidden");
+  });
+
+  it("cuts a title from a long file name to the title limit, never inside an emoji", () => {
+    expect(titleFromFilename(`${"a".repeat(238)}.mp4`)).toBe("a".repeat(LIMITS.title));
+    // The limit falls inside the last emoji's surrogate pair: the whole emoji goes.
+    const name = `${"b".repeat(LIMITS.title - 1)}🎬🎬.mp4`;
+    expect(titleFromFilename(name)).toBe("b".repeat(LIMITS.title - 1));
+    // Cut before a space: none is left at the end.
+    expect(titleFromFilename(`${"c".repeat(LIMITS.title - 1)}_and more.mkv`)).toBe("c".repeat(LIMITS.title - 1));
+  });
+
+  it("refuses a title longer than the server takes, counting characters as it does", () => {
+    expect(titleProblem("🎬".repeat(LIMITS.title))).toBeNull();
+    expect(titleProblem("x".repeat(LIMITS.title + 1))).toBe(
+      `Titles can be at most ${LIMITS.title} characters; this one has ${LIMITS.title + 1}.`,
+    );
   });
 });
 

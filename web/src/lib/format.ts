@@ -95,10 +95,37 @@ export function parseTags(text: string): string[] {
   return [...seen];
 }
 
-/** "clip.final.mp4" → "clip.final" */
+/**
+ * "clip.final.mp4" → "clip.final", cut to the title limit: a title set by script is not held
+ * to the field's maxLength, and a 238-character name failed the upload with the validator's
+ * message.
+ */
 export function titleFromFilename(name: string): string {
   const dot = name.lastIndexOf(".");
-  return (dot > 0 ? name.slice(0, dot) : name).replace(/[_]+/g, " ").trim();
+  const title = (dot > 0 ? name.slice(0, dot) : name).replace(/[_]+/g, " ").trim();
+  return clip(title, LIMITS.title).trim();
+}
+
+/**
+ * The start of `text` of at most `limit` UTF-16 units (the field's maxLength counts those, the
+ * server whole characters: both are met), never half of a surrogate pair (an emoji).
+ */
+export function clip(text: string, limit: number): string {
+  let length = 0;
+  let kept = "";
+  for (const char of text) {
+    length += char.length;
+    if (length > limit) break;
+    kept += char;
+  }
+  return kept;
+}
+
+/** A message when the title is longer than the server takes (it counts characters), else null. */
+export function titleProblem(title: string): string | null {
+  const length = [...title].length;
+  if (length <= LIMITS.title) return null;
+  return `Titles can be at most ${LIMITS.title} characters; this one has ${length}.`;
 }
 
 /** A message when the tags break the catalogue's limits, else null. */

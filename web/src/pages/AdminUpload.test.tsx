@@ -1,11 +1,12 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { LIMITS } from "../api/limits";
 import type { AcceptedFormat, AcceptedFormats, UnfinishedUpload } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { TusClientContext } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
@@ -50,6 +51,12 @@ function uploadPage() {
 }
 
 const MiB = 1024 * 1024;
+
+/** A tus error as tus-js-client makes it: with the server's answer, or none when it could not be reached. */
+function tusError(status: number | null, body = "") {
+  const response = status === null ? null : { getStatus: () => status, getBody: () => body, getHeader: () => undefined, getUnderlyingObject: () => null };
+  return Object.assign(new Error("tus: failed to upload chunk"), { originalRequest: {}, originalResponse: response }) as never;
+}
 
 function lastUpload() {
   const upload = tus.FakeUpload.instances.at(-1);
@@ -165,6 +172,58 @@ describe("AdminUploadPage", () => {
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Unfinished uploads" })).not.toBeInTheDocument());
   });
 
+  describe("an unfinished list read during an outage", () => {
+    /** The list cannot be read until the test says the server is back. */
+    function outage(items: UnfinishedUpload[] = []) {
+      let reachable = false;
+      server.use(
+        http.get(UNFINISHED, () =>
+          reachable ? ok({ items, total: items.length, limit: 20, offset: 0 }) : HttpResponse.error(),
+        ),
+      );
+      return () => void (reachable = true);
+    }
+
+    it("is read again, its error gone, when the upload gets through after a retry", async () => {
+      // The file being sent is listed too: as the one this page sends, with no second Cancel.
+      const back = outage([unfinishedUpload({ id: "up-5", title: "Beach day" })]);
+      const user = setupUser();
+      uploadPage();
+      expect(await screen.findByText(/Could not reach the server/)).toBeInTheDocument();
+      const { upload } = await chooseAndStart(user);
+      upload.url = "/api/v1/ingest/uploads/up-5";
+      act(() => upload.options.onUploadUrlAvailable?.());
+
+      act(() => void upload.options.onShouldRetry?.(tusError(null), 0, upload.options));
+      back();
+      act(() => upload.options.onProgress?.(MiB, 16 * MiB));
+
+      await waitFor(() => expect(screen.queryByText(/Could not reach the server/)).not.toBeInTheDocument());
+      expect(await screen.findByTestId("unfinished-upload")).toHaveTextContent("Resuming on this page");
+      expect(screen.queryByRole("button", { name: "Cancel “Beach day”" })).not.toBeInTheDocument();
+    });
+
+    it("is read again when an upload failed in it is begun again and finishes", async () => {
+      const back = outage();
+      server.use(http.get(`${API}/ingest/jobs/up-9`, () => ok({ upload_id: "up-9", state: "done", item: null, error: null })));
+      const user = setupUser();
+      uploadPage();
+      const { upload } = await chooseAndStart(user);
+      act(() => upload.options.onError?.(tusError(null)));
+      expect(await screen.findByText(/Could not reach the server/)).toBeInTheDocument();
+
+      back();
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload()).not.toBe(upload));
+      const again = lastUpload();
+      again.url = "/api/v1/ingest/uploads/up-9";
+      act(() => again.options.onSuccess?.({ lastResponse: null as never }));
+
+      expect(await screen.findByText(/Processing finished/)).toBeInTheDocument();
+      await waitFor(() => expect(screen.queryByText(/Could not reach the server/)).not.toBeInTheDocument());
+    });
+  });
+
   describe("an earlier upload of the same file", () => {
     const earlier: PreviousUpload = {
       uploadUrl: "/api/v1/ingest/uploads/up-old",
@@ -277,6 +336,48 @@ describe("AdminUploadPage", () => {
     expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
   });
 
+  describe("a title past the limit", () => {
+    const longName = `${"a".repeat(238)}.mp4`;
+    const MP4 = { type: "video/mp4" };
+
+    it("is cut to the limit when it comes from a long file name, and uploads", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), new File([new Uint8Array(MiB)], longName, MP4));
+
+      expect(screen.getByLabelText("Title")).toHaveValue("a".repeat(LIMITS.title));
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata?.title).toBe("a".repeat(LIMITS.title));
+    });
+
+    it("is cut for each file of a batch titled after its name", async () => {
+      const user = setupUser();
+      uploadPage();
+      const files = [new File([new Uint8Array(MiB)], longName, MP4), new File([new Uint8Array(MiB)], "short.mp4", MP4)];
+      await user.upload(screen.getByLabelText("Video or sound file"), files);
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata?.title).toBe("a".repeat(LIMITS.title));
+    });
+
+    it("is refused on its field before anything is sent when set longer than the field allows", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), new File([new Uint8Array(MiB)], "clip.mp4", MP4));
+      // As a script sets it (maxLength holds only what is typed).
+      fireEvent.change(screen.getByLabelText("Title"), { target: { value: "t".repeat(LIMITS.title + 1) } });
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+
+      const title = screen.getByRole("textbox", { name: "Title" });
+      expect(title).toHaveFocus();
+      expect(title).toHaveAttribute("aria-invalid", "true");
+      expect(title).toHaveAccessibleDescription(expect.stringContaining("Titles can be at most 200 characters"));
+      expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
+    });
+  });
+
   it("focuses the upload's status once Upload (gone then) starts it, and says the progress in quarters", async () => {
     const user = setupUser();
     uploadPage();
@@ -336,6 +437,61 @@ describe("AdminUploadPage", () => {
     expect(screen.queryByTestId("upload-progress")).not.toBeInTheDocument();
     // The form is usable again.
     expect(screen.getByRole("button", { name: "Upload" })).not.toHaveAttribute("aria-disabled");
+  });
+
+  describe("a cancel the server refuses", () => {
+    /** Starts an upload whose DELETE waits until the test settles it. */
+    async function cancelPending(user: ReturnType<typeof setupUser>) {
+      const { upload } = await chooseAndStart(user);
+      act(() => upload.options.onProgress?.(8 * MiB, 16 * MiB));
+      let reject: (err: unknown) => void = () => undefined;
+      const deleted = new Promise<void>((_, fail) => (reject = fail));
+      const deletion = { reject: (err: unknown) => reject(err) };
+      upload.abort = (shouldTerminate = false) => {
+        upload.aborts.push(shouldTerminate);
+        return deleted;
+      };
+      await user.click(screen.getByRole("button", { name: "Cancel" }));
+      expect(await screen.findByTestId("upload-cancelling")).toHaveTextContent("Cancelling…");
+      return { upload, deletion };
+    }
+
+    it("tries the DELETE again for about a minute while the server is busy, saying nothing of retrying", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { upload } = await cancelPending(user);
+
+      const answers: (boolean | undefined)[] = [];
+      act(() => {
+        for (let i = 0; i < 8; i++) answers.push(upload.options.onShouldRetry?.(tusError(423), 0, upload.options));
+      });
+      expect(answers).toEqual([true, true, true, true, true, true, true, false]);
+      expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
+    });
+
+    it("says it is not cancelled yet, and where to cancel it, when the server stays busy", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { deletion } = await cancelPending(user);
+
+      act(() => deletion.reject(tusError(423)));
+
+      expect(await screen.findByTestId("upload-error")).toHaveTextContent(
+        "Not cancelled yet: the server is still receiving the last part. It is listed under Unfinished uploads; cancel it there in a minute.",
+      );
+      expect(screen.queryByTestId("upload-cancelled")).not.toBeInTheDocument();
+    });
+
+    it("counts an upload already gone as cancelled", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { deletion } = await cancelPending(user);
+
+      act(() => deletion.reject(tusError(404)));
+
+      expect(await screen.findByTestId("upload-cancelled")).toHaveTextContent("Upload cancelled.");
+      expect(screen.queryByTestId("upload-error")).not.toBeInTheDocument();
+    });
   });
 
   it("after the upload polls the job, shows Processing…, then links to the item", async () => {
@@ -405,6 +561,90 @@ describe("AdminUploadPage", () => {
 
     expect(await screen.findByTestId("upload-error")).toHaveTextContent("The file exceeds 10 GiB");
     expect(screen.getByRole("button", { name: "Upload" })).not.toHaveAttribute("aria-disabled");
+  });
+
+  it("retries a lost connection or a busy server for over two minutes, at most 20 s apart", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    const delays = upload.options.retryDelays ?? [];
+    expect(delays.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(120_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(20_000);
+    const retries = (status: number | null) => {
+      let answer: boolean | undefined;
+      act(() => void (answer = upload.options.onShouldRetry?.(tusError(status), 0, upload.options)));
+      return answer;
+    };
+    expect(retries(null)).toBe(true);
+    expect(retries(423)).toBe(true);
+    expect(retries(503)).toBe(true);
+    expect(retries(400)).toBe(false);
+  });
+
+  it("says while tus retries when it tries again, and goes back to the progress once bytes move", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    act(() => upload.options.onProgress?.(4 * MiB, 16 * MiB));
+    const said = screen.getByTestId("upload-said");
+
+    act(() => void upload.options.onShouldRetry?.(tusError(null), 3, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent("Connection lost — retrying in 5 s (attempt 4)");
+    expect(said).toHaveTextContent("beach_day.mp4: connection lost, retrying (attempt 4)");
+    const bar = screen.getByRole("progressbar", { name: "Upload progress" });
+    expect(bar).toHaveAttribute("aria-valuetext", "25 %, retrying");
+
+    act(() => void upload.options.onShouldRetry?.(tusError(423), 4, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(
+      "The server is still busy with the last part — retrying in 10 s (attempt 5)",
+    );
+
+    act(() => upload.options.onProgress?.(5 * MiB, 16 * MiB));
+    expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
+    expect(said).toHaveTextContent("beach_day.mp4: 25 % uploaded");
+    expect(bar).toHaveAttribute("aria-valuetext", "31 %");
+  });
+
+  it("says what the server confirmed, and the speed and time left over the last seconds", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const received = () => screen.getByTestId("upload-received");
+
+    act(() => upload.options.onProgress?.(MiB, 16 * MiB));
+    expect(received()).toHaveTextContent(/^0 B received by the server$/);
+    vi.advanceTimersByTime(2000);
+    act(() => upload.options.onProgress?.(3 * MiB, 16 * MiB));
+    act(() => upload.options.onChunkComplete?.(2 * MiB, 2 * MiB, 16 * MiB));
+    // 2 MiB in 2 s; 14 MiB the server does not have yet.
+    expect(received()).toHaveTextContent("2.0 MiB received by the server · 1.0 MiB/s · about 0:14 left");
+    // The bar ran ahead of the server: it says both.
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("3.0 MiB of 16.0 MiB");
+
+    // A failure: tus goes back to the server's offset (HEAD), and the speed is measured anew.
+    act(() => void upload.options.onShouldRetry?.(tusError(null), 0, upload.options));
+    expect(received()).toHaveTextContent(/^2.0 MiB received by the server$/);
+    const head = { getMethod: () => "HEAD" };
+    const offset = { getHeader: (name: string) => (name === "Upload-Offset" ? String(2.5 * MiB) : undefined) };
+    await act(() => upload.options.onAfterResponse?.(head as never, offset as never));
+    vi.advanceTimersByTime(1000);
+    act(() => upload.options.onProgress?.(2.5 * MiB, 16 * MiB));
+    expect(received()).toHaveTextContent(/^2.5 MiB received by the server$/);
+  });
+
+  it("says the bytes are kept and how to resume when the retries run out", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+
+    const locked = JSON.stringify({ status: 423, code: "locked", detail: "The upload is busy." });
+    act(() => upload.options.onError?.(tusError(423, locked)));
+
+    expect(await screen.findByTestId("upload-error")).toHaveTextContent(
+      "The upload is busy. The bytes received so far are kept: press Upload with the same file to resume where it stopped.",
+    );
   });
 
   it("queues several files and uploads them one after another", async () => {
@@ -592,6 +832,7 @@ describe("AdminUploadPage", () => {
 
     const error = await screen.findByTestId("upload-error");
     expect(error).toHaveTextContent("the server could not be reached");
+    expect(error).toHaveTextContent("The bytes received so far are kept: press Upload with the same file to resume");
     expect(error).toHaveFocus();
     expect(scrolled).toHaveBeenCalledTimes(1);
     expect(scrolled.mock.contexts[0]).toBe(error);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from "react";
-import { isTerminal, useTusUpload, type TusUpload } from "../upload/useTusUpload";
+import { isTerminal, useTusUpload, type Transfer } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
 import { failureSummary, TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
 import { UnfinishedUploads } from "./UnfinishedUploads";
@@ -10,7 +10,7 @@ export function AdminUploadPage() {
   const { transfers } = upload;
   // Done or in progress: the form waits; failed or cancelled: it can be sent again.
   const locked = transfers.some((t) => t.phase !== "failed" && t.phase !== "cancelled");
-  const unfinishedVersion = useSettledCount(upload);
+  const unfinishedVersion = useUnfinishedVersion(transfers);
   const [status, focusStatus] = useFocusOnStart();
 
   function startUpload(event: FormEvent<HTMLFormElement>) {
@@ -34,22 +34,35 @@ export function AdminUploadPage() {
       <UploadProgress upload={upload} statusRef={status} />
       {transfers.length > 1 && <TransferQueue transfers={transfers} />}
       <UploadOutcome transfers={transfers} error={failureSummary(transfers)} onReset={reset} />
-      <UnfinishedUploads version={unfinishedVersion} resuming={upload.current?.resumes ?? null} />
+      <UnfinishedUploads
+        version={unfinishedVersion}
+        resuming={upload.current?.resumes ?? upload.current?.uploadId ?? null}
+      />
     </section>
   );
 }
 
 /**
- * How many of the page's files have settled, counted only while none is moving: the
- * unfinished uploads are read again when it changes (an upload resumed and finished here
- * stayed listed as unfinished), never mid-upload, when the file being sent would be listed
- * too, with a second Cancel.
+ * Counts the moments the unfinished uploads may have changed, which reads them again: a file
+ * of the page settled (done, failed, cancelled), or its bytes moved again after a retry (the
+ * server is back). A count of settled files missed an upload failed, begun again and finished
+ * (one settled before and after), and an error read during an outage stayed for good. The
+ * file being sent is listed as resumed here, without a second Cancel.
  */
-function useSettledCount({ transfers, current }: TusUpload): number {
-  const [count, setCount] = useState(0);
-  const settled = transfers.filter((t) => isTerminal(t.phase)).length;
-  if (current === null && settled !== count) setCount(settled);
-  return count;
+function useUnfinishedVersion(transfers: Transfer[]): number {
+  const [seen, setSeen] = useState(transfers);
+  const [version, setVersion] = useState(0);
+  if (seen !== transfers) {
+    setSeen(transfers);
+    if (transfers.some((after, i) => settledOrBack(seen[i], after))) setVersion((v) => v + 1);
+  }
+  return version;
+}
+
+/** The file settled, or its retry ended with bytes moving, between `before` and `after`. */
+function settledOrBack(before: Transfer | undefined, after: Transfer): boolean {
+  if (!before || isTerminal(before.phase)) return false;
+  return isTerminal(after.phase) || (Boolean(before.retry) && !after.retry && after.phase === "uploading");
 }
 
 /**

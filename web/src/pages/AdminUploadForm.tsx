@@ -16,7 +16,7 @@ import { listAcceptedFormats } from "../api/ingest";
 import type { AcceptedFormats } from "../api/schema";
 import { Field } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
-import { formatBytes, formatDate, parseTags, tagsProblem, titleFromFilename } from "../lib/format";
+import { formatBytes, formatDate, parseTags, tagsProblem, titleFromFilename, titleProblem } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { resumableUploadOf, TusClientContext, type UploadItem } from "../upload/useTusUpload";
 import { SubmitButton } from "../components/SubmitButton";
@@ -66,13 +66,15 @@ export interface UploadDraft {
   setPublish: (publish: boolean) => void;
   /** What is wrong with the tags (the draft cannot be uploaded with them), else null. */
   tagsError: string | null;
+  /** What is wrong with the title typed, likewise. */
+  titleError: string | null;
   /** There is something to upload: files, and a title when there is one file. */
   ready: boolean;
   fileInput: RefObject<HTMLInputElement | null>;
   /** An earlier upload of the one file chosen, which Upload resumes (with what it was begun with). */
   resumes: PreviousUpload | null;
   choose: (files: File[]) => void;
-  /** The files with their tus metadata; null, with `tagsError` saying why, when the tags are not acceptable. */
+  /** The files with their tus metadata; null, with `titleError` or `tagsError` saying why, when either is not acceptable. */
   prepare: () => UploadItem[] | null;
   clear: () => void;
 }
@@ -88,6 +90,7 @@ export function useUploadDraft(): UploadDraft {
   const [tags, setTags] = useState("");
   const [publish, setPublish] = useState(true);
   const [tagsError, setTagsError] = useState<string | null>(null);
+  const [titleError, setTitleError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const resumes = useResumable(files, setTitle);
 
@@ -99,6 +102,10 @@ export function useUploadDraft(): UploadDraft {
   }
 
   function prepare(): UploadItem[] | null {
+    // Refused here, on its field: the server's refusal came back as a validator's message.
+    const titleWrong = files.length === 1 ? titleProblem(title.trim()) : null;
+    setTitleError(titleWrong);
+    if (titleWrong) return null;
     const tagList = parseTags(tags);
     const problem = tagsProblem(tagList);
     setTagsError(problem);
@@ -117,12 +124,13 @@ export function useUploadDraft(): UploadDraft {
     setDescription("");
     setTags("");
     setTagsError(null);
+    setTitleError(null);
     if (fileInput.current) fileInput.current.value = "";
   }
 
   const ready = files.length > 0 && !(files.length === 1 && title.trim() === "");
   const details = { description, onDescription: setDescription, tags, onTags: setTags };
-  return { files, title, setTitle, details, publish, setPublish, tagsError, ready, fileInput, resumes, choose, prepare, clear };
+  return { files, title, setTitle, details, publish, setPublish, tagsError, titleError, ready, fileInput, resumes, choose, prepare, clear };
 }
 
 /**
@@ -179,7 +187,7 @@ export function UploadForm({
 
       {draft.resumes && !locked && <ResumeNote upload={draft.resumes} />}
       {draft.files.length <= 1 ? (
-        <TitleField value={draft.title} onChange={draft.setTitle} disabled={locked} />
+        <TitleField value={draft.title} onChange={draft.setTitle} disabled={locked} error={draft.titleError} />
       ) : (
         <p className="hint">Each file is titled after its name; change titles later in the library.</p>
       )}

@@ -1,12 +1,12 @@
-import { useState, type Ref } from "react";
+import { useEffect, useState, type Ref } from "react";
 import { Link } from "react-router";
-import { formatBytes, percent } from "../lib/format";
+import { formatBytes, formatDuration, percent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
 import { isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
-import { isTerminal, type Transfer, type TusUpload } from "../upload/useTusUpload";
+import { isTerminal, type Retry, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
 /** How often the upload's progress is said aloud: at every quarter, while the bar moves on. */
 const SAID_EVERY_PERCENT = 25;
@@ -21,6 +21,8 @@ function progressSaid(transfer: Transfer): string {
   const named = (text: string) => `${transfer.file.name}: ${text}`;
   if (transfer.phase === "paused") return named(`paused at ${pct} %`);
   if (transfer.phase !== "uploading") return "";
+  // Said once a try: the countdown is only shown (read out every second, it would drown the page).
+  if (transfer.retry) return named(`${retryReason(transfer.retry).toLowerCase()}, retrying (attempt ${transfer.retry.attempt})`);
   return named(`${Math.floor(pct / SAID_EVERY_PERCENT) * SAID_EVERY_PERCENT} % uploaded`);
 }
 
@@ -36,19 +38,20 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
   const pct = percent(shown.sent, shown.total);
   // A refused file's bar had filled as a successful one's: it turns red and says so.
   const failed = shown.phase === "failed";
+  const retry = shown.phase === "uploading" ? shown.retry : null;
   return (
     <div className="upload-status" ref={statusRef} tabIndex={-1} data-testid="upload-status">
       <p className="visually-hidden" aria-live="polite" data-testid="upload-said">
         {progressSaid(shown)}
       </p>
       <div
-        className={failed ? "progress failed" : "progress"}
+        className={failed ? "progress failed" : retry ? "progress retrying" : "progress"}
         role="progressbar"
         aria-label="Upload progress"
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={pct}
-        aria-valuetext={failed ? `${pct} %, failed` : `${pct} %`}
+        aria-valuetext={failed ? `${pct} %, failed` : retry ? `${pct} %, retrying` : `${pct} %`}
         data-testid="upload-progress"
       >
         <div className="progress-fill" style={{ width: `${pct}%` }} />
@@ -59,6 +62,9 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         {shown.phase === "paused" && " · paused"}
         {failed && " · failed"}
       </p>
+      {(shown.phase === "uploading" || shown.phase === "paused") && <ServerReceived transfer={shown} />}
+      {/* Keyed by when: each try counts down on a clock of its own. */}
+      {retry && <RetryNotice key={retry.at} retry={retry} />}
       {shown.resumedAs && (
         <p className="hint" data-testid="upload-resumed">
           Resuming the upload of this file begun as “{shown.resumedAs}”: the video keeps that title, description and
@@ -71,6 +77,11 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         </p>
       )}
       {busy && current && <TransferControls current={current} upload={upload} />}
+      {current?.phase === "cancelling" && (
+        <p role="status" data-testid="upload-cancelling">
+          Cancelling…
+        </p>
+      )}
       {current?.phase === "processing" && (
         <p role="status" data-testid="upload-processing">
           <span className="spinner" aria-hidden="true" /> Processing…
@@ -78,6 +89,53 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
       )}
     </div>
   );
+}
+
+/**
+ * What the server confirmed it holds, and while bytes move, how fast and how long is left: the
+ * bar counts bytes handed to the network, which run ahead of the server and fall back to its
+ * offset after a failure.
+ */
+function ServerReceived({ transfer }: { transfer: Transfer }) {
+  const { accepted, rate, total } = transfer;
+  const moving = transfer.phase === "uploading" && !transfer.retry && rate !== null && rate > 0;
+  return (
+    <p className="progress-text small" data-testid="upload-received">
+      {formatBytes(accepted)} received by the server
+      {moving && ` · ${formatBytes(rate)}/s · about ${formatDuration(Math.ceil((total - accepted) / rate))} left`}
+    </p>
+  );
+}
+
+/** Why the transfer broke, in a few words. */
+function retryReason(retry: Retry): string {
+  if (retry.status === 0) return "Connection lost";
+  if (retry.status === 423) return "The server is still busy with the last part";
+  return `The server could not take it (HTTP ${retry.status})`;
+}
+
+/**
+ * That the transfer broke and when tus tries again, counted down: the bar stood still for
+ * as long as tus retried, then the upload failed, with nothing said in between.
+ */
+function RetryNotice({ retry }: { retry: Retry }) {
+  const seconds = useSecondsUntil(retry.at);
+  const when = seconds > 0 ? `retrying in ${seconds} s` : "retrying now";
+  return (
+    <p className="hint retrying" data-testid="upload-retrying">
+      {retryReason(retry)} — {when} (attempt {retry.attempt}). The upload goes on where it stopped.
+    </p>
+  );
+}
+
+/** Whole seconds left until `at` (epoch ms), as of the last tick of a clock read every second; 0 once past. */
+function useSecondsUntil(at: number): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const id = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(id);
+  }, []);
+  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** Pause or resume the file being uploaded, or cancel it and the files still waiting. */

@@ -18,8 +18,9 @@ const PAGE_SIZE = 20;
  * Every uploader's uploads that stopped before their last byte: each holds
  * what it stored until it expires. How far each got, how long it has been
  * idle, and a Cancel that frees its storage now. Nothing while there are none.
- * A change of `version` (more of the page's own uploads settled) reads the list again;
- * the upload this page is `resuming` (its id) says so instead of how far it had got.
+ * A change of `version` (one of the page's own uploads settled, or got through again after a
+ * retry) reads the list again; the upload this page is `resuming` or sending (its id) says so
+ * instead of how far it had got.
  */
 export function UnfinishedUploads({ version = 0, resuming = null }: { version?: number; resuming?: string | null }) {
   const [page, setPage] = useState(1);

@@ -20,7 +20,12 @@ export interface Transfer {
   file: File;
   title: string;
   phase: TransferPhase;
+  /** Bytes handed to the network: ahead of the server's, and back to its offset after a failure. */
   sent: number;
+  /** Bytes the server confirmed it holds (its Upload-Offset). */
+  accepted: number;
+  /** Bytes a second over the last few seconds; null until known, or while nothing moves. */
+  rate: number | null;
   total: number;
   error: string | null;
   result: MediaItem | null;
@@ -28,6 +33,20 @@ export interface Transfer {
   resumedAs?: string;
   /** The server's id of the earlier upload this one resumes. */
   resumes?: string;
+  /** The server's id of this upload, once it has one. */
+  uploadId?: string;
+  /** The transfer broke and tus tries again: nothing moves until then. */
+  retry?: Retry | null;
+}
+
+/** A try that failed for a passing reason (network lost, server busy), and when the next one starts. */
+export interface Retry {
+  /** Which try comes next since bytes last moved: 1 for the first retry. */
+  attempt: number;
+  /** The HTTP status the last try got; 0 when the server could not be reached. */
+  status: number;
+  /** When the next try starts (epoch ms). */
+  at: number;
 }
 
 /** What to upload: the file and its tus metadata (title, description, tags, publish). */
@@ -66,6 +85,13 @@ export const TusClientContext = createContext<TusUploadClass>(Upload);
 export const POLL_INITIAL_MS = 1000;
 export const POLL_MAX_MS = 5000;
 const POLL_MAX_FAILURES = 5;
+/**
+ * How long to wait before each new try of a broken transfer. They add up to over two
+ * minutes: a server restarting holds the dead request's lock (423) for up to 90 s, and a
+ * dropped connection often comes back within a minute or two; the tries begin anew once
+ * bytes move again. Nineteen seconds of tries, as before, gave up on both.
+ */
+export const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10_000, 15_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000];
 const TERMINAL: readonly TransferPhase[] = ["done", "failed", "cancelled"];
 
 export function isTerminal(phase: TransferPhase): boolean {
@@ -91,15 +117,29 @@ function statusOf(err: unknown): number {
   return response ? response.getStatus() : 0;
 }
 
-/** The API's `detail` when the tus endpoint answered with our error body. */
+/** A failure tus retries: the network or the server's state, not the request itself. */
+function isPassing(status: number): boolean {
+  return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
+}
+
+/** Said of a failure after every retry: tus resumes from the server's offset, so nothing sent is lost. */
+const BYTES_KEPT = "The bytes received so far are kept: press Upload with the same file to resume where it stopped.";
+
+/** The API's `detail` when the tus endpoint answered with our error body; for a passing failure, how to go on. */
 export function describeUploadError(err: Error | DetailedError): string {
-  const response = (err as Partial<DetailedError>).originalResponse;
-  if (!response) {
-    return "The upload failed: the server could not be reached. Check your connection and try again.";
+  const status = statusOf(err);
+  if (status === 0) {
+    return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
-  const status = response.getStatus();
+  const reason = reasonOf(err, status);
+  return isPassing(status) ? `${reason} ${BYTES_KEPT}` : reason;
+}
+
+/** Why the server refused: its `detail`, else what the status means. */
+function reasonOf(err: Error | DetailedError, status: number): string {
+  const response = (err as DetailedError).originalResponse;
   try {
-    const body = JSON.parse(response.getBody()) as { detail?: unknown };
+    const body = JSON.parse(response?.getBody() ?? "") as { detail?: unknown };
     if (typeof body.detail === "string" && body.detail !== "") return body.detail;
   } catch {
     // not JSON: a proxy in front of the app answered
@@ -108,6 +148,50 @@ export function describeUploadError(err: Error | DetailedError): string {
   if (status === 403) return "Only administrators can upload videos.";
   if (status === 413) return "This file is too large for the server.";
   return `The upload failed (HTTP ${status}).`;
+}
+
+/** How far back the speed is measured: long enough to smooth chunks, short enough to follow the link. */
+export const SPEED_WINDOW_MS = 10_000;
+
+/** The speed of the bytes sent over the last `SPEED_WINDOW_MS`, from the progress tus reports. */
+class Speedometer {
+  private samples: { at: number; sent: number }[] = [];
+
+  /** Takes `sent` bytes, now; bytes a second over the window, null until it spans a second. */
+  add(sent: number): number | null {
+    const at = Date.now();
+    // Fewer bytes than before: tus went back to the server's offset, a new count begins.
+    if (sent < (this.samples.at(-1)?.sent ?? 0)) this.samples = [];
+    this.samples = [...this.samples.filter((s) => at - s.at <= SPEED_WINDOW_MS), { at, sent }];
+    const first = this.samples[0];
+    if (!first || at - first.at < 1000) return null;
+    return ((sent - first.sent) * 1000) / (at - first.at);
+  }
+}
+
+/**
+ * Tries of a DELETE while the server answers 423 or cannot be reached, about a minute of
+ * `RETRY_DELAYS_MS`: the lock is the aborted PATCH's, held while its last bytes drain in.
+ */
+const CANCEL_RETRIES = 7;
+
+/** Deletes the upload on the server: null once it is gone (404 and 410 too), else why not. */
+async function deletionRefusal(upload: TusTransfer): Promise<string | null> {
+  try {
+    await upload.abort(true);
+    return null;
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404 || status === 410) return null;
+    const where = "It is listed under Unfinished uploads;";
+    if (status === 0) {
+      return `Not cancelled: the server could not be reached. ${where} cancel it there once the connection is back.`;
+    }
+    if (status === 423) {
+      return `Not cancelled yet: the server is still receiving the last part. ${where} cancel it there in a minute.`;
+    }
+    return `Not cancelled: ${reasonOf(err as Error, status)} ${where} cancel it there.`;
+  }
 }
 
 /**
@@ -121,6 +205,7 @@ export class UploadQueue {
   private index = -1;
   private upload: TusTransfer | null = null;
   private poll: AbortController | null = null;
+  private speed = new Speedometer();
 
   constructor(
     private readonly publish: (transfers: Transfer[]) => void,
@@ -135,6 +220,8 @@ export class UploadQueue {
       title: metadata.title,
       phase: "queued",
       sent: 0,
+      accepted: 0,
+      rate: null,
       total: file.size,
       error: null,
       result: null,
@@ -147,31 +234,33 @@ export class UploadQueue {
   pause(): void {
     if (this.current()?.phase !== "uploading") return;
     void this.upload?.abort(false);
-    this.set(this.index, { phase: "paused" });
+    this.set(this.index, { phase: "paused", retry: null, rate: null });
   }
 
   resume(): void {
     if (this.current()?.phase !== "paused") return;
+    this.speed = new Speedometer();
     this.set(this.index, { phase: "uploading" });
     this.upload?.start();
   }
 
-  /** Stops the current file (the server discards its bytes) and the files still waiting. */
+  /**
+   * Stops the current file (the server discards its bytes) and the files still waiting. If the
+   * server would not discard them, the file fails saying so: "Upload cancelled." was said of an
+   * upload still listed with its bytes, when every DELETE met the lock of its last PATCH.
+   */
   async cancel(): Promise<void> {
     const upload = this.upload;
     const phase = this.current()?.phase;
     if (!upload || (phase !== "uploading" && phase !== "paused")) return;
     const index = this.index;
-    this.set(index, { phase: "cancelling" });
-    try {
-      await upload.abort(true); // DELETE
-    } catch {
-      // Already gone or unreachable: nothing more to do from here.
-    }
+    this.set(index, { phase: "cancelling", retry: null });
+    const refusal = await deletionRefusal(upload);
     this.upload = null;
-    this.transfers = this.transfers.map((t, i) =>
-      i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t,
-    );
+    this.transfers = this.transfers.map((t, i) => {
+      if (i === index && refusal !== null) return { ...t, phase: "failed", error: refusal };
+      return i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t;
+    });
     this.index = this.items.length;
     this.emit();
   }
@@ -212,16 +301,18 @@ export class UploadQueue {
   private next(): void {
     this.index += 1;
     const item = this.items[this.index];
+    this.speed = new Speedometer();
     if (item) void this.begin(this.index, item);
   }
 
   private async begin(index: number, { file, metadata }: UploadItem): Promise<void> {
     this.set(index, { phase: "uploading" });
     let forceRefresh = false;
+    let deleteRetries = 0;
     const upload = new this.Client(file, {
       endpoint: TUS_ENDPOINT,
       chunkSize: CHUNK_SIZE,
-      retryDelays: [0, 1000, 3000, 5000, 10000],
+      retryDelays: RETRY_DELAYS_MS,
       removeFingerprintOnSuccess: true,
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
       // Authorization is set per request (creation, each PATCH, HEAD on
@@ -235,23 +326,32 @@ export class UploadQueue {
       },
       onShouldRetry: (err, retryAttempt) => {
         const status = statusOf(err);
+        // tus's DELETE (cancel) asks too, always as a first retry (`retryAttempt` 0): counted here.
+        const cancelling = this.transfers[index]?.phase === "cancelling";
+        if (cancelling && ++deleteRetries > CANCEL_RETRIES) return false;
         if (status === 401) {
           forceRefresh = true;
-          return retryAttempt === 0;
+          return cancelling || retryAttempt === 0;
         }
-        return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
+        if (cancelling) return isPassing(status);
+        const retrying = isPassing(status);
+        if (retrying) this.retrying(index, retryAttempt, status);
+        return retrying;
       },
-      onProgress: (sent, total) => this.set(index, { sent, total }),
+      ...this.acceptedBytes(index),
+      onUploadUrlAvailable: () => this.set(index, { uploadId: uploadIdFromUrl(upload.url ?? "") }),
+      // Bytes move: the retry, if any, is over.
+      onProgress: (sent, total) => this.set(index, { sent, total, retry: null, rate: this.speed.add(sent) }),
       onSuccess: () => {
         this.upload = null;
-        this.set(index, { phase: "processing", sent: file.size, total: file.size });
+        this.set(index, { phase: "processing", sent: file.size, total: file.size, retry: null });
         const controller = new AbortController();
         this.poll = controller;
         void this.follow(index, uploadIdFromUrl(upload.url ?? ""), controller.signal);
       },
       onError: (err) => {
         this.upload = null;
-        this.finish(index, { phase: "failed", error: describeUploadError(err) });
+        this.finish(index, { phase: "failed", error: describeUploadError(err), retry: null });
       },
     });
     this.upload = upload;
@@ -264,6 +364,25 @@ export class UploadQueue {
     const begunAs = resumable?.metadata.title;
     if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
     if (this.upload === upload) upload.start();
+  }
+
+  /** Follows what the server holds of file `index`: its offset on resuming (HEAD), then after each chunk. */
+  private acceptedBytes(index: number): Pick<UploadOptions, "onAfterResponse" | "onChunkComplete"> {
+    return {
+      onAfterResponse: (req, res) => {
+        const offset = Number.parseInt(res.getHeader("Upload-Offset") ?? "", 10);
+        if (req.getMethod() === "HEAD" && Number.isFinite(offset)) this.set(index, { accepted: offset });
+      },
+      onChunkComplete: (_chunk, accepted) => this.set(index, { accepted }),
+    };
+  }
+
+  /** Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again. */
+  private retrying(index: number, attempt: number, status: number): void {
+    if (this.transfers[index]?.phase !== "uploading") return;
+    const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
+    this.speed = new Speedometer();
+    this.set(index, { retry: { attempt: attempt + 1, status, at }, rate: null });
   }
 
   /** Polls the ingest job with backoff until it is done or failed. */

@@ -1,0 +1,87 @@
+// @ts-expect-error -- the browser build, which the page runs (vitest resolves the node one, which reads no File); typed as the package
+import { Upload as BrowserUpload } from "tus-js-client/lib.esm/browser/index.js";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { setAccessToken } from "../api/tokenStore";
+import { API, http, HttpResponse, server } from "../test/server";
+import { UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
+
+const Upload = BrowserUpload as TusUploadClass;
+
+// The queue with tus-js-client itself against MSW: what the page's tests drive through a
+// stand-in's callbacks, here as the library calls them.
+const UPLOADS = `${API}/ingest/uploads`;
+const UPLOAD = `${UPLOADS}/up-1`;
+
+/** The headers of a tus answer, with `extra` (Location, Upload-Offset …). */
+const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": "1.0.0", ...extra });
+
+function queueWith(transfers: Transfer[][]) {
+  const queue = new UploadQueue((snapshot) => transfers.push(snapshot), Upload);
+  const file = new File([new Uint8Array(1024)], "clip.mp4", { type: "video/mp4" });
+  queue.start([{ file, metadata: { title: "Clip" } }]);
+  return queue;
+}
+
+const last = (transfers: Transfer[][]) => transfers.at(-1)?.[0];
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+  localStorage.clear();
+  server.use(
+    http.post(UPLOADS, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
+  );
+});
+
+describe("UploadQueue with tus-js-client", () => {
+  it("gives up on a cancel after about a minute of 423s, and says it is not cancelled yet", async () => {
+    let deletes = 0;
+    let patching = false;
+    server.use(
+      // The PATCH never ends: the cancel aborts it.
+      http.patch(UPLOAD, () => {
+        patching = true;
+        return new Promise<never>(() => undefined);
+      }),
+      http.delete(UPLOAD, () => {
+        deletes += 1;
+        return new HttpResponse(null, { status: 423, headers: tusHeaders() });
+      }),
+    );
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+    await expect.poll(() => patching).toBe(true);
+    // tus waits up to 20 s between tries: time runs at once.
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    onTestFinished(() => void vi.useRealTimers());
+
+    const cancelled = queue.cancel();
+    for (let i = 0; i < 10; i++) await vi.advanceTimersByTimeAsync(20_000);
+    await cancelled;
+
+    expect(deletes).toBe(8);
+    expect(last(transfers)?.phase).toBe("failed");
+    expect(last(transfers)?.error).toMatch(/^Not cancelled yet: the server is still receiving the last part/);
+  });
+
+  it("shows a 423 on a chunk as a retry, then the server's offset once the upload goes on", async () => {
+    let patches = 0;
+    server.use(
+      http.patch(UPLOAD, () => {
+        patches += 1;
+        if (patches === 1) return new HttpResponse(null, { status: 423, headers: tusHeaders() });
+        return new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) });
+      }),
+      http.head(UPLOAD, () => new HttpResponse(null, { headers: tusHeaders({ "Upload-Offset": "0", "Upload-Length": "1024" }) })),
+      http.get(`${API}/ingest/jobs/up-1`, () => HttpResponse.json({ upload_id: "up-1", state: "processing", item: null, error: null })),
+    );
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+
+    await expect.poll(() => last(transfers)?.phase, { timeout: 5000 }).toBe("processing");
+    queue.stop();
+
+    const retries = transfers.map((snapshot) => snapshot[0]?.retry).filter(Boolean);
+    expect(retries[0]).toMatchObject({ attempt: 1, status: 423 });
+    expect(transfers.some((snapshot) => snapshot[0]?.accepted === 1024)).toBe(true);
+  });
+});
