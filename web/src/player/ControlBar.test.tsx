@@ -275,6 +275,18 @@ describe("overlays", () => {
     fire("playing");
     expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
   });
+
+  it("show a spinner while a paused video's seek waits for its picture", async () => {
+    const { fire } = await player();
+    const video = screen.getByTestId<HTMLVideoElement>("player");
+    let seeking = true;
+    Object.defineProperty(video, "seeking", { configurable: true, get: () => seeking });
+    fire("seeking"); // paused, nothing there yet (readyState 0)
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
+    seeking = false;
+    fire("seeked");
+    expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
+  });
 });
 
 describe("the bar", () => {

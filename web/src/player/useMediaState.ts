@@ -63,17 +63,18 @@ const HAVE_FUTURE_DATA = 3;
 /**
  * Whether the video is held up waiting for data (the spinner): from
  * `waiting`, or a `stalled` fetch with nothing ahead to play, until it plays
- * on, can play, or is paused.
+ * on, can play, or is paused; and while a seek waits for its picture, paused
+ * too (on a slow link the old picture stayed for seconds under the new time).
  */
 export function useWaiting(videoRef: RefObject<HTMLVideoElement | null>): boolean {
   const [waiting, setWaiting] = useState(false);
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const held = () => setWaiting(!video.paused && video.readyState < HAVE_FUTURE_DATA);
+    const held = () => setWaiting((!video.paused || video.seeking) && video.readyState < HAVE_FUTURE_DATA);
     const going = () => setWaiting(false);
-    const stopHeld = listen(video, ["waiting", "stalled"], held);
-    const stopGoing = listen(video, ["playing", "canplay", "canplaythrough", "pause", "emptied", "ended"], going);
+    const stopHeld = listen(video, ["waiting", "stalled", "seeking"], held);
+    const stopGoing = listen(video, ["playing", "canplay", "canplaythrough", "seeked", "pause", "emptied", "ended"], going);
     return () => {
       stopHeld();
       stopGoing();
