@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
-from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
+from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecords
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, StorageUnavailable
 from support.apps import running_app
@@ -168,6 +168,7 @@ async def test_a_busy_upload_is_locked_for_other_requests(rig: Rig) -> None:
         assert token is not None
         busy = await rig.patch(url, 0, data)
         assert busy.status_code == 423
+        assert "still finishing an earlier request" in busy.json()["detail"], busy.text
         assert busy.headers["retry-after"]
         assert busy.headers["tus-resumable"] == "1.0.0"
         assert (await rig.client.delete(url, headers={**TUS, **rig.admin()})).status_code == 423
@@ -193,6 +194,71 @@ async def test_a_lease_lapses_by_the_records_clock(rig: Rig) -> None:
         token = await records.try_lease(upload_id)
         assert token is not None, "the lease outlived its end by the records' clock"
         await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
+    finally:
+        await database.close()
+
+
+async def _trickle(pause: float, count: int) -> AsyncIterator[bytes]:
+    """A client's body: ``count`` chunks ``pause`` seconds apart, then silence for good
+    (a connection lost without a reset: the server side stays open)."""
+    for _ in range(count):
+        await asyncio.sleep(pause)
+        yield b"x"
+    await asyncio.sleep(3600)
+    yield b"never"
+
+
+async def _nothing() -> None:
+    pass
+
+
+async def test_a_silent_request_lets_its_lease_lapse_and_then_changes_nothing(rig: Rig) -> None:
+    """A request waiting on a client that went silent stops renewing its lease, so the
+    client's resume is not answered 423 for as long as the dead connection stays open;
+    once lapsed, the request can commit nothing. Bytes arriving keep the lease."""
+    url = (await rig.create(len(ingest_media.one_frame()))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+    holder, resumer = UploadRecords(database, lease_seconds=1.0), UploadRecords(database)
+    try:
+        async with holder.lease(upload_id) as lease:
+            arrived = 0
+            async for _ in lease.watch(_trickle(0.1, 25), on_silence=_nothing):
+                arrived += 1
+                if arrived == 25:
+                    break
+            assert await resumer.try_lease(upload_id) is None, "a lease receiving bytes lapsed"
+            silent = asyncio.ensure_future(anext(lease.watch(_trickle(0, 0), _nothing)))
+            try:
+                await asyncio.sleep(2.0)
+                with pytest.raises(LeaseLost):
+                    await lease.update(received=1)
+                token = await resumer.try_lease(upload_id)
+                assert token is not None, "a silent request held its lease"
+            finally:
+                silent.cancel()
+        await resumer.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
+        upload = await resumer.get(upload_id)
+        assert upload is not None and upload.received == 0
+    finally:
+        await database.close()
+
+
+async def test_a_lapsed_lease_commits_nothing_even_before_a_takeover(rig: Rig) -> None:
+    """Fenced by time, not only by token: a request whose lease lapsed cannot commit bytes
+    while its client's resume is (perhaps) taking the upload over."""
+    url = (await rig.create(len(ingest_media.one_frame()))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+    records = UploadRecords(database, lease_seconds=0.5)
+    try:
+        token = await records.try_lease(upload_id)
+        assert token is not None
+        await asyncio.sleep(1.0)
+        with pytest.raises(LeaseLost):
+            await records.update_leased(upload_id, token, {"received": 1})
+        upload = await records.get(upload_id)
+        assert upload is not None and upload.received == 0
     finally:
         await database.close()
 

@@ -100,6 +100,7 @@ class ResumableUploader:
 
     def _send(self, url: str, file: Any, offset: int, size: int) -> None:
         failures = refusals = 0
+        locked_since: float | None = None
         self._progress.show(offset, size)
         pace = _Pace(self.bytes_per_second)
         while offset < size:
@@ -108,7 +109,12 @@ class ResumableUploader:
                 sent = offset
                 offset = self._patch(url, offset, file.read(self.chunk_bytes))
                 failures = refusals = 0
+                locked_since = None
                 pace.after(offset - sent)
+            except _Locked as exc:
+                locked_since = self._wait_out_lock(exc, locked_since, offset, size)
+                with contextlib.suppress(_Retryable):
+                    offset = self._offset(url) or offset
             except _Refused as exc:
                 refusals += 1
                 if refusals > 1:  # even a renewed token is refused
@@ -128,6 +134,27 @@ class ResumableUploader:
                 with contextlib.suppress(_Retryable):
                     offset = self._offset(url) or offset
             self._progress.show(offset, size)
+
+    def _wait_out_lock(self, locked: _Locked, since: float | None, offset: int, size: int) -> float:
+        """A 423: the server still holds an attempt of ours whose connection was lost
+        (or the server that ran it died) until its lease lapses. Waited out apart from
+        ``--retries``, for longer than a lease can outlive its request; when it was
+        first seen."""
+        now = time.monotonic()
+        if since is None:
+            self._progress.note(
+                "the server still holds the last attempt's connection; "
+                f"waiting up to {LOCKED_WAIT_SECONDS:.0f} s"
+            )
+            since = now
+        elif now - since > LOCKED_WAIT_SECONDS:
+            raise UploadFailed(
+                f"{locked}; {mib(offset)} of {mib(size)} MiB are stored, "
+                "run the same command again to resume",
+                resumable=True,
+            )
+        time.sleep(locked.retry_after)
+        return since
 
     def _continue_signed_in(self, url: str, refusal: str) -> int:
         """The access token expired mid-upload: renew it, continue at the server's offset."""
@@ -187,7 +214,9 @@ class ResumableUploader:
             return int(response.headers["Upload-Offset"])
         if response.status_code == 401:
             raise _Refused(error_detail(response))
-        if response.status_code in (409, 423) or response.status_code >= 500:
+        if response.status_code == 423:
+            raise _Locked(error_detail(response), _retry_after(response))
+        if response.status_code == 409 or response.status_code >= 500:
             raise _Retryable(error_detail(response))
         raise UploadFailed(error_detail(response))
 
@@ -238,6 +267,28 @@ class ResumableUploader:
 
 class _Retryable(Exception):
     """A failure worth asking the server where the upload stands, and trying again."""
+
+
+#: How long 423 answers (an earlier attempt's lease still held by the server) are waited
+#: out: past the longest the server holds a lease after its request died or went silent
+#: (its LEASE_OUTLIVES_SECONDS, 25 s), with room for a slower server's clock.
+LOCKED_WAIT_SECONDS = 60.0
+
+
+class _Locked(_Retryable):
+    """423: the server still works on an earlier request for this upload."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: Any) -> float:
+    """The ``Retry-After`` seconds of a 423 (2 when absent or odd), at most 10."""
+    try:
+        return min(max(float(response.headers.get("Retry-After", "2")), 0.5), 10.0)
+    except ValueError:
+        return 2.0
 
 
 class _Refused(Exception):

@@ -319,7 +319,7 @@ class IngestService:
         """
         expires_at = self.clock() + self.upload_ttl
         try:
-            async for chunk in chunks:
+            async for chunk in lease.watch(chunks, on_silence=receiver.save):
                 await receiver.add(chunk)
         except BaseException as exc:
             if isinstance(exc, NotAVideo | UploadGone):
