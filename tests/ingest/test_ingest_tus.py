@@ -11,18 +11,20 @@ from typing import Any
 
 import ingest_media
 import pytest
-from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
+from ingest_rig import API, TUS, Rig, RigFactory, replace_original, tus_metadata, write_behind
 from sqlalchemy import func, select
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecords
+from streamstack.ingest.resumable import sniffed
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, StorageUnavailable
 from support.apps import running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
+from support.waiting import eventually
 
 MIB = 1024 * 1024
 
@@ -261,6 +263,60 @@ async def test_a_lapsed_lease_commits_nothing_even_before_a_takeover(rig: Rig) -
         assert upload is not None and upload.received == 0
     finally:
         await database.close()
+
+
+async def _died_after_storing(rig: Rig, data: bytes) -> str:
+    """An upload whose replica was killed right after its last byte was stored (the
+    original whole, the row in processing, under a lease nobody renews); its URL."""
+    url = (await rig.create(len(data), metadata=tus_metadata(title="Survivor"))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    container = sniffed(data)
+    key = f"{upload_id}.{container.extension}"
+    write_behind(rig, key, data)
+    database = Database(rig.settings.effective_database_url)
+    dying = UploadRecords(database, lease_seconds=1.0)
+    try:
+        token = await dying.try_lease(upload_id)
+        assert token is not None
+        values = {"state": "processing", "received": len(data), "object_key": key}
+        await dying.update_leased(upload_id, token, {**values, "container": container.name})
+    finally:
+        await database.close()
+    return url
+
+
+async def test_processing_a_killed_replica_left_is_taken_up_again(rig: Rig) -> None:
+    """The uploader asking how it went (as the CLI and the web app do) gets the item once
+    the dead request's lease lapsed, not "upload the file again" minutes later."""
+    data = ingest_media.mp4()
+    url = await _died_after_storing(rig, data)
+    upload_id = upload_id_of(url)
+    assert (await rig.job(upload_id))["state"] == "processing"  # the lease still holds
+
+    async def done() -> bool:
+        job = await rig.job(upload_id)
+        assert job["state"] in ("processing", "done"), job
+        return bool(job["state"] == "done")
+
+    await eventually(done, "the stored upload being processed again", seconds=30)
+    item = (await rig.job(upload_id))["item"]
+    assert item["title"] == "Survivor"
+    assert rig.object_bytes("media", item["s3_key"]) == data
+    head = await rig.head(url)
+    assert head.headers["upload-offset"] == str(len(data))
+
+
+async def test_a_stored_upload_whose_original_vanished_fails_at_once(rig: Rig) -> None:
+    data = ingest_media.mp4()
+    url = await _died_after_storing(rig, data)
+    upload_id = upload_id_of(url)
+    replace_original(rig, f"{upload_id}.{sniffed(data).extension}", None)
+
+    async def failed() -> bool:
+        return bool((await rig.job(upload_id))["state"] == "failed")
+
+    await eventually(failed, "the upload failing", seconds=30)
+    assert "upload it again" in (await rig.job(upload_id))["error"]
 
 
 @pytest.mark.parametrize(

@@ -356,8 +356,10 @@ class UploadRecords:
     async def due_for_sweeping(self, now: datetime.datetime, limit: int = 100) -> list[Upload]:
         """Uploads nobody works on that expired, or whose worker vanished mid-processing."""
         unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now)
-        abandoned = Upload.state.in_(("processing", "registering")) | (
-            (Upload.kind == "form") & (Upload.state == "uploading")
+        # A tus upload in processing is not abandoned before it expires: its uploader
+        # asking how it went takes it up again (IngestService.job).
+        abandoned = (Upload.state == "registering") | (
+            (Upload.kind == "form") & Upload.state.in_(("uploading", "processing"))
         )
         async with self.database.unit_of_work() as session:
             rows = await session.scalars(
