@@ -164,6 +164,35 @@ async def test_upload_waits_out_a_lease_its_lost_attempt_left(upload: Command) -
     assert json.loads(out)["id"] == str(upload_id)
 
 
+async def test_a_sign_out_mid_upload_keeps_it_for_the_next_sign_in(upload: Command) -> None:
+    """Signed out elsewhere (the token refused) between runs: the run says the upload is
+    kept and how to go on; signed in again, the same command resumes it."""
+    video = upload.video("kept.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        args = (str(video), "--title", "Kept", "--server", proxy.url, "--chunk-mib", "1")
+        code, _, err = await upload(*args, "--retries", "0")
+        assert code == 1, err
+        [url] = upload.remembered().values()
+        proxy.heal()
+        code, _, err = await upload(*args, token="no-longer-a-valid-token")
+        assert code == 1, err
+        assert "the upload is kept: run `streamstack login`, then the same command" in err, err
+        assert list(upload.remembered().values()) == [url]
+        code, out, err = await upload(*args)
+    assert code == 0, err
+    assert json.loads(out)["id"] == url.rstrip("/").rsplit("/", 1)[-1]
+
+
+async def test_titles_are_printed_as_they_are_written(upload: Command) -> None:
+    video = upload.video("uber.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+    code, out, err = await upload(str(video), "--title", "Über Straße", *server)
+    assert code == 0, err
+    assert '"title": "Über Straße"' in out, out
+    assert json.loads(out)["title"] == "Über Straße"
+
+
 async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
     noise = upload.video("noise.mp4", ingest_media.random_bytes())
     server = ("--server", upload.served.url)

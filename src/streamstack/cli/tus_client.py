@@ -15,15 +15,27 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from streamstack.cli.session import AdminApi, ServerUnreachable, error_detail
+from streamstack.cli.session import AdminApi, ServerUnreachable, SignInRequired, error_detail
 from streamstack.kernel.backoff import backoff_seconds
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
 TUS_VERSION = "1.0.0"
+#: What a refused sign-in mid-upload adds: the upload is not lost.
+KEPT_FOR_SIGN_IN = (
+    "the upload is kept: run `streamstack login`, then the same command again to resume it"
+)
+#: A PATCH body goes out in pieces this large, the progress line moving between them.
+PIECE_BYTES = 64 * 1024
+#: The progress line is redrawn this often at most while a chunk goes out.
+REDRAW_SECONDS = 0.25
+#: The rate shown is over about this many seconds past (not since the start: an outage
+#: long ago, or a fast first minute, says nothing of the link now).
+RATE_WINDOW_SECONDS = 10.0
 
 
 class UploadFailed(Exception):
@@ -50,6 +62,8 @@ class ResumableUploader:
     bytes_per_second: float | None = None
     _state_file: Path = dataclasses.field(init=False)
     _progress: ProgressLine = dataclasses.field(init=False)
+    _size: int = dataclasses.field(default=0, init=False)
+    """The size of the file being sent (for the progress line)."""
 
     def __post_init__(self) -> None:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -63,6 +77,11 @@ class ResumableUploader:
             item = self._upload(path, fingerprint, metadata)
         except _Retryable as exc:
             raise UploadFailed(str(exc), resumable=True) from None
+        except SignInRequired as exc:
+            # Signed out elsewhere (or the sign-in expired) mid-way: nothing is lost.
+            if self._remembered().get(fingerprint) is None:
+                raise
+            raise UploadFailed(f"{exc}; {KEPT_FOR_SIGN_IN}", resumable=True) from None
         except UploadFailed as exc:
             if not exc.resumable:
                 self._remember(fingerprint, None)
@@ -91,6 +110,7 @@ class ResumableUploader:
                     "(change it in the library once it is done)",
                     file=sys.stderr,
                 )
+        self._size = size
         try:
             with path.open("rb") as file:
                 self._send(url, file, offset, size)
@@ -117,9 +137,7 @@ class ResumableUploader:
                     offset = self._offset(url) or offset
             except _Refused as exc:
                 refusals += 1
-                if refusals > 1:  # even a renewed token is refused
-                    raise UploadFailed(str(exc)) from None
-                offset = self._continue_signed_in(url, str(exc))
+                offset = self._signed_in_again(url, str(exc), refusals, offset, size)
             except _Retryable as exc:
                 failures += 1
                 if failures > self.retries:
@@ -155,6 +173,21 @@ class ResumableUploader:
             )
         time.sleep(locked.retry_after)
         return since
+
+    def _signed_in_again(
+        self, url: str, refusal: str, refusals: int, offset: int, size: int
+    ) -> int:
+        """A 401: continue with a renewed token, or say that signing in again resumes the
+        upload (signed out elsewhere, the sign-in expired): it is kept, not lost."""
+        try:
+            if refusals > 1:  # even a renewed token is refused
+                raise SignInRequired(refusal)
+            return self._continue_signed_in(url, refusal)
+        except SignInRequired as exc:
+            raise UploadFailed(
+                f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, {KEPT_FOR_SIGN_IN}",
+                resumable=True,
+            ) from None
 
     def _continue_signed_in(self, url: str, refusal: str) -> int:
         """The access token expired mid-upload: renew it, continue at the server's offset."""
@@ -204,10 +237,12 @@ class ResumableUploader:
         response = self._request(
             "PATCH",
             url,
-            content=data,
+            content=self._counted(data, offset),
             headers={
                 "Upload-Offset": str(offset),
                 "Content-Type": "application/offset+octet-stream",
+                # Given, so the pieces go as one body of known length (not chunked).
+                "Content-Length": str(len(data)),
             },
         )
         if response.status_code == 204:
@@ -219,6 +254,18 @@ class ResumableUploader:
         if response.status_code == 409 or response.status_code >= 500:
             raise _Retryable(error_detail(response))
         raise UploadFailed(error_detail(response))
+
+    def _counted(self, data: bytes, offset: int) -> Iterator[bytes]:
+        """``data`` in pieces, the progress line moved as they go out: a chunk of 8 MiB
+        takes 40 s on a slow link, and a line that moved only after each stood still."""
+        view = memoryview(data)
+        shown = time.monotonic()
+        for start in range(0, len(data), PIECE_BYTES):
+            yield bytes(view[start : start + PIECE_BYTES])
+            now = time.monotonic()
+            if now - shown >= REDRAW_SECONDS:
+                self._progress.show(offset + min(start + PIECE_BYTES, len(data)), self._size)
+                shown = now
 
     def _outcome(self, url: str) -> Any:
         upload_id = url.rstrip("/").rsplit("/", 1)[-1]
@@ -338,7 +385,7 @@ class ProgressLine:
         self._tty = bool(getattr(stream, "isatty", lambda: False)())
         self._clock = clock
         self._started = clock()
-        self._first: int | None = None
+        self._samples: deque[tuple[float, int]] = deque()
         self._last_percent = -1
         self._last_logged = self._started
         self._width = 0  # of what the terminal line shows now
@@ -346,12 +393,22 @@ class ProgressLine:
 
     def show(self, sent: int, total: int) -> None:
         """Report ``sent`` of ``total`` bytes."""
-        if self._first is None:
-            self._first = sent
-        elapsed = max(self._clock() - self._started, 1e-6)
-        rate = (sent - self._first) / elapsed / 2**20
+        rate = self._recent_rate(sent) / 2**20
         percent = 100 if total == 0 else sent * 100 // total
         self.show_percent(percent, f"{mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s")
+
+    def _recent_rate(self, sent: int) -> float:
+        """Bytes a second over the last :data:`RATE_WINDOW_SECONDS` (since the first report
+        until then), ``sent`` counted."""
+        now = self._clock()
+        if self._samples and sent < self._samples[-1][1]:
+            self._samples.clear()  # sent again from the server's offset: a new count
+        self._samples.append((now, sent))
+        # The oldest sample kept is the newest one at least a window old.
+        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW_SECONDS:
+            self._samples.popleft()
+        since, first = self._samples[0]
+        return (sent - first) / max(now - since, 1e-6)
 
     def show_percent(self, percent: int, what: str) -> None:
         """Report work ``percent`` done, ``what`` after the bar (``transcoding · 720p``)."""
