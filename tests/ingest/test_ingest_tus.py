@@ -173,12 +173,46 @@ async def test_a_busy_upload_is_locked_for_other_requests(rig: Rig) -> None:
         assert "still finishing an earlier request" in busy.json()["detail"], busy.text
         assert busy.headers["retry-after"]
         assert busy.headers["tus-resumable"] == "1.0.0"
-        assert (await rig.client.delete(url, headers={**TUS, **rig.admin()})).status_code == 423
         await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
     finally:
         await database.close()
     assert (await rig.patch(url, 0, data)).status_code == 204
     assert (await rig.job(upload_id_of(url)))["state"] == "done"
+
+
+async def test_a_cancel_wins_over_the_patch_holding_the_upload(rig: Rig) -> None:
+    """A DELETE while a PATCH holds the upload (an aborted one still draining in, or the
+    uploader's, back to back) is not answered 423: that PATCH stops at its next commit,
+    and the upload is gone."""
+    before = await rig.snapshot()
+    data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
+    url = (await rig.create(len(data))).headers["location"]
+    assert (await rig.patch(url, 0, data[: 8 * MIB + 10])).status_code == 204
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+    holding = asyncio.Event()
+
+    async def patching() -> None:  # as a PATCH committing what arrives, part by part
+        async with UploadRecords(database).lease(upload_id) as lease:
+            holding.set()
+            while True:
+                await lease.update(received=8 * MIB + 10)
+                await asyncio.sleep(0.2)
+
+    patch = asyncio.ensure_future(patching())
+    try:
+        await holding.wait()
+        started = asyncio.get_running_loop().time()
+        deleted = await rig.client.delete(url, headers={**TUS, **rig.admin()})
+        assert deleted.status_code == 204, deleted.text
+        assert asyncio.get_running_loop().time() - started < 5
+        with pytest.raises(LeaseLost):
+            await patch
+    finally:
+        patch.cancel()
+        await database.close()
+    assert (await rig.head(url)).status_code == 404
+    await rig.assert_nothing_kept(before)
 
 
 async def test_a_lease_lapses_by_the_records_clock(rig: Rig) -> None:

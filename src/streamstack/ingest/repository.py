@@ -246,17 +246,36 @@ class UploadRecords:
         self, session: AsyncSession, upload_id: uuid.UUID, token: str, values: dict[str, Any]
     ) -> None:
         # Fenced by time as well as by token: a lease that lapsed changes nothing more,
-        # even before another request takes the upload (it may be doing so right now).
+        # even before another request takes the upload (it may be doing so right now);
+        # and by a cancel (see mark_cancelled), which wins over the request holding it.
         now = self.clock()
         result = await session.execute(
             update(Upload)
-            .where(Upload.id == upload_id, Upload.lease_token == token, Upload.lease_until >= now)
+            .where(
+                Upload.id == upload_id,
+                Upload.lease_token == token,
+                Upload.lease_until >= now,
+                ~_CANCELLED,
+            )
             .values(**values, updated_at=now)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise LeaseLost(
                 "this request's hold on the upload lapsed (its client was silent, or another "
                 "request took the upload over): ask where it stands and resume from there"
+            )
+
+    async def mark_cancelled(self, upload_id: uuid.UUID, why: str) -> None:
+        """Cancel an upload still receiving bytes without holding its lease: it expires
+        now, saying ``why``. The request holding it can commit nothing more (its next
+        part, commit or renewal fails), and resumes are refused (410); its storage goes
+        once its lease is free, with the upload (by the canceller or the sweeper)."""
+        now = self.clock()
+        async with self.database.unit_of_work() as session:
+            await session.execute(
+                update(Upload)
+                .where(Upload.id == upload_id, Upload.state == "uploading")
+                .values(error=why, expires_at=now - datetime.timedelta(seconds=1), updated_at=now)
             )
 
     async def try_lease(self, upload_id: uuid.UUID) -> str | None:
@@ -342,6 +361,10 @@ class UploadRecords:
             except Exception as exc:  # the database blinked: try again next round
                 log.warning("upload_lease_renewal_failed", error=exc.__class__.__name__)
 
+    async def release(self, upload_id: uuid.UUID, token: str) -> None:
+        """Give the lease ``token`` up (if it is still held), whatever else changed."""
+        await self._release(upload_id, token)
+
     async def _release(self, upload_id: uuid.UUID, token: str) -> None:
         try:
             async with self.database.unit_of_work() as session:
@@ -422,6 +445,9 @@ class UploadRecords:
         return int(owed or 0)
 
 
+#: An upload cancelled while a request held it (see UploadRecords.mark_cancelled): only
+#: a failed upload has an error otherwise.
+_CANCELLED = (Upload.state == "uploading") & Upload.error.is_not(None)
 #: The states of an upload whose objects may still be written, read or registered.
 _NOT_OVER_STATES = ("uploading", "processing", "registering")
 #: The resumable uploads still receiving bytes (form posts exist only during their request).

@@ -56,6 +56,10 @@ from streamstack.kernel.storage import PART_BYTES, ObjectNotFound, ObjectStore, 
 
 log = structlog.get_logger(__name__)
 
+#: How long a cancel waits for the request holding the upload to stop (it stops at its
+#: next commit or lease renewal, or lets the lease lapse).
+CANCEL_WAIT_SECONDS = 10.0
+
 #: Uploads one sweeper round looks at, at most.
 SWEEP_BATCH = 100
 
@@ -353,11 +357,21 @@ class IngestService:
         (its file is processed or an item now: nothing is left to cancel).
         """
         await self._cancellable(upload_id, principal)
-        async with self.records.lease(upload_id) as lease:
+        token = await self._lease_to_cancel(upload_id)
+        if token is None:
+            # Cancelled all the same (refused from now on); the sweeper frees its storage
+            # once the request holding it let go.
+            log.info("upload_cancel_deferred", upload_id=str(upload_id))
+            return
+        lease = Lease(self.records, upload_id, token)
+        try:
             upload = await self._cancellable(upload_id, principal)
             if upload.state == "uploading":
                 await self._abort_multipart(upload.object_key, upload.multipart_id)
             await lease.delete()
+        finally:
+            with contextlib.suppress(Exception):  # deleted, or it lapses by itself
+                await asyncio.shield(self.records.release(upload_id, token))
         metrics.count_upload_ended("cancelled")
         log.info(
             "upload_terminated",
@@ -365,6 +379,24 @@ class IngestService:
             uploader=upload.created_by,
             by=principal.user_id,
         )
+
+    async def _lease_to_cancel(self, upload_id: uuid.UUID) -> str | None:
+        """The upload's lease for a cancel; None if not free within :data:`CANCEL_WAIT_SECONDS`.
+
+        A cancel wins over the PATCH holding the upload (an aborted one still draining in,
+        or the uploader's next one, back to back): the upload is marked cancelled, so that
+        request stops at its next commit and no other takes it. Answering 423 instead
+        left the cancel retrying into a lease that was never free for long."""
+        deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_SECONDS
+        marked = False
+        while (token := await self.records.try_lease(upload_id)) is None:
+            if not marked:
+                await self.records.mark_cancelled(upload_id, "the upload was cancelled")
+                marked = True
+            if asyncio.get_running_loop().time() > deadline:
+                return None
+            await asyncio.sleep(0.2)
+        return token
 
     async def unfinished_uploads(self, limit: int, offset: int) -> UnfinishedUploadPage:
         """The resumable uploads still receiving bytes (every uploader's), the longest
@@ -610,7 +642,8 @@ class IngestService:
         if upload.state == "failed":
             raise UploadGone(upload.error or "the upload failed")
         if upload.state == "uploading" and upload.expires_at < self.clock():
-            raise UploadGone("the upload expired; start it again")
+            # A cancelled one says so (its error; see UploadRecords.mark_cancelled).
+            raise UploadGone(upload.error or "the upload expired; start it again")
         return upload
 
     @staticmethod
