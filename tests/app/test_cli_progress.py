@@ -10,7 +10,11 @@ to the newest text.
 from __future__ import annotations
 
 import io
+from typing import Any, cast
 
+import pytest
+
+from streamstack.cli import tus_client
 from streamstack.cli.tus_client import ProgressLine
 
 MIB = 1024 * 1024
@@ -102,3 +106,37 @@ def test_a_log_hears_at_least_every_half_minute_within_a_tenth() -> None:
     clock.now += 29
     progress.show_percent(14, "transcoding · 1080p")
     assert len(log.getvalue().splitlines()) == len(lines)
+
+
+def test_the_rate_is_the_recent_one_not_the_average_since_the_start() -> None:
+    """After an outage (or a fast first minute), the rate says how the link goes now."""
+    clock, terminal = Clock(), Terminal()
+    progress = ProgressLine(terminal, clock=clock)
+    progress.show(0, 1000 * MIB)
+    clock.now += 100
+    progress.show(100 * MIB, 1000 * MIB)  # 1 MiB/s
+    clock.now += 300  # an outage: nothing moved
+    progress.show(100 * MIB, 1000 * MIB)
+    for second in range(1, 11):
+        clock.now += 1
+        progress.show(100 * MIB + second * 2 * MIB, 1000 * MIB)
+    *_, last = terminal.screen()
+    # 2 MiB/s over the last 10 s; the average since the start would say 0.3.
+    assert last.endswith("120.0/1000.0 MiB  2.0 MiB/s"), last
+
+
+def test_the_line_moves_while_a_chunk_goes_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk of 8 MiB takes 40 s on a slow link: the line moves as its pieces go out,
+    not only once the server answered it."""
+    monkeypatch.setattr(tus_client, "REDRAW_SECONDS", 0.0)  # a slow link: every piece
+    log = io.StringIO()
+    uploader = tus_client.ResumableUploader(cast(Any, None), chunk_bytes=4 * MIB, retries=0)
+    uploader._progress, uploader._size = ProgressLine(log), 8 * MIB
+    pieces = uploader._counted(b"x" * 4 * MIB, 4 * MIB)
+    body = b""
+    for piece in pieces:
+        body += piece
+        if len(body) == 2 * MIB:
+            assert " 70%  5.6/8.0 MiB" in log.getvalue(), log.getvalue()  # tenths in a log
+    assert body == b"x" * 4 * MIB
+    assert "100%  8.0/8.0 MiB" in log.getvalue().splitlines()[-1]

@@ -7,6 +7,7 @@ The command is a client: these run on the embedded backends only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -28,6 +29,8 @@ from ingest_rig import (
 )
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
+from streamstack.ingest.repository import UploadRecords
+from streamstack.kernel.db import Database
 from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
@@ -125,6 +128,69 @@ async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> 
     boxes = ingest_media.top_level_boxes(upload.rig.object_bytes("media", stored["s3_key"]))
     assert boxes.index(b"moov") < boxes.index(b"mdat")
     assert upload.remembered() == {}
+
+
+async def test_upload_waits_out_a_lease_its_lost_attempt_left(upload: Command) -> None:
+    """The server still holds a lost attempt's lease (its replica was killed, or its
+    connection went silent): the run waits that out, apart from --retries, and says so."""
+    video = upload.video("held.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        args = (str(video), "--title", "Held", "--server", proxy.url, "--chunk-mib", "1")
+        code, _, err = await upload(*args, "--retries", "0")
+        assert code == 1, err
+        [url] = upload.remembered().values()
+        upload_id = uuid.UUID(url.rstrip("/").rsplit("/", 1)[-1])
+        database = Database(upload.rig.settings.effective_database_url)
+        records = UploadRecords(database)
+        try:
+            token = await records.try_lease(upload_id)  # as a killed replica's request
+            assert token is not None
+
+            async def lapse() -> None:
+                await asyncio.sleep(5.0)  # rather than the lease's whole time
+                await records.update_leased(
+                    upload_id, token, {"lease_token": None, "lease_until": None}
+                )
+
+            lapsing = asyncio.ensure_future(lapse())
+            proxy.heal()
+            code, out, err = await upload(*args, "--retries", "0")
+            await lapsing
+        finally:
+            await database.close()
+    assert code == 0, err
+    assert "the server still holds the last attempt's connection; waiting up to 60 s" in err
+    assert json.loads(out)["id"] == str(upload_id)
+
+
+async def test_a_sign_out_mid_upload_keeps_it_for_the_next_sign_in(upload: Command) -> None:
+    """Signed out elsewhere (the token refused) between runs: the run says the upload is
+    kept and how to go on; signed in again, the same command resumes it."""
+    video = upload.video("kept.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        args = (str(video), "--title", "Kept", "--server", proxy.url, "--chunk-mib", "1")
+        code, _, err = await upload(*args, "--retries", "0")
+        assert code == 1, err
+        [url] = upload.remembered().values()
+        proxy.heal()
+        code, _, err = await upload(*args, token="no-longer-a-valid-token")
+        assert code == 1, err
+        assert "the upload is kept: run `streamstack login`, then the same command" in err, err
+        assert list(upload.remembered().values()) == [url]
+        code, out, err = await upload(*args)
+    assert code == 0, err
+    assert json.loads(out)["id"] == url.rstrip("/").rsplit("/", 1)[-1]
+
+
+async def test_titles_are_printed_as_they_are_written(upload: Command) -> None:
+    video = upload.video("uber.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+    code, out, err = await upload(str(video), "--title", "Über Straße", *server)
+    assert code == 0, err
+    assert '"title": "Über Straße"' in out, out
+    assert json.loads(out)["title"] == "Über Straße"
 
 
 async def test_refusals_are_reported_in_one_line(upload: Command) -> None:

@@ -139,6 +139,44 @@ async def test_client_disconnecting_mid_patch_resumes_from_what_arrived(
     assert rig.object_bytes("media", job["item"]["s3_key"]) == data
 
 
+async def test_a_connection_gone_silent_does_not_lock_the_resume_out(
+    live: tuple[Rig, ServedApp],
+) -> None:
+    """The client's side of a PATCH is gone without a reset (a relay dropped it): the
+    server's side stays open and silent for a minute or more. What arrived is committed,
+    and the client's resume is let in within the lease's time, not refused 423 all along."""
+    rig, served = live
+    data = ingest_media.padded(ingest_media.mp4(), 4 * MIB)
+    url = (await rig.create(len(data))).headers["location"]
+    headers = {
+        **TUS,
+        **rig.admin(),
+        "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+    }
+    host, port = served.url.removeprefix("http://").split(":")
+    _reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request_head("PATCH", url, headers, len(data)) + data[: 3 * MIB])
+        await writer.drain()  # and then nothing more, the connection left open
+
+        async def resumed() -> bool:
+            offset = int((await rig.head(url)).headers["upload-offset"])
+            if offset == 0:
+                return False  # the silent request has not committed what it got yet
+            assert offset == 3 * MIB
+            sent = await rig.patch(url, offset, data[offset:])
+            assert sent.status_code in (204, 423), sent.text
+            return sent.status_code == 204
+
+        await eventually(resumed, "the resume being let in", seconds=40, interval=1.0)
+    finally:
+        writer.transport.abort()
+    job = await rig.job(url.rsplit("/", 1)[-1])
+    assert job["state"] == "done", job
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+
+
 async def test_client_leaving_while_processing_leaves_no_orphans(
     live: tuple[Rig, ServedApp],
 ) -> None:

@@ -11,18 +11,20 @@ from typing import Any
 
 import ingest_media
 import pytest
-from ingest_rig import API, TUS, Rig, RigFactory, tus_metadata
+from ingest_rig import API, TUS, Rig, RigFactory, replace_original, tus_metadata, write_behind
 from sqlalchemy import func, select
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
-from streamstack.ingest.repository import LEASE_SECONDS, UploadRecords
+from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecords
+from streamstack.ingest.resumable import sniffed
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, StorageUnavailable
 from support.apps import running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
+from support.waiting import eventually
 
 MIB = 1024 * 1024
 
@@ -168,14 +170,49 @@ async def test_a_busy_upload_is_locked_for_other_requests(rig: Rig) -> None:
         assert token is not None
         busy = await rig.patch(url, 0, data)
         assert busy.status_code == 423
+        assert "still finishing an earlier request" in busy.json()["detail"], busy.text
         assert busy.headers["retry-after"]
         assert busy.headers["tus-resumable"] == "1.0.0"
-        assert (await rig.client.delete(url, headers={**TUS, **rig.admin()})).status_code == 423
         await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
     finally:
         await database.close()
     assert (await rig.patch(url, 0, data)).status_code == 204
     assert (await rig.job(upload_id_of(url)))["state"] == "done"
+
+
+async def test_a_cancel_wins_over_the_patch_holding_the_upload(rig: Rig) -> None:
+    """A DELETE while a PATCH holds the upload (an aborted one still draining in, or the
+    uploader's, back to back) is not answered 423: that PATCH stops at its next commit,
+    and the upload is gone."""
+    before = await rig.snapshot()
+    data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
+    url = (await rig.create(len(data))).headers["location"]
+    assert (await rig.patch(url, 0, data[: 8 * MIB + 10])).status_code == 204
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+    holding = asyncio.Event()
+
+    async def patching() -> None:  # as a PATCH committing what arrives, part by part
+        async with UploadRecords(database).lease(upload_id) as lease:
+            holding.set()
+            while True:
+                await lease.update(received=8 * MIB + 10)
+                await asyncio.sleep(0.2)
+
+    patch = asyncio.ensure_future(patching())
+    try:
+        await holding.wait()
+        started = asyncio.get_running_loop().time()
+        deleted = await rig.client.delete(url, headers={**TUS, **rig.admin()})
+        assert deleted.status_code == 204, deleted.text
+        assert asyncio.get_running_loop().time() - started < 5
+        with pytest.raises(LeaseLost):
+            await patch
+    finally:
+        patch.cancel()
+        await database.close()
+    assert (await rig.head(url)).status_code == 404
+    await rig.assert_nothing_kept(before)
 
 
 async def test_a_lease_lapses_by_the_records_clock(rig: Rig) -> None:
@@ -195,6 +232,125 @@ async def test_a_lease_lapses_by_the_records_clock(rig: Rig) -> None:
         await records.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
     finally:
         await database.close()
+
+
+async def _trickle(pause: float, count: int) -> AsyncIterator[bytes]:
+    """A client's body: ``count`` chunks ``pause`` seconds apart, then silence for good
+    (a connection lost without a reset: the server side stays open)."""
+    for _ in range(count):
+        await asyncio.sleep(pause)
+        yield b"x"
+    await asyncio.sleep(3600)
+    yield b"never"
+
+
+async def _nothing() -> None:
+    pass
+
+
+async def test_a_silent_request_lets_its_lease_lapse_and_then_changes_nothing(rig: Rig) -> None:
+    """A request waiting on a client that went silent stops renewing its lease, so the
+    client's resume is not answered 423 for as long as the dead connection stays open;
+    once lapsed, the request can commit nothing. Bytes arriving keep the lease."""
+    url = (await rig.create(len(ingest_media.one_frame()))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+    holder, resumer = UploadRecords(database, lease_seconds=1.0), UploadRecords(database)
+    try:
+        async with holder.lease(upload_id) as lease:
+            arrived = 0
+            async for _ in lease.watch(_trickle(0.1, 25), on_silence=_nothing):
+                arrived += 1
+                if arrived == 25:
+                    break
+            assert await resumer.try_lease(upload_id) is None, "a lease receiving bytes lapsed"
+            silent = asyncio.ensure_future(anext(lease.watch(_trickle(0, 0), _nothing)))
+            try:
+                await asyncio.sleep(2.0)
+                with pytest.raises(LeaseLost):
+                    await lease.update(received=1)
+                token = await resumer.try_lease(upload_id)
+                assert token is not None, "a silent request held its lease"
+            finally:
+                silent.cancel()
+        await resumer.update_leased(upload_id, token, {"lease_token": None, "lease_until": None})
+        upload = await resumer.get(upload_id)
+        assert upload is not None and upload.received == 0
+    finally:
+        await database.close()
+
+
+async def test_a_lapsed_lease_commits_nothing_even_before_a_takeover(rig: Rig) -> None:
+    """Fenced by time, not only by token: a request whose lease lapsed cannot commit bytes
+    while its client's resume is (perhaps) taking the upload over."""
+    url = (await rig.create(len(ingest_media.one_frame()))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    database = Database(rig.settings.effective_database_url)
+    records = UploadRecords(database, lease_seconds=0.5)
+    try:
+        token = await records.try_lease(upload_id)
+        assert token is not None
+        await asyncio.sleep(1.0)
+        with pytest.raises(LeaseLost):
+            await records.update_leased(upload_id, token, {"received": 1})
+        upload = await records.get(upload_id)
+        assert upload is not None and upload.received == 0
+    finally:
+        await database.close()
+
+
+async def _died_after_storing(rig: Rig, data: bytes) -> str:
+    """An upload whose replica was killed right after its last byte was stored (the
+    original whole, the row in processing, under a lease nobody renews); its URL."""
+    url = (await rig.create(len(data), metadata=tus_metadata(title="Survivor"))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    container = sniffed(data)
+    key = f"{upload_id}.{container.extension}"
+    write_behind(rig, key, data)
+    database = Database(rig.settings.effective_database_url)
+    dying = UploadRecords(database, lease_seconds=1.0)
+    try:
+        token = await dying.try_lease(upload_id)
+        assert token is not None
+        values = {"state": "processing", "received": len(data), "object_key": key}
+        await dying.update_leased(upload_id, token, {**values, "container": container.name})
+    finally:
+        await database.close()
+    return url
+
+
+async def test_processing_a_killed_replica_left_is_taken_up_again(rig: Rig) -> None:
+    """The uploader asking how it went (as the CLI and the web app do) gets the item once
+    the dead request's lease lapsed, not "upload the file again" minutes later."""
+    data = ingest_media.mp4()
+    url = await _died_after_storing(rig, data)
+    upload_id = upload_id_of(url)
+    assert (await rig.job(upload_id))["state"] == "processing"  # the lease still holds
+
+    async def done() -> bool:
+        job = await rig.job(upload_id)
+        assert job["state"] in ("processing", "done"), job
+        return bool(job["state"] == "done")
+
+    await eventually(done, "the stored upload being processed again", seconds=30)
+    item = (await rig.job(upload_id))["item"]
+    assert item["title"] == "Survivor"
+    assert rig.object_bytes("media", item["s3_key"]) == data
+    head = await rig.head(url)
+    assert head.headers["upload-offset"] == str(len(data))
+
+
+async def test_a_stored_upload_whose_original_vanished_fails_at_once(rig: Rig) -> None:
+    data = ingest_media.mp4()
+    url = await _died_after_storing(rig, data)
+    upload_id = upload_id_of(url)
+    replace_original(rig, f"{upload_id}.{sniffed(data).extension}", None)
+
+    async def failed() -> bool:
+        return bool((await rig.job(upload_id))["state"] == "failed")
+
+    await eventually(failed, "the upload failing", seconds=30)
+    assert "upload it again" in (await rig.job(upload_id))["error"]
 
 
 @pytest.mark.parametrize(

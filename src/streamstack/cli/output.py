@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 
 
 def print_json(value: object, code: int = 0) -> int:
-    """Print ``value`` as indented JSON on standard output; ``code`` (the command's exit)."""
-    print(json.dumps(value, indent=2))
+    """Print ``value`` as indented JSON on standard output; ``code`` (the command's exit).
+
+    Text as it is (a title ``Über``, not ``\\u00dcber``) when standard output can encode
+    it; escaped otherwise (a C locale's ASCII), as JSON allows either way."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(value, indent=2)
+    print(text)
     return code
 
 

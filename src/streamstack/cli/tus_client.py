@@ -15,15 +15,27 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from streamstack.cli.session import AdminApi, ServerUnreachable, error_detail
+from streamstack.cli.session import AdminApi, ServerUnreachable, SignInRequired, error_detail
 from streamstack.kernel.backoff import backoff_seconds
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
 TUS_VERSION = "1.0.0"
+#: What a refused sign-in mid-upload adds: the upload is not lost.
+KEPT_FOR_SIGN_IN = (
+    "the upload is kept: run `streamstack login`, then the same command again to resume it"
+)
+#: A PATCH body goes out in pieces this large, the progress line moving between them.
+PIECE_BYTES = 64 * 1024
+#: The progress line is redrawn this often at most while a chunk goes out.
+REDRAW_SECONDS = 0.25
+#: The rate shown is over about this many seconds past (not since the start: an outage
+#: long ago, or a fast first minute, says nothing of the link now).
+RATE_WINDOW_SECONDS = 10.0
 
 
 class UploadFailed(Exception):
@@ -50,6 +62,8 @@ class ResumableUploader:
     bytes_per_second: float | None = None
     _state_file: Path = dataclasses.field(init=False)
     _progress: ProgressLine = dataclasses.field(init=False)
+    _size: int = dataclasses.field(default=0, init=False)
+    """The size of the file being sent (for the progress line)."""
 
     def __post_init__(self) -> None:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -63,6 +77,11 @@ class ResumableUploader:
             item = self._upload(path, fingerprint, metadata)
         except _Retryable as exc:
             raise UploadFailed(str(exc), resumable=True) from None
+        except SignInRequired as exc:
+            # Signed out elsewhere (or the sign-in expired) mid-way: nothing is lost.
+            if self._remembered().get(fingerprint) is None:
+                raise
+            raise UploadFailed(f"{exc}; {KEPT_FOR_SIGN_IN}", resumable=True) from None
         except UploadFailed as exc:
             if not exc.resumable:
                 self._remember(fingerprint, None)
@@ -91,6 +110,7 @@ class ResumableUploader:
                     "(change it in the library once it is done)",
                     file=sys.stderr,
                 )
+        self._size = size
         try:
             with path.open("rb") as file:
                 self._send(url, file, offset, size)
@@ -100,6 +120,7 @@ class ResumableUploader:
 
     def _send(self, url: str, file: Any, offset: int, size: int) -> None:
         failures = refusals = 0
+        locked_since: float | None = None
         self._progress.show(offset, size)
         pace = _Pace(self.bytes_per_second)
         while offset < size:
@@ -108,12 +129,15 @@ class ResumableUploader:
                 sent = offset
                 offset = self._patch(url, offset, file.read(self.chunk_bytes))
                 failures = refusals = 0
+                locked_since = None
                 pace.after(offset - sent)
+            except _Locked as exc:
+                locked_since = self._wait_out_lock(exc, locked_since, offset, size)
+                with contextlib.suppress(_Retryable):
+                    offset = self._offset(url) or offset
             except _Refused as exc:
                 refusals += 1
-                if refusals > 1:  # even a renewed token is refused
-                    raise UploadFailed(str(exc)) from None
-                offset = self._continue_signed_in(url, str(exc))
+                offset = self._signed_in_again(url, str(exc), refusals, offset, size)
             except _Retryable as exc:
                 failures += 1
                 if failures > self.retries:
@@ -128,6 +152,42 @@ class ResumableUploader:
                 with contextlib.suppress(_Retryable):
                     offset = self._offset(url) or offset
             self._progress.show(offset, size)
+
+    def _wait_out_lock(self, locked: _Locked, since: float | None, offset: int, size: int) -> float:
+        """A 423: the server still holds an attempt of ours whose connection was lost
+        (or the server that ran it died) until its lease lapses. Waited out apart from
+        ``--retries``, for longer than a lease can outlive its request; when it was
+        first seen."""
+        now = time.monotonic()
+        if since is None:
+            self._progress.note(
+                "the server still holds the last attempt's connection; "
+                f"waiting up to {LOCKED_WAIT_SECONDS:.0f} s"
+            )
+            since = now
+        elif now - since > LOCKED_WAIT_SECONDS:
+            raise UploadFailed(
+                f"{locked}; {mib(offset)} of {mib(size)} MiB are stored, "
+                "run the same command again to resume",
+                resumable=True,
+            )
+        time.sleep(locked.retry_after)
+        return since
+
+    def _signed_in_again(
+        self, url: str, refusal: str, refusals: int, offset: int, size: int
+    ) -> int:
+        """A 401: continue with a renewed token, or say that signing in again resumes the
+        upload (signed out elsewhere, the sign-in expired): it is kept, not lost."""
+        try:
+            if refusals > 1:  # even a renewed token is refused
+                raise SignInRequired(refusal)
+            return self._continue_signed_in(url, refusal)
+        except SignInRequired as exc:
+            raise UploadFailed(
+                f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, {KEPT_FOR_SIGN_IN}",
+                resumable=True,
+            ) from None
 
     def _continue_signed_in(self, url: str, refusal: str) -> int:
         """The access token expired mid-upload: renew it, continue at the server's offset."""
@@ -177,19 +237,35 @@ class ResumableUploader:
         response = self._request(
             "PATCH",
             url,
-            content=data,
+            content=self._counted(data, offset),
             headers={
                 "Upload-Offset": str(offset),
                 "Content-Type": "application/offset+octet-stream",
+                # Given, so the pieces go as one body of known length (not chunked).
+                "Content-Length": str(len(data)),
             },
         )
         if response.status_code == 204:
             return int(response.headers["Upload-Offset"])
         if response.status_code == 401:
             raise _Refused(error_detail(response))
-        if response.status_code in (409, 423) or response.status_code >= 500:
+        if response.status_code == 423:
+            raise _Locked(error_detail(response), _retry_after(response))
+        if response.status_code == 409 or response.status_code >= 500:
             raise _Retryable(error_detail(response))
         raise UploadFailed(error_detail(response))
+
+    def _counted(self, data: bytes, offset: int) -> Iterator[bytes]:
+        """``data`` in pieces, the progress line moved as they go out: a chunk of 8 MiB
+        takes 40 s on a slow link, and a line that moved only after each stood still."""
+        view = memoryview(data)
+        shown = time.monotonic()
+        for start in range(0, len(data), PIECE_BYTES):
+            yield bytes(view[start : start + PIECE_BYTES])
+            now = time.monotonic()
+            if now - shown >= REDRAW_SECONDS:
+                self._progress.show(offset + min(start + PIECE_BYTES, len(data)), self._size)
+                shown = now
 
     def _outcome(self, url: str) -> Any:
         upload_id = url.rstrip("/").rsplit("/", 1)[-1]
@@ -240,6 +316,28 @@ class _Retryable(Exception):
     """A failure worth asking the server where the upload stands, and trying again."""
 
 
+#: How long 423 answers (an earlier attempt's lease still held by the server) are waited
+#: out: past the longest the server holds a lease after its request died or went silent
+#: (its LEASE_OUTLIVES_SECONDS, 25 s), with room for a slower server's clock.
+LOCKED_WAIT_SECONDS = 60.0
+
+
+class _Locked(_Retryable):
+    """423: the server still works on an earlier request for this upload."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: Any) -> float:
+    """The ``Retry-After`` seconds of a 423 (2 when absent or odd), at most 10."""
+    try:
+        return min(max(float(response.headers.get("Retry-After", "2")), 0.5), 10.0)
+    except ValueError:
+        return 2.0
+
+
 class _Refused(Exception):
     """The server refused the access token (401): it expired or was revoked."""
 
@@ -287,7 +385,7 @@ class ProgressLine:
         self._tty = bool(getattr(stream, "isatty", lambda: False)())
         self._clock = clock
         self._started = clock()
-        self._first: int | None = None
+        self._samples: deque[tuple[float, int]] = deque()
         self._last_percent = -1
         self._last_logged = self._started
         self._width = 0  # of what the terminal line shows now
@@ -295,12 +393,22 @@ class ProgressLine:
 
     def show(self, sent: int, total: int) -> None:
         """Report ``sent`` of ``total`` bytes."""
-        if self._first is None:
-            self._first = sent
-        elapsed = max(self._clock() - self._started, 1e-6)
-        rate = (sent - self._first) / elapsed / 2**20
+        rate = self._recent_rate(sent) / 2**20
         percent = 100 if total == 0 else sent * 100 // total
         self.show_percent(percent, f"{mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s")
+
+    def _recent_rate(self, sent: int) -> float:
+        """Bytes a second over the last :data:`RATE_WINDOW_SECONDS` (since the first report
+        until then), ``sent`` counted."""
+        now = self._clock()
+        if self._samples and sent < self._samples[-1][1]:
+            self._samples.clear()  # sent again from the server's offset: a new count
+        self._samples.append((now, sent))
+        # The oldest sample kept is the newest one at least a window old.
+        while len(self._samples) > 2 and now - self._samples[1][0] >= RATE_WINDOW_SECONDS:
+            self._samples.popleft()
+        since, first = self._samples[0]
+        return (sent - first) / max(now - since, 1e-6)
 
     def show_percent(self, percent: int, what: str) -> None:
         """Report work ``percent`` done, ``what`` after the bar (``transcoding · 720p``)."""

@@ -36,8 +36,33 @@ from streamstack.kernel.errors import AppError, Conflict
 
 log = structlog.get_logger(__name__)
 
-#: A lease lapses this long after its last renewal; it is renewed three times as often.
-LEASE_SECONDS = 60.0
+#: A lease lapses this long after its last renewal; it is renewed four times as often.
+#: Short, because a lease whose holder died (a killed replica) blocks the upload's resume
+#: until it lapses.
+LEASE_SECONDS = 20.0
+#: The longest a lease outlives the request holding it: a killed replica's lapses
+#: :data:`LEASE_SECONDS` after its last renewal; one waiting on a silent client (a
+#: connection lost without a reset) is renewed once more if bytes came just before.
+LEASE_OUTLIVES_SECONDS = LEASE_SECONDS * 5 / 4
+
+
+#: How long a client is silent before its request commits what it sent (well before its
+#: lease lapses, which it lets happen).
+SILENCE_SECONDS = 5.0
+
+
+async def _next_or_silence(
+    iterator: AsyncIterator[bytes], on_silence: Callable[[], Awaitable[object]]
+) -> bytes | None:
+    """The next chunk (None at the end); ``on_silence()`` once if it is slow to come."""
+    pending = asyncio.ensure_future(anext(iterator, None))
+    try:
+        done, _ = await asyncio.wait({pending}, timeout=SILENCE_SECONDS)
+        if not done:
+            await on_silence()
+        return await pending
+    finally:
+        pending.cancel()
 
 
 class UploadLocked(AppError):
@@ -45,6 +70,13 @@ class UploadLocked(AppError):
 
     status, code = 423, "upload_locked"
     default_headers = {"Retry-After": "2"}
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the server is still finishing an earlier request for this upload (a connection "
+            f"that was lost, or a cancel); retry in a few seconds (it lets go within "
+            f"{LEASE_OUTLIVES_SECONDS:.0f} s)"
+        )
 
 
 class LeaseLost(Conflict):
@@ -67,6 +99,30 @@ class Lease:
     upload: Upload | None = None
     """The row as it was when the lease was taken (None when only the token is known)."""
     released: bool = dataclasses.field(default=False, init=False)
+    waiting: bool = dataclasses.field(default=False, init=False)
+    """Whether the request waits for its client's next bytes (see :meth:`watch`)."""
+    arrived: bool = dataclasses.field(default=False, init=False)
+    """Whether bytes arrived since the last renewal."""
+
+    async def watch(
+        self, chunks: AsyncIterator[bytes], on_silence: Callable[[], Awaitable[object]]
+    ) -> AsyncIterator[bytes]:
+        """``chunks``, noting when the request waits for them: a request whose client
+        went silent (a connection lost without a reset stays open for a minute or more)
+        lets its lease lapse, so the client's resume is not locked out meanwhile.
+        ``on_silence()`` runs after :data:`SILENCE_SECONDS` without bytes, while the lease
+        still holds (to commit what did arrive)."""
+        iterator = aiter(chunks)
+        while True:
+            self.waiting = True
+            try:
+                chunk = await _next_or_silence(iterator, on_silence)
+            finally:
+                self.waiting = False
+            if chunk is None:
+                return
+            self.arrived = True
+            yield chunk
 
     async def update(self, *, drop_tail: bool = False, **values: Any) -> None:
         """Change the upload's columns (and maybe drop its tail) while this lease is held."""
@@ -189,13 +245,38 @@ class UploadRecords:
     async def _update_leased(
         self, session: AsyncSession, upload_id: uuid.UUID, token: str, values: dict[str, Any]
     ) -> None:
+        # Fenced by time as well as by token: a lease that lapsed changes nothing more,
+        # even before another request takes the upload (it may be doing so right now);
+        # and by a cancel (see mark_cancelled), which wins over the request holding it.
+        now = self.clock()
         result = await session.execute(
             update(Upload)
-            .where(Upload.id == upload_id, Upload.lease_token == token)
-            .values(**values, updated_at=self.clock())
+            .where(
+                Upload.id == upload_id,
+                Upload.lease_token == token,
+                Upload.lease_until >= now,
+                ~_CANCELLED,
+            )
+            .values(**values, updated_at=now)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise LeaseLost("another request took this upload over")
+            raise LeaseLost(
+                "this request's hold on the upload lapsed (its client was silent, or another "
+                "request took the upload over): ask where it stands and resume from there"
+            )
+
+    async def mark_cancelled(self, upload_id: uuid.UUID, why: str) -> None:
+        """Cancel an upload still receiving bytes without holding its lease: it expires
+        now, saying ``why``. The request holding it can commit nothing more (its next
+        part, commit or renewal fails), and resumes are refused (410); its storage goes
+        once its lease is free, with the upload (by the canceller or the sweeper)."""
+        now = self.clock()
+        async with self.database.unit_of_work() as session:
+            await session.execute(
+                update(Upload)
+                .where(Upload.id == upload_id, Upload.state == "uploading")
+                .values(error=why, expires_at=now - datetime.timedelta(seconds=1), updated_at=now)
+            )
 
     async def try_lease(self, upload_id: uuid.UUID) -> str | None:
         """Take the lease if nobody holds it (or theirs lapsed); the token, or None."""
@@ -247,7 +328,7 @@ class UploadRecords:
         if lease is None:
             if when_locked is not None:
                 await when_locked()
-            raise UploadLocked("another request is working on this upload; retry shortly")
+            raise UploadLocked()
         heartbeat = asyncio.create_task(self._renew(lease))
         try:
             yield lease
@@ -260,9 +341,14 @@ class UploadRecords:
 
     async def _renew(self, lease: Lease) -> None:
         while not lease.released:
-            await asyncio.sleep(self.lease_seconds / 3)
+            await asyncio.sleep(self.lease_seconds / 4)
             if lease.released:
                 return
+            if lease.waiting and not lease.arrived:
+                # The client went silent: let the lease lapse (its resume takes it over).
+                # Bytes arriving before it lapsed renew it again.
+                continue
+            lease.arrived = False
             try:
                 await self.update_leased(
                     lease.upload_id,
@@ -274,6 +360,10 @@ class UploadRecords:
                 return
             except Exception as exc:  # the database blinked: try again next round
                 log.warning("upload_lease_renewal_failed", error=exc.__class__.__name__)
+
+    async def release(self, upload_id: uuid.UUID, token: str) -> None:
+        """Give the lease ``token`` up (if it is still held), whatever else changed."""
+        await self._release(upload_id, token)
 
     async def _release(self, upload_id: uuid.UUID, token: str) -> None:
         try:
@@ -289,8 +379,10 @@ class UploadRecords:
     async def due_for_sweeping(self, now: datetime.datetime, limit: int = 100) -> list[Upload]:
         """Uploads nobody works on that expired, or whose worker vanished mid-processing."""
         unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now)
-        abandoned = Upload.state.in_(("processing", "registering")) | (
-            (Upload.kind == "form") & (Upload.state == "uploading")
+        # A tus upload in processing is not abandoned before it expires: its uploader
+        # asking how it went takes it up again (IngestService.job).
+        abandoned = (Upload.state == "registering") | (
+            (Upload.kind == "form") & Upload.state.in_(("uploading", "processing"))
         )
         async with self.database.unit_of_work() as session:
             rows = await session.scalars(
@@ -353,6 +445,9 @@ class UploadRecords:
         return int(owed or 0)
 
 
+#: An upload cancelled while a request held it (see UploadRecords.mark_cancelled): only
+#: a failed upload has an error otherwise.
+_CANCELLED = (Upload.state == "uploading") & Upload.error.is_not(None)
 #: The states of an upload whose objects may still be written, read or registered.
 _NOT_OVER_STATES = ("uploading", "processing", "registering")
 #: The resumable uploads still receiving bytes (form posts exist only during their request).

@@ -193,9 +193,15 @@ class UploadController(Controller):
         )
 
     @get("/jobs/{upload_id:uuid}", summary="Where an upload is, and how it ended")
-    async def job(self, upload_id: uuid.UUID, service: IngestService, principal: Principal) -> Job:
+    async def job(
+        self,
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        call_context: CallContext,
+    ) -> Job:
         """``uploading``, ``processing``, ``done`` (with the item) or ``failed`` (with why)."""
-        return await service.job(upload_id, principal)
+        return await service.job(upload_id, principal, call_context)
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from streamstack.ingest.jobs import (
 )
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia
-from streamstack.ingest.repository import Lease, UploadRecords
+from streamstack.ingest.repository import Lease, UploadLocked, UploadRecords
 from streamstack.ingest.resumable import (
     ChunkReceiver,
     NotAVideo,
@@ -52,9 +52,13 @@ from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, 
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.jobs import repeat_id
 from streamstack.kernel.operation import CallContext
-from streamstack.kernel.storage import PART_BYTES, ObjectStore, StorageUnavailable
+from streamstack.kernel.storage import PART_BYTES, ObjectNotFound, ObjectStore, StorageUnavailable
 
 log = structlog.get_logger(__name__)
+
+#: How long a cancel waits for the request holding the upload to stop (it stops at its
+#: next commit or lease renewal, or lets the lease lapse).
+CANCEL_WAIT_SECONDS = 10.0
 
 #: Uploads one sweeper round looks at, at most.
 SWEEP_BATCH = 100
@@ -127,6 +131,10 @@ class IngestService:
     """What an upload must leave free on a local media directory (bytes)."""
     clock: Clock = utcnow
     """Where the use cases read the time."""
+    taking_up: set[asyncio.Future[None]] = dataclasses.field(
+        default_factory=set, repr=False, compare=False
+    )
+    """Processing taken up again after a replica died (see :meth:`job`), while it runs."""
 
     # --- form uploads -----------------------------------------------------------------
 
@@ -319,7 +327,7 @@ class IngestService:
         """
         expires_at = self.clock() + self.upload_ttl
         try:
-            async for chunk in chunks:
+            async for chunk in lease.watch(chunks, on_silence=receiver.save):
                 await receiver.add(chunk)
         except BaseException as exc:
             if isinstance(exc, NotAVideo | UploadGone):
@@ -349,11 +357,21 @@ class IngestService:
         (its file is processed or an item now: nothing is left to cancel).
         """
         await self._cancellable(upload_id, principal)
-        async with self.records.lease(upload_id) as lease:
+        token = await self._lease_to_cancel(upload_id)
+        if token is None:
+            # Cancelled all the same (refused from now on); the sweeper frees its storage
+            # once the request holding it let go.
+            log.info("upload_cancel_deferred", upload_id=str(upload_id))
+            return
+        lease = Lease(self.records, upload_id, token)
+        try:
             upload = await self._cancellable(upload_id, principal)
             if upload.state == "uploading":
                 await self._abort_multipart(upload.object_key, upload.multipart_id)
             await lease.delete()
+        finally:
+            with contextlib.suppress(Exception):  # deleted, or it lapses by itself
+                await asyncio.shield(self.records.release(upload_id, token))
         metrics.count_upload_ended("cancelled")
         log.info(
             "upload_terminated",
@@ -361,6 +379,24 @@ class IngestService:
             uploader=upload.created_by,
             by=principal.user_id,
         )
+
+    async def _lease_to_cancel(self, upload_id: uuid.UUID) -> str | None:
+        """The upload's lease for a cancel; None if not free within :data:`CANCEL_WAIT_SECONDS`.
+
+        A cancel wins over the PATCH holding the upload (an aborted one still draining in,
+        or the uploader's next one, back to back): the upload is marked cancelled, so that
+        request stops at its next commit and no other takes it. Answering 423 instead
+        left the cancel retrying into a lease that was never free for long."""
+        deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_SECONDS
+        marked = False
+        while (token := await self.records.try_lease(upload_id)) is None:
+            if not marked:
+                await self.records.mark_cancelled(upload_id, "the upload was cancelled")
+                marked = True
+            if asyncio.get_running_loop().time() > deadline:
+                return None
+            await asyncio.sleep(0.2)
+        return token
 
     async def unfinished_uploads(self, limit: int, offset: int) -> UnfinishedUploadPage:
         """The resumable uploads still receiving bytes (every uploader's), the longest
@@ -370,11 +406,59 @@ class IngestService:
 
     # --- jobs -----------------------------------------------------------------------------
 
-    async def job(self, upload_id: uuid.UUID, principal: Principal) -> Job:
-        """Where an upload is: uploading, processing, done (with the item) or failed."""
+    async def job(
+        self, upload_id: uuid.UUID, principal: Principal, context: CallContext | None = None
+    ) -> Job:
+        """Where an upload is: uploading, processing, done (with the item) or failed.
+
+        A stored upload whose processing nobody holds any more (its replica died after
+        the last byte was stored) is taken up again, for the uploader asking (with
+        ``context``, whose token registers the item): the answer says processing, and a
+        later one the item, as if nothing had happened."""
         upload = await self._owned(upload_id, principal)
+        if context is not None and self._processing_orphaned(upload):
+            task = asyncio.ensure_future(self._take_up(upload_id, context))
+            self.taking_up.add(task)  # held until done: a bare task may be collected
+            task.add_done_callback(self.taking_up.discard)
         item = msgspec.convert(upload.item, MediaItem) if upload.item is not None else None
         return Job(str(upload.id), _JOB_STATES[upload.state], item, upload.error)
+
+    def _processing_orphaned(self, upload: Upload) -> bool:
+        """Whether ``upload`` is a stored tus upload whose processing's lease lapsed."""
+        unleased = upload.lease_until is None or upload.lease_until < self.clock()
+        return upload.kind == "tus" and upload.state == "processing" and unleased
+
+    async def _take_up(self, upload_id: uuid.UUID, context: CallContext) -> None:
+        """Process a stored upload again whose first processing died with its replica."""
+        try:
+            async with self.records.lease(upload_id) as lease:
+                upload = lease.upload
+                if upload is None or upload.state != "processing":
+                    return  # another request took it up first, and finished
+                log.info("upload_processing_taken_up", upload_id=str(upload_id))
+                try:
+                    stored = await self._stored_original(upload)
+                except BaseException as exc:
+                    await self._fail(lease, exc)
+                    raise
+                details = UploadDetails(
+                    upload.title, upload.description, list(upload.tags), upload.publish
+                )
+                await self._process(lease, stored, details, context, abandoned=None)
+        except UploadLocked:
+            return  # another poll took it up a moment ago
+        except Exception as exc:  # recorded on the upload (failed, with why) by _process
+            log.warning("upload_take_up_failed", upload_id=str(upload_id), error=repr(exc))
+
+    async def _stored_original(self, upload: Upload) -> StoredMedia:
+        """The whole original an upload in processing stored (410 if it is gone)."""
+        if upload.object_key is None or upload.container is None:
+            raise UploadGone("the stored file of this upload is gone; upload it again")
+        try:
+            info = await self.media.head(upload.object_key)
+        except ObjectNotFound:
+            raise UploadGone("the stored file of this upload is gone; upload it again") from None
+        return StoredMedia(upload.id, by_name(upload.container), info)
 
     # --- the pipeline, and failures --------------------------------------------------------
 
@@ -485,6 +569,8 @@ class IngestService:
             await lease.delete()
             metrics.count_upload_ended("abandoned")
         elif upload.state == "processing":
+            # A tus upload's uploader taking it up again (see job()) is waited for until it
+            # expires; a form post's request was its only client.
             await self.pipeline.discard(upload.object_key, upload.id)
             await self._fail(lease, AppError("processing was interrupted; upload the file again"))
         elif upload.state == "registering":
@@ -556,7 +642,8 @@ class IngestService:
         if upload.state == "failed":
             raise UploadGone(upload.error or "the upload failed")
         if upload.state == "uploading" and upload.expires_at < self.clock():
-            raise UploadGone("the upload expired; start it again")
+            # A cancelled one says so (its error; see UploadRecords.mark_cancelled).
+            raise UploadGone(upload.error or "the upload expired; start it again")
         return upload
 
     @staticmethod
