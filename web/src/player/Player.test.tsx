@@ -92,6 +92,8 @@ describe("quality menu", () => {
     const hls = await playWithHls();
     // hls.js's own first guess, 500 kbit/s, starts every video at 240p.
     expect(hls.config).toMatchObject({ abrEwmaDefaultEstimate: 2_000_000, capLevelToPlayerSize: true });
+    // A minute ahead at most: a low rung's 10 minutes kept the picture low long after the link got faster.
+    expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
   });
 
   it("is not offered when hls.js has a single rung, as the audio menu with a single track", async () => {

@@ -299,9 +299,16 @@ function renewOnVideoError(current: Session, report: StreamReport): () => void {
  * climb; a self-hosted server is usually nearer, so the first guess is
  * 2 Mbit/s (480p, or 360p and below on a player too small for more). And no
  * rung larger than the player (times the screen's pixel ratio) is loaded: a
- * phone need not fetch 1080p to show 360 px.
+ * phone need not fetch 1080p to show 360 px. And no more than a minute is
+ * buffered ahead: hls.js fills up to 60 MB, up to 10 minutes of a low rung, so
+ * after the link got faster the picture stayed at 240p for two minutes of
+ * what was buffered, and what a viewer leaving never sees was fetched anyway.
  */
-export const ABR_TUNING = { abrEwmaDefaultEstimate: 2_000_000, capLevelToPlayerSize: true } as const;
+export const ABR_TUNING = {
+  abrEwmaDefaultEstimate: 2_000_000,
+  capLevelToPlayerSize: true,
+  maxMaxBufferLength: 60,
+} as const;
 
 /** Loads hls.js (its own chunk) and plays the grant's master playlist through it, or the original without MSE. */
 async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
