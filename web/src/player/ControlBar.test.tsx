@@ -202,6 +202,29 @@ describe("buttons", () => {
     expect(button("Exit full screen")).toBeInTheDocument();
   });
 
+  it.each([
+    ["a wide video on an upright phone turns the screen sideways", 1280, 720, "portrait-primary", ["landscape"]],
+    ["an upright video stays upright", 720, 1280, "portrait-primary", []],
+    ["a screen already sideways is left alone", 1280, 720, "landscape-primary", []],
+  ])("full screen: %s", async (_name, width, height, type, locked) => {
+    const user = setupUser();
+    const { video, frame } = await player();
+    const requestFullscreen = vi.fn(() => Promise.resolve());
+    frame.requestFullscreen = requestFullscreen;
+    Object.defineProperty(video, "videoWidth", { configurable: true, value: width });
+    Object.defineProperty(video, "videoHeight", { configurable: true, value: height });
+    const lock = vi.fn(() => Promise.resolve());
+    Object.defineProperty(window.screen, "orientation", { configurable: true, value: { type, lock } });
+    try {
+      await user.click(button("Full screen"));
+      await vi.waitFor(() => expect(requestFullscreen).toHaveBeenCalled());
+      await new Promise((settled) => setTimeout(settled, 0));
+      expect(lock.mock.calls.map((call: unknown[]) => call[0])).toEqual(locked);
+    } finally {
+      delete (window.screen as unknown as Record<string, unknown>).orientation;
+    }
+  });
+
   it("toggle play with a click on the picture and full screen with a double click", async () => {
     const { video, frame, play, pause } = await player();
     const requestFullscreen = vi.fn(() => Promise.resolve());

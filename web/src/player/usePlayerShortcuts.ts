@@ -150,7 +150,23 @@ export function togglePlay(video: HTMLVideoElement | null): void {
 /** Leaves full screen, or shows `element` full screen (the button and f); settled once the browser did (or refused). */
 export function toggleFullscreen(element: HTMLElement | null): Promise<void> | undefined {
   if (document.fullscreenElement) return document.exitFullscreen?.();
-  return element?.requestFullscreen?.();
+  return element?.requestFullscreen?.().then(() => turnSideways(element));
+}
+
+/** The screen's orientation, with the lock Chrome on Android has (not in TypeScript's DOM types). */
+type LockableOrientation = ScreenOrientation & { lock?: (orientation: "landscape") => Promise<void> };
+
+/**
+ * A wide video shown full screen on a phone held upright turns the screen sideways, as
+ * video apps do: else it is a strip across the middle of a tall screen. Browsers release
+ * the lock as full screen ends; those without one (desktops, iOS) refuse, harmlessly.
+ */
+function turnSideways(element: HTMLElement): void {
+  const video = element instanceof HTMLVideoElement ? element : element.querySelector("video");
+  const orientation = screen.orientation as LockableOrientation | undefined;
+  if (!video || !orientation?.lock || !orientation.type.startsWith("portrait")) return;
+  if (video.videoWidth <= video.videoHeight) return;
+  orientation.lock("landscape").catch(() => undefined);
 }
 
 /** Changes full screen, then tells `onFact` where it is: the browser may refuse, or take a moment. */
