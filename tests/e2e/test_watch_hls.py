@@ -158,6 +158,22 @@ async def test_hls_playback_of_a_vp9_upload(
         assert style["w"] > 50 and style["h"] > 30, style
         assert "/storyboard/sheet_" in style["image"], style
         await page.screenshot(path=str(screenshots / "watch-hls-storyboard.png"))
+
+        # A drag along the bar seeks once, where it is let go (a seek a move made a slow
+        # link fetch and drop a segment for each).
+        await player.evaluate(
+            "v => { window.__seeks = 0; v.addEventListener('seeking', () => window.__seeks++); }"
+        )
+        y = box["y"] + box["height"] / 2
+        await page.mouse.move(box["x"] + box["width"] * 0.1, y)
+        await page.mouse.down()
+        for step in range(2, 9):
+            await page.mouse.move(box["x"] + box["width"] * step / 10, y)
+        assert await page.evaluate("() => window.__seeks") == 0
+        await page.mouse.up()
+        await page.wait_for_function("() => window.__seeks === 1")
+        landed = await hls_state(page)
+        assert abs(landed["time"] - 0.8 * landed["duration"]) < 0.3, landed
         await admin.close()
 
     assert log.page_errors == []

@@ -426,10 +426,11 @@ describe("the bar", () => {
     vi.useFakeTimers();
     await act(() => play());
     await idle();
-    // What a finger does to a range input: a press, and the thumb under it at once (a drag goes on so).
+    // What a finger does to a range input: a press, the thumb under it at once (a drag goes on so), a lift.
     const touch = (slider: HTMLElement, value: string) => {
       fireEvent.pointerDown(slider, { pointerType: "touch", clientX: 200 });
       fireEvent.change(slider, { target: { value } });
+      fireEvent.pointerUp(document, { pointerType: "touch" });
     };
 
     touch(seek, "20");
@@ -448,6 +449,22 @@ describe("the bar", () => {
     touch(volume, "30");
     expect(hidden(frame)).toBe(false);
     expect(volume).toHaveValue("100");
+  });
+
+  it("seeks once where a drag of the seek bar ends, and at once for a change without one (keys, screen readers)", async () => {
+    const { state, fire } = await player();
+    fire("durationchange");
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    fireEvent.pointerDown(seek, { clientX: 10 });
+    for (const value of ["5", "10", "15", "20"]) fireEvent.change(seek, { target: { value } });
+    expect(state.time).toBe(0); // a slow link fetched and dropped a segment for each of these
+    expect(seek).toHaveValue("20"); // the thumb follows the pointer meanwhile
+    fireEvent.pointerUp(document); // let go beyond the bar
+    expect(state.time).toBe(20);
+
+    fireEvent.change(seek, { target: { value: "25" } });
+    expect(state.time).toBe(25);
   });
 
   it("shows the played and the buffered part on the seek bar", async () => {

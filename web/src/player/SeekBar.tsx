@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
 import { ARROW_SEEK_S, seekedBy } from "./usePlayerShortcuts";
@@ -42,7 +42,7 @@ function share(part: number, whole: number): string {
 
 /**
  * The seek bar: a native range input (keyboard, touch and screen readers
- * work as everywhere; a change seeks at once) over a track of our own that
+ * work as everywhere; a change seeks at once, a drag where it ends) over a track of our own that
  * shows the played and the buffered part, with the storyboard frame of the
  * time under the pointer shown above it while hovering or dragging. Its
  * arrow keys move ARROW_SEEK_S, as they do elsewhere on the page, rather
@@ -52,7 +52,8 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
   const barRef = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const known = Number.isFinite(duration) && duration > 0;
-  const value = known ? Math.min(time, duration) : 0;
+  const [dragged, dragTo] = useDrag(onSeek);
+  const value = dragged ?? (known ? Math.min(time, duration) : 0);
 
   const track = (event: PointerEvent<HTMLElement>) => {
     const rect = barRef.current?.getBoundingClientRect();
@@ -94,11 +95,44 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
         step="any"
         value={value}
         disabled={!known}
-        onChange={(e) => onSeek(Number(e.target.value))}
+        onPointerDown={() => dragTo(value)}
+        onChange={(e) => (dragged === null ? onSeek : dragTo)(Number(e.target.value))}
         onKeyDown={step}
       />
     </div>
   );
+}
+
+/**
+ * Where a drag of the bar's thumb is (null when none), and a way to move it: the video
+ * seeks once, where the pointer lets go. A seek on every move (a drag across the bar was
+ * thirty) made a slow link fetch and drop a segment for each; the storyboard's preview
+ * shows the way meanwhile. Keys and a screen reader's changes seek at once, as before.
+ */
+function useDrag(onSeek: (time: number) => void): [number | null, (time: number) => void] {
+  const [dragged, setDragged] = useState<number | null>(null);
+  const dragging = dragged !== null;
+  const last = useRef<number | null>(null);
+  useEffect(() => {
+    if (!dragging) return;
+    // On the document: the pointer may be let go beyond the bar.
+    const release = () => {
+      if (last.current !== null) onSeek(last.current);
+      last.current = null;
+      setDragged(null);
+    };
+    document.addEventListener("pointerup", release);
+    document.addEventListener("pointercancel", release);
+    return () => {
+      document.removeEventListener("pointerup", release);
+      document.removeEventListener("pointercancel", release);
+    };
+  }, [dragging, onSeek]);
+  const dragTo = useCallback((time: number) => {
+    last.current = time;
+    setDragged(time);
+  }, []);
+  return [dragged, dragTo];
 }
 
 /**
