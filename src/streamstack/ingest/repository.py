@@ -22,7 +22,7 @@ import dataclasses
 import datetime
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Collection
 from typing import Any
 
 import structlog
@@ -51,20 +51,6 @@ LEASE_OUTLIVES_SECONDS = LEASE_SECONDS * 5 / 4
 SILENCE_SECONDS = 5.0
 
 
-async def _next_or_silence(
-    iterator: AsyncIterator[bytes], on_silence: Callable[[], Awaitable[object]]
-) -> bytes | None:
-    """The next chunk (None at the end); ``on_silence()`` once if it is slow to come."""
-    pending = asyncio.ensure_future(anext(iterator, None))
-    try:
-        done, _ = await asyncio.wait({pending}, timeout=SILENCE_SECONDS)
-        if not done:
-            await on_silence()
-        return await pending
-    finally:
-        pending.cancel()
-
-
 class UploadLocked(AppError):
     """Another request is working on this upload right now; retry in a moment."""
 
@@ -90,6 +76,16 @@ class TailDamaged(Exception):
 
 
 @dataclasses.dataclass(eq=False, slots=True)
+class _Silence:
+    """How long a request's client has been silent (see :meth:`Lease.watch`)."""
+
+    since: float
+    """When the last chunk (or the request) came, on the loop's clock."""
+    saving: asyncio.Future[object] | None = None
+    """``on_silence`` running, which a chunk arriving meanwhile waits for."""
+
+
+@dataclasses.dataclass(eq=False, slots=True)
 class Lease:
     """A held lease on one upload; changes made through it fail once it is lost."""
 
@@ -106,23 +102,56 @@ class Lease:
 
     async def watch(
         self, chunks: AsyncIterator[bytes], on_silence: Callable[[], Awaitable[object]]
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """``chunks``, noting when the request waits for them: a request whose client
         went silent (a connection lost without a reset stays open for a minute or more)
         lets its lease lapse, so the client's resume is not locked out meanwhile.
-        ``on_silence()`` runs after :data:`SILENCE_SECONDS` without bytes, while the lease
-        still holds (to commit what did arrive)."""
-        iterator = aiter(chunks)
-        while True:
+        ``on_silence()`` runs once a silence passes :data:`SILENCE_SECONDS`, while the
+        lease still holds (to commit what did arrive).
+
+        One watchdog a request, not a timed wait a chunk: a task and a timeout per chunk
+        made 8 MiB PATCHes a quarter slower (``python -m bench tus_chunks``). The watchdog runs ``on_silence`` only while the
+        request waits for bytes, and a chunk arriving meanwhile waits for it to end."""
+        loop = asyncio.get_running_loop()
+        silence = _Silence(loop.time())
+        watchdog = asyncio.create_task(self._watch_silence(silence, on_silence))
+        try:
             self.waiting = True
-            try:
-                chunk = await _next_or_silence(iterator, on_silence)
-            finally:
+            async for chunk in chunks:
                 self.waiting = False
-            if chunk is None:
-                return
-            self.arrived = True
-            yield chunk
+                silence.since = loop.time()
+                if silence.saving is not None:
+                    await silence.saving
+                self.arrived = True
+                yield chunk
+                self.waiting = True
+            self.waiting = False
+            if silence.saving is not None:
+                await silence.saving
+        finally:
+            self.waiting = False
+            watchdog.cancel()
+
+    async def _watch_silence(
+        self, silence: _Silence, on_silence: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Run ``on_silence`` once per silence longer than :data:`SILENCE_SECONDS`."""
+        loop = asyncio.get_running_loop()
+        told = None
+        while True:
+            due = silence.since + SILENCE_SECONDS - loop.time()
+            if due > 0:
+                await asyncio.sleep(due)
+            elif not self.waiting or silence.since == told:
+                # The request is busy (storing a part), or this silence was told.
+                await asyncio.sleep(SILENCE_SECONDS / 5)
+            else:
+                told = silence.since
+                silence.saving = asyncio.ensure_future(on_silence())
+                try:  # its failure is the request's, which awaits it with its next chunk
+                    await asyncio.wait({silence.saving})
+                finally:
+                    silence.saving = None
 
     async def update(self, *, drop_tail: bool = False, **values: Any) -> None:
         """Change the upload's columns (and maybe drop its tail) while this lease is held."""

@@ -327,8 +327,10 @@ class IngestService:
         """
         expires_at = self.clock() + self.upload_ttl
         try:
-            async for chunk in lease.watch(chunks, on_silence=receiver.save):
-                await receiver.add(chunk)
+            # Closed as the block ends, however: its silence watchdog goes with it.
+            async with contextlib.aclosing(lease.watch(chunks, receiver.save)) as watched:
+                async for chunk in watched:
+                    await receiver.add(chunk)
         except BaseException as exc:
             if isinstance(exc, NotAVideo | UploadGone):
                 await self._abort_multipart(receiver.key, receiver.multipart_id)
