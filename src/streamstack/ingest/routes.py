@@ -438,15 +438,19 @@ class ResumableUploadController(Controller):
         status_code=204,
         summary="Terminate (cancel) a resumable upload",
         description="Its uploader may, and so may any admin: cancelling an upload somebody "
-        "left unfinished (see `GET /uploads`) frees its storage before it expires.",
+        "left unfinished (see `GET /uploads`) frees its storage before it expires. A cancel "
+        "wins over a request still sending bytes to the upload: that request stops at its "
+        "next commit, and resumes are refused (410) from the cancel on.",
         responses={
-            **_no_body("No body: the upload and every stored byte of it are gone."),
+            **_no_body(
+                "No body: the upload is cancelled, and every stored byte of it gone (or, "
+                "when a request sending bytes to it held on for 10 s, freed by the sweeper "
+                "once that request let go)."
+            ),
             **error_responses(
                 {
                     409: "Every byte is in: the upload is processed or registered "
                     "(`upload_complete`); nothing is cancelled.",
-                    423: "Another request is working on the upload (`upload_locked`); "
-                    "retry after `Retry-After` seconds.",
                 }
             ),
         },

@@ -790,7 +790,7 @@ export interface paths {
         post?: never;
         /**
          * Terminate (cancel) a resumable upload
-         * @description Its uploader may, and so may any admin: cancelling an upload somebody left unfinished (see `GET /uploads`) frees its storage before it expires.
+         * @description Its uploader may, and so may any admin: cancelling an upload somebody left unfinished (see `GET /uploads`) frees its storage before it expires. A cancel wins over a request still sending bytes to the upload: that request stops at its next commit, and resumes are refused (410) from the cancel on.
          */
         delete: operations["ApiV1IngestUploadsUploadIdTerminate"];
         options?: never;
@@ -6217,7 +6217,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No body: the upload and every stored byte of it are gone. */
+            /** @description No body: the upload is cancelled, and every stored byte of it gone (or, when a request sending bytes to it held on for 10 s, freed by the sweeper once that request let go). */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6271,15 +6271,6 @@ export interface operations {
             };
             /** @description Tus-Resumable is not 1.0.0. */
             412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Another request is working on the upload (`upload_locked`); retry after `Retry-After` seconds. */
-            423: {
                 headers: {
                     [name: string]: unknown;
                 };
