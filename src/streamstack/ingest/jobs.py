@@ -756,15 +756,9 @@ class _JobRun:
         if outage_reason(error) is not None:
             return
         why = failure_text(describe(error))
-        detail = f"attempt {attempt.number} of {attempt.allowed} failed ({why}): trying again"
         with contextlib.suppress(Exception):
-            await self.handler.update(
-                self.request.media_id,
-                "processing",
-                percent=self.percent,
-                detail=one_line(detail),
-                result=self.published,
-                keep=self.request.refresh,
+            await self.report_processing(
+                f"attempt {attempt.number} of {attempt.allowed} failed ({why}): trying again"
             )
 
     async def send_progress(self, *, force: bool = False) -> None:
@@ -776,12 +770,17 @@ class _JobRun:
         detail = self.detail
         if self.attempt is not None and self.attempt.number > 1:
             # The bar starts again from nothing: say why it went back.
-            detail = one_line(f"{detail} (attempt {self.attempt.number} of {self.attempt.allowed})")
+            detail = f"{detail} (attempt {self.attempt.number} of {self.attempt.allowed})"
+        await self.report_processing(detail)
+
+    async def report_processing(self, detail: str) -> None:
+        """Tell catalogue the job is processing, at :attr:`percent`, saying ``detail``
+        (the item keeps playing what it played: the first rung, or a refresh's package)."""
         await self.handler.update(
             self.request.media_id,
             "processing",
             percent=self.percent,
-            detail=detail,
+            detail=one_line(detail),
             result=self.published,
             keep=self.request.refresh,
         )

@@ -178,6 +178,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         self._window_from: int | None = None  # _read_bytes when a body's window opened
         self._refused = False  # a 431 was sent: what the client still sends is dropped
         self._head_oversized = False  # a whole head past the limit stopped the parser
+        self._reading = 0  # bytes of the read being parsed
         super().connection_made(HeadHoldingTransport(transport, self.loop))
         self._watch = self.loop.call_later(self.head_timeout_seconds, self._watch_client)
 
@@ -194,11 +195,16 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         self._head_since = None
         # A head that came whole in one read (asyncio reads up to 256 KiB) ended before
         # data_received could count it: measured here, refused before the app sees it.
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > MAX_HEAD_BYTES:
+        # Only when the reads it came in could hold that much (never on a stream GET).
+        received = self._read_bytes - self._head_from + self._reading
+        if received > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
             self._head_oversized = True
             raise _HeadTooLarge  # the parser stops; uvicorn answers through send_400_response
         super().on_headers_complete()
+
+    def _head_size(self) -> int:
+        """The bytes of the request line's target and header fields just parsed."""
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def send_400_response(self, msg: str) -> None:
         if self._head_oversized:
@@ -232,6 +238,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
+        self._reading = len(data)
         super().data_received(data)
         self._read_bytes += len(data)
         if (

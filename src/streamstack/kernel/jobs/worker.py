@@ -101,11 +101,8 @@ def outage_reason(error: BaseException) -> str | None:
     """Why a handler's failure is not its job's: a service it needs is down (503) or refuses
     this process's service credential (401 ``invalid_service_secret``). None when the
     failure may be the job's own, and counts as an attempt."""
-    if isinstance(error, ServiceUnavailable):
-        return describe(error)
-    if isinstance(error, AppError) and error.code == CREDENTIAL_REFUSED:
-        return describe(error)
-    return None
+    refused = isinstance(error, AppError) and error.code == CREDENTIAL_REFUSED
+    return describe(error) if isinstance(error, ServiceUnavailable) or refused else None
 
 
 class WorkerStats(msgspec.Struct, frozen=True):
