@@ -38,6 +38,7 @@ BENCHMARKS = {
     "ingest": "bench.ingest_memory",
     "tus_chunks": "bench.tus_chunks",
     "transcode": "bench.transcode",
+    "transcode_contention": "bench.transcode_contention",
     "soak": "bench.soak",
 }
 

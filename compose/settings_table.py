@@ -103,6 +103,8 @@ MEANINGS: dict[str, str] = {
     "transcode_stall_seconds": "a transcode that reports no progress for this long is "
     "stopped (then retried)",
     "transcode_memory_bytes": "address space of the transcoder; 0 budgets it from the frame size",
+    "transcode_niceness": "how much lower the transcoder's CPU priority is than the worker's "
+    "(`nice`, 0-19): playback and sign-ins on the same machine go first",
     "transcode_max_pixels": "largest decoded frame a transcode accepts (width x height)",
     "transcode_spool_dir": "scratch directory for spooled originals "
     "(unset: `streamstack-transcode-<uid>` in the system temp dir)",

@@ -164,6 +164,10 @@ class Settings:
     transcode_timeout_seconds: PositiveSeconds = 43_200.0
     transcode_stall_seconds: PositiveSeconds = 600.0
     transcode_memory_bytes: Annotated[int, msgspec.Meta(ge=0)] = 0
+    # The transcoder runs this much nicer than the worker: beside the app on one machine
+    # (``dev``, a small server) it yields the cores to playback and sign-ins while they need
+    # them, and has them all otherwise (bench/transcode_contention.py measured 0, 10, 19).
+    transcode_niceness: Annotated[int, msgspec.Meta(ge=0, le=19)] = 19
     transcode_max_pixels: Positive = 7680 * 4320
     transcode_spool_dir: Path | None = None
     web_dist_dir: Path | None = None

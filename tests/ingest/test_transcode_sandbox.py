@@ -7,12 +7,15 @@ result and its refusals back across the process boundary.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import transcode_media
 
+from streamstack.ingest.jobs import TranscodeRequest, WorkerLimits
+from streamstack.ingest.probe import MediaProber
 from streamstack.ingest.sandbox import Limits, Sandbox, SandboxRaised
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes
@@ -119,3 +122,22 @@ async def test_the_most_audio_tracks_fit_the_sandbox_and_more_are_dropped(
     assert [r.name for r in result.renditions] == ["240p", "360p", "480p"]
     assert [a.track.label for a in result.audio] == [f"Dub {n}" for n in range(1, 9)]
     assert all((tmp_path / "out" / path).is_file() for path in result.files)
+
+
+async def test_the_transcoder_runs_nicer_than_its_worker_and_the_probe_does_not(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Beside the app on one machine a transcode must yield the cores to serving; the probe,
+    # which an upload's answer waits for, keeps the worker's priority.
+    request = TranscodeRequest("a" * 32, "a.mp4", demuxer="mp4", width=640, height=480)
+    transcoder = WorkerLimits(niceness=7).sandbox_limits(request, tmp_path)
+    prober = MediaProber(timeout_seconds=10, memory_bytes=512 * MIB, concurrency=1)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+
+    def priority_in(limits: Limits) -> Awaitable[int]:
+        return sandbox.call(
+            os.getpriority, os.PRIO_PROCESS, 0, returns=int, limits=limits, seconds=30
+        )
+
+    assert await priority_in(transcoder) == min(19, ours + 7)
+    assert await priority_in(prober.limits(tmp_path)) == ours

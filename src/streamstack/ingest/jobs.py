@@ -271,6 +271,8 @@ class WorkerLimits:
     """Where scratch directories go (None: a folder of this user's in the system's
     temporary directory, :meth:`scratch_root`)."""
     max_source_bytes: int = 10 * 1024**3
+    niceness: int = 19
+    """How much nicer than the worker the transcoder runs (see ``transcode_niceness``)."""
     progress_interval: float = 2.0
 
     def scratch_root(self) -> Path:
@@ -311,6 +313,7 @@ class WorkerLimits:
             file_bytes=max(self.max_source_bytes, 64 * MIB),
             open_files=64,
             workdir=str(workdir),
+            niceness=self.niceness,
         )
 
 

@@ -214,6 +214,7 @@ def transcode_worker(context: ModuleContext, queue: JobQueue) -> tuple[JobWorker
             memory_bytes=settings.transcode_memory_bytes,
             spool_dir=settings.transcode_spool_dir,
             max_source_bytes=settings.max_upload_bytes,
+            niceness=settings.transcode_niceness,
         ),
     )
     worker = JobWorker(

@@ -85,6 +85,10 @@ class Limits:
     """Open file descriptors (``RLIMIT_NOFILE``), inherited ones included."""
     workdir: str = "/"
     """The child's working directory (its scratch space, if it writes)."""
+    niceness: int = 0
+    """How much lower than its parent's the child's CPU priority is (``nice``): long
+    background work yields the cores to serving when they compete, and takes them all
+    when nothing else wants them."""
 
 
 class SandboxTimeout(Exception):
@@ -386,6 +390,8 @@ def confine(limits: Limits, *, isolate_network: bool) -> None:
     # Past the file-size limit a write fails with EFBIG instead of killing the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.chdir(limits.workdir)
+    if limits.niceness:
+        os.nice(limits.niceness)
 
 
 class _SockFilter(ctypes.Structure):
