@@ -150,6 +150,28 @@ async def test_the_operation_refuses_bad_items(deployment: CatalogueDeployment) 
     assert [i["id"] for i in r.json()["items"]] == [existing.id]
 
 
+async def test_ingest_registers_an_orphaned_upload_for_its_uploader(
+    deployment: CatalogueDeployment,
+) -> None:
+    """A service call with no token: the item is the uploader's the registration names,
+    checked against the same limits as the admin's call."""
+    new = to_new(publish=True)
+    item = await deployment.client.register_upload(new, "uploader-7")
+    assert (item.id, item.created_by, item.status) == (new.id, "uploader-7", "published")
+    await expect_error(
+        deployment.client.register_upload(new, "uploader-7"), 409, "media_item_exists"
+    )
+    for bad_uploader in ("", "x" * 65, "two\nlines"):
+        await expect_error(deployment.client.register_upload(to_new(), bad_uploader), 400)
+    await expect_error(
+        deployment.client.register_upload(to_new(s3_key="../escape.mp4"), "uploader-7"), 400
+    )
+    r = await deployment.public.get(
+        f"{API}/", params={"status": "all"}, headers=admin_headers(deployment.settings)
+    )
+    assert [i["id"] for i in r.json()["items"]] == [new.id]
+
+
 async def test_a_nan_never_reaches_the_table(deployment: CatalogueDeployment) -> None:
     # JSON has no NaN or infinity: msgspec sends null on both transports (the in-process
     # one crosses the same JSON round trip), so the fields arrive empty.
@@ -181,6 +203,11 @@ async def test_internal_route_needs_the_service_secret(settings_factory: Setting
             r = await http.post(url, content=b'{"id": 1}', headers=admin)
             assert r.status_code == 400
             assert r.json()["code"] == "validation_error"
+            # Registering for an uploader takes no token, but the secret all the same.
+            body = msgspec.json.encode({"item": to_new(), "uploaded_by": "uploader-7"})
+            r = await http.post("/internal/v1/catalogue/uploads", content=body)
+            assert r.status_code == 401, r.text
+            assert r.json()["code"] == "invalid_service_secret"
 
 
 # --- stream tokens ---------------------------------------------------------------------------

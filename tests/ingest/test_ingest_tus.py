@@ -19,6 +19,7 @@ from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecords
 from streamstack.ingest.resumable import sniffed
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, StorageUnavailable
 from support.apps import running_app
@@ -299,9 +300,10 @@ async def test_a_lapsed_lease_commits_nothing_even_before_a_takeover(rig: Rig) -
         await database.close()
 
 
-async def _died_after_storing(rig: Rig, data: bytes) -> str:
+async def _died_after_storing(rig: Rig, data: bytes, lapsed_ago: float | None = None) -> str:
     """An upload whose replica was killed right after its last byte was stored (the
-    original whole, the row in processing, under a lease nobody renews); its URL."""
+    original whole, the row in processing, under a lease nobody renews, lapsed
+    ``lapsed_ago`` seconds ago if given); its URL."""
     url = (await rig.create(len(data), metadata=tus_metadata(title="Survivor"))).headers["location"]
     upload_id = uuid.UUID(upload_id_of(url))
     container = sniffed(data)
@@ -312,7 +314,9 @@ async def _died_after_storing(rig: Rig, data: bytes) -> str:
     try:
         token = await dying.try_lease(upload_id)
         assert token is not None
-        values = {"state": "processing", "received": len(data), "object_key": key}
+        values: dict[str, Any] = {"state": "processing", "received": len(data), "object_key": key}
+        if lapsed_ago is not None:
+            values["lease_until"] = utcnow() - datetime.timedelta(seconds=lapsed_ago)
         await dying.update_leased(upload_id, token, {**values, "container": container.name})
     finally:
         await database.close()
@@ -338,6 +342,43 @@ async def test_processing_a_killed_replica_left_is_taken_up_again(rig: Rig) -> N
     assert rig.object_bytes("media", item["s3_key"]) == data
     head = await rig.head(url)
     assert head.headers["upload-offset"] == str(len(data))
+
+
+async def test_processing_nobody_asks_about_is_taken_up_by_the_sweeper(
+    rig_factory: RigFactory,
+) -> None:
+    """The uploader never comes back (a closed tab, a CLI killed with its server): a
+    minute after the dead request's lease lapsed, the sweeper registers the item for them,
+    within the upload's lifetime, instead of failing it once that is over."""
+    async with rig_factory(ingest_upload_ttl_seconds=40) as rig:  # swept every 10 s
+        data = ingest_media.mp4()
+        url = await _died_after_storing(rig, data, lapsed_ago=61)
+        upload_id = upload_id_of(url)
+
+        async def registered() -> bool:  # asked of catalogue: the upload's job is not polled
+            return bool(await rig.catalogue_items())
+
+        await eventually(registered, "the sweeper registering the item", seconds=30)
+        (item,) = await rig.catalogue_items()
+
+        async def done() -> bool:  # the upload's record follows the registration
+            return bool((await rig.job(upload_id))["state"] == "done")
+
+        await eventually(done, "the upload being done")
+        job = await rig.job(upload_id)
+        assert job["item"]["id"] == item["id"], job
+        assert (item["title"], job["item"]["created_by"]) == ("Survivor", rig.admin_id)
+        assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+
+
+async def test_the_sweeper_leaves_a_lease_lapsed_a_moment_ago_to_the_uploader(
+    rig_factory: RigFactory,
+) -> None:
+    async with rig_factory(ingest_upload_ttl_seconds=4) as rig:  # swept every second
+        url = await _died_after_storing(rig, ingest_media.mp4(), lapsed_ago=0)
+        await asyncio.sleep(3)
+        assert await rig.catalogue_items() == []
+        assert (await rig.job(upload_id_of(url)))["state"] in ("processing", "done")
 
 
 async def test_a_stored_upload_whose_original_vanished_fails_at_once(rig: Rig) -> None:

@@ -1,14 +1,15 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``CHANGE_STILLS``,
-``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``.
+``REGISTER_UPLOAD``, ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``,
+``CHANGE_STILLS``, ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and
+``CHECK_CREDENTIAL``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
 ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS`` and ``CHANGE_STILLS``:
-``access="admin"``, a
-valid, unrevoked admin access token; ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``,
-``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``: ``access="service"``, any module — over HTTP the service secret), and the
-transport has decoded the request against the contract's limits, as the public API does.
+``access="admin"``, a valid, unrevoked admin access token; ``REGISTER_UPLOAD``,
+``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``:
+``access="service"``, any module — over HTTP the service secret), and the transport has
+decoded the request against the contract's limits, as the public API does.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from streamstack.contracts.catalogue import (
     FIND_EXISTING_ITEMS,
     GET_MEDIA_ITEM,
     READ_CAPTIONS,
+    REGISTER_UPLOAD,
     UPDATE_FACTS,
     UPDATE_PROCESSING,
     CredentialCheck,
@@ -34,6 +36,7 @@ from streamstack.contracts.catalogue import (
     ItemsLookup,
     MediaItem,
     NewMediaItem,
+    UploadRegistration,
 )
 from streamstack.kernel.operation import CallContext, Handler, Operation, Req, Resp
 
@@ -42,6 +45,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
     """Each operation of the contract, handled by ``service``."""
     return {
         CREATE_MEDIA_ITEM: _create_item_handler(service),
+        REGISTER_UPLOAD: _register_upload_handler(service),
         GET_MEDIA_ITEM: _get_item_handler(service),
         FIND_EXISTING_ITEMS: _existing_items_handler(service),
         # Service calls and admin calls whose answer does not depend on which admin asks.
@@ -66,6 +70,16 @@ def _create_item_handler(service: CatalogueService) -> Handler:
         return await service.create_item(request, created_by=context.caller.user_id)
 
     return create_item
+
+
+def _register_upload_handler(service: CatalogueService) -> Handler:
+    """The handler registering an item for the admin its registration names (a service
+    call: the kernel admitted the calling module)."""
+
+    async def register_upload(request: UploadRegistration, _: CallContext) -> MediaItem:
+        return await service.create_item(request.item, created_by=request.uploaded_by)
+
+    return register_upload
 
 
 def _get_item_handler(service: CatalogueService) -> Handler:

@@ -31,6 +31,7 @@ from streamstack.contracts.limits import (
     SizeBytes,
     Tags,
     Title,
+    UserId,
 )
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.kernel.operation import CallContext, Operation, Transport
@@ -251,6 +252,15 @@ class NewMediaItem(MediaItemFields, frozen=True, kw_only=True):
     id: MediaId
 
 
+class UploadRegistration(msgspec.Struct, frozen=True, kw_only=True):
+    """An upload registered by ingest itself for the admin who uploaded it, whose own
+    request ended before it could (its replica died after the last byte) and who never
+    asked again: the upload's record names the uploader, no token does."""
+
+    item: NewMediaItem
+    uploaded_by: UserId
+
+
 class ProcessingUpdate(msgspec.Struct, frozen=True):
     """Where an item's transcoding stands, as the worker reports it.
 
@@ -343,6 +353,17 @@ CREATE_MEDIA_ITEM = Operation(
     request=NewMediaItem,
     response=MediaItem,
     access="admin",  # ingest registers an upload for the admin who uploaded it
+)
+
+REGISTER_UPLOAD = Operation(
+    module="catalogue",
+    name="register_upload",
+    path="/internal/v1/catalogue/uploads",
+    request=UploadRegistration,
+    response=MediaItem,
+    # Ingest's sweeper, for an admin's stored upload orphaned in processing: the admin's
+    # upload was authorised when its bytes were taken; no token of theirs is at hand now.
+    access="service",
 )
 
 GET_MEDIA_ITEM = Operation(
@@ -468,6 +489,12 @@ class CatalogueClient:
     async def create_item(self, item: NewMediaItem, context: CallContext) -> MediaItem:
         """Register an item for the admin whose bearer token ``context`` carries."""
         return await self._transport.call(CREATE_MEDIA_ITEM, item, context)
+
+    async def register_upload(self, item: NewMediaItem, uploaded_by: str) -> MediaItem:
+        """Register an item for the admin ``uploaded_by`` (a service call: see
+        :class:`UploadRegistration`); 409 if its id exists."""
+        registration = UploadRegistration(item=item, uploaded_by=uploaded_by)
+        return await self._transport.call(REGISTER_UPLOAD, registration, CallContext())
 
     async def get_item(self, media_id: str, context: CallContext) -> MediaItem:
         """Any item, as an admin sees it (the admin's token in ``context``); 404 if none."""

@@ -88,6 +88,8 @@ SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE
 InviteNote = Annotated[str, msgspec.Meta(max_length=INVITE_NOTE_MAX, pattern=ONE_LINE)]
 
 MediaId = Annotated[str, msgspec.Meta(pattern=UUID_TEXT, description="a media item's uuid")]
+#: A user's id as an access token names it (its ``sub``; ingest keeps up to 64 characters).
+UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]
 #: A place in a playlist, 0 first (one less than :data:`MAX_PLAYLIST_ITEMS` at most).
 PlaylistPosition = Annotated[int, msgspec.Meta(ge=0, lt=MAX_PLAYLIST_ITEMS)]
 #: How many items a playlist shows, and how many playlists an account has.

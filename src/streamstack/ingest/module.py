@@ -94,7 +94,7 @@ def mount(context: ModuleContext) -> MountedModule:
         ],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[*on_startup, takedown_events.try_follow],
-        on_shutdown=[takedown_events.stop],
+        on_shutdown=[takedown_events.stop, service.finish_take_ups],
     )
 
 

@@ -74,6 +74,17 @@ async def store_stills(
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Uploader:
+    """Whom an upload's item is registered for, and how: through the uploader's own request
+    (``context`` carries their token, which catalogue checks again), or, for an upload
+    orphaned in processing that nobody asks about, by ingest itself for the user its record
+    names (``context`` None)."""
+
+    user_id: str
+    context: CallContext | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class MediaPipeline:
     """Turns a stored object into a catalogue item."""
 
@@ -87,7 +98,7 @@ class MediaPipeline:
         self,
         stored: StoredMedia,
         details: UploadDetails,
-        context: CallContext,
+        uploader: Uploader,
         on_registering: Callable[[], Awaitable[None]],
     ) -> MediaItem:
         """Probe, thumbnail, faststart and register ``stored``; on failure delete its objects.
@@ -105,7 +116,7 @@ class MediaPipeline:
             await on_registering()
             registering = True
             with metrics.time_ingest_step("register"):
-                item = await self.catalogue.create_item(new_item, context)
+                item = await self._register(new_item, uploader)
             if job is not None:
                 await self.transcoding.enqueue(job)  # or, failing that, its relay will
             return item
@@ -114,6 +125,11 @@ class MediaPipeline:
             if not (registering and isinstance(exc, asyncio.CancelledError)):
                 await asyncio.shield(self._withdraw(stored, job))
             raise
+
+    async def _register(self, new_item: NewMediaItem, uploader: Uploader) -> MediaItem:
+        if uploader.context is None:
+            return await self.catalogue.register_upload(new_item, uploader.user_id)
+        return await self.catalogue.create_item(new_item, uploader.context)
 
     async def _withdraw(self, stored: StoredMedia, job: TranscodeRequest | None) -> None:
         """No item: delete the upload's objects, and the record of its job if one was made."""

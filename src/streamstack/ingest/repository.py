@@ -405,13 +405,19 @@ class UploadRecords:
         except Exception as exc:  # it lapses by itself
             log.warning("upload_lease_release_failed", error=exc.__class__.__name__)
 
-    async def due_for_sweeping(self, now: datetime.datetime, limit: int = 100) -> list[Upload]:
-        """Uploads nobody works on that expired, or whose worker vanished mid-processing."""
+    async def due_for_sweeping(
+        self, now: datetime.datetime, take_up_after: datetime.timedelta, limit: int = 100
+    ) -> list[Upload]:
+        """Uploads nobody works on that expired, or whose worker vanished mid-processing.
+
+        A tus upload in processing is left to its uploader for ``take_up_after`` once its
+        lease lapsed: asking how it went takes it up at once (IngestService.job)."""
         unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now)
-        # A tus upload in processing is not abandoned before it expires: its uploader
-        # asking how it went takes it up again (IngestService.job).
-        abandoned = (Upload.state == "registering") | (
-            (Upload.kind == "form") & Upload.state.in_(("uploading", "processing"))
+        long_unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now - take_up_after)
+        abandoned = (
+            (Upload.state == "registering")
+            | ((Upload.kind == "form") & Upload.state.in_(("uploading", "processing")))
+            | ((Upload.kind == "tus") & (Upload.state == "processing") & long_unleased)
         )
         async with self.database.unit_of_work() as session:
             rows = await session.scalars(

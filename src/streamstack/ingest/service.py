@@ -28,7 +28,7 @@ from streamstack.ingest.jobs import (
     needs_transcoding,
 )
 from streamstack.ingest.models import Upload
-from streamstack.ingest.processing import MediaPipeline, StoredMedia
+from streamstack.ingest.processing import MediaPipeline, StoredMedia, Uploader
 from streamstack.ingest.repository import Lease, UploadLocked, UploadRecords
 from streamstack.ingest.resumable import (
     ChunkReceiver,
@@ -60,6 +60,12 @@ log = structlog.get_logger(__name__)
 #: next commit or lease renewal, or lets the lease lapse).
 CANCEL_WAIT_SECONDS = 10.0
 
+#: How long a tus upload orphaned in processing is left to its uploader, whose asking how
+#: it went (clients poll every few seconds) takes it up with their own token, before the
+#: sweeper takes it up for them.
+TAKE_UP_AFTER = datetime.timedelta(minutes=1)
+#: Take-ups the sweeper runs at once (each probes, and may rewrite, a whole original).
+TAKE_UP_AT_ONCE = 4
 #: Uploads one sweeper round looks at, at most.
 SWEEP_BATCH = 100
 
@@ -175,7 +181,8 @@ class IngestService:
                     await asyncio.shield(self.pipeline.discard(stored.info.key, upload.id))
                 await self._fail(lease, exc)
                 raise
-            return await self._process(lease, stored, details, context, abandoned)
+            uploader = Uploader(principal.user_id, context)
+            return await self._process(lease, stored, details, uploader, abandoned)
 
     async def _store_stream(self, lease: Lease, chunks: AsyncIterator[bytes]) -> StoredMedia:
         head = bytearray()
@@ -316,7 +323,8 @@ class IngestService:
         assert receiver.container_name is not None
         stored = StoredMedia(lease.upload_id, by_name(receiver.container_name), info)
         details = UploadDetails(upload.title, upload.description, list(upload.tags), upload.publish)
-        await self._process(lease, stored, details, context, abandoned=None)
+        uploader = Uploader(upload.created_by, context)
+        await self._process(lease, stored, details, uploader, abandoned=None)
 
     async def _receive(
         self, lease: Lease, receiver: ChunkReceiver, chunks: AsyncIterator[bytes]
@@ -419,9 +427,7 @@ class IngestService:
         later one the item, as if nothing had happened."""
         upload = await self._owned(upload_id, principal)
         if context is not None and self._processing_orphaned(upload):
-            task = asyncio.ensure_future(self._take_up(upload_id, context))
-            self.taking_up.add(task)  # held until done: a bare task may be collected
-            task.add_done_callback(self.taking_up.discard)
+            self._start_take_up(upload_id, Uploader(upload.created_by, context))
         item = msgspec.convert(upload.item, MediaItem) if upload.item is not None else None
         return Job(str(upload.id), _JOB_STATES[upload.state], item, upload.error)
 
@@ -430,14 +436,26 @@ class IngestService:
         unleased = upload.lease_until is None or upload.lease_until < self.clock()
         return upload.kind == "tus" and upload.state == "processing" and unleased
 
-    async def _take_up(self, upload_id: uuid.UUID, context: CallContext) -> None:
+    async def finish_take_ups(self) -> None:
+        """Let the processing taken up again finish (the app's shut-down bounds the wait)."""
+        if self.taking_up:
+            await asyncio.wait(set(self.taking_up))
+
+    def _start_take_up(self, upload_id: uuid.UUID, uploader: Uploader) -> None:
+        """Take a stored upload's processing up again, in a task of its own."""
+        task = asyncio.ensure_future(self._take_up(upload_id, uploader))
+        self.taking_up.add(task)  # held until done: a bare task may be collected
+        task.add_done_callback(self.taking_up.discard)
+
+    async def _take_up(self, upload_id: uuid.UUID, uploader: Uploader) -> None:
         """Process a stored upload again whose first processing died with its replica."""
         try:
             async with self.records.lease(upload_id) as lease:
                 upload = lease.upload
                 if upload is None or upload.state != "processing":
                     return  # another request took it up first, and finished
-                log.info("upload_processing_taken_up", upload_id=str(upload_id))
+                by = "uploader" if uploader.context is not None else "sweeper"
+                log.info("upload_processing_taken_up", upload_id=str(upload_id), by=by)
                 try:
                     stored = await self._stored_original(upload)
                 except BaseException as exc:
@@ -446,7 +464,7 @@ class IngestService:
                 details = UploadDetails(
                     upload.title, upload.description, list(upload.tags), upload.publish
                 )
-                await self._process(lease, stored, details, context, abandoned=None)
+                await self._process(lease, stored, details, uploader, abandoned=None)
         except UploadLocked:
             return  # another poll took it up a moment ago
         except Exception as exc:  # recorded on the upload (failed, with why) by _process
@@ -469,7 +487,7 @@ class IngestService:
         lease: Lease,
         stored: StoredMedia,
         details: UploadDetails,
-        context: CallContext,
+        uploader: Uploader,
         abandoned: Abandoned | None,
     ) -> MediaItem:
         registering = asyncio.Event()
@@ -490,7 +508,7 @@ class IngestService:
         )
         self._log_stored(stored)
         work = asyncio.ensure_future(
-            self.pipeline.run(stored, details, context, on_registering=mark_registering)
+            self.pipeline.run(stored, details, uploader, on_registering=mark_registering)
         )
         try:
             item = await _unless_abandoned(work, abandoned, registering)
@@ -538,7 +556,14 @@ class IngestService:
         """Clean up expired uploads and those whose replica died mid-way; how many."""
         now = now or self.clock()
         swept = 0
-        for upload in await self.records.due_for_sweeping(now, limit=SWEEP_BATCH):
+        due = await self.records.due_for_sweeping(now, TAKE_UP_AFTER, limit=SWEEP_BATCH)
+        for upload in due:
+            if upload.kind == "tus" and upload.state == "processing" and upload.expires_at >= now:
+                # Stored whole, its processing died and its uploader did not come back to
+                # take it up (a closed tab, a CLI killed with its server): ingest does.
+                if len(self.taking_up) < TAKE_UP_AT_ONCE:
+                    self._start_take_up(upload.id, Uploader(upload.created_by))
+                continue
             token = await self.records.try_lease(upload.id)
             if token is None:
                 continue
@@ -571,8 +596,8 @@ class IngestService:
             await lease.delete()
             metrics.count_upload_ended("abandoned")
         elif upload.state == "processing":
-            # A tus upload's uploader taking it up again (see job()) is waited for until it
-            # expires; a form post's request was its only client.
+            # A form post's request was its only client; a tus upload whose take-ups never
+            # finished has expired.
             await self.pipeline.discard(upload.object_key, upload.id)
             await self._fail(lease, AppError("processing was interrupted; upload the file again"))
         elif upload.state == "registering":
