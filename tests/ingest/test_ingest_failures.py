@@ -118,6 +118,13 @@ async def test_client_disconnecting_mid_patch_resumes_from_what_arrived(
     async def part_stored() -> bool:
         return bool(rig.stored()["pending"])
 
+    app_name = "+".join(rig.settings.modules)
+    patches = [
+        f'streamstack_requests_total{{app_name="{app_name}",method="PATCH",'
+        f'path="/api/v1/ingest/uploads/{{upload_id}}",status_code="{status}"}}'
+        for status in (499, 400)
+    ]
+    gone, wrong = await rig.metrics(*patches)
     await send_partial_request(
         served.url, request_head("PATCH", url, headers, len(data)), data[: 9 * MIB], part_stored
     )
@@ -137,6 +144,8 @@ async def test_client_disconnecting_mid_patch_resumes_from_what_arrived(
     job = await rig.job(url.rsplit("/", 1)[-1])
     assert job["state"] == "done", job
     assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+    # The dropped request counts as a client gone (nginx's 499), not a request sent wrong.
+    assert await rig.metrics(*patches) == [gone + 1, wrong], "the dropped PATCH's status"
 
 
 async def test_a_connection_gone_silent_does_not_lock_the_resume_out(

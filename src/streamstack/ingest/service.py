@@ -99,10 +99,11 @@ class OffsetMismatch(Conflict):
     code = "offset_mismatch"
 
 
-class ClientDisconnected(BadRequest):
-    """The client went away before its request was done."""
+class ClientDisconnected(AppError, status=499, code="client_disconnected"):
+    """The client went away before its request was done.
 
-    code = "client_disconnected"
+    Never sent; 499 is nginx's "client closed request", so the access line and the request
+    metrics tell a dropped connection apart from a request sent wrong (400)."""
 
 
 class MissingFile(BadRequest):
