@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import structlog
 import uvicorn
 
 from streamstack.kernel.response_writes import HOLD_BYTES, MAX_HEAD_BYTES, HeadWithBodyProtocol
@@ -212,16 +213,22 @@ async def test_a_head_past_the_limit_is_431_and_closes(
     assert json.loads(body)["code"] == "request_head_too_large"
 
 
-async def test_a_whole_head_past_the_limit_in_one_read_is_431(connection: Connection) -> None:
+async def test_a_whole_head_past_the_limit_in_one_read_is_431(
+    connection: Connection, caplog: pytest.LogCaptureFixture
+) -> None:
     """A head that arrived whole in one read (asyncio reads up to 256 KiB) ended before the
     count of a pending head's bytes saw it: a 100 KiB header was served."""
     big = b"a" * (MAX_HEAD_BYTES + 1024)
-    connection.writer.write(b"GET /small HTTP/1.1\r\nHost: t\r\nX-Big: " + big + b"\r\n\r\n")
-    await connection.writer.drain()
-    raw = await asyncio.wait_for(connection.reader.read(), 10)  # then closed
+    with structlog.testing.capture_logs() as logged:
+        connection.writer.write(b"GET /small HTTP/1.1\r\nHost: t\r\nX-Big: " + big + b"\r\n\r\n")
+        await connection.writer.drain()
+        raw = await asyncio.wait_for(connection.reader.read(), 10)  # then closed
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 431 "), raw[:200]
     assert json.loads(body)["code"] == "request_head_too_large"
+    # Said once, as what it is; not as uvicorn's "Invalid HTTP request received."
+    assert [e["event"] for e in logged] == ["request_head_too_large"], logged
+    assert not [r for r in caplog.records if r.name == "uvicorn.error"], caplog.records
 
 
 async def test_a_head_within_the_limit_and_a_large_body_in_one_write_pass(

@@ -11,13 +11,17 @@ it in one ``writev``, and otherwise it is sent then, as uvicorn would have.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+import structlog
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from streamstack.kernel.errors import AppError
+
+log = structlog.get_logger(__name__)
 
 #: Writes of ``bytes`` up to this size are held for the next write (a head is a few hundred).
 HOLD_BYTES = 16 * 1024
@@ -155,6 +159,21 @@ class _HeadTooLarge(Exception):
     """Raised from the parser's callback at the end of a head past :data:`MAX_HEAD_BYTES`."""
 
 
+class _UnlessHeadRefused(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """uvicorn's logger for one connection, without the "Invalid HTTP request received."
+    warning uvicorn writes when the parser stops, when it stopped on a head refused on
+    purpose (which says so itself, as ``request_head_too_large``)."""
+
+    def __init__(self, logger: logging.Logger, protocol: HeadWithBodyProtocol) -> None:
+        super().__init__(logger, {})
+        self._protocol = protocol
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if level == logging.WARNING and self._protocol._head_oversized:
+            return
+        super().log(level, msg, *args, **kwargs)
+
+
 class HeadWithBodyProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
     (``uvicorn.run(..., http=HeadWithBodyProtocol)``), refusing a request head longer than
@@ -180,6 +199,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         self._head_oversized = False  # a whole head past the limit stopped the parser
         self._reading = 0  # bytes of the read being parsed
         super().connection_made(HeadHoldingTransport(transport, self.loop))
+        self.logger = _UnlessHeadRefused(self.logger, self)  # type: ignore[assignment]
         self._watch = self.loop.call_later(self.head_timeout_seconds, self._watch_client)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -250,6 +270,7 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
 
     def _refuse_head(self) -> None:
         """Answer 431, then end the connection gently (see :data:`LINGER_SECONDS`)."""
+        log.info("request_head_too_large", client=self.client and self.client[0])
         self._head_since = None
         self._refused = True
         self.transport.write(_HEAD_TOO_LARGE)
