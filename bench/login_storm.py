@@ -118,6 +118,29 @@ def mean_bytes_per_second(runs: list[WrkResult]) -> float:
     return statistics.fmean(run.bytes_per_second for run in runs)
 
 
+def streaming_rows(
+    label: str, during_what: str, alone: list[WrkResult], during: list[WrkResult]
+) -> list[Row]:
+    """Playback's p99, p50 and throughput during something ÷ alone, as ``label: streaming
+    … during <during_what> ÷ alone`` rows (medians of the rounds' percentiles)."""
+    rows = [
+        Row(
+            f"{label}: streaming p{q} during {during_what} ÷ alone",
+            Quantity("during", median_ms(during, q), "ms"),
+            Quantity("alone", median_ms(alone, q), "ms"),
+        )
+        for q in ("99", "50")
+    ]
+    rows.append(
+        Row(
+            f"{label}: streaming throughput during {during_what} ÷ alone",
+            Quantity("during", mean_bytes_per_second(during), "B/s"),
+            Quantity("alone", mean_bytes_per_second(alone), "B/s"),
+        )
+    )
+    return rows
+
+
 def run(plan: BenchPlan) -> BenchReport:
     workdir = plan.scratch(NAME)
     seconds = plan.seconds(SECONDS)
@@ -155,21 +178,7 @@ def run(plan: BenchPlan) -> BenchReport:
         )
     for deployment, runs in results.items():
         alone, during, logins = runs["alone"], runs["during"], runs["logins"]
-        for q in ("99", "50"):
-            report.rows.append(
-                Row(
-                    f"{deployment}: streaming p{q} during logins ÷ alone",
-                    Quantity("during", median_ms(during, q), "ms"),
-                    Quantity("alone", median_ms(alone, q), "ms"),
-                )
-            )
-        report.rows.append(
-            Row(
-                f"{deployment}: streaming throughput during logins ÷ alone",
-                Quantity("during", mean_bytes_per_second(during), "B/s"),
-                Quantity("alone", mean_bytes_per_second(alone), "B/s"),
-            )
-        )
+        report.rows += streaming_rows(deployment, "logins", alone, during)
         report.rows.append(
             Row(
                 f"{deployment}: sign-ins completed (p99 latency {median_ms(logins, '99'):,.0f} ms)",

@@ -29,10 +29,9 @@ from bench.login_storm import (
     EMAIL,
     NO_THROTTLE,
     PASSWORD,
-    mean_bytes_per_second,
-    median_ms,
     playback,
     register,
+    streaming_rows,
 )
 from bench.media import MEDIA_KEY, OBJECT_BYTES, object_file, store_local
 from bench.plan import BenchPlan
@@ -192,21 +191,7 @@ def run(plan: BenchPlan) -> BenchReport:
     )
     for niceness, runs in results.items():
         alone, during = runs["alone"], runs["during"]
-        for q in ("99", "50"):
-            report.rows.append(
-                Row(
-                    f"nice {niceness}: streaming p{q} during a transcode ÷ alone",
-                    Quantity("during", median_ms(during, q), "ms"),
-                    Quantity("alone", median_ms(alone, q), "ms"),
-                )
-            )
-        report.rows.append(
-            Row(
-                f"nice {niceness}: streaming throughput during a transcode ÷ alone",
-                Quantity("during", mean_bytes_per_second(during), "B/s"),
-                Quantity("alone", mean_bytes_per_second(alone), "B/s"),
-            )
-        )
+        report.rows += streaming_rows(f"nice {niceness}", "a transcode", alone, during)
         report.rows.append(
             Row(
                 f"nice {niceness}: one sign-in, median during a transcode ÷ alone",
