@@ -115,7 +115,7 @@ async def test_nak_releases_the_job_for_another_attempt(make_queue: QueueFactory
     await first.nak(0.0)
     second = await take(consumer)
     assert (second.job.id, second.attempt) == ("retry", 2)
-    assert await second.fail("disk full") is False  # attempt 2 of 3: retried
+    await second.nak(SHORT.retry_delay(second.attempt))  # attempt 2 of 3 failed: retried
     third = await take(consumer)
     assert third.attempt == 3
     await third.ack()
@@ -123,9 +123,10 @@ async def test_nak_releases_the_job_for_another_attempt(make_queue: QueueFactory
     await consumer.close()
 
 
-async def test_failing_max_deliver_times_dead_letters_with_the_reason(
+async def test_a_job_failing_max_deliver_times_dead_letters_with_the_reason(
     make_queue: QueueFactory,
 ) -> None:
+    # As the worker does: nak after each failure, term after the last.
     queue = make_queue(SHORT)
     await queue.enqueue("poison", "transcode", b"bad input")
     await queue.enqueue("fine", "transcode", b"ok")
@@ -136,9 +137,13 @@ async def test_failing_max_deliver_times_dead_letters_with_the_reason(
         if delivery.job.id == "fine":
             await delivery.ack()
             outcomes.append("fine")
+        elif delivery.attempt < SHORT.max_deliver:
+            await delivery.nak(SHORT.retry_delay(delivery.attempt))
+            outcomes.append(f"retried {delivery.attempt}")
         else:
-            outcomes.append(await delivery.fail(f"decoder error on attempt {delivery.attempt}"))
-    assert outcomes.count(True) == 1 and outcomes.count(False) == 2
+            await delivery.term(f"decoder error on attempt {delivery.attempt}")
+            outcomes.append("dead")
+    assert sorted(outcomes) == ["dead", "fine", "retried 1", "retried 2"]
     assert await consumer.next(2.5) is None
     [letter] = await queue.dead_letters()
     assert (letter.job.id, letter.job.kind, letter.job.payload) == (
