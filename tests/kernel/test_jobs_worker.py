@@ -220,9 +220,42 @@ async def test_stop_releases_a_job_that_does_not_finish_in_time(make_queue: Queu
     assert (health.released, health.processed, health.running) == (1, 0, False)
     consumer = await queue.consumer()
     delivery = await consumer.next(10.0)
-    assert delivery is not None and (delivery.job.id, delivery.attempt) == ("endless", 2)
+    # Nothing failed: the next run is the same attempt (it said "attempt 2 of 3").
+    assert delivery is not None and (delivery.job.id, delivery.attempt) == ("endless", 1)
     await delivery.ack()
     await consumer.close()
+
+
+async def test_a_job_released_by_every_stop_is_never_spent(make_queue: QueueFactory) -> None:
+    """Workers restarted (deploys) more times than a job has attempts: each run is its first,
+    and it is never dead-lettered without having failed."""
+    queue = make_queue(QueueConfig(ack_wait=60.0, max_deliver=2, retry_delays=(0.0,)))
+    attempts: list[Attempt | None] = []
+    finish = False
+    started = asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        attempts.append(current_attempt())
+        started.set()
+        if not finish:
+            await asyncio.sleep(3600)
+
+    await queue.enqueue("film", "transcode", b"")
+    for _ in range(queue.config.max_deliver + 2):
+        started.clear()
+        worker = JobWorker(queue, handler, poll=0.2, stop_timeout=1.0)
+        await worker.start()
+        await asyncio.wait_for(started.wait(), 20)
+        await worker.stop()
+        assert worker.stats().released == 1
+    finish = True
+    worker = JobWorker(queue, handler, poll=0.2)
+    await worker.start()
+    await eventually(lambda: worker.stats().processed == 1, "the job done at last")
+    await worker.stop()
+    assert attempts == [Attempt(1, 2)] * (queue.config.max_deliver + 3)
+    assert await queue.dead_letters() == []
+    await backlog_empty(queue)
 
 
 async def test_health_follows_the_lifecycle(make_queue: QueueFactory) -> None:

@@ -9,7 +9,9 @@ Semantics shared by both:
 * ``enqueue`` with a job id already enqueued within the dedupe window stores nothing.
 * A consumer holds a delivery for ``ack_wait`` seconds; ``in_progress()`` restarts that
   clock. A delivery neither acked nor released in time is delivered again (to anyone).
-* ``attempt`` counts deliveries, 1 for the first; ``max_deliver`` are allowed. Whoever
+* ``attempt`` counts deliveries, 1 for the first; ``max_deliver`` are allowed. A delivery
+  given back with ``release`` (a worker stopping) is no attempt: the next one has the
+  same number. Whoever
   holds a delivery decides what a failure means (``nak`` with ``retry_delay`` for another
   attempt, ``term`` to dead-letter it: :class:`~streamstack.kernel.jobs.worker.JobWorker`
   does so); a job whose holder vanished on its last attempt is dead-lettered the next time
@@ -123,7 +125,13 @@ class Delivery(Protocol):
         ...
 
     async def nak(self, delay: float = 0.0) -> None:
-        """Give the job back, to be delivered again after ``delay`` seconds."""
+        """Give the job back, to be delivered again after ``delay`` seconds: this attempt
+        is spent."""
+        ...
+
+    async def release(self) -> None:
+        """Give the job back unfinished but not failed (its holder stops), to be delivered
+        again at once: this attempt is not spent, the next delivery has its number."""
         ...
 
     async def in_progress(self) -> None:
@@ -201,7 +209,7 @@ class HeldDelivery(abc.ABC):
     """What every adapter's :class:`Delivery` does alike: the dead-letter hook runs before
     a job is given up, and a job delivered past ``max_deliver`` is given up unrun.
 
-    An adapter adds ``ack``, ``nak``, ``in_progress`` and :meth:`_bury`.
+    An adapter adds ``ack``, ``nak``, ``release``, ``in_progress`` and :meth:`_bury`.
     """
 
     def __init__(
@@ -215,6 +223,10 @@ class HeldDelivery(abc.ABC):
     @abc.abstractmethod
     async def nak(self, delay: float = 0.0) -> None:
         """Give the job back, to be delivered again after ``delay`` seconds."""
+
+    @abc.abstractmethod
+    async def release(self) -> None:
+        """Give the job back at once, this attempt unspent."""
 
     @abc.abstractmethod
     async def _bury(self, letter: DeadLetter) -> None:

@@ -8,8 +8,8 @@ each failure it retries, ``on_dead_letter`` each job it gives up. A service the
 handler needs being down is not the job's fault: the worker keeps the delivery, runs the
 handler again after a backoff, takes no other job meanwhile and says so in ``health()``.
 Stopping lets running jobs finish for most of ``stop_timeout``, then cancels them and
-hands their jobs back to the queue, so another worker picks them up without waiting for
-the ack wait.
+hands their jobs back to the queue (``release``: the attempt is not spent), so another
+worker picks them up without waiting for the ack wait.
 ``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
 
 A :class:`JobWorker` is a :class:`~streamstack.kernel.tasks.BackgroundTask`: a module lists
@@ -171,7 +171,7 @@ class JobWorker(BackgroundTask):
         self._on_dead_letter = on_dead_letter
         self._on_retry = on_retry
         self._heartbeat = heartbeat or max(queue.config.ack_wait / 3, 0.05)
-        # Settling (ack, nak, term) is retried while the backend is away; the heartbeats go on
+        # Settling (ack, nak, release, term) is retried while the backend is away; the heartbeats go on
         # meanwhile. A late ack is still right (the work is done, even if the job was handed
         # out again), so keep trying for a while: two ack waits, at least 30 s.
         self._settle_for = max(2 * queue.config.ack_wait, 30.0)
@@ -344,7 +344,7 @@ class JobWorker(BackgroundTask):
                 handler.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await handler
-                await self._settle(delivery.nak, 0.0)
+                await self._settle(delivery.release)  # nothing failed: no attempt spent
                 self._count("released")
                 self._log.info("jobs.released", job=job.id, attempt=delivery.attempt)
                 return
@@ -456,7 +456,7 @@ class JobWorker(BackgroundTask):
                 log.debug("jobs.heartbeat_failed", job=delivery.job.id, error=describe(exc))
 
     async def _settle(self, step: Callable[..., Awaitable[R]], *args: object) -> R:
-        """Run ``step`` (ack, nak, term), retrying while the backend is away."""
+        """Run ``step`` (ack, nak, release, term), retrying while the backend is away."""
         deadline = time.monotonic() + self._settle_for
         while True:
             try:
