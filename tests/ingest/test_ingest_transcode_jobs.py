@@ -39,6 +39,7 @@ from ingest_rig import (
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, CatalogueClient, ProcessingUpdate
 from streamstack.ingest.jobs import (
+    FIRST_RUNG_PERCENT,
     TRANSCODE_KIND,
     TranscodeHandler,
     TranscodeRequest,
@@ -50,9 +51,9 @@ from streamstack.ingest.jobs import (
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.ingest.transcoding.results import TranscodeOptions
 from streamstack.kernel.errors import ServiceUnavailable
-from streamstack.kernel.jobs import DeadLetter, Job, repeat_id
+from streamstack.kernel.jobs import DeadLetter, Job, QueueConfig, repeat_id
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
-from streamstack.kernel.jobs.worker import Attempt, JobRejected, attempting
+from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.storage import single_chunk
 from streamstack.kernel.transport import InProcessTransport
 from streamstack.settings import Settings
@@ -652,49 +653,86 @@ async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue
         )
 
 
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_failed_attempt_and_the_next_say_so_to_admins(
+    rig_factory: RigFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bar stood still through the backoff, then went back to nothing with no word.
+    source = transcode_media.vp9_webm(tmp_path)
+    transcode = _JobRun.transcode
+    runs = 0
+
+    async def crashes_once(run: _JobRun, *args: Any, **kwargs: Any) -> Any:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise RuntimeError("encoder crashed")
+        return await transcode(run, *args, **kwargs)
+
+    monkeypatch.setattr(_JobRun, "transcode", crashes_once)
+    settings = {"jobs_max_deliver": 3, **fast_transcoding()}
+    async with rig_factory(worker_in_process=True, **settings) as rig:
+        media_id = (await upload_clip(rig, source))["id"]
+        details: list[str | None] = []
+        async with asyncio.timeout(90):
+            while True:
+                item = (await item_of(rig, media_id)).json()
+                if not details or details[-1] != item["processing_detail"]:
+                    details.append(item["processing_detail"])
+                if item["processing_state"] in {"ready", "failed"}:
+                    break
+                await asyncio.sleep(0.05)
+
+    assert item["processing_state"] == "ready", details
+    note = "attempt 1 of 3 failed (RuntimeError: encoder crashed): trying again"
+    assert note in details
+    after = details[details.index(note) + 1 : -1]
+    assert after and all(d and d.endswith("(attempt 2 of 3)") for d in after), details
+    assert details[-1] is None
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_an_outage_past_its_hold_is_a_failed_attempt_admins_are_told_of(
     settings_factory: Any,
     request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The bar stood still through the backoff, then went back to nothing with no word.
+    # The worker counts an outage held past its bound as the attempt's failure and retries
+    # it: the item said nothing of it. Told now, at the run's percent, the first rung playing.
+    source = transcode_media.vp9_webm(tmp_path, audio=None, width=640, height=480)
+    transcode = _JobRun.transcode
+
+    async def store_away_for_the_ladder(run: _JobRun, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("max_rungs") != 1:
+            raise ServiceUnavailable("the object store is unavailable")
+        return await transcode(run, *args, **kwargs)
+
+    monkeypatch.setattr(_JobRun, "transcode", store_away_for_the_ladder)
+    config = QueueConfig(ack_wait=5.0, max_deliver=3, retry_delays=(60.0,))
+    queue = EmbeddedJobQueue(tmp_path / "queue" / "jobs.sqlite3", "media", config)
     async with handler_rig(settings_factory(), request) as (rig, handler):
-        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
-        details: list[str | None] = []
-        update_processing = handler.catalogue.update_processing
-
-        async def recorded(update: ProcessingUpdate) -> Any:
-            details.append(update.detail)
-            return await update_processing(update)
-
-        async def crashed(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("encoder crashed")
-
-        monkeypatch.setattr(handler.catalogue, "update_processing", recorded)
-        transcode = _JobRun.transcode
-        monkeypatch.setattr(_JobRun, "transcode", crashed)
-        with attempting(Attempt(1, 3)), pytest.raises(RuntimeError):
-            await handler(job_for(item))
-        shown = (await item_of(rig, item["id"])).json()
-        assert shown["processing_state"] == "processing"
-        assert shown["processing_detail"] == (
-            "attempt 1 of 3 failed (RuntimeError: encoder crashed): trying again"
+        item = await upload_clip(rig, source)
+        job = job_for(item)
+        await queue.enqueue(job.id, job.kind, job.payload)
+        worker = JobWorker(
+            queue,
+            handler,
+            on_retry=handler.on_retry,
+            on_dead_letter=handler.on_dead_letter,
+            outage_hold=0.0,
         )
-
-        details.clear()  # the last attempt's failure is the dead letter's to tell
-        with attempting(Attempt(3, 3)), pytest.raises(RuntimeError):
-            await handler(job_for(item))
-        assert not [detail for detail in details if detail and "trying again" in detail]
-
-        monkeypatch.setattr(_JobRun, "transcode", transcode)
-        details.clear()
-        with attempting(Attempt(2, 3)):
-            await handler(job_for(item))
-        assert details[0] == "queued for a worker (attempt 2 of 3)"
-        assert all(detail.endswith("(attempt 2 of 3)") for detail in details[:-1] if detail)
+        assert await worker.run_once()
         shown = (await item_of(rig, item["id"])).json()
-        assert (shown["processing_state"], shown["processing_detail"]) == ("ready", None)
+    await queue.close()
+
+    assert worker.stats().retried == 1 and handler.failed == {}
+    assert (shown["processing_state"], shown["processing_detail"]) == (
+        "processing",
+        "attempt 1 of 3 failed (ServiceUnavailable: the object store is unavailable): trying again",
+    )
+    assert shown["processing_percent"] == FIRST_RUNG_PERCENT
+    assert shown["playable"] and [r["height"] for r in shown["renditions"]] == [240]
 
 
 def test_a_malformed_job_is_rejected_without_retries() -> None:

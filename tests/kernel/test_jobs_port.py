@@ -115,7 +115,7 @@ async def test_nak_releases_the_job_for_another_attempt(make_queue: QueueFactory
     await first.nak(0.0)
     second = await take(consumer)
     assert (second.job.id, second.attempt) == ("retry", 2)
-    assert await second.fail("disk full") is False  # attempt 2 of 3: retried
+    await second.nak(SHORT.retry_delay(second.attempt))  # attempt 2 of 3 failed: retried
     third = await take(consumer)
     assert third.attempt == 3
     await third.ack()
@@ -123,9 +123,36 @@ async def test_nak_releases_the_job_for_another_attempt(make_queue: QueueFactory
     await consumer.close()
 
 
-async def test_failing_max_deliver_times_dead_letters_with_the_reason(
+async def test_a_released_job_comes_back_as_the_same_attempt(make_queue: QueueFactory) -> None:
+    # A worker stopping hands its job back: nothing failed, so no attempt is spent, however
+    # often it happens (workers restarted by deploys); a nak after a failure spends one.
+    # A long ack wait: only the release can bring it back this soon.
+    queue = make_queue(QueueConfig(ack_wait=60.0, max_deliver=3, retry_delays=(0.0,)))
+    await queue.enqueue("deployed", "transcode", b"p")
+    consumer = await queue.consumer()
+    for _ in range(queue.config.max_deliver + 2):
+        delivery = await take(consumer)
+        assert (delivery.job.id, delivery.attempt) == ("deployed", 1)
+        await delivery.release()
+    failed = await take(consumer)
+    assert failed.attempt == 1
+    await failed.nak(0.0)
+    second = await take(consumer)
+    assert second.attempt == 2
+    await second.release()
+    again = await take(consumer)
+    assert again.attempt == 2
+    await again.ack()
+    assert await consumer.next(2.5) is None
+    assert await queue.dead_letters() == []
+    assert (await queue.backlog()).total == 0
+    await consumer.close()
+
+
+async def test_a_job_failing_max_deliver_times_dead_letters_with_the_reason(
     make_queue: QueueFactory,
 ) -> None:
+    # As the worker does: nak after each failure, term after the last.
     queue = make_queue(SHORT)
     await queue.enqueue("poison", "transcode", b"bad input")
     await queue.enqueue("fine", "transcode", b"ok")
@@ -136,9 +163,13 @@ async def test_failing_max_deliver_times_dead_letters_with_the_reason(
         if delivery.job.id == "fine":
             await delivery.ack()
             outcomes.append("fine")
+        elif delivery.attempt < SHORT.max_deliver:
+            await delivery.nak(SHORT.retry_delay(delivery.attempt))
+            outcomes.append(f"retried {delivery.attempt}")
         else:
-            outcomes.append(await delivery.fail(f"decoder error on attempt {delivery.attempt}"))
-    assert outcomes.count(True) == 1 and outcomes.count(False) == 2
+            await delivery.term(f"decoder error on attempt {delivery.attempt}")
+            outcomes.append("dead")
+    assert sorted(outcomes) == ["dead", "fine", "retried 1", "retried 2"]
     assert await consumer.next(2.5) is None
     [letter] = await queue.dead_letters()
     assert (letter.job.id, letter.job.kind, letter.job.payload) == (

@@ -11,7 +11,7 @@ import structlog
 
 from harness.servers import free_port
 from streamstack.contracts.catalogue import CatalogueClient
-from streamstack.kernel.errors import Unauthorized
+from streamstack.kernel.errors import ServiceUnavailable, Unauthorized
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig, original_id, repeat_id
 from streamstack.kernel.jobs.worker import (
     Attempt,
@@ -220,9 +220,42 @@ async def test_stop_releases_a_job_that_does_not_finish_in_time(make_queue: Queu
     assert (health.released, health.processed, health.running) == (1, 0, False)
     consumer = await queue.consumer()
     delivery = await consumer.next(10.0)
-    assert delivery is not None and (delivery.job.id, delivery.attempt) == ("endless", 2)
+    # Nothing failed: the next run is the same attempt (it said "attempt 2 of 3").
+    assert delivery is not None and (delivery.job.id, delivery.attempt) == ("endless", 1)
     await delivery.ack()
     await consumer.close()
+
+
+async def test_a_job_released_by_every_stop_is_never_spent(make_queue: QueueFactory) -> None:
+    """Workers restarted (deploys) more times than a job has attempts: each run is its first,
+    and it is never dead-lettered without having failed."""
+    queue = make_queue(QueueConfig(ack_wait=60.0, max_deliver=2, retry_delays=(0.0,)))
+    attempts: list[Attempt | None] = []
+    finish = False
+    started = asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        attempts.append(current_attempt())
+        started.set()
+        if not finish:
+            await asyncio.sleep(3600)
+
+    await queue.enqueue("film", "transcode", b"")
+    for _ in range(queue.config.max_deliver + 2):
+        started.clear()
+        worker = JobWorker(queue, handler, poll=0.2, stop_timeout=1.0)
+        await worker.start()
+        await asyncio.wait_for(started.wait(), 20)
+        await worker.stop()
+        assert worker.stats().released == 1
+    finish = True
+    worker = JobWorker(queue, handler, poll=0.2)
+    await worker.start()
+    await eventually(lambda: worker.stats().processed == 1, "the job done at last")
+    await worker.stop()
+    assert attempts == [Attempt(1, 2)] * (queue.config.max_deliver + 3)
+    assert await queue.dead_letters() == []
+    await backlog_empty(queue)
 
 
 async def test_health_follows_the_lifecycle(make_queue: QueueFactory) -> None:
@@ -273,6 +306,92 @@ async def test_the_dead_letter_hook_hears_each_job_given_up(make_queue: QueueFac
         "crashing": (3, "OSError: decoder crashed"),
     }
     assert {letter.job.id for letter in await queue.dead_letters()} == {"rejected", "crashing"}
+
+
+async def test_the_retry_hook_hears_each_failure_retried_before_the_job_goes_back(
+    make_queue: QueueFactory,
+) -> None:
+    """Not a rejection nor a last attempt (the dead-letter hook's); heard before the next
+    attempt can start; a hook that raises does not stop the retry."""
+    queue = make_queue(FAST)
+    events: list[tuple[str, str, int]] = []
+
+    errors: list[tuple[Attempt, str]] = []
+
+    async def on_retry(job: Job, attempt: Attempt, error: BaseException) -> None:
+        events.append(("heard", job.id, attempt.number))
+        errors.append((attempt, str(error)))
+        await asyncio.sleep(0.3)  # an idle slot would take a job naked already
+        events.append(("told", job.id, attempt.number))
+        if job.id == "flaky":
+            raise ConnectionError("the hook's own service is away")
+
+    async def handler(job: Job) -> None:
+        attempt = current_attempt()
+        assert attempt is not None
+        events.append(("ran", job.id, attempt.number))
+        if job.id == "rejected":
+            raise JobRejected("not a video")
+        if job.id == "poison" or attempt.number < 3:
+            raise OSError(f"{job.id} failed on attempt {attempt.number}")
+
+    for job_id in ("flaky", "poison", "rejected"):
+        await queue.enqueue(job_id, "transcode", b"")
+    worker = JobWorker(queue, handler, concurrency=2, poll=0.2, on_retry=on_retry)
+    await worker.start()
+    await eventually(lambda: worker.stats().dead_lettered == 2, "two jobs dead-lettered")
+    await eventually(lambda: worker.stats().processed == 1, "the flaky job done")
+    await worker.stop()
+    for job_id in ("flaky", "poison"):
+        mine = [(what, n) for what, other, n in events if other == job_id]
+        assert mine == [
+            ("ran", 1),
+            ("heard", 1),
+            ("told", 1),
+            ("ran", 2),
+            ("heard", 2),
+            ("told", 2),
+            ("ran", 3),
+        ]
+    assert [event for event in events if event[1] == "rejected"] == [("ran", "rejected", 1)]
+    assert sorted(errors, key=lambda e: e[1]) == [
+        (Attempt(n, 3), f"{job_id} failed on attempt {n}")
+        for job_id in ("flaky", "poison")
+        for n in (1, 2)
+    ]
+    assert worker.stats().retried == 4
+
+
+async def test_an_outage_held_past_its_bound_is_a_retried_failure_the_hook_hears(
+    make_queue: QueueFactory,
+) -> None:
+    """An outage while it is held costs no attempt and no word; held past ``outage_hold``,
+    the failure counts as the attempt's, and is retried like any other."""
+    queue = make_queue(FAST)
+    heard: list[tuple[str, int, str]] = []
+    calls: Counter[str] = Counter()
+
+    async def on_retry(job: Job, attempt: Attempt, error: BaseException) -> None:
+        heard.append((job.id, attempt.number, str(error)))
+
+    async def handler(job: Job) -> None:
+        calls[job.id] += 1
+        attempt = current_attempt()
+        assert attempt is not None
+        if job.id == "brief" and calls[job.id] == 1:
+            raise ServiceUnavailable("catalogue away a moment")
+        if job.id == "long" and attempt.number == 1:
+            raise ServiceUnavailable("catalogue away for good")
+
+    await queue.enqueue("brief", "transcode", b"")
+    await queue.enqueue("long", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2, on_retry=on_retry, outage_hold=1.0)
+    worker.retry_min_seconds = worker.retry_max_seconds = 0.1
+    await worker.start()
+    await eventually(lambda: worker.stats().processed == 2, "both jobs done")
+    await worker.stop()
+    assert heard == [("long", 1, "catalogue away for good")]
+    assert calls["brief"] == 2 and calls["long"] > 2  # held (run again), then counted
 
 
 async def test_a_failing_dead_letter_hook_leaves_the_job_to_come_back(

@@ -23,7 +23,8 @@ took it (:class:`TranscodeJobs`). A worker (``streamstack worker``, or the one
 
 A redelivered job does it all again and overwrites the same keys (stale keys of an earlier
 attempt are deleted). An input that can never transcode (``TranscodeError``) is rejected at
-once; anything else is retried with the queue's backoff. When a job is given up, the
+once; anything else is retried with the queue's backoff, and the retry hook tells admins so
+on the item (with the progress the failed attempt had). When a job is given up, the
 dead-letter hook marks the item ``failed`` with the reason and removes its outputs.
 """
 
@@ -75,7 +76,13 @@ from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, NotFound
 from streamstack.kernel.jobs import REPEAT_MARK, DeadLetter, Job, JobQueue
-from streamstack.kernel.jobs.worker import JobRejected, current_attempt, describe, outage_reason
+from streamstack.kernel.jobs.worker import (
+    Attempt,
+    JobRejected,
+    current_attempt,
+    describe,
+    outage_reason,
+)
 from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
@@ -330,7 +337,7 @@ class TranscodeCrashed(Exception):
 
 
 class TranscodeHandler:
-    """The job handler of the transcoding workers, and their dead-letter hook."""
+    """The job handler of the transcoding workers, and their retry and dead-letter hooks."""
 
     def __init__(
         self, media: ObjectStore, catalogue: CatalogueClient, limits: WorkerLimits
@@ -343,6 +350,9 @@ class TranscodeHandler:
         """Packages published whose ``ready`` catalogue has not heard, by job: the job's
         worker holds it through the outage and runs it again for the report alone (a
         film's hours of encoding were done again)."""
+        self.failed: dict[str, _JobRun] = {}
+        """The last run of each job whose handler raised, by job id, until the worker says
+        what follows (:meth:`on_retry` reports it; :meth:`on_dead_letter` drops it)."""
         self._sandbox: Sandbox | None = None
         self._sandbox_lock = asyncio.Lock()
 
@@ -367,17 +377,30 @@ class TranscodeHandler:
         """Run one transcoding job end to end (see the module docstring)."""
         request = decode_request(job)
         run = _JobRun(self, request)
+        self.failed.pop(job.id, None)  # an earlier run of this attempt (held through an outage)
         try:
             await run.execute()
         except ItemGone:
             self.unreported.pop(request.queue_id, None)
             await run.abandon()
-        except Exception as exc:
-            await run.report_retry(exc)
+        except Exception:
+            self.failed[job.id] = run  # what the retry hook reports
             raise
+
+    async def on_retry(self, job: Job, attempt: Attempt, error: BaseException) -> None:
+        """The worker hands ``job`` back after ``attempt`` failed: tell admins another
+        follows, at the failed run's percent (the bar stood still through the backoff, then
+        went back to nothing with no word); best effort."""
+        run = self.failed.pop(job.id, None)
+        if run is None:  # no run of ours failed (nothing to report with)
+            log.warning("transcode_retry_unreported", job_id=job.id, attempt=attempt.number)
+            return
+        with contextlib.suppress(Exception):
+            await run.report_retry(attempt, error)
 
     async def on_dead_letter(self, letter: DeadLetter) -> None:
         """A job given up on: mark its item ``failed`` with the reason, remove its outputs."""
+        self.failed.pop(letter.job.id, None)
         try:
             request = decode_request(letter.job)
         except JobRejected:
@@ -748,21 +771,12 @@ class _JobRun:
         """Remember where the job is; the reporter sends it at its next tick."""
         self.percent, self.detail = max(self.percent, percent), one_line(detail)
 
-    async def report_retry(self, error: Exception) -> None:
-        """Tell admins an attempt failed and another will follow (the bar stood still
-        through the backoff, then went back to nothing with no word). Nothing is said when
-        the failure is not the job's (a held outage, a refusal) or the attempt was the last
-        (the dead-letter hook says it failed); best effort."""
-        attempt = self.attempt
-        if attempt is None or attempt.last or isinstance(error, JobRejected):
-            return
-        if outage_reason(error) is not None:
-            return
+    async def report_retry(self, attempt: Attempt, error: BaseException) -> None:
+        """Tell admins ``attempt`` failed and another follows (the worker decided so)."""
         why = failure_text(describe(error))
-        with contextlib.suppress(Exception):
-            await self.report_processing(
-                f"attempt {attempt.number} of {attempt.allowed} failed ({why}): trying again"
-            )
+        await self.report_processing(
+            f"attempt {attempt.number} of {attempt.allowed} failed ({why}): trying again"
+        )
 
     async def send_progress(self, *, force: bool = False) -> None:
         """Send the progress to catalogue if it changed (or when forced)."""

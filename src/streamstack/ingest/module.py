@@ -223,6 +223,7 @@ def transcode_worker(context: ModuleContext, queue: JobQueue) -> tuple[JobWorker
         name="ingest.transcode",
         concurrency=settings.worker_concurrency,
         on_dead_letter=handler.on_dead_letter,
+        on_retry=handler.on_retry,
     )
     return worker, handler.sweep_scratch
 

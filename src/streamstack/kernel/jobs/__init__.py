@@ -9,9 +9,13 @@ Semantics shared by both:
 * ``enqueue`` with a job id already enqueued within the dedupe window stores nothing.
 * A consumer holds a delivery for ``ack_wait`` seconds; ``in_progress()`` restarts that
   clock. A delivery neither acked nor released in time is delivered again (to anyone).
-* ``attempt`` counts deliveries, 1 for the first. A failure on the last allowed attempt
-  (``max_deliver``) dead-letters the job with its reason; a job whose holder vanished on its
-  last attempt is dead-lettered the next time a consumer sees it, without running it.
+* ``attempt`` counts deliveries, 1 for the first; ``max_deliver`` are allowed. A delivery
+  given back with ``release`` (a worker stopping) is no attempt: the next one has the
+  same number. Whoever
+  holds a delivery decides what a failure means (``nak`` with ``retry_delay`` for another
+  attempt, ``term`` to dead-letter it: :class:`~streamstack.kernel.jobs.worker.JobWorker`
+  does so); a job whose holder vanished on its last attempt is dead-lettered the next time
+  a consumer sees it, without running it.
 * Delivery is at least once: handlers must be idempotent.
 
 :class:`~streamstack.kernel.jobs.worker.JobWorker` runs handlers on top of any queue.
@@ -121,7 +125,13 @@ class Delivery(Protocol):
         ...
 
     async def nak(self, delay: float = 0.0) -> None:
-        """Give the job back, to be delivered again after ``delay`` seconds."""
+        """Give the job back, to be delivered again after ``delay`` seconds: this attempt
+        is spent."""
+        ...
+
+    async def release(self) -> None:
+        """Give the job back unfinished but not failed (its holder stops), to be delivered
+        again at once: this attempt is not spent, the next delivery has its number."""
         ...
 
     async def in_progress(self) -> None:
@@ -130,13 +140,6 @@ class Delivery(Protocol):
 
     async def term(self, reason: str) -> None:
         """Give up on the job now: record a dead letter with ``reason``, never redeliver."""
-        ...
-
-    async def fail(self, reason: str) -> bool:
-        """This attempt failed: retry after the backoff, or dead-letter on the last attempt.
-
-        Returns True when the job was dead-lettered.
-        """
         ...
 
 
@@ -203,10 +206,10 @@ class CheckedQueue(abc.ABC):
 
 
 class HeldDelivery(abc.ABC):
-    """What every adapter's :class:`Delivery` does alike: when to retry, when to give up,
-    and that the dead-letter hook runs before a job is given up.
+    """What every adapter's :class:`Delivery` does alike: the dead-letter hook runs before
+    a job is given up, and a job delivered past ``max_deliver`` is given up unrun.
 
-    An adapter adds ``ack``, ``nak``, ``in_progress`` and :meth:`_bury`.
+    An adapter adds ``ack``, ``nak``, ``release``, ``in_progress`` and :meth:`_bury`.
     """
 
     def __init__(
@@ -222,6 +225,10 @@ class HeldDelivery(abc.ABC):
         """Give the job back, to be delivered again after ``delay`` seconds."""
 
     @abc.abstractmethod
+    async def release(self) -> None:
+        """Give the job back at once, this attempt unspent."""
+
+    @abc.abstractmethod
     async def _bury(self, letter: DeadLetter) -> None:
         """Store ``letter`` and drop the job for good."""
 
@@ -231,14 +238,6 @@ class HeldDelivery(abc.ABC):
         if self._on_dead_letter is not None:
             await self._on_dead_letter(letter)
         await self._bury(letter)
-
-    async def fail(self, reason: str) -> bool:
-        """Nak with the queue's backoff, or term on the last allowed attempt (True)."""
-        if self.attempt >= self._config.max_deliver:
-            await self.term(reason)
-            return True
-        await self.nak(self._config.retry_delay(self.attempt))
-        return False
 
     async def bury_if_abandoned(self) -> bool:
         """Dead-letter, without running it, a job delivered past ``max_deliver`` (the holder

@@ -4,7 +4,8 @@ A job row stays in ``jobs`` until it is acked or dead-lettered, so a restart los
 nothing. A consumer claims the oldest visible row with one conditional ``UPDATE``
 (SQLite serialises writers, so two consumers, even in two processes, never claim the same
 row at once); the claim sets a lease token and hides the row for ``ack_wait`` seconds.
-A holder that stops heartbeating loses the row to whoever claims it next.
+A holder that stops heartbeating loses the row to whoever claims it next. The claim counts
+the delivery (``deliveries``, the attempt); a release counts it back.
 """
 
 from __future__ import annotations
@@ -276,6 +277,17 @@ class EmbeddedDelivery(jobs.HeldDelivery):
         await self._queue._update(
             "UPDATE jobs SET visible_after = ?, lease = NULL WHERE queue = ? AND lease = ?",
             time.time() + max(delay, 0.0),
+            self._queue.name,
+            self._lease,
+        )
+        await self._queue._notify()
+
+    async def release(self) -> None:
+        # The claim counted this delivery: uncount it, so the next claim is this attempt.
+        await self._queue._update(
+            "UPDATE jobs SET visible_after = ?, lease = NULL, deliveries = max(deliveries - 1, 0)"
+            " WHERE queue = ? AND lease = ?",
+            time.time(),
             self._queue.name,
             self._lease,
         )

@@ -6,16 +6,26 @@ storage, work-queue retention so an acked job is removed) and one durable pull c
 puller at a time. Enqueue sets ``Nats-Msg-Id`` to the job id, so a repeat within the
 stream's duplicate window is dropped by the server.
 
-The consumer's ``max_deliver`` is one more than the queue's: that extra delivery only
-happens when the holder of the last attempt vanished, and the consumer dead-letters it
-without running it. Dead letters are a JetStream KV bucket (``jobs-dead-<name>``) keyed by
-job id, written before the message is terminated, so a crash between the two at worst
-writes the same record twice.
+JetStream counts every delivery of a message (``num_delivered``), a nak's too, and a
+message's headers cannot change: a job released at a worker's stop (``release``) would spend
+an attempt. So the queue keeps its own record of releases, a KV bucket
+(``jobs-released-<name>``) keyed by job id holding the message's stream sequence and how
+many times it was released; a delivery's ``attempt`` is ``num_delivered`` less those. The
+record is written before the nak (a release whose record could not be written counts, as
+every release did before) and dropped when the job is acked or dead-lettered; it expires
+after :data:`RELEASES_KEPT_SECONDS` (a job waiting longer then counts its releases). The
+consumer's own ``max_deliver`` is unlimited, since released deliveries are not attempts;
+the queue's bound is kept here: a delivery past ``max_deliver`` attempts only happens when
+the holder of the last attempt vanished, and the consumer dead-letters it without running
+it. Dead letters are a JetStream KV bucket (``jobs-dead-<name>``) keyed by job id, written
+before the message is terminated, so a crash between the two at worst writes the same
+record twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -40,6 +50,16 @@ log = structlog.get_logger(__name__)
 
 CONSUMER = "workers"
 _KIND_HEADER = "Streamstack-Job-Kind"
+#: How long a job's record of releases is kept (see the module docstring).
+RELEASES_KEPT_SECONDS = 7 * 24 * 3600.0
+
+
+class Releases(msgspec.Struct, frozen=True):
+    """How many times the message at stream ``sequence`` was released unfinished: the
+    deliveries of it that were no attempts."""
+
+    sequence: int
+    count: int
 
 
 def _unavailable(what: str, exc: Exception) -> Exception:
@@ -61,8 +81,10 @@ class NatsJobQueue(jobs.CheckedQueue):
         self.stream = f"jobs-{name}"
         self.subject_prefix = f"jobs.{name}"
         self.dead_bucket = f"jobs-dead-{name}"
+        self.releases_bucket = f"jobs-released-{name}"
         self._connection = connection
         self._dead: KeyValue | None = None
+        self._releases: KeyValue | None = None
         self._ready = False
         self._lock = asyncio.Lock()
 
@@ -141,8 +163,41 @@ class NatsJobQueue(jobs.CheckedQueue):
         except Exception as exc:
             raise _unavailable(f"dead letter of job {letter.job.id} not written", exc) from exc
 
+    async def _released(self, job_id: str, sequence: int) -> int:
+        """How many deliveries of the message at ``sequence`` were released, not attempts."""
+        await self._ensure()
+        assert self._releases is not None
+        try:
+            entry = await self._releases.get(job_id)
+        except js_errors.KeyNotFoundError:  # never released (also a record dropped)
+            return 0
+        except Exception as exc:
+            raise _unavailable(f"releases of job {job_id} not read", exc) from exc
+        try:
+            releases = msgspec.json.decode(entry.value or b"", type=Releases)
+        except msgspec.DecodeError:  # a delete marker, or not ours: no release known
+            return 0
+        # An earlier message of the same id (enqueued again after it was done) is not this one.
+        return releases.count if releases.sequence == sequence else 0
+
+    async def _record_releases(self, job_id: str, releases: Releases) -> None:
+        await self._ensure()
+        assert self._releases is not None
+        try:
+            await self._releases.put(job_id, msgspec.json.encode(releases))
+        except Exception as exc:
+            raise _unavailable(f"release of job {job_id} not recorded", exc) from exc
+
+    async def _forget_releases(self, job_id: str) -> None:
+        """Drop a settled job's record of releases; best effort (it expires anyway)."""
+        assert self._releases is not None
+        try:
+            await self._releases.delete(job_id)
+        except Exception as exc:
+            log.info("jobs.releases_not_forgotten", job=job_id, error=exc.__class__.__name__)
+
     async def _ensure(self) -> None:
-        """Create the stream, the consumer and the dead-letter bucket once."""
+        """Create the stream, the consumer and the dead-letter and release buckets once."""
         if self._ready:
             return
         async with self._lock:
@@ -151,11 +206,10 @@ class NatsJobQueue(jobs.CheckedQueue):
             js = await self._connection.jetstream()
             try:
                 await self._ensure_stream(js)
+                # Also updates a consumer made before releases were kept (its max_deliver).
                 await js.add_consumer(self.stream, config=self._consumer_config())
-                try:
-                    self._dead = await js.key_value(self.dead_bucket)
-                except js_errors.BucketNotFoundError:
-                    self._dead = await js.create_key_value(bucket=self.dead_bucket, history=1)
+                self._dead = await _bucket(js, self.dead_bucket)
+                self._releases = await _bucket(js, self.releases_bucket, RELEASES_KEPT_SECONDS)
             except Exception as exc:
                 raise _unavailable(f"job queue {self.name!r} not set up", exc) from exc
             self._ready = True
@@ -177,9 +231,18 @@ class NatsJobQueue(jobs.CheckedQueue):
             durable_name=CONSUMER,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self.config.ack_wait,
-            max_deliver=self.config.max_deliver + 1,
+            max_deliver=-1,  # releases are deliveries too: the bound is the queue's (above)
             filter_subject=f"{self.subject_prefix}.>",
         )
+
+
+async def _bucket(js: Any, name: str, ttl: float | None = None) -> KeyValue:
+    """The KV bucket ``name``, made (one value a key, kept ``ttl`` seconds) if missing."""
+    try:
+        bucket: KeyValue = await js.key_value(name)
+    except js_errors.BucketNotFoundError:
+        bucket = await js.create_key_value(bucket=name, history=1, ttl=ttl)
+    return bucket
 
 
 class NatsJobConsumer:
@@ -210,10 +273,27 @@ class NatsJobConsumer:
                 if stream_may_be_gone(exc) or isinstance(exc, js_errors.ServiceUnavailableError):
                     self._queue.set_up_again()
                 raise _unavailable("no job fetched", exc) from exc
-            delivery = NatsDelivery(self._queue, messages[0], self._on_dead_letter)
+            delivery = await self._delivery(messages[0])
             if not await delivery.bury_if_abandoned():
                 return delivery
         return None
+
+    async def _delivery(self, message: Msg) -> NatsDelivery:
+        """``message`` as a delivery, its attempt counting no release."""
+        delivered = int(message.metadata.num_delivered or 1)
+        released = 0
+        if delivered > 1:  # a first delivery was never released
+            try:
+                released = await self._queue._released(
+                    _job_id(message), message.metadata.sequence.stream
+                )
+            except jobs.JobsUnavailable:
+                # Its attempt is not known: hand it back (that delivery counts) rather than
+                # run it as a later attempt than it is, or bury it as spent.
+                with contextlib.suppress(Exception):
+                    await message.nak()
+                raise
+        return NatsDelivery(self._queue, message, self._on_dead_letter, released)
 
     async def close(self) -> None:
         try:
@@ -226,18 +306,23 @@ class NatsDelivery(jobs.HeldDelivery):
     """A :class:`~streamstack.kernel.jobs.Delivery` wrapping one JetStream message."""
 
     def __init__(
-        self, queue: NatsJobQueue, message: Msg, on_dead_letter: jobs.DeadLetterHook | None = None
+        self,
+        queue: NatsJobQueue,
+        message: Msg,
+        on_dead_letter: jobs.DeadLetterHook | None = None,
+        released: int = 0,
     ) -> None:
         headers = message.headers or {}
         job = jobs.Job(
-            id=headers.get("Nats-Msg-Id", ""),
+            id=_job_id(message),
             kind=headers.get(_KIND_HEADER, message.subject.rsplit(".", 1)[-1]),
             payload=message.data,
         )
-        attempt = int(message.metadata.num_delivered or 1)
+        attempt = max(int(message.metadata.num_delivered or 1) - released, 1)
         super().__init__(job, attempt, queue.config, on_dead_letter)
         self._queue = queue
         self._message = message
+        self._released = released
 
     async def ack(self) -> None:
         # Wait for the server's answer: a lost ack would mean the job runs again.
@@ -245,6 +330,17 @@ class NatsDelivery(jobs.HeldDelivery):
             await self._message.ack_sync(timeout=self._queue._connection.request_timeout)
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not acked", exc) from exc
+        if self._released:
+            await self._queue._forget_releases(self.job.id)
+
+    async def release(self) -> None:
+        """Give the job back at once, this attempt unspent: record the release, then nak."""
+        releases = Releases(self._message.metadata.sequence.stream, self._released + 1)
+        try:
+            await self._queue._record_releases(self.job.id, releases)
+        except jobs.JobsUnavailable as exc:  # handed back all the same; this one counts
+            log.warning("jobs.release_counted", job=self.job.id, error=str(exc))
+        await self.nak(0.0)
 
     async def nak(self, delay: float = 0.0) -> None:
         try:
@@ -267,3 +363,10 @@ class NatsDelivery(jobs.HeldDelivery):
             )
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not terminated", exc) from exc
+        if self._released:
+            await self._queue._forget_releases(self.job.id)
+
+
+def _job_id(message: Msg) -> str:
+    """The id of the job ``message`` holds (its ``Nats-Msg-Id``, the dedupe key)."""
+    return (message.headers or {}).get("Nats-Msg-Id", "")

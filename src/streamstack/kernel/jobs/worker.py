@@ -3,12 +3,13 @@
 Each slot pulls one delivery at a time from its own consumer, runs the handler while
 heartbeating ``in_progress`` (so a job may run far longer than the ack wait), then acks
 on success, retries with the queue's backoff on an error, and dead-letters after the
-last attempt (or at once when the handler raises :class:`JobRejected`). A service the
+last attempt (or at once when the handler raises :class:`JobRejected`); ``on_retry`` hears
+each failure it retries, ``on_dead_letter`` each job it gives up. A service the
 handler needs being down is not the job's fault: the worker keeps the delivery, runs the
 handler again after a backoff, takes no other job meanwhile and says so in ``health()``.
 Stopping lets running jobs finish for most of ``stop_timeout``, then cancels them and
-hands their jobs back to the queue, so another worker picks them up without waiting for
-the ack wait.
+hands their jobs back to the queue (``release``: the attempt is not spent), so another
+worker picks them up without waiting for the ack wait.
 ``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
 
 A :class:`JobWorker` is a :class:`~streamstack.kernel.tasks.BackgroundTask`: a module lists
@@ -90,6 +91,14 @@ def current_attempt() -> Attempt | None:
     return _ATTEMPT.get()
 
 
+#: Called with the job, the attempt that failed and its error just before the worker hands
+#: the job back for another attempt, and only then: not for the last attempt nor a rejection
+#: (those are dead-lettered), not while a service outage holds the job (no attempt is spent),
+#: not for a job released at a stop. E.g. to tell users it will be tried again. Best effort:
+#: if it raises, the job is retried all the same.
+RetryHook = Callable[[Job, Attempt, BaseException], Awaitable[None]]
+
+
 class JobRejected(Exception):
     """Raised by a handler when the job can never succeed: dead-letter it now.
 
@@ -133,8 +142,9 @@ class JobWorker(BackgroundTask):
     ``stop_timeout``: the bound of ``stop`` (default 8 s, inside the app's 10 s shut-down
     step), spent finishing running jobs, then releasing them; ``poll``: how long one
     pull waits for a job; ``on_dead_letter``: runs before a job is given up (see
-    :data:`~streamstack.kernel.jobs.DeadLetterHook`); ``outage_hold``: how long a job
-    waits for a service it needs (see :meth:`_run_handler`).
+    :data:`~streamstack.kernel.jobs.DeadLetterHook`); ``on_retry``: runs before a failed
+    job is handed back for another attempt (see :data:`RetryHook`); ``outage_hold``: how
+    long a job waits for a service it needs (see :meth:`_run_handler`).
     """
 
     def __init__(
@@ -148,6 +158,7 @@ class JobWorker(BackgroundTask):
         stop_timeout: float = 8.0,
         poll: float = 1.0,
         on_dead_letter: DeadLetterHook | None = None,
+        on_retry: RetryHook | None = None,
         outage_hold: float = OUTAGE_HOLD_SECONDS,
     ) -> None:
         if concurrency < 1:
@@ -158,8 +169,9 @@ class JobWorker(BackgroundTask):
         self.concurrency = concurrency
         self._handler = handler
         self._on_dead_letter = on_dead_letter
+        self._on_retry = on_retry
         self._heartbeat = heartbeat or max(queue.config.ack_wait / 3, 0.05)
-        # Settling (ack, nak, term) is retried while the backend is away; the heartbeats go on
+        # Settling (ack, nak, release, term) is retried while the backend is away; the heartbeats go on
         # meanwhile. A late ack is still right (the work is done, even if the job was handed
         # out again), so keep trying for a while: two ack waits, at least 30 s.
         self._settle_for = max(2 * queue.config.ack_wait, 30.0)
@@ -313,8 +325,9 @@ class JobWorker(BackgroundTask):
 
     async def _process(self, delivery: Delivery) -> None:
         job = delivery.job
+        attempt = Attempt(delivery.attempt, self.queue.config.max_deliver)
         heartbeat = asyncio.create_task(self._keep_alive(delivery))
-        handler = asyncio.create_task(self._run_handler(job, delivery.attempt))
+        handler = asyncio.create_task(self._run_handler(job, attempt))
         self._running[job.id] = handler
         abandon = asyncio.create_task(self._abandon.wait())
         began = time.monotonic()
@@ -331,11 +344,11 @@ class JobWorker(BackgroundTask):
                 handler.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await handler
-                await self._settle(delivery.nak, 0.0)
+                await self._settle(delivery.release)  # nothing failed: no attempt spent
                 self._count("released")
                 self._log.info("jobs.released", job=job.id, attempt=delivery.attempt)
                 return
-            await self._conclude(delivery, handler.exception(), time.monotonic() - began)
+            await self._conclude(delivery, attempt, handler.exception(), time.monotonic() - began)
         finally:
             self._running.pop(job.id, None)
             self._cancelled.discard(job.id)
@@ -345,10 +358,13 @@ class JobWorker(BackgroundTask):
                 await heartbeat
 
     async def _conclude(
-        self, delivery: Delivery, error: BaseException | None, seconds: float
+        self, delivery: Delivery, attempt: Attempt, error: BaseException | None, seconds: float
     ) -> None:
+        """Settle a delivery whose handler ended: ack it, dead-letter it (a rejection, or its
+        last attempt failed), or hand it back for the next attempt after the backoff. This is
+        the one place that tells a retry from a dead letter."""
         job = delivery.job
-        job_log = self._log.bind(job=job.id, kind=job.kind, attempt=delivery.attempt)
+        job_log = self._log.bind(job=job.id, kind=job.kind, attempt=attempt.number)
         if error is None:
             await self._settle(delivery.ack)
             self._count("processed")
@@ -356,15 +372,29 @@ class JobWorker(BackgroundTask):
             return
         reason = str(error)[:_MAX_REASON] if isinstance(error, JobRejected) else describe(error)
         self._last_job_error = f"job {job.id}: {reason}"
-        if isinstance(error, JobRejected):
+        if isinstance(error, JobRejected) or attempt.last:
             await self._settle(delivery.term, reason)
-            dead = True
-        else:
-            dead = await self._settle(delivery.fail, reason)
-        self._count("dead_lettered" if dead else "retried")
-        job_log.warning("jobs.dead_lettered" if dead else "jobs.retry", error=reason)
+            self._count("dead_lettered")
+            job_log.warning("jobs.dead_lettered", error=reason)
+            return
+        await self._before_retry(job, attempt, error)
+        await self._settle(delivery.nak, self.queue.config.retry_delay(attempt.number))
+        self._count("retried")
+        job_log.warning("jobs.retry", error=reason)
 
-    async def _run_handler(self, job: Job, attempt: int) -> None:
+    async def _before_retry(self, job: Job, attempt: Attempt, error: BaseException) -> None:
+        """Run the retry hook (before the nak: the next attempt must not start under it)."""
+        if self._on_retry is None:
+            return
+        try:
+            with structlog.contextvars.bound_contextvars(
+                job=job.id, kind=job.kind, attempt=attempt.number
+            ):
+                await self._on_retry(job, attempt, error)
+        except Exception as exc:  # a word to users, not the retry: the job goes back anyway
+            self._log.warning("jobs.retry_hook_failed", job=job.id, error=describe(exc))
+
+    async def _run_handler(self, job: Job, attempt: Attempt) -> None:
         """Run the handler; while it fails because a service it needs is down or refuses
         this worker (:func:`outage_reason`), run it again after a backoff.
 
@@ -401,12 +431,14 @@ class JobWorker(BackgroundTask):
         self._held[job_id] = reason
         self._no_outage.clear()
 
-    async def _call_handler(self, job: Job, attempt: int) -> None:
+    async def _call_handler(self, job: Job, attempt: Attempt) -> None:
         # Every line the handler logs names its job and attempt, and current_attempt()
         # answers (this task's own context: nothing leaks to another job).
         with (
-            attempting(Attempt(attempt, self.queue.config.max_deliver)),
-            structlog.contextvars.bound_contextvars(job=job.id, kind=job.kind, attempt=attempt),
+            attempting(attempt),
+            structlog.contextvars.bound_contextvars(
+                job=job.id, kind=job.kind, attempt=attempt.number
+            ),
             JOB_DURATION.labels(queue=self.queue.name, kind=job.kind).time(),
         ):
             await self._handler(job)
@@ -424,7 +456,7 @@ class JobWorker(BackgroundTask):
                 log.debug("jobs.heartbeat_failed", job=delivery.job.id, error=describe(exc))
 
     async def _settle(self, step: Callable[..., Awaitable[R]], *args: object) -> R:
-        """Run ``step`` (ack, nak, term, fail), retrying while the backend is away."""
+        """Run ``step`` (ack, nak, release, term), retrying while the backend is away."""
         deadline = time.monotonic() + self._settle_for
         while True:
             try:
