@@ -72,7 +72,8 @@ MEANINGS: dict[str, str] = {
     "search_refill_seconds": "one more search per address comes back every this many seconds",
     "registration_mode": "who may create an account: `invite` (with a single-use code an "
     "admin creates), `open` (anyone) or `closed` (none but admins made by `streamstack create-admin`)",
-    "registration_address_attempts": "registrations per client address before backoff",
+    "registration_address_attempts": "registrations per client address before backoff (one "
+    "that spends a valid invite code gives its attempt back)",
     "refresh_grace_seconds": "a refresh token reused this soon after its rotation gets the same "
     "new pair (two tabs); later reuse ends the session; 0 turns it off",
     "streaming_delivery": "`proxy`: the streaming service sends the bytes; `nginx`: it answers "

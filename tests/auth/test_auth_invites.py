@@ -412,3 +412,25 @@ async def test_registrations_from_one_address_are_throttled(auth_settings_factor
 async def test_revoking_a_used_invite_documents_its_409(client):
     """Revoking a used invite answers 409 (``invite_used``), which the document now lists."""
     assert 409 in await documented_statuses(client, "delete", "/invites/{invite_id}")
+
+
+async def test_a_class_behind_one_address_registers_with_its_invites(auth_settings_factory):
+    """Each valid invite spent gives its attempt back: more invited people than the
+    address's free attempts register one after another; wrong codes still count."""
+    settings = auth_settings_factory(registration_mode="invite", registration_address_attempts=3)
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+        token = await admin_token(http, settings)
+        codes = [(await new_invite(http, token))["code"] for _ in range(7)]
+
+        async def attempt(code: str) -> httpx.Response:
+            body = {"email": new_email("pupil"), "password": PASSWORD, "invite_code": code}
+            return await http.post(
+                f"{API}/register", json=body, headers={"X-Forwarded-For": "203.0.113.60"}
+            )
+
+        for code in codes[:6]:
+            made = await attempt(code)
+            assert made.status_code == 201, made.text
+        for _ in range(3):
+            assert_error(await attempt("wrong-code"), 403, "invalid_invite")
+        assert_error(await attempt(codes[6]), 429, "registration_throttled")

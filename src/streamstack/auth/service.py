@@ -233,7 +233,7 @@ class AuthService:
 
         Every attempt from an address is counted before anything is hashed (and stays
         counted whatever the outcome, so guessing invite codes or probing emails is slowed
-        as much as creating accounts).
+        as much as creating accounts), but for one that spends a valid invite code.
         """
         if self.registration_mode == "closed":
             raise Forbidden("self-registration is switched off", code="registration_disabled")
@@ -259,10 +259,10 @@ class AuthService:
         password_hash = await self.passwords.hash(password)
         async with self._work() as records:
             user = await self._insert_user(records, email, password_hash, "viewer", name)
-            if code_hash is not None and not await records.invites.consume(
-                code_hash, user.id, self.clock()
-            ):
-                raise _invalid_invite()  # used up meanwhile: the account is rolled back
+            if code_hash is not None:
+                if not await records.invites.consume(code_hash, user.id, self.clock()):
+                    raise _invalid_invite()  # used up meanwhile: the account is rolled back
+                await self.throttle.invite_redeemed(records.attempts, client.address)
             if code_hash is None and form.invite_code:
                 # Open: the code is not needed, but a usable one is spent, so the admins'
                 # list does not show an invite that made an account as still active.

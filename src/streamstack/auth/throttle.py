@@ -24,7 +24,7 @@ attacker's own account must not reset the count of their guesses at others). A c
 idle for an hour starts again from zero.
 
 Registration counts every attempt per address (``registration_address_attempts`` free):
-each one costs an argon2 hash.
+each one costs an argon2 hash. One that spends a valid invite code gets its attempt back.
 """
 
 from __future__ import annotations
@@ -135,6 +135,16 @@ class AttemptThrottle:
         key = self._digest(purpose, address)
         limit = self._limits.registration
         await self._reserve(attempts, [(key, limit, "throttled_address")], now, refusal, detail)
+
+    async def invite_redeemed(self, attempts: AttemptRepository, address: str) -> None:
+        """A registration spent a valid invite code: give its attempt back to ``address``.
+
+        The code, single-use and issued by an admin, vouched for it: a class or an office
+        behind one address registering with the invites handed out is not a flood, while
+        wrong codes and failures still count (one code gives back one attempt, once)."""
+        key = self._digest("register", address)
+        # No counter is cleared ("" names none: keys are hex digests).
+        await attempts.settle("", [(key, self._limits.registration)])
 
     async def _reserve(
         self,
