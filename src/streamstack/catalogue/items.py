@@ -12,6 +12,7 @@ from typing import Any, cast
 import msgspec
 from sqlalchemy import and_, func, or_
 
+from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
@@ -140,10 +141,12 @@ def to_catalogue_item(
 
 
 def _chapters(row: MediaItemRow, captions: Sequence[CaptionTrackRow] | None) -> list[Chapter]:
-    """The item's chapters in an answer about the one item (``captions`` given), else none."""
-    if captions is None or not row.chapters:
+    """The item's chapters (its description's, else its file's: :func:`item_chapters`) in an
+    answer about the one item (``captions`` given), else none."""
+    if captions is None:
         return []
-    return msgspec.convert(row.chapters, list[Chapter])
+    marked = msgspec.convert(row.chapters or [], list[Chapter])
+    return item_chapters(row.description, row.duration_seconds, marked)
 
 
 def shown_values(row: MediaItemRow) -> list[Any]:

@@ -163,8 +163,10 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     caption changes, processing reports); lists leave it empty (a player gets the tracks
     with its stream token)."""
     chapters: list[Chapter] = []
-    """The chapters its file marks, in order, in an answer about the one item (as
-    ``captions``); lists leave it empty."""
+    """The item's chapters, in order, in an answer about the one item (as ``captions``);
+    lists leave it empty. Its description's when it lists them as YouTube reads them
+    (timestamped lines: the first at 0:00, at least three, ascending, each at least 10 s),
+    else those its file marks."""
     view_count: int = 0
     """How often signed-in people started watching the item: a viewer's first progress
     report on it, and again after an hour without one."""
