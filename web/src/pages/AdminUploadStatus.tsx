@@ -109,6 +109,7 @@ function ServerReceived({ transfer }: { transfer: Transfer }) {
 
 /** Why the transfer broke, in a few words. */
 function retryReason(retry: Retry): string {
+  if (retry.silentFor !== undefined) return `No answer from the server for ${retry.silentFor} s`;
   if (retry.status === 0) return "Connection lost";
   if (retry.status === 423) return "The server is still busy with the last part";
   return `The server could not take it (HTTP ${retry.status})`;

@@ -4,6 +4,7 @@ import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
+import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
 
 export type TransferPhase =
   | "queued"
@@ -47,6 +48,8 @@ export interface Retry {
   status: number;
   /** When the next try starts (epoch ms). */
   at: number;
+  /** Seconds the last try went without a sign of life before it was given up (a connection gone silent). */
+  silentFor?: number;
 }
 
 /** What to upload: the file and its tus metadata (title, description, tags, publish). */
@@ -128,6 +131,10 @@ const BYTES_KEPT = "The bytes received so far are kept: press Upload with the sa
 /** The API's `detail` when the tus endpoint answered with our error body; for a passing failure, how to go on. */
 export function describeUploadError(err: Error | DetailedError): string {
   const status = statusOf(err);
+  const stalled = stalledRequestOf(err);
+  if (stalled) {
+    return `The upload stopped: no answer from the server for ${stalled.silentMs / 1000} s. Check your connection. ${BYTES_KEPT}`;
+  }
   if (status === 0) {
     return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
@@ -193,6 +200,18 @@ async function deletionRefusal(upload: TusTransfer): Promise<string | null> {
     return `Not cancelled: ${reasonOf(err as Error, status)} ${where} cancel it there.`;
   }
 }
+
+/**
+ * How each file goes: in chunks, retried, forgotten by the browser once uploaded, and each
+ * request given up once silent (a half-open connection never fails by itself).
+ */
+const TRANSFER_OPTIONS = {
+  endpoint: TUS_ENDPOINT,
+  chunkSize: CHUNK_SIZE,
+  retryDelays: RETRY_DELAYS_MS,
+  removeFingerprintOnSuccess: true,
+  httpStack: new StallWatchingStack(),
+} satisfies UploadOptions;
 
 /**
  * Uploads files one after the other with tus, then follows each one's
@@ -310,10 +329,7 @@ export class UploadQueue {
     let forceRefresh = false;
     let deleteRetries = 0;
     const upload = new this.Client(file, {
-      endpoint: TUS_ENDPOINT,
-      chunkSize: CHUNK_SIZE,
-      retryDelays: RETRY_DELAYS_MS,
-      removeFingerprintOnSuccess: true,
+      ...TRANSFER_OPTIONS,
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
       // Authorization is set per request (creation, each PATCH, HEAD on
       // resume, DELETE on cancel) with a token valid for a while yet. Not in
@@ -335,7 +351,7 @@ export class UploadQueue {
         }
         if (cancelling) return isPassing(status);
         const retrying = isPassing(status);
-        if (retrying) this.retrying(index, retryAttempt, status);
+        if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs);
         return retrying;
       },
       ...this.acceptedBytes(index),
@@ -377,12 +393,17 @@ export class UploadQueue {
     };
   }
 
-  /** Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again. */
-  private retrying(index: number, attempt: number, status: number): void {
+  /**
+   * Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again, and why:
+   * `status`, or `silentMs` without a sign of life.
+   */
+  private retrying(index: number, attempt: number, status: number, silentMs?: number): void {
     if (this.transfers[index]?.phase !== "uploading") return;
     const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
     this.speed = new Speedometer();
-    this.set(index, { retry: { attempt: attempt + 1, status, at }, rate: null });
+    const retry: Retry = { attempt: attempt + 1, status, at };
+    if (silentMs !== undefined) retry.silentFor = silentMs / 1000;
+    this.set(index, { retry, rate: null });
   }
 
   /** Polls the ingest job with backoff until it is done or failed. */
