@@ -478,17 +478,50 @@ describe("AdminUploadPage", () => {
       expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
     });
 
-    it("says it is not cancelled yet, and where to cancel it, when the server stays busy", async () => {
+    it("shows the upload paused, neither failed nor cancelled, to cancel again or resume, when the server stays busy", async () => {
       const user = setupUser();
       uploadPage();
-      const { deletion } = await cancelPending(user);
+      const { upload, deletion } = await cancelPending(user);
 
       act(() => deletion.reject(tusError(423)));
 
-      expect(await screen.findByTestId("upload-error")).toHaveTextContent(
-        "Not cancelled yet: the server is still receiving the last part. It is listed under Unfinished uploads; cancel it there in a minute.",
+      expect(await screen.findByTestId("upload-not-cancelled")).toHaveTextContent(
+        "Not cancelled yet: the server is still receiving the last part. The upload is paused, its bytes kept on the server: press Cancel again in a minute, or Resume.",
       );
+      expect(screen.getByTestId("upload-not-cancelled")).toHaveFocus();
+      // Its bar is where the transfer stopped, not a red "failed" one.
+      const bar = screen.getByTestId("upload-progress");
+      expect(bar).not.toHaveClass("failed");
+      expect(bar).toHaveAttribute("aria-valuetext", "50 %");
+      expect(screen.getByTestId("upload-progress-text")).toHaveTextContent(/· paused$/);
+      expect(screen.queryByTestId("upload-error")).not.toBeInTheDocument();
       expect(screen.queryByTestId("upload-cancelled")).not.toBeInTheDocument();
+
+      // Cancelled again, now the server lets it go.
+      upload.abort = (shouldTerminate = false) => {
+        upload.aborts.push(shouldTerminate);
+        return Promise.resolve();
+      };
+      await user.click(screen.getByRole("button", { name: "Cancel" }));
+      expect(upload.aborts).toEqual([true, true]);
+      expect(await screen.findByTestId("upload-cancelled")).toHaveTextContent("Upload cancelled.");
+      expect(screen.queryByTestId("upload-not-cancelled")).not.toBeInTheDocument();
+    });
+
+    it("resumes an upload the server would not cancel, from where the server has it", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { upload, deletion } = await cancelPending(user);
+      act(() => deletion.reject(tusError(null)));
+      expect(await screen.findByTestId("upload-not-cancelled")).toHaveTextContent(
+        /^Not cancelled: the server could not be reached\. The upload is paused/,
+      );
+
+      await user.click(screen.getByRole("button", { name: "Resume" }));
+
+      expect(upload.started).toBe(2);
+      expect(screen.queryByTestId("upload-not-cancelled")).not.toBeInTheDocument();
+      expect(screen.getByRole("button", { name: "Pause" })).toBeEnabled();
     });
 
     it("counts an upload already gone as cancelled", async () => {

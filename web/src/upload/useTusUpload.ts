@@ -38,6 +38,8 @@ export interface Transfer {
   uploadId?: string;
   /** The transfer broke and tus tries again: nothing moves until then. */
   retry?: Retry | null;
+  /** Why the server did not cancel it when asked: the transfer is paused, its bytes kept there. */
+  notCancelled?: string | null;
 }
 
 /** A try that failed for a passing reason (network lost, server busy), and when the next one starts. */
@@ -190,14 +192,14 @@ async function deletionRefusal(upload: TusTransfer): Promise<string | null> {
   } catch (err) {
     const status = statusOf(err);
     if (status === 404 || status === 410) return null;
-    const where = "It is listed under Unfinished uploads;";
+    const kept = "The upload is paused, its bytes kept on the server:";
     if (status === 0) {
-      return `Not cancelled: the server could not be reached. ${where} cancel it there once the connection is back.`;
+      return `Not cancelled: the server could not be reached. ${kept} press Cancel again once the connection is back, or Resume.`;
     }
     if (status === 423) {
-      return `Not cancelled yet: the server is still receiving the last part. ${where} cancel it there in a minute.`;
+      return `Not cancelled yet: the server is still receiving the last part. ${kept} press Cancel again in a minute, or Resume.`;
     }
-    return `Not cancelled: ${reasonOf(err as Error, status)} ${where} cancel it there.`;
+    return `Not cancelled: ${reasonOf(err as Error, status)} ${kept} press Cancel again, or Resume.`;
   }
 }
 
@@ -259,29 +261,34 @@ export class UploadQueue {
   resume(): void {
     if (this.current()?.phase !== "paused") return;
     this.speed = new Speedometer();
-    this.set(this.index, { phase: "uploading" });
+    this.set(this.index, { phase: "uploading", notCancelled: null });
     this.upload?.start();
   }
 
   /**
    * Stops the current file (the server discards its bytes) and the files still waiting. If the
-   * server would not discard them, the file fails saying so: "Upload cancelled." was said of an
-   * upload still listed with its bytes, when every DELETE met the lock of its last PATCH.
+   * server would not discard them, the file is paused saying so, to be cancelled again or
+   * resumed: "Upload cancelled." was said of an upload still listed with its bytes, and then
+   * a red "failed" bar, of one neither failed nor cancelled.
    */
   async cancel(): Promise<void> {
     const upload = this.upload;
     const phase = this.current()?.phase;
     if (!upload || (phase !== "uploading" && phase !== "paused")) return;
     const index = this.index;
-    this.set(index, { phase: "cancelling", retry: null });
+    this.set(index, { phase: "cancelling", retry: null, notCancelled: null });
     const refusal = await deletionRefusal(upload);
+    // The files waiting have nothing on the server: cancelled either way, and never begun.
+    this.items = this.items.slice(0, index + 1);
+    this.transfers = this.transfers.map((t) => (t.phase === "queued" ? { ...t, phase: "cancelled" } : t));
+    if (refusal !== null) {
+      // tus stopped its request before it asked: paused is what it is.
+      this.set(index, { phase: "paused", rate: null, notCancelled: refusal });
+      return;
+    }
     this.upload = null;
-    this.transfers = this.transfers.map((t, i) => {
-      if (i === index && refusal !== null) return { ...t, phase: "failed", error: refusal };
-      return i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t;
-    });
     this.index = this.items.length;
-    this.emit();
+    this.set(index, { phase: "cancelled", sent: 0 });
   }
 
   /** Leaving the page: stop transferring (tus can resume it later) and polling. */
