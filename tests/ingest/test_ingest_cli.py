@@ -20,7 +20,6 @@ import pytest
 from ingest_media import BOOK_CHAPTERS
 from ingest_rig import (
     Command,
-    CuttingProxy,
     Rig,
     replace_original,
     served_rig,
@@ -35,6 +34,7 @@ from streamstack.kernel.db import Database
 from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
+from support.relay import CuttingProxy
 
 MIB = 1024 * 1024
 
