@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,6 @@ import pytest
 from ingest_media import BOOK_CHAPTERS
 from ingest_rig import (
     Command,
-    CuttingProxy,
     Rig,
     replace_original,
     served_rig,
@@ -34,6 +34,7 @@ from streamstack.kernel.db import Database
 from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
+from support.relay import CuttingProxy
 
 MIB = 1024 * 1024
 
@@ -94,6 +95,28 @@ async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
     # The wait is said on a line of its own, not a progress line standing still.
     assert "; retrying (1 of " in err, err
+
+
+async def test_upload_gives_up_a_connection_gone_silent_and_goes_on(upload: Command) -> None:
+    """A PATCH whose connection goes silent mid-chunk (no answer, no reset: a NAT forgot
+    it) is given up after 30 s without a sign of life, and the upload goes on from what the
+    server committed. The rest of the chunk fits in the sockets' buffers, so the body goes
+    out whole and the wait is for the answer: it waited 10 minutes (httpx's read timeout)."""
+    video = upload.video("quiet.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.stall_after(MIB + MIB // 2)
+        started = time.monotonic()
+        code, out, err = await asyncio.wait_for(
+            upload(str(video), "--title", "Quiet", "--server", proxy.url, "--chunk-mib", "1"),
+            timeout=120,
+        )
+    assert code == 0, err
+    assert proxy.stalls == 1
+    assert 30 <= time.monotonic() - started < 90
+    # The server committed what came before the silence: the resume goes on from there.
+    assert "no answer from the server for 30 s; going on from the 1.5 MiB it has" in err, err
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
 
 
 async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> None:

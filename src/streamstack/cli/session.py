@@ -110,7 +110,8 @@ class AdminApi:
 
         self.server = server
         self.tokens = tokens
-        # A request may wait while the server works (the last PATCH of an upload probes it).
+        # A request may wait while the server works on it; a tus PATCH bounds its own wait
+        # (tus_client.SILENCE_SECONDS).
         self._http = httpx.Client(base_url=server, timeout=httpx.Timeout(30.0, read=600.0))
 
     def request(self, method: str, path: str, *, renew: bool = True, **kwargs: Any) -> Any:

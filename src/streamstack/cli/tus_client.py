@@ -36,6 +36,14 @@ REDRAW_SECONDS = 0.25
 #: The rate shown is over about this many seconds past (not since the start: an outage
 #: long ago, or a fast first minute, says nothing of the link now).
 RATE_WINDOW_SECONDS = 10.0
+#: How long a PATCH may go without a sign of life before it is given up and the upload
+#: resumed: its body not taken (httpx's write timeout) or, once out, no answer (its read
+#: timeout, 600 s for other requests). A connection gone half-open (a NAT forgot it) never
+#: fails by itself, and the rest of a chunk that fits in the sockets' buffers goes out
+#: whole, so the wait was for the answer. Past the server's 25 s (its lease lapses after
+#: the bytes stop), so the resume is let in. The last PATCH's answer waits for the probe:
+#: given up, the server's offset shows every byte in, and the run waits for the processing.
+SILENCE_SECONDS = 30.0
 
 
 class UploadFailed(Exception):
@@ -133,25 +141,47 @@ class ResumableUploader:
                 pace.after(offset - sent)
             except _Locked as exc:
                 locked_since = self._wait_out_lock(exc, locked_since, offset, size)
-                with contextlib.suppress(_Retryable):
-                    offset = self._offset(url) or offset
+                offset = self._offset_or(url, offset)
             except _Refused as exc:
                 refusals += 1
                 offset = self._signed_in_again(url, str(exc), refusals, offset, size)
+            except _Silent as exc:
+                if (stored := self._stored_beyond(url, offset)) is not None:
+                    # Only the answer was lost (or is the probe's): a try that got through.
+                    self._progress.note(f"{exc}; going on from the {mib(stored)} MiB it has")
+                    offset, failures = stored, 0
+                else:
+                    failures = self._retrying(exc, failures + 1, offset, size)
+                    offset = self._offset_or(url, offset)
             except _Retryable as exc:
-                failures += 1
-                if failures > self.retries:
-                    raise UploadFailed(
-                        f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, "
-                        "run the same command again to resume",
-                        resumable=True,
-                    ) from None
-                # Said, so a progress line standing still for a while is not a mystery.
-                self._progress.note(f"{exc}; retrying ({failures} of {self.retries})")
-                time.sleep(backoff_seconds(failures, 1.0, 30.0))
-                with contextlib.suppress(_Retryable):
-                    offset = self._offset(url) or offset
+                failures = self._retrying(exc, failures + 1, offset, size)
+                offset = self._offset_or(url, offset)
             self._progress.show(offset, size)
+
+    def _retrying(self, exc: _Retryable, failures: int, offset: int, size: int) -> int:
+        """Failure number ``failures`` (``exc``): said, then waited out; past ``--retries``,
+        :class:`UploadFailed`."""
+        if failures > self.retries:
+            raise UploadFailed(
+                f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, "
+                "run the same command again to resume",
+                resumable=True,
+            ) from None
+        # Said, so a progress line standing still for a while is not a mystery.
+        self._progress.note(f"{exc}; retrying ({failures} of {self.retries})")
+        time.sleep(backoff_seconds(failures, 1.0, 30.0))
+        return failures
+
+    def _offset_or(self, url: str, offset: int) -> int:
+        """Where the server says the upload stands; ``offset`` when that is not known."""
+        with contextlib.suppress(_Retryable):
+            return self._offset(url) or offset
+        return offset
+
+    def _stored_beyond(self, url: str, offset: int) -> int | None:
+        """The server's offset if it holds more than ``offset``, else None (or unknown)."""
+        stored = self._offset_or(url, offset)
+        return stored if stored > offset else None
 
     def _wait_out_lock(self, locked: _Locked, since: float | None, offset: int, size: int) -> float:
         """A 423: the server still holds an attempt of ours whose connection was lost
@@ -244,6 +274,7 @@ class ResumableUploader:
                 # Given, so the pieces go as one body of known length (not chunked).
                 "Content-Length": str(len(data)),
             },
+            timeout=SILENCE_SECONDS,
         )
         if response.status_code == 204:
             return int(response.headers["Upload-Offset"])
@@ -289,6 +320,8 @@ class ResumableUploader:
         try:
             return self.api.request(method, url, renew=method != "PATCH", headers=headers, **kwargs)
         except ServerUnreachable as exc:
+            if method == "PATCH" and _timed_out(exc):
+                raise _Silent(f"no answer from the server for {SILENCE_SECONDS:.0f} s") from exc
             raise _Retryable(str(exc)) from exc
 
     def _fingerprint(self, path: Path) -> str:
@@ -314,6 +347,17 @@ class ResumableUploader:
 
 class _Retryable(Exception):
     """A failure worth asking the server where the upload stands, and trying again."""
+
+
+class _Silent(_Retryable):
+    """A PATCH given up after :data:`SILENCE_SECONDS` without a sign of life."""
+
+
+def _timed_out(exc: ServerUnreachable) -> bool:
+    """Whether the request failed for its silence (an httpx timeout), not a refusal or reset."""
+    import httpx
+
+    return isinstance(exc.__cause__, httpx.TimeoutException)
 
 
 #: How long 423 answers (an earlier attempt's lease still held by the server) are waited

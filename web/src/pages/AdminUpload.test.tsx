@@ -1,3 +1,5 @@
+// @ts-expect-error -- the browser build, which the page runs (vitest resolves the node one, which reads no File); typed as the package
+import { Upload as BrowserUpload } from "tus-js-client/lib.esm/browser/index.js";
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import type { PreviousUpload, UploadOptions } from "tus-js-client";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
@@ -6,9 +8,10 @@ import type { AcceptedFormat, AcceptedFormats, UnfinishedUpload } from "../api/s
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
-import { TusClientContext } from "../upload/useTusUpload";
+import { StalledRequest } from "../upload/stallWatch";
+import { TusClientContext, type TusUploadClass } from "../upload/useTusUpload";
 import { AdminUploadPage } from "./AdminUpload";
 
 // A stand-in for tus-js-client's Upload, handed to the page through
@@ -65,6 +68,13 @@ function lastUpload() {
 }
 
 async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * MiB) {
+  const file = await chooseAndSubmit(user, size);
+  await waitFor(() => expect(lastUpload().started).toBe(1));
+  return { file, upload: lastUpload() };
+}
+
+/** Chooses a file of `size` bytes, fills the form and presses Upload. */
+async function chooseAndSubmit(user: ReturnType<typeof setupUser>, size: number) {
   const file = new File([new Uint8Array(size)], "beach_day.mp4", { type: "video/mp4" });
   await user.upload(screen.getByLabelText("Video or sound file"), file);
   // The title is prefilled from the file name; replace it.
@@ -76,8 +86,7 @@ async function chooseAndStart(user: ReturnType<typeof setupUser>, size = 16 * Mi
   await user.type(screen.getByLabelText("Tags"), "sea, summer ,sea");
   await user.click(screen.getByLabelText("Publish when processing is done"));
   await user.click(screen.getByRole("button", { name: "Upload" }));
-  await waitFor(() => expect(lastUpload().started).toBe(1));
-  return { file, upload: lastUpload() };
+  return file;
 }
 
 const UNFINISHED = `${API}/ingest/uploads`;
@@ -469,17 +478,50 @@ describe("AdminUploadPage", () => {
       expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
     });
 
-    it("says it is not cancelled yet, and where to cancel it, when the server stays busy", async () => {
+    it("shows the upload paused, neither failed nor cancelled, to cancel again or resume, when the server stays busy", async () => {
       const user = setupUser();
       uploadPage();
-      const { deletion } = await cancelPending(user);
+      const { upload, deletion } = await cancelPending(user);
 
       act(() => deletion.reject(tusError(423)));
 
-      expect(await screen.findByTestId("upload-error")).toHaveTextContent(
-        "Not cancelled yet: the server is still receiving the last part. It is listed under Unfinished uploads; cancel it there in a minute.",
+      expect(await screen.findByTestId("upload-not-cancelled")).toHaveTextContent(
+        "Not cancelled yet: the server is still receiving the last part. The upload is paused, its bytes kept on the server: press Cancel again in a minute, or Resume.",
       );
+      expect(screen.getByTestId("upload-not-cancelled")).toHaveFocus();
+      // Its bar is where the transfer stopped, not a red "failed" one.
+      const bar = screen.getByTestId("upload-progress");
+      expect(bar).not.toHaveClass("failed");
+      expect(bar).toHaveAttribute("aria-valuetext", "50 %");
+      expect(screen.getByTestId("upload-progress-text")).toHaveTextContent(/· paused$/);
+      expect(screen.queryByTestId("upload-error")).not.toBeInTheDocument();
       expect(screen.queryByTestId("upload-cancelled")).not.toBeInTheDocument();
+
+      // Cancelled again, now the server lets it go.
+      upload.abort = (shouldTerminate = false) => {
+        upload.aborts.push(shouldTerminate);
+        return Promise.resolve();
+      };
+      await user.click(screen.getByRole("button", { name: "Cancel" }));
+      expect(upload.aborts).toEqual([true, true]);
+      expect(await screen.findByTestId("upload-cancelled")).toHaveTextContent("Upload cancelled.");
+      expect(screen.queryByTestId("upload-not-cancelled")).not.toBeInTheDocument();
+    });
+
+    it("resumes an upload the server would not cancel, from where the server has it", async () => {
+      const user = setupUser();
+      uploadPage();
+      const { upload, deletion } = await cancelPending(user);
+      act(() => deletion.reject(tusError(null)));
+      expect(await screen.findByTestId("upload-not-cancelled")).toHaveTextContent(
+        /^Not cancelled: the server could not be reached\. The upload is paused/,
+      );
+
+      await user.click(screen.getByRole("button", { name: "Resume" }));
+
+      expect(upload.started).toBe(2);
+      expect(screen.queryByTestId("upload-not-cancelled")).not.toBeInTheDocument();
+      expect(screen.getByRole("button", { name: "Pause" })).toBeEnabled();
     });
 
     it("counts an upload already gone as cancelled", async () => {
@@ -604,6 +646,68 @@ describe("AdminUploadPage", () => {
     expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
     expect(said).toHaveTextContent("beach_day.mp4: 25 % uploaded");
     expect(bar).toHaveAttribute("aria-valuetext", "31 %");
+  });
+
+  it("says when a try was given up for no answer, and why the upload stopped if that lasts", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    act(() => upload.options.onProgress?.(4 * MiB, 16 * MiB));
+    const silent = Object.assign(tusError(null), { causingError: new StalledRequest(30_000) });
+
+    act(() => void upload.options.onShouldRetry?.(silent, 0, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(
+      "No answer from the server for 30 s — retrying now (attempt 1). The upload goes on where it stopped.",
+    );
+    expect(screen.getByTestId("upload-said")).toHaveTextContent(
+      "beach_day.mp4: no answer from the server for 30 s, retrying (attempt 1)",
+    );
+
+    act(() => upload.options.onError?.(silent));
+    expect(await screen.findByTestId("upload-error")).toHaveTextContent(
+      /^The upload stopped: no answer from the server for 30 s\. Check your connection\. The bytes received so far are kept/,
+    );
+  });
+
+  it("gives up a PATCH gone silent after 30 s, says so, and goes on (tus-js-client itself)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
+    const UPLOAD = `${UNFINISHED}/up-7`;
+    const tusHeaders = (extra: Record<string, string>) => ({ "Tus-Resumable": "1.0.0", ...extra });
+    const head = holdAnswer();
+    let patches = 0;
+    server.use(
+      http.post(UNFINISHED, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
+      // The first PATCH is never answered, nor does it fail: a half-open connection.
+      http.patch(UPLOAD, () =>
+        ++patches === 1
+          ? new Promise<never>(() => undefined)
+          : new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) }),
+      ),
+      http.head(UPLOAD, async () => {
+        await head.held;
+        return new HttpResponse(null, { headers: tusHeaders({ "Upload-Offset": "0", "Upload-Length": "1024" }) });
+      }),
+      http.get(`${API}/ingest/jobs/up-7`, () => ok({ upload_id: "up-7", state: "processing", item: null, error: null })),
+    );
+    const user = setupUser();
+    renderPage(
+      <TusClientContext value={BrowserUpload as TusUploadClass}>
+        <AdminUploadPage />
+      </TusClientContext>,
+    );
+    await chooseAndSubmit(user, 1024);
+    await waitFor(() => expect(patches).toBe(1));
+
+    await act(() => vi.advanceTimersByTimeAsync(29_000));
+    expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
+    await act(() => vi.advanceTimersByTimeAsync(1000));
+    expect(await screen.findByTestId("upload-retrying")).toHaveTextContent(
+      "No answer from the server for 30 s — retrying now (attempt 1)",
+    );
+
+    head.release();
+    expect(await screen.findByTestId("upload-processing")).toHaveTextContent("Processing…");
+    expect(patches).toBe(2);
   });
 
   it("says what the server confirmed, and the speed and time left over the last seconds", async () => {

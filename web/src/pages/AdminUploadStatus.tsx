@@ -65,6 +65,10 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
       {(shown.phase === "uploading" || shown.phase === "paused") && <ServerReceived transfer={shown} />}
       {/* Keyed by when: each try counts down on a clock of its own. */}
       {retry && <RetryNotice key={retry.at} retry={retry} />}
+      {shown.phase === "paused" && shown.notCancelled && (
+        // Focused: the Cancel pressed was disabled meanwhile, which sent the focus to the page's body.
+        <FocusedMessage message={shown.notCancelled} role="status" className="notice" testId="upload-not-cancelled" />
+      )}
       {shown.resumedAs && (
         <p className="hint" data-testid="upload-resumed">
           Resuming the upload of this file begun as “{shown.resumedAs}”: the video keeps that title, description and
@@ -77,17 +81,25 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
         </p>
       )}
       {busy && current && <TransferControls current={current} upload={upload} />}
-      {current?.phase === "cancelling" && (
-        <p role="status" data-testid="upload-cancelling">
-          Cancelling…
-        </p>
-      )}
-      {current?.phase === "processing" && (
-        <p role="status" data-testid="upload-processing">
-          <span className="spinner" aria-hidden="true" /> Processing…
-        </p>
-      )}
+      {current && <WaitingFor phase={current.phase} />}
     </div>
+  );
+}
+
+/** What the file being worked on waits for, once its bytes stopped going: the server's cancel, or its processing. */
+function WaitingFor({ phase }: { phase: Transfer["phase"] }) {
+  if (phase === "cancelling") {
+    return (
+      <p role="status" data-testid="upload-cancelling">
+        Cancelling…
+      </p>
+    );
+  }
+  if (phase !== "processing") return null;
+  return (
+    <p role="status" data-testid="upload-processing">
+      <span className="spinner" aria-hidden="true" /> Processing…
+    </p>
   );
 }
 
@@ -109,6 +121,7 @@ function ServerReceived({ transfer }: { transfer: Transfer }) {
 
 /** Why the transfer broke, in a few words. */
 function retryReason(retry: Retry): string {
+  if (retry.silentFor !== undefined) return `No answer from the server for ${retry.silentFor} s`;
   if (retry.status === 0) return "Connection lost";
   if (retry.status === 423) return "The server is still busy with the last part";
   return `The server could not take it (HTTP ${retry.status})`;

@@ -3,6 +3,7 @@ import { Upload as BrowserUpload } from "tus-js-client/lib.esm/browser/index.js"
 import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { API, http, HttpResponse, server } from "../test/server";
+import { STALL_TIMEOUT_MS } from "./stallWatch";
 import { UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
 
 const Upload = BrowserUpload as TusUploadClass;
@@ -33,7 +34,7 @@ beforeEach(() => {
 });
 
 describe("UploadQueue with tus-js-client", () => {
-  it("gives up on a cancel after about a minute of 423s, and says it is not cancelled yet", async () => {
+  it("gives up on a cancel after about a minute of 423s, and pauses the upload saying it is not cancelled yet", async () => {
     let deletes = 0;
     let patching = false;
     server.use(
@@ -59,8 +60,8 @@ describe("UploadQueue with tus-js-client", () => {
     await cancelled;
 
     expect(deletes).toBe(8);
-    expect(last(transfers)?.phase).toBe("failed");
-    expect(last(transfers)?.error).toMatch(/^Not cancelled yet: the server is still receiving the last part/);
+    expect(last(transfers)).toMatchObject({ phase: "paused", error: null });
+    expect(last(transfers)?.notCancelled).toMatch(/^Not cancelled yet: the server is still receiving the last part/);
   });
 
   it("shows a 423 on a chunk as a retry, then the server's offset once the upload goes on", async () => {
@@ -83,5 +84,60 @@ describe("UploadQueue with tus-js-client", () => {
     const retries = transfers.map((snapshot) => snapshot[0]?.retry).filter(Boolean);
     expect(retries[0]).toMatchObject({ attempt: 1, status: 423 });
     expect(transfers.some((snapshot) => snapshot[0]?.accepted === 1024)).toBe(true);
+  });
+
+  describe("a PATCH gone silent (a half-open connection: no answer, no error)", () => {
+    /** A server whose first PATCH never answers; `pausing`: the page is paused meanwhile. */
+    function silentFirstPatch() {
+      const seen = { patches: 0, heads: 0 };
+      server.use(
+        http.patch(UPLOAD, () => {
+          seen.patches += 1;
+          if (seen.patches === 1) return new Promise<never>(() => undefined);
+          return new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) });
+        }),
+        http.head(UPLOAD, () => {
+          seen.heads += 1;
+          return new HttpResponse(null, { headers: tusHeaders({ "Upload-Offset": "0", "Upload-Length": "1024" }) });
+        }),
+        http.get(`${API}/ingest/jobs/up-1`, () => HttpResponse.json({ upload_id: "up-1", state: "processing", item: null, error: null })),
+      );
+      return seen;
+    }
+
+    it("is given up after 30 s, shown as a retry that says so, and the upload goes on to processing", async () => {
+      // Faked before tus sends anything: the watch's timer is set as the PATCH goes out.
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const seen = silentFirstPatch();
+      const transfers: Transfer[][] = [];
+      const queue = queueWith(transfers);
+      await vi.waitFor(() => expect(seen.patches).toBe(1));
+
+      await vi.advanceTimersByTimeAsync(STALL_TIMEOUT_MS - 1000);
+      expect(seen.heads).toBe(0);
+      expect(last(transfers)?.retry).toBeFalsy();
+
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.waitFor(() => expect(last(transfers)?.phase).toBe("processing"));
+      queue.stop();
+      // The retry asked where the upload stands, then sent its bytes again.
+      expect(seen).toEqual({ patches: 2, heads: 1 });
+      const retries = transfers.map((snapshot) => snapshot[0]?.retry).filter(Boolean);
+      expect(retries[0]).toMatchObject({ attempt: 1, status: 0, silentFor: 30 });
+    });
+
+    it("is not given up while the upload is paused", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const seen = silentFirstPatch();
+      const transfers: Transfer[][] = [];
+      const queue = queueWith(transfers);
+      await vi.waitFor(() => expect(seen.patches).toBe(1));
+
+      queue.pause();
+      await vi.advanceTimersByTimeAsync(5 * 60_000);
+
+      expect(last(transfers)).toMatchObject({ phase: "paused", retry: null, error: null });
+      expect(seen).toEqual({ patches: 1, heads: 0 });
+    });
   });
 });

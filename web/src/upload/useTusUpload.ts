@@ -4,6 +4,7 @@ import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
+import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
 
 export type TransferPhase =
   | "queued"
@@ -37,6 +38,8 @@ export interface Transfer {
   uploadId?: string;
   /** The transfer broke and tus tries again: nothing moves until then. */
   retry?: Retry | null;
+  /** Why the server did not cancel it when asked: the transfer is paused, its bytes kept there. */
+  notCancelled?: string | null;
 }
 
 /** A try that failed for a passing reason (network lost, server busy), and when the next one starts. */
@@ -47,6 +50,8 @@ export interface Retry {
   status: number;
   /** When the next try starts (epoch ms). */
   at: number;
+  /** Seconds the last try went without a sign of life before it was given up (a connection gone silent). */
+  silentFor?: number;
 }
 
 /** What to upload: the file and its tus metadata (title, description, tags, publish). */
@@ -128,6 +133,10 @@ const BYTES_KEPT = "The bytes received so far are kept: press Upload with the sa
 /** The API's `detail` when the tus endpoint answered with our error body; for a passing failure, how to go on. */
 export function describeUploadError(err: Error | DetailedError): string {
   const status = statusOf(err);
+  const stalled = stalledRequestOf(err);
+  if (stalled) {
+    return `The upload stopped: no answer from the server for ${stalled.silentMs / 1000} s. Check your connection. ${BYTES_KEPT}`;
+  }
   if (status === 0) {
     return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
@@ -183,16 +192,28 @@ async function deletionRefusal(upload: TusTransfer): Promise<string | null> {
   } catch (err) {
     const status = statusOf(err);
     if (status === 404 || status === 410) return null;
-    const where = "It is listed under Unfinished uploads;";
+    const kept = "The upload is paused, its bytes kept on the server:";
     if (status === 0) {
-      return `Not cancelled: the server could not be reached. ${where} cancel it there once the connection is back.`;
+      return `Not cancelled: the server could not be reached. ${kept} press Cancel again once the connection is back, or Resume.`;
     }
     if (status === 423) {
-      return `Not cancelled yet: the server is still receiving the last part. ${where} cancel it there in a minute.`;
+      return `Not cancelled yet: the server is still receiving the last part. ${kept} press Cancel again in a minute, or Resume.`;
     }
-    return `Not cancelled: ${reasonOf(err as Error, status)} ${where} cancel it there.`;
+    return `Not cancelled: ${reasonOf(err as Error, status)} ${kept} press Cancel again, or Resume.`;
   }
 }
+
+/**
+ * How each file goes: in chunks, retried, forgotten by the browser once uploaded, and each
+ * request given up once silent (a half-open connection never fails by itself).
+ */
+const TRANSFER_OPTIONS = {
+  endpoint: TUS_ENDPOINT,
+  chunkSize: CHUNK_SIZE,
+  retryDelays: RETRY_DELAYS_MS,
+  removeFingerprintOnSuccess: true,
+  httpStack: new StallWatchingStack(),
+} satisfies UploadOptions;
 
 /**
  * Uploads files one after the other with tus, then follows each one's
@@ -240,29 +261,34 @@ export class UploadQueue {
   resume(): void {
     if (this.current()?.phase !== "paused") return;
     this.speed = new Speedometer();
-    this.set(this.index, { phase: "uploading" });
+    this.set(this.index, { phase: "uploading", notCancelled: null });
     this.upload?.start();
   }
 
   /**
    * Stops the current file (the server discards its bytes) and the files still waiting. If the
-   * server would not discard them, the file fails saying so: "Upload cancelled." was said of an
-   * upload still listed with its bytes, when every DELETE met the lock of its last PATCH.
+   * server would not discard them, the file is paused saying so, to be cancelled again or
+   * resumed: "Upload cancelled." was said of an upload still listed with its bytes, and then
+   * a red "failed" bar, of one neither failed nor cancelled.
    */
   async cancel(): Promise<void> {
     const upload = this.upload;
     const phase = this.current()?.phase;
     if (!upload || (phase !== "uploading" && phase !== "paused")) return;
     const index = this.index;
-    this.set(index, { phase: "cancelling", retry: null });
+    this.set(index, { phase: "cancelling", retry: null, notCancelled: null });
     const refusal = await deletionRefusal(upload);
+    // The files waiting have nothing on the server: cancelled either way, and never begun.
+    this.items = this.items.slice(0, index + 1);
+    this.transfers = this.transfers.map((t) => (t.phase === "queued" ? { ...t, phase: "cancelled" } : t));
+    if (refusal !== null) {
+      // tus stopped its request before it asked: paused is what it is.
+      this.set(index, { phase: "paused", rate: null, notCancelled: refusal });
+      return;
+    }
     this.upload = null;
-    this.transfers = this.transfers.map((t, i) => {
-      if (i === index && refusal !== null) return { ...t, phase: "failed", error: refusal };
-      return i === index || t.phase === "queued" ? { ...t, phase: "cancelled", sent: 0 } : t;
-    });
     this.index = this.items.length;
-    this.emit();
+    this.set(index, { phase: "cancelled", sent: 0 });
   }
 
   /** Leaving the page: stop transferring (tus can resume it later) and polling. */
@@ -310,10 +336,7 @@ export class UploadQueue {
     let forceRefresh = false;
     let deleteRetries = 0;
     const upload = new this.Client(file, {
-      endpoint: TUS_ENDPOINT,
-      chunkSize: CHUNK_SIZE,
-      retryDelays: RETRY_DELAYS_MS,
-      removeFingerprintOnSuccess: true,
+      ...TRANSFER_OPTIONS,
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
       // Authorization is set per request (creation, each PATCH, HEAD on
       // resume, DELETE on cancel) with a token valid for a while yet. Not in
@@ -335,7 +358,7 @@ export class UploadQueue {
         }
         if (cancelling) return isPassing(status);
         const retrying = isPassing(status);
-        if (retrying) this.retrying(index, retryAttempt, status);
+        if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs);
         return retrying;
       },
       ...this.acceptedBytes(index),
@@ -377,12 +400,17 @@ export class UploadQueue {
     };
   }
 
-  /** Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again. */
-  private retrying(index: number, attempt: number, status: number): void {
+  /**
+   * Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again, and why:
+   * `status`, or `silentMs` without a sign of life.
+   */
+  private retrying(index: number, attempt: number, status: number, silentMs?: number): void {
     if (this.transfers[index]?.phase !== "uploading") return;
     const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
     this.speed = new Speedometer();
-    this.set(index, { retry: { attempt: attempt + 1, status, at }, rate: null });
+    const retry: Retry = { attempt: attempt + 1, status, at };
+    if (silentMs !== undefined) retry.silentFor = silentMs / 1000;
+    this.set(index, { retry, rate: null });
   }
 
   /** Polls the ingest job with backoff until it is done or failed. */

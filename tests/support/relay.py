@@ -1,0 +1,120 @@
+"""A TCP relay between a client under test and a local server, which can fail as a network
+does: hang up mid-request, or go silent without a word."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+
+class CuttingProxy:
+    """A TCP proxy to a local port that can hang up mid-request, once or for good, or let a
+    connection go silent.
+
+    ``cut_after(n)`` resets the connection carrying the client's n-th byte upstream (and,
+    with ``then_refuse``, every later connection) - a network that fails mid-upload.
+    ``stall_after(n)`` leaves that connection open and silent instead - a network that
+    drops it without a word (a NAT forgot it).
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.refuse = False
+        self.forwarded = 0
+        self.cuts = 0
+        self.stalls = 0
+        self._limit: int | None = None
+        self._then_refuse = False
+        self._stall_at: int | None = None
+        self._closing = asyncio.Event()
+        self._open: dict[asyncio.Task[None], Callable[[], None]] = {}
+        """Each connection's task, and what hangs it up."""
+        self._server: asyncio.Server | None = None
+        self.url = ""
+
+    def cut_after(self, limit: int, *, then_refuse: bool = False) -> None:
+        """Hang up once ``limit`` more bytes went upstream."""
+        self._limit = self.forwarded + limit
+        self._then_refuse = then_refuse
+
+    def stall_after(self, limit: int) -> None:
+        """Once ``limit`` more bytes went upstream, that connection carries nothing more
+        either way (the client's bytes are not read, the server's answer not passed on) and
+        is not closed until the proxy is; later connections pass."""
+        self._stall_at = self.forwarded + limit
+
+    def _stalls_here(self, size: int) -> int | None:
+        """How many of the next ``size`` bytes upstream go before the connection goes
+        silent; None if it does not."""
+        if self._stall_at is None or self.forwarded + size <= self._stall_at:
+            return None
+        passed, self._stall_at = self._stall_at - self.forwarded, None
+        self.stalls += 1
+        return passed
+
+    def heal(self) -> None:
+        """Forward everything from now on."""
+        self._limit, self.refuse = None, False
+
+    async def __aenter__(self) -> CuttingProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._closing.set()
+        if self._server is not None:
+            self._server.close()
+        # Ended, not left to be cancelled with the loop: a client's idle connections too.
+        for hang_up in self._open.values():
+            hang_up()
+        await asyncio.gather(*self._open, return_exceptions=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refuse:
+            writer.transport.abort()
+            return
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
+        silent = asyncio.Event()
+
+        def hang_up() -> None:
+            writer.transport.abort()
+            up_writer.transport.abort()
+
+        task = asyncio.current_task()
+        assert task is not None
+        self._open[task] = hang_up
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, up: bool) -> None:
+            try:
+                while data := await src.read(64 * 1024):
+                    if silent.is_set():
+                        continue  # the server's answer, lost on the way
+                    if up and (passed := self._stalls_here(len(data))) is not None:
+                        dst.write(data[:passed])
+                        self.forwarded += passed
+                        silent.set()
+                        await self._closing.wait()  # the client's bytes are not read
+                        break
+                    if up and self._limit is not None and self.forwarded + len(data) > self._limit:
+                        dst.write(data[: self._limit - self.forwarded])
+                        await dst.drain()
+                        self.forwarded = self._limit
+                        self._limit, self.refuse = None, self._then_refuse
+                        self.cuts += 1
+                        break
+                    if up:
+                        self.forwarded += len(data)
+                    dst.write(data)
+                    await dst.drain()
+                if silent.is_set():
+                    await self._closing.wait()  # nor is the server hanging up passed on
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                hang_up()
+
+        try:
+            await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
+        finally:
+            del self._open[task]
