@@ -434,3 +434,20 @@ async def test_a_class_behind_one_address_registers_with_its_invites(auth_settin
         for _ in range(3):
             assert_error(await attempt("wrong-code"), 403, "invalid_invite")
         assert_error(await attempt(codes[6]), 429, "registration_throttled")
+
+
+async def test_usable_invites_come_first_however_many_were_used(invite_client):
+    """A class's used invites must not push an older live code off the list, where no admin
+    could see or revoke it."""
+    client, settings = invite_client
+    token = await admin_token(client, settings)
+    live = await new_invite(client, token, note="still to hand over")
+    for _ in range(3):
+        used = await new_invite(client, token)
+        assert (await register_with(client, used["code"])).status_code == 201
+    newest_live = await new_invite(client, token)
+    r = await client.get(INVITES, params={"limit": 2}, headers=bearer(token))
+    assert r.status_code == 200, r.text
+    assert [i["id"] for i in r.json()["items"]] == [newest_live["id"], live["id"]]
+    everything = (await client.get(INVITES, headers=bearer(token))).json()["items"]
+    assert [i["status"] for i in everything] == ["active", "active", "used", "used", "used"]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Update,
+    and_,
     bindparam,
     case,
     delete,
@@ -516,13 +517,18 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
 
     model_type = Invite
 
-    async def newest(self, limit: int) -> list[ListedInvite]:
-        """The most recently created invites, each with who used it: one statement (an
-        outer join on the accounts), however many of them were used."""
+    async def newest(self, limit: int, now: datetime.datetime) -> list[ListedInvite]:
+        """The invites still usable at ``now``, then the others, each part newest first, each
+        invite with who used it: one statement (an outer join on the accounts), however many
+        of them were used. Usable first: a class's hundred used invites must not push an
+        older live code out of the page, where no admin could see or revoke it."""
+        usable = and_(
+            Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now
+        )
         statement = (
             select(Invite, User.email, User.display_name)
             .outerjoin(User, User.id == Invite.used_by)
-            .order_by(Invite.created_at.desc(), Invite.id)
+            .order_by(case((usable, 0), else_=1), Invite.created_at.desc(), Invite.id)
             .limit(limit)
         )
         rows = await self.session.execute(statement)

@@ -451,7 +451,8 @@ class InviteController(Controller):
     async def list_invites(
         self, auth: Auth, limit: Annotated[int, Parameter(ge=1, le=500)] = 100
     ) -> InviteList:
-        """The newest invites (without their codes) and what became of each."""
+        """The invites still usable, then the others, each part newest first (without their
+        codes), and what became of each."""
         return await auth.list_invites(limit)
 
     @delete(

@@ -632,10 +632,11 @@ class AuthService:
         return InviteCreated(invite.id, code, invite.created_at, invite.expires_at, kept_note)
 
     async def list_invites(self, limit: int) -> InviteList:
-        """The newest invites, with what became of each and who used it."""
+        """The usable invites, then the others, newest first, with what became of each and
+        who used it."""
         now = self.clock()
         async with self._work() as records:
-            invites = await records.invites.newest(limit)
+            invites = await records.invites.newest(limit, now)
         return InviteList([invite_view(listed, now) for listed in invites])
 
     async def revoke_invite(self, invite_id: uuid.UUID) -> None:
