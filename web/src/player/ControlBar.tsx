@@ -124,7 +124,8 @@ export function ControlBar(props: ControlBarProps) {
         buffered={clock.buffered}
         onSeek={props.onSeek}
         storyboard={stream.storyboard}
-        rewrite={stream.rewrite}
+        sheets={stream.sheets}
+        onPreviewWanted={stream.wantStoryboard}
         chapters={props.chapters}
       />
       <div className="player-buttons">

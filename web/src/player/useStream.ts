@@ -6,6 +6,7 @@ import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
+import { StoryboardSheets } from "./storyboardSheets";
 import { StreamGrants } from "./streamToken";
 
 /** How the video gets its pictures. */
@@ -40,12 +41,14 @@ export interface StreamState {
   /** The level hls.js is playing now (what Auto picked). */
   playing: number | null;
   storyboard: StoryboardCue[];
+  /** The storyboard's sprite sheets, each loaded once for the item (null between items). */
+  sheets: StoryboardSheets | null;
+  /** Loads the storyboard's cues now if they are not yet (the viewer points at the seek bar). */
+  wantStoryboard: () => void;
   /** The subtitle tracks of the grant in force (their URLs carry its token). */
   captions: StreamCaption[];
   error: string | null;
   setLevel: (level: number) => void;
-  /** A stream URL moved onto the token in force (e.g. a storyboard sheet). */
-  rewrite: (url: string) => string;
 }
 
 /**
@@ -129,6 +132,10 @@ interface Session {
    * the next grant loads again (see resumeLoading).
    */
   loadStopped: boolean;
+  /** The item's storyboard sheets, let go with the session. */
+  sheets: StoryboardSheets;
+  /** Loads the storyboard's cues, until it ran (see deferStoryboard); null once run, or without one. */
+  wantStoryboard: (() => void) | null;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -138,6 +145,7 @@ interface StreamReport {
   setQualities: (qualities: Quality[]) => void;
   setPlaying: (level: number) => void;
   setStoryboard: (cues: StoryboardCue[]) => void;
+  setSheets: (sheets: StoryboardSheets | null) => void;
   setCaptions: (captions: StreamCaption[]) => void;
   setError: (error: string | null) => void;
 }
@@ -145,7 +153,8 @@ interface StreamReport {
 /**
  * Plays one item in `videoRef`: asks for a stream token, picks the delivery,
  * keeps the token fresh (hls.js requests are rewritten onto the newest token,
- * so a renewal never reloads anything), loads the storyboard and exposes the
+ * so a renewal never reloads anything), loads the storyboard when first
+ * wanted (its sheets once for the item, whatever the token) and exposes the
  * quality levels and, for the audio menu, the hls.js player.
  */
 export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): StreamState {
@@ -155,6 +164,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   const [level, setLevelState] = useState(-1);
   const [playing, setPlaying] = useState<number | null>(null);
   const [storyboard, setStoryboard] = useState<StoryboardCue[]>([]);
+  const [sheets, setSheets] = useState<StoryboardSheets | null>(null);
   const [captions, setCaptions] = useState<StreamCaption[]>([]);
   const [error, setError] = useState<string | null>(null);
   const session = useRef<Session | null>(null);
@@ -162,7 +172,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const report = { setDelivery, setDriver, setQualities, setPlaying, setStoryboard, setCaptions, setError };
+    const report = { setDelivery, setDriver, setQualities, setPlaying, setStoryboard, setSheets, setCaptions, setError };
     return openSession(itemId, video, report, session);
   }, [itemId, videoRef]);
 
@@ -173,9 +183,21 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
     setLevelState(next);
   }, []);
 
-  const rewrite = useCallback((url: string) => session.current?.grants.rewrite(url) ?? url, []);
+  const wantStoryboard = useCallback(() => session.current?.wantStoryboard?.(), []);
 
-  return { delivery, hls: driver, qualities, level, playing, storyboard, captions, error, setLevel, rewrite };
+  return {
+    delivery,
+    hls: driver,
+    qualities,
+    level,
+    playing,
+    storyboard,
+    sheets,
+    wantStoryboard,
+    captions,
+    error,
+    setLevel,
+  };
 }
 
 /**
@@ -200,8 +222,11 @@ function openSession(
     switchingTo: null,
     closed: false,
     loadStopped: false,
+    sheets: new StoryboardSheets((url) => current.grants.rewrite(url)),
+    wantStoryboard: null,
   };
   sessionRef.current = current;
+  report.setSheets(current.sheets);
   const onError = renewOnVideoError(current, report);
   video.addEventListener("error", onError);
   // A viewer pressing play or seeking, or the network coming back, need not wait for the next retry.
@@ -217,7 +242,10 @@ function openSession(
     current.closed = true;
     current.grants.stop();
     current.hls?.destroy();
+    current.sheets.close();
     report.setDriver(null);
+    report.setSheets(null);
+    if (current.wantStoryboard) video.removeEventListener("canplay", current.wantStoryboard);
     video.removeEventListener("error", onError);
     video.removeEventListener("play", wake);
     video.removeEventListener("seeking", wake);
@@ -249,7 +277,7 @@ function applyGrant(
   report.setDelivery(chosen);
   if (chosen === "hls") void attachHls(grant, video, current, report);
   else video.src = chosen === "native-hls" ? grant.hls_url! : grant.stream_url;
-  void loadStoryboard(grant, current, report);
+  deferStoryboard(grant, video, current, report);
 }
 
 /** No token: say why, and ask again later unless the server refused for good (4xx). */
@@ -374,6 +402,23 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
       report.setError("The video could not be played.");
     }
   });
+}
+
+/**
+ * The storyboard's cues load once the video can play (its first segments are
+ * in) or the viewer points at the seek bar, whichever comes first: not beside
+ * the first segments on a slow link, where every request delays the picture.
+ */
+function deferStoryboard(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
+  if (!grant.storyboard_url) return;
+  const want = () => {
+    if (current.wantStoryboard !== want) return;
+    current.wantStoryboard = null;
+    video.removeEventListener("canplay", want);
+    void loadStoryboard(grant, current, report);
+  };
+  current.wantStoryboard = want;
+  video.addEventListener("canplay", want);
 }
 
 /** The storyboard's cues, for the seek bar's previews; none when it is missing or unreadable. */
