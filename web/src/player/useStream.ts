@@ -48,6 +48,11 @@ export interface StreamState {
   /** The subtitle tracks of the grant in force (their URLs carry its token). */
   captions: StreamCaption[];
   error: string | null;
+  /**
+   * The server could not be reached (a renewal went unanswered, or hls.js stopped loading
+   * after a fatal network error), and the video has not played on since.
+   */
+  serverLost: boolean;
   setLevel: (level: number) => void;
 }
 
@@ -100,6 +105,11 @@ function qualitiesOf(hls: Hls): Quality[] {
   }));
 }
 
+/** A request that got no answer (the server or the network down), not a refusal. */
+function isUnanswered(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 0;
+}
+
 /** A token that died under us (expired while asleep, taken down): 404 on a file. */
 function isGoneToken(data: ErrorData): boolean {
   return data.response?.code === 404 || data.response?.code === 403;
@@ -148,6 +158,7 @@ interface StreamReport {
   setSheets: (sheets: StoryboardSheets | null) => void;
   setCaptions: (captions: StreamCaption[]) => void;
   setError: (error: string | null) => void;
+  setServerLost: (lost: boolean) => void;
 }
 
 /**
@@ -167,12 +178,23 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   const [sheets, setSheets] = useState<StoryboardSheets | null>(null);
   const [captions, setCaptions] = useState<StreamCaption[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [serverLost, setServerLost] = useState(false);
   const session = useRef<Session | null>(null);
 
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const report = { setDelivery, setDriver, setQualities, setPlaying, setStoryboard, setSheets, setCaptions, setError };
+    const report: StreamReport = {
+      setDelivery,
+      setDriver,
+      setQualities,
+      setPlaying,
+      setStoryboard,
+      setSheets,
+      setCaptions,
+      setError,
+      setServerLost,
+    };
     return openSession(itemId, video, report, session);
   }, [itemId, videoRef]);
 
@@ -196,6 +218,7 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
     wantStoryboard,
     captions,
     error,
+    serverLost,
     setLevel,
   };
 }
@@ -227,15 +250,7 @@ function openSession(
   };
   sessionRef.current = current;
   report.setSheets(current.sheets);
-  const onError = renewOnVideoError(current, report);
-  video.addEventListener("error", onError);
-  // A viewer pressing play or seeking, or the network coming back, need not wait for the next retry.
-  const wake = () => {
-    if (current.loadStopped) void current.grants.renew().catch(() => undefined);
-  };
-  video.addEventListener("play", wake);
-  video.addEventListener("seeking", wake);
-  window.addEventListener("online", wake);
+  const stopFollowing = followVideo(video, current, report);
   void current.grants.renew().catch(() => undefined);
 
   return () => {
@@ -246,12 +261,35 @@ function openSession(
     report.setDriver(null);
     report.setSheets(null);
     if (current.wantStoryboard) video.removeEventListener("canplay", current.wantStoryboard);
-    video.removeEventListener("error", onError);
-    video.removeEventListener("play", wake);
-    video.removeEventListener("seeking", wake);
-    window.removeEventListener("online", wake);
+    stopFollowing();
     video.removeAttribute("src");
     sessionRef.current = null;
+  };
+}
+
+/**
+ * The events of the video and the window a session follows: a source that
+ * fails; the viewer pressing play or seeking, or the browser coming online,
+ * which start loading stopped by an outage at once rather than at the next
+ * retry; and the video playing on, which ends an outage. The returned
+ * function stops.
+ */
+function followVideo(video: HTMLVideoElement, current: Session, report: StreamReport): () => void {
+  const wake = () => {
+    if (current.loadStopped) void current.grants.renew().catch(() => undefined);
+  };
+  const reached = () => report.setServerLost(false);
+  const followed: [EventTarget, string, () => void][] = [
+    [video, "error", renewOnVideoError(current, report)],
+    [video, "play", wake],
+    [video, "seeking", wake],
+    [window, "online", wake],
+    [video, "playing", reached],
+    [video, "canplay", reached],
+  ];
+  for (const [target, name, listener] of followed) target.addEventListener(name, listener);
+  return () => {
+    for (const [target, name, listener] of followed) target.removeEventListener(name, listener);
   };
 }
 
@@ -264,6 +302,8 @@ function applyGrant(
   report: StreamReport,
 ): void {
   report.setError(null);
+  // The server answers; while loading stays stopped, the outage ends when the video plays on.
+  if (!current.loadStopped) report.setServerLost(false);
   report.setCaptions(grant.captions ?? []);
   if (!first) {
     // hls.js: the next request uses the new token; only loading stopped by an outage starts again.
@@ -280,9 +320,14 @@ function applyGrant(
   deferStoryboard(grant, video, current, report);
 }
 
-/** No token: say why, and ask again later unless the server refused for good (4xx). */
+/**
+ * No token: say why, and ask again later unless the server refused for good
+ * (4xx). No answer at all while the item plays is said over the picture
+ * once the viewer waits for it (see serverLost), not under the player.
+ */
 function grantRefused(err: unknown, current: Session, report: StreamReport) {
-  report.setError(failureText(err));
+  if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
+  else report.setError(failureText(err));
   // Too many videos opened in a short while: the server says when the next grant comes.
   if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
   // Try again later: a network blip must not end a long session; sooner while nothing plays.
@@ -397,6 +442,7 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
       // Loading starts again on a fresh token: now, or once the server answers again (the
       // grant's retries, the viewer pressing play or seeking, the browser coming online).
       current.loadStopped = true;
+      report.setServerLost(true);
       void current.grants.renew().catch(() => undefined);
     } else {
       report.setError("The video could not be played.");
