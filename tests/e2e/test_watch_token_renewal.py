@@ -7,6 +7,8 @@ switches quality (hls.js drops its buffer and fetches the other rung's playlist 
 whose URLs it resolved against the first token) and hovers the seek bar (a storyboard sheet):
 every one of those requests goes out on a live token and succeeds — no 404, no error — and the
 video element never reloads (one ``loadstart`` and one MediaSource ``blob:`` for the whole visit).
+Hovered again after a further renewal, the preview draws the sheet it has: it is not downloaded
+again (its URL carries the token, so the browser's cache missed it after every renewal).
 """
 
 from __future__ import annotations
@@ -103,6 +105,23 @@ async def test_segments_move_to_the_renewed_token(short_token_server: DevServer)
         async with page.expect_response(lambda r: "/storyboard/sheet_" in r.url) as sheet:
             await page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
         assert (await sheet.value).status == 200
+        frame = page.get_by_test_id("storyboard-frame")
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=storyboard-frame]')"
+            "?.style.backgroundImage.startsWith('url(\"blob:')"
+        )
+
+        # A renewal later the preview draws the sheet it loaded: no second download of it.
+        await page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] - 200)
+        await frame.wait_for(state="detached")
+        async with page.expect_response(
+            lambda r: r.url.endswith(grants), timeout=TOKEN_TTL_S * 1000
+        ):
+            pass
+        await page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)
+        await frame.wait_for()
+        sheets = [r.url for r in log.responses if "/storyboard/sheet_" in r.url]
+        assert len(sheets) == 1, sheets
 
         later = [r for r in log.responses[before:] if TOKEN.search(r.url)]
         assert later, "no stream request after the first token expired"

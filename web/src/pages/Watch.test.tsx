@@ -296,7 +296,12 @@ describe("WatchPage", () => {
     expect(await screen.findByText(/Processing 30 %/)).toBeInTheDocument();
   });
 
-  it("shows the storyboard frame under the pointer on the seek bar, on the token in force", async () => {
+  /**
+   * The watch page of m-1 on the original file, whose grants (100 s, renewed after 50 s) are
+   * `first`, then `second`, with a storyboard of one sheet (two tiles over 65 s); the page's
+   * requests are recorded from the start.
+   */
+  async function storyboardPage() {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const TOKEN = `${API}/catalogue/m-1/stream-token`;
     const grant = (token: string) => ({
@@ -319,10 +324,16 @@ describe("WatchPage", () => {
       http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
       http.post(TOKEN, () => ok(grant("first")), { once: true }),
       http.post(TOKEN, () => ok(grant("second"))),
-      http.get(`${API}/stream/first/storyboard/storyboard.vtt`, () => new HttpResponse(vtt, { headers: { "Content-Type": "text/vtt" } })),
+      http.get(`${API}/stream/:token/storyboard/storyboard.vtt`, () =>
+        new HttpResponse(vtt, { headers: { "Content-Type": "text/vtt" } }),
+      ),
+      http.get(`${API}/stream/:token/storyboard/sheet_001.jpg`, () =>
+        new HttpResponse(new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), { headers: { "Content-Type": "image/jpeg" } }),
+      ),
     );
+    const seen = recordRequests();
     setAccessToken("tok", 1800);
-    renderWatch("m-1");
+    const page = renderWatch("m-1");
     const video = await screen.findByTestId<HTMLVideoElement>("player");
     await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/first"));
     Object.defineProperty(video, "duration", { configurable: true, get: () => 65 });
@@ -332,30 +343,73 @@ describe("WatchPage", () => {
     const seekBar = screen.getByRole("slider", { name: "Seek" });
     const bar = seekBar.parentElement!;
     vi.spyOn(bar, "getBoundingClientRect").mockReturnValue(DOMRect.fromRect({ x: 100, y: 0, width: 650, height: 20 }));
+    /** The requests for the storyboard's `file` so far, by their token. */
+    const asked = (file: string) =>
+      seen.filter((r) => r.url.pathname.endsWith(`/storyboard/${file}`)).map((r) => r.url.pathname.split("/")[4]);
+    /** Renewal: the second grant, 50 s on. */
+    const renew = async () => {
+      await act(() => vi.advanceTimersByTimeAsync(50_000));
+      await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
+    };
+    return { page, video, seekBar, bar, asked, renew };
+  }
+
+  /** The storyboard frame once the pointer at `clientX` over `bar` shows one with its sheet drawn. */
+  async function framePointedAt(bar: HTMLElement, clientX: number): Promise<HTMLElement> {
+    return vi.waitFor(() => {
+      fireEvent.pointerMove(bar, { clientX });
+      const frame = screen.getByTestId("storyboard-frame");
+      expect(frame.style.backgroundImage).toMatch(/^url\("blob:/);
+      return frame;
+    });
+  }
+
+  it("shows the storyboard frame under the pointer, its sheet downloaded once across token renewals", async () => {
+    const created = vi.spyOn(URL, "createObjectURL");
+    const revoked = vi.spyOn(URL, "revokeObjectURL");
+    const { page, seekBar, bar, video, asked, renew } = await storyboardPage();
+    // Nothing of the storyboard beside the first segments: not until the viewer points at the bar.
+    expect(asked("storyboard.vtt")).toEqual([]);
 
     // 3/4 of the way along a 65 s video: 48.75 s, the second tile.
-    await vi.waitFor(() => {
-      fireEvent.pointerMove(bar, { clientX: 100 + 650 * 0.75 });
-      expect(screen.getByTestId("storyboard-frame")).toBeInTheDocument();
-    });
-    const frame = screen.getByTestId("storyboard-frame");
-    expect(frame.style.backgroundImage).toContain("/api/v1/stream/first/storyboard/sheet_001.jpg");
+    const frame = await framePointedAt(bar, 100 + 650 * 0.75);
     expect(frame.style.backgroundPosition).toBe("-160px 0px");
     expect(screen.getByTestId("seek-preview")).toHaveTextContent("0:48");
+    expect(asked("storyboard.vtt")).toEqual(["first"]);
+    expect(asked("sheet_001.jpg")).toEqual(["first"]);
+    const picture = frame.style.backgroundImage;
     fireEvent.pointerLeave(bar);
     expect(screen.queryByTestId("storyboard-frame")).not.toBeInTheDocument();
 
-    // After a renewal the sheets come from the new token, without reloading the VTT.
-    await act(() => vi.advanceTimersByTimeAsync(50_000));
-    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/second"));
-    fireEvent.pointerMove(bar, { clientX: 110 });
-    const early = screen.getByTestId("storyboard-frame");
-    expect(early.style.backgroundImage).toContain("/api/v1/stream/second/storyboard/sheet_001.jpg");
+    // After a renewal the sheet already loaded is drawn again: no second download on the new token.
+    await renew();
+    const early = await framePointedAt(bar, 110);
     expect(early.style.backgroundPosition).toBe("0px 0px");
+    expect(early.style.backgroundImage).toBe(picture);
+    expect(asked("sheet_001.jpg")).toEqual(["first"]);
+    expect(asked("storyboard.vtt")).toEqual(["first"]);
 
     // Dragging the bar seeks at once.
     fireEvent.change(seekBar, { target: { value: "20" } });
     expect(video.currentTime).toBe(20);
+
+    // The item goes: its sheet is let go.
+    const url = created.mock.results[0]?.value as string;
+    expect(revoked).not.toHaveBeenCalledWith(url);
+    page.unmount();
+    expect(revoked).toHaveBeenCalledWith(url);
+  });
+
+  it("loads the storyboard once the video can play, and a first sheet on the token in force", async () => {
+    const { video, bar, asked, renew } = await storyboardPage();
+    act(() => void video.dispatchEvent(new Event("canplay")));
+    await vi.waitFor(() => expect(asked("storyboard.vtt")).toEqual(["first"]));
+    expect(asked("sheet_001.jpg")).toEqual([]); // a sheet waits until a preview needs it
+
+    await renew();
+    await framePointedAt(bar, 110);
+    expect(asked("sheet_001.jpg")).toEqual(["second"]);
+    expect(asked("storyboard.vtt")).toEqual(["first"]);
   });
 
   it("offers to resume where the viewer left off, or to start over", async () => {

@@ -124,16 +124,20 @@ export function ControlBar(props: ControlBarProps) {
         buffered={clock.buffered}
         onSeek={props.onSeek}
         storyboard={stream.storyboard}
-        rewrite={stream.rewrite}
+        sheets={stream.sheets}
+        onPreviewWanted={stream.wantStoryboard}
         chapters={props.chapters}
       />
       <div className="player-buttons">
         <PlayButton clock={clock} videoRef={videoRef} />
         <VolumeControl volume={volume} />
-        <span className="player-time" data-testid="player-time">
-          {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
+        {/* Together: on a phone's touch screen they go above the seek bar, leaving the row to the buttons. */}
+        <span className="player-where">
+          <span className="player-time" data-testid="player-time">
+            {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
+          </span>
+          <ChapterTitle chapter={chapterAt(props.chapters, clock.time)} />
         </span>
-        <ChapterTitle chapter={chapterAt(props.chapters, clock.time)} />
         <span className="player-spacer" />
         {stream.captions.length > 0 && <CaptionsButton captions={props.captions} />}
         <SettingsMenu open={props.settingsOpen} onOpenChange={props.onSettingsOpen}>

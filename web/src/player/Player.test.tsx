@@ -41,32 +41,79 @@ describe("stream grant", () => {
   });
 });
 
+/** `video` playing (as the viewer left it) with no picture to go on with: it waits, the spinner turns. */
+function starve(video: HTMLVideoElement): void {
+  Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+  Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
+  act(() => void video.dispatchEvent(new Event("waiting")));
+}
+
+/** The video playing on: pictures again, the spinner gone. */
+function playOn(video: HTMLVideoElement): void {
+  Object.defineProperty(video, "readyState", { configurable: true, get: () => 4 });
+  act(() => void video.dispatchEvent(new Event("playing")));
+}
+
 describe("a server out of reach while hls.js plays", () => {
   beforeEach(() => {
     vi.stubGlobal("MediaSource", class {});
   });
 
-  it("loads again once the server answers: hls.js gives up within seconds and stayed stopped", async () => {
+  it("loads again once the server answers, saying meanwhile over the picture why it waits", async () => {
     const { container } = renderPage(<Player item={mediaItem()} />);
     const hls = await vi.waitFor(() => {
       const latest = FakeHls.latest();
       expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
       return latest!;
     });
+    const video = container.querySelector("video")!;
+    const notice = screen.getByTestId("player-holdup");
     act(() => hls.announceLevels([{ height: 360, bitrate: 800_000 }]));
+    starve(video);
+    expect(notice).toBeEmptyDOMElement(); // an ordinary short wait for data says nothing
+
     server.use(http.post(`${API}/catalogue/:id/stream-token`, () => HttpResponse.error()));
     act(() => hls.trigger(FakeHls.Events.ERROR, { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR }));
-    expect(await screen.findByText(/Could not reach the server/)).toBeInTheDocument();
+    await vi.waitFor(() => expect(notice).toHaveTextContent("Can’t reach the server — trying again"));
+    expect(notice).toHaveAttribute("role", "status");
     expect(hls.startLoads).toBe(0); // no token, so nothing loads yet
+    // Said once, over the picture: not a second time as an alert under the player.
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
 
     server.use(
       http.post(`${API}/catalogue/:id/stream-token`, () =>
         ok({ stream_url: "/api/v1/stream/t2", expires_in: 3600, hls_url: "/hls/master.m3u8" }),
       ),
     );
-    fireEvent.play(container.querySelector("video")!); // the viewer presses play: a fresh token, loading again
-    await vi.waitFor(() => expect(hls.startLoads).toBe(1));
-    expect(screen.queryByText(/Could not reach the server/)).not.toBeInTheDocument();
+    // The viewer presses play (again, once the refused renewal is over): a fresh token, loading again.
+    await vi.waitFor(() => {
+      fireEvent.play(video);
+      expect(hls.startLoads).toBe(1);
+    });
+    expect(notice).toHaveTextContent("Can’t reach the server"); // until the video plays on
+    playOn(video);
+    expect(notice).toBeEmptyDOMElement();
+    starve(video);
+    expect(notice).toBeEmptyDOMElement(); // the next short wait is an ordinary one again
+  });
+
+  it("says the browser is offline while the video waits for it, until it plays on", async () => {
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    await vi.waitFor(() => expect(FakeHls.latest()?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0));
+    const video = container.querySelector("video")!;
+    const notice = screen.getByTestId("player-holdup");
+    const onLine = vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
+    act(() => void window.dispatchEvent(new Event("offline")));
+    expect(notice).toBeEmptyDOMElement(); // playing on from what it buffered: nothing to say yet
+
+    starve(video);
+    expect(notice).toHaveTextContent("You’re offline — playback goes on when the connection is back");
+    onLine.mockReturnValue(true);
+    act(() => void window.dispatchEvent(new Event("online")));
+    expect(notice).toBeEmptyDOMElement();
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument(); // still waiting, for an ordinary reason
+    playOn(video);
+    expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
   });
 });
 

@@ -24,7 +24,14 @@ import { ControlBar } from "./ControlBar";
 import { CopyMomentLink } from "./CopyMomentLink";
 import { playFrom, whenMetadata } from "./playback";
 import { useRememberedSwitch } from "./preference";
-import { BigPlayButton, ResumeOffer, useResumeQuestion, WaitingSpinner } from "./PlayerOverlays";
+import {
+  BigPlayButton,
+  HoldupNotice,
+  ResumeOffer,
+  useHoldup,
+  useResumeQuestion,
+  WaitingSpinner,
+} from "./PlayerOverlays";
 import { ShortcutAnnouncer, useShortcutNews } from "./ShortcutNews";
 import { useControlsVisibility, type ControlsVisibility } from "./useControlsVisibility";
 import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
@@ -166,7 +173,9 @@ function usePlayer(
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
   const [autoplayNext, onAutoplayNext] = useRememberedSwitch(AUTOPLAY_NEXT_KEY);
-  const overlay = { waiting: useWaiting(videoRef), started: useStarted(videoRef), resume, answerResume };
+  const waiting = useWaiting(videoRef);
+  const holdup = useHoldup(waiting, stream.serverLost);
+  const overlay = { waiting, holdup, started: useStarted(videoRef), resume, answerResume };
   const end = { ended, dismissEnd, autoplayNext, onAutoplayNext, tell: keys.tell };
   const controls = {
     clock,
@@ -253,7 +262,10 @@ function focusPlayer(frameRef: RefObject<HTMLDivElement | null>): void {
   frameRef.current?.focus();
 }
 
-/** Over the picture: the spinner while it waits, and the resume question or the big play button before it plays. */
+/**
+ * Over the picture: the spinner while it waits (and why, when the network
+ * holds it up), and the resume question or the big play button before it plays.
+ */
 function PlayerOverlay({
   player,
   videoRef,
@@ -263,10 +275,11 @@ function PlayerOverlay({
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
 }) {
-  const { waiting, started, resume, answerResume } = player.overlay;
+  const { waiting, holdup, started, resume, answerResume } = player.overlay;
   return (
     <>
       {waiting && <WaitingSpinner />}
+      <HoldupNotice holdup={holdup} />
       {resume ? (
         <ResumeOffer
           progress={resume}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, useState, useSyncExternalStore, type RefObject } from "react";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { formatDuration } from "../lib/format";
 import { togglePlay } from "./usePlayerShortcuts";
@@ -87,4 +87,49 @@ export function BigPlayButton({ videoRef, onPlay }: { videoRef: RefObject<HTMLVi
 /** Turns while the video waits for data; decoration (the picture standing still says as much). */
 export function WaitingSpinner() {
   return <div className="player-spinner" data-testid="player-spinner" aria-hidden="true" />;
+}
+
+/** Why the picture waits, when the network is the reason: the browser is offline, or the server out of reach. */
+export type Holdup = "offline" | "server";
+
+/** What the player says of each holdup: what happens, and that nothing needs doing. */
+export const HOLDUP_WORDS: Record<Holdup, string> = {
+  offline: "You’re offline — playback goes on when the connection is back",
+  server: "Can’t reach the server — trying again",
+};
+
+function subscribeOnline(changed: () => void): () => void {
+  window.addEventListener("online", changed);
+  window.addEventListener("offline", changed);
+  return () => {
+    window.removeEventListener("online", changed);
+    window.removeEventListener("offline", changed);
+  };
+}
+
+/**
+ * Why the video waits (`waiting`: the spinner turns), when it is the network
+ * (`serverLost`: see StreamState); null otherwise, so an ordinary short wait
+ * for data says nothing. Nothing either while the video plays on from what
+ * it buffered: nothing holds the viewer up yet.
+ */
+export function useHoldup(waiting: boolean, serverLost: boolean): Holdup | null {
+  const online = useSyncExternalStore(subscribeOnline, () => navigator.onLine);
+  if (!waiting) return null;
+  if (!online) return "offline";
+  return serverLost ? "server" : null;
+}
+
+/**
+ * Says over the picture why the spinner turns, while the network holds the
+ * video up; the words go by themselves once it plays on. A polite status
+ * region always there (as the shortcut news'), so that screen readers hear
+ * the words once, as they appear, not the retries behind them.
+ */
+export function HoldupNotice({ holdup }: { holdup: Holdup | null }) {
+  return (
+    <div className="player-holdup" role="status" data-testid="player-holdup">
+      {holdup && <p>{HOLDUP_WORDS[holdup]}</p>}
+    </div>
+  );
 }

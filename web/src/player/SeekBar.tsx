@@ -3,6 +3,7 @@ import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatClock, formatDuration } from "../lib/format";
 import { ARROW_SEEK_S, seekedBy } from "./usePlayerShortcuts";
 import { cueAt, type StoryboardCue } from "./storyboard";
+import { useSheetPicture, type StoryboardSheets } from "./storyboardSheets";
 
 interface Props {
   time: number;
@@ -11,8 +12,10 @@ interface Props {
   buffered: number;
   onSeek: (time: number) => void;
   storyboard: readonly StoryboardCue[];
-  /** Moves a sprite sheet's URL onto the stream token in force. */
-  rewrite: (url: string) => string;
+  /** The item's storyboard sheets, each loaded once whatever the stream token (null before it plays). */
+  sheets: StoryboardSheets | null;
+  /** The viewer points at the bar: its previews are wanted now if they are not loaded yet. */
+  onPreviewWanted: () => void;
   /** The description's chapters (none: the bar is one piece). */
   chapters?: readonly Chapter[];
 }
@@ -48,7 +51,7 @@ function share(part: number, whole: number): string {
  * arrow keys move ARROW_SEEK_S, as they do elsewhere on the page, rather
  * than the browser's 1 % of the length.
  */
-export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite, chapters = [] }: Props) {
+export function SeekBar({ time, duration, buffered, onSeek, storyboard, sheets, onPreviewWanted, chapters = [] }: Props) {
   const barRef = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const known = Number.isFinite(duration) && duration > 0;
@@ -56,6 +59,7 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
   const value = dragged ?? (known ? Math.min(time, duration) : 0);
 
   const track = (event: PointerEvent<HTMLElement>) => {
+    onPreviewWanted();
     const rect = barRef.current?.getBoundingClientRect();
     if (!rect || rect.width <= 0 || !known) return;
     const at = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
@@ -82,7 +86,7 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, rewrite,
           hover={hover}
           cue={cueAt(storyboard, hover.time)}
           chapter={chapterAt(chapters, hover.time)}
-          rewrite={rewrite}
+          sheets={sheets}
         />
       )}
       <SeekTrack played={value} buffered={buffered} duration={known ? duration : null} chapters={chapters} />
@@ -185,13 +189,15 @@ function SeekPreview({
   hover,
   cue,
   chapter,
-  rewrite,
+  sheets,
 }: {
   hover: Hover;
   cue: StoryboardCue | null;
   chapter: Chapter | null;
-  rewrite: (url: string) => string;
+  sheets: StoryboardSheets | null;
 }) {
+  // The sheet as first loaded, on whichever token: a renewal must not download it again.
+  const picture = useSheetPicture(sheets, cue?.image ?? null);
   return (
     <div
       className="seek-preview"
@@ -207,7 +213,7 @@ function SeekPreview({
           style={{
             width: `${cue.width}px`,
             height: `${cue.height}px`,
-            backgroundImage: `url("${rewrite(cue.image)}")`,
+            backgroundImage: picture ? `url("${picture}")` : undefined,
             backgroundPosition: `${-cue.x}px ${-cue.y}px`,
           }}
         />

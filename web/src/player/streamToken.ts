@@ -27,6 +27,15 @@ export function withCurrentToken(url: string, streamUrl: string): string {
   return url.replace(TOKEN_SEGMENT, (_all, head: string) => `${head}${token}`);
 }
 
+/**
+ * `url` with its stream token left out (`/api/v1/stream/<path>`): the same
+ * file of the item under whichever token, e.g. to keep a storyboard sheet
+ * once loaded across renewals. URLs that are not stream URLs are unchanged.
+ */
+export function withoutToken(url: string): string {
+  return url.replace(TOKEN_SEGMENT, (_all, head: string) => head.slice(0, -1));
+}
+
 /** Renew this long before a token expires: the request and a slow network fit in it. */
 export const RENEW_MARGIN_SECONDS = 60;
 

@@ -6,6 +6,7 @@ import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
+import { StoryboardSheets } from "./storyboardSheets";
 import { StreamGrants } from "./streamToken";
 
 /** How the video gets its pictures. */
@@ -40,12 +41,19 @@ export interface StreamState {
   /** The level hls.js is playing now (what Auto picked). */
   playing: number | null;
   storyboard: StoryboardCue[];
+  /** The storyboard's sprite sheets, each loaded once for the item (null between items). */
+  sheets: StoryboardSheets | null;
+  /** Loads the storyboard's cues now if they are not yet (the viewer points at the seek bar). */
+  wantStoryboard: () => void;
   /** The subtitle tracks of the grant in force (their URLs carry its token). */
   captions: StreamCaption[];
   error: string | null;
+  /**
+   * The server could not be reached (a renewal went unanswered, or hls.js stopped loading
+   * after a fatal network error), and the video has not played on since.
+   */
+  serverLost: boolean;
   setLevel: (level: number) => void;
-  /** A stream URL moved onto the token in force (e.g. a storyboard sheet). */
-  rewrite: (url: string) => string;
 }
 
 /**
@@ -97,6 +105,11 @@ function qualitiesOf(hls: Hls): Quality[] {
   }));
 }
 
+/** A request that got no answer (the server or the network down), not a refusal. */
+function isUnanswered(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 0;
+}
+
 /** A token that died under us (expired while asleep, taken down): 404 on a file. */
 function isGoneToken(data: ErrorData): boolean {
   return data.response?.code === 404 || data.response?.code === 403;
@@ -129,6 +142,10 @@ interface Session {
    * the next grant loads again (see resumeLoading).
    */
   loadStopped: boolean;
+  /** The item's storyboard sheets, let go with the session. */
+  sheets: StoryboardSheets;
+  /** Loads the storyboard's cues, until it ran (see deferStoryboard); null once run, or without one. */
+  wantStoryboard: (() => void) | null;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -138,14 +155,17 @@ interface StreamReport {
   setQualities: (qualities: Quality[]) => void;
   setPlaying: (level: number) => void;
   setStoryboard: (cues: StoryboardCue[]) => void;
+  setSheets: (sheets: StoryboardSheets | null) => void;
   setCaptions: (captions: StreamCaption[]) => void;
   setError: (error: string | null) => void;
+  setServerLost: (lost: boolean) => void;
 }
 
 /**
  * Plays one item in `videoRef`: asks for a stream token, picks the delivery,
  * keeps the token fresh (hls.js requests are rewritten onto the newest token,
- * so a renewal never reloads anything), loads the storyboard and exposes the
+ * so a renewal never reloads anything), loads the storyboard when first
+ * wanted (its sheets once for the item, whatever the token) and exposes the
  * quality levels and, for the audio menu, the hls.js player.
  */
 export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): StreamState {
@@ -155,14 +175,26 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
   const [level, setLevelState] = useState(-1);
   const [playing, setPlaying] = useState<number | null>(null);
   const [storyboard, setStoryboard] = useState<StoryboardCue[]>([]);
+  const [sheets, setSheets] = useState<StoryboardSheets | null>(null);
   const [captions, setCaptions] = useState<StreamCaption[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [serverLost, setServerLost] = useState(false);
   const session = useRef<Session | null>(null);
 
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const report = { setDelivery, setDriver, setQualities, setPlaying, setStoryboard, setCaptions, setError };
+    const report: StreamReport = {
+      setDelivery,
+      setDriver,
+      setQualities,
+      setPlaying,
+      setStoryboard,
+      setSheets,
+      setCaptions,
+      setError,
+      setServerLost,
+    };
     return openSession(itemId, video, report, session);
   }, [itemId, videoRef]);
 
@@ -173,9 +205,22 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
     setLevelState(next);
   }, []);
 
-  const rewrite = useCallback((url: string) => session.current?.grants.rewrite(url) ?? url, []);
+  const wantStoryboard = useCallback(() => session.current?.wantStoryboard?.(), []);
 
-  return { delivery, hls: driver, qualities, level, playing, storyboard, captions, error, setLevel, rewrite };
+  return {
+    delivery,
+    hls: driver,
+    qualities,
+    level,
+    playing,
+    storyboard,
+    sheets,
+    wantStoryboard,
+    captions,
+    error,
+    serverLost,
+    setLevel,
+  };
 }
 
 /**
@@ -200,30 +245,51 @@ function openSession(
     switchingTo: null,
     closed: false,
     loadStopped: false,
+    sheets: new StoryboardSheets((url) => current.grants.rewrite(url)),
+    wantStoryboard: null,
   };
   sessionRef.current = current;
-  const onError = renewOnVideoError(current, report);
-  video.addEventListener("error", onError);
-  // A viewer pressing play or seeking, or the network coming back, need not wait for the next retry.
-  const wake = () => {
-    if (current.loadStopped) void current.grants.renew().catch(() => undefined);
-  };
-  video.addEventListener("play", wake);
-  video.addEventListener("seeking", wake);
-  window.addEventListener("online", wake);
+  report.setSheets(current.sheets);
+  const stopFollowing = followVideo(video, current, report);
   void current.grants.renew().catch(() => undefined);
 
   return () => {
     current.closed = true;
     current.grants.stop();
     current.hls?.destroy();
+    current.sheets.close();
     report.setDriver(null);
-    video.removeEventListener("error", onError);
-    video.removeEventListener("play", wake);
-    video.removeEventListener("seeking", wake);
-    window.removeEventListener("online", wake);
+    report.setSheets(null);
+    if (current.wantStoryboard) video.removeEventListener("canplay", current.wantStoryboard);
+    stopFollowing();
     video.removeAttribute("src");
     sessionRef.current = null;
+  };
+}
+
+/**
+ * The events of the video and the window a session follows: a source that
+ * fails; the viewer pressing play or seeking, or the browser coming online,
+ * which start loading stopped by an outage at once rather than at the next
+ * retry; and the video playing on, which ends an outage. The returned
+ * function stops.
+ */
+function followVideo(video: HTMLVideoElement, current: Session, report: StreamReport): () => void {
+  const wake = () => {
+    if (current.loadStopped) void current.grants.renew().catch(() => undefined);
+  };
+  const reached = () => report.setServerLost(false);
+  const followed: [EventTarget, string, () => void][] = [
+    [video, "error", renewOnVideoError(current, report)],
+    [video, "play", wake],
+    [video, "seeking", wake],
+    [window, "online", wake],
+    [video, "playing", reached],
+    [video, "canplay", reached],
+  ];
+  for (const [target, name, listener] of followed) target.addEventListener(name, listener);
+  return () => {
+    for (const [target, name, listener] of followed) target.removeEventListener(name, listener);
   };
 }
 
@@ -236,6 +302,8 @@ function applyGrant(
   report: StreamReport,
 ): void {
   report.setError(null);
+  // The server answers; while loading stays stopped, the outage ends when the video plays on.
+  if (!current.loadStopped) report.setServerLost(false);
   report.setCaptions(grant.captions ?? []);
   if (!first) {
     // hls.js: the next request uses the new token; only loading stopped by an outage starts again.
@@ -249,12 +317,17 @@ function applyGrant(
   report.setDelivery(chosen);
   if (chosen === "hls") void attachHls(grant, video, current, report);
   else video.src = chosen === "native-hls" ? grant.hls_url! : grant.stream_url;
-  void loadStoryboard(grant, current, report);
+  deferStoryboard(grant, video, current, report);
 }
 
-/** No token: say why, and ask again later unless the server refused for good (4xx). */
+/**
+ * No token: say why, and ask again later unless the server refused for good
+ * (4xx). No answer at all while the item plays is said over the picture
+ * once the viewer waits for it (see serverLost), not under the player.
+ */
 function grantRefused(err: unknown, current: Session, report: StreamReport) {
-  report.setError(failureText(err));
+  if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
+  else report.setError(failureText(err));
   // Too many videos opened in a short while: the server says when the next grant comes.
   if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
   // Try again later: a network blip must not end a long session; sooner while nothing plays.
@@ -369,11 +442,29 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
       // Loading starts again on a fresh token: now, or once the server answers again (the
       // grant's retries, the viewer pressing play or seeking, the browser coming online).
       current.loadStopped = true;
+      report.setServerLost(true);
       void current.grants.renew().catch(() => undefined);
     } else {
       report.setError("The video could not be played.");
     }
   });
+}
+
+/**
+ * The storyboard's cues load once the video can play (its first segments are
+ * in) or the viewer points at the seek bar, whichever comes first: not beside
+ * the first segments on a slow link, where every request delays the picture.
+ */
+function deferStoryboard(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
+  if (!grant.storyboard_url) return;
+  const want = () => {
+    if (current.wantStoryboard !== want) return;
+    current.wantStoryboard = null;
+    video.removeEventListener("canplay", want);
+    void loadStoryboard(grant, current, report);
+  };
+  current.wantStoryboard = want;
+  video.addEventListener("canplay", want);
 }
 
 /** The storyboard's cues, for the seek bar's previews; none when it is missing or unreadable. */
