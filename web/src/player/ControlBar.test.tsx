@@ -63,6 +63,13 @@ function drive(video: HTMLVideoElement) {
 }
 
 /** The player of m-1 on the original file, once its source is set; its video driven by the test. */
+/** Three chapters of 10 s in the 30 s video, as the server sends them. */
+const WALK_CHAPTERS = [
+  { start_seconds: 0, title: "Gate" },
+  { start_seconds: 10, title: "Pond" },
+  { start_seconds: 20, title: "Hill" },
+];
+
 async function player(item: Partial<CatalogueItem> = {}) {
   renderPage(<Player item={mediaItem({ duration_seconds: 30, ...item })} />);
   const video = await screen.findByTestId<HTMLVideoElement>("player");
@@ -483,11 +490,11 @@ describe("the bar", () => {
 });
 
 describe("chapters", () => {
-  // Three chapters of 10 s in the 30 s video.
-  const DESCRIPTION = "A walk.\n0:00 Gate\n0:10 Pond\n0:20 Hill";
+  // Three chapters of 10 s in the 30 s video (the server reads them from the description).
+  const CHAPTERS = WALK_CHAPTERS;
 
   it("notch the seek bar, name the one playing by the clock and to screen readers", async () => {
-    const { video, fire } = await player({ description: DESCRIPTION });
+    const { video, fire } = await player({ chapters: CHAPTERS });
     fire("durationchange");
     const gaps = screen.getAllByTestId("seek-chapter-gap").map((gap) => parseFloat(gap.style.left));
     expect(gaps).toEqual([expect.closeTo(33.33, 1), expect.closeTo(66.67, 1)]);
@@ -499,7 +506,7 @@ describe("chapters", () => {
   });
 
   it("name the chapter under the pointer above the bar", async () => {
-    const { fire } = await player({ description: DESCRIPTION });
+    const { fire } = await player({ chapters: CHAPTERS });
     fire("durationchange");
     const seek = screen.getByRole("slider", { name: "Seek" });
     seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
@@ -517,7 +524,7 @@ describe("chapters", () => {
     const announced = () => screen.getByTestId("shortcut-announcer");
 
     it("Ctrl+→ and Ctrl+← go to the next and the previous chapter, said to screen readers", async () => {
-      const { state } = await player({ description: DESCRIPTION });
+      const { state } = await player({ chapters: CHAPTERS });
       state.time = 4;
       expect(press("ArrowRight")).toBe(true);
       expect(state.time).toBe(10);
@@ -540,7 +547,7 @@ describe("chapters", () => {
     });
 
     it("say the same chapter again when it is reached again", async () => {
-      const { state } = await player({ description: DESCRIPTION });
+      const { state } = await player({ chapters: CHAPTERS });
       state.time = 5;
       press("ArrowLeft");
       const first = announced().firstElementChild;
@@ -550,21 +557,21 @@ describe("chapters", () => {
     });
 
     it("take Option+←/→ on a Mac, where Ctrl+←/→ switch desktops, but not Alt elsewhere (Back, Forward)", async () => {
-      const { state } = await player({ description: DESCRIPTION });
+      const { state } = await player({ chapters: CHAPTERS });
       expect(press("ArrowRight", { altKey: true })).toBe(false);
       expect(state.time).toBe(0);
       expect(screen.getByTestId("player-keys")).toHaveTextContent("Ctrl+←/→ chapters");
       cleanup();
 
       vi.spyOn(navigator, "platform", "get").mockReturnValue("MacIntel");
-      const mac = await player({ description: DESCRIPTION });
+      const mac = await player({ chapters: CHAPTERS });
       expect(press("ArrowRight", { altKey: true })).toBe(true);
       expect(mac.state.time).toBe(10);
       expect(screen.getByTestId("player-keys")).toHaveTextContent("⌥←/→ chapters");
     });
 
     it("also work on the seek bar, but not while typing, nor with other modifiers", async () => {
-      const { state } = await player({ description: DESCRIPTION });
+      const { state } = await player({ chapters: CHAPTERS });
       expect(press("ArrowRight", { ctrlKey: true, shiftKey: true })).toBe(false);
       expect(press("ArrowRight", { ctrlKey: true, metaKey: true })).toBe(false);
       const field = document.createElement("input");
@@ -716,7 +723,7 @@ describe("keys say what they did", () => {
   });
 
   it("say the chapter the chapter keys reached, in the same region", async () => {
-    const { state } = await player({ description: "A walk.\n0:00 Gate\n0:10 Pond\n0:20 Hill" });
+    const { state } = await player({ chapters: WALK_CHAPTERS });
     press("ArrowRight", document.body, { ctrlKey: true });
     expect(said()).toHaveTextContent("Chapter 2 of 3: Pond");
     expect(flash()).toHaveTextContent("Chapter 2 of 3: Pond");
@@ -781,7 +788,7 @@ describe("keys and the controls' own", () => {
 
   it("turn off, and on again, in the settings, remembered across visits, chapter keys too (WCAG 2.1.4)", async () => {
     const user = setupUser();
-    const { state, play, video } = await player({ description: "A walk.\n0:00 Gate\n0:10 Pond" });
+    const { state, play, video } = await player({ chapters: WALK_CHAPTERS.slice(0, 2) });
     await openPlayerSettings();
     await user.selectOptions(screen.getByRole("combobox", { name: "Keyboard shortcuts" }), "off");
     expect(localStorage.getItem(SHORTCUTS_KEY)).toBe("off");

@@ -1,7 +1,6 @@
 import {
   useEffect,
   useImperativeHandle,
-  useMemo,
   useRef,
   useState,
   type CSSProperties,
@@ -10,7 +9,6 @@ import {
 } from "react";
 import type { CatalogueItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
-import { itemChapters } from "../lib/chapters";
 import { isWithin } from "../lib/moment";
 import {
   SHORTCUTS_KEY,
@@ -159,7 +157,7 @@ function usePlayer(
   useProgressSaver(item.id, videoRef);
   const stream = useStream(item.id, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
-  const chapters = useMemo(() => itemChapters(item), [item]);
+  const chapters = item.chapters ?? NO_CHAPTERS;
   const keys = usePlayerKeys(elements, chapters, {
     onSpeed: setSpeed,
     // No c for an item without captions: nothing to turn on, nothing to say.
