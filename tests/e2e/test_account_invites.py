@@ -102,6 +102,12 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
 
         await admin_page.reload()
         await admin_page.get_by_role("cell", name="first@example.test", exact=True).wait_for()
+        # Used invites are folded away below the usable ones.
+        assert (
+            await admin_page.get_by_role("list", name="Invites").get_by_test_id("invite").count()
+            == 0
+        )
+        await admin_page.get_by_text("Used, revoked and expired (1)", exact=True).click()
         invite = admin_page.get_by_test_id("invite")
         assert await invite.get_by_text("Used", exact=True).count() == 1
         assert await invite.get_by_text("for the first visitor", exact=True).count() == 1

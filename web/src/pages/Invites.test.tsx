@@ -120,8 +120,13 @@ describe("InvitesPanel", () => {
       inviteView({ id: "i-open" }),
     ]);
 
+    // The usable invite first; the used ones folded away below it.
     const list = await screen.findByRole("list", { name: "Invites" });
-    const [alice, bob, gone, open] = within(list).getAllByTestId("invite");
+    const [open] = within(list).getAllByTestId("invite");
+    const over = screen.getByTestId("invites-over");
+    expect(over).not.toHaveAttribute("open");
+    expect(within(over).getByText("Used, revoked and expired (3)")).toBeInTheDocument();
+    const [alice, bob, gone] = within(over).getAllByTestId("invite");
     const on = formatDate(USED_AT);
     expect(alice).toHaveTextContent("for Alice, video club");
     expect(alice).toHaveTextContent(`Used by alice@example.com (Alice A.) on ${on}`);
@@ -134,6 +139,7 @@ describe("InvitesPanel", () => {
     expect(within(list).getAllByRole("button", { name: /^Revoke/ })).toEqual([
       within(open!).getByRole("button", { name: /^Revoke the invite created/ }),
     ]);
+    expect(within(over).queryAllByRole("button", { name: /^Revoke/, hidden: true })).toEqual([]);
   });
 
   it("tells a refused note at its field and keeps it to be mended", async () => {

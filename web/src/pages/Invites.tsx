@@ -124,12 +124,41 @@ export function InvitesPanel({ listed }: { listed: AsyncResult<InviteView[]> }) 
       <DoneNotice message={revoked} />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {invites && (
-        <RevocableList label="Invites" empty="No invites yet." items={invites}>
-          {(invite) => <InviteItem invite={invite} busy={busy} onRevoke={() => void revoke(invite)} />}
-        </RevocableList>
-      )}
+      {invites && <InviteLists invites={invites} busy={busy} onRevoke={(invite) => void revoke(invite)} />}
     </section>
+  );
+}
+
+/**
+ * The invites still usable, each revocable, then those used, revoked or expired, folded
+ * away: a class's hundred used invites would bury the few codes still to hand over.
+ */
+function InviteLists({
+  invites,
+  busy,
+  onRevoke,
+}: {
+  invites: InviteView[];
+  busy: boolean;
+  onRevoke: (invite: InviteView) => void;
+}) {
+  const usable = invites.filter((invite) => invite.status === "active");
+  const over = invites.filter((invite) => invite.status !== "active");
+  const item = (invite: InviteView) => <InviteItem invite={invite} busy={busy} onRevoke={() => onRevoke(invite)} />;
+  return (
+    <>
+      <RevocableList label="Invites" empty={over.length > 0 ? "No active invites." : "No invites yet."} items={usable}>
+        {item}
+      </RevocableList>
+      {over.length > 0 && (
+        <details className="invites-over" data-testid="invites-over">
+          <summary>Used, revoked and expired ({over.length})</summary>
+          <RevocableList label="Used, revoked and expired invites" empty="" items={over}>
+            {item}
+          </RevocableList>
+        </details>
+      )}
+    </>
   );
 }
 
