@@ -669,18 +669,6 @@ describe("AdminUploadPage", () => {
     );
   });
 
-  it("says nothing of no answer when every byte went out: the server is processing the file", async () => {
-    const user = setupUser();
-    uploadPage();
-    const { upload } = await chooseAndStart(user);
-    act(() => upload.options.onProgress?.(16 * MiB, 16 * MiB));
-    const silent = Object.assign(tusError(null), { causingError: new StalledRequest(30_000) });
-
-    act(() => void upload.options.onShouldRetry?.(silent, 0, upload.options));
-    expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
-    expect(screen.getByTestId("upload-said")).not.toHaveTextContent(/no answer/);
-  });
-
   it("gives up a PATCH gone silent after 30 s, says so, and goes on (tus-js-client itself)", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
     const UPLOAD = `${UNFINISHED}/up-7`;

@@ -405,12 +405,7 @@ export class UploadQueue {
    * `status`, or `silentMs` without a sign of life.
    */
   private retrying(index: number, attempt: number, status: number, silentMs?: number): void {
-    const transfer = this.transfers[index];
-    if (transfer?.phase !== "uploading") return;
-    // Every byte went out and the answer waits: the server is probing and registering the
-    // file (which may take a minute), not gone. The retry's HEAD finds every byte in and
-    // goes on to Processing; "No answer from the server" would only flash meanwhile.
-    if (silentMs !== undefined && transfer.sent >= transfer.total) return;
+    if (this.transfers[index]?.phase !== "uploading") return;
     const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
     this.speed = new Speedometer();
     const retry: Retry = { attempt: attempt + 1, status, at };
