@@ -173,6 +173,10 @@ class _UnlessHeadRefused(logging.LoggerAdapter):  # type: ignore[type-arg]
             return
         super().log(level, msg, *args, **kwargs)
 
+    def __getattr__(self, name: str) -> Any:
+        # What uvicorn reads of a Logger beyond logging (its ``level``, for trace lines).
+        return getattr(self.logger, name)
+
 
 class HeadWithBodyProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol writing through a :class:`HeadHoldingTransport`
