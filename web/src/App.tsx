@@ -1,5 +1,5 @@
-import type { ReactNode } from "react";
-import { BrowserRouter, Navigate, Outlet, Route, Routes } from "react-router";
+import { useState, type ReactNode } from "react";
+import { createBrowserRouter, Navigate, Outlet, Route, RouterProvider, Routes } from "react-router";
 import { AuthProvider } from "./auth/AuthContext";
 import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
@@ -70,12 +70,16 @@ export function AppRoutes() {
   );
 }
 
+/**
+ * The routes under a data router, one splat route holding them all (react-router's way
+ * from <BrowserRouter>): only a data router lets a page ask before it is left (useBlocker,
+ * see LeaveGuard).
+ */
 export function App() {
+  const [router] = useState(() => createBrowserRouter([{ path: "*", element: <AppRoutes /> }]));
   return (
     <AuthProvider>
-      <BrowserRouter>
-        <AppRoutes />
-      </BrowserRouter>
+      <RouterProvider router={router} />
     </AuthProvider>
   );
 }

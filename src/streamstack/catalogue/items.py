@@ -4,6 +4,7 @@ answered in (whole to admins and other modules, without its internals to viewers
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,7 @@ from streamstack.contracts.catalogue import (
 )
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.contracts.streaming import THUMBNAILS_PATH
-from streamstack.kernel.errors import BadRequest
+from streamstack.kernel.errors import BadRequest, PreconditionFailed
 
 _SPACES = re.compile(r"\s+")
 
@@ -64,6 +65,51 @@ def title_key(title: str) -> str:
 def search_text(title: str, description: str, tags: Sequence[str]) -> str:
     """What ``q`` searches: title, description and tags, lower-cased."""
     return "\n".join((title, description, " ".join(tags))).lower()
+
+
+def edit_tag(title: str, description: str, tags: Iterable[str]) -> str:
+    """:attr:`MediaItem.etag`: a strong entity tag digesting what an edit changes.
+
+    Not ``updated_at``: transcoding moves it every few seconds, and an admin editing a
+    video being transcoded would have every save refused for a change they cannot see.
+    """
+    edited = msgspec.json.encode([title, description, sorted(tags)])
+    return '"' + hashlib.blake2b(edited, digest_size=12).hexdigest() + '"'
+
+
+#: ``entity-tag`` of RFC 9110 §8.8.3: an optional ``W/``, then an opaque quoted string.
+_ENTITY_TAG = re.compile(r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+_LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
+
+
+def if_match_tags(header: str | None) -> tuple[str, ...] | None:
+    """The entity tags of an ``If-Match`` header (``("*",)`` for any), None without one;
+    400 ``invalid_if_match`` when it is no list of entity tags (RFC 9110 §13.1.1), rather
+    than a 412 that would send the client reading the item again for ever."""
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return ("*",)
+    tags = tuple(item for item in _LIST_SEPARATOR.split(header.strip()) if item)
+    if not tags or not all(_ENTITY_TAG.fullmatch(tag) for tag in tags):
+        raise BadRequest(
+            "If-Match must be the item's ETag in double quotes (as GET or the list's \"etag\" "
+            'gives it), a comma-separated list of them, or "*"',
+            code="invalid_if_match",
+        )
+    return tags
+
+
+def check_unchanged(current: str, if_match: tuple[str, ...] | None) -> None:
+    """412 ``changed_elsewhere`` unless ``if_match`` (:func:`if_match_tags`) holds the item's
+    ``current`` entity tag. Compared strongly (RFC 9110 §8.8.3.2): a weak tag never matches."""
+    if if_match is None or "*" in if_match or current in if_match:
+        return
+    raise PreconditionFailed(
+        "the item's title, description or tags were changed since you read them: nothing "
+        f"was saved; read the item again (its ETag is now {current}) and edit that",
+        code="changed_elsewhere",
+    )
 
 
 def thumbnail_url(item_id: uuid.UUID | str, version: str | None = None) -> str:
@@ -121,7 +167,7 @@ def to_media_item(
     """A stored item whole (its object keys and uploader too): for the contract's answers,
     the events and the admin-only routes. ``captions`` as :func:`to_catalogue_item`."""
     fields = item_fields(shown_values(row), tags, captions or ())
-    return MediaItem(**fields, chapters=_chapters(row, captions))
+    return MediaItem(**fields, etag=_etag_of(fields), chapters=_chapters(row, captions))
 
 
 def to_catalogue_item(
@@ -155,6 +201,9 @@ def shown_values(row: MediaItemRow) -> list[Any]:
     return [getattr(row, column.key) for column in SHOWN_COLUMNS]
 
 
+#: Fields :func:`item_fields` leaves out, which :func:`_shown` adds for admins alone (a
+#: viewer's list, the hot path, does not compute them).
+_ADDED_FOR_ADMINS = ("etag",)
 #: Their names, which are the names of the :class:`MediaItem` fields they fill.
 _SHOWN_NAMES = tuple(column.key for column in SHOWN_COLUMNS)
 #: The fields of a :class:`MediaItem` that a :class:`CatalogueItem` leaves out, for admins
@@ -162,7 +211,9 @@ _SHOWN_NAMES = tuple(column.key for column in SHOWN_COLUMNS)
 #: alone reaches no viewer. (Named to delete: cheaper than copying the 30 others.)
 _LEFT_OUT = {
     admin: tuple(
-        name for name in MediaItem.__struct_fields__ if name not in shape.__struct_fields__
+        name
+        for name in MediaItem.__struct_fields__
+        if name not in shape.__struct_fields__ and name not in _ADDED_FOR_ADMINS
     )
     for admin, shape in ((True, CatalogueItem), (False, ItemShown))
 }
@@ -185,15 +236,22 @@ def _shown(
     fields: dict[str, Any], *, admin: bool, chapters: list[Chapter] | None = None
 ) -> CatalogueItem:
     """The :class:`CatalogueItem` of an item's :func:`item_fields` (which it consumes)."""
+    if admin:
+        fields["etag"] = _etag_of(fields)
     for name in _LEFT_OUT[admin]:
         del fields[name]
     return CatalogueItem(**fields, chapters=chapters or [])
 
 
+def _etag_of(fields: dict[str, Any]) -> str:
+    """:func:`edit_tag` of an item's :func:`item_fields`."""
+    return edit_tag(fields["title"], fields["description"], fields["tags"])
+
+
 def item_fields(
     values: Sequence[Any], tags: Sequence[str], captions: Sequence[CaptionTrackRow]
 ) -> dict[str, Any]:
-    """Every field of a :class:`MediaItem` but its chapters, from the values of
+    """Every field of a :class:`MediaItem` but its chapters and etag, from the values of
     :data:`SHOWN_COLUMNS` in their order.
 
     By position: a list page's rows are SQLAlchemy rows, and reading their 26 values by

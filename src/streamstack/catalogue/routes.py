@@ -15,10 +15,12 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Router, delete, get, patch, post, put
+from litestar import Controller, Request, Response, Router, delete, get, patch, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 
+from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.playlists import PlaylistService
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
@@ -59,6 +61,27 @@ from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 
 PREFIX = "/api/v1/catalogue"
+#: An item's entity tag, answered with it to admins (GET, PATCH) and in its ``etag``.
+ITEM_ETAG = ResponseHeader(
+    name="ETag",
+    description="Admins only: the item's entity tag (its `etag`): send it as `If-Match` "
+    "with an edit, so that the edit is refused should another change the item meanwhile.",
+    documentation_only=True,
+)
+#: Makes an edit conditional (RFC 9110 §13.1.1): the item's ``etag`` as read before.
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=1000,
+        description="The item's `etag` (or `ETag` header) as read before the edit: the edit is "
+        "made only if the title, description and tags are still as read, else 412 "
+        "`changed_elsewhere` and nothing changes (two admins, or two tabs, editing one "
+        "item). Without it the edit is made whatever the item holds. A value that is no "
+        'list of quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) '
+        "never matches (RFC 9110's strong comparison).",
+    ),
+]
 #: Enough for a tag cloud or a filter's suggestions.
 MAX_TAGS_LISTED = 500
 
@@ -88,7 +111,8 @@ class BrowsingController(Controller):
             Parameter(
                 max_length=SEARCH_MAX,
                 pattern=ONE_LINE,
-                description="case-insensitive search of title, description and tags",
+                description="case-insensitive search of title, description and tags; "
+                "an item's id finds that item",
             ),
         ] = None,
         tag: Annotated[
@@ -125,19 +149,21 @@ class BrowsingController(Controller):
             client=client_address(request),
         )
 
-    @get("/{item_id:uuid}", summary="Get a media item")
+    @get("/{item_id:uuid}", summary="Get a media item", response_headers=[ITEM_ETAG])
     async def get_item(
         self,
         service: NamedDependency[CatalogueService],
         watching: NamedDependency[WatchingService],
         viewer: NamedDependency[Principal | None],
         item_id: uuid.UUID,
-    ) -> ViewedMediaItem:
+    ) -> Response[ViewedMediaItem]:
         """One item; what a viewer cannot play (a draft, a not yet playable item) is 404
-        except for admins. A signed-in caller also gets their ``progress`` in it (resume)."""
+        except for admins. A signed-in caller also gets their ``progress`` in it (resume);
+        an admin its ``ETag``, for ``If-Match`` when editing it."""
         item = await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
         progress = await watching.find(viewer, item_id) if viewer is not None else None
-        return ViewedMediaItem(**msgspec.structs.asdict(item), progress=progress or msgspec.UNSET)
+        viewed = ViewedMediaItem(**msgspec.structs.asdict(item), progress=progress or msgspec.UNSET)
+        return Response(viewed, headers=_etag_header(item.etag))
 
     @get("/{item_id:uuid}/related", summary="What to watch next")
     async def related_items(
@@ -196,12 +222,29 @@ class CurationController(Controller):
         """Register an uploaded object as an item (admins; ingest uses the contract)."""
         return await service.create_item(data.registration(), created_by=principal.user_id)
 
-    @patch("/{item_id:uuid}", summary="Edit, publish or unpublish")
+    @patch(
+        "/{item_id:uuid}",
+        summary="Edit, publish or unpublish",
+        response_headers=[ITEM_ETAG],
+        responses=error_responses(
+            {
+                412: "`If-Match` no longer names the item (`changed_elsewhere`): another edit "
+                "changed its title, description or tags since it was read. Nothing changed."
+            }
+        ),
+    )
     async def update_item(
-        self, service: NamedDependency[CatalogueService], item_id: uuid.UUID, data: UpdateMediaItem
-    ) -> MediaItem:
-        """Change title, description or tags; ``status`` publishes or unpublishes."""
-        return await service.update_item(item_id, data)
+        self,
+        service: NamedDependency[CatalogueService],
+        item_id: uuid.UUID,
+        data: UpdateMediaItem,
+        if_match: IfMatch = None,
+    ) -> Response[MediaItem]:
+        """Change title, description or tags (only those given); ``status`` publishes or
+        unpublishes. With ``If-Match``, only while the item is as it was read (412
+        otherwise); the answer's ``ETag`` is the edited item's."""
+        item = await service.update_item(item_id, data, if_match=if_match_tags(if_match))
+        return Response(item, headers=_etag_header(item.etag))
 
     @delete("/{item_id:uuid}", status_code=204, summary="Delete")
     async def delete_item(
@@ -404,6 +447,11 @@ class PlaylistController(SignedInController):
     ) -> None:
         """Take the item out of the playlist (404 if it is not in it)."""
         await playlists.remove(principal, playlist_id, item_id)
+
+
+def _etag_header(etag: str | msgspec.UnsetType) -> dict[str, str]:
+    """The ``ETag`` header of an answer about one item: only admins are told its etag."""
+    return {"ETag": etag} if isinstance(etag, str) and etag else {}
 
 
 #: ``page`` and ``page_size`` of every paged route's query.

@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from streamstack.catalogue.items import (
     apply_facts,
     apply_processing,
+    check_unchanged,
     checked_renditions,
     clean_title,
+    edit_tag,
     item_from_values,
     new_row,
     normalize_tag,
@@ -145,6 +147,9 @@ class CatalogueService:
             playable_only=not admin,
             processing_state=processing if admin else None,
         )
+        if (found := await self._found_by_id(search, query, admin=admin)) is not None:
+            shown = found if page == 1 else []
+            return MediaPage(items=shown, total=len(found), page=page, page_size=page_size)
         # What viewers see is the same for all of them: one cached page per query.
         key = (search.words, query.tag, sort, page, page_size)
         generation = self._listing.generation
@@ -169,6 +174,35 @@ class CatalogueService:
         if not admin:
             self._listing.put(key, result, generation)
         return result
+
+    async def _found_by_id(
+        self, search: SearchQuery, query: ItemQuery, *, admin: bool
+    ) -> list[CatalogueItem] | None:
+        """The item a search that is one item's id names, if it passes the list's filters
+        ([] if not); None when the search is no id of an item the caller may see (the text
+        search goes on: an id may be written in a description). One primary-key read."""
+        item_id = _as_item_id(search)
+        if item_id is None:
+            return None
+        try:
+            row, tags, _ = await self._one(item_id, admin=admin)
+        except NotFound:
+            return None
+        item = to_catalogue_item(row, tags, admin=admin)  # as a list shows it
+        processing = query.processing_state
+        wanted = (
+            query.status in (None, item.status)
+            and (not query.tag or query.tag in item.tags)
+            and (
+                processing is None
+                or (
+                    item.outdated
+                    if processing == "outdated"
+                    else item.processing_state == processing
+                )
+            )
+        )
+        return [item] if wanted else []
 
     async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> CatalogueItem:
         """One item as routes open to viewers answer it; 404 for a viewer unless it is
@@ -258,9 +292,18 @@ class CatalogueService:
         log.info("catalogue.item_created", media_id=item.id, status=item.status)
         return item
 
-    async def update_item(self, item_id: uuid.UUID, changes: UpdateMediaItem) -> MediaItem:
+    async def update_item(
+        self,
+        item_id: uuid.UUID,
+        changes: UpdateMediaItem,
+        *,
+        if_match: tuple[str, ...] | None = None,
+    ) -> MediaItem:
         """Edit title, description, tags or status.
 
+        ``if_match`` (:func:`if_match_tags`): the edit is made only while the item's
+        :attr:`MediaItem.etag` is among them, else 412 ``changed_elsewhere`` and nothing
+        changes; None edits whatever the item holds (the CLI, bulk publishing).
         Draft -> published emits ``media.published`` (the item); published -> draft emits
         ``media.unpublished`` (a :class:`MediaWithdrawn`), so its stream tokens stop.
         """
@@ -276,12 +319,15 @@ class CatalogueService:
         now = self._clock()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
-            tags = new_tags if new_tags is not None else await store.tags.of_item(item_id)
+            tags = await store.tags.of_item(item_id)
+            # Under the row's lock: no other edit can land between this check and the write.
+            check_unchanged(edit_tag(row.title, row.description, tags), if_match)
             if title is not None:
                 row.title, row.title_key = title, title_key(title)
             if isinstance(changes.description, str):
                 row.description = changes.description
             if new_tags is not None:
+                tags = new_tags
                 await store.tags.replace(item_id, new_tags)
             row.search_text = search_text(row.title, row.description, tags)
             event = _change_status(row, changes.status, now)
@@ -516,6 +562,17 @@ async def _record_track(
     existing.source = change.source
     existing.updated_at = now
     return tracks
+
+
+def _as_item_id(search: SearchQuery) -> uuid.UUID | None:
+    """The item id a search of one word is, written as the API writes ids; else None."""
+    if len(search.words) != 1:
+        return None
+    try:
+        item_id = uuid.UUID(search.words[0])
+    except ValueError:
+        return None
+    return item_id if str(item_id) == search.words[0] else None
 
 
 def _edits_content(changes: UpdateMediaItem) -> bool:

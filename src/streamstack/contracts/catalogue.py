@@ -194,6 +194,8 @@ class CatalogueItem(ItemShown, frozen=True, kw_only=True):
     """Admins only: :attr:`MediaItem.package_format`."""
     outdated: _AdminsOnly[bool] = msgspec.UNSET
     """Admins only: :attr:`MediaItem.outdated`."""
+    etag: _AdminsOnly[str] = msgspec.UNSET
+    """Admins only: :attr:`MediaItem.etag`."""
 
 
 #: Said in the OpenAPI document of :class:`MediaItem`'s internals.
@@ -225,6 +227,11 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     """Whether transcoding the item again would make more of it: it has a picture, and it
     was never transcoded or its package is of an older format than the transcoder makes
     now (and no job is queued, running or failed for it)."""
+    etag: str = ""
+    """The item's entity tag (its ``ETag``), naming its title, description and tags as they
+    are: an edit sent with it as ``If-Match`` is refused (412) once another changed them.
+    Processing, which changes none of them, leaves it as it is. Empty only in an event
+    written before it existed."""
 
 
 class MediaItemFields(MediaFacts, frozen=True, kw_only=True):

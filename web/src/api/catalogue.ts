@@ -53,8 +53,13 @@ export async function listRelated(id: string, signal?: AbortSignal): Promise<Cat
   return related.items;
 }
 
-export function updateItem(id: string, patch: UpdateMediaItem): Promise<MediaItem> {
-  const params = { path: { item_id: id } };
+/**
+ * Changes the item. With `ifMatch` (the item's `etag` as the edit read it), the server refuses
+ * it (412 `changed_elsewhere`, nothing changed) when someone changed its title, description or
+ * tags meanwhile; without, it is made whatever the item holds.
+ */
+export function updateItem(id: string, patch: UpdateMediaItem, ifMatch?: string): Promise<MediaItem> {
+  const params = { path: { item_id: id }, header: ifMatch ? { "If-Match": ifMatch } : undefined };
   return request((headers) => api.PATCH("/api/v1/catalogue/{item_id}", { headers, params, body: patch }));
 }
 

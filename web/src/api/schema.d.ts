@@ -956,6 +956,8 @@ export interface components {
             created_at: string;
             description: string;
             duration_seconds: number | null;
+            /** @description Admins only: absent from the answer to anyone else. */
+            etag?: string;
             fps: number | null;
             /** @default false */
             has_hls?: boolean;
@@ -1138,6 +1140,8 @@ export interface components {
             created_by: string;
             description: string;
             duration_seconds: number | null;
+            /** @default  */
+            etag?: string;
             fps: number | null;
             /** @default false */
             has_hls?: boolean;
@@ -1416,6 +1420,8 @@ export interface components {
             created_at: string;
             description: string;
             duration_seconds: number | null;
+            /** @description Admins only: absent from the answer to anyone else. */
+            etag?: string;
             fps: number | null;
             /** @default false */
             has_hls?: boolean;
@@ -3380,7 +3386,7 @@ export interface operations {
             query?: {
                 page?: number;
                 page_size?: number;
-                /** @description case-insensitive search of title, description and tags */
+                /** @description case-insensitive search of title, description and tags; an item's id finds that item */
                 q?: string | null;
                 /** @description only this tag */
                 tag?: string | null;
@@ -4551,6 +4557,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description Admins only: the item's entity tag (its `etag`): send it as `If-Match` with an edit, so that the edit is refused should another change the item meanwhile. */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4690,7 +4698,10 @@ export interface operations {
     ApiV1CatalogueItemIdUpdateItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The item's `etag` (or `ETag` header) as read before the edit: the edit is made only if the title, description and tags are still as read, else 412 `changed_elsewhere` and nothing changes (two admins, or two tabs, editing one item). Without it the edit is made whatever the item holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) never matches (RFC 9110's strong comparison). */
+                "If-Match"?: string | null;
+            };
             path: {
                 item_id: string;
             };
@@ -4705,6 +4716,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description Admins only: the item's entity tag (its `etag`): send it as `If-Match` with an edit, so that the edit is refused should another change the item meanwhile. */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4740,6 +4753,15 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` no longer names the item (`changed_elsewhere`): another edit changed its title, description or tags since it was read. Nothing changed. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,10 +8,11 @@ function listed(words: string[]): string {
 }
 
 /**
- * Said at the top of an edit form that shows a draft kept when the session ended: Save keeps
- * it, Discard goes back to the server's values. When someone changed the item meanwhile, it
- * says which fields (by their names: title, description, tags), since Save would replace
- * their change.
+ * Said at the top of an edit form that shows text the server does not have: a draft kept
+ * when the session ended (Save keeps it, Discard goes back to the server's values), or a save
+ * refused because someone changed the item meanwhile (Save again replaces their change, Use
+ * theirs takes the server's values). When both changed the same fields, it names them (title,
+ * description, tags) and, for a refused save, shows the server's text: Save would replace it.
  */
 export function RestoredDraftNotice<T extends DraftFields>({
   draft,
@@ -22,7 +23,8 @@ export function RestoredDraftNotice<T extends DraftFields>({
   what: string;
 }) {
   if (!draft.restored) return null;
-  const changed = draft.restored.changedOnServer;
+  const { cause, changedOnServer: changed, server } = draft.restored;
+  const refused = cause === "changed-elsewhere";
 
   function discard(event: MouseEvent<HTMLButtonElement>) {
     // The button goes with the notice: the focus goes to the form's first field, not to the page's body.
@@ -32,16 +34,32 @@ export function RestoredDraftNotice<T extends DraftFields>({
   }
 
   return (
-    <div className="notice" role="status" data-testid="draft-restored">
-      <p>Your unsaved changes from before you were signed out were restored — Save to keep them, or Discard.</p>
+    <div className="notice" role={refused ? "alert" : "status"} data-testid="draft-restored">
+      {refused ? (
+        <p>
+          <strong>Not saved: someone else changed this {what} while you were editing it.</strong> Your text is still here.
+        </p>
+      ) : (
+        <p>Your unsaved changes from before you were signed out were restored — Save to keep them, or Discard.</p>
+      )}
       {changed.length > 0 && (
         <p data-testid="draft-conflict">
           <strong>This {what} was changed since you began editing</strong> (its {listed(changed)}): saving replaces
           that change with yours.
         </p>
       )}
+      {refused && changed.length > 0 && (
+        <dl className="small" data-testid="draft-server-values">
+          {changed.map((field) => (
+            <div key={field}>
+              <dt>Its {field} now</dt>
+              <dd>{server[field] || "(empty)"}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       <button type="button" className="button" onClick={discard}>
-        Discard
+        {refused ? "Use theirs" : "Discard"}
       </button>
     </div>
   );

@@ -19,9 +19,12 @@ export function playlistPath(playlistId: string): string {
   return `/playlists/${encodeURIComponent(playlistId)}`;
 }
 
-/** The library searched for an item's title, every status (an admin's way from its watch page to its row). */
-export function libraryPathOf(title: string): string {
-  return `/admin/library?${new URLSearchParams({ q: title, status: "all" }).toString()}`;
+/**
+ * The library showing one item's row, its edit form open (an admin's way from its watch page
+ * to its row). By id: a title may be shared (24 "Weekly team meeting"), an id is not.
+ */
+export function libraryItemPath(itemId: string): string {
+  return `/admin/library?${new URLSearchParams({ item: itemId }).toString()}`;
 }
 
 /**

@@ -119,7 +119,7 @@ describe("an edit the session ended under", () => {
     expect(await screen.findByRole("link", { name: "Sunrise" })).toBeInTheDocument();
     const saves = sentTo(seen, "PATCH", ITEM);
     expect(saves.map((r) => r.headers.get("Authorization"))).toEqual(["Bearer tok-old", "Bearer tok-new"]);
-    expect(await saves[1]?.request.json()).toEqual({ title: "Sunrise", description: "Calm. Then dawn.", tags: ["sea"] });
+    expect(await saves[1]?.request.json()).toEqual({ title: "Sunrise", description: "Calm. Then dawn." });
     expect(sessionStorage.length).toBe(0);
     // Edit again: the server's values, no notice.
     await user.click(screen.getByRole("button", { name: "Edit Sunrise" }));
@@ -143,7 +143,7 @@ describe("an edit the session ended under", () => {
     expect(sessionStorage.length).toBe(0);
   });
 
-  it("says so when the video changed on the server meanwhile, naming what changed", async () => {
+  it("says so when the video changed on the server meanwhile, naming what both changed", async () => {
     const { endSession } = serve(rig);
     const user = setupUser();
     await editUntilTheSessionEnds(user, endSession);
@@ -153,11 +153,16 @@ describe("an edit the session ended under", () => {
 
     const form = await screen.findByRole("form", { name: "Edit Sunset" });
     expect(within(form).getByTestId("draft-conflict")).toHaveTextContent(
-      "This video was changed since you began editing (its description and tags): saving replaces that change with yours.",
+      "This video was changed since you began editing (its description): saving replaces that change with yours.",
     );
     // The draft is shown as typed, not mixed with the server's change.
     expect(within(form).getByLabelText("Description")).toHaveValue("Calm. Then dawn.");
     expect(within(form).getByLabelText("Tags")).toHaveValue("sea");
+
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(await screen.findByRole("link", { name: "Sunrise" })).toBeInTheDocument();
+    // Only what this admin changed was sent: the other's new tag stays.
+    expect(rig.item.tags).toEqual(["sea", "dusk"]);
   });
 
   it("is not shown to someone else signing in on the tab, and is dropped", async () => {

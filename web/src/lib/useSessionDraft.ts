@@ -3,36 +3,67 @@ import { getAccessToken, subscribeToken } from "../api/tokenStore";
 import { useSignedInUserId } from "../auth/useAuth";
 import { draftKey, forgetDraft, hasDraft, keepDraft, readDraft, type DraftFields, type DraftOf, type KeptDraft } from "./draftStore";
 
-/** A draft restored after signing in again: which fields the server changed meanwhile. */
+/**
+ * A form showing text the server does not have, and why: a draft restored after signing in
+ * again (`signed-out`), or a save refused because someone changed the item meanwhile
+ * (`changed-elsewhere`, see `changedElsewhere`).
+ */
 export interface RestoredDraft<T extends DraftFields> {
+  cause: "signed-out" | "changed-elsewhere";
+  /** The fields both the server (meanwhile) and this form changed: Save replaces those. */
   changedOnServer: (keyof T & string)[];
+  /** The server's values now, to show what Save would replace. */
+  server: T;
 }
 
 export interface SessionDraft<T extends DraftFields> {
   /** What the form shows: the server's values, what was typed since, or a restored draft. */
   values: T;
   change: (field: keyof T & string, value: string) => void;
-  /** Set while the form shows a draft kept when the session ended; null otherwise. */
+  /** Set while the form shows a draft kept when the session ended, or refused; null otherwise. */
   restored: RestoredDraft<T> | null;
   /** The server's values again, and the kept draft forgotten. */
   discard: () => void;
+  /** The server's values the form (or its draft's form) opened with. */
+  base: T;
+  /** The fields changed since the form opened (or since a draft's form opened), as typed. */
+  changes: Partial<T>;
+  /** Whether something typed would be lost if the form went: `changes` is not empty. */
+  dirty: boolean;
+  /**
+   * A save was refused: the item changed on the server (`server`, its values now) since the
+   * form opened. The form keeps what was typed and says which of its changes Save replaces.
+   */
+  changedElsewhere: (server: T) => void;
 }
 
 interface DraftState<T extends DraftFields> extends KeptDraft<T> {
   restored: RestoredDraft<T> | null;
 }
 
-function isDirty<T extends DraftFields>({ base, values }: KeptDraft<T>): boolean {
-  return Object.keys(values).some((field) => values[field] !== base[field]);
+function changedFields<T extends DraftFields>({ base, values }: KeptDraft<T>): (keyof T & string)[] {
+  return Object.keys(values).filter((field) => values[field] !== base[field]);
+}
+
+function isDirty<T extends DraftFields>(draft: KeptDraft<T>): boolean {
+  return changedFields(draft).length > 0;
+}
+
+/**
+ * `draft` shown over the server's values `server`: the fields both changed since the draft's
+ * form opened. Compared with what the draft started from, not with the draft: a change made
+ * elsewhere meanwhile must be told, not silently overwritten by Save (the fields only the
+ * server changed are kept, since Save sends only the form's own changes).
+ */
+function over<T extends DraftFields>(draft: KeptDraft<T>, server: T, cause: RestoredDraft<T>["cause"]): RestoredDraft<T> {
+  const changedOnServer = changedFields(draft).filter((field) => draft.base[field] !== server[field]);
+  return { cause, changedOnServer, server };
 }
 
 function startFrom<T extends DraftFields>(key: string | null, server: T): DraftState<T> {
   const kept = key === null ? null : readDraft(key, server);
   if (!kept) return { base: server, values: server, restored: null };
-  // Compared with what the draft started from, not with the draft: a change made elsewhere
-  // meanwhile must be told, not silently overwritten by Save.
-  const changedOnServer = Object.keys(server).filter((field) => kept.base[field] !== server[field]);
-  return { ...kept, restored: { changedOnServer } };
+  return { ...kept, restored: over(kept, server, "signed-out") };
 }
 
 /**
@@ -65,6 +96,7 @@ export function useSessionDraft<T extends DraftFields>(of: DraftOf, server: T): 
     };
   }, [key]);
 
+  const changed = changedFields(state);
   return {
     values: state.values,
     change: (field, value) => setState((s) => ({ ...s, values: { ...s.values, [field]: value } })),
@@ -73,6 +105,10 @@ export function useSessionDraft<T extends DraftFields>(of: DraftOf, server: T): 
       if (key !== null) forgetDraft(key);
       setState({ base: server, values: server, restored: null });
     },
+    base: state.base,
+    changes: Object.fromEntries(changed.map((field) => [field, state.values[field]])) as Partial<T>,
+    dirty: changed.length > 0,
+    changedElsewhere: (now) => setState((s) => ({ ...s, restored: over(s, now, "changed-elsewhere") })),
   };
 }
 

@@ -11,6 +11,7 @@ import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { SORTS, sortFrom } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
+import { LeaveGuard } from "../lib/leaveGuard";
 import { useAsync } from "../lib/useAsync";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import {
@@ -60,6 +61,8 @@ interface LibraryQuery {
   q: string;
   sort: SortOrder;
   page: number;
+  /** `?item=`: one video's row alone, its edit form open (the watch page's "Edit in library"). */
+  item: string | undefined;
 }
 
 function libraryQuery(params: URLSearchParams): LibraryQuery {
@@ -69,7 +72,13 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
     q: params.get("q") ?? "",
     sort: sortFrom(params.get("sort")),
     page: pageParam(params),
+    item: params.get("item") || undefined,
   };
+}
+
+/** What the list is asked for: one video is found by its id (the search matches ids), whatever its status. */
+function listedBy(query: LibraryQuery): LibraryQuery {
+  return query.item ? { ...query, status: "all", processing: undefined, q: query.item, page: 1 } : query;
 }
 
 /** The library's query without its page: what "every video matching" is of. */
@@ -84,58 +93,57 @@ export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
   const { processing, page } = query;
-  const { data, error, loading, reload, onChanged, afterBulk, everyMatching } = useLibraryPage(query);
+  const { data, error, loading, reload, onChanged, afterBulk, everyMatching } = useLibraryPage(listedBy(query));
   const deletion = useLibraryDeletion(reload);
   const bulk = useBulkRun(onChanged, afterBulk);
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
   const selection = useLibrarySelection(data?.items ?? [], params.toString(), queryKeyOf(params));
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
-  // A new filter or search starts again at page 1, and Back undoes it.
-  const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null }, { push: true });
+  // A new filter or search starts again at page 1 (and shows every video again), and Back undoes it.
+  const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null, item: null }, { push: true });
   // The outdated panel's "Transcode all": the bulk action on every video matching; those it
   // could not queue stay selected, as after any bulk action.
   const transcodeAll = async () => selection.choose(await bulk.run("transcode", changedBy("transcode", await everyMatching())));
 
   return (
-    <section className="page" aria-labelledby="library-title">
-      <div className="page-head">
-        <h1 id="library-title">Library</h1>
-        <Link to="/admin/upload" className="button primary">
-          Upload a video
-        </Link>
-      </div>
-      <LibraryToolbar query={query} onChange={filterBy} />
+    <LeaveGuard>
+      <section className="page" aria-labelledby="library-title">
+        <LibraryHead query={query} onChange={filterBy} />
 
-      <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} />
-      <BulkFailures outcome={bulk.outcome} />
-      {processing === "outdated" && (
-        <OutdatedPanel total={data?.total ?? null} busy={bulk.progress !== null} onTranscodeAll={transcodeAll} />
-      )}
-      <FormError message={deletion.error} />
-      <ErrorMessage error={error} onRetry={reload} />
+        <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} />
+        <BulkFailures outcome={bulk.outcome} />
+        {processing === "outdated" && (
+          <OutdatedPanel total={data?.total ?? null} busy={bulk.progress !== null} onTranscodeAll={transcodeAll} />
+        )}
+        <FormError message={deletion.error} />
+        <ErrorMessage error={error} onRetry={reload} />
 
-      {data && (
-        <EmptyPage
-          page={page}
-          shown={data}
-          onPage={turnPage}
-          empty={<NoLibraryVideos query={query} onClear={() => filterBy({ status: null, processing: null, q: null })} />}
-        />
-      )}
-      {data && data.items.length > 0 && (
-        <LibraryList
-          shown={data}
-          page={page}
-          selection={selection}
-          everyMatching={everyMatching}
-          bulk={bulk}
-          onChanged={onChanged}
-          onDelete={deletion.ask}
-          onPage={turnPage}
-        />
-      )}
-      <DeleteVideoDialog deletion={deletion} />
-    </section>
+        {data && (
+          <EmptyPage
+            page={page}
+            shown={data}
+            onPage={turnPage}
+            empty={
+              <NoLibraryVideos query={listedBy(query)} onClear={() => filterBy({ status: null, processing: null, q: null })} />
+            }
+          />
+        )}
+        {data && data.items.length > 0 && (
+          <LibraryList
+            shown={data}
+            page={page}
+            selection={selection}
+            everyMatching={everyMatching}
+            bulk={bulk}
+            onChanged={onChanged}
+            onDelete={deletion.ask}
+            onPage={turnPage}
+            editing={query.item}
+          />
+        )}
+        <DeleteVideoDialog deletion={deletion} />
+      </section>
+    </LeaveGuard>
   );
 }
 
@@ -244,7 +252,38 @@ function LibraryStatus({ loading, notice, bulk }: { loading: boolean; notice: st
   );
 }
 
-/** One page of the library's rows, the selection's bulk actions above them, and the way to the other pages. */
+/** The page's title, its way to upload, its filters and search; above the one video `?item=` shows, the way back to every video. */
+function LibraryHead({ query, onChange }: { query: LibraryQuery; onChange: (changes: QueryChanges) => void }) {
+  return (
+    <>
+      <div className="page-head">
+        <h1 id="library-title">Library</h1>
+        <Link to="/admin/upload" className="button primary">
+          Upload a video
+        </Link>
+      </div>
+      <LibraryToolbar query={query} onChange={onChange} />
+      {query.item && <OneVideoNote onShowAll={() => onChange({})} />}
+    </>
+  );
+}
+
+/** Said above the one video `?item=` shows, with the way back to every video. */
+function OneVideoNote({ onShowAll }: { onShowAll: () => void }) {
+  return (
+    <p className="muted" data-testid="library-one-video">
+      Showing the video you came to edit.{" "}
+      <button type="button" className="link-button" onClick={onShowAll}>
+        Show every video
+      </button>
+    </p>
+  );
+}
+
+/**
+ * One page of the library's rows, the selection's bulk actions above them, and the way to the
+ * other pages; the row of `editing` (an id), if there, opens with its edit form.
+ */
 function LibraryList({
   shown,
   page,
@@ -254,6 +293,7 @@ function LibraryList({
   onChanged,
   onDelete,
   onPage,
+  editing,
 }: {
   shown: MediaPage;
   page: number;
@@ -263,6 +303,7 @@ function LibraryList({
   onChanged: (item: CatalogueItem) => void;
   onDelete: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
+  editing: string | undefined;
 }) {
   return (
     <>
@@ -282,6 +323,7 @@ function LibraryList({
             onSelect={(on) => selection.toggle(item.id, on)}
             onChanged={onChanged}
             onDelete={onDelete}
+            openEditing={item.id === editing}
           />
         ))}
       </ul>

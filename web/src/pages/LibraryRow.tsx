@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
-import { updateItem } from "../api/catalogue";
-import { errorSentence } from "../api/errors";
-import type { CatalogueItem } from "../api/schema";
+import { getItem, updateItem } from "../api/catalogue";
+import { ApiError, errorSentence } from "../api/errors";
+import type { CatalogueItem, UpdateMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { ActionButton } from "../components/ActionButton";
 import { Thumbnail } from "../components/MediaCard";
@@ -13,7 +13,8 @@ import { formatDate, formatViews, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling } from "../lib/useItemPolling";
-import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
+import { useLeaveGuard } from "../lib/leaveGuard";
+import { useKeptDraft, useSessionDraft, type SessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
 import { SubmitButton } from "../components/SubmitButton";
@@ -30,6 +31,7 @@ export function LibraryRow({
   onSelect,
   onChanged,
   onDelete,
+  openEditing = false,
 }: {
   item: CatalogueItem;
   /** Whether the row is among the page's selection (see LibraryBulk). */
@@ -37,10 +39,13 @@ export function LibraryRow({
   onSelect: (on: boolean) => void;
   onChanged: (item: CatalogueItem) => void;
   onDelete: (item: CatalogueItem) => void;
+  /** Whether the row opens with its edit form (the page was opened for this video). */
+  openEditing?: boolean;
 }) {
   const id = useId();
   const action = useAction();
-  const { editing, editButton, startEdit, stopEdit } = useRowEditing(action, useKeptDraft({ form: "item", id: item.id }));
+  const kept = useKeptDraft({ form: "item", id: item.id });
+  const { editing, editButton, startEdit, stopEdit } = useRowEditing(action, kept || openEditing);
   const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
   useItemPolling(item.id, processing && !editing, onChanged);
@@ -101,6 +106,7 @@ function LibraryRowEditing({
           onChanged(updated);
           onDone();
         }}
+        onChanged={onChanged}
         onCancel={onDone}
       />
       <LibraryCaptions itemId={item.id} title={item.title} />
@@ -111,13 +117,13 @@ function LibraryRowEditing({
 
 /**
  * Whether the row shows its edit form: open from the start when it has a draft to restore
- * (`keptDraft`: the session ended while it was open). Saved or cancelled, the focus goes back to Edit,
+ * (`openAtStart`: the session ended while it was open) or the page was opened to edit it. Saved or cancelled, the focus goes back to Edit,
  * not to the top of the page (the form's focused button is gone) where a keyboard user
  * had to find their row again; once the save has settled, since Edit is disabled while
  * it runs.
  */
-function useRowEditing(action: Action, keptDraft: boolean) {
-  const [editing, setEditing] = useState(keptDraft);
+function useRowEditing(action: Action, openAtStart: boolean) {
+  const [editing, setEditing] = useState(openAtStart);
   const editButton = useRef<HTMLButtonElement>(null);
   const closed = useRef(false);
   const settled = !editing && action.running === null;
@@ -160,24 +166,77 @@ interface LibraryEditFormProps {
   /** The row's action: saving disables the row's buttons and tells its failure under the row. */
   action: Action;
   onSaved: (item: CatalogueItem) => void;
+  /** The item as the server has it now, read again after a save was refused. */
+  onChanged: (item: CatalogueItem) => void;
   onCancel: () => void;
+}
+
+type ItemFields = { title: string; description: string; tags: string };
+
+/** What the form edits of `item`, as its fields show it. */
+function fieldsOf(item: CatalogueItem): ItemFields {
+  return { title: item.title, description: item.description, tags: item.tags.join(", ") };
+}
+
+/**
+ * Only what the admin changed, as the API takes it: a field sent unchanged would put back
+ * what another admin (or tab) saved since this form opened. Tags retyped alike are no change.
+ */
+function editOf(changes: Partial<ItemFields>, base: ItemFields): UpdateMediaItem {
+  const edit: UpdateMediaItem = {};
+  if (changes.title !== undefined) edit.title = changes.title.trim();
+  if (changes.description !== undefined) edit.description = changes.description.trim();
+  if (changes.tags !== undefined && parseTags(changes.tags).join(",") !== parseTags(base.tags).join(",")) {
+    edit.tags = parseTags(changes.tags);
+  }
+  return edit;
+}
+
+/**
+ * Saving the form's changes on the condition that the video is as the form read it (its
+ * `etag`, sent as If-Match). Refused because someone changed it meanwhile, the video is
+ * read again: when they changed other fields than the admin did, the save is made on top
+ * of theirs at once; when the same, the form keeps the admin's text and says what changed
+ * (`changedElsewhere`), and Save again replaces their change.
+ */
+function useConditionalSave(item: CatalogueItem, draft: SessionDraft<ItemFields>, props: LibraryEditFormProps) {
+  const [etag, setEtag] = useState(item.etag);
+
+  async function send(edit: UpdateMediaItem, readAs: string | undefined, retried = false): Promise<void> {
+    try {
+      props.onSaved(await updateItem(item.id, edit, readAs));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === "changed_elsewhere")) throw error;
+      const now = await getItem(item.id);
+      props.onChanged(now);
+      setEtag(now.etag);
+      const server = fieldsOf(now);
+      const edited = Object.keys(edit) as (keyof ItemFields)[];
+      const clash = edited.some((field) => server[field] !== draft.base[field]);
+      if (!clash && !retried) return send(edit, now.etag, true);
+      draft.changedElsewhere(server);
+    }
+  }
+
+  return (edit: UpdateMediaItem) => send(edit, etag);
 }
 
 /**
  * Title, description and tags of one video, as they are when the form opens (or as a
  * draft kept when the session ended left them); checked here (a title, tags within the
- * limits), then saved through the row's `action`.
+ * limits), then saved through the row's `action`: only what changed, and only if no one
+ * else changed it meanwhile (`useConditionalSave`).
  */
-function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormProps) {
-  const draft = useSessionDraft(
-    { form: "item", id: item.id },
-    { title: item.title, description: item.description, tags: item.tags.join(", ") },
-  );
+function LibraryEditForm(props: LibraryEditFormProps) {
+  const { item, action, onCancel } = props;
+  const draft = useSessionDraft({ form: "item", id: item.id }, fieldsOf(item));
+  const save = useConditionalSave(item, draft, props);
+  useLeaveGuard(`item-${item.id}`, draft.dirty);
   const { title, description, tags } = draft.values;
   const [tagsError, setTagsError] = useState<string | null>(null);
   const busy = action.running !== null;
 
-  async function save(event: FormEvent<HTMLFormElement>) {
+  async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (title.trim() === "") {
       action.fail("The title cannot be empty.");
@@ -186,12 +245,14 @@ function LibraryEditForm({ item, action, onSaved, onCancel }: LibraryEditFormPro
     const problem = tagsProblem(parseTags(tags));
     setTagsError(problem);
     if (problem) return;
-    const changes = { title: title.trim(), description: description.trim(), tags: parseTags(tags) };
-    await action.run("save", errorSentence, async () => onSaved(await updateItem(item.id, changes)));
+    const edit = editOf(draft.changes, draft.base);
+    // Nothing changed: nothing to send (an empty edit is a 400), the form just closes.
+    if (Object.keys(edit).length === 0) return onCancel();
+    await action.run("save", errorSentence, () => save(edit));
   }
 
   return (
-    <form className="form compact" onSubmit={(e) => void save(e)} aria-label={`Edit ${item.title}`}>
+    <form className="form compact" onSubmit={(e) => void submit(e)} aria-label={`Edit ${item.title}`}>
       <RestoredDraftNotice draft={draft} what="video" />
       {/* Edit, which had the focus, is gone: the focus goes to the form, not to the page's body. */}
       <TitleField value={title} onChange={(text) => draft.change("title", text)} autoFocus />

@@ -1182,12 +1182,12 @@ describe("WatchPage", () => {
       expect(sentTo(seen, "PUT", CHOOSE)).toHaveLength(0);
     });
 
-    it("offers an admin Edit in library, searched for the item's title", async () => {
+    it("offers an admin Edit in library, to the item's own row (a title may be shared)", async () => {
       signedInAs(ADMIN);
-      serveItem(mediaItem({ id: "m-1", title: "Sunset & bay: part 1" }));
+      serveItem(mediaItem({ id: "m-1", title: "Weekly team meeting" }));
       renderWatch("m-1");
       const edit = await screen.findByRole("link", { name: "Edit in library" });
-      expect(edit).toHaveAttribute("href", "/admin/library?q=Sunset+%26+bay%3A+part+1&status=all");
+      expect(edit).toHaveAttribute("href", "/admin/library?item=m-1");
     });
 
     it("offers a viewer neither tool, and an admin no frame of a sound", async () => {

@@ -15,7 +15,7 @@ import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { trackName } from "../lib/language";
 import { startMoment } from "../lib/moment";
-import { libraryPathOf, playlistWatchPath, watchPath } from "../lib/paths";
+import { libraryItemPath, playlistWatchPath, watchPath } from "../lib/paths";
 import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
@@ -154,7 +154,7 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
       </h1>
       <div className="watch-actions">
         <SaveToPlaylist itemId={item.id} />
-        <EditInLibrary title={item.title} />
+        <EditInLibrary itemId={item.id} />
       </div>
       <TagLinks tags={item.tags} className="tags" label="Tags" />
       {item.description && (
@@ -168,14 +168,14 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
 }
 
 /**
- * For admins: the library searched for the item's title, where its row edits
- * it (title, description, tags, captions), publishes, transcodes or deletes it.
+ * For admins: the library showing the item's row with its form open, where it is edited
+ * (title, description, tags, captions), published, transcoded or deleted.
  */
-function EditInLibrary({ title }: { title: string }) {
+function EditInLibrary({ itemId }: { itemId: string }) {
   const { user } = useAuth();
   if (user?.role !== "admin") return null;
   return (
-    <Link to={libraryPathOf(title)} className="button">
+    <Link to={libraryItemPath(itemId)} className="button">
       Edit in library
     </Link>
   );

@@ -2,7 +2,7 @@ import userEvent from "@testing-library/user-event";
 import { render } from "@testing-library/react";
 import { expect } from "vitest";
 import type { ReactElement } from "react";
-import { MemoryRouter, useLocation } from "react-router";
+import { createMemoryRouter, RouterProvider, useLocation } from "react-router";
 import { AppRoutes } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
 
@@ -11,27 +11,25 @@ export function LocationProbe() {
   return <div data-testid="location">{`${location.pathname}${location.search}`}</div>;
 }
 
+/** `ui` at `path` under a data router, as App has it (a page may ask before it is left). */
+function routed(ui: ReactElement, path: string) {
+  const element = (
+    <>
+      {ui}
+      <LocationProbe />
+    </>
+  );
+  return <RouterProvider router={createMemoryRouter([{ path: "*", element }], { initialEntries: [path] })} />;
+}
+
 /** The whole app (auth + routes) at `path`, as the browser would load it. */
 export function renderApp(path: string) {
-  return render(
-    <AuthProvider>
-      <MemoryRouter initialEntries={[path]}>
-        <AppRoutes />
-        <LocationProbe />
-      </MemoryRouter>
-    </AuthProvider>,
-  );
+  return render(<AuthProvider>{routed(<AppRoutes />, path)}</AuthProvider>);
 }
 
 /** One page inside a router, without the app shell; `withAuth` adds the provider. */
 export function renderPage(ui: ReactElement, { path = "/", withAuth = false } = {}) {
-  const routed = (
-    <MemoryRouter initialEntries={[path]}>
-      {ui}
-      <LocationProbe />
-    </MemoryRouter>
-  );
-  return render(withAuth ? <AuthProvider>{routed}</AuthProvider> : routed);
+  return render(withAuth ? <AuthProvider>{routed(ui, path)}</AuthProvider> : routed(ui, path));
 }
 
 /** userEvent without the per-keystroke pause: tests stay fast. */
