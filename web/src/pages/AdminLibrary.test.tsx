@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
@@ -369,6 +369,26 @@ describe("AdminLibraryPage", () => {
 
     expect(await screen.findByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
     expect(await sentTo(seen, "PATCH", `${API}/catalogue/d`)[0]?.request.json()).toEqual({ status: "published" });
+  });
+
+  it("publishes once on a double-click whose first click's save is done before the second", async () => {
+    const user = setupUser();
+    const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
+    server.use(
+      http.get(CATALOGUE, () => listing([draft])),
+      http.patch(`${API}/catalogue/d`, async ({ request }) => ok({ ...draft, ...((await request.json()) as object) })),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Publish Rough cut" }));
+    const flipped = await screen.findByRole("button", { name: "Unpublish Rough cut" });
+    // The second click of the double-click lands on the flipped label.
+    fireEvent.click(flipped, { detail: 2 });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+
+    expect(sentTo(seen, "PATCH", `${API}/catalogue/d`)).toHaveLength(1);
+    expect(screen.getByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
   });
 
   it("deletes only after confirmation", async () => {

@@ -286,7 +286,12 @@ function LibraryRowActions({
       <ActionButton buttonRef={editButton} label={`Edit ${item.title}`} busy={busy} onClick={onEdit}>
         Edit
       </ActionButton>
-      <ActionButton label={`${publish} ${item.title}`} busy={busy} onClick={() => void togglePublish()}>
+      <ActionButton
+        label={`${publish} ${item.title}`}
+        busy={busy}
+        toggle
+        onClick={() => void togglePublish()}
+      >
         {publish}
       </ActionButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />
