@@ -262,7 +262,7 @@ function AskSelectedDialog({ verb, items, ...answers }: ConfirmAnswers & { verb:
           ? "These videos and their files will be removed for good. This cannot be undone."
           : "Each is made again from its original with this version’s transcoder; a video that plays goes on playing until its new version is ready."}
       </p>
-      <ul>
+      <ul className="modal-titles">
         {items.slice(0, NAMED_AT_MOST).map((it) => (
           <li key={it.id}>{it.title}</li>
         ))}
