@@ -3,7 +3,8 @@ and descriptions allowed (the unit tests' DOM lays nothing out).
 
 Found on an admin walk of 323 videos: the bulk question naming ten long titles was 1256 px
 tall in a 900 px window, its Delete and Cancel out of reach and the wheel doing nothing (the
-backdrop is fixed). The library's listing is answered by the test (``page.route``): uploading
+backdrop is fixed); a row showed the whole of its description (up to 5000 characters), page 1
+was 6151 px tall. The library's listing is answered by the test (``page.route``): uploading
 and transcoding 24 videos would take minutes for what is only a matter of layout.
 """
 
@@ -52,7 +53,7 @@ def long_item(index: int) -> dict[str, Any]:
 
 
 async def library_of_long_items(page: Page) -> None:
-    """Answer the library's listing (not an item's own URL) with one page of 24 long videos."""
+    """Answer the library's listing with one page of 24 long videos, and each one's own URL."""
     page_of_items = {
         "items": [long_item(i) for i in range(24)],
         "total": 24,
@@ -65,7 +66,13 @@ async def library_of_long_items(page: Page) -> None:
             status=200, content_type="application/json", body=json.dumps(page_of_items)
         )
 
+    async def answer_item(route: Route) -> None:
+        index = int(route.request.url.rsplit("-", 1)[-1])
+        body = json.dumps({**long_item(index), "captions": []})
+        await route.fulfill(status=200, content_type="application/json", body=body)
+
     await page.route("**/api/v1/catalogue?*", answer)
+    await page.route("**/api/v1/catalogue/scale-*", answer_item)
 
 
 async def within_window(page: Page, selector: str) -> None:
@@ -136,4 +143,32 @@ async def test_the_bulk_question_scrolls_in_a_short_window_with_its_answers_in_v
         assert box is not None and box["y"] + box["height"] <= 390, box
         await dialog.get_by_role("button", name="Cancel").click()
         await dialog.wait_for(state="detached")
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_a_rows_description_takes_two_lines_the_edit_form_all_of_it(
+    dev_server: DevServer,
+) -> None:
+    log = BrowserLog()
+    async with chromium() as browser:
+        _, page = await admin_on(browser, log, dev_server, "/")
+        await page.set_viewport_size(WINDOW)
+        await library_of_long_items(page)
+        await page.goto(f"{dev_server.url}/admin/library")
+        descriptions = page.locator(".library-description")
+        await descriptions.first.wait_for()
+        assert await descriptions.count() == 24
+        for height, line in await descriptions.evaluate_all(
+            "els => els.map(e => [e.getBoundingClientRect().height, "
+            "parseFloat(getComputedStyle(e).lineHeight)])"
+        ):
+            assert height <= 2 * line + 1, (height, line)
+        # Read in full by a screen reader, which ignores the clamp.
+        assert await descriptions.first.text_content() == LONG_DESCRIPTION
+
+        await page.get_by_role("button", name=f"Edit {long_item(0)['title']}", exact=True).click()
+        field = page.get_by_label("Description")
+        assert await field.input_value() == LONG_DESCRIPTION
     log.assert_clean()
