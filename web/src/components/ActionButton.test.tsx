@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { expectHeldWithFocus, setupUser } from "../test/render";
 import { ActionButton } from "./ActionButton";
@@ -36,5 +36,40 @@ describe("ActionButton", () => {
       </ActionButton>,
     );
     expect(screen.getByRole("button", { name: "Move Alpha up" })).toBeDisabled();
+  });
+
+  it("ignores a toggle's double-click, whenever its second click comes, not the keyboard", async () => {
+    const onClick = vi.fn();
+    const user = setupUser();
+    const toggle = (label: string) => (
+      <ActionButton busy={false} toggle onClick={onClick}>
+        {label}
+      </ActionButton>
+    );
+    const { rerender } = render(toggle("Publish"));
+    fireEvent.click(screen.getByRole("button"), { detail: 1 });
+    expect(onClick).toHaveBeenCalledTimes(1);
+    // The first click's save is done: the second lands on the flipped label.
+    rerender(toggle("Unpublish"));
+    fireEvent.click(screen.getByRole("button"), { detail: 2 });
+    fireEvent.click(screen.getByRole("button"), { detail: 3 });
+    expect(onClick).toHaveBeenCalledTimes(1);
+
+    screen.getByRole("button").focus();
+    await user.keyboard("{Enter}");
+    await user.keyboard(" ");
+    expect(onClick).toHaveBeenCalledTimes(3);
+  });
+
+  it("lets a button that is no toggle be double-clicked", () => {
+    const onClick = vi.fn();
+    render(
+      <ActionButton busy={false} onClick={onClick}>
+        Reset link
+      </ActionButton>,
+    );
+    fireEvent.click(screen.getByRole("button"), { detail: 1 });
+    fireEvent.click(screen.getByRole("button"), { detail: 2 });
+    expect(onClick).toHaveBeenCalledTimes(2);
   });
 });

@@ -8,6 +8,9 @@ import type { MouseEvent, ReactNode, Ref } from "react";
  * when given, names it for assistive technology (what it does and to whom). `disabled` is
  * for a button that does nothing here at all, busy or not (the first video's Move up).
  * A `submit` button's busy click is cancelled too, so its form is not sent (see SubmitButton).
+ * A `toggle` (Publish/Unpublish, whose label flips to its opposite once its request is done)
+ * ignores the second click of a double-click (`detail` 2; a key press has 0): the first save
+ * was done in under 150 ms, so the second click, on the flipped label, undid it.
  */
 export function ActionButton({
   label,
@@ -15,6 +18,7 @@ export function ActionButton({
   type = "button",
   busy,
   disabled,
+  toggle = false,
   onClick,
   buttonRef,
   id,
@@ -25,6 +29,7 @@ export function ActionButton({
   type?: "button" | "submit";
   busy: boolean;
   disabled?: boolean;
+  toggle?: boolean;
   onClick?: () => void;
   buttonRef?: Ref<HTMLButtonElement>;
   id?: string;
@@ -40,7 +45,7 @@ export function ActionButton({
       aria-disabled={busy || undefined}
       aria-label={label}
       onClick={(event: MouseEvent<HTMLButtonElement>) => {
-        if (busy) event.preventDefault();
+        if (busy || (toggle && event.detail > 1)) event.preventDefault();
         else onClick?.();
       }}
     >

@@ -1,6 +1,39 @@
-import { useLayoutEffect, useRef } from "react";
+import { useLayoutEffect, useRef, useState, type ClipboardEvent } from "react";
 import { LIMITS } from "../api/limits";
 import { Field, InputField } from "./Field";
+
+/** From how full (a share of its limit) a field shows how many characters it holds. */
+const NEAR_LIMIT = 0.8;
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * A field of at most `max` characters: near the limit, how many it holds (its hint); and when a
+ * paste was cut to fit, saying so. The browser's `maxLength` cut 8000 pasted characters to 5000
+ * without a word.
+ */
+function useLengthLimit(value: string, max: number) {
+  const [cut, setCut] = useState<string | null>(null);
+  const onPaste = (event: ClipboardEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+    const field = event.currentTarget;
+    const replaced = (field.selectionEnd ?? 0) - (field.selectionStart ?? 0);
+    const pasted = event.clipboardData.getData("text").length;
+    const over = field.value.length - replaced + pasted - max;
+    setCut(over > 0 ? `The pasted text was cut at ${count(max)} characters: its last ${count(over)} are left out.` : null);
+  };
+  const hint = value.length >= max * NEAR_LIMIT ? `${count(value.length)} of ${count(max)} characters` : undefined;
+  // Once the text is shortened, what was cut is old news.
+  return { onPaste, hint, cut: value.length >= max ? cut : null };
+}
+
+/** Where a cut paste is told, politely: a live region there from the start, so it is announced. */
+function CutNotice({ message }: { message: string | null }) {
+  return (
+    <p className="hint" role="status" data-testid="paste-cut">
+      {message}
+    </p>
+  );
+}
 
 /** A video's title, as the upload form and the library's edit form ask for it. */
 export function TitleField({
@@ -19,19 +52,27 @@ export function TitleField({
   error?: string | null;
 }) {
   const field = useFocusOnError(error);
+  const limit = useLengthLimit(value, LIMITS.title);
   return (
-    <InputField
-      label="Title"
-      type="text"
-      autoFocus={autoFocus}
-      required
-      maxLength={LIMITS.title}
-      error={error}
-      ref={field}
-      disabled={disabled}
-      value={value}
-      onChange={onChange}
-    />
+    <Field label="Title" hint={limit.hint} error={error}>
+      {(control) => (
+        <>
+          <input
+            {...control}
+            ref={field}
+            type="text"
+            autoFocus={autoFocus}
+            required
+            maxLength={LIMITS.title}
+            disabled={disabled}
+            value={value}
+            onPaste={limit.onPaste}
+            onChange={(e) => onChange(e.target.value)}
+          />
+          <CutNotice message={limit.cut} />
+        </>
+      )}
+    </Field>
   );
 }
 
@@ -58,18 +99,23 @@ export function DescriptionAndTagsFields({
   disabled?: boolean;
 }) {
   const tagsField = useFocusOnError(tagsError);
+  const limit = useLengthLimit(description, LIMITS.description);
   return (
     <>
-      <Field label="Description">
+      <Field label="Description" hint={limit.hint}>
         {(control) => (
-          <textarea
-            {...control}
-            maxLength={LIMITS.description}
-            rows={3}
-            disabled={disabled}
-            value={description}
-            onChange={(e) => onDescription(e.target.value)}
-          />
+          <>
+            <textarea
+              {...control}
+              maxLength={LIMITS.description}
+              rows={3}
+              disabled={disabled}
+              value={description}
+              onPaste={limit.onPaste}
+              onChange={(e) => onDescription(e.target.value)}
+            />
+            <CutNotice message={limit.cut} />
+          </>
         )}
       </Field>
       <InputField

@@ -21,7 +21,7 @@ export function processingLabel(item: CatalogueItem): string | null {
     case "processing":
       return `Processing ${item.processing_percent ?? 0} %${detail}`;
     case "failed":
-      return `Processing failed${item.processing_detail ? `: ${item.processing_detail}` : ""}`;
+      return failedLabel(item);
     case "ready":
       return item.processing_detail ? `Ready${detail}` : null;
     default:
@@ -29,15 +29,51 @@ export function processingLabel(item: CatalogueItem): string | null {
   }
 }
 
+/**
+ * Whether the item's transcoding failed yet it plays: an earlier package (it was a
+ * re-transcode that failed) or its original, browser-safe. `playable` is true unless said.
+ */
+export function failedButPlays(item: CatalogueItem): boolean {
+  return item.processing_state === "failed" && item.playable !== false;
+}
+
+/** Whether the item's playable package comes from an earlier transcode (HLS, or renditions). */
+function hasEarlierPackage(item: CatalogueItem): boolean {
+  return item.has_hls === true || (item.renditions?.length ?? 0) > 0;
+}
+
+/**
+ * A failed transcode in words. One that still plays says so: a red "Processing failed" on a
+ * video that played its earlier version read as if viewers had lost it.
+ */
+function failedLabel(item: CatalogueItem): string {
+  const why = item.processing_detail;
+  if (!failedButPlays(item)) return `Processing failed${why ? `: ${why}` : ""}`;
+  const reason = why ? ` (${why})` : "";
+  return hasEarlierPackage(item)
+    ? `Transcoding again failed${reason}; still playing the earlier version`
+    : `Transcoding failed${reason}; still playing the file as uploaded`;
+}
+
 /** Whether a job is queued or running for the item (its page or row follows it meanwhile). */
 export function isTranscoding(item: CatalogueItem): boolean {
   return item.processing_state === "queued" || item.processing_state === "processing";
 }
 
-/** A small badge with the processing state, when there is one. */
+/**
+ * A small badge with the processing state, when there is one: a red "Failed" for a video
+ * that cannot play; a plain "Transcode failed" for one that plays all the same.
+ */
 export function ProcessingBadge({ item }: { item: CatalogueItem }) {
   // A ready item's detail (what a damaged original lost) is for the library, not a badge.
   if (!isTranscoding(item) && item.processing_state !== "failed") return null;
+  if (failedButPlays(item)) {
+    return (
+      <span className="badge" data-testid="processing-badge">
+        Transcode failed
+      </span>
+    );
+  }
   const failed = item.processing_state === "failed";
   return (
     <span className={`badge ${failed ? "failed" : "processing"}`} data-testid="processing-badge">

@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
@@ -46,6 +46,7 @@ describe("AdminLibraryPage", () => {
                 id: "d",
                 title: "Rough cut",
                 status: "draft",
+                playable: false,
                 processing_state: "failed",
                 processing_detail: "the video stream could not be decoded",
               }),
@@ -137,9 +138,12 @@ describe("AdminLibraryPage", () => {
 
     // Only the failed item offers it here (the other was never transcoded).
     expect(await screen.findAllByRole("button", { name: /^Transcode again \(.*\)$/ })).toHaveLength(1);
-    // Published, yet viewers cannot see it: the row says so, of it alone.
+    // Published, yet viewers cannot see it, nor will until someone acts: the row says so, of it alone.
     expect(screen.getAllByTestId("library-hidden")).toHaveLength(1);
-    expect(screen.getByTestId("library-hidden")).toHaveTextContent("Viewers see it once it can play.");
+    expect(screen.getByTestId("library-hidden")).toHaveTextContent(
+      "Viewers cannot see it until it is transcoded again.",
+    );
+    expect(screen.getByTestId("library-processing")).toHaveClass("form-error");
     await user.click(screen.getByRole("button", { name: "Transcode again (Broken)" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
@@ -211,9 +215,37 @@ describe("AdminLibraryPage", () => {
     expect(within(whole as HTMLElement).queryByTestId("library-processing")).not.toBeInTheDocument();
   });
 
+  it("tells of a failed re-transcode that the video still plays its earlier version", async () => {
+    const earlier = mediaItem({
+      id: "e",
+      title: "Still playing",
+      playable: true,
+      has_hls: true,
+      processing_state: "failed",
+      processing_detail: "the worker ran out of memory",
+    });
+    server.use(http.get(CATALOGUE, () => listing([earlier])));
+    renderPage(<AdminLibraryPage />);
+
+    const told = await screen.findByTestId("library-processing");
+    expect(told).toHaveTextContent(
+      "Transcoding again failed (the worker ran out of memory); still playing the earlier version",
+    );
+    // Not in red, nor said to be hidden from viewers: it plays. Trying again is at hand.
+    expect(told).not.toHaveClass("form-error");
+    expect(screen.queryByTestId("library-hidden")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Transcode again (Still playing)" })).toBeInTheDocument();
+  });
+
   it("says why a retry was refused and leaves the item as it was", async () => {
     const user = setupUser();
-    const failed = mediaItem({ id: "f", title: "Broken", processing_state: "failed", processing_detail: "no" });
+    const failed = mediaItem({
+      id: "f",
+      title: "Broken",
+      playable: false,
+      processing_state: "failed",
+      processing_detail: "no",
+    });
     server.use(
       http.get(CATALOGUE, () => listing([failed])),
       http.post(`${API}/ingest/items/f/transcode`, () =>
@@ -369,6 +401,26 @@ describe("AdminLibraryPage", () => {
 
     expect(await screen.findByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
     expect(await sentTo(seen, "PATCH", `${API}/catalogue/d`)[0]?.request.json()).toEqual({ status: "published" });
+  });
+
+  it("publishes once on a double-click whose first click's save is done before the second", async () => {
+    const user = setupUser();
+    const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
+    server.use(
+      http.get(CATALOGUE, () => listing([draft])),
+      http.patch(`${API}/catalogue/d`, async ({ request }) => ok({ ...draft, ...((await request.json()) as object) })),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Publish Rough cut" }));
+    const flipped = await screen.findByRole("button", { name: "Unpublish Rough cut" });
+    // The second click of the double-click lands on the flipped label.
+    fireEvent.click(flipped, { detail: 2 });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+
+    expect(sentTo(seen, "PATCH", `${API}/catalogue/d`)).toHaveLength(1);
+    expect(screen.getByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
   });
 
   it("deletes only after confirmation", async () => {

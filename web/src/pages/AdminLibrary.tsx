@@ -247,7 +247,7 @@ function LibraryStatus({ loading, notice, bulk }: { loading: boolean; notice: st
       {loading && <span role="status">Loading…</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
       <DoneNotice message={notice} />
-      <BulkNote progress={bulk.progress} outcome={bulk.outcome} />
+      <BulkNote bulk={bulk} />
     </div>
   );
 }

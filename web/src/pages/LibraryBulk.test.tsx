@@ -55,6 +55,71 @@ describe("the library's bulk actions", () => {
     // All went through: nothing stays selected.
     expect(box("Alpha")).not.toBeChecked();
     expect(screen.queryByText(/selected$/)).not.toBeInTheDocument();
+    // The page's own selection is not asked about; what it did can be undone.
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Undo: Published 2 videos." })).toBeInTheDocument();
+  });
+
+  it("puts back each video a bulk publish changed, and only those, with Undo", async () => {
+    const user = setupUser();
+    library([DRAFT_A, DRAFT_B, PUBLISHED]);
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+    const undo = await screen.findByRole("button", { name: "Undo: Published 2 videos." });
+    const { held, release } = holdAnswer();
+    server.use(
+      http.patch(`${CATALOGUE}/b`, async () => {
+        await held;
+        return ok(DRAFT_B);
+      }),
+    );
+    await user.click(undo);
+
+    expect(await screen.findByText("Undoing 2 of 2…")).toBeInTheDocument();
+    // Held in its place while it runs, keeping the focus.
+    expectHeldWithFocus(screen.getByRole("button", { name: "Undo" }));
+    release();
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Undone: 2 videos are drafts again.");
+    const sent = await Promise.all(
+      sentTo(seen, "PATCH", `${CATALOGUE}/a`).map(async (r) => (await r.request.json()) as object),
+    );
+    expect(sent).toEqual([{ status: "published" }, { status: "draft" }]);
+    expect(sentTo(seen, "PATCH", `${CATALOGUE}/c`)).toHaveLength(0); // published before: left alone
+    expect(screen.getByRole("button", { name: "Publish Alpha" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Publish Bravo" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Unpublish Charlie" })).toBeInTheDocument();
+    // An undo is not undone in turn.
+    expect(screen.queryByRole("button", { name: /^Undo/ })).not.toBeInTheDocument();
+  });
+
+  it("asks the browser to warn before the tab is closed while a bulk action runs", async () => {
+    const user = setupUser();
+    const { held, release } = holdAnswer();
+    library([DRAFT_A]);
+    server.use(
+      http.patch(`${CATALOGUE}/a`, async () => {
+        await held;
+        return ok({ ...DRAFT_A, status: "published" });
+      }),
+    );
+    renderPage(<AdminLibraryPage />);
+    const leaving = () => {
+      const event = new Event("beforeunload", { cancelable: true });
+      window.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    expect(leaving()).toBe(false);
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+    await screen.findByText("Publishing 1 of 1…");
+    expect(leaving()).toBe(true);
+    release();
+    await screen.findByTestId("done-notice");
+    expect(leaving()).toBe(false);
   });
 
   it("tells how far it is while it runs, and only the verbs that change something are offered", async () => {
@@ -128,6 +193,7 @@ describe("the library's bulk actions", () => {
     // The list is empty now; what happened is still told.
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted 2 videos.");
+    expect(screen.queryByRole("button", { name: /^Undo/ })).not.toBeInTheDocument();
     expect(seen.filter((r) => r.method === "DELETE").map((r) => r.url.pathname)).toEqual([
       `${CATALOGUE}/a`,
       `${CATALOGUE}/c`,
@@ -215,7 +281,12 @@ describe("the library's bulk actions", () => {
     expect(bar()).toHaveTextContent("2 selected");
     await user.click(within(bar()).getByRole("button", { name: "Select all 3 matching" }));
     expect(bar()).toHaveTextContent("All 3 matching selected");
-    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+    // Past the page: asked first, how many said (and none sent until then).
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected…" }));
+    const asked = await screen.findByRole("alertdialog", { name: "Publish 2 videos?" });
+    expect(within(asked).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Alpha", "Zulu"]);
+    expect(seen.filter((r) => r.method === "PATCH")).toHaveLength(0);
+    await user.click(within(asked).getByRole("button", { name: "Publish" }));
 
     expect(await screen.findByTestId("done-notice")).toHaveTextContent("Published 2 videos.");
     const patched = seen.filter((r) => r.method === "PATCH").map((r) => r.url.pathname);
@@ -241,7 +312,7 @@ describe("the library's bulk actions", () => {
 
     await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
     await user.click(within(bar()).getByRole("button", { name: "Select all 2 matching" }));
-    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected…" }));
 
     expect(await screen.findByText("None of them can be published.")).toBeInTheDocument();
     expect(seen.filter((r) => r.method === "PATCH")).toHaveLength(0);

@@ -9,11 +9,15 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { canTranscodeAgain } from "../components/ProcessingStatus";
 import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
+import { useLeaveWarning } from "../lib/useLeaveWarning";
 
 /** What an admin can do to the selected videos of a library page at once. */
 export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete";
 
-/** Each verb's words, and whether it asks first (a transcode costs a whole job; a deletion is for good). */
+/**
+ * Each verb's words, and whether it always asks first (a transcode costs a whole job; a
+ * deletion is for good). Publishing and unpublishing ask when they reach past the page: see asksFirst.
+ */
 const WORDS: Record<BulkVerb, { button: string; doing: string; done: string; asks: boolean }> = {
   publish: { button: "Publish", doing: "Publishing", done: "Published", asks: false },
   unpublish: { button: "Unpublish", doing: "Unpublishing", done: "Unpublished", asks: false },
@@ -21,6 +25,25 @@ const WORDS: Record<BulkVerb, { button: string; doing: string; done: string; ask
   delete: { button: "Delete", doing: "Deleting", done: "Deleted", asks: true },
 };
 const VERBS = Object.keys(WORDS) as BulkVerb[];
+
+/** The verbs that change a video's status, which an Undo puts back. */
+type StatusVerb = "publish" | "unpublish";
+
+function isStatusVerb(verb: BulkVerb): verb is StatusVerb {
+  return verb === "publish" || verb === "unpublish";
+}
+
+/** What puts back what a status verb did: each video it changed had the other status. */
+const OPPOSITE: Record<StatusVerb, StatusVerb> = { publish: "unpublish", unpublish: "publish" };
+
+/**
+ * Whether `verb` asks before it runs: always for a transcode or a deletion; for publishing or
+ * unpublishing, when every matching video is selected, most of them on pages not shown
+ * (publishing all 26 drafts of a search published ones that were drafts on purpose).
+ */
+function asksFirst(verb: BulkVerb, everything: boolean): boolean {
+  return WORDS[verb].asks || everything;
+}
 
 const NOTHING: ReadonlySet<string> = new Set();
 /** How many videos a question names; the rest are counted. */
@@ -74,6 +97,8 @@ interface BulkProgress {
   verb: BulkVerb;
   done: number;
   total: number;
+  /** The run puts back what the last one did (Undo). */
+  undoing: boolean;
 }
 
 /** A bulk action's state, kept by the page: its outcome outlives a list the action emptied. */
@@ -81,6 +106,8 @@ export interface BulkRun {
   progress: BulkProgress | null;
   outcome: BulkOutcome | null;
   run: (verb: BulkVerb, items: CatalogueItem[]) => Promise<CatalogueItem[]>;
+  /** Puts each video the last publish or unpublish changed back to the status it had. */
+  undo: () => Promise<void>;
 }
 
 interface BulkOutcome {
@@ -88,6 +115,10 @@ interface BulkOutcome {
   /** One line per video the verb failed on: its title and the server's reason. */
   failures: string[];
   verb: BulkVerb;
+  /** The videos a publish or unpublish changed, as they were before it: what Undo puts back. */
+  undoable: CatalogueItem[] | null;
+  /** This was an Undo: what it failed on is not kept selected. */
+  undone: boolean;
 }
 
 /** Does `verb` to one video; but a deletion, each hands the video's new state on. */
@@ -107,32 +138,48 @@ function videos(count: number): string {
   return count === 1 ? "1 video" : `${count} videos`;
 }
 
+/** "Published 3 videos.", or after an Undo "Undone: 3 videos are drafts again." */
+function doneNotice(verb: BulkVerb, count: number, undoing: boolean): string {
+  if (!undoing) return `${WORDS[verb].done} ${videos(count)}.`;
+  const are = count === 1 ? "is" : "are";
+  return `Undone: ${videos(count)} ${are} ${verb === "unpublish" ? `draft${count === 1 ? "" : "s"}` : "published"} again.`;
+}
+
 /**
  * Runs a verb over videos in turn, telling how far it is, then what it did and why each
  * failure failed. Resolves to the videos it failed on. Once any succeeded, `onSettled`
  * hears the verb: the list may need reading again (deleted videos, or ones that left the
- * filter, and the count of matches and pages with them).
+ * filter, and the count of matches and pages with them). What a publish or unpublish
+ * changed can be undone (kept until the next run or the page is left). While a run goes on,
+ * closing or reloading the tab asks first: it left the run half done.
  */
 export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: (verb: BulkVerb) => void): BulkRun {
   const [progress, setProgress] = useState<BulkProgress | null>(null);
   const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
+  useLeaveWarning(progress !== null);
 
-  async function run(verb: BulkVerb, items: CatalogueItem[]): Promise<CatalogueItem[]> {
+  async function runOver(verb: BulkVerb, items: CatalogueItem[], undoing: boolean): Promise<CatalogueItem[]> {
     setOutcome(null);
     const { failed, reasons } = await inTurn(
       items,
       (item) => applyTo(verb, item, onChanged),
-      (done, total) => setProgress({ verb, done, total }),
+      (done, total) => setProgress({ verb, done, total, undoing }),
     );
     setProgress(null);
-    const succeeded = items.length - failed.length;
-    const notice = succeeded > 0 ? `${WORDS[verb].done} ${videos(succeeded)}.` : null;
-    setOutcome({ verb, failures: reasons, notice });
-    if (succeeded > 0) onSettled(verb);
+    const changed = items.filter((it) => !failed.includes(it));
+    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing) : null;
+    const undoable = !undoing && isStatusVerb(verb) && changed.length > 0 ? changed : null;
+    setOutcome({ verb, failures: reasons, notice, undoable, undone: undoing });
+    if (changed.length > 0) onSettled(verb);
     return failed;
   }
 
-  return { progress, outcome, run };
+  async function undo() {
+    if (!outcome?.undoable || !isStatusVerb(outcome.verb)) return;
+    await runOver(OPPOSITE[outcome.verb], outcome.undoable, true);
+  }
+
+  return { progress, outcome, run: (verb, items) => runOver(verb, items, false), undo };
 }
 
 /**
@@ -156,7 +203,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
     reading.run(verb, "Could not read the list of videos", async () => {
       const chosen = changedBy(verb, everything ? await everyMatching() : selected);
       if (chosen.length === 0) reading.fail(`None of them can be ${WORDS[verb].done.toLowerCase()}.`);
-      else if (WORDS[verb].asks) setAsking({ verb, items: chosen });
+      else if (asksFirst(verb, everything)) setAsking({ verb, items: chosen });
       else await start(verb, chosen);
     });
 
@@ -175,7 +222,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
                 disabled={!everything && changedBy(verb, selected).length === 0}
                 onClick={() => void begin(verb)}
               >
-                {WORDS[verb].button} selected{WORDS[verb].asks ? "…" : ""}
+                {WORDS[verb].button} selected{asksFirst(verb, everything) ? "…" : ""}
               </ActionButton>
             ))}
           </>
@@ -247,22 +294,29 @@ function SelectionCount({
   );
 }
 
-/** Asks before a verb that costs something (see WORDS), naming each video it would change. */
+/** What a bulk question says a verb will do to the videos it names. */
+const CONSEQUENCE: Record<BulkVerb, string> = {
+  publish: "Viewers will see each of them that plays, drafts kept on purpose too. You can undo it after.",
+  unpublish: "Viewers will no longer see them, and anyone watching one now is cut off. You can undo it after.",
+  transcode:
+    "Each is made again from its original with this version’s transcoder; a video that plays goes on playing until its new version is ready.",
+  delete: "These videos and their files will be removed for good. This cannot be undone.",
+};
+
+/**
+ * Asks before a verb that costs something, or that reaches past the page (see asksFirst), saying
+ * how many videos and naming the first of them.
+ */
 function AskSelectedDialog({ verb, items, ...answers }: ConfirmAnswers & { verb: BulkVerb; items: CatalogueItem[] }) {
-  const deleting = verb === "delete";
   return (
     <ConfirmDialog
       title={`${WORDS[verb].button} ${videos(items.length)}?`}
       confirmLabel={WORDS[verb].button}
-      destructive={deleting}
+      destructive={verb === "delete" || verb === "unpublish"}
       {...answers}
     >
-      <p>
-        {deleting
-          ? "These videos and their files will be removed for good. This cannot be undone."
-          : "Each is made again from its original with this version’s transcoder; a video that plays goes on playing until its new version is ready."}
-      </p>
-      <ul>
+      <p>{CONSEQUENCE[verb]}</p>
+      <ul className="modal-titles">
         {items.slice(0, NAMED_AT_MOST).map((it) => (
           <li key={it.id}>{it.title}</li>
         ))}
@@ -302,16 +356,34 @@ function SelectPage({
   );
 }
 
-/** How far a bulk action is, then what it did, for the page's live status line. */
-export function BulkNote({ progress, outcome }: Pick<BulkRun, "progress" | "outcome">) {
-  if (progress) {
-    return (
-      <span role="status">
-        {WORDS[progress.verb].doing} {progress.done + 1} of {progress.total}…
-      </span>
-    );
-  }
-  return <DoneNotice message={outcome?.notice ?? null} />;
+/**
+ * How far a bulk action is, then what it did, for the page's live status line; after a publish
+ * or unpublish, Undo. Undo stays in its place while it runs (held, keeping the focus), then the
+ * notice of what it put back takes the focus.
+ */
+export function BulkNote({ bulk: { progress, outcome, undo } }: { bulk: BulkRun }) {
+  const undoing = progress?.undoing === true;
+  return (
+    <>
+      {progress ? (
+        <span role="status">
+          {undoing ? "Undoing" : WORDS[progress.verb].doing} {progress.done + 1} of {progress.total}…
+        </span>
+      ) : (
+        <DoneNotice message={outcome?.notice ?? null} />
+      )}
+      {(undoing || outcome?.undoable) && (
+        <ActionButton
+          className="button ghost"
+          busy={progress !== null}
+          label={outcome?.notice ? `Undo: ${outcome.notice}` : undefined}
+          onClick={() => void undo()}
+        >
+          Undo
+        </ActionButton>
+      )}
+    </>
+  );
 }
 
 /** The videos a bulk action failed on, each with why. */
@@ -320,7 +392,9 @@ export function BulkFailures({ outcome }: Pick<BulkRun, "outcome">) {
   return (
     <div className="form-error" role="alert">
       <p>
-        Could not {WORDS[outcome.verb].button.toLowerCase()} {videos(outcome.failures.length)} (still selected):
+        {outcome.undone
+          ? `Could not put back ${videos(outcome.failures.length)}:`
+          : `Could not ${WORDS[outcome.verb].button.toLowerCase()} ${videos(outcome.failures.length)} (still selected):`}
       </p>
       <ul>
         {outcome.failures.map((line) => (

@@ -147,6 +147,38 @@ describe("LibraryCaptions", () => {
     );
   });
 
+  it("asks before a new track replaces the one of its language, and says it replaced it", async () => {
+    const { user, section } = await editCaptions([ENGLISH, SPANISH]);
+    const subtitles = { language: "en", label: "English (SDH)", source: "upload" as const };
+    server.use(http.put(`${CAPTIONS}/en`, () => ok(trackList([subtitles, SPANISH]))));
+    const seen = recordRequests();
+    const addEnglish = async () => {
+      await user.type(within(section).getByLabelText("Language"), "en");
+      await user.type(within(section).getByLabelText("Label"), "English (SDH)");
+      await user.upload(within(section).getByLabelText("Caption file"), new File([SRT], "sdh.srt"));
+      await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    };
+
+    await addEnglish();
+    let asked = screen.getByRole("alertdialog", { name: "Replace these captions?" });
+    expect(asked).toHaveTextContent("“Final” has captions in this language already: “English” (en) is replaced");
+    expect(within(asked).getByRole("button", { name: "Cancel" })).toHaveFocus();
+    await user.click(within(asked).getByRole("button", { name: "Cancel" }));
+    expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)).toHaveLength(0);
+    expect(rows(section)).toEqual(["English", "Español"]);
+
+    await user.clear(within(section).getByLabelText("Language"));
+    await user.clear(within(section).getByLabelText("Label"));
+    await addEnglish();
+    asked = screen.getByRole("alertdialog", { name: "Replace these captions?" });
+    await user.click(within(asked).getByRole("button", { name: "Replace" }));
+
+    await waitFor(() => expect(rows(section)).toEqual(["English (SDH)", "Español"]));
+    expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)).toHaveLength(1);
+    expect(within(section).getByText("Replaced “English (SDH)”.")).toBeInTheDocument();
+    expect(within(section).queryByText(/^Added/)).not.toBeInTheDocument();
+  });
+
   it("holds a row's buttons, with the focus, while its track is replaced", async () => {
     const { user, section } = await editCaptions([ENGLISH]);
     const { held, release } = holdAnswer();

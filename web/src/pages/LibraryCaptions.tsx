@@ -63,7 +63,9 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
           An item has at most {LIMITS.captionTracks} caption tracks: replace or remove one to add another language.
         </p>
       )}
-      {tracks && tracks.length < LIMITS.captionTracks && <AddCaption itemId={itemId} onSaved={captions.saved} />}
+      {tracks && tracks.length < LIMITS.captionTracks && (
+        <AddCaption itemId={itemId} title={title} tracks={tracks} onSaved={captions.saved} />
+      )}
       {pendingRemove && (
         <ConfirmDialog
           title="Remove these captions?"
@@ -238,14 +240,26 @@ interface NewCaption {
   /** The upload; its error is a refusal of the request rather than of a field. */
   action: Action;
   submit: () => Promise<void>;
+  /** The track of the same language, which the new one would replace: asked first, else null. */
+  replacing: CaptionTrack | null;
+  /** Replaces it (the question answered yes), or leaves it (no). */
+  confirmReplace: () => Promise<void>;
+  cancelReplace: () => void;
 }
 
 /**
  * A track being added: checked here first, then uploaded; on success the
  * fields empty for the next one. The server's refusal of the file itself is
- * told at the file field, any other failure under the form.
+ * told at the file field, any other failure under the form. A language the item
+ * has a track of already is asked about first: the upload replaces that track, which
+ * went with no question and a notice of "Added “English”".
  */
-function useNewCaption(itemId: string, onSaved: (tracks: CaptionTrack[], message: string) => void): NewCaption {
+function useNewCaption(
+  itemId: string,
+  tracks: CaptionTrack[],
+  onSaved: (tracks: CaptionTrack[], message: string) => void,
+): NewCaption {
+  const [replacing, setReplacing] = useState<CaptionTrack | null>(null);
   const [language, setLanguage] = useState("");
   const [label, setLabel] = useState("");
   const [file, setFile] = useState<File | null>(null);
@@ -261,17 +275,12 @@ function useNewCaption(itemId: string, onSaved: (tracks: CaptionTrack[], message
     return null;
   }
 
-  async function submit() {
-    const found = check(tag, label.trim(), file);
-    setProblems(found);
-    if (Object.keys(found).length > 0 || !file) {
-      action.fail(null);
-      return;
-    }
+  async function upload(file: File, replaced: boolean) {
     await action.run("add", refused, async () => {
       const name = label.trim() || suggested || undefined;
-      const tracks = await putCaption(itemId, tag, file, name);
-      onSaved(tracks, `Added “${tracks.find((t) => t.language === tag)?.label ?? tag}”.`);
+      const next = await putCaption(itemId, tag, file, name);
+      const saved = next.find((t) => t.language === tag)?.label ?? tag;
+      onSaved(next, `${replaced ? "Replaced" : "Added"} “${saved}”.`);
       setLanguage("");
       setLabel("");
       setFile(null);
@@ -279,18 +288,41 @@ function useNewCaption(itemId: string, onSaved: (tracks: CaptionTrack[], message
     });
   }
 
-  return { language, setLanguage, label, setLabel, suggested, setFile, fileKey, problems, action, submit };
+  async function submit() {
+    const found = check(tag, label.trim(), file);
+    setProblems(found);
+    if (Object.keys(found).length > 0 || !file) {
+      action.fail(null);
+      return;
+    }
+    const existing = tracks.find((t) => t.language.toLowerCase() === tag.toLowerCase());
+    if (existing) setReplacing(existing);
+    else await upload(file, false);
+  }
+
+  async function confirmReplace() {
+    setReplacing(null);
+    if (file) await upload(file, true);
+  }
+
+  const fields = { language, setLanguage, label, setLabel, suggested, setFile, fileKey, problems };
+  return { ...fields, action, submit, replacing, confirmReplace, cancelReplace: () => setReplacing(null) };
 }
 
-/** Language, label and file; the same language again replaces that track. */
+/** Language, label and file; the same language again replaces that track, asked first. */
 function AddCaption({
   itemId,
+  title,
+  tracks,
   onSaved,
 }: {
   itemId: string;
+  /** The item's title, which the question names. */
+  title: string;
+  tracks: CaptionTrack[];
   onSaved: (tracks: CaptionTrack[], message: string) => void;
 }) {
-  const caption = useNewCaption(itemId, onSaved);
+  const caption = useNewCaption(itemId, tracks, onSaved);
   const { problems } = caption;
   const busy = caption.action.running !== null;
   const form = useFocusOnProblems(problems);
@@ -333,7 +365,27 @@ function AddCaption({
           {busy ? "Uploading…" : "Add captions"}
         </SubmitButton>
       </div>
+      <ReplaceCaptionDialog title={title} caption={caption} />
     </form>
+  );
+}
+
+/** Asks before a new track replaces the item's track of the same language, if one would. */
+function ReplaceCaptionDialog({ title, caption }: { title: string; caption: NewCaption }) {
+  const track = caption.replacing;
+  if (!track) return null;
+  return (
+    <ConfirmDialog
+      title="Replace these captions?"
+      confirmLabel="Replace"
+      destructive
+      onConfirm={() => void caption.confirmReplace()}
+      onCancel={caption.cancelReplace}
+    >
+      <p>
+        “{title}” has captions in this language already: “{track.label}” ({track.language}) is replaced by this file.
+      </p>
+    </ConfirmDialog>
   );
 }
 

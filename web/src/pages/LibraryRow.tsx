@@ -8,7 +8,13 @@ import { ActionButton } from "../components/ActionButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
-import { isTranscoding, outdatedLabel, processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
+import {
+  failedButPlays,
+  isTranscoding,
+  outdatedLabel,
+  processingLabel,
+  TranscodeAgainButton,
+} from "../components/ProcessingStatus";
 import { formatDate, formatViews, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
@@ -281,6 +287,21 @@ function LibraryEditForm(props: LibraryEditFormProps) {
   );
 }
 
+/** Whether the video's transcoding failed and it does not play (told in red: someone must act). */
+function unplayableFailure(item: CatalogueItem): boolean {
+  return item.processing_state === "failed" && !failedButPlays(item);
+}
+
+/**
+ * Why viewers do not see a published video that does not play. A failed one never will
+ * unless someone transcodes it again: "once it can play" read as if it only had to wait.
+ */
+function hiddenSentence(item: CatalogueItem): string {
+  return item.processing_state === "failed"
+    ? "Viewers cannot see it until it is transcoded again."
+    : "Viewers see it once it can play.";
+}
+
 /** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
 function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: string }) {
   const processing = processingLabel(item);
@@ -294,11 +315,11 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
       {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
       {item.status === "published" && item.playable === false && (
         <p className="muted small" data-testid="library-hidden">
-          Viewers see it once it can play.
+          {hiddenSentence(item)}
         </p>
       )}
       {processing && (
-        <p className={item.processing_state === "failed" ? "form-error small" : "muted small"} data-testid="library-processing">
+        <p className={unplayableFailure(item) ? "form-error small" : "muted small"} data-testid="library-processing">
           {processing}
         </p>
       )}
@@ -347,7 +368,12 @@ function LibraryRowActions({
       <ActionButton buttonRef={editButton} label={`Edit ${item.title}`} busy={busy} onClick={onEdit}>
         Edit
       </ActionButton>
-      <ActionButton label={`${publish} ${item.title}`} busy={busy} onClick={() => void togglePublish()}>
+      <ActionButton
+        label={`${publish} ${item.title}`}
+        busy={busy}
+        toggle
+        onClick={() => void togglePublish()}
+      >
         {publish}
       </ActionButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />

@@ -73,7 +73,12 @@ function UserRow(props: {
       <td data-label="Actions">
         {!self && (
           <div className="button-row">
-            <ActionButton label={`${toggle} ${user.email}`} busy={saving} onClick={toggleDisabled}>
+            <ActionButton
+              label={`${toggle} ${user.email}`}
+              busy={saving}
+              toggle
+              onClick={toggleDisabled}
+            >
               {toggle}
             </ActionButton>
             <ActionButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>

@@ -1,0 +1,71 @@
+import { render, screen } from "@testing-library/react";
+import { useState } from "react";
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../api/limits";
+import { setupUser } from "../test/render";
+import { DescriptionAndTagsFields, TitleField } from "./MediaFields";
+
+/** The title, description and tags fields of a form, holding what is typed. */
+function MediaForm() {
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [tags, setTags] = useState("");
+  return (
+    <form>
+      <TitleField value={title} onChange={setTitle} />
+      <DescriptionAndTagsFields
+        description={description}
+        onDescription={setDescription}
+        tags={tags}
+        onTags={setTags}
+        tagsPlaceholder="comma, separated"
+      />
+    </form>
+  );
+}
+
+const cutNotices = () => screen.getAllByTestId("paste-cut").map((p) => p.textContent);
+
+describe("MediaFields", () => {
+  it("says, politely, that a paste past the description's limit was cut, and counts", async () => {
+    expect(LIMITS.description).toBe(5000);
+    const user = setupUser();
+    render(<MediaForm />);
+    const description = screen.getByRole("textbox", { name: "Description" });
+    // The live regions are there before anything is said in them.
+    expect(screen.getAllByTestId("paste-cut").every((p) => p.getAttribute("role") === "status")).toBe(true);
+    expect(cutNotices()).toEqual(["", ""]);
+
+    await user.click(description);
+    await user.paste("x".repeat(8000));
+
+    expect(description).toHaveValue("x".repeat(5000));
+    expect(cutNotices()).toEqual([
+      "",
+      "The pasted text was cut at 5,000 characters: its last 3,000 are left out.",
+    ]);
+    expect(description).toHaveAccessibleDescription("5,000 of 5,000 characters");
+
+    // Shortened: what was cut is old news; the count stays while it is near the limit.
+    await user.keyboard("{Backspace}");
+    expect(cutNotices()).toEqual(["", ""]);
+    expect(description).toHaveAccessibleDescription("4,999 of 5,000 characters");
+  });
+
+  it("counts the title only near its limit, and says nothing of a paste that fits", async () => {
+    const user = setupUser();
+    render(<MediaForm />);
+    const title = screen.getByRole("textbox", { name: "Title" });
+
+    await user.click(title);
+    await user.paste("y".repeat(150));
+    expect(title).not.toHaveAccessibleDescription();
+    await user.paste("y".repeat(10));
+    expect(title).toHaveAccessibleDescription("160 of 200 characters");
+    expect(cutNotices()).toEqual(["", ""]);
+
+    await user.paste("z".repeat(100));
+    expect(title).toHaveValue(`${"y".repeat(160)}${"z".repeat(40)}`);
+    expect(cutNotices()[0]).toBe("The pasted text was cut at 200 characters: its last 60 are left out.");
+  });
+});
