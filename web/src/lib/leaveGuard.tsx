@@ -1,7 +1,8 @@
-import { createContext, use, useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import { createContext, use, useCallback, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { useBlocker, type BlockerFunction } from "react-router";
 import { getAccessToken } from "../api/tokenStore";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { useLeaveWarning } from "./useLeaveWarning";
 
 /** Marks a form (`key`) of the page as holding unsaved changes, or no longer. */
 type Mark = (key: string, unsaved: boolean) => void;
@@ -34,13 +35,7 @@ export function LeaveGuard({ children }: { children: ReactNode }) {
       [],
     ),
   );
-  const guarding = count > 0;
-  useEffect(() => {
-    if (!guarding) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [guarding]);
+  useLeaveWarning(count > 0);
 
   return (
     <LeaveGuardContext value={mark}>

@@ -129,7 +129,9 @@ describe("AdminUsersPage", () => {
     expect(within(invites).getByTestId("invite")).toHaveTextContent("Active");
 
     await user.click(within(invites).getByRole("button", { name: /Revoke the invite/ }));
-    await waitFor(() => expect(within(screen.getByRole("list", { name: "Invites" })).getByTestId("invite")).toHaveTextContent("Revoked"));
+    // Revoked, it goes to the folded list of invites no longer usable.
+    await waitFor(() => expect(within(screen.getByTestId("invites-over")).getByTestId("invite")).toHaveTextContent("Revoked"));
+    expect(screen.getByText("No active invites.")).toBeInTheDocument();
     expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
     expect(sentTo(seen, "DELETE", `${API}/auth/invites/i-1`)).toHaveLength(1);
     // Its Revoke went with the change: the focus is on what happened, not on the page's body.
@@ -163,7 +165,7 @@ describe("AdminUsersPage", () => {
     );
     const user = setupUser();
     renderApp("/admin/users");
-    const invite = async () => within(await screen.findByRole("list", { name: "Invites" })).getByTestId("invite");
+    const invite = async () => within(await screen.findByTestId("invites-over")).getByTestId("invite");
     expect(await invite()).toHaveTextContent("Used by bob@example.com");
 
     await user.click(await screen.findByRole("button", { name: "Delete bob@example.com" }));

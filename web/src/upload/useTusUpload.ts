@@ -4,6 +4,7 @@ import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
+import { useLeaveWarning } from "../lib/useLeaveWarning";
 import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
 
 export type TransferPhase =
@@ -461,12 +462,7 @@ export function useTusUpload(): TusUpload {
 
   const current = transfers.find((t) => t.phase !== "queued" && !isTerminal(t.phase)) ?? null;
   const busy = current !== null && current.phase !== "processing";
-  useEffect(() => {
-    if (!busy) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [busy]);
+  useLeaveWarning(busy);
 
   return {
     transfers,
