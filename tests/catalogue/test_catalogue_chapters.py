@@ -12,7 +12,7 @@ from streamstack.contracts.media import Chapter
 from support.apps import AppClient
 
 ALBUM = "\n".join(
-    ["Tracks:", "0:00 Intro", "1:23 - The chorus", "(2:05) Bridge", "3:10 – Outro", "Thanks!"]
+    ["Tracks:", "0:00 Intro", "1:23 - The chorus", "(2:05) Bridge", "3:10 \u2013 Outro", "Thanks!"]
 )
 ALBUM_CHAPTERS = [
     Chapter(0.0, "Intro"),
