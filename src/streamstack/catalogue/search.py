@@ -134,16 +134,35 @@ def edits(word: str) -> list[tuple[str, ...]]:
 def globs(word: str) -> list[str]:
     """SQLite's ``GLOB`` patterns of ``word``: the word itself anywhere, then each of its
     one-edit variants as the start of a word (a short one as a whole word)."""
-    found = [f"*{_glob_literal(word)}*"]
+    typos = (pattern for edit in edits(word)[1:] for pattern in _variant_globs(edit))
+    return [f"*{_glob_literal(word)}*", *typos]
+
+
+def _variant_globs(edit: tuple[str, ...]) -> list[str]:
+    """The ``GLOB`` patterns of one variant: at the text's start or after a separator,
+    and followed by one too (or the text's end) if it matches whole words only."""
+    variant = "?".join(_glob_literal(piece) for piece in edit)
     separator = _glob_separator()
+    if not _whole(edit):
+        return [f"{variant}*", f"*{separator}{variant}*"]
+    starts = (f"*{separator}", "")
+    return [f"{start}{variant}{end}" for start in starts for end in (f"{separator}*", "")]
+
+
+def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
+    """What :func:`globs` match, as SQLite runs it fast: each variant's ``GLOB``
+    patterns only on a text its ``LIKE`` pattern finds anywhere.
+
+    A ``GLOB`` whose class follows its ``*`` tries the class at every character (a
+    search no index narrows took 8 s at 100,000 items, not 50 ms), while ``LIKE`` skips
+    ahead to its first letter; CASE keeps that order (SQLite 3.40 evaluates both sides
+    of an AND inside a value)."""
+    typos = []
     for edit in edits(word)[1:]:
-        variant = "?".join(_glob_literal(piece) for piece in edit)
-        if _whole(edit):
-            ends = (f"*{separator}", "")
-            found += [f"{start}{variant}{end}" for start in ends for end in (f"{separator}*", "")]
-        else:
-            found += [f"{variant}*", f"*{separator}{variant}*"]
-    return found
+        somewhere = column.like(_inline("%" + "_".join(map(escape_like, edit)) + "%"), "\\")
+        at_start = or_(*(column.bool_op("GLOB")(_inline(p)) for p in _variant_globs(edit)))
+        typos.append(case((somewhere, at_start), else_=false()))
+    return or_(_contains(column, word), *typos)
 
 
 def regex(word: str) -> str:
@@ -311,12 +330,9 @@ def _conditions(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement
             pattern = regex(word) if fuzzy else _regex_literal(word)
             found.append(column.regexp_match(_inline(pattern)))
             continue
-        if not fuzzy:
-            found.append(_contains(column, word))
-            continue
-        # GLOB, not LIKE: a word's start is a character class, which LIKE lacks (and the
-        # text is folded, so GLOB's case-sensitivity loses nothing).
-        found.append(or_(*(column.bool_op("GLOB")(_inline(p)) for p in globs(word))))
+        # GLOB for the variants: a word's start is a character class, which LIKE lacks
+        # (and the text is folded, so GLOB's case-sensitivity loses nothing).
+        found.append(_sqlite_match(column, word) if fuzzy else _contains(column, word))
     return tuple(found)
 
 
