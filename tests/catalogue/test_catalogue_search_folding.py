@@ -35,6 +35,9 @@ TITLES = [
 PLAIN = {"Lake day trip": "From Zurich and back", "Plain words": "A naive question"}
 #: "extREMEly": "creme" less its "c", inside a longer word.
 NOISE = [f"An extremely long title {index}" for index in range(9)]
+#: Words that "creme" with its first letter dropped ("reme") or less a letter ("cree")
+#: begins: typos of other words.
+NEAR = ["A remedy for colds", "Creek walk"]
 
 
 async def found(client: AppClient, q: str, **params: Any) -> tuple[set[str], int]:
@@ -50,7 +53,7 @@ async def found(client: AppClient, q: str, **params: Any) -> tuple[set[str], int
 @pytest.fixture
 async def catalogue(catalogue_client: AppClient) -> AppClient:
     settings = catalogue_client.app.state.settings
-    for title in TITLES + NOISE:
+    for title in TITLES + NOISE + NEAR:
         await create_item(catalogue_client, settings, title=title)
     for title, description in PLAIN.items():
         await create_item(catalogue_client, settings, title=title, description=description)
