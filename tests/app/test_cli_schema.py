@@ -79,7 +79,7 @@ async def test_serve_refuses_a_schema_behind_it(settings_factory: SettingsFactor
     refused = streamstack(settings, *args)
     assert refused.returncode == 2, refused.stderr
     assert errors(refused) == [
-        "the catalogue schema is at catalogue_0008; this version needs catalogue_0017:"
+        "the catalogue schema is at catalogue_0008; this version needs catalogue_0018:"
         " run streamstack migrate"
     ]
 
@@ -131,7 +131,7 @@ async def test_migrate_logs_each_module_it_moved(settings_factory: SettingsFacto
     assert [
         (line["module"], line["from_revision"], line["to_revision"])
         for line in logged(moved, "schema.migrated")
-    ] == [("catalogue", "catalogue_0008", "catalogue_0017")]
+    ] == [("catalogue", "catalogue_0008", "catalogue_0018")]
     assert "Running upgrade" not in moved.stderr  # alembic's own line a revision
     again = streamstack(settings, "migrate")
     assert again.returncode == 0, again.stderr

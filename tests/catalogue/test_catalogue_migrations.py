@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from streamstack.catalogue.models import (
     CatalogueBase,
     MediaItemRow,
+    MediaTagRow,
     OutboxRow,
     PlaylistEntryRow,
     PlaylistRow,
@@ -326,3 +327,71 @@ async def test_drafts_from_before_are_announced_as_not_published(
         assert (withdrawn.s3_key, withdrawn.object_prefix) == ("k.mp4", f"{withdrawn.id}/")
         assert withdrawn.thumbnail_s3_key is None
         assert abs((withdrawn.withdrawn_at - now).total_seconds()) < 60
+
+
+#: An item as catalogue_0017 stored it: title key and search text lower-cased.
+LOWER_CASED = {"title_key": "café straße", "search_text": "café straße\nnaïve\ncrème zürich"}
+FOLDED = {"title_key": "cafe strasse", "search_text": "cafe strasse\nnaive\ncreme zurich"}
+
+
+async def test_search_text_is_folded_and_back_with_its_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0018 rewrites an item's title key and search text folded (accents, ß),
+    and SQLite's FTS5 table follows; its downgrade writes the lower-cased forms back from
+    the item's title, description and tags."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id = uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0017")
+            now = datetime.datetime.now(datetime.UTC)
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            items = MediaItemRow.__table__
+            await connection.execute(
+                update(items)
+                .where(items.c.id == item_id)
+                .values(title="Café Straße", description="Naïve", **LOWER_CASED)
+            )
+            for tag in ("zürich", "crème"):
+                await connection.execute(insert(MediaTagRow).values(media_id=item_id, tag=tag))
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await derived(connection) == FOLDED
+            assert await indexed(connection, "strasse") == (1, 1)
+            assert await indexed(connection, "straße") == (0, 0)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0017")
+            assert await derived(connection) == LOWER_CASED
+            assert await indexed(connection, "straße") == (1, 1)
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await derived(connection) == FOLDED
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def derived(connection: AsyncConnection) -> dict[str, str]:
+    row = (await connection.execute(select(MediaItemRow.title_key, MediaItemRow.search_text))).one()
+    return {"title_key": row.title_key, "search_text": row.search_text}
+
+
+async def indexed(connection: AsyncConnection, word: str) -> tuple[int, int]:
+    """Items whose title and whose search text hold ``word``: through SQLite's FTS5 table
+    (what its searches read), the columns themselves on PostgreSQL (its indexes follow
+    any update)."""
+    if connection.dialect.name == "postgresql":
+        query = (
+            "SELECT count(*) FILTER (WHERE title_key LIKE '%' || :word || '%'),"
+            " count(*) FILTER (WHERE search_text LIKE '%' || :word || '%') FROM media_items"
+        )
+    else:
+        # Literal names: FTS_TABLE is media_search.
+        query = (
+            "SELECT (SELECT count(*) FROM media_search"
+            " WHERE media_search MATCH 'title_key : ' || :phrase),"
+            " (SELECT count(*) FROM media_search WHERE media_search MATCH :phrase)"
+        )
+    found = (await connection.execute(text(query), {"word": word, "phrase": f'"{word}"'})).one()
+    return int(found[0]), int(found[1])

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_
 
 from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
+from streamstack.catalogue.search import fold
 from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
     CaptionSource,
@@ -29,6 +30,7 @@ from streamstack.contracts.catalogue import (
     Rendition,
     object_prefix,
 )
+from streamstack.contracts.limits import TITLE_MAX
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.contracts.streaming import THUMBNAILS_PATH
 from streamstack.kernel.errors import BadRequest, PreconditionFailed
@@ -58,13 +60,15 @@ def clean_title(title: str) -> str:
 
 
 def title_key(title: str) -> str:
-    """The case-insensitive sort key of a title."""
-    return title.lower()
+    """The title as it sorts and as search's title tier reads it: :func:`fold`-ed (so
+    "Éclair" sorts among the e's), cut to the column's :data:`TITLE_MAX` characters
+    (folding lengthens a title now and then: ß is ss)."""
+    return fold(title)[:TITLE_MAX]
 
 
 def search_text(title: str, description: str, tags: Sequence[str]) -> str:
-    """What ``q`` searches: title, description and tags, lower-cased."""
-    return "\n".join((title, description, " ".join(tags))).lower()
+    """What ``q`` searches: title, description and tags, :func:`fold`-ed as queries are."""
+    return fold("\n".join((title, description, " ".join(tags))))
 
 
 def edit_tag(title: str, description: str, tags: Iterable[str]) -> str:

@@ -3,8 +3,8 @@ playlists, and the outbox of events to relay.
 
 Tags live in their own table, one row per (item, tag), so that ``tag=`` filtering is an
 index lookup on Postgres and SQLite alike. ``title_key`` and ``search_text`` are derived
-from the editable fields (lower-cased in Python, so both backends sort and match the same
-way) and rewritten whenever those fields change.
+from the editable fields (folded in Python: case and accents dropped, so both backends
+sort and match the same way) and rewritten whenever those fields change.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ class MediaItemRow(CatalogueBase):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    #: ``title`` lower-cased: the case-insensitive sort key.
+    #: ``title`` folded as search folds (case and accents dropped): the sort key, and
+    #: what search's title tier reads.
     title_key: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
@@ -95,7 +96,7 @@ class MediaItemRow(CatalogueBase):
     #: The stills' version since an admin chose their frame (the stills' URLs carry it, so
     #: browsers load the new ones at once); None for the stills made at upload.
     stills_version: Mapped[str | None] = mapped_column(String(16))
-    #: Title, description and tags lower-cased: what ``q`` searches.
+    #: Title, description and tags folded (case and accents dropped): what ``q`` searches.
     search_text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
