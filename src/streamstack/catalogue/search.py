@@ -231,8 +231,8 @@ def _glob_separator() -> str:
 
 @functools.cache
 def _regex_separator() -> str:
-    """A regular expression class of :data:`WORD_SEPARATORS` (``\\uXXXX`` escapes, which
-    PostgreSQL's and Python's expressions both read)."""
+    """A regular expression class of :data:`WORD_SEPARATORS`, in four-digit ``\\u`` escapes
+    (``\\u00a0``), which PostgreSQL's and Python's expressions both read."""
     ranges = (
         f"\\u{ord(a):04x}" + ("" if a == b else f"-\\u{ord(b):04x}") for a, b in WORD_SEPARATORS
     )

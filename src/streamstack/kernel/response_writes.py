@@ -159,19 +159,14 @@ class _HeadTooLarge(Exception):
     """Raised from the parser's callback at the end of a head past :data:`MAX_HEAD_BYTES`."""
 
 
-class _UnlessHeadRefused(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """uvicorn's logger for one connection, without the "Invalid HTTP request received."
-    warning uvicorn writes when the parser stops, when it stopped on a head refused on
-    purpose (which says so itself, as ``request_head_too_large``)."""
-
-    def __init__(self, logger: logging.Logger, protocol: HeadWithBodyProtocol) -> None:
-        super().__init__(logger, {})
-        self._protocol = protocol
+class _HeadRefusedLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """uvicorn's logger for a connection whose head was refused for its size, which says so
+    itself (``request_head_too_large``): without uvicorn's "Invalid HTTP request received."
+    warning for the parser's stop, the one warning it writes then."""
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        if level == logging.WARNING and self._protocol._head_oversized:
-            return
-        super().log(level, msg, *args, **kwargs)
+        if level != logging.WARNING:
+            super().log(level, msg, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         # What uvicorn reads of a Logger beyond logging (its ``level``, for trace lines).
@@ -203,7 +198,6 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         self._head_oversized = False  # a whole head past the limit stopped the parser
         self._reading = 0  # bytes of the read being parsed
         super().connection_made(HeadHoldingTransport(transport, self.loop))
-        self.logger = _UnlessHeadRefused(self.logger, self)  # type: ignore[assignment]
         self._watch = self.loop.call_later(self.head_timeout_seconds, self._watch_client)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -223,6 +217,8 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
         received = self._read_bytes - self._head_from + self._reading
         if received > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
             self._head_oversized = True
+            # Only now, not on every connection: uvicorn logs the parser's stop next.
+            self.logger = _HeadRefusedLogger(self.logger, {})  # type: ignore[assignment]
             raise _HeadTooLarge  # the parser stops; uvicorn answers through send_400_response
         super().on_headers_complete()
 
