@@ -347,13 +347,21 @@ def _conditions(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement
     for index, word in enumerate(words):
         fuzzy = index < FUZZY_WORDS
         if postgresql:
-            pattern = regex(word) if fuzzy else _regex_literal(word)
-            found.append(column.regexp_match(_inline(pattern)))
+            found.append(_postgresql_match(column, word) if fuzzy else _contains(column, word))
             continue
         # GLOB for the variants: a word's start is a character class, which LIKE lacks
         # (and the text is folded, so GLOB's case-sensitivity loses nothing).
         found.append(_sqlite_match(column, word) if fuzzy else _contains(column, word))
     return tuple(found)
+
+
+def _postgresql_match(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
+    """What :func:`regex` matches, the word itself tested first (as on SQLite): a text
+    holding it (most of those a search reads) is spared a regular expression of its
+    many variants."""
+    if len(edits(word)) == 1:  # a word that forgives no typo
+        return _contains(column, word)
+    return case((_contains(column, word), true()), else_=column.regexp_match(_inline(regex(word))))
 
 
 @functools.lru_cache(maxsize=256)
