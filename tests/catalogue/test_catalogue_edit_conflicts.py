@@ -186,6 +186,13 @@ async def test_an_item_found_by_its_id(catalogue_client: AppClient) -> None:
         )
     ).json()
     assert (drafts["items"], drafts["total"]) == ([], 0)
+    for filters in ({"tag": "elsewhere"}, {"processing": "failed"}, {"processing": "ready"}):
+        other = (
+            await catalogue_client.get(
+                f"{API}/", params={"q": wanted, "status": "all", **filters}, headers=admin
+            )
+        ).json()
+        assert (other["items"], other["total"]) == ([], 0), filters
     second = (
         await catalogue_client.get(f"{API}/", params={"q": wanted, "page": 2}, headers=admin)
     ).json()

@@ -126,6 +126,10 @@ async def _upsert(
     return written.first() is not None
 
 
+#: The item id of a statement's shape that names one item: one statement serves them all.
+BOUND_ITEM = uuid.UUID(int=0)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class ItemQuery:
     """Which items a list shows, and in which order."""
@@ -139,6 +143,9 @@ class ItemQuery:
     playable_only: bool = False
     #: Only items in this processing state (or ``outdated``: :data:`OUTDATED`); None for any.
     processing_state: str | None = None
+    #: Only this item (a search for its id), :data:`BOUND_ITEM` in a statement's shape
+    #: (the id bound at execution); None for any.
+    item_id: uuid.UUID | None = None
 
     def conditions(self, *, status_seekable: bool = True) -> list[ColumnElement[bool]]:
         """The WHERE clauses; without ``status_seekable`` the status is compared in a form
@@ -158,6 +165,8 @@ class ItemQuery:
             tag = bindparam("tag", type_=String) if self.tag == "?" else self.tag
             tagged = select(MediaTagRow.media_id).where(MediaTagRow.tag == tag)
             conditions.append(MediaItemRow.id.in_(tagged))
+        if self.item_id is not None:
+            conditions.append(MediaItemRow.id == bindparam("item_id", type_=MediaItemRow.id.type))
         return conditions
 
     def ordering(self) -> list[UnaryExpression[Any]]:
@@ -879,8 +888,9 @@ class ItemPages:
         """The rows of one page (``SHOWN_COLUMNS``, then ``tags``, then ``total``) and
         how many items match in all (counted only when ``total`` is not known already);
         searches are ordered by relevance first."""
+        bound = BOUND_ITEM if query.item_id is not None else None
         shape = PageShape(
-            dataclasses.replace(query, tag="?" if query.tag else ""),
+            dataclasses.replace(query, tag="?" if query.tag else "", item_id=bound),
             search.words,
             self.connection.dialect.name,
             counted=total is None,
@@ -893,6 +903,8 @@ class ItemPages:
         }
         if query.tag:
             values["tag"] = query.tag
+        if query.item_id is not None:
+            values["item_id"] = query.item_id
         if total is not None:
             values["known_total"] = total
         driver = _driver_statement(shape, self.connection.dialect)

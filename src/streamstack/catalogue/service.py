@@ -8,6 +8,7 @@ event to the outbox in the same transaction, then wakes the relay.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -147,9 +148,9 @@ class CatalogueService:
             playable_only=not admin,
             processing_state=processing if admin else None,
         )
-        if (found := await self._found_by_id(search, query, admin=admin)) is not None:
-            shown = found if page == 1 else []
-            return MediaPage(items=shown, total=len(found), page=page, page_size=page_size)
+        found = await self._found_by_id(search, query, admin=admin, page=page, size=page_size)
+        if found is not None:
+            return found
         # What viewers see is the same for all of them: one cached page per query.
         key = (search.words, query.tag, sort, page, page_size)
         generation = self._listing.generation
@@ -176,33 +177,23 @@ class CatalogueService:
         return result
 
     async def _found_by_id(
-        self, search: SearchQuery, query: ItemQuery, *, admin: bool
-    ) -> list[CatalogueItem] | None:
-        """The item a search that is one item's id names, if it passes the list's filters
-        ([] if not); None when the search is no id of an item the caller may see (the text
+        self, search: SearchQuery, query: ItemQuery, *, admin: bool, page: int, size: int
+    ) -> MediaPage | None:
+        """The page of the item a search that is one item's id names, if it passes the
+        list's filters; None when the search is no id of an item the list shows (the text
         search goes on: an id may be written in a description). One primary-key read."""
         item_id = _as_item_id(search)
         if item_id is None:
             return None
-        try:
-            row, tags, _ = await self._one(item_id, admin=admin)
-        except NotFound:
-            return None
-        item = to_catalogue_item(row, tags, admin=admin)  # as a list shows it
-        processing = query.processing_state
-        wanted = (
-            query.status in (None, item.status)
-            and (not query.tag or query.tag in item.tags)
-            and (
-                processing is None
-                or (
-                    item.outdated
-                    if processing == "outdated"
-                    else item.processing_state == processing
-                )
+        by_id = dataclasses.replace(query, item_id=item_id)
+        async with listing(self._database) as pages:
+            rows, total = await pages.page(
+                by_id, SearchQuery(()), limit=size, offset=(page - 1) * size
             )
-        )
-        return [item] if wanted else []
+        if not total:
+            return None
+        items = [listed_item(row, admin=admin) for row in rows]
+        return MediaPage(items=items, total=total, page=page, page_size=size)
 
     async def get_item(self, item_id: uuid.UUID, *, admin: bool) -> CatalogueItem:
         """One item as routes open to viewers answer it; 404 for a viewer unless it is
