@@ -43,7 +43,7 @@ from bench.load import WrkResult, run_wrk
 from bench.plan import BenchPlan
 from bench.processes import BenchKeys, Service, harness_server
 from bench.report import BenchReport, Quantity, Row
-from streamstack.catalogue.items import normalize_tags, search_text, title_key
+from streamstack.catalogue.items import derived_columns, normalize_tags
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 
 NAME = "catalogue_list"
@@ -121,7 +121,6 @@ async def seed(database_url: str, count: int = ITEMS, *, first: int = 0, drafts:
             {
                 "id": item_id,
                 "title": title,
-                "title_key": title_key(title),
                 "description": description,
                 "status": "published" if published else "draft",
                 "s3_key": f"{item_id}.mp4",
@@ -134,7 +133,7 @@ async def seed(database_url: str, count: int = ITEMS, *, first: int = 0, drafts:
                 "height": 1080,
                 "fps": 25.0,
                 "thumbnail_s3_key": f"{item_id}.jpg",
-                "search_text": search_text(title, description, item_tags),
+                **derived_columns(title, description, item_tags),
                 "created_by": "bench",
                 "created_at": when,
                 "updated_at": when,

@@ -24,6 +24,18 @@ OLD_INVITE = text(
 ).bindparams(bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True)))
 
 
+OLD_USER_AND_SESSION = (
+    text(
+        "INSERT INTO auth_users (id, email, role, password_hash, created_at, updated_at)"
+        " VALUES (:id, 'kept@example.com', 'viewer', 'hash', :now, :now)"
+    ),
+    text(
+        "INSERT INTO auth_sessions (id, user_id, created_at, last_used_at, expires_at)"
+        " VALUES (:id, :id, :now, :now, :now)"
+    ),
+)
+
+
 def invite_columns(connection: Connection) -> set[str]:
     return {c["name"] for c in inspect(connection).get_columns("auth_invites")}
 
@@ -65,3 +77,28 @@ async def test_invite_notes_come_and_go_with_their_revision(
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
+
+
+async def test_a_downgrade_keeps_the_users_sessions(settings_factory: SettingsFactory) -> None:
+    """Downgrades drop their columns in place: a table rebuild (alembic's batch mode on
+    SQLite) dropped ``auth_users`` under its sessions' cascading key, signing everyone out."""
+    settings = settings_factory(modules=("auth",))
+    database = Database(settings.effective_database_url)
+    now = datetime.datetime.now(datetime.UTC)
+    kept = {"id": uuid.uuid4(), "now": now}
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade)
+            for statement in OLD_USER_AND_SESSION:
+                await connection.execute(statement.bindparams(*TYPES), kept)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "auth_0001")
+            assert await connection.scalar(text("SELECT count(*) FROM auth_sessions")) == 1
+            await connection.run_sync(REVISIONS.upgrade)
+            assert await connection.scalar(text("SELECT count(*) FROM auth_sessions")) == 1
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+TYPES = (bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True)))

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from streamstack.catalogue.items import normalize_tags, search_text, title_key
+from streamstack.catalogue.items import derived_columns, normalize_tags
 from streamstack.catalogue.listing import listed_item
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 from streamstack.catalogue.repository import (
@@ -49,7 +49,6 @@ def varied_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             {
                 "id": item_id,
                 "title": title,
-                "title_key": title_key(title),
                 "description": description,
                 "status": "published" if published else "draft",
                 "s3_key": f"media/{item_id}.mp4",
@@ -62,7 +61,7 @@ def varied_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 "height": None if i % 7 == 0 else 1080,
                 "fps": None if i % 7 == 0 else 29.97,
                 "thumbnail_s3_key": f"thumbs/{item_id}.jpg" if i % 2 else None,
-                "search_text": search_text(title, description, item_tags),
+                **derived_columns(title, description, item_tags),
                 "created_by": "tester",
                 "created_at": when,
                 "updated_at": when + datetime.timedelta(seconds=i),

@@ -59,7 +59,7 @@ async def test_the_migration_matches_the_models(settings_factory: SettingsFactor
     assert {
         "ix_media_items_status_published_at",
         "ix_media_items_status_created_at",
-        "ix_media_items_status_title_key",
+        "ix_media_items_status_title_order",
         "ix_media_items_status_duration",
     } <= indexes["media_items"]
     assert "ix_media_tags_tag_media_id" in indexes["media_tags"]
@@ -127,7 +127,7 @@ async def test_viewer_indexes_come_and_go_with_their_revision(
     """catalogue_0006 adds the viewers' list indexes; its downgrade drops exactly them."""
     viewers = {
         "ix_media_items_viewers_published_at",
-        "ix_media_items_viewers_title_key",
+        "ix_media_items_viewers_title_order",
         "ix_media_items_viewers_duration",
     }
     settings = settings_factory(modules=("catalogue",))
@@ -395,3 +395,73 @@ async def indexed(connection: AsyncConnection, word: str) -> tuple[int, int]:
         )
     found = (await connection.execute(text(query), {"word": word, "phrase": f'"{word}"'})).one()
     return int(found[0]), int(found[1])
+
+
+async def test_titles_sort_by_their_numbers_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0019 gives the items there are a title order with numbers by value, and
+    the title sort's indexes on it; its downgrade puts back those on ``title_key``."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    keys = ("part 10", "part 9", "part 1 of 2", "part 02b")
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    items = MediaItemRow.__table__
+    in_order = select(items.c.title_key).order_by(items.c.title_order, items.c.id)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0018")
+            now = datetime.datetime.now(datetime.UTC)
+            for key in keys:
+                item_id = uuid.uuid4()
+                await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+                await connection.execute(
+                    update(items).where(items.c.id == item_id).values(title_key=key)
+                )
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            ordered = list(await connection.scalars(in_order))
+            assert ordered == ["part 1 of 2", "part 02b", "part 9", "part 10"]
+            names = (await connection.run_sync(index_names))["media_items"]
+            assert {
+                "ix_media_items_status_title_order",
+                "ix_media_items_viewers_title_order",
+            } <= names
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0018")
+            names = (await connection.run_sync(index_names))["media_items"]
+            assert {"ix_media_items_status_title_key", "ix_media_items_viewers_title_key"} <= names
+            columns = {c["name"] for c in await connection.run_sync(table_columns)}
+            assert "title_order" not in columns
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+def table_columns(connection: Connection) -> list[Any]:
+    return list(inspect(connection).get_columns("media_items"))
+
+
+async def test_a_downgrade_keeps_what_hangs_off_items(settings_factory: SettingsFactory) -> None:
+    """Downgrades drop their columns in place: a table rebuild (alembic's batch mode on
+    SQLite) dropped ``media_items`` under the cascading keys of tags (and captions, watch
+    progress, playlist entries), which went with it."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id = uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    tags = select(MediaTagRow.tag).where(MediaTagRow.media_id == item_id)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            now = datetime.datetime.now(datetime.UTC)
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(MediaTagRow).values(media_id=item_id, tag="kept"))
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0001")
+            assert list(await connection.scalars(tags)) == ["kept"]
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert list(await connection.scalars(tags)) == ["kept"]
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from streamstack.catalogue.items import SHOWN_COLUMNS, normalize_tags, search_text, title_key
+from streamstack.catalogue.items import SHOWN_COLUMNS, derived_columns, normalize_tags
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow, WatchProgressRow
 from streamstack.catalogue.repository import (
     RELATED_WALK,
@@ -65,14 +65,13 @@ def item_row(i: int) -> dict[str, Any]:
     return {
         "id": item_id(i),
         "title": title,
-        "title_key": title_key(title),
         "description": "seeded",
         "status": "published" if published else "draft",
         "s3_key": f"{item_id(i)}.mp4",
         "size_bytes": 1000 + i,
         "content_type": "video/mp4",
         "duration_seconds": 60.0,
-        "search_text": search_text(title, "seeded", tags_of(i)),
+        **derived_columns(title, "seeded", tags_of(i)),
         "created_by": "seeder",
         "created_at": when,
         "updated_at": when,

@@ -9,7 +9,7 @@ from typing import Any
 from catalogue_testing import API, admin_headers
 from sqlalchemy import insert
 
-from streamstack.catalogue.items import normalize_tags, search_text, title_key
+from streamstack.catalogue.items import derived_columns, normalize_tags
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 from support.apps import AppClient
 from support.queries import counting_queries
@@ -34,7 +34,6 @@ def seed_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             {
                 "id": item_id,
                 "title": title,
-                "title_key": title_key(title),
                 "description": "seeded",
                 "status": "published" if published else "draft",
                 "s3_key": f"media/{item_id}.mp4",
@@ -47,7 +46,7 @@ def seed_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 "height": 360,
                 "fps": 30.0,
                 "thumbnail_s3_key": None,
-                "search_text": search_text(title, "seeded", item_tags),
+                **derived_columns(title, "seeded", item_tags),
                 "created_by": "seeder",
                 "created_at": when,
                 "updated_at": when,

@@ -126,3 +126,27 @@ async def test_titles_sort_without_their_accents(catalogue_client: AppClient) ->
         await create_item(catalogue_client, settings, title=title)
     r = await catalogue_client.get(f"{API}/", params={"sort": "title"})
     assert [item["title"] for item in r.json()["items"]] == ["eagle", "Éclair", "Zebra"]
+
+
+async def test_titles_sort_with_their_numbers_by_value(catalogue_client: AppClient) -> None:
+    """ "Part 10" after "Part 9" (characters alone put it first), for viewers and admins,
+    through a search's tiers too, and after a rename."""
+    settings = catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    items = {}
+    for title in ("Part 10", "Part 9", "part 1 of 2", "Part 02b", "Part 100"):
+        items[title] = await create_item(catalogue_client, settings, title=title)
+    natural = ["part 1 of 2", "Part 02b", "Part 9", "Part 10", "Part 100"]
+    for params, headers in (
+        ({"sort": "title"}, {}),
+        ({"sort": "title", "status": "all"}, admin),
+        ({"sort": "title", "q": "part"}, {}),
+    ):
+        r = await catalogue_client.get(f"{API}/", params=params, headers=headers)
+        assert [item["title"] for item in r.json()["items"]] == natural, params
+    renamed = await catalogue_client.patch(
+        f"{API}/{items['Part 100']['id']}", json={"title": "Part 3"}, headers=admin
+    )
+    assert renamed.status_code == 200, renamed.text
+    r = await catalogue_client.get(f"{API}/", params={"sort": "title"})
+    assert [i["title"] for i in r.json()["items"]][2:4] == ["Part 3", "Part 9"]

@@ -19,7 +19,7 @@ import pytest
 from catalogue_testing import API, admin_headers, create_item
 from sqlalchemy import insert, text
 
-from streamstack.catalogue.items import normalize_tags, search_text, title_key
+from streamstack.catalogue.items import derived_columns, normalize_tags
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 from streamstack.catalogue.repository import WALK_WINDOW
 from streamstack.catalogue.search import FUZZY_WORDS, SearchQuery, edits
@@ -62,14 +62,13 @@ def seed_rows() -> list[dict[str, Any]]:
             {
                 "id": uuid.UUID(int=i + 1),
                 "title": title,
-                "title_key": title_key(title),
                 "description": description,
                 "status": "published" if published else "draft",
                 "s3_key": f"media/{i}.mp4",
                 "size_bytes": 1000 + i,
                 "content_type": "video/mp4",
                 "duration_seconds": float(i % 600),
-                "search_text": search_text(title, description, tags),
+                **derived_columns(title, description, tags),
                 "created_by": "seeder",
                 "created_at": when,
                 "updated_at": when,
@@ -106,7 +105,7 @@ def expected_ids(rows: list[dict[str, Any]], q: str, *, admin: bool, sort: str) 
     keys: dict[str, Callable[[dict[str, Any]], Any]] = {
         "newest": lambda r: (r[when], r["id"]),
         "oldest": lambda r: (r[when], r["id"]),
-        "title": lambda r: (r["title_key"], r["id"]),
+        "title": lambda r: (r["title_order"], r["id"]),
         "longest": lambda r: (r["duration_seconds"], r["id"]),
     }
     descending = sort in ("newest", "longest")

@@ -52,13 +52,13 @@ class MediaItemRow(CatalogueBase):
         # ``id`` last keeps pagination stable between equal keys.
         Index("ix_media_items_status_published_at", "status", "published_at", "id"),
         Index("ix_media_items_status_created_at", "status", "created_at", "id"),
-        Index("ix_media_items_status_title_key", "status", "title_key", "id"),
+        Index("ix_media_items_status_title_order", "status", "title_order", "id"),
         Index("ix_media_items_status_duration", "status", "duration_seconds", "id"),
         # An admin's list of every status, newest first (migration catalogue_0004).
         Index("ix_media_items_created_at", "created_at", "id"),
         # Viewers' lists (playable published items), one per sort (catalogue_0006).
         Index("ix_media_items_viewers_published_at", "status", "playable", "published_at", "id"),
-        Index("ix_media_items_viewers_title_key", "status", "playable", "title_key", "id"),
+        Index("ix_media_items_viewers_title_order", "status", "playable", "title_order", "id"),
         Index("ix_media_items_viewers_duration", "status", "playable", "duration_seconds", "id"),
         # Items by processing state, newest first: failed ones counted, filtered (0009).
         Index("ix_media_items_processing_state", "processing_state", "created_at", "id"),
@@ -78,9 +78,11 @@ class MediaItemRow(CatalogueBase):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    #: ``title`` folded as search folds (case and accents dropped): the sort key, and
-    #: what search's title tier reads.
+    #: ``title`` folded as search folds (case and accents dropped): what search's title
+    #: tier reads.
     title_key: Mapped[str] = mapped_column(String(200))
+    #: ``title_key`` with numbers sorting by value: the title sort's key (catalogue_0019).
+    title_order: Mapped[str] = mapped_column(String(400), server_default=text("''"))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     s3_key: Mapped[str] = mapped_column(String(1024))

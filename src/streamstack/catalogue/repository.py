@@ -178,7 +178,7 @@ class ItemQuery:
         if self.sort == "oldest":
             return [when.asc(), MediaItemRow.id.asc()]
         if self.sort == "title":
-            return [MediaItemRow.title_key.asc(), MediaItemRow.id.asc()]
+            return [MediaItemRow.title_order.asc(), MediaItemRow.id.asc()]
         if self.sort == "longest":
             return [MediaItemRow.duration_seconds.desc().nulls_last(), MediaItemRow.id.desc()]
         if self.sort == "popular":
@@ -1148,14 +1148,19 @@ _END = bindparam("page_end", type_=Integer)
 _SORT_COLUMNS = (
     MediaItemRow.created_at,
     MediaItemRow.published_at,
-    MediaItemRow.title_key,
+    MediaItemRow.title_order,
     MediaItemRow.duration_seconds,
     MediaItemRow.view_count,
 )
 
 
-#: What a tier's walk reads of each item: the id, the sort keys and the searched text.
-_WINDOW_COLUMNS = (MediaItemRow.id, *_SORT_COLUMNS, MediaItemRow.search_text)
+#: What a tier's walk reads of each item: the id, the sort keys and the searched texts.
+_WINDOW_COLUMNS = (
+    MediaItemRow.id,
+    *_SORT_COLUMNS,
+    MediaItemRow.title_key,
+    MediaItemRow.search_text,
+)
 
 
 def _tags(dialect: str) -> ScalarSelect[str]:

@@ -23,13 +23,12 @@ from streamstack.catalogue.items import (
     check_unchanged,
     checked_renditions,
     clean_title,
+    derived_columns,
     edit_tag,
     item_from_values,
     new_row,
     normalize_tag,
     normalize_tags,
-    search_text,
-    title_key,
     to_caption_track,
     to_catalogue_item,
     to_media_item,
@@ -314,13 +313,14 @@ class CatalogueService:
             # Under the row's lock: no other edit can land between this check and the write.
             check_unchanged(edit_tag(row.title, row.description, tags), if_match)
             if title is not None:
-                row.title, row.title_key = title, title_key(title)
+                row.title = title
             if isinstance(changes.description, str):
                 row.description = changes.description
             if new_tags is not None:
                 tags = new_tags
                 await store.tags.replace(item_id, new_tags)
-            row.search_text = search_text(row.title, row.description, tags)
+            for column, value in derived_columns(row.title, row.description, tags).items():
+                setattr(row, column, value)
             event = _change_status(row, changes.status, now)
             row.updated_at = now
             item = to_media_item(row, tags, await store.captions.of_item(item_id))

@@ -12,7 +12,7 @@ and ``depends_on`` default to none), so the scripts declare just those two.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -104,6 +104,23 @@ def outbox_table(
             )
         )
     return items
+
+
+def in_batches(
+    connection: sa.Connection, query: sa.Select[Any], key: sa.ColumnElement[Any], size: int
+) -> Iterator[Sequence[sa.Row[Any]]]:
+    """The rows of ``query`` ``size`` at a time, in the order of ``key`` (unique; a column
+    ``query`` selects as ``id``): a data migration never holds a large table in memory."""
+    last = None
+    while True:
+        batch = query.order_by(key).limit(size)
+        if last is not None:
+            batch = batch.where(key > last)
+        rows = connection.execute(batch).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
 
 
 def earlier_revision(beside: str, filename: str) -> ModuleType:

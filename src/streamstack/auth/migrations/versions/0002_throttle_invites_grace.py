@@ -44,5 +44,6 @@ def downgrade() -> None:
     op.drop_table("auth_invites")
     op.drop_index("ix_auth_attempt_counters_updated_at", "auth_attempt_counters")
     op.drop_table("auth_attempt_counters")
-    with op.batch_alter_table("auth_refresh_tokens") as batch:
-        batch.drop_column("successor")
+    # In place, not a batch: SQLite's table rebuild drops the old table under the
+    # cascading keys of what refers to it (a user's sessions went with auth_users).
+    op.drop_column("auth_refresh_tokens", "successor")

@@ -46,5 +46,6 @@ def downgrade() -> None:
     op.drop_table("auth_outbox")
     op.drop_index("ix_auth_password_resets_user_id", "auth_password_resets")
     op.drop_table("auth_password_resets")
-    with op.batch_alter_table("auth_users") as batch:
-        batch.drop_column("disabled_at")
+    # In place, not a batch: SQLite's table rebuild drops the old table under the
+    # cascading keys of what refers to it (a user's sessions went with auth_users).
+    op.drop_column("auth_users", "disabled_at")

@@ -21,5 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("auth_invites") as batch:
-        batch.drop_column("note")
+    # In place, not a batch: SQLite's table rebuild drops the old table under the
+    # cascading keys of what refers to it (a user's sessions went with auth_users).
+    op.drop_column("auth_invites", "note")

@@ -46,6 +46,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("media_items") as batch:
-        for column in reversed(_new_columns()):
-            batch.drop_column(column.name)
+    # In place, not a batch: see catalogue_0019's downgrade.
+    for column in reversed(_new_columns()):
+        op.drop_column("media_items", column.name)

@@ -28,5 +28,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in INDEXES:
         op.drop_index(name, table_name="media_items")
-    with op.batch_alter_table("media_items") as batch:
-        batch.drop_column("view_count")
+    # In place, not a batch: see catalogue_0019's downgrade.
+    op.drop_column("media_items", "view_count")

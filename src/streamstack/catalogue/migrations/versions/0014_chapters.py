@@ -22,5 +22,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("media_items") as batch:
-        batch.drop_column("chapters")
+    # In place, not a batch: see catalogue_0019's downgrade.
+    op.drop_column("media_items", "chapters")

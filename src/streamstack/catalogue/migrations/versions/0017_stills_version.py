@@ -19,5 +19,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("media_items") as batch:
-        batch.drop_column("stills_version")
+    # In place, not a batch: see catalogue_0019's downgrade.
+    op.drop_column("media_items", "stills_version")

@@ -19,6 +19,7 @@ from alembic import op
 
 from streamstack.catalogue.items import title_key
 from streamstack.catalogue.search import fold
+from streamstack.kernel import migrations as ddl
 
 revision: str = "catalogue_0018"
 down_revision: str | None = "catalogue_0017"
@@ -64,15 +65,7 @@ def _rewrite(derive: Derive, *, tags: bool) -> None:
         .where(_ITEMS.c.id == sa.bindparam("item_id"))
         .values(title_key=sa.bindparam("new_title_key"), search_text=sa.bindparam("new_text"))
     )
-    last = None
-    while True:
-        query = sa.select(_ITEMS).order_by(_ITEMS.c.id).limit(BATCH)
-        if last is not None:
-            query = query.where(_ITEMS.c.id > last)
-        rows = connection.execute(query).all()
-        if not rows:
-            return
-        last = rows[-1].id
+    for rows in ddl.in_batches(connection, sa.select(_ITEMS), _ITEMS.c.id, BATCH):
         tagged = _tags_of(connection, [row.id for row in rows]) if tags else {}
         changed = []
         for row in rows:
