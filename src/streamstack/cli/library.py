@@ -15,6 +15,16 @@ from streamstack.cli.tus_client import UploadFailed
 LIST_PATH = "/api/v1/catalogue"
 
 
+def as_admin(item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` when the server answered it as to an admin (its admin-only fields, the
+    ``etag`` an edit sends back among them); else :class:`UploadFailed`."""
+    if "outdated" not in item:
+        raise UploadFailed(
+            "admin role required (the server shows this token published videos alone)"
+        )
+    return item
+
+
 def listed(
     api: AdminApi, query: Mapping[str, str] | None = None, what: str = "items"
 ) -> list[dict[str, Any]]:

@@ -17,14 +17,13 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed, mib
+from streamstack.cli.users import USERS_PATH
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 
 #: Ingest's list of unfinished uploads, one page of it.
 LISTED_PATH = "/api/v1/ingest/uploads?limit={limit}&offset={offset}"
 #: The tus endpoint of one upload, whose ``DELETE`` cancels it.
 UPLOAD_PATH = "/api/v1/ingest/uploads/{id}"
-#: Auth's users, those the repeated ``id`` names: the uploaders' emails (ingest knows ids).
-USERS_PATH = "/api/v1/auth/users"
 #: Uploads asked for per request (the most the server gives).
 PAGE = 100
 COLUMNS = ("ID", "RECEIVED", "IDLE", "EXPIRES IN", "UPLOADER", "FILE", "TITLE")
@@ -64,7 +63,8 @@ def _unfinished(api: AdminApi) -> list[dict[str, Any]]:
 
 
 def _emails(api: AdminApi, ids: set[str]) -> dict[str, str]:
-    """The email of each uploader auth still knows, by id; those it does not (an account
+    """The email of each uploader auth still knows, by id (auth's users the repeated ``id``
+    names: ingest knows ids alone); those it does not (an account
     deleted since) or cannot name (its module not answering) are shown by id."""
     emails: dict[str, str] = {}
     wanted = sorted(ids)
