@@ -8,13 +8,12 @@ names invites by id (and note), and an invite is revoked by its id.
 from __future__ import annotations
 
 import argparse
-import datetime
 import re
 import sys
 import uuid
 from typing import Any
 
-from streamstack.cli.output import print_json, span, table
+from streamstack.cli.output import lasting, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -132,11 +131,9 @@ def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
     if response.status_code != 201:
         raise UploadFailed(f"no invite created: {error_detail(response)}")
     invite = response.json()
-    expires = datetime.datetime.fromisoformat(invite["expires_at"])
-    lasts = span(expires - datetime.datetime.now(datetime.UTC))
     print(
         f"streamstack: invite code {invite['code']}, shown only now, single use, valid for "
-        f"{lasts} (until {expires:%Y-%m-%d %H:%M} UTC); id {invite['id']}",
+        f"{lasting(invite['expires_at'])}; id {invite['id']}",
         file=sys.stderr,
     )
     return invite

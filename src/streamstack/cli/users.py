@@ -8,14 +8,13 @@ A user is named by id or by email. Auth refuses to leave no enabled admin (409
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from streamstack.auth.credentials import InvalidCredentialFormat, normalize_email
-from streamstack.cli.output import print_json, span, table
+from streamstack.cli.output import lasting, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -131,11 +130,9 @@ def _reset(api: AdminApi, user: _User) -> Any:
         raise UploadFailed(f"no reset for {user['email']}: {error_detail(response)}")
     reset = response.json()
     reset["link"] = api.server.rstrip("/") + reset["link_path"]
-    expires = datetime.datetime.fromisoformat(reset["expires_at"])
-    lasts = span(expires - datetime.datetime.now(datetime.UTC))
     print(
-        f"streamstack: a password reset for {user['email']}, shown only now, valid for {lasts} "
-        f"(until {expires:%Y-%m-%d %H:%M} UTC), once; earlier ones stop working. Hand over:\n"
+        f"streamstack: a password reset for {user['email']}, shown only now, valid for "
+        f"{lasting(reset['expires_at'])}, once; earlier ones stop working. Hand over:\n"
         f"  {reset['link']}",
         file=sys.stderr,
     )
