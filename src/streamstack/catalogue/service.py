@@ -25,7 +25,6 @@ from streamstack.catalogue.items import (
     edit_tag,
     item_from_values,
     new_row,
-    normalize_tag,
     normalize_tags,
     search_text,
     title_key,
@@ -71,6 +70,7 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     RecordedCaptions,
     StillsChange,
+    normalize_tag,
     object_prefix,
     owns_object,
 )

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from streamstack.catalogue.items import normalize_tag
 from streamstack.cli.library import as_admin
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import AdminApi, error_detail
 from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.catalogue import normalize_tag
 from streamstack.settings import SettingsError
 
 #: The options of ``items edit``, by their ``args`` attribute, as the command line spells them.

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
-from streamstack.auth.schemas import Role
 from streamstack.catalogue.schemas import SortOrder, StatusFilter
 from streamstack.cli.captions import run_captions
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
@@ -27,6 +26,7 @@ from streamstack.cli.upload import run_upload
 from streamstack.cli.uploads import run_uploads
 from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
+from streamstack.contracts.auth import Role
 from streamstack.contracts.catalogue import ProcessingFilter
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.settings import MODULE_NAMES, SettingsError

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from streamstack.auth.credentials import InvalidCredentialFormat, normalize_email
 from streamstack.cli.output import lasting, print_json, table
 from streamstack.cli.session import (
     AdminApi,
@@ -95,11 +94,12 @@ def _named(api: AdminApi, named: str) -> _User:
 
 
 def _by_email(api: AdminApi, named: str) -> _User:
-    """The user whose email is ``named`` (in auth's canonical form: any case)."""
-    try:
-        email = normalize_email(named)
-    except InvalidCredentialFormat:
-        raise SettingsError(f"users: {named!r} is neither a user's id nor an email") from None
+    """The user whose email is ``named``, in any case (auth keeps emails trimmed and
+    lower-cased, and searches them so; its rules are not loaded here: they import the
+    password checker, a CLI's start would pay for)."""
+    email = named.strip().lower()
+    if "@" not in email:
+        raise SettingsError(f"users: {named!r} is neither a user's id nor an email")
     # The list's ``q`` finds the emails containing it; the one named is the one equal to it.
     found = [user for user in _every(api, {"q": email}) if user["email"] == email]
     if not found:
