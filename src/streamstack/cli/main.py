@@ -121,6 +121,11 @@ def _password_stdin(help: str) -> Option:
     return option("--password-stdin", action="store_true", help=help)
 
 
+def _action(*actions: str) -> Option:
+    """The first argument of a command with several actions: one of ``actions``."""
+    return option("action", choices=actions, metavar="|".join(actions), help="what to do")
+
+
 _SERVER = option(
     "--server",
     env="STREAMSTACK_SERVER",
@@ -293,12 +298,7 @@ COMMANDS = (
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
-            option(
-                "action",
-                choices=("list", "edit", *ACTIONS),
-                metavar="list|edit|" + "|".join(ACTIONS),
-                help="what to do",
-            ),
+            _action("list", "edit", *ACTIONS),
             _ITEMS,
             option("--title", help="edit: the new title"),
             option("--description", help="edit: the new description"),
@@ -371,12 +371,7 @@ COMMANDS = (
         "or an email. The last enabled admin cannot be demoted or disabled. Each change "
         "prints the user (or the reset) as JSON; exit 1 when the server refuses.",
         options=(
-            option(
-                "action",
-                choices=("list", *CHANGES, "password-reset"),
-                metavar="list|" + "|".join(CHANGES) + "|password-reset",
-                help="what to do",
-            ),
+            _action("list", *CHANGES, "password-reset"),
             option("user", nargs="?", metavar="USER", help="the user's id or email"),
             option(
                 "role",
@@ -401,12 +396,7 @@ COMMANDS = (
         "revokes an unused one (the server keeps no code, so an invite is named by its id). "
         "Exit 1 when the server refuses.",
         options=(
-            option(
-                "action",
-                choices=("list", "create", "revoke"),
-                metavar="list|create|revoke",
-                help="what to do",
-            ),
+            _action("list", "create", "revoke"),
             option("invite", nargs="?", metavar="ID", help="revoke: the invite's id"),
             option("--all", action="store_true", help="list: used, revoked and expired too"),
             option("--json", action="store_true", help="list: print the invites as JSON"),
@@ -464,12 +454,7 @@ COMMANDS = (
         "LANGUAGE` removes it. Both print the item's tracks as JSON after the change; exit 1 "
         "when the server refuses (nothing changed then).",
         options=(
-            option(
-                "action",
-                choices=("list", "add", "remove"),
-                metavar="list|add|remove",
-                help="what to do",
-            ),
+            _action("list", "add", "remove"),
             option("item", type=uuid.UUID, metavar="ITEM", help="the item's id"),
             option("language", nargs="?", metavar="LANGUAGE", help="the track's language"),
             option("file", type=Path, nargs="?", metavar="FILE", help="add: the caption file"),

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 from urllib.parse import urlencode
 
+from streamstack.cli.library import every_entry
 from streamstack.cli.output import span, table
 from streamstack.cli.session import (
     AdminApi,
@@ -20,12 +21,10 @@ from streamstack.cli.tus_client import UploadFailed, mib
 from streamstack.cli.users import USERS_PATH
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 
-#: Ingest's list of unfinished uploads, one page of it.
-LISTED_PATH = "/api/v1/ingest/uploads?limit={limit}&offset={offset}"
+#: Ingest's list of unfinished uploads (a page of them, by ``limit`` and ``offset``).
+LISTED_PATH = "/api/v1/ingest/uploads"
 #: The tus endpoint of one upload, whose ``DELETE`` cancels it.
 UPLOAD_PATH = "/api/v1/ingest/uploads/{id}"
-#: Uploads asked for per request (the most the server gives).
-PAGE = 100
 COLUMNS = ("ID", "RECEIVED", "IDLE", "EXPIRES IN", "UPLOADER", "FILE", "TITLE")
 
 
@@ -50,16 +49,8 @@ def run_uploads(args: argparse.Namespace) -> int:
 
 
 def _unfinished(api: AdminApi) -> list[dict[str, Any]]:
-    """Every unfinished upload, page after page (the longest idle first)."""
-    uploads: list[dict[str, Any]] = []
-    while True:
-        response = api.get(LISTED_PATH.format(limit=PAGE, offset=len(uploads)))
-        if response.status_code != 200:
-            raise UploadFailed(f"cannot list the uploads: {error_detail(response)}")
-        page = response.json()
-        uploads += page["items"]
-        if not page["items"] or len(uploads) >= page["total"]:
-            return uploads
+    """Every unfinished upload (the longest idle first)."""
+    return every_entry(api, LISTED_PATH, {}, "uploads")
 
 
 def _emails(api: AdminApi, ids: set[str]) -> dict[str, str]:

@@ -11,8 +11,8 @@ import argparse
 import sys
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
+from streamstack.cli.library import every_entry
 from streamstack.cli.output import lasting, print_json, table
 from streamstack.cli.session import (
     AdminApi,
@@ -22,7 +22,6 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
-from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.settings import SettingsError
 
 #: Auth's users: a page of them (``q``: emails containing it; ``id``: these ones).
@@ -68,17 +67,8 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _every(api: AdminApi, query: dict[str, str]) -> list[_User]:
-    """Every user the list answers with ``query``, page after page (newest first)."""
-    users: list[_User] = []
-    while True:
-        page_query = urlencode({**query, "limit": LIST_LIMIT_MAX, "offset": len(users)})
-        response = api.get(f"{USERS_PATH}?{page_query}")
-        if response.status_code != 200:
-            raise UploadFailed(f"cannot list the users: {error_detail(response)}")
-        page = response.json()
-        users += page["items"]
-        if not page["items"] or len(users) >= page["total"]:
-            return users
+    """Every user the list answers with ``query`` (newest first)."""
+    return every_entry(api, USERS_PATH, query, "users")
 
 
 def _named(api: AdminApi, named: str) -> _User:
