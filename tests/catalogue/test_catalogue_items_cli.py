@@ -1,10 +1,12 @@
-"""``streamstack items``: the real command, in a subprocess, against a served catalogue.
+"""``streamstack items``: the real command, in a subprocess, against a served catalogue
+(an edit racing another admin's, in process, against it too).
 
 The command is a client: these run on the embedded backends only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -17,9 +19,13 @@ import httpx
 import pytest
 from catalogue_testing import API, create_item
 
+from streamstack.cli.editing import edited
 from streamstack.cli.items import clock, confirmed_deletion
+from streamstack.cli.main import build_parser
+from streamstack.cli.session import AdminApi, GivenToken
+from streamstack.cli.tus_client import UploadFailed
 from streamstack.settings import Settings
-from support.apps import mint_token, served_app
+from support.apps import bearer, mint_token, served_app
 from support.commands import CommandLine
 from support.fixtures import SettingsFactory
 
@@ -41,6 +47,13 @@ class Library:
 
     async def __call__(self, *args: str, **kwargs: Any) -> tuple[int, str, str]:
         return await self.items(*args, "--server", self.url, **kwargs)
+
+    async def item(self, title: str) -> dict[str, Any]:
+        """The item with this title, as an admin sees it."""
+        answer = await self.client.get(
+            f"{API}/?status=all", headers={"Authorization": f"Bearer {self.items.token}"}
+        )
+        return next(item for item in answer.json()["items"] if item["title"] == title)
 
     async def statuses(self) -> dict[str, str]:
         """Every item's title and status, drafts too."""
@@ -158,6 +171,20 @@ async def test_delete_at_a_terminal_does_what_is_answered(
         ("publish", "not-an-id"),
         ("list", "--status", "gone"),
         ("undelete", "--status", "all"),
+        ("edit", "--title", "No item named"),
+        ("edit", "--tag", "food", "--title", "A filter selects none"),
+        ("edit", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10"),
+        ("edit", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "--tags", "a", "--add-tag", "b"),
+        (
+            "edit",
+            "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10",
+            "--description",
+            "a",
+            "--description-file",
+            "-",
+        ),
+        ("edit", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "--description-file", "/nonexistent.txt"),
+        ("publish", "--status", "all", "--title", "Only edit sets titles"),
     ],
 )
 async def test_what_cannot_be_meant_is_refused_in_one_line(
@@ -183,6 +210,7 @@ async def test_a_viewer_changes_nothing(library: Library) -> None:
         for verb in ("publish", "unpublish", "delete")
         for selection in (["--status", "all"], ids)
     ]
+    asked += [("edit", ids[0], "--title", "Taken over")]
     for verb, *selection in asked:
         code, out, err = await library(verb, *selection, "--yes", token=viewer)
         assert (code, out) == (1, ""), err
@@ -194,6 +222,129 @@ async def test_a_viewer_changes_nothing(library: Library) -> None:
         "Apples": "draft",
         "Birds": "published",
     }
+
+
+async def test_edit_sends_only_what_is_given(library: Library) -> None:
+    birds = await library.item("Birds")
+
+    code, out, err = await library("edit", birds["id"], "--title", "Birds of the coast")
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["title"], item["tags"]) == ("Birds of the coast", ["nature"])
+    assert item["description"] == birds["description"]
+    assert err == f"streamstack: edited {birds['id']}: title\n"
+
+    notes = library.items.folder / "notes.md"
+    notes.write_text("0:00 Gulls\n\nÉtourneaux at dusk.\n", encoding="utf-8")
+    code, out, err = await library("edit", birds["id"], "--description-file", str(notes))
+    assert json.loads(out)["description"] == "0:00 Gulls\n\nÉtourneaux at dusk.", err
+    code, out, err = await library("edit", birds["id"], "--description-file", "-", stdin="Piped.\n")
+    assert json.loads(out)["description"] == "Piped.", err
+
+    # A removed tag is matched as the server stores tags; an added one is stored so.
+    code, out, err = await library(
+        "edit",
+        birds["id"],
+        "--add-tag",
+        "Sea Birds",
+        "--add-tag",
+        "gulls",
+        "--remove-tag",
+        "NATURE",
+    )
+    assert (code, json.loads(out)["tags"]) == (0, ["gulls", "sea birds"]), err
+    code, out, err = await library("edit", birds["id"], "--tags", "coast, ,winter")
+    assert json.loads(out)["tags"] == ["coast", "winter"], err
+    code, out, err = await library("edit", birds["id"], "--tags", "")
+    assert json.loads(out)["tags"] == [], err
+    after = await library.item("Birds of the coast")
+    assert (after["title"], after["description"], after["status"]) == (
+        "Birds of the coast",
+        "Piped.",
+        "published",
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (("--title", "x" * 1000), "HTTP 400: "),
+        (("--title", "   "), "HTTP 400: title must not be blank"),
+        (("--add-tag", "x" * 1000), "HTTP 400: "),
+    ],
+)
+async def test_edit_shows_what_the_server_refuses(
+    library: Library, option: tuple[str, str], said: str
+) -> None:
+    birds = await library.item("Birds")
+    code, out, err = await library("edit", birds["id"], *option)
+    assert (code, out) == (1, ""), err
+    [line] = err.splitlines()
+    assert line.startswith(f"streamstack: items edit: {birds['id']} not edited: {said}"), err
+    assert await library.item("Birds") == birds
+
+    unknown = str(uuid.uuid4())
+    code, out, err = await library("edit", unknown, *option)
+    assert (code, out, err) == (
+        1,
+        "",
+        f"streamstack: items edit: {unknown}: HTTP 404: no such media item\n",
+    )
+
+
+class EditedMeanwhile(AdminApi):
+    """The CLI's API, with another admin's edit landing between its read and its write
+    (``rivals``: the bodies of those edits, one before each of its writes)."""
+
+    def __init__(self, library: Library, rivals: list[dict[str, Any]]) -> None:
+        super().__init__(library.url, GivenToken(library.items.token))
+        self.rivals = rivals
+        self.other = httpx.Client(base_url=library.url, headers=bearer(library.items.token))
+
+    def request(self, method: str, path: str, *, renew: bool = True, **kwargs: Any) -> Any:
+        if method == "PATCH" and self.rivals:
+            assert self.other.patch(path, json=self.rivals.pop(0)).status_code == 200
+        return super().request(method, path, renew=renew, **kwargs)
+
+    async def edit(self, *args: str) -> Any:
+        parsed = build_parser().parse_args(["items", "edit", *args])
+        try:
+            return await asyncio.to_thread(edited, self, parsed)
+        finally:
+            self.other.close()
+            self.close()
+
+
+async def test_tags_added_or_removed_are_worked_out_again_after_an_edit_meanwhile(
+    library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    birds = await library.item("Birds")
+    api = EditedMeanwhile(library, [{"tags": ["nature", "rival"]}])
+    item = await api.edit(birds["id"], "--add-tag", "sea", "--remove-tag", "nature")
+    assert item["tags"] == ["rival", "sea"]
+    assert (
+        f"streamstack: {birds['id']} was changed meanwhile; reading it again"
+        in capsys.readouterr().err
+    )
+
+    # Changed again before the second write: said, and the other edit stands.
+    api = EditedMeanwhile(library, [{"tags": ["one"]}, {"tags": ["two"]}])
+    with pytest.raises(UploadFailed, match="someone else changed it after this command read it"):
+        await api.edit(birds["id"], "--add-tag", "mine")
+    assert (await library.item("Birds"))["tags"] == ["two"]
+
+
+async def test_an_edit_made_meanwhile_is_not_overwritten(library: Library) -> None:
+    birds = await library.item("Birds")
+    api = EditedMeanwhile(library, [{"title": "Their birds"}])
+    with pytest.raises(UploadFailed) as refused:
+        await api.edit(birds["id"], "--title", "My birds", "--tags", "mine")
+    assert str(refused.value).startswith(
+        f"{birds['id']} not edited: someone else changed it after this command read it (HTTP 412: "
+    )
+    assert "nothing was saved and their change stands" in str(refused.value)
+    now = await library.item("Their birds")
+    assert now["tags"] == ["nature"]
 
 
 def test_lengths_read_as_a_player_shows_them() -> None:

@@ -42,7 +42,12 @@ from streamstack.auth.service import (
     clean_user_agent,
 )
 from streamstack.auth.tokens import IssuedTokens
-from streamstack.contracts.limits import LIST_LIMIT_MAX, LIST_OFFSET_MAX, ONE_LINE
+from streamstack.contracts.limits import (
+    INVITES_LIST_MAX,
+    LIST_LIMIT_MAX,
+    LIST_OFFSET_MAX,
+    ONE_LINE,
+)
 from streamstack.contracts.streaming import STILLS_PASS_COOKIE, THUMBNAILS_PATH
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
@@ -449,7 +454,7 @@ class InviteController(Controller):
 
     @get("")
     async def list_invites(
-        self, auth: Auth, limit: Annotated[int, Parameter(ge=1, le=500)] = 100
+        self, auth: Auth, limit: Annotated[int, Parameter(ge=1, le=INVITES_LIST_MAX)] = 100
     ) -> InviteList:
         """The invites still usable, then the others, each part newest first (without their
         codes), and what became of each."""

@@ -16,10 +16,10 @@ from streamstack.auth.credentials import (
     MAX_PASSWORD_CHARS,
     MIN_PASSWORD_CHARS,
 )
+from streamstack.contracts.auth import Role
 from streamstack.contracts.limits import InviteNote
 from streamstack.settings import RegistrationMode  # the setting's modes, answered as is
 
-Role = Literal["viewer", "admin"]
 # The pattern is the address rule of ``normalize_email``, so the document says what is refused.
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS, pattern=EMAIL_TEXT)]
 # The lower bound is checked by the service so login can answer "wrong email or password".

@@ -28,19 +28,13 @@ from streamstack.contracts.catalogue import (
     NewMediaItem,
     ProcessingUpdate,
     Rendition,
+    normalize_tag,
     object_prefix,
 )
 from streamstack.contracts.limits import TITLE_MAX
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.contracts.streaming import THUMBNAILS_PATH
 from streamstack.kernel.errors import BadRequest, PreconditionFailed
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_tag(tag: str) -> str:
-    """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased."""
-    return _SPACES.sub(" ", tag).strip().lower()
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:

@@ -27,7 +27,6 @@ from streamstack.catalogue.items import (
     edit_tag,
     item_from_values,
     new_row,
-    normalize_tag,
     normalize_tags,
     to_caption_track,
     to_catalogue_item,
@@ -71,6 +70,7 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     RecordedCaptions,
     StillsChange,
+    normalize_tag,
     object_prefix,
     owns_object,
 )

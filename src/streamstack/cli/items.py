@@ -1,6 +1,6 @@
-"""``streamstack items``: list the library's videos, and publish, unpublish or delete them,
-named by id or selected by the library's filters (the library page's bulk actions, for
-scripts)."""
+"""``streamstack items``: list the library's videos, edit one (:mod:`.editing`), and publish,
+unpublish or delete them, named by id or selected by the library's filters (the library
+page's bulk actions, for scripts)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from streamstack.cli.library import listed
+from streamstack.cli.editing import check_edit, edit_options_given, edited
+from streamstack.cli.library import as_admin, listed
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import (
@@ -73,15 +74,18 @@ class Outcome:
 
 
 def run_items(args: argparse.Namespace) -> int:
-    """``streamstack items list|publish|unpublish|delete``: list the videos the filters
-    select (a table, or ``--json``), or act on the named or selected ones one at a time
-    with a line each; print the outcome as JSON. Exit 1 if any could not be changed."""
+    """``streamstack items list|edit|publish|unpublish|delete``: list the videos the filters
+    select (a table, or ``--json``), edit one and print it as JSON, or act on the named or
+    selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
+    any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
     _check(args, query)
     with admin_api("items", args) as api:
         try:
             if args.action == "list":
                 return _listed(_library(api, {**query, "sort": args.sort}), as_json=args.json)
+            if args.action == "edit":
+                return print_json(edited(api, args))
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
             return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
@@ -92,6 +96,10 @@ def run_items(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
+    if args.action == "edit":
+        return check_edit(args, query)
+    if given := edit_options_given(args):
+        raise SettingsError(f"items {args.action}: {', '.join(given)} go with edit")
     if args.action == "list":
         if args.items:
             raise SettingsError("items list: select with --status, --processing, --search or --tag")
@@ -107,16 +115,7 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
 
 def _library(api: AdminApi, query: dict[str, str]) -> list[_Item]:
     """The items the list shows with ``query``, as an admin sees them."""
-    return [_as_admin(item) for item in listed(api, query)]
-
-
-def _as_admin(item: _Item) -> _Item:
-    """``item`` when the server answered it as to an admin; else :class:`UploadFailed`."""
-    if "outdated" not in item:
-        raise UploadFailed(
-            "admin role required (the server shows this token published videos alone)"
-        )
-    return item
+    return [as_admin(item) for item in listed(api, query)]
 
 
 def _listed(items: list[_Item], *, as_json: bool) -> int:
@@ -156,7 +155,7 @@ def _named(api: AdminApi, ids: list[Any], outcome: Outcome) -> list[_Item]:
     for item_id in dict.fromkeys(str(item_id) for item_id in ids):
         response = api.get(ITEM_PATH.format(id=item_id))
         if response.status_code == 200:
-            found.append(_as_admin(response.json()))
+            found.append(as_admin(response.json()))
         elif response.status_code == 403:
             raise UploadFailed(error_detail(response))
         else:

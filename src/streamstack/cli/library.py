@@ -1,5 +1,6 @@
-"""The library as commands read it: the catalogue's admin list, every item of it, page by
-page (``items``, ``transcode --failed``/``--outdated``, ``probe --all``)."""
+"""Lists as commands read them, every entry, page by page: the library (the catalogue's
+admin list: ``items``, ``transcode --failed``/``--outdated``, ``probe --all``) and the
+lists paged by ``limit`` and ``offset`` (``uploads``, ``users``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,20 @@ from urllib.parse import urlencode
 from streamstack.catalogue.schemas import MAX_PAGE_SIZE
 from streamstack.cli.session import AdminApi, error_detail
 from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.limits import LIST_LIMIT_MAX
 
 #: The catalogue's list: admins see drafts too (``status=all``, unless ``query`` says).
 LIST_PATH = "/api/v1/catalogue"
+
+
+def as_admin(item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` when the server answered it as to an admin (its admin-only fields, the
+    ``etag`` an edit sends back among them); else :class:`UploadFailed`."""
+    if "outdated" not in item:
+        raise UploadFailed(
+            "admin role required (the server shows this token published videos alone)"
+        )
+    return item
 
 
 def listed(
@@ -33,6 +45,24 @@ def listed(
         if not answer["items"] or len(items) >= answer["total"]:
             return items
         page += 1
+
+
+def every_entry(
+    api: AdminApi, path: str, query: Mapping[str, str], what: str
+) -> list[dict[str, Any]]:
+    """Every entry of the list at ``path`` (its ``items`` and ``total``, a page of the most
+    the server gives at a time by ``limit`` and ``offset``) with ``query``;
+    :class:`UploadFailed` naming ``what`` when the server refuses to list them."""
+    entries: list[dict[str, Any]] = []
+    while True:
+        page_query = urlencode({**query, "limit": LIST_LIMIT_MAX, "offset": len(entries)})
+        response = api.get(f"{path}?{page_query}")
+        if response.status_code != 200:
+            raise UploadFailed(f"cannot list the {what}: {error_detail(response)}")
+        page = response.json()
+        entries += page["items"]
+        if not page["items"] or len(entries) >= page["total"]:
+            return entries
 
 
 def listed_items(

@@ -15,6 +15,7 @@ from typing import Any, get_args
 from streamstack.catalogue.schemas import SortOrder, StatusFilter
 from streamstack.cli.captions import run_captions
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
+from streamstack.cli.invites import lifetime, run_invites
 from streamstack.cli.items import ACTIONS, run_items
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
@@ -23,7 +24,9 @@ from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
 from streamstack.cli.upload import run_upload
 from streamstack.cli.uploads import run_uploads
+from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
+from streamstack.contracts.auth import Role
 from streamstack.contracts.catalogue import ProcessingFilter
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.settings import MODULE_NAMES, SettingsError
@@ -116,6 +119,11 @@ def _data_dir(help: str) -> Option:
 
 def _password_stdin(help: str) -> Option:
     return option("--password-stdin", action="store_true", help=help)
+
+
+def _action(*actions: str) -> Option:
+    """The first argument of a command with several actions: one of ``actions``."""
+    return option("action", choices=actions, metavar="|".join(actions), help="what to do")
 
 
 _SERVER = option(
@@ -279,21 +287,38 @@ COMMANDS = (
     Subcommand(
         "items",
         run_items,
-        help="list the library's videos; publish, unpublish or delete them",
+        help="list, edit, publish, unpublish or delete the library's videos",
         description="`items list` prints the library's videos, drafts too, as a table (or "
-        "--json), narrowed by the filters. `items publish`, `unpublish` and `delete` act on "
+        "--json), narrowed by the filters. `items edit ITEM` changes the title, description "
+        "or tags given (only those), unless someone changed the item since the command read "
+        "it (--add-tag/--remove-tag then read it again and try once more); it prints the "
+        "item as JSON. `items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
         "line each, leaving alone those already so; they print what was done as JSON. "
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
-            option(
-                "action",
-                choices=("list", *ACTIONS),
-                metavar="list|" + "|".join(ACTIONS),
-                help="what to do",
-            ),
+            _action("list", "edit", *ACTIONS),
             _ITEMS,
+            option("--title", help="edit: the new title"),
+            option("--description", help="edit: the new description"),
+            option(
+                "--description-file",
+                metavar="FILE",
+                help="edit: the new description from FILE (`-`: standard input)",
+            ),
+            option(
+                "--tags", metavar="A,B", help="edit: all the tags, comma-separated (`''`: none)"
+            ),
+            option(
+                "--add-tag", action="append", metavar="TAG", help="edit: add this tag (repeatable)"
+            ),
+            option(
+                "--remove-tag",
+                action="append",
+                metavar="TAG",
+                help="edit: remove this tag (repeatable)",
+            ),
             option("--status", choices=get_args(StatusFilter), help="drafts, published or all"),
             option(
                 "--processing",
@@ -329,6 +354,59 @@ COMMANDS = (
                 default=None,
                 metavar="ID",
                 help="cancel the upload with this id (from the list)",
+            ),
+            _SERVER,
+            _TOKEN,
+        ),
+    ),
+    Subcommand(
+        "users",
+        run_users,
+        help="list accounts; disable, enable, set a role, reset a password",
+        description="`users list` prints every account (id, role, enabled or disabled, when "
+        "made, email, name) as a table, or --json. `users disable USER` signs every session "
+        "of it out and refuses its sign-in until `users enable USER`; `users role USER "
+        "admin|viewer` sets its role; `users password-reset USER` prints a single-use link "
+        "that sets a new password within an hour (earlier ones stop working). USER is an id "
+        "or an email. The last enabled admin cannot be demoted or disabled. Each change "
+        "prints the user (or the reset) as JSON; exit 1 when the server refuses.",
+        options=(
+            _action("list", *CHANGES, "password-reset"),
+            option("user", nargs="?", metavar="USER", help="the user's id or email"),
+            option(
+                "role",
+                nargs="?",
+                choices=get_args(Role),
+                metavar="ROLE",
+                help="role: the new role, " + " or ".join(get_args(Role)),
+            ),
+            option("--json", action="store_true", help="list: print the users as JSON"),
+            _SERVER,
+            _TOKEN,
+        ),
+    ),
+    Subcommand(
+        "invites",
+        run_invites,
+        help="list, create or revoke registration invites",
+        description="`invites list` prints the invites still usable (--all: the used, revoked "
+        "and expired ones too) as a table, or --json. `invites create` makes a single-use "
+        "code, printed only now with the invite as JSON, with --note to tell it apart and "
+        "--expires for how long it lasts (the server's default: 7 days). `invites revoke ID` "
+        "revokes an unused one (the server keeps no code, so an invite is named by its id). "
+        "Exit 1 when the server refuses.",
+        options=(
+            _action("list", "create", "revoke"),
+            option("invite", nargs="?", metavar="ID", help="revoke: the invite's id"),
+            option("--all", action="store_true", help="list: used, revoked and expired too"),
+            option("--json", action="store_true", help="list: print the invites as JSON"),
+            option("--note", default=None, help="create: a note that tells the invite apart"),
+            option(
+                "--expires",
+                type=lifetime,
+                default=None,
+                metavar="DURATION",
+                help="create: how long the code lasts, hours (48h) or days (7d)",
             ),
             _SERVER,
             _TOKEN,
@@ -376,12 +454,7 @@ COMMANDS = (
         "LANGUAGE` removes it. Both print the item's tracks as JSON after the change; exit 1 "
         "when the server refuses (nothing changed then).",
         options=(
-            option(
-                "action",
-                choices=("list", "add", "remove"),
-                metavar="list|add|remove",
-                help="what to do",
-            ),
+            _action("list", "add", "remove"),
             option("item", type=uuid.UUID, metavar="ITEM", help="the item's id"),
             option("language", nargs="?", metavar="LANGUAGE", help="the track's language"),
             option("file", type=Path, nargs="?", metavar="FILE", help="add: the caption file"),

@@ -31,6 +31,17 @@ def span(duration: datetime.timedelta) -> str:
     return f"{seconds}s"
 
 
+def lasting(expires_at: str) -> str:
+    """How long a code the server just made lasts, from now until ``expires_at`` (its ISO
+    time) to the nearest minute, then in its largest whole unit: ``1h``, ``2d`` (the
+    moments the request took would otherwise floor a full day to ``23h``), with the
+    moment itself: ``1h (until 2026-12-05 15:30 UTC)``."""
+    expires = datetime.datetime.fromisoformat(expires_at).astimezone(datetime.UTC)
+    left = expires - datetime.datetime.now(datetime.UTC)
+    minutes = datetime.timedelta(minutes=round(left.total_seconds() / 60))
+    return f"{span(minutes)} (until {expires:%Y-%m-%d %H:%M} UTC)"
+
+
 def table(rows: list[tuple[str, ...]]) -> str:
     """``rows`` in columns two spaces apart, each as wide as its widest cell (the last
     one unpadded)."""

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 from urllib.parse import urlencode
 
+from streamstack.cli.library import every_entry
 from streamstack.cli.output import span, table
 from streamstack.cli.session import (
     AdminApi,
@@ -17,16 +18,13 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed, mib
+from streamstack.cli.users import USERS_PATH
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 
-#: Ingest's list of unfinished uploads, one page of it.
-LISTED_PATH = "/api/v1/ingest/uploads?limit={limit}&offset={offset}"
+#: Ingest's list of unfinished uploads (a page of them, by ``limit`` and ``offset``).
+LISTED_PATH = "/api/v1/ingest/uploads"
 #: The tus endpoint of one upload, whose ``DELETE`` cancels it.
 UPLOAD_PATH = "/api/v1/ingest/uploads/{id}"
-#: Auth's users, those the repeated ``id`` names: the uploaders' emails (ingest knows ids).
-USERS_PATH = "/api/v1/auth/users"
-#: Uploads asked for per request (the most the server gives).
-PAGE = 100
 COLUMNS = ("ID", "RECEIVED", "IDLE", "EXPIRES IN", "UPLOADER", "FILE", "TITLE")
 
 
@@ -51,20 +49,13 @@ def run_uploads(args: argparse.Namespace) -> int:
 
 
 def _unfinished(api: AdminApi) -> list[dict[str, Any]]:
-    """Every unfinished upload, page after page (the longest idle first)."""
-    uploads: list[dict[str, Any]] = []
-    while True:
-        response = api.get(LISTED_PATH.format(limit=PAGE, offset=len(uploads)))
-        if response.status_code != 200:
-            raise UploadFailed(f"cannot list the uploads: {error_detail(response)}")
-        page = response.json()
-        uploads += page["items"]
-        if not page["items"] or len(uploads) >= page["total"]:
-            return uploads
+    """Every unfinished upload (the longest idle first)."""
+    return every_entry(api, LISTED_PATH, {}, "uploads")
 
 
 def _emails(api: AdminApi, ids: set[str]) -> dict[str, str]:
-    """The email of each uploader auth still knows, by id; those it does not (an account
+    """The email of each uploader auth still knows, by id (auth's users the repeated ``id``
+    names: ingest knows ids alone); those it does not (an account
     deleted since) or cannot name (its module not answering) are shown by id."""
     emails: dict[str, str] = {}
     wanted = sorted(ids)

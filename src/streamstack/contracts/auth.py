@@ -13,12 +13,14 @@ authenticator, which verifies the token and reads the revoked-tokens list that a
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
 from streamstack.contracts.limits import UUID_TEXT
 
+#: An account's role (``streamstack users role`` offers these, as the API's schema does).
+Role = Literal["viewer", "admin"]
 #: Subject of the event published once per deleted account (stream ``AUTH_EVENTS``).
 USER_DELETED = "auth.events.user.deleted"
 

@@ -6,6 +6,7 @@ use, so every transport refuses what the public API refuses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal, TypeVar
@@ -37,6 +38,7 @@ from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 _Value = TypeVar("_Value")
+_SPACES = re.compile(r"\s+")
 
 MediaStatus = Literal["draft", "published"]
 #: Where transcoding of an item stands: ``none`` (nothing to do or not asked), ``queued``,
@@ -62,6 +64,12 @@ MEDIA_UNPUBLISHED = "catalogue.events.media.unpublished"
 MEDIA_DELETED = "catalogue.events.media.deleted"
 #: A published item changed in what viewers see (fields, processing); payload: MediaItem.
 MEDIA_UPDATED = "catalogue.events.media.updated"
+
+
+def normalize_tag(tag: str) -> str:
+    """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased (the
+    catalogue stores tags so; ``streamstack items edit --remove-tag`` matches them so)."""
+    return _SPACES.sub(" ", tag).strip().lower()
 
 
 def object_prefix(media_id: str) -> str:

@@ -78,6 +78,9 @@ EXISTING_ITEMS_BATCH_MAX = 500
 #: What an admin notes on an invite to tell it apart ("for Alice, video club"): one line
 #: that the invite list shows beside the invite (only the code's hash is kept).
 INVITE_NOTE_MAX = 200
+#: Invites one list answers at most (the usable ones first; 100 unless asked):
+#: ``streamstack invites list --all`` asks for this many.
+INVITES_LIST_MAX = 500
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]

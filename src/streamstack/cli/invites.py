@@ -1,0 +1,148 @@
+"""``streamstack invites``: list the registration invites, create one, revoke one (the
+admin's invites page, for a shell).
+
+A code is shown once, when it is created: the server keeps only its digest, so the list
+names invites by id (and note), and an invite is revoked by its id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import uuid
+from typing import Any
+
+from streamstack.cli.output import lasting, print_json, table
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    admin_api,
+    error_detail,
+)
+from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.limits import INVITES_LIST_MAX
+from streamstack.settings import SettingsError
+
+#: Auth's invites: GET lists them, POST creates one; ``/{id}``: DELETE revokes it.
+INVITES_PATH = "/api/v1/auth/invites"
+COLUMNS = ("ID", "STATUS", "CREATED", "EXPIRES", "USED BY", "NOTE")
+_DURATION = re.compile(r"(\d+)\s*([hd]?)")
+
+
+def lifetime(text: str) -> int:
+    """``--expires``: hours (``48``, ``48h``) or days (``7d``), as whole hours."""
+    matched = _DURATION.fullmatch(text.strip().lower())
+    if matched is None:
+        raise argparse.ArgumentTypeError(f"not hours (48h) or days (7d): {text!r}")
+    number, unit = matched.groups()
+    return int(number) * (24 if unit == "d" else 1)
+
+
+def run_invites(args: argparse.Namespace) -> int:
+    """``streamstack invites list|create|revoke``: print the invites (the usable ones, or
+    ``--all``; a table, or ``--json``), create one and print it as JSON (its code shown
+    only now), or revoke one. Exit 1 when the server refuses (nothing changed then)."""
+    _check(args)
+    with admin_api("invites", args) as api:
+        try:
+            if args.action == "list":
+                return _listed(_invites(api, every=args.all), as_json=args.json)
+            if args.action == "create":
+                return print_json(_created(api, args.note, args.expires))
+            return _revoked(api, uuid.UUID(args.invite))
+        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
+            print(f"streamstack: invites {args.action}: {exc}", file=sys.stderr)
+            return 1
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
+    if (args.invite is not None) != (args.action == "revoke"):
+        raise SettingsError(
+            "invites revoke: give the invite's id"
+            if args.action == "revoke"
+            else f"invites {args.action}: an invite is named by revoke alone"
+        )
+    wrong = {
+        "--all": args.all and args.action != "list",
+        "--json": args.json and args.action != "list",
+        "--note": args.note is not None and args.action != "create",
+        "--expires": args.expires is not None and args.action != "create",
+    }
+    if given := [flag for flag, misplaced in wrong.items() if misplaced]:
+        raise SettingsError(f"invites {args.action}: {', '.join(given)} go with another action")
+    if args.action == "revoke":
+        try:
+            uuid.UUID(args.invite)
+        except ValueError:
+            raise SettingsError(
+                "invites revoke: give the invite's id (`streamstack invites list` shows it, "
+                "`invites create` printed it): the server keeps no code, only its digest, so "
+                "an invite cannot be found by its code"
+            ) from None
+
+
+def _invites(api: AdminApi, *, every: bool) -> list[dict[str, Any]]:
+    """The usable invites, or with ``every`` the used, revoked and expired ones too."""
+    response = api.get(f"{INVITES_PATH}?limit={INVITES_LIST_MAX}")
+    if response.status_code != 200:
+        raise UploadFailed(f"cannot list the invites: {error_detail(response)}")
+    invites: list[dict[str, Any]] = response.json()["items"]
+    return invites if every else [invite for invite in invites if invite["status"] == "active"]
+
+
+def _listed(invites: list[dict[str, Any]], *, as_json: bool) -> int:
+    """Print ``invites`` as a table (or JSON); the count on stderr."""
+    if as_json:
+        return print_json(invites)
+    if invites:
+        print(table([COLUMNS, *(_row(invite) for invite in invites)]))
+    print(
+        f"streamstack: {len(invites):,} invite{'' if len(invites) == 1 else 's'}", file=sys.stderr
+    )
+    return 0
+
+
+def _row(invite: dict[str, Any]) -> tuple[str, ...]:
+    """One invite's cells, in the order of :data:`COLUMNS`."""
+    account = invite["used_by_account"]
+    used_by = account["email"] if account else "(deleted)" if invite["used_by_deleted"] else "-"
+    return (
+        invite["id"],
+        invite["status"],
+        invite["created_at"][:10],
+        invite["expires_at"][:16].replace("T", " "),
+        used_by,
+        invite["note"] or "-",
+    )
+
+
+def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
+    """A new invite with ``note``, lasting ``hours`` (the server's default without);
+    its code, and how long it lasts, said."""
+    body = {
+        key: value
+        for key, value in (("note", note), ("expires_in_hours", hours))
+        if value is not None
+    }
+    response = api.request("POST", INVITES_PATH, json=body)
+    if response.status_code != 201:
+        raise UploadFailed(f"no invite created: {error_detail(response)}")
+    invite = response.json()
+    print(
+        f"streamstack: invite code {invite['code']}, shown only now, single use, valid for "
+        f"{lasting(invite['expires_at'])}; id {invite['id']}",
+        file=sys.stderr,
+    )
+    return invite
+
+
+def _revoked(api: AdminApi, invite_id: uuid.UUID) -> int:
+    """Revoke an unused invite; 1 when the server refuses (unknown, or used already)."""
+    response = api.request("DELETE", f"{INVITES_PATH}/{invite_id}")
+    if response.status_code != 204:
+        raise UploadFailed(f"{invite_id} not revoked: {error_detail(response)}")
+    print(f"streamstack: revoked invite {invite_id}; its code no longer registers", file=sys.stderr)
+    return 0

@@ -1,0 +1,157 @@
+"""``streamstack users``: list the accounts; disable, enable, change the role of one, or
+give it a password-reset link (the admin's users page, for a shell).
+
+A user is named by id or by email. Auth refuses to leave no enabled admin (409
+``last_admin``); that refusal is said with what to do instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from typing import Any
+
+from streamstack.cli.library import every_entry
+from streamstack.cli.output import lasting, print_json, table
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    admin_api,
+    error_detail,
+)
+from streamstack.cli.tus_client import UploadFailed
+from streamstack.settings import SettingsError
+
+#: Auth's users: a page of them (``q``: emails containing it; ``id``: these ones).
+USERS_PATH = "/api/v1/auth/users"
+#: One user: PATCH sets the role; ``/disable``, ``/enable`` and ``/password-reset`` below it.
+USER_PATH = USERS_PATH + "/{id}"
+COLUMNS = ("ID", "ROLE", "STATE", "CREATED", "EMAIL", "NAME")
+#: What each change is called, its request, and what it did in words.
+CHANGES = {
+    "disable": ("POST", "/disable", "disabled (every session of it signed out)"),
+    "enable": ("POST", "/enable", "enabled"),
+    "role": ("PATCH", "", "now"),
+}
+_User = dict[str, Any]
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """``streamstack users list|disable|enable|role|password-reset [USER [ROLE]]``: print
+    the accounts (a table, or ``--json``), or change one and print it as JSON; the reset
+    link (with how long it lasts) for ``password-reset``. Exit 1 when the server refuses."""
+    _check(args)
+    with admin_api("users", args) as api:
+        try:
+            if args.action == "list":
+                return _listed(_every(api, {}), as_json=args.json)
+            user = _named(api, args.user)
+            if args.action == "password-reset":
+                return print_json(_reset(api, user))
+            return print_json(_changed(api, user, args.action, args.role))
+        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
+            print(f"streamstack: users {args.action}: {exc}", file=sys.stderr)
+            return 1
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
+    shape = {"list": (False, False), "role": (True, True)}.get(args.action, (True, False))
+    if (args.user is not None, args.role is not None) != shape:
+        wanted = {"list": "nothing more", "role": "USER admin|viewer"}.get(args.action, "USER")
+        raise SettingsError(f"users {args.action}: give {wanted}")
+    if args.json and args.action != "list":
+        raise SettingsError("users: --json goes with list (the others print JSON)")
+
+
+def _every(api: AdminApi, query: dict[str, str]) -> list[_User]:
+    """Every user the list answers with ``query`` (newest first)."""
+    return every_entry(api, USERS_PATH, query, "users")
+
+
+def _named(api: AdminApi, named: str) -> _User:
+    """The user ``named`` (an id or an email) as auth shows it now."""
+    try:
+        user_id = str(uuid.UUID(named))
+    except ValueError:
+        return _by_email(api, named)
+    found = _every(api, {"id": user_id})
+    if not found:
+        raise UploadFailed(f"no user with the id {user_id}")
+    return found[0]
+
+
+def _by_email(api: AdminApi, named: str) -> _User:
+    """The user whose email is ``named``, in any case (auth keeps emails trimmed and
+    lower-cased, and searches them so; its rules are not loaded here: they import the
+    password checker, a CLI's start would pay for)."""
+    email = named.strip().lower()
+    if "@" not in email:
+        raise SettingsError(f"users: {named!r} is neither a user's id nor an email")
+    # The list's ``q`` finds the emails containing it; the one named is the one equal to it.
+    found = [user for user in _every(api, {"q": email}) if user["email"] == email]
+    if not found:
+        raise UploadFailed(f"no user with the email {email}")
+    return found[0]
+
+
+def _changed(api: AdminApi, user: _User, action: str, role: str | None) -> Any:
+    """Disable, enable or set the role of ``user``; the user after it."""
+    method, tail, done = CHANGES[action]
+    response = api.request(
+        method,
+        USER_PATH.format(id=user["id"]) + tail,
+        json=None if role is None else {"role": role},
+    )
+    if response.status_code != 200:
+        raise UploadFailed(f"{user['email']} not changed: {_refusal(response)}")
+    changed = response.json()
+    said = f"{done} {changed['role']}" if action == "role" else done
+    print(f"streamstack: {changed['email']} {said}", file=sys.stderr)
+    return changed
+
+
+def _reset(api: AdminApi, user: _User) -> Any:
+    """A password-reset code for ``user``; its link, and how long it lasts, said."""
+    response = api.request("POST", USER_PATH.format(id=user["id"]) + "/password-reset")
+    if response.status_code != 201:
+        raise UploadFailed(f"no reset for {user['email']}: {error_detail(response)}")
+    reset = response.json()
+    reset["link"] = api.server.rstrip("/") + reset["link_path"]
+    print(
+        f"streamstack: a password reset for {user['email']}, shown only now, valid for "
+        f"{lasting(reset['expires_at'])}, once; earlier ones stop working. Hand over:\n"
+        f"  {reset['link']}",
+        file=sys.stderr,
+    )
+    return reset
+
+
+def _refusal(response: Any) -> str:
+    """The server's refusal, with what to do instead when it would leave no admin."""
+    said = error_detail(response)
+    if response.status_code == 409 and response.json().get("code") == "last_admin":
+        said += " (make another account an admin first: `streamstack users role USER admin`)"
+    return said
+
+
+def _listed(users: list[_User], *, as_json: bool) -> int:
+    """Print ``users`` as a table (or JSON); the count on stderr."""
+    if as_json:
+        return print_json(users)
+    rows = [
+        (
+            user["id"],
+            user["role"],
+            "disabled" if user["disabled"] else "enabled",
+            user["created_at"][:10],
+            user["email"],
+            user["display_name"] or "-",
+        )
+        for user in users
+    ]
+    print(table([COLUMNS, *rows]))
+    print(f"streamstack: {len(users):,} user{'' if len(users) == 1 else 's'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,247 @@
+"""``streamstack users`` and ``invites``: the real commands, in a subprocess, signed in with
+``streamstack login``, against a served auth module.
+
+The commands are clients: these run on the embedded backends only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from auth_accounts import API, PASSWORD, bearer, new_email, register, signed_in
+
+from streamstack.auth.module import standalone_service
+from streamstack.cli.invites import lifetime
+from streamstack.settings import Settings
+from support.apps import served_app
+from support.commands import CommandLine
+
+
+@pytest.fixture
+def backend_kind() -> str:
+    """The embedded backends only: the commands are clients of whatever the server uses."""
+    return "embedded"
+
+
+class Accounts:
+    """A served auth module with one admin (signed in with ``streamstack login``) and a
+    viewer; the commands as that admin, and a client of the API."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, folder: Path, admin: str) -> None:
+        self.url, self.client, self.folder, self.admin = url, client, folder, admin
+
+    async def __call__(self, command: str, *args: str, **kwargs: Any) -> tuple[int, str, str]:
+        """``streamstack COMMAND ARGS --server URL`` with the stored sign-in (or ``token``)."""
+        line = CommandLine(command, self.folder, token="")
+        return await line(*args, "--server", self.url, **kwargs)
+
+    async def user(self, email: str) -> dict[str, Any]:
+        """The account with ``email`` as the admin list shows it."""
+        _, pair = await signed_in(self.client, self.admin)
+        answer = await self.client.get(
+            f"{API}/users", params={"q": email}, headers=bearer(pair["access_token"])
+        )
+        [user] = [user for user in answer.json()["items"] if user["email"] == email]
+        return dict(user)
+
+
+@pytest.fixture
+async def accounts(auth_settings: Settings, tmp_path: Path) -> AsyncIterator[Accounts]:
+    async with served_app(auth_settings) as url, httpx.AsyncClient(base_url=url) as client:
+        admin = new_email("admin")
+        async with standalone_service(auth_settings) as service:
+            await service.create_admin(admin, PASSWORD)
+            for user in (await service.list_users(None, 100, 0)).items:
+                if user.role == "admin" and user.email != admin:  # the only admin
+                    await service.change_role(user.id, "viewer")
+        accounts = Accounts(url, client, tmp_path, admin)
+        code, _, err = await accounts("login", "--email", admin, "--password-stdin", stdin=PASSWORD)
+        assert code == 0, err
+        yield accounts
+
+
+async def test_users_are_listed_and_changed_by_email_or_id(accounts: Accounts) -> None:
+    viewer = new_email("viewer")
+    await register(accounts.client, viewer, display_name="Vera Viewer")
+    code, out, err = await accounts("users", "list")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["ID", "ROLE", "STATE", "CREATED", "EMAIL", "NAME"]
+    assert rows[0].split()[1:3] + rows[0].split()[4:] == [
+        "viewer",
+        "enabled",
+        viewer,
+        "Vera",
+        "Viewer",
+    ]
+    # The admin, the viewer, and admin@localhost (the dev start-up's, demoted by the fixture).
+    assert err == "streamstack: 3 users\n"
+    code, out, _ = await accounts("users", "list", "--json")
+    listed = {user["email"]: user for user in json.loads(out)}
+    assert (
+        listed[accounts.admin]["role"] == "admin"
+        and listed[viewer]["display_name"] == "Vera Viewer"
+    )
+
+    # By email, in any case, and by id.
+    code, out, err = await accounts("users", "role", viewer.upper(), "admin")
+    assert (code, json.loads(out)["role"]) == (0, "admin"), err
+    assert err == f"streamstack: {viewer} now admin\n"
+    user_id = listed[viewer]["id"]
+    code, out, err = await accounts("users", "disable", user_id)
+    assert (code, json.loads(out)["disabled"]) == (0, True), err
+    signing_in = await accounts.client.post(
+        f"{API}/login", json={"email": viewer, "password": PASSWORD}
+    )
+    assert signing_in.status_code == 403, signing_in.text
+    code, out, err = await accounts("users", "enable", viewer)
+    assert (code, json.loads(out)["disabled"]) == (0, False), err
+    assert (await accounts.user(viewer))["role"] == "admin"
+    code, out, err = await accounts("users", "role", viewer, "viewer")
+    assert (await accounts.user(viewer))["role"] == "viewer", err
+
+
+async def test_a_password_reset_prints_its_link_and_how_long_it_lasts(accounts: Accounts) -> None:
+    viewer = new_email()
+    await register(accounts.client, viewer)
+    code, out, err = await accounts("users", "password-reset", viewer)
+    assert code == 0, err
+    reset = json.loads(out)
+    assert reset["link"] == f"{accounts.url}/reset-password#code={reset['code']}"
+    assert "shown only now, valid for 1h (until " in err, err
+    assert err.splitlines()[-1] == f"  {reset['link']}"
+    # The code works as the link hands it over.
+    check = await accounts.client.post(f"{API}/password-reset/check", json={"code": reset["code"]})
+    assert check.status_code == 204, check.text
+
+
+async def test_the_last_admin_is_kept_and_said_so(accounts: Accounts) -> None:
+    for change in (("role", accounts.admin, "viewer"), ("disable", accounts.admin)):
+        code, out, err = await accounts("users", *change)
+        assert (code, out) == (1, ""), err
+        assert err == (
+            f"streamstack: users {change[0]}: {accounts.admin} not changed: HTTP 409: the last "
+            f"admin cannot be {'demoted' if change[0] == 'role' else 'disabled'} (make another "
+            "account an admin first: `streamstack users role USER admin`)\n"
+        )
+    admin = await accounts.user(accounts.admin)
+    assert (admin["role"], admin["disabled"]) == ("admin", False)
+
+
+@pytest.mark.parametrize(
+    ("confused", "exit_code", "said"),
+    [
+        (("role", "nobody@example.test", "admin"), 1, "no user with the email nobody@example.test"),
+        (("disable", str(uuid.UUID(int=7))), 1, f"no user with the id {uuid.UUID(int=7)}"),
+        (("role", "someone", "admin"), 2, "'someone' is neither a user's id nor an email"),
+        (("role", "nobody@example.test", "owner"), 2, "invalid choice: 'owner'"),
+        (("role", "nobody@example.test"), 2, "users role: give USER admin|viewer"),
+        (("enable",), 2, "users enable: give USER"),
+        (("list", "nobody@example.test"), 2, "users list: give nothing more"),
+        (("disable", "nobody@example.test", "--json"), 2, "--json goes with list"),
+    ],
+)
+async def test_confused_users_commands_are_refused_in_one_line(
+    accounts: Accounts, confused: tuple[str, ...], exit_code: int, said: str
+) -> None:
+    code, out, err = await accounts("users", *confused)
+    assert (code, out) == (exit_code, ""), err
+    assert said in err.splitlines()[-1], err
+    assert re.fullmatch(r"streamstack( users)?: (error: )?.+", err.splitlines()[-1]), err
+
+
+async def test_viewers_and_the_signed_out_are_told_what_they_lack(
+    accounts: Accounts, tmp_path: Path
+) -> None:
+    _, pair = await signed_in(accounts.client)
+    viewer = pair["access_token"]
+    for command in (
+        ("users", "list"),
+        ("users", "role", accounts.admin, "viewer"),
+        ("users", "password-reset", accounts.admin),
+        ("invites", "list"),
+        ("invites", "create"),
+        ("invites", "revoke", str(uuid.UUID(int=7))),
+    ):
+        code, out, err = await accounts(*command, token=viewer)
+        assert (code, out) == (1, ""), err
+        assert err.startswith(f"streamstack: {command[0]} {command[1]}: "), err
+        assert err.endswith(": HTTP 403: admin role required\n") and err.count("\n") == 1, err
+        # Without a sign-in (another home): what to run.
+        code, out, err = await CommandLine(command[0], tmp_path / "elsewhere", token="")(
+            *command[1:], "--server", accounts.url
+        )
+        assert (code, out) == (2, ""), err
+        assert "an admin access token is required: sign in once with `streamstack login" in err
+    assert (await accounts.user(accounts.admin))["role"] == "admin"
+
+
+async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> None:
+    code, out, err = await accounts("invites", "list")
+    assert (code, out, err) == (0, "", "streamstack: 0 invites\n")
+
+    code, out, err = await accounts("invites", "create", "--note", "for Alice", "--expires", "2d")
+    assert code == 0, err
+    invite = json.loads(out)
+    assert invite["note"] == "for Alice"
+    assert (
+        f"streamstack: invite code {invite['code']}, shown only now, single use, valid for " in err
+    )
+    assert "valid for 2d (until " in err, err
+    code, out, err = await accounts("invites", "create")
+    plain = json.loads(out)
+    assert "valid for 7d (until " in err, err
+
+    code, out, err = await accounts("invites", "list")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["ID", "STATUS", "CREATED", "EXPIRES", "USED", "BY", "NOTE"]
+    assert [row.split()[0] for row in rows] == [plain["id"], invite["id"]]
+    assert rows[0].split()[1:2] + rows[0].split()[5:] == ["active", "-", "-"]
+    assert rows[1].split()[1:2] + rows[1].split()[5:] == ["active", "-", "for", "Alice"]
+
+    code, out, err = await accounts("invites", "revoke", invite["id"])
+    assert (code, out) == (0, ""), err
+    assert err == f"streamstack: revoked invite {invite['id']}; its code no longer registers\n"
+    code, out, _ = await accounts("invites", "list", "--json")
+    assert [listed["id"] for listed in json.loads(out)] == [plain["id"]]
+    code, out, _ = await accounts("invites", "list", "--all", "--json")
+    assert {listed["id"]: listed["status"] for listed in json.loads(out)} == {
+        plain["id"]: "active",
+        invite["id"]: "revoked",
+    }
+
+
+@pytest.mark.parametrize(
+    ("confused", "exit_code", "said"),
+    [
+        (("create", "--expires", "0h"), 1, "no invite created: HTTP 400: "),
+        (("create", "--expires", "365d"), 1, "no invite created: HTTP 400: "),
+        (("create", "--note", "x" * 500), 1, "no invite created: HTTP 400: "),
+        (("create", "--expires", "soon"), 2, "not hours (48h) or days (7d): 'soon'"),
+        (("revoke", str(uuid.UUID(int=7))), 1, "not revoked: HTTP 404: no such invite"),
+        (("revoke", "a-code-of-22-characters"), 2, "an invite cannot be found by its code"),
+        (("revoke",), 2, "invites revoke: give the invite's id"),
+        (("list", "--note", "x"), 2, "invites list: --note go with another action"),
+        (("undo",), 2, "invalid choice: 'undo'"),
+    ],
+)
+async def test_confused_invites_commands_are_refused_in_one_line(
+    accounts: Accounts, confused: tuple[str, ...], exit_code: int, said: str
+) -> None:
+    code, out, err = await accounts("invites", *confused)
+    assert (code, out) == (exit_code, ""), err
+    assert said in err.splitlines()[-1], err
+    code, out, _ = await accounts("invites", "list", "--all", "--json")
+    assert json.loads(out) == []
+
+
+def test_invite_lifetimes_read_as_hours() -> None:
+    assert [lifetime(text) for text in ("48", "48h", " 7d", "1D")] == [48, 48, 168, 24]
