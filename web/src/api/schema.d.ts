@@ -5211,7 +5211,7 @@ export interface operations {
             header?: never;
             path: {
                 item_id: string;
-                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … */
+                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … in any case, _ taken for -; the track is stored under its canonical spelling (EN and en_us are en and en-US) */
                 language: string;
             };
             cookie?: never;
@@ -5333,7 +5333,7 @@ export interface operations {
             header?: never;
             path: {
                 item_id: string;
-                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … */
+                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … in any case, _ taken for -; the track is stored under its canonical spelling (EN and en_us are en and en-US) */
                 language: string;
             };
             cookie?: never;
