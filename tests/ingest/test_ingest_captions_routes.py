@@ -395,6 +395,7 @@ async def test_hostile_and_wrong_files_store_nothing(rig: Rig) -> None:
             422,
             "caption_timing",
         ),
+        (b"[Script Info]\nScriptType: v4.00+\n", "application/octet-stream", 422, "caption_format"),
         (b"", "text/vtt", 422, "caption_empty"),
         (VTT, "image/png", 415, "unsupported_media_type"),
         (b"WEBVTT\n\n" + b"x" * CAPTION_MAX_BYTES, "text/vtt", 413, "caption_too_large"),
@@ -403,6 +404,21 @@ async def test_hostile_and_wrong_files_store_nothing(rig: Rig) -> None:
         assert_error(await put(rig, item_id, "en", data, content_type=content_type), status, code)
     assert caption_keys(rig, item_id) == []
     assert await item_captions(rig, item_id) == []
+
+
+async def test_refusals_say_what_is_wrong_and_where(rig: Rig) -> None:
+    item_id = await register(rig)
+    ass = await put(rig, item_id, "en", b"\xef\xbb\xbf[Script Info]\r\nTitle: x\r\n")
+    assert_error(ass, 422, "caption_format")
+    assert ass.json()["detail"].startswith("this looks like an ASS/SSA")
+    assert "WebVTT (.vtt) or SRT (.srt)" in ass.json()["detail"]
+    backwards = (
+        b"1\r\n00:00:01,000 --> 00:00:02,000\r\na\r\n\r\n2\r\n00:00:04,000 --> 00:00:03,000\r\n"
+    )
+    refused = await put(rig, item_id, "en", backwards, content_type="application/x-subrip")
+    assert_error(refused, 422, "caption_timing")
+    assert refused.json()["detail"] == "line 6: a cue must end after it starts"
+    assert caption_keys(rig, item_id) == []
 
 
 async def test_a_body_without_a_length_is_capped_as_it_arrives(rig: Rig) -> None:

@@ -562,7 +562,8 @@ class CaptionController(Controller):
                 415: "The Content-Type is not one a caption file is sent as.",
                 422: "The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, "
                 "`caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
-                "`caption_too_many_cues`, `caption_cue_too_long`); nothing is stored.",
+                "`caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle "
+                "format such as ASS/SSA (`caption_format`); nothing is stored.",
             }
         ),
         summary="Add or replace a caption track",
