@@ -7,6 +7,7 @@ served catalogue) and both backend kinds.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import msgspec
@@ -23,12 +24,13 @@ from catalogue_testing import (
 )
 from sqlalchemy import select
 
-from streamstack.catalogue.models import OutboxRow
-from streamstack.catalogue.repository import reading
+from streamstack.catalogue.models import CaptionTrackRow, OutboxRow
+from streamstack.catalogue.repository import reading, unit_of_work
 from streamstack.contracts.catalogue import (
     MEDIA_DELETED,
     CaptionChange,
     CaptionTrack,
+    ItemLookup,
     MediaWithdrawn,
     RecordedCaptions,
 )
@@ -51,7 +53,7 @@ async def test_tracks_are_added_replaced_and_removed(deployment: CatalogueDeploy
     assert added.captions == [CaptionTrack("en", "English", "upload")]
     # A new track without a label is named by its language; tracks come by language.
     second = await client.change_caption(change(item.id, "de"))
-    assert second.captions == [CaptionTrack("de", "de", "upload"), added.captions[0]]
+    assert second.captions == [CaptionTrack("de", "Deutsch", "upload"), added.captions[0]]
     # Replacing keeps the label unless a new one is given.
     kept = await client.change_caption(change(item.id, "en"))
     assert kept.captions[1] == CaptionTrack("en", "English", "upload")
@@ -64,7 +66,7 @@ async def test_tracks_are_added_replaced_and_removed(deployment: CatalogueDeploy
         f"{API}/{item.id}", headers=admin_headers(deployment.settings)
     )
     assert shown.json()["captions"] == [
-        {"language": "de", "label": "de", "source": "upload"},
+        {"language": "de", "label": "Deutsch", "source": "upload"},
         {"language": "en", "label": "English (SDH)", "source": "upload"},
     ]
 
@@ -81,7 +83,7 @@ async def test_an_uploaded_track_wins_over_an_embedded_one(
     client = deployment.client
     item = await client.create_item(to_new(), as_admin(deployment.settings))
     embedded = await client.change_caption(change(item.id, "fr", source="embedded"))
-    assert embedded.captions == [CaptionTrack("fr", "fr", "embedded")]
+    assert embedded.captions == [CaptionTrack("fr", "Français", "embedded")]
     uploaded = await client.change_caption(change(item.id, "fr", label="Français"))
     assert uploaded.captions == [CaptionTrack("fr", "Français", "upload")]
     again = await client.change_caption(change(item.id, "fr", label="x", source="embedded"))
@@ -132,6 +134,37 @@ async def test_stream_tokens_list_the_tracks(settings_factory: SettingsFactory) 
                 "url": f"{grant['stream_url']}/captions/en.vtt",
             }
         ]
+
+
+async def test_tracks_labelled_with_their_tag_read_by_their_language(
+    settings_factory: SettingsFactory,
+) -> None:
+    """Tracks recorded before new tracks were named by their language kept their bare tag
+    as label (``fr``, ``pt-br``): items, recorded tracks and stream tokens show the name."""
+    settings = settings_factory(modules=("catalogue", "streaming"))
+    async with running_app(settings) as app:
+        backends = app.app.state.backends
+        item = await create_item(app, settings)
+        item_id = uuid.UUID(item["id"])
+        async with unit_of_work(backends.database) as store:
+            for language, label in (("fr", "fr"), ("pt-br", "pt-br"), ("xx", "xx"), ("de", "DE")):
+                row = CaptionTrackRow(
+                    media_id=item_id, language=language, label=label, source="upload",
+                    updated_at=datetime.datetime.now(datetime.UTC),
+                )  # fmt: skip
+                await store.captions.add(row, auto_refresh=False)
+        shown = [
+            ("de", "Deutsch"),
+            ("fr", "Français"),
+            ("pt-br", "Português (Brasil)"),
+            ("xx", "xx"),
+        ]
+        r = await app.get(f"{API}/{item_id}", headers=admin_headers(settings))
+        assert [(t["language"], t["label"]) for t in r.json()["captions"]] == shown, r.text
+        recorded = await service_without_relay(backends).recorded_captions(ItemLookup(str(item_id)))
+        assert [(t.language, t.label) for t in recorded.captions] == shown
+        r = await app.post(f"{API}/{item_id}/stream-token", headers=viewer_headers(settings))
+        assert [(t["language"], t["label"]) for t in r.json()["captions"]] == shown, r.text
 
 
 async def test_tracks_go_with_their_item(settings_factory: SettingsFactory) -> None:

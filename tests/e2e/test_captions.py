@@ -104,15 +104,15 @@ async def open_from_browse(page: Page, base: str, title: str) -> None:
 
 
 async def add_captions(page: Page, base: str, title: str) -> None:
-    """On the library's edit form of ``title``: add SUBRIP as English captions, then a
-    WebVTT file as French ones."""
+    """On the library's edit form of ``title``: add SUBRIP as English captions (its tag
+    typed in capitals, kept as ``en``), then a WebVTT file as French ones."""
     await page.goto(f"{base}/admin/library")
     await page.get_by_role("button", name=f"Edit {title}").click()
     captions = page.get_by_test_id("library-captions")
     await captions.get_by_text("No captions yet.").wait_for()
     french = f"WEBVTT\n\n00:00:00.200 --> 00:00:04.500\n{FRENCH_CUE}\n".encode()
     for number, (language, label, name, data) in enumerate(
-        [("en", "English", "clip.en.srt", SUBRIP), ("fr", "French", "clip.fr.vtt", french)], 1
+        [("EN", "English", "clip.en.srt", SUBRIP), ("fr", "French", "clip.fr.vtt", french)], 1
     ):
         await captions.get_by_label("Language").fill(language)
         await captions.get_by_label("Label").fill(label)
@@ -123,7 +123,7 @@ async def add_captions(page: Page, base: str, title: str) -> None:
         row = captions.get_by_test_id("caption-track").nth(number - 1)
         await row.wait_for()
         text = await row.inner_text()
-        assert label in text and f"{language} · uploaded" in text, text
+        assert label in text and f"{language.lower()} · uploaded" in text, text
 
 
 async def cue_shows(page: Page, cue: str = CUE) -> None:

@@ -111,6 +111,112 @@ def test_refused(data: bytes, code: str) -> None:
     assert refused.value.status == (413 if code == "caption_too_large" else 422)
 
 
+#: Files with one bad cue, as lines: the timing line a refusal must name is marked ``<<``.
+BACKWARDS = {
+    "srt numbered, blank lines": [
+        "1",
+        "00:00:01,000 --> 00:00:02,000",
+        "one",
+        "",
+        "",
+        "",
+        "2",
+        "00:00:05,000 --> 00:00:03,000 <<",
+        "backwards",
+        "",
+    ],
+    "srt unnumbered, two-line text": [
+        "",
+        "00:00:01,000 --> 00:00:02,000",
+        "one",
+        "two",
+        "   ",
+        "00:00:04,000 --> 00:00:04,000 <<",
+        "empty span",
+    ],
+    "vtt with ids and a note": [
+        "WEBVTT",
+        "",
+        "NOTE a note",
+        "",
+        "intro",
+        "00:01.000 --> 00:02.000",
+        "a",
+        "",
+        "",
+        "cue-2",
+        "00:05.000 --> 00:04.000 align:start <<",
+        "backwards",
+    ],
+    "vtt without ids": [
+        "WEBVTT",
+        "",
+        "00:01.000 --> 00:02.000",
+        "a",
+        "",
+        "00:00:09.000 --> 00:00:08.000 <<",
+    ],
+}
+
+
+@pytest.mark.parametrize("lines", BACKWARDS.values(), ids=BACKWARDS.keys())
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "bom"])
+def test_a_cue_ending_before_it_starts_is_refused_at_its_timing_line(
+    lines: list[str], line_end: str, bom: bytes
+) -> None:
+    """The line an editor shows (1-based) of the bad cue's timing line, whatever comes
+    before it: a cue number or id, blank lines, a BOM, CR LF line ends."""
+    marked = next(number for number, line in enumerate(lines, 1) if line.endswith(" <<"))
+    text = line_end.join(line.removesuffix(" <<") for line in lines)
+    with pytest.raises(CaptionRefused) as refused:
+        parse_caption_file(bom + text.encode())
+    assert refused.value.code == "caption_timing"
+    assert refused.value.detail == f"line {marked}: a cue must end after it starts"
+
+
+def test_refusals_of_a_cue_name_its_lines() -> None:
+    srt = b"1\r\n00:00:01,000 --> 00:00:02,000\r\n" + b"x" * (CAPTION_CUE_TEXT_MAX + 1)
+    with pytest.raises(CaptionRefused, match=r"^line 2: a cue's text"):
+        parse_caption_file(srt)
+    vtt = b"WEBVTT\n\nid\n00:01.000 --> 00:02.000\nfine\na --> b\n"
+    with pytest.raises(CaptionRefused, match=r"^line 6: cue text may not contain"):
+        parse_caption_file(vtt)
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (b"[Script Info]\nTitle: x\nScriptType: v4.00+\n\n[Events]\n", "ASS/SSA"),
+        (b"\xef\xbb\xbf\r\n[Script Info]\r\n; an SSA file\r\n", "ASS/SSA"),
+        (b"[V4+ Styles]\nFormat: Name\n", "ASS/SSA"),
+        (b'<?xml version="1.0"?>\n<tt xmlns="http://www.w3.org/ns/ttml">', "TTML"),
+        (b"<SAMI>\n<BODY>\n", "SAMI"),
+        (b"{1}{25}Hello|world\n", "MicroDVD"),
+        (b"Scenarist_SCC V1.0\n\n00:00:00:22\t9420\n", "Scenarist"),
+        (b"[INFORMATION]\n[TITLE]x\n", "SubViewer"),
+        (b"0:00:01.000,0:00:02.000\nHello\n", "SBV"),
+    ],
+)
+def test_other_subtitle_formats_are_named(data: bytes, named: str) -> None:
+    with pytest.raises(CaptionRefused) as refused:
+        parse_caption_file(data)
+    assert refused.value.code == "caption_format"
+    assert refused.value.status == 422
+    assert named in refused.value.detail
+    for accepted in ("WebVTT (.vtt)", "SRT (.srt)", "ASS/SSA styling is not supported"):
+        assert accepted in refused.value.detail
+
+
+def test_text_of_no_known_format_says_what_is_read() -> None:
+    with pytest.raises(CaptionRefused) as refused:
+        parse_caption_file(b"\n\njust some text\n")
+    assert refused.value.code == "caption_syntax"
+    assert refused.value.detail.startswith("line 3: not a caption file: ")
+    assert "WebVTT" in refused.value.detail
+    assert "SRT" in refused.value.detail
+
+
 def test_cue_count_is_capped() -> None:
     cue = b"00:01.000 --> 00:02.000\n\n"
     data = b"WEBVTT\n\n" + cue * (MAX_CAPTION_CUES + 1)

@@ -19,6 +19,7 @@ import pytest
 from ingest_rig import Rig, eventually, under_prefix
 
 from streamstack.contracts.catalogue import (
+    CaptionChange,
     CatalogueClient,
     MediaItem,
     ProcessingUpdate,
@@ -148,7 +149,7 @@ async def test_a_track_is_added_replaced_and_removed(rig: Rig) -> None:
     assert [t["language"] for t in second.json()["captions"]] == ["en", "pt-BR"]
     assert await item_captions(rig, item_id) == [
         {"language": "en", "label": "English", "source": "upload"},
-        {"language": "pt-BR", "label": "pt-BR", "source": "upload"},
+        {"language": "pt-BR", "label": "Português (Brasil)", "source": "upload"},
     ]
 
     removed = await rig.client.delete(captions_url(item_id, "en"), headers=rig.admin())
@@ -160,6 +161,53 @@ async def test_a_track_is_added_replaced_and_removed(rig: Rig) -> None:
     assert [t["language"] for t in await item_captions(rig, item_id)] == ["pt-BR"]
     again = await rig.client.delete(captions_url(item_id, "en"), headers=rig.admin())
     assert_error(again, 404, "caption_not_found")
+
+
+async def test_a_language_written_any_way_is_one_track(rig: Rig) -> None:
+    item_id = await register(rig)
+    added = await put(rig, item_id, "EN", VTT)
+    assert added.status_code == 200, added.text
+    assert added.json()["captions"] == [{"language": "en", "label": "English", "source": "upload"}]
+    for written in ("en", "En"):  # the same track, replaced: its label is kept
+        again = await put(rig, item_id, written, SRT)
+        assert [t["language"] for t in again.json()["captions"]] == ["en"], again.text
+    for written in ("pt_br", "Pt-br", "PT-BR", "pt-BR"):
+        assert (await put(rig, item_id, written, SRT)).status_code == 200
+    assert (await put(rig, item_id, "ZH-hant_tw", VTT)).status_code == 200
+    assert (await put(rig, item_id, "fre", VTT)).status_code == 200  # ISO 639-2: fr
+    assert await item_captions(rig, item_id) == [
+        {"language": "en", "label": "English", "source": "upload"},
+        {"language": "fr", "label": "Français", "source": "upload"},
+        {"language": "pt-BR", "label": "Português (Brasil)", "source": "upload"},
+        {"language": "zh-Hant-TW", "label": "中文（繁體） (TW)", "source": "upload"},  # noqa: RUF001
+    ]
+    assert f"{item_id}/captions/zh-Hant-TW.vtt" in caption_keys(rig, item_id)
+    removed = await rig.client.delete(captions_url(item_id, "PT_br"), headers=rig.admin())
+    assert removed.status_code == 204, removed.text
+    assert not [key for key in caption_keys(rig, item_id) if "/pt-" in key]
+
+
+async def test_tracks_recorded_before_tags_were_canonical_keep_their_spelling(
+    rig: Rig,
+) -> None:
+    """A track recorded as ``pt-br`` (once accepted as written) with its label the tag: it
+    reads by its language's name, and a change in any case is a change of that track, whose
+    files are named in its old spelling."""
+    item_id = await register(rig)
+    catalogue = CatalogueClient(InProcessTransport(rig.client.app.state.operations))
+    change = CaptionChange(media_id=item_id, language="pt-br", label="pt-br")
+    await catalogue.change_caption(change)
+    await media(rig).write(f"{item_id}/captions/pt-br.vtt", bytes_of(VTT))
+    legacy = {"language": "pt-br", "label": "Português (Brasil)", "source": "upload"}
+    assert await item_captions(rig, item_id) == [legacy]
+
+    assert (await put(rig, item_id, "pt-BR", SRT)).json()["captions"] == [legacy]
+    assert "Monde" in await read_text(rig, f"{item_id}/captions/pt-br.vtt")
+    assert not [key for key in caption_keys(rig, item_id) if "pt-BR" in key]
+    removed = await rig.client.delete(captions_url(item_id, "PT-BR"), headers=rig.admin())
+    assert removed.status_code == 204, removed.text
+    assert caption_keys(rig, item_id) == []
+    assert await item_captions(rig, item_id) == []
 
 
 async def test_tracks_are_served_with_the_stream_token(rig: Rig) -> None:
@@ -347,6 +395,7 @@ async def test_hostile_and_wrong_files_store_nothing(rig: Rig) -> None:
             422,
             "caption_timing",
         ),
+        (b"[Script Info]\nScriptType: v4.00+\n", "application/octet-stream", 422, "caption_format"),
         (b"", "text/vtt", 422, "caption_empty"),
         (VTT, "image/png", 415, "unsupported_media_type"),
         (b"WEBVTT\n\n" + b"x" * CAPTION_MAX_BYTES, "text/vtt", 413, "caption_too_large"),
@@ -355,6 +404,21 @@ async def test_hostile_and_wrong_files_store_nothing(rig: Rig) -> None:
         assert_error(await put(rig, item_id, "en", data, content_type=content_type), status, code)
     assert caption_keys(rig, item_id) == []
     assert await item_captions(rig, item_id) == []
+
+
+async def test_refusals_say_what_is_wrong_and_where(rig: Rig) -> None:
+    item_id = await register(rig)
+    ass = await put(rig, item_id, "en", b"\xef\xbb\xbf[Script Info]\r\nTitle: x\r\n")
+    assert_error(ass, 422, "caption_format")
+    assert ass.json()["detail"].startswith("this looks like an ASS/SSA")
+    assert "WebVTT (.vtt) or SRT (.srt)" in ass.json()["detail"]
+    backwards = (
+        b"1\r\n00:00:01,000 --> 00:00:02,000\r\na\r\n\r\n2\r\n00:00:04,000 --> 00:00:03,000\r\n"
+    )
+    refused = await put(rig, item_id, "en", backwards, content_type="application/x-subrip")
+    assert_error(refused, 422, "caption_timing")
+    assert refused.json()["detail"] == "line 6: a cue must end after it starts"
+    assert caption_keys(rig, item_id) == []
 
 
 async def test_a_body_without_a_length_is_capped_as_it_arrives(rig: Rig) -> None:
@@ -377,17 +441,22 @@ async def test_a_body_without_a_length_is_capped_as_it_arrives(rig: Rig) -> None
 async def test_bad_languages_and_labels(rig: Rig) -> None:
     item_id = await register(rig)
     for language in (
-        "EN",
         "e",
+        "english",
         "english-language-tag-far-too-long-x",
-        "en_US",
         "en-",
+        "en__US",
+        "en-US-",
+        "1en",
+        "en-x",
         "..",
         "en%2F..%2Fx",
     ):
         r = await put(rig, item_id, language, VTT)
         assert r.status_code in (400, 404), (language, r.text)
         assert r.json()["status"] == r.status_code
+        if r.status_code == 400:  # said in words, not as the expression
+            assert "a language tag such as en, fr, pt-BR or zh-Hant" in r.json()["detail"]
     # A final newline: Python's "$" alone would let it through to the object key.
     for line_end in ("en%0A", "en%0D%0A"):
         assert_error(await put(rig, item_id, line_end, VTT), 400, "validation_error")
@@ -489,7 +558,7 @@ async def test_embedded_tracks_never_replace_uploaded_ones(rig: Rig) -> None:
     assert item is not None
     assert [(t.language, t.label, t.source) for t in item.captions] == [
         ("en", "English", "upload"),
-        ("fr", "fr", "embedded"),
+        ("fr", "Français", "embedded"),
     ]
     assert await read_text(rig, f"{item_id}/captions/en.vtt") == uploaded
     assert parse_caption_file((await read_text(rig, f"{item_id}/captions/fr.vtt")).encode()) == cues

@@ -354,21 +354,29 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
     assert err == "streamstack: stored the en track\n"
     stored = rig.object_bytes("media", f"{item_id}/captions/en.vtt")
     assert stored.startswith(b"WEBVTT") and b"Hello" in stored
-    # Replaced by a WebVTT file, the label kept; a second language beside it.
-    for language, path in (("en", vtt), ("fr", vtt)):
+    # Replaced by a WebVTT file (the tag in any case), the label kept; a second language
+    # beside it, named in its language.
+    for language, path in (("EN", vtt), ("Fr", vtt)):
         code, _, err = await captions("add", item_id, language, str(path), *server)
         assert code == 0, err
+        assert err == f"streamstack: stored the {language.lower()} track\n"
     code, out, err = await captions("list", item_id, *server)
     assert (code, out.splitlines()) == (
         0,
-        ["LANGUAGE  LABEL    SOURCE", "en        English  upload", "fr        fr       upload"],
+        ["LANGUAGE  LABEL     SOURCE", "en        English   upload", "fr        Français  upload"],
     )
 
-    code, out, err = await captions("remove", item_id, "en", *server)
-    assert code == 0, err
+    code, out, err = await captions("remove", item_id, "en_us", *server)
+    assert (code, err) == (
+        1,
+        "streamstack: captions remove: en_us not removed: HTTP 404: "
+        "the item has no caption track in this language\n",
+    )
+    code, out, err = await captions("remove", item_id, "EN", *server)
+    assert (code, err) == (0, "streamstack: removed the en track\n")
     assert [track["language"] for track in json.loads(out)["captions"]] == ["fr"]
     code, out, _ = await captions("list", item_id, "--json", *server)
-    assert json.loads(out) == [{"language": "fr", "label": "fr", "source": "upload"}]
+    assert json.loads(out) == [{"language": "fr", "label": "Français", "source": "upload"}]
     assert (await shown(rig, item_id))["captions"] == json.loads(out)
 
 
@@ -377,9 +385,12 @@ async def test_captions_refusals_change_nothing(upload: Command) -> None:
     captions = Command(rig, upload.served, upload.folder, "captions")
     item_id = (await rig.upload(ingest_media.mp4(seconds=3.0))).json()["id"]
     srt, junk = upload.video("en.srt", SRT), upload.video("notes.txt", b"not captions")
+    ass = upload.video("en.ass", b"[Script Info]\nScriptType: v4.00+\n")
     said = {
-        ("add", item_id, "en_GB", str(srt)): "en_GB not stored: HTTP 400: Expected a language tag",
-        ("add", item_id, "en", str(junk)): "en not stored: HTTP 422: line 1: not WebVTT",
+        ("add", item_id, "english", str(srt)): "english not stored: HTTP 400: Expected a "
+        "language tag such as en, fr, pt-BR or zh-Hant",
+        ("add", item_id, "en", str(junk)): "en not stored: HTTP 422: line 1: not a caption file",
+        ("add", item_id, "en", str(ass)): "en not stored: HTTP 422: this looks like an ASS/SSA",
         ("remove", item_id, "de"): "de not removed: HTTP 404: the item has no caption track",
         ("list", str(uuid.uuid4())): "HTTP 404: no such media item",
     }

@@ -457,11 +457,15 @@ def test_every_audio_track_becomes_a_rendition_of_the_audio_group(tmp_path: Path
         out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True, tracks=3
     )
     tracks = [(a.track.language, a.track.label, a.track.default) for a in result.audio]
-    assert tracks == [("en", "English", True), ("fr", "fr", False), ("und", "Track 3", False)]
+    assert tracks == [
+        ("en", "English", True),
+        ("fr", "Français", False),  # no title: named in its language, as caption tracks
+        ("und", "Track 3", False),
+    ]
     media = [m for m in m3u8.load(str(out / "hls/master.m3u8")).media if m.type == "AUDIO"]
     assert [(m.name, m.language) for m in media] == [
         ("English", "en"),
-        ("fr", "fr"),
+        ("Français", "fr"),
         ("Track 3", None),
     ]
     # Each rendition carries its own source track: tones of 2 pi (9, 15, 21) samples at

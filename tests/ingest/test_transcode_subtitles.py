@@ -395,7 +395,7 @@ async def test_an_uploaded_track_of_the_language_wins_over_the_embedded_one(
         tracks = {track["language"]: track for track in item["captions"]}
         assert tracks == {
             "fr": {"language": "fr", "label": "Mine", "source": "upload"},
-            "en": {"language": "en", "label": "en", "source": "embedded"},
+            "en": {"language": "en", "label": "English", "source": "embedded"},
         }
         stored = rig.object_bytes("media", f"{media_id}/captions/fr.vtt")
         assert parse_caption_file(stored) == [Cue(0.1, 0.9, "Mon texte")]
@@ -420,7 +420,7 @@ async def test_an_mp4_indexed_at_its_end_keeps_its_mov_text_through_faststart(
         original = rig.object_bytes("media", item["s3_key"])
         boxes = ingest_media.top_level_boxes(original)
         assert boxes.index(b"moov") < boxes.index(b"mdat")
-        assert item["captions"] == [{"language": "en", "label": "en", "source": "embedded"}]
+        assert item["captions"] == [{"language": "en", "label": "English", "source": "embedded"}]
         english = rig.object_bytes("media", f"{media_id}/captions/en.vtt")
         assert parse_caption_file(english) == EXPECTED_CUES
 

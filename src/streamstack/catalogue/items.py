@@ -31,6 +31,7 @@ from streamstack.contracts.catalogue import (
     normalize_tag,
     object_prefix,
 )
+from streamstack.contracts.languages import shown_label
 from streamstack.contracts.limits import TITLE_MAX
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.contracts.streaming import THUMBNAILS_PATH
@@ -335,9 +336,14 @@ OUTDATED = and_(
 
 
 def to_caption_track(row: CaptionTrackRow) -> CaptionTrack:
-    """The public shape of a stored caption track."""
+    """The public shape of a stored caption track; a label that is only its language's tag
+    (as tracks were named before they were named by their language) reads as the
+    language's name."""
+    # Named here rather than by a migration: the stored label stays what was recorded, and
+    # a language whose name the table learns later reads well without another migration.
+    label = shown_label(row.label, row.language)
     # Only the service writes the column, always a CaptionSource.
-    return CaptionTrack(row.language, row.label, cast(CaptionSource, row.source))
+    return CaptionTrack(row.language, label, cast(CaptionSource, row.source))
 
 
 def new_row(

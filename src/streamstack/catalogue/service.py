@@ -74,6 +74,7 @@ from streamstack.contracts.catalogue import (
     object_prefix,
     owns_object,
 )
+from streamstack.contracts.languages import language_name, shown_label
 from streamstack.contracts.limits import MAX_CAPTION_TRACKS
 from streamstack.contracts.streaming import (
     IssueStreamToken,
@@ -477,7 +478,10 @@ class CatalogueService:
             object_prefix=object_prefix(str(item_id)),
             hls=found.has_hls,
             storyboard=found.has_storyboard,
-            captions=[StreamCaption(track.language, track.label) for track in captions],
+            captions=[
+                StreamCaption(track.language, shown_label(track.label, track.language))
+                for track in captions
+            ],
             decided_at=decided_at,
         )
         return await self._streaming_client().issue_token(request, context)
@@ -540,7 +544,7 @@ async def _record_track(
         added = CaptionTrackRow(
             media_id=uuid.UUID(change.media_id),
             language=change.language,
-            label=(change.label or change.language).strip() or change.language,
+            label=(change.label or "").strip() or language_name(change.language),
             source=change.source,
             updated_at=now,
         )

@@ -16,6 +16,7 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.languages import canonical_language
 from streamstack.settings import SettingsError
 
 #: Ingest's route of one track: PUT adds or replaces it, DELETE removes it.
@@ -74,11 +75,13 @@ def _shown(tracks: list[dict[str, Any]], *, as_json: bool) -> int:
 def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
     """Add (or replace) or remove the track; the item's tracks after it."""
     path = TRACK_PATH.format(id=args.item, language=args.language)
+    # The server takes a tag in any case (EN, pt_br); what it did is said in its spelling.
+    language = canonical_language(args.language) or args.language
     if args.action == "remove":
         response = api.request("DELETE", path)
         if response.status_code != 204:
             raise UploadFailed(f"{args.language} not removed: {error_detail(response)}")
-        print(f"streamstack: removed the {args.language} track", file=sys.stderr)
+        print(f"streamstack: removed the {language} track", file=sys.stderr)
         return {"media_id": str(args.item), "captions": _tracks(api, str(args.item))}
     response = api.request(
         "PUT",
@@ -90,5 +93,5 @@ def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
     )
     if response.status_code != 200:
         raise UploadFailed(f"{args.language} not stored: {error_detail(response)}")
-    print(f"streamstack: stored the {args.language} track", file=sys.stderr)
+    print(f"streamstack: stored the {language} track", file=sys.stderr)
     return response.json()

@@ -125,11 +125,18 @@ EpochSeconds = Annotated[float, msgspec.Meta(ge=0, le=10_000_000_000)]
 ProcessingDetail = Annotated[str, msgspec.Meta(max_length=PROCESSING_DETAIL_MAX, pattern=ONE_LINE)]
 
 #: Captions (WebVTT or SubRip uploads, stored as WebVTT we render): a BCP 47-ish language
-#: tag (``en``, ``pt-BR``, ``zh-Hans-CN``), a label a person picks from a menu, and the caps
-#: a caption file is checked against before and while it is parsed.
+#: tag (``en``, ``pt-BR``, ``zh-Hans-CN``; tracks recorded before tags were made canonical
+#: may have another case after the first subtag, ``pt-br``), a label a person picks from a
+#: menu, and the caps a caption file is checked against before and while it is parsed.
 CAPTION_LANGUAGE_MAX = 35
 CAPTION_LANGUAGE = whole(
     r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}", "a language tag such as en or pt-BR"
+)
+#: A language tag as a person may write it: any case, ``_`` for ``-`` (``EN``, ``en_US``);
+#: taken in that canonical spelling (``contracts.languages.canonical_language``).
+LANGUAGE_AS_WRITTEN = whole(
+    r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}",
+    "a language tag such as en, fr, pt-BR or zh-Hant",
 )
 CAPTION_LABEL_MAX = 64
 #: The largest caption file accepted, checked before a byte of it is parsed.

@@ -37,6 +37,7 @@ from streamstack.contracts.catalogue import (
     RecordedCaptions,
     object_prefix,
 )
+from streamstack.contracts.languages import canonical_language
 from streamstack.contracts.streaming import (
     HLS_MASTER_PATH,
     PREFIX_FILE_TYPES,
@@ -46,7 +47,7 @@ from streamstack.contracts.streaming import (
 )
 from streamstack.ingest.captions import CaptionRefused, Cue, parse_caption_file, render_webvtt
 from streamstack.ingest.transcoding.playlists import subtitle_playlist, with_subtitles
-from streamstack.kernel.errors import AppError, Conflict, NotFound
+from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all, single_chunk
 
@@ -97,10 +98,12 @@ class CaptionTracks:
         """Write the track of ``language`` (replacing one there was), record it, and rewrite
         the item's master playlist; the item with its tracks after the change.
 
-        ``label`` None keeps a replaced track's label (a new one is named by its language).
+        ``language`` is taken in any case (:meth:`recorded_spelling`). ``label`` None keeps a
+        replaced track's label (a new one is named by its language).
         404 when the item does not exist, 409 when it has ``MAX_CAPTION_TRACKS`` already:
         then nothing of the track is left in storage.
         """
+        language = await self.recorded_spelling(media_id, language)
         change = CaptionChange(media_id=media_id, language=language, label=label, source=source)
         vtt = render_webvtt(cues)
         if source == "embedded":
@@ -152,12 +155,31 @@ class CaptionTracks:
     ) -> MediaItem:
         """Forget the track of ``language``, delete its files and rewrite the master
         playlist; 404 when the item or the track does not exist."""
+        language = await self.recorded_spelling(media_id, language)
         change = CaptionChange(media_id=media_id, language=language, remove=True)
         item = await self.catalogue.change_caption(change, context)
         await self._delete_files(media_id, language)
         await self.list_in_master(item, language)
         log.info("captions.removed", media_id=media_id, language=language)
         return item
+
+    async def recorded_spelling(self, media_id: str, written: str) -> str:
+        """The language tag ``written`` (any case, ``_`` for ``-``) in the spelling its track
+        is kept under: the canonical one (``EN`` is ``en``), or the other case of a track the
+        item was given before tags were made canonical (``pt-br``), whose files are named so;
+        400 when ``written`` is no language tag."""
+        language = canonical_language(written)
+        if language is None:
+            raise BadRequest(
+                f"{written!r} is not a language tag: use one such as en, fr, pt-BR or zh-Hant",
+                code="validation_error",
+            )
+        try:
+            recorded = (await self.catalogue.read_captions(media_id)).captions
+        except NotFound:
+            return language  # the change itself answers that the item does not exist
+        same = (track.language for track in recorded if track.language.lower() == language.lower())
+        return next(same, language)
 
     async def list_in_master(self, item: MediaItem, language: str | None = None) -> None:
         """Rewrite the item's master playlist (if it has one) to list its tracks, then read

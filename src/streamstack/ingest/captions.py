@@ -4,7 +4,9 @@ An uploaded caption file is untrusted text a browser will parse, so it is checke
 anything of it is kept: its size before a byte is parsed, then UTF-8 (an optional BOM; any
 other encoding refused rather than guessed), no NUL or other control bytes, every timestamp
 well formed and in range, every cue ending after it starts, and the number of cues and the
-length of each cue's text capped. Nothing uses a regular expression that can backtrack: the
+length of each cue's text capped. A refusal of a cue names the line of its timing line, as
+an editor counts lines; a file of another subtitle format (ASS/SSA, TTML, SAMI …) is refused
+by the format it looks like, saying which formats are read. Nothing uses a regular expression that can backtrack: the
 patterns are linear and only ever see one bounded token. What is stored is never the
 uploader's bytes but :func:`render_webvtt` of the parsed cues, so the file a player reads
 is always WebVTT in the one shape this module writes.
@@ -18,7 +20,7 @@ escaped. Cue settings (position, alignment) are not kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import msgspec
 
@@ -43,6 +45,27 @@ _SRT_COUNTER = re.compile(r"[0-9]{1,9}")
 #: One SubRip tag or one ``{\...}`` override: no nesting, no backtracking.
 _SRT_MARKUP = re.compile(r"(</?[A-Za-z][^<>\n]*>|\{\\[^{}\n]*\})")
 _SRT_KEPT_TAGS = frozenset({"<i>", "</i>", "<b>", "</b>", "<u>", "</u>"})
+#: How much of a file's first line tells its format.
+_SNIFFED = 64
+#: ``0:00:01.000,0:00:03.000``: the timing line of YouTube's SBV.
+_SBV_TIMING = re.compile(
+    r"[0-9]{1,2}:[0-9]{2}:[0-9]{2}\.[0-9]{3},[0-9]{1,2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}"
+)
+#: ``{1}{25}``: a MicroDVD cue's frame numbers.
+_MICRODVD_FRAMES = re.compile(r"\{[0-9]{1,9}\}\{[0-9]{0,9}\}")
+#: Subtitle formats people upload that are neither WebVTT nor SubRip, by their first line.
+_OTHER_FORMATS: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (
+        lambda line: line.lower() in {"[script info]", "[v4+ styles]", "[v4 styles]", "[events]"},
+        "an ASS/SSA (Advanced SubStation Alpha) file",
+    ),
+    (lambda line: line.lower().startswith(("<?xml", "<tt")), "a TTML/DFXP (XML) file"),
+    (lambda line: line.lower().startswith("<sami"), "a SAMI (.smi) file"),
+    (lambda line: line.startswith("Scenarist_SCC"), "a Scenarist (.scc) file"),
+    (lambda line: line.upper() == "[INFORMATION]", "a SubViewer (.sub) file"),
+    (lambda line: _MICRODVD_FRAMES.match(line) is not None, "a MicroDVD (.sub) file"),
+    (lambda line: _SBV_TIMING.fullmatch(line) is not None, "a YouTube SBV (.sbv) file"),
+)
 
 
 class Cue(msgspec.Struct, frozen=True):
@@ -81,6 +104,7 @@ def parse_caption_file(data: bytes) -> list[Cue]:
     if first == "WEBVTT" or first.startswith(("WEBVTT ", "WEBVTT\t")):
         cues = list(_webvtt_cues(lines))
     else:
+        _refuse_other_formats(lines)
         cues = list(_subrip_cues(lines))
     if not cues:
         raise CaptionRefused("caption_empty", "the caption file has no cues")
@@ -139,6 +163,22 @@ def _caption_lines(data: bytes) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+def _refuse_other_formats(lines: Sequence[str]) -> None:
+    """Refuse a subtitle file of a format we do not read (``caption_format``), named by
+    what its first line looks like, rather than as a SubRip file with no timing line."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    apparent = next(
+        (name for looks_like, name in _OTHER_FORMATS if looks_like(first[:_SNIFFED])), None
+    )
+    if apparent is not None:
+        raise CaptionRefused(
+            "caption_format",
+            f"this looks like {apparent}, which is not read here: caption files must be "
+            "WebVTT (.vtt) or SRT (.srt), and ASS/SSA styling is not supported. Convert it "
+            "first (ffmpeg -i captions.ass captions.srt keeps the text and times)",
+        )
+
+
 def _blocks(lines: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
     """Runs of non-blank lines, each with the 1-based number of its first line."""
     block: list[str] = []
@@ -168,12 +208,16 @@ def _webvtt_cues(lines: Sequence[str]) -> Iterator[Cue]:
             raise CaptionRefused(
                 "caption_syntax", f"line {number}: a cue needs a timing line (start --> end)"
             )
+        timing_line = number + timing_at  # what a refusal of the cue names
         text_lines = block[timing_at + 1 :]
-        if any(_ARROW in line for line in text_lines):
-            raise CaptionRefused("caption_syntax", f"line {number}: cue text may not contain '-->'")
-        start, end = _timing(block[timing_at], _VTT_TIME, number + timing_at)
+        arrow = next((at for at, line in enumerate(text_lines, 1) if _ARROW in line), None)
+        if arrow is not None:
+            raise CaptionRefused(
+                "caption_syntax", f"line {timing_line + arrow}: cue text may not contain '-->'"
+            )
+        start, end = _timing(block[timing_at], _VTT_TIME, timing_line)
         count = _counted(count)
-        yield _checked_cue(start, end, "\n".join(text_lines), number)
+        yield _checked_cue(start, end, "\n".join(text_lines), timing_line)
 
 
 def _subrip_cues(lines: Sequence[str]) -> Iterator[Cue]:
@@ -184,13 +228,14 @@ def _subrip_cues(lines: Sequence[str]) -> Iterator[Cue]:
         if timing_at >= len(block) or _ARROW not in block[timing_at]:
             raise CaptionRefused(
                 "caption_syntax",
-                f"line {number}: not WebVTT (no WEBVTT first line) and not SubRip "
-                "(a cue number, then a line 'start --> end')",
+                f"line {number}: not a caption file: caption files must be WebVTT (a first "
+                "line WEBVTT) or SRT (a cue number, then a line 'start --> end')",
             )
-        start, end = _timing(block[timing_at], _SRT_TIME, number + timing_at)
+        timing_line = number + timing_at  # what a refusal of the cue names
+        start, end = _timing(block[timing_at], _SRT_TIME, timing_line)
         text = "\n".join(_subrip_text(line) for line in block[timing_at + 1 :])
         count = _counted(count)
-        yield _checked_cue(start, end, text, number)
+        yield _checked_cue(start, end, text, timing_line)
 
 
 def _subrip_text(line: str) -> str:
@@ -238,7 +283,8 @@ def _counted(count: int) -> int:
 
 
 def _checked_cue(start: float, end: float, text: str, number: int) -> Cue:
-    """The cue, once its times are in order and in range and its text within the cap."""
+    """The cue, once its times are in order and in range and its text within the cap;
+    ``number`` is the line of its timing line, which a refusal names."""
     if end <= start:
         raise CaptionRefused("caption_timing", f"line {number}: a cue must end after it starts")
     if end > CAPTION_TIME_MAX:

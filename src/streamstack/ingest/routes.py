@@ -57,9 +57,9 @@ from litestar.response.base import ASGIResponse
 from streamstack.contracts.catalogue import MediaItem
 from streamstack.contracts.limits import (
     CAPTION_LABEL_MAX,
-    CAPTION_LANGUAGE,
     CAPTION_LANGUAGE_MAX,
     CAPTION_MAX_BYTES,
+    LANGUAGE_AS_WRITTEN,
     LIST_LIMIT_MAX,
     LIST_OFFSET_MAX,
     ONE_LINE,
@@ -497,9 +497,10 @@ CAPTION_CONTENT_TYPES = (
 CaptionLanguageParameter = Annotated[
     str,
     Parameter(
-        pattern=CAPTION_LANGUAGE,
+        pattern=LANGUAGE_AS_WRITTEN,
         max_length=CAPTION_LANGUAGE_MAX,
-        description="a BCP 47 language tag: en, pt-BR, zh-Hans …",
+        description="a BCP 47 language tag: en, pt-BR, zh-Hans … in any case, _ taken for -; "
+        "the track is stored under its canonical spelling (EN and en_us are en and en-US)",
     ),
 ]
 
@@ -561,7 +562,8 @@ class CaptionController(Controller):
                 415: "The Content-Type is not one a caption file is sent as.",
                 422: "The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, "
                 "`caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
-                "`caption_too_many_cues`, `caption_cue_too_long`); nothing is stored.",
+                "`caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle "
+                "format such as ASS/SSA (`caption_format`); nothing is stored.",
             }
         ),
         summary="Add or replace a caption track",

@@ -22,5 +22,5 @@ export const LIMITS = {
 
 /** The shapes the API requires of some inputs, from the same document. */
 export const PATTERNS = {
-  captionLanguage: new RegExp("^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$(?!\\n)"),
+  captionLanguage: new RegExp("^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$(?!\\n)"),
 } as const;

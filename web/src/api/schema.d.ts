@@ -5211,7 +5211,7 @@ export interface operations {
             header?: never;
             path: {
                 item_id: string;
-                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … */
+                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … in any case, _ taken for -; the track is stored under its canonical spelling (EN and en_us are en and en-US) */
                 language: string;
             };
             cookie?: never;
@@ -5298,7 +5298,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`); nothing is stored. */
+            /** @description The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle format such as ASS/SSA (`caption_format`); nothing is stored. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5333,7 +5333,7 @@ export interface operations {
             header?: never;
             path: {
                 item_id: string;
-                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … */
+                /** @description a BCP 47 language tag: en, pt-BR, zh-Hans … in any case, _ taken for -; the track is stored under its canonical spelling (EN and en_us are en and en-US) */
                 language: string;
             };
             cookie?: never;

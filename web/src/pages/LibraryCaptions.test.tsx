@@ -78,6 +78,28 @@ describe("LibraryCaptions", () => {
     expect(within(section).getByLabelText<HTMLInputElement>("Caption file").files).toHaveLength(0);
   });
 
+  it("takes a tag in any case and with _, sends it as the server keeps it, and finds its track", async () => {
+    const brazilian: CaptionTrack = { language: "pt-BR", label: "Português (Brasil)", source: "upload" };
+    const { user, section } = await editCaptions([brazilian]);
+    server.use(http.put(`${CAPTIONS}/pt-BR`, () => ok(trackList([brazilian]))));
+    const seen = recordRequests();
+
+    await user.type(within(section).getByLabelText("Language"), "PT_br");
+    expect(within(section).getByLabelText("Language")).not.toHaveAttribute("aria-invalid");
+    expect(within(section).getByLabelText("Label")).toHaveAttribute("placeholder", "Português (Brasil)");
+    await user.upload(within(section).getByLabelText("Caption file"), new File([SRT], "film.srt"));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    // The same language in another spelling is the same track: asked about, never a second one.
+    const asked = screen.getByRole("alertdialog", { name: "Replace these captions?" });
+    expect(asked).toHaveTextContent("“Português (Brasil)” (pt-BR) is replaced");
+    await user.click(within(asked).getByRole("button", { name: "Replace" }));
+
+    await waitFor(() => expect(within(section).getByText("Replaced “Português (Brasil)”.")).toBeInTheDocument());
+    const [put] = sentTo(seen, "PUT", `${CAPTIONS}/pt-BR`);
+    expect(put!.url.searchParams.get("label")).toBe("Português (Brasil)");
+    expect(rows(section)).toEqual(["Português (Brasil)"]);
+  });
+
   it("checks language and file before sending, and shows the server's refusal at the file", async () => {
     const { user, section } = await editCaptions([]);
     const seen = recordRequests();
@@ -87,7 +109,7 @@ describe("LibraryCaptions", () => {
     await user.type(language, "english");
     await user.click(within(section).getByRole("button", { name: "Add captions" }));
     expect(language).toHaveAttribute("aria-invalid", "true");
-    expect(language).toHaveAccessibleDescription(/Use a language tag such as en, fr or pt-BR/);
+    expect(language).toHaveAccessibleDescription(/Use a language tag such as en, fr, pt-BR or zh-Hant/);
     expect(file).toHaveAccessibleDescription(/Choose a WebVTT \(\.vtt\) or SubRip \(\.srt\) file/);
     expect(seen).toHaveLength(0);
     // The first field refused takes the focus, which says its error (on the button, nothing did).
@@ -174,6 +196,8 @@ describe("LibraryCaptions", () => {
     await user.click(within(asked).getByRole("button", { name: "Replace" }));
 
     await waitFor(() => expect(rows(section)).toEqual(["English (SDH)", "Español"]));
+    // A label that is not the language's name: the row names the language beside its tag.
+    expect(within(section).getAllByTestId("caption-track")[0]).toHaveTextContent("English (SDH) English, en · uploaded");
     expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)).toHaveLength(1);
     expect(within(section).getByText("Replaced “English (SDH)”.")).toBeInTheDocument();
     expect(within(section).queryByText(/^Added/)).not.toBeInTheDocument();
@@ -236,7 +260,14 @@ describe("LibraryCaptions when full", () => {
 describe("caption languages", () => {
   it("spells a tag as the API wants it and names it in itself", () => {
     expect(normaliseLanguage(" PT-BR ")).toBe("pt-BR");
+    expect(normaliseLanguage("EN")).toBe("en");
+    expect(normaliseLanguage("en_us")).toBe("en-US");
+    expect(normaliseLanguage("ZH_hant-tw")).toBe("zh-Hant-TW");
+    expect(normaliseLanguage("es-419")).toBe("es-419");
     expect(languageName("fr")).toBe("Français");
+    // As the server names them: the language, then its region or script in brackets.
+    expect(languageName("pt-BR")).toBe("Português (Brasil)");
+    expect(languageName("en-GB")).toBe("English (United Kingdom)");
     expect(languageName("de")).toBe("Deutsch");
     expect(languageName("not a tag")).toBeNull();
   });

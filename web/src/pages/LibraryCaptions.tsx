@@ -27,6 +27,15 @@ function sourceText(track: CaptionTrack): string {
 }
 
 /**
+ * The track's language beside its label: its tag, after the language's name where the
+ * label is something else ("English, en" under "English (SDH)"), so a tag is never all it says.
+ */
+function languageText(track: CaptionTrack): string {
+  const name = languageName(track.language);
+  return name && name !== track.label ? `${name}, ${track.language}` : track.language;
+}
+
+/**
  * The caption tracks of one item on the library's edit form: each with
  * replace and remove, and a form to add one (language, label, file).
  */
@@ -76,7 +85,7 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
           onCancel={() => captions.askRemove(null)}
         >
           <p>
-            Viewers will no longer see “{pendingRemove.label}” ({pendingRemove.language}) on “{title}”.
+            Viewers will no longer see “{pendingRemove.label}” ({languageText(pendingRemove)}) on “{title}”.
           </p>
         </ConfirmDialog>
       )}
@@ -179,7 +188,7 @@ function CaptionRow({
       <span>
         <strong>{track.label}</strong>{" "}
         <span className="muted small">
-          {track.language} · {sourceText(track)}
+          {languageText(track)} · {sourceText(track)}
         </span>
       </span>
       <span className="button-row">
@@ -218,7 +227,7 @@ interface Problems {
 function check(language: string, label: string, file: File | null): Problems {
   const problems: Problems = {};
   if (!LANGUAGE.test(language) || language.length > LANGUAGE_MAX) {
-    problems.language = "Use a language tag such as en, fr or pt-BR.";
+    problems.language = "Use a language tag such as en, fr, pt-BR or zh-Hant.";
   }
   if (label.length > LABEL_MAX) problems.label = `At most ${LABEL_MAX} characters.`;
   if (!file) problems.file = "Choose a WebVTT (.vtt) or SubRip (.srt) file.";
@@ -279,7 +288,7 @@ function useNewCaption(
     await action.run("add", refused, async () => {
       const name = label.trim() || suggested || undefined;
       const next = await putCaption(itemId, tag, file, name);
-      const saved = next.find((t) => t.language === tag)?.label ?? tag;
+      const saved = next.find((t) => t.language === tag)?.label ?? suggested ?? tag;
       onSaved(next, `${replaced ? "Replaced" : "Added"} “${saved}”.`);
       setLanguage("");
       setLabel("");
@@ -383,7 +392,8 @@ function ReplaceCaptionDialog({ title, caption }: { title: string; caption: NewC
       onCancel={caption.cancelReplace}
     >
       <p>
-        “{title}” has captions in this language already: “{track.label}” ({track.language}) is replaced by this file.
+        “{title}” has captions in this language already: “{track.label}” ({languageText(track)}) is replaced by this
+        file.
       </p>
     </ConfirmDialog>
   );

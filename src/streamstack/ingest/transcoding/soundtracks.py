@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import av
 
+from streamstack.contracts.languages import language_name
 from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_AUDIO_TRACKS
 from streamstack.ingest.transcoding.languages import UNDETERMINED, language_tag, track_label
@@ -77,7 +78,7 @@ def describe_track(stream: av.audio.stream.AudioStream, number: int) -> AudioTra
     language = language_tag(stream.metadata.get("language"))
     label = track_label(stream.metadata.get("title"))
     if label is None:
-        label = language if language != UNDETERMINED else f"Track {number}"
+        label = language_name(language) if language != UNDETERMINED else f"Track {number}"
     return AudioTrack(stream=stream.index, language=language, label=label, default=number == 1)
 
 
