@@ -11,6 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
@@ -34,6 +35,13 @@ class Revisions:
     def version_table(self) -> str:
         """The module's own alembic version table."""
         return f"alembic_version_{self.module.name}"
+
+    @property
+    def head(self) -> str:
+        """The module's newest revision (what ``migrate`` moves its tables to)."""
+        head = ScriptDirectory(str(self.module.migrations)).get_current_head()
+        assert head is not None, self.module.name
+        return head
 
     def upgrade(self, connection: Connection, revision: str = "head") -> None:
         """Upgrade the module's tables to ``revision``."""
