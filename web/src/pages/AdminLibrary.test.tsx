@@ -6,7 +6,7 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
-import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 /** The browser's Back, for a page rendered in a memory router. */
@@ -27,6 +27,8 @@ function listing(items: CatalogueItem[]) {
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 afterEach(() => {

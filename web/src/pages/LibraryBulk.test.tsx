@@ -4,7 +4,7 @@ import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -14,6 +14,8 @@ const PUBLISHED = mediaItem({ id: "c", title: "Charlie" });
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 /** The library lists `items` (every query); PATCH answers each with its new status. */
@@ -229,6 +231,7 @@ describe("the library's bulk actions", () => {
     const queued = mediaItem({ id: "q", title: "Queued one", processing_state: "queued" });
     server.use(
       http.get(CATALOGUE, () => ok(mediaPage([failed, ready, queued]))),
+      tagList(), // before the item's route, which would answer /tags as an item
       http.get(`${CATALOGUE}/:id`, ({ params }) => ok(mediaItem({ id: String(params.id), processing_state: "queued" }))),
       http.post(`${API}/ingest/items/:id/transcode`, ({ params }) =>
         ok({ ...(params.id === "f" ? failed : ready), processing_state: "queued" }),
