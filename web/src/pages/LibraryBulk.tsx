@@ -399,7 +399,7 @@ function BulkTagField({
   };
   return (
     <>
-      <InputField label="Tag" list={listId} maxLength={LIMITS.tag} value={tag} onChange={setTag} />
+      <InputField label="Tag to add or remove" list={listId} maxLength={LIMITS.tag} value={tag} onChange={setTag} />
       <datalist id={listId}>
         {tags.map((it) => (
           <option key={it} value={it} />
