@@ -72,7 +72,8 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
   return {
     status: chosen(STATUSES, params.get("status")) ?? "all",
     processing: chosen(PROCESSING, params.get("processing")),
-    tag: params.get("tag") ?? "",
+    // As the server matches it ("Travel " is "travel"), so the filter shows it among the tags.
+    tag: normalizeTag(params.get("tag") ?? ""),
     q: params.get("q") ?? "",
     sort: sortFrom(params.get("sort")),
     page: pageParam(params),
@@ -104,9 +105,9 @@ export function AdminLibraryPage() {
   const { data, error, loading, reload, onChanged, afterBulk, everyMatching, tags } = useLibraryPage(listedBy(query));
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
   const selection = useLibrarySelection(data?.items ?? [], queryKeyOf(params));
-  // A deleted video is no longer selected (it may be on no page).
+  // A deleted video is no longer selected (every one matching, read again, holds it no more).
   const deletion = useLibraryDeletion((item) => {
-    selection.toggle(item, false);
+    if (!selection.everything) selection.toggle(item, false);
     reload();
   });
   const bulk = useBulkRun(onChanged, afterBulk);
@@ -178,7 +179,7 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
   const onChanged = useCallback(
     (updated: CatalogueItem) => {
       const matches = (it: CatalogueItem) =>
-        (status === "all" || it.status === status) && (tag === "" || it.tags.includes(normalizeTag(tag)));
+        (status === "all" || it.status === status) && (tag === "" || it.tags.includes(tag));
       if (!matches(updated)) left.current += 1;
       setData((page) => ({
         ...page,

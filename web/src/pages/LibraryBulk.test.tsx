@@ -426,6 +426,34 @@ describe("the library's bulk actions", () => {
     expect(screen.queryByTestId("selection-cleared")).not.toBeInTheDocument();
   });
 
+  it("forgets a selected video once it is deleted on its own", async () => {
+    const user = setupUser();
+    let deleted = false;
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("page") === "2"
+          ? ok(mediaPage(deleted ? [] : [PUBLISHED], { total: deleted ? 24 : 25, page: 2 }))
+          : ok(mediaPage([DRAFT_A, DRAFT_B], { total: deleted ? 24 : 25 })),
+      ),
+      http.delete(`${CATALOGUE}/c`, () => {
+        deleted = true;
+        return noContent();
+      }),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    await user.click(within(screen.getByRole("navigation", { name: "Pagination" })).getByRole("button", { name: "Next →" }));
+    await user.click(await screen.findByRole("checkbox", { name: "Select Charlie" }));
+    expect(bar()).toHaveTextContent("2 selected, 1 on other pages");
+    await user.click(screen.getByRole("button", { name: "Delete Charlie" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await user.click(await within(await screen.findByTestId("past-the-end")).findByRole("button", { name: "Go to page 1" }));
+    expect(await screen.findByRole("checkbox", { name: "Select Alpha" })).toBeChecked();
+    expect(screen.getByTestId("selection-said")).toHaveTextContent(/^1 selected$/);
+  });
+
   it("lets go of a selection on other pages when the filters change, and says so", async () => {
     const user = setupUser();
     server.use(

@@ -81,6 +81,19 @@ describe("the library's tag filter", () => {
     expect(await screen.findByText("No videos found")).toBeInTheDocument();
     expect(screen.getByRole("combobox", { name: "Tag" })).toHaveValue("gone");
   });
+
+  it("reads a tag in the URL as the server matches it", async () => {
+    server.use(
+      tagList(TAGS),
+      http.get(CATALOGUE, () => ok(mediaPage([mediaItem()]))),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?tag=%20Nature" });
+
+    await screen.findAllByTestId("library-item");
+    await waitFor(() => expect(screen.getByRole("combobox", { name: "Tag" })).toHaveDisplayValue("nature (12)"));
+    expect(sentTo(seen, "GET", CATALOGUE)[0]?.url.searchParams.get("tag")).toBe("nature");
+  });
 });
 
 describe("adding and removing a tag in bulk", () => {
