@@ -398,7 +398,7 @@ function BulkTagField({
     else onTag(verb, tag);
   };
   return (
-    <>
+    <div className="bulk-tag">
       <InputField label="Tag to add or remove" list={listId} maxLength={LIMITS.tag} value={tag} onChange={setTag} />
       <datalist id={listId}>
         {tags.map((it) => (
@@ -410,7 +410,7 @@ function BulkTagField({
           {WORDS[verb].button}
         </ActionButton>
       ))}
-    </>
+    </div>
   );
 }
 
