@@ -71,6 +71,35 @@ async def test_totals_and_pages_of_the_cached_list(catalogue_client: AppClient) 
     assert await titles(client, page_size=2, page=9) == ([], 5)  # cached, still true
 
 
+async def test_an_admins_tag_filter_finds_drafts_and_narrows_the_other_filters(
+    catalogue_client: AppClient,
+) -> None:
+    """The admin library's tag filter: drafts too, with status, processing and search, and a
+    total that follows a bulk tag change (each item's PATCH) at once."""
+    client, settings = catalogue_client, catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    await create_item(client, settings, title="Walk draft", tags=["Travel"], publish=False)
+    await create_item(client, settings, title="Walk live", tags=["travel", "sea"])
+    sail = await create_item(client, settings, title="Sail", tags=["sea"], publish=False)
+    await create_item(client, settings, title="Walk home", tags=["home"], publish=False)
+    every = {"status": "all", "sort": "title", "headers": admin}
+    assert await titles(client, tag="travel", **every) == (["Walk draft", "Walk live"], 2)
+    assert await titles(client, tag=" TRAVEL ", status="draft", q="walk", headers=admin) == (
+        ["Walk draft"],
+        1,
+    )
+    assert await titles(client, tag="travel", processing="failed", **every) == ([], 0)
+    assert await titles(client, tag="travel") == (["Walk live"], 1)  # viewers: published only
+    r = await client.get(f"{API}/tags", headers=admin)
+    assert r.json()["tags"][:2] == [{"tag": "sea", "count": 2}, {"tag": "travel", "count": 2}]
+
+    r = await client.patch(f"{API}/{sail['id']}", json={"tags": ["sea", "travel"]}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert await titles(client, tag="travel", **every) == (["Sail", "Walk draft", "Walk live"], 3)
+    r = await client.get(f"{API}/tags", params={"prefix": "tr"}, headers=admin)
+    assert r.json()["tags"] == [{"tag": "travel", "count": 3}]
+
+
 async def test_admin_totals_follow_every_change(catalogue_client: AppClient) -> None:
     """Totals are reused between requests (no count per request), never past a change."""
     client, settings = catalogue_client, catalogue_client.app.state.settings

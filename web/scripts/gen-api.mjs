@@ -86,6 +86,7 @@ const limits = {
   playlistItems: at(doc, "playlist item count", "#/components/schemas/Playlist/properties/items/maxItems"),
   page: at(doc, "page number", "#/paths/~1api~1v1~1catalogue/get/parameters/page/schema/maximum"),
   pageSize: at(doc, "page size", "#/paths/~1api~1v1~1catalogue/get/parameters/page_size/schema/maximum"),
+  tagsListed: at(doc, "tags listed", "#/paths/~1api~1v1~1catalogue~1tags/get/parameters/limit/schema/maximum"),
 };
 const patterns = {
   captionLanguage: textAt(doc, "caption language pattern", `${caption}/language/schema/pattern`),

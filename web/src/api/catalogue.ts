@@ -5,6 +5,7 @@ import type {
   MediaItem,
   MediaPage,
   StreamTokenGrant,
+  TagCount,
   UpdateMediaItem,
   ViewedMediaItem,
   WatchedPage,
@@ -35,6 +36,16 @@ export async function listEvery(query: Omit<CatalogueQuery, "page" | "page_size"
     items.push(...listed.items);
     if (listed.items.length === 0 || items.length >= listed.total) return items;
   }
+}
+
+/**
+ * The catalogue's tags, most used first, as many as one request may ask for: an admin's
+ * count every item (drafts too), anyone else's the published ones.
+ */
+export async function listTags(signal?: AbortSignal): Promise<TagCount[]> {
+  const params = { query: { limit: LIMITS.tagsListed } };
+  const listed = await request((headers) => api.GET("/api/v1/catalogue/tags", { headers, params, signal }), "optional");
+  return listed.tags;
 }
 
 /** The item; for a signed-in caller who played it, with their `progress`. */

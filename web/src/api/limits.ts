@@ -18,6 +18,7 @@ export const LIMITS = {
   playlistItems: 500,
   page: 100000,
   pageSize: 100,
+  tagsListed: 500,
 } as const;
 
 /** The shapes the API requires of some inputs, from the same document. */

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from "react";
 import { focusLost } from "../lib/focus";
 import { ActionButton } from "./ActionButton";
 
@@ -7,47 +7,121 @@ import { ActionButton } from "./ActionButton";
  * their list (and this control with it) anew once the next page has loaded, and the focus
  * would be lost with the pressed button. The new control takes it back.
  */
-let pressed: { label: string; next: boolean } | null = null;
+let pressed: { label: string; control: Control } | null = null;
 
+/** The controls of a pagination that turn its page: the buttons, and the page number typed. */
+type Control = "first" | "previous" | "next" | "last" | "typed";
+
+/**
+ * Previous and next, and "Page N of M" between them; with `jumps` (a long list, an admin's
+ * library), also the first and last page and a page number to type.
+ */
 export function Pagination({
   page,
   pageSize,
   total,
   onPage,
   label = "Pagination",
+  jumps = false,
 }: {
   page: number;
   pageSize: number;
   total: number;
   onPage: (page: number) => void;
   label?: string;
+  jumps?: boolean;
 }) {
-  const previousButton = useRef<HTMLButtonElement>(null);
-  const nextButton = useRef<HTMLButtonElement>(null);
+  const first = useRef<HTMLButtonElement>(null);
+  const previous = useRef<HTMLButtonElement>(null);
+  const next = useRef<HTMLButtonElement>(null);
+  const last = useRef<HTMLButtonElement>(null);
+  const typed = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    // Only the focus the pressed button lost: never taken from wherever it went since.
-    if (focusLost() && pressed?.label === label) (pressed.next ? nextButton : previousButton).current?.focus();
+    // Only the focus the pressed control lost: never taken from wherever it went since.
+    if (focusLost() && pressed?.label === label) ({ first, previous, next, last, typed })[pressed.control].current?.focus();
     pressed = null;
   }, [page, label]);
   const pages = pageCount(total, pageSize);
   if (pages <= 1) return null;
-  const turn = (next: boolean) => {
-    pressed = { label, next };
-    onPage(next ? page + 1 : page - 1);
+  const turn = (control: Control) => (to: number) => {
+    pressed = { label, control };
+    onPage(to);
   };
+  // Held at either end, not disabled: Next pressed onto the last page keeps the focus.
   return (
     <nav className="pagination" aria-label={label}>
-      {/* Held at either end, not disabled: Next pressed onto the last page keeps the focus. */}
-      <ActionButton busy={page <= 1} buttonRef={previousButton} onClick={() => turn(false)}>
-        ← Previous
-      </ActionButton>
+      {jumps && <TurnButton to={1} held={page <= 1} buttonRef={first} onPage={turn("first")} text="« First" />}
+      <TurnButton to={page - 1} held={page <= 1} buttonRef={previous} onPage={turn("previous")} text="← Previous" />
       <span aria-live="polite">
         Page {page} of {pages}
       </span>
-      <ActionButton busy={page >= pages} buttonRef={nextButton} onClick={() => turn(true)}>
-        Next →
-      </ActionButton>
+      <TurnButton to={page + 1} held={page >= pages} buttonRef={next} onPage={turn("next")} text="Next →" />
+      {jumps && <TurnButton to={pages} held={page >= pages} buttonRef={last} onPage={turn("last")} text="Last »" />}
+      {jumps && <PageNumberField page={page} pages={pages} inputRef={typed} onPage={turn("typed")} />}
     </nav>
+  );
+}
+
+/** A button to page `to`, held (not disabled, so it keeps the focus) when that is no page to go to. */
+function TurnButton({
+  to,
+  held,
+  buttonRef,
+  onPage,
+  text,
+}: {
+  to: number;
+  held: boolean;
+  buttonRef: RefObject<HTMLButtonElement | null>;
+  onPage: (page: number) => void;
+  text: string;
+}) {
+  return (
+    <ActionButton busy={held} buttonRef={buttonRef} onClick={() => onPage(to)}>
+      {text}
+    </ActionButton>
+  );
+}
+
+/**
+ * "Go to page": a number typed goes to that page, kept within the first and the last (0 the
+ * first, 999 the last); what is not a number changes nothing, and the field shows the page
+ * again. Text rather than a number field: a browser's number field hands over "" for "abc".
+ */
+function PageNumberField({
+  page,
+  pages,
+  inputRef,
+  onPage,
+}: {
+  page: number;
+  pages: number;
+  inputRef: RefObject<HTMLInputElement | null>;
+  onPage: (page: number) => void;
+}) {
+  const [text, setText] = useState(String(page));
+  const [shown, setShown] = useState(page);
+  if (shown !== page) {
+    setShown(page);
+    setText(String(page));
+  }
+  function go(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const typed = Number.parseInt(text.trim(), 10);
+    const to = Number.isFinite(typed) ? Math.min(Math.max(typed, 1), pages) : page;
+    setText(String(to));
+    if (to !== page) onPage(to);
+  }
+  return (
+    <form className="page-number" onSubmit={go}>
+      <label>
+        Go to page{" "}
+        <input ref={inputRef} type="text" inputMode="numeric" size={4} value={text} onChange={(e) => setText(e.target.value)} />
+      </label>{" "}
+      <button type="submit" className="button">
+        Go
+      </button>
+    </form>
   );
 }
 

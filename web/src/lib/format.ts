@@ -95,6 +95,11 @@ export function parseTags(text: string): string[] {
   return [...seen];
 }
 
+/** A tag as the server stores and matches it: inner whitespace collapsed, trimmed, lower-cased. */
+export function normalizeTag(tag: string): string {
+  return tag.replace(/\s+/g, " ").trim().toLowerCase();
+}
+
 /**
  * "clip.final.mp4" → "clip.final", cut to the title limit: a title set by script is not held
  * to the field's maxLength, and a 238-character name failed the upload with the validator's

@@ -6,7 +6,7 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
-import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 /** The browser's Back, for a page rendered in a memory router. */
@@ -27,6 +27,8 @@ function listing(items: CatalogueItem[]) {
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 afterEach(() => {
@@ -475,6 +477,52 @@ describe("AdminLibraryPage, past the last page", () => {
     await user.click(within(past).getByRole("button", { name: "Go to page 1" }));
     expect(await screen.findAllByTestId("library-item")).toHaveLength(1);
     expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/);
+  });
+
+  it("goes to the first or last page, or to a page number typed, kept within the pages", async () => {
+    const user = setupUser();
+    const asked = (request: Request) => Number(new URL(request.url).searchParams.get("page") ?? "1");
+    // 323 videos, 24 a page: 14 pages.
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        ok(mediaPage([mediaItem({ id: `p${asked(request)}`, title: `On page ${asked(request)}` })], { total: 323, page: asked(request) })),
+      ),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?page=2" });
+    const pages = () => screen.getByRole("navigation", { name: "Pagination" });
+    const typed = () => within(pages()).getByRole("textbox", { name: "Go to page" });
+    const at = async (page: number) => {
+      expect(await screen.findByRole("link", { name: `On page ${page}` })).toBeInTheDocument();
+      expect(pages()).toHaveTextContent(`Page ${page} of 14`);
+    };
+
+    await at(2);
+    await user.click(within(pages()).getByRole("button", { name: "Last »" }));
+    await at(14);
+    expect(screen.getByTestId("location")).toHaveTextContent("page=14");
+    // The list is drawn anew: the pressed button takes the focus back.
+    await waitFor(() => expect(within(pages()).getByRole("button", { name: "Last »" })).toHaveFocus());
+    await user.click(within(pages()).getByRole("button", { name: "« First" }));
+    await at(1);
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/);
+    await user.clear(typed());
+    await user.type(typed(), " 7 {Enter}");
+    await at(7);
+    await waitFor(() => expect(typed()).toHaveFocus());
+    // Past the last page: the last; below the first: the first; not a number: nothing.
+    await user.clear(typed());
+    await user.type(typed(), "999{Enter}");
+    await at(14);
+    expect(typed()).toHaveValue("14");
+    await user.clear(typed());
+    await user.type(typed(), "abc");
+    await user.click(within(pages()).getByRole("button", { name: "Go" }));
+    expect(typed()).toHaveValue("14");
+    expect(screen.getByTestId("location")).toHaveTextContent("page=14");
+    await user.clear(typed());
+    await user.type(typed(), "-3{Enter}");
+    await at(1);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 });
 

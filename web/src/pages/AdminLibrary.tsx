@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { deleteItem, listCatalogue, listEvery, type ProcessingFilter, type SortOrder, type StatusFilter } from "../api/catalogue";
+import { deleteItem, listCatalogue, listEvery, listTags, type ProcessingFilter, type SortOrder, type StatusFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
-import type { CatalogueItem, MediaPage } from "../api/schema";
+import type { CatalogueItem, MediaPage, TagCount } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
+import { normalizeTag } from "../lib/format";
 import { SORTS, sortFrom } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
 import { LeaveGuard } from "../lib/leaveGuard";
@@ -58,6 +59,8 @@ function filterHint(status: StatusFilter, processing: ProcessingFilter | undefin
 interface LibraryQuery {
   status: StatusFilter;
   processing: ProcessingFilter | undefined;
+  /** `?tag=`: only the videos with this tag ("": any). */
+  tag: string;
   q: string;
   sort: SortOrder;
   page: number;
@@ -69,6 +72,8 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
   return {
     status: chosen(STATUSES, params.get("status")) ?? "all",
     processing: chosen(PROCESSING, params.get("processing")),
+    // As the server matches it ("Travel " is "travel"), so the filter shows it among the tags.
+    tag: normalizeTag(params.get("tag") ?? ""),
     q: params.get("q") ?? "",
     sort: sortFrom(params.get("sort")),
     page: pageParam(params),
@@ -78,13 +83,17 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
 
 /** What the list is asked for: one video is found by its id (the search matches ids), whatever its status. */
 function listedBy(query: LibraryQuery): LibraryQuery {
-  return query.item ? { ...query, status: "all", processing: undefined, q: query.item, page: 1 } : query;
+  return query.item ? { ...query, status: "all", processing: undefined, tag: "", q: query.item, page: 1 } : query;
 }
 
-/** The library's query without its page: what "every video matching" is of. */
+/**
+ * The library's query without its page or order: what a selection and "every video matching"
+ * are of (the same videos on every page, in any order).
+ */
 function queryKeyOf(params: URLSearchParams): string {
   const query = new URLSearchParams(params);
   query.delete("page");
+  query.delete("sort");
   return query.toString();
 }
 
@@ -93,11 +102,15 @@ export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
   const { processing, page } = query;
-  const { data, error, loading, reload, onChanged, afterBulk, everyMatching } = useLibraryPage(listedBy(query));
-  const deletion = useLibraryDeletion(reload);
-  const bulk = useBulkRun(onChanged, afterBulk);
+  const { data, error, loading, reload, onChanged, afterBulk, everyMatching, tags } = useLibraryPage(listedBy(query));
   // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
-  const selection = useLibrarySelection(data?.items ?? [], params.toString(), queryKeyOf(params));
+  const selection = useLibrarySelection(data?.items ?? [], queryKeyOf(params));
+  // A deleted video is no longer selected (every one matching, read again, holds it no more).
+  const deletion = useLibraryDeletion((item) => {
+    if (!selection.everything) selection.toggle(item, false);
+    reload();
+  });
+  const bulk = useBulkRun(onChanged, afterBulk);
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1 (and shows every video again), and Back undoes it.
   const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null, item: null }, { push: true });
@@ -108,9 +121,9 @@ export function AdminLibraryPage() {
   return (
     <LeaveGuard>
       <section className="page" aria-labelledby="library-title">
-        <LibraryHead query={query} onChange={filterBy} />
+        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} />
 
-        <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} />
+        <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} selectionCleared={selection.cleared} />
         <BulkFailures outcome={bulk.outcome} />
         {processing === "outdated" && (
           <OutdatedPanel total={data?.total ?? null} busy={bulk.progress !== null} onTranscodeAll={transcodeAll} />
@@ -123,9 +136,7 @@ export function AdminLibraryPage() {
             page={page}
             shown={data}
             onPage={turnPage}
-            empty={
-              <NoLibraryVideos query={listedBy(query)} onClear={() => filterBy({ status: null, processing: null, q: null })} />
-            }
+            empty={<NoLibraryVideos query={listedBy(query)} onChange={filterBy} />}
           />
         )}
         {data && data.items.length > 0 && (
@@ -139,6 +150,7 @@ export function AdminLibraryPage() {
             onDelete={deletion.ask}
             onPage={turnPage}
             editing={query.item}
+            tags={tags.counts.map((it) => it.tag)}
           />
         )}
         <DeleteVideoDialog deletion={deletion} />
@@ -151,10 +163,10 @@ export function AdminLibraryPage() {
  * The page of the library the filters ask for; `onChanged` puts a row's new
  * state (an edit, a publish, transcoding progress) into it.
  */
-function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
+function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery) {
   const fetchPage = useCallback(
-    (signal: AbortSignal) => listCatalogue({ status, processing, q, sort, page, page_size: PAGE_SIZE }, signal),
-    [status, processing, q, sort, page],
+    (signal: AbortSignal) => listCatalogue({ status, processing, tag, q, sort, page, page_size: PAGE_SIZE }, signal),
+    [status, processing, tag, q, sort, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
   // Items that left the page (no longer matching the status filter) since it was read.
@@ -166,45 +178,69 @@ function useLibraryPage({ status, processing, q, sort, page }: LibraryQuery) {
 
   const onChanged = useCallback(
     (updated: CatalogueItem) => {
-      if (status !== "all" && updated.status !== status) left.current += 1;
+      const matches = (it: CatalogueItem) =>
+        (status === "all" || it.status === status) && (tag === "" || it.tags.includes(tag));
+      if (!matches(updated)) left.current += 1;
       setData((page) => ({
         ...page,
-        // An item that no longer matches the status filter leaves the list.
-        items: page.items
-          .map((it) => (it.id === updated.id ? updated : it))
-          .filter((it) => status === "all" || it.status === status),
+        // An item that no longer matches the status or tag filter leaves the list.
+        items: page.items.map((it) => (it.id === updated.id ? updated : it)).filter(matches),
       }));
     },
-    [setData, status],
+    [setData, status, tag],
   );
   // The bulk actions' "Select all N matching": the same query, every page.
   const everyMatching = useCallback(
-    () => listEvery({ status, processing, q, sort }),
-    [status, processing, q, sort],
+    () => listEvery({ status, processing, tag, q, sort }),
+    [status, processing, tag, q, sort],
   );
   // After a bulk action: the page again when videos went (deleted, out of the status filter,
   // or queued out of a processing one), so the count of matches and pages is the server's.
+  const tags = useLibraryTags();
+  const reloadTags = tags.reload;
   const afterBulk = useCallback(
     (verb: BulkVerb) => {
+      // Tags added or removed: the tag filter offers them as they are now, with their counts.
+      if (verb === "addTag" || verb === "removeTag") reloadTags();
       const went = verb === "delete" || (verb === "transcode" && processing !== undefined) || left.current > 0;
       if (!went) return;
       left.current = 0;
       reload();
     },
-    [reload, processing],
+    [reload, processing, reloadTags],
   );
-  return { data, error, loading, reload, onChanged, afterBulk, everyMatching };
+  return { data, error, loading, reload, onChanged, afterBulk, everyMatching, tags };
 }
 
 /**
- * The library's filters (status, processing state) and its search, kept in
+ * The library's tags, drafts' too (the admin's tag list counts every video), for the tag
+ * filter and the bulk tag field; read again after a bulk tag change. While it is read again,
+ * or when it could not be read, the filter offers what it offered before (or "Any" alone).
+ */
+function useLibraryTags() {
+  const { data, previous, reload } = useAsync(listTags);
+  return { counts: data ?? previous ?? [], reload };
+}
+
+/** The tag filter's choices: "Any", then the library's tags with how many videos have each, and the tag the URL names. */
+function tagChoices(tags: TagCount[], tag: string): { value: string; label: string }[] {
+  const choices = [{ value: "", label: "Any" }, ...tags.map((it) => ({ value: it.tag, label: `${it.tag} (${it.count})` }))];
+  // A tag no video has (a link kept from before, or the list not yet read) still shows as chosen.
+  if (tag !== "" && !tags.some((it) => it.tag === tag)) choices.push({ value: tag, label: tag });
+  return choices;
+}
+
+/**
+ * The library's filters (status, processing state, tag) and its search, kept in
  * the URL; the search box is local while typing and applied when submitted.
  */
 function LibraryToolbar({
-  query: { status, processing, q, sort },
+  query: { status, processing, tag, q, sort },
+  tags,
   onChange,
 }: {
   query: LibraryQuery;
+  tags: TagCount[];
   onChange: (changes: QueryChanges) => void;
 }) {
   const [text, setText] = useDraft(q);
@@ -229,6 +265,12 @@ function LibraryToolbar({
         onChange={(value) => onChange({ processing: value || null })}
       />
       <SelectField
+        label="Tag"
+        value={tag}
+        choices={tagChoices(tags, tag)}
+        onChange={(value) => onChange({ tag: value || null })}
+      />
+      <SelectField
         label="Sort"
         value={sort}
         choices={SORTS}
@@ -240,11 +282,25 @@ function LibraryToolbar({
   );
 }
 
-/** "Loading…" while a page loads, the last deletion that went through, and the bulk action's progress or outcome. */
-function LibraryStatus({ loading, notice, bulk }: { loading: boolean; notice: string | null; bulk: BulkRun }) {
+/**
+ * "Loading…" while a page loads, that a change of filters let the selection go, the last
+ * deletion that went through, and the bulk action's progress or outcome.
+ */
+function LibraryStatus({
+  loading,
+  notice,
+  bulk,
+  selectionCleared,
+}: {
+  loading: boolean;
+  notice: string | null;
+  bulk: BulkRun;
+  selectionCleared: boolean;
+}) {
   return (
     <div aria-live="polite" className="status-line">
       {loading && <span role="status">Loading…</span>}
+      {selectionCleared && <span data-testid="selection-cleared">The filters changed: nothing is selected now.</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
       <DoneNotice message={notice} />
       <BulkNote bulk={bulk} />
@@ -253,7 +309,15 @@ function LibraryStatus({ loading, notice, bulk }: { loading: boolean; notice: st
 }
 
 /** The page's title, its way to upload, its filters and search; above the one video `?item=` shows, the way back to every video. */
-function LibraryHead({ query, onChange }: { query: LibraryQuery; onChange: (changes: QueryChanges) => void }) {
+function LibraryHead({
+  query,
+  tags,
+  onChange,
+}: {
+  query: LibraryQuery;
+  tags: TagCount[];
+  onChange: (changes: QueryChanges) => void;
+}) {
   return (
     <>
       <div className="page-head">
@@ -262,7 +326,7 @@ function LibraryHead({ query, onChange }: { query: LibraryQuery; onChange: (chan
           Upload a video
         </Link>
       </div>
-      <LibraryToolbar query={query} onChange={onChange} />
+      <LibraryToolbar query={query} tags={tags} onChange={onChange} />
       {query.item && <OneVideoNote onShowAll={() => onChange({})} />}
     </>
   );
@@ -294,6 +358,7 @@ function LibraryList({
   onDelete,
   onPage,
   editing,
+  tags,
 }: {
   shown: MediaPage;
   page: number;
@@ -304,6 +369,7 @@ function LibraryList({
   onDelete: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
   editing: string | undefined;
+  tags: string[];
 }) {
   return (
     <>
@@ -313,6 +379,7 @@ function LibraryList({
         everyMatching={everyMatching}
         selection={selection}
         bulk={bulk}
+        tags={tags}
       />
       <ul className="library-list" aria-label="Videos">
         {shown.items.map((item) => (
@@ -320,26 +387,33 @@ function LibraryList({
             key={item.id}
             item={item}
             selected={selection.isSelected(item.id)}
-            onSelect={(on) => selection.toggle(item.id, on)}
+            onSelect={(on) => selection.toggle(item, on)}
             onChanged={onChanged}
             onDelete={onDelete}
             openEditing={item.id === editing}
           />
         ))}
       </ul>
-      <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
+      <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} jumps />
     </>
   );
 }
 
 /**
- * No video in the library: none matches its search or filters (which `onClear` clears), or there
+ * No video in the library: none matches its search or filters (which it offers to clear), or there
  * is none yet. A filter's hint ("No video failed to transcode.") holds for the whole library, so
  * not beside a search.
  */
-function NoLibraryVideos({ query: { status, processing, q }, onClear }: { query: LibraryQuery; onClear: () => void }) {
-  if (q || processing || status !== "all") {
-    return <NoMatchingVideos hint={q ? undefined : filterHint(status, processing)} onClear={onClear} />;
+function NoLibraryVideos({
+  query: { status, processing, tag, q },
+  onChange,
+}: {
+  query: LibraryQuery;
+  onChange: (changes: QueryChanges) => void;
+}) {
+  const onClear = () => onChange({ status: null, processing: null, tag: null, q: null });
+  if (q || tag || processing || status !== "all") {
+    return <NoMatchingVideos hint={q || tag ? undefined : filterHint(status, processing)} onClear={onClear} />;
   }
   return (
     <div className="empty" data-testid="empty-state">
@@ -366,7 +440,7 @@ interface LibraryDeletion {
  * Deleting a video of the library: asked first (it cannot be undone), told
  * above the list after; `onDeleted` follows a success (the page reloads).
  */
-function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
+function useLibraryDeletion(onDeleted: (item: CatalogueItem) => void): LibraryDeletion {
   const [pending, setPending] = useState<CatalogueItem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const { running, error, run } = useAction();
@@ -378,7 +452,7 @@ function useLibraryDeletion(onDeleted: () => void): LibraryDeletion {
     await run(item.id, `Could not delete “${item.title}”`, async () => {
       await deleteItem(item.id);
       deleted = true;
-      onDeleted();
+      onDeleted(item);
     });
     // With the question closed, in one render: the notice takes the focus after the dialog
     // has handed it back to the Delete button, whose row is going.

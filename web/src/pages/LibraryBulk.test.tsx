@@ -4,7 +4,7 @@ import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -14,6 +14,8 @@ const PUBLISHED = mediaItem({ id: "c", title: "Charlie" });
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 /** The library lists `items` (every query); PATCH answers each with its new status. */
@@ -229,6 +231,7 @@ describe("the library's bulk actions", () => {
     const queued = mediaItem({ id: "q", title: "Queued one", processing_state: "queued" });
     server.use(
       http.get(CATALOGUE, () => ok(mediaPage([failed, ready, queued]))),
+      tagList(), // before the item's route, which would answer /tags as an item
       http.get(`${CATALOGUE}/:id`, ({ params }) => ok(mediaItem({ id: String(params.id), processing_state: "queued" }))),
       http.post(`${API}/ingest/items/:id/transcode`, ({ params }) =>
         ok({ ...(params.id === "f" ? failed : ready), processing_state: "queued" }),
@@ -384,6 +387,100 @@ describe("the library's bulk actions", () => {
     await user.type(screen.getByRole("searchbox"), "other{Enter}");
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("q=other"));
     expect(bar()).not.toHaveTextContent("selected");
+  });
+
+  it("keeps the videos ticked on each page selected, counts them all, and acts on them all", async () => {
+    const user = setupUser();
+    const second = [mediaItem({ id: "y", title: "Yankee", status: "draft" }), mediaItem({ id: "z", title: "Zulu" })];
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("page") === "2"
+          ? ok(mediaPage(second, { total: 26, page: 2 }))
+          : ok(mediaPage([DRAFT_A, DRAFT_B], { total: 26 })),
+      ),
+      http.patch(`${CATALOGUE}/:id`, ({ params }) => {
+        const item = [DRAFT_A, DRAFT_B, ...second].find((it) => it.id === params.id);
+        return ok({ ...item, status: "published" });
+      }),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?q=bulk" });
+    const pages = () => screen.getByRole("navigation", { name: "Pagination" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    await user.click(within(pages()).getByRole("button", { name: "Next →" }));
+    await user.click(await screen.findByRole("checkbox", { name: "Select Yankee" }));
+    expect(bar()).toHaveTextContent("2 selected, 1 on other pages");
+    expect(screen.getByTestId("selection-said")).toHaveTextContent("2 selected, 1 on other pages");
+    // Another order shows the same videos: the selection stays.
+    await user.selectOptions(screen.getByLabelText("Sort"), "title");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("sort=title"));
+    expect(await screen.findByRole("checkbox", { name: "Select Alpha" })).toBeChecked();
+    expect(bar()).toHaveTextContent("2 selected, 1 on other pages");
+
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Published 2 videos.");
+    const patched = seen.filter((r) => r.method === "PATCH").map((r) => r.url.pathname);
+    expect(patched).toEqual([`${CATALOGUE}/y`, `${CATALOGUE}/a`]);
+    expect(screen.queryByTestId("selection-cleared")).not.toBeInTheDocument();
+  });
+
+  it("forgets a selected video once it is deleted on its own", async () => {
+    const user = setupUser();
+    let deleted = false;
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("page") === "2"
+          ? ok(mediaPage(deleted ? [] : [PUBLISHED], { total: deleted ? 24 : 25, page: 2 }))
+          : ok(mediaPage([DRAFT_A, DRAFT_B], { total: deleted ? 24 : 25 })),
+      ),
+      http.delete(`${CATALOGUE}/c`, () => {
+        deleted = true;
+        return noContent();
+      }),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    await user.click(within(screen.getByRole("navigation", { name: "Pagination" })).getByRole("button", { name: "Next →" }));
+    await user.click(await screen.findByRole("checkbox", { name: "Select Charlie" }));
+    expect(bar()).toHaveTextContent("2 selected, 1 on other pages");
+    await user.click(screen.getByRole("button", { name: "Delete Charlie" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await user.click(await within(await screen.findByTestId("past-the-end")).findByRole("button", { name: "Go to page 1" }));
+    expect(await screen.findByRole("checkbox", { name: "Select Alpha" })).toBeChecked();
+    expect(screen.getByTestId("selection-said")).toHaveTextContent(/^1 selected$/);
+  });
+
+  it("lets go of a selection on other pages when the filters change, and says so", async () => {
+    const user = setupUser();
+    server.use(
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("page") === "2"
+          ? ok(mediaPage([PUBLISHED], { total: 26, page: 2 }))
+          : ok(mediaPage([DRAFT_A, DRAFT_B], { total: 26 })),
+      ),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    await user.click(within(screen.getByRole("navigation", { name: "Pagination" })).getByRole("button", { name: "Next →" }));
+    expect(await screen.findByRole("checkbox", { name: "Select Charlie" })).not.toBeChecked();
+    expect(bar()).toHaveTextContent("1 selected, 1 on other pages");
+    await user.click(within(bar()).getByRole("button", { name: "Clear selection" }));
+    expect(bar()).not.toHaveTextContent("selected");
+    await user.click(box("Charlie"));
+    await user.selectOptions(screen.getByLabelText("Status"), "published");
+
+    expect(await screen.findByTestId("selection-cleared")).toHaveTextContent(
+      "The filters changed: nothing is selected now.",
+    );
+    expect(bar()).not.toHaveTextContent("selected");
+    // Gone with the next selection.
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    expect(screen.queryByTestId("selection-cleared")).not.toBeInTheDocument();
   });
 
   it("selects nothing on another filter", async () => {

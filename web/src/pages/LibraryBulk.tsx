@@ -1,100 +1,151 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { ActionButton } from "../components/ActionButton";
-import { deleteItem, updateItem } from "../api/catalogue";
+import { deleteItem, getItem, updateItem } from "../api/catalogue";
+import { ApiError } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
+import { LIMITS } from "../api/limits";
 import type { CatalogueItem } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
+import { InputField } from "../components/Field";
 import { DoneNotice } from "../components/FocusedMessage";
 import { canTranscodeAgain } from "../components/ProcessingStatus";
+import { normalizeTag } from "../lib/format";
 import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
 
-/** What an admin can do to the selected videos of a library page at once. */
-export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete";
+/** What an admin can do to the selected videos of the library at once. */
+export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete" | "addTag" | "removeTag";
 
 /**
- * Each verb's words, and whether it always asks first (a transcode costs a whole job; a
- * deletion is for good). Publishing and unpublishing ask when they reach past the page: see asksFirst.
+ * Each verb's words ("could not …" those it failed on), and whether it always asks first (a
+ * transcode costs a whole job; a deletion is for good). The others ask when they reach past
+ * the page: see asksFirst.
  */
-const WORDS: Record<BulkVerb, { button: string; doing: string; done: string; asks: boolean }> = {
-  publish: { button: "Publish", doing: "Publishing", done: "Published", asks: false },
-  unpublish: { button: "Unpublish", doing: "Unpublishing", done: "Unpublished", asks: false },
-  transcode: { button: "Transcode again", doing: "Queueing", done: "Queued", asks: true },
-  delete: { button: "Delete", doing: "Deleting", done: "Deleted", asks: true },
+const WORDS: Record<BulkVerb, { button: string; doing: string; done: string; couldNot: string; asks: boolean }> = {
+  publish: { button: "Publish", doing: "Publishing", done: "Published", couldNot: "publish", asks: false },
+  unpublish: { button: "Unpublish", doing: "Unpublishing", done: "Unpublished", couldNot: "unpublish", asks: false },
+  transcode: { button: "Transcode again", doing: "Queueing", done: "Queued", couldNot: "transcode again", asks: true },
+  delete: { button: "Delete", doing: "Deleting", done: "Deleted", couldNot: "delete", asks: true },
+  addTag: { button: "Add tag", doing: "Tagging", done: "Tagged", couldNot: "add the tag to", asks: false },
+  removeTag: { button: "Remove tag", doing: "Untagging", done: "Untagged", couldNot: "remove the tag from", asks: false },
 };
-const VERBS = Object.keys(WORDS) as BulkVerb[];
+/** The verbs with a button of their own; the tag verbs have theirs beside the tag field. */
+const BUTTON_VERBS: BulkVerb[] = ["publish", "unpublish", "transcode", "delete"];
 
-/** The verbs that change a video's status, which an Undo puts back. */
-type StatusVerb = "publish" | "unpublish";
+/** The verbs that add or remove a tag (the one the admin typed). */
+type TagVerb = "addTag" | "removeTag";
 
-function isStatusVerb(verb: BulkVerb): verb is StatusVerb {
-  return verb === "publish" || verb === "unpublish";
+function isTagVerb(verb: BulkVerb): verb is TagVerb {
+  return verb === "addTag" || verb === "removeTag";
 }
 
-/** What puts back what a status verb did: each video it changed had the other status. */
-const OPPOSITE: Record<StatusVerb, StatusVerb> = { publish: "unpublish", unpublish: "publish" };
+/** The verbs an Undo puts back: a status, or a tag. */
+type UndoableVerb = "publish" | "unpublish" | TagVerb;
+
+/** What puts back what an undoable verb did: each video it changed had the other status, or tag. */
+const OPPOSITE: Record<UndoableVerb, UndoableVerb> = {
+  publish: "unpublish",
+  unpublish: "publish",
+  addTag: "removeTag",
+  removeTag: "addTag",
+};
+
+function isUndoable(verb: BulkVerb): verb is UndoableVerb {
+  return verb in OPPOSITE;
+}
 
 /**
- * Whether `verb` asks before it runs: always for a transcode or a deletion; for publishing or
- * unpublishing, when every matching video is selected, most of them on pages not shown
- * (publishing all 26 drafts of a search published ones that were drafts on purpose).
+ * Whether `verb` asks before it runs: always for a transcode or a deletion; for the others,
+ * when every matching video is selected, most of them on pages not shown (publishing all 26
+ * drafts of a search published ones that were drafts on purpose).
  */
 function asksFirst(verb: BulkVerb, everything: boolean): boolean {
   return WORDS[verb].asks || everything;
 }
 
-const NOTHING: ReadonlySet<string> = new Set();
 /** How many videos a question names; the rest are counted. */
 const NAMED_AT_MOST = 10;
 
 export interface LibrarySelection {
-  /** The selected videos of the page, in its order. */
+  /**
+   * The selected videos: those ticked on other pages of the query (as they were read), then
+   * the shown page's (as shown now), in its order.
+   */
   selected: CatalogueItem[];
+  /** How many of them the shown page holds. */
+  shownCount: number;
   /** Every video the page's query matches is selected, on this page and the others. */
   everything: boolean;
+  /** A change of filters or search let a selection go (until something is selected again). */
+  cleared: boolean;
   isSelected: (id: string) => boolean;
-  toggle: (id: string, on: boolean) => void;
+  toggle: (item: CatalogueItem, on: boolean) => void;
+  /** Selects every video of the shown page, or none of them, keeping the other pages' selection. */
+  togglePage: (on: boolean) => void;
   /** Selects exactly these videos (none: clears the selection). */
   choose: (items: CatalogueItem[]) => void;
   chooseEverything: () => void;
 }
 
+interface SelectionState {
+  queryKey: string;
+  /** The videos ticked, by id, in the order they were. */
+  chosen: ReadonlyMap<string, CatalogueItem>;
+  everything: boolean;
+  cleared: boolean;
+}
+
+const byId = (items: Iterable<CatalogueItem>) => new Map([...items].map((it) => [it.id, it]));
+
 /**
- * Which videos of the shown page are selected, or whether every one the query matches is.
- * Videos ticked belong to one page of one query (`pageKey`): another filter, search or page
- * starts with none selected. "Every one matching" belongs to the query (`queryKey`, the
- * filters and search without the page): it stays on every page of it.
+ * Which videos are selected, on the shown page and the others, or whether every one the
+ * query matches is. A selection belongs to one query (`queryKey`: the filters and search,
+ * not the page or the order): turning pages keeps it, so videos of several pages are acted
+ * on at once; another filter or search lets it go (it may not match that) and says so.
  */
-export function useLibrarySelection(items: CatalogueItem[], pageKey: string, queryKey: string): LibrarySelection {
-  const [state, setState] = useState({ pageKey, queryKey, ids: NOTHING, everything: false });
-  const everything = state.everything && state.queryKey === queryKey;
-  const ids = everything ? new Set(items.map((it) => it.id)) : state.pageKey === pageKey ? state.ids : NOTHING;
-  const select = (chosen: Iterable<string>, all = false) =>
-    setState({ pageKey, queryKey, ids: new Set(chosen), everything: all });
+export function useLibrarySelection(items: CatalogueItem[], queryKey: string): LibrarySelection {
+  const [state, setState] = useState<SelectionState>({ queryKey, chosen: new Map(), everything: false, cleared: false });
+  const had = state.everything || state.chosen.size > 0;
+  if (state.queryKey !== queryKey) {
+    // Set while rendering (React renders again at once): the new query starts with none.
+    setState({ queryKey, chosen: new Map(), everything: false, cleared: had });
+  }
+  const shown = byId(items);
+  const chosen = state.everything ? shown : state.chosen;
+  const elsewhere = [...chosen.values()].filter((it) => !shown.has(it.id));
+  const here = items.filter((it) => chosen.has(it.id));
+  const select = (picked: Iterable<CatalogueItem>, everything = false) =>
+    setState({ queryKey, chosen: byId(picked), everything, cleared: false });
   return {
-    selected: items.filter((it) => ids.has(it.id)),
-    everything,
-    isSelected: (id) => ids.has(id),
-    toggle: (id, on) => select(on ? [...ids, id] : [...ids].filter((other) => other !== id)),
-    choose: (chosen) => select(chosen.map((it) => it.id)),
-    chooseEverything: () => select(items.map((it) => it.id), true),
+    selected: [...elsewhere, ...here],
+    shownCount: here.length,
+    everything: state.everything,
+    cleared: state.cleared,
+    isSelected: (id) => chosen.has(id),
+    toggle: (item, on) => select(on ? [...chosen.values(), item] : [...chosen.values()].filter((it) => it.id !== item.id)),
+    togglePage: (on) => select(on ? [...elsewhere, ...items] : elsewhere),
+    choose: (picked) => select(picked),
+    chooseEverything: () => select(items, true),
   };
 }
 
 /**
  * The selected videos a verb changes: publishing skips those already published, transcoding
- * those whose job is on its way (or sounds), and so on.
+ * those whose job is on its way (or sounds), adding `tag` those that have it, and so on.
  */
-export function changedBy(verb: BulkVerb, items: CatalogueItem[]): CatalogueItem[] {
+export function changedBy(verb: BulkVerb, items: CatalogueItem[], tag = ""): CatalogueItem[] {
   if (verb === "delete") return items;
   if (verb === "transcode") return items.filter(canTranscodeAgain);
+  if (isTagVerb(verb)) return items.filter((it) => it.tags.includes(normalizeTag(tag)) === (verb === "removeTag"));
   return items.filter((it) => (it.status === "published") === (verb === "unpublish"));
 }
 
 interface BulkProgress {
   verb: BulkVerb;
+  /** The tag a tag verb adds or removes. */
+  tag: string;
   done: number;
   total: number;
   /** The run puts back what the last one did (Undo). */
@@ -105,8 +156,9 @@ interface BulkProgress {
 export interface BulkRun {
   progress: BulkProgress | null;
   outcome: BulkOutcome | null;
-  run: (verb: BulkVerb, items: CatalogueItem[]) => Promise<CatalogueItem[]>;
-  /** Puts each video the last publish or unpublish changed back to the status it had. */
+  /** Does `verb` (with `tag`, a tag verb) to each of `items` in turn; resolves to those it failed on. */
+  run: (verb: BulkVerb, items: CatalogueItem[], tag?: string) => Promise<CatalogueItem[]>;
+  /** Puts each video the last publish, unpublish or tag change changed back as it was. */
   undo: () => Promise<void>;
 }
 
@@ -115,23 +167,51 @@ interface BulkOutcome {
   /** One line per video the verb failed on: its title and the server's reason. */
   failures: string[];
   verb: BulkVerb;
-  /** The videos a publish or unpublish changed, as they were before it: what Undo puts back. */
+  tag: string;
+  /** The videos an undoable verb changed, as it left them: what Undo puts back. */
   undoable: CatalogueItem[] | null;
   /** This was an Undo: what it failed on is not kept selected. */
   undone: boolean;
 }
 
-/** Does `verb` to one video; but a deletion, each hands the video's new state on. */
-async function applyTo(verb: BulkVerb, item: CatalogueItem, onChanged: (item: CatalogueItem) => void) {
+/** Does `verb` to one video; the video's new state, but after a deletion. */
+async function applyTo(verb: BulkVerb, item: CatalogueItem, tag: string): Promise<CatalogueItem | null> {
   if (verb === "delete") {
     await deleteItem(item.id);
-    return;
+    return null;
   }
-  if (verb === "transcode") {
-    onChanged(await retryTranscode(item.id)); // queued: its row follows it
-    return;
+  if (verb === "transcode") return retryTranscode(item.id); // queued: its row follows it
+  if (isTagVerb(verb)) return retag(item, verb, tag);
+  return updateItem(item.id, { status: verb === "publish" ? "published" : "draft" });
+}
+
+/**
+ * `tags` with `tag` added or taken away; an addition past the limit of tags is refused here
+ * (the video is told as failed, with why, and the run goes on).
+ */
+function retagged(tags: string[], verb: TagVerb, tag: string): string[] {
+  const key = normalizeTag(tag);
+  if (verb === "removeTag") return tags.filter((it) => it !== key);
+  if (tags.includes(key)) return tags;
+  if (tags.length >= LIMITS.tags) {
+    throw new Error(`it has ${tags.length} tags already, and a video can have at most ${LIMITS.tags}`);
   }
-  onChanged(await updateItem(item.id, { status: verb === "publish" ? "published" : "draft" }));
+  return [...tags, key];
+}
+
+/**
+ * Adds or removes a tag of one video on the condition that its tags are as read (its `etag`
+ * as If-Match): when someone changed them meanwhile, the video is read again and the tag
+ * added to or removed from theirs, never putting back the tags as this page read them.
+ */
+async function retag(item: CatalogueItem, verb: TagVerb, tag: string): Promise<CatalogueItem> {
+  try {
+    return await updateItem(item.id, { tags: retagged(item.tags, verb, tag) }, item.etag);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "changed_elsewhere")) throw error;
+    const now = await getItem(item.id);
+    return updateItem(item.id, { tags: retagged(now.tags, verb, tag) }, now.etag);
+  }
 }
 
 function videos(count: number): string {
@@ -139,10 +219,21 @@ function videos(count: number): string {
 }
 
 /** "Published 3 videos.", or after an Undo "Undone: 3 videos are drafts again." */
-function doneNotice(verb: BulkVerb, count: number, undoing: boolean): string {
+function doneNotice(verb: BulkVerb, count: number, undoing: boolean, tag: string): string {
+  if (isTagVerb(verb)) return tagNotice(verb, count, undoing, tag);
   if (!undoing) return `${WORDS[verb].done} ${videos(count)}.`;
   const are = count === 1 ? "is" : "are";
   return `Undone: ${videos(count)} ${are} ${verb === "unpublish" ? `draft${count === 1 ? "" : "s"}` : "published"} again.`;
+}
+
+/** "Added “travel” to 3 videos.", or after an Undo "Undone: 3 videos have “travel” again." */
+function tagNotice(verb: TagVerb, count: number, undoing: boolean, tag: string): string {
+  const named = `“${normalizeTag(tag)}”`;
+  if (undoing) {
+    const have = count === 1 ? "has" : "have";
+    return verb === "addTag" ? `Undone: ${videos(count)} ${have} ${named} again.` : `Undone: ${named} is off ${videos(count)} again.`;
+  }
+  return verb === "addTag" ? `Added ${named} to ${videos(count)}.` : `Removed ${named} from ${videos(count)}.`;
 }
 
 /**
@@ -158,53 +249,78 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: 
   const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
   useLeaveWarning(progress !== null);
 
-  async function runOver(verb: BulkVerb, items: CatalogueItem[], undoing: boolean): Promise<CatalogueItem[]> {
+  async function runOver(verb: BulkVerb, items: CatalogueItem[], undoing: boolean, tag = ""): Promise<CatalogueItem[]> {
     setOutcome(null);
+    // Each video as the verb left it: an Undo of tags sends their new etag.
+    const changed: CatalogueItem[] = [];
     const { failed, reasons } = await inTurn(
       items,
-      (item) => applyTo(verb, item, onChanged),
-      (done, total) => setProgress({ verb, done, total, undoing }),
+      async (item) => {
+        const now = await applyTo(verb, item, tag);
+        if (now) onChanged(now);
+        changed.push(now ?? item);
+      },
+      (done, total) => setProgress({ verb, tag, done, total, undoing }),
     );
     setProgress(null);
-    const changed = items.filter((it) => !failed.includes(it));
-    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing) : null;
-    const undoable = !undoing && isStatusVerb(verb) && changed.length > 0 ? changed : null;
-    setOutcome({ verb, failures: reasons, notice, undoable, undone: undoing });
+    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing, tag) : null;
+    const undoable = !undoing && isUndoable(verb) && changed.length > 0 ? changed : null;
+    setOutcome({ verb, tag, failures: reasons, notice, undoable, undone: undoing });
     if (changed.length > 0) onSettled(verb);
     return failed;
   }
 
   async function undo() {
-    if (!outcome?.undoable || !isStatusVerb(outcome.verb)) return;
-    await runOver(OPPOSITE[outcome.verb], outcome.undoable, true);
+    if (!outcome?.undoable || !isUndoable(outcome.verb)) return;
+    await runOver(OPPOSITE[outcome.verb], outcome.undoable, true, outcome.tag);
   }
 
-  return { progress, outcome, run: (verb, items) => runOver(verb, items, false), undo };
+  return { progress, outcome, run: (verb, items, tag) => runOver(verb, items, false, tag), undo };
+}
+
+/** Why nothing selected would change: "None of them can be published.", "Each of them has “travel” already." */
+function nothingToDo(verb: BulkVerb, tag: string): string {
+  const named = `“${normalizeTag(tag)}”`;
+  if (verb === "addTag") return `Each of them has ${named} already.`;
+  if (verb === "removeTag") return `None of them has ${named}.`;
+  return `None of them can be ${WORDS[verb].done.toLowerCase()}.`;
+}
+
+/** Why a tag typed for a bulk tag change cannot be one, else null. */
+function tagProblem(tag: string): string | null {
+  if (normalizeTag(tag) === "") return "Type the tag first.";
+  return tag.includes(",") ? "A tag cannot hold a comma: add one tag at a time." : null;
+}
+
+interface Asking {
+  verb: BulkVerb;
+  items: CatalogueItem[];
+  tag: string;
 }
 
 /**
  * The selection's controls above the list: select the whole page, or every video the query
  * matches, and publish, unpublish, transcode again or delete (these two asked first) what is
- * selected. What fails stays selected, to try again.
+ * selected, or add or remove a tag. What fails stays selected, to try again.
  */
-export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }: BulkBarProps) {
-  const [asking, setAsking] = useState<{ verb: BulkVerb; items: CatalogueItem[] } | null>(null);
+export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, tags }: BulkBarProps) {
+  const [asking, setAsking] = useState<Asking | null>(null);
   const reading = useAction();
   const { selected, everything, choose } = selection;
   const busy = bulk.progress !== null || reading.running !== null;
 
-  async function start(verb: BulkVerb, chosen: CatalogueItem[]) {
-    choose(await bulk.run(verb, chosen));
+  async function start({ verb, items: chosen, tag }: Asking) {
+    choose(await bulk.run(verb, chosen, tag));
     setAsking(null);
   }
 
   // Every matching video is read (all pages) before anything is asked or done.
-  const begin = (verb: BulkVerb) =>
+  const begin = (verb: BulkVerb, tag = "") =>
     reading.run(verb, "Could not read the list of videos", async () => {
-      const chosen = changedBy(verb, everything ? await everyMatching() : selected);
-      if (chosen.length === 0) reading.fail(`None of them can be ${WORDS[verb].done.toLowerCase()}.`);
-      else if (asksFirst(verb, everything)) setAsking({ verb, items: chosen });
-      else await start(verb, chosen);
+      const chosen = changedBy(verb, everything ? await everyMatching() : selected, tag);
+      if (chosen.length === 0) reading.fail(nothingToDo(verb, tag));
+      else if (asksFirst(verb, everything)) setAsking({ verb, items: chosen, tag });
+      else await start({ verb, items: chosen, tag });
     });
 
   return (
@@ -214,7 +330,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
         {selected.length > 0 && (
           <>
             <SelectionCount shown={items.length} total={total} selection={selection} disabled={busy} />
-            {VERBS.map((verb) => (
+            {BUTTON_VERBS.map((verb) => (
               <ActionButton
                 key={verb}
                 className={verb === "delete" ? "button danger" : "button"}
@@ -225,6 +341,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
                 {WORDS[verb].button} selected{asksFirst(verb, everything) ? "…" : ""}
               </ActionButton>
             ))}
+            <BulkTagField tags={tags} busy={busy} onTag={(verb, tag) => void begin(verb, tag)} onProblem={reading.fail} />
           </>
         )}
       </div>
@@ -238,7 +355,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk }:
           // Not `busy`: the list is still being read as the dialog opens, and a
           // disabled Cancel could not take the focus (nor Escape answer it).
           busy={bulk.progress !== null}
-          onConfirm={() => void start(asking.verb, asking.items)}
+          onConfirm={() => void start(asking)}
           onCancel={() => setAsking(null)}
         />
       )}
@@ -254,12 +371,56 @@ interface BulkBarProps {
   everyMatching: () => Promise<CatalogueItem[]>;
   selection: LibrarySelection;
   bulk: BulkRun;
+  /** The library's tags, offered as the tag field is typed. */
+  tags: string[];
 }
 
-/** "3 selected", "All 40 matching selected"; nothing when nothing is. */
+/**
+ * The tag to add to or remove from the selected videos: any tag, the library's offered as it
+ * is typed; what cannot be a tag is told (`onProblem`) before anything is read or sent.
+ */
+function BulkTagField({
+  tags,
+  busy,
+  onTag,
+  onProblem,
+}: {
+  tags: string[];
+  busy: boolean;
+  onTag: (verb: TagVerb, tag: string) => void;
+  onProblem: (message: string | null) => void;
+}) {
+  const [tag, setTag] = useState("");
+  const listId = useId();
+  const act = (verb: TagVerb) => {
+    const problem = tagProblem(tag);
+    if (problem) onProblem(problem);
+    else onTag(verb, tag);
+  };
+  return (
+    <div className="bulk-tag">
+      <InputField label="Tag to add or remove" list={listId} maxLength={LIMITS.tag} value={tag} onChange={setTag} />
+      <datalist id={listId}>
+        {tags.map((it) => (
+          <option key={it} value={it} />
+        ))}
+      </datalist>
+      {(["addTag", "removeTag"] as const).map((verb) => (
+        <ActionButton key={verb} className="button" busy={busy} onClick={() => act(verb)}>
+          {WORDS[verb].button}
+        </ActionButton>
+      ))}
+    </div>
+  );
+}
+
+/** "3 selected", "5 selected, 2 on other pages", "All 40 matching selected"; nothing when nothing is. */
 function selectionSaid(selection: LibrarySelection, total: number): string {
   if (selection.everything) return `All ${total} matching selected`;
-  return selection.selected.length > 0 ? `${selection.selected.length} selected` : "";
+  const count = selection.selected.length;
+  const elsewhere = count - selection.shownCount;
+  if (count === 0) return "";
+  return elsewhere > 0 ? `${count} selected, ${elsewhere} on other pages` : `${count} selected`;
 }
 
 /**
@@ -283,7 +444,18 @@ function SelectionCount({
       {selectionSaid(selection, total)}
     </span>
   );
-  if (selection.everything || selection.selected.length < shown || total <= shown) return count;
+  if (selection.selected.length > selection.shownCount) {
+    // Some are on pages not shown: the way to let them all go.
+    return (
+      <>
+        {count}
+        <button type="button" className="button ghost" disabled={disabled} onClick={() => selection.choose([])}>
+          Clear selection
+        </button>
+      </>
+    );
+  }
+  if (selection.everything || selection.shownCount < shown || total <= shown) return count;
   return (
     <>
       {count}
@@ -295,7 +467,7 @@ function SelectionCount({
 }
 
 /** What a bulk question says a verb will do to the videos it names. */
-const CONSEQUENCE: Record<BulkVerb, string> = {
+const CONSEQUENCE: Record<Exclude<BulkVerb, TagVerb>, string> = {
   publish: "Viewers will see each of them that plays, drafts kept on purpose too. You can undo it after.",
   unpublish: "Viewers will no longer see them, and anyone watching one now is cut off. You can undo it after.",
   transcode:
@@ -303,19 +475,32 @@ const CONSEQUENCE: Record<BulkVerb, string> = {
   delete: "These videos and their files will be removed for good. This cannot be undone.",
 };
 
+/** What a bulk question says the verb will do, and its title: "Add “travel” to 26 videos?" */
+function question(verb: BulkVerb, count: number, tag: string): { title: string; consequence: string } {
+  const named = `“${normalizeTag(tag)}”`;
+  if (verb === "addTag") {
+    return { title: `Add ${named} to ${videos(count)}?`, consequence: `Each of them gets the tag ${named}. You can undo it after.` };
+  }
+  if (verb === "removeTag") {
+    return { title: `Remove ${named} from ${videos(count)}?`, consequence: `The tag ${named} is taken off each of them. You can undo it after.` };
+  }
+  return { title: `${WORDS[verb].button} ${videos(count)}?`, consequence: CONSEQUENCE[verb] };
+}
+
 /**
  * Asks before a verb that costs something, or that reaches past the page (see asksFirst), saying
  * how many videos and naming the first of them.
  */
-function AskSelectedDialog({ verb, items, ...answers }: ConfirmAnswers & { verb: BulkVerb; items: CatalogueItem[] }) {
+function AskSelectedDialog({ verb, items, tag, ...answers }: ConfirmAnswers & Asking) {
+  const { title, consequence } = question(verb, items.length, tag);
   return (
     <ConfirmDialog
-      title={`${WORDS[verb].button} ${videos(items.length)}?`}
+      title={title}
       confirmLabel={WORDS[verb].button}
-      destructive={verb === "delete" || verb === "unpublish"}
+      destructive={verb === "delete" || verb === "unpublish" || verb === "removeTag"}
       {...answers}
     >
-      <p>{CONSEQUENCE[verb]}</p>
+      <p>{consequence}</p>
       <ul className="modal-titles">
         {items.slice(0, NAMED_AT_MOST).map((it) => (
           <li key={it.id}>{it.title}</li>
@@ -337,7 +522,7 @@ function SelectPage({
   disabled: boolean;
 }) {
   const box = useRef<HTMLInputElement>(null);
-  const count = selection.selected.length;
+  const count = selection.shownCount;
   const all = count > 0 && count === items.length;
   useEffect(() => {
     if (box.current) box.current.indeterminate = count > 0 && !all;
@@ -349,7 +534,7 @@ function SelectPage({
         type="checkbox"
         checked={all}
         disabled={disabled}
-        onChange={(e) => selection.choose(e.target.checked ? items : [])}
+        onChange={(e) => selection.togglePage(e.target.checked)}
       />{" "}
       Select all on this page
     </label>
@@ -394,7 +579,7 @@ export function BulkFailures({ outcome }: Pick<BulkRun, "outcome">) {
       <p>
         {outcome.undone
           ? `Could not put back ${videos(outcome.failures.length)}:`
-          : `Could not ${WORDS[outcome.verb].button.toLowerCase()} ${videos(outcome.failures.length)} (still selected):`}
+          : `Could not ${WORDS[outcome.verb].couldNot} ${videos(outcome.failures.length)} (still selected):`}
       </p>
       <ul>
         {outcome.failures.map((line) => (

@@ -5,7 +5,7 @@ import { LIMITS } from "../api/limits";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 import { languageName, normaliseLanguage } from "../lib/language";
 
@@ -19,6 +19,8 @@ const SRT = "1\n00:00:00,500 --> 00:00:02,000\nBonjour\n";
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 /** The library with one item, its edit form open; the item has `tracks`. */

@@ -5,7 +5,7 @@ import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const ITEM = `${API}/catalogue/p`;
@@ -35,6 +35,8 @@ function serveOneVideo(start: Partial<CatalogueItem> = {}) {
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 type User = ReturnType<typeof setupUser>;

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const PROBE = `${API}/ingest/items/b/probe`;
@@ -15,6 +15,8 @@ const CHAPTERS = [
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);
+  // The tag filter reads the library's tags: none, unless a test says.
+  server.use(tagList());
 });
 
 /** The library with the old audiobook, its edit form open: its file section. */

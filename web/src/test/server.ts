@@ -1,6 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
-import type { ErrorBody, TokenPair, UserView } from "../api/schema";
+import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
 
 /**
  * The API as the tests see it: Mock Service Worker intercepts `fetch` at the
@@ -102,3 +102,6 @@ export const nothingWatched = () =>
   ["continue-watching", "history"].map((list) =>
     http.get(`${API}/catalogue/me/${list}`, () => ok({ items: [], total: 0, page: 1, page_size: 12 })),
   );
+
+/** The catalogue's tag list (the admin library's tag filter reads it): `tags`, none by default. */
+export const tagList = (tags: TagCount[] = []) => http.get(`${API}/catalogue/tags`, () => ok({ tags }));
