@@ -195,6 +195,9 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
         f"streamstack: invite code {invite['code']}, shown only now, single use, valid for " in err
     )
     assert "valid for 2d (until " in err, err
+    # The link to hand over: the server's address, then the page the API names.
+    assert invite["link"].endswith(invite["link_path"]) and invite["link"] in err
+    assert invite["link"].startswith("http://127.0.0.1:")
     code, out, err = await accounts("invites", "create")
     plain = json.loads(out)
     assert "valid for 7d (until " in err, err

@@ -125,7 +125,9 @@ async def test_invite_mode_registers_once_per_code(invite_client):
     assert_error(await register_with(client, "unknown-code"), 403, "invalid_invite")
     token = await admin_token(client, settings)
     invite = await new_invite(client, token)
-    assert set(invite) == {"id", "code", "created_at", "expires_at", "note"}
+    assert set(invite) == {"id", "code", "created_at", "expires_at", "note", "link_path"}
+    # The SPA page that takes it, the code in the fragment (never sent in a request).
+    assert invite["link_path"] == f"/register#invite={invite['code']}"
     email = new_email("invited")
     created = await register_with(client, invite["code"], email)
     assert created.status_code == 201, created.text

@@ -152,13 +152,16 @@ class InviteRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class InviteCreated(msgspec.Struct, frozen=True):
-    """A new invite; ``code`` is shown only here (only its hash is kept)."""
+    """A new invite; ``code`` is shown only here (only its hash is kept). ``link_path`` is
+    the SPA page that takes it (the code rides in the fragment, which browsers never send),
+    for the server's address to lead."""
 
     id: uuid.UUID
     code: str
     created_at: datetime.datetime
     expires_at: datetime.datetime
     note: str | None
+    link_path: str
 
 
 class InvitedAccount(msgspec.Struct, frozen=True):

@@ -73,6 +73,8 @@ MAX_USER_AGENT_CHARS = 512
 RESET_LIFETIME = datetime.timedelta(hours=1)
 #: The SPA page that takes a reset code (in the fragment, never sent to a server).
 RESET_LINK_PATH = "/reset-password#code="
+#: The SPA page that takes an invite code (in the fragment, as a reset code).
+INVITE_LINK_PATH = "/register#invite="
 #: A sign-in also deletes the account's expired sessions once in this many: a statement
 #: on the event loop that most sign-ins can skip, since expired sessions are never shown
 #: or refreshed and only their number needs bounding.
@@ -629,7 +631,14 @@ class AuthService:
             await self._unless_stripped(caller)
         # The note stays out of the log: it may name the person invited.
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
-        return InviteCreated(invite.id, code, invite.created_at, invite.expires_at, kept_note)
+        return InviteCreated(
+            invite.id,
+            code,
+            invite.created_at,
+            invite.expires_at,
+            kept_note,
+            INVITE_LINK_PATH + code,
+        )
 
     async def list_invites(self, limit: int) -> InviteList:
         """The usable invites, then the others, newest first, with what became of each and

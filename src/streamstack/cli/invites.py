@@ -131,9 +131,11 @@ def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
     if response.status_code != 201:
         raise UploadFailed(f"no invite created: {error_detail(response)}")
     invite = response.json()
+    invite["link"] = api.server.rstrip("/") + invite["link_path"]
     print(
         f"streamstack: invite code {invite['code']}, shown only now, single use, valid for "
-        f"{lasting(invite['expires_at'])}; id {invite['id']}",
+        f"{lasting(invite['expires_at'])}; id {invite['id']}. Hand over the code, or:\n"
+        f"  {invite['link']}",
         file=sys.stderr,
     )
     return invite

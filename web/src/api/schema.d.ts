@@ -1080,6 +1080,7 @@ export interface components {
             expires_at: string;
             /** Format: uuid */
             id: string;
+            link_path: string;
             note: string | null;
         };
         /** InviteList */

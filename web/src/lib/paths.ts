@@ -35,7 +35,3 @@ export function fragmentValue(hash: string, name: string): string {
   return new URLSearchParams(hash.replace(/^#/, "")).get(name) ?? "";
 }
 
-/** The registration page with an invite code filled in, the code in the fragment. */
-export function invitePath(code: string): string {
-  return `/register#${new URLSearchParams({ invite: code }).toString()}`;
-}

@@ -104,7 +104,9 @@ describe("AdminUsersPage", () => {
       http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
       http.post(`${API}/auth/invites`, () => {
         listed = [{ ...invite, status: "active" }];
-        return ok({ id: "i-1", code: "SECRET-CODE-1", created_at: invite.created_at, expires_at: invite.expires_at });
+        const { created_at, expires_at } = invite;
+        const code = "SECRET-CODE-1";
+        return ok({ id: "i-1", code, created_at, expires_at, note: null, link_path: `/register#invite=${code}` });
       }),
       http.delete(`${API}/auth/invites/i-1`, () => {
         listed = [{ ...invite, status: "revoked", revoked_at: "2026-03-01T11:00:00Z" }];

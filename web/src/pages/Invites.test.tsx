@@ -13,7 +13,8 @@ const USED_AT = "2026-03-02T09:30:00Z";
 /** The invite made by `POST /invites` from what was sent, as the server answers it. */
 function made(body: InviteRequest, id: string): InviteCreated {
   const { created_at, expires_at } = inviteView();
-  return { id, code: `CODE-${id}`, created_at, expires_at, note: body.note ?? null };
+  const code = `CODE-${id}`;
+  return { id, code, created_at, expires_at, note: body.note ?? null, link_path: `/register#invite=${code}` };
 }
 
 /**

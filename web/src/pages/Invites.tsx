@@ -8,7 +8,6 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { InputField, SelectField } from "../components/Field";
 import { formatDate } from "../lib/format";
-import { invitePath } from "../lib/paths";
 import { useAsync, type AsyncResult } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
@@ -74,10 +73,6 @@ function usedBy(invite: InviteView): string {
   return invite.used_by_deleted ? `Used on ${on} by an account since deleted` : `Used on ${on}`;
 }
 
-/** The registration link that carries an invite code into the form. */
-export function inviteLink(code: string): string {
-  return `${window.location.origin}${invitePath(code)}`;
-}
 
 /**
  * The invites' list, read by the Users page: it reads it again when the page changed an
@@ -217,7 +212,7 @@ function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invi
 /** A new invite's code and link, shown only once: the server keeps no copy to show again. */
 function CreatedInvite({ invite }: { invite: InviteCreated }) {
   return (
-    <OneTimeNotice testId="invite-created" link={inviteLink(invite.code)}>
+    <OneTimeNotice testId="invite-created" link={`${window.location.origin}${invite.link_path}`}>
       Invite code <code>{invite.code}</code>
       {invite.note && ` (${invite.note})`}, valid until {formatDate(invite.expires_at)}. It is shown only now: hand it
       over, or this link:
