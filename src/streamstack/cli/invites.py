@@ -13,7 +13,7 @@ import sys
 import uuid
 from typing import Any
 
-from streamstack.cli.output import lasting, print_json, table
+from streamstack.cli.output import handed_over, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -131,14 +131,8 @@ def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
     if response.status_code != 201:
         raise UploadFailed(f"no invite created: {error_detail(response)}")
     invite = response.json()
-    invite["link"] = api.server.rstrip("/") + invite["link_path"]
-    print(
-        f"streamstack: invite code {invite['code']}, shown only now, single use, valid for "
-        f"{lasting(invite['expires_at'])}; id {invite['id']}. Hand over the code, or:\n"
-        f"  {invite['link']}",
-        file=sys.stderr,
-    )
-    return invite
+    terms = f", once (id {invite['id']}). Hand over the code, or"
+    return handed_over(invite, api.server, f"invite code {invite['code']}", terms)
 
 
 def _revoked(api: AdminApi, invite_id: uuid.UUID) -> int:

@@ -4,7 +4,7 @@ lists paged by ``limit`` and ``offset`` (``uploads``, ``users``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,17 +34,9 @@ def listed(
     before any is acted on (acting on one may move the rest up the list);
     :class:`UploadFailed` naming ``what`` when the server refuses to list them."""
     params = {"status": "all", **(query or {}), "page_size": MAX_PAGE_SIZE}
-    items: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        response = api.get(f"{LIST_PATH}?{urlencode({**params, 'page': page})}")
-        if response.status_code != 200:
-            raise UploadFailed(f"cannot list the {what}: {error_detail(response)}")
-        answer = response.json()
-        items += answer["items"]
-        if not answer["items"] or len(items) >= answer["total"]:
-            return items
-        page += 1
+    return _all_pages(
+        api, what, lambda pages, _: f"{LIST_PATH}?{urlencode({**params, 'page': pages + 1})}"
+    )
 
 
 def every_entry(
@@ -53,14 +45,24 @@ def every_entry(
     """Every entry of the list at ``path`` (its ``items`` and ``total``, a page of the most
     the server gives at a time by ``limit`` and ``offset``) with ``query``;
     :class:`UploadFailed` naming ``what`` when the server refuses to list them."""
+    paged = {**query, "limit": LIST_LIMIT_MAX}
+    return _all_pages(api, what, lambda _, read: f"{path}?{urlencode({**paged, 'offset': read})}")
+
+
+def _all_pages(
+    api: AdminApi, what: str, page_url: Callable[[int, int], str]
+) -> list[dict[str, Any]]:
+    """The ``items`` of every page of a list (``page_url`` of how many pages and entries
+    were read so far), until its ``total`` is read or a page comes back empty."""
     entries: list[dict[str, Any]] = []
+    pages = 0
     while True:
-        page_query = urlencode({**query, "limit": LIST_LIMIT_MAX, "offset": len(entries)})
-        response = api.get(f"{path}?{page_query}")
+        response = api.get(page_url(pages, len(entries)))
         if response.status_code != 200:
             raise UploadFailed(f"cannot list the {what}: {error_detail(response)}")
         page = response.json()
         entries += page["items"]
+        pages += 1
         if not page["items"] or len(entries) >= page["total"]:
             return entries
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+from typing import Any
 
 
 def print_json(value: object, code: int = 0) -> int:
@@ -40,6 +41,20 @@ def lasting(expires_at: str) -> str:
     left = expires - datetime.datetime.now(datetime.UTC)
     minutes = datetime.timedelta(minutes=round(left.total_seconds() / 60))
     return f"{span(minutes)} (until {expires:%Y-%m-%d %H:%M} UTC)"
+
+
+def handed_over(secret: dict[str, Any], server: str, what: str, terms: str) -> dict[str, Any]:
+    """Say a one-time secret the server just made (an invite, a password reset) on standard
+    error: ``what`` it is, how long it lasts, its ``terms`` (ending in what to hand over),
+    then its link (``server`` leading the answer's ``link_path``); the answer, with its
+    ``link``."""
+    secret["link"] = server.rstrip("/") + secret["link_path"]
+    print(
+        f"streamstack: {what}, shown only now, valid for {lasting(secret['expires_at'])}"
+        f"{terms}:\n  {secret['link']}",
+        file=sys.stderr,
+    )
+    return secret
 
 
 def table(rows: list[tuple[str, ...]]) -> str:

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from streamstack.cli.library import every_entry
-from streamstack.cli.output import lasting, print_json, table
+from streamstack.cli.output import handed_over, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -118,15 +118,8 @@ def _reset(api: AdminApi, user: _User) -> Any:
     response = api.request("POST", USER_PATH.format(id=user["id"]) + "/password-reset")
     if response.status_code != 201:
         raise UploadFailed(f"no reset for {user['email']}: {error_detail(response)}")
-    reset = response.json()
-    reset["link"] = api.server.rstrip("/") + reset["link_path"]
-    print(
-        f"streamstack: a password reset for {user['email']}, shown only now, valid for "
-        f"{lasting(reset['expires_at'])}, once; earlier ones stop working. Hand over:\n"
-        f"  {reset['link']}",
-        file=sys.stderr,
-    )
-    return reset
+    terms = ", once; earlier ones stop working. Hand over"
+    return handed_over(response.json(), api.server, f"a password reset for {user['email']}", terms)
 
 
 def _refusal(response: Any) -> str:
