@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Playlist } from "../api/schema";
 import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
-import { expectHeldWithFocus, renderApp, setupUser } from "../test/render";
+import { expectHeldWithFocus, renderApp, setupUser, unloadPrevented } from "../test/render";
 import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 import { holdAnswer } from "../test/server";
 
@@ -200,21 +200,31 @@ async function openRename(user: ReturnType<typeof setupUser>) {
   return screen.getByRole("form", { name: "Rename the playlist" });
 }
 
-function unloadPrevented(): boolean {
-  const event = new Event("beforeunload", { cancelable: true });
-  window.dispatchEvent(event);
-  return event.defaultPrevented;
+/** The rename form open in this tab, then the other tab saves the title "Grilling". */
+async function renamedInAnotherTab() {
+  signedInViewer();
+  const { rig, elsewhere } = serveRenamed();
+  const seen = recordRequests();
+  const user = setupUser();
+  renderApp("/playlists/p-1");
+  const form = await openRename(user);
+  elsewhere({ title: "Grilling" });
+  return { rig, seen, user, form };
+}
+
+/** The rename form open, with the navigation's Playlists (empty) one click away. */
+async function renameWithPlaylistsLink() {
+  signedInViewer();
+  serveRenamed();
+  server.use(http.get(`${API}/catalogue/me/playlists`, () => ok({ playlists: [], total: 0, page: 1, page_size: 24 })));
+  const user = setupUser();
+  renderApp("/playlists/p-1");
+  return { user, form: await openRename(user) };
 }
 
 describe("renaming a playlist in two tabs", () => {
   it("keeps this tab's title when both renamed it, shows theirs, and Save replaces it", async () => {
-    signedInViewer();
-    const { rig, elsewhere } = serveRenamed();
-    const seen = recordRequests();
-    const user = setupUser();
-    renderApp("/playlists/p-1");
-    const form = await openRename(user);
-    elsewhere({ title: "Grilling" }); // the other tab saved a new title meanwhile
+    const { rig, seen, user, form } = await renamedInAnotherTab();
 
     await user.clear(within(form).getByLabelText("Title"));
     await user.type(within(form).getByLabelText("Title"), "Baking");
@@ -236,13 +246,7 @@ describe("renaming a playlist in two tabs", () => {
   });
 
   it("saves a description on top of the other tab's new title at once: they did not clash", async () => {
-    signedInViewer();
-    const { rig, elsewhere } = serveRenamed();
-    const seen = recordRequests();
-    const user = setupUser();
-    renderApp("/playlists/p-1");
-    const form = await openRename(user);
-    elsewhere({ title: "Grilling" });
+    const { rig, seen, user, form } = await renamedInAnotherTab();
 
     await user.type(within(form).getByLabelText("Description"), " lunch");
     await user.click(within(form).getByRole("button", { name: "Save" }));
@@ -256,12 +260,7 @@ describe("renaming a playlist in two tabs", () => {
   });
 
   it("asks before leaving with the rename unsaved: Cancel stays with the text, Leave goes", async () => {
-    signedInViewer();
-    serveRenamed();
-    server.use(http.get(`${API}/catalogue/me/playlists`, () => ok({ playlists: [], total: 0, page: 1, page_size: 24 })));
-    const user = setupUser();
-    renderApp("/playlists/p-1");
-    const form = await openRename(user);
+    const { user, form } = await renameWithPlaylistsLink();
     expect(unloadPrevented()).toBe(false);
     await user.type(within(form).getByLabelText("Title"), " club");
     expect(unloadPrevented()).toBe(true); // reload, close: the browser asks
@@ -280,12 +279,7 @@ describe("renaming a playlist in two tabs", () => {
   });
 
   it("does not ask once the rename is saved", async () => {
-    signedInViewer();
-    serveRenamed();
-    server.use(http.get(`${API}/catalogue/me/playlists`, () => ok({ playlists: [], total: 0, page: 1, page_size: 24 })));
-    const user = setupUser();
-    renderApp("/playlists/p-1");
-    const form = await openRename(user);
+    const { user, form } = await renameWithPlaylistsLink();
     await user.type(within(form).getByLabelText("Title"), " club");
     await user.click(within(form).getByRole("button", { name: "Save" }));
     await screen.findByRole("heading", { name: "Cooking club" });
