@@ -356,7 +356,7 @@ describe("PlaylistsPage", () => {
   it("is in the navigation, lists my playlists with their count and still, and makes a new one", async () => {
     signedInViewer();
     const { items: _items, ...cooking } = playlistOf([A, B]);
-    let playlists = [cooking];
+    let playlists = [cooking, { ...cooking, id: "p-3", title: "Shared", visibility: "unlisted" as const }];
     server.use(
       http.get(`${API}/catalogue/me/playlists`, () =>
         ok({ playlists, total: playlists.length, page: 1, page_size: 24 }),
@@ -373,14 +373,16 @@ describe("PlaylistsPage", () => {
     server.use(http.get(`${API}/catalogue/me/history`, () => ok({ items: [], total: 0, page: 1, page_size: 20 })));
 
     await user.click(await screen.findByRole("link", { name: "Playlists" }));
-    const entry = await screen.findByTestId("playlist-entry");
+    const [entry, shared] = await screen.findAllByTestId("playlist-entry");
     expect(entry).toHaveTextContent("Cooking");
     expect(entry).toHaveTextContent("2 videos");
-    expect(within(entry).getByRole("link", { name: "Cooking" })).toHaveAttribute("href", "/playlists/p-1");
+    expect(entry).not.toHaveTextContent("Shared by link");
+    expect(shared).toHaveTextContent("2 videos · Shared by link");
+    expect(within(entry!).getByRole("link", { name: "Cooking" })).toHaveAttribute("href", "/playlists/p-1");
 
     await user.type(screen.getByRole("textbox", { name: "New playlist" }), "Later");
     await user.click(screen.getByRole("button", { name: "Create" }));
-    await waitFor(() => expect(screen.getAllByTestId("playlist-entry")).toHaveLength(2));
+    await waitFor(() => expect(screen.getAllByTestId("playlist-entry")).toHaveLength(3));
     expect(screen.getAllByTestId("playlist-entry")[0]).toHaveTextContent("0 videos");
     // The focus stays on Create: that it was made is said.
     expect(screen.getByTestId("playlist-created")).toHaveAttribute("role", "status");
