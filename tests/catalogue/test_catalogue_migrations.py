@@ -465,3 +465,47 @@ async def test_a_downgrade_keeps_what_hangs_off_items(settings_factory: Settings
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
+
+
+async def test_playlists_are_private_and_kept_with_their_visibility_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0020 gives the playlists there are a ``visibility``, private; its downgrade
+    drops the column in place, the playlists and their entries kept (a rebuilt table would
+    have taken the entries with it)."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id, playlist_id = uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    old_playlist = text(
+        "INSERT INTO playlists (id, user_id, title, description, created_at, updated_at)"
+        " VALUES (:id, :id, 'p', '', :now, :now)"
+    ).bindparams(bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True)))
+    entries = select(PlaylistEntryRow.media_id).where(PlaylistEntryRow.playlist_id == playlist_id)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0019")
+            now = datetime.datetime.now(datetime.UTC)
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(old_playlist, {"id": playlist_id, "now": now})
+            await connection.execute(
+                insert(PlaylistEntryRow).values(
+                    playlist_id=playlist_id, media_id=item_id, position=0, added_at=now
+                )
+            )
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0020")
+            assert await connection.scalar(select(PlaylistRow.visibility)) == "private"
+            await connection.execute(update(PlaylistRow).values(visibility="unlisted"))
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0019")
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("playlists")}
+            )
+            assert "visibility" not in columns
+            assert list(await connection.scalars(entries)) == [item_id]
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert list(await connection.scalars(entries)) == [item_id]
+            assert await connection.scalar(select(PlaylistRow.visibility)) == "private"
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()

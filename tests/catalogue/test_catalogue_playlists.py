@@ -11,6 +11,17 @@ from typing import Any
 
 import msgspec
 from catalogue_testing import API, admin_headers, create_item, eventually
+from playlist_testing import (
+    PLAYLISTS,
+    Client,
+    add,
+    items,
+    mine,
+    new_playlist,
+    playlist_rows,
+    shown,
+    user,
+)
 from sqlalchemy import delete
 
 from streamstack.catalogue.items import new_row
@@ -19,55 +30,7 @@ from streamstack.catalogue.repository import reading, unit_of_work
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.contracts.catalogue import NewMediaItem
 from streamstack.contracts.limits import MAX_PLAYLIST_ITEMS, MAX_PLAYLISTS
-from support.apps import AppClient, bearer, mint_token
-
-Client = AppClient
-PLAYLISTS = f"{API}/me/playlists"
-
-
-def user(client: Client, role: str = "viewer") -> tuple[str, dict[str, str]]:
-    """A fresh account id and its Authorization header."""
-    user_id = str(uuid.uuid4())
-    return user_id, bearer(mint_token(client.app.state.settings, user_id=user_id, role=role))
-
-
-async def items(client: Client, count: int, **overrides: Any) -> list[str]:
-    """The ids of ``count`` new published items."""
-    settings = client.app.state.settings
-    return [
-        (await create_item(client, settings, title=f"Clip {n}", **overrides))["id"]
-        for n in range(count)
-    ]
-
-
-async def new_playlist(client: Client, headers: dict[str, str], title: str = "Later") -> str:
-    r = await client.post(f"{PLAYLISTS}/", json={"title": title}, headers=headers)
-    assert r.status_code == 201, r.text
-    playlist_id: str = r.json()["id"]
-    return playlist_id
-
-
-async def add(client: Client, headers: dict[str, str], playlist_id: str, *item_ids: str) -> Any:
-    answer = None
-    for item_id in item_ids:
-        r = await client.put(f"{PLAYLISTS}/{playlist_id}/items/{item_id}", headers=headers)
-        assert r.status_code == 200, r.text
-        answer = r.json()
-    return answer
-
-
-async def shown(client: Client, headers: dict[str, str], playlist_id: str) -> list[str]:
-    """The ids of the items the playlist shows the caller, in order."""
-    r = await client.get(f"{PLAYLISTS}/{playlist_id}", headers=headers)
-    assert r.status_code == 200, r.text
-    assert r.json()["item_count"] == len(r.json()["items"])
-    return [item["id"] for item in r.json()["items"]]
-
-
-async def mine(client: Client, headers: dict[str, str], **params: Any) -> Any:
-    r = await client.get(f"{PLAYLISTS}/", headers=headers, params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
+from support.apps import bearer, mint_token
 
 
 async def stored(client: Client, model: type[PlaylistRow | PlaylistEntryRow]) -> int:
@@ -345,21 +308,6 @@ async def test_bad_input_is_refused_and_changes_nothing(catalogue_client: Client
         assert r.status_code == 400, (params, r.text)
     assert (await client.get(f"{PLAYLISTS}/{pid}", headers=alice)).json() == before
     assert (await mine(client, alice))["total"] == 1
-
-
-def playlist_rows(user_id: str, count: int, now: datetime.datetime) -> list[PlaylistRow]:
-    """``count`` empty playlists of ``user_id``, to write straight to the store."""
-    return [
-        PlaylistRow(
-            id=uuid.uuid4(),
-            user_id=uuid.UUID(user_id),
-            title=f"P{n}",
-            description="",
-            created_at=now,
-            updated_at=now,
-        )
-        for n in range(count)
-    ]
 
 
 async def test_the_limits_hold(catalogue_client: Client) -> None:

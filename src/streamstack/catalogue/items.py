@@ -120,21 +120,28 @@ def if_match_tags(header: str | None) -> tuple[str, ...] | None:
     tags = tuple(item for item in _LIST_SEPARATOR.split(header.strip()) if item)
     if not tags or not all(_ENTITY_TAG.fullmatch(tag) for tag in tags):
         raise BadRequest(
-            "If-Match must be the item's ETag in double quotes (as GET or the list's \"etag\" "
+            'If-Match must be the ETag in double quotes (as GET or the list\'s "etag" '
             'gives it), a comma-separated list of them, or "*"',
             code="invalid_if_match",
         )
     return tags
 
 
-def check_unchanged(current: str, if_match: tuple[str, ...] | None) -> None:
-    """412 ``changed_elsewhere`` unless ``if_match`` (:func:`if_match_tags`) holds the item's
-    ``current`` entity tag. Compared strongly (RFC 9110 §8.8.3.2): a weak tag never matches."""
+def check_unchanged(
+    current: str,
+    if_match: tuple[str, ...] | None,
+    *,
+    what: str = "item",
+    edited: str = "title, description or tags",
+) -> None:
+    """412 ``changed_elsewhere`` unless ``if_match`` (:func:`if_match_tags`) holds the
+    ``current`` entity tag of the ``what`` (an item, a playlist) whose ``edited`` fields it
+    digests. Compared strongly (RFC 9110 §8.8.3.2): a weak tag never matches."""
     if if_match is None or "*" in if_match or current in if_match:
         return
     raise PreconditionFailed(
-        "the item's title, description or tags were changed since you read them: nothing "
-        f"was saved; read the item again (its ETag is now {current}) and edit that",
+        f"the {what}'s {edited} were changed since you read them: nothing "
+        f"was saved; read the {what} again (its ETag is now {current}) and edit that",
         code="changed_elsewhere",
     )
 

@@ -227,8 +227,10 @@ class ViewingRow(CatalogueBase):
 class PlaylistRow(CatalogueBase):
     """One user's playlist: a named, ordered list of items (its entries).
 
-    Private to its owner. Deleted with the account (auth's ``user.deleted`` event); its
-    entries go with it (the foreign key cascades).
+    Private to its owner, or ``unlisted``: then anyone signed in who has its link (its id,
+    a random UUID) may view, play and copy it, never change it; it is listed to its owner
+    alone either way. Deleted with the account (auth's ``user.deleted`` event); its entries
+    go with it (the foreign key cascades).
     """
 
     __tablename__ = "playlists"
@@ -242,6 +244,10 @@ class PlaylistRow(CatalogueBase):
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    #: ``private`` or ``unlisted`` (:data:`~streamstack.catalogue.schemas.PlaylistVisibility`).
+    visibility: Mapped[str] = mapped_column(
+        String(16), default="private", server_default=text("'private'")
+    )
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 

@@ -1,9 +1,13 @@
 """Personal playlists: named, ordered lists of items a signed-in user saves to play in turn.
 
-A playlist is private to its owner: every use case reaches it through the caller's own
+A playlist is private to its owner: every change reaches it through the caller's own
 user id (from the verified token), and another user's playlist is 404 exactly like a
-missing one. A playlist shows only the items its owner may see now (viewers: published and
-playable); an item they can no longer see stays in it, and shows again if it comes back.
+missing one. Its owner may make it ``unlisted``: then its link (its id, a random UUID)
+opens it, to view, play or copy, for anyone signed in; it still changes for its owner alone
+and is listed to no one else. A playlist shows only the items its owner may see now
+(viewers: published and playable), and anyone else who opens it only the published,
+playable ones, whatever their role; an item no longer seen stays in it, and shows again if
+it comes back.
 An item deleted from the catalogue leaves every playlist (in the delete's transaction, and
 the foreign key cascades); an account's playlists go with the account (the
 ``user.deleted`` follower in :mod:`.watching`).
@@ -18,7 +22,13 @@ import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from streamstack.catalogue.items import clean_title, thumbnail_url, to_catalogue_item
+from streamstack.catalogue.items import (
+    check_unchanged,
+    clean_title,
+    edit_tag,
+    thumbnail_url,
+    to_catalogue_item,
+)
 from streamstack.catalogue.models import MediaItemRow, PlaylistEntryRow, PlaylistRow
 from streamstack.catalogue.repository import CatalogueStore, PlaylistHead, reading, unit_of_work
 from streamstack.catalogue.schemas import (
@@ -55,15 +65,26 @@ def reordered(
     return order
 
 
+def playlist_tag(row: PlaylistRow) -> str:
+    """:attr:`PlaylistSummary.etag`: what a rename changes (title and description), digested
+    as an item's :func:`edit_tag` is. Not ``updated_at``: adding an item in another tab
+    moves it, and would refuse a rename that undoes nothing."""
+    return edit_tag(row.title, row.description, ())
+
+
 def to_summary(
-    row: PlaylistRow, head: PlaylistHead | None, holds_item: bool | None = None
+    row: PlaylistRow, head: PlaylistHead | None, holds_item: bool | None = None, *, mine: bool
 ) -> PlaylistSummary:
-    """The public shape of a playlist without its items."""
+    """The public shape of a playlist without its items; its etag only to its owner
+    (``mine``)."""
     count, first, thumbnail, version = head if head is not None else (0, None, None, None)
     return PlaylistSummary(
         id=str(row.id),
         title=row.title,
         description=row.description,
+        visibility="unlisted" if row.visibility == "unlisted" else "private",
+        mine=mine,
+        etag=playlist_tag(row) if mine else msgspec.UNSET,
         item_count=count,
         thumbnail_url=thumbnail_url(first, version) if first is not None and thumbnail else None,
         created_at=row.created_at,
@@ -97,7 +118,7 @@ class PlaylistService:
             holding = await entries.holding(ids, item, visible_only=viewer) if item else set()
         return PlaylistPage(
             playlists=[
-                to_summary(row, heads.get(row.id), row.id in holding if item else None)
+                to_summary(row, heads.get(row.id), row.id in holding if item else None, mine=True)
                 for row in rows
             ],
             total=total,
@@ -108,32 +129,76 @@ class PlaylistService:
     async def create(self, principal: Principal, request: NewPlaylist) -> PlaylistSummary:
         """A new, empty playlist of the caller's; 409 ``too_many_playlists`` past
         :data:`MAX_PLAYLISTS`."""
-        user_id = account_id(principal)
+        row = self._new_row(principal, clean_title(request.title), request.description)
+        async with unit_of_work(self._database) as store:
+            await store.playlists.add(row, auto_refresh=False)
+        await self._within_limit(row)
+        log.info("catalogue.playlist_created", playlist_id=str(row.id))
+        return to_summary(row, None, mine=True)
+
+    async def copy(self, principal: Principal, playlist_id: uuid.UUID) -> PlaylistSummary:
+        """A new private playlist of the caller's, a copy of one its link opens for them
+        (:meth:`open`): its title, description and the items it shows them, in order.
+        404 as :meth:`open`; 409 ``too_many_playlists`` past :data:`MAX_PLAYLISTS`."""
+        try:
+            async with unit_of_work(self._database) as store:
+                source = await store.playlists.opened(playlist_id, account_id(principal))
+                items = await store.playlist_entries.shown(
+                    source.id, visible_only=not _sees_all(principal, source)
+                )
+                row = self._new_row(principal, source.title, source.description)
+                await store.playlists.add(row, auto_refresh=False)
+                await store.playlist_entries.add_many(
+                    [
+                        PlaylistEntryRow(
+                            playlist_id=row.id,
+                            media_id=item.id,
+                            position=position,
+                            added_at=row.created_at,
+                        )
+                        for position, item in enumerate(items)
+                    ],
+                    auto_expunge=True,
+                )
+        except IntegrityError:  # an item was deleted between the read and the write
+            raise Conflict(
+                "the playlist changed while it was being copied: copy it again",
+                code="playlist_changed",
+            ) from None
+        await self._within_limit(row)
+        log.info("catalogue.playlist_copied", playlist_id=str(row.id), source=str(playlist_id))
+        return to_summary(row, _head(items), mine=True)
+
+    def _new_row(self, principal: Principal, title: str, description: str) -> PlaylistRow:
+        """A new private playlist of the caller's (not stored yet)."""
         now = self._clock()
-        row = PlaylistRow(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            title=clean_title(request.title),
-            description=request.description,
+        return PlaylistRow(
+            id=uuid.uuid4(),  # random (v4): its id is the link that opens it once shared
+            user_id=account_id(principal),
+            title=title,
+            description=description,
+            visibility="private",
             created_at=now,
             updated_at=now,
         )
+
+    async def _within_limit(self, row: PlaylistRow) -> None:
+        """409 ``too_many_playlists``, and the new ``row`` taken back, when it took its owner
+        past :data:`MAX_PLAYLISTS`.
+
+        Stored first, then counted: of creations at once each counts the others (or they
+        count it), so two can never both take the last place, as they did when each counted
+        before storing."""
         async with unit_of_work(self._database) as store:
-            await store.playlists.add(row, auto_refresh=False)
-        # Stored first, then counted: of creations at once each counts the others (or
-        # they count it), so two can never both take the last place, as they did when each
-        # counted before storing. A creation past the limit is taken back.
-        async with unit_of_work(self._database) as store:
-            over = await store.playlists.count(PlaylistRow.user_id == user_id) > MAX_PLAYLISTS
+            count = await store.playlists.count(PlaylistRow.user_id == row.user_id)
+            over = count > MAX_PLAYLISTS
             if over:
-                await store.playlists.delete(row.id)
+                await store.playlists.remove(row.id)
         if over:
             raise Conflict(
                 f"you have {MAX_PLAYLISTS} playlists, the most one may keep: delete one first",
                 code="too_many_playlists",
             )
-        log.info("catalogue.playlist_created", playlist_id=str(row.id))
-        return to_summary(row, None)
 
     async def get(self, principal: Principal, playlist_id: uuid.UUID) -> Playlist:
         """One of the caller's playlists with the items they may see, in order (404 if
@@ -142,19 +207,43 @@ class PlaylistService:
             row = await store.playlists.mine(playlist_id, account_id(principal))
             return await self._shown(store, principal, row)
 
+    async def open(self, principal: Principal, playlist_id: uuid.UUID) -> Playlist:
+        """The playlist its link opens: one of the caller's (as :meth:`get`), or another's
+        that is ``unlisted``, showing the published, playable items alone (``mine``
+        false, no etag). 404 for anything else, a private one included."""
+        async with reading(self._database) as store:
+            row = await store.playlists.opened(playlist_id, account_id(principal))
+            return await self._shown(store, principal, row)
+
     async def edit(
-        self, principal: Principal, playlist_id: uuid.UUID, changes: PlaylistChanges
+        self,
+        principal: Principal,
+        playlist_id: uuid.UUID,
+        changes: PlaylistChanges,
+        *,
+        if_match: tuple[str, ...] | None = None,
     ) -> PlaylistSummary:
-        """Rename the playlist or change its description."""
-        if changes.title is msgspec.UNSET and changes.description is msgspec.UNSET:
+        """Rename the playlist, change its description or who may see it. With
+        ``if_match`` (:func:`if_match_tags`) only while its :func:`playlist_tag` is among
+        them, else 412 ``changed_elsewhere`` and nothing changes."""
+        if all(
+            value is msgspec.UNSET
+            for value in (changes.title, changes.description, changes.visibility)
+        ):
             raise BadRequest("nothing to change", code="validation_error")
         title = clean_title(changes.title) if isinstance(changes.title, str) else None
         async with unit_of_work(self._database) as store:
             row = await store.playlists.lock(playlist_id, account_id(principal))
+            # Under the row's lock: no other rename can land between this check and the write.
+            check_unchanged(
+                playlist_tag(row), if_match, what="playlist", edited="title or description"
+            )
             if title is not None:
                 row.title = title
             if isinstance(changes.description, str):
                 row.description = changes.description
+            if isinstance(changes.visibility, str):
+                row.visibility = changes.visibility
             row.updated_at = self._clock()
             return await self._summary(store, principal, row)
 
@@ -242,19 +331,28 @@ class PlaylistService:
     async def _summary(
         store: CatalogueStore, principal: Principal, row: PlaylistRow
     ) -> PlaylistSummary:
+        """The summary of one of the caller's own playlists."""
         heads = await store.playlist_entries.heads([row.id], visible_only=not principal.is_admin)
-        return to_summary(row, heads.get(row.id))
+        return to_summary(row, heads.get(row.id), mine=True)
 
     @staticmethod
     async def _shown(store: CatalogueStore, principal: Principal, row: PlaylistRow) -> Playlist:
-        admin = principal.is_admin
+        """The playlist with the items it shows the caller, its owner or not."""
+        admin = _sees_all(principal, row)
         items = await store.playlist_entries.shown(row.id, visible_only=not admin)
         tags = await store.tags.of_items([item.id for item in items])
-        summary = to_summary(row, _head(items))
+        summary = to_summary(row, _head(items), mine=row.user_id == account_id(principal))
         return Playlist(
             **msgspec.structs.asdict(summary),
             items=[to_catalogue_item(item, tags.get(item.id, []), admin=admin) for item in items],
         )
+
+
+def _sees_all(principal: Principal, row: PlaylistRow) -> bool:
+    """Whether the caller sees every item of the playlist, drafts too: an admin, in their own.
+    Whoever opens another's by its link sees what any viewer may (never a draft), whatever
+    their role: a shared link shows everyone the same playlist."""
+    return principal.is_admin and row.user_id == account_id(principal)
 
 
 def _head(items: Sequence[MediaItemRow]) -> PlaylistHead | None:

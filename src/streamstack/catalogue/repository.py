@@ -664,7 +664,8 @@ class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
 
 
 class PlaylistRepository(SQLAlchemyAsyncRepository[PlaylistRow]):
-    """Users' playlists. Every method takes the owner: no one reaches another's playlist."""
+    """Users' playlists. Every method takes the caller: no one reaches another's playlist
+    but :meth:`opened`, which reads (never changes) one its owner shared by link."""
 
     model_type = PlaylistRow
     wrap_exceptions = False
@@ -674,6 +675,18 @@ class PlaylistRepository(SQLAlchemyAsyncRepository[PlaylistRow]):
         whether it exists is its owner's business)."""
         row = await self.get_one_or_none(
             PlaylistRow.id == playlist_id, PlaylistRow.user_id == user_id
+        )
+        if row is None:
+            raise NotFound("no such playlist")
+        return row
+
+    async def opened(self, playlist_id: uuid.UUID, user_id: uuid.UUID) -> PlaylistRow:
+        """The playlist its link opens for the user: their own, or another's that is
+        ``unlisted``; 404 as :meth:`mine` otherwise (a private one's link tells no one
+        else that it exists)."""
+        row = await self.get_one_or_none(
+            PlaylistRow.id == playlist_id,
+            (PlaylistRow.user_id == user_id) | (PlaylistRow.visibility == "unlisted"),
         )
         if row is None:
             raise NotFound("no such playlist")

@@ -82,6 +82,19 @@ IfMatch = Annotated[
         "never matches (RFC 9110's strong comparison).",
     ),
 ]
+#: Makes a playlist's edit conditional: its ``etag`` as read before (as :data:`IfMatch`).
+PlaylistIfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=1000,
+        description="The playlist's `etag` as read before the edit: the edit is made only if "
+        "its title and description are still as read, else 412 `changed_elsewhere` and "
+        "nothing changes (two tabs renaming one playlist). Without it the edit is made "
+        "whatever the playlist holds. A value that is no list of quoted entity tags (nor `*`) "
+        "is 400 `invalid_if_match`.",
+    ),
+]
 #: Enough for a tag cloud or a filter's suggestions.
 MAX_TAGS_LISTED = 500
 
@@ -402,12 +415,28 @@ class PlaylistController(SignedInController):
         """The playlist and the items the caller may see, in order."""
         return await playlists.get(principal, playlist_id)
 
-    @patch("/{playlist_id:uuid}", summary="Rename or describe a playlist")
+    @patch(
+        "/{playlist_id:uuid}",
+        summary="Rename, describe or share a playlist",
+        responses=error_responses(
+            {
+                412: "`If-Match` no longer names the playlist (`changed_elsewhere`): another "
+                "edit changed its title or description since it was read. Nothing changed."
+            }
+        ),
+    )
     async def edit_playlist(
-        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID, data: PlaylistChanges
+        self,
+        playlists: Playlists,
+        principal: Owner,
+        playlist_id: uuid.UUID,
+        data: PlaylistChanges,
+        if_match: PlaylistIfMatch = None,
     ) -> PlaylistSummary:
-        """Change the playlist's title or description."""
-        return await playlists.edit(principal, playlist_id, data)
+        """Change the playlist's title, description or ``visibility`` (``unlisted``: anyone
+        signed in with its link may view, play and copy it). With ``If-Match``, only while
+        its title and description are as they were read (412 otherwise)."""
+        return await playlists.edit(principal, playlist_id, data, if_match=if_match_tags(if_match))
 
     @delete("/{playlist_id:uuid}", status_code=204, summary="Delete a playlist")
     async def delete_playlist(
@@ -449,6 +478,37 @@ class PlaylistController(SignedInController):
         await playlists.remove(principal, playlist_id, item_id)
 
 
+class SharedPlaylistController(SignedInController):
+    """A playlist opened by its link: the caller's own, or another's its owner made
+    ``unlisted``. A private playlist of someone else's is 404, as a missing one is."""
+
+    path = "/playlists"
+    tags = ["playlists"]
+
+    @get("/{playlist_id:uuid}", summary="Open a playlist by its link")
+    async def open_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID
+    ) -> Playlist:
+        """The playlist and the items the caller may see, in order: all of its owner's, or
+        to anyone else the published, playable ones (``mine`` false; they cannot change it)."""
+        return await playlists.open(principal, playlist_id)
+
+    @post(
+        "/{playlist_id:uuid}/copies",
+        status_code=201,
+        summary="Save a copy to my playlists",
+        responses=error_responses(
+            {409: "Past the caller's playlist limit (`too_many_playlists`)."}
+        ),
+    )
+    async def copy_playlist(
+        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID
+    ) -> PlaylistSummary:
+        """A new private playlist of the caller's with the title, description and items
+        (those they see, in order) of one its link opens for them."""
+        return await playlists.copy(principal, playlist_id)
+
+
 def _etag_header(etag: str | msgspec.UnsetType) -> dict[str, str]:
     """The ``ETag`` header of an answer about one item: only admins are told its etag."""
     return {"ETag": etag} if isinstance(etag, str) and etag else {}
@@ -477,6 +537,7 @@ def catalogue_router(
             PlaybackController,
             WatchingController,
             PlaylistController,
+            SharedPlaylistController,
         ],
         dependencies={
             **provide_values(service=service, watching=watching, playlists=playlists),

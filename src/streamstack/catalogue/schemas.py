@@ -38,6 +38,9 @@ MAX_PAGE = 100_000
 #: Items of unknown length come last either way. ``popular``: most viewed first.
 SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longest", "popular"]
 StatusFilter = Literal["draft", "published", "all"]
+#: Who may see a playlist: its owner alone (``private``), or anyone signed in who has its
+#: link (``unlisted``: listed to no one else, found by no search).
+PlaylistVisibility = Literal["private", "unlisted"]
 
 
 class Paging(msgspec.Struct, frozen=True):
@@ -173,6 +176,7 @@ class PlaylistChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
+    visibility: PlaylistVisibility | msgspec.UnsetType = msgspec.UNSET
 
 
 class PlaylistMove(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -183,11 +187,17 @@ class PlaylistMove(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class PlaylistSummary(msgspec.Struct, frozen=True, kw_only=True):
-    """A playlist of the caller's, without its items: what their list of playlists shows."""
+    """A playlist without its items: what its owner's list of playlists shows."""
 
     id: str
     title: str
     description: str
+    visibility: PlaylistVisibility
+    #: Whether the caller owns it (and so may change it); false for one opened by its link.
+    mine: bool
+    etag: str | msgspec.UnsetType = msgspec.UNSET
+    """Its owner only: an entity tag of its title and description, to send as ``If-Match``
+    with a rename so that it is refused (412) should another tab have renamed it since."""
     #: How many of its items the caller may see (and so play).
     item_count: PlaylistItemCount
     #: The thumbnail of its first item the caller may see (null when empty or it has none).
@@ -200,8 +210,8 @@ class PlaylistSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Playlist(PlaylistSummary, frozen=True, kw_only=True):
-    """``GET /me/playlists/{id}``: the playlist and its items in order, leaving out those
-    the caller may no longer see (unpublished, no longer playable)."""
+    """``GET /me/playlists/{id}`` or ``/playlists/{id}``: the playlist and its items in
+    order, leaving out those the caller may not see (unpublished, no longer playable)."""
 
     items: Annotated[list[CatalogueItem], msgspec.Meta(max_length=MAX_PLAYLIST_ITEMS)]
 

@@ -12,15 +12,29 @@ export function createPlaylist(body: NewPlaylist): Promise<PlaylistSummary> {
   return request((headers) => api.POST("/api/v1/catalogue/me/playlists", { headers, body }));
 }
 
-/** One of the viewer's playlists with the items they may see, in order. */
+/**
+ * The playlist its link opens, with the items the viewer may see, in order: one of theirs
+ * (`mine`), or another's its owner shared by link (unlisted), which they may not change.
+ */
 export function getPlaylist(id: string, signal?: AbortSignal): Promise<Playlist> {
   const params = { path: { playlist_id: id } };
-  return request((headers) => api.GET("/api/v1/catalogue/me/playlists/{playlist_id}", { headers, params, signal }));
+  return request((headers) => api.GET("/api/v1/catalogue/playlists/{playlist_id}", { headers, params, signal }));
 }
 
-export function editPlaylist(id: string, body: PlaylistChanges): Promise<PlaylistSummary> {
-  const params = { path: { playlist_id: id } };
+/**
+ * Changes the viewer's playlist. With `ifMatch` (its `etag` as the edit read it), the server
+ * refuses it (412 `changed_elsewhere`, nothing changed) when its title or description were
+ * changed since.
+ */
+export function editPlaylist(id: string, body: PlaylistChanges, ifMatch?: string): Promise<PlaylistSummary> {
+  const params = { path: { playlist_id: id }, header: ifMatch ? { "If-Match": ifMatch } : undefined };
   return request((headers) => api.PATCH("/api/v1/catalogue/me/playlists/{playlist_id}", { headers, params, body }));
+}
+
+/** A private copy of a playlist its link opens, in the viewer's own playlists. */
+export function copyPlaylist(id: string): Promise<PlaylistSummary> {
+  const params = { path: { playlist_id: id } };
+  return request((headers) => api.POST("/api/v1/catalogue/playlists/{playlist_id}/copies", { headers, params }));
 }
 
 export async function deletePlaylist(id: string): Promise<void> {

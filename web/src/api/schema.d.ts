@@ -467,7 +467,7 @@ export interface paths {
         delete: operations["ApiV1CatalogueMePlaylistsPlaylistIdDeletePlaylist"];
         options?: never;
         head?: never;
-        /** Rename or describe a playlist */
+        /** Rename, describe or share a playlist */
         patch: operations["ApiV1CatalogueMePlaylistsPlaylistIdEditPlaylist"];
         trace?: never;
     };
@@ -488,6 +488,40 @@ export interface paths {
         head?: never;
         /** Move an item in a playlist */
         patch: operations["ApiV1CatalogueMePlaylistsPlaylistIdItemsItemIdMoveInPlaylist"];
+        trace?: never;
+    };
+    "/api/v1/catalogue/playlists/{playlist_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open a playlist by its link */
+        get: operations["ApiV1CataloguePlaylistsPlaylistIdOpenPlaylist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/playlists/{playlist_id}/copies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save a copy to my playlists */
+        post: operations["ApiV1CataloguePlaylistsPlaylistIdCopiesCopyPlaylist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/catalogue/tags": {
@@ -1230,19 +1264,24 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             description: string;
+            etag?: string;
             holds_item?: boolean;
             id: string;
             item_count: number;
             items: components["schemas"]["CatalogueItem"][];
+            mine: boolean;
             thumbnail_url: string | null;
             title: string;
             /** Format: date-time */
             updated_at: string;
+            /** @enum {string} */
+            visibility: "private" | "unlisted";
         };
         /** PlaylistChanges */
         PlaylistChanges: {
             description?: string;
             title?: string;
+            visibility?: "private" | "unlisted";
         };
         /** PlaylistMove */
         PlaylistMove: {
@@ -1260,13 +1299,17 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             description: string;
+            etag?: string;
             holds_item?: boolean;
             id: string;
             item_count: number;
+            mine: boolean;
             thumbnail_url: string | null;
             title: string;
             /** Format: date-time */
             updated_at: string;
+            /** @enum {string} */
+            visibility: "private" | "unlisted";
         };
         /** ProfileChange */
         ProfileChange: {
@@ -4129,7 +4172,10 @@ export interface operations {
     ApiV1CatalogueMePlaylistsPlaylistIdEditPlaylist: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The playlist's `etag` as read before the edit: the edit is made only if its title and description are still as read, else 412 `changed_elsewhere` and nothing changes (two tabs renaming one playlist). Without it the edit is made whatever the playlist holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`. */
+                "If-Match"?: string | null;
+            };
             path: {
                 playlist_id: string;
             };
@@ -4179,6 +4225,15 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` no longer names the playlist (`changed_elsewhere`): another edit changed its title or description since it was read. Nothing changed. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4448,6 +4503,167 @@ export interface operations {
             };
             /** @description The request body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CataloguePlaylistsPlaylistIdOpenPlaylist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                playlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Playlist"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CataloguePlaylistsPlaylistIdCopiesCopyPlaylist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                playlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaylistSummary"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Past the caller's playlist limit (`too_many_playlists`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -75,7 +75,7 @@ describe("the focus on a new page", () => {
     browse();
     const { held, release } = holdAnswer();
     server.use(
-      http.get(`${API}/catalogue/me/playlists/p-1`, async () => {
+      http.get(`${API}/catalogue/playlists/p-1`, async () => {
         await held;
         return ok(playlistOf([mediaItem({ id: "a", title: "Alpha" })], { title: "Evenings" }));
       }),

@@ -7,6 +7,8 @@ import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshRefus
 
 const ITEM = `${API}/catalogue/p`;
 const PLAYLIST = `${API}/catalogue/me/playlists/p-1`;
+/** Where the playlist page reads it (its link opens it). */
+const PLAYLIST_OPEN = `${API}/catalogue/playlists/p-1`;
 const LIBRARY = "/admin/library?q=sunset";
 const PASSWORD = "a long enough passphrase";
 const OTHER_ADMIN: UserView = { ...ADMIN, id: "u-other", email: "other@example.com", display_name: "Otto" };
@@ -40,7 +42,7 @@ function serve(rig: Rig): { endSession: () => void } {
       const changes = (await info.request.clone().json()) as Partial<CatalogueItem>;
       return unless(() => ok((rig.item = { ...rig.item, ...changes })))(info);
     }),
-    http.get(PLAYLIST, unless(() => ok(rig.playlist))),
+    http.get(PLAYLIST_OPEN, unless(() => ok(rig.playlist))),
     http.patch(PLAYLIST, async (info) => {
       const changes = (await info.request.clone().json()) as Partial<Playlist>;
       return unless(() => ok((rig.playlist = { ...rig.playlist, ...changes })))(info);

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
+import { renderPage, setupUser, unloadPrevented } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
@@ -148,12 +148,6 @@ function LibraryWithNav() {
       <AdminLibraryPage />
     </>
   );
-}
-
-function unloadPrevented(): boolean {
-  const event = new Event("beforeunload", { cancelable: true });
-  window.dispatchEvent(event);
-  return event.defaultPrevented;
 }
 
 describe("leaving the library with an edit unsaved", () => {

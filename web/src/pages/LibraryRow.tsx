@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { getItem, updateItem } from "../api/catalogue";
-import { ApiError, errorSentence } from "../api/errors";
+import { errorSentence } from "../api/errors";
 import type { CatalogueItem, UpdateMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { ActionButton } from "../components/ActionButton";
@@ -20,7 +20,8 @@ import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling } from "../lib/useItemPolling";
 import { useLeaveGuard } from "../lib/leaveGuard";
-import { useKeptDraft, useSessionDraft, type SessionDraft } from "../lib/useSessionDraft";
+import { useConditionalSave } from "../lib/useConditionalSave";
+import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
 import { SubmitButton } from "../components/SubmitButton";
@@ -199,35 +200,6 @@ function editOf(changes: Partial<ItemFields>, base: ItemFields): UpdateMediaItem
 }
 
 /**
- * Saving the form's changes on the condition that the video is as the form read it (its
- * `etag`, sent as If-Match). Refused because someone changed it meanwhile, the video is
- * read again: when they changed other fields than the admin did, the save is made on top
- * of theirs at once; when the same, the form keeps the admin's text and says what changed
- * (`changedElsewhere`), and Save again replaces their change.
- */
-function useConditionalSave(item: CatalogueItem, draft: SessionDraft<ItemFields>, props: LibraryEditFormProps) {
-  const [etag, setEtag] = useState(item.etag);
-
-  async function send(edit: UpdateMediaItem, readAs: string | undefined, retried = false): Promise<void> {
-    try {
-      props.onSaved(await updateItem(item.id, edit, readAs));
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === "changed_elsewhere")) throw error;
-      const now = await getItem(item.id);
-      props.onChanged(now);
-      setEtag(now.etag);
-      const server = fieldsOf(now);
-      const edited = Object.keys(edit) as (keyof ItemFields)[];
-      const clash = edited.some((field) => server[field] !== draft.base[field]);
-      if (!clash && !retried) return send(edit, now.etag, true);
-      draft.changedElsewhere(server);
-    }
-  }
-
-  return (edit: UpdateMediaItem) => send(edit, etag);
-}
-
-/**
  * Title, description and tags of one video, as they are when the form opens (or as a
  * draft kept when the session ended left them); checked here (a title, tags within the
  * limits), then saved through the row's `action`: only what changed, and only if no one
@@ -236,7 +208,13 @@ function useConditionalSave(item: CatalogueItem, draft: SessionDraft<ItemFields>
 function LibraryEditForm(props: LibraryEditFormProps) {
   const { item, action, onCancel } = props;
   const draft = useSessionDraft({ form: "item", id: item.id }, fieldsOf(item));
-  const save = useConditionalSave(item, draft, props);
+  const save = useConditionalSave(item.etag, draft, {
+    update: (edit: UpdateMediaItem, ifMatch) => updateItem(item.id, edit, ifMatch),
+    reread: () => getItem(item.id),
+    fieldsOf,
+    onSaved: props.onSaved,
+    onChanged: props.onChanged,
+  });
   useLeaveGuard(`item-${item.id}`, draft.dirty);
   const { title, description, tags } = draft.values;
   const [tagsError, setTagsError] = useState<string | null>(null);

@@ -1,8 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { LIMITS } from "../api/limits";
-import { deletePlaylist, editPlaylist, getPlaylist, movePlaylistItem, removeFromPlaylist } from "../api/playlists";
-import type { CatalogueItem, Playlist } from "../api/schema";
+import {
+  copyPlaylist,
+  deletePlaylist,
+  editPlaylist,
+  getPlaylist,
+  movePlaylistItem,
+  removeFromPlaylist,
+} from "../api/playlists";
+import type { CatalogueItem, Playlist, PlaylistChanges, PlaylistSummary } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
@@ -10,11 +17,14 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { LoadFailure } from "../components/LoadFailure";
 import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
 import { Thumbnail, titleAndDuration } from "../components/MediaCard";
-import { playlistWatchPath } from "../lib/paths";
+import { LeaveGuard, useLeaveGuard } from "../lib/leaveGuard";
+import { playlistPath, playlistWatchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "../components/SubmitButton";
+import { SharePanel } from "./PlaylistShare";
 
 /** Which button to give the focus back to after a move: the moved item's, in its new place. */
 interface Moved {
@@ -77,7 +87,7 @@ function MoveButton({
 
 /**
  * One item of the playlist: its still (with its length, as on Browse's cards: the row told it
- * twice) and title, each a link to play it here, move up/down and remove.
+ * twice) and title, each a link to play it here; move up/down and remove for its owner.
  */
 function PlaylistRow({
   item,
@@ -85,6 +95,7 @@ function PlaylistRow({
   index,
   count,
   busy,
+  editable,
   onMove,
   onRemove,
 }: {
@@ -93,6 +104,8 @@ function PlaylistRow({
   index: number;
   count: number;
   busy: boolean;
+  /** The viewer owns the playlist: they may reorder it and remove items. */
+  editable: boolean;
   onMove: (direction: Moved["direction"]) => void;
   onRemove: () => void;
 }) {
@@ -107,42 +120,74 @@ function PlaylistRow({
           {item.title}
         </Link>
       </div>
-      <div className="button-row">
-        <MoveButton item={item} direction="up" busy={busy} atEnd={index === 0} onMove={onMove} />
-        <MoveButton item={item} direction="down" busy={busy} atEnd={index === count - 1} onMove={onMove} />
-        <ActionButton
-          className="button ghost"
-          label={`Remove ${item.title} from the playlist`}
-          busy={busy}
-          onClick={onRemove}
-        >
-          Remove
-        </ActionButton>
-      </div>
+      {editable && (
+        <div className="button-row">
+          <MoveButton item={item} direction="up" busy={busy} atEnd={index === 0} onMove={onMove} />
+          <MoveButton item={item} direction="down" busy={busy} atEnd={index === count - 1} onMove={onMove} />
+          <ActionButton
+            className="button ghost"
+            label={`Remove ${item.title} from the playlist`}
+            busy={busy}
+            onClick={onRemove}
+          >
+            Remove
+          </ActionButton>
+        </div>
+      )}
     </li>
   );
 }
 
-/** "Rename": the title and description, saved together (kept if the session ends meanwhile). */
+type PlaylistFields = { title: string; description: string };
+
+/** What the rename form edits of the playlist, as its fields show it. */
+const fieldsOf = (playlist: Playlist): PlaylistFields => ({ title: playlist.title, description: playlist.description });
+
+/** Only what the rename form changed, as the API takes it: a field sent unchanged would put back another tab's rename. */
+function renameOf(changes: Partial<PlaylistFields>): PlaylistChanges {
+  const edit: PlaylistChanges = {};
+  if (changes.title !== undefined) edit.title = changes.title.trim();
+  if (changes.description !== undefined) edit.description = changes.description;
+  return edit;
+}
+
+/**
+ * "Rename": the title and description (kept if the session ends meanwhile; leaving the page
+ * with them unsaved asks first). Only what changed is sent, and only while no other tab
+ * renamed the playlist since it was read (`useConditionalSave`, as the library's edit form).
+ */
 function RenameForm({
   playlist,
   busy,
-  onSave,
+  onSubmit,
+  onSaved,
+  onChanged,
   onCancel,
 }: {
   playlist: Playlist;
   busy: boolean;
-  onSave: (title: string, description: string) => void;
+  /** Runs the save as the page's action (busy buttons, its failure said). */
+  onSubmit: (save: () => Promise<void>) => void;
+  onSaved: (saved: PlaylistSummary) => void;
+  /** The playlist as the server has it now, read again after a rename was refused. */
+  onChanged: (playlist: Playlist) => void;
   onCancel: () => void;
 }) {
-  const draft = useSessionDraft(
-    { form: "playlist", id: playlist.id },
-    { title: playlist.title, description: playlist.description },
-  );
+  const draft = useSessionDraft({ form: "playlist", id: playlist.id }, fieldsOf(playlist));
+  const save = useConditionalSave(playlist.etag, draft, {
+    update: (edit: PlaylistChanges, ifMatch) => editPlaylist(playlist.id, edit, ifMatch),
+    reread: () => getPlaylist(playlist.id),
+    fieldsOf,
+    onSaved,
+    onChanged,
+  });
+  useLeaveGuard(`playlist-${playlist.id}`, draft.dirty);
   const { title, description } = draft.values;
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onSave(title.trim(), description);
+    const edit = renameOf(draft.changes);
+    // Nothing changed: nothing to send (an empty edit is a 400), the form just closes.
+    return Object.keys(edit).length === 0 ? onCancel() : onSubmit(() => save(edit));
   };
   return (
     <form className="form" onSubmit={submit} aria-label="Rename the playlist">
@@ -199,30 +244,37 @@ function usePlaylistChanges(id: string, setData: (update: (current: Playlist) =>
       setData((p) => ({ ...p, items: p.items.filter((i) => i.id !== item.id), item_count: p.item_count - 1 }));
       setRemoved(`Removed “${item.title}” from the playlist.`);
     });
-  const rename = (title: string, description: string) =>
-    run("rename", "Could not rename the playlist", async () => {
-      const saved = await editPlaylist(id, { title, description });
-      setData((p) => ({ ...p, title: saved.title, description: saved.description }));
-    });
+  const rename = (save: () => Promise<void>) => void run("rename", "Could not rename the playlist", save);
+  // The playlist as saved: its items as they were (the answer has none).
+  const saved = (summary: PlaylistSummary) => setData((p) => ({ ...p, ...summary, items: p.items }));
+  const share = (visibility: Playlist["visibility"]) =>
+    void run("share", "Could not change who can see the playlist", async () => saved(await editPlaylist(id, { visibility })));
+  const [copy, setCopy] = useState<PlaylistSummary | null>(null);
+  const saveCopy = () =>
+    void run("copy", "Could not save the playlist to yours", async () => setCopy(await copyPlaylist(id)));
   const destroy = () =>
     void run("delete", "Could not delete the playlist", async () => {
       await deletePlaylist(id);
       await navigate("/playlists");
     });
-  return { ...action, removed, placed, move, remove, rename, destroy };
+  return { ...action, removed, placed, move, remove, rename, saved, share, copy, saveCopy, destroy };
 }
 
 /** What the playlist page does to its playlist (usePlaylistChanges). */
 type PageChanges = ReturnType<typeof usePlaylistChanges>;
 
-/** The playlist's items in order, each with its buttons; where to find some when there are none. */
+/** The playlist's items in order, each with its buttons (its owner's); what to do when there are none. */
 function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: boolean; changes: PageChanges }) {
   if (playlist.items.length === 0) {
     return (
       <div className="empty" data-testid="empty-state">
-        <p>
-          Nothing here yet: press Save under a video to add it. <Link to="/">Browse videos</Link>
-        </p>
+        {playlist.mine ? (
+          <p>
+            Nothing here yet: press Save under a video to add it. <Link to="/">Browse videos</Link>
+          </p>
+        ) : (
+          <p>Nothing in this playlist that you can watch.</p>
+        )}
       </div>
     );
   }
@@ -236,6 +288,7 @@ function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: 
           index={index}
           count={playlist.items.length}
           busy={busy}
+          editable={playlist.mine}
           onMove={(direction) => changes.move(playlist, item, direction)}
           onRemove={() => changes.remove(item)}
         />
@@ -244,8 +297,11 @@ function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: 
   );
 }
 
-/** The playlist's title, Play all (from its first item), Rename and Delete. */
-function PlaylistHead(props: { playlist: Playlist; busy: boolean; onRename: () => void; onDelete: () => void }) {
+/**
+ * The playlist's title, Play all (from its first item), then Rename and Delete for its owner,
+ * or Save to my playlists for another who opened its link.
+ */
+function PlaylistHead(props: { playlist: Playlist; busy: boolean; changes: PageChanges; onRename: () => void; onDelete: () => void }) {
   const { playlist, busy } = props;
   const first = playlist.items[0];
   return (
@@ -257,46 +313,96 @@ function PlaylistHead(props: { playlist: Playlist; busy: boolean; onRename: () =
             Play all
           </Link>
         )}
-        <ActionButton className="button ghost" busy={busy} onClick={props.onRename}>
-          Rename
-        </ActionButton>
-        <ActionButton className="button ghost" busy={busy} onClick={props.onDelete}>
-          Delete
-        </ActionButton>
+        {playlist.mine ? (
+          <>
+            <ActionButton className="button ghost" busy={busy} onClick={props.onRename}>
+              Rename
+            </ActionButton>
+            <ActionButton className="button ghost" busy={busy} onClick={props.onDelete}>
+              Delete
+            </ActionButton>
+          </>
+        ) : (
+          <ActionButton className="button ghost" busy={busy} onClick={props.changes.saveCopy}>
+            Save to my playlists
+          </ActionButton>
+        )}
       </div>
     </div>
   );
 }
 
-/** What the page says of a playlist it cannot find, and where it leads instead. */
-const PLAYLIST_GONE = { gone: "It may have been deleted.", back: { to: "/playlists", label: "Your playlists" } };
+/** Said on another's playlist opened by its link: whose it is to change, and the copy once saved. */
+function SharedWithYou({ copy }: { copy: PlaylistSummary | null }) {
+  return (
+    <>
+      <p className="muted small" data-testid="playlist-shared">
+        Shared with you by its link: only its owner can change it.
+      </p>
+      <DoneNotice message={copy && `Saved “${copy.title}” to your playlists.`} />
+      {copy && <Link to={playlistPath(copy.id)}>Open your copy</Link>}
+    </>
+  );
+}
 
-/** One playlist: play all, its items in order (move up/down, remove), rename, delete (asked first). */
+/** What the page says of a playlist it cannot find, and where it leads instead. */
+const PLAYLIST_GONE = {
+  gone: "It may have been deleted, or its owner stopped sharing it.",
+  back: { to: "/playlists", label: "Your playlists" },
+};
+
+/**
+ * One playlist, opened by its link: play all and its items in order for anyone it opens for;
+ * for its owner also move up/down, remove, rename, share by link and delete (asked first);
+ * for another, Save to my playlists.
+ */
 export function PlaylistPage() {
   const { id = "" } = useParams();
   const fetchPlaylist = useCallback((signal: AbortSignal) => getPlaylist(id, signal), [id]);
   const { data: playlist, error, loading, reload, setData } = useAsync(fetchPlaylist);
-  const changes = usePlaylistChanges(id, setData);
-  // Open from the start when the session ended under a rename: its draft is restored.
-  const [renaming, setRenaming] = useState(useKeptDraft({ form: "playlist", id }));
-  const [confirming, setConfirming] = useState(false);
-  const busy = changes.running !== null;
 
   if (loading && !playlist) return <p className="status-line" role="status">Loading…</p>;
   if (!playlist) return <LoadFailure what="playlist" error={error} onRetry={reload} {...PLAYLIST_GONE} />;
+  // Asks before the page is left while the rename form holds unsaved text.
+  return (
+    <LeaveGuard>
+      <PlaylistView key={playlist.id} playlist={playlist} setData={setData} />
+    </LeaveGuard>
+  );
+}
+
+/** The playlist page once its playlist is read (see PlaylistPage). */
+function PlaylistView({ playlist, setData }: { playlist: Playlist; setData: (update: (current: Playlist) => Playlist) => void }) {
+  const changes = usePlaylistChanges(playlist.id, setData);
+  // Open from the start when the session ended under a rename: its draft is restored.
+  const [renaming, setRenaming] = useState(useKeptDraft({ form: "playlist", id: playlist.id }));
+  const [confirming, setConfirming] = useState(false);
+  const busy = changes.running !== null;
   return (
     <section className="page narrow" aria-labelledby="playlist-title">
       <title>{`${playlist.title} · StreamStack`}</title>
-      <PlaylistHead playlist={playlist} busy={busy} onRename={() => setRenaming(true)} onDelete={() => setConfirming(true)} />
-      {renaming && (
+      <PlaylistHead
+        playlist={playlist}
+        busy={busy}
+        changes={changes}
+        onRename={() => setRenaming(true)}
+        onDelete={() => setConfirming(true)}
+      />
+      {renaming && playlist.mine && (
         <RenameForm
           playlist={playlist}
           busy={busy}
           onCancel={() => setRenaming(false)}
-          onSave={(title, description) => void changes.rename(title, description).then((done) => done && setRenaming(false))}
+          onSubmit={changes.rename}
+          onSaved={(summary) => {
+            changes.saved(summary);
+            setRenaming(false);
+          }}
+          onChanged={(now) => setData(() => now)}
         />
       )}
       {playlist.description && <p className="description">{playlist.description}</p>}
+      {playlist.mine ? <SharePanel playlist={playlist} busy={busy} onShare={changes.share} /> : <SharedWithYou copy={changes.copy} />}
       <FormError message={changes.error} />
       <DoneNotice message={changes.removed} />
       <p className="visually-hidden" role="status" data-testid="playlist-moved">

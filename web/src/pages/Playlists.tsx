@@ -13,9 +13,10 @@ import { pageParam } from "../lib/urlQuery";
 
 export const PLAYLISTS_PAGE_SIZE = 24;
 
-/** One playlist in the list: its first video's still, title, how many videos, when changed. */
+/** One playlist in the list: its first video's still, title, how many videos, whether shared, when changed. */
 function PlaylistEntry({ playlist }: { playlist: PlaylistSummary }) {
-  const count = playlist.item_count === 1 ? "1 video" : `${playlist.item_count} videos`;
+  const videos = playlist.item_count === 1 ? "1 video" : `${playlist.item_count} videos`;
+  const count = playlist.visibility === "unlisted" ? `${videos} · Shared by link` : videos;
   return (
     <li className="history-entry playlist-entry" data-testid="playlist-entry">
       <div className="thumb">

@@ -1037,7 +1037,7 @@ describe("WatchPage", () => {
       const FOURTH = mediaItem({ id: "m-4", title: "Fourth in the list" });
       const list = playlistOf([mediaItem({ id: "m-1" }), FOURTH], { title: "Cooking" });
       server.use(
-        http.get(`${API}/catalogue/me/playlists/p-1`, () => ok(list)),
+        http.get(`${API}/catalogue/playlists/p-1`, () => ok(list)),
         http.get(`${API}/catalogue/m-4`, () => ok(FOURTH)),
         http.post(`${API}/catalogue/m-4/stream-token`, () => ok({ stream_url: "/s/4", expires_in: 3600 })),
       );
@@ -1074,14 +1074,14 @@ describe("WatchPage", () => {
     it("plays as without a playlist one that does not hold the item, or that cannot be loaded", async () => {
       withRelated();
       server.use(
-        http.get(`${API}/catalogue/me/playlists/p-1`, () => ok(playlistOf([NEXT]))),
-        http.get(`${API}/catalogue/me/playlists/p-9`, () => apiError(404, "not_found", "no such playlist")),
+        http.get(`${API}/catalogue/playlists/p-1`, () => ok(playlistOf([NEXT]))),
+        http.get(`${API}/catalogue/playlists/p-9`, () => apiError(404, "not_found", "no such playlist")),
       );
       setAccessToken("tok", 1800);
       for (const list of ["p-1", "p-9"]) {
         const answered = new Promise<void>((resolve) =>
           server.events.on("response:mocked", ({ request }) => {
-            if (request.url.endsWith(`/me/playlists/${list}`)) resolve();
+            if (request.url.endsWith(`/catalogue/playlists/${list}`)) resolve();
           }),
         );
         renderWatch("m-1", `?list=${list}`);

@@ -47,3 +47,10 @@ export function expectHeldWithFocus(button: HTMLElement) {
   expect(button).not.toBeDisabled();
   expect(button).toHaveAttribute("aria-disabled", "true");
 }
+
+/** Whether the page asks before it is reloaded or closed (a `beforeunload` it prevents). */
+export function unloadPrevented(): boolean {
+  const event = new Event("beforeunload", { cancelable: true });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
+}
