@@ -527,7 +527,9 @@ class FileBody:
         """The OpenAPI operation of a route with this body (the handler reads it itself,
         so its size is checked as it arrives, which Litestar cannot infer)."""
         binary = OpenAPIMediaType(
-            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            schema=Schema(
+                type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, max_length=self.max_bytes
+            )
         )
         body = RequestBody(
             content=dict.fromkeys(self.content_types, binary),

@@ -23,6 +23,7 @@ import { useLeaveGuard } from "../lib/leaveGuard";
 import { useKeptDraft, useSessionDraft, type SessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
+import { LibraryThumbnail } from "./LibraryThumbnail";
 import { SubmitButton } from "../components/SubmitButton";
 
 /**
@@ -84,7 +85,7 @@ export function LibraryRow({
   );
 }
 
-/** A row being edited: its form, then its captions and its file. `onDone`: saved or cancelled. */
+/** A row being edited: its form, then its thumbnail, its captions and its file. `onDone`: saved or cancelled. */
 function LibraryRowEditing({
   titleId,
   item,
@@ -100,7 +101,7 @@ function LibraryRowEditing({
 }) {
   return (
     <>
-      {/* The row's name and the heading its Captions and File sections come under, while
+      {/* The row's name and the heading its Thumbnail, Captions and File sections come under, while
           the summary's title is replaced by the form. */}
       <h2 id={titleId} className="visually-hidden">
         Editing {item.title}
@@ -115,6 +116,7 @@ function LibraryRowEditing({
         onChanged={onChanged}
         onCancel={onDone}
       />
+      <LibraryThumbnail item={item} onChanged={onChanged} />
       <LibraryCaptions itemId={item.id} title={item.title} />
       <LibraryFacts item={item} onChanged={onChanged} />
     </>
