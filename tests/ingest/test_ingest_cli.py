@@ -306,11 +306,16 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
     assert (code, "HTTP 403: admin role required" in err) == (1, True), err
 
 
+async def thumbnail_command(upload: Command) -> tuple[Command, tuple[str, str], str]:
+    """``streamstack thumbnail``, the options naming the server, and a 3 s clip's item id."""
+    thumbnail = Command(upload.rig, upload.served, upload.folder, "thumbnail")
+    response = await upload.rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Three s"})
+    return thumbnail, ("--server", upload.served.url), response.json()["id"]
+
+
 async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Command) -> None:
-    rig, server = upload.rig, ("--server", upload.served.url)
-    thumbnail = Command(rig, upload.served, upload.folder, "thumbnail")
-    response = await rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Three s"})
-    item_id = response.json()["id"]
+    rig = upload.rig
+    thumbnail, server, item_id = await thumbnail_command(upload)
     uploaded = rig.object_bytes("thumbnails", f"{item_id}.jpg")
 
     code, out, err = await thumbnail(item_id, "--at", "0:02.5", *server)
@@ -338,10 +343,8 @@ async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Comma
 
 
 async def test_thumbnail_of_an_image_then_the_automatic_one_again(upload: Command) -> None:
-    rig, server = upload.rig, ("--server", upload.served.url)
-    thumbnail = Command(rig, upload.served, upload.folder, "thumbnail")
-    response = await rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Three s"})
-    item_id = response.json()["id"]
+    rig = upload.rig
+    thumbnail, server, item_id = await thumbnail_command(upload)
     automatic = rig.object_bytes("thumbnails", f"{item_id}.jpg")
     image = upload.video("cover.webp", ingest_media.still_image("image/webp", luma=220))
 
