@@ -361,6 +361,15 @@ def still_image(
     return b"".join(bytes(packet) for packet in packets)
 
 
+def exif_oriented(jpeg: bytes, orientation: int) -> bytes:
+    """``jpeg`` with an EXIF segment saying how to turn it (6: a quarter turn clockwise, as a
+    phone held upright writes a photo taken with its sensor sideways)."""
+    entry = struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)  # Orientation, one SHORT
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 1) + entry + struct.pack("<I", 0)
+    body = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpeg[2:]
+
+
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -114,6 +114,16 @@ async def test_an_image_smaller_than_the_poster_leaves_no_old_poster(
     assert (served.status_code, served.content) == (200, thumbnail)
 
 
+async def test_a_photo_is_turned_as_its_exif_orientation_says(
+    rig: Rig, clip: dict[str, Any]
+) -> None:
+    sideways = ingest_media.exif_oriented(still_image("image/jpeg", 640, 480), 6)
+    response = await send_image(rig, clip["id"], sideways, "image/jpeg")
+
+    assert response.status_code == 200, response.text
+    assert decoded_size(stills(rig, clip["id"])[0]) == (480, 640)
+
+
 async def test_back_to_the_automatic_frame(rig: Rig, clip: dict[str, Any]) -> None:
     image = (await send_image(rig, clip["id"], still_image("image/png", luma=GREY))).json()
     response = await use_automatic(rig, clip["id"])
