@@ -7,6 +7,7 @@ from here (``from e2e.spa_rig import ...``).
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import av
 import httpx
 from playwright.async_api import (
     Browser,
@@ -448,3 +450,14 @@ async def pick_quality(page: Page, log: BrowserLog, label: str) -> None:
         arg=height,
     )
     assert label in segment_heights(log), segment_heights(log)
+
+
+def mean_blue_difference(jpeg: bytes) -> float:
+    """A JPEG's average blue difference (Cb, full range as JPEG stores it): the test clip's
+    frame ``i`` has a flat studio-range Cb of ``9 i mod 256``."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        frame = next(image.decode(video=0))
+        plane = frame.planes[1]
+        width, height = plane.width, plane.height
+        rows = [bytes(plane)[row * plane.line_size :][:width] for row in range(height)]
+        return sum(sum(row) for row in rows) / (width * height)

@@ -9,24 +9,19 @@ which the same browser showed before with the old thumbnail, shows the new one a
 
 from __future__ import annotations
 
-import io
-
-import av
 import httpx
 import pytest
 
-from e2e.spa_rig import PLAYER, BrowserLog, DevServer, admin_on, chromium, upload
+from e2e.spa_rig import (
+    PLAYER,
+    BrowserLog,
+    DevServer,
+    admin_on,
+    chromium,
+    mean_blue_difference,
+    upload,
+)
 from system.system_video import h264_aac_mp4
-
-
-def mean_blue_difference(jpeg: bytes) -> float:
-    """The JPEG's average Cb: the test clip's frame ``i`` has a flat Cb of ``9 i mod 256``."""
-    with av.open(io.BytesIO(jpeg)) as image:
-        frame = next(image.decode(video=0))
-        plane = frame.planes[1]
-        width, height = plane.width, plane.height
-        rows = [bytes(plane)[row * plane.line_size :][:width] for row in range(height)]
-        return sum(sum(row) for row in rows) / (width * height)
 
 
 def full_range_cb(frame_index: int) -> float:

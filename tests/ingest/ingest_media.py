@@ -12,6 +12,7 @@ import math
 import os
 import struct
 import tempfile
+import zlib
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -331,6 +332,79 @@ LEGACY_FILES: dict[str, dict[str, Any]] = {
         audio_options={"b": "12200"},
     ),
 }
+
+
+# --- still images an admin uploads as a thumbnail ---
+
+#: The encoder and its pixel format of each kind of still image, by Content-Type.
+IMAGE_ENCODERS = {
+    "image/png": ("png", "rgb24"),
+    "image/jpeg": ("mjpeg", "yuvj420p"),
+    "image/webp": ("libwebp", "yuv420p"),
+}
+
+
+def still_image(
+    content_type: str, width: int = 800, height: int = 600, *, luma: int = 200, noise: bool = False
+) -> bytes:
+    """One picture encoded as a JPEG, PNG or WebP file (an encoder's packet is the whole
+    file), flat grey of ``luma`` (0-255), or random pixels with ``noise`` (incompressible:
+    a file cut short loses picture, not padding)."""
+    codec, pixel_format = IMAGE_ENCODERS[content_type]
+    encoder = av.CodecContext.create(codec, "w")
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, pixel_format
+    encoder.time_base = Fraction(1, 25)
+    frame = av.VideoFrame(width, height, "gray")
+    plane = frame.planes[0]
+    plane.update(os.urandom(plane.buffer_size) if noise else bytes([luma]) * plane.buffer_size)
+    packets = [*encoder.encode(frame.reformat(format=pixel_format)), *encoder.encode(None)]
+    return b"".join(bytes(packet) for packet in packets)
+
+
+def exif_oriented(jpeg: bytes, orientation: int) -> bytes:
+    """``jpeg`` with an EXIF segment saying how to turn it (6: a quarter turn clockwise, as a
+    phone held upright writes a photo taken with its sensor sideways)."""
+    entry = struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)  # Orientation, one SHORT
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 1) + entry + struct.pack("<I", 0)
+    body = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpeg[2:]
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bomb(side: int = 30000) -> bytes:
+    """A decompression bomb: a valid black-and-white PNG of ``side`` x ``side`` pixels in
+    about 100 KB (its rows of zeros compress a thousandfold), gigabytes once decoded."""
+    squeeze = zlib.compressobj(9)
+    row = bytes(1 + (side + 7) // 8)  # a filter byte, then a bit a pixel
+    data = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", data),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def animated_png() -> bytes:
+    """An animated PNG: a still PNG with the ``acTL`` chunk (two frames) after its header."""
+    still = still_image("image/png", 64, 64)
+    control = _png_chunk(b"acTL", struct.pack(">II", 2, 0))
+    header_end = 8 + 12 + 13  # the signature, then IHDR's length, type, data and CRC
+    return still[:header_end] + control + still[header_end:]
+
+
+def animated_webp() -> bytes:
+    """The start of an animated WebP: its extended header with the animation flag, then
+    an ``ANIM`` chunk."""
+    flags = bytes([0x02, 0, 0, 0]) + (63).to_bytes(3, "little") + (63).to_bytes(3, "little")
+    chunks = b"VP8X" + struct.pack("<I", 10) + flags + b"ANIM" + struct.pack("<I", 6) + bytes(6)
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
 
 
 # --- chapters of the audiobook, and what a still looks like decoded ---

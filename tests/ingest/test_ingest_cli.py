@@ -17,7 +17,7 @@ from pathlib import Path
 import ingest_media
 import msgspec
 import pytest
-from ingest_media import BOOK_CHAPTERS
+from ingest_media import BOOK_CHAPTERS, mean_luma
 from ingest_rig import (
     Command,
     Rig,
@@ -306,11 +306,16 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
     assert (code, "HTTP 403: admin role required" in err) == (1, True), err
 
 
+async def thumbnail_command(upload: Command) -> tuple[Command, tuple[str, str], str]:
+    """``streamstack thumbnail``, the options naming the server, and a 3 s clip's item id."""
+    thumbnail = Command(upload.rig, upload.served, upload.folder, "thumbnail")
+    response = await upload.rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Three s"})
+    return thumbnail, ("--server", upload.served.url), response.json()["id"]
+
+
 async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Command) -> None:
-    rig, server = upload.rig, ("--server", upload.served.url)
-    thumbnail = Command(rig, upload.served, upload.folder, "thumbnail")
-    response = await rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Three s"})
-    item_id = response.json()["id"]
+    rig = upload.rig
+    thumbnail, server, item_id = await thumbnail_command(upload)
     uploaded = rig.object_bytes("thumbnails", f"{item_id}.jpg")
 
     code, out, err = await thumbnail(item_id, "--at", "0:02.5", *server)
@@ -335,6 +340,38 @@ async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Comma
     code, _, err = await thumbnail(item_id, "--at", "1", *server, token=viewer)
     assert (code, "HTTP 403: admin role required" in err) == (1, True), err
     assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == chosen
+
+
+async def test_thumbnail_of_an_image_then_the_automatic_one_again(upload: Command) -> None:
+    rig = upload.rig
+    thumbnail, server, item_id = await thumbnail_command(upload)
+    automatic = rig.object_bytes("thumbnails", f"{item_id}.jpg")
+    image = upload.video("cover.webp", ingest_media.still_image("image/webp", luma=220))
+
+    code, out, err = await thumbnail(item_id, "--image", str(image), *server)
+
+    assert code == 0, err
+    answer = json.loads(out)
+    assert (answer["media_id"], answer["source"], answer["at_seconds"]) == (item_id, "image", None)
+    assert mean_luma(rig.object_bytes("thumbnails", f"{item_id}.jpg")) == pytest.approx(220, abs=4)
+    code, out, err = await thumbnail(item_id, "--default", *server)
+    assert code == 0, err
+    assert json.loads(out)["source"] == "automatic"
+    assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == automatic
+    # Refusals: one line each, the stills as they were.
+    drawing = upload.video("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    code, _, err = await thumbnail(item_id, "--image", str(drawing), *server)
+    assert (code, err.strip()) == (
+        1,
+        f"streamstack: {item_id}: thumbnail unchanged: HTTP 415: send an image as one of "
+        "image/jpeg, image/png, image/webp",
+    )
+    code, _, err = await thumbnail(item_id, "--image", str(upload.folder / "none.png"), *server)
+    assert (code, "streamstack: thumbnail: cannot read" in err) == (1, True), err
+    for options in ((), ("--at", "1", "--default"), ("--default", "--image", str(image))):
+        code, _, err = await thumbnail(item_id, *options, *server)
+        assert (code, "give one of --at, --image or --default" in err) == (2, True), err
+    assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == automatic
 
 
 SRT = b"1\n00:00:00,500 --> 00:00:02,000\nHello\n\n2\n00:00:02,100 --> 00:00:03,000\nAgain\n"

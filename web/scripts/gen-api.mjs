@@ -87,6 +87,11 @@ const limits = {
   page: at(doc, "page number", "#/paths/~1api~1v1~1catalogue/get/parameters/page/schema/maximum"),
   pageSize: at(doc, "page size", "#/paths/~1api~1v1~1catalogue/get/parameters/page_size/schema/maximum"),
   tagsListed: at(doc, "tags listed", "#/paths/~1api~1v1~1catalogue~1tags/get/parameters/limit/schema/maximum"),
+  thumbnailImageBytes: at(
+    doc,
+    "thumbnail image size",
+    "#/paths/~1api~1v1~1ingest~1items~1{item_id}~1thumbnail~1image/put/requestBody/content/image~1png/schema/maxLength",
+  ),
 };
 const patterns = {
   captionLanguage: textAt(doc, "caption language pattern", `${caption}/language/schema/pattern`),

@@ -28,7 +28,7 @@ from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
 from streamstack.contracts.auth import Role
 from streamstack.contracts.catalogue import ProcessingFilter
-from streamstack.contracts.limits import LIST_LIMIT_MAX
+from streamstack.contracts.limits import LIST_LIMIT_MAX, STILL_IMAGE_MAX_BYTES, STILL_IMAGE_MAX_SIDE
 from streamstack.settings import MODULE_NAMES, SettingsError
 
 Command = Callable[[argparse.Namespace], int]
@@ -472,18 +472,26 @@ COMMANDS = (
     Subcommand(
         "thumbnail",
         run_thumbnail,
-        help="make an item's thumbnail of the frame at a moment",
-        description="Make the thumbnail and poster of ITEM (its id) again, of the frame of "
-        "its stored original at --at (an upload's is its frame at 1 s); prints the new "
-        "stills' URLs as JSON. Pages loaded after it show the new one.",
+        help="make an item's thumbnail of a frame, of an image, or the automatic one again",
+        description="Make the thumbnail and poster of ITEM (its id) again: of the frame of "
+        "its stored original at --at, of an image file (--image: a JPEG, PNG or WebP, at "
+        f"most {STILL_IMAGE_MAX_BYTES // 2**20} MiB and {STILL_IMAGE_MAX_SIDE} pixels a side), "
+        "or as processing made them (--default: its "
+        "frame at 1 s, a sound's cover); prints the new stills' URLs as JSON. Pages loaded "
+        "after it show the new one.",
         options=(
             option("item", type=uuid.UUID, metavar="ITEM", help="the item's id"),
             option(
                 "--at",
                 type=moment,
-                required=True,
                 metavar="MOMENT",
                 help="seconds (12.5) or a clock (1:05, 1:02:05) from the start of the video",
+            ),
+            option("--image", metavar="FILE", help="a JPEG, PNG or WebP image file"),
+            option(
+                "--default",
+                action="store_true",
+                help="the automatic thumbnail again (replacing a chosen frame or image)",
             ),
             _SERVER,
             _TOKEN,

@@ -145,6 +145,12 @@ CAPTION_MAX_BYTES = 512 * 1024
 #: a 3000-pixel cover a few MiB). Ingest holds the tag to see what follows it before it
 #: stores a byte, so the tag and those bytes fit in a resumable upload's first part (8 MiB).
 ID3_TAG_MAX_BYTES = 7 * 1024 * 1024
+#: A still image an admin uploads as an item's thumbnail (a JPEG, PNG or WebP): its bytes,
+#: read whole before anything else, and the longest side its header may name (a large
+#: camera's photo; more would be a decompression bomb's size, decoded in the sandbox). Its
+#: shortest side is a video's (16 pixels, the ladder's ``MIN_PICTURE_SIDE``).
+STILL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+STILL_IMAGE_MAX_SIDE = 8192
 #: Tracks per item: a menu a person can still read.
 MAX_CAPTION_TRACKS = 16
 #: Cues per file: a three-hour film has about 3,000.

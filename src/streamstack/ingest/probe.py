@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from streamstack.ingest.probe_messages import (
     MediaReport,
     ReadRange,
     Remuxed,
+    Stills,
     Task,
     TaskKind,
     WorkerMessage,
@@ -39,6 +41,7 @@ from streamstack.ingest.probe_messages import (
     frame,
 )
 from streamstack.ingest.sandbox import Limits, Sandbox, open_output, output_chunks
+from streamstack.ingest.still_images import ImageHeader
 from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
 from streamstack.kernel.errors import Unprocessable
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, read_all
@@ -70,10 +73,30 @@ _REASONS = {
 }
 
 
+#: Why an uploaded image made no stills, in its uploader's words (the worker's reasons).
+_IMAGE_REASONS = {
+    "too_large": "the image is larger than allowed",
+    "too_small": "the image is too small: at least {min_side} pixels a side",
+    "no_frame": "no picture could be decoded from the {kind} image",
+    "out_of_memory": "decoding the image needs more memory than allowed",
+    "timeout": _REASONS["timeout"],
+    "unreadable": "the {kind} image could not be decoded: it may be damaged or cut short",
+}
+
+#: Reads ``length`` bytes from ``offset`` of what a worker was started for.
+ReadSource = Callable[[int, int], Awaitable[bytes]]
+
+
 class ProbeFailed(Unprocessable):
     """The uploaded file could not be probed; the detail says why in a user's words."""
 
     code = "probe_failed"
+
+
+class ImageUnreadable(Unprocessable):
+    """An uploaded image could not be decoded in the sandbox; the detail says why."""
+
+    code = "image_unreadable"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -137,7 +160,11 @@ class MediaProber:
         task = self._task("probe", info, container, still_at=still_at, stills=stills)
         with _scratch_dir() as workdir:
             message, served = await self._run(
-                task, store, info, workdir, file_bytes=0, seconds=self.timeout_seconds
+                task,
+                _object_reads(store, info),
+                workdir,
+                file_bytes=0,
+                seconds=self.timeout_seconds,
             )
         if not isinstance(message, MediaReport):
             raise self._failure(message, container)
@@ -171,7 +198,7 @@ class MediaProber:
         with _scratch_dir() as workdir:
             limit = 2 * info.size + 64 * 1024 * 1024
             message, _ = await self._run(
-                task, store, info, workdir, file_bytes=limit, seconds=timeout
+                task, _object_reads(store, info), workdir, file_bytes=limit, seconds=timeout
             )
             if not isinstance(message, Remuxed):
                 raise self._failure(message, container)
@@ -193,6 +220,34 @@ class MediaProber:
                 )
             finally:
                 os.close(fd)
+
+    async def image_stills(self, data: bytes, header: ImageHeader) -> Stills:
+        """The thumbnail and poster of an uploaded image (``header`` checked already), made
+        in a worker as a video frame's are, within the probe's limits. 422
+        ``image_unreadable`` when the worker cannot decode it."""
+        task = Task("image", len(data), header.kind.demuxer, self.max_pixels, self.max_packets)
+
+        async def read(offset: int, length: int) -> bytes:
+            return data[offset : offset + length]
+
+        with _scratch_dir() as workdir:
+            try:
+                message, _ = await self._run(
+                    task, read, workdir, file_bytes=0, seconds=self.timeout_seconds
+                )
+            except ProbeFailed as exc:  # the timeout, told in the image's words
+                raise ImageUnreadable(exc.detail) from None
+        if not isinstance(message, Stills) or not all(
+            image is None or image.startswith(b"\xff\xd8")
+            for image in (message.thumbnail, message.poster)
+        ):
+            reason = message.reason if isinstance(message, Failed) else "unreadable"
+            template = _IMAGE_REASONS.get(reason, _IMAGE_REASONS["unreadable"])
+            raise ImageUnreadable(template.format(kind=header.kind.name, min_side=MIN_PICTURE_SIDE))
+        log.info(
+            "image_stills_made", kind=header.kind.name, width=message.width, height=message.height
+        )
+        return message
 
     def _task(self, kind: TaskKind, info: ObjectInfo, container: Container, **options: Any) -> Task:
         """A task on the object ``info`` of ``container``, within this prober's limits."""
@@ -217,8 +272,7 @@ class MediaProber:
     async def _run(
         self,
         task: Task,
-        store: ObjectStore,
-        info: ObjectInfo,
+        source: ReadSource,
         workdir: Path,
         *,
         file_bytes: int,
@@ -234,32 +288,32 @@ class MediaProber:
             worker = self.sandbox.connected(run_worker, limits=self.limits(workdir, file_bytes))
             try:
                 async with worker as (reader, writer), asyncio.timeout(seconds):
-                    return await self._serve(task, store, info, reader, writer, served)
+                    return await self._serve(task, source, reader, writer, served)
             except TimeoutError:
                 raise ProbeFailed(_REASONS["timeout"].format(seconds=seconds)) from None
             except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError):
-                return Failed("crashed" if task.kind == "probe" else "remux_failed"), served
+                return Failed("remux_failed" if task.kind == "faststart" else "crashed"), served
 
     @staticmethod
     async def _serve(
         task: Task,
-        store: ObjectStore,
-        info: ObjectInfo,
+        source: ReadSource,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         served: _Served,
     ) -> tuple[WorkerMessage, _Served]:
-        """Send the task, then answer the worker's reads until it reports."""
+        """Send the task, then answer the worker's reads (of the ``task.size`` bytes of
+        ``source``) until it reports."""
         # Nothing legitimate reads the file more than about twice (an index at the end).
-        budget = 2 * info.size + 8 * BLOCK_BYTES
+        budget = 2 * task.size + 8 * BLOCK_BYTES
         writer.write(frame(encode(task)))
         while True:
             message = await _receive(reader)
             if not isinstance(message, ReadRange):
                 return message, served
-            if not _allowed(message, info.size, served, budget):
+            if not _allowed(message, task.size, served, budget):
                 return Failed("misbehaved", "read outside the object"), served
-            data = await _read_range(store, info, message)
+            data = await source(message.offset, message.length)
             served.bytes_read += len(data)
             served.range_reads += 1
             writer.write(frame(data))
@@ -282,10 +336,13 @@ def _allowed(request: ReadRange, size: int, served: _Served, budget: int) -> boo
     )
 
 
-async def _read_range(store: ObjectStore, info: ObjectInfo, request: ReadRange) -> bytes:
-    body = await store.read(
-        info.key, request.offset, request.length, if_match=info.etag, chunk_size=BLOCK_BYTES
-    )
+def _object_reads(store: ObjectStore, info: ObjectInfo) -> ReadSource:
+    """Ranged reads of the stored object ``info``, pinned to its ETag."""
+    return functools.partial(_read_range, store, info)
+
+
+async def _read_range(store: ObjectStore, info: ObjectInfo, offset: int, length: int) -> bytes:
+    body = await store.read(info.key, offset, length, if_match=info.etag, chunk_size=BLOCK_BYTES)
     return await read_all(body)
 
 

@@ -19,7 +19,7 @@ BLOCK_BYTES = 1024 * 1024
 #: The largest frame either side accepts: a data block, or a report with its two JPEGs.
 MAX_FRAME_BYTES = 8 * 1024 * 1024
 
-TaskKind = Literal["probe", "faststart"]
+TaskKind = Literal["probe", "faststart", "image"]
 
 
 class Task(msgspec.Struct, frozen=True, tag="task"):
@@ -55,6 +55,16 @@ class MediaReport(MediaFacts, frozen=True, kw_only=True, tag="probed"):
     """The thumbnail's frame up to 1280 px wide; None when that is the thumbnail's size."""
 
 
+class Stills(msgspec.Struct, frozen=True, tag="stills"):
+    """An uploaded image made into an item's stills (an ``image`` task): the thumbnail, and
+    the poster when the picture is larger than the thumbnail, as a video frame's are."""
+
+    thumbnail: bytes
+    poster: bytes | None
+    width: int
+    height: int
+
+
 class Remuxed(msgspec.Struct, frozen=True, tag="remuxed"):
     """The faststart copy is written to the output file."""
 
@@ -83,7 +93,7 @@ class Failed(msgspec.Struct, frozen=True, tag="failed"):
     detail: str = ""
 
 
-WorkerMessage = ReadRange | MediaReport | Remuxed | Failed
+WorkerMessage = ReadRange | MediaReport | Stills | Remuxed | Failed
 
 _encoder = msgspec.msgpack.Encoder()
 _task_decoder = msgspec.msgpack.Decoder(Task)

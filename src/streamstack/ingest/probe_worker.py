@@ -23,7 +23,7 @@ import av
 import av.subtitles.stream  # PyAV imports it lazily, when the memory cap may forbid it
 import msgspec
 
-from streamstack.contracts.limits import CHAPTER_TITLE_MAX, MAX_CHAPTERS
+from streamstack.contracts.limits import CHAPTER_TITLE_MAX, MAX_CHAPTERS, STILL_IMAGE_MAX_SIDE
 from streamstack.contracts.media import Chapter
 from streamstack.ingest.containers import moov_after_mdat
 from streamstack.ingest.probe_messages import (
@@ -33,6 +33,7 @@ from streamstack.ingest.probe_messages import (
     MediaReport,
     ReadRange,
     Remuxed,
+    Stills,
     Task,
     decode_task,
     encode,
@@ -194,7 +195,7 @@ class ShownFrame:
 
 def run_worker(sock: socket.socket) -> None:
     """Process entry point (in a confined child): read the task, do it, report."""
-    result: MediaReport | Remuxed | Failed
+    result: MediaReport | Stills | Remuxed | Failed
     try:
         task = decode_task(receive_frame(sock))
         result = _perform(task, RangeReader(sock, task.size))
@@ -212,9 +213,11 @@ def run_worker(sock: socket.socket) -> None:
     sock.close()
 
 
-def _perform(task: Task, reader: RangeReader) -> MediaReport | Remuxed:
+def _perform(task: Task, reader: RangeReader) -> MediaReport | Stills | Remuxed:
     if task.kind == "faststart":
         return _faststart(task, reader)
+    if task.kind == "image":
+        return _image(task, reader)
     return _probe(task, reader)
 
 
@@ -276,6 +279,36 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
             moov_at_end=moov_at_end,
             **picture,
         )
+
+
+def _image(task: Task, reader: RangeReader) -> Stills:
+    """The stills of an uploaded image (its first picture; the app refused animations by
+    their headers), made as a video frame's are: turned upright as its orientation says,
+    fitted into the same boxes. The decoder refuses a picture larger than the task allows
+    whatever the header said, and a damaged or cut short one (by default FFmpeg shows a
+    truncated JPEG grey below the cut)."""
+    with _open_input(reader, task) as container:
+        if len(container.streams.video) != 1:
+            raise WorkerFailure("no_frame")
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1
+        stream.codec_context.options = {
+            "max_pixels": str(task.max_pixels),
+            "err_detect": "explode",
+        }
+        try:
+            frame = next(container.decode(stream), None)
+        except av.FFmpegError as exc:
+            raise WorkerFailure("unreadable", str(exc)) from exc
+        if frame is None:
+            raise WorkerFailure("no_frame")
+        width, height = display_size(frame, None)
+        if max(width, height) > STILL_IMAGE_MAX_SIDE:
+            raise WorkerFailure("too_large", f"{width}x{height}")
+        if min(width, height) < MIN_PICTURE_SIDE:
+            raise WorkerFailure("too_small", f"{width}x{height}")
+        thumbnail, poster = _stills(as_shown(frame), (width, height))
+        return Stills(thumbnail=thumbnail, poster=poster, width=width, height=height)
 
 
 def _picture(

@@ -26,7 +26,7 @@ from streamstack.ingest.jobs import (
     original_plays,
 )
 from streamstack.ingest.probe import MediaProber, ProbeFailed
-from streamstack.ingest.probe_messages import MediaReport
+from streamstack.ingest.probe_messages import MediaReport, Stills
 from streamstack.ingest.schemas import UploadDetails
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
@@ -61,10 +61,10 @@ def poster_key(upload_id: uuid.UUID | str) -> str:
 
 
 async def store_stills(
-    thumbnails: ObjectStore, upload_id: uuid.UUID | str, report: MediaReport
+    thumbnails: ObjectStore, upload_id: uuid.UUID | str, report: MediaReport | Stills
 ) -> None:
     """A probe's thumbnail (if it made one), and its poster when the frame is larger than the
-    thumbnail."""
+    thumbnail; or those an uploaded image made."""
     for key, image in (
         (thumbnail_key(upload_id), report.thumbnail),
         (poster_key(upload_id), report.poster),

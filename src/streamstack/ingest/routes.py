@@ -7,7 +7,9 @@
 * ``PUT``/``DELETE /items/{item_id}/captions/{language}``: add, replace or remove an item's
   caption track (the body of a PUT is the WebVTT or SubRip file itself).
 * ``POST /items/{item_id}/transcode``: transcode an item whose transcoding failed again.
-* ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment.
+* ``PUT /items/{item_id}/thumbnail``: make the thumbnail of the frame at a chosen moment;
+  ``PUT /items/{item_id}/thumbnail/image``: of an image (the body is the image itself);
+  ``DELETE /items/{item_id}/thumbnail``: back to the automatic frame.
 * ``POST /items/{item_id}/probe``: read an item's original again for its facts (chapters …)
   and whether it plays; one that no longer does is queued for transcoding.
 * ``GET /storage/audit``, ``POST /storage/audit/delete``: objects of no item (orphans) in
@@ -63,6 +65,8 @@ from streamstack.contracts.limits import (
     LIST_LIMIT_MAX,
     LIST_OFFSET_MAX,
     ONE_LINE,
+    STILL_IMAGE_MAX_BYTES,
+    STILL_IMAGE_MAX_SIDE,
 )
 from streamstack.ingest import tus
 from streamstack.ingest.caption_tracks import CaptionTracks, parsed_upload
@@ -84,6 +88,7 @@ from streamstack.ingest.service import (
     TranscodeRetries,
     UploadStatus,
 )
+from streamstack.ingest.still_images import IMAGE_CONTENT_TYPES
 from streamstack.ingest.storage_audit import StorageAudit
 from streamstack.ingest.thumbnails import ThumbnailChoice
 from streamstack.kernel.dependencies import CALLER, provide_values
@@ -505,43 +510,70 @@ CaptionLanguageParameter = Annotated[
 ]
 
 
-@dataclasses.dataclass
-class CaptionUploadOperation(Operation):
-    """The caption PUT's OpenAPI operation: its body is the raw file, read by the handler
-    itself (so its size is checked as it arrives), which Litestar cannot infer."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileBody:
+    """The body of a route that takes a file itself (not a form): the Content-Types it may
+    be sent as and its largest size, checked before and while it arrives."""
 
-    def __post_init__(self) -> None:
+    what: str
+    """The file, as the errors name it: "a caption file"."""
+    content_types: tuple[str, ...]
+    max_bytes: int
+    too_large_code: str
+    typed: bool = False
+    """Whether a body without a Content-Type is refused (415), not taken."""
+
+    def operation(self, description: str) -> type[Operation]:
+        """The OpenAPI operation of a route with this body (the handler reads it itself,
+        so its size is checked as it arrives, which Litestar cannot infer)."""
         binary = OpenAPIMediaType(
-            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            schema=Schema(
+                type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, max_length=self.max_bytes
+            )
         )
-        self.request_body = RequestBody(
-            content=dict.fromkeys(CAPTION_CONTENT_TYPES, binary),
+        body = RequestBody(
+            content=dict.fromkeys(self.content_types, binary),
             required=True,
-            description=f"the WebVTT or SubRip file, UTF-8, at most {CAPTION_MAX_BYTES} bytes",
+            description=f"{description}, at most {self.max_bytes} bytes",
         )
 
+        @dataclasses.dataclass
+        class FileBodyOperation(Operation):
+            def __post_init__(self) -> None:
+                self.request_body = body
 
-async def caption_body(request: Request[Any, Any, Any]) -> bytes:
-    """The body of a caption PUT: an accepted type, at most ``CAPTION_MAX_BYTES`` (413
-    ``caption_too_large`` as soon as it is known to be larger, before any parsing)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type and content_type not in CAPTION_CONTENT_TYPES:
-        raise UnsupportedMediaType(
-            f"send the caption file as one of {', '.join(CAPTION_CONTENT_TYPES)}",
-            code="unsupported_media_type",
+        return FileBodyOperation
+
+    async def read(self, request: Request[Any, Any, Any]) -> bytes:
+        """The body, whole: 415 ``unsupported_media_type`` for another Content-Type, 413
+        (``too_large_code``) as soon as it is known to be larger than ``max_bytes``."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if (content_type or self.typed) and content_type not in self.content_types:
+            raise UnsupportedMediaType(
+                f"send {self.what} as one of {', '.join(self.content_types)}",
+                code="unsupported_media_type",
+            )
+        too_large = PayloadTooLarge(
+            f"{self.what} may have at most {self.max_bytes} bytes", code=self.too_large_code
         )
-    too_large = PayloadTooLarge(
-        f"a caption file may have at most {CAPTION_MAX_BYTES} bytes", code="caption_too_large"
-    )
-    announced = content_length(request)
-    if announced is not None and announced > CAPTION_MAX_BYTES:
-        raise too_large
-    body = bytearray()
-    async for chunk in request_chunks(request):
-        body += chunk
-        if len(body) > CAPTION_MAX_BYTES:
+        announced = content_length(request)
+        if announced is not None and announced > self.max_bytes:
             raise too_large
-    return bytes(body)
+        body = bytearray()
+        async for chunk in request_chunks(request):
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise too_large
+        return bytes(body)
+
+
+CAPTION_BODY = FileBody(
+    "a caption file", CAPTION_CONTENT_TYPES, CAPTION_MAX_BYTES, "caption_too_large"
+)
+#: An image an admin sends as an item's thumbnail: one of the image types, named.
+IMAGE_BODY = FileBody(
+    "an image", IMAGE_CONTENT_TYPES, STILL_IMAGE_MAX_BYTES, "image_too_large", typed=True
+)
 
 
 class CaptionController(Controller):
@@ -552,8 +584,8 @@ class CaptionController(Controller):
     @put(
         "/{language:str}",
         status_code=200,
-        request_max_body_size=None,  # caption_body enforces CAPTION_MAX_BYTES itself
-        operation_class=CaptionUploadOperation,
+        request_max_body_size=None,  # CAPTION_BODY enforces CAPTION_MAX_BYTES itself
+        operation_class=CAPTION_BODY.operation("the WebVTT or SubRip file, UTF-8"),
         responses=error_responses(
             {
                 404: "No such media item (nothing is stored).",
@@ -590,7 +622,7 @@ class CaptionController(Controller):
         ] = None,
     ) -> CaptionTrackList:
         """Check the file, store it as WebVTT, record the track; the item's tracks."""
-        cues = parsed_upload(await caption_body(request))
+        cues = parsed_upload(await CAPTION_BODY.read(request))
         item = await captions.store(
             str(item_id), language, cues, label=label, source="upload", context=call_context
         )
@@ -681,6 +713,64 @@ class ThumbnailController(Controller):
     ) -> ChosenThumbnail:
         """Make and store the stills of the frame at the moment; their versioned URLs."""
         return await thumbnails.choose(str(item_id), data.at_seconds, call_context)
+
+    @put(
+        "/image",
+        status_code=200,
+        request_max_body_size=None,  # IMAGE_BODY enforces STILL_IMAGE_MAX_BYTES itself
+        operation_class=IMAGE_BODY.operation("the JPEG, PNG or WebP image itself"),
+        responses=error_responses(
+            {
+                404: "No such media item.",
+                409: "The item is a sound without a cover (`no_picture`): it shows no stills.",
+                413: "The image is larger than the limit (`image_too_large`).",
+                415: "The Content-Type is not image/jpeg, image/png or image/webp.",
+                422: "The body is no JPEG, PNG or WebP image (`not_an_image`: an SVG, a GIF, "
+                "a damaged header), an animation (`animated_image`), of a size outside the "
+                "limits (`image_size`), or could not be decoded (`image_unreadable`: cut "
+                "short, damaged); the stills are unchanged.",
+            }
+        ),
+        summary="Make the thumbnail of an image",
+        description="The body is the image itself (JPEG, PNG or WebP, a still picture of "
+        f"16 to {STILL_IMAGE_MAX_SIDE} pixels a side), sent with its Content-Type. It is "
+        "decoded in the media sandbox and made into the item's thumbnail and poster as a "
+        "frame is (upright as its orientation says, fitted into the same sizes, as JPEG). "
+        "Answers their URLs with a version, for pages that showed the old ones.",
+    )
+    async def upload_thumbnail(
+        self,
+        request: Request[Any, Any, Any],
+        thumbnails: ThumbnailChoice,
+        call_context: CallContext,
+        item_id: uuid.UUID,
+    ) -> ChosenThumbnail:
+        """Make and store the stills of the image sent; their versioned URLs."""
+        image = await IMAGE_BODY.read(request)
+        return await thumbnails.use_image(str(item_id), image, call_context)
+
+    @delete(
+        "/",
+        status_code=200,
+        responses=error_responses(
+            {
+                404: "No such media item.",
+                409: "The item is a sound without a cover (`no_picture`), or its original "
+                "is no longer stored (`original_missing`).",
+                422: "No frame could be read from its original (`probe_failed`); the stills "
+                "are unchanged.",
+            }
+        ),
+        summary="Go back to the automatic thumbnail",
+        description="Makes the item's thumbnail and poster again as processing made them "
+        "(the frame 1 s into the video, the first of a shorter one; a sound's cover), "
+        "replacing a chosen frame or an uploaded image. Answers their URLs with a version.",
+    )
+    async def automatic_thumbnail(
+        self, thumbnails: ThumbnailChoice, call_context: CallContext, item_id: uuid.UUID
+    ) -> ChosenThumbnail:
+        """Make and store the automatic stills again; their versioned URLs."""
+        return await thumbnails.use_automatic(str(item_id), call_context)
 
 
 class ProbeController(Controller):

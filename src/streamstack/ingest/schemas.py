@@ -124,12 +124,19 @@ class ThumbnailMoment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     at_seconds: DurationSeconds
 
 
+#: What an item's stills were made of: the frame an admin chose, the frame chosen at
+#: processing (the automatic one), or an image an admin uploaded.
+ThumbnailSource = Literal["frame", "automatic", "image"]
+
+
 class ChosenThumbnail(msgspec.Struct, frozen=True):
     """The item's new stills. Their URLs carry a version (as the item's do from now on),
     so a browser that kept the old images (they are cached for minutes) loads these."""
 
     media_id: str
-    at_seconds: float
+    source: ThumbnailSource
+    at_seconds: float | None
+    """The moment of the frame an admin chose; None for the automatic frame or an image."""
     thumbnail_url: str
     poster_url: str
 

@@ -1,10 +1,14 @@
 """Choosing an item's thumbnail: an admin names a moment of its video, and the thumbnail and
-poster are made again from the frame there.
+poster are made again from the frame there; or sends an image of their own; or goes back to
+the automatic frame (the one processing chose: 1 s in, or the first of a shorter video; a
+sound's cover).
 
 The frame comes from the stored original, read by the probe in its sandbox exactly as at
-upload (same limits, same sizes, same tone mapping); the new stills replace the old ones
-under the same keys, and the catalogue records their version, which their URLs carry from
-then on: every page that shows the item loads the new ones, not a copy a browser cached.
+upload (same limits, same sizes, same tone mapping); an image is decoded by a worker of the
+same sandbox, within the same limits, and fitted into the same sizes (so players get the
+poster and thumbnail they expect). The new stills replace the old ones under the same keys,
+and the catalogue records their version, which their URLs carry from then on: every page
+that shows the item loads the new ones, not a copy a browser cached.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import structlog
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, StillsChange
 from streamstack.ingest.containers import Container
 from streamstack.ingest.originals import Originals, stored_as
+from streamstack.ingest.probe_messages import MediaReport, Stills
 from streamstack.ingest.processing import poster_key, store_stills, thumbnail_key
-from streamstack.ingest.schemas import ChosenThumbnail
+from streamstack.ingest.schemas import ChosenThumbnail, ThumbnailSource
+from streamstack.ingest.still_images import image_header
 from streamstack.kernel.errors import AppError, Conflict, Unprocessable
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import ObjectStore
@@ -28,7 +34,8 @@ log = structlog.get_logger(__name__)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ThumbnailChoice:
-    """Makes an item's thumbnail and poster again from the frame at a moment of its video."""
+    """Makes an item's thumbnail and poster again: from the frame at a moment of its video,
+    from an image an admin sent, or as processing made them."""
 
     catalogue: CatalogueClient
     originals: Originals
@@ -48,12 +55,48 @@ class ThumbnailChoice:
                 code="past_the_end",
             )
         report = await self.originals.probe(item, container, at_seconds)
-        await store_stills(self.thumbnails, item.id, report)
-        version = hashlib.sha256(report.thumbnail or b"").hexdigest()[:16]
+        return await self._stored(item, report, "frame", at_seconds, context)
+
+    async def use_image(self, media_id: str, data: bytes, context: CallContext) -> ChosenThumbnail:
+        """The stills of an image an admin sent (a JPEG, PNG or WebP, its size checked by
+        the route), stored as the item's. 404 when there is no such item; 409 ``no_picture``
+        for a sound without a cover (it shows no stills); 422 ``not_an_image``,
+        ``animated_image``, ``image_size`` (by its header) or ``image_unreadable`` (by its
+        decoding); nothing changes then."""
+        item = await self.catalogue.get_item(media_id, context)
+        _with_stills(item)
+        stills = await self.originals.prober.image_stills(data, image_header(data))
+        return await self._stored(item, stills, "image", None, context)
+
+    async def use_automatic(self, media_id: str, context: CallContext) -> ChosenThumbnail:
+        """The stills made again as processing made them (the frame at its default moment,
+        a sound's cover), stored as the item's: back from a chosen frame or image. 404, 409
+        and 422 as :meth:`choose` (a sound with a cover has its cover back)."""
+        item = await self.catalogue.get_item(media_id, context)
+        _with_stills(item)
+        report = await self.originals.probe(item, stored_as(item))
+        return await self._stored(item, report, "automatic", None, context)
+
+    async def _stored(
+        self,
+        item: MediaItem,
+        stills: MediaReport | Stills,
+        source: ThumbnailSource,
+        at_seconds: float | None,
+        context: CallContext,
+    ) -> ChosenThumbnail:
+        """``stills`` written as the item's, their version recorded; the answer naming them."""
+        await store_stills(self.thumbnails, item.id, stills)
+        if stills.poster is None:
+            # A picture within the thumbnail's box has no poster: the one of a larger
+            # picture before would be shown instead of the thumbnail (streaming's fallback).
+            await self.thumbnails.delete_many([poster_key(item.id)])
+        version = hashlib.sha256(stills.thumbnail or b"").hexdigest()[:16]
         item = await self._recorded(StillsChange(item.id, version), context)
-        log.info("thumbnail_chosen", media_id=item.id, at_seconds=at_seconds)
+        log.info("thumbnail_chosen", media_id=item.id, source=source, at_seconds=at_seconds)
         return ChosenThumbnail(
             media_id=item.id,
+            source=source,
             at_seconds=at_seconds,
             thumbnail_url=item.thumbnail_url or "",
             poster_url=item.poster_url or "",
@@ -81,3 +124,13 @@ def _pictured(item: MediaItem) -> Container:
             code="no_picture",
         )
     return stored_as(item)
+
+
+def _with_stills(item: MediaItem) -> None:
+    """409 for an item that shows no stills (a sound without a cover): its pages have no
+    place for a thumbnail."""
+    if item.thumbnail_url is None:
+        raise Conflict(
+            "the item is a sound without a cover: it shows no thumbnail to replace",
+            code="no_picture",
+        )

@@ -39,6 +39,44 @@ export function chooseThumbnail(itemId: string, atSeconds: number): Promise<Chos
   );
 }
 
+/** The image types the server makes a thumbnail of, as a file picker's `accept`. */
+export const THUMBNAIL_IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
+
+/**
+ * The Content-Type of an image file: what the browser says when it is one the server
+ * takes, else by its name; else the browser's, which the server refuses in words.
+ */
+function imageContentType(file: File): string {
+  if ((THUMBNAIL_IMAGE_TYPES as readonly string[]).includes(file.type)) return file.type;
+  const name = file.name.toLowerCase();
+  if (/\.jpe?g$/.test(name)) return "image/jpeg";
+  if (name.endsWith(".png")) return "image/png";
+  if (name.endsWith(".webp")) return "image/webp";
+  return file.type || "application/octet-stream";
+}
+
+/** Make the item's thumbnail and poster of an image (a JPEG, PNG or WebP); their new (versioned) URLs. */
+export async function uploadThumbnailImage(itemId: string, file: File): Promise<ChosenThumbnail> {
+  const params = { path: { item_id: itemId } };
+  // The bytes, read once (≤ 10 MiB): a retry after a refresh sends them again.
+  const bytes = await file.arrayBuffer();
+  return request((headers) =>
+    api.PUT("/api/v1/ingest/items/{item_id}/thumbnail/image", {
+      headers: { ...headers, "Content-Type": imageContentType(file) },
+      params,
+      // The schema calls a binary body a string; the raw bytes go as they are.
+      body: bytes as unknown as string,
+      bodySerializer: (body: unknown) => body as BodyInit,
+    }),
+  );
+}
+
+/** Make the item's thumbnail and poster as processing made them (its frame at 1 s); their new URLs. */
+export function restoreAutomaticThumbnail(itemId: string): Promise<ChosenThumbnail> {
+  const params = { path: { item_id: itemId } };
+  return request((headers) => api.DELETE("/api/v1/ingest/items/{item_id}/thumbnail", { headers, params }));
+}
+
 /** Read the item's stored file again for its facts (chapters, codecs …); which changed, and the item. */
 export function probeAgain(itemId: string): Promise<FactsRead> {
   const params = { path: { item_id: itemId } };

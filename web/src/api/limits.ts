@@ -19,6 +19,7 @@ export const LIMITS = {
   page: 100000,
   pageSize: 100,
   tagsListed: 500,
+  thumbnailImageBytes: 10485760,
 } as const;
 
 /** The shapes the API requires of some inputs, from the same document. */

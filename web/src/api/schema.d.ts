@@ -687,6 +687,30 @@ export interface paths {
          */
         put: operations["ApiV1IngestItemsItemIdThumbnailChooseThumbnail"];
         post?: never;
+        /**
+         * Go back to the automatic thumbnail
+         * @description Makes the item's thumbnail and poster again as processing made them (the frame 1 s into the video, the first of a shorter one; a sound's cover), replacing a chosen frame or an uploaded image. Answers their URLs with a version.
+         */
+        delete: operations["ApiV1IngestItemsItemIdThumbnailAutomaticThumbnail"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/items/{item_id}/thumbnail/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make the thumbnail of an image
+         * @description The body is the image itself (JPEG, PNG or WebP, a still picture of 16 to 8192 pixels a side), sent with its Content-Type. It is decoded in the media sandbox and made into the item's thumbnail and poster as a frame is (upright as its orientation says, fitted into the same sizes, as JPEG). Answers their URLs with a version, for pages that showed the old ones.
+         */
+        put: operations["ApiV1IngestItemsItemIdThumbnailImageUploadThumbnail"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1037,9 +1061,11 @@ export interface components {
         };
         /** ChosenThumbnail */
         ChosenThumbnail: {
-            at_seconds: number;
+            at_seconds: number | null;
             media_id: string;
             poster_url: string;
+            /** @enum {string} */
+            source: "frame" | "automatic" | "image";
             thumbnail_url: string;
         };
         /** CreateMediaItem */
@@ -5802,6 +5828,219 @@ export interface operations {
                 };
             };
             /** @description The moment is past the end of the video (`past_the_end`), or no frame could be read there (`probe_failed`); the stills are unchanged. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestItemsItemIdThumbnailAutomaticThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChosenThumbnail"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such media item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item is a sound without a cover (`no_picture`), or its original is no longer stored (`original_missing`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No frame could be read from its original (`probe_failed`); the stills are unchanged. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestItemsItemIdThumbnailImageUploadThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the JPEG, PNG or WebP image itself, at most 10485760 bytes */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChosenThumbnail"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such media item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item is a sound without a cover (`no_picture`): it shows no stills. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The image is larger than the limit (`image_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Content-Type is not image/jpeg, image/png or image/webp. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is no JPEG, PNG or WebP image (`not_an_image`: an SVG, a GIF, a damaged header), an animation (`animated_image`), of a size outside the limits (`image_size`), or could not be decoded (`image_unreadable`: cut short, damaged); the stills are unchanged. */
             422: {
                 headers: {
                     [name: string]: unknown;

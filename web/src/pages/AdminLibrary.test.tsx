@@ -363,6 +363,7 @@ describe("AdminLibraryPage", () => {
     const headings = within(row).getAllByRole("heading").map((h) => [h.tagName, h.textContent]);
     expect(headings).toEqual([
       ["H2", "Editing Final"],
+      ["H3", "Thumbnail"],
       ["H3", "Captions"],
       ["H3", "File"],
     ]);

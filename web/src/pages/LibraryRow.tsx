@@ -24,6 +24,7 @@ import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
+import { LibraryThumbnail } from "./LibraryThumbnail";
 import { SubmitButton } from "../components/SubmitButton";
 
 /**
@@ -85,7 +86,7 @@ export function LibraryRow({
   );
 }
 
-/** A row being edited: its form, then its captions and its file. `onDone`: saved or cancelled. */
+/** A row being edited: its form, then its thumbnail, its captions and its file. `onDone`: saved or cancelled. */
 function LibraryRowEditing({
   titleId,
   item,
@@ -101,7 +102,7 @@ function LibraryRowEditing({
 }) {
   return (
     <>
-      {/* The row's name and the heading its Captions and File sections come under, while
+      {/* The row's name and the heading its Thumbnail, Captions and File sections come under, while
           the summary's title is replaced by the form. */}
       <h2 id={titleId} className="visually-hidden">
         Editing {item.title}
@@ -116,6 +117,7 @@ function LibraryRowEditing({
         onChanged={onChanged}
         onCancel={onDone}
       />
+      <LibraryThumbnail item={item} onChanged={onChanged} />
       <LibraryCaptions itemId={item.id} title={item.title} />
       <LibraryFacts item={item} onChanged={onChanged} />
     </>
