@@ -115,6 +115,27 @@ async def test_one_address_guessing_many_emails_is_slowed_and_a_success_does_not
         assert await attempt(database, throttle, new_email(), "203.0.113.10", T0) is None
 
 
+async def test_an_address_others_failed_from_lets_each_owner_in_and_stays_slowed(auth_settings):
+    """People behind one address (an office, a school) sign in one after another after
+    others' typos locked it past its free attempts: each success takes back its attempt
+    *and* the lock its own count set, so the next person is not refused (each success
+    re-armed a lock of 2^(count-free) s); failures still meet the backoff."""
+    throttle = AttemptThrottle("secret", limits(email_address=1000, address=4))
+    address, now = "203.0.113.20", T0
+    async with auth_database(auth_settings) as database:
+        for _ in range(6):  # others' typos: the 4th, 5th and 6th lock for 1, 2, 4 s
+            now += datetime.timedelta(seconds=4)
+            assert await attempt(database, throttle, new_email("typo"), address, now) is None
+        now += datetime.timedelta(seconds=4)
+        for person in ("alice", "bob", "carol"):
+            email = new_email(person)
+            assert await attempt(database, throttle, email, address, now) is None, person
+            await succeed(database, throttle, email, address)
+        # A failure after them still locks the address as the count says (2^(7-4) s).
+        assert await attempt(database, throttle, new_email("guess"), address, now) is None
+        assert await attempt(database, throttle, new_email("guess"), address, now) == 8
+
+
 async def test_a_guess_spread_over_many_addresses_meets_the_account_ceiling(auth_settings):
     throttle = AttemptThrottle("secret", limits(email_address=1000, address=1000, account=6))
     email = new_email()

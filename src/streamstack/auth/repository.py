@@ -22,7 +22,6 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
-    Integer,
     String,
     Table,
     Update,
@@ -403,20 +402,21 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
             )
         )
 
-    async def settle(self, forgotten: str, released: Sequence[tuple[str, int]]) -> None:
+    async def settle(self, forgotten: str, released: Sequence[str]) -> None:
         """A sign-in succeeded: clear ``forgotten`` (count and lock) and take back its one
-        attempt under each ``(key, free attempts)`` of ``released``, in one statement.
+        attempt under each key of ``released``, in one statement.
 
-        A lock set only because attempts were in flight ends once a count is back below
-        its ``free``; a count that failures pushed past it keeps its lock. A cleared counter
+        The lock each key has goes too: it is the one this attempt set when it was counted
+        (a key is counted only once its lock before has run out), so a success from an
+        address others' failures pushed past its free attempts no longer holds the next
+        person there for 2^(count-free) s; the count stays, so the next failure is slowed
+        as before. A cleared counter
         behaves as a missing one (the next attempt counts 1, unlocked) and is swept when
         idle. The rows are locked in the order given, as :meth:`reserve` writes them, so a
         sign-in settling and one reserving the same keys queue instead of deadlocking on
         Postgres (SQLite serialises writers anyway).
         """
-        params: dict[str, str | int] = {"forgotten": forgotten}
-        for n, (key, free) in enumerate(released):
-            params |= {f"key_{n}": key, f"free_{n}": free}
+        params = {"forgotten": forgotten} | {f"key_{n}": key for n, key in enumerate(released)}
         await self.session.execute(_settle_statement(len(released)), params)
 
     async def sweep(
@@ -473,7 +473,7 @@ def _reserve_statement(dialect: str, keys: int) -> ReturningInsert[Any]:
 @functools.cache
 def _settle_statement(released: int) -> Update:
     """:meth:`AttemptRepository.settle`'s statement for ``released`` keys besides the
-    forgotten one, with bound values (``forgotten``, ``key_N``, ``free_N``).
+    forgotten one, with bound values (``forgotten``, ``key_N``).
 
     Built once: every successful sign-in runs it, and building it anew (cases, a sub-select,
     its cache key) cost about as much event-loop CPU as running it.
@@ -487,18 +487,15 @@ def _settle_statement(released: int) -> Update:
         .order_by(case(*((key == name, rank) for rank, name in enumerate([forgotten, *keys]))))
         .with_for_update()
     )
-    free = case(
-        *((key == name, bindparam(f"free_{n}", type_=Integer)) for n, name in enumerate(keys))
-    )
     return update_rows(
         AttemptCounter,
         key.in_(in_order),
         attempts > 0,
         attempts=case((key == forgotten, 0), else_=attempts - 1),
-        locked_until=case(
-            ((key == forgotten) | (attempts - 1 < free), UNLOCKED),
-            else_=AttemptCounter.locked_until,
-        ),
+        # Every lock goes: the one in place is the one this attempt's count set (it was
+        # counted only once the lock before had run out, and any attempt after it waits
+        # that lock out), and a success must not hold the next person at the address.
+        locked_until=UNLOCKED,
     )
 
 

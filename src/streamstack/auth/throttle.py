@@ -19,8 +19,9 @@ account's owner elsewhere. An attempt counts under three keys:
 Past a key's free attempts each further attempt locks it for twice as long as the one
 before (1 s, 2 s, 4 s … up to ``login_throttle_max_seconds``); attempts made while a key is
 locked are answered 429 with ``Retry-After`` and counted nowhere. A successful sign-in
-deletes its email + address counter and takes its attempt back from the other two (an
-attacker's own account must not reset the count of their guesses at others). A counter
+deletes its email + address counter and takes its attempt back from the other two, with
+the lock its count set (an attacker's own account must not reset the count of their
+guesses at others, but the next person at an office's address must not wait). A counter
 idle for an hour starts again from zero.
 
 Registration counts every attempt per address (``registration_address_attempts`` free):
@@ -119,7 +120,7 @@ class AttemptThrottle:
         """The owner signed in: forget this email + address, give back the attempt elsewhere
         (one statement)."""
         (pair, _, _), *others = self._login_keys(email, address)
-        await attempts.settle(pair, [(key, free) for key, free, _ in others])
+        await attempts.settle(pair, [key for key, _, _ in others])
 
     async def reserve_address(
         self,
@@ -144,7 +145,7 @@ class AttemptThrottle:
         wrong codes and failures still count (one code gives back one attempt, once)."""
         key = self._digest("register", address)
         # No counter is cleared ("" names none: keys are hex digests).
-        await attempts.settle("", [(key, self._limits.registration)])
+        await attempts.settle("", [key])
 
     async def _reserve(
         self,
