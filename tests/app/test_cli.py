@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from streamstack.cli.output import handed_over
 from support.processes import clean_environment, streamstack_command
 
 
@@ -132,3 +134,21 @@ def test_a_reader_gone_away_ends_a_command_quietly() -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141, errors
     assert errors == ""
+
+
+def test_a_secret_is_said_with_its_link_and_without_one_from_an_older_server(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An invite or reset answer names its page (``link_path``); an older server's did not
+    (invites), and the code, shown only once, must still be said rather than lost."""
+    expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)).isoformat()
+    invite = {"code": "c0de", "expires_at": expires, "link_path": "/register#invite=c0de"}
+    said = handed_over(dict(invite), "http://video.example/", "invite code c0de", ", once")
+    assert said["link"] == "http://video.example/register#invite=c0de"
+    err = capsys.readouterr().err
+    assert err.startswith("streamstack: invite code c0de, shown only now, valid for 2h (until ")
+    assert err.endswith(", once. Hand it over with this link:\n  " + said["link"] + "\n")
+    del invite["link_path"]
+    assert "link" not in handed_over(invite, "http://video.example", "invite code c0de", ", once")
+    err = capsys.readouterr().err
+    assert "invite code c0de" in err and err.endswith(", once.\n")

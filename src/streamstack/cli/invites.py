@@ -131,7 +131,7 @@ def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
     if response.status_code != 201:
         raise UploadFailed(f"no invite created: {error_detail(response)}")
     invite = response.json()
-    terms = f", once (id {invite['id']}). Hand over the code, or"
+    terms = f", once (id {invite['id']})"
     return handed_over(invite, api.server, f"invite code {invite['code']}", terms)
 
 

@@ -45,15 +45,15 @@ def lasting(expires_at: str) -> str:
 
 def handed_over(secret: dict[str, Any], server: str, what: str, terms: str) -> dict[str, Any]:
     """Say a one-time secret the server just made (an invite, a password reset) on standard
-    error: ``what`` it is, how long it lasts, its ``terms`` (ending in what to hand over),
-    then its link (``server`` leading the answer's ``link_path``); the answer, with its
-    ``link``."""
+    error: ``what`` it is, how long it lasts and its ``terms``, then the link to hand over
+    (``server`` leading the answer's ``link_path``); the answer, with its ``link``. An
+    older server's answer names no link: the secret is still said, without one."""
+    said = f"streamstack: {what}, shown only now, valid for {lasting(secret['expires_at'])}{terms}."
+    if "link_path" not in secret:
+        print(said, file=sys.stderr)
+        return secret
     secret["link"] = server.rstrip("/") + secret["link_path"]
-    print(
-        f"streamstack: {what}, shown only now, valid for {lasting(secret['expires_at'])}"
-        f"{terms}:\n  {secret['link']}",
-        file=sys.stderr,
-    )
+    print(f"{said} Hand it over with this link:\n  {secret['link']}", file=sys.stderr)
     return secret
 
 

@@ -118,7 +118,7 @@ def _reset(api: AdminApi, user: _User) -> Any:
     response = api.request("POST", USER_PATH.format(id=user["id"]) + "/password-reset")
     if response.status_code != 201:
         raise UploadFailed(f"no reset for {user['email']}: {error_detail(response)}")
-    terms = ", once; earlier ones stop working. Hand over"
+    terms = ", once; earlier ones stop working"
     return handed_over(response.json(), api.server, f"a password reset for {user['email']}", terms)
 
 
