@@ -34,7 +34,7 @@ from streamstack.ingest.sandbox import (
 from streamstack.kernel.lifetime import death_signal
 from streamstack.kernel.storage import ObjectNotFound
 from streamstack.kernel.storage.local import LocalObjectStore
-from support.stalling import moves_then_returns, moves_then_stalls
+from support.stalling import moves_then_returns, moves_then_stalls, stopped_by_all_then_returns
 
 MIB = 1024 * 1024
 
@@ -180,6 +180,23 @@ async def test_a_worker_that_dies_says_how(prober: MediaProber, tmp_path: Path) 
         await prober.sandbox.call(os.abort, returns=None, limits=limits, seconds=30)
     with pytest.raises(SandboxCrashed, match=r"\(exited with status 7\)"):
         await prober.sandbox.call(os._exit, 7, returns=None, limits=limits, seconds=30)
+
+
+async def test_a_stop_signalled_to_the_whole_app_leaves_the_work_to_the_app(
+    prober: MediaProber, tmp_path: Path
+) -> None:
+    """systemd's stop (SIGTERM to every process) or a terminal's Ctrl-C (SIGINT to the
+    group) killed a transcoder before the app handed its job back, spending an attempt:
+    the child and its fork server go on; the app ends them (its cancel kills the child)."""
+    limits = prober.limits(tmp_path)
+    server = await prober.sandbox.call(
+        stopped_by_all_then_returns, returns=int, limits=limits, seconds=30
+    )
+    os.kill(server, 0)  # still there: raises ProcessLookupError if the signal ended it
+    # The sandbox still runs work, and still ends what outlives its time.
+    assert await prober.sandbox.call(os.getpid, returns=int, limits=limits, seconds=30) > 0
+    with pytest.raises(SandboxTimeout):
+        await prober.sandbox.call(time.sleep, 600, returns=None, limits=limits, seconds=0.5)
 
 
 def test_a_confined_child_is_killed_with_the_process_that_forked_it(tmp_path: Path) -> None:

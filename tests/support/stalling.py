@@ -22,3 +22,17 @@ def moves_then_returns(moves: int, *, progress: Callable[[int], None]) -> int:
         progress(step)
         time.sleep(0.1)
     return moves
+
+
+def stopped_by_all_then_returns() -> int:
+    """Be sent what stopping the whole app sends each of its processes (SIGTERM, a
+    terminal's SIGINT), as the fork server is, then answer the fork server's pid."""
+    import os
+    import signal
+
+    server = os.getppid()
+    for pid in (os.getpid(), server):
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGINT)
+    time.sleep(0.3)
+    return server

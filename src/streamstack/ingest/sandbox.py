@@ -69,6 +69,8 @@ _SOCKET_CALLS = {
     "x86_64": (0xC000003E, 41, 53),
     "aarch64": (0xC00000B7, 198, 199),
 }
+#: The module the fork server imports first: it ignores SIGTERM sent to the whole app.
+SERVER_SIGNALS = "streamstack.ingest.sandbox_server"
 #: Exit status of the start-up check when the kernel refused a network namespace.
 _REFUSED = 3
 
@@ -300,8 +302,7 @@ def _fork_server(preload: tuple[str, ...]) -> ForkServerContext:
     named later are imported by each child that needs them.
     """
     context = multiprocessing.get_context("forkserver")
-    if preload:
-        context.set_forkserver_preload([__name__, *preload])
+    context.set_forkserver_preload([SERVER_SIGNALS, __name__, *preload])
     # The C-level environment is what a new process gets; libraries may have added to
     # it behind os.environ's back, so strip and restore that one.
     saved = _c_environment()
@@ -389,6 +390,9 @@ def confine(limits: Limits, *, isolate_network: bool) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
     # Past the file-size limit a write fails with EFBIG instead of killing the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    # A stop signalled to the whole app is the app's to act on (see SERVER_SIGNALS).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.chdir(limits.workdir)
     if limits.niceness:
         os.nice(limits.niceness)
