@@ -21,6 +21,24 @@ function people(count: number): UserView[] {
   return Array.from({ length: count }, (_, i) => ({ ...VIEWER, id: `u-${i}`, email: `user${i}@example.com` }));
 }
 
+/** What an invite bob used says, but for who used it. */
+const USED_BY_BOB = { status: "used" as const, used_at: "2026-03-02T10:00:00Z", used_by: "u-bob", note: "for Bob" };
+
+/**
+ * Signed in as ADMIN on an invite-only server whose users are ADMIN and bob (`bob()`, as he
+ * is at each request) and whose one invite bob used (`invite()`, as it is listed now).
+ */
+function adminBesideBob(bob: () => UserView, invite: () => InviteView) {
+  hadSession();
+  server.use(
+    refreshGives("tok"),
+    http.get(`${API}/auth/me`, () => ok(ADMIN)),
+    http.get(USERS, () => ok({ items: [ADMIN, bob()], total: 2, limit: 50, offset: 0 })),
+    http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
+    http.get(`${API}/auth/invites`, () => ok({ items: [invite()] })),
+  );
+}
+
 describe("AdminUsersPage", () => {
   it("pages with limit and offset, labels each cell for the phone layout, and changes roles", async () => {
     hadSession();
@@ -142,24 +160,16 @@ describe("AdminUsersPage", () => {
   });
 
   it("reads the invites again once an account changed: a deleted one no longer named as who used one", async () => {
-    hadSession();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };
     let bobExists = true;
-    const used = { status: "used" as const, used_at: "2026-03-02T10:00:00Z", used_by: "u-bob", note: "for Bob" };
+    adminBesideBob(
+      () => bob,
+      () =>
+        bobExists
+          ? inviteView({ ...USED_BY_BOB, used_by_account: { email: bob.email, display_name: null } })
+          : inviteView({ ...USED_BY_BOB, used_by: null, used_by_deleted: true }),
+    );
     server.use(
-      refreshGives("tok"),
-      http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(USERS, () => ok({ items: [ADMIN, bob], total: 2, limit: 50, offset: 0 })),
-      http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
-      http.get(`${API}/auth/invites`, () =>
-        ok({
-          items: [
-            bobExists
-              ? inviteView({ ...used, used_by_account: { email: bob.email, display_name: null } })
-              : inviteView({ ...used, used_by: null, used_by_deleted: true }),
-          ],
-        }),
-      ),
       http.delete(`${API}/auth/users/u-bob`, () => {
         bobExists = false;
         return noContent();
@@ -251,18 +261,13 @@ describe("AdminUsersPage", () => {
   });
 
   it("changes a user's email in a dialog that tells a taken one, and the invite it used names the new email", async () => {
-    hadSession();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@exmaple.com" };
     let current = bob;
-    const used = { status: "used" as const, used_at: "2026-03-02T10:00:00Z", used_by: "u-bob", note: "for Bob" };
+    adminBesideBob(
+      () => current,
+      () => inviteView({ ...USED_BY_BOB, used_by_account: { email: current.email, display_name: null } }),
+    );
     server.use(
-      refreshGives("tok"),
-      http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(USERS, () => ok({ items: [ADMIN, current], total: 2, limit: 50, offset: 0 })),
-      http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
-      http.get(`${API}/auth/invites`, () =>
-        ok({ items: [inviteView({ ...used, used_by_account: { email: current.email, display_name: null } })] }),
-      ),
       http.patch(`${USERS}/u-bob`, async ({ request }) => {
         const { email } = (await request.json()) as { email: string };
         if (email === ADMIN.email) return apiError(409, "email_taken", "an account with this email already exists");
