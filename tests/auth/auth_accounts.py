@@ -109,6 +109,17 @@ async def signed_in_admin(
     return await signed_in(client, email)
 
 
+async def admin_token(client: AsyncTestClient[Any], settings: Settings) -> str:
+    """An admin made the operator's way (registration may be closed), signed in."""
+    email = new_email("admin")
+    async with standalone_service(settings) as service:
+        await service.create_admin(email, PASSWORD)
+    response = await login(client, email)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
 async def documented_statuses(client: AsyncTestClient[Any], method: str, path: str) -> set[int]:
     """The statuses the served OpenAPI document gives the auth operation ``method path``."""
     document = (await client.get("/api/docs/openapi.json")).json()

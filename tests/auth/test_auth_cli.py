@@ -119,7 +119,26 @@ async def test_a_password_reset_prints_its_link_and_how_long_it_lasts(accounts: 
     assert err.splitlines()[-1] == f"  {reset['link']}"
     # The code works as the link hands it over.
     check = await accounts.client.post(f"{API}/password-reset/check", json={"code": reset["code"]})
-    assert check.status_code == 204, check.text
+    assert check.status_code == 200, check.text
+
+
+async def test_an_email_typo_is_fixed_and_the_new_email_signs_in(accounts: Accounts) -> None:
+    typo = new_email("alice").replace("example", "exmaple")
+    await register(accounts.client, typo)
+    fixed = new_email("alice")
+    code, out, err = await accounts("users", "email", typo.upper(), f" {fixed.upper()} ")
+    assert (code, json.loads(out)["email"]) == (0, fixed), err
+    assert err == f"streamstack: {typo} now signs in as {fixed} (its sessions stay)\n"
+    assert (await signed_in(accounts.client, fixed))[0] == fixed
+    # Another account's email, or one that is none: said, and nothing changes.
+    for taken, said in (
+        (accounts.admin, "HTTP 409: an account with this email already exists"),
+        ("fixed@", "HTTP 400: "),
+    ):
+        code, out, err = await accounts("users", "email", fixed, taken)
+        assert (code, out) == (1, ""), err
+        assert err.startswith(f"streamstack: users email: {fixed} not changed: {said}"), err
+    assert (await accounts.user(fixed))["email"] == fixed
 
 
 async def test_the_last_admin_is_kept_and_said_so(accounts: Accounts) -> None:
@@ -143,6 +162,9 @@ async def test_the_last_admin_is_kept_and_said_so(accounts: Accounts) -> None:
         (("role", "someone", "admin"), 2, "'someone' is neither a user's id nor an email"),
         (("role", "nobody@example.test", "owner"), 2, "invalid choice: 'owner'"),
         (("role", "nobody@example.test"), 2, "users role: give USER admin|viewer"),
+        (("email", "nobody@example.test"), 2, "users email: give USER NEW_EMAIL"),
+        (("disable", "nobody@example.test", "x@example.test"), 2, "users disable: give USER"),
+        (("email", "nobody@example.test", "x@example.test"), 1, "no user with the email"),
         (("enable",), 2, "users enable: give USER"),
         (("list", "nobody@example.test"), 2, "users list: give nothing more"),
         (("disable", "nobody@example.test", "--json"), 2, "--json goes with list"),
@@ -166,6 +188,7 @@ async def test_viewers_and_the_signed_out_are_told_what_they_lack(
         ("users", "list"),
         ("users", "role", accounts.admin, "viewer"),
         ("users", "password-reset", accounts.admin),
+        ("users", "email", accounts.admin, new_email()),
         ("invites", "list"),
         ("invites", "create"),
         ("invites", "revoke", str(uuid.UUID(int=7))),

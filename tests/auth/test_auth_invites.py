@@ -19,6 +19,7 @@ from auth_accounts import (
     API,
     PASSWORD,
     STRIPPED_OF_ADMIN,
+    admin_token,
     assert_error,
     bearer,
     documented_statuses,
@@ -31,7 +32,6 @@ from jose import jwt
 from sqlalchemy import update
 
 from streamstack.auth.models import Invite
-from streamstack.auth.module import standalone_service
 from streamstack.auth.service import invite_note
 from streamstack.contracts.limits import INVITE_NOTE_MAX
 from streamstack.kernel.db import Database
@@ -41,17 +41,6 @@ from support.apps import running_app, served_app
 from support.queries import counting_queries
 
 INVITES = f"{API}/invites"
-
-
-async def admin_token(client: Any, settings: Any) -> str:
-    """An admin made the operator's way (registration may be closed), signed in."""
-    email = new_email("admin")
-    async with standalone_service(settings) as service:
-        await service.create_admin(email, PASSWORD)
-    response = await login(client, email)
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
 
 
 async def new_invite(client: Any, token: str, **body: Any) -> dict[str, Any]:

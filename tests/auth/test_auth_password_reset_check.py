@@ -1,7 +1,9 @@
 """Checking a password-reset code before using it (``POST /password-reset/check``).
 
 The SPA asks when the reset page opens, so a dead link says so at once instead of after
-the user typed a new password twice. The check changes nothing (the code still resets
+the user typed a new password twice, and names the account the code is for (its holder is
+that account's owner), so the page can say so and a password manager files the new
+password under it. The check changes nothing (the code still resets
 afterwards), answers unknown, used and expired codes with one identical 403, takes the
 code in the body only (URLs end up in logs), and counts against the same per-address
 throttle as the reset itself, so it is no faster a way to guess codes. Every test runs on
@@ -21,6 +23,7 @@ from auth_accounts import (
     assert_error,
     bearer,
     login,
+    new_email,
     signed_in,
     signed_in_admin,
 )
@@ -62,14 +65,24 @@ async def expire(settings: Settings, code: str) -> None:
         await database.close()
 
 
-async def test_a_usable_code_checks_204_and_still_resets_afterwards(client, auth_settings):
+async def test_a_usable_code_names_its_account_and_still_resets_afterwards(client, auth_settings):
     email, viewer = await signed_in(client)
     _, admin = await signed_in_admin(client, auth_settings)
     code = await issue_code(client, admin, viewer)
     for _ in range(2):  # asking does not use the code up
         response = await client.post(CHECK, json={"code": code})
-        assert response.status_code == 204, response.text
-        assert response.content == b""
+        assert response.status_code == 200, response.text
+        assert response.json() == {"email": email}
+        assert response.headers["cache-control"] == "no-store"
+    # The account as it is now: an email changed after the code was issued is the one named.
+    renamed = new_email("renamed")
+    user_id = jwt.get_unverified_claims(viewer["access_token"])["sub"]
+    changed = await client.patch(
+        f"{API}/users/{user_id}", json={"email": renamed}, headers=bearer(admin["access_token"])
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.post(CHECK, json={"code": code})).json() == {"email": renamed}
+    email = renamed
     # Neither the password nor the sessions changed.
     assert (
         await client.get(f"{API}/me", headers=bearer(viewer["access_token"]))
@@ -130,7 +143,7 @@ async def test_bad_input_is_a_json_error_and_counts_nothing(auth_settings_factor
         assert_error(await http.post(CHECK, params={"code": code}), 400)
         for _ in range(2):
             response = await http.post(CHECK, json={"code": code})
-            assert response.status_code == 204, response.text
+            assert response.status_code == 200, response.text
 
 
 async def test_checks_count_against_the_reset_throttle(auth_settings_factory):
@@ -166,4 +179,4 @@ async def test_checks_count_against_the_reset_throttle(auth_settings_factory):
         locked = await http.post(CHECK, json={"code": code}, headers=from_address("203.0.113.70"))
         assert_error(locked, 429, "reset_throttled")
         free = await http.post(CHECK, json={"code": code}, headers=from_address("198.51.100.70"))
-        assert free.status_code == 204, free.text
+        assert free.status_code == 200, free.text

@@ -6,7 +6,8 @@ devices: their own cookies and storage):
 * **Password change.** A viewer is signed in on a laptop and on a phone. On the phone they
   change their password on the Account page; the laptop's next click (History) lands on
   sign-in saying "Your session ended", the old password is refused there and the new one
-  works. The phone stays signed in, now with one session.
+  works. The phone stays signed in, now with one session. Then they fix a typo in their
+  email on the phone: both devices stay signed in, and the laptop's Account page shows it.
 * **Signed out everywhere.** The viewer presses "Sign out everywhere" on the phone; the
   laptop's next click (Browse, a public page) falls back to browsing signed out, saying the
   session ended, with no error on the page.
@@ -39,6 +40,7 @@ from e2e.spa_rig import (
 
 VIEWER = "viewer@example.test"
 NEW_PASSWORD = "violet kestrel under granite"
+FIXED_EMAIL = "viewer.fixed@example.test"
 SESSIONS = "/api/v1/auth/sessions"
 HISTORY = "/api/v1/catalogue/me/history"
 REFRESH = "/api/v1/auth/refresh"
@@ -97,6 +99,18 @@ async def test_password_change_signs_out_the_other_session(dev_server: DevServer
         await phone_page.reload()
         await phone_page.get_by_test_id("account-email").wait_for()
         assert await phone_page.get_by_test_id("account-email").text_content() == VIEWER
+
+        # A typo in the email is fixed on the phone: the laptop stays signed in, and sees it.
+        form = phone_page.get_by_role("form", name="Change email")
+        await form.get_by_label("New email").fill(FIXED_EMAIL)
+        await form.get_by_label("Password").fill(NEW_PASSWORD)
+        await form.get_by_role("button", name="Change email").click()
+        await phone_page.get_by_test_id("email-changed").wait_for()
+        assert await phone_page.get_by_test_id("account-email").text_content() == FIXED_EMAIL
+        await laptop_page.goto(f"{base}/account")
+        shown = laptop_page.get_by_test_id("account-email")
+        await shown.wait_for()
+        assert await shown.text_content() == FIXED_EMAIL
         await laptop.close()
         await phone.close()
 

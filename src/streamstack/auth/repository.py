@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert
@@ -189,6 +190,15 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
             .scalar_subquery()
         )
         return (User.role != "admin") | (User.disabled_at.is_not(None)) | (others > 0)
+
+    async def set_email(self, user: User, email: str, now: datetime.datetime) -> bool:
+        """Give ``user`` the (normalised) ``email``; False when another account has it,
+        also one that took it a moment ago (the unique index decides: the unit of work then
+        rolls back)."""
+        try:
+            return await self._change(user, False, email=email, updated_at=now)
+        except IntegrityError:
+            return False
 
     async def set_password_hash(
         self, user_id: uuid.UUID, password_hash: str, now: datetime.datetime

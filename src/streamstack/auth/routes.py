@@ -17,11 +17,13 @@ from streamstack.auth.credentials import MAX_EMAIL_CHARS
 from streamstack.auth.schemas import (
     AccountDeletion,
     AuthConfig,
+    EmailChange,
     InviteCreated,
     InviteList,
     InviteRequest,
     LoginRequest,
     PasswordChange,
+    PasswordResetAccount,
     PasswordResetCheck,
     PasswordResetCreated,
     PasswordResetRequest,
@@ -29,9 +31,9 @@ from streamstack.auth.schemas import (
     PublicKeySet,
     RefreshRequest,
     RegisterRequest,
-    RoleChange,
     SessionList,
     TokenPair,
+    UserChange,
     UserPage,
     UserView,
 )
@@ -293,6 +295,26 @@ class MyAccountController(Controller):
         )
 
     @post(
+        "/me/email",
+        status_code=200,
+        responses=error_responses(
+            {
+                403: "The current password is wrong (`wrong_password`).",
+                409: "Another account has this email (`email_taken`).",
+                429: "Too many attempts (`login_throttled`).",
+            }
+        ),
+    )
+    async def change_email(
+        self, request: Request[Any, Any, Any], principal: Caller, auth: Auth, data: EmailChange
+    ) -> UserView:
+        """Change the email the signed-in user signs in with (the current password is
+        required); every session stays signed in, the old email no longer signs in."""
+        return await auth.change_own_email(
+            principal, data.email, data.current_password, client_info(request)
+        )
+
+    @post(
         "/me/delete",
         status_code=204,
         responses={
@@ -368,10 +390,22 @@ class UserAdminController(Controller):
         """One page of users, newest first."""
         return await auth.list_users(q, limit, offset, ids=id)
 
-    @patch("/{user_id:uuid}", responses=LAST_ADMIN)
-    async def change_role(self, auth: Auth, user_id: uuid.UUID, data: RoleChange) -> UserView:
-        """Set a user's role (``viewer`` or ``admin``)."""
-        return await auth.change_role(user_id, data.role)
+    @patch(
+        "/{user_id:uuid}",
+        responses=error_responses(
+            {
+                409: "The last enabled admin (`last_admin`), or another account has this "
+                "email (`email_taken`)."
+            }
+        ),
+    )
+    async def change_user(
+        self, principal: Caller, auth: Auth, user_id: uuid.UUID, data: UserChange
+    ) -> UserView:
+        """Set a user's role (``viewer`` or ``admin``), sign-in email, or both at once."""
+        return await auth.change_user(
+            user_id, role=data.role, email=data.email, by=principal.user_id
+        )
 
     @post(
         "/{user_id:uuid}/disable",
@@ -426,13 +460,15 @@ class PasswordResetController(Controller):
         """Set a new password with a reset code; every session of the account is signed out."""
         await auth.reset_password(data.code, data.new_password, client_info(request))
 
-    @post("/check", status_code=204, responses=RESET_REFUSALS)
+    @post("/check", status_code=200, responses=RESET_REFUSALS)
     async def check_reset_code(
         self, request: Request[Any, Any, Any], auth: Auth, data: PasswordResetCheck
-    ) -> None:
-        """Whether a reset code is still usable (204) or not (403), without using it: the
-        SPA asks before showing its form. Counted like a reset against the address."""
-        await auth.check_reset_code(data.code, client_info(request))
+    ) -> Response[PasswordResetAccount]:
+        """Whether a reset code is still usable (200, with the email of the account it is
+        for) or not (403), without using it: the SPA asks before showing its form, and names
+        the account. Counted like a reset against the address."""
+        account = await auth.check_reset_code(data.code, client_info(request))
+        return Response(account, headers=_NO_STORE)
 
 
 class InviteController(Controller):

@@ -65,10 +65,18 @@ class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: TokenText | None = None
 
 
-class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
-    """``PATCH /users/{id}``."""
+class UserChange(msgspec.Struct, forbid_unknown_fields=True):
+    """``PATCH /users/{id}``: the user's new role, new sign-in email, or both."""
 
-    role: Role
+    role: Role | None = None
+    email: Email | None = None
+
+
+class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /me/email``: the new sign-in email and the current password."""
+
+    email: Email
+    current_password: Password
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -218,6 +226,12 @@ class PasswordResetCheck(msgspec.Struct, forbid_unknown_fields=True):
     body, as URLs end up in logs)."""
 
     code: ResetCode
+
+
+class PasswordResetAccount(msgspec.Struct, frozen=True):
+    """``POST /password-reset/check``: the account a usable code sets the password of."""
+
+    email: str
 
 
 class AuthConfig(msgspec.Struct, frozen=True):

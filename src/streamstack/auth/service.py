@@ -42,6 +42,7 @@ from streamstack.auth.schemas import (
     InviteList,
     InviteStatus,
     InviteView,
+    PasswordResetAccount,
     PasswordResetCreated,
     SessionView,
     UserPage,
@@ -310,6 +311,28 @@ class AuthService:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
         await self.delete_user(user.id)
 
+    async def change_own_email(
+        self, caller: Principal, new_email: str, password: str, client: ClientInfo
+    ) -> UserView:
+        """Give the caller's account another sign-in email, once their password proves it is
+        them (checked like a sign-in, under the same throttle: a stolen access token alone
+        cannot move the account to another address). 400 for a malformed email; 409
+        ``email_taken`` when another account has it, said only to whoever proved the
+        password (registration already says it to anyone, throttled per address).
+
+        Every session stays signed in, as on GitHub: no secret changed (a password change
+        signs the others out because the old password may be known to someone), and the
+        email alone is no way in (resets are issued by admins, never mailed).
+        """
+        email = normalize_email(new_email)  # a typo is told before the password is counted
+        user, _ = await self._proven(caller, password, client)
+        async with self._work() as records:
+            await self.throttle.login_succeeded(records.attempts, user.email, client.address)
+        async with self._work() as records:
+            account = await self._caller_account(records, caller)
+            await self._set_email(records, account, email, self.clock(), by=str(account.id))
+            return user_view(account)
+
     async def _proven(
         self, caller: Principal, password: str, client: ClientInfo
     ) -> tuple[User, str]:
@@ -358,25 +381,76 @@ class AuthService:
         return UserPage(items, total, limit, offset)
 
     async def change_role(self, user_id: uuid.UUID, role: str) -> UserView:
+        """Set a user's role (see :meth:`change_user`)."""
+        return await self.change_user(user_id, role=role)
+
+    async def change_user(
+        self,
+        user_id: uuid.UUID,
+        *,
+        role: str | None = None,
+        email: str | None = None,
+        by: str | None = None,
+    ) -> UserView:
+        """An admin's change of a user (``by``: the admin's id): their sign-in email, their
+        role, or both, all or nothing. 400 for neither, 409 ``email_taken`` when another
+        account has the email, 409 ``last_admin`` for demoting the last admin.
+
+        The admin's own password is not asked, as for a role change: their token already
+        lets them reset the user's password. A new role applies at once (see
+        :meth:`_set_role`); the user's sessions stay signed in across an email change.
+        """
+        if role is None and email is None:
+            raise BadRequest("give the user's new email or role", code="invalid_input")
+        new_email = None if email is None else normalize_email(email)
+        now = self.clock()
+        async with self._work() as records:
+            user = await self._user(records, user_id)
+            if new_email is not None:
+                await self._set_email(records, user, new_email, now, by=by)
+            if role is not None:
+                await self._set_role(records, user, role, now)
+            return user_view(user)
+
+    async def _set_role(
+        self, records: AuthRecords, user: User, role: str, now: datetime.datetime
+    ) -> None:
         """Set a user's role; the last admin cannot be demoted, even by concurrent requests.
 
         The user's live access tokens are revoked, so the new role applies from their next
         refresh instead of when their current token expires; a demoted admin's unused
         password-reset and invite codes are withdrawn (they saw each one).
         """
-        now = self.clock()
-        async with self._work() as records:
-            user = await self._user(records, user_id)
-            old = user.role
-            if old == role:
-                return user_view(user)
-            if not await records.users.set_role(user, role, now):
-                raise _last_admin("demoted")
-            log.info("role_changed", user_id=str(user.id), old=old, new=role)
-            if old == "admin":
-                await self._withdraw_codes_issued_by(records, user.id, now)
-            await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
-            return user_view(user)
+        old = user.role
+        if old == role:
+            return
+        if not await records.users.set_role(user, role, now):
+            raise _last_admin("demoted")
+        log.info("role_changed", user_id=str(user.id), old=old, new=role)
+        if old == "admin":
+            await self._withdraw_codes_issued_by(records, user.id, now)
+        await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
+
+    async def _set_email(
+        self,
+        records: AuthRecords,
+        user: User,
+        email: str,
+        now: datetime.datetime,
+        *,
+        by: str | None,
+    ) -> None:
+        """Give ``user`` the normalised ``email`` to sign in with from now on (the old one
+        no longer signs in); 409 ``email_taken`` when another account has it. Logged with
+        both emails as account tags, as the sign-in refusals name accounts, so an operator
+        can follow one across the change without the log holding an address."""
+        old = user.email
+        if old == email:
+            return
+        if not await records.users.set_email(user, email, now):
+            raise _email_taken()
+        tag = self.throttle.account_tag
+        log.info("email_changed", user_id=str(user.id), by=by, old=tag(old), new=tag(email))
 
     async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
         """Disable an account (every session and live access token revoked at once, no
@@ -448,11 +522,14 @@ class AuthService:
         log.info("password_reset_issued", user_id=str(user_id), by=caller.user_id)
         return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
 
-    async def check_reset_code(self, code: str, client: ClientInfo) -> None:
-        """Whether a reset code can still be used, without using it: nothing if so, else the
-        one 403 of unknown, used and expired codes. Counted like a reset, so checking is no
-        faster a way to guess codes than resetting."""
-        await self._reset_account(code_digest(code), client)
+    async def check_reset_code(self, code: str, client: ClientInfo) -> PasswordResetAccount:
+        """Whether a reset code can still be used, without using it: the account it is for
+        if so (its holder is that account's owner, and the page names it so a password
+        manager files the new password under it), else the one 403 of unknown, used and
+        expired codes. Counted like a reset, so checking is no faster a way to guess codes
+        than resetting."""
+        user = await self._reset_account(code_digest(code), client)
+        return PasswordResetAccount(user.email)
 
     async def reset_password(self, code: str, new_password: str, client: ClientInfo) -> None:
         """Use a reset code: the account gets ``new_password`` and every session of it is

@@ -362,11 +362,12 @@ COMMANDS = (
     Subcommand(
         "users",
         run_users,
-        help="list accounts; disable, enable, set a role, reset a password",
+        help="list accounts; disable, enable, set a role or email, reset a password",
         description="`users list` prints every account (id, role, enabled or disabled, when "
         "made, email, name) as a table, or --json. `users disable USER` signs every session "
         "of it out and refuses its sign-in until `users enable USER`; `users role USER "
-        "admin|viewer` sets its role; `users password-reset USER` prints a single-use link "
+        "admin|viewer` sets its role; `users email USER NEW_EMAIL` changes the email it signs "
+        "in with (its sessions stay); `users password-reset USER` prints a single-use link "
         "that sets a new password within an hour (earlier ones stop working). USER is an id "
         "or an email. The last enabled admin cannot be demoted or disabled. Each change "
         "prints the user (or the reset) as JSON; exit 1 when the server refuses.",
@@ -374,11 +375,12 @@ COMMANDS = (
             _action("list", *CHANGES, "password-reset"),
             option("user", nargs="?", metavar="USER", help="the user's id or email"),
             option(
-                "role",
+                "value",
                 nargs="?",
-                choices=get_args(Role),
-                metavar="ROLE",
-                help="role: the new role, " + " or ".join(get_args(Role)),
+                metavar="ROLE|EMAIL",
+                help="role: the new role, "
+                + " or ".join(get_args(Role))
+                + "; email: the new email",
             ),
             option("--json", action="store_true", help="list: print the users as JSON"),
             _SERVER,

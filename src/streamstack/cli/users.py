@@ -1,5 +1,6 @@
-"""``streamstack users``: list the accounts; disable, enable, change the role of one, or
-give it a password-reset link (the admin's users page, for a shell).
+"""``streamstack users``: list the accounts; disable, enable, change the role or the
+sign-in email of one, or give it a password-reset link (the admin's users page, for a
+shell).
 
 A user is named by id or by email. Auth refuses to leave no enabled admin (409
 ``last_admin``); that refusal is said with what to do instead.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 from streamstack.cli.library import every_entry
 from streamstack.cli.output import handed_over, print_json, table
@@ -22,24 +23,30 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.auth import Role
 from streamstack.settings import SettingsError
 
 #: Auth's users: a page of them (``q``: emails containing it; ``id``: these ones).
 USERS_PATH = "/api/v1/auth/users"
-#: One user: PATCH sets the role; ``/disable``, ``/enable`` and ``/password-reset`` below it.
+#: One user: PATCH sets the role or email; ``/disable``, ``/enable`` and ``/password-reset``
+#: below it.
 USER_PATH = USERS_PATH + "/{id}"
 COLUMNS = ("ID", "ROLE", "STATE", "CREATED", "EMAIL", "NAME")
-#: What each change is called, its request, and what it did in words.
+#: What each change is called, its request, and what it did in words (of the user after it,
+#: and ``was``: their email before it).
 CHANGES = {
-    "disable": ("POST", "/disable", "disabled (every session of it signed out)"),
-    "enable": ("POST", "/enable", "enabled"),
-    "role": ("PATCH", "", "now"),
+    "disable": ("POST", "/disable", "{email} disabled (every session of it signed out)"),
+    "enable": ("POST", "/enable", "{email} enabled"),
+    "role": ("PATCH", "", "{email} now {role}"),
+    "email": ("PATCH", "", "{was} now signs in as {email} (its sessions stay)"),
 }
+#: The changes that take a value after USER, and what it is, as the usage says it.
+_VALUES = {"role": "admin|viewer", "email": "NEW_EMAIL"}
 _User = dict[str, Any]
 
 
 def run_users(args: argparse.Namespace) -> int:
-    """``streamstack users list|disable|enable|role|password-reset [USER [ROLE]]``: print
+    """``streamstack users list|disable|enable|role|email|password-reset [USER [VALUE]]``: print
     the accounts (a table, or ``--json``), or change one and print it as JSON; the reset
     link (with how long it lasts) for ``password-reset``. Exit 1 when the server refuses."""
     _check(args)
@@ -50,7 +57,7 @@ def run_users(args: argparse.Namespace) -> int:
             user = _named(api, args.user)
             if args.action == "password-reset":
                 return print_json(_reset(api, user))
-            return print_json(_changed(api, user, args.action, args.role))
+            return print_json(_changed(api, user, args.action, args.value))
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: users {args.action}: {exc}", file=sys.stderr)
             return 1
@@ -58,10 +65,12 @@ def run_users(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
-    shape = {"list": (False, False), "role": (True, True)}.get(args.action, (True, False))
-    if (args.user is not None, args.role is not None) != shape:
-        wanted = {"list": "nothing more", "role": "USER admin|viewer"}.get(args.action, "USER")
-        raise SettingsError(f"users {args.action}: give {wanted}")
+    shape = (False, False) if args.action == "list" else (True, args.action in _VALUES)
+    if (args.user is not None, args.value is not None) != shape:
+        wanted = "nothing more" if args.action == "list" else f"USER {_VALUES.get(args.action, '')}"
+        raise SettingsError(f"users {args.action}: give {wanted.strip()}")
+    if args.action == "role" and args.value not in get_args(Role):
+        raise SettingsError(f"users role: invalid choice: {args.value!r} (admin or viewer)")
     if args.json and args.action != "list":
         raise SettingsError("users: --json goes with list (the others print JSON)")
 
@@ -97,19 +106,18 @@ def _by_email(api: AdminApi, named: str) -> _User:
     return found[0]
 
 
-def _changed(api: AdminApi, user: _User, action: str, role: str | None) -> Any:
-    """Disable, enable or set the role of ``user``; the user after it."""
+def _changed(api: AdminApi, user: _User, action: str, value: str | None) -> Any:
+    """Disable, enable, or set the role or email (``value``) of ``user``; the user after it."""
     method, tail, done = CHANGES[action]
     response = api.request(
         method,
         USER_PATH.format(id=user["id"]) + tail,
-        json=None if role is None else {"role": role},
+        json=None if value is None else {action: value},
     )
     if response.status_code != 200:
         raise UploadFailed(f"{user['email']} not changed: {_refusal(response)}")
     changed = response.json()
-    said = f"{done} {changed['role']}" if action == "role" else done
-    print(f"streamstack: {changed['email']} {said}", file=sys.stderr)
+    print(f"streamstack: {done.format(was=user['email'], **changed)}", file=sys.stderr)
     return changed
 
 

@@ -3,15 +3,16 @@ import type {
   AuthConfig,
   InviteCreated,
   InviteView,
+  PasswordResetAccount,
   PasswordResetCreated,
   RegisterRequest,
-  RoleChange,
   SessionView,
+  UserChange,
   UserPage,
   UserView,
 } from "./schema";
 
-export type Role = RoleChange["role"];
+export type Role = NonNullable<UserChange["role"]>;
 
 export function register(input: RegisterRequest): Promise<UserView> {
   return request(() => api.POST("/api/v1/auth/register", { body: input }), "none");
@@ -50,10 +51,13 @@ export function listUsers(
   return request((headers) => api.GET("/api/v1/auth/users", { headers, params, signal }));
 }
 
+/** An admin's change of a user: their role, their sign-in email, or both. */
+export function changeUser(id: string, change: UserChange): Promise<UserView> {
+  return request((headers) => api.PATCH("/api/v1/auth/users/{user_id}", { headers, params: userPath(id), body: change }));
+}
+
 export function setUserRole(id: string, role: Role): Promise<UserView> {
-  return request((headers) =>
-    api.PATCH("/api/v1/auth/users/{user_id}", { headers, params: { path: { user_id: id } }, body: { role } }),
-  );
+  return changeUser(id, { role });
 }
 
 /**
@@ -82,6 +86,13 @@ export async function deleteAccount(password: string): Promise<void> {
   await request((headers) => api.POST("/api/v1/auth/me/delete", { headers, body: { password } }));
 }
 
+/** Changes the email the caller signs in with (the current password proves it is them); sessions stay. */
+export function changeEmail(email: string, currentPassword: string): Promise<UserView> {
+  return request((headers) =>
+    api.POST("/api/v1/auth/me/email", { headers, body: { email, current_password: currentPassword } }),
+  );
+}
+
 /** Changes the caller's password; the server signs out every other session. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
   await request((headers) =>
@@ -101,9 +112,12 @@ export async function resetPassword(code: string, newPassword: string): Promise<
   await request(() => api.POST("/api/v1/auth/password-reset", { body: { code, new_password: newPassword } }), "none");
 }
 
-/** Resolves when a reset code can still be used, throws ApiError `invalid_reset_code` when not; never uses it up. */
-export async function checkResetCode(code: string, signal?: AbortSignal): Promise<void> {
-  await request(() => api.POST("/api/v1/auth/password-reset/check", { body: { code }, signal }), "none");
+/**
+ * The account a reset code is for, while the code can still be used; throws ApiError
+ * `invalid_reset_code` when not. Never uses it up.
+ */
+export function checkResetCode(code: string, signal?: AbortSignal): Promise<PasswordResetAccount> {
+  return request(() => api.POST("/api/v1/auth/password-reset/check", { body: { code }, signal }), "none");
 }
 
 function userPath(id: string) {

@@ -159,6 +159,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ChangeEmail */
+        post: operations["ApiV1AuthMeEmailChangeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password": {
         parameters: {
             query?: never;
@@ -309,8 +326,8 @@ export interface paths {
         delete: operations["ApiV1AuthUsersUserIdDeleteUser"];
         options?: never;
         head?: never;
-        /** ChangeRole */
-        patch: operations["ApiV1AuthUsersUserIdChangeRole"];
+        /** ChangeUser */
+        patch: operations["ApiV1AuthUsersUserIdChangeUser"];
         trace?: never;
     };
     "/api/v1/auth/users/{user_id}/disable": {
@@ -1096,6 +1113,11 @@ export interface components {
             video_codec?: string | null;
             width?: number | null;
         };
+        /** EmailChange */
+        EmailChange: {
+            current_password: string;
+            email: string;
+        };
         /**
          * ErrorBody
          * @description The one error shape of every StreamStack error answer.
@@ -1267,6 +1289,10 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** PasswordResetAccount */
+        PasswordResetAccount: {
+            email: string;
+        };
         /** PasswordResetCheck */
         PasswordResetCheck: {
             code: string;
@@ -1367,11 +1393,6 @@ export interface components {
             bandwidth: number;
             height: number;
         };
-        /** RoleChange */
-        RoleChange: {
-            /** @enum {string} */
-            role: "viewer" | "admin";
-        };
         /** SaveProgress */
         SaveProgress: {
             duration_seconds?: number | null;
@@ -1460,6 +1481,12 @@ export interface components {
             status?: "draft" | "published";
             tags?: string[];
             title?: string;
+        };
+        /** UserChange */
+        UserChange: {
+            email?: string | null;
+            /** @enum {null|string} */
+            role?: "viewer" | "admin" | null;
         };
         /** UserPage */
         UserPage: {
@@ -1570,6 +1597,7 @@ export type CatalogueItem = components['schemas']['CatalogueItem'];
 export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
+export type EmailChange = components['schemas']['EmailChange'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type FactsRead = components['schemas']['FactsRead'];
 export type GrantedCaption = components['schemas']['GrantedCaption'];
@@ -1586,6 +1614,7 @@ export type MediaPage = components['schemas']['MediaPage'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
 export type ObjectTally = components['schemas']['ObjectTally'];
 export type PasswordChange = components['schemas']['PasswordChange'];
+export type PasswordResetAccount = components['schemas']['PasswordResetAccount'];
 export type PasswordResetCheck = components['schemas']['PasswordResetCheck'];
 export type PasswordResetCreated = components['schemas']['PasswordResetCreated'];
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
@@ -1600,7 +1629,6 @@ export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type RelatedItems = components['schemas']['RelatedItems'];
 export type Rendition = components['schemas']['Rendition'];
-export type RoleChange = components['schemas']['RoleChange'];
 export type SaveProgress = components['schemas']['SaveProgress'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionView = components['schemas']['SessionView'];
@@ -1613,6 +1641,7 @@ export type TokenPair = components['schemas']['TokenPair'];
 export type UnfinishedUpload = components['schemas']['UnfinishedUpload'];
 export type UnfinishedUploadPage = components['schemas']['UnfinishedUploadPage'];
 export type UpdateMediaItem = components['schemas']['UpdateMediaItem'];
+export type UserChange = components['schemas']['UserChange'];
 export type UserPage = components['schemas']['UserPage'];
 export type UserView = components['schemas']['UserView'];
 export type ViewedMediaItem = components['schemas']['ViewedMediaItem'];
@@ -2384,6 +2413,111 @@ export interface operations {
             };
         };
     };
+    ApiV1AuthMeEmailChangeEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The current password is wrong (`wrong_password`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another account has this email (`email_taken`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts (`login_throttled`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1AuthPasswordChangePassword: {
         parameters: {
             query?: never;
@@ -2576,12 +2710,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Request fulfilled, nothing follows */
-            204: {
+            /** @description Request fulfilled, document follows */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PasswordResetAccount"];
+                };
             };
             /** @description Bad request syntax or unsupported method */
             400: {
@@ -3107,7 +3243,7 @@ export interface operations {
             };
         };
     };
-    ApiV1AuthUsersUserIdChangeRole: {
+    ApiV1AuthUsersUserIdChangeUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -3118,7 +3254,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RoleChange"];
+                "application/json": components["schemas"]["UserChange"];
             };
         };
         responses: {
@@ -3167,7 +3303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The last enabled admin (`last_admin`). */
+            /** @description The last enabled admin (`last_admin`), or another account has this email (`email_taken`). */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -3,16 +3,18 @@ import { LIMITS } from "../api/limits";
 import { InputField, type InputFieldProps } from "./Field";
 
 /**
- * An account's email, as signing in and registering ask for it;
- * `autoComplete` tells the browser which of the two this is.
+ * An account's email, as signing in, registering and changing it ask for it;
+ * `autoComplete` tells the browser which this is.
  */
 export function EmailField({
   autoComplete,
+  label = "Email",
   ...input
 }: Omit<InputFieldProps, "label" | "name" | "type" | "required" | "autoComplete"> & {
   autoComplete: "username" | "email";
+  label?: ReactNode;
 }) {
-  return <RefusableInput label="Email" name="email" type="email" autoComplete={autoComplete} required {...input} />;
+  return <RefusableInput label={label} name="email" type="email" autoComplete={autoComplete} required {...input} />;
 }
 
 /** What a password field shows and reports. */

@@ -46,6 +46,64 @@ describe("AccountPage", () => {
     expect(screen.getByRole("link", { name: "Vera" })).toHaveAttribute("href", "/account");
   });
 
+  it("changes the email with the password, shown in the summary and the header at once", async () => {
+    signedInViewer();
+    const changed = { ...VIEWER, email: "vera@example.com" };
+    server.use(http.post(`${API}/auth/me/email`, () => ok(changed)));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+
+    const form = await screen.findByRole("form", { name: "Change email" });
+    expect(within(form).getByLabelText("New email")).toHaveAttribute("maxlength", String(LIMITS.email));
+    await user.type(within(form).getByLabelText("New email"), " Vera@Example.com ");
+    await user.type(within(form).getByLabelText("Password"), "my secret words");
+    await user.click(within(form).getByRole("button", { name: "Change email" }));
+
+    expect(await screen.findByTestId("email-changed")).toHaveTextContent(
+      "Email changed: sign in with vera@example.com from now on.",
+    );
+    const [sent] = sentTo(seen, "POST", `${API}/auth/me/email`);
+    expect(await sent?.request.json()).toEqual({ email: "Vera@Example.com", current_password: "my secret words" });
+    expect(screen.getByTestId("account-email")).toHaveTextContent("vera@example.com");
+    expect(document.querySelector(".nav-account")).toHaveAttribute("title", "vera@example.com");
+    expect(within(form).getByLabelText("New email")).toHaveValue("");
+    expect(within(form).getByLabelText("Password")).toHaveValue("");
+  });
+
+  it("tells a wrong password at its field, and a taken email at the email", async () => {
+    signedInViewer();
+    server.use(
+      http.post(`${API}/auth/me/email`, async ({ request }) => {
+        const body = (await request.json()) as { current_password: string };
+        return body.current_password === "my secret words"
+          ? apiError(409, "email_taken", "an account with this email already exists")
+          : apiError(403, "wrong_password", "the current password is wrong");
+      }),
+    );
+    const user = setupUser();
+    renderApp("/account");
+
+    const form = await screen.findByRole("form", { name: "Change email" });
+    const email = within(form).getByLabelText("New email");
+    const password = within(form).getByLabelText("Password");
+    await user.type(email, "admin@example.com");
+    await user.type(password, "a wrong guess");
+    await user.click(within(form).getByRole("button", { name: "Change email" }));
+    await waitFor(() => expect(password).toHaveAccessibleDescription("The password is not correct."));
+    expect(password).toHaveFocus();
+
+    await user.clear(password);
+    await user.type(password, "my secret words");
+    await user.click(within(form).getByRole("button", { name: "Change email" }));
+    await waitFor(() => expect(email).toHaveAccessibleDescription("Another account has this email."));
+    expect(email).toHaveFocus();
+    expect(password).not.toHaveAccessibleDescription();
+    // Nothing changed: the summary still shows the email the account has.
+    expect(screen.getByTestId("account-email")).toHaveTextContent(VIEWER.email);
+    expect(screen.queryByTestId("email-changed")).not.toBeInTheDocument();
+  });
+
   it("changes the password with the current one, and says a wrong one is wrong", async () => {
     signedInViewer();
     server.use(
@@ -248,7 +306,7 @@ describe("deleting one's account", () => {
 describe("new password fields", () => {
   it("tell the generated length limits and to pick one not easy to guess, before anything is sent", async () => {
     signedInViewer();
-    server.use(http.post(`${API}/auth/password-reset/check`, () => noContent()));
+    server.use(http.post(`${API}/auth/password-reset/check`, () => ok({ email: VIEWER.email })));
     const rule = passwordRule();
     const expectRule = (field: HTMLElement) => {
       expect(field).toHaveAccessibleDescription(rule);
@@ -268,7 +326,7 @@ describe("new password fields", () => {
 describe("ResetPasswordPage", () => {
   it("takes the code from the link's fragment and sets the password once", async () => {
     server.use(
-      http.post(`${API}/auth/password-reset/check`, () => noContent()),
+      http.post(`${API}/auth/password-reset/check`, () => ok({ email: VIEWER.email })),
       http.post(`${API}/auth/password-reset`, () => noContent(), { once: true }),
       http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")),
     );
@@ -288,7 +346,7 @@ describe("ResetPasswordPage", () => {
 
   it("explains a used or expired link", async () => {
     server.use(
-      http.post(`${API}/auth/password-reset/check`, () => noContent()), // used after the page opened
+      http.post(`${API}/auth/password-reset/check`, () => ok({ email: VIEWER.email })), // used after the page opened
       http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")),
     );
     const user = setupUser();

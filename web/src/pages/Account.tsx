@@ -8,7 +8,7 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
-import { DeleteAccountForm, DisplayNameForm, PasswordForm } from "./AccountForms";
+import { DeleteAccountForm, DisplayNameForm, EmailForm, PasswordForm } from "./AccountForms";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
 
@@ -74,6 +74,9 @@ export function AccountPage() {
 
       <h2>Profile</h2>
       <DisplayNameForm />
+
+      <h2>Email</h2>
+      <EmailForm />
 
       <h2>Password</h2>
       <PasswordForm onChanged={reload} />

@@ -1,9 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from "react";
-import { changePassword, changeProfile } from "../api/auth";
+import { changeEmail, changePassword, changeProfile } from "../api/auth";
 import { ApiError, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
-import { CurrentPasswordField, NewPasswordField } from "../components/AccountFields";
+import { CurrentPasswordField, EmailField, NewPasswordField } from "../components/AccountFields";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
@@ -39,6 +39,62 @@ export function DisplayNameForm() {
       />
       <AccountFormSubmit label="Save name" busy={running !== null} done={saved} testId="profile-saved">
         Display name saved.
+      </AccountFormSubmit>
+    </form>
+  );
+}
+
+/**
+ * The email signed in with (a typo at registration, a new address): the new one and the
+ * password; every session stays signed in, and the header and summary show the new email.
+ */
+export function EmailForm() {
+  const { updateUser } = useAuth();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const { running, error, run } = useAction();
+  // A wrong password is told at its field; any other refusal (taken, malformed) at the email.
+  const [wrongPassword, setWrongPassword] = useState(false);
+  const [changedTo, setChangedTo] = useState<string | null>(null);
+
+  function refused(err: unknown): string {
+    const wrong = err instanceof ApiError && err.code === "wrong_password";
+    setWrongPassword(wrong);
+    if (wrong) return "The password is not correct.";
+    if (err instanceof ApiError && err.code === "email_taken") return "Another account has this email.";
+    return errorSentence(err);
+  }
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setChangedTo(null);
+    await run("change-email", refused, async () => {
+      const changed = await changeEmail(email.trim(), password);
+      updateUser(changed);
+      setEmail("");
+      setPassword("");
+      setChangedTo(changed.email);
+    });
+  }
+
+  return (
+    <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Change email">
+      <EmailField
+        label="New email"
+        autoComplete="email"
+        maxLength={LIMITS.email}
+        value={email}
+        error={wrongPassword ? null : error}
+        onChange={setEmail}
+      />
+      <CurrentPasswordField
+        label="Password"
+        error={wrongPassword ? error : null}
+        value={password}
+        onChange={setPassword}
+      />
+      <AccountFormSubmit label="Change email" busy={running !== null} done={changedTo !== null} testId="email-changed">
+        Email changed: sign in with {changedTo} from now on.
       </AccountFormSubmit>
     </form>
   );

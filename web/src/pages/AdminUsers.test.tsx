@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { InviteView, UserView } from "../api/schema";
 import { hadSession, inviteView } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
 const USERS = `${API}/auth/users`;
 
@@ -19,6 +19,24 @@ function rowOf(email: string): HTMLElement {
 
 function people(count: number): UserView[] {
   return Array.from({ length: count }, (_, i) => ({ ...VIEWER, id: `u-${i}`, email: `user${i}@example.com` }));
+}
+
+/** What an invite bob used says, but for who used it. */
+const USED_BY_BOB = { status: "used" as const, used_at: "2026-03-02T10:00:00Z", used_by: "u-bob", note: "for Bob" };
+
+/**
+ * Signed in as ADMIN on an invite-only server whose users are ADMIN and bob (`bob()`, as he
+ * is at each request) and whose one invite bob used (`invite()`, as it is listed now).
+ */
+function adminBesideBob(bob: () => UserView, invite: () => InviteView) {
+  hadSession();
+  server.use(
+    refreshGives("tok"),
+    http.get(`${API}/auth/me`, () => ok(ADMIN)),
+    http.get(USERS, () => ok({ items: [ADMIN, bob()], total: 2, limit: 50, offset: 0 })),
+    http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
+    http.get(`${API}/auth/invites`, () => ok({ items: [invite()] })),
+  );
 }
 
 describe("AdminUsersPage", () => {
@@ -142,24 +160,16 @@ describe("AdminUsersPage", () => {
   });
 
   it("reads the invites again once an account changed: a deleted one no longer named as who used one", async () => {
-    hadSession();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };
     let bobExists = true;
-    const used = { status: "used" as const, used_at: "2026-03-02T10:00:00Z", used_by: "u-bob", note: "for Bob" };
+    adminBesideBob(
+      () => bob,
+      () =>
+        bobExists
+          ? inviteView({ ...USED_BY_BOB, used_by_account: { email: bob.email, display_name: null } })
+          : inviteView({ ...USED_BY_BOB, used_by: null, used_by_deleted: true }),
+    );
     server.use(
-      refreshGives("tok"),
-      http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(USERS, () => ok({ items: [ADMIN, bob], total: 2, limit: 50, offset: 0 })),
-      http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
-      http.get(`${API}/auth/invites`, () =>
-        ok({
-          items: [
-            bobExists
-              ? inviteView({ ...used, used_by_account: { email: bob.email, display_name: null } })
-              : inviteView({ ...used, used_by: null, used_by_deleted: true }),
-          ],
-        }),
-      ),
       http.delete(`${API}/auth/users/u-bob`, () => {
         bobExists = false;
         return noContent();
@@ -248,5 +258,56 @@ describe("AdminUsersPage", () => {
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted bob@example.com.");
     // The notice takes the focus in an effect, after the dialog has closed: wait for it.
     await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
+  });
+
+  it("changes a user's email in a dialog that tells a taken one, and the invite it used names the new email", async () => {
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@exmaple.com" };
+    let current = bob;
+    adminBesideBob(
+      () => current,
+      () => inviteView({ ...USED_BY_BOB, used_by_account: { email: current.email, display_name: null } }),
+    );
+    server.use(
+      http.patch(`${USERS}/u-bob`, async ({ request }) => {
+        const { email } = (await request.json()) as { email: string };
+        if (email === ADMIN.email) return apiError(409, "email_taken", "an account with this email already exists");
+        current = { ...bob, email: email.toLowerCase() };
+        return ok(current);
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/admin/users");
+    const invite = async () => within(await screen.findByTestId("invites-over")).getByTestId("invite");
+    expect(await invite()).toHaveTextContent("Used by bob@exmaple.com");
+
+    // Cancel sends nothing.
+    await user.click(await screen.findByRole("button", { name: "Change the email of bob@exmaple.com" }));
+    let dialog = screen.getByRole("dialog", { name: "Change the email of bob@exmaple.com" });
+    const field = within(dialog).getByLabelText("New email");
+    expect(field).toHaveFocus();
+    expect(field).toHaveValue("bob@exmaple.com");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+
+    // Another account's email is told in the dialog, at the field, to type another.
+    await user.click(screen.getByRole("button", { name: "Change the email of bob@exmaple.com" }));
+    dialog = screen.getByRole("dialog", { name: "Change the email of bob@exmaple.com" });
+    await user.clear(within(dialog).getByLabelText("New email"));
+    await user.type(within(dialog).getByLabelText("New email"), ADMIN.email);
+    await user.click(within(dialog).getByRole("button", { name: "Change email" }));
+    const email = within(dialog).getByLabelText("New email");
+    await waitFor(() => expect(email).toHaveAccessibleDescription("Another account has this email."));
+    expect(email).toHaveFocus();
+
+    await user.clear(email);
+    await user.type(email, " Bob@Example.com ");
+    await user.click(within(dialog).getByRole("button", { name: "Change email" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    const patches = sentTo(seen, "PATCH", `${USERS}/u-bob`);
+    expect(await patches[1]?.request.json()).toEqual({ email: "Bob@Example.com" });
+    expect(rowOf("bob@example.com")).toBeInTheDocument();
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("bob@exmaple.com now signs in as bob@example.com.");
+    await waitFor(async () => expect(await invite()).toHaveTextContent("Used by bob@example.com"));
   });
 });

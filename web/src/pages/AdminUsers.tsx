@@ -11,6 +11,7 @@ import { useAsync } from "../lib/useAsync";
 import { SearchField } from "../components/Field";
 import { InvitesPanel, OneTimeNotice, useInvites } from "./Invites";
 import { useUserActions, type ResetLink, type UserActions } from "./useUserActions";
+import { UserEmailDialog } from "./UserEmailDialog";
 import { UsersTable } from "./UsersTable";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -41,7 +42,7 @@ export function AdminUsersPage() {
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={actions.error} />
       {actions.reset && <ResetLinkNotice reset={actions.reset} />}
-      <DoneNotice message={actions.deleted} />
+      <DoneNotice message={actions.done} />
       {data && data.items.length === 0 && <p className="muted">No users found.</p>}
       {data && data.items.length > 0 && (
         <>
@@ -51,6 +52,7 @@ export function AdminUsersPage() {
             onRole={(user, role) => setQuestion({ kind: "role", user, role })}
             onDelete={(user) => setQuestion({ kind: "delete", user })}
             onDisable={(user) => setQuestion({ kind: "disable", user })}
+            onEmail={(user) => setQuestion({ kind: "email", user })}
           />
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
@@ -61,8 +63,10 @@ export function AdminUsersPage() {
   );
 }
 
-/** What the page asks before acting on an account (deleting, disabling, changing its role). */
-type UserQuestion = { kind: "delete" | "disable"; user: UserView } | { kind: "role"; user: UserView; role: Role };
+/** What the page asks before acting on an account (deleting, disabling, changing its role or email). */
+type UserQuestion =
+  | { kind: "delete" | "disable" | "email"; user: UserView }
+  | { kind: "role"; user: UserView; role: Role };
 
 /** The dialog asking `question`; confirmed, it closes and the action runs (its row shows it). */
 function UserQuestionDialog({
@@ -91,6 +95,17 @@ function UserQuestionDialog({
       );
     case "disable":
       return <DisableUserDialog user={user} onConfirm={confirmed(() => actions.disable(user))} onCancel={onClose} />;
+    case "email":
+      return (
+        <UserEmailDialog
+          user={user}
+          onChanged={(updated) => {
+            onClose();
+            actions.emailChanged(user, updated);
+          }}
+          onCancel={onClose}
+        />
+      );
     case "role":
       return (
         <RoleDialog

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, noContent, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, noContent, ok, recordRequests, sentTo, server } from "../test/server";
 
 const CHECK = `${API}/auth/password-reset/check`;
 const RESET = `${API}/auth/password-reset`;
@@ -13,7 +13,7 @@ describe("ResetPasswordPage opening a link", () => {
     server.use(
       http.post(CHECK, async () => {
         await answered;
-        return noContent();
+        return ok({ email: "alice@example.test" });
       }),
       http.post(RESET, () => noContent()),
     );
@@ -26,6 +26,13 @@ describe("ResetPasswordPage opening a link", () => {
     answer();
 
     expect(await screen.findByLabelText("Reset code")).toHaveValue("LIVE-1");
+    // The page names the account, and a password manager files the new password under it.
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Set a new password for alice@example.test");
+    const username = document.querySelector<HTMLInputElement>('input[autocomplete="username"]');
+    expect(username).toHaveValue("alice@example.test");
+    expect(username).toHaveAttribute("name", "username");
+    expect(username).not.toBeVisible();
+    expect(username?.form).toBe(screen.getByLabelText("New password").closest("form"));
     const [check] = sentTo(seen, "POST", CHECK);
     // The code travels in the body, never in the URL (URLs end up in logs), and anonymously.
     expect(await check?.request.json()).toEqual({ code: "LIVE-1" });
@@ -66,12 +73,15 @@ describe("ResetPasswordPage opening a link", () => {
 
     expect(await screen.findByTestId("reset-error")).toHaveTextContent("Too many password resets");
     expect(screen.getByLabelText("Reset code")).toHaveValue("LIVE-2");
+    // No account was named: none is claimed.
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent(/^Set a new password$/);
+    expect(document.querySelector('input[autocomplete="username"]')).toBeNull();
   });
 
   it("tells a password too easy to guess at its field, which takes the focus to type another", async () => {
     const detail = "password: too easy to guess. This is a top-10 common password.";
     server.use(
-      http.post(CHECK, () => noContent()),
+      http.post(CHECK, () => ok({ email: "bob@example.test" })),
       http.post(RESET, () => apiError(400, "weak_password", detail)),
     );
     const user = setupUser();
@@ -96,5 +106,7 @@ describe("ResetPasswordPage opening a link", () => {
 
     expect(await screen.findByLabelText("Reset code")).toHaveValue("");
     expect(sentTo(seen, "POST", CHECK)).toHaveLength(0);
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent(/^Set a new password$/);
+    expect(document.querySelector('input[autocomplete="username"]')).toBeNull();
   });
 });

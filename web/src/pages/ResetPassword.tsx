@@ -20,13 +20,18 @@ export function ResetPasswordPage() {
   const [linkCode] = useState(() => fragmentValue(location.hash, "code"));
   // The link's code is checked as the page opens, so a used or expired link says so before
   // anyone types a new password (the check does not use the code up).
+  // A live code's answer names the account it is for (whoever holds the link owns it).
   const check = useAsync(
-    useCallback((signal: AbortSignal) => (linkCode ? checkResetCode(linkCode, signal) : Promise.resolve()), [linkCode]),
+    useCallback(
+      (signal: AbortSignal) => (linkCode ? checkResetCode(linkCode, signal) : Promise.resolve(null)),
+      [linkCode],
+    ),
   );
+  const account = check.data?.email ?? null;
 
   return (
     <section className="page narrow auth-page" aria-labelledby="reset-title">
-      <h1 id="reset-title">Set a new password</h1>
+      <h1 id="reset-title">{account ? `Set a new password for ${account}` : "Set a new password"}</h1>
       {linkCode !== "" && check.loading ? (
         <p role="status" data-testid="reset-checking">
           Checking the reset link…
@@ -37,7 +42,11 @@ export function ResetPasswordPage() {
         </p>
       ) : (
         // A check that failed otherwise (throttled, offline) is told; the form is offered still.
-        <ResetForm linkCode={linkCode} checkProblem={check.error ? errorSentence(check.error) : null} />
+        <ResetForm
+          linkCode={linkCode}
+          account={account}
+          checkProblem={check.error ? errorSentence(check.error) : null}
+        />
       )}
     </section>
   );
@@ -52,8 +61,20 @@ function resetErrorMessage(err: unknown): string {
   return isDeadCode(err) ? DEAD_LINK : errorSentence(err);
 }
 
-/** The code (filled in from the link) and the new password; then where to sign in. */
-function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem: string | null }) {
+/**
+ * The code (filled in from the link) and the new password; then where to sign in. The
+ * account's email, when the link named it, rides in a hidden username field, so a password
+ * manager saves the new password against that account.
+ */
+function ResetForm({
+  linkCode,
+  account,
+  checkProblem,
+}: {
+  linkCode: string;
+  account: string | null;
+  checkProblem: string | null;
+}) {
   const [code, setCode] = useState(linkCode);
   const [password, setPassword] = useState("");
   const { running, error, run } = useAction();
@@ -86,6 +107,9 @@ function ResetForm({ linkCode, checkProblem }: { linkCode: string; checkProblem:
   }
   return (
     <form className="form" onSubmit={(e) => void onSubmit(e)}>
+      {account && (
+        <input type="email" name="username" autoComplete="username" value={account} readOnly hidden />
+      )}
       <InputField label="Reset code" type="text" autoComplete="off" required value={code} onChange={setCode} />
       <NewPasswordField
         label="New password"

@@ -16,6 +16,7 @@ export function UsersTable({
   onRole,
   onDelete,
   onDisable,
+  onEmail,
 }: {
   users: UserView[];
   actions: UserActions;
@@ -24,6 +25,8 @@ export function UsersTable({
   onDelete: (user: UserView) => void;
   /** Disable was pressed: the page asks first (enabling again does not). */
   onDisable: (user: UserView) => void;
+  /** Email was pressed: the page asks for the new one. */
+  onEmail: (user: UserView) => void;
 }) {
   const { user: me } = useAuth();
   return (
@@ -37,6 +40,7 @@ export function UsersTable({
           onRole={(role) => onRole(u, role)}
           onDelete={() => onDelete(u)}
           onDisable={() => onDisable(u)}
+          onEmail={() => onEmail(u)}
         />
       ))}
     </StackedTable>
@@ -51,8 +55,9 @@ function UserRow(props: {
   onRole: (role: Role) => void;
   onDelete: () => void;
   onDisable: () => void;
+  onEmail: () => void;
 }) {
-  const { user, self, actions, onRole, onDelete, onDisable } = props;
+  const { user, self, actions, onRole, onDelete, onDisable, onEmail } = props;
   const saving = actions.saving === user.id;
   const toggle = user.disabled ? "Enable" : "Disable";
   const issueReset = () => actions.issueReset(user);
@@ -80,6 +85,9 @@ function UserRow(props: {
               onClick={toggleDisabled}
             >
               {toggle}
+            </ActionButton>
+            <ActionButton label={`Change the email of ${user.email}`} busy={saving} onClick={onEmail}>
+              Email
             </ActionButton>
             <ActionButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
               Reset link

@@ -19,9 +19,11 @@ export interface UserActions {
   error: string | null;
   /** The last reset link issued, shown until the page is left or its user is deleted. */
   reset: ResetLink | null;
-  /** The last deletion that went through ("Deleted …"), else null. */
-  deleted: string | null;
+  /** The last deletion or email change that went through, in words ("Deleted …"), else null. */
+  done: string | null;
   changeRole: (user: UserView, role: Role) => void;
+  /** `user`'s email was changed (in the email dialog, which tells its own refusals): `updated` is them now. */
+  emailChanged: (user: UserView, updated: UserView) => void;
   disable: (user: UserView) => void;
   enable: (user: UserView) => void;
   issueReset: (user: UserView) => void;
@@ -31,8 +33,9 @@ export interface UserActions {
 /**
  * The actions on users' rows: each answer replaces its row in the page
  * (`setData`), a deletion removes it, a failure is told with the user's email.
- * `onAccountChanged` hears each account changed (a role, disabled or enabled, deleted):
- * what the invites say changes with them (whose account used one; an admin's withdrawn).
+ * `onAccountChanged` hears each account changed (a role, an email, disabled or enabled,
+ * deleted): what the invites say changes with them (whose account used one, by its email;
+ * an admin's withdrawn).
  */
 export function useUserActions(
   setData: AsyncResult<UserPage>["setData"],
@@ -40,7 +43,7 @@ export function useUserActions(
 ): UserActions {
   const { running, error, run } = useAction();
   const [reset, setReset] = useState<ResetLink | null>(null);
-  const [deleted, setDeleted] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
 
   /** Runs one action on a user's row; `action` answers the new row, or null when it is gone. */
   function act(user: UserView, what: string, action: () => Promise<UserView | null>, changesAccount = true) {
@@ -55,8 +58,15 @@ export function useUserActions(
     saving: running,
     error,
     reset,
-    deleted,
+    done,
     changeRole: (user, role) => act(user, "change the role of", () => setUserRole(user.id, role)),
+    emailChanged: (user, updated) => {
+      setData((page) => withRow(page, updated));
+      // A reset link on show names the account by the email it now signs in with.
+      setReset((shown) => (shown?.email === user.email ? { ...shown, email: updated.email } : shown));
+      setDone(`${user.email} now signs in as ${updated.email}.`);
+      onAccountChanged();
+    },
     disable: (user) => act(user, "disable", () => disableUser(user.id)),
     enable: (user) => act(user, "enable", () => enableUser(user.id)),
     issueReset: (user) =>
@@ -74,7 +84,7 @@ export function useUserActions(
         await deleteUser(user.id);
         // A reset link of a deleted account opens nothing: it no longer stays on show.
         setReset((shown) => (shown?.email === user.email ? null : shown));
-        setDeleted(`Deleted ${user.email}.`);
+        setDone(`Deleted ${user.email}.`);
         return null;
       }),
   };
