@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { createPlaylist, listPlaylists } from "../api/playlists";
 import type { PlaylistSummary } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { NewPlaylistForm } from "../components/NewPlaylistForm";
+import { creatingPlaylist, NewPlaylistForm } from "../components/NewPlaylistForm";
 import { Pagination } from "../components/Pagination";
 import { formatDate } from "../lib/format";
 import { playlistPath } from "../lib/paths";
@@ -39,10 +39,15 @@ export function PlaylistsPage() {
   );
   const creating = useAction();
   const create = (title: string) =>
-    creating.run("new", "Could not create the playlist", async () => {
-      await createPlaylist({ title });
-      reload();
-    });
+    creating.run(
+      "new",
+      "Could not create the playlist",
+      async () => {
+        await createPlaylist({ title });
+        reload();
+      },
+      creatingPlaylist(title),
+    );
 
   return (
     <section className="page narrow" aria-labelledby="playlists-title">
