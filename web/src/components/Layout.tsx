@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent }
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { forgetLostChange, readLostChange } from "../lib/draftStore";
+import { useScrollMemory } from "../lib/scrollMemory";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { usePageFocus } from "./usePageFocus";
@@ -105,6 +106,7 @@ export function Layout() {
   const { menuOpen, setMenuOpen, menuButton, closeOnEscape } = useFoldedMenu(location.pathname);
   const main = useRef<HTMLElement>(null);
   usePageFocus(main);
+  useScrollMemory();
 
   async function handleSignOut() {
     setMenuOpen(false);

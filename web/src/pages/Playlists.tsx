@@ -9,6 +9,7 @@ import { formatDate } from "../lib/format";
 import { playlistPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { pageParam } from "../lib/urlQuery";
 
 export const PLAYLISTS_PAGE_SIZE = 24;
@@ -37,6 +38,7 @@ export function PlaylistsPage() {
   const { data, error, loading, reload } = useAsync(
     useCallback((signal: AbortSignal) => listPlaylists({ page, page_size: PLAYLISTS_PAGE_SIZE }, signal), [page]),
   );
+  useRestoredScroll(data !== null);
   const creating = useAction();
   const create = (title: string) =>
     creating.run(
