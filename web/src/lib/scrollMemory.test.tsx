@@ -18,10 +18,10 @@ interface Scroll {
 function followScrolls(): Scroll[] {
   const scrolls: Scroll[] = [];
   const scrollTo = (y: number) => Object.defineProperty(window, "scrollY", { value: y, configurable: true });
-  vi.spyOn(window, "scrollTo").mockImplementation(((_x: number, y: number) => {
+  vi.spyOn(window, "scrollTo").mockImplementation((_x: number, y: number) => {
     scrolls.push({ y, cards: screen.queryAllByTestId("media-card").length });
     scrollTo(y);
-  }) as typeof window.scrollTo);
+  });
   scrollTo(0);
   return scrolls;
 }
