@@ -2,32 +2,20 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, nothingWatched, ok, recordRequests, refreshRefused, sentTo, server, tokens, VIEWER } from "../test/server";
+import { API, apiError, http, nothingWatched, ok, recordRequests, sentTo, server, sessionEndingElsewhere, VIEWER } from "../test/server";
 
 const PLAYLISTS = `${API}/catalogue/me/playlists`;
 
-/**
- * A signed-in viewer with no playlists (the session restored on load as "tok-old") whose
- * session is revoked elsewhere: "tok-old" and the refresh cookie are refused from then on;
- * signing in again gives "tok-new".
- */
+/** A signed-in viewer with no playlists whose session is revoked elsewhere (`revoke`). */
 function serveUntilRevoked(): { revoke: () => void } {
-  let revoked = false;
-  const unlessRevoked = (answer: () => Response) => ({ request }: { request: Request }) =>
-    revoked && request.headers.get("Authorization") === "Bearer tok-old"
-      ? apiError(401, "token_revoked", "Token revoked")
-      : answer();
   hadSession();
+  const { unlessEnded, end } = sessionEndingElsewhere(() => VIEWER);
   server.use(
-    http.post(`${API}/auth/refresh`, () => ok(tokens("tok-old")), { once: true }),
-    refreshRefused(),
-    http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
-    http.get(`${API}/auth/me`, unlessRevoked(() => ok(VIEWER))),
-    http.get(PLAYLISTS, unlessRevoked(() => ok({ playlists: [], total: 0, page: 1, page_size: 24 }))),
-    http.post(PLAYLISTS, unlessRevoked(() => apiError(500, "unexpected", "not asked for in this test"))),
+    http.get(PLAYLISTS, unlessEnded(() => ok({ playlists: [], total: 0, page: 1, page_size: 24 }))),
+    http.post(PLAYLISTS, unlessEnded(() => apiError(500, "unexpected", "not asked for in this test"))),
     ...nothingWatched(),
   );
-  return { revoke: () => (revoked = true) };
+  return { revoke: end };
 }
 
 describe("a playlist created after the session was revoked elsewhere", () => {
