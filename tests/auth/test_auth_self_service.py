@@ -72,9 +72,11 @@ async def test_a_password_change_needs_the_current_password_and_a_strong_new_one
         await client.post(f"{API}/password", json=weak, headers=headers), 400, "weak_password"
     )
     same = {"current_password": PASSWORD, "new_password": PASSWORD}
-    assert_error(
+    refused_same = assert_error(
         await client.post(f"{API}/password", json=same, headers=headers), 400, "same_password"
     )
+    # Shown as it is under the field: a whole sentence.
+    assert refused_same["detail"] == "the new password is the one you have now: choose another."
     # Said only to someone who knows the current password.
     guess = {"current_password": NEW_PASSWORD, "new_password": NEW_PASSWORD}
     assert_error(

@@ -126,7 +126,7 @@ async def test_what_a_finger_taps_on_the_watch_page_is_44_px(dev_server: DevServ
                 assert name in names, (width, name, names)
             await page.get_by_role("button", name="Settings").click()
             await page.get_by_label("Speed").wait_for()
-            # The menu covers the seek bar, and scrolls in a phone's short player.
+            # The menu covers the seek bar (a tablet), or the page below a phone's upright player.
             await assert_touch_sized(page, f"{width} px, settings open", uncovered=False)
             await page.close()
 

@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from "react";
 import { createBrowserRouter, Navigate, Outlet, Route, RouterProvider, Routes } from "react-router";
 import { AuthProvider } from "./auth/AuthContext";
+import { rememberScrollPositions } from "./lib/scrollMemory";
 import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/Account";
@@ -76,7 +77,11 @@ export function AppRoutes() {
  * see LeaveGuard).
  */
 export function App() {
-  const [router] = useState(() => createBrowserRouter([{ path: "*", element: <AppRoutes /> }]));
+  const [router] = useState(() => {
+    const made = createBrowserRouter([{ path: "*", element: <AppRoutes /> }]);
+    rememberScrollPositions(made);
+    return made;
+  });
   return (
     <AuthProvider>
       <RouterProvider router={router} />

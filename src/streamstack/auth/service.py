@@ -288,7 +288,7 @@ class AuthService:
         """
         user, current = await self._proven(caller, current, client)
         if check_password(new) == current:  # told only once the current one is proven
-            raise SamePassword("the new password is the one you have now: choose another")
+            raise SamePassword("the new password is the one you have now: choose another.")
         password = await asyncio.to_thread(
             check_new_password, new, email=user.email, display_name=user.display_name
         )

@@ -1,6 +1,8 @@
-import { useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
+import { forgetLostChange, readLostChange } from "../lib/draftStore";
+import { useScrollMemory } from "../lib/scrollMemory";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { usePageFocus } from "./usePageFocus";
@@ -104,6 +106,7 @@ export function Layout() {
   const { menuOpen, setMenuOpen, menuButton, closeOnEscape } = useFoldedMenu(location.pathname);
   const main = useRef<HTMLElement>(null);
   usePageFocus(main);
+  useScrollMemory();
 
   async function handleSignOut() {
     setMenuOpen(false);
@@ -141,6 +144,10 @@ export function Layout() {
         <ThemeToggle />
       </header>
       {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
+      {/* Once back from signing in (not on the way): one page, then forgotten. */}
+      {user && !SIGN_IN_PAGES.has(location.pathname) && (
+        <LostChangeNotice key={`${user.id} ${location.pathname}`} userId={user.id} />
+      )}
       <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
@@ -176,6 +183,24 @@ function SessionEndedNotice() {
   return (
     <p className="notice session-notice" role="status" data-testid="session-ended">
       Your session ended, so you are browsing signed out. <Link to="/signin">Sign in again</Link>
+    </p>
+  );
+}
+
+/** The pages a visitor signs in (or registers) on, before going back where they were. */
+const SIGN_IN_PAGES = new Set(["/signin", "/register"]);
+
+/**
+ * Said on the page a user comes back to after signing in again: the change they made when
+ * their session had ended was refused (see useAction's `lost`), and nothing had said so.
+ */
+function LostChangeNotice({ userId }: { userId: string }) {
+  const [lost] = useState(() => readLostChange(userId));
+  useEffect(() => forgetLostChange(userId), [userId]);
+  if (lost === null) return null;
+  return (
+    <p className="notice session-notice" role="status" data-testid="lost-change">
+      Your last change was not saved: {lost} (your session had ended).
     </p>
   );
 }

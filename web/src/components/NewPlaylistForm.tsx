@@ -1,15 +1,27 @@
 import { useState, type FormEvent } from "react";
 import { LIMITS } from "../api/limits";
+import { useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "./SubmitButton";
+
+/** What is lost when a create is refused because the session ended (see useAction's `lost`). */
+export function creatingPlaylist(title: string): string {
+  return `creating the playlist “${title}”`;
+}
+
+const NEW_PLAYLIST = { form: "new-playlist", id: "new" } as const;
+const NO_TITLE = { title: "" };
 
 /**
  * "New playlist": a title (the API's title limit, from the generated LIMITS)
  * and Create; `onCreate` makes it, and the field empties once it has. The focus
  * stays where it was, on the field or on Create (held, not disabled, meanwhile),
- * so that it was made is said (it was seen only, in the list that grew).
+ * so that it was made is said (it was seen only, in the list that grew). A title typed when
+ * the session ended is kept, and back in the field once signed in again.
  */
 export function NewPlaylistForm({ busy, onCreate }: { busy: boolean; onCreate: (title: string) => Promise<boolean> }) {
-  const [title, setTitle] = useState("");
+  const draft = useSessionDraft(NEW_PLAYLIST, NO_TITLE);
+  const title = draft.values.title;
+  const setTitle = (text: string) => draft.change("title", text);
   const [created, setCreated] = useState("");
   const submit = async (event: FormEvent) => {
     event.preventDefault();

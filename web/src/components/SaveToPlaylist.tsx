@@ -6,7 +6,7 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { Modal } from "./ConfirmDialog";
 import { ErrorMessage, FormError } from "./ErrorMessage";
-import { NewPlaylistForm } from "./NewPlaylistForm";
+import { creatingPlaylist, NewPlaylistForm } from "./NewPlaylistForm";
 
 /** The watch page's "Save" button: opens the dialog that puts the item in (or out of) the viewer's playlists. */
 export function SaveToPlaylist({ itemId }: { itemId: string }) {
@@ -54,11 +54,16 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
     });
   };
   const create = (title: string) =>
-    run("new", "Could not create the playlist", async () => {
-      const made = await createPlaylist({ title });
-      await addToPlaylist(made.id, itemId);
-      reload();
-    });
+    run(
+      "new",
+      "Could not create the playlist",
+      async () => {
+        const made = await createPlaylist({ title });
+        await addToPlaylist(made.id, itemId);
+        reload();
+      },
+      creatingPlaylist(title),
+    );
 
   return (
     <Modal labelledBy={titleId} initialFocus={doneRef} onCancel={onClose}>

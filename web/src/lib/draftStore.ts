@@ -4,9 +4,9 @@
 // someone else signing in on this tab never sees it.
 const PREFIX = "streamstack.draft.";
 
-/** What a draft is of: one edit form (the library's video edit, a playlist's rename) of one item. */
+/** What a draft is of: one edit form (the library's video edit, a playlist's rename) of one item, or "New playlist". */
 export interface DraftOf {
-  form: "item" | "playlist";
+  form: "item" | "playlist" | "new-playlist";
   id: string;
 }
 
@@ -78,4 +78,34 @@ export function forgetDrafts(keptFor?: string): void {
   } catch {
     // storage disabled: nothing was kept
   }
+}
+
+function lostChangeKey(userId: string): string {
+  return `${userPrefix(userId)}lost-change`;
+}
+
+/**
+ * Notes that a change of `userId`'s was refused because their session had ended (`what`:
+ * "creating the playlist “Trips”"), to be said once they have signed in again: the page it
+ * was made on went with the session, and nothing said it was not saved.
+ */
+export function keepLostChange(userId: string, what: string): void {
+  try {
+    sessionStorage.setItem(lostChangeKey(userId), what);
+  } catch {
+    // storage disabled: the change goes unsaid, as before
+  }
+}
+
+/** The lost change noted for `userId`; null when there is none. */
+export function readLostChange(userId: string): string | null {
+  try {
+    return sessionStorage.getItem(lostChangeKey(userId));
+  } catch {
+    return null;
+  }
+}
+
+export function forgetLostChange(userId: string): void {
+  forgetDraft(lostChangeKey(userId));
 }

@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import { LIMITS } from "../api/limits";
 
@@ -9,22 +9,29 @@ export type QueryChanges = Record<string, string | null>;
  * The page's URL query (filters, search, page number live there, so back,
  * reload and shared links keep them) and an update that merges `changes`
  * into it: in place by default, as a new history entry with `push`.
+ *
+ * The update merges into the query as it is when it runs, not as it was when the update was
+ * made: react-router's own functional update hands the query of the render that made it, so a
+ * debounced search firing after a sort or a tag was changed put back the query from before
+ * them (`?q=episode` without the new sort; a tag typed meanwhile wiped).
  */
 export function useUrlQuery(): [URLSearchParams, (changes: QueryChanges, options?: { push?: boolean }) => void] {
   const [params, setParams] = useSearchParams();
+  const current = useRef(params);
+  // After each render: the URL changed from outside (Back, a link) is the one merged into.
+  useLayoutEffect(() => {
+    current.current = params;
+  }, [params]);
   const update = useCallback(
     (changes: QueryChanges, { push = false } = {}) => {
-      setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
-          for (const [key, value] of Object.entries(changes)) {
-            if (value === null || value === "") next.delete(key);
-            else next.set(key, value);
-          }
-          return next;
-        },
-        { replace: !push },
-      );
+      const next = new URLSearchParams(current.current);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null || value === "") next.delete(key);
+        else next.set(key, value);
+      }
+      // Two updates before the next render (a blur, then a submit) build on each other.
+      current.current = next;
+      setParams(next, { replace: !push });
     },
     [setParams],
   );

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CatalogueItem, Playlist, UserView } from "../api/schema";
 import { hadSession, mediaItem, mediaPage, playlistOf } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshRefused, sentTo, server, tokens } from "../test/server";
+import { ADMIN, API, http, noContent, ok, recordRequests, sentTo, server, sessionEndingElsewhere } from "../test/server";
 
 const ITEM = `${API}/catalogue/p`;
 const PLAYLIST = `${API}/catalogue/me/playlists/p-1`;
@@ -25,17 +25,9 @@ interface Rig {
  * after that, "tok-old" is refused and so is the refresh cookie; signing in again gives "tok-new".
  */
 function serve(rig: Rig): { endSession: () => void } {
-  let ended = false;
-  const unless = <T,>(answer: () => T) => ({ request }: { request: Request }) =>
-    ended && request.headers.get("Authorization") === "Bearer tok-old"
-      ? apiError(401, "token_revoked", "Token revoked")
-      : answer();
   hadSession();
+  const { unlessEnded: unless, end } = sessionEndingElsewhere(() => rig.who);
   server.use(
-    http.post(`${API}/auth/refresh`, () => ok(tokens("tok-old")), { once: true }),
-    refreshRefused(),
-    http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
-    http.get(`${API}/auth/me`, unless(() => ok(rig.who))),
     http.get(`${API}/catalogue`, unless(() => ok(mediaPage([rig.item])))),
     http.get(ITEM, unless(() => ok(rig.item))),
     http.patch(ITEM, async (info) => {
@@ -49,7 +41,7 @@ function serve(rig: Rig): { endSession: () => void } {
     }),
     http.post(`${API}/auth/logout`, () => noContent()),
   );
-  return { endSession: () => (ended = true) };
+  return { endSession: end };
 }
 
 function newRig(): Rig {

@@ -145,7 +145,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
 
 /**
  * Deleting one's own account: the password, then a confirmation (it cannot be
- * undone); the server ends every session and forgets the watch history, and
+ * undone); the server ends every session and forgets the watch history and playlists, and
  * the sign-in page says the account was deleted.
  */
 export function DeleteAccountForm() {
@@ -172,7 +172,7 @@ export function DeleteAccountForm() {
 
   return (
     <form className="form compact" onSubmit={onSubmit} aria-label="Delete account">
-      <p className="muted">Your account, its sessions and your watch history are deleted. This cannot be undone.</p>
+      <p className="muted">Your account, its sessions, your watch history and your playlists are deleted. This cannot be undone.</p>
       <CurrentPasswordField label="Password" error={error} value={password} onChange={setPassword} />
       <div className="button-row">
         <SubmitButton className="button danger" busy={running !== null}>
@@ -187,7 +187,7 @@ export function DeleteAccountForm() {
           onCancel={() => setConfirming(false)}
           onConfirm={() => void onConfirm()}
         >
-          Your account, its sessions and your watch history are deleted for good.
+          Your account, its sessions, your watch history and your playlists are deleted for good.
         </ConfirmDialog>
       )}
     </form>

@@ -14,6 +14,7 @@ import { SORTS, sortFrom } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
 import { LeaveGuard } from "../lib/leaveGuard";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import {
   BulkFailures,
@@ -169,6 +170,7 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
     [status, processing, tag, q, sort, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
+  useRestoredScroll(data !== null);
   // Items that left the page (no longer matching the status filter) since it was read.
   const left = useRef(0);
   // Another query reads another page: what left the one before counts no more.

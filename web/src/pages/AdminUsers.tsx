@@ -8,6 +8,7 @@ import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { SearchField } from "../components/Field";
 import { InvitesPanel, OneTimeNotice, useInvites } from "./Invites";
 import { useUserActions, type ResetLink, type UserActions } from "./useUserActions";
@@ -25,6 +26,7 @@ export function AdminUsersPage() {
     [q, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
+  useRestoredScroll(data !== null);
   const invites = useInvites();
   const actions = useUserActions(setData, invites.reload);
   const [question, setQuestion] = useState<UserQuestion | null>(null);

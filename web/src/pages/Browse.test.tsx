@@ -6,7 +6,7 @@ import { formatDay } from "../lib/format";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { ADMIN, API, apiError, http, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
-import { BrowsePage } from "./Browse";
+import { BrowsePage, SEARCH_DEBOUNCE_MS } from "./Browse";
 
 const CATALOGUE = `${API}/catalogue`;
 
@@ -184,6 +184,40 @@ describe("BrowsePage", () => {
     expect(seen.map((r) => r.url.searchParams.get("q"))).toEqual([null, "bay"]);
     // A new search starts again at page 1.
     expect(seen[1]!.url.searchParams.get("page")).toBe("1");
+  });
+
+  it("keeps a sort chosen while the search still waits for its pause", async () => {
+    const user = setupUser();
+    serve(() => [mediaItem()]);
+    const seen = recordRequests();
+    browse();
+    await screen.findAllByTestId("media-card");
+
+    // Typed, then the sort changed before the search's pause was over.
+    await user.type(screen.getByLabelText("Search"), "episode");
+    await user.selectOptions(screen.getByLabelText("Sort"), "title");
+
+    await waitFor(() => expect(seen.at(-1)!.url.searchParams.get("q")).toBe("episode"));
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/\?sort=title&q=episode$/);
+    expect(seen.at(-1)!.url.searchParams.get("sort")).toBe("title");
+    expect(screen.getByLabelText("Sort")).toHaveValue("title");
+  });
+
+  it("keeps a tag entered while a cleared search still waits for its pause", async () => {
+    const user = setupUser();
+    serve(() => [mediaItem()]);
+    browse("/?q=x");
+    await screen.findAllByTestId("media-card");
+
+    await user.clear(screen.getByLabelText("Search"));
+    await user.type(screen.getByLabelText("Tag"), "sea");
+    await user.tab();
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/\?tag=sea$/));
+    // Still so once the search's pause is over.
+    await new Promise((resolve) => setTimeout(resolve, SEARCH_DEBOUNCE_MS + 50));
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/\?tag=sea$/);
+    expect(screen.getByLabelText("Tag")).toHaveValue("sea");
   });
 
   it("waits out a throttled search for as long as the server says, then shows its results", async () => {

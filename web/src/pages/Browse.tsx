@@ -12,6 +12,7 @@ import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { SORTS, sortFrom } from "../lib/sorts";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { InputField, SearchField } from "../components/Field";
 import { SubmitButton } from "../components/SubmitButton";
@@ -25,6 +26,11 @@ export const CONTINUE_ROW_SIZE = 12;
 interface Watching {
   row: WatchedPage["items"];
   progress: Map<string, WatchProgress>;
+}
+
+/** What useWatching gives: the row and bars, and whether they are still asked for. */
+interface WatchingNow extends Watching {
+  loading: boolean;
 }
 
 const NOT_WATCHING: Watching = { row: [], progress: new Map() };
@@ -45,15 +51,15 @@ async function fetchWatching(signal: AbortSignal): Promise<Watching> {
  * watched lately (for the bars on the cards). Anonymous: nothing, no request.
  * A failure costs only the row and the bars, never the page.
  */
-function useWatching(): Watching {
+function useWatching(): WatchingNow {
   // Outside an AuthProvider (a page rendered on its own) nobody is signed in.
   const signedIn = use(AuthContext)?.status === "authenticated";
   const load = useCallback(
     (signal: AbortSignal) => (signedIn ? fetchWatching(signal) : Promise.resolve(NOT_WATCHING)),
     [signedIn],
   );
-  const { data } = useAsync(load);
-  return (signedIn && data) || NOT_WATCHING;
+  const { data, loading } = useAsync(load);
+  return { ...((signedIn && data) || NOT_WATCHING), loading };
 }
 
 function ContinueWatching({ row }: { row: Watching["row"] }) {
@@ -90,6 +96,8 @@ export function BrowsePage() {
   const shown = data ?? (loading ? previous : null);
   const watching = useWatching();
   const home = !q && !tag && page === 1;
+  // Back to the catalogue: scrolled where it was once its cards (and the row above them) are in.
+  useRestoredScroll(data !== null && !(home && watching.loading));
 
   function turnPage(p: number) {
     setQuery({ page: p > 1 ? String(p) : null }, { push: true });

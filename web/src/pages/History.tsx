@@ -13,6 +13,7 @@ import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { pageParam } from "../lib/urlQuery";
 
 export const HISTORY_PAGE_SIZE = 20;
@@ -58,6 +59,7 @@ export function HistoryPage() {
     [page],
   );
   const { data, error, loading, reload } = useAsync(fetchPage);
+  useRestoredScroll(data !== null);
   const { busy, problem, done, change } = useHistoryChanges(reload);
   const [confirming, setConfirming] = useState(false);
 

@@ -21,6 +21,7 @@ import { LeaveGuard, useLeaveGuard } from "../lib/leaveGuard";
 import { playlistPath, playlistWatchPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "../components/SubmitButton";
@@ -360,6 +361,7 @@ export function PlaylistPage() {
   const { id = "" } = useParams();
   const fetchPlaylist = useCallback((signal: AbortSignal) => getPlaylist(id, signal), [id]);
   const { data: playlist, error, loading, reload, setData } = useAsync(fetchPlaylist);
+  useRestoredScroll(playlist !== null);
 
   if (loading && !playlist) return <p className="status-line" role="status">Loading…</p>;
   if (!playlist) return <LoadFailure what="playlist" error={error} onRetry={reload} {...PLAYLIST_GONE} />;

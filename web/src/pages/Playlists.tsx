@@ -3,12 +3,13 @@ import { Link, useSearchParams } from "react-router";
 import { createPlaylist, listPlaylists } from "../api/playlists";
 import type { PlaylistSummary } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { NewPlaylistForm } from "../components/NewPlaylistForm";
+import { creatingPlaylist, NewPlaylistForm } from "../components/NewPlaylistForm";
 import { Pagination } from "../components/Pagination";
 import { formatDate } from "../lib/format";
 import { playlistPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { pageParam } from "../lib/urlQuery";
 
 export const PLAYLISTS_PAGE_SIZE = 24;
@@ -37,12 +38,18 @@ export function PlaylistsPage() {
   const { data, error, loading, reload } = useAsync(
     useCallback((signal: AbortSignal) => listPlaylists({ page, page_size: PLAYLISTS_PAGE_SIZE }, signal), [page]),
   );
+  useRestoredScroll(data !== null);
   const creating = useAction();
   const create = (title: string) =>
-    creating.run("new", "Could not create the playlist", async () => {
-      await createPlaylist({ title });
-      reload();
-    });
+    creating.run(
+      "new",
+      "Could not create the playlist",
+      async () => {
+        await createPlaylist({ title });
+        reload();
+      },
+      creatingPlaylist(title),
+    );
 
   return (
     <section className="page narrow" aria-labelledby="playlists-title">

@@ -93,6 +93,17 @@ describe("SignInPage", () => {
     expect(screen.getByText("Too many attempts, try again in 30 seconds.")).toHaveAttribute("role", "alert");
   });
 
+  it("says a wait of one second in the singular", async () => {
+    server.use(
+      http.post(`${API}/auth/login`, () => apiError(429, "too_many_attempts", "Too many attempts", { "Retry-After": "1" })),
+    );
+    renderApp("/signin");
+    await fillAndSubmit("someone@example.com", "password1");
+
+    await screen.findByTestId("signin-throttled");
+    expect(screen.getByText(/^Too many attempts, try again in 1 second/)).toHaveTextContent(/ 1 second\.$/);
+  });
+
   it("re-enables sign in once the wait is over", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     server.use(

@@ -140,7 +140,7 @@ function ThrottleCountdown({ left, atFirst }: { left: number; atFirst: number | 
         Too many attempts, try again in {left} s.
       </p>
       <p className="visually-hidden" role="alert">
-        Too many attempts, try again in {atFirst} seconds.
+        Too many attempts, try again in {atFirst === 1 ? "1 second" : `${atFirst} seconds`}.
       </p>
     </>
   );

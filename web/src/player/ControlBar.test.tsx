@@ -882,4 +882,30 @@ describe("settings menu", () => {
     await user.click(gear);
     expect(gear).toHaveAttribute("aria-expanded", "false");
   });
+
+  it("shows, by a fade at either end, that the menu holds more than it shows", async () => {
+    await player();
+    await openPlayerSettings();
+    const menu = screen.getByRole("group", { name: "Player settings" });
+    // A phone's strip of a player: 142 px shown of the menu's 315.
+    const size = (name: string, value: number) => Object.defineProperty(menu, name, { value, configurable: true });
+    size("scrollHeight", 315);
+    size("clientHeight", 142);
+    size("scrollTop", 0);
+    fireEvent(window, new Event("resize"));
+    expect(menu).toHaveAttribute("data-more", "below");
+
+    size("scrollTop", 100);
+    fireEvent.scroll(menu);
+    expect(menu).toHaveAttribute("data-more", "above below");
+    size("scrollTop", 173);
+    fireEvent.scroll(menu);
+    expect(menu).toHaveAttribute("data-more", "above");
+
+    // All of it in sight: nothing said.
+    size("clientHeight", 315);
+    size("scrollTop", 0);
+    fireEvent.scroll(menu);
+    expect(menu).not.toHaveAttribute("data-more");
+  });
 });

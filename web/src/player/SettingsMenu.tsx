@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode, type RefObject } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from "react";
 import { SPEEDS } from "./usePlayerShortcuts";
 import { AudioMenu } from "./AudioMenu";
 import { CaptionsMenu, type Captions } from "./captions";
@@ -163,6 +163,33 @@ function useDismiss(
 }
 
 /**
+ * Which ends of the open menu hide more of it ("above", "below", both, or ""), for the fade
+ * that says so: on a phone its last rows were out of sight with no sign that it scrolls.
+ */
+function useMoreToScroll(open: boolean, panelRef: RefObject<HTMLElement | null>): string {
+  const [more, setMore] = useState("");
+  useEffect(() => {
+    const panel = panelRef.current;
+    if (!open || !panel) return;
+    const measure = () => {
+      const above = panel.scrollTop > 1;
+      const below = panel.scrollHeight - panel.scrollTop - panel.clientHeight > 1;
+      setMore([above ? "above" : "", below ? "below" : ""].join(" ").trim());
+    };
+    // Once drawn: measured before, the menu had no height yet.
+    const drawn = requestAnimationFrame(measure);
+    panel.addEventListener("scroll", measure, { passive: true });
+    window.addEventListener("resize", measure);
+    return () => {
+      cancelAnimationFrame(drawn);
+      panel.removeEventListener("scroll", measure);
+      window.removeEventListener("resize", measure);
+    };
+  }, [open, panelRef]);
+  return open ? more : "";
+}
+
+/**
  * The gear and its popover of choices (quality, audio, captions, speed: the
  * `children`), a disclosure: the popover follows the gear in the tab order,
  * so the focus stays where it was (the shortcut keys keep working) and Tab
@@ -183,6 +210,7 @@ export function SettingsMenu({
   const panelRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   useDismiss(open, onOpenChange, panelRef, buttonRef);
+  const more = useMoreToScroll(open, panelRef);
   return (
     <>
       <button
@@ -202,6 +230,7 @@ export function SettingsMenu({
         className="player-settings"
         role="group"
         aria-label="Player settings"
+        data-more={more || undefined}
         hidden={!open}
       >
         {children}

@@ -105,3 +105,26 @@ export const nothingWatched = () =>
 
 /** The catalogue's tag list (the admin library's tag filter reads it): `tags`, none by default. */
 export const tagList = (tags: TagCount[] = []) => http.get(`${API}/catalogue/tags`, () => ok({ tags }));
+
+/**
+ * A signed-in session (restored on load as "tok-old", for `who()`) that ends elsewhere once
+ * `end()` is called: from then on "tok-old" is refused (`unlessEnded` wraps a handler's
+ * answer so) and so is the refresh cookie; signing in again gives "tok-new". The test marks
+ * the browser as having had a session (`hadSession`).
+ */
+export function sessionEndingElsewhere(who: () => UserView) {
+  let ended = false;
+  const unlessEnded =
+    <T,>(answer: () => T) =>
+    ({ request }: { request: Request }) =>
+      ended && request.headers.get("Authorization") === "Bearer tok-old"
+        ? apiError(401, "token_revoked", "Token revoked")
+        : answer();
+  server.use(
+    http.post(`${API}/auth/refresh`, () => ok(tokens("tok-old")), { once: true }),
+    refreshRefused(),
+    http.post(`${API}/auth/login`, () => ok(tokens("tok-new"))),
+    http.get(`${API}/auth/me`, unlessEnded(() => ok(who()))),
+  );
+  return { unlessEnded, end: () => (ended = true) };
+}

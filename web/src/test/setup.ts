@@ -9,6 +9,9 @@ import { server } from "./server";
 // suites): give findBy/waitFor more than their 1 s default before failing.
 configure({ asyncUtilTimeout: 5000 });
 
+// jsdom does not scroll (it says "Not implemented" to every page that does): nothing to do.
+window.scrollTo = () => undefined;
+
 // A request that no handler answers fails the test that made it.
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 
