@@ -3,6 +3,7 @@ answered in (whole to admins and other modules, without its internals to viewers
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -71,11 +72,56 @@ def title_order(key: str) -> str:
 
 #: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
 _DIGITS = re.compile(r"[0-9]+")
+#: The digits a :func:`title_order` writes its numbers in (and nothing else in them).
+ORDER_DIGITS = "0123456789"
+#: How many of a title's numbers, its last ones, may be the one its series counts by
+#: ("Part 1 of 3" counts by its first, "Season 2 Episode 3" by its last).
+SERIES_NUMBERS = 3
 
 
 def _counted(digits: re.Match[str]) -> str:
-    number = digits[0].lstrip("0") or "0"
+    return _counted_number(digits[0])
+
+
+def _counted_number(digits: str) -> str:
+    number = digits.lstrip("0") or "0"
     return f"{min(len(number), 99):02d}{number}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SeriesNumber:
+    """One number of a title, and where the titles of its series with a greater number
+    lie in :func:`title_order`: what comes before (``prefix``) and after (``suffix``) the
+    number there, and ``after <= order < before`` (the number's value sorts as people
+    count, so the first such title in that order has the next number)."""
+
+    prefix: str
+    suffix: str
+    #: The order of the same title with the next number: no greater number sorts before.
+    after: str
+    #: Above every number after the prefix (a number is at most 2 + TITLE_MAX digits).
+    before: str
+
+
+def series_numbers(key: str) -> list[SeriesNumber]:
+    """The last :data:`SERIES_NUMBERS` numbers of a :func:`title_key`, the last first:
+    "episode 2" is "episode 3" and on after it, "part 1 of 3" is "part 2 of 3" (or
+    "part 1 of 4")."""
+    found = []
+    for digits in reversed(list(_DIGITS.finditer(key))[-SERIES_NUMBERS:]):
+        # Numbers are written alike wherever they stand: the prefix and suffix of the
+        # whole title's order are those of the title's parts.
+        prefix = title_order(key[: digits.start()])
+        following = _counted_number(str(int(digits[0]) + 1))
+        found.append(
+            SeriesNumber(
+                prefix=prefix,
+                suffix=title_order(key[digits.end() :]),
+                after=prefix + following,
+                before=prefix + "9" * (3 + TITLE_MAX),
+            )
+        )
+    return found
 
 
 def search_text(title: str, description: str, tags: Sequence[str]) -> str:
