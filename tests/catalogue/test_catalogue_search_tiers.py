@@ -95,8 +95,12 @@ def matcher(index: int, word: str) -> Callable[[str], bool]:
 
 
 def relevance(words: tuple[str, ...], title: str, text: str) -> int:
-    """Per word 5 a whole word of the title, 4 part of one, 2 exactly elsewhere, 1 by a
-    typo; 1 more for the title that is the query."""
+    """One word: 6 the title itself, 4 in another title, 2 exactly elsewhere, 1 by a typo.
+    Several: per word 5 a whole word of the title, 4 part of one, 2 exactly elsewhere, 1 by
+    a typo; 1 more for the title that is the query."""
+    if len(words) == 1:
+        word = words[0]
+        return 6 if title == word else 4 if word in title else 2 if word in text else 1
     score = int(title == " ".join(words))
     for word in words:
         if word in title:
@@ -265,7 +269,8 @@ async def test_the_title_that_is_the_query_comes_first_then_whole_words(
     catalogue_client: AppClient,
 ) -> None:
     client, settings = catalogue_client, catalogue_client.app.state.settings
-    for title in ("Episode 1", "Episode 100", "Episode 10, part 1", "Episode 11", "Episode 12"):
+    titles = ("Episode", "Episode 1", "Episode 100", "Episode 10, part 1", "Episode 11")
+    for title in (*titles, "Episode 12"):
         await create_item(client, settings, title=title)
 
     async def found(q: str) -> list[str]:
@@ -282,10 +287,12 @@ async def test_the_title_that_is_the_query_comes_first_then_whole_words(
         "Episode 100",
     ]
     assert await found("EPISODE   1") == await found("episode 1")  # folded alike
-    assert await found("1") == [
-        "Episode 10, part 1",
-        "Episode 1",
+    # One word: the title that is the word, then every other title holding it alike.
+    assert await found("Épisode") == [
+        "Episode",
         "Episode 12",
         "Episode 11",
+        "Episode 10, part 1",
         "Episode 100",
+        "Episode 1",
     ]

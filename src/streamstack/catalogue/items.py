@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 
 from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
-from streamstack.catalogue.search import fold
+from streamstack.catalogue.search import DIGITS, counted_number, fold, title_order
 from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
     CaptionSource,
@@ -62,30 +62,11 @@ def title_key(title: str) -> str:
     return fold(title)[:TITLE_MAX]
 
 
-def title_order(key: str) -> str:
-    """A :func:`title_key` as lists sort it: each run of digits led by its length in two
-    digits, so that numbers sort by their value, as people count ("part 5" before "part
-    10", which characters alone put first). A 200-character key has at most 100 runs:
-    the order is at most 400 characters."""
-    return _DIGITS.sub(_counted, key)
-
-
-#: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
-_DIGITS = re.compile(r"[0-9]+")
 #: The digits a :func:`title_order` writes its numbers in (and nothing else in them).
 ORDER_DIGITS = "0123456789"
 #: How many of a title's numbers, its last ones, may be the one its series counts by
-#: ("Part 1 of 3" counts by its first, "Season 2 Episode 3" by its last).
+#: ("Season 2 Episode 3" by its last; "Part 1 of 3" by its first, having no "Part 1 of 4").
 SERIES_NUMBERS = 3
-
-
-def _counted(digits: re.Match[str]) -> str:
-    return _counted_number(digits[0])
-
-
-def _counted_number(digits: str) -> str:
-    number = digits.lstrip("0") or "0"
-    return f"{min(len(number), 99):02d}{number}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -108,11 +89,11 @@ def series_numbers(key: str) -> list[SeriesNumber]:
     "episode 2" is "episode 3" and on after it, "part 1 of 3" is "part 2 of 3" (or
     "part 1 of 4")."""
     found = []
-    for digits in reversed(list(_DIGITS.finditer(key))[-SERIES_NUMBERS:]):
+    for digits in reversed(list(DIGITS.finditer(key))[-SERIES_NUMBERS:]):
         # Numbers are written alike wherever they stand: the prefix and suffix of the
         # whole title's order are those of the title's parts.
         prefix = title_order(key[: digits.start()])
-        following = _counted_number(str(int(digits[0]) + 1))
+        following = counted_number(str(int(digits[0]) + 1))
         found.append(
             SeriesNumber(
                 prefix=prefix,

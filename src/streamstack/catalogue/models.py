@@ -66,6 +66,9 @@ class MediaItemRow(CatalogueBase):
         # and of every status (created_at) (catalogue_0021).
         Index("ix_media_items_status_most_viewed", "status", "view_count", "published_at", "id"),
         Index("ix_media_items_most_viewed", "view_count", "created_at", "id"),
+        # An admin's list of every status by title, and search's tier of the title that is
+        # the query itself, whatever the status (catalogue_0021).
+        Index("ix_media_items_title_order", "title_order", "id"),
         # Viewers' most viewed first and related items: ties newest first (catalogue_0013).
         Index(
             "ix_media_items_viewers_most_viewed",

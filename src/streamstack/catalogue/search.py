@@ -42,6 +42,7 @@ from sqlalchemy import (
     case,
     column,
     false,
+    literal,
     literal_column,
     not_,
     or_,
@@ -106,6 +107,28 @@ def fold(text_: str) -> str:
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text_).casefold())
     bare = unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
     return bare.translate(_UNSPLIT_LETTERS)
+
+
+def title_order(key: str) -> str:
+    """A title's :func:`fold`-ed key (``catalogue.items.title_key``) as lists sort it: each
+    run of digits led by its length in two digits, so that numbers sort by their value, as
+    people count ("part 5" before "part 10", which characters alone put first). A
+    200-character key has at most 100 runs: the order is at most 400 characters."""
+    return DIGITS.sub(_counted, key)
+
+
+#: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
+DIGITS = re.compile(r"[0-9]+")
+
+
+def _counted(digits: re.Match[str]) -> str:
+    return counted_number(digits[0])
+
+
+def counted_number(digits: str) -> str:
+    """A run of digits as :func:`title_order` writes it: its length, then the number."""
+    number = digits.lstrip("0") or "0"
+    return f"{min(len(number), 99):02d}{number}"
 
 
 def edits(word: str) -> list[tuple[str, ...]]:
@@ -317,10 +340,11 @@ class SearchQuery:
     def tiers(self, dialect: str = "sqlite") -> tuple[SearchTier, ...]:
         """The rank bands of this search, best first; together they hold every match once.
 
-        One word: the title itself (6), a whole word of the title (5), part of one (4),
-        exactly elsewhere (2), only with a typo (1). Several words: those with some word
-        exact (ranked by :meth:`relevance`; every word must match, so they are few), then
-        those where every word needed its typo forgiven.
+        One word: the title itself (6), in any other title (4: whole word or part of one
+        alike, which no index tells apart), exactly elsewhere (2), only with a typo (1).
+        Several words: those with some word exact (ranked by :meth:`relevance`; every
+        word must match, so they are few), then those where every word needed its typo
+        forgiven.
         """
         return _tiers(self.words, dialect == "postgresql")
 
@@ -394,11 +418,23 @@ def whole_word_regex(word: str) -> str:
 def _whole_word(
     column: QueryableAttribute[str], word: str, postgresql: bool
 ) -> ColumnElement[bool]:
-    """Whether ``column`` holds ``word`` as a whole word (:func:`whole_word_regex`)."""
+    """Whether ``column`` holds ``word`` as a whole word (:func:`whole_word_regex`).
+
+    Most words stand between spaces, which one LIKE finds (the text between two more);
+    only a text that does not have it so is tested by the regular expression, or by
+    SQLite's ``GLOB`` patterns (whose class is tried at every character). CASE keeps
+    that order (see :func:`_sqlite_match`)."""
+    spaced = literal(" ", String).concat(column).concat(literal(" ", String))
     if postgresql:
-        return column.regexp_match(_inline(whole_word_regex(word)))
-    patterns = _whole_word_globs(_glob_literal(word))
-    return or_(*(column.bool_op("GLOB")(_inline(pattern)) for pattern in patterns))
+        between_spaces = spaced.like(_inline(f"% {escape_like(word)} %"), escape="\\")
+        placed = column.regexp_match(_inline(whole_word_regex(word)))
+    else:
+        # GLOB (the text is folded: its case-sensitivity loses nothing) costs less than
+        # LIKE, which folds case as it compares.
+        between_spaces = spaced.bool_op("GLOB")(_inline(f"* {_glob_literal(word)} *"))
+        patterns = _whole_word_globs(_glob_literal(word))
+        placed = or_(*(column.bool_op("GLOB")(_inline(pattern)) for pattern in patterns))
+    return case((between_spaces, true()), else_=placed)
 
 
 def _whole_word_globs(pattern: str) -> list[str]:
@@ -434,15 +470,13 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
         )
     word = words[0]
     title = MediaItemRow.title_key
-    # The title's tiers all hold the word (the trigram index finds them by it), then the
-    # title is the word, else has it whole, else as part of a longer word.
     in_title = _contains(title, word)
-    itself, whole = title == _inline(word), _whole_word(title, word, postgresql)
-    in_title_fts = _fts_phrase(word, column="title_key")
+    # The title that is the word itself, found by its sort key on the title indexes (the
+    # trigram indexes would read every title holding the word to find it).
+    itself = title == _inline(word)
     tiers = [
-        SearchTier((in_title, itself), 6, in_title_fts),
-        SearchTier((in_title, whole, not_(itself)), 5, in_title_fts),
-        SearchTier((in_title, not_(whole)), 4, in_title_fts),
+        SearchTier((MediaItemRow.title_order == _inline(title_order(word)), itself), 6, None),
+        SearchTier((in_title, not_(itself)), 4, _fts_phrase(word, column="title_key")),
         SearchTier((exact[0], not_(in_title)), 2, _fts_phrase(word)),
     ]
     if len(edits(word)) > 1:  # a word that forgives a typo
