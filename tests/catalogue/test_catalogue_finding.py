@@ -127,6 +127,59 @@ async def test_related_items_share_tags_first_then_the_most_viewed(
     assert after_draft == ["Both tags", "One tag", "Watched", "Popular", "Quiet"]
 
 
+async def set_views(client: AppClient, views: dict[str, int]) -> None:
+    """Give items (by id) these view counts."""
+    async with client.app.state.backends.database.session() as session, session.begin():
+        for item_id, count in views.items():
+            await session.execute(
+                update(MediaItemRow)
+                .where(MediaItemRow.id == uuid.UUID(item_id))
+                .values(view_count=count)
+            )
+
+
+async def test_up_next_of_a_numbered_series_is_its_next_number(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    made: dict[str, str] = {}
+    titles = ["Episode 1", "Episode 2", "Episode 3", "Episode 3 (bonus)", "Episode 5"]
+    titles += ["Episode 9", "Episode 10", "Episode 11", "Episode 12", "Episode 20"]
+    titles += ["Episode 100", "Episodes 4", "Part 1 of 3", "Part 2 of 3", "Season 2 Episode 3"]
+    titles += ["Season 2 Episode 4", "Season 3 Episode 3", "Part 3 of 3", "Lecture 09"]
+    titles += ["Lecture 10", "Lecture 11", "Plain"]
+    for title in titles:
+        made[title] = (await create_item(catalogue_client, settings, title=title))["id"]
+    # Episode 3 the least viewed of all: tags and views alone rank it last.
+    await set_views(catalogue_client, {item_id: 10 for item_id in made.values()})
+    await set_views(catalogue_client, {made["Episode 3"]: 0, made["Plain"]: 50})
+
+    after_2 = await related(catalogue_client, made["Episode 2"], limit=8)
+    assert after_2[0] == "Episode 3"
+    assert len(after_2) == 8 and after_2.count("Episode 3") == 1
+    assert await related(
+        catalogue_client, made["Episode 2"], viewer_headers(settings), limit=1
+    ) == ["Episode 3"]
+    # The smallest greater number, whatever the gap; the same words around it alone.
+    assert (await related(catalogue_client, made["Episode 3"]))[0] == "Episode 5"
+    assert (await related(catalogue_client, made["Episode 12"]))[0] == "Episode 20"
+    assert (await related(catalogue_client, made["Part 1 of 3"]))[0] == "Part 2 of 3"
+    assert (await related(catalogue_client, made["Lecture 09"]))[0] == "Lecture 10"
+    # A title's last number counts first.
+    season_2 = await related(catalogue_client, made["Season 2 Episode 3"])
+    assert season_2[0] == "Season 2 Episode 4"
+    # The last of a series, and a title without a number, keep the shared ranking.
+    assert (await related(catalogue_client, made["Episode 100"]))[0] == "Plain"
+    assert (await related(catalogue_client, made["Part 3 of 3"]))[0] == "Plain"
+    # Only what a viewer can play: an unpublished next episode is passed over.
+    admin = admin_headers(settings)
+    hidden = await catalogue_client.patch(
+        f"{API}/{made['Episode 3']}", json={"status": "draft"}, headers=admin
+    )
+    assert hidden.status_code == 200, hidden.text
+    assert (await related(catalogue_client, made["Episode 2"]))[0] == "Episode 5"
+
+
 async def test_related_items_of_what_the_caller_may_not_see_are_404(
     catalogue_client: AppClient,
 ) -> None:

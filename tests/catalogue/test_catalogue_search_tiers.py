@@ -22,7 +22,7 @@ from sqlalchemy import insert, text
 from streamstack.catalogue.items import derived_columns, normalize_tags
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 from streamstack.catalogue.repository import WALK_WINDOW
-from streamstack.catalogue.search import FUZZY_WORDS, SearchQuery, edits
+from streamstack.catalogue.search import FUZZY_WORDS, SearchQuery, edits, whole_word_regex
 from support.apps import AppClient, running_app
 from support.fixtures import SettingsFactory
 
@@ -32,9 +32,15 @@ START = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
 
 
 def title_of(i: int) -> str:
+    if i % 1500 == 42:
+        return "Lagoon"  # the query itself: first of all
+    if i == 2001:
+        return "Clip 0"  # two words, the query itself: before "Clip 0003" and the like
     words = [f"Clip {i:04d}"]
     if i % 3 == 0:
         words.append("lagoon")  # a dense title tier
+    elif i % 5 == 1:
+        words.append("Lagoons")  # "lagoon" as part of a word: after it as a whole word
     if i % 997 == 5:
         words.append("Glacier")  # a sparse title tier beside a dense one elsewhere
     return " ".join(words)
@@ -88,8 +94,24 @@ def matcher(index: int, word: str) -> Callable[[str], bool]:
     return lambda text: any(p.search(text) for p in patterns)
 
 
+def relevance(words: tuple[str, ...], title: str, text: str) -> int:
+    """One word: 6 the title itself, 4 in another title, 2 exactly elsewhere, 1 by a typo.
+    Several: per word 5 a whole word of the title, 4 part of one, 2 exactly elsewhere, 1 by
+    a typo; 1 more for the title that is the query."""
+    if len(words) == 1:
+        word = words[0]
+        return 6 if title == word else 4 if word in title else 2 if word in text else 1
+    score = int(title == " ".join(words))
+    for word in words:
+        if word in title:
+            score += 5 if re.search(whole_word_regex(word), title) else 4
+        else:
+            score += 2 if word in text else 1
+    return score
+
+
 def expected_ids(rows: list[dict[str, Any]], q: str, *, admin: bool, sort: str) -> list[uuid.UUID]:
-    """Every match, ranked: per word 4 in the title, 2 exactly elsewhere, 1 by a typo."""
+    """Every match, ranked by :func:`relevance`, then in the list's order."""
     words = SearchQuery.parse(q).words
     tests = [matcher(index, word) for index, word in enumerate(words)]
     found = []
@@ -99,8 +121,7 @@ def expected_ids(rows: list[dict[str, Any]], q: str, *, admin: bool, sort: str) 
         text = row["search_text"]
         if not all(test(text) for test in tests):
             continue
-        relevance = sum(4 if w in row["title_key"] else 2 if w in text else 1 for w in words)
-        found.append((relevance, row))
+        found.append((relevance(words, row["title_key"], text), row))
     when = "created_at" if admin else "published_at"
     keys: dict[str, Callable[[dict[str, Any]], Any]] = {
         "newest": lambda r: (r[when], r["id"]),
@@ -242,3 +263,36 @@ async def test_search_pages_carry_the_tag_and_page_they_were_asked_for(
                 assert (body["total"], body["page"], body["page_size"]) == (4, page, 3), asked
                 pages.append([item["title"] for item in body["items"]])
             assert pages == [newest_first[:3], newest_first[3:], []], (headers, asked)
+
+
+async def test_the_title_that_is_the_query_comes_first_then_whole_words(
+    catalogue_client: AppClient,
+) -> None:
+    client, settings = catalogue_client, catalogue_client.app.state.settings
+    titles = ("Episode", "Episode 1", "Episode 100", "Episode 10, part 1", "Episode 11")
+    for title in (*titles, "Episode 12"):
+        await create_item(client, settings, title=title)
+
+    async def found(q: str) -> list[str]:
+        r = await client.get(f"{API}/", params={"q": q})
+        assert r.status_code == 200, r.text
+        return [item["title"] for item in r.json()["items"]]
+
+    # The newest first among equals: the title that is the query is the oldest.
+    assert await found("episode 1") == [
+        "Episode 1",
+        "Episode 10, part 1",  # "1" a whole word of it
+        "Episode 12",
+        "Episode 11",
+        "Episode 100",
+    ]
+    assert await found("EPISODE   1") == await found("episode 1")  # folded alike
+    # One word: the title that is the word, then every other title holding it alike.
+    assert await found("Épisode") == [
+        "Episode",
+        "Episode 12",
+        "Episode 11",
+        "Episode 10, part 1",
+        "Episode 100",
+        "Episode 1",
+    ]

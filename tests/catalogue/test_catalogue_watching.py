@@ -552,3 +552,34 @@ async def test_most_viewed_first_for_viewers_and_admins(catalogue_client: Client
     searched = await catalogue_client.get(f"{API}/", params={"sort": "popular", "q": "seen"})
     assert [entry["id"] for entry in searched.json()["items"]] == expected
     assert [entry["view_count"] for entry in searched.json()["items"]] == [3, 1, 0]
+
+
+async def test_most_viewed_ties_come_newest_first_in_every_list(catalogue_client: Client) -> None:
+    # Nothing viewed: every count ties. The ids fall as the items are made, so a list
+    # that broke ties by id would show the oldest first.
+    settings = catalogue_client.app.state.settings
+    made: dict[str, list[str]] = {"published": [], "draft": []}
+    for number in range(6):
+        publish = number % 3 != 2
+        item = await create_item(
+            catalogue_client,
+            settings,
+            id=str(uuid.UUID(int=(10 - number) << 64)),
+            title=f"Filler clip {number}",
+            publish=publish,
+        )
+        made["published" if publish else "draft"].append(item["id"])
+    newest_first = {status: ids[::-1] for status, ids in made.items()}
+    everything = [str(uuid.UUID(int=(10 - number) << 64)) for number in reversed(range(6))]
+
+    async def order(status: str | None = None, **headers: str) -> list[str]:
+        params = {"sort": "popular", **({"status": status} if status else {})}
+        r = await catalogue_client.get(f"{API}/", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return [entry["id"] for entry in r.json()["items"]]
+
+    admin = admin_headers(settings)
+    assert await order() == newest_first["published"]  # the viewers' list
+    assert await order("published", **admin) == newest_first["published"]
+    assert await order("draft", **admin) == newest_first["draft"]
+    assert await order("all", **admin) == everything

@@ -3,6 +3,7 @@ answered in (whole to admins and other modules, without its internals to viewers
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -15,7 +16,7 @@ from sqlalchemy import and_, func, or_
 
 from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
-from streamstack.catalogue.search import fold
+from streamstack.catalogue.search import DIGITS, counted_number, fold, title_order
 from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
     CaptionSource,
@@ -61,21 +62,47 @@ def title_key(title: str) -> str:
     return fold(title)[:TITLE_MAX]
 
 
-def title_order(key: str) -> str:
-    """A :func:`title_key` as lists sort it: each run of digits led by its length in two
-    digits, so that numbers sort by their value, as people count ("part 5" before "part
-    10", which characters alone put first). A 200-character key has at most 100 runs:
-    the order is at most 400 characters."""
-    return _DIGITS.sub(_counted, key)
+#: The digits a :func:`title_order` writes its numbers in (and nothing else in them).
+ORDER_DIGITS = "0123456789"
+#: How many of a title's numbers, its last ones, may be the one its series counts by
+#: ("Season 2 Episode 3" by its last; "Part 1 of 3" by its first, having no "Part 1 of 4").
+SERIES_NUMBERS = 3
 
 
-#: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
-_DIGITS = re.compile(r"[0-9]+")
+@dataclasses.dataclass(frozen=True, slots=True)
+class SeriesNumber:
+    """One number of a title, and where the titles of its series with a greater number
+    lie in :func:`title_order`: what comes before (``prefix``) and after (``suffix``) the
+    number there, and ``after <= order < before`` (the number's value sorts as people
+    count, so the first such title in that order has the next number)."""
+
+    prefix: str
+    suffix: str
+    #: The order of the same title with the next number: no greater number sorts before.
+    after: str
+    #: Above every number after the prefix (a number is at most 2 + TITLE_MAX digits).
+    before: str
 
 
-def _counted(digits: re.Match[str]) -> str:
-    number = digits[0].lstrip("0") or "0"
-    return f"{min(len(number), 99):02d}{number}"
+def series_numbers(key: str) -> list[SeriesNumber]:
+    """The last :data:`SERIES_NUMBERS` numbers of a :func:`title_key`, the last first:
+    "episode 2" is "episode 3" and on after it, "part 1 of 3" is "part 2 of 3" (or
+    "part 1 of 4")."""
+    found = []
+    for digits in reversed(list(DIGITS.finditer(key))[-SERIES_NUMBERS:]):
+        # Numbers are written alike wherever they stand: the prefix and suffix of the
+        # whole title's order are those of the title's parts.
+        prefix = title_order(key[: digits.start()])
+        following = counted_number(str(int(digits[0]) + 1))
+        found.append(
+            SeriesNumber(
+                prefix=prefix,
+                suffix=title_order(key[digits.end() :]),
+                after=prefix + following,
+                before=prefix + "9" * (3 + TITLE_MAX),
+            )
+        )
+    return found
 
 
 def search_text(title: str, description: str, tags: Sequence[str]) -> str:

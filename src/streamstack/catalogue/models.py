@@ -62,10 +62,14 @@ class MediaItemRow(CatalogueBase):
         Index("ix_media_items_viewers_duration", "status", "playable", "duration_seconds", "id"),
         # Items by processing state, newest first: failed ones counted, filtered (0009).
         Index("ix_media_items_processing_state", "processing_state", "created_at", "id"),
-        # Most viewed first, for admins and viewers (catalogue_0011).
-        Index("ix_media_items_status_view_count", "status", "view_count", "id"),
-        Index("ix_media_items_viewers_view_count", "status", "playable", "view_count", "id"),
-        # Related items: most viewed, then newest (catalogue_0013).
+        # Most viewed first, ties newest first: admins' lists of a status (published_at)
+        # and of every status (created_at) (catalogue_0021).
+        Index("ix_media_items_status_most_viewed", "status", "view_count", "published_at", "id"),
+        Index("ix_media_items_most_viewed", "view_count", "created_at", "id"),
+        # An admin's list of every status by title, and search's tier of the title that is
+        # the query itself, whatever the status (catalogue_0021).
+        Index("ix_media_items_title_order", "title_order", "id"),
+        # Viewers' most viewed first and related items: ties newest first (catalogue_0013).
         Index(
             "ix_media_items_viewers_most_viewed",
             "status",

@@ -14,8 +14,9 @@ variants. Both backends answer from a trigram index:
 - SQLite: the FTS5 table with the trigram tokenizer (:data:`FTS_TABLE`) first finds the
   items holding a literal piece of each word; only those items, reached by primary key,
   are then tested with the word's ``GLOB`` patterns.
-Results are ranked by relevance: an exact word in the title counts most, then an exact
-word elsewhere, then a forgiven typo.
+Results are ranked by relevance: an exact word in the title counts most (more as a whole
+word of it than as part of one: "1" finds "Episode 1" before "Episode 100"; most of all
+when the title is the query itself), then an exact word elsewhere, then a forgiven typo.
 
 A page is filled tier by tier (:meth:`SearchQuery.tiers`), so a search reads about as many
 items as its page shows, not every item that matches: within a tier every item ranks
@@ -108,6 +109,28 @@ def fold(text_: str) -> str:
     return bare.translate(_UNSPLIT_LETTERS)
 
 
+def title_order(key: str) -> str:
+    """A title's :func:`fold`-ed key (``catalogue.items.title_key``) as lists sort it: each
+    run of digits led by its length in two digits, so that numbers sort by their value, as
+    people count ("part 5" before "part 10", which characters alone put first). A
+    200-character key has at most 100 runs: the order is at most 400 characters."""
+    return DIGITS.sub(_counted, key)
+
+
+#: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
+DIGITS = re.compile(r"[0-9]+")
+
+
+def _counted(digits: re.Match[str]) -> str:
+    return counted_number(digits[0])
+
+
+def counted_number(digits: str) -> str:
+    """A run of digits as :func:`title_order` writes it: its length, then the number."""
+    number = digits.lstrip("0") or "0"
+    return f"{min(len(number), 99):02d}{number}"
+
+
 def edits(word: str) -> list[tuple[str, ...]]:
     """``word`` and its one-edit variants, exact first, each as the literal pieces that
     one unknown letter separates (``("gla", "cer")`` is gla?cer).
@@ -143,11 +166,9 @@ def _variant_globs(edit: tuple[str, ...]) -> list[str]:
     """The ``GLOB`` patterns of one variant: at the text's start or after a separator,
     and followed by one too (or the text's end) if it matches whole words only."""
     variant = "?".join(_glob_literal(piece) for piece in edit)
-    separator = _glob_separator()
     if not _whole(edit):
-        return [f"{variant}*", f"*{separator}{variant}*"]
-    starts = (f"*{separator}", "")
-    return [f"{start}{variant}{end}" for start in starts for end in (f"{separator}*", "")]
+        return [f"{variant}*", f"*{_glob_separator()}{variant}*"]
+    return _whole_word_globs(variant)
 
 
 def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
@@ -305,16 +326,25 @@ class SearchQuery:
         patterns on SQLite, each tested only on items holding one of the word's pieces."""
         return list(_tested(self.words, dialect == "postgresql"))
 
-    def relevance(self) -> ColumnElement[int]:
-        """Per word: 4 in the title, 2 exactly elsewhere, 1 for a forgiven typo."""
-        return _relevance(self.words)
+    def relevance(self, dialect: str = "sqlite") -> ColumnElement[int]:
+        """Per word: 5 a whole word of the title, 4 part of one, 2 exactly elsewhere, 1 for
+        a forgiven typo; and 1 more if the title is the query (:meth:`title`)."""
+        return _relevance(self.words, dialect == "postgresql")
+
+    @property
+    def title(self) -> str:
+        """The title (as :func:`~streamstack.catalogue.items.title_key` keeps it) that is
+        this query itself: its words, one space apart."""
+        return " ".join(self.words)
 
     def tiers(self, dialect: str = "sqlite") -> tuple[SearchTier, ...]:
         """The rank bands of this search, best first; together they hold every match once.
 
-        One word: in the title (4), exactly elsewhere (2), only with a typo (1). Several
-        words: those with some word exact (ranked by :meth:`relevance`; every word must
-        match, so they are few), then those where every word needed its typo forgiven.
+        One word: the title itself (6), in any other title (4: whole word or part of one
+        alike, which no index tells apart), exactly elsewhere (2), only with a typo (1).
+        Several words: those with some word exact (ranked by :meth:`relevance`; every
+        word must match, so they are few), then those where every word needed its typo
+        forgiven.
         """
         return _tiers(self.words, dialect == "postgresql")
 
@@ -365,16 +395,53 @@ def _postgresql_match(column: QueryableAttribute[str], word: str) -> ColumnEleme
 
 
 @functools.lru_cache(maxsize=256)
-def _relevance(words: tuple[str, ...]) -> ColumnElement[int]:
-    score: ColumnElement[int] = literal(0, Integer)
+def _relevance(words: tuple[str, ...], postgresql: bool) -> ColumnElement[int]:
+    title = MediaItemRow.title_key
+    itself = _inline(SearchQuery(words).title)
+    score: ColumnElement[int] = case((title == itself, 1), else_=0)
     for word in words:
-        exact = f"%{escape_like(word)}%"
         score = score + case(
-            (MediaItemRow.title_key.like(_inline(exact), escape="\\"), 4),
-            (MediaItemRow.search_text.like(_inline(exact), escape="\\"), 2),
+            (_contains(title, word), case((_whole_word(title, word, postgresql), 5), else_=4)),
+            (_contains(MediaItemRow.search_text, word), 2),
             else_=1,
         )
     return score
+
+
+def whole_word_regex(word: str) -> str:
+    """A regular expression (PostgreSQL's and Python's) finding ``word`` as a whole word:
+    between :data:`WORD_SEPARATORS` or the text's ends."""
+    separator = _regex_separator()
+    return f"(?:^|{separator}){_regex_literal(word)}(?:$|{separator})"
+
+
+def _whole_word(
+    column: QueryableAttribute[str], word: str, postgresql: bool
+) -> ColumnElement[bool]:
+    """Whether ``column`` holds ``word`` as a whole word (:func:`whole_word_regex`).
+
+    Most words stand between spaces, which one LIKE finds (the text between two more);
+    only a text that does not have it so is tested by the regular expression, or by
+    SQLite's ``GLOB`` patterns (whose class is tried at every character). CASE keeps
+    that order (see :func:`_sqlite_match`)."""
+    spaced = literal(" ", String).concat(column).concat(literal(" ", String))
+    if postgresql:
+        between_spaces = spaced.like(_inline(f"% {escape_like(word)} %"), escape="\\")
+        placed = column.regexp_match(_inline(whole_word_regex(word)))
+    else:
+        # GLOB (the text is folded: its case-sensitivity loses nothing) costs less than
+        # LIKE, which folds case as it compares.
+        between_spaces = spaced.bool_op("GLOB")(_inline(f"* {_glob_literal(word)} *"))
+        patterns = _whole_word_globs(_glob_literal(word))
+        placed = or_(*(column.bool_op("GLOB")(_inline(pattern)) for pattern in patterns))
+    return case((between_spaces, true()), else_=placed)
+
+
+def _whole_word_globs(pattern: str) -> list[str]:
+    """The ``GLOB`` patterns finding what ``pattern`` matches as a whole word."""
+    separator = _glob_separator()
+    starts = (f"*{separator}", "")
+    return [f"{start}{pattern}{end}" for start in starts for end in (f"{separator}*", "")]
 
 
 @functools.lru_cache(maxsize=256)
@@ -398,13 +465,18 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
     fts = SearchQuery(words).fts_match()
     if len(words) > 1:
         return (
-            SearchTier((*tested, or_(*exact)), _relevance(words), fts),
+            SearchTier((*tested, or_(*exact)), _relevance(words, postgresql), fts),
             SearchTier((*tested, not_(or_(*exact))), len(words), fts),
         )
     word = words[0]
-    in_title = _contains(MediaItemRow.title_key, word)
+    title = MediaItemRow.title_key
+    in_title = _contains(title, word)
+    # The title that is the word itself, found by its sort key on the title indexes (the
+    # trigram indexes would read every title holding the word to find it).
+    itself = title == _inline(word)
     tiers = [
-        SearchTier((in_title,), 4, _fts_phrase(word, column="title_key")),
+        SearchTier((MediaItemRow.title_order == _inline(title_order(word)), itself), 6, None),
+        SearchTier((in_title, not_(itself)), 4, _fts_phrase(word, column="title_key")),
         SearchTier((exact[0], not_(in_title)), 2, _fts_phrase(word)),
     ]
     if len(edits(word)) > 1:  # a word that forgives a typo

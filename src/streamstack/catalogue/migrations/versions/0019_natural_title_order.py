@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.catalogue.items import title_order
+from streamstack.catalogue.search import title_order
 from streamstack.kernel import migrations as ddl
 
 revision: str = "catalogue_0019"
