@@ -97,6 +97,8 @@ async def test_an_unlisted_playlist_opens_for_others_without_its_drafts(
     assert ids(await opened(client, carol, pid)) == [a, b, c]
     own = await opened(client, owner, pid)
     assert (ids(own), own["mine"]) == ([draft, a, b, c], True)
+    # Others are told one entry is there that they cannot watch; its owner sees them all.
+    assert (theirs["unavailable_count"], own["unavailable_count"]) == (1, 0)
     assert own["etag"].startswith('"')
 
     # Withdrawn, an item leaves what others see (and their count), and comes back after.

@@ -114,6 +114,9 @@ async def test_a_playlist_shows_only_what_its_owner_may_see(catalogue_client: Cl
     assert await shown(client, alice, pid) == [b, c]
     (summary,) = (await mine(client, alice))["playlists"]
     assert summary["item_count"] == 2
+    # The page says one is kept there though it cannot be watched now.
+    page = (await client.get(f"{PLAYLISTS}/{pid}", headers=alice)).json()
+    assert (len(page["items"]), page["unavailable_count"]) == (2, 1)
     assert summary["thumbnail_url"] == f"/api/v1/stream/thumbnails/{b}.jpg"
     # Nor does the playlist say it holds the hidden item (the page it would open lacks it).
     assert [p["holds_item"] for p in (await mine(client, alice, item=a))["playlists"]] == [False]
@@ -126,6 +129,7 @@ async def test_a_playlist_shows_only_what_its_owner_may_see(catalogue_client: Cl
     assert (r.status_code, r.json()["code"]) == (400, "position_out_of_range")
     await client.patch(f"{API}/{a}", json={"status": "published"}, headers=admin)
     assert await shown(client, alice, pid) == [a, c, b]
+    assert (await client.get(f"{PLAYLISTS}/{pid}", headers=alice)).json()["unavailable_count"] == 0
 
     # An admin's playlist holds drafts too, since they may see (and play) them.
     _, boss = user(client, role="admin")

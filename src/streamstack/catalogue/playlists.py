@@ -340,11 +340,13 @@ class PlaylistService:
         """The playlist with the items it shows the caller, its owner or not."""
         admin = _sees_all(principal, row)
         items = await store.playlist_entries.shown(row.id, visible_only=not admin)
+        entries = await store.playlist_entries.number(row.id)
         tags = await store.tags.of_items([item.id for item in items])
         summary = to_summary(row, _head(items), mine=row.user_id == account_id(principal))
         return Playlist(
             **msgspec.structs.asdict(summary),
             items=[to_catalogue_item(item, tags.get(item.id, []), admin=admin) for item in items],
+            unavailable_count=entries - len(items),
         )
 
 

@@ -770,6 +770,10 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
         )
         return list(rows)
 
+    async def number(self, playlist_id: uuid.UUID) -> int:
+        """How many entries the playlist has, whoever may see their items."""
+        return await self.count(PlaylistEntryRow.playlist_id == playlist_id)
+
     async def of(self, playlist_id: uuid.UUID) -> list[PlaylistEntryRow]:
         """Every entry of the playlist, in order, whoever may see its item."""
         rows = await self.session.scalars(

@@ -214,6 +214,9 @@ class Playlist(PlaylistSummary, frozen=True, kw_only=True):
     order, leaving out those the caller may not see (unpublished, no longer playable)."""
 
     items: Annotated[list[CatalogueItem], msgspec.Meta(max_length=MAX_PLAYLIST_ITEMS)]
+    #: How many of its entries the caller cannot watch now (unpublished, withdrawn, not
+    #: playable yet): kept in the playlist, shown again when they come back.
+    unavailable_count: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 
 class PlaylistPage(msgspec.Struct, frozen=True):

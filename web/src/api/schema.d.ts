@@ -1324,6 +1324,8 @@ export interface components {
             mine: boolean;
             thumbnail_url: string | null;
             title: string;
+            /** @default 0 */
+            unavailable_count?: number;
             /** Format: date-time */
             updated_at: string;
             /** @enum {string} */

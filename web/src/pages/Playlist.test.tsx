@@ -41,6 +41,29 @@ function servePlaylist(start: Playlist) {
 const titles = () => screen.getAllByTestId("playlist-item").map((row) => within(row).getByRole("link").textContent);
 
 describe("PlaylistPage", () => {
+  it("says entries that cannot be watched now are kept, rather than that the playlist is empty", async () => {
+    signedInViewer();
+    servePlaylist(playlistOf([], { item_count: 0, unavailable_count: 2 }));
+    renderApp("/playlists/p-1");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent(
+      "2 videos in this playlist are not available now (unpublished or being processed): they show here again when they are back.",
+    );
+    expect(empty).not.toHaveTextContent("Nothing here yet");
+  });
+
+  it("notes one hidden entry under the ones that play", async () => {
+    signedInViewer();
+    servePlaylist(playlistOf([A], { unavailable_count: 1 }));
+    renderApp("/playlists/p-1");
+
+    expect(await screen.findByTestId("unavailable-note")).toHaveTextContent(
+      "1 video in this playlist is not available now (unpublished or being processed): it shows here again when it is back.",
+    );
+    expect(titles()).toEqual(["Alpha"]);
+  });
+
   it("shows the items in order, plays all from the first, and reorders with the keyboard", async () => {
     signedInViewer();
     servePlaylist(playlistOf([A, B, C]));

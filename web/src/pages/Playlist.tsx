@@ -266,10 +266,14 @@ type PageChanges = ReturnType<typeof usePlaylistChanges>;
 
 /** The playlist's items in order, each with its buttons (its owner's); what to do when there are none. */
 function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: boolean; changes: PageChanges }) {
+  const hidden = playlist.unavailable_count ?? 0;
+  const unavailable = <UnavailableNote count={hidden} />;
   if (playlist.items.length === 0) {
     return (
       <div className="empty" data-testid="empty-state">
-        {playlist.mine ? (
+        {hidden > 0 ? (
+          unavailable
+        ) : playlist.mine ? (
           <p>
             Nothing here yet: press Save under a video to add it. <Link to="/">Browse videos</Link>
           </p>
@@ -279,6 +283,31 @@ function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: 
       </div>
     );
   }
+  return (
+    <>
+      <PlaylistList playlist={playlist} busy={busy} changes={changes} />
+      {unavailable}
+    </>
+  );
+}
+
+/**
+ * Entries kept in the playlist that cannot be watched now (unpublished, being processed):
+ * without this an all-hidden playlist read "Nothing here yet" and looked worth deleting.
+ */
+function UnavailableNote({ count }: { count: number }) {
+  if (count === 0) return null;
+  const videos = count === 1 ? "1 video" : `${count} videos`;
+  return (
+    <p className="small" data-testid="unavailable-note">
+      {videos} in this playlist {count === 1 ? "is" : "are"} not available now (unpublished or being processed):{" "}
+      {count === 1 ? "it shows" : "they show"} here again when {count === 1 ? "it is" : "they are"} back.
+    </p>
+  );
+}
+
+/** The playlist's watchable items in order, each with its buttons (its owner's). */
+function PlaylistList({ playlist, busy, changes }: { playlist: Playlist; busy: boolean; changes: PageChanges }) {
   return (
     <ol className="history-list" aria-label="Videos in the playlist">
       {playlist.items.map((item, index) => (
