@@ -29,8 +29,12 @@ from e2e.spa_rig import (
 TITLE = "Harbour"
 NEW_TITLE = "Harbour at dawn"
 NEW_DESCRIPTION = "Boats leaving before the sun."
-#: sessionStorage as one text, in page scripts.
-KEPT = "() => Object.keys(sessionStorage).map(k => k + '=' + sessionStorage.getItem(k)).join('\\n')"
+#: sessionStorage as one text, in page scripts, but the lists' scroll positions (kept for
+#: Back, per tab: no draft, nothing of the account).
+KEPT = (
+    "() => Object.keys(sessionStorage).filter(k => k !== 'streamstack.scroll')"
+    ".map(k => k + '=' + sessionStorage.getItem(k)).join('\\n')"
+)
 
 
 async def sign_out_everywhere(page: Page, base: str) -> None:

@@ -6,6 +6,7 @@ import dataclasses
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
@@ -403,9 +404,9 @@ class UserAdminController(Controller):
         self, principal: Caller, auth: Auth, user_id: uuid.UUID, data: UserChange
     ) -> UserView:
         """Set a user's role (``viewer`` or ``admin``), sign-in email, or both at once."""
-        return await auth.change_user(
-            user_id, role=data.role, email=data.email, by=principal.user_id
-        )
+        role = None if isinstance(data.role, msgspec.UnsetType) else data.role
+        email = None if isinstance(data.email, msgspec.UnsetType) else data.email
+        return await auth.change_user(user_id, role=role, email=email, by=principal.user_id)
 
     @post(
         "/{user_id:uuid}/disable",

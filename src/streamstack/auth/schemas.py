@@ -68,8 +68,8 @@ class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
 class UserChange(msgspec.Struct, forbid_unknown_fields=True):
     """``PATCH /users/{id}``: the user's new role, new sign-in email, or both."""
 
-    role: Role | None = None
-    email: Email | None = None
+    role: Role | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType = msgspec.UNSET
 
 
 class EmailChange(msgspec.Struct, forbid_unknown_fields=True):

@@ -1486,9 +1486,8 @@ export interface components {
         };
         /** UserChange */
         UserChange: {
-            email?: string | null;
-            /** @enum {null|string} */
-            role?: "viewer" | "admin" | null;
+            email?: string;
+            role?: "viewer" | "admin";
         };
         /** UserPage */
         UserPage: {
