@@ -60,7 +60,7 @@ async def accounts(auth_settings: Settings, tmp_path: Path) -> AsyncIterator[Acc
             await service.create_admin(admin, PASSWORD)
             for user in (await service.list_users(None, 100, 0)).items:
                 if user.role == "admin" and user.email != admin:  # the only admin
-                    await service.change_role(user.id, "viewer")
+                    await service.change_user(user.id, role="viewer")
         accounts = Accounts(url, client, tmp_path, admin)
         code, _, err = await accounts("login", "--email", admin, "--password-stdin", stdin=PASSWORD)
         assert code == 0, err

@@ -36,9 +36,9 @@ async def test_concurrent_mutual_demotions_leave_exactly_one_admin(auth_settings
             # Only these two are admins when the race starts.
             ids = [u.id for u in page.items if u.email in emails]
             for other in set(admins) - set(ids):
-                await service.change_role(other, "viewer")
+                await service.change_user(other, role="viewer")
             outcomes = await asyncio.gather(
-                *(service.change_role(user_id, "viewer") for user_id in ids),
+                *(service.change_user(user_id, role="viewer") for user_id in ids),
                 return_exceptions=True,
             )
             refused = [o for o in outcomes if isinstance(o, BaseException)]
@@ -58,7 +58,7 @@ async def test_two_admins_demoting_each_other_over_http(auth_settings):
             ids = {u.email: str(u.id) for u in page.items if u.email in emails}
             for user in page.items:  # the dev start-up's admin@localhost, if any
                 if user.role == "admin" and user.email not in emails:
-                    await service.change_role(user.id, "viewer")
+                    await service.change_user(user.id, role="viewer")
         tokens = []
         for email in emails:
             answer = await http.post(f"{API}/login", json={"email": email, "password": PASSWORD})

@@ -200,7 +200,7 @@ async def test_the_last_admin_cannot_delete_their_account(client, auth_settings)
     async with standalone_service(auth_settings) as service:
         for user in (await service.list_users(None, 100, 0)).items:
             if user.role == "admin" and user.email != email:
-                await service.change_role(user.id, "viewer")
+                await service.change_user(user.id, role="viewer")
     headers = bearer(admin["access_token"])
     refused = await client.post(f"{API}/me/delete", json={"password": PASSWORD}, headers=headers)
 

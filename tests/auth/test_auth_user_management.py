@@ -340,7 +340,7 @@ async def test_the_last_admin_can_be_neither_disabled_nor_deleted(client, auth_s
     async with standalone_service(auth_settings) as service:
         for user in (await service.list_users(None, 100, 0)).items:
             if user.role == "admin" and str(user.id) != me:
-                await service.change_role(user.id, "viewer")
+                await service.change_user(user.id, role="viewer")
     assert_error(await client.post(f"{API}/users/{me}/disable", headers=headers), 409, "last_admin")
     assert_error(await client.delete(f"{API}/users/{me}", headers=headers), 409, "last_admin")
     assert (await client.get(f"{API}/me", headers=headers)).json()["role"] == "admin"
@@ -398,7 +398,7 @@ async def test_an_account_deleted_twice_at_once_is_deleted_once_and_then_404(aut
             outcomes = await asyncio.gather(
                 service.delete_user(user_id),
                 service.delete_user(user_id),
-                service.change_role(user_id, "viewer"),
+                service.change_user(user_id, role="viewer"),
                 return_exceptions=True,
             )
             assert None in outcomes[:2], outcomes

@@ -380,10 +380,6 @@ class AuthService:
             items = [user_view(u) for u in users]
         return UserPage(items, total, limit, offset)
 
-    async def change_role(self, user_id: uuid.UUID, role: str) -> UserView:
-        """Set a user's role (see :meth:`change_user`)."""
-        return await self.change_user(user_id, role=role)
-
     async def change_user(
         self,
         user_id: uuid.UUID,

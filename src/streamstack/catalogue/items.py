@@ -62,8 +62,6 @@ def title_key(title: str) -> str:
     return fold(title)[:TITLE_MAX]
 
 
-#: The digits a :func:`title_order` writes its numbers in (and nothing else in them).
-ORDER_DIGITS = "0123456789"
 #: How many of a title's numbers, its last ones, may be the one its series counts by
 #: ("Season 2 Episode 3" by its last; "Part 1 of 3" by its first, having no "Part 1 of 4").
 SERIES_NUMBERS = 3

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import string
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -56,7 +57,6 @@ from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import cloned_traverse
 
 from streamstack.catalogue.items import (
-    ORDER_DIGITS,
     OUTDATED,
     SHOWN_COLUMNS,
     SeriesNumber,
@@ -1393,7 +1393,8 @@ def _in_series(index: int) -> list[ColumnElement[bool]]:
         order < bound("before"),
         order.like(bound("pattern"), escape="\\"),
         number_length > 0,
-        func.ltrim(number, literal(ORDER_DIGITS, String)) == literal("", String),
+        # Nothing but digits (a title_order writes its numbers in ASCII digits alone).
+        func.ltrim(number, literal(string.digits, String)) == literal("", String),
     ]
 
 

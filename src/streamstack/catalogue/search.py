@@ -114,15 +114,11 @@ def title_order(key: str) -> str:
     run of digits led by its length in two digits, so that numbers sort by their value, as
     people count ("part 5" before "part 10", which characters alone put first). A
     200-character key has at most 100 runs: the order is at most 400 characters."""
-    return DIGITS.sub(_counted, key)
+    return DIGITS.sub(lambda digits: counted_number(digits[0]), key)
 
 
 #: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
 DIGITS = re.compile(r"[0-9]+")
-
-
-def _counted(digits: re.Match[str]) -> str:
-    return counted_number(digits[0])
 
 
 def counted_number(digits: str) -> str:

@@ -35,3 +35,8 @@ export function fragmentValue(hash: string, name: string): string {
   return new URLSearchParams(hash.replace(/^#/, "")).get(name) ?? "";
 }
 
+
+/** A path of this app as a whole link to hand over (copied, shared), on the address it is served from. */
+export function absoluteUrl(path: string): string {
+  return new URL(path, window.location.origin).href;
+}

@@ -15,6 +15,7 @@ import { useUserActions, type ResetLink, type UserActions } from "./useUserActio
 import { UserEmailDialog } from "./UserEmailDialog";
 import { UsersTable } from "./UsersTable";
 import { SubmitButton } from "../components/SubmitButton";
+import { absoluteUrl } from "../lib/paths";
 
 const PAGE_SIZE = 50;
 
@@ -140,7 +141,7 @@ function UserSearch({ onSearch }: { onSearch: (q: string) => void }) {
 /** A reset link is shown once, when issued: the administrator hands it over. */
 function ResetLinkNotice({ reset }: { reset: ResetLink }) {
   return (
-    <OneTimeNotice testId="reset-link" link={`${window.location.origin}${reset.link.link_path}`}>
+    <OneTimeNotice testId="reset-link" link={absoluteUrl(reset.link.link_path)}>
       Password-reset link for {reset.email}, valid once until {formatDate(reset.link.expires_at)}. It is shown only
       now: hand it over.
       {reset.disabled && " The account is disabled: the new password lets them sign in once it is enabled again."}

@@ -13,6 +13,7 @@ import { RevocableItem, RevocableList, RevokeButton } from "../components/Revoca
 import { useAction, type Action } from "../lib/useAction";
 import { copyText } from "../player/CopyMomentLink";
 import { SubmitButton } from "../components/SubmitButton";
+import { absoluteUrl } from "../lib/paths";
 
 const LIFETIMES = [
   { hours: 24, label: "1 day" },
@@ -212,7 +213,7 @@ function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invi
 /** A new invite's code and link, shown only once: the server keeps no copy to show again. */
 function CreatedInvite({ invite }: { invite: InviteCreated }) {
   return (
-    <OneTimeNotice testId="invite-created" link={`${window.location.origin}${invite.link_path}`}>
+    <OneTimeNotice testId="invite-created" link={absoluteUrl(invite.link_path)}>
       Invite code <code>{invite.code}</code>
       {invite.note && ` (${invite.note})`}, valid until {formatDate(invite.expires_at)}. It is shown only now: hand it
       over, or this link:

@@ -1,11 +1,11 @@
 import { useState } from "react";
 import type { Playlist } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
-import { playlistPath } from "../lib/paths";
+import { absoluteUrl, playlistPath } from "../lib/paths";
 
 /** The address that opens the playlist, for its owner to send to others. */
 export function playlistLink(playlist: Playlist): string {
-  return new URL(playlistPath(playlist.id), window.location.origin).href;
+  return absoluteUrl(playlistPath(playlist.id));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useId, useRef, useState, useSyncExternalStore, type RefObject } from "react";
 import { formatClock } from "../lib/format";
-import { watchPath } from "../lib/paths";
+import { absoluteUrl, watchPath } from "../lib/paths";
 
 /** How long "Link copied" stays (ms). */
 export const COPIED_FOR_MS = 2500;
@@ -33,7 +33,7 @@ function useWholeSeconds(videoRef: RefObject<HTMLVideoElement | null>): number {
 
 /** A link to `itemId`'s watch page at `seconds`, on this site. */
 export function momentUrl(itemId: string, seconds: number): string {
-  return new URL(watchPath(itemId, seconds), window.location.origin).toString();
+  return absoluteUrl(watchPath(itemId, seconds));
 }
 
 /** Whether the browser took `text` onto the clipboard (no Clipboard API, or a refusal: no). */

@@ -1,7 +1,7 @@
 """Titles sort with their numbers by value: "part 5" before "part 10".
 
 A new column, ``title_order`` (the folded title, each run of digits led by its length:
-``catalogue.items.title_order``), takes over the title sort from ``title_key``, which
+``catalogue.search.title_order``), takes over the title sort from ``title_key``, which
 search's title tier goes on reading. Its two sort indexes replace ``title_key``'s. Items
 are filled in batches by id, so a large catalogue is never in memory whole; a plain ADD
 COLUMN with a default (no table rebuild on SQLite, see catalogue_0002).
