@@ -361,6 +361,38 @@ def still_image(
     return b"".join(bytes(packet) for packet in packets)
 
 
+def logo_image(content_type: str, luma: int, width: int = 800, height: int = 600) -> bytes:
+    """A PNG or WebP picture, transparent but for an opaque grey square of ``luma`` (0-255)
+    in its middle half: a logo."""
+    codec, pixel_format = {"image/png": ("png", "rgba"), "image/webp": ("libwebp", "yuva420p")}[
+        content_type
+    ]
+    frame = av.VideoFrame(width, height, "rgba")
+    plane = frame.planes[0]
+    clear, square = bytes(4), bytes([luma, luma, luma, 255])
+    rows = (
+        b"".join(
+            square
+            if width // 4 <= x < width * 3 // 4 and height // 4 <= y < height * 3 // 4
+            else clear
+            for x in range(width)
+        ).ljust(plane.line_size, b"\0")
+        for y in range(height)
+    )
+    plane.update(b"".join(rows))
+    encoder = av.CodecContext.create(codec, "w")
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, pixel_format
+    encoder.time_base = Fraction(1, 25)
+    packets = [*encoder.encode(frame.reformat(format=pixel_format)), *encoder.encode(None)]
+    return b"".join(bytes(packet) for packet in packets)
+
+
+def corner_luma(jpeg: bytes) -> int:
+    """The brightness of a JPEG's top left pixel."""
+    with av.open(io.BytesIO(jpeg)) as image:
+        return bytes(next(image.decode(video=0)).reformat(format="gray").planes[0])[0]
+
+
 def exif_oriented(jpeg: bytes, orientation: int) -> bytes:
     """``jpeg`` with an EXIF segment saying how to turn it (6: a quarter turn clockwise, as a
     phone held upright writes a photo taken with its sensor sideways)."""

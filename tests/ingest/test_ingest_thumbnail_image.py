@@ -17,7 +17,7 @@ from typing import Any
 
 import ingest_media
 import pytest
-from ingest_media import decoded_size, mean_luma, still_image
+from ingest_media import corner_luma, decoded_size, logo_image, mean_luma, still_image
 from ingest_rig import Rig, shown
 from test_ingest_thumbnail_choice import FPS, luma_of_frame_at, upload
 
@@ -122,6 +122,23 @@ async def test_a_photo_is_turned_as_its_exif_orientation_says(
 
     assert response.status_code == 200, response.text
     assert decoded_size(stills(rig, clip["id"])[0]) == (480, 640)
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "image/webp"])
+@pytest.mark.parametrize(("logo", "backdrop"), [(20, 255), (235, 29)])
+async def test_a_transparent_logo_is_laid_on_a_backdrop_it_stands_out_on(
+    rig: Rig, clip: dict[str, Any], content_type: str, logo: int, backdrop: int
+) -> None:
+    """A JPEG keeps no transparency: a dark logo is laid on white, a light one on the dark
+    theme's thumbnail colour (not black, which hid a dark logo), its own pixels kept."""
+    response = await send_image(rig, clip["id"], logo_image(content_type, logo), content_type)
+
+    assert response.status_code == 200, response.text
+    for still in stills(rig, clip["id"]):
+        assert still is not None
+        assert corner_luma(still) == pytest.approx(backdrop, abs=6)
+        # Half the picture is the logo, half the backdrop.
+        assert mean_luma(still) == pytest.approx((logo + backdrop * 3) / 4, abs=6)
 
 
 async def test_back_to_the_automatic_frame(rig: Rig, clip: dict[str, Any]) -> None:

@@ -377,7 +377,55 @@ def _sound_decodes(
 def _stills(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[bytes, bytes | None]:
     """The thumbnail of ``frame`` shown at ``size``, and its poster when that is larger."""
     small, large = _fitted(size, THUMBNAIL_BOX), _fitted(size, POSTER_BOX)
+    frame = _flattened(frame)
     return _jpeg(frame, small), _jpeg(frame, large) if large != small else None
+
+
+def _flattened(frame: av.VideoFrame) -> av.VideoFrame:
+    """``frame`` with its transparent parts laid over a backdrop (a JPEG keeps no
+    transparency, and converting to one leaves them black: a dark logo vanished); ``frame``
+    itself when its format has no transparency."""
+    shape = frame.format
+    if not (shape.has_palette or any(part.is_alpha for part in shape.components)):
+        return frame
+    graph = av.filter.Graph()
+    size = f"{frame.width}x{frame.height}"
+    source = graph.add(
+        "buffer", f"video_size={size}:pix_fmt={shape.name}:time_base=1/1:pixel_aspect=1/1"
+    )
+    backdrop = graph.add("color", f"c={_backdrop(frame)}:s={size}:r=1")
+    # Compositing in RGB: a palette or RGBA picture keeps its colours exactly.
+    overlay = graph.add("overlay", "format=rgb:shortest=1")
+    sink = graph.add("buffersink")
+    backdrop.link_to(overlay, 0, 0)
+    source.link_to(overlay, 0, 1)
+    overlay.link_to(sink)
+    graph.configure()
+    frame.pts = 0
+    source.push(frame)
+    source.push(None)
+    flat = sink.pull()
+    assert isinstance(flat, av.VideoFrame)
+    return flat
+
+
+#: What transparency is laid over: white under a dark picture, the dark theme's thumbnail
+#: colour under a light one, so the picture stands out on either.
+LIGHT_BACKDROP, DARK_BACKDROP = "white", "0x1d212a"
+
+
+def _backdrop(frame: av.VideoFrame) -> str:
+    """The backdrop that contrasts with what shows of ``frame``: its visible pixels'
+    brightness, weighed by their opacity, on a 16x16 copy."""
+    small = frame.reformat(width=16, height=16, format="rgba")
+    plane = small.planes[0]
+    data = bytes(plane)
+    pixels = [
+        data[row * plane.line_size + column * 4 :][:4] for row in range(16) for column in range(16)
+    ]
+    opacity = sum(alpha for _, _, _, alpha in pixels)
+    brightness = sum((2126 * r + 7152 * g + 722 * b) * a for r, g, b, a in pixels) / 10_000
+    return DARK_BACKDROP if opacity and brightness / opacity > 128 else LIGHT_BACKDROP
 
 
 def _cover_art(container: av.container.InputContainer, task: Task) -> av.VideoFrame | None:
