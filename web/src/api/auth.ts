@@ -1,4 +1,4 @@
-import { api, request } from "./client";
+import { api, request, requestChange } from "./client";
 import type {
   AuthConfig,
   InviteCreated,
@@ -36,7 +36,7 @@ export async function listSessions(signal?: AbortSignal): Promise<SessionView[]>
 }
 
 export async function revokeSession(id: string): Promise<void> {
-  await request((headers) =>
+  await requestChange("signing out a session", (headers) =>
     api.DELETE("/api/v1/auth/sessions/{session_id}", { headers, params: { path: { session_id: id } } }),
   );
 }
@@ -53,7 +53,7 @@ export function listUsers(
 
 /** An admin's change of a user: their role, their sign-in email, or both. */
 export function changeUser(id: string, change: UserChange): Promise<UserView> {
-  return request((headers) => api.PATCH("/api/v1/auth/users/{user_id}", { headers, params: userPath(id), body: change }));
+  return requestChange(change.email === undefined ? "changing a user's role" : `changing a user's email to ${change.email}`, (headers) => api.PATCH("/api/v1/auth/users/{user_id}", { headers, params: userPath(id), body: change }));
 }
 
 export function setUserRole(id: string, role: Role): Promise<UserView> {
@@ -67,7 +67,7 @@ export function setUserRole(id: string, role: Role): Promise<UserView> {
 export function createInvite(expiresInHours: number, note = ""): Promise<InviteCreated> {
   const trimmed = note.trim();
   const body = { expires_in_hours: expiresInHours, ...(trimmed ? { note: trimmed } : {}) };
-  return request((headers) => api.POST("/api/v1/auth/invites", { headers, body }));
+  return requestChange(trimmed ? `creating the invite “${trimmed}”` : "creating an invite", (headers) => api.POST("/api/v1/auth/invites", { headers, body }));
 }
 
 export async function listInvites(signal?: AbortSignal): Promise<InviteView[]> {
@@ -76,26 +76,26 @@ export async function listInvites(signal?: AbortSignal): Promise<InviteView[]> {
 }
 
 export async function revokeInvite(id: string): Promise<void> {
-  await request((headers) =>
+  await requestChange("revoking an invite", (headers) =>
     api.DELETE("/api/v1/auth/invites/{invite_id}", { headers, params: { path: { invite_id: id } } }),
   );
 }
 
 /** Deletes the caller's own account (the password proves it is them); every session ends. */
 export async function deleteAccount(password: string): Promise<void> {
-  await request((headers) => api.POST("/api/v1/auth/me/delete", { headers, body: { password } }));
+  await requestChange("deleting your account", (headers) => api.POST("/api/v1/auth/me/delete", { headers, body: { password } }));
 }
 
 /** Changes the email the caller signs in with (the current password proves it is them); sessions stay. */
 export function changeEmail(email: string, currentPassword: string): Promise<UserView> {
-  return request((headers) =>
+  return requestChange(`changing your email to ${email}`, (headers) =>
     api.POST("/api/v1/auth/me/email", { headers, body: { email, current_password: currentPassword } }),
   );
 }
 
 /** Changes the caller's password; the server signs out every other session. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
-  await request((headers) =>
+  await requestChange("changing your password", (headers) =>
     api.POST("/api/v1/auth/password", {
       headers,
       body: { current_password: currentPassword, new_password: newPassword },
@@ -104,7 +104,7 @@ export async function changePassword(currentPassword: string, newPassword: strin
 }
 
 export function changeProfile(displayName: string | null): Promise<UserView> {
-  return request((headers) => api.PATCH("/api/v1/auth/me", { headers, body: { display_name: displayName } }));
+  return requestChange("changing your display name", (headers) => api.PATCH("/api/v1/auth/me", { headers, body: { display_name: displayName } }));
 }
 
 /** Sets a new password with a single-use reset code an admin handed over. */
@@ -125,20 +125,20 @@ function userPath(id: string) {
 }
 
 export function disableUser(id: string): Promise<UserView> {
-  return request((headers) => api.POST("/api/v1/auth/users/{user_id}/disable", { headers, params: userPath(id) }));
+  return requestChange("disabling a user", (headers) => api.POST("/api/v1/auth/users/{user_id}/disable", { headers, params: userPath(id) }));
 }
 
 export function enableUser(id: string): Promise<UserView> {
-  return request((headers) => api.POST("/api/v1/auth/users/{user_id}/enable", { headers, params: userPath(id) }));
+  return requestChange("enabling a user", (headers) => api.POST("/api/v1/auth/users/{user_id}/enable", { headers, params: userPath(id) }));
 }
 
 export async function deleteUser(id: string): Promise<void> {
-  await request((headers) => api.DELETE("/api/v1/auth/users/{user_id}", { headers, params: userPath(id) }));
+  await requestChange("deleting a user", (headers) => api.DELETE("/api/v1/auth/users/{user_id}", { headers, params: userPath(id) }));
 }
 
 /** A single-use password-reset code for a user, with the SPA path that takes it. */
 export function issuePasswordReset(id: string): Promise<PasswordResetCreated> {
-  return request((headers) =>
+  return requestChange("making a password-reset link", (headers) =>
     api.POST("/api/v1/auth/users/{user_id}/password-reset", { headers, params: userPath(id) }),
   );
 }

@@ -1,4 +1,4 @@
-import { api, request } from "./client";
+import { api, requestChange } from "./client";
 import type { CaptionTrack } from "./schema";
 
 export type { CaptionTrack };
@@ -26,7 +26,7 @@ export async function putCaption(itemId: string, language: string, file: File, l
   const params = { path: { item_id: itemId, language }, query: label ? { label } : {} };
   // The bytes, read once (≤ 512 KiB): a retry after a refresh sends them again.
   const bytes = await file.arrayBuffer();
-  const answer = await request((headers) =>
+  const answer = await requestChange(`adding the captions in ${language}`, (headers) =>
     api.PUT(CAPTION, {
       headers: { ...headers, "Content-Type": captionContentType(file) },
       params,
@@ -41,5 +41,5 @@ export async function putCaption(itemId: string, language: string, file: File, l
 /** Removes the track of `language` (its file goes too). */
 export async function deleteCaption(itemId: string, language: string): Promise<void> {
   const params = { path: { item_id: itemId, language } };
-  await request((headers) => api.DELETE(CAPTION, { headers, params }));
+  await requestChange(`removing the captions in ${language}`, (headers) => api.DELETE(CAPTION, { headers, params }));
 }

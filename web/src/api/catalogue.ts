@@ -1,4 +1,4 @@
-import { api, getFreshAccessToken, request } from "./client";
+import { api, getFreshAccessToken, request, requestChange } from "./client";
 import { LIMITS } from "./limits";
 import type {
   CatalogueItem,
@@ -71,12 +71,19 @@ export async function listRelated(id: string, signal?: AbortSignal): Promise<Cat
  */
 export function updateItem(id: string, patch: UpdateMediaItem, ifMatch?: string): Promise<MediaItem> {
   const params = { path: { item_id: id }, header: ifMatch ? { "If-Match": ifMatch } : undefined };
-  return request((headers) => api.PATCH("/api/v1/catalogue/{item_id}", { headers, params, body: patch }));
+  return requestChange(itemChange(patch), (headers) => api.PATCH("/api/v1/catalogue/{item_id}", { headers, params, body: patch }));
+}
+
+/** An item's change in words, for `requestChange`. */
+function itemChange(patch: UpdateMediaItem): string {
+  if (patch.status === "published") return "publishing a video";
+  if (patch.status === "draft") return "unpublishing a video";
+  return patch.title === undefined ? "saving changes to a video" : `saving changes to “${patch.title}”`;
 }
 
 export async function deleteItem(id: string): Promise<void> {
   const params = { path: { item_id: id } };
-  await request((headers) => api.DELETE("/api/v1/catalogue/{item_id}", { headers, params }));
+  await requestChange("deleting a video", (headers) => api.DELETE("/api/v1/catalogue/{item_id}", { headers, params }));
 }
 
 /** How long the access token asking for a stream grant must still live: a grant ends with it. */
@@ -130,9 +137,9 @@ export function watchHistory(query: WatchedQuery = {}, signal?: AbortSignal): Pr
 
 export async function removeFromHistory(id: string): Promise<void> {
   const params = { path: { item_id: id } };
-  await request((headers) => api.DELETE("/api/v1/catalogue/me/history/{item_id}", { headers, params }));
+  await requestChange("removing a video from your history", (headers) => api.DELETE("/api/v1/catalogue/me/history/{item_id}", { headers, params }));
 }
 
 export async function clearHistory(): Promise<void> {
-  await request((headers) => api.DELETE("/api/v1/catalogue/me/history", { headers }));
+  await requestChange("clearing your history", (headers) => api.DELETE("/api/v1/catalogue/me/history", { headers }));
 }

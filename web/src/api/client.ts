@@ -1,7 +1,8 @@
 import createClient from "openapi-fetch";
+import { keepLostChange } from "../lib/draftStore";
 import { errorFromAnswer, networkError } from "./errors";
 import type { paths, TokenPair } from "./schema";
-import { hasSessionMarker, setSessionMarker } from "./session";
+import { hasSessionMarker, setSessionMarker, signedInUserId } from "./session";
 import { accessTokenExpiresWithin, clearAccessToken, getAccessToken, setAccessToken } from "./tokenStore";
 
 export const API_BASE = "/api/v1";
@@ -9,7 +10,8 @@ export const API_BASE = "/api/v1";
 /**
  * The typed client generated from the app's OpenAPI document (`npm run
  * gen:api`): paths, parameters and bodies are checked against it. Calls go
- * through `request()`, which adds the bearer and the refresh-and-retry.
+ * through `request()` (a change: `requestChange()`), which adds the bearer and the
+ * refresh-and-retry.
  */
 export const api = createClient<paths>({
   // Absolute, so that the Request constructor accepts it outside a browser too.
@@ -55,11 +57,34 @@ async function send<R extends Answer>(call: (headers: AuthHeaders) => Promise<R>
  * Runs one typed call (`headers => api.GET(...)`) and returns its body.
  * Throws ApiError for every non-2xx answer and for network failures.
  */
-export async function request<R extends Answer>(
+export function request<R extends Answer>(
   call: (headers: AuthHeaders) => Promise<R>,
   access: Access = "user",
 ): Promise<Success<R>> {
+  return run(call, access, null);
+}
+
+/**
+ * Runs one call that changes something of the signed-in user's, as `request()` does.
+ * `what` names the change ("revoking a session") for when it is refused because the session
+ * ended meanwhile (revoked elsewhere, expired): the page goes to sign-in, and the change is
+ * said to be lost once the same user is back (`keepLostChange`), since nothing said so before.
+ */
+export function requestChange<R extends Answer>(
+  what: string,
+  call: (headers: AuthHeaders) => Promise<R>,
+): Promise<Success<R>> {
+  return run(call, "user", what);
+}
+
+async function run<R extends Answer>(
+  call: (headers: AuthHeaders) => Promise<R>,
+  access: Access,
+  change: string | null,
+): Promise<Success<R>> {
   const usedToken = access === "none" ? null : getAccessToken();
+  // Whose change it is, read before the session can end under it.
+  const owner = change === null ? null : signedInUserId();
   let result = await send(call, usedToken);
   if (result.response.status === 401 && access !== "none") {
     const fresh = await tokenAfter401(usedToken);
@@ -69,6 +94,8 @@ export async function request<R extends Answer>(
     } else if (access === "optional" && usedToken !== null) {
       discard(result.response);
       result = await send(call, null);
+    } else if (change !== null && owner !== null) {
+      keepLostChange(owner, change);
     }
   }
   if (!result.response.ok) throw errorFromAnswer(result.error, result.response);

@@ -1,4 +1,4 @@
-import { API_BASE, api, request } from "./client";
+import { api, API_BASE, request, requestChange } from "./client";
 import type { AcceptedFormats, ChosenThumbnail, FactsRead, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
@@ -28,13 +28,13 @@ export function uploadIdFromUrl(url: string): string {
 /** Queue a failed item's transcoding again; the item, `queued`. */
 export function retryTranscode(itemId: string): Promise<MediaItem> {
   const params = { path: { item_id: itemId } };
-  return request((headers) => api.POST("/api/v1/ingest/items/{item_id}/transcode", { headers, params }));
+  return requestChange("queueing a transcoding again", (headers) => api.POST("/api/v1/ingest/items/{item_id}/transcode", { headers, params }));
 }
 
 /** Make the item's thumbnail and poster of its frame at `atSeconds`; their new (versioned) URLs. */
 export function chooseThumbnail(itemId: string, atSeconds: number): Promise<ChosenThumbnail> {
   const params = { path: { item_id: itemId } };
-  return request((headers) =>
+  return requestChange("choosing a thumbnail", (headers) =>
     api.PUT("/api/v1/ingest/items/{item_id}/thumbnail", { headers, params, body: { at_seconds: atSeconds } }),
   );
 }
@@ -60,7 +60,7 @@ export async function uploadThumbnailImage(itemId: string, file: File): Promise<
   const params = { path: { item_id: itemId } };
   // The bytes, read once (≤ 10 MiB): a retry after a refresh sends them again.
   const bytes = await file.arrayBuffer();
-  return request((headers) =>
+  return requestChange(`making “${file.name}” the thumbnail`, (headers) =>
     api.PUT("/api/v1/ingest/items/{item_id}/thumbnail/image", {
       headers: { ...headers, "Content-Type": imageContentType(file) },
       params,
@@ -74,13 +74,13 @@ export async function uploadThumbnailImage(itemId: string, file: File): Promise<
 /** Make the item's thumbnail and poster as processing made them (its frame at 1 s); their new URLs. */
 export function restoreAutomaticThumbnail(itemId: string): Promise<ChosenThumbnail> {
   const params = { path: { item_id: itemId } };
-  return request((headers) => api.DELETE("/api/v1/ingest/items/{item_id}/thumbnail", { headers, params }));
+  return requestChange("going back to the automatic thumbnail", (headers) => api.DELETE("/api/v1/ingest/items/{item_id}/thumbnail", { headers, params }));
 }
 
 /** Read the item's stored file again for its facts (chapters, codecs …); which changed, and the item. */
 export function probeAgain(itemId: string): Promise<FactsRead> {
   const params = { path: { item_id: itemId } };
-  return request((headers) => api.POST("/api/v1/ingest/items/{item_id}/probe", { headers, params }));
+  return requestChange("reading a video's file again", (headers) => api.POST("/api/v1/ingest/items/{item_id}/probe", { headers, params }));
 }
 
 /** Every uploader's uploads still missing bytes, the longest idle first (admins). */
@@ -95,5 +95,5 @@ export function listUnfinishedUploads(
 export async function cancelUpload(uploadId: string): Promise<void> {
   // The tus version header is a documented parameter of every tus request but OPTIONS.
   const params = { path: { upload_id: uploadId }, header: TUS_RESUMABLE };
-  await request((headers) => api.DELETE("/api/v1/ingest/uploads/{upload_id}", { headers, params }));
+  await requestChange("cancelling an upload", (headers) => api.DELETE("/api/v1/ingest/uploads/{upload_id}", { headers, params }));
 }

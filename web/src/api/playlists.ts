@@ -1,4 +1,4 @@
-import { api, request } from "./client";
+import { api, request, requestChange } from "./client";
 import type { NewPlaylist, Playlist, PlaylistChanges, PlaylistPage, PlaylistSummary, paths } from "./schema";
 
 export type PlaylistQuery = NonNullable<paths["/api/v1/catalogue/me/playlists"]["get"]["parameters"]["query"]>;
@@ -9,7 +9,7 @@ export function listPlaylists(query: PlaylistQuery = {}, signal?: AbortSignal): 
 }
 
 export function createPlaylist(body: NewPlaylist): Promise<PlaylistSummary> {
-  return request((headers) => api.POST("/api/v1/catalogue/me/playlists", { headers, body }));
+  return requestChange(`creating the playlist “${body.title}”`, (headers) => api.POST("/api/v1/catalogue/me/playlists", { headers, body }));
 }
 
 /**
@@ -28,18 +28,18 @@ export function getPlaylist(id: string, signal?: AbortSignal): Promise<Playlist>
  */
 export function editPlaylist(id: string, body: PlaylistChanges, ifMatch?: string): Promise<PlaylistSummary> {
   const params = { path: { playlist_id: id }, header: ifMatch ? { "If-Match": ifMatch } : undefined };
-  return request((headers) => api.PATCH("/api/v1/catalogue/me/playlists/{playlist_id}", { headers, params, body }));
+  return requestChange(body.title === undefined ? "changing a playlist" : `renaming a playlist to “${body.title}”`, (headers) => api.PATCH("/api/v1/catalogue/me/playlists/{playlist_id}", { headers, params, body }));
 }
 
 /** A private copy of a playlist its link opens, in the viewer's own playlists. */
 export function copyPlaylist(id: string): Promise<PlaylistSummary> {
   const params = { path: { playlist_id: id } };
-  return request((headers) => api.POST("/api/v1/catalogue/playlists/{playlist_id}/copies", { headers, params }));
+  return requestChange("saving a copy of a playlist", (headers) => api.POST("/api/v1/catalogue/playlists/{playlist_id}/copies", { headers, params }));
 }
 
 export async function deletePlaylist(id: string): Promise<void> {
   const params = { path: { playlist_id: id } };
-  await request((headers) => api.DELETE("/api/v1/catalogue/me/playlists/{playlist_id}", { headers, params }));
+  await requestChange("deleting a playlist", (headers) => api.DELETE("/api/v1/catalogue/me/playlists/{playlist_id}", { headers, params }));
 }
 
 const ENTRY = "/api/v1/catalogue/me/playlists/{playlist_id}/items/{item_id}";
@@ -47,16 +47,16 @@ const ENTRY = "/api/v1/catalogue/me/playlists/{playlist_id}/items/{item_id}";
 /** Puts the item at the playlist's end (nothing changes when it is in it already). */
 export function addToPlaylist(id: string, itemId: string): Promise<PlaylistSummary> {
   const params = { path: { playlist_id: id, item_id: itemId } };
-  return request((headers) => api.PUT(ENTRY, { headers, params }));
+  return requestChange("adding a video to a playlist", (headers) => api.PUT(ENTRY, { headers, params }));
 }
 
 export async function removeFromPlaylist(id: string, itemId: string): Promise<void> {
   const params = { path: { playlist_id: id, item_id: itemId } };
-  await request((headers) => api.DELETE(ENTRY, { headers, params }));
+  await requestChange("removing a video from a playlist", (headers) => api.DELETE(ENTRY, { headers, params }));
 }
 
 /** Moves the item to `position` (0 first); the playlist in its new order. */
 export function movePlaylistItem(id: string, itemId: string, position: number): Promise<Playlist> {
   const params = { path: { playlist_id: id, item_id: itemId } };
-  return request((headers) => api.PATCH(ENTRY, { headers, params, body: { position } }));
+  return requestChange("moving a video in a playlist", (headers) => api.PATCH(ENTRY, { headers, params, body: { position } }));
 }

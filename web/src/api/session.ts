@@ -21,3 +21,14 @@ export function setSessionMarker(present: boolean): void {
     // storage disabled: the next load simply starts signed out
   }
 }
+
+let signedIn: string | null = null;
+
+/** The id of the user signed in in this tab (the auth provider says), or null. */
+export function signedInUserId(): string | null {
+  return signedIn;
+}
+
+export function setSignedInUserId(id: string | null): void {
+  signedIn = id;
+}

@@ -11,7 +11,7 @@ import {
 import * as authApi from "../api/auth";
 import { login as apiLogin, endSession, restoreSession } from "../api/client";
 import type { RegisterRequest, UserView } from "../api/schema";
-import { hasSessionMarker } from "../api/session";
+import { hasSessionMarker, setSignedInUserId } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
 import { forgetDrafts } from "../lib/draftStore";
 import { useStillsPassRenewal } from "./stillsPass";
@@ -68,6 +68,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   // next drops any other's.
   useEffect(() => {
     if (userId) forgetDrafts(userId);
+    // Whose change a request makes, for the client to say it was lost if the session ends.
+    setSignedInUserId(userId ?? null);
   }, [userId]);
 
   const signIn = useCallback(async (email: string, password: string) => {

@@ -192,7 +192,7 @@ const SIGN_IN_PAGES = new Set(["/signin", "/register"]);
 
 /**
  * Said on the page a user comes back to after signing in again: the change they made when
- * their session had ended was refused (see useAction's `lost`), and nothing had said so.
+ * their session had ended was refused (see the API client's `requestChange`), and nothing had said so.
  */
 function LostChangeNotice({ userId }: { userId: string }) {
   const [lost] = useState(() => readLostChange(userId));

@@ -3,11 +3,6 @@ import { LIMITS } from "../api/limits";
 import { useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "./SubmitButton";
 
-/** What is lost when a create is refused because the session ended (see useAction's `lost`). */
-export function creatingPlaylist(title: string): string {
-  return `creating the playlist “${title}”`;
-}
-
 const NEW_PLAYLIST = { form: "new-playlist", id: "new" } as const;
 const NO_TITLE = { title: "" };
 

@@ -6,7 +6,7 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { Modal } from "./ConfirmDialog";
 import { ErrorMessage, FormError } from "./ErrorMessage";
-import { creatingPlaylist, NewPlaylistForm } from "./NewPlaylistForm";
+import { NewPlaylistForm } from "./NewPlaylistForm";
 
 /** The watch page's "Save" button: opens the dialog that puts the item in (or out of) the viewer's playlists. */
 export function SaveToPlaylist({ itemId }: { itemId: string }) {
@@ -62,7 +62,6 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
         await addToPlaylist(made.id, itemId);
         reload();
       },
-      creatingPlaylist(title),
     );
 
   return (

@@ -1,8 +1,5 @@
 import { useCallback, useState } from "react";
-import { ApiError, errorMessage } from "../api/errors";
-import { getAccessToken } from "../api/tokenStore";
-import { useSignedInUserId } from "../auth/useAuth";
-import { keepLostChange } from "./draftStore";
+import { errorMessage } from "../api/errors";
 
 /**
  * How a failed action is told: the start of a sentence ("Could not revoke the
@@ -19,11 +16,10 @@ export interface Action {
   /** Shows a failure found before anything ran (a form's own check); null takes the last one away. */
   fail: (message: string | null) => void;
   /**
-   * Runs `action` under `key` and tells its failure; resolves to whether it succeeded.
-   * `lost` names the change ("creating the playlist “Trips”") for when it is refused because
-   * the session ended: the page goes to sign-in, and the change is said to be lost after.
+   * Runs `action` under `key` and tells its failure; resolves to whether it succeeded. (A
+   * change refused because the session ended is said after sign-in: `requestChange`.)
    */
-  run: (key: string, failure: Failure, action: () => Promise<void>, lost?: string) => Promise<boolean>;
+  run: (key: string, failure: Failure, action: () => Promise<void>) => Promise<boolean>;
 }
 
 /**
@@ -34,31 +30,21 @@ export interface Action {
 export function useAction(): Action {
   const [running, setRunning] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const userId = useSignedInUserId();
   const run = useCallback(
-    async (key: string, failure: Failure, action: () => Promise<void>, lost?: string) => {
+    async (key: string, failure: Failure, action: () => Promise<void>) => {
       setRunning(key);
       setError(null);
       try {
         await action();
         return true;
       } catch (err) {
-        if (lost !== undefined && userId !== null && sessionEndedUnder(err)) keepLostChange(userId, lost);
         setError(typeof failure === "string" ? `${failure}: ${errorMessage(err)}` : failure(err));
         return false;
       } finally {
         setRunning(null);
       }
     },
-    [userId],
+    [],
   );
   return { running, error, fail: setError, run };
-}
-
-/**
- * Whether `err` is the 401 of a session that could not be refreshed: the client has dropped
- * the token by then, and the page is on its way to sign-in.
- */
-function sessionEndedUnder(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 401 && getAccessToken() === null;
 }

@@ -92,7 +92,10 @@ describe("an edit the session ended under", () => {
     const user = setupUser();
     await editUntilTheSessionEnds(user, endSession);
     // What was typed, for this user and this video; never a token or a password.
-    expect(Object.keys(sessionStorage)).toEqual(["streamstack.draft.u-admin.item.p"]);
+    expect(Object.keys(sessionStorage).sort()).toEqual([
+      "streamstack.draft.u-admin.item.p",
+      "streamstack.draft.u-admin.lost-change",
+    ]);
     expect(keptText()).toContain("Sunrise");
     expect(keptText()).not.toMatch(/tok-|passphrase/);
 
@@ -104,6 +107,9 @@ describe("an edit the session ended under", () => {
       "Your unsaved changes from before you were signed out were restored — Save to keep them, or Discard.",
     );
     expect(within(form).queryByTestId("draft-conflict")).not.toBeInTheDocument();
+    expect(screen.getByTestId("lost-change")).toHaveTextContent(
+      "Your last change was not saved: saving changes to “Sunrise” (your session had ended).",
+    );
     expect(within(form).getByLabelText("Title")).toHaveValue("Sunrise");
     expect(within(form).getByLabelText("Description")).toHaveValue("Calm. Then dawn.");
     expect(within(form).getByLabelText("Tags")).toHaveValue("sea");

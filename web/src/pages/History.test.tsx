@@ -3,7 +3,19 @@ import { describe, expect, it } from "vitest";
 import type { WatchedItem, WatchedPage } from "../api/schema";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderApp, setupUser } from "../test/render";
-import { API, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import {
+  API,
+  holdAnswer,
+  http,
+  noContent,
+  ok,
+  recordRequests,
+  refreshGives,
+  sentTo,
+  server,
+  sessionEndingElsewhere,
+  VIEWER,
+} from "../test/server";
 
 function watched(id: string, title: string, position: number, completed = false): WatchedItem {
   return {
@@ -149,5 +161,32 @@ describe("Browse for a signed-in viewer", () => {
     await screen.findAllByTestId("media-card");
     expect(seen.filter((r) => r.url.pathname.startsWith(`${API}/catalogue/me/`))).toEqual([]);
     expect(screen.queryByRole("list", { name: "Continue watching" })).toBeNull();
+  });
+
+});
+
+describe("a history entry removed after the session was revoked elsewhere", () => {
+  it("says a removal refused because the session ended elsewhere was not made, once signed in again", async () => {
+    hadSession();
+    const { unlessEnded, end } = sessionEndingElsewhere(() => VIEWER);
+    server.use(
+      http.get(`${API}/catalogue/me/history`, unlessEnded(() => ok(page([watched("b", "Newest", 30)])))),
+      http.delete(`${API}/catalogue/me/history/b`, unlessEnded(() => noContent())),
+    );
+    const user = setupUser();
+    renderApp("/history");
+    await screen.findAllByTestId("history-entry");
+    end();
+    await user.click(screen.getByRole("button", { name: "Remove Newest from history" }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin$/));
+    await user.type(screen.getByLabelText("Email"), VIEWER.email);
+    await user.type(screen.getByLabelText("Password"), "a long enough passphrase");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/history$/));
+    expect(await screen.findByTestId("lost-change")).toHaveTextContent(
+      "Your last change was not saved: removing a video from your history (your session had ended).",
+    );
   });
 });

@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { createPlaylist, listPlaylists } from "../api/playlists";
 import type { PlaylistSummary } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { creatingPlaylist, NewPlaylistForm } from "../components/NewPlaylistForm";
+import { NewPlaylistForm } from "../components/NewPlaylistForm";
 import { Pagination } from "../components/Pagination";
 import { formatDate } from "../lib/format";
 import { playlistPath } from "../lib/paths";
@@ -48,7 +48,6 @@ export function PlaylistsPage() {
         await createPlaylist({ title });
         reload();
       },
-      creatingPlaylist(title),
     );
 
   return (
