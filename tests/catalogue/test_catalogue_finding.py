@@ -180,6 +180,99 @@ async def test_up_next_of_a_numbered_series_is_its_next_number(
     assert (await related(catalogue_client, made["Episode 2"]))[0] == "Episode 5"
 
 
+async def test_up_next_after_a_seasons_last_episode_is_the_next_seasons_first(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    made: dict[str, str] = {}
+    # Season 2 of "Show" lacks its first episode; "Show S02E10" has S01E10's words and
+    # last number, "Show S02E" and "Show S02E02 extra" other words.
+    titles = ["Show S01E01", "Show S01E02", "Show S01E04", "Show S01E10", "Show S02E"]
+    titles += ["Show S02E02 extra", "Show S02E02", "Show S02E03", "Show S02E10", "Show S03E01"]
+    titles += ["Season 1 Episode 9", "Season 1 Episode 10", "Season 2 Episode 2"]
+    titles += ["Season 2 Episode 1", "Trek 1x12", "Trek 2x03", "Trek 2x01", "Trek 3x01"]
+    titles += ["Élan S01E05", "ELAN s02e01", "Plain"]
+    for title in titles:
+        made[title] = (await create_item(catalogue_client, settings, title=title))["id"]
+    await set_views(catalogue_client, {made["Plain"]: 50})
+
+    async def up_next(title: str) -> str:
+        return (await related(catalogue_client, made[title], limit=1))[0]
+
+    # Within a season, the smallest greater episode, as before.
+    assert await up_next("Show S01E02") == "Show S01E04"
+    assert await up_next("Show S01E04") == "Show S01E10"
+    assert await up_next("Show S02E03") == "Show S02E10"
+    # After a season's last, the next season's first, whatever its first's number.
+    assert await up_next("Show S01E10") == "Show S02E02"
+    assert await up_next("Show S02E10") == "Show S03E01"
+    assert await up_next("Season 1 Episode 10") == "Season 2 Episode 1"
+    assert await up_next("Trek 1x12") == "Trek 2x01"
+    assert await up_next("Trek 2x03") == "Trek 3x01"
+    # Spellings folded as titles are: case and accents.
+    assert await up_next("Élan S01E05") == "ELAN s02e01"
+    # The last of a series keeps the shared ranking.
+    assert await up_next("Show S03E01") == "Plain"
+    # Only what a viewer can play: a draft first episode of a season is passed over.
+    hidden = await catalogue_client.patch(
+        f"{API}/{made['Show S02E02']}", json={"status": "draft"}, headers=admin_headers(settings)
+    )
+    assert hidden.status_code == 200, hidden.text
+    assert await up_next("Show S01E10") == "Show S02E03"
+
+
+async def test_up_next_is_the_next_episode_the_viewer_has_not_finished(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    titles = ["Tale S01E01", "Tale S01E02", "Tale S01E03", "Tale S01E04", "Tale S02E01"]
+    titles += ["Tale S02E02", "Other"]
+    made = {
+        title: (await create_item(catalogue_client, settings, title=title))["id"]
+        for title in titles
+    }
+    await set_views(catalogue_client, {made["Other"]: 50})
+    # Never offered, though nobody finished it: a draft.
+    draft = await catalogue_client.patch(
+        f"{API}/{made['Tale S01E04']}", json={"status": "draft"}, headers=admin_headers(settings)
+    )
+    assert draft.status_code == 200, draft.text
+    me, someone = viewer_headers(settings), viewer_headers(settings)
+    admin = admin_headers(settings, user_id=str(uuid.uuid4()))
+
+    async def finish(headers: dict[str, str], *finished: str) -> None:
+        for title in finished:
+            saved = await catalogue_client.put(
+                f"{API}/{made[title]}/progress", json={"position_seconds": 12.5}, headers=headers
+            )
+            assert (saved.status_code, saved.json()["completed"]) == (200, True), saved.text
+
+    async def up_next(headers: dict[str, str] | None, title: str = "Tale S01E01") -> str:
+        return (await related(catalogue_client, made[title], headers, limit=1))[0]
+
+    await finish(me, "Tale S01E02")
+    assert await up_next(me) == "Tale S01E03"
+    # Everyone else, signed in or not, is offered the plain next one.
+    for headers in (None, someone, admin):
+        assert await up_next(headers) == "Tale S01E02"
+    # Past the season's last (and the draft), into the next season.
+    await finish(me, "Tale S01E03")
+    assert await up_next(me) == "Tale S02E01"
+    await finish(me, "Tale S02E01")
+    assert await up_next(me) == "Tale S02E02"
+    # The offered one moved first; the rest keep their order, what they finished last.
+    offered = await related(catalogue_client, made["Tale S01E01"], me)
+    assert offered[:2] == ["Tale S02E02", "Other"]
+    assert set(offered[2:]) == {"Tale S01E02", "Tale S01E03", "Tale S02E01"}
+    # Every following one finished: the plain next one, to watch again.
+    await finish(me, "Tale S02E02")
+    assert await up_next(me) == "Tale S01E02"
+    assert await up_next(me, "Tale S01E02") == "Tale S01E03"
+    # An admin is a viewer here too: what they finished is skipped, drafts never offered.
+    await finish(admin, "Tale S01E02", "Tale S01E03")
+    assert await up_next(admin) == "Tale S02E01"
+
+
 async def test_related_items_of_what_the_caller_may_not_see_are_404(
     catalogue_client: AppClient,
 ) -> None:
