@@ -138,18 +138,29 @@ async def set_views(client: AppClient, views: dict[str, int]) -> None:
             )
 
 
+async def create_titled(client: AppClient, titles: list[str]) -> dict[str, str]:
+    """Items of these titles (the default tags), created in order: their ids by title."""
+    settings = client.app.state.settings
+    return {title: (await create_item(client, settings, title=title))["id"] for title in titles}
+
+
+async def unpublish(client: AppClient, item_id: str) -> None:
+    """Make an item a draft again, as an admin does."""
+    admin = admin_headers(client.app.state.settings)
+    hidden = await client.patch(f"{API}/{item_id}", json={"status": "draft"}, headers=admin)
+    assert hidden.status_code == 200, hidden.text
+
+
 async def test_up_next_of_a_numbered_series_is_its_next_number(
     catalogue_client: AppClient,
 ) -> None:
     settings = catalogue_client.app.state.settings
-    made: dict[str, str] = {}
     titles = ["Episode 1", "Episode 2", "Episode 3", "Episode 3 (bonus)", "Episode 5"]
     titles += ["Episode 9", "Episode 10", "Episode 11", "Episode 12", "Episode 20"]
     titles += ["Episode 100", "Episodes 4", "Part 1 of 3", "Part 2 of 3", "Season 2 Episode 3"]
     titles += ["Season 2 Episode 4", "Season 3 Episode 3", "Part 3 of 3", "Lecture 09"]
     titles += ["Lecture 10", "Lecture 11", "Plain"]
-    for title in titles:
-        made[title] = (await create_item(catalogue_client, settings, title=title))["id"]
+    made = await create_titled(catalogue_client, titles)
     # Episode 3 the least viewed of all: tags and views alone rank it last.
     await set_views(catalogue_client, {item_id: 10 for item_id in made.values()})
     await set_views(catalogue_client, {made["Episode 3"]: 0, made["Plain"]: 50})
@@ -172,19 +183,13 @@ async def test_up_next_of_a_numbered_series_is_its_next_number(
     assert (await related(catalogue_client, made["Episode 100"]))[0] == "Plain"
     assert (await related(catalogue_client, made["Part 3 of 3"]))[0] == "Plain"
     # Only what a viewer can play: an unpublished next episode is passed over.
-    admin = admin_headers(settings)
-    hidden = await catalogue_client.patch(
-        f"{API}/{made['Episode 3']}", json={"status": "draft"}, headers=admin
-    )
-    assert hidden.status_code == 200, hidden.text
+    await unpublish(catalogue_client, made["Episode 3"])
     assert (await related(catalogue_client, made["Episode 2"]))[0] == "Episode 5"
 
 
 async def test_up_next_after_a_seasons_last_episode_is_the_next_seasons_first(
     catalogue_client: AppClient,
 ) -> None:
-    settings = catalogue_client.app.state.settings
-    made: dict[str, str] = {}
     # Season 2 of "Show" lacks its first episode; "Show S02E10" has S01E10's words and
     # last number, "Show S02E" and "Show S02E02 extra" other words.
     titles = ["Show S01E01", "Show S01E02", "Show S01E04", "Show S01E10", "Show S02E"]
@@ -192,8 +197,7 @@ async def test_up_next_after_a_seasons_last_episode_is_the_next_seasons_first(
     titles += ["Season 1 Episode 9", "Season 1 Episode 10", "Season 2 Episode 2"]
     titles += ["Season 2 Episode 1", "Trek 1x12", "Trek 2x03", "Trek 2x01", "Trek 3x01"]
     titles += ["Élan S01E05", "ELAN s02e01", "Plain"]
-    for title in titles:
-        made[title] = (await create_item(catalogue_client, settings, title=title))["id"]
+    made = await create_titled(catalogue_client, titles)
     await set_views(catalogue_client, {made["Plain"]: 50})
 
     async def up_next(title: str) -> str:
@@ -214,10 +218,7 @@ async def test_up_next_after_a_seasons_last_episode_is_the_next_seasons_first(
     # The last of a series keeps the shared ranking.
     assert await up_next("Show S03E01") == "Plain"
     # Only what a viewer can play: a draft first episode of a season is passed over.
-    hidden = await catalogue_client.patch(
-        f"{API}/{made['Show S02E02']}", json={"status": "draft"}, headers=admin_headers(settings)
-    )
-    assert hidden.status_code == 200, hidden.text
+    await unpublish(catalogue_client, made["Show S02E02"])
     assert await up_next("Show S01E10") == "Show S02E03"
 
 
@@ -226,17 +227,10 @@ async def test_up_next_is_the_next_episode_the_viewer_has_not_finished(
 ) -> None:
     settings = catalogue_client.app.state.settings
     titles = ["Tale S01E01", "Tale S01E02", "Tale S01E03", "Tale S01E04", "Tale S02E01"]
-    titles += ["Tale S02E02", "Other"]
-    made = {
-        title: (await create_item(catalogue_client, settings, title=title))["id"]
-        for title in titles
-    }
+    made = await create_titled(catalogue_client, [*titles, "Tale S02E02", "Other"])
     await set_views(catalogue_client, {made["Other"]: 50})
     # Never offered, though nobody finished it: a draft.
-    draft = await catalogue_client.patch(
-        f"{API}/{made['Tale S01E04']}", json={"status": "draft"}, headers=admin_headers(settings)
-    )
-    assert draft.status_code == 200, draft.text
+    await unpublish(catalogue_client, made["Tale S01E04"])
     me, someone = viewer_headers(settings), viewer_headers(settings)
     admin = admin_headers(settings, user_id=str(uuid.uuid4()))
 
