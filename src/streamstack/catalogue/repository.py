@@ -1242,7 +1242,8 @@ class RelatedItemsReader(Protocol):
     ) -> list[ShownItem]:
         """The items :meth:`MediaItemRepository.related` chooses, with their tags, the
         next title of the item's numbered series first if there is one a viewer can play
-        (:func:`_next_in_series`: what Up next offers); 404 as
+        (:func:`_next_in_series`: what Up next offers; for the ``viewer``, the first of
+        the series' following titles they have not finished); 404 as
         :meth:`MediaItemRepository.visible` if the caller may not see ``item_id``."""
         ...
 
@@ -1354,7 +1355,7 @@ def _series_first(
 def _next_in_series(numbers: int, dialect: str, signed_in: bool) -> Executable:
     """``SHOWN_COLUMNS`` then the tags of the next title of an item's series, if a viewer
     can play it: for each of the title's last ``numbers`` numbers (:func:`series_numbers`,
-    bound as ``prefix_0``, ``after_0`` …), the first title in the title order with a
+    bound as ``after_0``, ``pattern_0`` …), the first title in the title order with a
     greater one there and the same words around; the last number's first. With
     ``signed_in``, the first such title ``viewer`` has not watched to the end comes before
     (the last number's, then the others'); if they finished every one, the plain next.
