@@ -138,18 +138,29 @@ async def set_views(client: AppClient, views: dict[str, int]) -> None:
             )
 
 
+async def create_titled(client: AppClient, titles: list[str]) -> dict[str, str]:
+    """Items of these titles (the default tags), created in order: their ids by title."""
+    settings = client.app.state.settings
+    return {title: (await create_item(client, settings, title=title))["id"] for title in titles}
+
+
+async def unpublish(client: AppClient, item_id: str) -> None:
+    """Make an item a draft again, as an admin does."""
+    admin = admin_headers(client.app.state.settings)
+    hidden = await client.patch(f"{API}/{item_id}", json={"status": "draft"}, headers=admin)
+    assert hidden.status_code == 200, hidden.text
+
+
 async def test_up_next_of_a_numbered_series_is_its_next_number(
     catalogue_client: AppClient,
 ) -> None:
     settings = catalogue_client.app.state.settings
-    made: dict[str, str] = {}
     titles = ["Episode 1", "Episode 2", "Episode 3", "Episode 3 (bonus)", "Episode 5"]
     titles += ["Episode 9", "Episode 10", "Episode 11", "Episode 12", "Episode 20"]
     titles += ["Episode 100", "Episodes 4", "Part 1 of 3", "Part 2 of 3", "Season 2 Episode 3"]
     titles += ["Season 2 Episode 4", "Season 3 Episode 3", "Part 3 of 3", "Lecture 09"]
     titles += ["Lecture 10", "Lecture 11", "Plain"]
-    for title in titles:
-        made[title] = (await create_item(catalogue_client, settings, title=title))["id"]
+    made = await create_titled(catalogue_client, titles)
     # Episode 3 the least viewed of all: tags and views alone rank it last.
     await set_views(catalogue_client, {item_id: 10 for item_id in made.values()})
     await set_views(catalogue_client, {made["Episode 3"]: 0, made["Plain"]: 50})
@@ -172,12 +183,88 @@ async def test_up_next_of_a_numbered_series_is_its_next_number(
     assert (await related(catalogue_client, made["Episode 100"]))[0] == "Plain"
     assert (await related(catalogue_client, made["Part 3 of 3"]))[0] == "Plain"
     # Only what a viewer can play: an unpublished next episode is passed over.
-    admin = admin_headers(settings)
-    hidden = await catalogue_client.patch(
-        f"{API}/{made['Episode 3']}", json={"status": "draft"}, headers=admin
-    )
-    assert hidden.status_code == 200, hidden.text
+    await unpublish(catalogue_client, made["Episode 3"])
     assert (await related(catalogue_client, made["Episode 2"]))[0] == "Episode 5"
+
+
+async def test_up_next_after_a_seasons_last_episode_is_the_next_seasons_first(
+    catalogue_client: AppClient,
+) -> None:
+    # Season 2 of "Show" lacks its first episode; "Show S02E10" has S01E10's words and
+    # last number, "Show S02E" and "Show S02E02 extra" other words.
+    titles = ["Show S01E01", "Show S01E02", "Show S01E04", "Show S01E10", "Show S02E"]
+    titles += ["Show S02E02 extra", "Show S02E02", "Show S02E03", "Show S02E10", "Show S03E01"]
+    titles += ["Season 1 Episode 9", "Season 1 Episode 10", "Season 2 Episode 2"]
+    titles += ["Season 2 Episode 1", "Trek 1x12", "Trek 2x03", "Trek 2x01", "Trek 3x01"]
+    titles += ["Élan S01E05", "ELAN s02e01", "Plain"]
+    made = await create_titled(catalogue_client, titles)
+    await set_views(catalogue_client, {made["Plain"]: 50})
+
+    async def up_next(title: str) -> str:
+        return (await related(catalogue_client, made[title], limit=1))[0]
+
+    # Within a season, the smallest greater episode, as before.
+    assert await up_next("Show S01E02") == "Show S01E04"
+    assert await up_next("Show S01E04") == "Show S01E10"
+    assert await up_next("Show S02E03") == "Show S02E10"
+    # After a season's last, the next season's first, whatever its first's number.
+    assert await up_next("Show S01E10") == "Show S02E02"
+    assert await up_next("Show S02E10") == "Show S03E01"
+    assert await up_next("Season 1 Episode 10") == "Season 2 Episode 1"
+    assert await up_next("Trek 1x12") == "Trek 2x01"
+    assert await up_next("Trek 2x03") == "Trek 3x01"
+    # Spellings folded as titles are: case and accents.
+    assert await up_next("Élan S01E05") == "ELAN s02e01"
+    # The last of a series keeps the shared ranking.
+    assert await up_next("Show S03E01") == "Plain"
+    # Only what a viewer can play: a draft first episode of a season is passed over.
+    await unpublish(catalogue_client, made["Show S02E02"])
+    assert await up_next("Show S01E10") == "Show S02E03"
+
+
+async def test_up_next_is_the_next_episode_the_viewer_has_not_finished(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    titles = ["Tale S01E01", "Tale S01E02", "Tale S01E03", "Tale S01E04", "Tale S02E01"]
+    made = await create_titled(catalogue_client, [*titles, "Tale S02E02", "Other"])
+    await set_views(catalogue_client, {made["Other"]: 50})
+    # Never offered, though nobody finished it: a draft.
+    await unpublish(catalogue_client, made["Tale S01E04"])
+    me, someone = viewer_headers(settings), viewer_headers(settings)
+    admin = admin_headers(settings, user_id=str(uuid.uuid4()))
+
+    async def finish(headers: dict[str, str], *finished: str) -> None:
+        for title in finished:
+            saved = await catalogue_client.put(
+                f"{API}/{made[title]}/progress", json={"position_seconds": 12.5}, headers=headers
+            )
+            assert (saved.status_code, saved.json()["completed"]) == (200, True), saved.text
+
+    async def up_next(headers: dict[str, str] | None, title: str = "Tale S01E01") -> str:
+        return (await related(catalogue_client, made[title], headers, limit=1))[0]
+
+    await finish(me, "Tale S01E02")
+    assert await up_next(me) == "Tale S01E03"
+    # Everyone else, signed in or not, is offered the plain next one.
+    for headers in (None, someone, admin):
+        assert await up_next(headers) == "Tale S01E02"
+    # Past the season's last (and the draft), into the next season.
+    await finish(me, "Tale S01E03")
+    assert await up_next(me) == "Tale S02E01"
+    await finish(me, "Tale S02E01")
+    assert await up_next(me) == "Tale S02E02"
+    # The offered one moved first; the rest keep their order, what they finished last.
+    offered = await related(catalogue_client, made["Tale S01E01"], me)
+    assert offered[:2] == ["Tale S02E02", "Other"]
+    assert set(offered[2:]) == {"Tale S01E02", "Tale S01E03", "Tale S02E01"}
+    # Every following one finished: the plain next one, to watch again.
+    await finish(me, "Tale S02E02")
+    assert await up_next(me) == "Tale S01E02"
+    assert await up_next(me, "Tale S01E02") == "Tale S01E03"
+    # An admin is a viewer here too: what they finished is skipped, drafts never offered.
+    await finish(admin, "Tale S01E02", "Tale S01E03")
+    assert await up_next(admin) == "Tale S02E01"
 
 
 async def test_related_items_of_what_the_caller_may_not_see_are_404(

@@ -63,19 +63,26 @@ def title_key(title: str) -> str:
 
 
 #: How many of a title's numbers, its last ones, may be the one its series counts by
-#: ("Season 2 Episode 3" by its last; "Part 1 of 3" by its first, having no "Part 1 of 4").
+#: ("Season 2 Episode 3" by its last, then its season; "Part 1 of 3" by its first, having
+#: no "Part 1 of 4").
 SERIES_NUMBERS = 3
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SeriesNumber:
-    """One number of a title, and where the titles of its series with a greater number
-    lie in :func:`title_order`: what comes before (``prefix``) and after (``suffix``) the
-    number there, and ``after <= order < before`` (the number's value sorts as people
-    count, so the first such title in that order has the next number)."""
+    """One number of a title, and where the titles following it in its series lie in
+    :func:`title_order`: the same ``prefix`` (what comes before the number there), a greater
+    number, then the same ``words`` with any numbers between them. So after its season's
+    last episode, a title is followed by the next season's episodes ("s01e10" by "s02e01"):
+    the first such title in that order, ``after <= order < before``, has the next number,
+    then the first of what it numbers (the number's value sorts as people count)."""
 
     prefix: str
-    suffix: str
+    #: What comes after the number in the title's order, between and after its later numbers.
+    words: tuple[str, ...]
+    #: The whole title's order without its numbers: what every title of its series reads
+    #: with theirs left out (the same for each number of a title).
+    unnumbered: str
     #: The order of the same title with the next number: no greater number sorts before.
     after: str
     #: Above every number after the prefix (a number is at most 2 + TITLE_MAX digits).
@@ -85,8 +92,9 @@ class SeriesNumber:
 def series_numbers(key: str) -> list[SeriesNumber]:
     """The last :data:`SERIES_NUMBERS` numbers of a :func:`title_key`, the last first:
     "episode 2" is "episode 3" and on after it, "part 1 of 3" is "part 2 of 3" (or
-    "part 1 of 4")."""
+    "part 1 of 4"), "s01e10" is "s01e11", else "s02e01" (the first of the next season)."""
     found = []
+    unnumbered = DIGITS.sub("", key)
     for digits in reversed(list(DIGITS.finditer(key))[-SERIES_NUMBERS:]):
         # Numbers are written alike wherever they stand: the prefix and suffix of the
         # whole title's order are those of the title's parts.
@@ -95,7 +103,8 @@ def series_numbers(key: str) -> list[SeriesNumber]:
         found.append(
             SeriesNumber(
                 prefix=prefix,
-                suffix=title_order(key[digits.end() :]),
+                words=tuple(DIGITS.split(key[digits.end() :])),
+                unnumbered=unnumbered,
                 after=prefix + following,
                 before=prefix + "9" * (3 + TITLE_MAX),
             )

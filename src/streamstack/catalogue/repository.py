@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import itertools
 import string
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -354,9 +355,12 @@ def _finished_last(
 ) -> tuple[ColumnElement[bool], ...]:
     """The ordering that puts what ``viewer`` watched to the end last (none for anyone
     else: the shared order)."""
-    if viewer is None:
-        return ()
-    finished = (
+    return () if viewer is None else (_finished_by(viewer),)
+
+
+def _finished_by(viewer: uuid.UUID | BindParameter[uuid.UUID]) -> ColumnElement[bool]:
+    """Whether ``viewer`` watched the item to the end (one lookup by watch progress's key)."""
+    return (
         select(WatchProgressRow.media_id)
         .where(
             WatchProgressRow.user_id == viewer,
@@ -365,7 +369,6 @@ def _finished_last(
         )
         .exists()
     )
-    return (finished,)
 
 
 def _walk(head: Subquery, tag: str, count: int, dialect: str) -> Select[Any]:
@@ -1239,7 +1242,8 @@ class RelatedItemsReader(Protocol):
     ) -> list[ShownItem]:
         """The items :meth:`MediaItemRepository.related` chooses, with their tags, the
         next title of the item's numbered series first if there is one a viewer can play
-        (:func:`_next_in_series`: what Up next offers); 404 as
+        (:func:`_next_in_series`: what Up next offers; for the ``viewer``, the first of
+        the series' following titles they have not finished); 404 as
         :meth:`MediaItemRepository.visible` if the caller may not see ``item_id``."""
         ...
 
@@ -1281,8 +1285,9 @@ class SessionRelatedItems:
         if not numbers:
             return related
         session = self._store.items.session
-        statement = _next_in_series(len(numbers), session.get_bind().dialect.name)
-        found = (await session.execute(statement, _series_values(numbers))).all()
+        dialect = session.get_bind().dialect.name
+        statement = _next_in_series(len(numbers), dialect, viewer is not None)
+        found = (await session.execute(statement, _series_values(numbers, viewer))).all()
         return _series_first([_shown_row(row) for row in found], related, limit)
 
 
@@ -1325,8 +1330,8 @@ class SqliteRelatedItems:
         numbers = series_numbers(item[0][2])
         if not numbers:
             return related
-        following = _next_in_series_driver(len(numbers), dialect)
-        found = await following.rows(self._connection, _series_values(numbers))
+        following = _next_in_series_driver(len(numbers), viewer is not None, dialect)
+        found = await following.rows(self._connection, _series_values(numbers, viewer))
         return _series_first([_shown_row(row) for row in found], related, limit)
 
 
@@ -1346,28 +1351,35 @@ def _series_first(
     return [following[0], *(item for item in related if item[0][0] != first)][:limit]
 
 
-@functools.lru_cache(maxsize=8)
-def _next_in_series(numbers: int, dialect: str) -> Executable:
+@functools.lru_cache(maxsize=16)
+def _next_in_series(numbers: int, dialect: str, signed_in: bool) -> Executable:
     """``SHOWN_COLUMNS`` then the tags of the next title of an item's series, if a viewer
     can play it: for each of the title's last ``numbers`` numbers (:func:`series_numbers`,
-    bound as ``prefix_0``, ``after_0`` …), the first title in the title order with a
-    greater one there and all else the same; the last number's first.
+    bound as ``after_0``, ``pattern_0`` …), the first title in the title order with a
+    greater one there and the same words around; the last number's first. With
+    ``signed_in``, the first such title ``viewer`` has not watched to the end comes before
+    (the last number's, then the others'); if they finished every one, the plain next.
 
     One seek each on the viewers' title index (``status, playable, title_order``): the
     titles between ``after`` and ``before`` are read in order until one is the same title
-    but its number (at most the series' items with other words around their numbers).
+    but its numbers (at most the series' items with other words around their numbers), for
+    the viewer until one they have not finished (a lookup by watch progress's key each).
     """
+    kinds = (True, False) if signed_in else (False,)
     members: list[Select[Any]] = []
-    for index in range(numbers):
+    for rank, (unfinished, index) in enumerate(itertools.product(kinds, range(numbers))):
+        wanted = [*VISIBLE_TO_VIEWERS, *_in_series(index)]
+        if unfinished:
+            wanted.append(~_finished_by(_VIEWER))
         first = (
-            select(MediaItemRow.id, literal_column(str(index), Integer).label("rank"))
-            .where(*VISIBLE_TO_VIEWERS, *_in_series(index))
+            select(MediaItemRow.id, literal_column(str(rank), Integer).label("rank"))
+            .where(*wanted)
             .order_by(MediaItemRow.title_order, MediaItemRow.id)
             .limit(1)
             .subquery()
         )
         members.append(select(first.c.id, first.c.rank))
-    found = (members[0] if numbers == 1 else union_all(*members)).subquery("series")
+    found = (members[0] if len(members) == 1 else union_all(*members)).subquery("series")
     return (
         select(*SHOWN_COLUMNS, _tags(dialect).label("tags"))
         .join_from(MediaItemRow, found, MediaItemRow.id == found.c.id)
@@ -1378,37 +1390,37 @@ def _next_in_series(numbers: int, dialect: str) -> Executable:
 
 def _in_series(index: int) -> list[ColumnElement[bool]]:
     """Whether an item's title is the bound ``index``-th :class:`SeriesNumber`'s title
-    with a greater number: in its range of the title order, then its prefix, a number
-    (nothing but digits: numbers are written whole) and its suffix, exactly."""
+    with a greater number: in its range of the title order, then its prefix, a number and
+    its words with a number between each two, exactly (``pattern``: at least a character
+    where each number stands; ``unnumbered``: nothing but digits there)."""
     order = MediaItemRow.title_order
-
-    def bound(name: str, type_: Any = String) -> BindParameter[Any]:
-        return bindparam(f"{name}_{index}", type_=type_)
-
-    prefix_length, suffix_length = bound("prefix_length", Integer), bound("suffix_length", Integer)
-    number_length = func.length(order) - prefix_length - suffix_length
-    number = func.substr(order, prefix_length + 1, number_length)
     return [
-        order >= bound("after"),
-        order < bound("before"),
-        order.like(bound("pattern"), escape="\\"),
-        number_length > 0,
-        # Nothing but digits (a title_order writes its numbers in ASCII digits alone).
-        func.ltrim(number, literal(string.digits, String)) == literal("", String),
+        order >= bindparam(f"after_{index}", type_=String),
+        order < bindparam(f"before_{index}", type_=String),
+        order.like(bindparam(f"pattern_{index}", type_=String), escape="\\"),
+        _unnumbered(order.expression) == bindparam("unnumbered", type_=String),
     ]
 
 
-def _series_values(numbers: Sequence[SeriesNumber]) -> dict[str, Any]:
-    """The values :func:`_next_in_series` binds for ``numbers``."""
-    values: dict[str, Any] = {}
+def _unnumbered(order: ColumnElement[str]) -> ColumnElement[str]:
+    """``order`` without its digits (a title_order writes its numbers in ASCII digits
+    alone, and only them so): neither backend's SQL has one function for it."""
+    for digit in string.digits:
+        order = func.replace(order, literal(digit, String), literal("", String))
+    return order
+
+
+def _series_values(numbers: Sequence[SeriesNumber], viewer: uuid.UUID | None) -> dict[str, Any]:
+    """The values :func:`_next_in_series` binds for ``numbers`` and the ``viewer``."""
+    values: dict[str, Any] = {"unnumbered": numbers[0].unnumbered, "viewer": viewer}
     for index, number in enumerate(numbers):
+        # "_%": a number is at least one digit.
+        words = "_%".join(escape_like(word) for word in number.words)
         values.update(
             {
                 f"after_{index}": number.after,
                 f"before_{index}": number.before,
-                f"pattern_{index}": f"{escape_like(number.prefix)}%{escape_like(number.suffix)}",
-                f"prefix_length_{index}": len(number.prefix),
-                f"suffix_length_{index}": len(number.suffix),
+                f"pattern_{index}": f"{escape_like(number.prefix)}_%{words}",
             }
         )
     return values
@@ -1439,10 +1451,10 @@ def _related_driver(tags: int, signed_in: bool, dialect: Dialect) -> DriverState
     return _driven(_related_in_one(tags, signed_in), dialect)
 
 
-@functools.lru_cache(maxsize=8)
-def _next_in_series_driver(numbers: int, dialect: Dialect) -> DriverStatement:
+@functools.lru_cache(maxsize=16)
+def _next_in_series_driver(numbers: int, signed_in: bool, dialect: Dialect) -> DriverStatement:
     """:func:`_next_in_series` for a title with ``numbers`` numbers, compiled once."""
-    return _driven(_next_in_series(numbers, dialect.name), dialect)
+    return _driven(_next_in_series(numbers, dialect.name, signed_in), dialect)
 
 
 def _driven(statement: Executable, dialect: Dialect) -> DriverStatement:

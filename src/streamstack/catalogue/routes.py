@@ -186,10 +186,12 @@ class BrowsingController(Controller):
         item_id: uuid.UUID,
         limit: Annotated[int, Parameter(ge=1, le=RELATED_LIMIT_MAX)] = 8,
     ) -> RelatedItems:
-        """Items to watch after this one, the first to play next: playable published items
-        sharing its tags (the most shared first, then the most viewed), then the most viewed
-        others; for a signed-in caller, those they watched to the end last. 404 as for the
-        item itself."""
+        """Items to watch after this one, the first to play next: the next title of its
+        numbered series ("Episode 3" after "Episode 2"; "S02E01" after a season's last,
+        "S01E10"), for a signed-in caller the first following one they have not watched to
+        the end; then playable published items sharing its tags (the most shared first,
+        then the most viewed), then the most viewed others; for a signed-in caller, those
+        they watched to the end last. 404 as for the item itself."""
         return await service.related_items(
             item_id,
             admin=viewer is not None and viewer.is_admin,

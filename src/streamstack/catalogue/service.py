@@ -225,7 +225,8 @@ class CatalogueService:
         """What to watch after an item anyone may see (404 as :meth:`get_item`): items a
         viewer can play, those sharing its tags first, then the most viewed. What the signed-
         in ``viewer`` watched to the end comes after the rest (Up next offers something new),
-        chosen from twice as many candidates."""
+        chosen from twice as many candidates. The next title of the item's numbered series
+        (for the ``viewer``, the first following one they have not finished) comes first."""
         async with related_reading(self._database) as reader:
             shown = await reader.related(item_id, admin=admin, limit=limit, viewer=viewer)
         return RelatedItems(
