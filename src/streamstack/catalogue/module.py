@@ -26,12 +26,15 @@ RELAY_TASK_NAME = "catalogue.outbox-relay"
 RELAY_POLL_SECONDS = 5.0
 #: The longest back-off while the bus or the database is down: events go out soon after.
 RELAY_RETRY_MAX_SECONDS = 5.0
+#: The scheduled publishing's background task (``task:<name>`` in ``GET /ready``).
+SCHEDULE_TASK_NAME = "catalogue.scheduled-publishing"
 #: How often the list cache checks that it follows the catalogue's events.
 LISTING_FOLLOW_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the catalogue module: routes, its operations, the outbox relay."""
+    """Mount the catalogue module: routes, its operations, the outbox relay, the
+    scheduled publishing."""
     from streamstack.catalogue.budgets import search_budgets
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.listing import ListingCache
@@ -75,6 +78,13 @@ def mount(context: ModuleContext) -> MountedModule:
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
+    # Scheduled drafts go public: every replica runs it, each item is taken once.
+    schedule_task = BackgroundTask(
+        SCHEDULE_TASK_NAME,
+        service.publish_due,
+        interval_seconds=context.settings.catalogue_schedule_interval_seconds,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
     # Both are read from the database at each scrape of /metrics.
     track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
@@ -82,7 +92,7 @@ def mount(context: ModuleContext) -> MountedModule:
         name="catalogue",
         route_handlers=[catalogue_router(service, watching, playlists)],
         operations=operation_handlers(service),
-        tasks=[relay_task, listing_task, user_deletions_task],
+        tasks=[relay_task, listing_task, user_deletions_task, schedule_task],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
         on_shutdown=[listing.unfollow, user_deletions.stop],
     )
