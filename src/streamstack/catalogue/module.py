@@ -14,6 +14,7 @@ from streamstack.kernel.tasks import BackgroundTask
 
 if TYPE_CHECKING:
     from streamstack.catalogue.listing import ListingCache
+    from streamstack.catalogue.service import CatalogueService
     from streamstack.kernel.events import EventBus
 
 # The module's own stack (service, routes, tables, search) is imported when it is mounted,
@@ -33,8 +34,7 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the catalogue module: routes, its operations, the outbox relay, the
-    scheduled publishing."""
+    """Mount the catalogue module: routes, operations, the relay, scheduled publishing."""
     from streamstack.catalogue.budgets import search_budgets
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.listing import ListingCache
@@ -78,13 +78,7 @@ def mount(context: ModuleContext) -> MountedModule:
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
-    # Scheduled drafts go public: every replica runs it, each item is taken once.
-    schedule_task = BackgroundTask(
-        SCHEDULE_TASK_NAME,
-        service.publish_due,
-        interval_seconds=context.settings.catalogue_schedule_interval_seconds,
-        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
-    )
+    publishing = scheduled_publishing(service, context)
     # Both are read from the database at each scrape of /metrics.
     track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
@@ -92,7 +86,7 @@ def mount(context: ModuleContext) -> MountedModule:
         name="catalogue",
         route_handlers=[catalogue_router(service, watching, playlists)],
         operations=operation_handlers(service),
-        tasks=[relay_task, listing_task, user_deletions_task, schedule_task],
+        tasks=[relay_task, listing_task, user_deletions_task, publishing],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
         on_shutdown=[listing.unfollow, user_deletions.stop],
     )
@@ -105,6 +99,18 @@ def listing_follower(listing: ListingCache, events: EventBus) -> BackgroundTask:
         listing.TASK_NAME,
         lambda: listing.follow(events),
         interval_seconds=LISTING_FOLLOW_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
+
+
+def scheduled_publishing(service: CatalogueService, context: ModuleContext) -> BackgroundTask:
+    """The task publishing scheduled drafts once due (:meth:`CatalogueService.publish_due`),
+    every ``catalogue_schedule_interval_seconds``: every replica runs it, and each item is
+    taken once."""
+    return BackgroundTask(
+        SCHEDULE_TASK_NAME,
+        service.publish_due,
+        interval_seconds=context.settings.catalogue_schedule_interval_seconds,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
 
