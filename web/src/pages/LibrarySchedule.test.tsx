@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import type { CatalogueItem } from "../api/schema";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
+import { renderPage } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
+import { openLibraryEditing } from "../test/library";
 import { instantOf, localInputValue } from "./LibrarySchedule";
 
 const ITEM = `${API}/catalogue/d`;
@@ -27,22 +28,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The library with `item`, its edit form open. */
-async function openEditing(item: CatalogueItem) {
-  const user = setupUser();
-  server.use(
-    http.get(`${API}/catalogue`, () => ok(mediaPage([item]))),
-    http.get(`${API}/catalogue/${item.id}`, () => ok({ ...item, captions: [] })),
-    http.get(`${API}/ingest/items/${item.id}/captions`, () => ok({ media_id: item.id, captions: [] })),
-  );
-  renderPage(<AdminLibraryPage />, { path: "/admin/library" });
-  await user.click(await screen.findByRole("button", { name: `Edit ${item.title}` }));
-  return user;
-}
-
 /** The library with `item`, its edit form open; the schedule section. */
 async function edit(item: CatalogueItem = DRAFT) {
-  const user = await openEditing(item);
+  const user = await openLibraryEditing(item);
   return { user, section: await screen.findByTestId("library-schedule") };
 }
 
@@ -114,7 +102,7 @@ describe("LibrarySchedule", () => {
   });
 
   it("is not offered for a published video", async () => {
-    await openEditing(mediaItem({ id: "p", title: "Live one" }));
+    await openLibraryEditing(mediaItem({ id: "p", title: "Live one" }));
     expect(await screen.findByRole("form", { name: "Edit Live one" })).toBeInTheDocument();
     expect(screen.queryByTestId("library-schedule")).toBeNull();
   });
