@@ -115,6 +115,9 @@ class Settings:
     # list is public and a search no index narrows reads every item (catalogue/budgets.py).
     search_burst: Positive = 30
     search_refill_seconds: PositiveSeconds = 2.0
+    # How often the catalogue looks for scheduled drafts whose time has come (and publishes
+    # them): a scheduled video goes public at most this late.
+    catalogue_schedule_interval_seconds: PositiveSeconds = 10.0
     # Who may create accounts: open, invite (single-use codes an admin creates) or closed.
     # Invite by default: an account watches every published video, and a server on the
     # internet should not give that to anyone who asks.

@@ -135,7 +135,7 @@ def test_the_document_says_which_fields_are_the_admins(app: Litestar) -> None:
     theirs, in the document and so in the SPA's generated types."""
     schema = app.openapi_schema.to_schema()["components"]["schemas"]["CatalogueItem"]
     admins = set(CatalogueItem.__struct_fields__) - set(ItemShown.__struct_fields__)
-    assert admins == {"processing_detail", "package_format", "outdated", "etag"}
+    assert admins == {"processing_detail", "package_format", "outdated", "etag", "publish_at"}
     assert not admins & set(schema["required"])
     for name in admins:
         assert schema["properties"][name]["description"].startswith("Admins only"), name

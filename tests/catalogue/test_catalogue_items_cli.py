@@ -77,12 +77,20 @@ async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> No
     code, out, err = await library("list")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].split() == ["ID", "STATUS", "PROCESSING", "LENGTH", "VIEWS", "TITLE"]
+    assert lines[0].split() == [
+        "ID",
+        "STATUS",
+        "PROCESSING",
+        "LENGTH",
+        "VIEWS",
+        "SCHEDULED",
+        "TITLE",
+    ]
     # Newest first; the length as a player shows it.
     assert [line.split()[1:] for line in lines[1:]] == [
-        ["published", "none", "1:02:05", "0", "Trees"],
-        ["draft", "none", "0:12", "0", "Apples"],
-        ["published", "none", "0:12", "0", "Birds"],
+        ["published", "none", "1:02:05", "0", "-", "Trees"],
+        ["draft", "none", "0:12", "0", "-", "Apples"],
+        ["published", "none", "0:12", "0", "-", "Birds"],
     ]
     assert err == "streamstack: 3 videos\n"
 
@@ -185,6 +193,12 @@ async def test_delete_at_a_terminal_does_what_is_answered(
         ),
         ("edit", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "--description-file", "/nonexistent.txt"),
         ("publish", "--status", "all", "--title", "Only edit sets titles"),
+        ("schedule", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10"),
+        ("schedule", "2031-03-02 09:00"),
+        ("schedule", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "next monday"),
+        ("schedule", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "2031-03-02", "09:00", "--cancel"),
+        ("schedule", "--status", "draft", "2031-03-02T09:00Z"),
+        ("publish", "0b7a3b9e-3f9c-4a43-9c3f-6f2f7c1d2e10", "--cancel"),
     ],
 )
 async def test_what_cannot_be_meant_is_refused_in_one_line(
@@ -222,6 +236,38 @@ async def test_a_viewer_changes_nothing(library: Library) -> None:
         "Apples": "draft",
         "Birds": "published",
     }
+
+
+async def test_schedule_sets_shows_and_cancels_a_publish_time(library: Library) -> None:
+    apples = await library.item("Apples")
+    # The machine's zone: five hours behind UTC all year (a POSIX rule, no zone database).
+    library.items.env["TZ"] = "XST+05"
+
+    code, out, err = await library("schedule", apples["id"], "2031-03-02", "09:00")
+    assert code == 0, err
+    # The machine's 9:00 (UTC-5) is kept as the instant it names, in UTC.
+    assert json.loads(out)["publish_at"] == "2031-03-02T14:00:00Z"
+    assert err == f"streamstack: {apples['id']} scheduled for 2031-03-02 09:00\n"
+    code, out, err = await library("list", "--status", "scheduled")
+    assert (code, out.splitlines()[1].split()[1:]) == (
+        0,
+        ["draft", "none", "0:12", "0", "2031-03-02", "09:00", "Apples"],
+    ), err
+
+    code, out, err = await library("schedule", apples["id"], "2031-03-02T09:00:00+01:00")
+    assert json.loads(out)["publish_at"] == "2031-03-02T08:00:00Z", err
+    code, out, err = await library("schedule", apples["id"], "--cancel")
+    assert (code, json.loads(out)["publish_at"]) == (0, None), err
+    assert err == f"streamstack: {apples['id']} not scheduled any more\n"
+
+    birds = await library.item("Birds")  # published: the server's refusal, in its words
+    code, out, err = await library("schedule", birds["id"], "2031-03-02 09:00")
+    assert (code, out) == (1, "")
+    assert "not scheduled: HTTP 409: the item is published already" in err
+    code, out, err = await library("schedule", apples["id"], "2001-03-02 09:00")
+    assert (code, out) == (1, "")
+    assert "publish_at must be in the future" in err
+    assert (await library.item("Apples"))["publish_at"] is None
 
 
 async def test_edit_sends_only_what_is_given(library: Library) -> None:

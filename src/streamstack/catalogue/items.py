@@ -226,6 +226,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.has_storyboard,
     MediaItemRow.package_format,
     MediaItemRow.view_count,
+    MediaItemRow.publish_at,
 )
 
 

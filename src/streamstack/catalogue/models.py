@@ -62,6 +62,8 @@ class MediaItemRow(CatalogueBase):
         Index("ix_media_items_viewers_duration", "status", "playable", "duration_seconds", "id"),
         # Items by processing state, newest first: failed ones counted, filtered (0009).
         Index("ix_media_items_processing_state", "processing_state", "created_at", "id"),
+        # Scheduled drafts by when they are due: the publishing step's read (catalogue_0022).
+        Index("ix_media_items_publish_at", "publish_at", "status", "id"),
         # Most viewed first, ties newest first: admins' lists of a status (published_at)
         # and of every status (created_at) (catalogue_0021).
         Index("ix_media_items_status_most_viewed", "status", "view_count", "published_at", "id"),
@@ -108,6 +110,9 @@ class MediaItemRow(CatalogueBase):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     published_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: When a draft is to go public (an admin's schedule); None when none is set. Publishing
+    #: or unpublishing clears it (catalogue_0022).
+    publish_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     #: Whether the original itself plays in every current browser (H.264/AAC in MP4), as
     #: ingest found at registration.
     original_playable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -14,6 +14,7 @@ from streamstack.kernel.tasks import BackgroundTask
 
 if TYPE_CHECKING:
     from streamstack.catalogue.listing import ListingCache
+    from streamstack.catalogue.service import CatalogueService
     from streamstack.kernel.events import EventBus
 
 # The module's own stack (service, routes, tables, search) is imported when it is mounted,
@@ -26,12 +27,14 @@ RELAY_TASK_NAME = "catalogue.outbox-relay"
 RELAY_POLL_SECONDS = 5.0
 #: The longest back-off while the bus or the database is down: events go out soon after.
 RELAY_RETRY_MAX_SECONDS = 5.0
+#: The scheduled publishing's background task (``task:<name>`` in ``GET /ready``).
+SCHEDULE_TASK_NAME = "catalogue.scheduled-publishing"
 #: How often the list cache checks that it follows the catalogue's events.
 LISTING_FOLLOW_SECONDS = 5.0
 
 
 def mount(context: ModuleContext) -> MountedModule:
-    """Mount the catalogue module: routes, its operations, the outbox relay."""
+    """Mount the catalogue module: routes, operations, the relay, scheduled publishing."""
     from streamstack.catalogue.budgets import search_budgets
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.listing import ListingCache
@@ -75,6 +78,7 @@ def mount(context: ModuleContext) -> MountedModule:
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
+    publishing = scheduled_publishing(service, context)
     # Both are read from the database at each scrape of /metrics.
     track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
@@ -82,7 +86,7 @@ def mount(context: ModuleContext) -> MountedModule:
         name="catalogue",
         route_handlers=[catalogue_router(service, watching, playlists)],
         operations=operation_handlers(service),
-        tasks=[relay_task, listing_task, user_deletions_task],
+        tasks=[relay_task, listing_task, user_deletions_task, publishing],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
         on_shutdown=[listing.unfollow, user_deletions.stop],
     )
@@ -95,6 +99,18 @@ def listing_follower(listing: ListingCache, events: EventBus) -> BackgroundTask:
         listing.TASK_NAME,
         lambda: listing.follow(events),
         interval_seconds=LISTING_FOLLOW_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
+
+
+def scheduled_publishing(service: CatalogueService, context: ModuleContext) -> BackgroundTask:
+    """The task publishing scheduled drafts once due (:meth:`CatalogueService.publish_due`),
+    every ``catalogue_schedule_interval_seconds``: every replica runs it, and each item is
+    taken once."""
+    return BackgroundTask(
+        SCHEDULE_TASK_NAME,
+        service.publish_due,
+        interval_seconds=context.settings.catalogue_schedule_interval_seconds,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
 

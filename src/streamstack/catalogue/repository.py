@@ -154,6 +154,8 @@ class ItemQuery:
     #: Only this item (a search for its id), :data:`BOUND_ITEM` in a statement's shape
     #: (the id bound at execution); None for any.
     item_id: uuid.UUID | None = None
+    #: Only items with a publish time set (scheduled drafts).
+    scheduled_only: bool = False
 
     def conditions(self, *, status_seekable: bool = True) -> list[ColumnElement[bool]]:
         """The WHERE clauses; without ``status_seekable`` the status is compared in a form
@@ -175,6 +177,8 @@ class ItemQuery:
             conditions.append(MediaItemRow.id.in_(tagged))
         if self.item_id is not None:
             conditions.append(MediaItemRow.id == bindparam("item_id", type_=MediaItemRow.id.type))
+        if self.scheduled_only:
+            conditions.append(MediaItemRow.publish_at.is_not(None))
         return conditions
 
     def ordering(self) -> list[UnaryExpression[Any]]:
@@ -226,6 +230,16 @@ async def _write_locked(
     if row is None:
         raise NotFound(missing)
     return row
+
+
+def _due(now: datetime.datetime) -> tuple[ColumnElement[bool], ...]:
+    """What makes a draft due to be published at ``now``: its time has come, and a viewer
+    can play it (one still transcoding goes public once it plays; a failed one waits)."""
+    return (
+        MediaItemRow.publish_at <= now,
+        MediaItemRow.status == "draft",
+        VISIBLE_TO_VIEWERS[1],
+    )
 
 
 class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
@@ -293,6 +307,28 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             )
             rows += (await self.session.scalars(others)).all()
         return rows
+
+    async def due(self, now: datetime.datetime, *, limit: int) -> list[uuid.UUID]:
+        """Up to ``limit`` drafts whose publish time has come and that a viewer can play,
+        the longest due first (a seek on the ``publish_at`` index)."""
+        found = await self.session.scalars(
+            select(MediaItemRow.id)
+            .where(*_due(now))
+            .order_by(MediaItemRow.publish_at, MediaItemRow.id)
+            .limit(limit)
+        )
+        return list(found)
+
+    async def lock_due(self, item_id: uuid.UUID, now: datetime.datetime) -> MediaItemRow | None:
+        """The item, write-locked (:meth:`lock`), if it is still due to be published
+        (:meth:`due`); None once it is not: published by another replica meanwhile (whose
+        write this one waited for, then found no longer matching), unpublished, cancelled,
+        moved later or deleted. This conditional write is what publishes an item once."""
+        due = and_(MediaItemRow.id == item_id, *_due(now))
+        try:
+            return await _write_locked(self, due, missing="no such scheduled item")
+        except NotFound:
+            return None
 
     async def count_view(self, item_id: uuid.UUID) -> None:
         """One more view of the item, added in the database (concurrent views all count);

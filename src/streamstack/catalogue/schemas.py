@@ -23,6 +23,7 @@ from streamstack.contracts.limits import (
     MAX_PLAYLIST_ITEMS,
     Description,
     DurationSeconds,
+    Instant,
     PlaylistCount,
     PlaylistItemCount,
     PlaylistPosition,
@@ -37,7 +38,8 @@ MAX_PAGE = 100_000
 #: ``duration`` and ``shortest`` are the same order (shortest first); ``longest`` the reverse.
 #: Items of unknown length come last either way. ``popular``: most viewed first.
 SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longest", "popular"]
-StatusFilter = Literal["draft", "published", "all"]
+#: ``scheduled``: the drafts with a publish time set (due ones waiting to be playable too).
+StatusFilter = Literal["draft", "scheduled", "published", "all"]
 #: Who may see a playlist: its owner alone (``private``), or anyone signed in who has its
 #: link (``unlisted``: listed to no one else, found by no search).
 PlaylistVisibility = Literal["private", "unlisted"]
@@ -76,12 +78,15 @@ class CreateMediaItem(MediaItemFields, frozen=True, kw_only=True, forbid_unknown
 
 
 class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``PATCH /api/v1/catalogue/{id}``: the fields to change; ``status`` publishes or unpublishes."""
+    """``PATCH /api/v1/catalogue/{id}``: the fields to change; ``status`` publishes or
+    unpublishes (and clears a schedule); ``publish_at`` schedules a draft to go public at
+    that future instant, or (null) cancels its schedule."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     status: MediaStatus | msgspec.UnsetType = msgspec.UNSET
+    publish_at: Instant | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class MediaPage(msgspec.Struct, frozen=True):

@@ -91,6 +91,9 @@ from streamstack.settings import SettingsError
 
 log = structlog.get_logger(__name__)
 
+#: How many due items one step of the scheduled publishing reads (more go in the next).
+PUBLISH_BATCH = 50
+
 
 class CatalogueService:
     """Media items in the relational store, and the events their changes cause; times
@@ -142,11 +145,12 @@ class CatalogueService:
             status = "published"
         search = SearchQuery.parse(q or "")
         query = ItemQuery(
-            status=None if status == "all" else status,
+            status={"all": None, "scheduled": "draft"}.get(status, status),
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
             playable_only=not admin,
             processing_state=processing if admin else None,
+            scheduled_only=status == "scheduled",
         )
         found = await self._found_by_id(search, query, admin=admin, page=page, size=page_size)
         if found is not None:
@@ -158,7 +162,7 @@ class CatalogueService:
             return cached
         if search and not admin and self._searches is not None:
             self._searches.spend(client)  # 429 before the database reads anything
-        matching = (admin, query.status, query.processing_state, search.words, query.tag)
+        matching = (admin, status, query.processing_state, search.words, query.tag)
         known = self._listing.total(matching)
         async with listing(self._database) as pages:
             rows, total = await pages.page(
@@ -291,7 +295,7 @@ class CatalogueService:
         *,
         if_match: tuple[str, ...] | None = None,
     ) -> MediaItem:
-        """Edit title, description, tags or status.
+        """Edit title, description, tags, status or the publish time (:func:`_schedule`).
 
         ``if_match`` (:func:`if_match_tags`): the edit is made only while the item's
         :attr:`MediaItem.etag` is among them, else 412 ``changed_elsewhere`` and nothing
@@ -299,10 +303,7 @@ class CatalogueService:
         Draft -> published emits ``media.published`` (the item); published -> draft emits
         ``media.unpublished`` (a :class:`MediaWithdrawn`), so its stream tokens stop.
         """
-        if all(
-            value is msgspec.UNSET
-            for value in (changes.title, changes.description, changes.tags, changes.status)
-        ):
+        if all(value is msgspec.UNSET for value in msgspec.structs.astuple(changes)):
             raise BadRequest("nothing to change", code="validation_error")
         title = clean_title(changes.title) if isinstance(changes.title, str) else None
         new_tags = (
@@ -314,6 +315,7 @@ class CatalogueService:
             tags = await store.tags.of_item(item_id)
             # Under the row's lock: no other edit can land between this check and the write.
             check_unchanged(edit_tag(row.title, row.description, tags), if_match)
+            _schedule(row, changes, now)
             if title is not None:
                 row.title = title
             if isinstance(changes.description, str):
@@ -326,15 +328,42 @@ class CatalogueService:
             event = _change_status(row, changes.status, now)
             row.updated_at = now
             item = to_media_item(row, tags, await store.captions.of_item(item_id))
-            if event == MEDIA_PUBLISHED:
-                await store.outbox.enqueue(event, msgspec.json.encode(item), now)
-            elif event == MEDIA_UNPUBLISHED:
-                await store.outbox.enqueue(event, withdrawal(row, now), now)
+            if event is not None:
+                await _announce(store, event, row, item, now)
             elif row.status == "published" and _edits_content(changes):
                 # Viewers see the change: every replica's cached pages must go.
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), now)
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
         return item
+
+    async def publish_due(self) -> bool:
+        """Publish the drafts whose scheduled time has come and that a viewer can play,
+        each as publishing by hand does (``published_at`` now, ``media.published``), in a
+        transaction of its own; whether more may be due (a whole batch was read).
+
+        Safe with other replicas doing the same: each item is taken by a conditional write
+        (:meth:`MediaItemRepository.lock_due`), so it is published and announced once.
+        """
+        now = self._clock()
+        async with reading(self._database) as store:
+            due = await store.items.due(now, limit=PUBLISH_BATCH)
+        for item_id in due:
+            async with self._changing() as store:
+                row = await store.items.lock_due(item_id, now)
+                if row is None:  # another replica's, or changed since it was read
+                    continue
+                scheduled_for = row.publish_at
+                _change_status(row, "published", now)  # a draft: it is published now
+                row.updated_at = now
+                tags = await store.tags.of_item(item_id)
+                item = to_media_item(row, tags, await store.captions.of_item(item_id))
+                await _announce(store, MEDIA_PUBLISHED, row, item, now)
+            log.info(
+                "catalogue.item_published_on_schedule",
+                media_id=item.id,
+                scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
+            )
+        return len(due) == PUBLISH_BATCH
 
     async def delete_item(self, item_id: uuid.UUID) -> None:
         """Delete an item, its tags and caption tracks; emits ``media.deleted`` (a
@@ -581,11 +610,55 @@ def _edits_content(changes: UpdateMediaItem) -> bool:
 def _change_status(
     row: MediaItemRow, status: MediaStatus | msgspec.UnsetType, now: datetime.datetime
 ) -> str | None:
-    """Apply a status change to ``row``; the subject of the event it causes, if any."""
+    """Apply a status change to ``row``; the subject of the event it causes, if any.
+    Publishing or unpublishing clears a schedule: the admin decided by hand."""
     if status == "published" and row.status != "published":
-        row.status, row.published_at = "published", now
+        row.status, row.published_at, row.publish_at = "published", now, None
         return MEDIA_PUBLISHED
     if status == "draft" and row.status != "draft":
-        row.status, row.published_at = "draft", None
+        row.status, row.published_at, row.publish_at = "draft", None, None
         return MEDIA_UNPUBLISHED
     return None
+
+
+async def _announce(
+    store: CatalogueStore, event: str, row: MediaItemRow, item: MediaItem, now: datetime.datetime
+) -> None:
+    """Write the event of a status change (:func:`_change_status`) to the outbox: the item
+    when it went public, a :class:`MediaWithdrawn` when it was unpublished."""
+    if event == MEDIA_PUBLISHED:
+        await store.outbox.enqueue(event, msgspec.json.encode(item), now)
+    else:
+        await store.outbox.enqueue(event, withdrawal(row, now), now)
+
+
+def _schedule(row: MediaItemRow, changes: UpdateMediaItem, now: datetime.datetime) -> None:
+    """Set, move or (null) cancel a draft's publish time as ``changes`` say, kept in UTC.
+
+    400 ``publish_at_past`` for a time not in the future, 400 ``validation_error`` with a
+    status change too (publish now, or at a time), 409 ``already_published`` for a
+    published item: the edit is refused whole, so nothing changes.
+    """
+    when = changes.publish_at
+    if isinstance(when, msgspec.UnsetType):
+        return
+    if when is None:
+        row.publish_at = None
+        return
+    if changes.status is not msgspec.UNSET:
+        raise BadRequest(
+            "give status (publish or unpublish now) or publish_at (publish later), not both",
+            code="validation_error",
+        )
+    if row.status == "published":
+        raise Conflict(
+            "the item is published already: unpublish it first to schedule it",
+            code="already_published",
+        )
+    if when <= now:
+        raise BadRequest(
+            f"publish_at must be in the future (it is {when.isoformat()}; "
+            f"now is {now.isoformat(timespec='seconds')})",
+            code="publish_at_past",
+        )
+    row.publish_at = when.astimezone(datetime.UTC)

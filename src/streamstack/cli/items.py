@@ -1,5 +1,5 @@
-"""``streamstack items``: list the library's videos, edit one (:mod:`.editing`), and publish,
-unpublish or delete them, named by id or selected by the library's filters (the library
+"""``streamstack items``: list the library's videos, edit one (:mod:`.editing`), schedule
+one (:mod:`.scheduling`), and publish, unpublish or delete them, named by id or selected by the library's filters (the library
 page's bulk actions, for scripts)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from streamstack.cli.editing import check_edit, edit_options_given, edited
 from streamstack.cli.library import as_admin, listed
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
+from streamstack.cli.scheduling import check_schedule, scheduled, shown_time
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -28,7 +30,7 @@ from streamstack.settings import SettingsError
 FILTERS = {"status": "status", "processing": "processing", "search": "q", "tag": "tag"}
 #: How many titles the question before a deletion names.
 NAMED_IN_QUESTION = 10
-COLUMNS = ("ID", "STATUS", "PROCESSING", "LENGTH", "VIEWS", "TITLE")
+COLUMNS = ("ID", "STATUS", "PROCESSING", "LENGTH", "VIEWS", "SCHEDULED", "TITLE")
 _Item = dict[str, Any]
 
 
@@ -74,8 +76,9 @@ class Outcome:
 
 
 def run_items(args: argparse.Namespace) -> int:
-    """``streamstack items list|edit|publish|unpublish|delete``: list the videos the filters
-    select (a table, or ``--json``), edit one and print it as JSON, or act on the named or
+    """``streamstack items list|edit|schedule|publish|unpublish|delete``: list the videos
+    the filters select (a table, or ``--json``), edit or schedule one and print it as JSON,
+    or act on the named or
     selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
     any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
@@ -86,6 +89,8 @@ def run_items(args: argparse.Namespace) -> int:
                 return _listed(_library(api, {**query, "sort": args.sort}), as_json=args.json)
             if args.action == "edit":
                 return print_json(edited(api, args))
+            if args.action == "schedule":
+                return print_json(scheduled(api, args))
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
             return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
@@ -96,6 +101,12 @@ def run_items(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
+    if args.action == "schedule":
+        return check_schedule(args, query)
+    if args.cancel:
+        raise SettingsError(f"items {args.action}: --cancel goes with schedule")
+    if words := [str(word) for word in args.items if not isinstance(word, uuid.UUID)]:
+        raise SettingsError(f"items {args.action}: not an item's id: {', '.join(words)}")
     if args.action == "edit":
         return check_edit(args, query)
     if given := edit_options_given(args):
@@ -137,6 +148,7 @@ def _row(item: _Item) -> tuple[str, ...]:
         item["processing_state"],
         "-" if seconds is None else clock(seconds),
         f"{item['view_count']:,}",
+        shown_time(item.get("publish_at")),
         item["title"],
     )
 

@@ -19,6 +19,7 @@ from streamstack.cli.invites import lifetime, run_invites
 from streamstack.cli.items import ACTIONS, run_items
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
+from streamstack.cli.scheduling import item_or_word
 from streamstack.cli.storage import run_storage
 from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
@@ -287,19 +288,28 @@ COMMANDS = (
     Subcommand(
         "items",
         run_items,
-        help="list, edit, publish, unpublish or delete the library's videos",
+        help="list, edit, schedule, publish, unpublish or delete the library's videos",
         description="`items list` prints the library's videos, drafts too, as a table (or "
         "--json), narrowed by the filters. `items edit ITEM` changes the title, description "
         "or tags given (only those), unless someone changed the item since the command read "
         "it (--add-tag/--remove-tag then read it again and try once more); it prints the "
-        "item as JSON. `items publish`, `unpublish` and `delete` act on "
+        "item as JSON. `items schedule ITEM WHEN` sets when a draft goes public (WHEN: "
+        "RFC 3339, or YYYY-MM-DD HH:MM in this machine's time zone; --cancel: no longer); "
+        "it prints the item as JSON. `items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
         "line each, leaving alone those already so; they print what was done as JSON. "
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
-            _action("list", "edit", *ACTIONS),
-            _ITEMS,
+            _action("list", "edit", "schedule", *ACTIONS),
+            option(
+                "items",
+                type=item_or_word,
+                nargs="*",
+                metavar="ITEM",
+                help="an item's id (schedule: ITEM WHEN)",
+            ),
+            option("--cancel", action="store_true", help="schedule: publish it at no set time"),
             option("--title", help="edit: the new title"),
             option("--description", help="edit: the new description"),
             option(
@@ -319,7 +329,11 @@ COMMANDS = (
                 metavar="TAG",
                 help="edit: remove this tag (repeatable)",
             ),
-            option("--status", choices=get_args(StatusFilter), help="drafts, published or all"),
+            option(
+                "--status",
+                choices=get_args(StatusFilter),
+                help="drafts, scheduled drafts, published or all",
+            ),
             option(
                 "--processing",
                 choices=get_args(ProcessingFilter),

@@ -204,6 +204,8 @@ class CatalogueItem(ItemShown, frozen=True, kw_only=True):
     """Admins only: :attr:`MediaItem.outdated`."""
     etag: _AdminsOnly[str] = msgspec.UNSET
     """Admins only: :attr:`MediaItem.etag`."""
+    publish_at: _AdminsOnly[datetime | None] = msgspec.UNSET
+    """Admins only: :attr:`MediaItem.publish_at`."""
 
 
 #: Said in the OpenAPI document of :class:`MediaItem`'s internals.
@@ -240,6 +242,9 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     are: an edit sent with it as ``If-Match`` is refused (412) once another changed them.
     Processing, which changes none of them, leaves it as it is. Empty only in an event
     written before it existed."""
+    publish_at: datetime | None = None
+    """When the draft is scheduled to go public (UTC), None when it is not: it goes public
+    then, or as soon after as it is playable; publishing or unpublishing clears it."""
 
 
 class MediaItemFields(MediaFacts, frozen=True, kw_only=True):

@@ -10,6 +10,7 @@ converts, never when a struct is built by hand.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated
 
 import msgspec
@@ -101,6 +102,9 @@ PlaylistCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_PLAYLISTS)]
 ObjectKey = Annotated[
     str, msgspec.Meta(min_length=1, max_length=OBJECT_KEY_MAX, pattern=OBJECT_KEY)
 ]
+#: A moment in time, RFC 3339 with its offset (``2026-03-02T09:00:00+01:00`` or ``…Z``): a
+#: time without one names no instant (whose 9:00?), so it is refused.
+Instant = Annotated[datetime.datetime, msgspec.Meta(tz=True)]
 SizeBytes = Annotated[int, msgspec.Meta(ge=0, le=SIZE_MAX)]
 ContentType = Annotated[
     str, msgspec.Meta(min_length=3, max_length=255, pattern=whole(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+"))

@@ -1056,6 +1056,8 @@ export interface components {
              * @enum {string}
              */
             processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
+            /** @description Admins only: absent from the answer to anyone else. */
+            publish_at?: string | null;
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
             size_bytes: number;
@@ -1246,6 +1248,7 @@ export interface components {
              * @enum {string}
              */
             processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
+            publish_at?: string | null;
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
             /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
@@ -1480,6 +1483,7 @@ export interface components {
         /** UpdateMediaItem */
         UpdateMediaItem: {
             description?: string;
+            publish_at?: string | null;
             status?: "draft" | "published";
             tags?: string[];
             title?: string;
@@ -1544,6 +1548,8 @@ export interface components {
              */
             processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
             progress?: components["schemas"]["WatchProgress"];
+            /** @description Admins only: absent from the answer to anyone else. */
+            publish_at?: string | null;
             published_at: string | null;
             renditions?: components["schemas"]["Rendition"][];
             size_bytes: number;
@@ -3599,7 +3605,7 @@ export interface operations {
                 tag?: string | null;
                 sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest" | "popular";
                 /** @description admins only; others always see published */
-                status?: "draft" | "published" | "all";
+                status?: "draft" | "scheduled" | "published" | "all";
                 /** @description admins only: just the items in this processing state, or `outdated` ones (a picture never transcoded, or packaged by an older version) */
                 processing?: "none" | "queued" | "processing" | "ready" | "failed" | "outdated" | null;
             };

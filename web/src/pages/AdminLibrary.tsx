@@ -35,6 +35,7 @@ const PAGE_SIZE = 24;
 const STATUSES: { value: StatusFilter; label: string }[] = [
   { value: "all", label: "All" },
   { value: "draft", label: "Drafts" },
+  { value: "scheduled", label: "Scheduled" },
   { value: "published", label: "Published" },
 ];
 
@@ -48,11 +49,18 @@ const PROCESSING: { value: ProcessingFilter; label: string }[] = [
   { value: "outdated", label: "Outdated" },
 ];
 
+/** Whether `item` is among those the status filter shows (a scheduled one: a draft with a publish time). */
+function statusMatches(status: StatusFilter, item: CatalogueItem): boolean {
+  if (status === "scheduled") return item.status === "draft" && Boolean(item.publish_at);
+  return status === "all" || item.status === status;
+}
+
 /** What a filter that left the library empty means, when it says more than "nothing matches". */
 function filterHint(status: StatusFilter, processing: ProcessingFilter | undefined): string | undefined {
   if (processing === "failed") return "No video failed to transcode.";
   if (processing === "outdated") return "Every video is transcoded by this version.";
   if (processing) return "No video is in this processing state.";
+  if (status === "scheduled") return "No draft is scheduled to go public.";
   return status === "draft" ? "There are no drafts." : undefined;
 }
 
@@ -180,8 +188,7 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
 
   const onChanged = useCallback(
     (updated: CatalogueItem) => {
-      const matches = (it: CatalogueItem) =>
-        (status === "all" || it.status === status) && (tag === "" || it.tags.includes(tag));
+      const matches = (it: CatalogueItem) => statusMatches(status, it) && (tag === "" || it.tags.includes(tag));
       if (!matches(updated)) left.current += 1;
       setData((page) => ({
         ...page,

@@ -24,6 +24,7 @@ import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
+import { LibrarySchedule } from "./LibrarySchedule";
 import { LibraryThumbnail } from "./LibraryThumbnail";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -117,6 +118,7 @@ function LibraryRowEditing({
         onChanged={onChanged}
         onCancel={onDone}
       />
+      <LibrarySchedule item={item} onChanged={onChanged} />
       <LibraryThumbnail item={item} onChanged={onChanged} />
       <LibraryCaptions itemId={item.id} title={item.title} />
       <LibraryFacts item={item} onChanged={onChanged} />
@@ -282,10 +284,25 @@ function hiddenSentence(item: CatalogueItem): string {
     : "Viewers see it once it can play.";
 }
 
+/**
+ * When a scheduled draft goes public, in the viewer's time: once its time has come, it
+ * waits to play, and a failed one (which will not, unless transcoded again) says so in red.
+ */
+function scheduleLine(item: CatalogueItem, now: number = Date.now()): { text: string; failed: boolean } | null {
+  if (item.status !== "draft" || !item.publish_at) return null;
+  const when = formatDate(item.publish_at);
+  if (Date.parse(item.publish_at) > now || item.playable !== false) return { text: `Scheduled for ${when}`, failed: false };
+  if (unplayableFailure(item)) {
+    return { text: `Not published at ${when}: it does not play. It goes public once it is transcoded again.`, failed: true };
+  }
+  return { text: `Scheduled for ${when}: it goes public once it can play.`, failed: false };
+}
+
 /** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
 function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: string }) {
   const processing = processingLabel(item);
   const outdated = outdatedLabel(item);
+  const scheduled = scheduleLine(item);
   return (
     <>
       <h2 id={titleId} className="library-title">
@@ -296,6 +313,11 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
       {item.status === "published" && item.playable === false && (
         <p className="muted small" data-testid="library-hidden">
           {hiddenSentence(item)}
+        </p>
+      )}
+      {scheduled && (
+        <p className={scheduled.failed ? "form-error small" : "muted small"} data-testid="library-scheduled">
+          {scheduled.text}
         </p>
       )}
       {processing && (

@@ -2,10 +2,9 @@ import { screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LIMITS } from "../api/limits";
 import { setAccessToken } from "../api/tokenStore";
-import { mediaItem, mediaPage } from "../test/fixtures";
-import { renderPage, setupUser } from "../test/render";
+import { mediaItem } from "../test/fixtures";
 import { API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
-import { AdminLibraryPage } from "./AdminLibrary";
+import { openLibraryEditing } from "../test/library";
 
 const THUMBNAIL = `${API}/ingest/items/v/thumbnail`;
 const IMAGE = `${THUMBNAIL}/image`;
@@ -42,16 +41,8 @@ afterEach(() => {
 });
 
 /** The library with `item`, its edit form open. */
-async function edit(item = CLIP) {
-  const user = setupUser();
-  server.use(
-    http.get(`${API}/catalogue`, () => ok(mediaPage([item]))),
-    http.get(`${API}/catalogue/${item.id}`, () => ok({ ...item, captions: [] })),
-    http.get(`${API}/ingest/items/${item.id}/captions`, () => ok({ media_id: item.id, captions: [] })),
-  );
-  renderPage(<AdminLibraryPage />, { path: "/admin/library" });
-  await user.click(await screen.findByRole("button", { name: `Edit ${item.title}` }));
-  return user;
+function edit(item = CLIP) {
+  return openLibraryEditing(item);
 }
 
 async function section() {

@@ -1,0 +1,278 @@
+"""Scheduled publishing: an admin sets a draft's publish time (``PATCH … publish_at``),
+moves or cancels it; the catalogue's periodic step publishes it when due, as publishing by
+hand does, once however many replicas step at once; viewers see nothing of it before.
+On both backend kinds."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from catalogue_testing import (
+    API,
+    EventLog,
+    admin_headers,
+    create_item,
+    eventually,
+    outbox_backlog,
+    register_queued,
+    unused_streaming,
+    viewer_headers,
+)
+
+from streamstack.catalogue.module import SCHEDULE_TASK_NAME
+from streamstack.catalogue.service import CatalogueService
+from streamstack.contracts.catalogue import MEDIA_PUBLISHED, ProcessingUpdate, Rendition
+from streamstack.kernel.clock import utcnow
+from support.apps import AppClient, running_app
+from support.clock import HeldClock
+from support.fixtures import SettingsFactory
+
+HOUR = 3600.0
+
+
+@pytest.fixture
+def clock() -> HeldClock:
+    """The app's time, held: an item is due only when the test moves it on."""
+    return HeldClock(utcnow().replace(microsecond=0))
+
+
+@pytest.fixture
+async def app(settings_factory: SettingsFactory, clock: HeldClock) -> AsyncIterator[AppClient]:
+    """Catalogue (and streaming, for stream tokens) whose publishing step runs often."""
+    settings = settings_factory(
+        modules=("catalogue", "streaming"), catalogue_schedule_interval_seconds=0.05
+    )
+    async with running_app(settings, clock=clock) as client:
+        yield client
+
+
+def replica(app: AppClient, clock: HeldClock) -> CatalogueService:
+    """Another replica's use cases on the app's database (its step is driven by the test)."""
+    database = app.app.state.backends.database
+    return CatalogueService(
+        database, wake_relay=lambda: None, streaming=unused_streaming, clock=clock
+    )
+
+
+def at(clock: HeldClock, hours: float, offset_hours: int = 2) -> str:
+    """RFC 3339 of ``hours`` from the held now, written in another time zone's offset."""
+    zone = datetime.timezone(datetime.timedelta(hours=offset_hours))
+    return (clock.now + datetime.timedelta(hours=hours)).astimezone(zone).isoformat()
+
+
+def instant(text: str | None) -> datetime.datetime | None:
+    """The instant an RFC 3339 text names (None for None)."""
+    return None if text is None else datetime.datetime.fromisoformat(text)
+
+
+async def schedule(app: AppClient, item_id: str, when: str | None) -> Any:
+    """PATCH the item's publish time as an admin; its JSON (200 asserted)."""
+    settings = app.app.state.settings
+    r = await app.patch(
+        f"{API}/{item_id}", json={"publish_at": when}, headers=admin_headers(settings)
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def admin_view(app: AppClient, item_id: str) -> Any:
+    r = await app.get(f"{API}/{item_id}", headers=admin_headers(app.app.state.settings))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_scheduled_draft_is_hidden_then_published_as_by_hand(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    viewer = viewer_headers(settings)
+    draft = await create_item(app, settings, title="Monday lecture", publish=False)
+    when = at(clock, 1)
+    scheduled = await schedule(app, draft["id"], when)
+    assert scheduled["status"] == "draft"
+    # Kept and answered in UTC, the same instant as given.
+    assert scheduled["publish_at"].endswith("Z")
+    assert datetime.datetime.fromisoformat(scheduled["publish_at"]) == (
+        datetime.datetime.fromisoformat(when)
+    )
+    # Viewers see nothing of it before its time: not listed, not by id, no stream token.
+    assert (await app.get(f"{API}/{draft['id']}", headers=viewer)).status_code == 404
+    assert (await app.get(f"{API}/", headers=viewer)).json()["total"] == 0
+    r = await app.post(f"{API}/{draft['id']}/stream-token", headers=viewer)
+    assert r.status_code == 404
+    # Admins find it among the scheduled drafts.
+    admin = admin_headers(settings)
+    listed = (await app.get(f"{API}/", params={"status": "scheduled"}, headers=admin)).json()
+    assert [item["id"] for item in listed["items"]] == [draft["id"]]
+
+    backends = app.app.state.backends
+    async with EventLog.attached(backends) as log:
+        due = clock.advance(HOUR + 1)
+
+        async def published() -> bool:
+            return (await app.get(f"{API}/{draft['id']}", headers=viewer)).status_code == 200
+
+        await eventually(published, what="the scheduled item going public")
+
+        async def relayed() -> bool:
+            return await outbox_backlog(backends) == 0
+
+        await eventually(relayed, what="an empty outbox")
+    shown = (await app.get(f"{API}/{draft['id']}", headers=viewer)).json()
+    assert shown["status"] == "published"
+    assert datetime.datetime.fromisoformat(shown["published_at"]) == due
+    assert (await admin_view(app, draft["id"]))["publish_at"] is None
+    assert [e.subject for e in log.about(draft["id"])] == [MEDIA_PUBLISHED]
+    listed = (await app.get(f"{API}/", params={"status": "scheduled"}, headers=admin)).json()
+    assert listed["total"] == 0
+    ready = (await app.get("/ready")).json()
+    assert ready["checks"][f"task:{SCHEDULE_TASK_NAME}"] == "ok"
+
+
+async def test_steps_racing_publish_each_due_item_once(
+    settings_factory: SettingsFactory, clock: HeldClock
+) -> None:
+    # The app's own step stays out of it: two replicas' steps race here.
+    settings = settings_factory(modules=("catalogue",), catalogue_schedule_interval_seconds=HOUR)
+    async with running_app(settings, clock=clock) as app:
+        drafts = [await create_item(app, settings, publish=False) for _ in range(4)]
+        for draft in drafts:
+            await schedule(app, draft["id"], at(clock, 1))
+        clock.advance(HOUR)
+        first, second = replica(app, clock), replica(app, clock)
+        backends = app.app.state.backends
+        async with EventLog.attached(backends) as log:
+            await asyncio.gather(*(step.publish_due() for step in (first, second, first, second)))
+
+            async def relayed() -> bool:
+                return await outbox_backlog(backends) == 0
+
+            await eventually(relayed, what="an empty outbox")
+        for draft in drafts:
+            assert (await admin_view(app, draft["id"]))["status"] == "published"
+            assert [e.subject for e in log.about(draft["id"])] == [MEDIA_PUBLISHED]
+
+
+async def test_a_future_moved_or_cancelled_schedule_publishes_nothing(
+    settings_factory: SettingsFactory, clock: HeldClock
+) -> None:
+    settings = settings_factory(modules=("catalogue",), catalogue_schedule_interval_seconds=HOUR)
+    async with running_app(settings, clock=clock) as app:
+        due, moved, cancelled, later = [
+            await create_item(app, settings, publish=False) for _ in range(4)
+        ]
+        for draft in (due, moved, cancelled):
+            await schedule(app, draft["id"], at(clock, 1))
+        await schedule(app, later["id"], at(clock, 3))
+        await schedule(app, moved["id"], at(clock, 5))
+        assert (await schedule(app, cancelled["id"], None))["publish_at"] is None
+        clock.advance(2 * HOUR)
+        assert await replica(app, clock).publish_due() is False
+        assert (await admin_view(app, due["id"]))["status"] == "published"
+        for draft, publish_at in ((moved, at(clock, 3)), (later, at(clock, 1)), (cancelled, None)):
+            shown = await admin_view(app, draft["id"])
+            assert (shown["status"], instant(shown["publish_at"])) == ("draft", instant(publish_at))
+
+
+async def test_a_due_item_goes_public_once_it_plays_and_a_failed_one_waits(
+    settings_factory: SettingsFactory, clock: HeldClock
+) -> None:
+    settings = settings_factory(modules=("catalogue",), catalogue_schedule_interval_seconds=HOUR)
+    async with running_app(settings, clock=clock) as app:
+        # Originals no browser plays: playable only once transcoded.
+        coming = await register_queued(app, settings, publish=False, playable=False)
+        failing = await register_queued(app, settings, publish=False, playable=False)
+        for item in (coming, failing):
+            await schedule(app, item["id"], at(clock, 1))
+        clock.advance(2 * HOUR)
+        step = replica(app, clock)
+        await step.publish_due()
+        for item in (coming, failing):  # due, but no viewer could play it: still a draft
+            shown = await admin_view(app, item["id"])
+            assert (shown["status"], shown["publish_at"] is not None) == ("draft", True)
+        await step.update_processing(
+            ProcessingUpdate(media_id=failing["id"], state="failed", detail="decoder gave up")
+        )
+        await step.update_processing(
+            ProcessingUpdate(
+                media_id=coming["id"],
+                state="ready",
+                hls=True,
+                renditions=[Rendition(height=720, bandwidth=2_000_000)],
+            )
+        )
+        ready_at = clock.advance(60)
+        await step.publish_due()
+        shown = await admin_view(app, coming["id"])
+        assert (shown["status"], shown["publish_at"]) == ("published", None)
+        assert datetime.datetime.fromisoformat(shown["published_at"]) == ready_at
+        # The failed one stays a draft, still scheduled: the library says it is overdue.
+        shown = await admin_view(app, failing["id"])
+        assert (shown["status"], shown["processing_state"]) == ("draft", "failed")
+        assert shown["publish_at"] is not None
+
+
+async def test_publishing_or_unpublishing_by_hand_clears_the_schedule(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    admin = admin_headers(settings)
+    draft = await create_item(app, settings, publish=False)
+    await schedule(app, draft["id"], at(clock, 1))
+    r = await app.patch(f"{API}/{draft['id']}", json={"status": "published"}, headers=admin)
+    assert (r.json()["status"], r.json()["publish_at"]) == ("published", None)
+    r = await app.patch(f"{API}/{draft['id']}", json={"status": "draft"}, headers=admin)
+    assert (r.json()["status"], r.json()["publish_at"]) == ("draft", None)
+    clock.advance(2 * HOUR)
+    await replica(app, clock).publish_due()
+    assert (await admin_view(app, draft["id"]))["status"] == "draft"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"publish_at": "PAST"}, 400, "publish_at_past"),
+        ({"publish_at": "NOW"}, 400, "publish_at_past"),
+        ({"publish_at": "2031-03-02T09:00:00"}, 400, None),  # no offset: whose 9:00?
+        ({"publish_at": "next monday"}, 400, None),
+        ({"publish_at": "2031-02-30T09:00:00Z"}, 400, None),
+        ({"publish_at": "FUTURE", "status": "published"}, 400, "validation_error"),
+        ({"publish_at": "FUTURE", "status": "draft"}, 400, "validation_error"),
+    ],
+)
+async def test_a_bad_publish_time_is_refused_and_changes_nothing(
+    app: AppClient, clock: HeldClock, body: dict[str, Any], status: int, code: str | None
+) -> None:
+    settings = app.app.state.settings
+    draft = await create_item(app, settings, publish=False)
+    await schedule(app, draft["id"], at(clock, 5))
+    before = await admin_view(app, draft["id"])
+    times = {"PAST": at(clock, -1), "NOW": at(clock, 0), "FUTURE": at(clock, 1)}
+    sent = {key: times.get(value, value) for key, value in body.items()}
+    r = await app.patch(f"{API}/{draft['id']}", json=sent, headers=admin_headers(settings))
+    assert r.status_code == status, r.text
+    assert r.json()["detail"]
+    if code is not None:
+        assert r.json()["code"] == code
+    assert await admin_view(app, draft["id"]) == before
+
+
+async def test_scheduling_a_published_item_or_as_a_viewer_is_refused(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    live = await create_item(app, settings)
+    url = f"{API}/{live['id']}"
+    r = await app.patch(url, json={"publish_at": at(clock, 1)}, headers=admin_headers(settings))
+    assert (r.status_code, r.json()["code"]) == (409, "already_published")
+    draft = await create_item(app, settings, publish=False)
+    url = f"{API}/{draft['id']}"
+    r = await app.patch(url, json={"publish_at": at(clock, 1)}, headers=viewer_headers(settings))
+    assert r.status_code == 403
+    assert (await app.patch(url, json={"publish_at": at(clock, 1)})).status_code == 401
+    assert (await admin_view(app, draft["id"]))["publish_at"] is None
+    assert (await admin_view(app, live["id"]))["status"] == "published"

@@ -1,0 +1,133 @@
+import { screen, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setAccessToken } from "../api/tokenStore";
+import type { CatalogueItem } from "../api/schema";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage } from "../test/render";
+import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { AdminLibraryPage } from "./AdminLibrary";
+import { openLibraryEditing } from "../test/library";
+import { instantOf, localInputValue } from "./LibrarySchedule";
+
+const ITEM = `${API}/catalogue/d`;
+const DRAFT = mediaItem({ id: "d", title: "Monday lecture", status: "draft", published_at: null, publish_at: null });
+/** Tomorrow at 09:00 in the browser's zone, and the instant it names. */
+const TOMORROW_NINE = (() => {
+  const day = new Date(Date.now() + 24 * 3600_000);
+  day.setHours(9, 0, 0, 0);
+  return day;
+})();
+const LOCAL_VALUE = localInputValue(TOMORROW_NINE.toISOString());
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+  server.use(tagList());
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The library with `item`, its edit form open; the schedule section. */
+async function edit(item: CatalogueItem = DRAFT) {
+  const user = await openLibraryEditing(item);
+  return { user, section: await screen.findByTestId("library-schedule") };
+}
+
+describe("LibrarySchedule", () => {
+  it("reads a local date-time as the instant it names in the browser's zone, and back", () => {
+    expect(LOCAL_VALUE).toMatch(/^\d{4}-\d\d-\d\dT09:00$/);
+    expect(instantOf(LOCAL_VALUE)).toBe(TOMORROW_NINE.toISOString());
+    expect(instantOf("")).toBeNull();
+    expect(instantOf("not a time")).toBeNull();
+  });
+
+  it("sends the local time picked as an instant and shows the row scheduled", async () => {
+    const { user, section } = await edit();
+    const seen = recordRequests();
+    server.use(
+      http.patch(ITEM, async ({ request }) => {
+        const body = (await request.json()) as { publish_at: string };
+        return ok({ ...DRAFT, publish_at: body.publish_at });
+      }),
+    );
+
+    await user.type(within(section).getByLabelText("Publish at"), LOCAL_VALUE);
+    await user.click(within(section).getByRole("button", { name: "Schedule" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent(/^Goes public .+\.$/);
+    const [patch] = sentTo(seen, "PATCH", ITEM);
+    expect(await patch!.request.json()).toEqual({ publish_at: TOMORROW_NINE.toISOString() });
+    // Only the schedule: the edit form's fields are not sent with it.
+    expect(within(section).getByLabelText("Publish at")).toHaveValue(LOCAL_VALUE);
+    expect(within(section).getByRole("button", { name: "Cancel schedule" })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(/^Scheduled for /);
+  });
+
+  it("cancels a schedule: it stays a draft", async () => {
+    const scheduled = { ...DRAFT, publish_at: TOMORROW_NINE.toISOString() };
+    const { user, section } = await edit(scheduled);
+    const seen = recordRequests();
+    server.use(http.patch(ITEM, () => ok({ ...DRAFT, publish_at: null })));
+    expect(within(section).getByLabelText("Publish at")).toHaveValue(LOCAL_VALUE);
+
+    await user.click(within(section).getByRole("button", { name: "Cancel schedule" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent("Not scheduled any more: it stays a draft.");
+    const [patch] = sentTo(seen, "PATCH", ITEM);
+    expect(await patch!.request.json()).toEqual({ publish_at: null });
+    expect(within(section).getByLabelText("Publish at")).toHaveValue("");
+  });
+
+  it("refuses a past or missing time without sending it, and tells the server's refusal", async () => {
+    const { user, section } = await edit();
+    const seen = recordRequests();
+    const input = within(section).getByLabelText("Publish at");
+
+    await user.click(within(section).getByRole("button", { name: "Schedule" }));
+    expect(await within(section).findByText("Pick the day and time it goes public.")).toBeInTheDocument();
+    await user.type(input, "2001-03-02T09:00");
+    await user.click(within(section).getByRole("button", { name: "Schedule" }));
+    expect(await within(section).findByText("Pick a time in the future.")).toBeInTheDocument();
+    expect(sentTo(seen, "PATCH", ITEM)).toHaveLength(0);
+
+    server.use(http.patch(ITEM, () => apiError(409, "already_published", "the item is published already")));
+    await user.clear(input);
+    await user.type(input, LOCAL_VALUE);
+    await user.click(within(section).getByRole("button", { name: "Schedule" }));
+    expect(
+      await within(section).findByText(/Could not change the schedule: .*published already/),
+    ).toBeInTheDocument();
+  });
+
+  it("is not offered for a published video", async () => {
+    await openLibraryEditing(mediaItem({ id: "p", title: "Live one" }));
+    expect(await screen.findByRole("form", { name: "Edit Live one" })).toBeInTheDocument();
+    expect(screen.queryByTestId("library-schedule")).toBeNull();
+  });
+
+  it("says in the row why a due video is not public yet", async () => {
+    const past = new Date(Date.now() - 3600_000).toISOString();
+    const failed = mediaItem({
+      ...DRAFT,
+      publish_at: past,
+      playable: false,
+      processing_state: "failed",
+      processing_detail: "decoder gave up",
+    });
+    server.use(http.get(`${API}/catalogue`, () => ok(mediaPage([failed]))));
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(
+      /^Not published at .+: it does not play\. It goes public once it is transcoded again\.$/,
+    );
+  });
+
+  it("filters the library to the scheduled drafts", async () => {
+    const seen = recordRequests();
+    server.use(http.get(`${API}/catalogue`, () => ok(mediaPage([]))));
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?status=scheduled" });
+    expect(await screen.findByText("No draft is scheduled to go public.")).toBeInTheDocument();
+    expect(sentTo(seen, "GET", `${API}/catalogue`)[0]!.url.searchParams.get("status")).toBe("scheduled");
+  });
+});

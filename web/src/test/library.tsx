@@ -1,0 +1,19 @@
+import { screen } from "@testing-library/react";
+import type { CatalogueItem } from "../api/schema";
+import { AdminLibraryPage } from "../pages/AdminLibrary";
+import { mediaPage } from "./fixtures";
+import { renderPage, setupUser } from "./render";
+import { API, http, ok, server } from "./server";
+
+/** The library holding `item` alone, its edit form open (no captions); the user who opened it. */
+export async function openLibraryEditing(item: CatalogueItem) {
+  const user = setupUser();
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([item]))),
+    http.get(`${API}/catalogue/${item.id}`, () => ok({ ...item, captions: [] })),
+    http.get(`${API}/ingest/items/${item.id}/captions`, () => ok({ media_id: item.id, captions: [] })),
+  );
+  renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+  await user.click(await screen.findByRole("button", { name: `Edit ${item.title}` }));
+  return user;
+}
