@@ -78,6 +78,7 @@ export function updateItem(id: string, patch: UpdateMediaItem, ifMatch?: string)
 function itemChange(patch: UpdateMediaItem): string {
   if (patch.status === "published") return "publishing a video";
   if (patch.status === "draft") return "unpublishing a video";
+  if (patch.publish_at !== undefined) return patch.publish_at === null ? "cancelling a video's schedule" : "scheduling a video";
   return patch.title === undefined ? "saving changes to a video" : `saving changes to “${patch.title}”`;
 }
 
