@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from streamstack.catalogue.items import (
     apply_facts,
     apply_processing,
+    apply_replacement,
     check_unchanged,
     checked_renditions,
     clean_title,
@@ -66,6 +67,7 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     MediaStatus,
     NewMediaItem,
+    OriginalReplacement,
     ProcessingFilter,
     ProcessingUpdate,
     RecordedCaptions,
@@ -404,6 +406,35 @@ class CatalogueService:
         log.info("catalogue.facts_updated", media_id=item.id, changed=changed)
         return item
 
+    async def replace_original(self, replacement: OriginalReplacement) -> MediaItem:
+        """Record an item's new original (a replaced video file) and its facts; 404 when
+        there is no such item, 409 ``processing_state_changed`` when its processing is no
+        longer what ingest read, 400 ``foreign_object_key`` for a key not its own. Its text,
+        status, tags, captions, playlists and views stay. Emits ``media.updated`` for a
+        published item (lists show its duration and stills)."""
+        item_id = uuid.UUID(replacement.media_id)
+        for key in (replacement.s3_key, replacement.thumbnail_s3_key):
+            if key is not None and not owns_object(replacement.media_id, key):
+                raise BadRequest(
+                    "a replaced original names the item's own objects alone",
+                    code="foreign_object_key",
+                )
+        async with self._changing() as store:
+            row = await store.items.lock(item_id)
+            if row.processing_state != replacement.only_from:
+                raise Conflict(
+                    f"the item's processing is {row.processing_state}, not {replacement.only_from}",
+                    code="processing_state_changed",
+                )
+            apply_replacement(row, replacement)
+            row.updated_at = self._clock()
+            tags = await store.tags.of_item(item_id)
+            item = to_media_item(row, tags, await store.captions.of_item(item_id))
+            if row.status == "published":
+                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+        log.info("catalogue.original_replaced", media_id=item.id, key=replacement.s3_key)
+        return item
+
     async def change_stills(self, change: StillsChange) -> MediaItem:
         """Record the version of an item's stills made again (their URLs carry it); 404 when
         there is no such item. It moves ``updated_at`` and, for a published item, emits
@@ -412,6 +443,7 @@ class CatalogueService:
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             row.stills_version = change.version
+            row.stills_chosen = change.chosen
             row.updated_at = self._clock()
             tags = await store.tags.of_item(item_id)
             item = to_media_item(row, tags, await store.captions.of_item(item_id))

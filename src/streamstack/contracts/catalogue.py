@@ -240,6 +240,9 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     are: an edit sent with it as ``If-Match`` is refused (412) once another changed them.
     Processing, which changes none of them, leaves it as it is. Empty only in an event
     written before it existed."""
+    stills_chosen: bool = False
+    """Whether an admin chose the item's stills (a frame or an image of their own): a new
+    video file then keeps them, where it brings its own automatic ones otherwise."""
 
 
 class MediaItemFields(MediaFacts, frozen=True, kw_only=True):
@@ -333,12 +336,37 @@ class FactsUpdate(MediaFacts, frozen=True, kw_only=True):
 StillsVersion = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{16}$")]
 
 
+class OriginalReplacement(FactsUpdate, frozen=True, kw_only=True):
+    """An item's video file replaced by a new upload, probed and stored under the item's
+    prefix: the item keeps its id, text, status, captions, playlists and views, and takes
+    the new original's key, size and facts (its duration too: the new file's, until its
+    package's ``ready`` report says how long that plays).
+
+    Applied only while the item's processing is still ``only_from`` (the state ingest read),
+    else 409 ``processing_state_changed`` and nothing changes. With ``transcode`` the item is
+    ``queued`` for a job ingest recorded, and keeps the package it plays until the new one is
+    ready (the transcode-again path); without, it has no package any more (the new file
+    plays as it is). ``stills_version`` (with ``thumbnail_s3_key``, None for a file that
+    shows none) records the new file's automatic stills; None leaves the item's stills as
+    they are (an admin chose them: :attr:`MediaItem.stills_chosen`)."""
+
+    s3_key: ObjectKey
+    size_bytes: SizeBytes
+    only_from: ProcessingState
+    transcode: bool
+    stills_version: StillsVersion | None = None
+    thumbnail_s3_key: ObjectKey | None = None
+
+
 class StillsChange(msgspec.Struct, frozen=True):
     """An item's stills (thumbnail and poster) were made again, of another frame: their
-    URLs carry ``version`` from now on, so browsers load them rather than a cached copy."""
+    URLs carry ``version`` from now on, so browsers load them rather than a cached copy.
+    ``chosen``: an admin's frame or image (kept when the item's file is replaced), not the
+    automatic one."""
 
     media_id: MediaId
     version: StillsVersion
+    chosen: bool = True
 
 
 class ItemLookup(msgspec.Struct, frozen=True):
@@ -419,6 +447,16 @@ CHANGE_STILLS = Operation(
     request=StillsChange,
     response=MediaItem,
     access="admin",  # ingest makes an item's stills again for the admin asking
+)
+
+
+REPLACE_ORIGINAL = Operation(
+    module="catalogue",
+    name="replace_original",
+    path="/internal/v1/catalogue/original",
+    request=OriginalReplacement,
+    response=MediaItem,
+    access="admin",  # ingest replaces an item's video file for the admin who uploaded it
 )
 
 
@@ -537,6 +575,14 @@ class CatalogueClient:
         ``context`` carries; the item after it, its stills' URLs new. 404 ``not_found``
         when there is no such item (deleted meanwhile)."""
         return await self._transport.call(CHANGE_STILLS, change, context)
+
+    async def replace_original(
+        self, replacement: OriginalReplacement, context: CallContext
+    ) -> MediaItem:
+        """Record an item's new original and its facts, for the admin whose token
+        ``context`` carries; the item after it. 404 ``not_found`` when there is no such
+        item, 409 ``processing_state_changed`` when its processing moved on meanwhile."""
+        return await self._transport.call(REPLACE_ORIGINAL, replacement, context)
 
     async def change_caption(
         self, change: CaptionChange, context: CallContext | None = None

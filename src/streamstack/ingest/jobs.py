@@ -118,6 +118,10 @@ RELAY_INTERVAL_SECONDS = 30.0
 RELAY_BATCH = 50
 
 
+#: How a job under way is said, by the item's processing state.
+UNDER_WAY = {"queued": "queued", "processing": "running"}
+
+
 class TranscodeRequest(msgspec.Struct, frozen=True):
     """A job's payload: which item, where its original is, and what ingest saw in it."""
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
-from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMediaItem
+from streamstack.contracts.catalogue import (
+    CatalogueClient,
+    MediaItem,
+    NewMediaItem,
+    object_prefix,
+)
 from streamstack.ingest import metrics
 from streamstack.ingest.containers import Container
 from streamstack.ingest.jobs import (
@@ -49,6 +55,15 @@ class StoredMedia:
     info: ObjectInfo
 
 
+def original_key(upload_id: uuid.UUID | str, extension: str, replaces: str | None = None) -> str:
+    """Where an upload's original goes in the media bucket: ``<uuid>.<ext>``, the item it
+    becomes named by the upload's id; or, replacing an item's file, under that item's
+    prefix (``<item>/originals/<upload>.<ext>``), so every key it has stays its own."""
+    if replaces is None:
+        return f"{upload_id}.{extension}"
+    return f"{object_prefix(replaces)}originals/{upload_id}.{extension}"
+
+
 def thumbnail_key(upload_id: uuid.UUID | str) -> str:
     """Where an upload's thumbnail goes in the thumbnails bucket."""
     return f"{upload_id}.jpg"
@@ -71,6 +86,12 @@ async def store_stills(
     ):
         if image is not None:
             await thumbnails.write(key, single_chunk(image), content_type="image/jpeg")
+
+
+def stills_version(stills: MediaReport | Stills) -> str:
+    """The version of an item's stills, which their URLs carry: the first 16 hex digits of
+    the thumbnail's SHA-256 (of nothing, for a file that shows none)."""
+    return hashlib.sha256(stills.thumbnail or b"").hexdigest()[:16]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
