@@ -99,7 +99,8 @@ def _existing_items_handler(service: CatalogueService) -> Handler:
 
     async def existing_items(request: ItemsLookup, _: CallContext) -> ExistingItems:
         found = await service.existing_items([uuid.UUID(i) for i in request.media_ids])
-        return ExistingItems(sorted(str(item_id) for item_id in found))
+        ids = sorted(found, key=str)
+        return ExistingItems([str(item_id) for item_id in ids], [found[i] for i in ids])
 
     return existing_items
 

@@ -215,9 +215,9 @@ class CatalogueService:
             row = await store.items.visible(item_id, admin=admin)
             return row, await store.tags.of_item(row.id), await store.captions.of_item(row.id)
 
-    async def existing_items(self, item_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of ``item_ids`` are items, drafts included (what ingest's storage audit
-        asks)."""
+    async def existing_items(self, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Which of ``item_ids`` are items, drafts included, each with its original's key
+        (what ingest's storage audit asks)."""
         async with reading(self._database) as store:
             return await store.items.existing(item_ids)
 

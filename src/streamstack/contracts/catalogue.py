@@ -504,9 +504,13 @@ class ItemsLookup(msgspec.Struct, frozen=True):
 
 
 class ExistingItems(msgspec.Struct, frozen=True):
-    """The ids of :class:`ItemsLookup` that are items, each as a lower-case uuid."""
+    """The ids of :class:`ItemsLookup` that are items, each as a lower-case uuid, and the key
+    of each one's original, in the same order (None from a catalogue that did not say: an
+    older one), so the storage audit tells an item's original from one it no longer names
+    (a replaced file's)."""
 
     media_ids: MediaIdBatch
+    originals: Annotated[list[str], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)] | None = None
 
 
 FIND_EXISTING_ITEMS = Operation(
@@ -607,10 +611,20 @@ class CatalogueClient:
         """Which of ``media_ids`` are items, drafts included (lower-case uuids), asked
         :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` at a time, for the
         admin whose token ``context`` carries."""
+        return set(await self.item_originals(media_ids, context))
+
+    async def item_originals(
+        self, media_ids: Iterable[str], context: CallContext
+    ) -> dict[str, str | None]:
+        """Those of ``media_ids`` that are items (as :meth:`existing_items`), each with its
+        original's key (None when catalogue did not say)."""
         ids = list(media_ids)
-        existing: set[str] = set()
+        existing: dict[str, str | None] = {}
         for start in range(0, len(ids), EXISTING_ITEMS_BATCH_MAX):
             batch = ItemsLookup(ids[start : start + EXISTING_ITEMS_BATCH_MAX])
             found = await self._transport.call(FIND_EXISTING_ITEMS, batch, context)
-            existing.update(found.media_ids)
+            originals: list[str | None] = [None] * len(found.media_ids)
+            if found.originals is not None:
+                originals = list(found.originals)
+            existing.update(zip(found.media_ids, originals, strict=True))
         return existing
