@@ -66,6 +66,11 @@ MEDIA_DELETED = "catalogue.events.media.deleted"
 MEDIA_UPDATED = "catalogue.events.media.updated"
 
 
+#: The tus ``Upload-Metadata`` key of an upload that replaces an item's video file: the
+#: item's id (ingest's ``POST /api/v1/ingest/uploads``; the CLI and the SPA send it).
+REPLACES_METADATA_KEY = "replaces"
+
+
 def normalize_tag(tag: str) -> str:
     """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased (the
     catalogue stores tags so; ``streamstack items edit --remove-tag`` matches them so)."""

@@ -28,7 +28,12 @@ from collections.abc import Awaitable, Callable
 import msgspec
 import structlog
 
-from streamstack.contracts.catalogue import CatalogueClient, MediaItem, OriginalReplacement
+from streamstack.contracts.catalogue import (
+    REPLACES_METADATA_KEY,
+    CatalogueClient,
+    MediaItem,
+    OriginalReplacement,
+)
 from streamstack.contracts.limits import MediaId
 from streamstack.contracts.media import MediaFacts
 from streamstack.ingest import metrics
@@ -56,9 +61,6 @@ from streamstack.kernel.storage import ObjectInfo, ObjectStore
 
 log = structlog.get_logger(__name__)
 
-#: The ``Upload-Metadata`` key naming the item whose video file an upload replaces.
-REPLACES = "replaces"
-
 
 class ReplacementUnderWay(Conflict):
     """Another upload is replacing the item's video file already."""
@@ -69,13 +71,15 @@ class ReplacementUnderWay(Conflict):
 def replaced_item(metadata: dict[str, str]) -> str | None:
     """The id of the item an upload's metadata says it replaces (lower-case), None when
     it names none; 400 ``validation_error`` for a value that is no item id."""
-    value = metadata.get(REPLACES)
+    value = metadata.get(REPLACES_METADATA_KEY)
     if value is None:
         return None
     try:  # the contract's own pattern decides what an item id is
         return msgspec.convert(value.strip().lower(), MediaId)
     except msgspec.ValidationError:
-        raise BadRequest(f"{REPLACES} must be an item's id", code="validation_error") from None
+        raise BadRequest(
+            f"{REPLACES_METADATA_KEY} must be an item's id", code="validation_error"
+        ) from None
 
 
 def refuse_under_way(item: MediaItem) -> None:
