@@ -216,24 +216,31 @@ async def test_a_refused_batch_is_logged_key_by_key(
     assert keys_of(rig, lost)["media"] == set()
 
 
-async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
-    """An upload being processed or registered has its objects before its item exists;
-    once it failed, whatever it left is an orphan."""
+async def unfinished_upload(rig: Rig, state: str, replaces: str | None = None) -> uuid.UUID:
+    """A tus upload in ``state`` (one not over: uploading, processing, registering), of a
+    new item or replacing the file of the item ``replaces`` names; its id."""
     upload_id = uuid.uuid4()
     now = utcnow()
-    records = UploadRecords(backends_of(rig).database)
-    await records.insert(
+    await UploadRecords(backends_of(rig).database).insert(
         Upload(
             id=upload_id,
             kind="tus",
-            state="registering",
+            state=state,
             created_by=rig.admin_id,
             part_bytes=8 * 1024 * 1024,
             created_at=now,
             updated_at=now,
             expires_at=now + datetime.timedelta(days=1),
+            replaces=replaces,
         )
     )
+    return upload_id
+
+
+async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
+    """An upload being processed or registered has its objects before its item exists;
+    once it failed, whatever it left is an orphan."""
+    upload_id = await unfinished_upload(rig, "registering")
     await put(rig, "media", f"{upload_id}.mp4", ingest_media.mp4())
     await put(rig, "thumbnails", f"{upload_id}.jpg")
     mine = keys_of(rig, str(upload_id))
@@ -268,21 +275,7 @@ async def test_originals_a_replaced_file_left_are_orphans_unless_an_upload_holds
         )
     never_recorded = f"{media_id}/originals/{uuid.uuid4()}.mp4"
     await put(rig, "media", never_recorded)
-    upload_id = uuid.uuid4()
-    now = utcnow()
-    await UploadRecords(backends_of(rig).database).insert(
-        Upload(
-            id=upload_id,
-            kind="tus",
-            state="processing",
-            created_by=rig.admin_id,
-            part_bytes=8 * 1024 * 1024,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + datetime.timedelta(days=1),
-            replaces=media_id,
-        )
-    )
+    upload_id = await unfinished_upload(rig, "processing", replaces=media_id)
     under_way = f"{media_id}/originals/{upload_id}.mp4"
     await put(rig, "media", under_way)
 

@@ -374,12 +374,8 @@ class CatalogueService:
             if update.keep_package and not row.has_hls:
                 raise Conflict("the item has no HLS package to keep", code="no_package")
             apply_processing(row, update, renditions)
-            row.updated_at = self._clock()
-            tags = await store.tags.of_item(item_id)
-            item = to_media_item(row, tags, await store.captions.of_item(item_id))
-            if row.status == "published":
-                # Viewers see processing (and an item becoming playable): clear every cache.
-                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+            # Viewers see processing (and an item becoming playable): clear every cache.
+            item = await self._announced(store, row)
         log.info(
             "catalogue.processing_updated",
             media_id=item.id,
@@ -427,11 +423,7 @@ class CatalogueService:
                     code="processing_state_changed",
                 )
             apply_replacement(row, replacement)
-            row.updated_at = self._clock()
-            tags = await store.tags.of_item(item_id)
-            item = to_media_item(row, tags, await store.captions.of_item(item_id))
-            if row.status == "published":
-                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+            item = await self._announced(store, row)
         log.info("catalogue.original_replaced", media_id=item.id, key=replacement.s3_key)
         return item
 
@@ -444,11 +436,7 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             row.stills_version = change.version
             row.stills_chosen = change.chosen
-            row.updated_at = self._clock()
-            tags = await store.tags.of_item(item_id)
-            item = to_media_item(row, tags, await store.captions.of_item(item_id))
-            if row.status == "published":
-                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+            item = await self._announced(store, row)
         log.info("catalogue.stills_changed", media_id=item.id, version=change.version)
         return item
 
@@ -479,6 +467,16 @@ class CatalogueService:
             removed=change.remove,
             source=change.source,
         )
+        return item
+
+    async def _announced(self, store: CatalogueStore, row: MediaItemRow) -> MediaItem:
+        """The item whole after a change of ``row``: its ``updated_at`` moved and, published,
+        ``media.updated`` emitted (every replica's cached pages, which show it, go)."""
+        row.updated_at = self._clock()
+        tags = await store.tags.of_item(row.id)
+        item = to_media_item(row, tags, await store.captions.of_item(row.id))
+        if row.status == "published":
+            await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
         return item
 
     @contextlib.asynccontextmanager
