@@ -14,6 +14,7 @@ from typing import Any
 
 import ingest_media
 import m3u8
+import msgspec
 import pytest
 from ingest_rig import (
     API,
@@ -23,10 +24,12 @@ from ingest_rig import (
     shown,
     tus_metadata,
     wait_for_state,
+    write_behind,
     written_back,
 )
 
 from streamstack.contracts.catalogue import object_prefix
+from streamstack.ingest.outputs import MANIFEST_NAME
 
 CATALOGUE = "/api/v1/catalogue"
 VTT = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n"
@@ -133,6 +136,33 @@ async def test_a_chosen_thumbnail_is_kept(rig: Rig) -> None:
     assert after["duration_seconds"] == pytest.approx(2.5, abs=0.1)
     assert rig.object_bytes("thumbnails", f"{media_id}.jpg") == stills
     assert (after["thumbnail_url"], after["stills_chosen"]) == (before["thumbnail_url"], True)
+    # Back to the automatic frame, the stills are the file's own again: a next file brings its own.
+    automatic = await rig.client.delete(f"{API}/items/{media_id}/thumbnail", headers=rig.admin())
+    assert automatic.status_code == 200, automatic.text
+    assert (await shown(rig, media_id))["stills_chosen"] is False
+
+
+async def test_a_sound_that_plays_as_it_is_drops_the_old_package_and_stills(rig: Rig) -> None:
+    before = await item_at_rest(rig)
+    media_id = before["id"]
+    await written_back(rig, media_id, processing_state="ready", has_hls=True, package_format=2)
+    package = [f"{media_id}/hls/master.m3u8", f"{media_id}/hls/240p/index.m3u8"]
+    for key in package:
+        write_behind(rig, key, b"#EXTM3U\n")
+    manifest = msgspec.json.encode({"keys": package, "live": package})
+    write_behind(rig, f"{media_id}/{MANIFEST_NAME}", manifest)
+    new = ingest_media.sound("mp4", "aac")
+
+    response = await replace(rig, media_id, new)
+
+    assert response.status_code == 204, response.text
+    after = await shown(rig, media_id)
+    assert (after["processing_state"], after["has_hls"], after["playable"]) == ("none", False, True)
+    assert (after["video_codec"], after["audio_codec"]) == (None, "aac")
+    assert (after["thumbnail_url"], after["thumbnail_s3_key"]) == (None, None)
+    assert not {*package, f"{media_id}/{MANIFEST_NAME}"} & set(rig.stored()["media"])
+    assert f"{media_id}.jpg" not in rig.stored()["thumbnails"]
+    assert rig.object_bytes("media", after["s3_key"]) == new
 
 
 async def test_a_file_the_probe_refuses_leaves_the_item_as_it_was(rig: Rig) -> None:
