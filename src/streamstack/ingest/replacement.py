@@ -38,11 +38,11 @@ from streamstack.contracts.limits import MediaId
 from streamstack.contracts.media import MediaFacts
 from streamstack.ingest import metrics
 from streamstack.ingest.jobs import (
-    UNDER_WAY,
     TranscodeJobs,
     TranscodeRequest,
     needs_transcoding,
     original_plays,
+    refuse_under_way,
 )
 from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.probe import MediaProber, ProbeFailed
@@ -82,17 +82,6 @@ def replaced_item(metadata: dict[str, str]) -> str | None:
         ) from None
 
 
-def refuse_under_way(item: MediaItem) -> None:
-    """409 ``in_progress`` while the item's transcoding is queued or running: the new file
-    would race the job reading the old one."""
-    if item.processing_state in UNDER_WAY:
-        raise Conflict(
-            f"the item's transcoding is {UNDER_WAY[item.processing_state]}: wait until it is "
-            "done before replacing its video file",
-            code="in_progress",
-        )
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class OriginalReplacing:
     """Makes a stored upload the new original of an existing item (see the module)."""
@@ -107,7 +96,8 @@ class OriginalReplacing:
         """The item, if its file may be replaced now: 404 when there is no such item, 409
         ``in_progress`` while its transcoding is queued or running."""
         item = await self.catalogue.get_item(media_id, context)
-        refuse_under_way(item)
+        # The new file would race the job reading the old one.
+        refuse_under_way(item, "replacing its video file")
         return item
 
     async def run(

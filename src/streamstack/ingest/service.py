@@ -23,11 +23,11 @@ from streamstack.ingest import metrics, tus
 from streamstack.ingest.containers import by_content_type, by_name
 from streamstack.ingest.form import StreamingForm
 from streamstack.ingest.jobs import (
-    UNDER_WAY,
     TranscodeJobs,
     TranscodeRequest,
     job_request,
     needs_transcoding,
+    refuse_under_way,
 )
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia, Uploader, original_key
@@ -848,9 +848,6 @@ def retry_request(item: MediaItem, *, force: bool = False) -> TranscodeRequest:
             code="not_transcodable",
         )
     # "none": a picture never transcoded (an item registered before transcoding existed).
-    if item.processing_state not in ("none", "failed", "ready") and not force:
-        raise Conflict(
-            f"the item's transcoding is {UNDER_WAY[item.processing_state]}: wait until it is done",
-            code="in_progress",
-        )
+    if not force:
+        refuse_under_way(item)
     return job_request(item, container, repeat_id(item.id), refresh=item.has_hls)
