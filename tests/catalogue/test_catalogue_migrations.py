@@ -509,3 +509,41 @@ async def test_playlists_are_private_and_kept_with_their_visibility_revision(
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
+
+
+async def test_stills_an_admin_made_count_as_chosen_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0023 records whether an admin chose an item's stills: every item with a
+    stills version (an admin made them again: a frame, an image or the automatic one, not
+    told apart before) counts as chosen, so a replaced file keeps them; its downgrade drops
+    the column in place, the items kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    chosen, automatic = uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    items = select(MediaItemRow.id, MediaItemRow.stills_chosen)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0021")
+            now = datetime.datetime.now(datetime.UTC)
+            for item_id in (chosen, automatic):
+                await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(
+                update(MediaItemRow.__table__)
+                .where(MediaItemRow.__table__.c.id == chosen)
+                .values(stills_version="0123456789abcdef")
+            )
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0023")
+            assert dict((await connection.execute(items)).all()) == {chosen: True, automatic: False}
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0021")
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("media_items")}
+            )
+            assert "stills_chosen" not in columns
+            assert set(await connection.scalars(select(MediaItemRow.id))) == {chosen, automatic}
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()

@@ -29,7 +29,7 @@ from catalogue_testing import (
 
 from streamstack.catalogue.schemas import CreateMediaItem
 from streamstack.contracts import catalogue as catalogue_contract
-from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem
+from streamstack.contracts.catalogue import CatalogueClient, NewMediaItem, OriginalReplacement
 from streamstack.contracts.limits import (
     EXISTING_ITEMS_BATCH_MAX,
     STREAM_TOKEN_BURST,
@@ -113,6 +113,9 @@ async def test_an_admin_asks_which_ids_are_items(
     assert await deployment.client.existing_items(asked, admin) == {draft.id, published.id}
     assert await deployment.client.existing_items([], admin) == set()
     assert await deployment.client.existing_items(others[:3], admin) == set()
+    # Each with its original's key, which the audit compares with what it finds.
+    originals = await deployment.client.item_originals([draft.id, *others[:3]], admin)
+    assert originals == {draft.id: draft.s3_key}
 
     viewer = CallContext(bearer_token=mint_token(settings, role="viewer"))
     await expect_error(deployment.client.existing_items([draft.id], viewer), 403)
@@ -122,6 +125,51 @@ async def test_an_admin_asks_which_ids_are_items(
     # A caller sending more than the contract's batch is refused, not answered in part.
     monkeypatch.setattr(catalogue_contract, "EXISTING_ITEMS_BATCH_MAX", len(asked))
     await expect_error(deployment.client.existing_items(asked, admin), 400)
+
+
+async def test_an_admin_replaces_an_items_original_through_the_contract(
+    deployment: CatalogueDeployment,
+) -> None:
+    """Ingest records a replaced video file: the new original and its facts, the text kept;
+    only while the item's processing is what ingest read; only the item's own keys."""
+    settings, admin = deployment.settings, as_admin(deployment.settings)
+    item = await deployment.client.create_item(to_new(tags=["kept"], duration_seconds=2.0), admin)
+    new_key = f"{item.id}/originals/{uuid.uuid4()}.mkv"
+    replacement = OriginalReplacement(
+        media_id=item.id,
+        content_type="video/x-matroska",
+        original_playable=False,
+        s3_key=new_key,
+        size_bytes=4096,
+        only_from="none",
+        transcode=True,
+        duration_seconds=5.0,
+        video_codec="vp9",
+        width=320,
+        height=180,
+    )
+
+    replaced = await deployment.client.replace_original(replacement, admin)
+
+    assert (replaced.id, replaced.title, replaced.tags) == (item.id, item.title, ["kept"])
+    assert (replaced.s3_key, replaced.size_bytes, replaced.duration_seconds) == (new_key, 4096, 5.0)
+    assert (replaced.processing_state, replaced.playable) == ("queued", False)
+    # Its processing moved on (queued now): a second one, read before, changes nothing.
+    await expect_error(
+        deployment.client.replace_original(replacement, admin), 409, "processing_state_changed"
+    )
+    foreign = msgspec.structs.replace(
+        replacement, only_from="queued", s3_key=f"{uuid.uuid4()}/originals/x.mp4"
+    )
+    await expect_error(
+        deployment.client.replace_original(foreign, admin), 400, "foreign_object_key"
+    )
+    viewer = CallContext(bearer_token=mint_token(settings, role="viewer"))
+    await expect_error(deployment.client.replace_original(replacement, viewer), 403)
+    gone = str(uuid.uuid4())
+    missing = msgspec.structs.replace(replacement, media_id=gone, s3_key=f"{gone}/originals/x.mp4")
+    await expect_error(deployment.client.replace_original(missing, admin), 404)
+    assert (await deployment.client.get_item(item.id, admin)).s3_key == new_key
 
 
 async def test_the_operation_refuses_bad_items(deployment: CatalogueDeployment) -> None:

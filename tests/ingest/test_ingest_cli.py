@@ -26,6 +26,7 @@ from ingest_rig import (
     shown,
     tus_metadata,
     uploaded_long_ago,
+    written_back,
 )
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
@@ -242,6 +243,48 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
 
     code, _, err = await upload(str(noise), "--title", "x", "--server", "http://127.0.0.1:9")
     assert (code, "unreachable" in err) == (1, True), err
+
+
+async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> None:
+    """``upload FILE --replace ITEM``: the item's file replaced, no title needed, with the
+    upload's progress line and its resumption when run again."""
+    first = await upload.rig.upload(ingest_media.mp4(seconds=2.0), fields={"title": "Recut"})
+    assert first.status_code == 201, first.text
+    media_id = first.json()["id"]
+    await written_back(upload.rig, media_id, processing_state="failed")
+    video = upload.video("recut.mp4", ingest_media.padded(ingest_media.mp4(seconds=3.0), 4 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(2 * MIB + MIB // 2, then_refuse=True)
+        args = (str(video), "--replace", media_id, "--server", proxy.url, "--chunk-mib", "1")
+        code, _, err = await upload(*args, "--retries", "0")
+        assert code == 1, err
+        assert "run the same command again to resume" in err
+        proxy.heal()
+        code, out, err = await upload(*args)
+
+    assert code == 0, err
+    assert "resuming recut.mp4 at " in err and "100%" in err, err
+    item = json.loads(out)
+    assert (item["id"], item["title"]) == (media_id, "Recut")
+    assert item["duration_seconds"] == pytest.approx(3.0, abs=0.1)
+    assert not {"s3_key", "created_by"} & item.keys(), item
+    stored = await shown(upload.rig, media_id)
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+    assert upload.remembered() == {}
+
+
+async def test_upload_replace_refusals_are_said(upload: Command) -> None:
+    video = upload.video("recut.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+
+    code, _, err = await upload(str(video), *server)
+    assert (code, "--title is required (or --replace ITEM)" in err) == (2, True), err
+    code, _, err = await upload(str(video), "--replace", str(uuid.uuid4()), "--title", "x", *server)
+    assert (code, "give none of --title" in err) == (2, True), err
+    code, _, err = await upload(str(video), "--replace", str(uuid.uuid4()), *server)
+    assert code == 1, err
+    assert err.splitlines()[-1].startswith("streamstack: upload failed: HTTP 404"), err
+    assert upload.remembered() == {}
 
 
 async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command) -> None:
@@ -515,6 +558,25 @@ async def test_upload_waits_for_the_transcoding_with_progress(transcoding: Comma
     transcoding = lines[uploaded + 1 :]
     assert transcoding[0] == f"[{'-' * 20}]   0%  queued for transcoding", err
     assert transcoding[-1] == f"[{'#' * 20}] 100%  transcoded", err
+
+
+async def test_upload_replace_waits_for_the_new_files_transcoding(transcoding: Command) -> None:
+    url = transcoding.served.url
+    first = transcoding.video("first.mp4", ingest_media.mp4(seconds=2.0))
+    code, out, err = await transcoding(str(first), "--title", "Twice", "--server", url, "--wait")
+    assert code == 0, err
+    media_id = json.loads(out)["id"]
+    second = transcoding.video("second.webm", ingest_media.webm())
+
+    code, out, err = await transcoding(
+        str(second), "--replace", media_id, "--server", url, "--wait"
+    )
+
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["id"], item["title"], item["processing_state"]) == (media_id, "Twice", "ready")
+    assert item["video_codec"] == "vp9"
+    assert err.splitlines()[-1] == f"[{'#' * 20}] 100%  transcoded", err
 
 
 async def test_transcode_queues_an_item_again_and_waits_for_it(

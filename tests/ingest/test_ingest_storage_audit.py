@@ -216,24 +216,31 @@ async def test_a_refused_batch_is_logged_key_by_key(
     assert keys_of(rig, lost)["media"] == set()
 
 
-async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
-    """An upload being processed or registered has its objects before its item exists;
-    once it failed, whatever it left is an orphan."""
+async def unfinished_upload(rig: Rig, state: str, replaces: str | None = None) -> uuid.UUID:
+    """A tus upload in ``state`` (one not over: uploading, processing, registering), of a
+    new item or replacing the file of the item ``replaces`` names; its id."""
     upload_id = uuid.uuid4()
     now = utcnow()
-    records = UploadRecords(backends_of(rig).database)
-    await records.insert(
+    await UploadRecords(backends_of(rig).database).insert(
         Upload(
             id=upload_id,
             kind="tus",
-            state="registering",
+            state=state,
             created_by=rig.admin_id,
             part_bytes=8 * 1024 * 1024,
             created_at=now,
             updated_at=now,
             expires_at=now + datetime.timedelta(days=1),
+            replaces=replaces,
         )
     )
+    return upload_id
+
+
+async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
+    """An upload being processed or registered has its objects before its item exists;
+    once it failed, whatever it left is an orphan."""
+    upload_id = await unfinished_upload(rig, "registering")
     await put(rig, "media", f"{upload_id}.mp4", ingest_media.mp4())
     await put(rig, "thumbnails", f"{upload_id}.jpg")
     mine = keys_of(rig, str(upload_id))
@@ -248,6 +255,41 @@ async def test_an_unfinished_uploads_objects_stay(rig: Rig) -> None:
     assert named(await audited(rig), "orphans") == mine
     await audited(rig, f"{AUDIT}/delete", "POST")
     assert keys_of(rig, str(upload_id)) == {"media": set(), "thumbnails": set()}
+
+
+async def test_originals_a_replaced_file_left_are_orphans_unless_an_upload_holds_them(
+    rig: Rig,
+) -> None:
+    """A crash while an item's file was replaced leaves an original it no longer names: the
+    old one (recorded, not yet deleted) or a new one (stored, never recorded). Found and
+    deleted; the item's own original, and one an unfinished upload is replacing it with,
+    stay."""
+    media_id = await uploaded(rig)
+    new_key = f"{media_id}/originals/{uuid.uuid4()}.mkv"
+    await put(rig, "media", new_key, ingest_media.mp4())
+    async with backends_of(rig).database.unit_of_work() as session:
+        await session.execute(
+            update(MediaItemRow)
+            .where(MediaItemRow.id == uuid.UUID(media_id))
+            .values(s3_key=new_key)
+        )
+    never_recorded = f"{media_id}/originals/{uuid.uuid4()}.mp4"
+    await put(rig, "media", never_recorded)
+    upload_id = await unfinished_upload(rig, "processing", replaces=media_id)
+    under_way = f"{media_id}/originals/{upload_id}.mp4"
+    await put(rig, "media", under_way)
+
+    orphans = named(await audited(rig), "orphans")
+
+    assert {f"{media_id}.mp4", never_recorded} <= orphans["media"]
+    assert not {new_key, under_way, f"{media_id}/hls/master.m3u8"} & orphans["media"]
+    await audited(rig, f"{AUDIT}/delete", "POST")
+    assert keys_of(rig, media_id)["media"] == {
+        new_key,
+        under_way,
+        f"{media_id}/hls/master.m3u8",
+        f"{media_id}/captions/en.vtt",
+    }
 
 
 async def test_an_unrecognised_key_is_reported_and_kept(rig: Rig) -> None:

@@ -1,11 +1,12 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
 ``REGISTER_UPLOAD``, ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``,
-``CHANGE_STILLS``, ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and
+``CHANGE_STILLS``, ``REPLACE_ORIGINAL``, ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and
 ``CHECK_CREDENTIAL``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS`` and ``CHANGE_STILLS``:
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``CHANGE_STILLS`` and
+``REPLACE_ORIGINAL``:
 ``access="admin"``, a valid, unrevoked admin access token; ``REGISTER_UPLOAD``,
 ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``:
 ``access="service"``, any module — over HTTP the service secret), and the transport has
@@ -28,6 +29,7 @@ from streamstack.contracts.catalogue import (
     GET_MEDIA_ITEM,
     READ_CAPTIONS,
     REGISTER_UPLOAD,
+    REPLACE_ORIGINAL,
     UPDATE_FACTS,
     UPDATE_PROCESSING,
     CredentialCheck,
@@ -51,6 +53,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         # Service calls and admin calls whose answer does not depend on which admin asks.
         UPDATE_FACTS: _by_request_alone(service.update_facts),
         CHANGE_STILLS: _by_request_alone(service.change_stills),
+        REPLACE_ORIGINAL: _by_request_alone(service.replace_original),
         UPDATE_PROCESSING: _by_request_alone(service.update_processing),
         CHANGE_CAPTION: _by_request_alone(service.change_caption),
         READ_CAPTIONS: _by_request_alone(service.recorded_captions),
@@ -96,7 +99,8 @@ def _existing_items_handler(service: CatalogueService) -> Handler:
 
     async def existing_items(request: ItemsLookup, _: CallContext) -> ExistingItems:
         found = await service.existing_items([uuid.UUID(i) for i in request.media_ids])
-        return ExistingItems(sorted(str(item_id) for item_id in found))
+        ids = sorted(found, key=str)
+        return ExistingItems([str(item_id) for item_id in ids], [found[i] for i in ids])
 
     return existing_items
 

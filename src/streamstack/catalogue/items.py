@@ -27,6 +27,7 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     MediaWithdrawn,
     NewMediaItem,
+    OriginalReplacement,
     ProcessingUpdate,
     Rendition,
     normalize_tag,
@@ -227,6 +228,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.package_format,
     MediaItemRow.view_count,
     MediaItemRow.publish_at,
+    MediaItemRow.stills_chosen,
 )
 
 
@@ -341,6 +343,7 @@ def item_fields(
         playable=bool(shown["playable"]),
         has_hls=bool(shown["has_hls"]),
         has_storyboard=bool(shown["has_storyboard"]),
+        stills_chosen=bool(shown["stills_chosen"]),
         renditions=[
             Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in shown["renditions"]
         ],
@@ -491,6 +494,29 @@ def apply_facts(row: MediaItemRow, facts: FactsUpdate) -> bool:
     if "original_playable" in changed:
         settle_playable(row)
     return bool(changed)
+
+
+def apply_replacement(row: MediaItemRow, replacement: OriginalReplacement) -> None:
+    """Record on the item its new original, the facts read in it (its duration too: the new
+    file's, until its package says how long that plays) and, unless an admin chose them,
+    its new automatic stills. Transcoded, it is queued and plays the package it has until
+    the new one is ready; else the package of the old file goes (the new file plays as is).
+    """
+    apply_facts(row, replacement)
+    row.duration_seconds = replacement.duration_seconds
+    row.s3_key = replacement.s3_key
+    row.size_bytes = replacement.size_bytes
+    if replacement.transcode:
+        row.processing_state, row.processing_percent = "queued", 0
+    else:
+        row.processing_state, row.processing_percent = "none", 0
+        row.renditions, row.has_hls, row.has_storyboard = [], False, False
+        row.package_format = None
+    row.processing_detail = None
+    if replacement.stills_version is not None and not row.stills_chosen:
+        row.thumbnail_s3_key = replacement.thumbnail_s3_key
+        row.stills_version = replacement.stills_version
+    settle_playable(row)
 
 
 def withdrawal(row: MediaItemRow, now: datetime.datetime) -> bytes:

@@ -104,6 +104,8 @@ class MediaItemRow(CatalogueBase):
     #: The stills' version since an admin chose their frame (the stills' URLs carry it, so
     #: browsers load the new ones at once); None for the stills made at upload.
     stills_version: Mapped[str | None] = mapped_column(String(16))
+    #: Whether an admin chose the stills (a frame, an image): a replaced video file keeps them.
+    stills_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Title, description and tags folded (case and accents dropped): what ``q`` searches.
     search_text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))

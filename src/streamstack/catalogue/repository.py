@@ -340,14 +340,15 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             .execution_options(synchronize_session=False)
         )
 
-    async def existing(self, item_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of ``item_ids`` are items, of any status: one ``IN`` query."""
+    async def existing(self, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Which of ``item_ids`` are items, of any status, each with its original's key:
+        one ``IN`` query."""
         if not item_ids:
-            return set()
-        found = await self.session.scalars(
-            select(MediaItemRow.id).where(MediaItemRow.id.in_(item_ids))
+            return {}
+        found = await self.session.execute(
+            select(MediaItemRow.id, MediaItemRow.s3_key).where(MediaItemRow.id.in_(item_ids))
         )
-        return set(found)
+        return {item_id: s3_key for item_id, s3_key in found}
 
     async def count_failed(self) -> int:
         """How many items' transcoding failed (they wait for an admin: retry or delete)."""

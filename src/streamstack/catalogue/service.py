@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from streamstack.catalogue.items import (
     apply_facts,
     apply_processing,
+    apply_replacement,
     check_unchanged,
     checked_renditions,
     clean_title,
@@ -66,6 +67,7 @@ from streamstack.contracts.catalogue import (
     MediaItem,
     MediaStatus,
     NewMediaItem,
+    OriginalReplacement,
     ProcessingFilter,
     ProcessingUpdate,
     RecordedCaptions,
@@ -217,9 +219,9 @@ class CatalogueService:
             row = await store.items.visible(item_id, admin=admin)
             return row, await store.tags.of_item(row.id), await store.captions.of_item(row.id)
 
-    async def existing_items(self, item_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of ``item_ids`` are items, drafts included (what ingest's storage audit
-        asks)."""
+    async def existing_items(self, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Which of ``item_ids`` are items, drafts included, each with its original's key
+        (what ingest's storage audit asks)."""
         async with reading(self._database) as store:
             return await store.items.existing(item_ids)
 
@@ -402,12 +404,8 @@ class CatalogueService:
             if update.keep_package and not row.has_hls:
                 raise Conflict("the item has no HLS package to keep", code="no_package")
             apply_processing(row, update, renditions)
-            row.updated_at = self._clock()
-            tags = await store.tags.of_item(item_id)
-            item = to_media_item(row, tags, await store.captions.of_item(item_id))
-            if row.status == "published":
-                # Viewers see processing (and an item becoming playable): clear every cache.
-                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+            # Viewers see processing (and an item becoming playable): clear every cache.
+            item = await self._announced(store, row)
         log.info(
             "catalogue.processing_updated",
             media_id=item.id,
@@ -434,6 +432,31 @@ class CatalogueService:
         log.info("catalogue.facts_updated", media_id=item.id, changed=changed)
         return item
 
+    async def replace_original(self, replacement: OriginalReplacement) -> MediaItem:
+        """Record an item's new original (a replaced video file) and its facts; 404 when
+        there is no such item, 409 ``processing_state_changed`` when its processing is no
+        longer what ingest read, 400 ``foreign_object_key`` for a key not its own. Its text,
+        status, tags, captions, playlists and views stay. Emits ``media.updated`` for a
+        published item (lists show its duration and stills)."""
+        item_id = uuid.UUID(replacement.media_id)
+        for key in (replacement.s3_key, replacement.thumbnail_s3_key):
+            if key is not None and not owns_object(replacement.media_id, key):
+                raise BadRequest(
+                    "a replaced original names the item's own objects alone",
+                    code="foreign_object_key",
+                )
+        async with self._changing() as store:
+            row = await store.items.lock(item_id)
+            if row.processing_state != replacement.only_from:
+                raise Conflict(
+                    f"the item's processing is {row.processing_state}, not {replacement.only_from}",
+                    code="processing_state_changed",
+                )
+            apply_replacement(row, replacement)
+            item = await self._announced(store, row)
+        log.info("catalogue.original_replaced", media_id=item.id, key=replacement.s3_key)
+        return item
+
     async def change_stills(self, change: StillsChange) -> MediaItem:
         """Record the version of an item's stills made again (their URLs carry it); 404 when
         there is no such item. It moves ``updated_at`` and, for a published item, emits
@@ -442,11 +465,8 @@ class CatalogueService:
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             row.stills_version = change.version
-            row.updated_at = self._clock()
-            tags = await store.tags.of_item(item_id)
-            item = to_media_item(row, tags, await store.captions.of_item(item_id))
-            if row.status == "published":
-                await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
+            row.stills_chosen = change.chosen
+            item = await self._announced(store, row)
         log.info("catalogue.stills_changed", media_id=item.id, version=change.version)
         return item
 
@@ -477,6 +497,16 @@ class CatalogueService:
             removed=change.remove,
             source=change.source,
         )
+        return item
+
+    async def _announced(self, store: CatalogueStore, row: MediaItemRow) -> MediaItem:
+        """The item whole after a change of ``row``: its ``updated_at`` moved and, published,
+        ``media.updated`` emitted (every replica's cached pages, which show it, go)."""
+        row.updated_at = self._clock()
+        tags = await store.tags.of_item(row.id)
+        item = to_media_item(row, tags, await store.captions.of_item(row.id))
+        if row.status == "published":
+            await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
         return item
 
     @contextlib.asynccontextmanager

@@ -262,10 +262,18 @@ COMMANDS = (
         description="Upload FILE to a running StreamStack as an admin, with a progress line "
         "on stderr. An interrupted upload resumes where it stopped when the same command "
         "is run again. Prints the created item as JSON; with --wait, once its transcoding "
-        "is over, after a second progress line.",
+        "is over, after a second progress line. With --replace ITEM, FILE becomes that "
+        "item's video file: it keeps its id, title, description, tags, status, captions, "
+        "playlists and views, and plays its old file until the new one is transcoded.",
         options=(
             option("file", type=Path, metavar="FILE", help="the video or sound file to upload"),
-            option("--title", required=True, help="the item's title"),
+            option("--title", default=None, help="the item's title (required without --replace)"),
+            option(
+                "--replace",
+                default=None,
+                metavar="ITEM",
+                help="replace the video file of this item (its id) instead of making a new one",
+            ),
             option("--description", default="", help="the item's description"),
             option("--tags", default="", help="comma-separated tags"),
             option("--draft", action="store_true", help="register it unpublished"),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from streamstack.cli.session import AdminApi, ServerUnreachable, SignInRequired, error_detail
+from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.kernel.backoff import backoff_seconds
 
 UPLOADS_PATH = "/api/v1/ingest/uploads"
@@ -80,7 +81,7 @@ class ResumableUploader:
 
     def upload(self, path: Path, metadata: dict[str, str]) -> Any:
         """Upload ``path`` (or finish its earlier upload) and return the item as JSON data."""
-        fingerprint = self._fingerprint(path)
+        fingerprint = self._fingerprint(path, metadata)
         try:
             item = self._upload(path, fingerprint, metadata)
         except _Retryable as exc:
@@ -324,9 +325,12 @@ class ResumableUploader:
                 raise _Silent(f"no answer from the server for {SILENCE_SECONDS:.0f} s") from exc
             raise _Retryable(str(exc)) from exc
 
-    def _fingerprint(self, path: Path) -> str:
+    def _fingerprint(self, path: Path, metadata: dict[str, str]) -> str:
         stat = path.stat()
-        return f"{self.api.server} {path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+        mine = f"{self.api.server} {path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+        # The same file replacing an item's is another upload than the one making a new item.
+        replaces = metadata.get(REPLACES_METADATA_KEY)
+        return mine if replaces is None else f"{mine} replaces {replaces}"
 
     def _remembered(self) -> dict[str, str]:
         try:

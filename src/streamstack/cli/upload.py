@@ -9,6 +9,7 @@ import sys
 from streamstack.cli.processing import print_item
 from streamstack.cli.session import SignInRequired, admin_api
 from streamstack.cli.tus_client import ResumableUploader, UploadFailed
+from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.settings import SettingsError
 
 
@@ -20,6 +21,13 @@ def run_upload(args: argparse.Namespace) -> int:
         raise SettingsError("upload: --chunk-mib must be 1..1024 and --retries at least 0")
     if args.limit_mib is not None and args.limit_mib <= 0:
         raise SettingsError("upload: --limit-mib must be greater than 0")
+    if args.replace is None and not args.title:
+        raise SettingsError("upload: --title is required (or --replace ITEM)")
+    if args.replace is not None and (args.title or args.description or args.tags or args.draft):
+        raise SettingsError(
+            "upload: --replace keeps the item's title, description, tags and status: "
+            "give none of --title, --description, --tags, --draft with it"
+        )
     with admin_api("upload", args) as api:
         uploader = ResumableUploader(
             api,
@@ -30,7 +38,8 @@ def run_upload(args: argparse.Namespace) -> int:
         try:
             item = uploader.upload(args.file, _metadata(args))
             # Past this point the upload is done: print_item reports its own failures.
-            return print_item(api.get, item, wait=args.wait, done="uploaded")
+            done = "uploaded" if args.replace is None else "replaced"
+            return print_item(api.get, item, wait=args.wait, done=done)
         except (UploadFailed, SignInRequired) as exc:
             print(f"streamstack: upload failed: {exc}", file=sys.stderr)
             return 1
@@ -43,9 +52,16 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def _metadata(args: argparse.Namespace) -> dict[str, str]:
-    return {
+    """The upload's tus metadata: its file, and the new item's details or the item whose
+    video file it replaces."""
+    file = {
         "filename": args.file.name,
         "filetype": mimetypes.guess_type(args.file.name)[0] or "application/octet-stream",
+    }
+    if args.replace is not None:
+        return {**file, REPLACES_METADATA_KEY: args.replace}
+    return {
+        **file,
         "title": args.title,
         "description": args.description,
         "tags": args.tags,

@@ -66,6 +66,11 @@ MEDIA_DELETED = "catalogue.events.media.deleted"
 MEDIA_UPDATED = "catalogue.events.media.updated"
 
 
+#: The tus ``Upload-Metadata`` key of an upload that replaces an item's video file: the
+#: item's id (ingest's ``POST /api/v1/ingest/uploads``; the CLI and the SPA send it).
+REPLACES_METADATA_KEY = "replaces"
+
+
 def normalize_tag(tag: str) -> str:
     """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased (the
     catalogue stores tags so; ``streamstack items edit --remove-tag`` matches them so)."""
@@ -245,6 +250,9 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     publish_at: datetime | None = None
     """When the draft is scheduled to go public (UTC), None when it is not: it goes public
     then, or as soon after as it is playable; publishing or unpublishing clears it."""
+    stills_chosen: bool = False
+    """Whether an admin chose the item's stills (a frame or an image of their own): a new
+    video file then keeps them, where it brings its own automatic ones otherwise."""
 
 
 class MediaItemFields(MediaFacts, frozen=True, kw_only=True):
@@ -338,12 +346,37 @@ class FactsUpdate(MediaFacts, frozen=True, kw_only=True):
 StillsVersion = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{16}$")]
 
 
+class OriginalReplacement(FactsUpdate, frozen=True, kw_only=True):
+    """An item's video file replaced by a new upload, probed and stored under the item's
+    prefix: the item keeps its id, text, status, captions, playlists and views, and takes
+    the new original's key, size and facts (its duration too: the new file's, until its
+    package's ``ready`` report says how long that plays).
+
+    Applied only while the item's processing is still ``only_from`` (the state ingest read),
+    else 409 ``processing_state_changed`` and nothing changes. With ``transcode`` the item is
+    ``queued`` for a job ingest recorded, and keeps the package it plays until the new one is
+    ready (the transcode-again path); without, it has no package any more (the new file
+    plays as it is). ``stills_version`` (with ``thumbnail_s3_key``, None for a file that
+    shows none) records the new file's automatic stills; None leaves the item's stills as
+    they are (an admin chose them: :attr:`MediaItem.stills_chosen`)."""
+
+    s3_key: ObjectKey
+    size_bytes: SizeBytes
+    only_from: ProcessingState
+    transcode: bool
+    stills_version: StillsVersion | None = None
+    thumbnail_s3_key: ObjectKey | None = None
+
+
 class StillsChange(msgspec.Struct, frozen=True):
     """An item's stills (thumbnail and poster) were made again, of another frame: their
-    URLs carry ``version`` from now on, so browsers load them rather than a cached copy."""
+    URLs carry ``version`` from now on, so browsers load them rather than a cached copy.
+    ``chosen``: an admin's frame or image (kept when the item's file is replaced), not the
+    automatic one."""
 
     media_id: MediaId
     version: StillsVersion
+    chosen: bool = True
 
 
 class ItemLookup(msgspec.Struct, frozen=True):
@@ -427,6 +460,16 @@ CHANGE_STILLS = Operation(
 )
 
 
+REPLACE_ORIGINAL = Operation(
+    module="catalogue",
+    name="replace_original",
+    path="/internal/v1/catalogue/original",
+    request=OriginalReplacement,
+    response=MediaItem,
+    access="admin",  # ingest replaces an item's video file for the admin who uploaded it
+)
+
+
 CHANGE_CAPTION = Operation(
     module="catalogue",
     name="change_caption",
@@ -471,9 +514,13 @@ class ItemsLookup(msgspec.Struct, frozen=True):
 
 
 class ExistingItems(msgspec.Struct, frozen=True):
-    """The ids of :class:`ItemsLookup` that are items, each as a lower-case uuid."""
+    """The ids of :class:`ItemsLookup` that are items, each as a lower-case uuid, and the key
+    of each one's original, in the same order (None from a catalogue that did not say: an
+    older one), so the storage audit tells an item's original from one it no longer names
+    (a replaced file's)."""
 
     media_ids: MediaIdBatch
+    originals: Annotated[list[str], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)] | None = None
 
 
 FIND_EXISTING_ITEMS = Operation(
@@ -543,6 +590,14 @@ class CatalogueClient:
         when there is no such item (deleted meanwhile)."""
         return await self._transport.call(CHANGE_STILLS, change, context)
 
+    async def replace_original(
+        self, replacement: OriginalReplacement, context: CallContext
+    ) -> MediaItem:
+        """Record an item's new original and its facts, for the admin whose token
+        ``context`` carries; the item after it. 404 ``not_found`` when there is no such
+        item, 409 ``processing_state_changed`` when its processing moved on meanwhile."""
+        return await self._transport.call(REPLACE_ORIGINAL, replacement, context)
+
     async def change_caption(
         self, change: CaptionChange, context: CallContext | None = None
     ) -> MediaItem:
@@ -566,10 +621,20 @@ class CatalogueClient:
         """Which of ``media_ids`` are items, drafts included (lower-case uuids), asked
         :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` at a time, for the
         admin whose token ``context`` carries."""
+        return set(await self.item_originals(media_ids, context))
+
+    async def item_originals(
+        self, media_ids: Iterable[str], context: CallContext
+    ) -> dict[str, str | None]:
+        """Those of ``media_ids`` that are items (as :meth:`existing_items`), each with its
+        original's key (None when catalogue did not say)."""
         ids = list(media_ids)
-        existing: set[str] = set()
+        existing: dict[str, str | None] = {}
         for start in range(0, len(ids), EXISTING_ITEMS_BATCH_MAX):
             batch = ItemsLookup(ids[start : start + EXISTING_ITEMS_BATCH_MAX])
             found = await self._transport.call(FIND_EXISTING_ITEMS, batch, context)
-            existing.update(found.media_ids)
+            originals: list[str | None] = [None] * len(found.media_ids)
+            if found.originals is not None:
+                originals = list(found.originals)
+            existing.update(zip(found.media_ids, originals, strict=True))
         return existing

@@ -74,7 +74,7 @@ from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladd
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import AppError, NotFound
+from streamstack.kernel.errors import AppError, Conflict, NotFound
 from streamstack.kernel.jobs import REPEAT_MARK, DeadLetter, Job, JobQueue
 from streamstack.kernel.jobs.worker import (
     Attempt,
@@ -116,6 +116,21 @@ REGISTRATION_GRACE_SECONDS = 600.0
 RELAY_INTERVAL_SECONDS = 30.0
 #: Recorded jobs one relay step queues at most.
 RELAY_BATCH = 50
+
+
+#: How a job under way is said, by the item's processing state.
+_UNDER_WAY = {"queued": "queued", "processing": "running"}
+
+
+def refuse_under_way(item: MediaItem, before: str = "") -> None:
+    """409 ``in_progress`` while a job is queued or running for the item, saying which (and
+    ``before`` what to wait, when given)."""
+    said = _UNDER_WAY.get(item.processing_state)
+    if said is not None:
+        before = f" before {before}" if before else ""
+        raise Conflict(
+            f"the item's transcoding is {said}: wait until it is done{before}", code="in_progress"
+        )
 
 
 class TranscodeRequest(msgspec.Struct, frozen=True):

@@ -81,6 +81,8 @@ class Upload(IngestBase):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
+    #: The item whose video file this upload replaces (None: it becomes a new item).
+    replaces: Mapped[str | None] = mapped_column(String(36), index=True)
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
-from streamstack.contracts.catalogue import CatalogueClient, MediaItem, NewMediaItem
+from streamstack.contracts.catalogue import (
+    CatalogueClient,
+    MediaItem,
+    NewMediaItem,
+    object_prefix,
+)
 from streamstack.ingest import metrics
 from streamstack.ingest.containers import Container
 from streamstack.ingest.jobs import (
@@ -49,6 +55,33 @@ class StoredMedia:
     info: ObjectInfo
 
 
+#: The folder, under an item's prefix, of the originals that replaced its first one.
+ORIGINALS = "originals/"
+
+
+def original_key(upload_id: uuid.UUID | str, extension: str, replaces: str | None = None) -> str:
+    """Where an upload's original goes in the media bucket: ``<uuid>.<ext>``, the item it
+    becomes named by the upload's id; or, replacing an item's file, under that item's
+    prefix (``<item>/originals/<upload>.<ext>``), so every key it has stays its own."""
+    if replaces is None:
+        return f"{upload_id}.{extension}"
+    return f"{object_prefix(replaces)}{ORIGINALS}{upload_id}.{extension}"
+
+
+def original_of(media_id: str, key: str) -> tuple[bool, uuid.UUID | None]:
+    """Whether ``key`` (one of the item's own, :func:`~streamstack.contracts.catalogue.owns_object`)
+    names an original of the item, and the upload that replaced its file with it if one did
+    (the upload's id, from :func:`original_key`)."""
+    replaced = f"{object_prefix(media_id)}{ORIGINALS}"
+    if not key.startswith(replaced):
+        return not key.startswith(object_prefix(media_id)), None
+    name, dot, _ = key[len(replaced) :].partition(".")
+    try:
+        return True, uuid.UUID(name) if dot else None
+    except ValueError:
+        return True, None
+
+
 def thumbnail_key(upload_id: uuid.UUID | str) -> str:
     """Where an upload's thumbnail goes in the thumbnails bucket."""
     return f"{upload_id}.jpg"
@@ -71,6 +104,12 @@ async def store_stills(
     ):
         if image is not None:
             await thumbnails.write(key, single_chunk(image), content_type="image/jpeg")
+
+
+def stills_version(stills: MediaReport | Stills) -> str:
+    """The version of an item's stills, which their URLs carry: the first 16 hex digits of
+    the thumbnail's SHA-256 (of nothing, for a file that shows none)."""
+    return hashlib.sha256(stills.thumbnail or b"").hexdigest()[:16]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

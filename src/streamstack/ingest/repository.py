@@ -442,6 +442,18 @@ class UploadRecords:
             )
             return set(found)
 
+    async def replacing(self, media_id: str, now: datetime.datetime) -> list[uuid.UUID]:
+        """The uploads not over yet that replace the item's video file, oldest first (an
+        upload still receiving counts until it expires)."""
+        live = (Upload.state != "uploading") | (Upload.expires_at >= now)
+        async with self.database.session() as session:
+            found = await session.scalars(
+                select(Upload.id)
+                .where(Upload.replaces == media_id, Upload.state.in_(_NOT_OVER_STATES), live)
+                .order_by(Upload.created_at, Upload.id)
+            )
+            return list(found)
+
     async def unfinished(self, limit: int, offset: int) -> tuple[list[Upload], int]:
         """One page of the resumable uploads still receiving bytes, the longest idle first
         (the likeliest abandoned), and how many there are in all."""

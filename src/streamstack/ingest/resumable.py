@@ -26,6 +26,7 @@ from streamstack.ingest.containers import (
     sniff_length,
 )
 from streamstack.ingest.models import Upload
+from streamstack.ingest.processing import original_key
 from streamstack.ingest.repository import Lease
 from streamstack.kernel.errors import AppError, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.storage import (
@@ -138,6 +139,7 @@ class ChunkReceiver:
         self.key = upload.object_key
         self.container_name = upload.container
         self.multipart_id = upload.multipart_id
+        self.replaces = upload.replaces
         self.parts = [PartInfo(number, size, etag) for number, size, etag in upload.parts]
         self.stored = sum(part.size for part in self.parts)
         self.buffer = bytearray()
@@ -247,7 +249,7 @@ class ChunkReceiver:
         if len(head) < self.identifying and not self.complete:
             return
         container = sniffed(head)
-        self.key = f"{self.lease.upload_id}.{container.extension}"
+        self.key = original_key(self.lease.upload_id, container.extension, self.replaces)
         self.container_name = container.name
         await self.lease.update(object_key=self.key, container=container.name)
 

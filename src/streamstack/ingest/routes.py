@@ -350,21 +350,31 @@ class ResumableUploadController(Controller):
         responses=error_responses(
             {
                 400: "Upload-Length or Upload-Metadata is missing or malformed.",
+                404: "`replaces` names no item.",
+                409: "The item `replaces` names is being transcoded (`in_progress`) or its "
+                "file replaced by another upload (`replacement_in_progress`).",
                 413: "Upload-Length is over the upload limit (`upload_too_large`), or over "
                 "the room left on the server's local media storage (`storage_full`).",
             }
         ),
     )
     async def create(
-        self, request: Request[Any, Any, Any], service: IngestService, principal: Principal
+        self,
+        request: Request[Any, Any, Any],
+        service: IngestService,
+        principal: Principal,
+        call_context: CallContext,
     ) -> ASGIResponse:
-        """``Upload-Length`` and ``Upload-Metadata`` (title, description, tags, publish)."""
+        """``Upload-Length`` and ``Upload-Metadata``: title, description, tags, publish of a
+        new item; or ``replaces``, the id of the item whose video file this one replaces
+        (it keeps its id, text, captions, playlists and views)."""
         with _tus_errors():
             if "upload-defer-length" in request.headers:
                 raise BadRequest("Upload-Defer-Length is not supported", code="validation_error")
             length = tus.parse_non_negative(request.headers, "Upload-Length")
             raw = request.headers.get("upload-metadata", "")
-            status = await service.create_upload(principal, length, tus.parse_metadata(raw), raw)
+            metadata = tus.parse_metadata(raw)
+            status = await service.create_upload(principal, length, metadata, raw, call_context)
         # No body, so not the JSON content type Litestar would otherwise name.
         return ASGIResponse(
             status_code=201,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -26,9 +27,11 @@ from streamstack.ingest.jobs import (
     TranscodeRequest,
     job_request,
     needs_transcoding,
+    refuse_under_way,
 )
 from streamstack.ingest.models import Upload
-from streamstack.ingest.processing import MediaPipeline, StoredMedia, Uploader
+from streamstack.ingest.processing import MediaPipeline, StoredMedia, Uploader, original_key
+from streamstack.ingest.replacement import OriginalReplacing, ReplacementUnderWay, replaced_item
 from streamstack.ingest.repository import Lease, UploadLocked, UploadRecords
 from streamstack.ingest.resumable import (
     ChunkReceiver,
@@ -71,6 +74,9 @@ SWEEP_BATCH = 100
 
 #: Returns when the client has gone away (the HTTP layer knows how to tell).
 Abandoned = Callable[[], Awaitable[None]]
+#: What a stored upload becomes, given what to run before catalogue is asked (keyword
+#: ``on_registering``): an item, new or with its file replaced.
+Work = Callable[..., Awaitable[MediaItem]]
 
 _JOB_STATES: dict[str, JobState] = {
     "uploading": "uploading",
@@ -183,7 +189,8 @@ class IngestService:
                 await self._fail(lease, exc)
                 raise
             uploader = Uploader(principal.user_id, context)
-            return await self._process(lease, stored, details, uploader, abandoned)
+            work = functools.partial(self.pipeline.run, stored, details, uploader)
+            return await self._process(lease, stored, work, abandoned)
 
     async def _store_stream(self, lease: Lease, chunks: AsyncIterator[bytes]) -> StoredMedia:
         head = bytearray()
@@ -193,7 +200,7 @@ class IngestService:
             if len(head) >= identifying_bytes(head):
                 break
         container = sniffed(bytes(head))
-        key = f"{lease.upload_id}.{container.extension}"
+        key = original_key(lease.upload_id, container.extension)
         await lease.update(object_key=key, container=container.name)
 
         async def whole() -> AsyncIterator[bytes]:
@@ -210,29 +217,65 @@ class IngestService:
     # --- resumable uploads ----------------------------------------------------------------
 
     async def create_upload(
-        self, principal: Principal, length: int, metadata: dict[str, str], raw_metadata: str
+        self,
+        principal: Principal,
+        length: int,
+        metadata: dict[str, str],
+        raw_metadata: str,
+        context: CallContext | None = None,
     ) -> UploadStatus:
-        """tus creation: register an upload of ``length`` bytes and what it will become."""
+        """tus creation: register an upload of ``length`` bytes and what it will become: a
+        new item (its title …), or the new video file of the item its ``replaces`` names
+        (404 no such item, 409 its transcoding under way or another replacement)."""
         if length == 0:
             raise BadRequest("the file is empty", code="empty_upload")
         if length > self.max_upload_bytes:
             raise over_the_limit("the file", self.max_upload_bytes)
-        details = UploadDetails.from_fields(
-            {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
-        )
+        replaces = replaced_item(metadata)
         upload = self._new_upload("tus", principal, length=length)
         upload.upload_metadata = raw_metadata
-        self._set_details(upload, details)
+        if replaces is None:
+            details = UploadDetails.from_fields(
+                {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
+            )
+            self._set_details(upload, details)
+        else:
+            await self._replacing().replaceable(replaces, context or CallContext())
+            upload.replaces = replaces
         await self.records.insert(upload)
         # Stored first, then checked: of creations at once, each sees the others' rows or
-        # they see its own, so two can never both take the last room.
+        # they see its own, so two can never both take the last room (nor both replace).
         try:
             await self.ensure_room(length, counted=True)
-        except PayloadTooLarge:
+            if replaces is not None:
+                await self._alone_replacing(upload)
+        except AppError:
             await self.records.delete(upload.id)
             raise
         log.info("upload_created", upload_id=str(upload.id), length=length)
         return _status(upload)
+
+    async def _alone_replacing(self, upload: Upload) -> None:
+        """409 ``replacement_in_progress`` unless ``upload`` (stored) is the first upload
+        not over yet that replaces its item's file."""
+        assert upload.replaces is not None
+        under_way = await self.records.replacing(upload.replaces, self.clock())
+        if under_way and under_way[0] != upload.id:
+            raise ReplacementUnderWay(
+                "another upload is replacing the item's video file: let it finish, or "
+                "cancel it, first"
+            )
+
+    def _replacing(self) -> OriginalReplacing:
+        """What replaces items' video files: the pipeline's stores, probe and catalogue."""
+        pipeline = self.pipeline
+        return OriginalReplacing(
+            pipeline.catalogue,
+            pipeline.media,
+            pipeline.thumbnails,
+            pipeline.prober,
+            pipeline.transcoding,
+        )
 
     async def ensure_room(self, length: int, *, counted: bool = False) -> None:
         """413 ``storage_full`` when ``length`` more bytes would leave less than the reserve
@@ -323,9 +366,8 @@ class IngestService:
             ) from exc
         assert receiver.container_name is not None
         stored = StoredMedia(lease.upload_id, by_name(receiver.container_name), info)
-        details = UploadDetails(upload.title, upload.description, list(upload.tags), upload.publish)
         uploader = Uploader(upload.created_by, context)
-        await self._process(lease, stored, details, uploader, abandoned=None)
+        await self._process(lease, stored, self._work(stored, upload, uploader))
 
     async def _receive(
         self, lease: Lease, receiver: ChunkReceiver, chunks: AsyncIterator[bytes]
@@ -462,10 +504,7 @@ class IngestService:
                 except BaseException as exc:
                     await self._fail(lease, exc)
                     raise
-                details = UploadDetails(
-                    upload.title, upload.description, list(upload.tags), upload.publish
-                )
-                await self._process(lease, stored, details, uploader, abandoned=None)
+                await self._process(lease, stored, self._work(stored, upload, uploader))
         except UploadLocked:
             return  # another poll took it up a moment ago
         except Exception as exc:  # recorded on the upload (failed, with why) by _process
@@ -483,13 +522,23 @@ class IngestService:
 
     # --- the pipeline, and failures --------------------------------------------------------
 
+    def _work(self, stored: StoredMedia, upload: Upload, uploader: Uploader) -> Work:
+        """What a stored tus upload becomes: a new item, or the new file of the item it
+        replaces (for its uploader's request alone: the sweeper takes none up)."""
+        if upload.replaces is None:
+            details = UploadDetails(
+                upload.title, upload.description, list(upload.tags), upload.publish
+            )
+            return functools.partial(self.pipeline.run, stored, details, uploader)
+        context = uploader.context or CallContext()
+        return functools.partial(self._replacing().run, stored, upload.replaces, context)
+
     async def _process(
         self,
         lease: Lease,
         stored: StoredMedia,
-        details: UploadDetails,
-        uploader: Uploader,
-        abandoned: Abandoned | None,
+        work: Work,
+        abandoned: Abandoned | None = None,
     ) -> MediaItem:
         registering = asyncio.Event()
 
@@ -508,11 +557,9 @@ class IngestService:
             drop_tail=True,
         )
         self._log_stored(stored)
-        work = asyncio.ensure_future(
-            self.pipeline.run(stored, details, uploader, on_registering=mark_registering)
-        )
+        running = asyncio.ensure_future(work(on_registering=mark_registering))
         try:
-            item = await _unless_abandoned(work, abandoned, registering)
+            item = await _unless_abandoned(running, abandoned, registering)
         except BaseException as exc:
             await self._fail(lease, exc)
             raise
@@ -559,7 +606,13 @@ class IngestService:
         swept = 0
         due = await self.records.due_for_sweeping(now, TAKE_UP_AFTER, limit=SWEEP_BATCH)
         for upload in due:
-            if upload.kind == "tus" and upload.state == "processing" and upload.expires_at >= now:
+            taken_up = upload.replaces is None  # a replacement needs its admin's token
+            if (
+                taken_up
+                and upload.kind == "tus"
+                and upload.state == "processing"
+                and upload.expires_at >= now
+            ):
                 # Stored whole, its processing died and its uploader did not come back to
                 # take it up (a closed tab, a CLI killed with its server): ingest does.
                 if len(self.taking_up) < TAKE_UP_AT_ONCE:
@@ -784,10 +837,6 @@ class TranscodeRetries:
         return queued
 
 
-#: How a job under way is said, by the item's processing state.
-_UNDER_WAY = {"queued": "queued", "processing": "running"}
-
-
 def retry_request(item: MediaItem, *, force: bool = False) -> TranscodeRequest:
     """The new job for a failed, ready or never transcoded item (its own id: the first
     job's is still remembered by the queue's dedupe window; a refresh of an item with
@@ -799,9 +848,6 @@ def retry_request(item: MediaItem, *, force: bool = False) -> TranscodeRequest:
             code="not_transcodable",
         )
     # "none": a picture never transcoded (an item registered before transcoding existed).
-    if item.processing_state not in ("none", "failed", "ready") and not force:
-        raise Conflict(
-            f"the item's transcoding is {_UNDER_WAY[item.processing_state]}: wait until it is done",
-            code="in_progress",
-        )
+    if not force:
+        refuse_under_way(item)
     return job_request(item, container, repeat_id(item.id), refresh=item.has_hls)

@@ -7,7 +7,8 @@ its item. The audit lists both buckets, maps each key to the media id it belongs
 names ingest gives objects (:func:`media_id_of`), and calls an object an *orphan* when
 
 * its media id is no unfinished upload's (ingest's own table) and no item's (catalogue,
-  through ``FIND_EXISTING_ITEMS``), and
+  through ``FIND_EXISTING_ITEMS``), or it is an original of an item that names another
+  (a replaced file's: :func:`_stray_original`), and
 * it is older than the grace period (``ingest_orphan_grace_seconds``), which covers an
   upload between storing its object and registering its item.
 
@@ -28,7 +29,7 @@ import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, object_prefix, owns_object
 from streamstack.contracts.limits import EXISTING_ITEMS_BATCH_MAX
-from streamstack.ingest.processing import poster_key
+from streamstack.ingest.processing import original_of, poster_key
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.schemas import (
     AuditedObject,
@@ -78,6 +79,23 @@ def media_id_of(key: str, role: BucketRole) -> str | None:
         return media_id
     under_prefix = key.startswith(object_prefix(media_id))
     return media_id if owns_object(media_id, key) and not under_prefix else None
+
+
+def _stray_original(
+    role: BucketRole,
+    media_id: str,
+    key: str,
+    original: str | None,
+    unfinished: set[uuid.UUID],
+) -> bool:
+    """Whether ``key``, in an item's media bucket, is an original the item no longer names
+    (its file replaced: the old one after a crash before its deletion, or a new one never
+    recorded) and no unfinished upload is replacing the item with. Unknown when catalogue
+    did not say which original the item has (an older catalogue): kept."""
+    if role != "media" or original is None or key == original:
+        return False
+    is_original, upload = original_of(media_id, key)
+    return is_original and upload not in unfinished
 
 
 @dataclasses.dataclass(slots=True)
@@ -195,15 +213,23 @@ class StorageAudit:
         held, bucket.held, bucket.held_count = bucket.held, {}, 0
         if not held:
             return
+        replacing = [
+            upload
+            for media_id, objects in held.items()
+            for listed in objects
+            if (upload := original_of(media_id, listed.key)[1]) is not None
+        ]
         # Uploads first: one that is over has registered its item (see the module).
-        unfinished = await self.uploads.unfinished_among([uuid.UUID(i) for i in held])
+        asked = [*(uuid.UUID(i) for i in held), *replacing]
+        unfinished = await self.uploads.unfinished_among(asked)
         unknown = [i for i in held if uuid.UUID(i) not in unfinished]
-        existing = await self.catalogue.existing_items(unknown, context)
+        originals = await self.catalogue.item_originals(unknown, context)
         orphans = [
             (media_id, listed)
             for media_id in unknown
-            if media_id not in existing
             for listed in held[media_id]
+            if media_id not in originals
+            or _stray_original(bucket.role, media_id, listed.key, originals[media_id], unfinished)
         ]
         # A request deletes a batch, and its orphans are logged once it is gone: should a
         # later request fail, the log still names every orphan deleted before it.

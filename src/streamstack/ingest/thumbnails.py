@@ -14,7 +14,6 @@ that shows the item loads the new ones, not a copy a browser cached.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 import structlog
 
@@ -22,7 +21,12 @@ from streamstack.contracts.catalogue import CatalogueClient, MediaItem, StillsCh
 from streamstack.ingest.containers import Container
 from streamstack.ingest.originals import Originals, stored_as
 from streamstack.ingest.probe_messages import MediaReport, Stills
-from streamstack.ingest.processing import poster_key, store_stills, thumbnail_key
+from streamstack.ingest.processing import (
+    poster_key,
+    stills_version,
+    store_stills,
+    thumbnail_key,
+)
 from streamstack.ingest.schemas import ChosenThumbnail, ThumbnailSource
 from streamstack.ingest.still_images import image_header
 from streamstack.kernel.errors import AppError, Conflict, Unprocessable
@@ -91,8 +95,8 @@ class ThumbnailChoice:
             # A picture within the thumbnail's box has no poster: the one of a larger
             # picture before would be shown instead of the thumbnail (streaming's fallback).
             await self.thumbnails.delete_many([poster_key(item.id)])
-        version = hashlib.sha256(stills.thumbnail or b"").hexdigest()[:16]
-        item = await self._recorded(StillsChange(item.id, version), context)
+        change = StillsChange(item.id, stills_version(stills), chosen=source != "automatic")
+        item = await self._recorded(change, context)
         log.info("thumbnail_chosen", media_id=item.id, source=source, at_seconds=at_seconds)
         return ChosenThumbnail(
             media_id=item.id,

@@ -1256,6 +1256,8 @@ export interface components {
             size_bytes: number;
             /** @enum {string} */
             status: "draft" | "published";
+            /** @default false */
+            stills_chosen?: boolean;
             tags: string[];
             /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
             thumbnail_s3_key: string | null;
@@ -6725,6 +6727,24 @@ export interface operations {
             };
             /** @description The caller's role may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `replaces` names no item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item `replaces` names is being transcoded (`in_progress`) or its file replaced by another upload (`replacement_in_progress`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -366,6 +366,7 @@ describe("AdminLibraryPage", () => {
       ["H3", "Thumbnail"],
       ["H3", "Captions"],
       ["H3", "File"],
+      ["H3", "Replace video file"],
     ]);
   });
 

@@ -25,6 +25,7 @@ import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
 import { LibrarySchedule } from "./LibrarySchedule";
+import { LibraryReplace } from "./LibraryReplace";
 import { LibraryThumbnail } from "./LibraryThumbnail";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -87,7 +88,7 @@ export function LibraryRow({
   );
 }
 
-/** A row being edited: its form, then its thumbnail, its captions and its file. `onDone`: saved or cancelled. */
+/** A row being edited: its form, then its thumbnail, its captions, its file and replacing it. `onDone`: saved or cancelled. */
 function LibraryRowEditing({
   titleId,
   item,
@@ -122,6 +123,7 @@ function LibraryRowEditing({
       <LibraryThumbnail item={item} onChanged={onChanged} />
       <LibraryCaptions itemId={item.id} title={item.title} />
       <LibraryFacts item={item} onChanged={onChanged} />
+      <LibraryReplace item={item} onChanged={onChanged} />
     </>
   );
 }

@@ -55,10 +55,13 @@ export interface Retry {
   silentFor?: number;
 }
 
-/** What to upload: the file and its tus metadata (title, description, tags, publish). */
+/**
+ * What to upload: the file and its tus metadata (title, description, tags, publish; or
+ * `replaces`, the id of the item whose video file it becomes, its title only shown here).
+ */
 export interface UploadItem {
   file: File;
-  metadata: Record<string, string> & { title: string };
+  metadata: Record<string, string> & { title: string; replaces?: string };
 }
 
 /** The part of tus-js-client's Upload the queue uses. */
@@ -123,9 +126,24 @@ function statusOf(err: unknown): number {
   return response ? response.getStatus() : 0;
 }
 
-/** A failure tus retries: the network or the server's state, not the request itself. */
-function isPassing(status: number): boolean {
-  return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500;
+/**
+ * A failure tus retries: the network or the server's state, not the request itself. A 409 is
+ * passing when the offset moved under it, not when the server refuses the upload for good
+ * (an item being transcoded, or whose file another upload replaces).
+ */
+function isPassing(status: number, code?: string | null): boolean {
+  if (status === 409) return !code || code === "offset_mismatch";
+  return status === 0 || status === 423 || status === 429 || status >= 500;
+}
+
+/** The `code` of the API's error body the tus endpoint answered with, else null. */
+function codeOf(err: Error | DetailedError): string | null {
+  try {
+    const body = JSON.parse((err as DetailedError).originalResponse?.getBody() ?? "") as { code?: unknown };
+    return typeof body.code === "string" ? body.code : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Said of a failure after every retry: tus resumes from the server's offset, so nothing sent is lost. */
@@ -142,7 +160,7 @@ export function describeUploadError(err: Error | DetailedError): string {
     return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
   const reason = reasonOf(err, status);
-  return isPassing(status) ? `${reason} ${BYTES_KEPT}` : reason;
+  return isPassing(status, codeOf(err)) ? `${reason} ${BYTES_KEPT}` : reason;
 }
 
 /** Why the server refused: its `detail`, else what the status means. */
@@ -215,6 +233,18 @@ const TRANSFER_OPTIONS = {
   removeFingerprintOnSuccess: true,
   httpStack: new StallWatchingStack(),
 } satisfies UploadOptions;
+
+/**
+ * A replacement's own fingerprint (tus-js-client's, naming the item too), so this browser
+ * never resumes an upload of the same file as a new item (or another item's file) for it.
+ */
+function replacementFingerprint(replaces: string | undefined): Pick<UploadOptions, "fingerprint"> {
+  if (replaces === undefined) return {};
+  return {
+    fingerprint: (file: File) =>
+      Promise.resolve(["tus-br", file.name, file.type, file.size, file.lastModified, TUS_ENDPOINT, replaces].join("-")),
+  };
+}
 
 /**
  * Uploads files one after the other with tus, then follows each one's
@@ -338,6 +368,7 @@ export class UploadQueue {
     let deleteRetries = 0;
     const upload = new this.Client(file, {
       ...TRANSFER_OPTIONS,
+      ...replacementFingerprint(metadata.replaces),
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
       // Authorization is set per request (creation, each PATCH, HEAD on
       // resume, DELETE on cancel) with a token valid for a while yet. Not in
@@ -358,7 +389,7 @@ export class UploadQueue {
           return cancelling || retryAttempt === 0;
         }
         if (cancelling) return isPassing(status);
-        const retrying = isPassing(status);
+        const retrying = isPassing(status, codeOf(err));
         if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs);
         return retrying;
       },

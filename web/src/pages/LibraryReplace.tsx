@@ -1,0 +1,94 @@
+import { useEffect, useId, useRef, useState } from "react";
+import type { CatalogueItem } from "../api/schema";
+import { FocusedMessage } from "../components/FocusedMessage";
+import { Field } from "../components/Field";
+import { isTranscoding, processingLabel } from "../components/ProcessingStatus";
+import { useItemPolling } from "../lib/useItemPolling";
+import { useTusUpload } from "../upload/useTusUpload";
+import { UploadProgress } from "./AdminUploadStatus";
+
+/**
+ * On the library's edit form: replace the item's video file with another (a wrong cut, bad
+ * sound) through the same resumable upload as a new video, with its progress, pause and
+ * cancel. The item keeps its address, title, captions, playlists and views; the server
+ * probes the new file first and says why it refuses one (the item then plays on as it was).
+ * Once it is in, the row learns the new facts and the section follows the new file's
+ * transcoding, while viewers go on playing the old one.
+ */
+export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onChanged: (item: CatalogueItem) => void }) {
+  const headingId = useId();
+  const upload = useTusUpload();
+  const [file, setFile] = useState<File | null>(null);
+  // A new key empties the file input once a file is sent, so picking it again is a new choice.
+  const [fileKey, setFileKey] = useState(0);
+  const transfer = upload.transfers[0] ?? null;
+  const replaced = transfer?.phase === "done" ? transfer.result : null;
+  const refusal = transfer?.phase === "failed" ? transfer.error : null;
+  const sending = upload.current !== null;
+
+  const send = (picked: File) => {
+    upload.start([{ file: picked, metadata: { title: item.title, replaces: item.id } }]);
+    setFile(null);
+    setFileKey((key) => key + 1);
+  };
+
+  return (
+    <section className="library-replace" aria-labelledby={headingId} data-testid="library-replace">
+      <h3 id={headingId}>Replace video file</h3>
+      <p className="muted small">
+        Upload a new file for this video: it keeps its address, title, description, captions, playlists and views.
+        Viewers go on watching the old file until the new one is processed.
+      </p>
+      <Field label="New video file">
+        {(control) => (
+          <input
+            {...control}
+            key={fileKey}
+            type="file"
+            accept="video/*,audio/*"
+            disabled={sending}
+            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+          />
+        )}
+      </Field>
+      {file && !sending && (
+        <div className="button-row">
+          <button type="button" className="button primary" onClick={() => send(file)}>
+            Replace the file
+          </button>
+        </div>
+      )}
+      <UploadProgress upload={upload} />
+      {replaced && <ReplacedStatus key={replaced.updated_at} replaced={replaced} onChanged={onChanged} />}
+      {refusal && (
+        <FocusedMessage
+          message={`Not replaced: ${refusal} The video plays as it did.`}
+          role="alert"
+          className="form-error"
+          testId="library-replace-error"
+        />
+      )}
+    </section>
+  );
+}
+
+/**
+ * The file replaced, and where the new file's processing stands, followed until it is over.
+ * The row is handed the item the server answered once (its facts, stills and state are new).
+ */
+function ReplacedStatus({ replaced, onChanged }: { replaced: CatalogueItem; onChanged: (item: CatalogueItem) => void }) {
+  const [latest, setLatest] = useState(replaced);
+  const handTo = useRef(onChanged);
+  useEffect(() => {
+    handTo.current = onChanged;
+  });
+  useEffect(() => handTo.current(replaced), [replaced]);
+  useItemPolling(replaced.id, isTranscoding(latest), setLatest);
+  const processing = processingLabel(latest);
+  return (
+    <p role="status" data-testid="library-replace-done">
+      File replaced{processing ? ` · ${processing}` : ""}
+      {isTranscoding(latest) && " (viewers see the old file meanwhile)"}.
+    </p>
+  );
+}
