@@ -73,8 +73,27 @@ async def test_unknown_items_bad_reports_and_non_admins_are_refused(
         (CallContext(bearer_token=mint_token(settings, role="viewer")), 403),
     ):
         await expect_error(deployment.client.change_stills(change, context), status)
+    for key in (f"{uuid.uuid4()}.jpg", f"{item.id}/../{uuid.uuid4()}.jpg"):
+        foreign = msgspec.structs.replace(change, thumbnail_s3_key=key)
+        await expect_error(deployment.client.change_stills(foreign, admin), 400)
     body = (await deployment.public.get(f"{API}/{item.id}", headers=admin_headers(settings))).json()
     assert body["thumbnail_url"] == item.thumbnail_url
+
+
+async def test_an_item_showing_no_stills_gets_them_and_loses_them_again(
+    deployment: CatalogueDeployment,
+) -> None:
+    """A sound without a cover: stills placed under its own key show; None shows none."""
+    admin = as_admin(deployment.settings)
+    item = await deployment.client.create_item(to_new(thumbnail_s3_key=None), admin)
+    assert item.thumbnail_url is None
+    placed = StillsChange(item.id, VERSION, thumbnail_s3_key=f"{item.id}.jpg")
+
+    shown = await deployment.client.change_stills(placed, admin)
+
+    assert shown.thumbnail_url == f"/api/v1/stream/thumbnails/{item.id}.jpg?v={VERSION}"
+    gone = msgspec.structs.replace(placed, chosen=False, thumbnail_s3_key=None)
+    assert (await deployment.client.change_stills(gone, admin)).thumbnail_url is None
 
 
 async def test_a_published_items_change_reaches_viewers_caches(

@@ -285,15 +285,39 @@ async def test_an_unknown_item_is_not_found_and_nothing_is_stored(rig: Rig) -> N
     assert not any((await rig.added_since(before)).values())
 
 
-async def test_a_sound_without_a_cover_shows_no_thumbnail_to_replace(rig: Rig) -> None:
-    item = await upload(rig, ingest_media.sound("mp3", "libmp3lame"), "A song, no cover")
+async def test_a_sound_without_a_cover_takes_an_image_and_goes_back_to_none(rig: Rig) -> None:
+    """A podcast's episode (a sound file with no cover) shows an image an admin gives it;
+    its automatic thumbnail is none again, its stills' objects gone."""
+    item = await upload(rig, ingest_media.sound("mp3", "libmp3lame"), "An episode, no cover")
+    assert item["thumbnail_url"] is None
     before = await rig.snapshot()
-    image = await send_image(rig, item["id"], still_image("image/png"))
+    nothing = await use_automatic(rig, item["id"])
+    assert (nothing.status_code, nothing.json()["code"]) == (409, "no_picture")
+    assert not any((await rig.added_since(before)).values())
+
+    image = await send_image(rig, item["id"], still_image("image/png", 1600, 1200, luma=GREY))
+
+    assert image.status_code == 200, image.text
+    answer = image.json()
+    assert answer["thumbnail_url"].startswith(f"/api/v1/stream/thumbnails/{item['id']}.jpg?v=")
+    after = await shown(rig, item["id"])
+    assert (after["thumbnail_url"], after["poster_url"]) == (
+        answer["thumbnail_url"],
+        answer["poster_url"],
+    )
+    served = await rig.client.get(answer["poster_url"])
+    assert served.status_code == 200
+    assert (decoded_size(served.content), mean_luma(served.content)) == (
+        (1280, 960),
+        pytest.approx(GREY, abs=4),
+    )
+
     automatic = await use_automatic(rig, item["id"])
 
-    assert (image.status_code, image.json()["code"]) == (409, "no_picture")
-    assert (automatic.status_code, automatic.json()["code"]) == (409, "no_picture")
-    assert not any((await rig.added_since(before)).values())
+    assert automatic.status_code == 200, automatic.text
+    assert (automatic.json()["thumbnail_url"], automatic.json()["poster_url"]) == (None, None)
+    assert (await shown(rig, item["id"]))["thumbnail_url"] is None
+    assert not {f"{item['id']}.jpg", f"{item['id']}-poster.jpg"} & set(rig.stored()["thumbnails"])
 
 
 async def test_a_sound_with_a_cover_takes_an_image_and_gets_its_cover_back(rig: Rig) -> None:

@@ -458,14 +458,20 @@ class CatalogueService:
         return item
 
     async def change_stills(self, change: StillsChange) -> MediaItem:
-        """Record the version of an item's stills made again (their URLs carry it); 404 when
-        there is no such item. It moves ``updated_at`` and, for a published item, emits
+        """Record the version of an item's stills made again (their URLs carry it), and where
+        they are when that changes; 404 when there is no such item, 400 ``foreign_object_key``
+        for a key not its own. It moves ``updated_at`` and, for a published item, emits
         ``media.updated``: every replica's cached pages go, with the old URLs in them."""
         item_id = uuid.UUID(change.media_id)
+        key = change.thumbnail_s3_key
+        if isinstance(key, str) and not owns_object(change.media_id, key):
+            raise BadRequest("stills name the item's own objects alone", code="foreign_object_key")
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             row.stills_version = change.version
             row.stills_chosen = change.chosen
+            if key is not msgspec.UNSET:
+                row.thumbnail_s3_key = key
             item = await self._announced(store, row)
         log.info("catalogue.stills_changed", media_id=item.id, version=change.version)
         return item

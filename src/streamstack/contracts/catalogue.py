@@ -372,11 +372,14 @@ class StillsChange(msgspec.Struct, frozen=True):
     """An item's stills (thumbnail and poster) were made again, of another frame: their
     URLs carry ``version`` from now on, so browsers load them rather than a cached copy.
     ``chosen``: an admin's frame or image (kept when the item's file is replaced), not the
-    automatic one."""
+    automatic one. ``thumbnail_s3_key``: where the thumbnail now is, for an item that showed
+    none (a sound without a cover given an image), or None when it shows none again (that
+    sound back to its automatic nothing); unset, where it was."""
 
     media_id: MediaId
     version: StillsVersion
     chosen: bool = True
+    thumbnail_s3_key: ObjectKey | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class ItemLookup(msgspec.Struct, frozen=True):

@@ -732,7 +732,6 @@ class ThumbnailController(Controller):
         responses=error_responses(
             {
                 404: "No such media item.",
-                409: "The item is a sound without a cover (`no_picture`): it shows no stills.",
                 413: "The image is larger than the limit (`image_too_large`).",
                 415: "The Content-Type is not image/jpeg, image/png or image/webp.",
                 422: "The body is no JPEG, PNG or WebP image (`not_an_image`: an SVG, a GIF, "
@@ -745,7 +744,8 @@ class ThumbnailController(Controller):
         description="The body is the image itself (JPEG, PNG or WebP, a still picture of "
         f"16 to {STILL_IMAGE_MAX_SIDE} pixels a side), sent with its Content-Type. It is "
         "decoded in the media sandbox and made into the item's thumbnail and poster as a "
-        "frame is (upright as its orientation says, fitted into the same sizes, as JPEG). "
+        "frame is (upright as its orientation says, fitted into the same sizes, as JPEG; "
+        "transparency laid on a backdrop). A sound without a cover takes one too. "
         "Answers their URLs with a version, for pages that showed the old ones.",
     )
     async def upload_thumbnail(
@@ -765,8 +765,9 @@ class ThumbnailController(Controller):
         responses=error_responses(
             {
                 404: "No such media item.",
-                409: "The item is a sound without a cover (`no_picture`), or its original "
-                "is no longer stored (`original_missing`).",
+                409: "The item shows no stills (`no_picture`: a sound without a cover "
+                "never given an image), or its original is no longer stored "
+                "(`original_missing`).",
                 422: "No frame could be read from its original (`probe_failed`); the stills "
                 "are unchanged.",
             }
@@ -774,7 +775,8 @@ class ThumbnailController(Controller):
         summary="Go back to the automatic thumbnail",
         description="Makes the item's thumbnail and poster again as processing made them "
         "(the frame 1 s into the video, the first of a shorter one; a sound's cover), "
-        "replacing a chosen frame or an uploaded image. Answers their URLs with a version.",
+        "replacing a chosen frame or an uploaded image. Answers their URLs with a version; "
+        "null URLs for a sound without a cover, which shows none again.",
     )
     async def automatic_thumbnail(
         self, thumbnails: ThumbnailChoice, call_context: CallContext, item_id: uuid.UUID

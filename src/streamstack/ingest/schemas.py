@@ -137,8 +137,9 @@ class ChosenThumbnail(msgspec.Struct, frozen=True):
     source: ThumbnailSource
     at_seconds: float | None
     """The moment of the frame an admin chose; None for the automatic frame or an image."""
-    thumbnail_url: str
-    poster_url: str
+    thumbnail_url: str | None
+    """None when the item shows no stills: a sound without a cover back from an image."""
+    poster_url: str | None
 
 
 class FactsRead(msgspec.Struct, frozen=True):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, MediaItem, StillsChange
@@ -63,22 +64,24 @@ class ThumbnailChoice:
 
     async def use_image(self, media_id: str, data: bytes, context: CallContext) -> ChosenThumbnail:
         """The stills of an image an admin sent (a JPEG, PNG or WebP, its size checked by
-        the route), stored as the item's. 404 when there is no such item; 409 ``no_picture``
-        for a sound without a cover (it shows no stills); 422 ``not_an_image``,
-        ``animated_image``, ``image_size`` (by its header) or ``image_unreadable`` (by its
-        decoding); nothing changes then."""
+        the route), stored as the item's: a sound without a cover (a podcast's episode) gets
+        them too. 404 when there is no such item; 422 ``not_an_image``, ``animated_image``,
+        ``image_size`` (by its header) or ``image_unreadable`` (by its decoding); nothing
+        changes then."""
         item = await self.catalogue.get_item(media_id, context)
-        _with_stills(item)
         stills = await self.originals.prober.image_stills(data, image_header(data))
         return await self._stored(item, stills, "image", None, context)
 
     async def use_automatic(self, media_id: str, context: CallContext) -> ChosenThumbnail:
         """The stills made again as processing made them (the frame at its default moment,
-        a sound's cover), stored as the item's: back from a chosen frame or image. 404, 409
-        and 422 as :meth:`choose` (a sound with a cover has its cover back)."""
+        a sound's cover), stored as the item's: back from a chosen frame or image; a sound
+        without a cover shows none again. 404, 409 and 422 as :meth:`choose` (409
+        ``no_picture`` for an item that shows no stills: nothing to go back from)."""
         item = await self.catalogue.get_item(media_id, context)
         _with_stills(item)
         report = await self.originals.probe(item, stored_as(item))
+        if report.thumbnail is None:
+            return await self._removed(item, report, context)
         return await self._stored(item, report, "automatic", None, context)
 
     async def _stored(
@@ -96,14 +99,33 @@ class ThumbnailChoice:
             # picture before would be shown instead of the thumbnail (streaming's fallback).
             await self.thumbnails.delete_many([poster_key(item.id)])
         change = StillsChange(item.id, stills_version(stills), chosen=source != "automatic")
+        if item.thumbnail_url is None:  # a sound without a cover: it shows stills from now on
+            change = msgspec.structs.replace(change, thumbnail_s3_key=thumbnail_key(item.id))
         item = await self._recorded(change, context)
         log.info("thumbnail_chosen", media_id=item.id, source=source, at_seconds=at_seconds)
         return ChosenThumbnail(
             media_id=item.id,
             source=source,
             at_seconds=at_seconds,
-            thumbnail_url=item.thumbnail_url or "",
-            poster_url=item.poster_url or "",
+            thumbnail_url=item.thumbnail_url,
+            poster_url=item.poster_url,
+        )
+
+    async def _removed(
+        self, item: MediaItem, report: MediaReport, context: CallContext
+    ) -> ChosenThumbnail:
+        """A sound without a cover back to showing no stills: the catalogue forgets them
+        first (no page names them after), then their objects go."""
+        change = StillsChange(item.id, stills_version(report), chosen=False, thumbnail_s3_key=None)
+        item = await self._recorded(change, context)
+        await self.thumbnails.delete_many([thumbnail_key(item.id), poster_key(item.id)])
+        log.info("thumbnail_removed", media_id=item.id)
+        return ChosenThumbnail(
+            media_id=item.id,
+            source="automatic",
+            at_seconds=None,
+            thumbnail_url=None,
+            poster_url=None,
         )
 
     async def _recorded(self, change: StillsChange, context: CallContext) -> MediaItem:

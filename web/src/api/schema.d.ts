@@ -706,7 +706,7 @@ export interface paths {
         post?: never;
         /**
          * Go back to the automatic thumbnail
-         * @description Makes the item's thumbnail and poster again as processing made them (the frame 1 s into the video, the first of a shorter one; a sound's cover), replacing a chosen frame or an uploaded image. Answers their URLs with a version.
+         * @description Makes the item's thumbnail and poster again as processing made them (the frame 1 s into the video, the first of a shorter one; a sound's cover), replacing a chosen frame or an uploaded image. Answers their URLs with a version; null URLs for a sound without a cover, which shows none again.
          */
         delete: operations["ApiV1IngestItemsItemIdThumbnailAutomaticThumbnail"];
         options?: never;
@@ -724,7 +724,7 @@ export interface paths {
         get?: never;
         /**
          * Make the thumbnail of an image
-         * @description The body is the image itself (JPEG, PNG or WebP, a still picture of 16 to 8192 pixels a side), sent with its Content-Type. It is decoded in the media sandbox and made into the item's thumbnail and poster as a frame is (upright as its orientation says, fitted into the same sizes, as JPEG). Answers their URLs with a version, for pages that showed the old ones.
+         * @description The body is the image itself (JPEG, PNG or WebP, a still picture of 16 to 8192 pixels a side), sent with its Content-Type. It is decoded in the media sandbox and made into the item's thumbnail and poster as a frame is (upright as its orientation says, fitted into the same sizes, as JPEG; transparency laid on a backdrop). A sound without a cover takes one too. Answers their URLs with a version, for pages that showed the old ones.
          */
         put: operations["ApiV1IngestItemsItemIdThumbnailImageUploadThumbnail"];
         post?: never;
@@ -1082,10 +1082,10 @@ export interface components {
         ChosenThumbnail: {
             at_seconds: number | null;
             media_id: string;
-            poster_url: string;
+            poster_url: string | null;
             /** @enum {string} */
             source: "frame" | "automatic" | "image";
-            thumbnail_url: string;
+            thumbnail_url: string | null;
         };
         /** CreateMediaItem */
         CreateMediaItem: {
@@ -6057,7 +6057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The item is a sound without a cover (`no_picture`), or its original is no longer stored (`original_missing`). */
+            /** @description The item shows no stills (`no_picture`: a sound without a cover never given an image), or its original is no longer stored (`original_missing`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6151,15 +6151,6 @@ export interface operations {
             };
             /** @description No such media item. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The item is a sound without a cover (`no_picture`): it shows no stills. */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -38,7 +38,7 @@ export function ThumbnailFromFrame({ item, moment }: { item: CatalogueItem; mome
       </ActionButton>
       {chosen && (
         <p className="small" role="status">
-          <img src={chosen.thumbnail_url} alt="" width={96} className="thumbnail-choice-preview" />
+          {chosen.thumbnail_url && <img src={chosen.thumbnail_url} alt="" width={96} className="thumbnail-choice-preview" />}
           Thumbnail set to the frame at {formatClock(chosen.at_seconds)}.
         </p>
       )}

@@ -162,9 +162,31 @@ describe("LibraryThumbnail", () => {
     ).toBeInTheDocument();
   });
 
-  it("is not offered for a sound without a cover", async () => {
-    await edit(SONG);
-    expect(await screen.findByTestId("library-facts")).toBeInTheDocument();
-    expect(screen.queryByTestId("library-thumbnail")).toBeNull();
+  it("gives a sound without a cover an image, and takes it away again", async () => {
+    const user = await edit(SONG);
+    const songImage = `${API}/ingest/items/s/thumbnail/image`;
+    const placed = { ...CHOSEN, media_id: "s", thumbnail_url: "/api/v1/stream/thumbnails/s.jpg?v=0123456789abcdef" };
+    server.use(
+      http.put(songImage, () => ok(placed)),
+      http.delete(`${API}/ingest/items/s/thumbnail`, () =>
+        ok({ ...placed, source: "automatic" as const, thumbnail_url: null, poster_url: null }),
+      ),
+    );
+    const thumbnail = await section();
+    expect(within(thumbnail).getByText("No thumbnail: the file has no cover.")).toBeInTheDocument();
+    // Nothing to go back from, and no frame to pause on.
+    expect(within(thumbnail).queryByRole("button", { name: /Use the/ })).toBeNull();
+    expect(within(thumbnail).queryByText(/pause on it/)).toBeNull();
+
+    await user.upload(within(thumbnail).getByLabelText("Upload image"), PNG);
+    await user.click(within(thumbnail).getByRole("button", { name: "Save thumbnail" }));
+
+    expect(await within(thumbnail).findByRole("status")).toHaveTextContent("Thumbnail set to your image.");
+    expect(within(thumbnail).getByRole("img", { name: "Current thumbnail" })).toHaveAttribute("src", placed.thumbnail_url);
+
+    await user.click(within(thumbnail).getByRole("button", { name: "Use the file's own cover" }));
+
+    expect(await within(thumbnail).findByRole("status")).toHaveTextContent("Thumbnail removed: the file has no cover.");
+    expect(within(thumbnail).getByText("No thumbnail: the file has no cover.")).toBeInTheDocument();
   });
 });

@@ -50,11 +50,17 @@ function useThumbnailChange(item: CatalogueItem, onChanged: (item: CatalogueItem
       changed(await uploadThumbnailImage(item.id, image), "Thumbnail set to your image.");
     });
   const automatic = () =>
-    action.run("automatic", "Could not go back to the automatic frame", async () => {
+    action.run("automatic", `Could not go back to the ${automaticName(item)}`, async () => {
       setSaid(null);
-      changed(await restoreAutomaticThumbnail(item.id), "Thumbnail set to the automatic frame.");
+      const chosen = await restoreAutomaticThumbnail(item.id);
+      changed(chosen, chosen.thumbnail_url ? `Thumbnail set to the ${automaticName(item)}.` : "Thumbnail removed: the file has no cover.");
     });
   return { action, file, fileKey, said, pick, forget, save, automatic };
+}
+
+/** What an item's thumbnail is when no one chose it: a video's frame, a sound's cover (if any). */
+function automaticName(item: CatalogueItem): string {
+  return item.video_codec ? "automatic frame" : "file's own cover";
 }
 
 /**
@@ -63,24 +69,28 @@ function useThumbnailChange(item: CatalogueItem, onChanged: (item: CatalogueItem
  * the thumbnail and poster of it) or of the automatic frame again (the one
  * processing chose). Tells the server's refusal in its words. The new stills'
  * URLs carry their version, so the row and every page loaded after show them.
- * Nothing for a sound without a cover (it shows no thumbnail).
+ * A sound without a cover shows none until it is given an image (a podcast's artwork).
  */
 export function LibraryThumbnail({ item, onChanged }: { item: CatalogueItem; onChanged: (item: CatalogueItem) => void }) {
   const headingId = useId();
   const { action, file, fileKey, said, pick, forget, save, automatic } = useThumbnailChange(item, onChanged);
   const preview = usePreview(file);
-  if (!item.thumbnail_url) return null;
   const busy = action.running !== null;
+  const shown = preview ?? item.thumbnail_url;
 
   return (
     <section className="library-thumbnail" aria-labelledby={headingId} data-testid="library-thumbnail">
       <h3 id={headingId}>Thumbnail</h3>
       <div className="library-thumbnail-body">
-        <img
-          src={preview ?? item.thumbnail_url}
-          alt={preview ? "Preview of the new thumbnail" : "Current thumbnail"}
-          className="thumbnail-choice-preview library-thumbnail-still"
-        />
+        {shown ? (
+          <img
+            src={shown}
+            alt={preview ? "Preview of the new thumbnail" : "Current thumbnail"}
+            className="thumbnail-choice-preview library-thumbnail-still"
+          />
+        ) : (
+          <p className="muted small library-thumbnail-still">No thumbnail: the file has no cover.</p>
+        )}
         <div className="library-thumbnail-controls">
           <Field label="Upload image" hint={`JPEG, PNG or WebP, a still picture of at most ${MAX_MIB} MiB`}>
             {(control) => (
@@ -105,13 +115,15 @@ export function LibraryThumbnail({ item, onChanged }: { item: CatalogueItem; onC
                 Cancel
               </button>
             )}
-            <ActionButton busy={busy} onClick={() => void automatic()}>
-              {action.running === "automatic" ? "Making the thumbnail…" : "Use the automatic frame"}
-            </ActionButton>
+            {item.thumbnail_url && (
+              <ActionButton busy={busy} onClick={() => void automatic()}>
+                {action.running === "automatic" ? "Making the thumbnail…" : `Use the ${automaticName(item)}`}
+              </ActionButton>
+            )}
           </div>
         </div>
       </div>
-      <p className="muted small">To use another frame of the video, pause on it on its page.</p>
+      {item.video_codec && <p className="muted small">To use another frame of the video, pause on it on its page.</p>}
       <div aria-live="polite" className="status-line small">
         {said && <span role="status">{said}</span>}
       </div>
