@@ -71,7 +71,7 @@ def test_bullets_numbers_brackets_hours_and_crlf() -> None:
         ("0:00\n1:00\n2:00", 300),  # bare timestamps with no title
         ("0:00 A\n1:75 B\n2:00 C", 300),  # not a time
         ("0:00 A\n1:234 B\n2:00 C", 300),  # "1:23" is only part of a number
-        ("0:00 A\n1:00 B\n2:00:00:00 C", 300),  # nor is "2:00:00"
+        ("0:00 A\n1:00 B\n2:00:00:00 C", 100_000),  # nor is "2:00:00"
         ("", 300),
         (None, 300),
     ],
