@@ -3,11 +3,22 @@ file's; in every answer about the one item (the player, the CLI and the API read
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 import pytest
-from catalogue_testing import API, admin_headers, create_item, viewer_headers
+from catalogue_testing import (
+    API,
+    EventLog,
+    admin_headers,
+    create_item,
+    eventually,
+    viewer_headers,
+)
 
 from streamstack.catalogue.chapters import chapters_in, item_chapters
-from streamstack.contracts.limits import CHAPTER_TITLE_MAX
+from streamstack.contracts.catalogue import MEDIA_UPDATED
+from streamstack.contracts.limits import CHAPTER_TITLE_MAX, MAX_CHAPTERS
 from streamstack.contracts.media import Chapter
 from support.apps import AppClient
 
@@ -27,11 +38,19 @@ def test_lines_starting_with_a_timestamp_name_chapters() -> None:
     assert chapters_in(ALBUM, 240) == ALBUM_CHAPTERS
 
 
-def test_lines_ending_with_one_bullets_and_hours_too() -> None:
-    text = "• Opening 00:00\r\n• Main act - 0:59:30\r\n• Credits (1:02:03)"
+def test_bullets_numbers_brackets_hours_and_crlf() -> None:
+    text = "\r\n".join(
+        [
+            "\u2022 00:00 Opening",
+            "- 0:59:30 \u2013 Main act",
+            "3) 1:00:00: Encore",
+            "4. [1:02:03] | Credits",
+        ]
+    )
     assert chapters_in(text, 4000) == [
         Chapter(0.0, "Opening"),
         Chapter(3570.0, "Main act"),
+        Chapter(3600.0, "Encore"),
         Chapter(3723.0, "Credits"),
     ]
 
@@ -42,12 +61,17 @@ def test_lines_ending_with_one_bullets_and_hours_too() -> None:
         ("0:05 Intro\n1:00 Middle\n2:00 End", 300),  # not from 0:00
         ("0:00 Intro\n1:00 End", 300),  # fewer than three
         ("0:00 Intro\n2:00 End\n1:00 Middle", 300),  # out of order
+        ("0:00 Intro\n1:00 Again\n1:00 End", 300),  # not strictly ascending
         ("0:00 Intro\n0:05 Blink\n1:00 End", 300),  # a chapter under ten seconds
         ("0:00 Intro\n1:00 Middle\n4:55 End", 300),  # the last under ten seconds
         ("0:00 Intro\n1:00 Middle\n6:00 End", 300),  # one past the end
         ("The chorus at 1:23 and again at 2:40, from 0:00.", 300),  # running text
+        ("Intro 0:00\nThe chorus 1:23\nOutro 2:40", 300),  # a timestamp ends the line
+        ("See 0:00 Intro\nthen 1:23 Chorus\nand 2:40 Outro", 300),  # mid-sentence
         ("0:00\n1:00\n2:00", 300),  # bare timestamps with no title
         ("0:00 A\n1:75 B\n2:00 C", 300),  # not a time
+        ("0:00 A\n1:234 B\n2:00 C", 300),  # "1:23" is only part of a number
+        ("0:00 A\n1:00 B\n2:00:00:00 C", 100_000),  # nor is "2:00:00"
         ("", 300),
         (None, 300),
     ],
@@ -56,8 +80,14 @@ def test_timestamps_that_make_no_chapter_list_give_none(text: str | None, durati
     assert chapters_in(text, duration) == []
 
 
+def test_lines_between_the_chapters_are_left_alone() -> None:
+    text = "Tracks:\n\n0:00 A\nrecorded live\n0:10 B\n\n0:20 C\nThanks for watching"
+    assert [c.title for c in chapters_in(text, None)] == ["A", "B", "C"]
+
+
 def test_any_length_when_the_videos_is_unknown() -> None:
     assert len(chapters_in("0:00 A\n0:10 B\n0:20 C", None)) == 3
+    assert len(chapters_in("0:00 A\n0:10 B\n0:20 C", 0)) == 3  # not yet probed
 
 
 def test_a_title_is_one_line_within_the_contracts_length() -> None:
@@ -66,25 +96,87 @@ def test_a_title_is_one_line_within_the_contracts_length() -> None:
     assert titles == ["Tab here", "x" * CHAPTER_TITLE_MAX, "Bell rang"]
 
 
+def test_a_long_list_keeps_its_first_chapters_as_a_files_does() -> None:
+    starts = (n * 10 for n in range(MAX_CHAPTERS + 20))
+    text = "\n".join(f"{s // 3600}:{s // 60 % 60:02}:{s % 60:02} Part {s // 10}" for s in starts)
+    chapters = chapters_in(text, None)
+    assert len(chapters) == MAX_CHAPTERS
+    assert chapters[-1] == Chapter(float((MAX_CHAPTERS - 1) * 10), f"Part {MAX_CHAPTERS - 1}")
+
+
 def test_the_description_is_the_uploaders_word_over_the_files() -> None:
-    assert item_chapters(ALBUM, 240, FILE) == ALBUM_CHAPTERS
-    assert item_chapters("An audiobook.", 3600, FILE) == FILE
-    assert item_chapters(None, 3600, []) == []
+    assert item_chapters(ALBUM, 240, FILE) == (ALBUM_CHAPTERS, "description")
+    assert item_chapters("An audiobook.", 3600, FILE) == (FILE, "file")
+    assert item_chapters(None, 3600, []) == ([], None)
 
 
-async def test_an_item_answers_its_descriptions_chapters(catalogue_client: AppClient) -> None:
+async def test_a_description_list_wins_until_an_edit_takes_it_away(
+    catalogue_client: AppClient,
+) -> None:
     settings = catalogue_client.app.state.settings
-    item = await create_item(catalogue_client, settings, description=ALBUM, duration_seconds=240)
-    r = await catalogue_client.get(f"{API}/{item['id']}", headers=viewer_headers(settings))
-    assert r.status_code == 200, r.text
-    assert [c["title"] for c in r.json()["chapters"]] == [c.title for c in ALBUM_CHAPTERS]
-    # An edit of the description is an edit of the chapters; lists carry none.
-    r = await catalogue_client.patch(
-        f"{API}/{item['id']}",
-        json={"description": "No more chapters."},
-        headers=admin_headers(settings),
+    admin = admin_headers(settings)
+    item = await create_item(
+        catalogue_client,
+        settings,
+        description=ALBUM,
+        duration_seconds=3600,
+        chapters=msgspec.to_builtins(FILE),
     )
-    assert r.status_code == 200, r.text
-    assert r.json()["chapters"] == []
-    listed = await catalogue_client.get(f"{API}/", headers=viewer_headers(settings))
-    assert all(i["chapters"] == [] for i in listed.json()["items"])
+    url = f"{API}/{item['id']}"
+    assert _chapters_of(item) == (ALBUM_CHAPTERS, "description")
+    viewed = await catalogue_client.get(url, headers=viewer_headers(settings))
+    assert _chapters_of(viewed.json()) == (ALBUM_CHAPTERS, "description"), viewed.text
+    await _lists_carry_no_chapters(catalogue_client, viewer_headers(settings))
+
+    # The edit's answer, the event viewers' caches follow and the next read agree: the
+    # file's chapters are back.
+    async with EventLog.attached(catalogue_client.app.state.backends) as log:
+        edit = await catalogue_client.patch(url, json={"description": "Read aloud."}, headers=admin)
+        await eventually(lambda: log.about(item["id"], MEDIA_UPDATED), "media.updated")
+    assert _chapters_of(edit.json()) == (FILE, "file"), edit.text
+    event = msgspec.json.decode(log.about(item["id"], MEDIA_UPDATED)[0].payload)
+    assert _chapters_of(event) == (FILE, "file")
+    viewed = await catalogue_client.get(url, headers=viewer_headers(settings))
+    assert _chapters_of(viewed.json()) == (FILE, "file")
+
+    edit = await catalogue_client.patch(url, json={"description": ALBUM}, headers=admin)
+    assert _chapters_of(edit.json()) == (ALBUM_CHAPTERS, "description"), edit.text
+    viewed = await catalogue_client.get(url, headers=viewer_headers(settings))
+    assert _chapters_of(viewed.json()) == (ALBUM_CHAPTERS, "description")
+
+
+async def test_a_drafts_description_gives_it_chapters_within_its_length(
+    catalogue_client: AppClient,
+) -> None:
+    settings = catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    item = await create_item(catalogue_client, settings, publish=False, duration_seconds=195)
+    url = f"{API}/{item['id']}"
+    assert _chapters_of(item) == ([], None)
+
+    # ALBUM's outro starts at 3:10, too near the end of a 195 s video: no chapters.
+    edit = await catalogue_client.patch(url, json={"description": ALBUM}, headers=admin)
+    assert _chapters_of(edit.json()) == ([], None), edit.text
+    shorter = ALBUM.replace("3:10 \u2013 Outro", "3:00 \u2013 Outro")
+    edit = await catalogue_client.patch(url, json={"description": shorter}, headers=admin)
+    assert [c.title for c in _chapters_of(edit.json())[0]] == [c.title for c in ALBUM_CHAPTERS]
+    read = await catalogue_client.get(url, headers=admin)
+    assert _chapters_of(read.json())[1] == "description"
+    viewer = await catalogue_client.get(url, headers=viewer_headers(settings))
+    assert viewer.status_code == 404  # a draft is the library's alone
+    await _lists_carry_no_chapters(catalogue_client, admin, "?status=all")
+
+
+def _chapters_of(item: dict[str, Any]) -> tuple[list[Chapter], str | None]:
+    """An item's chapters and where they come from (None: not said)."""
+    return msgspec.convert(item["chapters"], list[Chapter]), item.get("chapters_from")
+
+
+async def _lists_carry_no_chapters(
+    client: AppClient, headers: dict[str, str], query: str = ""
+) -> None:
+    """Lists answer no chapters, nor where they come from: the one item alone does."""
+    listed = await client.get(f"{API}/{query}", headers=headers)
+    assert listed.json()["items"], listed.text
+    for item in listed.json()["items"]:
+        assert (item["chapters"], "chapters_from" in item) == ([], False)

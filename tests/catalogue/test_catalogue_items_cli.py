@@ -311,6 +311,24 @@ async def test_edit_sends_only_what_is_given(library: Library) -> None:
     )
 
 
+async def test_an_edited_descriptions_chapters_are_in_the_items_json_at_once(
+    library: Library,
+) -> None:
+    trees = await library.item("Trees")
+    listed = "Parts:\r\n0:00 Roots\r\n- 1:00 - Trunk\r\n3) 20:00: Crown\r\n"
+    code, out, err = await library("edit", trees["id"], "--description-file", "-", stdin=listed)
+    item = json.loads(out)
+    assert (code, item["chapters_from"]) == (0, "description"), err
+    assert item["chapters"] == [
+        {"start_seconds": 0.0, "title": "Roots"},
+        {"start_seconds": 60.0, "title": "Trunk"},
+        {"start_seconds": 1200.0, "title": "Crown"},
+    ]
+    code, out, err = await library("edit", trees["id"], "--description", "Tall ones.")
+    item = json.loads(out)
+    assert (code, item["chapters"], "chapters_from" in item) == (0, [], False), err
+
+
 @pytest.mark.parametrize(
     ("option", "said"),
     [

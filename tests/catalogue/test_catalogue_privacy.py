@@ -18,8 +18,10 @@ from support.apps import AppClient, bearer, mint_token
 
 #: What only ``MediaItem`` carries: answered by admin-only routes and to other modules.
 INTERNALS = {"s3_key", "thumbnail_s3_key", "created_by"}
-VIEWER_FIELDS = set(ItemShown.__struct_fields__)
-ADMIN_FIELDS = set(CatalogueItem.__struct_fields__)
+#: Said only about one item with chapters (where they come from): none of these has any.
+WITH_CHAPTERS = {"chapters_from"}
+VIEWER_FIELDS = set(ItemShown.__struct_fields__) - WITH_CHAPTERS
+ADMIN_FIELDS = set(CatalogueItem.__struct_fields__) - WITH_CHAPTERS
 
 
 def keys_in(value: Any) -> Iterator[str]:

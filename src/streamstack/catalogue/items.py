@@ -238,7 +238,7 @@ def to_media_item(
     """A stored item whole (its object keys and uploader too): for the contract's answers,
     the events and the admin-only routes. ``captions`` as :func:`to_catalogue_item`."""
     fields = item_fields(shown_values(row), tags, captions or ())
-    return MediaItem(**fields, etag=_etag_of(fields), chapters=_chapters(row, captions))
+    return MediaItem(**fields, **_chapters(row, captions), etag=_etag_of(fields))
 
 
 def to_catalogue_item(
@@ -254,16 +254,19 @@ def to_catalogue_item(
     its chapters then, which a list (None) leaves out.
     """
     fields = item_fields(shown_values(row), tags, captions or ())
-    return _shown(fields, admin=admin, chapters=_chapters(row, captions))
+    return _shown(fields | _chapters(row, captions), admin=admin)
 
 
-def _chapters(row: MediaItemRow, captions: Sequence[CaptionTrackRow] | None) -> list[Chapter]:
-    """The item's chapters (its description's, else its file's: :func:`item_chapters`) in an
-    answer about the one item (``captions`` given), else none."""
+def _chapters(row: MediaItemRow, captions: Sequence[CaptionTrackRow] | None) -> dict[str, Any]:
+    """The item's ``chapters`` and ``chapters_from`` (its description's, else its file's:
+    :func:`item_chapters`) in an answer about the one item (``captions`` given), else none:
+    read here rather than stored, so an edit of the description, or of the file's facts or
+    length, is never out of step with them."""
     if captions is None:
-        return []
+        return {}
     marked = msgspec.convert(row.chapters or [], list[Chapter])
-    return item_chapters(row.description, row.duration_seconds, marked)
+    chapters, source = item_chapters(row.description, row.duration_seconds, marked)
+    return {"chapters": chapters, "chapters_from": source} if source else {}
 
 
 def shown_values(row: MediaItemRow) -> list[Any]:
@@ -303,15 +306,14 @@ def item_from_values(
     return _shown(item_fields(values, tags, captions), admin=admin)
 
 
-def _shown(
-    fields: dict[str, Any], *, admin: bool, chapters: list[Chapter] | None = None
-) -> CatalogueItem:
-    """The :class:`CatalogueItem` of an item's :func:`item_fields` (which it consumes)."""
+def _shown(fields: dict[str, Any], *, admin: bool) -> CatalogueItem:
+    """The :class:`CatalogueItem` of an item's :func:`item_fields` (which it consumes),
+    with its chapters when they are among them."""
     if admin:
         fields["etag"] = _etag_of(fields)
     for name in _LEFT_OUT[admin]:
         del fields[name]
-    return CatalogueItem(**fields, chapters=chapters or [])
+    return CatalogueItem(**fields)
 
 
 def _etag_of(fields: dict[str, Any]) -> str:

@@ -112,6 +112,9 @@ class MediaWithdrawn(msgspec.Struct, frozen=True):
 #: Where a caption track came from: uploaded by an admin, or extracted from a subtitle
 #: stream of the uploaded video (an uploaded track of the same language wins).
 CaptionSource = Literal["upload", "embedded"]
+#: Where an item's chapters come from: its description's timestamped list (which wins), or
+#: what its file marks.
+ChaptersFrom = Literal["description", "file"]
 
 
 class CaptionTrack(msgspec.Struct, frozen=True):
@@ -180,6 +183,15 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     lists leave it empty. Its description's when it lists them as YouTube reads them
     (timestamped lines: the first at 0:00, at least three, ascending, each at least 10 s),
     else those its file marks."""
+    chapters_from: Annotated[
+        ChaptersFrom | msgspec.UnsetType,
+        msgspec.Meta(
+            description="Where `chapters` come from: the description's timestamped list "
+            "(which wins) or the file. Absent from lists and when the item has no chapters."
+        ),
+    ] = msgspec.UNSET
+    """Where ``chapters`` come from (``description`` or ``file``), in an answer about the
+    one item that has chapters; absent otherwise."""
     view_count: int = 0
     """How often signed-in people started watching the item: a viewer's first progress
     report on it, and again after an hour without one."""

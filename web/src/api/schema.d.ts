@@ -1026,6 +1026,8 @@ export interface components {
             audio_codec: string | null;
             captions?: components["schemas"]["CaptionTrack"][];
             chapters?: components["schemas"]["Chapter"][];
+            /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
+            chapters_from?: "description" | "file";
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1218,6 +1220,8 @@ export interface components {
             audio_codec: string | null;
             captions?: components["schemas"]["CaptionTrack"][];
             chapters?: components["schemas"]["Chapter"][];
+            /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
+            chapters_from?: "description" | "file";
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1519,6 +1523,8 @@ export interface components {
             audio_codec: string | null;
             captions?: components["schemas"]["CaptionTrack"][];
             chapters?: components["schemas"]["Chapter"][];
+            /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
+            chapters_from?: "description" | "file";
             content_type: string;
             /** Format: date-time */
             created_at: string;

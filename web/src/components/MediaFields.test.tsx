@@ -3,7 +3,7 @@ import { useState } from "react";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../api/limits";
 import { setupUser } from "../test/render";
-import { DescriptionAndTagsFields, TitleField } from "./MediaFields";
+import { CHAPTERS_HINT, DescriptionAndTagsFields, TitleField } from "./MediaFields";
 
 /** The title, description and tags fields of a form, holding what is typed. */
 function MediaForm() {
@@ -44,12 +44,19 @@ describe("MediaFields", () => {
       "",
       "The pasted text was cut at 5,000 characters: its last 3,000 are left out.",
     ]);
-    expect(description).toHaveAccessibleDescription("5,000 of 5,000 characters");
+    expect(description).toHaveAccessibleDescription(`${CHAPTERS_HINT} 5,000 of 5,000 characters`);
 
     // Shortened: what was cut is old news; the count stays while it is near the limit.
     await user.keyboard("{Backspace}");
     expect(cutNotices()).toEqual(["", ""]);
-    expect(description).toHaveAccessibleDescription("4,999 of 5,000 characters");
+    expect(description).toHaveAccessibleDescription(`${CHAPTERS_HINT} 4,999 of 5,000 characters`);
+  });
+
+  it("says under the description that a timestamp list there becomes the chapters", () => {
+    render(<MediaForm />);
+    const description = screen.getByRole("textbox", { name: "Description" });
+    expect(description).toHaveAccessibleDescription(CHAPTERS_HINT);
+    expect(CHAPTERS_HINT).toMatch(/“0:00 Intro”.*become its chapters, over the file’s/);
   });
 
   it("counts the title only near its limit, and says nothing of a paste that fits", async () => {

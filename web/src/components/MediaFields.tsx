@@ -7,6 +7,10 @@ const NEAR_LIMIT = 0.8;
 
 const count = (n: number) => n.toLocaleString("en-US");
 
+/** Under the description: what the server makes of a timestamp list in it (catalogue's `chapters.py`, YouTube's rule). */
+export const CHAPTERS_HINT =
+  "Lines like “0:00 Intro”, “1:23 The chorus” (from 0:00, at least three, each 10 s or longer) become its chapters, over the file’s.";
+
 /**
  * A field of at most `max` characters: near the limit, how many it holds (its hint); and when a
  * paste was cut to fit, saying so. The browser's `maxLength` cut 8000 pasted characters to 5000
@@ -102,7 +106,7 @@ export function DescriptionAndTagsFields({
   const limit = useLengthLimit(description, LIMITS.description);
   return (
     <>
-      <Field label="Description" hint={limit.hint}>
+      <Field label="Description" hint={limit.hint ? `${CHAPTERS_HINT} ${limit.hint}` : CHAPTERS_HINT}>
         {(control) => (
           <>
             <textarea

@@ -98,6 +98,19 @@ describe("LibraryFacts", () => {
     );
   });
 
+  it("says when the chapters are the description's, which win over the file's", async () => {
+    const { user, section } = await editBook();
+    expect(section).toHaveTextContent("Chapters listed in its description win over the file’s.");
+    const item = { ...BOOK, chapters: [...CHAPTERS, { start_seconds: 122, title: "Three" }], chapters_from: "description" };
+    server.use(http.post(PROBE, () => ok({ media_id: "b", changed: ["audio_codec"], item })));
+
+    await user.click(within(section).getByRole("button", { name: "Read the file again" }));
+
+    expect(await within(section).findByRole("status")).toHaveTextContent(
+      "Updated audio codec; it has 3 chapters from its description.",
+    );
+  });
+
   it("tells why the file could not be read", async () => {
     const { user, section } = await editBook();
     server.use(http.post(PROBE, () => apiError(409, "original_missing", "the item's original is no longer stored")));

@@ -19,13 +19,19 @@ const FACT_NAMES: Record<string, string> = {
 
 /** What reading the file again found, in a sentence (and one more when whether it plays changed). */
 export function factsReadSaid(read: FactsRead): string {
-  const count = read.item.chapters?.length ?? 0;
-  const chapters = count === 0 ? "no chapters" : count === 1 ? "1 chapter" : `${count} chapters`;
+  const chapters = chaptersSaid(read.item);
   if (read.changed.length === 0) return `Nothing changed: the file says what it said (${chapters}).`;
   const facts = read.changed.filter((name) => name !== "playable");
   const names = facts.map((name) => FACT_NAMES[name] ?? name).join(", ");
   const said = facts.length > 0 ? `Updated ${names}; it has ${chapters}.` : `It has ${chapters}.`;
   return read.changed.includes("playable") ? `${said} ${playingSaid(read.item)}` : said;
+}
+
+/** How many chapters the item has, and that they are its description's when they are (those win over the file's). */
+function chaptersSaid(item: CatalogueItem): string {
+  const count = item.chapters?.length ?? 0;
+  const chapters = count === 0 ? "no chapters" : count === 1 ? "1 chapter" : `${count} chapters`;
+  return item.chapters_from === "description" ? `${chapters} from its description` : chapters;
 }
 
 /** What the item's playing now is, once reading its file again changed it. */
@@ -58,7 +64,8 @@ export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChang
     <section className="library-facts" aria-labelledby={headingId} data-testid="library-facts">
       <h3 id={headingId}>File</h3>
       <p className="muted small">
-        Read its file again for chapters and codecs an older version did not read. Its thumbnail stays.
+        Read its file again for chapters and codecs an older version did not read. Its thumbnail stays. Chapters
+        listed in its description win over the file&rsquo;s.
       </p>
       <div className="button-row">
         <ActionButton busy={busy} onClick={() => void readAgain()}>
