@@ -100,9 +100,20 @@ async def test_offline_playback_says_why_it_waits(dev_server: DevServer) -> None
         item_id = await upload(page, base, "Offline clip", clip, name="offline.mp4")
         await asyncio.to_thread(wait_until_ready, server, item_id)
 
+        offline = asyncio.Event()
+
+        async def held_until_offline(route: Route) -> None:
+            await offline.wait()
+            await route.continue_()  # to the network, offline by then (or online again)
+
+        # Nothing of the package but its master playlist loads before the browser goes
+        # offline: on a quick machine the whole 4 s clip was in the buffer first, and
+        # played without waiting (CI of efa54c9, under load, the other way round).
+        await page.route(_past_the_master, held_until_offline)
         async with page.expect_response(lambda r: r.url.endswith("/master.m3u8")):
             await page.goto(f"{base}/watch/{item_id}")
         await context.set_offline(True)
+        offline.set()
         await page.evaluate(f"() => {{ const v = {PLAYER}; v.muted = true; v.play(); }}")
         await page.wait_for_function(f"() => {HOLDUP} === {OFFLINE!r}")
         assert await page.get_by_test_id("player-spinner").is_visible()
@@ -112,3 +123,14 @@ async def test_offline_playback_says_why_it_waits(dev_server: DevServer) -> None
         assert await page.evaluate(f"() => {HOLDUP}") == ""
         await context.close()
     assert log.page_errors == []
+
+
+def _past_the_master(url: str) -> bool:
+    """A request for the package beyond its master playlist (variant playlists, segments),
+    not the stills the page waits for."""
+    path = url.split("?")[0]
+    return (
+        "/api/v1/stream/" in path
+        and "/thumbnails/" not in path
+        and not path.endswith("/master.m3u8")
+    )
