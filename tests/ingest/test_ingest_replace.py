@@ -118,6 +118,33 @@ async def test_the_item_keeps_its_id_text_captions_and_playlists_and_takes_the_n
     assert (listed.json()["items"], listed.json()["unavailable_count"]) == ([], 1)
 
 
+async def test_viewers_places_are_measured_against_the_new_length(rig: Rig) -> None:
+    """A shorter file: a place past its end is its end, watched to the end (not "Resume from
+    0:05" on a video of 0:02); a place before its end stays, a fraction of the new length."""
+    media_id = (await item_at_rest(rig, seconds=6.0))["id"]
+    progress = f"{CATALOGUE}/{media_id}/progress"
+    for who, position in ((rig.viewer(), 5.0), (rig.admin(), 0.5)):
+        saved = await rig.client.put(progress, json={"position_seconds": position}, headers=who)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["completed"] is False
+
+    response = await replace(rig, media_id, ingest_media.mp4(seconds=2.0))
+
+    assert response.status_code == 204, response.text
+    assert (await rig.job(upload_id_of(response)))["state"] == "done"
+    places = [
+        (await rig.client.get(progress, headers=who)).json() for who in (rig.viewer(), rig.admin())
+    ]
+    length = (await shown(rig, media_id))["duration_seconds"]
+    assert length == pytest.approx(2.0, abs=0.1)
+    assert [(p["position_seconds"], p["duration_seconds"], p["completed"]) for p in places] == [
+        (length, length, True),
+        (0.5, length, False),
+    ]
+    watching = await rig.client.get(f"{CATALOGUE}/me/continue-watching", headers=rig.viewer())
+    assert watching.json()["items"] == []
+
+
 async def test_a_chosen_thumbnail_is_kept(rig: Rig) -> None:
     before = await item_at_rest(rig, seconds=3.0)
     media_id = before["id"]

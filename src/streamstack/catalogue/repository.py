@@ -44,6 +44,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     union_all,
     update,
@@ -596,6 +597,23 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
             "updated_at": row.updated_at,
         }
         await _upsert(self.session, WatchProgressRow, values)
+
+    async def fit_to_length(
+        self, media_id: uuid.UUID, duration: float, finished_from: float
+    ) -> None:
+        """Every user's row of an item whose file was replaced, measured against its new
+        ``duration``: a place past the new end is at the end, and one from ``finished_from``
+        on is watched to the end (no "Resume from 0:06" on a video of 0:04)."""
+        position = WatchProgressRow.position_seconds
+        await self.session.execute(
+            update(WatchProgressRow)
+            .where(WatchProgressRow.media_id == media_id)
+            .values(
+                duration_seconds=duration,
+                position_seconds=case((position > duration, duration), else_=position),
+                completed=or_(WatchProgressRow.completed, position >= finished_from),
+            )
+        )
 
     async def of(self, user_id: uuid.UUID, media_id: uuid.UUID) -> WatchProgressRow | None:
         """The user's row for the item, if any."""

@@ -55,6 +55,7 @@ from streamstack.catalogue.schemas import (
     UpdateMediaItem,
 )
 from streamstack.catalogue.search import SearchQuery
+from streamstack.catalogue.watching import completion_point
 from streamstack.contracts.catalogue import (
     MEDIA_DELETED,
     MEDIA_PUBLISHED,
@@ -436,8 +437,9 @@ class CatalogueService:
         """Record an item's new original (a replaced video file) and its facts; 404 when
         there is no such item, 409 ``processing_state_changed`` when its processing is no
         longer what ingest read, 400 ``foreign_object_key`` for a key not its own. Its text,
-        status, tags, captions, playlists and views stay. Emits ``media.updated`` for a
-        published item (lists show its duration and stills)."""
+        status, tags, captions, playlists and views stay; viewers' places in it are measured
+        against its new length. Emits ``media.updated`` for a published item (lists show its
+        duration and stills)."""
         item_id = uuid.UUID(replacement.media_id)
         for key in (replacement.s3_key, replacement.thumbnail_s3_key):
             if key is not None and not owns_object(replacement.media_id, key):
@@ -453,6 +455,8 @@ class CatalogueService:
                     code="processing_state_changed",
                 )
             apply_replacement(row, replacement)
+            if (length := replacement.duration_seconds) is not None:
+                await store.progress.fit_to_length(item_id, length, completion_point(length))
             item = await self._announced(store, row)
         log.info("catalogue.original_replaced", media_id=item.id, key=replacement.s3_key)
         return item

@@ -64,9 +64,16 @@ def is_completed(position: float, duration: float | None) -> bool:
     """Whether ``position`` is at the end of an item of ``duration`` (unknown: never)."""
     if duration is None or duration <= 0:
         return False
-    if position >= duration * COMPLETED_FRACTION:
-        return True
-    return duration >= LONG_ITEM_SECONDS and duration - position <= COMPLETED_TAIL_SECONDS
+    return position >= completion_point(duration)
+
+
+def completion_point(duration: float) -> float:
+    """Where an item of ``duration`` counts as watched to the end: its last 5 %, or for a
+    long one its last :data:`COMPLETED_TAIL_SECONDS` if that comes first."""
+    point = duration * COMPLETED_FRACTION
+    if duration >= LONG_ITEM_SECONDS:
+        point = min(point, duration - COMPLETED_TAIL_SECONDS)
+    return point
 
 
 def account_id(principal: Principal) -> uuid.UUID:
