@@ -154,7 +154,15 @@ async def test_an_ended_sign_in_says_to_log_in_again(dev: Dev, tmp_path: Path) -
     video = padded_video(tmp_path, MIB)
     code, _, err = await dev.run("upload", str(video), "--title", "x", "--server", dev.url)
     assert code == 1
-    assert "sign-in" in err and "streamstack login --server" in err
+    assert "sign-in" in err and f"streamstack login --server {dev.url}" in err
+    # The server stays the one commands talk to (not the default), its token gone.
+    assert dev.saved() == {dev.url: {"email": ADMIN, "refresh_token": ""}}
+    code, _, err = await dev.run("items", "list")
+    assert code == 1
+    assert f"your sign-in to {dev.url} has ended" in err
+    assert f"streamstack login --server {dev.url}" in err
+    code, _, err = await dev.run("logout")
+    assert code == 0, err
     assert dev.saved() == {}
 
 

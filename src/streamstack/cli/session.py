@@ -81,6 +81,8 @@ class SignedIn:
         saved = self._logins.get(self.server)
         if saved is None:
             raise SignInRequired(f"not signed in to {self.server}: run {login_hint(self.server)}")
+        if not saved.refresh_token:
+            raise self._ended()
         try:
             response = self._http.post(
                 f"{self.server}{AUTH_PATH}/refresh", json={"refresh_token": saved.refresh_token}
@@ -88,17 +90,22 @@ class SignedIn:
         except httpx.HTTPError as exc:
             raise unreachable(self.server, exc) from exc
         if response.status_code == 401:
-            self._logins.remove(self.server)
-            raise SignInRequired(
-                f"your sign-in to {self.server} has ended (expired or signed out): "
-                f"run {login_hint(self.server)}"
-            )
+            # Kept without its token: the next commands still talk to (and name) this server
+            # rather than the default one, and say the same, until a login or logout.
+            self._logins.put(self.server, SavedLogin(saved.email, ""))
+            raise self._ended()
         if response.status_code != 200:
             raise SignInRequired(f"refreshing the sign-in failed: {error_detail(response)}")
         pair = response.json()
         self._logins.put(self.server, SavedLogin(saved.email, pair["refresh_token"]))
         self._access = str(pair["access_token"])
         return self._access
+
+    def _ended(self) -> SignInRequired:
+        return SignInRequired(
+            f"your sign-in to {self.server} has ended (expired or signed out): "
+            f"run {login_hint(self.server)}"
+        )
 
 
 class AdminApi:
