@@ -463,6 +463,20 @@ async def test_bad_patch_requests(rig: Rig) -> None:
     await rig.assert_nothing_kept(before)
 
 
+@pytest.mark.parametrize(
+    ("content_type", "said"), [("image/png", "a PNG image"), ("image/jpeg", "a JPEG image")]
+)
+async def test_a_picture_is_named_in_its_refusal(rig: Rig, content_type: str, said: str) -> None:
+    """A still picture picked by mistake: the refusal says what it is, not only what not."""
+    data = ingest_media.still_image(content_type, 640, 480, noise=True)
+    url = (await rig.create(len(data))).headers["location"]
+
+    response = await rig.patch(url, 0, data)
+
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"].startswith(f"the file is {said}, not a supported video: ")
+
+
 async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None:
     before = await rig.snapshot()
     data = ingest_media.random_bytes()

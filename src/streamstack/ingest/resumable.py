@@ -47,13 +47,32 @@ _MIB = 1024 * 1024
 NOT_A_VIDEO = f"the file is not a supported video: {named('video')}; nor sound: {named('sound')}"
 
 
+#: Files people pick by mistake, known by how they start: named in the refusal, so it
+#: says what the file is rather than only what it is not.
+OTHER_FILES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+)
+
+
 class NotAVideo(UnsupportedMediaType):
     """The bytes are not one of the accepted containers."""
 
     code = "unsupported_container"
 
-    def __init__(self, empty: bool = False) -> None:
-        super().__init__("the file is empty" if empty else NOT_A_VIDEO)
+    def __init__(self, head: bytes) -> None:
+        """Refuses a file that starts with ``head``: empty, one of :data:`OTHER_FILES`, or
+        anything else."""
+        what = next((name for start, name in OTHER_FILES if head.startswith(start)), None)
+        if not head:
+            super().__init__("the file is empty")
+        elif what is not None:  # "the file is a PNG image, not a supported video: …"
+            super().__init__(NOT_A_VIDEO.replace("the file is", f"the file is {what},", 1))
+        else:
+            super().__init__(NOT_A_VIDEO)
 
 
 class TagTooLarge(NotAVideo):
@@ -101,7 +120,7 @@ def sniffed(head: bytes) -> Container:
     one) starts with, or :class:`NotAVideo` (415)."""
     container = sniff_container(head[: identifying_bytes(head)])
     if container is None:
-        raise NotAVideo(empty=not head)
+        raise NotAVideo(head)
     return container
 
 

@@ -85,7 +85,7 @@ describe("LibraryReplace", () => {
     await replaceWith(user, section);
 
     expect(await within(section).findByTestId("library-replace-error")).toHaveTextContent(
-      `Not replaced: ${detail} The video plays as it did.`,
+      `Not replaced: ${detail}. The video plays as it did.`,
     );
     expect(sentTo(seen, "POST", UPLOADS)).toHaveLength(1);
     expect(within(section).queryByTestId("library-replace-done")).not.toBeInTheDocument();
@@ -102,7 +102,7 @@ describe("LibraryReplace", () => {
     await replaceWith(user, section);
 
     expect(await within(section).findByTestId("library-replace-error")).toHaveTextContent(
-      `Not replaced: ${detail} The video plays as it did.`,
+      `Not replaced: ${detail}. The video plays as it did.`,
     );
   });
 });

@@ -62,7 +62,7 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
       {replaced && <ReplacedStatus key={replaced.updated_at} replaced={replaced} onChanged={onChanged} />}
       {refusal && (
         <FocusedMessage
-          message={`Not replaced: ${refusal} The video plays as it did.`}
+          message={`Not replaced: ${refusal.replace(/[.!]?$/, ".")} The video plays as it did.`}
           role="alert"
           className="form-error"
           testId="library-replace-error"
