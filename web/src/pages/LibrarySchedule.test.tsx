@@ -7,6 +7,7 @@ import { renderPage } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 import { openLibraryEditing } from "../test/library";
+import { formatDate } from "../lib/format";
 import { instantOf, localInputValue } from "./LibrarySchedule";
 
 const ITEM = `${API}/catalogue/d`;
@@ -92,13 +93,34 @@ describe("LibrarySchedule", () => {
     expect(await within(section).findByText("Pick a time in the future.")).toBeInTheDocument();
     expect(sentTo(seen, "PATCH", ITEM)).toHaveLength(0);
 
-    server.use(http.patch(ITEM, () => apiError(409, "already_published", "the item is published already")));
+    server.use(http.patch(ITEM, () => apiError(400, "publish_at_too_far", "publish_at is more than 10 years ahead")));
     await user.clear(input);
     await user.type(input, LOCAL_VALUE);
     await user.click(within(section).getByRole("button", { name: "Schedule" }));
     expect(
-      await within(section).findByText(/Could not change the schedule: .*published already/),
+      await within(section).findByText(/Could not change the schedule: publish_at is more than 10 years ahead/),
     ).toBeInTheDocument();
+  });
+
+  it("tells that a video went public before its schedule was cancelled, and its row says published", async () => {
+    const scheduled = { ...DRAFT, publish_at: TOMORROW_NINE.toISOString() };
+    const wentPublic = mediaItem({ ...DRAFT, status: "published", published_at: TOMORROW_NINE.toISOString() });
+    const { user, section } = await edit(scheduled);
+    server.use(
+      http.patch(ITEM, () => apiError(409, "already_published", "the item went public at … already")),
+      http.get(ITEM, () => ok(wentPublic)),
+    );
+
+    await user.click(within(section).getByRole("button", { name: "Cancel schedule" }));
+
+    expect(
+      await within(section).findByText(`Could not change the schedule: it went public at ${formatDate(wentPublic.published_at)} already.`),
+    ).toBeInTheDocument();
+    // Nothing left to schedule: the form is gone, and the row says what it is now.
+    expect(within(section).queryByLabelText("Publish at")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(await screen.findByRole("button", { name: "Unpublish Monday lecture" })).toBeInTheDocument();
+    expect(screen.queryByTestId("library-scheduled")).toBeNull();
   });
 
   it("is not offered for a published video", async () => {
