@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import type { CatalogueItem } from "../api/schema";
@@ -8,6 +8,7 @@ import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from
 import { AdminLibraryPage } from "./AdminLibrary";
 import { openLibraryEditing } from "../test/library";
 import { formatDate } from "../lib/format";
+import { AFTER_PUBLISH_TIME_MS, DUE_POLL_MS } from "../lib/useItemPolling";
 import { instantOf, localInputValue } from "./LibrarySchedule";
 
 const ITEM = `${API}/catalogue/d`;
@@ -27,7 +28,20 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
+
+/** The library listing `item`, each read of it answered in turn by `answers` (the last one kept); the requests seen. */
+function openWith(item: CatalogueItem, ...answers: CatalogueItem[]) {
+  let reads = 0;
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([item]))),
+    http.get(ITEM, () => ok(answers[Math.min(reads++, answers.length - 1)])),
+  );
+  const seen = recordRequests();
+  const page = renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+  return { seen, page };
+}
 
 /** The library with `item`, its edit form open; the schedule section. */
 async function edit(item: CatalogueItem = DRAFT) {
@@ -143,6 +157,45 @@ describe("LibrarySchedule", () => {
     expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(
       /^Not published at .+: it does not play\. It goes public once it is transcoded again\.$/,
     );
+  });
+
+  it("turns a row published by itself once the server publishes it, looking again while it waits to play", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const publishAt = new Date(Date.now() + 60_000).toISOString();
+    const scheduled = { ...DRAFT, publish_at: publishAt };
+    const waiting = { ...scheduled, playable: false };
+    const published = { ...DRAFT, status: "published" as const, published_at: publishAt };
+    const { seen } = openWith(scheduled, waiting, published);
+    expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(/^Scheduled for /);
+
+    // Not before its time and the server's interval after it.
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(0);
+    await act(() => vi.advanceTimersByTimeAsync(AFTER_PUBLISH_TIME_MS));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(1);
+    expect(await screen.findByText(/it goes public once it can play\.$/)).toBeInTheDocument();
+
+    // Still a due draft: it is read again a while later, and then it is public.
+    await act(() => vi.advanceTimersByTimeAsync(DUE_POLL_MS));
+    await waitFor(() => expect(screen.queryByTestId("library-scheduled")).toBeNull());
+    expect(screen.getByRole("button", { name: "Unpublish Monday lecture" })).toBeInTheDocument();
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(2);
+    await act(() => vi.advanceTimersByTimeAsync(3 * DUE_POLL_MS));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(2); // public: no more reading
+  });
+
+  it("stops looking at a scheduled row once the page lets it go", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const scheduled = { ...DRAFT, publish_at: new Date(Date.now() + 60_000).toISOString() };
+    const { seen, page } = openWith(scheduled, scheduled);
+    expect(await screen.findByTestId("library-scheduled")).toBeInTheDocument();
+    await act(() => vi.advanceTimersByTimeAsync(60_000 + AFTER_PUBLISH_TIME_MS));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(1); // due, still a draft: looked at on and on
+
+    page.unmount();
+    await act(() => vi.advanceTimersByTimeAsync(3 * DUE_POLL_MS));
+
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(1);
   });
 
   it("filters the library to the scheduled drafts", async () => {
