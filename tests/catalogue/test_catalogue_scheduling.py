@@ -79,6 +79,12 @@ async def schedule(app: AppClient, item_id: str, when: str | None) -> Any:
     return r.json()
 
 
+async def scheduled_draft(app: AppClient, clock: HeldClock) -> Any:
+    """A new draft scheduled to go public in an hour; its JSON."""
+    draft = await create_item(app, app.app.state.settings, publish=False)
+    return await schedule(app, draft["id"], at(clock, 1))
+
+
 async def admin_view(app: AppClient, item_id: str) -> Any:
     r = await app.get(f"{API}/{item_id}", headers=admin_headers(app.app.state.settings))
     assert r.status_code == 200, r.text
@@ -236,8 +242,7 @@ async def test_unpublishing_a_scheduled_draft_cancels_its_schedule_quietly(
     app: AppClient, clock: HeldClock
 ) -> None:
     settings = app.app.state.settings
-    draft = await create_item(app, settings, publish=False)
-    await schedule(app, draft["id"], at(clock, 1))
+    draft = await scheduled_draft(app, clock)
     backends = app.app.state.backends
     async with EventLog.attached(backends) as log:
         r = await app.patch(
@@ -262,8 +267,7 @@ async def test_cancelling_the_schedule_of_a_video_gone_public_is_refused(
     app: AppClient, clock: HeldClock
 ) -> None:
     settings = app.app.state.settings
-    draft = await create_item(app, settings, publish=False)
-    await schedule(app, draft["id"], at(clock, 1))
+    draft = await scheduled_draft(app, clock)
     went_public = clock.advance(HOUR + 1)
 
     async def published() -> bool:
