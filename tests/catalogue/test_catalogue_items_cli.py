@@ -134,6 +134,7 @@ async def test_named_items_and_unknown_ones(library: Library) -> None:
         "done": [birds],
         "unchanged": [],
         "failed": {unknown: "HTTP 404: no such media item"},
+        "schedules_cancelled": [],
     }
     assert f"streamstack: {unknown} not unpublished: HTTP 404: no such media item" in err
     assert (await library.statuses())["Birds"] == "draft"
@@ -260,10 +261,23 @@ async def test_schedule_sets_shows_and_cancels_a_publish_time(library: Library) 
     assert (code, json.loads(out)["publish_at"]) == (0, None), err
     assert err == f"streamstack: {apples['id']} not scheduled any more\n"
 
+    # A time with seconds is echoed with them, as the server keeps it.
+    code, out, err = await library("schedule", apples["id"], "2031-03-02 17:49:41")
+    assert json.loads(out)["publish_at"] == "2031-03-02T22:49:41Z", err
+    assert err == f"streamstack: {apples['id']} scheduled for 2031-03-02 17:49:41\n"
+    code, out, err = await library("schedule", apples["id"], "--cancel")
+
     birds = await library.item("Birds")  # published: the server's refusal, in its words
     code, out, err = await library("schedule", birds["id"], "2031-03-02 09:00")
     assert (code, out) == (1, "")
-    assert "not scheduled: HTTP 409: the item is published already" in err
+    assert "not scheduled: HTTP 409: the item went public at " in err
+    # Its schedule cannot be cancelled either: the admin hears it went public.
+    code, out, err = await library("schedule", birds["id"], "--cancel")
+    assert (code, out) == (1, "")
+    assert f"{birds['id']} schedule not cancelled: HTTP 409: the item went public at " in err
+    code, out, err = await library("schedule", apples["id"], "9999-03-02 09:00")
+    assert (code, out) == (1, "")
+    assert "more than 10 years ahead" in err
     code, out, err = await library("schedule", apples["id"], "2001-03-02 09:00")
     assert (code, out) == (1, "")
     assert "publish_at must be in the future" in err
@@ -440,3 +454,22 @@ def test_the_question_names_ten_and_counts_the_rest(
 
     monkeypatch.setattr("builtins.input", no_answer)
     assert confirmed_deletion(items[:1]) is False
+
+
+async def test_unpublishing_a_scheduled_draft_cancels_its_schedule(library: Library) -> None:
+    apples = await library.item("Apples")
+    code, _, err = await library("schedule", apples["id"], "2031-03-02 09:00")
+    assert code == 0, err
+
+    code, out, err = await library("unpublish", "--status", "all")
+
+    assert code == 0, err
+    outcome = json.loads(out)
+    assert (len(outcome["done"]), outcome["unchanged"]) == (3, [])
+    assert outcome["schedules_cancelled"] == [apples["id"]]
+    assert f"{apples['id']} Apples (its schedule cancelled)\n" in err
+    assert err.endswith("streamstack: unpublished 3 videos (1 scheduled: schedule cancelled)\n")
+    assert (await library.item("Apples"))["publish_at"] is None
+    # Now it is a plain draft: unpublishing again leaves it alone.
+    code, out, err = await library("unpublish", apples["id"])
+    assert (code, json.loads(out)["unchanged"]) == (0, [apples["id"]]), err

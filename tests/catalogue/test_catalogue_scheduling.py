@@ -79,6 +79,12 @@ async def schedule(app: AppClient, item_id: str, when: str | None) -> Any:
     return r.json()
 
 
+async def scheduled_draft(app: AppClient, clock: HeldClock) -> Any:
+    """A new draft scheduled to go public in an hour; its JSON."""
+    draft = await create_item(app, app.app.state.settings, publish=False)
+    return await schedule(app, draft["id"], at(clock, 1))
+
+
 async def admin_view(app: AppClient, item_id: str) -> Any:
     r = await app.get(f"{API}/{item_id}", headers=admin_headers(app.app.state.settings))
     assert r.status_code == 200, r.text
@@ -232,6 +238,51 @@ async def test_publishing_or_unpublishing_by_hand_clears_the_schedule(
     assert (await admin_view(app, draft["id"]))["status"] == "draft"
 
 
+async def test_unpublishing_a_scheduled_draft_cancels_its_schedule_quietly(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    draft = await scheduled_draft(app, clock)
+    backends = app.app.state.backends
+    async with EventLog.attached(backends) as log:
+        r = await app.patch(
+            f"{API}/{draft['id']}", json={"status": "draft"}, headers=admin_headers(settings)
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["publish_at"]) == ("draft", None)
+        clock.advance(2 * HOUR)
+        assert await replica(app, clock).publish_due() is False
+
+        async def relayed() -> bool:
+            return await outbox_backlog(backends) == 0
+
+        await eventually(relayed, what="an empty outbox")
+    shown = await admin_view(app, draft["id"])
+    assert (shown["status"], shown["publish_at"]) == ("draft", None)
+    # Viewers never saw it: nothing new is announced.
+    assert log.about(draft["id"]) == []
+
+
+async def test_cancelling_the_schedule_of_a_video_gone_public_is_refused(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    draft = await scheduled_draft(app, clock)
+    went_public = clock.advance(HOUR + 1)
+
+    async def published() -> bool:
+        return (await admin_view(app, draft["id"]))["status"] == "published"
+
+    await eventually(published, what="the scheduled item going public")
+    before = await admin_view(app, draft["id"])
+    r = await app.patch(
+        f"{API}/{draft['id']}", json={"publish_at": None}, headers=admin_headers(settings)
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "already_published"), r.text
+    assert f"went public at {went_public.isoformat()}" in r.json()["detail"]
+    assert await admin_view(app, draft["id"]) == before
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
@@ -240,6 +291,8 @@ async def test_publishing_or_unpublishing_by_hand_clears_the_schedule(
         ({"publish_at": "2031-03-02T09:00:00"}, 400, None),  # no offset: whose 9:00?
         ({"publish_at": "next monday"}, 400, None),
         ({"publish_at": "2031-02-30T09:00:00Z"}, 400, None),
+        ({"publish_at": "FAR"}, 400, "publish_at_too_far"),
+        ({"publish_at": "9999-03-02T09:00:00Z"}, 400, "publish_at_too_far"),
         ({"publish_at": "FUTURE", "status": "published"}, 400, "validation_error"),
         ({"publish_at": "FUTURE", "status": "draft"}, 400, "validation_error"),
     ],
@@ -251,7 +304,13 @@ async def test_a_bad_publish_time_is_refused_and_changes_nothing(
     draft = await create_item(app, settings, publish=False)
     await schedule(app, draft["id"], at(clock, 5))
     before = await admin_view(app, draft["id"])
-    times = {"PAST": at(clock, -1), "NOW": at(clock, 0), "FUTURE": at(clock, 1)}
+    eleven_years = 11 * 366 * 24.0
+    times = {
+        "PAST": at(clock, -1),
+        "NOW": at(clock, 0),
+        "FUTURE": at(clock, 1),
+        "FAR": at(clock, eleven_years),
+    }
     sent = {key: times.get(value, value) for key, value in body.items()}
     r = await app.patch(f"{API}/{draft['id']}", json=sent, headers=admin_headers(settings))
     assert r.status_code == status, r.text

@@ -78,7 +78,7 @@ from streamstack.contracts.catalogue import (
     owns_object,
 )
 from streamstack.contracts.languages import language_name, shown_label
-from streamstack.contracts.limits import MAX_CAPTION_TRACKS
+from streamstack.contracts.limits import MAX_CAPTION_TRACKS, PUBLISH_AHEAD_MAX_YEARS
 from streamstack.contracts.streaming import (
     IssueStreamToken,
     StreamCaption,
@@ -658,6 +658,10 @@ def _change_status(
     if status == "draft" and row.status != "draft":
         row.status, row.published_at, row.publish_at = "draft", None, None
         return MEDIA_UNPUBLISHED
+    if status == "draft":
+        # A scheduled draft unpublished: it stays hidden, so its schedule goes (else it
+        # would go public at its time), and viewers never saw it: nothing to announce.
+        row.publish_at = None
     return None
 
 
@@ -675,30 +679,46 @@ async def _announce(
 def _schedule(row: MediaItemRow, changes: UpdateMediaItem, now: datetime.datetime) -> None:
     """Set, move or (null) cancel a draft's publish time as ``changes`` say, kept in UTC.
 
-    400 ``publish_at_past`` for a time not in the future, 400 ``validation_error`` with a
+    400 ``publish_at_past`` for a time not in the future, 400 ``publish_at_too_far`` for
+    one more than :data:`PUBLISH_AHEAD_MAX_YEARS` ahead, 400 ``validation_error`` with a
     status change too (publish now, or at a time), 409 ``already_published`` for a
-    published item: the edit is refused whole, so nothing changes.
+    published item (a cancel too: it went public, which the admin must hear): the edit is
+    refused whole, so nothing changes.
     """
     when = changes.publish_at
     if isinstance(when, msgspec.UnsetType):
         return
-    if when is None:
-        row.publish_at = None
-        return
-    if changes.status is not msgspec.UNSET:
+    if when is not None and changes.status is not msgspec.UNSET:
         raise BadRequest(
             "give status (publish or unpublish now) or publish_at (publish later), not both",
             code="validation_error",
         )
-    if row.status == "published":
+    if row.status == "published" and changes.status is msgspec.UNSET:
+        went_public = row.published_at.isoformat(timespec="seconds") if row.published_at else "?"
+        then = "there is no schedule to cancel" if when is None else "unpublish it first"
         raise Conflict(
-            "the item is published already: unpublish it first to schedule it",
+            f"the item went public at {went_public} already: {then}",
             code="already_published",
         )
+    if when is None:
+        row.publish_at = None
+        return
+    _check_publish_time(when, now)
+    row.publish_at = when.astimezone(datetime.UTC)
+
+
+def _check_publish_time(when: datetime.datetime, now: datetime.datetime) -> None:
+    """Refuse a publish time in the past (400 ``publish_at_past``) or so far ahead it is a
+    typo (400 ``publish_at_too_far``: 9999 for 2029)."""
     if when <= now:
         raise BadRequest(
             f"publish_at must be in the future (it is {when.isoformat()}; "
             f"now is {now.isoformat(timespec='seconds')})",
             code="publish_at_past",
         )
-    row.publish_at = when.astimezone(datetime.UTC)
+    if when - now > datetime.timedelta(days=365.25 * PUBLISH_AHEAD_MAX_YEARS):
+        raise BadRequest(
+            f"publish_at is more than {PUBLISH_AHEAD_MAX_YEARS} years ahead "
+            f"(it is {when.isoformat()}): is the year a typo?",
+            code="publish_at_too_far",
+        )

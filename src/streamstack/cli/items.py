@@ -48,8 +48,13 @@ ACTIONS = {
     "publish": Action(
         "published", "PATCH", {"status": "published"}, lambda item: item["status"] == "published"
     ),
+    # A scheduled draft is not unpublished yet: it goes public at its time unless its
+    # schedule is cancelled, which unpublishing it does.
     "unpublish": Action(
-        "unpublished", "PATCH", {"status": "draft"}, lambda item: item["status"] == "draft"
+        "unpublished",
+        "PATCH",
+        {"status": "draft"},
+        lambda item: item["status"] == "draft" and not item.get("publish_at"),
     ),
     "delete": Action("deleted", "DELETE", None, lambda item: False),
 }
@@ -58,16 +63,20 @@ ACTIONS = {
 @dataclasses.dataclass
 class Outcome:
     """What an action came to: the ids it changed, those it had no need to, and those it
-    could not change with why."""
+    could not change with why; of those unpublished, the scheduled drafts (their schedule
+    cancelled, so they stay hidden)."""
 
     action: str
     done: list[str] = dataclasses.field(default_factory=list)
     unchanged: list[str] = dataclasses.field(default_factory=list)
     failed: dict[str, str] = dataclasses.field(default_factory=dict)
+    schedules_cancelled: list[str] = dataclasses.field(default_factory=list)
 
     def said(self) -> str:
         """The outcome in one line."""
         words = [f"{ACTIONS[self.action].done} {_videos(len(self.done))}"]
+        if self.schedules_cancelled:
+            words[0] += f" ({len(self.schedules_cancelled)} scheduled: schedule cancelled)"
         if self.unchanged:
             words.append(f"{len(self.unchanged)} already {ACTIONS[self.action].done}")
         if self.failed:
@@ -189,6 +198,9 @@ def _acted(api: AdminApi, chosen: list[_Item], outcome: Outcome, *, ask: bool) -
         if response.status_code in (200, 204):
             outcome.done.append(item["id"])
             said = f"{action.done} {number} of {len(todo)}: {item['id']} {item['title']}"
+            if outcome.action == "unpublish" and item["status"] == "draft":
+                outcome.schedules_cancelled.append(item["id"])
+                said += " (its schedule cancelled)"
             print(f"streamstack: {said}", file=sys.stderr)
         elif response.status_code == 403:
             raise UploadFailed(error_detail(response))

@@ -305,7 +305,8 @@ COMMANDS = (
         "RFC 3339, or YYYY-MM-DD HH:MM in this machine's time zone; --cancel: no longer); "
         "it prints the item as JSON. `items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
-        "line each, leaving alone those already so; they print what was done as JSON. "
+        "line each, leaving alone those already so (`unpublish` cancels a scheduled "
+        "draft's schedule); they print what was done as JSON. "
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(

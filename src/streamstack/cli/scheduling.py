@@ -43,10 +43,12 @@ def publish_time(text: str) -> datetime.datetime:
 
 
 def shown_time(text: str | None) -> str:
-    """An instant the API answered, in this machine's time zone (``-`` for none)."""
+    """An instant the API answered, in this machine's time zone (``-`` for none), to the
+    minute unless it has seconds (17:49:41 is not 17:49)."""
     if text is None:
         return "-"
-    return datetime.datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
+    when = datetime.datetime.fromisoformat(text).astimezone()
+    return when.strftime("%Y-%m-%d %H:%M:%S" if when.second else "%Y-%m-%d %H:%M")
 
 
 def check_schedule(args: argparse.Namespace, query: dict[str, str]) -> None:
@@ -67,8 +69,10 @@ def scheduled(api: AdminApi, args: argparse.Namespace) -> Any:
     publish_at = None if args.cancel else publish_time(" ".join(when)).isoformat()
     response = api.request("PATCH", ITEM_PATH.format(id=item_id), json={"publish_at": publish_at})
     if response.status_code != 200:
-        raise UploadFailed(f"{item_id} not scheduled: {error_detail(response)}")
+        refused = "schedule not cancelled" if args.cancel else "not scheduled"
+        raise UploadFailed(f"{item_id} {refused}: {error_detail(response)}")
     item: dict[str, Any] = response.json()
-    said = "not scheduled any more" if args.cancel else f"scheduled for {shown_time(publish_at)}"
+    set_for = shown_time(item["publish_at"])  # what the server keeps, seconds and all
+    said = "not scheduled any more" if args.cancel else f"scheduled for {set_for}"
     print(f"streamstack: {item_id} {said}", file=sys.stderr)
     return item

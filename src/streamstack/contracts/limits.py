@@ -82,6 +82,9 @@ INVITE_NOTE_MAX = 200
 #: Invites one list answers at most (the usable ones first; 100 unless asked):
 #: ``streamstack invites list --all`` asks for this many.
 INVITES_LIST_MAX = 500
+#: How far ahead a draft's publish time may be set: further is a typo (9999 for 2029), and
+#: a schedule nobody alive sees come due would hide a draft that was meant to go public.
+PUBLISH_AHEAD_MAX_YEARS = 10
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]

@@ -24,7 +24,9 @@ function library(items: CatalogueItem[]) {
     http.get(CATALOGUE, () => ok(mediaPage(items))),
     http.patch(`${CATALOGUE}/:id`, async ({ params, request }) => {
       const item = items.find((it) => it.id === params.id);
-      return ok({ ...item, ...((await request.json()) as object) });
+      const body = (await request.json()) as Partial<CatalogueItem>;
+      // As the server does: publishing or unpublishing by hand clears a schedule.
+      return ok({ ...item, ...(body.status ? { publish_at: null } : {}), ...body });
     }),
   );
 }
@@ -95,6 +97,34 @@ describe("the library's bulk actions", () => {
     expect(screen.getByRole("button", { name: "Unpublish Charlie" })).toBeInTheDocument();
     // An undo is not undone in turn.
     expect(screen.queryByRole("button", { name: /^Undo/ })).not.toBeInTheDocument();
+  });
+
+  it("unpublishes a scheduled draft by cancelling its schedule, and Undo schedules it again", async () => {
+    const user = setupUser();
+    const publishAt = new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = mediaItem({ id: "d", title: "Delta", status: "draft", publish_at: publishAt });
+    library([scheduled, DRAFT_A]);
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+    expect(await screen.findByText(/^Scheduled for/)).toBeInTheDocument();
+
+    await user.click(box("Delta"));
+    // It would go public at its time: there is something to unpublish.
+    const unpublish = within(bar()).getByRole("button", { name: "Unpublish selected" });
+    expect(unpublish).toBeEnabled();
+    await user.click(unpublish);
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Unpublished 1 video (1 scheduled: schedule cancelled).");
+    expect(screen.queryByText(/^Scheduled for/)).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /^Undo: Unpublished 1 video/ }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Undone: 1 video is scheduled again.");
+    const sent = await Promise.all(
+      sentTo(seen, "PATCH", `${CATALOGUE}/d`).map(async (r) => (await r.request.json()) as object),
+    );
+    expect(sent).toEqual([{ status: "draft" }, { publish_at: publishAt }]);
+    expect(sentTo(seen, "PATCH", `${CATALOGUE}/a`)).toHaveLength(0);
+    expect(screen.getByText(/^Scheduled for/)).toBeInTheDocument();
   });
 
   it("asks the browser to warn before the tab is closed while a bulk action runs", async () => {

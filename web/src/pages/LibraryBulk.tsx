@@ -134,12 +134,20 @@ export function useLibrarySelection(items: CatalogueItem[], queryKey: string): L
 /**
  * The selected videos a verb changes: publishing skips those already published, transcoding
  * those whose job is on its way (or sounds), adding `tag` those that have it, and so on.
+ * Unpublishing takes scheduled drafts too: each would go public at its time, so it cancels
+ * their schedule (as `streamstack items unpublish` does).
  */
 export function changedBy(verb: BulkVerb, items: CatalogueItem[], tag = ""): CatalogueItem[] {
   if (verb === "delete") return items;
   if (verb === "transcode") return items.filter(canTranscodeAgain);
   if (isTagVerb(verb)) return items.filter((it) => it.tags.includes(normalizeTag(tag)) === (verb === "removeTag"));
-  return items.filter((it) => (it.status === "published") === (verb === "unpublish"));
+  if (verb === "unpublish") return items.filter((it) => it.status === "published" || isScheduled(it));
+  return items.filter((it) => it.status !== "published");
+}
+
+/** A draft that goes public by itself at its time. */
+function isScheduled(item: CatalogueItem): boolean {
+  return item.status === "draft" && Boolean(item.publish_at);
 }
 
 interface BulkProgress {
@@ -174,14 +182,21 @@ interface BulkOutcome {
   undone: boolean;
 }
 
-/** Does `verb` to one video; the video's new state, but after a deletion. */
-async function applyTo(verb: BulkVerb, item: CatalogueItem, tag: string): Promise<CatalogueItem | null> {
+/**
+ * Does `verb` to one video; the video's new state, but after a deletion. An Undo of an
+ * unpublish schedules a video again whose cancelled time is still to come: it would not
+ * have gone public yet.
+ */
+async function applyTo(verb: BulkVerb, item: CatalogueItem, tag: string, undoing: boolean): Promise<CatalogueItem | null> {
   if (verb === "delete") {
     await deleteItem(item.id);
     return null;
   }
   if (verb === "transcode") return retryTranscode(item.id); // queued: its row follows it
   if (isTagVerb(verb)) return retag(item, verb, tag);
+  if (undoing && verb === "publish" && isScheduled(item) && Date.parse(item.publish_at ?? "") > Date.now()) {
+    return updateItem(item.id, { publish_at: item.publish_at });
+  }
   return updateItem(item.id, { status: verb === "publish" ? "published" : "draft" });
 }
 
@@ -218,12 +233,21 @@ function videos(count: number): string {
   return count === 1 ? "1 video" : `${count} videos`;
 }
 
-/** "Published 3 videos.", or after an Undo "Undone: 3 videos are drafts again." */
-function doneNotice(verb: BulkVerb, count: number, undoing: boolean, tag: string): string {
+/**
+ * "Published 3 videos.", "Unpublished 3 videos (1 scheduled: schedule cancelled).", or after
+ * an Undo "Undone: 3 videos are drafts again."; `scheduled`: how many of them were (or,
+ * undone, are again) scheduled drafts.
+ */
+function doneNotice(verb: BulkVerb, count: number, undoing: boolean, tag: string, scheduled: number): string {
   if (isTagVerb(verb)) return tagNotice(verb, count, undoing, tag);
-  if (!undoing) return `${WORDS[verb].done} ${videos(count)}.`;
+  if (!undoing) {
+    const cancelled = scheduled > 0 ? ` (${scheduled} scheduled: schedule cancelled)` : "";
+    return `${WORDS[verb].done} ${videos(count)}${cancelled}.`;
+  }
   const are = count === 1 ? "is" : "are";
-  return `Undone: ${videos(count)} ${are} ${verb === "unpublish" ? `draft${count === 1 ? "" : "s"}` : "published"} again.`;
+  if (verb === "unpublish") return `Undone: ${videos(count)} ${are} draft${count === 1 ? "" : "s"} again.`;
+  const back = scheduled === 0 ? "published" : scheduled === count ? "scheduled" : "published or scheduled";
+  return `Undone: ${videos(count)} ${are} ${back} again.`;
 }
 
 /** "Added “travel” to 3 videos.", or after an Undo "Undone: 3 videos have “travel” again." */
@@ -251,19 +275,23 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: 
 
   async function runOver(verb: BulkVerb, items: CatalogueItem[], undoing: boolean, tag = ""): Promise<CatalogueItem[]> {
     setOutcome(null);
-    // Each video as the verb left it: an Undo of tags sends their new etag.
+    // Each video as the verb left it: an Undo of tags sends their new etag; an unpublished
+    // scheduled draft keeps the time it had, which an Undo sets again.
     const changed: CatalogueItem[] = [];
+    let scheduled = 0;
     const { failed, reasons } = await inTurn(
       items,
       async (item) => {
-        const now = await applyTo(verb, item, tag);
+        const now = await applyTo(verb, item, tag, undoing);
         if (now) onChanged(now);
-        changed.push(now ?? item);
+        const cancelled = verb === "unpublish" && isScheduled(item);
+        if (cancelled || (undoing && now !== null && isScheduled(now))) scheduled += 1;
+        changed.push(now && cancelled ? { ...now, publish_at: item.publish_at } : (now ?? item));
       },
       (done, total) => setProgress({ verb, tag, done, total, undoing }),
     );
     setProgress(null);
-    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing, tag) : null;
+    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing, tag, scheduled) : null;
     const undoable = !undoing && isUndoable(verb) && changed.length > 0 ? changed : null;
     setOutcome({ verb, tag, failures: reasons, notice, undoable, undone: undoing });
     if (changed.length > 0) onSettled(verb);

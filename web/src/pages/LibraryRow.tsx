@@ -18,7 +18,7 @@ import {
 import { formatDate, formatViews, parseTags, tagsProblem } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
-import { useItemPolling } from "../lib/useItemPolling";
+import { useItemPolling, useScheduledPublishing } from "../lib/useItemPolling";
 import { useLeaveGuard } from "../lib/leaveGuard";
 import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
@@ -59,6 +59,8 @@ export function LibraryRow({
   const processing = isTranscoding(item);
   // Queued or transcoding (after an upload or a retry): the row follows it.
   useItemPolling(item.id, processing && !editing, onChanged);
+  // A scheduled draft: the row turns "Published" once the server publishes it.
+  useScheduledPublishing(item, !editing, onChanged);
 
   return (
     <li className="library-row" data-testid="library-item" aria-labelledby={`${id}-title`}>

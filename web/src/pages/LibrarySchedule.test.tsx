@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import type { CatalogueItem } from "../api/schema";
@@ -7,6 +7,8 @@ import { renderPage } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 import { openLibraryEditing } from "../test/library";
+import { formatDate } from "../lib/format";
+import { AFTER_PUBLISH_TIME_MS, DUE_POLL_MS } from "../lib/useItemPolling";
 import { instantOf, localInputValue } from "./LibrarySchedule";
 
 const ITEM = `${API}/catalogue/d`;
@@ -26,7 +28,20 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
+
+/** The library listing `item`, each read of it answered in turn by `answers` (the last one kept); the requests seen. */
+function openWith(item: CatalogueItem, ...answers: CatalogueItem[]) {
+  let reads = 0;
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([item]))),
+    http.get(ITEM, () => ok(answers[Math.min(reads++, answers.length - 1)])),
+  );
+  const seen = recordRequests();
+  const page = renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+  return { seen, page };
+}
 
 /** The library with `item`, its edit form open; the schedule section. */
 async function edit(item: CatalogueItem = DRAFT) {
@@ -92,13 +107,34 @@ describe("LibrarySchedule", () => {
     expect(await within(section).findByText("Pick a time in the future.")).toBeInTheDocument();
     expect(sentTo(seen, "PATCH", ITEM)).toHaveLength(0);
 
-    server.use(http.patch(ITEM, () => apiError(409, "already_published", "the item is published already")));
+    server.use(http.patch(ITEM, () => apiError(400, "publish_at_too_far", "publish_at is more than 10 years ahead")));
     await user.clear(input);
     await user.type(input, LOCAL_VALUE);
     await user.click(within(section).getByRole("button", { name: "Schedule" }));
     expect(
-      await within(section).findByText(/Could not change the schedule: .*published already/),
+      await within(section).findByText(/Could not change the schedule: publish_at is more than 10 years ahead/),
     ).toBeInTheDocument();
+  });
+
+  it("tells that a video went public before its schedule was cancelled, and its row says published", async () => {
+    const scheduled = { ...DRAFT, publish_at: TOMORROW_NINE.toISOString() };
+    const wentPublic = mediaItem({ ...DRAFT, status: "published", published_at: TOMORROW_NINE.toISOString() });
+    const { user, section } = await edit(scheduled);
+    server.use(
+      http.patch(ITEM, () => apiError(409, "already_published", "the item went public at … already")),
+      http.get(ITEM, () => ok(wentPublic)),
+    );
+
+    await user.click(within(section).getByRole("button", { name: "Cancel schedule" }));
+
+    expect(
+      await within(section).findByText(`Could not change the schedule: it went public at ${formatDate(wentPublic.published_at)} already.`),
+    ).toBeInTheDocument();
+    // Nothing left to schedule: the form is gone, and the row says what it is now.
+    expect(within(section).queryByLabelText("Publish at")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(await screen.findByRole("button", { name: "Unpublish Monday lecture" })).toBeInTheDocument();
+    expect(screen.queryByTestId("library-scheduled")).toBeNull();
   });
 
   it("is not offered for a published video", async () => {
@@ -121,6 +157,45 @@ describe("LibrarySchedule", () => {
     expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(
       /^Not published at .+: it does not play\. It goes public once it is transcoded again\.$/,
     );
+  });
+
+  it("turns a row published by itself once the server publishes it, looking again while it waits to play", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const publishAt = new Date(Date.now() + 60_000).toISOString();
+    const scheduled = { ...DRAFT, publish_at: publishAt };
+    const waiting = { ...scheduled, playable: false };
+    const published = { ...DRAFT, status: "published" as const, published_at: publishAt };
+    const { seen } = openWith(scheduled, waiting, published);
+    expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(/^Scheduled for /);
+
+    // Not before its time and the server's interval after it.
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(0);
+    await act(() => vi.advanceTimersByTimeAsync(AFTER_PUBLISH_TIME_MS));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(1);
+    expect(await screen.findByText(/it goes public once it can play\.$/)).toBeInTheDocument();
+
+    // Still a due draft: it is read again a while later, and then it is public.
+    await act(() => vi.advanceTimersByTimeAsync(DUE_POLL_MS));
+    await waitFor(() => expect(screen.queryByTestId("library-scheduled")).toBeNull());
+    expect(screen.getByRole("button", { name: "Unpublish Monday lecture" })).toBeInTheDocument();
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(2);
+    await act(() => vi.advanceTimersByTimeAsync(3 * DUE_POLL_MS));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(2); // public: no more reading
+  });
+
+  it("stops looking at a scheduled row once the page lets it go", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const scheduled = { ...DRAFT, publish_at: new Date(Date.now() + 60_000).toISOString() };
+    const { seen, page } = openWith(scheduled, scheduled);
+    expect(await screen.findByTestId("library-scheduled")).toBeInTheDocument();
+    await act(() => vi.advanceTimersByTimeAsync(60_000 + AFTER_PUBLISH_TIME_MS));
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(1); // due, still a draft: looked at on and on
+
+    page.unmount();
+    await act(() => vi.advanceTimersByTimeAsync(3 * DUE_POLL_MS));
+
+    expect(sentTo(seen, "GET", ITEM)).toHaveLength(1);
   });
 
   it("filters the library to the scheduled drafts", async () => {

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
-import { updateItem } from "../api/catalogue";
+import { getItem, updateItem } from "../api/catalogue";
+import { ApiError } from "../api/errors";
 import type { CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { FormError } from "../components/ErrorMessage";
@@ -33,16 +34,10 @@ function zoneName(): string {
 }
 
 /**
- * On the library's edit form of a draft: when it goes public by itself (a lecture at 9:00
- * on Monday, a premiere). The time is picked in the viewer's time zone and sent as an
- * instant; Cancel schedule keeps it a draft. Tells the server's refusal (a time past by
- * the time it arrived, a video published meanwhile) in its words. Nothing for a published
- * video: publishing by hand cleared its schedule.
- */
-/**
  * What the schedule section does: the time picked (a local date-time), checked to be one
  * in the future, then saved or cancelled; the row learns the item, and `said` tells what
- * was done.
+ * was done. A video that went public meanwhile (at its time, or by another admin) is read
+ * again so that its row says so, and the refusal tells when.
  */
 function useScheduleChange(item: CatalogueItem, onChanged: (item: CatalogueItem) => void) {
   const action = useAction();
@@ -52,7 +47,12 @@ function useScheduleChange(item: CatalogueItem, onChanged: (item: CatalogueItem)
   const change = (key: string, publishAt: string | null, sentence: (updated: CatalogueItem) => string) =>
     action.run(key, "Could not change the schedule", async () => {
       setSaid(null);
-      const updated = await updateItem(item.id, { publish_at: publishAt });
+      const updated = await updateItem(item.id, { publish_at: publishAt }).catch(async (error: unknown) => {
+        if (!(error instanceof ApiError && error.code === "already_published")) throw error;
+        const now = await getItem(item.id);
+        onChanged(now);
+        throw new Error(`it went public at ${formatDate(now.published_at)} already.`);
+      });
       onChanged(updated);
       setWhen(localInputValue(updated.publish_at));
       setSaid(sentence(updated));
@@ -71,10 +71,18 @@ function useScheduleChange(item: CatalogueItem, onChanged: (item: CatalogueItem)
   return { action, when, said, pick, schedule, cancel };
 }
 
+/**
+ * On the library's edit form of a draft: when it goes public by itself (a lecture at 9:00
+ * on Monday, a premiere). The time is picked in the viewer's time zone and sent as an
+ * instant; Cancel schedule keeps it a draft. Tells the server's refusal (a time past by
+ * the time it arrived, a video published meanwhile) in its words. Nothing for a published
+ * video (publishing by hand cleared its schedule), but the refusal that found it published.
+ */
 export function LibrarySchedule({ item, onChanged }: { item: CatalogueItem; onChanged: (item: CatalogueItem) => void }) {
   const headingId = useId();
   const { action, when, said, pick, schedule, cancel } = useScheduleChange(item, onChanged);
-  if (item.status !== "draft") return null;
+  const draft = item.status === "draft";
+  if (!draft && action.error === null) return null;
   const busy = action.running !== null;
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -85,29 +93,31 @@ export function LibrarySchedule({ item, onChanged }: { item: CatalogueItem; onCh
   return (
     <section className="library-schedule" aria-labelledby={headingId} data-testid="library-schedule">
       <h3 id={headingId}>Schedule</h3>
-      <form className="form compact" onSubmit={submit} aria-label={`Schedule ${item.title}`}>
-        <Field label="Publish at" hint={`In your time zone (${zoneName()}).`}>
-          {(control) => (
-            <input
-              {...control}
-              type="datetime-local"
-              value={when}
-              disabled={busy}
-              onChange={(e) => pick(e.target.value)}
-            />
-          )}
-        </Field>
-        <div className="button-row">
-          <SubmitButton className="button primary" busy={busy}>
-            {action.running === "schedule" ? "Scheduling…" : item.publish_at ? "Change schedule" : "Schedule"}
-          </SubmitButton>
-          {item.publish_at && (
-            <ActionButton busy={busy} onClick={cancel}>
-              Cancel schedule
-            </ActionButton>
-          )}
-        </div>
-      </form>
+      {draft && (
+        <form className="form compact" onSubmit={submit} aria-label={`Schedule ${item.title}`}>
+          <Field label="Publish at" hint={`In your time zone (${zoneName()}).`}>
+            {(control) => (
+              <input
+                {...control}
+                type="datetime-local"
+                value={when}
+                disabled={busy}
+                onChange={(e) => pick(e.target.value)}
+              />
+            )}
+          </Field>
+          <div className="button-row">
+            <SubmitButton className="button primary" busy={busy}>
+              {action.running === "schedule" ? "Scheduling…" : item.publish_at ? "Change schedule" : "Schedule"}
+            </SubmitButton>
+            {item.publish_at && (
+              <ActionButton busy={busy} onClick={cancel}>
+                Cancel schedule
+              </ActionButton>
+            )}
+          </div>
+        </form>
+      )}
       <div aria-live="polite" className="status-line small">
         {said && <span role="status">{said}</span>}
       </div>

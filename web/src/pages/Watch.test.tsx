@@ -23,6 +23,7 @@ import {
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { COPIED_FOR_MS } from "../player/CopyMomentLink";
 import { AUTOPLAY_NEXT_KEY, UP_NEXT_SECONDS } from "../player/UpNext";
+import { formatDate } from "../lib/format";
 import { WatchPage } from "./Watch";
 
 beforeEach(() => {
@@ -110,6 +111,15 @@ async function signedInWatching() {
 }
 
 describe("WatchPage", () => {
+  it("tells an admin when a scheduled draft goes public, in their time", async () => {
+    const publishAt = "2031-03-02T08:00:00Z";
+    serveItem(mediaItem({ id: "m-1", status: "draft", published_at: null, publish_at: publishAt }));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    expect(await screen.findByText(`Draft · goes public ${formatDate(publishAt)}`)).toHaveClass("badge");
+  });
+
   it("plays the stream URL and shows the item's metadata", async () => {
     serveItem(mediaItem({ id: "m-1", view_count: 1234 }), "/api/v1/stream/abc");
     const seen = recordRequests();

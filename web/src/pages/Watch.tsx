@@ -150,7 +150,12 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
     <div className="watch-info">
       <h1 id="watch-title">
         {item.title}
-        {item.status === "draft" && <span className="badge draft">Draft</span>}
+        {item.status === "draft" && (
+          <span className="badge draft">
+            {/* An admin's view (viewers never see a draft): when it goes public by itself. */}
+            {item.publish_at ? `Draft · goes public ${formatDate(item.publish_at)}` : "Draft"}
+          </span>
+        )}
       </h1>
       <div className="watch-actions">
         <SaveToPlaylist itemId={item.id} />
