@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from streamstack.cli.output import handed_over
+from streamstack.cli.uploads import _row as uploads_row
 from support.processes import clean_environment, streamstack_command
 
 
@@ -152,3 +153,20 @@ def test_a_secret_is_said_with_its_link_and_without_one_from_an_older_server(
     assert "link" not in handed_over(invite, "http://video.example", "invite code c0de", ", once")
     err = capsys.readouterr().err
     assert "invite code c0de" in err and err.endswith(", once.\n")
+
+
+def test_uploads_says_which_row_is_an_items_new_file() -> None:
+    """A replacement's row is its item's title, marked as that item's new file."""
+    now = datetime.datetime(2026, 12, 5, 12, tzinfo=datetime.UTC)
+    upload = {
+        "id": "u1",
+        "offset": 2**20,
+        "length": 4 * 2**20,
+        "last_activity_at": "2026-12-05T11:00:00+00:00",
+        "expires_at": "2026-12-06T11:00:00+00:00",
+        "uploader_id": "someone",
+        "file_name": "recut.mp4",
+        "title": "The lake",
+    }
+    assert uploads_row(upload, now, {})[-1] == "The lake"
+    assert uploads_row({**upload, "replaces": "item-1"}, now, {})[-1] == "The lake (new file)"

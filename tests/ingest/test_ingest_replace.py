@@ -18,6 +18,7 @@ import msgspec
 import pytest
 from ingest_rig import (
     API,
+    TUS,
     Rig,
     RigFactory,
     fast_transcoding,
@@ -143,6 +144,21 @@ async def test_viewers_places_are_measured_against_the_new_length(rig: Rig) -> N
     ]
     watching = await rig.client.get(f"{CATALOGUE}/me/continue-watching", headers=rig.viewer())
     assert watching.json()["items"] == []
+
+
+async def test_an_unfinished_replacement_is_listed_by_its_items_title(rig: Rig) -> None:
+    media_id = (await item_at_rest(rig, title="Recut me"))["id"]
+    data = ingest_media.padded(ingest_media.mp4(), 2 * 1024 * 1024)
+    created = await rig.create(len(data), metadata=replacing(media_id))
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    try:
+        listed = await rig.client.get(f"{API}/uploads", params={"limit": 100}, headers=rig.admin())
+        assert listed.status_code == 200, listed.text
+        mine = [u for u in listed.json()["items"] if url.endswith(f"/{u['id']}")]
+        assert [(u["title"], u["replaces"]) for u in mine] == [("Recut me", media_id)]
+    finally:
+        await rig.client.delete(url, headers={**TUS, **rig.admin()})
 
 
 async def test_a_chosen_thumbnail_is_kept(rig: Rig) -> None:

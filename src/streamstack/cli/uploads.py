@@ -96,5 +96,5 @@ def _row(upload: dict[str, Any], now: datetime.datetime, emails: dict[str, str])
         span(expires) if expires.total_seconds() > 0 else "expired",
         emails.get(upload["uploader_id"], upload["uploader_id"]),
         upload["file_name"] or "-",
-        upload["title"],
+        f"{upload['title']} (new file)" if upload.get("replaces") else upload["title"],
     )

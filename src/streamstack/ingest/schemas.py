@@ -105,6 +105,8 @@ class UnfinishedUpload(msgspec.Struct, frozen=True):
     """When the sweeper drops it unless it goes on."""
     uploader_id: str
     """The user who started it (ingest knows users by id only)."""
+    replaces: str | None = None
+    """The item whose video file it replaces (``title`` is that item's); None for a new one."""
 
 
 class UnfinishedUploadPage(msgspec.Struct, frozen=True):

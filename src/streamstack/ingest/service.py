@@ -240,8 +240,9 @@ class IngestService:
             )
             self._set_details(upload, details)
         else:
-            await self._replacing().replaceable(replaces, context or CallContext())
-            upload.replaces = replaces
+            item = await self._replacing().replaceable(replaces, context or CallContext())
+            # Its title names it in the unfinished uploads' list (the new file has none).
+            upload.replaces, upload.title = replaces, item.title
         await self.records.insert(upload)
         # Stored first, then checked: of creations at once, each sees the others' rows or
         # they see its own, so two can never both take the last room (nor both replace).
@@ -753,6 +754,7 @@ def _unfinished(upload: Upload) -> UnfinishedUpload:
         last_activity_at=upload.updated_at,
         expires_at=upload.expires_at,
         uploader_id=upload.created_by,
+        replaces=upload.replaces,
     )
 
 

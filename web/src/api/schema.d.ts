@@ -1476,6 +1476,7 @@ export interface components {
             last_activity_at: string;
             length: number;
             offset: number;
+            replaces?: string | null;
             title: string;
             uploader_id: string;
         };

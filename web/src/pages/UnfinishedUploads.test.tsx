@@ -72,6 +72,14 @@ describe("UnfinishedUploads", () => {
     expect(screen.getByText(/To resume one, choose its file again above/)).toBeInTheDocument();
   });
 
+  it("says which upload is an item's new video file", async () => {
+    serve([{ ...unfinished("up-new", "Recut", MiB, 4 * MiB), replaces: "item-1" }, unfinished("up-other", "Other", 0, MiB)]);
+    renderPage(<UnfinishedUploads />);
+
+    await waitFor(() => expect(rowOf("Recut")).toHaveTextContent("Recut · its new video file"));
+    expect(rowOf("Other")).not.toHaveTextContent("new video file");
+  });
+
   it("names another admin's uploads by their email, once auth has said it", async () => {
     serve([unfinished("up-other", "Other", 0, MiB)], [OTHER_ADMIN]);
     const seen = recordRequests();

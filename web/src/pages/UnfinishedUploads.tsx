@@ -157,6 +157,7 @@ function UnfinishedRow({
     <tr data-testid="unfinished-upload">
       <td data-label="Video">
         <strong>{upload.title}</strong>
+        {upload.replaces && <span className="muted small"> · its new video file</span>}
         {upload.file_name && <p className="muted small">{upload.file_name}</p>}
       </td>
       <td data-label="Received">
