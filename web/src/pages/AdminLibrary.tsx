@@ -186,17 +186,22 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
     left.current = 0;
   }, [fetchPage]);
 
+  const tags = useLibraryTags();
+  const reloadTags = tags.reload;
   const onChanged = useCallback(
     (updated: CatalogueItem) => {
       const matches = (it: CatalogueItem) => statusMatches(status, it) && (tag === "" || it.tags.includes(tag));
       if (!matches(updated)) left.current += 1;
+      // A row's tags edited: the tag filter offers them as they are now, with their counts.
+      const before = data?.items.find((it) => it.id === updated.id);
+      if (before && before.tags.join("\n") !== updated.tags.join("\n")) reloadTags();
       setData((page) => ({
         ...page,
         // An item that no longer matches the status or tag filter leaves the list.
         items: page.items.map((it) => (it.id === updated.id ? updated : it)).filter(matches),
       }));
     },
-    [setData, status, tag],
+    [setData, status, tag, data, reloadTags],
   );
   // The bulk actions' "Select all N matching": the same query, every page.
   const everyMatching = useCallback(
@@ -205,8 +210,6 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
   );
   // After a bulk action: the page again when videos went (deleted, out of the status filter,
   // or queued out of a processing one), so the count of matches and pages is the server's.
-  const tags = useLibraryTags();
-  const reloadTags = tags.reload;
   const afterBulk = useCallback(
     (verb: BulkVerb) => {
       // Tags added or removed: the tag filter offers them as they are now, with their counts.

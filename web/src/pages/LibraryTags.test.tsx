@@ -4,6 +4,7 @@ import type { CatalogueItem } from "../api/schema";
 import { LIMITS } from "../api/limits";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
+import { openLibraryEditing } from "../test/library";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
@@ -69,6 +70,27 @@ describe("the library's tag filter", () => {
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/));
     expect(seen.at(-1)?.url.searchParams.get("tag")).toBeNull();
     expect(screen.getByRole("combobox", { name: "Tag" })).toHaveValue("");
+  });
+
+  it("counts a row's tags again once its edit is saved", async () => {
+    let counts = TAGS;
+    const item = mediaItem({ id: "v", title: "Walk", tags: ["nature"] });
+    server.use(
+      http.get(`${CATALOGUE}/tags`, () => ok({ tags: counts })),
+      http.patch(`${CATALOGUE}/v`, async ({ request }) => {
+        counts = [...TAGS, { tag: "sea", count: 1 }];
+        return ok({ ...item, ...((await request.json()) as object), etag: '"v-2"' });
+      }),
+    );
+    const user = await openLibraryEditing(item);
+    const form = await screen.findByRole("form", { name: "Edit Walk" });
+
+    await user.clear(within(form).getByLabelText("Tags"));
+    await user.type(within(form).getByLabelText("Tags"), "nature, sea");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+
+    const filter = screen.getByRole("combobox", { name: "Tag" });
+    await waitFor(() => expect(within(filter).getByRole("option", { name: "sea (1)" })).toBeInTheDocument());
   });
 
   it("shows a tag the URL names that no video has as chosen", async () => {
