@@ -124,6 +124,7 @@ def location_directives(text: str) -> dict[str, set[str]]:
 SERVER_LEVEL_HEADERS = {
     'add_header Cache-Control "private, no-transform" always',
     'add_header X-Content-Type-Options "nosniff" always',
+    "add_header Content-Disposition $streamstack_disposition always",
 }
 
 

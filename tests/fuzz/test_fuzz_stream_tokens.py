@@ -11,11 +11,18 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamstack.contracts.streaming import IssueStreamToken
+from streamstack.contracts.streaming import (
+    DOWNLOAD_NAME_MAX,
+    DownloadName,
+    IssueStreamToken,
+    content_disposition,
+    download_name,
+)
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.jwt import TokenVerifier
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
@@ -51,12 +58,13 @@ grants = st.builds(
     object_prefix=st.sampled_from(["", "item/"]),
     session=st.from_regex(r"\A[A-Za-z0-9_\-]{0,64}\Z"),
     session_expires=st.integers(min_value=0, max_value=2**40),
+    download_name=st.one_of(st.just(""), st.builds(download_name, st.text(), object_keys)),
 )
 #: Values that look almost like ours: five to eight fields of the right kinds, mangled.
 near_misses = st.lists(
     st.one_of(st.text(max_size=20), st.integers(-(2**70), 2**70).map(str), object_keys),
     min_size=3,
-    max_size=9,
+    max_size=10,
 ).map(lambda fields: "|".join(fields).encode())
 
 
@@ -72,6 +80,21 @@ def test_any_kv_value_decodes_to_a_sound_grant_or_to_nothing(raw: bytes) -> None
         assert grant.size_bytes >= 0
         assert check_object_key(grant.s3_key) == grant.s3_key
         assert all("|" not in field for field in (grant.media_id, grant.user_id, grant.s3_key))
+
+
+def test_a_grant_from_before_downloads_decodes_without_one() -> None:
+    grant = StreamGrant.decode(b"m|u|1|m.mp4|10|m/|" + b"a" * 32 + b"|99")
+    assert grant is not None and grant.download_name == "" and grant.session_expires == 99
+
+
+@given(st.text(max_size=400), object_keys)
+def test_any_title_makes_a_safe_download_name(title: str, key: str) -> None:
+    name = download_name(title, key)
+    assert msgspec.convert(name, DownloadName) == name  # what streaming accepts
+    assert not any(char in name for char in '/\\"|') and name.isprintable()
+    assert not name.startswith(".") and len(name) <= DOWNLOAD_NAME_MAX + 11
+    header = content_disposition(name)
+    assert header.isascii() and header.isprintable()
 
 
 def test_an_unsafe_key_in_a_kv_value_is_refused() -> None:

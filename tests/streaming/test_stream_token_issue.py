@@ -66,7 +66,9 @@ async def test_issue_stores_the_grant_and_returns_a_playable_url(rig: StreamRig)
     kv = rig.backends.kv(STREAM_TOKENS_BUCKET, rig.settings.stream_token_ttl_seconds)
     stored = await rig.in_app(kv.get, token)
     assert stored is not None
-    stored_media, stored_user, stamp, key, size, prefix, session, ends = stored.decode().split("|")
+    fields = stored.decode().split("|")
+    stored_media, stored_user, stamp, key, size, prefix, session, ends, download = fields
+    assert download == ""  # a viewer's grant: no download of the original
     assert (stored_media, stored_user, key, size) == (media_id, user_id, info.key, "1000")
     assert len(session) == 32 and int(ends) == int(stamp) + grant["expires_in"]
     assert prefix == ""  # no prefix asked for: the original alone

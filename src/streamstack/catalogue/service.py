@@ -84,6 +84,7 @@ from streamstack.contracts.streaming import (
     StreamCaption,
     StreamingClient,
     StreamTokenGrant,
+    download_name,
 )
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
@@ -538,6 +539,7 @@ class CatalogueService:
         """Ask streaming for a token to play the item, on behalf of the caller in ``context``.
 
         Admins may preview any item; others only what they can see (published, playable).
+        An admin's token also downloads the item's original (``download_url``).
         """
         decided_at = self._clock().timestamp()  # before the read: no later commit is seen
         found, captions = await self._captioned(item_id, admin=admin)
@@ -553,6 +555,8 @@ class CatalogueService:
                 for track in captions
             ],
             decided_at=decided_at,
+            # An admin's token also downloads the original; a viewer's never does.
+            download_name=download_name(found.title, found.s3_key) if admin else None,
         )
         return await self._streaming_client().issue_token(request, context)
 

@@ -2,14 +2,17 @@
 
 A token grants one media item: its original (``stream_url``) and every file under the
 item's own prefix in the media bucket (``<uuid>/hls/…``, ``<uuid>/storyboard/…``), each
-played at ``<stream_url>/<path under the prefix>``. Playlists name their files by relative
+played at ``<stream_url>/<path under the prefix>``. An admin's token also downloads the
+original as a file (``<stream_url>/original``, :data:`ORIGINAL_PATH`). Playlists name their files by relative
 URI, so a player resolves every segment against the token's own URL; a renewed token
 serves the same relative paths under its new base URL.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
+from urllib.parse import quote
 
 import msgspec
 
@@ -69,6 +72,44 @@ def caption_paths(language: str) -> tuple[str, str]:
     return caption_path(language), caption_playlist_path(language)
 
 
+#: Where an admin's token downloads the item's original as a file (``<stream_url>/original``):
+#: a name no file under the prefix can have (those all end in an extension).
+ORIGINAL_PATH = "original"
+#: The longest file name a download is offered under (most file systems take 255 bytes).
+DOWNLOAD_NAME_MAX = 120
+#: A download's file name: no path separator, quote, ``|`` (a grant's field separator) or
+#: control character, no leading dot; what :func:`download_name` makes of a title.
+DOWNLOAD_NAME = r'[^./\\"|\x00-\x1f\x7f][^/\\"|\x00-\x1f\x7f]*'
+DownloadName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=DOWNLOAD_NAME_MAX + 11, pattern=whole(DOWNLOAD_NAME))
+]
+#: Replaced in a title made a file name: separators and quotes, and what Windows refuses.
+_UNSAFE_IN_NAMES = frozenset('/\\"|<>:*?')
+
+
+def download_name(title: str, original_key: str) -> str:
+    """The file name an item's original downloads under: its title made safe (no path
+    separator, quote or control or format character; spaces for runs of them), cut to
+    :data:`DOWNLOAD_NAME_MAX`, and the original's extension (``video`` for an empty title)."""
+    kept = "".join(
+        " " if char in _UNSAFE_IN_NAMES or unicodedata.category(char)[0] in "CZ" else char
+        for char in unicodedata.normalize("NFC", title)
+    )
+    stem = " ".join(kept.split())[:DOWNLOAD_NAME_MAX].strip(" .") or "video"
+    extension = original_key.rsplit("/", 1)[-1].rpartition(".")[2].lower()
+    if "." in original_key.rsplit("/", 1)[-1] and extension.isascii() and extension.isalnum():
+        return f"{stem}.{extension[:10]}"
+    return stem
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with ``name`` (RFC 6266): an ASCII ``filename`` for every client, and
+    ``filename*`` (UTF-8, percent-encoded) when the name is not ASCII."""
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
+    header = f'attachment; filename="{fallback}"'
+    return header if fallback == name else f"{header}; filename*=UTF-8''{quote(name, safe='')}"
+
+
 #: The kinds of file under an item's prefix, by extension, and the type each is stored
 #: with (ingest) and served with (streaming, which plays no other kind there).
 PREFIX_FILE_TYPES = {
@@ -118,6 +159,9 @@ class IssueStreamToken(msgspec.Struct, frozen=True):
     storyboard: bool = False
     captions: Annotated[list[StreamCaption], msgspec.Meta(max_length=MAX_CAPTION_TRACKS)] = []
     decided_at: EpochSeconds | None = None
+    download_name: DownloadName | None = None
+    """For an admin alone: the token also downloads the original, under this file name
+    (:func:`download_name`); streaming grants it only to an admin caller."""
 
 
 class StreamTokenGrant(msgspec.Struct, frozen=True):
@@ -132,6 +176,9 @@ class StreamTokenGrant(msgspec.Struct, frozen=True):
     """The storyboard's WebVTT (``<stream_url>/storyboard/storyboard.vtt``), when it exists."""
     captions: list[GrantedCaption] = []
     """The item's caption tracks, by language, each with its WebVTT's URL."""
+    download_url: str | None = None
+    """An admin's: the original as a file to save (``<stream_url>/original``, resumable with
+    byte ranges, ``Content-Disposition: attachment``)."""
 
 
 ISSUE_STREAM_TOKEN = Operation(

@@ -3,9 +3,10 @@ item's visibility (:class:`Seen`).
 
 Streaming has no database; a grant lives as one value of the ``stream-tokens`` KV bucket
 (:mod:`.repository`),
-``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix|session|session_expires``.
+``media_id|user_id|timestamp|s3_key|size_bytes|object_prefix|session|session_expires|download_name``.
 A grant covers the item's original (``s3_key``) and every object under its prefix, for as
-long as the access token that asked for it (``session``, its ``jti``) is live.
+long as the access token that asked for it (``session``, its ``jti``) is live; an admin's
+(``download_name``) also the original as a file to save.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 
 import msgspec
 
-from streamstack.contracts.streaming import PREFIX_FILE_TYPES
+from streamstack.contracts.streaming import DOWNLOAD_NAME, PREFIX_FILE_TYPES
 from streamstack.kernel.storage import InvalidObjectKey, check_object_key
 
 #: Separates the fields of a grant's KV value; no field may contain it.
@@ -34,6 +35,7 @@ FILE_PATH = re.compile(
     rf"(?:{'|'.join(re.escape(extension) for extension in PREFIX_FILE_TYPES)})"
 )
 MAX_FILE_PATH = 256
+_DOWNLOAD_NAME = re.compile(f"(?:{DOWNLOAD_NAME})?")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -55,6 +57,9 @@ class StreamGrant:
     change, a disabled or deleted account), it ends the grant too."""
     session_expires: int = 0
     """When that access token expires (epoch seconds), and the grant with it."""
+    download_name: str = ""
+    """The file name the original downloads under (``<stream_url>/original``); empty for a
+    grant that does not download it (a viewer's, or one from before downloads)."""
 
     def encode(self) -> bytes:
         """The KV value: its fields in order, separated by :data:`SEPARATOR`."""
@@ -67,6 +72,7 @@ class StreamGrant:
             self.object_prefix,
             self.session,
             self.session_expires,
+            self.download_name,
         )
         return SEPARATOR.join(str(field) for field in fields).encode()
 
@@ -75,9 +81,9 @@ class StreamGrant:
         """Parse a KV value; None if it is not one this module wrote."""
         try:
             fields = raw.decode().split(SEPARATOR)
-            # Written before grants carried a prefix, or their access token.
-            fields += ["", "", "0"][len(fields) - 5 :] if 5 <= len(fields) < 8 else []
-            media_id, user_id, issued_at, s3_key, size, prefix, session, expires = fields
+            # Written before grants carried a prefix, their access token or a download.
+            fields += ["", "", "0", ""][len(fields) - 5 :] if 5 <= len(fields) < 9 else []
+            media_id, user_id, issued_at, s3_key, size, prefix, session, expires, name = fields
             grant = cls(
                 media_id,
                 user_id,
@@ -87,10 +93,13 @@ class StreamGrant:
                 prefix,
                 session,
                 int(expires),
+                name,
             )
         except (UnicodeDecodeError, ValueError, InvalidObjectKey):
             return None
         if grant.size_bytes < 0 or not _PREFIX.fullmatch(grant.object_prefix):
+            return None
+        if not _DOWNLOAD_NAME.fullmatch(grant.download_name):
             return None
         return grant if _SESSION.fullmatch(grant.session) else None
 

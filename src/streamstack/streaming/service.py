@@ -6,6 +6,9 @@ at most one KV lookup (none while the grant is cached) and, normally, one ranged
 answer also carries the ETag and Last-Modified; a ``head`` is made only for HEAD requests,
 for a Range on a file under the item's prefix (the grant knows only the original's size),
 and for requests whose Range cannot be satisfied by the size the token was issued with.
+
+An admin's token also downloads the item's original as a file (``<token>/original``): the
+same delivery, plus ``Content-Disposition: attachment`` with the name the grant keeps.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ import structlog
 
 from streamstack.contracts.streaming import (
     HLS_MASTER_PATH,
+    ORIGINAL_PATH,
     PREFIX_FILE_TYPES,
     STORYBOARD_PATH,
     GrantedCaption,
     IssueStreamToken,
     StreamTokenGrant,
     caption_path,
+    content_disposition,
 )
 from streamstack.kernel.authentication import Authenticator, Principal
 from streamstack.kernel.budgets import Budgets
@@ -94,6 +99,8 @@ CHECK_HEADER = "x-streamstack-check"
 TARGET_HEADER = "X-Streamstack-Target"
 #: In a refused check (403, the only refusal ``auth_request`` passes on): the error code.
 REFUSAL_HEADER = "X-Streamstack-Error"
+#: In a check answer for a download: the ``Content-Disposition`` nginx adds to the bytes.
+DISPOSITION_HEADER = "X-Streamstack-Disposition"
 #: Proxy delivery's check target: nginx's named location that proxies to the service.
 PROXY_TARGET = "@streamstack_proxy"
 
@@ -167,6 +174,8 @@ class StreamTokens:
             object_prefix=request.object_prefix or "",
             session=caller.jti,
             session_expires=caller.expires_at,
+            # The catalogue asks it for admins alone; a viewer's call never gets it.
+            download_name=(request.download_name or "") if caller.is_admin else "",
         )
         token = await self._store.create(grant)
         metrics.count_stream_token_issued()
@@ -186,6 +195,7 @@ class StreamTokens:
                 )
                 for track in (request.captions if prefixed else ())
             ],
+            download_url=f"{base}/{ORIGINAL_PATH}" if grant.download_name else None,
         )
 
     async def resolve(self, token: str) -> StreamGrant:
@@ -209,9 +219,10 @@ class StreamTokens:
 
     async def resolve_key(self, token: str, path: str | None) -> tuple[StreamGrant, str]:
         """The grant and the media-bucket key of ``path`` under its prefix (the original
-        when ``path`` is None); :class:`StreamFileNotFound` for a path outside the prefix."""
+        when ``path`` is None, or :data:`ORIGINAL_PATH` for a grant that downloads it);
+        :class:`StreamFileNotFound` for a path outside the prefix."""
         grant = await self.resolve(token)
-        if path is None:
+        if path is None or (path == ORIGINAL_PATH and grant.download_name):
             return grant, grant.s3_key
         key = grant.key_of(path)
         if key is None:
@@ -266,16 +277,31 @@ async def check_reply(
     ``auth_request`` turns any status but 2xx/401/403 into a 500, hence 403 for a 404.
     """
     try:
-        _, key = await tokens.resolve_key(token, path)
+        grant, key = await tokens.resolve_key(token, path)
     except NotFound as refused:
         return Reply(403, {REFUSAL_HEADER: refused.code, "Content-Length": "0"})
-    return _check_passed(await target(key))
+    reply = _check_passed(await target(key))
+    if disposition := downloaded_as(grant, path):
+        reply.headers[DISPOSITION_HEADER] = disposition
+    return reply
 
 
 def _check_passed(target: str) -> Reply:
     """A check's yes: nginx serves the request from ``target``."""
     # 200, not 204: nginx caches an empty 200 answer (a 204 it would not).
     return Reply(200, {TARGET_HEADER: target, "Content-Length": "0"})
+
+
+def downloaded_as(grant: StreamGrant, path: str | None) -> str | None:
+    """The ``Content-Disposition`` of a download of the grant's original, None for play."""
+    return content_disposition(grant.download_name) if path == ORIGINAL_PATH else None
+
+
+def _as_download(reply: Reply, disposition: str | None) -> Reply:
+    """``reply``, saved as a file when ``disposition`` says so (not a 304: no body)."""
+    if disposition is not None and reply.status in (200, 206):
+        reply.headers["Content-Disposition"] = disposition
+    return reply
 
 
 class ThumbnailNotFound(NotFound):
@@ -404,13 +430,14 @@ class MediaDelivery(Delivery):
 
     async def head(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """HEAD: the headers a full GET would carry (Range does not apply to HEAD)."""
-        _, key = await self._tokens.resolve_key(token, path)
+        grant, key = await self._tokens.resolve_key(token, path)
         try:
             info = await self._store.head(key)
         except ObjectNotFound:
             raise StreamObjectGone() from None
         not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
-        return not_modified or Reply(200, self._headers(info, info.size))
+        reply = not_modified or Reply(200, self._headers(info, info.size))
+        return _as_download(reply, downloaded_as(grant, path))
 
     async def get(self, token: str, conditions: Conditions, path: str | None = None) -> Reply:
         """GET: 200, 206 (one range or multipart), 304, or a raised 412/416."""
@@ -420,7 +447,7 @@ class MediaDelivery(Delivery):
             # the read.
             if conditions.range is None:
                 size = None
-            elif path is None:
+            elif key == grant.s3_key:
                 size = grant.size_bytes
             else:
                 size = (await self._store.head(key)).size  # the grant knows the original's
@@ -433,7 +460,7 @@ class MediaDelivery(Delivery):
             raise StreamObjectGone() from None
         if isinstance(reply, int):
             raise ObjectChanged("the object changed while being read")
-        return reply
+        return _as_download(reply, downloaded_as(grant, path))
 
     async def _serve(self, key: str, size: int | None, conditions: Conditions) -> Reply | int:
         """The reply, or the object's real size when it differs from ``size`` (None: any
@@ -575,11 +602,14 @@ class AccelDelivery(Delivery):
         return await self._redirect(token, path)
 
     async def _redirect(self, token: str, path: str | None) -> Reply:
-        _, key = await self._tokens.resolve_key(token, path)
+        grant, key = await self._tokens.resolve_key(token, path)
         # No Content-Type: nginx would keep it across the redirect, even on its own error
         # pages; the file's extension (local) or S3's metadata decides it instead.
         location = await self.location(key)
-        return Reply(200, {"X-Accel-Redirect": location, "Content-Length": "0"})
+        headers = {"X-Accel-Redirect": location, "Content-Length": "0"}
+        if disposition := downloaded_as(grant, path):
+            headers["Content-Disposition"] = disposition  # nginx keeps it across the redirect
+        return Reply(200, headers)
 
     async def location(self, key: str) -> str:
         """The internal nginx URI that reads ``key``."""
