@@ -94,6 +94,17 @@ async def create_item(
     return item
 
 
+async def put_object(settings: Settings, key: str, data: bytes) -> None:
+    """Store ``data`` in the media bucket, as ingest would have."""
+    async with Backends(settings) as backends:
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield data
+
+        await backends.prepare()
+        await backends.objects(settings.media_bucket).write(key, chunks(), content_type="video/mp4")
+
+
 async def outbox_backlog(backends: Backends) -> int:
     """Unsent events in the outbox of the database ``backends`` uses."""
     return await catalogue_relay(backends.database, backends.events).backlog()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -23,6 +23,7 @@ from catalogue_testing import (
     as_admin,
     create_item,
     expect_error,
+    put_object,
     to_new,
     viewer_headers,
 )
@@ -36,7 +37,6 @@ from streamstack.contracts.limits import (
     STREAM_TOKEN_REFILL_SECONDS,
 )
 from streamstack.contracts.streaming import StreamingClient
-from streamstack.kernel.backends import Backends
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.transport import HttpTransport
@@ -259,17 +259,6 @@ async def test_internal_route_needs_the_service_secret(settings_factory: Setting
 
 
 # --- stream tokens ---------------------------------------------------------------------------
-
-
-async def put_object(settings: Settings, key: str, data: bytes) -> None:
-    """Store ``data`` in the media bucket, as ingest would have."""
-    async with Backends(settings) as backends:
-
-        async def chunks() -> AsyncIterator[bytes]:
-            yield data
-
-        await backends.prepare()
-        await backends.objects(settings.media_bucket).write(key, chunks(), content_type="video/mp4")
 
 
 async def play_through(

@@ -1435,6 +1435,7 @@ export interface components {
         /** StreamTokenGrant */
         StreamTokenGrant: {
             captions?: components["schemas"]["GrantedCaption"][];
+            download_url?: string | null;
             expires_in: number;
             hls_url?: string | null;
             storyboard_url?: string | null;
