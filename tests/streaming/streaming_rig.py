@@ -322,8 +322,9 @@ class LiveStream:
         url: str = (await self.grant(info))["stream_url"]
         return url
 
-    async def grant(self, info: ObjectInfo, **item: Any) -> dict[str, Any]:
-        """Issue a token for ``info`` (and ``item``'s other request fields); the answer."""
+    async def grant(self, info: ObjectInfo, *, role: str = "viewer", **item: Any) -> dict[str, Any]:
+        """Issue a token for ``info`` (and ``item``'s other request fields) to a user of
+        ``role``; the answer."""
         response = await self.http.post(
             f"{self.app_url}{ISSUE_STREAM_TOKEN.path}",
             json={
@@ -332,7 +333,10 @@ class LiveStream:
                 "size_bytes": info.size,
                 **item,
             },
-            headers={SECRET_HEADER: INTERNAL_SECRET, **bearer(mint_token(self.settings))},
+            headers={
+                SECRET_HEADER: INTERNAL_SECRET,
+                **bearer(mint_token(self.settings, role=role)),
+            },
         )
         assert response.status_code == 200, response.text
         answer: dict[str, Any] = response.json()

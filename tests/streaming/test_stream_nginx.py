@@ -378,6 +378,43 @@ async def test_a_withdrawn_item_stops_through_nginx_within_the_bound(fronted: Fr
     await stops_within(fronted, url)
 
 
+DISPOSITION = "attachment; filename=\"Caf_.mp4\"; filename*=UTF-8''Caf%C3%A9.mp4"
+
+
+async def download_urls(fronted: Fronted) -> tuple[str, str]:
+    """An admin's download URL and a viewer's ``<token>/original`` for a new original, both
+    through nginx (asked for a download both times: streaming grants the admin alone)."""
+    info = await fronted.live.put_media()
+    admin = await fronted.live.grant(info, role="admin", download_name="Café.mp4")
+    viewer = await fronted.live.grant(info, download_name="Café.mp4")
+    assert viewer["download_url"] is None
+    return fronted.nginx_url + admin[
+        "download_url"
+    ], f"{fronted.nginx_url}{viewer['stream_url']}/original"
+
+
+async def test_nginx_serves_an_admins_download_as_an_attachment(fronted: Fronted) -> None:
+    url, viewers = await download_urls(fronted)
+    play = url.removesuffix("/original")
+
+    whole = await fronted.live.http.get(url)
+    rest = await fronted.live.http.get(url, headers={"Range": "bytes=600-"})
+    played = await fronted.live.http.get(play)
+
+    assert whole.status_code == 200
+    assert whole.content == PATTERN
+    assert whole.headers["content-disposition"] == DISPOSITION
+    assert rest.status_code == 206
+    assert rest.content == PATTERN[600:]
+    assert rest.headers["content-disposition"] == DISPOSITION
+    assert "content-disposition" not in played.headers  # the same token, played
+    # Asked directly, the service's X-Accel answer names the file too (nginx keeps it).
+    direct = await fronted.live.http.get(url.replace(fronted.nginx_url, fronted.live.app_url))
+    assert direct.headers["x-accel-redirect"].startswith("/_streamstack/")
+    assert direct.headers["content-disposition"] == DISPOSITION
+    assert_error(await fronted.live.http.get(viewers), 404, "stream_file_not_found")
+
+
 # --- the same snippet with STREAMSTACK_STREAMING_DELIVERY=proxy ---------------------------
 
 
@@ -407,6 +444,18 @@ async def test_proxy_delivery_streams_through_the_same_snippet(proxied: Fronted)
     assert head.status_code == 200
     assert head.headers["content-length"] == "1000"
     assert_error(unknown, 404, "stream_token_not_found")
+
+
+async def test_proxy_delivery_serves_a_download_once(proxied: Fronted) -> None:
+    url, viewers = await download_urls(proxied)
+
+    rest = await proxied.live.http.get(url, headers={"Range": "bytes=600-"})
+
+    assert rest.status_code == 206
+    assert rest.content == PATTERN[600:]
+    # The service's own header, not doubled by nginx's.
+    assert rest.headers.get_list("content-disposition") == [DISPOSITION]
+    assert_error(await proxied.live.http.get(viewers), 404, "stream_file_not_found")
 
 
 async def test_a_check_that_fails_is_a_json_503_not_a_500(
