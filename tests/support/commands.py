@@ -24,10 +24,15 @@ class CommandLine:
         }
 
     async def __call__(
-        self, *args: str, token: str | None = None, stdin: str | int = asyncio.subprocess.DEVNULL
+        self,
+        *args: str,
+        token: str | None = None,
+        stdin: str | int = asyncio.subprocess.DEVNULL,
+        cwd: Path | None = None,
     ) -> tuple[int, str, str]:
         """Exit code, standard output and standard error. ``token``: this call's (``""``
-        passes none); ``stdin``: text typed in, or a file descriptor (a terminal's, say)."""
+        passes none); ``stdin``: text typed in, or a file descriptor (a terminal's, say);
+        ``cwd``: the folder it runs in (default: the tests')."""
         chosen = self.token if token is None else token
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -42,6 +47,7 @@ class CommandLine:
             env=self.env,
             # No controlling terminal: prompts read standard input, as under a pipe or cron.
             start_new_session=True,
+            cwd=cwd,
         )
         typed = stdin.encode() if isinstance(stdin, str) else None
         out, err = await process.communicate(typed)

@@ -1,5 +1,5 @@
 """``streamstack items``: list the library's videos, edit one (:mod:`.editing`), schedule
-one (:mod:`.scheduling`), and publish, unpublish or delete them, named by id or selected by the library's filters (the library
+one (:mod:`.scheduling`), download one's original (:mod:`.download`), and publish, unpublish or delete them, named by id or selected by the library's filters (the library
 page's bulk actions, for scripts)."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ import dataclasses
 import sys
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from streamstack.cli.download import DownloadRefused, downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
 from streamstack.cli.library import as_admin, listed
 from streamstack.cli.output import print_json, table
@@ -85,9 +87,9 @@ class Outcome:
 
 
 def run_items(args: argparse.Namespace) -> int:
-    """``streamstack items list|edit|schedule|publish|unpublish|delete``: list the videos
-    the filters select (a table, or ``--json``), edit or schedule one and print it as JSON,
-    or act on the named or
+    """``streamstack items list|edit|schedule|download|publish|unpublish|delete``: list the
+    videos the filters select (a table, or ``--json``), edit or schedule one and print it as
+    JSON, download one's original and print where it went, or act on the named or
     selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
     any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
@@ -100,10 +102,13 @@ def run_items(args: argparse.Namespace) -> int:
                 return print_json(edited(api, args))
             if args.action == "schedule":
                 return print_json(scheduled(api, args))
+            if args.action == "download":
+                print(downloaded(api, str(args.items[0]), args.output))
+                return 0
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
             return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
+        except (ServerUnreachable, SignInRequired, UploadFailed, DownloadRefused) as exc:
             print(f"streamstack: items {args.action}: {exc}", file=sys.stderr)
             return 1
 
@@ -114,12 +119,16 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
         return check_schedule(args, query)
     if args.cancel:
         raise SettingsError(f"items {args.action}: --cancel goes with schedule")
+    if args.output is not None and args.action != "download":
+        raise SettingsError(f"items {args.action}: --output goes with download")
     if words := [str(word) for word in args.items if not isinstance(word, uuid.UUID)]:
         raise SettingsError(f"items {args.action}: not an item's id: {', '.join(words)}")
     if args.action == "edit":
         return check_edit(args, query)
     if given := edit_options_given(args):
         raise SettingsError(f"items {args.action}: {', '.join(given)} go with edit")
+    if args.action == "download":
+        return _check_download(args, query)
     if args.action == "list":
         if args.items:
             raise SettingsError("items list: select with --status, --processing, --search or --tag")
@@ -131,6 +140,14 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
         )
     if args.action == "delete" and not args.yes and not sys.stdin.isatty():
         raise SettingsError("items delete: pass --yes to delete without a question")
+
+
+def _check_download(args: argparse.Namespace, query: dict[str, str]) -> None:
+    """One item, and an output that is no folder."""
+    if len(args.items) != 1 or query:
+        raise SettingsError("items download: name one ITEM (by its id); filters select none")
+    if args.output is not None and Path(args.output).is_dir():
+        raise SettingsError(f"items download: --output names a folder: {args.output}")
 
 
 def _library(api: AdminApi, query: dict[str, str]) -> list[_Item]:

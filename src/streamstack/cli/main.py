@@ -296,21 +296,24 @@ COMMANDS = (
     Subcommand(
         "items",
         run_items,
-        help="list, edit, schedule, publish, unpublish or delete the library's videos",
+        help="list, edit, schedule, download, publish, unpublish or delete the library's videos",
         description="`items list` prints the library's videos, drafts too, as a table (or "
         "--json), narrowed by the filters. `items edit ITEM` changes the title, description "
         "or tags given (only those), unless someone changed the item since the command read "
         "it (--add-tag/--remove-tag then read it again and try once more); it prints the "
         "item as JSON. `items schedule ITEM WHEN` sets when a draft goes public (WHEN: "
         "RFC 3339, or YYYY-MM-DD HH:MM in this machine's time zone; --cancel: no longer); "
-        "it prints the item as JSON. `items publish`, `unpublish` and `delete` act on "
+        "it prints the item as JSON. `items download ITEM` saves its original file (the "
+        "upload, or the file that replaced it) at --output or under its title, with a "
+        "progress line, going on from a file cut short; it prints where it went. "
+        "`items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
         "line each, leaving alone those already so (`unpublish` cancels a scheduled "
         "draft's schedule); they print what was done as JSON. "
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
-            _action("list", "edit", "schedule", *ACTIONS),
+            _action("list", "edit", "schedule", "download", *ACTIONS),
             option(
                 "items",
                 type=item_or_word,
@@ -358,6 +361,13 @@ COMMANDS = (
             ),
             option("--json", action="store_true", help="list: print the server's items as JSON"),
             option("--yes", action="store_true", help="delete: without asking"),
+            option(
+                "--output",
+                type=Path,
+                metavar="PATH",
+                help="download: save here (default: the title and the original's extension, "
+                "in this folder); a file there cut short is finished",
+            ),
             _SERVER,
             _TOKEN,
         ),

@@ -134,6 +134,20 @@ class AdminApi:
         """``GET path``."""
         return self.request("GET", path)
 
+    @contextlib.contextmanager
+    def stream(
+        self, url: str, *, method: str = "GET", headers: dict[str, str] | None = None
+    ) -> Iterator[httpx.Response]:
+        """A response whose body is read as it comes (a stream token's URL: it carries its
+        own grant, so no access token goes with it)."""
+        import httpx
+
+        try:
+            with self._http.stream(method, url, headers=headers or {}) as response:
+                yield response
+        except httpx.HTTPError as exc:
+            raise unreachable(self.server, exc) from exc
+
     def renew(self, refusal: str) -> None:
         """A new access token after ``refusal`` (the server's 401, quoted when it fails)."""
         try:
