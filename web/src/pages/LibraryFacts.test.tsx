@@ -1,5 +1,5 @@
-import { screen, within } from "@testing-library/react";
-import { beforeEach, describe, expect, it } from "vitest";
+import { screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
@@ -7,7 +7,16 @@ import { API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, ta
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const PROBE = `${API}/ingest/items/b/probe`;
-const BOOK = mediaItem({ id: "b", title: "Old book", content_type: "audio/mp4", video_codec: null, audio_codec: "mp3" });
+const GRANT = `${API}/catalogue/b/stream-token`;
+const DOWNLOAD = "/api/v1/stream/tok-b/original";
+const BOOK = mediaItem({
+  id: "b",
+  title: "Old book",
+  content_type: "audio/mp4",
+  video_codec: null,
+  audio_codec: "mp3",
+  size_bytes: 3 * 1024 * 1024 + 512 * 1024,
+});
 const CHAPTERS = [
   { start_seconds: 0, title: "One" },
   { start_seconds: 61, title: "Two" },
@@ -119,5 +128,62 @@ describe("LibraryFacts", () => {
 
     expect(await within(section).findByText(/Could not read the file again: .*no longer stored/)).toBeInTheDocument();
     expect(within(section).getByRole("button", { name: "Read the file again" })).toBeEnabled();
+  });
+});
+
+describe("Download original", () => {
+  /** The links the page clicked to start a download: their URL and download attribute. */
+  let clicked: { href: string; download: string }[] = [];
+  beforeEach(() => {
+    clicked = [];
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push({ href: this.href, download: this.getAttribute("download") ?? "(none)" });
+    });
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  const grant = (download_url: string | null) => ({ stream_url: "/api/v1/stream/tok-b", expires_in: 3600, download_url });
+
+  it("starts the download of the original through a fresh grant each time", async () => {
+    const { user, section } = await editBook();
+    server.use(http.post(GRANT, () => ok(grant(DOWNLOAD))));
+    const seen = recordRequests();
+    const button = within(section).getByRole("button", { name: "Download original (3.5 MiB)" });
+
+    await user.click(button);
+    await waitFor(() => expect(clicked).toHaveLength(1));
+    await user.click(button);
+
+    await waitFor(() => expect(clicked).toHaveLength(2));
+    expect(new URL(clicked[0]!.href).pathname).toBe(DOWNLOAD);
+    expect(clicked[0]!.download).toBe("");
+    const posts = sentTo(seen, "POST", GRANT);
+    expect(posts).toHaveLength(2);
+    expect(posts[0]!.headers.get("Authorization")).toBe("Bearer tok-admin");
+    expect(document.querySelector("a[download]")).toBeNull(); // the link is gone again
+    expect(within(section).queryByText(/Could not/)).toBeNull();
+  });
+
+  it("says so when the grant carries no download, and starts none", async () => {
+    const { user, section } = await editBook();
+    server.use(http.post(GRANT, () => ok(grant(null))));
+
+    await user.click(within(section).getByRole("button", { name: /^Download original/ }));
+
+    expect(
+      await within(section).findByText("Could not download the original: this account may not download original files"),
+    ).toBeInTheDocument();
+    expect(clicked).toEqual([]);
+  });
+
+  it("tells why the grant was refused", async () => {
+    const { user, section } = await editBook();
+    server.use(http.post(GRANT, () => apiError(404, "media_item_not_found", "no such media item")));
+
+    await user.click(within(section).getByRole("button", { name: /^Download original/ }));
+
+    expect(await within(section).findByText("Could not download the original: no such media item")).toBeInTheDocument();
+    expect(clicked).toEqual([]);
+    expect(within(section).getByRole("button", { name: /^Download original/ })).toBeEnabled();
   });
 });

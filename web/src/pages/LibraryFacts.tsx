@@ -1,8 +1,11 @@
 import { useId, useState } from "react";
+import { getStreamToken } from "../api/catalogue";
 import { probeAgain } from "../api/ingest";
 import type { FactsRead, CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { FormError } from "../components/ErrorMessage";
+import { startDownload } from "../lib/download";
+import { formatBytes } from "../lib/format";
 import { useAction } from "../lib/useAction";
 
 /** How the answer's field names read in a sentence. */
@@ -44,13 +47,15 @@ function playingSaid(item: CatalogueItem): string {
 /**
  * On the library's edit form: read the item's stored file again, for what the
  * probe reads now (chapters, the main sound track) in items uploaded before it
- * did; tells what changed, or why nothing could.
+ * did; tells what changed, or why nothing could. And download its original
+ * (the uploaded file, or the one that replaced it) through a fresh stream grant.
  */
 export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChanged: (item: CatalogueItem) => void }) {
   const headingId = useId();
   const action = useAction();
   const [said, setSaid] = useState<string | null>(null);
   const busy = action.running !== null;
+  const size = item.size_bytes > 0 ? ` (${formatBytes(item.size_bytes)})` : "";
 
   const readAgain = () =>
     action.run("probe", "Could not read the file again", async () => {
@@ -58,6 +63,15 @@ export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChang
       const read = await probeAgain(item.id);
       setSaid(factsReadSaid(read));
       onChanged(read.item);
+    });
+
+  // A fresh grant each time: one kept from earlier may have ended with its access token.
+  const download = () =>
+    action.run("download", "Could not download the original", async () => {
+      setSaid(null);
+      const grant = await getStreamToken(item.id);
+      if (!grant.download_url) throw new Error("this account may not download original files");
+      startDownload(grant.download_url);
     });
 
   return (
@@ -69,7 +83,10 @@ export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChang
       </p>
       <div className="button-row">
         <ActionButton busy={busy} onClick={() => void readAgain()}>
-          {busy ? "Reading…" : "Read the file again"}
+          {action.running === "probe" ? "Reading…" : "Read the file again"}
+        </ActionButton>
+        <ActionButton busy={busy} onClick={() => void download()}>
+          {action.running === "download" ? "Starting the download…" : `Download original${size}`}
         </ActionButton>
       </div>
       <div aria-live="polite" className="status-line small">
