@@ -1242,6 +1242,7 @@ _WINDOW_COLUMNS = (
     MediaItemRow.id,
     *_SORT_COLUMNS,
     MediaItemRow.title_key,
+    MediaItemRow.title_words,
     MediaItemRow.search_text,
 )
 
