@@ -316,6 +316,9 @@ class SearchTier:
     #: An FTS5 MATCH expression every item of the tier satisfies (SQLite's index finds
     #: them), or None when the trigram index cannot narrow the tier.
     fts: str | None
+    #: Whether the next tier is told dense or sparse by the same walk of the list's head
+    #: as this one (the two title tiers: one walk counts both).
+    shares_sample: bool = False
 
     @property
     def ranked(self) -> bool:
@@ -517,8 +520,13 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
     # type sends "vid") finds those few, not every title holding it inside a word.
     whole = _whole_in_title(word, postgresql)
     tiers = [
-        SearchTier((MediaItemRow.title_order == _inline(title_order(word)), itself), 6, None),
-        SearchTier((whole, not_(itself)), 5, _fts_whole_words(word)),
+        SearchTier(
+            (MediaItemRow.title_order == _inline(title_order(word)), itself),
+            6,
+            None,
+            shares_sample=True,
+        ),
+        SearchTier((whole, not_(itself)), 5, _fts_whole_words(word), shares_sample=True),
         SearchTier((in_title, not_(whole)), 4, _fts_phrase(word, column="title_key")),
         SearchTier((exact[0], not_(in_title)), 2, _fts_phrase(word)),
     ]
