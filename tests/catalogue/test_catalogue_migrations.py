@@ -395,11 +395,13 @@ async def indexed(connection: AsyncConnection, word: str) -> tuple[int, int]:
     else:
         # Literal names: FTS_TABLE is media_search.
         query = (
-            "SELECT (SELECT count(*) FROM media_search"
-            " WHERE media_search MATCH 'title_key : ' || :phrase),"
+            "SELECT (SELECT count(*) FROM media_search WHERE media_search MATCH :in_titles),"
             " (SELECT count(*) FROM media_search WHERE media_search MATCH :phrase)"
         )
-    found = (await connection.execute(text(query), {"word": word, "phrase": f'"{word}"'})).one()
+    values = {"word": word, "phrase": f'"{word}"'}
+    if connection.dialect.name == "sqlite":
+        values["in_titles"] = f"{await fts_title_column(connection)} : {values['phrase']}"
+    found = (await connection.execute(text(query), values)).one()
     return int(found[0]), int(found[1])
 
 
@@ -605,11 +607,17 @@ async def whole_word_hits(connection: AsyncConnection, word: str) -> int | None:
             return None
         query = "SELECT count(*) FROM media_items WHERE title_words LIKE :pattern"
         return int(await connection.scalar(text(query), {"pattern": f"% {word} %"}) or 0)
-    table = await connection.scalar(
-        text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}
-    )
-    if "title_words" not in str(table):
+    if await fts_title_column(connection) != "title_words":
         return None
     query = "SELECT count(*) FROM media_search WHERE media_search MATCH :match"
     match = f'title_words : " {word} "'
     return int(await connection.scalar(text(query), {"match": match}) or 0)
+
+
+async def fts_title_column(connection: AsyncConnection) -> str:
+    """The column of SQLite's FTS5 table holding the titles: ``title_key`` until
+    catalogue_0024, ``title_words`` since."""
+    table = await connection.scalar(
+        text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}
+    )
+    return "title_words" if "title_words" in str(table) else "title_key"

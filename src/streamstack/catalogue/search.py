@@ -527,7 +527,7 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
             shares_sample=True,
         ),
         SearchTier((whole, not_(itself)), 5, _fts_whole_words(word), shares_sample=True),
-        SearchTier((in_title, not_(whole)), 4, _fts_phrase(word, column="title_key")),
+        SearchTier((in_title, not_(whole)), 4, _fts_in_titles(word)),
         SearchTier((exact[0], not_(in_title)), 2, _fts_phrase(word)),
     ]
     if len(edits(word)) > 1:  # a word that forgives a typo
@@ -570,12 +570,18 @@ def _guards(words: tuple[str, ...]) -> list[ColumnElement[bool] | None]:
     return guards
 
 
-def _fts_phrase(word: str, *, column: str | None = None) -> str | None:
-    """An FTS5 query for ``word`` as it is (in ``column`` only, if given)."""
-    if len(word) < TRIGRAM:
-        return None
-    phrase = _quoted(word)
-    return f"{column} : {phrase}" if column else phrase
+def _fts_phrase(word: str) -> str | None:
+    """An FTS5 query for ``word`` as it is."""
+    return _quoted(word) if len(word) >= TRIGRAM else None
+
+
+def _fts_in_titles(word: str) -> str | None:
+    """An FTS5 query for titles holding ``word``, as their ``title_words`` hold it (its
+    separators spaces: a title holding "cat-flap" holds "cat flap" there). The index
+    holds titles only so (catalogue_0024): a second copy of every title made the index a
+    sixth larger, and each lookup with it."""
+    phrase = title_words(word)[1:-1]
+    return f"title_words : {_quoted(phrase)}" if len(phrase) >= TRIGRAM else None
 
 
 def _fts_whole_words(word: str) -> str:
