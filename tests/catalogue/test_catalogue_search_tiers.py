@@ -332,3 +332,8 @@ async def test_one_word_ranks_titles_holding_it_whole_before_those_holding_part_
         "Concatenate",
         "Catalogue tour",
     ]
+    # A word holding a separator: whole ("cat-flap") or inside a word ("t-flap"), each
+    # found by the index, where the title's separators are spaces.
+    for q in ("cat-flap", "t-flap"):
+        r = await client.get(f"{API}/", params={"q": q})
+        assert [item["title"] for item in r.json()["items"]] == ["Cat-flap fixes"], q
