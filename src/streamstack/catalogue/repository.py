@@ -1112,11 +1112,15 @@ def _search_keys(search: SearchQuery, query: ItemQuery, dialect: str) -> Subquer
     tier, best tier first (a tier is not read once those above it fill the page), then
     the page cut from them."""
     tiers: list[CTE] = []
+    #: The tiers later ones wait on (see SearchTier.fills_pages).
+    filling: list[CTE] = []
     found = search.tiers(dialect)
     for index, (tier, dense) in enumerate(zip(found, _densities(found, query), strict=True)):
-        above = sum((_count(done) for done in tiers), literal_column("0", Integer))
+        above = sum((_count(done) for done in filling), literal_column("0", Integer))
         needed = above < _END
         tiers.append(_tier_keys(tier, index, query, dialect, needed=needed, dense=dense))
+        if tier.fills_pages:
+            filling.append(tiers[-1])
     hits = union_all(*(select(t.c.id, t.c.relevance) for t in tiers)).subquery("hits")
     ranked = (
         select(hits.c.id, hits.c.relevance)
