@@ -20,7 +20,12 @@ from streamstack.catalogue.models import (
     PlaylistRow,
 )
 from streamstack.catalogue.module import MODULE
-from streamstack.catalogue.search import FTS_TABLE, TITLE_TRIGRAM_INDEX, TRIGRAM_INDEX
+from streamstack.catalogue.search import (
+    FTS_TABLE,
+    TITLE_TRIGRAM_INDEX,
+    TRIGRAM_INDEX,
+    WORDS_TRIGRAM_INDEX,
+)
 from streamstack.cli import apply_migrations
 from streamstack.contracts.catalogue import MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.db import Database
@@ -31,7 +36,8 @@ from support.migrations import Revisions
 def _not_search_index(name: str | None, kind: str, parents: Any) -> bool:
     """The search indexes live only in the migrations (FTS5 table and its keys / pg_trgm
     GIN indexes)."""
-    return not (name or "").startswith((FTS_TABLE, TRIGRAM_INDEX, TITLE_TRIGRAM_INDEX))
+    indexes = (FTS_TABLE, TRIGRAM_INDEX, TITLE_TRIGRAM_INDEX, WORDS_TRIGRAM_INDEX)
+    return not (name or "").startswith(indexes)
 
 
 REVISIONS = Revisions(MODULE, CatalogueBase.metadata, include_name=_not_search_index)
@@ -389,11 +395,13 @@ async def indexed(connection: AsyncConnection, word: str) -> tuple[int, int]:
     else:
         # Literal names: FTS_TABLE is media_search.
         query = (
-            "SELECT (SELECT count(*) FROM media_search"
-            " WHERE media_search MATCH 'title_key : ' || :phrase),"
+            "SELECT (SELECT count(*) FROM media_search WHERE media_search MATCH :in_titles),"
             " (SELECT count(*) FROM media_search WHERE media_search MATCH :phrase)"
         )
-    found = (await connection.execute(text(query), {"word": word, "phrase": f'"{word}"'})).one()
+    values = {"word": word, "phrase": f'"{word}"'}
+    if connection.dialect.name == "sqlite":
+        values["in_titles"] = f"{await fts_title_column(connection)} : {values['phrase']}"
+    found = (await connection.execute(text(query), values)).one()
     return int(found[0]), int(found[1])
 
 
@@ -547,3 +555,69 @@ async def test_stills_an_admin_made_count_as_chosen_with_their_revision(
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
+
+
+async def test_titles_have_their_whole_words_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0024 gives the items there their ``title_words`` (every separator a
+    space, one at each end) and indexes it (SQLite's FTS5 table built again with it,
+    PostgreSQL's trigram index); its downgrade drops it in place, the items and their
+    search index kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id = uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    items = MediaItemRow.__table__
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0023")
+            now = datetime.datetime.now(datetime.UTC)
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(
+                update(items).where(items.c.id == item_id).values(title_key="the cat-flap")
+            )
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.scalar(select(items.c.title_words)) == " the cat flap "
+            assert await whole_word_hits(connection, "cat") == 1
+            assert await whole_word_hits(connection, "ca") == 0
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0023")
+            columns = {c["name"] for c in await connection.run_sync(table_columns)}
+            assert "title_words" not in columns
+            assert await whole_word_hits(connection, "cat") is None
+            assert await search_hits(connection) == 1  # catalogue_0008's index, the item in it
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.scalar(select(items.c.title_words)) == " the cat flap "
+            assert await whole_word_hits(connection, "flap") == 1
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def whole_word_hits(connection: AsyncConnection, word: str) -> int | None:
+    """Items whose title holds ``word`` whole, as the search index finds them (None
+    without the index)."""
+    if connection.dialect.name == "postgresql":
+        index = await connection.scalar(
+            text("SELECT count(*) FROM pg_class WHERE relname = :name"),
+            {"name": WORDS_TRIGRAM_INDEX},
+        )
+        if not index:
+            return None
+        query = "SELECT count(*) FROM media_items WHERE title_words LIKE :pattern"
+        return int(await connection.scalar(text(query), {"pattern": f"% {word} %"}) or 0)
+    if await fts_title_column(connection) != "title_words":
+        return None
+    query = "SELECT count(*) FROM media_search WHERE media_search MATCH :match"
+    match = f'title_words : " {word} "'
+    return int(await connection.scalar(text(query), {"match": match}) or 0)
+
+
+async def fts_title_column(connection: AsyncConnection) -> str:
+    """The column of SQLite's FTS5 table holding the titles: ``title_key`` until
+    catalogue_0024, ``title_words`` since."""
+    table = await connection.scalar(
+        text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}
+    )
+    return "title_words" if "title_words" in str(table) else "title_key"

@@ -23,6 +23,8 @@ from streamstack.catalogue.search import (
     fts_pieces,
     globs,
     regex,
+    title_words,
+    whole_word_regex,
 )
 
 #: Letters, GLOB's and regular expressions' special characters, a separator of each kind
@@ -130,6 +132,27 @@ def test_the_patterns_and_the_expression_find_what_the_rule_finds(seed: int) -> 
             expected = found_by_definition(word, text)
             assert matches_glob(word, text) == expected, (word, text)
             assert bool(pattern.search(text)) == expected, (word, text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_whole_word_of_a_title_stands_between_spaces_in_its_title_words(seed: int) -> None:
+    """A word without separators is a whole word of a title exactly when it stands between
+    two spaces in the title's ``title_words`` (one ``LIKE``, which the index answers); any
+    word that is whole stands so there (the index never misses one)."""
+    rng = random.Random(seed)
+    for _ in range(400):
+        word = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 3)))
+        title = "".join(rng.choice([word, *ALPHABET]) for _ in range(rng.randint(0, 6)))
+        whole = bool(re.search(whole_word_regex(word), title))
+        between_spaces = title_words(word) in title_words(title)
+        if not any(map(separator, word)):
+            assert between_spaces == whole, (word, title)
+        assert between_spaces or not whole, (word, title)
+
+
+def test_title_words_make_every_separator_a_space() -> None:
+    assert title_words("the cat-flap, «fixed»\u2013again") == " the cat flap   fixed  again "
+    assert title_words("") == "  "
 
 
 def test_a_typo_is_forgiven_at_a_word_start_only() -> None:

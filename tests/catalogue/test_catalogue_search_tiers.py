@@ -95,12 +95,16 @@ def matcher(index: int, word: str) -> Callable[[str], bool]:
 
 
 def relevance(words: tuple[str, ...], title: str, text: str) -> int:
-    """One word: 6 the title itself, 4 in another title, 2 exactly elsewhere, 1 by a typo.
-    Several: per word 5 a whole word of the title, 4 part of one, 2 exactly elsewhere, 1 by
-    a typo; 1 more for the title that is the query."""
+    """One word: 6 the title itself, 5 a whole word of another title, 4 part of one, 2
+    exactly elsewhere, 1 by a typo. Several: per word 5 a whole word of the title, 4 part
+    of one, 2 exactly elsewhere, 1 by a typo; 1 more for the title that is the query."""
     if len(words) == 1:
         word = words[0]
-        return 6 if title == word else 4 if word in title else 2 if word in text else 1
+        if title == word:
+            return 6
+        if word in title:
+            return 5 if re.search(whole_word_regex(word), title) else 4
+        return 2 if word in text else 1
     score = int(title == " ".join(words))
     for word in words:
         if word in title:
@@ -219,13 +223,16 @@ async def test_the_search_index_follows_every_change(catalogue_client: AppClient
     item = await create_item(client, settings, title="Alpine meadow", description="cows")
     await create_item(client, settings, title="Other", description="nothing alike")
     assert await found("alpine") == ["Alpine meadow"]
-    assert await fts_rows(client, 'title_key : "alpine"') in (1, None)
+    assert await fts_rows(client, 'title_words : "alpine"') in (1, None)
     r = await client.patch(f"{API}/{item['id']}", json={"title": "Coastal dunes"}, headers=admin)
     assert r.status_code == 200, r.text
     assert await found("alpine") == []
     assert await found("dunes") == ["Coastal dunes"]
     assert await fts_rows(client, '"alpine"') in (0, None)
-    assert await fts_rows(client, 'title_key : "dunes"') in (1, None)
+    # Its new whole word (title_words, the index's title column), not only its letters.
+    assert await fts_rows(client, 'title_words : " dunes "') in (1, None)
+    assert await fts_rows(client, 'title_words : " alpine "') in (0, None)
+    assert await found("coastal") == ["Coastal dunes"]
     r = await client.patch(f"{API}/{item['id']}", json={"description": "goats"}, headers=admin)
     assert await found("cows") == [] and await found("goats") == ["Coastal dunes"]
     assert (await client.delete(f"{API}/{item['id']}", headers=admin)).status_code == 204
@@ -296,3 +303,37 @@ async def test_the_title_that_is_the_query_comes_first_then_whole_words(
         "Episode 100",
         "Episode 1",
     ]
+
+
+async def test_one_word_ranks_titles_holding_it_whole_before_those_holding_part_of_it(
+    catalogue_client: AppClient,
+) -> None:
+    """ "cat" finds "The cat sat" before "Concatenate", however new the latter (the list's
+    order only breaks ties within each)."""
+    client, settings = catalogue_client, catalogue_client.app.state.settings
+    for title in (
+        "Cat",
+        "The cat sat",
+        "Catalogue tour",
+        "Cat-flap fixes",
+        "Concatenate",
+        "Bobcats",
+    ):
+        await create_item(client, settings, title=title)
+
+    r = await client.get(f"{API}/", params={"q": "cat"})
+
+    assert r.status_code == 200, r.text
+    assert [item["title"] for item in r.json()["items"]] == [
+        "Cat",
+        "Cat-flap fixes",
+        "The cat sat",
+        "Bobcats",
+        "Concatenate",
+        "Catalogue tour",
+    ]
+    # A word holding a separator: whole ("cat-flap") or inside a word ("t-flap"), each
+    # found by the index, where the title's separators are spaces.
+    for q in ("cat-flap", "t-flap"):
+        r = await client.get(f"{API}/", params={"q": q})
+        assert [item["title"] for item in r.json()["items"]] == ["Cat-flap fixes"], q

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 
 from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
-from streamstack.catalogue.search import DIGITS, counted_number, fold, title_order
+from streamstack.catalogue.search import DIGITS, counted_number, fold, title_order, title_words
 from streamstack.contracts.catalogue import (
     PACKAGE_FORMAT,
     CaptionSource,
@@ -120,11 +120,12 @@ def search_text(title: str, description: str, tags: Sequence[str]) -> str:
 
 def derived_columns(title: str, description: str, tags: Sequence[str]) -> dict[str, str]:
     """The columns an item's row derives from what an admin writes (its sort keys and
-    searched text), by column name: every writer of items sets all three alike."""
+    searched texts), by column name: every writer of items sets all four alike."""
     key = title_key(title)
     return {
         "title_key": key,
         "title_order": title_order(key),
+        "title_words": title_words(key),
         "search_text": search_text(title, description, tags),
     }
 

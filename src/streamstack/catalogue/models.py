@@ -89,6 +89,9 @@ class MediaItemRow(CatalogueBase):
     title_key: Mapped[str] = mapped_column(String(200))
     #: ``title_key`` with numbers sorting by value: the title sort's key (catalogue_0019).
     title_order: Mapped[str] = mapped_column(String(400), server_default=text("''"))
+    #: ``title_key`` with each word separator a space, and one at each end (" the cat sat "):
+    #: search's tier of titles holding a word whole (``LIKE '% cat %'``, catalogue_0024).
+    title_words: Mapped[str] = mapped_column(String(202), server_default=text("''"))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     s3_key: Mapped[str] = mapped_column(String(1024))

@@ -17,6 +17,9 @@ variants. Both backends answer from a trigram index:
 Results are ranked by relevance: an exact word in the title counts most (more as a whole
 word of it than as part of one: "1" finds "Episode 1" before "Episode 100"; most of all
 when the title is the query itself), then an exact word elsewhere, then a forgiven typo.
+A whole word of the title is told by ``title_words`` (:func:`title_words`: " the cat sat "),
+where it stands between two spaces, which one ``LIKE '% cat %'`` finds and both trigram
+indexes answer (a space is a character of their trigrams).
 
 A page is filled tier by tier (:meth:`SearchQuery.tiers`), so a search reads about as many
 items as its page shows, not every item that matches: within a tier every item ranks
@@ -38,6 +41,7 @@ from sqlalchemy import (
     Select,
     String,
     Uuid,
+    and_,
     bindparam,
     case,
     column,
@@ -74,6 +78,8 @@ FTS_KEYS = "media_search_keys"
 TRIGRAM_INDEX = "ix_media_items_search_text_trgm"
 #: PostgreSQL's trigram index on ``media_items.title_key`` (catalogue_0008).
 TITLE_TRIGRAM_INDEX = "ix_media_items_title_key_trgm"
+#: PostgreSQL's trigram index on ``media_items.title_words`` (catalogue_0024).
+WORDS_TRIGRAM_INDEX = "ix_media_items_title_words_trgm"
 
 #: What ends a word before another starts, as code point ranges: ASCII's blanks and
 #: punctuation, Latin-1's (« » ¿ …), and the general and CJK punctuation blocks (— “ 、).
@@ -119,6 +125,16 @@ def title_order(key: str) -> str:
 
 #: A run of digits of a title (ASCII: a folded title's other digits sort as letters).
 DIGITS = re.compile(r"[0-9]+")
+
+
+def title_words(key: str) -> str:
+    """A title's :func:`fold`-ed key (``catalogue.items.title_key``) as search tells its
+    whole words: every one of :data:`WORD_SEPARATORS` a space, and a space at each end
+    (" the cat flap fixes " for "The cat-flap fixes"). A word the title holds whole is then
+    exactly one that stands between two spaces: ``LIKE '% cat %'``, which a trigram index
+    answers, where the separators' class needs a regular expression (or ``GLOB``) no
+    index narrows. Two characters longer than the key."""
+    return f" {_separators().sub(' ', key)} "
 
 
 def counted_number(digits: str) -> str:
@@ -247,6 +263,12 @@ def _glob_separator() -> str:
 
 
 @functools.cache
+def _separators() -> re.Pattern[str]:
+    """Each one of :data:`WORD_SEPARATORS`."""
+    return re.compile(_regex_separator())
+
+
+@functools.cache
 def _regex_separator() -> str:
     """A regular expression class of :data:`WORD_SEPARATORS`, in four-digit ``\\u`` escapes
     (``\\u00a0``), which PostgreSQL's and Python's expressions both read."""
@@ -294,6 +316,15 @@ class SearchTier:
     #: An FTS5 MATCH expression every item of the tier satisfies (SQLite's index finds
     #: them), or None when the trigram index cannot narrow the tier.
     fts: str | None
+    #: Whether the next tier is told dense or sparse by the same walk of the list's head
+    #: as this one (the two title tiers: one walk counts both).
+    shares_sample: bool = False
+    #: Whether later tiers are read only if this one leaves the page short. Not for a tier
+    #: of a few items (the title that is the query itself): each tier a later one waits on
+    #: is a reference to it in the later one's SQL, and SQLite prepares every reference
+    #: anew, with those it holds (five tiers each waiting on all above took 120 ms to
+    #: prepare, four 12 ms: every new search is a statement of its own).
+    fills_pages: bool = True
 
     @property
     def ranked(self) -> bool:
@@ -336,8 +367,8 @@ class SearchQuery:
     def tiers(self, dialect: str = "sqlite") -> tuple[SearchTier, ...]:
         """The rank bands of this search, best first; together they hold every match once.
 
-        One word: the title itself (6), in any other title (4: whole word or part of one
-        alike, which no index tells apart), exactly elsewhere (2), only with a typo (1).
+        One word: the title itself (6), a whole word of another title (5), part of a word
+        of one (4), exactly elsewhere (2), only with a typo (1).
         Several words: those with some word exact (ranked by :meth:`relevance`; every
         word must match, so they are few), then those where every word needed its typo
         forgiven.
@@ -397,7 +428,7 @@ def _relevance(words: tuple[str, ...], postgresql: bool) -> ColumnElement[int]:
     score: ColumnElement[int] = case((title == itself, 1), else_=0)
     for word in words:
         score = score + case(
-            (_contains(title, word), case((_whole_word(title, word, postgresql), 5), else_=4)),
+            (_contains(title, word), case((_whole_in_title(word, postgresql), 5), else_=4)),
             (_contains(MediaItemRow.search_text, word), 2),
             else_=1,
         )
@@ -409,6 +440,25 @@ def whole_word_regex(word: str) -> str:
     between :data:`WORD_SEPARATORS` or the text's ends."""
     separator = _regex_separator()
     return f"(?:^|{separator}){_regex_literal(word)}(?:$|{separator})"
+
+
+def _whole_in_title(word: str, postgresql: bool) -> ColumnElement[bool]:
+    """Whether the title holds ``word`` as a whole word (:func:`whole_word_regex`): it
+    stands between two spaces in ``title_words`` (one ``LIKE``, which the trigram index
+    answers; ``GLOB`` on SQLite, which costs less there than ``LIKE``, folding no case).
+
+    A word that holds separators itself ("cat-flap": "% cat flap %") is tested on the
+    title too: "cat flap" holds those spaces, and another place of the title the word
+    (hardly ever ranked apart: the two tests in turn keep it exact)."""
+    spaced = title_words(word)
+    column = MediaItemRow.title_words
+    if postgresql:
+        between_spaces = column.like(_inline(f"%{escape_like(spaced)}%"), escape="\\")
+    else:
+        between_spaces = column.bool_op("GLOB")(_inline(f"*{_glob_literal(spaced)}*"))
+    if spaced == f" {word} ":
+        return between_spaces
+    return and_(between_spaces, _whole_word(MediaItemRow.title_key, word, postgresql))
 
 
 def _whole_word(
@@ -470,9 +520,21 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
     # The title that is the word itself, found by its sort key on the title indexes (the
     # trigram indexes would read every title holding the word to find it).
     itself = title == _inline(word)
+    # A whole word of a title before part of one ("The cat sat" before "Concatenate"),
+    # each tier found through its own index column: " cat " in title_words holds the
+    # spaces that only whole words have, so a word few titles hold whole (search as you
+    # type sends "vid") finds those few, not every title holding it inside a word.
+    whole = _whole_in_title(word, postgresql)
     tiers = [
-        SearchTier((MediaItemRow.title_order == _inline(title_order(word)), itself), 6, None),
-        SearchTier((in_title, not_(itself)), 4, _fts_phrase(word, column="title_key")),
+        SearchTier(
+            (MediaItemRow.title_order == _inline(title_order(word)), itself),
+            6,
+            None,
+            shares_sample=True,
+            fills_pages=False,
+        ),
+        SearchTier((whole, not_(itself)), 5, _fts_whole_words(word), shares_sample=True),
+        SearchTier((in_title, not_(whole)), 4, _fts_in_titles(word)),
         SearchTier((exact[0], not_(in_title)), 2, _fts_phrase(word)),
     ]
     if len(edits(word)) > 1:  # a word that forgives a typo
@@ -515,12 +577,24 @@ def _guards(words: tuple[str, ...]) -> list[ColumnElement[bool] | None]:
     return guards
 
 
-def _fts_phrase(word: str, *, column: str | None = None) -> str | None:
-    """An FTS5 query for ``word`` as it is (in ``column`` only, if given)."""
-    if len(word) < TRIGRAM:
-        return None
-    phrase = _quoted(word)
-    return f"{column} : {phrase}" if column else phrase
+def _fts_phrase(word: str) -> str | None:
+    """An FTS5 query for ``word`` as it is."""
+    return _quoted(word) if len(word) >= TRIGRAM else None
+
+
+def _fts_in_titles(word: str) -> str | None:
+    """An FTS5 query for titles holding ``word``, as their ``title_words`` hold it (its
+    separators spaces: a title holding "cat-flap" holds "cat flap" there). The index
+    holds titles only so (catalogue_0024): a second copy of every title made the index a
+    sixth larger, and each lookup with it."""
+    phrase = title_words(word)[1:-1]
+    return f"title_words : {_quoted(phrase)}" if len(phrase) >= TRIGRAM else None
+
+
+def _fts_whole_words(word: str) -> str:
+    """An FTS5 query for titles holding ``word`` whole (``title_words``: the word between
+    spaces, three characters at least, so even a word of one letter has a trigram)."""
+    return f"title_words : {_quoted(title_words(word))}"
 
 
 def _literal(word: str) -> list[str]:
