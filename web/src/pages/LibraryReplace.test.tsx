@@ -76,6 +76,22 @@ describe("LibraryReplace", () => {
     expect(created!.headers.get("Authorization")).toBe("Bearer tok-admin");
   });
 
+  it("says viewers see the new file once it plays", async () => {
+    const { user, section } = await editClip();
+    const replaced = { ...CLIP, duration_seconds: 75, processing_state: "ready" as const, playable: true, updated_at: "2026-12-05T18:00:00Z" };
+    server.use(
+      http.post(UPLOADS, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
+      http.patch(UPLOAD, () => new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) })),
+      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: replaced, error: null })),
+    );
+
+    await replaceWith(user, section);
+
+    expect(await within(section).findByTestId("library-replace-done")).toHaveTextContent(
+      "File replaced · viewers see the new file now.",
+    );
+  });
+
   it("shows the server's refusal at once, not retried, and says the video plays as it did", async () => {
     const { user, section } = await editClip();
     const detail = "the item's transcoding is running: wait until it is done before replacing its video file";

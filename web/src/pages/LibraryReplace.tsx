@@ -85,10 +85,14 @@ function ReplacedStatus({ replaced, onChanged }: { replaced: CatalogueItem; onCh
   useEffect(() => handTo.current(replaced), [replaced]);
   useItemPolling(replaced.id, isTranscoding(latest), setLatest);
   const processing = processingLabel(latest);
+  const transcoding = isTranscoding(latest);
+  // Over, and it plays: what viewers get from now on is the new file.
+  const plays = !transcoding && latest.processing_state !== "failed" && latest.playable;
   return (
     <p role="status" data-testid="library-replace-done">
       File replaced{processing ? ` · ${processing}` : ""}
-      {isTranscoding(latest) && " (viewers see the old file meanwhile)"}.
+      {transcoding && " (viewers see the old file meanwhile)"}
+      {plays && " · viewers see the new file now"}.
     </p>
   );
 }
