@@ -655,18 +655,15 @@ def _change_status(
     row: MediaItemRow, status: MediaStatus | msgspec.UnsetType, now: datetime.datetime
 ) -> str | None:
     """Apply a status change to ``row``; the subject of the event it causes, if any.
-    Publishing or unpublishing clears a schedule: the admin decided by hand."""
-    if status == "published" and row.status != "published":
-        row.status, row.published_at, row.publish_at = "published", now, None
-        return MEDIA_PUBLISHED
-    if status == "draft" and row.status != "draft":
-        row.status, row.published_at, row.publish_at = "draft", None, None
-        return MEDIA_UNPUBLISHED
-    if status == "draft":
-        # A scheduled draft unpublished: it stays hidden, so its schedule goes (else it
-        # would go public at its time), and viewers never saw it: nothing to announce.
-        row.publish_at = None
-    return None
+    Publishing or unpublishing clears a schedule: the admin decided by hand (a scheduled
+    draft unpublished stays hidden, and viewers never saw it: nothing to announce)."""
+    if isinstance(status, msgspec.UnsetType):
+        return None
+    row.publish_at = None
+    if status == row.status:
+        return None
+    row.status, row.published_at = status, now if status == "published" else None
+    return MEDIA_PUBLISHED if status == "published" else MEDIA_UNPUBLISHED
 
 
 async def _announce(

@@ -98,9 +98,11 @@ class ThumbnailChoice:
             # A picture within the thumbnail's box has no poster: the one of a larger
             # picture before would be shown instead of the thumbnail (streaming's fallback).
             await self.thumbnails.delete_many([poster_key(item.id)])
-        change = StillsChange(item.id, stills_version(stills), chosen=source != "automatic")
-        if item.thumbnail_url is None:  # a sound without a cover: it shows stills from now on
-            change = msgspec.structs.replace(change, thumbnail_s3_key=thumbnail_key(item.id))
+        # A sound without a cover shows stills from now on: where they are goes with them.
+        placed = thumbnail_key(item.id) if item.thumbnail_url is None else msgspec.UNSET
+        change = StillsChange(
+            item.id, stills_version(stills), chosen=source != "automatic", thumbnail_s3_key=placed
+        )
         item = await self._recorded(change, context)
         log.info("thumbnail_chosen", media_id=item.id, source=source, at_seconds=at_seconds)
         return ChosenThumbnail(
