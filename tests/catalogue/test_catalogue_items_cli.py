@@ -284,6 +284,24 @@ async def test_schedule_sets_shows_and_cancels_a_publish_time(library: Library) 
     assert (await library.item("Apples"))["publish_at"] is None
 
 
+async def test_scheduled_drafts_are_listed_soonest_first(library: Library) -> None:
+    await create_item(library.client, library.settings, title="Pears", publish=False)
+    for title, day in (("Apples", "2031-03-02"), ("Pears", "2031-03-09")):
+        code, out, err = await library("schedule", (await library.item(title))["id"], day)
+        assert code == 0, err
+
+    def titles(out: str) -> list[str]:
+        return [line.split()[-1] for line in out.splitlines()[1:]]
+
+    # Pears was made last (newest) and is due last: the two orders tell.
+    code, out, err = await library("list", "--status", "scheduled")
+    assert (code, titles(out)) == (0, ["Apples", "Pears"]), err
+    code, out, err = await library("list", "--status", "scheduled", "--sort", "newest")
+    assert (code, titles(out)) == (0, ["Pears", "Apples"]), err
+    code, out, err = await library("list", "--status", "draft")
+    assert (code, titles(out)) == (0, ["Pears", "Apples"]), err
+
+
 async def test_edit_sends_only_what_is_given(library: Library) -> None:
     birds = await library.item("Birds")
 

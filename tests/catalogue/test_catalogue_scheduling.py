@@ -335,3 +335,26 @@ async def test_scheduling_a_published_item_or_as_a_viewer_is_refused(
     assert (await app.patch(url, json={"publish_at": at(clock, 1)})).status_code == 401
     assert (await admin_view(app, draft["id"]))["publish_at"] is None
     assert (await admin_view(app, live["id"]))["status"] == "published"
+
+
+async def test_sort_due_lists_the_soonest_publish_time_first(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    admin = admin_headers(settings)
+    created = []
+    for hours in (3, 1, 2):  # created in another order than they are due
+        draft = await create_item(app, settings, title=f"In {hours} hours", publish=False)
+        created.append((await schedule(app, draft["id"], at(clock, hours)))["id"])
+    unscheduled = (await create_item(app, settings, title="Someday", publish=False))["id"]
+    soonest_first = [created[1], created[2], created[0]]
+
+    async def listed(**params: str) -> list[str]:
+        r = await app.get(f"{API}/", params={"sort": "due", **params}, headers=admin)
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    assert await listed(status="scheduled") == soonest_first
+    # Among every item, the ones without a publish time come after the scheduled ones.
+    assert await listed(status="all") == [*soonest_first, unscheduled]
+    assert await listed(status="scheduled", page_size="2", page="2") == [created[0]]

@@ -197,6 +197,8 @@ class ItemQuery:
         if self.sort == "popular":
             # Ties (often: nothing viewed yet) newest first, not in the order of their ids.
             return [MediaItemRow.view_count.desc(), when.desc(), MediaItemRow.id.desc()]
+        if self.sort == "due":
+            return [MediaItemRow.publish_at.asc().nulls_last(), MediaItemRow.id.asc()]
         return [MediaItemRow.duration_seconds.asc().nulls_last(), MediaItemRow.id.asc()]
 
 

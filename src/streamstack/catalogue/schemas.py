@@ -36,8 +36,11 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 #: ``duration`` and ``shortest`` are the same order (shortest first); ``longest`` the reverse.
-#: Items of unknown length come last either way. ``popular``: most viewed first.
-SortOrder = Literal["newest", "oldest", "title", "duration", "shortest", "longest", "popular"]
+#: Items of unknown length come last either way. ``popular``: most viewed first. ``due``:
+#: the soonest publish time first (the order of a list of scheduled drafts), then the rest.
+SortOrder = Literal[
+    "newest", "oldest", "title", "duration", "shortest", "longest", "popular", "due"
+]
 #: ``scheduled``: the drafts with a publish time set (due ones waiting to be playable too).
 StatusFilter = Literal["draft", "scheduled", "published", "all"]
 #: Who may see a playlist: its owner alone (``private``), or anyone signed in who has its

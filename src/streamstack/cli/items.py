@@ -97,7 +97,7 @@ def run_items(args: argparse.Namespace) -> int:
     with admin_api("items", args) as api:
         try:
             if args.action == "list":
-                return _listed(_library(api, {**query, "sort": args.sort}), as_json=args.json)
+                return _listed(_library(api, {**query, "sort": _sort(args)}), as_json=args.json)
             if args.action == "edit":
                 return print_json(edited(api, args))
             if args.action == "schedule":
@@ -111,6 +111,13 @@ def run_items(args: argparse.Namespace) -> int:
         except (ServerUnreachable, SignInRequired, UploadFailed, DownloadRefused) as exc:
             print(f"streamstack: items {args.action}: {exc}", file=sys.stderr)
             return 1
+
+
+def _sort(args: argparse.Namespace) -> str:
+    """The order asked for; scheduled drafts are listed as they fall due unless told."""
+    if args.sort is not None:
+        return str(args.sort)
+    return "due" if args.status == "scheduled" else "newest"
 
 
 def _check(args: argparse.Namespace, query: dict[str, str]) -> None:

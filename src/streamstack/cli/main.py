@@ -356,8 +356,8 @@ COMMANDS = (
             option(
                 "--sort",
                 choices=get_args(SortOrder),
-                default="newest",
-                help="list in this order (default newest first)",
+                help="list in this order (default newest first; with --status scheduled, "
+                "due: the soonest publish time first)",
             ),
             option("--json", action="store_true", help="list: print the server's items as JSON"),
             option("--yes", action="store_true", help="delete: without asking"),

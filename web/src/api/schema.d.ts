@@ -3613,7 +3613,7 @@ export interface operations {
                 q?: string | null;
                 /** @description only this tag */
                 tag?: string | null;
-                sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest" | "popular";
+                sort?: "newest" | "oldest" | "title" | "duration" | "shortest" | "longest" | "popular" | "due";
                 /** @description admins only; others always see published */
                 status?: "draft" | "scheduled" | "published" | "all";
                 /** @description admins only: just the items in this processing state, or `outdated` ones (a picture never transcoded, or packaged by an older version) */

@@ -94,6 +94,28 @@ describe("AdminLibraryPage", () => {
     await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
   });
 
+  it("lists scheduled drafts as they fall due unless another order is chosen", async () => {
+    const user = setupUser();
+    server.use(http.get(CATALOGUE, () => listing([mediaItem({ id: "d", title: "Monday", status: "draft" })])));
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?status=scheduled" });
+
+    await screen.findAllByTestId("library-item");
+    expect(seen[0]?.url.searchParams.get("sort")).toBe("due");
+    expect(screen.getByLabelText("Sort")).toHaveDisplayValue("Goes public soonest");
+    await user.selectOptions(screen.getByLabelText("Sort"), "newest");
+    await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("newest"));
+    expect(screen.getByTestId("location")).toHaveTextContent("sort=newest");
+    await user.selectOptions(screen.getByLabelText("Sort"), "due");
+    await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
+
+    // Other lists have no publish times to go by: the order is not offered, nor taken from a link.
+    await user.selectOptions(screen.getByLabelText("Status"), "all");
+    await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("newest"));
+    const orders = within(screen.getByLabelText("Sort")).getAllByRole("option");
+    expect(orders.map((option) => option.textContent)).not.toContain("Goes public soonest");
+  });
+
   it("undoes a filter or an order with Back, one at a time", async () => {
     const user = setupUser();
     server.use(http.get(CATALOGUE, () => listing([mediaItem({ id: "p", title: "Final" })])));

@@ -10,7 +10,7 @@ import { SearchField, SelectField } from "../components/Field";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { normalizeTag } from "../lib/format";
-import { SORTS, sortFrom } from "../lib/sorts";
+import { defaultSort, sortFrom, sortsFor } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
 import { LeaveGuard } from "../lib/leaveGuard";
 import { useAsync } from "../lib/useAsync";
@@ -78,13 +78,14 @@ interface LibraryQuery {
 }
 
 function libraryQuery(params: URLSearchParams): LibraryQuery {
+  const status = chosen(STATUSES, params.get("status")) ?? "all";
   return {
-    status: chosen(STATUSES, params.get("status")) ?? "all",
+    status,
     processing: chosen(PROCESSING, params.get("processing")),
     // As the server matches it ("Travel " is "travel"), so the filter shows it among the tags.
     tag: normalizeTag(params.get("tag") ?? ""),
     q: params.get("q") ?? "",
-    sort: sortFrom(params.get("sort")),
+    sort: sortFrom(params.get("sort"), status),
     page: pageParam(params),
     item: params.get("item") || undefined,
   };
@@ -285,8 +286,8 @@ function LibraryToolbar({
       <SelectField
         label="Sort"
         value={sort}
-        choices={SORTS}
-        onChange={(value) => onChange({ sort: value === "newest" ? null : value })}
+        choices={sortsFor(status)}
+        onChange={(value) => onChange({ sort: value === defaultSort(status) ? null : value })}
       />
       <SearchField maxLength={LIMITS.title} value={text} onChange={setText} />
       <SubmitButton>Search</SubmitButton>
