@@ -59,6 +59,7 @@ grants = st.builds(
     session=st.from_regex(r"\A[A-Za-z0-9_\-]{0,64}\Z"),
     session_expires=st.integers(min_value=0, max_value=2**40),
     download_name=st.one_of(st.just(""), st.builds(download_name, st.text(), object_keys)),
+    plays_original=st.booleans(),
 )
 #: Values that look almost like ours: five to eight fields of the right kinds, mangled.
 near_misses = st.lists(
@@ -85,6 +86,13 @@ def test_any_kv_value_decodes_to_a_sound_grant_or_to_nothing(raw: bytes) -> None
 def test_a_grant_from_before_downloads_decodes_without_one() -> None:
     grant = StreamGrant.decode(b"m|u|1|m.mp4|10|m/|" + b"a" * 32 + b"|99")
     assert grant is not None and grant.download_name == "" and grant.session_expires == 99
+    assert grant.plays_original  # every grant did, before packages were played alone
+
+
+def test_a_grant_from_before_package_only_plays_its_original() -> None:
+    grant = StreamGrant.decode(b"m|u|1|m.mp4|10|m/|" + b"a" * 32 + b"|99|Film.mp4")
+    assert grant is not None and grant.download_name == "Film.mp4" and grant.plays_original
+    assert StreamGrant.decode(b"m|u|1|m.mp4|10|m/|" + b"a" * 32 + b"|99||yes") is None
 
 
 @given(st.text(max_size=400), object_keys)

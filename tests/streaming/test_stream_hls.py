@@ -45,7 +45,28 @@ async def test_the_grant_names_the_playlist_and_the_storyboard(rig: StreamRig) -
     base = grant["stream_url"]
     assert grant["hls_url"] == f"{base}/hls/master.m3u8"
     assert grant["storyboard_url"] == f"{base}/storyboard/storyboard.vtt"
-    assert (await rig.client.get(base)).content == PATTERN  # the original, as before
+
+
+async def test_a_viewer_of_a_packaged_item_plays_the_package_not_the_original(
+    rig: StreamRig,
+) -> None:
+    media_id, grant = await packaged_item(rig)
+    base = grant["stream_url"]
+
+    for answer in (await rig.client.get(base), await rig.client.head(base)):
+        assert answer.status_code == 404, answer.text
+    refused = await rig.client.get(base, headers={"Range": "bytes=0-99"})
+    assert (refused.status_code, refused.json()["code"]) == (404, "stream_file_not_found")
+    assert (await rig.client.get(f"{base}/hls/master.m3u8")).status_code == 200
+    # An admin's grant of the same item plays its original, as before.
+    request = item_request(media_id)
+    admin = await rig.issue(
+        request.pop("s3_key"),
+        request.pop("size_bytes"),
+        access_token=rig.user_token(role="admin"),
+        **request,
+    )
+    assert (await rig.client.get(admin.json()["stream_url"])).content == PATTERN
 
 
 async def test_without_hls_or_storyboard_the_grant_names_neither(rig: StreamRig) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from streaming_rig import (
-    PATTERN,
+    MASTER,
     StreamRig,
     assert_error,
     item_request,
@@ -79,12 +79,12 @@ async def test_a_withdrawn_items_tokens_stop(
     for item in (media_id, bystander):
         await rig.in_app(store_package, rig.media, item)
     grant, other = await issue_for(rig, media_id), await issue_for(rig, bystander)
-    assert (await rig.client.get(grant["stream_url"])).content == PATTERN
+    assert (await rig.client.get(grant["hls_url"])).content == MASTER
     rig_clock.advance(1)  # tokens carry whole seconds: withdraw in a later one
 
     await withdraw(rig, subject, media_id, rig_clock())
 
-    await refused_within(rig, grant["stream_url"])
+    await refused_within(rig, grant["hls_url"])
     for url in (
         grant["hls_url"],
         grant["storyboard_url"],
@@ -92,7 +92,7 @@ async def test_a_withdrawn_items_tokens_stop(
     ):
         assert_error(await rig.client.get(url), 404, "stream_token_not_found")
         assert (await rig.client.head(url)).status_code == 404
-    assert (await rig.client.get(other["stream_url"])).content == PATTERN
+    assert (await rig.client.get(other["hls_url"])).content == MASTER
     assert (await rig.client.get(other["hls_url"])).status_code == 200
 
 
@@ -105,14 +105,14 @@ async def test_a_token_issued_after_the_withdrawal_plays(
     await rig.in_app(store_package, rig.media, media_id)
     old = await issue_for(rig, media_id)
     await withdraw(rig, MEDIA_UNPUBLISHED, media_id, rig_clock.advance(1))
-    await refused_within(rig, old["stream_url"])
+    await refused_within(rig, old["hls_url"])
     rig_clock.advance(1)
 
     new = await issue_for(rig, media_id)
 
-    assert (await rig.client.get(new["stream_url"])).content == PATTERN
+    assert (await rig.client.get(new["hls_url"])).content == MASTER
     assert (await rig.client.get(new["hls_url"])).status_code == 200
-    assert_error(await rig.client.get(old["stream_url"]), 404, "stream_token_not_found")
+    assert_error(await rig.client.get(old["hls_url"]), 404, "stream_token_not_found")
 
 
 async def test_a_token_decided_on_before_the_withdrawal_stops(
@@ -129,10 +129,10 @@ async def test_a_token_decided_on_before_the_withdrawal_stops(
 
     late = await issue_decided(rig, media_id, decided_at)
 
-    await refused_within(rig, late["stream_url"])
+    await refused_within(rig, late["hls_url"])
     # A decision dated after the withdrawal (even in the future) plays from now.
     again = await issue_decided(rig, media_id, decided_at + 60)
-    assert (await rig.client.get(again["stream_url"])).content == PATTERN
+    assert (await rig.client.get(again["hls_url"])).content == MASTER
 
 
 async def test_a_decision_time_out_of_range_is_refused(rig: StreamRig) -> None:
@@ -153,7 +153,7 @@ async def test_an_unreadable_event_changes_nothing(rig: StreamRig) -> None:
         rig.backends.events.publish, MEDIA_DELETED, b"\xff", event_id=str(uuid.uuid4())
     )
 
-    assert (await rig.client.get(grant["stream_url"])).content == PATTERN
+    assert (await rig.client.get(grant["hls_url"])).content == MASTER
     health = await rig.client.get("/ready")
     assert health.status_code == 200, health.text
 
@@ -169,13 +169,13 @@ async def test_a_restarted_process_still_refuses_earlier_tokens(
         await rig.in_app(store_package, rig.media, media_id)
         grant = await issue_for(rig, media_id)
         await withdraw(rig, MEDIA_DELETED, media_id, rig_clock.advance(1))
-        await refused_within(rig, grant["stream_url"])
+        await refused_within(rig, grant["hls_url"])
 
     async with stream_rig(settings, clock=rig_clock) as restarted:
-        response = await restarted.client.get(grant["stream_url"])
+        response = await restarted.client.get(grant["hls_url"])
 
         assert_error(response, 404, "stream_token_not_found")
         other = str(uuid.uuid4())
         await restarted.in_app(store_package, restarted.media, other)
         fresh = await issue_for(restarted, other)
-        assert (await restarted.client.get(fresh["stream_url"])).content == PATTERN
+        assert (await restarted.client.get(fresh["hls_url"])).content == MASTER

@@ -67,8 +67,9 @@ async def test_issue_stores_the_grant_and_returns_a_playable_url(rig: StreamRig)
     stored = await rig.in_app(kv.get, token)
     assert stored is not None
     fields = stored.decode().split("|")
-    stored_media, stored_user, stamp, key, size, prefix, session, ends, download = fields
+    stored_media, stored_user, stamp, key, size, prefix, session, ends, download, plays = fields
     assert download == ""  # a viewer's grant: no download of the original
+    assert plays == "1"  # no package: the original is what plays
     assert (stored_media, stored_user, key, size) == (media_id, user_id, info.key, "1000")
     assert len(session) == 32 and int(ends) == int(stamp) + grant["expires_in"]
     assert prefix == ""  # no prefix asked for: the original alone

@@ -1,7 +1,7 @@
 """The streaming module's published language: stream-token issue.
 
-A token grants one media item: its original (``stream_url``) and every file under the
-item's own prefix in the media bucket (``<uuid>/hls/…``, ``<uuid>/storyboard/…``), each
+A token grants one media item: its original (``stream_url``; for a viewer, only while the
+item has no HLS package) and every file under the item's own prefix in the media bucket (``<uuid>/hls/…``, ``<uuid>/storyboard/…``), each
 played at ``<stream_url>/<path under the prefix>``. An admin's token also downloads the
 original as a file (``<stream_url>/original``, :data:`ORIGINAL_PATH`). Playlists name their files by relative
 URI, so a player resolves every segment against the token's own URL; a renewed token
@@ -168,7 +168,9 @@ class StreamTokenGrant(msgspec.Struct, frozen=True):
     """Where to play it from and for how long."""
 
     stream_url: str
-    """The original, played with byte ranges (``/api/v1/stream/<token>``)."""
+    """The original, played with byte ranges (``/api/v1/stream/<token>``): to an admin, and to
+    a viewer while the item has no HLS package (then 404 ``stream_file_not_found``; the package
+    is what plays). The base of every other URL here."""
     expires_in: int
     hls_url: str | None = None
     """The HLS master playlist (``<stream_url>/hls/master.m3u8``), when the item has one."""

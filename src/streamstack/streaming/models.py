@@ -60,6 +60,10 @@ class StreamGrant:
     download_name: str = ""
     """The file name the original downloads under (``<stream_url>/original``); empty for a
     grant that does not download it (a viewer's, or one from before downloads)."""
+    plays_original: bool = True
+    """Whether ``stream_url`` itself plays the original: a viewer of an item with an HLS
+    package plays the package alone (the original may be a 10 GB master, or keep what
+    transcoding leaves out, such as a phone's location); an admin's grant always does."""
 
     def encode(self) -> bytes:
         """The KV value: its fields in order, separated by :data:`SEPARATOR`."""
@@ -73,6 +77,7 @@ class StreamGrant:
             self.session,
             self.session_expires,
             self.download_name,
+            int(self.plays_original),
         )
         return SEPARATOR.join(str(field) for field in fields).encode()
 
@@ -81,9 +86,12 @@ class StreamGrant:
         """Parse a KV value; None if it is not one this module wrote."""
         try:
             fields = raw.decode().split(SEPARATOR)
-            # Written before grants carried a prefix, their access token or a download.
-            fields += ["", "", "0", ""][len(fields) - 5 :] if 5 <= len(fields) < 9 else []
-            media_id, user_id, issued_at, s3_key, size, prefix, session, expires, name = fields
+            # Written before grants carried a prefix, their access token, a download or
+            # whether they play the original (they all did).
+            fields += ["", "", "0", "", "1"][len(fields) - 5 :] if 5 <= len(fields) < 10 else []
+            media_id, user_id, issued_at, s3_key, size, prefix, session, expires, name, plays = (
+                fields
+            )
             grant = cls(
                 media_id,
                 user_id,
@@ -94,6 +102,7 @@ class StreamGrant:
                 session,
                 int(expires),
                 name,
+                _flag(plays),
             )
         except (UnicodeDecodeError, ValueError, InvalidObjectKey):
             return None
@@ -113,6 +122,13 @@ class StreamGrant:
             return check_object_key(self.object_prefix + path)
         except InvalidObjectKey:
             return None
+
+
+def _flag(text: str) -> bool:
+    """``"1"`` or ``"0"`` as written by :meth:`StreamGrant.encode`; ValueError otherwise."""
+    if text not in ("0", "1"):
+        raise ValueError(f"not a flag: {text!r}")
+    return text == "1"
 
 
 class Seen(msgspec.Struct, frozen=True, array_like=True):

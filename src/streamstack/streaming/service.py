@@ -176,6 +176,7 @@ class StreamTokens:
             session_expires=caller.expires_at,
             # The catalogue asks it for admins alone; a viewer's call never gets it.
             download_name=(request.download_name or "") if caller.is_admin else "",
+            plays_original=caller.is_admin or not (request.hls and request.object_prefix),
         )
         token = await self._store.create(grant)
         metrics.count_stream_token_issued()
@@ -222,6 +223,8 @@ class StreamTokens:
         when ``path`` is None, or :data:`ORIGINAL_PATH` for a grant that downloads it);
         :class:`StreamFileNotFound` for a path outside the prefix."""
         grant = await self.resolve(token)
+        if path is None and not grant.plays_original:
+            raise StreamFileNotFound("this item plays from its HLS package, not its original")
         if path is None or (path == ORIGINAL_PATH and grant.download_name):
             return grant, grant.s3_key
         key = grant.key_of(path)

@@ -41,6 +41,39 @@ describe("stream grant", () => {
   });
 });
 
+describe("a package ready while the original plays", () => {
+  it("moves playback onto the package at the next token, where it was", async () => {
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () => ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600 })),
+    );
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const video = container.querySelector("video")!;
+    await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/t1"));
+    expect(container.querySelector(".player-frame")).toHaveAttribute("data-delivery", "progressive");
+    video.currentTime = 12;
+
+    // Transcoding finished meanwhile: the next token names the package, whose original a viewer's no longer plays.
+    vi.stubGlobal("MediaSource", class {});
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () =>
+        ok({ stream_url: "/api/v1/stream/t2", expires_in: 3600, hls_url: "/api/v1/stream/t2/hls/master.m3u8" }),
+      ),
+    );
+    act(() => void video.dispatchEvent(new Event("error")));
+
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.url).toBe("/api/v1/stream/t2/hls/master.m3u8");
+      return latest!;
+    });
+    expect(hls).toBeDefined();
+    expect(container.querySelector(".player-frame")).toHaveAttribute("data-delivery", "hls");
+    video.currentTime = 0; // what a new source starts at
+    act(() => void video.dispatchEvent(new Event("loadedmetadata")));
+    expect(video.currentTime).toBe(12);
+  });
+});
+
 /** `video` playing (as the viewer left it) with no picture to go on with: it waits, the spinner turns. */
 function starve(video: HTMLVideoElement): void {
   Object.defineProperty(video, "paused", { configurable: true, get: () => false });

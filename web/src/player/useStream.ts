@@ -63,6 +63,12 @@ export interface StreamState {
  * own HLS), where a new token means a new `src`.
  */
 export function swapSource(video: HTMLVideoElement, url: string): void {
+  keepPlace(video);
+  video.src = url;
+}
+
+/** Puts `video` back where it is, playing if it plays, once its next source has loaded. */
+function keepPlace(video: HTMLVideoElement): void {
   const time = video.currentTime;
   const wasPlaying = !video.paused && !video.ended;
   const restore = () => {
@@ -70,7 +76,6 @@ export function swapSource(video: HTMLVideoElement, url: string): void {
     if (wasPlaying) video.play()?.catch(() => undefined);
   };
   video.addEventListener("loadedmetadata", restore, { once: true });
-  video.src = url;
 }
 
 /** Whether this browser has Media Source Extensions (hls.js needs them). */
@@ -293,7 +298,11 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   };
 }
 
-/** A new grant: the first picks the delivery and starts it; a renewal moves a non-hls.js source onto its token. */
+/**
+ * A new grant: the first picks the delivery and starts it; a renewal moves a non-hls.js source
+ * onto its token, and the original onto the package when one is ready now (a viewer's token no
+ * longer plays the original of an item with a package).
+ */
 function applyGrant(
   grant: StreamTokenGrant,
   first: boolean,
@@ -309,10 +318,27 @@ function applyGrant(
     // hls.js: the next request uses the new token; only loading stopped by an outage starts again.
     if (current.delivery === "hls") resumeLoading(current);
     if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
-    if (current.delivery === "progressive") swapSource(video, grant.stream_url);
+    if (current.delivery !== "progressive") return;
+    // The package got ready while the original played: a viewer's token plays the package alone.
+    const chosen = chooseDelivery(grant, video, hasMediaSource());
+    if (chosen === "progressive") swapSource(video, grant.stream_url);
+    else {
+      keepPlace(video);
+      startDelivery(chosen, grant, video, current, report);
+    }
     return;
   }
-  const chosen = chooseDelivery(grant, video, hasMediaSource());
+  startDelivery(chooseDelivery(grant, video, hasMediaSource()), grant, video, current, report);
+}
+
+/** Plays the grant by `chosen`, and loads its storyboard when it can. */
+function startDelivery(
+  chosen: Delivery,
+  grant: StreamTokenGrant,
+  video: HTMLVideoElement,
+  current: Session,
+  report: StreamReport,
+): void {
   current.delivery = chosen;
   report.setDelivery(chosen);
   if (chosen === "hls") void attachHls(grant, video, current, report);
