@@ -8,6 +8,8 @@ of sleeping, and computes the app's codes for the time it holds.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -15,6 +17,7 @@ from typing import Any
 
 import pyotp
 import pytest
+import structlog
 from auth_accounts import (
     API,
     PASSWORD,
@@ -26,6 +29,8 @@ from auth_accounts import (
     signed_in,
 )
 
+from streamstack.auth import refusals
+from streamstack.auth import service as auth_service
 from support.apps import running_app
 from support.clock import HeldClock
 
@@ -46,6 +51,15 @@ async def client(auth_settings, clock) -> AsyncIterator[Any]:
     """The auth module on this test's backends, reading the time from ``clock``."""
     async with running_app(auth_settings, clock=clock) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def logged(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The auth service's and the refusal trail's lines from now on, each as its fields."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(auth_service, "log", recorder)
+    monkeypatch.setattr(refusals, "log", recorder)
+    return lambda: [{"event": call.args[0], **call.kwargs} for call in recorder.calls]
 
 
 def app_code(secret: str, clock: HeldClock, steps: int = 0) -> str:
@@ -284,3 +298,53 @@ async def test_malformed_bodies_are_refused_and_change_nothing(client, clock, pa
         "enabled"
     ] is False
     assert (await login(client, email)).status_code == 200
+
+
+async def test_one_code_sent_twice_at_once_signs_in_once(client, clock):
+    email, secret, codes = await with_two_factor(client, clock)
+    for code in (app_code(secret, clock, 1), codes[0]):
+        answers = await asyncio.gather(*(login_code(client, email, code) for _ in range(2)))
+        assert sorted(a.status_code for a in answers) == [200, 401], [a.text for a in answers]
+
+
+async def test_password_guesses_at_setup_and_turning_off_are_throttled(client, clock):
+    email, secret, _ = await with_two_factor(client, clock)
+    pair = (await login_code(client, email, app_code(secret, clock, 1))).json()
+    headers = bearer(pair["access_token"])
+    proof = {"password": "not the password", "code": app_code(secret, clock, 1)}
+    for _ in range(5):
+        guess = await client.post(f"{TWO_FACTOR}/disable", json=proof, headers=headers)
+        assert_error(guess, 403, "wrong_password")
+    right = {"password": PASSWORD, "code": proof["code"]}
+    for path in ("disable", "recovery-codes"):
+        throttled = await client.post(f"{TWO_FACTOR}/{path}", json=right, headers=headers)
+        assert_error(throttled, 429, "login_throttled")
+    _, fresh = await signed_in(client)
+    fresh_headers = bearer(fresh["access_token"])
+    for _ in range(5):
+        wrong = {"password": "not the password"}
+        guess = await client.post(f"{TWO_FACTOR}/setup", json=wrong, headers=fresh_headers)
+        assert_error(guess, 403, "wrong_password")
+    setup = {"password": PASSWORD}
+    throttled = await client.post(f"{TWO_FACTOR}/setup", json=setup, headers=fresh_headers)
+    assert_error(throttled, 429, "login_throttled")
+
+
+async def test_codes_and_admin_actions_are_logged_without_secrets(
+    client, clock, auth_settings, logged
+):
+    email, secret, codes = await with_two_factor(client, clock)
+    assert_error(await login_code(client, email, codes[0] + "x"), 401, "invalid_code")
+    pair = (await login_code(client, email, codes[1])).json()
+    user_id = (await client.get(f"{API}/me", headers=bearer(pair["access_token"]))).json()["id"]
+    admin = await admin_token(client, auth_settings)
+    response = await client.delete(f"{API}/users/{user_id}/two-factor", headers=bearer(admin))
+    assert response.status_code == 204
+    lines = logged()
+    [refusal] = [line for line in lines if line["event"] == "auth.signin_refused"]
+    assert (refusal["reason"], refusal["user_id"]) == ("invalid_code", user_id)
+    [reset] = [line for line in lines if line["event"] == "two_factor_reset"]
+    assert reset["user_id"] == user_id and reset["by"] not in (None, user_id)
+    rendered = json.dumps(lines).lower()
+    for secret_text in (secret, *codes):
+        assert secret_text.lower() not in rendered
