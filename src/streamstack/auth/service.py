@@ -748,8 +748,8 @@ class AuthService:
                 await self.throttle.reserve_login(
                     records.attempts, email, client.address, self.clock()
                 )
-                user = await records.users.by_email(email)
-                secret = None if user is None else await records.two_factor.of(user.id)
+                found = await records.users.signing_in(email)
+        user, secret = (None, None) if found is None else found
         user = await self._password_signs_in(user, password, client, email)
         use = None if not two_factor_on(secret) else self._signin_code(secret, code, client, user)
         new_hash = None
