@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from auth_accounts import API, PASSWORD, bearer, new_email, register, signed_in
 
@@ -166,6 +168,8 @@ async def test_the_last_admin_is_kept_and_said_so(accounts: Accounts) -> None:
         (("disable", "nobody@example.test", "x@example.test"), 2, "users disable: give USER"),
         (("email", "nobody@example.test", "x@example.test"), 1, "no user with the email"),
         (("enable",), 2, "users enable: give USER"),
+        (("two-factor-off",), 2, "users two-factor-off: give USER"),
+        (("two-factor-off", "nobody@example.test"), 1, "no user with the email"),
         (("list", "nobody@example.test"), 2, "users list: give nothing more"),
         (("disable", "nobody@example.test", "--json"), 2, "--json goes with list"),
     ],
@@ -189,6 +193,7 @@ async def test_viewers_and_the_signed_out_are_told_what_they_lack(
         ("users", "role", accounts.admin, "viewer"),
         ("users", "password-reset", accounts.admin),
         ("users", "email", accounts.admin, new_email()),
+        ("users", "two-factor-off", accounts.admin),
         ("invites", "list"),
         ("invites", "create"),
         ("invites", "revoke", str(uuid.UUID(int=7))),
@@ -204,6 +209,69 @@ async def test_viewers_and_the_signed_out_are_told_what_they_lack(
         assert (code, out) == (2, ""), err
         assert "an admin access token is required: sign in once with `streamstack login" in err
     assert (await accounts.user(accounts.admin))["role"] == "admin"
+
+
+async def two_factor_on(client: httpx.AsyncClient, email: str) -> tuple[str, list[str]]:
+    """Turn two-factor authentication on for ``email`` (its code of this 30 s step is used
+    up): the secret and the recovery codes."""
+    _, pair = await signed_in(client, email)
+    headers = bearer(pair["access_token"])
+    setup = await client.post(
+        f"{API}/me/two-factor/setup", json={"password": PASSWORD}, headers=headers
+    )
+    secret = setup.json()["secret"]
+    enabled = await client.post(
+        f"{API}/me/two-factor/enable", json={"code": pyotp.TOTP(secret).now()}, headers=headers
+    )
+    assert enabled.status_code == 200, enabled.text
+    return secret, enabled.json()["codes"]
+
+
+async def test_login_asks_for_the_code_or_takes_it_up_front(accounts: Accounts) -> None:
+    email = new_email()
+    await register(accounts.client, email)
+    secret, recovery = await two_factor_on(accounts.client, email)
+    login = ("login", "--email", email, "--password-stdin")
+    # Asked for on the terminal (here the line after the password).
+    code, out, err = await accounts(*login, stdin=f"{PASSWORD}\n{recovery[0]}\n")
+    assert code == 0, err
+    assert "Code from your authenticator app (or a recovery code): " in out
+    assert f"signed in to {accounts.url} as {email}" in out
+    # Given up front: the next step's code (a clock a little ahead is fine).
+    ahead = pyotp.TOTP(secret).at(time.time() + 30)
+    code, _, err = await accounts(*login, "--code", ahead, stdin=PASSWORD)
+    assert code == 0, err
+    # Used, wrong, or not given: one line each, exit 1.
+    for given, stdin in (
+        (("--code", recovery[0]), PASSWORD),
+        ((), f"{PASSWORD}\n{recovery[0]}\n"),
+    ):
+        code, _, err = await accounts(*login, *given, stdin=stdin)
+        assert code == 1, err
+        assert err == (
+            "streamstack: login failed: that code is not right, or was used already (codes "
+            "change every 30 seconds)\n"
+        )
+    code, _, err = await accounts(*login, stdin=PASSWORD)
+    assert code == 1, err
+    assert err.count("\n") == 1 and "give the code from your authenticator app" in err, err
+
+
+async def test_an_admin_turns_off_two_factor_for_a_lost_phone(accounts: Accounts) -> None:
+    email = new_email()
+    await register(accounts.client, email)
+    await two_factor_on(accounts.client, email)
+    assert (await accounts.user(email))["two_factor"] is True
+    code, out, err = await accounts("users", "two-factor-off", email)
+    assert code == 0, err
+    assert json.loads(out)["two_factor"] is False
+    assert err == (
+        f"streamstack: two-factor authentication of {email} is off; they sign in with their "
+        "password alone until they set it up again\n"
+    )
+    assert (await accounts.user(email))["two_factor"] is False
+    _, pair = await signed_in(accounts.client, email)  # the password alone again
+    assert pair["access_token"]
 
 
 async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> None:

@@ -26,6 +26,7 @@ Reason = Literal[
     "refresh_token_reused",
     "invalid_reset_code",
     "invalid_invite",
+    "invalid_code",
 ]
 
 _THROTTLED: tuple[Reason, ...] = (
@@ -35,8 +36,14 @@ _THROTTLED: tuple[Reason, ...] = (
 )
 #: Every reason each attempt can be refused for: the label values, all shown from the start.
 REASONS: dict[Attempt, tuple[Reason, ...]] = {
-    "signin": ("wrong_password", "unknown_account", "account_disabled", *_THROTTLED),
-    "password_check": ("wrong_password", *_THROTTLED),
+    "signin": (
+        "wrong_password",
+        "unknown_account",
+        "account_disabled",
+        "invalid_code",
+        *_THROTTLED,
+    ),
+    "password_check": ("wrong_password", "invalid_code", *_THROTTLED),
     "refresh": ("refresh_token_reused",),
     "password_reset": ("invalid_reset_code", "throttled_address"),
     "registration": ("invalid_invite", "throttled_address"),
@@ -47,7 +54,7 @@ REFUSALS = Counter(
     "Refused sign-ins and other auth attempts, by attempt (signin, password_check, refresh,"
     " password_reset, registration) and reason (wrong_password, unknown_account,"
     " account_disabled, throttled_*, refresh_token_reused, invalid_reset_code,"
-    " invalid_invite).",
+    " invalid_invite, invalid_code: a wrong or used two-factor code).",
     ["attempt", "reason"],
 )
 for _attempt, _reasons in REASONS.items():

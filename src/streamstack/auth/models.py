@@ -1,5 +1,5 @@
 """The auth module's tables: users, sessions, refresh tokens, attempt counters, invites,
-password resets, and the outbox of auth's events.
+password resets, two-factor secrets and recovery codes, and the outbox of auth's events.
 
 A *session* is one login: every refresh token rotated out of it belongs to the same
 family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
@@ -13,7 +13,7 @@ import datetime
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from streamstack.contracts.limits import INVITE_NOTE_MAX
@@ -135,6 +135,35 @@ class PasswordReset(SingleUseCode, AuthBase):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
     )
+
+
+class TwoFactorSecret(AuthBase):
+    """An account's TOTP secret: pending from its setup until its first code confirms it
+    (``enabled_at``), then two-factor is on. Goes with the account."""
+
+    __tablename__ = "auth_two_factor"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Base32, as the authenticator app was given it.
+    secret: Mapped[str] = mapped_column(String(64))
+    #: When the setup started (a pending one lasts ``two_factor.SETUP_LIFETIME``).
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    enabled_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: The TOTP time step of the last code used: that one and earlier are refused (replay).
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(AuthBase):
+    """One unused recovery code of an account (by its SHA-256); deleted when used."""
+
+    __tablename__ = "auth_recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class AuthOutboxRow(OutboxColumns, AuthBase):

@@ -30,10 +30,16 @@ from streamstack.auth.schemas import (
     PasswordResetRequest,
     ProfileChange,
     PublicKeySet,
+    RecoveryCodes,
     RefreshRequest,
     RegisterRequest,
     SessionList,
     TokenPair,
+    TwoFactorEnable,
+    TwoFactorProof,
+    TwoFactorSetup,
+    TwoFactorSetupRequest,
+    TwoFactorStatus,
     UserChange,
     UserPage,
     UserView,
@@ -192,7 +198,9 @@ class AccountController(Controller):
         status_code=200,
         responses=error_responses(
             {
-                401: "Wrong email or password (`invalid_credentials`).",
+                401: "Wrong email or password (`invalid_credentials`); for an account with "
+                "two-factor authentication on, a code is needed (`two_factor_required`), or "
+                "the code is wrong, expired or used (`invalid_code`).",
                 403: "The account is disabled (`account_disabled`).",
                 429: "Too many sign-in attempts (`login_throttled`).",
             }
@@ -205,8 +213,9 @@ class AccountController(Controller):
         auth: Auth,
         refresh_cookie: Cookies,
     ) -> Response[TokenPair]:
-        """Exchange email and password for an access and a refresh token."""
-        issued = await auth.login(data.email, data.password, client_info(request))
+        """Exchange email and password (and, with two-factor authentication on, a code from
+        the authenticator app or a recovery code) for an access and a refresh token."""
+        issued = await auth.login(data.email, data.password, client_info(request), data.code)
         return refresh_cookie.token_pair(request, issued)
 
     @post(
@@ -343,6 +352,88 @@ class MyAccountController(Controller):
         return refresh_cookie.signed_out(request)
 
 
+#: How the password-and-code proofs (turning off, new recovery codes) refuse.
+PROOF_REFUSALS = error_responses(
+    {
+        403: "The password is wrong (`wrong_password`), or the code is wrong, expired or "
+        "used (`invalid_code`).",
+        409: "Two-factor authentication is off (`two_factor_off`).",
+        429: "Too many attempts (`login_throttled`).",
+    }
+)
+
+
+class TwoFactorController(Controller):
+    """The caller's two-factor authentication: a code from an authenticator app (TOTP) at
+    sign-in besides the password, and recovery codes for a lost phone."""
+
+    path = "/me/two-factor"
+    security = BEARER
+
+    @get("")
+    async def two_factor_status(self, principal: Caller, auth: Auth) -> TwoFactorStatus:
+        """Whether sign-in needs a code, since when, and how many recovery codes are left."""
+        return await auth.two_factor_status(principal)
+
+    @post(
+        "/setup",
+        status_code=201,
+        responses=error_responses(
+            {
+                403: "The password is wrong (`wrong_password`).",
+                409: "Two-factor authentication is already on (`two_factor_on`).",
+                429: "Too many attempts (`login_throttled`).",
+            }
+        ),
+    )
+    async def start_two_factor(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        auth: Auth,
+        data: TwoFactorSetupRequest,
+    ) -> Response[TwoFactorSetup]:
+        """Start (or start again) a setup: the secret for the authenticator app, and the
+        ``otpauth://`` URI of its QR code. Sign-in is unchanged until ``/enable``."""
+        setup = await auth.start_two_factor(principal, data.password, client_info(request))
+        return Response(setup, status_code=201, headers=_NO_STORE)
+
+    @post(
+        "/enable",
+        status_code=200,
+        responses=error_responses(
+            {
+                403: "The code is wrong or expired (`invalid_code`).",
+                409: "No setup was started in the last 15 minutes (`two_factor_not_set_up`), "
+                "or two-factor authentication is already on (`two_factor_on`).",
+            }
+        ),
+    )
+    async def enable_two_factor(
+        self, principal: Caller, auth: Auth, data: TwoFactorEnable
+    ) -> Response[RecoveryCodes]:
+        """Turn two-factor authentication on with the first code from the app: ten recovery
+        codes, shown only in this answer."""
+        codes = await auth.enable_two_factor(principal, data.code)
+        return Response(codes, headers=_NO_STORE)
+
+    @post("/disable", status_code=204, responses=PROOF_REFUSALS)
+    async def disable_two_factor(
+        self, request: Request[Any, Any, Any], principal: Caller, auth: Auth, data: TwoFactorProof
+    ) -> None:
+        """Turn two-factor authentication off (the password and a code are required)."""
+        await auth.disable_two_factor(principal, data.password, data.code, client_info(request))
+
+    @post("/recovery-codes", status_code=200, responses=PROOF_REFUSALS)
+    async def renew_recovery_codes(
+        self, request: Request[Any, Any, Any], principal: Caller, auth: Auth, data: TwoFactorProof
+    ) -> Response[RecoveryCodes]:
+        """A new set of recovery codes (the old ones stop working), shown only in this answer."""
+        client = client_info(request)
+        codes = await auth.renew_recovery_codes(principal, data.password, data.code, client)
+        return Response(codes, headers=_NO_STORE)
+
+
 class SessionController(Controller):
     """The caller's sessions (one per sign-in)."""
 
@@ -430,6 +521,13 @@ class UserAdminController(Controller):
     async def delete_user(self, auth: Auth, user_id: uuid.UUID) -> None:
         """Delete an account and its sessions; other modules hear of it by an event."""
         await auth.delete_user(user_id)
+
+    @delete("/{user_id:uuid}/two-factor", status_code=204)
+    async def turn_off_two_factor(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> None:
+        """Turn a user's two-factor authentication off (they lost their phone and their
+        recovery codes): they sign in with their password alone until they set it up again.
+        Already off is fine."""
+        await auth.turn_off_two_factor(user_id, by=principal.user_id)
 
     @post("/{user_id:uuid}/password-reset", status_code=201)
     async def issue_password_reset(
@@ -526,6 +624,7 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
         route_handlers=[
             AccountController,
             MyAccountController,
+            TwoFactorController,
             SessionController,
             UserAdminController,
             PasswordResetController,

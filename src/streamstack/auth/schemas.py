@@ -38,6 +38,9 @@ TokenText = Annotated[str, msgspec.Meta(max_length=8192)]
 InviteCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 # Reset codes we issue are 32 characters.
 ResetCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+#: A code from an authenticator app (6 digits) or a recovery code (``xxxxx-xxxxx``), as
+#: typed: spaces and dashes are ignored, so some room is left for them.
+TwoFactorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 InviteHours = Annotated[int, msgspec.Meta(ge=1, le=30 * 24)]
 InviteStatus = Literal["active", "used", "revoked", "expired"]
 
@@ -57,6 +60,9 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     email: Email
     password: Password
+    #: The code of an account with two-factor authentication on (an app's code or a
+    #: recovery code); ignored for an account without it.
+    code: TwoFactorCode | None = None
 
 
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -108,6 +114,51 @@ class UserView(msgspec.Struct, frozen=True):
     created_at: datetime.datetime
     #: True while an admin has disabled the account (no sign-in, every token revoked).
     disabled: bool = False
+    #: True while sign-in needs a code from an authenticator app besides the password.
+    two_factor: bool = False
+
+
+class TwoFactorStatus(msgspec.Struct, frozen=True):
+    """``GET /me/two-factor``: whether sign-in needs a code, since when, and how many unused
+    recovery codes are left (0 when off)."""
+
+    enabled: bool
+    enabled_at: datetime.datetime | None
+    recovery_codes_left: int
+
+
+class TwoFactorSetupRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /me/two-factor/setup``: the account's password."""
+
+    password: Password
+
+
+class TwoFactorSetup(msgspec.Struct, frozen=True):
+    """A started setup: the secret for the authenticator app (base32, to type in) and the
+    ``otpauth://`` URI its QR code carries."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TwoFactorEnable(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /me/two-factor/enable``: the first code from the app, confirming the setup."""
+
+    code: TwoFactorCode
+
+
+class TwoFactorProof(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /me/two-factor/disable`` and ``/recovery-codes``: the password and a code
+    (from the app, or a recovery code)."""
+
+    password: Password
+    code: TwoFactorCode
+
+
+class RecoveryCodes(msgspec.Struct, frozen=True):
+    """A new set of recovery codes, each signing in once; shown only in this answer."""
+
+    codes: list[str]
 
 
 class TokenPair(msgspec.Struct, frozen=True):

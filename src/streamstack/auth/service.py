@@ -32,7 +32,14 @@ from streamstack.auth.credentials import (
     normalize_email,
 )
 from streamstack.auth.metrics import Attempt, Reason
-from streamstack.auth.models import Invite, LoginSession, PasswordReset, RefreshToken, User
+from streamstack.auth.models import (
+    Invite,
+    LoginSession,
+    PasswordReset,
+    RefreshToken,
+    TwoFactorSecret,
+    User,
+)
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.refusals import refused
 from streamstack.auth.repository import AuthRecords, ListedInvite
@@ -44,12 +51,25 @@ from streamstack.auth.schemas import (
     InviteView,
     PasswordResetAccount,
     PasswordResetCreated,
+    RecoveryCodes,
     SessionView,
+    TwoFactorSetup,
+    TwoFactorStatus,
     UserPage,
     UserView,
 )
 from streamstack.auth.throttle import AttemptThrottle, Throttled
 from streamstack.auth.tokens import IssuedTokens, TokenIssuer, open_successor, seal_successor
+from streamstack.auth.two_factor import (
+    SETUP_LIFETIME,
+    clean_code,
+    is_app_code,
+    matching_step,
+    new_recovery_codes,
+    new_secret,
+    otpauth_uri,
+    recovery_digest,
+)
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.contracts.limits import INVITE_NOTE_MAX, ONE_LINE
 from streamstack.kernel.authentication import Principal
@@ -84,6 +104,23 @@ EXPIRED_SESSIONS_ONE_IN = 16
 
 class InvalidCredentials(Unauthorized, code="invalid_credentials"):
     """Wrong email or password; the same answer whether or not the account exists."""
+
+
+class TwoFactorRequired(Unauthorized, code="two_factor_required"):
+    """The password is right and the account has two-factor on: a code is needed too."""
+
+
+class InvalidSignInCode(Unauthorized, code="invalid_code"):
+    """A wrong, expired or already-used code at sign-in (counted like a wrong password)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CodeUse:
+    """A two-factor code that checked out, to be spent in the unit of work it allows:
+    the TOTP time step it is of, or the hash of a recovery code (known good once spent)."""
+
+    step: int | None = None
+    recovery_hash: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -183,8 +220,8 @@ def invite_note(raw: str | None) -> str | None:
     return note or None
 
 
-def user_view(user: User) -> UserView:
-    """The public view of a user row."""
+def user_view(user: User, *, two_factor: bool = False) -> UserView:
+    """The public view of a user row (``two_factor``: whether its sign-in needs a code)."""
     return UserView(
         user.id,
         user.email,
@@ -192,7 +229,29 @@ def user_view(user: User) -> UserView:
         user.role,
         user.created_at,
         disabled=user.disabled_at is not None,
+        two_factor=two_factor,
     )
+
+
+async def viewed(records: AuthRecords, user: User) -> UserView:
+    """The public view of a user row, with whether two-factor is on for it."""
+    return user_view(user, two_factor=bool(await records.two_factor.enabled_among([user.id])))
+
+
+def two_factor_on(secret: TwoFactorSecret | None) -> bool:
+    """Whether a (maybe absent) secret means the account's sign-in needs a code."""
+    return secret is not None and secret.enabled_at is not None
+
+
+def code_use(secret: TwoFactorSecret, code: str, now: datetime.datetime) -> CodeUse | None:
+    """What spends ``code`` for the account of ``secret`` at ``now``: an app's code of a
+    time step not used yet, or any other shape taken for a recovery code; None for an
+    app's code that is wrong, expired or used."""
+    cleaned = clean_code(code)
+    if not is_app_code(cleaned):
+        return CodeUse(recovery_hash=recovery_digest(cleaned))
+    step = matching_step(secret.secret, cleaned, now, secret.last_step)
+    return None if step is None else CodeUse(step=step)
 
 
 def clean_user_agent(raw: str | None) -> str | None:
@@ -274,7 +333,8 @@ class AuthService:
 
     async def current_user(self, caller: Principal) -> UserView:
         """The account of a verified access token."""
-        return user_view(await self._account_of(caller))
+        async with self._work() as records:
+            return await viewed(records, await self._caller_account(records, caller))
 
     async def change_password(
         self, caller: Principal, current: str, new: str, client: ClientInfo
@@ -331,7 +391,7 @@ class AuthService:
         async with self._work() as records:
             account = await self._caller_account(records, caller)
             await self._set_email(records, account, email, self.clock(), by=str(account.id))
-            return user_view(account)
+            return await viewed(records, account)
 
     async def _proven(
         self, caller: Principal, password: str, client: ClientInfo
@@ -358,7 +418,7 @@ class AuthService:
             user = await self._caller_account(records, caller)
             user.display_name = name
             user.updated_at = self.clock()
-            return user_view(user)
+            return await viewed(records, user)
 
     async def list_users(
         self,
@@ -377,7 +437,8 @@ class AuthService:
         text = search.strip().lower() if search else None
         async with self._work() as records:
             users, total = await records.users.page(text or None, limit, offset, ids=ids)
-            items = [user_view(u) for u in users]
+            on = await records.two_factor.enabled_among([u.id for u in users])
+            items = [user_view(u, two_factor=u.id in on) for u in users]
         return UserPage(items, total, limit, offset)
 
     async def change_user(
@@ -406,7 +467,7 @@ class AuthService:
                 await self._set_email(records, user, new_email, now, by=by)
             if role is not None:
                 await self._set_role(records, user, role, now)
-            return user_view(user)
+            return await viewed(records, user)
 
     async def _set_role(
         self, records: AuthRecords, user: User, role: str, now: datetime.datetime
@@ -457,7 +518,7 @@ class AuthService:
         async with self._work() as records:
             user = await self._user(records, user_id)
             if (user.disabled_at is not None) == disabled:
-                return user_view(user)
+                return await viewed(records, user)
             if not await records.users.set_disabled(user, now if disabled else None, now):
                 raise _last_admin("disabled")
             if disabled:
@@ -468,7 +529,7 @@ class AuthService:
                 # account signs in with once enabled. One made after is the admin's intent.
                 await records.resets.withdraw_unused(user.id, now)
             log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
-            return user_view(user)
+            return await viewed(records, user)
 
     async def delete_user(self, user_id: uuid.UUID) -> None:
         """Delete an account: its sessions and tokens go, ``auth.events.user.deleted`` tells
@@ -543,13 +604,140 @@ class AuthService:
             await self._set_password(records, user.id, new_hash, now)
         log.info("password_reset_used", user_id=str(user.id))
 
+    # --- two-factor authentication ------------------------------------------------------
+
+    async def two_factor_status(self, caller: Principal) -> TwoFactorStatus:
+        """Whether the caller's sign-in needs a code, since when, and their recovery codes left."""
+        async with self._work() as records:
+            user = await self._caller_account(records, caller)
+            secret = await records.two_factor.of(user.id)
+            if secret is None or secret.enabled_at is None:
+                return TwoFactorStatus(enabled=False, enabled_at=None, recovery_codes_left=0)
+            left = await records.two_factor.recovery_codes_left(user.id)
+            return TwoFactorStatus(
+                enabled=True, enabled_at=secret.enabled_at, recovery_codes_left=left
+            )
+
+    async def start_two_factor(
+        self, caller: Principal, password: str, client: ClientInfo
+    ) -> TwoFactorSetup:
+        """Start (or start again) a setup, once the password proves it is the caller (checked
+        like a sign-in, under its throttle): a new secret for the authenticator app, which
+        changes nothing for sign-in until :meth:`enable_two_factor` confirms it; 409
+        ``two_factor_on`` when it is on already."""
+        if (await self.two_factor_status(caller)).enabled:
+            raise _two_factor_on()
+        user, _ = await self._proven(caller, password, client)
+        secret = new_secret()
+        now = self.clock()
+        async with self._work() as records:
+            await self.throttle.login_succeeded(records.attempts, user.email, client.address)
+            await records.users.locked([user.id])  # two setups at once: one after the other
+            if two_factor_on(await records.two_factor.of(user.id)):
+                raise _two_factor_on()
+            await records.two_factor.remove(user.id)
+            pending = TwoFactorSecret(user_id=user.id, secret=secret, created_at=now)
+            await records.two_factor.add(pending, auto_refresh=False)
+        return TwoFactorSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
+
+    async def enable_two_factor(self, caller: Principal, code: str) -> RecoveryCodes:
+        """Turn two-factor on with the first code of a started setup's secret: a new set of
+        recovery codes, shown only now. 409 ``two_factor_not_set_up`` without a setup of
+        the last 15 minutes, 409 ``two_factor_on``, 403 ``invalid_code``."""
+        now = self.clock()
+        codes = new_recovery_codes()
+        async with self._work() as records:
+            user = await self._caller_account(records, caller)
+            secret = await records.two_factor.of(user.id)
+            if two_factor_on(secret):
+                raise _two_factor_on()
+            if secret is None or secret.created_at <= now - SETUP_LIFETIME:
+                raise Conflict(
+                    "start the setup again: none was started in the last 15 minutes",
+                    code="two_factor_not_set_up",
+                )
+            step = matching_step(secret.secret, clean_code(code), now, None)
+            if step is None:
+                raise _invalid_code()
+            if not await records.two_factor.confirm(user.id, step, now, now - SETUP_LIFETIME):
+                raise _two_factor_on()  # confirmed by a request of theirs meanwhile
+            await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
+        log.info("two_factor_enabled", user_id=str(user.id))
+        return RecoveryCodes(codes)
+
+    async def disable_two_factor(
+        self, caller: Principal, password: str, code: str, client: ClientInfo
+    ) -> None:
+        """Turn the caller's two-factor off (secret and recovery codes forgotten), with their
+        password and a code (app's or recovery): 403 ``wrong_password`` or ``invalid_code``,
+        409 ``two_factor_off``."""
+        user, use = await self._proven_with_code(caller, password, code, client)
+        async with self._work() as records:
+            await self._spend_proof(records, user, use, client)
+            await records.two_factor.remove(user.id)
+        log.info("two_factor_disabled", user_id=str(user.id), by=str(user.id))
+
+    async def renew_recovery_codes(
+        self, caller: Principal, password: str, code: str, client: ClientInfo
+    ) -> RecoveryCodes:
+        """A new set of recovery codes for the caller (the old ones stop working), with their
+        password and a code, refused as :meth:`disable_two_factor` refuses."""
+        user, use = await self._proven_with_code(caller, password, code, client)
+        codes = new_recovery_codes()
+        async with self._work() as records:
+            await self._spend_proof(records, user, use, client)
+            await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
+        log.info("recovery_codes_renewed", user_id=str(user.id))
+        return RecoveryCodes(codes)
+
+    async def turn_off_two_factor(self, user_id: uuid.UUID, by: str | None) -> None:
+        """An admin turns a user's two-factor off (they lost their phone and their recovery
+        codes): they sign in with their password alone until they set it up again. Already
+        off is fine; 404 for an unknown user."""
+        async with self._work() as records:
+            await self._user(records, user_id)
+            await records.two_factor.remove(user_id)
+        log.info("two_factor_reset", user_id=str(user_id), by=by)
+
+    async def _proven_with_code(
+        self, caller: Principal, password: str, code: str, client: ClientInfo
+    ) -> tuple[User, CodeUse]:
+        """The caller's account and how to spend their ``code``, once the password is proven
+        (as :meth:`_proven`) and the code checks out; 409 ``two_factor_off``, 403
+        ``invalid_code`` (the password attempt then stays counted)."""
+        async with self._work() as records:
+            secret = await records.two_factor.of((await self._caller_account(records, caller)).id)
+        if secret is None or secret.enabled_at is None:
+            raise _two_factor_off()
+        user, _ = await self._proven(caller, password, client)
+        use = code_use(secret, code, self.clock())
+        if use is None:
+            self._signin_refused("password_check", "invalid_code", client, user.email, user)
+            raise _invalid_code()
+        return user, use
+
+    async def _spend_proof(
+        self, records: AuthRecords, user: User, use: CodeUse, client: ClientInfo
+    ) -> None:
+        """Spend the code of a password-and-code proof and give the attempt back; 403
+        ``invalid_code`` (everything rolled back) when it was used meanwhile or is no
+        recovery code of the account."""
+        if not await self._spent(records, user.id, use):
+            self._signin_refused("password_check", "invalid_code", client, user.email, user)
+            raise _invalid_code()
+        await self.throttle.login_succeeded(records.attempts, user.email, client.address)
+
     # --- sign-in and tokens -----------------------------------------------------------------
 
-    async def login(self, email: str, password: str, client: ClientInfo) -> IssuedTokens:
-        """Check the password (throttled) and open a new session.
+    async def login(
+        self, email: str, password: str, client: ClientInfo, code: str | None = None
+    ) -> IssuedTokens:
+        """Check the password (throttled), and for an account with two-factor on the
+        ``code`` too, then open a new session.
 
         The attempt is counted (or refused with 429) before the password is checked, so
-        concurrent guesses cannot outrun the throttle.
+        concurrent guesses cannot outrun the throttle; a missing or wrong code leaves it
+        counted, as a wrong password does, so codes cannot be guessed faster.
         """
         email = normalize_email(email)
         # No account has a password outside the rules; it is verified anyway, for the timing.
@@ -560,7 +748,28 @@ class AuthService:
                 await self.throttle.reserve_login(
                     records.attempts, email, client.address, self.clock()
                 )
-                user = await records.users.by_email(email)
+                found = await records.users.signing_in(email)
+        user, secret = (None, None) if found is None else found
+        user = await self._password_signs_in(user, password, client, email)
+        use = None if not two_factor_on(secret) else self._signin_code(secret, code, client, user)
+        new_hash = None
+        if self.passwords.needs_rehash(user.password_hash):
+            new_hash = await self.passwords.hash(password)
+        now = self.clock()
+        async with self._work() as records:
+            if use is not None and not await self._spent(records, user.id, use):
+                self._signin_refused("signin", "invalid_code", client, email, user)
+                raise _invalid_signin_code()  # a recovery code not (or no longer) there
+            await self.throttle.login_succeeded(records.attempts, email, client.address)
+            if new_hash is not None:
+                await records.users.set_password_hash(user.id, new_hash, now)
+            return await self._open_session(records, user, client, now)
+
+    async def _password_signs_in(
+        self, user: User | None, password: str, client: ClientInfo, email: str
+    ) -> User:
+        """The account, if ``password`` is its password and it is enabled; the sign-in's
+        refusals otherwise."""
         if user is None:
             await self.passwords.verify_nobody(password)
             self._signin_refused("signin", "unknown_account", client, email)
@@ -572,15 +781,29 @@ class AuthService:
             # Said only to whoever knows the password: it reveals nothing to a guesser.
             self._signin_refused("signin", "account_disabled", client, email, user)
             raise _account_disabled()
-        new_hash = None
-        if self.passwords.needs_rehash(user.password_hash):
-            new_hash = await self.passwords.hash(password)
-        now = self.clock()
-        async with self._work() as records:
-            await self.throttle.login_succeeded(records.attempts, email, client.address)
-            if new_hash is not None:
-                await records.users.set_password_hash(user.id, new_hash, now)
-            return await self._open_session(records, user, client, now)
+        return user
+
+    def _signin_code(
+        self, secret: TwoFactorSecret | None, code: str | None, client: ClientInfo, user: User
+    ) -> CodeUse:
+        """How the sign-in's ``code`` is spent; 401 ``two_factor_required`` without one,
+        401 ``invalid_code`` for an app's code that is wrong, expired or used."""
+        if not code or not clean_code(code):
+            raise TwoFactorRequired("enter the code from your authenticator app")
+        use = None if secret is None else code_use(secret, code, self.clock())
+        if use is None:
+            self._signin_refused("signin", "invalid_code", client, user.email, user)
+            raise _invalid_signin_code()
+        return use
+
+    @staticmethod
+    async def _spent(records: AuthRecords, user_id: uuid.UUID, use: CodeUse) -> bool:
+        """Spend a checked code: record its time step used, or use up the recovery code;
+        False when it was used meanwhile (or is no recovery code of the account)."""
+        if use.step is not None:
+            return await records.two_factor.use_step(user_id, use.step)
+        assert use.recovery_hash is not None  # one of the two is always set
+        return await records.two_factor.spend_recovery_code(user_id, use.recovery_hash)
 
     async def refresh(self, token: str, client: ClientInfo) -> IssuedTokens:
         """Exchange a refresh token for a new pair.
@@ -1059,6 +1282,34 @@ def _token_row(issued: IssuedTokens, family: uuid.UUID, now: datetime.datetime) 
         access_jti=issued.access.jti,
         access_expires_at=_at(issued.access.expires_at),
     )
+
+
+def _digests(codes: Sequence[str]) -> list[str]:
+    return [recovery_digest(code) for code in codes]
+
+
+def _invalid_signin_code() -> InvalidSignInCode:
+    # One answer for wrong, expired and used codes, app's or recovery.
+    return InvalidSignInCode(
+        "that code is not right, or was used already; codes change every 30 seconds"
+    )
+
+
+def _invalid_code() -> Forbidden:
+    return Forbidden(
+        "that code is not right, or was used already; codes change every 30 seconds",
+        code="invalid_code",
+    )
+
+
+def _two_factor_on() -> Conflict:
+    return Conflict(
+        "two-factor authentication is already on; turn it off first", code="two_factor_on"
+    )
+
+
+def _two_factor_off() -> Conflict:
+    return Conflict("two-factor authentication is off", code="two_factor_off")
 
 
 def _account_disabled() -> Forbidden:

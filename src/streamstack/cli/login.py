@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from streamstack.cli.credentials import SavedLogins, chosen_server
-from streamstack.cli.session import SignInRequired, sign_in, sign_out
+from streamstack.cli.session import CodeRequired, SignInRequired, sign_in, sign_out
 from streamstack.settings import SettingsError
 
 
@@ -31,7 +31,12 @@ def run_login(args: argparse.Namespace) -> int:
     logins = SavedLogins()
     try:
         with httpx.Client(timeout=30.0) as http:
-            sign_in(http, server, email, password, logins)
+            try:
+                sign_in(http, server, email, password, logins, args.code)
+            except CodeRequired:
+                if args.code is not None:
+                    raise
+                sign_in(http, server, email, password, logins, _asked_code())
     except SignInRequired as exc:
         print(f"streamstack: login failed: {exc}", file=sys.stderr)
         return 1
@@ -40,6 +45,21 @@ def run_login(args: argparse.Namespace) -> int:
         return 1
     print(f"signed in to {server} as {email} (saved in {logins.path})")
     return 0
+
+
+def _asked_code() -> str:
+    """The two-factor code, asked on the terminal (a code is used once: no need to hide it)."""
+    prompt = "Code from your authenticator app (or a recovery code): "
+    try:
+        code = input(prompt).strip()
+    except EOFError:
+        code = ""
+    if not code:
+        raise SignInRequired(
+            "this account has two-factor authentication on: give the code from your "
+            "authenticator app (or a recovery code), or --code CODE"
+        )
+    return code
 
 
 def run_logout(args: argparse.Namespace) -> int:

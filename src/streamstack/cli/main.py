@@ -245,6 +245,12 @@ COMMANDS = (
             _SERVER,
             option("--email", default=None, help="your email (asked for when not given)"),
             _password_stdin("read the password from standard input instead of a prompt"),
+            option(
+                "--code",
+                default=None,
+                help="with two-factor authentication on: the code from your authenticator "
+                "app, or a recovery code (asked for when needed and not given)",
+            ),
         ),
     ),
     Subcommand(
@@ -395,17 +401,21 @@ COMMANDS = (
     Subcommand(
         "users",
         run_users,
-        help="list accounts; disable, enable, set a role or email, reset a password",
+        help="list accounts; disable, enable, set a role or email, reset a password or "
+        "two-factor authentication",
         description="`users list` prints every account (id, role, enabled or disabled, when "
         "made, email, name) as a table, or --json. `users disable USER` signs every session "
         "of it out and refuses its sign-in until `users enable USER`; `users role USER "
         "admin|viewer` sets its role; `users email USER NEW_EMAIL` changes the email it signs "
         "in with (its sessions stay); `users password-reset USER` prints a single-use link "
         "that sets a new password within an hour (earlier ones stop working). USER is an id "
-        "or an email. The last enabled admin cannot be demoted or disabled. Each change "
+        "or an email. `users two-factor-off USER` turns off their two-factor authentication "
+        "(they lost their phone and their recovery codes): they sign in with their password "
+        "alone until they set it up again. "
+        "The last enabled admin cannot be demoted or disabled. Each change "
         "prints the user (or the reset) as JSON; exit 1 when the server refuses.",
         options=(
-            _action("list", *CHANGES, "password-reset"),
+            _action("list", *CHANGES, "password-reset", "two-factor-off"),
             option("user", nargs="?", metavar="USER", help="the user's id or email"),
             option(
                 "value",

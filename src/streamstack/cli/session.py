@@ -28,6 +28,11 @@ class SignInRequired(Exception):
     """No usable sign-in: the message says what to run."""
 
 
+class CodeRequired(SignInRequired):
+    """The password is right and the account has two-factor authentication on: a code from
+    the authenticator app (or a recovery code) is needed too."""
+
+
 class ServerUnreachable(Exception):
     """The server (or, renewing a token, its sign-in) could not be reached."""
 
@@ -204,11 +209,24 @@ def admin_api(command: str, args: argparse.Namespace) -> Iterator[AdminApi]:
             api.close()
 
 
-def sign_in(http: Any, server: str, email: str, password: str, logins: SavedLogins) -> None:
-    """``POST /auth/login`` and keep the refresh token; SignInRequired when refused."""
+def sign_in(
+    http: Any, server: str, email: str, password: str, logins: SavedLogins, code: str | None = None
+) -> None:
+    """``POST /auth/login`` (with the two-factor ``code`` when given) and keep the refresh
+    token; CodeRequired when a code is needed, SignInRequired when refused."""
     server = server_key(server)
-    response = http.post(f"{server}{AUTH_PATH}/login", json={"email": email, "password": password})
+    body = {"email": email, "password": password}
+    if code is not None:  # only then: a server without two-factor refuses unknown fields
+        body["code"] = code
+    response = http.post(f"{server}{AUTH_PATH}/login", json=body)
     if response.status_code != 200:
+        refusal = _error_code(response)
+        if refusal == "two_factor_required":
+            raise CodeRequired("this account needs a code from your authenticator app")
+        if refusal == "invalid_code":
+            raise SignInRequired(
+                "that code is not right, or was used already (codes change every 30 seconds)"
+            )
         raise SignInRequired(f"sign-in refused: {error_detail(response)}")
     logins.put(server, SavedLogin(email, response.json()["refresh_token"]))
 
@@ -244,6 +262,15 @@ def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
 def login_hint(server: str) -> str:
     """The command that signs in to ``server``."""
     return f"`streamstack login --server {server}`"
+
+
+def _error_code(response: Any) -> str | None:
+    """The ``code`` of the server's JSON error, if it sent one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
 
 
 def error_detail(response: Any) -> str:

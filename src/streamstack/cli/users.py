@@ -1,6 +1,6 @@
 """``streamstack users``: list the accounts; disable, enable, change the role or the
-sign-in email of one, or give it a password-reset link (the admin's users page, for a
-shell).
+sign-in email of one, give it a password-reset link, or turn off its two-factor
+authentication (the admin's users page, for a shell).
 
 A user is named by id or by email. Auth refuses to leave no enabled admin (409
 ``last_admin``); that refusal is said with what to do instead.
@@ -46,7 +46,8 @@ _User = dict[str, Any]
 
 
 def run_users(args: argparse.Namespace) -> int:
-    """``streamstack users list|disable|enable|role|email|password-reset [USER [VALUE]]``: print
+    """``streamstack users list|disable|enable|role|email|password-reset|two-factor-off
+    [USER [VALUE]]``: print
     the accounts (a table, or ``--json``), or change one and print it as JSON; the reset
     link (with how long it lasts) for ``password-reset``. Exit 1 when the server refuses."""
     _check(args)
@@ -57,6 +58,8 @@ def run_users(args: argparse.Namespace) -> int:
             user = _named(api, args.user)
             if args.action == "password-reset":
                 return print_json(_reset(api, user))
+            if args.action == "two-factor-off":
+                return print_json(_two_factor_off(api, user))
             return print_json(_changed(api, user, args.action, args.value))
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: users {args.action}: {exc}", file=sys.stderr)
@@ -128,6 +131,20 @@ def _reset(api: AdminApi, user: _User) -> Any:
         raise UploadFailed(f"no reset for {user['email']}: {error_detail(response)}")
     terms = ", once; earlier ones stop working"
     return handed_over(response.json(), api.server, f"a password reset for {user['email']}", terms)
+
+
+def _two_factor_off(api: AdminApi, user: _User) -> _User:
+    """Turn off ``user``'s two-factor authentication; the user after it."""
+    response = api.request("DELETE", USER_PATH.format(id=user["id"]) + "/two-factor")
+    if response.status_code != 204:
+        raise UploadFailed(f"{user['email']} not changed: {error_detail(response)}")
+    email = user["email"]
+    print(
+        f"streamstack: two-factor authentication of {email} is off; they sign in with their "
+        "password alone until they set it up again",
+        file=sys.stderr,
+    )
+    return {**user, "two_factor": False}
 
 
 def _refusal(response: Any) -> str:
