@@ -322,7 +322,7 @@ class AuthService:
 
         Every session stays signed in, as on GitHub: no secret changed (a password change
         signs the others out because the old password may be known to someone), and the
-        email alone is no way in (resets are issued by admins, never mailed).
+        email alone is no way in (a reset link is mailed to the email the account has then).
         """
         email = normalize_email(new_email)  # a typo is told before the password is counted
         user, _ = await self._proven(caller, password, client)
