@@ -61,7 +61,7 @@ class ResetMailQueue:
         try:
             self._waiting.put_nowait(email)
         except asyncio.QueueFull:
-            log.warning("reset_mail_dropped", reason="queue_full")
+            log.warning("auth.reset_mail_dropped", reason="queue_full")
             return
         self.task.wake()
 
@@ -78,7 +78,9 @@ class ResetMailQueue:
             try:
                 await self._sender.send(mail)
             except ServiceUnavailable as exc:
-                log.error("reset_mail_failed", user_id=str(issued.user_id), error=exc.detail)
+                log.error("auth.reset_mail_failed", user_id=str(issued.user_id), error=exc.detail)
             except Exception as exc:  # any failure is the operator's, never the caller's
-                log.exception("reset_mail_failed", user_id=str(issued.user_id), error=repr(exc))
+                log.exception(
+                    "auth.reset_mail_failed", user_id=str(issued.user_id), error=repr(exc)
+                )
         return not self._waiting.empty()
