@@ -76,6 +76,12 @@ MEANINGS: dict[str, str] = {
     "admin creates), `open` (anyone) or `closed` (none but admins made by `streamstack create-admin`)",
     "registration_address_attempts": "registrations per client address before backoff (one "
     "that spends a valid invite code gives its attempt back)",
+    "smtp_url": "mail server for \"Forgot your password?\" links: `smtp://[user:password@]host[:port]` "
+    "(STARTTLS when offered; `?starttls=true` requires it) or `smtps://…` (TLS); empty: no "
+    "mail, admins issue reset links",
+    "mail_from": "From of the mails (default `StreamStack <no-reply@` the public URL's host `>`)",
+    "public_url": "the https:// origin viewers open; links in mail point there (never the "
+    "request's Host); required with SMTP_URL. `streamstack dev`: its own address",
     "refresh_grace_seconds": "a refresh token reused this soon after its rotation gets the same "
     "new pair (two tabs); later reuse ends the session; 0 turns it off",
     "streaming_delivery": "`proxy`: the streaming service sends the bytes; `nginx`: it answers "

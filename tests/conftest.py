@@ -50,7 +50,7 @@ from harness.servers import (
 from harness.tools import REQUIRE_ALL_ENV, require_all
 
 #: Shared fixtures (``backend_kind``, ``settings_factory``) for every test.
-pytest_plugins = ["support.fixtures", "support.job_queues"]
+pytest_plugins = ["support.fixtures", "support.job_queues", "support.mail"]
 
 DATABASE_URL_ENV = "STREAMSTACK_TEST_DATABASE_URL"
 NATS_URL_ENV = "STREAMSTACK_TEST_NATS_URL"

@@ -124,6 +124,14 @@ class Settings:
     registration_mode: RegistrationMode = "invite"
     # Registrations per client address before the same doubling backoff.
     registration_address_attempts: Positive = 20
+    # Password resets by email ("Forgot your password?"): the mail server
+    # (smtp://[user:password@]host[:port][?starttls=true] or smtps://…; empty: no mail, an
+    # admin issues reset links), the From of its mails (default no-reply@ the public host)
+    # and the https origin its links point at (never the request's Host header, which
+    # anyone can write). ``streamstack dev`` writes mails to <data dir>/mail instead.
+    smtp_url: str = ""
+    mail_from: str = ""
+    public_url: str = ""
     # A refresh token presented again within this many seconds of its rotation (two
     # browser tabs refreshing at once) gets the same new pair instead of ending the session.
     refresh_grace_seconds: Annotated[float, msgspec.Meta(ge=0, le=60)] = 10.0
@@ -300,6 +308,7 @@ def validate(settings: Settings) -> Settings:
         url = settings.module_url(module)
         if url:
             _check_url(f"{module.upper()}_URL", url, ("http", "https"))
+    _check_mail(settings)
     if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
         raise SettingsError(f"{PREFIX}ARGON2_MEMORY_KIB: must be at least 8 x ARGON2_PARALLELISM")
     if settings.environment == "production" and len(settings.internal_secret) < 16:
@@ -307,6 +316,24 @@ def validate(settings: Settings) -> Settings:
             f"{PREFIX}INTERNAL_SECRET: set a shared secret of 16+ characters in production"
         )
     return settings
+
+
+def _check_mail(settings: Settings) -> None:
+    """The SMTP URL's form, and the public origin the links of its mails need."""
+    if settings.smtp_url:
+        _check_url("SMTP_URL", settings.smtp_url, ("smtp", "smtps"))
+        if not settings.public_url:
+            raise SettingsError(
+                f"{PREFIX}PUBLIC_URL: set the https:// address viewers open (links in mail "
+                "point there) when SMTP_URL is set"
+            )
+    if settings.public_url:
+        _check_url("PUBLIC_URL", settings.public_url, ("http", "https"))
+        parts = urlsplit(settings.public_url)
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise SettingsError(f"{PREFIX}PUBLIC_URL: give the origin only, as https://host[:port]")
+        if settings.environment == "production" and parts.scheme != "https":
+            raise SettingsError(f"{PREFIX}PUBLIC_URL: must start with https:// in production")
 
 
 def dev_defaults(settings: Settings) -> Settings:

@@ -76,7 +76,10 @@ def test_the_admin_created_in_a_data_directory_signs_in_on_dev_with_it(tmp_path:
                 me = http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
                 assert me.json()["role"] == "admin"
             # Set up as the README says, strangers cannot make accounts: invites only.
-            assert http.get("/api/v1/auth/config").json() == {"registration_mode": "invite"}
+            assert http.get("/api/v1/auth/config").json() == {
+                "registration_mode": "invite",
+                "password_reset_by_email": True,  # dev writes its mail to the data directory
+            }
             stranger = {"email": "stranger@example.com", "password": second_password}
             refused = http.post("/api/v1/auth/register", json=stranger)
             assert (refused.status_code, refused.json()["code"]) == (403, "invite_required")

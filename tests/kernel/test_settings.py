@@ -184,3 +184,32 @@ def test_a_misspelled_variable_is_named_with_the_setting_it_may_mean(
     assert load_settings(env).port == 9000
     warned = capsys.readouterr().err.splitlines()
     assert warned == [f"streamstack: warning: {line}" for line in unknown_variables(env)]
+
+
+def test_mail_needs_the_public_origin_its_links_point_at() -> None:
+    smtp = {"STREAMSTACK_SMTP_URL": "smtp://u:Secret9@mail.example.org:587"}
+    with pytest.raises(SettingsError, match=r"^STREAMSTACK_PUBLIC_URL: set the https://"):
+        Settings.from_env(smtp)
+    public = {"STREAMSTACK_PUBLIC_URL": "https://video.example.org"}
+    assert Settings.from_env(smtp | public).public_url == "https://video.example.org"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STREAMSTACK_SMTP_URL": "mail.example.org"}, "STREAMSTACK_SMTP_URL: 'mail.example"),
+        ({"STREAMSTACK_PUBLIC_URL": "https://v.example.org/app"}, "origin only"),
+        ({"STREAMSTACK_PUBLIC_URL": "ftp://v.example.org"}, "must start with one of"),
+        (
+            {
+                "STREAMSTACK_ENVIRONMENT": "production",
+                "STREAMSTACK_INTERNAL_SECRET": "x" * 16,
+                "STREAMSTACK_PUBLIC_URL": "http://v.example.org",
+            },
+            "https:// in production",
+        ),
+    ],
+)
+def test_mail_settings_are_checked(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)

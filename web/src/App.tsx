@@ -15,6 +15,7 @@ import { PlaylistPage } from "./pages/Playlist";
 import { PlaylistsPage } from "./pages/Playlists";
 import { RegisterPage } from "./pages/Register";
 import { ResetPasswordPage } from "./pages/ResetPassword";
+import { ForgotPasswordPage } from "./pages/ForgotPassword";
 import { SignInPage } from "./pages/SignIn";
 import { WatchPage } from "./pages/Watch";
 
@@ -34,6 +35,7 @@ export function AppRoutes() {
         <Route path="signin" element={<Titled title="Sign in"><SignInPage /></Titled>} />
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
         <Route path="reset-password" element={<Titled title="Set a new password"><ResetPasswordPage /></Titled>} />
+        <Route path="forgot-password" element={<Titled title="Forgot your password?"><ForgotPasswordPage /></Titled>} />
         {/* Browsing is public (as the catalogue API is); playing needs an account. */}
         <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
         <Route

@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import structlog
 
@@ -27,8 +28,10 @@ from streamstack.settings import Settings
 # imported by the functions that build it, not with this file: every process reads MODULE
 # below, and one that does not mount auth would pay ~0.2 s of CPU at start for nothing.
 if TYPE_CHECKING:
+    from streamstack.auth.reset_mail import ResetMailQueue
     from streamstack.auth.service import AuthService
     from streamstack.auth.tokens import TokenIssuer
+    from streamstack.kernel.mail import MailSender
 
 log = structlog.get_logger(__name__)
 
@@ -116,6 +119,29 @@ async def announce_dev_admin(service: AuthService, data_dir: str | None = None) 
     print(account.banner(data_dir), file=sys.stdout, flush=True)
 
 
+def mail_sender(settings: Settings) -> MailSender | None:
+    """Where reset mails go: the SMTP server of ``STREAMSTACK_SMTP_URL``; in dev without
+    one, ``<data dir>/mail`` (once ``streamstack dev`` set the public URL); else nowhere."""
+    from streamstack.kernel.mail.directory import DirectoryMailSender
+    from streamstack.kernel.mail.smtp import SmtpMailSender
+
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    sender = settings.mail_from or f"StreamStack <no-reply@{host}>"
+    if settings.smtp_url:
+        return SmtpMailSender(settings.smtp_url, sender)
+    if settings.environment == "dev" and settings.public_url:
+        return DirectoryMailSender(settings.data_dir / "mail", sender)
+    return None
+
+
+def reset_mail_queue(settings: Settings, service: AuthService) -> ResetMailQueue | None:
+    """The "Forgot your password?" mailer, or None when mail is not set up."""
+    from streamstack.auth.reset_mail import ResetMailQueue
+
+    sender = mail_sender(settings)
+    return None if sender is None else ResetMailQueue(service, sender, settings.public_url)
+
+
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the auth module: its routes, its event relay and, in dev, the first-admin
     start-up hook."""
@@ -140,12 +166,16 @@ def mount(context: ModuleContext) -> MountedModule:
         events_enqueued=relay_task.wake,
         clock=context.clock,
     )
+    reset_mail = reset_mail_queue(settings, service)
     router = auth_router(
         service,
         RefreshCookie(secure=settings.secure_cookies, max_age=settings.refresh_token_ttl_seconds),
         PublicKeySet(keys=[public_jwk(issuer.public_pem)]),
+        reset_mail,
     )
     module = MountedModule(name="auth", route_handlers=[router], tasks=[relay_task])
+    if reset_mail is not None:
+        module.tasks.append(reset_mail.task)
     if settings.environment == "dev":
 
         async def first_admin() -> None:

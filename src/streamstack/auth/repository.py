@@ -377,6 +377,7 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         *,
         max_seconds: int,
         idle_seconds: int,
+        first_lock_seconds: int = 1,
     ) -> tuple[str, datetime.datetime] | None:
         """Count one attempt under each ``(key, free attempts)``, or refuse it while a key is
         locked: then the first locked key (in ``keys`` order) and its lock end are returned
@@ -387,8 +388,8 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         connections on SQLite) can never all see "unlocked": each is counted, in turn,
         before anyone checks a password. The rows are written in ``keys`` order (Postgres
         inserts a VALUES list in its order), so callers that always list their keys in the
-        same order queue instead of deadlocking. The ``free``-th attempt locks a key for a
-        second, every later one for twice as long as the one before, up to
+        same order queue instead of deadlocking. The ``free``-th attempt locks a key for
+        ``first_lock_seconds``, every later one for twice as long as the one before, up to
         ``max_seconds``; a counter idle for ``idle_seconds`` starts again from one.
         """
         params: dict[str, object] = {
@@ -408,15 +409,21 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
                 return key, locked_until or UNLOCKED
         for key, free in keys:
             if counted[key] >= free:
-                await self._lock(key, now, counted[key] - free, max_seconds)
+                await self._lock(key, now, counted[key] - free, max_seconds, first_lock_seconds)
         return None
 
     async def _lock(
-        self, key: str, now: datetime.datetime, past_free: int, max_seconds: int
+        self,
+        key: str,
+        now: datetime.datetime,
+        past_free: int,
+        max_seconds: int,
+        first_lock_seconds: int = 1,
     ) -> None:
-        """Lock ``key`` for 1 s at its ``free``-th attempt, twice as long for each one after."""
+        """Lock ``key`` for ``first_lock_seconds`` at its ``free``-th attempt, twice as long
+        for each one after."""
         # The exponent is bounded so that years of attempts cannot overflow a float.
-        delay = min(2.0 ** min(past_free, 32), float(max_seconds))
+        delay = min(first_lock_seconds * 2.0 ** min(past_free, 32), float(max_seconds))
         await self.session.execute(
             update_rows(
                 AttemptCounter,

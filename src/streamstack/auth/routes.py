@@ -15,6 +15,7 @@ from litestar.params import Parameter
 from litestar.router import Router
 
 from streamstack.auth.credentials import MAX_EMAIL_CHARS
+from streamstack.auth.reset_mail import ResetByEmailDisabled, ResetMailQueue
 from streamstack.auth.schemas import (
     AccountDeletion,
     AuthConfig,
@@ -27,6 +28,7 @@ from streamstack.auth.schemas import (
     PasswordResetAccount,
     PasswordResetCheck,
     PasswordResetCreated,
+    PasswordResetMailRequest,
     PasswordResetRequest,
     ProfileChange,
     PublicKeySet,
@@ -75,6 +77,8 @@ COOKIE_MODE_HEADER = "x-refresh-cookie"
 Auth = NamedDependency[AuthService]
 Caller = NamedDependency[Principal]
 KeySet = NamedDependency[PublicKeySet]
+#: None when no mail server is configured.
+ResetMail = NamedDependency[ResetMailQueue | None]
 
 
 #: A 204 has no body: documented without one (it only clears the refresh cookie).
@@ -169,10 +173,12 @@ class AccountController(Controller):
     path = ""
 
     @get("/config", cache_control=None)
-    async def config(self, auth: Auth) -> Response[AuthConfig]:
+    async def config(self, auth: Auth, reset_mail: ResetMail) -> Response[AuthConfig]:
         """Public: how accounts are created (``open``, ``invite`` or ``closed``), so the SPA
-        shows the invite-code field or hides registration."""
-        return Response(AuthConfig(auth.registration_mode), headers={"Cache-Control": "no-cache"})
+        shows the invite-code field or hides registration, and whether a reset link can be
+        mailed."""
+        config = AuthConfig(auth.registration_mode, password_reset_by_email=reset_mail is not None)
+        return Response(config, headers={"Cache-Control": "no-cache"})
 
     @post(
         "/register",
@@ -570,6 +576,38 @@ class PasswordResetController(Controller):
         return Response(account, headers=_NO_STORE)
 
 
+#: How ``POST /password-reset/request`` refuses.
+RESET_MAIL_REFUSALS = error_responses(
+    {
+        403: "No mail server is configured: an admin issues reset links "
+        "(`reset_by_email_disabled`).",
+        429: "Too many requests from this address, or for this email "
+        "(`reset_throttled`, with `Retry-After`).",
+    }
+)
+
+
+class PasswordResetMailController(Controller):
+    """ "Forgot your password?": a reset link by mail."""
+
+    path = "/password-reset/request"
+
+    @post("", status_code=202, responses=RESET_MAIL_REFUSALS)
+    async def request_reset_mail(
+        self,
+        request: Request[Any, Any, Any],
+        auth: Auth,
+        reset_mail: ResetMail,
+        data: PasswordResetMailRequest,
+    ) -> None:
+        """Mail a single-use, one-hour reset link to this email if an enabled account has it.
+        The same 202 for every email (no mail when no account has it), before the mail is
+        sent; the link points at ``STREAMSTACK_PUBLIC_URL``, never at the request's host."""
+        if reset_mail is None:
+            raise ResetByEmailDisabled("password reset by email is not set up on this server")
+        await reset_mail.request(data.email, client_info(request))
+
+
 class InviteController(Controller):
     """Admin: single-use invite codes for registration by invitation."""
 
@@ -616,8 +654,14 @@ class KeysController(Controller):
         return Response(key_set, headers={"Cache-Control": "public, max-age=300"})
 
 
-def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: PublicKeySet) -> Router:
-    """Every auth route, with the service and the caller as dependencies."""
+def auth_router(
+    auth: AuthService,
+    refresh_cookie: RefreshCookie,
+    key_set: PublicKeySet,
+    reset_mail: ResetMailQueue | None = None,
+) -> Router:
+    """Every auth route, with the service and the caller as dependencies (``reset_mail``:
+    None when no mail server is configured)."""
     return Router(
         path=PREFIX,
         tags=["auth"],
@@ -628,11 +672,14 @@ def auth_router(auth: AuthService, refresh_cookie: RefreshCookie, key_set: Publi
             SessionController,
             UserAdminController,
             PasswordResetController,
+            PasswordResetMailController,
             InviteController,
             KeysController,
         ],
         dependencies={
-            **provide_values(auth=auth, refresh_cookie=refresh_cookie, key_set=key_set),
+            **provide_values(
+                auth=auth, refresh_cookie=refresh_cookie, key_set=key_set, reset_mail=reset_mail
+            ),
             **CALLER,
         },
     )

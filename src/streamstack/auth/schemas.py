@@ -285,6 +285,12 @@ class PasswordResetAccount(msgspec.Struct, frozen=True):
     email: str
 
 
+class PasswordResetMailRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /password-reset/request`` (public): the email to send a reset link to."""
+
+    email: Email
+
+
 class AuthConfig(msgspec.Struct, frozen=True):
     """``GET /config`` (public): what the sign-in and registration pages need to know.
 
@@ -293,3 +299,5 @@ class AuthConfig(msgspec.Struct, frozen=True):
     """
 
     registration_mode: RegistrationMode
+    #: Whether "Forgot your password?" can mail a reset link (``STREAMSTACK_SMTP_URL`` set).
+    password_reset_by_email: bool = False

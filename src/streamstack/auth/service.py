@@ -382,7 +382,7 @@ class AuthService:
 
         Every session stays signed in, as on GitHub: no secret changed (a password change
         signs the others out because the old password may be known to someone), and the
-        email alone is no way in (resets are issued by admins, never mailed).
+        email alone is no way in (a reset link is mailed to the email the account has then).
         """
         email = normalize_email(new_email)  # a typo is told before the password is counted
         user, _ = await self._proven(caller, password, client)
@@ -726,6 +726,43 @@ class AuthService:
             self._signin_refused("password_check", "invalid_code", client, user.email, user)
             raise _invalid_code()
         await self.throttle.login_succeeded(records.attempts, user.email, client.address)
+
+    async def count_reset_mail_request(self, email: str, client: ClientInfo) -> str:
+        """Count a "Forgot your password?" request against ``client``'s address and the
+        email (429 ``reset_throttled`` when either is locked), whether or not the email has
+        an account; the normalised email. Nothing is read of the account here, so the
+        answer takes as long for every email."""
+        email = normalize_email(email)
+        with self._refused_when_throttled("password_reset", client):
+            async with self._work() as records:
+                now = self.clock()
+                await self.throttle.reserve_reset_mail(records.attempts, email, client.address, now)
+        return email
+
+    async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
+        """A single-use, one-hour reset code for the enabled account of ``email``, which
+        the account's owner asked for (no issuer); None when there is no such account.
+        Older unused codes of the account stop working, as with an admin's."""
+        code = secrets.token_urlsafe(24)
+        now = self.clock()
+        async with self._work() as records:
+            user = await records.users.by_email(email)
+            if user is None or user.disabled_at is not None:
+                return None
+            if user.id not in await records.users.locked([user.id]):
+                return None  # deleted meanwhile
+            await records.resets.withdraw_unused(user.id, now)
+            reset = PasswordReset(
+                id=uuid.uuid4(),
+                user_id=user.id,
+                code_hash=code_digest(code),
+                created_by=None,
+                created_at=now,
+                expires_at=now + RESET_LIFETIME,
+            )
+            await records.resets.add(reset, auto_refresh=False)
+        log.info("password_reset_requested", user_id=str(user.id))
+        return PasswordResetCreated(user.id, code, RESET_LINK_PATH + code, reset.expires_at)
 
     # --- sign-in and tokens -----------------------------------------------------------------
 

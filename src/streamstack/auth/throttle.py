@@ -69,6 +69,11 @@ class ResetThrottled(Throttled, code="reset_throttled"):
     """Too many password-reset attempts from this address."""
 
 
+#: Reset mails to one email: the first goes at once, the next after a minute, then after
+#: twice as long each time (2, 4, 8, 16 min): a handful an hour at most, whoever asks.
+RESET_MAIL_FIRST_LOCK_SECONDS = 60
+
+
 #: What is counted per client address alone (the purpose also keys its counters).
 AddressPurpose = Literal["register", "reset"]
 
@@ -136,6 +141,29 @@ class AttemptThrottle:
         key = self._digest(purpose, address)
         limit = self._limits.registration
         await self._reserve(attempts, [(key, limit, "throttled_address")], now, refusal, detail)
+
+    async def reserve_reset_mail(
+        self, attempts: AttemptRepository, email: str, address: str, now: datetime.datetime
+    ) -> None:
+        """Count a request for a reset mail: from ``address`` (as a use of a reset code), then
+        for ``email`` whether or not it has an account (a refusal for accounts alone would
+        tell them apart), or raise :class:`ResetThrottled`."""
+        await self.reserve_address(attempts, "reset", address, now)
+        key = self._digest("reset_mail", email)
+        locked = await attempts.reserve(
+            [(key, 1)],
+            now,
+            max_seconds=IDLE_SECONDS,
+            idle_seconds=IDLE_SECONDS,
+            first_lock_seconds=RESET_MAIL_FIRST_LOCK_SECONDS,
+        )
+        if locked is not None:
+            error = ResetThrottled(
+                "a reset link was sent to this email a moment ago; try again later",
+                headers={"Retry-After": _retry_after(locked[1], now)},
+            )
+            error.reason = "throttled_account"
+            raise error
 
     async def invite_redeemed(self, attempts: AttemptRepository, address: str) -> None:
         """A registration spent a valid invite code: give its attempt back to ``address``.

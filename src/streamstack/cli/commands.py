@@ -59,6 +59,10 @@ def run_dev(args: argparse.Namespace) -> int:
         settings = settings.replace(web_dist_dir=default_web_dist())
     # One transcoding worker runs in the dev process (production runs `streamstack worker`).
     settings = dev_defaults(settings).replace(worker_in_process=True)
+    if not settings.public_url:
+        # Reset links in the dev mails (written to <data dir>/mail) open this server.
+        host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
+        settings = settings.replace(public_url=f"http://{host}:{settings.port}")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(apply_migrations(settings, settings.modules))
     # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even

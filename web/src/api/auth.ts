@@ -120,6 +120,14 @@ export function checkResetCode(code: string, signal?: AbortSignal): Promise<Pass
   return request(() => api.POST("/api/v1/auth/password-reset/check", { body: { code }, signal }), "none");
 }
 
+/**
+ * Asks for a reset link by mail ("Forgot your password?"). The server answers alike whether
+ * or not an account has the email; throws ApiError `reset_throttled` (429) when asked too often.
+ */
+export async function requestPasswordResetMail(email: string): Promise<void> {
+  await request(() => api.POST("/api/v1/auth/password-reset/request", { body: { email } }), "none");
+}
+
 function userPath(id: string) {
   return { path: { user_id: id } };
 }

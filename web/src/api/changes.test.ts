@@ -16,6 +16,7 @@ const NOT_CHANGES = new Set([
   "/api/v1/auth/logout-all",
   "/api/v1/auth/password-reset",
   "/api/v1/auth/password-reset/check",
+  "/api/v1/auth/password-reset/request",
   "/api/v1/catalogue/{item_id}/stream-token",
   // Saved every few seconds while playing: the next save after signing in takes its place.
   "/api/v1/catalogue/{item_id}/progress",

@@ -312,6 +312,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RequestResetMail */
+        post: operations["ApiV1AuthPasswordResetRequestRequestResetMail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -1094,6 +1111,8 @@ export interface components {
         };
         /** AuthConfig */
         AuthConfig: {
+            /** @default false */
+            password_reset_by_email?: boolean;
             /** @enum {string} */
             registration_mode: "open" | "invite" | "closed";
         };
@@ -1417,6 +1436,10 @@ export interface components {
             link_path: string;
             /** Format: uuid */
             user_id: string;
+        };
+        /** PasswordResetMailRequest */
+        PasswordResetMailRequest: {
+            email: string;
         };
         /** PasswordResetRequest */
         PasswordResetRequest: {
@@ -1767,6 +1790,7 @@ export type PasswordChange = components['schemas']['PasswordChange'];
 export type PasswordResetAccount = components['schemas']['PasswordResetAccount'];
 export type PasswordResetCheck = components['schemas']['PasswordResetCheck'];
 export type PasswordResetCreated = components['schemas']['PasswordResetCreated'];
+export type PasswordResetMailRequest = components['schemas']['PasswordResetMailRequest'];
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
 export type Playlist = components['schemas']['Playlist'];
 export type PlaylistChanges = components['schemas']['PlaylistChanges'];
@@ -3377,6 +3401,91 @@ export interface operations {
                 };
             };
             /** @description Too many attempts from this address (`reset_throttled`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AuthPasswordResetRequestRequestResetMail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetMailRequest"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No mail server is configured: an admin issues reset links (`reset_by_email_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this address, or for this email (`reset_throttled`, with `Retry-After`). */
             429: {
                 headers: {
                     [name: string]: unknown;

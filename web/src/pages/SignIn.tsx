@@ -3,6 +3,7 @@ import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
 import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
+import { usePasswordResetByEmail } from "../auth/usePasswordResetByEmail";
 import { FormError } from "../components/ErrorMessage";
 import { CurrentPasswordField, EmailField } from "../components/AccountFields";
 import { useAction } from "../lib/useAction";
@@ -51,10 +52,7 @@ export function SignInPage() {
         </Link>
         .
       </p>
-      {/* No mail is sent from here: a reset link is made by an administrator (Users page). */}
-      <p className="muted" data-testid="forgot-password">
-        Forgot your password? Ask an administrator for a reset link.
-      </p>
+      <ForgotPassword />
     </section>
   );
 }
@@ -143,5 +141,22 @@ function ThrottleCountdown({ left, atFirst }: { left: number; atFirst: number | 
         Too many attempts, try again in {atFirst === 1 ? "1 second" : `${atFirst} seconds`}.
       </p>
     </>
+  );
+}
+
+/**
+ * "Forgot your password?": a link to have one mailed when the server sends mail; else whom
+ * to ask (an administrator makes a reset link on the Users page).
+ */
+function ForgotPassword() {
+  const byEmail = usePasswordResetByEmail();
+  return (
+    <p className="muted" data-testid="forgot-password">
+      {byEmail ? (
+        <Link to="/forgot-password">Forgot your password?</Link>
+      ) : (
+        "Forgot your password? Ask an administrator for a reset link."
+      )}
+    </p>
   );
 }

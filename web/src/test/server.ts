@@ -6,9 +6,15 @@ import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
  * The API as the tests see it: Mock Service Worker intercepts `fetch` at the
  * network boundary, so the real client (openapi-fetch, refresh and retry)
  * runs unchanged. Each test declares its handlers with `server.use(...)`;
- * a request no handler answers fails the test (see setup.ts).
+ * a request no handler answers fails the test (see setup.ts). The one
+ * exception is the accounts' public configuration, which the sign-in page
+ * reads wherever it shows: open registration, no mail, unless a test says.
  */
-export const server = setupServer();
+export const server = setupServer(
+  http.get("/api/v1/auth/config", () =>
+    HttpResponse.json({ registration_mode: "open", password_reset_by_email: false }),
+  ),
+);
 
 export { http, HttpResponse };
 

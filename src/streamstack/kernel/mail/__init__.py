@@ -1,0 +1,46 @@
+"""Mail port: plain-text mail to one person.
+
+Two adapters implement :class:`MailSender`: SMTP (:mod:`.smtp`, production; Python's
+``smtplib`` run off the event loop) and a directory of ``.eml`` files (:mod:`.directory`,
+``streamstack dev``: no mail server needed, and the link the mail is about is logged).
+Both pass the same test suite in ``tests/kernel/test_mail_port.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from email.message import EmailMessage
+from typing import Protocol
+
+from streamstack.kernel.errors import ServiceUnavailable
+
+
+class MailUnavailable(ServiceUnavailable, code="mail_unavailable"):
+    """The mail could not be handed over (server away, refused, disk full)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mail:
+    """One plain-text mail. ``link``: the one link it is about (the dev adapter logs it)."""
+
+    to: str
+    subject: str
+    text: str
+    link: str | None = None
+
+    def message(self, sender: str) -> EmailMessage:
+        """The mail as an RFC 5322 message from ``sender``."""
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = self.to
+        message["Subject"] = self.subject
+        message.set_content(self.text)
+        return message
+
+
+class MailSender(Protocol):
+    """Hands mail over for delivery."""
+
+    async def send(self, mail: Mail) -> None:
+        """Hand ``mail`` over; raise :class:`MailUnavailable` when it could not be."""
+        ...

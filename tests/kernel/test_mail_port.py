@@ -1,0 +1,121 @@
+"""One suite for the mail port, run against the SMTP adapter (a real aiosmtpd server) and
+the directory adapter (``streamstack dev``)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+from streamstack.kernel.mail import Mail, MailSender, MailUnavailable
+from streamstack.kernel.mail.directory import DirectoryMailSender
+from streamstack.kernel.mail.smtp import SmtpMailSender, SmtpServer
+from support.mail import MailServer
+
+SENDER = "StreamStack <no-reply@streamstack.example>"
+MAIL = Mail(
+    to="viewer@example.org",
+    subject="Réglages: reset your password",
+    text="Hello Zoë,\n\nhttps://streamstack.example/reset-password#code=abc\n",
+    link="https://streamstack.example/reset-password#code=abc",
+)
+
+
+class Adapter:
+    """A mail sender under test and a way to read what it delivered."""
+
+    def __init__(self, sender: MailSender, delivered: Callable[[], list[EmailMessage]]) -> None:
+        self.sender = sender
+        self.delivered = delivered
+
+
+def _read_directory(directory: Path) -> list[EmailMessage]:
+    mails = []
+    for path in sorted(directory.glob("*.eml")):
+        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        mails.append(parsed)
+    return mails
+
+
+@pytest.fixture(params=["directory", "smtp"])
+def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Adapter:
+    if request.param == "directory":
+        directory = tmp_path / "mail"
+        return Adapter(DirectoryMailSender(directory, SENDER), lambda: _read_directory(directory))
+    server: MailServer = request.getfixturevalue("smtp_server")
+    return Adapter(SmtpMailSender(server.url, SENDER), lambda: server.inbox.mails)
+
+
+async def test_a_mail_arrives_whole(adapter: Adapter) -> None:
+    await adapter.sender.send(MAIL)
+    (received,) = adapter.delivered()
+    assert received["To"] == MAIL.to
+    assert received["From"] == SENDER
+    assert received["Subject"] == MAIL.subject
+    body = received.get_body(("plain",))
+    assert body is not None
+    assert body.get_content().replace("\r\n", "\n") == MAIL.text  # SMTP carries CRLF
+
+
+async def test_mails_are_kept_apart(adapter: Adapter) -> None:
+    await adapter.sender.send(MAIL)
+    await adapter.sender.send(Mail(to="other@example.org", subject="Second", text="two\n"))
+    assert sorted(m["To"] for m in adapter.delivered()) == ["other@example.org", MAIL.to]
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("kind", ["directory", "smtp"])
+async def test_a_failure_to_hand_over_is_mail_unavailable(kind: str, tmp_path: Path) -> None:
+    if kind == "directory":
+        blocked = tmp_path / "not-a-directory"
+        blocked.write_text("a file where the mail directory should be")
+        sender: MailSender = DirectoryMailSender(blocked / "mail", SENDER)
+    else:
+        sender = SmtpMailSender(f"smtp://127.0.0.1:{_closed_port()}", SENDER)
+    with pytest.raises(MailUnavailable):
+        await sender.send(MAIL)
+
+
+async def test_the_directory_adapter_logs_the_link(tmp_path: Path) -> None:
+    with capture_logs() as logs:
+        await DirectoryMailSender(tmp_path, SENDER).send(MAIL)
+    (written,) = [line for line in logs if line["event"] == "mail_written"]
+    assert written["link"] == MAIL.link
+    assert written["log_level"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.org", SmtpServer("mail.example.org", 25, False, False, None, None)),
+        (
+            "smtp://u%40x:p%3Aw@mail.example.org:587?starttls=true",
+            SmtpServer("mail.example.org", 587, False, True, "u@x", "p:w"),
+        ),
+        (
+            "smtps://a:b@mail.example.org",
+            SmtpServer("mail.example.org", 465, True, False, "a", "b"),
+        ),
+    ],
+)
+def test_smtp_url_forms(url: str, expected: SmtpServer) -> None:
+    assert SmtpServer.from_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.org", "smtp://", "mail.example.org"])
+def test_smtp_url_malformed(url: str) -> None:
+    with pytest.raises(ValueError, match="SMTP URL"):
+        SmtpServer.from_url(url)

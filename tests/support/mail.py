@@ -1,0 +1,70 @@
+"""A real SMTP server for tests (aiosmtpd), keeping what it receives."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+
+
+class Inbox:
+    """The mails an SMTP server received, parsed."""
+
+    def __init__(self) -> None:
+        self.mails: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        """aiosmtpd's hook: keep the mail."""
+        content = envelope.original_content or b""
+        parsed = email.message_from_bytes(content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.mails.append(parsed)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The mails received for ``address``."""
+        return [mail for mail in self.mails if mail["To"] == address]
+
+
+class MailServer:
+    """An aiosmtpd server on a free local port and its :class:`Inbox`."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=_free_port())
+
+    @property
+    def url(self) -> str:
+        """Its ``smtp://`` URL."""
+        return f"smtp://127.0.0.1:{self._controller.port}"
+
+    def start(self) -> None:
+        """Listen (on a thread of aiosmtpd's)."""
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop listening."""
+        self._controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailServer]:
+    """A real SMTP server for this test, with an empty inbox."""
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
