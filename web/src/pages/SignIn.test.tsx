@@ -2,7 +2,7 @@ import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getAccessToken } from "../api/tokenStore";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tokens } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tokens, twoFactorOff } from "../test/server";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -139,7 +139,7 @@ describe("SignInPage", () => {
       http.post(`${API}/auth/login`, () => ok(tokens("tok-1"))),
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
       http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
-      http.get(`${API}/auth/me/two-factor`, () => ok({ enabled: false, enabled_at: null, recovery_codes_left: 0 })),
+      twoFactorOff(),
     );
     renderApp("/account");
 
