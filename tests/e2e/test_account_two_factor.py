@@ -11,6 +11,7 @@ asking for the code; any other console error, uncaught exception or CSP violatio
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -51,6 +52,13 @@ async def turn_on(page: Page, base: str) -> tuple[pyotp.TOTP, list[str]]:
     await codes.first.wait_for()
     shown = [c.strip() for c in await codes.all_text_contents()]
     assert len(shown) == 10
+    async with page.expect_download() as downloading:
+        await section.get_by_role("link", name="Download .txt").click()
+    download = await downloading.value
+    assert download.suggested_filename == "streamstack-recovery-codes.txt"
+    saved = Path(await download.path()).read_text()
+    assert saved.splitlines()[0] == f"StreamStack recovery codes for {VIEWER}"
+    assert all(code in saved.splitlines() for code in shown)
     await section.get_by_role("button", name="Done").click()
     left = section.get_by_test_id("recovery-codes-left")
     await left.wait_for()
