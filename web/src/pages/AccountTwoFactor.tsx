@@ -24,7 +24,7 @@ const SETUP_EXPIRED = "This setup expired (it lasts 15 minutes). Enter your pass
 type RefusedAt = "password" | "code" | "form";
 
 /** A two-factor request's refusal, in words, and the field it is about. */
-export function twoFactorRefusal(err: unknown): { at: RefusedAt; message: string } {
+function twoFactorRefusal(err: unknown): { at: RefusedAt; message: string } {
   const code = err instanceof ApiError ? err.code : null;
   if (code === "wrong_password") return { at: "password", message: "The password is not correct." };
   if (code === "invalid_code") {
