@@ -38,6 +38,7 @@ import json
 from typing import Any, Literal
 
 import httpx
+import pyotp
 import pytest
 from playwright.async_api import Page
 
@@ -143,6 +144,67 @@ async def test_axe_finds_nothing_on_any_page(dev_server: DevServer) -> None:
             await context.close()
     assert found == {}, json.dumps(found, indent=1)
     log.assert_clean()
+
+
+async def in_both_themes(page: Page, state: str, axe: str) -> dict[str, Any]:
+    """What axe finds on ``page`` as it is now, in the light theme and the dark."""
+    found: dict[str, Any] = {}
+    for theme in THEMES:
+        await page.emulate_media(color_scheme=theme)
+        if problems := await violations(page, axe):
+            found[f"{theme}, {state}"] = problems
+    return found
+
+
+async def two_factor_account_states(page: Page, axe: str) -> tuple[dict[str, Any], str]:
+    """Turning two-factor on in the Account page, state by state (the QR code, a refused code,
+    the recovery codes, on with the codes left): what axe finds, and the app's key."""
+    section = page.get_by_test_id("two-factor")
+    await section.get_by_role("button", name="Turn on").click()
+    await section.get_by_label("Password").fill(VIEWER_PASSWORD)
+    await section.get_by_role("button", name="Continue").click()
+    await section.get_by_alt_text("QR code to scan with your authenticator app").wait_for()
+    found = await in_both_themes(page, "two-factor setup", axe)
+    key = (await section.get_by_test_id("two-factor-key").text_content() or "").replace(" ", "")
+    code = section.get_by_label("Code from your authenticator app")
+    await code.fill("000000")
+    await section.get_by_role("button", name="Turn on").click()
+    await section.locator(".field-error").wait_for()
+    found |= await in_both_themes(page, "two-factor code refused", axe)
+    await code.fill(pyotp.TOTP(key).now())
+    await section.get_by_role("button", name="Turn on").click()
+    await section.get_by_role("list", name="Recovery codes").wait_for()
+    found |= await in_both_themes(page, "recovery codes shown", axe)
+    await section.get_by_role("button", name="Done").click()
+    await section.get_by_test_id("recovery-codes-left").wait_for()
+    found |= await in_both_themes(page, "two-factor on", axe)
+    return found, key
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+async def test_axe_finds_nothing_in_two_factor_states(dev_server: DevServer) -> None:
+    """The states of two-factor authentication no page load shows: its setup, refusal and
+    recovery codes in the Account page, and the sign-in form asking for a code."""
+    log = BrowserLog()
+    register_viewer(dev_server, VIEWER_EMAIL, VIEWER_PASSWORD)
+    axe = axe_source()
+    async with chromium() as browser:
+        _, page = await new_page(browser, log)
+        await sign_in(page, dev_server.url, VIEWER_EMAIL, VIEWER_PASSWORD)
+        await page.goto(f"{dev_server.url}/account")
+        found, _ = await two_factor_account_states(page, axe)
+        await page.goto(f"{dev_server.url}/")
+        await page.get_by_role("button", name="Sign out").click()
+        await page.get_by_label("Email").fill(VIEWER_EMAIL)
+        await page.get_by_label("Password", exact=True).fill(VIEWER_PASSWORD)
+        await page.get_by_role("button", name="Sign in", exact=True).click()
+        await page.get_by_label("Code from your authenticator app").wait_for()
+        found |= await in_both_themes(page, "sign-in code", axe)
+        await page.get_by_role("button", name="Use a recovery code instead").click()
+        found |= await in_both_themes(page, "sign-in recovery code", axe)
+    assert found == {}, json.dumps(found, indent=1)
+    log.assert_clean(("/api/v1/auth/login", 401), ("/api/v1/auth/me/two-factor/enable", 403))
 
 
 @pytest.mark.slow

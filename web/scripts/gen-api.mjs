@@ -78,6 +78,12 @@ const limits = {
   passwordMax: at(doc, "password maximum", `${register}/password/maxLength`, `${login}/password/maxLength`),
   displayName: at(doc, "display name length", `${register}/display_name/maxLength`),
   inviteCode: at(doc, "invite code length", `${register}/invite_code/maxLength`),
+  twoFactorCode: at(
+    doc,
+    "two-factor code length",
+    "#/components/schemas/TwoFactorEnable/properties/code/maxLength",
+    "#/components/schemas/TwoFactorProof/properties/code/maxLength",
+  ),
   inviteNote: at(doc, "invite note length", "#/components/schemas/InviteRequest/properties/note/maxLength"),
   captionLanguage: at(doc, "caption language length", `${caption}/language/schema/maxLength`),
   captionLabel: at(doc, "caption label length", `${caption}/label/schema/maxLength`),

@@ -5,8 +5,11 @@ import type {
   InviteView,
   PasswordResetAccount,
   PasswordResetCreated,
+  RecoveryCodes,
   RegisterRequest,
   SessionView,
+  TwoFactorSetup,
+  TwoFactorStatus,
   UserChange,
   UserPage,
   UserView,
@@ -148,6 +151,48 @@ export async function deleteUser(id: string): Promise<void> {
 export function issuePasswordReset(id: string): Promise<PasswordResetCreated> {
   return requestChange("making a password-reset link", (headers) =>
     api.POST("/api/v1/auth/users/{user_id}/password-reset", { headers, params: userPath(id) }),
+  );
+}
+
+/** Whether the caller's sign-in needs a code from an authenticator app, and how many recovery codes are left. */
+export function getTwoFactor(signal?: AbortSignal): Promise<TwoFactorStatus> {
+  return request((headers) => api.GET("/api/v1/auth/me/two-factor", { headers, signal }));
+}
+
+/** Starts (or starts again) setting up an authenticator app: its key, and the link its QR code holds. */
+export function startTwoFactor(password: string): Promise<TwoFactorSetup> {
+  return requestChange("setting up two-factor authentication", (headers) =>
+    api.POST("/api/v1/auth/me/two-factor/setup", { headers, body: { password } }),
+  );
+}
+
+/** Turns two-factor authentication on with the app's first code: the recovery codes, shown only now. */
+export async function enableTwoFactor(code: string): Promise<string[]> {
+  const body: RecoveryCodes = await requestChange("turning on two-factor authentication", (headers) =>
+    api.POST("/api/v1/auth/me/two-factor/enable", { headers, body: { code } }),
+  );
+  return body.codes;
+}
+
+/** Turns two-factor authentication off (the password and a code prove it is them). */
+export async function disableTwoFactor(password: string, code: string): Promise<void> {
+  await requestChange("turning off two-factor authentication", (headers) =>
+    api.POST("/api/v1/auth/me/two-factor/disable", { headers, body: { password, code } }),
+  );
+}
+
+/** A new set of recovery codes (the old ones stop working), shown only now. */
+export async function renewRecoveryCodes(password: string, code: string): Promise<string[]> {
+  const body = await requestChange("making new recovery codes", (headers) =>
+    api.POST("/api/v1/auth/me/two-factor/recovery-codes", { headers, body: { password, code } }),
+  );
+  return body.codes;
+}
+
+/** An admin turns a user's two-factor authentication off (they lost their phone and recovery codes). */
+export async function turnOffUserTwoFactor(id: string): Promise<void> {
+  await requestChange("turning off a user's two-factor authentication", (headers) =>
+    api.DELETE("/api/v1/auth/users/{user_id}/two-factor", { headers, params: userPath(id) }),
   );
 }
 

@@ -204,10 +204,15 @@ export function restoreSession(): Promise<string | null> {
   return hasSessionMarker() ? refreshAccessToken() : Promise.resolve(null);
 }
 
-/** Sends credentials; on success the access token is kept in memory. */
-export async function login(email: string, password: string): Promise<TokenPair> {
+/**
+ * Sends credentials, with the code of an account that has two-factor authentication on
+ * (an app's code or a recovery code; none until the server asks: `two_factor_required`);
+ * on success the access token is kept in memory.
+ */
+export async function login(email: string, password: string, code?: string): Promise<TokenPair> {
+  const body = code === undefined ? { email, password } : { email, password, code };
   const tokens = await request(
-    () => api.POST("/api/v1/auth/login", { body: { email, password }, headers: { "X-Refresh-Cookie": "1" } }),
+    () => api.POST("/api/v1/auth/login", { body, headers: { "X-Refresh-Cookie": "1" } }),
     "none",
   );
   keepTokens(tokens);

@@ -10,6 +10,7 @@ export const LIMITS = {
   passwordMax: 128,
   displayName: 100,
   inviteCode: 64,
+  twoFactorCode: 32,
   inviteNote: 200,
   captionLanguage: 35,
   captionLabel: 64,

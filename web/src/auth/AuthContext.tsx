@@ -32,7 +32,8 @@ export interface AuthContextValue {
    * say instead of showing a bare sign-in form.
    */
   ended: SessionEnd | null;
-  signIn: (email: string, password: string) => Promise<UserView>;
+  /** Signs in; `code` is the authenticator app's (or a recovery code), once the server asked for one. */
+  signIn: (email: string, password: string, code?: string) => Promise<UserView>;
   register: (input: RegisterRequest) => Promise<UserView>;
   signOut: () => Promise<void>;
   signOutEverywhere: () => Promise<void>;
@@ -72,8 +73,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setSignedInUserId(userId ?? null);
   }, [userId]);
 
-  const signIn = useCallback(async (email: string, password: string) => {
-    await apiLogin(email, password);
+  const signIn = useCallback(async (email: string, password: string, code?: string) => {
+    await apiLogin(email, password, code);
     const user = await authApi.getMe();
     setState({ status: "authenticated", user, ended: null });
     return user;

@@ -17,6 +17,7 @@ import {
   sentTo,
   server,
   tokens,
+  twoFactorOff,
   VIEWER,
 } from "../test/server";
 
@@ -88,6 +89,7 @@ describe("sessions in the app", () => {
       refreshGives("tok-restored"),
       http.get(`${API}/auth/me`, () => ok(VIEWER)),
       http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+      twoFactorOff(),
     );
     const seen = recordRequests();
     renderApp("/account");
@@ -135,6 +137,7 @@ describe("sessions in the app", () => {
       refreshRefused(),
       http.get(`${API}/auth/me`, () => ok(VIEWER)),
       http.get(`${API}/auth/sessions`, () => apiError(401, "token_revoked", "Token revoked")),
+      http.get(`${API}/auth/me/two-factor`, () => apiError(401, "token_revoked", "Token revoked")),
     );
     renderApp("/account");
 

@@ -99,3 +99,29 @@ export function NewPasswordField({ hint, ...props }: PasswordFieldProps) {
     />
   );
 }
+
+/**
+ * A code that proves the authenticator app (or a recovery code) is at hand: six digits from
+ * the app (a numeric keyboard, and the browser may fill in a one-time code), or, when
+ * `recovery`, a recovery code of letters and digits. Spaces and dashes are fine: the server
+ * ignores them. Never remembered by the browser beyond this form.
+ */
+export function TwoFactorCodeField({
+  recovery = false,
+  label,
+  ...props
+}: Omit<PasswordFieldProps, "label"> & { recovery?: boolean; label?: ReactNode; autoFocus?: boolean }) {
+  return (
+    <RefusableInput
+      {...props}
+      label={label ?? (recovery ? "Recovery code" : "Code from your authenticator app")}
+      type="text"
+      required
+      inputMode={recovery ? "text" : "numeric"}
+      autoComplete="one-time-code"
+      autoCapitalize="none"
+      spellCheck={false}
+      maxLength={LIMITS.twoFactorCode}
+    />
+  );
+}

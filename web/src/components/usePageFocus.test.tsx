@@ -12,6 +12,7 @@ import {
   refreshGives,
   server,
   tokens,
+  twoFactorOff,
   VIEWER,
 } from "../test/server";
 import { FOLD_QUERIES } from "./Layout";
@@ -110,6 +111,7 @@ describe("the focus on a new page", () => {
     signedInViewer();
     server.use(
       http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+      twoFactorOff(),
       http.post(`${API}/auth/logout`, () => noContent()),
     );
     const user = setupUser();

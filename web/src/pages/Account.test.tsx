@@ -6,7 +6,7 @@ import { passwordRule } from "../components/AccountFields";
 import { formatDate } from "../lib/format";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, twoFactorOff, VIEWER } from "../test/server";
 
 function signedInViewer(sessions: SessionView[] = []) {
   hadSession();
@@ -14,6 +14,7 @@ function signedInViewer(sessions: SessionView[] = []) {
     refreshGives("tok"),
     http.get(`${API}/auth/me`, () => ok(VIEWER)),
     http.get(`${API}/auth/sessions`, () => ok({ items: sessions })),
+    twoFactorOff(),
   );
 }
 

@@ -9,6 +9,7 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DeleteAccountForm, DisplayNameForm, EmailForm, PasswordForm } from "./AccountForms";
+import { TwoFactorSection } from "./AccountTwoFactor";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
 
@@ -80,6 +81,8 @@ export function AccountPage() {
 
       <h2>Password</h2>
       <PasswordForm onChanged={reload} />
+
+      <TwoFactorSection />
 
       <h2>Active sessions</h2>
       {loading && <p role="status">Loading…</p>}

@@ -311,3 +311,67 @@ describe("AdminUsersPage", () => {
     await waitFor(async () => expect(await invite()).toHaveTextContent("Used by bob@example.com"));
   });
 });
+
+describe("AdminUsersPage: two-factor authentication", () => {
+  it("says whose two-factor is on, and turns it off after a confirm, only for them", async () => {
+    hadSession();
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", two_factor: true };
+    const carol: UserView = { ...VIEWER, id: "u-carol", email: "carol@example.com" };
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN, bob, carol], total: 3, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+      http.delete(`${API}/auth/users/u-bob/two-factor`, () => noContent()),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/admin/users");
+
+    const turnOff = await screen.findByRole("button", { name: "Turn off two-factor authentication of bob@example.com" });
+    expect(rowOf("bob@example.com")).toHaveTextContent("Two-factor on");
+    expect(rowOf("carol@example.com")).not.toHaveTextContent("Two-factor on");
+    expect(within(rowOf("carol@example.com")).queryByRole("button", { name: /two-factor/ })).not.toBeInTheDocument();
+
+    await user.click(turnOff);
+    let asked = screen.getByRole("alertdialog", { name: "Turn off two-factor authentication?" });
+    expect(asked).toHaveTextContent("bob@example.com will sign in with their password alone");
+    await user.click(within(asked).getByRole("button", { name: "Cancel" }));
+    expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob/two-factor`)).toHaveLength(0);
+
+    await user.click(screen.getByRole("button", { name: "Turn off two-factor authentication of bob@example.com" }));
+    asked = screen.getByRole("alertdialog", { name: "Turn off two-factor authentication?" });
+    await user.click(within(asked).getByRole("button", { name: "Turn off" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent(
+      "Two-factor authentication of bob@example.com is off: they sign in with their password alone until they set it up again.",
+    );
+    expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob/two-factor`)).toHaveLength(1);
+    expect(rowOf("bob@example.com")).not.toHaveTextContent("Two-factor on");
+    expect(screen.queryByRole("button", { name: /Turn off two-factor/ })).not.toBeInTheDocument();
+  });
+
+  it("says why turning it off failed, naming the user", async () => {
+    hadSession();
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", two_factor: true };
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN, bob], total: 2, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+      http.delete(`${API}/auth/users/u-bob/two-factor`, () => apiError(404, "user_not_found", "no such user")),
+    );
+    const user = setupUser();
+    renderApp("/admin/users");
+    await user.click(await screen.findByRole("button", { name: "Turn off two-factor authentication of bob@example.com" }));
+    await user.click(
+      within(screen.getByRole("alertdialog", { name: "Turn off two-factor authentication?" })).getByRole("button", { name: "Turn off" }),
+    );
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not turn off two-factor authentication of bob@example.com: no such user",
+    );
+    expect(rowOf("bob@example.com")).toHaveTextContent("Two-factor on");
+  });
+});

@@ -56,6 +56,7 @@ export function AdminUsersPage() {
             onDelete={(user) => setQuestion({ kind: "delete", user })}
             onDisable={(user) => setQuestion({ kind: "disable", user })}
             onEmail={(user) => setQuestion({ kind: "email", user })}
+            onTwoFactorOff={(user) => setQuestion({ kind: "two-factor-off", user })}
           />
           <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
         </>
@@ -66,9 +67,12 @@ export function AdminUsersPage() {
   );
 }
 
-/** What the page asks before acting on an account (deleting, disabling, changing its role or email). */
+/**
+ * What the page asks before acting on an account (deleting, disabling, changing its role or
+ * email, turning off its two-factor authentication).
+ */
 type UserQuestion =
-  | { kind: "delete" | "disable" | "email"; user: UserView }
+  | { kind: "delete" | "disable" | "email" | "two-factor-off"; user: UserView }
   | { kind: "role"; user: UserView; role: Role };
 
 /** The dialog asking `question`; confirmed, it closes and the action runs (its row shows it). */
@@ -98,6 +102,10 @@ function UserQuestionDialog({
       );
     case "disable":
       return <DisableUserDialog user={user} onConfirm={confirmed(() => actions.disable(user))} onCancel={onClose} />;
+    case "two-factor-off":
+      return (
+        <TwoFactorOffDialog user={user} onConfirm={confirmed(() => actions.turnOffTwoFactor(user))} onCancel={onClose} />
+      );
     case "email":
       return (
         <UserEmailDialog
@@ -186,6 +194,21 @@ function DisableUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserVi
       <p>
         {user.email} is signed out everywhere and cannot sign in until the account is enabled again. Their videos,
         playlists and watch data are kept.{user.role === "admin" && ` ${CODES_WITHDRAWN}`}
+      </p>
+    </ConfirmDialog>
+  );
+}
+
+/**
+ * Asks before turning off a user's two-factor authentication (they lost their phone and their
+ * recovery codes): their password alone then signs in, so make sure it is them who asked.
+ */
+function TwoFactorOffDialog({ user, ...answers }: ConfirmAnswers & { user: UserView }) {
+  return (
+    <ConfirmDialog title="Turn off two-factor authentication?" confirmLabel="Turn off" destructive {...answers}>
+      <p>
+        {user.email} will sign in with their password alone, and their recovery codes stop working, until they set it
+        up again. Do this only when you are sure it is them who lost their phone.
       </p>
     </ConfirmDialog>
   );

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../api/limits";
 import { renderApp, setupUser } from "../test/render";
 import { hadSession } from "../test/fixtures";
-import { API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, tokens, VIEWER } from "../test/server";
+import { API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, tokens, twoFactorOff, VIEWER } from "../test/server";
 
 const REGISTER = `${API}/auth/register`;
 
@@ -72,7 +72,7 @@ describe("RegisterPage", () => {
 
   it("goes on to the page that sent the visitor to sign in, when they create an account from there", async () => {
     registration("open");
-    server.use(...registered(), http.get(`${API}/auth/sessions`, () => ok({ items: [] })));
+    server.use(...registered(), http.get(`${API}/auth/sessions`, () => ok({ items: [] })), twoFactorOff());
     renderApp("/account");
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
     await setupUser().click(screen.getByRole("link", { name: "Create one" }));
@@ -86,7 +86,7 @@ describe("RegisterPage", () => {
 
   it("passes the page to go back to on to the sign-in link", async () => {
     registration("open");
-    server.use(...registered(), http.get(`${API}/auth/sessions`, () => ok({ items: [] })));
+    server.use(...registered(), http.get(`${API}/auth/sessions`, () => ok({ items: [] })), twoFactorOff());
     renderApp("/account");
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
     const user = setupUser();

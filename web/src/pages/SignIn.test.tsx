@@ -2,7 +2,7 @@ import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getAccessToken } from "../api/tokenStore";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tokens } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tokens, twoFactorOff } from "../test/server";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -139,6 +139,7 @@ describe("SignInPage", () => {
       http.post(`${API}/auth/login`, () => ok(tokens("tok-1"))),
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
       http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+      twoFactorOff(),
     );
     renderApp("/account");
 
@@ -158,5 +159,104 @@ describe("SignInPage", () => {
     renderApp("/signin");
     await fillAndSubmit("bob@example.com", "the right password");
     expect(await screen.findByTestId("signin-error")).toHaveTextContent("This account is disabled.");
+  });
+});
+
+describe("SignInPage with two-factor authentication", () => {
+  /** A login that wants `right` as the code after the password "the right password". */
+  function twoFactorLogin(right: string) {
+    return http.post(`${API}/auth/login`, async ({ request }) => {
+      const body = (await request.json()) as { password: string; code?: string };
+      if (body.password !== "the right password") return apiError(401, "invalid_credentials", "Invalid email or password");
+      if (body.code === undefined) return apiError(401, "two_factor_required", "enter the code from your authenticator app");
+      // As the server does, spaces and dashes are ignored.
+      const strip = (code: string) => code.replace(/[\s-]/g, "");
+      return strip(body.code) === strip(right) ? ok(tokens("tok-2fa")) : apiError(401, "invalid_code", "the code is wrong or was used");
+    });
+  }
+
+  it("asks for the app's code after the password and sends it with the email and password kept in memory", async () => {
+    server.use(twoFactorLogin("123456"), http.get(`${API}/auth/me`, () => ok({ ...ADMIN, two_factor: true })));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+
+    const field = await screen.findByLabelText("Code from your authenticator app");
+    expect(field).toHaveFocus();
+    expect(field).toHaveAttribute("inputmode", "numeric");
+    expect(field).toHaveAttribute("autocomplete", "one-time-code");
+    expect(screen.getByTestId("signin-code-asked")).toHaveTextContent("authenticator app for admin@example.com");
+    expect(screen.queryByTestId("signin-error")).not.toBeInTheDocument();
+    expect(screen.queryByLabelText("Password")).not.toBeInTheDocument();
+
+    await user.type(field, "123 456");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await waitFor(() => expect(getAccessToken()).toBe("tok-2fa"));
+    const [, second] = sentTo(seen, "POST", `${API}/auth/login`);
+    expect(await second?.request.json()).toEqual({
+      email: "admin@example.com",
+      password: "the right password",
+      code: "123 456",
+    });
+    // Neither the password nor the code is kept anywhere but in memory.
+    expect(sessionStorage.length).toBe(0);
+    expect(JSON.stringify({ ...localStorage })).not.toContain("123 456");
+  });
+
+  it("says a wrong or used code in plain words, keeps the form and lets the code be typed again", async () => {
+    server.use(twoFactorLogin("123456"), http.get(`${API}/auth/me`, () => ok(ADMIN)));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+    const field = await screen.findByLabelText("Code from your authenticator app");
+    await user.type(field, "999999");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    expect(await screen.findByTestId("signin-error")).toHaveTextContent(
+      "That code is not right, or was used already. Codes change every 30 seconds.",
+    );
+    expect(field).toHaveValue("");
+    expect(getAccessToken()).toBeNull();
+
+    await user.type(field, "123456");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(getAccessToken()).toBe("tok-2fa"));
+    const third = sentTo(seen, "POST", `${API}/auth/login`)[2];
+    expect(await third?.request.json()).toMatchObject({ password: "the right password", code: "123456" });
+  });
+
+  it("takes a recovery code instead, in a field of letters", async () => {
+    server.use(twoFactorLogin("abcde-fghjk"), http.get(`${API}/auth/me`, () => ok(ADMIN)));
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+    await screen.findByLabelText("Code from your authenticator app");
+
+    await user.click(screen.getByRole("button", { name: "Use a recovery code instead" }));
+    const field = screen.getByLabelText("Recovery code");
+    expect(field).toHaveAttribute("inputmode", "text");
+    expect(field).toHaveFocus();
+    expect(screen.getByRole("button", { name: "Use the code from your app instead" })).toBeInTheDocument();
+    await user.type(field, "abcde-fghjk");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await waitFor(() => expect(getAccessToken()).toBe("tok-2fa"));
+  });
+
+  it("starts over from the email and password, forgetting the password", async () => {
+    server.use(twoFactorLogin("123456"));
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+    await user.type(await screen.findByLabelText("Code from your authenticator app"), "12");
+
+    await user.click(screen.getByRole("button", { name: "Start over with another email or password" }));
+
+    expect(screen.getByLabelText("Email")).toHaveValue("admin@example.com");
+    expect(screen.getByLabelText("Password")).toHaveValue("");
+    expect(screen.queryByLabelText("Code from your authenticator app")).not.toBeInTheDocument();
   });
 });

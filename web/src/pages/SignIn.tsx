@@ -5,7 +5,7 @@ import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/Req
 import { useAuth } from "../auth/useAuth";
 import { usePasswordResetByEmail } from "../auth/usePasswordResetByEmail";
 import { FormError } from "../components/ErrorMessage";
-import { CurrentPasswordField, EmailField } from "../components/AccountFields";
+import { CurrentPasswordField, EmailField, TwoFactorCodeField } from "../components/AccountFields";
 import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
 import { SubmitButton } from "../components/SubmitButton";
@@ -20,6 +20,9 @@ interface Throttle {
 function signInErrorMessage(err: unknown): string {
   if (err instanceof ApiError && err.code === "account_disabled") {
     return "This account is disabled. Ask an administrator to enable it again.";
+  }
+  if (err instanceof ApiError && err.code === "invalid_code") {
+    return "That code is not right, or was used already. Codes change every 30 seconds.";
   }
   if (err instanceof ApiError && err.status === 401) return "Wrong credentials: the email or password is not correct.";
   if (err instanceof ApiError) return err.detail;
@@ -69,12 +72,26 @@ interface SignInAttempt {
   /** The wait the server asked for, in seconds, while it lasts; null when there is none. */
   throttledAtFirst: number | null;
   onSubmit: (event: FormEvent<HTMLFormElement>) => void;
+  /** The second step of an account with two-factor authentication on; null until the server asks for it. */
+  twoFactor: TwoFactorStep | null;
+}
+
+/** The code asked for once the password was right: the app's, or (switched to) a recovery code. */
+interface TwoFactorStep {
+  code: string;
+  setCode: (code: string) => void;
+  recovery: boolean;
+  setRecovery: (recovery: boolean) => void;
+  /** Back to the email and password, forgetting them and the code. */
+  startOver: () => void;
 }
 
 /**
  * The credentials typed in and sending them: on success the viewer goes on to
  * `target`; a refusal empties the password and says why, or counts down the
- * wait the server asked for.
+ * wait the server asked for. An account with two-factor authentication on is asked
+ * for a code next: email and password stay in memory (nothing is stored) and go
+ * again with it; a refused code empties the code alone.
  */
 function useSignInAttempt(target: string): SignInAttempt {
   const { signIn } = useAuth();
@@ -82,13 +99,22 @@ function useSignInAttempt(target: string): SignInAttempt {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [throttle, setThrottle] = useState<Throttle | null>(null);
-  const { running, error, run } = useAction();
+  const { running, error, run, fail } = useAction();
+  const code = useTwoFactorStep(() => {
+    setPassword("");
+    fail(null);
+  });
   const left = useCountdown(throttle?.until ?? null);
   // The first render shows the server's number exactly, then it counts down.
   const throttledFor = throttle ? Math.min(throttle.seconds, left) : 0;
 
   function refused(err: unknown): string | null {
-    setPassword("");
+    if (err instanceof ApiError && err.code === "two_factor_required") {
+      code.ask();
+      return null;
+    }
+    if (code.asked) code.setCode("");
+    else setPassword("");
     if (!(err instanceof ApiError && err.status === 429)) return signInErrorMessage(err);
     const seconds = err.retryAfter ?? 60;
     setThrottle({ until: Date.now() + seconds * 1000, seconds });
@@ -100,13 +126,29 @@ function useSignInAttempt(target: string): SignInAttempt {
     if (throttledFor > 0) return;
     setThrottle(null);
     void run("sign-in", refused, async () => {
-      await signIn(email.trim(), password);
+      await signIn(email.trim(), password, code.asked ? code.code : undefined);
       await navigate(target, { replace: true });
     });
   }
 
   const throttledAtFirst = throttledFor > 0 ? (throttle?.seconds ?? null) : null;
-  return { email, setEmail, password, setPassword, busy: running !== null, error, throttledFor, throttledAtFirst, onSubmit };
+  const twoFactor = code.asked ? code : null;
+  return { email, setEmail, password, setPassword, busy: running !== null, error, throttledFor, throttledAtFirst, onSubmit, twoFactor };
+}
+
+/** Whether the server asked for a code, and the code typed in (in memory only). */
+function useTwoFactorStep(onStartOver: () => void) {
+  const [asked, setAsked] = useState(false);
+  const [code, setCode] = useState("");
+  const [recovery, setRecovery] = useState(false);
+  function startOver() {
+    setAsked(false);
+    setCode("");
+    setRecovery(false);
+    onStartOver();
+  }
+  const ask = () => setAsked(true);
+  return { asked, ask, code, setCode, recovery, setRecovery, startOver };
 }
 
 /** Email and password, what went wrong, and the button (held while throttled). */
@@ -114,14 +156,55 @@ function SignInForm({ attempt }: { attempt: SignInAttempt }) {
   const { busy, throttledFor } = attempt;
   return (
     <form className="form" onSubmit={attempt.onSubmit}>
-      <EmailField autoComplete="username" value={attempt.email} onChange={attempt.setEmail} />
-      <CurrentPasswordField label="Password" name="password" value={attempt.password} onChange={attempt.setPassword} />
+      {attempt.twoFactor ? (
+        <TwoFactorCodeStep step={attempt.twoFactor} email={attempt.email} />
+      ) : (
+        <>
+          <EmailField autoComplete="username" value={attempt.email} onChange={attempt.setEmail} />
+          <CurrentPasswordField label="Password" name="password" value={attempt.password} onChange={attempt.setPassword} />
+        </>
+      )}
       <FormError message={attempt.error} testId="signin-error" />
       <ThrottleCountdown left={throttledFor} atFirst={attempt.throttledAtFirst} />
       <SubmitButton className="button primary" busy={busy || throttledFor > 0}>
         {busy ? "Signing in…" : "Sign in"}
       </SubmitButton>
     </form>
+  );
+}
+
+/**
+ * The code step: which account, the code field (the app's, or a recovery code, switched
+ * by a button that says which the other is), and a way back to start over.
+ */
+function TwoFactorCodeStep({ step, email }: { step: TwoFactorStep; email: string }) {
+  function switchKind() {
+    step.setRecovery(!step.recovery);
+    step.setCode("");
+  }
+  return (
+    <>
+      <p role="status" data-testid="signin-code-asked">
+        {step.recovery
+          ? `Enter one of the recovery codes you saved for ${email.trim()}.`
+          : `Enter the code from your authenticator app for ${email.trim()}.`}
+      </p>
+      <TwoFactorCodeField
+        key={step.recovery ? "recovery" : "app"}
+        recovery={step.recovery}
+        autoFocus
+        value={step.code}
+        onChange={step.setCode}
+      />
+      <div className="button-row">
+        <button type="button" className="link-button" onClick={switchKind}>
+          {step.recovery ? "Use the code from your app instead" : "Use a recovery code instead"}
+        </button>
+        <button type="button" className="link-button" onClick={step.startOver}>
+          Start over with another email or password
+        </button>
+      </div>
+    </>
   );
 }
 

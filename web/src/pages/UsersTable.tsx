@@ -17,6 +17,7 @@ export function UsersTable({
   onDelete,
   onDisable,
   onEmail,
+  onTwoFactorOff,
 }: {
   users: UserView[];
   actions: UserActions;
@@ -27,6 +28,8 @@ export function UsersTable({
   onDisable: (user: UserView) => void;
   /** Email was pressed: the page asks for the new one. */
   onEmail: (user: UserView) => void;
+  /** Turn off two-factor was pressed: the page asks first. */
+  onTwoFactorOff: (user: UserView) => void;
 }) {
   const { user: me } = useAuth();
   return (
@@ -41,6 +44,7 @@ export function UsersTable({
           onDelete={() => onDelete(u)}
           onDisable={() => onDisable(u)}
           onEmail={() => onEmail(u)}
+          onTwoFactorOff={() => onTwoFactorOff(u)}
         />
       ))}
     </StackedTable>
@@ -56,12 +60,10 @@ function UserRow(props: {
   onDelete: () => void;
   onDisable: () => void;
   onEmail: () => void;
+  onTwoFactorOff: () => void;
 }) {
-  const { user, self, actions, onRole, onDelete, onDisable, onEmail } = props;
+  const { user, self, actions, onRole, onDelete, onDisable, onEmail, onTwoFactorOff } = props;
   const saving = actions.saving === user.id;
-  const toggle = user.disabled ? "Enable" : "Disable";
-  const issueReset = () => actions.issueReset(user);
-  const toggleDisabled = user.disabled ? () => actions.enable(user) : onDisable;
   return (
     <tr>
       <td data-label="Email">
@@ -69,6 +71,7 @@ function UserRow(props: {
         {/* Why this row's role is greyed out and it has no actions. */}
         {self && <span className="muted"> (you)</span>}
         {user.disabled && <span className="badge failed">Disabled</span>}
+        {user.two_factor && <span className="badge published">Two-factor on</span>}
       </td>
       <td data-label="Name">{user.display_name ?? ""}</td>
       <td data-label="Joined">{formatDate(user.created_at)}</td>
@@ -76,29 +79,55 @@ function UserRow(props: {
         <RoleSelect user={user} self={self} disabled={saving} onChange={onRole} />
       </td>
       <td data-label="Actions">
-        {!self && (
-          <div className="button-row">
-            <ActionButton
-              label={`${toggle} ${user.email}`}
-              busy={saving}
-              toggle
-              onClick={toggleDisabled}
-            >
-              {toggle}
-            </ActionButton>
-            <ActionButton label={`Change the email of ${user.email}`} busy={saving} onClick={onEmail}>
-              Email
-            </ActionButton>
-            <ActionButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
-              Reset link
-            </ActionButton>
-            <ActionButton label={`Delete ${user.email}`} className="button danger" busy={saving} onClick={onDelete}>
-              Delete
-            </ActionButton>
-          </div>
-        )}
+        {!self && <UserRowActions {...{ user, saving, actions, onDelete, onDisable, onEmail, onTwoFactorOff }} />}
       </td>
     </tr>
+  );
+}
+
+/** What can be done to another user's account, a button each (some ask first: the page's dialogs). */
+function UserRowActions(props: {
+  user: UserView;
+  saving: boolean;
+  actions: UserActions;
+  onDelete: () => void;
+  onDisable: () => void;
+  onEmail: () => void;
+  onTwoFactorOff: () => void;
+}) {
+  const { user, saving, actions, onDelete, onDisable, onEmail, onTwoFactorOff } = props;
+  const toggle = user.disabled ? "Enable" : "Disable";
+  const issueReset = () => actions.issueReset(user);
+  const toggleDisabled = user.disabled ? () => actions.enable(user) : onDisable;
+  return (
+    <div className="button-row">
+      <ActionButton
+        label={`${toggle} ${user.email}`}
+        busy={saving}
+        toggle
+        onClick={toggleDisabled}
+      >
+        {toggle}
+      </ActionButton>
+      <ActionButton label={`Change the email of ${user.email}`} busy={saving} onClick={onEmail}>
+        Email
+      </ActionButton>
+      <ActionButton label={`Password-reset link for ${user.email}`} busy={saving} onClick={issueReset}>
+        Reset link
+      </ActionButton>
+      {user.two_factor && (
+        <ActionButton
+          label={`Turn off two-factor authentication of ${user.email}`}
+          busy={saving}
+          onClick={onTwoFactorOff}
+        >
+          Turn off two-factor
+        </ActionButton>
+      )}
+      <ActionButton label={`Delete ${user.email}`} className="button danger" busy={saving} onClick={onDelete}>
+        Delete
+      </ActionButton>
+    </div>
   );
 }
 

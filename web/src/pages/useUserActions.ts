@@ -1,5 +1,13 @@
 import { useState } from "react";
-import { deleteUser, disableUser, enableUser, issuePasswordReset, setUserRole, type Role } from "../api/auth";
+import {
+  deleteUser,
+  disableUser,
+  enableUser,
+  issuePasswordReset,
+  setUserRole,
+  turnOffUserTwoFactor,
+  type Role,
+} from "../api/auth";
 import type { PasswordResetCreated, UserPage, UserView } from "../api/schema";
 import type { AsyncResult } from "../lib/useAsync";
 import { useAction } from "../lib/useAction";
@@ -19,7 +27,7 @@ export interface UserActions {
   error: string | null;
   /** The last reset link issued, shown until the page is left or its user is deleted. */
   reset: ResetLink | null;
-  /** The last deletion or email change that went through, in words ("Deleted …"), else null. */
+  /** The last deletion, email change or two-factor turned off that went through, in words ("Deleted …"), else null. */
   done: string | null;
   changeRole: (user: UserView, role: Role) => void;
   /** `user`'s email was changed (in the email dialog, which tells its own refusals): `updated` is them now. */
@@ -28,6 +36,8 @@ export interface UserActions {
   enable: (user: UserView) => void;
   issueReset: (user: UserView) => void;
   remove: (user: UserView) => void;
+  /** Turns off the two-factor authentication of someone who lost their phone and recovery codes. */
+  turnOffTwoFactor: (user: UserView) => void;
 }
 
 /**
@@ -87,8 +97,17 @@ export function useUserActions(
         setDone(`Deleted ${user.email}.`);
         return null;
       }),
+    turnOffTwoFactor: (user) =>
+      act(user, "turn off two-factor authentication of", async () => {
+        await turnOffUserTwoFactor(user.id);
+        setDone(`Two-factor authentication of ${user.email} is off: ${TWO_FACTOR_OFF_MEANS}`);
+        return { ...user, two_factor: false };
+      }, false),
   };
 }
+
+/** What an administrator turning off someone's two-factor authentication means for them. */
+const TWO_FACTOR_OFF_MEANS = "they sign in with their password alone until they set it up again.";
 
 function withRow(page: UserPage, updated: UserView): UserPage {
   return { ...page, items: page.items.map((u) => (u.id === updated.id ? updated : u)) };

@@ -96,6 +96,10 @@ export function tokens(access: string, expiresIn = 1800): TokenPair {
   return { access_token: access, refresh_token: null, token_type: "bearer", expires_in: expiresIn };
 }
 
+/** The Account page's two-factor authentication, off. */
+export const twoFactorOff = () =>
+  http.get(`${API}/auth/me/two-factor`, () => ok({ enabled: false, enabled_at: null, recovery_codes_left: 0 }));
+
 /** No session: the refresh cookie is missing or refused. */
 export const refreshRefused = () =>
   http.post(`${API}/auth/refresh`, () => apiError(401, "invalid_refresh_token", "No session"));

@@ -1,0 +1,196 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { TwoFactorStatus } from "../api/schema";
+import { hadSession } from "../test/fixtures";
+import { renderApp, setupUser } from "../test/render";
+import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { groupedKey, recoveryCodesText } from "./AccountTwoFactor";
+
+const OFF: TwoFactorStatus = { enabled: false, enabled_at: null, recovery_codes_left: 0 };
+const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const CODES = ["abcde-fghjk", "mnpqr-stuvw", "xyz23-45678"];
+
+/** A viewer on the Account page whose two-factor state is `status()`, read on each GET. */
+function accountWith(status: () => TwoFactorStatus) {
+  hadSession();
+  server.use(
+    refreshGives("tok"),
+    http.get(`${API}/auth/me`, () => ok(VIEWER)),
+    http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+    http.get(`${API}/auth/me/two-factor`, () => ok(status())),
+  );
+}
+
+async function section() {
+  return within(await screen.findByTestId("two-factor"));
+}
+
+describe("Account page: two-factor authentication", () => {
+  it("turns on: password, QR code and key, first code, then the recovery codes once", async () => {
+    let status = OFF;
+    accountWith(() => status);
+    server.use(
+      http.post(`${API}/auth/me/two-factor/setup`, async ({ request }) => {
+        const { password } = (await request.json()) as { password: string };
+        if (password !== "my secret words") return apiError(403, "wrong_password", "the password is wrong");
+        return ok({ secret: SECRET, otpauth_uri: `otpauth://totp/StreamStack:viewer%40example.com?secret=${SECRET}&issuer=StreamStack` });
+      }),
+      http.post(`${API}/auth/me/two-factor/enable`, async ({ request }) => {
+        const { code } = (await request.json()) as { code: string };
+        if (code !== "123456") return apiError(403, "invalid_code", "the code is wrong");
+        status = { enabled: true, enabled_at: "2026-03-01T10:00:00Z", recovery_codes_left: CODES.length };
+        return ok({ codes: CODES });
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+    const box = await section();
+
+    await user.click(await box.findByRole("button", { name: "Turn on" }));
+    const password = box.getByLabelText("Password");
+    await user.type(password, "a wrong guess");
+    await user.click(box.getByRole("button", { name: "Continue" }));
+    await waitFor(() => expect(password).toHaveAccessibleDescription("The password is not correct."));
+
+    await user.clear(password);
+    await user.type(password, "my secret words");
+    await user.click(box.getByRole("button", { name: "Continue" }));
+    const qr = await box.findByAltText("QR code to scan with your authenticator app");
+    expect(qr.getAttribute("src")).toMatch(/^data:image\/svg\+xml/);
+    expect(box.getByTestId("two-factor-key")).toHaveTextContent("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP");
+
+    const code = box.getByLabelText("Code from your authenticator app");
+    expect(code).toHaveAttribute("inputmode", "numeric");
+    await user.type(code, "000000");
+    await user.click(box.getByRole("button", { name: "Turn on" }));
+    await waitFor(() =>
+      expect(code).toHaveAccessibleDescription("That code is not right, or was used already. Codes change every 30 seconds."),
+    );
+    await user.clear(code);
+    await user.type(code, "123456");
+    await user.click(box.getByRole("button", { name: "Turn on" }));
+
+    const list = await box.findByRole("list", { name: "Recovery codes" });
+    expect(within(list).getAllByRole("listitem").map((li) => li.textContent)).toEqual(CODES);
+    expect(box.getByTestId("recovery-codes-advice")).toHaveTextContent("Keep these recovery codes somewhere safe");
+    const download = box.getByRole("link", { name: "Download .txt" });
+    expect(download).toHaveAttribute("download", "streamstack-recovery-codes.txt");
+    expect(decodeURIComponent(download.getAttribute("href") ?? "")).toContain(recoveryCodesText(VIEWER.email, CODES));
+    const writeText = vi.spyOn(navigator.clipboard, "writeText").mockResolvedValue();
+    await user.click(box.getByRole("button", { name: "Copy" }));
+    expect(writeText).toHaveBeenCalledWith(CODES.join("\n"));
+    expect(await box.findByTestId("recovery-codes-copied")).toHaveTextContent("Copied.");
+
+    await user.click(box.getByRole("button", { name: "Done" }));
+    expect(box.queryByRole("list", { name: "Recovery codes" })).not.toBeInTheDocument();
+    expect(await box.findByTestId("recovery-codes-left")).toHaveTextContent("3 recovery codes left.");
+    expect(box.getByTestId("two-factor-since")).toHaveTextContent("On since");
+    expect(await sentTo(seen, "POST", `${API}/auth/me/two-factor/enable`)[1]?.request.json()).toEqual({ code: "123456" });
+  });
+
+  it("goes back to the password when the setup expired, and says a throttled one's wait", async () => {
+    accountWith(() => OFF);
+    let attempts = 0;
+    server.use(
+      http.post(`${API}/auth/me/two-factor/setup`, () =>
+        ++attempts > 1
+          ? apiError(429, "login_throttled", "too many attempts", { "Retry-After": "30" })
+          : ok({ secret: SECRET, otpauth_uri: `otpauth://totp/StreamStack:v?secret=${SECRET}&issuer=StreamStack` }),
+      ),
+      http.post(`${API}/auth/me/two-factor/enable`, () => apiError(409, "two_factor_not_set_up", "no setup")),
+    );
+    const user = setupUser();
+    renderApp("/account");
+    const box = await section();
+    await user.click(await box.findByRole("button", { name: "Turn on" }));
+    await user.type(box.getByLabelText("Password"), "my secret words");
+    await user.click(box.getByRole("button", { name: "Continue" }));
+    await user.type(await box.findByLabelText("Code from your authenticator app"), "123456");
+    await user.click(box.getByRole("button", { name: "Turn on" }));
+
+    expect(await box.findByTestId("two-factor-expired")).toHaveTextContent("This setup expired");
+    await user.type(box.getByLabelText("Password"), "my secret words");
+    await user.click(box.getByRole("button", { name: "Continue" }));
+    expect(await box.findByTestId("two-factor-error")).toHaveTextContent("Too many attempts, try again in 30 seconds.");
+  });
+
+  it("warns when two or fewer recovery codes are left, and makes new ones with the password and a code", async () => {
+    let status: TwoFactorStatus = { enabled: true, enabled_at: "2026-03-01T10:00:00Z", recovery_codes_left: 2 };
+    accountWith(() => status);
+    server.use(
+      http.post(`${API}/auth/me/two-factor/recovery-codes`, () => {
+        status = { ...status, recovery_codes_left: CODES.length };
+        return ok({ codes: CODES });
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+    const box = await section();
+
+    const left = await box.findByTestId("recovery-codes-left");
+    expect(left).toHaveTextContent("2 recovery codes left. Make new recovery codes before you run out");
+    expect(left).toHaveClass("warning");
+    const form = box.getByRole("form", { name: "New recovery codes" });
+    await user.type(within(form).getByLabelText("Password"), "my secret words");
+    const code = within(form).getByLabelText("Code from your app, or a recovery code");
+    expect(code).toHaveAttribute("inputmode", "text");
+    await user.type(code, "abcde-fghjk");
+    await user.click(within(form).getByRole("button", { name: "New recovery codes" }));
+
+    expect(await box.findByRole("list", { name: "Recovery codes" })).toBeInTheDocument();
+    expect(await sentTo(seen, "POST", `${API}/auth/me/two-factor/recovery-codes`)[0]?.request.json()).toEqual({
+      password: "my secret words",
+      code: "abcde-fghjk",
+    });
+    await user.click(box.getByRole("button", { name: "Done" }));
+    expect(await box.findByTestId("recovery-codes-left")).toHaveTextContent("3 recovery codes left.");
+    expect(box.getByTestId("recovery-codes-left")).not.toHaveClass("warning");
+  });
+
+  it("turns off after a confirm, and tells a wrong password and a wrong code at their fields", async () => {
+    let status: TwoFactorStatus = { enabled: true, enabled_at: "2026-03-01T10:00:00Z", recovery_codes_left: 9 };
+    accountWith(() => status);
+    server.use(
+      http.post(`${API}/auth/me/two-factor/disable`, async ({ request }) => {
+        const body = (await request.json()) as { password: string; code: string };
+        if (body.password !== "my secret words") return apiError(403, "wrong_password", "wrong password");
+        if (body.code !== "654321") return apiError(403, "invalid_code", "wrong code");
+        status = OFF;
+        return noContent();
+      }),
+    );
+    const user = setupUser();
+    renderApp("/account");
+    const box = await section();
+    const form = await box.findByRole("form", { name: "Turn off two-factor authentication" });
+    const password = within(form).getByLabelText("Password");
+    const code = within(form).getByLabelText("Code from your app, or a recovery code");
+
+    await user.type(password, "nope");
+    await user.type(code, "654321");
+    await user.click(within(form).getByRole("button", { name: "Turn off" }));
+    await user.click(within(await screen.findByRole("alertdialog", { name: "Turn off two-factor authentication?" })).getByRole("button", { name: "Turn off" }));
+    await waitFor(() => expect(password).toHaveAccessibleDescription("The password is not correct."));
+
+    await user.clear(password);
+    await user.type(password, "my secret words");
+    await user.clear(code);
+    await user.type(code, "111111");
+    await user.click(within(form).getByRole("button", { name: "Turn off" }));
+    await user.click(within(await screen.findByRole("alertdialog", { name: "Turn off two-factor authentication?" })).getByRole("button", { name: "Turn off" }));
+    await waitFor(() => expect(code).toHaveAccessibleDescription(/That code is not right/));
+    expect(box.getByTestId("recovery-codes-left")).toHaveTextContent("9 recovery codes left.");
+
+    await user.clear(code);
+    await user.type(code, "654321");
+    await user.click(within(form).getByRole("button", { name: "Turn off" }));
+    await user.click(within(await screen.findByRole("alertdialog", { name: "Turn off two-factor authentication?" })).getByRole("button", { name: "Turn off" }));
+    expect(await box.findByRole("button", { name: "Turn on" })).toBeInTheDocument();
+  });
+
+  it("groups a key in fours for reading", () => {
+    expect(groupedKey("ABCDEFGHIJ")).toBe("ABCD EFGH IJ");
+  });
+});
