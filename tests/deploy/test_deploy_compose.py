@@ -153,6 +153,21 @@ def test_compose_environment_makes_valid_production_settings(
         assert "jwt_public_key" in mounted_secrets
 
 
+def test_mail_settings_in_env_reach_the_auth_service_alone(compose_text: str) -> None:
+    env = filled_env()
+    assert env["STREAMSTACK_SMTP_URL"] == ""  # off unless the operator sets it
+    env |= {
+        "STREAMSTACK_SMTP_URL": "smtps://mailer:pw@mail.example.org:465",
+        "STREAMSTACK_PUBLIC_URL": "https://video.example.org",
+    }
+    compose = yaml.safe_load(interpolate(compose_text, env))
+    for module in MODULE_NAMES:
+        environment = {k: str(v) for k, v in compose["services"][module]["environment"].items()}
+        settings = Settings.from_env(environment)
+        mailing = module == "auth"
+        assert (settings.smtp_url != "", settings.public_url != "") == (mailing, mailing), module
+
+
 def test_secrets_come_from_env_and_are_required(compose_text: str) -> None:
     for name in SECRET_VARIABLES:
         references = [m for m in INTERPOLATION.finditer(compose_text) if m.group(1) == name]
