@@ -169,6 +169,23 @@ async def test_wrong_codes_count_against_the_sign_in_throttle(client, clock):
     assert_error(await login_code(client, email, codes[0]), 429, "login_throttled")
 
 
+async def test_asking_for_the_code_leaves_no_attempt_at_the_address(auth_settings_factory, clock):
+    # Three free attempts per address: the sign-ins of a school behind one address.
+    settings = auth_settings_factory(login_throttle_address_attempts=3)
+    async with running_app(settings, clock=clock) as client:
+        email, secret, _ = await with_two_factor(client, clock)
+        for _ in range(6):  # each as the SPA and the CLI make it: without the code, then with
+            clock.advance(30)  # a new step: a new code
+            assert_error(await login_code(client, email, None), 401, "two_factor_required")
+            assert (await login_code(client, email, app_code(secret, clock))).status_code == 200
+        # Guesses are still counted for this email from this address, the requests without
+        # a code too: the sixth is refused, however the two are mixed.
+        for code in (None, "000000", None, "000001", None):
+            refusal = ("two_factor_required", "invalid_code")[code is not None]
+            assert_error(await login_code(client, email, code), 401, refusal)
+        assert_error(await login_code(client, email, "000002"), 429, "login_throttled")
+
+
 async def test_an_account_without_two_factor_ignores_a_code(client):
     email, _ = await signed_in(client)
     assert (await login_code(client, email, "123456")).status_code == 200

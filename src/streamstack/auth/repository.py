@@ -432,9 +432,9 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
             )
         )
 
-    async def settle(self, forgotten: str, released: Sequence[str]) -> None:
-        """A sign-in succeeded: clear ``forgotten`` (count and lock) and take back its one
-        attempt under each key of ``released``, in one statement.
+    async def settle(self, forgotten: str | None, released: Sequence[str]) -> None:
+        """A sign-in succeeded: clear ``forgotten`` (count and lock; None: none) and take back
+        its one attempt under each key of ``released``, in one statement.
 
         The lock each key has goes too: it is the one this attempt set when it was counted
         (a key is counted only once its lock before has run out), so a success from an
@@ -446,7 +446,10 @@ class AttemptRepository(SQLAlchemyAsyncRepository[AttemptCounter]):
         sign-in settling and one reserving the same keys queue instead of deadlocking on
         Postgres (SQLite serialises writers anyway).
         """
-        params = {"forgotten": forgotten} | {f"key_{n}": key for n, key in enumerate(released)}
+        # No key is empty: "" clears nothing.
+        params = {"forgotten": forgotten or ""} | {
+            f"key_{n}": key for n, key in enumerate(released)
+        }
         await self.session.execute(_settle_statement(len(released)), params)
 
     async def sweep(

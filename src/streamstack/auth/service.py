@@ -788,7 +788,11 @@ class AuthService:
                 found = await records.users.signing_in(email)
         user, secret = (None, None) if found is None else found
         user = await self._password_signs_in(user, password, client, email)
-        use = None if not two_factor_on(secret) else self._signin_code(secret, code, client, user)
+        use = (
+            None
+            if not two_factor_on(secret)
+            else await self._signin_code(secret, code, client, user)
+        )
         new_hash = None
         if self.passwords.needs_rehash(user.password_hash):
             new_hash = await self.passwords.hash(password)
@@ -820,12 +824,15 @@ class AuthService:
             raise _account_disabled()
         return user
 
-    def _signin_code(
+    async def _signin_code(
         self, secret: TwoFactorSecret | None, code: str | None, client: ClientInfo, user: User
     ) -> CodeUse:
-        """How the sign-in's ``code`` is spent; 401 ``two_factor_required`` without one,
-        401 ``invalid_code`` for an app's code that is wrong, expired or used."""
+        """How the sign-in's ``code`` is spent; 401 ``two_factor_required`` without one (its
+        attempt given back but for the email + address), 401 ``invalid_code`` for an app's
+        code that is wrong, expired or used."""
         if not code or not clean_code(code):
+            async with self._work() as records:
+                await self.throttle.code_asked(records.attempts, user.email, client.address)
             raise TwoFactorRequired("enter the code from your authenticator app")
         use = None if secret is None else code_use(secret, code, self.clock())
         if use is None:

@@ -127,6 +127,17 @@ class AttemptThrottle:
         (pair, _, _), *others = self._login_keys(email, address)
         await attempts.settle(pair, [key for key, _, _ in others])
 
+    async def code_asked(self, attempts: AttemptRepository, email: str, address: str) -> None:
+        """A right password was sent without the two-factor code it needs: give its attempt
+        back under the address and the account (the next request, with the code, is the
+        same sign-in), but keep it under email + address, which limits guessing codes.
+
+        Counted, every two-factor sign-in would leave one attempt at its address: a school
+        behind one address would be locked out after its twentieth.
+        """
+        _, *others = self._login_keys(email, address)
+        await attempts.settle(None, [key for key, _, _ in others])
+
     async def reserve_address(
         self,
         attempts: AttemptRepository,
