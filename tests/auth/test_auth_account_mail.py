@@ -9,6 +9,7 @@ registers an account; without mail it is refused and nothing is made. Both backe
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from email.message import EmailMessage
@@ -31,8 +32,10 @@ from auth_accounts import (
 from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
 
 from streamstack.auth import account_mail as account_mail_module
-from support.apps import running_app
+from streamstack.auth.module import standalone_service
+from support.apps import running_app, served_app
 from support.clock import HeldClock
+from support.commands import CommandLine
 from support.mail import MailServer
 from support.waiting import eventually
 
@@ -337,3 +340,24 @@ async def test_a_viewer_or_a_revoked_token_mails_no_invite(auth_settings_factory
         await client.post(f"{API}/logout", headers=bearer(admin))
         assert_error(await client.post(INVITES, json=body, headers=bearer(admin)), 401)
     assert smtp_server.inbox.to("guest@example.org") == []
+
+
+async def test_the_command_mails_an_invite(auth_settings_factory, smtp_server, tmp_path):
+    settings = invite_settings(auth_settings_factory, smtp_server)
+    async with served_app(settings) as url:
+        admin = new_email("admin")
+        async with standalone_service(settings) as service:
+            await service.create_admin(admin, PASSWORD)
+        login_line = CommandLine("login", tmp_path, token="")
+        code, _, err = await login_line(
+            "--email", admin, "--password-stdin", "--server", url, stdin=PASSWORD
+        )
+        assert code == 0, err
+        line = CommandLine("invites", tmp_path, token="")
+        code, out, err = await line("create", "--email", "guest@example.org", "--server", url)
+        assert code == 0, err
+        invite = json.loads(out)
+        assert invite["mailed_to"] == "guest@example.org"
+        assert "its link is being mailed to guest@example.org" in err
+        mail = await mail_to(smtp_server, "guest@example.org")
+        assert PUBLIC_URL + invite["link_path"] in text_of(mail)
