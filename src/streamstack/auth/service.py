@@ -1032,7 +1032,10 @@ class AuthService:
             )
             await records.invites.add(invite, auto_refresh=False)
             await self._unless_stripped(caller)
-            inviter = author and await records.users.get_one_or_none(User.id == author)
+            # Who invites is read only for a mail that names them.
+            inviter = None
+            if mailed_to is not None and author is not None:
+                inviter = await records.users.get_one_or_none(User.id == author)
         # The note and the address stay out of the log: they may name the person invited.
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
         created = InviteCreated(
