@@ -24,6 +24,7 @@ from auth_accounts import (
     admin_token,
     assert_error,
     bearer,
+    documented_statuses,
     login,
     new_email,
     read_behind,
@@ -271,6 +272,7 @@ async def test_an_invite_email_without_mail_is_refused(auth_settings_factory, au
         assert (await client.get(INVITES, headers=bearer(admin))).json()["items"] == []
         count = await read_behind(settings, "SELECT count(*) FROM auth_invites")
         assert count == 0
+        assert {409, 429} <= await documented_statuses(client, "post", "/invites")
 
 
 @pytest.mark.parametrize(
