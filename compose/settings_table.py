@@ -76,9 +76,10 @@ MEANINGS: dict[str, str] = {
     "admin creates), `open` (anyone) or `closed` (none but admins made by `streamstack create-admin`)",
     "registration_address_attempts": "registrations per client address before backoff (one "
     "that spends a valid invite code gives its attempt back)",
-    "smtp_url": "mail server for \"Forgot your password?\" links: `smtp://[user:password@]host[:port]` "
+    "smtp_url": "mail server for \"Forgot your password?\" links, security notices and "
+    "invites: `smtp://[user:password@]host[:port]` "
     "(STARTTLS when offered; `?starttls=true` requires it) or `smtps://…` (TLS); empty: no "
-    "mail, admins issue reset links",
+    "mail, admins issue reset links and hand invites over",
     "mail_from": "From of the mails (default `StreamStack <no-reply@` the public URL's host `>`)",
     "public_url": "the https:// origin viewers open; links in mail point there (never the "
     "request's Host); required with SMTP_URL. `streamstack dev`: its own address",

@@ -322,6 +322,14 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
         (("revoke", "a-code-of-22-characters"), 2, "an invite cannot be found by its code"),
         (("revoke",), 2, "invites revoke: give the invite's id"),
         (("list", "--note", "x"), 2, "invites list: --note go with another action"),
+        (
+            ("create", "--email", "guest@example.org"),
+            1,
+            "no invite created: HTTP 409: mail is not configured on this server: hand over "
+            "the link instead",
+        ),
+        (("create", "--email", "not-an-email"), 1, "no invite created: HTTP 400: "),
+        (("list", "--email", "a@example.org"), 2, "invites list: --email go with another"),
         (("undo",), 2, "invalid choice: 'undo'"),
     ],
 )

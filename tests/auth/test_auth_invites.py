@@ -114,7 +114,15 @@ async def test_invite_mode_registers_once_per_code(invite_client):
     assert_error(await register_with(client, "unknown-code"), 403, "invalid_invite")
     token = await admin_token(client, settings)
     invite = await new_invite(client, token)
-    assert set(invite) == {"id", "code", "created_at", "expires_at", "note", "link_path"}
+    assert set(invite) == {
+        "id",
+        "code",
+        "created_at",
+        "expires_at",
+        "note",
+        "link_path",
+        "mailed_to",
+    }
     # The SPA page that takes it, the code in the fragment (never sent in a request).
     assert invite["link_path"] == f"/register#invite={invite['code']}"
     email = new_email("invited")

@@ -19,7 +19,7 @@ import structlog
 from auth_accounts import API, PASSWORD, assert_error, login, new_email, register, signed_in
 from auth_accounts import signed_in_admin as admin_pair
 
-from streamstack.auth import reset_mail as reset_mail_module
+from streamstack.auth import account_mail as account_mail_module
 from streamstack.settings import Settings
 from support.apps import running_app, served_app
 from support.clock import HeldClock
@@ -198,7 +198,7 @@ async def test_a_mail_server_that_is_away_is_logged_not_a_500(auth_settings_fact
     # The module's logger is swapped for a recording one: loggers are cached once an app
     # configured logging, and structlog's capture_logs would miss them.
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(reset_mail_module, "log", recorder)
+    monkeypatch.setattr(account_mail_module, "log", recorder)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]

@@ -124,6 +124,8 @@ class Invite(SingleUseCode, AuthBase):
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     #: What the admin noted to tell it apart ("for Alice, video club"); None when blank.
     note: Mapped[str | None] = mapped_column(String(INVITE_NOTE_MAX))
+    #: The address the invite's link was mailed to; None when the admin handed it over.
+    mailed_to: Mapped[str | None] = mapped_column(String(320))
 
 
 class PasswordReset(SingleUseCode, AuthBase):

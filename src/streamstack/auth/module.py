@@ -28,7 +28,7 @@ from streamstack.settings import Settings
 # imported by the functions that build it, not with this file: every process reads MODULE
 # below, and one that does not mount auth would pay ~0.2 s of CPU at start for nothing.
 if TYPE_CHECKING:
-    from streamstack.auth.reset_mail import ResetMailQueue
+    from streamstack.auth.account_mail import AccountMail
     from streamstack.auth.service import AuthService
     from streamstack.auth.tokens import TokenIssuer
     from streamstack.kernel.mail import MailSender
@@ -48,10 +48,11 @@ def build_service(
     revocations: RevocationList,
     events_enqueued: Callable[[], None] = lambda: None,
     clock: Clock = utcnow,
+    mail: AccountMail | None = None,
 ) -> tuple[AuthService, TokenIssuer]:
     """The auth service on these backends, reading the time from ``clock``, and the token
     issuer it signs with; ``events_enqueued`` is called after a commit that wrote to the
-    outbox."""
+    outbox; ``mail`` sends its mail (None: none is sent)."""
     from streamstack.auth.contract import TokenRevocations  # (see the note at the top)
     from streamstack.auth.passwords import PasswordHashing
     from streamstack.auth.service import AuthService
@@ -89,6 +90,7 @@ def build_service(
         refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
         events_enqueued=events_enqueued,
         clock=clock,
+        mail=mail,
     )
     return service, issuer
 
@@ -120,7 +122,7 @@ async def announce_dev_admin(service: AuthService, data_dir: str | None = None) 
 
 
 def mail_sender(settings: Settings) -> MailSender | None:
-    """Where reset mails go: the SMTP server of ``STREAMSTACK_SMTP_URL``; in dev without
+    """Where the module's mails go: the SMTP server of ``STREAMSTACK_SMTP_URL``; in dev without
     one, ``<data dir>/mail`` (once ``streamstack dev`` set the public URL); else nowhere."""
     from streamstack.kernel.mail.directory import DirectoryMailSender
     from streamstack.kernel.mail.smtp import SmtpMailSender
@@ -134,12 +136,12 @@ def mail_sender(settings: Settings) -> MailSender | None:
     return None
 
 
-def reset_mail_queue(settings: Settings, service: AuthService) -> ResetMailQueue | None:
-    """The "Forgot your password?" mailer, or None when mail is not set up."""
-    from streamstack.auth.reset_mail import ResetMailQueue
+def account_mail(settings: Settings) -> AccountMail | None:
+    """The module's mail sending after the answer, or None when mail is not set up."""
+    from streamstack.auth.account_mail import AccountMail
 
     sender = mail_sender(settings)
-    return None if sender is None else ResetMailQueue(service, sender, settings.public_url)
+    return None if sender is None else AccountMail(sender, settings.public_url)
 
 
 def mount(context: ModuleContext) -> MountedModule:
@@ -158,6 +160,7 @@ def mount(context: ModuleContext) -> MountedModule:
         clock=context.clock,
     )
     relay_task = relay.task(interval_seconds=RELAY_POLL_SECONDS)
+    mail = account_mail(settings)
     service, issuer = build_service(
         settings,
         context.backends,
@@ -165,17 +168,16 @@ def mount(context: ModuleContext) -> MountedModule:
         context.authenticator.revocations,
         events_enqueued=relay_task.wake,
         clock=context.clock,
+        mail=mail,
     )
-    reset_mail = reset_mail_queue(settings, service)
     router = auth_router(
         service,
         RefreshCookie(secure=settings.secure_cookies, max_age=settings.refresh_token_ttl_seconds),
         PublicKeySet(keys=[public_jwk(issuer.public_pem)]),
-        reset_mail,
     )
     module = MountedModule(name="auth", route_handlers=[router], tasks=[relay_task])
-    if reset_mail is not None:
-        module.tasks.append(reset_mail.task)
+    if mail is not None:
+        module.tasks.append(mail.task)
     if settings.environment == "dev":
 
         async def first_admin() -> None:

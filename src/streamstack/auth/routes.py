@@ -15,7 +15,6 @@ from litestar.params import Parameter
 from litestar.router import Router
 
 from streamstack.auth.credentials import MAX_EMAIL_CHARS
-from streamstack.auth.reset_mail import ResetByEmailDisabled, ResetMailQueue
 from streamstack.auth.schemas import (
     AccountDeletion,
     AuthConfig,
@@ -78,7 +77,6 @@ Auth = NamedDependency[AuthService]
 Caller = NamedDependency[Principal]
 KeySet = NamedDependency[PublicKeySet]
 #: None when no mail server is configured.
-ResetMail = NamedDependency[ResetMailQueue | None]
 
 
 #: A 204 has no body: documented without one (it only clears the refresh cookie).
@@ -173,11 +171,12 @@ class AccountController(Controller):
     path = ""
 
     @get("/config", cache_control=None)
-    async def config(self, auth: Auth, reset_mail: ResetMail) -> Response[AuthConfig]:
+    async def config(self, auth: Auth) -> Response[AuthConfig]:
         """Public: how accounts are created (``open``, ``invite`` or ``closed``), so the SPA
         shows the invite-code field or hides registration, and whether a reset link can be
-        mailed."""
-        config = AuthConfig(auth.registration_mode, password_reset_by_email=reset_mail is not None)
+        mailed (``mail``: whether the server sends mail at all)."""
+        mail = auth.mail is not None
+        config = AuthConfig(auth.registration_mode, password_reset_by_email=mail, mail=mail)
         return Response(config, headers={"Cache-Control": "no-cache"})
 
     @post(
@@ -416,11 +415,15 @@ class TwoFactorController(Controller):
         ),
     )
     async def enable_two_factor(
-        self, principal: Caller, auth: Auth, data: TwoFactorEnable
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        auth: Auth,
+        data: TwoFactorEnable,
     ) -> Response[RecoveryCodes]:
         """Turn two-factor authentication on with the first code from the app: ten recovery
         codes, shown only in this answer."""
-        codes = await auth.enable_two_factor(principal, data.code)
+        codes = await auth.enable_two_factor(principal, data.code, client_info(request))
         return Response(codes, headers=_NO_STORE)
 
     @post("/disable", status_code=204, responses=PROOF_REFUSALS)
@@ -587,6 +590,15 @@ RESET_MAIL_REFUSALS = error_responses(
 )
 
 
+INVITE_REFUSALS = error_responses(
+    {
+        409: "An email was given but no mail server is configured (`mail_disabled`).",
+        429: "This admin mailed too many invites in a minute (`invite_mail_throttled`, with "
+        "`Retry-After`).",
+    }
+)
+
+
 class PasswordResetMailController(Controller):
     """ "Forgot your password?": a reset link by mail."""
 
@@ -597,15 +609,12 @@ class PasswordResetMailController(Controller):
         self,
         request: Request[Any, Any, Any],
         auth: Auth,
-        reset_mail: ResetMail,
         data: PasswordResetMailRequest,
     ) -> None:
         """Mail a single-use, one-hour reset link to this email if an enabled account has it.
         The same 202 for every email (no mail when no account has it), before the mail is
         sent; the link points at ``STREAMSTACK_PUBLIC_URL``, never at the request's host."""
-        if reset_mail is None:
-            raise ResetByEmailDisabled("password reset by email is not set up on this server")
-        await reset_mail.request(data.email, client_info(request))
+        await auth.request_reset_mail(data.email, client_info(request))
 
 
 class InviteController(Controller):
@@ -616,13 +625,16 @@ class InviteController(Controller):
     security = BEARER
     guards = [requires_admin]
 
-    @post("", status_code=201)
+    @post("", status_code=201, responses=INVITE_REFUSALS)
     async def create_invite(
         self, principal: Caller, auth: Auth, data: InviteRequest | None = None
     ) -> Response[InviteCreated]:
-        """A new invite code, shown only in this answer, with the note that tells it apart."""
+        """A new invite code, shown only in this answer, with the note that tells it apart;
+        with ``email``, its link is mailed there after the answer (``mailed_to``)."""
         request = data or InviteRequest()
-        created = await auth.create_invite(principal, request.expires_in_hours, request.note)
+        created = await auth.create_invite(
+            principal, request.expires_in_hours, request.note, request.email
+        )
         return Response(created, status_code=201, headers=_NO_STORE)
 
     @get("")
@@ -658,10 +670,8 @@ def auth_router(
     auth: AuthService,
     refresh_cookie: RefreshCookie,
     key_set: PublicKeySet,
-    reset_mail: ResetMailQueue | None = None,
 ) -> Router:
-    """Every auth route, with the service and the caller as dependencies (``reset_mail``:
-    None when no mail server is configured)."""
+    """Every auth route, with the service and the caller as dependencies."""
     return Router(
         path=PREFIX,
         tags=["auth"],
@@ -677,9 +687,7 @@ def auth_router(
             KeysController,
         ],
         dependencies={
-            **provide_values(
-                auth=auth, refresh_cookie=refresh_cookie, key_set=key_set, reset_mail=reset_mail
-            ),
+            **provide_values(auth=auth, refresh_cookie=refresh_cookie, key_set=key_set),
             **CALLER,
         },
     )

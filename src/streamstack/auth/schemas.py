@@ -208,6 +208,8 @@ class InviteRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     expires_in_hours: InviteHours = 7 * 24
     note: InviteNote | None = None
+    #: Mail the invite's link here, after the answer (the server must have mail set up).
+    email: Email | None = None
 
 
 class InviteCreated(msgspec.Struct, frozen=True):
@@ -221,6 +223,8 @@ class InviteCreated(msgspec.Struct, frozen=True):
     expires_at: datetime.datetime
     note: str | None
     link_path: str
+    #: Where the link is being mailed (None: to be handed over).
+    mailed_to: str | None = None
 
 
 class InvitedAccount(msgspec.Struct, frozen=True):
@@ -242,6 +246,8 @@ class InviteView(msgspec.Struct, frozen=True):
     used_by: uuid.UUID | None
     revoked_at: datetime.datetime | None
     note: str | None
+    #: The address the link was mailed to (None: handed over by the admin).
+    mailed_to: str | None
     #: Who used the invite, while that account exists.
     used_by_account: InvitedAccount | None
     #: The invite was used, and the account it made has since been deleted.
@@ -301,3 +307,5 @@ class AuthConfig(msgspec.Struct, frozen=True):
     registration_mode: RegistrationMode
     #: Whether "Forgot your password?" can mail a reset link (``STREAMSTACK_SMTP_URL`` set).
     password_reset_by_email: bool = False
+    #: Whether the server sends mail at all (reset links, security notices, invites).
+    mail: bool = False

@@ -22,6 +22,8 @@ import structlog
 from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import ColumnElement
 
+from streamstack.auth import letters
+from streamstack.auth.account_mail import AccountMail, Letter
 from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.credentials import (
     InvalidCredentialFormat,
@@ -84,6 +86,7 @@ from streamstack.kernel.errors import (
     Unauthorized,
 )
 from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
+from streamstack.kernel.mail import Mail
 from streamstack.settings import RegistrationMode
 
 log = structlog.get_logger(__name__)
@@ -108,6 +111,14 @@ class InvalidCredentials(Unauthorized, code="invalid_credentials"):
 
 class TwoFactorRequired(Unauthorized, code="two_factor_required"):
     """The password is right and the account has two-factor on: a code is needed too."""
+
+
+class ResetByEmailDisabled(Forbidden, code="reset_by_email_disabled"):
+    """No mail server is configured: an admin issues reset links."""
+
+
+class MailDisabled(Conflict, code="mail_disabled"):
+    """An invite was to be mailed, but no mail server is configured."""
 
 
 class InvalidSignInCode(Unauthorized, code="invalid_code"):
@@ -200,6 +211,7 @@ def invite_view(listed: ListedInvite, now: datetime.datetime) -> InviteView:
         invite.used_by,
         invite.revoked_at,
         note=invite.note,
+        mailed_to=invite.mailed_to,
         used_by_account=account,
         # Deleting an account sets its invite's ``used_by`` to NULL (the foreign key's
         # ON DELETE SET NULL), and nothing else leaves a used invite without one.
@@ -268,7 +280,8 @@ class AuthService:
 
     ``registration_mode`` says how accounts are created: ``open``, ``invite`` (with a code)
     or ``closed``; ``events_enqueued`` is called after a commit that wrote to the outbox;
-    ``clock`` is where every use case reads the time.
+    ``clock`` is where every use case reads the time; ``mail`` sends mail after the
+    answer (reset links, security notices, invites), None when no mail server is set up.
     """
 
     database: Database
@@ -281,6 +294,7 @@ class AuthService:
     refresh_grace: datetime.timedelta
     events_enqueued: Callable[[], None] = lambda: None
     clock: Clock = utcnow
+    mail: AccountMail | None = None
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[AuthRecords]:
@@ -355,10 +369,13 @@ class AuthService:
         new_hash = await self.passwords.hash(password)
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
+            now = self.clock()
             await self._set_password(
-                records, user.id, new_hash, self.clock(), keep=_uuid_or_none(caller.family)
+                records, user.id, new_hash, now, keep=_uuid_or_none(caller.family)
             )
         log.info("password_changed", user_id=str(user.id))
+        change = letters.Change(user.email, now, client.user_agent)
+        self._notify(letters.password_changed(change, by_reset=False))
 
     async def delete_own_account(
         self, caller: Principal, password: str, client: ClientInfo
@@ -390,8 +407,12 @@ class AuthService:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
         async with self._work() as records:
             account = await self._caller_account(records, caller)
-            await self._set_email(records, account, email, self.clock(), by=str(account.id))
-            return await viewed(records, account)
+            old, now = account.email, self.clock()
+            await self._set_email(records, account, email, now, by=str(account.id))
+            view = await viewed(records, account)
+        if old != email:  # to the old address: a thief who moved the account is found out
+            self._notify(letters.email_changed(letters.Change(old, now, client.user_agent), email))
+        return view
 
     async def _proven(
         self, caller: Principal, password: str, client: ClientInfo
@@ -603,6 +624,8 @@ class AuthService:
                 raise _invalid_reset_code()  # used meanwhile: nothing changes
             await self._set_password(records, user.id, new_hash, now)
         log.info("password_reset_used", user_id=str(user.id))
+        change = letters.Change(user.email, now, client.user_agent)
+        self._notify(letters.password_changed(change, by_reset=True))
 
     # --- two-factor authentication ------------------------------------------------------
 
@@ -640,7 +663,9 @@ class AuthService:
             await records.two_factor.add(pending, auto_refresh=False)
         return TwoFactorSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 
-    async def enable_two_factor(self, caller: Principal, code: str) -> RecoveryCodes:
+    async def enable_two_factor(
+        self, caller: Principal, code: str, client: ClientInfo | None = None
+    ) -> RecoveryCodes:
         """Turn two-factor on with the first code of a started setup's secret: a new set of
         recovery codes, shown only now. 409 ``two_factor_not_set_up`` without a setup of
         the last 15 minutes, 409 ``two_factor_on``, 403 ``invalid_code``."""
@@ -663,6 +688,8 @@ class AuthService:
                 raise _two_factor_on()  # confirmed by a request of theirs meanwhile
             await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
         log.info("two_factor_enabled", user_id=str(user.id))
+        agent = client.user_agent if client else None
+        self._notify(letters.two_factor_on(letters.Change(user.email, now, agent)))
         return RecoveryCodes(codes)
 
     async def disable_two_factor(
@@ -676,6 +703,8 @@ class AuthService:
             await self._spend_proof(records, user, use, client)
             await records.two_factor.remove(user.id)
         log.info("two_factor_disabled", user_id=str(user.id), by=str(user.id))
+        change = letters.Change(user.email, self.clock(), client.user_agent)
+        self._notify(letters.two_factor_off(change, by_admin=False))
 
     async def renew_recovery_codes(
         self, caller: Principal, password: str, code: str, client: ClientInfo
@@ -688,6 +717,8 @@ class AuthService:
             await self._spend_proof(records, user, use, client)
             await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
         log.info("recovery_codes_renewed", user_id=str(user.id))
+        change = letters.Change(user.email, self.clock(), client.user_agent)
+        self._notify(letters.recovery_codes_renewed(change))
         return RecoveryCodes(codes)
 
     async def turn_off_two_factor(self, user_id: uuid.UUID, by: str | None) -> None:
@@ -695,9 +726,19 @@ class AuthService:
         codes): they sign in with their password alone until they set it up again. Already
         off is fine; 404 for an unknown user."""
         async with self._work() as records:
-            await self._user(records, user_id)
+            user = await self._user(records, user_id)
+            was_on = two_factor_on(await records.two_factor.of(user_id))
             await records.two_factor.remove(user_id)
         log.info("two_factor_reset", user_id=str(user_id), by=by)
+        if was_on:  # a setup never finished is no change the owner needs telling of
+            change = letters.Change(user.email, self.clock())
+            self._notify(letters.two_factor_off(change, by_admin=True))
+
+    def _notify(self, notice: Mail) -> None:
+        """Mail a security notice to the account's owner after the answer (when mail is
+        set up; a failure to send is logged, never the caller's)."""
+        if self.mail is not None:
+            self.mail.send_later("notice_mail", notice)
 
     async def _proven_with_code(
         self, caller: Principal, password: str, code: str, client: ClientInfo
@@ -738,6 +779,24 @@ class AuthService:
                 now = self.clock()
                 await self.throttle.reserve_reset_mail(records.attempts, email, client.address, now)
         return email
+
+    async def request_reset_mail(self, email: str, client: ClientInfo) -> None:
+        """Count a "Forgot your password?" request (429 when throttled; 403
+        ``reset_by_email_disabled`` without mail) and queue its mail: the link is issued and
+        sent after the answer, only when an enabled account has the email, so neither the
+        answer nor its timing says whether one does."""
+        mail = self.mail
+        if mail is None:
+            raise ResetByEmailDisabled("password reset by email is not set up on this server")
+        email = await self.count_reset_mail_request(email, client)
+
+        async def write() -> Mail | None:
+            issued = await self.issue_reset_by_email(email)
+            if issued is None:
+                return None
+            return letters.reset_mail(email, mail.link(issued.link_path), issued.expires_at)
+
+        mail.later(Letter("reset_mail", write))
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
         """A single-use, one-hour reset code for the enabled account of ``email``, which
@@ -951,34 +1010,65 @@ class AuthService:
     # --- invites ------------------------------------------------------------------------
 
     async def create_invite(
-        self, caller: Principal, expires_in_hours: int, note: str | None = None
+        self,
+        caller: Principal,
+        expires_in_hours: int,
+        note: str | None = None,
+        email: str | None = None,
     ) -> InviteCreated:
         """A new single-use invite code, valid for ``expires_in_hours``, with the admin's
-        ``note`` (blank: none); the code is shown only now."""
+        ``note`` (blank: none); the code is shown only now. With ``email``, its link is
+        mailed there after the answer: 409 ``mail_disabled`` without mail, 429
+        ``invite_mail_throttled`` past a handful a minute per admin (nothing created)."""
+        mailed_to = self._invite_mail_address(email)
         code = secrets.token_urlsafe(16)
         now = self.clock()
         kept_note = invite_note(note)
         async with self._work() as records:
+            author = await self._author(records, caller)
+            if mailed_to is not None:
+                await self.throttle.reserve_invite_mail(records.attempts, caller.user_id, now)
             invite = Invite(
                 id=uuid.uuid4(),
                 code_hash=code_digest(code),
-                created_by=await self._author(records, caller),
+                created_by=author,
                 created_at=now,
                 expires_at=now + datetime.timedelta(hours=expires_in_hours),
                 note=kept_note,
+                mailed_to=mailed_to,
             )
             await records.invites.add(invite, auto_refresh=False)
             await self._unless_stripped(caller)
-        # The note stays out of the log: it may name the person invited.
+            # Who invites is read only for a mail that names them.
+            inviter = None
+            if mailed_to is not None and author is not None:
+                inviter = await records.users.get_one_or_none(User.id == author)
+        # The note and the address stay out of the log: they may name the person invited.
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
-        return InviteCreated(
+        created = InviteCreated(
             invite.id,
             code,
             invite.created_at,
             invite.expires_at,
             kept_note,
             INVITE_LINK_PATH + code,
+            mailed_to=mailed_to,
         )
+        if mailed_to is not None and self.mail is not None:
+            name = (inviter.display_name or inviter.email) if inviter else "An administrator"
+            link = self.mail.link(created.link_path)
+            mail = letters.invite_mail(mailed_to, link, name, invite.expires_at)
+            self.mail.send_later("invite_mail", mail)
+        return created
+
+    def _invite_mail_address(self, email: str | None) -> str | None:
+        """The normalised address an invite is to be mailed to (400 when malformed), None
+        when none; 409 ``mail_disabled`` when given but no mail server is set up."""
+        if email is None:
+            return None
+        if self.mail is None:
+            raise MailDisabled("mail is not configured on this server: hand over the link instead")
+        return normalize_email(email)
 
     async def list_invites(self, limit: int) -> InviteList:
         """The usable invites, then the others, newest first, with what became of each and

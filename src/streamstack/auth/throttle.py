@@ -69,6 +69,14 @@ class ResetThrottled(Throttled, code="reset_throttled"):
     """Too many password-reset attempts from this address."""
 
 
+class InviteMailThrottled(Throttled, code="invite_mail_throttled"):
+    """Too many invites mailed by this admin (a stolen token is no spam cannon)."""
+
+
+#: Invites one admin may mail in a minute; the next waits for the minute to end.
+INVITE_MAILS_PER_MINUTE = 5
+
+
 #: Reset mails to one email: the first goes at once, the next after a minute, then after
 #: twice as long each time (2, 4, 8, 16 min): a handful an hour at most, whoever asks.
 RESET_MAIL_FIRST_LOCK_SECONDS = 60
@@ -171,6 +179,28 @@ class AttemptThrottle:
         if locked is not None:
             error = ResetThrottled(
                 "a reset link was sent to this email a moment ago; try again later",
+                headers={"Retry-After": _retry_after(locked[1], now)},
+            )
+            error.reason = "throttled_account"
+            raise error
+
+    async def reserve_invite_mail(
+        self, attempts: AttemptRepository, admin: str, now: datetime.datetime
+    ) -> None:
+        """Count an invite mailed by ``admin`` (their user id), or raise
+        :class:`InviteMailThrottled`: :data:`INVITE_MAILS_PER_MINUTE`, then none until a
+        minute has passed since the last one counted."""
+        key = self._digest("invite_mail", admin)
+        locked = await attempts.reserve(
+            [(key, INVITE_MAILS_PER_MINUTE)],
+            now,
+            max_seconds=60,
+            idle_seconds=60,
+            first_lock_seconds=60,
+        )
+        if locked is not None:
+            error = InviteMailThrottled(
+                "too many invites mailed in a minute; try again in a minute",
                 headers={"Retry-After": _retry_after(locked[1], now)},
             )
             error.reason = "throttled_account"

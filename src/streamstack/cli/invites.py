@@ -50,7 +50,7 @@ def run_invites(args: argparse.Namespace) -> int:
             if args.action == "list":
                 return _listed(_invites(api, every=args.all), as_json=args.json)
             if args.action == "create":
-                return print_json(_created(api, args.note, args.expires))
+                return print_json(_created(api, args.note, args.expires, args.email))
             return _revoked(api, uuid.UUID(args.invite))
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: invites {args.action}: {exc}", file=sys.stderr)
@@ -70,6 +70,7 @@ def _check(args: argparse.Namespace) -> None:
         "--json": args.json and args.action != "list",
         "--note": args.note is not None and args.action != "create",
         "--expires": args.expires is not None and args.action != "create",
+        "--email": args.email is not None and args.action != "create",
     }
     if given := [flag for flag, misplaced in wrong.items() if misplaced]:
         raise SettingsError(f"invites {args.action}: {', '.join(given)} go with another action")
@@ -119,12 +120,13 @@ def _row(invite: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
-    """A new invite with ``note``, lasting ``hours`` (the server's default without);
-    its code, and how long it lasts, said."""
+def _created(api: AdminApi, note: str | None, hours: int | None, email: str | None) -> Any:
+    """A new invite with ``note``, lasting ``hours`` (the server's default without), its
+    link mailed to ``email`` when given; its code, how long it lasts and where it was
+    mailed, said."""
     body = {
         key: value
-        for key, value in (("note", note), ("expires_in_hours", hours))
+        for key, value in (("note", note), ("expires_in_hours", hours), ("email", email))
         if value is not None
     }
     response = api.request("POST", INVITES_PATH, json=body)
@@ -132,6 +134,8 @@ def _created(api: AdminApi, note: str | None, hours: int | None) -> Any:
         raise UploadFailed(f"no invite created: {error_detail(response)}")
     invite = response.json()
     terms = f", once (id {invite['id']})"
+    if invite.get("mailed_to"):
+        terms += f"; its link is being mailed to {invite['mailed_to']}"
     return handed_over(invite, api.server, f"invite code {invite['code']}", terms)
 
 

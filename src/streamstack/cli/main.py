@@ -437,7 +437,8 @@ COMMANDS = (
         description="`invites list` prints the invites still usable (--all: the used, revoked "
         "and expired ones too) as a table, or --json. `invites create` makes a single-use "
         "code, printed only now with the invite as JSON, with --note to tell it apart and "
-        "--expires for how long it lasts (the server's default: 7 days). `invites revoke ID` "
+        "--expires for how long it lasts (the server's default: 7 days), --email to have the "
+        "server mail its link. `invites revoke ID` "
         "revokes an unused one (the server keeps no code, so an invite is named by its id). "
         "Exit 1 when the server refuses.",
         options=(
@@ -446,6 +447,12 @@ COMMANDS = (
             option("--all", action="store_true", help="list: used, revoked and expired too"),
             option("--json", action="store_true", help="list: print the invites as JSON"),
             option("--note", default=None, help="create: a note that tells the invite apart"),
+            option(
+                "--email",
+                default=None,
+                metavar="ADDRESS",
+                help="create: mail the invite's link to this address (the server must send mail)",
+            ),
             option(
                 "--expires",
                 type=lifetime,

@@ -67,9 +67,10 @@ export function setUserRole(id: string, role: Role): Promise<UserView> {
  * A single-use invite code (shown once) for invite-only registration, with a
  * note that tells it apart in the list (a blank one is not sent: none).
  */
-export function createInvite(expiresInHours: number, note = ""): Promise<InviteCreated> {
+export function createInvite(expiresInHours: number, note = "", email = ""): Promise<InviteCreated> {
   const trimmed = note.trim();
-  const body = { expires_in_hours: expiresInHours, ...(trimmed ? { note: trimmed } : {}) };
+  const to = email.trim();
+  const body = { expires_in_hours: expiresInHours, ...(trimmed ? { note: trimmed } : {}), ...(to ? { email: to } : {}) };
   return requestChange(trimmed ? `creating the invite “${trimmed}”` : "creating an invite", (headers) => api.POST("/api/v1/auth/invites", { headers, body }));
 }
 

@@ -1112,6 +1112,8 @@ export interface components {
         /** AuthConfig */
         AuthConfig: {
             /** @default false */
+            mail?: boolean;
+            /** @default false */
             password_reset_by_email?: boolean;
             /** @enum {string} */
             registration_mode: "open" | "invite" | "closed";
@@ -1288,6 +1290,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             link_path: string;
+            mailed_to?: string | null;
             note: string | null;
         };
         /** InviteList */
@@ -1296,6 +1299,7 @@ export interface components {
         };
         /** InviteRequest */
         InviteRequest: {
+            email?: string | null;
             /** @default 168 */
             expires_in_hours?: number;
             note?: string | null;
@@ -1309,6 +1313,7 @@ export interface components {
             expires_at: string;
             /** Format: uuid */
             id: string;
+            mailed_to: string | null;
             note: string | null;
             revoked_at: string | null;
             /** @enum {string} */
@@ -2022,6 +2027,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description An email was given but no mail server is configured (`mail_disabled`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -2033,6 +2047,15 @@ export interface operations {
             };
             /** @description The request body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This admin mailed too many invites in a minute (`invite_mail_throttled`, with `Retry-After`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

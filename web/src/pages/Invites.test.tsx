@@ -22,12 +22,17 @@ function made(body: InviteRequest, id: string): InviteCreated {
  * load; `handlers` answer the rest (a POST, say). The requests it sent, in order.
  */
 function openInvites(listed: () => InviteView[], ...handlers: Parameters<typeof server.use>) {
+  return openInvitesWith({ registration_mode: "invite" }, listed, ...handlers);
+}
+
+/** As `openInvites`, the server's auth config being `config` (mail on, say). */
+function openInvitesWith(config: object, listed: () => InviteView[], ...handlers: Parameters<typeof server.use>) {
   hadSession();
   server.use(
     refreshGives("tok"),
     http.get(`${API}/auth/me`, () => ok(ADMIN)),
     http.get(`${API}/auth/users`, () => ok({ items: [ADMIN], total: 1, limit: 50, offset: 0 })),
-    http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
+    http.get(`${API}/auth/config`, () => ok(config)),
     http.get(INVITES, () => ok({ items: listed() })),
     ...handlers,
   );
@@ -75,6 +80,45 @@ describe("InvitesPanel", () => {
     expect((await createBodies(seen))[1]).toEqual({ expires_in_hours: 168 });
     expect(screen.getByTestId("invite-created")).toHaveTextContent("Invite code CODE-i-2, valid until");
     expect(screen.getAllByTestId("invite")[0]).toHaveTextContent("Invite without a note");
+  });
+
+  it("mails an invite when the server sends mail, and the list says to whom", async () => {
+    let listed: InviteView[] = [];
+    const seen = openInvitesWith(
+      { registration_mode: "invite", password_reset_by_email: true, mail: true },
+      () => listed,
+      http.post(INVITES, async ({ request }) => {
+        const body = (await request.json()) as InviteRequest;
+        if (body.email === "bob@example.invalid") return apiError(400, "invalid_input", "Expected `str` matching regex (email)");
+        const created = { ...made(body, "i-1"), mailed_to: body.email ?? null };
+        listed = [inviteView({ id: created.id, mailed_to: created.mailed_to })];
+        return ok(created);
+      }),
+    );
+    const user = setupUser();
+
+    const email = await screen.findByLabelText("Email it to (optional)");
+    await user.type(email, "bob@example.invalid");
+    await user.click(screen.getByRole("button", { name: "Create invite" }));
+    expect(await screen.findByText("This is not an email address the invite can be sent to: check it for typos.")).toBeInTheDocument();
+    expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
+
+    await user.clear(email);
+    await user.type(email, "alice@example.org{Enter}");
+    const created = await screen.findByTestId("invite-created");
+    expect(created).toHaveTextContent("Its link is on its way to alice@example.org.");
+    expect((await createBodies(seen))[1]).toEqual({ expires_in_hours: 168, email: "alice@example.org" });
+    expect(email).toHaveValue("");
+    const row = await within(await screen.findByRole("list", { name: "Invites" })).findByTestId("invite");
+    expect(row).toHaveTextContent("Mailed to alice@example.org");
+  });
+
+  it("offers no email field when the server sends no mail", async () => {
+    openInvites(() => [inviteView()]);
+    await screen.findByTestId("invite");
+    expect(screen.getByLabelText("Note (optional)")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Email it to (optional)")).not.toBeInTheDocument();
+    expect(screen.getByTestId("invite")).not.toHaveTextContent("Mailed to");
   });
 
   it("keeps the focus on Create invite while the invite is made (a keyboard user goes on from there)", async () => {

@@ -3,6 +3,7 @@ import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useRegistrationMode } from "../auth/useRegistrationMode";
+import { useMailOn } from "../auth/useMailOn";
 import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -53,6 +54,23 @@ function RegistrationModeNote() {
  */
 function noteRefused(err: unknown): boolean {
   return err instanceof ApiError && err.status === 400 && /^note:|\(note\)$/.test(err.detail);
+}
+
+/** The server refused the address to mail the invite to (the validation's "(email)", or "email: …"). */
+function emailRefused(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 400 && /^email|\(email\)$/.test(err.detail);
+}
+
+/**
+ * How a refused invite is told: a refused note or address at its field (which keeps it
+ * to be mended), anything else in the form's line (returned).
+ */
+function inviteRefusal(err: unknown, atNote: (message: string) => void, atEmail: (message: string) => void) {
+  if (emailRefused(err)) atEmail("This is not an email address the invite can be sent to: check it for typos.");
+  else if (noteRefused(err))
+    atNote(`A note is one line of at most ${LIMITS.inviteNote} characters, without tabs or other control characters.`);
+  else return `Could not create an invite: ${errorMessage(err)}`;
+  return null;
 }
 
 /** How an invite is named to a person: by its note, else by when it was made. */
@@ -167,18 +185,20 @@ function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invi
   const [hours, setHours] = useState<number>(168);
   const [note, setNote] = useState("");
   const [noteError, setNoteError] = useState<string | null>(null);
+  // The field to mail the link is there only when the server sends mail.
+  const mailOn = useMailOn();
+  const [email, setEmail] = useState("");
+  const [emailError, setEmailError] = useState<string | null>(null);
 
-  const refused = (err: unknown) => {
-    if (!noteRefused(err)) return `Could not create an invite: ${errorMessage(err)}`;
-    setNoteError(`A note is one line of at most ${LIMITS.inviteNote} characters, without tabs or other control characters.`);
-    return null;
-  };
+  const refused = (err: unknown) => inviteRefusal(err, setNoteError, setEmailError);
   const create = (event: FormEvent) => {
     event.preventDefault();
     setNoteError(null);
+    setEmailError(null);
     return action.run("create", refused, async () => {
-      onCreated(await createInvite(hours, note));
+      onCreated(await createInvite(hours, note, mailOn ? email : ""));
       setNote("");
+      setEmail("");
     });
   };
 
@@ -197,6 +217,16 @@ function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invi
           setNoteError(null);
         }}
       />
+      {mailOn && (
+        <MailToField
+          value={email}
+          error={emailError}
+          onChange={(value) => {
+            setEmail(value);
+            setEmailError(null);
+          }}
+        />
+      )}
       <SelectField
         label="Valid for"
         value={String(hours)}
@@ -210,13 +240,31 @@ function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invi
   );
 }
 
+/** Where the server is to mail a new invite's link (blank: the admin hands it over). */
+function MailToField({ value, error, onChange }: { value: string; error: string | null; onChange: (value: string) => void }) {
+  return (
+    <InputField
+      label="Email it to (optional)"
+      className="grow"
+      type="email"
+      placeholder="e.g. alice@example.org"
+      maxLength={LIMITS.email}
+      error={error}
+      value={value}
+      onChange={onChange}
+    />
+  );
+}
+
 /** A new invite's code and link, shown only once: the server keeps no copy to show again. */
 function CreatedInvite({ invite }: { invite: InviteCreated }) {
   return (
     <OneTimeNotice testId="invite-created" link={absoluteUrl(invite.link_path)}>
       Invite code <code>{invite.code}</code>
-      {invite.note && ` (${invite.note})`}, valid until {formatDate(invite.expires_at)}. It is shown only now: hand it
-      over, or this link:
+      {invite.note && ` (${invite.note})`}, valid until {formatDate(invite.expires_at)}.{" "}
+      {invite.mailed_to
+        ? `Its link is on its way to ${invite.mailed_to}. It is shown only now, in case the mail goes astray:`
+        : "It is shown only now: hand it over, or this link:"}
     </OneTimeNotice>
   );
 }
@@ -258,9 +306,10 @@ function InviteItem({ invite, busy, onRevoke }: { invite: InviteView; busy: bool
       name={invite.note ?? "Invite without a note"}
       badge={<span className="badge">{STATUS_LABELS[invite.status]}</span>}
       when={
-        invite.status === "used"
+        (invite.mailed_to ? `Mailed to ${invite.mailed_to} · ` : "") +
+        (invite.status === "used"
           ? `${usedBy(invite)} · created ${created}`
-          : `Created ${created} · expires ${formatDate(invite.expires_at)}`
+          : `Created ${created} · expires ${formatDate(invite.expires_at)}`)
       }
       action={
         invite.status === "active" && (

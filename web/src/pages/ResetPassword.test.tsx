@@ -61,6 +61,20 @@ describe("ResetPasswordPage opening a link", () => {
     expect(sentTo(seen, "POST", RESET)).toHaveLength(0);
   });
 
+  it("sends the owner to ask for a new link when the server mails them", async () => {
+    server.use(
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open", password_reset_by_email: true, mail: true })),
+      http.post(CHECK, () => apiError(403, "invalid_reset_code", "this password-reset code is not valid")),
+    );
+    renderApp("/reset-password#code=USED-1");
+
+    const dead = await screen.findByTestId("reset-link-dead");
+    const ask = await within(dead).findByRole("link", { name: "Ask for a new link" });
+    expect(ask).toHaveAttribute("href", "/forgot-password");
+    expect(dead).not.toHaveTextContent("administrator");
+    expect(within(dead).getByRole("link", { name: "sign in" })).toHaveAttribute("href", "/signin");
+  });
+
   it("still offers the form when the check is refused for another reason, and says why", async () => {
     server.use(
       http.post(CHECK, () =>

@@ -9,14 +9,17 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
 import { fragmentValue } from "../lib/paths";
+import { usePasswordResetByEmail } from "../auth/usePasswordResetByEmail";
 
 function isDeadCode(err: unknown): boolean {
   return err instanceof ApiError && err.code === "invalid_reset_code";
 }
 
-/** Sets a new password with the single-use link an administrator handed over. */
+/** Sets a new password with the single-use link an administrator handed over, or the mail sent. */
 export function ResetPasswordPage() {
   const location = useLocation();
+  // With mail on, the owner asks for a new link themselves instead of asking an administrator.
+  const byEmail = usePasswordResetByEmail();
   const [linkCode] = useState(() => fragmentValue(location.hash, "code"));
   // The link's code is checked as the page opens, so a used or expired link says so before
   // anyone types a new password (the check does not use the code up).
@@ -38,7 +41,16 @@ export function ResetPasswordPage() {
         </p>
       ) : isDeadCode(check.error) ? (
         <p role="alert" data-testid="reset-link-dead">
-          {DEAD_LINK} <Link to="/signin">Sign in</Link> if you know your password.
+          {byEmail ? (
+            <>
+              {DEAD_CODE} <Link to="/forgot-password">Ask for a new link</Link>, or{" "}
+              <Link to="/signin">sign in</Link> if you know your password.
+            </>
+          ) : (
+            <>
+              {DEAD_LINK} <Link to="/signin">Sign in</Link> if you know your password.
+            </>
+          )}
         </p>
       ) : (
         // A check that failed otherwise (throttled, offline) is told; the form is offered still.
@@ -46,6 +58,7 @@ export function ResetPasswordPage() {
           linkCode={linkCode}
           account={account}
           checkProblem={check.error ? errorSentence(check.error) : null}
+          byEmail={byEmail}
         />
       )}
     </section>
@@ -53,12 +66,14 @@ export function ResetPasswordPage() {
 }
 
 /** What a code the server does not take means: the link page and the form say it alike. */
-const DEAD_LINK =
-  "This reset code is not valid: it may be mistyped, used already or expired. Ask an administrator for a new link.";
+const DEAD_CODE = "This reset code is not valid: it may be mistyped, used already or expired.";
+const DEAD_LINK = `${DEAD_CODE} Ask an administrator for a new link.`;
+const DEAD_LINK_BY_EMAIL = `${DEAD_CODE} Ask for a new link with “Forgot your password?” on the sign-in page.`;
 
 /** Why a new password was refused, in words; a dead code says what to do about it. */
-function resetErrorMessage(err: unknown): string {
-  return isDeadCode(err) ? DEAD_LINK : errorSentence(err);
+function resetErrorMessage(err: unknown, byEmail: boolean): string {
+  if (!isDeadCode(err)) return errorSentence(err);
+  return byEmail ? DEAD_LINK_BY_EMAIL : DEAD_LINK;
 }
 
 /**
@@ -70,10 +85,12 @@ function ResetForm({
   linkCode,
   account,
   checkProblem,
+  byEmail,
 }: {
   linkCode: string;
   account: string | null;
   checkProblem: string | null;
+  byEmail: boolean;
 }) {
   const [code, setCode] = useState(linkCode);
   const [password, setPassword] = useState("");
@@ -86,7 +103,7 @@ function ResetForm({
 
   function refused(err: unknown): string {
     setWeakPassword(err instanceof ApiError && err.code === "weak_password");
-    return resetErrorMessage(err);
+    return resetErrorMessage(err, byEmail);
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {

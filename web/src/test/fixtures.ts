@@ -65,6 +65,7 @@ export function inviteView(overrides: Partial<InviteView> = {}): InviteView {
     used_by: null,
     revoked_at: null,
     note: null,
+    mailed_to: null,
     used_by_account: null,
     used_by_deleted: false,
     ...overrides,

@@ -1,0 +1,170 @@
+"""The mails the auth module sends: reset links, security notices and invites.
+
+Plain text and short. A notice says what changed, when (UTC), from which browser or
+device when the service knows it, and what to do if it was not the owner; it carries no
+link that signs anyone in (a mail can be forwarded, or read by whoever took the inbox).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+
+from streamstack.kernel.mail import Mail
+
+RESET_MAIL_SUBJECT = "Reset your StreamStack password"
+INVITE_MAIL_SUBJECT = "You are invited to StreamStack"
+#: The longest device description a notice quotes from a User-Agent it cannot name.
+DEVICE_MAX_CHARS = 60
+IF_NOT_YOU = (
+    "If this was not you, sign in and change your password now (or use "
+    '"Forgot your password?"), then check your two-factor authentication; if you can no '
+    "longer sign in, ask an administrator of this StreamStack for help."
+)
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("streamstack", "the streamstack command"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change:
+    """A change to an account that its owner is told of: to whom, when, from what."""
+
+    to: str
+    at: datetime.datetime
+    user_agent: str | None = None
+
+
+def reset_mail(email: str, link: str, expires_at: datetime.datetime) -> Mail:
+    """The mail that carries a reset link to the owner of ``email``."""
+    until = expires_at.strftime("%H:%M UTC")
+    text = (
+        "Hello,\n\n"
+        f"Someone asked to reset the password of the StreamStack account {email}.\n\n"
+        "To choose a new password, open this link:\n\n"
+        f"{link}\n\n"
+        f"It works once, within an hour (until {until}).\n\n"
+        "If you did not ask for this, ignore this mail: your password stays as it is.\n"
+    )
+    return Mail(to=email, subject=RESET_MAIL_SUBJECT, text=text, link=link)
+
+
+def invite_mail(email: str, link: str, inviter: str, expires_at: datetime.datetime) -> Mail:
+    """The mail that carries an invite link to ``email``, from ``inviter`` (a name)."""
+    until = expires_at.strftime("%d %B %Y, %H:%M UTC")
+    text = (
+        "Hello,\n\n"
+        f"{inviter} invited you to make an account on StreamStack, to watch its videos.\n\n"
+        "To make your account, open this link:\n\n"
+        f"{link}\n\n"
+        f"It works once, until {until}.\n\n"
+        "If you do not know who this is, ignore this mail: nothing happens without you.\n"
+    )
+    return Mail(to=email, subject=INVITE_MAIL_SUBJECT, text=text, link=link)
+
+
+def password_changed(change: Change, *, by_reset: bool) -> Mail:
+    """Notice: the password was changed, by its owner or with a reset link."""
+    how = "with a password reset link" if by_reset else "from the account page"
+    return _notice(
+        change,
+        "Your StreamStack password was changed",
+        f"The password of your StreamStack account {change.to} was changed {how}. "
+        "Every other device was signed out.",
+    )
+
+
+def email_changed(change: Change, new_email: str) -> Mail:
+    """Notice to the old address: the account now signs in with another email."""
+    return _notice(
+        change,
+        "Your StreamStack sign-in email was changed",
+        f"Your StreamStack account no longer signs in with {change.to}: its sign-in email "
+        f"is now {masked_email(new_email)}. Mail about the account goes there from now on.",
+    )
+
+
+def two_factor_on(change: Change) -> Mail:
+    """Notice: two-factor authentication was turned on."""
+    return _notice(
+        change,
+        "Two-factor authentication is on",
+        f"Two-factor authentication was turned on for your StreamStack account {change.to}: "
+        "signing in now takes a code from an authenticator app as well as the password.",
+    )
+
+
+def two_factor_off(change: Change, *, by_admin: bool) -> Mail:
+    """Notice: two-factor authentication was turned off, by its owner or by an admin."""
+    who = "An administrator turned" if by_admin else "Someone signed in as you turned"
+    return _notice(
+        change,
+        "Two-factor authentication is off",
+        f"{who} off two-factor authentication for your StreamStack account {change.to}: "
+        "signing in now takes the password alone.",
+    )
+
+
+def recovery_codes_renewed(change: Change) -> Mail:
+    """Notice: new recovery codes were made (the old ones stopped working)."""
+    return _notice(
+        change,
+        "New recovery codes for your StreamStack account",
+        f"New two-factor recovery codes were made for your StreamStack account {change.to}; "
+        "the old ones no longer work.",
+    )
+
+
+def masked_email(email: str) -> str:
+    """``email`` with its local part hidden but for its first character: ``n***@example.org``."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def device(user_agent: str | None) -> str | None:
+    """A short, plain name of the browser or device a User-Agent header names ("Firefox on
+    Linux"), or the header's start when it names none known; None without one."""
+    if not user_agent:
+        return None
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or system
+    short = re.sub(r"\s+", " ", user_agent).strip()
+    return short if len(short) <= DEVICE_MAX_CHARS else short[: DEVICE_MAX_CHARS - 1] + "…"
+
+
+def _notice(change: Change, subject: str, what: str) -> Mail:
+    when = change.at.astimezone(datetime.UTC).strftime("%d %B %Y at %H:%M UTC")
+    source = device(change.user_agent)
+    lines = [
+        "Hello,",
+        "",
+        what,
+        "",
+        f"When: {when}",
+        *([f"From: {source}"] if source else []),
+        "",
+        "If this was you, there is nothing to do.",
+        "",
+        IF_NOT_YOU,
+        "",
+    ]
+    return Mail(to=change.to, subject=subject, text="\n".join(lines))

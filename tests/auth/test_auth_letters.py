@@ -1,0 +1,48 @@
+"""The words of auth's mails: a browser named plainly, an address masked, no link in a notice."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from streamstack.auth import letters
+
+AT = datetime.datetime(2026, 3, 1, 9, 5, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "named"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "Edge on Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            "Safari on iPhone",
+        ),
+        ("Mozilla/5.0 (Linux; Android 15) Chrome/131.0 Mobile Safari/537.36", "Chrome on Android"),
+        ("curl/8.5.0", "curl/8.5.0"),
+        ("x" * 200, "x" * 59 + "…"),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_a_browser_is_named_plainly(user_agent, named):
+    assert letters.device(user_agent) == named
+
+
+def test_an_address_is_masked_but_for_its_first_letter():
+    assert letters.masked_email("nina.thief@example.org") == "n***@example.org"
+
+
+def test_a_notice_without_a_known_browser_says_no_from_line_and_carries_no_link():
+    mail = letters.two_factor_off(letters.Change("a@example.org", AT), by_admin=True)
+    assert mail.to == "a@example.org"
+    assert mail.link is None
+    assert "When: 01 March 2026 at 09:05 UTC" in mail.text
+    assert "From:" not in mail.text
+    assert "http" not in mail.text
