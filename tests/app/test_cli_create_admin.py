@@ -78,7 +78,9 @@ def test_the_admin_created_in_a_data_directory_signs_in_on_dev_with_it(tmp_path:
             # Set up as the README says, strangers cannot make accounts: invites only.
             assert http.get("/api/v1/auth/config").json() == {
                 "registration_mode": "invite",
-                "password_reset_by_email": True,  # dev writes its mail to the data directory
+                # dev writes its mail to the data directory
+                "password_reset_by_email": True,
+                "mail": True,
             }
             stranger = {"email": "stranger@example.com", "password": second_password}
             refused = http.post("/api/v1/auth/register", json=stranger)

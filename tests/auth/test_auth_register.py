@@ -22,7 +22,15 @@ from support.apps import running_app
 async def test_register_creates_a_viewer(client):
     email = new_email()
     user = await register(client, email, display_name="  Ada Lovelace  ")
-    assert set(user) == {"id", "email", "display_name", "role", "created_at", "disabled"}
+    assert set(user) == {
+        "id",
+        "email",
+        "display_name",
+        "role",
+        "created_at",
+        "disabled",
+        "two_factor",
+    }
     assert user["disabled"] is False
     assert uuid.UUID(user["id"])
     assert user["email"] == email

@@ -72,8 +72,11 @@ async def test_reset_link_works_once(dev_server: DevServer) -> None:
         await dead.wait_for()
         assert await dead.text_content() == (
             "This reset code is not valid: it may be mistyped, used already or expired. "
-            "Ask an administrator for a new link. Sign in if you know your password."
+            "Ask for a new link, or sign in if you know your password."
         )
+        # dev mails reset links: a new one is asked for on the sign-in's own page.
+        asked = dead.get_by_role("link", name="Ask for a new link")
+        assert await asked.get_attribute("href") == "/forgot-password"
         assert await page.get_by_label("New password", exact=True).count() == 0
         assert await page.get_by_role("button", name="Set password").count() == 0
         await sign_in(page, base, VIEWER, NEW_PASSWORD)
