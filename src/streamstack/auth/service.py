@@ -576,7 +576,6 @@ class AuthService:
     ) -> PasswordResetCreated:
         """A single-use code that sets a new password for the user within an hour; shown
         only now. Older unused codes of the user stop working."""
-        code = secrets.token_urlsafe(24)
         now = self.clock()
         async with self._work() as records:
             # Locked: a code issued at the same moment is stored before this one withdraws
@@ -586,19 +585,10 @@ class AuthService:
             accounts = [user_id] if issuer is None else [user_id, issuer]
             if user_id not in await records.users.locked(accounts):
                 raise NotFound("no such user")
-            await records.resets.withdraw_unused(user_id, now)
-            reset = PasswordReset(
-                id=uuid.uuid4(),
-                user_id=user_id,
-                code_hash=code_digest(code),
-                created_by=await self._author(records, caller),
-                created_at=now,
-                expires_at=now + RESET_LIFETIME,
-            )
-            await records.resets.add(reset, auto_refresh=False)
+            created = await _new_reset(records, user_id, await self._author(records, caller), now)
             await self._unless_stripped(caller)
         log.info("password_reset_issued", user_id=str(user_id), by=caller.user_id)
-        return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
+        return created
 
     async def check_reset_code(self, code: str, client: ClientInfo) -> PasswordResetAccount:
         """Whether a reset code can still be used, without using it: the account it is for
@@ -802,7 +792,6 @@ class AuthService:
         """A single-use, one-hour reset code for the enabled account of ``email``, which
         the account's owner asked for (no issuer); None when there is no such account.
         Older unused codes of the account stop working, as with an admin's."""
-        code = secrets.token_urlsafe(24)
         now = self.clock()
         async with self._work() as records:
             user = await records.users.by_email(email)
@@ -810,18 +799,9 @@ class AuthService:
                 return None
             if user.id not in await records.users.locked([user.id]):
                 return None  # deleted meanwhile
-            await records.resets.withdraw_unused(user.id, now)
-            reset = PasswordReset(
-                id=uuid.uuid4(),
-                user_id=user.id,
-                code_hash=code_digest(code),
-                created_by=None,
-                created_at=now,
-                expires_at=now + RESET_LIFETIME,
-            )
-            await records.resets.add(reset, auto_refresh=False)
+            created = await _new_reset(records, user.id, None, now)
         log.info("password_reset_requested", user_id=str(user.id))
-        return PasswordResetCreated(user.id, code, RESET_LINK_PATH + code, reset.expires_at)
+        return created
 
     # --- sign-in and tokens -----------------------------------------------------------------
 
@@ -1474,6 +1454,26 @@ def _check_session(session: LoginSession, claims: Claims) -> None:
         raise InvalidToken("unknown refresh token")  # anything written is rolled back
     if session.revoked_at is not None:
         raise InvalidToken("this session was signed out", code="session_revoked")
+
+
+async def _new_reset(
+    records: AuthRecords, user_id: uuid.UUID, created_by: uuid.UUID | None, now: datetime.datetime
+) -> PasswordResetCreated:
+    """A new single-use reset code for the (locked) account, valid :data:`RESET_LIFETIME`;
+    its older unused codes stop working. ``created_by``: the admin who issued it, or None
+    when its owner asked by mail."""
+    code = secrets.token_urlsafe(24)
+    await records.resets.withdraw_unused(user_id, now)
+    reset = PasswordReset(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        code_hash=code_digest(code),
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + RESET_LIFETIME,
+    )
+    await records.resets.add(reset, auto_refresh=False)
+    return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
