@@ -10,7 +10,6 @@ hour). Every test runs on both backend kinds.
 from __future__ import annotations
 
 import re
-import socket
 from email.message import EmailMessage
 from typing import Any
 
@@ -21,7 +20,7 @@ from auth_accounts import signed_in_admin as admin_pair
 
 from streamstack.auth import account_mail as account_mail_module
 from streamstack.settings import Settings
-from support.apps import running_app, served_app
+from support.apps import free_port, running_app, served_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 from support.mail import MailServer
@@ -199,9 +198,7 @@ async def test_a_mail_server_that_is_away_is_logged_not_a_500(auth_settings_fact
     # configured logging, and structlog's capture_logs would miss them.
     recorder = structlog.testing.CapturingLogger()
     monkeypatch.setattr(account_mail_module, "log", recorder)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()  # nothing listens there
     settings = auth_settings_factory(
         smtp_url=f"smtp://127.0.0.1:{closed_port}", public_url=PUBLIC_URL
     )

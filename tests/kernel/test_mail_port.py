@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,6 +15,7 @@ import structlog
 from streamstack.kernel.mail import Mail, MailSender, MailUnavailable, directory
 from streamstack.kernel.mail.directory import DirectoryMailSender
 from streamstack.kernel.mail.smtp import SmtpMailSender, SmtpServer
+from support.apps import free_port  # nothing listens there
 from support.mail import MailServer
 
 SENDER = "StreamStack <no-reply@streamstack.example>"
@@ -70,13 +70,6 @@ async def test_mails_are_kept_apart(adapter: Adapter) -> None:
     assert sorted(m["To"] for m in adapter.delivered()) == ["other@example.org", MAIL.to]
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.parametrize("kind", ["directory", "smtp"])
 async def test_a_failure_to_hand_over_is_mail_unavailable(kind: str, tmp_path: Path) -> None:
     if kind == "directory":
@@ -84,7 +77,7 @@ async def test_a_failure_to_hand_over_is_mail_unavailable(kind: str, tmp_path: P
         blocked.write_text("a file where the mail directory should be")
         sender: MailSender = DirectoryMailSender(blocked / "mail", SENDER)
     else:
-        sender = SmtpMailSender(f"smtp://127.0.0.1:{_closed_port()}", SENDER)
+        sender = SmtpMailSender(f"smtp://127.0.0.1:{free_port()}", SENDER)
     with pytest.raises(MailUnavailable):
         await sender.send(MAIL)
 

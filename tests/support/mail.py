@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -12,6 +11,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
+
+from harness.servers import free_port
 
 
 class Inbox:
@@ -38,7 +39,7 @@ class MailServer:
 
     def __init__(self) -> None:
         self.inbox = Inbox()
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=_free_port())
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=free_port())
 
     @property
     def url(self) -> str:
@@ -61,10 +62,3 @@ def smtp_server() -> Iterator[MailServer]:
     server.start()
     yield server
     server.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
