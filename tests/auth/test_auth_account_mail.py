@@ -128,6 +128,30 @@ async def test_an_email_change_is_told_to_the_old_address(auth_settings_factory,
         assert smtp_server.inbox.to(new) == []
 
 
+async def test_an_admin_changing_the_email_is_told_to_the_old_address(
+    auth_settings_factory, smtp_server
+):
+    settings = mail_settings(auth_settings_factory, smtp_server)
+    async with running_app(settings) as client:
+        old, pair = await signed_in(client)
+        user_id = (await client.get(ME, headers=bearer(pair["access_token"]))).json()["id"]
+        admin = bearer(await admin_token(client, settings))
+        changed = await client.patch(
+            f"{API}/users/{user_id}", json={"email": "nina@example.org"}, headers=admin
+        )
+        assert changed.status_code == 200, changed.text
+        text = text_of(await mail_to(smtp_server, old))
+        assert "An administrator changed it: your sign-in email is now n***@example.org" in text
+        # A role change alone changes no email: nothing more is told.
+        marker = new_email("marker")
+        role = await client.patch(f"{API}/users/{user_id}", json={"role": "admin"}, headers=admin)
+        assert role.status_code == 200, role.text
+        await client.post(f"{API}/register", json={"email": marker, "password": PASSWORD})
+        await client.post(f"{API}/password-reset/request", json={"email": marker})
+        await mail_to(smtp_server, marker)
+        assert len(smtp_server.inbox.to(old)) == 1
+
+
 async def test_two_factor_changes_are_told(auth_settings_factory, smtp_server):
     clock = held_clock()
     settings = mail_settings(auth_settings_factory, smtp_server)

@@ -89,12 +89,14 @@ def password_changed(change: Change, *, by_reset: bool) -> Mail:
     )
 
 
-def email_changed(change: Change, new_email: str) -> Mail:
-    """Notice to the old address: the account now signs in with another email."""
+def email_changed(change: Change, new_email: str, *, by_admin: bool = False) -> Mail:
+    """Notice to the old address: the account now signs in with another email (changed by
+    its owner, or by an admin)."""
+    who = "An administrator changed it: your" if by_admin else "Its"
     return _notice(
         change,
         "Your StreamStack sign-in email was changed",
-        f"Your StreamStack account no longer signs in with {change.to}: its sign-in email "
+        f"Your StreamStack account no longer signs in with {change.to}. {who} sign-in email "
         f"is now {masked_email(new_email)}. Mail about the account goes there from now on.",
     )
 

@@ -484,11 +484,15 @@ class AuthService:
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
+            old = user.email
             if new_email is not None:
                 await self._set_email(records, user, new_email, now, by=by)
             if role is not None:
                 await self._set_role(records, user, role, now)
-            return await viewed(records, user)
+            view = await viewed(records, user)
+        if new_email is not None and new_email != old:  # the owner hears it at the old one
+            self._notify(letters.email_changed(letters.Change(old, now), new_email, by_admin=True))
+        return view
 
     async def _set_role(
         self, records: AuthRecords, user: User, role: str, now: datetime.datetime
