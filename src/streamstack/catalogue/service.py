@@ -144,20 +144,21 @@ class CatalogueService:
         """One page of matching items and the total: one statement, cached for viewers.
 
         Admins list any status, optionally only the items in one ``processing`` state or
-        of one ``visibility``; everyone else sees only playable published listed items. A viewer's search the cache
-        does not answer is taken from the budget of the ``client`` address (429 past it).
+        of one ``visibility``; everyone else sees only playable published listed items. A
+        viewer's search the cache does not answer is taken from the budget of the
+        ``client`` address (429 past it).
         """
         if not admin:
-            status = "published"
+            status, processing, visibility = "published", None, "listed"
         search = SearchQuery.parse(q or "")
         query = ItemQuery(
             status={"all": None, "scheduled": "draft"}.get(status, status),
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
             playable_only=not admin,
-            processing_state=processing if admin else None,
+            processing_state=processing,
             scheduled_only=status == "scheduled",
-            visibility=visibility if admin else "listed",
+            visibility=visibility,
         )
         found = await self._found_by_id(search, query, admin=admin, page=page, size=page_size)
         if found is not None:
@@ -169,14 +170,7 @@ class CatalogueService:
             return cached
         if search and not admin and self._searches is not None:
             self._searches.spend(client)  # 429 before the database reads anything
-        matching = (
-            admin,
-            status,
-            query.processing_state,
-            query.visibility,
-            search.words,
-            query.tag,
-        )
+        matching = (admin, status, processing, visibility, search.words, query.tag)
         known = self._listing.total(matching)
         async with listing(self._database) as pages:
             rows, total = await pages.page(
