@@ -80,6 +80,7 @@ async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> No
     assert lines[0].split() == [
         "ID",
         "STATUS",
+        "VISIBILITY",
         "PROCESSING",
         "LENGTH",
         "VIEWS",
@@ -88,9 +89,9 @@ async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> No
     ]
     # Newest first; the length as a player shows it.
     assert [line.split()[1:] for line in lines[1:]] == [
-        ["published", "none", "1:02:05", "0", "-", "Trees"],
-        ["draft", "none", "0:12", "0", "-", "Apples"],
-        ["published", "none", "0:12", "0", "-", "Birds"],
+        ["published", "listed", "none", "1:02:05", "0", "-", "Trees"],
+        ["draft", "listed", "none", "0:12", "0", "-", "Apples"],
+        ["published", "listed", "none", "0:12", "0", "-", "Birds"],
     ]
     assert err == "streamstack: 3 videos\n"
 
@@ -252,7 +253,7 @@ async def test_schedule_sets_shows_and_cancels_a_publish_time(library: Library) 
     code, out, err = await library("list", "--status", "scheduled")
     assert (code, out.splitlines()[1].split()[1:]) == (
         0,
-        ["draft", "none", "0:12", "0", "2031-03-02", "09:00", "Apples"],
+        ["draft", "listed", "none", "0:12", "0", "2031-03-02", "09:00", "Apples"],
     ), err
 
     code, out, err = await library("schedule", apples["id"], "2031-03-02T09:00:00+01:00")
@@ -359,6 +360,28 @@ async def test_an_edited_descriptions_chapters_are_in_the_items_json_at_once(
     code, out, err = await library("edit", trees["id"], "--description", "Tall ones.")
     item = json.loads(out)
     assert (code, item["chapters"], "chapters_from" in item) == (0, [], False), err
+
+
+async def test_edit_unlists_a_video_and_list_shows_and_filters_it(library: Library) -> None:
+    birds = await library.item("Birds")
+    code, out, err = await library("edit", birds["id"], "--visibility", "unlisted")
+    assert code == 0, err
+    assert json.loads(out)["visibility"] == "unlisted"
+    assert err == f"streamstack: edited {birds['id']}: visibility\n"
+    code, out, err = await library("list", "--visibility", "unlisted")
+    rows = [line.split()[1:3] + line.split()[-1:] for line in out.splitlines()[1:]]
+    assert (code, rows) == (0, [["published", "unlisted", "Birds"]]), err
+    code, out, _ = await library("list", "--visibility", "listed", "--json")
+    assert sorted(item["title"] for item in json.loads(out)) == ["Apples", "Trees"]
+    # Viewers' list leaves it out; listed again, it is back.
+    assert [item["title"] for item in (await library.client.get(f"{API}/")).json()["items"]] == [
+        "Trees"
+    ]
+    code, out, err = await library("edit", birds["id"], "--visibility", "listed")
+    assert (code, json.loads(out)["visibility"]) == (0, "listed"), err
+    code, out, err = await library("edit", birds["id"], "--visibility", "hidden")
+    assert (code, out) == (2, ""), err
+    assert "--visibility" in err.splitlines()[-1]
 
 
 @pytest.mark.parametrize(

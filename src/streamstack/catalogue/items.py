@@ -230,6 +230,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.view_count,
     MediaItemRow.publish_at,
     MediaItemRow.stills_chosen,
+    MediaItemRow.visibility,
 )
 
 
@@ -347,6 +348,8 @@ def item_fields(
         has_hls=bool(shown["has_hls"]),
         has_storyboard=bool(shown["has_storyboard"]),
         stills_chosen=bool(shown["stills_chosen"]),
+        # Only the service writes the column, always a MediaVisibility.
+        visibility="unlisted" if shown["visibility"] == "unlisted" else "listed",
         renditions=[
             Rendition(height=r["height"], bandwidth=r["bandwidth"]) for r in shown["renditions"]
         ],

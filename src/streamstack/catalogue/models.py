@@ -146,6 +146,11 @@ class MediaItemRow(CatalogueBase):
     package_format: Mapped[int | None] = mapped_column(Integer)
     #: How often signed-in people started watching the item (:mod:`.watching` counts).
     view_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    #: ``listed`` or ``unlisted`` (the contract's ``MediaVisibility``; only the service
+    #: writes it): an unlisted item is in no viewer's list, played by its link (catalogue_0025).
+    visibility: Mapped[str] = mapped_column(
+        String(16), default="listed", server_default=text("'listed'")
+    )
 
 
 class MediaTagRow(CatalogueBase):

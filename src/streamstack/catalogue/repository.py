@@ -93,6 +93,13 @@ VISIBLE_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
     # ``=`` (not ``IS``): an equality the viewers' indexes can seek on, on both backends.
     MediaItemRow.playable == True,  # noqa: E712
 )
+#: What puts an item in viewers' lists (Browse, search, tags, Up next, related): visible
+#: to them and ``listed``. An unlisted one is watched by its link alone (by id, its stream
+#: token, a playlist, one's history), as :data:`VISIBLE_TO_VIEWERS` lets it.
+LISTED_TO_VIEWERS: tuple[ColumnElement[bool], ...] = (
+    *VISIBLE_TO_VIEWERS,
+    MediaItemRow.visibility == "listed",
+)
 #: "The most viewed first": ties go to the newest.
 _MOST_VIEWED = (
     MediaItemRow.view_count.desc(),
@@ -157,6 +164,8 @@ class ItemQuery:
     item_id: uuid.UUID | None = None
     #: Only items with a publish time set (scheduled drafts).
     scheduled_only: bool = False
+    #: Only items of this visibility (viewers: ``listed``); None for any.
+    visibility: str | None = None
 
     def conditions(self, *, status_seekable: bool = True) -> list[ColumnElement[bool]]:
         """The WHERE clauses; without ``status_seekable`` the status is compared in a form
@@ -180,6 +189,8 @@ class ItemQuery:
             conditions.append(MediaItemRow.id == bindparam("item_id", type_=MediaItemRow.id.type))
         if self.scheduled_only:
             conditions.append(MediaItemRow.publish_at.is_not(None))
+        if self.visibility is not None:
+            conditions.append(MediaItemRow.visibility == self.visibility)
         return conditions
 
     def ordering(self) -> list[UnaryExpression[Any]]:
@@ -268,7 +279,7 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
     async def related(
         self, item_id: uuid.UUID, limit: int, viewer: uuid.UUID | None = None
     ) -> list[MediaItemRow]:
-        """Up to ``limit`` items a viewer can play, for whoever watches ``item_id``: those
+        """Up to ``limit`` listed items a viewer can play, for whoever watches ``item_id``: those
         sharing the most of its tags first (then the most viewed, then the newest), then,
         when too few share one, the most viewed others. What the signed-in ``viewer``
         watched to the end comes after the rest, chosen from twice as many candidates.
@@ -304,7 +315,7 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             chosen = [item_id, *(row.id for row in rows)]
             others = (
                 select(MediaItemRow)
-                .where(MediaItemRow.id.not_in(chosen), *VISIBLE_TO_VIEWERS)
+                .where(MediaItemRow.id.not_in(chosen), *LISTED_TO_VIEWERS)
                 .order_by(*finished_last, *_MOST_VIEWED)
                 .limit(limit - len(rows))
             )
@@ -438,11 +449,11 @@ def _walked(
 
 
 def _most_viewed_head(item_id: uuid.UUID | BindParameter[uuid.UUID]) -> Subquery:
-    """The first :data:`RELATED_WALK` items a viewer can play, but ``item_id``, most
+    """The first :data:`RELATED_WALK` listed items a viewer can play, but ``item_id``, most
     viewed first: what a tag's walk reads."""
     return (
         select(MediaItemRow.id, MediaItemRow.view_count, MediaItemRow.published_at)
-        .where(*VISIBLE_TO_VIEWERS, MediaItemRow.id != item_id)
+        .where(*LISTED_TO_VIEWERS, MediaItemRow.id != item_id)
         .order_by(*_MOST_VIEWED)
         .limit(RELATED_WALK)
         .subquery()
@@ -463,7 +474,7 @@ def _sorted_members(
     return (
         select(MediaItemRow.id)
         .join(members, members.c.media_id == MediaItemRow.id)
-        .where(*VISIBLE_TO_VIEWERS, MediaItemRow.id != item_id)
+        .where(*LISTED_TO_VIEWERS, MediaItemRow.id != item_id)
         .order_by(*_MOST_VIEWED)
     )
 
@@ -509,7 +520,7 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
 
     async def counts(self, *, visible_only: bool, prefix: str, limit: int) -> list[tuple[str, int]]:
         """``(tag, number of items)``, most used first then by name; with ``visible_only``
-        only playable published items count; ``prefix`` keeps tags starting with it."""
+        only playable published listed items count; ``prefix`` keeps tags starting with it."""
         number = func.count(MediaTagRow.media_id)
         query = (
             select(MediaTagRow.tag, number)
@@ -519,7 +530,7 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
             .limit(limit)
         )
         if visible_only:
-            query = query.where(*VISIBLE_TO_VIEWERS)
+            query = query.where(*LISTED_TO_VIEWERS)
         if prefix:
             query = query.where(MediaTagRow.tag.like(f"{escape_like(prefix)}%", escape="\\"))
         return [(tag, count) for tag, count in await self.session.execute(query)]
@@ -1472,7 +1483,7 @@ def _next_in_series(numbers: int, dialect: str, signed_in: bool) -> Executable:
     kinds = (True, False) if signed_in else (False,)
     members: list[Select[Any]] = []
     for rank, (unfinished, index) in enumerate(itertools.product(kinds, range(numbers))):
-        wanted = [*VISIBLE_TO_VIEWERS, *_in_series(index)]
+        wanted = [*LISTED_TO_VIEWERS, *_in_series(index)]
         if unfinished:
             wanted.append(~_finished_by(_VIEWER))
         first = (
@@ -1581,7 +1592,7 @@ def _related_in_one(tags: int, signed_in: bool) -> Executable:
     finished_last = _finished_last(_VIEWER if signed_in else None)
     mine = [bindparam(f"tag_{index}", type_=String) for index in range(tags)]
     ranked = _ranked_candidates(mine, finished_last) if mine else None
-    conditions = [*VISIBLE_TO_VIEWERS, MediaItemRow.id != _ITEM]
+    conditions = [*LISTED_TO_VIEWERS, MediaItemRow.id != _ITEM]
     wanted: ColumnElement[int] = _LIMIT
     if ranked is not None:
         conditions.append(MediaItemRow.id.not_in(select(ranked.c.id)))

@@ -46,7 +46,7 @@ from streamstack.catalogue.schemas import (
 )
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.watching import WatchingService, known_account
-from streamstack.contracts.catalogue import MediaItem, ProcessingFilter
+from streamstack.contracts.catalogue import MediaItem, MediaVisibility, ProcessingFilter
 from streamstack.contracts.limits import ONE_LINE, RELATED_LIMIT_MAX, SEARCH_MAX, TAG_MAX
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.dependencies import CALLER, provide_values
@@ -142,9 +142,16 @@ class BrowsingController(Controller):
                 "`outdated` ones (a picture never transcoded, or packaged by an older version)"
             ),
         ] = None,
+        visibility: Annotated[
+            MediaVisibility | None,
+            Parameter(
+                description="admins only: just the `listed` or the `unlisted` items (others "
+                "are never shown unlisted ones)"
+            ),
+        ] = None,
     ) -> MediaPage:
-        """Playable published items, newest first by default; admins may list drafts or all,
-        and filter by processing state (e.g. the failed ones). Searches the catalogue runs
+        """Playable published listed items, newest first by default; admins may list drafts
+        or all, and filter by processing state (e.g. the failed ones) or visibility. Searches the catalogue runs
         for anyone but an admin are budgeted per client address (429 past it)."""
         # The caller and the paging are read here, not injected: Litestar resolves two or
         # more dependencies of a handler concurrently, in a task group of their own (about
@@ -154,6 +161,7 @@ class BrowsingController(Controller):
             admin=viewer is not None and viewer.is_admin,
             status=status,
             processing=processing,
+            visibility=visibility,
             q=q,
             tag=tag,
             sort=sort,

@@ -17,6 +17,7 @@ from streamstack.contracts.catalogue import (
     CatalogueItem,
     MediaItemFields,
     MediaStatus,
+    MediaVisibility,
     NewMediaItem,
 )
 from streamstack.contracts.limits import (
@@ -83,13 +84,15 @@ class CreateMediaItem(MediaItemFields, frozen=True, kw_only=True, forbid_unknown
 class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``PATCH /api/v1/catalogue/{id}``: the fields to change; ``status`` publishes or
     unpublishes (and clears a schedule); ``publish_at`` schedules a draft to go public at
-    that future instant, or (null) cancels its schedule."""
+    that future instant, or (null) cancels its schedule; ``visibility`` lists the item or
+    unlists it (kept whatever the status: a draft goes public as it says)."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     status: MediaStatus | msgspec.UnsetType = msgspec.UNSET
     publish_at: Instant | msgspec.UnsetType | None = msgspec.UNSET
+    visibility: MediaVisibility | msgspec.UnsetType = msgspec.UNSET
 
 
 class MediaPage(msgspec.Struct, frozen=True):

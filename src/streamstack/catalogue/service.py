@@ -67,6 +67,7 @@ from streamstack.contracts.catalogue import (
     ItemLookup,
     MediaItem,
     MediaStatus,
+    MediaVisibility,
     NewMediaItem,
     OriginalReplacement,
     ProcessingFilter,
@@ -132,6 +133,7 @@ class CatalogueService:
         admin: bool,
         status: StatusFilter = "published",
         processing: ProcessingFilter | None = None,
+        visibility: MediaVisibility | None = None,
         q: str | None = None,
         tag: str | None = None,
         sort: SortOrder = "newest",
@@ -141,20 +143,22 @@ class CatalogueService:
     ) -> MediaPage:
         """One page of matching items and the total: one statement, cached for viewers.
 
-        Admins list any status, optionally only the items in one ``processing`` state;
-        everyone else sees only playable published items. A viewer's search the cache
-        does not answer is taken from the budget of the ``client`` address (429 past it).
+        Admins list any status, optionally only the items in one ``processing`` state or
+        of one ``visibility``; everyone else sees only playable published listed items. A
+        viewer's search the cache does not answer is taken from the budget of the
+        ``client`` address (429 past it).
         """
         if not admin:
-            status = "published"
+            status, processing, visibility = "published", None, "listed"
         search = SearchQuery.parse(q or "")
         query = ItemQuery(
             status={"all": None, "scheduled": "draft"}.get(status, status),
             tag=normalize_tag(tag) if tag is not None else "",
             sort=sort,
             playable_only=not admin,
-            processing_state=processing if admin else None,
+            processing_state=processing,
             scheduled_only=status == "scheduled",
+            visibility=visibility,
         )
         found = await self._found_by_id(search, query, admin=admin, page=page, size=page_size)
         if found is not None:
@@ -166,7 +170,7 @@ class CatalogueService:
             return cached
         if search and not admin and self._searches is not None:
             self._searches.spend(client)  # 429 before the database reads anything
-        matching = (admin, status, query.processing_state, search.words, query.tag)
+        matching = (admin, status, processing, visibility, search.words, query.tag)
         known = self._listing.total(matching)
         async with listing(self._database) as pages:
             rows, total = await pages.page(
@@ -299,13 +303,16 @@ class CatalogueService:
         *,
         if_match: tuple[str, ...] | None = None,
     ) -> MediaItem:
-        """Edit title, description, tags, status or the publish time (:func:`_schedule`).
+        """Edit title, description, tags, visibility, status or the publish time
+        (:func:`_schedule`).
 
         ``if_match`` (:func:`if_match_tags`): the edit is made only while the item's
         :attr:`MediaItem.etag` is among them, else 412 ``changed_elsewhere`` and nothing
         changes; None edits whatever the item holds (the CLI, bulk publishing).
         Draft -> published emits ``media.published`` (the item); published -> draft emits
-        ``media.unpublished`` (a :class:`MediaWithdrawn`), so its stream tokens stop.
+        ``media.unpublished`` (a :class:`MediaWithdrawn`), so its stream tokens stop. Any
+        other edit of a published item, its visibility too, emits ``media.updated``: every
+        replica's cached lists go.
         """
         if all(value is msgspec.UNSET for value in msgspec.structs.astuple(changes)):
             raise BadRequest("nothing to change", code="validation_error")
@@ -324,6 +331,8 @@ class CatalogueService:
                 row.title = title
             if isinstance(changes.description, str):
                 row.description = changes.description
+            if isinstance(changes.visibility, str):
+                row.visibility = changes.visibility
             if new_tags is not None:
                 tags = new_tags
                 await store.tags.replace(item_id, new_tags)
@@ -645,10 +654,10 @@ def _as_item_id(search: SearchQuery) -> uuid.UUID | None:
 
 
 def _edits_content(changes: UpdateMediaItem) -> bool:
-    """Whether ``changes`` edit what an item shows (not only its status)."""
-    return any(
-        value is not msgspec.UNSET for value in (changes.title, changes.description, changes.tags)
-    )
+    """Whether ``changes`` edit what an item shows or which lists show it (not only its
+    status): a published item's visibility moves it into or out of viewers' lists."""
+    edited = (changes.title, changes.description, changes.tags, changes.visibility)
+    return any(value is not msgspec.UNSET for value in edited)
 
 
 def _change_status(

@@ -1,4 +1,4 @@
-"""``streamstack items edit``: change an item's title, description or tags, as the
+"""``streamstack items edit``: change an item's title, description, tags or visibility, as the
 library's edit form does: only the fields given are sent, with the ``etag`` the command
 read as ``If-Match``, so an edit made by someone else meanwhile is not overwritten.
 
@@ -31,9 +31,16 @@ EDIT_OPTIONS = {
 }
 
 
+#: ``items edit``'s option of the new visibility, which filters the list in other actions.
+VISIBILITY_OPTION = "--visibility"
+
+
 def edit_options_given(args: argparse.Namespace) -> list[str]:
     """The edit options on the command line (``--title`` …), as it spells them."""
-    return [flag for name, flag in EDIT_OPTIONS.items() if getattr(args, name) not in (None, [])]
+    given = [flag for name, flag in EDIT_OPTIONS.items() if getattr(args, name) not in (None, [])]
+    if args.action == "edit" and args.visibility is not None:
+        given.append(VISIBILITY_OPTION)
+    return given
 
 
 def check_edit(args: argparse.Namespace, query: dict[str, str]) -> None:
@@ -41,7 +48,8 @@ def check_edit(args: argparse.Namespace, query: dict[str, str]) -> None:
     if len(args.items) != 1 or query:
         raise SettingsError("items edit: name one ITEM (by its id); filters select none")
     if not edit_options_given(args):
-        raise SettingsError("items edit: say what to change: " + ", ".join(EDIT_OPTIONS.values()))
+        options = [*EDIT_OPTIONS.values(), VISIBILITY_OPTION]
+        raise SettingsError("items edit: say what to change: " + ", ".join(options))
     if args.description is not None and args.description_file is not None:
         raise SettingsError("items edit: --description or --description-file, not both")
     if args.tags is not None and (args.add_tag or args.remove_tag):
@@ -113,6 +121,8 @@ def _changes(args: argparse.Namespace, item: dict[str, Any], description: str | 
     body: dict[str, Any] = {}
     if args.title is not None:
         body["title"] = args.title
+    if args.visibility is not None:
+        body["visibility"] = args.visibility
     if description is not None:
         body["description"] = description
     if args.tags is not None:

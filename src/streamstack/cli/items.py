@@ -29,10 +29,16 @@ from streamstack.cli.tus_client import UploadFailed
 from streamstack.settings import SettingsError
 
 #: The list's filters as options, by the query parameter each sets.
-FILTERS = {"status": "status", "processing": "processing", "search": "q", "tag": "tag"}
+FILTERS = {
+    "status": "status",
+    "processing": "processing",
+    "visibility": "visibility",
+    "search": "q",
+    "tag": "tag",
+}
 #: How many titles the question before a deletion names.
 NAMED_IN_QUESTION = 10
-COLUMNS = ("ID", "STATUS", "PROCESSING", "LENGTH", "VIEWS", "SCHEDULED", "TITLE")
+COLUMNS = ("ID", "STATUS", "VISIBILITY", "PROCESSING", "LENGTH", "VIEWS", "SCHEDULED", "TITLE")
 _Item = dict[str, Any]
 
 
@@ -93,6 +99,9 @@ def run_items(args: argparse.Namespace) -> int:
     selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
     any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
+    if args.action == "edit":
+        # There --visibility is the new visibility, not a filter.
+        query.pop("visibility", None)
     _check(args, query)
     with admin_api("items", args) as api:
         try:
@@ -138,12 +147,14 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
         return _check_download(args, query)
     if args.action == "list":
         if args.items:
-            raise SettingsError("items list: select with --status, --processing, --search or --tag")
+            raise SettingsError(
+                "items list: select with --status, --processing, --visibility, --search or --tag"
+            )
         return
     if bool(args.items) == bool(query):
         raise SettingsError(
             f"items {args.action}: name the items, or select them with --status, "
-            "--processing, --search or --tag (one)"
+            "--processing, --visibility, --search or --tag (one)"
         )
     if args.action == "delete" and not args.yes and not sys.stdin.isatty():
         raise SettingsError("items delete: pass --yes to delete without a question")
@@ -178,6 +189,7 @@ def _row(item: _Item) -> tuple[str, ...]:
     return (
         item["id"],
         item["status"],
+        item.get("visibility", "listed"),
         item["processing_state"],
         "-" if seconds is None else clock(seconds),
         f"{item['view_count']:,}",

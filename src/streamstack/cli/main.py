@@ -28,7 +28,7 @@ from streamstack.cli.uploads import run_uploads
 from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
 from streamstack.contracts.auth import Role
-from streamstack.contracts.catalogue import ProcessingFilter
+from streamstack.contracts.catalogue import MediaVisibility, ProcessingFilter
 from streamstack.contracts.limits import LIST_LIMIT_MAX, STILL_IMAGE_MAX_BYTES, STILL_IMAGE_MAX_SIDE
 from streamstack.settings import MODULE_NAMES, SettingsError
 
@@ -304,9 +304,9 @@ COMMANDS = (
         run_items,
         help="list, edit, schedule, download, publish, unpublish or delete the library's videos",
         description="`items list` prints the library's videos, drafts too, as a table (or "
-        "--json), narrowed by the filters. `items edit ITEM` changes the title, description "
-        "or tags given (only those), unless someone changed the item since the command read "
-        "it (--add-tag/--remove-tag then read it again and try once more); it prints the "
+        "--json), narrowed by the filters. `items edit ITEM` changes the title, description, "
+        "tags or visibility given (only those), unless someone changed the item since the "
+        "command read it (--add-tag/--remove-tag then read it again and try once more); it prints the "
         "item as JSON. `items schedule ITEM WHEN` sets when a draft goes public (WHEN: "
         "RFC 3339, or YYYY-MM-DD HH:MM in this machine's time zone; --cancel: no longer); "
         "it prints the item as JSON. `items download ITEM` saves its original file (the "
@@ -356,6 +356,12 @@ COMMANDS = (
                 "--processing",
                 choices=get_args(ProcessingFilter),
                 help="in this processing state, or `outdated` (transcoded by an older version)",
+            ),
+            option(
+                "--visibility",
+                choices=get_args(MediaVisibility),
+                help="edit: listed (in Browse and search) or unlisted (only people with the "
+                "link watch it); otherwise: only the listed or the unlisted videos",
             ),
             option("--search", metavar="WORDS", help="title, description and tags contain these"),
             option("--tag", help="tagged so"),

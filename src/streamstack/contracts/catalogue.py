@@ -41,6 +41,10 @@ _Value = TypeVar("_Value")
 _SPACES = re.compile(r"\s+")
 
 MediaStatus = Literal["draft", "published"]
+#: Whether a published item is in viewers' lists: ``listed`` (Browse, search, tags, Up next,
+#: related) or ``unlisted`` (no list shows it; anyone signed in with its link watches it).
+#: Kept whatever the status; it matters while the item is published.
+MediaVisibility = Literal["listed", "unlisted"]
 #: Where transcoding of an item stands: ``none`` (nothing to do or not asked), ``queued``,
 #: ``processing``, ``ready`` (every rendition written), ``failed`` (with a reason).
 ProcessingState = Literal["none", "queued", "processing", "ready", "failed"]
@@ -195,6 +199,9 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     view_count: int = 0
     """How often signed-in people started watching the item: a viewer's first progress
     report on it, and again after an hour without one."""
+    visibility: MediaVisibility = "listed"
+    """``unlisted``: in no list anyone is shown (Browse, search, tags, Up next, related),
+    watched by its link alone; ``listed`` otherwise. Applies while it is published."""
 
 
 #: A field of :class:`CatalogueItem` that only admins are sent; the OpenAPI document (and so

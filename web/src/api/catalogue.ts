@@ -17,6 +17,7 @@ export type CatalogueQuery = NonNullable<paths["/api/v1/catalogue"]["get"]["para
 export type SortOrder = NonNullable<CatalogueQuery["sort"]>;
 export type StatusFilter = NonNullable<CatalogueQuery["status"]>;
 export type ProcessingFilter = NonNullable<CatalogueQuery["processing"]>;
+export type VisibilityFilter = NonNullable<CatalogueQuery["visibility"]>;
 
 /** Public: personalised when signed in, anonymous when the session has ended. */
 export function listCatalogue(query: CatalogueQuery, signal?: AbortSignal): Promise<MediaPage> {

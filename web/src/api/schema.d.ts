@@ -1196,6 +1196,11 @@ export interface components {
             video_codec: string | null;
             /** @default 0 */
             view_count?: number;
+            /**
+             * @default listed
+             * @enum {string}
+             */
+            visibility?: "listed" | "unlisted";
             width: number | null;
         };
         /** Chapter */
@@ -1399,6 +1404,11 @@ export interface components {
             video_codec: string | null;
             /** @default 0 */
             view_count?: number;
+            /**
+             * @default listed
+             * @enum {string}
+             */
+            visibility?: "listed" | "unlisted";
             width: number | null;
         };
         /** MediaPage */
@@ -1654,6 +1664,7 @@ export interface components {
             status?: "draft" | "published";
             tags?: string[];
             title?: string;
+            visibility?: "listed" | "unlisted";
         };
         /** UserChange */
         UserChange: {
@@ -1734,6 +1745,11 @@ export interface components {
             video_codec: string | null;
             /** @default 0 */
             view_count?: number;
+            /**
+             * @default listed
+             * @enum {string}
+             */
+            visibility?: "listed" | "unlisted";
             width: number | null;
         };
         /** WatchProgress */
@@ -4428,6 +4444,8 @@ export interface operations {
                 status?: "draft" | "scheduled" | "published" | "all";
                 /** @description admins only: just the items in this processing state, or `outdated` ones (a picture never transcoded, or packaged by an older version) */
                 processing?: "none" | "queued" | "processing" | "ready" | "failed" | "outdated" | null;
+                /** @description admins only: just the `listed` or the `unlisted` items (others are never shown unlisted ones) */
+                visibility?: "listed" | "unlisted" | null;
             };
             header?: never;
             path?: never;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { deleteItem, listCatalogue, listEvery, listTags, type ProcessingFilter, type SortOrder, type StatusFilter } from "../api/catalogue";
+import { deleteItem, listCatalogue, listEvery, listTags, type ProcessingFilter, type SortOrder, type StatusFilter, type VisibilityFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
 import type { CatalogueItem, MediaPage, TagCount } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -49,6 +49,12 @@ const PROCESSING: { value: ProcessingFilter; label: string }[] = [
   { value: "outdated", label: "Outdated" },
 ];
 
+/** Who finds a video: in Browse and search, or only by its link. */
+const VISIBILITIES: { value: VisibilityFilter; label: string }[] = [
+  { value: "listed", label: "Listed" },
+  { value: "unlisted", label: "Unlisted" },
+];
+
 /** Whether `item` is among those the status filter shows (a scheduled one: a draft with a publish time). */
 function statusMatches(status: StatusFilter, item: CatalogueItem): boolean {
   if (status === "scheduled") return item.status === "draft" && Boolean(item.publish_at);
@@ -56,7 +62,8 @@ function statusMatches(status: StatusFilter, item: CatalogueItem): boolean {
 }
 
 /** What a filter that left the library empty means, when it says more than "nothing matches". */
-function filterHint(status: StatusFilter, processing: ProcessingFilter | undefined): string | undefined {
+function filterHint(status: StatusFilter, processing: ProcessingFilter | undefined, visibility: VisibilityFilter | undefined): string | undefined {
+  if (visibility === "unlisted" && !processing && status === "all") return "No video is unlisted.";
   if (processing === "failed") return "No video failed to transcode.";
   if (processing === "outdated") return "Every video is transcoded by this version.";
   if (processing) return "No video is in this processing state.";
@@ -68,6 +75,8 @@ function filterHint(status: StatusFilter, processing: ProcessingFilter | undefin
 interface LibraryQuery {
   status: StatusFilter;
   processing: ProcessingFilter | undefined;
+  /** `?visibility=`: only the listed or only the unlisted videos. */
+  visibility: VisibilityFilter | undefined;
   /** `?tag=`: only the videos with this tag ("": any). */
   tag: string;
   q: string;
@@ -82,6 +91,7 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
   return {
     status,
     processing: chosen(PROCESSING, params.get("processing")),
+    visibility: chosen(VISIBILITIES, params.get("visibility")),
     // As the server matches it ("Travel " is "travel"), so the filter shows it among the tags.
     tag: normalizeTag(params.get("tag") ?? ""),
     q: params.get("q") ?? "",
@@ -93,7 +103,7 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
 
 /** What the list is asked for: one video is found by its id (the search matches ids), whatever its status. */
 function listedBy(query: LibraryQuery): LibraryQuery {
-  return query.item ? { ...query, status: "all", processing: undefined, tag: "", q: query.item, page: 1 } : query;
+  return query.item ? { ...query, status: "all", processing: undefined, visibility: undefined, tag: "", q: query.item, page: 1 } : query;
 }
 
 /**
@@ -173,10 +183,10 @@ export function AdminLibraryPage() {
  * The page of the library the filters ask for; `onChanged` puts a row's new
  * state (an edit, a publish, transcoding progress) into it.
  */
-function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery) {
+function useLibraryPage({ status, processing, visibility, tag, q, sort, page }: LibraryQuery) {
   const fetchPage = useCallback(
-    (signal: AbortSignal) => listCatalogue({ status, processing, tag, q, sort, page, page_size: PAGE_SIZE }, signal),
-    [status, processing, tag, q, sort, page],
+    (signal: AbortSignal) => listCatalogue({ status, processing, visibility, tag, q, sort, page, page_size: PAGE_SIZE }, signal),
+    [status, processing, visibility, tag, q, sort, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchPage);
   useRestoredScroll(data !== null);
@@ -191,7 +201,8 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
   const reloadTags = tags.reload;
   const onChanged = useCallback(
     (updated: CatalogueItem) => {
-      const matches = (it: CatalogueItem) => statusMatches(status, it) && (tag === "" || it.tags.includes(tag));
+      const matches = (it: CatalogueItem) =>
+        statusMatches(status, it) && (tag === "" || it.tags.includes(tag)) && (!visibility || it.visibility === visibility);
       if (!matches(updated)) left.current += 1;
       // A row's tags edited: the tag filter offers them as they are now, with their counts.
       const before = data?.items.find((it) => it.id === updated.id);
@@ -202,12 +213,12 @@ function useLibraryPage({ status, processing, tag, q, sort, page }: LibraryQuery
         items: page.items.map((it) => (it.id === updated.id ? updated : it)).filter(matches),
       }));
     },
-    [setData, status, tag, data, reloadTags],
+    [setData, status, visibility, tag, data, reloadTags],
   );
   // The bulk actions' "Select all N matching": the same query, every page.
   const everyMatching = useCallback(
-    () => listEvery({ status, processing, tag, q, sort }),
-    [status, processing, tag, q, sort],
+    () => listEvery({ status, processing, visibility, tag, q, sort }),
+    [status, processing, visibility, tag, q, sort],
   );
   // After a bulk action: the page again when videos went (deleted, out of the status filter,
   // or queued out of a processing one), so the count of matches and pages is the server's.
@@ -248,7 +259,7 @@ function tagChoices(tags: TagCount[], tag: string): { value: string; label: stri
  * the URL; the search box is local while typing and applied when submitted.
  */
 function LibraryToolbar({
-  query: { status, processing, tag, q, sort },
+  query: { status, processing, visibility, tag, q, sort },
   tags,
   onChange,
 }: {
@@ -276,6 +287,12 @@ function LibraryToolbar({
         value={processing ?? ""}
         choices={[{ value: "", label: "Any" }, ...PROCESSING]}
         onChange={(value) => onChange({ processing: value || null })}
+      />
+      <SelectField
+        label="Visibility"
+        value={visibility ?? ""}
+        choices={[{ value: "", label: "Any" }, ...VISIBILITIES]}
+        onChange={(value) => onChange({ visibility: value || null })}
       />
       <SelectField
         label="Tag"
@@ -418,15 +435,15 @@ function LibraryList({
  * not beside a search.
  */
 function NoLibraryVideos({
-  query: { status, processing, tag, q },
+  query: { status, processing, visibility, tag, q },
   onChange,
 }: {
   query: LibraryQuery;
   onChange: (changes: QueryChanges) => void;
 }) {
-  const onClear = () => onChange({ status: null, processing: null, tag: null, q: null });
-  if (q || tag || processing || status !== "all") {
-    return <NoMatchingVideos hint={q || tag ? undefined : filterHint(status, processing)} onClear={onClear} />;
+  const onClear = () => onChange({ status: null, processing: null, visibility: null, tag: null, q: null });
+  if (q || tag || processing || visibility || status !== "all") {
+    return <NoMatchingVideos hint={q || tag ? undefined : filterHint(status, processing, visibility)} onClear={onClear} />;
   }
   return (
     <div className="empty" data-testid="empty-state">

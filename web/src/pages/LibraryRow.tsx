@@ -4,6 +4,7 @@ import { getItem, updateItem } from "../api/catalogue";
 import { errorSentence } from "../api/errors";
 import type { CatalogueItem, UpdateMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
+import { SelectField } from "../components/Field";
 import { ActionButton } from "../components/ActionButton";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
@@ -186,11 +187,23 @@ interface LibraryEditFormProps {
   onCancel: () => void;
 }
 
-type ItemFields = { title: string; description: string; tags: string };
+type Visibility = NonNullable<CatalogueItem["visibility"]>;
+type ItemFields = { title: string; description: string; tags: string; visibility: Visibility };
+
+/** The edit form's visibility choices, in words a viewer of the library understands. */
+const VISIBILITY_CHOICES: { value: Visibility; label: string }[] = [
+  { value: "listed", label: "Listed: in Browse and search" },
+  { value: "unlisted", label: "Unlisted: only people with the link" },
+];
+
+/** Who finds the video: listed (Browse, search) or unlisted (its link alone). */
+function VisibilityField({ value, onChange }: { value: Visibility; onChange: (value: string) => void }) {
+  return <SelectField label="Visibility" value={value} choices={VISIBILITY_CHOICES} onChange={onChange} />;
+}
 
 /** What the form edits of `item`, as its fields show it. */
 function fieldsOf(item: CatalogueItem): ItemFields {
-  return { title: item.title, description: item.description, tags: item.tags.join(", ") };
+  return { title: item.title, description: item.description, tags: item.tags.join(", "), visibility: item.visibility ?? "listed" };
 }
 
 /**
@@ -204,6 +217,7 @@ function editOf(changes: Partial<ItemFields>, base: ItemFields): UpdateMediaItem
   if (changes.tags !== undefined && parseTags(changes.tags).join(",") !== parseTags(base.tags).join(",")) {
     edit.tags = parseTags(changes.tags);
   }
+  if (changes.visibility !== undefined && changes.visibility !== base.visibility) edit.visibility = changes.visibility;
   return edit;
 }
 
@@ -224,7 +238,7 @@ function LibraryEditForm(props: LibraryEditFormProps) {
     onChanged: props.onChanged,
   });
   useLeaveGuard(`item-${item.id}`, draft.dirty);
-  const { title, description, tags } = draft.values;
+  const { title, description, tags, visibility } = draft.values;
   const [tagsError, setTagsError] = useState<string | null>(null);
   const busy = action.running !== null;
 
@@ -259,6 +273,7 @@ function LibraryEditForm(props: LibraryEditFormProps) {
         tagsPlaceholder="comma, separated"
         tagsError={tagsError}
       />
+      <VisibilityField value={visibility} onChange={(value) => draft.change("visibility", value)} />
       {/* By the Save button: under the row it was below the captions, out of view. */}
       <FormError message={action.error} />
       <div className="button-row">
@@ -312,6 +327,12 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
       <h2 id={titleId} className="library-title">
         <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
         <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
+        {item.visibility === "unlisted" && (
+          <>
+            {" "}
+            <span className="badge unlisted">Unlisted</span>
+          </>
+        )}
       </h2>
       {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
       {item.status === "published" && item.playable === false && (

@@ -120,6 +120,28 @@ describe("WatchPage", () => {
     expect(await screen.findByText(`Draft · goes public ${formatDate(publishAt)}`)).toHaveClass("badge");
   });
 
+  it("says an unlisted video is unlisted by its title, and how it is found: by this page's link", async () => {
+    serveItem(mediaItem({ id: "m-1", visibility: "unlisted" }));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    const heading = await screen.findByRole("heading", { name: /Sunset over the bay/ });
+    expect(within(heading).getByText("Unlisted")).toHaveClass("badge");
+    expect(screen.getByTestId("watch-unlisted")).toHaveTextContent(
+      "Not in Browse or search: anyone signed in who has the link to this page can watch it.",
+    );
+  });
+
+  it("says nothing of visibility for a listed video", async () => {
+    serveItem(mediaItem({ id: "m-1", visibility: "listed" }));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    expect(await screen.findByRole("heading", { name: "Sunset over the bay" })).toBeInTheDocument();
+    expect(screen.queryByText("Unlisted")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("watch-unlisted")).not.toBeInTheDocument();
+  });
+
   it("plays the stream URL and shows the item's metadata", async () => {
     serveItem(mediaItem({ id: "m-1", view_count: 1234 }), "/api/v1/stream/abc");
     const seen = recordRequests();

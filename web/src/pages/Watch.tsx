@@ -156,7 +156,14 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
             {item.publish_at ? `Draft · goes public ${formatDate(item.publish_at)}` : "Draft"}
           </span>
         )}
+        {item.visibility === "unlisted" && <span className="badge">Unlisted</span>}
       </h1>
+      {/* This page's address is what an admin hands over: it is the only way to it. */}
+      {item.visibility === "unlisted" && (
+        <p className="muted small" data-testid="watch-unlisted">
+          Not in Browse or search: anyone signed in who has the link to this page can watch it.
+        </p>
+      )}
       <div className="watch-actions">
         <SaveToPlaylist itemId={item.id} />
         <EditInLibrary itemId={item.id} />
