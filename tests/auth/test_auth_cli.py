@@ -75,10 +75,11 @@ async def test_users_are_listed_and_changed_by_email_or_id(accounts: Accounts) -
     code, out, err = await accounts("users", "list")
     assert code == 0, err
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "ROLE", "STATE", "CREATED", "EMAIL", "NAME"]
-    assert rows[0].split()[1:3] + rows[0].split()[4:] == [
+    assert header.split() == ["ID", "ROLE", "STATE", "2FA", "CREATED", "EMAIL", "NAME"]
+    assert rows[0].split()[1:4] + rows[0].split()[5:] == [
         "viewer",
         "enabled",
+        "off",
         viewer,
         "Vera",
         "Viewer",
@@ -272,6 +273,22 @@ async def test_an_admin_turns_off_two_factor_for_a_lost_phone(accounts: Accounts
     assert (await accounts.user(email))["two_factor"] is False
     _, pair = await signed_in(accounts.client, email)  # the password alone again
     assert pair["access_token"]
+    # Again: nothing was on, and the admin is not told it was turned off.
+    code, out, err = await accounts("users", "two-factor-off", email)
+    assert (code, json.loads(out)["two_factor"]) == (0, False), err
+    assert err == f"streamstack: two-factor authentication of {email} was not on; nothing changed\n"
+
+
+async def test_a_throttled_sign_in_says_when_to_try_again(accounts: Accounts) -> None:
+    email = new_email()
+    await register(accounts.client, email)
+    login = ("login", "--email", email, "--password-stdin")
+    for _ in range(5):  # the free attempts of one email from one address
+        code, _, err = await accounts(*login, stdin="not the password")
+        assert code == 1 and "HTTP 429" not in err, err
+    code, _, err = await accounts(*login, stdin=PASSWORD)
+    assert code == 1, err
+    assert re.search(r"HTTP 429: too many sign-in attempts; .* \(try again in \d+s\)\n$", err), err
 
 
 async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> None:

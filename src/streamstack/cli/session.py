@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
+from streamstack.cli.output import span
 from streamstack.settings import SettingsError
 
 if TYPE_CHECKING:
@@ -274,9 +276,17 @@ def _error_code(response: Any) -> str | None:
 
 
 def error_detail(response: Any) -> str:
-    """``HTTP 401: <the server's detail>``."""
+    """``HTTP 401: <the server's detail>``; a refusal that says when to come back
+    (``Retry-After`` in seconds: a throttle, a backend down) says it too, ``(try again in
+    3m)``, where the detail alone said only "later"."""
     try:
         detail = response.json().get("detail")
     except ValueError:
         detail = None
-    return f"HTTP {response.status_code}: {detail or response.reason_phrase}"
+    said = f"HTTP {response.status_code}: {detail or response.reason_phrase}"
+    wait = response.headers.get("Retry-After", "")
+    if response.status_code in (429, 503) and wait.isdigit():
+        seconds = int(wait)  # minutes rounded up: "1m" for 61 s would be too soon
+        shown = seconds if seconds < 60 else -(-seconds // 60) * 60
+        said += f" (try again in {span(datetime.timedelta(seconds=shown))})"
+    return said

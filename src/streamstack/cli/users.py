@@ -31,7 +31,7 @@ USERS_PATH = "/api/v1/auth/users"
 #: One user: PATCH sets the role or email; ``/disable``, ``/enable`` and ``/password-reset``
 #: below it.
 USER_PATH = USERS_PATH + "/{id}"
-COLUMNS = ("ID", "ROLE", "STATE", "CREATED", "EMAIL", "NAME")
+COLUMNS = ("ID", "ROLE", "STATE", "2FA", "CREATED", "EMAIL", "NAME")
 #: What each change is called, its request, and what it did in words (of the user after it,
 #: and ``was``: their email before it).
 CHANGES = {
@@ -139,11 +139,14 @@ def _two_factor_off(api: AdminApi, user: _User) -> _User:
     if response.status_code != 204:
         raise UploadFailed(f"{user['email']} not changed: {error_detail(response)}")
     email = user["email"]
-    print(
-        f"streamstack: two-factor authentication of {email} is off; they sign in with their "
-        "password alone until they set it up again",
-        file=sys.stderr,
-    )
+    if user.get("two_factor") is False:  # as the list read it: nothing was on to turn off
+        said = f"two-factor authentication of {email} was not on; nothing changed"
+    else:
+        said = (
+            f"two-factor authentication of {email} is off; they sign in with their "
+            "password alone until they set it up again"
+        )
+    print(f"streamstack: {said}", file=sys.stderr)
     return {**user, "two_factor": False}
 
 
@@ -164,6 +167,7 @@ def _listed(users: list[_User], *, as_json: bool) -> int:
             user["id"],
             user["role"],
             "disabled" if user["disabled"] else "enabled",
+            "on" if user.get("two_factor") else "off",  # absent from older servers
             user["created_at"][:10],
             user["email"],
             user["display_name"] or "-",
