@@ -13,8 +13,8 @@ export const SORTS: Sort[] = [
   { value: "popular", label: "Most viewed" },
 ];
 
-/** The library's scheduled drafts are first listed as they fall due: what an admin checks next. */
-const SCHEDULED_SORTS: Sort[] = [{ value: "due", label: "Goes public soonest" }, ...SORTS];
+/** The library's scheduled drafts are first listed as they fall due ("Soonest first": the soonest publish time; a longer label was cut off in the toolbar): what an admin checks next. */
+const SCHEDULED_SORTS: Sort[] = [{ value: "due", label: "Soonest first" }, ...SORTS];
 
 /** The orders a list of `status` may be shown in. */
 export function sortsFor(status?: string): Sort[] {

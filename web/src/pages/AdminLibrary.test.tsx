@@ -102,7 +102,7 @@ describe("AdminLibraryPage", () => {
 
     await screen.findAllByTestId("library-item");
     expect(seen[0]?.url.searchParams.get("sort")).toBe("due");
-    expect(screen.getByLabelText("Sort")).toHaveDisplayValue("Goes public soonest");
+    expect(screen.getByLabelText("Sort")).toHaveDisplayValue("Soonest first");
     await user.selectOptions(screen.getByLabelText("Sort"), "newest");
     await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("newest"));
     expect(screen.getByTestId("location")).toHaveTextContent("sort=newest");
@@ -113,7 +113,7 @@ describe("AdminLibraryPage", () => {
     await user.selectOptions(screen.getByLabelText("Status"), "all");
     await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("newest"));
     const orders = within(screen.getByLabelText("Sort")).getAllByRole("option");
-    expect(orders.map((option) => option.textContent)).not.toContain("Goes public soonest");
+    expect(orders.map((option) => option.textContent)).not.toContain("Soonest first");
   });
 
   it("undoes a filter or an order with Back, one at a time", async () => {

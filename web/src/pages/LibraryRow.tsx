@@ -317,6 +317,12 @@ function scheduleLine(item: CatalogueItem, now: number = Date.now()): { text: st
   return { text: `Scheduled for ${when}: it goes public once it can play.`, failed: false };
 }
 
+/** The row's status badge: a draft with a publish time is "Scheduled" (its line says when). */
+function statusLabel(item: CatalogueItem): string {
+  if (item.status === "published") return "Published";
+  return item.publish_at ? "Scheduled" : "Draft";
+}
+
 /** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
 function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: string }) {
   const processing = processingLabel(item);
@@ -326,7 +332,7 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
     <>
       <h2 id={titleId} className="library-title">
         <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
-        <span className={`badge ${item.status}`}>{item.status === "draft" ? "Draft" : "Published"}</span>
+        <span className={`badge ${item.status}`}>{statusLabel(item)}</span>
         {item.visibility === "unlisted" && (
           <>
             {" "}

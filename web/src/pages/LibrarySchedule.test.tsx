@@ -78,6 +78,9 @@ describe("LibrarySchedule", () => {
     expect(within(section).getByRole("button", { name: "Cancel schedule" })).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(/^Scheduled for /);
+    // Its badge says so too, not "Draft" like the drafts that stay drafts.
+    const title = screen.getByRole("heading", { name: /Monday lecture/ });
+    expect(within(title).getByText("Scheduled")).toHaveClass("badge");
   });
 
   it("cancels a schedule: it stays a draft", async () => {
