@@ -9,6 +9,7 @@ import { useRegistrationMode } from "../auth/useRegistrationMode";
 import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";
+import { tooManyAttempts } from "../lib/format";
 import { fragmentValue } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { SubmitButton } from "../components/SubmitButton";
@@ -27,7 +28,7 @@ function registerErrorMessage(err: unknown): string {
     if (err.code === "registration_disabled") {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
-    if (err.status === 429) return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
+    if (err.status === 429) return tooManyAttempts(err.retryAfter);
     return errorSentence(err);
   }
   return "Registration failed. Please try again.";
