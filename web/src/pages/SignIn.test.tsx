@@ -365,3 +365,21 @@ describe("SignInPage with two-factor authentication", () => {
     expect(screen.queryByLabelText("Code from your authenticator app")).not.toBeInTheDocument();
   });
 });
+
+describe("the addresses people type for the sign-in page", () => {
+  it.each(["/login", "/sign-in"])("%s goes to /signin, keeping its query and where to go on to", async (path) => {
+    server.use(
+      http.post(`${API}/auth/login`, () => ok(tokens("tok-typed"))),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      ...nothingWatched(),
+    );
+    renderApp(`${path}?next=%2Fhistory`, { from: "/history", reason: "watch" });
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Sign in" })).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin\?next=%2Fhistory$/);
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Sign in to watch.");
+
+    await fillAndSubmit("admin@example.com", "the right password");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/history$/));
+  });
+});
