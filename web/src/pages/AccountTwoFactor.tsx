@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import QRCode from "qrcode";
 import { disableTwoFactor, enableTwoFactor, getTwoFactor, renewRecoveryCodes, startTwoFactor } from "../api/auth";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, refusalSentence } from "../api/errors";
 import type { TwoFactorSetup, TwoFactorStatus } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { CurrentPasswordField, TwoFactorCodeField } from "../components/AccountFields";
@@ -9,7 +9,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { FocusedMessage } from "../components/FocusedMessage";
 import { SubmitButton } from "../components/SubmitButton";
-import { formatDate, tooManyAttempts } from "../lib/format";
+import { formatDate } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { copyText } from "../player/CopyMomentLink";
@@ -33,10 +33,7 @@ function twoFactorRefusal(err: unknown): { at: RefusedAt; message: string } {
   if (code === "two_factor_not_set_up") return { at: "form", message: SETUP_EXPIRED };
   if (code === "two_factor_on") return { at: "form", message: "Two-factor authentication is already on." };
   if (code === "two_factor_off") return { at: "form", message: "Two-factor authentication is already off." };
-  if (err instanceof ApiError && err.status === 429) {
-    return { at: "form", message: tooManyAttempts(err.retryAfter) };
-  }
-  return { at: "form", message: errorSentence(err) };
+  return { at: "form", message: refusalSentence(err) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, refusalSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
@@ -9,7 +9,6 @@ import { useRegistrationMode } from "../auth/useRegistrationMode";
 import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";
-import { tooManyAttempts } from "../lib/format";
 import { fragmentValue } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 import { SubmitButton } from "../components/SubmitButton";
@@ -28,8 +27,7 @@ function registerErrorMessage(err: unknown): string {
     if (err.code === "registration_disabled") {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
-    if (err.status === 429) return tooManyAttempts(err.retryAfter);
-    return errorSentence(err);
+    return refusalSentence(err);
   }
   return "Registration failed. Please try again.";
 }

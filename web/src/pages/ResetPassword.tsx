@@ -1,14 +1,13 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { Link, useLocation } from "react-router";
 import { checkResetCode, resetPassword } from "../api/auth";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, refusalSentence } from "../api/errors";
 import { FormError } from "../components/ErrorMessage";
 import { InputField } from "../components/Field";
 import { NewPasswordField } from "../components/AccountFields";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
-import { tooManyAttempts } from "../lib/format";
 import { fragmentValue } from "../lib/paths";
 import { usePasswordResetByEmail } from "../auth/usePasswordResetByEmail";
 
@@ -16,11 +15,6 @@ function isDeadCode(err: unknown): boolean {
   return err instanceof ApiError && err.code === "invalid_reset_code";
 }
 
-/** A refusal that is not about the code, in words: asked too often says how long to wait. */
-function resetProblem(err: unknown): string {
-  if (err instanceof ApiError && err.status === 429) return tooManyAttempts(err.retryAfter);
-  return errorSentence(err);
-}
 
 /** Sets a new password with the single-use link an administrator handed over, or the mail sent. */
 export function ResetPasswordPage() {
@@ -64,7 +58,7 @@ export function ResetPasswordPage() {
         <ResetForm
           linkCode={linkCode}
           account={account}
-          checkProblem={check.error ? resetProblem(check.error) : null}
+          checkProblem={check.error ? refusalSentence(check.error) : null}
           byEmail={byEmail}
         />
       )}
@@ -88,7 +82,7 @@ function ResetDone() {
 
 /** Why a new password was refused, in words; a dead code says what to do about it. */
 function resetErrorMessage(err: unknown, byEmail: boolean): string {
-  if (!isDeadCode(err)) return resetProblem(err);
+  if (!isDeadCode(err)) return refusalSentence(err);
   return byEmail ? DEAD_LINK_BY_EMAIL : DEAD_LINK;
 }
 
