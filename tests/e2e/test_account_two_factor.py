@@ -94,6 +94,9 @@ async def test_turn_on_then_sign_in_with_a_code_and_a_recovery_code(dev_server: 
         await page.get_by_label("Code from your authenticator app").fill(app.at(time.time() + 30))
         await page.get_by_role("button", name="Sign in", exact=True).click()
         await page.get_by_role("button", name="Sign out").wait_for()
+        assert (
+            await page.get_by_test_id("recovery-code-used").count() == 0
+        )  # an app's code: nothing to say
         await sign_out(page, base)
 
         await password_then(page, base)
@@ -101,8 +104,13 @@ async def test_turn_on_then_sign_in_with_a_code_and_a_recovery_code(dev_server: 
         await page.get_by_label("Recovery code").fill(recovery_codes[0])
         await page.get_by_role("button", name="Sign in", exact=True).click()
         await page.get_by_role("button", name="Sign out").wait_for()
+        used = page.get_by_test_id("recovery-code-used")
+        await used.wait_for()
+        assert await used.text_content() == (
+            "You used a recovery code: 9 left. Make new ones on your Account page if you are running out."
+        )
 
-        await page.goto(f"{base}/account")
+        await used.get_by_role("link", name="Account page").click()
         left = page.get_by_test_id("recovery-codes-left")
         await left.wait_for()
         assert await left.text_content() == "9 recovery codes left."

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from "react";
-import { createBrowserRouter, Navigate, Outlet, Route, RouterProvider, Routes } from "react-router";
+import { createBrowserRouter, Navigate, Outlet, Route, RouterProvider, Routes, useLocation } from "react-router";
 import { AuthProvider } from "./auth/AuthContext";
 import { rememberScrollPositions } from "./lib/scrollMemory";
 import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
@@ -28,11 +28,23 @@ function Titled({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/**
+ * /login and /sign-in, the addresses people type, go to /signin with what they carried: the
+ * query and the state (where to go on to, and why) that the sign-in page reads.
+ */
+function ToSignIn() {
+  const location = useLocation();
+  const state: unknown = location.state;
+  return <Navigate to={{ pathname: "/signin", search: location.search, hash: location.hash }} state={state} replace />;
+}
+
 export function AppRoutes() {
   return (
     <Routes>
       <Route element={<Layout />}>
         <Route path="signin" element={<Titled title="Sign in"><SignInPage /></Titled>} />
+        <Route path="login" element={<ToSignIn />} />
+        <Route path="sign-in" element={<ToSignIn />} />
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
         <Route path="reset-password" element={<Titled title="Set a new password"><ResetPasswordPage /></Titled>} />
         <Route path="forgot-password" element={<Titled title="Forgot your password?"><ForgotPasswordPage /></Titled>} />

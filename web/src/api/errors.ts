@@ -1,3 +1,4 @@
+import { tooManyAttempts } from "../lib/format";
 import type { ErrorBody } from "./schema";
 
 /** Every 4xx/5xx from the API, parsed from its one error shape `{status, code, detail, request_id}`. */
@@ -87,4 +88,13 @@ export function errorMessage(error: unknown): string {
 export function errorSentence(error: unknown): string {
   const message = errorMessage(error);
   return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+/**
+ * `errorSentence` of a form's refusal, where a throttled request (429) says how long to wait
+ * in plain words ("Too many attempts, try again in about 8 minutes."), not the server's "later".
+ */
+export function refusalSentence(error: unknown): string {
+  if (error instanceof ApiError && error.status === 429) return tooManyAttempts(error.retryAfter);
+  return errorSentence(error);
 }

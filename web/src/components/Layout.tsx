@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
-import { forgetLostChange, readLostChange } from "../lib/draftStore";
+import { forgetLostChange, forgetRecoveryCodesLeft, readLostChange, readRecoveryCodesLeft } from "../lib/draftStore";
 import { useScrollMemory } from "../lib/scrollMemory";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
@@ -146,7 +146,7 @@ export function Layout() {
       {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
       {/* Once back from signing in (not on the way): one page, then forgotten. */}
       {user && !SIGN_IN_PAGES.has(location.pathname) && (
-        <LostChangeNotice key={`${user.id} ${location.pathname}`} userId={user.id} />
+        <AfterSignInNotices key={`${user.id} ${location.pathname}`} userId={user.id} />
       )}
       <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
@@ -201,6 +201,32 @@ function LostChangeNotice({ userId }: { userId: string }) {
   return (
     <p className="notice session-notice" role="status" data-testid="lost-change">
       Your last change was not saved: {lost} (your session had ended).
+    </p>
+  );
+}
+
+/** What the page a user lands on after signing in has to say, once: a lost change, a recovery code used. */
+function AfterSignInNotices({ userId }: { userId: string }) {
+  return (
+    <>
+      <LostChangeNotice userId={userId} />
+      <RecoveryCodesLeftNotice userId={userId} />
+    </>
+  );
+}
+
+/**
+ * Said on the page a user lands on after signing in with a recovery code, once: how many
+ * are left (the one used is gone) and where to make new ones.
+ */
+function RecoveryCodesLeftNotice({ userId }: { userId: string }) {
+  const [left] = useState(() => readRecoveryCodesLeft(userId));
+  useEffect(() => forgetRecoveryCodesLeft(userId), [userId]);
+  if (left === null) return null;
+  return (
+    <p className="notice session-notice" role="status" data-testid="recovery-code-used">
+      You used a recovery code: {left} left. Make new ones on your <Link to="/account">Account page</Link> if you
+      are running out.
     </p>
   );
 }

@@ -109,3 +109,33 @@ export function readLostChange(userId: string): string | null {
 export function forgetLostChange(userId: string): void {
   forgetDraft(lostChangeKey(userId));
 }
+
+function recoveryCodesLeftKey(userId: string): string {
+  return `${userPrefix(userId)}recovery-codes-left`;
+}
+
+/**
+ * Notes that `userId` just signed in with a recovery code and has `left` of them, to be said
+ * once on the page they land on: a used code is gone, and they may be running out.
+ */
+export function keepRecoveryCodesLeft(userId: string, left: number): void {
+  try {
+    sessionStorage.setItem(recoveryCodesLeftKey(userId), String(left));
+  } catch {
+    // storage disabled: the count goes unsaid
+  }
+}
+
+/** The recovery codes `userId` had left after signing in with one; null when they did not. */
+export function readRecoveryCodesLeft(userId: string): number | null {
+  try {
+    const left = sessionStorage.getItem(recoveryCodesLeftKey(userId));
+    return left === null || !/^\d+$/.test(left) ? null : Number(left);
+  } catch {
+    return null;
+  }
+}
+
+export function forgetRecoveryCodesLeft(userId: string): void {
+  forgetDraft(recoveryCodesLeftKey(userId));
+}

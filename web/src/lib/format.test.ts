@@ -9,6 +9,8 @@ import {
   percent,
   titleFromFilename,
   titleProblem,
+  tooManyAttempts,
+  waitInWords,
 } from "./format";
 
 describe("formatDuration", () => {
@@ -113,5 +115,29 @@ describe("formatAge", () => {
     ["not a date", ""],
   ])("%s → %s", (iso, expected) => {
     expect(formatAge(iso, now)).toBe(expected);
+  });
+});
+
+describe("waitInWords", () => {
+  it.each([
+    [1, "a second"],
+    [0.2, "a second"],
+    [45, "45 seconds"],
+    [59, "59 seconds"],
+    [60, "about a minute"],
+    [61, "about 2 minutes"],
+    [170, "about 3 minutes"],
+    [464, "about 8 minutes"],
+    [3540, "about 59 minutes"],
+    [3541, "about an hour"],
+    [3600, "about an hour"],
+    [7200, "about 2 hours"],
+  ])("%s s → %s", (seconds, expected) => {
+    expect(waitInWords(seconds)).toBe(expected);
+  });
+
+  it("makes the throttled requests' one sentence, 'later' when the server said no wait", () => {
+    expect(tooManyAttempts(30)).toBe("Too many attempts, try again in 30 seconds.");
+    expect(tooManyAttempts(null)).toBe("Too many attempts, try again later.");
   });
 });

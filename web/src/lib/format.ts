@@ -74,6 +74,25 @@ export function formatAge(iso: string, now: number = Date.now()): string {
   return "just now";
 }
 
+/**
+ * How long to wait, in plain words, for "try again in …": "a second", "45 seconds", then
+ * "about a minute", "about 8 minutes", "about an hour", "about 2 hours". Rounded up below
+ * an hour, so no one is told to come back before the wait is over.
+ */
+export function waitInWords(seconds: number): string {
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 60) return whole === 1 ? "a second" : `${whole} seconds`;
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 60) return minutes === 1 ? "about a minute" : `about ${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours === 1 ? "about an hour" : `about ${hours} hours`;
+}
+
+/** A throttled request's refusal: "Too many attempts, try again in about 8 minutes." (`seconds` from Retry-After). */
+export function tooManyAttempts(seconds: number | null): string {
+  return seconds === null ? "Too many attempts, try again later." : `Too many attempts, try again in ${waitInWords(seconds)}.`;
+}
+
 /** Whole percent in [0, 100]; 0 when the total is unknown. */
 export function percent(done: number, total: number): number {
   if (!(total > 0)) return 0;

@@ -158,6 +158,26 @@ describe("AccountPage", () => {
     expect(said()).toEqual([]);
   });
 
+  it("says how long to wait when changing the password is throttled, in plain words", async () => {
+    signedInViewer();
+    server.use(
+      http.post(`${API}/auth/password`, () =>
+        apiError(429, "login_throttled", "too many sign-in attempts; try again later", { "Retry-After": "464" }),
+      ),
+    );
+    const user = setupUser();
+    renderApp("/account");
+
+    await user.type(await screen.findByLabelText("New password"), "brand new secret words");
+    await user.type(screen.getByLabelText("Current password"), "my secret words");
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+
+    await waitFor(() =>
+      expect(screen.getByText(/^Too many attempts, try again in about 8 minutes\.$/)).toBeInTheDocument(),
+    );
+    expect(screen.queryByText(/try again later/i)).not.toBeInTheDocument();
+  });
+
   it("tells a new password too easy to guess at its field, which takes the focus", async () => {
     signedInViewer();
     const detail = "password: too easy to guess. This is a top-10 common password.";
@@ -337,8 +357,9 @@ describe("ResetPasswordPage", () => {
     const user = setupUser();
     renderApp("/reset-password#code=RESET-1");
 
-    expect(await screen.findByLabelText("Reset code")).toHaveValue("RESET-1");
-    await user.type(screen.getByLabelText("New password"), "a fresh long password");
+    // The link's code is sent as it came, not shown to edit.
+    await user.type(await screen.findByLabelText("New password"), "a fresh long password");
+    expect(screen.queryByLabelText("Reset code")).not.toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Set password" }));
 
     expect(await screen.findByTestId("reset-done")).toHaveTextContent("Your password is set.");

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { changeEmail, changePassword, changeProfile } from "../api/auth";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, errorSentence, refusalSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { CurrentPasswordField, EmailField, NewPasswordField } from "../components/AccountFields";
@@ -62,7 +62,7 @@ export function EmailForm() {
     setWrongPassword(wrong);
     if (wrong) return "The password is not correct.";
     if (err instanceof ApiError && err.code === "email_taken") return "Another account has this email.";
-    return errorSentence(err);
+    return refusalSentence(err);
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -112,7 +112,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
   function refused(err: unknown): string {
     const wrong = err instanceof ApiError && err.code === "wrong_password";
     setWrongCurrent(wrong);
-    return wrong ? "The current password is not correct." : errorSentence(err);
+    return wrong ? "The current password is not correct." : refusalSentence(err);
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -155,7 +155,7 @@ export function DeleteAccountForm() {
   const { running, error, run } = useAction();
 
   const refused = (err: unknown) =>
-    err instanceof ApiError && err.code === "wrong_password" ? "The password is not correct." : errorSentence(err);
+    err instanceof ApiError && err.code === "wrong_password" ? "The password is not correct." : refusalSentence(err);
 
   async function onConfirm() {
     setConfirming(false);

@@ -95,7 +95,7 @@ describe("Account page: two-factor authentication", () => {
     server.use(
       http.post(`${API}/auth/me/two-factor/setup`, () =>
         ++attempts > 1
-          ? apiError(429, "login_throttled", "too many attempts", { "Retry-After": "30" })
+          ? apiError(429, "login_throttled", "too many attempts", { "Retry-After": "464" })
           : ok({ secret: SECRET, otpauth_uri: `otpauth://totp/StreamStack:v?secret=${SECRET}&issuer=StreamStack` }),
       ),
       http.post(`${API}/auth/me/two-factor/enable`, () => apiError(409, "two_factor_not_set_up", "no setup")),
@@ -112,7 +112,9 @@ describe("Account page: two-factor authentication", () => {
     expect(await box.findByTestId("two-factor-expired")).toHaveTextContent("This setup expired");
     await user.type(box.getByLabelText("Password"), "my secret words");
     await user.click(box.getByRole("button", { name: "Continue" }));
-    expect(await box.findByTestId("two-factor-error")).toHaveTextContent("Too many attempts, try again in 30 seconds.");
+    expect(await box.findByTestId("two-factor-error")).toHaveTextContent(
+      /^Too many attempts, try again in about 8 minutes\.$/,
+    );
   });
 
   it("warns when two or fewer recovery codes are left, and makes new ones with the password and a code", async () => {
@@ -133,6 +135,7 @@ describe("Account page: two-factor authentication", () => {
     expect(left).toHaveTextContent("2 recovery codes left. Make new recovery codes before you run out");
     expect(left).toHaveClass("warning");
     const form = box.getByRole("form", { name: "New recovery codes" });
+    expect(form.previousElementSibling).toHaveTextContent("Your current recovery codes will stop working.");
     await user.type(within(form).getByLabelText("Password"), "my secret words");
     const code = within(form).getByLabelText("Code from your app, or a recovery code");
     expect(code).toHaveAttribute("inputmode", "text");
@@ -140,6 +143,10 @@ describe("Account page: two-factor authentication", () => {
     await user.click(within(form).getByRole("button", { name: "New recovery codes" }));
 
     expect(await box.findByRole("list", { name: "Recovery codes" })).toBeInTheDocument();
+    // New codes, not two-factor turned on again: the old ones are gone.
+    const advice = box.getByTestId("recovery-codes-advice");
+    expect(advice).toHaveTextContent(/^New recovery codes — the old ones no longer work\. Keep these recovery codes/);
+    expect(advice).not.toHaveTextContent("Two-factor authentication is on");
     expect(await sentTo(seen, "POST", `${API}/auth/me/two-factor/recovery-codes`)[0]?.request.json()).toEqual({
       password: "my secret words",
       code: "abcde-fghjk",

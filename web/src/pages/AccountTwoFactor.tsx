@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import QRCode from "qrcode";
 import { disableTwoFactor, enableTwoFactor, getTwoFactor, renewRecoveryCodes, startTwoFactor } from "../api/auth";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, refusalSentence } from "../api/errors";
 import type { TwoFactorSetup, TwoFactorStatus } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { CurrentPasswordField, TwoFactorCodeField } from "../components/AccountFields";
@@ -33,10 +33,7 @@ function twoFactorRefusal(err: unknown): { at: RefusedAt; message: string } {
   if (code === "two_factor_not_set_up") return { at: "form", message: SETUP_EXPIRED };
   if (code === "two_factor_on") return { at: "form", message: "Two-factor authentication is already on." };
   if (code === "two_factor_off") return { at: "form", message: "Two-factor authentication is already off." };
-  if (err instanceof ApiError && err.status === 429) {
-    return { at: "form", message: `Too many attempts, try again in ${err.retryAfter ?? 60} seconds.` };
-  }
-  return { at: "form", message: errorSentence(err) };
+  return { at: "form", message: refusalSentence(err) };
 }
 
 /**
@@ -69,14 +66,14 @@ function useTwoFactorAction(onRefused?: (code: string) => void) {
 export function TwoFactorSection() {
   const { user, updateUser } = useAuth();
   const { data: status, error, reload } = useAsync(useCallback((signal: AbortSignal) => getTwoFactor(signal), []));
-  const [codes, setCodes] = useState<string[] | null>(null);
+  const [codes, setCodes] = useState<ShownCodes | null>(null);
 
   const changed = (on: boolean) => {
     if (user) updateUser({ ...user, two_factor: on });
     reload();
   };
-  const shown = (fresh: string[]) => {
-    setCodes(fresh);
+  const shown = (fresh: string[], renewed: boolean) => {
+    setCodes({ codes: fresh, renewed });
     changed(true);
   };
 
@@ -85,13 +82,13 @@ export function TwoFactorSection() {
       <h2 id="two-factor-title">Two-factor authentication</h2>
       <ErrorMessage error={error} onRetry={reload} />
       {codes ? (
-        <RecoveryCodesShown codes={codes} email={user?.email ?? ""} onDone={() => setCodes(null)} />
+        <RecoveryCodesShown shown={codes} email={user?.email ?? ""} onDone={() => setCodes(null)} />
       ) : status === null ? (
         !error && <p role="status">Loading…</p>
       ) : status.enabled ? (
-        <TwoFactorOn status={status} onCodes={shown} onOff={() => changed(false)} />
+        <TwoFactorOn status={status} onCodes={(fresh) => shown(fresh, true)} onOff={() => changed(false)} />
       ) : (
-        <TwoFactorOff onOn={shown} onAlreadyOn={() => changed(true)} />
+        <TwoFactorOff onOn={(fresh) => shown(fresh, false)} onAlreadyOn={() => changed(true)} />
       )}
     </section>
   );
@@ -248,8 +245,18 @@ export function recoveryCodesText(email: string, codes: readonly string[]): stri
   return [`StreamStack recovery codes for ${email}`, "Each code signs you in once if you lose your phone.", "", ...codes, ""].join("\n");
 }
 
+/** Recovery codes shown once: made as two-factor was turned on, or `renewed` in place of the old ones. */
+interface ShownCodes {
+  codes: string[];
+  renewed: boolean;
+}
+
+const KEEP_CODES =
+  "Keep these recovery codes somewhere safe, such as a password manager or on paper: each one signs you in once if you lose your phone. They are shown only now.";
+
 /** New recovery codes, shown only now: Copy, Download .txt, and Done once they are kept. */
-function RecoveryCodesShown({ codes, email, onDone }: { codes: string[]; email: string; onDone: () => void }) {
+function RecoveryCodesShown({ shown, email, onDone }: { shown: ShownCodes; email: string; onDone: () => void }) {
+  const { codes, renewed } = shown;
   const [copied, setCopied] = useState("");
   const text = recoveryCodesText(email, codes);
 
@@ -260,7 +267,11 @@ function RecoveryCodesShown({ codes, email, onDone }: { codes: string[]; email: 
   return (
     <div data-testid="recovery-codes">
       <FocusedMessage
-        message="Two-factor authentication is on. Keep these recovery codes somewhere safe, such as a password manager or on paper: each one signs you in once if you lose your phone. They are shown only now."
+        message={
+          renewed
+            ? `New recovery codes — the old ones no longer work. ${KEEP_CODES}`
+            : `Two-factor authentication is on. ${KEEP_CODES}`
+        }
         role="status"
         className="notice"
         testId="recovery-codes-advice"
@@ -311,6 +322,7 @@ function TwoFactorOn({
         {few && " Make new recovery codes before you run out: without your phone and a recovery code, only an administrator can let you in."}
       </p>
       <h3>New recovery codes</h3>
+      <p>Your current recovery codes will stop working.</p>
       <ProofForm
         label="New recovery codes"
         onProof={async (password, code) => onCodes(await renewRecoveryCodes(password, code))}

@@ -632,14 +632,14 @@ describe("AdminUploadPage", () => {
     const said = screen.getByTestId("upload-said");
 
     act(() => void upload.options.onShouldRetry?.(tusError(null), 3, upload.options));
-    expect(screen.getByTestId("upload-retrying")).toHaveTextContent("Connection lost — retrying in 5 s (attempt 4)");
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent("Connection lost — retrying in 5 seconds (attempt 4)");
     expect(said).toHaveTextContent("beach_day.mp4: connection lost, retrying (attempt 4)");
     const bar = screen.getByRole("progressbar", { name: "Upload progress" });
     expect(bar).toHaveAttribute("aria-valuetext", "25 %, retrying");
 
     act(() => void upload.options.onShouldRetry?.(tusError(423), 4, upload.options));
     expect(screen.getByTestId("upload-retrying")).toHaveTextContent(
-      "The server is still busy with the last part — retrying in 10 s (attempt 5)",
+      "The server is still busy with the last part — retrying in 10 seconds (attempt 5)",
     );
 
     act(() => upload.options.onProgress?.(5 * MiB, 16 * MiB));

@@ -1,6 +1,6 @@
 import { useEffect, useState, type Ref } from "react";
 import { Link } from "react-router";
-import { formatBytes, formatDuration, percent } from "../lib/format";
+import { formatBytes, formatDuration, percent, waitInWords } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
@@ -133,7 +133,7 @@ function retryReason(retry: Retry): string {
  */
 function RetryNotice({ retry }: { retry: Retry }) {
   const seconds = useSecondsUntil(retry.at);
-  const when = seconds > 0 ? `retrying in ${seconds} s` : "retrying now";
+  const when = seconds > 0 ? `retrying in ${waitInWords(seconds)}` : "retrying now";
   return (
     <p className="hint retrying" data-testid="upload-retrying">
       {retryReason(retry)} — {when} (attempt {retry.attempt}). The upload goes on where it stopped.

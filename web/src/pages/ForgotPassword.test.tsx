@@ -2,7 +2,6 @@ import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderApp, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
-import { waitInWords } from "./ForgotPassword";
 
 const REQUEST = `${API}/auth/password-reset/request`;
 
@@ -57,12 +56,6 @@ describe("ForgotPasswordPage", () => {
     expect(await screen.findByTestId("forgot-error")).toHaveTextContent("Ask an administrator for a reset link.");
   });
 
-  it("puts waits in words", () => {
-    expect(waitInWords(1)).toBe("in 1 second");
-    expect(waitInWords(45)).toBe("in 45 seconds");
-    expect(waitInWords(60)).toBe("in about a minute");
-    expect(waitInWords(61)).toBe("in about 2 minutes");
-  });
 });
 
 describe("SignInPage's Forgot your password?", () => {

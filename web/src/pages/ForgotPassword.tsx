@@ -5,19 +5,13 @@ import { ApiError, errorSentence } from "../api/errors";
 import { EmailField } from "../components/AccountFields";
 import { FormError } from "../components/ErrorMessage";
 import { SubmitButton } from "../components/SubmitButton";
+import { waitInWords } from "../lib/format";
 import { useAction } from "../lib/useAction";
-
-/** "In 45 seconds", "in about 3 minutes": a wait the server asked for, in words. */
-export function waitInWords(seconds: number): string {
-  if (seconds < 60) return seconds === 1 ? "in 1 second" : `in ${seconds} seconds`;
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? "in about a minute" : `in about ${minutes} minutes`;
-}
 
 /** Why the link could not be asked for, in words; asking too often says when to try again. */
 function requestErrorMessage(err: unknown): string {
   if (err instanceof ApiError && err.status === 429) {
-    const when = err.retryAfter === null ? "later" : waitInWords(err.retryAfter);
+    const when = err.retryAfter === null ? "later" : `in ${waitInWords(err.retryAfter)}`;
     return `A link was asked for a moment ago. Please try again ${when}.`;
   }
   if (err instanceof ApiError && err.code === "reset_by_email_disabled") {

@@ -210,6 +210,25 @@ describe("InvitesPanel", () => {
     expect(note).not.toHaveAttribute("aria-invalid");
   });
 
+  it("says how long to wait when too many invites were mailed in a minute", async () => {
+    openInvitesWith(
+      { registration_mode: "invite", password_reset_by_email: true, mail: true },
+      () => [],
+      http.post(INVITES, () =>
+        apiError(429, "invite_mail_throttled", "too many invites mailed in a minute; try again in a minute", {
+          "Retry-After": "40",
+        }),
+      ),
+    );
+    const user = setupUser();
+
+    await user.type(await screen.findByLabelText("Email it to (optional)"), "alice@example.org");
+    await user.click(screen.getByRole("button", { name: "Create invite" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      /^Could not create an invite: too many were mailed in a minute\. Try again in 40 seconds\.$/,
+    );
+  });
+
   it("tells any other refusal beside the form", async () => {
     openInvites(
       () => [],

@@ -8,7 +8,7 @@ import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { InputField, SelectField } from "../components/Field";
-import { formatDate } from "../lib/format";
+import { formatDate, waitInWords } from "../lib/format";
 import { useAsync, type AsyncResult } from "../lib/useAsync";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
@@ -69,8 +69,15 @@ function inviteRefusal(err: unknown, atNote: (message: string) => void, atEmail:
   if (emailRefused(err)) atEmail("This is not an email address the invite can be sent to: check it for typos.");
   else if (noteRefused(err))
     atNote(`A note is one line of at most ${LIMITS.inviteNote} characters, without tabs or other control characters.`);
+  else if (err instanceof ApiError && err.status === 429) return invitesMailedTooFast(err.retryAfter);
   else return `Could not create an invite: ${errorMessage(err)}`;
   return null;
+}
+
+/** Too many invites mailed in a minute (`invite_mail_throttled`): how long to wait, in plain words. */
+function invitesMailedTooFast(seconds: number | null): string {
+  const when = seconds === null ? "in a minute" : `in ${waitInWords(seconds)}`;
+  return `Could not create an invite: too many were mailed in a minute. Try again ${when}.`;
 }
 
 /** How an invite is named to a person: by its note, else by when it was made. */

@@ -157,6 +157,24 @@ describe("RegisterPage", () => {
     expect(screen.queryAllByRole("alert").filter((alert) => alert.textContent !== "")).toEqual([]);
   });
 
+  it("says how long to wait when registering is throttled, in plain words", async () => {
+    registration("open");
+    server.use(
+      http.post(REGISTER, () =>
+        apiError(429, "throttled_address", "too many registrations from this address; try again later", {
+          "Retry-After": "600",
+        }),
+      ),
+    );
+    renderApp("/register");
+
+    await fillAndSubmit();
+
+    expect(await screen.findByTestId("register-error")).toHaveTextContent(
+      /^Too many attempts, try again in about 10 minutes\.$/,
+    );
+  });
+
   it("says a refused password aloud when Enter in its field sent the form (the focus had nowhere to move)", async () => {
     registration("open");
     const detail = "password: too easy to guess. This is a top-10 common password.";

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, refusalSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
@@ -27,8 +27,7 @@ function registerErrorMessage(err: unknown): string {
     if (err.code === "registration_disabled") {
       return "Registration is closed on this server. Ask an administrator for an account.";
     }
-    if (err.status === 429) return `Too many attempts, try again in ${err.retryAfter ?? 60} s.`;
-    return errorSentence(err);
+    return refusalSentence(err);
   }
   return "Registration failed. Please try again.";
 }

@@ -25,7 +25,9 @@ describe("ResetPasswordPage opening a link", () => {
     expect(screen.queryByLabelText("New password")).not.toBeInTheDocument();
     answer();
 
-    expect(await screen.findByLabelText("Reset code")).toHaveValue("LIVE-1");
+    // The link's code goes as it came: not shown in a field to edit.
+    expect(await screen.findByLabelText("New password")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Reset code")).not.toBeInTheDocument();
     // The page names the account, and a password manager files the new password under it.
     expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Set a new password for alice@example.test");
     const username = document.querySelector<HTMLInputElement>('input[autocomplete="username"]');
@@ -43,6 +45,10 @@ describe("ResetPasswordPage opening a link", () => {
     await user.type(screen.getByLabelText("New password"), "a fresh long password");
     await user.click(screen.getByRole("button", { name: "Set password" }));
     expect(await screen.findByTestId("reset-done")).toHaveTextContent("Your password is set.");
+    expect(await sentTo(seen, "POST", RESET)[0]?.request.json()).toEqual({
+      code: "LIVE-1",
+      new_password: "a fresh long password",
+    });
   });
 
   it("tells at once that a used or expired link is dead, with no form to fill", async () => {
@@ -85,8 +91,9 @@ describe("ResetPasswordPage opening a link", () => {
     );
     renderApp("/reset-password#code=LIVE-2");
 
-    expect(await screen.findByTestId("reset-error")).toHaveTextContent("Too many password resets");
-    expect(screen.getByLabelText("Reset code")).toHaveValue("LIVE-2");
+    expect(await screen.findByTestId("reset-error")).toHaveTextContent(/^Too many attempts, try again in 30 seconds\.$/);
+    expect(screen.getByLabelText("New password")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Reset code")).not.toBeInTheDocument();
     // No account was named: none is claimed.
     expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent(/^Set a new password$/);
     expect(document.querySelector('input[autocomplete="username"]')).toBeNull();
@@ -114,13 +121,25 @@ describe("ResetPasswordPage opening a link", () => {
     expect(screen.queryByTestId("reset-error")).not.toBeInTheDocument();
   });
 
-  it("asks nothing when the link carries no code", async () => {
+  it("asks nothing when the link carries no code, and takes a code typed by hand", async () => {
+    server.use(http.post(RESET, () => noContent()));
     const seen = recordRequests();
+    const user = setupUser();
     renderApp("/reset-password");
 
-    expect(await screen.findByLabelText("Reset code")).toHaveValue("");
+    const field = await screen.findByLabelText("Reset code");
+    expect(field).toHaveValue("");
     expect(sentTo(seen, "POST", CHECK)).toHaveLength(0);
     expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent(/^Set a new password$/);
     expect(document.querySelector('input[autocomplete="username"]')).toBeNull();
+
+    await user.type(field, " TYPED-1 ");
+    await user.type(screen.getByLabelText("New password"), "a fresh long password");
+    await user.click(screen.getByRole("button", { name: "Set password" }));
+    expect(await screen.findByTestId("reset-done")).toBeInTheDocument();
+    expect(await sentTo(seen, "POST", RESET)[0]?.request.json()).toEqual({
+      code: "TYPED-1",
+      new_password: "a fresh long password",
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { Link, useLocation } from "react-router";
 import { checkResetCode, resetPassword } from "../api/auth";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, refusalSentence } from "../api/errors";
 import { FormError } from "../components/ErrorMessage";
 import { InputField } from "../components/Field";
 import { NewPasswordField } from "../components/AccountFields";
@@ -14,6 +14,7 @@ import { usePasswordResetByEmail } from "../auth/usePasswordResetByEmail";
 function isDeadCode(err: unknown): boolean {
   return err instanceof ApiError && err.code === "invalid_reset_code";
 }
+
 
 /** Sets a new password with the single-use link an administrator handed over, or the mail sent. */
 export function ResetPasswordPage() {
@@ -57,7 +58,7 @@ export function ResetPasswordPage() {
         <ResetForm
           linkCode={linkCode}
           account={account}
-          checkProblem={check.error ? errorSentence(check.error) : null}
+          checkProblem={check.error ? refusalSentence(check.error) : null}
           byEmail={byEmail}
         />
       )}
@@ -70,14 +71,24 @@ const DEAD_CODE = "This reset code is not valid: it may be mistyped, used alread
 const DEAD_LINK = `${DEAD_CODE} Ask an administrator for a new link.`;
 const DEAD_LINK_BY_EMAIL = `${DEAD_CODE} Ask for a new link with “Forgot your password?” on the sign-in page.`;
 
+/** The password is set: where to sign in with it. */
+function ResetDone() {
+  return (
+    <p role="status" data-testid="reset-done">
+      Your password is set. <Link to="/signin">Sign in</Link> with it.
+    </p>
+  );
+}
+
 /** Why a new password was refused, in words; a dead code says what to do about it. */
 function resetErrorMessage(err: unknown, byEmail: boolean): string {
-  if (!isDeadCode(err)) return errorSentence(err);
+  if (!isDeadCode(err)) return refusalSentence(err);
   return byEmail ? DEAD_LINK_BY_EMAIL : DEAD_LINK;
 }
 
 /**
- * The code (filled in from the link) and the new password; then where to sign in. The
+ * The new password, and the code when the page was opened without one in its link (typed by
+ * hand; the link's own is not shown to edit); then where to sign in. The
  * account's email, when the link named it, rides in a hidden username field, so a password
  * manager saves the new password against that account.
  */
@@ -115,19 +126,15 @@ function ResetForm({
     });
   }
 
-  if (done) {
-    return (
-      <p role="status" data-testid="reset-done">
-        Your password is set. <Link to="/signin">Sign in</Link> with it.
-      </p>
-    );
-  }
+  if (done) return <ResetDone />;
   return (
     <form className="form" onSubmit={(e) => void onSubmit(e)}>
       {account && (
         <input type="email" name="username" autoComplete="username" value={account} readOnly hidden />
       )}
-      <InputField label="Reset code" type="text" autoComplete="off" required value={code} onChange={setCode} />
+      {linkCode === "" && (
+        <InputField label="Reset code" type="text" autoComplete="off" required value={code} onChange={setCode} />
+      )}
       <NewPasswordField
         label="New password"
         value={password}

@@ -1,8 +1,22 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getAccessToken } from "../api/tokenStore";
+import { mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, holdAnswer, http, ok, recordRequests, sentTo, server, tokens, twoFactorOff } from "../test/server";
+import {
+  ADMIN,
+  API,
+  apiError,
+  holdAnswer,
+  http,
+  nothingWatched,
+  ok,
+  recordRequests,
+  sentTo,
+  server,
+  tokens,
+  twoFactorOff,
+} from "../test/server";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -68,7 +82,7 @@ describe("SignInPage", () => {
     expect(sentTo(seen, "POST", `${API}/auth/login`)).toHaveLength(1);
   });
 
-  it("shows 'too many attempts, try again in N s' from Retry-After and counts down", async () => {
+  it("shows 'too many attempts, try again in N seconds' from Retry-After and counts down", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     server.use(
       http.post(`${API}/auth/login`, () =>
@@ -80,13 +94,13 @@ describe("SignInPage", () => {
     await fillAndSubmit("someone@example.com", "password1");
 
     const alert = await screen.findByTestId("signin-throttled");
-    expect(alert).toHaveTextContent("Too many attempts, try again in 30 s.");
+    expect(alert).toHaveTextContent("Too many attempts, try again in 30 seconds.");
     // Held while throttled, yet focusable (aria-disabled): a disabled button would drop the focus.
     expect(screen.getByRole("button", { name: "Sign in" })).toHaveAttribute("aria-disabled", "true");
     expect(screen.getByRole("button", { name: "Sign in" })).not.toBeDisabled();
 
     await act(() => vi.advanceTimersByTimeAsync(1000));
-    expect(screen.getByTestId("signin-throttled")).toHaveTextContent("Too many attempts, try again in 29 s.");
+    expect(screen.getByTestId("signin-throttled")).toHaveTextContent("Too many attempts, try again in 29 seconds.");
     // Said once: the countdown is not live (an alert read it out every second); the alert stays as it came.
     expect(alert).not.toHaveAttribute("role");
     expect(alert.closest("[aria-live], [role=alert], [role=status]")).toBeNull();
@@ -100,8 +114,25 @@ describe("SignInPage", () => {
     renderApp("/signin");
     await fillAndSubmit("someone@example.com", "password1");
 
-    await screen.findByTestId("signin-throttled");
-    expect(screen.getByText(/^Too many attempts, try again in 1 second/)).toHaveTextContent(/ 1 second\.$/);
+    // Shown and said alike.
+    expect(await screen.findByTestId("signin-throttled")).toHaveTextContent(/^Too many attempts, try again in a second\.$/);
+    expect(screen.getByTestId("signin-throttled").nextElementSibling).toHaveTextContent(
+      /^Too many attempts, try again in a second\.$/,
+    );
+  });
+
+  it("tells a long wait in minutes, shown and said in the same words", async () => {
+    server.use(
+      http.post(`${API}/auth/login`, () => apiError(429, "too_many_attempts", "Too many attempts", { "Retry-After": "464" })),
+    );
+    renderApp("/signin");
+    await fillAndSubmit("someone@example.com", "password1");
+
+    const said = "Too many attempts, try again in about 8 minutes.";
+    expect(await screen.findByTestId("signin-throttled")).toHaveTextContent(said);
+    const alert = screen.getByTestId("signin-throttled").nextElementSibling;
+    expect(alert).toHaveAttribute("role", "alert");
+    expect(alert).toHaveTextContent(said);
   });
 
   it("re-enables sign in once the wait is over", async () => {
@@ -111,7 +142,7 @@ describe("SignInPage", () => {
     );
     renderApp("/signin");
     await fillAndSubmit("someone@example.com", "password1");
-    expect(await screen.findByTestId("signin-throttled")).toHaveTextContent("try again in 2 s.");
+    expect(await screen.findByTestId("signin-throttled")).toHaveTextContent("try again in 2 seconds.");
 
     await act(() => vi.advanceTimersByTimeAsync(3000));
 
@@ -228,8 +259,82 @@ describe("SignInPage with two-factor authentication", () => {
     expect(await third?.request.json()).toMatchObject({ password: "the right password", code: "123456" });
   });
 
+  it("says a wrong or used recovery code without the app codes' 30 seconds, and a switch forgets the last refusal", async () => {
+    server.use(twoFactorLogin("123456"));
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+    await user.type(await screen.findByLabelText("Code from your authenticator app"), "999999");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByTestId("signin-error")).toHaveTextContent("Codes change every 30 seconds.");
+
+    await user.click(screen.getByRole("button", { name: "Use a recovery code instead" }));
+    expect(screen.queryByTestId("signin-error")).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText("Recovery code"), "abcde-zzzzz");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    const error = await screen.findByTestId("signin-error");
+    expect(error).toHaveTextContent(/^That recovery code is not right, or was used already\.$/);
+
+    await user.click(screen.getByRole("button", { name: "Use the code from your app instead" }));
+    expect(screen.queryByTestId("signin-error")).not.toBeInTheDocument();
+  });
+
+  it("says once, on the page signed in to, how many recovery codes are left after using one", async () => {
+    server.use(
+      twoFactorLogin("abcde-fghjk"),
+      http.get(`${API}/auth/me`, () => ok({ ...ADMIN, two_factor: true })),
+      http.get(`${API}/auth/me/two-factor`, () =>
+        ok({ enabled: true, enabled_at: "2026-01-01T00:00:00Z", recovery_codes_left: 3 }),
+      ),
+      http.get(`${API}/catalogue`, () => ok(mediaPage([]))),
+      ...nothingWatched(),
+    );
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+    await user.click(await screen.findByRole("button", { name: "Use a recovery code instead" }));
+    await user.type(screen.getByLabelText("Recovery code"), "abcde-fghjk");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    const notice = await screen.findByTestId("recovery-code-used");
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/$/);
+    expect(notice).toHaveTextContent(
+      "You used a recovery code: 3 left. Make new ones on your Account page if you are running out.",
+    );
+    expect(notice.querySelector("a")).toHaveAttribute("href", "/account");
+
+    // Once: the next page does not say it again.
+    await user.click(screen.getByRole("link", { name: "History" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/history$/));
+    expect(screen.queryByTestId("recovery-code-used")).not.toBeInTheDocument();
+  });
+
+  it("says nothing of recovery codes after signing in with the app's code", async () => {
+    server.use(
+      twoFactorLogin("123456"),
+      http.get(`${API}/auth/me`, () => ok({ ...ADMIN, two_factor: true })),
+      http.get(`${API}/catalogue`, () => ok(mediaPage([]))),
+      ...nothingWatched(),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/signin");
+    await fillAndSubmit("admin@example.com", "the right password");
+    await user.type(await screen.findByLabelText("Code from your authenticator app"), "123456");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/$/));
+    await screen.findByRole("heading", { level: 1 });
+    expect(screen.queryByTestId("recovery-code-used")).not.toBeInTheDocument();
+    expect(sentTo(seen, "GET", `${API}/auth/me/two-factor`)).toEqual([]);
+  });
+
   it("takes a recovery code instead, in a field of letters", async () => {
-    server.use(twoFactorLogin("abcde-fghjk"), http.get(`${API}/auth/me`, () => ok(ADMIN)));
+    server.use(
+      twoFactorLogin("abcde-fghjk"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(`${API}/auth/me/two-factor`, () => ok({ enabled: true, enabled_at: null, recovery_codes_left: 9 })),
+    );
     const user = setupUser();
     renderApp("/signin");
     await fillAndSubmit("admin@example.com", "the right password");
@@ -258,5 +363,23 @@ describe("SignInPage with two-factor authentication", () => {
     expect(screen.getByLabelText("Email")).toHaveValue("admin@example.com");
     expect(screen.getByLabelText("Password")).toHaveValue("");
     expect(screen.queryByLabelText("Code from your authenticator app")).not.toBeInTheDocument();
+  });
+});
+
+describe("the addresses people type for the sign-in page", () => {
+  it.each(["/login", "/sign-in"])("%s goes to /signin, keeping its query and where to go on to", async (path) => {
+    server.use(
+      http.post(`${API}/auth/login`, () => ok(tokens("tok-typed"))),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      ...nothingWatched(),
+    );
+    renderApp(`${path}?next=%2Fhistory`, { from: "/history", reason: "watch" });
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Sign in" })).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin\?next=%2Fhistory$/);
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Sign in to watch.");
+
+    await fillAndSubmit("admin@example.com", "the right password");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/history$/));
   });
 });

@@ -1,11 +1,14 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
+import { getTwoFactor } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { usePasswordResetByEmail } from "../auth/usePasswordResetByEmail";
 import { FormError } from "../components/ErrorMessage";
 import { CurrentPasswordField, EmailField, TwoFactorCodeField } from "../components/AccountFields";
+import { keepRecoveryCodesLeft } from "../lib/draftStore";
+import { tooManyAttempts } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
 import { SubmitButton } from "../components/SubmitButton";
@@ -16,13 +19,18 @@ interface Throttle {
   seconds: number;
 }
 
-/** Why a sign-in was refused, in words (a throttled one is told by its countdown instead). */
-function signInErrorMessage(err: unknown): string {
+/**
+ * Why a sign-in was refused, in words (a throttled one is told by its countdown instead);
+ * `recovery`: the code sent was a recovery code, which never changes.
+ */
+function signInErrorMessage(err: unknown, recovery: boolean): string {
   if (err instanceof ApiError && err.code === "account_disabled") {
     return "This account is disabled. Ask an administrator to enable it again.";
   }
   if (err instanceof ApiError && err.code === "invalid_code") {
-    return "That code is not right, or was used already. Codes change every 30 seconds.";
+    return recovery
+      ? "That recovery code is not right, or was used already."
+      : "That code is not right, or was used already. Codes change every 30 seconds.";
   }
   if (err instanceof ApiError && err.status === 401) return "Wrong credentials: the email or password is not correct.";
   if (err instanceof ApiError) return err.detail;
@@ -81,7 +89,8 @@ interface TwoFactorStep {
   code: string;
   setCode: (code: string) => void;
   recovery: boolean;
-  setRecovery: (recovery: boolean) => void;
+  /** From the app's code to a recovery code or back, emptying the code and the last refusal. */
+  switchKind: () => void;
   /** Back to the email and password, forgetting them and the code. */
   startOver: () => void;
 }
@@ -100,10 +109,13 @@ function useSignInAttempt(target: string): SignInAttempt {
   const [password, setPassword] = useState("");
   const [throttle, setThrottle] = useState<Throttle | null>(null);
   const { running, error, run, fail } = useAction();
-  const code = useTwoFactorStep(() => {
-    setPassword("");
-    fail(null);
-  });
+  const code = useTwoFactorStep(
+    () => {
+      setPassword("");
+      fail(null);
+    },
+    () => fail(null),
+  );
   const left = useCountdown(throttle?.until ?? null);
   // The first render shows the server's number exactly, then it counts down.
   const throttledFor = throttle ? Math.min(throttle.seconds, left) : 0;
@@ -115,7 +127,7 @@ function useSignInAttempt(target: string): SignInAttempt {
     }
     if (code.asked) code.setCode("");
     else setPassword("");
-    if (!(err instanceof ApiError && err.status === 429)) return signInErrorMessage(err);
+    if (!(err instanceof ApiError && err.status === 429)) return signInErrorMessage(err, code.recovery);
     const seconds = err.retryAfter ?? 60;
     setThrottle({ until: Date.now() + seconds * 1000, seconds });
     return null;
@@ -126,7 +138,8 @@ function useSignInAttempt(target: string): SignInAttempt {
     if (throttledFor > 0) return;
     setThrottle(null);
     void run("sign-in", refused, async () => {
-      await signIn(email.trim(), password, code.asked ? code.code : undefined);
+      const user = await signIn(email.trim(), password, code.asked ? code.code : undefined);
+      if (code.asked && code.recovery) await noteRecoveryCodesLeft(user.id);
       await navigate(target, { replace: true });
     });
   }
@@ -136,8 +149,23 @@ function useSignInAttempt(target: string): SignInAttempt {
   return { email, setEmail, password, setPassword, busy: running !== null, error, throttledFor, throttledAtFirst, onSubmit, twoFactor };
 }
 
-/** Whether the server asked for a code, and the code typed in (in memory only). */
-function useTwoFactorStep(onStartOver: () => void) {
+/**
+ * Signed in with a recovery code: how many are left, for the page landed on to say once.
+ * Not known (the read failed), nothing is said: the sign-in itself went through.
+ */
+async function noteRecoveryCodesLeft(userId: string): Promise<void> {
+  try {
+    keepRecoveryCodesLeft(userId, (await getTwoFactor()).recovery_codes_left);
+  } catch {
+    // the count goes unsaid
+  }
+}
+
+/**
+ * Whether the server asked for a code, and the code typed in (in memory only); switching
+ * between the app's code and a recovery code calls `onSwitch` (the last refusal was of the other).
+ */
+function useTwoFactorStep(onStartOver: () => void, onSwitch: () => void) {
   const [asked, setAsked] = useState(false);
   const [code, setCode] = useState("");
   const [recovery, setRecovery] = useState(false);
@@ -148,7 +176,12 @@ function useTwoFactorStep(onStartOver: () => void) {
     onStartOver();
   }
   const ask = () => setAsked(true);
-  return { asked, ask, code, setCode, recovery, setRecovery, startOver };
+  function switchKind() {
+    setRecovery(!recovery);
+    setCode("");
+    onSwitch();
+  }
+  return { asked, ask, code, setCode, recovery, switchKind, startOver };
 }
 
 /** Email and password, what went wrong, and the button (held while throttled). */
@@ -178,10 +211,6 @@ function SignInForm({ attempt }: { attempt: SignInAttempt }) {
  * by a button that says which the other is), and a way back to start over.
  */
 function TwoFactorCodeStep({ step, email }: { step: TwoFactorStep; email: string }) {
-  function switchKind() {
-    step.setRecovery(!step.recovery);
-    step.setCode("");
-  }
   return (
     <>
       <p role="status" data-testid="signin-code-asked">
@@ -197,7 +226,7 @@ function TwoFactorCodeStep({ step, email }: { step: TwoFactorStep; email: string
         onChange={step.setCode}
       />
       <div className="button-row">
-        <button type="button" className="link-button" onClick={switchKind}>
+        <button type="button" className="link-button" onClick={step.switchKind}>
           {step.recovery ? "Use the code from your app instead" : "Use a recovery code instead"}
         </button>
         <button type="button" className="link-button" onClick={step.startOver}>
@@ -209,19 +238,19 @@ function TwoFactorCodeStep({ step, email }: { step: TwoFactorStep; email: string
 }
 
 /**
- * "Too many attempts, try again in N s.", counting down, and said once: an alert whose words
- * changed every second was read out every second. The countdown shown is not live; the alert
- * says the wait the server asked for, and stays as it was until the wait is over.
+ * "Too many attempts, try again in 30 seconds.", counting down, and said once: an alert whose
+ * words changed every second was read out every second. The countdown shown is not live; the
+ * alert says the wait the server asked for, in the same words, and stays until the wait is over.
  */
 function ThrottleCountdown({ left, atFirst }: { left: number; atFirst: number | null }) {
   if (atFirst === null) return null;
   return (
     <>
       <p className="form-error" data-testid="signin-throttled">
-        Too many attempts, try again in {left} s.
+        {tooManyAttempts(left)}
       </p>
       <p className="visually-hidden" role="alert">
-        Too many attempts, try again in {atFirst === 1 ? "1 second" : `${atFirst} seconds`}.
+        {tooManyAttempts(atFirst)}
       </p>
     </>
   );

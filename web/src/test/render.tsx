@@ -2,7 +2,7 @@ import userEvent from "@testing-library/user-event";
 import { render } from "@testing-library/react";
 import { expect } from "vitest";
 import type { ReactElement } from "react";
-import { createMemoryRouter, RouterProvider, useLocation } from "react-router";
+import { createMemoryRouter, parsePath, RouterProvider, useLocation } from "react-router";
 import { AppRoutes } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
 
@@ -11,20 +11,20 @@ export function LocationProbe() {
   return <div data-testid="location">{`${location.pathname}${location.search}`}</div>;
 }
 
-/** `ui` at `path` under a data router, as App has it (a page may ask before it is left). */
-function routed(ui: ReactElement, path: string) {
+/** `ui` at `path` (with history `state`, if any) under a data router, as App has it (a page may ask before it is left). */
+function routed(ui: ReactElement, path: string, state?: unknown) {
   const element = (
     <>
       {ui}
       <LocationProbe />
     </>
   );
-  return <RouterProvider router={createMemoryRouter([{ path: "*", element }], { initialEntries: [path] })} />;
+  return <RouterProvider router={createMemoryRouter([{ path: "*", element }], { initialEntries: [state === undefined ? path : { ...parsePath(path), state }] })} />;
 }
 
-/** The whole app (auth + routes) at `path`, as the browser would load it. */
-export function renderApp(path: string) {
-  return render(<AuthProvider>{routed(<AppRoutes />, path)}</AuthProvider>);
+/** The whole app (auth + routes) at `path`, as the browser would load it; `state` as a link or redirect leaves it. */
+export function renderApp(path: string, state?: unknown) {
+  return render(<AuthProvider>{routed(<AppRoutes />, path, state)}</AuthProvider>);
 }
 
 /** One page inside a router, without the app shell; `withAuth` adds the provider. */
