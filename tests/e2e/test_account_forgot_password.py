@@ -9,10 +9,7 @@ violation.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -27,21 +24,12 @@ from e2e.spa_rig import (
     register_viewer,
     sign_in,
 )
+from support.mail import mails_in
 from support.waiting import eventually
 
 VIEWER = "absent-minded@example.test"
 NEW_PASSWORD = "copper kettle under the stairs"
 LINK = re.compile(r"^(http://\S+/reset-password#code=\S+)$", re.MULTILINE)
-
-
-def mails_in(folder: Path) -> list[EmailMessage]:
-    """The mails dev wrote to ``folder``, oldest first."""
-    mails = []
-    for path in sorted(folder.glob("*.eml")):
-        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        mails.append(parsed)
-    return mails
 
 
 @pytest.mark.timeout(120)

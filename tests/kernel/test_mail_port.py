@@ -3,8 +3,6 @@ the directory adapter (``streamstack dev``)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,7 +14,7 @@ from streamstack.kernel.mail import Mail, MailSender, MailUnavailable, directory
 from streamstack.kernel.mail.directory import DirectoryMailSender
 from streamstack.kernel.mail.smtp import SmtpMailSender, SmtpServer
 from support.apps import free_port  # nothing listens there
-from support.mail import MailServer
+from support.mail import MailServer, mails_in
 
 SENDER = "StreamStack <no-reply@streamstack.example>"
 MAIL = Mail(
@@ -35,20 +33,11 @@ class Adapter:
         self.delivered = delivered
 
 
-def _read_directory(directory: Path) -> list[EmailMessage]:
-    mails = []
-    for path in sorted(directory.glob("*.eml")):
-        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        mails.append(parsed)
-    return mails
-
-
 @pytest.fixture(params=["directory", "smtp"])
 def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Adapter:
     if request.param == "directory":
         directory = tmp_path / "mail"
-        return Adapter(DirectoryMailSender(directory, SENDER), lambda: _read_directory(directory))
+        return Adapter(DirectoryMailSender(directory, SENDER), lambda: mails_in(directory))
     server: MailServer = request.getfixturevalue("smtp_server")
     return Adapter(SmtpMailSender(server.url, SENDER), lambda: server.inbox.mails)
 

@@ -6,6 +6,7 @@ import email
 import email.policy
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,3 +63,14 @@ def smtp_server() -> Iterator[MailServer]:
     server.start()
     yield server
     server.stop()
+
+
+def mails_in(folder: Path) -> list[EmailMessage]:
+    """The mails a directory mail sender (``streamstack dev``'s) wrote to ``folder``,
+    oldest first."""
+    mails = []
+    for path in sorted(folder.glob("*.eml")):
+        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        mails.append(parsed)
+    return mails
