@@ -79,7 +79,6 @@ def test_the_admin_created_in_a_data_directory_signs_in_on_dev_with_it(tmp_path:
             assert http.get("/api/v1/auth/config").json() == {
                 "registration_mode": "invite",
                 # dev writes its mail to the data directory
-                "password_reset_by_email": True,
                 "mail": True,
             }
             stranger = {"email": "stranger@example.com", "password": second_password}

@@ -22,7 +22,6 @@ async def test_the_registration_mode_is_public(auth_settings_factory, overrides,
         assert response.status_code == 200, response.text
         assert response.json() == {
             "registration_mode": mode,
-            "password_reset_by_email": False,
             "mail": False,
         }
         assert response.headers["cache-control"] == "no-cache"
@@ -33,7 +32,6 @@ async def test_the_config_ignores_a_token_and_refuses_other_methods(client):
     signed = await client.get(f"{API}/config", headers=bearer(pair["access_token"]))
     assert signed.json() == {
         "registration_mode": "open",
-        "password_reset_by_email": False,
         "mail": False,
     }
     refused = await client.post(f"{API}/config", json={"registration_mode": "closed"})

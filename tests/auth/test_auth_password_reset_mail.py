@@ -217,9 +217,9 @@ async def test_without_mail_the_request_is_refused_and_the_config_says_so(
     client, auth_settings_factory, smtp_server
 ):
     config = (await client.get(f"{API}/config")).json()
-    assert config["password_reset_by_email"] is False
+    assert config["mail"] is False
     email, _ = await signed_in(client)
     refused = await client.post(REQUEST, json={"email": email})
     assert_error(refused, 403, "reset_by_email_disabled")
     async with running_app(mail_settings(auth_settings_factory, smtp_server)) as mailing:
-        assert (await mailing.get(f"{API}/config")).json()["password_reset_by_email"] is True
+        assert (await mailing.get(f"{API}/config")).json()["mail"] is True

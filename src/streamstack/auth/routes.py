@@ -173,10 +173,9 @@ class AccountController(Controller):
     @get("/config", cache_control=None)
     async def config(self, auth: Auth) -> Response[AuthConfig]:
         """Public: how accounts are created (``open``, ``invite`` or ``closed``), so the SPA
-        shows the invite-code field or hides registration, and whether a reset link can be
-        mailed (``mail``: whether the server sends mail at all)."""
-        mail = auth.mail is not None
-        config = AuthConfig(auth.registration_mode, password_reset_by_email=mail, mail=mail)
+        shows the invite-code field or hides registration, and whether the server sends mail
+        (``mail``: "Forgot your password?" links, invites by email)."""
+        config = AuthConfig(auth.registration_mode, mail=auth.mail is not None)
         return Response(config, headers={"Cache-Control": "no-cache"})
 
     @post(

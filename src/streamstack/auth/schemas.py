@@ -305,7 +305,6 @@ class AuthConfig(msgspec.Struct, frozen=True):
     """
 
     registration_mode: RegistrationMode
-    #: Whether "Forgot your password?" can mail a reset link (``STREAMSTACK_SMTP_URL`` set).
-    password_reset_by_email: bool = False
-    #: Whether the server sends mail at all (reset links, security notices, invites).
+    #: Whether the server sends mail (``STREAMSTACK_SMTP_URL`` set, or dev): "Forgot your
+    #: password?" links, invites by email, security notices.
     mail: bool = False

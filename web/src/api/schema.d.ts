@@ -1113,8 +1113,6 @@ export interface components {
         AuthConfig: {
             /** @default false */
             mail?: boolean;
-            /** @default false */
-            password_reset_by_email?: boolean;
             /** @enum {string} */
             registration_mode: "open" | "invite" | "closed";
         };

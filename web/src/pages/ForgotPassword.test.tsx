@@ -6,7 +6,7 @@ import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server }
 const REQUEST = `${API}/auth/password-reset/request`;
 
 function mailOn(on: boolean) {
-  server.use(http.get(`${API}/auth/config`, () => ok({ registration_mode: "open", password_reset_by_email: on })));
+  server.use(http.get(`${API}/auth/config`, () => ok({ registration_mode: "open", mail: on })));
 }
 
 async function askForLink(email: string) {

@@ -85,7 +85,7 @@ describe("InvitesPanel", () => {
   it("mails an invite when the server sends mail, and the list says to whom", async () => {
     let listed: InviteView[] = [];
     const seen = openInvitesWith(
-      { registration_mode: "invite", password_reset_by_email: true, mail: true },
+      { registration_mode: "invite", mail: true },
       () => listed,
       http.post(INVITES, async ({ request }) => {
         const body = (await request.json()) as InviteRequest;
@@ -212,7 +212,7 @@ describe("InvitesPanel", () => {
 
   it("says how long to wait when too many invites were mailed in a minute", async () => {
     openInvitesWith(
-      { registration_mode: "invite", password_reset_by_email: true, mail: true },
+      { registration_mode: "invite", mail: true },
       () => [],
       http.post(INVITES, () =>
         apiError(429, "invite_mail_throttled", "too many invites mailed in a minute; try again in a minute", {

@@ -69,7 +69,7 @@ describe("ResetPasswordPage opening a link", () => {
 
   it("sends the owner to ask for a new link when the server mails them", async () => {
     server.use(
-      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open", password_reset_by_email: true, mail: true })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open", mail: true })),
       http.post(CHECK, () => apiError(403, "invalid_reset_code", "this password-reset code is not valid")),
     );
     renderApp("/reset-password#code=USED-1");

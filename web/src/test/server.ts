@@ -12,7 +12,7 @@ import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
  */
 export const server = setupServer(
   http.get("/api/v1/auth/config", () =>
-    HttpResponse.json({ registration_mode: "open", password_reset_by_email: false }),
+    HttpResponse.json({ registration_mode: "open", mail: false }),
   ),
 );
 
