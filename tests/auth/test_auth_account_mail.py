@@ -33,10 +33,10 @@ from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
 
 from streamstack.auth import account_mail as account_mail_module
 from streamstack.auth.module import standalone_service
-from support.apps import free_port, running_app, served_app
+from support.apps import running_app, served_app
 from support.clock import HeldClock
 from support.commands import CommandLine
-from support.mail import MailServer
+from support.mail import MailServer, unreachable_smtp_url
 from support.waiting import eventually
 
 ME = f"{API}/me"
@@ -224,10 +224,7 @@ async def test_nothing_is_sent_without_mail(auth_settings, smtp_server):
 async def test_a_mail_server_away_does_not_break_the_change(auth_settings_factory, monkeypatch):
     recorder = structlog.testing.CapturingLogger()
     monkeypatch.setattr(account_mail_module, "log", recorder)
-    closed_port = free_port()  # nothing listens there
-    settings = auth_settings_factory(
-        smtp_url=f"smtp://127.0.0.1:{closed_port}", public_url=PUBLIC_URL
-    )
+    settings = auth_settings_factory(smtp_url=unreachable_smtp_url(), public_url=PUBLIC_URL)
     async with running_app(settings) as client:
         email, pair = await signed_in(client)
         body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}

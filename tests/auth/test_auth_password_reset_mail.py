@@ -20,10 +20,10 @@ from auth_accounts import signed_in_admin as admin_pair
 
 from streamstack.auth import account_mail as account_mail_module
 from streamstack.settings import Settings
-from support.apps import free_port, running_app, served_app
+from support.apps import running_app, served_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
-from support.mail import MailServer
+from support.mail import MailServer, unreachable_smtp_url
 from support.waiting import eventually
 
 REQUEST = f"{API}/password-reset/request"
@@ -198,10 +198,7 @@ async def test_a_mail_server_that_is_away_is_logged_not_a_500(auth_settings_fact
     # configured logging, and structlog's capture_logs would miss them.
     recorder = structlog.testing.CapturingLogger()
     monkeypatch.setattr(account_mail_module, "log", recorder)
-    closed_port = free_port()  # nothing listens there
-    settings = auth_settings_factory(
-        smtp_url=f"smtp://127.0.0.1:{closed_port}", public_url=PUBLIC_URL
-    )
+    settings = auth_settings_factory(smtp_url=unreachable_smtp_url(), public_url=PUBLIC_URL)
     async with running_app(settings) as client:
         email = new_email()
         await register(client, email)

@@ -13,8 +13,7 @@ import structlog
 from streamstack.kernel.mail import Mail, MailSender, MailUnavailable, directory
 from streamstack.kernel.mail.directory import DirectoryMailSender
 from streamstack.kernel.mail.smtp import SmtpMailSender, SmtpServer
-from support.apps import free_port  # nothing listens there
-from support.mail import MailServer, mails_in
+from support.mail import MailServer, mails_in, unreachable_smtp_url
 
 SENDER = "StreamStack <no-reply@streamstack.example>"
 MAIL = Mail(
@@ -66,7 +65,7 @@ async def test_a_failure_to_hand_over_is_mail_unavailable(kind: str, tmp_path: P
         blocked.write_text("a file where the mail directory should be")
         sender: MailSender = DirectoryMailSender(blocked / "mail", SENDER)
     else:
-        sender = SmtpMailSender(f"smtp://127.0.0.1:{free_port()}", SENDER)
+        sender = SmtpMailSender(unreachable_smtp_url(), SENDER)
     with pytest.raises(MailUnavailable):
         await sender.send(MAIL)
 

@@ -74,3 +74,8 @@ def mails_in(folder: Path) -> list[EmailMessage]:
         assert isinstance(parsed, EmailMessage)
         mails.append(parsed)
     return mails
+
+
+def unreachable_smtp_url() -> str:
+    """An SMTP URL nothing listens at: a mail server that is away."""
+    return f"smtp://127.0.0.1:{free_port()}"

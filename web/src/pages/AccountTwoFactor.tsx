@@ -155,16 +155,25 @@ function SetupPasswordForm({
     <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Turn on two-factor authentication">
       {notice && <FocusedMessage message={notice} role="alert" className="notice" testId="two-factor-expired" />}
       <CurrentPasswordField label="Password" error={errorAt("password")} value={password} onChange={setPassword} />
-      <FormError message={errorAt("form")} testId="two-factor-error" />
+      <SetupStepEnd error={errorAt("form")} busy={busy} label={busy ? "Checking…" : "Continue"} onCancel={onCancel} />
+    </form>
+  );
+}
+
+/** The end of a setup step's form: its refusal, then go on or cancel the setup. */
+function SetupStepEnd({ error, busy, label, onCancel }: { error: string | null; busy: boolean; label: string; onCancel: () => void }) {
+  return (
+    <>
+      <FormError message={error} testId="two-factor-error" />
       <div className="button-row">
         <SubmitButton className="button primary" busy={busy}>
-          {busy ? "Checking…" : "Continue"}
+          {label}
         </SubmitButton>
         <button type="button" className="button" onClick={onCancel}>
           Cancel
         </button>
       </div>
-    </form>
+    </>
   );
 }
 
@@ -227,15 +236,7 @@ function SetupCodeForm({
         value={code}
         onChange={setCode}
       />
-      <FormError message={errorAt("form")} testId="two-factor-error" />
-      <div className="button-row">
-        <SubmitButton className="button primary" busy={busy}>
-          {busy ? "Turning on…" : "Turn on"}
-        </SubmitButton>
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <SetupStepEnd error={errorAt("form")} busy={busy} label={busy ? "Turning on…" : "Turn on"} onCancel={onCancel} />
     </form>
   );
 }

@@ -2,8 +2,7 @@ import { useCallback, useState, type FormEvent, type ReactNode } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
-import { useRegistrationMode } from "../auth/useRegistrationMode";
-import { useMailOn } from "../auth/useMailOn";
+import { useAuthConfig } from "../auth/useAuthConfig";
 import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -39,8 +38,7 @@ const MODE_NOTES: Record<AuthConfig["registration_mode"], string> = {
 };
 
 /** Which registration mode the server runs, and so whether invites are needed at all. */
-function RegistrationModeNote() {
-  const mode = useRegistrationMode();
+function RegistrationModeNote({ mode }: { mode: AuthConfig["registration_mode"] | undefined }) {
   return (
     <p className="muted" data-testid="registration-mode">
       {mode ? MODE_NOTES[mode] : "When registration is invite-only, a new account needs one of these single-use codes."}
@@ -116,6 +114,7 @@ export function InvitesPanel({ listed }: { listed: AsyncResult<InviteView[]> }) 
   const { data: invites, error, loading, reload } = listed;
   const [created, setCreated] = useState<InviteCreated | null>(null);
   const action = useAction();
+  const config = useAuthConfig();
   const busy = action.running !== null;
 
   // A revoked invite keeps its row, without the focused Revoke: the focus goes to this instead.
@@ -132,9 +131,10 @@ export function InvitesPanel({ listed }: { listed: AsyncResult<InviteView[]> }) 
   return (
     <section aria-labelledby="invites-title" className="invites">
       <h2 id="invites-title">Invites</h2>
-      <RegistrationModeNote />
+      <RegistrationModeNote mode={config?.registration_mode} />
       <NewInviteForm
         action={action}
+        mailOn={config?.mail ?? false}
         onCreated={(invite) => {
           setCreated(invite);
           reload();
@@ -183,17 +183,18 @@ function InviteLists({
   );
 }
 
+/** What the new-invite form takes; `mailOn`: whether the server sends mail (the field to mail the link is there only then). */
+type NewInviteProps = { action: Action; mailOn: boolean; onCreated: (invite: InviteCreated) => void };
+
 /**
  * Makes an invite: a note that tells it apart in the list (optional, one line,
  * the API's limit), how long it is valid, Create. A refused note is told at its
  * field, which keeps it to be mended; a made invite empties it.
  */
-function NewInviteForm({ action, onCreated }: { action: Action; onCreated: (invite: InviteCreated) => void }) {
+function NewInviteForm({ action, mailOn, onCreated }: NewInviteProps) {
   const [hours, setHours] = useState<number>(168);
   const [note, setNote] = useState("");
   const [noteError, setNoteError] = useState<string | null>(null);
-  // The field to mail the link is there only when the server sends mail.
-  const mailOn = useMailOn();
   const [email, setEmail] = useState("");
   const [emailError, setEmailError] = useState<string | null>(null);
 

@@ -5,7 +5,7 @@ import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
-import { useRegistrationMode } from "../auth/useRegistrationMode";
+import { useAuthConfig } from "../auth/useAuthConfig";
 import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";
@@ -36,7 +36,7 @@ export function RegisterPage() {
   const { status } = useAuth();
   // The server says whether registration is open, invite-only or closed; until
   // it has (or if it cannot), the form offers an optional invite code.
-  const mode = useRegistrationMode();
+  const mode = useAuthConfig()?.registration_mode ?? null;
   // Sent here from the sign-in page on the way to a video: the new account goes on to it.
   const location = useLocation();
   const target = redirectTarget(location.state);

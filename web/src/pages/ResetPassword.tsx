@@ -9,7 +9,7 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
 import { fragmentValue } from "../lib/paths";
-import { useMailOn } from "../auth/useMailOn";
+import { useAuthConfig } from "../auth/useAuthConfig";
 
 function isDeadCode(err: unknown): boolean {
   return err instanceof ApiError && err.code === "invalid_reset_code";
@@ -20,7 +20,7 @@ function isDeadCode(err: unknown): boolean {
 export function ResetPasswordPage() {
   const location = useLocation();
   // With mail on, the owner asks for a new link themselves instead of asking an administrator.
-  const byEmail = useMailOn();
+  const byEmail = useAuthConfig()?.mail ?? false;
   const [linkCode] = useState(() => fragmentValue(location.hash, "code"));
   // The link's code is checked as the page opens, so a used or expired link says so before
   // anyone types a new password (the check does not use the code up).

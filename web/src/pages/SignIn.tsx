@@ -4,7 +4,7 @@ import { getTwoFactor } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
-import { useMailOn } from "../auth/useMailOn";
+import { useAuthConfig } from "../auth/useAuthConfig";
 import { FormError } from "../components/ErrorMessage";
 import { CurrentPasswordField, EmailField, TwoFactorCodeField } from "../components/AccountFields";
 import { keepRecoveryCodesLeft } from "../lib/draftStore";
@@ -261,7 +261,7 @@ function ThrottleCountdown({ left, atFirst }: { left: number; atFirst: number | 
  * to ask (an administrator makes a reset link on the Users page).
  */
 function ForgotPassword() {
-  const byEmail = useMailOn();
+  const byEmail = useAuthConfig()?.mail ?? false;
   return (
     <p className="muted" data-testid="forgot-password">
       {byEmail ? (
