@@ -1,8 +1,11 @@
 """The auth module's published language.
 
-Events: :data:`USER_DELETED` (payload :class:`UserDeleted`) is published through auth's
-transactional outbox when an admin deletes an account, so that modules keeping per-user
-data (the catalogue's watch progress) delete theirs.
+Events, published through auth's transactional outbox: :data:`USER_DELETED` (payload
+:class:`UserDeleted`) when an account is deleted, so that modules keeping per-user data
+(the catalogue's watch progress) delete theirs; :data:`USER_NAMED` (payload
+:class:`UserNamed`) when an account's display name is set or changed, so that modules
+showing it (the catalogue's comments) show the new one. An access token also carries the
+name as of its signing (the ``name`` claim, :attr:`~streamstack.kernel.jwt.Claims.name`).
 
 Nothing else here is called: other modules learn who is calling from the kernel's one
 authenticator, which verifies the token and reads the revoked-tokens list that auth writes
@@ -30,3 +33,19 @@ class UserDeleted(msgspec.Struct, frozen=True):
 
     user_id: Annotated[str, msgspec.Meta(pattern=UUID_TEXT)]
     deleted_at: datetime.datetime
+
+
+#: Subject of the event published when an account's display name is set, changed or cleared.
+USER_NAMED = "auth.events.user.named"
+
+
+class UserNamed(msgspec.Struct, frozen=True):
+    """Payload of :data:`USER_NAMED` (JSON): an account's display name as of ``named_at``.
+
+    A follower keeps the newest by ``named_at`` (events may arrive late or twice), and a
+    token's ``name`` claim only when its ``iat`` is newer than the name it keeps.
+    """
+
+    user_id: Annotated[str, msgspec.Meta(pattern=UUID_TEXT)]
+    display_name: str | None
+    named_at: datetime.datetime

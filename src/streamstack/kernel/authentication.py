@@ -39,6 +39,10 @@ class Principal(msgspec.Struct, frozen=True):
     expires_at: int
     family: str | None = None
     """The login session the token was issued in (the ``fam`` claim)."""
+    name: str | None = None
+    """The account's display name when the token was signed (the ``name`` claim)."""
+    issued_at: int = 0
+    """When the token was signed (``iat``): a name it carries is as of then."""
 
     @property
     def is_admin(self) -> bool:
@@ -59,7 +63,16 @@ class Authenticator:
             raise Unauthorized("a bearer token is required")
         claims = self.verifier.verify(token, "access")
         await self.revocations.check(claims.jti)
-        return Principal(claims.sub, claims.role, claims.jti, token, claims.exp, claims.fam)
+        return Principal(
+            claims.sub,
+            claims.role,
+            claims.jti,
+            token,
+            claims.exp,
+            claims.fam,
+            claims.name,
+            claims.iat,
+        )
 
     async def authorize(self, token: str | None, access: Access) -> Principal | None:
         """The caller if ``access`` admits it (None for ``"service"``), else 401/403."""

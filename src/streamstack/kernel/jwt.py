@@ -61,6 +61,8 @@ class Claims(msgspec.Struct, frozen=True):
     typ: TokenType
     role: str = "viewer"
     fam: str | None = None
+    name: str | None = None
+    """The account's display name when the token was signed (shown with its comments)."""
 
 
 def key_id(public_pem: bytes) -> str:
