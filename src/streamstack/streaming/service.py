@@ -165,6 +165,8 @@ class StreamTokens:
             self._budgets.spend(caller.user_id)  # 429 before anything is stored
         now = int(self._clock().timestamp())
         decided = now if request.decided_at is None else int(request.decided_at)
+        # The item has an HLS package under its prefix: what plays, and all a viewer may play.
+        packaged = request.hls and bool(request.object_prefix)
         grant = StreamGrant(
             media_id=request.media_id,
             user_id=caller.user_id,
@@ -176,7 +178,7 @@ class StreamTokens:
             session_expires=caller.expires_at,
             # The catalogue asks it for admins alone; a viewer's call never gets it.
             download_name=(request.download_name or "") if caller.is_admin else "",
-            plays_original=caller.is_admin or not (request.hls and request.object_prefix),
+            plays_original=caller.is_admin or not packaged,
         )
         token = await self._store.create(grant)
         metrics.count_stream_token_issued()
@@ -186,7 +188,7 @@ class StreamTokens:
         return StreamTokenGrant(
             stream_url=base,
             expires_in=max(1, min(self._store.ttl_seconds, caller.expires_at - now)),
-            hls_url=f"{base}/{HLS_MASTER_PATH}" if prefixed and request.hls else None,
+            hls_url=f"{base}/{HLS_MASTER_PATH}" if packaged else None,
             storyboard_url=(
                 f"{base}/{STORYBOARD_PATH}" if prefixed and request.storyboard else None
             ),
