@@ -1,8 +1,8 @@
-import { render } from "@testing-library/react";
+import { render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import { mediaItem } from "../test/fixtures";
-import { Thumbnail } from "./MediaCard";
+import { MediaCard, Thumbnail } from "./MediaCard";
 
 /** The still and the blurred copy behind it (null when the still fills the box by itself). */
 function pictures(item: ReturnType<typeof mediaItem>) {
@@ -44,5 +44,28 @@ describe("Thumbnail", () => {
   it("needs no backdrop without a still", () => {
     const { backdrop } = pictures(mediaItem({ video_codec: null, thumbnail_url: null, poster_url: null }));
     expect(backdrop).toBeNull();
+  });
+});
+
+describe("MediaCard", () => {
+  function card(item: ReturnType<typeof mediaItem>) {
+    render(
+      <MemoryRouter>
+        <MediaCard item={item} />
+      </MemoryRouter>,
+    );
+  }
+
+  it("tells an admin that a video in Browse is unlisted (viewers never see it there)", () => {
+    card(mediaItem({ status: "published", visibility: "unlisted" }));
+    expect(screen.getByText("Unlisted")).toHaveClass("badge");
+  });
+
+  it("says nothing of a listed video's visibility, nor of an unlisted draft's (it says Draft)", () => {
+    card(mediaItem({ status: "published", visibility: "listed" }));
+    expect(screen.queryByText("Unlisted")).toBeNull();
+    card(mediaItem({ status: "draft", visibility: "unlisted" }));
+    expect(screen.getByText("Draft")).toBeInTheDocument();
+    expect(screen.queryByText("Unlisted")).toBeNull();
   });
 });

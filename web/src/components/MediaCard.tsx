@@ -120,6 +120,8 @@ export function MediaCard({ item, progress }: { item: CatalogueItem; progress?: 
       </p>
       <TagLinks tags={item.tags} className="card-tags" label={`Tags of ${item.title}`} />
       {item.status === "draft" && <span className="badge draft">Draft</span>}
+      {/* Only admins meet an unlisted video in a list: say why viewers do not. */}
+      {item.status === "published" && item.visibility === "unlisted" && <span className="badge unlisted">Unlisted</span>}
       <ProcessingBadge item={item} />
     </li>
   );
