@@ -21,6 +21,20 @@ class Inbox:
 
     def __init__(self) -> None:
         self.mails: list[EmailMessage] = []
+        #: Addresses the server refuses for good (550), as a server without the mailbox.
+        self.unknown: set[str] = set()
+        #: Every recipient a client named, in order (refused ones too).
+        self.recipients_asked: list[str] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        """aiosmtpd's hook: take the recipient, or refuse an unknown one for good."""
+        self.recipients_asked.append(address)
+        if address in self.unknown:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         """aiosmtpd's hook: keep the mail."""

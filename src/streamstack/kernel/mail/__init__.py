@@ -18,6 +18,16 @@ from streamstack.kernel.errors import ServiceUnavailable
 class MailUnavailable(ServiceUnavailable, code="mail_unavailable"):
     """The mail could not be handed over (server away, refused, disk full)."""
 
+    #: Whether trying again cannot help: the server refused it for good (an SMTP 5xx, such
+    #: as an unknown recipient), rather than being away or busy.
+    lasting = False
+
+
+class MailRefused(MailUnavailable):
+    """The mail server refused the mail for good (a 5xx answer): it is not tried again."""
+
+    lasting = True
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Mail:

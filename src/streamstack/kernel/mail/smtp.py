@@ -19,7 +19,7 @@ import ssl
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from streamstack.kernel.mail import Mail, MailUnavailable
+from streamstack.kernel.mail import Mail, MailRefused, MailUnavailable
 
 #: Seconds a connection, and each command on it, may take.
 SMTP_TIMEOUT_SECONDS = 15.0
@@ -55,6 +55,16 @@ class SmtpServer:
         )
 
 
+def refused_for_good(exc: BaseException) -> bool:
+    """Whether the server answered with a permanent (5xx) refusal: of every recipient, of
+    the sender or of the message. A 4xx (busy, greylisting) or no answer may pass later."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
 class SmtpMailSender:
     """Sends each mail over a connection of its own (reset mails are rare)."""
 
@@ -68,6 +78,8 @@ class SmtpMailSender:
         try:
             await asyncio.to_thread(self._deliver, message)
         except (OSError, smtplib.SMTPException) as exc:
+            if refused_for_good(exc):
+                raise MailRefused(f"the mail server refused the mail ({exc})") from exc
             raise MailUnavailable(f"the mail server refused or did not answer ({exc})") from exc
 
     def _deliver(self, message: EmailMessage) -> None:
