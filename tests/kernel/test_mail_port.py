@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-from streamstack.kernel.mail import Mail, MailSender, MailUnavailable, directory
+from streamstack.kernel.mail import Mail, MailRefused, MailSender, MailUnavailable, directory
 from streamstack.kernel.mail.directory import DirectoryMailSender
 from streamstack.kernel.mail.smtp import SmtpMailSender, SmtpServer
 from support.mail import MailServer, mails_in, unreachable_smtp_url
@@ -66,8 +66,17 @@ async def test_a_failure_to_hand_over_is_mail_unavailable(kind: str, tmp_path: P
         sender: MailSender = DirectoryMailSender(blocked / "mail", SENDER)
     else:
         sender = SmtpMailSender(unreachable_smtp_url(), SENDER)
-    with pytest.raises(MailUnavailable):
+    with pytest.raises(MailUnavailable) as failure:
         await sender.send(MAIL)
+    assert not failure.value.lasting  # a server away, a disk full: worth trying again
+
+
+async def test_an_unknown_mailbox_is_refused_for_good(smtp_server: MailServer) -> None:
+    smtp_server.inbox.unknown.add(MAIL.to)
+    with pytest.raises(MailRefused) as refusal:
+        await SmtpMailSender(smtp_server.url, SENDER).send(MAIL)
+    assert refusal.value.lasting
+    assert smtp_server.inbox.mails == []
 
 
 async def test_the_directory_adapter_logs_the_link(
