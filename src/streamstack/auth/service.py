@@ -674,7 +674,8 @@ class AuthService:
         self, caller: Principal, code: str, client: ClientInfo | None = None
     ) -> RecoveryCodes:
         """Turn two-factor on with the first code of a started setup's secret: a new set of
-        recovery codes, shown only now. 409 ``two_factor_not_set_up`` without a setup of
+        recovery codes, shown only now; every other session of the account is signed out,
+        as a password change does. 409 ``two_factor_not_set_up`` without a setup of
         the last 15 minutes, 409 ``two_factor_on``, 403 ``invalid_code``."""
         now = self.clock()
         codes = new_recovery_codes()
@@ -694,6 +695,11 @@ class AuthService:
             if not await records.two_factor.confirm(user.id, step, now, now - SETUP_LIFETIME):
                 raise _two_factor_on()  # confirmed by a request of theirs meanwhile
             await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
+            # Turned on for fear the password leaked: a session signed in with it ends. The
+            # row held first: a sign-in issuing tokens meanwhile commits before the revoking.
+            await records.users.locked([user.id])
+            others = _sessions_but(user.id, _uuid_or_none(caller.family))
+            await self._revoke_sessions(records, others, now)
         log.info("two_factor_enabled", user_id=str(user.id))
         agent = client.user_agent if client else None
         self._notify(letters.two_factor_on(letters.Change(user.email, now, agent)))
