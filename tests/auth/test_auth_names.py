@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
+import pyotp
 import pytest
 from auth_accounts import (
     API,
@@ -99,6 +100,24 @@ async def test_tokens_carry_the_name_as_of_their_signing(client, auth_settings):
     assert "name" not in claims_of(pair)
     me = await client.get(f"{API}/me", headers=bearer(pair["access_token"]))
     assert me.json()["id"] == user["id"]
+
+
+async def test_a_sign_in_with_a_two_factor_code_carries_the_name(client, clock):
+    email = new_email()
+    await register(client, email, display_name="Hedy")
+    _, pair = await signed_in(client, email)
+    headers = bearer(pair["access_token"])
+    two_factor = f"{API}/me/two-factor"
+    setup = await client.post(f"{two_factor}/setup", json={"password": PASSWORD}, headers=headers)
+    app = pyotp.TOTP(setup.json()["secret"])
+    enabled = await client.post(
+        f"{two_factor}/enable", json={"code": app.at(clock.now)}, headers=headers
+    )
+    assert enabled.status_code == 200, enabled.text
+    body = {"email": email, "password": PASSWORD, "code": app.at(clock.now, counter_offset=1)}
+    response = await client.post(f"{API}/login", json=body)
+    assert response.status_code == 200, response.text
+    assert claims_of(response.json())["name"] == "Hedy"
 
 
 async def test_an_account_without_a_name_gets_no_name_claim(client, auth_settings):
