@@ -162,6 +162,7 @@ async def test_two_factor_changes_are_told(auth_settings_factory, smtp_server):
         on = await mail_to(smtp_server, email)
         assert on["Subject"] == "Two-factor authentication is on"
         assert "From: Firefox on Linux" in text_of(on)
+        assert "Every other device was signed out." in text_of(on)
         clock.advance(30)
         proof = {"password": PASSWORD, "code": pyotp.TOTP(secret).at(clock.now)}
         renewed = await client.post(

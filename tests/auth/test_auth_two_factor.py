@@ -23,6 +23,7 @@ from auth_accounts import (
     PASSWORD,
     admin_token,
     assert_error,
+    assert_signed_out,
     bearer,
     login,
     read_behind,
@@ -127,6 +128,25 @@ async def test_setting_up_changes_sign_in_only_once_a_code_confirms_it(client, c
     assert (await client.get(f"{API}/me", headers=headers)).json()["two_factor"] is True
     # From now on the password alone is not enough.
     assert_error(await login(client, email), 401, "two_factor_required")
+
+
+async def test_turning_it_on_signs_out_the_other_sessions_only(client, clock):
+    # Turned on for fear the password leaked: an intruder's session ends with it.
+    email, mine = await signed_in(client)
+    _, other = await signed_in(client, email)
+    _, stranger = await signed_in(client)
+    headers = bearer(mine["access_token"])
+    setup = await client.post(f"{TWO_FACTOR}/setup", json={"password": PASSWORD}, headers=headers)
+    assert setup.status_code == 201, setup.text
+    code = app_code(setup.json()["secret"], clock)
+    enabled = await client.post(f"{TWO_FACTOR}/enable", json={"code": code}, headers=headers)
+    assert enabled.status_code == 200, enabled.text
+    await assert_signed_out(client, other)
+    assert (await client.get(f"{API}/me", headers=headers)).status_code == 200
+    again = await client.post(f"{API}/refresh", json={"refresh_token": mine["refresh_token"]})
+    assert again.status_code == 200, again.text
+    me = await client.get(f"{API}/me", headers=bearer(stranger["access_token"]))
+    assert me.status_code == 200  # another account is untouched
 
 
 async def test_a_code_signs_in_once_within_its_step_and_one_either_side(client, clock):

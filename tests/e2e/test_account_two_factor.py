@@ -50,6 +50,8 @@ async def turn_on(page: Page, base: str) -> tuple[pyotp.TOTP, list[str]]:
     await section.get_by_role("button", name="Turn on").click()
     codes = section.get_by_role("list", name="Recovery codes").get_by_role("listitem")
     await codes.first.wait_for()
+    advice = await section.get_by_test_id("recovery-codes-advice").text_content()
+    assert advice is not None and "Your other sessions were signed out." in advice
     shown = [c.strip() for c in await codes.all_text_contents()]
     assert len(shown) == 10
     async with page.expect_download() as downloading:

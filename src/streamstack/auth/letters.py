@@ -107,7 +107,8 @@ def two_factor_on(change: Change) -> Mail:
         change,
         "Two-factor authentication is on",
         f"Two-factor authentication was turned on for your StreamStack account {change.to}: "
-        "signing in now takes a code from an authenticator app as well as the password.",
+        "signing in now takes a code from an authenticator app as well as the password. "
+        "Every other device was signed out.",
     )
 
 

@@ -421,7 +421,8 @@ class TwoFactorController(Controller):
         data: TwoFactorEnable,
     ) -> Response[RecoveryCodes]:
         """Turn two-factor authentication on with the first code from the app: ten recovery
-        codes, shown only in this answer."""
+        codes, shown only in this answer. Every other session of the account is signed out
+        (this one stays signed in)."""
         codes = await auth.enable_two_factor(principal, data.code, client_info(request))
         return Response(codes, headers=_NO_STORE)
 

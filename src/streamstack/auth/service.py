@@ -72,7 +72,7 @@ from streamstack.auth.two_factor import (
     otpauth_uri,
     recovery_digest,
 )
-from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.contracts.auth import USER_DELETED, USER_NAMED, UserDeleted, UserNamed
 from streamstack.contracts.limits import INVITE_NOTE_MAX, ONE_LINE
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.clock import Clock, utcnow
@@ -343,6 +343,10 @@ class AuthService:
                 # Open: the code is not needed, but a usable one is spent, so the admins'
                 # list does not show an invite that made an account as still active.
                 await records.invites.consume(code_digest(form.invite_code), user.id, self.clock())
+            if name is not None:
+                await _announce_name(records, user.id, name, user.created_at)
+        if name is not None:
+            self.events_enqueued()
         return user_view(user)
 
     async def current_user(self, caller: Principal) -> UserView:
@@ -433,13 +437,22 @@ class AuthService:
         return user, password
 
     async def change_display_name(self, caller: Principal, display_name: str | None) -> UserView:
-        """Set (or, with None or blanks, remove) the caller's display name."""
+        """Set (or, with None or blanks, remove) the caller's display name; a change is
+        announced (``user.named``, through the outbox, in the same transaction) to the
+        modules that show it, and the caller's tokens carry it from their next refresh."""
         name = clean_display_name(display_name)
         async with self._work() as records:
             user = await self._caller_account(records, caller)
-            user.display_name = name
-            user.updated_at = self.clock()
-            return await viewed(records, user)
+            renamed = user.display_name != name
+            if renamed:
+                now = self.clock()
+                user.display_name = name
+                user.updated_at = now
+                await _announce_name(records, user.id, name, now)
+            view = await viewed(records, user)
+        if renamed:
+            self.events_enqueued()
+        return view
 
     async def list_users(
         self,
@@ -661,7 +674,8 @@ class AuthService:
         self, caller: Principal, code: str, client: ClientInfo | None = None
     ) -> RecoveryCodes:
         """Turn two-factor on with the first code of a started setup's secret: a new set of
-        recovery codes, shown only now. 409 ``two_factor_not_set_up`` without a setup of
+        recovery codes, shown only now; every other session of the account is signed out,
+        as a password change does. 409 ``two_factor_not_set_up`` without a setup of
         the last 15 minutes, 409 ``two_factor_on``, 403 ``invalid_code``."""
         now = self.clock()
         codes = new_recovery_codes()
@@ -681,6 +695,11 @@ class AuthService:
             if not await records.two_factor.confirm(user.id, step, now, now - SETUP_LIFETIME):
                 raise _two_factor_on()  # confirmed by a request of theirs meanwhile
             await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
+            # Turned on for fear the password leaked: a session signed in with it ends. The
+            # row held first: a sign-in issuing tokens meanwhile commits before the revoking.
+            await records.users.locked([user.id])
+            others = _sessions_but(user.id, _uuid_or_none(caller.family))
+            await self._revoke_sessions(records, others, now)
         log.info("two_factor_enabled", user_id=str(user.id))
         agent = client.user_agent if client else None
         self._notify(letters.two_factor_on(letters.Change(user.email, now, agent)))
@@ -1299,9 +1318,13 @@ class AuthService:
         return issued
 
     def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
-        """A new access and refresh token for ``user`` in the session ``family``."""
+        """A new access and refresh token for ``user`` in the session ``family``; the access
+        token carries the display name the row read now has (a rename shows from the next
+        refresh), the refresh token none (it is shown to no module)."""
         subject, fam = str(user.id), str(family)
-        access = self.issuer.sign("access", user_id=subject, role=user.role, family=fam)
+        access = self.issuer.sign(
+            "access", user_id=subject, role=user.role, family=fam, name=user.display_name
+        )
         refresh = self.issuer.sign("refresh", user_id=subject, role=user.role, family=fam)
         return IssuedTokens(access, refresh, self.issuer.ttl("access"), user.role)
 
@@ -1353,10 +1376,7 @@ class AuthService:
         """
         await records.users.set_password_hash(user_id, password_hash, now)
         await records.resets.withdraw_unused(user_id, now)
-        sessions = LoginSession.user_id == user_id
-        if keep is not None:
-            sessions = sessions & (LoginSession.id != keep)
-        await self._revoke_sessions(records, sessions, now)
+        await self._revoke_sessions(records, _sessions_but(user_id, keep), now)
 
     async def _registration_problem(
         self, records: AuthRecords, email: str, code_hash: str | None, client: ClientInfo
@@ -1400,6 +1420,21 @@ def _token_row(issued: IssuedTokens, family: uuid.UUID, now: datetime.datetime) 
         access_jti=issued.access.jti,
         access_expires_at=_at(issued.access.expires_at),
     )
+
+
+async def _announce_name(
+    records: AuthRecords, user_id: uuid.UUID, name: str | None, now: datetime.datetime
+) -> None:
+    """Put ``user.named`` (the account's display name as of ``now``) in the outbox, in the
+    unit of work that changes the name: the event exists if and only if the change does."""
+    payload = msgspec.json.encode(UserNamed(str(user_id), name, now))
+    await records.outbox.enqueue(uuid.uuid4().hex, USER_NAMED, payload, now)
+
+
+def _sessions_but(user_id: uuid.UUID, keep: uuid.UUID | None) -> ColumnElement[bool]:
+    """The sessions of ``user_id`` other than ``keep`` (every one when it is None)."""
+    sessions = LoginSession.user_id == user_id
+    return sessions if keep is None else sessions & (LoginSession.id != keep)
 
 
 def _digests(codes: Sequence[str]) -> list[str]:

@@ -107,8 +107,11 @@ class TokenIssuer:
         """Lifetime in seconds of tokens of type ``typ``."""
         return self._ttl[typ]
 
-    def sign(self, typ: TokenType, *, user_id: str, role: str, family: str) -> SignedToken:
-        """A new token of type ``typ`` for ``user_id`` in the session ``family``."""
+    def sign(
+        self, typ: TokenType, *, user_id: str, role: str, family: str, name: str | None = None
+    ) -> SignedToken:
+        """A new token of type ``typ`` for ``user_id`` in the session ``family``, carrying
+        the account's display ``name`` when it has one (the claim is absent otherwise)."""
         now = int(time.time())
         jti = uuid.uuid4().hex
         expires_at = now + self._ttl[typ]
@@ -123,5 +126,7 @@ class TokenIssuer:
             "typ": typ,
             "fam": family,
         }
+        if name is not None:
+            claims["name"] = name
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
         return SignedToken(str(token), jti, expires_at)

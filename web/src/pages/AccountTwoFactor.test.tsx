@@ -73,7 +73,9 @@ describe("Account page: two-factor authentication", () => {
 
     const list = await box.findByRole("list", { name: "Recovery codes" });
     expect(within(list).getAllByRole("listitem").map((li) => li.textContent)).toEqual(CODES);
-    expect(box.getByTestId("recovery-codes-advice")).toHaveTextContent("Keep these recovery codes somewhere safe");
+    expect(box.getByTestId("recovery-codes-advice")).toHaveTextContent(
+      /^Two-factor authentication is on\. Your other sessions were signed out\. Keep these recovery codes somewhere safe/,
+    );
     const download = box.getByRole("link", { name: "Download .txt" });
     expect(download).toHaveAttribute("download", "streamstack-recovery-codes.txt");
     expect(decodeURIComponent(download.getAttribute("href") ?? "")).toContain(recoveryCodesText(VIEWER.email, CODES));
@@ -147,6 +149,7 @@ describe("Account page: two-factor authentication", () => {
     const advice = box.getByTestId("recovery-codes-advice");
     expect(advice).toHaveTextContent(/^New recovery codes — the old ones no longer work\. Keep these recovery codes/);
     expect(advice).not.toHaveTextContent("Two-factor authentication is on");
+    expect(advice).not.toHaveTextContent("Your other sessions were signed out."); // renewing signs none out
     expect(await sentTo(seen, "POST", `${API}/auth/me/two-factor/recovery-codes`)[0]?.request.json()).toEqual({
       password: "my secret words",
       code: "abcde-fghjk",

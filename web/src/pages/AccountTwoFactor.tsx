@@ -271,7 +271,7 @@ function RecoveryCodesShown({ shown, email, onDone }: { shown: ShownCodes; email
         message={
           renewed
             ? `New recovery codes — the old ones no longer work. ${KEEP_CODES}`
-            : `Two-factor authentication is on. ${KEEP_CODES}`
+            : `Two-factor authentication is on. Your other sessions were signed out. ${KEEP_CODES}`
         }
         role="status"
         className="notice"
