@@ -85,7 +85,9 @@ class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``PATCH /api/v1/catalogue/{id}``: the fields to change; ``status`` publishes or
     unpublishes (and clears a schedule); ``publish_at`` schedules a draft to go public at
     that future instant, or (null) cancels its schedule; ``visibility`` lists the item or
-    unlists it (kept whatever the status: a draft goes public as it says)."""
+    unlists it (kept whatever the status: a draft goes public as it says);
+    ``comments_enabled`` turns the item's comments on or off (off: viewers see none, and
+    none may be posted or edited; admins still see them, to moderate)."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
@@ -93,6 +95,7 @@ class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status: MediaStatus | msgspec.UnsetType = msgspec.UNSET
     publish_at: Instant | msgspec.UnsetType | None = msgspec.UNSET
     visibility: MediaVisibility | msgspec.UnsetType = msgspec.UNSET
+    comments_enabled: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class MediaPage(msgspec.Struct, frozen=True):

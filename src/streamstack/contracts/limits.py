@@ -82,6 +82,10 @@ INVITE_NOTE_MAX = 200
 #: Invites one list answers at most (the usable ones first; 100 unless asked):
 #: ``streamstack invites list --all`` asks for this many.
 INVITES_LIST_MAX = 500
+#: A comment's characters (after trimming), and the most comments one page answers (20
+#: unless asked): a few paragraphs a person reads under a video, and a page of them.
+COMMENT_MAX = 2000
+COMMENTS_PAGE_MAX = 50
 #: How far ahead a draft's publish time may be set: further is a typo (9999 for 2029), and
 #: a schedule nobody alive sees come due would hide a draft that was meant to go public.
 PUBLISH_AHEAD_MAX_YEARS = 10
