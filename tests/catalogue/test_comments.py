@@ -373,7 +373,7 @@ async def test_an_item_deleted_takes_its_comments_with_it(client: Client) -> Non
         assert all(isinstance(row, CommentRow) for row in await store.comments.list())
 
 
-async def test_anonymous_callers_and_revoked_words_cannot_write(client: Client) -> None:
+async def test_anonymous_callers_cannot_write_and_a_bad_token_is_401(client: Client) -> None:
     item_id = await item(client)
     r = await client.post(f"{API}/{item_id}/comments", json={"body": "hi"})
     assert r.status_code == 401, r.text
