@@ -115,6 +115,11 @@ class Settings:
     # list is public and a search no index narrows reads every item (catalogue/budgets.py).
     search_burst: Positive = 30
     search_refill_seconds: PositiveSeconds = 2.0
+    # Comments one account may post at once (admins' are not counted), then one more every
+    # comment_refill_seconds: people write a few in a row, a script floods a video
+    # (catalogue/comments.py).
+    comment_burst: Positive = 5
+    comment_refill_seconds: PositiveSeconds = 20.0
     # How often the catalogue looks for scheduled drafts whose time has come (and publishes
     # them): a scheduled video goes public at most this late.
     catalogue_schedule_interval_seconds: PositiveSeconds = 10.0

@@ -621,3 +621,35 @@ async def fts_title_column(connection: AsyncConnection) -> str:
         text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}
     )
     return "title_words" if "title_words" in str(table) else "title_key"
+
+
+async def test_items_take_comments_with_their_revision(settings_factory: SettingsFactory) -> None:
+    """catalogue_0026: every existing item takes comments and has none; its downgrade drops
+    the comments, their authors' names and both columns in place, the items kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id = uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    columns = select(MediaItemRow.comments_enabled, MediaItemRow.comment_count)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0025")
+            now = datetime.datetime.now(datetime.UTC)
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0026")
+            assert (await connection.execute(columns)).all() == [(True, 0)]
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0025")
+            found = await connection.run_sync(
+                lambda sync: (
+                    {c["name"] for c in inspect(sync).get_columns("media_items")},
+                    set(inspect(sync).get_table_names()),
+                )
+            )
+            assert not {"comments_enabled", "comment_count"} & found[0]
+            assert not {"catalogue_comments", "catalogue_commenters"} & found[1]
+            assert set(await connection.scalars(select(MediaItemRow.id))) == {item_id}
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()

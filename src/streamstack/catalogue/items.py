@@ -231,6 +231,8 @@ SHOWN_COLUMNS = (
     MediaItemRow.publish_at,
     MediaItemRow.stills_chosen,
     MediaItemRow.visibility,
+    MediaItemRow.comments_enabled,
+    MediaItemRow.comment_count,
 )
 
 
@@ -348,6 +350,7 @@ def item_fields(
         has_hls=bool(shown["has_hls"]),
         has_storyboard=bool(shown["has_storyboard"]),
         stills_chosen=bool(shown["stills_chosen"]),
+        comments_enabled=bool(shown["comments_enabled"]),
         # Only the service writes the column, always a MediaVisibility.
         visibility="unlisted" if shown["visibility"] == "unlisted" else "listed",
         renditions=[
@@ -433,6 +436,8 @@ def new_row(
         has_hls=False,
         has_storyboard=False,
         view_count=0,
+        comments_enabled=True,
+        comment_count=0,
     )
 
 

@@ -151,6 +151,10 @@ class MediaItemRow(CatalogueBase):
     visibility: Mapped[str] = mapped_column(
         String(16), default="listed", server_default=text("'listed'")
     )
+    #: Whether viewers may read and post comments on it (admins turn them off; catalogue_0026).
+    comments_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: How many comments it has, kept in the transaction of each post and deletion.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class MediaTagRow(CatalogueBase):
@@ -290,3 +294,40 @@ class PlaylistEntryRow(CatalogueBase):
     )
     position: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class CommentRow(CatalogueBase):
+    """One comment on one item, by one account. Deleted with the item (the foreign key
+    cascades; the delete use case removes them too) and with the account (auth's
+    ``user.deleted`` event)."""
+
+    __tablename__ = "catalogue_comments"
+    __table_args__ = (
+        # An item's comments newest first, a page at a time after a cursor.
+        Index("ix_catalogue_comments_item_created", "item_id", "created_at", "id"),
+        # A deleted account's comments, without a scan.
+        Index("ix_catalogue_comments_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE")
+    )
+    #: The author (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    edited_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class CommenterRow(CatalogueBase):
+    """The name shown with an account's comments: its display name as of ``named_at``,
+    the newest of auth's ``user.named`` events and its tokens' ``name`` claims."""
+
+    __tablename__ = "catalogue_commenters"
+
+    #: The account (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: None once the account has no display name (its comments show "A viewer").
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    named_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

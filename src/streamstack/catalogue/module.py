@@ -13,9 +13,13 @@ from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from streamstack.catalogue.comments import CommentService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.service import CatalogueService
     from streamstack.kernel.events import EventBus
+    from streamstack.kernel.events.following import DurableFollower
 
 # The module's own stack (service, routes, tables, search) is imported when it is mounted,
 # not with this file: every process reads MODULE below, and one that does not mount
@@ -35,13 +39,12 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, operations, the relay, scheduled publishing."""
-    from streamstack.catalogue.budgets import search_budgets
+    from streamstack.catalogue.comments import USER_NAMED_TASK, user_naming_events
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
     from streamstack.catalogue.playlists import PlaylistService
     from streamstack.catalogue.routes import catalogue_router
-    from streamstack.catalogue.service import CatalogueService
     from streamstack.catalogue.watching import (
         USER_DELETIONS_TASK,
         WatchingService,
@@ -56,39 +59,83 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     listing = ListingCache()
     listing_task = listing_follower(listing, events)
-    service = CatalogueService(
-        database,
-        listing=listing,
-        searches=search_budgets(
-            context.settings.search_burst, context.settings.search_refill_seconds, context.clock
-        ),
-        wake_relay=relay_task.wake,
-        streaming=lambda: StreamingClient(context.transport("streaming")),
-        clock=context.clock,
-    )
+    service = catalogue_service(context, listing, relay_task.wake)
     watching = WatchingService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
-    # Watch data and playlists go with the account: auth's user.deleted (retried while down).
+    comments = comment_service(context)
+    # Watch data, playlists and comments go with the account: auth's user.deleted.
     user_deletions = user_deletion_events(
-        events, {"rows": watching.forget_user, "playlists": playlists.forget_user}
+        events,
+        {
+            "rows": watching.forget_user,
+            "playlists": playlists.forget_user,
+            "comments": comments.forget_user,
+        },
     )
-    user_deletions_task = BackgroundTask(
-        USER_DELETIONS_TASK,
-        user_deletions.follow,
-        interval_seconds=RELAY_POLL_SECONDS,
-        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
-    )
+    # The names shown with comments: auth's user.named.
+    user_naming = user_naming_events(events, comments)
     publishing = scheduled_publishing(service, context)
     # Both are read from the database at each scrape of /metrics.
     track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service, watching, playlists)],
+        route_handlers=[catalogue_router(service, watching, playlists, comments)],
         operations=operation_handlers(service),
-        tasks=[relay_task, listing_task, user_deletions_task, publishing],
-        on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
-        on_shutdown=[listing.unfollow, user_deletions.stop],
+        tasks=[
+            relay_task,
+            listing_task,
+            followed(USER_DELETIONS_TASK, user_deletions),
+            followed(USER_NAMED_TASK, user_naming),
+            publishing,
+        ],
+        on_startup=[
+            lambda: listing.try_follow(events),
+            user_deletions.try_follow,
+            user_naming.try_follow,
+        ],
+        on_shutdown=[listing.unfollow, user_deletions.stop, user_naming.stop],
+    )
+
+
+def catalogue_service(
+    context: ModuleContext, listing: ListingCache, wake_relay: Callable[[], None]
+) -> CatalogueService:
+    """The items' use cases: searches budgeted per address, the relay woken after writes."""
+    from streamstack.catalogue.budgets import search_budgets
+    from streamstack.catalogue.service import CatalogueService
+
+    return CatalogueService(
+        context.backends.database,
+        listing=listing,
+        searches=search_budgets(
+            context.settings.search_burst, context.settings.search_refill_seconds, context.clock
+        ),
+        wake_relay=wake_relay,
+        streaming=lambda: StreamingClient(context.transport("streaming")),
+        clock=context.clock,
+    )
+
+
+def comment_service(context: ModuleContext) -> CommentService:
+    """The comments' use cases, posts budgeted per account."""
+    from streamstack.catalogue.comments import CommentService, comment_budgets
+
+    settings = context.settings
+    budgets = comment_budgets(
+        settings.comment_burst, settings.comment_refill_seconds, context.clock
+    )
+    return CommentService(context.backends.database, budgets, context.clock)
+
+
+def followed(name: str, follower: DurableFollower) -> BackgroundTask:
+    """The task named ``name`` that keeps ``follower`` subscribed (retried while the bus
+    is down)."""
+    return BackgroundTask(
+        name,
+        follower.follow,
+        interval_seconds=RELAY_POLL_SECONDS,
+        retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
     )
 
 

@@ -67,6 +67,8 @@ from streamstack.catalogue.items import (
 )
 from streamstack.catalogue.models import (
     CaptionTrackRow,
+    CommenterRow,
+    CommentRow,
     MediaItemRow,
     MediaTagRow,
     OutboxRow,
@@ -343,6 +345,17 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             return await _write_locked(self, due, missing="no such scheduled item")
         except NotFound:
             return None
+
+    async def count_comments(self, counts: dict[uuid.UUID, int]) -> None:
+        """Add ``counts[item]`` (negative: comments deleted) to each item's comment count,
+        in the database (concurrent posts all count); not an edit, ``updated_at`` stays."""
+        for item_id, added in counts.items():
+            await self.session.execute(
+                update(MediaItemRow)
+                .where(MediaItemRow.id == item_id)
+                .values(comment_count=MediaItemRow.comment_count + added)
+                .execution_options(synchronize_session=False)
+            )
 
     async def count_view(self, item_id: uuid.UUID) -> None:
         """One more view of the item, added in the database (concurrent views all count);
@@ -932,6 +945,101 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
         )
 
 
+#: A place in an item's comments, newest first: a comment's ``(created_at, id)``.
+CommentPlace = tuple[datetime.datetime, uuid.UUID]
+#: A comment and its author's display name (None without one).
+NamedComment = tuple[CommentRow, str | None]
+
+
+class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
+    """Comments on items, each read with its author's display name."""
+
+    model_type = CommentRow
+    wrap_exceptions = False
+
+    async def page(
+        self, item_id: uuid.UUID, *, after: CommentPlace | None, limit: int
+    ) -> list[NamedComment]:
+        """Up to ``limit`` of the item's comments, newest first, from just after ``after``
+        (a seek on ``ix_catalogue_comments_item_created``, whatever the page)."""
+        query = self._named().where(CommentRow.item_id == item_id)
+        if after is not None:
+            created_at, comment_id = after
+            query = query.where(
+                or_(
+                    CommentRow.created_at < created_at,
+                    and_(CommentRow.created_at == created_at, CommentRow.id < comment_id),
+                )
+            )
+        query = query.order_by(CommentRow.created_at.desc(), CommentRow.id.desc()).limit(limit)
+        return [(row, name) for row, name in await self.session.execute(query)]
+
+    async def named(self, comment_id: uuid.UUID) -> NamedComment | None:
+        """The comment and its author's name, if it exists."""
+        found = (
+            await self.session.execute(self._named().where(CommentRow.id == comment_id))
+        ).first()
+        return None if found is None else (found[0], found[1])
+
+    @staticmethod
+    def _named() -> Select[CommentRow, str | None]:
+        return select(CommentRow, CommenterRow.display_name).outerjoin(
+            CommenterRow, CommenterRow.user_id == CommentRow.user_id
+        )
+
+    async def remove_one(self, comment_id: uuid.UUID) -> bool:
+        """Delete the comment; whether this call deleted it (of two at once, one does)."""
+        result = await self.session.execute(delete(CommentRow).where(CommentRow.id == comment_id))
+        return int(getattr(result, "rowcount", 0)) == 1
+
+    async def remove_user(self, user_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        """Delete every comment of the user; how many went from each item."""
+        gone = await self.session.scalars(
+            delete(CommentRow).where(CommentRow.user_id == user_id).returning(CommentRow.item_id)
+        )
+        counts: dict[uuid.UUID, int] = {}
+        for item_id in gone:
+            counts[item_id] = counts.get(item_id, 0) + 1
+        return counts
+
+    async def remove_item(self, item_id: uuid.UUID) -> None:
+        """Delete every comment on the item."""
+        await self.session.execute(delete(CommentRow).where(CommentRow.item_id == item_id))
+
+
+class CommenterRepository(SQLAlchemyAsyncRepository[CommenterRow]):
+    """The names shown with accounts' comments, each the newest known."""
+
+    model_type = CommenterRow
+    id_attribute = "user_id"
+    wrap_exceptions = False
+
+    async def name(
+        self, user_id: uuid.UUID, display_name: str | None, named_at: datetime.datetime
+    ) -> None:
+        """Keep ``display_name`` for the account unless a name as of a later time is kept
+        already: one statement, so an event and a post racing keep the newer."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(CommenterRow).values(
+            user_id=user_id, display_name=display_name, named_at=named_at
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={
+                    "display_name": statement.excluded.display_name,
+                    "named_at": statement.excluded.named_at,
+                },
+                where=CommenterRow.named_at < statement.excluded.named_at,
+            )
+        )
+
+    async def remove_user(self, user_id: uuid.UUID) -> None:
+        """Forget the account's name."""
+        await self.session.execute(delete(CommenterRow).where(CommenterRow.user_id == user_id))
+
+
 class CatalogueStore:
     """The catalogue's repositories, all on one session: what a use case works with."""
 
@@ -944,6 +1052,8 @@ class CatalogueStore:
         self.viewings = ViewingRepository(session=session)
         self.playlists = PlaylistRepository(session=session)
         self.playlist_entries = PlaylistEntryRepository(session=session)
+        self.comments = CommentRepository(session=session)
+        self.commenters = CommenterRepository(session=session)
 
 
 @asynccontextmanager

@@ -20,13 +20,18 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, Parameter
 
+from streamstack.catalogue.comments import CommentService
 from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.playlists import PlaylistService
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
+    Comment,
+    CommentChange,
+    CommentPage,
     CreateMediaItem,
     MediaPage,
+    NewComment,
     NewPlaylist,
     Paging,
     Playlist,
@@ -47,7 +52,13 @@ from streamstack.catalogue.schemas import (
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.watching import WatchingService, known_account
 from streamstack.contracts.catalogue import MediaItem, MediaVisibility, ProcessingFilter
-from streamstack.contracts.limits import ONE_LINE, RELATED_LIMIT_MAX, SEARCH_MAX, TAG_MAX
+from streamstack.contracts.limits import (
+    COMMENTS_PAGE_MAX,
+    ONE_LINE,
+    RELATED_LIMIT_MAX,
+    SEARCH_MAX,
+    TAG_MAX,
+)
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.guards import (
@@ -519,6 +530,82 @@ class SharedPlaylistController(SignedInController):
         return await playlists.copy(principal, playlist_id)
 
 
+#: What every comment route is handed: the use cases.
+Comments = NamedDependency[CommentService]
+
+
+class CommentReadingController(Controller):
+    """An item's comments: public, as the item is."""
+
+    path = "/"
+    tags = ["comments"]
+    security = OPTIONAL_BEARER
+
+    @get("/{item_id:uuid}/comments", summary="An item's comments")
+    async def list_comments(
+        self,
+        comments: Comments,
+        viewer: NamedDependency[Principal | None],
+        item_id: uuid.UUID,
+        cursor: Annotated[
+            str | None,
+            Parameter(
+                description="the `next` of the page before (400 `invalid_cursor` for one the "
+                "server did not make); none for the newest comments"
+            ),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
+    ) -> CommentPage:
+        """The item's comments, newest first, a page at a time; 404 as for the item itself.
+        While its comments are off, viewers get none (``enabled`` false) and admins all."""
+        return await comments.page(viewer, item_id, cursor=cursor, limit=limit)
+
+
+class CommentController(SignedInController):
+    """Posting, editing and deleting comments: any signed-in caller, on their own."""
+
+    tags = ["comments"]
+
+    @post(
+        "/{item_id:uuid}/comments",
+        status_code=201,
+        summary="Post a comment",
+        responses=error_responses(
+            {
+                409: "The item's comments are off (`comments_off`), or the account has no "
+                "display name to show (`display_name_required`).",
+                429: "This account posted comments too fast (`comments_throttled`); see "
+                "`Retry-After`.",
+            }
+        ),
+    )
+    async def post_comment(
+        self, comments: Comments, principal: Owner, item_id: uuid.UUID, data: NewComment
+    ) -> Comment:
+        """A new comment by the caller, shown with their display name; 404 as for the item."""
+        return await comments.post(principal, item_id, data)
+
+    @patch(
+        "/comments/{comment_id:uuid}",
+        summary="Edit my comment",
+        responses=error_responses({409: "The item's comments are off (`comments_off`)."}),
+    )
+    async def edit_comment(
+        self, comments: Comments, principal: Owner, comment_id: uuid.UUID, data: CommentChange
+    ) -> Comment:
+        """The caller's comment with its new text (``edited_at`` set); anyone else's is
+        404 ``comment_not_found``, as a missing one."""
+        return await comments.edit(principal, comment_id, data)
+
+    @delete("/comments/{comment_id:uuid}", status_code=204, summary="Delete a comment")
+    async def delete_comment(
+        self, comments: Comments, principal: Owner, comment_id: uuid.UUID
+    ) -> None:
+        """Delete the caller's own comment, or any as an admin; anyone else's is 404
+        ``comment_not_found``, as a missing one."""
+        await comments.delete(principal, comment_id)
+
+
 def _etag_header(etag: str | msgspec.UnsetType) -> dict[str, str]:
     """The ``ETag`` header of an answer about one item: only admins are told its etag."""
     return {"ETag": etag} if isinstance(etag, str) and etag else {}
@@ -535,9 +622,13 @@ def provide_paging(page: PageNumber = 1, page_size: PageSize = 20) -> Paging:
 
 
 def catalogue_router(
-    service: CatalogueService, watching: WatchingService, playlists: PlaylistService
+    service: CatalogueService,
+    watching: WatchingService,
+    playlists: PlaylistService,
+    comments: CommentService,
 ) -> Router:
-    """The catalogue's routes, bound to ``service``, ``watching`` and ``playlists``."""
+    """The catalogue's routes, bound to ``service``, ``watching``, ``playlists`` and
+    ``comments``."""
 
     return Router(
         path=PREFIX,
@@ -548,9 +639,13 @@ def catalogue_router(
             WatchingController,
             PlaylistController,
             SharedPlaylistController,
+            CommentReadingController,
+            CommentController,
         ],
         dependencies={
-            **provide_values(service=service, watching=watching, playlists=playlists),
+            **provide_values(
+                service=service, watching=watching, playlists=playlists, comments=comments
+            ),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),
         },

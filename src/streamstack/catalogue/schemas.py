@@ -21,7 +21,9 @@ from streamstack.contracts.catalogue import (
     NewMediaItem,
 )
 from streamstack.contracts.limits import (
+    COMMENTS_PAGE_MAX,
     MAX_PLAYLIST_ITEMS,
+    CommentText,
     Description,
     DurationSeconds,
     Instant,
@@ -85,7 +87,9 @@ class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``PATCH /api/v1/catalogue/{id}``: the fields to change; ``status`` publishes or
     unpublishes (and clears a schedule); ``publish_at`` schedules a draft to go public at
     that future instant, or (null) cancels its schedule; ``visibility`` lists the item or
-    unlists it (kept whatever the status: a draft goes public as it says)."""
+    unlists it (kept whatever the status: a draft goes public as it says);
+    ``comments_enabled`` turns the item's comments on or off (off: viewers see none, and
+    none may be posted or edited; admins still see them, to moderate)."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
@@ -93,6 +97,7 @@ class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status: MediaStatus | msgspec.UnsetType = msgspec.UNSET
     publish_at: Instant | msgspec.UnsetType | None = msgspec.UNSET
     visibility: MediaVisibility | msgspec.UnsetType = msgspec.UNSET
+    comments_enabled: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class MediaPage(msgspec.Struct, frozen=True):
@@ -238,3 +243,44 @@ class PlaylistPage(msgspec.Struct, frozen=True):
     total: PlaylistCount
     page: int
     page_size: int
+
+
+class NewComment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /{item_id}/comments``: the comment's text, kept as typed but trimmed (1 to
+    ``COMMENT_MAX`` characters then; newlines and tabs are its only control characters)."""
+
+    body: CommentText
+
+
+class CommentChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``PATCH /comments/{comment_id}``: the comment's new text (as :class:`NewComment`)."""
+
+    body: CommentText
+
+
+class Comment(msgspec.Struct, frozen=True, kw_only=True):
+    """One comment as anyone who may read it is told: never who wrote it but by the name
+    they chose to show."""
+
+    id: uuid.UUID
+    item_id: uuid.UUID
+    body: str
+    #: The author's display name; null once they have none (shown as "A viewer").
+    author_name: str | None
+    #: Whether the caller wrote it (and so may edit it).
+    mine: bool
+    created_at: datetime.datetime
+    #: When its author last edited it; null if never.
+    edited_at: datetime.datetime | None
+
+
+class CommentPage(msgspec.Struct, frozen=True, kw_only=True):
+    """``GET /{item_id}/comments``: one page of an item's comments, newest first."""
+
+    comments: Annotated[list[Comment], msgspec.Meta(max_length=COMMENTS_PAGE_MAX)]
+    #: How many comments of the item the caller can see, all pages together.
+    total: int
+    #: Whether new comments may be posted (an admin may turn an item's comments off).
+    enabled: bool
+    #: The cursor of the following page (``?cursor=``); null on the last.
+    next: str | None

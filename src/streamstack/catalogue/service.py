@@ -303,16 +303,16 @@ class CatalogueService:
         *,
         if_match: tuple[str, ...] | None = None,
     ) -> MediaItem:
-        """Edit title, description, tags, visibility, status or the publish time
-        (:func:`_schedule`).
+        """Edit title, description, tags, visibility, whether comments are on, status or
+        the publish time (:func:`_schedule`).
 
         ``if_match`` (:func:`if_match_tags`): the edit is made only while the item's
         :attr:`MediaItem.etag` is among them, else 412 ``changed_elsewhere`` and nothing
         changes; None edits whatever the item holds (the CLI, bulk publishing).
         Draft -> published emits ``media.published`` (the item); published -> draft emits
         ``media.unpublished`` (a :class:`MediaWithdrawn`), so its stream tokens stop. Any
-        other edit of a published item, its visibility too, emits ``media.updated``: every
-        replica's cached lists go.
+        other edit of a published item, its visibility and comments too, emits
+        ``media.updated``: every replica's cached lists go.
         """
         if all(value is msgspec.UNSET for value in msgspec.structs.astuple(changes)):
             raise BadRequest("nothing to change", code="validation_error")
@@ -333,6 +333,8 @@ class CatalogueService:
                 row.description = changes.description
             if isinstance(changes.visibility, str):
                 row.visibility = changes.visibility
+            if isinstance(changes.comments_enabled, bool):
+                row.comments_enabled = changes.comments_enabled
             if new_tags is not None:
                 tags = new_tags
                 await store.tags.replace(item_id, new_tags)
@@ -387,12 +389,13 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
-            # Everyone's watch progress and playlist entries go in the same transaction
+            # Everyone's watch progress, playlist entries and comments go in the same transaction
             # (the foreign keys would cascade too, but only where the backend enforces it).
             # Viewings, then progress: a report's order (the other deadlocked with it).
             await store.viewings.remove_item(item_id)
             await store.progress.remove_item(item_id)
             await store.playlist_entries.remove_item(item_id)
+            await store.comments.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))
@@ -655,8 +658,15 @@ def _as_item_id(search: SearchQuery) -> uuid.UUID | None:
 
 def _edits_content(changes: UpdateMediaItem) -> bool:
     """Whether ``changes`` edit what an item shows or which lists show it (not only its
-    status): a published item's visibility moves it into or out of viewers' lists."""
-    edited = (changes.title, changes.description, changes.tags, changes.visibility)
+    status): a published item's visibility moves it into or out of viewers' lists, and
+    its lists' cards say whether it takes comments."""
+    edited = (
+        changes.title,
+        changes.description,
+        changes.tags,
+        changes.visibility,
+        changes.comments_enabled,
+    )
     return any(value is not msgspec.UNSET for value in edited)
 
 

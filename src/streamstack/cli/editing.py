@@ -1,4 +1,5 @@
-"""``streamstack items edit``: change an item's title, description, tags or visibility, as the
+"""``streamstack items edit``: change an item's title, description, tags, visibility or
+whether it takes comments, as the
 library's edit form does: only the fields given are sent, with the ``etag`` the command
 read as ``If-Match``, so an edit made by someone else meanwhile is not overwritten.
 
@@ -28,6 +29,7 @@ EDIT_OPTIONS = {
     "tags": "--tags",
     "add_tag": "--add-tag",
     "remove_tag": "--remove-tag",
+    "comments": "--comments",
 }
 
 
@@ -121,6 +123,8 @@ def _changes(args: argparse.Namespace, item: dict[str, Any], description: str | 
     body: dict[str, Any] = {}
     if args.title is not None:
         body["title"] = args.title
+    if args.comments is not None:
+        body["comments_enabled"] = args.comments == "on"
     if args.visibility is not None:
         body["visibility"] = args.visibility
     if description is not None:

@@ -15,6 +15,7 @@ from typing import Any, get_args
 from streamstack.catalogue.schemas import SortOrder, StatusFilter
 from streamstack.cli.captions import run_captions
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
+from streamstack.cli.comments import run_comments
 from streamstack.cli.invites import lifetime, run_invites
 from streamstack.cli.items import ACTIONS, run_items
 from streamstack.cli.login import run_login, run_logout
@@ -305,7 +306,7 @@ COMMANDS = (
         help="list, edit, schedule, download, publish, unpublish or delete the library's videos",
         description="`items list` prints the library's videos, drafts too, as a table (or "
         "--json), narrowed by the filters. `items edit ITEM` changes the title, description, "
-        "tags or visibility given (only those), unless someone changed the item since the "
+        "tags, visibility or comments (on or off) given (only those), unless someone changed the item since the "
         "command read it (--add-tag/--remove-tag then read it again and try once more); it prints the "
         "item as JSON. `items schedule ITEM WHEN` sets when a draft goes public (WHEN: "
         "RFC 3339, or YYYY-MM-DD HH:MM in this machine's time zone; --cancel: no longer); "
@@ -362,6 +363,11 @@ COMMANDS = (
                 choices=get_args(MediaVisibility),
                 help="edit: listed (in Browse and search) or unlisted (only people with the "
                 "link watch it); otherwise: only the listed or the unlisted videos",
+            ),
+            option(
+                "--comments",
+                choices=("on", "off"),
+                help="edit: on (viewers read and post comments) or off (none shown, none posted)",
             ),
             option("--search", metavar="WORDS", help="title, description and tags contain these"),
             option("--tag", help="tagged so"),
@@ -465,6 +471,32 @@ COMMANDS = (
                 default=None,
                 metavar="DURATION",
                 help="create: how long the code lasts, hours (48h) or days (7d)",
+            ),
+            _SERVER,
+            _TOKEN,
+        ),
+    ),
+    Subcommand(
+        "comments",
+        run_comments,
+        help="list a video's comments, or delete one",
+        description="`comments list ITEM` prints the video's newest comments (--limit, "
+        "default 20) as a table: when, who wrote it, its first line and its id; it says when "
+        "comments are off for the video. `comments delete COMMENT_ID` deletes one: an admin "
+        "any, anyone else their own. Exit 1 when the server refuses.",
+        options=(
+            _action("list", "delete"),
+            option(
+                "target",
+                metavar="ITEM|COMMENT_ID",
+                help="list: the video's id; delete: the comment's id",
+            ),
+            option(
+                "--limit",
+                type=int,
+                default=None,
+                metavar="N",
+                help=f"list: at most N comments (1 to {LIST_LIMIT_MAX}, default 20)",
             ),
             _SERVER,
             _TOKEN,

@@ -202,6 +202,11 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     visibility: MediaVisibility = "listed"
     """``unlisted``: in no list anyone is shown (Browse, search, tags, Up next, related),
     watched by its link alone; ``listed`` otherwise. Applies while it is published."""
+    comments_enabled: bool = True
+    """Whether comments may be read and posted (an admin turns them off per item)."""
+    comment_count: int = 0
+    """How many comments the item has (a viewer's cached list may lag, as for
+    ``view_count``)."""
 
 
 #: A field of :class:`CatalogueItem` that only admins are sent; the OpenAPI document (and so

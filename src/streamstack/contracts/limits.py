@@ -37,6 +37,12 @@ OBJECT_KEY = whole(
     r"[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*",
     "a storage key: /-separated names of letters, digits, '.', '_' and '-'",
 )
+#: A comment: lines of text (newlines and tabs kept as typed), without other control
+#: characters or lone surrogates.
+COMMENT_TEXT = whole(
+    r"[^\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]*",
+    "text without control characters other than newlines and tabs",
+)
 #: A UUID in its canonical text form, any case.
 UUID_TEXT = whole(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}", "a UUID"
@@ -82,6 +88,10 @@ INVITE_NOTE_MAX = 200
 #: Invites one list answers at most (the usable ones first; 100 unless asked):
 #: ``streamstack invites list --all`` asks for this many.
 INVITES_LIST_MAX = 500
+#: A comment's characters (after trimming), and the most comments one page answers (20
+#: unless asked): a few paragraphs a person reads under a video, and a page of them.
+COMMENT_MAX = 2000
+COMMENTS_PAGE_MAX = 50
 #: How far ahead a draft's publish time may be set: further is a typo (9999 for 2029), and
 #: a schedule nobody alive sees come due would hide a draft that was meant to go public.
 PUBLISH_AHEAD_MAX_YEARS = 10
@@ -91,6 +101,9 @@ Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX, pattern=TAG_TEXT)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE)]
+#: A comment as sent: trimmed, it must be 1 to :data:`COMMENT_MAX` characters (the
+#: catalogue checks that); what surrounds it may take as many again.
+CommentText = Annotated[str, msgspec.Meta(max_length=2 * COMMENT_MAX, pattern=COMMENT_TEXT)]
 #: An invite's note as sent; blank means none (auth trims it).
 InviteNote = Annotated[str, msgspec.Meta(max_length=INVITE_NOTE_MAX, pattern=ONE_LINE)]
 

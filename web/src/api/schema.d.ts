@@ -518,6 +518,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a comment */
+        delete: operations["ApiV1CatalogueCommentsCommentIdDeleteComment"];
+        options?: never;
+        head?: never;
+        /** Edit my comment */
+        patch: operations["ApiV1CatalogueCommentsCommentIdEditComment"];
+        trace?: never;
+    };
     "/api/v1/catalogue/me/continue-watching": {
         parameters: {
             query?: never;
@@ -694,6 +712,24 @@ export interface paths {
         head?: never;
         /** Edit, publish or unpublish */
         patch: operations["ApiV1CatalogueItemIdUpdateItem"];
+        trace?: never;
+    };
+    "/api/v1/catalogue/{item_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item's comments */
+        get: operations["ApiV1CatalogueItemIdCommentsListComments"];
+        put?: never;
+        /** Post a comment */
+        post: operations["ApiV1CatalogueItemIdCommentsPostComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/catalogue/{item_id}/progress": {
@@ -1149,6 +1185,10 @@ export interface components {
             chapters?: components["schemas"]["Chapter"][];
             /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
             chapters_from?: "description" | "file";
+            /** @default 0 */
+            comment_count?: number;
+            /** @default true */
+            comments_enabled?: boolean;
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1214,6 +1254,30 @@ export interface components {
             /** @enum {string} */
             source: "frame" | "automatic" | "image";
             thumbnail_url: string | null;
+        };
+        /** Comment */
+        Comment: {
+            author_name: string | null;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            edited_at: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            item_id: string;
+            mine: boolean;
+        };
+        /** CommentChange */
+        CommentChange: {
+            body: string;
+        };
+        /** CommentPage */
+        CommentPage: {
+            comments: components["schemas"]["Comment"][];
+            enabled: boolean;
+            next: string | null;
+            total: number;
         };
         /** CreateMediaItem */
         CreateMediaItem: {
@@ -1352,6 +1416,10 @@ export interface components {
             chapters?: components["schemas"]["Chapter"][];
             /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
             chapters_from?: "description" | "file";
+            /** @default 0 */
+            comment_count?: number;
+            /** @default true */
+            comments_enabled?: boolean;
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1415,6 +1483,10 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+        };
+        /** NewComment */
+        NewComment: {
+            body: string;
         };
         /** NewPlaylist */
         NewPlaylist: {
@@ -1657,6 +1729,7 @@ export interface components {
         };
         /** UpdateMediaItem */
         UpdateMediaItem: {
+            comments_enabled?: boolean;
             description?: string;
             publish_at?: string | null;
             status?: "draft" | "published";
@@ -1697,6 +1770,10 @@ export interface components {
             chapters?: components["schemas"]["Chapter"][];
             /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
             chapters_from?: "description" | "file";
+            /** @default 0 */
+            comment_count?: number;
+            /** @default true */
+            comments_enabled?: boolean;
             content_type: string;
             /** Format: date-time */
             created_at: string;
@@ -1788,6 +1865,9 @@ export type CaptionTrackList = components['schemas']['CaptionTrackList'];
 export type CatalogueItem = components['schemas']['CatalogueItem'];
 export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
+export type Comment = components['schemas']['Comment'];
+export type CommentChange = components['schemas']['CommentChange'];
+export type CommentPage = components['schemas']['CommentPage'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type EmailChange = components['schemas']['EmailChange'];
 export type ErrorBody = components['schemas']['ErrorBody'];
@@ -1803,6 +1883,7 @@ export type Job = components['schemas']['Job'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
+export type NewComment = components['schemas']['NewComment'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
 export type ObjectTally = components['schemas']['ObjectTally'];
 export type PasswordChange = components['schemas']['PasswordChange'];
@@ -4603,6 +4684,187 @@ export interface operations {
             };
         };
     };
+    ApiV1CatalogueCommentsCommentIdDeleteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueCommentsCommentIdEditComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item's comments are off (`comments_off`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CatalogueMeContinueWatchingContinueWatching: {
         parameters: {
             query?: {
@@ -6002,6 +6264,202 @@ export interface operations {
             };
             /** @description The request body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdCommentsListComments: {
+        parameters: {
+            query?: {
+                /** @description the `next` of the page before (400 `invalid_cursor` for one the server did not make); none for the newest comments */
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdCommentsPostComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewComment"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The item's comments are off (`comments_off`), or the account has no display name to show (`display_name_required`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This account posted comments too fast (`comments_throttled`); see `Retry-After`. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,293 @@
+"""Comments on items: who may read, post, edit and delete them, and the names shown.
+
+Anyone who may read an item by its id (viewers: published and playable, listed or not;
+admins: any) reads its comments, newest first, a page at a time from an opaque cursor;
+signed-in callers post them while the item's comments are on. A comment shows its
+author's display name, never their id: the catalogue keeps each account's name (the
+``catalogue_commenters`` table), the newest by when it was set, from auth's
+``user.named`` events (:func:`user_naming_events`) and from the poster's token (its
+``name`` as of its ``iat``), whichever is newer. Only its author edits a comment; its
+author or an admin deletes it. An item's comment count is kept in the transaction of each
+post and deletion. A deleted account's comments and name go (:meth:`CommentService.forget_user`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import uuid
+
+import msgspec
+import structlog
+from sqlalchemy.exc import IntegrityError
+
+from streamstack.catalogue.models import CommentRow, MediaItemRow
+from streamstack.catalogue.repository import (
+    CatalogueStore,
+    CommentPlace,
+    NamedComment,
+    reading,
+    unit_of_work,
+)
+from streamstack.catalogue.schemas import Comment, CommentChange, CommentPage, NewComment
+from streamstack.contracts.auth import USER_NAMED, UserNamed
+from streamstack.contracts.limits import COMMENT_MAX
+from streamstack.kernel.budgets import Budgets
+from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
+from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events.following import DurableFollower
+from streamstack.kernel.guards import Principal
+
+log = structlog.get_logger(__name__)
+
+#: The durable consumer of accounts' names; every catalogue process of a deployment shares it.
+USER_NAMED_DURABLE = "catalogue-user-named"
+#: The background task that keeps following accounts' names (``task:<name>`` in ``/ready``).
+USER_NAMED_TASK = "catalogue.user-named-events"
+#: Longer than any cursor :func:`cursor_of` makes (about 90 characters).
+CURSOR_MAX = 200
+#: Auth's longest display name: a token's longer one is cut to it.
+NAME_MAX = 100
+
+
+class CommentsThrottled(TooManyRequests, code="comments_throttled"):
+    """This account posted comments faster than people write them."""
+
+
+class CommentNotFound(NotFound, code="comment_not_found"):
+    """No such comment, or not one the caller may change (the same answer)."""
+
+
+class CommentsOff(Conflict, code="comments_off"):
+    """An admin turned the item's comments off."""
+
+
+class DisplayNameRequired(Conflict, code="display_name_required"):
+    """The account has no name to show with a comment."""
+
+
+class InvalidCursor(BadRequest, code="invalid_cursor"):
+    """A cursor the server did not make."""
+
+
+def comment_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
+    """Per account: the comments it may still post (the kernel's token buckets)."""
+    return Budgets(
+        burst,
+        refill_seconds,
+        CommentsThrottled,
+        "you are commenting quickly; wait a little before posting again",
+        clock,
+    )
+
+
+def comment_text(body: str) -> str:
+    """The text a comment keeps: ``body`` trimmed; 400 when that is empty or too long."""
+    text = body.strip()
+    if not text:
+        raise BadRequest("a comment needs some text", code="validation_error")
+    if len(text) > COMMENT_MAX:
+        raise BadRequest(
+            f"a comment is at most {COMMENT_MAX} characters (this one has {len(text)})",
+            code="validation_error",
+        )
+    return text
+
+
+def cursor_of(place: CommentPlace) -> str:
+    """The opaque cursor of the page after the comment at ``place``."""
+    created_at, comment_id = place
+    raw = msgspec.json.encode([created_at, comment_id.hex])
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def place_of(cursor: str) -> CommentPlace:
+    """The place a cursor of :func:`cursor_of` names; 400 ``invalid_cursor`` otherwise."""
+    try:
+        if len(cursor) > CURSOR_MAX:
+            raise ValueError(cursor)
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, comment_id = msgspec.json.decode(raw, type=tuple[datetime.datetime, str])
+        place = (created_at, uuid.UUID(hex=comment_id))
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+        raise InvalidCursor(
+            "this cursor was not made by the server: ask for the first page"
+        ) from None
+    if created_at.tzinfo is None or cursor_of(place) != cursor:
+        raise InvalidCursor("this cursor was not made by the server: ask for the first page")
+    return place
+
+
+def to_comment(named: NamedComment, caller: uuid.UUID | None) -> Comment:
+    """The public shape of a stored comment for ``caller`` (None: anonymous)."""
+    row, author_name = named
+    return Comment(
+        id=row.id,
+        item_id=row.item_id,
+        body=row.body,
+        author_name=author_name,
+        mine=caller is not None and row.user_id == caller,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+    )
+
+
+def commenter(principal: Principal) -> uuid.UUID:
+    """The caller's account id as stored (auth issues uuids; anything else has no name)."""
+    try:
+        return uuid.UUID(principal.user_id)
+    except ValueError:
+        raise Forbidden("this account cannot comment") from None
+
+
+def caller_of(principal: Principal | None) -> uuid.UUID | None:
+    """The caller's account id, if signed in with one."""
+    try:
+        return None if principal is None else uuid.UUID(principal.user_id)
+    except ValueError:
+        return None
+
+
+class CommentService:
+    """The comment use cases, each one unit of work on the catalogue's store; posts are
+    taken from ``budgets`` per account (admins are not counted); times from ``clock``."""
+
+    def __init__(self, database: Database, budgets: Budgets, clock: Clock = utcnow) -> None:
+        self._database = database
+        self._budgets = budgets
+        self._clock = clock
+
+    async def page(
+        self, viewer: Principal | None, item_id: uuid.UUID, *, cursor: str | None, limit: int
+    ) -> CommentPage:
+        """A page of the item's comments, newest first (404 as reading the item). While
+        they are off, viewers get none and admins all of them (to moderate)."""
+        after = place_of(cursor) if cursor is not None else None
+        admin = viewer is not None and viewer.is_admin
+        async with reading(self._database) as store:
+            item = await store.items.visible(item_id, admin=admin)
+            if not item.comments_enabled and not admin:
+                return CommentPage(comments=[], total=0, enabled=False, next=None)
+            found = await store.comments.page(item_id, after=after, limit=limit + 1)
+        shown, more = found[:limit], len(found) > limit
+        last = shown[-1][0] if shown else None
+        return CommentPage(
+            comments=[to_comment(named, caller_of(viewer)) for named in shown],
+            total=item.comment_count,
+            enabled=item.comments_enabled,
+            next=cursor_of((last.created_at, last.id)) if more and last is not None else None,
+        )
+
+    async def post(self, principal: Principal, item_id: uuid.UUID, request: NewComment) -> Comment:
+        """A new comment by the caller on an item they may read: 404 as reading it, 409
+        while its comments are off or the caller has no name to show, 429 past the budget."""
+        user_id, text = commenter(principal), comment_text(request.body)
+        if not principal.is_admin:
+            self._budgets.spend(str(user_id))  # 429 before the database is written
+        now = self._clock()
+        row = CommentRow(
+            id=uuid.uuid4(), item_id=item_id, user_id=user_id, body=text, created_at=now
+        )
+        try:
+            async with unit_of_work(self._database) as store:
+                item = await store.items.visible(item_id, admin=principal.is_admin)
+                _open_for_comments(item)
+                name = await _name_to_show(store, principal, user_id)
+                store.comments.session.add(row)
+                await store.comments.session.flush()
+                await store.items.count_comments({item_id: 1})
+        except IntegrityError:  # the item was deleted between the check and the write
+            raise NotFound("no such media item") from None
+        log.info("catalogue.comment_posted", media_id=str(item_id), comment_id=str(row.id))
+        return to_comment((row, name), user_id)
+
+    async def edit(
+        self, principal: Principal, comment_id: uuid.UUID, change: CommentChange
+    ) -> Comment:
+        """The caller's own comment with its new text (404 for anyone else's, as a
+        missing one; 409 while the item's comments are off)."""
+        user_id, text = commenter(principal), comment_text(change.body)
+        async with unit_of_work(self._database) as store:
+            named = await store.comments.named(comment_id)
+            if named is None or named[0].user_id != user_id:
+                raise CommentNotFound("no such comment of yours")
+            row = named[0]
+            try:
+                item = await store.items.visible(row.item_id, admin=principal.is_admin)
+            except NotFound:
+                raise CommentNotFound("no such comment of yours") from None
+            _open_for_comments(item)
+            row.body, row.edited_at = text, self._clock()
+        return to_comment((row, named[1]), user_id)
+
+    async def delete(self, principal: Principal, comment_id: uuid.UUID) -> None:
+        """Delete a comment: the caller's own, or any for an admin (404 otherwise, as a
+        missing one); the item's count goes down with it."""
+        user_id = caller_of(principal)
+        async with unit_of_work(self._database) as store:
+            named = await store.comments.named(comment_id)
+            if named is None or not (principal.is_admin or named[0].user_id == user_id):
+                raise CommentNotFound("no such comment of yours")
+            if await store.comments.remove_one(comment_id):
+                await store.items.count_comments({named[0].item_id: -1})
+        log.info(
+            "catalogue.comment_deleted", comment_id=str(comment_id), by_admin=principal.is_admin
+        )
+
+    async def name(self, named: UserNamed) -> None:
+        """Keep an account's display name as auth announced it, unless a newer one is kept."""
+        named_at = named.named_at
+        if named_at.tzinfo is None:  # auth writes UTC; an offset-less time is read as such
+            named_at = named_at.replace(tzinfo=datetime.UTC)
+        display_name = named.display_name[:NAME_MAX] if named.display_name else None
+        async with unit_of_work(self._database) as store:
+            await store.commenters.name(uuid.UUID(named.user_id), display_name, named_at)
+
+    async def forget_user(self, user_id: uuid.UUID) -> int:
+        """Delete a deleted account's comments (each item's count with them) and name
+        (idempotent); how many comments there were."""
+        async with unit_of_work(self._database) as store:
+            gone = await store.comments.remove_user(user_id)
+            await store.items.count_comments({item: -count for item, count in gone.items()})
+            await store.commenters.remove_user(user_id)
+        return sum(gone.values())
+
+
+def _open_for_comments(item: MediaItemRow) -> None:
+    """409 ``comments_off`` unless the item takes comments."""
+    if not item.comments_enabled:
+        raise CommentsOff("Comments are turned off for this video.")
+
+
+async def _name_to_show(store: CatalogueStore, principal: Principal, user_id: uuid.UUID) -> str:
+    """The name to show with the caller's comment: their token's, kept when it is newer
+    than the one kept (a name set before names were announced, or whose event is on its
+    way); 409 ``display_name_required`` when there is none."""
+    if principal.name is not None and principal.issued_at > 0:
+        signed_at = datetime.datetime.fromtimestamp(principal.issued_at, datetime.UTC)
+        await store.commenters.name(user_id, principal.name[:NAME_MAX], signed_at)
+    kept = await store.commenters.get_one_or_none(user_id=user_id)
+    if kept is None or not kept.display_name:
+        raise DisplayNameRequired("set a display name to comment")
+    return kept.display_name
+
+
+def user_naming_events(events: EventBus, comments: CommentService) -> DurableFollower:
+    """Keeps the name shown with each account's comments as auth announces it
+    (``auth.events.user.named``): a durable subscription, so names set while no catalogue
+    process ran are kept too; a late or repeated event changes nothing newer."""
+
+    async def on_user_named(event: Event) -> None:
+        # Raising (database down) makes the bus deliver again.
+        try:
+            named = msgspec.json.decode(event.payload, type=UserNamed)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            log.error("catalogue.unreadable_user_named", event_id=event.id)
+            return
+        await comments.name(named)
+        log.info("catalogue.commenter_named", user_id=named.user_id)
+
+    return DurableFollower(events, USER_NAMED, on_user_named, USER_NAMED_DURABLE)

@@ -1,0 +1,123 @@
+"""``streamstack comments`` and ``items edit --comments``: the real commands, in a
+subprocess, against a served catalogue (a client: the embedded backends only)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from catalogue_testing import API, create_item
+
+from support.apps import bearer, mint_token, served_app
+from support.commands import CommandLine
+from support.fixtures import SettingsFactory
+
+
+@pytest.fixture
+def backend_kind() -> str:
+    """The embedded backends only: the command is a client of whatever the server uses."""
+    return "embedded"
+
+
+async def test_an_admin_lists_deletes_and_turns_comments_off(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        item_id = (await create_item(client, settings, title="Birds"))["id"]
+        ada_id = str(uuid.uuid4())
+        ada = bearer(mint_token(settings, user_id=ada_id, name="Ada"))
+        posted = []
+        for body in ("first", "at 3:12, what is that?\nA heron?", "third"):
+            r = await client.post(f"{API}/{item_id}/comments", json={"body": body}, headers=ada)
+            assert r.status_code == 201, r.text
+            posted.append(r.json()["id"])
+        admin = mint_token(settings, role="admin")
+        comments = CommandLine("comments", tmp_path, admin)
+        items = CommandLine("items", tmp_path, admin)
+
+        code, out, err = await comments("list", item_id, "--server", url)
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0].split() == ["WHEN", "AUTHOR", "COMMENT", "ID"]
+        assert [line.split()[-1] for line in lines[1:]] == posted[::-1]
+        cells = [cell.strip() for cell in lines[2].split("  ") if cell.strip()]
+        assert cells[1:3] == ["Ada", "at 3:12, what is that?…"]  # its first line
+        assert err == "streamstack: 3 comments\n"
+        code, out, err = await comments("list", item_id, "--limit", "2", "--server", url)
+        assert (code, len(out.splitlines()), err) == (
+            0,
+            3,
+            "streamstack: the newest 2 of 3 comments\n",
+        )
+
+        code, out, err = await comments("delete", posted[0], "--server", url)
+        assert (code, out, err) == (0, "", f"streamstack: deleted comment {posted[0]}\n")
+        code, out, err = await comments("delete", posted[0], "--server", url)
+        assert code == 1 and "HTTP 404" in err, err
+
+        code, out, err = await items("edit", item_id, "--comments", "off", "--server", url)
+        assert (code, json.loads(out)["comments_enabled"]) == (0, False), err
+        assert err == f"streamstack: edited {item_id}: comments\n"
+        code, out, err = await comments("list", item_id, "--server", url)
+        assert code == 0 and len(out.splitlines()) == 3  # admins still read them
+        assert err.endswith("streamstack: comments are off for this video\n"), err
+        r = await client.post(f"{API}/{item_id}/comments", json={"body": "x"}, headers=ada)
+        assert r.status_code == 409, r.text
+        code, out, err = await items("edit", item_id, "--comments", "on", "--server", url)
+        assert (code, json.loads(out)["comments_enabled"]) == (0, True), err
+
+
+async def test_an_author_deletes_their_own_and_no_one_elses(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        item_id = (await create_item(client, settings))["id"]
+        ada = mint_token(settings, user_id=str(uuid.uuid4()), name="Ada")
+        bob = mint_token(settings, user_id=str(uuid.uuid4()), name="Bob")
+        r = await client.post(
+            f"{API}/{item_id}/comments", json={"body": "mine"}, headers=bearer(ada)
+        )
+        comment_id = r.json()["id"]
+        code, _, err = await CommandLine("comments", tmp_path, bob)(
+            "delete", comment_id, "--server", url
+        )
+        assert code == 1 and "not deleted: HTTP 404" in err, err
+        code, _, err = await CommandLine("comments", tmp_path, ada)(
+            "delete", comment_id, "--server", url
+        )
+        assert code == 0, err
+        assert (await client.get(f"{API}/{item_id}/comments")).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "not-an-id"),
+        ("delete", "42"),
+        ("delete", str(uuid.uuid4()), "--limit", "3"),
+        ("list", str(uuid.uuid4()), "--limit", "0"),
+        ("list", str(uuid.uuid4()), "--limit", "1000"),
+        ("hide", str(uuid.uuid4())),
+    ],
+)
+async def test_what_the_command_line_cannot_mean_is_refused(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    code, out, err = await CommandLine("comments", tmp_path, "token")(
+        *args, "--server", "http://127.0.0.1:9"
+    )
+    assert (code, out) == (2, ""), err
+    assert err.strip(), err
+
+
+async def test_items_edit_refuses_a_wrong_word_for_comments(tmp_path: Path) -> None:
+    code, out, err = await CommandLine("items", tmp_path, "token")(
+        "edit", str(uuid.uuid4()), "--comments", "maybe", "--server", "http://127.0.0.1:9"
+    )
+    assert (code, out) == (2, ""), err
+    assert "--comments" in err.splitlines()[-1]
