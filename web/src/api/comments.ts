@@ -4,7 +4,7 @@ import type { CatalogueItem } from "./schema";
 import type { Comment, CommentedItem, CommentPage, CommentPaths, CommentsEdit } from "./comments.types";
 import { COMMENT_LIMITS } from "./comments.types";
 
-export type { Comment, CommentPage, CommentsEdit };
+export type { Comment, CommentedItem, CommentPage, CommentsEdit };
 export { COMMENT_LIMITS };
 
 /** The one client, seeing the comment routes the generated paths do not have yet (the seam goes at merge). */
