@@ -92,6 +92,7 @@ describe("a video's comments", () => {
     const section = await screen.findByRole("region", { name: "2 comments" });
     expect(within(section).getAllByRole("listitem")[0]).toHaveTextContent("At 0:42 the light turns.");
     expect(field).toHaveValue("");
+    expect(within(section).getByText("Your comment is posted.")).toHaveAttribute("role", "status");
     expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "At 0:42 the light turns." });
   });
 
@@ -215,6 +216,9 @@ describe("a video's comments", () => {
 
     await screen.findByRole("region", { name: "1 comment" });
     expect(screen.queryByText("My first thought.")).not.toBeInTheDocument();
+    // The button pressed went with the comment: the news has the focus.
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("The comment is deleted.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
     expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-mine`)).toHaveLength(1);
   });
 

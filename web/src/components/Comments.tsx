@@ -1,4 +1,4 @@
-import { useCallback, useId } from "react";
+import { useCallback, useId, useState } from "react";
 import { Link, useLocation } from "react-router";
 import { listComments, type Comment, type CommentPage } from "../api/comments";
 import type { RedirectState } from "../auth/RequireAuth";
@@ -9,6 +9,7 @@ import { ActionButton } from "./ActionButton";
 import { CommentEntry } from "./CommentEntry";
 import { CommentForm, COMMENTS_OFF } from "./CommentForm";
 import { ErrorMessage, FormError } from "./ErrorMessage";
+import { DoneNotice } from "./FocusedMessage";
 import type { MomentLinks } from "./LinkedText";
 
 /** "3 comments", "1 comment"; a bare "Comments" while there are none. */
@@ -33,15 +34,25 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
   const fetchFirst = useCallback((signal: AbortSignal) => listComments(itemId, undefined, signal), [itemId]);
   const { data: thread, error, reload, setData } = useAsync(fetchFirst);
   const more = useAction();
+  // What the last post or deletion did, said: a deleted comment took the focus with it.
+  const [posted, setPosted] = useState<string | null>(null);
+  const [deletedNote, setDeletedNote] = useState<string | null>(null);
 
   if (error) return <ErrorMessage error={error} onRetry={reload} />;
   if (!thread) return null;
 
-  const posted = (comment: Comment) => setData((t) => ({ ...t, comments: [comment, ...t.comments], total: t.total + 1 }));
+  const add = (comment: Comment) => {
+    setData((t) => ({ ...t, comments: [comment, ...t.comments], total: t.total + 1 }));
+    setPosted("Your comment is posted.");
+    setDeletedNote(null);
+  };
   const changed = (comment: Comment) =>
     setData((t) => ({ ...t, comments: t.comments.map((c) => (c.id === comment.id ? comment : c)) }));
-  const deleted = (id: string) =>
+  const deleted = (id: string) => {
     setData((t) => ({ ...t, comments: t.comments.filter((c) => c.id !== id), total: Math.max(0, t.total - 1) }));
+    setDeletedNote("The comment is deleted.");
+    setPosted(null);
+  };
   const turnedOff = () => setData((t) => ({ ...t, enabled: false }));
   const showMore = (cursor: string) =>
     more.run("more", "Could not load more comments", async () => {
@@ -52,7 +63,11 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
   return (
     <section className="comments" aria-labelledby={headingId}>
       <h2 id={headingId}>{commentsHeading(thread.total)}</h2>
-      {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={posted} onTurnedOff={turnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
+      <p className="visually-hidden" role="status">
+        {posted}
+      </p>
+      <DoneNotice message={deletedNote} />
+      {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={turnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
       <ul className="comment-list">
         {thread.comments.map((comment) => (
           <CommentEntry key={comment.id} comment={comment} moments={moments} onChanged={changed} onDeleted={deleted} onTurnedOff={turnedOff} />
