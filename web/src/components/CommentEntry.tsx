@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { deleteComment, editComment, type Comment } from "../api/comments";
 import { ApiError } from "../api/errors";
 import { useAuth } from "../auth/useAuth";
@@ -21,9 +21,11 @@ interface CommentChanges {
  * line breaks, links and timestamps (which seek the player); its author may edit it in place
  * or delete it, an admin may delete any.
  */
-export function CommentEntry({ comment, moments, ...changes }: CommentChanges & { comment: Comment; moments: MomentLinks }) {
+export function CommentEntry({ comment, moments, focused = false, ...changes }: CommentChanges & { comment: Comment; moments: MomentLinks; focused?: boolean }) {
   const { user } = useAuth();
+  const entry = useFocusWhen<HTMLLIElement>(focused);
   const [editing, setEditing] = useState(false);
+  const editButton = useFocusWhen<HTMLButtonElement>(!editing, { first: false });
   const [confirming, setConfirming] = useState(false);
   const action = useAction();
   const author = comment.author_name ?? "A viewer";
@@ -38,7 +40,7 @@ export function CommentEntry({ comment, moments, ...changes }: CommentChanges & 
   };
 
   return (
-    <li className="comment">
+    <li className="comment" ref={entry} tabIndex={focused ? -1 : undefined}>
       <p className="comment-meta">
         <span className="comment-author">{author}</span>{" "}
         <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
@@ -56,7 +58,7 @@ export function CommentEntry({ comment, moments, ...changes }: CommentChanges & 
       {!editing && (comment.mine || mayDelete) && (
         <div className="button-row">
           {comment.mine && (
-            <button type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
+            <button ref={editButton} type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
               Edit
             </button>
           )}
@@ -75,6 +77,20 @@ export function CommentEntry({ comment, moments, ...changes }: CommentChanges & 
       )}
     </li>
   );
+}
+
+/**
+ * A ref focused whenever `when` turns true (and as it mounts with it, unless `first` is false):
+ * the first comment of a page just shown (Show more may be gone), Edit once its form closes.
+ */
+function useFocusWhen<E extends HTMLElement>(when: boolean, { first = true } = {}) {
+  const ref = useRef<E>(null);
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (when && (first || mounted.current)) ref.current?.focus();
+    mounted.current = true;
+  }, [when, first]);
+  return ref;
 }
 
 /** Deletes the comment; one already gone (deleted in another tab) is what was asked for. */

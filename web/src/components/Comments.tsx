@@ -37,6 +37,8 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
   // What the last post or deletion did, said: a deleted comment took the focus with it.
   const [posted, setPosted] = useState<string | null>(null);
   const [deletedNote, setDeletedNote] = useState<string | null>(null);
+  // The first comment Show more brought: the button may be gone (the last page), so the focus goes there.
+  const [firstShown, setFirstShown] = useState<string | null>(null);
 
   if (error) return <ErrorMessage error={error} onRetry={reload} />;
   if (!thread) return null;
@@ -58,6 +60,7 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
     more.run("more", "Could not load more comments", async () => {
       const page = await listComments(itemId, cursor);
       setData((t) => withPage(t, page));
+      setFirstShown(page.comments[0]?.id ?? null);
     });
 
   return (
@@ -70,7 +73,7 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
       {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={turnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
       <ul className="comment-list">
         {thread.comments.map((comment) => (
-          <CommentEntry key={comment.id} comment={comment} moments={moments} onChanged={changed} onDeleted={deleted} onTurnedOff={turnedOff} />
+          <CommentEntry key={comment.id} comment={comment} moments={moments} focused={comment.id === firstShown} onChanged={changed} onDeleted={deleted} onTurnedOff={turnedOff} />
         ))}
       </ul>
       {thread.next !== null && (
