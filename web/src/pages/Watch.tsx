@@ -99,7 +99,8 @@ export function WatchPage() {
       </div>
       <div className="watch-side">
         <WatchDetails item={item} moments={moments} />
-        <Comments itemId={item.id} moments={moments} />
+        {/* Keyed: what was just posted or deleted belongs to this video, not the next one played. */}
+        <Comments key={item.id} itemId={item.id} moments={moments} />
         {playlist ? <PlaylistPanel playlist={playlist} currentId={item.id} /> : <RelatedItems items={related} />}
       </div>
     </article>
