@@ -16,7 +16,7 @@ export const CHAPTERS_HINT =
  * paste was cut to fit, saying so. The browser's `maxLength` cut 8000 pasted characters to 5000
  * without a word.
  */
-function useLengthLimit(value: string, max: number) {
+export function useLengthLimit(value: string, max: number) {
   const [cut, setCut] = useState<string | null>(null);
   const onPaste = (event: ClipboardEvent<HTMLInputElement | HTMLTextAreaElement>) => {
     const field = event.currentTarget;
@@ -31,7 +31,7 @@ function useLengthLimit(value: string, max: number) {
 }
 
 /** Where a cut paste is told, politely: a live region there from the start, so it is announced. */
-function CutNotice({ message }: { message: string | null }) {
+export function CutNotice({ message }: { message: string | null }) {
   return (
     <p className="hint" role="status" data-testid="paste-cut">
       {message}

@@ -1,8 +1,9 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { getItem, updateItem } from "../api/catalogue";
+import { commentsEnabled, type CommentsEdit } from "../api/comments";
 import { errorSentence } from "../api/errors";
-import type { CatalogueItem, UpdateMediaItem } from "../api/schema";
+import type { CatalogueItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { ActionButton } from "../components/ActionButton";
@@ -22,7 +23,7 @@ import { useAction, type Action } from "../lib/useAction";
 import { useItemPolling, useScheduledPublishing } from "../lib/useItemPolling";
 import { useLeaveGuard } from "../lib/leaveGuard";
 import { useConditionalSave } from "../lib/useConditionalSave";
-import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
+import { useKeptDraft, useSessionDraft, type SessionDraft } from "../lib/useSessionDraft";
 import { LibraryCaptions } from "./LibraryCaptions";
 import { LibraryFacts } from "./LibraryFacts";
 import { LibrarySchedule } from "./LibrarySchedule";
@@ -188,7 +189,8 @@ interface LibraryEditFormProps {
 }
 
 type Visibility = NonNullable<CatalogueItem["visibility"]>;
-type ItemFields = { title: string; description: string; tags: string; visibility: Visibility };
+/** `comments_enabled` as a draft keeps it, in words: "on" or "off". */
+type ItemFields = { title: string; description: string; tags: string; visibility: Visibility; comments_enabled: "on" | "off" };
 
 /** The edit form's visibility choices, in words a viewer of the library understands. */
 const VISIBILITY_CHOICES: { value: Visibility; label: string }[] = [
@@ -201,23 +203,47 @@ function VisibilityField({ value, onChange }: { value: Visibility; onChange: (va
   return <SelectField label="Visibility" value={value} choices={VISIBILITY_CHOICES} onChange={onChange} />;
 }
 
+/** Whether viewers may comment on the video (admins still see and delete the comments when not). */
+function AllowCommentsField({ value, onChange }: { value: "on" | "off"; onChange: (value: "on" | "off") => void }) {
+  const id = useId();
+  return (
+    <div className="field checkbox">
+      <input id={id} type="checkbox" checked={value === "on"} onChange={(e) => onChange(e.target.checked ? "on" : "off")} />
+      <label htmlFor={id}>Allow comments</label>
+    </div>
+  );
+}
+
+/** Who finds the video, and whether viewers may comment on it. */
+function SharingFields({ draft }: { draft: SessionDraft<ItemFields> }) {
+  const { visibility, comments_enabled } = draft.values;
+  return (
+    <>
+      <VisibilityField value={visibility} onChange={(value) => draft.change("visibility", value)} />
+      <AllowCommentsField value={comments_enabled} onChange={(value) => draft.change("comments_enabled", value)} />
+    </>
+  );
+}
+
 /** What the form edits of `item`, as its fields show it. */
 function fieldsOf(item: CatalogueItem): ItemFields {
-  return { title: item.title, description: item.description, tags: item.tags.join(", "), visibility: item.visibility ?? "listed" };
+  const comments = commentsEnabled(item) ? "on" : "off";
+  return { title: item.title, description: item.description, tags: item.tags.join(", "), visibility: item.visibility ?? "listed", comments_enabled: comments };
 }
 
 /**
  * Only what the admin changed, as the API takes it: a field sent unchanged would put back
  * what another admin (or tab) saved since this form opened. Tags retyped alike are no change.
  */
-function editOf(changes: Partial<ItemFields>, base: ItemFields): UpdateMediaItem {
-  const edit: UpdateMediaItem = {};
+function editOf(changes: Partial<ItemFields>, base: ItemFields): CommentsEdit {
+  const edit: CommentsEdit = {};
   if (changes.title !== undefined) edit.title = changes.title.trim();
   if (changes.description !== undefined) edit.description = changes.description.trim();
   if (changes.tags !== undefined && parseTags(changes.tags).join(",") !== parseTags(base.tags).join(",")) {
     edit.tags = parseTags(changes.tags);
   }
   if (changes.visibility !== undefined && changes.visibility !== base.visibility) edit.visibility = changes.visibility;
+  if (changes.comments_enabled !== undefined && changes.comments_enabled !== base.comments_enabled) edit.comments_enabled = changes.comments_enabled === "on";
   return edit;
 }
 
@@ -231,14 +257,14 @@ function LibraryEditForm(props: LibraryEditFormProps) {
   const { item, action, onCancel } = props;
   const draft = useSessionDraft({ form: "item", id: item.id }, fieldsOf(item));
   const save = useConditionalSave(item.etag, draft, {
-    update: (edit: UpdateMediaItem, ifMatch) => updateItem(item.id, edit, ifMatch),
+    update: (edit: CommentsEdit, ifMatch) => updateItem(item.id, edit, ifMatch),
     reread: () => getItem(item.id),
     fieldsOf,
     onSaved: props.onSaved,
     onChanged: props.onChanged,
   });
   useLeaveGuard(`item-${item.id}`, draft.dirty);
-  const { title, description, tags, visibility } = draft.values;
+  const { title, description, tags } = draft.values;
   const [tagsError, setTagsError] = useState<string | null>(null);
   const busy = action.running !== null;
 
@@ -273,7 +299,7 @@ function LibraryEditForm(props: LibraryEditFormProps) {
         tagsPlaceholder="comma, separated"
         tagsError={tagsError}
       />
-      <VisibilityField value={visibility} onChange={(value) => draft.change("visibility", value)} />
+      <SharingFields draft={draft} />
       {/* By the Save button: under the row it was below the captions, out of view. */}
       <FormError message={action.error} />
       <div className="button-row">

@@ -3,7 +3,7 @@ import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { hadSession, mediaItem, playlistOf } from "../test/fixtures";
+import { comment, commentPage, hadSession, mediaItem, playlistOf } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
 import {
@@ -13,6 +13,7 @@ import {
   holdAnswer,
   http,
   HttpResponse,
+  noComments,
   ok,
   recordRequests,
   refreshGives,
@@ -33,6 +34,7 @@ beforeEach(() => {
     http.put(`${API}/catalogue/:id/progress`, () => ok(savedProgress(0))),
     // Nothing to watch next unless a test says otherwise.
     http.get(`${API}/catalogue/:id/related`, () => ok({ items: [] })),
+    noComments(),
   );
 });
 
@@ -676,6 +678,25 @@ describe("WatchPage", () => {
       await user.click(links[0]!);
       expect(playback.time).toBe(0);
       expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1?t=0");
+    });
+
+    it("makes timestamps in a comment seek the player in place, as the description's do", async () => {
+      server.use(
+        http.get(`${API}/catalogue/m-1/comments`, () => ok(commentPage([comment({ body: "The chorus at 1:23\nand https://example.org" })]))),
+      );
+      const { user, video, playback, play } = await watchAt("", mediaItem({ id: "m-1", duration_seconds: 4000 }));
+      Object.defineProperty(video, "readyState", { configurable: true, get: () => 1 });
+      const section = await screen.findByRole("region", { name: "1 comment" });
+      const links = within(within(section).getByRole("listitem")).getAllByRole("link");
+      expect(links.map((a) => [a.textContent, a.getAttribute("href")])).toEqual([
+        ["1:23", "/watch/m-1?t=83"],
+        ["https://example.org", "https://example.org"],
+      ]);
+
+      await user.click(links[0]!);
+      expect(playback.time).toBe(83);
+      expect(play).toHaveBeenCalledTimes(1);
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1?t=83");
     });
   });
 

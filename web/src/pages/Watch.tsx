@@ -4,6 +4,7 @@ import { getItem, listRelated } from "../api/catalogue";
 import { getPlaylist } from "../api/playlists";
 import type { CatalogueItem, Playlist, ViewedMediaItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
+import { Comments } from "../components/Comments";
 import { LoadFailure } from "../components/LoadFailure";
 import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
@@ -98,6 +99,8 @@ export function WatchPage() {
       </div>
       <div className="watch-side">
         <WatchDetails item={item} moments={moments} />
+        {/* Keyed: what was just posted or deleted belongs to this video, not the next one played. */}
+        <Comments key={item.id} itemId={item.id} moments={moments} />
         {playlist ? <PlaylistPanel playlist={playlist} currentId={item.id} /> : <RelatedItems items={related} />}
       </div>
     </article>

@@ -1,4 +1,5 @@
 import type { CatalogueItem, InviteView, MediaPage, Playlist } from "../api/schema";
+import type { Comment, CommentPage } from "../api/comments";
 import { setSessionMarker } from "../api/session";
 
 export function mediaItem(overrides: Partial<CatalogueItem> = {}): CatalogueItem {
@@ -70,4 +71,23 @@ export function inviteView(overrides: Partial<InviteView> = {}): InviteView {
     used_by_deleted: false,
     ...overrides,
   };
+}
+
+/** Another viewer's comment on m-1. */
+export function comment(overrides: Partial<Comment> = {}): Comment {
+  return {
+    id: "c-1",
+    item_id: "m-1",
+    body: "Lovely light at the end.",
+    author_name: "Bea",
+    mine: false,
+    created_at: "2026-02-02T10:00:00Z",
+    edited_at: null,
+    ...overrides,
+  };
+}
+
+/** A page of comments, newest first: the last one unless `next` says where the following page starts. */
+export function commentPage(comments: Comment[], overrides: Partial<CommentPage> = {}): CommentPage {
+  return { comments, total: comments.length, enabled: true, next: null, ...overrides };
 }

@@ -138,3 +138,7 @@ export function sessionEndingElsewhere(who: () => UserView) {
   );
   return { unlessEnded, end: () => (ended = true) };
 }
+
+/** An item without comments, open to them: the watch page reads its comments wherever it shows. */
+export const noComments = () =>
+  http.get(`${API}/catalogue/:id/comments`, () => ok({ comments: [], total: 0, enabled: true, next: null }));

@@ -1,0 +1,135 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { deleteComment, editComment, type Comment } from "../api/comments";
+import { ApiError } from "../api/errors";
+import { useAuth } from "../auth/useAuth";
+import { formatAge, formatDate } from "../lib/format";
+import { useAction, type Action } from "../lib/useAction";
+import { CommentText, commentRefusal } from "./CommentForm";
+import { ConfirmDialog } from "./ConfirmDialog";
+import { FormError } from "./ErrorMessage";
+import { LinkedText, type MomentLinks } from "./LinkedText";
+import { SubmitButton } from "./SubmitButton";
+
+interface CommentChanges {
+  onChanged: (comment: Comment) => void;
+  onDeleted: (id: string) => void;
+  onTurnedOff: () => void;
+}
+
+/**
+ * One comment: who wrote it, how long ago (the exact time as its title), the text with its
+ * line breaks, links and timestamps (which seek the player); its author may edit it in place
+ * or delete it, an admin may delete any.
+ */
+export function CommentEntry({ comment, moments, focused = false, ...changes }: CommentChanges & { comment: Comment; moments: MomentLinks; focused?: boolean }) {
+  const { user } = useAuth();
+  const entry = useFocusWhen<HTMLLIElement>(focused);
+  const [editing, setEditing] = useState(false);
+  const editButton = useFocusWhen<HTMLButtonElement>(!editing, { first: false });
+  const [confirming, setConfirming] = useState(false);
+  const action = useAction();
+  const author = comment.author_name ?? "A viewer";
+  const mayDelete = comment.mine || user?.role === "admin";
+
+  const remove = async () => {
+    await action.run("delete", "Could not delete the comment", async () => {
+      await deleteGone(comment.id);
+      changes.onDeleted(comment.id);
+    });
+    setConfirming(false);
+  };
+
+  return (
+    <li className="comment" ref={entry} tabIndex={focused ? -1 : undefined}>
+      <p className="comment-meta">
+        <span className="comment-author">{author}</span>{" "}
+        <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
+          {formatAge(comment.created_at)}
+        </time>
+        {comment.edited_at && " (edited)"}
+      </p>
+      {editing ? (
+        <CommentEditForm comment={comment} action={action} {...changes} onDone={() => setEditing(false)} />
+      ) : (
+        <p className="comment-body">
+          <LinkedText text={comment.body} moments={moments} />
+        </p>
+      )}
+      {!editing && (comment.mine || mayDelete) && (
+        <div className="button-row">
+          {comment.mine && (
+            <button ref={editButton} type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          )}
+          {mayDelete && (
+            <button type="button" className="button small" aria-label={`Delete ${comment.mine ? "your" : `${author}’s`} comment`} onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+          )}
+        </div>
+      )}
+      {!editing && <FormError message={action.error} />}
+      {confirming && (
+        <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive busy={action.running !== null} onConfirm={() => void remove()} onCancel={() => setConfirming(false)}>
+          <p>{comment.mine ? "Your comment" : `${author}’s comment`} will be removed for everyone. This cannot be undone.</p>
+        </ConfirmDialog>
+      )}
+    </li>
+  );
+}
+
+/**
+ * A ref focused whenever `when` turns true (and as it mounts with it, unless `first` is false):
+ * the first comment of a page just shown (Show more may be gone), Edit once its form closes.
+ */
+function useFocusWhen<E extends HTMLElement>(when: boolean, { first = true } = {}) {
+  const ref = useRef<E>(null);
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (when && (first || mounted.current)) ref.current?.focus();
+    mounted.current = true;
+  }, [when, first]);
+  return ref;
+}
+
+/** Deletes the comment; one already gone (deleted in another tab) is what was asked for. */
+async function deleteGone(id: string): Promise<void> {
+  try {
+    await deleteComment(id);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === "comment_not_found")) throw err;
+  }
+}
+
+/** The comment's text in place of it, with Save and Cancel. */
+function CommentEditForm({ comment, action, onChanged, onTurnedOff, onDone }: Omit<CommentChanges, "onDeleted"> & { comment: Comment; action: Action; onDone: () => void }) {
+  const [body, setBody] = useState(comment.body);
+  const busy = action.running !== null;
+
+  function refused(err: unknown): string {
+    if (err instanceof ApiError && err.code === "comments_off") onTurnedOff();
+    return commentRefusal(err);
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const saved = await action.run("edit", refused, async () => onChanged(await editComment(comment.id, body)));
+    if (saved) onDone();
+  }
+
+  return (
+    <form className="form compact" onSubmit={(e) => void submit(e)} aria-label="Edit your comment">
+      <CommentText label="Your comment" value={body} onChange={setBody} autoFocus />
+      <FormError message={action.error} />
+      <div className="button-row">
+        <SubmitButton className="button primary" busy={busy || body.trim() === ""}>
+          {busy ? "Saving…" : "Save"}
+        </SubmitButton>
+        <button type="button" className="button" disabled={busy} onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,102 @@
+import { useState, type FormEvent } from "react";
+import { changeProfile } from "../api/auth";
+import { refreshAccessToken } from "../api/client";
+import { COMMENT_LIMITS, postComment, type Comment } from "../api/comments";
+import { ApiError, errorSentence } from "../api/errors";
+import { LIMITS } from "../api/limits";
+import { useAuth } from "../auth/useAuth";
+import { waitInWords } from "../lib/format";
+import { useAction } from "../lib/useAction";
+import { FormError } from "./ErrorMessage";
+import { Field, InputField } from "./Field";
+import { CutNotice, useLengthLimit } from "./MediaFields";
+import { SubmitButton } from "./SubmitButton";
+
+export const COMMENTS_OFF = "Comments are turned off for this video.";
+
+const NAME_NEEDED = "Enter the name shown with your comments.";
+
+/** Why a comment was not posted or saved, in words a viewer understands. */
+export function commentRefusal(err: unknown): string {
+  if (err instanceof ApiError && err.code === "comments_throttled") {
+    const when = err.retryAfter === null ? "in a little while" : `in ${waitInWords(err.retryAfter)}`;
+    return `You are commenting quickly; you can post again ${when}.`;
+  }
+  if (err instanceof ApiError && err.code === "comments_off") return COMMENTS_OFF;
+  return errorSentence(err);
+}
+
+/** The comment's text, with how many characters it holds near the limit. */
+export function CommentText({ label, value, onChange, autoFocus = false }: { label: string; value: string; onChange: (text: string) => void; autoFocus?: boolean }) {
+  const limit = useLengthLimit(value, COMMENT_LIMITS.comment);
+  return (
+    <Field label={label} hint={limit.hint}>
+      {(control) => (
+        <>
+          <textarea {...control} rows={3} autoFocus={autoFocus} maxLength={COMMENT_LIMITS.comment} value={value} onPaste={limit.onPaste} onChange={(e) => onChange(e.target.value)} />
+          <CutNotice message={limit.cut} />
+        </>
+      )}
+    </Field>
+  );
+}
+
+/**
+ * "Add a comment" for the signed-in viewer. An account without a display name is asked for
+ * one first ("Name shown with your comments"), saved as the Account page does, then the
+ * comment is posted.
+ */
+export function CommentForm({ itemId, onPosted, onTurnedOff }: { itemId: string; onPosted: (comment: Comment) => void; onTurnedOff: () => void }) {
+  const [body, setBody] = useState("");
+  const name = useNameStep();
+  const { running, error, fail, run } = useAction();
+
+  function refused(err: unknown): string | null {
+    if (err instanceof ApiError && err.code === "display_name_required") return name.ask();
+    if (err instanceof ApiError && err.code === "comments_off") onTurnedOff();
+    return commentRefusal(err);
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (name.needed && name.value.trim() === "") return fail(NAME_NEEDED);
+    await run("post", refused, async () => {
+      if (name.needed) await name.save();
+      onPosted(await postComment(itemId, body));
+      setBody("");
+    });
+  }
+
+  return (
+    <form className="form compact comment-form" onSubmit={(e) => void submit(e)} aria-label="Add a comment">
+      <CommentText label="Add a comment" value={body} onChange={setBody} />
+      {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
+      <FormError message={error} />
+      <SubmitButton className="button primary" busy={running !== null || body.trim() === ""}>
+        {running ? "Posting…" : "Post"}
+      </SubmitButton>
+    </form>
+  );
+}
+
+/** The display name asked for before posting: when the account has none, or the server said it needs one. */
+function useNameStep() {
+  const { user, updateUser } = useAuth();
+  const [value, setValue] = useState("");
+  const [asked, setAsked] = useState(false);
+  return {
+    needed: asked || !user?.display_name,
+    value,
+    change: setValue,
+    ask: () => {
+      setAsked(true);
+      return NAME_NEEDED;
+    },
+    save: async () => {
+      updateUser(await changeProfile(value.trim()));
+      // A new access token carries the name: the post need not wait for the server's news of it.
+      await refreshAccessToken();
+      setAsked(false);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CommentedItem } from "../api/comments";
+import { setAccessToken } from "../api/tokenStore";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
+import { API, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { AdminLibraryPage } from "./AdminLibrary";
+
+const ITEM = `${API}/catalogue/p`;
+
+/** One published video the library lists, with comments on unless `start` says; a PATCH changes it as the server would. */
+function serveOneVideo(start: Partial<CommentedItem> = {}) {
+  const rig: { item: CommentedItem } = { item: { ...mediaItem({ id: "p", title: "Lecture 3", etag: '"v1"' }), comments_enabled: true, ...start } };
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([rig.item]))),
+    http.get(ITEM, () => ok(rig.item)),
+    http.patch(ITEM, async ({ request }) => {
+      rig.item = { ...rig.item, ...((await request.json()) as Partial<CommentedItem>), etag: '"v2"' };
+      return ok(rig.item);
+    }),
+  );
+  return rig;
+}
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+  server.use(tagList());
+});
+
+describe("a video's comments in the library", () => {
+  it("are turned off in the edit form by 'Allow comments', sent alone", async () => {
+    const rig = serveOneVideo();
+    const seen = recordRequests();
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    await user.click(await screen.findByRole("button", { name: "Edit Lecture 3" }));
+    const form = screen.getByRole("form", { name: "Edit Lecture 3" });
+    const allow = within(form).getByRole("checkbox", { name: "Allow comments" });
+    expect(allow).toBeChecked();
+
+    await user.click(allow);
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+
+    await waitFor(() => expect(screen.queryByRole("form")).not.toBeInTheDocument());
+    const [save] = sentTo(seen, "PATCH", ITEM);
+    expect(await save?.request.json()).toEqual({ comments_enabled: false });
+    expect(rig.item.comments_enabled).toBe(false);
+
+    await user.click(screen.getByRole("button", { name: "Edit Lecture 3" }));
+    expect(within(screen.getByRole("form", { name: "Edit Lecture 3" })).getByRole("checkbox", { name: "Allow comments" })).not.toBeChecked();
+  });
+
+  it("opens unticked on a video whose comments are off, turns them on, and sends nothing when left so", async () => {
+    serveOneVideo({ comments_enabled: false });
+    const seen = recordRequests();
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    await user.click(await screen.findByRole("button", { name: "Edit Lecture 3" }));
+    const allow = within(screen.getByRole("form", { name: "Edit Lecture 3" })).getByRole("checkbox", { name: "Allow comments" });
+    expect(allow).not.toBeChecked();
+    await user.click(within(screen.getByRole("form", { name: "Edit Lecture 3" })).getByRole("button", { name: "Save" }));
+    expect(screen.queryByRole("form")).not.toBeInTheDocument();
+    expect(sentTo(seen, "PATCH", ITEM)).toEqual([]);
+
+    await user.click(screen.getByRole("button", { name: "Edit Lecture 3" }));
+    await user.click(within(screen.getByRole("form", { name: "Edit Lecture 3" })).getByRole("checkbox", { name: "Allow comments" }));
+    await user.click(within(screen.getByRole("form", { name: "Edit Lecture 3" })).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(sentTo(seen, "PATCH", ITEM)).toHaveLength(1));
+    expect(await sentTo(seen, "PATCH", ITEM)[0]!.request.json()).toEqual({ comments_enabled: true });
+  });
+});
