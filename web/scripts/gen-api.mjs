@@ -84,6 +84,7 @@ const limits = {
     "#/components/schemas/TwoFactorEnable/properties/code/maxLength",
     "#/components/schemas/TwoFactorProof/properties/code/maxLength",
   ),
+  comment: at(doc, "comment length", "#/components/schemas/Comment/properties/body/maxLength"),
   inviteNote: at(doc, "invite note length", "#/components/schemas/InviteRequest/properties/note/maxLength"),
   captionLanguage: at(doc, "caption language length", `${caption}/language/schema/maxLength`),
   captionLabel: at(doc, "caption label length", `${caption}/label/schema/maxLength`),

@@ -21,6 +21,7 @@ from streamstack.contracts.catalogue import (
     NewMediaItem,
 )
 from streamstack.contracts.limits import (
+    COMMENT_MAX,
     COMMENTS_PAGE_MAX,
     MAX_PLAYLIST_ITEMS,
     CommentText,
@@ -264,7 +265,8 @@ class Comment(msgspec.Struct, frozen=True, kw_only=True):
 
     id: uuid.UUID
     item_id: uuid.UUID
-    body: str
+    #: As kept: trimmed, at most ``COMMENT_MAX`` characters (the SPA's limit, from here).
+    body: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX)]
     #: The author's display name; null once they have none (shown as "A viewer").
     author_name: str | None
     #: Whether the caller wrote it (and so may edit it).

@@ -1,14 +1,7 @@
-import type { Client } from "openapi-fetch";
 import { api, request, requestChange } from "./client";
-import type { CatalogueItem } from "./schema";
-import type { Comment, CommentedItem, CommentPage, CommentPaths, CommentsEdit } from "./comments.types";
-import { COMMENT_LIMITS } from "./comments.types";
+import type { CatalogueItem, Comment, CommentPage } from "./schema";
 
-export type { Comment, CommentedItem, CommentPage, CommentsEdit };
-export { COMMENT_LIMITS };
-
-/** The one client, seeing the comment routes the generated paths do not have yet (the seam goes at merge). */
-const commentsApi = api as unknown as Client<CommentPaths>;
+export type { Comment, CommentPage };
 
 /**
  * A page of the item's comments, newest first, from `cursor` (the previous page's `next`);
@@ -16,14 +9,14 @@ const commentsApi = api as unknown as Client<CommentPaths>;
  */
 export function listComments(itemId: string, cursor?: string, signal?: AbortSignal): Promise<CommentPage> {
   const params = { path: { item_id: itemId }, query: { cursor } };
-  return request((headers) => commentsApi.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
+  return request((headers) => api.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
 }
 
 /** Posts a comment as the signed-in viewer (409 `comments_off`, `display_name_required`; 429 `comments_throttled`). */
 export function postComment(itemId: string, body: string): Promise<Comment> {
   const params = { path: { item_id: itemId } };
   return requestChange("posting a comment", (headers) =>
-    commentsApi.POST("/api/v1/catalogue/{item_id}/comments", { headers, params, body: { body } }),
+    api.POST("/api/v1/catalogue/{item_id}/comments", { headers, params, body: { body } }),
   );
 }
 
@@ -31,7 +24,7 @@ export function postComment(itemId: string, body: string): Promise<Comment> {
 export function editComment(commentId: string, body: string): Promise<Comment> {
   const params = { path: { comment_id: commentId } };
   return requestChange("editing a comment", (headers) =>
-    commentsApi.PATCH("/api/v1/catalogue/comments/{comment_id}", { headers, params, body: { body } }),
+    api.PATCH("/api/v1/catalogue/comments/{comment_id}", { headers, params, body: { body } }),
   );
 }
 
@@ -39,11 +32,11 @@ export function editComment(commentId: string, body: string): Promise<Comment> {
 export async function deleteComment(commentId: string): Promise<void> {
   const params = { path: { comment_id: commentId } };
   await requestChange("deleting a comment", (headers) =>
-    commentsApi.DELETE("/api/v1/catalogue/comments/{comment_id}", { headers, params }),
+    api.DELETE("/api/v1/catalogue/comments/{comment_id}", { headers, params }),
   );
 }
 
 /** Whether new comments may be posted on the item (true until an admin turns them off). */
 export function commentsEnabled(item: CatalogueItem): boolean {
-  return (item as CommentedItem).comments_enabled ?? true;
+  return item.comments_enabled ?? true;
 }

@@ -11,6 +11,7 @@ export const LIMITS = {
   displayName: 100,
   inviteCode: 64,
   twoFactorCode: 32,
+  comment: 2000,
   inviteNote: 200,
   captionLanguage: 35,
   captionLabel: 64,

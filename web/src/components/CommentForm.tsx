@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { changeProfile } from "../api/auth";
 import { refreshAccessToken } from "../api/client";
-import { COMMENT_LIMITS, postComment, type Comment } from "../api/comments";
+import { postComment, type Comment } from "../api/comments";
 import { ApiError, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
@@ -28,12 +28,12 @@ export function commentRefusal(err: unknown): string {
 
 /** The comment's text, with how many characters it holds near the limit. */
 export function CommentText({ label, value, onChange, autoFocus = false }: { label: string; value: string; onChange: (text: string) => void; autoFocus?: boolean }) {
-  const limit = useLengthLimit(value, COMMENT_LIMITS.comment);
+  const limit = useLengthLimit(value, LIMITS.comment);
   return (
     <Field label={label} hint={limit.hint}>
       {(control) => (
         <>
-          <textarea {...control} rows={3} autoFocus={autoFocus} maxLength={COMMENT_LIMITS.comment} value={value} onPaste={limit.onPaste} onChange={(e) => onChange(e.target.value)} />
+          <textarea {...control} rows={3} autoFocus={autoFocus} maxLength={LIMITS.comment} value={value} onPaste={limit.onPaste} onChange={(e) => onChange(e.target.value)} />
           <CutNotice message={limit.cut} />
         </>
       )}

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CommentedItem } from "../api/comments";
+import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -10,13 +10,13 @@ import { AdminLibraryPage } from "./AdminLibrary";
 const ITEM = `${API}/catalogue/p`;
 
 /** One published video the library lists, with comments on unless `start` says; a PATCH changes it as the server would. */
-function serveOneVideo(start: Partial<CommentedItem> = {}) {
-  const rig: { item: CommentedItem } = { item: { ...mediaItem({ id: "p", title: "Lecture 3", etag: '"v1"' }), comments_enabled: true, ...start } };
+function serveOneVideo(start: Partial<CatalogueItem> = {}) {
+  const rig: { item: CatalogueItem } = { item: { ...mediaItem({ id: "p", title: "Lecture 3", etag: '"v1"' }), comments_enabled: true, ...start } };
   server.use(
     http.get(`${API}/catalogue`, () => ok(mediaPage([rig.item]))),
     http.get(ITEM, () => ok(rig.item)),
     http.patch(ITEM, async ({ request }) => {
-      rig.item = { ...rig.item, ...((await request.json()) as Partial<CommentedItem>), etag: '"v2"' };
+      rig.item = { ...rig.item, ...((await request.json()) as Partial<CatalogueItem>), etag: '"v2"' };
       return ok(rig.item);
     }),
   );

@@ -1,9 +1,9 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { getItem, updateItem } from "../api/catalogue";
-import { commentsEnabled, type CommentsEdit } from "../api/comments";
+import { commentsEnabled } from "../api/comments";
 import { errorSentence } from "../api/errors";
-import type { CatalogueItem } from "../api/schema";
+import type { CatalogueItem, UpdateMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { ActionButton } from "../components/ActionButton";
@@ -235,8 +235,8 @@ function fieldsOf(item: CatalogueItem): ItemFields {
  * Only what the admin changed, as the API takes it: a field sent unchanged would put back
  * what another admin (or tab) saved since this form opened. Tags retyped alike are no change.
  */
-function editOf(changes: Partial<ItemFields>, base: ItemFields): CommentsEdit {
-  const edit: CommentsEdit = {};
+function editOf(changes: Partial<ItemFields>, base: ItemFields): UpdateMediaItem {
+  const edit: UpdateMediaItem = {};
   if (changes.title !== undefined) edit.title = changes.title.trim();
   if (changes.description !== undefined) edit.description = changes.description.trim();
   if (changes.tags !== undefined && parseTags(changes.tags).join(",") !== parseTags(base.tags).join(",")) {
@@ -257,7 +257,7 @@ function LibraryEditForm(props: LibraryEditFormProps) {
   const { item, action, onCancel } = props;
   const draft = useSessionDraft({ form: "item", id: item.id }, fieldsOf(item));
   const save = useConditionalSave(item.etag, draft, {
-    update: (edit: CommentsEdit, ifMatch) => updateItem(item.id, edit, ifMatch),
+    update: (edit: UpdateMediaItem, ifMatch) => updateItem(item.id, edit, ifMatch),
     reread: () => getItem(item.id),
     fieldsOf,
     onSaved: props.onSaved,
