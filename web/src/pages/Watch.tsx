@@ -99,9 +99,12 @@ export function WatchPage() {
       </div>
       <div className="watch-side">
         <WatchDetails item={item} moments={moments} />
-        {/* Keyed: what was just posted or deleted belongs to this video, not the next one played. */}
-        <Comments key={item.id} itemId={item.id} moments={moments} />
         {playlist ? <PlaylistPanel playlist={playlist} currentId={item.id} /> : <RelatedItems items={related} />}
+      </div>
+      {/* Under the player on wide screens (a long thread must not push Up next away), last on
+          narrow ones. Keyed: what was just posted or deleted belongs to this video alone. */}
+      <div className="watch-comments">
+        <Comments key={item.id} itemId={item.id} moments={moments} />
       </div>
     </article>
   );

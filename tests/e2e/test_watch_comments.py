@@ -1,0 +1,105 @@
+"""Comments under a video, in Chromium, against a real ``streamstack dev``.
+
+The admin uploads a 6-second clip. A viewer with no display name opens it: the comment form
+asks for the name shown with comments before the first post, saves it and posts; the
+comment is at the top with that name, and its timestamp ("at 0:03") is a link that seeks
+the player there. After a reload it is still there (stored, not only drawn). The viewer
+edits it ("(edited)"). The admin, in another browser context, sees it with the viewer's
+name and deletes it; the viewer's page, reloaded, has no comments again. The console stays
+clean: no request is refused, and nothing breaks the app's CSP.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page
+
+from e2e.spa_rig import (
+    PLAYER,
+    BrowserLog,
+    DevServer,
+    admin_on,
+    chromium,
+    new_page,
+    register_viewer,
+    sign_in,
+    upload,
+    watch_page_ready,
+)
+from system.system_video import h264_aac_mp4
+
+VIEWER_EMAIL = "commenter@example.com"
+VIEWER_PASSWORD = "a commenter's long passphrase"
+TITLE = "Six seconds of gradient"
+
+
+async def no_comments(page: Page) -> None:
+    """The page's Comments section, loaded, holds none."""
+    await page.get_by_role("heading", name="Comments", exact=True).wait_for()
+    await page.get_by_role("form", name="Add a comment").wait_for()
+    assert await page.locator("li.comment").count() == 0
+
+
+async def first_comment_as_a_new_name(page: Page) -> None:
+    """Post a comment from an account without a display name: the form asks for one."""
+    form = page.get_by_role("form", name="Add a comment")
+    await form.get_by_label("Add a comment").fill("Look at 0:03, the colours turn")
+    await form.get_by_role("button", name="Post").click()
+    name = form.get_by_label("Name shown with your comments")
+    await name.wait_for()
+    await name.fill("Ada L.")
+    await form.get_by_role("button", name="Post").click()
+    await page.get_by_text("Your comment is posted.").wait_for()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_a_viewer_comments_and_an_admin_deletes_it(dev_server: DevServer) -> None:
+    log = BrowserLog()
+    base = dev_server.url
+    register_viewer(dev_server, VIEWER_EMAIL, VIEWER_PASSWORD)
+    async with chromium() as browser:
+        admin_context, admin = await admin_on(browser, log, dev_server, "/")
+        clip = h264_aac_mp4(seconds=6.0, width=160, height=120)
+        item_id = await upload(admin, base, TITLE, clip, "gradient.mp4")
+
+        viewer_context, viewer = await new_page(browser, log)
+        await sign_in(viewer, base, VIEWER_EMAIL, VIEWER_PASSWORD)
+        await watch_page_ready(viewer, base, item_id)
+        await no_comments(viewer)
+        await first_comment_as_a_new_name(viewer)
+        entry = viewer.locator("li.comment").first
+        assert await entry.locator(".comment-author").inner_text() == "Ada L."
+        await viewer.get_by_role("heading", name="1 comment").wait_for()
+
+        # The timestamp seeks the page's own player.
+        await entry.get_by_role("link", name="0:03").click()
+        await viewer.wait_for_function(f"() => Math.abs({PLAYER}.currentTime - 3) < 0.5")
+
+        # Stored: still there after a reload; then edited.
+        await watch_page_ready(viewer, base, item_id)
+        entry = viewer.locator("li.comment").first
+        await entry.get_by_text("Look at 0:03, the colours turn").wait_for()
+        await entry.get_by_role("button", name="Edit your comment").click()
+        edit = viewer.get_by_role("form", name="Edit your comment")
+        await edit.get_by_label("Your comment").fill("Look at 0:03: the colours turn blue")
+        await edit.get_by_role("button", name="Save").click()
+        await entry.get_by_text("Look at 0:03: the colours turn blue").wait_for()
+        await entry.locator(".comment-meta", has_text="(edited)").wait_for()
+
+        # The admin moderates it away.
+        await watch_page_ready(admin, base, item_id)
+        theirs = admin.locator("li.comment").first
+        assert await theirs.locator(".comment-author").inner_text() == "Ada L."
+        await theirs.get_by_role("button", name="Delete Ada L.\u2019s comment").click()
+        await admin.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+        await admin.get_by_text("The comment is deleted.").wait_for()
+
+        await watch_page_ready(viewer, base, item_id)
+        await no_comments(viewer)
+        await viewer_context.close()
+        await admin_context.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
