@@ -15,6 +15,7 @@ from streamstack.kernel.tasks import BackgroundTask
 if TYPE_CHECKING:
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.service import CatalogueService
+    from streamstack.catalogue.shares import ShareService
     from streamstack.kernel.events import EventBus
 
 # The module's own stack (service, routes, tables, search) is imported when it is mounted,
@@ -68,6 +69,7 @@ def mount(context: ModuleContext) -> MountedModule:
     )
     watching = WatchingService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
+    shares = share_links(service, context)
     # Watch data and playlists go with the account: auth's user.deleted (retried while down).
     user_deletions = user_deletion_events(
         events, {"rows": watching.forget_user, "playlists": playlists.forget_user}
@@ -84,11 +86,29 @@ def mount(context: ModuleContext) -> MountedModule:
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service, watching, playlists)],
+        route_handlers=[catalogue_router(service, watching, playlists, shares)],
         operations=operation_handlers(service),
         tasks=[relay_task, listing_task, user_deletions_task, publishing],
         on_startup=[lambda: listing.try_follow(events), user_deletions.try_follow],
         on_shutdown=[listing.unfollow, user_deletions.stop],
+    )
+
+
+def share_links(service: CatalogueService, context: ModuleContext) -> ShareService:
+    """The share links' use cases: stopping one writes the revocation list auth writes,
+    which streaming reads for every grant; their stream tokens are budgeted per address."""
+    from streamstack.catalogue.budgets import shared_token_budgets
+    from streamstack.catalogue.shares import ShareService
+
+    settings = context.settings
+    return ShareService(
+        context.backends.database,
+        service,
+        context.authenticator.revocations,
+        shared_token_budgets(
+            settings.shared_token_burst, settings.shared_token_refill_seconds, context.clock
+        ),
+        context.clock,
     )
 
 

@@ -10,12 +10,16 @@ decoded the request against the contract's limits before it runs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamstack.contracts.streaming import (
+    ISSUE_SHARED_STREAM_TOKEN,
+    ISSUE_STREAM_TOKEN,
     IssueSharedStreamToken,
     IssueStreamToken,
     StreamTokenGrant,
 )
-from streamstack.kernel.operation import CallContext, Handler
+from streamstack.kernel.operation import CallContext, Handler, Operation
 from streamstack.streaming.service import StreamTokens
 
 
@@ -37,3 +41,11 @@ def issue_shared_token_handler(tokens: StreamTokens) -> Handler:
         return await tokens.issue_shared(request)
 
     return issue_shared_token
+
+
+def operation_handlers(tokens: StreamTokens) -> dict[Operation[Any, Any], Handler]:
+    """Each operation of streaming's contract, handled by ``tokens``."""
+    return {
+        ISSUE_STREAM_TOKEN: issue_token_handler(tokens),
+        ISSUE_SHARED_STREAM_TOKEN: issue_shared_token_handler(tokens),
+    }
