@@ -73,6 +73,10 @@ MEANINGS: dict[str, str] = {
     "comment_burst": "comments one account may post in a row (admins' are not counted) "
     "before `429 comments_throttled`",
     "comment_refill_seconds": "one more comment per account comes back every this many seconds",
+    "shared_token_burst": "stream tokens one client address may have issued by share links "
+    "(watching without an account), before 429",
+    "shared_token_refill_seconds": "one more share-link stream token per address comes back "
+    "every this many seconds",
     "catalogue_schedule_interval_seconds": "how often the catalogue publishes the scheduled "
     "drafts whose time has come: a scheduled video goes public at most this late",
     "registration_mode": "who may create an account: `invite` (with a single-use code an "

@@ -120,6 +120,11 @@ class Settings:
     # (catalogue/comments.py).
     comment_burst: Positive = 5
     comment_refill_seconds: PositiveSeconds = 20.0
+    # Stream tokens one client address may have issued by share links (people watching
+    # without an account), then one more every shared_token_refill_seconds (catalogue/
+    # budgets.py): a player asks on load and to renew, a script in a loop would not stop.
+    shared_token_burst: Positive = 20
+    shared_token_refill_seconds: PositiveSeconds = 3.0
     # How often the catalogue looks for scheduled drafts whose time has come (and publishes
     # them): a scheduled video goes public at most this late.
     catalogue_schedule_interval_seconds: PositiveSeconds = 10.0

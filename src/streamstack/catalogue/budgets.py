@@ -1,4 +1,5 @@
-"""Search budgets: how many searches one client address may have the catalogue run.
+"""Search budgets: how many searches one client address may have the catalogue run; and
+share-link token budgets: how many stream tokens one address may have issued by links.
 
 The list and its search are public. Most searches read about as many items as their page
 shows, but some cannot be narrowed by the trigram index (a word of one or two letters, or
@@ -31,5 +32,22 @@ def search_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> 
         refill_seconds,
         SearchesThrottled,
         "too many searches from this address; try again shortly",
+        clock,
+    )
+
+
+class SharedTokensThrottled(TooManyRequests, code="stream_tokens_throttled"):
+    """This address asked for share links' stream tokens faster than players do (the code
+    a signed-in viewer's stream-token route answers)."""
+
+
+def shared_token_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
+    """Per client address: the stream tokens it may still have issued by share links (a
+    player asks on load and to renew; a link's holders have no account to count by)."""
+    return Budgets(
+        burst,
+        refill_seconds,
+        SharedTokensThrottled,
+        "too many stream tokens asked for from this address; try again shortly",
         clock,
     )

@@ -331,3 +331,31 @@ class CommenterRow(CatalogueBase):
     #: None once the account has no display name (its comments show "A viewer").
     display_name: Mapped[str | None] = mapped_column(String(100))
     named_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class ShareLinkRow(CatalogueBase):
+    """A share link: its ``secret`` lets whoever holds it watch one item without an account
+    while the item is published and playable, until ``expires_at`` (never when None) or
+    until an admin stops it (``revoked_at``). Kept once ended, for the item's list of links;
+    deleted with the item (the foreign key cascades)."""
+
+    __tablename__ = "catalogue_shares"
+    __table_args__ = (
+        # An item's links, the newest first (its list, and counting its live ones).
+        Index("ix_catalogue_shares_item_created", "item_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE")
+    )
+    #: ``secrets.token_urlsafe(32)``, kept as given: the link is the secret, and an admin
+    #: may copy it again (as an unlisted item's id).
+    secret: Mapped[str] = mapped_column(Text, unique=True)
+    #: The admin who made it (auth's user id; no foreign key: another module's table).
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    opens: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_opened_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

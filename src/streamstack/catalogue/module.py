@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from streamstack.catalogue.comments import CommentService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.service import CatalogueService
+    from streamstack.catalogue.shares import ShareService
     from streamstack.kernel.events import EventBus
     from streamstack.kernel.events.following import DurableFollower
 
@@ -63,6 +64,7 @@ def mount(context: ModuleContext) -> MountedModule:
     watching = WatchingService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
     comments = comment_service(context)
+    shares = share_links(service, context)
     # Watch data, playlists and comments go with the account: auth's user.deleted.
     user_deletions = user_deletion_events(
         events,
@@ -80,7 +82,7 @@ def mount(context: ModuleContext) -> MountedModule:
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service, watching, playlists, comments)],
+        route_handlers=[catalogue_router(service, watching, playlists, comments, shares)],
         operations=operation_handlers(service),
         tasks=[
             relay_task,
@@ -136,6 +138,24 @@ def followed(name: str, follower: DurableFollower) -> BackgroundTask:
         follower.follow,
         interval_seconds=RELAY_POLL_SECONDS,
         retry_max_seconds=RELAY_RETRY_MAX_SECONDS,
+    )
+
+
+def share_links(service: CatalogueService, context: ModuleContext) -> ShareService:
+    """The share links' use cases: stopping one writes the revocation list auth writes,
+    which streaming reads for every grant; their stream tokens are budgeted per address."""
+    from streamstack.catalogue.budgets import shared_token_budgets
+    from streamstack.catalogue.shares import ShareService
+
+    settings = context.settings
+    return ShareService(
+        context.backends.database,
+        service,
+        context.authenticator.revocations,
+        shared_token_budgets(
+            settings.shared_token_burst, settings.shared_token_refill_seconds, context.clock
+        ),
+        context.clock,
     )
 
 

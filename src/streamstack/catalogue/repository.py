@@ -74,6 +74,7 @@ from streamstack.catalogue.models import (
     OutboxRow,
     PlaylistEntryRow,
     PlaylistRow,
+    ShareLinkRow,
     ViewingRow,
     WatchProgressRow,
 )
@@ -1040,6 +1041,60 @@ class CommenterRepository(SQLAlchemyAsyncRepository[CommenterRow]):
         await self.session.execute(delete(CommenterRow).where(CommenterRow.user_id == user_id))
 
 
+def _live_link(now: datetime.datetime) -> ColumnElement[bool]:
+    """A share link neither stopped nor expired at ``now``."""
+    return and_(
+        ShareLinkRow.revoked_at.is_(None),
+        or_(ShareLinkRow.expires_at.is_(None), ShareLinkRow.expires_at > now),
+    )
+
+
+class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
+    """Items' share links (:mod:`streamstack.catalogue.shares`)."""
+
+    model_type = ShareLinkRow
+    wrap_exceptions = False
+
+    async def live_count(self, item_id: uuid.UUID, now: datetime.datetime) -> int:
+        """How many of the item's links are neither stopped nor expired at ``now``."""
+        return await self.count(ShareLinkRow.item_id == item_id, _live_link(now))
+
+    async def of_item(self, item_id: uuid.UUID, limit: int) -> list[ShareLinkRow]:
+        """The item's ``limit`` newest links, live and ended alike."""
+        rows = await self.session.scalars(
+            select(ShareLinkRow)
+            .where(ShareLinkRow.item_id == item_id)
+            .order_by(ShareLinkRow.created_at.desc(), ShareLinkRow.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def watchable(
+        self, secret: str, now: datetime.datetime
+    ) -> tuple[ShareLinkRow, MediaItemRow] | None:
+        """The link of ``secret`` and its item, if the link is live at ``now`` and its item
+        published and playable (listed or not); None otherwise, whichever it is."""
+        found = await self.session.execute(
+            select(ShareLinkRow, MediaItemRow)
+            .join(MediaItemRow, MediaItemRow.id == ShareLinkRow.item_id)
+            .where(ShareLinkRow.secret == secret, _live_link(now), *VISIBLE_TO_VIEWERS)
+        )
+        row = found.one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def count_open(self, share_id: uuid.UUID, now: datetime.datetime) -> None:
+        """One more open of the link, at ``now`` (one statement: opens at once all count)."""
+        await self.session.execute(
+            update(ShareLinkRow)
+            .where(ShareLinkRow.id == share_id)
+            .values(opens=ShareLinkRow.opens + 1, last_opened_at=now)
+        )
+
+    async def remove_item(self, item_id: uuid.UUID) -> None:
+        """Delete the item's links (where a backend does not cascade)."""
+        await self.session.execute(delete(ShareLinkRow).where(ShareLinkRow.item_id == item_id))
+
+
 class CatalogueStore:
     """The catalogue's repositories, all on one session: what a use case works with."""
 
@@ -1054,6 +1109,7 @@ class CatalogueStore:
         self.playlist_entries = PlaylistEntryRepository(session=session)
         self.comments = CommentRepository(session=session)
         self.commenters = CommenterRepository(session=session)
+        self.shares = ShareLinkRepository(session=session)
 
 
 @asynccontextmanager

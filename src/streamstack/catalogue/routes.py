@@ -33,6 +33,7 @@ from streamstack.catalogue.schemas import (
     MediaPage,
     NewComment,
     NewPlaylist,
+    NewShareLink,
     Paging,
     Playlist,
     PlaylistChanges,
@@ -41,6 +42,9 @@ from streamstack.catalogue.schemas import (
     PlaylistSummary,
     RelatedItems,
     SaveProgress,
+    SharedItem,
+    ShareLink,
+    ShareLinkList,
     SortOrder,
     StatusFilter,
     TagList,
@@ -50,6 +54,7 @@ from streamstack.catalogue.schemas import (
     WatchProgress,
 )
 from streamstack.catalogue.service import CatalogueService
+from streamstack.catalogue.shares import ShareService
 from streamstack.catalogue.watching import WatchingService, known_account
 from streamstack.contracts.catalogue import MediaItem, MediaVisibility, ProcessingFilter
 from streamstack.contracts.limits import (
@@ -606,6 +611,97 @@ class CommentController(SignedInController):
         await comments.delete(principal, comment_id)
 
 
+# --- share links (catalogue/shares.py) -------------------------------------------------------
+
+Shares = NamedDependency[ShareService]
+#: Every refusal of a link, whatever the reason (also a secret of the wrong shape).
+_NO_SUCH_LINK = {404: "The link does not work (`share_not_found`), whatever the reason."}
+
+
+class ShareLinkController(Controller):
+    """An admin's share links: make one for a published item, list an item's, stop one."""
+
+    path = "/"
+    tags = ["share links"]
+    guards = [requires_admin]
+    security = BEARER
+
+    @post(
+        "/{item_id:uuid}/shares",
+        status_code=201,
+        summary="Create a share link",
+        responses=error_responses(
+            {
+                404: "No such item (`item_not_found`).",
+                409: "The item is a draft (`item_not_published`), or has as many live links "
+                "as it may (`too_many_share_links`).",
+            }
+        ),
+    )
+    async def create_share(
+        self,
+        shares: Shares,
+        principal: NamedDependency[Principal],
+        item_id: uuid.UUID,
+        data: NewShareLink,
+    ) -> ShareLink:
+        """A link that lets anyone who has it watch this published video without an
+        account, until it expires (``expires_in_days``; null: never) or is stopped."""
+        return await shares.create(item_id, data, principal)
+
+    @get(
+        "/{item_id:uuid}/shares",
+        summary="List an item's share links",
+        responses=error_responses({404: "No such item (`item_not_found`)."}),
+    )
+    async def list_shares(self, shares: Shares, item_id: uuid.UUID) -> ShareLinkList:
+        """The item's share links, the newest first, live and ended (stopped, expired)."""
+        return await shares.list(item_id)
+
+    @delete(
+        "/shares/{share_id:uuid}",
+        status_code=204,
+        summary="Stop sharing",
+        responses=error_responses(_NO_SUCH_LINK),
+    )
+    async def revoke_share(self, shares: Shares, share_id: uuid.UUID) -> None:
+        """Stop the link: it no longer works, and playback under way by it stops within
+        seconds. Again: 204, nothing more changes."""
+        await shares.revoke(share_id)
+
+
+class SharedLinkController(Controller):
+    """What a share link's holder may do without an account: see the item, play it."""
+
+    path = "/shared"
+    tags = ["share links"]
+
+    @get("/{secret:str}", summary="Open a share link", responses=error_responses(_NO_SUCH_LINK))
+    async def open_shared(self, shares: Shares, secret: str) -> SharedItem:
+        """The video the link shares, as an anonymous reader of the item gets it, and when
+        the link ends; counted as an open."""
+        return await shares.open(secret)
+
+    @post(
+        "/{secret:str}/stream-token",
+        status_code=200,
+        summary="Get a stream token by a share link",
+        responses=error_responses(
+            {
+                **_NO_SUCH_LINK,
+                429: "This address asked for stream tokens too fast "
+                "(`stream_tokens_throttled`, with `Retry-After`).",
+            }
+        ),
+    )
+    async def shared_stream_token(
+        self, shares: Shares, request: Request[Any, Any, Any], secret: str
+    ) -> StreamTokenGrant:
+        """A URL to play the link's video from, as a viewer's (never its original once
+        packaged, never a download); it stops when the link does."""
+        return await shares.stream_token(secret, client_address(request))
+
+
 def _etag_header(etag: str | msgspec.UnsetType) -> dict[str, str]:
     """The ``ETag`` header of an answer about one item: only admins are told its etag."""
     return {"ETag": etag} if isinstance(etag, str) and etag else {}
@@ -626,9 +722,10 @@ def catalogue_router(
     watching: WatchingService,
     playlists: PlaylistService,
     comments: CommentService,
+    shares: ShareService,
 ) -> Router:
-    """The catalogue's routes, bound to ``service``, ``watching``, ``playlists`` and
-    ``comments``."""
+    """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
+    ``comments`` and ``shares``."""
 
     return Router(
         path=PREFIX,
@@ -641,10 +738,16 @@ def catalogue_router(
             SharedPlaylistController,
             CommentReadingController,
             CommentController,
+            ShareLinkController,
+            SharedLinkController,
         ],
         dependencies={
             **provide_values(
-                service=service, watching=watching, playlists=playlists, comments=comments
+                service=service,
+                watching=watching,
+                playlists=playlists,
+                comments=comments,
+                shares=shares,
             ),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),

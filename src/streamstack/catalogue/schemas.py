@@ -31,6 +31,7 @@ from streamstack.contracts.limits import (
     PlaylistCount,
     PlaylistItemCount,
     PlaylistPosition,
+    ShareExpiryDays,
     Tags,
     Title,
 )
@@ -286,3 +287,41 @@ class CommentPage(msgspec.Struct, frozen=True, kw_only=True):
     enabled: bool
     #: The cursor of the following page (``?cursor=``); null on the last.
     next: str | None
+
+
+# --- share links ----------------------------------------------------------------------------
+
+
+class NewShareLink(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /{item_id}/shares``: a share link that ends after ``expires_in_days`` days
+    (1 to :data:`~streamstack.contracts.limits.SHARE_EXPIRY_DAYS_MAX`), or never (null)."""
+
+    expires_in_days: ShareExpiryDays | None = None
+
+
+class ShareLink(msgspec.Struct, frozen=True, kw_only=True):
+    """A share link as admins see it: ``path`` (``/s/<secret>``) is the SPA's page that
+    plays it, on the server's own address. Ended once revoked or expired."""
+
+    id: uuid.UUID
+    item_id: uuid.UUID
+    path: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+    opens: int
+    last_opened_at: datetime.datetime | None
+
+
+class ShareLinkList(msgspec.Struct, frozen=True):
+    """An item's share links, the newest first, live and ended alike."""
+
+    links: list[ShareLink]
+
+
+class SharedItem(msgspec.Struct, frozen=True):
+    """What a share link opens: the item as an anonymous reader of ``GET /{item_id}`` gets
+    it, and when the link ends (null: never)."""
+
+    item: CatalogueItem
+    expires_at: datetime.datetime | None

@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import datetime
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import msgspec
 import structlog
@@ -81,6 +81,7 @@ from streamstack.contracts.catalogue import (
 from streamstack.contracts.languages import language_name, shown_label
 from streamstack.contracts.limits import MAX_CAPTION_TRACKS, PUBLISH_AHEAD_MAX_YEARS
 from streamstack.contracts.streaming import (
+    IssueSharedStreamToken,
     IssueStreamToken,
     StreamCaption,
     StreamingClient,
@@ -396,6 +397,7 @@ class CatalogueService:
             await store.progress.remove_item(item_id)
             await store.playlist_entries.remove_item(item_id)
             await store.comments.remove_item(item_id)
+            await store.shares.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))
@@ -555,22 +557,13 @@ class CatalogueService:
         """
         decided_at = self._clock().timestamp()  # before the read: no later commit is seen
         found, captions = await self._captioned(item_id, admin=admin)
-        request = IssueStreamToken(
-            media_id=str(item_id),
-            s3_key=found.s3_key,
-            size_bytes=found.size_bytes,
-            object_prefix=object_prefix(str(item_id)),
-            hls=found.has_hls,
-            storyboard=found.has_storyboard,
-            captions=[
-                StreamCaption(track.language, shown_label(track.label, track.language))
-                for track in captions
-            ],
-            decided_at=decided_at,
-            # An admin's token also downloads the original; a viewer's never does.
-            download_name=download_name(found.title, found.s3_key) if admin else None,
-        )
+        request = stream_request(found, captions, decided_at, admin=admin)
         return await self._streaming_client().issue_token(request, context)
+
+    async def issue_shared_stream_token(self, request: IssueSharedStreamToken) -> StreamTokenGrant:
+        """Ask streaming for a share link's token (:mod:`.shares` found the link live and
+        its item published and playable, and built ``request`` with :func:`stream_request`)."""
+        return await self._streaming_client().issue_shared_token(request)
 
     async def recorded_captions(self, lookup: ItemLookup) -> RecordedCaptions:
         """Any item's caption tracks as recorded now, and whether it has a master playlist
@@ -643,6 +636,29 @@ async def _record_track(
     existing.source = change.source
     existing.updated_at = now
     return tracks
+
+
+def stream_request(
+    found: MediaItemRow, captions: Sequence[CaptionTrackRow], decided_at: float, *, admin: bool
+) -> IssueStreamToken:
+    """What streaming is asked to grant of ``found`` (read from ``decided_at`` on): its
+    original, its prefix, package, storyboard and captions, and for an admin its download."""
+    item_id = str(found.id)
+    return IssueStreamToken(
+        media_id=item_id,
+        s3_key=found.s3_key,
+        size_bytes=found.size_bytes,
+        object_prefix=object_prefix(item_id),
+        hls=found.has_hls,
+        storyboard=found.has_storyboard,
+        captions=[
+            StreamCaption(track.language, shown_label(track.label, track.language))
+            for track in captions
+        ],
+        decided_at=decided_at,
+        # An admin's token also downloads the original; a viewer's never does.
+        download_name=download_name(found.title, found.s3_key) if admin else None,
+    )
 
 
 def _as_item_id(search: SearchQuery) -> uuid.UUID | None:

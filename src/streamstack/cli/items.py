@@ -1,5 +1,6 @@
 """``streamstack items``: list the library's videos, edit one (:mod:`.editing`), schedule
-one (:mod:`.scheduling`), download one's original (:mod:`.download`), and publish, unpublish or delete them, named by id or selected by the library's filters (the library
+one (:mod:`.scheduling`), download one's original (:mod:`.download`), share one by link
+(:mod:`.sharing`), and publish, unpublish or delete them, named by id or selected by the library's filters (the library
 page's bulk actions, for scripts)."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from streamstack.cli.session import (
     admin_api,
     error_detail,
 )
+from streamstack.cli.sharing import SHARE_ACTIONS, check_sharing, run_sharing
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.settings import SettingsError
 
@@ -93,9 +95,10 @@ class Outcome:
 
 
 def run_items(args: argparse.Namespace) -> int:
-    """``streamstack items list|edit|schedule|download|publish|unpublish|delete``: list the
-    videos the filters select (a table, or ``--json``), edit or schedule one and print it as
-    JSON, download one's original and print where it went, or act on the named or
+    """``streamstack items list|edit|schedule|download|share|shares|unshare|publish|
+    unpublish|delete``: list the videos the filters select (a table, or ``--json``), edit or
+    schedule one and print it as JSON, download one's original and print where it went,
+    share one by link, list its links or stop one (:mod:`.sharing`), or act on the named or
     selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
     any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
@@ -114,6 +117,8 @@ def run_items(args: argparse.Namespace) -> int:
             if args.action == "download":
                 print(downloaded(api, str(args.items[0]), args.output))
                 return 0
+            if args.action in SHARE_ACTIONS:
+                return run_sharing(api, args)
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
             return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
@@ -133,6 +138,10 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
     if args.action == "schedule":
         return check_schedule(args, query)
+    if args.action in SHARE_ACTIONS:
+        return check_sharing(args, query)
+    if args.expires_in_days is not None:
+        raise SettingsError(f"items {args.action}: --expires-in-days goes with share")
     if args.cancel:
         raise SettingsError(f"items {args.action}: --cancel goes with schedule")
     if args.output is not None and args.action != "download":

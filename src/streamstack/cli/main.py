@@ -21,6 +21,7 @@ from streamstack.cli.items import ACTIONS, run_items
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
 from streamstack.cli.scheduling import item_or_word
+from streamstack.cli.sharing import SHARE_ACTIONS
 from streamstack.cli.storage import run_storage
 from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
@@ -303,7 +304,8 @@ COMMANDS = (
     Subcommand(
         "items",
         run_items,
-        help="list, edit, schedule, download, publish, unpublish or delete the library's videos",
+        help="list, edit, schedule, download, share, publish, unpublish or delete the "
+        "library's videos",
         description="`items list` prints the library's videos, drafts too, as a table (or "
         "--json), narrowed by the filters. `items edit ITEM` changes the title, description, "
         "tags, visibility or comments (on or off) given (only those), unless someone changed the item since the "
@@ -313,6 +315,10 @@ COMMANDS = (
         "it prints the item as JSON. `items download ITEM` saves its original file (the "
         "upload, or the file that replaced it) at --output or under its title, with a "
         "progress line, going on from a file cut short; it prints where it went. "
+        "`items share ITEM` makes a share link, by which anyone who has it watches that "
+        "published video without an account (--expires-in-days N: for N days, 1 to 365; "
+        "otherwise it never expires), and prints it; `items shares ITEM` lists the video's "
+        "links (--json), `items unshare SHARE_ID` stops one: it no longer works. "
         "`items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
         "line each, leaving alone those already so (`unpublish` cancels a scheduled "
@@ -320,13 +326,20 @@ COMMANDS = (
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
-            _action("list", "edit", "schedule", "download", *ACTIONS),
+            _action("list", "edit", "schedule", "download", *SHARE_ACTIONS, *ACTIONS),
             option(
                 "items",
                 type=item_or_word,
                 nargs="*",
                 metavar="ITEM",
-                help="an item's id (schedule: ITEM WHEN)",
+                help="an item's id (schedule: ITEM WHEN; unshare: a share link's id)",
+            ),
+            option(
+                "--expires-in-days",
+                type=int,
+                default=None,
+                metavar="N",
+                help="share: the link works for N days (1 to 365; default: it never expires)",
             ),
             option("--cancel", action="store_true", help="schedule: publish it at no set time"),
             option("--title", help="edit: the new title"),
@@ -377,7 +390,11 @@ COMMANDS = (
                 help="list in this order (default newest first; with --status scheduled, "
                 "due: the soonest publish time first)",
             ),
-            option("--json", action="store_true", help="list: print the server's items as JSON"),
+            option(
+                "--json",
+                action="store_true",
+                help="list, shares: print the server's answer as JSON",
+            ),
             option("--yes", action="store_true", help="delete: without asking"),
             option(
                 "--output",

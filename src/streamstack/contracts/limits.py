@@ -95,6 +95,13 @@ COMMENTS_PAGE_MAX = 50
 #: How far ahead a draft's publish time may be set: further is a typo (9999 for 2029), and
 #: a schedule nobody alive sees come due would hide a draft that was meant to go public.
 PUBLISH_AHEAD_MAX_YEARS = 10
+#: A share link's life at most when it expires (a year; a link for longer never expires),
+#: and the live links (neither stopped nor expired) one item has at most: links are
+#: handed to people one by one, and a script making one per request would fill the table.
+SHARE_EXPIRY_DAYS_MAX = 365
+MAX_SHARE_LINKS = 20
+#: A share link's secret: ``secrets.token_urlsafe(32)``, 43 URL-safe base64 characters.
+SHARE_SECRET = whole(r"[A-Za-z0-9_\-]{43}", "a share link's secret")
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, pattern=ONE_LINE)]
 Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
@@ -108,6 +115,8 @@ CommentText = Annotated[str, msgspec.Meta(max_length=2 * COMMENT_MAX, pattern=CO
 InviteNote = Annotated[str, msgspec.Meta(max_length=INVITE_NOTE_MAX, pattern=ONE_LINE)]
 
 MediaId = Annotated[str, msgspec.Meta(pattern=UUID_TEXT, description="a media item's uuid")]
+SharedLinkId = Annotated[str, msgspec.Meta(pattern=UUID_TEXT, description="a share link's uuid")]
+ShareExpiryDays = Annotated[int, msgspec.Meta(ge=1, le=SHARE_EXPIRY_DAYS_MAX)]
 #: A user's id as an access token names it (its ``sub``; ingest keeps up to 64 characters).
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]
 #: A place in a playlist, 0 first (one less than :data:`MAX_PLAYLIST_ITEMS` at most).

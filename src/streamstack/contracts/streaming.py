@@ -22,6 +22,7 @@ from streamstack.contracts.limits import (
     CaptionLanguage,
     EpochSeconds,
     ObjectKey,
+    SharedLinkId,
     SizeBytes,
 )
 from streamstack.kernel.operation import CallContext, Operation, Transport
@@ -193,6 +194,37 @@ ISSUE_STREAM_TOKEN = Operation(
 )
 
 
+class IssueSharedStreamToken(msgspec.Struct, frozen=True, kw_only=True):
+    """Ask streaming for a token that grants one media item to whoever holds a share link.
+
+    The catalogue asks it once it found the link live and its item published and playable.
+    ``grant`` names the item as for a viewer (its ``download_name`` is never granted);
+    ``expires_at`` (epoch seconds) is the link's expiry, None for a link that never expires.
+    The grant's user and session are ``share-<share_id>`` (:func:`share_session`): the
+    catalogue puts that session on the revocation list when the link is stopped.
+    """
+
+    share_id: SharedLinkId
+    grant: IssueStreamToken
+    expires_at: EpochSeconds | None = None
+
+
+def share_session(share_id: str) -> str:
+    """The session (and user) id of a share link's grants: what stopping the link revokes."""
+    return f"share-{share_id}"
+
+
+ISSUE_SHARED_STREAM_TOKEN = Operation(
+    module="streaming",
+    name="issue_shared_token",
+    path="/internal/v1/stream/shared-token",
+    request=IssueSharedStreamToken,
+    response=StreamTokenGrant,
+    # For no user: the catalogue checked the share link (an anonymous holder has no token).
+    access="service",
+)
+
+
 class StreamingClient:
     """What other modules may ask of streaming."""
 
@@ -204,3 +236,7 @@ class StreamingClient:
     ) -> StreamTokenGrant:
         """Issue a stream token for the user whose bearer token ``context`` carries."""
         return await self._transport.call(ISSUE_STREAM_TOKEN, request, context)
+
+    async def issue_shared_token(self, request: IssueSharedStreamToken) -> StreamTokenGrant:
+        """Issue a stream token to the holder of a share link the catalogue found live."""
+        return await self._transport.call(ISSUE_SHARED_STREAM_TOKEN, request, CallContext())

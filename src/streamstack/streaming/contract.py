@@ -1,15 +1,25 @@
-"""Streaming's side of its published contract: the ``ISSUE_STREAM_TOKEN`` operation.
+"""Streaming's side of its published contract: the ``ISSUE_STREAM_TOKEN`` and
+``ISSUE_SHARED_STREAM_TOKEN`` operations.
 
-The handler is reached in-process, or over HTTP at ``/internal/v1/stream/token``. Either
-way the kernel has authenticated the user the call is made for (the operation's
-``access="user"``: a valid, unrevoked access token) and the transport has decoded the
-request against the contract's limits before it runs.
+The handlers are reached in-process, or over HTTP under ``/internal/v1/stream/``. Either
+way the kernel has admitted the caller (``ISSUE_STREAM_TOKEN``: the user the call is made
+for, ``access="user"``, a valid, unrevoked access token; ``ISSUE_SHARED_STREAM_TOKEN``:
+``access="service"``, the catalogue, which checked the share link) and the transport has
+decoded the request against the contract's limits before it runs.
 """
 
 from __future__ import annotations
 
-from streamstack.contracts.streaming import IssueStreamToken, StreamTokenGrant
-from streamstack.kernel.operation import CallContext, Handler
+from typing import Any
+
+from streamstack.contracts.streaming import (
+    ISSUE_SHARED_STREAM_TOKEN,
+    ISSUE_STREAM_TOKEN,
+    IssueSharedStreamToken,
+    IssueStreamToken,
+    StreamTokenGrant,
+)
+from streamstack.kernel.operation import CallContext, Handler, Operation
 from streamstack.streaming.service import StreamTokens
 
 
@@ -20,3 +30,22 @@ def issue_token_handler(tokens: StreamTokens) -> Handler:
         return await tokens.issue(request, context.caller)
 
     return issue_token
+
+
+def issue_shared_token_handler(tokens: StreamTokens) -> Handler:
+    """The handler granting a share link's holder the item the catalogue names."""
+
+    async def issue_shared_token(
+        request: IssueSharedStreamToken, _: CallContext
+    ) -> StreamTokenGrant:
+        return await tokens.issue_shared(request)
+
+    return issue_shared_token
+
+
+def operation_handlers(tokens: StreamTokens) -> dict[Operation[Any, Any], Handler]:
+    """Each operation of streaming's contract, handled by ``tokens``."""
+    return {
+        ISSUE_STREAM_TOKEN: issue_token_handler(tokens),
+        ISSUE_SHARED_STREAM_TOKEN: issue_shared_token_handler(tokens),
+    }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN, STREAM_TOKENS_BUCKET
+from streamstack.contracts.streaming import STREAM_TOKENS_BUCKET
 from streamstack.kernel.events import EVENT_KEEP_SECONDS
 from streamstack.kernel.events.following import LiveFollower
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.streaming.budgets import issue_budgets
-from streamstack.streaming.contract import issue_token_handler
+from streamstack.streaming.contract import operation_handlers
 from streamstack.streaming.hidden import VISIBILITY_SUBJECTS, HiddenItems
 from streamstack.streaming.repository import (
     HIDDEN_ITEMS_BUCKET,
@@ -84,7 +84,7 @@ def mount(context: ModuleContext) -> MountedModule:
     return MountedModule(
         name="streaming",
         route_handlers=[stream_router(delivery, thumbnails)],
-        operations={ISSUE_STREAM_TOKEN: issue_token_handler(tokens)},
+        operations=operation_handlers(tokens),
         tasks=[
             BackgroundTask(
                 name,

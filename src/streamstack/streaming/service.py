@@ -32,10 +32,12 @@ from streamstack.contracts.streaming import (
     PREFIX_FILE_TYPES,
     STORYBOARD_PATH,
     GrantedCaption,
+    IssueSharedStreamToken,
     IssueStreamToken,
     StreamTokenGrant,
     caption_path,
     content_disposition,
+    share_session,
 )
 from streamstack.kernel.authentication import Authenticator, Principal
 from streamstack.kernel.budgets import Budgets
@@ -180,6 +182,37 @@ class StreamTokens:
             download_name=(request.download_name or "") if caller.is_admin else "",
             plays_original=caller.is_admin or not packaged,
         )
+        return await self._granted(grant, request, now, packaged=packaged)
+
+    async def issue_shared(self, request: IssueSharedStreamToken) -> StreamTokenGrant:
+        """Grant the holder of a share link the item ``request`` names, as a viewer's grant
+        (never its original once packaged, never a download), ending at the link's expiry
+        or the bucket's TTL, and when the link's session is revoked (stopped). Not budgeted
+        here: the catalogue budgets the link's holders by address, many of them one link."""
+        now = int(self._clock().timestamp())
+        item = request.grant
+        decided = now if item.decided_at is None else int(item.decided_at)
+        packaged = item.hls and bool(item.object_prefix)
+        session = share_session(request.share_id)
+        expires = now + self._store.ttl_seconds
+        grant = StreamGrant(
+            media_id=item.media_id,
+            user_id=session,
+            issued_at=min(now, decided),
+            s3_key=item.s3_key,
+            size_bytes=item.size_bytes,
+            object_prefix=item.object_prefix or "",
+            session=session,
+            session_expires=expires if request.expires_at is None else int(request.expires_at),
+            download_name="",
+            plays_original=not packaged,
+        )
+        return await self._granted(grant, item, now, packaged=packaged)
+
+    async def _granted(
+        self, grant: StreamGrant, request: IssueStreamToken, now: int, *, packaged: bool
+    ) -> StreamTokenGrant:
+        """Store ``grant`` and answer where it plays from, for as long as it lasts."""
         token = await self._store.create(grant)
         metrics.count_stream_token_issued()
         log.info("stream_token.issued", media_id=grant.media_id, user_id=grant.user_id)
@@ -187,7 +220,7 @@ class StreamTokens:
         prefixed = grant.object_prefix != ""
         return StreamTokenGrant(
             stream_url=base,
-            expires_in=max(1, min(self._store.ttl_seconds, caller.expires_at - now)),
+            expires_in=max(1, min(self._store.ttl_seconds, grant.session_expires - now)),
             hls_url=f"{base}/{HLS_MASTER_PATH}" if packaged else None,
             storyboard_url=(
                 f"{base}/{STORYBOARD_PATH}" if prefixed and request.storyboard else None

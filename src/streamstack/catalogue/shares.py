@@ -1,0 +1,193 @@
+"""Share links: watching one published item without an account.
+
+An admin makes a link for one published item (a draft is not shared: 409), ending after
+1 to 365 days or never, at most :data:`~streamstack.contracts.limits.MAX_SHARE_LINKS` live
+ones per item. Its secret (``secrets.token_urlsafe(32)``) is the link: whoever holds it
+reads the item as an anonymous reader of ``GET /{item_id}`` does and gets viewers' stream
+tokens for it, nothing else. A link works while it is neither stopped nor expired and its
+item published and playable; any other link, malformed ones included, is the same 404
+``share_not_found`` word for word, so a refusal never tells whether a link existed.
+
+Stopping a link puts its session ``share-<id>`` on the kernel's revocation list, which
+streaming reads for every grant: playback already under way stops within seconds.
+Unpublishing or deleting the item stops its grants as any grant's (the take-downs).
+Stream tokens are budgeted per client address (many people may hold one link).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+import uuid
+
+import structlog
+
+from streamstack.catalogue.items import to_catalogue_item
+from streamstack.catalogue.models import ShareLinkRow
+from streamstack.catalogue.repository import reading, unit_of_work
+from streamstack.catalogue.schemas import NewShareLink, SharedItem, ShareLink, ShareLinkList
+from streamstack.catalogue.service import CatalogueService, stream_request
+from streamstack.catalogue.watching import account_id
+from streamstack.contracts.limits import MAX_SHARE_LINKS, SHARE_SECRET
+from streamstack.contracts.streaming import (
+    IssueSharedStreamToken,
+    StreamTokenGrant,
+    share_session,
+)
+from streamstack.kernel.budgets import Budgets
+from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import Conflict, NotFound
+from streamstack.kernel.guards import Principal
+from streamstack.kernel.revocation import RevocationList
+
+log = structlog.get_logger(__name__)
+
+#: Where the SPA plays a link: ``/s/<secret>`` on the server's own address.
+SHARED_PAGE = "/s/"
+#: An item's links one list answers at most, the newest first (live ones are far fewer).
+SHARE_LINKS_LISTED = 200
+#: ``search``: the pattern is anchored at both ends (:func:`~streamstack.kernel.patterns.whole`).
+_SECRET = re.compile(SHARE_SECRET)
+
+
+class ShareNotFound(NotFound, code="share_not_found"):
+    """No link that works: unknown, malformed, stopped, expired, or its item not watchable."""
+
+
+#: Every refusal of a link says exactly this.
+NO_SUCH_LINK = "This link no longer works."
+
+
+class ItemNotFound(NotFound, code="item_not_found"):
+    """No item of that id to share."""
+
+
+class ItemNotPublished(Conflict, code="item_not_published"):
+    """A draft (scheduled or not) is not shared by link: publish it first."""
+
+
+class TooManyShareLinks(Conflict, code="too_many_share_links"):
+    """The item has as many live links as it may."""
+
+
+def to_share_link(row: ShareLinkRow) -> ShareLink:
+    """A stored link as admins see it."""
+    return ShareLink(
+        id=row.id,
+        item_id=row.item_id,
+        path=f"{SHARED_PAGE}{row.secret}",
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        opens=row.opens,
+        last_opened_at=row.last_opened_at,
+    )
+
+
+class ShareService:
+    """The share-link use cases: an admin's (create, list, stop) and a link holder's (open,
+    stream token). ``revocations`` is the kernel's list streaming reads; ``budgets`` bounds
+    the stream tokens one client address has issued; times are read from ``clock``."""
+
+    def __init__(
+        self,
+        database: Database,
+        catalogue: CatalogueService,
+        revocations: RevocationList,
+        budgets: Budgets,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._database = database
+        self._catalogue = catalogue
+        self._revocations = revocations
+        self._budgets = budgets
+        self._clock = clock
+
+    async def create(self, item_id: uuid.UUID, new: NewShareLink, admin: Principal) -> ShareLink:
+        """A new link to the published item (404, 409 for a draft or past the limit)."""
+        now = self._clock()
+        async with unit_of_work(self._database) as store:
+            # Locked: two creations for one item count each other's link against the limit.
+            try:
+                item = await store.items.lock(item_id)
+            except NotFound:
+                raise ItemNotFound("no such media item") from None
+            if item.status != "published":
+                raise ItemNotPublished("publish the video to share it by link")
+            if await store.shares.live_count(item_id, now) >= MAX_SHARE_LINKS:
+                raise TooManyShareLinks(
+                    f"this video has {MAX_SHARE_LINKS} share links already: stop one first"
+                )
+            days = new.expires_in_days
+            row = ShareLinkRow(
+                id=uuid.uuid4(),
+                item_id=item_id,
+                secret=secrets.token_urlsafe(32),
+                created_by=account_id(admin),
+                created_at=now,
+                expires_at=None if days is None else now + datetime.timedelta(days=days),
+                revoked_at=None,
+                opens=0,
+                last_opened_at=None,
+            )
+            await store.shares.add(row, auto_refresh=False)
+        log.info("catalogue.share_created", media_id=str(item_id), share_id=str(row.id))
+        return to_share_link(row)
+
+    async def list(self, item_id: uuid.UUID) -> ShareLinkList:
+        """The item's links, the newest first, live and ended alike (404 if no item)."""
+        async with reading(self._database) as store:
+            if await store.items.get_one_or_none(id=item_id) is None:
+                raise ItemNotFound("no such media item")
+            rows = await store.shares.of_item(item_id, SHARE_LINKS_LISTED)
+        return ShareLinkList([to_share_link(row) for row in rows])
+
+    async def revoke(self, share_id: uuid.UUID) -> None:
+        """Stop the link (again: nothing more changes): its grants end within seconds."""
+        now = self._clock()
+        async with unit_of_work(self._database) as store:
+            row = await store.shares.get_one_or_none(id=share_id)
+            if row is None:
+                raise ShareNotFound(NO_SUCH_LINK)
+            if row.revoked_at is None:
+                row.revoked_at = now
+            # Before the commit: should the list not take it, the link stays as it was
+            # (an admin tries again) rather than stopped with its grants playing on.
+            await self._revocations.revoke(share_session(str(share_id)))
+        log.info("catalogue.share_revoked", media_id=str(row.item_id), share_id=str(share_id))
+
+    async def open(self, secret: str) -> SharedItem:
+        """What the link shows (the item as an anonymous reader gets it), counted as an
+        open; :class:`ShareNotFound` for any link that does not work."""
+        now = self._clock()
+        async with unit_of_work(self._database) as store:
+            found = await store.shares.watchable(secret, now) if _SECRET.search(secret) else None
+            if found is None:
+                raise ShareNotFound(NO_SUCH_LINK)
+            link, row = found
+            await store.shares.count_open(link.id, now)
+            tags, captions = await store.tags.of_item(row.id), await store.captions.of_item(row.id)
+        item = to_catalogue_item(row, tags, captions, admin=False)
+        return SharedItem(item=item, expires_at=link.expires_at)
+
+    async def stream_token(self, secret: str, client: str) -> StreamTokenGrant:
+        """A viewer's stream token for the link's item, issued by streaming to the link
+        (429 past the address's budget, before anything is read)."""
+        self._budgets.spend(client)
+        decided_at = self._clock().timestamp()  # before the read: no later commit is seen
+        now = self._clock()
+        async with reading(self._database) as store:
+            found = await store.shares.watchable(secret, now) if _SECRET.search(secret) else None
+            if found is None:
+                raise ShareNotFound(NO_SUCH_LINK)
+            link, row = found
+            captions = await store.captions.of_item(row.id)
+        expires = link.expires_at
+        request = IssueSharedStreamToken(
+            share_id=str(link.id),
+            grant=stream_request(row, captions, decided_at, admin=False),
+            expires_at=None if expires is None else expires.timestamp(),
+        )
+        return await self._catalogue.issue_shared_stream_token(request)

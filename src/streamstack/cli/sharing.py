@@ -1,0 +1,127 @@
+"""``streamstack items share|shares|unshare``: share links, by which someone without an
+account watches one published video.
+
+``share ITEM [--expires-in-days N]`` makes one and prints the whole link and when it
+expires; ``shares ITEM [--json]`` lists a video's links, the newest first (live, expired or
+stopped); ``unshare SHARE_ID`` stops one, so that it no longer works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from typing import Any
+
+from streamstack.cli.output import print_json, table
+from streamstack.cli.processing import ITEM_PATH
+from streamstack.cli.scheduling import shown_time
+from streamstack.cli.session import AdminApi, error_detail
+from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.limits import SHARE_EXPIRY_DAYS_MAX
+from streamstack.settings import SettingsError
+
+#: The items actions of share links.
+SHARE_ACTIONS = ("share", "shares", "unshare")
+SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "STATE", "LINK")
+#: Where an admin stops a link, by its id.
+SHARE_PATH = "/api/v1/catalogue/shares/{id}"
+
+
+def check_sharing(args: argparse.Namespace, query: dict[str, str]) -> None:
+    """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2): one id,
+    no filters, and an expiry only to ``share``, within 1 to 365 days."""
+    named = "SHARE_ID" if args.action == "unshare" else "ITEM"
+    if len(args.items) != 1 or query:
+        raise SettingsError(
+            f"items {args.action}: name one {named} (by its id); filters select none"
+        )
+    days = args.expires_in_days
+    if days is not None and args.action != "share":
+        raise SettingsError(f"items {args.action}: --expires-in-days goes with share")
+    if days is not None and not 1 <= days <= SHARE_EXPIRY_DAYS_MAX:
+        raise SettingsError(
+            f"items share: --expires-in-days takes 1 to {SHARE_EXPIRY_DAYS_MAX} days "
+            "(leave it out for a link that never expires)"
+        )
+
+
+def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
+    """Do the share-link action ``args`` names; 1 when the server refused it (said why)."""
+    target = str(args.items[0])
+    if args.action == "share":
+        response = api.request(
+            "POST",
+            ITEM_PATH.format(id=target) + "/shares",
+            json={"expires_in_days": args.expires_in_days},
+        )
+        if response.status_code != 201:
+            return _refused(args.action, response)
+        link = response.json()
+        print(full_link(api.server, link))
+        print(f"expires: {_expiry(link)}", file=sys.stderr)
+        print("Anyone with this link can watch this video without an account.", file=sys.stderr)
+        return 0
+    if args.action == "shares":
+        response = api.get(ITEM_PATH.format(id=target) + "/shares")
+        if response.status_code != 200:
+            return _refused(args.action, response)
+        return _listed(api.server, response.json()["links"], as_json=args.json)
+    response = api.request("DELETE", SHARE_PATH.format(id=target))
+    if response.status_code != 204:
+        return _refused(args.action, response)
+    print("stopped: the link no longer works", file=sys.stderr)
+    return 0
+
+
+def full_link(server: str, link: dict[str, Any]) -> str:
+    """The link to hand over: the server's address and the link's page (``/s/<secret>``)."""
+    return f"{server.rstrip('/')}{link['path']}"
+
+
+def link_state(link: dict[str, Any], now: datetime.datetime | None = None) -> str:
+    """``live``, ``expired`` or ``stopped`` (an admin stopped it: said over its expiry)."""
+    if link["revoked_at"] is not None:
+        return "stopped"
+    expires = link["expires_at"]
+    now = now or datetime.datetime.now(datetime.UTC)
+    if expires is not None and datetime.datetime.fromisoformat(expires) <= now:
+        return "expired"
+    return "live"
+
+
+def _expiry(link: dict[str, Any]) -> str:
+    return "never" if link["expires_at"] is None else shown_time(link["expires_at"])
+
+
+def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
+    """Print ``links`` as a table (or the server's JSON); the count on stderr."""
+    if as_json:
+        return print_json(links)
+    rows = [
+        (
+            link["id"],
+            shown_time(link["created_at"]),
+            _expiry(link),
+            f"{link['opens']:,}",
+            link_state(link),
+            full_link(server, link),
+        )
+        for link in links
+    ]
+    if rows:
+        print(table([SHARE_COLUMNS, *rows]))
+    print(f"streamstack: {len(links)} share link{'' if len(links) == 1 else 's'}", file=sys.stderr)
+    return 0
+
+
+def _refused(action: str, response: Any) -> int:
+    """Say why the server refused; an account that may not (403) is the command's failure."""
+    if response.status_code == 403:
+        raise UploadFailed(error_detail(response))
+    if response.status_code == 404:
+        what = "share link" if action == "unshare" else "video"
+        print(f"streamstack: items {action}: no such {what}", file=sys.stderr)
+        return 1
+    print(f"streamstack: items {action}: {error_detail(response)}", file=sys.stderr)
+    return 1

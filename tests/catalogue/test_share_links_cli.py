@@ -1,0 +1,113 @@
+"""``streamstack items share|shares|unshare``: the real command, in a subprocess, against a
+served catalogue. The command is a client: these run on the embedded backends only."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from catalogue_testing import API, create_item
+
+from streamstack.cli.sharing import link_state
+from support.apps import mint_token, served_app
+from support.commands import CommandLine
+from support.fixtures import SettingsFactory
+
+
+@pytest.fixture
+def backend_kind() -> str:
+    """The embedded backends only: the command is a client of whatever the server uses."""
+    return "embedded"
+
+
+class Served:
+    """A served catalogue with one published video and one draft, and the command."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, items: CommandLine) -> None:
+        self.url, self.client, self.items = url, client, items
+        self.video: dict[str, Any] = {}
+        self.draft: dict[str, Any] = {}
+
+    async def __call__(self, *args: str) -> tuple[int, str, str]:
+        return await self.items(*args, "--server", self.url)
+
+
+@pytest.fixture
+async def served(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Served]:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        served = Served(
+            url, client, CommandLine("items", tmp_path, mint_token(settings, role="admin"))
+        )
+        served.video = await create_item(client, settings, title="Birds")
+        served.draft = await create_item(client, settings, title="Apples", publish=False)
+        yield served
+
+
+async def test_share_list_and_stop_a_link(served: Served) -> None:
+    video = served.video["id"]
+    code, out, err = await served("share", video, "--expires-in-days", "7")
+    assert code == 0, err
+    link = out.strip()
+    assert link.startswith(f"{served.url}/s/") and len(link.rsplit("/", 1)[1]) == 43
+    assert "expires: " in err and "never" not in err
+    code, out, err = await served("share", video)
+    assert code == 0 and "expires: never" in err, err
+    forever = out.strip()
+    opened = await served.client.get(f"{API}/shared/{link.rsplit('/', 1)[1]}")
+    assert opened.status_code == 200  # the link works without an account
+
+    code, out, err = await served("shares", video)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["ID", "CREATED", "EXPIRES", "OPENS", "STATE", "LINK"]
+    assert [row.split()[-1] for row in rows] == [forever, link]  # the newest first
+    assert all(" live " in row for row in rows) and "never" in rows[0]
+    assert "2 share links" in err
+
+    code, out, err = await served("shares", video, "--json")
+    links = json.loads(out)
+    assert [entry["opens"] for entry in links] == [0, 1]
+    code, out, err = await served("unshare", links[1]["id"])
+    assert code == 0 and "stopped: the link no longer works" in err, err
+    assert (await served.client.get(f"{API}/shared/{link.rsplit('/', 1)[1]}")).status_code == 404
+    code, out, err = await served("shares", video)
+    assert " stopped " in out.splitlines()[2]
+
+
+async def test_refusals_are_said_plainly(served: Served) -> None:
+    code, _, err = await served("share", served.draft["id"])
+    assert code == 1 and "publish the video to share it by link" in err, err
+    code, _, err = await served("share", str(uuid.uuid4()))
+    assert code == 1 and "no such video" in err, err
+    code, _, err = await served("unshare", str(uuid.uuid4()))
+    assert code == 1 and "no such share link" in err, err
+    for args in (
+        ("share", served.video["id"], "--expires-in-days", "0"),
+        ("share", served.video["id"], "--expires-in-days", "366"),
+        ("shares", served.video["id"], "--expires-in-days", "3"),
+        ("list", "--expires-in-days", "3"),
+        ("share",),
+        ("share", served.video["id"], served.draft["id"]),
+        ("share", "--status", "published"),
+    ):
+        code, _, err = await served(*args)
+        assert code == 2, (args, err)
+    code, out, _ = await served("shares", served.video["id"], "--json")
+    assert json.loads(out) == []  # nothing was made
+
+
+def test_a_links_state() -> None:
+    now = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    link = {"revoked_at": None, "expires_at": None}
+    assert link_state(link, now) == "live"
+    assert link_state({**link, "expires_at": "2026-01-02T00:00:00Z"}, now) == "expired"
+    assert link_state({**link, "expires_at": "2026-01-03T00:00:00Z"}, now) == "live"
+    stopped = {"revoked_at": "2026-01-01T00:00:00Z", "expires_at": "2026-01-01T00:00:00Z"}
+    assert link_state(stopped, now) == "stopped"
