@@ -4,6 +4,14 @@ export function watchPath(itemId: string, seconds?: number): string {
   return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
 }
 
+/**
+ * The page a share link opens (`/s/<secret>`, the link's `path`): its one video, without an
+ * account; with `seconds`, at that moment (`?t=`, as a watch page's link).
+ */
+export function sharedPath(linkPath: string, seconds?: number): string {
+  return seconds === undefined ? linkPath : `${linkPath}?t=${Math.max(0, Math.floor(seconds))}`;
+}
+
 /** The browse page filtered to one tag. */
 export function tagPath(tag: string): string {
   return `/?tag=${encodeURIComponent(tag)}`;
