@@ -5,11 +5,12 @@ export function watchPath(itemId: string, seconds?: number): string {
 }
 
 /**
- * The page a share link opens (`/s/<secret>`, the link's `path`): its one video, without an
- * account; with `seconds`, at that moment (`?t=`, as a watch page's link).
+ * The page a share link opens (`/s/<secret>`): its one video, without an account; with
+ * `seconds`, a link to that moment of it (`?t=`, as a watch page's).
  */
-export function sharedPath(linkPath: string, seconds?: number): string {
-  return seconds === undefined ? linkPath : `${linkPath}?t=${Math.max(0, Math.floor(seconds))}`;
+export function sharedPath(secret: string, seconds?: number): string {
+  const path = `/s/${encodeURIComponent(secret)}`;
+  return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
 }
 
 /** The browse page filtered to one tag. */
