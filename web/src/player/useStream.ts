@@ -1,13 +1,12 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { getStreamToken } from "../api/catalogue";
 import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StoryboardSheets } from "./storyboardSheets";
-import { StreamGrants } from "./streamToken";
+import { StreamGrants, type FetchGrant } from "./streamToken";
 
 /** How the video gets its pictures. */
 export type Delivery = "hls" | "native-hls" | "progressive";
@@ -167,13 +166,17 @@ interface StreamReport {
 }
 
 /**
- * Plays one item in `videoRef`: asks for a stream token, picks the delivery,
+ * Plays one item in `videoRef`: asks `fetchGrant` for a stream token (and each renewal), picks the delivery,
  * keeps the token fresh (hls.js requests are rewritten onto the newest token,
  * so a renewal never reloads anything), loads the storyboard when first
  * wanted (its sheets once for the item, whatever the token) and exposes the
  * quality levels and, for the audio menu, the hls.js player.
  */
-export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): StreamState {
+export function useStream(
+  itemId: string,
+  fetchGrant: FetchGrant,
+  videoRef: RefObject<HTMLVideoElement | null>,
+): StreamState {
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
   const [qualities, setQualities] = useState<Quality[]>([]);
@@ -200,8 +203,8 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
       setError,
       setServerLost,
     };
-    return openSession(itemId, video, report, session);
-  }, [itemId, videoRef]);
+    return openSession(fetchGrant, video, report, session);
+  }, [itemId, fetchGrant, videoRef]);
 
   const setLevel = useCallback((next: number) => {
     const current = session.current;
@@ -229,19 +232,19 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
 }
 
 /**
- * Starts playing `itemId` in `video` (the first token picks the delivery, the
+ * Starts playing the grants of `fetchGrant` in `video` (the first token picks the delivery, the
  * next ones move it onto theirs) and keeps the session in `sessionRef`; the
  * returned function ends it and empties the video.
  */
 function openSession(
-  itemId: string,
+  fetchGrant: FetchGrant,
   video: HTMLVideoElement,
   report: StreamReport,
   sessionRef: RefObject<Session | null>,
 ): () => void {
   const current: Session = {
     grants: new StreamGrants(
-      () => getStreamToken(itemId),
+      fetchGrant,
       (grant, first) => applyGrant(grant, first, video, current, report),
       (err) => grantRefused(err, current, report),
     ),
