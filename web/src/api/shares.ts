@@ -6,10 +6,12 @@ import type { ShareLink, SharedItem, SharePaths } from "./shares.types";
 export type { ShareLink, SharedItem } from "./shares.types";
 export { MAX_SHARE_LINKS, SHARE_EXPIRY_DAYS_MAX } from "./shares.types";
 
-/** The error codes of share links, as the API answers them. */
+/**
+ * The refusals of a new share link, as the API codes them. (A link that does not work is a 404
+ * `share_not_found` whatever the reason; a throttled stream token a 429 `stream_tokens_throttled`,
+ * which the player waits out as on the watch page.)
+ */
 export const SHARE_REFUSALS = {
-  /** Unknown, expired, stopped, or its video unpublished: never told apart. */
-  notFound: "share_not_found",
   itemNotPublished: "item_not_published",
   tooMany: "too_many_share_links",
 } as const;

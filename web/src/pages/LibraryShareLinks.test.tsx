@@ -72,14 +72,14 @@ describe("a video's share links in the library", () => {
     expect(within(panel).getByText("Anyone with this link can watch this video without an account.")).toBeInTheDocument();
     const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
     expect(live).toHaveTextContent(`${window.location.origin}${LIVE.path}`);
-    expect(live).toHaveTextContent(`Created ${formatDate(LIVE.created_at)} · Expires: Never · Opened 3 times`);
+    expect(live).toHaveTextContent(`Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times`);
     expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
     expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toBeInTheDocument();
     expect(live).not.toHaveClass("ended");
 
     expect(expired).toHaveClass("ended");
     expect(within(expired!).getByText("Expired")).toHaveClass("badge");
-    expect(expired).toHaveTextContent(`Expires ${formatDate(EXPIRED.expires_at)} · Opened once`);
+    expect(expired).toHaveTextContent(`Expired ${formatDate(EXPIRED.expires_at)} · Opened once`);
     expect(stopped).toHaveClass("ended");
     expect(within(stopped!).getByText("Stopped")).toHaveClass("badge");
     for (const ended of [expired!, stopped!]) expect(within(ended).queryAllByRole("button")).toHaveLength(0);

@@ -34,7 +34,7 @@ const PUBLISH_FIRST = "Publish the video to share it by link.";
 /** Where a link stands: working, or ended by its date or by an admin. */
 type LinkState = "live" | "expired" | "stopped";
 
-export function linkState(link: ShareLink, now: number = Date.now()): LinkState {
+function linkState(link: ShareLink, now: number = Date.now()): LinkState {
   if (link.revoked_at) return "stopped";
   return link.expires_at && Date.parse(link.expires_at) <= now ? "expired" : "live";
 }
@@ -79,7 +79,7 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
   const { data: links, error, loading, reload } = useAsync(fetchLinks);
   const action = useAction();
   const [news, setNews] = useState("");
-  const said = (message: string) => {
+  const changed = (message: string) => {
     setNews(message);
     reload();
   };
@@ -88,7 +88,7 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       <h3 id={`${id}-title`}>Share links</h3>
       <p className="small">Anyone with this link can watch this video without an account.</p>
       {item.status === "published" ? (
-        <NewShareLinkForm itemId={item.id} action={action} onCreated={() => said("Link created: copy it below.")} />
+        <NewShareLinkForm itemId={item.id} action={action} onCreated={() => changed("Link created: copy it below.")} />
       ) : (
         <p className="muted small" data-testid="share-publish-first">
           {PUBLISH_FIRST}
@@ -100,7 +100,14 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       </p>
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {links && <ShareLinkList links={links} action={action} onSaid={said} onNews={setNews} />}
+      {links && (
+        <ShareLinkList
+          links={links}
+          action={action}
+          onCopied={setNews}
+          onStopped={() => changed("Stopped: the link no longer works.")}
+        />
+      )}
     </section>
   );
 }
@@ -129,27 +136,28 @@ function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; actio
 function ShareLinkList({
   links,
   action,
-  onSaid,
-  onNews,
+  onCopied,
+  onStopped,
 }: {
   links: ShareLink[];
   action: Action;
-  onSaid: (message: string) => void;
-  onNews: (message: string) => void;
+  /** Whether the browser took a link onto the clipboard, in words. */
+  onCopied: (message: string) => void;
+  onStopped: () => void;
 }) {
   const [stopping, setStopping] = useState<ShareLink | null>(null);
   const stop = (link: ShareLink) =>
     action.run(link.id, "Could not stop sharing the link", async () => {
       await stopShareLink(link.id);
       setStopping(null);
-      onSaid("Stopped: the link no longer works.");
+      onStopped();
     });
   const busy = action.running !== null;
   return (
     <>
       <RevocableList label="Share links" empty="No links yet." items={links}>
         {(link) => (
-          <ShareLinkItem link={link} busy={busy} onCopied={onNews} onStop={() => setStopping(link)} />
+          <ShareLinkItem link={link} busy={busy} onCopied={onCopied} onStop={() => setStopping(link)} />
         )}
       </RevocableList>
       {stopping && (
@@ -184,7 +192,8 @@ function ShareLinkItem({
 }) {
   const state = linkState(link);
   const url = absoluteUrl(link.path);
-  const expires = link.expires_at ? `Expires ${formatDate(link.expires_at)}` : "Expires: Never";
+  const ends = state === "expired" ? "Expired" : "Expires";
+  const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
   const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
   const copy = async () =>
     onCopied((await copyText(url)) ? "Link copied." : "This browser would not copy it: select the link and copy it.");

@@ -77,6 +77,8 @@ describe("SharedWatchPage", () => {
     await playerReady();
     expect(screen.getByTestId("shared-by-link")).toHaveTextContent(/^Shared with you by link\.$/);
     expect(sentTo(seen, "POST", TOKEN)).toHaveLength(1);
+    // The link is the pass: no bearer goes with it, whoever is signed in.
+    expect(sentTo(seen, "POST", TOKEN)[0]?.headers.get("Authorization")).toBeNull();
     expect(sentTo(seen, "POST", `${API}/catalogue/m-1/stream-token`)).toHaveLength(0);
   });
 
