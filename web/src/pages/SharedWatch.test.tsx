@@ -143,4 +143,19 @@ describe("SharedWatchPage", () => {
     expect(within(page).getByRole("link", { name: "Sign in" })).toHaveAttribute("href", "/signin");
     expect(screen.queryByTestId("player")).not.toBeInTheDocument();
   });
+
+  it("leads a signed-in person whose link no longer works to the videos, not to sign in", async () => {
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(SHARED, () => apiError(404, "share_not_found", "no such share link")),
+    );
+    renderApp(`/s/${SECRET}`);
+
+    const heading = await screen.findByRole("heading", { level: 1, name: "This link no longer works." });
+    const page = heading.closest("section")!;
+    expect(await within(page).findByRole("link", { name: "Go to the videos" })).toHaveAttribute("href", "/");
+    expect(within(page).queryByRole("link", { name: "Sign in" })).not.toBeInTheDocument();
+  });
 });
