@@ -98,6 +98,21 @@ describe("SharedWatchPage", () => {
     expect(sentTo(seen, "POST", TOKEN)).toHaveLength(2);
   });
 
+  it("says the link no longer works when it is stopped while the video plays", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    server.use(
+      http.get(SHARED, () => ok({ item: DESCRIBED, expires_at: null })),
+      http.post(TOKEN, () => ok({ stream_url: "/api/v1/stream/first", expires_in: 100 }), { once: true }),
+      http.post(TOKEN, () => apiError(404, "share_not_found", "no such share link")),
+    );
+    renderApp(`/s/${SECRET}`);
+    await playerReady("/api/v1/stream/first");
+
+    await act(() => vi.advanceTimersByTimeAsync(50_000));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("This link no longer works.");
+  });
+
   it("saves no place in the video: played, paused and left, nothing is sent", async () => {
     serveShared(DESCRIBED);
     const seen = recordRequests();

@@ -15,12 +15,14 @@ import { Player, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
 
 /**
- * A share link's: grants from the link's own route (no account needed), no place saved
- * (there is no account to keep it for), moments linked on the link's page.
+ * A share link's: grants from the link's own route (no account needed; refused once the link is
+ * stopped or expires, even while it plays), no place saved (there is no account to keep it
+ * for), moments linked on the link's page.
  */
 function sharedSource(secret: string): PlaySource {
   return {
     grant: () => getSharedStreamToken(secret),
+    gone: "This link no longer works.",
     savesProgress: false,
     momentPath: (seconds) => sharedPath(secret, seconds),
   };

@@ -42,16 +42,14 @@ import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 import { focusLost, scrollBehavior } from "../lib/focus";
 import { watchPath } from "../lib/paths";
-import type { FetchGrant } from "./streamToken";
+import type { StreamSource } from "./streamToken";
 
 /**
  * Where a player's stream comes from and what it keeps: the item's own route for a signed-in
  * viewer (see watchSource), or a share link's, which keeps no place and links moments to the
  * link's page (an account's watch page would not open for the one it was sent to).
  */
-export interface PlaySource {
-  /** Asks for a stream grant, the first and each renewal. */
-  grant: FetchGrant;
+export interface PlaySource extends StreamSource {
   /** Whether the viewer's place in the video is saved (see useProgressSaver). */
   savesProgress: boolean;
   /** The address of a moment of the video, which "Copy link at" copies. */
@@ -62,6 +60,7 @@ export interface PlaySource {
 export function watchSource(itemId: string): PlaySource {
   return {
     grant: () => getStreamToken(itemId),
+    gone: "This video is not available.",
     savesProgress: true,
     momentPath: (seconds) => watchPath(itemId, seconds),
   };
@@ -185,7 +184,7 @@ function usePlayer(
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef, source.savesProgress);
-  const stream = useStream(item.id, source.grant, videoRef);
+  const stream = useStream(item.id, source, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
   const chapters = item.chapters ?? NO_CHAPTERS;
   const keys = usePlayerKeys(elements, chapters, {
