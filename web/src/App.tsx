@@ -16,6 +16,7 @@ import { PlaylistsPage } from "./pages/Playlists";
 import { RegisterPage } from "./pages/Register";
 import { ResetPasswordPage } from "./pages/ResetPassword";
 import { ForgotPasswordPage } from "./pages/ForgotPassword";
+import { SharedWatchPage } from "./pages/SharedWatch";
 import { SignInPage } from "./pages/SignIn";
 import { WatchPage } from "./pages/Watch";
 
@@ -50,6 +51,8 @@ export function AppRoutes() {
         <Route path="forgot-password" element={<Titled title="Forgot your password?"><ForgotPasswordPage /></Titled>} />
         {/* Browsing is public (as the catalogue API is); playing needs an account. */}
         <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
+        {/* A share link plays its one video to anyone who has it, signed in or not; it titles the tab. */}
+        <Route path="s/:secret" element={<SharedWatchPage />} />
         <Route
           element={
             <RequireAuth>

@@ -26,16 +26,20 @@ export function RevocableList<T extends { id: string }>({
   );
 }
 
-/** One entry of a RevocableList: what it is (and a badge), when, and what can be done about it. */
+/**
+ * One entry of a RevocableList: what it is (and a badge), when, and what can be done about it;
+ * `ended` greys one that no longer gives access (an expired or stopped share link).
+ */
 export function RevocableItem(props: {
   testId: string;
+  ended?: boolean;
   name: ReactNode;
   badge?: ReactNode;
   when: ReactNode;
   action?: ReactNode;
 }) {
   return (
-    <li className="session" data-testid={props.testId}>
+    <li className={props.ended ? "session ended" : "session"} data-testid={props.testId}>
       <div>
         <strong>{props.name}</strong>
         {props.badge}

@@ -4,6 +4,15 @@ export function watchPath(itemId: string, seconds?: number): string {
   return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
 }
 
+/**
+ * The page a share link opens (`/s/<secret>`): its one video, without an account; with
+ * `seconds`, a link to that moment of it (`?t=`, as a watch page's).
+ */
+export function sharedPath(secret: string, seconds?: number): string {
+  const path = `/s/${encodeURIComponent(secret)}`;
+  return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
+}
+
 /** The browse page filtered to one tag. */
 export function tagPath(tag: string): string {
   return `/?tag=${encodeURIComponent(tag)}`;

@@ -29,6 +29,7 @@ import { LibraryFacts } from "./LibraryFacts";
 import { LibrarySchedule } from "./LibrarySchedule";
 import { LibraryReplace } from "./LibraryReplace";
 import { LibraryThumbnail } from "./LibraryThumbnail";
+import { LibraryShareLinks } from "./LibraryShareLinks";
 import { SubmitButton } from "../components/SubmitButton";
 
 /**
@@ -436,6 +437,7 @@ function LibraryRowActions({
         {publish}
       </ActionButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />
+      <LibraryShareLinks item={item} />
       <ActionButton label={`Delete ${item.title}`} className="button danger" busy={busy} onClick={onDelete}>
         Delete
       </ActionButton>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef } from "react";
+import { useCallback } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
 import { getPlaylist } from "../api/playlists";
@@ -13,36 +13,16 @@ import { RelatedItems } from "../components/RelatedItems";
 import { SaveToPlaylist } from "../components/SaveToPlaylist";
 import { TagLinks } from "../components/TagLinks";
 import { ThumbnailFromFrame } from "../components/ThumbnailFromFrame";
-import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
-import { trackName } from "../lib/language";
+import { formatDate } from "../lib/format";
 import { startMoment } from "../lib/moment";
 import { libraryItemPath, playlistWatchPath, watchPath } from "../lib/paths";
-import { useUrlQuery, type QueryChanges } from "../lib/urlQuery";
+import { useUrlQuery } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
-import { Player, type PlayerHandle } from "../player/Player";
+import { Player } from "../player/Player";
+import { useMomentLinks } from "../player/useMomentLinks";
+import { WatchFacts } from "../components/WatchFacts";
 import type { UpNextState } from "../player/UpNext";
-
-/**
- * Timestamps in the description as links to moments of this item: a click
- * seeks the player in place (no reload, no new player) and puts the moment
- * into the URL's `t`, so a reload or a shared address starts there too.
- */
-function useMomentLinks(id: string, duration: number | null | undefined, setQuery: (changes: QueryChanges) => void) {
-  const playerRef = useRef<PlayerHandle>(null);
-  const moments = useMemo<MomentLinks>(
-    () => ({
-      href: (seconds) => watchPath(id, seconds),
-      onOpen: (seconds) => {
-        playerRef.current?.seekTo(seconds);
-        setQuery({ t: String(seconds) });
-      },
-      duration,
-    }),
-    [id, duration, setQuery],
-  );
-  return { playerRef, moments };
-}
 
 /** What the page says of an item it cannot find, and where it leads instead. */
 const VIDEO_GONE = {
@@ -56,7 +36,8 @@ export function WatchPage() {
   const fetchItem = useCallback((signal: AbortSignal) => getItem(id, signal), [id]);
   const { data: item, error, loading, reload, setData } = useAsync(fetchItem);
   const [query, setQuery] = useUrlQuery();
-  const { playerRef, moments } = useMomentLinks(id, item?.duration_seconds, setQuery);
+  const momentPath = useCallback((seconds: number) => watchPath(id, seconds), [id]);
+  const { playerRef, moments } = useMomentLinks(momentPath, item?.duration_seconds, setQuery);
   const waiting = item !== null && item.playable === false && item.processing_state !== "failed";
   const { related, asked } = useWhatComesNext(id);
   const playlist = usePlaylistPlayed(query.get("list"), id);
@@ -196,53 +177,5 @@ function EditInLibrary({ itemId }: { itemId: string }) {
     <Link to={libraryItemPath(itemId)} className="button">
       Edit in library
     </Link>
-  );
-}
-
-/** The item's length, picture, codecs, captions, size and date; each only when known. */
-function WatchFacts({ item }: { item: ViewedMediaItem }) {
-  const duration = formatDuration(item.duration_seconds);
-  const resolution = formatResolution(item.width, item.height);
-  const codecs = [item.video_codec, item.audio_codec].filter(Boolean).join(" / ");
-  return (
-    <dl className="meta">
-      {duration && (
-        <>
-          <dt>Duration</dt>
-          <dd data-testid="watch-duration">{duration}</dd>
-        </>
-      )}
-      {resolution && (
-        <>
-          <dt>Resolution</dt>
-          <dd>
-            {resolution}
-            {item.fps ? ` @ ${Math.round(item.fps * 100) / 100} fps` : ""}
-          </dd>
-        </>
-      )}
-      {codecs && (
-        <>
-          <dt>Codecs</dt>
-          <dd>{codecs}</dd>
-        </>
-      )}
-      {item.captions && item.captions.length > 0 && (
-        <>
-          <dt>Captions</dt>
-          <dd data-testid="watch-captions">{item.captions.map((c) => trackName(c.label, c.language)).join(", ")}</dd>
-        </>
-      )}
-      {item.size_bytes > 0 && (
-        <>
-          <dt>Size</dt>
-          <dd>{formatBytes(item.size_bytes)}</dd>
-        </>
-      )}
-      <dt>Views</dt>
-      <dd data-testid="watch-views">{formatViews(item.view_count)}</dd>
-      <dt>{item.published_at ? "Published" : "Created"}</dt>
-      <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
-    </dl>
   );
 }

@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useId, useRef, useState, useSyncExternalStore, type RefObject } from "react";
 import { formatClock } from "../lib/format";
-import { absoluteUrl, watchPath } from "../lib/paths";
+import { absoluteUrl } from "../lib/paths";
 
 /** How long "Link copied" stays (ms). */
 export const COPIED_FOR_MS = 2500;
@@ -31,10 +31,6 @@ function useWholeSeconds(videoRef: RefObject<HTMLVideoElement | null>): number {
   return useSyncExternalStore(subscribe, read);
 }
 
-/** A link to `itemId`'s watch page at `seconds`, on this site. */
-export function momentUrl(itemId: string, seconds: number): string {
-  return absoluteUrl(watchPath(itemId, seconds));
-}
 
 /** Whether the browser took `text` onto the clipboard (no Clipboard API, or a refusal: no). */
 export async function copyText(text: string): Promise<boolean> {
@@ -71,7 +67,8 @@ function ManualCopy({ url }: { url: string }) {
 }
 
 interface Props {
-  itemId: string;
+  /** The page of this video at `seconds` (its watch page, or the share link's page). Stable: the link is memoised on it. */
+  momentPath: (seconds: number) => string;
   videoRef: RefObject<HTMLVideoElement | null>;
 }
 
@@ -82,7 +79,7 @@ interface Props {
  * Memoised: the player re-renders at every tick of its clock, this only when
  * the whole second changes.
  */
-export const CopyMomentLink = memo(function CopyMomentLink({ itemId, videoRef }: Props) {
+export const CopyMomentLink = memo(function CopyMomentLink({ momentPath, videoRef }: Props) {
   const seconds = useWholeSeconds(videoRef);
   const [copied, setCopied] = useState(false);
   // Each refusal shows the field afresh (focused, selected), even for the same link.
@@ -91,7 +88,7 @@ export const CopyMomentLink = memo(function CopyMomentLink({ itemId, videoRef }:
   useEffect(() => () => window.clearTimeout(timer.current), []);
 
   const copy = async () => {
-    const url = momentUrl(itemId, seconds);
+    const url = absoluteUrl(momentPath(seconds));
     window.clearTimeout(timer.current);
     if (await copyText(url)) {
       setManual(null);

@@ -1,12 +1,14 @@
 import {
   useEffect,
   useImperativeHandle,
+  useMemo,
   useRef,
   useState,
   type CSSProperties,
   type Ref,
   type RefObject,
 } from "react";
+import { getStreamToken } from "../api/catalogue";
 import type { CatalogueItem, ViewedMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { isWithin } from "../lib/moment";
@@ -39,6 +41,30 @@ import type { Chapter } from "../lib/chapters";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
 import { focusLost, scrollBehavior } from "../lib/focus";
+import { watchPath } from "../lib/paths";
+import type { StreamSource } from "./streamToken";
+
+/**
+ * Where a player's stream comes from and what it keeps: the item's own route for a signed-in
+ * viewer (see watchSource), or a share link's, which keeps no place and links moments to the
+ * link's page (an account's watch page would not open for the one it was sent to).
+ */
+export interface PlaySource extends StreamSource {
+  /** Whether the viewer's place in the video is saved (see useProgressSaver). */
+  savesProgress: boolean;
+  /** The address of a moment of the video, which "Copy link at" copies. */
+  momentPath: (seconds: number) => string;
+}
+
+/** A signed-in viewer's: grants from the item's route, the place saved, moments on its watch page. */
+export function watchSource(itemId: string): PlaySource {
+  return {
+    grant: () => getStreamToken(itemId),
+    gone: "This video is not available.",
+    savesProgress: true,
+    momentPath: (seconds) => watchPath(itemId, seconds),
+  };
+}
 
 /**
  * Puts the video at `time` (a link to a moment) once it knows its length;
@@ -101,6 +127,8 @@ interface PlayerProps {
   nextPath?: string | undefined;
   /** Start playing once loaded: the viewer asked for this item (Up next). */
   autoplay?: boolean;
+  /** Where the stream comes from; the item's own route by default. Memoised by the page (a new one starts over). */
+  source?: PlaySource | undefined;
 }
 
 /** The player's elements: the video, and the frame around it that goes full screen. */
@@ -143,6 +171,7 @@ function useFocusWhenAsked(frameRef: RefObject<HTMLElement | null>, asked: boole
 /** Plays `item` in `videoRef`, with everything the controls follow and the page-wide shortcuts. */
 function usePlayer(
   item: ViewedMediaItem,
+  source: PlaySource,
   opening: { start: number | null; autoplay: boolean },
   ref: Ref<PlayerHandle> | undefined,
   elements: PlayerElements,
@@ -154,8 +183,8 @@ function usePlayer(
   const [settingsOpen, setSettingsOpen] = useState(false);
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
-  useProgressSaver(item.id, videoRef);
-  const stream = useStream(item.id, videoRef);
+  useProgressSaver(item.id, videoRef, source.savesProgress);
+  const stream = useStream(item.id, source, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
   const chapters = item.chapters ?? NO_CHAPTERS;
   const keys = usePlayerKeys(elements, chapters, {
@@ -366,10 +395,11 @@ function frameClass(visibility: ControlsVisibility): string {
  * picture, full screen — that hides while the video plays untouched; below
  * it a link to the current moment; and the page-wide keyboard shortcuts.
  */
-export function Player({ item, start = null, ref, next = null, nextPath, autoplay = false }: PlayerProps) {
+export function Player({ item, start = null, ref, next = null, nextPath, autoplay = false, source: given }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
-  const player = usePlayer(item, { start, autoplay }, ref, { videoRef, frameRef });
+  const source = useMemo(() => given ?? watchSource(item.id), [given, item.id]);
+  const player = usePlayer(item, source, { start, autoplay }, ref, { videoRef, frameRef });
   const { visibility } = player;
   return (
     <div className="player-wrap">
@@ -395,7 +425,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
         <ShortcutAnnouncer news={player.shortcutNews} />
       </div>
       <div className="player-tools">
-        <CopyMomentLink itemId={item.id} videoRef={videoRef} />
+        <CopyMomentLink momentPath={source.momentPath} videoRef={videoRef} />
         <PlayerKeys
           on={player.shortcuts}
           captions={player.stream.captions.length > 0}

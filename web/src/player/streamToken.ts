@@ -52,6 +52,12 @@ export function renewDelayMs(expiresInSeconds: number): number {
 /** Asks the catalogue for a fresh grant (404 when the item was withdrawn). */
 export type FetchGrant = () => Promise<StreamTokenGrant>;
 
+/** Where a player's grants come from, and what it says once they are refused for good (a 404). */
+export interface StreamSource {
+  grant: FetchGrant;
+  gone: string;
+}
+
 /**
  * Keeps a current stream grant for one item: renews it ahead of expiry (and
  * on demand, e.g. after a 404 from a segment), and tells the listener about

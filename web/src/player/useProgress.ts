@@ -44,12 +44,13 @@ export function orderedSaves(send: SendSave): SendSave {
  * Saves the viewer's position in `itemId` once they have pressed play: every
  * ~10 s while playing, on pause, on a seek while paused, when the page is hidden or closed (with a
  * keepalive request, which survives the unload) and when the player goes
- * away, in the order made (see orderedSaves).
+ * away, in the order made (see orderedSaves). Not when `on` is false (a video watched by a
+ * share link: there is no account to keep the place for).
  */
-export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): void {
+export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoElement | null>, on = true): void {
   useEffect(() => {
     const video = videoRef.current;
-    if (!video) return;
+    if (!video || !on) return;
     let lastSent = Number.NaN;
     let lastSaveAt = 0;
     // Nothing is remembered before the first play: opening a link to a moment (or seeking
@@ -98,5 +99,5 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
       window.removeEventListener("pagehide", onPageHide);
       save(true); // leaving the watch page inside the app
     };
-  }, [itemId, videoRef]);
+  }, [itemId, videoRef, on]);
 }

@@ -1,13 +1,12 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { getStreamToken } from "../api/catalogue";
 import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StoryboardSheets } from "./storyboardSheets";
-import { StreamGrants } from "./streamToken";
+import { StreamGrants, type StreamSource } from "./streamToken";
 
 /** How the video gets its pictures. */
 export type Delivery = "hls" | "native-hls" | "progressive";
@@ -95,8 +94,8 @@ export function chooseDelivery(grant: StreamTokenGrant, video: HTMLVideoElement,
   return "progressive";
 }
 
-function failureText(err: unknown): string {
-  if (err instanceof ApiError && err.status === 404) return "This video is not available.";
+function failureText(err: unknown, gone: string): string {
+  if (err instanceof ApiError && err.status === 404) return gone;
   if (err instanceof ApiError && err.status === 429) return "Many videos were opened in a short while: this one starts in a moment.";
   return errorSentence(err);
 }
@@ -167,13 +166,18 @@ interface StreamReport {
 }
 
 /**
- * Plays one item in `videoRef`: asks for a stream token, picks the delivery,
+ * Plays one item in `videoRef`: asks `source` for a stream token (and each renewal), picks the delivery,
  * keeps the token fresh (hls.js requests are rewritten onto the newest token,
  * so a renewal never reloads anything), loads the storyboard when first
  * wanted (its sheets once for the item, whatever the token) and exposes the
  * quality levels and, for the audio menu, the hls.js player.
  */
-export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement | null>): StreamState {
+export function useStream(
+  itemId: string,
+  source: StreamSource,
+  videoRef: RefObject<HTMLVideoElement | null>,
+): StreamState {
+  const { grant, gone } = source;
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
   const [qualities, setQualities] = useState<Quality[]>([]);
@@ -200,8 +204,8 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
       setError,
       setServerLost,
     };
-    return openSession(itemId, video, report, session);
-  }, [itemId, videoRef]);
+    return openSession({ grant, gone }, video, report, session);
+  }, [itemId, grant, gone, videoRef]);
 
   const setLevel = useCallback((next: number) => {
     const current = session.current;
@@ -229,21 +233,21 @@ export function useStream(itemId: string, videoRef: RefObject<HTMLVideoElement |
 }
 
 /**
- * Starts playing `itemId` in `video` (the first token picks the delivery, the
+ * Starts playing the grants of `source` in `video` (the first token picks the delivery, the
  * next ones move it onto theirs) and keeps the session in `sessionRef`; the
  * returned function ends it and empties the video.
  */
 function openSession(
-  itemId: string,
+  source: StreamSource,
   video: HTMLVideoElement,
   report: StreamReport,
   sessionRef: RefObject<Session | null>,
 ): () => void {
   const current: Session = {
     grants: new StreamGrants(
-      () => getStreamToken(itemId),
+      source.grant,
       (grant, first) => applyGrant(grant, first, video, current, report),
-      (err) => grantRefused(err, current, report),
+      (err) => grantRefused(err, source.gone, current, report),
     ),
     hls: null,
     delivery: null,
@@ -351,9 +355,9 @@ function startDelivery(
  * (4xx). No answer at all while the item plays is said over the picture
  * once the viewer waits for it (see serverLost), not under the player.
  */
-function grantRefused(err: unknown, current: Session, report: StreamReport) {
+function grantRefused(err: unknown, gone: string, current: Session, report: StreamReport) {
   if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
-  else report.setError(failureText(err));
+  else report.setError(failureText(err, gone));
   // Too many videos opened in a short while: the server says when the next grant comes.
   if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
   // Try again later: a network blip must not end a long session; sooner while nothing plays.

@@ -1,0 +1,162 @@
+import { screen, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CatalogueItem } from "../api/schema";
+import type { ShareLink } from "../api/shares";
+import { setAccessToken } from "../api/tokenStore";
+import { formatDate } from "../lib/format";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
+import { API, apiError, http, HttpResponse, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { AdminLibraryPage } from "./AdminLibrary";
+
+const SHARES = `${API}/catalogue/p/shares`;
+
+function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
+  return {
+    id: "sh-1",
+    item_id: "p",
+    path: "/s/bGl2ZS1saW5rLWxpdmUtbGluay1saXZlLWxpbmstbGl2ZQ",
+    created_at: "2026-03-01T10:00:00Z",
+    expires_at: null,
+    revoked_at: null,
+    opens: 3,
+    last_opened_at: "2026-03-02T10:00:00Z",
+    ...overrides,
+  };
+}
+
+const LIVE = shareLink();
+const EXPIRED = shareLink({ id: "sh-2", path: "/s/ZXhwaXJlZA", expires_at: "2026-01-08T10:00:00Z", opens: 1 });
+const STOPPED = shareLink({ id: "sh-3", path: "/s/c3RvcHBlZA", revoked_at: "2026-02-01T10:00:00Z", opens: 0 });
+
+/** The library holding one video whose share links are `links` (a POST adds one, a DELETE stops one). */
+function serveVideo(item: Partial<CatalogueItem> = {}, links: ShareLink[] = [LIVE, EXPIRED, STOPPED]) {
+  const rig = { links: [...links] };
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([mediaItem({ id: "p", title: "Lecture 3", ...item })]))),
+    http.get(SHARES, () => ok({ links: rig.links })),
+    http.post(SHARES, () => {
+      const made = shareLink({ id: "sh-new", path: "/s/bmV3", opens: 0, expires_at: "2031-01-08T10:00:00Z" });
+      rig.links = [made, ...rig.links];
+      return HttpResponse.json(made, { status: 201 });
+    }),
+    http.delete(`${API}/catalogue/shares/:id`, ({ params }) => {
+      rig.links = rig.links.map((l) => (l.id === params.id ? { ...l, revoked_at: "2026-03-05T10:00:00Z" } : l));
+      return noContent();
+    }),
+  );
+  return rig;
+}
+
+/** The library, the video's share panel opened. */
+async function openShareLinks() {
+  const user = setupUser();
+  renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+  const opener = await screen.findByRole("button", { name: "Share link for Lecture 3" });
+  await user.click(opener);
+  expect(opener).toHaveAttribute("aria-expanded", "true");
+  const panel = screen.getByRole("region", { name: "Share links" });
+  return { user, panel };
+}
+
+beforeEach(() => {
+  setAccessToken("tok-admin", 1800);
+  server.use(tagList());
+});
+
+describe("a video's share links in the library", () => {
+  it("lists its links, newest first: a working one with Copy and Stop sharing, ended ones greyed", async () => {
+    serveVideo();
+    const { panel } = await openShareLinks();
+
+    expect(within(panel).getByText("Anyone with this link can watch this video without an account.")).toBeInTheDocument();
+    const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
+    expect(live).toHaveTextContent(`${window.location.origin}${LIVE.path}`);
+    expect(live).toHaveTextContent(`Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times`);
+    expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
+    expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toBeInTheDocument();
+    expect(live).not.toHaveClass("ended");
+
+    expect(expired).toHaveClass("ended");
+    expect(within(expired!).getByText("Expired")).toHaveClass("badge");
+    expect(expired).toHaveTextContent(`Expired ${formatDate(EXPIRED.expires_at)} · Opened once`);
+    expect(stopped).toHaveClass("ended");
+    expect(within(stopped!).getByText("Stopped")).toHaveClass("badge");
+    for (const ended of [expired!, stopped!]) expect(within(ended).queryAllByRole("button")).toHaveLength(0);
+  });
+
+  it("creates a link for 7 days unless another expiry is chosen, and lists it", async () => {
+    serveVideo({}, []);
+    const seen = recordRequests();
+    const { user, panel } = await openShareLinks();
+    expect(await within(panel).findByText("No links yet.")).toBeInTheDocument();
+    const expires = within(panel).getByLabelText("Expires");
+    expect(expires).toHaveValue("7");
+    expect(within(expires).getAllByRole("option").map((o) => o.textContent)).toEqual(["1 day", "7 days", "30 days", "Never"]);
+
+    await user.click(within(panel).getByRole("button", { name: "Create a link" }));
+    expect(await within(panel).findByTestId("share-news")).toHaveTextContent("Link created: copy it below.");
+    expect(await within(panel).findAllByTestId("share-link")).toHaveLength(1);
+    await user.selectOptions(expires, "never");
+    await user.click(within(panel).getByRole("button", { name: "Create a link" }));
+
+    const bodies = await Promise.all(sentTo(seen, "POST", SHARES).map((r) => r.request.json()));
+    expect(bodies).toEqual([{ expires_in_days: 7 }, { expires_in_days: null }]);
+  });
+
+  it("copies a link whole, and says so", async () => {
+    serveVideo();
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+
+    await user.click(within(live!).getByRole("button", { name: /^Copy link/ }));
+
+    expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}${LIVE.path}`);
+    expect(within(panel).getByTestId("share-news")).toHaveTextContent("Link copied.");
+  });
+
+  it("stops sharing a link once confirmed; cancelled, nothing is sent", async () => {
+    serveVideo();
+    const seen = recordRequests();
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    const stop = within(live!).getByRole("button", { name: /^Stop sharing link/ });
+
+    await user.click(stop);
+    await user.click(within(screen.getByRole("alertdialog", { name: "Stop sharing this link?" })).getByRole("button", { name: "Cancel" }));
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/shares/sh-1`)).toHaveLength(0);
+
+    await user.click(stop);
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Stop sharing" }));
+
+    expect(await within(panel).findByTestId("share-news")).toHaveTextContent("Stopped: the link no longer works.");
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/shares/sh-1`)).toHaveLength(1);
+    const [now] = await within(panel).findAllByTestId("share-link");
+    await within(now!).findByText("Stopped");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+  });
+
+  it("tells a draft to be published first, and makes no link", async () => {
+    serveVideo({ status: "draft", published_at: null }, []);
+    const { panel } = await openShareLinks();
+
+    expect(within(panel).getByTestId("share-publish-first")).toHaveTextContent("Publish the video to share it by link.");
+    expect(within(panel).queryByRole("button", { name: "Create a link" })).not.toBeInTheDocument();
+  });
+
+  it("says why a link was refused: too many working, or unpublished meanwhile", async () => {
+    serveVideo();
+    const { user, panel } = await openShareLinks();
+    const create = within(panel).getByRole("button", { name: "Create a link" });
+
+    server.use(http.post(SHARES, () => apiError(409, "too_many_share_links", "too many share links"), { once: true }));
+    await user.click(create);
+    expect(await within(panel).findByRole("alert")).toHaveTextContent(
+      "This video already has 20 links that work: stop sharing one to make another.",
+    );
+
+    server.use(http.post(SHARES, () => apiError(409, "item_not_published", "the item is a draft"), { once: true }));
+    await user.click(create);
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("Publish the video to share it by link.");
+  });
+});

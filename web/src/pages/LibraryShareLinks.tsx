@@ -1,0 +1,221 @@
+import { useCallback, useId, useState, type FormEvent } from "react";
+import { ApiError, errorSentence } from "../api/errors";
+import type { CatalogueItem } from "../api/schema";
+import {
+  createShareLink,
+  listShareLinks,
+  MAX_SHARE_LINKS,
+  SHARE_REFUSALS,
+  stopShareLink,
+  type ShareLink,
+} from "../api/shares";
+import { ActionButton } from "../components/ActionButton";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { SelectField } from "../components/Field";
+import { RevocableItem, RevocableList } from "../components/RevocableList";
+import { SubmitButton } from "../components/SubmitButton";
+import { formatDate } from "../lib/format";
+import { absoluteUrl } from "../lib/paths";
+import { useAction, type Action } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
+import { copyText } from "../player/CopyMomentLink";
+
+/** How long a new link works, in days; "never" until it is stopped. 7 days unless chosen. */
+const EXPIRY_CHOICES = [
+  { value: "1", label: "1 day" },
+  { value: "7", label: "7 days" },
+  { value: "30", label: "30 days" },
+  { value: "never", label: "Never" },
+] as const;
+
+const PUBLISH_FIRST = "Publish the video to share it by link.";
+
+/** Where a link stands: working, or ended by its date or by an admin. */
+type LinkState = "live" | "expired" | "stopped";
+
+function linkState(link: ShareLink, now: number = Date.now()): LinkState {
+  if (link.revoked_at) return "stopped";
+  return link.expires_at && Date.parse(link.expires_at) <= now ? "expired" : "live";
+}
+
+/** Why a new link was refused, in words an admin acts on. */
+function creationRefused(err: unknown): string {
+  if (err instanceof ApiError && err.code === SHARE_REFUSALS.itemNotPublished) return PUBLISH_FIRST;
+  if (err instanceof ApiError && err.code === SHARE_REFUSALS.tooMany) {
+    return `This video already has ${MAX_SHARE_LINKS} links that work: stop sharing one to make another.`;
+  }
+  return `Could not create a link: ${errorSentence(err)}`;
+}
+
+/**
+ * "Share link…" in a library row: opens the video's share links (each with Copy and Stop
+ * sharing; ended ones greyed) and the form that makes one. A draft's panel says to publish
+ * it first; its old links are still listed, to be stopped: they work again once it is published.
+ */
+export function LibraryShareLinks({ item }: { item: CatalogueItem }) {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        aria-expanded={open}
+        aria-controls={panelId}
+        aria-label={`Share link for ${item.title}`}
+        onClick={() => setOpen(!open)}
+      >
+        Share link…
+      </button>
+      {open && <ShareLinksPanel id={panelId} item={item} />}
+    </>
+  );
+}
+
+/** The panel itself: what a link gives, the form, what was done, and the list. */
+function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
+  const fetchLinks = useCallback((signal: AbortSignal) => listShareLinks(item.id, signal), [item.id]);
+  const { data: links, error, loading, reload } = useAsync(fetchLinks);
+  const action = useAction();
+  const [news, setNews] = useState("");
+  const changed = (message: string) => {
+    setNews(message);
+    reload();
+  };
+  return (
+    <section id={id} className="share-panel library-share" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Share links</h3>
+      <p className="small">Anyone with this link can watch this video without an account.</p>
+      {item.status === "published" ? (
+        <NewShareLinkForm itemId={item.id} action={action} onCreated={() => changed("Link created: copy it below.")} />
+      ) : (
+        <p className="muted small" data-testid="share-publish-first">
+          {PUBLISH_FIRST}
+        </p>
+      )}
+      <FormError message={action.error} />
+      <p className="small" role="status" data-testid="share-news">
+        {news}
+      </p>
+      {loading && <p role="status">Loading…</p>}
+      <ErrorMessage error={error} onRetry={reload} />
+      {links && (
+        <ShareLinkList
+          links={links}
+          action={action}
+          onCopied={setNews}
+          onStopped={() => changed("Stopped: the link no longer works.")}
+        />
+      )}
+    </section>
+  );
+}
+
+/** Makes a link that expires after the chosen days (7 by default), or never. */
+function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; action: Action; onCreated: () => void }) {
+  const [expiry, setExpiry] = useState("7");
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    return action.run("create", creationRefused, async () => {
+      await createShareLink(itemId, expiry === "never" ? null : Number(expiry));
+      onCreated();
+    });
+  };
+  return (
+    <form className="toolbar" aria-label="Create a link" onSubmit={(e) => void create(e)}>
+      <SelectField label="Expires" value={expiry} choices={EXPIRY_CHOICES} onChange={setExpiry} />
+      <SubmitButton className="button primary" busy={action.running !== null}>
+        Create a link
+      </SubmitButton>
+    </form>
+  );
+}
+
+/** The video's links, newest first; stopping one is confirmed first. */
+function ShareLinkList({
+  links,
+  action,
+  onCopied,
+  onStopped,
+}: {
+  links: ShareLink[];
+  action: Action;
+  /** Whether the browser took a link onto the clipboard, in words. */
+  onCopied: (message: string) => void;
+  onStopped: () => void;
+}) {
+  const [stopping, setStopping] = useState<ShareLink | null>(null);
+  const stop = (link: ShareLink) =>
+    action.run(link.id, "Could not stop sharing the link", async () => {
+      await stopShareLink(link.id);
+      setStopping(null);
+      onStopped();
+    });
+  const busy = action.running !== null;
+  return (
+    <>
+      <RevocableList label="Share links" empty="No links yet." items={links}>
+        {(link) => (
+          <ShareLinkItem link={link} busy={busy} onCopied={onCopied} onStop={() => setStopping(link)} />
+        )}
+      </RevocableList>
+      {stopping && (
+        <ConfirmDialog
+          title="Stop sharing this link?"
+          confirmLabel="Stop sharing"
+          destructive
+          busy={action.running === stopping.id}
+          onConfirm={() => void stop(stopping)}
+          onCancel={() => setStopping(null)}
+        >
+          <p>This link will no longer work: whoever has it can no longer watch the video, even one already playing.</p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+const ENDED_LABELS = { expired: "Expired", stopped: "Stopped" } as const;
+
+/** One link: its address, when it was made and ends, how often it was opened; Copy and Stop sharing while it works. */
+function ShareLinkItem({
+  link,
+  busy,
+  onCopied,
+  onStop,
+}: {
+  link: ShareLink;
+  busy: boolean;
+  onCopied: (message: string) => void;
+  onStop: () => void;
+}) {
+  const state = linkState(link);
+  const url = absoluteUrl(link.path);
+  const ends = state === "expired" ? "Expired" : "Expires";
+  const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
+  const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
+  const copy = async () =>
+    onCopied((await copyText(url)) ? "Link copied." : "This browser would not copy it: select the link and copy it.");
+  return (
+    <RevocableItem
+        testId="share-link"
+        ended={state !== "live"}
+        name={<code className="invite-link">{url}</code>}
+        badge={state !== "live" && <span className="badge">{ENDED_LABELS[state]}</span>}
+        when={`Created ${formatDate(link.created_at)} · ${expires} · ${opened}`}
+        action={
+          state === "live" && (
+            <span className="button-row">
+              <button type="button" className="button" aria-label={`Copy link ${url}`} onClick={() => void copy()}>
+                Copy
+              </button>
+              <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
+                Stop sharing
+              </ActionButton>
+            </span>
+          )
+        }
+      />
+  );
+}

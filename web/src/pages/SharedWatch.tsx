@@ -1,0 +1,122 @@
+import { useCallback, useMemo } from "react";
+import { Link, useParams } from "react-router";
+import { ApiError } from "../api/errors";
+import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
+import { useAuth } from "../auth/useAuth";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { LinkedText, type MomentLinks } from "../components/LinkedText";
+import { WatchFacts } from "../components/WatchFacts";
+import { formatDate } from "../lib/format";
+import { startMoment } from "../lib/moment";
+import { sharedPath } from "../lib/paths";
+import { useUrlQuery } from "../lib/urlQuery";
+import { useAsync } from "../lib/useAsync";
+import { Player, type PlaySource } from "../player/Player";
+import { useMomentLinks } from "../player/useMomentLinks";
+
+/**
+ * A share link's: grants from the link's own route (no account needed; refused once the link is
+ * stopped or expires, even while it plays), no place saved (there is no account to keep it
+ * for), moments linked on the link's page.
+ */
+function sharedSource(secret: string): PlaySource {
+  return {
+    grant: () => getSharedStreamToken(secret),
+    gone: "This link no longer works.",
+    savesProgress: false,
+    momentPath: (seconds) => sharedPath(secret, seconds),
+  };
+}
+
+/**
+ * The one video a share link opens (`/s/<secret>`), for anyone who has the link, signed in or
+ * not: its player, title, description and facts, and nothing else of the catalogue (no Up
+ * next, playlists or comments, no place saved). A link refused (unknown, expired, stopped, its
+ * video unpublished: the server never tells which) says it no longer works.
+ */
+export function SharedWatchPage() {
+  const { secret = "" } = useParams();
+  const fetchShared = useCallback((signal: AbortSignal) => getSharedItem(secret, signal), [secret]);
+  const { data: shared, error, loading, reload } = useAsync(fetchShared);
+  const [query, setQuery] = useUrlQuery();
+  const source = useMemo(() => sharedSource(secret), [secret]);
+  const { playerRef, moments } = useMomentLinks(source.momentPath, shared?.item.duration_seconds, setQuery);
+
+  if (loading) {
+    return (
+      <p className="status-line" role="status">
+        <title>Loading… · StreamStack</title>
+        Loading…
+      </p>
+    );
+  }
+  if (error instanceof ApiError && error.status === 404) return <LinkGone />;
+  if (error || !shared) {
+    return (
+      <section className="page narrow">
+        <title>Could not load the video · StreamStack</title>
+        <h1>Could not load the video</h1>
+        <ErrorMessage error={error} onRetry={reload} />
+      </section>
+    );
+  }
+
+  const { item } = shared;
+  return (
+    <article className="page watch" aria-labelledby="watch-title">
+      <title>{`${item.title} · StreamStack`}</title>
+      <div className="watch-main">
+        <Player
+          key={item.id}
+          ref={playerRef}
+          item={item}
+          source={source}
+          start={startMoment(query.get("t"), item.duration_seconds)}
+        />
+      </div>
+      <div className="watch-side">
+        <SharedDetails shared={shared} moments={moments} />
+      </div>
+    </article>
+  );
+}
+
+/** Under the player: the title, how the viewer came to it, the description (its timestamps seek) and the facts. */
+function SharedDetails({ shared, moments }: { shared: SharedItem; moments: MomentLinks }) {
+  const { item, expires_at: expiresAt } = shared;
+  return (
+    <div className="watch-info">
+      <h1 id="watch-title">{item.title}</h1>
+      <p className="muted small" data-testid="shared-by-link">
+        Shared with you by link.{expiresAt && ` The link works until ${formatDate(expiresAt)}.`}
+      </p>
+      {item.description && (
+        <p className="description">
+          <LinkedText text={item.description} moments={moments} />
+        </p>
+      )}
+      <WatchFacts item={item} />
+    </div>
+  );
+}
+
+/** A link the server refused: where to go instead (signing in, for someone with an account). */
+function LinkGone() {
+  const { status } = useAuth();
+  return (
+    <section className="page narrow" aria-labelledby="link-gone-title">
+      <title>This link no longer works · StreamStack</title>
+      <h1 id="link-gone-title">This link no longer works.</h1>
+      <p>It may have expired, or the person who shared it stopped sharing it. Ask them for a new link.</p>
+      <p>
+        {status === "authenticated" ? (
+          <Link to="/">Go to the videos</Link>
+        ) : (
+          <>
+            Have an account? <Link to="/signin">Sign in</Link> to watch the videos there.
+          </>
+        )}
+      </p>
+    </section>
+  );
+}
