@@ -1,10 +1,7 @@
-import type { Client } from "openapi-fetch";
 import { api, request, requestChange } from "./client";
-import type { StreamTokenGrant } from "./schema";
-import type { ShareLink, SharedItem, SharePaths } from "./shares.types";
+import type { ShareLink, SharedItem, StreamTokenGrant } from "./schema";
 
-export type { ShareLink, SharedItem } from "./shares.types";
-export { MAX_SHARE_LINKS, SHARE_EXPIRY_DAYS_MAX } from "./shares.types";
+export type { ShareLink, SharedItem };
 
 /**
  * The refusals of a new share link, as the API codes them. (A link that does not work is a 404
@@ -16,22 +13,19 @@ export const SHARE_REFUSALS = {
   tooMany: "too_many_share_links",
 } as const;
 
-// TEMPORARY: the app's one client, typed with the share routes until they are generated.
-const shareApi = api as unknown as Client<SharePaths>;
-
 /** A new share link to `itemId`, lasting `expiresInDays` (null: until it is stopped). */
 export function createShareLink(itemId: string, expiresInDays: number | null): Promise<ShareLink> {
   const params = { path: { item_id: itemId } };
   const body = { expires_in_days: expiresInDays };
   return requestChange("sharing a video by link", (headers) =>
-    shareApi.POST("/api/v1/catalogue/{item_id}/shares", { headers, params, body }),
+    api.POST("/api/v1/catalogue/{item_id}/shares", { headers, params, body }),
   );
 }
 
 /** The video's share links, newest first, those that ended too. */
 export async function listShareLinks(itemId: string, signal?: AbortSignal): Promise<ShareLink[]> {
   const params = { path: { item_id: itemId } };
-  const listed = await request((headers) => shareApi.GET("/api/v1/catalogue/{item_id}/shares", { headers, params, signal }));
+  const listed = await request((headers) => api.GET("/api/v1/catalogue/{item_id}/shares", { headers, params, signal }));
   return listed.links;
 }
 
@@ -39,21 +33,21 @@ export async function listShareLinks(itemId: string, signal?: AbortSignal): Prom
 export async function stopShareLink(shareId: string): Promise<void> {
   const params = { path: { share_id: shareId } };
   await requestChange("stopping a share link", (headers) =>
-    shareApi.DELETE("/api/v1/catalogue/shares/{share_id}", { headers, params }),
+    api.DELETE("/api/v1/catalogue/shares/{share_id}", { headers, params }),
   );
 }
 
 /** The video a link shares; anyone may ask, no account needed (so no bearer is sent). */
 export function getSharedItem(secret: string, signal?: AbortSignal): Promise<SharedItem> {
   const params = { path: { secret } };
-  return request((headers) => shareApi.GET("/api/v1/catalogue/shared/{secret}", { headers, params, signal }), "none");
+  return request((headers) => api.GET("/api/v1/catalogue/shared/{secret}", { headers, params, signal }), "none");
 }
 
 /** A stream grant for the video a link shares, as a viewer's (no original, no download). */
 export function getSharedStreamToken(secret: string, signal?: AbortSignal): Promise<StreamTokenGrant> {
   const params = { path: { secret } };
   return request(
-    (headers) => shareApi.POST("/api/v1/catalogue/shared/{secret}/stream-token", { headers, params, signal }),
+    (headers) => api.POST("/api/v1/catalogue/shared/{secret}/stream-token", { headers, params, signal }),
     "none",
   );
 }

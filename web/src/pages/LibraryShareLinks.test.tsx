@@ -152,7 +152,7 @@ describe("a video's share links in the library", () => {
     server.use(http.post(SHARES, () => apiError(409, "too_many_share_links", "too many share links"), { once: true }));
     await user.click(create);
     expect(await within(panel).findByRole("alert")).toHaveTextContent(
-      "This video already has 20 links that work: stop sharing one to make another.",
+      "This video has as many links that work as it may have: stop sharing one to make another.",
     );
 
     server.use(http.post(SHARES, () => apiError(409, "item_not_published", "the item is a draft"), { once: true }));

@@ -4,7 +4,6 @@ import type { CatalogueItem } from "../api/schema";
 import {
   createShareLink,
   listShareLinks,
-  MAX_SHARE_LINKS,
   SHARE_REFUSALS,
   stopShareLink,
   type ShareLink,
@@ -43,7 +42,7 @@ function linkState(link: ShareLink, now: number = Date.now()): LinkState {
 function creationRefused(err: unknown): string {
   if (err instanceof ApiError && err.code === SHARE_REFUSALS.itemNotPublished) return PUBLISH_FIRST;
   if (err instanceof ApiError && err.code === SHARE_REFUSALS.tooMany) {
-    return `This video already has ${MAX_SHARE_LINKS} links that work: stop sharing one to make another.`;
+    return "This video has as many links that work as it may have: stop sharing one to make another.";
   }
   return `Could not create a link: ${errorSentence(err)}`;
 }
