@@ -18,6 +18,8 @@ const NOT_CHANGES = new Set([
   "/api/v1/auth/password-reset/check",
   "/api/v1/auth/password-reset/request",
   "/api/v1/catalogue/{item_id}/stream-token",
+  // A share link's guest has no session to lose.
+  "/api/v1/catalogue/shared/{secret}/stream-token",
   // Saved every few seconds while playing: the next save after signing in takes its place.
   "/api/v1/catalogue/{item_id}/progress",
 ]);

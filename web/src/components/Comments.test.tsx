@@ -72,7 +72,7 @@ describe("a video's comments", () => {
     await waitFor(() => expect(within(section).getAllByRole("listitem")).toHaveLength(3));
     expect(within(section).getAllByRole("listitem")[2]).toHaveTextContent("Oldest");
     // Show more went with the last page: the focus is on the first comment it brought.
-    expect(within(section).getAllByRole("listitem")[2]).toHaveFocus();
+    await waitFor(() => expect(within(section).getAllByRole("listitem")[2]).toHaveFocus());
     expect(within(section).queryByRole("button", { name: "Show more comments" })).not.toBeInTheDocument();
     expect(sentTo(seen, "GET", COMMENTS).map((r) => r.url.searchParams.get("cursor"))).toEqual([null, "cur-2"]);
   });
