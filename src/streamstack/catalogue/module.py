@@ -64,8 +64,7 @@ def mount(context: ModuleContext) -> MountedModule:
     service = catalogue_service(context, listing, relay_task.wake)
     watching = WatchingService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
-    comments = comment_service(context)
-    reports = comment_report_service(context)
+    comments, reports = comment_service(context), comment_report_service(context)
     shares = share_links(service, context)
     # Watch data, playlists and comments go with the account: auth's user.deleted.
     user_deletions = user_deletion_events(
