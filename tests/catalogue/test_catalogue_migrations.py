@@ -7,12 +7,14 @@ import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import DateTime, Uuid, bindparam, insert, inspect, select, text, update
+from sqlalchemy import DateTime, Uuid, bindparam, delete, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streamstack.catalogue.models import (
     CatalogueBase,
+    CommentReportRow,
+    CommentRow,
     MediaItemRow,
     MediaTagRow,
     OutboxRow,
@@ -649,6 +651,54 @@ async def test_items_take_comments_with_their_revision(settings_factory: Setting
             assert not {"comments_enabled", "comment_count"} & found[0]
             assert not {"catalogue_comments", "catalogue_commenters"} & found[1]
             assert set(await connection.scalars(select(MediaItemRow.id))) == {item_id}
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def test_comment_reports_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0028: the reports' table (going with its comment) and the comments' index
+    across items; its downgrade drops both, the comments kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id, comment_id = uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+    comment = {"item_id": item_id, "user_id": uuid.uuid4(), "body": "hi", "created_at": now}
+
+    def found(sync: Connection) -> tuple[set[str], set[str]]:
+        inspector = inspect(sync)
+        indexes = {index["name"] or "" for index in inspector.get_indexes("catalogue_comments")}
+        return set(inspector.get_table_names()), indexes
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0027")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(CommentRow).values(id=comment_id, **comment))
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0028")
+            tables, indexes = await connection.run_sync(found)
+            assert "catalogue_comment_reports" in tables
+            assert "ix_catalogue_comments_created" in indexes
+            report = {"user_id": uuid.uuid4(), "reason": None, "created_at": now}
+            await connection.execute(
+                insert(CommentReportRow).values(comment_id=comment_id, **report)
+            )
+            await connection.execute(delete(CommentRow))  # its reports go with it
+            assert list(await connection.scalars(select(CommentReportRow.user_id))) == []
+            await connection.execute(insert(CommentRow).values(id=comment_id, **comment))
+            await connection.execute(
+                insert(CommentReportRow).values(comment_id=comment_id, **report)
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0027")
+            tables, indexes = await connection.run_sync(found)
+            assert "catalogue_comment_reports" not in tables
+            assert "ix_catalogue_comments_created" not in indexes
+            assert list(await connection.scalars(select(CommentRow.id))) == [comment_id]
             await connection.run_sync(REVISIONS.upgrade, "head")
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:

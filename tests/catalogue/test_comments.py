@@ -97,7 +97,16 @@ async def test_viewers_post_and_anyone_reads_newest_first(client: Client) -> Non
     first = await post(client, item_id, ada, "  at 3:12, what is that?\n\nA heron?  ")
     assert first["body"] == "at 3:12, what is that?\n\nA heron?"  # trimmed, lines kept
     assert (first["author_name"], first["mine"], first["edited_at"]) == ("Ada", True, None)
-    assert set(first) == {"id", "item_id", "body", "author_name", "mine", "created_at", "edited_at"}
+    assert set(first) == {
+        "id",
+        "item_id",
+        "body",
+        "author_name",
+        "mine",
+        "reported",
+        "created_at",
+        "edited_at",
+    }
     await post(client, item_id, bob, "A heron.\tYes.")
     anonymous = await page(client, item_id)
     assert bodies(anonymous) == ["A heron.\tYes.", "at 3:12, what is that?\n\nA heron?"]

@@ -94,10 +94,74 @@ async def test_an_author_deletes_their_own_and_no_one_elses(
         assert (await client.get(f"{API}/{item_id}/comments")).json()["total"] == 0
 
 
+async def test_a_viewer_reports_and_an_admin_lists_every_videos_comments_and_dismisses(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        birds = (await create_item(client, settings, title="Birds"))["id"]
+        draft = (await create_item(client, settings, title="Draft", publish=False))["id"]
+        ada = mint_token(settings, user_id=str(uuid.uuid4()), name="Ada")
+        admin = mint_token(settings, role="admin", name="Admin")
+        posted = []
+        for item_id, token, body in ((birds, ada, "buy watches"), (draft, admin, "note")):
+            r = await client.post(
+                f"{API}/{item_id}/comments", json={"body": body}, headers=bearer(token)
+            )
+            assert r.status_code == 201, r.text
+            posted.append(r.json()["id"])
+        spam, note = posted
+        bob = CommandLine("comments", tmp_path / "bob", mint_token(settings, name="Bob"))
+        comments = CommandLine("comments", tmp_path / "admin", admin)
+
+        code, out, err = await comments("list", "--reported", "--server", url)
+        assert (code, out, err) == (0, "", "streamstack: no reported comments yet\n")
+        code, out, err = await bob("report", spam, "--reason", "spam", "--server", url)
+        assert (code, out) == (0, ""), err
+        assert err == "streamstack: reported: an administrator will look at it\n"
+        code, _, err = await CommandLine("comments", tmp_path / "ada", ada)(
+            "report", spam, "--server", url
+        )
+        assert code == 1 and "not reported: HTTP 409" in err, err
+
+        code, out, err = await comments("list", "--server", url)
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0].split() == ["WHEN", "VIDEO", "AUTHOR", "REPORTS", "COMMENT", "ID"]
+        cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[1:]]
+        assert [row[1:] for row in cells] == [
+            ["Draft", "Admin", "0", "note", note],
+            ["Birds", "Ada", "1", "buy watches", spam],
+        ]
+        assert err == "streamstack: 2 comments\n"
+        code, out, err = await comments("list", "--limit", "1", "--server", url)
+        assert (code, len(out.splitlines())) == (0, 2), err
+        assert err == "streamstack: 1 comment (--limit for more)\n"
+        code, out, err = await comments("list", "--reported", "--server", url)
+        assert (code, [line.split()[-1] for line in out.splitlines()[1:]]) == (0, [spam]), err
+        assert err == "streamstack: 1 reported comment\n"
+
+        code, _, err = await bob("dismiss", spam, "--server", url)
+        assert code == 1 and "HTTP 403" in err, err
+        code, out, err = await comments("dismiss", spam, "--server", url)
+        assert (code, out) == (0, ""), err
+        assert err == "streamstack: the reports on it are dismissed; the comment stays\n"
+        code, out, err = await comments("list", "--reported", "--server", url)
+        assert (code, out, err) == (0, "", "streamstack: no reported comments yet\n")
+        code, _, err = await comments("dismiss", str(uuid.uuid4()), "--server", url)
+        assert code == 1 and "HTTP 404" in err, err
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ("list", "not-an-id"),
+        ("list", str(uuid.uuid4()), "--reported"),
+        ("delete", str(uuid.uuid4()), "--reported"),
+        ("delete", str(uuid.uuid4()), "--reason", "spam"),
+        ("report",),
+        ("dismiss",),
+        ("report", "42"),
         ("delete", "42"),
         ("delete", str(uuid.uuid4()), "--limit", "3"),
         ("list", str(uuid.uuid4()), "--limit", "0"),

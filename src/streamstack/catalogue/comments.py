@@ -121,8 +121,9 @@ def place_of(cursor: str) -> CommentPlace:
     return place
 
 
-def to_comment(named: NamedComment, caller: uuid.UUID | None) -> Comment:
-    """The public shape of a stored comment for ``caller`` (None: anonymous)."""
+def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool = False) -> Comment:
+    """The public shape of a stored comment for ``caller`` (None: anonymous), who
+    ``reported`` it or not."""
     row, author_name = named
     return Comment(
         id=row.id,
@@ -130,6 +131,7 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None) -> Comment:
         body=row.body,
         author_name=author_name,
         mine=caller is not None and row.user_id == caller,
+        reported=reported,
         created_at=row.created_at,
         edited_at=row.edited_at,
     )
@@ -166,16 +168,23 @@ class CommentService:
         """A page of the item's comments, newest first (404 as reading the item). While
         they are off, viewers get none and admins all of them (to moderate)."""
         after = place_of(cursor) if cursor is not None else None
-        admin = viewer is not None and viewer.is_admin
+        admin, caller = viewer is not None and viewer.is_admin, caller_of(viewer)
         async with reading(self._database) as store:
             item = await store.items.visible(item_id, admin=admin)
             if not item.comments_enabled and not admin:
                 return CommentPage(comments=[], total=0, enabled=False, next=None)
             found = await store.comments.page(item_id, after=after, limit=limit + 1)
-        shown, more = found[:limit], len(found) > limit
+            shown, more = found[:limit], len(found) > limit
+            reported = (
+                await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
+                if caller is not None
+                else set()
+            )
         last = shown[-1][0] if shown else None
         return CommentPage(
-            comments=[to_comment(named, caller_of(viewer)) for named in shown],
+            comments=[
+                to_comment(named, caller, reported=named[0].id in reported) for named in shown
+            ],
             total=item.comment_count,
             enabled=item.comments_enabled,
             next=cursor_of((last.created_at, last.id)) if more and last is not None else None,
@@ -247,9 +256,11 @@ class CommentService:
             await store.commenters.name(uuid.UUID(named.user_id), display_name, named_at)
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
-        """Delete a deleted account's comments (each item's count with them) and name
-        (idempotent); how many comments there were."""
+        """Delete a deleted account's comments (each item's count with them, their reports
+        by the foreign key), the reports it made and its name (idempotent); how many
+        comments there were."""
         async with unit_of_work(self._database) as store:
+            await store.comment_reports.remove_user(user_id)
             gone = await store.comments.remove_user(user_id)
             await store.items.count_comments({item: -count for item, count in gone.items()})
             await store.commenters.remove_user(user_id)

@@ -307,6 +307,8 @@ class CommentRow(CatalogueBase):
         Index("ix_catalogue_comments_item_created", "item_id", "created_at", "id"),
         # A deleted account's comments, without a scan.
         Index("ix_catalogue_comments_user_id", "user_id"),
+        # Every item's comments newest first, a page at a time (the admins' list).
+        Index("ix_catalogue_comments_created", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -318,6 +320,29 @@ class CommentRow(CatalogueBase):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     edited_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class CommentReportRow(CatalogueBase):
+    """One account's report of one comment (the first kept: reporting again changes
+    nothing). Deleted with the comment (the foreign key cascades), when an admin dismisses
+    the comment's reports, and with the account that made it (``user.deleted``)."""
+
+    __tablename__ = "catalogue_comment_reports"
+    __table_args__ = (
+        # Reported comments, the most recently reported first; a page's counts and reasons.
+        Index("ix_catalogue_comment_reports_comment_created", "comment_id", "created_at"),
+        # A deleted account's reports, without a scan.
+        Index("ix_catalogue_comment_reports_user_id", "user_id"),
+    )
+
+    comment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("catalogue_comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Who reported it (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: Why, as they said it (trimmed); None when they gave no reason.
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 
 
 class CommenterRow(CatalogueBase):

@@ -15,6 +15,7 @@ from streamstack.kernel.tasks import BackgroundTask
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from streamstack.catalogue.comment_reports import CommentReportService
     from streamstack.catalogue.comments import CommentService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.service import CatalogueService
@@ -63,7 +64,7 @@ def mount(context: ModuleContext) -> MountedModule:
     service = catalogue_service(context, listing, relay_task.wake)
     watching = WatchingService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
-    comments = comment_service(context)
+    comments, reports = comment_service(context), comment_report_service(context)
     shares = share_links(service, context)
     # Watch data, playlists and comments go with the account: auth's user.deleted.
     user_deletions = user_deletion_events(
@@ -82,7 +83,7 @@ def mount(context: ModuleContext) -> MountedModule:
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service, watching, playlists, comments, shares)],
+        route_handlers=[catalogue_router(service, watching, playlists, comments, reports, shares)],
         operations=operation_handlers(service),
         tasks=[
             relay_task,
@@ -128,6 +129,16 @@ def comment_service(context: ModuleContext) -> CommentService:
         settings.comment_burst, settings.comment_refill_seconds, context.clock
     )
     return CommentService(context.backends.database, budgets, context.clock)
+
+
+def comment_report_service(context: ModuleContext) -> CommentReportService:
+    """The reports' and moderation's use cases: reports budgeted per account by the
+    comments' settings, in a bucket of their own."""
+    from streamstack.catalogue.comment_reports import CommentReportService, report_budgets
+
+    settings = context.settings
+    budgets = report_budgets(settings.comment_burst, settings.comment_refill_seconds, context.clock)
+    return CommentReportService(context.backends.database, budgets, context.clock)
 
 
 def followed(name: str, follower: DurableFollower) -> BackgroundTask:

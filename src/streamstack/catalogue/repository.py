@@ -54,6 +54,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import cloned_traverse
@@ -68,6 +69,7 @@ from streamstack.catalogue.items import (
 from streamstack.catalogue.models import (
     CaptionTrackRow,
     CommenterRow,
+    CommentReportRow,
     CommentRow,
     MediaItemRow,
     MediaTagRow,
@@ -950,6 +952,19 @@ class PlaylistEntryRepository(SQLAlchemyAsyncRepository[PlaylistEntryRow]):
 CommentPlace = tuple[datetime.datetime, uuid.UUID]
 #: A comment and its author's display name (None without one).
 NamedComment = tuple[CommentRow, str | None]
+#: A comment, its author's display name and its item's title (the admins' list), and the
+#: place in its list that a cursor after it names.
+ListedComment = tuple[CommentRow, str | None, str, CommentPlace]
+
+
+def _after(
+    time: ColumnElement[datetime.datetime] | InstrumentedAttribute[datetime.datetime],
+    key: InstrumentedAttribute[uuid.UUID],
+    place: CommentPlace,
+) -> ColumnElement[bool]:
+    """Past ``place`` in the order ``time`` then ``key``, both descending (a keyset seek)."""
+    created_at, comment_id = place
+    return or_(time < created_at, and_(time == created_at, key < comment_id))
 
 
 class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
@@ -965,13 +980,7 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
         (a seek on ``ix_catalogue_comments_item_created``, whatever the page)."""
         query = self._named().where(CommentRow.item_id == item_id)
         if after is not None:
-            created_at, comment_id = after
-            query = query.where(
-                or_(
-                    CommentRow.created_at < created_at,
-                    and_(CommentRow.created_at == created_at, CommentRow.id < comment_id),
-                )
-            )
+            query = query.where(_after(CommentRow.created_at, CommentRow.id, after))
         query = query.order_by(CommentRow.created_at.desc(), CommentRow.id.desc()).limit(limit)
         return [(row, name) for row, name in await self.session.execute(query)]
 
@@ -981,6 +990,50 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
             await self.session.execute(self._named().where(CommentRow.id == comment_id))
         ).first()
         return None if found is None else (found[0], found[1])
+
+    async def newest(self, *, after: CommentPlace | None, limit: int) -> list[ListedComment]:
+        """Up to ``limit`` of every item's comments (drafts' too), newest first, from just
+        after ``after`` (a seek on ``ix_catalogue_comments_created``)."""
+        query = (
+            self._named()
+            .add_columns(MediaItemRow.title)
+            .join(MediaItemRow, MediaItemRow.id == CommentRow.item_id)
+        )
+        if after is not None:
+            query = query.where(_after(CommentRow.created_at, CommentRow.id, after))
+        query = query.order_by(CommentRow.created_at.desc(), CommentRow.id.desc()).limit(limit)
+        return [
+            (row, name, title, (row.created_at, row.id))
+            for row, name, title in await self.session.execute(query)
+        ]
+
+    async def most_recently_reported(
+        self, *, after: CommentPlace | None, limit: int
+    ) -> list[ListedComment]:
+        """Up to ``limit`` of the comments with reports, the most recently reported first,
+        from just after ``after`` (a comment's newest report's time and its id)."""
+        last = func.max(CommentReportRow.created_at)
+        reported = select(CommentReportRow.comment_id, last.label("last")).group_by(
+            CommentReportRow.comment_id
+        )
+        if after is not None:
+            reported = reported.having(_after(last, CommentReportRow.comment_id, after))
+        keys = (
+            reported.order_by(last.desc(), CommentReportRow.comment_id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        query = (
+            self._named()
+            .add_columns(MediaItemRow.title, keys.c.last)
+            .join(keys, keys.c.comment_id == CommentRow.id)
+            .join(MediaItemRow, MediaItemRow.id == CommentRow.item_id)
+            .order_by(keys.c.last.desc(), keys.c.comment_id.desc())
+        )
+        return [
+            (row, name, title, (at, row.id))
+            for row, name, title, at in await self.session.execute(query)
+        ]
 
     @staticmethod
     def _named() -> Select[CommentRow, str | None]:
@@ -1006,6 +1059,105 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
     async def remove_item(self, item_id: uuid.UUID) -> None:
         """Delete every comment on the item."""
         await self.session.execute(delete(CommentRow).where(CommentRow.item_id == item_id))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportTally:
+    """A comment's reports as the admins' list shows them."""
+
+    count: int
+    last: datetime.datetime
+    #: The non-blank reasons, the newest first, at most as many as asked for.
+    reasons: list[str]
+
+
+class CommentReportRepository(SQLAlchemyAsyncRepository[CommentReportRow]):
+    """Accounts' reports of comments (:mod:`streamstack.catalogue.comment_reports`)."""
+
+    model_type = CommentReportRow
+    wrap_exceptions = False
+
+    async def report(
+        self, comment_id: uuid.UUID, user_id: uuid.UUID, reason: str | None, at: datetime.datetime
+    ) -> None:
+        """Keep the account's report of the comment, unless it reported it before (the
+        first report, and its reason, kept): one statement, so two at once keep one."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(CommentReportRow).values(
+            comment_id=comment_id, user_id=user_id, reason=reason, created_at=at
+        )
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def reported_by(
+        self, user_id: uuid.UUID, comment_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of the comments the account reported (one query, whatever the page)."""
+        if not comment_ids:
+            return set()
+        found = await self.session.scalars(
+            select(CommentReportRow.comment_id).where(
+                CommentReportRow.user_id == user_id,
+                CommentReportRow.comment_id.in_(comment_ids),
+            )
+        )
+        return set(found)
+
+    async def tallies(
+        self, comment_ids: Sequence[uuid.UUID], reasons: int
+    ) -> dict[uuid.UUID, ReportTally]:
+        """Each reported comment's count, newest report and up to ``reasons`` newest
+        non-blank reasons: two queries, whatever the page."""
+        if not comment_ids:
+            return {}
+        counted = await self.session.execute(
+            select(
+                CommentReportRow.comment_id,
+                func.count(),
+                func.max(CommentReportRow.created_at),
+            )
+            .where(CommentReportRow.comment_id.in_(comment_ids))
+            .group_by(CommentReportRow.comment_id)
+        )
+        newest = (
+            func.row_number()
+            .over(
+                partition_by=CommentReportRow.comment_id,
+                order_by=(CommentReportRow.created_at.desc(), CommentReportRow.user_id.desc()),
+            )
+            .label("n")
+        )
+        ranked = (
+            select(CommentReportRow.comment_id, CommentReportRow.reason, newest)
+            .where(
+                CommentReportRow.comment_id.in_(comment_ids),
+                CommentReportRow.reason.is_not(None),
+            )
+            .subquery()
+        )
+        said: dict[uuid.UUID, list[str]] = {}
+        for comment_id, reason in await self.session.execute(
+            select(ranked.c.comment_id, ranked.c.reason)
+            .where(ranked.c.n <= reasons)
+            .order_by(ranked.c.comment_id, ranked.c.n)
+        ):
+            said.setdefault(comment_id, []).append(reason)
+        return {
+            comment_id: ReportTally(count, last, said.get(comment_id, []))
+            for comment_id, count, last in counted
+        }
+
+    async def dismiss(self, comment_id: uuid.UUID) -> None:
+        """Delete the comment's reports (the comment stays)."""
+        await self.session.execute(
+            delete(CommentReportRow).where(CommentReportRow.comment_id == comment_id)
+        )
+
+    async def remove_user(self, user_id: uuid.UUID) -> None:
+        """Delete the reports the account made."""
+        await self.session.execute(
+            delete(CommentReportRow).where(CommentReportRow.user_id == user_id)
+        )
 
 
 class CommenterRepository(SQLAlchemyAsyncRepository[CommenterRow]):
@@ -1109,6 +1261,7 @@ class CatalogueStore:
         self.playlist_entries = PlaylistEntryRepository(session=session)
         self.comments = CommentRepository(session=session)
         self.commenters = CommenterRepository(session=session)
+        self.comment_reports = CommentReportRepository(session=session)
         self.shares = ShareLinkRepository(session=session)
 
 

@@ -20,6 +20,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, Parameter
 
+from streamstack.catalogue.comment_reports import CommentReportService
 from streamstack.catalogue.comments import CommentService
 from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.playlists import PlaylistService
@@ -31,7 +32,9 @@ from streamstack.catalogue.schemas import (
     CommentPage,
     CreateMediaItem,
     MediaPage,
+    ModeratedCommentPage,
     NewComment,
+    NewCommentReport,
     NewPlaylist,
     NewShareLink,
     Paging,
@@ -610,6 +613,76 @@ class CommentController(SignedInController):
         ``comment_not_found``, as a missing one."""
         await comments.delete(principal, comment_id)
 
+    @post(
+        "/comments/{comment_id:uuid}/reports",
+        status_code=204,
+        summary="Report a comment",
+        responses=error_responses(
+            {
+                404: "No such comment, or not one the caller may read (`comment_not_found`, "
+                "the same answer).",
+                409: "The caller's own comment (`own_comment`).",
+                429: "This account reported comments too fast (`reports_throttled`); see "
+                "`Retry-After`.",
+            }
+        ),
+    )
+    async def report_comment(
+        self,
+        reports: Reports,
+        principal: Owner,
+        comment_id: uuid.UUID,
+        data: NewCommentReport,
+    ) -> None:
+        """Tell the admins that someone else's comment needs their eyes, and optionally
+        why. Reporting it again changes nothing: the first report and its reason stay."""
+        await reports.report(principal, comment_id, data)
+
+
+#: What the report and moderation routes are handed: their use cases.
+Reports = NamedDependency[CommentReportService]
+
+
+class CommentModerationController(Controller):
+    """The admins' list of every video's comments, and dismissing a comment's reports."""
+
+    path = "/"
+    tags = ["comments"]
+    guards = [requires_admin]
+    security = BEARER
+
+    @get("/comments", summary="Every video's comments")
+    async def moderated_comments(
+        self,
+        reports: Reports,
+        principal: Owner,
+        cursor: Annotated[
+            str | None,
+            Parameter(
+                description="the `next` of the page before, in the same order (400 "
+                "`invalid_cursor` for one the server did not make); none for the first page"
+            ),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
+        reported: Annotated[
+            bool,
+            Parameter(description="only comments with reports, the most recently reported first"),
+        ] = False,
+    ) -> ModeratedCommentPage:
+        """Every item's comments (drafts' too), newest first, each with its video's title
+        and its reports (how many, the newest reasons); ``reported``: only reported ones."""
+        return await reports.page(principal, cursor=cursor, limit=limit, reported=reported)
+
+    @delete(
+        "/comments/{comment_id:uuid}/reports",
+        status_code=204,
+        summary="Dismiss a comment's reports",
+        responses=error_responses({404: "No such comment (`comment_not_found`)."}),
+    )
+    async def dismiss_reports(self, reports: Reports, comment_id: uuid.UUID) -> None:
+        """Keep the comment and delete its reports. Again: 204, nothing more changes."""
+        await reports.dismiss(comment_id)
+
 
 # --- share links (catalogue/shares.py) -------------------------------------------------------
 
@@ -722,10 +795,11 @@ def catalogue_router(
     watching: WatchingService,
     playlists: PlaylistService,
     comments: CommentService,
+    reports: CommentReportService,
     shares: ShareService,
 ) -> Router:
     """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
-    ``comments`` and ``shares``."""
+    ``comments``, ``reports`` and ``shares``."""
 
     return Router(
         path=PREFIX,
@@ -738,6 +812,7 @@ def catalogue_router(
             SharedPlaylistController,
             CommentReadingController,
             CommentController,
+            CommentModerationController,
             ShareLinkController,
             SharedLinkController,
         ],
@@ -747,6 +822,7 @@ def catalogue_router(
                 watching=watching,
                 playlists=playlists,
                 comments=comments,
+                reports=reports,
                 shares=shares,
             ),
             **CALLER,

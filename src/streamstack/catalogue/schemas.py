@@ -31,6 +31,7 @@ from streamstack.contracts.limits import (
     PlaylistCount,
     PlaylistItemCount,
     PlaylistPosition,
+    ReportReason,
     ShareExpiryDays,
     Tags,
     Title,
@@ -39,6 +40,8 @@ from streamstack.contracts.limits import (
 MAX_PAGE_SIZE = 100
 #: Far beyond any real catalogue, and small enough that page * page_size cannot overflow.
 MAX_PAGE = 100_000
+#: The reasons the admins' list shows with a reported comment (the newest).
+REASONS_SHOWN = 10
 
 #: ``duration`` and ``shortest`` are the same order (shortest first); ``longest`` the reverse.
 #: Items of unknown length come last either way. ``popular``: most viewed first. ``due``:
@@ -272,6 +275,8 @@ class Comment(msgspec.Struct, frozen=True, kw_only=True):
     author_name: str | None
     #: Whether the caller wrote it (and so may edit it).
     mine: bool
+    #: Whether the caller reported it (false for anonymous callers and their own).
+    reported: bool
     created_at: datetime.datetime
     #: When its author last edited it; null if never.
     edited_at: datetime.datetime | None
@@ -285,6 +290,36 @@ class CommentPage(msgspec.Struct, frozen=True, kw_only=True):
     total: int
     #: Whether new comments may be posted (an admin may turn an item's comments off).
     enabled: bool
+    #: The cursor of the following page (``?cursor=``); null on the last.
+    next: str | None
+
+
+class NewCommentReport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /comments/{comment_id}/reports``: why (optional; trimmed, at most
+    ``REPORT_REASON_MAX`` characters then, blank for none; newlines and tabs are its only
+    control characters)."""
+
+    reason: ReportReason | None = None
+
+
+class ModeratedComment(Comment, frozen=True, kw_only=True):
+    """A comment as the admins' list shows it: with its video's title and its reports."""
+
+    item_title: str
+    #: How many accounts reported it.
+    reports: int
+    #: The reports' reasons, the newest first, blank ones left out (at most
+    #: ``REASONS_SHOWN``).
+    reasons: Annotated[list[str], msgspec.Meta(max_length=REASONS_SHOWN)]
+    #: When it was last reported; null if never (or since its reports were dismissed).
+    last_reported_at: datetime.datetime | None
+
+
+class ModeratedCommentPage(msgspec.Struct, frozen=True, kw_only=True):
+    """``GET /comments``: one page of every item's comments, newest first (or the reported
+    ones, the most recently reported first)."""
+
+    comments: Annotated[list[ModeratedComment], msgspec.Meta(max_length=COMMENTS_PAGE_MAX)]
     #: The cursor of the following page (``?cursor=``); null on the last.
     next: str | None
 

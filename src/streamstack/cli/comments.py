@@ -1,8 +1,10 @@
-"""``streamstack comments``: read a video's comments, newest first, and delete one (an
-admin any, anyone else their own), for whoever moderates from a shell.
+"""``streamstack comments``: read a video's comments, or every video's (an admin), newest
+first, delete one (an admin any, anyone else their own), report someone else's, and
+dismiss a comment's reports (an admin), for whoever moderates from a shell.
 
 The list shows each comment's first line, who wrote it (their display name, or "A viewer")
-and its id, which ``comments delete`` takes.
+and its id, which ``comments delete``, ``report`` and ``dismiss`` take; every video's list
+shows the video's title and how many accounts reported each comment too.
 """
 
 from __future__ import annotations
@@ -28,36 +30,61 @@ from streamstack.settings import SettingsError
 ITEM_COMMENTS_PATH = "/api/v1/catalogue/{id}/comments"
 #: One comment (DELETE deletes it).
 COMMENT_PATH = "/api/v1/catalogue/comments/{id}"
+#: Every video's comments (an admin's GET, a page after ``cursor``).
+ALL_COMMENTS_PATH = "/api/v1/catalogue/comments"
+#: A comment's reports (POST reports it, an admin's DELETE dismisses them).
+REPORTS_PATH = "/api/v1/catalogue/comments/{id}/reports"
 COLUMNS = ("WHEN", "AUTHOR", "COMMENT", "ID")
+#: Every video's comments: which video, and how many accounts reported each.
+ALL_COLUMNS = ("WHEN", "VIDEO", "AUTHOR", "REPORTS", "COMMENT", "ID")
+#: Characters of a video's title shown in every video's list.
+TITLE_MAX = 30
 #: Characters of a comment's first line shown in the list.
 FIRST_LINE_MAX = 60
 
 
 def run_comments(args: argparse.Namespace) -> int:
-    """``streamstack comments list ITEM|delete COMMENT_ID``: print a video's newest comments
-    as a table, or delete one. Exit 1 when the server refuses (nothing changed then)."""
+    """``streamstack comments list [ITEM]|delete|report|dismiss COMMENT_ID``: print a
+    video's (or every video's) newest comments as a table, delete one, report one or
+    dismiss its reports. Exit 1 when the server refuses (nothing changed then)."""
     target = _checked(args)
     with admin_api("comments", args) as api:
         try:
+            if target is None:  # _checked: only a list names no id
+                return _listed_everywhere(api, args.limit, reported=args.reported)
             if args.action == "list":
                 return _listed(api, target, args.limit)
+            if args.action == "report":
+                return _reported(api, target, args.reason)
+            if args.action == "dismiss":
+                return _dismissed(api, target)
             return _deleted(api, target)
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: comments {args.action}: {exc}", file=sys.stderr)
             return 1
 
 
-def _checked(args: argparse.Namespace) -> uuid.UUID:
-    """The id the action names; a :class:`SettingsError` (exit 2) for what cannot be one."""
-    named = "the video's id (items list shows it)" if args.action == "list" else "the comment's id"
-    if args.limit is not None and args.action != "list":
-        raise SettingsError(f"comments {args.action}: --limit goes with list")
+def _checked(args: argparse.Namespace) -> uuid.UUID | None:
+    """The id the action names (none: every video's list); a :class:`SettingsError`
+    (exit 2) for what cannot be one, or an option that does not go with the action."""
+    action = args.action
+    named = "the video's id (items list shows it)" if action == "list" else "the comment's id"
+    if args.limit is not None and action != "list":
+        raise SettingsError(f"comments {action}: --limit goes with list")
     if args.limit is not None and not 1 <= args.limit <= LIST_LIMIT_MAX:
         raise SettingsError(f"comments list: --limit is 1 to {LIST_LIMIT_MAX}, not {args.limit}")
+    if args.reported and (action != "list" or args.target is not None):
+        raise SettingsError(f"comments {action}: --reported goes with list, without a video")
+    if args.reason is not None and action != "report":
+        raise SettingsError(f"comments {action}: --reason goes with report")
+    if args.target is None:
+        if action == "list":
+            return None
+        raise SettingsError(f"comments {action}: give the comment's id")
     try:
         return uuid.UUID(args.target)
     except ValueError:
-        raise SettingsError(f"comments {args.action}: give {named}, not {args.target!r}") from None
+        raise SettingsError(f"comments {action}: give {named}, not {args.target!r}") from None
 
 
 def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
@@ -107,4 +134,62 @@ def _deleted(api: AdminApi, comment_id: uuid.UUID) -> int:
     if response.status_code != 204:
         raise UploadFailed(f"{comment_id} not deleted: {error_detail(response)}")
     print(f"streamstack: deleted comment {comment_id}", file=sys.stderr)
+    return 0
+
+
+def _listed_everywhere(api: AdminApi, limit: int | None, *, reported: bool) -> int:
+    """Print up to ``limit`` of every video's comments, newest first (``reported``: only
+    reported ones, the most recently reported first), with each video's title and how
+    many reported each; how many were shown on stderr."""
+    wanted, cursor = limit or 20, None
+    comments: list[dict[str, Any]] = []
+    while len(comments) < wanted:
+        params: dict[str, Any] = {"limit": min(COMMENTS_PAGE_MAX, wanted - len(comments))}
+        params |= {"cursor": cursor} if cursor else {}
+        params |= {"reported": "true"} if reported else {}
+        response = api.request("GET", ALL_COMMENTS_PATH, params=params)
+        if response.status_code != 200:
+            raise UploadFailed(error_detail(response))
+        page = response.json()
+        comments += page["comments"]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    kind = "reported comment" if reported else "comment"
+    if not comments:
+        print(f"streamstack: no {kind}s yet", file=sys.stderr)
+        return 0
+    print(table([ALL_COLUMNS, *(_row_everywhere(comment) for comment in comments)]))
+    more = " (--limit for more)" if cursor is not None else ""
+    plural = "" if len(comments) == 1 else "s"
+    print(f"streamstack: {len(comments):,} {kind}{plural}{more}", file=sys.stderr)
+    return 0
+
+
+def _row_everywhere(comment: dict[str, Any]) -> tuple[str, ...]:
+    """One comment's cells, in the order of :data:`ALL_COLUMNS`."""
+    when, author, first, comment_id = _row(comment)
+    title = comment["item_title"]
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    return (when, title, author, str(comment["reports"]), first, comment_id)
+
+
+def _reported(api: AdminApi, comment_id: uuid.UUID, reason: str | None) -> int:
+    """Report the comment (again: nothing changes); 1 when the server refuses (one's own,
+    not there, too many reports at once)."""
+    body = {} if reason is None else {"reason": reason}
+    response = api.request("POST", REPORTS_PATH.format(id=comment_id), json=body)
+    if response.status_code != 204:
+        raise UploadFailed(f"{comment_id} not reported: {error_detail(response)}")
+    print("streamstack: reported: an administrator will look at it", file=sys.stderr)
+    return 0
+
+
+def _dismissed(api: AdminApi, comment_id: uuid.UUID) -> int:
+    """Dismiss the comment's reports, keeping it; 1 when the server refuses."""
+    response = api.request("DELETE", REPORTS_PATH.format(id=comment_id))
+    if response.status_code != 204:
+        raise UploadFailed(f"{comment_id}: reports not dismissed: {error_detail(response)}")
+    print("streamstack: the reports on it are dismissed; the comment stays", file=sys.stderr)
     return 0

@@ -496,17 +496,24 @@ COMMANDS = (
     Subcommand(
         "comments",
         run_comments,
-        help="list a video's comments, or delete one",
+        help="list comments, delete or report one, or dismiss its reports",
         description="`comments list ITEM` prints the video's newest comments (--limit, "
         "default 20) as a table: when, who wrote it, its first line and its id; it says when "
-        "comments are off for the video. `comments delete COMMENT_ID` deletes one: an admin "
-        "any, anyone else their own. Exit 1 when the server refuses.",
+        "comments are off for the video. `comments list` without a video prints every "
+        "video's newest comments with the video's title and how many people reported each "
+        "(an admin); --reported only the reported ones, the most recently reported first. "
+        "`comments delete COMMENT_ID` deletes one: an admin any, anyone else their own. "
+        "`comments report COMMENT_ID` tells the administrators someone else's comment needs "
+        "a look (--reason: why). `comments dismiss COMMENT_ID` clears a comment's reports and "
+        "keeps it (an admin). Exit 1 when the server refuses.",
         options=(
-            _action("list", "delete"),
+            _action("list", "delete", "report", "dismiss"),
             option(
                 "target",
+                nargs="?",
+                default=None,
                 metavar="ITEM|COMMENT_ID",
-                help="list: the video's id; delete: the comment's id",
+                help="list: the video's id (none: every video's); otherwise the comment's id",
             ),
             option(
                 "--limit",
@@ -514,6 +521,17 @@ COMMANDS = (
                 default=None,
                 metavar="N",
                 help=f"list: at most N comments (1 to {LIST_LIMIT_MAX}, default 20)",
+            ),
+            option(
+                "--reported",
+                action="store_true",
+                help="list without a video: only reported comments, most recently reported first",
+            ),
+            option(
+                "--reason",
+                default=None,
+                metavar="TEXT",
+                help="report: why (optional)",
             ),
             _SERVER,
             _TOKEN,

@@ -92,6 +92,8 @@ INVITES_LIST_MAX = 500
 #: unless asked): a few paragraphs a person reads under a video, and a page of them.
 COMMENT_MAX = 2000
 COMMENTS_PAGE_MAX = 50
+#: A report's reason (after trimming; blank is none): a few sentences to an admin.
+REPORT_REASON_MAX = 500
 #: How far ahead a draft's publish time may be set: further is a typo (9999 for 2029), and
 #: a schedule nobody alive sees come due would hide a draft that was meant to go public.
 PUBLISH_AHEAD_MAX_YEARS = 10
@@ -111,6 +113,9 @@ SearchText = Annotated[str, msgspec.Meta(max_length=SEARCH_MAX, pattern=ONE_LINE
 #: A comment as sent: trimmed, it must be 1 to :data:`COMMENT_MAX` characters (the
 #: catalogue checks that); what surrounds it may take as many again.
 CommentText = Annotated[str, msgspec.Meta(max_length=2 * COMMENT_MAX, pattern=COMMENT_TEXT)]
+#: A report's reason as sent: trimmed, at most :data:`REPORT_REASON_MAX` characters (the
+#: catalogue checks that); lines of text as a comment's.
+ReportReason = Annotated[str, msgspec.Meta(max_length=2 * REPORT_REASON_MAX, pattern=COMMENT_TEXT)]
 #: An invite's note as sent; blank means none (auth trims it).
 InviteNote = Annotated[str, msgspec.Meta(max_length=INVITE_NOTE_MAX, pattern=ONE_LINE)]
 

@@ -1,0 +1,161 @@
+"""Reports of comments, and the admins' list of every video's comments.
+
+A signed-in viewer reports someone else's comment they may read (:meth:`report`), with an
+optional reason; each account's first report of a comment is kept, and reporting again
+changes nothing. Reports are budgeted per account as posts are (the same settings, a
+bucket of their own: reporting never takes from what one may post; admins not counted).
+Admins list every item's comments, drafts' too, newest first, or only the reported ones,
+the most recently reported first, each with its video's title, its count of reports and
+their newest reasons (:meth:`page`); they dismiss a comment's reports, keeping the
+comment (:meth:`dismiss`), or delete it (its reports go with it).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+import structlog
+from sqlalchemy.exc import IntegrityError
+
+from streamstack.catalogue.comments import (
+    CommentNotFound,
+    caller_of,
+    commenter,
+    cursor_of,
+    place_of,
+    to_comment,
+)
+from streamstack.catalogue.repository import ListedComment, ReportTally, reading, unit_of_work
+from streamstack.catalogue.schemas import (
+    REASONS_SHOWN,
+    ModeratedComment,
+    ModeratedCommentPage,
+    NewCommentReport,
+)
+from streamstack.contracts.limits import REPORT_REASON_MAX
+from streamstack.kernel.budgets import Budgets
+from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.db import Database
+from streamstack.kernel.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from streamstack.kernel.guards import Principal
+
+log = structlog.get_logger(__name__)
+
+#: What a missing comment and one the caller may not read both answer, word for word.
+NO_SUCH_COMMENT = "no such comment"
+
+
+class ReportsThrottled(TooManyRequests, code="reports_throttled"):
+    """This account reported comments faster than people read them."""
+
+
+class OwnComment(Conflict, code="own_comment"):
+    """One's own comment is edited or deleted, not reported."""
+
+
+def report_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
+    """Per account: the reports it may still make (the kernel's token buckets)."""
+    return Budgets(
+        burst,
+        refill_seconds,
+        ReportsThrottled,
+        "you are reporting quickly; wait a little before reporting again",
+        clock,
+    )
+
+
+def report_reason(reason: str | None) -> str | None:
+    """The reason a report keeps: trimmed, None when blank; 400 when too long."""
+    text = (reason or "").strip()
+    if len(text) > REPORT_REASON_MAX:
+        raise BadRequest(
+            f"a reason is at most {REPORT_REASON_MAX} characters (this one has {len(text)})",
+            code="validation_error",
+        )
+    return text or None
+
+
+def moderated(
+    listed: ListedComment, caller: uuid.UUID | None, reported: bool, tally: ReportTally | None
+) -> ModeratedComment:
+    """A comment as the admins' list shows it to ``caller``."""
+    row, name, title, _ = listed
+    shown = to_comment((row, name), caller, reported=reported)
+    return ModeratedComment(
+        **msgspec.structs.asdict(shown),
+        item_title=title,
+        reports=tally.count if tally else 0,
+        reasons=tally.reasons if tally else [],
+        last_reported_at=tally.last if tally else None,
+    )
+
+
+class CommentReportService:
+    """The report and moderation use cases, each one unit of work on the catalogue's
+    store; reports are taken from ``budgets`` per account (admins are not counted)."""
+
+    def __init__(self, database: Database, budgets: Budgets, clock: Clock = utcnow) -> None:
+        self._database = database
+        self._budgets = budgets
+        self._clock = clock
+
+    async def report(
+        self, principal: Principal, comment_id: uuid.UUID, request: NewCommentReport
+    ) -> None:
+        """Report someone else's comment the caller may read (404 ``comment_not_found``
+        otherwise, as a missing one; 409 ``own_comment`` for their own; 429 past the
+        budget); again: nothing changes, the first report and its reason kept."""
+        user_id, reason = commenter(principal), report_reason(request.reason)
+        if not principal.is_admin:
+            self._budgets.spend(str(user_id))  # 429 before the database is read
+        try:
+            async with unit_of_work(self._database) as store:
+                row = await store.comments.get_one_or_none(id=comment_id)
+                if row is None:
+                    raise CommentNotFound(NO_SUCH_COMMENT)
+                try:
+                    item = await store.items.visible(row.item_id, admin=principal.is_admin)
+                except NotFound:
+                    raise CommentNotFound(NO_SUCH_COMMENT) from None
+                if not (item.comments_enabled or principal.is_admin):
+                    raise CommentNotFound(NO_SUCH_COMMENT)
+                if row.user_id == user_id:
+                    raise OwnComment("this is your comment: edit or delete it instead")
+                await store.comment_reports.report(comment_id, user_id, reason, self._clock())
+        except IntegrityError:  # the comment was deleted between the check and the write
+            raise CommentNotFound(NO_SUCH_COMMENT) from None
+        log.info("catalogue.comment_reported", comment_id=str(comment_id))
+
+    async def page(
+        self, principal: Principal, *, cursor: str | None, limit: int, reported: bool
+    ) -> ModeratedCommentPage:
+        """A page of every item's comments, newest first; ``reported``: only those with
+        reports, the most recently reported first. Counts and reasons in two queries."""
+        after = place_of(cursor) if cursor is not None else None
+        caller = caller_of(principal)
+        async with reading(self._database) as store:
+            listing = store.comments.most_recently_reported if reported else store.comments.newest
+            found = await listing(after=after, limit=limit + 1)
+            shown, more = found[:limit], len(found) > limit
+            ids = [listed[0].id for listed in shown]
+            tallies = await store.comment_reports.tallies(ids, REASONS_SHOWN)
+            theirs = (
+                await store.comment_reports.reported_by(caller, ids) if caller else set[uuid.UUID]()
+            )
+        return ModeratedCommentPage(
+            comments=[
+                moderated(listed, caller, listed[0].id in theirs, tallies.get(listed[0].id))
+                for listed in shown
+            ],
+            next=cursor_of(shown[-1][3]) if more else None,
+        )
+
+    async def dismiss(self, comment_id: uuid.UUID) -> None:
+        """Delete the comment's reports, keeping the comment (404 ``comment_not_found`` if
+        it is missing); again: nothing more changes."""
+        async with unit_of_work(self._database) as store:
+            if await store.comments.get_one_or_none(id=comment_id) is None:
+                raise CommentNotFound(NO_SUCH_COMMENT)
+            await store.comment_reports.dismiss(comment_id)
+        log.info("catalogue.comment_reports_dismissed", comment_id=str(comment_id))
