@@ -83,6 +83,7 @@ export function comment(overrides: Partial<Comment> = {}): Comment {
     mine: false,
     created_at: "2026-02-02T10:00:00Z",
     edited_at: null,
+    reported: false,
     ...overrides,
   };
 }
