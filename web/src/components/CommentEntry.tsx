@@ -96,7 +96,7 @@ function useFocusWhen<E extends HTMLElement>(when: boolean, { first = true } = {
 }
 
 /** Deletes the comment; one already gone (deleted in another tab) is what was asked for. */
-async function deleteGone(id: string): Promise<void> {
+export async function deleteGone(id: string): Promise<void> {
   try {
     await deleteComment(id);
   } catch (err) {
