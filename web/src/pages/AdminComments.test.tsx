@@ -154,6 +154,16 @@ describe("the admins' comments page", () => {
     expect(await screen.findByTestId("done-notice")).toHaveTextContent("The reports are dismissed; the comment stays.");
     expect(screen.queryByTestId("moderated-comment")).not.toBeInTheDocument();
   });
+
+  it("takes out a comment deleted meanwhile when its reports are dismissed", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-2/reports`, () => apiError(404, "comment_not_found", "no such comment")));
+    const { user } = adminAt("/admin/comments", () => page([REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    await user.click(screen.getByRole("button", { name: "Dismiss the reports on Sam’s comment on Sunset" }));
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("The comment was deleted meanwhile.");
+    expect(rows()).toHaveLength(1);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
 });
 
 describe("the admin navigation", () => {

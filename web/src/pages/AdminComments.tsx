@@ -121,13 +121,28 @@ function useModerationActions(setData: (update: (page: ModeratedCommentPage) => 
       without(comment.id);
       setDone("The comment is deleted.");
     });
+  // A comment deleted meanwhile (in another tab) has no reports left either: its row goes.
   const dismiss = (comment: ModeratedComment) =>
     run(comment.id, "Could not dismiss the reports", async () => {
       setDone(null);
-      await dismissReports(comment.id);
+      if (!(await dismissFound(comment.id))) {
+        without(comment.id);
+        return setDone("The comment was deleted meanwhile.");
+      }
       if (reported) without(comment.id);
       else cleared(comment.id);
       setDone("The reports are dismissed; the comment stays.");
     });
   return { running, error, done, remove, dismiss };
+}
+
+/** Dismisses the comment's reports; false when the comment is gone. */
+async function dismissFound(id: string): Promise<boolean> {
+  try {
+    await dismissReports(id);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === MODERATION_REFUSALS.notFound) return false;
+    throw err;
+  }
 }
