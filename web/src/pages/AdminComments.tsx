@@ -3,11 +3,12 @@ import { ApiError, errorMessage } from "../api/errors";
 import { dismissReports, listAllComments, MODERATION_REFUSALS, type ModeratedComment, type ModeratedCommentPage } from "../api/moderation";
 import { ActionButton } from "../components/ActionButton";
 import { deleteGone } from "../components/CommentEntry";
-import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
 import { useUrlQuery } from "../lib/urlQuery";
 import { ModeratedCommentsTable } from "./ModeratedCommentsTable";
 
@@ -49,20 +50,27 @@ export function AdminCommentsPage() {
       )}
       <FormError message={list.moreError} />
       {deleting && (
-        <ConfirmDialog
-          title="Delete this comment?"
-          confirmLabel="Delete"
-          destructive
+        <DeleteCommentDialog
+          comment={deleting}
           onCancel={() => setDeleting(null)}
           onConfirm={() => {
             setDeleting(null);
             void actions.remove(deleting);
           }}
-        >
-          <p>{deleting.author_name ?? "A viewer"}’s comment on {deleting.item_title} will be removed for everyone. This cannot be undone.</p>
-        </ConfirmDialog>
+        />
       )}
     </section>
+  );
+}
+
+/** Asks before deleting a comment: it cannot be undone. */
+function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: ModeratedComment }) {
+  return (
+    <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
+      <p>
+        {comment.author_name ?? "A viewer"}’s comment on {comment.item_title} will be removed for everyone. This cannot be undone.
+      </p>
+    </ConfirmDialog>
   );
 }
 
@@ -86,6 +94,7 @@ function ReportedOnlyToggle({ checked, onChange }: { checked: boolean; onChange:
 function useModeratedComments(reported: boolean) {
   const fetchFirst = useCallback((signal: AbortSignal) => listAllComments(undefined, reported, signal), [reported]);
   const { data, error, loading, reload, setData } = useAsync(fetchFirst);
+  useRestoredScroll(data !== null);
   const more = useAction();
   const [firstShown, setFirstShown] = useState<string | null>(null);
 
