@@ -83,7 +83,7 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
 /**
  * Widths at which the navigation folds into a menu, with some room to spare: a viewer's
  * needs about 760 px on one row (Chromium), an admin's, with four more links (Upload,
- * Library, Users, Comments), about 1,130 px (1,040 before Comments, a link some 90 px wide).
+ * Library, Users, Comments), about 1,120 px (measured; 1,040 before Comments).
  * Unfolded below that, it wrapped onto a second row (a phone held sideways is 844 px wide).
  */
 export const FOLD_QUERIES = { viewer: "(max-width: 800px)", admin: "(max-width: 1180px)" } as const;
