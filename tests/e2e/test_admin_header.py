@@ -1,6 +1,7 @@
 """The header keeps one row at every width, an admin's and a viewer's, in Chromium.
 
-An admin's navigation has three more links than a viewer's (Upload, Library, Users). It used
+An admin's navigation has four more links than a viewer's (Upload, Library, Users, Comments,
+the last folding it below 1,180 px where it was 1,080). It used
 to fold into the Menu only below 640 px, like a viewer's, so between about 640 and 900 px
 (a phone held sideways is 844 px wide) it wrapped: the theme toggle alone on a second row,
 the sticky header twice as tall over every admin page. Found on the admin walk (F1). Then

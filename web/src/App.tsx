@@ -5,6 +5,7 @@ import { rememberScrollPositions } from "./lib/scrollMemory";
 import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/Account";
+import { AdminCommentsPage } from "./pages/AdminComments";
 import { AdminLibraryPage } from "./pages/AdminLibrary";
 import { AdminUploadPage } from "./pages/AdminUpload";
 import { AdminUsersPage } from "./pages/AdminUsers";
@@ -80,6 +81,7 @@ export function AppRoutes() {
             <Route path="upload" element={<Titled title="Upload"><AdminUploadPage /></Titled>} />
             <Route path="library" element={<Titled title="Library"><AdminLibraryPage /></Titled>} />
             <Route path="users" element={<Titled title="Users"><AdminUsersPage /></Titled>} />
+            <Route path="comments" element={<Titled title="Comments"><AdminCommentsPage /></Titled>} />
           </Route>
         </Route>
         <Route path="*" element={<Titled title="Not found"><NotFoundPage /></Titled>} />

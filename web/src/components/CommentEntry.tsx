@@ -5,6 +5,7 @@ import { useAuth } from "../auth/useAuth";
 import { formatAge, formatDate } from "../lib/format";
 import { useAction, type Action } from "../lib/useAction";
 import { CommentText, commentRefusal } from "./CommentForm";
+import { CommentReport } from "./CommentReport";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
 import { LinkedText, type MomentLinks } from "./LinkedText";
@@ -55,7 +56,7 @@ export function CommentEntry({ comment, moments, focused = false, ...changes }: 
           <LinkedText text={comment.body} moments={moments} />
         </p>
       )}
-      {!editing && (comment.mine || mayDelete) && (
+      {!editing && (
         <div className="button-row">
           {comment.mine && (
             <button ref={editButton} type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
@@ -67,6 +68,7 @@ export function CommentEntry({ comment, moments, focused = false, ...changes }: 
               Delete
             </button>
           )}
+          <CommentReport comment={comment} />
         </div>
       )}
       {!editing && <FormError message={action.error} />}
@@ -94,7 +96,7 @@ function useFocusWhen<E extends HTMLElement>(when: boolean, { first = true } = {
 }
 
 /** Deletes the comment; one already gone (deleted in another tab) is what was asked for. */
-async function deleteGone(id: string): Promise<void> {
+export async function deleteGone(id: string): Promise<void> {
   try {
     await deleteComment(id);
   } catch (err) {

@@ -48,6 +48,9 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
               <NavLink to="/admin/users" className={navClass}>
                 Users
               </NavLink>
+              <NavLink to="/admin/comments" className={navClass}>
+                Comments
+              </NavLink>
             </>
           )}
           <NavLink to="/playlists" className={navClass}>
@@ -79,11 +82,11 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
 
 /**
  * Widths at which the navigation folds into a menu, with some room to spare: a viewer's
- * needs about 760 px on one row (Chromium), an admin's, with three more links (Upload,
- * Library, Users), about 1,040 px. Unfolded below that, it wrapped onto a second row (a
- * phone held sideways is 844 px wide).
+ * needs about 760 px on one row (Chromium), an admin's, with four more links (Upload,
+ * Library, Users, Comments), about 1,120 px (measured; 1,040 before Comments).
+ * Unfolded below that, it wrapped onto a second row (a phone held sideways is 844 px wide).
  */
-export const FOLD_QUERIES = { viewer: "(max-width: 800px)", admin: "(max-width: 1080px)" } as const;
+export const FOLD_QUERIES = { viewer: "(max-width: 800px)", admin: "(max-width: 1180px)" } as const;
 
 /** Whether the window matches the media `query`, following it as the window changes. */
 function useMediaQuery(query: string): boolean {

@@ -1,0 +1,183 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { ModeratedComment, ModeratedCommentPage } from "../api/moderation";
+import { comment, hadSession, mediaPage } from "../test/fixtures";
+import { renderApp, setupUser } from "../test/render";
+import { ADMIN, API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
+
+const LIST = `${API}/catalogue/comments`;
+
+/** A comment as the admins' page lists it: Bea's on "Sunset", reported or not by `overrides`. */
+function moderated(overrides: Partial<ModeratedComment> = {}): ModeratedComment {
+  return { ...comment(), reported: false, item_title: "Sunset", reports: 0, reasons: [], last_reported_at: null, ...overrides };
+}
+
+const REPORTED = moderated({
+  id: "c-2",
+  body: "Buy cheap watches at https://spam.example",
+  author_name: "Sam",
+  reports: 2,
+  reasons: ["Spam", "An advert"],
+  last_reported_at: "2026-02-03T10:00:00Z",
+});
+const QUIET = moderated({ id: "c-1", body: "Lovely light\nat the end." });
+
+/** Signed in as ADMIN at `path`, the list answered by `pages` (the `reported` filter and the cursor name the page). */
+function adminAt(path: string, pages: (reported: string | null, cursor: string | null) => ModeratedCommentPage) {
+  hadSession();
+  server.use(
+    refreshGives("tok"),
+    http.get(`${API}/auth/me`, () => ok(ADMIN)),
+    http.get(LIST, ({ request }) => {
+      const query = new URL(request.url).searchParams;
+      return ok(pages(query.get("reported"), query.get("cursor")));
+    }),
+  );
+  const seen = recordRequests();
+  renderApp(path);
+  return { user: setupUser(), seen };
+}
+
+const page = (comments: ModeratedComment[], next: string | null = null): ModeratedCommentPage => ({ comments, next });
+const rows = () => screen.getAllByTestId("moderated-comment");
+
+describe("the admins' comments page", () => {
+  it("lists every video's comments with the video, author, text and reports, each cell labelled for phones", async () => {
+    adminAt("/admin/comments", () => page([REPORTED, QUIET]));
+    expect(await screen.findByRole("heading", { level: 1, name: "Comments" })).toBeInTheDocument();
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const [reported, quiet] = rows();
+
+    expect(within(reported!).getByRole("link", { name: "Sunset" })).toHaveAttribute("href", "/watch/m-1");
+    expect(within(reported!).getByRole("link", { name: "https://spam.example" })).toBeInTheDocument();
+    expect(reported).toHaveTextContent("Sam");
+    expect(reported).toHaveTextContent("2 reports");
+    expect(within(within(reported!).getByRole("list", { name: "Reasons given" })).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Spam", "An advert"]);
+    expect(within(reported!).getByRole("button", { name: "Dismiss the reports on Sam’s comment on Sunset" })).toBeInTheDocument();
+
+    expect(quiet!.querySelector(".moderated-comment-body")!.textContent).toBe("Lovely light\nat the end.");
+    expect(quiet).toHaveTextContent("None");
+    expect(within(quiet!).queryByRole("button", { name: /Dismiss/ })).not.toBeInTheDocument();
+    expect([...quiet!.querySelectorAll("td")].map((td) => td.dataset.label)).toEqual(["Video", "Author", "Posted", "Comment", "Reports", "Actions"]);
+  });
+
+  it("shows only the reported ones with Reported only, kept in the address", async () => {
+    const { user, seen } = adminAt("/admin/comments", (reported) => (reported === "true" ? page([REPORTED]) : page([REPORTED, QUIET])));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+
+    await user.click(screen.getByRole("checkbox", { name: "Reported only" }));
+
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?reported=1");
+    expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("reported"))).toEqual([null, "true"]);
+  });
+
+  it("opens with Reported only ticked from the address", async () => {
+    adminAt("/admin/comments?reported=1", (reported) => (reported === "true" ? page([REPORTED]) : page([REPORTED, QUIET])));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByRole("checkbox", { name: "Reported only" })).toBeChecked();
+  });
+
+  it.each([
+    ["/admin/comments", "No comments yet."],
+    ["/admin/comments?reported=1", "No reported comments."],
+  ])("says when there are none (%s)", async (path, empty) => {
+    adminAt(path, () => page([]));
+    expect(await screen.findByText(empty)).toBeInTheDocument();
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+  });
+
+  it("shows more by the cursor, focusing the first comment it brought", async () => {
+    const { user, seen } = adminAt("/admin/comments", (_, cursor) => (cursor === "cur-2" ? page([QUIET]) : page([REPORTED], "cur-2")));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+
+    await user.click(screen.getByRole("button", { name: "Show more" }));
+
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(rows()[1]).toHaveFocus();
+    expect(screen.queryByRole("button", { name: "Show more" })).not.toBeInTheDocument();
+    expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("cursor"))).toEqual([null, "cur-2"]);
+  });
+
+  it("starts again from the top when the cursor is no longer taken", async () => {
+    let asked = 0;
+    adminAt("/admin/comments", () => (asked++ === 0 ? page([REPORTED], "stale") : page([REPORTED, QUIET])));
+    server.use(http.get(LIST, ({ request }) => (new URL(request.url).searchParams.get("cursor") === "stale" ? apiError(400, "invalid_cursor", "invalid cursor") : undefined)));
+    const user = setupUser();
+    await waitFor(() => expect(rows()).toHaveLength(1));
+
+    await user.click(screen.getByRole("button", { name: "Show more" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("The list changed meanwhile: it is shown again from the start.");
+    await waitFor(() => expect(rows()).toHaveLength(2));
+  });
+
+  it("deletes a comment once confirmed", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-2`, () => noContent()));
+    const { user, seen } = adminAt("/admin/comments", () => page([REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const remove = () => user.click(within(rows()[0]!).getByRole("button", { name: "Delete Sam’s comment on Sunset" }));
+
+    await remove();
+    await user.click(within(screen.getByRole("alertdialog", { name: "Delete this comment?" })).getByRole("button", { name: "Cancel" }));
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2`)).toEqual([]);
+
+    await remove();
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.queryByText("Sam")).not.toBeInTheDocument();
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("The comment is deleted.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2`)).toHaveLength(1);
+  });
+
+  it("dismisses a comment's reports: it stays, without them, or leaves the reported ones", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-2/reports`, () => noContent()));
+    const { user, seen } = adminAt("/admin/comments", () => page([REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+
+    await user.click(screen.getByRole("button", { name: "Dismiss the reports on Sam’s comment on Sunset" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("The reports are dismissed; the comment stays.");
+    expect(rows()).toHaveLength(2);
+    expect(rows()[0]).toHaveTextContent("None");
+    expect(within(rows()[0]!).queryByRole("button", { name: /Dismiss/ })).not.toBeInTheDocument();
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2/reports`)).toHaveLength(1);
+  });
+
+  it("takes a dismissed comment out of the reported ones", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-2/reports`, () => noContent()));
+    const { user } = adminAt("/admin/comments?reported=1", () => page([REPORTED]));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.click(screen.getByRole("button", { name: "Dismiss the reports on Sam’s comment on Sunset" }));
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("The reports are dismissed; the comment stays.");
+    expect(screen.queryByTestId("moderated-comment")).not.toBeInTheDocument();
+  });
+
+  it("takes out a comment deleted meanwhile when its reports are dismissed", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-2/reports`, () => apiError(404, "comment_not_found", "no such comment")));
+    const { user } = adminAt("/admin/comments", () => page([REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    await user.click(screen.getByRole("button", { name: "Dismiss the reports on Sam’s comment on Sunset" }));
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("The comment was deleted meanwhile.");
+    expect(rows()).toHaveLength(1);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+});
+
+describe("the admin navigation", () => {
+  it("leads to Comments beside Library, Upload and Users", async () => {
+    hadSession();
+    server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(ADMIN)), http.get(`${API}/catalogue`, () => ok(mediaPage([]))), ...nothingWatched());
+    server.use(http.get(LIST, () => ok(page([]))));
+    const user = setupUser();
+    renderApp("/");
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    await user.click(await within(nav).findByRole("link", { name: "Comments" }));
+    expect(await screen.findByRole("heading", { level: 1, name: "Comments" })).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments");
+    const links = within(nav).getAllByRole("link").map((a) => a.textContent);
+    expect(links.slice(links.indexOf("Upload"), links.indexOf("Comments") + 1)).toEqual(["Upload", "Library", "Users", "Comments"]);
+  });
+});

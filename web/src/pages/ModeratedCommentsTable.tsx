@@ -1,0 +1,98 @@
+import { useEffect, useRef } from "react";
+import { Link } from "react-router";
+import type { ModeratedComment } from "../api/moderation";
+import { ActionButton } from "../components/ActionButton";
+import { LinkedText } from "../components/LinkedText";
+import { StackedTable } from "../components/StackedTable";
+import { formatAge, formatDate } from "../lib/format";
+import { watchPath } from "../lib/paths";
+
+/** What a row's buttons do: Delete asks first (the page's dialog); Dismiss reports runs at once. */
+export interface CommentRowActions {
+  /** The comment whose action runs now, if any. */
+  running: string | null;
+  onDelete: (comment: ModeratedComment) => void;
+  onDismiss: (comment: ModeratedComment) => void;
+}
+
+/**
+ * Every video's comments, a row each: the video (a link to it), who wrote it and when, the text,
+ * its reports and their reasons, and what an admin can do about it. `focused` is the first row
+ * Show more brought: its button may be gone with the last page.
+ */
+export function ModeratedCommentsTable({ comments, focused, actions }: { comments: ModeratedComment[]; focused: string | null; actions: CommentRowActions }) {
+  return (
+    <StackedTable columns={["Video", "Author", "Posted", "Comment", "Reports", "Actions"]}>
+      {comments.map((comment) => (
+        <CommentRow key={comment.id} comment={comment} focused={comment.id === focused} actions={actions} />
+      ))}
+    </StackedTable>
+  );
+}
+
+/** A comment's row; each cell is labelled for the phone layout, where the table stacks. */
+function CommentRow({ comment, focused, actions }: { comment: ModeratedComment; focused: boolean; actions: CommentRowActions }) {
+  const row = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (focused) row.current?.focus();
+  }, [focused]);
+  const author = comment.author_name ?? "A viewer";
+  const busy = actions.running === comment.id;
+  return (
+    <tr ref={row} tabIndex={focused ? -1 : undefined} data-testid="moderated-comment">
+      <td data-label="Video">
+        <Link to={watchPath(comment.item_id)}>{comment.item_title}</Link>
+      </td>
+      <td data-label="Author">{author}</td>
+      <td data-label="Posted">
+        <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
+          {formatAge(comment.created_at)}
+        </time>
+      </td>
+      <td data-label="Comment">
+        <p className="moderated-comment-body">
+          <LinkedText text={comment.body} />
+        </p>
+      </td>
+      <td data-label="Reports">
+        <CommentReports comment={comment} />
+      </td>
+      <td data-label="Actions">
+        <div className="button-row">
+          <ActionButton label={`Delete ${author}’s comment on ${comment.item_title}`} busy={busy} onClick={() => actions.onDelete(comment)}>
+            Delete
+          </ActionButton>
+          {comment.reports > 0 && (
+            <ActionButton label={`Dismiss the reports on ${author}’s comment on ${comment.item_title}`} busy={busy} onClick={() => actions.onDismiss(comment)}>
+              Dismiss reports
+            </ActionButton>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+/** "2 reports, the last 3 h ago" and the reasons given, newest first; "None" before any. */
+function CommentReports({ comment }: { comment: ModeratedComment }) {
+  if (comment.reports === 0) return <span className="muted">None</span>;
+  const last = comment.last_reported_at;
+  return (
+    <>
+      <span className="badge failed">{comment.reports === 1 ? "1 report" : `${comment.reports} reports`}</span>
+      {last && (
+        <span className="muted small">
+          {" "}
+          the last <time dateTime={last} title={formatDate(last)}>{formatAge(last)}</time>
+        </span>
+      )}
+      {comment.reasons.length > 0 && (
+        <ul className="report-reasons" aria-label="Reasons given">
+          {comment.reasons.map((reason, i) => (
+            <li key={i}>{reason}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
