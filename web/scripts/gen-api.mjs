@@ -85,6 +85,7 @@ const limits = {
     "#/components/schemas/TwoFactorProof/properties/code/maxLength",
   ),
   comment: at(doc, "comment length", "#/components/schemas/Comment/properties/body/maxLength"),
+  reportReason: at(doc, "report reason length", "#/components/schemas/ModeratedComment/properties/reasons/items/maxLength"),
   inviteNote: at(doc, "invite note length", "#/components/schemas/InviteRequest/properties/note/maxLength"),
   captionLanguage: at(doc, "caption language length", `${caption}/language/schema/maxLength`),
   captionLabel: at(doc, "caption label length", `${caption}/label/schema/maxLength`),

@@ -24,6 +24,7 @@ from streamstack.contracts.limits import (
     COMMENT_MAX,
     COMMENTS_PAGE_MAX,
     MAX_PLAYLIST_ITEMS,
+    REPORT_REASON_MAX,
     CommentText,
     Description,
     DurationSeconds,
@@ -308,9 +309,13 @@ class ModeratedComment(Comment, frozen=True, kw_only=True):
     item_title: str
     #: How many accounts reported it.
     reports: int
-    #: The reports' reasons, the newest first, blank ones left out (at most
+    #: The reports' reasons as kept (trimmed, at most ``REPORT_REASON_MAX`` characters: the
+    #: SPA's limit, from here), the newest first, blank ones left out (at most
     #: ``REASONS_SHOWN``).
-    reasons: Annotated[list[str], msgspec.Meta(max_length=REASONS_SHOWN)]
+    reasons: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=REPORT_REASON_MAX)]],
+        msgspec.Meta(max_length=REASONS_SHOWN),
+    ]
     #: When it was last reported; null if never (or since its reports were dismissed).
     last_reported_at: datetime.datetime | None
 

@@ -12,6 +12,7 @@ export const LIMITS = {
   inviteCode: 64,
   twoFactorCode: 32,
   comment: 2000,
+  reportReason: 500,
   inviteNote: 200,
   captionLanguage: 35,
   captionLabel: 64,

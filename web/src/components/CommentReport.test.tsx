@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import type { CommentPage } from "../api/comments";
-import type { ReportableComment } from "../api/moderation";
+import type { Comment } from "../api/schema";
 import type { UserView } from "../api/schema";
 import { comment, commentPage, hadSession } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -31,7 +31,7 @@ function renderComments(page: CommentPage, who: UserView | null = NAMED) {
 }
 
 /** Bea's comment as the API will answer it, reported by the viewer or not. */
-const beas = (reported: boolean): ReportableComment => ({ ...comment(), reported });
+const beas = (reported: boolean): Comment => ({ ...comment(), reported });
 
 /** Opens the report dialog on Bea's comment. */
 async function openReport(user: ReturnType<typeof setupUser>) {
@@ -100,7 +100,7 @@ describe("reporting a comment", () => {
   });
 
   it.each([
-    [429, "comments_throttled", { "Retry-After": "20" }, "You are reporting quickly; you can report again in 20 seconds."],
+    [429, "reports_throttled", { "Retry-After": "20" }, "You are reporting quickly; you can report again in 20 seconds."],
     [404, "comment_not_found", {}, "This comment is no longer here: it was deleted, or comments were turned off."],
     [409, "own_comment", {}, "You cannot report your own comment."],
   ])("says why a report was refused (%i %s), the dialog kept open", async (status, code, headers, message) => {

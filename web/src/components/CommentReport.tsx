@@ -1,7 +1,8 @@
 import { useId, useRef, useState, type FormEvent } from "react";
 import type { Comment } from "../api/comments";
 import { ApiError, errorSentence } from "../api/errors";
-import { MODERATION_REFUSALS, REPORT_REASON_MAX, reportComment, reportedByViewer } from "../api/moderation";
+import { LIMITS } from "../api/limits";
+import { MODERATION_REFUSALS, reportComment } from "../api/moderation";
 import { useAuth } from "../auth/useAuth";
 import { waitInWords } from "../lib/format";
 import { useAction } from "../lib/useAction";
@@ -36,7 +37,7 @@ function reportRefusal(err: unknown): string {
  */
 export function CommentReport({ comment }: { comment: Comment }) {
   const { status } = useAuth();
-  const [reported, setReported] = useState(() => reportedByViewer(comment));
+  const [reported, setReported] = useState(comment.reported);
   const [asking, setAsking] = useState(false);
   const [thanked, setThanked] = useState(false);
   if (status !== "authenticated" || comment.mine) return null;
@@ -63,7 +64,7 @@ function ReportDialog({ commentId, onReported, onCancel }: { commentId: string; 
   const titleId = useId();
   const field = useRef<HTMLTextAreaElement>(null);
   const [reason, setReason] = useState("");
-  const limit = useLengthLimit(reason, REPORT_REASON_MAX);
+  const limit = useLengthLimit(reason, LIMITS.reportReason);
   const { running, error, run } = useAction();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -79,7 +80,7 @@ function ReportDialog({ commentId, onReported, onCancel }: { commentId: string; 
         <Field label="Why? (optional)" hint={limit.hint}>
           {(control) => (
             <>
-              <textarea {...control} ref={field} rows={3} maxLength={REPORT_REASON_MAX} value={reason} onPaste={limit.onPaste} onChange={(e) => setReason(e.target.value)} />
+              <textarea {...control} ref={field} rows={3} maxLength={LIMITS.reportReason} value={reason} onPaste={limit.onPaste} onChange={(e) => setReason(e.target.value)} />
               <CutNotice message={limit.cut} />
             </>
           )}
