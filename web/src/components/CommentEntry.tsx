@@ -52,7 +52,7 @@ export function CommentEntry({ comment, moments, focused = false, ...changes }: 
       {editing ? (
         <CommentEditForm comment={comment} action={action} {...changes} onDone={() => setEditing(false)} />
       ) : (
-        <p className="comment-body">
+        <p className="comment-body" dir="auto">
           <LinkedText text={comment.body} moments={moments} />
         </p>
       )}
@@ -121,7 +121,8 @@ function CommentEditForm({ comment, action, onChanged, onTurnedOff, onDone }: Om
   }
 
   return (
-    <form className="form compact" onSubmit={(e) => void submit(e)} aria-label="Edit your comment">
+    // Escape leaves the edit as Cancel does (as it closes the dialogs), unless a save is under way.
+    <form className="form compact" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && !busy && onDone()} aria-label="Edit your comment">
       <CommentText label="Your comment" value={body} onChange={setBody} autoFocus />
       <FormError message={action.error} />
       <div className="button-row">

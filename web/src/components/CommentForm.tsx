@@ -7,20 +7,26 @@ import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { waitInWords } from "../lib/format";
 import { useAction } from "../lib/useAction";
+import { useCountdown } from "../lib/useCountdown";
 import { FormError } from "./ErrorMessage";
 import { Field, InputField } from "./Field";
 import { CutNotice, useLengthLimit } from "./MediaFields";
 import { SubmitButton } from "./SubmitButton";
+import { ThrottleCountdown } from "./ThrottleCountdown";
 
 export const COMMENTS_OFF = "Comments are turned off for this video.";
 
 const NAME_NEEDED = "Enter the name shown with your comments.";
 
+/** A viewer posting too fast: when they may post again. */
+function postAgainIn(seconds: number): string {
+  return `You are commenting quickly; you can post again in ${waitInWords(seconds)}.`;
+}
+
 /** Why a comment was not posted or saved, in words a viewer understands. */
 export function commentRefusal(err: unknown): string {
   if (err instanceof ApiError && err.code === "comments_throttled") {
-    const when = err.retryAfter === null ? "in a little while" : `in ${waitInWords(err.retryAfter)}`;
-    return `You are commenting quickly; you can post again ${when}.`;
+    return err.retryAfter === null ? "You are commenting quickly; you can post again in a little while." : postAgainIn(err.retryAfter);
   }
   if (err instanceof ApiError && err.code === "comments_off") return COMMENTS_OFF;
   return errorSentence(err);
@@ -50,10 +56,19 @@ export function CommentForm({ itemId, onPosted, onTurnedOff }: { itemId: string;
   const [body, setBody] = useState("");
   const name = useNameStep();
   const { running, error, fail, run } = useAction();
+  // Posting too fast: the wait counts down, and the refusal goes when it is over.
+  const [throttle, setThrottle] = useState<{ until: number; seconds: number } | null>(null);
+  const left = useCountdown(throttle?.until ?? null);
+  // The first render shows the server's number exactly, then it counts down.
+  const waitLeft = throttle ? Math.min(throttle.seconds, left) : 0;
 
   function refused(err: unknown): string | null {
     if (err instanceof ApiError && err.code === "display_name_required") return name.ask();
     if (err instanceof ApiError && err.code === "comments_off") onTurnedOff();
+    if (err instanceof ApiError && err.code === "comments_throttled" && err.retryAfter !== null) {
+      setThrottle({ until: Date.now() + err.retryAfter * 1000, seconds: err.retryAfter });
+      return null;
+    }
     return commentRefusal(err);
   }
 
@@ -72,7 +87,8 @@ export function CommentForm({ itemId, onPosted, onTurnedOff }: { itemId: string;
       <CommentText label="Add a comment" value={body} onChange={setBody} />
       {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
       <FormError message={error} />
-      <SubmitButton className="button primary" busy={running !== null || body.trim() === ""}>
+      <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
+      <SubmitButton className="button primary" busy={running !== null || waitLeft > 0 || body.trim() === ""}>
         {running ? "Posting…" : "Post"}
       </SubmitButton>
     </form>

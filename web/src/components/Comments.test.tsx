@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes, useLocation } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import type { RedirectState } from "../auth/RequireAuth";
@@ -62,6 +62,8 @@ describe("a video's comments", () => {
     const section = await screen.findByRole("region", { name: "3 comments" });
     const items = within(section).getAllByRole("listitem");
     expect(items.map((li) => li.querySelector(".comment-body")!.textContent)).toEqual(["Line one\nline two", "Second"]);
+    // Each comment runs in its own script's direction (Arabic, Hebrew: right to left).
+    expect(items.map((li) => li.querySelector(".comment-body")!.getAttribute("dir"))).toEqual(["auto", "auto"]);
     expect(items[0]).toHaveTextContent("A viewer");
     expect(items[0]).toHaveTextContent("(edited)");
     expect(items[1]).not.toHaveTextContent("(edited)");
@@ -144,14 +146,26 @@ describe("a video's comments", () => {
     expect(screen.getByRole("textbox", { name: "Add a comment" })).toHaveValue("Hello");
   });
 
-  it("says how long to wait when the viewer comments too quickly, keeping the text", async () => {
+  it("counts down the wait when the viewer comments too quickly, keeping the text, then lets them post", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
     serveComments(commentPage([]));
     server.use(http.post(COMMENTS, () => apiError(429, "comments_throttled", "too many comments", { "Retry-After": "20" })));
     const { user } = renderComments(NAMED);
     await user.type(await screen.findByRole("textbox", { name: "Add a comment" }), "Again");
     await user.click(screen.getByRole("button", { name: "Post" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("You are commenting quickly; you can post again in 20 seconds.");
+
+    const shown = await screen.findByTestId("comments-throttled");
+    expect(shown).toHaveTextContent("You are commenting quickly; you can post again in 20 seconds.");
+    expect(screen.getByRole("alert")).toHaveTextContent("in 20 seconds.");  // said once, not every second
+    expect(screen.getByRole("button", { name: "Post" })).toHaveAttribute("aria-disabled", "true");
     expect(screen.getByRole("textbox", { name: "Add a comment" })).toHaveValue("Again");
+
+    await act(() => vi.advanceTimersByTimeAsync(5000));
+    expect(screen.getByTestId("comments-throttled")).toHaveTextContent("you can post again in 15 seconds.");
+    await act(() => vi.advanceTimersByTimeAsync(16_000));
+    expect(screen.queryByTestId("comments-throttled")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Post" })).not.toHaveAttribute("aria-disabled", "true");
+    vi.useRealTimers();
   });
 
   it("says comments are off in place of the form", async () => {
@@ -198,8 +212,25 @@ describe("a video's comments", () => {
     const [mine] = within(section).getAllByRole("listitem");
     expect(mine).toHaveTextContent("My second thought.");
     expect(mine).toHaveTextContent("(edited)");
-    expect(within(section).getByRole("button", { name: "Edit your comment" })).toHaveFocus();
+    await waitFor(() => expect(within(section).getByRole("button", { name: "Edit your comment" })).toHaveFocus());
     expect(await sentTo(seen, "PATCH", `${API}/catalogue/comments/c-mine`)[0]!.request.json()).toEqual({ body: "My second thought." });
+  });
+
+  it("leaves an edit with Escape, as Cancel does: nothing is sent, the text is as it was", async () => {
+    serveComments(commentPage([MINE, comment()]));
+    const seen = recordRequests();
+    const { user } = renderComments(NAMED);
+    const section = await screen.findByRole("region", { name: "2 comments" });
+    await user.click(within(section).getByRole("button", { name: "Edit your comment" }));
+    await user.type(within(section).getByRole("textbox", { name: "Your comment" }), " and more");
+
+    await user.keyboard("{Escape}");
+
+    expect(within(section).queryByRole("textbox", { name: "Your comment" })).not.toBeInTheDocument();
+    expect(within(section).getAllByRole("listitem")[0]).toHaveTextContent(MINE.body);
+    expect(within(section).getAllByRole("listitem")[0]).not.toHaveTextContent("and more");
+    await waitFor(() => expect(within(section).getByRole("button", { name: "Edit your comment" })).toHaveFocus());
+    expect(sentTo(seen, "PATCH", `${API}/catalogue/comments/c-mine`)).toEqual([]);
   });
 
   it("deletes the viewer's own comment once confirmed", async () => {
@@ -221,7 +252,7 @@ describe("a video's comments", () => {
     expect(screen.queryByText("My first thought.")).not.toBeInTheDocument();
     // The button pressed went with the comment: the news has the focus.
     expect(screen.getByTestId("done-notice")).toHaveTextContent("The comment is deleted.");
-    expect(screen.getByTestId("done-notice")).toHaveFocus();
+    await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
     expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-mine`)).toHaveLength(1);
   });
 

@@ -50,7 +50,7 @@ function CommentRow({ comment, focused, actions }: { comment: ModeratedComment; 
         </time>
       </td>
       <td data-label="Comment">
-        <p className="moderated-comment-body">
+        <p className="moderated-comment-body" dir="auto">
           <LinkedText text={comment.body} />
         </p>
       </td>

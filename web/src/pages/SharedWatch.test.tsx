@@ -98,7 +98,7 @@ describe("SharedWatchPage", () => {
     expect(sentTo(seen, "POST", TOKEN)).toHaveLength(2);
   });
 
-  it("says the link no longer works when it is stopped while the video plays", async () => {
+  it("ends the player and says the link no longer works when it is stopped while the video plays", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     server.use(
       http.get(SHARED, () => ok({ item: DESCRIBED, expires_at: null })),
@@ -110,7 +110,9 @@ describe("SharedWatchPage", () => {
 
     await act(() => vi.advanceTimersByTimeAsync(50_000));
 
-    expect(await screen.findByRole("alert")).toHaveTextContent("This link no longer works.");
+    // The page, not a line under a player that plays on from what it buffered.
+    expect(await screen.findByRole("heading", { level: 1, name: "This link no longer works." })).toBeInTheDocument();
+    expect(document.querySelector("video")).toBeNull();
   });
 
   it("saves no place in the video: played, paused and left, nothing is sent", async () => {

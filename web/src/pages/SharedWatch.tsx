@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
@@ -19,10 +19,11 @@ import { useMomentLinks } from "../player/useMomentLinks";
  * stopped or expires, even while it plays), no place saved (there is no account to keep it
  * for), moments linked on the link's page.
  */
-function sharedSource(secret: string): PlaySource {
+function sharedSource(secret: string, onGone: () => void): PlaySource {
   return {
     grant: () => getSharedStreamToken(secret),
     gone: "This link no longer works.",
+    onGone,
     savesProgress: false,
     momentPath: (seconds) => sharedPath(secret, seconds),
   };
@@ -39,7 +40,10 @@ export function SharedWatchPage() {
   const fetchShared = useCallback((signal: AbortSignal) => getSharedItem(secret, signal), [secret]);
   const { data: shared, error, loading, reload } = useAsync(fetchShared);
   const [query, setQuery] = useUrlQuery();
-  const source = useMemo(() => sharedSource(secret), [secret]);
+  // Stopped or expired while it plays: the player goes (what it buffered with it, and its
+  // retries), and the page says the link no longer works, as a reload would.
+  const [ended, setEnded] = useState(false);
+  const source = useMemo(() => sharedSource(secret, () => setEnded(true)), [secret]);
   const { playerRef, moments } = useMomentLinks(source.momentPath, shared?.item.duration_seconds, setQuery);
 
   if (loading) {
@@ -50,7 +54,7 @@ export function SharedWatchPage() {
       </p>
     );
   }
-  if (error instanceof ApiError && error.status === 404) return <LinkGone />;
+  if (ended || (error instanceof ApiError && error.status === 404)) return <LinkGone />;
   if (error || !shared) {
     return (
       <section className="page narrow">

@@ -12,6 +12,7 @@ import { tooManyAttempts } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
 import { SubmitButton } from "../components/SubmitButton";
+import { ThrottleCountdown } from "../components/ThrottleCountdown";
 
 interface Throttle {
   /** When sign-in may be tried again, ms since epoch. */
@@ -198,7 +199,7 @@ function SignInForm({ attempt }: { attempt: SignInAttempt }) {
         </>
       )}
       <FormError message={attempt.error} testId="signin-error" />
-      <ThrottleCountdown left={throttledFor} atFirst={attempt.throttledAtFirst} />
+      <ThrottleCountdown left={throttledFor} atFirst={attempt.throttledAtFirst} say={tooManyAttempts} testId="signin-throttled" />
       <SubmitButton className="button primary" busy={busy || throttledFor > 0}>
         {busy ? "Signing in…" : "Sign in"}
       </SubmitButton>
@@ -233,25 +234,6 @@ function TwoFactorCodeStep({ step, email }: { step: TwoFactorStep; email: string
           Start over with another email or password
         </button>
       </div>
-    </>
-  );
-}
-
-/**
- * "Too many attempts, try again in 30 seconds.", counting down, and said once: an alert whose
- * words changed every second was read out every second. The countdown shown is not live; the
- * alert says the wait the server asked for, in the same words, and stays until the wait is over.
- */
-function ThrottleCountdown({ left, atFirst }: { left: number; atFirst: number | null }) {
-  if (atFirst === null) return null;
-  return (
-    <>
-      <p className="form-error" data-testid="signin-throttled">
-        {tooManyAttempts(left)}
-      </p>
-      <p className="visually-hidden" role="alert">
-        {tooManyAttempts(atFirst)}
-      </p>
     </>
   );
 }

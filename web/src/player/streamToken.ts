@@ -56,6 +56,8 @@ export type FetchGrant = () => Promise<StreamTokenGrant>;
 export interface StreamSource {
   grant: FetchGrant;
   gone: string;
+  /** Told when the server refuses the grant for good (404): a page may end the player then. */
+  onGone?: (() => void) | undefined;
 }
 
 /**

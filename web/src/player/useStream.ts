@@ -177,7 +177,7 @@ export function useStream(
   source: StreamSource,
   videoRef: RefObject<HTMLVideoElement | null>,
 ): StreamState {
-  const { grant, gone } = source;
+  const { grant, gone, onGone } = source;
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
   const [qualities, setQualities] = useState<Quality[]>([]);
@@ -204,8 +204,8 @@ export function useStream(
       setError,
       setServerLost,
     };
-    return openSession({ grant, gone }, video, report, session);
-  }, [itemId, grant, gone, videoRef]);
+    return openSession({ grant, gone, onGone }, video, report, session);
+  }, [itemId, grant, gone, onGone, videoRef]);
 
   const setLevel = useCallback((next: number) => {
     const current = session.current;
@@ -247,7 +247,7 @@ function openSession(
     grants: new StreamGrants(
       source.grant,
       (grant, first) => applyGrant(grant, first, video, current, report),
-      (err) => grantRefused(err, source.gone, current, report),
+      (err) => grantRefused(err, source, current, report),
     ),
     hls: null,
     delivery: null,
@@ -355,9 +355,10 @@ function startDelivery(
  * (4xx). No answer at all while the item plays is said over the picture
  * once the viewer waits for it (see serverLost), not under the player.
  */
-function grantRefused(err: unknown, gone: string, current: Session, report: StreamReport) {
+function grantRefused(err: unknown, source: StreamSource, current: Session, report: StreamReport) {
+  if (err instanceof ApiError && err.status === 404) source.onGone?.();
   if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
-  else report.setError(failureText(err, gone));
+  else report.setError(failureText(err, source.gone));
   // Too many videos opened in a short while: the server says when the next grant comes.
   if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
   // Try again later: a network blip must not end a long session; sooner while nothing plays.
