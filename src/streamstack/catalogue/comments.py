@@ -239,7 +239,9 @@ class CommentService:
         async with unit_of_work(self._database) as store:
             named = await store.comments.named(comment_id)
             if named is None or not (principal.is_admin or named[0].user_id == user_id):
-                raise CommentNotFound("no such comment of yours")
+                raise CommentNotFound(
+                    "no such comment" if principal.is_admin else "no such comment of yours"
+                )
             if await store.comments.remove_one(comment_id):
                 await store.items.count_comments({named[0].item_id: -1})
         log.info(

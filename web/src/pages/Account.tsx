@@ -82,7 +82,7 @@ export function AccountPage() {
       <h2>Password</h2>
       <PasswordForm onChanged={reload} />
 
-      <TwoFactorSection />
+      <TwoFactorSection onOthersSignedOut={reload} />
 
       <h2>Active sessions</h2>
       {loading && <p role="status">Loading…</p>}

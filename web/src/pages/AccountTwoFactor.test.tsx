@@ -73,6 +73,8 @@ describe("Account page: two-factor authentication", () => {
 
     const list = await box.findByRole("list", { name: "Recovery codes" });
     expect(within(list).getAllByRole("listitem").map((li) => li.textContent)).toEqual(CODES);
+    // The other sessions it signed out leave the page's list: read again.
+    await waitFor(() => expect(sentTo(seen, "GET", `${API}/auth/sessions`)).toHaveLength(2));
     expect(box.getByTestId("recovery-codes-advice")).toHaveTextContent(
       /^Two-factor authentication is on\. Your other sessions were signed out\. Keep these recovery codes somewhere safe/,
     );

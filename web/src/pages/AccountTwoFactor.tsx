@@ -63,7 +63,7 @@ function useTwoFactorAction(onRefused?: (code: string) => void) {
  * first code); on, since when, the recovery codes left, new ones, and turning it off. New
  * recovery codes are shown once, until "Done".
  */
-export function TwoFactorSection() {
+export function TwoFactorSection({ onOthersSignedOut }: { onOthersSignedOut: () => void }) {
   const { user, updateUser } = useAuth();
   const { data: status, error, reload } = useAsync(useCallback((signal: AbortSignal) => getTwoFactor(signal), []));
   const [codes, setCodes] = useState<ShownCodes | null>(null);
@@ -75,6 +75,8 @@ export function TwoFactorSection() {
   const shown = (fresh: string[], renewed: boolean) => {
     setCodes({ codes: fresh, renewed });
     changed(true);
+    // Turning it on signed every other session out: the page's list of them is old news.
+    if (!renewed) onOthersSignedOut();
   };
 
   return (

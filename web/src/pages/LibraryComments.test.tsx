@@ -38,6 +38,7 @@ describe("a video's comments in the library", () => {
     const form = screen.getByRole("form", { name: "Edit Lecture 3" });
     const allow = within(form).getByRole("checkbox", { name: "Allow comments" });
     expect(allow).toBeChecked();
+    expect(screen.getByRole("heading", { name: /Lecture 3/ })).not.toHaveTextContent("Comments off");
 
     await user.click(allow);
     await user.click(within(form).getByRole("button", { name: "Save" }));
@@ -46,6 +47,9 @@ describe("a video's comments in the library", () => {
     const [save] = sentTo(seen, "PATCH", ITEM);
     expect(await save?.request.json()).toEqual({ comments_enabled: false });
     expect(rig.item.comments_enabled).toBe(false);
+
+    // The row says so, closed: an admin need not open each edit to find which videos are quiet.
+    expect(screen.getByRole("heading", { name: /Lecture 3/ })).toHaveTextContent("Comments off");
 
     await user.click(screen.getByRole("button", { name: "Edit Lecture 3" }));
     expect(within(screen.getByRole("form", { name: "Edit Lecture 3" })).getByRole("checkbox", { name: "Allow comments" })).not.toBeChecked();

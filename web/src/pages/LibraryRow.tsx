@@ -366,6 +366,12 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
             <span className="badge unlisted">Unlisted</span>
           </>
         )}
+        {item.comments_enabled === false && (
+          <>
+            {" "}
+            <span className="badge">Comments off</span>
+          </>
+        )}
       </h2>
       {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
       {item.status === "published" && item.playable === false && (
