@@ -67,7 +67,13 @@ VIEWER_EMAIL = "viewer@example.com"
 #: What each kind of visitor is shown: pages by path (``{item}`` is the uploaded item's id).
 VISITOR_PAGES = ("/signin", "/register", "/", "/nowhere")
 VIEWER_PAGES = ("/", "/watch/{item}", "/account", "/history", "/playlists")
-ADMIN_PAGES = ("/admin/library", "/admin/upload", "/admin/users", "/watch/{item}")
+ADMIN_PAGES = (
+    "/admin/library",
+    "/admin/upload",
+    "/admin/users",
+    "/admin/comments",
+    "/watch/{item}",
+)
 THEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 
 #: Each violation as one line: the rule, its impact, and where (up to three elements).
@@ -319,6 +325,7 @@ NARROW_PAGES = (
     "/admin/library",
     "/admin/upload",
     "/admin/users",
+    "/admin/comments",
     "/account",
     "/history",
     "/playlists",
