@@ -15,17 +15,17 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from catalogue_testing import API, admin_headers, create_item, eventually
+from catalogue_testing import API, admin_headers, eventually
+from comment_testing import Client, assert_error, bodies, item, person
+from comment_testing import post as commented
 
 from streamstack.catalogue.repository import reading
 from streamstack.catalogue.schemas import REASONS_SHOWN
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.contracts.limits import REPORT_REASON_MAX
-from support.apps import AppClient, bearer, mint_token, running_app
+from support.apps import AppClient, running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
-
-Client = AppClient
 
 
 @pytest.fixture
@@ -35,21 +35,9 @@ async def client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
         yield app
 
 
-def person(client: Client, name: str = "Ada", role: str = "viewer") -> tuple[str, dict[str, str]]:
-    """A fresh account and its Authorization."""
-    user_id = str(uuid.uuid4())
-    token = mint_token(client.app.state.settings, user_id=user_id, role=role, name=name)
-    return user_id, bearer(token)
-
-
-async def item(client: Client, **overrides: Any) -> str:
-    return str((await create_item(client, client.app.state.settings, **overrides))["id"])
-
-
 async def post(client: Client, item_id: str, headers: dict[str, str], body: str) -> str:
-    r = await client.post(f"{API}/{item_id}/comments", json={"body": body}, headers=headers)
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
+    """The id of the comment ``headers``'s account posts on the item."""
+    return str((await commented(client, item_id, headers, body))["id"])
 
 
 async def report(
@@ -65,16 +53,6 @@ async def moderated(client: Client, headers: dict[str, str] | None = None, **par
     r = await client.get(f"{API}/comments", params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def bodies(answer: Any) -> list[str]:
-    return [comment["body"] for comment in answer["comments"]]
-
-
-def assert_error(r: httpx.Response, status: int, code: str) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    assert r.json()["code"] == code, r.text
 
 
 async def stored_reports(client: Client) -> list[tuple[str, str | None]]:

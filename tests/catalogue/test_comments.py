@@ -13,10 +13,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
-from catalogue_testing import API, admin_headers, create_item, eventually
+from catalogue_testing import API, admin_headers, eventually
+from comment_testing import Client, assert_error, bodies, item, person, post
 
 from streamstack.catalogue.models import CommenterRow, CommentRow
 from streamstack.catalogue.repository import reading
@@ -26,8 +26,6 @@ from support.apps import AppClient, bearer, mint_token, running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 
-Client = AppClient
-
 
 @pytest.fixture
 async def client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
@@ -36,36 +34,12 @@ async def client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
         yield app
 
 
-def person(
-    client: Client, name: str | None = "Ada", *, role: str = "viewer", **claims: Any
-) -> tuple[str, dict[str, str]]:
-    """A fresh account and its Authorization, its token naming it ``name``."""
-    user_id = str(uuid.uuid4())
-    token = mint_token(client.app.state.settings, user_id=user_id, role=role, name=name, **claims)
-    return user_id, bearer(token)
-
-
-async def item(client: Client, **overrides: Any) -> str:
-    """A new published item's id."""
-    return str((await create_item(client, client.app.state.settings, **overrides))["id"])
-
-
-async def post(client: Client, item_id: str, headers: dict[str, str], body: str) -> Any:
-    r = await client.post(f"{API}/{item_id}/comments", json={"body": body}, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
 async def page(
     client: Client, item_id: str, headers: dict[str, str] | None = None, **params: Any
 ) -> Any:
     r = await client.get(f"{API}/{item_id}/comments", params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def bodies(answer: Any) -> list[str]:
-    return [comment["body"] for comment in answer["comments"]]
 
 
 async def admin_item(client: Client, item_id: str) -> Any:
@@ -82,12 +56,6 @@ async def set_comments(client: Client, item_id: str, enabled: bool) -> Any:
     )
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def assert_error(r: httpx.Response, status: int, code: str) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    assert r.json()["code"] == code, r.text
 
 
 async def test_viewers_post_and_anyone_reads_newest_first(client: Client) -> None:

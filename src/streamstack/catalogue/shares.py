@@ -24,8 +24,8 @@ import uuid
 import structlog
 
 from streamstack.catalogue.items import to_catalogue_item
-from streamstack.catalogue.models import ShareLinkRow
-from streamstack.catalogue.repository import reading, unit_of_work
+from streamstack.catalogue.models import MediaItemRow, ShareLinkRow
+from streamstack.catalogue.repository import CatalogueStore, reading, unit_of_work
 from streamstack.catalogue.schemas import NewShareLink, SharedItem, ShareLink, ShareLinkList
 from streamstack.catalogue.service import CatalogueService, stream_request
 from streamstack.catalogue.watching import account_id
@@ -163,10 +163,7 @@ class ShareService:
         open; :class:`ShareNotFound` for any link that does not work."""
         now = self._clock()
         async with unit_of_work(self._database) as store:
-            found = await store.shares.watchable(secret, now) if _SECRET.search(secret) else None
-            if found is None:
-                raise ShareNotFound(NO_SUCH_LINK)
-            link, row = found
+            link, row = await _watchable(store, secret, now)
             await store.shares.count_open(link.id, now)
             tags, captions = await store.tags.of_item(row.id), await store.captions.of_item(row.id)
         item = to_catalogue_item(row, tags, captions, admin=False)
@@ -179,10 +176,7 @@ class ShareService:
         decided_at = self._clock().timestamp()  # before the read: no later commit is seen
         now = self._clock()
         async with reading(self._database) as store:
-            found = await store.shares.watchable(secret, now) if _SECRET.search(secret) else None
-            if found is None:
-                raise ShareNotFound(NO_SUCH_LINK)
-            link, row = found
+            link, row = await _watchable(store, secret, now)
             captions = await store.captions.of_item(row.id)
         expires = link.expires_at
         request = IssueSharedStreamToken(
@@ -191,3 +185,14 @@ class ShareService:
             expires_at=None if expires is None else expires.timestamp(),
         )
         return await self._catalogue.issue_shared_stream_token(request)
+
+
+async def _watchable(
+    store: CatalogueStore, secret: str, now: datetime.datetime
+) -> tuple[ShareLinkRow, MediaItemRow]:
+    """The live link of ``secret`` and its published, playable item; :class:`ShareNotFound`
+    for any other (a secret of the wrong shape is not looked up)."""
+    found = await store.shares.watchable(secret, now) if _SECRET.search(secret) else None
+    if found is None:
+        raise ShareNotFound(NO_SUCH_LINK)
+    return found

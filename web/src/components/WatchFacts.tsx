@@ -1,4 +1,5 @@
 import type { CatalogueItem } from "../api/schema";
+import { LinkedText, type MomentLinks } from "./LinkedText";
 import { formatBytes, formatDate, formatDuration, formatResolution, formatViews } from "../lib/format";
 import { trackName } from "../lib/language";
 
@@ -47,5 +48,15 @@ export function WatchFacts({ item }: { item: CatalogueItem }) {
       <dt>{item.published_at ? "Published" : "Created"}</dt>
       <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
     </dl>
+  );
+}
+
+/** The item's description, if it has one: its links and timestamps (which seek) made links. */
+export function WatchDescription({ item, moments }: { item: CatalogueItem; moments: MomentLinks }) {
+  if (!item.description) return null;
+  return (
+    <p className="description">
+      <LinkedText text={item.description} moments={moments} />
+    </p>
   );
 }

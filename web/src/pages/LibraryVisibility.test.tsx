@@ -1,27 +1,12 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { API, recordRequests, sentTo, server, tagList } from "../test/server";
+import { serveOneVideo } from "../test/library";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const ITEM = `${API}/catalogue/p`;
-
-/** One published video the library lists; a PATCH changes it as the server would. */
-function serveOneVideo(start: Partial<CatalogueItem> = {}) {
-  const rig = { item: mediaItem({ id: "p", title: "Lecture 3", etag: '"v1"', ...start }) };
-  server.use(
-    http.get(`${API}/catalogue`, () => ok(mediaPage([rig.item]))),
-    http.get(ITEM, () => ok(rig.item)),
-    http.patch(ITEM, async ({ request }) => {
-      rig.item = { ...rig.item, ...((await request.json()) as Partial<CatalogueItem>), etag: '"v2"' };
-      return ok(rig.item);
-    }),
-  );
-  return rig;
-}
 
 beforeEach(() => {
   setAccessToken("tok-admin", 1800);

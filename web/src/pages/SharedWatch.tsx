@@ -4,8 +4,8 @@ import { ApiError } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { LinkedText, type MomentLinks } from "../components/LinkedText";
-import { WatchFacts } from "../components/WatchFacts";
+import type { MomentLinks } from "../components/LinkedText";
+import { WatchDescription, WatchFacts } from "../components/WatchFacts";
 import { formatDate } from "../lib/format";
 import { startMoment } from "../lib/moment";
 import { sharedPath } from "../lib/paths";
@@ -94,11 +94,7 @@ function SharedDetails({ shared, moments }: { shared: SharedItem; moments: Momen
       <p className="muted small" data-testid="shared-by-link">
         Shared with you by link.{expiresAt && ` The link works until ${formatDate(expiresAt)}.`}
       </p>
-      {item.description && (
-        <p className="description">
-          <LinkedText text={item.description} moments={moments} />
-        </p>
-      )}
+      <WatchDescription item={item} moments={moments} />
       <WatchFacts item={item} />
     </div>
   );

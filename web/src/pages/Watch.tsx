@@ -8,7 +8,7 @@ import { Comments } from "../components/Comments";
 import { LoadFailure } from "../components/LoadFailure";
 import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
-import { LinkedText, type MomentLinks } from "../components/LinkedText";
+import type { MomentLinks } from "../components/LinkedText";
 import { RelatedItems } from "../components/RelatedItems";
 import { SaveToPlaylist } from "../components/SaveToPlaylist";
 import { TagLinks } from "../components/TagLinks";
@@ -21,7 +21,7 @@ import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
 import { Player } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
-import { WatchFacts } from "../components/WatchFacts";
+import { WatchDescription, WatchFacts } from "../components/WatchFacts";
 import type { UpNextState } from "../player/UpNext";
 
 /** What the page says of an item it cannot find, and where it leads instead. */
@@ -156,11 +156,7 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
         <EditInLibrary itemId={item.id} />
       </div>
       <TagLinks tags={item.tags} className="tags" label="Tags" />
-      {item.description && (
-        <p className="description">
-          <LinkedText text={item.description} moments={moments} />
-        </p>
-      )}
+      <WatchDescription item={item} moments={moments} />
       <WatchFacts item={item} />
     </div>
   );

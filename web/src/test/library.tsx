@@ -1,7 +1,7 @@
 import { screen } from "@testing-library/react";
 import type { CatalogueItem } from "../api/schema";
 import { AdminLibraryPage } from "../pages/AdminLibrary";
-import { mediaPage } from "./fixtures";
+import { mediaItem, mediaPage } from "./fixtures";
 import { renderPage, setupUser } from "./render";
 import { API, http, ok, server } from "./server";
 
@@ -16,4 +16,18 @@ export async function openLibraryEditing(item: CatalogueItem) {
   renderPage(<AdminLibraryPage />, { path: "/admin/library" });
   await user.click(await screen.findByRole("button", { name: `Edit ${item.title}` }));
   return user;
+}
+
+/** The one published video ("Lecture 3", id "p") the library lists, as `start` says; a PATCH changes it as the server would. */
+export function serveOneVideo(start: Partial<CatalogueItem> = {}) {
+  const rig = { item: mediaItem({ id: "p", title: "Lecture 3", etag: '"v1"', ...start }) };
+  server.use(
+    http.get(`${API}/catalogue`, () => ok(mediaPage([rig.item]))),
+    http.get(`${API}/catalogue/p`, () => ok(rig.item)),
+    http.patch(`${API}/catalogue/p`, async ({ request }) => {
+      rig.item = { ...rig.item, ...((await request.json()) as Partial<CatalogueItem>), etag: '"v2"' };
+      return ok(rig.item);
+    }),
+  );
+  return rig;
 }
