@@ -159,3 +159,18 @@ def test_a_module_s_log_redaction_hides_its_secret_in_the_access_log(tmp_path: P
     thumbnail = "/api/v1/stream/thumbnails/0b5c.jpg"  # public: kept as it is
     assert redact(thumbnail, middleware.redactions) == thumbnail
     assert redact(f"/api/v1/nowhere/{secret}", middleware.redactions).endswith(secret)
+
+
+def test_a_share_link_s_secret_stays_out_of_the_access_log(tmp_path: Path) -> None:
+    settings = make_settings("embedded", tmp_path, modules=["catalogue"])
+    app = create_app(settings, {"catalogue": module_definitions()["catalogue"]})
+    outer = app.asgi_handler
+    assert isinstance(outer, SecurityHeadersMiddleware)
+    middleware = outer.app
+    assert isinstance(middleware, RequestIdMiddleware)
+    secret = "Kf3-vQ_ab" * 4 + "Zx9q0q0"
+    shared = f"/api/v1/catalogue/shared/{secret}"
+    assert redact(shared, middleware.redactions) == "/api/v1/catalogue/shared/[secret]"
+    assert redact(f"{shared}/stream-token", middleware.redactions).endswith("[secret]/stream-token")
+    assert redact(f"/s/{secret}", middleware.redactions) == "/s/[secret]"
+    assert redact("/watch/s/abc", middleware.redactions) == "/watch/s/abc"  # only the SPA's /s/

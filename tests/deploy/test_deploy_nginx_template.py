@@ -40,6 +40,7 @@ def test_every_placeholder_is_filled(tmp_path: Path) -> None:
     assert "server 127.0.0.1:18002 max_fails=1 fail_timeout=10s;" in rendered
     # nginx's own variables are left alone.
     assert "$request_uri" in rendered and "$stream_prefix[token]$stream_rest" in rendered
+    assert "$share_prefix[secret]$share_rest" in rendered
 
 
 def test_missing_or_unknown_values_are_refused(tmp_path: Path) -> None:

@@ -241,10 +241,12 @@ def test_stream_bytes_pass_through_unbuffered_with_the_range(edge: Edge) -> None
 def test_slashed_stream_tokens_and_invite_codes_stay_out_of_the_access_log(edge: Edge) -> None:
     """nginx merges slashes to route a request, so ``//api/v1/stream//<token>`` reached the
     stream location but was logged raw; an invite link of before the fragment carried a
-    live single-use code in its query."""
+    live single-use code in its query; a share link's secret lets anyone watch its video."""
     requests = [
         "GET //api/v1/stream//SECRET-SLASHED-TOKEN/x HTTP/1.1",
         "GET /register?from=mail&invite=SECRET-INVITE-CODE HTTP/1.1",
+        "GET /api/v1/catalogue/shared/SECRET-SHARE-LINK HTTP/1.1",
+        "GET /s/SECRET-SHARE-PAGE?t=12 HTTP/1.1",
     ]
     for request in requests:
         with socket.create_connection(("127.0.0.1", edge.nginx.public_port), timeout=5) as sock:
@@ -254,6 +256,9 @@ def test_slashed_stream_tokens_and_invite_codes_stay_out_of_the_access_log(edge:
     assert "GET //api/v1/stream//[token]/x HTTP/1.1" in log
     assert "GET /register?[query] HTTP/1.1" in log
     assert "SECRET-SLASHED-TOKEN" not in log and "SECRET-INVITE-CODE" not in log
+    assert "GET /api/v1/catalogue/shared/[secret] HTTP/1.1" in log
+    assert "GET /s/[secret]?t=12 HTTP/1.1" in log
+    assert "SECRET-SHARE-LINK" not in log and "SECRET-SHARE-PAGE" not in log
 
 
 def test_a_well_formed_request_id_is_kept_and_any_other_replaced(edge: Edge) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamstack.catalogue import metrics
 from streamstack.contracts.streaming import StreamingClient
+from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
@@ -193,6 +195,17 @@ def scheduled_publishing(service: CatalogueService, context: ModuleContext) -> B
     )
 
 
+#: A share link's secret lets anyone watch its video: never logged, neither in the API's
+#: paths (``/api/v1/catalogue/shared/<secret>[/stream-token]``) nor in the SPA's page
+#: (``/s/<secret>``, served by ``dev``). Look-behinds and literal replacements, as streaming's.
+SHARE_SECRET_IN_PATH = (
+    LogRedaction(re.compile(r"(?<=/api/v1/catalogue/shared/)[^/?]+"), "[secret]"),
+    LogRedaction(re.compile(r"(?<=^/s/)[^/?]+"), "[secret]"),
+)
+
 MODULE = ModuleDefinition(
-    name="catalogue", mount=mount, migrations=Path(__file__).parent / "migrations"
+    name="catalogue",
+    mount=mount,
+    migrations=Path(__file__).parent / "migrations",
+    log_redactions=SHARE_SECRET_IN_PATH,
 )
