@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { deleteComment, editComment, type Comment } from "../api/comments";
 import { ApiError } from "../api/errors";
 import { useAuth } from "../auth/useAuth";
@@ -52,9 +52,7 @@ export function CommentEntry({ comment, moments, focused = false, ...changes }: 
       {editing ? (
         <CommentEditForm comment={comment} action={action} {...changes} onDone={() => setEditing(false)} />
       ) : (
-        <p className="comment-body" dir="auto">
-          <LinkedText text={comment.body} moments={moments} />
-        </p>
+        <CommentBody text={comment.body} moments={moments} />
       )}
       {!editing && (
         <div className="button-row">
@@ -134,5 +132,32 @@ function CommentEditForm({ comment, action, onChanged, onTurnedOff, onDone }: Om
         </button>
       </div>
     </form>
+  );
+}
+
+/** A comment past this many characters, or lines, opens folded to its first lines. */
+const LONG_CHARACTERS = 600;
+const LONG_LINES = 8;
+
+/**
+ * The comment's text, in its own script's direction, its links and timestamps made links; a
+ * long one (a 2,000-character comment filled a screen, a phone's twice) folded to its first
+ * lines with "Read more" (and "Show less").
+ */
+function CommentBody({ text, moments }: { text: string; moments: MomentLinks }) {
+  const long = text.length > LONG_CHARACTERS || text.split("\n").length > LONG_LINES;
+  const [folded, setFolded] = useState(long);
+  const id = useId();
+  return (
+    <>
+      <p id={id} className={folded ? "comment-body folded" : "comment-body"} dir="auto">
+        <LinkedText text={text} moments={moments} />
+      </p>
+      {long && (
+        <button type="button" className="link-button small" aria-expanded={!folded} aria-controls={id} onClick={() => setFolded((f) => !f)}>
+          {folded ? "Read more" : "Show less"}
+        </button>
+      )}
+    </>
   );
 }

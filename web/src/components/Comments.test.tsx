@@ -216,6 +216,24 @@ describe("a video's comments", () => {
     expect(await sentTo(seen, "PATCH", `${API}/catalogue/comments/c-mine`)[0]!.request.json()).toEqual({ body: "My second thought." });
   });
 
+  it("folds a long comment to its first lines until Read more, and a short one not at all", async () => {
+    const long = "A long thought. ".repeat(50);
+    serveComments(commentPage([comment({ id: "c-long", body: long }), comment({ id: "c-short", body: "Short." })]));
+    const { user } = renderComments();
+    const section = await screen.findByRole("region", { name: "2 comments" });
+    const [first, second] = within(section).getAllByRole("listitem");
+    expect(first!.querySelector(".comment-body")).toHaveClass("folded");
+    expect(first!.querySelector(".comment-body")).toHaveTextContent(long.trim());  // all there for a screen reader
+    expect(within(second!).queryByRole("button", { name: "Read more" })).toBeNull();
+    expect(second!.querySelector(".comment-body")).not.toHaveClass("folded");
+
+    const more = within(first!).getByRole("button", { name: "Read more" });
+    expect(more).toHaveAttribute("aria-expanded", "false");
+    await user.click(more);
+    expect(first!.querySelector(".comment-body")).not.toHaveClass("folded");
+    expect(within(first!).getByRole("button", { name: "Show less" })).toHaveAttribute("aria-expanded", "true");
+  });
+
   it("leaves an edit with Escape, as Cancel does: nothing is sent, the text is as it was", async () => {
     serveComments(commentPage([MINE, comment()]));
     const seen = recordRequests();
